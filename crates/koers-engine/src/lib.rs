@@ -1,0 +1,1 @@
+//! The data plane of koers (being built; see issue 3).
