@@ -1,0 +1,100 @@
+//! Validation errors that list every problem at once, so a form or an API client can show
+//! them all instead of one at a time.
+
+use serde::Serialize;
+
+/// One problem with one input field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct FieldError {
+    /// The field's name as the client sent it (camelCase in the API).
+    pub name: String,
+    /// A stable, machine-readable code, e.g. `required`, `too_long`, `pattern`.
+    pub code: String,
+    /// A message fit to show to the user (Dutch; the web layer may translate by code).
+    pub reason: String,
+}
+
+/// Input that failed validation; carries every problem found.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("ongeldige invoer: {}", .0.iter().map(|e| format!("{}: {}", e.name, e.reason)).collect::<Vec<_>>().join("; "))]
+pub struct Invalid(pub Vec<FieldError>);
+
+impl Invalid {
+    /// A single problem.
+    pub fn one(name: &str, code: &str, reason: &str) -> Self {
+        Invalid(vec![FieldError {
+            name: name.into(),
+            code: code.into(),
+            reason: reason.into(),
+        }])
+    }
+}
+
+/// Collects field errors while parsing several fields, then yields all or the value.
+#[derive(Debug, Default)]
+pub struct Collector(Vec<FieldError>);
+
+impl Collector {
+    /// Keeps the value when it parsed, remembers the problems when it did not.
+    pub fn take<T>(&mut self, r: Result<T, Invalid>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(Invalid(mut errs)) => {
+                self.0.append(&mut errs);
+                None
+            }
+        }
+    }
+
+    /// All problems, or `Ok` when there were none.
+    pub fn finish(self) -> Result<(), Invalid> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(Invalid(self.0))
+        }
+    }
+}
+
+/// Trims `raw` and checks it is non-empty and at most `max` characters long.
+pub fn text(name: &str, raw: &str, max: usize) -> Result<String, Invalid> {
+    let t = raw.trim();
+    if t.is_empty() {
+        return Err(Invalid::one(name, "required", "is verplicht"));
+    }
+    if t.chars().count() > max {
+        return Err(Invalid::one(
+            name,
+            "too_long",
+            &format!("mag hoogstens {max} tekens zijn"),
+        ));
+    }
+    if t.chars().any(|c| c.is_control()) {
+        return Err(Invalid::one(name, "control_chars", "bevat ongeldige tekens"));
+    }
+    Ok(t.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_rules() {
+        assert_eq!(text("n", "  a ", 5).unwrap(), "a");
+        assert_eq!(text("n", "   ", 5).unwrap_err().0[0].code, "required");
+        assert_eq!(text("n", "abcdef", 5).unwrap_err().0[0].code, "too_long");
+        assert_eq!(text("n", "a\u{0}b", 5).unwrap_err().0[0].code, "control_chars");
+    }
+
+    #[test]
+    fn collector_keeps_every_problem() {
+        let mut c = Collector::default();
+        assert!(c.take(text("a", "", 3)).is_none());
+        assert!(c.take(text("b", "toolong", 3)).is_none());
+        assert_eq!(c.take(text("c", "ok", 3)), Some("ok".into()));
+        let errs = c.finish().unwrap_err().0;
+        assert_eq!(errs.len(), 2);
+        assert_eq!(errs[1].name, "b");
+    }
+}

@@ -1,0 +1,16 @@
+//! Domain types and rules of koers.
+//!
+//! This crate knows nothing of HTTP, SQL or files. It holds the vocabulary of the product
+//! (organisations, users, roles) and the rules that decide what is valid and who may do what,
+//! so that the web layer, the command line and the store all apply the same rules.
+
+pub mod access;
+pub mod error;
+pub mod organisation;
+pub mod secret;
+pub mod user;
+
+pub use access::{Permission, Role};
+pub use error::{FieldError, Invalid};
+pub use organisation::{CbsCode, OrgKind, OrganisationDraft, TooiCode};
+pub use user::{Email, NewPassword, UserDraft};

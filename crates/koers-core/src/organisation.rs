@@ -1,0 +1,239 @@
+//! Organisations: provinces, municipalities, water boards and others, identified by their
+//! CBS code (PV26, GM0344, WS0155) and their TOOI code (the government's organisation
+//! identifiers, e.g. `https://identifier.overheid.nl/tooi/id/provincie/pv26`).
+
+use crate::error::{Collector, Invalid, text};
+use serde::{Deserialize, Serialize};
+
+/// The kind of public organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgKind {
+    Province,
+    Municipality,
+    WaterBoard,
+    Other,
+}
+
+impl OrgKind {
+    pub const ALL: [OrgKind; 4] = [
+        OrgKind::Province,
+        OrgKind::Municipality,
+        OrgKind::WaterBoard,
+        OrgKind::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrgKind::Province => "province",
+            OrgKind::Municipality => "municipality",
+            OrgKind::WaterBoard => "water_board",
+            OrgKind::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        OrgKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| {
+                Invalid::one(
+                    "kind",
+                    "enum",
+                    "moet province, municipality, water_board of other zijn",
+                )
+            })
+    }
+
+    /// The CBS code prefix that organisations of this kind carry, if any.
+    fn cbs_prefix(self) -> Option<&'static str> {
+        match self {
+            OrgKind::Province => Some("PV"),
+            OrgKind::Municipality => Some("GM"),
+            OrgKind::WaterBoard => Some("WS"),
+            OrgKind::Other => None,
+        }
+    }
+
+    /// The TOOI register this kind of organisation is listed in.
+    fn tooi_register(self) -> &'static str {
+        match self {
+            OrgKind::Province => "provincie",
+            OrgKind::Municipality => "gemeente",
+            OrgKind::WaterBoard => "waterschap",
+            OrgKind::Other => "oorg",
+        }
+    }
+}
+
+/// A CBS region code: `PV` + 2 digits, `GM` + 4 digits or `WS` + 4 digits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct CbsCode(String);
+
+impl CbsCode {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        let s = raw.trim().to_ascii_uppercase();
+        let digits = |n: usize| s.len() == 2 + n && s[2..].bytes().all(|b| b.is_ascii_digit());
+        let ok = (s.starts_with("PV") && digits(2))
+            || (s.starts_with("GM") && digits(4))
+            || (s.starts_with("WS") && digits(4));
+        if ok {
+            Ok(CbsCode(s))
+        } else {
+            Err(Invalid::one(
+                "cbsCode",
+                "pattern",
+                "moet de vorm PV26, GM0344 of WS0155 hebben",
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A TOOI organisation code such as `pv26`, `gm0344`, `ws0155` or `oorg10103`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TooiCode(String);
+
+impl TooiCode {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        let s = raw.trim().to_ascii_lowercase();
+        let (prefix, rest) = s.split_at(s.find(|c: char| c.is_ascii_digit()).unwrap_or(s.len()));
+        let ok = matches!(prefix, "pv" | "gm" | "ws" | "oorg" | "mnre" | "zbo")
+            && !rest.is_empty()
+            && rest.len() <= 8
+            && rest.bytes().all(|b| b.is_ascii_digit());
+        if ok {
+            Ok(TooiCode(s))
+        } else {
+            Err(Invalid::one(
+                "tooiCode",
+                "pattern",
+                "moet een TOOI-code zijn, zoals pv26, gm0344 of oorg10103",
+            ))
+        }
+    }
+
+    /// The code that belongs to a CBS code (CBS and TOOI share the numbering).
+    pub fn from_cbs(cbs: &CbsCode) -> Self {
+        TooiCode(cbs.as_str().to_ascii_lowercase())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The persistent identifier URI of this organisation in TOOI.
+    pub fn uri(&self, kind: OrgKind) -> String {
+        format!(
+            "https://identifier.overheid.nl/tooi/id/{}/{}",
+            kind.tooi_register(),
+            self.0
+        )
+    }
+}
+
+/// A validated organisation, ready to be stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrganisationDraft {
+    pub name: String,
+    pub kind: OrgKind,
+    pub cbs_code: Option<CbsCode>,
+    pub tooi_code: Option<TooiCode>,
+}
+
+impl OrganisationDraft {
+    /// Validates raw input, reporting every problem at once. A CBS code must fit the kind
+    /// (a province has a PV code); the TOOI code defaults to the one of the CBS code.
+    pub fn parse(name: &str, kind: &str, cbs: &str, tooi: &str) -> Result<Self, Invalid> {
+        let mut c = Collector::default();
+        let name = c.take(text("name", name, 200));
+        let kind = c.take(OrgKind::parse(kind));
+        let cbs_code = if cbs.trim().is_empty() {
+            Some(None)
+        } else {
+            c.take(CbsCode::parse(cbs)).map(Some)
+        };
+        let tooi_code = if tooi.trim().is_empty() {
+            Some(None)
+        } else {
+            c.take(TooiCode::parse(tooi)).map(Some)
+        };
+        if let (Some(kind), Some(Some(code))) = (kind, &cbs_code) {
+            let fits = kind
+                .cbs_prefix()
+                .is_some_and(|p| code.as_str().starts_with(p));
+            if !fits {
+                c.take::<()>(Err(Invalid::one(
+                    "cbsCode",
+                    "kind_mismatch",
+                    "past niet bij het soort organisatie",
+                )));
+            }
+        }
+        c.finish()?;
+        match (name, kind, cbs_code, tooi_code) {
+            (Some(name), Some(kind), Some(cbs_code), Some(tooi_code)) => {
+                let tooi_code = tooi_code.or_else(|| cbs_code.as_ref().map(TooiCode::from_cbs));
+                Ok(OrganisationDraft {
+                    name,
+                    kind,
+                    cbs_code,
+                    tooi_code,
+                })
+            }
+            _ => Err(Invalid::one("name", "invalid", "ongeldige invoer")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn cbs_codes() {
+        assert_eq!(CbsCode::parse("pv26").unwrap().as_str(), "PV26");
+        assert_eq!(CbsCode::parse("GM0344").unwrap().as_str(), "GM0344");
+        assert!(CbsCode::parse("GM344").is_err());
+        assert!(CbsCode::parse("XX0344").is_err());
+        assert!(CbsCode::parse("PV2a").is_err());
+    }
+
+    #[test]
+    fn tooi_follows_cbs() {
+        let d = OrganisationDraft::parse("Provincie Utrecht", "province", "PV26", "").unwrap();
+        let tooi = d.tooi_code.unwrap();
+        assert_eq!(tooi.as_str(), "pv26");
+        assert_eq!(
+            tooi.uri(OrgKind::Province),
+            "https://identifier.overheid.nl/tooi/id/provincie/pv26"
+        );
+    }
+
+    #[test]
+    fn every_problem_is_listed() {
+        let e = OrganisationDraft::parse("", "castle", "nope", "??").unwrap_err();
+        let names: Vec<_> = e.0.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["name", "kind", "cbsCode", "tooiCode"]);
+    }
+
+    #[test]
+    fn cbs_code_must_fit_kind() {
+        let e = OrganisationDraft::parse("Utrecht", "municipality", "PV26", "").unwrap_err();
+        assert_eq!(e.0[0].code, "kind_mismatch");
+        assert!(OrganisationDraft::parse("Gemeente Utrecht", "municipality", "GM0344", "").is_ok());
+    }
+
+    proptest! {
+        #[test]
+        fn cbs_parse_never_panics_and_roundtrips(s in "\\PC{0,12}") {
+            if let Ok(c) = CbsCode::parse(&s) {
+                prop_assert_eq!(CbsCode::parse(c.as_str()).unwrap(), c);
+            }
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! The append-only audit log: who changed what, when. Rows are written inside the
+//! transaction of the change they describe; the database refuses updates and deletes.
+
+use crate::{Result, Store, now};
+use serde::Serialize;
+use sqlx::{Any, Row, Transaction};
+
+/// Who acts: a signed-in user, or the command line acting for the data folder's owner.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: Option<String>,
+    pub label: String,
+}
+
+impl Actor {
+    pub fn user(id: &str, email: &str) -> Self {
+        Actor {
+            user_id: Some(id.into()),
+            label: email.into(),
+        }
+    }
+
+    /// The command line, run by whoever owns the data folder.
+    pub fn cli() -> Self {
+        Actor {
+            user_id: None,
+            label: "koers-cli".into(),
+        }
+    }
+}
+
+/// One entry of the audit log.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEvent {
+    pub seq: i64,
+    pub at: String,
+    pub org_id: Option<String>,
+    pub actor_id: Option<String>,
+    pub actor_label: String,
+    pub action: String,
+    pub object_type: String,
+    pub object_id: Option<String>,
+    pub detail: serde_json::Value,
+}
+
+/// Appends an event inside an open transaction.
+pub(crate) async fn record(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    org_id: Option<&str>,
+    action: &str,
+    object: (&str, Option<&str>),
+    detail: serde_json::Value,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (at, org_id, actor_id, actor_label, action, object_type, object_id, detail)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(now())
+    .bind(org_id)
+    .bind(actor.user_id.as_deref())
+    .bind(&actor.label)
+    .bind(action)
+    .bind(object.0)
+    .bind(object.1)
+    .bind(detail.to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// The newest events of one organisation, newest first, before `before_seq` if given.
+    pub async fn audit_events(
+        &self,
+        org_id: &str,
+        limit: i64,
+        before_seq: Option<i64>,
+    ) -> Result<Vec<AuditEvent>> {
+        let rows = sqlx::query(
+            "SELECT seq, at, org_id, actor_id, actor_label, action, object_type, object_id, detail
+             FROM audit_log WHERE org_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3",
+        )
+        .bind(org_id)
+        .bind(before_seq.unwrap_or(i64::MAX))
+        .bind(limit.clamp(1, 500))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let detail: String = r.try_get("detail")?;
+                Ok(AuditEvent {
+                    seq: r.try_get("seq")?,
+                    at: r.try_get("at")?,
+                    org_id: r.try_get("org_id")?,
+                    actor_id: r.try_get("actor_id")?,
+                    actor_label: r.try_get("actor_label")?,
+                    action: r.try_get("action")?,
+                    object_type: r.try_get("object_type")?,
+                    object_id: r.try_get("object_id")?,
+                    detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::store;
+    use koers_core::OrganisationDraft;
+
+    #[tokio::test]
+    async fn the_log_is_append_only() {
+        let (s, _d) = store().await;
+        let d = OrganisationDraft::parse("Provincie Utrecht", "province", "PV26", "").unwrap();
+        let org = s.create_organisation(&d, &Actor::cli()).await.unwrap();
+        let events = s.audit_events(&org.id, 10, None).await.unwrap();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].action, "organisation.created");
+        let upd = sqlx::query("UPDATE audit_log SET action = 'x'")
+            .execute(s.pool())
+            .await;
+        assert!(upd.is_err());
+        let del = sqlx::query("DELETE FROM audit_log").execute(s.pool()).await;
+        assert!(del.is_err());
+        assert_eq!(s.audit_events(&org.id, 10, None).await.unwrap().len(), 1);
+    }
+}

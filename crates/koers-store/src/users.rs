@@ -1,0 +1,306 @@
+//! Users and their memberships (roles per organisation).
+
+use crate::audit::{Actor, record};
+use crate::{Result, Store, StoreError, conflict_on_unique, new_id, now};
+use koers_core::{Role, UserDraft};
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+/// A stored user (without the password hash).
+#[derive(Debug, Clone, Serialize)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub display_name: String,
+    pub instance_admin: bool,
+    pub created_at: String,
+}
+
+/// A user as a member of one organisation, with their roles there.
+#[derive(Debug, Clone, Serialize)]
+pub struct Member {
+    pub user: User,
+    pub roles: Vec<Role>,
+}
+
+const COLUMNS: &str = "id, email, display_name, instance_admin, created_at";
+
+fn from_row(r: &AnyRow) -> Result<User> {
+    let admin: i64 = r.try_get("instance_admin")?;
+    Ok(User {
+        id: r.try_get("id")?,
+        email: r.try_get("email")?,
+        display_name: r.try_get("display_name")?,
+        instance_admin: admin != 0,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+fn parse_role(s: &str) -> Result<Role> {
+    Role::parse(s).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+impl Store {
+    /// Creates a user with an already hashed password, a member of `org_id` with `roles`.
+    pub async fn create_user(
+        &self,
+        d: &UserDraft,
+        password_hash: &str,
+        instance_admin: bool,
+        org_id: &str,
+        roles: &[Role],
+        actor: &Actor,
+    ) -> Result<User> {
+        let user = User {
+            id: new_id(),
+            email: d.email.as_str().to_string(),
+            display_name: d.display_name.clone(),
+            instance_admin,
+            created_at: now(),
+        };
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(&format!(
+            "INSERT INTO users ({COLUMNS}, password_hash) VALUES ($1, $2, $3, $4, $5, $6)"
+        ))
+        .bind(&user.id)
+        .bind(&user.email)
+        .bind(&user.display_name)
+        .bind(i64::from(instance_admin))
+        .bind(&user.created_at)
+        .bind(password_hash)
+        .execute(&mut *tx)
+        .await
+        .map_err(conflict_on_unique("email"))?;
+        for role in roles {
+            sqlx::query("INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, $3)")
+                .bind(org_id)
+                .bind(&user.id)
+                .bind(role.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        record(
+            &mut tx,
+            actor,
+            Some(org_id),
+            "member.added",
+            ("user", Some(&user.id)),
+            serde_json::json!({
+                "email": user.email,
+                "roles": roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+            }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    pub async fn user(&self, id: &str) -> Result<User> {
+        let r = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        from_row(&r)
+    }
+
+    /// The user with this e-mail address and their password hash, for signing in.
+    pub async fn user_for_login(&self, email: &str) -> Result<Option<(User, String)>> {
+        let r = sqlx::query(&format!(
+            "SELECT {COLUMNS}, password_hash FROM users WHERE email = $1"
+        ))
+        .bind(email)
+        .fetch_optional(self.pool())
+        .await?;
+        match r {
+            Some(r) => Ok(Some((from_row(&r)?, r.try_get("password_hash")?))),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn set_password_hash(&self, user_id: &str, hash: &str, actor: &Actor) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        // Every session of the user ends with the old password.
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        record(&mut tx, actor, None, "user.password_changed", ("user", Some(user_id)), serde_json::json!({})).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The roles a user holds in an organisation (empty when not a member).
+    pub async fn roles_in(&self, user_id: &str, org_id: &str) -> Result<Vec<Role>> {
+        let rows = sqlx::query(
+            "SELECT role FROM memberships WHERE user_id = $1 AND org_id = $2 ORDER BY role",
+        )
+        .bind(user_id)
+        .bind(org_id)
+        .fetch_all(self.pool())
+        .await?;
+        let mut roles = rows
+            .iter()
+            .map(|r| parse_role(&r.try_get::<String, _>("role")?))
+            .collect::<Result<Vec<_>>>()?;
+        roles.sort();
+        Ok(roles)
+    }
+
+    /// The members of an organisation with their roles, by name.
+    pub async fn members(&self, org_id: &str) -> Result<Vec<Member>> {
+        let rows = sqlx::query(
+            "SELECT u.id, u.email, u.display_name, u.instance_admin, u.created_at, m.role
+             FROM users u JOIN memberships m ON m.user_id = u.id
+             WHERE m.org_id = $1 ORDER BY u.display_name, u.id, m.role",
+        )
+        .bind(org_id)
+        .fetch_all(self.pool())
+        .await?;
+        let mut out: Vec<Member> = Vec::new();
+        for r in &rows {
+            let user = from_row(r)?;
+            let role = parse_role(&r.try_get::<String, _>("role")?)?;
+            match out.last_mut() {
+                Some(m) if m.user.id == user.id => m.roles.push(role),
+                _ => out.push(Member {
+                    user,
+                    roles: vec![role],
+                }),
+            }
+        }
+        for m in &mut out {
+            m.roles.sort();
+        }
+        Ok(out)
+    }
+
+    /// One member of an organisation; `NotFound` when the user is not a member there.
+    pub async fn member(&self, org_id: &str, user_id: &str) -> Result<Member> {
+        let roles = self.roles_in(user_id, org_id).await?;
+        if roles.is_empty() {
+            return Err(StoreError::NotFound);
+        }
+        Ok(Member {
+            user: self.user(user_id).await?,
+            roles,
+        })
+    }
+
+    /// Replaces a member's roles in an organisation (adds the membership if new).
+    pub async fn set_roles(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        roles: &[Role],
+        actor: &Actor,
+    ) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
+            .bind(org_id)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        for role in roles {
+            sqlx::query("INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, $3)")
+                .bind(org_id)
+                .bind(user_id)
+                .bind(role.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        record(
+            &mut tx,
+            actor,
+            Some(org_id),
+            "member.roles_set",
+            ("user", Some(user_id)),
+            serde_json::json!({ "roles": roles.iter().map(|r| r.as_str()).collect::<Vec<_>>() }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Ends a membership and the sessions that worked in that organisation.
+    pub async fn remove_member(&self, org_id: &str, user_id: &str, actor: &Actor) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        let done = sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
+            .bind(org_id)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query("DELETE FROM sessions WHERE org_id = $1 AND user_id = $2")
+            .bind(org_id)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        record(&mut tx, actor, Some(org_id), "member.removed", ("user", Some(user_id)), serde_json::json!({})).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// How many administrators an organisation has (it must keep at least one).
+    pub async fn administrator_count(&self, org_id: &str) -> Result<i64> {
+        let r = sqlx::query(
+            "SELECT COUNT(*) AS n FROM memberships WHERE org_id = $1 AND role = 'administrator'",
+        )
+        .bind(org_id)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(r.try_get("n")?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::store;
+    use koers_core::OrganisationDraft;
+
+    #[tokio::test]
+    async fn members_and_roles() {
+        let (s, _d) = store().await;
+        let org = s
+            .create_organisation(
+                &OrganisationDraft::parse("Provincie Utrecht", "province", "PV26", "").unwrap(),
+                &Actor::cli(),
+            )
+            .await
+            .unwrap();
+        let d = UserDraft::parse("anna@example.nl", "Anna", "a long password").unwrap();
+        let u = s
+            .create_user(&d, "hash", false, &org.id, &[Role::Analyst, Role::Viewer], &Actor::cli())
+            .await
+            .unwrap();
+        assert_eq!(s.roles_in(&u.id, &org.id).await.unwrap(), vec![Role::Viewer, Role::Analyst]);
+        assert!(matches!(
+            s.create_user(&d, "hash", false, &org.id, &[Role::Viewer], &Actor::cli()).await,
+            Err(StoreError::Conflict(_))
+        ));
+        s.set_roles(&org.id, &u.id, &[Role::Administrator], &Actor::cli()).await.unwrap();
+        let m = s.members(&org.id).await.unwrap();
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].roles, vec![Role::Administrator]);
+        assert_eq!(s.administrator_count(&org.id).await.unwrap(), 1);
+        let (found, hash) = s.user_for_login("anna@example.nl").await.unwrap().unwrap();
+        assert_eq!((found.id.as_str(), hash.as_str()), (u.id.as_str(), "hash"));
+        s.remove_member(&org.id, &u.id, &Actor::cli()).await.unwrap();
+        assert!(matches!(s.member(&org.id, &u.id).await, Err(StoreError::NotFound)));
+        let log = s.audit_events(&org.id, 10, None).await.unwrap();
+        let actions: Vec<_> = log.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, ["member.removed", "member.roles_set", "member.added", "organisation.created"]);
+    }
+}
