@@ -1,1 +1,23 @@
-//! web
+//! The web application and JSON API of koers.
+//!
+//! One axum application serves the Dutch (and English) pages, the JSON API under `/api/v1`
+//! with its OpenAPI document, and the operational endpoints `/health` and `/metrics`. Pages
+//! and API share the same rules: every route resolves the session once, checks CSRF on
+//! unsafe methods, and asks [`auth::Ctx`] for the permission it needs; objects of another
+//! organisation are reported as not found.
+
+pub mod api;
+pub mod assets;
+pub mod auth;
+pub mod config;
+pub mod error;
+pub mod i18n;
+pub mod input;
+pub mod metrics;
+pub mod pages;
+pub mod startup;
+pub mod templates;
+pub mod workspace;
+
+pub use config::WebConfig;
+pub use startup::{AppState, build_app, serve};

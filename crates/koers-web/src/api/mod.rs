@@ -1,0 +1,145 @@
+//! The JSON API under `/api/v1`, following the NL API Design Rules: an OpenAPI 3 document
+//! generated from the code, `application/problem+json` errors, and an `API-Version` header
+//! on every response.
+
+pub mod organisations;
+pub mod sessions;
+
+use crate::startup::AppState;
+use axum::extract::Request;
+use axum::http::{HeaderValue, header::HeaderName};
+use axum::middleware::Next;
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{Value, json};
+use utoipa::OpenApi;
+
+/// The full version of the API, sent in the `API-Version` header.
+pub const API_VERSION: &str = "1.0.0";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", get(openapi_json))
+        .merge(sessions::router())
+        .merge(organisations::router())
+}
+
+/// Adds `API-Version` to every response under `/api/`, errors included.
+pub async fn version_header(req: Request, next: Next) -> Response {
+    let is_api = req.uri().path().starts_with("/api/");
+    let mut resp = next.run(req).await;
+    if is_api {
+        resp.headers_mut().insert(
+            HeaderName::from_static("api-version"),
+            HeaderValue::from_static(API_VERSION),
+        );
+    }
+    resp
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "koers API",
+        description = "De API van koers: organisaties, leden en rollen, en het auditlogboek. Fouten volgen RFC 9457 (application/problem+json).",
+        contact(name = "koers", email = "koers@example.org", url = "https://koers.example.org"),
+        license(name = "EUPL-1.2", identifier = "EUPL-1.2"),
+    ),
+    servers((url = "/api/v1", description = "Deze koers-installatie")),
+    paths(
+        sessions::create_session,
+        sessions::current_session,
+        sessions::switch_organisation,
+        sessions::end_session,
+        organisations::list_organisations,
+        organisations::create_organisation,
+        organisations::get_organisation,
+        organisations::list_members,
+        organisations::add_member,
+        organisations::get_member,
+        organisations::set_member_roles,
+        organisations::remove_member,
+        organisations::list_audit_events,
+    ),
+    components(schemas(crate::error::Problem, koers_core::FieldError)),
+    tags(
+        (name = "sessies", description = "Inloggen en uitloggen"),
+        (name = "organisaties", description = "Organisaties, leden en rollen"),
+    )
+)]
+struct ApiDoc;
+
+/// The OpenAPI document, completed with what the design rules ask of every operation:
+/// the `API-Version` header on every success, and problem+json error responses.
+pub fn openapi() -> Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_else(|_| json!({}));
+    complete(&mut doc);
+    doc
+}
+
+fn error_response(description: &str) -> Value {
+    json!({
+        "description": description,
+        "headers": { "API-Version": version_header_doc() },
+        "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } } }
+    })
+}
+
+fn version_header_doc() -> Value {
+    json!({ "description": "De volledige versie van de API.", "schema": { "type": "string", "example": API_VERSION } })
+}
+
+fn complete(doc: &mut Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let has_path_params = path.contains('{');
+        let Some(ops) = item.as_object_mut() else { continue };
+        for (method, op) in ops.iter_mut() {
+            let has_body = matches!(method.as_str(), "post" | "put" | "patch");
+            let has_params = op
+                .get("parameters")
+                .and_then(Value::as_array)
+                .is_some_and(|p| !p.is_empty());
+            let is_login = path == "/sessions" && method == "post";
+            let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
+                continue;
+            };
+            for (code, resp) in responses.iter_mut() {
+                if code.starts_with('2') || code.starts_with('3') {
+                    if let Some(r) = resp.as_object_mut() {
+                        let headers = r.entry("headers").or_insert_with(|| json!({}));
+                        headers["API-Version"] = version_header_doc();
+                    }
+                }
+            }
+            let mut add = |code: &str, d: &str| {
+                responses.entry(code.to_string()).or_insert_with(|| error_response(d));
+            };
+            if has_body || has_params {
+                add("400", "Ongeldige invoer; invalidParams noemt elk veld");
+            }
+            add("401", if is_login { "E-mailadres of wachtwoord onjuist" } else { "Niet ingelogd" });
+            if !is_login {
+                add("403", "Geen recht op deze handeling, of het CSRF-token ontbreekt");
+            }
+            if has_path_params {
+                add("404", "Niet gevonden (of van een andere organisatie)");
+            }
+            if has_body {
+                add("413", "Het verzoek is te groot");
+                add("415", "Verwacht application/json");
+            }
+            if is_login {
+                add("429", "Te veel mislukte pogingen");
+            }
+            add("500", "Interne fout");
+        }
+    }
+}
+
+async fn openapi_json() -> Json<Value> {
+    Json(openapi())
+}

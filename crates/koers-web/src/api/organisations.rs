@@ -1,0 +1,244 @@
+//! `/organisations`: organisations, their members and roles, and their audit log.
+
+use super::sessions::UserOut;
+use crate::auth::Ctx;
+use crate::error::AppError;
+use crate::input::Input;
+use crate::startup::AppState;
+use crate::workspace;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use koers_core::{OrgKind, Permission, Role, TooiCode};
+use koers_store::{AuditEvent, Member, Organisation};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/organisations", get(list_organisations).post(create_organisation))
+        .route("/organisations/{organisation_id}", get(get_organisation))
+        .route(
+            "/organisations/{organisation_id}/members",
+            get(list_members).post(add_member),
+        )
+        .route(
+            "/organisations/{organisation_id}/members/{user_id}",
+            get(get_member).put(set_member_roles).delete(remove_member),
+        )
+        .route(
+            "/organisations/{organisation_id}/audit-events",
+            get(list_audit_events),
+        )
+}
+
+/// An organisation.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrganisationOut {
+    pub id: String,
+    pub name: String,
+    pub kind: OrgKind,
+    /// CBS code, e.g. PV26 or GM0344.
+    pub cbs_code: Option<String>,
+    /// TOOI code, e.g. pv26.
+    pub tooi_code: Option<String>,
+    /// The TOOI identifier URI.
+    pub tooi_uri: Option<String>,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+}
+
+impl From<&Organisation> for OrganisationOut {
+    fn from(o: &Organisation) -> Self {
+        OrganisationOut {
+            id: o.id.clone(),
+            name: o.name.clone(),
+            kind: o.kind,
+            cbs_code: o.cbs_code.clone(),
+            tooi_code: o.tooi_code.clone(),
+            tooi_uri: o
+                .tooi_code
+                .as_deref()
+                .and_then(|c| TooiCode::parse(c).ok())
+                .map(|c| c.uri(o.kind)),
+            created_at: o.created_at.clone(),
+        }
+    }
+}
+
+/// A new organisation.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrganisationIn {
+    pub name: String,
+    pub kind: OrgKind,
+    pub cbs_code: Option<String>,
+    pub tooi_code: Option<String>,
+}
+
+/// A member of an organisation with their roles there.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberOut {
+    pub user: UserOut,
+    pub roles: Vec<Role>,
+    /// Only in the answer to adding a new account without a password: the generated initial
+    /// password, shown this once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub initial_password: Option<String>,
+}
+
+impl From<&Member> for MemberOut {
+    fn from(m: &Member) -> Self {
+        MemberOut {
+            user: (&m.user).into(),
+            roles: m.roles.clone(),
+            initial_password: None,
+        }
+    }
+}
+
+/// A member to add: an existing account by e-mail address, or a new one.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberIn {
+    pub email: String,
+    pub display_name: Option<String>,
+    pub roles: Vec<Role>,
+    /// Leave out to have koers generate an initial password.
+    pub password: Option<String>,
+}
+
+/// The roles a member holds.
+#[derive(ToSchema)]
+pub struct RolesIn {
+    pub roles: Vec<Role>,
+}
+
+/// One entry of the audit log.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEventOut {
+    pub seq: i64,
+    #[schema(format = DateTime)]
+    pub at: String,
+    pub actor_label: String,
+    pub action: String,
+    pub object_type: String,
+    pub object_id: Option<String>,
+    #[schema(value_type = Object)]
+    pub detail: serde_json::Value,
+}
+
+impl From<AuditEvent> for AuditEventOut {
+    fn from(e: AuditEvent) -> Self {
+        AuditEventOut {
+            seq: e.seq,
+            at: e.at,
+            actor_label: e.actor_label,
+            action: e.action,
+            object_type: e.object_type,
+            object_id: e.object_id,
+            detail: e.detail,
+        }
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// How many events (1–500, default 50).
+    pub limit: Option<i64>,
+    /// Only events older than this sequence number (for paging).
+    pub before: Option<i64>,
+}
+
+/// The organisations the user is a member of.
+#[utoipa::path(get, path = "/organisations", tag = "organisaties",
+    responses((status = 200, description = "Organisaties", body = Vec<OrganisationOut>)))]
+pub async fn list_organisations(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Vec<OrganisationOut>>, AppError> {
+    let orgs = state.store.organisations_of(&ctx.user.id).await?;
+    Ok(Json(orgs.iter().map(Into::into).collect()))
+}
+
+/// Create an organisation (deployment administrators).
+#[utoipa::path(post, path = "/organisations", tag = "organisaties", request_body = OrganisationIn,
+    responses((status = 201, description = "Aangemaakt", body = OrganisationOut)))]
+pub async fn create_organisation(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
+    let org = workspace::create_organisation(&state, &ctx, Input::json(&headers, &body)?).await?;
+    Ok((StatusCode::CREATED, Json(OrganisationOut::from(&org))).into_response())
+}
+
+/// One organisation.
+#[utoipa::path(get, path = "/organisations/{organisationId}", tag = "organisaties",
+    params(("organisationId" = String, Path, description = "Id van de organisatie")),
+    responses((status = 200, description = "De organisatie", body = OrganisationOut)))]
+pub async fn get_organisation(State(state): State<AppState>, ctx: Ctx, Path(org_id): Path<String>) -> Result<Json<OrganisationOut>, AppError> {
+    let org = workspace::visible_org(&state, &ctx, &org_id).await?;
+    Ok(Json((&org).into()))
+}
+
+/// The members of an organisation.
+#[utoipa::path(get, path = "/organisations/{organisationId}/members", tag = "organisaties",
+    params(("organisationId" = String, Path, description = "Id van de organisatie")),
+    responses((status = 200, description = "Leden", body = Vec<MemberOut>)))]
+pub async fn list_members(State(state): State<AppState>, ctx: Ctx, Path(org_id): Path<String>) -> Result<Json<Vec<MemberOut>>, AppError> {
+    let members = workspace::members(&state, &ctx, &org_id).await?;
+    Ok(Json(members.iter().map(Into::into).collect()))
+}
+
+/// Add a member (administrators).
+#[utoipa::path(post, path = "/organisations/{organisationId}/members", tag = "organisaties",
+    params(("organisationId" = String, Path, description = "Id van de organisatie")),
+    request_body = MemberIn,
+    responses((status = 201, description = "Toegevoegd", body = MemberOut)))]
+pub async fn add_member(State(state): State<AppState>, ctx: Ctx, Path(org_id): Path<String>, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
+    let added = workspace::add_member(&state, &ctx, &org_id, Input::json(&headers, &body)?).await?;
+    let mut out = MemberOut::from(&added.member);
+    out.initial_password = added.initial_password;
+    Ok((StatusCode::CREATED, Json(out)).into_response())
+}
+
+/// One member.
+#[utoipa::path(get, path = "/organisations/{organisationId}/members/{userId}", tag = "organisaties",
+    params(("organisationId" = String, Path, description = "Id van de organisatie"), ("userId" = String, Path, description = "Id van de gebruiker")),
+    responses((status = 200, description = "Het lid", body = MemberOut)))]
+pub async fn get_member(State(state): State<AppState>, ctx: Ctx, Path((org_id, user_id)): Path<(String, String)>) -> Result<Json<MemberOut>, AppError> {
+    Ok(Json((&workspace::member(&state, &ctx, &org_id, &user_id).await?).into()))
+}
+
+/// Replace a member's roles (administrators).
+#[utoipa::path(put, path = "/organisations/{organisationId}/members/{userId}", tag = "organisaties",
+    params(("organisationId" = String, Path, description = "Id van de organisatie"), ("userId" = String, Path, description = "Id van de gebruiker")),
+    request_body = RolesIn,
+    responses((status = 200, description = "Opgeslagen", body = MemberOut)))]
+pub async fn set_member_roles(State(state): State<AppState>, ctx: Ctx, Path((org_id, user_id)): Path<(String, String)>, headers: HeaderMap, body: Bytes) -> Result<Json<MemberOut>, AppError> {
+    let m = workspace::set_roles(&state, &ctx, &org_id, &user_id, Input::json(&headers, &body)?).await?;
+    Ok(Json((&m).into()))
+}
+
+/// Remove a member (administrators).
+#[utoipa::path(delete, path = "/organisations/{organisationId}/members/{userId}", tag = "organisaties",
+    params(("organisationId" = String, Path, description = "Id van de organisatie"), ("userId" = String, Path, description = "Id van de gebruiker")),
+    responses((status = 204, description = "Verwijderd")))]
+pub async fn remove_member(State(state): State<AppState>, ctx: Ctx, Path((org_id, user_id)): Path<(String, String)>) -> Result<StatusCode, AppError> {
+    workspace::remove_member(&state, &ctx, &org_id, &user_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The organisation's audit log, newest first (administrators).
+#[utoipa::path(get, path = "/organisations/{organisationId}/audit-events", tag = "organisaties",
+    params(("organisationId" = String, Path, description = "Id van de organisatie"), AuditQuery),
+    responses((status = 200, description = "Gebeurtenissen", body = Vec<AuditEventOut>)))]
+pub async fn list_audit_events(State(state): State<AppState>, ctx: Ctx, Path(org_id): Path<String>, Query(q): Query<AuditQuery>) -> Result<Json<Vec<AuditEventOut>>, AppError> {
+    let roles = ctx.roles_in(&state, &org_id).await?;
+    if !koers_core::access::permitted(&roles, Permission::ReadAudit) {
+        return Err(AppError::Forbidden);
+    }
+    let events = state.store.audit_events(&org_id, q.limit.unwrap_or(50), q.before).await?;
+    Ok(Json(events.into_iter().map(Into::into).collect()))
+}

@@ -1,0 +1,344 @@
+//! Who is asking, and may they: cookies, server-side sessions, CSRF, the sign-in rate
+//! limit, and [`Ctx`], the extractor every signed-in route takes.
+
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::startup::AppState;
+use axum::body::Body;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use koers_core::access::permitted;
+use koers_core::secret::{constant_time_eq, new_token, verify_against_nothing, verify_password};
+use koers_core::{Email, Permission, Role};
+use koers_store::{Actor, Organisation, Session, User};
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+pub const SESSION_COOKIE: &str = "koers_session";
+/// The double-submit CSRF cookie that protects the sign-in form (before there is a session).
+pub const CSRF_COOKIE: &str = "koers_csrf";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+pub const CSRF_FIELD: &str = "csrf_token";
+
+/// The value of cookie `name` in the request's `Cookie` headers.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, path `/`, Secure when configured.
+pub fn set_cookie(name: &str, value: &str, max_age: Option<i64>, secure: bool, http_only: bool) -> String {
+    let mut c = format!("{name}={value}; Path=/; SameSite=Lax");
+    if http_only {
+        c.push_str("; HttpOnly");
+    }
+    if secure {
+        c.push_str("; Secure");
+    }
+    if let Some(age) = max_age {
+        c.push_str(&format!("; Max-Age={age}"));
+    }
+    c
+}
+
+/// The session a request carries, resolved once by [`session_layer`].
+#[derive(Clone)]
+pub struct Resolved {
+    pub token: String,
+    pub session: Session,
+}
+
+fn is_unsafe(m: &Method) -> bool {
+    !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Requests that need no CSRF token: signing in through the API, which demands a JSON body
+/// (a cross-site form cannot send one) and has no session yet to protect.
+fn csrf_exempt(method: &Method, path: &str) -> bool {
+    *method == Method::POST && path == "/api/v1/sessions"
+}
+
+/// Resolves the session cookie and enforces CSRF on every unsafe method: the token must
+/// come in the `X-CSRF-Token` header or the `csrf_token` form field, and equal the session's
+/// token (or, before sign-in, the CSRF cookie).
+pub async fn session_layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let resolved = match cookie(req.headers(), SESSION_COOKIE) {
+        Some(token) => match state.store.session(&token, state.cfg.session_ttl).await {
+            Ok(Some(session)) => Some(Resolved { token, session }),
+            Ok(None) => None,
+            Err(e) => return AppError::from(e).into_response(),
+        },
+        None => None,
+    };
+    let mut req = req;
+    if is_unsafe(req.method()) && !csrf_exempt(req.method(), req.uri().path()) {
+        let expected = match &resolved {
+            Some(r) => Some(r.session.csrf_token.clone()),
+            None => cookie(req.headers(), CSRF_COOKIE),
+        };
+        let (provided, rebuilt) = match provided_token(req, state.cfg.max_body_bytes).await {
+            Ok(x) => x,
+            Err(e) => return e.into_response(),
+        };
+        req = rebuilt;
+        let ok = matches!((&expected, &provided), (Some(e), Some(p)) if !e.is_empty() && constant_time_eq(e, p));
+        if !ok {
+            return AppError::Csrf.into_response();
+        }
+    }
+    req.extensions_mut().insert(resolved);
+    next.run(req).await
+}
+
+/// The CSRF token a request offers, from the header or (for forms) the body, and the
+/// request rebuilt around the body that had to be read for it.
+async fn provided_token(req: Request, limit: usize) -> Result<(Option<String>, Request), AppError> {
+    if let Some(v) = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
+        let v = v.to_string();
+        return Ok((Some(v), req));
+    }
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Ok((None, req));
+    }
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| AppError::PayloadTooLarge)?;
+    let token = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
+        .ok()
+        .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v));
+    Ok((token, Request::from_parts(parts, Body::from(bytes))))
+}
+
+/// The signed-in user, the organisation they work in, and their roles there.
+#[derive(Clone)]
+pub struct Ctx {
+    pub user: User,
+    pub org: Organisation,
+    pub roles: Vec<Role>,
+    pub token: String,
+    pub csrf: String,
+    pub lang: Lang,
+}
+
+impl Ctx {
+    /// Refuses with 403 unless one of the user's roles permits `p`.
+    pub fn require(&self, p: Permission) -> Result<(), AppError> {
+        if permitted(&self.roles, p) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    /// Refuses unless the user administers the whole deployment.
+    pub fn require_instance_admin(&self) -> Result<(), AppError> {
+        if self.user.instance_admin {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    pub fn actor(&self) -> Actor {
+        Actor::user(&self.user.id, &self.user.email)
+    }
+
+    /// The roles the user holds in organisation `org_id`; an organisation they are not a
+    /// member of does not exist for them (404), whatever its id.
+    pub async fn roles_in(&self, state: &AppState, org_id: &str) -> Result<Vec<Role>, AppError> {
+        if org_id == self.org.id {
+            return Ok(self.roles.clone());
+        }
+        let roles = state.store.roles_in(&self.user.id, org_id).await?;
+        if roles.is_empty() {
+            Err(AppError::NotFound)
+        } else {
+            Ok(roles)
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let Some(Some(resolved)) = parts.extensions.get::<Option<Resolved>>().cloned() else {
+            return Err(AppError::Unauthorized);
+        };
+        let s = &resolved.session;
+        let user = state.store.user(&s.user_id).await?;
+        let org = state.store.organisation(&s.org_id).await?;
+        let roles = state.store.roles_in(&user.id, &org.id).await?;
+        if roles.is_empty() {
+            // The membership ended while the session lived.
+            return Err(AppError::Unauthorized);
+        }
+        Ok(Ctx {
+            user,
+            org,
+            roles,
+            token: resolved.token,
+            csrf: s.csrf_token.clone(),
+            lang: Lang::from_headers(&parts.headers),
+        })
+    }
+}
+
+/// Counts failed sign-ins per e-mail address and per client address in a sliding window.
+pub struct LoginLimiter {
+    failures: Mutex<HashMap<String, Vec<Instant>>>,
+    max: u32,
+    window: Duration,
+}
+
+impl LoginLimiter {
+    pub fn new(max: u32, window: Duration) -> Self {
+        LoginLimiter {
+            failures: Mutex::new(HashMap::new()),
+            max,
+            window,
+        }
+    }
+
+    fn keys(email: &str, ip: IpAddr) -> [(String, u32); 2] {
+        [(format!("email:{email}"), 1), (format!("ip:{ip}"), 4)]
+    }
+
+    /// `Err(seconds)` while either key has had too many failures in the window.
+    pub fn check(&self, email: &str, ip: IpAddr) -> Result<(), u64> {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        for (key, factor) in Self::keys(email, ip) {
+            if let Some(times) = map.get_mut(&key) {
+                times.retain(|t| now.duration_since(*t) < self.window);
+                if times.len() as u32 >= self.max * factor {
+                    let oldest = times.first().copied().unwrap_or(now);
+                    let wait = self.window.saturating_sub(now.duration_since(oldest));
+                    return Err(wait.as_secs().max(1));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn fail(&self, email: &str, ip: IpAddr) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        for (key, _) in Self::keys(email, ip) {
+            map.entry(key).or_default().push(Instant::now());
+        }
+    }
+
+    pub fn succeed(&self, email: &str) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        map.remove(&format!("email:{email}"));
+    }
+}
+
+/// The one message for every failed sign-in, so it reveals nothing about which accounts exist.
+pub const BAD_CREDENTIALS: &str = "E-mailadres of wachtwoord onjuist";
+
+/// Signs a user in: rate limit, password check, a fresh session (never a reused one, so a
+/// planted session id is worthless). Returns the cookie token and the session.
+pub async fn sign_in(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    ip: IpAddr,
+) -> Result<(String, Session, User), AppError> {
+    let email = Email::parse(email).map(|e| e.as_str().to_string()).unwrap_or_default();
+    state
+        .limiter
+        .check(&email, ip)
+        .map_err(AppError::TooManyRequests)?;
+    let found = if email.is_empty() {
+        None
+    } else {
+        state.store.user_for_login(&email).await?
+    };
+    let user = match found {
+        Some((user, hash)) if verify_password(password, &hash) => user,
+        Some(_) => {
+            state.limiter.fail(&email, ip);
+            return Err(AppError::BadCredentials);
+        }
+        None => {
+            verify_against_nothing(password);
+            state.limiter.fail(&email, ip);
+            return Err(AppError::BadCredentials);
+        }
+    };
+    let Some(org) = state.store.organisations_of(&user.id).await?.into_iter().next() else {
+        state.limiter.fail(&email, ip);
+        return Err(AppError::BadCredentials);
+    };
+    state.limiter.succeed(&email);
+    let (token, session) = state
+        .store
+        .create_session(&user.id, &org.id, state.cfg.session_ttl)
+        .await?;
+    Ok((token, session, user))
+}
+
+/// A fresh CSRF token for the sign-in form, with the cookie that carries it.
+pub fn login_csrf(headers: &HeaderMap, secure: bool) -> (String, Option<String>) {
+    match cookie(headers, CSRF_COOKIE) {
+        Some(t) if t.len() >= 32 => (t, None),
+        _ => {
+            let t = new_token();
+            let c = set_cookie(CSRF_COOKIE, &t, None, secure, true);
+            (t, Some(c))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_are_read_from_any_header() {
+        let mut h = HeaderMap::new();
+        h.append(header::COOKIE, "a=1; koers_session=abc".parse().unwrap());
+        h.append(header::COOKIE, "b=2".parse().unwrap());
+        assert_eq!(cookie(&h, SESSION_COOKIE).as_deref(), Some("abc"));
+        assert_eq!(cookie(&h, "b").as_deref(), Some("2"));
+        assert_eq!(cookie(&h, "c"), None);
+    }
+
+    #[test]
+    fn limiter_blocks_after_max_failures_and_clears_on_success() {
+        let l = LoginLimiter::new(2, Duration::from_secs(60));
+        let ip: IpAddr = "127.0.0.1".parse().unwrap();
+        assert!(l.check("a@b.nl", ip).is_ok());
+        l.fail("a@b.nl", ip);
+        l.fail("a@b.nl", ip);
+        assert!(l.check("a@b.nl", ip).is_err());
+        assert!(l.check("c@d.nl", ip).is_ok(), "per address, not global");
+        l.succeed("a@b.nl");
+        assert!(l.check("a@b.nl", ip).is_ok());
+    }
+
+    #[test]
+    fn session_cookie_flags() {
+        let c = set_cookie(SESSION_COOKIE, "t", Some(60), true, true);
+        assert!(c.contains("HttpOnly") && c.contains("SameSite=Lax") && c.contains("Secure"));
+        assert!(!set_cookie(SESSION_COOKIE, "t", None, false, true).contains("Secure"));
+    }
+}

@@ -1,0 +1,224 @@
+//! One error type for every handler, and its two faces: `application/problem+json`
+//! (RFC 9457) for the API and a readable Dutch page for people.
+
+use crate::i18n::Lang;
+use crate::templates::Templates;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use koers_core::{FieldError, Invalid};
+use koers_store::StoreError;
+use serde::Serialize;
+
+/// What went wrong while handling a request.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("Niet gevonden")]
+    NotFound,
+    #[error("U moet ingelogd zijn")]
+    Unauthorized,
+    #[error("{}", crate::auth::BAD_CREDENTIALS)]
+    BadCredentials,
+    #[error("U heeft geen recht op deze handeling")]
+    Forbidden,
+    #[error("Het CSRF-token ontbreekt of klopt niet")]
+    Csrf,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Invalid(Invalid),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("Te veel pogingen; probeer het over {0} seconden opnieuw")]
+    TooManyRequests(u64),
+    #[error("Het verzoek is te groot")]
+    PayloadTooLarge,
+    #[error("Verwacht Content-Type {0}")]
+    UnsupportedMediaType(&'static str),
+    #[error("interne fout: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Unauthorized | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::BadRequest(_) | AppError::Invalid(_) => StatusCode::BAD_REQUEST,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The message shown to the user; internal details stay in the log.
+    pub fn detail(&self) -> String {
+        match self {
+            AppError::Internal(_) => "Er ging iets mis aan onze kant. Probeer het later opnieuw.".into(),
+            AppError::Invalid(_) => "De invoer is niet geldig; zie de genoemde velden.".into(),
+            other => other.to_string(),
+        }
+    }
+
+    pub fn field_errors(&self) -> &[FieldError] {
+        match self {
+            AppError::Invalid(i) => &i.0,
+            _ => &[],
+        }
+    }
+
+    fn log(&self) {
+        if let AppError::Internal(e) = self {
+            tracing::error!(error = %e, "request failed");
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => AppError::NotFound,
+            StoreError::Conflict(what) => AppError::Conflict(format!("Bestaat al: {what}")),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<Invalid> for AppError {
+    fn from(e: Invalid) -> Self {
+        AppError::Invalid(e)
+    }
+}
+
+/// The body of an `application/problem+json` response.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Problem {
+    /// A URI reference that identifies the problem type.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A short, human-readable summary of the problem type.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// A human-readable explanation of this occurrence.
+    pub detail: String,
+    /// Every invalid input field, when the problem is invalid input.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub invalid_params: Vec<FieldError>,
+}
+
+/// Builds the problem+json response for a status and detail.
+pub fn problem_response(status: StatusCode, detail: String, fields: Vec<FieldError>) -> Response {
+    let title = status.canonical_reason().unwrap_or("Error").to_string();
+    let body = Problem {
+        kind: format!("https://koers.example/problems/{}", status.as_u16()),
+        title,
+        status: status.as_u16(),
+        detail,
+        invalid_params: fields,
+    };
+    let mut resp = (status, axum::Json(body)).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
+    resp
+}
+
+/// What a handler said about its error, for [`finish_errors`] to render.
+#[derive(Debug, Clone)]
+pub struct ErrorInfo {
+    pub detail: String,
+    pub fields: Vec<FieldError>,
+}
+
+impl IntoResponse for AppError {
+    /// An error leaves the handler as its status and an [`ErrorInfo`]; [`finish_errors`]
+    /// turns it into problem+json or a page, depending on who asked.
+    fn into_response(self) -> Response {
+        self.log();
+        let mut resp = self.status().into_response();
+        resp.extensions_mut().insert(ErrorInfo {
+            detail: self.detail(),
+            fields: self.field_errors().to_vec(),
+        });
+        if let AppError::TooManyRequests(secs) = self {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        resp
+    }
+}
+
+fn generic_detail(status: StatusCode) -> String {
+    match status {
+        StatusCode::NOT_FOUND => AppError::NotFound.detail(),
+        StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge.detail(),
+        StatusCode::METHOD_NOT_ALLOWED => "Deze methode is hier niet toegestaan".into(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "Dit soort inhoud wordt hier niet aangenomen".into(),
+        s if s.is_server_error() => AppError::Internal(String::new()).detail(),
+        _ => "Het verzoek is niet geldig".into(),
+    }
+}
+
+fn content_type(resp: &Response) -> &str {
+    resp.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// Gives every error response its final form: problem+json under `/api`, elsewhere a
+/// Dutch (or English) page, or for a page that needs a signed-in user, the sign-in page.
+/// Errors that axum or tower produce themselves (413, 405, …) get the same treatment.
+pub async fn finish_errors(req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let target = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "/".into());
+    let lang = Lang::from_headers(req.headers());
+    let resp = next.run(req).await;
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let info = resp.extensions().get::<ErrorInfo>().cloned();
+    let (detail, fields) = match info {
+        Some(i) => (i.detail, i.fields),
+        None => (generic_detail(status), Vec::new()),
+    };
+    if path.starts_with("/api/") {
+        if content_type(&resp).starts_with("application/problem+json") {
+            return resp;
+        }
+        let mut out = problem_response(status, detail, fields);
+        if let Some(v) = resp.headers().get(header::RETRY_AFTER) {
+            out.headers_mut().insert(header::RETRY_AFTER, v.clone());
+        }
+        return out;
+    }
+    if content_type(&resp).starts_with("text/html") {
+        return resp;
+    }
+    if status == StatusCode::UNAUTHORIZED {
+        let next = serde_urlencoded::to_string([("next", target.as_str())]).unwrap_or_default();
+        return Redirect::to(&format!("/login?{next}")).into_response();
+    }
+    let html = Templates::render(
+        "error.html",
+        minijinja::context! { lang => lang.code(), status => status.as_u16(), detail => detail },
+    )
+    .unwrap_or_else(|_| format!("<!doctype html><title>{status}</title><p>{status}</p>"));
+    let mut out = (status, Html(html)).into_response();
+    if let Some(v) = resp.headers().get(header::RETRY_AFTER) {
+        out.headers_mut().insert(header::RETRY_AFTER, v.clone());
+    }
+    out
+}

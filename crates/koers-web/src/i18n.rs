@@ -1,0 +1,90 @@
+//! The interface languages: Dutch by default, English on request. Texts live in
+//! `locales/nl.toml` and `locales/en.toml`, embedded in the binary.
+
+use axum::http::HeaderMap;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// The cookie that remembers the chosen language.
+pub const LANG_COOKIE: &str = "koers_lang";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Nl,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Nl => "nl",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s {
+            "nl" => Some(Lang::Nl),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The language chosen in the cookie, else Dutch.
+    pub fn from_headers(headers: &HeaderMap) -> Lang {
+        crate::auth::cookie(headers, LANG_COOKIE)
+            .and_then(|v| Lang::parse(&v))
+            .unwrap_or_default()
+    }
+}
+
+fn load(src: &str) -> HashMap<String, String> {
+    // The files are part of the binary and checked by the tests below; an unreadable file
+    // would fail those tests, so at run time it can only mean an empty table.
+    toml::from_str::<HashMap<String, String>>(src).unwrap_or_default()
+}
+
+static NL: LazyLock<HashMap<String, String>> =
+    LazyLock::new(|| load(include_str!("../locales/nl.toml")));
+static EN: LazyLock<HashMap<String, String>> =
+    LazyLock::new(|| load(include_str!("../locales/en.toml")));
+
+/// The text for `key` in `lang`; the key itself when it has no translation.
+pub fn t(lang: Lang, key: &str) -> String {
+    let table = match lang {
+        Lang::Nl => &*NL,
+        Lang::En => &*EN,
+    };
+    table.get(key).cloned().unwrap_or_else(|| key.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::templates::Templates;
+
+    #[test]
+    fn both_languages_have_the_same_keys() {
+        assert!(NL.len() > 20, "nl.toml did not parse");
+        let mut nl: Vec<_> = NL.keys().collect();
+        let mut en: Vec<_> = EN.keys().collect();
+        nl.sort();
+        en.sort();
+        assert_eq!(nl, en);
+    }
+
+    #[test]
+    fn every_key_used_in_a_template_exists() {
+        let re_start = "t(\"";
+        for (name, src) in Templates::sources() {
+            let mut rest = src.as_str();
+            while let Some(i) = rest.find(re_start) {
+                rest = &rest[i + re_start.len()..];
+                let end = rest.find('"').unwrap_or(0);
+                let key = &rest[..end];
+                assert!(NL.contains_key(key), "{name}: key {key} missing in nl.toml");
+            }
+        }
+    }
+}

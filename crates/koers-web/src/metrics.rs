@@ -1,0 +1,138 @@
+//! Operational endpoints: `/health` (liveness and readiness) and `/metrics` (Prometheus
+//! text format). They carry no organisation data, so they need no sign-in.
+
+use crate::startup::AppState;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// Upper bounds of the request-duration histogram, in seconds.
+const BUCKETS: [f64; 10] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
+
+#[derive(Default)]
+struct Series {
+    count: u64,
+    sum: f64,
+    buckets: [u64; BUCKETS.len()],
+}
+
+/// Request counts and durations per route and status class.
+#[derive(Default)]
+pub struct Metrics {
+    series: Mutex<BTreeMap<(String, String, u16), Series>>,
+}
+
+impl Metrics {
+    fn observe(&self, method: &str, route: &str, status: u16, secs: f64) {
+        let mut map = self.series.lock().unwrap_or_else(|p| p.into_inner());
+        let s = map
+            .entry((method.to_string(), route.to_string(), status))
+            .or_default();
+        s.count += 1;
+        s.sum += secs;
+        for (i, b) in BUCKETS.iter().enumerate() {
+            if secs <= *b {
+                s.buckets[i] += 1;
+            }
+        }
+    }
+
+    /// The Prometheus text exposition of everything observed.
+    pub fn render(&self) -> String {
+        let map = self.series.lock().unwrap_or_else(|p| p.into_inner());
+        let mut out = String::from(
+            "# HELP koers_build_info Version of koers.\n# TYPE koers_build_info gauge\n",
+        );
+        out.push_str(&format!(
+            "koers_build_info{{version=\"{}\"}} 1\n",
+            env!("CARGO_PKG_VERSION")
+        ));
+        out.push_str("# HELP koers_http_requests_total HTTP requests handled.\n# TYPE koers_http_requests_total counter\n");
+        for ((m, r, st), s) in map.iter() {
+            out.push_str(&format!(
+                "koers_http_requests_total{{method=\"{m}\",route=\"{r}\",status=\"{st}\"}} {}\n",
+                s.count
+            ));
+        }
+        out.push_str("# HELP koers_http_request_duration_seconds Time to handle a request.\n# TYPE koers_http_request_duration_seconds histogram\n");
+        for ((m, r, st), s) in map.iter() {
+            let labels = format!("method=\"{m}\",route=\"{r}\",status=\"{st}\"");
+            for (i, b) in BUCKETS.iter().enumerate() {
+                out.push_str(&format!(
+                    "koers_http_request_duration_seconds_bucket{{{labels},le=\"{b}\"}} {}\n",
+                    s.buckets[i]
+                ));
+            }
+            out.push_str(&format!(
+                "koers_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}\n",
+                s.count
+            ));
+            out.push_str(&format!(
+                "koers_http_request_duration_seconds_sum{{{labels}}} {}\nkoers_http_request_duration_seconds_count{{{labels}}} {}\n",
+                s.sum, s.count
+            ));
+        }
+        out
+    }
+}
+
+/// Middleware: observes every request under its route template (never the raw path, so
+/// ids do not blow up the number of series).
+pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let method = req.method().to_string();
+    let start = Instant::now();
+    let resp = next.run(req).await;
+    state.metrics.observe(
+        &method,
+        &route,
+        resp.status().as_u16(),
+        start.elapsed().as_secs_f64(),
+    );
+    resp
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/health", get(ready))
+        .route("/health/live", get(live))
+        .route("/health/ready", get(ready))
+        .route("/metrics", get(metrics))
+}
+
+async fn live() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+async fn ready(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => Json(serde_json::json!({ "status": "ok", "checks": { "store": "ok" } }))
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "store not ready");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({ "status": "unavailable", "checks": { "store": "unavailable" } })),
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+        .into_response()
+}

@@ -1,0 +1,65 @@
+//! The pages people use, server-rendered in Dutch (or English), one module per area.
+
+mod account;
+mod admin;
+mod home;
+mod organisation;
+mod session;
+
+use crate::auth::Ctx;
+use crate::error::AppError;
+use crate::startup::AppState;
+use crate::templates::Templates;
+use axum::Router;
+use axum::response::Html;
+use koers_core::Permission;
+use minijinja::{Value, context};
+use serde::Serialize;
+
+/// One of the seven product modules, as the navigation shows it.
+#[derive(Serialize)]
+pub struct Module {
+    pub slug: &'static str,
+    /// Translation key of the module's name; its description is `<key>.desc`.
+    pub key: &'static str,
+    /// Whether the module is built; an unbuilt one says so plainly.
+    pub built: bool,
+}
+
+pub const MODULES: [Module; 7] = [
+    Module { slug: "bronnen", key: "module.catalog", built: false },
+    Module { slug: "analyses", key: "module.analysis", built: false },
+    Module { slug: "informatieproducten", key: "module.products", built: false },
+    Module { slug: "datavragen", key: "module.questions", built: false },
+    Module { slug: "toepassingen", key: "module.register", built: false },
+    Module { slug: "volwassenheid", key: "module.maturity", built: false },
+    Module { slug: "leertrajecten", key: "module.learning", built: false },
+];
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(session::router())
+        .merge(home::router())
+        .merge(organisation::router())
+        .merge(admin::router())
+        .merge(account::router())
+}
+
+/// Renders a page for a signed-in user: the shell (navigation, organisation switcher,
+/// language switch) plus the page's own context.
+pub async fn page(state: &AppState, ctx: &Ctx, name: &str, current: &str, extra: Value) -> Result<Html<String>, AppError> {
+    let orgs = state.store.organisations_of(&ctx.user.id).await?;
+    let base = context! {
+        lang => ctx.lang.code(),
+        user => ctx.user,
+        org => ctx.org,
+        orgs => orgs,
+        roles => ctx.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+        csrf => ctx.csrf,
+        can_manage => ctx.require(Permission::ManageMembers).is_ok(),
+        can_audit => ctx.require(Permission::ReadAudit).is_ok(),
+        modules => MODULES,
+        current => current,
+    };
+    Templates::render(name, context! { ..extra, ..base }).map(Html)
+}

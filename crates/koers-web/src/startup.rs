@@ -1,0 +1,102 @@
+//! Builds the application: state, routes, layers; and serves it until a signal.
+
+use crate::auth::{LoginLimiter, session_layer};
+use crate::config::WebConfig;
+use crate::error::finish_errors;
+use crate::metrics::{Metrics, track};
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware::{from_fn, from_fn_with_state};
+use koers_store::Store;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// Everything a handler may use.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub cfg: Arc<WebConfig>,
+    pub limiter: Arc<LoginLimiter>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    pub fn new(store: Store, cfg: WebConfig) -> Self {
+        let limiter = LoginLimiter::new(cfg.login_max_failures, cfg.login_window);
+        AppState {
+            store,
+            cfg: Arc::new(cfg),
+            limiter: Arc::new(limiter),
+            metrics: Arc::new(Metrics::default()),
+        }
+    }
+}
+
+fn header_layer(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+}
+
+/// The whole application.
+pub fn build_app(state: AppState) -> Router {
+    let mut app = Router::new()
+        .merge(crate::pages::router())
+        .nest("/api/v1", crate::api::router())
+        .merge(crate::metrics::router())
+        .route("/assets/{*path}", axum::routing::get(crate::assets::asset))
+        .fallback(|| async { crate::error::AppError::NotFound })
+        .layer(from_fn_with_state(state.clone(), session_layer))
+        .layer(from_fn(finish_errors))
+        .layer(DefaultBodyLimit::max(state.cfg.max_body_bytes))
+        .layer(header_layer(
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        ))
+        .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(header_layer(header::REFERRER_POLICY, "same-origin"));
+    if state.cfg.secure_cookies {
+        app = app.layer(header_layer(
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        ));
+    }
+    app.layer(from_fn(crate::api::version_header))
+        .layer(from_fn_with_state(state.clone(), track))
+        .with_state(state)
+}
+
+/// Serves the application on `listener` until SIGINT or SIGTERM, then finishes the
+/// requests in flight.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    let app = build_app(state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
