@@ -12,6 +12,8 @@ struct Files;
 
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
+    // A form shown for the first time has no `form` values yet: `form.email` is then empty.
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Chainable);
     env.set_loader(|name| {
         Ok(Files::get(name).map(|f| String::from_utf8_lossy(&f.data).into_owned()))
     });

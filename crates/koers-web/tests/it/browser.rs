@@ -1,0 +1,164 @@
+//! The main path in a real browser: Debian's Chromium driven through chromedriver. Sign in
+//! by keyboard, visit every module, check each shell page with axe-core (WCAG 2.1 AA), sign
+//! out.
+
+use crate::helpers::{PASSWORD, TestApp, repo_root};
+use fantoccini::{Client, ClientBuilder, Locator, key::Key};
+use serde_json::{Value, json};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// A chromedriver process on a free loopback port, stopped when dropped.
+struct Driver {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+async fn start_browser() -> (Driver, Client, tempfile::TempDir) {
+    let driver_bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+    assert!(
+        std::path::Path::new(&driver_bin).exists(),
+        "chromedriver is missing: run ./scripts/test (it installs chromium and chromium-driver)"
+    );
+    let port = free_port();
+    let child = Command::new(&driver_bin)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let driver = Driver { child, port };
+    let profile = tempfile::tempdir().expect("profile dir");
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--window-size=1280,900",
+                format!("--user-data-dir={}", profile.path().display()),
+            ]
+        }),
+    );
+    let url = format!("http://127.0.0.1:{}", driver.port);
+    let mut last_err = None;
+    for _ in 0..50 {
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new()).capabilities(caps.clone()).connect(&url).await {
+            Ok(c) => return (driver, c, profile),
+            Err(e) => {
+                last_err = Some(e);
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    }
+    panic!("could not reach chromedriver: {last_err:?}");
+}
+
+/// Runs axe-core on the current page; returns the WCAG 2.1 A/AA violations.
+async fn axe(c: &Client) -> Vec<String> {
+    let src = std::fs::read_to_string(repo_root().join("node_modules/axe-core/axe.min.js"))
+        .expect("axe-core is missing: run ./scripts/test (it installs the test tools)");
+    c.execute(&src, vec![]).await.expect("inject axe");
+    let v = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+                .then(r => done(r.violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(' | '))));",
+            vec![],
+        )
+        .await
+        .expect("run axe");
+    serde_json::from_value::<Vec<String>>(v).unwrap_or_default()
+}
+
+async fn heading(c: &Client) -> String {
+    c.find(Locator::Css("h1")).await.expect("h1").text().await.expect("text")
+}
+
+async fn screenshot(c: &Client, name: &str) {
+    if let Ok(png) = c.screenshot().await {
+        let dir = repo_root().join("target/screenshots");
+        let _ = std::fs::create_dir_all(&dir);
+        let _ = std::fs::write(dir.join(name), png);
+    }
+}
+
+#[tokio::test]
+async fn sign_in_visit_every_module_and_sign_out() {
+    let app = TestApp::spawn().await;
+    let (_driver, c, _profile) = start_browser().await;
+
+    c.goto(&app.url("/login")).await.unwrap();
+    assert_eq!(heading(&c).await, "Inloggen");
+    let v = axe(&c).await;
+    assert!(v.is_empty(), "login page: {v:?}");
+
+    // The first Tab reaches the skip link.
+    c.find(Locator::Css("body")).await.unwrap();
+    c.execute("document.activeElement.blur(); window.focus();", vec![]).await.unwrap();
+    let active: Value = c.execute("return document.activeElement === document.body || document.activeElement === null;", vec![]).await.unwrap();
+    assert_eq!(active, json!(true));
+
+    // Sign in by keyboard: type, Tab, type, Enter.
+    let email = c.find(Locator::Id("email")).await.unwrap();
+    email.send_keys(&format!("admin@pv26.example{}", Key::Tab)).await.unwrap();
+    let focused: Value = c.execute("return document.activeElement.id;", vec![]).await.unwrap();
+    assert_eq!(focused, json!("password"));
+    let pw = c.find(Locator::Id("password")).await.unwrap();
+    pw.send_keys(&format!("{PASSWORD}{}", Key::Enter)).await.unwrap();
+    c.wait().for_element(Locator::Css(".koers-nav")).await.unwrap();
+    assert!(heading(&c).await.starts_with("Welkom"));
+    screenshot(&c, "home.png").await;
+    let v = axe(&c).await;
+    assert!(v.is_empty(), "home: {v:?}");
+
+    // Every module through the navigation.
+    let links = c.find_all(Locator::Css(".koers-nav__link")).await.unwrap();
+    let mut hrefs = Vec::new();
+    for l in links {
+        hrefs.push(l.attr("href").await.unwrap().unwrap_or_default());
+    }
+    for slug in ["/bronnen", "/analyses", "/informatieproducten", "/datavragen", "/toepassingen", "/volwassenheid", "/leertrajecten", "/organisatie", "/organisatie/logboek", "/beheer/organisaties"] {
+        assert!(hrefs.iter().any(|h| h == slug), "navigation lacks {slug}: {hrefs:?}");
+        c.goto(&app.url(slug)).await.unwrap();
+        let current: Value = c
+            .execute("return document.querySelector('[aria-current=page]').getAttribute('href');", vec![])
+            .await
+            .unwrap();
+        assert_eq!(current, json!(slug));
+        let v = axe(&c).await;
+        assert!(v.is_empty(), "{slug}: {v:?}");
+    }
+    screenshot(&c, "organisation.png").await;
+
+    // English is one click away.
+    c.goto(&app.url("/organisatie")).await.unwrap();
+    c.find(Locator::LinkText("English")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::LinkText("Nederlands")).await.unwrap();
+    let v = axe(&c).await;
+    assert!(v.is_empty(), "English organisation page: {v:?}");
+
+    // Sign out.
+    c.find(Locator::Css("form[action='/logout'] button")).await.unwrap().click().await.unwrap();
+    c.wait().for_element(Locator::Id("email")).await.unwrap();
+    assert!(c.current_url().await.unwrap().path().starts_with("/login"));
+    c.goto(&app.url("/organisatie")).await.unwrap();
+    assert!(c.current_url().await.unwrap().path().starts_with("/login"), "signed out for real");
+    c.close().await.unwrap();
+}

@@ -1,0 +1,76 @@
+//! Organisations are isolated: a user of one organisation gets 404 for every object of
+//! another, on every route of the API (walked from the OpenAPI document, so a new route
+//! is covered the day it is documented) and of the pages.
+
+use crate::helpers::{PASSWORD, TestApp};
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn every_api_route_hides_another_organisations_objects() {
+    let app = TestApp::spawn().await;
+    let doc: Value = reqwest::get(app.url("/api/v1/openapi.json")).await.unwrap().json().await.unwrap();
+    // The intruder administers organisation B and has every right there.
+    let (c, csrf) = app.api_login("admin@gm0796.example").await;
+    let members_before = app.store.members(&app.org_a.id).await.unwrap().len();
+    let roles_before = app.store.roles_in(&app.viewer_a.id, &app.org_a.id).await.unwrap();
+    let mut walked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        if !path.contains("{organisationId}") {
+            continue;
+        }
+        let concrete = path
+            .replace("{organisationId}", &app.org_a.id)
+            .replace("{userId}", &app.viewer_a.id);
+        for method in item.as_object().unwrap().keys() {
+            let url = app.url(&format!("/api/v1{concrete}"));
+            let req = match method.as_str() {
+                "get" => c.get(&url),
+                "post" => c.post(&url),
+                "put" => c.put(&url),
+                "patch" => c.patch(&url),
+                "delete" => c.delete(&url),
+                other => panic!("undocumented method {other}"),
+            };
+            let body = json!({"email": "spion@gm0796.example", "displayName": "Spion", "roles": ["administrator"], "password": PASSWORD});
+            let r = req.header("x-csrf-token", &csrf).json(&body).send().await.unwrap();
+            assert_eq!(r.status(), 404, "{method} {path}");
+            walked += 1;
+        }
+    }
+    assert!(walked >= 7, "walked only {walked} routes");
+    // Lists show only the intruder's own organisation.
+    let orgs: Value = c.get(app.url("/api/v1/organisations")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(orgs.as_array().unwrap().len(), 1);
+    assert_eq!(orgs[0]["id"], app.org_b.id.as_str());
+    // Switching into A is refused as well.
+    let r = c.patch(app.url("/api/v1/sessions/current")).header("x-csrf-token", &csrf)
+        .json(&json!({"organisationId": app.org_a.id})).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    // And nothing changed in A.
+    assert_eq!(app.store.members(&app.org_a.id).await.unwrap().len(), members_before);
+    assert_eq!(app.store.roles_in(&app.viewer_a.id, &app.org_a.id).await.unwrap(), roles_before);
+}
+
+#[tokio::test]
+async fn every_page_route_hides_another_organisations_objects() {
+    let app = TestApp::spawn().await;
+    let (c, csrf) = app.page_login("admin@gm0796.example").await;
+    let a_user = &app.viewer_a.id;
+    for path in [
+        format!("/organisatie/leden/{a_user}/rollen"),
+        format!("/organisatie/leden/{a_user}/verwijderen"),
+    ] {
+        let r = c.post(app.url(&path)).form(&[("csrf_token", csrf.as_str()), ("roles", "administrator")]).send().await.unwrap();
+        assert_eq!(r.status(), 404, "{path}");
+        assert!(r.text().await.unwrap().contains("Pagina niet gevonden"));
+    }
+    let r = c.post(app.url("/organisatie/wisselen")).form(&[("csrf_token", csrf.as_str()), ("orgId", app.org_a.id.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    // The organisation page and the audit log show B's own data only.
+    for path in ["/organisatie", "/organisatie/logboek", "/"] {
+        let html = c.get(app.url(path)).send().await.unwrap().text().await.unwrap();
+        assert!(!html.contains("viewer@pv26.example"), "{path} leaks a member of A");
+        assert!(!html.contains("Provincie Utrecht"), "{path} leaks organisation A");
+    }
+    assert_eq!(app.store.roles_in(a_user, &app.org_a.id).await.unwrap(), vec![koers_core::Role::Viewer]);
+}

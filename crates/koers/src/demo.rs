@@ -1,0 +1,83 @@
+//! The demo workspace: Provincie Utrecht (PV26) with a user for every role, so that a
+//! newcomer can explore koers. Passwords are generated, printed once and written to
+//! `demo-accounts.txt` in the data folder (readable by its owner only).
+
+use anyhow::{Context, Result, bail};
+use koers_core::secret::{generate_password, hash_password};
+use koers_core::{OrganisationDraft, Role, UserDraft};
+use koers_store::{Actor, Store};
+use std::io::Write;
+use std::path::Path;
+
+/// The demo accounts: e-mail address, name, roles, deployment administrator.
+const ACCOUNTS: [(&str, &str, &[Role], bool); 6] = [
+    ("beheerder@provincie-utrecht.example", "Bea Beheer", &[Role::Administrator], true),
+    ("analist@provincie-utrecht.example", "Ahmed Analist", &[Role::Analyst], false),
+    ("datasteward@provincie-utrecht.example", "Dirk Data", &[Role::DataSteward], false),
+    ("beleid@provincie-utrecht.example", "Bo Beleid", &[Role::PolicyOwner], false),
+    ("gedeputeerde@provincie-utrecht.example", "Geert Gedeputeerde", &[Role::BoardMember], false),
+    ("lezer@provincie-utrecht.example", "Lotte Lezer", &[Role::Viewer], false),
+];
+
+const ACCOUNTS_FILE: &str = "demo-accounts.txt";
+
+/// Seeds the demo workspace; refuses when the data folder already has organisations.
+pub async fn seed(store: &Store, data_dir: &Path) -> Result<()> {
+    if !store.organisations().await?.is_empty() {
+        bail!(
+            "de datamap {} bevat al een werkruimte; kies een lege map met --data-dir",
+            data_dir.display()
+        );
+    }
+    let actor = Actor::cli();
+    let org = store
+        .create_organisation(
+            &OrganisationDraft::parse("Provincie Utrecht", "province", "PV26", "")?,
+            &actor,
+        )
+        .await?;
+    let mut lines = vec![format!("# koers demo-accounts voor {} ({})", org.name, "PV26")];
+    for (email, name, roles, instance_admin) in ACCOUNTS {
+        let password = generate_password();
+        let draft = UserDraft::parse(email, name, &password)?;
+        let hash = hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+        store
+            .create_user(&draft, &hash, instance_admin, &org.id, roles, &actor)
+            .await?;
+        let role_names: Vec<_> = roles.iter().map(|r| r.as_str()).collect();
+        lines.push(format!("{email}\t{password}\t{}", role_names.join(",")));
+    }
+    let path = data_dir.join(ACCOUNTS_FILE);
+    write_private(&path, &(lines.join("\n") + "\n"))?;
+    println!("Demowerkruimte aangemaakt: {} (PV26).", org.name);
+    println!("Accounts (e-mailadres, wachtwoord, rol) — ook in {}:", path.display());
+    for l in &lines[1..] {
+        println!("  {l}");
+    }
+    Ok(())
+}
+
+/// Seeds the demo workspace when the data folder is empty; otherwise says where the
+/// accounts were written.
+pub async fn seed_if_empty(store: &Store, data_dir: &Path) -> Result<()> {
+    if store.organisations().await?.is_empty() {
+        return seed(store, data_dir).await;
+    }
+    let path = data_dir.join(ACCOUNTS_FILE);
+    if path.exists() {
+        println!("Demowerkruimte staat al klaar; de accounts staan in {}.", path.display());
+    }
+    Ok(())
+}
+
+fn write_private(path: &Path, text: &str) -> Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    let mut f = opts
+        .open(path)
+        .with_context(|| format!("kan {} niet schrijven", path.display()))?;
+    f.write_all(text.as_bytes())?;
+    Ok(())
+}

@@ -1,0 +1,167 @@
+//! Typed settings: flags, then `KOERS_*` environment variables, then `koers.toml`, then
+//! defaults — in that order of precedence.
+
+use anyhow::{Context, Result};
+use clap::Args;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Settings shared by every command that opens the data folder.
+#[derive(Debug, Clone, Args, Default)]
+pub struct StoreArgs {
+    /// The data folder: store, dataset files, demo accounts.
+    #[arg(long, env = "KOERS_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// A database URL (postgres://… or sqlite://…) instead of the data folder's SQLite store.
+    #[arg(long, env = "KOERS_DATABASE_URL", global = true)]
+    pub database: Option<String>,
+    /// The configuration file [default: ./koers.toml when it exists].
+    #[arg(long, env = "KOERS_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+}
+
+/// Flags of `koers serve`.
+#[derive(Debug, Clone, Args, Default)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "KOERS_BIND")]
+    pub bind: Option<SocketAddr>,
+    /// Mark cookies Secure and send HSTS (set when koers is served over TLS).
+    #[arg(long, env = "KOERS_SECURE_COOKIES")]
+    pub secure_cookies: Option<bool>,
+    /// The largest request body in bytes [default: 1048576].
+    #[arg(long, env = "KOERS_MAX_BODY_BYTES")]
+    pub max_body_bytes: Option<usize>,
+    /// Fill an empty data folder with the demo workspace first.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+/// The `koers.toml` file; every key optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSettings {
+    pub bind: Option<SocketAddr>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub secure_cookies: Option<bool>,
+    pub max_body_bytes: Option<usize>,
+    pub session_idle_minutes: Option<i64>,
+    pub session_max_hours: Option<i64>,
+    pub login_max_failures: Option<u32>,
+}
+
+impl FileSettings {
+    /// Reads the configuration file: the named one (which must exist), else `./koers.toml`
+    /// if present, else nothing.
+    pub fn load(explicit: Option<&Path>) -> Result<FileSettings> {
+        let path = match explicit {
+            Some(p) => p.to_path_buf(),
+            None if Path::new("koers.toml").exists() => PathBuf::from("koers.toml"),
+            None => return Ok(FileSettings::default()),
+        };
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("kan configuratiebestand {} niet lezen", path.display()))?;
+        toml::from_str(&text)
+            .with_context(|| format!("configuratiebestand {} is ongeldig", path.display()))
+    }
+}
+
+/// Where the store lives.
+pub struct StoreSettings {
+    pub data_dir: PathBuf,
+    pub database_url: Option<String>,
+}
+
+impl StoreSettings {
+    pub fn resolve(args: &StoreArgs, file: &FileSettings) -> StoreSettings {
+        StoreSettings {
+            data_dir: args
+                .data_dir
+                .clone()
+                .or_else(|| file.data_dir.clone())
+                .unwrap_or_else(|| PathBuf::from("koers-data")),
+            database_url: args.database.clone().or_else(|| file.database_url.clone()),
+        }
+    }
+
+    /// Opens (creating and migrating) the store.
+    pub async fn open(&self) -> Result<koers_store::Store> {
+        std::fs::create_dir_all(&self.data_dir).with_context(|| {
+            format!("kan datamap {} niet aanmaken", self.data_dir.display())
+        })?;
+        let store = match &self.database_url {
+            Some(url) => koers_store::Store::connect(url).await,
+            None => koers_store::Store::open_in(&self.data_dir).await,
+        };
+        store.with_context(|| "kan de opslag niet openen".to_string())
+    }
+
+    /// The database as printed at start: credentials hidden.
+    pub fn describe(&self) -> String {
+        match &self.database_url {
+            Some(url) => redact(url),
+            None => format!("SQLite in {}", self.data_dir.join("koers.db").display()),
+        }
+    }
+}
+
+/// Hides the password in a URL such as `postgres://user:secret@host/db`.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// The web configuration from flags, file and defaults.
+pub fn web_config(args: &ServeArgs, file: &FileSettings) -> koers_web::WebConfig {
+    let d = koers_web::WebConfig::default();
+    let mut ttl = d.session_ttl;
+    if let Some(m) = file.session_idle_minutes {
+        ttl.idle = chrono::Duration::minutes(m.max(1));
+    }
+    if let Some(h) = file.session_max_hours {
+        ttl.absolute = chrono::Duration::hours(h.max(1));
+    }
+    koers_web::WebConfig {
+        bind: args.bind.or(file.bind).unwrap_or(d.bind),
+        secure_cookies: args.secure_cookies.or(file.secure_cookies).unwrap_or(d.secure_cookies),
+        max_body_bytes: args.max_body_bytes.or(file.max_body_bytes).unwrap_or(d.max_body_bytes),
+        session_ttl: ttl,
+        login_max_failures: file.login_max_failures.unwrap_or(d.login_max_failures),
+        login_window: d.login_window,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(redact("postgres://koers:geheim@db:5432/koers"), "postgres://koers:***@db:5432/koers");
+        assert_eq!(redact("postgres://db/koers"), "postgres://db/koers");
+    }
+
+    #[test]
+    fn flags_win_over_file() {
+        let file: FileSettings = toml::from_str("bind = \"0.0.0.0:9000\"\nmax_body_bytes = 10").unwrap();
+        let args = ServeArgs { max_body_bytes: Some(20), ..Default::default() };
+        let c = web_config(&args, &file);
+        assert_eq!(c.bind.port(), 9000);
+        assert_eq!(c.max_body_bytes, 20);
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        assert!(toml::from_str::<FileSettings>("bnd = 1").is_err());
+    }
+}
