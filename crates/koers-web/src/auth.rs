@@ -38,7 +38,13 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 /// A `Set-Cookie` value: HttpOnly, SameSite=Lax, path `/`, Secure when configured.
-pub fn set_cookie(name: &str, value: &str, max_age: Option<i64>, secure: bool, http_only: bool) -> String {
+pub fn set_cookie(
+    name: &str,
+    value: &str,
+    max_age: Option<i64>,
+    secure: bool,
+    http_only: bool,
+) -> String {
     let mut c = format!("{name}={value}; Path=/; SameSite=Lax");
     if http_only {
         c.push_str("; HttpOnly");
@@ -122,7 +128,12 @@ async fn provided_token(req: Request, limit: usize) -> Result<(Option<String>, R
         .map_err(|_| AppError::PayloadTooLarge)?;
     let token = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
         .ok()
-        .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v));
+        .and_then(|pairs| {
+            pairs
+                .into_iter()
+                .find(|(k, _)| k == CSRF_FIELD)
+                .map(|(_, v)| v)
+        });
     Ok((token, Request::from_parts(parts, Body::from(bytes))))
 }
 
@@ -262,7 +273,9 @@ pub async fn sign_in(
     password: &str,
     ip: IpAddr,
 ) -> Result<(String, Session, User), AppError> {
-    let email = Email::parse(email).map(|e| e.as_str().to_string()).unwrap_or_default();
+    let email = Email::parse(email)
+        .map(|e| e.as_str().to_string())
+        .unwrap_or_default();
     state
         .limiter
         .check(&email, ip)
@@ -284,7 +297,13 @@ pub async fn sign_in(
             return Err(AppError::BadCredentials);
         }
     };
-    let Some(org) = state.store.organisations_of(&user.id).await?.into_iter().next() else {
+    let Some(org) = state
+        .store
+        .organisations_of(&user.id)
+        .await?
+        .into_iter()
+        .next()
+    else {
         state.limiter.fail(&email, ip);
         return Err(AppError::BadCredentials);
     };

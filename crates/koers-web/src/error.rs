@@ -58,7 +58,9 @@ impl AppError {
     /// The message shown to the user; internal details stay in the log.
     pub fn detail(&self) -> String {
         match self {
-            AppError::Internal(_) => "Er ging iets mis aan onze kant. Probeer het later opnieuw.".into(),
+            AppError::Internal(_) => {
+                "Er ging iets mis aan onze kant. Probeer het later opnieuw.".into()
+            }
             AppError::Invalid(_) => "De invoer is niet geldig; zie de genoemde velden.".into(),
             other => other.to_string(),
         }

@@ -77,8 +77,16 @@ mod tests {
     #[test]
     fn every_key_built_at_run_time_exists() {
         let mut keys: Vec<String> = Vec::new();
-        keys.extend(koers_core::Role::ALL.iter().map(|r| format!("role.{}", r.as_str())));
-        keys.extend(koers_core::OrgKind::ALL.iter().map(|k| format!("kind.{}", k.as_str())));
+        keys.extend(
+            koers_core::Role::ALL
+                .iter()
+                .map(|r| format!("role.{}", r.as_str())),
+        );
+        keys.extend(
+            koers_core::OrgKind::ALL
+                .iter()
+                .map(|k| format!("kind.{}", k.as_str())),
+        );
         for m in crate::pages::MODULES {
             keys.push(m.key.to_string());
             keys.push(format!("{}.desc", m.key));

@@ -115,6 +115,11 @@ impl Input {
         }
     }
 
+    /// The fields as a template value, to fill a form in again after an error.
+    pub fn into_value(self) -> minijinja::Value {
+        minijinja::Value::from_serialize(&self.fields)
+    }
+
     /// Ends reading: the domain result, with every type problem found on the way added.
     pub fn finish<T>(self, parsed: Result<T, Invalid>) -> Result<T, AppError> {
         let mut errors = self.errors;
@@ -138,7 +143,10 @@ mod tests {
 
     fn json_headers() -> HeaderMap {
         let mut h = HeaderMap::new();
-        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         h
     }
 
@@ -165,7 +173,10 @@ mod tests {
         let AppError::Invalid(Invalid(errs)) = i.finish(r).unwrap_err() else {
             panic!("expected invalid");
         };
-        let names: Vec<_> = errs.iter().map(|e| (e.name.as_str(), e.code.as_str())).collect();
+        let names: Vec<_> = errs
+            .iter()
+            .map(|e| (e.name.as_str(), e.code.as_str()))
+            .collect();
         assert_eq!(names, [("name", "type"), ("kind", "enum")]);
     }
 
@@ -176,12 +187,5 @@ mod tests {
         assert_eq!(i.text("name"), "A B");
         assert!(i.flag("ok"));
         assert!(i.finish(Ok(())).is_ok());
-    }
-}
-
-impl Input {
-    /// The fields as a template value, to fill a form in again after an error.
-    pub fn into_value(self) -> minijinja::Value {
-        minijinja::Value::from_serialize(&self.fields)
     }
 }

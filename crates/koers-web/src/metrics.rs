@@ -116,8 +116,9 @@ async fn live() -> Json<serde_json::Value> {
 
 async fn ready(State(state): State<AppState>) -> Response {
     match state.store.ping().await {
-        Ok(()) => Json(serde_json::json!({ "status": "ok", "checks": { "store": "ok" } }))
-            .into_response(),
+        Ok(()) => {
+            Json(serde_json::json!({ "status": "ok", "checks": { "store": "ok" } })).into_response()
+        }
         Err(e) => {
             tracing::error!(error = %e, "store not ready");
             (

@@ -42,7 +42,8 @@ impl Templates {
     pub fn sources() -> Vec<(String, String)> {
         Files::iter()
             .filter_map(|n| {
-                Files::get(&n).map(|f| (n.to_string(), String::from_utf8_lossy(&f.data).into_owned()))
+                Files::get(&n)
+                    .map(|f| (n.to_string(), String::from_utf8_lossy(&f.data).into_owned()))
             })
             .collect()
     }
@@ -67,7 +68,8 @@ mod tests {
     fn every_template_compiles() {
         for (name, _) in Templates::sources() {
             if name.ends_with(".html") {
-                ENV.get_template(&name).unwrap_or_else(|e| panic!("{name}: {e:#}"));
+                ENV.get_template(&name)
+                    .unwrap_or_else(|e| panic!("{name}: {e:#}"));
             }
         }
     }

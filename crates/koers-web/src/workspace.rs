@@ -22,7 +22,11 @@ async fn require_manager(state: &AppState, ctx: &Ctx, org_id: &str) -> Result<()
 }
 
 /// The organisation `org_id` if the user is a member of it.
-pub async fn visible_org(state: &AppState, ctx: &Ctx, org_id: &str) -> Result<Organisation, AppError> {
+pub async fn visible_org(
+    state: &AppState,
+    ctx: &Ctx,
+    org_id: &str,
+) -> Result<Organisation, AppError> {
     ctx.roles_in(state, org_id).await?;
     Ok(state.store.organisation(org_id).await?)
 }
@@ -33,7 +37,12 @@ pub async fn members(state: &AppState, ctx: &Ctx, org_id: &str) -> Result<Vec<Me
     Ok(state.store.members(org_id).await?)
 }
 
-pub async fn member(state: &AppState, ctx: &Ctx, org_id: &str, user_id: &str) -> Result<Member, AppError> {
+pub async fn member(
+    state: &AppState,
+    ctx: &Ctx,
+    org_id: &str,
+    user_id: &str,
+) -> Result<Member, AppError> {
     ctx.roles_in(state, org_id).await?;
     Ok(state.store.member(org_id, user_id).await?)
 }
@@ -46,7 +55,12 @@ pub struct Added {
 
 /// Adds a member: an existing account by e-mail address, or a new account. Without a
 /// password, koers generates one to hand over.
-pub async fn add_member(state: &AppState, ctx: &Ctx, org_id: &str, mut input: Input) -> Result<Added, AppError> {
+pub async fn add_member(
+    state: &AppState,
+    ctx: &Ctx,
+    org_id: &str,
+    mut input: Input,
+) -> Result<Added, AppError> {
     require_manager(state, ctx, org_id).await?;
     let email = input.text("email");
     let display_name = input.text("displayName");
@@ -56,15 +70,21 @@ pub async fn add_member(state: &AppState, ctx: &Ctx, org_id: &str, mut input: In
     let parsed_email = c.take(Email::parse(&email));
     let roles = c.take(parse_roles(roles_raw.iter().map(String::as_str)));
     let existing = match &parsed_email {
-        Some(e) => state.store.user_for_login(e.as_str()).await?.map(|(u, _)| u),
+        Some(e) => state
+            .store
+            .user_for_login(e.as_str())
+            .await?
+            .map(|(u, _)| u),
         None => None,
     };
     let generated = password.is_empty().then(generate_password);
     let password = generated.clone().unwrap_or(password);
     let draft = if existing.is_none() {
-        c.take(UserDraft::parse(&email, &display_name, &password).map_err(|Invalid(errs)| {
-            Invalid(errs.into_iter().filter(|e| e.name != "email").collect())
-        }))
+        c.take(
+            UserDraft::parse(&email, &display_name, &password).map_err(|Invalid(errs)| {
+                Invalid(errs.into_iter().filter(|e| e.name != "email").collect())
+            }),
+        )
     } else {
         None
     };
@@ -76,7 +96,10 @@ pub async fn add_member(state: &AppState, ctx: &Ctx, org_id: &str, mut input: In
             if !state.store.roles_in(&user.id, org_id).await?.is_empty() {
                 return Err(AppError::Conflict("Deze persoon is al lid".into()));
             }
-            state.store.set_roles(org_id, &user.id, &roles, &actor).await?;
+            state
+                .store
+                .set_roles(org_id, &user.id, &roles, &actor)
+                .await?;
             Ok(Added {
                 member: state.store.member(org_id, &user.id).await?,
                 initial_password: None,
@@ -94,14 +117,22 @@ pub async fn add_member(state: &AppState, ctx: &Ctx, org_id: &str, mut input: In
                 initial_password: generated,
             })
         }
-        (None, None) => Err(AppError::Internal("user draft missing after validation".into())),
+        (None, None) => Err(AppError::Internal(
+            "user draft missing after validation".into(),
+        )),
     }
 }
 
 /// Would leave the organisation without an administrator?
-async fn keeps_an_administrator(state: &AppState, org_id: &str, user_id: &str, new_roles: &[Role]) -> Result<(), AppError> {
+async fn keeps_an_administrator(
+    state: &AppState,
+    org_id: &str,
+    user_id: &str,
+    new_roles: &[Role],
+) -> Result<(), AppError> {
     let current = state.store.roles_in(user_id, org_id).await?;
-    let loses_admin = current.contains(&Role::Administrator) && !new_roles.contains(&Role::Administrator);
+    let loses_admin =
+        current.contains(&Role::Administrator) && !new_roles.contains(&Role::Administrator);
     if loses_admin && state.store.administrator_count(org_id).await? <= 1 {
         return Err(AppError::Conflict(
             "Een organisatie houdt minstens één beheerder".into(),
@@ -110,34 +141,58 @@ async fn keeps_an_administrator(state: &AppState, org_id: &str, user_id: &str, n
     Ok(())
 }
 
-pub async fn set_roles(state: &AppState, ctx: &Ctx, org_id: &str, user_id: &str, mut input: Input) -> Result<Member, AppError> {
+pub async fn set_roles(
+    state: &AppState,
+    ctx: &Ctx,
+    org_id: &str,
+    user_id: &str,
+    mut input: Input,
+) -> Result<Member, AppError> {
     require_manager(state, ctx, org_id).await?;
     state.store.member(org_id, user_id).await?;
     let raw = input.texts("roles");
     let roles = input.finish(parse_roles(raw.iter().map(String::as_str)))?;
     keeps_an_administrator(state, org_id, user_id, &roles).await?;
-    state.store.set_roles(org_id, user_id, &roles, &ctx.actor()).await?;
+    state
+        .store
+        .set_roles(org_id, user_id, &roles, &ctx.actor())
+        .await?;
     Ok(state.store.member(org_id, user_id).await?)
 }
 
-pub async fn remove_member(state: &AppState, ctx: &Ctx, org_id: &str, user_id: &str) -> Result<(), AppError> {
+pub async fn remove_member(
+    state: &AppState,
+    ctx: &Ctx,
+    org_id: &str,
+    user_id: &str,
+) -> Result<(), AppError> {
     require_manager(state, ctx, org_id).await?;
     state.store.member(org_id, user_id).await?;
     keeps_an_administrator(state, org_id, user_id, &[]).await?;
-    state.store.remove_member(org_id, user_id, &ctx.actor()).await?;
+    state
+        .store
+        .remove_member(org_id, user_id, &ctx.actor())
+        .await?;
     Ok(())
 }
 
 /// Creates an organisation (deployment administrators only); the creator becomes its
 /// administrator so that someone can manage it.
-pub async fn create_organisation(state: &AppState, ctx: &Ctx, mut input: Input) -> Result<Organisation, AppError> {
+pub async fn create_organisation(
+    state: &AppState,
+    ctx: &Ctx,
+    mut input: Input,
+) -> Result<Organisation, AppError> {
     ctx.require_instance_admin()?;
     let name = input.text("name");
     let kind = input.text("kind");
     let cbs = input.text("cbsCode");
     let tooi = input.text("tooiCode");
     let draft = input.finish(OrganisationDraft::parse(&name, &kind, &cbs, &tooi))?;
-    let org = state.store.create_organisation(&draft, &ctx.actor()).await?;
+    let org = state
+        .store
+        .create_organisation(&draft, &ctx.actor())
+        .await?;
     state
         .store
         .set_roles(&org.id, &ctx.user.id, &[Role::Administrator], &ctx.actor())
@@ -159,11 +214,22 @@ pub async fn switch_org(state: &AppState, ctx: &Ctx, org_id: &str) -> Result<(),
 }
 
 /// Changes the user's own password after checking the current one; all their sessions end.
-pub async fn change_password(state: &AppState, ctx: &Ctx, mut input: Input) -> Result<(), AppError> {
+pub async fn change_password(
+    state: &AppState,
+    ctx: &Ctx,
+    mut input: Input,
+) -> Result<(), AppError> {
     let current = input.text("currentPassword");
     let new = input.text("newPassword");
     let parsed = koers_core::NewPassword::parse(&new).map_err(|Invalid(e)| {
-        Invalid(e.into_iter().map(|mut f| { f.name = "newPassword".into(); f }).collect())
+        Invalid(
+            e.into_iter()
+                .map(|mut f| {
+                    f.name = "newPassword".into();
+                    f
+                })
+                .collect(),
+        )
     });
     let new = input.finish(parsed)?;
     let Some((_, hash)) = state.store.user_for_login(&ctx.user.email).await? else {
@@ -177,6 +243,9 @@ pub async fn change_password(state: &AppState, ctx: &Ctx, mut input: Input) -> R
         )));
     }
     let hash = hash_password(new.expose()).map_err(|e| AppError::Internal(e.to_string()))?;
-    state.store.set_password_hash(&ctx.user.id, &hash, &ctx.actor()).await?;
+    state
+        .store
+        .set_password_hash(&ctx.user.id, &hash, &ctx.actor())
+        .await?;
     Ok(())
 }

@@ -11,12 +11,42 @@ use std::path::Path;
 
 /// The demo accounts: e-mail address, name, roles, deployment administrator.
 const ACCOUNTS: [(&str, &str, &[Role], bool); 6] = [
-    ("beheerder@provincie-utrecht.example", "Bea Beheer", &[Role::Administrator], true),
-    ("analist@provincie-utrecht.example", "Ahmed Analist", &[Role::Analyst], false),
-    ("datasteward@provincie-utrecht.example", "Dirk Data", &[Role::DataSteward], false),
-    ("beleid@provincie-utrecht.example", "Bo Beleid", &[Role::PolicyOwner], false),
-    ("gedeputeerde@provincie-utrecht.example", "Geert Gedeputeerde", &[Role::BoardMember], false),
-    ("lezer@provincie-utrecht.example", "Lotte Lezer", &[Role::Viewer], false),
+    (
+        "beheerder@provincie-utrecht.example",
+        "Bea Beheer",
+        &[Role::Administrator],
+        true,
+    ),
+    (
+        "analist@provincie-utrecht.example",
+        "Ahmed Analist",
+        &[Role::Analyst],
+        false,
+    ),
+    (
+        "datasteward@provincie-utrecht.example",
+        "Dirk Data",
+        &[Role::DataSteward],
+        false,
+    ),
+    (
+        "beleid@provincie-utrecht.example",
+        "Bo Beleid",
+        &[Role::PolicyOwner],
+        false,
+    ),
+    (
+        "gedeputeerde@provincie-utrecht.example",
+        "Geert Gedeputeerde",
+        &[Role::BoardMember],
+        false,
+    ),
+    (
+        "lezer@provincie-utrecht.example",
+        "Lotte Lezer",
+        &[Role::Viewer],
+        false,
+    ),
 ];
 
 const ACCOUNTS_FILE: &str = "demo-accounts.txt";
@@ -36,7 +66,10 @@ pub async fn seed(store: &Store, data_dir: &Path) -> Result<()> {
             &actor,
         )
         .await?;
-    let mut lines = vec![format!("# koers demo-accounts voor {} ({})", org.name, "PV26")];
+    let mut lines = vec![format!(
+        "# koers demo-accounts voor {} ({})",
+        org.name, "PV26"
+    )];
     for (email, name, roles, instance_admin) in ACCOUNTS {
         let password = generate_password();
         let draft = UserDraft::parse(email, name, &password)?;
@@ -50,7 +83,10 @@ pub async fn seed(store: &Store, data_dir: &Path) -> Result<()> {
     let path = data_dir.join(ACCOUNTS_FILE);
     write_private(&path, &(lines.join("\n") + "\n"))?;
     println!("Demowerkruimte aangemaakt: {} (PV26).", org.name);
-    println!("Accounts (e-mailadres, wachtwoord, rol) — ook in {}:", path.display());
+    println!(
+        "Accounts (e-mailadres, wachtwoord, rol) — ook in {}:",
+        path.display()
+    );
     for l in &lines[1..] {
         println!("  {l}");
     }
@@ -65,7 +101,10 @@ pub async fn seed_if_empty(store: &Store, data_dir: &Path) -> Result<()> {
     }
     let path = data_dir.join(ACCOUNTS_FILE);
     if path.exists() {
-        println!("Demowerkruimte staat al klaar; de accounts staan in {}.", path.display());
+        println!(
+            "Demowerkruimte staat al klaar; de accounts staan in {}.",
+            path.display()
+        );
     }
     Ok(())
 }

@@ -103,21 +103,43 @@ async fn run(cli: Cli) -> Result<()> {
             let store = store_settings.open().await?;
             demo::seed(&store, &store_settings.data_dir).await
         }
-        Command::Org(OrgCommand::Add { name, kind, cbs, tooi }) => {
+        Command::Org(OrgCommand::Add {
+            name,
+            kind,
+            cbs,
+            tooi,
+        }) => {
             let store = store_settings.open().await?;
             let draft = OrganisationDraft::parse(&name, &kind, &cbs, &tooi)?;
             let org = store.create_organisation(&draft, &Actor::cli()).await?;
-            println!("Organisatie aangemaakt: {} ({})", org.name, org.cbs_code.unwrap_or_default());
+            println!(
+                "Organisatie aangemaakt: {} ({})",
+                org.name,
+                org.cbs_code.unwrap_or_default()
+            );
             Ok(())
         }
         Command::Org(OrgCommand::List) => {
             let store = store_settings.open().await?;
             for o in store.organisations().await? {
-                println!("{}\t{}\t{}\t{}", o.cbs_code.unwrap_or_default(), o.kind.as_str(), o.name, o.id);
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    o.cbs_code.unwrap_or_default(),
+                    o.kind.as_str(),
+                    o.name,
+                    o.id
+                );
             }
             Ok(())
         }
-        Command::User(UserCommand::Add { email, name, roles, org, instance_admin, password_stdin }) => {
+        Command::User(UserCommand::Add {
+            email,
+            name,
+            roles,
+            org,
+            instance_admin,
+            password_stdin,
+        }) => {
             let store = store_settings.open().await?;
             let org = match org {
                 Some(code) => store
@@ -134,16 +156,26 @@ async fn run(cli: Cli) -> Result<()> {
             };
             let (password, generated) = if password_stdin {
                 let mut s = String::new();
-                std::io::stdin().read_to_string(&mut s).context("kan het wachtwoord niet lezen")?;
+                std::io::stdin()
+                    .read_to_string(&mut s)
+                    .context("kan het wachtwoord niet lezen")?;
                 (s.trim_end_matches(['\n', '\r']).to_string(), false)
             } else {
                 (generate_password(), true)
             };
             let roles = parse_roles(roles.iter().map(String::as_str))?;
             let draft = UserDraft::parse(&email, &name, &password)?;
-            let hash = hash_password(draft.password.expose()).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let hash =
+                hash_password(draft.password.expose()).map_err(|e| anyhow::anyhow!("{e}"))?;
             let user = store
-                .create_user(&draft, &hash, instance_admin, &org.id, &roles, &Actor::cli())
+                .create_user(
+                    &draft,
+                    &hash,
+                    instance_admin,
+                    &org.id,
+                    &roles,
+                    &Actor::cli(),
+                )
                 .await?;
             println!("Gebruiker aangemaakt: {} in {}", user.email, org.name);
             if generated {
@@ -154,7 +186,11 @@ async fn run(cli: Cli) -> Result<()> {
     }
 }
 
-async fn serve(store_settings: &StoreSettings, file: &FileSettings, args: &ServeArgs) -> Result<()> {
+async fn serve(
+    store_settings: &StoreSettings,
+    file: &FileSettings,
+    args: &ServeArgs,
+) -> Result<()> {
     let store = store_settings.open().await?;
     if args.demo {
         demo::seed_if_empty(&store, &store_settings.data_dir).await?;
@@ -174,7 +210,10 @@ async fn serve(store_settings: &StoreSettings, file: &FileSettings, args: &Serve
     let listener = tokio::net::TcpListener::bind(cfg.bind)
         .await
         .with_context(|| format!("kan niet luisteren op {}", cfg.bind))?;
-    println!("Klaar: open http://{} in uw browser (Ctrl+C stopt).", listener.local_addr()?);
+    println!(
+        "Klaar: open http://{} in uw browser (Ctrl+C stopt).",
+        listener.local_addr()?
+    );
     koers_web::serve(listener, koers_web::AppState::new(store, cfg)).await?;
     Ok(())
 }

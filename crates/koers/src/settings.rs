@@ -88,9 +88,8 @@ impl StoreSettings {
 
     /// Opens (creating and migrating) the store.
     pub async fn open(&self) -> Result<koers_store::Store> {
-        std::fs::create_dir_all(&self.data_dir).with_context(|| {
-            format!("kan datamap {} niet aanmaken", self.data_dir.display())
-        })?;
+        std::fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("kan datamap {} niet aanmaken", self.data_dir.display()))?;
         let store = match &self.database_url {
             Some(url) => koers_store::Store::connect(url).await,
             None => koers_store::Store::open_in(&self.data_dir).await,
@@ -133,8 +132,14 @@ pub fn web_config(args: &ServeArgs, file: &FileSettings) -> koers_web::WebConfig
     }
     koers_web::WebConfig {
         bind: args.bind.or(file.bind).unwrap_or(d.bind),
-        secure_cookies: args.secure_cookies.or(file.secure_cookies).unwrap_or(d.secure_cookies),
-        max_body_bytes: args.max_body_bytes.or(file.max_body_bytes).unwrap_or(d.max_body_bytes),
+        secure_cookies: args
+            .secure_cookies
+            .or(file.secure_cookies)
+            .unwrap_or(d.secure_cookies),
+        max_body_bytes: args
+            .max_body_bytes
+            .or(file.max_body_bytes)
+            .unwrap_or(d.max_body_bytes),
         session_ttl: ttl,
         login_max_failures: file.login_max_failures.unwrap_or(d.login_max_failures),
         login_window: d.login_window,
@@ -147,14 +152,21 @@ mod tests {
 
     #[test]
     fn redacts_passwords() {
-        assert_eq!(redact("postgres://koers:geheim@db:5432/koers"), "postgres://koers:***@db:5432/koers");
+        assert_eq!(
+            redact("postgres://koers:geheim@db:5432/koers"),
+            "postgres://koers:***@db:5432/koers"
+        );
         assert_eq!(redact("postgres://db/koers"), "postgres://db/koers");
     }
 
     #[test]
     fn flags_win_over_file() {
-        let file: FileSettings = toml::from_str("bind = \"0.0.0.0:9000\"\nmax_body_bytes = 10").unwrap();
-        let args = ServeArgs { max_body_bytes: Some(20), ..Default::default() };
+        let file: FileSettings =
+            toml::from_str("bind = \"0.0.0.0:9000\"\nmax_body_bytes = 10").unwrap();
+        let args = ServeArgs {
+            max_body_bytes: Some(20),
+            ..Default::default()
+        };
         let c = web_config(&args, &file);
         assert_eq!(c.bind.port(), 9000);
         assert_eq!(c.max_body_bytes, 20);

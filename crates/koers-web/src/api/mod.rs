@@ -96,7 +96,9 @@ fn complete(doc: &mut Value) {
     };
     for (path, item) in paths.iter_mut() {
         let has_path_params = path.contains('{');
-        let Some(ops) = item.as_object_mut() else { continue };
+        let Some(ops) = item.as_object_mut() else {
+            continue;
+        };
         for (method, op) in ops.iter_mut() {
             let has_body = matches!(method.as_str(), "post" | "put" | "patch");
             let has_params = op
@@ -108,22 +110,34 @@ fn complete(doc: &mut Value) {
                 continue;
             };
             for (code, resp) in responses.iter_mut() {
-                if code.starts_with('2') || code.starts_with('3') {
-                    if let Some(r) = resp.as_object_mut() {
-                        let headers = r.entry("headers").or_insert_with(|| json!({}));
-                        headers["API-Version"] = version_header_doc();
-                    }
+                if (code.starts_with('2') || code.starts_with('3'))
+                    && let Some(r) = resp.as_object_mut()
+                {
+                    let headers = r.entry("headers").or_insert_with(|| json!({}));
+                    headers["API-Version"] = version_header_doc();
                 }
             }
             let mut add = |code: &str, d: &str| {
-                responses.entry(code.to_string()).or_insert_with(|| error_response(d));
+                responses
+                    .entry(code.to_string())
+                    .or_insert_with(|| error_response(d));
             };
             if has_body || has_params {
                 add("400", "Ongeldige invoer; invalidParams noemt elk veld");
             }
-            add("401", if is_login { "E-mailadres of wachtwoord onjuist" } else { "Niet ingelogd" });
+            add(
+                "401",
+                if is_login {
+                    "E-mailadres of wachtwoord onjuist"
+                } else {
+                    "Niet ingelogd"
+                },
+            );
             if !is_login {
-                add("403", "Geen recht op deze handeling, of het CSRF-token ontbreekt");
+                add(
+                    "403",
+                    "Geen recht op deze handeling, of het CSRF-token ontbreekt",
+                );
             }
             if has_path_params {
                 add("404", "Niet gevonden (of van een andere organisatie)");

@@ -19,7 +19,10 @@ use utoipa::{IntoParams, ToSchema};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/organisations", get(list_organisations).post(create_organisation))
+        .route(
+            "/organisations",
+            get(list_organisations).post(create_organisation),
+        )
         .route("/organisations/{organisation_id}", get(get_organisation))
         .route(
             "/organisations/{organisation_id}/members",
@@ -160,7 +163,10 @@ pub struct AuditQuery {
 /// The organisations the user is a member of.
 #[utoipa::path(get, path = "/organisations", tag = "organisaties",
     responses((status = 200, description = "Organisaties", body = Vec<OrganisationOut>)))]
-pub async fn list_organisations(State(state): State<AppState>, ctx: Ctx) -> Result<Json<Vec<OrganisationOut>>, AppError> {
+pub async fn list_organisations(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<OrganisationOut>>, AppError> {
     let orgs = state.store.organisations_of(&ctx.user.id).await?;
     Ok(Json(orgs.iter().map(Into::into).collect()))
 }
@@ -168,7 +174,12 @@ pub async fn list_organisations(State(state): State<AppState>, ctx: Ctx) -> Resu
 /// Create an organisation (deployment administrators).
 #[utoipa::path(post, path = "/organisations", tag = "organisaties", request_body = OrganisationIn,
     responses((status = 201, description = "Aangemaakt", body = OrganisationOut)))]
-pub async fn create_organisation(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
+pub async fn create_organisation(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
     let org = workspace::create_organisation(&state, &ctx, Input::json(&headers, &body)?).await?;
     Ok((StatusCode::CREATED, Json(OrganisationOut::from(&org))).into_response())
 }
@@ -177,7 +188,11 @@ pub async fn create_organisation(State(state): State<AppState>, ctx: Ctx, header
 #[utoipa::path(get, path = "/organisations/{organisationId}", tag = "organisaties",
     params(("organisationId" = String, Path, description = "Id van de organisatie")),
     responses((status = 200, description = "De organisatie", body = OrganisationOut)))]
-pub async fn get_organisation(State(state): State<AppState>, ctx: Ctx, Path(org_id): Path<String>) -> Result<Json<OrganisationOut>, AppError> {
+pub async fn get_organisation(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(org_id): Path<String>,
+) -> Result<Json<OrganisationOut>, AppError> {
     let org = workspace::visible_org(&state, &ctx, &org_id).await?;
     Ok(Json((&org).into()))
 }
@@ -186,7 +201,11 @@ pub async fn get_organisation(State(state): State<AppState>, ctx: Ctx, Path(org_
 #[utoipa::path(get, path = "/organisations/{organisationId}/members", tag = "organisaties",
     params(("organisationId" = String, Path, description = "Id van de organisatie")),
     responses((status = 200, description = "Leden", body = Vec<MemberOut>)))]
-pub async fn list_members(State(state): State<AppState>, ctx: Ctx, Path(org_id): Path<String>) -> Result<Json<Vec<MemberOut>>, AppError> {
+pub async fn list_members(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(org_id): Path<String>,
+) -> Result<Json<Vec<MemberOut>>, AppError> {
     let members = workspace::members(&state, &ctx, &org_id).await?;
     Ok(Json(members.iter().map(Into::into).collect()))
 }
@@ -196,7 +215,13 @@ pub async fn list_members(State(state): State<AppState>, ctx: Ctx, Path(org_id):
     params(("organisationId" = String, Path, description = "Id van de organisatie")),
     request_body = MemberIn,
     responses((status = 201, description = "Toegevoegd", body = MemberOut)))]
-pub async fn add_member(State(state): State<AppState>, ctx: Ctx, Path(org_id): Path<String>, headers: HeaderMap, body: Bytes) -> Result<Response, AppError> {
+pub async fn add_member(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(org_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
     let added = workspace::add_member(&state, &ctx, &org_id, Input::json(&headers, &body)?).await?;
     let mut out = MemberOut::from(&added.member);
     out.initial_password = added.initial_password;
@@ -207,8 +232,14 @@ pub async fn add_member(State(state): State<AppState>, ctx: Ctx, Path(org_id): P
 #[utoipa::path(get, path = "/organisations/{organisationId}/members/{userId}", tag = "organisaties",
     params(("organisationId" = String, Path, description = "Id van de organisatie"), ("userId" = String, Path, description = "Id van de gebruiker")),
     responses((status = 200, description = "Het lid", body = MemberOut)))]
-pub async fn get_member(State(state): State<AppState>, ctx: Ctx, Path((org_id, user_id)): Path<(String, String)>) -> Result<Json<MemberOut>, AppError> {
-    Ok(Json((&workspace::member(&state, &ctx, &org_id, &user_id).await?).into()))
+pub async fn get_member(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((org_id, user_id)): Path<(String, String)>,
+) -> Result<Json<MemberOut>, AppError> {
+    Ok(Json(
+        (&workspace::member(&state, &ctx, &org_id, &user_id).await?).into(),
+    ))
 }
 
 /// Replace a member's roles (administrators).
@@ -216,8 +247,21 @@ pub async fn get_member(State(state): State<AppState>, ctx: Ctx, Path((org_id, u
     params(("organisationId" = String, Path, description = "Id van de organisatie"), ("userId" = String, Path, description = "Id van de gebruiker")),
     request_body = RolesIn,
     responses((status = 200, description = "Opgeslagen", body = MemberOut)))]
-pub async fn set_member_roles(State(state): State<AppState>, ctx: Ctx, Path((org_id, user_id)): Path<(String, String)>, headers: HeaderMap, body: Bytes) -> Result<Json<MemberOut>, AppError> {
-    let m = workspace::set_roles(&state, &ctx, &org_id, &user_id, Input::json(&headers, &body)?).await?;
+pub async fn set_member_roles(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((org_id, user_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<MemberOut>, AppError> {
+    let m = workspace::set_roles(
+        &state,
+        &ctx,
+        &org_id,
+        &user_id,
+        Input::json(&headers, &body)?,
+    )
+    .await?;
     Ok(Json((&m).into()))
 }
 
@@ -225,7 +269,11 @@ pub async fn set_member_roles(State(state): State<AppState>, ctx: Ctx, Path((org
 #[utoipa::path(delete, path = "/organisations/{organisationId}/members/{userId}", tag = "organisaties",
     params(("organisationId" = String, Path, description = "Id van de organisatie"), ("userId" = String, Path, description = "Id van de gebruiker")),
     responses((status = 204, description = "Verwijderd")))]
-pub async fn remove_member(State(state): State<AppState>, ctx: Ctx, Path((org_id, user_id)): Path<(String, String)>) -> Result<StatusCode, AppError> {
+pub async fn remove_member(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((org_id, user_id)): Path<(String, String)>,
+) -> Result<StatusCode, AppError> {
     workspace::remove_member(&state, &ctx, &org_id, &user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -234,11 +282,19 @@ pub async fn remove_member(State(state): State<AppState>, ctx: Ctx, Path((org_id
 #[utoipa::path(get, path = "/organisations/{organisationId}/audit-events", tag = "organisaties",
     params(("organisationId" = String, Path, description = "Id van de organisatie"), AuditQuery),
     responses((status = 200, description = "Gebeurtenissen", body = Vec<AuditEventOut>)))]
-pub async fn list_audit_events(State(state): State<AppState>, ctx: Ctx, Path(org_id): Path<String>, Query(q): Query<AuditQuery>) -> Result<Json<Vec<AuditEventOut>>, AppError> {
+pub async fn list_audit_events(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(org_id): Path<String>,
+    Query(q): Query<AuditQuery>,
+) -> Result<Json<Vec<AuditEventOut>>, AppError> {
     let roles = ctx.roles_in(&state, &org_id).await?;
     if !koers_core::access::permitted(&roles, Permission::ReadAudit) {
         return Err(AppError::Forbidden);
     }
-    let events = state.store.audit_events(&org_id, q.limit.unwrap_or(50), q.before).await?;
+    let events = state
+        .store
+        .audit_events(&org_id, q.limit.unwrap_or(50), q.before)
+        .await?;
     Ok(Json(events.into_iter().map(Into::into).collect()))
 }

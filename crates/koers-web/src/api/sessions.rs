@@ -23,7 +23,9 @@ pub fn router() -> Router<AppState> {
         .route("/sessions", post(create_session))
         .route(
             "/sessions/current",
-            axum::routing::get(current_session).patch(switch_organisation).delete(end_session),
+            axum::routing::get(current_session)
+                .patch(switch_organisation)
+                .delete(end_session),
         )
 }
 
@@ -73,7 +75,12 @@ pub struct SwitchIn {
     pub organisation_id: String,
 }
 
-async fn session_out(state: &AppState, ctx_user: &User, org_id: &str, csrf: String) -> Result<SessionOut, AppError> {
+async fn session_out(
+    state: &AppState,
+    ctx_user: &User,
+    org_id: &str,
+    csrf: String,
+) -> Result<SessionOut, AppError> {
     let org = state.store.organisation(org_id).await?;
     let roles = state.store.roles_in(&ctx_user.id, org_id).await?;
     Ok(SessionOut {
@@ -99,26 +106,49 @@ pub async fn create_session(
     input.finish(Ok(()))?;
     let (token, session, user) = sign_in(&state, &email, &password, addr.ip()).await?;
     let out = session_out(&state, &user, &session.org_id, session.csrf_token).await?;
-    let cookie = set_cookie(SESSION_COOKIE, &token, Some(state.cfg.session_ttl.absolute.num_seconds()), state.cfg.secure_cookies, true);
-    Ok((StatusCode::CREATED, [(header::SET_COOKIE, cookie)], Json(out)).into_response())
+    let cookie = set_cookie(
+        SESSION_COOKIE,
+        &token,
+        Some(state.cfg.session_ttl.absolute.num_seconds()),
+        state.cfg.secure_cookies,
+        true,
+    );
+    Ok((
+        StatusCode::CREATED,
+        [(header::SET_COOKIE, cookie)],
+        Json(out),
+    )
+        .into_response())
 }
 
 /// The current session.
 #[utoipa::path(get, path = "/sessions/current", tag = "sessies",
     responses((status = 200, description = "De huidige sessie", body = SessionOut)))]
-pub async fn current_session(State(state): State<AppState>, ctx: Ctx) -> Result<Json<SessionOut>, AppError> {
-    Ok(Json(session_out(&state, &ctx.user, &ctx.org.id, ctx.csrf.clone()).await?))
+pub async fn current_session(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<SessionOut>, AppError> {
+    Ok(Json(
+        session_out(&state, &ctx.user, &ctx.org.id, ctx.csrf.clone()).await?,
+    ))
 }
 
 /// Switch to another organisation the user is a member of.
 #[utoipa::path(patch, path = "/sessions/current", tag = "sessies", request_body = SwitchIn,
     responses((status = 200, description = "Gewisseld", body = SessionOut)))]
-pub async fn switch_organisation(State(state): State<AppState>, ctx: Ctx, headers: HeaderMap, body: Bytes) -> Result<Json<SessionOut>, AppError> {
+pub async fn switch_organisation(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<SessionOut>, AppError> {
     let mut input = Input::json(&headers, &body)?;
     let org_id = input.text("organisationId");
     input.finish(Ok(()))?;
     workspace::switch_org(&state, &ctx, &org_id).await?;
-    Ok(Json(session_out(&state, &ctx.user, &org_id, ctx.csrf.clone()).await?))
+    Ok(Json(
+        session_out(&state, &ctx.user, &org_id, ctx.csrf.clone()).await?,
+    ))
 }
 
 /// Sign out.

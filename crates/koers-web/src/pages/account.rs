@@ -6,12 +6,12 @@ use crate::error::AppError;
 use crate::input::Input;
 use crate::startup::AppState;
 use crate::workspace;
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use minijinja::context;
 
 pub fn router() -> Router<AppState> {
@@ -21,10 +21,16 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn show(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    Ok(page(&state, &ctx, "account.html", "/account", context! {}).await?.into_response())
+    Ok(page(&state, &ctx, "account.html", "/account", context! {})
+        .await?
+        .into_response())
 }
 
-async fn change_password(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
+async fn change_password(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    body: Bytes,
+) -> Result<Response, AppError> {
     match workspace::change_password(&state, &ctx, Input::form(&body)?).await {
         // Every session ended with the old password; sign in again with the new one.
         Ok(()) => {

@@ -6,12 +6,12 @@ use crate::error::AppError;
 use crate::input::Input;
 use crate::startup::AppState;
 use crate::workspace;
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use koers_core::OrgKind;
 use minijinja::{Value, context};
 
@@ -19,11 +19,23 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/beheer/organisaties", get(list).post(create))
 }
 
-async fn render(state: &AppState, ctx: &Ctx, status: StatusCode, extra: Value) -> Result<Response, AppError> {
+async fn render(
+    state: &AppState,
+    ctx: &Ctx,
+    status: StatusCode,
+    extra: Value,
+) -> Result<Response, AppError> {
     ctx.require_instance_admin()?;
     let all = state.store.organisations().await?;
     let kinds: Vec<_> = OrgKind::ALL.iter().map(|k| k.as_str()).collect();
-    let html = page(state, ctx, "admin_orgs.html", "/beheer/organisaties", context! { all => all, kinds => kinds, ..extra }).await?;
+    let html = page(
+        state,
+        ctx,
+        "admin_orgs.html",
+        "/beheer/organisaties",
+        context! { all => all, kinds => kinds, ..extra },
+    )
+    .await?;
     Ok((status, html).into_response())
 }
 
@@ -31,13 +43,18 @@ async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppEr
     render(&state, &ctx, StatusCode::OK, context! {}).await
 }
 
-async fn create(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
+async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    body: Bytes,
+) -> Result<Response, AppError> {
     ctx.require_instance_admin()?;
     let form = Input::form(&body)?.into_value();
     match workspace::create_organisation(&state, &ctx, Input::form(&body)?).await {
         Ok(org) => render(&state, &ctx, StatusCode::OK, context! { created => org }).await,
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let extra = context! { error => e.detail(), field_errors => e.field_errors(), form => form };
+            let extra =
+                context! { error => e.detail(), field_errors => e.field_errors(), form => form };
             render(&state, &ctx, e.status(), extra).await
         }
         Err(e) => Err(e),

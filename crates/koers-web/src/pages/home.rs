@@ -4,10 +4,10 @@ use super::{MODULES, page};
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::startup::AppState;
+use axum::Router;
 use axum::extract::State;
 use axum::response::Html;
 use axum::routing::get;
-use axum::Router;
 use koers_core::Permission;
 use minijinja::context;
 
@@ -31,6 +31,16 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Html<String>, A
 /// A module that is not built yet: what it will do, and that it is not there yet.
 async fn module(state: AppState, ctx: Ctx, slug: &'static str) -> Result<Html<String>, AppError> {
     ctx.require(Permission::Read)?;
-    let module = MODULES.iter().find(|m| m.slug == slug).ok_or(AppError::NotFound)?;
-    page(&state, &ctx, "module.html", &format!("/{slug}"), context! { module => module }).await
+    let module = MODULES
+        .iter()
+        .find(|m| m.slug == slug)
+        .ok_or(AppError::NotFound)?;
+    page(
+        &state,
+        &ctx,
+        "module.html",
+        &format!("/{slug}"),
+        context! { module => module },
+    )
+    .await
 }

@@ -27,13 +27,41 @@ pub struct Module {
 }
 
 pub const MODULES: [Module; 7] = [
-    Module { slug: "bronnen", key: "module.catalog", built: false },
-    Module { slug: "analyses", key: "module.analysis", built: false },
-    Module { slug: "informatieproducten", key: "module.products", built: false },
-    Module { slug: "datavragen", key: "module.questions", built: false },
-    Module { slug: "toepassingen", key: "module.register", built: false },
-    Module { slug: "volwassenheid", key: "module.maturity", built: false },
-    Module { slug: "leertrajecten", key: "module.learning", built: false },
+    Module {
+        slug: "bronnen",
+        key: "module.catalog",
+        built: false,
+    },
+    Module {
+        slug: "analyses",
+        key: "module.analysis",
+        built: false,
+    },
+    Module {
+        slug: "informatieproducten",
+        key: "module.products",
+        built: false,
+    },
+    Module {
+        slug: "datavragen",
+        key: "module.questions",
+        built: false,
+    },
+    Module {
+        slug: "toepassingen",
+        key: "module.register",
+        built: false,
+    },
+    Module {
+        slug: "volwassenheid",
+        key: "module.maturity",
+        built: false,
+    },
+    Module {
+        slug: "leertrajecten",
+        key: "module.learning",
+        built: false,
+    },
 ];
 
 pub fn router() -> Router<AppState> {
@@ -47,7 +75,13 @@ pub fn router() -> Router<AppState> {
 
 /// Renders a page for a signed-in user: the shell (navigation, organisation switcher,
 /// language switch) plus the page's own context.
-pub async fn page(state: &AppState, ctx: &Ctx, name: &str, current: &str, extra: Value) -> Result<Html<String>, AppError> {
+pub async fn page(
+    state: &AppState,
+    ctx: &Ctx,
+    name: &str,
+    current: &str,
+    extra: Value,
+) -> Result<Html<String>, AppError> {
     let orgs = state.store.organisations_of(&ctx.user.id).await?;
     let base = context! {
         lang => ctx.lang.code(),

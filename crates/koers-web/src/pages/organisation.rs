@@ -7,12 +7,12 @@ use crate::error::AppError;
 use crate::input::Input;
 use crate::startup::AppState;
 use crate::workspace;
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use koers_core::{Permission, Role};
 use minijinja::{Value, context};
 use serde::Deserialize;
@@ -32,7 +32,12 @@ fn role_names() -> Vec<&'static str> {
 }
 
 /// Renders the organisation page, with a form's outcome (errors or a notice) if any.
-async fn render(state: &AppState, ctx: &Ctx, status: StatusCode, extra: Value) -> Result<Response, AppError> {
+async fn render(
+    state: &AppState,
+    ctx: &Ctx,
+    status: StatusCode,
+    extra: Value,
+) -> Result<Response, AppError> {
     ctx.require(Permission::Read)?;
     let members = workspace::members(state, ctx, &ctx.org.id).await?;
     let tooi_uri = ctx
@@ -57,11 +62,18 @@ async fn show(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppEr
 }
 
 /// Shows a form error on the page itself (with the fields named), other errors as usual.
-async fn form_outcome<T>(state: &AppState, ctx: &Ctx, r: Result<T, AppError>, form: Value, ok: impl FnOnce(T) -> Value) -> Result<Response, AppError> {
+async fn form_outcome<T>(
+    state: &AppState,
+    ctx: &Ctx,
+    r: Result<T, AppError>,
+    form: Value,
+    ok: impl FnOnce(T) -> Value,
+) -> Result<Response, AppError> {
     match r {
         Ok(v) => render(state, ctx, StatusCode::OK, ok(v)).await,
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let extra = context! { error => e.detail(), field_errors => e.field_errors(), form => form };
+            let extra =
+                context! { error => e.detail(), field_errors => e.field_errors(), form => form };
             render(state, ctx, e.status(), extra).await
         }
         Err(e) => Err(e),
@@ -78,18 +90,45 @@ async fn add(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Res
     .await
 }
 
-async fn set_roles(State(state): State<AppState>, ctx: Ctx, Path(user_id): Path<String>, body: Bytes) -> Result<Response, AppError> {
+async fn set_roles(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(user_id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
     let input = Input::form(&body)?;
     let r = workspace::set_roles(&state, &ctx, &ctx.org.id, &user_id, input).await;
-    form_outcome(&state, &ctx, r, context! {}, |_| context! { notice => "roles_saved" }).await
+    form_outcome(
+        &state,
+        &ctx,
+        r,
+        context! {},
+        |_| context! { notice => "roles_saved" },
+    )
+    .await
 }
 
-async fn remove(State(state): State<AppState>, ctx: Ctx, Path(user_id): Path<String>) -> Result<Response, AppError> {
+async fn remove(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(user_id): Path<String>,
+) -> Result<Response, AppError> {
     let r = workspace::remove_member(&state, &ctx, &ctx.org.id, &user_id).await;
-    form_outcome(&state, &ctx, r, context! {}, |_| context! { notice => "member_removed" }).await
+    form_outcome(
+        &state,
+        &ctx,
+        r,
+        context! {},
+        |_| context! { notice => "member_removed" },
+    )
+    .await
 }
 
-async fn switch(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
+async fn switch(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    body: Bytes,
+) -> Result<Response, AppError> {
     let mut input = Input::form(&body)?;
     let org_id = input.text("orgId");
     workspace::switch_org(&state, &ctx, &org_id).await?;
@@ -101,9 +140,22 @@ struct Before {
     before: Option<i64>,
 }
 
-async fn audit(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Before>) -> Result<Html<String>, AppError> {
+async fn audit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<Before>,
+) -> Result<Html<String>, AppError> {
     ctx.require(Permission::ReadAudit)?;
     let events = state.store.audit_events(&ctx.org.id, 50, q.before).await?;
-    let older = (events.len() == 50).then(|| events.last().map(|e| e.seq)).flatten();
-    page(&state, &ctx, "audit.html", "/organisatie/logboek", context! { events => events, older => older }).await
+    let older = (events.len() == 50)
+        .then(|| events.last().map(|e| e.seq))
+        .flatten();
+    page(
+        &state,
+        &ctx,
+        "audit.html",
+        "/organisatie/logboek",
+        context! { events => events, older => older },
+    )
+    .await
 }

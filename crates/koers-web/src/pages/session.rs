@@ -6,12 +6,12 @@ use crate::i18n::{LANG_COOKIE, Lang};
 use crate::input::Input;
 use crate::startup::AppState;
 use crate::templates::Templates;
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use minijinja::context;
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -31,12 +31,21 @@ struct Next {
 /// Only same-site paths are followed after sign-in (no open redirect).
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => n.to_string(),
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
+            n.to_string()
+        }
         _ => "/".to_string(),
     }
 }
 
-fn render_login(headers: &HeaderMap, secure: bool, status: StatusCode, next: &str, email: &str, error: Option<String>) -> Result<Response, AppError> {
+fn render_login(
+    headers: &HeaderMap,
+    secure: bool,
+    status: StatusCode,
+    next: &str,
+    email: &str,
+    error: Option<String>,
+) -> Result<Response, AppError> {
     let (csrf, set) = login_csrf(headers, secure);
     let html = Templates::render(
         "login.html",
@@ -49,8 +58,19 @@ fn render_login(headers: &HeaderMap, secure: bool, status: StatusCode, next: &st
     Ok(resp)
 }
 
-async fn login_form(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<Next>) -> Result<Response, AppError> {
-    render_login(&headers, state.cfg.secure_cookies, StatusCode::OK, &safe_next(q.next.as_deref()), "", None)
+async fn login_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<Next>,
+) -> Result<Response, AppError> {
+    render_login(
+        &headers,
+        state.cfg.secure_cookies,
+        StatusCode::OK,
+        &safe_next(q.next.as_deref()),
+        "",
+        None,
+    )
 }
 
 async fn login(
@@ -65,11 +85,24 @@ async fn login(
     let next = safe_next(Some(&input.text("next")));
     match sign_in(&state, &email, &password, addr.ip()).await {
         Ok((token, _, _)) => {
-            let cookie = set_cookie(SESSION_COOKIE, &token, Some(state.cfg.session_ttl.absolute.num_seconds()), state.cfg.secure_cookies, true);
+            let cookie = set_cookie(
+                SESSION_COOKIE,
+                &token,
+                Some(state.cfg.session_ttl.absolute.num_seconds()),
+                state.cfg.secure_cookies,
+                true,
+            );
             Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response())
         }
         Err(e @ (AppError::BadCredentials | AppError::TooManyRequests(_))) => {
-            let mut resp = render_login(&headers, state.cfg.secure_cookies, e.status(), &next, &email, Some(e.detail()))?;
+            let mut resp = render_login(
+                &headers,
+                state.cfg.secure_cookies,
+                e.status(),
+                &next,
+                &email,
+                Some(e.detail()),
+            )?;
             if let AppError::TooManyRequests(secs) = e {
                 resp.headers_mut().insert(header::RETRY_AFTER, secs.into());
             }
@@ -85,10 +118,24 @@ async fn logout(State(state): State<AppState>, ctx: Ctx) -> Result<Response, App
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response())
 }
 
-async fn switch_lang(State(state): State<AppState>, Path(code): Path<String>, Query(q): Query<Next>) -> Result<Response, AppError> {
+async fn switch_lang(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<Next>,
+) -> Result<Response, AppError> {
     let lang = Lang::parse(&code).ok_or(AppError::NotFound)?;
-    let cookie = set_cookie(LANG_COOKIE, lang.code(), Some(365 * 24 * 3600), state.cfg.secure_cookies, false);
-    Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&safe_next(q.next.as_deref()))).into_response())
+    let cookie = set_cookie(
+        LANG_COOKIE,
+        lang.code(),
+        Some(365 * 24 * 3600),
+        state.cfg.secure_cookies,
+        false,
+    );
+    Ok((
+        [(header::SET_COOKIE, cookie)],
+        Redirect::to(&safe_next(q.next.as_deref())),
+    )
+        .into_response())
 }
 
 #[cfg(test)]
@@ -98,7 +145,12 @@ mod tests {
     #[test]
     fn next_stays_on_site() {
         assert_eq!(safe_next(Some("/organisatie")), "/organisatie");
-        for bad in ["https://evil.example", "//evil.example", "/\\evil.example", "javascript:alert(1)"] {
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "javascript:alert(1)",
+        ] {
             assert_eq!(safe_next(Some(bad)), "/");
         }
         assert_eq!(safe_next(None), "/");

@@ -22,31 +22,47 @@ async fn member_count(app: &TestApp) -> usize {
 async fn wrong_password_and_unknown_user_look_the_same() {
     let app = TestApp::spawn().await;
     let c = TestApp::client();
-    let wrong = c.post(app.url("/api/v1/sessions"))
+    let wrong = c
+        .post(app.url("/api/v1/sessions"))
         .json(&json!({"email": "admin@pv26.example", "password": "not the password"}))
-        .send().await.unwrap();
+        .send()
+        .await
+        .unwrap();
     let wrong = problem(wrong, 401).await;
-    let unknown = c.post(app.url("/api/v1/sessions"))
+    let unknown = c
+        .post(app.url("/api/v1/sessions"))
         .json(&json!({"email": "nobody@pv26.example", "password": "not the password"}))
-        .send().await.unwrap();
+        .send()
+        .await
+        .unwrap();
     let unknown = problem(unknown, 401).await;
     assert_eq!(wrong["detail"], unknown["detail"]);
 }
 
 #[tokio::test]
 async fn sign_in_is_rate_limited() {
-    let app = TestApp::spawn_with(WebConfig { login_max_failures: 3, ..WebConfig::default() }).await;
+    let app = TestApp::spawn_with(WebConfig {
+        login_max_failures: 3,
+        ..WebConfig::default()
+    })
+    .await;
     let c = TestApp::client();
     for _ in 0..3 {
-        let r = c.post(app.url("/api/v1/sessions"))
+        let r = c
+            .post(app.url("/api/v1/sessions"))
             .json(&json!({"email": "admin@pv26.example", "password": "wrong wrong wrong"}))
-            .send().await.unwrap();
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 401);
     }
     // Even the right password is refused while the limit holds.
-    let r = c.post(app.url("/api/v1/sessions"))
+    let r = c
+        .post(app.url("/api/v1/sessions"))
         .json(&json!({"email": "admin@pv26.example", "password": PASSWORD}))
-        .send().await.unwrap();
+        .send()
+        .await
+        .unwrap();
     assert!(r.headers().contains_key("retry-after"));
     problem(r, 429).await;
 }
@@ -55,26 +71,60 @@ async fn sign_in_is_rate_limited() {
 async fn session_lifecycle_and_tampered_cookies() {
     let app = TestApp::spawn().await;
     let (c, csrf) = app.api_login("admin@pv26.example").await;
-    let me: Value = c.get(app.url("/api/v1/sessions/current")).send().await.unwrap().json().await.unwrap();
+    let me: Value = c
+        .get(app.url("/api/v1/sessions/current"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["organisation"]["cbsCode"], "PV26");
     assert_eq!(me["roles"], json!(["administrator"]));
 
     // A forged cookie is nobody.
-    let r = reqwest::Client::new().get(app.url("/api/v1/sessions/current"))
-        .header("cookie", "koers_session=forged-value").send().await.unwrap();
+    let r = reqwest::Client::new()
+        .get(app.url("/api/v1/sessions/current"))
+        .header("cookie", "koers_session=forged-value")
+        .send()
+        .await
+        .unwrap();
     problem(r, 401).await;
 
     // An expired session is nobody either.
-    let short = koers_store::sessions::SessionTtl { idle: chrono::Duration::hours(1), absolute: chrono::Duration::seconds(-1) };
-    let (token, _) = app.store.create_session(&app.admin_a.id, &app.org_a.id, short).await.unwrap();
-    let r = reqwest::Client::new().get(app.url("/api/v1/sessions/current"))
-        .header("cookie", format!("koers_session={token}")).send().await.unwrap();
+    let short = koers_store::sessions::SessionTtl {
+        idle: chrono::Duration::hours(1),
+        absolute: chrono::Duration::seconds(-1),
+    };
+    let (token, _) = app
+        .store
+        .create_session(&app.admin_a.id, &app.org_a.id, short)
+        .await
+        .unwrap();
+    let r = reqwest::Client::new()
+        .get(app.url("/api/v1/sessions/current"))
+        .header("cookie", format!("koers_session={token}"))
+        .send()
+        .await
+        .unwrap();
     problem(r, 401).await;
 
     // Sign out ends the session.
-    let r = c.delete(app.url("/api/v1/sessions/current")).header("x-csrf-token", &csrf).send().await.unwrap();
+    let r = c
+        .delete(app.url("/api/v1/sessions/current"))
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 204);
-    problem(c.get(app.url("/api/v1/sessions/current")).send().await.unwrap(), 401).await;
+    problem(
+        c.get(app.url("/api/v1/sessions/current"))
+            .send()
+            .await
+            .unwrap(),
+        401,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -85,9 +135,24 @@ async fn changes_need_the_csrf_token() {
     let body = json!({"email": "nieuw@pv26.example", "displayName": "Nieuw", "roles": ["viewer"]});
     let before = member_count(&app).await;
     problem(c.post(&url).json(&body).send().await.unwrap(), 403).await;
-    problem(c.post(&url).header("x-csrf-token", "wrong").json(&body).send().await.unwrap(), 403).await;
+    problem(
+        c.post(&url)
+            .header("x-csrf-token", "wrong")
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+        403,
+    )
+    .await;
     assert_eq!(member_count(&app).await, before, "nothing written");
-    let r = c.post(&url).header("x-csrf-token", &csrf).json(&body).send().await.unwrap();
+    let r = c
+        .post(&url)
+        .header("x-csrf-token", &csrf)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 201);
     let added: Value = r.json().await.unwrap();
     assert!(added["initialPassword"].as_str().unwrap().len() >= 12);
@@ -96,19 +161,36 @@ async fn changes_need_the_csrf_token() {
 
 #[tokio::test]
 async fn bad_input_is_refused_with_every_problem_and_nothing_written() {
-    let app = TestApp::spawn_with(WebConfig { max_body_bytes: 4096, ..WebConfig::default() }).await;
+    let app = TestApp::spawn_with(WebConfig {
+        max_body_bytes: 4096,
+        ..WebConfig::default()
+    })
+    .await;
     let (c, csrf) = app.api_login("admin@pv26.example").await;
     let url = app.url(&format!("/api/v1/organisations/{}/members", app.org_a.id));
     let before = member_count(&app).await;
 
     // Malformed JSON.
-    let r = c.post(&url).header("x-csrf-token", &csrf).header("content-type", "application/json")
-        .body("{\"email\": ").send().await.unwrap();
+    let r = c
+        .post(&url)
+        .header("x-csrf-token", &csrf)
+        .header("content-type", "application/json")
+        .body("{\"email\": ")
+        .send()
+        .await
+        .unwrap();
     let p = problem(r, 400).await;
     assert!(p["detail"].as_str().unwrap().contains("regel 1"));
 
     // Wrong content type.
-    let r = c.post(&url).header("x-csrf-token", &csrf).header("content-type", "text/plain").body("x").send().await.unwrap();
+    let r = c
+        .post(&url)
+        .header("x-csrf-token", &csrf)
+        .header("content-type", "text/plain")
+        .body("x")
+        .send()
+        .await
+        .unwrap();
     problem(r, 415).await;
 
     // Every invalid field listed at once, wrong types included.
@@ -116,21 +198,63 @@ async fn bad_input_is_refused_with_every_problem_and_nothing_written() {
         .json(&json!({"email": "not-an-address", "displayName": 42, "roles": ["emperor"], "password": "short"}))
         .send().await.unwrap();
     let p = problem(r, 400).await;
-    let names: Vec<&str> = p["invalidParams"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = p["invalidParams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
     for field in ["email", "displayName", "roles", "password"] {
         assert!(names.contains(&field), "{field} missing in {names:?}");
     }
 
     // Oversized body.
     let big = json!({"email": "x@y.nl", "displayName": "a".repeat(10_000), "roles": ["viewer"]});
-    let r = c.post(&url).header("x-csrf-token", &csrf).json(&big).send().await.unwrap();
+    let r = c
+        .post(&url)
+        .header("x-csrf-token", &csrf)
+        .json(&big)
+        .send()
+        .await
+        .unwrap();
     problem(r, 413).await;
 
     // Unknown ids.
-    problem(c.get(app.url("/api/v1/organisations/does-not-exist")).send().await.unwrap(), 404).await;
-    problem(c.get(app.url(&format!("/api/v1/organisations/{}/members/nobody", app.org_a.id))).send().await.unwrap(), 404).await;
-    problem(c.get(app.url("/api/v1/no-such-route")).send().await.unwrap(), 404).await;
-    let r = c.get(app.url(&format!("/api/v1/organisations/{}/audit-events?limit=many", app.org_a.id))).send().await.unwrap();
+    problem(
+        c.get(app.url("/api/v1/organisations/does-not-exist"))
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+    problem(
+        c.get(app.url(&format!(
+            "/api/v1/organisations/{}/members/nobody",
+            app.org_a.id
+        )))
+        .send()
+        .await
+        .unwrap(),
+        404,
+    )
+    .await;
+    problem(
+        c.get(app.url("/api/v1/no-such-route"))
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+    let r = c
+        .get(app.url(&format!(
+            "/api/v1/organisations/{}/audit-events?limit=many",
+            app.org_a.id
+        )))
+        .send()
+        .await
+        .unwrap();
     problem(r, 400).await;
 
     assert_eq!(member_count(&app).await, before, "nothing written");
@@ -143,14 +267,30 @@ async fn roles_are_checked() {
     let url = app.url(&format!("/api/v1/organisations/{}/members", app.org_a.id));
     // A viewer may read the members, not add one, nor read the audit log, nor create organisations.
     assert_eq!(c.get(&url).send().await.unwrap().status(), 200);
-    let r = c.post(&url).header("x-csrf-token", &csrf)
+    let r = c
+        .post(&url)
+        .header("x-csrf-token", &csrf)
         .json(&json!({"email": "n@pv26.example", "displayName": "N", "roles": ["administrator"]}))
-        .send().await.unwrap();
+        .send()
+        .await
+        .unwrap();
     problem(r, 403).await;
-    let r = c.get(app.url(&format!("/api/v1/organisations/{}/audit-events", app.org_a.id))).send().await.unwrap();
+    let r = c
+        .get(app.url(&format!(
+            "/api/v1/organisations/{}/audit-events",
+            app.org_a.id
+        )))
+        .send()
+        .await
+        .unwrap();
     problem(r, 403).await;
-    let r = c.post(app.url("/api/v1/organisations")).header("x-csrf-token", &csrf)
-        .json(&json!({"name": "X", "kind": "other"})).send().await.unwrap();
+    let r = c
+        .post(app.url("/api/v1/organisations"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"name": "X", "kind": "other"}))
+        .send()
+        .await
+        .unwrap();
     problem(r, 403).await;
 }
 
@@ -158,24 +298,62 @@ async fn roles_are_checked() {
 async fn the_last_administrator_stays() {
     let app = TestApp::spawn().await;
     let (c, csrf) = app.api_login("admin@pv26.example").await;
-    let url = app.url(&format!("/api/v1/organisations/{}/members/{}", app.org_a.id, app.admin_a.id));
-    let r = c.put(&url).header("x-csrf-token", &csrf).json(&json!({"roles": ["viewer"]})).send().await.unwrap();
+    let url = app.url(&format!(
+        "/api/v1/organisations/{}/members/{}",
+        app.org_a.id, app.admin_a.id
+    ));
+    let r = c
+        .put(&url)
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"roles": ["viewer"]}))
+        .send()
+        .await
+        .unwrap();
     problem(r, 409).await;
-    let r = c.delete(&url).header("x-csrf-token", &csrf).send().await.unwrap();
+    let r = c
+        .delete(&url)
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap();
     problem(r, 409).await;
-    assert_eq!(app.store.roles_in(&app.admin_a.id, &app.org_a.id).await.unwrap(), vec![koers_core::Role::Administrator]);
+    assert_eq!(
+        app.store
+            .roles_in(&app.admin_a.id, &app.org_a.id)
+            .await
+            .unwrap(),
+        vec![koers_core::Role::Administrator]
+    );
 }
 
 #[tokio::test]
 async fn changes_are_in_the_audit_log() {
     let app = TestApp::spawn().await;
     let (c, csrf) = app.api_login("admin@pv26.example").await;
-    let url = app.url(&format!("/api/v1/organisations/{}/members/{}", app.org_a.id, app.viewer_a.id));
-    let r = c.put(&url).header("x-csrf-token", &csrf).json(&json!({"roles": ["analyst", "viewer"]})).send().await.unwrap();
+    let url = app.url(&format!(
+        "/api/v1/organisations/{}/members/{}",
+        app.org_a.id, app.viewer_a.id
+    ));
+    let r = c
+        .put(&url)
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"roles": ["analyst", "viewer"]}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["api-version"], "1.0.0");
-    let events: Value = c.get(app.url(&format!("/api/v1/organisations/{}/audit-events?limit=1", app.org_a.id)))
-        .send().await.unwrap().json().await.unwrap();
+    let events: Value = c
+        .get(app.url(&format!(
+            "/api/v1/organisations/{}/audit-events?limit=1",
+            app.org_a.id
+        )))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(events[0]["action"], "member.roles_set");
     assert_eq!(events[0]["actorLabel"], "admin@pv26.example");
     assert_eq!(events[0]["detail"]["roles"], json!(["viewer", "analyst"]));
@@ -185,27 +363,59 @@ async fn changes_are_in_the_audit_log() {
 async fn instance_admins_create_organisations() {
     let app = TestApp::spawn().await;
     let (c, csrf) = app.api_login("admin@pv26.example").await;
-    let r = c.post(app.url("/api/v1/organisations")).header("x-csrf-token", &csrf)
+    let r = c
+        .post(app.url("/api/v1/organisations"))
+        .header("x-csrf-token", &csrf)
         .json(&json!({"name": "Waterschap Aa en Maas", "kind": "water_board", "cbsCode": "WS0654"}))
-        .send().await.unwrap();
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 201);
     let org: Value = r.json().await.unwrap();
-    assert_eq!(org["tooiUri"], "https://identifier.overheid.nl/tooi/id/waterschap/ws0654");
+    assert_eq!(
+        org["tooiUri"],
+        "https://identifier.overheid.nl/tooi/id/waterschap/ws0654"
+    );
     // A duplicate CBS code is a conflict.
-    let r = c.post(app.url("/api/v1/organisations")).header("x-csrf-token", &csrf)
+    let r = c
+        .post(app.url("/api/v1/organisations"))
+        .header("x-csrf-token", &csrf)
         .json(&json!({"name": "Dubbel", "kind": "water_board", "cbsCode": "WS0654"}))
-        .send().await.unwrap();
+        .send()
+        .await
+        .unwrap();
     problem(r, 409).await;
 }
 
 #[tokio::test]
 async fn health_and_metrics() {
     let app = TestApp::spawn().await;
-    let h: Value = reqwest::get(app.url("/health/ready")).await.unwrap().json().await.unwrap();
+    let h: Value = reqwest::get(app.url("/health/ready"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(h["checks"]["store"], "ok");
-    assert_eq!(reqwest::get(app.url("/health/live")).await.unwrap().status(), 200);
-    let m = reqwest::get(app.url("/metrics")).await.unwrap().text().await.unwrap();
-    assert!(m.contains("koers_http_requests_total{method=\"GET\",route=\"/health/ready\",status=\"200\"} 1"), "{m}");
+    assert_eq!(
+        reqwest::get(app.url("/health/live"))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let m = reqwest::get(app.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        m.contains(
+            "koers_http_requests_total{method=\"GET\",route=\"/health/ready\",status=\"200\"} 1"
+        ),
+        "{m}"
+    );
     assert!(m.contains("koers_http_request_duration_seconds_bucket"));
 }
 
@@ -221,20 +431,35 @@ async fn openapi_is_self_contained_and_passes_the_nl_api_design_rules() {
     let mut refs = Vec::new();
     collect_refs(&doc, &mut refs);
     assert!(!refs.is_empty());
-    assert!(refs.iter().all(|r| r.starts_with("#/")), "external $ref: {refs:?}");
+    assert!(
+        refs.iter().all(|r| r.starts_with("#/")),
+        "external $ref: {refs:?}"
+    );
 
     let root = repo_root();
     let spectral = root.join("node_modules/.bin/spectral");
-    assert!(spectral.exists(), "spectral is missing: run ./scripts/test (it installs the test tools)");
+    assert!(
+        spectral.exists(),
+        "spectral is missing: run ./scripts/test (it installs the test tools)"
+    );
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("openapi.json");
     std::fs::write(&file, &text).unwrap();
     let out = std::process::Command::new(&spectral)
-        .arg("lint").arg("--fail-severity").arg("warn")
-        .arg("-r").arg(root.join("reference/standards/adr-spectral-ruleset.yaml"))
+        .arg("lint")
+        .arg("--fail-severity")
+        .arg("warn")
+        .arg("-r")
+        .arg(root.join("reference/standards/adr-spectral-ruleset.yaml"))
         .arg(&file)
-        .output().unwrap();
-    assert!(out.status.success(), "spectral:\n{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "spectral:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn collect_refs(v: &Value, out: &mut Vec<String>) {

@@ -29,7 +29,8 @@ fn free_port() -> u16 {
 }
 
 async fn start_browser() -> (Driver, Client, tempfile::TempDir) {
-    let driver_bin = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+    let driver_bin =
+        std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
     assert!(
         std::path::Path::new(&driver_bin).exists(),
         "chromedriver is missing: run ./scripts/test (it installs chromium and chromium-driver)"
@@ -59,7 +60,11 @@ async fn start_browser() -> (Driver, Client, tempfile::TempDir) {
     let url = format!("http://127.0.0.1:{}", driver.port);
     let mut last_err = None;
     for _ in 0..50 {
-        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new()).capabilities(caps.clone()).connect(&url).await {
+        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
             Ok(c) => return (driver, c, profile),
             Err(e) => {
                 last_err = Some(e);
@@ -88,7 +93,12 @@ async fn axe(c: &Client) -> Vec<String> {
 }
 
 async fn heading(c: &Client) -> String {
-    c.find(Locator::Css("h1")).await.expect("h1").text().await.expect("text")
+    c.find(Locator::Css("h1"))
+        .await
+        .expect("h1")
+        .text()
+        .await
+        .expect("text")
 }
 
 async fn screenshot(c: &Client, name: &str) {
@@ -111,18 +121,37 @@ async fn sign_in_visit_every_module_and_sign_out() {
 
     // The first Tab reaches the skip link.
     c.find(Locator::Css("body")).await.unwrap();
-    c.execute("document.activeElement.blur(); window.focus();", vec![]).await.unwrap();
-    let active: Value = c.execute("return document.activeElement === document.body || document.activeElement === null;", vec![]).await.unwrap();
+    c.execute("document.activeElement.blur(); window.focus();", vec![])
+        .await
+        .unwrap();
+    let active: Value = c
+        .execute(
+            "return document.activeElement === document.body || document.activeElement === null;",
+            vec![],
+        )
+        .await
+        .unwrap();
     assert_eq!(active, json!(true));
 
     // Sign in by keyboard: type, Tab, type, Enter.
     let email = c.find(Locator::Id("email")).await.unwrap();
-    email.send_keys(&format!("admin@pv26.example{}", Key::Tab)).await.unwrap();
-    let focused: Value = c.execute("return document.activeElement.id;", vec![]).await.unwrap();
+    email
+        .send_keys(&format!("admin@pv26.example{}", Key::Tab))
+        .await
+        .unwrap();
+    let focused: Value = c
+        .execute("return document.activeElement.id;", vec![])
+        .await
+        .unwrap();
     assert_eq!(focused, json!("password"));
     let pw = c.find(Locator::Id("password")).await.unwrap();
-    pw.send_keys(&format!("{PASSWORD}{}", Key::Enter)).await.unwrap();
-    c.wait().for_element(Locator::Css(".koers-nav")).await.unwrap();
+    pw.send_keys(&format!("{PASSWORD}{}", Key::Enter))
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css(".koers-nav"))
+        .await
+        .unwrap();
     assert!(heading(&c).await.starts_with("Welkom"));
     screenshot(&c, "home.png").await;
     let v = axe(&c).await;
@@ -134,11 +163,28 @@ async fn sign_in_visit_every_module_and_sign_out() {
     for l in links {
         hrefs.push(l.attr("href").await.unwrap().unwrap_or_default());
     }
-    for slug in ["/bronnen", "/analyses", "/informatieproducten", "/datavragen", "/toepassingen", "/volwassenheid", "/leertrajecten", "/organisatie", "/organisatie/logboek", "/beheer/organisaties"] {
-        assert!(hrefs.iter().any(|h| h == slug), "navigation lacks {slug}: {hrefs:?}");
+    for slug in [
+        "/bronnen",
+        "/analyses",
+        "/informatieproducten",
+        "/datavragen",
+        "/toepassingen",
+        "/volwassenheid",
+        "/leertrajecten",
+        "/organisatie",
+        "/organisatie/logboek",
+        "/beheer/organisaties",
+    ] {
+        assert!(
+            hrefs.iter().any(|h| h == slug),
+            "navigation lacks {slug}: {hrefs:?}"
+        );
         c.goto(&app.url(slug)).await.unwrap();
         let current: Value = c
-            .execute("return document.querySelector('[aria-current=page]').getAttribute('href');", vec![])
+            .execute(
+                "return document.querySelector('[aria-current=page]').getAttribute('href');",
+                vec![],
+            )
             .await
             .unwrap();
         assert_eq!(current, json!(slug));
@@ -149,16 +195,32 @@ async fn sign_in_visit_every_module_and_sign_out() {
 
     // English is one click away.
     c.goto(&app.url("/organisatie")).await.unwrap();
-    c.find(Locator::LinkText("English")).await.unwrap().click().await.unwrap();
-    c.wait().for_element(Locator::LinkText("Nederlands")).await.unwrap();
+    c.find(Locator::LinkText("English"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::LinkText("Nederlands"))
+        .await
+        .unwrap();
     let v = axe(&c).await;
     assert!(v.is_empty(), "English organisation page: {v:?}");
 
     // Sign out.
-    c.find(Locator::Css("form[action='/logout'] button")).await.unwrap().click().await.unwrap();
+    c.find(Locator::Css("form[action='/logout'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     c.wait().for_element(Locator::Id("email")).await.unwrap();
     assert!(c.current_url().await.unwrap().path().starts_with("/login"));
     c.goto(&app.url("/organisatie")).await.unwrap();
-    assert!(c.current_url().await.unwrap().path().starts_with("/login"), "signed out for real");
+    assert!(
+        c.current_url().await.unwrap().path().starts_with("/login"),
+        "signed out for real"
+    );
     c.close().await.unwrap();
 }

@@ -20,9 +20,16 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
-async fn user(store: &Store, email: &str, org: &Organisation, roles: &[Role], instance_admin: bool) -> User {
+async fn user(
+    store: &Store,
+    email: &str,
+    org: &Organisation,
+    roles: &[Role],
+    instance_admin: bool,
+) -> User {
     let hash = hash_password(PASSWORD).expect("hash");
-    let d = UserDraft::parse(email, email.split('@').next().unwrap_or("x"), PASSWORD).expect("draft");
+    let d =
+        UserDraft::parse(email, email.split('@').next().unwrap_or("x"), PASSWORD).expect("draft");
     store
         .create_user(&d, &hash, instance_admin, &org.id, roles, &Actor::cli())
         .await
@@ -35,27 +42,73 @@ impl TestApp {
     }
 
     pub async fn spawn_with(cfg: WebConfig) -> TestApp {
-        let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("koers_web=debug").try_init();
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter("koers_web=debug")
+            .try_init();
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::open_in(dir.path()).await.expect("store");
         let org_a = store
-            .create_organisation(&OrganisationDraft::parse("Provincie Utrecht", "province", "PV26", "").unwrap(), &Actor::cli())
+            .create_organisation(
+                &OrganisationDraft::parse("Provincie Utrecht", "province", "PV26", "").unwrap(),
+                &Actor::cli(),
+            )
             .await
             .unwrap();
         let org_b = store
-            .create_organisation(&OrganisationDraft::parse("Gemeente 's-Hertogenbosch", "municipality", "GM0796", "").unwrap(), &Actor::cli())
+            .create_organisation(
+                &OrganisationDraft::parse(
+                    "Gemeente 's-Hertogenbosch",
+                    "municipality",
+                    "GM0796",
+                    "",
+                )
+                .unwrap(),
+                &Actor::cli(),
+            )
             .await
             .unwrap();
-        let admin_a = user(&store, "admin@pv26.example", &org_a, &[Role::Administrator], true).await;
-        let viewer_a = user(&store, "viewer@pv26.example", &org_a, &[Role::Viewer], false).await;
-        user(&store, "admin@gm0796.example", &org_b, &[Role::Administrator], false).await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let admin_a = user(
+            &store,
+            "admin@pv26.example",
+            &org_a,
+            &[Role::Administrator],
+            true,
+        )
+        .await;
+        let viewer_a = user(
+            &store,
+            "viewer@pv26.example",
+            &org_a,
+            &[Role::Viewer],
+            false,
+        )
+        .await;
+        user(
+            &store,
+            "admin@gm0796.example",
+            &org_b,
+            &[Role::Administrator],
+            false,
+        )
+        .await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let state = AppState::new(store.clone(), cfg);
         tokio::spawn(async move {
             let _ = koers_web::serve(listener, state).await;
         });
-        TestApp { base, store, org_a, org_b, admin_a, viewer_a, _dir: dir }
+        TestApp {
+            base,
+            store,
+            org_a,
+            org_b,
+            admin_a,
+            viewer_a,
+            _dir: dir,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -89,16 +142,35 @@ impl TestApp {
     /// Signs in through the sign-in page; returns the client and the session's CSRF token.
     pub async fn page_login(&self, email: &str) -> (reqwest::Client, String) {
         let c = Self::client();
-        let html = c.get(self.url("/login")).send().await.unwrap().text().await.unwrap();
+        let html = c
+            .get(self.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         let token = hidden_csrf(&html);
         let r = c
             .post(self.url("/login"))
-            .form(&[("csrf_token", token.as_str()), ("email", email), ("password", PASSWORD), ("next", "/")])
+            .form(&[
+                ("csrf_token", token.as_str()),
+                ("email", email),
+                ("password", PASSWORD),
+                ("next", "/"),
+            ])
             .send()
             .await
             .unwrap();
         assert_eq!(r.status(), 303, "page login of {email}");
-        let html = c.get(self.url("/")).send().await.unwrap().text().await.unwrap();
+        let html = c
+            .get(self.url("/"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         (c, hidden_csrf(&html))
     }
 }
@@ -106,8 +178,15 @@ impl TestApp {
 /// The value of the first `csrf_token` hidden field in a page.
 pub fn hidden_csrf(html: &str) -> String {
     let marker = "name=\"csrf_token\" value=\"";
-    let start = html.find(marker).map(|i| i + marker.len()).expect("csrf field");
-    html[start..].split('"').next().unwrap_or_default().to_string()
+    let start = html
+        .find(marker)
+        .map(|i| i + marker.len())
+        .expect("csrf field");
+    html[start..]
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }
 
 /// The repository root (for node_modules and shipped reference files).

@@ -8,11 +8,20 @@ use serde_json::{Value, json};
 #[tokio::test]
 async fn every_api_route_hides_another_organisations_objects() {
     let app = TestApp::spawn().await;
-    let doc: Value = reqwest::get(app.url("/api/v1/openapi.json")).await.unwrap().json().await.unwrap();
+    let doc: Value = reqwest::get(app.url("/api/v1/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     // The intruder administers organisation B and has every right there.
     let (c, csrf) = app.api_login("admin@gm0796.example").await;
     let members_before = app.store.members(&app.org_a.id).await.unwrap().len();
-    let roles_before = app.store.roles_in(&app.viewer_a.id, &app.org_a.id).await.unwrap();
+    let roles_before = app
+        .store
+        .roles_in(&app.viewer_a.id, &app.org_a.id)
+        .await
+        .unwrap();
     let mut walked = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {
         if !path.contains("{organisationId}") {
@@ -32,23 +41,49 @@ async fn every_api_route_hides_another_organisations_objects() {
                 other => panic!("undocumented method {other}"),
             };
             let body = json!({"email": "spion@gm0796.example", "displayName": "Spion", "roles": ["administrator"], "password": PASSWORD});
-            let r = req.header("x-csrf-token", &csrf).json(&body).send().await.unwrap();
+            let r = req
+                .header("x-csrf-token", &csrf)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
             assert_eq!(r.status(), 404, "{method} {path}");
             walked += 1;
         }
     }
     assert!(walked >= 7, "walked only {walked} routes");
     // Lists show only the intruder's own organisation.
-    let orgs: Value = c.get(app.url("/api/v1/organisations")).send().await.unwrap().json().await.unwrap();
+    let orgs: Value = c
+        .get(app.url("/api/v1/organisations"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(orgs.as_array().unwrap().len(), 1);
     assert_eq!(orgs[0]["id"], app.org_b.id.as_str());
     // Switching into A is refused as well.
-    let r = c.patch(app.url("/api/v1/sessions/current")).header("x-csrf-token", &csrf)
-        .json(&json!({"organisationId": app.org_a.id})).send().await.unwrap();
+    let r = c
+        .patch(app.url("/api/v1/sessions/current"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"organisationId": app.org_a.id}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
     // And nothing changed in A.
-    assert_eq!(app.store.members(&app.org_a.id).await.unwrap().len(), members_before);
-    assert_eq!(app.store.roles_in(&app.viewer_a.id, &app.org_a.id).await.unwrap(), roles_before);
+    assert_eq!(
+        app.store.members(&app.org_a.id).await.unwrap().len(),
+        members_before
+    );
+    assert_eq!(
+        app.store
+            .roles_in(&app.viewer_a.id, &app.org_a.id)
+            .await
+            .unwrap(),
+        roles_before
+    );
 }
 
 #[tokio::test]
@@ -60,17 +95,46 @@ async fn every_page_route_hides_another_organisations_objects() {
         format!("/organisatie/leden/{a_user}/rollen"),
         format!("/organisatie/leden/{a_user}/verwijderen"),
     ] {
-        let r = c.post(app.url(&path)).form(&[("csrf_token", csrf.as_str()), ("roles", "administrator")]).send().await.unwrap();
+        let r = c
+            .post(app.url(&path))
+            .form(&[("csrf_token", csrf.as_str()), ("roles", "administrator")])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 404, "{path}");
         assert!(r.text().await.unwrap().contains("Pagina niet gevonden"));
     }
-    let r = c.post(app.url("/organisatie/wisselen")).form(&[("csrf_token", csrf.as_str()), ("orgId", app.org_a.id.as_str())]).send().await.unwrap();
+    let r = c
+        .post(app.url("/organisatie/wisselen"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("orgId", app.org_a.id.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
     // The organisation page and the audit log show B's own data only.
     for path in ["/organisatie", "/organisatie/logboek", "/"] {
-        let html = c.get(app.url(path)).send().await.unwrap().text().await.unwrap();
-        assert!(!html.contains("viewer@pv26.example"), "{path} leaks a member of A");
-        assert!(!html.contains("Provincie Utrecht"), "{path} leaks organisation A");
+        let html = c
+            .get(app.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            !html.contains("viewer@pv26.example"),
+            "{path} leaks a member of A"
+        );
+        assert!(
+            !html.contains("Provincie Utrecht"),
+            "{path} leaks organisation A"
+        );
     }
-    assert_eq!(app.store.roles_in(a_user, &app.org_a.id).await.unwrap(), vec![koers_core::Role::Viewer]);
+    assert_eq!(
+        app.store.roles_in(a_user, &app.org_a.id).await.unwrap(),
+        vec![koers_core::Role::Viewer]
+    );
 }
