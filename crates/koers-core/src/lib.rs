@@ -5,8 +5,11 @@
 //! so that the web layer, the command line and the store all apply the same rules.
 
 pub mod access;
+pub mod analysis;
+pub mod catalog;
 pub mod error;
 pub mod organisation;
+pub mod register;
 pub mod secret;
 pub mod user;
 

@@ -73,11 +73,13 @@ impl Store {
     }
 
     pub async fn organisation(&self, id: &str) -> Result<Organisation> {
-        let r = sqlx::query(&format!("SELECT {COLUMNS} FROM organisations WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let r = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM organisations WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
         from_row(&r)
     }
 
@@ -136,7 +138,10 @@ mod tests {
         let (s, _d) = store().await;
         let d = OrganisationDraft::parse("Provincie Utrecht", "province", "PV26", "").unwrap();
         let org = s.create_organisation(&d, &Actor::cli()).await.unwrap();
-        assert_eq!(s.organisation(&org.id).await.unwrap().name, "Provincie Utrecht");
+        assert_eq!(
+            s.organisation(&org.id).await.unwrap().name,
+            "Provincie Utrecht"
+        );
         assert_eq!(s.organisation_by_cbs("pv26").await.unwrap().id, org.id);
         assert_eq!(s.default_organisation().await.unwrap().id, org.id);
         assert!(matches!(

@@ -142,7 +142,8 @@ mod tests {
         let (s, _d) = store().await;
         let org = s
             .create_organisation(
-                &OrganisationDraft::parse("Gemeente Utrecht", "municipality", "GM0344", "").unwrap(),
+                &OrganisationDraft::parse("Gemeente Utrecht", "municipality", "GM0344", "")
+                    .unwrap(),
                 &Actor::cli(),
             )
             .await

@@ -134,7 +134,15 @@ impl Store {
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-        record(&mut tx, actor, None, "user.password_changed", ("user", Some(user_id)), serde_json::json!({})).await?;
+        record(
+            &mut tx,
+            actor,
+            None,
+            "user.password_changed",
+            ("user", Some(user_id)),
+            serde_json::json!({}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -247,7 +255,15 @@ impl Store {
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-        record(&mut tx, actor, Some(org_id), "member.removed", ("user", Some(user_id)), serde_json::json!({})).await?;
+        record(
+            &mut tx,
+            actor,
+            Some(org_id),
+            "member.removed",
+            ("user", Some(user_id)),
+            serde_json::json!({}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -282,25 +298,51 @@ mod tests {
             .unwrap();
         let d = UserDraft::parse("anna@example.nl", "Anna", "a long password").unwrap();
         let u = s
-            .create_user(&d, "hash", false, &org.id, &[Role::Analyst, Role::Viewer], &Actor::cli())
+            .create_user(
+                &d,
+                "hash",
+                false,
+                &org.id,
+                &[Role::Analyst, Role::Viewer],
+                &Actor::cli(),
+            )
             .await
             .unwrap();
-        assert_eq!(s.roles_in(&u.id, &org.id).await.unwrap(), vec![Role::Viewer, Role::Analyst]);
+        assert_eq!(
+            s.roles_in(&u.id, &org.id).await.unwrap(),
+            vec![Role::Viewer, Role::Analyst]
+        );
         assert!(matches!(
-            s.create_user(&d, "hash", false, &org.id, &[Role::Viewer], &Actor::cli()).await,
+            s.create_user(&d, "hash", false, &org.id, &[Role::Viewer], &Actor::cli())
+                .await,
             Err(StoreError::Conflict(_))
         ));
-        s.set_roles(&org.id, &u.id, &[Role::Administrator], &Actor::cli()).await.unwrap();
+        s.set_roles(&org.id, &u.id, &[Role::Administrator], &Actor::cli())
+            .await
+            .unwrap();
         let m = s.members(&org.id).await.unwrap();
         assert_eq!(m.len(), 1);
         assert_eq!(m[0].roles, vec![Role::Administrator]);
         assert_eq!(s.administrator_count(&org.id).await.unwrap(), 1);
         let (found, hash) = s.user_for_login("anna@example.nl").await.unwrap().unwrap();
         assert_eq!((found.id.as_str(), hash.as_str()), (u.id.as_str(), "hash"));
-        s.remove_member(&org.id, &u.id, &Actor::cli()).await.unwrap();
-        assert!(matches!(s.member(&org.id, &u.id).await, Err(StoreError::NotFound)));
+        s.remove_member(&org.id, &u.id, &Actor::cli())
+            .await
+            .unwrap();
+        assert!(matches!(
+            s.member(&org.id, &u.id).await,
+            Err(StoreError::NotFound)
+        ));
         let log = s.audit_events(&org.id, 10, None).await.unwrap();
         let actions: Vec<_> = log.iter().map(|e| e.action.as_str()).collect();
-        assert_eq!(actions, ["member.removed", "member.roles_set", "member.added", "organisation.created"]);
+        assert_eq!(
+            actions,
+            [
+                "member.removed",
+                "member.roles_set",
+                "member.added",
+                "organisation.created"
+            ]
+        );
     }
 }

@@ -1,0 +1,610 @@
+//! The catalog: datasets with their DCAT-AP-NL metadata, their immutable versions (each a
+//! Parquet file in the data folder, with schema and quality figures), and saved analyses.
+
+use crate::audit::{Actor, record};
+use crate::{Result, Store, StoreError, conflict_on_unique, new_id, now};
+use koers_core::analysis::Param;
+use koers_core::catalog::{AccessRights, DatasetMeta};
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+/// A dataset in the catalog.
+#[derive(Debug, Clone, Serialize)]
+pub struct Dataset {
+    pub id: String,
+    pub org_id: String,
+    /// The SQL name.
+    pub name: String,
+    pub meta: DatasetMeta,
+    pub owner_id: Option<String>,
+    /// Generated (synthetic) data, such as the demo's; shown as such.
+    pub generated: bool,
+    pub created_at: String,
+    pub updated_at: String,
+    /// The newest version number, if any.
+    pub latest_version: Option<i64>,
+}
+
+/// One immutable version of a dataset.
+#[derive(Debug, Clone, Serialize)]
+pub struct DatasetVersion {
+    pub id: String,
+    pub dataset_id: String,
+    pub version: i64,
+    /// The Parquet file, relative to the data folder.
+    pub file: String,
+    /// Where it came from: a file name or URL.
+    pub source: String,
+    pub format: String,
+    pub row_count: i64,
+    pub byte_size: i64,
+    pub columns: Value,
+    pub geometry: Option<Value>,
+    pub quality: Value,
+    pub created_at: String,
+    pub created_by: String,
+}
+
+/// What an import produced, to be recorded as a version.
+#[derive(Debug, Clone)]
+pub struct NewVersion {
+    pub id: String,
+    pub file: String,
+    pub source: String,
+    pub format: String,
+    pub row_count: i64,
+    pub byte_size: i64,
+    pub columns: Value,
+    pub geometry: Option<Value>,
+    pub quality: Value,
+}
+
+/// A saved analysis.
+#[derive(Debug, Clone, Serialize)]
+pub struct Analysis {
+    pub id: String,
+    pub org_id: String,
+    pub title: String,
+    pub description: String,
+    pub sql: String,
+    pub parameters: Vec<Param>,
+    pub created_by: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+const DS_COLUMNS: &str = "d.id, d.org_id, d.name, d.title, d.description, d.publisher, d.contact_name, d.contact_email, d.theme, d.licence, d.access_rights, d.cadence, d.tags, d.owner_id, d.generated, d.created_at, d.updated_at, (SELECT MAX(v.version) FROM dataset_versions v WHERE v.dataset_id = d.id) AS latest_version";
+
+fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+fn dataset_from_row(r: &AnyRow) -> Result<Dataset> {
+    let tags: String = r.try_get("tags")?;
+    let access: String = r.try_get("access_rights")?;
+    let generated: i64 = r.try_get("generated")?;
+    Ok(Dataset {
+        id: r.try_get("id")?,
+        org_id: r.try_get("org_id")?,
+        name: r.try_get("name")?,
+        meta: DatasetMeta {
+            title: r.try_get("title")?,
+            description: r.try_get("description")?,
+            publisher: r.try_get("publisher")?,
+            contact_name: r.try_get("contact_name")?,
+            contact_email: r.try_get("contact_email")?,
+            theme: r.try_get("theme")?,
+            licence: r.try_get("licence")?,
+            access_rights: AccessRights::parse(&access).map_err(corrupt)?,
+            cadence: r.try_get("cadence")?,
+            tags: serde_json::from_str(&tags).map_err(corrupt)?,
+        },
+        owner_id: r.try_get("owner_id")?,
+        generated: generated != 0,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+        latest_version: r.try_get("latest_version")?,
+    })
+}
+
+const V_COLUMNS: &str = "id, dataset_id, version, file, source, format, row_count, byte_size, columns, geometry, quality, created_at, created_by";
+
+fn version_from_row(r: &AnyRow) -> Result<DatasetVersion> {
+    let json = |col: &str| -> Result<Value> {
+        let s: String = r.try_get(col)?;
+        serde_json::from_str(&s).map_err(corrupt)
+    };
+    let geometry: Option<String> = r.try_get("geometry")?;
+    Ok(DatasetVersion {
+        id: r.try_get("id")?,
+        dataset_id: r.try_get("dataset_id")?,
+        version: r.try_get("version")?,
+        file: r.try_get("file")?,
+        source: r.try_get("source")?,
+        format: r.try_get("format")?,
+        row_count: r.try_get("row_count")?,
+        byte_size: r.try_get("byte_size")?,
+        columns: json("columns")?,
+        geometry: geometry
+            .map(|g| serde_json::from_str(&g).map_err(corrupt))
+            .transpose()?,
+        quality: json("quality")?,
+        created_at: r.try_get("created_at")?,
+        created_by: r.try_get("created_by")?,
+    })
+}
+
+fn analysis_from_row(r: &AnyRow) -> Result<Analysis> {
+    let params: String = r.try_get("parameters")?;
+    Ok(Analysis {
+        id: r.try_get("id")?,
+        org_id: r.try_get("org_id")?,
+        title: r.try_get("title")?,
+        description: r.try_get("description")?,
+        sql: r.try_get("sql_text")?,
+        parameters: serde_json::from_str(&params).map_err(corrupt)?,
+        created_by: r.try_get("created_by")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+impl Store {
+    /// Records an imported version of dataset `name` in `org_id`: a new dataset with `meta`
+    /// when the name is new, otherwise the next version of the existing one (whose metadata
+    /// stays as it is). One transaction, with its audit row.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_import(
+        &self,
+        org_id: &str,
+        name: &str,
+        meta: &DatasetMeta,
+        generated: bool,
+        v: &NewVersion,
+        actor: &Actor,
+    ) -> Result<(Dataset, DatasetVersion)> {
+        let mut tx = self.pool().begin().await?;
+        let at = now();
+        let existing: Option<String> =
+            sqlx::query("SELECT id FROM datasets WHERE org_id = $1 AND name = $2")
+                .bind(org_id)
+                .bind(name)
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|r| r.try_get("id"))
+                .transpose()?;
+        let dataset_id = match existing {
+            Some(id) => id,
+            None => {
+                let id = new_id();
+                sqlx::query(
+                    "INSERT INTO datasets (id, org_id, name, title, description, publisher, contact_name, contact_email, theme, licence, access_rights, cadence, tags, owner_id, generated, created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+                )
+                .bind(&id)
+                .bind(org_id)
+                .bind(name)
+                .bind(&meta.title)
+                .bind(&meta.description)
+                .bind(&meta.publisher)
+                .bind(&meta.contact_name)
+                .bind(&meta.contact_email)
+                .bind(&meta.theme)
+                .bind(&meta.licence)
+                .bind(meta.access_rights.as_str())
+                .bind(&meta.cadence)
+                .bind(serde_json::to_string(&meta.tags).map_err(corrupt)?)
+                .bind(actor.user_id.as_deref())
+                .bind(i64::from(generated))
+                .bind(&at)
+                .bind(&at)
+                .execute(&mut *tx)
+                .await
+                .map_err(conflict_on_unique("name"))?;
+                id
+            }
+        };
+        let next: i64 = sqlx::query(
+            "SELECT COALESCE(MAX(version), 0) + 1 AS n FROM dataset_versions WHERE dataset_id = $1",
+        )
+        .bind(&dataset_id)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("n")?;
+        sqlx::query(&format!(
+            "INSERT INTO dataset_versions ({V_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        ))
+        .bind(&v.id)
+        .bind(&dataset_id)
+        .bind(next)
+        .bind(&v.file)
+        .bind(&v.source)
+        .bind(&v.format)
+        .bind(v.row_count)
+        .bind(v.byte_size)
+        .bind(v.columns.to_string())
+        .bind(v.geometry.as_ref().map(Value::to_string))
+        .bind(v.quality.to_string())
+        .bind(&at)
+        .bind(&actor.label)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE datasets SET updated_at = $1 WHERE id = $2")
+            .bind(&at)
+            .bind(&dataset_id)
+            .execute(&mut *tx)
+            .await?;
+        record(
+            &mut tx,
+            actor,
+            Some(org_id),
+            "dataset.version_imported",
+            ("dataset", Some(&dataset_id)),
+            serde_json::json!({ "name": name, "version": next, "rows": v.row_count, "source": v.source }),
+        )
+        .await?;
+        tx.commit().await?;
+        let ds = self.dataset(org_id, &dataset_id).await?;
+        let ver = self.dataset_version(&dataset_id, next).await?;
+        Ok((ds, ver))
+    }
+
+    /// The organisation's own datasets, by name.
+    pub async fn datasets(&self, org_id: &str) -> Result<Vec<Dataset>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {DS_COLUMNS} FROM datasets d WHERE d.org_id = $1 ORDER BY d.name"
+        ))
+        .bind(org_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(dataset_from_row).collect()
+    }
+
+    /// Public datasets of other organisations, by organisation and name.
+    pub async fn public_datasets_elsewhere(&self, org_id: &str) -> Result<Vec<Dataset>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {DS_COLUMNS} FROM datasets d WHERE d.org_id <> $1 AND d.access_rights = 'public' ORDER BY d.org_id, d.name"
+        ))
+        .bind(org_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(dataset_from_row).collect()
+    }
+
+    /// A dataset visible to `org_id`: its own, or another organisation's public one.
+    pub async fn dataset(&self, org_id: &str, id: &str) -> Result<Dataset> {
+        let r = sqlx::query(&format!(
+            "SELECT {DS_COLUMNS} FROM datasets d WHERE d.id = $1 AND (d.org_id = $2 OR d.access_rights = 'public')"
+        ))
+        .bind(id)
+        .bind(org_id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        dataset_from_row(&r)
+    }
+
+    /// Replaces a dataset's metadata (own datasets only).
+    pub async fn update_dataset_meta(
+        &self,
+        org_id: &str,
+        id: &str,
+        meta: &DatasetMeta,
+        actor: &Actor,
+    ) -> Result<Dataset> {
+        let mut tx = self.pool().begin().await?;
+        let done = sqlx::query(
+            "UPDATE datasets SET title = $1, description = $2, publisher = $3, contact_name = $4, contact_email = $5, theme = $6, licence = $7, access_rights = $8, cadence = $9, tags = $10, updated_at = $11
+             WHERE id = $12 AND org_id = $13",
+        )
+        .bind(&meta.title)
+        .bind(&meta.description)
+        .bind(&meta.publisher)
+        .bind(&meta.contact_name)
+        .bind(&meta.contact_email)
+        .bind(&meta.theme)
+        .bind(&meta.licence)
+        .bind(meta.access_rights.as_str())
+        .bind(&meta.cadence)
+        .bind(serde_json::to_string(&meta.tags).map_err(corrupt)?)
+        .bind(now())
+        .bind(id)
+        .bind(org_id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        record(
+            &mut tx,
+            actor,
+            Some(org_id),
+            "dataset.metadata_changed",
+            ("dataset", Some(id)),
+            serde_json::to_value(meta).map_err(corrupt)?,
+        )
+        .await?;
+        tx.commit().await?;
+        self.dataset(org_id, id).await
+    }
+
+    /// Every version of a dataset, newest first.
+    pub async fn dataset_versions(&self, dataset_id: &str) -> Result<Vec<DatasetVersion>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {V_COLUMNS} FROM dataset_versions WHERE dataset_id = $1 ORDER BY version DESC"
+        ))
+        .bind(dataset_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(version_from_row).collect()
+    }
+
+    pub async fn dataset_version(&self, dataset_id: &str, version: i64) -> Result<DatasetVersion> {
+        let r = sqlx::query(&format!(
+            "SELECT {V_COLUMNS} FROM dataset_versions WHERE dataset_id = $1 AND version = $2"
+        ))
+        .bind(dataset_id)
+        .bind(version)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        version_from_row(&r)
+    }
+
+    /// Saves a new analysis.
+    pub async fn create_analysis(
+        &self,
+        org_id: &str,
+        title: &str,
+        description: &str,
+        sql: &str,
+        params: &[Param],
+        actor: &Actor,
+    ) -> Result<Analysis> {
+        let id = new_id();
+        let at = now();
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "INSERT INTO analyses (id, org_id, title, description, sql_text, parameters, created_by, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&id)
+        .bind(org_id)
+        .bind(title)
+        .bind(description)
+        .bind(sql)
+        .bind(serde_json::to_string(params).map_err(corrupt)?)
+        .bind(&actor.label)
+        .bind(&at)
+        .bind(&at)
+        .execute(&mut *tx)
+        .await?;
+        record(
+            &mut tx,
+            actor,
+            Some(org_id),
+            "analysis.created",
+            ("analysis", Some(&id)),
+            serde_json::json!({ "title": title }),
+        )
+        .await?;
+        tx.commit().await?;
+        self.analysis(org_id, &id).await
+    }
+
+    /// Replaces an analysis' title, description, SQL and parameters.
+    pub async fn update_analysis(
+        &self,
+        org_id: &str,
+        id: &str,
+        title: &str,
+        description: &str,
+        sql: &str,
+        params: &[Param],
+        actor: &Actor,
+    ) -> Result<Analysis> {
+        let mut tx = self.pool().begin().await?;
+        let done = sqlx::query(
+            "UPDATE analyses SET title = $1, description = $2, sql_text = $3, parameters = $4, updated_at = $5 WHERE id = $6 AND org_id = $7",
+        )
+        .bind(title)
+        .bind(description)
+        .bind(sql)
+        .bind(serde_json::to_string(params).map_err(corrupt)?)
+        .bind(now())
+        .bind(id)
+        .bind(org_id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        record(
+            &mut tx,
+            actor,
+            Some(org_id),
+            "analysis.changed",
+            ("analysis", Some(id)),
+            serde_json::json!({ "title": title, "sql": sql }),
+        )
+        .await?;
+        tx.commit().await?;
+        self.analysis(org_id, id).await
+    }
+
+    pub async fn delete_analysis(&self, org_id: &str, id: &str, actor: &Actor) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        let done = sqlx::query("DELETE FROM analyses WHERE id = $1 AND org_id = $2")
+            .bind(id)
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        record(
+            &mut tx,
+            actor,
+            Some(org_id),
+            "analysis.deleted",
+            ("analysis", Some(id)),
+            serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn analyses(&self, org_id: &str) -> Result<Vec<Analysis>> {
+        let rows = sqlx::query(
+            "SELECT id, org_id, title, description, sql_text, parameters, created_by, created_at, updated_at FROM analyses WHERE org_id = $1 ORDER BY title, id",
+        )
+        .bind(org_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(analysis_from_row).collect()
+    }
+
+    pub async fn analysis(&self, org_id: &str, id: &str) -> Result<Analysis> {
+        let r = sqlx::query(
+            "SELECT id, org_id, title, description, sql_text, parameters, created_by, created_at, updated_at FROM analyses WHERE id = $1 AND org_id = $2",
+        )
+        .bind(id)
+        .bind(org_id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        analysis_from_row(&r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::store;
+    use koers_core::OrganisationDraft;
+
+    fn version(id: &str) -> NewVersion {
+        NewVersion {
+            id: id.into(),
+            file: format!("datasets/x/{id}.parquet"),
+            source: "gemeenten.geojson".into(),
+            format: "geojson".into(),
+            row_count: 342,
+            byte_size: 1000,
+            columns: serde_json::json!([{"name": "statcode"}]),
+            geometry: Some(serde_json::json!({"column": "geom", "crs": "EPSG:4326"})),
+            quality: serde_json::json!([]),
+        }
+    }
+
+    #[tokio::test]
+    async fn versions_accumulate_and_other_orgs_see_only_public_datasets() {
+        let (s, _d) = store().await;
+        let a = s
+            .create_organisation(
+                &OrganisationDraft::parse("A", "province", "PV26", "").unwrap(),
+                &Actor::cli(),
+            )
+            .await
+            .unwrap();
+        let b = s
+            .create_organisation(
+                &OrganisationDraft::parse("B", "province", "PV27", "").unwrap(),
+                &Actor::cli(),
+            )
+            .await
+            .unwrap();
+        let meta = DatasetMeta::for_new("Gemeenten", "A");
+        let (ds, v1) = s
+            .record_import(
+                &a.id,
+                "gemeenten",
+                &meta,
+                false,
+                &version("v1"),
+                &Actor::cli(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(v1.version, 1);
+        let (ds2, v2) = s
+            .record_import(
+                &a.id,
+                "gemeenten",
+                &meta,
+                false,
+                &version("v2"),
+                &Actor::cli(),
+            )
+            .await
+            .unwrap();
+        assert_eq!((ds2.id.as_str(), v2.version), (ds.id.as_str(), 2));
+        assert_eq!(s.dataset_versions(&ds.id).await.unwrap().len(), 2);
+        assert_eq!(
+            s.dataset(&a.id, &ds.id).await.unwrap().latest_version,
+            Some(2)
+        );
+        // Not public: B cannot see it.
+        assert!(matches!(
+            s.dataset(&b.id, &ds.id).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(s.public_datasets_elsewhere(&b.id).await.unwrap().is_empty());
+        // Made public: B sees it, but cannot change it.
+        let mut public = meta.clone();
+        public.access_rights = AccessRights::Public;
+        s.update_dataset_meta(&a.id, &ds.id, &public, &Actor::cli())
+            .await
+            .unwrap();
+        assert_eq!(s.dataset(&b.id, &ds.id).await.unwrap().name, "gemeenten");
+        assert_eq!(s.public_datasets_elsewhere(&b.id).await.unwrap().len(), 1);
+        assert!(matches!(
+            s.update_dataset_meta(&b.id, &ds.id, &meta, &Actor::cli())
+                .await,
+            Err(StoreError::NotFound)
+        ));
+    }
+
+    #[tokio::test]
+    async fn analyses_belong_to_their_organisation() {
+        let (s, _d) = store().await;
+        let a = s
+            .create_organisation(
+                &OrganisationDraft::parse("A", "province", "PV26", "").unwrap(),
+                &Actor::cli(),
+            )
+            .await
+            .unwrap();
+        let b = s
+            .create_organisation(
+                &OrganisationDraft::parse("B", "province", "PV27", "").unwrap(),
+                &Actor::cli(),
+            )
+            .await
+            .unwrap();
+        let an = s
+            .create_analysis(&a.id, "Tel", "", "SELECT 1", &[], &Actor::cli())
+            .await
+            .unwrap();
+        assert!(matches!(
+            s.analysis(&b.id, &an.id).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            s.delete_analysis(&b.id, &an.id, &Actor::cli()).await,
+            Err(StoreError::NotFound)
+        ));
+        let changed = s
+            .update_analysis(&a.id, &an.id, "Tel 2", "", "SELECT 2", &[], &Actor::cli())
+            .await
+            .unwrap();
+        assert_eq!(changed.sql, "SELECT 2");
+        s.delete_analysis(&a.id, &an.id, &Actor::cli())
+            .await
+            .unwrap();
+        assert!(s.analyses(&a.id).await.unwrap().is_empty());
+    }
+}
