@@ -1,0 +1,771 @@
+//! A choice about an application, recorded in the shape of MADR 4 (Markdown Architectural
+//! Decision Records): context and problem, decision drivers, options considered with their
+//! pros and cons, the chosen option with its rationale and consequences, and who decided,
+//! was consulted and was informed.
+//!
+//! Status moves `proposed → advised → decided → superseded`, and only along that path.
+
+use crate::error::{Collector, FieldError, Invalid, text};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::application::parse_enum;
+
+/// What the choice is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChoiceType {
+    AlgorithmSelection,
+    BuildBuyOutsourceReuse,
+    Hosting,
+    DataSharing,
+    OpenSource,
+    Other,
+}
+
+impl ChoiceType {
+    pub const ALL: [ChoiceType; 6] = [
+        ChoiceType::AlgorithmSelection,
+        ChoiceType::BuildBuyOutsourceReuse,
+        ChoiceType::Hosting,
+        ChoiceType::DataSharing,
+        ChoiceType::OpenSource,
+        ChoiceType::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChoiceType::AlgorithmSelection => "algorithm_selection",
+            ChoiceType::BuildBuyOutsourceReuse => "build_buy_outsource_reuse",
+            ChoiceType::Hosting => "hosting",
+            ChoiceType::DataSharing => "data_sharing",
+            ChoiceType::OpenSource => "open_source",
+            ChoiceType::Other => "other",
+        }
+    }
+
+    pub fn label_nl(self) -> &'static str {
+        match self {
+            ChoiceType::AlgorithmSelection => "keuze van het algoritme",
+            ChoiceType::BuildBuyOutsourceReuse => "zelf bouwen, kopen, uitbesteden of hergebruiken",
+            ChoiceType::Hosting => "hosting",
+            ChoiceType::DataSharing => "delen van gegevens",
+            ChoiceType::OpenSource => "open source",
+            ChoiceType::Other => "overig",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        parse_enum(
+            "choiceType",
+            s,
+            &ChoiceType::ALL,
+            ChoiceType::as_str,
+            "moet algorithm_selection, build_buy_outsource_reuse, hosting, data_sharing, open_source of other zijn",
+        )
+    }
+}
+
+/// The status of a choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChoiceStatus {
+    Proposed,
+    Advised,
+    Decided,
+    Superseded,
+}
+
+impl ChoiceStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChoiceStatus::Proposed => "proposed",
+            ChoiceStatus::Advised => "advised",
+            ChoiceStatus::Decided => "decided",
+            ChoiceStatus::Superseded => "superseded",
+        }
+    }
+
+    pub fn label_nl(self) -> &'static str {
+        match self {
+            ChoiceStatus::Proposed => "voorgesteld",
+            ChoiceStatus::Advised => "geadviseerd",
+            ChoiceStatus::Decided => "besloten",
+            ChoiceStatus::Superseded => "vervangen",
+        }
+    }
+
+    /// The statuses reachable in one step.
+    pub fn next(self) -> &'static [ChoiceStatus] {
+        match self {
+            ChoiceStatus::Proposed => &[ChoiceStatus::Advised],
+            ChoiceStatus::Advised => &[ChoiceStatus::Decided],
+            ChoiceStatus::Decided => &[ChoiceStatus::Superseded],
+            ChoiceStatus::Superseded => &[],
+        }
+    }
+}
+
+/// One option considered, with its arguments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChoiceOption {
+    pub title: String,
+    pub description: Option<String>,
+    pub pros: Vec<String>,
+    pub cons: Vec<String>,
+}
+
+/// Whether a consequence is good, neutral or bad.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Valence {
+    Good,
+    Neutral,
+    Bad,
+}
+
+/// A consequence of the decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Consequence {
+    pub valence: Valence,
+    pub text: String,
+}
+
+/// Raw input for an option.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct OptionInput {
+    pub title: String,
+    pub description: String,
+    pub pros: Vec<String>,
+    pub cons: Vec<String>,
+}
+
+/// Raw input for a consequence; `valence` is `good`, `neutral` or `bad`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ConsequenceInput {
+    pub valence: String,
+    pub text: String,
+}
+
+/// Raw input for a new (proposed) choice.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ChoiceInput {
+    pub title: String,
+    pub choice_type: String,
+    pub context: String,
+    pub drivers: Vec<String>,
+    pub options: Vec<OptionInput>,
+    /// The title of one of the options; may stay empty while proposed.
+    pub chosen_option: String,
+    pub rationale: String,
+    pub consequences: Vec<ConsequenceInput>,
+    pub decision_makers: Vec<String>,
+    pub consulted: Vec<String>,
+    pub informed: Vec<String>,
+}
+
+/// A recorded choice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    pub title: String,
+    pub choice_type: ChoiceType,
+    pub context: String,
+    pub drivers: Vec<String>,
+    pub options: Vec<ChoiceOption>,
+    pub chosen_option: Option<String>,
+    pub rationale: Option<String>,
+    pub consequences: Vec<Consequence>,
+    pub decision_makers: Vec<String>,
+    pub consulted: Vec<String>,
+    pub informed: Vec<String>,
+    pub status: ChoiceStatus,
+    pub decided_on: Option<NaiveDate>,
+    pub decided_by: Option<String>,
+    /// The id of the choice that replaced this one.
+    pub superseded_by: Option<String>,
+}
+
+/// A requested status change.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "to", rename_all = "snake_case")]
+pub enum Transition {
+    Advised,
+    Decided {
+        date: Option<NaiveDate>,
+        decision_maker: String,
+    },
+    Superseded {
+        by: String,
+    },
+}
+
+const SHORT: usize = 200;
+const LONG: usize = 10_000;
+
+fn list(
+    name: &str,
+    raw: &[String],
+    max_len: usize,
+    max_items: usize,
+) -> Result<Vec<String>, Invalid> {
+    let mut out = Vec::new();
+    let mut errs = Vec::new();
+    for (i, s) in raw.iter().enumerate() {
+        if s.trim().is_empty() {
+            continue;
+        }
+        match text(&format!("{name}[{i}]"), s, max_len) {
+            Ok(t) if !out.contains(&t) => out.push(t),
+            Ok(_) => {}
+            Err(Invalid(mut e)) => errs.append(&mut e),
+        }
+    }
+    if out.len() > max_items {
+        errs.push(FieldError {
+            name: name.into(),
+            code: "too_many".into(),
+            reason: format!("mag hoogstens {max_items} items bevatten"),
+        });
+    }
+    if errs.is_empty() {
+        Ok(out)
+    } else {
+        Err(Invalid(errs))
+    }
+}
+
+fn optional_text(name: &str, raw: &str, max: usize) -> Result<Option<String>, Invalid> {
+    if raw.trim().is_empty() {
+        Ok(None)
+    } else {
+        text(name, raw, max).map(Some)
+    }
+}
+
+impl Choice {
+    /// Validates a new choice, reporting every problem at once. The status is `proposed`.
+    pub fn parse(input: &ChoiceInput) -> Result<Self, Invalid> {
+        let mut c = Collector::default();
+        let title = c.take(text("title", &input.title, SHORT));
+        let choice_type = c.take(ChoiceType::parse(&input.choice_type));
+        let context = c.take(text("context", &input.context, LONG));
+        let drivers = c.take(list("drivers", &input.drivers, 1000, 50));
+        let mut options = Vec::new();
+        for (i, o) in input.options.iter().enumerate() {
+            let n = format!("options[{i}]");
+            let title = c.take(text(&format!("{n}.title"), &o.title, SHORT));
+            let description = c.take(optional_text(
+                &format!("{n}.description"),
+                &o.description,
+                LONG,
+            ));
+            let pros = c.take(list(&format!("{n}.pros"), &o.pros, 1000, 50));
+            let cons = c.take(list(&format!("{n}.cons"), &o.cons, 1000, 50));
+            if let (Some(title), Some(description), Some(pros), Some(cons)) =
+                (title, description, pros, cons)
+            {
+                if options.iter().any(|x: &ChoiceOption| x.title == title) {
+                    c.take::<()>(Err(Invalid::one(
+                        &format!("{n}.title"),
+                        "duplicate",
+                        "komt al voor bij een andere optie",
+                    )));
+                } else {
+                    options.push(ChoiceOption {
+                        title,
+                        description,
+                        pros,
+                        cons,
+                    });
+                }
+            }
+        }
+        if input.options.is_empty() {
+            c.take::<()>(Err(Invalid::one(
+                "options",
+                "required",
+                "noem minstens één overwogen optie",
+            )));
+        } else if input.options.len() > 20 {
+            c.take::<()>(Err(Invalid::one(
+                "options",
+                "too_many",
+                "mag hoogstens 20 opties bevatten",
+            )));
+        }
+        let chosen_option = c.take(optional_text("chosenOption", &input.chosen_option, SHORT));
+        if let Some(Some(chosen)) = &chosen_option
+            && !input.options.iter().any(|o| o.title.trim() == chosen)
+        {
+            c.take::<()>(Err(Invalid::one(
+                "chosenOption",
+                "not_an_option",
+                "moet een van de overwogen opties zijn",
+            )));
+        }
+        let rationale = c.take(optional_text("rationale", &input.rationale, LONG));
+        let mut consequences = Vec::new();
+        for (i, q) in input.consequences.iter().enumerate() {
+            let n = format!("consequences[{i}]");
+            let valence = c.take(match q.valence.trim() {
+                "good" => Ok(Valence::Good),
+                "neutral" => Ok(Valence::Neutral),
+                "bad" => Ok(Valence::Bad),
+                _ => Err(Invalid::one(
+                    &format!("{n}.valence"),
+                    "enum",
+                    "moet good, neutral of bad zijn",
+                )),
+            });
+            let t = c.take(text(&format!("{n}.text"), &q.text, 1000));
+            if let (Some(valence), Some(text)) = (valence, t) {
+                consequences.push(Consequence { valence, text });
+            }
+        }
+        let decision_makers = c.take(list("decisionMakers", &input.decision_makers, SHORT, 50));
+        let consulted = c.take(list("consulted", &input.consulted, SHORT, 100));
+        let informed = c.take(list("informed", &input.informed, SHORT, 100));
+        c.finish()?;
+        match (
+            title,
+            choice_type,
+            context,
+            drivers,
+            chosen_option,
+            rationale,
+            decision_makers,
+            consulted,
+            informed,
+        ) {
+            (
+                Some(title),
+                Some(choice_type),
+                Some(context),
+                Some(drivers),
+                Some(chosen_option),
+                Some(rationale),
+                Some(decision_makers),
+                Some(consulted),
+                Some(informed),
+            ) => Ok(Choice {
+                title,
+                choice_type,
+                context,
+                drivers,
+                options,
+                chosen_option,
+                rationale,
+                consequences,
+                decision_makers,
+                consulted,
+                informed,
+                status: ChoiceStatus::Proposed,
+                decided_on: None,
+                decided_by: None,
+                superseded_by: None,
+            }),
+            _ => Err(Invalid::one("title", "invalid", "ongeldige invoer")),
+        }
+    }
+
+    /// Moves the choice to the next status when that step is allowed and complete.
+    /// On error the choice is unchanged.
+    pub fn transition(&mut self, t: Transition) -> Result<(), Invalid> {
+        let target = match &t {
+            Transition::Advised => ChoiceStatus::Advised,
+            Transition::Decided { .. } => ChoiceStatus::Decided,
+            Transition::Superseded { .. } => ChoiceStatus::Superseded,
+        };
+        if !self.status.next().contains(&target) {
+            return Err(Invalid::one(
+                "status",
+                "transition",
+                &format!(
+                    "kan niet van {} naar {}",
+                    self.status.label_nl(),
+                    target.label_nl()
+                ),
+            ));
+        }
+        let mut c = Collector::default();
+        if matches!(target, ChoiceStatus::Advised | ChoiceStatus::Decided) {
+            if self.chosen_option.is_none() {
+                c.take::<()>(Err(Invalid::one(
+                    "chosenOption",
+                    "required",
+                    "kies eerst een optie",
+                )));
+            }
+            if self.rationale.is_none() {
+                c.take::<()>(Err(Invalid::one(
+                    "rationale",
+                    "required",
+                    "geef eerst de motivering",
+                )));
+            }
+        }
+        match t {
+            Transition::Advised => {
+                c.finish()?;
+            }
+            Transition::Decided {
+                date,
+                decision_maker,
+            } => {
+                if date.is_none() {
+                    c.take::<()>(Err(Invalid::one(
+                        "date",
+                        "required",
+                        "de besluitdatum is verplicht",
+                    )));
+                }
+                let maker = c.take(text("decisionMaker", &decision_maker, SHORT));
+                c.finish()?;
+                if let Some(maker) = maker {
+                    if !self.decision_makers.contains(&maker) {
+                        self.decision_makers.push(maker.clone());
+                    }
+                    self.decided_by = Some(maker);
+                }
+                self.decided_on = date;
+            }
+            Transition::Superseded { by } => {
+                let by = c.take(text("supersededBy", &by, SHORT));
+                c.finish()?;
+                self.superseded_by = by;
+            }
+        }
+        self.status = target;
+        Ok(())
+    }
+}
+
+/// Collapses a text to one line, for list items and headings.
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Quotes a value for YAML front matter.
+fn yaml_str(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+}
+
+fn yaml_list(items: &[String]) -> String {
+    format!(
+        "[{}]",
+        items
+            .iter()
+            .map(|s| yaml_str(s))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+/// Renders the choice as a MADR 4 markdown document (front matter with `status`, `date`,
+/// `decision-makers`, `consulted`, `informed`; then the MADR sections, headed in Dutch).
+pub fn render_madr(choice: &Choice) -> String {
+    let mut md = String::new();
+    let status = match choice.status {
+        ChoiceStatus::Proposed => "proposed".to_string(),
+        ChoiceStatus::Advised => "advised".to_string(),
+        ChoiceStatus::Decided => "accepted".to_string(),
+        ChoiceStatus::Superseded => format!(
+            "superseded by {}",
+            choice.superseded_by.as_deref().unwrap_or("?")
+        ),
+    };
+    md.push_str("---\n");
+    md.push_str(&format!("status: {}\n", yaml_str(&status)));
+    if let Some(d) = choice.decided_on {
+        md.push_str(&format!("date: {}\n", d.format("%Y-%m-%d")));
+    }
+    md.push_str(&format!(
+        "decision-makers: {}\n",
+        yaml_list(&choice.decision_makers)
+    ));
+    md.push_str(&format!("consulted: {}\n", yaml_list(&choice.consulted)));
+    md.push_str(&format!("informed: {}\n", yaml_list(&choice.informed)));
+    md.push_str("---\n\n");
+    md.push_str(&format!("# {}\n\n", one_line(&choice.title)));
+    md.push_str(&format!(
+        "Soort keuze: {}\n\n",
+        choice.choice_type.label_nl()
+    ));
+    md.push_str("## Context en probleemstelling\n\n");
+    md.push_str(choice.context.trim());
+    md.push_str("\n\n");
+    if !choice.drivers.is_empty() {
+        md.push_str("## Beslisfactoren\n\n");
+        for d in &choice.drivers {
+            md.push_str(&format!("* {}\n", one_line(d)));
+        }
+        md.push('\n');
+    }
+    md.push_str("## Overwogen opties\n\n");
+    for o in &choice.options {
+        md.push_str(&format!("* {}\n", one_line(&o.title)));
+    }
+    md.push('\n');
+    md.push_str("## Besluit\n\n");
+    match (&choice.chosen_option, &choice.rationale) {
+        (Some(o), Some(r)) => md.push_str(&format!(
+            "Gekozen optie: \"{}\", omdat {}\n",
+            one_line(o),
+            r.trim()
+        )),
+        (Some(o), None) => md.push_str(&format!("Gekozen optie: \"{}\"\n", one_line(o))),
+        (None, _) => md.push_str("Nog geen optie gekozen.\n"),
+    }
+    if let (Some(by), Some(d)) = (&choice.decided_by, choice.decided_on) {
+        md.push_str(&format!(
+            "\nBesloten door {} op {}.\n",
+            one_line(by),
+            d.format("%Y-%m-%d")
+        ));
+    }
+    md.push('\n');
+    if !choice.consequences.is_empty() {
+        md.push_str("### Gevolgen\n\n");
+        for q in &choice.consequences {
+            let v = match q.valence {
+                Valence::Good => "Goed",
+                Valence::Neutral => "Neutraal",
+                Valence::Bad => "Slecht",
+            };
+            md.push_str(&format!("* {v}, omdat {}\n", one_line(&q.text)));
+        }
+        md.push('\n');
+    }
+    md.push_str("## Voor- en nadelen van de opties\n\n");
+    for o in &choice.options {
+        md.push_str(&format!("### {}\n\n", one_line(&o.title)));
+        if let Some(d) = &o.description {
+            md.push_str(d.trim());
+            md.push_str("\n\n");
+        }
+        for p in &o.pros {
+            md.push_str(&format!("* Goed, omdat {}\n", one_line(p)));
+        }
+        for p in &o.cons {
+            md.push_str(&format!("* Slecht, omdat {}\n", one_line(p)));
+        }
+        if !o.pros.is_empty() || !o.cons.is_empty() {
+            md.push('\n');
+        }
+    }
+    md
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    pub(crate) fn input() -> ChoiceInput {
+        ChoiceInput {
+            title: "Hosting van de digitale tweeling".into(),
+            choice_type: "hosting".into(),
+            context: "De digitale tweeling combineert ruimtelijke en economische gegevens.".into(),
+            drivers: vec!["Soevereiniteit van gegevens".into(), "Kosten".into()],
+            options: vec![
+                OptionInput {
+                    title: "Eigen rekencentrum".into(),
+                    description: "".into(),
+                    pros: vec!["gegevens blijven in eigen beheer".into()],
+                    cons: vec!["beheerlast".into()],
+                },
+                OptionInput {
+                    title: "Publieke cloud".into(),
+                    description: "Bij een grote aanbieder.".into(),
+                    pros: vec!["schaalbaar".into()],
+                    cons: vec!["afhankelijk van buitenlandse aanbieder".into()],
+                },
+            ],
+            chosen_option: "Eigen rekencentrum".into(),
+            rationale: "de gegevens kernregistraties raken.".into(),
+            consequences: vec![ConsequenceInput {
+                valence: "bad".into(),
+                text: "hogere beheerkosten".into(),
+            }],
+            decision_makers: vec!["Gedeputeerde Staten".into()],
+            consulted: vec!["CISO".into()],
+            informed: vec!["Provinciale Staten".into()],
+        }
+    }
+
+    #[test]
+    fn parses_a_proposal() {
+        let c = Choice::parse(&input()).unwrap();
+        assert_eq!(c.status, ChoiceStatus::Proposed);
+        assert_eq!(c.choice_type, ChoiceType::Hosting);
+        assert_eq!(c.options.len(), 2);
+        assert_eq!(c.options[0].description, None);
+        assert_eq!(c.consequences[0].valence, Valence::Bad);
+    }
+
+    #[test]
+    fn chosen_option_must_be_an_option() {
+        let errs = Choice::parse(&ChoiceInput {
+            chosen_option: "Iets anders".into(),
+            ..input()
+        })
+        .unwrap_err()
+        .0;
+        assert_eq!(errs[0].code, "not_an_option");
+    }
+
+    #[test]
+    fn reports_every_problem_at_once() {
+        let errs = Choice::parse(&ChoiceInput {
+            title: "".into(),
+            choice_type: "gok".into(),
+            context: "".into(),
+            options: vec![],
+            consequences: vec![ConsequenceInput {
+                valence: "mwah".into(),
+                text: "".into(),
+            }],
+            chosen_option: "".into(),
+            ..input()
+        })
+        .unwrap_err()
+        .0;
+        let names: Vec<&str> = errs.iter().map(|e| e.name.as_str()).collect();
+        for n in [
+            "title",
+            "choiceType",
+            "context",
+            "options",
+            "consequences[0].valence",
+            "consequences[0].text",
+        ] {
+            assert!(names.contains(&n), "missing {n} in {names:?}");
+        }
+    }
+
+    #[test]
+    fn duplicate_option_titles_are_rejected() {
+        let mut i = input();
+        i.options[1].title = "Eigen rekencentrum".into();
+        let errs = Choice::parse(&i).unwrap_err().0;
+        assert_eq!(errs[0].name, "options[1].title");
+    }
+
+    #[test]
+    fn status_follows_the_state_machine() {
+        let mut c = Choice::parse(&input()).unwrap();
+        let date = NaiveDate::from_ymd_opt(2026, 3, 1);
+        // Cannot skip advice, cannot supersede a proposal.
+        assert!(
+            c.transition(Transition::Decided {
+                date,
+                decision_maker: "GS".into()
+            })
+            .is_err()
+        );
+        assert!(
+            c.transition(Transition::Superseded { by: "c2".into() })
+                .is_err()
+        );
+        c.transition(Transition::Advised).unwrap();
+        assert!(c.transition(Transition::Advised).is_err());
+        // Deciding needs a date and a decision maker; errors leave the choice unchanged.
+        let errs = c
+            .transition(Transition::Decided {
+                date: None,
+                decision_maker: " ".into(),
+            })
+            .unwrap_err()
+            .0;
+        assert_eq!(errs.len(), 2);
+        assert_eq!(c.status, ChoiceStatus::Advised);
+        c.transition(Transition::Decided {
+            date,
+            decision_maker: "GS".into(),
+        })
+        .unwrap();
+        assert_eq!(c.decided_by.as_deref(), Some("GS"));
+        assert!(c.decision_makers.contains(&"GS".to_string()));
+        // Superseding needs the id of the new choice.
+        assert!(
+            c.transition(Transition::Superseded { by: "".into() })
+                .is_err()
+        );
+        c.transition(Transition::Superseded {
+            by: "keuze-42".into(),
+        })
+        .unwrap();
+        assert_eq!(c.status, ChoiceStatus::Superseded);
+        assert!(c.transition(Transition::Advised).is_err());
+    }
+
+    #[test]
+    fn advice_needs_a_chosen_option_and_rationale() {
+        let mut c = Choice::parse(&ChoiceInput {
+            chosen_option: "".into(),
+            rationale: "".into(),
+            ..input()
+        })
+        .unwrap();
+        let errs = c.transition(Transition::Advised).unwrap_err().0;
+        assert_eq!(errs.len(), 2);
+        assert_eq!(c.status, ChoiceStatus::Proposed);
+    }
+
+    #[test]
+    fn transition_from_json() {
+        let t: Transition =
+            serde_json::from_str(r#"{"to":"decided","date":"2026-03-01","decision_maker":"GS"}"#)
+                .unwrap();
+        assert!(matches!(t, Transition::Decided { .. }));
+    }
+
+    #[test]
+    fn renders_madr() {
+        let mut c = Choice::parse(&input()).unwrap();
+        c.transition(Transition::Advised).unwrap();
+        c.transition(Transition::Decided {
+            date: NaiveDate::from_ymd_opt(2026, 3, 1),
+            decision_maker: "Gedeputeerde Staten".into(),
+        })
+        .unwrap();
+        let md = render_madr(&c);
+        assert!(
+            md.starts_with("---\nstatus: \"accepted\"\ndate: 2026-03-01\n"),
+            "{md}"
+        );
+        assert!(md.contains("decision-makers: [\"Gedeputeerde Staten\"]"));
+        assert!(md.contains("# Hosting van de digitale tweeling\n"));
+        assert!(md.contains("## Context en probleemstelling"));
+        assert!(md.contains("* Soevereiniteit van gegevens\n"));
+        assert!(md.contains(
+            "Gekozen optie: \"Eigen rekencentrum\", omdat de gegevens kernregistraties raken."
+        ));
+        assert!(md.contains("* Slecht, omdat hogere beheerkosten"));
+        assert!(md.contains(
+            "### Publieke cloud\n\nBij een grote aanbieder.\n\n* Goed, omdat schaalbaar\n"
+        ));
+        c.transition(Transition::Superseded {
+            by: "keuze-7".into(),
+        })
+        .unwrap();
+        assert!(render_madr(&c).starts_with("---\nstatus: \"superseded by keuze-7\""));
+    }
+
+    proptest! {
+        #[test]
+        fn rendering_never_breaks_the_front_matter(title in ".{1,80}", maker in ".{1,40}") {
+            if let Ok(mut c) = Choice::parse(&ChoiceInput { title, decision_makers: vec![maker], ..input() }) {
+                c.transition(Transition::Advised).unwrap();
+                let md = render_madr(&c);
+                // Exactly one front-matter block, and the title on one line.
+                prop_assert_eq!(md.matches("\n---\n").count(), 1);
+                let heading = md.lines().find(|l| l.starts_with("# ")).unwrap();
+                prop_assert!(!heading.contains('\n'));
+            }
+        }
+    }
+}
