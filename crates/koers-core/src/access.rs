@@ -6,7 +6,17 @@ use serde::{Deserialize, Serialize};
 
 /// A role a user holds in one organisation. A user may hold several.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -141,7 +151,10 @@ mod tests {
     #[test]
     fn viewer_only_reads() {
         assert!(!permitted(&[Role::Viewer], Permission::Analyse));
-        assert!(permitted(&[Role::Viewer, Role::Analyst], Permission::Analyse));
+        assert!(permitted(
+            &[Role::Viewer, Role::Analyst],
+            Permission::Analyse
+        ));
     }
 
     #[test]

@@ -70,7 +70,11 @@ pub fn text(name: &str, raw: &str, max: usize) -> Result<String, Invalid> {
         ));
     }
     if t.chars().any(|c| c.is_control()) {
-        return Err(Invalid::one(name, "control_chars", "bevat ongeldige tekens"));
+        return Err(Invalid::one(
+            name,
+            "control_chars",
+            "bevat ongeldige tekens",
+        ));
     }
     Ok(t.to_string())
 }
@@ -84,7 +88,10 @@ mod tests {
         assert_eq!(text("n", "  a ", 5).unwrap(), "a");
         assert_eq!(text("n", "   ", 5).unwrap_err().0[0].code, "required");
         assert_eq!(text("n", "abcdef", 5).unwrap_err().0[0].code, "too_long");
-        assert_eq!(text("n", "a\u{0}b", 5).unwrap_err().0[0].code, "control_chars");
+        assert_eq!(
+            text("n", "a\u{0}b", 5).unwrap_err().0[0].code,
+            "control_chars"
+        );
     }
 
     #[test]

@@ -68,7 +68,13 @@ pub fn generate_password() -> String {
         .iter()
         .map(|x| ALPHABET[*x as usize % ALPHABET.len()] as char)
         .collect();
-    format!("{}-{}-{}-{}", &chars[0..4], &chars[4..8], &chars[8..12], &chars[12..16])
+    format!(
+        "{}-{}-{}-{}",
+        &chars[0..4],
+        &chars[4..8],
+        &chars[8..12],
+        &chars[12..16]
+    )
 }
 
 #[cfg(test)]

@@ -19,8 +19,7 @@ impl Email {
             }
             None => false,
         };
-        if !shape_ok || s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control())
-        {
+        if !shape_ok || s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(Invalid::one(
                 "email",
                 "format",
@@ -101,10 +100,14 @@ mod tests {
     #[test]
     fn emails() {
         assert_eq!(
-            Email::parse(" Anna@Provincie-Utrecht.nl ").unwrap().as_str(),
+            Email::parse(" Anna@Provincie-Utrecht.nl ")
+                .unwrap()
+                .as_str(),
             "anna@provincie-utrecht.nl"
         );
-        for bad in ["", "anna", "anna@", "@x.nl", "a@b", "a b@c.nl", "a@b@c.nl", "a@.nl"] {
+        for bad in [
+            "", "anna", "anna@", "@x.nl", "a@b", "a b@c.nl", "a@b@c.nl", "a@.nl",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
     }
