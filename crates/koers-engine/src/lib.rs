@@ -1,1 +1,34 @@
-//! The data plane of koers (being built; see issue 3).
+//! The data plane of koers.
+//!
+//! koers lets a public organisation ask questions of its data: datasets in a catalog, and SQL
+//! with spatial functions over them. This crate is where the data itself is touched, kept apart
+//! from the web server and the workspace store so that it can be tested, benchmarked and
+//! reasoned about alone (the ROAPI/columnq shape):
+//!
+//! - [`import`]: a CSV, GeoJSON, Parquet or Excel file becomes one immutable Parquet *version*
+//!   file, streamed in batches, written to a temporary name and renamed, with schema, geometry
+//!   and quality figures. One reader per format lives in [`source`], behind one trait.
+//! - [`engine`]: DataFusion with a memory pool, a time limit and a row limit per query; only
+//!   the tables the caller passes are visible, which is how organisations stay apart.
+//! - [`sandbox`]: the gate every user query passes first: one read-only query, no table
+//!   functions, no tables beyond the given ones.
+//! - [`spatial`]: geometry as EWKB, EPSG:4326 ↔ EPSG:28992 transforms, `ST_*` functions with
+//!   PostGIS names, and an R-tree spatial join that replaces DataFusion's nested-loop join.
+//! - [`export`]: results as CSV, GeoJSON or Parquet.
+//! - [`bench`]: the reference workload of `../shared/bench`, with DuckDB's digest, so koers'
+//!   answers and speed can be set beside other engines'.
+
+pub mod bench;
+pub mod engine;
+pub mod error;
+pub mod export;
+pub mod import;
+pub mod quality;
+pub mod sandbox;
+pub mod source;
+pub mod spatial;
+
+pub use engine::{CancelToken, Engine, EngineConfig, QueryOutput, TableRef};
+pub use error::EngineError;
+pub use import::{ImportOptions, ImportedVersion, NoProgress, Progress, import_file};
+pub use source::Format;

@@ -114,6 +114,21 @@ async fn provided_token(req: Request, limit: usize) -> Result<(Option<String>, R
         let v = v.to_string();
         return Ok((Some(v), req));
     }
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    // A file upload cannot be read for its token without reading the whole file first, so
+    // an upload form carries the token in its action URL instead.
+    if content_type.starts_with("multipart/form-data") {
+        let token = req.uri().query().and_then(|q| {
+            serde_urlencoded::from_str::<Vec<(String, String)>>(q)
+                .ok()
+                .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v))
+        });
+        return Ok((token, req));
+    }
     let is_form = req
         .headers()
         .get(header::CONTENT_TYPE)

@@ -12,6 +12,8 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// The largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// The largest dataset upload accepted, in bytes.
+    pub max_upload_bytes: u64,
     pub session_ttl: SessionTtl,
     /// Failed sign-ins per e-mail address within the window before sign-in is refused.
     pub login_max_failures: u32,
@@ -24,6 +26,7 @@ impl Default for WebConfig {
             bind: SocketAddr::from(([127, 0, 0, 1], 8080)),
             secure_cookies: false,
             max_body_bytes: 1024 * 1024,
+            max_upload_bytes: 2 * 1024 * 1024 * 1024,
             session_ttl: SessionTtl::default(),
             login_max_failures: 5,
             login_window: std::time::Duration::from_secs(15 * 60),

@@ -36,6 +36,9 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("Verwacht Content-Type {0}")]
     UnsupportedMediaType(&'static str),
+    /// Understood, but it cannot be done: a query over its time or memory limit.
+    #[error("{0}")]
+    Unprocessable(String),
     #[error("interne fout: {0}")]
     Internal(String),
 }
@@ -51,6 +54,7 @@ impl AppError {
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -63,6 +67,19 @@ impl AppError {
             }
             AppError::Invalid(_) => "De invoer is niet geldig; zie de genoemde velden.".into(),
             other => other.to_string(),
+        }
+    }
+
+    /// The detail, with every field problem spelled out (for places that show one line).
+    pub fn detail_for_user(&self) -> String {
+        match self {
+            AppError::Invalid(i) => i
+                .0
+                .iter()
+                .map(|f| format!("{}: {}", f.name, f.reason))
+                .collect::<Vec<_>>()
+                .join("; "),
+            other => other.detail(),
         }
     }
 
@@ -86,6 +103,26 @@ impl From<StoreError> for AppError {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Conflict(what) => AppError::Conflict(format!("Bestaat al: {what}")),
             other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<koers_app::Error> for AppError {
+    fn from(e: koers_app::Error) -> Self {
+        use koers_engine::EngineError as E;
+        match e {
+            koers_app::Error::Invalid(i) => AppError::Invalid(i),
+            koers_app::Error::NotFound => AppError::NotFound,
+            koers_app::Error::Fetch(m) => AppError::BadRequest(m),
+            koers_app::Error::Data(d) => match d {
+                E::Timeout(_) | E::Cancelled | E::ResourcesExhausted(_) => {
+                    AppError::Unprocessable(d.to_string())
+                }
+                E::Io(_) => AppError::Internal(d.to_string()),
+                other => AppError::BadRequest(other.to_string()),
+            },
+            koers_app::Error::Store(s) => s.into(),
+            koers_app::Error::Io(io) => AppError::Internal(io.to_string()),
         }
     }
 }

@@ -9,10 +9,12 @@
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod catalog;
 pub mod config;
 pub mod error;
 pub mod i18n;
 pub mod input;
+pub mod map;
 pub mod metrics;
 pub mod pages;
 pub mod startup;

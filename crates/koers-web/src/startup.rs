@@ -8,6 +8,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::{from_fn, from_fn_with_state};
+use koers_app::Workspace;
 use koers_store::Store;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -17,16 +18,19 @@ use tower_http::set_header::SetResponseHeaderLayer;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// The store and the data plane together, for the catalog and analyses.
+    pub ws: Workspace,
     pub cfg: Arc<WebConfig>,
     pub limiter: Arc<LoginLimiter>,
     pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
-    pub fn new(store: Store, cfg: WebConfig) -> Self {
+    pub fn new(ws: Workspace, cfg: WebConfig) -> Self {
         let limiter = LoginLimiter::new(cfg.login_max_failures, cfg.login_window);
         AppState {
-            store,
+            store: ws.store.clone(),
+            ws,
             cfg: Arc::new(cfg),
             limiter: Arc::new(limiter),
             metrics: Arc::new(Metrics::default()),

@@ -1,11 +1,15 @@
-//! The demo workspace: Provincie Utrecht (PV26) with a user for every role, so that a
-//! newcomer can explore koers. Passwords are generated, printed once and written to
-//! `demo-accounts.txt` in the data folder (readable by its owner only).
+//! The demo workspace: Provincie Utrecht (PV26) with a user for every role, and the real
+//! 2025 boundaries of the 12 provinces and 342 municipalities (CBS / Kadaster) in the catalog,
+//! so that a newcomer can explore koers. Passwords are generated, printed once and written
+//! to `demo-accounts.txt` in the data folder (readable by its owner only).
 
 use anyhow::{Context, Result, bail};
 use koers_core::secret::{generate_password, hash_password};
 use koers_core::{OrganisationDraft, Role, UserDraft};
-use koers_store::{Actor, Store};
+use koers_app::Workspace;
+use koers_app::catalog::{ImportRequest, ImportSource};
+use koers_core::catalog::{AccessRights, DatasetMeta};
+use koers_store::{Actor, Organisation};
 use std::io::Write;
 use std::path::Path;
 
@@ -51,8 +55,48 @@ const ACCOUNTS: [(&str, &str, &[Role], bool); 6] = [
 
 const ACCOUNTS_FILE: &str = "demo-accounts.txt";
 
+/// The boundaries shipped in the binary: SQL name, title, file.
+const BOUNDARIES: [(&str, &str, &[u8]); 2] = [
+    ("provincies", "Provinciegrenzen 2025", include_bytes!("../../../data/nl/provinces_2025.geojson")),
+    ("gemeenten", "Gemeentegrenzen 2025", include_bytes!("../../../data/nl/municipalities_2025.geojson")),
+];
+
+async fn import_boundaries(ws: &Workspace, org: &Organisation) -> Result<()> {
+    for (name, title, bytes) in BOUNDARIES {
+        let tmp = ws.temp_path("geojson")?;
+        std::fs::write(&tmp, bytes)?;
+        let meta = DatasetMeta {
+            description: format!(
+                "{title}, gegeneraliseerd, WGS84 (statcode, statnaam). Bron: CBS / PDOK gebiedsindelingen. Naamsvermelding: CBS / Kadaster, 2025."
+            ),
+            contact_name: "CBS".into(),
+            theme: "REGI".into(),
+            licence: "CC-BY-4.0".into(),
+            access_rights: AccessRights::Public,
+            cadence: "ANNUAL".into(),
+            tags: vec!["grenzen".into(), "cbs".into(), "2025".into()],
+            ..DatasetMeta::for_new(title, "CBS / Kadaster")
+        };
+        let req = ImportRequest {
+            source: ImportSource::Upload { path: tmp.clone(), file_name: format!("{name}_2025.geojson") },
+            name: Some(name.into()),
+            crs: None,
+            format: None,
+            meta: Some(meta),
+            generated: false,
+        };
+        let r = ws.import(org, &Actor::cli(), req, std::sync::Arc::new(koers_engine::NoProgress)).await;
+        let _ = std::fs::remove_file(&tmp);
+        let (ds, v) = r.map_err(|e| anyhow::anyhow!("kan {name} niet importeren: {e}"))?;
+        println!("Bron {} geïmporteerd: {} rijen.", ds.name, v.row_count);
+    }
+    Ok(())
+}
+
 /// Seeds the demo workspace; refuses when the data folder already has organisations.
-pub async fn seed(store: &Store, data_dir: &Path) -> Result<()> {
+pub async fn seed(ws: &Workspace) -> Result<()> {
+    let store = &ws.store;
+    let data_dir = ws.data_dir();
     if !store.organisations().await?.is_empty() {
         bail!(
             "de datamap {} bevat al een werkruimte; kies een lege map met --data-dir",
@@ -82,6 +126,7 @@ pub async fn seed(store: &Store, data_dir: &Path) -> Result<()> {
     }
     let path = data_dir.join(ACCOUNTS_FILE);
     write_private(&path, &(lines.join("\n") + "\n"))?;
+    import_boundaries(ws, &org).await?;
     println!("Demowerkruimte aangemaakt: {} (PV26).", org.name);
     println!(
         "Accounts (e-mailadres, wachtwoord, rol) — ook in {}:",
@@ -95,11 +140,11 @@ pub async fn seed(store: &Store, data_dir: &Path) -> Result<()> {
 
 /// Seeds the demo workspace when the data folder is empty; otherwise says where the
 /// accounts were written.
-pub async fn seed_if_empty(store: &Store, data_dir: &Path) -> Result<()> {
-    if store.organisations().await?.is_empty() {
-        return seed(store, data_dir).await;
+pub async fn seed_if_empty(ws: &Workspace) -> Result<()> {
+    if ws.store.organisations().await?.is_empty() {
+        return seed(ws).await;
     }
-    let path = data_dir.join(ACCOUNTS_FILE);
+    let path = ws.data_dir().join(ACCOUNTS_FILE);
     if path.exists() {
         println!(
             "Demowerkruimte staat al klaar; de accounts staan in {}.",

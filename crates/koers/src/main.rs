@@ -1,10 +1,11 @@
 //! The `koers` binary: `koers serve` runs the web application; the other subcommands are
 //! the command line for the data folder (demo workspace, organisations, users).
 
+mod cli;
 mod demo;
 mod settings;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use koers_core::access::parse_roles;
 use koers_core::secret::{generate_password, hash_password};
@@ -35,6 +36,46 @@ enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
+    /// The catalog: import and list datasets.
+    #[command(subcommand)]
+    Dataset(DatasetCommand),
+    /// Run SQL over the datasets an organisation may see (read-only, within the limits).
+    Query {
+        /// The SQL (SELECT or WITH).
+        sql: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: cli::QueryFormat,
+        /// The organisation's CBS code [default: the data folder's first organisation].
+        #[arg(long)]
+        org: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum DatasetCommand {
+    /// Import a file or an http(s) URL as a new dataset, or a new version of one.
+    Import {
+        /// A local path or an http(s) URL.
+        source: String,
+        /// The dataset's SQL name [default: from the file name].
+        #[arg(long)]
+        name: Option<String>,
+        /// The coordinate reference system of the file's geometry: EPSG:28992 or EPSG:4326.
+        #[arg(long)]
+        crs: Option<String>,
+        /// The format when the file name does not tell: csv, geojson, parquet, xlsx.
+        #[arg(long)]
+        format: Option<String>,
+        /// The organisation's CBS code [default: the data folder's first organisation].
+        #[arg(long)]
+        org: Option<String>,
+    },
+    /// List the datasets of an organisation.
+    List {
+        #[arg(long)]
+        org: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -100,8 +141,8 @@ async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Serve(args) => serve(&store_settings, &file, &args).await,
         Command::Demo => {
-            let store = store_settings.open().await?;
-            demo::seed(&store, &store_settings.data_dir).await
+            let ws = store_settings.workspace(&file).await?;
+            demo::seed(&ws).await
         }
         Command::Org(OrgCommand::Add {
             name,
@@ -132,6 +173,21 @@ async fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Dataset(DatasetCommand::Import { source, name, crs, format, org }) => {
+            let ws = store_settings.workspace(&file).await?;
+            let org = cli::organisation(&ws.store, org.as_deref()).await?;
+            cli::import(&ws, &org, &source, name, crs, format).await
+        }
+        Command::Dataset(DatasetCommand::List { org }) => {
+            let ws = store_settings.workspace(&file).await?;
+            let org = cli::organisation(&ws.store, org.as_deref()).await?;
+            cli::list(&ws, &org).await
+        }
+        Command::Query { sql, format, org } => {
+            let ws = store_settings.workspace(&file).await?;
+            let org = cli::organisation(&ws.store, org.as_deref()).await?;
+            cli::query(&ws, &org, &sql, format).await
+        }
         Command::User(UserCommand::Add {
             email,
             name,
@@ -141,19 +197,7 @@ async fn run(cli: Cli) -> Result<()> {
             password_stdin,
         }) => {
             let store = store_settings.open().await?;
-            let org = match org {
-                Some(code) => store
-                    .organisation_by_cbs(&code)
-                    .await
-                    .with_context(|| format!("geen organisatie met CBS-code {code}"))?,
-                None => match store.default_organisation().await {
-                    Ok(o) => o,
-                    Err(koers_store::StoreError::NotFound) => bail!(
-                        "deze datamap heeft nog geen organisatie; maak er eerst een met `koers org add --name … --kind … --cbs …`"
-                    ),
-                    Err(e) => return Err(e.into()),
-                },
-            };
+            let org = cli::organisation(&store, org.as_deref()).await?;
             let (password, generated) = if password_stdin {
                 let mut s = String::new();
                 std::io::stdin()
@@ -191,9 +235,9 @@ async fn serve(
     file: &FileSettings,
     args: &ServeArgs,
 ) -> Result<()> {
-    let store = store_settings.open().await?;
+    let ws = store_settings.workspace(file).await?;
     if args.demo {
-        demo::seed_if_empty(&store, &store_settings.data_dir).await?;
+        demo::seed_if_empty(&ws).await?;
     }
     let cfg = settings::web_config(args, file);
     println!("koers {}", env!("CARGO_PKG_VERSION"));
@@ -214,6 +258,6 @@ async fn serve(
         "Klaar: open http://{} in uw browser (Ctrl+C stopt).",
         listener.local_addr()?
     );
-    koers_web::serve(listener, koers_web::AppState::new(store, cfg)).await?;
+    koers_web::serve(listener, koers_web::AppState::new(ws, cfg)).await?;
     Ok(())
 }

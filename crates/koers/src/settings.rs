@@ -50,6 +50,15 @@ pub struct FileSettings {
     pub session_idle_minutes: Option<i64>,
     pub session_max_hours: Option<i64>,
     pub login_max_failures: Option<u32>,
+    pub max_upload_bytes: Option<u64>,
+    /// Memory one query may use, in MiB.
+    pub query_memory_mb: Option<usize>,
+    /// Seconds one query may run.
+    pub query_seconds: Option<u64>,
+    /// Rows one query returns at most.
+    pub query_rows: Option<usize>,
+    /// Hosts that import-from-URL may fetch even though they resolve to internal addresses.
+    pub import_allow_hosts: Option<Vec<String>>,
 }
 
 impl FileSettings {
@@ -84,6 +93,36 @@ impl StoreSettings {
                 .unwrap_or_else(|| PathBuf::from("koers-data")),
             database_url: args.database.clone().or_else(|| file.database_url.clone()),
         }
+    }
+
+    /// The workspace: the store, the engine with its limits, and the fetch policy.
+    pub async fn workspace(&self, file: &FileSettings) -> Result<koers_app::Workspace> {
+        let store = self.open().await?;
+        let mut engine = koers_engine::EngineConfig::default();
+        if let Some(mb) = file.query_memory_mb {
+            engine.memory_limit_bytes = mb.max(16) * 1024 * 1024;
+        }
+        if let Some(s) = file.query_seconds {
+            engine.time_limit = std::time::Duration::from_secs(s.max(1));
+        }
+        if let Some(r) = file.query_rows {
+            engine.row_limit = r.max(1);
+        }
+        let mut fetch = koers_app::fetch::FetchPolicy::default();
+        if let Some(hosts) = &file.import_allow_hosts {
+            fetch.allow_hosts = hosts.clone();
+        }
+        if let Some(max) = file.max_upload_bytes {
+            fetch.max_bytes = max;
+        }
+        Ok(koers_app::Workspace::new(
+            store,
+            koers_app::WorkspaceConfig {
+                data_dir: self.data_dir.clone(),
+                engine,
+                fetch,
+            },
+        ))
     }
 
     /// Opens (creating and migrating) the store.
@@ -140,6 +179,7 @@ pub fn web_config(args: &ServeArgs, file: &FileSettings) -> koers_web::WebConfig
             .max_body_bytes
             .or(file.max_body_bytes)
             .unwrap_or(d.max_body_bytes),
+        max_upload_bytes: file.max_upload_bytes.unwrap_or(d.max_upload_bytes),
         session_ttl: ttl,
         login_max_failures: file.login_max_failures.unwrap_or(d.login_max_failures),
         login_window: d.login_window,

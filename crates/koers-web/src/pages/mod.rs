@@ -2,6 +2,7 @@
 
 mod account;
 mod admin;
+mod catalog;
 mod home;
 mod organisation;
 mod session;
@@ -71,6 +72,7 @@ pub fn router() -> Router<AppState> {
         .merge(organisation::router())
         .merge(admin::router())
         .merge(account::router())
+        .merge(catalog::router())
 }
 
 /// Renders a page for a signed-in user: the shell (navigation, organisation switcher,

@@ -12,6 +12,7 @@ pub const PASSWORD: &str = "correct horse battery staple";
 pub struct TestApp {
     pub base: String,
     pub store: Store,
+    pub ws: koers_app::Workspace,
     pub org_a: Organisation,
     pub org_b: Organisation,
     /// Administrator of A (and deployment administrator).
@@ -96,7 +97,15 @@ impl TestApp {
             .await
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let state = AppState::new(store.clone(), cfg);
+        let ws = koers_app::Workspace::new(
+            store.clone(),
+            koers_app::WorkspaceConfig {
+                data_dir: dir.path().to_path_buf(),
+                engine: koers_engine::EngineConfig { time_limit: std::time::Duration::from_secs(5), ..Default::default() },
+                fetch: koers_app::fetch::FetchPolicy { max_bytes: 10 * 1024 * 1024, allow_hosts: Vec::new() },
+            },
+        );
+        let state = AppState::new(ws.clone(), cfg);
         tokio::spawn(async move {
             let _ = koers_web::serve(listener, state).await;
         });

@@ -1,0 +1,272 @@
+//! Datasets in, answers out: importing into the catalog and querying what an organisation
+//! may see.
+
+use crate::fetch::{FetchPolicy, download};
+use crate::{Error, Result};
+use koers_core::catalog::{DatasetMeta, parse_dataset_name, suggest_dataset_name};
+use koers_engine::{CancelToken, Engine, EngineConfig, ImportOptions, Progress, QueryOutput, TableRef};
+use koers_store::{Actor, Dataset, DatasetVersion, NewVersion, Organisation, Store};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Where the data lives and the limits of the engine.
+#[derive(Debug, Clone)]
+pub struct WorkspaceConfig {
+    pub data_dir: PathBuf,
+    pub engine: EngineConfig,
+    pub fetch: FetchPolicy,
+}
+
+/// The store and the engine of one koers, with the jobs running on it.
+#[derive(Clone)]
+pub struct Workspace {
+    pub store: Store,
+    pub engine: Engine,
+    pub jobs: crate::Jobs,
+    cfg: Arc<WorkspaceConfig>,
+}
+
+/// Where an import reads from.
+#[derive(Debug, Clone)]
+pub enum ImportSource {
+    /// A file on this machine (the command line).
+    Path(PathBuf),
+    /// A file uploaded through the web page, saved under a temporary name; `file_name` is
+    /// what the user's file was called.
+    Upload { path: PathBuf, file_name: String },
+    /// An http(s) URL.
+    Url(String),
+}
+
+impl ImportSource {
+    /// The name shown as the version's source.
+    fn label(&self) -> String {
+        match self {
+            ImportSource::Path(p) => p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            ImportSource::Upload { file_name, .. } => file_name.clone(),
+            ImportSource::Url(u) => u.clone(),
+        }
+    }
+
+    /// The file name the format is told from.
+    fn file_name(&self) -> String {
+        match self {
+            ImportSource::Url(u) => u
+                .split(['?', '#'])
+                .next()
+                .and_then(|p| p.rsplit('/').next())
+                .unwrap_or_default()
+                .to_string(),
+            other => other.label(),
+        }
+    }
+}
+
+/// What to import.
+#[derive(Debug, Clone)]
+pub struct ImportRequest {
+    pub source: ImportSource,
+    /// The SQL name; suggested from the file name when absent.
+    pub name: Option<String>,
+    /// `EPSG:4326` or `EPSG:28992`, when the file does not say.
+    pub crs: Option<String>,
+    /// `csv`, `geojson`, `parquet` or `xlsx`, when the file name does not say.
+    pub format: Option<String>,
+    /// Metadata for a new dataset; defaults otherwise.
+    pub meta: Option<DatasetMeta>,
+    /// Marks generated (synthetic) data.
+    pub generated: bool,
+}
+
+/// A table a query can read, as the schema browser shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TableInfo {
+    /// The name in SQL.
+    pub name: String,
+    pub dataset_id: String,
+    pub title: String,
+    /// Whether the dataset belongs to the asking organisation.
+    pub own: bool,
+    pub version: i64,
+    pub columns: serde_json::Value,
+    pub generated: bool,
+}
+
+impl Workspace {
+    pub fn new(store: Store, cfg: WorkspaceConfig) -> Self {
+        Workspace {
+            store,
+            engine: Engine::new(cfg.engine.clone()),
+            jobs: crate::Jobs::default(),
+            cfg: Arc::new(cfg),
+        }
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.cfg.data_dir
+    }
+
+    /// A temporary file name in the data folder (same file system as the datasets, so a
+    /// finished file can be renamed into place).
+    pub fn temp_path(&self, ext: &str) -> Result<PathBuf> {
+        let dir = self.cfg.data_dir.join("tmp");
+        std::fs::create_dir_all(&dir)?;
+        Ok(dir.join(format!("{}.{ext}", uuid::Uuid::new_v4())))
+    }
+
+    /// Imports a file as a new version of a dataset of `org`. The version file is written
+    /// under a temporary name and renamed when complete, then recorded in the store; if
+    /// recording fails the file is removed, so nothing is ever half there.
+    pub async fn import(
+        &self,
+        org: &Organisation,
+        actor: &Actor,
+        req: ImportRequest,
+        progress: Arc<dyn Progress + Send + Sync>,
+    ) -> Result<(Dataset, DatasetVersion)> {
+        let file_name = req.source.file_name();
+        let name = match &req.name {
+            Some(n) if !n.trim().is_empty() => parse_dataset_name(n)?,
+            _ => parse_dataset_name(&suggest_dataset_name(&file_name))?,
+        };
+        let ext = Path::new(&file_name)
+            .extension()
+            .map(|e| e.to_string_lossy().to_lowercase())
+            .unwrap_or_else(|| "bin".into());
+        let (src, downloaded) = match &req.source {
+            ImportSource::Path(p) => (p.clone(), None),
+            ImportSource::Upload { path, .. } => (path.clone(), None),
+            ImportSource::Url(u) => {
+                let tmp = self.temp_path(&ext)?;
+                let guard = RemoveOnDrop(tmp.clone());
+                download(u, &tmp, &self.cfg.fetch, progress.as_ref()).await?;
+                (tmp, Some(guard))
+            }
+        };
+        let version_id = uuid::Uuid::now_v7().to_string();
+        let rel_dir = PathBuf::from("datasets").join(&org.id).join(&name);
+        let opts = ImportOptions {
+            output_dir: self.cfg.data_dir.join(&rel_dir),
+            file_name: format!("{version_id}.parquet"),
+            format: req
+                .format
+                .as_deref()
+                .map(koers_engine::source::Format::parse)
+                .transpose()?,
+            crs: req.crs.clone(),
+        };
+        let p = progress.clone();
+        let imported = tokio::task::spawn_blocking(move || koers_engine::import_file(&src, &opts, p.as_ref()))
+            .await
+            .map_err(|e| Error::Fetch(format!("import afgebroken: {e}")))??;
+        drop(downloaded);
+        let file_guard = RemoveOnDrop(imported.path.clone());
+        let meta = req
+            .meta
+            .clone()
+            .unwrap_or_else(|| DatasetMeta::for_new(&name, &org.name));
+        let v = NewVersion {
+            id: version_id.clone(),
+            file: rel_dir
+                .join(format!("{version_id}.parquet"))
+                .to_string_lossy()
+                .into_owned(),
+            source: req.source.label(),
+            format: imported.format.label().to_lowercase(),
+            row_count: imported.row_count as i64,
+            byte_size: imported.byte_size as i64,
+            columns: serde_json::to_value(&imported.columns).unwrap_or_default(),
+            geometry: imported
+                .geometry
+                .as_ref()
+                .and_then(|g| serde_json::to_value(g).ok()),
+            quality: serde_json::to_value(&imported.quality).unwrap_or_default(),
+        };
+        let recorded = self
+            .store
+            .record_import(&org.id, &name, &meta, req.generated, &v, actor)
+            .await?;
+        std::mem::forget(file_guard);
+        Ok(recorded)
+    }
+
+    /// Every table `org_id` may query: its own datasets by name (and every version as
+    /// `name@N`), and other organisations' public datasets as `<cbs code>_<name>`.
+    pub async fn tables(&self, org_id: &str) -> Result<(Vec<TableRef>, Vec<TableInfo>)> {
+        let mut refs = Vec::new();
+        let mut infos = Vec::new();
+        let own = self.store.datasets(org_id).await?;
+        let others = self.store.public_datasets_elsewhere(org_id).await?;
+        for (d, is_own) in own.iter().map(|d| (d, true)).chain(others.iter().map(|d| (d, false))) {
+            let versions = self.store.dataset_versions(&d.id).await?;
+            let Some(latest) = versions.first() else { continue };
+            let name = if is_own {
+                d.name.clone()
+            } else {
+                let org = self.store.organisation(&d.org_id).await?;
+                let prefix = org
+                    .cbs_code
+                    .map(|c| c.to_lowercase())
+                    .unwrap_or_else(|| format!("o{}", &org.id[..8.min(org.id.len())]));
+                format!("{prefix}_{}", d.name)
+            };
+            refs.push(TableRef::new(name.clone(), self.cfg.data_dir.join(&latest.file)));
+            if is_own {
+                for v in &versions {
+                    refs.push(TableRef::new(
+                        format!("{}@{}", d.name, v.version),
+                        self.cfg.data_dir.join(&v.file),
+                    ));
+                }
+            }
+            infos.push(TableInfo {
+                name,
+                dataset_id: d.id.clone(),
+                title: d.meta.title.clone(),
+                own: is_own,
+                version: latest.version,
+                columns: latest.columns.clone(),
+                generated: d.generated,
+            });
+        }
+        Ok((refs, infos))
+    }
+
+    /// Runs a user's SQL over what `org_id` may see, within the engine's limits.
+    pub async fn query(
+        &self,
+        org_id: &str,
+        sql: &str,
+        row_limit: usize,
+        cancel: Option<&CancelToken>,
+    ) -> Result<QueryOutput> {
+        let (refs, _) = self.tables(org_id).await?;
+        Ok(self.engine.query_with(sql, &refs, row_limit, cancel).await?)
+    }
+
+    /// The first rows of a dataset version visible to `org_id`.
+    pub async fn preview(&self, org_id: &str, dataset: &Dataset, version: i64, rows: usize) -> Result<QueryOutput> {
+        let v = self.store.dataset_version(&dataset.id, version).await?;
+        if dataset.org_id != org_id && dataset.meta.access_rights != koers_core::catalog::AccessRights::Public {
+            return Err(Error::NotFound);
+        }
+        let table = TableRef::new("preview", self.cfg.data_dir.join(&v.file));
+        Ok(self
+            .engine
+            .query_with(&format!("SELECT * FROM preview LIMIT {rows}"), &[table], rows, None)
+            .await?)
+    }
+}
+
+/// Removes a file when dropped (unless forgotten).
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}

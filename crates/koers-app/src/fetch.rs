@@ -1,0 +1,176 @@
+//! Fetching a dataset from an http(s) URL, safely: only http and https, never an address in
+//! a loopback, private or link-local network (unless the host is allow-listed), no redirects
+//! to elsewhere, and a size limit, streamed to disk.
+
+use crate::{Error, Result};
+use futures::StreamExt;
+use koers_engine::Progress;
+use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
+use tokio::io::AsyncWriteExt;
+
+/// What may be fetched.
+#[derive(Debug, Clone)]
+pub struct FetchPolicy {
+    pub max_bytes: u64,
+    /// Host names that may resolve to internal addresses (e.g. an internal data portal).
+    pub allow_hosts: Vec<String>,
+}
+
+impl Default for FetchPolicy {
+    fn default() -> Self {
+        FetchPolicy {
+            max_bytes: 2 * 1024 * 1024 * 1024,
+            allow_hosts: Vec::new(),
+        }
+    }
+}
+
+/// Whether an address is on the public internet (not loopback, private, link-local, …).
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || v4.is_documentation()
+                || o[0] == 0
+                || (o[0] == 100 && (64..128).contains(&o[1])) // carrier-grade NAT
+                || (o[0] == 198 && (o[1] == 18 || o[1] == 19)))
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(IpAddr::V4(v4));
+            }
+            let seg0 = v6.segments()[0];
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (seg0 & 0xfe00) == 0xfc00 // unique local
+                || (seg0 & 0xffc0) == 0xfe80) // link local
+        }
+    }
+}
+
+/// The URL's host and the address to connect to, after the policy's checks.
+pub async fn check_url(raw: &str, policy: &FetchPolicy) -> Result<(url::Url, SocketAddr)> {
+    let url = url::Url::parse(raw).map_err(|e| Error::Fetch(format!("ongeldige URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Error::Fetch(format!(
+            "alleen http- en https-URL's kunnen worden opgehaald, niet {}:",
+            url.scheme()
+        )));
+    }
+    let host = url
+        .host_str()
+        .ok_or_else(|| Error::Fetch("de URL heeft geen host".into()))?
+        .to_string();
+    let port = url.port_or_known_default().unwrap_or(443);
+    let host_for_lookup = host.trim_start_matches('[').trim_end_matches(']').to_string();
+    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host_for_lookup.as_str(), port))
+        .await
+        .map_err(|e| Error::Fetch(format!("host {host} onbekend: {e}")))?
+        .collect();
+    let allowed = policy.allow_hosts.iter().any(|h| h.eq_ignore_ascii_case(&host));
+    let Some(addr) = addrs.first().copied() else {
+        return Err(Error::Fetch(format!("host {host} heeft geen adres")));
+    };
+    if !allowed && addrs.iter().any(|a| !is_public(a.ip())) {
+        return Err(Error::Fetch(format!(
+            "{host} ligt in een lokaal of privé-netwerk; koers haalt daar niets op tenzij de beheerder de host toestaat"
+        )));
+    }
+    Ok((url, addr))
+}
+
+/// Downloads `raw` into `dest`, reporting bytes to `progress`.
+pub async fn download(
+    raw: &str,
+    dest: &Path,
+    policy: &FetchPolicy,
+    progress: &(dyn Progress + Send + Sync),
+) -> Result<()> {
+    let (url, addr) = check_url(raw, policy).await?;
+    let host = url.host_str().unwrap_or_default().to_string();
+    // Connect to the address that was checked, so a second DNS answer cannot point elsewhere.
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .resolve(&host, addr)
+        .timeout(std::time::Duration::from_secs(3600))
+        .build()
+        .map_err(|e| Error::Fetch(e.to_string()))?;
+    let resp = client
+        .get(url.clone())
+        .send()
+        .await
+        .map_err(|e| Error::Fetch(format!("ophalen mislukt: {e}")))?;
+    let status = resp.status();
+    if status.is_redirection() {
+        let to = resp
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("?");
+        return Err(Error::Fetch(format!(
+            "de server verwijst door naar {to}; geef die URL zelf op"
+        )));
+    }
+    if !status.is_success() {
+        return Err(Error::Fetch(format!("de server antwoordde {status}")));
+    }
+    if let Some(len) = resp.content_length() {
+        if len > policy.max_bytes {
+            return Err(Error::Fetch(format!(
+                "het bestand is {len} bytes; de grens is {} bytes",
+                policy.max_bytes
+            )));
+        }
+        progress.set_total(len);
+    }
+    let mut file = tokio::fs::File::create(dest).await?;
+    let mut seen = 0u64;
+    let mut body = resp.bytes_stream();
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk.map_err(|e| Error::Fetch(format!("ophalen afgebroken: {e}")))?;
+        seen += chunk.len() as u64;
+        if seen > policy.max_bytes {
+            return Err(Error::Fetch(format!(
+                "het bestand is groter dan de grens van {} bytes",
+                policy.max_bytes
+            )));
+        }
+        file.write_all(&chunk).await?;
+        progress.advance(chunk.len() as u64);
+    }
+    file.flush().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn internal_addresses_are_not_public() {
+        for ip in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "0.0.0.0", "::1", "fd00::1", "fe80::1", "::ffff:127.0.0.1", "100.64.0.1"] {
+            assert!(!is_public(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in ["145.97.32.10", "2a00:1450:4001::1"] {
+            assert!(is_public(ip.parse().unwrap()), "{ip}");
+        }
+    }
+
+    #[tokio::test]
+    async fn refuses_other_schemes_and_internal_hosts() {
+        let p = FetchPolicy::default();
+        for bad in ["file:///etc/passwd", "ftp://example.org/x", "http://127.0.0.1/x", "http://localhost:8080/x", "http://[::1]/x", "not a url"] {
+            assert!(check_url(bad, &p).await.is_err(), "{bad}");
+        }
+        let allow = FetchPolicy { allow_hosts: vec!["localhost".into()], ..FetchPolicy::default() };
+        assert!(check_url("http://localhost:8080/x", &allow).await.is_ok());
+    }
+}

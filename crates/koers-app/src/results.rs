@@ -1,0 +1,82 @@
+//! Query results in the shapes the pages and the API show: named columns, rows of JSON
+//! values (numbers stay numbers), and the first geometry column as GeoJSON in WGS84.
+
+use crate::Result;
+use koers_engine::QueryOutput;
+use koers_engine::export::{geometry_columns, to_geojson};
+use serde::Serialize;
+use serde_json::Value;
+
+/// A result ready to show.
+#[derive(Debug, Clone, Serialize)]
+pub struct Results {
+    pub columns: Vec<String>,
+    /// One value per column; the geometry column holds the geometry's GeoJSON.
+    pub rows: Vec<Vec<Value>>,
+    /// The name of the geometry column shown on the map, if any.
+    pub geometry_column: Option<String>,
+    /// Whether the engine cut the result off at its row limit.
+    pub truncated: bool,
+    pub elapsed_ms: u128,
+}
+
+impl Results {
+    pub fn from_output(out: &QueryOutput) -> Result<Results> {
+        let columns: Vec<String> = out.schema.fields().iter().map(|f| f.name().clone()).collect();
+        let geometry_column = geometry_columns(out).first().map(|&i| columns[i].clone());
+        let mut buf = Vec::new();
+        to_geojson(out, &mut buf)?;
+        let fc: Value = serde_json::from_slice(&buf).unwrap_or(Value::Null);
+        let features = fc.get("features").and_then(Value::as_array).cloned().unwrap_or_default();
+        let rows = features
+            .into_iter()
+            .map(|f| {
+                columns
+                    .iter()
+                    .map(|c| {
+                        if Some(c) == geometry_column.as_ref() {
+                            f.get("geometry").cloned().unwrap_or(Value::Null)
+                        } else {
+                            f.get("properties").and_then(|p| p.get(c)).cloned().unwrap_or(Value::Null)
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        Ok(Results {
+            columns,
+            rows,
+            geometry_column,
+            truncated: out.truncated,
+            elapsed_ms: out.elapsed.as_millis(),
+        })
+    }
+
+    /// The geometries with a label (the first other column), for a map.
+    pub fn features(&self) -> Vec<(Value, String)> {
+        let Some(g) = self.geometry_column.as_ref().and_then(|g| self.columns.iter().position(|c| c == g)) else {
+            return Vec::new();
+        };
+        let label_col = (0..self.columns.len()).find(|&i| i != g);
+        self.rows
+            .iter()
+            .filter(|r| !r[g].is_null())
+            .map(|r| {
+                let label = label_col.map(|i| display(&r[i])).unwrap_or_default();
+                (r[g].clone(), label)
+            })
+            .collect()
+    }
+}
+
+/// A value as text in a table cell: strings bare, geometry as its type, others as JSON.
+pub fn display(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Object(o) if o.contains_key("coordinates") || o.contains_key("geometries") => {
+            o.get("type").and_then(Value::as_str).unwrap_or("geometry").to_string()
+        }
+        other => other.to_string(),
+    }
+}

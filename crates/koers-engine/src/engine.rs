@@ -1,0 +1,251 @@
+//! The query engine: DataFusion with koers' spatial functions and join, behind the sandbox,
+//! with a memory limit, a time limit and a row limit per query.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::common::TableReference;
+use datafusion::execution::SendableRecordBatchStream;
+use datafusion::execution::context::SQLOptions;
+use datafusion::execution::memory_pool::FairSpillPool;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::execution::session_state::SessionStateBuilder;
+use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
+use futures::StreamExt;
+use std::path::PathBuf;
+use tokio::sync::Notify;
+
+use crate::error::{EngineError, Result};
+use crate::sandbox;
+use crate::spatial;
+
+/// Limits and parallelism of the engine.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Memory one query may hold for joins, sorts and aggregations; beyond it the query spills
+    /// or fails with [`EngineError::ResourcesExhausted`].
+    pub memory_limit_bytes: usize,
+    /// Wall time one query may take before it is cancelled ([`EngineError::Timeout`]).
+    pub time_limit: Duration,
+    /// Partitions (threads) one query uses.
+    pub target_partitions: usize,
+    /// Rows a query returns at most; more set [`QueryOutput::truncated`].
+    pub row_limit: usize,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            memory_limit_bytes: 1 << 30,
+            time_limit: Duration::from_secs(60),
+            target_partitions: std::thread::available_parallelism()
+                .map(usize::from)
+                .unwrap_or(2),
+            row_limit: 100_000,
+        }
+    }
+}
+
+/// A table a query may read: a dataset version the caller has access to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableRef {
+    /// The name in SQL, e.g. `gemeenten` or `movements@2` (quoted in SQL: `"movements@2"`).
+    pub name: String,
+    /// The Parquet version file.
+    pub path: PathBuf,
+}
+
+impl TableRef {
+    /// A table named `name` reading `path`.
+    pub fn new(name: impl Into<String>, path: impl Into<PathBuf>) -> Self {
+        TableRef {
+            name: name.into(),
+            path: path.into(),
+        }
+    }
+}
+
+/// The result of a query.
+#[derive(Debug, Clone)]
+pub struct QueryOutput {
+    /// Schema of the result.
+    pub schema: SchemaRef,
+    /// The rows.
+    pub batches: Vec<RecordBatch>,
+    /// Whether rows beyond the row limit were cut off.
+    pub truncated: bool,
+    /// How long the query took.
+    pub elapsed: Duration,
+}
+
+impl QueryOutput {
+    /// Number of rows returned.
+    pub fn row_count(&self) -> usize {
+        self.batches.iter().map(RecordBatch::num_rows).sum()
+    }
+}
+
+/// Lets someone else cancel a running query (a "stop" button).
+#[derive(Debug, Clone, Default)]
+pub struct CancelToken {
+    inner: Arc<(AtomicBool, Notify)>,
+}
+
+impl CancelToken {
+    /// A fresh token.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Cancel the query holding this token.
+    pub fn cancel(&self) {
+        self.inner.0.store(true, Ordering::SeqCst);
+        self.inner.1.notify_waiters();
+    }
+
+    /// Whether [`cancel`](Self::cancel) was called.
+    pub fn is_cancelled(&self) -> bool {
+        self.inner.0.load(Ordering::SeqCst)
+    }
+
+    async fn cancelled(&self) {
+        loop {
+            let notified = self.inner.1.notified();
+            if self.is_cancelled() {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// The query engine. Cheap to share; each query gets its own DataFusion session.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    config: EngineConfig,
+}
+
+impl Engine {
+    /// An engine with these limits.
+    pub fn new(config: EngineConfig) -> Self {
+        Engine { config }
+    }
+
+    /// The limits in force.
+    pub fn config(&self) -> &EngineConfig {
+        &self.config
+    }
+
+    /// A DataFusion context with koers' functions and spatial join and the given tables only.
+    /// No sandbox check: for trusted callers (tests, bench, indicator computation).
+    pub async fn context(&self, tables: &[TableRef]) -> Result<SessionContext> {
+        let runtime = RuntimeEnvBuilder::new()
+            .with_memory_pool(Arc::new(FairSpillPool::new(self.config.memory_limit_bytes)))
+            .build_arc()?;
+        let config = SessionConfig::new()
+            .with_target_partitions(self.config.target_partitions.max(1))
+            .with_information_schema(false);
+        let state = SessionStateBuilder::new()
+            .with_config(config)
+            .with_runtime_env(runtime)
+            .with_default_features()
+            .with_physical_optimizer_rule(Arc::new(spatial::join::SpatialJoinRule))
+            .build();
+        let ctx = SessionContext::new_with_state(state);
+        for f in spatial::functions::all() {
+            ctx.register_udf(f);
+        }
+        for t in tables {
+            let path = t.path.to_str().ok_or_else(|| {
+                EngineError::Query(format!(
+                    "dataset file of table {} has no UTF-8 path",
+                    t.name
+                ))
+            })?;
+            ctx.register_parquet(
+                TableReference::bare(t.name.as_str()),
+                path,
+                ParquetReadOptions::default(),
+            )
+            .await?;
+        }
+        Ok(ctx)
+    }
+
+    /// Check `sql` with the sandbox and plan it over `tables`, returning the result stream.
+    /// Dropping the stream cancels the query. The time limit is not applied here.
+    pub async fn stream(
+        &self,
+        sql: &str,
+        tables: &[TableRef],
+    ) -> Result<SendableRecordBatchStream> {
+        let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+        sandbox::check(sql, &names)?;
+        let ctx = self.context(tables).await?;
+        // Defence in depth: DataFusion itself refuses DDL, DML and SET as well.
+        let options = SQLOptions::new()
+            .with_allow_ddl(false)
+            .with_allow_dml(false)
+            .with_allow_statements(false);
+        let df = ctx.sql_with_options(sql, options).await?;
+        Ok(df.execute_stream().await?)
+    }
+
+    /// Run a query with the engine's limits.
+    pub async fn query(&self, sql: &str, tables: &[TableRef]) -> Result<QueryOutput> {
+        self.query_with(sql, tables, self.config.row_limit, None)
+            .await
+    }
+
+    /// Run a query with a row limit and an optional cancel token.
+    pub async fn query_with(
+        &self,
+        sql: &str,
+        tables: &[TableRef],
+        row_limit: usize,
+        cancel: Option<&CancelToken>,
+    ) -> Result<QueryOutput> {
+        let start = Instant::now();
+        let limit = self.config.time_limit;
+        let work = async {
+            let mut stream = self.stream(sql, tables).await?;
+            let schema = stream.schema();
+            let mut batches = Vec::new();
+            let mut rows = 0usize;
+            let mut truncated = false;
+            while let Some(b) = stream.next().await {
+                let b = b?;
+                if start.elapsed() > limit {
+                    return Err(EngineError::Timeout(limit));
+                }
+                if rows + b.num_rows() > row_limit {
+                    let keep = row_limit - rows;
+                    if keep > 0 {
+                        batches.push(b.slice(0, keep));
+                    }
+                    truncated = true;
+                    break;
+                }
+                rows += b.num_rows();
+                batches.push(b);
+            }
+            Ok(QueryOutput {
+                schema,
+                batches,
+                truncated,
+                elapsed: start.elapsed(),
+            })
+        };
+        let never = CancelToken::new();
+        let token = cancel.unwrap_or(&never);
+        // A span entered across an await would make the future !Send; instrument instead.
+        let work = tracing::Instrument::instrument(work, tracing::info_span!("query"));
+        tokio::select! {
+            r = tokio::time::timeout(limit, work) => r.map_err(|_| EngineError::Timeout(limit))?,
+            _ = token.cancelled() => Err(EngineError::Cancelled),
+        }
+    }
+}

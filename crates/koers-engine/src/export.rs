@@ -1,0 +1,250 @@
+//! Query results out: CSV, GeoJSON and Parquet, to any writer.
+//!
+//! Geometry columns are the `Binary` columns tagged as GeoArrow WKB or holding EWKB values.
+//! CSV gets them as WKT; GeoJSON as the feature geometry in WGS84 (RFC 7946), transformed
+//! from RD New where needed; Parquet keeps EWKB with GeoArrow field metadata.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringBuilder};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::common::ScalarValue;
+use datafusion::parquet::arrow::ArrowWriter;
+use serde_json::{Map, Value};
+
+use crate::engine::QueryOutput;
+use crate::error::{EngineError, Result};
+use crate::spatial::{crs, ewkb, geometry_field, is_geometry_field};
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// Comma-separated, header row, geometry as WKT.
+    Csv,
+    /// A GeoJSON FeatureCollection in WGS84.
+    GeoJson,
+    /// Parquet with EWKB geometry.
+    Parquet,
+}
+
+/// Write `out` in `format` to `w`.
+pub fn export<W: Write + Send>(out: &QueryOutput, format: ExportFormat, w: W) -> Result<()> {
+    match format {
+        ExportFormat::Csv => to_csv(out, w),
+        ExportFormat::GeoJson => to_geojson(out, w),
+        ExportFormat::Parquet => to_parquet(out, w),
+    }
+}
+
+fn binary_value(a: &ArrayRef, i: usize) -> Option<&[u8]> {
+    if a.is_null(i) {
+        return None;
+    }
+    match a.data_type() {
+        DataType::Binary => Some(a.as_binary::<i32>().value(i)),
+        DataType::LargeBinary => Some(a.as_binary::<i64>().value(i)),
+        DataType::BinaryView => Some(a.as_binary_view().value(i)),
+        _ => None,
+    }
+}
+
+/// Indices of the geometry columns of a result.
+pub fn geometry_columns(out: &QueryOutput) -> Vec<usize> {
+    out.schema
+        .fields()
+        .iter()
+        .enumerate()
+        .filter(|(i, f)| {
+            if !matches!(
+                f.data_type(),
+                DataType::Binary | DataType::LargeBinary | DataType::BinaryView
+            ) {
+                return false;
+            }
+            if is_geometry_field(f) {
+                return true;
+            }
+            // Sniff the first non-null value.
+            out.batches
+                .iter()
+                .find_map(|b| {
+                    let a = b.column(*i);
+                    (0..a.len()).find_map(|r| binary_value(a, r))
+                })
+                .is_some_and(|v| ewkb::decode(v).is_ok())
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+fn io(e: impl std::fmt::Display) -> EngineError {
+    EngineError::Io(std::io::Error::other(e.to_string()))
+}
+
+/// CSV with a header row; geometry as WKT.
+pub fn to_csv<W: Write>(out: &QueryOutput, w: W) -> Result<()> {
+    use wkt::ToWkt;
+    let geoms = geometry_columns(out);
+    let fields: Vec<Field> = out
+        .schema
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            if geoms.contains(&i) {
+                Field::new(f.name(), DataType::Utf8, true)
+            } else {
+                Field::clone(f)
+            }
+        })
+        .collect();
+    let schema: SchemaRef = Arc::new(Schema::new(fields));
+    let mut writer = datafusion::arrow::csv::WriterBuilder::new()
+        .with_header(true)
+        .build(w);
+    for b in &out.batches {
+        let mut cols = b.columns().to_vec();
+        for &g in &geoms {
+            let a = &cols[g];
+            let mut s = StringBuilder::new();
+            for r in 0..a.len() {
+                match binary_value(a, r).map(ewkb::decode) {
+                    Some(Ok(v)) => s.append_value(v.geometry.wkt_string()),
+                    _ => s.append_null(),
+                }
+            }
+            cols[g] = Arc::new(s.finish());
+        }
+        writer.write(&RecordBatch::try_new(Arc::clone(&schema), cols)?)?;
+    }
+    Ok(())
+}
+
+fn json_value(a: &ArrayRef, i: usize) -> Result<Value> {
+    if a.is_null(i) {
+        return Ok(Value::Null);
+    }
+    let v = ScalarValue::try_from_array(a, i)?;
+    Ok(match v {
+        ScalarValue::Boolean(Some(b)) => Value::Bool(b),
+        ScalarValue::Int8(Some(n)) => n.into(),
+        ScalarValue::Int16(Some(n)) => n.into(),
+        ScalarValue::Int32(Some(n)) => n.into(),
+        ScalarValue::Int64(Some(n)) => n.into(),
+        ScalarValue::UInt8(Some(n)) => n.into(),
+        ScalarValue::UInt16(Some(n)) => n.into(),
+        ScalarValue::UInt32(Some(n)) => n.into(),
+        ScalarValue::UInt64(Some(n)) => n.into(),
+        ScalarValue::Float32(Some(f)) => serde_json::Number::from_f64(f64::from(f))
+            .map(Value::Number)
+            .unwrap_or(Value::Null),
+        ScalarValue::Float64(Some(f)) => serde_json::Number::from_f64(f)
+            .map(Value::Number)
+            .unwrap_or(Value::Null),
+        ScalarValue::Utf8(Some(s))
+        | ScalarValue::LargeUtf8(Some(s))
+        | ScalarValue::Utf8View(Some(s)) => Value::String(s),
+        other => Value::String(other.to_string()),
+    })
+}
+
+/// A GeoJSON FeatureCollection: the first geometry column is the geometry (in WGS84), the
+/// other columns are properties. Written feature by feature.
+pub fn to_geojson<W: Write>(out: &QueryOutput, mut w: W) -> Result<()> {
+    let geoms = geometry_columns(out);
+    let geom_col = geoms.first().copied();
+    let names: Vec<&String> = out.schema.fields().iter().map(|f| f.name()).collect();
+    w.write_all(b"{\"type\":\"FeatureCollection\",\"features\":[")?;
+    let mut first = true;
+    for b in &out.batches {
+        for r in 0..b.num_rows() {
+            let mut props = Map::new();
+            for (c, name) in names.iter().enumerate() {
+                if Some(c) == geom_col {
+                    continue;
+                }
+                let col = b.column(c);
+                let v = if geoms.contains(&c) {
+                    match binary_value(col, r).map(ewkb::decode) {
+                        Some(Ok(g)) => {
+                            use wkt::ToWkt;
+                            Value::String(g.geometry.wkt_string())
+                        }
+                        _ => Value::Null,
+                    }
+                } else {
+                    json_value(col, r)?
+                };
+                props.insert((*name).clone(), v);
+            }
+            let geometry = match geom_col.and_then(|g| binary_value(b.column(g), r)) {
+                None => Value::Null,
+                Some(bytes) => {
+                    let g = ewkb::decode(bytes).map_err(EngineError::Geometry)?;
+                    let wgs = if g.srid == crs::RD_NEW {
+                        crs::transform(&g.geometry, crs::RD_NEW, crs::WGS84)?
+                    } else {
+                        g.geometry
+                    };
+                    serde_json::to_value(geojson::Geometry::new((&wgs).into())).map_err(io)?
+                }
+            };
+            let feature = serde_json::json!({
+                "type": "Feature",
+                "properties": Value::Object(props),
+                "geometry": geometry,
+            });
+            if !first {
+                w.write_all(b",")?;
+            }
+            first = false;
+            serde_json::to_writer(&mut w, &feature).map_err(io)?;
+        }
+    }
+    w.write_all(b"]}")?;
+    w.flush()?;
+    Ok(())
+}
+
+/// Parquet, geometry columns tagged with GeoArrow metadata and the SRID of their first value.
+pub fn to_parquet<W: Write + Send>(out: &QueryOutput, w: W) -> Result<()> {
+    let geoms = geometry_columns(out);
+    let fields: Vec<Field> = out
+        .schema
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            if geoms.contains(&i) {
+                let srid = out
+                    .batches
+                    .iter()
+                    .find_map(|b| {
+                        let a = b.column(i);
+                        (0..a.len()).find_map(|r| binary_value(a, r))
+                    })
+                    .and_then(|v| ewkb::srid_of(v).ok())
+                    .filter(|s| *s != 0)
+                    .unwrap_or(crs::WGS84);
+                geometry_field(f.name(), srid, f.is_nullable())
+            } else {
+                Field::clone(f)
+            }
+        })
+        .collect();
+    let schema: SchemaRef = Arc::new(Schema::new(fields));
+    let mut writer = ArrowWriter::try_new(w, Arc::clone(&schema), None)?;
+    for b in &out.batches {
+        let mut cols = b.columns().to_vec();
+        for &g in &geoms {
+            if cols[g].data_type() != &DataType::Binary {
+                cols[g] = datafusion::arrow::compute::cast(&cols[g], &DataType::Binary)?;
+            }
+        }
+        writer.write(&RecordBatch::try_new(Arc::clone(&schema), cols)?)?;
+    }
+    writer.close()?;
+    Ok(())
+}

@@ -1,0 +1,233 @@
+//! The SQL gate: only one read-only query over the caller's tables gets through.
+//!
+//! The statement is parsed with DataFusion's own parser and its syntax tree walked before any
+//! planning: exactly one `SELECT` / `WITH` / `VALUES` query is allowed; DDL, DML, `COPY`,
+//! `CREATE EXTERNAL TABLE`, `SET`, `EXPLAIN`, `SELECT … INTO` are refused, as are table
+//! functions of every kind (a table function could read files or URLs). Every table a query
+//! names must be one of the tables it was given (or one of its own `WITH` names). Messages are
+//! safe to show to the user: they name only what the user wrote.
+
+use std::collections::HashSet;
+use std::ops::ControlFlow;
+
+use datafusion::sql::parser::{DFParser, Statement as DFStatement};
+use datafusion::sql::sqlparser::ast::{
+    Ident, ObjectName, Query, Select, Statement, TableFactor, Visit, Visitor,
+};
+
+use crate::error::{EngineError, Result};
+
+/// Longest SQL text accepted.
+pub const MAX_SQL_BYTES: usize = 100_000;
+
+/// The name DataFusion resolves an identifier to: unquoted identifiers fold to lower case.
+fn normalise(i: &Ident) -> String {
+    match i.quote_style {
+        None => i.value.to_lowercase(),
+        Some(_) => i.value.clone(),
+    }
+}
+
+struct Gate<'a> {
+    tables: &'a HashSet<String>,
+    ctes: HashSet<String>,
+}
+
+impl Visitor for Gate<'_> {
+    type Break = EngineError;
+
+    fn pre_visit_query(&mut self, q: &Query) -> ControlFlow<EngineError> {
+        if let Some(with) = &q.with {
+            for cte in &with.cte_tables {
+                self.ctes.insert(normalise(&cte.alias.name));
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_select(&mut self, s: &Select) -> ControlFlow<EngineError> {
+        if s.into.is_some() {
+            return ControlFlow::Break(EngineError::Forbidden(
+                "SELECT … INTO creates a table; only reading queries are allowed".into(),
+            ));
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_table_factor(&mut self, t: &TableFactor) -> ControlFlow<EngineError> {
+        let refuse = |what: &str| {
+            ControlFlow::Break(EngineError::Forbidden(format!(
+                "{what} are not allowed in queries; use the tables of the catalog"
+            )))
+        };
+        match t {
+            TableFactor::Table { args: Some(_), .. }
+            | TableFactor::TableFunction { .. }
+            | TableFactor::Function { .. } => refuse("table functions"),
+            TableFactor::JsonTable { .. }
+            | TableFactor::OpenJsonTable { .. }
+            | TableFactor::XmlTable { .. } => refuse("JSON and XML table functions"),
+            TableFactor::Table { .. }
+            | TableFactor::Derived { .. }
+            | TableFactor::NestedJoin { .. }
+            | TableFactor::UNNEST { .. } => ControlFlow::Continue(()),
+            _ => refuse("this kind of FROM clause"),
+        }
+    }
+
+    fn pre_visit_relation(&mut self, r: &ObjectName) -> ControlFlow<EngineError> {
+        let parts: Vec<&Ident> = r.0.iter().filter_map(|p| p.as_ident()).collect();
+        let known = match parts.as_slice() {
+            [one] => {
+                let n = normalise(one);
+                self.tables.contains(&n) || self.ctes.contains(&n)
+            }
+            _ => false,
+        };
+        if known {
+            ControlFlow::Continue(())
+        } else {
+            ControlFlow::Break(EngineError::Query(format!(
+                "table {r} not found; the tables you can query are the datasets you have access to"
+            )))
+        }
+    }
+}
+
+/// Check `sql` against the gate, with `tables` the names the query may read.
+pub fn check(sql: &str, tables: &[&str]) -> Result<()> {
+    if sql.len() > MAX_SQL_BYTES {
+        return Err(EngineError::Forbidden(format!(
+            "the query is longer than {MAX_SQL_BYTES} bytes"
+        )));
+    }
+    let mut stmts = DFParser::parse_sql(sql).map_err(|e| match e {
+        datafusion::error::DataFusionError::SQL(p, _) => EngineError::Syntax(p.to_string()),
+        other => EngineError::Syntax(other.to_string()),
+    })?;
+    if stmts.len() != 1 {
+        return Err(EngineError::Forbidden(if stmts.is_empty() {
+            "the query is empty".into()
+        } else {
+            "only one statement per query is allowed".into()
+        }));
+    }
+    let stmt = stmts
+        .pop_front()
+        .ok_or(EngineError::Forbidden("empty".into()))?;
+    let query = match stmt {
+        DFStatement::Statement(s) => match *s {
+            Statement::Query(q) => q,
+            other => {
+                let kind = other.to_string();
+                let verb = kind
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or("this")
+                    .to_uppercase();
+                return Err(EngineError::Forbidden(format!(
+                    "{verb} statements are not allowed; only SELECT, WITH and VALUES queries"
+                )));
+            }
+        },
+        DFStatement::CreateExternalTable(_) => {
+            return Err(EngineError::Forbidden(
+                "CREATE EXTERNAL TABLE is not allowed; import files into the catalog instead"
+                    .into(),
+            ));
+        }
+        DFStatement::CopyTo(_) => {
+            return Err(EngineError::Forbidden(
+                "COPY is not allowed; export results from the result view instead".into(),
+            ));
+        }
+        DFStatement::Explain(_) => {
+            return Err(EngineError::Forbidden("EXPLAIN is not allowed".into()));
+        }
+        DFStatement::Reset(_) => {
+            return Err(EngineError::Forbidden("RESET is not allowed".into()));
+        }
+    };
+    let allowed: HashSet<String> = tables.iter().map(|t| t.to_string()).collect();
+    let mut gate = Gate {
+        tables: &allowed,
+        ctes: HashSet::new(),
+    };
+    match query.visit(&mut gate) {
+        ControlFlow::Break(e) => Err(e),
+        ControlFlow::Continue(()) => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T: &[&str] = &["gemeenten", "movements@2"];
+
+    fn forbidden(sql: &str) {
+        match check(sql, T) {
+            Err(EngineError::Forbidden(_)) | Err(EngineError::Syntax(_)) => {}
+            other => panic!("{sql}: expected refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn allows_plain_queries() {
+        for sql in [
+            "SELECT * FROM gemeenten",
+            "select statcode from GEMEENTEN where statnaam like 'A%'",
+            "SELECT count(*) FROM \"movements@2\"",
+            "WITH g AS (SELECT * FROM gemeenten) SELECT * FROM g JOIN gemeenten h ON g.statcode = h.statcode",
+            "VALUES (1, 2)",
+            "SELECT (SELECT max(statcode) FROM gemeenten) AS m",
+            "SELECT * FROM (SELECT 1 AS x) t",
+        ] {
+            assert!(check(sql, T).is_ok(), "{sql}: {:?}", check(sql, T));
+        }
+    }
+
+    #[test]
+    fn refuses_hostile_statements() {
+        forbidden("DROP TABLE gemeenten");
+        forbidden("DELETE FROM gemeenten");
+        forbidden("INSERT INTO gemeenten VALUES (1)");
+        forbidden("UPDATE gemeenten SET statnaam = 'x'");
+        forbidden("CREATE TABLE x AS SELECT 1");
+        forbidden("CREATE VIEW v AS SELECT * FROM gemeenten");
+        forbidden("COPY gemeenten TO '/tmp/out.csv'");
+        forbidden("COPY (SELECT 1) TO '/tmp/x.parquet' STORED AS PARQUET");
+        forbidden("CREATE EXTERNAL TABLE p STORED AS CSV LOCATION '/etc/passwd'");
+        forbidden("SET datafusion.execution.target_partitions = 1");
+        forbidden("EXPLAIN ANALYZE SELECT * FROM gemeenten");
+        forbidden("SELECT 1; DROP TABLE gemeenten");
+        forbidden("SELECT 1; SELECT 2");
+        forbidden("SELECT * FROM gemeenten; DROP TABLE gemeenten --");
+        forbidden("");
+        forbidden("SELECT * INTO kopie FROM gemeenten");
+    }
+
+    #[test]
+    fn refuses_table_functions() {
+        forbidden("SELECT * FROM read_csv('/etc/passwd')");
+        forbidden("SELECT * FROM read_parquet('s3://bucket/x.parquet')");
+        forbidden("SELECT * FROM generate_series(1, 10)");
+        forbidden("SELECT * FROM gemeenten g, LATERAL read_csv('/etc/passwd')");
+    }
+
+    #[test]
+    fn unknown_tables_are_not_found() {
+        for sql in [
+            "SELECT * FROM secrets",
+            "SELECT * FROM '/etc/passwd'",
+            "SELECT * FROM information_schema.tables",
+            "SELECT * FROM gemeenten JOIN other_org_data o ON true",
+            "SELECT * FROM movements",
+        ] {
+            match check(sql, T) {
+                Err(EngineError::Query(m)) => assert!(m.contains("not found"), "{m}"),
+                other => panic!("{sql}: {other:?}"),
+            }
+        }
+    }
+}

@@ -1,0 +1,370 @@
+//! GeoJSON FeatureCollections, streamed feature by feature.
+//!
+//! A first pass learns the property columns (in order of first appearance, keeping their case)
+//! and their types; the second pass builds batches. Properties become columns, the geometry
+//! becomes the EWKB column `geom`. Coordinates are WGS84 by RFC 7946 unless the caller overrides
+//! the CRS or the file carries a legacy `crs` member naming EPSG:28992.
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::Path;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    ArrayRef, BinaryBuilder, BooleanBuilder, Float64Builder, Int64Builder, StringBuilder,
+};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::arrow::record_batch::RecordBatch;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use geojson::Feature;
+use serde::de;
+use serde_json::Value;
+
+use super::{BATCH_ROWS, Counting, Source, SourceGeometry};
+use crate::error::{EngineError, Result};
+use crate::import::Progress;
+use crate::spatial::{crs, ewkb, geometry_field};
+
+/// Name of the geometry column made from GeoJSON geometries.
+pub const GEOMETRY_COLUMN: &str = "geom";
+
+fn invalid(message: String) -> EngineError {
+    EngineError::InvalidInput {
+        format: "GeoJSON",
+        message,
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    Unknown,
+    Bool,
+    Int,
+    Float,
+    Text,
+}
+
+fn kind_of(v: &Value) -> Kind {
+    match v {
+        Value::Null => Kind::Unknown,
+        Value::Bool(_) => Kind::Bool,
+        Value::Number(n) if n.is_i64() => Kind::Int,
+        Value::Number(_) => Kind::Float,
+        _ => Kind::Text,
+    }
+}
+
+fn merge(a: Kind, b: Kind) -> Kind {
+    match (a, b) {
+        (Kind::Unknown, x) | (x, Kind::Unknown) => x,
+        (x, y) if x == y => x,
+        (Kind::Int, Kind::Float) | (Kind::Float, Kind::Int) => Kind::Float,
+        _ => Kind::Text,
+    }
+}
+
+/// What the streaming parser learnt about the collection itself.
+#[derive(Default)]
+struct Collection {
+    kind: Option<String>,
+    crs: Option<Value>,
+    features: usize,
+}
+
+type OnFeature<'f> = &'f mut dyn FnMut(Feature) -> std::result::Result<(), String>;
+
+struct CollectionVisitor<'f, 'g> {
+    on_feature: &'g mut OnFeature<'f>,
+}
+
+struct FeaturesSeed<'f, 'g> {
+    on_feature: &'g mut OnFeature<'f>,
+}
+
+impl<'de> de::DeserializeSeed<'de> for FeaturesSeed<'_, '_> {
+    type Value = usize;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> std::result::Result<usize, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> de::Visitor<'de> for FeaturesSeed<'_, '_> {
+    type Value = usize;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array of features")
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<usize, A::Error> {
+        let mut n = 0;
+        while let Some(feature) = seq
+            .next_element::<Feature>()
+            .map_err(|e| de::Error::custom(format!("feature {}: {e}", n + 1)))?
+        {
+            n += 1;
+            (self.on_feature)(feature).map_err(de::Error::custom)?;
+        }
+        Ok(n)
+    }
+}
+
+impl<'de> de::Visitor<'de> for CollectionVisitor<'_, '_> {
+    type Value = Collection;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a GeoJSON FeatureCollection object")
+    }
+    fn visit_map<A: de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Collection, A::Error> {
+        let mut c = Collection::default();
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "type" => c.kind = Some(map.next_value::<String>()?),
+                "crs" => c.crs = Some(map.next_value::<Value>()?),
+                "features" => {
+                    c.features += map.next_value_seed(FeaturesSeed {
+                        on_feature: &mut *self.on_feature,
+                    })?
+                }
+                _ => {
+                    map.next_value::<de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(c)
+    }
+}
+
+/// Stream the features of a FeatureCollection to `on_feature`.
+fn parse<R: Read>(reader: R, mut on_feature: OnFeature<'_>) -> Result<Collection> {
+    use serde::Deserializer as _;
+    let mut d =
+        serde_json::Deserializer::from_reader(std::io::BufReader::with_capacity(1 << 20, reader));
+    let c = (&mut d)
+        .deserialize_map(CollectionVisitor {
+            on_feature: &mut on_feature,
+        })
+        .map_err(|e| invalid(e.to_string()))?;
+    d.end().map_err(|e| invalid(e.to_string()))?;
+    match c.kind.as_deref() {
+        Some("FeatureCollection") => Ok(c),
+        Some(other) => Err(invalid(format!(
+            "expected a FeatureCollection, found a {other}"
+        ))),
+        None => Err(invalid(
+            "expected a FeatureCollection: no \"type\" member".into(),
+        )),
+    }
+}
+
+/// The SRID named by a legacy `crs` member.
+fn declared_srid(crs_member: &Value) -> Result<i32> {
+    let name = crs_member
+        .get("properties")
+        .and_then(|p| p.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    crs::parse_crs(name)
+}
+
+/// A GeoJSON file being read.
+pub struct GeoJsonSource<'a> {
+    schema: SchemaRef,
+    columns: Vec<(String, Kind)>,
+    srid: i32,
+    features: std::sync::mpsc::Receiver<std::result::Result<Feature, String>>,
+    read: Arc<AtomicU64>,
+    reported: u64,
+    progress: &'a dyn Progress,
+    index: usize,
+}
+
+/// Counts bytes read for a parser thread.
+struct Counted<R> {
+    inner: R,
+    read: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+fn property_name(k: &str) -> String {
+    if k == GEOMETRY_COLUMN {
+        "geom_property".to_string()
+    } else {
+        k.to_string()
+    }
+}
+
+impl<'a> GeoJsonSource<'a> {
+    /// Learn the columns (first pass) and start streaming features (second pass).
+    pub fn open(path: &Path, srid: Option<i32>, progress: &'a dyn Progress) -> Result<Self> {
+        let size = std::fs::metadata(path)?.len();
+        progress.set_total(size * 2);
+        let mut columns: Vec<(String, Kind)> = Vec::new();
+        let mut position: HashMap<String, usize> = HashMap::new();
+        let mut count = 0usize;
+        let collection = parse(Counting::open(path, progress)?, &mut |f: Feature| {
+            count += 1;
+            if let Some(g) = &f.geometry {
+                geo::Geometry::<f64>::try_from(&g.value)
+                    .map_err(|e| format!("feature {count}: invalid geometry: {e}"))?;
+            }
+            for (k, v) in f.properties.iter().flatten() {
+                let k = property_name(k);
+                let idx = *position.entry(k.clone()).or_insert_with(|| {
+                    columns.push((k, Kind::Unknown));
+                    columns.len() - 1
+                });
+                columns[idx].1 = merge(columns[idx].1, kind_of(v));
+            }
+            Ok(())
+        })?;
+        if collection.features == 0 {
+            return Err(EngineError::Empty);
+        }
+        let srid = match (srid, &collection.crs) {
+            (Some(s), _) => s,
+            (None, Some(c)) => declared_srid(c)?,
+            (None, None) => crs::WGS84,
+        };
+        let mut fields: Vec<Field> = columns
+            .iter()
+            .map(|(n, k)| {
+                let dt = match k {
+                    Kind::Bool => DataType::Boolean,
+                    Kind::Int => DataType::Int64,
+                    Kind::Float => DataType::Float64,
+                    Kind::Unknown | Kind::Text => DataType::Utf8,
+                };
+                Field::new(n, dt, true)
+            })
+            .collect();
+        fields.push(geometry_field(GEOMETRY_COLUMN, srid, true));
+
+        let (tx, rx) = std::sync::mpsc::sync_channel(BATCH_ROWS);
+        let read = Arc::new(AtomicU64::new(0));
+        let reader = Counted {
+            inner: std::fs::File::open(path)?,
+            read: Arc::clone(&read),
+        };
+        std::thread::spawn(move || {
+            let sent = parse(reader, &mut |f: Feature| {
+                tx.send(Ok(f)).map_err(|_| "import stopped".to_string())
+            });
+            if let Err(e) = sent {
+                let _ = tx.send(Err(e.to_string()));
+            }
+        });
+        Ok(GeoJsonSource {
+            schema: Arc::new(Schema::new(fields)),
+            columns,
+            srid,
+            features: rx,
+            read,
+            reported: 0,
+            progress,
+            index: 0,
+        })
+    }
+}
+
+enum Col {
+    Bool(BooleanBuilder),
+    Int(Int64Builder),
+    Float(Float64Builder),
+    Text(StringBuilder),
+}
+
+impl Source for GeoJsonSource<'_> {
+    fn schema(&self) -> SchemaRef {
+        Arc::clone(&self.schema)
+    }
+
+    fn geometry(&self) -> Option<SourceGeometry> {
+        Some(SourceGeometry {
+            column: GEOMETRY_COLUMN.into(),
+            srid: self.srid,
+        })
+    }
+
+    fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
+        let mut cols: Vec<Col> = self
+            .columns
+            .iter()
+            .map(|(_, k)| match k {
+                Kind::Bool => Col::Bool(BooleanBuilder::new()),
+                Kind::Int => Col::Int(Int64Builder::new()),
+                Kind::Float => Col::Float(Float64Builder::new()),
+                Kind::Unknown | Kind::Text => Col::Text(StringBuilder::new()),
+            })
+            .collect();
+        let mut geoms = BinaryBuilder::new();
+        let mut n = 0;
+        while n < BATCH_ROWS {
+            let Ok(f) = self.features.recv() else {
+                break;
+            };
+            self.index += 1;
+            let f = f.map_err(|e| EngineError::InvalidInput {
+                format: "GeoJSON",
+                message: e,
+            })?;
+            for ((name, _), col) in self.columns.iter().zip(cols.iter_mut()) {
+                let key = if name == "geom_property" {
+                    GEOMETRY_COLUMN
+                } else {
+                    name
+                };
+                let v = f.property(key).unwrap_or(&Value::Null);
+                match col {
+                    Col::Bool(b) => b.append_option(v.as_bool()),
+                    Col::Int(b) => b.append_option(v.as_i64()),
+                    Col::Float(b) => b.append_option(v.as_f64()),
+                    Col::Text(b) => match v {
+                        Value::Null => b.append_null(),
+                        Value::String(s) => b.append_value(s),
+                        other => b.append_value(other.to_string()),
+                    },
+                }
+            }
+            match &f.geometry {
+                None => geoms.append_null(),
+                Some(g) => {
+                    let g = geo::Geometry::<f64>::try_from(&g.value).map_err(|e| {
+                        invalid(format!("feature {}: invalid geometry: {e}", self.index))
+                    })?;
+                    geoms.append_value(ewkb::encode(&g, self.srid));
+                }
+            }
+            n += 1;
+        }
+        let read = self.read.load(Ordering::Relaxed);
+        self.progress.advance(read.saturating_sub(self.reported));
+        self.reported = read;
+        if n == 0 {
+            return Ok(None);
+        }
+        let mut arrays: Vec<ArrayRef> = cols
+            .into_iter()
+            .map(|c| -> ArrayRef {
+                match c {
+                    Col::Bool(mut b) => Arc::new(b.finish()),
+                    Col::Int(mut b) => Arc::new(b.finish()),
+                    Col::Float(mut b) => Arc::new(b.finish()),
+                    Col::Text(mut b) => Arc::new(b.finish()),
+                }
+            })
+            .collect();
+        arrays.push(Arc::new(geoms.finish()));
+        Ok(Some(RecordBatch::try_new(
+            Arc::clone(&self.schema),
+            arrays,
+        )?))
+    }
+}

@@ -1,0 +1,144 @@
+//! Source readers: one file per format, all behind [`Source`].
+//!
+//! A reader turns a file into a stream of Arrow record batches with a fixed schema. Geometry
+//! comes out as an EWKB `Binary` column tagged with GeoArrow metadata (see [`crate::spatial`]).
+//! Readers stream: no reader holds a whole CSV or GeoJSON file in memory (Excel workbooks are
+//! the exception, being zip archives of XML that `calamine` reads whole).
+
+pub mod csv;
+pub mod geojson;
+pub mod parquet;
+pub mod xlsx;
+
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::record_batch::RecordBatch;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{EngineError, Result};
+use crate::import::Progress;
+
+/// Rows per batch when reading sources.
+pub const BATCH_ROWS: usize = 8192;
+
+/// A file format koers can import.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// Comma-, semicolon- or tab-separated text with a header row, UTF-8.
+    Csv,
+    /// A GeoJSON FeatureCollection.
+    GeoJson,
+    /// Apache Parquet (GeoParquet and GeoArrow WKB geometry columns recognised).
+    Parquet,
+    /// Excel `.xlsx`: the first sheet, first row as header.
+    Xlsx,
+}
+
+impl Format {
+    /// Parse a format name (`csv`, `geojson`, `json`, `parquet`, `xlsx`).
+    pub fn parse(s: &str) -> Result<Format> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "csv" | "tsv" | "txt" => Ok(Format::Csv),
+            "geojson" | "json" => Ok(Format::GeoJson),
+            "parquet" | "geoparquet" | "pq" => Ok(Format::Parquet),
+            "xlsx" | "excel" => Ok(Format::Xlsx),
+            other => Err(EngineError::UnknownFormat(format!(
+                "{other:?}; koers reads csv, geojson, parquet and xlsx"
+            ))),
+        }
+    }
+
+    /// Tell the format from the file's extension.
+    pub fn from_path(p: &Path) -> Result<Format> {
+        let ext = p
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or_default()
+            .to_string();
+        Format::parse(&ext).map_err(|_| {
+            EngineError::UnknownFormat(format!(
+                "cannot tell the format of {:?} from its extension; give the format explicitly",
+                p.file_name().unwrap_or_default()
+            ))
+        })
+    }
+
+    /// Display name for messages.
+    pub fn label(self) -> &'static str {
+        match self {
+            Format::Csv => "CSV",
+            Format::GeoJson => "GeoJSON",
+            Format::Parquet => "Parquet",
+            Format::Xlsx => "Excel",
+        }
+    }
+}
+
+/// The geometry column a source produces.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceGeometry {
+    /// Column name.
+    pub column: String,
+    /// EPSG code of the coordinates.
+    pub srid: i32,
+}
+
+/// A reader that yields record batches of one schema.
+pub trait Source {
+    /// The schema of every batch.
+    fn schema(&self) -> SchemaRef;
+    /// The geometry column, if the source has one.
+    fn geometry(&self) -> Option<SourceGeometry>;
+    /// The next batch, `None` at the end.
+    fn next_batch(&mut self) -> Result<Option<RecordBatch>>;
+}
+
+/// Open a source of the given format. `srid` overrides the CRS of geometry columns.
+pub fn open<'a>(
+    format: Format,
+    path: &Path,
+    srid: Option<i32>,
+    progress: &'a dyn Progress,
+) -> Result<Box<dyn Source + 'a>> {
+    let len = std::fs::metadata(path)?.len();
+    if len == 0 {
+        return Err(EngineError::Empty);
+    }
+    match format {
+        Format::Csv => Ok(Box::new(csv::CsvSource::open(path, progress)?)),
+        Format::GeoJson => Ok(Box::new(geojson::GeoJsonSource::open(
+            path, srid, progress,
+        )?)),
+        Format::Parquet => Ok(Box::new(parquet::ParquetSource::open(
+            path, srid, progress,
+        )?)),
+        Format::Xlsx => Ok(Box::new(xlsx::XlsxSource::open(path, progress)?)),
+    }
+}
+
+/// A reader that reports the bytes it reads to a [`Progress`].
+pub(crate) struct Counting<'a, R> {
+    inner: R,
+    progress: &'a dyn Progress,
+}
+
+impl<'a> Counting<'a, std::io::BufReader<File>> {
+    pub(crate) fn open(path: &Path, progress: &'a dyn Progress) -> Result<Self> {
+        Ok(Counting {
+            inner: std::io::BufReader::with_capacity(1 << 20, File::open(path)?),
+            progress,
+        })
+    }
+}
+
+impl<R: Read> Read for Counting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.progress.advance(n as u64);
+        Ok(n)
+    }
+}

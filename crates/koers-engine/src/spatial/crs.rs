@@ -1,0 +1,165 @@
+//! Coordinate reference systems: WGS84 (EPSG:4326) and RD New (EPSG:28992).
+//!
+//! Transforms go through `proj4rs` with the RD New definition that includes the
+//! 7-parameter datum shift (`+towgs84`), which agrees with the official RDNAPTRANS test points
+//! to within a metre (see the tests). Geographic coordinates are (longitude, latitude) in
+//! degrees, as in GeoJSON and PostGIS.
+
+use std::sync::LazyLock;
+
+use geo::{Geometry, MapCoords};
+use proj4rs::proj::Proj;
+
+use crate::error::EngineError;
+
+/// SRID of WGS84 longitude/latitude.
+pub const WGS84: i32 = 4326;
+/// SRID of Amersfoort / RD New.
+pub const RD_NEW: i32 = 28992;
+
+const WGS84_DEF: &str = "+proj=longlat +datum=WGS84 +no_defs";
+const RD_NEW_DEF: &str = "+proj=sterea +lat_0=52.15616055555555 +lon_0=5.38763888888889 +k=0.9999079 +x_0=155000 +y_0=463000 +ellps=bessel +towgs84=565.417,50.3319,465.552,-0.398957,0.343988,-1.8774,4.0725 +units=m +no_defs";
+
+struct Projs {
+    wgs84: Proj,
+    rd: Proj,
+}
+
+static PROJS: LazyLock<Result<Projs, String>> = LazyLock::new(|| {
+    Ok(Projs {
+        wgs84: Proj::from_proj_string(WGS84_DEF).map_err(|e| e.to_string())?,
+        rd: Proj::from_proj_string(RD_NEW_DEF).map_err(|e| e.to_string())?,
+    })
+});
+
+/// Parse a CRS name as users write it: `EPSG:28992`, `epsg:4326`, `28992`, `WGS84`,
+/// `urn:ogc:def:crs:EPSG::28992`, `OGC:CRS84`. Returns the SRID.
+pub fn parse_crs(s: &str) -> Result<i32, EngineError> {
+    let t = s.trim().to_ascii_uppercase();
+    let code = if t == "WGS84" || t == "OGC:CRS84" || t.ends_with("CRS:84") || t.ends_with("CRS84")
+    {
+        Some(WGS84)
+    } else {
+        let digits = t.rsplit(':').next().unwrap_or("");
+        digits.parse::<i32>().ok()
+    };
+    match code {
+        Some(c) if is_supported(c) => Ok(c),
+        _ => Err(EngineError::UnknownCrs(s.to_string())),
+    }
+}
+
+/// Whether koers can transform from and to this SRID.
+pub fn is_supported(srid: i32) -> bool {
+    srid == WGS84 || srid == RD_NEW
+}
+
+/// `EPSG:<srid>`.
+pub fn crs_name(srid: i32) -> String {
+    format!("EPSG:{srid}")
+}
+
+fn projs() -> Result<&'static Projs, EngineError> {
+    PROJS.as_ref().map_err(|e| EngineError::Geometry(e.clone()))
+}
+
+/// Transform one coordinate pair between two supported SRIDs.
+pub fn transform_xy(x: f64, y: f64, from: i32, to: i32) -> Result<(f64, f64), EngineError> {
+    if from == to {
+        return Ok((x, y));
+    }
+    let p = projs()?;
+    let pick = |s: i32| -> Result<&Proj, EngineError> {
+        match s {
+            WGS84 => Ok(&p.wgs84),
+            RD_NEW => Ok(&p.rd),
+            0 => Err(EngineError::Geometry(
+                "geometry has no SRID; set one with ST_SetSRID(geom, 4326) first".into(),
+            )),
+            other => Err(EngineError::UnknownCrs(crs_name(other))),
+        }
+    };
+    let (src, dst) = (pick(from)?, pick(to)?);
+    let (ix, iy) = if from == WGS84 {
+        (x.to_radians(), y.to_radians())
+    } else {
+        (x, y)
+    };
+    let (ox, oy) = proj4rs::adaptors::transform_xy(src, dst, ix, iy)
+        .map_err(|e| EngineError::Geometry(format!("cannot transform ({x}, {y}): {e}")))?;
+    Ok(if to == WGS84 {
+        (ox.to_degrees(), oy.to_degrees())
+    } else {
+        (ox, oy)
+    })
+}
+
+/// Transform a geometry between two supported SRIDs.
+pub fn transform(g: &Geometry<f64>, from: i32, to: i32) -> Result<Geometry<f64>, EngineError> {
+    if from == to {
+        return Ok(g.clone());
+    }
+    g.try_map_coords(|c| transform_xy(c.x, c.y, from, to).map(|(x, y)| geo::Coord { x, y }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Official RDNAPTRANS test points (ETRS89 ≈ WGS84 to well within a metre here):
+    /// (name, RD x, RD y, latitude, longitude).
+    const POINTS: &[(&str, f64, f64, f64, f64)] = &[
+        ("Amersfoort", 155000.0, 463000.0, 52.155172897, 5.387203657),
+        (
+            "Noord-Groningen",
+            247380.56,
+            604580.78,
+            53.419482050,
+            6.776726674,
+        ),
+        (
+            "Zuid-Limburg",
+            182260.45,
+            311480.67,
+            50.792584916,
+            5.773795548,
+        ),
+        ("Texel", 117380.12, 575040.34, 53.160753042, 4.824761912),
+    ];
+
+    #[test]
+    fn rd_to_wgs84_within_a_metre() {
+        for (name, x, y, lat, lon) in POINTS {
+            let (glon, glat) = transform_xy(*x, *y, RD_NEW, WGS84).expect("transforms");
+            let dy = (glat - lat) * 111_320.0;
+            let dx = (glon - lon) * 111_320.0 * lat.to_radians().cos();
+            let err = (dx * dx + dy * dy).sqrt();
+            assert!(err < 1.0, "{name}: {err} m off");
+        }
+    }
+
+    #[test]
+    fn wgs84_to_rd_within_a_metre() {
+        for (name, x, y, lat, lon) in POINTS {
+            let (rx, ry) = transform_xy(*lon, *lat, WGS84, RD_NEW).expect("transforms");
+            let err = ((rx - x).powi(2) + (ry - y).powi(2)).sqrt();
+            assert!(err < 1.0, "{name}: {err} m off");
+        }
+    }
+
+    #[test]
+    fn parses_crs_names() {
+        assert_eq!(parse_crs("EPSG:28992").ok(), Some(RD_NEW));
+        assert_eq!(parse_crs("epsg:4326").ok(), Some(WGS84));
+        assert_eq!(parse_crs("urn:ogc:def:crs:EPSG::28992").ok(), Some(RD_NEW));
+        assert_eq!(parse_crs("urn:ogc:def:crs:OGC:1.3:CRS84").ok(), Some(WGS84));
+        assert!(matches!(
+            parse_crs("EPSG:3857"),
+            Err(EngineError::UnknownCrs(_))
+        ));
+        assert!(matches!(
+            parse_crs("nonsense"),
+            Err(EngineError::UnknownCrs(_))
+        ));
+    }
+}

@@ -1,0 +1,333 @@
+//! Import of CSV, GeoJSON, Parquet and bad inputs.
+
+use koers_engine::{EngineError, NoProgress, import_file};
+
+use crate::helpers::{Work, boundaries};
+
+#[test]
+fn csv_is_typed_and_profiled() {
+    let w = Work::new();
+    let src = w.write(
+        "m.csv",
+        b"gm_code,Name,weight,since,postcode\nGM0344,Utrecht,361.5,2024-01-31,0123\nGM0363,Amsterdam,,2023-12-01,1012\nGM0599,Rotterdam,655,2024-02-29,3011\n",
+    );
+    let v = w.import(&src, "m@1.parquet");
+    assert_eq!(v.row_count, 3);
+    assert!(v.byte_size > 0 && v.path.exists());
+    let types: Vec<(&str, &str)> = v
+        .columns
+        .iter()
+        .map(|c| (c.name.as_str(), c.data_type.as_str()))
+        .collect();
+    assert_eq!(
+        types,
+        [
+            ("gm_code", "Utf8"),
+            ("Name", "Utf8"),
+            ("weight", "Float64"),
+            ("since", "Date32"),
+            ("postcode", "Utf8")
+        ]
+    );
+    let weight = &v.quality[2];
+    assert_eq!(weight.null_count, 1);
+    assert_eq!(weight.min.as_deref(), Some("361.5"));
+    assert_eq!(weight.max.as_deref(), Some("655"));
+    assert_eq!(v.quality[0].distinct_count, 3);
+    assert_eq!(v.quality[3].min.as_deref(), Some("2023-12-01"));
+    assert!(v.geometry.is_none());
+    assert_eq!(w.outputs(), ["m@1.parquet"]);
+    // Serialisable for the store and the API.
+    let json = serde_json::to_string(&v).expect("serialises");
+    assert!(json.contains("\"row_count\":3"));
+}
+
+#[test]
+fn csv_with_semicolons() {
+    let w = Work::new();
+    let src = w.write("s.csv", b"a;b\n1;x\n2;y\n");
+    let v = w.import(&src, "s.parquet");
+    assert_eq!(v.row_count, 2);
+    assert_eq!(v.columns[0].data_type, "Int64");
+}
+
+fn invalid_message(r: Result<koers_engine::ImportedVersion, EngineError>) -> String {
+    match r {
+        Err(EngineError::InvalidInput { message, .. }) => message,
+        other => panic!("expected invalid input, got {other:?}"),
+    }
+}
+
+#[test]
+fn ragged_csv_names_the_line_and_leaves_nothing() {
+    let w = Work::new();
+    let src = w.write("r.csv", b"a,b,c\n1,2,3\n4,5\n6,7,8\n");
+    let m = invalid_message(import_file(&src, &w.opts("r.parquet"), &NoProgress));
+    assert!(m.contains("line 3"), "{m}");
+    assert!(w.outputs().is_empty(), "{:?}", w.outputs());
+}
+
+#[test]
+fn mis_encoded_csv_names_the_line() {
+    let w = Work::new();
+    let src = w.write("l.csv", b"plaats,n\nUtrecht,1\nGen\xe8ve,2\n");
+    let m = invalid_message(import_file(&src, &w.opts("l.parquet"), &NoProgress));
+    assert!(m.contains("line 3") && m.contains("UTF-8"), "{m}");
+    assert!(w.outputs().is_empty());
+}
+
+#[test]
+fn empty_files_are_refused() {
+    let w = Work::new();
+    for (name, body) in [
+        ("e.csv", &b""[..]),
+        ("h.csv", b"a,b\n"),
+        (
+            "e.geojson",
+            b"{\"type\":\"FeatureCollection\",\"features\":[]}",
+        ),
+    ] {
+        let src = w.write(name, body);
+        let r = import_file(&src, &w.opts("e.parquet"), &NoProgress);
+        assert!(matches!(r, Err(EngineError::Empty)), "{name}: {r:?}");
+    }
+    assert!(w.outputs().is_empty());
+}
+
+#[test]
+fn unknown_format_and_crs_are_clear_errors() {
+    let w = Work::new();
+    let src = w.write("x.shp2", b"abc");
+    assert!(matches!(
+        import_file(&src, &w.opts("x.parquet"), &NoProgress),
+        Err(EngineError::UnknownFormat(_))
+    ));
+    let src = w.write("p.geojson", POINTS);
+    let mut o = w.opts("p.parquet");
+    o.crs = Some("EPSG:3857".into());
+    let r = import_file(&src, &o, &NoProgress);
+    match r {
+        Err(e @ EngineError::UnknownCrs(_)) => assert!(e.to_string().contains("EPSG:28992")),
+        other => panic!("{other:?}"),
+    }
+    assert!(w.outputs().is_empty());
+}
+
+const POINTS: &[u8] = br#"{"type":"FeatureCollection","features":[
+ {"type":"Feature","properties":{"StatCode":"A","n":1,"x":1.5,"ok":true},"geometry":{"type":"Point","coordinates":[5.1,52.1]}},
+ {"type":"Feature","properties":{"StatCode":"B","n":2,"extra":"only here"},"geometry":{"type":"Point","coordinates":[5.3,52.3]}},
+ {"type":"Feature","properties":{"StatCode":"C","n":null},"geometry":null}
+]}"#;
+
+#[test]
+fn geojson_properties_and_geometry() {
+    let w = Work::new();
+    let src = w.write("p.geojson", POINTS);
+    let v = w.import(&src, "p.parquet");
+    assert_eq!(v.row_count, 3);
+    let names: Vec<&str> = v.columns.iter().map(|c| c.name.as_str()).collect();
+    // Property names keep their case; within a feature they come in key order.
+    assert_eq!(names, ["StatCode", "n", "ok", "x", "extra", "geom"]);
+    assert_eq!(v.columns[1].data_type, "Int64");
+    assert_eq!(v.columns[5].data_type, "Binary");
+    let g = v.geometry.as_ref().expect("geometry");
+    assert_eq!((g.column.as_str(), g.crs.as_str()), ("geom", "EPSG:4326"));
+    assert_eq!(g.types, ["Point"]);
+    let q = &v.quality[5];
+    assert_eq!(q.null_count, 1);
+    assert_eq!(q.invalid_geometries, Some(0));
+    let bbox = q.bbox_wgs84.expect("bbox");
+    assert!((bbox[0] - 5.1).abs() < 1e-9 && (bbox[3] - 52.3).abs() < 1e-9);
+
+    // The field carries GeoArrow metadata.
+    let file = std::fs::File::open(&v.path).expect("open");
+    let reader =
+        datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+            .expect("parquet");
+    let field = reader
+        .schema()
+        .field_with_name("geom")
+        .expect("geom")
+        .clone();
+    assert_eq!(
+        field
+            .metadata()
+            .get("ARROW:extension:name")
+            .map(String::as_str),
+        Some("geoarrow.wkb")
+    );
+    assert_eq!(
+        field
+            .metadata()
+            .get("ARROW:extension:metadata")
+            .map(String::as_str),
+        Some("{\"crs\":\"EPSG:4326\"}")
+    );
+
+    // A version file imports again as Parquet, geometry recognised.
+    let again = w.import(&v.path, "p2.parquet");
+    assert_eq!(again.row_count, 3);
+    assert_eq!(again.geometry.map(|g| g.crs), Some("EPSG:4326".to_string()));
+}
+
+#[test]
+fn geojson_in_rd_with_override() {
+    let w = Work::new();
+    let src = w.write(
+        "rd.geojson",
+        br#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"naam":"OLV-toren"},"geometry":{"type":"Point","coordinates":[155000,463000]}}]}"#,
+    );
+    let mut o = w.opts("rd.parquet");
+    o.crs = Some("EPSG:28992".into());
+    let v = import_file(&src, &o, &NoProgress).expect("imports");
+    assert_eq!(
+        v.geometry.as_ref().map(|g| g.crs.as_str()),
+        Some("EPSG:28992")
+    );
+    let bbox = v.quality[1].bbox_wgs84.expect("bbox");
+    assert!(
+        (bbox[0] - 5.3872).abs() < 1e-3 && (bbox[1] - 52.1551).abs() < 1e-3,
+        "{bbox:?}"
+    );
+}
+
+#[test]
+fn invalid_geojson_is_refused() {
+    let w = Work::new();
+    for (name, body) in [
+        ("a.geojson", &b"this is not json"[..]),
+        (
+            "b.geojson",
+            br#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":5}}]}"#,
+        ),
+        ("c.geojson", br#"{"type":"Point","coordinates":[1,2]}"#),
+    ] {
+        let src = w.write(name, body);
+        let r = import_file(&src, &w.opts("x.parquet"), &NoProgress);
+        assert!(
+            matches!(r, Err(EngineError::InvalidInput { .. })),
+            "{name}: {r:?}"
+        );
+    }
+    assert!(w.outputs().is_empty());
+}
+
+#[test]
+fn self_intersecting_polygon_imports_and_counts_invalid() {
+    let w = Work::new();
+    let src = w.write(
+        "bow.geojson",
+        br#"{"type":"FeatureCollection","features":[
+ {"type":"Feature","properties":{"id":1},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,1],[1,0],[0,1],[0,0]]]}},
+ {"type":"Feature","properties":{"id":2},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]}}
+]}"#,
+    );
+    let v = w.import(&src, "bow.parquet");
+    assert_eq!(v.quality[1].invalid_geometries, Some(1));
+}
+
+#[test]
+fn real_boundaries_import() {
+    let w = Work::new();
+    let p = w.import(&boundaries("provinces_2025.geojson"), "provincies.parquet");
+    assert_eq!(p.row_count, 12);
+    assert!(p.columns.iter().any(|c| c.name == "statcode"));
+    assert!(p.columns.iter().any(|c| c.name == "statnaam"));
+    let g = p.geometry.expect("geometry");
+    assert!(
+        g.types
+            .iter()
+            .all(|t| t == "Polygon" || t == "MultiPolygon")
+    );
+    let m = w.import(
+        &boundaries("municipalities_2025.geojson"),
+        "gemeenten.parquet",
+    );
+    assert_eq!(m.row_count, 342);
+    let statcode = m
+        .quality
+        .iter()
+        .find(|q| q.name == "statcode")
+        .expect("statcode");
+    assert!((330..=355).contains(&statcode.distinct_count));
+    let bbox = m.quality.last().and_then(|q| q.bbox_wgs84).expect("bbox");
+    assert!(
+        bbox[0] > 3.0 && bbox[2] < 7.3 && bbox[1] > 50.7 && bbox[3] < 53.6,
+        "{bbox:?}"
+    );
+}
+
+/// A minimal .xlsx written by hand (inline strings, numbers, booleans).
+fn xlsx(rows: &[&str]) -> Vec<u8> {
+    use std::io::Write;
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let o = zip::write::SimpleFileOptions::default();
+    let rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+    let files = [
+        ("[Content_Types].xml", r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#.to_string()),
+        ("_rels/.rels", format!(r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>"#)),
+        ("xl/workbook.xml", format!(r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="{rel}"><sheets><sheet name="Blad1" sheetId="1" r:id="rId1"/></sheets></workbook>"#)),
+        ("xl/_rels/workbook.xml.rels", format!(r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#)),
+        ("xl/worksheets/sheet1.xml", format!(r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{}</sheetData></worksheet>"#, rows.concat())),
+    ];
+    for (name, body) in files {
+        z.start_file(name, o).expect("zip entry");
+        z.write_all(body.as_bytes()).expect("zip write");
+    }
+    z.finish().expect("zip").into_inner()
+}
+
+fn s(r: &str, v: &str) -> String {
+    format!(r#"<c r="{r}" t="inlineStr"><is><t>{v}</t></is></c>"#)
+}
+
+#[test]
+fn xlsx_first_sheet_with_header() {
+    let w = Work::new();
+    let rows = [
+        format!(
+            r#"<row r="1">{}{}{}{}</row>"#,
+            s("A1", "Gemeente"),
+            s("B1", "inwoners"),
+            s("C1", "aandeel"),
+            s("D1", "actief")
+        ),
+        format!(
+            r#"<row r="2">{}<c r="B2"><v>361924</v></c><c r="C2"><v>0.25</v></c><c r="D2" t="b"><v>1</v></c></row>"#,
+            s("A2", "Utrecht")
+        ),
+        format!(
+            r#"<row r="3">{}<c r="B3"><v>931298</v></c><c r="C3"><v>1</v></c></row>"#,
+            s("A3", "Amsterdam")
+        ),
+    ];
+    let refs: Vec<&str> = rows.iter().map(String::as_str).collect();
+    let src = w.write("g.xlsx", &xlsx(&refs));
+    let v = w.import(&src, "g.parquet");
+    assert_eq!(v.row_count, 2);
+    let types: Vec<(&str, &str)> = v
+        .columns
+        .iter()
+        .map(|c| (c.name.as_str(), c.data_type.as_str()))
+        .collect();
+    assert_eq!(
+        types,
+        [
+            ("Gemeente", "Utf8"),
+            ("inwoners", "Int64"),
+            ("aandeel", "Float64"),
+            ("actief", "Boolean")
+        ]
+    );
+    assert_eq!(v.quality[1].max.as_deref(), Some("931298"));
+    assert_eq!(v.quality[3].null_count, 1);
+}
+
+#[test]
+fn broken_xlsx_is_refused() {
+    let w = Work::new();
+    let src = w.write("b.xlsx", b"PK\x03\x04 not really a zip");
+    let r = import_file(&src, &w.opts("b.parquet"), &NoProgress);
+    assert!(matches!(r, Err(EngineError::InvalidInput { .. })), "{r:?}");
+    assert!(w.outputs().is_empty());
+}

@@ -1,0 +1,8 @@
+//! Integration tests of koers-engine: one binary, one module per area.
+
+mod bench;
+mod export;
+mod helpers;
+mod import;
+mod query;
+mod spatial;

@@ -1,0 +1,27 @@
+// Shows upload progress for the dataset import form; without script the form posts as usual.
+document.addEventListener("DOMContentLoaded", () => {
+  const form = document.querySelector("form[data-koers-upload]");
+  if (!form) return;
+  form.addEventListener("submit", (ev) => {
+    const file = form.querySelector("input[type=file]");
+    if (!file || !file.files.length) return;
+    ev.preventDefault();
+    const bar = form.querySelector(".koers-upload-progress");
+    bar.hidden = false;
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", form.action);
+    xhr.upload.addEventListener("progress", (e) => {
+      if (e.lengthComputable) bar.value = Math.round((e.loaded / e.total) * 100);
+    });
+    xhr.addEventListener("load", () => {
+      if (xhr.responseURL && xhr.status < 400) {
+        window.location.assign(xhr.responseURL);
+      } else {
+        document.open();
+        document.write(xhr.responseText);
+        document.close();
+      }
+    });
+    xhr.send(new FormData(form));
+  });
+});

@@ -1,0 +1,179 @@
+//! The catalog and query commands: what they print and how they show progress.
+
+use anyhow::{Context, Result, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use koers_app::Workspace;
+use koers_app::catalog::{ImportRequest, ImportSource};
+use koers_app::results::{Results, display};
+use koers_store::{Actor, Organisation, Store, StoreError};
+use std::sync::Arc;
+
+/// The organisation a command acts in: the one with this CBS code, or the data folder's
+/// first organisation.
+pub async fn organisation(store: &Store, code: Option<&str>) -> Result<Organisation> {
+    match code {
+        Some(code) => store
+            .organisation_by_cbs(code)
+            .await
+            .with_context(|| format!("geen organisatie met CBS-code {code}")),
+        None => match store.default_organisation().await {
+            Ok(o) => Ok(o),
+            Err(StoreError::NotFound) => bail!(
+                "deze datamap heeft nog geen organisatie; maak er eerst een met `koers org add --name … --kind … --cbs …` of vul hem met `koers demo`"
+            ),
+            Err(e) => Err(e.into()),
+        },
+    }
+}
+
+/// A progress bar in bytes that the engine and the downloader drive.
+struct Bar(ProgressBar);
+
+impl koers_engine::Progress for Bar {
+    fn set_total(&self, bytes: u64) {
+        self.0.set_length(bytes);
+        self.0.set_position(0);
+    }
+
+    fn advance(&self, bytes: u64) {
+        self.0.inc(bytes);
+    }
+}
+
+fn bar() -> ProgressBar {
+    let pb = ProgressBar::new(0);
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} {msg} [{bar:40}] {bytes}/{total_bytes} ({eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    pb
+}
+
+/// `koers dataset import`.
+pub async fn import(
+    ws: &Workspace,
+    org: &Organisation,
+    source: &str,
+    name: Option<String>,
+    crs: Option<String>,
+    format: Option<String>,
+) -> Result<()> {
+    let src = if source.starts_with("http://") || source.starts_with("https://") {
+        ImportSource::Url(source.to_string())
+    } else if source.contains("://") {
+        bail!("alleen lokale bestanden en http(s)-URL's kunnen worden geïmporteerd, niet {source}");
+    } else {
+        let p = std::path::PathBuf::from(source);
+        if !p.is_file() {
+            bail!("{source} is geen bestand");
+        }
+        ImportSource::Path(p)
+    };
+    let pb = bar();
+    pb.set_message("importeren");
+    let progress = Arc::new(Bar(pb.clone()));
+    let req = ImportRequest { source: src, name, crs, format, meta: None, generated: false };
+    let result = ws.import(org, &Actor::cli(), req, progress).await;
+    pb.finish_and_clear();
+    let (ds, v) = result.map_err(|e| anyhow::anyhow!("import mislukt: {e}"))?;
+    println!(
+        "{} versie {} geïmporteerd in {}: {} rijen, {} kolommen{}",
+        ds.name,
+        v.version,
+        org.name,
+        v.row_count,
+        v.columns.as_array().map(Vec::len).unwrap_or(0),
+        v.geometry
+            .as_ref()
+            .and_then(|g| g.get("crs"))
+            .and_then(|c| c.as_str())
+            .map(|c| format!(", geometrie in {c}"))
+            .unwrap_or_default()
+    );
+    Ok(())
+}
+
+/// `koers dataset list`.
+pub async fn list(ws: &Workspace, org: &Organisation) -> Result<()> {
+    let (_, tables) = ws.tables(&org.id).await?;
+    for t in tables {
+        println!(
+            "{}\tversie {}\t{}{}",
+            t.name,
+            t.version,
+            t.title,
+            if t.own { "" } else { "\t(openbaar, andere organisatie)" }
+        );
+    }
+    Ok(())
+}
+
+/// Output formats of `koers query`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum QueryFormat {
+    Table,
+    Csv,
+    Json,
+}
+
+/// `koers query`.
+pub async fn query(ws: &Workspace, org: &Organisation, sql: &str, format: QueryFormat) -> Result<()> {
+    let spinner = ProgressBar::new_spinner();
+    spinner.set_message("query loopt…");
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    let out = ws.query(&org.id, sql, ws.engine.config().row_limit, None).await;
+    spinner.finish_and_clear();
+    let out = out.map_err(|e| anyhow::anyhow!("{e}"))?;
+    match format {
+        QueryFormat::Csv => {
+            koers_engine::export::to_csv(&out, std::io::stdout().lock())?;
+        }
+        QueryFormat::Json => {
+            let r = Results::from_output(&out)?;
+            let rows: Vec<serde_json::Map<String, serde_json::Value>> = r
+                .rows
+                .iter()
+                .map(|row| r.columns.iter().cloned().zip(row.iter().cloned()).collect())
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&rows)?);
+        }
+        QueryFormat::Table => {
+            let r = Results::from_output(&out)?;
+            print_table(&r);
+            eprintln!(
+                "{} rijen in {} ms{}",
+                r.rows.len(),
+                r.elapsed_ms,
+                if r.truncated { " (afgekapt)" } else { "" }
+            );
+        }
+    }
+    Ok(())
+}
+
+fn print_table(r: &Results) {
+    let cells: Vec<Vec<String>> = r
+        .rows
+        .iter()
+        .map(|row| row.iter().map(|v| display(v).chars().take(40).collect()).collect())
+        .collect();
+    let widths: Vec<usize> = r
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| cells.iter().map(|row| row[i].chars().count()).chain([c.chars().count()]).max().unwrap_or(0))
+        .collect();
+    let line = |vals: &[String]| {
+        vals.iter()
+            .zip(&widths)
+            .map(|(v, w)| format!("{v:<w$}"))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    };
+    println!("{}", line(&r.columns));
+    println!("{}", widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("-+-"));
+    for row in &cells {
+        println!("{}", line(row));
+    }
+}
