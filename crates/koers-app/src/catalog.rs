@@ -4,7 +4,9 @@
 use crate::fetch::{FetchPolicy, download};
 use crate::{Error, Result};
 use koers_core::catalog::{DatasetMeta, parse_dataset_name, suggest_dataset_name};
-use koers_engine::{CancelToken, Engine, EngineConfig, ImportOptions, Progress, QueryOutput, TableRef};
+use koers_engine::{
+    CancelToken, Engine, EngineConfig, ImportOptions, Progress, QueryOutput, TableRef,
+};
 use koers_store::{Actor, Dataset, DatasetVersion, NewVersion, Organisation, Store};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -160,9 +162,10 @@ impl Workspace {
             crs: req.crs.clone(),
         };
         let p = progress.clone();
-        let imported = tokio::task::spawn_blocking(move || koers_engine::import_file(&src, &opts, p.as_ref()))
-            .await
-            .map_err(|e| Error::Fetch(format!("import afgebroken: {e}")))??;
+        let imported =
+            tokio::task::spawn_blocking(move || koers_engine::import_file(&src, &opts, p.as_ref()))
+                .await
+                .map_err(|e| Error::Fetch(format!("import afgebroken: {e}")))??;
         drop(downloaded);
         let file_guard = RemoveOnDrop(imported.path.clone());
         let meta = req
@@ -201,9 +204,15 @@ impl Workspace {
         let mut infos = Vec::new();
         let own = self.store.datasets(org_id).await?;
         let others = self.store.public_datasets_elsewhere(org_id).await?;
-        for (d, is_own) in own.iter().map(|d| (d, true)).chain(others.iter().map(|d| (d, false))) {
+        for (d, is_own) in own
+            .iter()
+            .map(|d| (d, true))
+            .chain(others.iter().map(|d| (d, false)))
+        {
             let versions = self.store.dataset_versions(&d.id).await?;
-            let Some(latest) = versions.first() else { continue };
+            let Some(latest) = versions.first() else {
+                continue;
+            };
             let name = if is_own {
                 d.name.clone()
             } else {
@@ -214,7 +223,10 @@ impl Workspace {
                     .unwrap_or_else(|| format!("o{}", &org.id[..8.min(org.id.len())]));
                 format!("{prefix}_{}", d.name)
             };
-            refs.push(TableRef::new(name.clone(), self.cfg.data_dir.join(&latest.file)));
+            refs.push(TableRef::new(
+                name.clone(),
+                self.cfg.data_dir.join(&latest.file),
+            ));
             if is_own {
                 for v in &versions {
                     refs.push(TableRef::new(
@@ -245,19 +257,35 @@ impl Workspace {
         cancel: Option<&CancelToken>,
     ) -> Result<QueryOutput> {
         let (refs, _) = self.tables(org_id).await?;
-        Ok(self.engine.query_with(sql, &refs, row_limit, cancel).await?)
+        Ok(self
+            .engine
+            .query_with(sql, &refs, row_limit, cancel)
+            .await?)
     }
 
     /// The first rows of a dataset version visible to `org_id`.
-    pub async fn preview(&self, org_id: &str, dataset: &Dataset, version: i64, rows: usize) -> Result<QueryOutput> {
+    pub async fn preview(
+        &self,
+        org_id: &str,
+        dataset: &Dataset,
+        version: i64,
+        rows: usize,
+    ) -> Result<QueryOutput> {
         let v = self.store.dataset_version(&dataset.id, version).await?;
-        if dataset.org_id != org_id && dataset.meta.access_rights != koers_core::catalog::AccessRights::Public {
+        if dataset.org_id != org_id
+            && dataset.meta.access_rights != koers_core::catalog::AccessRights::Public
+        {
             return Err(Error::NotFound);
         }
         let table = TableRef::new("preview", self.cfg.data_dir.join(&v.file));
         Ok(self
             .engine
-            .query_with(&format!("SELECT * FROM preview LIMIT {rows}"), &[table], rows, None)
+            .query_with(
+                &format!("SELECT * FROM preview LIMIT {rows}"),
+                &[table],
+                rows,
+                None,
+            )
             .await?)
     }
 }

@@ -70,12 +70,18 @@ pub async fn check_url(raw: &str, policy: &FetchPolicy) -> Result<(url::Url, Soc
         .ok_or_else(|| Error::Fetch("de URL heeft geen host".into()))?
         .to_string();
     let port = url.port_or_known_default().unwrap_or(443);
-    let host_for_lookup = host.trim_start_matches('[').trim_end_matches(']').to_string();
+    let host_for_lookup = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
     let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host_for_lookup.as_str(), port))
         .await
         .map_err(|e| Error::Fetch(format!("host {host} onbekend: {e}")))?
         .collect();
-    let allowed = policy.allow_hosts.iter().any(|h| h.eq_ignore_ascii_case(&host));
+    let allowed = policy
+        .allow_hosts
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(&host));
     let Some(addr) = addrs.first().copied() else {
         return Err(Error::Fetch(format!("host {host} heeft geen adres")));
     };
@@ -156,7 +162,19 @@ mod tests {
 
     #[test]
     fn internal_addresses_are_not_public() {
-        for ip in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "0.0.0.0", "::1", "fd00::1", "fe80::1", "::ffff:127.0.0.1", "100.64.0.1"] {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "0.0.0.0",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "100.64.0.1",
+        ] {
             assert!(!is_public(ip.parse().unwrap()), "{ip}");
         }
         for ip in ["145.97.32.10", "2a00:1450:4001::1"] {
@@ -167,10 +185,20 @@ mod tests {
     #[tokio::test]
     async fn refuses_other_schemes_and_internal_hosts() {
         let p = FetchPolicy::default();
-        for bad in ["file:///etc/passwd", "ftp://example.org/x", "http://127.0.0.1/x", "http://localhost:8080/x", "http://[::1]/x", "not a url"] {
+        for bad in [
+            "file:///etc/passwd",
+            "ftp://example.org/x",
+            "http://127.0.0.1/x",
+            "http://localhost:8080/x",
+            "http://[::1]/x",
+            "not a url",
+        ] {
             assert!(check_url(bad, &p).await.is_err(), "{bad}");
         }
-        let allow = FetchPolicy { allow_hosts: vec!["localhost".into()], ..FetchPolicy::default() };
+        let allow = FetchPolicy {
+            allow_hosts: vec!["localhost".into()],
+            ..FetchPolicy::default()
+        };
         assert!(check_url("http://localhost:8080/x", &allow).await.is_ok());
     }
 }

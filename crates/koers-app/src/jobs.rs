@@ -12,8 +12,12 @@ use std::sync::{Arc, Mutex};
 pub enum JobStatus {
     Running,
     /// Finished; `result` names what was made (e.g. the dataset id).
-    Done { result: String },
-    Failed { error: String },
+    Done {
+        result: String,
+    },
+    Failed {
+        error: String,
+    },
 }
 
 /// One job: its organisation (only that organisation may see it), bytes done and total.
@@ -28,7 +32,10 @@ pub struct Job {
 
 impl Job {
     pub fn status(&self) -> JobStatus {
-        self.status.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.status
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     pub fn finish(&self, status: JobStatus) {
@@ -115,6 +122,9 @@ mod tests {
         assert!(jobs.get("a", &j.id).is_some());
         assert!(jobs.get("b", &j.id).is_none());
         j.finish(JobStatus::Done { result: "x".into() });
-        assert_eq!(jobs.get("a", &j.id).unwrap().status(), JobStatus::Done { result: "x".into() });
+        assert_eq!(
+            jobs.get("a", &j.id).unwrap().status(),
+            JobStatus::Done { result: "x".into() }
+        );
     }
 }

@@ -22,12 +22,21 @@ pub struct Results {
 
 impl Results {
     pub fn from_output(out: &QueryOutput) -> Result<Results> {
-        let columns: Vec<String> = out.schema.fields().iter().map(|f| f.name().clone()).collect();
+        let columns: Vec<String> = out
+            .schema
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
         let geometry_column = geometry_columns(out).first().map(|&i| columns[i].clone());
         let mut buf = Vec::new();
         to_geojson(out, &mut buf)?;
         let fc: Value = serde_json::from_slice(&buf).unwrap_or(Value::Null);
-        let features = fc.get("features").and_then(Value::as_array).cloned().unwrap_or_default();
+        let features = fc
+            .get("features")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         let rows = features
             .into_iter()
             .map(|f| {
@@ -37,7 +46,10 @@ impl Results {
                         if Some(c) == geometry_column.as_ref() {
                             f.get("geometry").cloned().unwrap_or(Value::Null)
                         } else {
-                            f.get("properties").and_then(|p| p.get(c)).cloned().unwrap_or(Value::Null)
+                            f.get("properties")
+                                .and_then(|p| p.get(c))
+                                .cloned()
+                                .unwrap_or(Value::Null)
                         }
                     })
                     .collect()
@@ -54,7 +66,11 @@ impl Results {
 
     /// The geometries with a label (the first other column), for a map.
     pub fn features(&self) -> Vec<(Value, String)> {
-        let Some(g) = self.geometry_column.as_ref().and_then(|g| self.columns.iter().position(|c| c == g)) else {
+        let Some(g) = self
+            .geometry_column
+            .as_ref()
+            .and_then(|g| self.columns.iter().position(|c| c == g))
+        else {
             return Vec::new();
         };
         let label_col = (0..self.columns.len()).find(|&i| i != g);
@@ -74,9 +90,11 @@ pub fn display(v: &Value) -> String {
     match v {
         Value::Null => String::new(),
         Value::String(s) => s.clone(),
-        Value::Object(o) if o.contains_key("coordinates") || o.contains_key("geometries") => {
-            o.get("type").and_then(Value::as_str).unwrap_or("geometry").to_string()
-        }
+        Value::Object(o) if o.contains_key("coordinates") || o.contains_key("geometries") => o
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("geometry")
+            .to_string(),
         other => other.to_string(),
     }
 }

@@ -125,7 +125,12 @@ async fn provided_token(req: Request, limit: usize) -> Result<(Option<String>, R
         let token = req.uri().query().and_then(|q| {
             serde_urlencoded::from_str::<Vec<(String, String)>>(q)
                 .ok()
-                .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v))
+                .and_then(|pairs| {
+                    pairs
+                        .into_iter()
+                        .find(|(k, _)| k == CSRF_FIELD)
+                        .map(|(_, v)| v)
+                })
         });
         return Ok((token, req));
     }

@@ -27,9 +27,15 @@ pub struct ImportForm {
 
 /// Reads a multipart import form, streaming the file to a temporary file in the data folder
 /// and refusing more than `max` bytes (nothing is kept then).
-pub async fn read_import_form(state: &AppState, mut mp: Multipart, max: u64) -> Result<ImportForm, AppError> {
+pub async fn read_import_form(
+    state: &AppState,
+    mut mp: Multipart,
+    max: u64,
+) -> Result<ImportForm, AppError> {
     let mut form = ImportForm::default();
-    let bad = |e: axum::extract::multipart::MultipartError| AppError::BadRequest(format!("Ongeldig formulier: {e}"));
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        AppError::BadRequest(format!("Ongeldig formulier: {e}"))
+    };
     while let Some(mut field) = mp.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or_default().to_string();
         if name == "file" {
@@ -43,7 +49,9 @@ pub async fn read_import_form(state: &AppState, mut mp: Multipart, max: u64) -> 
                 .filter(|e| e.chars().all(|c| c.is_ascii_alphanumeric()) && e.len() <= 10)
                 .unwrap_or_else(|| "bin".into());
             let path = state.ws.temp_path(&ext)?;
-            let mut file = tokio::fs::File::create(&path).await.map_err(|e| AppError::Internal(e.to_string()))?;
+            let mut file = tokio::fs::File::create(&path)
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?;
             let mut seen = 0u64;
             let result: Result<(), AppError> = async {
                 while let Some(chunk) = field.chunk().await.map_err(bad)? {
@@ -51,9 +59,13 @@ pub async fn read_import_form(state: &AppState, mut mp: Multipart, max: u64) -> 
                     if seen > max {
                         return Err(AppError::PayloadTooLarge);
                     }
-                    file.write_all(&chunk).await.map_err(|e| AppError::Internal(e.to_string()))?;
+                    file.write_all(&chunk)
+                        .await
+                        .map_err(|e| AppError::Internal(e.to_string()))?;
                 }
-                file.flush().await.map_err(|e| AppError::Internal(e.to_string()))
+                file.flush()
+                    .await
+                    .map_err(|e| AppError::Internal(e.to_string()))
             }
             .await;
             if let Err(e) = result {
@@ -124,7 +136,9 @@ pub fn start_import(state: &AppState, ctx: &Ctx, form: ImportForm) -> Result<Arc
             Ok((ds, _)) => JobStatus::Done { result: ds.id },
             Err(e) => {
                 tracing::info!(error = %e, "import failed");
-                JobStatus::Failed { error: AppError::from(e).detail_for_user() }
+                JobStatus::Failed {
+                    error: AppError::from(e).detail(),
+                }
             }
         });
     });
@@ -141,14 +155,34 @@ pub async fn own_dataset(state: &AppState, ctx: &Ctx, id: &str) -> Result<Datase
 }
 
 /// Replaces a dataset's DCAT-AP-NL metadata (data stewards).
-pub async fn update_meta(state: &AppState, ctx: &Ctx, id: &str, mut input: Input) -> Result<Dataset, AppError> {
+pub async fn update_meta(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    mut input: Input,
+) -> Result<Dataset, AppError> {
     ctx.require(Permission::ManageData)?;
     own_dataset(state, ctx, id).await?;
-    let f: Vec<String> = ["title", "description", "publisher", "contactName", "contactEmail", "theme", "licence", "accessRights", "cadence"]
-        .iter()
-        .map(|k| input.text(k))
-        .collect();
+    let f: Vec<String> = [
+        "title",
+        "description",
+        "publisher",
+        "contactName",
+        "contactEmail",
+        "theme",
+        "licence",
+        "accessRights",
+        "cadence",
+    ]
+    .iter()
+    .map(|k| input.text(k))
+    .collect();
     let tags = input.texts("tags");
-    let meta = input.finish(DatasetMeta::parse(&f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &f[7], &f[8], &tags))?;
-    Ok(state.store.update_dataset_meta(&ctx.org.id, id, &meta, &ctx.actor()).await?)
+    let meta = input.finish(DatasetMeta::parse(
+        &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &f[7], &f[8], &tags,
+    ))?;
+    Ok(state
+        .store
+        .update_dataset_meta(&ctx.org.id, id, &meta, &ctx.actor())
+        .await?)
 }

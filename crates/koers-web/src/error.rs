@@ -65,21 +65,14 @@ impl AppError {
             AppError::Internal(_) => {
                 "Er ging iets mis aan onze kant. Probeer het later opnieuw.".into()
             }
-            AppError::Invalid(_) => "De invoer is niet geldig; zie de genoemde velden.".into(),
+            AppError::Invalid(i) => format!(
+                "De invoer is niet geldig: {}",
+                i.0.iter()
+                    .map(|f| format!("{} {}", f.name, f.reason))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
             other => other.to_string(),
-        }
-    }
-
-    /// The detail, with every field problem spelled out (for places that show one line).
-    pub fn detail_for_user(&self) -> String {
-        match self {
-            AppError::Invalid(i) => i
-                .0
-                .iter()
-                .map(|f| format!("{}: {}", f.name, f.reason))
-                .collect::<Vec<_>>()
-                .join("; "),
-            other => other.detail(),
         }
     }
 

@@ -22,7 +22,10 @@ fn each_position(g: &Value, f: &mut dyn FnMut(f64, f64)) {
 
 fn walk(c: &Value, f: &mut dyn FnMut(f64, f64)) {
     if let Some(a) = c.as_array() {
-        if let (Some(x), Some(y)) = (a.first().and_then(Value::as_f64), a.get(1).and_then(Value::as_f64)) {
+        if let (Some(x), Some(y)) = (
+            a.first().and_then(Value::as_f64),
+            a.get(1).and_then(Value::as_f64),
+        ) {
             f(x, y);
         } else {
             for x in a {
@@ -59,11 +62,19 @@ impl Projection {
         let w = ((max_x - min_x) * kx).max(1e-9);
         let h = (max_y - min_y).max(1e-9);
         let scale = ((W - 20.0) / w).min((H - 20.0) / h);
-        Some(Projection { min_x, max_y, scale, kx })
+        Some(Projection {
+            min_x,
+            max_y,
+            scale,
+            kx,
+        })
     }
 
     fn xy(&self, x: f64, y: f64) -> (f64, f64) {
-        (10.0 + (x - self.min_x) * self.kx * self.scale, 10.0 + (self.max_y - y) * self.scale)
+        (
+            10.0 + (x - self.min_x) * self.kx * self.scale,
+            10.0 + (self.max_y - y) * self.scale,
+        )
     }
 }
 
@@ -83,29 +94,51 @@ fn shape(p: &Projection, g: &Value, label: &str, out: &mut String) {
     match kind {
         "Point" | "MultiPoint" => walk(&coords, &mut |x, y| {
             let (px, py) = p.xy(x, y);
-            let _ = write!(out, "<circle class=\"koers-map__point\" cx=\"{px:.1}\" cy=\"{py:.1}\" r=\"3\">{title}</circle>");
+            let _ = write!(
+                out,
+                "<circle class=\"koers-map__point\" cx=\"{px:.1}\" cy=\"{py:.1}\" r=\"3\">{title}</circle>"
+            );
         }),
         "LineString" | "MultiLineString" => {
             let mut d = String::new();
-            let lines: Vec<Value> = if kind == "LineString" { vec![coords] } else { coords.as_array().cloned().unwrap_or_default() };
+            let lines: Vec<Value> = if kind == "LineString" {
+                vec![coords]
+            } else {
+                coords.as_array().cloned().unwrap_or_default()
+            };
             for l in &lines {
                 ring_path(p, l, &mut d);
             }
-            let _ = write!(out, "<path class=\"koers-map__line\" d=\"{d}\">{title}</path>");
+            let _ = write!(
+                out,
+                "<path class=\"koers-map__line\" d=\"{d}\">{title}</path>"
+            );
         }
         "Polygon" | "MultiPolygon" => {
             let mut d = String::new();
-            let polys: Vec<Value> = if kind == "Polygon" { vec![coords] } else { coords.as_array().cloned().unwrap_or_default() };
+            let polys: Vec<Value> = if kind == "Polygon" {
+                vec![coords]
+            } else {
+                coords.as_array().cloned().unwrap_or_default()
+            };
             for poly in &polys {
                 for ring in poly.as_array().into_iter().flatten() {
                     ring_path(p, ring, &mut d);
                     d.push('Z');
                 }
             }
-            let _ = write!(out, "<path class=\"koers-map__area\" fill-rule=\"evenodd\" d=\"{d}\">{title}</path>");
+            let _ = write!(
+                out,
+                "<path class=\"koers-map__area\" fill-rule=\"evenodd\" d=\"{d}\">{title}</path>"
+            );
         }
         "GeometryCollection" => {
-            for x in g.get("geometries").and_then(Value::as_array).into_iter().flatten() {
+            for x in g
+                .get("geometries")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 shape(p, x, label, out);
             }
         }
@@ -114,7 +147,10 @@ fn shape(p: &Projection, g: &Value, label: &str, out: &mut String) {
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 /// An SVG map of GeoJSON geometries (WGS84) with a label each; `None` when there is
@@ -141,8 +177,14 @@ mod tests {
     #[test]
     fn draws_points_and_polygons_and_escapes_labels() {
         let f = vec![
-            (json!({"type": "Point", "coordinates": [5.1, 52.1]}), "<b>Utrecht</b>".to_string()),
-            (json!({"type": "Polygon", "coordinates": [[[5.0, 52.0], [5.2, 52.0], [5.2, 52.2], [5.0, 52.0]]]}), "vlak".to_string()),
+            (
+                json!({"type": "Point", "coordinates": [5.1, 52.1]}),
+                "<b>Utrecht</b>".to_string(),
+            ),
+            (
+                json!({"type": "Polygon", "coordinates": [[[5.0, 52.0], [5.2, 52.0], [5.2, 52.2], [5.0, 52.0]]]}),
+                "vlak".to_string(),
+            ),
         ];
         let s = svg(&f, "Kaart").unwrap();
         assert!(s.contains("<circle") && s.contains("<path"));

@@ -73,7 +73,14 @@ pub async fn import(
     let pb = bar();
     pb.set_message("importeren");
     let progress = Arc::new(Bar(pb.clone()));
-    let req = ImportRequest { source: src, name, crs, format, meta: None, generated: false };
+    let req = ImportRequest {
+        source: src,
+        name,
+        crs,
+        format,
+        meta: None,
+        generated: false,
+    };
     let result = ws.import(org, &Actor::cli(), req, progress).await;
     pb.finish_and_clear();
     let (ds, v) = result.map_err(|e| anyhow::anyhow!("import mislukt: {e}"))?;
@@ -103,7 +110,11 @@ pub async fn list(ws: &Workspace, org: &Organisation) -> Result<()> {
             t.name,
             t.version,
             t.title,
-            if t.own { "" } else { "\t(openbaar, andere organisatie)" }
+            if t.own {
+                ""
+            } else {
+                "\t(openbaar, andere organisatie)"
+            }
         );
     }
     Ok(())
@@ -118,11 +129,18 @@ pub enum QueryFormat {
 }
 
 /// `koers query`.
-pub async fn query(ws: &Workspace, org: &Organisation, sql: &str, format: QueryFormat) -> Result<()> {
+pub async fn query(
+    ws: &Workspace,
+    org: &Organisation,
+    sql: &str,
+    format: QueryFormat,
+) -> Result<()> {
     let spinner = ProgressBar::new_spinner();
     spinner.set_message("query loopt…");
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-    let out = ws.query(&org.id, sql, ws.engine.config().row_limit, None).await;
+    let out = ws
+        .query(&org.id, sql, ws.engine.config().row_limit, None)
+        .await;
     spinner.finish_and_clear();
     let out = out.map_err(|e| anyhow::anyhow!("{e}"))?;
     match format {
@@ -156,13 +174,24 @@ fn print_table(r: &Results) {
     let cells: Vec<Vec<String>> = r
         .rows
         .iter()
-        .map(|row| row.iter().map(|v| display(v).chars().take(40).collect()).collect())
+        .map(|row| {
+            row.iter()
+                .map(|v| display(v).chars().take(40).collect())
+                .collect()
+        })
         .collect();
     let widths: Vec<usize> = r
         .columns
         .iter()
         .enumerate()
-        .map(|(i, c)| cells.iter().map(|row| row[i].chars().count()).chain([c.chars().count()]).max().unwrap_or(0))
+        .map(|(i, c)| {
+            cells
+                .iter()
+                .map(|row| row[i].chars().count())
+                .chain([c.chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     let line = |vals: &[String]| {
         vals.iter()
@@ -172,7 +201,14 @@ fn print_table(r: &Results) {
             .join(" | ")
     };
     println!("{}", line(&r.columns));
-    println!("{}", widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("-+-"));
+    println!(
+        "{}",
+        widths
+            .iter()
+            .map(|w| "-".repeat(*w))
+            .collect::<Vec<_>>()
+            .join("-+-")
+    );
     for row in &cells {
         println!("{}", line(row));
     }

@@ -4,11 +4,11 @@
 //! to `demo-accounts.txt` in the data folder (readable by its owner only).
 
 use anyhow::{Context, Result, bail};
-use koers_core::secret::{generate_password, hash_password};
-use koers_core::{OrganisationDraft, Role, UserDraft};
 use koers_app::Workspace;
 use koers_app::catalog::{ImportRequest, ImportSource};
 use koers_core::catalog::{AccessRights, DatasetMeta};
+use koers_core::secret::{generate_password, hash_password};
+use koers_core::{OrganisationDraft, Role, UserDraft};
 use koers_store::{Actor, Organisation};
 use std::io::Write;
 use std::path::Path;
@@ -57,8 +57,16 @@ const ACCOUNTS_FILE: &str = "demo-accounts.txt";
 
 /// The boundaries shipped in the binary: SQL name, title, file.
 const BOUNDARIES: [(&str, &str, &[u8]); 2] = [
-    ("provincies", "Provinciegrenzen 2025", include_bytes!("../../../data/nl/provinces_2025.geojson")),
-    ("gemeenten", "Gemeentegrenzen 2025", include_bytes!("../../../data/nl/municipalities_2025.geojson")),
+    (
+        "provincies",
+        "Provinciegrenzen 2025",
+        include_bytes!("../../../data/nl/provinces_2025.geojson"),
+    ),
+    (
+        "gemeenten",
+        "Gemeentegrenzen 2025",
+        include_bytes!("../../../data/nl/municipalities_2025.geojson"),
+    ),
 ];
 
 async fn import_boundaries(ws: &Workspace, org: &Organisation) -> Result<()> {
@@ -78,14 +86,24 @@ async fn import_boundaries(ws: &Workspace, org: &Organisation) -> Result<()> {
             ..DatasetMeta::for_new(title, "CBS / Kadaster")
         };
         let req = ImportRequest {
-            source: ImportSource::Upload { path: tmp.clone(), file_name: format!("{name}_2025.geojson") },
+            source: ImportSource::Upload {
+                path: tmp.clone(),
+                file_name: format!("{name}_2025.geojson"),
+            },
             name: Some(name.into()),
             crs: None,
             format: None,
             meta: Some(meta),
             generated: false,
         };
-        let r = ws.import(org, &Actor::cli(), req, std::sync::Arc::new(koers_engine::NoProgress)).await;
+        let r = ws
+            .import(
+                org,
+                &Actor::cli(),
+                req,
+                std::sync::Arc::new(koers_engine::NoProgress),
+            )
+            .await;
         let _ = std::fs::remove_file(&tmp);
         let (ds, v) = r.map_err(|e| anyhow::anyhow!("kan {name} niet importeren: {e}"))?;
         println!("Bron {} geïmporteerd: {} rijen.", ds.name, v.row_count);

@@ -173,7 +173,13 @@ async fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Dataset(DatasetCommand::Import { source, name, crs, format, org }) => {
+        Command::Dataset(DatasetCommand::Import {
+            source,
+            name,
+            crs,
+            format,
+            org,
+        }) => {
             let ws = store_settings.workspace(&file).await?;
             let org = cli::organisation(&ws.store, org.as_deref()).await?;
             cli::import(&ws, &org, &source, name, crs, format).await

@@ -8,12 +8,12 @@ use crate::error::AppError;
 use crate::input::Input;
 use crate::map;
 use crate::startup::AppState;
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use koers_app::JobStatus;
 use koers_app::results::{Results, display};
 use koers_core::Permission;
@@ -34,7 +34,12 @@ pub fn router() -> Router<AppState> {
         .route("/bronnen/{id}/metadata", post(edit_meta))
 }
 
-async fn render_list(state: &AppState, ctx: &Ctx, status: StatusCode, extra: Value) -> Result<Response, AppError> {
+async fn render_list(
+    state: &AppState,
+    ctx: &Ctx,
+    status: StatusCode,
+    extra: Value,
+) -> Result<Response, AppError> {
     ctx.require(Permission::Read)?;
     let own = state.store.datasets(&ctx.org.id).await?;
     let public = state.store.public_datasets_elsewhere(&ctx.org.id).await?;
@@ -59,13 +64,17 @@ async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppEr
     render_list(&state, &ctx, StatusCode::OK, context! {}).await
 }
 
-async fn import(State(state): State<AppState>, ctx: Ctx, mp: Multipart) -> Result<Response, AppError> {
+async fn import(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    mp: Multipart,
+) -> Result<Response, AppError> {
     ctx.require(Permission::ManageData)?;
     let form = read_import_form(&state, mp, state.cfg.max_upload_bytes).await?;
     match start_import(&state, &ctx, form) {
         Ok(job) => Ok(Redirect::to(&format!("/bronnen/taken/{}", job.id)).into_response()),
         Err(e @ AppError::Invalid(_)) => {
-            let extra = context! { error => e.detail_for_user() };
+            let extra = context! { error => e.detail() };
             render_list(&state, &ctx, StatusCode::BAD_REQUEST, extra).await
         }
         Err(e) => Err(e),
@@ -83,16 +92,39 @@ fn job_context(job: &koers_app::Job) -> Value {
     context! { id => job.id, label => job.label, percent => job.percent(), done => done, total => total, state => state, result => result, error => error }
 }
 
-async fn job_page(State(state): State<AppState>, ctx: Ctx, Path(job_id): Path<String>) -> Result<Html<String>, AppError> {
+async fn job_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(job_id): Path<String>,
+) -> Result<Html<String>, AppError> {
     ctx.require(Permission::Read)?;
-    let job = state.ws.jobs.get(&ctx.org.id, &job_id).ok_or(AppError::NotFound)?;
-    page(&state, &ctx, "job.html", "/bronnen", context! { job => job_context(&job) }).await
+    let job = state
+        .ws
+        .jobs
+        .get(&ctx.org.id, &job_id)
+        .ok_or(AppError::NotFound)?;
+    page(
+        &state,
+        &ctx,
+        "job.html",
+        "/bronnen",
+        context! { job => job_context(&job) },
+    )
+    .await
 }
 
 /// The progress part of the job page, polled by the page every second.
-async fn job_fragment(State(state): State<AppState>, ctx: Ctx, Path(job_id): Path<String>) -> Result<Response, AppError> {
+async fn job_fragment(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(job_id): Path<String>,
+) -> Result<Response, AppError> {
     ctx.require(Permission::Read)?;
-    let job = state.ws.jobs.get(&ctx.org.id, &job_id).ok_or(AppError::NotFound)?;
+    let job = state
+        .ws
+        .jobs
+        .get(&ctx.org.id, &job_id)
+        .ok_or(AppError::NotFound)?;
     let html = crate::templates::Templates::render(
         "job_progress.html",
         context! { lang => ctx.lang.code(), job => job_context(&job) },
@@ -100,7 +132,13 @@ async fn job_fragment(State(state): State<AppState>, ctx: Ctx, Path(job_id): Pat
     Ok(Html(html).into_response())
 }
 
-async fn render_dataset(state: &AppState, ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Result<Response, AppError> {
+async fn render_dataset(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    status: StatusCode,
+    extra: Value,
+) -> Result<Response, AppError> {
     ctx.require(Permission::Read)?;
     let ds = state.store.dataset(&ctx.org.id, id).await?;
     let versions = state.store.dataset_versions(&ds.id).await?;
@@ -110,8 +148,16 @@ async fn render_dataset(state: &AppState, ctx: &Ctx, id: &str, status: StatusCod
             let out = state.ws.preview(&ctx.org.id, &ds, v.version, 500).await?;
             let results = Results::from_output(&out)?;
             let svg = map::svg(&results.features(), &format!("Kaart van {}", ds.meta.title));
-            let rows: Vec<Vec<String>> = results.rows.iter().take(20).map(|r| r.iter().map(display).collect()).collect();
-            (Some(context! { columns => results.columns, rows => rows }), svg)
+            let rows: Vec<Vec<String>> = results
+                .rows
+                .iter()
+                .take(20)
+                .map(|r| r.iter().map(display).collect())
+                .collect();
+            (
+                Some(context! { columns => results.columns, rows => rows }),
+                svg,
+            )
         }
         None => (None, None),
     };
@@ -141,14 +187,32 @@ async fn render_dataset(state: &AppState, ctx: &Ctx, id: &str, status: StatusCod
     Ok((status, html).into_response())
 }
 
-
-async fn show(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> Result<Response, AppError> {
+async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
     render_dataset(&state, &ctx, &id, StatusCode::OK, context! {}).await
 }
 
-async fn edit_meta(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>, _h: HeaderMap, body: Bytes) -> Result<Response, AppError> {
+async fn edit_meta(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    _h: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
     match update_meta(&state, &ctx, &id, Input::form(&body)?).await {
-        Ok(_) => render_dataset(&state, &ctx, &id, StatusCode::OK, context! { notice => true }).await,
+        Ok(_) => {
+            render_dataset(
+                &state,
+                &ctx,
+                &id,
+                StatusCode::OK,
+                context! { notice => true },
+            )
+            .await
+        }
         Err(e @ AppError::Invalid(_)) => {
             let extra = context! { error => e.detail(), field_errors => e.field_errors() };
             render_dataset(&state, &ctx, &id, StatusCode::BAD_REQUEST, extra).await

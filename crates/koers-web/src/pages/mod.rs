@@ -31,7 +31,7 @@ pub const MODULES: [Module; 7] = [
     Module {
         slug: "bronnen",
         key: "module.catalog",
-        built: false,
+        built: true,
     },
     Module {
         slug: "analyses",

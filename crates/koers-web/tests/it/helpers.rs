@@ -101,8 +101,14 @@ impl TestApp {
             store.clone(),
             koers_app::WorkspaceConfig {
                 data_dir: dir.path().to_path_buf(),
-                engine: koers_engine::EngineConfig { time_limit: std::time::Duration::from_secs(5), ..Default::default() },
-                fetch: koers_app::fetch::FetchPolicy { max_bytes: 10 * 1024 * 1024, allow_hosts: Vec::new() },
+                engine: koers_engine::EngineConfig {
+                    time_limit: std::time::Duration::from_secs(5),
+                    ..Default::default()
+                },
+                fetch: koers_app::fetch::FetchPolicy {
+                    max_bytes: 10 * 1024 * 1024,
+                    allow_hosts: Vec::new(),
+                },
             },
         );
         let state = AppState::new(ws.clone(), cfg);
@@ -112,6 +118,7 @@ impl TestApp {
         TestApp {
             base,
             store,
+            ws,
             org_a,
             org_b,
             admin_a,

@@ -3,6 +3,7 @@
 
 mod api;
 mod browser;
+mod catalog;
 mod helpers;
 mod isolation;
 mod pages;

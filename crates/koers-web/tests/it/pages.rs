@@ -149,7 +149,7 @@ async fn language_switch_and_error_pages() {
     let app = TestApp::spawn().await;
     let (c, _) = app.page_login("viewer@pv26.example").await;
     let nl = c
-        .get(app.url("/bronnen"))
+        .get(app.url("/volwassenheid"))
         .send()
         .await
         .unwrap()
@@ -159,13 +159,13 @@ async fn language_switch_and_error_pages() {
     assert!(nl.contains("Deze module is nog niet gebouwd."));
     assert!(nl.contains("<html lang=\"nl\""));
     let r = c
-        .get(app.url("/lang/en?next=/bronnen"))
+        .get(app.url("/lang/en?next=/volwassenheid"))
         .send()
         .await
         .unwrap();
-    assert_eq!(r.headers()["location"], "/bronnen");
+    assert_eq!(r.headers()["location"], "/volwassenheid");
     let en = c
-        .get(app.url("/bronnen"))
+        .get(app.url("/volwassenheid"))
         .send()
         .await
         .unwrap()

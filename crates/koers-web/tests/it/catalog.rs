@@ -1,0 +1,342 @@
+//! The catalog in the pages: import with progress, the dataset page, and every kind of bad
+//! input, with nothing half-imported.
+
+use crate::helpers::TestApp;
+use std::time::Duration;
+
+const GEOJSON: &str = r#"{"type":"FeatureCollection","features":[
+ {"type":"Feature","properties":{"statcode":"GM0344","statnaam":"Utrecht"},"geometry":{"type":"Polygon","coordinates":[[[5.0,52.0],[5.2,52.0],[5.2,52.2],[5.0,52.2],[5.0,52.0]]]}},
+ {"type":"Feature","properties":{"statcode":"GM0345","statnaam":"Veenendaal"},"geometry":{"type":"Polygon","coordinates":[[[5.5,52.0],[5.6,52.0],[5.6,52.1],[5.5,52.1],[5.5,52.0]]]}}]}"#;
+
+/// Posts an import form; returns the job page's URL path or the error response.
+async fn post_import(
+    app: &TestApp,
+    c: &reqwest::Client,
+    csrf: &str,
+    file: Option<(&str, Vec<u8>)>,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut form = reqwest::multipart::Form::new();
+    if let Some((name, bytes)) = file {
+        form = form.part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+        );
+    }
+    for (k, v) in fields {
+        form = form.text(k.to_string(), v.to_string());
+    }
+    c.post(app.url(&format!("/bronnen/importeren?csrf_token={csrf}")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Follows a job until it ends; returns the final progress fragment.
+async fn wait_job(app: &TestApp, c: &reqwest::Client, location: &str) -> String {
+    for _ in 0..200 {
+        let html = c
+            .get(app.url(&format!("{location}/voortgang")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if !html.contains("hx-trigger") {
+            return html;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("job did not finish");
+}
+
+fn dataset_files(app: &TestApp) -> usize {
+    fn count(p: &std::path::Path) -> usize {
+        std::fs::read_dir(p)
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| {
+                        if e.path().is_dir() {
+                            count(&e.path())
+                        } else {
+                            1
+                        }
+                    })
+                    .sum()
+            })
+            .unwrap_or(0)
+    }
+    count(&app.ws.data_dir().join("datasets")) + count(&app.ws.data_dir().join("tmp"))
+}
+
+#[tokio::test]
+async fn import_a_geojson_and_see_its_page() {
+    let app = TestApp::spawn().await;
+    let (c, csrf) = app.page_login("admin@pv26.example").await;
+    let r = post_import(
+        &app,
+        &c,
+        &csrf,
+        Some(("Gemeenten 2025.geojson", GEOJSON.into())),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(location.starts_with("/bronnen/taken/"));
+    let job_page = c
+        .get(app.url(&location))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(job_page.contains("Import"));
+    let done = wait_job(&app, &c, &location).await;
+    assert!(done.contains("Import klaar"), "{done}");
+    let ds = app.store.datasets(&app.org_a.id).await.unwrap();
+    assert_eq!(ds.len(), 1);
+    assert_eq!(ds[0].name, "gemeenten_2025");
+    let html = c
+        .get(app.url(&format!("/bronnen/{}", ds[0].id)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("<svg class=\"koers-map\""),
+        "a map of the polygons"
+    );
+    assert!(html.contains("Veenendaal"), "the preview rows");
+    assert!(html.contains("EPSG:4326"));
+    assert!(html.contains("statcode"));
+    // A second import of the same name is version 2; the first stays.
+    let r = post_import(
+        &app,
+        &c,
+        &csrf,
+        Some(("gemeenten.geojson", GEOJSON.into())),
+        &[("name", "gemeenten_2025")],
+    )
+    .await;
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    wait_job(&app, &c, &location).await;
+    assert_eq!(
+        app.store.dataset_versions(&ds[0].id).await.unwrap().len(),
+        2
+    );
+    // Metadata edit with every problem listed, then a valid one.
+    let url = app.url(&format!("/bronnen/{}/metadata", ds[0].id));
+    let r = c
+        .post(&url)
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("title", ""),
+            ("publisher", "PU"),
+            ("theme", "XXX"),
+            ("licence", "CC-BY-4.0"),
+            ("accessRights", "public"),
+            ("cadence", "ANNUAL"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("is verplicht") && html.contains("onbekend thema"));
+    let r = c
+        .post(&url)
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("title", "Gemeenten <2025>"),
+            ("publisher", "PU"),
+            ("theme", "REGI"),
+            ("licence", "CC-BY-4.0"),
+            ("accessRights", "public"),
+            ("cadence", "ANNUAL"),
+            ("tags", "grenzen, cbs"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("Gemeenten &lt;2025&gt;"));
+}
+
+#[tokio::test]
+async fn bad_files_fail_readably_and_leave_nothing() {
+    let app = TestApp::spawn().await;
+    let (c, csrf) = app.page_login("admin@pv26.example").await;
+    let cases: Vec<(&str, Vec<u8>, &[(&str, &str)])> = vec![
+        ("ragged.csv", b"a,b\n1,2\n3,4,5\n".to_vec(), &[]),
+        ("latin1.csv", b"naam,plaats\nJos\xe9,\xc9de\n".to_vec(), &[]),
+        ("empty.csv", Vec::new(), &[]),
+        (
+            "broken.geojson",
+            b"{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\"".to_vec(),
+            &[],
+        ),
+        (
+            "points.geojson",
+            GEOJSON.as_bytes().to_vec(),
+            &[("crs", "EPSG:3857")],
+        ),
+        ("notes.docx", b"PK\x03\x04".to_vec(), &[]),
+    ];
+    for (name, bytes, fields) in cases {
+        let r = post_import(&app, &c, &csrf, Some((name, bytes)), fields).await;
+        assert_eq!(r.status(), 303, "{name}");
+        let location = r.headers()["location"].to_str().unwrap().to_string();
+        let end = wait_job(&app, &c, &location).await;
+        assert!(end.contains("Import mislukt"), "{name}: {end}");
+    }
+    assert!(
+        app.store.datasets(&app.org_a.id).await.unwrap().is_empty(),
+        "nothing registered"
+    );
+    assert_eq!(dataset_files(&app), 0, "no file left behind");
+    // A name that is no SQL name is refused before anything is read.
+    let r = post_import(
+        &app,
+        &c,
+        &csrf,
+        Some(("x.csv", b"a\n1\n".to_vec())),
+        &[("name", "Robert'); DROP TABLE datasets;--")],
+    )
+    .await;
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        wait_job(&app, &c, &location)
+            .await
+            .contains("kleine letter")
+    );
+    // Neither file nor URL.
+    let r = post_import(&app, &c, &csrf, None, &[]).await;
+    assert_eq!(r.status(), 400);
+}
+
+#[tokio::test]
+async fn uploads_are_limited_and_need_csrf_and_the_right_role() {
+    let app = TestApp::spawn_with(koers_web::WebConfig {
+        max_upload_bytes: 1000,
+        ..Default::default()
+    })
+    .await;
+    let (c, csrf) = app.page_login("admin@pv26.example").await;
+    let big = format!("a,b\n{}", "1,2\n".repeat(1000));
+    let r = post_import(&app, &c, &csrf, Some(("big.csv", big.into_bytes())), &[]).await;
+    assert_eq!(r.status(), 413);
+    assert!(r.text().await.unwrap().contains("te groot"));
+    let r = post_import(&app, &c, "wrong", Some(("a.csv", b"a\n1\n".to_vec())), &[]).await;
+    assert_eq!(r.status(), 403);
+    assert_eq!(dataset_files(&app), 0);
+    // Import from a loopback URL is refused (no SSRF).
+    let r = post_import(
+        &app,
+        &c,
+        &csrf,
+        None,
+        &[("url", &format!("{}/health", app.base))],
+    )
+    .await;
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(
+        wait_job(&app, &c, &location)
+            .await
+            .contains("lokaal of privé-netwerk")
+    );
+    let r = post_import(&app, &c, &csrf, None, &[("url", "file:///etc/passwd")]).await;
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(wait_job(&app, &c, &location).await.contains("alleen http"));
+    // A viewer may not import.
+    let (v, vcsrf) = app.page_login("viewer@pv26.example").await;
+    let r = post_import(&app, &v, &vcsrf, Some(("a.csv", b"a\n1\n".to_vec())), &[]).await;
+    assert_eq!(r.status(), 403);
+    assert!(app.store.datasets(&app.org_a.id).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn other_organisations_see_only_public_datasets() {
+    let app = TestApp::spawn().await;
+    let (c, csrf) = app.page_login("admin@pv26.example").await;
+    let r = post_import(
+        &app,
+        &c,
+        &csrf,
+        Some(("gemeenten.geojson", GEOJSON.into())),
+        &[],
+    )
+    .await;
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    wait_job(&app, &c, &location).await;
+    let ds = app.store.datasets(&app.org_a.id).await.unwrap().remove(0);
+    let (b, bcsrf) = app.page_login("admin@gm0796.example").await;
+    // Someone else's job and dataset do not exist for B.
+    assert_eq!(
+        b.get(app.url(&location)).send().await.unwrap().status(),
+        404
+    );
+    assert_eq!(
+        b.get(app.url(&format!("/bronnen/{}", ds.id)))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let r = b
+        .post(app.url(&format!("/bronnen/{}/metadata", ds.id)))
+        .form(&[("csrf_token", bcsrf.as_str()), ("title", "gekaapt")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert!(
+        !b.get(app.url("/bronnen"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .contains("gemeenten")
+    );
+    // Made public, B can read it but not change it.
+    let meta = koers_core::catalog::DatasetMeta {
+        access_rights: koers_core::catalog::AccessRights::Public,
+        ..ds.meta.clone()
+    };
+    app.store
+        .update_dataset_meta(&app.org_a.id, &ds.id, &meta, &koers_store::Actor::cli())
+        .await
+        .unwrap();
+    assert_eq!(
+        b.get(app.url(&format!("/bronnen/{}", ds.id)))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let r = b
+        .post(app.url(&format!("/bronnen/{}/metadata", ds.id)))
+        .form(&[("csrf_token", bcsrf.as_str()), ("title", "gekaapt")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(
+        app.store
+            .dataset(&app.org_a.id, &ds.id)
+            .await
+            .unwrap()
+            .meta
+            .title,
+        meta.title
+    );
+}
