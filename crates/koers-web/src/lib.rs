@@ -6,6 +6,7 @@
 //! unsafe methods, and asks [`auth::Ctx`] for the permission it needs; objects of another
 //! organisation are reported as not found.
 
+pub mod analysis;
 pub mod api;
 pub mod assets;
 pub mod auth;

@@ -122,7 +122,21 @@ enum UserCommand {
     },
 }
 
-fn main() -> Result<()> {
+fn main() -> std::process::ExitCode {
+    match run_main() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // A readable message, not a backtrace: the causes, one per line.
+            eprintln!("fout: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  oorzaak: {cause}");
+            }
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_main() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("KOERS_LOG")

@@ -27,6 +27,8 @@ use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
 use datafusion::physical_plan::joins::NestedLoopJoinExec;
 use datafusion::physical_plan::joins::utils::ColumnIndex;
+use datafusion::physical_plan::projection::ProjectionExec;
+use datafusion::physical_plan::repartition::RepartitionExec;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, ExecutionPlanProperties, Partitioning,
@@ -48,9 +50,10 @@ impl PhysicalOptimizerRule for SpatialJoinRule {
     fn optimize(
         &self,
         plan: Arc<dyn ExecutionPlan>,
-        _config: &ConfigOptions,
+        config: &ConfigOptions,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        plan.transform_up(|p| match rewrite(&p)? {
+        let partitions = config.execution.target_partitions;
+        plan.transform_up(|p| match rewrite(&p, partitions)? {
             Some(new) => Ok(Transformed::yes(new)),
             None => Ok(Transformed::no(p)),
         })
@@ -101,7 +104,42 @@ fn to_side(expr: &Arc<dyn PhysicalExpr>, indices: &[ColumnIndex]) -> Result<Arc<
         .data()
 }
 
-fn rewrite(plan: &Arc<dyn ExecutionPlan>) -> Result<Option<Arc<dyn ExecutionPlan>>> {
+/// Fold a projection of plain columns into the join below it, so that the join materialises
+/// only the columns used (copying every polygon for every matched point is the slow part
+/// otherwise).
+fn fold_projection(plan: &Arc<dyn ExecutionPlan>) -> Option<Arc<dyn ExecutionPlan>> {
+    let proj = plan.downcast_ref::<ProjectionExec>()?;
+    let join = proj.input().downcast_ref::<SpatialJoinExec>()?;
+    let mut indices = Vec::with_capacity(proj.expr().len());
+    for e in proj.expr() {
+        let any: &dyn std::any::Any = e.expr.as_ref();
+        let c = any.downcast_ref::<Column>()?;
+        indices.push(match &join.projection {
+            Some(p) => *p.get(c.index())?,
+            None => c.index(),
+        });
+    }
+    let exec = SpatialJoinExec::try_new(
+        Arc::clone(&join.left),
+        Arc::clone(&join.right),
+        Arc::clone(&join.left_expr),
+        Arc::clone(&join.right_expr),
+        join.func,
+        join.left_is_first,
+        Some(indices),
+        proj.schema(),
+    )
+    .ok()?;
+    Some(Arc::new(exec))
+}
+
+fn rewrite(
+    plan: &Arc<dyn ExecutionPlan>,
+    partitions: usize,
+) -> Result<Option<Arc<dyn ExecutionPlan>>> {
+    if let Some(folded) = fold_projection(plan) {
+        return Ok(Some(folded));
+    }
     let Some(nlj) = plan.downcast_ref::<NestedLoopJoinExec>() else {
         return Ok(None);
     };
@@ -130,9 +168,17 @@ fn rewrite(plan: &Arc<dyn ExecutionPlan>) -> Result<Option<Arc<dyn ExecutionPlan
         (Some(JoinSide::Right), Some(JoinSide::Left)) => (b, a, false),
         _ => return Ok(None),
     };
+    // The probe is the expensive part: spread it over all partitions.
+    let mut right = Arc::clone(nlj.right());
+    if right.output_partitioning().partition_count() < partitions {
+        right = Arc::new(RepartitionExec::try_new(
+            right,
+            Partitioning::RoundRobinBatch(partitions),
+        )?);
+    }
     let exec = SpatialJoinExec::try_new(
         Arc::clone(nlj.left()),
-        Arc::clone(nlj.right()),
+        right,
         to_side(left_expr, idx)?,
         to_side(right_expr, idx)?,
         func,
@@ -315,6 +361,16 @@ fn mixed(a: i32, b: i32) -> Result<()> {
 }
 
 impl Probe {
+    /// The predicate with a point on the probe side, without generic dispatch where possible.
+    fn holds_point(&self, build: &Geometry<f64>, point: &Point<f64>, p: &Geometry<f64>) -> bool {
+        use geo::{Contains, Intersects};
+        match (self.func, self.left_is_first) {
+            (Func::Contains, true) | (Func::Within, false) => build.contains(point),
+            (Func::Intersects, _) => build.intersects(point),
+            _ => self.holds(build, p),
+        }
+    }
+
     fn holds(&self, build: &Geometry<f64>, probe: &Geometry<f64>) -> bool {
         if self.left_is_first {
             predicate(self.func, build, probe)
@@ -336,11 +392,12 @@ impl Probe {
             };
             if let Some((x, y)) = ewkb::decode_point(bytes) {
                 let srid = ewkb::srid_of(bytes).map_err(geo_err)?;
-                let p = Geometry::Point(Point::new(x, y));
+                let point = Point::new(x, y);
+                let p = Geometry::Point(point);
                 for c in build.tree.locate_all_at_point(&[x, y]) {
                     if let Some((g, s)) = &build.geoms[c.data as usize] {
                         mixed(*s, srid)?;
-                        if self.holds(g, &p) {
+                        if self.holds_point(g, &point, &p) {
                             bi.push(c.data);
                             pi.push(i as u32);
                         }

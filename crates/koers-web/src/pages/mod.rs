@@ -2,6 +2,7 @@
 
 mod account;
 mod admin;
+mod analysis;
 mod catalog;
 mod home;
 mod organisation;
@@ -36,7 +37,7 @@ pub const MODULES: [Module; 7] = [
     Module {
         slug: "analyses",
         key: "module.analysis",
-        built: false,
+        built: true,
     },
     Module {
         slug: "informatieproducten",
@@ -73,6 +74,7 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(account::router())
         .merge(catalog::router())
+        .merge(analysis::router())
 }
 
 /// Renders a page for a signed-in user: the shell (navigation, organisation switcher,

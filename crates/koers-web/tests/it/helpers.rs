@@ -102,7 +102,7 @@ impl TestApp {
             koers_app::WorkspaceConfig {
                 data_dir: dir.path().to_path_buf(),
                 engine: koers_engine::EngineConfig {
-                    time_limit: std::time::Duration::from_secs(5),
+                    time_limit: std::time::Duration::from_secs(3),
                     ..Default::default()
                 },
                 fetch: koers_app::fetch::FetchPolicy {

@@ -1,6 +1,7 @@
 //! Integration tests of the web application: each test starts koers on a random loopback
 //! port with its own temporary store (zero2prod's pattern), and talks to it over HTTP.
 
+mod analysis;
 mod api;
 mod browser;
 mod catalog;

@@ -1,0 +1,157 @@
+//! Analysis operations shared by the pages and the API: running SQL for a user, running
+//! a saved analysis with parameters, saving, and exporting results.
+
+use crate::auth::Ctx;
+use crate::error::AppError;
+use crate::input::Input;
+use crate::startup::AppState;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use koers_app::results::Results;
+use koers_core::Permission;
+use koers_core::analysis::{Param, ParamKind, parse_analysis, render};
+use koers_engine::QueryOutput;
+use koers_engine::export::{ExportFormat, export};
+use koers_store::Analysis;
+use std::collections::BTreeMap;
+
+/// Runs ad-hoc SQL (analysts and data stewards).
+pub async fn run_sql(state: &AppState, ctx: &Ctx, sql: &str) -> Result<QueryOutput, AppError> {
+    ctx.require(Permission::Analyse)?;
+    if sql.trim().is_empty() {
+        return Err(AppError::Invalid(koers_core::Invalid::one(
+            "sql",
+            "required",
+            "is verplicht",
+        )));
+    }
+    let limit = state.ws.engine.config().row_limit;
+    Ok(state.ws.query(&ctx.org.id, sql, limit, None).await?)
+}
+
+/// The SQL of a saved analysis with the given parameter values (defaults for the rest).
+pub fn rendered_sql(a: &Analysis, values: &BTreeMap<String, String>) -> Result<String, AppError> {
+    Ok(render(&a.sql, &a.parameters, values)?)
+}
+
+/// Runs a saved analysis (everyone who may read).
+pub async fn run_saved(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    values: &BTreeMap<String, String>,
+) -> Result<(Analysis, QueryOutput), AppError> {
+    ctx.require(Permission::Read)?;
+    let a = state.store.analysis(&ctx.org.id, id).await?;
+    let sql = rendered_sql(&a, values)?;
+    let limit = state.ws.engine.config().row_limit;
+    let out = state.ws.query(&ctx.org.id, &sql, limit, None).await?;
+    Ok((a, out))
+}
+
+/// Reads parameters from parallel lists `paramName`, `paramKind`, `paramDefault`.
+fn read_params(input: &mut Input) -> Result<Vec<Param>, AppError> {
+    let names = input.texts("paramName");
+    let kinds = input.texts("paramKind");
+    let defaults = input.texts("paramDefault");
+    let mut out = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        if name.trim().is_empty() {
+            continue;
+        }
+        let kind = ParamKind::parse(kinds.get(i).map(String::as_str).unwrap_or("text"))?;
+        out.push(Param {
+            name: name.trim().to_string(),
+            kind,
+            default: defaults.get(i).cloned().unwrap_or_default(),
+        });
+    }
+    Ok(out)
+}
+
+/// Saves a new analysis, or replaces the one with `id` (analysts).
+pub async fn save(
+    state: &AppState,
+    ctx: &Ctx,
+    id: Option<&str>,
+    mut input: Input,
+) -> Result<Analysis, AppError> {
+    ctx.require(Permission::Analyse)?;
+    let title = input.text("title");
+    let description = input.text("description");
+    let sql = input.text("sql");
+    let params = read_params(&mut input)?;
+    let (title, sql) = input.finish(parse_analysis(&title, &sql, &params))?;
+    // The SQL must pass the sandbox with its defaults before it is saved.
+    let rendered = render(&sql, &params, &BTreeMap::new())?;
+    let (refs, _) = state.ws.tables(&ctx.org.id).await?;
+    let names: Vec<&str> = refs.iter().map(|t| t.name.as_str()).collect();
+    koers_engine::sandbox::check(&rendered, &names)
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let actor = ctx.actor();
+    Ok(match id {
+        Some(id) => {
+            state
+                .store
+                .update_analysis(&ctx.org.id, id, &title, &description, &sql, &params, &actor)
+                .await?
+        }
+        None => {
+            state
+                .store
+                .create_analysis(&ctx.org.id, &title, &description, &sql, &params, &actor)
+                .await?
+        }
+    })
+}
+
+/// Parses an export format name.
+pub fn export_format(name: &str) -> Result<ExportFormat, AppError> {
+    match name {
+        "csv" => Ok(ExportFormat::Csv),
+        "geojson" => Ok(ExportFormat::GeoJson),
+        "parquet" => Ok(ExportFormat::Parquet),
+        other => Err(AppError::Invalid(koers_core::Invalid::one(
+            "format",
+            "enum",
+            &format!("onbekend exportformaat {other:?}; kies csv, geojson of parquet"),
+        ))),
+    }
+}
+
+/// A result as a downloadable file.
+pub fn download(out: &QueryOutput, format: ExportFormat, stem: &str) -> Result<Response, AppError> {
+    let mut buf = Vec::new();
+    export(out, format, &mut buf).map_err(|e| AppError::Internal(e.to_string()))?;
+    let (mime, ext) = match format {
+        ExportFormat::Csv => ("text/csv; charset=utf-8", "csv"),
+        ExportFormat::GeoJson => ("application/geo+json", "geojson"),
+        ExportFormat::Parquet => ("application/vnd.apache.parquet", "parquet"),
+    };
+    let safe: String = stem
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        .take(60)
+        .collect();
+    let name = if safe.is_empty() {
+        "resultaat".to_string()
+    } else {
+        safe
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.{ext}\""),
+            ),
+        ],
+        buf,
+    )
+        .into_response())
+}
+
+/// Results for showing.
+pub fn results(out: &QueryOutput) -> Result<Results, AppError> {
+    Ok(Results::from_output(out)?)
+}

@@ -1,0 +1,288 @@
+//! Analyses (M2): the SQL editor with the schema browser, a paged result table, a map of
+//! geometry results and exports; saved analyses with parameters.
+
+use super::page;
+use crate::analysis::{download, export_format, results, run_saved, run_sql, save};
+use crate::auth::Ctx;
+use crate::error::AppError;
+use crate::input::Input;
+use crate::map;
+use crate::startup::AppState;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use koers_app::results::{Results, display};
+use koers_core::Permission;
+use minijinja::{Value, context};
+use std::collections::BTreeMap;
+
+const PAGE: usize = 100;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/analyses", get(editor))
+        .route("/analyses/uitvoeren", post(run))
+        .route("/analyses/exporteren", post(export_adhoc))
+        .route("/analyses/opslaan", post(save_new))
+        .route("/analyses/{id}", get(saved))
+        .route("/analyses/{id}/uitvoeren", post(run_saved_page))
+        .route("/analyses/{id}/exporteren", post(export_saved))
+        .route("/analyses/{id}/opslaan", post(save_existing))
+        .route("/analyses/{id}/verwijderen", post(delete))
+}
+
+/// The result table's page and the map, for the template.
+fn result_context(r: &Results, page_no: usize) -> Value {
+    let pages = r.rows.len().div_ceil(PAGE).max(1);
+    let page_no = page_no.clamp(1, pages);
+    let rows: Vec<Vec<String>> = r
+        .rows
+        .iter()
+        .skip((page_no - 1) * PAGE)
+        .take(PAGE)
+        .map(|row| row.iter().map(display).collect())
+        .collect();
+    let svg = map::svg(
+        &r.features().into_iter().take(5000).collect::<Vec<_>>(),
+        "Kaart van het resultaat",
+    );
+    context! {
+        columns => r.columns, rows => rows, total => r.rows.len(), page => page_no, pages => pages,
+        truncated => r.truncated, elapsed_ms => r.elapsed_ms as u64, map_svg => svg,
+    }
+}
+
+async fn render(
+    state: &AppState,
+    ctx: &Ctx,
+    template: &str,
+    current: &str,
+    status: StatusCode,
+    extra: Value,
+) -> Result<Response, AppError> {
+    ctx.require(Permission::Read)?;
+    let (_, tables) = state.ws.tables(&ctx.org.id).await?;
+    let saved = state.store.analyses(&ctx.org.id).await?;
+    let html = page(
+        state,
+        ctx,
+        template,
+        current,
+        context! { tables => tables, saved => saved, can_analyse => ctx.require(Permission::Analyse).is_ok(), ..extra },
+    )
+    .await?;
+    Ok((status, html).into_response())
+}
+
+async fn editor(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    render(
+        &state,
+        &ctx,
+        "analysis.html",
+        "/analyses",
+        StatusCode::OK,
+        context! { sql => "" },
+    )
+    .await
+}
+
+/// Shows a query's problem on the page itself, next to the SQL that caused it.
+fn query_error(e: &AppError) -> bool {
+    matches!(
+        e,
+        AppError::BadRequest(_) | AppError::Invalid(_) | AppError::Unprocessable(_)
+    )
+}
+
+async fn run(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
+    let mut input = Input::form(&body)?;
+    let sql = input.text("sql");
+    let page_no: usize = input.text("page").parse().unwrap_or(1);
+    match run_sql(&state, &ctx, &sql).await {
+        Ok(out) => {
+            let r = results(&out)?;
+            let extra = context! { sql => sql, result => result_context(&r, page_no) };
+            render(
+                &state,
+                &ctx,
+                "analysis.html",
+                "/analyses",
+                StatusCode::OK,
+                extra,
+            )
+            .await
+        }
+        Err(e) if query_error(&e) => {
+            let extra = context! { sql => sql, error => e.detail() };
+            render(
+                &state,
+                &ctx,
+                "analysis.html",
+                "/analyses",
+                e.status(),
+                extra,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn export_adhoc(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let mut input = Input::form(&body)?;
+    let sql = input.text("sql");
+    let format = export_format(&input.text("format"))?;
+    let out = run_sql(&state, &ctx, &sql).await?;
+    download(&out, format, "resultaat")
+}
+
+async fn save_new(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let input = Input::form(&body)?;
+    let sql = Input::form(&body)?.text("sql");
+    match save(&state, &ctx, None, input).await {
+        Ok(a) => Ok(Redirect::to(&format!("/analyses/{}", a.id)).into_response()),
+        Err(e) if query_error(&e) => {
+            let extra =
+                context! { sql => sql, error => e.detail(), field_errors => e.field_errors() };
+            render(
+                &state,
+                &ctx,
+                "analysis.html",
+                "/analyses",
+                e.status(),
+                extra,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn param_values(input: &mut Input, a: &koers_store::Analysis) -> BTreeMap<String, String> {
+    a.parameters
+        .iter()
+        .map(|p| (p.name.clone(), input.text(&format!("p_{}", p.name))))
+        .filter(|(_, v)| !v.is_empty())
+        .collect()
+}
+
+async fn render_saved(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    status: StatusCode,
+    extra: Value,
+) -> Result<Response, AppError> {
+    let a = state.store.analysis(&ctx.org.id, id).await?;
+    render(
+        state,
+        ctx,
+        "analysis_saved.html",
+        "/analyses",
+        status,
+        context! { a => a, ..extra },
+    )
+    .await
+}
+
+async fn saved(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    render_saved(&state, &ctx, &id, StatusCode::OK, context! {}).await
+}
+
+async fn run_saved_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let a = state.store.analysis(&ctx.org.id, &id).await?;
+    let mut input = Input::form(&body)?;
+    let values = param_values(&mut input, &a);
+    let page_no: usize = input.text("page").parse().unwrap_or(1);
+    match run_saved(&state, &ctx, &id, &values).await {
+        Ok((_, out)) => {
+            let r = results(&out)?;
+            let hidden: Vec<(String, String)> = values
+                .iter()
+                .map(|(k, v)| (format!("p_{k}"), v.clone()))
+                .collect();
+            let extra = context! { values => values, hidden => hidden, result => result_context(&r, page_no) };
+            render_saved(&state, &ctx, &id, StatusCode::OK, extra).await
+        }
+        Err(e) if query_error(&e) => {
+            render_saved(
+                &state,
+                &ctx,
+                &id,
+                e.status(),
+                context! { values => values, error => e.detail() },
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn export_saved(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let a = state.store.analysis(&ctx.org.id, &id).await?;
+    let mut input = Input::form(&body)?;
+    let values = param_values(&mut input, &a);
+    let format = export_format(&input.text("format"))?;
+    let (a, out) = run_saved(&state, &ctx, &id, &values).await?;
+    download(&out, format, &a.title.replace(' ', "_"))
+}
+
+async fn save_existing(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    match save(&state, &ctx, Some(&id), Input::form(&body)?).await {
+        Ok(a) => Ok(Redirect::to(&format!("/analyses/{}", a.id)).into_response()),
+        Err(e) if query_error(&e) => {
+            render_saved(
+                &state,
+                &ctx,
+                &id,
+                e.status(),
+                context! { error => e.detail() },
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    ctx.require(Permission::Analyse)?;
+    state
+        .store
+        .delete_analysis(&ctx.org.id, &id, &ctx.actor())
+        .await?;
+    Ok(Redirect::to("/analyses").into_response())
+}

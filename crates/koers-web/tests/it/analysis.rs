@@ -1,0 +1,257 @@
+//! Analyses in the pages: SQL over the catalog with spatial functions, results, map,
+//! exports, saved analyses with parameters, and hostile SQL refused with the server up.
+
+use crate::helpers::TestApp;
+use koers_app::catalog::{ImportRequest, ImportSource};
+use std::sync::Arc;
+
+const GEOJSON: &str = r#"{"type":"FeatureCollection","features":[
+ {"type":"Feature","properties":{"statcode":"GM0344","statnaam":"Utrecht","inwoners":367984},"geometry":{"type":"Polygon","coordinates":[[[5.0,52.0],[5.2,52.0],[5.2,52.2],[5.0,52.2],[5.0,52.0]]]}},
+ {"type":"Feature","properties":{"statcode":"GM0345","statnaam":"Veenendaal","inwoners":68000},"geometry":{"type":"Polygon","coordinates":[[[5.5,52.0],[5.6,52.0],[5.6,52.1],[5.5,52.1],[5.5,52.0]]]}}]}"#;
+
+/// Imports the two-municipality file as `gemeenten` for organisation A.
+async fn with_gemeenten(app: &TestApp) {
+    let tmp = app.ws.temp_path("geojson").unwrap();
+    std::fs::write(&tmp, GEOJSON).unwrap();
+    let req = ImportRequest {
+        source: ImportSource::Path(tmp.clone()),
+        name: Some("gemeenten".into()),
+        crs: None,
+        format: None,
+        meta: None,
+        generated: false,
+    };
+    app.ws
+        .import(
+            &app.org_a,
+            &koers_store::Actor::cli(),
+            req,
+            Arc::new(koers_engine::NoProgress),
+        )
+        .await
+        .unwrap();
+    std::fs::remove_file(tmp).unwrap();
+}
+
+async fn run(app: &TestApp, c: &reqwest::Client, csrf: &str, sql: &str) -> (u16, String) {
+    let r = c
+        .post(app.url("/analyses/uitvoeren"))
+        .form(&[("csrf_token", csrf), ("sql", sql)])
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn spatial_sql_with_results_map_and_exports() {
+    let app = TestApp::spawn().await;
+    with_gemeenten(&app).await;
+    let (c, csrf) = app.page_login("admin@pv26.example").await;
+    let editor = c
+        .get(app.url("/analyses"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        editor.contains("<code>gemeenten</code>"),
+        "schema browser lists the table"
+    );
+    let sql = "SELECT statnaam, ROUND(ST_Area(ST_Transform(geom, 28992)) / 1e6) AS km2, geom FROM gemeenten WHERE ST_Contains(geom, ST_Point(5.1, 52.1)) ORDER BY statnaam";
+    let (status, html) = run(&app, &c, &csrf, sql).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("1 rijen in"));
+    assert!(html.contains(">Utrecht<") && !html.contains(">Veenendaal<"));
+    assert!(html.contains("<svg class=\"koers-map\""));
+    // Exports of the same result.
+    for (format, probe) in [
+        ("csv", "statnaam,km2,geom"),
+        ("geojson", "\"FeatureCollection\""),
+    ] {
+        let r = c
+            .post(app.url("/analyses/exporteren"))
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("sql", sql),
+                ("format", format),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(
+            r.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .contains(&format!("resultaat.{format}"))
+        );
+        let body = r.text().await.unwrap();
+        assert!(body.contains(probe), "{format}: {body}");
+    }
+    let r = c
+        .post(app.url("/analyses/exporteren"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("sql", sql),
+            ("format", "parquet"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let bytes = r.bytes().await.unwrap();
+    assert_eq!(&bytes[..4], b"PAR1");
+    let r = c
+        .post(app.url("/analyses/exporteren"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("sql", sql),
+            ("format", "xls"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+}
+
+#[tokio::test]
+async fn saved_analyses_with_parameters() {
+    let app = TestApp::spawn().await;
+    with_gemeenten(&app).await;
+    let (c, csrf) = app.page_login("admin@pv26.example").await;
+    let r = c
+        .post(app.url("/analyses/opslaan"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("title", "Grote gemeenten"),
+            (
+                "sql",
+                "SELECT statnaam FROM gemeenten WHERE inwoners > {{minimum}}",
+            ),
+            ("paramName", "minimum"),
+            ("paramKind", "integer"),
+            ("paramDefault", "100000"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    // Saving from the editor without parameter rows fails: {{minimum}} is undeclared there.
+    let html = if r.status() == 303 {
+        String::new()
+    } else {
+        r.text().await.unwrap()
+    };
+    assert!(html.is_empty(), "{html}");
+    let a = app.store.analyses(&app.org_a.id).await.unwrap().remove(0);
+    let run_url = app.url(&format!("/analyses/{}/uitvoeren", a.id));
+    let html = c
+        .post(&run_url)
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(">Utrecht<") && !html.contains(">Veenendaal<"),
+        "default 100000"
+    );
+    let html = c
+        .post(&run_url)
+        .form(&[("csrf_token", csrf.as_str()), ("p_minimum", "1000")])
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(">Veenendaal<"));
+    // An injection attempt through a parameter is a type error, not SQL.
+    let r = c
+        .post(&run_url)
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("p_minimum", "0; DROP TABLE gemeenten"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("geheel getal"));
+    // A viewer may run it but not write SQL.
+    let (v, vcsrf) = app.page_login("viewer@pv26.example").await;
+    assert_eq!(
+        v.post(&run_url)
+            .form(&[("csrf_token", vcsrf.as_str())])
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(run(&app, &v, &vcsrf, "SELECT 1").await.0, 403);
+    // Another organisation does not see it.
+    let (b, bcsrf) = app.page_login("admin@gm0796.example").await;
+    assert_eq!(
+        b.get(app.url(&format!("/analyses/{}", a.id)))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(
+        b.post(&run_url)
+            .form(&[("csrf_token", bcsrf.as_str())])
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(
+        b.post(app.url(&format!("/analyses/{}/verwijderen", a.id)))
+            .form(&[("csrf_token", bcsrf.as_str())])
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(app.store.analyses(&app.org_a.id).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn hostile_sql_is_refused_and_the_server_stays_up() {
+    let app = TestApp::spawn().await;
+    with_gemeenten(&app).await;
+    let (c, csrf) = app.page_login("admin@pv26.example").await;
+    for sql in [
+        "DROP TABLE gemeenten",
+        "SELECT 1; DROP TABLE gemeenten",
+        "COPY gemeenten TO '/tmp/x.csv'",
+        "CREATE EXTERNAL TABLE pw STORED AS CSV LOCATION '/etc/passwd'",
+        "SELECT * FROM '/etc/passwd'",
+        "INSERT INTO gemeenten VALUES (1)",
+        "SET datafusion.execution.batch_size = 1",
+        "SELECT * FROM datasets",
+    ] {
+        let (status, html) = run(&app, &c, &csrf, sql).await;
+        assert_eq!(status, 400, "{sql}: {html}");
+        assert!(html.contains("utrecht-alert--error"), "{sql}");
+    }
+    // Another organisation's (non-public) dataset is not there for B.
+    let (b, bcsrf) = app.page_login("admin@gm0796.example").await;
+    let (status, _) = run(&app, &b, &bcsrf, "SELECT * FROM gemeenten").await;
+    assert_eq!(status, 400);
+    // A cross join that would never end is stopped by the time limit.
+    let (status, html) = run(&app, &c, &csrf, "SELECT COUNT(*) FROM generate_series(1, 100000000000) a, generate_series(1, 100000000000) b").await;
+    assert!(status == 422 || status == 400, "{status}: {html}");
+    // And the server still answers.
+    let (status, _) = run(&app, &c, &csrf, "SELECT COUNT(*) AS n FROM gemeenten").await;
+    assert_eq!(status, 200);
+    assert!(app.ws.data_dir().join("koers.db").exists());
+}
