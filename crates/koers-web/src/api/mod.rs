@@ -2,6 +2,7 @@
 //! generated from the code, `application/problem+json` errors, and an `API-Version` header
 //! on every response.
 
+pub mod datasets;
 pub mod organisations;
 pub mod sessions;
 
@@ -23,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/openapi.json", get(openapi_json))
         .merge(sessions::router())
         .merge(organisations::router())
+        .merge(datasets::router())
 }
 
 /// Adds `API-Version` to every response under `/api/`, errors included.
@@ -61,11 +63,26 @@ pub async fn version_header(req: Request, next: Next) -> Response {
         organisations::set_member_roles,
         organisations::remove_member,
         organisations::list_audit_events,
+        datasets::list_datasets,
+        datasets::import_dataset,
+        datasets::get_dataset,
+        datasets::set_metadata,
+        datasets::list_versions,
+        datasets::get_job,
+        datasets::run_query,
+        datasets::list_analyses,
+        datasets::create_analysis,
+        datasets::get_analysis,
+        datasets::update_analysis,
+        datasets::delete_analysis,
+        datasets::run_analysis,
     ),
     components(schemas(crate::error::Problem, koers_core::FieldError)),
     tags(
         (name = "sessies", description = "Inloggen en uitloggen"),
         (name = "organisaties", description = "Organisaties, leden en rollen"),
+        (name = "bronnen", description = "De catalogus: bronnen, versies, metadata (DCAT-AP-NL) en imports"),
+        (name = "analyses", description = "SQL over de bronnen, opgeslagen analyses met parameters, exports"),
     )
 )]
 struct ApiDoc;

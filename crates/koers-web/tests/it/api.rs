@@ -477,3 +477,118 @@ fn collect_refs(v: &Value, out: &mut Vec<String>) {
         _ => {}
     }
 }
+
+#[tokio::test]
+async fn catalog_and_analyses_through_the_api() {
+    let app = TestApp::spawn().await;
+    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    // Upload a CSV (multipart, CSRF in the header).
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(
+                b"gm,naam,inwoners\nGM0344,Utrecht,367984\nGM0345,Veenendaal,68000\n".to_vec(),
+            )
+            .file_name("gemeenten.csv"),
+        )
+        .text("name", "inwoners");
+    let r = c
+        .post(app.url("/api/v1/datasets"))
+        .header("x-csrf-token", &csrf)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let job: Value = r.json().await.unwrap();
+    let job_url = app.url(&format!("/api/v1/jobs/{}", job["id"].as_str().unwrap()));
+    let mut state = job.clone();
+    for _ in 0..200 {
+        state = c.get(&job_url).send().await.unwrap().json().await.unwrap();
+        if state["state"] != "running" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(state["state"], "done", "{state}");
+    let id = state["datasetId"].as_str().unwrap();
+    let versions: Value = c
+        .get(app.url(&format!("/api/v1/datasets/{id}/versions")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(versions[0]["rowCount"], 2);
+    // Query as JSON and as CSV.
+    let r = c
+        .post(app.url("/api/v1/queries"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"sql": "SELECT naam, inwoners FROM inwoners ORDER BY inwoners DESC"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let res: Value = r.json().await.unwrap();
+    assert_eq!(res["columns"], json!(["naam", "inwoners"]));
+    assert_eq!(res["rows"][0], json!(["Utrecht", 367984]));
+    let csv = c
+        .post(app.url("/api/v1/queries?format=csv"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"sql": "SELECT naam FROM inwoners ORDER BY naam"}))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(csv, "naam\nUtrecht\nVeenendaal\n");
+    // Hostile SQL is a problem+json 400.
+    let r = c
+        .post(app.url("/api/v1/queries"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"sql": "DROP TABLE inwoners"}))
+        .send()
+        .await
+        .unwrap();
+    problem(r, 400).await;
+    // A saved analysis with a parameter, run with a value.
+    let r = c.post(app.url("/api/v1/analyses")).header("x-csrf-token", &csrf)
+        .json(&json!({"title": "Groot", "sql": "SELECT naam FROM inwoners WHERE inwoners > {{min}}", "paramName": ["min"], "paramKind": ["integer"], "paramDefault": ["100000"]}))
+        .send().await.unwrap();
+    assert_eq!(r.status(), 201);
+    let a: Value = r.json().await.unwrap();
+    let run = app.url(&format!(
+        "/api/v1/analyses/{}/runs",
+        a["id"].as_str().unwrap()
+    ));
+    let res: Value = c
+        .post(&run)
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"params": {"min": 1000}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(res["rows"].as_array().unwrap().len(), 2);
+    let r = c
+        .post(&run)
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"params": {"min": "1; DROP TABLE x"}}))
+        .send()
+        .await
+        .unwrap();
+    problem(r, 400).await;
+    // Import from a loopback URL is refused once the job runs.
+    let r = c
+        .post(app.url("/api/v1/datasets"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"url": app.url("/health")}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+}

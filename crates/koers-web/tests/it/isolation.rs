@@ -8,6 +8,40 @@ use serde_json::{Value, json};
 #[tokio::test]
 async fn every_api_route_hides_another_organisations_objects() {
     let app = TestApp::spawn().await;
+    // Objects of A of every kind: a private dataset, a saved analysis, a job.
+    let tmp = app.ws.temp_path("csv").unwrap();
+    std::fs::write(&tmp, "gm,naam\nGM0344,Utrecht\n").unwrap();
+    let req = koers_app::catalog::ImportRequest {
+        source: koers_app::catalog::ImportSource::Path(tmp.clone()),
+        name: Some("geheim".into()),
+        crs: None,
+        format: None,
+        meta: None,
+        generated: false,
+    };
+    let (dataset, _) = app
+        .ws
+        .import(
+            &app.org_a,
+            &koers_store::Actor::cli(),
+            req,
+            std::sync::Arc::new(koers_engine::NoProgress),
+        )
+        .await
+        .unwrap();
+    let analysis = app
+        .store
+        .create_analysis(
+            &app.org_a.id,
+            "Geheim",
+            "",
+            "SELECT * FROM geheim",
+            &[],
+            &koers_store::Actor::cli(),
+        )
+        .await
+        .unwrap();
+    let job = app.ws.jobs.start(&app.org_a.id, "geheim.csv");
     let doc: Value = reqwest::get(app.url("/api/v1/openapi.json"))
         .await
         .unwrap()
@@ -24,12 +58,19 @@ async fn every_api_route_hides_another_organisations_objects() {
         .unwrap();
     let mut walked = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {
-        if !path.contains("{organisationId}") {
+        if !path.contains('{') {
             continue;
         }
         let concrete = path
             .replace("{organisationId}", &app.org_a.id)
-            .replace("{userId}", &app.viewer_a.id);
+            .replace("{userId}", &app.viewer_a.id)
+            .replace("{datasetId}", &dataset.id)
+            .replace("{analysisId}", &analysis.id)
+            .replace("{jobId}", &job.id);
+        assert!(
+            !concrete.contains('{'),
+            "the walk does not know a parameter of {path}"
+        );
         for method in item.as_object().unwrap().keys() {
             let url = app.url(&format!("/api/v1{concrete}"));
             let req = match method.as_str() {
@@ -40,7 +81,8 @@ async fn every_api_route_hides_another_organisations_objects() {
                 "delete" => c.delete(&url),
                 other => panic!("undocumented method {other}"),
             };
-            let body = json!({"email": "spion@gm0796.example", "displayName": "Spion", "roles": ["administrator"], "password": PASSWORD});
+            let body = json!({"email": "spion@gm0796.example", "displayName": "Spion", "roles": ["administrator"], "password": PASSWORD,
+                "title": "gekaapt", "sql": "SELECT 1", "publisher": "x", "theme": "GOVE", "licence": "CC0-1.0", "accessRights": "public", "cadence": "NEVER"});
             let r = req
                 .header("x-csrf-token", &csrf)
                 .json(&body)
@@ -51,7 +93,51 @@ async fn every_api_route_hides_another_organisations_objects() {
             walked += 1;
         }
     }
-    assert!(walked >= 7, "walked only {walked} routes");
+    assert!(walked >= 15, "walked only {walked} routes");
+    // Lists and queries do not reach A's objects either.
+    let list: Value = c
+        .get(app.url("/api/v1/datasets"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list, json!([]));
+    let list: Value = c
+        .get(app.url("/api/v1/analyses"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list, json!([]));
+    let r = c
+        .post(app.url("/api/v1/queries"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"sql": "SELECT * FROM geheim"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(
+        app.store
+            .analysis(&app.org_a.id, &analysis.id)
+            .await
+            .unwrap()
+            .title,
+        "Geheim"
+    );
+    assert_eq!(
+        app.store
+            .dataset(&app.org_a.id, &dataset.id)
+            .await
+            .unwrap()
+            .meta
+            .title,
+        "geheim"
+    );
     // Lists show only the intruder's own organisation.
     let orgs: Value = c
         .get(app.url("/api/v1/organisations"))
