@@ -224,3 +224,102 @@ async fn sign_in_visit_every_module_and_sign_out() {
     );
     c.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn import_a_file_and_analyse_it_in_the_browser() {
+    let app = TestApp::spawn().await;
+    let (_driver, c, _profile) = start_browser().await;
+    c.goto(&app.url("/login")).await.unwrap();
+    c.find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys("admin@pv26.example")
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(&format!("{PASSWORD}{}", Key::Enter))
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css(".koers-nav"))
+        .await
+        .unwrap();
+
+    // Import the real municipality boundaries through the upload form.
+    let file = repo_root().join("data/nl/municipalities_2025.geojson");
+    c.goto(&app.url("/bronnen")).await.unwrap();
+    let v = axe(&c).await;
+    assert!(v.is_empty(), "catalog: {v:?}");
+    c.find(Locator::Id("i-file"))
+        .await
+        .unwrap()
+        .send_keys(&file.canonicalize().unwrap().display().to_string())
+        .await
+        .unwrap();
+    c.find(Locator::Id("i-name"))
+        .await
+        .unwrap()
+        .send_keys("gemeenten")
+        .await
+        .unwrap();
+    c.find(Locator::Css("form[data-koers-upload] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // The job page follows the import and links to the dataset when done.
+    let link = c
+        .wait()
+        .at_most(Duration::from_secs(60))
+        .for_element(Locator::Css("#taak a[href^='/bronnen/']"))
+        .await
+        .unwrap();
+    link.click().await.unwrap();
+    c.wait()
+        .for_element(Locator::Css("svg.koers-map"))
+        .await
+        .unwrap();
+    assert_eq!(heading(&c).await, "gemeenten");
+    screenshot(&c, "dataset.png").await;
+    let v = axe(&c).await;
+    assert!(v.is_empty(), "dataset page: {v:?}");
+
+    // Analyse it: which municipalities lie around Utrecht's centre?
+    c.goto(&app.url("/analyses")).await.unwrap();
+    let sql = "SELECT statnaam, ROUND(ST_Area(ST_Transform(geom, 28992)) / 1e6, 1) AS km2, geom FROM gemeenten WHERE ST_DWithin(ST_Transform(ST_Centroid(geom), 28992), ST_Transform(ST_Point(5.1214, 52.0907, 4326), 28992), 15000) ORDER BY statnaam";
+    c.find(Locator::Id("sql"))
+        .await
+        .unwrap()
+        .send_keys(sql)
+        .await
+        .unwrap();
+    c.find(Locator::Css("form[action='/analyses/uitvoeren'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Id("resultaat"))
+        .await
+        .unwrap();
+    let table = c
+        .find(Locator::Css(".koers-scroll table"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        table.contains("Utrecht") && table.contains("Nieuwegein"),
+        "{table}"
+    );
+    c.find(Locator::Css("svg.koers-map")).await.unwrap();
+    screenshot(&c, "analysis.png").await;
+    let v = axe(&c).await;
+    assert!(v.is_empty(), "analysis page: {v:?}");
+    c.close().await.unwrap();
+}
