@@ -1,6 +1,7 @@
 //! The `koers` binary: `koers serve` runs the web application; the other subcommands are
 //! the command line for the data folder (demo workspace, organisations, users).
 
+mod bench;
 mod cli;
 mod demo;
 mod settings;
@@ -13,6 +14,7 @@ use koers_core::{OrganisationDraft, UserDraft};
 use koers_store::Actor;
 use settings::{FileSettings, ServeArgs, StoreArgs, StoreSettings};
 use std::io::Read;
+use std::path::PathBuf;
 
 /// koers: the data-driven work of a Dutch public organisation in one place.
 #[derive(Parser)]
@@ -39,6 +41,8 @@ enum Command {
     /// The catalog: import and list datasets.
     #[command(subcommand)]
     Dataset(DatasetCommand),
+    /// Run the reference workload and compare it with DuckDB in the same run.
+    Bench(BenchArgs),
     /// Run SQL over the datasets an organisation may see (read-only, within the limits).
     Query {
         /// The SQL (SELECT or WITH).
@@ -50,6 +54,28 @@ enum Command {
         #[arg(long)]
         org: Option<String>,
     },
+}
+
+#[derive(clap::Args)]
+struct BenchArgs {
+    /// The folder made by bench/gen_movements.py (movements.parquet, municipalities.csv).
+    #[arg(long)]
+    data: PathBuf,
+    /// The folder of the reference queries.
+    #[arg(long, default_value = "bench/queries")]
+    queries: PathBuf,
+    /// The folder of the boundary files (provinces_2025.geojson, municipalities_2025.geojson).
+    #[arg(long, default_value = "data/nl")]
+    geo: PathBuf,
+    /// Timed runs per query (after one warm-up run).
+    #[arg(long, default_value_t = 5)]
+    runs: usize,
+    /// A Python with duckdb installed: run DuckDB on the same files and print the ratios.
+    #[arg(long)]
+    compare: Option<PathBuf>,
+    /// Let DuckDB run s1 with its spatial extension too (needs duckdb-extension-spatial).
+    #[arg(long)]
+    spatial: bool,
 }
 
 #[derive(Subcommand)]
@@ -202,6 +228,17 @@ async fn run(cli: Cli) -> Result<()> {
             let ws = store_settings.workspace(&file).await?;
             let org = cli::organisation(&ws.store, org.as_deref()).await?;
             cli::list(&ws, &org).await
+        }
+        Command::Bench(b) => {
+            bench::run(bench::BenchOptions {
+                data: b.data,
+                queries: b.queries,
+                geo: b.geo,
+                runs: b.runs.max(1),
+                compare: b.compare,
+                spatial: b.spatial,
+            })
+            .await
         }
         Command::Query { sql, format, org } => {
             let ws = store_settings.workspace(&file).await?;
