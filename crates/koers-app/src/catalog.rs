@@ -27,6 +27,33 @@ pub struct Workspace {
     pub engine: Engine,
     pub jobs: crate::Jobs,
     cfg: Arc<WorkspaceConfig>,
+    /// Queries run on their own threads, so that a heavy one never stalls the web server.
+    queries: Arc<QueryThreads>,
+}
+
+/// The query runtime; shut down without waiting when the last workspace goes, which may be
+/// inside async code where a blocking drop would panic.
+struct QueryThreads(Option<tokio::runtime::Runtime>);
+
+impl Drop for QueryThreads {
+    fn drop(&mut self) {
+        if let Some(rt) = self.0.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+impl QueryThreads {
+    fn spawn<F>(&self, f: F) -> Result<tokio::task::JoinHandle<F::Output>>
+    where
+        F: std::future::Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        match &self.0 {
+            Some(rt) => Ok(rt.spawn(f)),
+            None => Err(Error::Fetch("de query-threads zijn gestopt".into())),
+        }
+    }
 }
 
 /// Where an import reads from.
@@ -99,13 +126,20 @@ pub struct TableInfo {
 }
 
 impl Workspace {
-    pub fn new(store: Store, cfg: WorkspaceConfig) -> Self {
-        Workspace {
+    pub fn new(store: Store, cfg: WorkspaceConfig) -> std::io::Result<Self> {
+        let threads = cfg.engine.target_partitions.max(1);
+        let queries = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .thread_name("koers-query")
+            .enable_all()
+            .build()?;
+        Ok(Workspace {
             store,
             engine: Engine::new(cfg.engine.clone()),
             jobs: crate::Jobs::default(),
             cfg: Arc::new(cfg),
-        }
+            queries: Arc::new(QueryThreads(Some(queries))),
+        })
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -257,10 +291,35 @@ impl Workspace {
         cancel: Option<&CancelToken>,
     ) -> Result<QueryOutput> {
         let (refs, _) = self.tables(org_id).await?;
-        Ok(self
-            .engine
-            .query_with(sql, &refs, row_limit, cancel)
-            .await?)
+        self.run(sql.to_string(), refs, row_limit, cancel.cloned())
+            .await
+    }
+
+    /// Runs a query on the query threads. The engine stops it at its time limit; should it
+    /// not yield in time, the caller is answered anyway and the task is aborted.
+    async fn run(
+        &self,
+        sql: String,
+        refs: Vec<TableRef>,
+        row_limit: usize,
+        cancel: Option<CancelToken>,
+    ) -> Result<QueryOutput> {
+        let engine = self.engine.clone();
+        let limit = engine.config().time_limit;
+        let task = self.queries.spawn(async move {
+            engine
+                .query_with(&sql, &refs, row_limit, cancel.as_ref())
+                .await
+        })?;
+        let abort = task.abort_handle();
+        match tokio::time::timeout(limit + std::time::Duration::from_secs(1), task).await {
+            Ok(Ok(r)) => Ok(r?),
+            Ok(Err(e)) => Err(Error::Fetch(format!("query afgebroken: {e}"))),
+            Err(_) => {
+                abort.abort();
+                Err(Error::Data(koers_engine::EngineError::Timeout(limit)))
+            }
+        }
     }
 
     /// The first rows of a dataset version visible to `org_id`.
@@ -278,15 +337,13 @@ impl Workspace {
             return Err(Error::NotFound);
         }
         let table = TableRef::new("preview", self.cfg.data_dir.join(&v.file));
-        Ok(self
-            .engine
-            .query_with(
-                &format!("SELECT * FROM preview LIMIT {rows}"),
-                &[table],
-                rows,
-                None,
-            )
-            .await?)
+        self.run(
+            format!("SELECT * FROM preview LIMIT {rows}"),
+            vec![table],
+            rows,
+            None,
+        )
+        .await
     }
 }
 

@@ -221,6 +221,9 @@ impl Engine {
                 if start.elapsed() > limit {
                     return Err(EngineError::Timeout(limit));
                 }
+                // DataFusion's CPU work returns Ready without end; yield so the time limit
+                // and a cancel can be seen between batches.
+                tokio::task::yield_now().await;
                 if rows + b.num_rows() > row_limit {
                     let keep = row_limit - rows;
                     if keep > 0 {

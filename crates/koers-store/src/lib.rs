@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod catalog;
 pub mod organisations;
+pub mod register;
 pub mod sessions;
 pub mod users;
 
@@ -19,6 +20,7 @@ use std::path::Path;
 pub use audit::{Actor, AuditEvent};
 pub use catalog::{Analysis, Dataset, DatasetVersion, NewVersion};
 pub use organisations::Organisation;
+pub use register::{Application, ChainCheck, ChoiceRecord, FrameworkVersion};
 pub use sessions::Session;
 pub use users::{Member, User};
 

@@ -21,13 +21,22 @@ pub struct BenchOptions {
 fn duckdb(opts: &BenchOptions, python: &Path) -> Result<HashMap<String, Value>> {
     let script = opts.queries.join("../run_duckdb.py");
     let mut cmd = Command::new(python);
-    cmd.arg(&script).arg("--data").arg(&opts.data).arg("--runs").arg(opts.runs.to_string());
+    cmd.arg(&script)
+        .arg("--data")
+        .arg(&opts.data)
+        .arg("--runs")
+        .arg(opts.runs.to_string());
     if opts.spatial {
         cmd.arg("--spatial");
     }
-    let out = cmd.output().with_context(|| format!("kan {} niet starten", python.display()))?;
+    let out = cmd
+        .output()
+        .with_context(|| format!("kan {} niet starten", python.display()))?;
     if !out.status.success() {
-        bail!("DuckDB-vergelijking mislukt: {}", String::from_utf8_lossy(&out.stderr));
+        bail!(
+            "DuckDB-vergelijking mislukt: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let mut by_query = HashMap::new();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
@@ -54,13 +63,21 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
     for r in &ours {
         println!("{}", r.json_line());
     }
-    let Some(python) = &opts.compare else { return Ok(()) };
+    let Some(python) = &opts.compare else {
+        return Ok(());
+    };
     let theirs = duckdb(&opts, python)?;
     for r in &ours {
-        let Some(d) = theirs.get(&r.query) else { continue };
-        let their_s = d.get("median_s").and_then(Value::as_f64).unwrap_or(f64::NAN);
+        let Some(d) = theirs.get(&r.query) else {
+            continue;
+        };
+        let their_s = d
+            .get("median_s")
+            .and_then(Value::as_f64)
+            .unwrap_or(f64::NAN);
         let ours_line: Value = serde_json::from_str(&r.json_line()).unwrap_or(Value::Null);
-        let same = ours_line.get("digest") == d.get("digest") && ours_line.get("rows") == d.get("rows");
+        let same =
+            ours_line.get("digest") == d.get("digest") && ours_line.get("rows") == d.get("rows");
         println!(
             "{}",
             json!({

@@ -115,14 +115,15 @@ impl StoreSettings {
         if let Some(max) = file.max_upload_bytes {
             fetch.max_bytes = max;
         }
-        Ok(koers_app::Workspace::new(
+        koers_app::Workspace::new(
             store,
             koers_app::WorkspaceConfig {
                 data_dir: self.data_dir.clone(),
                 engine,
                 fetch,
             },
-        ))
+        )
+        .context("kan de query-threads niet starten")
     }
 
     /// Opens (creating and migrating) the store.

@@ -4,6 +4,7 @@
 
 pub mod datasets;
 pub mod organisations;
+pub mod register;
 pub mod sessions;
 
 use crate::startup::AppState;
@@ -25,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .merge(sessions::router())
         .merge(organisations::router())
         .merge(datasets::router())
+        .merge(register::router())
 }
 
 /// Adds `API-Version` to every response under `/api/`, errors included.
@@ -76,6 +78,24 @@ pub async fn version_header(req: Request, next: Next) -> Response {
         datasets::update_analysis,
         datasets::delete_analysis,
         datasets::run_analysis,
+        register::list_applications,
+        register::create_application,
+        register::get_application,
+        register::update_application,
+        register::list_choices,
+        register::create_choice,
+        register::get_choice,
+        register::transition_choice,
+        register::export_algoritmeregister,
+        register::set_publication,
+        register::assess_ai_act,
+        register::set_prescan,
+        register::set_measure,
+        register::get_framework,
+        register::put_framework,
+        register::list_framework_versions,
+        register::board_agenda,
+        register::decision_history,
     ),
     components(schemas(crate::error::Problem, koers_core::FieldError)),
     tags(
@@ -83,6 +103,7 @@ pub async fn version_header(req: Request, next: Next) -> Response {
         (name = "organisaties", description = "Organisaties, leden en rollen"),
         (name = "bronnen", description = "De catalogus: bronnen, versies, metadata (DCAT-AP-NL) en imports"),
         (name = "analyses", description = "SQL over de bronnen, opgeslagen analyses met parameters, exports"),
+        (name = "toepassingen", description = "Register van toepassingen en algoritmen, keuzes volgens het keuzekader, bestuursagenda, AI-verordening, pre-scan, Algoritmeregister"),
     )
 )]
 struct ApiDoc;

@@ -6,6 +6,7 @@ mod analysis;
 mod catalog;
 mod home;
 mod organisation;
+mod register;
 mod session;
 
 use crate::auth::Ctx;
@@ -52,7 +53,7 @@ pub const MODULES: [Module; 7] = [
     Module {
         slug: "toepassingen",
         key: "module.register",
-        built: false,
+        built: true,
     },
     Module {
         slug: "volwassenheid",
@@ -75,6 +76,7 @@ pub fn router() -> Router<AppState> {
         .merge(account::router())
         .merge(catalog::router())
         .merge(analysis::router())
+        .merge(register::router())
 }
 
 /// Renders a page for a signed-in user: the shell (navigation, organisation switcher,

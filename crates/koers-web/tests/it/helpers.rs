@@ -110,7 +110,8 @@ impl TestApp {
                     allow_hosts: Vec::new(),
                 },
             },
-        );
+        )
+        .expect("workspace");
         let state = AppState::new(ws.clone(), cfg);
         tokio::spawn(async move {
             let _ = koers_web::serve(listener, state).await;

@@ -42,6 +42,7 @@ async fn every_api_route_hides_another_organisations_objects() {
         .await
         .unwrap();
     let job = app.ws.jobs.start(&app.org_a.id, "geheim.csv");
+    let (application, choice) = crate::register::objects_of_a(&app).await;
     let doc: Value = reqwest::get(app.url("/api/v1/openapi.json"))
         .await
         .unwrap()
@@ -66,7 +67,9 @@ async fn every_api_route_hides_another_organisations_objects() {
             .replace("{userId}", &app.viewer_a.id)
             .replace("{datasetId}", &dataset.id)
             .replace("{analysisId}", &analysis.id)
-            .replace("{jobId}", &job.id);
+            .replace("{jobId}", &job.id)
+            .replace("{applicationId}", &application)
+            .replace("{choiceId}", &choice);
         assert!(
             !concrete.contains('{'),
             "the walk does not know a parameter of {path}"

@@ -8,3 +8,4 @@ mod catalog;
 mod helpers;
 mod isolation;
 mod pages;
+mod register;

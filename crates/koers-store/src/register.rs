@@ -1,0 +1,1220 @@
+//! The register (M5): applications, their choices recorded in MADR shape, the organisation's
+//! versioned choice framework (keuzekader), and a tamper-evident history of decision events.
+//!
+//! Every change to a choice, a framework version or a decision-aid result appends an event to
+//! the organisation's hash chain (`decision_events`, append-only) in the same transaction as
+//! the change and its audit row. Each event carries a digest of the object's state, so
+//! [`Store::verify_register_chain`] finds both a broken chain and a row that was changed
+//! behind koers' back.
+
+use crate::audit::{Actor, record};
+use crate::{Result, Store, StoreError, new_id, now};
+use koers_core::register::algoritmeregister::FieldValue;
+use koers_core::register::application::{AiActRisk, AiActRiskGroup, ApplicationDraft, RiskSource};
+use koers_core::register::chain::{self, BreakKind, Broken, ChainEntry, GENESIS};
+use koers_core::register::choice::Choice;
+use koers_core::register::framework::{DecisionLevel, Framework};
+use koers_core::register::requirements::MeasureStatus;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The stored result of the AI Act decision aid: the answers (replayable) and the risk group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AiActState {
+    pub answers: Vec<usize>,
+    pub tree_version: String,
+    pub risk_group: AiActRiskGroup,
+    pub concluded_at: String,
+}
+
+/// The stored answers of the DPIA/IAMA pre-scan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrescanState {
+    pub answers: BTreeMap<String, Value>,
+    pub completed_at: String,
+}
+
+/// Where one Algoritmekader measure stands for an application.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeasureState {
+    pub status: MeasureStatus,
+    pub responsible: String,
+    pub evidence: String,
+    pub updated_at: String,
+}
+
+/// A registered application.
+#[derive(Debug, Clone, Serialize)]
+pub struct Application {
+    pub id: String,
+    pub org_id: String,
+    pub draft: ApplicationDraft,
+    /// Datasets of the catalog (M1) it uses.
+    pub dataset_ids: Vec<String>,
+    /// Links to the information products it feeds.
+    pub product_links: Vec<String>,
+    /// Extra Algoritmeregister fields (`description_short`, `contact_email`, ...).
+    pub publication: BTreeMap<String, FieldValue>,
+    pub ai_act: Option<AiActState>,
+    pub prescan: Option<PrescanState>,
+    /// Measure URN → its state.
+    pub measures: BTreeMap<String, MeasureState>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A recorded choice about an application.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChoiceRecord {
+    pub id: String,
+    pub org_id: String,
+    pub application_id: String,
+    pub choice: Choice,
+    /// The level the framework routed it to when it was last evaluated.
+    pub level: DecisionLevel,
+    /// The framework version that routed it (none: the built-in default).
+    pub framework_version: Option<i64>,
+    /// The board's reference (agenda item, decision number), once decided by the board.
+    pub board_reference: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// One stored version of the choice framework.
+#[derive(Debug, Clone, Serialize)]
+pub struct FrameworkVersion {
+    pub version: i64,
+    pub framework: Framework,
+    pub created_by: String,
+    pub created_at: String,
+}
+
+/// The outcome of checking one organisation's decision history.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChainCheck {
+    pub org_id: String,
+    /// How many events the chain holds.
+    pub entries: usize,
+    /// Every problem found: a broken link, or a row whose state differs from its last event.
+    pub problems: Vec<Broken>,
+}
+
+impl ChainCheck {
+    pub fn is_intact(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    /// The first problem, if any.
+    pub fn result(&self) -> std::result::Result<(), Broken> {
+        self.problems.first().cloned().map_or(Ok(()), Err)
+    }
+}
+
+fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+/// The snake_case name serde gives a unit enum value.
+fn enum_str<T: Serialize>(v: &T) -> Result<String> {
+    match serde_json::to_value(v).map_err(corrupt)? {
+        Value::String(s) => Ok(s),
+        other => Err(corrupt(format!("geen enumwaarde: {other}"))),
+    }
+}
+
+fn enum_from<T: DeserializeOwned>(s: &str) -> Result<T> {
+    serde_json::from_value(Value::String(s.to_string())).map_err(corrupt)
+}
+
+fn json_col<T: DeserializeOwned>(r: &AnyRow, col: &str) -> Result<T> {
+    let s: String = r.try_get(col)?;
+    serde_json::from_str(&s).map_err(corrupt)
+}
+
+fn opt_json_col<T: DeserializeOwned>(r: &AnyRow, col: &str) -> Result<Option<T>> {
+    let s: Option<String> = r.try_get(col)?;
+    s.map(|s| serde_json::from_str(&s).map_err(corrupt))
+        .transpose()
+}
+
+fn to_text<T: Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(corrupt)
+}
+
+const APP_COLUMNS: &str = "id, org_id, name, draft, dataset_ids, product_links, publication, ai_act, prescan, measures, created_at, updated_at";
+
+fn application_from_row(r: &AnyRow) -> Result<Application> {
+    Ok(Application {
+        id: r.try_get("id")?,
+        org_id: r.try_get("org_id")?,
+        draft: json_col(r, "draft")?,
+        dataset_ids: json_col(r, "dataset_ids")?,
+        product_links: json_col(r, "product_links")?,
+        publication: json_col(r, "publication")?,
+        ai_act: opt_json_col(r, "ai_act")?,
+        prescan: opt_json_col(r, "prescan")?,
+        measures: json_col(r, "measures")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+const CHOICE_COLUMNS: &str = "id, org_id, application_id, choice, status, level, framework_version, board_reference, created_at, updated_at";
+
+fn choice_from_row(r: &AnyRow) -> Result<ChoiceRecord> {
+    let level: String = r.try_get("level")?;
+    Ok(ChoiceRecord {
+        id: r.try_get("id")?,
+        org_id: r.try_get("org_id")?,
+        application_id: r.try_get("application_id")?,
+        choice: json_col(r, "choice")?,
+        level: enum_from(&level)?,
+        framework_version: r.try_get("framework_version")?,
+        board_reference: r.try_get("board_reference")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+/// The digest of an object's state as recorded in the chain.
+fn state_digest(state: &Value) -> String {
+    chain::entry_hash(GENESIS, &chain::canonical_json(state))
+}
+
+/// The state of a choice row that its events vouch for.
+fn choice_state(choice: &Value, status: &str, level: &str, board_reference: Option<&str>) -> Value {
+    json!({ "choice": choice, "status": status, "level": level, "boardReference": board_reference })
+}
+
+fn framework_state(framework: &Value) -> Value {
+    json!({ "framework": framework })
+}
+
+fn ai_act_state(ai_act: &Value) -> Value {
+    json!({ "aiAct": ai_act })
+}
+
+/// Appends one event to the organisation's chain, inside the change's transaction.
+async fn append_event(
+    tx: &mut Transaction<'_, Any>,
+    org_id: &str,
+    actor: &Actor,
+    action: &str,
+    object: (&str, &str),
+    state: &Value,
+    detail: Value,
+) -> Result<()> {
+    let last = sqlx::query(
+        "SELECT seq, prev_hash, payload, hash FROM decision_events WHERE org_id = $1 ORDER BY seq DESC LIMIT 1",
+    )
+    .bind(org_id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .map(|r| entry_from_row(&r))
+    .transpose()?;
+    let at = now();
+    let payload = json!({
+        "at": at,
+        "actor": actor.label,
+        "actorId": actor.user_id,
+        "action": action,
+        "objectType": object.0,
+        "objectId": object.1,
+        "state": state_digest(state),
+        "detail": detail,
+    });
+    let seq = last.as_ref().map_or(1, |l| l.seq + 1);
+    let e = chain::link(last.as_ref(), seq, &payload);
+    sqlx::query(
+        "INSERT INTO decision_events (org_id, seq, prev_hash, payload, hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(org_id)
+    .bind(i64::try_from(e.seq).map_err(corrupt)?)
+    .bind(&e.prev_hash)
+    .bind(&e.payload_json)
+    .bind(&e.hash)
+    .bind(&at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+fn entry_from_row(r: &AnyRow) -> Result<ChainEntry> {
+    let seq: i64 = r.try_get("seq")?;
+    Ok(ChainEntry {
+        seq: u64::try_from(seq).map_err(corrupt)?,
+        prev_hash: r.try_get("prev_hash")?,
+        payload_json: r.try_get("payload")?,
+        hash: r.try_get("hash")?,
+    })
+}
+
+/// A decision event as shown in a history.
+#[derive(Debug, Clone, Serialize)]
+pub struct DecisionEvent {
+    pub seq: i64,
+    pub hash: String,
+    pub payload: Value,
+    pub created_at: String,
+}
+
+impl Store {
+    /// Registers an application.
+    pub async fn create_application(
+        &self,
+        org_id: &str,
+        draft: &ApplicationDraft,
+        dataset_ids: &[String],
+        product_links: &[String],
+        actor: &Actor,
+    ) -> Result<Application> {
+        let id = new_id();
+        let at = now();
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "INSERT INTO applications (id, org_id, name, draft, dataset_ids, product_links, publication, ai_act, prescan, measures, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, '{}', NULL, NULL, '{}', $7, $8)",
+        )
+        .bind(&id)
+        .bind(org_id)
+        .bind(&draft.name)
+        .bind(to_text(draft)?)
+        .bind(to_text(&dataset_ids)?)
+        .bind(to_text(&product_links)?)
+        .bind(&at)
+        .bind(&at)
+        .execute(&mut *tx)
+        .await?;
+        record(
+            &mut tx,
+            actor,
+            Some(org_id),
+            "application.registered",
+            ("application", Some(&id)),
+            json!({ "name": draft.name }),
+        )
+        .await?;
+        tx.commit().await?;
+        self.application(org_id, &id).await
+    }
+
+    /// Replaces an application's attributes. A risk group set by the decision aid stays
+    /// unless the new draft sets one by hand.
+    pub async fn update_application(
+        &self,
+        org_id: &str,
+        id: &str,
+        draft: &ApplicationDraft,
+        dataset_ids: &[String],
+        product_links: &[String],
+        actor: &Actor,
+    ) -> Result<Application> {
+        let current = self.application(org_id, id).await?;
+        let mut draft = draft.clone();
+        if draft.ai_act_risk.is_none() {
+            draft.ai_act_risk = current
+                .draft
+                .ai_act_risk
+                .filter(|r| r.source == RiskSource::DecisionAid);
+        }
+        let mut tx = self.pool().begin().await?;
+        let done = sqlx::query(
+            "UPDATE applications SET name = $1, draft = $2, dataset_ids = $3, product_links = $4, updated_at = $5 WHERE id = $6 AND org_id = $7",
+        )
+        .bind(&draft.name)
+        .bind(to_text(&draft)?)
+        .bind(to_text(&dataset_ids)?)
+        .bind(to_text(&product_links)?)
+        .bind(now())
+        .bind(id)
+        .bind(org_id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        record(
+            &mut tx,
+            actor,
+            Some(org_id),
+            "application.changed",
+            ("application", Some(id)),
+            json!({ "name": draft.name }),
+        )
+        .await?;
+        tx.commit().await?;
+        self.application(org_id, id).await
+    }
+
+    /// The organisation's applications, by name.
+    pub async fn applications(&self, org_id: &str) -> Result<Vec<Application>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {APP_COLUMNS} FROM applications WHERE org_id = $1 ORDER BY name, id"
+        ))
+        .bind(org_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(application_from_row).collect()
+    }
+
+    /// One of the organisation's applications.
+    pub async fn application(&self, org_id: &str, id: &str) -> Result<Application> {
+        let r = sqlx::query(&format!(
+            "SELECT {APP_COLUMNS} FROM applications WHERE id = $1 AND org_id = $2"
+        ))
+        .bind(id)
+        .bind(org_id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        application_from_row(&r)
+    }
+
+    /// Stores the conclusion of the AI Act decision aid and sets the risk group from it.
+    pub async fn set_ai_act(
+        &self,
+        org_id: &str,
+        id: &str,
+        state: &AiActState,
+        actor: &Actor,
+    ) -> Result<Application> {
+        let app = self.application(org_id, id).await?;
+        let mut draft = app.draft;
+        draft.ai_act_risk = Some(AiActRisk {
+            group: state.risk_group,
+            source: RiskSource::DecisionAid,
+        });
+        let ai_act = serde_json::to_value(state).map_err(corrupt)?;
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "UPDATE applications SET draft = $1, ai_act = $2, updated_at = $3 WHERE id = $4 AND org_id = $5",
+        )
+        .bind(to_text(&draft)?)
+        .bind(ai_act.to_string())
+        .bind(now())
+        .bind(id)
+        .bind(org_id)
+        .execute(&mut *tx)
+        .await?;
+        let detail = json!({ "riskGroup": state.risk_group, "answers": state.answers });
+        record(
+            &mut tx,
+            actor,
+            Some(org_id),
+            "application.ai_act_concluded",
+            ("application", Some(id)),
+            detail.clone(),
+        )
+        .await?;
+        append_event(
+            &mut tx,
+            org_id,
+            actor,
+            "application.ai_act_concluded",
+            ("application", id),
+            &ai_act_state(&ai_act),
+            detail,
+        )
+        .await?;
+        tx.commit().await?;
+        self.application(org_id, id).await
+    }
+
+    /// Stores the answers of the DPIA/IAMA pre-scan.
+    pub async fn set_prescan(
+        &self,
+        org_id: &str,
+        id: &str,
+        state: &PrescanState,
+        actor: &Actor,
+    ) -> Result<Application> {
+        self.set_app_json(
+            org_id,
+            id,
+            "prescan",
+            &to_text(state)?,
+            actor,
+            "application.prescan_completed",
+        )
+        .await
+    }
+
+    /// Stores the Algoritmeregister fields the user filled in.
+    pub async fn set_publication(
+        &self,
+        org_id: &str,
+        id: &str,
+        fields: &BTreeMap<String, FieldValue>,
+        actor: &Actor,
+    ) -> Result<Application> {
+        self.set_app_json(
+            org_id,
+            id,
+            "publication",
+            &to_text(fields)?,
+            actor,
+            "application.publication_changed",
+        )
+        .await
+    }
+
+    /// Records where one measure stands.
+    pub async fn set_measure(
+        &self,
+        org_id: &str,
+        id: &str,
+        urn: &str,
+        state: &MeasureState,
+        actor: &Actor,
+    ) -> Result<Application> {
+        let mut measures = self.application(org_id, id).await?.measures;
+        measures.insert(urn.to_string(), state.clone());
+        self.set_app_json(
+            org_id,
+            id,
+            "measures",
+            &to_text(&measures)?,
+            actor,
+            "application.measure_changed",
+        )
+        .await
+    }
+
+    async fn set_app_json(
+        &self,
+        org_id: &str,
+        id: &str,
+        column: &'static str,
+        value: &str,
+        actor: &Actor,
+        action: &str,
+    ) -> Result<Application> {
+        let mut tx = self.pool().begin().await?;
+        let done = sqlx::query(&format!(
+            "UPDATE applications SET {column} = $1, updated_at = $2 WHERE id = $3 AND org_id = $4"
+        ))
+        .bind(value)
+        .bind(now())
+        .bind(id)
+        .bind(org_id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        record(
+            &mut tx,
+            actor,
+            Some(org_id),
+            action,
+            ("application", Some(id)),
+            json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.application(org_id, id).await
+    }
+
+    /// Records a new (proposed) choice about an application, routed to `level`.
+    pub async fn create_choice(
+        &self,
+        org_id: &str,
+        application_id: &str,
+        choice: &Choice,
+        level: DecisionLevel,
+        framework_version: Option<i64>,
+        actor: &Actor,
+    ) -> Result<ChoiceRecord> {
+        self.application(org_id, application_id).await?;
+        let id = new_id();
+        let at = now();
+        let choice_json = serde_json::to_value(choice).map_err(corrupt)?;
+        let status = enum_str(&choice.status)?;
+        let level_s = enum_str(&level)?;
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(&format!(
+            "INSERT INTO choices ({CHOICE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9)"
+        ))
+        .bind(&id)
+        .bind(org_id)
+        .bind(application_id)
+        .bind(choice_json.to_string())
+        .bind(&status)
+        .bind(&level_s)
+        .bind(framework_version)
+        .bind(&at)
+        .bind(&at)
+        .execute(&mut *tx)
+        .await?;
+        let detail = json!({ "applicationId": application_id, "title": choice.title, "status": status, "level": level_s, "frameworkVersion": framework_version });
+        record(
+            &mut tx,
+            actor,
+            Some(org_id),
+            "choice.proposed",
+            ("choice", Some(&id)),
+            detail.clone(),
+        )
+        .await?;
+        append_event(
+            &mut tx,
+            org_id,
+            actor,
+            "choice.proposed",
+            ("choice", &id),
+            &choice_state(&choice_json, &status, &level_s, None),
+            detail,
+        )
+        .await?;
+        tx.commit().await?;
+        self.choice(org_id, &id).await
+    }
+
+    /// Stores a choice after a status change (or a board decision with its reference),
+    /// with its audit row and decision event. `expected_status` guards against a concurrent
+    /// change: the row must still have that status.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn update_choice(
+        &self,
+        org_id: &str,
+        id: &str,
+        expected_status: &str,
+        choice: &Choice,
+        level: DecisionLevel,
+        board_reference: Option<&str>,
+        action: &str,
+        actor: &Actor,
+    ) -> Result<ChoiceRecord> {
+        let choice_json = serde_json::to_value(choice).map_err(corrupt)?;
+        let status = enum_str(&choice.status)?;
+        let level_s = enum_str(&level)?;
+        let mut tx = self.pool().begin().await?;
+        let done = sqlx::query(
+            "UPDATE choices SET choice = $1, status = $2, level = $3, board_reference = $4, updated_at = $5
+             WHERE id = $6 AND org_id = $7 AND status = $8",
+        )
+        .bind(choice_json.to_string())
+        .bind(&status)
+        .bind(&level_s)
+        .bind(board_reference)
+        .bind(now())
+        .bind(id)
+        .bind(org_id)
+        .bind(expected_status)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            // Gone, another organisation's, or changed meanwhile.
+            let exists = self.choice(org_id, id).await?;
+            return Err(StoreError::Conflict(format!(
+                "de keuze heeft intussen status {}",
+                exists.choice.status.label_nl()
+            )));
+        }
+        let detail = json!({ "title": choice.title, "status": status, "level": level_s, "boardReference": board_reference, "decidedOn": choice.decided_on, "decidedBy": choice.decided_by });
+        record(
+            &mut tx,
+            actor,
+            Some(org_id),
+            action,
+            ("choice", Some(id)),
+            detail.clone(),
+        )
+        .await?;
+        append_event(
+            &mut tx,
+            org_id,
+            actor,
+            action,
+            ("choice", id),
+            &choice_state(&choice_json, &status, &level_s, board_reference),
+            detail,
+        )
+        .await?;
+        tx.commit().await?;
+        self.choice(org_id, id).await
+    }
+
+    /// One of the organisation's choices.
+    pub async fn choice(&self, org_id: &str, id: &str) -> Result<ChoiceRecord> {
+        let r = sqlx::query(&format!(
+            "SELECT {CHOICE_COLUMNS} FROM choices WHERE id = $1 AND org_id = $2"
+        ))
+        .bind(id)
+        .bind(org_id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        choice_from_row(&r)
+    }
+
+    /// The choices about one application, oldest first.
+    pub async fn choices_of(
+        &self,
+        org_id: &str,
+        application_id: &str,
+    ) -> Result<Vec<ChoiceRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {CHOICE_COLUMNS} FROM choices WHERE org_id = $1 AND application_id = $2 ORDER BY created_at, id"
+        ))
+        .bind(org_id)
+        .bind(application_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(choice_from_row).collect()
+    }
+
+    /// The board's agenda: choices routed to the board and not yet decided, oldest first.
+    pub async fn board_agenda(&self, org_id: &str) -> Result<Vec<ChoiceRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {CHOICE_COLUMNS} FROM choices WHERE org_id = $1 AND level = 'board' AND status IN ('proposed', 'advised') ORDER BY created_at, id"
+        ))
+        .bind(org_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(choice_from_row).collect()
+    }
+
+    /// The organisation's current framework version, if it configured one.
+    pub async fn current_framework(&self, org_id: &str) -> Result<Option<FrameworkVersion>> {
+        let r = sqlx::query(
+            "SELECT version, framework, created_by, created_at FROM choice_frameworks WHERE org_id = $1 ORDER BY version DESC LIMIT 1",
+        )
+        .bind(org_id)
+        .fetch_optional(self.pool())
+        .await?;
+        r.map(|r| framework_from_row(&r)).transpose()
+    }
+
+    /// Every version of the organisation's framework, newest first.
+    pub async fn framework_versions(&self, org_id: &str) -> Result<Vec<FrameworkVersion>> {
+        let rows = sqlx::query(
+            "SELECT version, framework, created_by, created_at FROM choice_frameworks WHERE org_id = $1 ORDER BY version DESC",
+        )
+        .bind(org_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(framework_from_row).collect()
+    }
+
+    /// Saves the framework as the organisation's next version (the version number in
+    /// `framework` is replaced by it).
+    pub async fn save_framework(
+        &self,
+        org_id: &str,
+        framework: &Framework,
+        actor: &Actor,
+    ) -> Result<FrameworkVersion> {
+        let mut tx = self.pool().begin().await?;
+        let next: i64 = sqlx::query(
+            "SELECT COALESCE(MAX(version), 0) + 1 AS n FROM choice_frameworks WHERE org_id = $1",
+        )
+        .bind(org_id)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("n")?;
+        let mut f = framework.clone();
+        f.version = u32::try_from(next).map_err(corrupt)?;
+        f.organisation = org_id.to_string();
+        let value = serde_json::to_value(&f).map_err(corrupt)?;
+        sqlx::query(
+            "INSERT INTO choice_frameworks (org_id, version, framework, created_by, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(org_id)
+        .bind(next)
+        .bind(value.to_string())
+        .bind(&actor.label)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+        let detail = json!({ "version": next, "name": f.name, "rules": f.rules.len() });
+        record(
+            &mut tx,
+            actor,
+            Some(org_id),
+            "framework.saved",
+            ("choice_framework", Some(&next.to_string())),
+            detail.clone(),
+        )
+        .await?;
+        append_event(
+            &mut tx,
+            org_id,
+            actor,
+            "framework.saved",
+            ("choice_framework", &next.to_string()),
+            &framework_state(&value),
+            detail,
+        )
+        .await?;
+        tx.commit().await?;
+        self.current_framework(org_id)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// The organisation's decision events, newest first.
+    pub async fn decision_events(&self, org_id: &str, limit: i64) -> Result<Vec<DecisionEvent>> {
+        let rows = sqlx::query(
+            "SELECT seq, hash, payload, created_at FROM decision_events WHERE org_id = $1 ORDER BY seq DESC LIMIT $2",
+        )
+        .bind(org_id)
+        .bind(limit.clamp(1, 1000))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let payload: String = r.try_get("payload")?;
+                Ok(DecisionEvent {
+                    seq: r.try_get("seq")?,
+                    hash: r.try_get("hash")?,
+                    payload: serde_json::from_str(&payload).unwrap_or(Value::Null),
+                    created_at: r.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Checks the decision history of one organisation (or of all, for `koers audit verify`):
+    /// the hash chain must be unbroken, and every choice, framework version and decision-aid
+    /// result must still have the state its last event vouches for. A row changed, added or
+    /// removed behind koers' back is reported.
+    pub async fn verify_register_chain(&self, org_id: Option<&str>) -> Result<Vec<ChainCheck>> {
+        let orgs: Vec<String> = match org_id {
+            Some(o) => vec![o.to_string()],
+            None => {
+                let rows = sqlx::query(
+                    "SELECT id AS org_id FROM organisations UNION SELECT DISTINCT org_id FROM decision_events ORDER BY org_id",
+                )
+                .fetch_all(self.pool())
+                .await?;
+                rows.iter()
+                    .map(|r| r.try_get("org_id").map_err(StoreError::from))
+                    .collect::<Result<_>>()?
+            }
+        };
+        let mut out = Vec::new();
+        for org in orgs {
+            out.push(self.verify_org_chain(&org).await?);
+        }
+        Ok(out)
+    }
+
+    async fn verify_org_chain(&self, org_id: &str) -> Result<ChainCheck> {
+        let rows = sqlx::query(
+            "SELECT seq, prev_hash, payload, hash FROM decision_events WHERE org_id = $1 ORDER BY seq",
+        )
+        .bind(org_id)
+        .fetch_all(self.pool())
+        .await?;
+        let entries: Vec<ChainEntry> = rows.iter().map(entry_from_row).collect::<Result<_>>()?;
+        let mut problems = Vec::new();
+        if let Err(b) = chain::verify(&entries) {
+            problems.push(b);
+        }
+        // The last vouched-for state of every object.
+        let mut latest: BTreeMap<(String, String), (u64, String)> = BTreeMap::new();
+        for e in &entries {
+            let Ok(p) = serde_json::from_str::<Value>(&e.payload_json) else {
+                continue;
+            };
+            let s = |k: &str| p.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+            latest.insert((s("objectType"), s("objectId")), (e.seq, s("state")));
+        }
+        let changed = |seq: u64, what: String| Broken {
+            seq,
+            kind: BreakKind::Hash,
+            reason: format!("{what} is buiten koers om gewijzigd"),
+        };
+        let unrecorded = |what: String| Broken {
+            seq: 0,
+            kind: BreakKind::Head,
+            reason: format!("{what} staat niet in de besluitgeschiedenis"),
+        };
+        let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
+        // Choices.
+        let rows = sqlx::query(
+            "SELECT id, choice, status, level, board_reference FROM choices WHERE org_id = $1",
+        )
+        .bind(org_id)
+        .fetch_all(self.pool())
+        .await?;
+        for r in &rows {
+            let id: String = r.try_get("id")?;
+            let raw: String = r.try_get("choice")?;
+            let status: String = r.try_get("status")?;
+            let level: String = r.try_get("level")?;
+            let reference: Option<String> = r.try_get("board_reference")?;
+            let what = format!("keuze {id}");
+            let state = serde_json::from_str::<Value>(&raw)
+                .map(|c| state_digest(&choice_state(&c, &status, &level, reference.as_deref())))
+                .unwrap_or_default();
+            let key = ("choice".to_string(), id);
+            match latest.get(&key) {
+                Some((seq, vouched)) if *vouched != state => problems.push(changed(*seq, what)),
+                Some(_) => {}
+                None => problems.push(unrecorded(what)),
+            }
+            seen.insert(key);
+        }
+        // Framework versions.
+        let rows =
+            sqlx::query("SELECT version, framework FROM choice_frameworks WHERE org_id = $1")
+                .bind(org_id)
+                .fetch_all(self.pool())
+                .await?;
+        for r in &rows {
+            let version: i64 = r.try_get("version")?;
+            let raw: String = r.try_get("framework")?;
+            let what = format!("keuzekader versie {version}");
+            let state = serde_json::from_str::<Value>(&raw)
+                .map(|f| state_digest(&framework_state(&f)))
+                .unwrap_or_default();
+            let key = ("choice_framework".to_string(), version.to_string());
+            match latest.get(&key) {
+                Some((seq, vouched)) if *vouched != state => problems.push(changed(*seq, what)),
+                Some(_) => {}
+                None => problems.push(unrecorded(what)),
+            }
+            seen.insert(key);
+        }
+        // Decision-aid results on applications.
+        let rows = sqlx::query("SELECT id, ai_act FROM applications WHERE org_id = $1")
+            .bind(org_id)
+            .fetch_all(self.pool())
+            .await?;
+        for r in &rows {
+            let id: String = r.try_get("id")?;
+            let raw: Option<String> = r.try_get("ai_act")?;
+            let key = ("application".to_string(), id.clone());
+            let what = format!("de uitkomst van de beslishulp bij toepassing {id}");
+            match (raw, latest.get(&key)) {
+                (None, None) => {}
+                (Some(_), None) => problems.push(unrecorded(what)),
+                (None, Some((seq, _))) => problems.push(changed(*seq, what)),
+                (Some(raw), Some((seq, vouched))) => {
+                    let state = serde_json::from_str::<Value>(&raw)
+                        .map(|a| state_digest(&ai_act_state(&a)))
+                        .unwrap_or_default();
+                    if *vouched != state {
+                        problems.push(changed(*seq, what));
+                    }
+                }
+            }
+            seen.insert(key);
+        }
+        // Objects with events whose rows are gone.
+        for (key, (seq, _)) in &latest {
+            if !seen.contains(key) && !key.0.is_empty() {
+                problems.push(Broken {
+                    seq: *seq,
+                    kind: BreakKind::Hash,
+                    reason: format!("{} {} is buiten koers om verwijderd", key.0, key.1),
+                });
+            }
+        }
+        Ok(ChainCheck {
+            org_id: org_id.to_string(),
+            entries: entries.len(),
+            problems,
+        })
+    }
+}
+
+fn framework_from_row(r: &AnyRow) -> Result<FrameworkVersion> {
+    Ok(FrameworkVersion {
+        version: r.try_get("version")?,
+        framework: json_col(r, "framework")?,
+        created_by: r.try_get("created_by")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::store;
+    use koers_core::OrganisationDraft;
+    use koers_core::register::application::ApplicationInput;
+    use koers_core::register::choice::{ChoiceInput, OptionInput, Transition};
+
+    async fn setup() -> (Store, tempfile::TempDir, String, String) {
+        let (s, d) = store().await;
+        let a = s
+            .create_organisation(
+                &OrganisationDraft::parse("Provincie Utrecht", "province", "PV26", "").unwrap(),
+                &Actor::cli(),
+            )
+            .await
+            .unwrap();
+        let b = s
+            .create_organisation(
+                &OrganisationDraft::parse("Gemeente Utrecht", "municipality", "GM0344", "")
+                    .unwrap(),
+                &Actor::cli(),
+            )
+            .await
+            .unwrap();
+        (s, d, a.id, b.id)
+    }
+
+    fn draft() -> ApplicationDraft {
+        ApplicationDraft::parse(&ApplicationInput {
+            name: "Monitor vrachtverkeer".into(),
+            kind: "monitor".into(),
+            purpose: "Inzicht in transportbewegingen.".into(),
+            department: "Mobiliteit".into(),
+            lifecycle_phase: "monitoring-en-beheer".into(),
+            hosting: "saas".into(),
+            status: "in_use".into(),
+            ai_act_risk_group: "high_risk".into(),
+            ..Default::default()
+        })
+        .unwrap()
+    }
+
+    fn choice() -> Choice {
+        Choice::parse(&ChoiceInput {
+            title: "Hosting".into(),
+            choice_type: "hosting".into(),
+            context: "Waar draait het?".into(),
+            options: vec![
+                OptionInput {
+                    title: "Eigen rekencentrum".into(),
+                    ..Default::default()
+                },
+                OptionInput {
+                    title: "Cloud".into(),
+                    ..Default::default()
+                },
+            ],
+            chosen_option: "Cloud".into(),
+            rationale: "het schaalt.".into(),
+            ..Default::default()
+        })
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn choices_are_chained_and_isolated() {
+        let (s, _d, a, b) = setup().await;
+        let app = s
+            .create_application(&a, &draft(), &[], &[], &Actor::cli())
+            .await
+            .unwrap();
+        assert!(matches!(
+            s.application(&b, &app.id).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            s.create_choice(
+                &b,
+                &app.id,
+                &choice(),
+                DecisionLevel::Board,
+                None,
+                &Actor::cli()
+            )
+            .await,
+            Err(StoreError::NotFound)
+        ));
+        s.save_framework(&a, &Framework::default_for(&a), &Actor::cli())
+            .await
+            .unwrap();
+        let c = s
+            .create_choice(
+                &a,
+                &app.id,
+                &choice(),
+                DecisionLevel::Board,
+                Some(1),
+                &Actor::cli(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(s.board_agenda(&a).await.unwrap().len(), 1);
+        assert!(s.board_agenda(&b).await.unwrap().is_empty());
+        assert!(matches!(
+            s.choice(&b, &c.id).await,
+            Err(StoreError::NotFound)
+        ));
+        let mut ch = c.choice.clone();
+        ch.transition(Transition::Advised).unwrap();
+        s.update_choice(
+            &a,
+            &c.id,
+            "proposed",
+            &ch,
+            DecisionLevel::Board,
+            None,
+            "choice.advised",
+            &Actor::cli(),
+        )
+        .await
+        .unwrap();
+        // A stale transition is refused.
+        assert!(matches!(
+            s.update_choice(
+                &a,
+                &c.id,
+                "proposed",
+                &ch,
+                DecisionLevel::Board,
+                None,
+                "choice.advised",
+                &Actor::cli()
+            )
+            .await,
+            Err(StoreError::Conflict(_))
+        ));
+        let checks = s.verify_register_chain(None).await.unwrap();
+        assert_eq!(checks.len(), 2);
+        for c in &checks {
+            assert!(c.is_intact(), "{c:?}");
+        }
+        let a_check = checks.iter().find(|c| c.org_id == a).unwrap();
+        assert_eq!(a_check.entries, 3);
+        // The history is append-only.
+        assert!(
+            sqlx::query("UPDATE decision_events SET payload = '{}'")
+                .execute(s.pool())
+                .await
+                .is_err()
+        );
+        assert!(
+            sqlx::query("DELETE FROM decision_events")
+                .execute(s.pool())
+                .await
+                .is_err()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_row_changed_behind_koers_back_is_reported() {
+        let (s, _d, a, b) = setup().await;
+        let app = s
+            .create_application(&a, &draft(), &[], &[], &Actor::cli())
+            .await
+            .unwrap();
+        let c = s
+            .create_choice(
+                &a,
+                &app.id,
+                &choice(),
+                DecisionLevel::Board,
+                None,
+                &Actor::cli(),
+            )
+            .await
+            .unwrap();
+        assert!(s.verify_register_chain(Some(&a)).await.unwrap()[0].is_intact());
+        // Someone with database access moves the choice off the board's agenda.
+        sqlx::query("UPDATE choices SET level = 'official' WHERE id = $1")
+            .bind(&c.id)
+            .execute(s.pool())
+            .await
+            .unwrap();
+        let check = &s.verify_register_chain(Some(&a)).await.unwrap()[0];
+        assert!(!check.is_intact());
+        assert!(
+            check.problems[0].reason.contains(&c.id),
+            "{:?}",
+            check.problems
+        );
+        assert!(check.result().is_err());
+        // Organisation B is not affected.
+        assert!(s.verify_register_chain(Some(&b)).await.unwrap()[0].is_intact());
+    }
+
+    #[tokio::test]
+    async fn an_edited_history_row_breaks_the_chain() {
+        let (s, _d, a, _b) = setup().await;
+        let app = s
+            .create_application(&a, &draft(), &[], &[], &Actor::cli())
+            .await
+            .unwrap();
+        for _ in 0..3 {
+            s.create_choice(
+                &a,
+                &app.id,
+                &choice(),
+                DecisionLevel::Official,
+                None,
+                &Actor::cli(),
+            )
+            .await
+            .unwrap();
+        }
+        // Behind koers' back: drop the guard and rewrite the second event.
+        sqlx::query("DROP TRIGGER decision_events_no_update")
+            .execute(s.pool())
+            .await
+            .unwrap();
+        sqlx::query("UPDATE decision_events SET payload = replace(payload, 'choice.proposed', 'choice.decided') WHERE org_id = $1 AND seq = 2")
+            .bind(&a)
+            .execute(s.pool())
+            .await
+            .unwrap();
+        let check = &s.verify_register_chain(Some(&a)).await.unwrap()[0];
+        let first = check.result().unwrap_err();
+        assert_eq!(first.seq, 2);
+        assert_eq!(first.kind, BreakKind::Hash);
+    }
+
+    #[tokio::test]
+    async fn frameworks_are_versioned_and_the_decision_aid_sets_the_risk() {
+        let (s, _d, a, _b) = setup().await;
+        assert!(s.current_framework(&a).await.unwrap().is_none());
+        let v1 = s
+            .save_framework(&a, &Framework::default_for("x"), &Actor::cli())
+            .await
+            .unwrap();
+        let v2 = s
+            .save_framework(&a, &Framework::default_for("x"), &Actor::cli())
+            .await
+            .unwrap();
+        assert_eq!((v1.version, v2.version), (1, 2));
+        assert_eq!(v2.framework.version, 2);
+        assert_eq!(v2.framework.organisation, a);
+        assert_eq!(s.framework_versions(&a).await.unwrap().len(), 2);
+        let app = s
+            .create_application(&a, &draft(), &[], &[], &Actor::cli())
+            .await
+            .unwrap();
+        let app = s
+            .set_ai_act(
+                &a,
+                &app.id,
+                &AiActState {
+                    answers: vec![0, 1],
+                    tree_version: "1".into(),
+                    risk_group: AiActRiskGroup::NotHighRisk,
+                    concluded_at: now(),
+                },
+                &Actor::cli(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(app.draft.risk_group(), Some(AiActRiskGroup::NotHighRisk));
+        // A later edit without a hand-set risk keeps the decision aid's.
+        let mut d = draft();
+        d.ai_act_risk = None;
+        let app = s
+            .update_application(&a, &app.id, &d, &[], &[], &Actor::cli())
+            .await
+            .unwrap();
+        assert_eq!(app.draft.risk_group(), Some(AiActRiskGroup::NotHighRisk));
+        assert!(s.verify_register_chain(Some(&a)).await.unwrap()[0].is_intact());
+        sqlx::query(
+            "UPDATE applications SET ai_act = replace(ai_act, 'not_high_risk', 'exception')",
+        )
+        .execute(s.pool())
+        .await
+        .unwrap();
+        assert!(!s.verify_register_chain(Some(&a)).await.unwrap()[0].is_intact());
+    }
+}

@@ -1,0 +1,798 @@
+//! `/applications`, `/choice-framework`, `/board-agenda`: the register of applications and
+//! algorithms (M5) through the API.
+
+use crate::auth::Ctx;
+use crate::error::AppError;
+use crate::input::Input;
+use crate::register::{
+    self as reg, AidStep, ChoiceBody, ai_act_outcome, export_record, framework_in_force,
+    prescan_result, requirements_of,
+};
+use crate::startup::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use koers_core::Permission;
+use koers_store::{Application, ChoiceRecord, FrameworkVersion};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use utoipa::{IntoParams, ToSchema};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/applications",
+            get(list_applications).post(create_application),
+        )
+        .route(
+            "/applications/{application_id}",
+            get(get_application).put(update_application),
+        )
+        .route(
+            "/applications/{application_id}/choices",
+            get(list_choices).post(create_choice),
+        )
+        .route(
+            "/applications/{application_id}/choices/{choice_id}",
+            get(get_choice),
+        )
+        .route(
+            "/applications/{application_id}/choices/{choice_id}/transitions",
+            post(transition_choice),
+        )
+        .route(
+            "/applications/{application_id}/algoritmeregister",
+            get(export_algoritmeregister),
+        )
+        .route(
+            "/applications/{application_id}/publication",
+            put(set_publication),
+        )
+        .route(
+            "/applications/{application_id}/ai-act-assessment",
+            post(assess_ai_act),
+        )
+        .route("/applications/{application_id}/prescan", put(set_prescan))
+        .route("/applications/{application_id}/measures", put(set_measure))
+        .route("/choice-framework", get(get_framework).put(put_framework))
+        .route("/choice-framework/versions", get(list_framework_versions))
+        .route("/board-agenda", get(board_agenda))
+        .route("/decision-history", get(decision_history))
+}
+
+/// A registered application with its AI Act, pre-scan and measure state.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplicationOut {
+    pub id: String,
+    pub name: String,
+    /// `monitor`, `dashboard`, `digital_twin`, `model`, `algorithm` or `other`.
+    pub kind: String,
+    pub purpose: String,
+    pub department: String,
+    pub lifecycle_phase: String,
+    pub suppliers: Vec<String>,
+    pub hosting: String,
+    /// `in_development`, `in_use` or `out_of_use`.
+    pub status: String,
+    /// Empty when unknown.
+    pub ai_act_risk_group: Option<String>,
+    /// `decision_aid` or `manual`.
+    pub ai_act_risk_source: Option<String>,
+    pub citizen_impact: String,
+    pub personal_data: bool,
+    pub core_data_outsourced: bool,
+    pub yearly_cost_eur: Option<u64>,
+    pub dataset_ids: Vec<String>,
+    pub product_links: Vec<String>,
+    /// The stored decision-aid answers and conclusion, if taken.
+    #[schema(value_type = Object)]
+    pub ai_act_assessment: Option<Value>,
+    /// The pre-scan outcome (which assessments are needed and why), if filled in.
+    #[schema(value_type = Object)]
+    pub prescan: Option<Value>,
+    /// Measure URN → status, responsible, evidence.
+    #[schema(value_type = Object)]
+    pub measures: Value,
+    /// The Algoritmeregister fields filled in by hand.
+    #[schema(value_type = Object)]
+    pub publication: Value,
+    /// Algoritmekader requirements that apply to the application's AI Act profile.
+    #[schema(value_type = Vec<Object>)]
+    pub requirements: Vec<Value>,
+    /// The measures meeting them, each with status, responsible person and evidence.
+    #[schema(value_type = Vec<Object>)]
+    pub applicable_measures: Vec<Value>,
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+}
+
+fn enum_s<T: Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
+}
+
+impl From<&Application> for ApplicationOut {
+    fn from(a: &Application) -> Self {
+        let d = &a.draft;
+        let aid = ai_act_outcome(a).map(|o| {
+            serde_json::json!({
+                "answers": o.answers(),
+                "treeVersion": o.tree_version,
+                "riskGroup": o.conclusion.register_risk_group().as_str(),
+                "conclusion": o.conclusion.text,
+                "labels": o.conclusion.labels,
+                "concludedAt": a.ai_act.as_ref().map(|s| s.concluded_at.clone()),
+            })
+        });
+        let (reqs, measures) = requirements_of(a);
+        let requirements = reqs
+            .iter()
+            .map(|r| serde_json::json!({ "urn": r.urn, "name": r.name, "url": r.url }))
+            .collect();
+        let applicable_measures = measures
+            .iter()
+            .map(|m| {
+                let st = a.measures.get(&m.urn);
+                serde_json::json!({
+                    "urn": m.urn, "name": m.name, "url": m.url,
+                    "status": st.map_or("todo".to_string(), |s| enum_s(&s.status)),
+                    "responsible": st.map(|s| s.responsible.clone()),
+                    "evidence": st.map(|s| s.evidence.clone()),
+                })
+            })
+            .collect();
+        ApplicationOut {
+            requirements,
+            applicable_measures,
+            id: a.id.clone(),
+            name: d.name.clone(),
+            kind: d.kind.as_str().into(),
+            purpose: d.purpose.clone(),
+            department: d.department.clone(),
+            lifecycle_phase: d.lifecycle_phase.clone(),
+            suppliers: d.suppliers.clone(),
+            hosting: d.hosting.as_str().into(),
+            status: d.status.as_str().into(),
+            ai_act_risk_group: d.ai_act_risk.map(|r| r.group.as_str().into()),
+            ai_act_risk_source: d.ai_act_risk.map(|r| enum_s(&r.source)),
+            citizen_impact: d.citizen_impact.as_str().into(),
+            personal_data: d.personal_data,
+            core_data_outsourced: d.core_data_outsourced,
+            yearly_cost_eur: d.yearly_cost_eur,
+            dataset_ids: a.dataset_ids.clone(),
+            product_links: a.product_links.clone(),
+            ai_act_assessment: aid,
+            prescan: prescan_result(a).and_then(|p| serde_json::to_value(p).ok()),
+            measures: serde_json::to_value(&a.measures).unwrap_or(Value::Null),
+            publication: serde_json::to_value(&a.publication).unwrap_or(Value::Null),
+            updated_at: a.updated_at.clone(),
+        }
+    }
+}
+
+/// An application to register or replace.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ApplicationIn {
+    pub name: String,
+    pub kind: String,
+    pub purpose: String,
+    pub department: String,
+    pub lifecycle_phase: String,
+    pub suppliers: Option<Vec<String>>,
+    pub hosting: String,
+    pub status: String,
+    pub ai_act_risk_group: Option<String>,
+    /// `none`, `low`, `medium` or `high`.
+    pub citizen_impact: Option<String>,
+    pub personal_data: Option<bool>,
+    pub core_data_outsourced: Option<bool>,
+    /// Whole euros, e.g. `250000` or `250.000`.
+    pub yearly_cost_eur: Option<String>,
+    pub dataset_ids: Option<Vec<String>>,
+    pub product_links: Option<Vec<String>>,
+}
+
+/// A recorded choice (MADR) with where the framework in force routes it and why.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChoiceOut {
+    pub id: String,
+    pub application_id: String,
+    pub title: String,
+    /// `proposed`, `advised`, `decided` or `superseded`.
+    pub status: String,
+    /// The level the choice is recorded at: `official`, `management` or `board`.
+    pub level: String,
+    pub framework_version: Option<i64>,
+    pub board_reference: Option<String>,
+    /// The full decision record.
+    #[schema(value_type = Object)]
+    pub record: Value,
+    /// The routing by the framework in force: level, instruments, matched rules and why.
+    #[schema(value_type = Object)]
+    pub routing: Value,
+    /// The decision record as MADR 4 markdown.
+    pub madr: String,
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+}
+
+async fn choice_out(
+    state: &AppState,
+    ctx: &Ctx,
+    app: &Application,
+    c: &ChoiceRecord,
+) -> Result<ChoiceOut, AppError> {
+    let r = reg::routing(state, ctx, app, &c.choice).await?;
+    let mut routing = serde_json::to_value(&r).unwrap_or(Value::Null);
+    if let Some(o) = routing.as_object_mut() {
+        o.insert("explanation".into(), Value::String(r.explanation()));
+    }
+    Ok(ChoiceOut {
+        id: c.id.clone(),
+        application_id: c.application_id.clone(),
+        title: c.choice.title.clone(),
+        status: c.choice.status.as_str().into(),
+        level: enum_s(&c.level),
+        framework_version: c.framework_version,
+        board_reference: c.board_reference.clone(),
+        record: serde_json::to_value(&c.choice).unwrap_or(Value::Null),
+        routing,
+        madr: koers_core::register::choice::render_madr(&c.choice),
+        updated_at: c.updated_at.clone(),
+    })
+}
+
+/// A choice to propose, in MADR shape.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChoiceIn {
+    pub title: String,
+    /// `algorithm_selection`, `build_buy_outsource_reuse`, `hosting`, `data_sharing`, `open_source` or `other`.
+    pub choice_type: String,
+    pub context: String,
+    pub drivers: Option<Vec<String>>,
+    /// Objects `{title, description, pros, cons}`.
+    #[schema(value_type = Vec<Object>)]
+    pub options: Vec<Value>,
+    pub chosen_option: Option<String>,
+    pub rationale: Option<String>,
+    /// Objects `{valence: good|neutral|bad, text}`.
+    #[schema(value_type = Vec<Object>)]
+    pub consequences: Option<Vec<Value>>,
+    pub decision_makers: Option<Vec<String>>,
+    pub consulted: Option<Vec<String>>,
+    pub informed: Option<Vec<String>>,
+}
+
+/// A status change.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TransitionIn {
+    /// `advised`, `decided` or `superseded`.
+    pub to: String,
+    /// For `decided`: the day of the decision, `YYYY-MM-DD`.
+    #[schema(format = Date)]
+    pub date: Option<String>,
+    /// For `decided`.
+    pub decision_maker: Option<String>,
+    /// For `decided` at board level: the reference of the board's decision.
+    pub reference: Option<String>,
+    /// For `superseded`: the id of the replacing choice.
+    pub superseded_by: Option<String>,
+}
+
+/// A version of the choice framework.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FrameworkOut {
+    /// None while the built-in default is in force.
+    pub version: Option<i64>,
+    /// The framework: `name` and `rules`, each with `name`, `description`, `condition`, `level`, `instruments`.
+    #[schema(value_type = Object)]
+    pub framework: Value,
+    pub created_by: Option<String>,
+    #[schema(format = DateTime)]
+    pub created_at: Option<String>,
+}
+
+impl From<&FrameworkVersion> for FrameworkOut {
+    fn from(v: &FrameworkVersion) -> Self {
+        FrameworkOut {
+            version: Some(v.version),
+            framework: serde_json::to_value(&v.framework).unwrap_or(Value::Null),
+            created_by: Some(v.created_by.clone()),
+            created_at: Some(v.created_at.clone()),
+        }
+    }
+}
+
+/// A step of the AI Act decision aid.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AiActStepOut {
+    /// The answers given so far (answer ids, in order).
+    pub answers: Vec<usize>,
+    pub concluded: bool,
+    /// The next question with its answers, while not concluded.
+    #[schema(value_type = Object)]
+    pub question: Option<Value>,
+    /// The conclusion, once concluded (then stored on the application).
+    #[schema(value_type = Object)]
+    pub conclusion: Option<Value>,
+    pub risk_group: Option<String>,
+}
+
+/// Answers to the decision aid, replayed from the start.
+#[derive(ToSchema)]
+pub struct AiActIn {
+    /// Answer ids in order; an empty list gives the first question.
+    pub answers: Vec<usize>,
+}
+
+/// Pre-scan answers: question id → value (text, number, or a list for multiple choice).
+#[derive(ToSchema)]
+pub struct PrescanIn {
+    #[schema(value_type = Object)]
+    pub answers: BTreeMap<String, Value>,
+}
+
+/// Where one Algoritmekader measure stands.
+#[derive(ToSchema)]
+pub struct MeasureIn {
+    /// The measure's URN.
+    pub measure: String,
+    /// `todo`, `in_progress`, `in_review`, `done` or `not_implemented`.
+    pub status: String,
+    pub responsible: Option<String>,
+    pub evidence: Option<String>,
+}
+
+/// The Algoritmeregister record and the problems the standard finds in it.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AlgoritmeregisterOut {
+    /// The record, fields in the order of publication standard 1.0.
+    #[schema(value_type = Object)]
+    pub record: Value,
+    pub valid: bool,
+    pub problems: Vec<koers_core::FieldError>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// `csv` for the CSV export; JSON otherwise.
+    pub format: Option<String>,
+}
+
+/// The outcome of checking the organisation's decision history.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DecisionHistoryOut {
+    pub intact: bool,
+    pub entries: usize,
+    #[schema(value_type = Vec<Object>)]
+    pub problems: Vec<Value>,
+    /// The newest events.
+    #[schema(value_type = Vec<Object>)]
+    pub events: Vec<Value>,
+}
+
+/// The organisation's applications.
+#[utoipa::path(get, path = "/applications", tag = "toepassingen",
+    responses((status = 200, description = "Toepassingen", body = Vec<ApplicationOut>)))]
+pub async fn list_applications(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<ApplicationOut>>, AppError> {
+    ctx.require(Permission::Read)?;
+    let apps = state.store.applications(&ctx.org.id).await?;
+    Ok(Json(apps.iter().map(Into::into).collect()))
+}
+
+/// Register an application.
+#[utoipa::path(post, path = "/applications", tag = "toepassingen", request_body = ApplicationIn,
+    responses((status = 201, description = "Geregistreerd", body = ApplicationOut)))]
+pub async fn create_application(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let a = reg::create_application(&state, &ctx, Input::json(&headers, &body)?).await?;
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, format!("/api/v1/applications/{}", a.id))],
+        Json(ApplicationOut::from(&a)),
+    )
+        .into_response())
+}
+
+/// One application.
+#[utoipa::path(get, path = "/applications/{applicationId}", tag = "toepassingen",
+    params(("applicationId" = String, Path, description = "Id van de toepassing")),
+    responses((status = 200, description = "De toepassing", body = ApplicationOut)))]
+pub async fn get_application(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Json<ApplicationOut>, AppError> {
+    ctx.require(Permission::Read)?;
+    Ok(Json(
+        (&state.store.application(&ctx.org.id, &id).await?).into(),
+    ))
+}
+
+/// Replace an application's attributes.
+#[utoipa::path(put, path = "/applications/{applicationId}", tag = "toepassingen",
+    params(("applicationId" = String, Path, description = "Id van de toepassing")),
+    request_body = ApplicationIn,
+    responses((status = 200, description = "Opgeslagen", body = ApplicationOut)))]
+pub async fn update_application(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<ApplicationOut>, AppError> {
+    state.store.application(&ctx.org.id, &id).await?;
+    let a = reg::update_application(&state, &ctx, &id, Input::json(&headers, &body)?).await?;
+    Ok(Json((&a).into()))
+}
+
+/// The choices about an application, with their routing.
+#[utoipa::path(get, path = "/applications/{applicationId}/choices", tag = "toepassingen",
+    params(("applicationId" = String, Path, description = "Id van de toepassing")),
+    responses((status = 200, description = "Keuzes", body = Vec<ChoiceOut>)))]
+pub async fn list_choices(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<ChoiceOut>>, AppError> {
+    ctx.require(Permission::Read)?;
+    let app = state.store.application(&ctx.org.id, &id).await?;
+    let mut out = Vec::new();
+    for c in state.store.choices_of(&ctx.org.id, &app.id).await? {
+        out.push(choice_out(&state, &ctx, &app, &c).await?);
+    }
+    Ok(Json(out))
+}
+
+/// Propose a choice (MADR); the framework in force routes it.
+#[utoipa::path(post, path = "/applications/{applicationId}/choices", tag = "toepassingen",
+    params(("applicationId" = String, Path, description = "Id van de toepassing")),
+    request_body = ChoiceIn,
+    responses((status = 201, description = "Vastgelegd", body = ChoiceOut)))]
+pub async fn create_choice(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let app = state.store.application(&ctx.org.id, &id).await?;
+    let c = reg::create_choice(&state, &ctx, &id, ChoiceBody::from_json(&headers, &body)?).await?;
+    let out = choice_out(&state, &ctx, &app, &c).await?;
+    Ok((
+        StatusCode::CREATED,
+        [(
+            header::LOCATION,
+            format!("/api/v1/applications/{id}/choices/{}", c.id),
+        )],
+        Json(out),
+    )
+        .into_response())
+}
+
+/// One choice with its routing.
+#[utoipa::path(get, path = "/applications/{applicationId}/choices/{choiceId}", tag = "toepassingen",
+    params(("applicationId" = String, Path, description = "Id van de toepassing"),
+           ("choiceId" = String, Path, description = "Id van de keuze")),
+    responses((status = 200, description = "De keuze", body = ChoiceOut)))]
+pub async fn get_choice(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, choice_id)): Path<(String, String)>,
+) -> Result<Json<ChoiceOut>, AppError> {
+    ctx.require(Permission::Read)?;
+    let (app, c) = reg::choice_of(&state, &ctx, &id, &choice_id).await?;
+    Ok(Json(choice_out(&state, &ctx, &app, &c).await?))
+}
+
+/// Move a choice along proposed → advised → decided → superseded. Decisions at board level
+/// need a board member, with date and reference.
+#[utoipa::path(post, path = "/applications/{applicationId}/choices/{choiceId}/transitions", tag = "toepassingen",
+    params(("applicationId" = String, Path, description = "Id van de toepassing"),
+           ("choiceId" = String, Path, description = "Id van de keuze")),
+    request_body = TransitionIn,
+    responses((status = 200, description = "De keuze na de overgang", body = ChoiceOut),
+              (status = 409, description = "De keuze is intussen gewijzigd", body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn transition_choice(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, choice_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<ChoiceOut>, AppError> {
+    let (app, _) = reg::choice_of(&state, &ctx, &id, &choice_id).await?;
+    let c = reg::transition(&state, &ctx, &id, &choice_id, Input::json(&headers, &body)?).await?;
+    Ok(Json(choice_out(&state, &ctx, &app, &c).await?))
+}
+
+/// The Algoritmeregister record (publication standard 1.0) with its validation; `?format=csv`
+/// gives the CSV.
+#[utoipa::path(get, path = "/applications/{applicationId}/algoritmeregister", tag = "toepassingen",
+    params(("applicationId" = String, Path, description = "Id van de toepassing"), ExportQuery),
+    responses((status = 200, description = "Het record",
+        content((AlgoritmeregisterOut = "application/json"), (String = "text/csv")))))]
+pub async fn export_algoritmeregister(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<ExportQuery>,
+) -> Result<Response, AppError> {
+    ctx.require(Permission::Read)?;
+    let app = state.store.application(&ctx.org.id, &id).await?;
+    let (record, problems) = export_record(&ctx, &app);
+    match q.format.as_deref() {
+        None | Some("json") => {
+            let value: Value = serde_json::from_str(&record.to_json())
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            Ok(Json(AlgoritmeregisterOut {
+                record: value,
+                valid: problems.is_empty(),
+                problems,
+            })
+            .into_response())
+        }
+        Some("csv") => Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"algoritmeregister.csv\"".to_string(),
+                ),
+            ],
+            record.to_csv(),
+        )
+            .into_response()),
+        Some(_) => Err(AppError::Invalid(koers_core::Invalid::one(
+            "format",
+            "enum",
+            "moet json of csv zijn",
+        ))),
+    }
+}
+
+/// Replace the Algoritmeregister fields filled in by hand.
+#[utoipa::path(put, path = "/applications/{applicationId}/publication", tag = "toepassingen",
+    params(("applicationId" = String, Path, description = "Id van de toepassing")),
+    request_body(content = Object, description = "Velden van de publicatiestandaard die met de hand worden ingevuld, met hun sleutel uit de standaard: description_short, contact_email, website, url, begin_date, end_date, proportionality, human_intervention, risks, lawful_basis, source_data, methods_and_models, tags (tekst) en category (lijst)"),
+    responses((status = 200, description = "Opgeslagen", body = ApplicationOut)))]
+pub async fn set_publication(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<ApplicationOut>, AppError> {
+    state.store.application(&ctx.org.id, &id).await?;
+    let a = reg::set_publication(&state, &ctx, &id, Input::json(&headers, &body)?).await?;
+    Ok(Json((&a).into()))
+}
+
+/// Take the AI Act decision aid: send the answers so far, get the next question or the
+/// conclusion (which is stored on the application and sets its AI Act risk group).
+#[utoipa::path(post, path = "/applications/{applicationId}/ai-act-assessment", tag = "toepassingen",
+    params(("applicationId" = String, Path, description = "Id van de toepassing")),
+    request_body = AiActIn,
+    responses((status = 200, description = "De volgende vraag of de conclusie", body = AiActStepOut)))]
+pub async fn assess_ai_act(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<AiActStepOut>, AppError> {
+    state.store.application(&ctx.org.id, &id).await?;
+    Input::json(&headers, &body)?;
+    let v: Value =
+        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let answers: Vec<usize> = match v.get("answers") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|x| {
+                x.as_u64()
+                    .and_then(|n| usize::try_from(n).ok())
+                    .ok_or_else(|| {
+                        AppError::Invalid(koers_core::Invalid::one(
+                            "answers",
+                            "type",
+                            "moet een lijst van antwoordnummers zijn",
+                        ))
+                    })
+            })
+            .collect::<Result<_, _>>()?,
+        Some(_) => {
+            return Err(AppError::Invalid(koers_core::Invalid::one(
+                "answers",
+                "type",
+                "moet een lijst van antwoordnummers zijn",
+            )));
+        }
+    };
+    let (answers, step) = reg::answer_ai_act(&state, &ctx, &id, &answers, None).await?;
+    Ok(Json(match step {
+        AidStep::Question(q) => AiActStepOut {
+            answers,
+            concluded: false,
+            question: serde_json::to_value(&*q).ok(),
+            conclusion: None,
+            risk_group: None,
+        },
+        AidStep::Concluded(o) => AiActStepOut {
+            answers,
+            concluded: true,
+            risk_group: Some(o.conclusion.register_risk_group().as_str().into()),
+            question: None,
+            conclusion: serde_json::to_value(&o.conclusion).ok(),
+        },
+    }))
+}
+
+/// Store the DPIA/IAMA pre-scan answers; answers the outcome.
+#[utoipa::path(put, path = "/applications/{applicationId}/prescan", tag = "toepassingen",
+    params(("applicationId" = String, Path, description = "Id van de toepassing")),
+    request_body = PrescanIn,
+    responses((status = 200, description = "De uitkomst", body = Object)))]
+pub async fn set_prescan(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<Value>, AppError> {
+    state.store.application(&ctx.org.id, &id).await?;
+    Input::json(&headers, &body)?;
+    let v: Value =
+        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let answers: BTreeMap<String, Value> = match v.get("answers") {
+        Some(Value::Object(m)) => m.clone().into_iter().collect(),
+        _ => {
+            return Err(AppError::Invalid(koers_core::Invalid::one(
+                "answers",
+                "type",
+                "moet een object zijn: vraag-id → antwoord",
+            )));
+        }
+    };
+    let result = reg::save_prescan(&state, &ctx, &id, answers).await?;
+    Ok(Json(serde_json::to_value(result).unwrap_or(Value::Null)))
+}
+
+/// Record where an Algoritmekader measure stands: status, responsible person and evidence.
+#[utoipa::path(put, path = "/applications/{applicationId}/measures", tag = "toepassingen",
+    params(("applicationId" = String, Path, description = "Id van de toepassing")),
+    request_body = MeasureIn,
+    responses((status = 200, description = "Opgeslagen", body = ApplicationOut)))]
+pub async fn set_measure(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<ApplicationOut>, AppError> {
+    state.store.application(&ctx.org.id, &id).await?;
+    let a = reg::set_measure(&state, &ctx, &id, Input::json(&headers, &body)?).await?;
+    Ok(Json((&a).into()))
+}
+
+/// The choice framework in force (the built-in default until the organisation saves one).
+#[utoipa::path(get, path = "/choice-framework", tag = "toepassingen",
+    responses((status = 200, description = "Het keuzekader", body = FrameworkOut)))]
+pub async fn get_framework(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<FrameworkOut>, AppError> {
+    ctx.require(Permission::Read)?;
+    if let Some(v) = state.store.current_framework(&ctx.org.id).await? {
+        return Ok(Json((&v).into()));
+    }
+    let (f, _) = framework_in_force(&state, &ctx).await?;
+    Ok(Json(FrameworkOut {
+        version: None,
+        framework: serde_json::to_value(&f).unwrap_or(Value::Null),
+        created_by: None,
+        created_at: None,
+    }))
+}
+
+/// Save the framework as a new version (administrators). The body is the framework:
+/// `{name, rules: [{name, description, condition, level, instruments}]}`.
+#[utoipa::path(put, path = "/choice-framework", tag = "toepassingen",
+    request_body(content = Object, description = "Het keuzekader"),
+    responses((status = 200, description = "De nieuwe versie", body = FrameworkOut)))]
+pub async fn put_framework(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<FrameworkOut>, AppError> {
+    ctx.require(Permission::ManageMembers)?;
+    Input::json(&headers, &body)?;
+    let text = std::str::from_utf8(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let v = reg::save_framework(&state, &ctx, text).await?;
+    Ok(Json((&v).into()))
+}
+
+/// Every saved version of the framework, newest first.
+#[utoipa::path(get, path = "/choice-framework/versions", tag = "toepassingen",
+    responses((status = 200, description = "Versies", body = Vec<FrameworkOut>)))]
+pub async fn list_framework_versions(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<FrameworkOut>>, AppError> {
+    ctx.require(Permission::Read)?;
+    let versions = state.store.framework_versions(&ctx.org.id).await?;
+    Ok(Json(versions.iter().map(Into::into).collect()))
+}
+
+/// Choices routed to the board and not decided yet.
+#[utoipa::path(get, path = "/board-agenda", tag = "toepassingen",
+    responses((status = 200, description = "De bestuursagenda", body = Vec<ChoiceOut>)))]
+pub async fn board_agenda(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<ChoiceOut>>, AppError> {
+    ctx.require(Permission::Read)?;
+    let mut out = Vec::new();
+    for c in state.store.board_agenda(&ctx.org.id).await? {
+        let app = state
+            .store
+            .application(&ctx.org.id, &c.application_id)
+            .await?;
+        out.push(choice_out(&state, &ctx, &app, &c).await?);
+    }
+    Ok(Json(out))
+}
+
+/// The tamper-evident history of decisions and whether it is intact (audit readers).
+#[utoipa::path(get, path = "/decision-history", tag = "toepassingen",
+    responses((status = 200, description = "De besluitgeschiedenis", body = DecisionHistoryOut)))]
+pub async fn decision_history(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<DecisionHistoryOut>, AppError> {
+    ctx.require(Permission::ReadAudit)?;
+    let check = state
+        .store
+        .verify_register_chain(Some(&ctx.org.id))
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(AppError::NotFound)?;
+    let events = state.store.decision_events(&ctx.org.id, 200).await?;
+    Ok(Json(DecisionHistoryOut {
+        intact: check.is_intact(),
+        entries: check.entries,
+        problems: check
+            .problems
+            .iter()
+            .filter_map(|p| serde_json::to_value(p).ok())
+            .collect(),
+        events: events
+            .iter()
+            .filter_map(|e| serde_json::to_value(e).ok())
+            .collect(),
+    }))
+}

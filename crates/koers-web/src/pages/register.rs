@@ -1,0 +1,960 @@
+//! Toepassingen (M5): the register of applications, their choices routed by the framework
+//! (keuzekader), the board's agenda, the AI Act decision aid, the DPIA/IAMA pre-scan,
+//! Algoritmekader measures and the Algoritmeregister export.
+
+use super::page;
+use crate::auth::Ctx;
+use crate::error::AppError;
+use crate::input::Input;
+use crate::register::{
+    self as reg, AidStep, ChoiceBody, ai_act_outcome, export_record, framework_in_force,
+    prescan_result, publication_titles, require_register, requirements_of,
+};
+use crate::startup::AppState;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use koers_core::Permission;
+use koers_core::register::application::{
+    AiActRiskGroup, AppKind, AppStatus, Hosting, ImpactLevel, lifecycle_phases,
+};
+use koers_core::register::choice::{ChoiceStatus, ChoiceType};
+use koers_core::register::framework::DecisionLevel;
+use koers_core::register::requirements::MeasureStatus;
+use koers_store::{Application, ChoiceRecord};
+use minijinja::{Value, context};
+use serde_json::json;
+use std::collections::BTreeMap;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/toepassingen", get(list).post(create))
+        .route(
+            "/toepassingen/keuzekader",
+            get(framework_page).post(framework_save),
+        )
+        .route("/toepassingen/bestuursagenda", get(agenda))
+        .route(
+            "/toepassingen/bestuursagenda/{choice_id}",
+            axum::routing::post(agenda_decide),
+        )
+        .route("/toepassingen/{id}", get(show).post(edit))
+        .route(
+            "/toepassingen/{id}/publicatie",
+            axum::routing::post(publication),
+        )
+        .route(
+            "/toepassingen/{id}/maatregelen",
+            axum::routing::post(measure),
+        )
+        .route(
+            "/toepassingen/{id}/algoritmeregister.json",
+            get(export_json),
+        )
+        .route("/toepassingen/{id}/algoritmeregister.csv", get(export_csv))
+        .route(
+            "/toepassingen/{id}/ai-verordening",
+            get(aid_start).post(aid_answer),
+        )
+        .route(
+            "/toepassingen/{id}/pre-scan",
+            get(prescan_page).post(prescan_save),
+        )
+        .route(
+            "/toepassingen/{id}/keuzes/nieuw",
+            get(choice_new).post(choice_create),
+        )
+        .route("/toepassingen/{id}/keuzes/{choice_id}", get(choice_show))
+        .route(
+            "/toepassingen/{id}/keuzes/{choice_id}/status",
+            axum::routing::post(choice_transition),
+        )
+}
+
+fn options() -> Value {
+    let pairs = |v: Vec<(&'static str, &'static str)>| -> Vec<Value> {
+        v.into_iter()
+            .map(|(value, label)| context! { value => value, label => label })
+            .collect()
+    };
+    context! {
+        kinds => pairs(AppKind::ALL.iter().map(|k| (k.as_str(), k.label_nl())).collect()),
+        hostings => pairs(Hosting::ALL.iter().map(|k| (k.as_str(), k.label_nl())).collect()),
+        statuses => pairs(AppStatus::ALL.iter().map(|k| (k.as_str(), k.label_nl())).collect()),
+        risks => pairs(AiActRiskGroup::ALL.iter().map(|k| (k.as_str(), k.label_nl())).collect()),
+        impacts => pairs(ImpactLevel::ALL.iter().map(|k| (k.as_str(), k.label_nl())).collect()),
+        choice_types => pairs(ChoiceType::ALL.iter().map(|k| (k.as_str(), k.label_nl())).collect()),
+        phases => lifecycle_phases().iter().map(|p| context! { value => p.id, label => p.name }).collect::<Vec<_>>(),
+    }
+}
+
+/// The application as a form fills it in.
+fn app_form(a: &Application) -> serde_json::Value {
+    let d = &a.draft;
+    json!({
+        "name": d.name, "kind": d.kind.as_str(), "purpose": d.purpose, "department": d.department,
+        "lifecyclePhase": d.lifecycle_phase, "suppliers": d.suppliers.join("\n"),
+        "hosting": d.hosting.as_str(), "status": d.status.as_str(),
+        "aiActRiskGroup": d.ai_act_risk.map(|r| r.group.as_str()).unwrap_or(""),
+        "citizenImpact": d.citizen_impact.as_str(),
+        "personalData": if d.personal_data { "on" } else { "" },
+        "coreDataOutsourced": if d.core_data_outsourced { "on" } else { "" },
+        "yearlyCostEur": d.yearly_cost_eur.map(|c| c.to_string()).unwrap_or_default(),
+        "datasetIds": a.dataset_ids,
+        "productLinks": a.product_links.join("\n"),
+    })
+}
+
+/// Labels of an application for display.
+fn app_view(a: &Application) -> Value {
+    let d = &a.draft;
+    let phase = lifecycle_phases()
+        .iter()
+        .find(|p| p.id == d.lifecycle_phase)
+        .map(|p| p.name.clone())
+        .unwrap_or_else(|| d.lifecycle_phase.clone());
+    context! {
+        id => a.id,
+        name => d.name,
+        kind => d.kind.label_nl(),
+        purpose => d.purpose,
+        department => d.department,
+        phase => phase,
+        suppliers => d.suppliers,
+        hosting => d.hosting.label_nl(),
+        status => d.status.label_nl(),
+        risk => d.ai_act_risk.map(|r| r.group.label_nl()),
+        risk_from_aid => d.ai_act_risk.is_some_and(|r| r.source == koers_core::register::application::RiskSource::DecisionAid),
+        impact => d.citizen_impact.label_nl(),
+        personal_data => d.personal_data,
+        core_data_outsourced => d.core_data_outsourced,
+        cost => d.yearly_cost_eur,
+        product_links => a.product_links,
+        updated_at => a.updated_at,
+    }
+}
+
+fn choice_view(c: &ChoiceRecord) -> Value {
+    context! {
+        id => c.id,
+        application_id => c.application_id,
+        title => c.choice.title,
+        choice_type => c.choice.choice_type.label_nl(),
+        status => c.choice.status.as_str(),
+        status_label => c.choice.status.label_nl(),
+        level => c.level.label_nl(),
+        level_key => match c.level { DecisionLevel::Official => "official", DecisionLevel::Management => "management", DecisionLevel::Board => "board" },
+        chosen_option => c.choice.chosen_option,
+        decided_on => c.choice.decided_on.map(|d| d.to_string()),
+        decided_by => c.choice.decided_by,
+        board_reference => c.board_reference,
+        framework_version => c.framework_version,
+        updated_at => c.updated_at,
+    }
+}
+
+fn invalid_extra(e: &AppError) -> Value {
+    context! { error => e.detail(), field_errors => e.field_errors() }
+}
+
+async fn render_list(
+    state: &AppState,
+    ctx: &Ctx,
+    status: StatusCode,
+    extra: Value,
+) -> Result<Response, AppError> {
+    ctx.require(Permission::Read)?;
+    let apps = state.store.applications(&ctx.org.id).await?;
+    let datasets = state.store.datasets(&ctx.org.id).await?;
+    let html = page(
+        state,
+        ctx,
+        "register_list.html",
+        "/toepassingen",
+        context! {
+            apps => apps.iter().map(app_view).collect::<Vec<_>>(),
+            datasets => datasets,
+            can_register => require_register(ctx).is_ok(),
+            opts => options(),
+            ..extra
+        },
+    )
+    .await?;
+    Ok((status, html).into_response())
+}
+
+async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    render_list(&state, &ctx, StatusCode::OK, context! {}).await
+}
+
+async fn create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    match reg::create_application(&state, &ctx, Input::form(&body)?).await {
+        Ok(a) => Ok(Redirect::to(&format!("/toepassingen/{}", a.id)).into_response()),
+        Err(e @ AppError::Invalid(_)) => {
+            let form = Input::form(&body)?.into_value();
+            let extra = context! { form => form, ..invalid_extra(&e) };
+            render_list(&state, &ctx, StatusCode::BAD_REQUEST, extra).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn render_app(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    status: StatusCode,
+    extra: Value,
+) -> Result<Response, AppError> {
+    ctx.require(Permission::Read)?;
+    let app = state.store.application(&ctx.org.id, id).await?;
+    let datasets = state.store.datasets(&ctx.org.id).await?;
+    let used: Vec<_> = datasets
+        .iter()
+        .filter(|d| app.dataset_ids.contains(&d.id))
+        .collect();
+    let mut choices = Vec::new();
+    for c in state.store.choices_of(&ctx.org.id, &app.id).await? {
+        let r = reg::routing(state, ctx, &app, &c.choice).await?;
+        choices.push(context! {
+            c => choice_view(&c),
+            routing_level => r.level.label_nl(),
+            instruments => r.instruments.iter().map(|i| i.label_nl()).collect::<Vec<_>>(),
+            rules => r.matched_rules.iter().map(|m| context! { rule => m.rule, why => m.why, level => m.level.label_nl() }).collect::<Vec<_>>(),
+            explanation => r.explanation(),
+        });
+    }
+    let aid = ai_act_outcome(&app).map(|o| {
+        context! {
+            text => o.conclusion.text,
+            risk => o.conclusion.register_risk_group().label_nl(),
+            labels => o.conclusion.labels,
+            concluded_at => app.ai_act.as_ref().map(|a| a.concluded_at.clone()),
+        }
+    });
+    let prescan = prescan_result(&app).map(|p| {
+        context! {
+            assessments => p.assessments.iter().map(|a| context! { id => a.id, result => a.result, explanation => a.explanation }).collect::<Vec<_>>(),
+        }
+    });
+    let (reqs, measures) = requirements_of(&app);
+    let measure_rows: Vec<Value> = measures
+        .iter()
+        .map(|m| {
+            let st = app.measures.get(&m.urn);
+            context! {
+                urn => m.urn,
+                name => m.name,
+                url => m.url,
+                status => st.map(|s| serde_json::to_value(s.status).ok()).flatten(),
+                status_label => st.map_or(MeasureStatus::Todo.label_nl(), |s| s.status.label_nl()),
+                responsible => st.map(|s| s.responsible.clone()),
+                evidence => st.map(|s| s.evidence.clone()),
+            }
+        })
+        .collect();
+    let (_record, problems) = export_record(ctx, &app);
+    let publication: BTreeMap<String, String> = app
+        .publication
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                match v {
+                    koers_core::register::algoritmeregister::FieldValue::Text(s) => s.clone(),
+                    koers_core::register::algoritmeregister::FieldValue::List(l) => l.join("\n"),
+                    other => serde_json::to_string(other).unwrap_or_default(),
+                },
+            )
+        })
+        .collect();
+    let measure_statuses: Vec<Value> = MeasureStatus::ALL
+        .iter()
+        .map(|s| context! { value => serde_json::to_value(s).ok(), label => s.label_nl() })
+        .collect();
+    let html = page(
+        state,
+        ctx,
+        "register_app.html",
+        "/toepassingen",
+        context! {
+            app => app_view(&app),
+            form => app_form(&app),
+            used_datasets => used,
+            datasets => datasets,
+            choices => choices,
+            aid => aid,
+            prescan => prescan,
+            requirements => reqs.iter().map(|r| context! { urn => r.urn, name => r.name, url => r.url }).collect::<Vec<_>>(),
+            measures => measure_rows,
+            measure_statuses => measure_statuses,
+            problems => problems,
+            publication => publication,
+            publication_fields => publication_titles(),
+            can_register => require_register(ctx).is_ok(),
+            opts => options(),
+            ..extra
+        },
+    )
+    .await?;
+    Ok((status, html).into_response())
+}
+
+async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    render_app(&state, &ctx, &id, StatusCode::OK, context! {}).await
+}
+
+async fn edit(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    match reg::update_application(&state, &ctx, &id, Input::form(&body)?).await {
+        Ok(_) => {
+            render_app(
+                &state,
+                &ctx,
+                &id,
+                StatusCode::OK,
+                context! { notice => "saved" },
+            )
+            .await
+        }
+        Err(e @ AppError::Invalid(_)) => {
+            let form = Input::form(&body)?.into_value();
+            let extra = context! { form => form, ..invalid_extra(&e) };
+            render_app(&state, &ctx, &id, StatusCode::BAD_REQUEST, extra).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn publication(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    match reg::set_publication(&state, &ctx, &id, Input::form(&body)?).await {
+        Ok(_) => {
+            render_app(
+                &state,
+                &ctx,
+                &id,
+                StatusCode::OK,
+                context! { notice => "saved" },
+            )
+            .await
+        }
+        Err(e @ AppError::Invalid(_)) => {
+            render_app(
+                &state,
+                &ctx,
+                &id,
+                StatusCode::BAD_REQUEST,
+                invalid_extra(&e),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn measure(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    match reg::set_measure(&state, &ctx, &id, Input::form(&body)?).await {
+        Ok(_) => {
+            render_app(
+                &state,
+                &ctx,
+                &id,
+                StatusCode::OK,
+                context! { notice => "saved" },
+            )
+            .await
+        }
+        Err(e @ AppError::Invalid(_)) => {
+            render_app(
+                &state,
+                &ctx,
+                &id,
+                StatusCode::BAD_REQUEST,
+                invalid_extra(&e),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn download(body: String, content_type: &'static str, name: &str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn export_json(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    ctx.require(Permission::Read)?;
+    let app = state.store.application(&ctx.org.id, &id).await?;
+    let (record, _) = export_record(&ctx, &app);
+    Ok(download(
+        record.to_json(),
+        "application/json",
+        "algoritmeregister.json",
+    ))
+}
+
+async fn export_csv(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    ctx.require(Permission::Read)?;
+    let app = state.store.application(&ctx.org.id, &id).await?;
+    let (record, _) = export_record(&ctx, &app);
+    Ok(download(
+        record.to_csv(),
+        "text/csv; charset=utf-8",
+        "algoritmeregister.csv",
+    ))
+}
+
+async fn render_aid(
+    state: &AppState,
+    ctx: &Ctx,
+    app: &Application,
+    answers: &[usize],
+    step: AidStep,
+    status: StatusCode,
+    extra: Value,
+) -> Result<Response, AppError> {
+    let answers_s = answers
+        .iter()
+        .map(|a| a.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let (question, conclusion) = match step {
+        AidStep::Question(q) => (Some(*q), None),
+        AidStep::Concluded(o) => (
+            None,
+            Some(context! {
+                text => o.conclusion.text,
+                comment => o.conclusion.comment,
+                risk => o.conclusion.register_risk_group().label_nl(),
+                labels => o.conclusion.labels,
+                subresults => o.subresults,
+            }),
+        ),
+    };
+    let html = page(
+        state,
+        ctx,
+        "register_ai_act.html",
+        "/toepassingen",
+        context! {
+            app => app_view(app),
+            question => question,
+            conclusion => conclusion,
+            answers => answers_s,
+            step => answers.len() + 1,
+            back => answers.iter().take(answers.len().saturating_sub(1)).map(|a| a.to_string()).collect::<Vec<_>>().join(","),
+            can_register => require_register(ctx).is_ok(),
+            ..extra
+        },
+    )
+    .await?;
+    Ok((status, html).into_response())
+}
+
+async fn aid_start(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    ctx.require(Permission::Read)?;
+    let app = state.store.application(&ctx.org.id, &id).await?;
+    let t = reg::tree()?;
+    let q = t
+        .start()
+        .current_question()
+        .cloned()
+        .ok_or_else(|| AppError::Internal("beslishulp zonder vraag".into()))?;
+    render_aid(
+        &state,
+        &ctx,
+        &app,
+        &[],
+        AidStep::Question(Box::new(q)),
+        StatusCode::OK,
+        context! {},
+    )
+    .await
+}
+
+async fn aid_answer(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let app = state.store.application(&ctx.org.id, &id).await?;
+    require_register(&ctx)?;
+    let mut input = Input::form(&body)?;
+    let answers = reg::parse_answers(&input.text("answers"))?;
+    let answer = input.text("answer");
+    input.finish(Ok(()))?;
+    let next = if answer.trim().is_empty() {
+        None
+    } else {
+        Some(answer.trim().parse::<usize>().map_err(|_| {
+            AppError::Invalid(koers_core::Invalid::one(
+                "answer",
+                "type",
+                "kies een antwoord",
+            ))
+        })?)
+    };
+    if next.is_none() {
+        // No choice made (or going back): show the question again.
+        let (answers, step) = reg::answer_ai_act(&state, &ctx, &id, &answers, None).await?;
+        let extra = if answer.trim().is_empty() && input_was_submit(&body) {
+            context! { error => "Kies een antwoord." }
+        } else {
+            context! {}
+        };
+        return render_aid(&state, &ctx, &app, &answers, step, StatusCode::OK, extra).await;
+    }
+    match reg::answer_ai_act(&state, &ctx, &id, &answers, next).await {
+        Ok((answers, step)) => {
+            render_aid(
+                &state,
+                &ctx,
+                &app,
+                &answers,
+                step,
+                StatusCode::OK,
+                context! {},
+            )
+            .await
+        }
+        Err(e @ AppError::Invalid(_)) => {
+            let (answers, step) = reg::answer_ai_act(&state, &ctx, &id, &answers, None).await?;
+            render_aid(
+                &state,
+                &ctx,
+                &app,
+                &answers,
+                step,
+                StatusCode::BAD_REQUEST,
+                invalid_extra(&e),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether the form was sent with the "next" button (not "back").
+fn input_was_submit(body: &[u8]) -> bool {
+    Input::form(body)
+        .map(|mut i| i.text("action") == "next")
+        .unwrap_or(false)
+}
+
+async fn render_prescan(
+    state: &AppState,
+    ctx: &Ctx,
+    app: &Application,
+    status: StatusCode,
+    extra: Value,
+) -> Result<Response, AppError> {
+    let p = reg::prescan()?;
+    let answers = app
+        .prescan
+        .as_ref()
+        .map(|s| s.answers.clone())
+        .unwrap_or_default();
+    let questions: Vec<Value> = p
+        .questions()
+        .iter()
+        .filter(|q| !q.options.is_empty() || q.kind == "text_input" || q.kind == "open_text")
+        .map(|q| {
+            let current = answers.get(&q.id);
+            let is_selected = |v: &serde_json::Value| match current {
+                Some(serde_json::Value::Array(a)) => a.contains(v),
+                Some(c) => c == v,
+                None => false,
+            };
+            context! {
+                id => q.id,
+                text => q.text,
+                description => q.description,
+                kind => q.kind,
+                conditional => !q.shown_when.is_empty(),
+                current => current.and_then(|c| c.as_str().map(String::from)),
+                options => q.options.iter().enumerate().map(|(i, o)| context! {
+                    index => i, label => o.label, checked => is_selected(&o.value)
+                }).collect::<Vec<_>>(),
+            }
+        })
+        .collect();
+    let result = prescan_result(app).map(|r| {
+        r.assessments
+            .iter()
+            .map(|a| context! { id => a.id, result => a.result, explanation => a.explanation })
+            .collect::<Vec<_>>()
+    });
+    let html = page(
+        state,
+        ctx,
+        "register_prescan.html",
+        "/toepassingen",
+        context! {
+            app => app_view(app),
+            questions => questions,
+            result => result,
+            name => p.name,
+            can_register => require_register(ctx).is_ok(),
+            ..extra
+        },
+    )
+    .await?;
+    Ok((status, html).into_response())
+}
+
+async fn prescan_page(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    ctx.require(Permission::Read)?;
+    let app = state.store.application(&ctx.org.id, &id).await?;
+    render_prescan(&state, &ctx, &app, StatusCode::OK, context! {}).await
+}
+
+async fn prescan_save(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    state.store.application(&ctx.org.id, &id).await?;
+    require_register(&ctx)?;
+    let mut input = Input::form(&body)?;
+    let p = reg::prescan()?;
+    let mut answers = BTreeMap::new();
+    for q in p.questions() {
+        let key = format!("q.{}", q.id);
+        let given = input.texts(&key);
+        if given.is_empty() {
+            continue;
+        }
+        if q.options.is_empty() {
+            let t = given.join(" ");
+            if !t.trim().is_empty() {
+                answers.insert(q.id.clone(), serde_json::Value::String(t));
+            }
+            continue;
+        }
+        let picked: Vec<serde_json::Value> = given
+            .iter()
+            .filter_map(|g| g.parse::<usize>().ok())
+            .filter_map(|i| q.options.get(i).map(|o| o.value.clone()))
+            .collect();
+        if picked.is_empty() {
+            continue;
+        }
+        let v = if q.kind == "checkbox_option" {
+            serde_json::Value::Array(picked)
+        } else {
+            picked.into_iter().next().unwrap_or(serde_json::Value::Null)
+        };
+        answers.insert(q.id.clone(), v);
+    }
+    input.finish(Ok(()))?;
+    reg::save_prescan(&state, &ctx, &id, answers).await?;
+    Ok(Redirect::to(&format!("/toepassingen/{id}#pre-scan")).into_response())
+}
+
+async fn render_choice_new(
+    state: &AppState,
+    ctx: &Ctx,
+    app: &Application,
+    status: StatusCode,
+    extra: Value,
+) -> Result<Response, AppError> {
+    let html = page(
+        state,
+        ctx,
+        "register_choice_new.html",
+        "/toepassingen",
+        context! { app => app_view(app), opts => options(), slots => [0, 1, 2], ..extra },
+    )
+    .await?;
+    Ok((status, html).into_response())
+}
+
+async fn choice_new(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let app = state.store.application(&ctx.org.id, &id).await?;
+    require_register(&ctx)?;
+    render_choice_new(&state, &ctx, &app, StatusCode::OK, context! {}).await
+}
+
+async fn choice_create(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let app = state.store.application(&ctx.org.id, &id).await?;
+    match reg::create_choice(&state, &ctx, &id, ChoiceBody::from_form(&body)?).await {
+        Ok(c) => Ok(Redirect::to(&format!("/toepassingen/{id}/keuzes/{}", c.id)).into_response()),
+        Err(e @ AppError::Invalid(_)) => {
+            let form = Input::form(&body)?.into_value();
+            let extra = context! { form => form, ..invalid_extra(&e) };
+            render_choice_new(&state, &ctx, &app, StatusCode::BAD_REQUEST, extra).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn render_choice(
+    state: &AppState,
+    ctx: &Ctx,
+    app_id: &str,
+    choice_id: &str,
+    status: StatusCode,
+    extra: Value,
+) -> Result<Response, AppError> {
+    ctx.require(Permission::Read)?;
+    let (app, c) = reg::choice_of(state, ctx, app_id, choice_id).await?;
+    let r = reg::routing(state, ctx, &app, &c.choice).await?;
+    let next: Vec<&str> = c.choice.status.next().iter().map(|s| s.as_str()).collect();
+    let board = r.level.max(c.level) == DecisionLevel::Board;
+    let html = page(
+        state,
+        ctx,
+        "register_choice.html",
+        "/toepassingen",
+        context! {
+            app => app_view(&app),
+            c => choice_view(&c),
+            choice => c.choice,
+            madr => koers_core::register::choice::render_madr(&c.choice),
+            routing_level => r.level.label_nl(),
+            instruments => r.instruments.iter().map(|i| i.label_nl()).collect::<Vec<_>>(),
+            rules => r.matched_rules.iter().map(|m| context! { rule => m.rule, why => m.why, level => m.level.label_nl() }).collect::<Vec<_>>(),
+            explanation => r.explanation(),
+            next => next,
+            board => board,
+            can_register => require_register(ctx).is_ok(),
+            can_board => ctx.require(Permission::DecideAsBoard).is_ok(),
+            ..extra
+        },
+    )
+    .await?;
+    Ok((status, html).into_response())
+}
+
+async fn choice_show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, choice_id)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    render_choice(&state, &ctx, &id, &choice_id, StatusCode::OK, context! {}).await
+}
+
+async fn choice_transition(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, choice_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    match reg::transition(&state, &ctx, &id, &choice_id, Input::form(&body)?).await {
+        Ok(_) => {
+            render_choice(
+                &state,
+                &ctx,
+                &id,
+                &choice_id,
+                StatusCode::OK,
+                context! { notice => "saved" },
+            )
+            .await
+        }
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let status = e.status();
+            render_choice(&state, &ctx, &id, &choice_id, status, invalid_extra(&e)).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn render_framework(
+    state: &AppState,
+    ctx: &Ctx,
+    status: StatusCode,
+    extra: Value,
+) -> Result<Response, AppError> {
+    ctx.require(Permission::Read)?;
+    let (f, version) = framework_in_force(state, ctx).await?;
+    let versions = state.store.framework_versions(&ctx.org.id).await?;
+    let rules: Vec<Value> = f
+        .rules
+        .iter()
+        .map(|r| {
+            context! {
+                name => r.name,
+                description => r.description,
+                level => r.level.label_nl(),
+                instruments => r.instruments.iter().map(|i| i.label_nl()).collect::<Vec<_>>(),
+                condition => serde_json::to_string(&r.condition).unwrap_or_default(),
+            }
+        })
+        .collect();
+    let html = page(
+        state,
+        ctx,
+        "register_framework.html",
+        "/toepassingen",
+        context! {
+            framework => context! { name => f.name, rules => rules },
+            version => version,
+            versions => versions.iter().map(|v| context! { version => v.version, created_by => v.created_by, created_at => v.created_at, rules => v.framework.rules.len() }).collect::<Vec<_>>(),
+            json => f.to_json(),
+            can_edit => ctx.require(Permission::ManageMembers).is_ok(),
+            ..extra
+        },
+    )
+    .await?;
+    Ok((status, html).into_response())
+}
+
+async fn framework_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    render_framework(&state, &ctx, StatusCode::OK, context! {}).await
+}
+
+async fn framework_save(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let mut input = Input::form(&body)?;
+    let json = input.text("framework");
+    input.finish(Ok(()))?;
+    match reg::save_framework(&state, &ctx, &json).await {
+        Ok(_) => {
+            render_framework(&state, &ctx, StatusCode::OK, context! { notice => "saved" }).await
+        }
+        Err(e @ AppError::Invalid(_)) => {
+            let extra = context! { submitted => json, ..invalid_extra(&e) };
+            render_framework(&state, &ctx, StatusCode::BAD_REQUEST, extra).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn render_agenda(
+    state: &AppState,
+    ctx: &Ctx,
+    status: StatusCode,
+    extra: Value,
+) -> Result<Response, AppError> {
+    ctx.require(Permission::Read)?;
+    let items = state.store.board_agenda(&ctx.org.id).await?;
+    let mut rows = Vec::new();
+    for c in &items {
+        let app = state
+            .store
+            .application(&ctx.org.id, &c.application_id)
+            .await?;
+        rows.push(context! {
+            c => choice_view(c),
+            app_name => app.draft.name,
+            advised => c.choice.status == ChoiceStatus::Advised,
+        });
+    }
+    let html = page(
+        state,
+        ctx,
+        "register_agenda.html",
+        "/toepassingen",
+        context! {
+            items => rows,
+            can_board => ctx.require(Permission::DecideAsBoard).is_ok(),
+            today => chrono::Utc::now().date_naive().to_string(),
+            ..extra
+        },
+    )
+    .await?;
+    Ok((status, html).into_response())
+}
+
+async fn agenda(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    render_agenda(&state, &ctx, StatusCode::OK, context! {}).await
+}
+
+async fn agenda_decide(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(choice_id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let c = state.store.choice(&ctx.org.id, &choice_id).await?;
+    let mut input = Input::form(&body)?;
+    // The agenda only records decisions.
+    if input.text("to") != "decided" {
+        return Err(AppError::BadRequest(
+            "Alleen een besluit kan hier worden vastgelegd".into(),
+        ));
+    }
+    match reg::transition(&state, &ctx, &c.application_id, &choice_id, input).await {
+        Ok(_) => {
+            render_agenda(
+                &state,
+                &ctx,
+                StatusCode::OK,
+                context! { notice => "decided" },
+            )
+            .await
+        }
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let status = e.status();
+            let extra = context! { failed => choice_id, ..invalid_extra(&e) };
+            render_agenda(&state, &ctx, status, extra).await
+        }
+        Err(e) => Err(e),
+    }
+}
