@@ -86,25 +86,9 @@ pub fn literal(name: &str, kind: ParamKind, value: &str) -> Result<String, Inval
             Ok(n) if n.is_finite() => Ok(format!("{n:?}")),
             _ => Err(bad("moet een getal zijn")),
         },
-        ParamKind::Date => {
-            let b = v.as_bytes();
-            let shape = b.len() == 10
-                && b[4] == b'-'
-                && b[7] == b'-'
-                && b.iter()
-                    .enumerate()
-                    .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
-            let month = v.get(5..7).and_then(|m| m.parse::<u32>().ok()).unwrap_or(0);
-            let day = v
-                .get(8..10)
-                .and_then(|d| d.parse::<u32>().ok())
-                .unwrap_or(0);
-            if shape && (1..=12).contains(&month) && (1..=31).contains(&day) {
-                Ok(format!("DATE '{v}'"))
-            } else {
-                Err(bad("moet een datum zijn (JJJJ-MM-DD)"))
-            }
-        }
+        ParamKind::Date => crate::dates::parse_date(&format!("params.{name}"), v)
+            .map(|d| format!("DATE '{d}'"))
+            .map_err(|_| bad("moet een datum zijn (JJJJ-MM-DD)")),
     }
 }
 

@@ -7,8 +7,10 @@
 pub mod access;
 pub mod analysis;
 pub mod catalog;
+pub mod dates;
 pub mod error;
 pub mod organisation;
+pub mod questions;
 pub mod register;
 pub mod secret;
 pub mod user;

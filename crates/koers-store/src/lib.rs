@@ -9,7 +9,7 @@
 pub mod audit;
 pub mod catalog;
 pub mod organisations;
-pub mod register;
+pub mod questions;
 pub mod sessions;
 pub mod users;
 

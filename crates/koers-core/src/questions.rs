@@ -1,0 +1,617 @@
+//! Data questions and the policy cycle (module M4). A policy task (opgave) owns data
+//! questions; a question moves through a fixed workflow, and each step may only be taken by
+//! the person who holds the responsible role on that question. Closing the policy cycle means
+//! the decision and its evaluation point back to the question and its evidence.
+
+use crate::error::{Collector, Invalid, text};
+use serde::{Deserialize, Serialize};
+
+/// The themes of policy tasks.
+pub const THEMES: [&str; 8] = [
+    "nitrogen",
+    "energy",
+    "mobility",
+    "housing",
+    "nature",
+    "roads",
+    "bathing_water",
+    "other",
+];
+
+/// Where a question stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Asked,
+    Sharpened,
+    DataFound,
+    Analysed,
+    Delivered,
+    Decided,
+    Evaluated,
+    /// Put aside for now; resumes where it was.
+    Parked,
+    /// Not taken up.
+    Rejected,
+}
+
+impl Status {
+    /// The main line, in order.
+    pub const FLOW: [Status; 7] = [
+        Status::Asked,
+        Status::Sharpened,
+        Status::DataFound,
+        Status::Analysed,
+        Status::Delivered,
+        Status::Decided,
+        Status::Evaluated,
+    ];
+    pub const ALL: [Status; 9] = [
+        Status::Asked,
+        Status::Sharpened,
+        Status::DataFound,
+        Status::Analysed,
+        Status::Delivered,
+        Status::Decided,
+        Status::Evaluated,
+        Status::Parked,
+        Status::Rejected,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Asked => "asked",
+            Status::Sharpened => "sharpened",
+            Status::DataFound => "data_found",
+            Status::Analysed => "analysed",
+            Status::Delivered => "delivered",
+            Status::Decided => "decided",
+            Status::Evaluated => "evaluated",
+            Status::Parked => "parked",
+            Status::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        Status::ALL
+            .into_iter()
+            .find(|x| x.as_str() == s)
+            .ok_or_else(|| Invalid::one("to", "enum", "onbekende status"))
+    }
+
+    fn next(self) -> Option<Status> {
+        let i = Status::FLOW.iter().position(|s| *s == self)?;
+        Status::FLOW.get(i + 1).copied()
+    }
+
+    /// Whether nothing follows (evaluated or rejected).
+    pub fn is_final(self) -> bool {
+        matches!(self, Status::Evaluated | Status::Rejected)
+    }
+}
+
+/// The roles people hold on one question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum QuestionRole {
+    QuestionOwner,
+    Analyst,
+    DataSteward,
+    DecisionMaker,
+}
+
+/// Who holds which role on a question (user ids).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignments {
+    pub question_owner: Option<String>,
+    pub analyst: Option<String>,
+    pub data_steward: Option<String>,
+    pub decision_maker: Option<String>,
+}
+
+impl Assignments {
+    pub fn holder(&self, role: QuestionRole) -> Option<&str> {
+        match role {
+            QuestionRole::QuestionOwner => self.question_owner.as_deref(),
+            QuestionRole::Analyst => self.analyst.as_deref(),
+            QuestionRole::DataSteward => self.data_steward.as_deref(),
+            QuestionRole::DecisionMaker => self.decision_maker.as_deref(),
+        }
+    }
+}
+
+/// The role responsible for moving a question from `from` to `to`.
+pub fn responsible(from: Status, to: Status) -> Option<QuestionRole> {
+    use Status::*;
+    match (from, to) {
+        (Asked, Sharpened) => Some(QuestionRole::QuestionOwner),
+        (Sharpened, DataFound) => Some(QuestionRole::DataSteward),
+        (DataFound, Analysed) | (Analysed, Delivered) => Some(QuestionRole::Analyst),
+        (Delivered, Decided) => Some(QuestionRole::DecisionMaker),
+        (Decided, Evaluated) => Some(QuestionRole::QuestionOwner),
+        (f, Parked | Rejected) if !f.is_final() && f != Parked => Some(QuestionRole::QuestionOwner),
+        (Parked, Rejected) => Some(QuestionRole::QuestionOwner),
+        _ => None,
+    }
+}
+
+/// What a transition brings along.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransitionInput {
+    /// Why: required for parking and rejecting.
+    pub note: String,
+    /// For `decided`: the date (YYYY-MM-DD), who decided, and the reference (besluitnummer).
+    pub decision_date: String,
+    pub decision_maker: String,
+    pub decision_reference: String,
+    /// For `evaluated`: what the insight changed, and what was learned.
+    pub evaluation_changed: String,
+    pub evaluation_learned: String,
+}
+
+/// Why a transition is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refused {
+    #[error("van {from} naar {to} kan niet")]
+    NotAllowed {
+        from: &'static str,
+        to: &'static str,
+    },
+    #[error("alleen {0} mag deze stap zetten")]
+    WrongPerson(&'static str),
+    #[error("{0}")]
+    Invalid(Invalid),
+}
+
+fn role_label(r: QuestionRole) -> &'static str {
+    match r {
+        QuestionRole::QuestionOwner => "de vraageigenaar",
+        QuestionRole::Analyst => "de analist",
+        QuestionRole::DataSteward => "de datasteward",
+        QuestionRole::DecisionMaker => "de besluitnemer",
+    }
+}
+
+/// Checks a transition: allowed from here, by this person, with what it needs. `parked_from`
+/// is the status a parked question resumes to. Administrators of the organisation may step in
+/// for anyone (`stands_in`); an unassigned role falls to the question owner.
+pub fn check_transition(
+    from: Status,
+    to: Status,
+    parked_from: Option<Status>,
+    who: &str,
+    assignments: &Assignments,
+    stands_in: bool,
+    input: &TransitionInput,
+) -> Result<(), Refused> {
+    let role = if from == Status::Parked && Some(to) == parked_from {
+        Some(QuestionRole::QuestionOwner)
+    } else if from.next() == Some(to) || matches!(to, Status::Parked | Status::Rejected) {
+        responsible(from, to)
+    } else {
+        None
+    };
+    let Some(role) = role else {
+        return Err(Refused::NotAllowed {
+            from: from.as_str(),
+            to: to.as_str(),
+        });
+    };
+    let holder = assignments
+        .holder(role)
+        .or(assignments.question_owner.as_deref());
+    if !stands_in && holder != Some(who) {
+        return Err(Refused::WrongPerson(role_label(role)));
+    }
+    let mut c = Collector::default();
+    if matches!(to, Status::Parked | Status::Rejected) {
+        c.take(text("note", &input.note, 2000));
+    }
+    if to == Status::Decided {
+        c.take(crate::dates::parse_date(
+            "decisionDate",
+            &input.decision_date,
+        ));
+        c.take(text("decisionMaker", &input.decision_maker, 200));
+        c.take(text("decisionReference", &input.decision_reference, 200));
+    }
+    if to == Status::Evaluated {
+        c.take(text("evaluationChanged", &input.evaluation_changed, 5000));
+        c.take(text("evaluationLearned", &input.evaluation_learned, 5000));
+    }
+    c.finish().map_err(Refused::Invalid)
+}
+
+/// The competences a question can need (from Gelderland's roles and competences).
+pub const COMPETENCES: [&str; 5] = [
+    "recognise_opportunities",
+    "formulate_questions",
+    "combine_sources",
+    "analyse",
+    "decide",
+];
+
+/// Priorities.
+pub const PRIORITIES: [&str; 3] = ["low", "normal", "high"];
+
+/// A validated new policy task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskDraft {
+    pub name: String,
+    pub theme: String,
+    pub description: String,
+    pub goals: String,
+}
+
+impl TaskDraft {
+    pub fn parse(name: &str, theme: &str, description: &str, goals: &str) -> Result<Self, Invalid> {
+        let mut c = Collector::default();
+        let name = c.take(text("name", name, 200));
+        if !THEMES.contains(&theme) {
+            c.take::<()>(Err(Invalid::one("theme", "enum", "onbekend thema")));
+        }
+        if description.chars().count() > 5000 || goals.chars().count() > 5000 {
+            c.take::<()>(Err(Invalid::one(
+                "description",
+                "too_long",
+                "mag hoogstens 5000 tekens zijn",
+            )));
+        }
+        c.finish()?;
+        Ok(TaskDraft {
+            name: name.unwrap_or_default(),
+            theme: theme.into(),
+            description: description.trim().into(),
+            goals: goals.trim().into(),
+        })
+    }
+}
+
+/// A validated new data question.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuestionDraft {
+    pub question: String,
+    pub policy_goal: String,
+    pub asked_by: String,
+    pub due_date: Option<String>,
+    pub priority: String,
+    pub competences: Vec<String>,
+}
+
+impl QuestionDraft {
+    pub fn parse(
+        question: &str,
+        policy_goal: &str,
+        asked_by: &str,
+        due_date: &str,
+        priority: &str,
+        competences: &[String],
+    ) -> Result<Self, Invalid> {
+        let mut c = Collector::default();
+        let question = c.take(text("question", question, 1000));
+        let policy_goal = policy_goal.trim().chars().take(1000).collect();
+        let asked_by = asked_by.trim().chars().take(200).collect();
+        let due_date = if due_date.trim().is_empty() {
+            Some(None)
+        } else {
+            c.take(crate::dates::parse_date("dueDate", due_date))
+                .map(Some)
+        };
+        if !PRIORITIES.contains(&priority) {
+            c.take::<()>(Err(Invalid::one(
+                "priority",
+                "enum",
+                "moet low, normal of high zijn",
+            )));
+        }
+        if competences
+            .iter()
+            .any(|x| !COMPETENCES.contains(&x.as_str()))
+        {
+            c.take::<()>(Err(Invalid::one(
+                "competences",
+                "enum",
+                "onbekende competentie",
+            )));
+        }
+        c.finish()?;
+        Ok(QuestionDraft {
+            question: question.unwrap_or_default(),
+            policy_goal,
+            asked_by,
+            due_date: due_date.flatten(),
+            priority: priority.into(),
+            competences: competences.to_vec(),
+        })
+    }
+}
+
+/// What a closed policy cycle needs, and the first step still missing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CycleState {
+    pub closed: bool,
+    /// The first missing link: `dataset`, `analysis`, `product`, `decision`, `evaluation`.
+    pub open_at: Option<&'static str>,
+}
+
+/// Whether a question closes the policy cycle: evidence (a dataset and an analysis), an
+/// information product, a decision and an evaluation, all pointing back to it.
+pub fn cycle_state(
+    has_dataset: bool,
+    has_analysis: bool,
+    has_product: bool,
+    has_decision: bool,
+    has_evaluation: bool,
+) -> CycleState {
+    let steps = [
+        ("dataset", has_dataset),
+        ("analysis", has_analysis),
+        ("product", has_product),
+        ("decision", has_decision),
+        ("evaluation", has_evaluation),
+    ];
+    let open_at = steps.iter().find(|(_, ok)| !ok).map(|(n, _)| *n);
+    CycleState {
+        closed: open_at.is_none(),
+        open_at,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn people() -> Assignments {
+        Assignments {
+            question_owner: Some("owner".into()),
+            analyst: Some("analyst".into()),
+            data_steward: Some("steward".into()),
+            decision_maker: Some("board".into()),
+        }
+    }
+
+    fn decision() -> TransitionInput {
+        TransitionInput {
+            decision_date: "2026-03-01".into(),
+            decision_maker: "GS".into(),
+            decision_reference: "GS-2026-17".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_main_line_needs_the_right_person_at_each_step() {
+        let a = people();
+        let steps = [
+            (Status::Asked, Status::Sharpened, "owner"),
+            (Status::Sharpened, Status::DataFound, "steward"),
+            (Status::DataFound, Status::Analysed, "analyst"),
+            (Status::Analysed, Status::Delivered, "analyst"),
+        ];
+        for (from, to, who) in steps {
+            assert!(
+                check_transition(from, to, None, who, &a, false, &TransitionInput::default())
+                    .is_ok()
+            );
+            assert!(matches!(
+                check_transition(
+                    from,
+                    to,
+                    None,
+                    "someone",
+                    &a,
+                    false,
+                    &TransitionInput::default()
+                ),
+                Err(Refused::WrongPerson(_))
+            ));
+        }
+        assert!(
+            check_transition(
+                Status::Delivered,
+                Status::Decided,
+                None,
+                "board",
+                &a,
+                false,
+                &decision()
+            )
+            .is_ok()
+        );
+        assert!(matches!(
+            check_transition(
+                Status::Delivered,
+                Status::Decided,
+                None,
+                "board",
+                &a,
+                false,
+                &TransitionInput::default()
+            ),
+            Err(Refused::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn no_skipping_and_no_way_back() {
+        let a = people();
+        assert!(matches!(
+            check_transition(
+                Status::Asked,
+                Status::Analysed,
+                None,
+                "owner",
+                &a,
+                true,
+                &TransitionInput::default()
+            ),
+            Err(Refused::NotAllowed { .. })
+        ));
+        assert!(
+            check_transition(
+                Status::Analysed,
+                Status::DataFound,
+                None,
+                "analyst",
+                &a,
+                true,
+                &TransitionInput::default()
+            )
+            .is_err()
+        );
+        assert!(
+            check_transition(
+                Status::Evaluated,
+                Status::Parked,
+                None,
+                "owner",
+                &a,
+                true,
+                &TransitionInput {
+                    note: "x".into(),
+                    ..Default::default()
+                }
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn parking_needs_a_reason_and_resumes_where_it_was() {
+        let a = people();
+        let why = TransitionInput {
+            note: "wacht op data van CBS".into(),
+            ..Default::default()
+        };
+        assert!(
+            check_transition(
+                Status::DataFound,
+                Status::Parked,
+                None,
+                "owner",
+                &a,
+                false,
+                &TransitionInput::default()
+            )
+            .is_err()
+        );
+        assert!(
+            check_transition(
+                Status::DataFound,
+                Status::Parked,
+                None,
+                "owner",
+                &a,
+                false,
+                &why
+            )
+            .is_ok()
+        );
+        assert!(
+            check_transition(
+                Status::Parked,
+                Status::DataFound,
+                Some(Status::DataFound),
+                "owner",
+                &a,
+                false,
+                &TransitionInput::default()
+            )
+            .is_ok()
+        );
+        assert!(
+            check_transition(
+                Status::Parked,
+                Status::Analysed,
+                Some(Status::DataFound),
+                "owner",
+                &a,
+                false,
+                &TransitionInput::default()
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn unassigned_roles_fall_to_the_owner() {
+        let a = Assignments {
+            question_owner: Some("owner".into()),
+            ..Default::default()
+        };
+        assert!(
+            check_transition(
+                Status::Sharpened,
+                Status::DataFound,
+                None,
+                "owner",
+                &a,
+                false,
+                &TransitionInput::default()
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn the_cycle_closes_only_with_everything() {
+        assert_eq!(
+            cycle_state(true, true, true, true, true),
+            CycleState {
+                closed: true,
+                open_at: None
+            }
+        );
+        assert_eq!(
+            cycle_state(true, false, true, true, true).open_at,
+            Some("analysis")
+        );
+        assert_eq!(
+            cycle_state(true, true, true, true, false).open_at,
+            Some("evaluation")
+        );
+    }
+
+    #[test]
+    fn drafts_list_every_problem() {
+        let e = QuestionDraft::parse("", "", "", "31-12-2026", "urgent", &["juggling".into()])
+            .unwrap_err();
+        let names: Vec<_> = e.0.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["question", "dueDate", "priority", "competences"]);
+        assert!(TaskDraft::parse("Stikstof", "nitrogen", "", "").is_ok());
+        assert!(TaskDraft::parse("", "weather", "", "").is_err());
+    }
+
+    fn any_status() -> impl Strategy<Value = Status> {
+        (0..Status::ALL.len()).prop_map(|i| Status::ALL[i])
+    }
+
+    proptest! {
+        /// Whatever the states and the person, a transition is allowed only one step forward
+        /// on the main line, to parked/rejected from an open state, or back from parked; and
+        /// never from a final state.
+        #[test]
+        fn transitions_follow_the_workflow(from in any_status(), to in any_status(), parked_from in proptest::option::of(any_status()), stands_in: bool, who in "owner|analyst|steward|board|x") {
+            let input = TransitionInput { note: "n".into(), evaluation_changed: "c".into(), evaluation_learned: "l".into(), ..decision() };
+            let ok = check_transition(from, to, parked_from, &who, &people(), stands_in, &input).is_ok();
+            if ok {
+                prop_assert!(!from.is_final());
+                let forward = from.next() == Some(to);
+                let exit = matches!(to, Status::Parked | Status::Rejected) && from != Status::Parked || (from == Status::Parked && to == Status::Rejected);
+                let resume = from == Status::Parked && Some(to) == parked_from;
+                prop_assert!(forward || exit || resume);
+            }
+        }
+
+        /// Only the responsible person (or an administrator standing in) moves a question.
+        #[test]
+        fn only_the_right_person(from in any_status(), to in any_status(), who in "[a-z]{1,8}") {
+            let input = TransitionInput { note: "n".into(), evaluation_changed: "c".into(), evaluation_learned: "l".into(), ..decision() };
+            let a = people();
+            if check_transition(from, to, Some(Status::Asked), &who, &a, false, &input).is_ok() {
+                prop_assert!(["owner", "analyst", "steward", "board"].contains(&who.as_str()));
+            }
+        }
+    }
+}

@@ -1,0 +1,582 @@
+//! Policy tasks and their data questions: the workflow state, who holds which role, every
+//! transition with who, when and why, the evidence linked, and comments.
+
+use crate::audit::{Actor, record};
+use crate::{Result, Store, StoreError, new_id, now};
+use koers_core::questions::{Assignments, QuestionDraft, Status, TaskDraft, TransitionInput};
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+/// A policy task (opgave).
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyTask {
+    pub id: String,
+    pub org_id: String,
+    pub name: String,
+    pub theme: String,
+    pub description: String,
+    pub goals: String,
+    pub owner_id: Option<String>,
+    pub created_at: String,
+}
+
+/// A data question with its state.
+#[derive(Debug, Clone, Serialize)]
+pub struct Question {
+    pub id: String,
+    pub org_id: String,
+    pub task_id: String,
+    pub question: String,
+    pub policy_goal: String,
+    pub asked_by: String,
+    pub assignments: Assignments,
+    pub due_date: Option<String>,
+    pub priority: String,
+    pub competences: Vec<String>,
+    pub status: Status,
+    pub parked_from: Option<Status>,
+    pub decision_date: Option<String>,
+    pub decision_by: Option<String>,
+    pub decision_reference: Option<String>,
+    pub evaluation_changed: Option<String>,
+    pub evaluation_learned: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// One step a question took.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuestionEvent {
+    pub at: String,
+    pub actor_label: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub note: String,
+}
+
+/// Evidence linked to a question: a dataset, an analysis or an information product.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuestionLink {
+    pub kind: String,
+    pub target: String,
+    pub label: String,
+}
+
+/// A comment on a question.
+#[derive(Debug, Clone, Serialize)]
+pub struct Comment {
+    pub id: String,
+    pub at: String,
+    pub author_label: String,
+    pub body: String,
+}
+
+fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+fn task_from_row(r: &AnyRow) -> Result<PolicyTask> {
+    Ok(PolicyTask {
+        id: r.try_get("id")?,
+        org_id: r.try_get("org_id")?,
+        name: r.try_get("name")?,
+        theme: r.try_get("theme")?,
+        description: r.try_get("description")?,
+        goals: r.try_get("goals")?,
+        owner_id: r.try_get("owner_id")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+const Q_COLUMNS: &str = "id, org_id, task_id, question, policy_goal, asked_by, question_owner, analyst, data_steward, decision_maker, due_date, priority, competences, status, parked_from, decision_date, decision_by, decision_reference, evaluation_changed, evaluation_learned, created_at, updated_at";
+
+fn question_from_row(r: &AnyRow) -> Result<Question> {
+    let status: String = r.try_get("status")?;
+    let parked: Option<String> = r.try_get("parked_from")?;
+    let competences: String = r.try_get("competences")?;
+    Ok(Question {
+        id: r.try_get("id")?,
+        org_id: r.try_get("org_id")?,
+        task_id: r.try_get("task_id")?,
+        question: r.try_get("question")?,
+        policy_goal: r.try_get("policy_goal")?,
+        asked_by: r.try_get("asked_by")?,
+        assignments: Assignments {
+            question_owner: r.try_get("question_owner")?,
+            analyst: r.try_get("analyst")?,
+            data_steward: r.try_get("data_steward")?,
+            decision_maker: r.try_get("decision_maker")?,
+        },
+        due_date: r.try_get("due_date")?,
+        priority: r.try_get("priority")?,
+        competences: serde_json::from_str(&competences).map_err(corrupt)?,
+        status: Status::parse(&status).map_err(corrupt)?,
+        parked_from: parked
+            .map(|p| Status::parse(&p).map_err(corrupt))
+            .transpose()?,
+        decision_date: r.try_get("decision_date")?,
+        decision_by: r.try_get("decision_by")?,
+        decision_reference: r.try_get("decision_reference")?,
+        evaluation_changed: r.try_get("evaluation_changed")?,
+        evaluation_learned: r.try_get("evaluation_learned")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+impl Store {
+    pub async fn create_task(
+        &self,
+        org_id: &str,
+        d: &TaskDraft,
+        owner_id: Option<&str>,
+        actor: &Actor,
+    ) -> Result<PolicyTask> {
+        let id = new_id();
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("INSERT INTO policy_tasks (id, org_id, name, theme, description, goals, owner_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+            .bind(&id)
+            .bind(org_id)
+            .bind(&d.name)
+            .bind(&d.theme)
+            .bind(&d.description)
+            .bind(&d.goals)
+            .bind(owner_id)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+        record(
+            &mut tx,
+            actor,
+            Some(org_id),
+            "policy_task.created",
+            ("policy_task", Some(&id)),
+            serde_json::json!({ "name": d.name }),
+        )
+        .await?;
+        tx.commit().await?;
+        self.task(org_id, &id).await
+    }
+
+    pub async fn tasks(&self, org_id: &str) -> Result<Vec<PolicyTask>> {
+        let rows = sqlx::query("SELECT id, org_id, name, theme, description, goals, owner_id, created_at FROM policy_tasks WHERE org_id = $1 ORDER BY name, id")
+            .bind(org_id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(task_from_row).collect()
+    }
+
+    pub async fn task(&self, org_id: &str, id: &str) -> Result<PolicyTask> {
+        let r = sqlx::query("SELECT id, org_id, name, theme, description, goals, owner_id, created_at FROM policy_tasks WHERE id = $1 AND org_id = $2")
+            .bind(id)
+            .bind(org_id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        task_from_row(&r)
+    }
+
+    /// Asks a question under a task of the same organisation; the people assigned must be
+    /// members of it.
+    pub async fn create_question(
+        &self,
+        org_id: &str,
+        task_id: &str,
+        d: &QuestionDraft,
+        a: &Assignments,
+        actor: &Actor,
+    ) -> Result<Question> {
+        self.task(org_id, task_id).await?;
+        for user in [
+            &a.question_owner,
+            &a.analyst,
+            &a.data_steward,
+            &a.decision_maker,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if self.roles_in(user, org_id).await?.is_empty() {
+                return Err(StoreError::NotFound);
+            }
+        }
+        let id = new_id();
+        let at = now();
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(&format!("INSERT INTO data_questions ({Q_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, NULL, NULL, NULL, NULL, NULL, NULL, $15, $16)"))
+            .bind(&id)
+            .bind(org_id)
+            .bind(task_id)
+            .bind(&d.question)
+            .bind(&d.policy_goal)
+            .bind(&d.asked_by)
+            .bind(&a.question_owner)
+            .bind(&a.analyst)
+            .bind(&a.data_steward)
+            .bind(&a.decision_maker)
+            .bind(&d.due_date)
+            .bind(&d.priority)
+            .bind(serde_json::to_string(&d.competences).map_err(corrupt)?)
+            .bind(Status::Asked.as_str())
+            .bind(&at)
+            .bind(&at)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("INSERT INTO question_events (id, question_id, at, actor_label, from_status, to_status, note) VALUES ($1, $2, $3, $4, NULL, $5, '')")
+            .bind(new_id())
+            .bind(&id)
+            .bind(&at)
+            .bind(&actor.label)
+            .bind(Status::Asked.as_str())
+            .execute(&mut *tx)
+            .await?;
+        record(
+            &mut tx,
+            actor,
+            Some(org_id),
+            "question.asked",
+            ("data_question", Some(&id)),
+            serde_json::json!({ "question": d.question }),
+        )
+        .await?;
+        tx.commit().await?;
+        self.question(org_id, &id).await
+    }
+
+    /// The organisation's questions, newest first, optionally of one task.
+    pub async fn questions(&self, org_id: &str, task_id: Option<&str>) -> Result<Vec<Question>> {
+        let rows = sqlx::query(&format!("SELECT {Q_COLUMNS} FROM data_questions WHERE org_id = $1 AND ($2 = '' OR task_id = $2) ORDER BY created_at DESC, id"))
+            .bind(org_id)
+            .bind(task_id.unwrap_or(""))
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(question_from_row).collect()
+    }
+
+    pub async fn question(&self, org_id: &str, id: &str) -> Result<Question> {
+        let r = sqlx::query(&format!(
+            "SELECT {Q_COLUMNS} FROM data_questions WHERE id = $1 AND org_id = $2"
+        ))
+        .bind(id)
+        .bind(org_id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        question_from_row(&r)
+    }
+
+    /// Records a transition that the domain rules allowed: the new status, the decision or
+    /// evaluation it brings, the event, and the audit row, in one transaction. Refuses with
+    /// `Conflict` when the question moved meanwhile.
+    pub async fn record_transition(
+        &self,
+        q: &Question,
+        to: Status,
+        input: &TransitionInput,
+        actor: &Actor,
+    ) -> Result<Question> {
+        let at = now();
+        let parked_from = match to {
+            Status::Parked => Some(q.status.as_str()),
+            _ => None,
+        };
+        let mut tx = self.pool().begin().await?;
+        let done = sqlx::query(
+            "UPDATE data_questions SET status = $1, parked_from = $2,
+               decision_date = CASE WHEN $1 = 'decided' THEN $3 ELSE decision_date END,
+               decision_by = CASE WHEN $1 = 'decided' THEN $4 ELSE decision_by END,
+               decision_reference = CASE WHEN $1 = 'decided' THEN $5 ELSE decision_reference END,
+               evaluation_changed = CASE WHEN $1 = 'evaluated' THEN $6 ELSE evaluation_changed END,
+               evaluation_learned = CASE WHEN $1 = 'evaluated' THEN $7 ELSE evaluation_learned END,
+               updated_at = $8
+             WHERE id = $9 AND org_id = $10 AND status = $11",
+        )
+        .bind(to.as_str())
+        .bind(parked_from)
+        .bind(&input.decision_date)
+        .bind(&input.decision_maker)
+        .bind(&input.decision_reference)
+        .bind(&input.evaluation_changed)
+        .bind(&input.evaluation_learned)
+        .bind(&at)
+        .bind(&q.id)
+        .bind(&q.org_id)
+        .bind(q.status.as_str())
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict(
+                "de vraag is intussen gewijzigd".into(),
+            ));
+        }
+        sqlx::query("INSERT INTO question_events (id, question_id, at, actor_label, from_status, to_status, note) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(new_id())
+            .bind(&q.id)
+            .bind(&at)
+            .bind(&actor.label)
+            .bind(q.status.as_str())
+            .bind(to.as_str())
+            .bind(&input.note)
+            .execute(&mut *tx)
+            .await?;
+        record(
+            &mut tx,
+            actor,
+            Some(&q.org_id),
+            "question.transition",
+            ("data_question", Some(&q.id)),
+            serde_json::json!({ "from": q.status.as_str(), "to": to.as_str(), "note": input.note }),
+        )
+        .await?;
+        tx.commit().await?;
+        self.question(&q.org_id, &q.id).await
+    }
+
+    pub async fn question_events(&self, question_id: &str) -> Result<Vec<QuestionEvent>> {
+        let rows = sqlx::query("SELECT at, actor_label, from_status, to_status, note FROM question_events WHERE question_id = $1 ORDER BY at, id")
+            .bind(question_id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(QuestionEvent {
+                    at: r.try_get("at")?,
+                    actor_label: r.try_get("actor_label")?,
+                    from_status: r.try_get("from_status")?,
+                    to_status: r.try_get("to_status")?,
+                    note: r.try_get("note")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Links evidence to a question (idempotent).
+    pub async fn link_evidence(
+        &self,
+        q: &Question,
+        kind: &str,
+        target: &str,
+        label: &str,
+        actor: &Actor,
+    ) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        let exists = sqlx::query("SELECT 1 AS one FROM question_links WHERE question_id = $1 AND kind = $2 AND target = $3")
+            .bind(&q.id)
+            .bind(kind)
+            .bind(target)
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some();
+        if !exists {
+            sqlx::query("INSERT INTO question_links (question_id, kind, target, label) VALUES ($1, $2, $3, $4)")
+                .bind(&q.id)
+                .bind(kind)
+                .bind(target)
+                .bind(label)
+                .execute(&mut *tx)
+                .await?;
+            record(
+                &mut tx,
+                actor,
+                Some(&q.org_id),
+                "question.evidence_linked",
+                ("data_question", Some(&q.id)),
+                serde_json::json!({ "kind": kind, "target": target }),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn question_links(&self, question_id: &str) -> Result<Vec<QuestionLink>> {
+        let rows = sqlx::query("SELECT kind, target, label FROM question_links WHERE question_id = $1 ORDER BY kind, label")
+            .bind(question_id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(QuestionLink {
+                    kind: r.try_get("kind")?,
+                    target: r.try_get("target")?,
+                    label: r.try_get("label")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn add_comment(&self, q: &Question, body: &str, actor: &Actor) -> Result<Comment> {
+        let c = Comment {
+            id: new_id(),
+            at: now(),
+            author_label: actor.label.clone(),
+            body: body.to_string(),
+        };
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("INSERT INTO question_comments (id, question_id, at, author_label, body) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&c.id)
+            .bind(&q.id)
+            .bind(&c.at)
+            .bind(&c.author_label)
+            .bind(&c.body)
+            .execute(&mut *tx)
+            .await?;
+        record(
+            &mut tx,
+            actor,
+            Some(&q.org_id),
+            "question.commented",
+            ("data_question", Some(&q.id)),
+            serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(c)
+    }
+
+    pub async fn comments(&self, question_id: &str) -> Result<Vec<Comment>> {
+        let rows = sqlx::query("SELECT id, at, author_label, body FROM question_comments WHERE question_id = $1 ORDER BY at, id")
+            .bind(question_id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Comment {
+                    id: r.try_get("id")?,
+                    at: r.try_get("at")?,
+                    author_label: r.try_get("author_label")?,
+                    body: r.try_get("body")?,
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::store;
+    use koers_core::{OrganisationDraft, Role, UserDraft};
+
+    #[tokio::test]
+    async fn a_question_moves_and_keeps_its_history() {
+        let (s, _d) = store().await;
+        let org = s
+            .create_organisation(
+                &OrganisationDraft::parse("Gelderland", "province", "PV25", "").unwrap(),
+                &Actor::cli(),
+            )
+            .await
+            .unwrap();
+        let other = s
+            .create_organisation(
+                &OrganisationDraft::parse("Utrecht", "province", "PV26", "").unwrap(),
+                &Actor::cli(),
+            )
+            .await
+            .unwrap();
+        let u = s
+            .create_user(
+                &UserDraft::parse("o@x.nl", "O", "a long password").unwrap(),
+                "h",
+                false,
+                &org.id,
+                &[Role::PolicyOwner],
+                &Actor::cli(),
+            )
+            .await
+            .unwrap();
+        let stranger = s
+            .create_user(
+                &UserDraft::parse("s@x.nl", "S", "a long password").unwrap(),
+                "h",
+                false,
+                &other.id,
+                &[Role::Viewer],
+                &Actor::cli(),
+            )
+            .await
+            .unwrap();
+        let task = s
+            .create_task(
+                &org.id,
+                &TaskDraft::parse("Wegen", "roads", "", "").unwrap(),
+                Some(&u.id),
+                &Actor::cli(),
+            )
+            .await
+            .unwrap();
+        let d = QuestionDraft::parse(
+            "Hoeveel kilometer weg is aan vervanging toe?",
+            "",
+            "GS",
+            "",
+            "high",
+            &[],
+        )
+        .unwrap();
+        let a = Assignments {
+            question_owner: Some(u.id.clone()),
+            ..Default::default()
+        };
+        let q = s
+            .create_question(&org.id, &task.id, &d, &a, &Actor::cli())
+            .await
+            .unwrap();
+        // Someone of another organisation cannot be assigned, nor see it.
+        let bad = Assignments {
+            analyst: Some(stranger.id.clone()),
+            ..a.clone()
+        };
+        assert!(matches!(
+            s.create_question(&org.id, &task.id, &d, &bad, &Actor::cli())
+                .await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            s.question(&other.id, &q.id).await,
+            Err(StoreError::NotFound)
+        ));
+        let q2 = s
+            .record_transition(
+                &q,
+                Status::Sharpened,
+                &TransitionInput::default(),
+                &Actor::cli(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(q2.status, Status::Sharpened);
+        // A stale copy cannot move it again.
+        assert!(matches!(
+            s.record_transition(
+                &q,
+                Status::Sharpened,
+                &TransitionInput::default(),
+                &Actor::cli()
+            )
+            .await,
+            Err(StoreError::Conflict(_))
+        ));
+        let events = s.question_events(&q.id).await.unwrap();
+        assert_eq!(
+            events
+                .iter()
+                .map(|e| e.to_status.as_str())
+                .collect::<Vec<_>>(),
+            ["asked", "sharpened"]
+        );
+        s.link_evidence(&q2, "dataset", "ds1", "Wegvakken", &Actor::cli())
+            .await
+            .unwrap();
+        s.link_evidence(&q2, "dataset", "ds1", "Wegvakken", &Actor::cli())
+            .await
+            .unwrap();
+        assert_eq!(s.question_links(&q.id).await.unwrap().len(), 1);
+        s.add_comment(&q2, "Eerst de N-wegen", &Actor::cli())
+            .await
+            .unwrap();
+        assert_eq!(s.comments(&q.id).await.unwrap().len(), 1);
+    }
+}
