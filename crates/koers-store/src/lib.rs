@@ -10,6 +10,7 @@ pub mod audit;
 pub mod catalog;
 pub mod organisations;
 pub mod questions;
+pub mod register;
 pub mod sessions;
 pub mod users;
 
