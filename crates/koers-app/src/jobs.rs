@@ -53,7 +53,7 @@ impl Job {
     /// Percentage done, 0–100.
     pub fn percent(&self) -> u64 {
         let (d, t) = self.progress();
-        if t == 0 { 0 } else { (d.min(t) * 100) / t }
+        (d.min(t) * 100).checked_div(t).unwrap_or(0)
     }
 }
 

@@ -61,6 +61,15 @@ pub struct NewVersion {
     pub quality: Value,
 }
 
+/// What a user writes of an analysis.
+#[derive(Debug, Clone)]
+pub struct AnalysisFields {
+    pub title: String,
+    pub description: String,
+    pub sql: String,
+    pub parameters: Vec<Param>,
+}
+
 /// A saved analysis.
 #[derive(Debug, Clone, Serialize)]
 pub struct Analysis {
@@ -357,12 +366,10 @@ impl Store {
     pub async fn create_analysis(
         &self,
         org_id: &str,
-        title: &str,
-        description: &str,
-        sql: &str,
-        params: &[Param],
+        f: &AnalysisFields,
         actor: &Actor,
     ) -> Result<Analysis> {
+        let (title, description, sql, params) = (&f.title, &f.description, &f.sql, &f.parameters);
         let id = new_id();
         let at = now();
         let mut tx = self.pool().begin().await?;
@@ -399,12 +406,10 @@ impl Store {
         &self,
         org_id: &str,
         id: &str,
-        title: &str,
-        description: &str,
-        sql: &str,
-        params: &[Param],
+        f: &AnalysisFields,
         actor: &Actor,
     ) -> Result<Analysis> {
+        let (title, description, sql, params) = (&f.title, &f.description, &f.sql, &f.parameters);
         let mut tx = self.pool().begin().await?;
         let done = sqlx::query(
             "UPDATE analyses SET title = $1, description = $2, sql_text = $3, parameters = $4, updated_at = $5 WHERE id = $6 AND org_id = $7",
@@ -485,6 +490,15 @@ mod tests {
     use super::*;
     use crate::testing::store;
     use koers_core::OrganisationDraft;
+
+    fn fields(title: &str, sql: &str) -> AnalysisFields {
+        AnalysisFields {
+            title: title.into(),
+            description: String::new(),
+            sql: sql.into(),
+            parameters: Vec::new(),
+        }
+    }
 
     fn version(id: &str) -> NewVersion {
         NewVersion {
@@ -586,7 +600,7 @@ mod tests {
             .await
             .unwrap();
         let an = s
-            .create_analysis(&a.id, "Tel", "", "SELECT 1", &[], &Actor::cli())
+            .create_analysis(&a.id, &fields("Tel", "SELECT 1"), &Actor::cli())
             .await
             .unwrap();
         assert!(matches!(
@@ -598,7 +612,7 @@ mod tests {
             Err(StoreError::NotFound)
         ));
         let changed = s
-            .update_analysis(&a.id, &an.id, "Tel 2", "", "SELECT 2", &[], &Actor::cli())
+            .update_analysis(&a.id, &an.id, &fields("Tel 2", "SELECT 2"), &Actor::cli())
             .await
             .unwrap();
         assert_eq!(changed.sql, "SELECT 2");

@@ -89,17 +89,23 @@ pub async fn save(
     koers_engine::sandbox::check(&rendered, &names)
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
     let actor = ctx.actor();
+    let fields = koers_store::catalog::AnalysisFields {
+        title,
+        description,
+        sql,
+        parameters: params,
+    };
     Ok(match id {
         Some(id) => {
             state
                 .store
-                .update_analysis(&ctx.org.id, id, &title, &description, &sql, &params, &actor)
+                .update_analysis(&ctx.org.id, id, &fields, &actor)
                 .await?
         }
         None => {
             state
                 .store
-                .create_analysis(&ctx.org.id, &title, &description, &sql, &params, &actor)
+                .create_analysis(&ctx.org.id, &fields, &actor)
                 .await?
         }
     })

@@ -18,6 +18,7 @@ pub mod input;
 pub mod map;
 pub mod metrics;
 pub mod pages;
+pub mod questions;
 pub mod register;
 pub mod startup;
 pub mod templates;

@@ -213,3 +213,36 @@ fn print_table(r: &Results) {
         println!("{}", line(row));
     }
 }
+
+/// `koers audit verify`: every organisation's decision history, checked.
+pub async fn verify(store: &Store, org_id: Option<&str>) -> Result<()> {
+    let checks = store.verify_register_chain(org_id).await?;
+    let mut broken = 0;
+    for c in &checks {
+        let name = store
+            .organisation(&c.org_id)
+            .await
+            .map(|o| o.name)
+            .unwrap_or_else(|_| c.org_id.clone());
+        if c.is_intact() {
+            println!("{name}: {} gebeurtenissen, keten intact", c.entries);
+        } else {
+            broken += 1;
+            println!(
+                "{name}: {} gebeurtenissen, {} probleem/problemen:",
+                c.entries,
+                c.problems.len()
+            );
+            for p in &c.problems {
+                println!("  - {p}");
+            }
+        }
+    }
+    if checks.is_empty() {
+        println!("Nog geen besluitgeschiedenis om te controleren.");
+    }
+    if broken > 0 {
+        bail!("de besluitgeschiedenis van {broken} organisatie(s) is aangetast");
+    }
+    Ok(())
+}

@@ -41,6 +41,9 @@ enum Command {
     /// The catalog: import and list datasets.
     #[command(subcommand)]
     Dataset(DatasetCommand),
+    /// Check the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Run the reference workload and compare it with DuckDB in the same run.
     Bench(BenchArgs),
     /// Run SQL over the datasets an organisation may see (read-only, within the limits).
@@ -51,6 +54,17 @@ enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: cli::QueryFormat,
         /// The organisation's CBS code [default: the data folder's first organisation].
+        #[arg(long)]
+        org: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Verify the hash chain of decision events and that no recorded row was changed behind
+    /// koers' back. Exits non-zero when anything is wrong.
+    Verify {
+        /// Only this organisation (CBS code).
         #[arg(long)]
         org: Option<String>,
     },
@@ -228,6 +242,14 @@ async fn run(cli: Cli) -> Result<()> {
             let ws = store_settings.workspace(&file).await?;
             let org = cli::organisation(&ws.store, org.as_deref()).await?;
             cli::list(&ws, &org).await
+        }
+        Command::Audit(AuditCommand::Verify { org }) => {
+            let store = store_settings.open().await?;
+            let org_id = match org {
+                Some(code) => Some(cli::organisation(&store, Some(&code)).await?.id),
+                None => None,
+            };
+            cli::verify(&store, org_id.as_deref()).await
         }
         Command::Bench(b) => {
             bench::run(bench::BenchOptions {

@@ -4,6 +4,7 @@
 
 pub mod datasets;
 pub mod organisations;
+pub mod questions;
 pub mod register;
 pub mod sessions;
 
@@ -26,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .merge(sessions::router())
         .merge(organisations::router())
         .merge(datasets::router())
+        .merge(questions::router())
         .merge(register::router())
 }
 
@@ -78,6 +80,16 @@ pub async fn version_header(req: Request, next: Next) -> Response {
         datasets::update_analysis,
         datasets::delete_analysis,
         datasets::run_analysis,
+        questions::list_tasks,
+        questions::add_task,
+        questions::get_task,
+        questions::list_questions,
+        questions::ask,
+        questions::get_question,
+        questions::move_question,
+        questions::add_evidence,
+        questions::list_comments,
+        questions::add_comment,
         register::list_applications,
         register::create_application,
         register::get_application,
@@ -102,6 +114,7 @@ pub async fn version_header(req: Request, next: Next) -> Response {
         (name = "sessies", description = "Inloggen en uitloggen"),
         (name = "organisaties", description = "Organisaties, leden en rollen"),
         (name = "bronnen", description = "De catalogus: bronnen, versies, metadata (DCAT-AP-NL) en imports"),
+        (name = "datavragen", description = "Opgaven, datavragen en de beleidscyclus"),
         (name = "analyses", description = "SQL over de bronnen, opgeslagen analyses met parameters, exports"),
         (name = "toepassingen", description = "Register van toepassingen en algoritmen, keuzes volgens het keuzekader, bestuursagenda, AI-verordening, pre-scan, Algoritmeregister"),
     )

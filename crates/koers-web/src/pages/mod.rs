@@ -6,6 +6,7 @@ mod analysis;
 mod catalog;
 mod home;
 mod organisation;
+mod questions;
 mod register;
 mod session;
 
@@ -48,7 +49,7 @@ pub const MODULES: [Module; 7] = [
     Module {
         slug: "datavragen",
         key: "module.questions",
-        built: false,
+        built: true,
     },
     Module {
         slug: "toepassingen",
@@ -76,6 +77,7 @@ pub fn router() -> Router<AppState> {
         .merge(account::router())
         .merge(catalog::router())
         .merge(analysis::router())
+        .merge(questions::router())
         .merge(register::router())
 }
 

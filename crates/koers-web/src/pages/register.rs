@@ -253,7 +253,7 @@ async fn render_app(
                 urn => m.urn,
                 name => m.name,
                 url => m.url,
-                status => st.map(|s| serde_json::to_value(s.status).ok()).flatten(),
+                status => st.and_then(|s| serde_json::to_value(s.status).ok()),
                 status_label => st.map_or(MeasureStatus::Todo.label_nl(), |s| s.status.label_nl()),
                 responsible => st.map(|s| s.responsible.clone()),
                 evidence => st.map(|s| s.evidence.clone()),

@@ -9,7 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 /// A chromedriver process on a free loopback port, stopped when dropped.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     port: u16,
 }
@@ -28,7 +28,7 @@ fn free_port() -> u16 {
         .expect("free port")
 }
 
-async fn start_browser() -> (Driver, Client, tempfile::TempDir) {
+pub(crate) async fn start_browser() -> (Driver, Client, tempfile::TempDir) {
     let driver_bin =
         std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
     assert!(
@@ -76,7 +76,7 @@ async fn start_browser() -> (Driver, Client, tempfile::TempDir) {
 }
 
 /// Runs axe-core on the current page; returns the WCAG 2.1 A/AA violations.
-async fn axe(c: &Client) -> Vec<String> {
+pub(crate) async fn axe(c: &Client) -> Vec<String> {
     let src = std::fs::read_to_string(repo_root().join("node_modules/axe-core/axe.min.js"))
         .expect("axe-core is missing: run ./scripts/test (it installs the test tools)");
     c.execute(&src, vec![]).await.expect("inject axe");

@@ -172,7 +172,8 @@ async fn import_a_geojson_and_see_its_page() {
 async fn bad_files_fail_readably_and_leave_nothing() {
     let app = TestApp::spawn().await;
     let (c, csrf) = app.page_login("admin@pv26.example").await;
-    let cases: Vec<(&str, Vec<u8>, &[(&str, &str)])> = vec![
+    type Case<'a> = (&'a str, Vec<u8>, &'a [(&'a str, &'a str)]);
+    let cases: Vec<Case> = vec![
         ("ragged.csv", b"a,b\n1,2\n3,4,5\n".to_vec(), &[]),
         ("latin1.csv", b"naam,plaats\nJos\xe9,\xc9de\n".to_vec(), &[]),
         ("empty.csv", Vec::new(), &[]),

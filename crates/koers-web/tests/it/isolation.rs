@@ -33,15 +33,49 @@ async fn every_api_route_hides_another_organisations_objects() {
         .store
         .create_analysis(
             &app.org_a.id,
-            "Geheim",
-            "",
-            "SELECT * FROM geheim",
-            &[],
+            &koers_store::catalog::AnalysisFields {
+                title: "Geheim".into(),
+                description: String::new(),
+                sql: "SELECT * FROM geheim".into(),
+                parameters: Vec::new(),
+            },
             &koers_store::Actor::cli(),
         )
         .await
         .unwrap();
     let job = app.ws.jobs.start(&app.org_a.id, "geheim.csv");
+    let task = app
+        .store
+        .create_task(
+            &app.org_a.id,
+            &koers_core::questions::TaskDraft::parse("Wegen", "roads", "", "").unwrap(),
+            None,
+            &koers_store::Actor::cli(),
+        )
+        .await
+        .unwrap();
+    let question = app
+        .store
+        .create_question(
+            &app.org_a.id,
+            &task.id,
+            &koers_core::questions::QuestionDraft::parse(
+                "Geheime vraag?",
+                "",
+                "",
+                "",
+                "normal",
+                &[],
+            )
+            .unwrap(),
+            &koers_core::questions::Assignments {
+                question_owner: Some(app.admin_a.id.clone()),
+                ..Default::default()
+            },
+            &koers_store::Actor::cli(),
+        )
+        .await
+        .unwrap();
     let (application, choice) = crate::register::objects_of_a(&app).await;
     let doc: Value = reqwest::get(app.url("/api/v1/openapi.json"))
         .await
@@ -69,7 +103,9 @@ async fn every_api_route_hides_another_organisations_objects() {
             .replace("{analysisId}", &analysis.id)
             .replace("{jobId}", &job.id)
             .replace("{applicationId}", &application)
-            .replace("{choiceId}", &choice);
+            .replace("{choiceId}", &choice)
+            .replace("{taskId}", &task.id)
+            .replace("{questionId}", &question.id);
         assert!(
             !concrete.contains('{'),
             "the walk does not know a parameter of {path}"

@@ -8,4 +8,5 @@ mod catalog;
 mod helpers;
 mod isolation;
 mod pages;
+mod questions;
 mod register;

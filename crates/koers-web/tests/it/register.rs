@@ -866,7 +866,10 @@ async fn another_organisation_sees_nothing_of_the_register() {
             .text()
             .await
             .unwrap();
-        assert!(!html.contains("Digitale tweeling"), "{path} leaks");
+        assert!(
+            !html.contains("Digitale tweeling mobiliteit"),
+            "{path} leaks"
+        );
     }
     let (bc, _) = app.api_login("admin@gm0796.example").await;
     for path in ["/api/v1/applications", "/api/v1/board-agenda"] {
@@ -918,4 +921,59 @@ pub async fn objects_of_a(app: &TestApp) -> (String, String) {
         .await
         .unwrap();
     (a.id, c.id)
+}
+
+/// Every page of the module passes axe-core (WCAG 2.1 AA), with data in it, and the decision
+/// aid can be answered by keyboard.
+#[tokio::test]
+async fn the_register_pages_pass_axe_and_work_by_keyboard() {
+    use crate::browser::{axe, start_browser};
+    use fantoccini::{Locator, key::Key};
+    let app = TestApp::spawn().await;
+    let (id, cid) = objects_of_a(&app).await;
+    let (_driver, c, _profile) = start_browser().await;
+    c.goto(&app.url("/login")).await.unwrap();
+    c.find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys(&format!("admin@pv26.example{}", Key::Tab))
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(&format!("{PASSWORD}{}", Key::Enter))
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css(".koers-nav"))
+        .await
+        .unwrap();
+    for path in [
+        "/toepassingen".to_string(),
+        format!("/toepassingen/{id}"),
+        format!("/toepassingen/{id}/keuzes/nieuw"),
+        format!("/toepassingen/{id}/keuzes/{cid}"),
+        format!("/toepassingen/{id}/ai-verordening"),
+        format!("/toepassingen/{id}/pre-scan"),
+        "/toepassingen/keuzekader".into(),
+        "/toepassingen/bestuursagenda".into(),
+    ] {
+        c.goto(&app.url(&path)).await.unwrap();
+        let v = axe(&c).await;
+        assert!(v.is_empty(), "{path}: {v:?}");
+    }
+    // The questionnaire by keyboard: focus the first answer, select it with Space, submit.
+    c.goto(&app.url(&format!("/toepassingen/{id}/ai-verordening")))
+        .await
+        .unwrap();
+    let radio = c.find(Locator::Css("input[type=radio]")).await.unwrap();
+    radio.send_keys(" ").await.unwrap();
+    radio.send_keys(&Key::Enter.to_string()).await.unwrap();
+    c.wait()
+        .for_element(Locator::Css("input[name=answers][value='0']"))
+        .await
+        .unwrap();
+    let v = axe(&c).await;
+    assert!(v.is_empty(), "second question: {v:?}");
 }
