@@ -128,6 +128,7 @@ pub async fn seed(ws: &Workspace) -> Result<()> {
             &actor,
         )
         .await?;
+    let mut users = Vec::new();
     let mut lines = vec![format!(
         "# koers demo-accounts voor {} ({})",
         org.name, "PV26"
@@ -136,15 +137,24 @@ pub async fn seed(ws: &Workspace) -> Result<()> {
         let password = generate_password();
         let draft = UserDraft::parse(email, name, &password)?;
         let hash = hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
-        store
-            .create_user(&draft, &hash, instance_admin, &org.id, roles, &actor)
-            .await?;
+        users.push(
+            store
+                .create_user(&draft, &hash, instance_admin, &org.id, roles, &actor)
+                .await?,
+        );
         let role_names: Vec<_> = roles.iter().map(|r| r.as_str()).collect();
         lines.push(format!("{email}\t{password}\t{}", role_names.join(",")));
     }
     let path = data_dir.join(ACCOUNTS_FILE);
     write_private(&path, &(lines.join("\n") + "\n"))?;
     import_boundaries(ws, &org).await?;
+    let people = crate::demo_questions::People {
+        owner: &users[3],
+        analyst: &users[1],
+        steward: &users[2],
+        board: &users[4],
+    };
+    crate::demo_questions::seed(ws, &org, &people).await?;
     println!("Demowerkruimte aangemaakt: {} (PV26).", org.name);
     println!(
         "Accounts (e-mailadres, wachtwoord, rol) — ook in {}:",

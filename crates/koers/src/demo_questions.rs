@@ -1,0 +1,365 @@
+//! The three data questions of Provincie Gelderland's case, worked out in the demo on
+//! generated data over the real municipalities of the province of Utrecht: roads that need
+//! replacing, safe bathing-water sites, and how species fare in nature areas. Every dataset
+//! is marked as generated; each question has its dataset, a saved analysis and a product.
+
+use anyhow::{Result, anyhow};
+use koers_app::Workspace;
+use koers_app::catalog::{ImportRequest, ImportSource};
+use koers_app::results::Results;
+use koers_core::analysis::{Param, ParamKind};
+use koers_core::catalog::DatasetMeta;
+use koers_core::questions::{Assignments, QuestionDraft, Status, TaskDraft, TransitionInput};
+use koers_store::catalog::AnalysisFields;
+use koers_store::{Actor, Organisation, User};
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+/// A small deterministic generator (xorshift64*), so every demo is the same.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    /// Uniform in [0, 1).
+    fn f(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+        xs[(self.next() % xs.len() as u64) as usize]
+    }
+}
+
+struct Gemeente {
+    code: String,
+    naam: String,
+    lon: f64,
+    lat: f64,
+}
+
+async fn utrecht_municipalities(ws: &Workspace, org: &Organisation) -> Result<Vec<Gemeente>> {
+    let sql = "SELECT g.statcode, g.statnaam, ST_X(ST_Centroid(g.geom)) AS lon, ST_Y(ST_Centroid(g.geom)) AS lat \
+               FROM provincies p JOIN gemeenten g ON ST_Contains(p.geom, ST_Centroid(g.geom)) \
+               WHERE p.statcode = 'PV26' ORDER BY g.statcode";
+    let out = ws
+        .query(&org.id, sql, 1000, None)
+        .await
+        .map_err(|e| anyhow!("{e}"))?;
+    let r = Results::from_output(&out)?;
+    Ok(r.rows
+        .iter()
+        .map(|row| Gemeente {
+            code: row[0].as_str().unwrap_or_default().to_string(),
+            naam: row[1].as_str().unwrap_or_default().to_string(),
+            lon: row[2].as_f64().unwrap_or(5.1),
+            lat: row[3].as_f64().unwrap_or(52.1),
+        })
+        .collect())
+}
+
+fn roads(gs: &[Gemeente], rng: &mut Rng) -> String {
+    let mut s = String::from(
+        "wegvak,wegnummer,gemeente,gemeentenaam,lengte_km,conditie,aanlegjaar,lon,lat\n",
+    );
+    let wegen = [
+        "N201", "N204", "N210", "N221", "N225", "N226", "N228", "N229", "N233", "N237", "N401",
+        "N408", "N411", "N417",
+    ];
+    for (i, g) in gs.iter().enumerate() {
+        for j in 0..(6 + rng.next() % 10) {
+            let conditie = 1 + (rng.f() * rng.f() * 5.0) as u64 + u64::from(rng.f() < 0.1);
+            let _ = writeln!(
+                s,
+                "W{i:02}{j:02},{},{},{},{:.2},{},{},{:.5},{:.5}",
+                rng.pick(&wegen),
+                g.code,
+                g.naam,
+                0.3 + rng.f() * 2.5,
+                conditie.min(5),
+                1965 + rng.next() % 55,
+                g.lon + (rng.f() - 0.5) * 0.06,
+                g.lat + (rng.f() - 0.5) * 0.04
+            );
+        }
+    }
+    s
+}
+
+fn bathing(gs: &[Gemeente], rng: &mut Rng) -> String {
+    let mut s = String::from(
+        "locatie,gemeente,gemeentenaam,jaar,kwaliteitsklasse,blauwalg_waarschuwingen,lon,lat\n",
+    );
+    let klassen = [
+        "uitstekend",
+        "uitstekend",
+        "goed",
+        "goed",
+        "aanvaardbaar",
+        "slecht",
+    ];
+    for g in gs {
+        if rng.f() >= 0.45 {
+            continue;
+        }
+        let n = 1 + rng.next() % 3;
+        for k in 0..n {
+            for jaar in 2021..=2025 {
+                let _ = writeln!(
+                    s,
+                    "{} plas {},{},{},{jaar},{},{},{:.5},{:.5}",
+                    g.naam,
+                    k + 1,
+                    g.code,
+                    g.naam,
+                    rng.pick(&klassen),
+                    rng.next() % 4,
+                    g.lon + (rng.f() - 0.5) * 0.05,
+                    g.lat + (rng.f() - 0.5) * 0.03
+                );
+            }
+        }
+    }
+    s
+}
+
+fn species(rng: &mut Rng) -> String {
+    let mut s = String::from("natuurgebied,soortgroep,jaar,aantal_soorten,index\n");
+    let gebieden = [
+        "Utrechtse Heuvelrug",
+        "Nieuwkoopse Plassen",
+        "Oostelijke Vechtplassen",
+        "Kromme Rijngebied",
+        "Groot Wilnis-Vinkeveen",
+        "Binnenveld",
+    ];
+    for g in gebieden {
+        for groep in ["vogels", "dagvlinders", "vaatplanten", "libellen"] {
+            let mut index = 100.0;
+            let trend = (rng.f() - 0.55) * 6.0;
+            for jaar in 2015..=2025 {
+                index = (index + trend + (rng.f() - 0.5) * 8.0).max(20.0);
+                let _ = writeln!(s, "{g},{groep},{jaar},{},{index:.1}", 20 + rng.next() % 120);
+            }
+        }
+    }
+    s
+}
+
+async fn import_csv(
+    ws: &Workspace,
+    org: &Organisation,
+    name: &str,
+    title: &str,
+    body: &str,
+    theme: &str,
+) -> Result<koers_store::Dataset> {
+    let tmp = ws.temp_path("csv")?;
+    std::fs::write(&tmp, body)?;
+    let meta = DatasetMeta {
+        description: format!(
+            "{title}. Gegenereerde (synthetische) gegevens voor de demo, over de echte gemeenten van de provincie Utrecht; geen waarnemingen."
+        ),
+        theme: theme.into(),
+        cadence: "ANNUAL".into(),
+        tags: vec!["demo".into(), "gegenereerd".into()],
+        ..DatasetMeta::for_new(title, &org.name)
+    };
+    let req = ImportRequest {
+        source: ImportSource::Upload {
+            path: tmp.clone(),
+            file_name: format!("{name}.csv"),
+        },
+        name: Some(name.into()),
+        crs: None,
+        format: None,
+        meta: Some(meta),
+        generated: true,
+    };
+    let r = ws
+        .import(org, &Actor::cli(), req, Arc::new(koers_engine::NoProgress))
+        .await;
+    let _ = std::fs::remove_file(&tmp);
+    Ok(r.map_err(|e| anyhow!("kan {name} niet importeren: {e}"))?.0)
+}
+
+/// The users of the demo by role name.
+pub struct People<'a> {
+    pub owner: &'a User,
+    pub analyst: &'a User,
+    pub steward: &'a User,
+    pub board: &'a User,
+}
+
+struct Case<'a> {
+    task: (&'a str, &'a str, &'a str),
+    question: &'a str,
+    dataset: (&'a str, &'a str, String, &'a str),
+    analysis: (&'a str, &'a str, Vec<Param>),
+    reach: Status,
+}
+
+/// Seeds the three cases.
+pub async fn seed(ws: &Workspace, org: &Organisation, p: &People<'_>) -> Result<()> {
+    let gs = utrecht_municipalities(ws, org).await?;
+    let mut rng = Rng(0x6b6f_6572_7321);
+    let cases = [
+        Case {
+            task: (
+                "Wegen",
+                "roads",
+                "Provinciale wegen veilig en betrouwbaar houden binnen het onderhoudsbudget.",
+            ),
+            question: "Hoeveel kilometer weg is aan vervanging toe?",
+            dataset: (
+                "wegvakken",
+                "Wegvakken met conditiescore",
+                roads(&gs, &mut rng),
+                "TRAN",
+            ),
+            analysis: (
+                "Kilometers weg aan vervanging toe",
+                "SELECT wegnummer, ROUND(SUM(lengte_km), 1) AS km FROM wegvakken WHERE conditie >= {{drempel}} GROUP BY wegnummer ORDER BY km DESC",
+                vec![Param {
+                    name: "drempel".into(),
+                    kind: ParamKind::Integer,
+                    default: "4".into(),
+                }],
+            ),
+            reach: Status::Evaluated,
+        },
+        Case {
+            task: (
+                "Zwemwater",
+                "bathing_water",
+                "Voldoende veilige zwemwaterlocaties in elke regio.",
+            ),
+            question: "Zijn er voldoende veilige zwemwaterlocaties?",
+            dataset: (
+                "zwemlocaties",
+                "Zwemwaterlocaties met kwaliteitsklasse",
+                bathing(&gs, &mut rng),
+                "HEAL",
+            ),
+            analysis: (
+                "Veilige zwemwaterlocaties per gemeente",
+                "SELECT gemeentenaam, COUNT(DISTINCT locatie) AS locaties, SUM(CASE WHEN kwaliteitsklasse IN ('uitstekend', 'goed') THEN 1 ELSE 0 END) AS veilig FROM zwemlocaties WHERE jaar = {{jaar}} GROUP BY gemeentenaam ORDER BY veilig DESC",
+                vec![Param {
+                    name: "jaar".into(),
+                    kind: ParamKind::Integer,
+                    default: "2025".into(),
+                }],
+            ),
+            reach: Status::Analysed,
+        },
+        Case {
+            task: (
+                "Natuur",
+                "nature",
+                "Natuurgebieden in goede staat: soorten houden of winnen terrein.",
+            ),
+            question: "Hoe gaat het met de dieren en planten in onze natuurgebieden?",
+            dataset: (
+                "soorten",
+                "Soortenaantallen per natuurgebied",
+                species(&mut rng),
+                "ENVI",
+            ),
+            analysis: (
+                "Trend van de soortenindex",
+                "SELECT natuurgebied, soortgroep, MIN(CASE WHEN jaar = 2015 THEN \"index\" END) AS index_2015, MIN(CASE WHEN jaar = 2025 THEN \"index\" END) AS index_2025 FROM soorten GROUP BY natuurgebied, soortgroep ORDER BY natuurgebied, soortgroep",
+                vec![],
+            ),
+            reach: Status::DataFound,
+        },
+    ];
+    let actor = Actor::cli();
+    for c in cases {
+        let task = ws
+            .store
+            .create_task(
+                &org.id,
+                &TaskDraft::parse(c.task.0, c.task.1, "", c.task.2)?,
+                Some(&p.owner.id),
+                &actor,
+            )
+            .await?;
+        let ds = import_csv(ws, org, c.dataset.0, c.dataset.1, &c.dataset.2, c.dataset.3).await?;
+        let analysis = ws
+            .store
+            .create_analysis(
+                &org.id,
+                &AnalysisFields {
+                    title: c.analysis.0.into(),
+                    description: "Demo-analyse op gegenereerde gegevens.".into(),
+                    sql: c.analysis.1.into(),
+                    parameters: c.analysis.2,
+                },
+                &actor,
+            )
+            .await?;
+        let draft = QuestionDraft::parse(
+            c.question,
+            c.task.2,
+            "Gedeputeerde Staten",
+            "2026-12-31",
+            "high",
+            &["combine_sources".into(), "analyse".into()],
+        )?;
+        let a = Assignments {
+            question_owner: Some(p.owner.id.clone()),
+            analyst: Some(p.analyst.id.clone()),
+            data_steward: Some(p.steward.id.clone()),
+            decision_maker: Some(p.board.id.clone()),
+        };
+        let mut q = ws
+            .store
+            .create_question(&org.id, &task.id, &draft, &a, &actor)
+            .await?;
+        for to in Status::FLOW.iter().skip(1) {
+            if Status::FLOW.iter().position(|s| s == to)
+                > Status::FLOW.iter().position(|s| *s == c.reach)
+            {
+                break;
+            }
+            match to {
+                Status::DataFound => {
+                    ws.store
+                        .link_evidence(&q, "dataset", &ds.id, &ds.meta.title, &actor)
+                        .await?
+                }
+                Status::Analysed => {
+                    ws.store
+                        .link_evidence(&q, "analysis", &analysis.id, &analysis.title, &actor)
+                        .await?
+                }
+                Status::Delivered => {
+                    ws.store
+                        .link_evidence(
+                            &q,
+                            "product",
+                            &format!("/analyses/{}", analysis.id),
+                            "Overzicht per wegnummer",
+                            &actor,
+                        )
+                        .await?
+                }
+                _ => {}
+            }
+            let input = TransitionInput {
+                decision_date: "2026-06-16".into(),
+                decision_maker: "Gedeputeerde Staten".into(),
+                decision_reference: "GS-2026-0616-04".into(),
+                evaluation_changed: "Het onderhoudsbudget 2027 gaat eerst naar de wegvakken met conditie 4 en 5.".into(),
+                evaluation_learned: "Conditiemetingen jaarlijks verversen; de drempel als parameter maakt de afweging zichtbaar.".into(),
+                ..Default::default()
+            };
+            q = ws.store.record_transition(&q, *to, &input, &actor).await?;
+        }
+    }
+    println!("Demo-datavragen aangemaakt: wegen, zwemwater en natuur (gegenereerde gegevens).");
+    Ok(())
+}
