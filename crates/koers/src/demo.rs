@@ -155,6 +155,7 @@ pub async fn seed(ws: &Workspace) -> Result<()> {
         board: &users[4],
     };
     crate::demo_questions::seed(ws, &org, &people).await?;
+    crate::demo_questions::seed_register(ws, &org).await?;
     println!("Demowerkruimte aangemaakt: {} (PV26).", org.name);
     println!(
         "Accounts (e-mailadres, wachtwoord, rol) — ook in {}:",

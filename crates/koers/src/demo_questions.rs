@@ -363,3 +363,67 @@ pub async fn seed(ws: &Workspace, org: &Organisation, p: &People<'_>) -> Result<
     println!("Demo-datavragen aangemaakt: wegen, zwemwater en natuur (gegenereerde gegevens).");
     Ok(())
 }
+
+/// The Utrecht case in the register: the logistics monitor, with a hosting choice that the
+/// default choice framework routes to the board.
+pub async fn seed_register(ws: &Workspace, org: &Organisation) -> Result<()> {
+    use koers_core::register::application::{ApplicationDraft, ApplicationInput};
+    use koers_core::register::choice::{Choice, ChoiceInput, OptionInput};
+    use koers_core::register::framework::{Framework, evaluate};
+    let draft = ApplicationDraft::parse(&ApplicationInput {
+        name: "Monitor logistieke vervoersbewegingen".into(),
+        kind: "monitor".into(),
+        purpose: "Inzicht in vrachtvervoer over weg, water en spoor per provincie en gemeente, als basis voor mobiliteitsbeleid.".into(),
+        department: "Mobiliteit".into(),
+        lifecycle_phase: "monitoring-en-beheer".into(),
+        hosting: "saas".into(),
+        status: "in_use".into(),
+        ai_act_risk_group: "not_high_risk".into(),
+        yearly_cost_eur: "320000".into(),
+        ..Default::default()
+    })
+    .map_err(|e| anyhow!("{e}"))?;
+    let app = ws
+        .store
+        .create_application(&org.id, &draft, &[], &[], &Actor::cli())
+        .await?;
+    let choice = Choice::parse(&ChoiceInput {
+        title: "Hosting van de monitor".into(),
+        choice_type: "hosting".into(),
+        context: "De monitor draait nu bij een leverancier; het contract loopt af.".into(),
+        options: vec![
+            OptionInput {
+                title: "Eigen rekencentrum".into(),
+                ..Default::default()
+            },
+            OptionInput {
+                title: "Overheidscloud".into(),
+                ..Default::default()
+            },
+            OptionInput {
+                title: "Verlengen bij de leverancier".into(),
+                ..Default::default()
+            },
+        ],
+        chosen_option: "Overheidscloud".into(),
+        rationale: "Schaalt mee met de data en houdt de kerndata in eigen beheer.".into(),
+        ..Default::default()
+    })
+    .map_err(|e| anyhow!("{e}"))?;
+    let routing = evaluate(&Framework::default_for(&org.name), &draft, &choice);
+    ws.store
+        .create_choice(
+            &org.id,
+            &app.id,
+            &choice,
+            routing.level,
+            None,
+            &Actor::cli(),
+        )
+        .await?;
+    println!(
+        "Demo-register: {} met een keuze over hosting ({:?}).",
+        app.draft.name, routing.level
+    );
+    Ok(())
+}

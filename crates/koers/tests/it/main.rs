@@ -1,0 +1,140 @@
+//! The command line as a user runs it: the real binary on a temporary data folder.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn koers(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_koers"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .expect("run koers")
+}
+
+fn text(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn demo_catalog_query_and_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = koers(d, &["demo"]);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    assert!(out.contains("beheerder@provincie-utrecht.example"));
+    assert!(d.join("demo-accounts.txt").exists());
+    // A second demo into the same folder is refused, nothing changes.
+    let o = koers(d, &["demo"]);
+    assert!(!o.status.success());
+    assert!(text(&o).1.contains("bevat al een werkruimte"));
+
+    let (out, _) = text(&koers(d, &["dataset", "list"]));
+    for t in [
+        "gemeenten",
+        "provincies",
+        "wegvakken",
+        "zwemlocaties",
+        "soorten",
+    ] {
+        assert!(out.contains(t), "{t} in {out}");
+    }
+    let o = koers(
+        d,
+        &[
+            "query",
+            "--format",
+            "csv",
+            "SELECT statnaam FROM provincies WHERE statcode = 'PV26'",
+        ],
+    );
+    assert_eq!(text(&o).0, "statnaam\nUtrecht\n");
+
+    // Hostile SQL: a readable error, exit code 1.
+    let o = koers(d, &["query", "DROP TABLE gemeenten"]);
+    assert_eq!(o.status.code(), Some(1));
+    let (_, err) = text(&o);
+    assert!(
+        err.starts_with("fout: ") && err.contains("not allowed"),
+        "{err}"
+    );
+    assert!(!err.contains("backtrace"));
+
+    // A ragged CSV: refused with its line, nothing registered.
+    let bad = d.join("kapot.csv");
+    std::fs::write(&bad, "a,b\n1,2\n3\n").unwrap();
+    let o = koers(d, &["dataset", "import", bad.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).1.contains("line 3"), "{}", text(&o).1);
+    assert!(!text(&koers(d, &["dataset", "list"])).0.contains("kapot"));
+    // A good one becomes a dataset.
+    let good = d.join("inwoners.csv");
+    std::fs::write(&good, "gm,inwoners\nGM0344,367984\n").unwrap();
+    let o = koers(
+        d,
+        &[
+            "dataset",
+            "import",
+            good.to_str().unwrap(),
+            "--name",
+            "inwoners",
+        ],
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(text(&o).0.contains("inwoners versie 1"));
+    let o = koers(d, &["dataset", "import", "file:///etc/passwd"]);
+    assert_eq!(o.status.code(), Some(1));
+    let o = koers(d, &["query", "--org", "GM9999", "SELECT 1"]);
+    assert!(text(&o).1.contains("geen organisatie met CBS-code GM9999"));
+}
+
+#[test]
+fn audit_verify_finds_a_row_changed_behind_koers_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(koers(d, &["demo"]).status.success());
+    let o = koers(d, &["audit", "verify"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(text(&o).0.contains("keten intact"));
+    // Someone edits the database directly: moves the board's choice to the official level.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        sqlx::any::install_default_drivers();
+        let url = format!("sqlite://{}", d.join("koers.db").display());
+        let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+        let n = sqlx::query("UPDATE choices SET level = 'official'")
+            .execute(&pool)
+            .await
+            .unwrap();
+        assert_eq!(n.rows_affected(), 1);
+        pool.close().await;
+    });
+    let o = koers(d, &["audit", "verify"]);
+    assert_eq!(o.status.code(), Some(1));
+    let (out, err) = text(&o);
+    assert!(out.contains("probleem"), "{out}");
+    assert!(err.contains("aangetast"), "{err}");
+}
+
+#[test]
+fn help_explains_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["dataset", "import", "--help"],
+        vec!["query", "--help"],
+        vec!["bench", "--help"],
+        vec!["audit", "verify", "--help"],
+        vec!["user", "add", "--help"],
+    ] {
+        let o = koers(dir.path(), &args);
+        assert!(o.status.success(), "{args:?}");
+        assert!(!text(&o).0.is_empty());
+    }
+}
