@@ -323,3 +323,117 @@ async fn import_a_file_and_analyse_it_in_the_browser() {
     assert!(v.is_empty(), "analysis page: {v:?}");
     c.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_data_question_on_the_board_moves_by_keyboard() {
+    let app = TestApp::spawn().await;
+    let (api, csrf) = app.api_login("admin@pv26.example").await;
+    let task: Value = api
+        .post(app.url("/api/v1/policy-tasks"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"name": "Natuur", "theme": "nature"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let q: Value = api
+        .post(app.url("/api/v1/data-questions"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"taskId": task["id"], "question": "Hoe gaat het met de dieren en planten in onze natuurgebieden?"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (_driver, c, _profile) = start_browser().await;
+    c.goto(&app.url("/login")).await.unwrap();
+    c.find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys("admin@pv26.example")
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(&format!("{PASSWORD}{}", Key::Enter))
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css(".koers-nav"))
+        .await
+        .unwrap();
+    c.goto(&app.url("/datavragen")).await.unwrap();
+    let v = axe(&c).await;
+    assert!(v.is_empty(), "board: {v:?}");
+    let column = c
+        .find(Locator::Css("#kol-asked"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(column.contains('1'), "{column}");
+    c.find(Locator::Css("section[aria-labelledby=kol-asked] a"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css(".koers-steps"))
+        .await
+        .unwrap();
+    let v = axe(&c).await;
+    assert!(v.is_empty(), "question page: {v:?}");
+    // Take the next step with the keyboard: the first radio is focused, Enter submits.
+    let radio = c
+        .find(Locator::Css("input[name=to][value=sharpened]"))
+        .await
+        .unwrap();
+    radio.send_keys(" ").await.unwrap();
+    radio.send_keys(&Key::Enter.to_string()).await.unwrap();
+    c.wait()
+        .for_element(Locator::Css(".utrecht-alert--ok"))
+        .await
+        .unwrap();
+    let current = c
+        .find(Locator::Css("[aria-current=step]"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(current, "Aangescherpt");
+    screenshot(&c, "question.png").await;
+    c.goto(&app.url(&format!(
+        "/datavragen/opgaven/{}",
+        task["id"].as_str().unwrap()
+    )))
+    .await
+    .unwrap();
+    let v = axe(&c).await;
+    assert!(v.is_empty(), "cycle page: {v:?}");
+    for path in [
+        "/datavragen?weergave=lijst",
+        "/datavragen/rollen",
+        "/datavragen/nieuw",
+        "/datavragen/opgaven",
+    ] {
+        c.goto(&app.url(path)).await.unwrap();
+        let v = axe(&c).await;
+        assert!(v.is_empty(), "{path}: {v:?}");
+    }
+    assert_eq!(
+        app.store
+            .question(&app.org_a.id, q["id"].as_str().unwrap())
+            .await
+            .unwrap()
+            .status,
+        koers_core::questions::Status::Sharpened
+    );
+    c.close().await.unwrap();
+}
