@@ -92,6 +92,27 @@ pub(crate) async fn axe(c: &Client) -> Vec<String> {
     serde_json::from_value::<Vec<String>>(v).unwrap_or_default()
 }
 
+/// Signs in through the sign-in page by keyboard: type, Enter.
+pub(crate) async fn sign_in(c: &Client, app: &TestApp, email: &str) {
+    c.goto(&app.url("/login")).await.unwrap();
+    c.find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys(email)
+        .await
+        .unwrap();
+    c.find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(&format!("{PASSWORD}{}", Key::Enter))
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css(".koers-nav"))
+        .await
+        .unwrap();
+}
+
 async fn heading(c: &Client) -> String {
     c.find(Locator::Css("h1"))
         .await
@@ -229,23 +250,7 @@ async fn sign_in_visit_every_module_and_sign_out() {
 async fn import_a_file_and_analyse_it_in_the_browser() {
     let app = TestApp::spawn().await;
     let (_driver, c, _profile) = start_browser().await;
-    c.goto(&app.url("/login")).await.unwrap();
-    c.find(Locator::Id("email"))
-        .await
-        .unwrap()
-        .send_keys("admin@pv26.example")
-        .await
-        .unwrap();
-    c.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(&format!("{PASSWORD}{}", Key::Enter))
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::Css(".koers-nav"))
-        .await
-        .unwrap();
+    sign_in(&c, &app, "admin@pv26.example").await;
 
     // Import the real municipality boundaries through the upload form.
     let file = repo_root().join("data/nl/municipalities_2025.geojson");
@@ -349,23 +354,7 @@ async fn a_data_question_on_the_board_moves_by_keyboard() {
         .await
         .unwrap();
     let (_driver, c, _profile) = start_browser().await;
-    c.goto(&app.url("/login")).await.unwrap();
-    c.find(Locator::Id("email"))
-        .await
-        .unwrap()
-        .send_keys("admin@pv26.example")
-        .await
-        .unwrap();
-    c.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(&format!("{PASSWORD}{}", Key::Enter))
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::Css(".koers-nav"))
-        .await
-        .unwrap();
+    sign_in(&c, &app, "admin@pv26.example").await;
     c.goto(&app.url("/datavragen")).await.unwrap();
     let v = axe(&c).await;
     assert!(v.is_empty(), "board: {v:?}");

@@ -932,23 +932,7 @@ async fn the_register_pages_pass_axe_and_work_by_keyboard() {
     let app = TestApp::spawn().await;
     let (id, cid) = objects_of_a(&app).await;
     let (_driver, c, _profile) = start_browser().await;
-    c.goto(&app.url("/login")).await.unwrap();
-    c.find(Locator::Id("email"))
-        .await
-        .unwrap()
-        .send_keys(&format!("admin@pv26.example{}", Key::Tab))
-        .await
-        .unwrap();
-    c.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(&format!("{PASSWORD}{}", Key::Enter))
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::Css(".koers-nav"))
-        .await
-        .unwrap();
+    crate::browser::sign_in(&c, &app, "admin@pv26.example").await;
     for path in [
         "/toepassingen".to_string(),
         format!("/toepassingen/{id}"),
