@@ -11,7 +11,7 @@ use crate::startup::AppState;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use koers_app::JobStatus;
@@ -199,7 +199,6 @@ async fn edit_meta(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    _h: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
     match update_meta(&state, &ctx, &id, Input::form(&body)?).await {
