@@ -66,16 +66,67 @@ impl FileSettings {
     /// if present, else nothing.
     pub fn load(explicit: Option<&Path>) -> Result<FileSettings> {
         let path = match explicit {
-            Some(p) => p.to_path_buf(),
-            None if Path::new("koers.toml").exists() => PathBuf::from("koers.toml"),
-            None => return Ok(FileSettings::default()),
+            Some(p) => Some(p.to_path_buf()),
+            None if Path::new("koers.toml").exists() => Some(PathBuf::from("koers.toml")),
+            None => None,
         };
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("kan configuratiebestand {} niet lezen", path.display()))?;
-        toml::from_str(&text)
-            .with_context(|| format!("configuratiebestand {} is ongeldig", path.display()))
+        let mut table = match &path {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).with_context(|| {
+                    format!("kan configuratiebestand {} niet lezen", path.display())
+                })?;
+                text.parse::<toml::Table>().with_context(|| {
+                    format!("configuratiebestand {} is ongeldig", path.display())
+                })?
+            }
+            None => toml::Table::new(),
+        };
+        apply_env(&mut table, std::env::vars());
+        let where_ = path
+            .map(|p| p.display().to_string())
+            .unwrap_or_else(|| "KOERS_*-omgevingsvariabelen".into());
+        toml::Value::Table(table)
+            .try_into()
+            .with_context(|| format!("instellingen in {where_} zijn ongeldig"))
     }
 }
+
+/// Every setting of `koers.toml` can also be given as `KOERS_<NAME>` (upper case), which wins
+/// over the file: `KOERS_QUERY_SECONDS=30`, `KOERS_IMPORT_ALLOW_HOSTS='["data.intern"]'`.
+fn apply_env(table: &mut toml::Table, vars: impl Iterator<Item = (String, String)>) {
+    for (k, v) in vars {
+        let Some(name) = k.strip_prefix("KOERS_") else {
+            continue;
+        };
+        let key = name.to_ascii_lowercase();
+        if !FILE_KEYS.contains(&key.as_str()) {
+            continue;
+        }
+        // A value that reads as TOML (a number, a boolean, a list) is taken as such.
+        let value = format!("v = {v}")
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .unwrap_or(toml::Value::String(v));
+        table.insert(key, value);
+    }
+}
+
+const FILE_KEYS: [&str; 13] = [
+    "bind",
+    "data_dir",
+    "database_url",
+    "secure_cookies",
+    "max_body_bytes",
+    "session_idle_minutes",
+    "session_max_hours",
+    "login_max_failures",
+    "max_upload_bytes",
+    "query_memory_mb",
+    "query_seconds",
+    "query_rows",
+    "import_allow_hosts",
+];
 
 /// Where the store lives.
 pub struct StoreSettings {
@@ -211,6 +262,28 @@ mod tests {
         let c = web_config(&args, &file);
         assert_eq!(c.bind.port(), 9000);
         assert_eq!(c.max_body_bytes, 20);
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let mut t: toml::Table = "query_seconds = 60\nbind = \"127.0.0.1:1\""
+            .parse()
+            .unwrap();
+        let vars = [
+            ("KOERS_QUERY_SECONDS".to_string(), "5".to_string()),
+            ("KOERS_BIND".to_string(), "0.0.0.0:9".to_string()),
+            (
+                "KOERS_IMPORT_ALLOW_HOSTS".to_string(),
+                "[\"data.intern\"]".to_string(),
+            ),
+            ("KOERS_UNRELATED".to_string(), "x".to_string()),
+            ("HOME".to_string(), "/root".to_string()),
+        ];
+        apply_env(&mut t, vars.into_iter());
+        let f: FileSettings = toml::Value::Table(t).try_into().unwrap();
+        assert_eq!(f.query_seconds, Some(5));
+        assert_eq!(f.bind.map(|b| b.port()), Some(9));
+        assert_eq!(f.import_allow_hosts, Some(vec!["data.intern".to_string()]));
     }
 
     #[test]
