@@ -9,6 +9,7 @@ pub mod analysis;
 pub mod catalog;
 pub mod dates;
 pub mod error;
+pub mod indicators;
 pub mod organisation;
 pub mod questions;
 pub mod register;

@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod catalog;
+pub mod indicators;
 pub mod organisations;
 pub mod questions;
 pub mod register;

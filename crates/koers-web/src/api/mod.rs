@@ -3,6 +3,7 @@
 //! on every response.
 
 pub mod datasets;
+pub mod indicators;
 pub mod organisations;
 pub mod questions;
 pub mod register;
@@ -29,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .merge(datasets::router())
         .merge(questions::router())
         .merge(register::router())
+        .merge(indicators::router())
 }
 
 /// Adds `API-Version` to every response under `/api/`, errors included.
@@ -108,6 +110,13 @@ pub async fn version_header(req: Request, next: Next) -> Response {
         register::list_framework_versions,
         register::board_agenda,
         register::decision_history,
+        indicators::list_indicators,
+        indicators::add_indicator,
+        indicators::get_indicator,
+        indicators::refresh_indicator,
+        indicators::list_monitors,
+        indicators::add_monitor,
+        indicators::get_monitor,
     ),
     components(schemas(crate::error::Problem, koers_core::FieldError)),
     tags(
@@ -117,6 +126,7 @@ pub async fn version_header(req: Request, next: Next) -> Response {
         (name = "datavragen", description = "Opgaven, datavragen en de beleidscyclus"),
         (name = "analyses", description = "SQL over de bronnen, opgeslagen analyses met parameters, exports"),
         (name = "toepassingen", description = "Register van toepassingen en algoritmen, keuzes volgens het keuzekader, bestuursagenda, AI-verordening, pre-scan, Algoritmeregister"),
+        (name = "informatieproducten", description = "Indicatoren op analyses (maat, tijdsgranulariteit, regio, doel, drempels, richting) en monitoren die ze volgen"),
     )
 )]
 struct ApiDoc;

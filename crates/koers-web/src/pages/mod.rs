@@ -6,6 +6,7 @@ mod analysis;
 mod catalog;
 mod home;
 mod organisation;
+mod products;
 mod questions;
 mod register;
 mod session;
@@ -44,7 +45,7 @@ pub const MODULES: [Module; 7] = [
     Module {
         slug: "informatieproducten",
         key: "module.products",
-        built: false,
+        built: true,
     },
     Module {
         slug: "datavragen",
@@ -79,6 +80,7 @@ pub fn router() -> Router<AppState> {
         .merge(analysis::router())
         .merge(questions::router())
         .merge(register::router())
+        .merge(products::router())
 }
 
 /// Renders a page for a signed-in user: the shell (navigation, organisation switcher,

@@ -77,6 +77,43 @@ async fn every_api_route_hides_another_organisations_objects() {
         .await
         .unwrap();
     let (application, choice) = crate::register::objects_of_a(&app).await;
+    let indicator = app
+        .store
+        .create_indicator(
+            &app.org_a.id,
+            &koers_core::indicators::IndicatorDraft::parse(
+                &koers_core::indicators::IndicatorInput {
+                    name: "Geheim getal".into(),
+                    unit: "stuks".into(),
+                    analysis_id: analysis.id.clone(),
+                    period_column: "gm".into(),
+                    value_column: "naam".into(),
+                    grain: "year".into(),
+                    direction: "up".into(),
+                    green: "2".into(),
+                    amber: "1".into(),
+                    ..Default::default()
+                },
+            )
+            .unwrap(),
+            &koers_store::Actor::cli(),
+        )
+        .await
+        .unwrap();
+    let monitor = app
+        .store
+        .create_monitor(
+            &app.org_a.id,
+            &koers_core::indicators::MonitorDraft::parse(
+                "Geheim",
+                "",
+                std::slice::from_ref(&indicator.id),
+            )
+            .unwrap(),
+            &koers_store::Actor::cli(),
+        )
+        .await
+        .unwrap();
     let doc: Value = reqwest::get(app.url("/api/v1/openapi.json"))
         .await
         .unwrap()
@@ -105,7 +142,9 @@ async fn every_api_route_hides_another_organisations_objects() {
             .replace("{applicationId}", &application)
             .replace("{choiceId}", &choice)
             .replace("{taskId}", &task.id)
-            .replace("{questionId}", &question.id);
+            .replace("{questionId}", &question.id)
+            .replace("{indicatorId}", &indicator.id)
+            .replace("{monitorId}", &monitor.id);
         assert!(
             !concrete.contains('{'),
             "the walk does not know a parameter of {path}"

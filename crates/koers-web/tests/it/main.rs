@@ -8,5 +8,6 @@ mod catalog;
 mod helpers;
 mod isolation;
 mod pages;
+mod products;
 mod questions;
 mod register;

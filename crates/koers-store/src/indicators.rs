@@ -1,0 +1,472 @@
+//! Information products (M3): indicators on saved analyses, the results of each refresh
+//! (the series cached as JSON), and monitors that follow indicators in a chosen order.
+//!
+//! Staleness: a cached result is stale when it was computed before the analysis was last
+//! changed, or before the last import of a dataset the analysis' SQL names
+//! ([`Store::sources_changed_at`]).
+
+use crate::audit::{Actor, record};
+use crate::{Result, Store, StoreError, new_id, now};
+use koers_core::indicators::{
+    Direction, Grain, IndicatorDraft, Light, MonitorDraft, Point, Thresholds,
+};
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+/// An indicator as stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct Indicator {
+    pub id: String,
+    pub org_id: String,
+    pub name: String,
+    pub description: String,
+    pub unit: String,
+    pub analysis_id: String,
+    pub period_column: String,
+    pub value_column: String,
+    pub region_column: Option<String>,
+    pub grain: Grain,
+    pub direction: Direction,
+    pub target: Option<f64>,
+    pub thresholds: Thresholds,
+    pub created_by: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// The result of one refresh.
+#[derive(Debug, Clone, Serialize)]
+pub struct IndicatorResult {
+    pub indicator_id: String,
+    pub computed_at: String,
+    pub computed_by: String,
+    pub points: Vec<Point>,
+    pub latest_value: Option<f64>,
+    pub status: Option<Light>,
+}
+
+/// A monitor and its indicators' ids in order.
+#[derive(Debug, Clone, Serialize)]
+pub struct Monitor {
+    pub id: String,
+    pub org_id: String,
+    pub name: String,
+    pub description: String,
+    pub indicator_ids: Vec<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+const I_COLUMNS: &str = "id, org_id, name, description, unit, analysis_id, period_column, value_column, region_column, grain, direction, target, green, amber, created_by, created_at, updated_at";
+
+fn indicator_from_row(r: &AnyRow) -> Result<Indicator> {
+    let grain: String = r.try_get("grain")?;
+    let direction: String = r.try_get("direction")?;
+    Ok(Indicator {
+        id: r.try_get("id")?,
+        org_id: r.try_get("org_id")?,
+        name: r.try_get("name")?,
+        description: r.try_get("description")?,
+        unit: r.try_get("unit")?,
+        analysis_id: r.try_get("analysis_id")?,
+        period_column: r.try_get("period_column")?,
+        value_column: r.try_get("value_column")?,
+        region_column: r.try_get("region_column")?,
+        grain: Grain::parse(&grain).ok_or_else(|| corrupt(format!("grain {grain}")))?,
+        direction: Direction::parse(&direction)
+            .ok_or_else(|| corrupt(format!("direction {direction}")))?,
+        target: r.try_get("target")?,
+        thresholds: Thresholds {
+            green: r.try_get("green")?,
+            amber: r.try_get("amber")?,
+        },
+        created_by: r.try_get("created_by")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+impl Store {
+    /// Defines an indicator on a saved analysis of the same organisation.
+    pub async fn create_indicator(
+        &self,
+        org_id: &str,
+        d: &IndicatorDraft,
+        actor: &Actor,
+    ) -> Result<Indicator> {
+        self.analysis(org_id, &d.analysis_id).await?;
+        let id = new_id();
+        let at = now();
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(&format!("INSERT INTO indicators ({I_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"))
+            .bind(&id)
+            .bind(org_id)
+            .bind(&d.name)
+            .bind(&d.description)
+            .bind(&d.unit)
+            .bind(&d.analysis_id)
+            .bind(&d.period_column)
+            .bind(&d.value_column)
+            .bind(&d.region_column)
+            .bind(d.grain.as_str())
+            .bind(d.direction.as_str())
+            .bind(d.target)
+            .bind(d.thresholds.green)
+            .bind(d.thresholds.amber)
+            .bind(&actor.label)
+            .bind(&at)
+            .bind(&at)
+            .execute(&mut *tx)
+            .await?;
+        record(
+            &mut tx,
+            actor,
+            Some(org_id),
+            "indicator.created",
+            ("indicator", Some(&id)),
+            serde_json::json!({ "name": d.name, "analysisId": d.analysis_id }),
+        )
+        .await?;
+        tx.commit().await?;
+        self.indicator(org_id, &id).await
+    }
+
+    pub async fn indicators(&self, org_id: &str) -> Result<Vec<Indicator>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {I_COLUMNS} FROM indicators WHERE org_id = $1 ORDER BY name, id"
+        ))
+        .bind(org_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(indicator_from_row).collect()
+    }
+
+    pub async fn indicator(&self, org_id: &str, id: &str) -> Result<Indicator> {
+        let r = sqlx::query(&format!(
+            "SELECT {I_COLUMNS} FROM indicators WHERE id = $1 AND org_id = $2"
+        ))
+        .bind(id)
+        .bind(org_id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        indicator_from_row(&r)
+    }
+
+    /// Caches the result of a refresh, with its audit row.
+    pub async fn save_indicator_result(
+        &self,
+        i: &Indicator,
+        points: &[Point],
+        latest_value: Option<f64>,
+        status: Option<Light>,
+        actor: &Actor,
+    ) -> Result<IndicatorResult> {
+        let res = IndicatorResult {
+            indicator_id: i.id.clone(),
+            computed_at: now(),
+            computed_by: actor.label.clone(),
+            points: points.to_vec(),
+            latest_value,
+            status,
+        };
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("INSERT INTO indicator_results (id, indicator_id, computed_at, computed_by, series, latest_value, status) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+            .bind(new_id())
+            .bind(&i.id)
+            .bind(&res.computed_at)
+            .bind(&res.computed_by)
+            .bind(serde_json::to_string(points).map_err(corrupt)?)
+            .bind(latest_value)
+            .bind(status.map(Light::as_str))
+            .execute(&mut *tx)
+            .await?;
+        record(
+            &mut tx,
+            actor,
+            Some(&i.org_id),
+            "indicator.refreshed",
+            ("indicator", Some(&i.id)),
+            serde_json::json!({ "points": points.len(), "status": status.map(Light::as_str) }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(res)
+    }
+
+    /// The newest cached result of an indicator, if it was ever computed.
+    pub async fn latest_indicator_result(&self, i: &Indicator) -> Result<Option<IndicatorResult>> {
+        let Some(r) = sqlx::query("SELECT computed_at, computed_by, series, latest_value, status FROM indicator_results WHERE indicator_id = $1 ORDER BY computed_at DESC, id DESC LIMIT 1")
+            .bind(&i.id)
+            .fetch_optional(self.pool())
+            .await?
+        else {
+            return Ok(None);
+        };
+        let series: String = r.try_get("series")?;
+        let status: Option<String> = r.try_get("status")?;
+        Ok(Some(IndicatorResult {
+            indicator_id: i.id.clone(),
+            computed_at: r.try_get("computed_at")?,
+            computed_by: r.try_get("computed_by")?,
+            points: serde_json::from_str(&series).map_err(corrupt)?,
+            latest_value: r.try_get("latest_value")?,
+            status: status
+                .map(|s| Light::parse(&s).ok_or_else(|| corrupt(format!("status {s}"))))
+                .transpose()?,
+        }))
+    }
+
+    /// When the sources of an indicator last changed: the analysis' last change, or the
+    /// last import of an organisation dataset whose name the analysis' SQL mentions.
+    pub async fn sources_changed_at(&self, i: &Indicator) -> Result<String> {
+        let a = self.analysis(&i.org_id, &i.analysis_id).await?;
+        let sql = a.sql.to_lowercase();
+        let rows = sqlx::query("SELECT d.name AS name, MAX(v.created_at) AS last_at FROM datasets d JOIN dataset_versions v ON v.dataset_id = d.id WHERE d.org_id = $1 GROUP BY d.name")
+            .bind(&i.org_id)
+            .fetch_all(self.pool())
+            .await?;
+        let mut latest = a.updated_at;
+        for r in rows {
+            let name: String = r.try_get("name")?;
+            let at: String = r.try_get("last_at")?;
+            if mentions(&sql, &name.to_lowercase()) && at > latest {
+                latest = at;
+            }
+        }
+        Ok(latest)
+    }
+
+    pub async fn create_monitor(
+        &self,
+        org_id: &str,
+        d: &MonitorDraft,
+        actor: &Actor,
+    ) -> Result<Monitor> {
+        for i in &d.indicator_ids {
+            self.indicator(org_id, i).await?;
+        }
+        let id = new_id();
+        let at = now();
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("INSERT INTO monitors (id, org_id, name, description, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(&id)
+            .bind(org_id)
+            .bind(&d.name)
+            .bind(&d.description)
+            .bind(&at)
+            .bind(&at)
+            .execute(&mut *tx)
+            .await?;
+        for (pos, ind) in d.indicator_ids.iter().enumerate() {
+            sqlx::query("INSERT INTO monitor_indicators (monitor_id, indicator_id, position) VALUES ($1, $2, $3)")
+                .bind(&id)
+                .bind(ind)
+                .bind(pos as i64)
+                .execute(&mut *tx)
+                .await?;
+        }
+        record(
+            &mut tx,
+            actor,
+            Some(org_id),
+            "monitor.created",
+            ("monitor", Some(&id)),
+            serde_json::json!({ "name": d.name, "indicators": d.indicator_ids }),
+        )
+        .await?;
+        tx.commit().await?;
+        self.monitor(org_id, &id).await
+    }
+
+    async fn monitor_from_row(&self, r: &AnyRow) -> Result<Monitor> {
+        let id: String = r.try_get("id")?;
+        let ids = sqlx::query("SELECT indicator_id FROM monitor_indicators WHERE monitor_id = $1 ORDER BY position, indicator_id")
+            .bind(&id)
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|x| x.try_get::<String, _>("indicator_id"))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        Ok(Monitor {
+            id,
+            org_id: r.try_get("org_id")?,
+            name: r.try_get("name")?,
+            description: r.try_get("description")?,
+            indicator_ids: ids,
+            created_at: r.try_get("created_at")?,
+            updated_at: r.try_get("updated_at")?,
+        })
+    }
+
+    pub async fn monitors(&self, org_id: &str) -> Result<Vec<Monitor>> {
+        let rows = sqlx::query("SELECT id, org_id, name, description, created_at, updated_at FROM monitors WHERE org_id = $1 ORDER BY name, id")
+            .bind(org_id)
+            .fetch_all(self.pool())
+            .await?;
+        let mut out = Vec::new();
+        for r in &rows {
+            out.push(self.monitor_from_row(r).await?);
+        }
+        Ok(out)
+    }
+
+    pub async fn monitor(&self, org_id: &str, id: &str) -> Result<Monitor> {
+        let r = sqlx::query("SELECT id, org_id, name, description, created_at, updated_at FROM monitors WHERE id = $1 AND org_id = $2")
+            .bind(id)
+            .bind(org_id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        self.monitor_from_row(&r).await
+    }
+}
+
+/// Whether `sql` names the table `name` as a whole word.
+fn mentions(sql: &str, name: &str) -> bool {
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    sql.match_indices(name).any(|(i, _)| {
+        let before = sql[..i].chars().next_back().is_none_or(|c| !word(c));
+        let after = sql[i + name.len()..]
+            .chars()
+            .next()
+            .is_none_or(|c| !word(c));
+        before && after
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::AnalysisFields;
+    use crate::testing::store;
+    use koers_core::OrganisationDraft;
+    use koers_core::indicators::IndicatorInput;
+
+    #[test]
+    fn mentions_whole_words_only() {
+        assert!(mentions("select * from vracht where x", "vracht"));
+        assert!(!mentions("select * from vrachten", "vracht"));
+        assert!(mentions("from \"vracht\"", "vracht"));
+    }
+
+    #[tokio::test]
+    async fn indicators_results_and_monitors_stay_in_their_organisation() {
+        let (s, _d) = store().await;
+        let org = s
+            .create_organisation(
+                &OrganisationDraft::parse("Utrecht", "province", "PV26", "").unwrap(),
+                &Actor::cli(),
+            )
+            .await
+            .unwrap();
+        let other = s
+            .create_organisation(
+                &OrganisationDraft::parse("Gelderland", "province", "PV25", "").unwrap(),
+                &Actor::cli(),
+            )
+            .await
+            .unwrap();
+        let a = s
+            .create_analysis(
+                &org.id,
+                &AnalysisFields {
+                    title: "Ritten".into(),
+                    description: String::new(),
+                    sql: "SELECT jaar, ritten FROM vracht".into(),
+                    parameters: Vec::new(),
+                },
+                &Actor::cli(),
+            )
+            .await
+            .unwrap();
+        let d = IndicatorDraft::parse(&IndicatorInput {
+            name: "Vrachtritten".into(),
+            unit: "ritten".into(),
+            analysis_id: a.id.clone(),
+            period_column: "jaar".into(),
+            value_column: "ritten".into(),
+            grain: "year".into(),
+            direction: "down".into(),
+            target: "90.5".into(),
+            green: "100".into(),
+            amber: "150".into(),
+            ..Default::default()
+        })
+        .unwrap();
+        // Not on another organisation's analysis.
+        assert!(matches!(
+            s.create_indicator(&other.id, &d, &Actor::cli()).await,
+            Err(StoreError::NotFound)
+        ));
+        let i = s
+            .create_indicator(&org.id, &d, &Actor::cli())
+            .await
+            .unwrap();
+        assert_eq!(i.target, Some(90.5));
+        assert_eq!(i.direction, Direction::Down);
+        assert!(matches!(
+            s.indicator(&other.id, &i.id).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(s.latest_indicator_result(&i).await.unwrap().is_none());
+        let pts = vec![
+            Point {
+                period: "2024".into(),
+                region: None,
+                value: 120.0,
+            },
+            Point {
+                period: "2025".into(),
+                region: None,
+                value: 95.0,
+            },
+        ];
+        s.save_indicator_result(&i, &pts, Some(95.0), Some(Light::Green), &Actor::cli())
+            .await
+            .unwrap();
+        let r = s.latest_indicator_result(&i).await.unwrap().unwrap();
+        assert_eq!(r.points, pts);
+        assert_eq!(r.status, Some(Light::Green));
+        // The analysis has not changed since: the result is fresh.
+        assert!(s.sources_changed_at(&i).await.unwrap() <= r.computed_at);
+        let m = s
+            .create_monitor(
+                &org.id,
+                &MonitorDraft::parse("Logistiek", "", std::slice::from_ref(&i.id)).unwrap(),
+                &Actor::cli(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(m.indicator_ids, vec![i.id.clone()]);
+        assert_eq!(s.monitors(&org.id).await.unwrap().len(), 1);
+        assert!(s.monitors(&other.id).await.unwrap().is_empty());
+        assert!(matches!(
+            s.monitor(&other.id, &m.id).await,
+            Err(StoreError::NotFound)
+        ));
+        // A monitor cannot follow another organisation's indicator.
+        assert!(matches!(
+            s.create_monitor(
+                &other.id,
+                &MonitorDraft::parse("Spion", "", std::slice::from_ref(&i.id)).unwrap(),
+                &Actor::cli()
+            )
+            .await,
+            Err(StoreError::NotFound)
+        ));
+        let audit = s.audit_events(&org.id, 50, None).await.unwrap();
+        for action in [
+            "indicator.created",
+            "indicator.refreshed",
+            "monitor.created",
+        ] {
+            assert!(audit.iter().any(|e| e.action == action), "{action}");
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! `/indicators` and `/monitors`: information products (M3) through the API.
+
+use crate::auth::Ctx;
+use crate::error::AppError;
+use crate::input::Input;
+use crate::products::{
+    IndicatorOut, IndicatorView, MonitorOut, MonitorView, create_indicator, create_monitor,
+    monitor_view, refresh, view,
+};
+use crate::startup::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use koers_core::Permission;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/indicators", get(list_indicators).post(add_indicator))
+        .route("/indicators/{indicator_id}", get(get_indicator))
+        .route(
+            "/indicators/{indicator_id}/refresh",
+            post(refresh_indicator),
+        )
+        .route("/monitors", get(list_monitors).post(add_monitor))
+        .route("/monitors/{monitor_id}", get(get_monitor))
+}
+
+/// A new indicator on one of the organisation's saved analyses.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct IndicatorIn {
+    pub name: String,
+    pub description: Option<String>,
+    pub unit: String,
+    pub analysis_id: String,
+    /// The result column that holds the period.
+    pub period_column: String,
+    /// The result column that holds the measure.
+    pub value_column: String,
+    pub region_column: Option<String>,
+    /// day, week, month, quarter or year.
+    pub grain: String,
+    /// up (higher is better) or down.
+    pub direction: String,
+    pub target: Option<f64>,
+    pub green_threshold: f64,
+    pub amber_threshold: f64,
+}
+
+/// A new monitor: indicators in the order shown.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MonitorIn {
+    pub name: String,
+    pub description: Option<String>,
+    pub indicator_ids: Vec<String>,
+}
+
+/// Reads a JSON body in which numbers may be given as numbers or as text.
+fn numbers_as_text(headers: &HeaderMap, body: &[u8], fields: &[&str]) -> Result<Input, AppError> {
+    // Let Input report a wrong content type or bad JSON in its own words.
+    let mut value: Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(_) => return Input::json(headers, body),
+    };
+    if let Some(o) = value.as_object_mut() {
+        for f in fields {
+            if let Some(Value::Number(n)) = o.get(*f) {
+                let s = n.to_string();
+                o.insert((*f).to_string(), Value::String(s));
+            }
+        }
+    }
+    let bytes = serde_json::to_vec(&value).map_err(|e| AppError::Internal(e.to_string()))?;
+    Input::json(headers, &bytes)
+}
+
+/// The organisation's indicators.
+#[utoipa::path(get, path = "/indicators", tag = "informatieproducten", responses((status = 200, description = "Indicatoren", body = Vec<IndicatorOut>)))]
+pub async fn list_indicators(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<IndicatorOut>>, AppError> {
+    ctx.require(Permission::Read)?;
+    Ok(Json(
+        state
+            .store
+            .indicators(&ctx.org.id)
+            .await?
+            .iter()
+            .map(Into::into)
+            .collect(),
+    ))
+}
+
+/// Define an indicator (analysts); every problem is listed per field.
+#[utoipa::path(post, path = "/indicators", tag = "informatieproducten", request_body = IndicatorIn, responses((status = 201, description = "Gedefinieerd", body = IndicatorOut)))]
+pub async fn add_indicator(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let input = numbers_as_text(
+        &headers,
+        &body,
+        &["target", "greenThreshold", "amberThreshold"],
+    )?;
+    let i = create_indicator(&state, &ctx, input).await?;
+    Ok((StatusCode::CREATED, Json(IndicatorOut::from(&i))).into_response())
+}
+
+/// An indicator with its latest cached result: value, status, trend, series, staleness.
+#[utoipa::path(get, path = "/indicators/{indicatorId}", tag = "informatieproducten", params(("indicatorId" = String, Path, description = "Id van de indicator")),
+    responses((status = 200, description = "De indicator", body = IndicatorView)))]
+pub async fn get_indicator(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Json<IndicatorView>, AppError> {
+    ctx.require(Permission::Read)?;
+    let i = state.store.indicator(&ctx.org.id, &id).await?;
+    Ok(Json(view(&state, i).await?))
+}
+
+/// Recompute an indicator now: run its analysis and cache the series (analysts).
+#[utoipa::path(post, path = "/indicators/{indicatorId}/refresh", tag = "informatieproducten", params(("indicatorId" = String, Path, description = "Id van de indicator")),
+    responses((status = 200, description = "Ververst", body = IndicatorView)))]
+pub async fn refresh_indicator(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Json<IndicatorView>, AppError> {
+    Ok(Json(refresh(&state, &ctx, &id).await?))
+}
+
+/// The organisation's monitors.
+#[utoipa::path(get, path = "/monitors", tag = "informatieproducten", responses((status = 200, description = "Monitoren", body = Vec<MonitorOut>)))]
+pub async fn list_monitors(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<MonitorOut>>, AppError> {
+    ctx.require(Permission::Read)?;
+    Ok(Json(
+        state
+            .store
+            .monitors(&ctx.org.id)
+            .await?
+            .iter()
+            .map(Into::into)
+            .collect(),
+    ))
+}
+
+/// Compose a monitor from the organisation's indicators (analysts).
+#[utoipa::path(post, path = "/monitors", tag = "informatieproducten", request_body = MonitorIn, responses((status = 201, description = "Samengesteld", body = MonitorOut)))]
+pub async fn add_monitor(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let m = create_monitor(&state, &ctx, Input::json(&headers, &body)?).await?;
+    Ok((StatusCode::CREATED, Json(MonitorOut::from(&m))).into_response())
+}
+
+/// A monitor with the key figures of its indicators.
+#[utoipa::path(get, path = "/monitors/{monitorId}", tag = "informatieproducten", params(("monitorId" = String, Path, description = "Id van de monitor")),
+    responses((status = 200, description = "De monitor", body = MonitorView)))]
+pub async fn get_monitor(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Json<MonitorView>, AppError> {
+    Ok(Json(monitor_view(&state, &ctx, &id).await?))
+}

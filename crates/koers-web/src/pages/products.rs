@@ -1,0 +1,242 @@
+//! Informatieproducten (M3): indicators defined on saved analyses and monitors that follow
+//! them. An indicator's page shows its latest result as a key figure (value, unit, status in
+//! text and colour, trend, target), a line chart drawn as SVG with the table of its values
+//! as text alternative, a button to refresh it now, and a CSV export.
+
+use super::page;
+use crate::auth::Ctx;
+use crate::chart::{format_number, line_svg};
+use crate::error::AppError;
+use crate::input::Input;
+use crate::products::{
+    IndicatorView, create_indicator, create_monitor, monitor_view, refresh, view,
+};
+use crate::startup::AppState;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use koers_core::Permission;
+use koers_core::indicators::Grain;
+use minijinja::{Value, context};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/informatieproducten", get(overview))
+        .route("/informatieproducten/indicatoren", post(add_indicator))
+        .route("/informatieproducten/indicatoren/{id}", get(show_indicator))
+        .route(
+            "/informatieproducten/indicatoren/{id}/verversen",
+            post(refresh_indicator),
+        )
+        .route(
+            "/informatieproducten/indicatoren/{id}/data.csv",
+            get(export_csv),
+        )
+        .route("/informatieproducten/monitoren", post(add_monitor))
+        .route("/informatieproducten/monitoren/{id}", get(show_monitor))
+}
+
+/// What a template needs to show an indicator: its view, chart and formatted numbers.
+fn card(v: &IndicatorView) -> Value {
+    let series: Vec<(String, f64)> = v
+        .series
+        .iter()
+        .map(|s| (s.period.clone(), s.value))
+        .collect();
+    let caption = format!(
+        "{} ({}) per periode{}",
+        v.indicator.name,
+        v.indicator.unit,
+        v.indicator
+            .target
+            .map(|t| format!(", doel {}", format_number(t)))
+            .unwrap_or_default()
+    );
+    let rows: Vec<Value> = v
+        .series
+        .iter()
+        .map(|s| context! { period => s.period, value => format_number(s.value) })
+        .collect();
+    context! {
+        v => v,
+        value => v.value.map(format_number),
+        target => v.indicator.target.map(format_number),
+        green => format_number(v.indicator.green_threshold),
+        amber => format_number(v.indicator.amber_threshold),
+        chart => line_svg(&series, v.indicator.target, &caption),
+        rows => rows,
+    }
+}
+
+async fn render_overview(
+    state: &AppState,
+    ctx: &Ctx,
+    status: StatusCode,
+    extra: Value,
+) -> Result<Response, AppError> {
+    ctx.require(Permission::Read)?;
+    let indicators = state.store.indicators(&ctx.org.id).await?;
+    let monitors = state.store.monitors(&ctx.org.id).await?;
+    let analyses = state.store.analyses(&ctx.org.id).await?;
+    let html = page(
+        state,
+        ctx,
+        "products.html",
+        "/informatieproducten",
+        context! {
+            indicators => indicators, monitors => monitors, analyses => analyses,
+            grains => Grain::ALL.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
+            can_edit => ctx.require(Permission::Analyse).is_ok(),
+            ..extra
+        },
+    )
+    .await?;
+    Ok((status, html).into_response())
+}
+
+async fn overview(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    render_overview(&state, &ctx, StatusCode::OK, context! {}).await
+}
+
+async fn add_indicator(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let form = Input::form(&body)?.into_value();
+    match create_indicator(&state, &ctx, Input::form(&body)?).await {
+        Ok(i) => {
+            Ok(Redirect::to(&format!("/informatieproducten/indicatoren/{}", i.id)).into_response())
+        }
+        Err(e @ AppError::Invalid(_)) => {
+            let extra = context! { error => e.detail(), field_errors => e.field_errors(), form => form, open => "indicator" };
+            render_overview(&state, &ctx, StatusCode::BAD_REQUEST, extra).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn add_monitor(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let form = Input::form(&body)?.into_value();
+    match create_monitor(&state, &ctx, Input::form(&body)?).await {
+        Ok(m) => {
+            Ok(Redirect::to(&format!("/informatieproducten/monitoren/{}", m.id)).into_response())
+        }
+        Err(e @ AppError::Invalid(_)) => {
+            let extra = context! { monitor_error => e.detail(), monitor_field_errors => e.field_errors(), monitor_form => form };
+            render_overview(&state, &ctx, StatusCode::BAD_REQUEST, extra).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn render_indicator(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    status: StatusCode,
+    extra: Value,
+) -> Result<Response, AppError> {
+    ctx.require(Permission::Read)?;
+    let i = state.store.indicator(&ctx.org.id, id).await?;
+    let analysis = state.store.analysis(&ctx.org.id, &i.analysis_id).await?;
+    let v = view(state, i).await?;
+    let html = page(
+        state,
+        ctx,
+        "indicator.html",
+        "/informatieproducten",
+        context! {
+            c => card(&v), analysis => analysis,
+            can_refresh => ctx.require(Permission::Analyse).is_ok(),
+            ..extra
+        },
+    )
+    .await?;
+    Ok((status, html).into_response())
+}
+
+async fn show_indicator(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    render_indicator(&state, &ctx, &id, StatusCode::OK, context! {}).await
+}
+
+async fn refresh_indicator(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    match refresh(&state, &ctx, &id).await {
+        Ok(_) => {
+            render_indicator(
+                &state,
+                &ctx,
+                &id,
+                StatusCode::OK,
+                context! { notice => true },
+            )
+            .await
+        }
+        Err(e @ (AppError::Unprocessable(_) | AppError::BadRequest(_) | AppError::Invalid(_))) => {
+            let extra = context! { error => e.detail() };
+            render_indicator(&state, &ctx, &id, e.status(), extra).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn export_csv(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    ctx.require(Permission::Read)?;
+    let i = state.store.indicator(&ctx.org.id, &id).await?;
+    let v = view(&state, i).await?;
+    let name: String = v
+        .indicator
+        .name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .take(60)
+        .collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.csv\""),
+            ),
+        ],
+        crate::products::csv(&v),
+    )
+        .into_response())
+}
+
+async fn show_monitor(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let m = monitor_view(&state, &ctx, &id).await?;
+    let cards: Vec<Value> = m.indicators.iter().map(card).collect();
+    let html = page(
+        &state,
+        &ctx,
+        "monitor.html",
+        "/informatieproducten",
+        context! { m => m, cards => cards },
+    )
+    .await?;
+    Ok(html.into_response())
+}

@@ -1,0 +1,371 @@
+//! Information product operations (M3) shared by the pages and the API: defining
+//! indicators on saved analyses, refreshing them (running the analysis and caching the
+//! series), and monitors that follow indicators.
+//!
+//! Staleness: a cached result is shown as stale when it was computed before its sources
+//! last changed — the analysis' last edit, or the last import of a dataset its SQL names.
+
+use crate::analysis::run_saved;
+use crate::auth::Ctx;
+use crate::error::AppError;
+use crate::input::Input;
+use crate::startup::AppState;
+use koers_app::results::Results;
+use koers_core::indicators::{
+    Direction, Grain, IndicatorDraft, IndicatorInput, Light, MonitorDraft, Point, Trend,
+    check_columns, headline, status, trend,
+};
+use koers_core::{FieldError, Invalid, Permission};
+use koers_store::StoreError;
+use koers_store::indicators::{Indicator, IndicatorResult, Monitor};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+/// The order in which problems with an indicator are listed.
+const FIELD_ORDER: [&str; 12] = [
+    "name",
+    "description",
+    "unit",
+    "analysisId",
+    "periodColumn",
+    "valueColumn",
+    "regionColumn",
+    "grain",
+    "direction",
+    "target",
+    "greenThreshold",
+    "amberThreshold",
+];
+
+fn field_rank(f: &FieldError) -> usize {
+    FIELD_ORDER
+        .iter()
+        .position(|n| *n == f.name)
+        .unwrap_or(FIELD_ORDER.len())
+}
+
+/// Defines an indicator (analysts). Every problem is listed at once: the fields, whether
+/// the analysis is one of the organisation's, and whether its result has the columns.
+pub async fn create_indicator(
+    state: &AppState,
+    ctx: &Ctx,
+    mut input: Input,
+) -> Result<Indicator, AppError> {
+    ctx.require(Permission::Analyse)?;
+    let raw = IndicatorInput {
+        name: input.text("name"),
+        description: input.text("description"),
+        unit: input.text("unit"),
+        analysis_id: input.text("analysisId"),
+        period_column: input.text("periodColumn"),
+        value_column: input.text("valueColumn"),
+        region_column: input.text("regionColumn"),
+        grain: input.text("grain"),
+        direction: input.text("direction"),
+        target: input.text("target"),
+        green: input.text("greenThreshold"),
+        amber: input.text("amberThreshold"),
+    };
+    let mut errors: Vec<FieldError> = Vec::new();
+    let parsed = IndicatorDraft::parse(&raw);
+    if let Err(Invalid(e)) = &parsed {
+        errors.extend(e.iter().cloned());
+    }
+    if !raw.analysis_id.trim().is_empty() {
+        match state
+            .store
+            .analysis(&ctx.org.id, raw.analysis_id.trim())
+            .await
+        {
+            Ok(a) => match run_saved(state, ctx, &a.id, &BTreeMap::new()).await {
+                Ok((_, out)) => {
+                    let res = Results::from_output(&out)?;
+                    if let Err(Invalid(e)) = check_columns(
+                        &raw.period_column,
+                        &raw.value_column,
+                        &raw.region_column,
+                        &res.columns,
+                    ) {
+                        errors.extend(e);
+                    }
+                }
+                Err(e) => errors.push(FieldError {
+                    name: "analysisId".into(),
+                    code: "failed".into(),
+                    reason: format!("de analyse kon niet worden uitgevoerd: {}", e.detail()),
+                }),
+            },
+            Err(StoreError::NotFound) => errors.push(FieldError {
+                name: "analysisId".into(),
+                code: "unknown".into(),
+                reason: "kies een opgeslagen analyse van deze organisatie".into(),
+            }),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    errors.sort_by_key(field_rank);
+    let checked = if errors.is_empty() {
+        parsed
+    } else {
+        Err(Invalid(errors))
+    };
+    let d = input.finish(checked)?;
+    Ok(state
+        .store
+        .create_indicator(&ctx.org.id, &d, &ctx.actor())
+        .await?)
+}
+
+fn as_number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().replace(',', ".").parse().ok(),
+        Value::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
+        _ => None,
+    }
+}
+
+fn as_label(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
+}
+
+/// The points of an indicator in an analysis result; rows without a period or a number
+/// are left out.
+pub fn points_of(i: &Indicator, res: &Results) -> Result<Vec<Point>, AppError> {
+    let col = |name: &str| {
+        res.columns.iter().position(|c| c == name).ok_or_else(|| {
+            AppError::Unprocessable(format!(
+                "kolom {name} zit niet (meer) in het resultaat van de analyse"
+            ))
+        })
+    };
+    let p = col(&i.period_column)?;
+    let v = col(&i.value_column)?;
+    let r = i.region_column.as_deref().map(col).transpose()?;
+    Ok(res
+        .rows
+        .iter()
+        .filter_map(|row| {
+            Some(Point {
+                period: as_label(row.get(p)?)?,
+                region: r.and_then(|r| row.get(r)).and_then(as_label),
+                value: as_number(row.get(v)?)?,
+            })
+        })
+        .collect())
+}
+
+/// Runs the indicator's analysis now and caches the series (analysts).
+pub async fn refresh(state: &AppState, ctx: &Ctx, id: &str) -> Result<IndicatorView, AppError> {
+    ctx.require(Permission::Read)?;
+    let i = state.store.indicator(&ctx.org.id, id).await?;
+    ctx.require(Permission::Analyse)?;
+    let (_, out) = run_saved(state, ctx, &i.analysis_id, &BTreeMap::new()).await?;
+    let res = Results::from_output(&out)?;
+    let points = points_of(&i, &res)?;
+    let series = headline(&points, i.grain);
+    let latest = series.last().map(|(_, v)| *v);
+    let light = latest.map(|v| status(v, &i.thresholds, i.direction));
+    state
+        .store
+        .save_indicator_result(&i, &points, latest, light, &ctx.actor())
+        .await?;
+    view(state, i).await
+}
+
+/// One period of the headline series.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SeriesPoint {
+    pub period: String,
+    pub value: f64,
+}
+
+/// An indicator's definition.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct IndicatorOut {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub unit: String,
+    pub analysis_id: String,
+    pub period_column: String,
+    pub value_column: String,
+    pub region_column: Option<String>,
+    pub grain: Grain,
+    pub direction: Direction,
+    pub target: Option<f64>,
+    pub green_threshold: f64,
+    pub amber_threshold: f64,
+}
+
+impl From<&Indicator> for IndicatorOut {
+    fn from(i: &Indicator) -> Self {
+        IndicatorOut {
+            id: i.id.clone(),
+            name: i.name.clone(),
+            description: i.description.clone(),
+            unit: i.unit.clone(),
+            analysis_id: i.analysis_id.clone(),
+            period_column: i.period_column.clone(),
+            value_column: i.value_column.clone(),
+            region_column: i.region_column.clone(),
+            grain: i.grain,
+            direction: i.direction,
+            target: i.target,
+            green_threshold: i.thresholds.green,
+            amber_threshold: i.thresholds.amber,
+        }
+    }
+}
+
+/// An indicator with its latest cached result as a key figure.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct IndicatorView {
+    pub indicator: IndicatorOut,
+    /// The value of the latest period; absent before the first refresh or without data.
+    pub value: Option<f64>,
+    pub period: Option<String>,
+    pub status: Option<Light>,
+    pub trend: Option<Trend>,
+    /// The headline series: per period, the sum over regions.
+    pub series: Vec<SeriesPoint>,
+    /// Every value read, with its region.
+    pub points: Vec<Point>,
+    #[schema(format = DateTime)]
+    pub computed_at: Option<String>,
+    /// The cached result is older than the analysis' last change or its datasets' last import.
+    pub stale: bool,
+}
+
+/// The key figure of an indicator from its latest cached result.
+pub async fn view(state: &AppState, i: Indicator) -> Result<IndicatorView, AppError> {
+    let res: Option<IndicatorResult> = state.store.latest_indicator_result(&i).await?;
+    let changed = state.store.sources_changed_at(&i).await?;
+    let (points, computed_at) = match res {
+        Some(r) => (r.points, Some(r.computed_at)),
+        None => (Vec::new(), None),
+    };
+    let series: Vec<SeriesPoint> = headline(&points, i.grain)
+        .into_iter()
+        .map(|(period, value)| SeriesPoint { period, value })
+        .collect();
+    let values: Vec<f64> = series.iter().map(|s| s.value).collect();
+    let last = series.last();
+    Ok(IndicatorView {
+        value: last.map(|s| s.value),
+        period: last.map(|s| s.period.clone()),
+        status: last.map(|s| status(s.value, &i.thresholds, i.direction)),
+        trend: computed_at.as_ref().map(|_| trend(&values)),
+        stale: computed_at.as_ref().is_some_and(|c| *c < changed),
+        computed_at,
+        series,
+        points,
+        indicator: (&i).into(),
+    })
+}
+
+/// A monitor with its indicators in order.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MonitorOut {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub indicator_ids: Vec<String>,
+}
+
+impl From<&Monitor> for MonitorOut {
+    fn from(m: &Monitor) -> Self {
+        MonitorOut {
+            id: m.id.clone(),
+            name: m.name.clone(),
+            description: m.description.clone(),
+            indicator_ids: m.indicator_ids.clone(),
+        }
+    }
+}
+
+/// A monitor with the key figures of its indicators.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MonitorView {
+    pub monitor: MonitorOut,
+    pub indicators: Vec<IndicatorView>,
+}
+
+pub async fn monitor_view(state: &AppState, ctx: &Ctx, id: &str) -> Result<MonitorView, AppError> {
+    ctx.require(Permission::Read)?;
+    let m = state.store.monitor(&ctx.org.id, id).await?;
+    let mut indicators = Vec::new();
+    for i in &m.indicator_ids {
+        let i = state.store.indicator(&ctx.org.id, i).await?;
+        indicators.push(view(state, i).await?);
+    }
+    Ok(MonitorView {
+        monitor: (&m).into(),
+        indicators,
+    })
+}
+
+/// Composes a monitor from the organisation's indicators (analysts).
+pub async fn create_monitor(
+    state: &AppState,
+    ctx: &Ctx,
+    mut input: Input,
+) -> Result<Monitor, AppError> {
+    ctx.require(Permission::Analyse)?;
+    let name = input.text("name");
+    let description = input.text("description");
+    let ids = input.texts("indicatorIds");
+    let d = input.finish(MonitorDraft::parse(&name, &description, &ids))?;
+    state
+        .store
+        .create_monitor(&ctx.org.id, &d, &ctx.actor())
+        .await
+        .map_err(|e| match e {
+            StoreError::NotFound => AppError::Invalid(Invalid::one(
+                "indicatorIds",
+                "unknown",
+                "kies indicatoren van deze organisatie",
+            )),
+            other => other.into(),
+        })
+}
+
+/// The indicator's values as CSV: period, region (when it has one) and value.
+pub fn csv(v: &IndicatorView) -> String {
+    fn cell(s: &str) -> String {
+        if s.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_string()
+        }
+    }
+    let mut out = String::new();
+    if v.indicator.region_column.is_some() {
+        out.push_str("period,region,value\n");
+        for p in &v.points {
+            out.push_str(&format!(
+                "{},{},{}\n",
+                cell(&p.period),
+                cell(p.region.as_deref().unwrap_or("")),
+                p.value
+            ));
+        }
+    } else {
+        out.push_str("period,value\n");
+        for s in &v.series {
+            out.push_str(&format!("{},{}\n", cell(&s.period), s.value));
+        }
+    }
+    out
+}

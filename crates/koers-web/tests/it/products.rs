@@ -1,0 +1,465 @@
+//! Information products (M3): an indicator on a saved analysis over an imported CSV,
+//! refreshed, judged and shown as key figure, chart and table; monitors; bad input listed
+//! field by field; viewers cannot define; other organisations see nothing.
+
+use crate::helpers::TestApp;
+use koers_app::catalog::{ImportRequest, ImportSource};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+const CSV: &str = "jaar,regio,ritten\n2022,Utrecht,800\n2022,Amersfoort,500\n2023,Utrecht,700\n2023,Amersfoort,450\n2024,Utrecht,600\n2024,Amersfoort,350\n";
+
+/// Imports the freight movements as `vracht` for A and saves an analysis over them.
+async fn with_freight(app: &TestApp) -> String {
+    let tmp = app.ws.temp_path("csv").unwrap();
+    std::fs::write(&tmp, CSV).unwrap();
+    let req = ImportRequest {
+        source: ImportSource::Path(tmp.clone()),
+        name: Some("vracht".into()),
+        crs: None,
+        format: None,
+        meta: None,
+        generated: false,
+    };
+    app.ws
+        .import(
+            &app.org_a,
+            &koers_store::Actor::cli(),
+            req,
+            Arc::new(koers_engine::NoProgress),
+        )
+        .await
+        .unwrap();
+    let _ = std::fs::remove_file(tmp);
+    app.store
+        .create_analysis(
+            &app.org_a.id,
+            &koers_store::catalog::AnalysisFields {
+                title: "Vrachtritten per jaar en regio".into(),
+                description: String::new(),
+                sql: "SELECT jaar, regio, ritten FROM vracht ORDER BY jaar, regio".into(),
+                parameters: Vec::new(),
+            },
+            &koers_store::Actor::cli(),
+        )
+        .await
+        .unwrap()
+        .id
+}
+
+fn definition(analysis: &str) -> Value {
+    json!({
+        "name": "Vrachtritten", "unit": "ritten", "analysisId": analysis,
+        "periodColumn": "jaar", "valueColumn": "ritten", "regionColumn": "regio",
+        "grain": "year", "direction": "down", "target": 900,
+        "greenThreshold": 1000, "amberThreshold": 1200
+    })
+}
+
+async fn post(c: &reqwest::Client, url: String, csrf: &str, body: Value) -> reqwest::Response {
+    c.post(url)
+        .header("x-csrf-token", csrf)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn invalid_names(p: &Value) -> Vec<String> {
+    p["invalidParams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_indicator_is_refreshed_judged_and_shown() {
+    let app = TestApp::spawn().await;
+    let analysis = with_freight(&app).await;
+    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let r = post(
+        &c,
+        app.url("/api/v1/indicators"),
+        &csrf,
+        definition(&analysis),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let i: Value = r.json().await.unwrap();
+    let id = i["id"].as_str().unwrap().to_string();
+    assert_eq!(i["direction"], "down");
+    assert_eq!(i["greenThreshold"], 1000.0);
+    // Before the first refresh there is no value.
+    let v: Value = c
+        .get(app.url(&format!("/api/v1/indicators/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["value"], Value::Null);
+    assert_eq!(v["computedAt"], Value::Null);
+    // Refresh: per year the sum over regions; 950 is at or below green (lower is better).
+    let r = post(
+        &c,
+        app.url(&format!("/api/v1/indicators/{id}/refresh")),
+        &csrf,
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["value"], 950.0);
+    assert_eq!(v["period"], "2024");
+    assert_eq!(v["status"], "green");
+    assert_eq!(v["trend"], "down");
+    assert_eq!(v["stale"], false);
+    let series: Vec<(String, f64)> = v["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["period"].as_str().unwrap().to_string(),
+                p["value"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        series,
+        vec![
+            ("2022".to_string(), 1300.0),
+            ("2023".to_string(), 1150.0),
+            ("2024".to_string(), 950.0)
+        ]
+    );
+    assert_eq!(v["points"].as_array().unwrap().len(), 6);
+    // A monitor follows it.
+    let r = post(
+        &c,
+        app.url("/api/v1/monitors"),
+        &csrf,
+        json!({"name": "Logistieke bewegingen", "indicatorIds": [id]}),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let m: Value = r.json().await.unwrap();
+    let mid = m["id"].as_str().unwrap().to_string();
+    let mv: Value = c
+        .get(app.url(&format!("/api/v1/monitors/{mid}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mv["indicators"][0]["status"], "green");
+    let list: Value = c
+        .get(app.url("/api/v1/monitors"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+
+    // The pages: key figure, status in text, chart with target line, table, CSV.
+    let (p, _) = app.page_login("admin@pv26.example").await;
+    let html = p
+        .get(app.url(&format!("/informatieproducten/indicatoren/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("<strong>950 ritten</strong>"), "{html}");
+    assert!(html.contains(">Groen</span>"));
+    assert!(html.contains("Dalend"));
+    assert!(
+        html.contains("role=\"img\"")
+            && html.contains("aria-label=\"Vrachtritten (ritten) per periode, doel 900\"")
+    );
+    assert!(html.contains("stroke-dasharray"));
+    assert!(html.contains("<caption class=\"utrecht-table__caption\">"));
+    assert!(html.contains("<th scope=\"row\" class=\"utrecht-table__header-cell\">2023</th><td class=\"utrecht-table__cell\">1.150</td>"));
+    assert!(!html.contains("Verouderd"));
+    let overview = p
+        .get(app.url("/informatieproducten"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(overview.contains("Vrachtritten") && overview.contains("Logistieke bewegingen"));
+    assert!(!overview.contains("nog niet gebouwd"));
+    let monitor = p
+        .get(app.url(&format!("/informatieproducten/monitoren/{mid}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        monitor.contains("<strong>950 ritten</strong>")
+            && monitor.contains("<svg class=\"koers-chart\"")
+    );
+    let r = p
+        .get(app.url(&format!("/informatieproducten/indicatoren/{id}/data.csv")))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = r.text().await.unwrap();
+    assert!(csv.starts_with("period,region,value\n"));
+    assert!(csv.contains("2024,Amersfoort,350"));
+
+    // Once the analysis changes, the cached result is stale until refreshed.
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    app.store
+        .update_analysis(
+            &app.org_a.id,
+            &analysis,
+            &koers_store::catalog::AnalysisFields {
+                title: "Vrachtritten per jaar en regio".into(),
+                description: "bijgewerkt".into(),
+                sql: "SELECT jaar, regio, ritten FROM vracht WHERE regio <> 'Amersfoort'".into(),
+                parameters: Vec::new(),
+            },
+            &koers_store::Actor::cli(),
+        )
+        .await
+        .unwrap();
+    let v: Value = c
+        .get(app.url(&format!("/api/v1/indicators/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["stale"], true);
+    let html = p
+        .get(app.url(&format!("/informatieproducten/indicatoren/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Verouderd"), "{html}");
+    // Refreshing through the page: without Amersfoort 2024 has 600 rides, still green.
+    let page_csrf = crate::helpers::hidden_csrf(&html);
+    let r = p
+        .post(app.url(&format!("/informatieproducten/indicatoren/{id}/verversen")))
+        .form(&[("csrf_token", page_csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("<strong>600 ritten</strong>"), "{html}");
+    assert!(!html.contains("Verouderd"));
+}
+
+#[tokio::test]
+async fn bad_definitions_are_listed_field_by_field() {
+    let app = TestApp::spawn().await;
+    let analysis = with_freight(&app).await;
+    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let url = app.url("/api/v1/indicators");
+    // An analysis that is not the organisation's.
+    let mut d = definition("no-such-analysis");
+    let r = post(&c, url.clone(), &csrf, d.clone()).await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(invalid_names(&r.json().await.unwrap()), ["analysisId"]);
+    // Columns not in the result.
+    d = definition(&analysis);
+    d["periodColumn"] = json!("maand");
+    d["regionColumn"] = json!("provincie");
+    let r = post(&c, url.clone(), &csrf, d).await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(
+        invalid_names(&r.json().await.unwrap()),
+        ["periodColumn", "regionColumn"]
+    );
+    // Amber and green against the direction, together with other problems.
+    d = definition(&analysis);
+    d["name"] = json!("");
+    d["valueColumn"] = json!("gewicht");
+    d["direction"] = json!("up");
+    d["grain"] = json!("decade");
+    let r = post(&c, url.clone(), &csrf, d).await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(
+        invalid_names(&r.json().await.unwrap()),
+        ["name", "valueColumn", "grain", "amberThreshold"]
+    );
+    // Through the page the form comes back with the problems beside the fields.
+    let (p, pcsrf) = app.page_login("admin@pv26.example").await;
+    let r = p
+        .post(app.url("/informatieproducten/indicatoren"))
+        .form(&[
+            ("csrf_token", pcsrf.as_str()),
+            ("name", "Ritten"),
+            ("unit", "ritten"),
+            ("analysisId", analysis.as_str()),
+            ("periodColumn", "jaar"),
+            ("valueColumn", "ritten"),
+            ("grain", "year"),
+            ("direction", "down"),
+            ("greenThreshold", "1200"),
+            ("amberThreshold", "1000"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("id=\"amberThreshold-error\""));
+    assert!(html.contains("value=\"Ritten\""));
+    assert!(
+        app.store
+            .indicators(&app.org_a.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn viewers_cannot_define_and_other_organisations_see_nothing() {
+    let app = TestApp::spawn().await;
+    let analysis = with_freight(&app).await;
+    let (v, vcsrf) = app.api_login("viewer@pv26.example").await;
+    let r = post(
+        &v,
+        app.url("/api/v1/indicators"),
+        &vcsrf,
+        definition(&analysis),
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let r = post(
+        &c,
+        app.url("/api/v1/indicators"),
+        &csrf,
+        definition(&analysis),
+    )
+    .await;
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // The viewer reads, but does not refresh.
+    let r = v
+        .get(app.url(&format!("/api/v1/indicators/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = post(
+        &v,
+        app.url(&format!("/api/v1/indicators/{id}/refresh")),
+        &vcsrf,
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+    // Organisation B.
+    let (b, bcsrf) = app.api_login("admin@gm0796.example").await;
+    let r = b
+        .get(app.url(&format!("/api/v1/indicators/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let list: Value = b
+        .get(app.url("/api/v1/indicators"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list, json!([]));
+    // B cannot define an indicator on A's analysis either.
+    let r = post(
+        &b,
+        app.url("/api/v1/indicators"),
+        &bcsrf,
+        definition(&analysis),
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(invalid_names(&r.json().await.unwrap()), ["analysisId"]);
+    let (bp, _) = app.page_login("admin@gm0796.example").await;
+    for path in [
+        format!("/informatieproducten/indicatoren/{id}"),
+        format!("/informatieproducten/indicatoren/{id}/data.csv"),
+    ] {
+        let r = bp.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(r.status(), 404, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn product_pages_pass_axe_in_the_browser() {
+    use crate::browser::{axe, sign_in, start_browser};
+    let app = TestApp::spawn().await;
+    let analysis = with_freight(&app).await;
+    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let r = post(
+        &c,
+        app.url("/api/v1/indicators"),
+        &csrf,
+        definition(&analysis),
+    )
+    .await;
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    post(
+        &c,
+        app.url(&format!("/api/v1/indicators/{id}/refresh")),
+        &csrf,
+        json!({}),
+    )
+    .await;
+    let r = post(
+        &c,
+        app.url("/api/v1/monitors"),
+        &csrf,
+        json!({"name": "Logistiek", "indicatorIds": [id]}),
+    )
+    .await;
+    let mid = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_driver, b, _profile) = start_browser().await;
+    sign_in(&b, &app, "admin@pv26.example").await;
+    for path in [
+        "/informatieproducten".to_string(),
+        format!("/informatieproducten/indicatoren/{id}"),
+        format!("/informatieproducten/monitoren/{mid}"),
+    ] {
+        b.goto(&app.url(&path)).await.unwrap();
+        let v = axe(&b).await;
+        assert!(v.is_empty(), "{path}: {v:?}");
+    }
+    let _ = b.close().await;
+}
