@@ -322,7 +322,7 @@ mod tests {
 
     #[test]
     fn metadata_lists_every_problem() {
-        let e = DatasetMeta::parse("", "", "", "", "nope", "XXXX", "MIT", "open", "HOURLY", &[])
+        let e = DatasetMeta::parse("", "", "", "", "nope", "WEER", "MIT", "open", "HOURLY", &[])
             .unwrap_err();
         let names: Vec<_> = e.0.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(

@@ -138,7 +138,7 @@ async fn import_a_geojson_and_see_its_page() {
             ("csrf_token", csrf.as_str()),
             ("title", ""),
             ("publisher", "PU"),
-            ("theme", "XXX"),
+            ("theme", "WEER"),
             ("licence", "CC-BY-4.0"),
             ("accessRights", "public"),
             ("cadence", "ANNUAL"),
