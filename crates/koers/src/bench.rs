@@ -60,9 +60,7 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
     let ours = koers_engine::bench::run_bench(&opts.data, &opts.queries, &opts.geo, opts.runs)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    for r in &ours {
-        println!("{}", r.json_line());
-    }
+    // run_bench prints koers' own lines as it goes.
     let Some(python) = &opts.compare else {
         return Ok(());
     };
