@@ -1,6 +1,6 @@
 //! The user's own account: changing the password.
 
-use super::page;
+use super::{form_problem, page};
 use crate::auth::{Ctx, SESSION_COOKIE, set_cookie};
 use crate::error::AppError;
 use crate::input::Input;
@@ -38,7 +38,7 @@ async fn change_password(
             Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response())
         }
         Err(e @ AppError::Invalid(_)) => {
-            let extra = context! { error => e.detail(), field_errors => e.field_errors() };
+            let extra = form_problem(&e);
             let html = page(&state, &ctx, "account.html", "/account", extra).await?;
             Ok((StatusCode::BAD_REQUEST, html).into_response())
         }

@@ -1,6 +1,6 @@
 //! Deployment administration: the organisations on this koers.
 
-use super::page;
+use super::{form_problem, page};
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::Input;
@@ -53,8 +53,7 @@ async fn create(
     match workspace::create_organisation(&state, &ctx, Input::form(&body)?).await {
         Ok(org) => render(&state, &ctx, StatusCode::OK, context! { created => org }).await,
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let extra =
-                context! { error => e.detail(), field_errors => e.field_errors(), form => form };
+            let extra = context! { form => form, ..form_problem(&e) };
             render(&state, &ctx, e.status(), extra).await
         }
         Err(e) => Err(e),

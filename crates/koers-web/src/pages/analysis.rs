@@ -1,7 +1,7 @@
 //! Analyses (M2): the SQL editor with the schema browser, a paged result table, a map of
 //! geometry results and exports; saved analyses with parameters.
 
-use super::page;
+use super::{form_problem, page};
 use crate::analysis::{download, export_format, results, run_saved, run_sql, save};
 use crate::auth::Ctx;
 use crate::error::AppError;
@@ -153,8 +153,7 @@ async fn save_new(
     match save(&state, &ctx, None, input).await {
         Ok(a) => Ok(Redirect::to(&format!("/analyses/{}", a.id)).into_response()),
         Err(e) if query_error(&e) => {
-            let extra =
-                context! { sql => sql, error => e.detail(), field_errors => e.field_errors() };
+            let extra = context! { sql => sql, ..form_problem(&e) };
             render(
                 &state,
                 &ctx,

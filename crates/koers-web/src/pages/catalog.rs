@@ -1,7 +1,7 @@
 //! Bronnen (M1): the catalog of datasets, importing with progress, and a dataset's page
 //! with its DCAT-AP-NL metadata, schema, quality history, preview and map.
 
-use super::page;
+use super::{form_problem, page};
 use crate::auth::Ctx;
 use crate::catalog::{read_import_form, start_import, update_meta};
 use crate::error::AppError;
@@ -213,7 +213,7 @@ async fn edit_meta(
             .await
         }
         Err(e @ AppError::Invalid(_)) => {
-            let extra = context! { error => e.detail(), field_errors => e.field_errors() };
+            let extra = form_problem(&e);
             render_dataset(&state, &ctx, &id, StatusCode::BAD_REQUEST, extra).await
         }
         Err(e) => Err(e),

@@ -83,6 +83,12 @@ pub fn router() -> Router<AppState> {
         .merge(products::router())
 }
 
+/// The context that shows a form's own problem on its page: the message, and every invalid
+/// field for the field-level messages.
+pub fn form_problem(e: &AppError) -> Value {
+    context! { error => e.detail(), field_errors => e.field_errors() }
+}
+
 /// Renders a page for a signed-in user: the shell (navigation, organisation switcher,
 /// language switch) plus the page's own context.
 pub async fn page(

@@ -1,7 +1,7 @@
 //! The organisation page: its members and their roles, adding and removing members, the
 //! audit log, and switching between organisations.
 
-use super::page;
+use super::{form_problem, page};
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::Input;
@@ -72,8 +72,7 @@ async fn form_outcome<T>(
     match r {
         Ok(v) => render(state, ctx, StatusCode::OK, ok(v)).await,
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let extra =
-                context! { error => e.detail(), field_errors => e.field_errors(), form => form };
+            let extra = context! { form => form, ..form_problem(&e) };
             render(state, ctx, e.status(), extra).await
         }
         Err(e) => Err(e),

@@ -3,7 +3,7 @@
 //! text and colour, trend, target), a line chart drawn as SVG with the table of its values
 //! as text alternative, a button to refresh it now, and a CSV export.
 
-use super::page;
+use super::{form_problem, page};
 use crate::auth::Ctx;
 use crate::chart::{format_number, line_svg};
 use crate::error::AppError;
@@ -112,7 +112,7 @@ async fn add_indicator(
             Ok(Redirect::to(&format!("/informatieproducten/indicatoren/{}", i.id)).into_response())
         }
         Err(e @ AppError::Invalid(_)) => {
-            let extra = context! { error => e.detail(), field_errors => e.field_errors(), form => form, open => "indicator" };
+            let extra = context! { form => form, open => "indicator", ..form_problem(&e) };
             render_overview(&state, &ctx, StatusCode::BAD_REQUEST, extra).await
         }
         Err(e) => Err(e),

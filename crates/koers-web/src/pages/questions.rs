@@ -2,7 +2,7 @@
 //! question's page with its workflow, evidence, decision, evaluation and comments, the
 //! policy-cycle view per task, and the roles matrix.
 
-use super::page;
+use super::{form_problem, page};
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::Input;
@@ -123,8 +123,7 @@ async fn ask(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Res
     match create_question(&state, &ctx, Input::form(&body)?).await {
         Ok(q) => Ok(Redirect::to(&format!("/datavragen/{}", q.id)).into_response()),
         Err(e @ AppError::Invalid(_)) => {
-            let extra =
-                context! { error => e.detail(), field_errors => e.field_errors(), form => form };
+            let extra = context! { form => form, ..form_problem(&e) };
             render_new(&state, &ctx, StatusCode::BAD_REQUEST, extra).await
         }
         Err(e) => Err(e),
@@ -157,7 +156,7 @@ async fn add_task(
     match create_task(&state, &ctx, Input::form(&body)?).await {
         Ok(t) => Ok(Redirect::to(&format!("/datavragen/opgaven/{}", t.id)).into_response()),
         Err(e @ AppError::Invalid(_)) => {
-            let extra = context! { error => e.detail(), field_errors => e.field_errors() };
+            let extra = form_problem(&e);
             render_tasks(&state, &ctx, StatusCode::BAD_REQUEST, extra).await
         }
         Err(e) => Err(e),
@@ -302,7 +301,7 @@ async fn outcome<T>(
             .await
         }
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_) | AppError::Forbidden)) => {
-            let extra = context! { error => e.detail(), field_errors => e.field_errors() };
+            let extra = form_problem(&e);
             render_question(state, ctx, id, e.status(), extra).await
         }
         Err(e) => Err(e),

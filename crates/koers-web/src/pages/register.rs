@@ -2,7 +2,7 @@
 //! (keuzekader), the board's agenda, the AI Act decision aid, the DPIA/IAMA pre-scan,
 //! Algoritmekader measures and the Algoritmeregister export.
 
-use super::page;
+use super::{form_problem, page};
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::Input;
@@ -156,10 +156,6 @@ fn choice_view(c: &ChoiceRecord) -> Value {
     }
 }
 
-fn invalid_extra(e: &AppError) -> Value {
-    context! { error => e.detail(), field_errors => e.field_errors() }
-}
-
 async fn render_list(
     state: &AppState,
     ctx: &Ctx,
@@ -199,7 +195,7 @@ async fn create(
         Ok(a) => Ok(Redirect::to(&format!("/toepassingen/{}", a.id)).into_response()),
         Err(e @ AppError::Invalid(_)) => {
             let form = Input::form(&body)?.into_value();
-            let extra = context! { form => form, ..invalid_extra(&e) };
+            let extra = context! { form => form, ..form_problem(&e) };
             render_list(&state, &ctx, StatusCode::BAD_REQUEST, extra).await
         }
         Err(e) => Err(e),
@@ -334,7 +330,7 @@ async fn edit(
         }
         Err(e @ AppError::Invalid(_)) => {
             let form = Input::form(&body)?.into_value();
-            let extra = context! { form => form, ..invalid_extra(&e) };
+            let extra = context! { form => form, ..form_problem(&e) };
             render_app(&state, &ctx, &id, StatusCode::BAD_REQUEST, extra).await
         }
         Err(e) => Err(e),
@@ -359,14 +355,7 @@ async fn publication(
             .await
         }
         Err(e @ AppError::Invalid(_)) => {
-            render_app(
-                &state,
-                &ctx,
-                &id,
-                StatusCode::BAD_REQUEST,
-                invalid_extra(&e),
-            )
-            .await
+            render_app(&state, &ctx, &id, StatusCode::BAD_REQUEST, form_problem(&e)).await
         }
         Err(e) => Err(e),
     }
@@ -390,14 +379,7 @@ async fn measure(
             .await
         }
         Err(e @ AppError::Invalid(_)) => {
-            render_app(
-                &state,
-                &ctx,
-                &id,
-                StatusCode::BAD_REQUEST,
-                invalid_extra(&e),
-            )
-            .await
+            render_app(&state, &ctx, &id, StatusCode::BAD_REQUEST, form_problem(&e)).await
         }
         Err(e) => Err(e),
     }
@@ -574,7 +556,7 @@ async fn aid_answer(
                 &answers,
                 step,
                 StatusCode::BAD_REQUEST,
-                invalid_extra(&e),
+                form_problem(&e),
             )
             .await
         }
@@ -743,7 +725,7 @@ async fn choice_create(
         Ok(c) => Ok(Redirect::to(&format!("/toepassingen/{id}/keuzes/{}", c.id)).into_response()),
         Err(e @ AppError::Invalid(_)) => {
             let form = Input::form(&body)?.into_value();
-            let extra = context! { form => form, ..invalid_extra(&e) };
+            let extra = context! { form => form, ..form_problem(&e) };
             render_choice_new(&state, &ctx, &app, StatusCode::BAD_REQUEST, extra).await
         }
         Err(e) => Err(e),
@@ -816,7 +798,7 @@ async fn choice_transition(
         }
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let status = e.status();
-            render_choice(&state, &ctx, &id, &choice_id, status, invalid_extra(&e)).await
+            render_choice(&state, &ctx, &id, &choice_id, status, form_problem(&e)).await
         }
         Err(e) => Err(e),
     }
@@ -879,7 +861,7 @@ async fn framework_save(
             render_framework(&state, &ctx, StatusCode::OK, context! { notice => "saved" }).await
         }
         Err(e @ AppError::Invalid(_)) => {
-            let extra = context! { submitted => json, ..invalid_extra(&e) };
+            let extra = context! { submitted => json, ..form_problem(&e) };
             render_framework(&state, &ctx, StatusCode::BAD_REQUEST, extra).await
         }
         Err(e) => Err(e),
@@ -952,7 +934,7 @@ async fn agenda_decide(
         }
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let status = e.status();
-            let extra = context! { failed => choice_id, ..invalid_extra(&e) };
+            let extra = context! { failed => choice_id, ..form_problem(&e) };
             render_agenda(&state, &ctx, status, extra).await
         }
         Err(e) => Err(e),
