@@ -18,6 +18,8 @@ pub struct WorkspaceConfig {
     pub data_dir: PathBuf,
     pub engine: EngineConfig,
     pub fetch: FetchPolicy,
+    /// SMTP for notifications and invitations; without it, koers sends no e-mail.
+    pub mailer: Option<crate::mail::Mailer>,
 }
 
 /// The store and the engine of one koers, with the jobs running on it.
@@ -144,6 +146,11 @@ impl Workspace {
 
     pub fn data_dir(&self) -> &Path {
         &self.cfg.data_dir
+    }
+
+    /// The mailer, when this deployment sends e-mail.
+    pub fn mailer(&self) -> Option<&crate::mail::Mailer> {
+        self.cfg.mailer.as_ref()
     }
 
     /// A temporary file name in the data folder (same file system as the datasets, so a
@@ -347,8 +354,8 @@ impl Workspace {
     }
 }
 
-/// Removes a file when dropped (unless forgotten).
-struct RemoveOnDrop(PathBuf);
+/// Removes a file when dropped (unless forgotten, or moved away first).
+pub struct RemoveOnDrop(pub PathBuf);
 
 impl Drop for RemoveOnDrop {
     fn drop(&mut self) {

@@ -9,6 +9,7 @@
 pub mod catalog;
 pub mod fetch;
 pub mod jobs;
+pub mod mail;
 pub mod results;
 
 pub use catalog::{Workspace, WorkspaceConfig};

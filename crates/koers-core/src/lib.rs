@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod analysis;
+pub mod attachments;
 pub mod catalog;
 pub mod dates;
 pub mod error;

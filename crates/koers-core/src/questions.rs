@@ -100,6 +100,17 @@ pub enum QuestionRole {
     DecisionMaker,
 }
 
+impl QuestionRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuestionRole::QuestionOwner => "question_owner",
+            QuestionRole::Analyst => "analyst",
+            QuestionRole::DataSteward => "data_steward",
+            QuestionRole::DecisionMaker => "decision_maker",
+        }
+    }
+}
+
 /// Who holds which role on a question (user ids).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Assignments {
@@ -110,6 +121,41 @@ pub struct Assignments {
 }
 
 impl Assignments {
+    /// The roles in the order they are shown.
+    pub const ROLES: [QuestionRole; 4] = [
+        QuestionRole::QuestionOwner,
+        QuestionRole::Analyst,
+        QuestionRole::DataSteward,
+        QuestionRole::DecisionMaker,
+    ];
+
+    /// Who gained a role compared with `before` (a person who already held that same role is
+    /// not told again), leaving out `actor`, who made the change.
+    pub fn newly_assigned(&self, before: &Assignments, actor: &str) -> Vec<(String, QuestionRole)> {
+        Assignments::ROLES
+            .iter()
+            .filter_map(|&role| {
+                let now = self.holder(role)?;
+                (before.holder(role) != Some(now) && now != actor).then(|| (now.to_string(), role))
+            })
+            .collect()
+    }
+
+    /// Everyone holding a role, each once, leaving out `actor`: the people told when the
+    /// question moves, gets a comment or an attachment.
+    pub fn people_except(&self, actor: &str) -> Vec<String> {
+        let mut people: Vec<String> = Vec::new();
+        for role in Assignments::ROLES {
+            if let Some(p) = self.holder(role)
+                && p != actor
+                && !people.iter().any(|q| q == p)
+            {
+                people.push(p.to_string());
+            }
+        }
+        people
+    }
+
     pub fn holder(&self, role: QuestionRole) -> Option<&str> {
         match role {
             QuestionRole::QuestionOwner => self.question_owner.as_deref(),
@@ -378,6 +424,41 @@ mod tests {
             decision_reference: "GS-2026-17".into(),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn only_new_holders_other_than_the_actor_are_told_of_an_assignment() {
+        let before = people();
+        let mut after = people();
+        after.analyst = Some("new".into());
+        after.data_steward = Some("owner".into());
+        after.decision_maker = None;
+        assert_eq!(
+            after.newly_assigned(&before, "owner"),
+            vec![("new".to_string(), QuestionRole::Analyst)]
+        );
+        assert_eq!(
+            after.newly_assigned(&before, "someone"),
+            vec![
+                ("new".to_string(), QuestionRole::Analyst),
+                ("owner".to_string(), QuestionRole::DataSteward)
+            ]
+        );
+        assert!(people().newly_assigned(&people(), "x").is_empty());
+        assert_eq!(
+            people()
+                .newly_assigned(&Assignments::default(), "owner")
+                .len(),
+            3
+        );
+    }
+
+    #[test]
+    fn everyone_on_a_question_is_told_once_but_not_the_actor() {
+        let mut a = people();
+        a.decision_maker = Some("owner".into());
+        assert_eq!(a.people_except("analyst"), vec!["owner", "steward"]);
+        assert!(Assignments::default().people_except("x").is_empty());
     }
 
     #[test]

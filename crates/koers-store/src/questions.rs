@@ -2,6 +2,7 @@
 //! transition with who, when and why, the evidence linked, and comments.
 
 use crate::audit::{Actor, record};
+use crate::notifications::notify;
 use crate::{Result, Store, StoreError, new_id, now};
 use koers_core::questions::{Assignments, QuestionDraft, Status, TaskDraft, TransitionInput};
 use serde::Serialize;
@@ -72,6 +73,47 @@ pub struct Comment {
     pub body: String,
 }
 
+/// A file attached to a question. The file itself lies in the data folder under its content
+/// hash (`stored_as`); its name is only shown and offered for download, never used as a path.
+#[derive(Debug, Clone, Serialize)]
+pub struct Attachment {
+    pub id: String,
+    pub question_id: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub stored_as: String,
+    pub uploaded_by: String,
+    pub uploaded_at: String,
+}
+
+/// What is known of a checked, stored file before it is recorded.
+#[derive(Debug, Clone)]
+pub struct NewAttachment {
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub stored_as: String,
+}
+
+const A_COLUMNS: &str = "id, question_id, file_name, content_type, size_bytes, sha256, stored_as, uploaded_by, uploaded_at";
+
+fn attachment_from_row(r: &AnyRow) -> Result<Attachment> {
+    Ok(Attachment {
+        id: r.try_get("id")?,
+        question_id: r.try_get("question_id")?,
+        file_name: r.try_get("file_name")?,
+        content_type: r.try_get("content_type")?,
+        size_bytes: r.try_get("size_bytes")?,
+        sha256: r.try_get("sha256")?,
+        stored_as: r.try_get("stored_as")?,
+        uploaded_by: r.try_get("uploaded_by")?,
+        uploaded_at: r.try_get("uploaded_at")?,
+    })
+}
+
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(e.to_string())
 }
@@ -123,6 +165,57 @@ fn question_from_row(r: &AnyRow) -> Result<Question> {
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
     })
+}
+
+/// Tells the people newly given a role on a question.
+async fn notify_assigned(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    org_id: &str,
+    question_id: &str,
+    question: &str,
+    after: &Assignments,
+    before: &Assignments,
+    actor: &Actor,
+) -> Result<()> {
+    let actor_id = actor.user_id.as_deref().unwrap_or("");
+    for (user, role) in after.newly_assigned(before, actor_id) {
+        notify(
+            tx,
+            org_id,
+            &[user],
+            actor,
+            "question.assigned",
+            &serde_json::json!({ "question": question, "role": role.as_str(), "by": actor.label }),
+            &format!("/datavragen/{question_id}"),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Tells everyone with a role on the question (but the actor) what happened to it.
+async fn notify_people(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    q: &Question,
+    actor: &Actor,
+    kind: &str,
+    mut params: serde_json::Value,
+) -> Result<()> {
+    params["question"] = q.question.clone().into();
+    params["by"] = actor.label.clone().into();
+    let people = q
+        .assignments
+        .people_except(actor.user_id.as_deref().unwrap_or(""));
+    notify(
+        tx,
+        &q.org_id,
+        &people,
+        actor,
+        kind,
+        &params,
+        &format!("/datavragen/{}", q.id),
+    )
+    .await
 }
 
 impl Store {
@@ -188,19 +281,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<Question> {
         self.task(org_id, task_id).await?;
-        for user in [
-            &a.question_owner,
-            &a.analyst,
-            &a.data_steward,
-            &a.decision_maker,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            if self.roles_in(user, org_id).await?.is_empty() {
-                return Err(StoreError::NotFound);
-            }
-        }
+        self.check_members(org_id, a).await?;
         let id = new_id();
         let at = now();
         let mut tx = self.pool().begin().await?;
@@ -240,8 +321,72 @@ impl Store {
             serde_json::json!({ "question": d.question }),
         )
         .await?;
+        notify_assigned(
+            &mut tx,
+            org_id,
+            &id,
+            &d.question,
+            a,
+            &Assignments::default(),
+            actor,
+        )
+        .await?;
         tx.commit().await?;
         self.question(org_id, &id).await
+    }
+
+    /// Changes who holds which role on a question; everyone newly given a role is notified.
+    /// Every holder must be a member of the question's organisation.
+    pub async fn update_assignments(
+        &self,
+        q: &Question,
+        a: &Assignments,
+        actor: &Actor,
+    ) -> Result<Question> {
+        self.check_members(&q.org_id, a).await?;
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("UPDATE data_questions SET question_owner = $1, analyst = $2, data_steward = $3, decision_maker = $4, updated_at = $5 WHERE id = $6 AND org_id = $7")
+            .bind(&a.question_owner)
+            .bind(&a.analyst)
+            .bind(&a.data_steward)
+            .bind(&a.decision_maker)
+            .bind(now())
+            .bind(&q.id)
+            .bind(&q.org_id)
+            .execute(&mut *tx)
+            .await?;
+        record(
+            &mut tx,
+            actor,
+            Some(&q.org_id),
+            "question.assigned",
+            ("data_question", Some(&q.id)),
+            serde_json::to_value(a).map_err(corrupt)?,
+        )
+        .await?;
+        notify_assigned(
+            &mut tx,
+            &q.org_id,
+            &q.id,
+            &q.question,
+            a,
+            &q.assignments,
+            actor,
+        )
+        .await?;
+        tx.commit().await?;
+        self.question(&q.org_id, &q.id).await
+    }
+
+    async fn check_members(&self, org_id: &str, a: &Assignments) -> Result<()> {
+        for role in Assignments::ROLES {
+            if let Some(user) = a.holder(role)
+                && self.roles_in(user, org_id).await?.is_empty()
+            {
+                return Err(StoreError::NotFound);
+            }
+        }
+        Ok(())
     }
 
     /// The organisation's questions, newest first, optionally of one task.
@@ -327,6 +472,14 @@ impl Store {
             "question.transition",
             ("data_question", Some(&q.id)),
             serde_json::json!({ "from": q.status.as_str(), "to": to.as_str(), "note": input.note }),
+        )
+        .await?;
+        notify_people(
+            &mut tx,
+            q,
+            actor,
+            "question.moved",
+            serde_json::json!({ "from": q.status.as_str(), "to": to.as_str() }),
         )
         .await?;
         tx.commit().await?;
@@ -431,8 +584,113 @@ impl Store {
             serde_json::json!({}),
         )
         .await?;
+        notify_people(
+            &mut tx,
+            q,
+            actor,
+            "question.commented",
+            serde_json::json!({}),
+        )
+        .await?;
         tx.commit().await?;
         Ok(c)
+    }
+
+    /// Records a file attached to a question and tells the people on it.
+    pub async fn add_attachment(
+        &self,
+        q: &Question,
+        f: &NewAttachment,
+        actor: &Actor,
+    ) -> Result<Attachment> {
+        let id = new_id();
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(&format!("INSERT INTO question_attachments ({A_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"))
+            .bind(&id)
+            .bind(&q.id)
+            .bind(&f.file_name)
+            .bind(&f.content_type)
+            .bind(f.size_bytes)
+            .bind(&f.sha256)
+            .bind(&f.stored_as)
+            .bind(&actor.label)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+        record(
+            &mut tx,
+            actor,
+            Some(&q.org_id),
+            "question.attachment_added",
+            ("data_question", Some(&q.id)),
+            serde_json::json!({ "attachment": id, "file": f.file_name, "sha256": f.sha256, "bytes": f.size_bytes }),
+        )
+        .await?;
+        notify_people(
+            &mut tx,
+            q,
+            actor,
+            "question.attachment",
+            serde_json::json!({ "file": f.file_name }),
+        )
+        .await?;
+        tx.commit().await?;
+        self.attachment(&q.id, &id).await
+    }
+
+    /// A question's attachments, oldest first.
+    pub async fn attachments(&self, question_id: &str) -> Result<Vec<Attachment>> {
+        let rows = sqlx::query(&format!("SELECT {A_COLUMNS} FROM question_attachments WHERE question_id = $1 ORDER BY uploaded_at, id"))
+            .bind(question_id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(attachment_from_row).collect()
+    }
+
+    /// One attachment of a question.
+    pub async fn attachment(&self, question_id: &str, id: &str) -> Result<Attachment> {
+        let row = sqlx::query(&format!(
+            "SELECT {A_COLUMNS} FROM question_attachments WHERE question_id = $1 AND id = $2"
+        ))
+        .bind(question_id)
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        attachment_from_row(&row)
+    }
+
+    /// Removes an attachment from a question. Returns whether its stored file is still used by
+    /// another attachment (files are stored once per content).
+    pub async fn remove_attachment(
+        &self,
+        q: &Question,
+        a: &Attachment,
+        actor: &Actor,
+    ) -> Result<bool> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("DELETE FROM question_attachments WHERE id = $1 AND question_id = $2")
+            .bind(&a.id)
+            .bind(&q.id)
+            .execute(&mut *tx)
+            .await?;
+        record(
+            &mut tx,
+            actor,
+            Some(&q.org_id),
+            "question.attachment_removed",
+            ("data_question", Some(&q.id)),
+            serde_json::json!({ "attachment": a.id, "file": a.file_name, "sha256": a.sha256 }),
+        )
+        .await?;
+        let still =
+            sqlx::query("SELECT COUNT(*) AS n FROM question_attachments WHERE stored_as = $1")
+                .bind(&a.stored_as)
+                .fetch_one(&mut *tx)
+                .await?;
+        let n: i64 = still.try_get("n")?;
+        tx.commit().await?;
+        Ok(n > 0)
     }
 
     pub async fn comments(&self, question_id: &str) -> Result<Vec<Comment>> {

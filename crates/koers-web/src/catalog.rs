@@ -5,6 +5,7 @@ use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::Input;
 use crate::startup::AppState;
+use crate::upload::{bad_form, save_field};
 use axum::extract::Multipart;
 use koers_app::catalog::{ImportRequest, ImportSource};
 use koers_app::{Job, JobStatus};
@@ -13,7 +14,6 @@ use koers_core::catalog::DatasetMeta;
 use koers_store::Dataset;
 use std::path::PathBuf;
 use std::sync::Arc;
-use tokio::io::AsyncWriteExt;
 
 /// The fields of an import form: a file or a URL, and how to read it.
 #[derive(Default)]
@@ -33,48 +33,16 @@ pub async fn read_import_form(
     max: u64,
 ) -> Result<ImportForm, AppError> {
     let mut form = ImportForm::default();
-    let bad = |e: axum::extract::multipart::MultipartError| {
-        AppError::BadRequest(format!("Ongeldig formulier: {e}"))
-    };
-    while let Some(mut field) = mp.next_field().await.map_err(bad)? {
+    while let Some(field) = mp.next_field().await.map_err(bad_form)? {
         let name = field.name().unwrap_or_default().to_string();
         if name == "file" {
-            let file_name = field.file_name().unwrap_or_default().to_string();
-            if file_name.is_empty() {
+            if field.file_name().unwrap_or_default().is_empty() {
                 continue;
             }
-            let ext = std::path::Path::new(&file_name)
-                .extension()
-                .map(|e| e.to_string_lossy().to_lowercase())
-                .filter(|e| e.chars().all(|c| c.is_ascii_alphanumeric()) && e.len() <= 10)
-                .unwrap_or_else(|| "bin".into());
-            let path = state.ws.temp_path(&ext)?;
-            let mut file = tokio::fs::File::create(&path)
-                .await
-                .map_err(|e| AppError::Internal(e.to_string()))?;
-            let mut seen = 0u64;
-            let result: Result<(), AppError> = async {
-                while let Some(chunk) = field.chunk().await.map_err(bad)? {
-                    seen += chunk.len() as u64;
-                    if seen > max {
-                        return Err(AppError::PayloadTooLarge);
-                    }
-                    file.write_all(&chunk)
-                        .await
-                        .map_err(|e| AppError::Internal(e.to_string()))?;
-                }
-                file.flush()
-                    .await
-                    .map_err(|e| AppError::Internal(e.to_string()))
-            }
-            .await;
-            if let Err(e) = result {
-                let _ = tokio::fs::remove_file(&path).await;
-                return Err(e);
-            }
-            form.upload = Some((path, file_name));
+            let saved = save_field(state, field, max).await?;
+            form.upload = Some((saved.path, saved.file_name));
         } else {
-            let text = field.text().await.map_err(bad)?;
+            let text = field.text().await.map_err(bad_form)?;
             match name.as_str() {
                 "url" => form.url = text,
                 "name" => form.name = text,

@@ -14,6 +14,11 @@ pub struct WebConfig {
     pub max_body_bytes: usize,
     /// The largest dataset upload accepted, in bytes.
     pub max_upload_bytes: u64,
+    /// The largest attachment (to a data question) accepted, in bytes.
+    pub max_attachment_bytes: u64,
+    /// The address people reach koers at (`https://koers.provincie.example`), for links in
+    /// e-mail; without it, e-mail names the page's path only.
+    pub public_url: Option<String>,
     pub session_ttl: SessionTtl,
     /// Failed sign-ins per e-mail address within the window before sign-in is refused.
     pub login_max_failures: u32,
@@ -27,6 +32,8 @@ impl Default for WebConfig {
             secure_cookies: false,
             max_body_bytes: 1024 * 1024,
             max_upload_bytes: 2 * 1024 * 1024 * 1024,
+            max_attachment_bytes: 25 * 1024 * 1024,
+            public_url: None,
             session_ttl: SessionTtl::default(),
             login_max_failures: 5,
             login_window: std::time::Duration::from_secs(15 * 60),

@@ -18,12 +18,14 @@ pub mod i18n;
 pub mod input;
 pub mod map;
 pub mod metrics;
+pub mod notifications;
 pub mod pages;
 pub mod products;
 pub mod questions;
 pub mod register;
 pub mod startup;
 pub mod templates;
+pub mod upload;
 pub mod workspace;
 
 pub use config::WebConfig;

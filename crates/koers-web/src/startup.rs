@@ -72,8 +72,9 @@ pub fn build_app(state: AppState) -> Router {
 }
 
 /// Serves the application on `listener` until SIGINT or SIGTERM, then finishes the
-/// requests in flight.
+/// requests in flight; with a mailer, the e-mail outbox runs beside it.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    crate::notifications::spawn_outbox(state.clone());
     let app = build_app(state);
     axum::serve(
         listener,

@@ -51,6 +51,10 @@ pub struct FileSettings {
     pub session_max_hours: Option<i64>,
     pub login_max_failures: Option<u32>,
     pub max_upload_bytes: Option<u64>,
+    /// The largest attachment to a data question, in bytes [default: 25 MiB].
+    pub max_attachment_bytes: Option<u64>,
+    /// The address people reach koers at, for links in e-mail.
+    pub public_url: Option<String>,
     /// Memory one query may use, in MiB.
     pub query_memory_mb: Option<usize>,
     /// Seconds one query may run.
@@ -59,6 +63,10 @@ pub struct FileSettings {
     pub query_rows: Option<usize>,
     /// Hosts that import-from-URL may fetch even though they resolve to internal addresses.
     pub import_allow_hosts: Option<Vec<String>>,
+    /// The SMTP server for e-mail (notifications, invitations); none means no e-mail.
+    pub smtp_url: Option<String>,
+    /// The sender of koers' e-mail [default: koers <koers@localhost>].
+    pub mail_from: Option<String>,
 }
 
 impl FileSettings {
@@ -112,7 +120,7 @@ fn apply_env(table: &mut toml::Table, vars: impl Iterator<Item = (String, String
     }
 }
 
-const FILE_KEYS: [&str; 13] = [
+const FILE_KEYS: [&str; 17] = [
     "bind",
     "data_dir",
     "database_url",
@@ -122,10 +130,14 @@ const FILE_KEYS: [&str; 13] = [
     "session_max_hours",
     "login_max_failures",
     "max_upload_bytes",
+    "max_attachment_bytes",
+    "public_url",
     "query_memory_mb",
     "query_seconds",
     "query_rows",
     "import_allow_hosts",
+    "smtp_url",
+    "mail_from",
 ];
 
 /// Where the store lives.
@@ -166,12 +178,26 @@ impl StoreSettings {
         if let Some(max) = file.max_upload_bytes {
             fetch.max_bytes = max;
         }
+        let mailer = file
+            .smtp_url
+            .as_ref()
+            .map(|url| {
+                koers_app::mail::Mailer::new(&koers_app::mail::MailConfig {
+                    smtp_url: url.clone(),
+                    from: file
+                        .mail_from
+                        .clone()
+                        .unwrap_or_else(|| "koers <koers@localhost>".into()),
+                })
+            })
+            .transpose()?;
         koers_app::Workspace::new(
             store,
             koers_app::WorkspaceConfig {
                 data_dir: self.data_dir.clone(),
                 engine,
                 fetch,
+                mailer,
             },
         )
         .context("kan de query-threads niet starten")
@@ -232,6 +258,11 @@ pub fn web_config(args: &ServeArgs, file: &FileSettings) -> koers_web::WebConfig
             .or(file.max_body_bytes)
             .unwrap_or(d.max_body_bytes),
         max_upload_bytes: file.max_upload_bytes.unwrap_or(d.max_upload_bytes),
+        max_attachment_bytes: file.max_attachment_bytes.unwrap_or(d.max_attachment_bytes),
+        public_url: file
+            .public_url
+            .as_ref()
+            .map(|u| u.trim_end_matches('/').to_string()),
         session_ttl: ttl,
         login_max_failures: file.login_max_failures.unwrap_or(d.login_max_failures),
         login_window: d.login_window,

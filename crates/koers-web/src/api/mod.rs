@@ -4,6 +4,7 @@
 
 pub mod datasets;
 pub mod indicators;
+pub mod notifications;
 pub mod organisations;
 pub mod questions;
 pub mod register;
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .merge(questions::router())
         .merge(register::router())
         .merge(indicators::router())
+        .merge(notifications::router())
 }
 
 /// Adds `API-Version` to every response under `/api/`, errors included.
@@ -92,6 +94,13 @@ pub async fn version_header(req: Request, next: Next) -> Response {
         questions::add_evidence,
         questions::list_comments,
         questions::add_comment,
+        questions::set_assignments,
+        questions::list_attachments,
+        questions::add_attachment,
+        questions::download_attachment,
+        questions::remove_attachment,
+        notifications::list_notifications,
+        notifications::mark_notification,
         register::list_applications,
         register::create_application,
         register::get_application,
@@ -126,6 +135,7 @@ pub async fn version_header(req: Request, next: Next) -> Response {
         (name = "datavragen", description = "Opgaven, datavragen en de beleidscyclus"),
         (name = "analyses", description = "SQL over de bronnen, opgeslagen analyses met parameters, exports"),
         (name = "toepassingen", description = "Register van toepassingen en algoritmen, keuzes volgens het keuzekader, bestuursagenda, AI-verordening, pre-scan, Algoritmeregister"),
+        (name = "meldingen", description = "Meldingen aan de ingelogde persoon: rollen, stappen, reacties en bijlagen op datavragen, drempels van indicatoren"),
         (name = "informatieproducten", description = "Indicatoren op analyses (maat, tijdsgranulariteit, regio, doel, drempels, richting) en monitoren die ze volgen"),
     )
 )]

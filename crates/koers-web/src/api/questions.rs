@@ -3,17 +3,22 @@
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::Input;
-use crate::questions::{comment, create_question, create_task, link, transition};
+use crate::questions::{
+    assign, attach, attachment_file, comment, create_question, create_task, detach, link,
+    transition,
+};
 use crate::startup::AppState;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use koers_core::Permission;
 use koers_core::questions::{Status, cycle_state};
-use koers_store::questions::{Comment, PolicyTask, Question, QuestionEvent, QuestionLink};
+use koers_store::questions::{
+    Attachment, Comment, PolicyTask, Question, QuestionEvent, QuestionLink,
+};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -31,6 +36,20 @@ pub fn router() -> Router<AppState> {
         .route(
             "/data-questions/{question_id}/comments",
             get(list_comments).post(add_comment),
+        )
+        .route(
+            "/data-questions/{question_id}/assignments",
+            put(set_assignments),
+        )
+        .route(
+            "/data-questions/{question_id}/attachments",
+            get(list_attachments)
+                .post(add_attachment)
+                .layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/data-questions/{question_id}/attachments/{attachment_id}",
+            get(download_attachment).delete(remove_attachment),
         )
 }
 
@@ -389,4 +408,128 @@ pub async fn add_comment(
 ) -> Result<Response, AppError> {
     let c = comment(&state, &ctx, &id, Input::json(&headers, &body)?).await?;
     Ok((StatusCode::CREATED, Json(CommentOut::from(&c))).into_response())
+}
+
+/// Who holds which role on a question (user ids; absent or empty for nobody).
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AssignmentsIn {
+    pub question_owner: Option<String>,
+    pub analyst: Option<String>,
+    pub data_steward: Option<String>,
+    pub decision_maker: Option<String>,
+}
+
+/// Set who holds which role; everyone newly given a role gets a notification.
+#[utoipa::path(put, path = "/data-questions/{questionId}/assignments", tag = "datavragen", params(("questionId" = String, Path, description = "Id van de datavraag")),
+    request_body = AssignmentsIn, responses((status = 200, description = "Rollen opgeslagen", body = QuestionOut)))]
+pub async fn set_assignments(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<QuestionOut>, AppError> {
+    Ok(Json(
+        (&assign(&state, &ctx, &id, Input::json(&headers, &body)?).await?).into(),
+    ))
+}
+
+/// A file attached to a question.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AttachmentOut {
+    pub id: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    /// SHA-256 of the content.
+    pub sha256: String,
+    pub uploaded_by: String,
+    #[schema(format = DateTime)]
+    pub uploaded_at: String,
+}
+
+impl From<&Attachment> for AttachmentOut {
+    fn from(a: &Attachment) -> Self {
+        AttachmentOut {
+            id: a.id.clone(),
+            file_name: a.file_name.clone(),
+            content_type: a.content_type.clone(),
+            size_bytes: a.size_bytes,
+            sha256: a.sha256.clone(),
+            uploaded_by: a.uploaded_by.clone(),
+            uploaded_at: a.uploaded_at.clone(),
+        }
+    }
+}
+
+/// An attachment upload: multipart with one `file` part.
+#[derive(ToSchema)]
+pub struct AttachmentIn {
+    /// PDF, DOCX, XLSX, PPTX, ODT, ODS, ODP, CSV, TXT, MD, PNG or JPEG.
+    #[schema(format = Binary)]
+    pub file: String,
+}
+
+/// The attachments of a question.
+#[utoipa::path(get, path = "/data-questions/{questionId}/attachments", tag = "datavragen", params(("questionId" = String, Path, description = "Id van de datavraag")),
+    responses((status = 200, description = "Bijlagen", body = Vec<AttachmentOut>)))]
+pub async fn list_attachments(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<AttachmentOut>>, AppError> {
+    ctx.require(Permission::Read)?;
+    let q = state.store.question(&ctx.org.id, &id).await?;
+    Ok(Json(
+        state
+            .store
+            .attachments(&q.id)
+            .await?
+            .iter()
+            .map(Into::into)
+            .collect(),
+    ))
+}
+
+/// Attach a file (type checked by name and content, size limited); the people on the
+/// question are notified.
+#[utoipa::path(post, path = "/data-questions/{questionId}/attachments", tag = "datavragen", params(("questionId" = String, Path, description = "Id van de datavraag")),
+    request_body(content = AttachmentIn, content_type = "multipart/form-data"),
+    responses((status = 201, description = "Toegevoegd", body = AttachmentOut)))]
+pub async fn add_attachment(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    req: axum::extract::Request,
+) -> Result<Response, AppError> {
+    let a = attach(&state, &ctx, &id, req).await?;
+    Ok((StatusCode::CREATED, Json(AttachmentOut::from(&a))).into_response())
+}
+
+/// Download an attachment.
+#[utoipa::path(get, path = "/data-questions/{questionId}/attachments/{attachmentId}", tag = "datavragen",
+    params(("questionId" = String, Path, description = "Id van de datavraag"), ("attachmentId" = String, Path, description = "Id van de bijlage")),
+    responses((status = 200, description = "Het bestand", content_type = "application/octet-stream", body = Vec<u8>)))]
+pub async fn download_attachment(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, attachment_id)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let (a, bytes) = attachment_file(&state, &ctx, &id, &attachment_id).await?;
+    Ok(crate::questions::attachment_response(&a, bytes))
+}
+
+/// Remove an attachment.
+#[utoipa::path(delete, path = "/data-questions/{questionId}/attachments/{attachmentId}", tag = "datavragen",
+    params(("questionId" = String, Path, description = "Id van de datavraag"), ("attachmentId" = String, Path, description = "Id van de bijlage")),
+    responses((status = 204, description = "Verwijderd")))]
+pub async fn remove_attachment(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, attachment_id)): Path<(String, String)>,
+) -> Result<StatusCode, AppError> {
+    detach(&state, &ctx, &id, &attachment_id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -5,6 +5,7 @@ mod admin;
 mod analysis;
 mod catalog;
 mod home;
+mod notifications;
 mod organisation;
 mod products;
 mod questions;
@@ -73,6 +74,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(session::router())
         .merge(home::router())
+        .merge(notifications::router())
         .merge(organisation::router())
         .merge(admin::router())
         .merge(account::router())
@@ -99,7 +101,12 @@ pub async fn page(
     extra: Value,
 ) -> Result<Html<String>, AppError> {
     let orgs = state.store.organisations_of(&ctx.user.id).await?;
+    let unread = state
+        .store
+        .unread_notifications(&ctx.user.id, &ctx.org.id)
+        .await?;
     let base = context! {
+        unread => unread,
         lang => ctx.lang.code(),
         user => ctx.user,
         org => ctx.org,

@@ -6,11 +6,14 @@ use super::{form_problem, page};
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::Input;
-use crate::questions::{comment, create_question, create_task, link, transition};
+use crate::questions::{
+    assign, attach, attachment_file, attachment_response, comment, create_question, create_task,
+    detach, link, transition,
+};
 use crate::startup::AppState;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -32,6 +35,16 @@ pub fn router() -> Router<AppState> {
         .route("/datavragen/{id}/stap", post(step))
         .route("/datavragen/{id}/bewijs", post(add_evidence))
         .route("/datavragen/{id}/reacties", post(add_comment))
+        .route("/datavragen/{id}/rollen", post(set_roles))
+        .route(
+            "/datavragen/{id}/bijlagen",
+            post(upload).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/datavragen/{id}/bijlagen/{attachment}", get(download))
+        .route(
+            "/datavragen/{id}/bijlagen/{attachment}/verwijderen",
+            post(remove),
+        )
 }
 
 #[derive(Deserialize, Default)]
@@ -266,6 +279,10 @@ async fn render_question(
             datasets => state.store.datasets(&ctx.org.id).await?,
             analyses => state.store.analyses(&ctx.org.id).await?,
             can_link => ctx.require(Permission::ManageQuestions).is_ok(),
+            members => state.store.members(&ctx.org.id).await?.into_iter().map(|m| m.user).collect::<Vec<_>>(),
+            attachments => state.store.attachments(&q.id).await?,
+            accept => koers_core::attachments::accepted_extensions().iter().map(|e| format!(".{e}")).collect::<Vec<_>>().join(","),
+            max_attachment_mb => state.cfg.max_attachment_bytes / (1024 * 1024),
             ..extra
         },
     )
@@ -336,4 +353,52 @@ async fn add_comment(
 ) -> Result<Response, AppError> {
     let r = comment(&state, &ctx, &id, Input::form(&body)?).await;
     outcome(&state, &ctx, &id, r, "commented").await
+}
+
+async fn set_roles(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let r = assign(&state, &ctx, &id, Input::form(&body)?).await;
+    outcome(&state, &ctx, &id, r, "assigned").await
+}
+
+async fn upload(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    req: axum::extract::Request,
+) -> Result<Response, AppError> {
+    let r = attach(&state, &ctx, &id, req).await.map_err(|e| match e {
+        AppError::PayloadTooLarge => AppError::Invalid(koers_core::Invalid::one(
+            "file",
+            "too_large",
+            &format!(
+                "het bestand is groter dan {} MB",
+                state.cfg.max_attachment_bytes / (1024 * 1024)
+            ),
+        )),
+        other => other,
+    });
+    outcome(&state, &ctx, &id, r, "attached").await
+}
+
+async fn download(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, attachment)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let (a, bytes) = attachment_file(&state, &ctx, &id, &attachment).await?;
+    Ok(attachment_response(&a, bytes))
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, attachment)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let r = detach(&state, &ctx, &id, &attachment).await;
+    outcome(&state, &ctx, &id, r, "detached").await
 }

@@ -424,5 +424,75 @@ async fn a_data_question_on_the_board_moves_by_keyboard() {
             .status,
         koers_core::questions::Status::Sharpened
     );
+
+    // Give the viewer the analyst's role, by keyboard, and attach a note.
+    let qid = q["id"].as_str().unwrap();
+    c.goto(&app.url(&format!("/datavragen/{qid}")))
+        .await
+        .unwrap();
+    let summary = c.find(Locator::Css("#rollen")).await.unwrap();
+    summary.send_keys(&Key::Enter.to_string()).await.unwrap();
+    let select = c.find(Locator::Id("r-analyst")).await.unwrap();
+    select.select_by_value(&app.viewer_a.id).await.unwrap();
+    c.find(Locator::Css("form[action$='/rollen'] button[type=submit]"))
+        .await
+        .unwrap()
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css(".utrecht-alert--ok"))
+        .await
+        .unwrap();
+    let note = tempfile::Builder::new().suffix(".txt").tempfile().unwrap();
+    std::fs::write(note.path(), "Meetpunten uit de zwemwaterlijst van 2026.\n").unwrap();
+    c.find(Locator::Id("a-file"))
+        .await
+        .unwrap()
+        .send_keys(&note.path().display().to_string())
+        .await
+        .unwrap();
+    c.find(Locator::Css(
+        "form[action*='/bijlagen'] button[type=submit]",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    let listed = c
+        .wait()
+        .for_element(Locator::Css("a[download]"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(listed.ends_with(".txt"), "{listed}");
+    let v = axe(&c).await;
+    assert!(
+        v.is_empty(),
+        "question page with roles and attachments: {v:?}"
+    );
+
+    // The viewer finds both in Meldingen, with the count in the header.
+    c.delete_all_cookies().await.unwrap();
+    sign_in(&c, &app, "viewer@pv26.example").await;
+    let bell = c.find(Locator::Css("a.koers-bell")).await.unwrap();
+    assert!(bell.text().await.unwrap().contains('2'));
+    bell.click().await.unwrap();
+    let list = c
+        .wait()
+        .for_element(Locator::Css(".koers-notifications"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("U bent Analist van de datavraag"), "{list}");
+    assert!(list.contains(".txt"), "{list}");
+    screenshot(&c, "notifications.png").await;
+    let v = axe(&c).await;
+    assert!(v.is_empty(), "notifications: {v:?}");
     c.close().await.unwrap();
 }

@@ -43,6 +43,11 @@ impl TestApp {
     }
 
     pub async fn spawn_with(cfg: WebConfig) -> TestApp {
+        Self::spawn_full(cfg, None).await
+    }
+
+    /// A koers that sends e-mail through `mailer`.
+    pub async fn spawn_full(cfg: WebConfig, mailer: Option<koers_app::mail::Mailer>) -> TestApp {
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
             .with_env_filter("koers_web=debug")
@@ -109,6 +114,7 @@ impl TestApp {
                     max_bytes: 10 * 1024 * 1024,
                     allow_hosts: Vec::new(),
                 },
+                mailer,
             },
         )
         .expect("workspace");

@@ -114,6 +114,38 @@ async fn every_api_route_hides_another_organisations_objects() {
         )
         .await
         .unwrap();
+    let attachment = app
+        .store
+        .add_attachment(
+            &question,
+            &koers_store::questions::NewAttachment {
+                file_name: "geheim.pdf".into(),
+                content_type: "application/pdf".into(),
+                size_bytes: 5,
+                sha256: "0".repeat(64),
+                stored_as: "0".repeat(64),
+            },
+            &koers_store::Actor::cli(),
+        )
+        .await
+        .unwrap();
+    app.store
+        .notify(
+            &app.org_a.id,
+            std::slice::from_ref(&app.viewer_a.id),
+            &koers_store::Actor::cli(),
+            "question.commented",
+            &json!({"question": "Geheime vraag?"}),
+            "/datavragen/x",
+        )
+        .await
+        .unwrap();
+    let notification = app
+        .store
+        .notifications(&app.viewer_a.id, &app.org_a.id, 1)
+        .await
+        .unwrap()
+        .remove(0);
     let doc: Value = reqwest::get(app.url("/api/v1/openapi.json"))
         .await
         .unwrap()
@@ -144,7 +176,9 @@ async fn every_api_route_hides_another_organisations_objects() {
             .replace("{taskId}", &task.id)
             .replace("{questionId}", &question.id)
             .replace("{indicatorId}", &indicator.id)
-            .replace("{monitorId}", &monitor.id);
+            .replace("{monitorId}", &monitor.id)
+            .replace("{attachmentId}", &attachment.id)
+            .replace("{notificationId}", &notification.id);
         assert!(
             !concrete.contains('{'),
             "the walk does not know a parameter of {path}"

@@ -7,6 +7,7 @@ mod browser;
 mod catalog;
 mod helpers;
 mod isolation;
+mod notifications;
 mod pages;
 mod products;
 mod questions;

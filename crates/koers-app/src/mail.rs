@@ -1,0 +1,108 @@
+//! E-mail over SMTP, for deployments that configure it: notifications and invitations.
+//!
+//! The server is named by a URL as `lettre` reads it: `smtp://relay.intern:25` (plain, for a
+//! relay on the local network), `smtp://user:password@mail.example.nl:587?tls=required`
+//! (STARTTLS) or `smtps://mail.example.nl:465` (TLS).
+
+use lettre::message::Mailbox;
+use lettre::message::header::ContentType;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+/// Where and as whom koers sends e-mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailConfig {
+    /// The SMTP server, e.g. `smtp://relay.intern:25`.
+    pub smtp_url: String,
+    /// The sender, e.g. `koers <koers@provincie.example>`.
+    pub from: String,
+}
+
+/// Sends e-mail; cheap to clone (connections are pooled).
+#[derive(Clone)]
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mailer").field("from", &self.from).finish()
+    }
+}
+
+/// Why e-mail could not be sent or configured.
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("ongeldige e-mailinstelling: {0}")]
+    Config(String),
+    #[error("ongeldig e-mailadres {0:?}")]
+    Address(String),
+    #[error("e-mail versturen mislukt: {0}")]
+    Send(String),
+}
+
+impl Mailer {
+    /// Checks the configuration; nothing is sent yet. Needs a Tokio runtime (the connection
+    /// pool runs on it).
+    pub fn new(cfg: &MailConfig) -> Result<Mailer, MailError> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(&cfg.smtp_url)
+            .map_err(|e| MailError::Config(format!("smtp_url: {e}")))?
+            .timeout(Some(std::time::Duration::from_secs(20)))
+            .build();
+        let from = cfg
+            .from
+            .parse::<Mailbox>()
+            .map_err(|_| MailError::Config(format!("mail_from {:?}", cfg.from)))?;
+        Ok(Mailer { transport, from })
+    }
+
+    /// Sends one plain-text message.
+    pub async fn send(
+        &self,
+        to_address: &str,
+        to_name: &str,
+        subject: &str,
+        body: &str,
+    ) -> Result<(), MailError> {
+        let address = to_address
+            .parse()
+            .map_err(|_| MailError::Address(to_address.to_string()))?;
+        let to = Mailbox::new(Some(to_name.to_string()), address);
+        let msg = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(body.to_string())
+            .map_err(|e| MailError::Send(e.to_string()))?;
+        self.transport
+            .send(msg)
+            .await
+            .map(|_| ())
+            .map_err(|e| MailError::Send(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn configuration_is_checked() {
+        let ok = MailConfig {
+            smtp_url: "smtp://relay.intern:25".into(),
+            from: "koers <koers@provincie.example>".into(),
+        };
+        assert!(Mailer::new(&ok).is_ok());
+        let bad_url = MailConfig {
+            smtp_url: "ftp://x".into(),
+            ..ok.clone()
+        };
+        assert!(matches!(Mailer::new(&bad_url), Err(MailError::Config(_))));
+        let bad_from = MailConfig {
+            from: "niet een adres".into(),
+            ..ok
+        };
+        assert!(matches!(Mailer::new(&bad_from), Err(MailError::Config(_))));
+    }
+}

@@ -1,0 +1,115 @@
+//! `/notifications`: the signed-in person's notifications in the current organisation.
+
+use crate::auth::Ctx;
+use crate::error::AppError;
+use crate::input::Input;
+use crate::notifications::text;
+use crate::startup::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, patch};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/notifications", get(list_notifications))
+        .route("/notifications/{notification_id}", patch(mark_notification))
+}
+
+/// A notification.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NotificationOut {
+    pub id: String,
+    /// `question.assigned`, `question.moved`, `question.commented`, `question.attachment`, ….
+    pub kind: String,
+    /// The sentence, in the language of the request.
+    pub text: String,
+    /// The facts the sentence is made of.
+    #[schema(value_type = Object)]
+    pub params: serde_json::Value,
+    /// The page in koers it is about.
+    pub link: String,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub read_at: Option<String>,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NotificationQuery {
+    /// Only unread notifications.
+    pub unread: Option<bool>,
+}
+
+/// Marks a notification read.
+#[derive(ToSchema)]
+pub struct NotificationPatch {
+    /// `true`: mark read.
+    pub read: bool,
+}
+
+/// Your notifications in the current organisation, newest first (at most 200).
+#[utoipa::path(get, path = "/notifications", tag = "meldingen", params(NotificationQuery),
+    responses((status = 200, description = "Meldingen", body = Vec<NotificationOut>)))]
+pub async fn list_notifications(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<NotificationQuery>,
+) -> Result<Json<Vec<NotificationOut>>, AppError> {
+    let all = state
+        .store
+        .notifications(&ctx.user.id, &ctx.org.id, 200)
+        .await?;
+    Ok(Json(
+        all.iter()
+            .filter(|n| !q.unread.unwrap_or(false) || n.read_at.is_none())
+            .map(|n| NotificationOut {
+                id: n.id.clone(),
+                kind: n.kind.clone(),
+                text: text(ctx.lang, n),
+                params: n.params.clone(),
+                link: n.link.clone(),
+                created_at: n.created_at.clone(),
+                read_at: n.read_at.clone(),
+            })
+            .collect(),
+    ))
+}
+
+/// Mark one of your notifications read.
+#[utoipa::path(patch, path = "/notifications/{notificationId}", tag = "meldingen",
+    params(("notificationId" = String, Path, description = "Id van de melding")),
+    request_body = NotificationPatch, responses((status = 204, description = "Gelezen")))]
+pub async fn mark_notification(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<StatusCode, AppError> {
+    state
+        .store
+        .notification(&ctx.user.id, &ctx.org.id, &id)
+        .await?;
+    let mut input = Input::json(&headers, &body)?;
+    let read = input.flag("read");
+    input.finish(if read {
+        Ok(())
+    } else {
+        Err(koers_core::Invalid::one(
+            "read",
+            "enum",
+            "alleen true (gelezen) kan worden gezet",
+        ))
+    })?;
+    state
+        .store
+        .mark_notifications_read(&ctx.user.id, &ctx.org.id, Some(&id))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,582 @@
+//! Assignments with notifications (in koers and by e-mail) and attachments on data questions,
+//! through the API and the pages, with bad input and other organisations' data.
+
+use crate::helpers::{TestApp, hidden_csrf};
+use serde_json::{Value, json};
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+async fn send(
+    c: &reqwest::Client,
+    method: reqwest::Method,
+    url: String,
+    csrf: &str,
+    body: Value,
+) -> reqwest::Response {
+    c.request(method, url)
+        .header("x-csrf-token", csrf)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// A task and a question owned by the admin of A, with nobody else on it.
+async fn question(app: &TestApp, c: &reqwest::Client, csrf: &str) -> String {
+    let r = send(
+        c,
+        reqwest::Method::POST,
+        app.url("/api/v1/policy-tasks"),
+        csrf,
+        json!({"name": "Zwemwater", "theme": "bathing_water"}),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let task: Value = r.json().await.unwrap();
+    let r = send(
+        c,
+        reqwest::Method::POST,
+        app.url("/api/v1/data-questions"),
+        csrf,
+        json!({"taskId": task["id"], "question": "Zijn er voldoende veilige zwemwaterlocaties?"}),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let q: Value = r.json().await.unwrap();
+    q["id"].as_str().unwrap().to_string()
+}
+
+async fn notifications(app: &TestApp, c: &reqwest::Client) -> Vec<Value> {
+    let r = c
+        .get(app.url("/api/v1/notifications"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    r.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn assignments_steps_and_comments_notify_the_people_on_a_question() {
+    let app = TestApp::spawn().await;
+    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let (v, vcsrf) = app.api_login("viewer@pv26.example").await;
+    let qid = question(&app, &c, &csrf).await;
+    let assignments = app.url(&format!("/api/v1/data-questions/{qid}/assignments"));
+
+    // The viewer becomes the analyst and is told; the admin, who did it, is not.
+    let r = send(
+        &c,
+        reqwest::Method::PUT,
+        assignments.clone(),
+        &csrf,
+        json!({"questionOwner": app.admin_a.id, "analyst": app.viewer_a.id}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let q: Value = r.json().await.unwrap();
+    assert_eq!(q["analyst"], app.viewer_a.id.as_str());
+    let mine = notifications(&app, &v).await;
+    assert_eq!(mine.len(), 1, "{mine:?}");
+    assert_eq!(mine[0]["kind"], "question.assigned");
+    let text = mine[0]["text"].as_str().unwrap();
+    assert!(
+        text.contains("Analist") && text.contains("zwemwaterlocaties"),
+        "{text}"
+    );
+    assert_eq!(mine[0]["link"], format!("/datavragen/{qid}"));
+    assert!(notifications(&app, &c).await.is_empty());
+
+    // Saving the same roles again tells nobody anything new.
+    send(
+        &c,
+        reqwest::Method::PUT,
+        assignments.clone(),
+        &csrf,
+        json!({"questionOwner": app.admin_a.id, "analyst": app.viewer_a.id}),
+    )
+    .await;
+    assert_eq!(notifications(&app, &v).await.len(), 1);
+
+    // A step and a comment by the admin reach the viewer.
+    let r = send(
+        &c,
+        reqwest::Method::POST,
+        app.url(&format!("/api/v1/data-questions/{qid}/transitions")),
+        &csrf,
+        json!({"to": "sharpened"}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let r = send(
+        &c,
+        reqwest::Method::POST,
+        app.url(&format!("/api/v1/data-questions/{qid}/comments")),
+        &csrf,
+        json!({"body": "Graag voor de zomer"}),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let mine = notifications(&app, &v).await;
+    let kinds: Vec<&str> = mine.iter().filter_map(|n| n["kind"].as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["question.commented", "question.moved", "question.assigned"]
+    );
+
+    // Marking read: one's own only; someone else's id is unknown.
+    let id = mine[0]["id"].as_str().unwrap();
+    let url = app.url(&format!("/api/v1/notifications/{id}"));
+    assert_eq!(
+        send(
+            &c,
+            reqwest::Method::PATCH,
+            url.clone(),
+            &csrf,
+            json!({"read": true})
+        )
+        .await
+        .status(),
+        404
+    );
+    let r = send(
+        &v,
+        reqwest::Method::PATCH,
+        url.clone(),
+        &vcsrf,
+        json!({"read": "ja"}),
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(
+        send(
+            &v,
+            reqwest::Method::PATCH,
+            url,
+            &vcsrf,
+            json!({"read": true})
+        )
+        .await
+        .status(),
+        204
+    );
+    let unread = v
+        .get(app.url("/api/v1/notifications?unread=true"))
+        .send()
+        .await
+        .unwrap()
+        .json::<Vec<Value>>()
+        .await
+        .unwrap();
+    assert_eq!(unread.len(), 2);
+
+    // Bad assignments: someone outside the organisation, a wrong type; nothing changes.
+    let (_b, _) = app.api_login("admin@gm0796.example").await;
+    let outsider = app
+        .store
+        .user_for_login("admin@gm0796.example")
+        .await
+        .unwrap()
+        .unwrap()
+        .0
+        .id;
+    let r = send(
+        &c,
+        reqwest::Method::PUT,
+        assignments.clone(),
+        &csrf,
+        json!({"analyst": outsider}),
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    let r = send(
+        &c,
+        reqwest::Method::PUT,
+        assignments.clone(),
+        &csrf,
+        json!({"analyst": 7}),
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    // The viewer may not change roles.
+    let r = send(
+        &v,
+        reqwest::Method::PUT,
+        assignments,
+        &vcsrf,
+        json!({"analyst": app.viewer_a.id}),
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+    let q: Value = c
+        .get(app.url(&format!("/api/v1/data-questions/{qid}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(q["question"]["analyst"], app.viewer_a.id.as_str(), "{q}");
+}
+
+fn file_part(name: &str, bytes: Vec<u8>) -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+    )
+}
+
+fn temp_files(app: &TestApp) -> usize {
+    std::fs::read_dir(app.ws.data_dir().join("tmp"))
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn attachments_are_checked_stored_once_and_served_as_downloads() {
+    let app = TestApp::spawn_with(koers_web::WebConfig {
+        max_attachment_bytes: 64 * 1024,
+        ..Default::default()
+    })
+    .await;
+    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let qid = question(&app, &c, &csrf).await;
+    send(
+        &c,
+        reqwest::Method::PUT,
+        app.url(&format!("/api/v1/data-questions/{qid}/assignments")),
+        &csrf,
+        json!({"questionOwner": app.admin_a.id, "dataSteward": app.viewer_a.id}),
+    )
+    .await;
+    let url = app.url(&format!("/api/v1/data-questions/{qid}/attachments"));
+    let pdf = b"%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n".to_vec();
+    let upload = |name: &str, bytes: Vec<u8>| {
+        c.post(url.clone())
+            .header("x-csrf-token", &csrf)
+            .multipart(file_part(name, bytes))
+            .send()
+    };
+    let r = upload("../../Zwemwater nota.pdf", pdf.clone())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let a: Value = r.json().await.unwrap();
+    assert_eq!(a["fileName"], "Zwemwater nota.pdf");
+    assert_eq!(a["contentType"], "application/pdf");
+    assert_eq!(a["sizeBytes"], pdf.len());
+    // The same content again is stored once.
+    let r = upload("kopie.pdf", pdf.clone()).await.unwrap();
+    assert_eq!(r.status(), 201);
+    let copy: Value = r.json().await.unwrap();
+    let stored = app.ws.data_dir().join("attachments").join(&app.org_a.id);
+    assert_eq!(std::fs::read_dir(&stored).unwrap().count(), 1);
+
+    // The download is the same bytes, as an attachment, never inline.
+    let r = c
+        .get(format!("{url}/{}", a["id"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment; filename=\"Zwemwater nota.pdf\"")
+    );
+    assert_eq!(r.bytes().await.unwrap().to_vec(), pdf);
+
+    // The data steward heard of it.
+    let (v, vcsrf) = app.api_login("viewer@pv26.example").await;
+    let mine = notifications(&app, &v).await;
+    assert!(
+        mine.iter().any(|n| n["kind"] == "question.attachment"
+            && n["text"].as_str().unwrap().contains("Zwemwater nota.pdf")),
+        "{mine:?}"
+    );
+
+    // Bad input: every kind is refused with a reason, and nothing is kept.
+    let cases: Vec<(&str, Vec<u8>, u16, &str)> = vec![
+        ("setup.exe", b"MZ\x90\x00".to_vec(), 400, "type"),
+        (
+            "nota.pdf",
+            b"<html><script>alert(1)</script>".to_vec(),
+            400,
+            "content",
+        ),
+        ("leeg.pdf", Vec::new(), 400, "empty"),
+        (
+            "groot.pdf",
+            [b"%PDF-".as_slice(), &vec![b'x'; 70 * 1024]].concat(),
+            413,
+            "",
+        ),
+    ];
+    for (name, bytes, status, code) in cases {
+        let r = upload(name, bytes).await.unwrap();
+        assert_eq!(r.status(), status, "{name}");
+        assert_eq!(
+            r.headers()["content-type"].to_str().unwrap(),
+            "application/problem+json",
+            "{name}"
+        );
+        if !code.is_empty() {
+            let p: Value = r.json().await.unwrap();
+            assert_eq!(p["invalidParams"][0]["code"], code, "{name}: {p}");
+        }
+    }
+    // No file part at all.
+    let r = c
+        .post(url.clone())
+        .header("x-csrf-token", &csrf)
+        .multipart(reqwest::multipart::Form::new().text("note", "x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    // Without the CSRF token.
+    let r = c
+        .post(url.clone())
+        .multipart(file_part("x.pdf", pdf.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(temp_files(&app), 0, "refused uploads leave nothing behind");
+    let list: Vec<Value> = c
+        .get(url.clone())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list.len(), 2);
+
+    // Unknown ids, and another organisation's question and attachment: 404.
+    let r = c.get(format!("{url}/onbekend")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    let (b, bcsrf) = app.api_login("admin@gm0796.example").await;
+    let r = b
+        .get(format!("{url}/{}", a["id"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let r = b
+        .post(url.clone())
+        .header("x-csrf-token", &bcsrf)
+        .multipart(file_part("x.pdf", pdf.clone()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+
+    // Removing: the viewer may not; the admin may; the file goes with the last reference.
+    let first = format!("{url}/{}", a["id"].as_str().unwrap());
+    let r = v
+        .delete(first.clone())
+        .header("x-csrf-token", &vcsrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    for id in [a["id"].as_str().unwrap(), copy["id"].as_str().unwrap()] {
+        let r = c
+            .delete(format!("{url}/{id}"))
+            .header("x-csrf-token", &csrf)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 204);
+        let left = std::fs::read_dir(&stored).unwrap().count();
+        assert_eq!(left, usize::from(id == a["id"].as_str().unwrap()));
+    }
+}
+
+#[tokio::test]
+async fn the_pages_assign_attach_and_show_notifications() {
+    let app = TestApp::spawn().await;
+    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let qid = question(&app, &c, &csrf).await;
+    let (p, pcsrf) = app.page_login("admin@pv26.example").await;
+    let page = p
+        .get(app.url(&format!("/datavragen/{qid}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Rollen wijzigen") && page.contains("Bijlagen"));
+    let r = p
+        .post(app.url(&format!("/datavragen/{qid}/rollen")))
+        .form(&[
+            ("csrf_token", pcsrf.as_str()),
+            ("questionOwner", app.admin_a.id.as_str()),
+            ("analyst", app.viewer_a.id.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("De rollen zijn opgeslagen")
+    );
+    // A refused upload shows its reason on the question's page.
+    let r = p
+        .post(app.url(&format!("/datavragen/{qid}/bijlagen?csrf_token={pcsrf}")))
+        .multipart(file_part("script.pdf", b"<svg onload=alert(1)>".to_vec()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("de inhoud is geen PDF-bestand"), "{html}");
+    let r = p
+        .post(app.url(&format!("/datavragen/{qid}/bijlagen?csrf_token={pcsrf}")))
+        .multipart(file_part("kaart.png", b"\x89PNG\r\n\x1a\n0000".to_vec()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("kaart.png"));
+
+    // The viewer sees the count in the header, the list, and marks all read.
+    let (v, _) = app.page_login("viewer@pv26.example").await;
+    let html = v
+        .get(app.url("/meldingen"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("koers-badge\">2"), "two unread: {html}");
+    assert!(html.contains("U bent Analist van de datavraag"));
+    assert!(html.contains("voegde ‘kaart.png’ toe"));
+    let token = hidden_csrf(&html);
+    let r = v
+        .post(app.url("/meldingen/gelezen"))
+        .form(&[("csrf_token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let html = v
+        .get(app.url("/meldingen"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("koers-badge\">"));
+}
+
+/// A minimal SMTP server that records each message it receives.
+async fn smtp_sink() -> (u16, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = listener.accept().await {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let (r, mut w) = sock.into_split();
+                let mut lines = BufReader::new(r).lines();
+                let _ = w.write_all(b"220 sink ESMTP\r\n").await;
+                let mut message = String::new();
+                let mut in_data = false;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    if in_data {
+                        if line == "." {
+                            in_data = false;
+                            let _ = tx.send(std::mem::take(&mut message));
+                            let _ = w.write_all(b"250 queued\r\n").await;
+                        } else {
+                            message.push_str(&line);
+                            message.push('\n');
+                        }
+                        continue;
+                    }
+                    let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
+                    let reply: &[u8] = match verb.as_str() {
+                        "EHLO" | "HELO" => b"250 sink\r\n",
+                        "DATA" => {
+                            in_data = true;
+                            b"354 go on\r\n"
+                        }
+                        "QUIT" => {
+                            let _ = w.write_all(b"221 bye\r\n").await;
+                            break;
+                        }
+                        _ => {
+                            if verb.starts_with("RCPT") || verb.starts_with("MAIL") {
+                                message.push_str(&line);
+                                message.push('\n');
+                            }
+                            b"250 ok\r\n"
+                        }
+                    };
+                    let _ = w.write_all(reply).await;
+                }
+            });
+        }
+    });
+    (port, rx)
+}
+
+#[tokio::test]
+async fn notifications_are_mailed_when_smtp_is_configured() {
+    let (port, mut mails) = smtp_sink().await;
+    let mailer = koers_app::mail::Mailer::new(&koers_app::mail::MailConfig {
+        smtp_url: format!("smtp://127.0.0.1:{port}"),
+        from: "koers <koers@pv26.example>".into(),
+    })
+    .unwrap();
+    let app = TestApp::spawn_full(
+        koers_web::WebConfig {
+            public_url: Some("https://koers.pv26.example".into()),
+            ..Default::default()
+        },
+        Some(mailer),
+    )
+    .await;
+    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let qid = question(&app, &c, &csrf).await;
+    send(
+        &c,
+        reqwest::Method::PUT,
+        app.url(&format!("/api/v1/data-questions/{qid}/assignments")),
+        &csrf,
+        json!({"analyst": app.viewer_a.id}),
+    )
+    .await;
+    let mail = tokio::time::timeout(Duration::from_secs(20), mails.recv())
+        .await
+        .expect("a mail within 20 s")
+        .expect("mail");
+    assert!(mail.contains("RCPT TO:<viewer@pv26.example>"), "{mail}");
+    assert!(
+        mail.contains("Subject: koers: U bent Analist") || mail.contains("Subject: =?utf-8?"),
+        "{mail}"
+    );
+    // The body is quoted-printable: undo its soft line breaks to read the link.
+    let body = mail.replace("=\n", "");
+    assert!(
+        body.contains(&format!("https://koers.pv26.example/datavragen/{qid}")),
+        "{mail}"
+    );
+    // Sent once: the outbox marks it.
+    assert!(
+        tokio::time::timeout(Duration::from_secs(5), mails.recv())
+            .await
+            .is_err(),
+        "no second mail"
+    );
+}
