@@ -148,6 +148,12 @@ pub fn status(value: f64, t: &Thresholds, d: Direction) -> Light {
     }
 }
 
+/// Whether a refresh crossed a threshold: the light changed from one known status to another
+/// (the first result ever crosses nothing).
+pub fn crossed(previous: Option<Light>, now: Option<Light>) -> bool {
+    matches!((previous, now), (Some(p), Some(n)) if p != n)
+}
+
 /// The last value against the one before it; flat with fewer than two values.
 pub fn trend(series: &[f64]) -> Trend {
     match series {
@@ -392,6 +398,16 @@ impl MonitorDraft {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn only_a_change_of_light_crosses_a_threshold() {
+        use Light::*;
+        assert!(crossed(Some(Green), Some(Red)));
+        assert!(crossed(Some(Red), Some(Amber)));
+        assert!(!crossed(Some(Amber), Some(Amber)));
+        assert!(!crossed(None, Some(Red)));
+        assert!(!crossed(Some(Red), None));
+    }
 
     fn input() -> IndicatorInput {
         IndicatorInput {

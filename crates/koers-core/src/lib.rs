@@ -15,6 +15,7 @@ pub mod organisation;
 pub mod questions;
 pub mod register;
 pub mod secret;
+pub mod snapshot;
 pub mod user;
 
 pub use access::{Permission, Role};

@@ -242,6 +242,28 @@ impl Store {
         Ok(latest)
     }
 
+    /// The newest version of each dataset of the organisation (or public one) whose name the
+    /// SQL mentions: what a query over it reads now. Name, version number, version id.
+    pub async fn versions_read_by(
+        &self,
+        org_id: &str,
+        sql: &str,
+    ) -> Result<Vec<(String, i64, String)>> {
+        let sql = sql.to_lowercase();
+        let rows = sqlx::query("SELECT d.name AS name, v.version AS version, v.id AS id FROM datasets d JOIN dataset_versions v ON v.dataset_id = d.id WHERE (d.org_id = $1 OR d.access_rights = 'public') AND v.version = (SELECT MAX(w.version) FROM dataset_versions w WHERE w.dataset_id = d.id) ORDER BY d.name")
+            .bind(org_id)
+            .fetch_all(self.pool())
+            .await?;
+        let mut out = Vec::new();
+        for r in rows {
+            let name: String = r.try_get("name")?;
+            if mentions(&sql, &name.to_lowercase()) {
+                out.push((name, r.try_get("version")?, r.try_get("id")?));
+            }
+        }
+        Ok(out)
+    }
+
     pub async fn create_monitor(
         &self,
         org_id: &str,

@@ -14,6 +14,7 @@ pub mod organisations;
 pub mod questions;
 pub mod register;
 pub mod sessions;
+pub mod snapshots;
 pub mod users;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

@@ -172,11 +172,56 @@ pub async fn refresh(state: &AppState, ctx: &Ctx, id: &str) -> Result<IndicatorV
     let series = headline(&points, i.grain);
     let latest = series.last().map(|(_, v)| *v);
     let light = latest.map(|v| status(v, &i.thresholds, i.direction));
+    let previous = state
+        .store
+        .latest_indicator_result(&i)
+        .await?
+        .and_then(|r| r.status);
     state
         .store
         .save_indicator_result(&i, &points, latest, light, &ctx.actor())
         .await?;
+    if let Some(now) = light
+        && koers_core::indicators::crossed(previous, light)
+    {
+        alert(state, ctx, &i, now, latest).await?;
+    }
     view(state, i).await
+}
+
+/// Tells the organisation's analysts and board members that an indicator crossed a
+/// threshold (in koers, and by e-mail through the outbox).
+async fn alert(
+    state: &AppState,
+    ctx: &Ctx,
+    i: &Indicator,
+    now: Light,
+    value: Option<f64>,
+) -> Result<(), AppError> {
+    let people: Vec<String> = state
+        .store
+        .members(&ctx.org.id)
+        .await?
+        .into_iter()
+        .filter(|m| {
+            koers_core::access::permitted(&m.roles, Permission::Analyse)
+                || koers_core::access::permitted(&m.roles, Permission::DecideAsBoard)
+        })
+        .map(|m| m.user.id)
+        .collect();
+    let shown = value.map(|v| format!("{v} {}", i.unit)).unwrap_or_default();
+    state
+        .store
+        .notify(
+            &ctx.org.id,
+            &people,
+            &ctx.actor(),
+            "indicator.threshold",
+            &serde_json::json!({ "indicator": i.name, "status": now.as_str(), "value": shown }),
+            &format!("/informatieproducten/indicatoren/{}", i.id),
+        )
+        .await?;
+    Ok(())
 }
 
 /// One period of the headline series.
@@ -368,4 +413,108 @@ pub fn csv(v: &IndicatorView) -> String {
         }
     }
     out
+}
+
+/// What a snapshot freezes of one indicator: its definition, the analysis' SQL, the dataset
+/// versions the SQL reads, and the cached result shown.
+async fn indicator_evidence(
+    state: &AppState,
+    ctx: &Ctx,
+    v: &IndicatorView,
+) -> Result<Value, AppError> {
+    let i = state.store.indicator(&ctx.org.id, &v.indicator.id).await?;
+    let a = state.store.analysis(&ctx.org.id, &i.analysis_id).await?;
+    let versions: Vec<Value> = state
+        .store
+        .versions_read_by(&ctx.org.id, &a.sql)
+        .await?
+        .into_iter()
+        .map(|(name, version, id)| serde_json::json!({ "dataset": name, "version": version, "versionId": id, "query": format!("{name}@{version}") }))
+        .collect();
+    Ok(serde_json::json!({
+        "indicator": v.indicator,
+        "analysis": { "id": a.id, "title": a.title, "sql": a.sql, "updatedAt": a.updated_at },
+        "datasetVersions": versions,
+        "result": {
+            "computedAt": v.computed_at, "stale": v.stale, "value": v.value, "period": v.period,
+            "status": v.status, "trend": v.trend, "series": v.series,
+        },
+    }))
+}
+
+/// Freezes what a monitor or an indicator shows now — results, SQL, dataset versions — with
+/// a content hash (analysts and board members). Nothing can change it afterwards.
+pub async fn take_snapshot(
+    state: &AppState,
+    ctx: &Ctx,
+    kind: &str,
+    id: &str,
+    mut input: Input,
+) -> Result<koers_store::snapshots::Snapshot, AppError> {
+    ctx.require(Permission::Read)?;
+    let note = input.text("note");
+    let (title, content) = match kind {
+        "monitor" => {
+            let m = monitor_view(state, ctx, id).await?;
+            let mut items = Vec::new();
+            for v in &m.indicators {
+                items.push(indicator_evidence(state, ctx, v).await?);
+            }
+            let title = m.monitor.name.clone();
+            (
+                title,
+                serde_json::json!({ "monitor": m.monitor, "indicators": items }),
+            )
+        }
+        _ => {
+            let i = state.store.indicator(&ctx.org.id, id).await?;
+            let v = view(state, i).await?;
+            let title = v.indicator.name.clone();
+            (
+                title,
+                serde_json::json!({ "indicators": [indicator_evidence(state, ctx, &v).await?] }),
+            )
+        }
+    };
+    if !(ctx.require(Permission::Analyse).is_ok() || ctx.require(Permission::DecideAsBoard).is_ok())
+    {
+        return Err(AppError::Forbidden);
+    }
+    let note = input.finish(if note.chars().count() > 500 {
+        Err(Invalid::one("note", "too_long", "ten hoogste 500 tekens"))
+    } else {
+        Ok(note.trim().to_string())
+    })?;
+    let content = serde_json::json!({
+        "kind": kind,
+        "organisation": { "name": ctx.org.name, "cbsCode": ctx.org.cbs_code },
+        "takenAt": chrono::Utc::now().to_rfc3339(),
+        "takenBy": ctx.user.email,
+        "content": content,
+    });
+    let hash = koers_core::snapshot::content_hash(&content);
+    Ok(state
+        .store
+        .create_snapshot(
+            &ctx.org.id,
+            &koers_store::snapshots::NewSnapshot {
+                subject_kind: if kind == "monitor" {
+                    "monitor"
+                } else {
+                    "indicator"
+                },
+                subject_id: id,
+                title: &title,
+                note: &note,
+                content: &content,
+                content_hash: &hash,
+            },
+            &ctx.actor(),
+        )
+        .await?)
+}
+
+/// Whether a snapshot's content still has the hash it was taken with.
+pub fn snapshot_intact(s: &koers_store::snapshots::Snapshot) -> bool {
+    koers_core::snapshot::content_hash(&s.content) == s.content_hash
 }

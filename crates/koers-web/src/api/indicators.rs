@@ -5,7 +5,7 @@ use crate::error::AppError;
 use crate::input::Input;
 use crate::products::{
     IndicatorOut, IndicatorView, MonitorOut, MonitorView, create_indicator, create_monitor,
-    monitor_view, refresh, view,
+    monitor_view, refresh, snapshot_intact, take_snapshot, view,
 };
 use crate::startup::AppState;
 use axum::body::Bytes;
@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use koers_core::Permission;
+use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
@@ -28,6 +29,13 @@ pub fn router() -> Router<AppState> {
         )
         .route("/monitors", get(list_monitors).post(add_monitor))
         .route("/monitors/{monitor_id}", get(get_monitor))
+        .route("/monitors/{monitor_id}/snapshots", post(snapshot_monitor))
+        .route(
+            "/indicators/{indicator_id}/snapshots",
+            post(snapshot_indicator),
+        )
+        .route("/snapshots", get(list_snapshots))
+        .route("/snapshots/{snapshot_id}", get(get_snapshot))
 }
 
 /// A new indicator on one of the organisation's saved analyses.
@@ -178,4 +186,116 @@ pub async fn get_monitor(
     Path(id): Path<String>,
 ) -> Result<Json<MonitorView>, AppError> {
     Ok(Json(monitor_view(&state, &ctx, &id).await?))
+}
+
+/// Why a snapshot is taken.
+#[derive(ToSchema)]
+pub struct SnapshotIn {
+    /// For example the meeting it is for (at most 500 characters).
+    pub note: Option<String>,
+}
+
+/// An evidence snapshot: what a monitor or indicator showed, frozen with a content hash.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SnapshotOut {
+    pub id: String,
+    /// `monitor` or `indicator`.
+    pub subject_kind: String,
+    pub subject_id: String,
+    pub title: String,
+    pub note: String,
+    /// `sha256:` and the hex SHA-256 of the canonical JSON of `content`.
+    pub content_hash: String,
+    /// Whether the content still has that hash.
+    pub intact: bool,
+    pub created_by: String,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    /// The frozen content: results, SQL, dataset versions (absent in lists).
+    #[schema(value_type = Option<Object>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content: Option<serde_json::Value>,
+}
+
+fn snapshot_out(s: koers_store::snapshots::Snapshot, with_content: bool) -> SnapshotOut {
+    SnapshotOut {
+        intact: snapshot_intact(&s),
+        id: s.id,
+        subject_kind: s.subject_kind,
+        subject_id: s.subject_id,
+        title: s.title,
+        note: s.note,
+        content_hash: s.content_hash,
+        created_by: s.created_by,
+        created_at: s.created_at,
+        content: with_content.then_some(s.content),
+    }
+}
+
+async fn snapshot_of(
+    state: &AppState,
+    ctx: &Ctx,
+    kind: &str,
+    id: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, AppError> {
+    let s = take_snapshot(state, ctx, kind, id, Input::json(headers, body)?).await?;
+    Ok((StatusCode::CREATED, Json(snapshot_out(s, true))).into_response())
+}
+
+/// Freeze what a monitor shows now (analysts and board members).
+#[utoipa::path(post, path = "/monitors/{monitorId}/snapshots", tag = "informatieproducten", params(("monitorId" = String, Path, description = "Id van de monitor")),
+    request_body = SnapshotIn, responses((status = 201, description = "Vastgelegd", body = SnapshotOut)))]
+pub async fn snapshot_monitor(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    snapshot_of(&state, &ctx, "monitor", &id, &headers, &body).await
+}
+
+/// Freeze what an indicator shows now (analysts and board members).
+#[utoipa::path(post, path = "/indicators/{indicatorId}/snapshots", tag = "informatieproducten", params(("indicatorId" = String, Path, description = "Id van de indicator")),
+    request_body = SnapshotIn, responses((status = 201, description = "Vastgelegd", body = SnapshotOut)))]
+pub async fn snapshot_indicator(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    snapshot_of(&state, &ctx, "indicator", &id, &headers, &body).await
+}
+
+/// The organisation's snapshots, newest first.
+#[utoipa::path(get, path = "/snapshots", tag = "informatieproducten",
+    responses((status = 200, description = "Momentopnamen", body = Vec<SnapshotOut>)))]
+pub async fn list_snapshots(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<SnapshotOut>>, AppError> {
+    ctx.require(Permission::Read)?;
+    let all = state.store.snapshots(&ctx.org.id, None).await?;
+    Ok(Json(
+        all.into_iter().map(|s| snapshot_out(s, false)).collect(),
+    ))
+}
+
+/// One snapshot with its content, and whether its hash still holds.
+#[utoipa::path(get, path = "/snapshots/{snapshotId}", tag = "informatieproducten", params(("snapshotId" = String, Path, description = "Id van de momentopname")),
+    responses((status = 200, description = "De momentopname", body = SnapshotOut)))]
+pub async fn get_snapshot(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Json<SnapshotOut>, AppError> {
+    ctx.require(Permission::Read)?;
+    Ok(Json(snapshot_out(
+        state.store.snapshot(&ctx.org.id, &id).await?,
+        true,
+    )))
 }

@@ -126,6 +126,10 @@ pub async fn version_header(req: Request, next: Next) -> Response {
         indicators::list_monitors,
         indicators::add_monitor,
         indicators::get_monitor,
+        indicators::snapshot_monitor,
+        indicators::snapshot_indicator,
+        indicators::list_snapshots,
+        indicators::get_snapshot,
     ),
     components(schemas(crate::error::Problem, koers_core::FieldError)),
     tags(

@@ -9,7 +9,8 @@ use crate::chart::{format_number, line_svg};
 use crate::error::AppError;
 use crate::input::Input;
 use crate::products::{
-    IndicatorView, create_indicator, create_monitor, monitor_view, refresh, view,
+    IndicatorView, create_indicator, create_monitor, monitor_view, refresh, snapshot_intact,
+    take_snapshot, view,
 };
 use crate::startup::AppState;
 use axum::Router;
@@ -37,6 +38,90 @@ pub fn router() -> Router<AppState> {
         )
         .route("/informatieproducten/monitoren", post(add_monitor))
         .route("/informatieproducten/monitoren/{id}", get(show_monitor))
+        .route(
+            "/informatieproducten/{kind}/{id}/momentopnamen",
+            post(snapshot),
+        )
+        .route(
+            "/informatieproducten/momentopnamen/{id}",
+            get(show_snapshot),
+        )
+        .route(
+            "/informatieproducten/momentopnamen/{id}/inhoud.json",
+            get(snapshot_json),
+        )
+}
+
+/// The snapshot panel's context for a monitor or indicator page.
+async fn snapshot_panel(
+    state: &AppState,
+    ctx: &Ctx,
+    kind: &str,
+    id: &str,
+) -> Result<Value, AppError> {
+    Ok(context! {
+        snapshots => state.store.snapshots(&ctx.org.id, Some(id)).await?,
+        snapshot_action => format!("/informatieproducten/{kind}/{id}/momentopnamen"),
+        can_snapshot => ctx.require(Permission::Analyse).is_ok() || ctx.require(Permission::DecideAsBoard).is_ok(),
+    })
+}
+
+async fn snapshot(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((kind, id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let kind = match kind.as_str() {
+        "monitoren" => "monitor",
+        "indicatoren" => "indicator",
+        _ => return Err(AppError::NotFound),
+    };
+    let s = take_snapshot(&state, &ctx, kind, &id, Input::form(&body)?).await?;
+    Ok(Redirect::to(&format!("/informatieproducten/momentopnamen/{}", s.id)).into_response())
+}
+
+async fn show_snapshot(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    ctx.require(Permission::Read)?;
+    let s = state.store.snapshot(&ctx.org.id, &id).await?;
+    let subject_link = match s.subject_kind.as_str() {
+        "monitor" => format!("/informatieproducten/monitoren/{}", s.subject_id),
+        _ => format!("/informatieproducten/indicatoren/{}", s.subject_id),
+    };
+    let html = page(
+        &state,
+        &ctx,
+        "snapshot.html",
+        "/informatieproducten",
+        context! { intact => snapshot_intact(&s), s => s, subject_link => subject_link },
+    )
+    .await?;
+    Ok(html.into_response())
+}
+
+/// The frozen content exactly as hashed: `sha256sum` of this file is the snapshot's hash.
+async fn snapshot_json(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    ctx.require(Permission::Read)?;
+    let s = state.store.snapshot(&ctx.org.id, &id).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"momentopname-{}.json\"", s.id),
+            ),
+        ],
+        koers_core::snapshot::canonical(&s.content),
+    )
+        .into_response())
 }
 
 /// What a template needs to show an indicator: its view, chart and formatted numbers.
@@ -156,6 +241,7 @@ async fn render_indicator(
         context! {
             c => card(&v), analysis => analysis,
             can_refresh => ctx.require(Permission::Analyse).is_ok(),
+            panel => snapshot_panel(state, ctx, "indicatoren", id).await?,
             ..extra
         },
     )
@@ -235,7 +321,7 @@ async fn show_monitor(
         &ctx,
         "monitor.html",
         "/informatieproducten",
-        context! { m => m, cards => cards },
+        context! { m => m, cards => cards, panel => snapshot_panel(&state, &ctx, "monitoren", &id).await? },
     )
     .await?;
     Ok(html.into_response())

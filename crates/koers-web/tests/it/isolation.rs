@@ -146,6 +146,22 @@ async fn every_api_route_hides_another_organisations_objects() {
         .await
         .unwrap()
         .remove(0);
+    let snapshot = app
+        .store
+        .create_snapshot(
+            &app.org_a.id,
+            &koers_store::snapshots::NewSnapshot {
+                subject_kind: "monitor",
+                subject_id: &monitor.id,
+                title: "Geheim",
+                note: "",
+                content: &json!({}),
+                content_hash: &koers_core::snapshot::content_hash(&json!({})),
+            },
+            &koers_store::Actor::cli(),
+        )
+        .await
+        .unwrap();
     let doc: Value = reqwest::get(app.url("/api/v1/openapi.json"))
         .await
         .unwrap()
@@ -178,7 +194,8 @@ async fn every_api_route_hides_another_organisations_objects() {
             .replace("{indicatorId}", &indicator.id)
             .replace("{monitorId}", &monitor.id)
             .replace("{attachmentId}", &attachment.id)
-            .replace("{notificationId}", &notification.id);
+            .replace("{notificationId}", &notification.id)
+            .replace("{snapshotId}", &snapshot.id);
         assert!(
             !concrete.contains('{'),
             "the walk does not know a parameter of {path}"

@@ -11,8 +11,27 @@ const CSV: &str = "jaar,regio,ritten\n2022,Utrecht,800\n2022,Amersfoort,500\n202
 
 /// Imports the freight movements as `vracht` for A and saves an analysis over them.
 async fn with_freight(app: &TestApp) -> String {
+    import_freight(app, CSV).await;
+    app.store
+        .create_analysis(
+            &app.org_a.id,
+            &koers_store::catalog::AnalysisFields {
+                title: "Vrachtritten per jaar en regio".into(),
+                description: String::new(),
+                sql: "SELECT jaar, regio, ritten FROM vracht ORDER BY jaar, regio".into(),
+                parameters: Vec::new(),
+            },
+            &koers_store::Actor::cli(),
+        )
+        .await
+        .unwrap()
+        .id
+}
+
+/// Imports `csv` as (a new version of) A's dataset `vracht`.
+async fn import_freight(app: &TestApp, csv: &str) {
     let tmp = app.ws.temp_path("csv").unwrap();
-    std::fs::write(&tmp, CSV).unwrap();
+    std::fs::write(&tmp, csv).unwrap();
     let req = ImportRequest {
         source: ImportSource::Path(tmp.clone()),
         name: Some("vracht".into()),
@@ -31,20 +50,6 @@ async fn with_freight(app: &TestApp) -> String {
         .await
         .unwrap();
     let _ = std::fs::remove_file(tmp);
-    app.store
-        .create_analysis(
-            &app.org_a.id,
-            &koers_store::catalog::AnalysisFields {
-                title: "Vrachtritten per jaar en regio".into(),
-                description: String::new(),
-                sql: "SELECT jaar, regio, ritten FROM vracht ORDER BY jaar, regio".into(),
-                parameters: Vec::new(),
-            },
-            &koers_store::Actor::cli(),
-        )
-        .await
-        .unwrap()
-        .id
 }
 
 fn definition(analysis: &str) -> Value {
@@ -461,5 +466,249 @@ async fn product_pages_pass_axe_in_the_browser() {
         let v = axe(&b).await;
         assert!(v.is_empty(), "{path}: {v:?}");
     }
+    // Take a snapshot of the monitor by keyboard; its page opens and passes too.
+    use fantoccini::Locator;
+    b.find(Locator::Id("snap-note"))
+        .await
+        .unwrap()
+        .send_keys("PS-vergadering 12 maart\u{E007}")
+        .await
+        .unwrap();
+    let hash = b
+        .wait()
+        .for_element(Locator::Css(".koers-facts code"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(hash.starts_with("sha256:"), "{hash}");
+    let ok = b
+        .find(Locator::Css(".utrecht-alert--ok"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(ok.contains("ongewijzigd"), "{ok}");
+    let v = axe(&b).await;
+    assert!(v.is_empty(), "snapshot: {v:?}");
     let _ = b.close().await;
+}
+
+#[tokio::test]
+async fn snapshots_freeze_what_was_shown_and_crossing_a_threshold_alerts() {
+    let app = TestApp::spawn().await;
+    let analysis = with_freight(&app).await;
+    // An analyst of A, who should hear of threshold crossings.
+    let analyst = app
+        .store
+        .create_user(
+            &koers_core::UserDraft::parse(
+                "analist@pv26.example",
+                "Analist",
+                crate::helpers::PASSWORD,
+            )
+            .unwrap(),
+            "hash",
+            false,
+            &app.org_a.id,
+            &[koers_core::Role::Analyst],
+            &koers_store::Actor::cli(),
+        )
+        .await
+        .unwrap();
+    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let i: Value = post(
+        &c,
+        app.url("/api/v1/indicators"),
+        &csrf,
+        definition(&analysis),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let id = i["id"].as_str().unwrap().to_string();
+    post(
+        &c,
+        app.url(&format!("/api/v1/indicators/{id}/refresh")),
+        &csrf,
+        json!({}),
+    )
+    .await;
+    let m: Value = post(
+        &c,
+        app.url("/api/v1/monitors"),
+        &csrf,
+        json!({"name": "Logistiek", "indicatorIds": [id]}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let mid = m["id"].as_str().unwrap().to_string();
+
+    // Freeze the monitor for the board meeting.
+    let r = post(
+        &c,
+        app.url(&format!("/api/v1/monitors/{mid}/snapshots")),
+        &csrf,
+        json!({"note": "GS 12 maart"}),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let snap: Value = r.json().await.unwrap();
+    let sid = snap["id"].as_str().unwrap().to_string();
+    assert_eq!(snap["intact"], true);
+    assert_eq!(
+        snap["contentHash"],
+        koers_core::snapshot::content_hash(&snap["content"])
+    );
+    let item = &snap["content"]["content"]["indicators"][0];
+    assert_eq!(item["result"]["value"], 950.0);
+    assert_eq!(item["result"]["status"], "green");
+    assert_eq!(
+        item["analysis"]["sql"],
+        "SELECT jaar, regio, ritten FROM vracht ORDER BY jaar, regio"
+    );
+    assert_eq!(item["datasetVersions"][0]["query"], "vracht@1");
+
+    // New data: 2024 now has 1 300 movements, past amber; the analyst is alerted.
+    import_freight(&app, &CSV.replace("2024,Utrecht,600", "2024,Utrecht,950")).await;
+    let r = post(
+        &c,
+        app.url(&format!("/api/v1/indicators/{id}/refresh")),
+        &csrf,
+        json!({}),
+    )
+    .await;
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["status"], "red");
+    let told = app
+        .store
+        .notifications(&analyst.id, &app.org_a.id, 10)
+        .await
+        .unwrap();
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0].kind, "indicator.threshold");
+    assert_eq!(told[0].params["status"], "red");
+    assert!(
+        app.store
+            .notifications(&app.viewer_a.id, &app.org_a.id, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Refreshing again without a change of light alerts nobody again.
+    post(
+        &c,
+        app.url(&format!("/api/v1/indicators/{id}/refresh")),
+        &csrf,
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        app.store
+            .notifications(&analyst.id, &app.org_a.id, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // The snapshot still shows what the board saw, unchanged.
+    let again: Value = c
+        .get(app.url(&format!("/api/v1/snapshots/{sid}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["content"], snap["content"]);
+    assert_eq!(again["intact"], true);
+    let list: Vec<Value> = c
+        .get(app.url("/api/v1/snapshots"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list.len(), 1);
+    assert!(list[0].get("content").is_none());
+    // The page says it is intact and names the pinned version; the download hashes to it.
+    let (p, _) = app.page_login("viewer@pv26.example").await;
+    let html = p
+        .get(app.url(&format!("/informatieproducten/momentopnamen/{sid}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("De inhoud is ongewijzigd")
+            && html.contains("vracht@1")
+            && html.contains("950"),
+        "{html}"
+    );
+    let bytes = p
+        .get(app.url(&format!(
+            "/informatieproducten/momentopnamen/{sid}/inhoud.json"
+        )))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    use sha2::Digest;
+    assert_eq!(
+        format!("sha256:{}", hex::encode(sha2::Sha256::digest(&bytes))),
+        snap["contentHash"].as_str().unwrap()
+    );
+
+    // Bad input: a note too long, a viewer, an unknown monitor, another organisation.
+    let r = post(
+        &c,
+        app.url(&format!("/api/v1/monitors/{mid}/snapshots")),
+        &csrf,
+        json!({"note": "x".repeat(501)}),
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    let (v, vcsrf) = app.api_login("viewer@pv26.example").await;
+    let r = post(
+        &v,
+        app.url(&format!("/api/v1/monitors/{mid}/snapshots")),
+        &vcsrf,
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+    let r = post(
+        &c,
+        app.url("/api/v1/monitors/onbekend/snapshots"),
+        &csrf,
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.status(), 404);
+    let (b, _) = app.api_login("admin@gm0796.example").await;
+    let r = b
+        .get(app.url(&format!("/api/v1/snapshots/{sid}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert_eq!(
+        app.store
+            .snapshots(&app.org_a.id, None)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }

@@ -1,0 +1,166 @@
+//! Evidence snapshots: immutable records of what a monitor or indicator showed, with the
+//! SQL and dataset versions behind it and a content hash (see `koers_core::snapshot`).
+
+use crate::audit::{Actor, record};
+use crate::{Result, Store, StoreError, new_id, now};
+use serde::Serialize;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+/// A frozen snapshot.
+#[derive(Debug, Clone, Serialize)]
+pub struct Snapshot {
+    pub id: String,
+    pub org_id: String,
+    /// `monitor` or `indicator`.
+    pub subject_kind: String,
+    pub subject_id: String,
+    pub title: String,
+    /// Why it was taken (e.g. the meeting it was for).
+    pub note: String,
+    pub content: serde_json::Value,
+    /// `sha256:` and the hex digest of the canonical content, computed when it was taken.
+    pub content_hash: String,
+    pub created_by: String,
+    pub created_at: String,
+}
+
+const COLUMNS: &str = "id, org_id, subject_kind, subject_id, title, note, content, content_hash, created_by, created_at";
+
+fn from_row(r: &AnyRow) -> Result<Snapshot> {
+    let content: String = r.try_get("content")?;
+    Ok(Snapshot {
+        id: r.try_get("id")?,
+        org_id: r.try_get("org_id")?,
+        subject_kind: r.try_get("subject_kind")?,
+        subject_id: r.try_get("subject_id")?,
+        title: r.try_get("title")?,
+        note: r.try_get("note")?,
+        content: serde_json::from_str(&content).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        content_hash: r.try_get("content_hash")?,
+        created_by: r.try_get("created_by")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+/// A snapshot about to be taken.
+pub struct NewSnapshot<'a> {
+    pub subject_kind: &'a str,
+    pub subject_id: &'a str,
+    pub title: &'a str,
+    pub note: &'a str,
+    pub content: &'a serde_json::Value,
+    pub content_hash: &'a str,
+}
+
+impl Store {
+    /// Records a snapshot; it can never be changed or removed afterwards.
+    pub async fn create_snapshot(
+        &self,
+        org_id: &str,
+        s: &NewSnapshot<'_>,
+        actor: &Actor,
+    ) -> Result<Snapshot> {
+        let id = new_id();
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(&format!("INSERT INTO evidence_snapshots ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"))
+            .bind(&id)
+            .bind(org_id)
+            .bind(s.subject_kind)
+            .bind(s.subject_id)
+            .bind(s.title)
+            .bind(s.note)
+            .bind(s.content.to_string())
+            .bind(s.content_hash)
+            .bind(&actor.label)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+        record(
+            &mut tx,
+            actor,
+            Some(org_id),
+            "snapshot.taken",
+            ("evidence_snapshot", Some(&id)),
+            serde_json::json!({ "subject": s.subject_kind, "subjectId": s.subject_id, "hash": s.content_hash }),
+        )
+        .await?;
+        tx.commit().await?;
+        self.snapshot(org_id, &id).await
+    }
+
+    /// The snapshots of one monitor or indicator (or all of the organisation), newest first.
+    pub async fn snapshots(&self, org_id: &str, subject_id: Option<&str>) -> Result<Vec<Snapshot>> {
+        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM evidence_snapshots WHERE org_id = $1 AND ($2 = '' OR subject_id = $2) ORDER BY created_at DESC, id DESC"))
+            .bind(org_id)
+            .bind(subject_id.unwrap_or(""))
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(from_row).collect()
+    }
+
+    pub async fn snapshot(&self, org_id: &str, id: &str) -> Result<Snapshot> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM evidence_snapshots WHERE org_id = $1 AND id = $2"
+        ))
+        .bind(org_id)
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        from_row(&row)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::store;
+    use koers_core::OrganisationDraft;
+
+    #[tokio::test]
+    async fn snapshots_cannot_be_changed_or_removed() {
+        let (s, _d) = store().await;
+        let org = s
+            .create_organisation(
+                &OrganisationDraft::parse("Gelderland", "province", "PV25", "").unwrap(),
+                &Actor::cli(),
+            )
+            .await
+            .unwrap();
+        let content = serde_json::json!({"value": 1});
+        let snap = s
+            .create_snapshot(
+                &org.id,
+                &NewSnapshot {
+                    subject_kind: "monitor",
+                    subject_id: "m1",
+                    title: "Logistiek",
+                    note: "PS 12 maart",
+                    content: &content,
+                    content_hash: "sha256:x",
+                },
+                &Actor::cli(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(snap.content, content);
+        assert!(
+            sqlx::query("UPDATE evidence_snapshots SET title = 'x'")
+                .execute(s.pool())
+                .await
+                .is_err()
+        );
+        assert!(
+            sqlx::query("DELETE FROM evidence_snapshots")
+                .execute(s.pool())
+                .await
+                .is_err()
+        );
+        assert_eq!(s.snapshots(&org.id, Some("m1")).await.unwrap().len(), 1);
+        assert!(matches!(
+            s.snapshot("other", &snap.id).await,
+            Err(StoreError::NotFound)
+        ));
+    }
+}
