@@ -448,7 +448,8 @@ impl Source for GeoPackageSource<'_> {
             }
             n += 1;
         }
-        let done = self.file_size * self.index.min(self.total_rows) / self.total_rows;
+        let done = (u128::from(self.file_size) * u128::from(self.index.min(self.total_rows))
+            / u128::from(self.total_rows)) as u64;
         self.progress.advance(done.saturating_sub(self.reported));
         self.reported = done;
         if n == 0 {

@@ -106,9 +106,8 @@ fn write_parcels(dir: &Path) -> PathBuf {
 fn append_null_shape(shp: &Path) {
     let mut s = std::fs::read(shp).expect("shp");
     let offset_words = (s.len() / 2) as i32;
-    let rec = i32::from_be_bytes(s[100..104].try_into().expect("4 bytes"));
-    let mut n = rec;
-    // Count the records to number the new one.
+    // Number the new record after the last one.
+    let mut n = 0;
     let mut pos = 100;
     while pos + 8 <= s.len() {
         n = i32::from_be_bytes(s[pos..pos + 4].try_into().expect("4 bytes"));
@@ -802,4 +801,54 @@ fn formats_parse_and_come_from_extensions() {
     );
     let e = Format::parse("kml").err().expect("unknown");
     assert!(e.to_string().contains("gpkg"), "{e}");
+}
+
+#[tokio::test]
+async fn shapefile_z_and_m_are_dropped_and_parts_become_multilines() {
+    use shapefile::{PointZ, PolylineZ};
+    let w = Work::new();
+    let shp = w.dir.path().join("leidingen.shp");
+    let table = TableWriterBuilder::new().add_integer_field(name("id"));
+    let mut wr = shapefile::Writer::from_path(&shp, table).expect("writer");
+    let lines = [
+        vec![vec![
+            PointZ::new(155000.0, 463000.0, 1.5, 0.0),
+            PointZ::new(155010.0, 463000.0, 2.5, 0.0),
+        ]],
+        vec![
+            vec![
+                PointZ::new(0.0, 0.0, 9.0, 0.0),
+                PointZ::new(0.0, 10.0, 9.0, 0.0),
+            ],
+            vec![
+                PointZ::new(5.0, 5.0, 9.0, 0.0),
+                PointZ::new(6.0, 5.0, 9.0, 0.0),
+            ],
+        ],
+    ];
+    for (i, parts) in lines.into_iter().enumerate() {
+        let mut r = dbase::Record::default();
+        r.insert("id".into(), FieldValue::Integer(i as i32 + 1));
+        wr.write_shape_and_record(&PolylineZ::with_parts(parts), &r)
+            .expect("line");
+    }
+    drop(wr);
+    std::fs::write(w.dir.path().join("leidingen.prj"), RD_PRJ).expect("prj");
+    let v = w.import(&shp, "leidingen.parquet");
+    assert_eq!(types(&v), pairs(&[("id", "Int64"), ("geom", "Binary")]));
+    assert_eq!(
+        v.geometry.as_ref().map(|g| g.types.clone()),
+        Some(vec![
+            "LineString".to_string(),
+            "MultiLineString".to_string()
+        ])
+    );
+    let r = rows(
+        &v,
+        "SELECT id, ST_AsText(geom), ST_Length(geom) FROM t ORDER BY id",
+    )
+    .await;
+    assert_eq!(r[0][..2], ["1", "LINESTRING(155000 463000,155010 463000)"]);
+    assert_eq!(r[0][2].parse::<f64>().expect("length"), 10.0);
+    assert_eq!(r[1][1], "MULTILINESTRING((0 0,0 10),(5 5,6 5))");
 }
