@@ -37,6 +37,7 @@ async fn import_freight(app: &TestApp, csv: &str) {
         name: Some("vracht".into()),
         crs: None,
         format: None,
+        layer: None,
         meta: None,
         generated: false,
     };
