@@ -154,8 +154,11 @@ fn layers(conn: &Connection) -> Result<Vec<Layer>> {
         .map_err(sql_error)
 }
 
+/// A `gpkg_spatial_ref_sys` row: organization, its code, WKT definition, name.
+type SrsRow = (Option<String>, Option<i64>, Option<String>, Option<String>);
+
 fn layer_srid(conn: &Connection, layer: &Layer) -> Result<i32> {
-    let row: Option<(Option<String>, Option<i64>, Option<String>, Option<String>)> = conn
+    let row: Option<SrsRow> = conn
         .query_row(
             "SELECT organization, organization_coordsys_id, definition, srs_name \
              FROM gpkg_spatial_ref_sys WHERE srs_id = ?1",

@@ -405,7 +405,7 @@ fn zip_limits_refuse_bombs_and_crowds() {
         max_entries: 10,
         max_bytes: 50_000,
     };
-    let e = unpack_zip(&src, small).err().expect("refused");
+    let e = unpack_zip(&src, small).expect_err("refused");
     assert!(e.to_string().contains("more than 50000 bytes"), "{e}");
     let many: Vec<(String, Vec<u8>)> = (0..11).map(|i| (format!("{i}.txt"), vec![])).collect();
     let refs: Vec<(&str, &[u8])> = many
@@ -413,7 +413,7 @@ fn zip_limits_refuse_bombs_and_crowds() {
         .map(|(n, b)| (n.as_str(), b.as_slice()))
         .collect();
     let src = w.write("veel.zip", &zip_of(&refs));
-    let e = unpack_zip(&src, small).err().expect("refused");
+    let e = unpack_zip(&src, small).expect_err("refused");
     assert!(e.to_string().contains("11 entries"), "{e}");
     // Within the limits, the folder holds the set and is gone when dropped.
     let src = w.write("goed.zip", &zip_of(&[("x.shp", b"shp"), ("x.dbf", b"dbf")]));
@@ -497,6 +497,17 @@ CREATE TABLE gpkg_geometry_columns (table_name TEXT NOT NULL, column_name TEXT N
   m TINYINT NOT NULL, CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name));
 ";
 
+/// geometry, Naam, bouwjaar, hoogte, monument, gemeten, bijgewerkt.
+type Building<'a> = (
+    Option<Vec<u8>>,
+    &'a str,
+    Option<i64>,
+    f64,
+    i64,
+    &'a str,
+    &'a str,
+);
+
 /// A GeoPackage with the layer `gebouwen` (RD New, defined by WKT under a private SRS id):
 /// two points, a polygon with a hole and a NULL geometry; with `second`, also a layer `wegen`.
 fn write_gpkg(path: &Path, second: Option<i32>) {
@@ -530,7 +541,7 @@ fn write_gpkg(path: &Path, second: Option<i32>) {
         (155060.0, 463010.0),
         (155010.0, 463010.0),
     ];
-    let rows: Vec<(Option<Vec<u8>>, &str, Option<i64>, f64, i64, &str, &str)> = vec![
+    let rows: Vec<Building> = vec![
         (
             Some(gp_blob(
                 100028,
@@ -799,7 +810,7 @@ fn formats_parse_and_come_from_extensions() {
         Format::from_path(Path::new("b.gpkg")).ok(),
         Some(Format::GeoPackage)
     );
-    let e = Format::parse("kml").err().expect("unknown");
+    let e = Format::parse("kml").expect_err("unknown");
     assert!(e.to_string().contains("gpkg"), "{e}");
 }
 
