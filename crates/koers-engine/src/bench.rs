@@ -203,6 +203,7 @@ fn import_to(src: &Path, dir: &Path, name: &str) -> Result<TableRef> {
             file_name: format!("{name}.parquet"),
             format: None,
             crs: None,
+            layer: None,
         },
         &NoProgress,
     )?;

@@ -44,6 +44,8 @@ pub struct ImportOptions {
     pub format: Option<Format>,
     /// CRS of the source's geometry, `EPSG:28992` or `EPSG:4326`, overriding what the file says.
     pub crs: Option<String>,
+    /// The layer (feature table) to import from a GeoPackage with several; only for GeoPackages.
+    pub layer: Option<String>,
 }
 
 /// One column of an imported version.
@@ -124,7 +126,12 @@ pub fn import_file(
             message: format!("invalid version file name {:?}", opts.file_name),
         });
     }
-    let mut reader = source::open(format, src, srid, progress)?;
+    let layer = opts
+        .layer
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty());
+    let mut reader = source::open(format, src, srid, layer, progress)?;
     let schema = reader.schema();
     let geometry = reader.geometry();
 

@@ -7,7 +7,9 @@
 
 pub mod csv;
 pub mod geojson;
+pub mod geopackage;
 pub mod parquet;
+pub mod shapefile;
 pub mod xlsx;
 
 use std::fs::File;
@@ -36,18 +38,29 @@ pub enum Format {
     Parquet,
     /// Excel `.xlsx`: the first sheet, first row as header.
     Xlsx,
+    /// An Esri shapefile: a `.shp` with its `.dbf` beside it, or a `.zip` holding one set.
+    Shapefile,
+    /// An OGC GeoPackage (`.gpkg`): one feature table, chosen by name when there are several.
+    GeoPackage,
 }
 
+/// The formats as users name them, for messages.
+pub const FORMAT_NAMES: &str =
+    "csv, geojson, parquet, xlsx, shp (a .shp or a zipped shapefile) and gpkg";
+
 impl Format {
-    /// Parse a format name (`csv`, `geojson`, `json`, `parquet`, `xlsx`).
+    /// Parse a format name (`csv`, `geojson`, `json`, `parquet`, `xlsx`, `shp`, `shapefile`,
+    /// `zip`, `gpkg`, `geopackage`).
     pub fn parse(s: &str) -> Result<Format> {
         match s.trim().to_ascii_lowercase().as_str() {
             "csv" | "tsv" | "txt" => Ok(Format::Csv),
             "geojson" | "json" => Ok(Format::GeoJson),
             "parquet" | "geoparquet" | "pq" => Ok(Format::Parquet),
             "xlsx" | "excel" => Ok(Format::Xlsx),
+            "shp" | "shapefile" | "zip" => Ok(Format::Shapefile),
+            "gpkg" | "geopackage" => Ok(Format::GeoPackage),
             other => Err(EngineError::UnknownFormat(format!(
-                "{other:?}; koers reads csv, geojson, parquet and xlsx"
+                "{other:?}; koers reads {FORMAT_NAMES}"
             ))),
         }
     }
@@ -61,7 +74,7 @@ impl Format {
             .to_string();
         Format::parse(&ext).map_err(|_| {
             EngineError::UnknownFormat(format!(
-                "cannot tell the format of {:?} from its extension; give the format explicitly",
+                "cannot tell the format of {:?} from its extension; give the format explicitly ({FORMAT_NAMES})",
                 p.file_name().unwrap_or_default()
             ))
         })
@@ -74,6 +87,8 @@ impl Format {
             Format::GeoJson => "GeoJSON",
             Format::Parquet => "Parquet",
             Format::Xlsx => "Excel",
+            Format::Shapefile => "Shapefile",
+            Format::GeoPackage => "GeoPackage",
         }
     }
 }
@@ -97,16 +112,27 @@ pub trait Source {
     fn next_batch(&mut self) -> Result<Option<RecordBatch>>;
 }
 
-/// Open a source of the given format. `srid` overrides the CRS of geometry columns.
+/// Open a source of the given format. `srid` overrides the CRS of geometry columns; `layer`
+/// names the table of a GeoPackage with several.
 pub fn open<'a>(
     format: Format,
     path: &Path,
     srid: Option<i32>,
+    layer: Option<&str>,
     progress: &'a dyn Progress,
 ) -> Result<Box<dyn Source + 'a>> {
     let len = std::fs::metadata(path)?.len();
     if len == 0 {
         return Err(EngineError::Empty);
+    }
+    if layer.is_some() && format != Format::GeoPackage {
+        return Err(EngineError::InvalidInput {
+            format: "options",
+            message: format!(
+                "a layer can only be chosen in a GeoPackage, not in a {} file",
+                format.label()
+            ),
+        });
     }
     match format {
         Format::Csv => Ok(Box::new(csv::CsvSource::open(path, progress)?)),
@@ -117,7 +143,27 @@ pub fn open<'a>(
             path, srid, progress,
         )?)),
         Format::Xlsx => Ok(Box::new(xlsx::XlsxSource::open(path, progress)?)),
+        Format::Shapefile => Ok(Box::new(shapefile::ShapefileSource::open(
+            path, srid, progress,
+        )?)),
+        Format::GeoPackage => Ok(Box::new(geopackage::GeoPackageSource::open(
+            path, srid, layer, progress,
+        )?)),
     }
+}
+
+/// Whether the file starts with these bytes.
+pub(crate) fn starts_with(path: &Path, magic: &[u8]) -> Result<bool> {
+    let mut buf = vec![0u8; magic.len()];
+    let mut f = File::open(path)?;
+    let mut got = 0;
+    while got < buf.len() {
+        match f.read(&mut buf[got..])? {
+            0 => return Ok(false),
+            n => got += n,
+        }
+    }
+    Ok(buf == magic)
 }
 
 /// A reader that reports the bytes it reads to a [`Progress`].

@@ -49,6 +49,53 @@ pub fn parse_crs(s: &str) -> Result<i32, EngineError> {
     }
 }
 
+/// Recognise a CRS from its WKT definition (a shapefile's `.prj`, a GeoPackage's
+/// `gpkg_spatial_ref_sys.definition`): RD New and WGS84 in their OGC (WKT1 and WKT2) and Esri
+/// spellings. `None` for anything else, also for other projections on those datums (UTM on
+/// WGS84, Web Mercator).
+pub fn srid_from_wkt(wkt: &str) -> Option<i32> {
+    let t = wkt
+        .trim()
+        .trim_start_matches('\u{feff}')
+        .to_ascii_uppercase();
+    let top = t.split('[').next().unwrap_or_default().trim();
+    // The authority of the outermost CRS is its last ID/AUTHORITY (WKT1 puts it last, WKT2 too).
+    let code = ["AUTHORITY[\"EPSG\",", "ID[\"EPSG\","]
+        .iter()
+        .filter_map(|k| t.rfind(k).map(|i| (i, k.len())))
+        .max_by_key(|(i, _)| *i)
+        .and_then(|(i, len)| {
+            let rest = &t[i + len..];
+            let digits: String = rest
+                .trim_start_matches(['"', ' '])
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            digits.parse::<i32>().ok()
+        });
+    let projected = matches!(top, "PROJCS" | "PROJCRS" | "PROJECTEDCRS");
+    let geographic = matches!(top, "GEOGCS" | "GEOGCRS" | "GEOGRAPHICCRS" | "GEODCRS");
+    if let Some(c) = code {
+        let fits = (c == RD_NEW && projected) || (c == WGS84 && geographic);
+        if fits {
+            return Some(c);
+        }
+    }
+    let compact: String = t.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    if projected {
+        let named_rd = compact.contains("AMERSFOORTRDNEW") || compact.contains("RDNEW");
+        let stereographic = compact.contains("OBLIQUESTEREOGRAPHIC")
+            || compact.contains("DOUBLESTEREOGRAPHIC")
+            || compact.contains("OBLIQUESTEREOGRAPHICALTERNATIVE");
+        if named_rd || (stereographic && compact.contains("AMERSFOORT")) {
+            return Some(RD_NEW);
+        }
+    } else if geographic && (compact.contains("WGS1984") || compact.contains("WGS84")) {
+        return Some(WGS84);
+    }
+    None
+}
+
 /// Whether koers can transform from and to this SRID.
 pub fn is_supported(srid: i32) -> bool {
     srid == WGS84 || srid == RD_NEW
@@ -145,6 +192,23 @@ mod tests {
             let err = ((rx - x).powi(2) + (ry - y).powi(2)).sqrt();
             assert!(err < 1.0, "{name}: {err} m off");
         }
+    }
+
+    #[test]
+    fn recognises_wkt_definitions() {
+        let esri_rd = r#"PROJCS["RD_New",GEOGCS["GCS_Amersfoort",DATUM["D_Amersfoort",SPHEROID["Bessel_1841",6377397.155,299.1528128]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],PROJECTION["Double_Stereographic"],PARAMETER["False_Easting",155000.0],PARAMETER["False_Northing",463000.0],PARAMETER["Central_Meridian",5.38763888888889],PARAMETER["Scale_Factor",0.9999079],PARAMETER["Latitude_Of_Origin",52.15616055555555],UNIT["Meter",1.0]]"#;
+        let ogc_rd = r#"PROJCS["Amersfoort / RD New",GEOGCS["Amersfoort",DATUM["Amersfoort",SPHEROID["Bessel 1841",6377397.155,299.1528128,AUTHORITY["EPSG","7004"]],AUTHORITY["EPSG","6289"]],PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433],AUTHORITY["EPSG","4289"]],PROJECTION["Oblique_Stereographic"],UNIT["metre",1],AUTHORITY["EPSG","28992"]]"#;
+        let unnamed_rd = r#"PROJCS["unnamed",GEOGCS["Amersfoort",DATUM["Amersfoort",SPHEROID["Bessel 1841",6377397.155,299.1528128]]],PROJECTION["Oblique_Stereographic"]]"#;
+        let esri_wgs = r#"GEOGCS["GCS_WGS_1984",DATUM["D_WGS_1984",SPHEROID["WGS_1984",6378137.0,298.257223563]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]]"#;
+        let wkt2_wgs = r#"GEOGCRS["WGS 84",DATUM["World Geodetic System 1984",ELLIPSOID["WGS 84",6378137,298.257223563]],ID["EPSG",4326]]"#;
+        let utm = r#"PROJCS["WGS 84 / UTM zone 31N",GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],AUTHORITY["EPSG","4326"]],PROJECTION["Transverse_Mercator"],AUTHORITY["EPSG","32631"]]"#;
+        assert_eq!(srid_from_wkt(esri_rd), Some(RD_NEW));
+        assert_eq!(srid_from_wkt(ogc_rd), Some(RD_NEW));
+        assert_eq!(srid_from_wkt(unnamed_rd), Some(RD_NEW));
+        assert_eq!(srid_from_wkt(esri_wgs), Some(WGS84));
+        assert_eq!(srid_from_wkt(wkt2_wgs), Some(WGS84));
+        assert_eq!(srid_from_wkt(utm), None);
+        assert_eq!(srid_from_wkt("garbage"), None);
     }
 
     #[test]

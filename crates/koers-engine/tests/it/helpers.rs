@@ -34,6 +34,7 @@ impl Work {
             file_name: file_name.into(),
             format: None,
             crs: None,
+            layer: None,
         }
     }
 

@@ -2,6 +2,7 @@
 
 mod bench;
 mod export;
+mod gis;
 mod helpers;
 mod import;
 mod query;

@@ -1,0 +1,509 @@
+//! OGC GeoPackages (`.gpkg`): SQLite files with a feature table per layer.
+//!
+//! The file is opened read-only. `gpkg_contents` and `gpkg_geometry_columns` name the feature
+//! tables; with more than one, the caller names the layer (else the error lists them).
+//! `gpkg_spatial_ref_sys` gives the CRS: EPSG codes 28992 and 4326, or a WKT definition of RD
+//! New or WGS84; anything else needs the caller's override. Columns keep their names and map
+//! by declared type (INTEGER-like Int64, REAL/FLOAT/DOUBLE Float64, BOOLEAN Boolean, DATE
+//! Date32, DATETIME Timestamp, BLOB Binary, the rest Utf8). Geometry blobs carry the GeoPackage
+//! header (magic `GP`, version, flags for envelope, byte order and emptiness, SRS id, envelope)
+//! before standard WKB; that WKB becomes the EWKB column `geom`, 2D (Z and M dropped).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    ArrayRef, BinaryBuilder, BooleanBuilder, Date32Builder, Float64Builder, Int64Builder,
+    StringBuilder, TimestampMicrosecondBuilder,
+};
+use datafusion::arrow::compute::kernels::cast_utils::{Parser, string_to_timestamp_nanos};
+use datafusion::arrow::datatypes::{DataType, Date32Type, Field, Schema, SchemaRef, TimeUnit};
+use datafusion::arrow::record_batch::RecordBatch;
+use rusqlite::types::Value;
+use rusqlite::{Connection, OpenFlags};
+
+use super::{BATCH_ROWS, Source, SourceGeometry};
+use crate::error::{EngineError, Result};
+use crate::import::Progress;
+use crate::spatial::{crs, ewkb, geometry_field};
+
+/// Name of the geometry column koers writes.
+pub const GEOMETRY_COLUMN: &str = "geom";
+
+const SQLITE_MAGIC: &[u8] = b"SQLite format 3\0";
+
+fn invalid(message: impl Into<String>) -> EngineError {
+    EngineError::InvalidInput {
+        format: "GeoPackage",
+        message: message.into(),
+    }
+}
+
+fn sql_error(e: rusqlite::Error) -> EngineError {
+    invalid(format!("cannot read the GeoPackage: {e}"))
+}
+
+/// `"name"` as an SQL identifier.
+fn quote(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// The WKB inside a GeoPackage geometry blob (after the `GP` header and envelope).
+pub fn gpkg_wkb(blob: &[u8]) -> std::result::Result<&[u8], String> {
+    if blob.len() < 8 || &blob[..2] != b"GP" {
+        return Err("not a GeoPackage geometry (no GP header)".into());
+    }
+    let version = blob[2];
+    if version != 0 {
+        return Err(format!("unknown GeoPackage geometry version {version}"));
+    }
+    let flags = blob[3];
+    if flags & 0x20 != 0 {
+        return Err("extended GeoPackage geometry types are not supported".into());
+    }
+    let envelope = match (flags >> 1) & 0x07 {
+        0 => 0,
+        1 => 32,
+        2 | 3 => 48,
+        4 => 64,
+        other => return Err(format!("invalid GeoPackage envelope indicator {other}")),
+    };
+    blob.get(8 + envelope..)
+        .filter(|w| !w.is_empty())
+        .ok_or_else(|| "truncated GeoPackage geometry".to_string())
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Kind {
+    Int,
+    Float,
+    Bool,
+    Date,
+    Timestamp,
+    Blob,
+    Text,
+}
+
+fn kind_of(declared: &str) -> Kind {
+    let t = declared.trim().to_ascii_uppercase();
+    if t == "BOOLEAN" || t == "BOOL" {
+        Kind::Bool
+    } else if t == "DATE" {
+        Kind::Date
+    } else if t == "DATETIME" || t == "TIMESTAMP" {
+        Kind::Timestamp
+    } else if t.contains("INT") {
+        Kind::Int
+    } else if t.contains("REAL") || t.contains("FLOA") || t.contains("DOUB") {
+        Kind::Float
+    } else if t == "BLOB" {
+        Kind::Blob
+    } else {
+        Kind::Text
+    }
+}
+
+enum Col {
+    Int(Int64Builder),
+    Float(Float64Builder),
+    Bool(BooleanBuilder),
+    Date(Date32Builder),
+    Timestamp(TimestampMicrosecondBuilder),
+    Blob(BinaryBuilder),
+    Text(StringBuilder),
+}
+
+/// A feature table of a GeoPackage being read.
+pub struct GeoPackageSource<'a> {
+    schema: SchemaRef,
+    kinds: Vec<Kind>,
+    srid: i32,
+    rows: std::sync::mpsc::Receiver<std::result::Result<Vec<Value>, String>>,
+    total_rows: u64,
+    file_size: u64,
+    reported: u64,
+    progress: &'a dyn Progress,
+    index: u64,
+}
+
+/// A feature table: name, geometry column, SRS id.
+struct Layer {
+    table: String,
+    column: String,
+    srs_id: i64,
+}
+
+fn layers(conn: &Connection) -> Result<Vec<Layer>> {
+    let mut st = conn
+        .prepare(
+            "SELECT c.table_name, g.column_name, g.srs_id FROM gpkg_contents c \
+             JOIN gpkg_geometry_columns g ON lower(g.table_name) = lower(c.table_name) \
+             WHERE lower(c.data_type) = 'features' ORDER BY c.table_name",
+        )
+        .map_err(sql_error)?;
+    let rows = st
+        .query_map([], |r| {
+            Ok(Layer {
+                table: r.get(0)?,
+                column: r.get(1)?,
+                srs_id: r.get(2)?,
+            })
+        })
+        .map_err(sql_error)?;
+    rows.collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(sql_error)
+}
+
+/// A `gpkg_spatial_ref_sys` row: organization, its code, WKT definition, name.
+type SrsRow = (Option<String>, Option<i64>, Option<String>, Option<String>);
+
+fn layer_srid(conn: &Connection, layer: &Layer) -> Result<i32> {
+    let row: Option<SrsRow> = conn
+        .query_row(
+            "SELECT organization, organization_coordsys_id, definition, srs_name \
+             FROM gpkg_spatial_ref_sys WHERE srs_id = ?1",
+            [layer.srs_id],
+            |r| Ok(Some((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))),
+        )
+        .or_else(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => Ok(None),
+            e => Err(sql_error(e)),
+        })?;
+    let ask = |what: String| {
+        invalid(format!(
+            "layer {:?} is in {what}; koers reads EPSG:28992 (RD New) and EPSG:4326 (WGS84): give the CRS explicitly (--crs on the command line) if the coordinates are in one of those",
+            layer.table
+        ))
+    };
+    let Some((org, code, definition, name)) = row else {
+        return Err(ask(format!(
+            "SRS {} which gpkg_spatial_ref_sys does not define",
+            layer.srs_id
+        )));
+    };
+    if org
+        .as_deref()
+        .is_some_and(|o| o.eq_ignore_ascii_case("EPSG"))
+        && let Some(c) = code.and_then(|c| i32::try_from(c).ok())
+        && crs::is_supported(c)
+    {
+        return Ok(c);
+    }
+    if let Some(s) = definition.as_deref().and_then(crs::srid_from_wkt) {
+        return Ok(s);
+    }
+    Err(ask(match (layer.srs_id, name) {
+        (-1 | 0, _) => "an undefined coordinate reference system".to_string(),
+        (_, Some(n)) => format!("a coordinate reference system koers does not know ({n:?})"),
+        (id, None) => format!("a coordinate reference system koers does not know (SRS {id})"),
+    }))
+}
+
+impl<'a> GeoPackageSource<'a> {
+    /// Open the GeoPackage at `path` and start reading the chosen (or only) feature table.
+    pub fn open(
+        path: &Path,
+        srid: Option<i32>,
+        layer: Option<&str>,
+        progress: &'a dyn Progress,
+    ) -> Result<Self> {
+        if !super::starts_with(path, SQLITE_MAGIC)? {
+            return Err(invalid(
+                "the file is not an SQLite database, so not a GeoPackage",
+            ));
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(sql_error)?;
+        let gpkg_tables: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type IN ('table', 'view') AND \
+                 lower(name) IN ('gpkg_contents', 'gpkg_geometry_columns', 'gpkg_spatial_ref_sys')",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(sql_error)?;
+        if gpkg_tables < 3 {
+            return Err(invalid(
+                "the file is an SQLite database but not a GeoPackage: it lacks the gpkg_contents, gpkg_geometry_columns and gpkg_spatial_ref_sys tables",
+            ));
+        }
+        let all = layers(&conn)?;
+        let names = || {
+            all.iter()
+                .map(|l| l.table.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let chosen = match layer {
+            Some(want) => all
+                .iter()
+                .find(|l| l.table == want)
+                .or_else(|| all.iter().find(|l| l.table.eq_ignore_ascii_case(want)))
+                .ok_or_else(|| {
+                    invalid(format!(
+                        "the GeoPackage has no layer {want:?}; its layers are: {}",
+                        names()
+                    ))
+                })?,
+            None => match all.as_slice() {
+                [one] => one,
+                [] => return Err(invalid("the GeoPackage holds no feature table (layer)")),
+                many => {
+                    return Err(invalid(format!(
+                        "the GeoPackage holds {} layers: {}; choose one (layer, --layer on the command line)",
+                        many.len(),
+                        names()
+                    )));
+                }
+            },
+        };
+        let srid = match srid {
+            Some(s) => s,
+            None => layer_srid(&conn, chosen)?,
+        };
+
+        // Attribute columns in table order; the geometry column goes last as `geom`.
+        let mut st = conn
+            .prepare(&format!("PRAGMA table_info({})", quote(&chosen.table)))
+            .map_err(sql_error)?;
+        let info: Vec<(String, String)> = st
+            .query_map([], |r| Ok((r.get(1)?, r.get::<_, Option<String>>(2)?)))
+            .map_err(sql_error)?
+            .map(|r| r.map(|(n, t)| (n, t.unwrap_or_default())))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(sql_error)?;
+        drop(st);
+        if !info
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(&chosen.column))
+        {
+            return Err(invalid(format!(
+                "layer {:?} has no geometry column {:?}",
+                chosen.table, chosen.column
+            )));
+        }
+        let mut fields = Vec::new();
+        let mut kinds = Vec::new();
+        let mut select = Vec::new();
+        for (name, declared) in &info {
+            if name.eq_ignore_ascii_case(&chosen.column) {
+                continue;
+            }
+            let kind = kind_of(declared);
+            let dt = match kind {
+                Kind::Int => DataType::Int64,
+                Kind::Float => DataType::Float64,
+                Kind::Bool => DataType::Boolean,
+                Kind::Date => DataType::Date32,
+                Kind::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, None),
+                Kind::Blob => DataType::Binary,
+                Kind::Text => DataType::Utf8,
+            };
+            let out = if name == GEOMETRY_COLUMN {
+                "geom_property".to_string()
+            } else {
+                name.clone()
+            };
+            fields.push(Field::new(out, dt, true));
+            kinds.push(kind);
+            select.push(quote(name));
+        }
+        select.push(quote(&chosen.column));
+        fields.push(geometry_field(GEOMETRY_COLUMN, srid, true));
+        let from = quote(&chosen.table);
+        let total_rows: i64 = conn
+            .query_row(&format!("SELECT count(*) FROM {from}"), [], |r| r.get(0))
+            .map_err(sql_error)?;
+        let file_size = std::fs::metadata(path)?.len();
+        progress.set_total(file_size);
+
+        let sql = format!("SELECT {} FROM {from}", select.join(", "));
+        let width = select.len();
+        let (tx, rx) = std::sync::mpsc::sync_channel(BATCH_ROWS);
+        std::thread::spawn(move || {
+            let run = || -> std::result::Result<(), String> {
+                let mut st = conn.prepare(&sql).map_err(|e| e.to_string())?;
+                let mut rows = st.query([]).map_err(|e| e.to_string())?;
+                while let Some(r) = rows.next().map_err(|e| e.to_string())? {
+                    let mut v = Vec::with_capacity(width);
+                    for i in 0..width {
+                        v.push(r.get::<_, Value>(i).map_err(|e| e.to_string())?);
+                    }
+                    if tx.send(Ok(v)).is_err() {
+                        return Ok(());
+                    }
+                }
+                Ok(())
+            };
+            if let Err(e) = run() {
+                let _ = tx.send(Err(e));
+            }
+        });
+        Ok(GeoPackageSource {
+            schema: Arc::new(Schema::new(fields)),
+            kinds,
+            srid,
+            rows: rx,
+            total_rows: total_rows.max(1) as u64,
+            file_size,
+            reported: 0,
+            progress,
+            index: 0,
+        })
+    }
+}
+
+fn append(col: &mut Col, v: Value) -> std::result::Result<(), String> {
+    match (col, v) {
+        (Col::Int(b), Value::Null) => b.append_null(),
+        (Col::Float(b), Value::Null) => b.append_null(),
+        (Col::Bool(b), Value::Null) => b.append_null(),
+        (Col::Date(b), Value::Null) => b.append_null(),
+        (Col::Timestamp(b), Value::Null) => b.append_null(),
+        (Col::Blob(b), Value::Null) => b.append_null(),
+        (Col::Text(b), Value::Null) => b.append_null(),
+        (Col::Int(b), Value::Integer(i)) => b.append_value(i),
+        (Col::Int(b), Value::Real(x)) if x.fract() == 0.0 && x.abs() < 9.2e18 => {
+            b.append_value(x as i64)
+        }
+        (Col::Float(b), Value::Real(x)) => b.append_value(x),
+        (Col::Float(b), Value::Integer(i)) => b.append_value(i as f64),
+        (Col::Bool(b), Value::Integer(i)) => b.append_value(i != 0),
+        (Col::Date(b), Value::Text(s)) => b.append_value(
+            Date32Type::parse(s.trim()).ok_or_else(|| format!("invalid date {s:?}"))?,
+        ),
+        (Col::Timestamp(b), Value::Text(s)) => b.append_value(
+            string_to_timestamp_nanos(s.trim()).map_err(|_| format!("invalid date-time {s:?}"))?
+                / 1000,
+        ),
+        (Col::Blob(b), Value::Blob(x)) => b.append_value(x),
+        (Col::Text(b), Value::Text(s)) => b.append_value(s),
+        (Col::Text(b), Value::Integer(i)) => b.append_value(i.to_string()),
+        (Col::Text(b), Value::Real(x)) => b.append_value(x.to_string()),
+        (Col::Text(b), Value::Blob(x)) => b.append_value(String::from_utf8_lossy(&x)),
+        (_, other) => return Err(format!("unexpected value {other:?} for the column's type")),
+    }
+    Ok(())
+}
+
+impl Source for GeoPackageSource<'_> {
+    fn schema(&self) -> SchemaRef {
+        Arc::clone(&self.schema)
+    }
+
+    fn geometry(&self) -> Option<SourceGeometry> {
+        Some(SourceGeometry {
+            column: GEOMETRY_COLUMN.into(),
+            srid: self.srid,
+        })
+    }
+
+    fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
+        let mut cols: Vec<Col> = self
+            .kinds
+            .iter()
+            .map(|k| match k {
+                Kind::Int => Col::Int(Int64Builder::new()),
+                Kind::Float => Col::Float(Float64Builder::new()),
+                Kind::Bool => Col::Bool(BooleanBuilder::new()),
+                Kind::Date => Col::Date(Date32Builder::new()),
+                Kind::Timestamp => Col::Timestamp(TimestampMicrosecondBuilder::new()),
+                Kind::Blob => Col::Blob(BinaryBuilder::new()),
+                Kind::Text => Col::Text(StringBuilder::new()),
+            })
+            .collect();
+        let names: Vec<String> = self
+            .schema
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        let mut geoms = BinaryBuilder::new();
+        let mut n = 0;
+        while n < BATCH_ROWS {
+            let Ok(row) = self.rows.recv() else {
+                break;
+            };
+            self.index += 1;
+            let mut row = row.map_err(|e| sql_error_text(&e))?;
+            let geom = row.pop().unwrap_or(Value::Null);
+            for ((v, col), name) in row.into_iter().zip(cols.iter_mut()).zip(&names) {
+                append(col, v)
+                    .map_err(|m| invalid(format!("row {}, column {name:?}: {m}", self.index)))?;
+            }
+            match geom {
+                Value::Null => geoms.append_null(),
+                Value::Blob(b) => {
+                    let g = gpkg_wkb(&b)
+                        .and_then(ewkb::decode)
+                        .map_err(|m| invalid(format!("row {}: geometry: {m}", self.index)))?;
+                    geoms.append_value(ewkb::encode(&g.geometry, self.srid));
+                }
+                other => {
+                    return Err(invalid(format!(
+                        "row {}: geometry is not a blob but {other:?}",
+                        self.index
+                    )));
+                }
+            }
+            n += 1;
+        }
+        let done = (u128::from(self.file_size) * u128::from(self.index.min(self.total_rows))
+            / u128::from(self.total_rows)) as u64;
+        self.progress.advance(done.saturating_sub(self.reported));
+        self.reported = done;
+        if n == 0 {
+            return Ok(None);
+        }
+        let mut arrays: Vec<ArrayRef> = cols
+            .into_iter()
+            .map(|c| -> ArrayRef {
+                match c {
+                    Col::Int(mut b) => Arc::new(b.finish()),
+                    Col::Float(mut b) => Arc::new(b.finish()),
+                    Col::Bool(mut b) => Arc::new(b.finish()),
+                    Col::Date(mut b) => Arc::new(b.finish()),
+                    Col::Timestamp(mut b) => Arc::new(b.finish()),
+                    Col::Blob(mut b) => Arc::new(b.finish()),
+                    Col::Text(mut b) => Arc::new(b.finish()),
+                }
+            })
+            .collect();
+        arrays.push(Arc::new(geoms.finish()));
+        Ok(Some(RecordBatch::try_new(
+            Arc::clone(&self.schema),
+            arrays,
+        )?))
+    }
+}
+
+fn sql_error_text(e: &str) -> EngineError {
+    invalid(format!("cannot read the GeoPackage: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_with_and_without_envelope() {
+        let wkb = [
+            1u8, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 240, 63, 0, 0, 0, 0, 0, 0, 0, 64,
+        ];
+        let mut plain = b"GP\x00\x01".to_vec();
+        plain.extend_from_slice(&28992i32.to_le_bytes());
+        plain.extend_from_slice(&wkb);
+        assert_eq!(gpkg_wkb(&plain), Ok(&wkb[..]));
+        let mut xy = b"GP\x00\x03".to_vec();
+        xy.extend_from_slice(&28992i32.to_le_bytes());
+        xy.extend_from_slice(&[0u8; 32]);
+        xy.extend_from_slice(&wkb);
+        assert_eq!(gpkg_wkb(&xy), Ok(&wkb[..]));
+        assert!(gpkg_wkb(b"GP\x00\x03\0\0\0\0").is_err());
+        assert!(gpkg_wkb(b"XX\x00\x01\0\0\0\0\x01").is_err());
+        assert!(gpkg_wkb(b"GP\x00\x21\0\0\0\0\x01").is_err());
+    }
+}
