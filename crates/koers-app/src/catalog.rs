@@ -103,8 +103,10 @@ pub struct ImportRequest {
     pub name: Option<String>,
     /// `EPSG:4326` or `EPSG:28992`, when the file does not say.
     pub crs: Option<String>,
-    /// `csv`, `geojson`, `parquet` or `xlsx`, when the file name does not say.
+    /// `csv`, `geojson`, `parquet`, `xlsx`, `shp` or `gpkg`, when the file name does not say.
     pub format: Option<String>,
+    /// The layer of a GeoPackage with several feature tables.
+    pub layer: Option<String>,
     /// Metadata for a new dataset; defaults otherwise.
     pub meta: Option<DatasetMeta>,
     /// Marks generated (synthetic) data.
@@ -194,6 +196,7 @@ impl Workspace {
                 .map(koers_engine::source::Format::parse)
                 .transpose()?,
             crs: req.crs.clone(),
+            layer: req.layer.clone(),
         };
         let p = progress.clone();
         let imported =

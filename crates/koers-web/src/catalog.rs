@@ -23,6 +23,7 @@ pub struct ImportForm {
     pub name: String,
     pub crs: String,
     pub format: String,
+    pub layer: String,
 }
 
 /// Reads a multipart import form, streaming the file to a temporary file in the data folder
@@ -80,6 +81,7 @@ pub async fn read_import_form(
                 "name" => form.name = text,
                 "crs" => form.crs = text,
                 "format" => form.format = text,
+                "layer" => form.layer = text,
                 _ => {}
             }
         }
@@ -121,6 +123,7 @@ pub fn start_import(state: &AppState, ctx: &Ctx, form: ImportForm) -> Result<Arc
         name: non_empty(&form.name),
         crs: non_empty(&form.crs),
         format: non_empty(&form.format),
+        layer: non_empty(&form.layer),
         meta: None,
         generated: false,
     };

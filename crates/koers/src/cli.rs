@@ -58,6 +58,7 @@ pub async fn import(
     name: Option<String>,
     crs: Option<String>,
     format: Option<String>,
+    layer: Option<String>,
 ) -> Result<()> {
     let src = if source.starts_with("http://") || source.starts_with("https://") {
         ImportSource::Url(source.to_string())
@@ -78,6 +79,7 @@ pub async fn import(
         name,
         crs,
         format,
+        layer,
         meta: None,
         generated: false,
     };

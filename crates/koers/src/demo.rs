@@ -93,6 +93,7 @@ async fn import_boundaries(ws: &Workspace, org: &Organisation) -> Result<()> {
             name: Some(name.into()),
             crs: None,
             format: None,
+            layer: None,
             meta: Some(meta),
             generated: false,
         };

@@ -176,6 +176,7 @@ async fn import_csv(
         name: Some(name.into()),
         crs: None,
         format: None,
+        layer: None,
         meta: Some(meta),
         generated: true,
     };

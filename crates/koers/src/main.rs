@@ -105,9 +105,13 @@ enum DatasetCommand {
         /// The coordinate reference system of the file's geometry: EPSG:28992 or EPSG:4326.
         #[arg(long)]
         crs: Option<String>,
-        /// The format when the file name does not tell: csv, geojson, parquet, xlsx.
+        /// The format when the file name does not tell: csv, geojson, parquet, xlsx, shp (a
+        /// .shp with its .dbf beside it, or a .zip holding one shapefile) or gpkg.
         #[arg(long)]
         format: Option<String>,
+        /// The layer (feature table) to import from a GeoPackage that holds several.
+        #[arg(long)]
+        layer: Option<String>,
         /// The organisation's CBS code [default: the data folder's first organisation].
         #[arg(long)]
         org: Option<String>,
@@ -233,11 +237,12 @@ async fn run(cli: Cli) -> Result<()> {
             name,
             crs,
             format,
+            layer,
             org,
         }) => {
             let ws = store_settings.workspace(&file).await?;
             let org = cli::organisation(&ws.store, org.as_deref()).await?;
-            cli::import(&ws, &org, &source, name, crs, format).await
+            cli::import(&ws, &org, &source, name, crs, format, layer).await
         }
         Command::Dataset(DatasetCommand::List { org }) => {
             let ws = store_settings.workspace(&file).await?;

@@ -139,8 +139,10 @@ pub struct ImportIn {
     pub name: Option<String>,
     /// `EPSG:28992` or `EPSG:4326`.
     pub crs: Option<String>,
-    /// `csv`, `geojson`, `parquet` or `xlsx`.
+    /// `csv`, `geojson`, `parquet`, `xlsx`, `shp` (a zipped shapefile) or `gpkg`.
     pub format: Option<String>,
+    /// The layer of a GeoPackage with several feature tables.
+    pub layer: Option<String>,
 }
 
 /// A background job and its progress.
@@ -301,6 +303,7 @@ pub async fn import_dataset(
             name: input.text("name"),
             crs: input.text("crs"),
             format: input.text("format"),
+            layer: input.text("layer"),
         };
         input.finish(Ok(()))?;
         form

@@ -18,6 +18,7 @@ async fn with_gemeenten(app: &TestApp) {
         name: Some("gemeenten".into()),
         crs: None,
         format: None,
+        layer: None,
         meta: None,
         generated: false,
     };

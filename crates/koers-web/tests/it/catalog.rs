@@ -341,3 +341,161 @@ async fn other_organisations_see_only_public_datasets() {
         meta.title
     );
 }
+
+/// A zipped point shapefile in RD New (with `.prj`), built with the shapefile crate's writer.
+fn zipped_shapefile() -> Vec<u8> {
+    use shapefile::dbase::{FieldName, FieldValue, Record, TableWriterBuilder};
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let shp = dir.path().join("meetpunten.shp");
+    let table =
+        TableWriterBuilder::new().add_character_field(FieldName::try_from("Naam").unwrap(), 20);
+    let mut w = shapefile::Writer::from_path(&shp, table).unwrap();
+    for (naam, x, y) in [
+        ("Amersfoort", 155000.0, 463000.0),
+        ("Utrecht", 136000.0, 455800.0),
+    ] {
+        let mut r = Record::default();
+        r.insert("Naam".into(), FieldValue::Character(Some(naam.into())));
+        w.write_shape_and_record(&shapefile::Point::new(x, y), &r)
+            .unwrap();
+    }
+    drop(w);
+    std::fs::write(
+        dir.path().join("meetpunten.prj"),
+        r#"PROJCS["Amersfoort / RD New",GEOGCS["Amersfoort"],PROJECTION["Oblique_Stereographic"],AUTHORITY["EPSG","28992"]]"#,
+    )
+    .unwrap();
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for ext in ["shp", "shx", "dbf", "prj"] {
+        z.start_file(
+            format!("meetpunten.{ext}"),
+            zip::write::SimpleFileOptions::default(),
+        )
+        .unwrap();
+        z.write_all(&std::fs::read(shp.with_extension(ext)).unwrap())
+            .unwrap();
+    }
+    z.finish().unwrap().into_inner()
+}
+
+/// A GeoPackage with two point layers, `scholen` and `zwembaden`, in WGS84.
+fn two_layer_geopackage() -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v.gpkg");
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch(
+        "CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY,
+           organization TEXT NOT NULL, organization_coordsys_id INTEGER NOT NULL,
+           definition TEXT NOT NULL, description TEXT);
+         INSERT INTO gpkg_spatial_ref_sys VALUES ('WGS 84', 4326, 'EPSG', 4326, 'GEOGCS[\"WGS 84\"]', NULL);
+         CREATE TABLE gpkg_contents (table_name TEXT PRIMARY KEY, data_type TEXT NOT NULL,
+           identifier TEXT, description TEXT, last_change DATETIME, min_x DOUBLE, min_y DOUBLE,
+           max_x DOUBLE, max_y DOUBLE, srs_id INTEGER);
+         CREATE TABLE gpkg_geometry_columns (table_name TEXT, column_name TEXT,
+           geometry_type_name TEXT, srs_id INTEGER, z TINYINT, m TINYINT);",
+    )
+    .unwrap();
+    for (layer, naam, x, y) in [
+        ("scholen", "De Regenboog", 5.12, 52.09),
+        ("zwembaden", "De Krommerijn", 5.13, 52.10),
+    ] {
+        c.execute_batch(&format!(
+            "CREATE TABLE {layer} (fid INTEGER PRIMARY KEY, geom POINT, naam TEXT);
+             INSERT INTO gpkg_contents (table_name, data_type, srs_id) VALUES ('{layer}', 'features', 4326);
+             INSERT INTO gpkg_geometry_columns VALUES ('{layer}', 'geom', 'POINT', 4326, 0, 0);"
+        ))
+        .unwrap();
+        let mut blob = b"GP\x00\x01".to_vec();
+        blob.extend_from_slice(&4326i32.to_le_bytes());
+        blob.push(1);
+        blob.extend_from_slice(&1u32.to_le_bytes());
+        blob.extend_from_slice(&f64::to_le_bytes(x));
+        blob.extend_from_slice(&f64::to_le_bytes(y));
+        c.execute(
+            &format!("INSERT INTO {layer} (geom, naam) VALUES (?1, ?2)"),
+            rusqlite::params![blob, naam],
+        )
+        .unwrap();
+    }
+    drop(c);
+    std::fs::read(&path).unwrap()
+}
+
+#[tokio::test]
+async fn upload_a_zipped_shapefile_and_a_geopackage() {
+    let app = TestApp::spawn().await;
+    let (c, csrf) = app.page_login("admin@pv26.example").await;
+    let page = c
+        .get(app.url("/bronnen"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(".zip,.gpkg"), "the file picker offers them");
+    assert!(page.contains("name=\"layer\""));
+
+    let r = post_import(
+        &app,
+        &c,
+        &csrf,
+        Some(("Meetpunten.zip", zipped_shapefile())),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let done = wait_job(&app, &c, &location).await;
+    assert!(done.contains("Import klaar"), "{done}");
+    let ds = app.store.datasets(&app.org_a.id).await.unwrap();
+    assert_eq!(ds.len(), 1);
+    assert_eq!(ds[0].name, "meetpunten");
+    let html = c
+        .get(app.url(&format!("/bronnen/{}", ds[0].id)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("EPSG:28992"), "the CRS from the .prj");
+    assert!(html.contains("Amersfoort"), "the preview rows");
+
+    // A GeoPackage with two layers needs one chosen; the message lists them.
+    let gpkg = two_layer_geopackage();
+    let r = post_import(
+        &app,
+        &c,
+        &csrf,
+        Some(("voorzieningen.gpkg", gpkg.clone())),
+        &[],
+    )
+    .await;
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let end = wait_job(&app, &c, &location).await;
+    assert!(end.contains("Import mislukt"), "{end}");
+    assert!(end.contains("scholen, zwembaden"), "{end}");
+    let r = post_import(
+        &app,
+        &c,
+        &csrf,
+        Some(("voorzieningen.gpkg", gpkg)),
+        &[("layer", "zwembaden")],
+    )
+    .await;
+    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let done = wait_job(&app, &c, &location).await;
+    assert!(done.contains("Import klaar"), "{done}");
+    let ds = app.store.datasets(&app.org_a.id).await.unwrap();
+    let v = ds
+        .iter()
+        .find(|d| d.name == "voorzieningen")
+        .expect("imported");
+    let versions = app.store.dataset_versions(&v.id).await.unwrap();
+    assert_eq!(versions[0].row_count, 1);
+    assert_eq!(versions[0].format, "geopackage");
+    // Only the two version files remain: no unpacked shapefile, no upload.
+    assert_eq!(dataset_files(&app), 2);
+}

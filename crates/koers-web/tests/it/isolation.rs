@@ -16,6 +16,7 @@ async fn every_api_route_hides_another_organisations_objects() {
         name: Some("geheim".into()),
         crs: None,
         format: None,
+        layer: None,
         meta: None,
         generated: false,
     };

@@ -18,6 +18,7 @@ async fn with_freight(app: &TestApp) -> String {
         name: Some("vracht".into()),
         crs: None,
         format: None,
+        layer: None,
         meta: None,
         generated: false,
     };

@@ -140,6 +140,7 @@ async fn a_question_closes_the_policy_cycle() {
         name: Some("wegvakken".into()),
         crs: None,
         format: None,
+        layer: None,
         meta: None,
         generated: true,
     };

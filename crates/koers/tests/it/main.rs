@@ -138,3 +138,97 @@ fn help_explains_every_command() {
         assert!(!text(&o).0.is_empty());
     }
 }
+
+/// A GeoPackage with two point layers in RD New: `bomen` (two trees) and `banken` (one bench).
+fn geopackage(path: &Path) {
+    let c = rusqlite::Connection::open(path).unwrap();
+    c.execute_batch(
+        "CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY,
+           organization TEXT NOT NULL, organization_coordsys_id INTEGER NOT NULL,
+           definition TEXT NOT NULL, description TEXT);
+         INSERT INTO gpkg_spatial_ref_sys VALUES
+           ('Amersfoort / RD New', 28992, 'EPSG', 28992, 'PROJCS[\"Amersfoort / RD New\"]', NULL);
+         CREATE TABLE gpkg_contents (table_name TEXT PRIMARY KEY, data_type TEXT NOT NULL,
+           identifier TEXT, description TEXT, last_change DATETIME, min_x DOUBLE, min_y DOUBLE,
+           max_x DOUBLE, max_y DOUBLE, srs_id INTEGER);
+         CREATE TABLE gpkg_geometry_columns (table_name TEXT, column_name TEXT,
+           geometry_type_name TEXT, srs_id INTEGER, z TINYINT, m TINYINT);",
+    )
+    .unwrap();
+    for (layer, rows) in [
+        (
+            "bomen",
+            vec![("Eik", 155000.0, 463000.0), ("Linde", 155010.0, 463020.0)],
+        ),
+        ("banken", vec![("Bank", 155005.0, 463005.0)]),
+    ] {
+        c.execute_batch(&format!(
+            "CREATE TABLE {layer} (fid INTEGER PRIMARY KEY, geom POINT, soort TEXT);
+             INSERT INTO gpkg_contents (table_name, data_type, srs_id) VALUES ('{layer}', 'features', 28992);
+             INSERT INTO gpkg_geometry_columns VALUES ('{layer}', 'geom', 'POINT', 28992, 0, 0);"
+        ))
+        .unwrap();
+        for (soort, x, y) in rows {
+            let mut blob = b"GP\x00\x01".to_vec();
+            blob.extend_from_slice(&28992i32.to_le_bytes());
+            blob.push(1);
+            blob.extend_from_slice(&1u32.to_le_bytes());
+            blob.extend_from_slice(&f64::to_le_bytes(x));
+            blob.extend_from_slice(&f64::to_le_bytes(y));
+            c.execute(
+                &format!("INSERT INTO {layer} (geom, soort) VALUES (?1, ?2)"),
+                rusqlite::params![blob, soort],
+            )
+            .unwrap();
+        }
+    }
+}
+
+#[test]
+fn import_a_geopackage_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let o = koers(
+        d,
+        &[
+            "org", "add", "--name", "Utrecht", "--kind", "province", "--cbs", "PV26",
+        ],
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    let gpkg = d.join("groen.gpkg");
+    geopackage(&gpkg);
+    let src = gpkg.to_str().unwrap();
+    // Two layers and none chosen: refused with the layers named.
+    let o = koers(d, &["dataset", "import", src]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o).1;
+    assert!(
+        err.contains("banken, bomen") && err.contains("--layer"),
+        "{err}"
+    );
+    let o = koers(d, &["dataset", "import", src, "--layer", "bomen"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    let out = text(&o).0;
+    assert!(
+        out.contains("groen versie 1") && out.contains("2 rijen") && out.contains("EPSG:28992"),
+        "{out}"
+    );
+    let o = koers(
+        d,
+        &[
+            "query",
+            "--format",
+            "csv",
+            "SELECT soort, ST_X(geom) AS x FROM groen ORDER BY soort",
+        ],
+    );
+    assert_eq!(
+        text(&o).0,
+        "soort,x\nEik,155000.0\nLinde,155010.0\n",
+        "{:?}",
+        text(&o)
+    );
+    // The help names the formats and the option.
+    let help = text(&koers(d, &["dataset", "import", "--help"])).0;
+    assert!(help.contains("gpkg") && help.contains("--layer"), "{help}");
+}
