@@ -857,7 +857,10 @@ mod tests {
         let fw = default_framework();
         assert!(CodeDraft::parse(&fw, "data", "3", "Wij hebben een catalogus.", "").is_ok());
         assert_eq!(
-            CodeDraft::parse(&fw, "nope", "9", "", "").unwrap_err().0.len(),
+            CodeDraft::parse(&fw, "nope", "9", "", "")
+                .unwrap_err()
+                .0
+                .len(),
             3
         );
         assert!(ItemDraft::parse(&fw, "", "likert", "Stelling").is_err());
@@ -872,7 +875,11 @@ mod tests {
         assert_eq!(a[0].1, "Provincie A");
         assert_eq!(a[11].1, "Provincie L");
         let order: Vec<&String> = a.iter().map(|(id, _)| id).collect();
-        assert_ne!(order, ids.iter().collect::<Vec<_>>(), "not the order of entry");
+        assert_ne!(
+            order,
+            ids.iter().collect::<Vec<_>>(),
+            "not the order of entry"
+        );
         let b = anonymous_labels("k2", &ids, "Provincie");
         assert_ne!(a, b, "another key gives another assignment");
         assert_eq!(letters(26), "AA");

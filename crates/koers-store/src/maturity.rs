@@ -475,12 +475,11 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        Ok(self
-            .items(round)
+        self.items(round)
             .await?
             .into_iter()
             .find(|i| i.id == id)
-            .ok_or(StoreError::NotFound)?)
+            .ok_or(StoreError::NotFound)
     }
 
     pub async fn items(&self, round: &Round) -> Result<Vec<Item>> {

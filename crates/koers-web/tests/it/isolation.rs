@@ -114,6 +114,7 @@ async fn every_api_route_hides_another_organisations_objects() {
         )
         .await
         .unwrap();
+    let (m_round, m_participant, m_source) = crate::maturity::objects_of_a(&app).await;
     let doc: Value = reqwest::get(app.url("/api/v1/openapi.json"))
         .await
         .unwrap()
@@ -144,7 +145,10 @@ async fn every_api_route_hides_another_organisations_objects() {
             .replace("{taskId}", &task.id)
             .replace("{questionId}", &question.id)
             .replace("{indicatorId}", &indicator.id)
-            .replace("{monitorId}", &monitor.id);
+            .replace("{monitorId}", &monitor.id)
+            .replace("{roundId}", &m_round)
+            .replace("{participantId}", &m_participant)
+            .replace("{sourceId}", &m_source);
         assert!(
             !concrete.contains('{'),
             "the walk does not know a parameter of {path}"
