@@ -47,11 +47,11 @@ pub async fn save_framework(
 ) -> Result<FrameworkVersion, AppError> {
     ctx.require(Permission::Research)?;
     let fw = fw.validate()?;
-    Ok(state
+    state
         .store
         .add_maturity_framework(&ctx.org.id, &fw, &ctx.actor())
         .await
-        .map_err(store_err)?)
+        .map_err(store_err)
 }
 
 pub async fn rounds(state: &AppState, ctx: &Ctx) -> Result<Vec<Round>, AppError> {

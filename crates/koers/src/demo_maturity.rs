@@ -223,3 +223,46 @@ pub async fn seed(ws: &Workspace, org: &Organisation) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use koers_app::{Workspace, WorkspaceConfig};
+    use koers_core::OrganisationDraft;
+    use koers_store::{Actor, Store};
+
+    #[tokio::test]
+    async fn the_demo_round_covers_twelve_provinces_as_generated() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_in(dir.path()).await.unwrap();
+        let ws = Workspace::new(
+            store.clone(),
+            WorkspaceConfig {
+                data_dir: dir.path().to_path_buf(),
+                engine: Default::default(),
+                fetch: Default::default(),
+            },
+        )
+        .unwrap();
+        let org = store
+            .create_organisation(
+                &OrganisationDraft::parse("Provincie Utrecht", "province", "PV26", "").unwrap(),
+                &Actor::cli(),
+            )
+            .await
+            .unwrap();
+        super::seed(&ws, &org).await.unwrap();
+        let rounds = store.rounds(&org.id).await.unwrap();
+        assert_eq!(rounds.len(), 1);
+        assert!(rounds[0].generated);
+        let ps = store.participants(&rounds[0]).await.unwrap();
+        assert_eq!(ps.len(), 12);
+        assert!(
+            ps.iter()
+                .any(|p| p.name == "Provincie Fryslân" && p.cbs_code.as_deref() == Some("PV21"))
+        );
+        let counts = store.response_counts(&rounds[0]).await.unwrap();
+        assert_eq!(counts.iter().map(|(_, n)| n).sum::<i64>(), 80);
+        assert_eq!(counts.iter().filter(|(_, n)| *n < 5).count(), 2);
+        assert_eq!(store.codes(&rounds[0]).await.unwrap().len(), 14);
+    }
+}
