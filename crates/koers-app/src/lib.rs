@@ -7,6 +7,7 @@
 //! `koers-web`/`koers` above and `koers-store`/`koers-engine` below.
 
 pub mod catalog;
+pub mod documents;
 pub mod fetch;
 pub mod jobs;
 pub mod mail;

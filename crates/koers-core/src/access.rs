@@ -51,6 +51,8 @@ pub enum Permission {
     ManageMembers,
     /// Read the audit log.
     ReadAudit,
+    /// Run maturity research: frameworks, survey rounds, coding, reports and benchmarks.
+    Research,
 }
 
 impl Role {
@@ -92,7 +94,7 @@ impl Role {
         use Permission::*;
         match self {
             Role::Viewer => matches!(p, Read),
-            Role::Analyst => matches!(p, Read | Analyse | ManageQuestions),
+            Role::Analyst => matches!(p, Read | Analyse | ManageQuestions | Research),
             Role::DataSteward => matches!(p, Read | Analyse | ManageData | ManageQuestions),
             Role::PolicyOwner => matches!(p, Read | ManageQuestions),
             Role::BoardMember => matches!(p, Read | DecideAsBoard),

@@ -147,6 +147,138 @@ pub fn line_svg(series: &[(String, f64)], target: Option<f64>, caption: &str) ->
     Some(out)
 }
 
+/// Series colours of the radar chart: the first series, then the comparison.
+const SERIES: [(&str, &str); 2] = [("#01689b", "0.25"), ("#8a4b00", "0")];
+
+/// A radar (spider) chart on the scale 0–`max`: one axis per name, one closed polygon per
+/// series (a missing value sits at the centre). `None` with fewer than three axes.
+pub fn radar_svg(
+    axes: &[String],
+    series: &[(String, Vec<Option<f64>>)],
+    max: f64,
+    caption: &str,
+) -> Option<String> {
+    let n = axes.len();
+    if n < 3 || max <= 0.0 {
+        return None;
+    }
+    let (cx, cy, r) = (W / 2.0, 200.0, 130.0);
+    let point = |i: usize, v: f64| {
+        let a = std::f64::consts::TAU * i as f64 / n as f64 - std::f64::consts::FRAC_PI_2;
+        let k = (v / max).clamp(0.0, 1.0) * r;
+        (cx + k * a.cos(), cy + k * a.sin())
+    };
+    let mut out = format!(
+        "<svg class=\"koers-chart\" viewBox=\"0 0 {W} 420\" width=\"100%\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\"><g font-size=\"12\" font-family=\"sans-serif\" fill=\"#1a1a1a\">",
+        escape(caption)
+    );
+    for ring in 1..=max as usize {
+        let pts: Vec<String> = (0..n)
+            .map(|i| {
+                let (x, y) = point(i, ring as f64);
+                format!("{x:.1},{y:.1}")
+            })
+            .collect();
+        let _ = write!(
+            out,
+            "<polygon points=\"{}\" fill=\"none\" stroke=\"#ccc\"/>",
+            pts.join(" ")
+        );
+    }
+    for (i, name) in axes.iter().enumerate() {
+        let (x, y) = point(i, max);
+        let (lx, ly) = point(i, max * 1.12);
+        let anchor = if (lx - cx).abs() < 1.0 {
+            "middle"
+        } else if lx > cx {
+            "start"
+        } else {
+            "end"
+        };
+        let _ = write!(
+            out,
+            "<line x1=\"{cx}\" y1=\"{cy}\" x2=\"{x:.1}\" y2=\"{y:.1}\" stroke=\"#bbb\"/><text x=\"{lx:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\">{}</text>",
+            ly + 4.0,
+            escape(name)
+        );
+    }
+    out.push_str("</g>");
+    for (k, (label, values)) in series.iter().enumerate() {
+        let (colour, fill) = SERIES[k % SERIES.len()];
+        let pts: Vec<String> = (0..n)
+            .map(|i| {
+                let (x, y) = point(i, values.get(i).copied().flatten().unwrap_or(0.0));
+                format!("{x:.1},{y:.1}")
+            })
+            .collect();
+        let dash = if k > 0 {
+            " stroke-dasharray=\"6 4\""
+        } else {
+            ""
+        };
+        let _ = write!(
+            out,
+            "<polygon points=\"{}\" fill=\"{colour}\" fill-opacity=\"{fill}\" stroke=\"{colour}\" stroke-width=\"2.5\"{dash}><title>{}</title></polygon>",
+            pts.join(" "),
+            escape(label)
+        );
+    }
+    let mut y = 20.0;
+    for (k, (label, _)) in series.iter().enumerate() {
+        let (colour, _) = SERIES[k % SERIES.len()];
+        let _ = write!(
+            out,
+            "<rect x=\"8\" y=\"{:.1}\" width=\"14\" height=\"4\" fill=\"{colour}\"/><text x=\"28\" y=\"{:.1}\" font-size=\"12\" font-family=\"sans-serif\" fill=\"#1a1a1a\">{}</text>",
+            y - 4.0,
+            y + 1.0,
+            escape(label)
+        );
+        y += 18.0;
+    }
+    out.push_str("</svg>");
+    Some(out)
+}
+
+/// A horizontal bar chart of (label, value) on the scale 0–`max`; rows without a value get
+/// no bar. `None` when there are no rows.
+pub fn bars_svg(items: &[(String, Option<f64>)], max: f64, caption: &str) -> Option<String> {
+    if items.is_empty() || max <= 0.0 {
+        return None;
+    }
+    let (left, row) = (180.0, 26.0);
+    let h = TOP + row * items.len() as f64 + 24.0;
+    let pw = W - left - 48.0;
+    let mut out = format!(
+        "<svg class=\"koers-chart\" viewBox=\"0 0 {W} {h:.0}\" width=\"100%\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\"><g font-size=\"12\" font-family=\"sans-serif\" fill=\"#1a1a1a\">",
+        escape(caption)
+    );
+    for (i, (label, v)) in items.iter().enumerate() {
+        let y = TOP + row * i as f64;
+        let _ = write!(
+            out,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+            left - 8.0,
+            y + 15.0,
+            escape(label)
+        );
+        if let Some(v) = v {
+            let w = pw * (v / max).clamp(0.0, 1.0);
+            let _ = write!(
+                out,
+                "<rect x=\"{left}\" y=\"{:.1}\" width=\"{w:.1}\" height=\"18\" fill=\"#01689b\"><title>{}: {}</title></rect><text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+                y + 2.0,
+                escape(label),
+                escape(&format_number(*v)),
+                left + w + 6.0,
+                y + 15.0,
+                escape(&format_number((*v * 10.0).round() / 10.0))
+            );
+        }
+    }
+    out.push_str("</g></svg>");
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,5 +307,26 @@ mod tests {
         assert_eq!(format_number(0.5), "0,5");
         assert_eq!(format_number(-12.25), "-12,25");
         assert_eq!(format_number(0.0), "0");
+    }
+
+    #[test]
+    fn radar_and_bars_escape_and_need_data() {
+        let axes: Vec<String> = ["A", "B", "<C>"].iter().map(|s| s.to_string()).collect();
+        let svg = radar_svg(
+            &axes,
+            &[("Utrecht".into(), vec![Some(3.0), None, Some(5.0)])],
+            5.0,
+            "Radar",
+        )
+        .unwrap();
+        assert!(svg.contains("&lt;C&gt;") && svg.contains("<polygon"));
+        assert!(radar_svg(&axes[..2], &[], 5.0, "x").is_none());
+        let bars = bars_svg(
+            &[("Provincie A".into(), Some(3.25)), ("B".into(), None)],
+            5.0,
+            "B",
+        );
+        assert!(bars.unwrap().contains("3,3"));
+        assert!(bars_svg(&[], 5.0, "x").is_none());
     }
 }

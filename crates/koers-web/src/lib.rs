@@ -17,6 +17,7 @@ pub mod error;
 pub mod i18n;
 pub mod input;
 pub mod map;
+pub mod maturity;
 pub mod metrics;
 pub mod notifications;
 pub mod pages;

@@ -4,6 +4,7 @@
 
 pub mod datasets;
 pub mod indicators;
+pub mod maturity;
 pub mod notifications;
 pub mod organisations;
 pub mod questions;
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .merge(register::router())
         .merge(indicators::router())
         .merge(notifications::router())
+        .merge(maturity::router())
 }
 
 /// Adds `API-Version` to every response under `/api/`, errors included.
@@ -130,6 +132,23 @@ pub async fn version_header(req: Request, next: Next) -> Response {
         indicators::snapshot_indicator,
         indicators::list_snapshots,
         indicators::get_snapshot,
+        maturity::get_framework,
+        maturity::put_framework,
+        maturity::list_rounds,
+        maturity::add_round,
+        maturity::get_round,
+        maturity::close,
+        maturity::list_participants,
+        maturity::add_participant_api,
+        maturity::add_item_api,
+        maturity::list_invitations,
+        maturity::add_invitations,
+        maturity::reminders,
+        maturity::add_interview_api,
+        maturity::add_code,
+        maturity::scores,
+        maturity::get_benchmark,
+        maturity::report,
     ),
     components(schemas(crate::error::Problem, koers_core::FieldError)),
     tags(
@@ -140,6 +159,7 @@ pub async fn version_header(req: Request, next: Next) -> Response {
         (name = "analyses", description = "SQL over de bronnen, opgeslagen analyses met parameters, exports"),
         (name = "toepassingen", description = "Register van toepassingen en algoritmen, keuzes volgens het keuzekader, bestuursagenda, AI-verordening, pre-scan, Algoritmeregister"),
         (name = "meldingen", description = "Meldingen aan de ingelogde persoon: rollen, stappen, reacties en bijlagen op datavragen, drempels van indicatoren"),
+        (name = "volwassenheid", description = "Volwassenheidsmeting: kader, rondes, deelnemers, uitnodigingen, codering van documenten en interviews, scores met onderbouwing, benchmark en rapport"),
         (name = "informatieproducten", description = "Indicatoren op analyses (maat, tijdsgranulariteit, regio, doel, drempels, richting) en monitoren die ze volgen"),
     )
 )]

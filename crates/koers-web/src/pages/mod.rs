@@ -5,6 +5,7 @@ mod admin;
 mod analysis;
 mod catalog;
 mod home;
+mod maturity;
 mod notifications;
 mod organisation;
 mod products;
@@ -61,7 +62,7 @@ pub const MODULES: [Module; 7] = [
     Module {
         slug: "volwassenheid",
         key: "module.maturity",
-        built: false,
+        built: true,
     },
     Module {
         slug: "leertrajecten",
@@ -83,6 +84,7 @@ pub fn router() -> Router<AppState> {
         .merge(questions::router())
         .merge(register::router())
         .merge(products::router())
+        .merge(maturity::router())
 }
 
 /// The context that shows a form's own problem on its page: the message, and every invalid

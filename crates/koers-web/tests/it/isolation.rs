@@ -163,6 +163,7 @@ async fn every_api_route_hides_another_organisations_objects() {
         )
         .await
         .unwrap();
+    let (m_round, m_participant, m_source) = crate::maturity::objects_of_a(&app).await;
     let doc: Value = reqwest::get(app.url("/api/v1/openapi.json"))
         .await
         .unwrap()
@@ -196,7 +197,10 @@ async fn every_api_route_hides_another_organisations_objects() {
             .replace("{monitorId}", &monitor.id)
             .replace("{attachmentId}", &attachment.id)
             .replace("{notificationId}", &notification.id)
-            .replace("{snapshotId}", &snapshot.id);
+            .replace("{snapshotId}", &snapshot.id)
+            .replace("{roundId}", &m_round)
+            .replace("{participantId}", &m_participant)
+            .replace("{sourceId}", &m_source);
         assert!(
             !concrete.contains('{'),
             "the walk does not know a parameter of {path}"

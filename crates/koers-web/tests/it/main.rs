@@ -4,9 +4,11 @@
 mod analysis;
 mod api;
 mod browser;
+mod browser_maturity;
 mod catalog;
 mod helpers;
 mod isolation;
+mod maturity;
 mod notifications;
 mod pages;
 mod products;

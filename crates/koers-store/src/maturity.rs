@@ -1,0 +1,943 @@
+//! The maturity monitor: versioned frameworks, survey rounds with their participating
+//! organisations, items and invitations, anonymous responses, documents and interview notes
+//! with coded passages. Everything hangs off a round, and a round off the organisation that
+//! runs it: every read and write names that organisation.
+
+use crate::audit::{Actor, record};
+use crate::{Result, Store, StoreError, conflict_on_unique, new_id, now};
+use koers_core::maturity::{
+    Answers, CodeDraft, Framework, ItemDraft, ItemKind, ParticipantDraft, RoundDraft, Weights,
+};
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+/// One version of an organisation's framework.
+#[derive(Debug, Clone, Serialize)]
+pub struct FrameworkVersion {
+    pub id: String,
+    pub version: i64,
+    pub framework: Framework,
+    pub created_at: String,
+}
+
+/// A survey round.
+#[derive(Debug, Clone, Serialize)]
+pub struct Round {
+    pub id: String,
+    pub org_id: String,
+    pub framework_id: String,
+    pub name: String,
+    pub year: i64,
+    pub min_respondents: i64,
+    pub weights: Weights,
+    /// `open` or `closed`; a closed round is frozen.
+    pub status: String,
+    /// The key behind the round's anonymous benchmark labels; never shown.
+    #[serde(skip)]
+    pub anon_key: String,
+    /// Whether the round's responses were generated (the demo).
+    pub generated: bool,
+    pub created_at: String,
+    pub closed_at: Option<String>,
+}
+
+impl Round {
+    pub fn is_open(&self) -> bool {
+        self.status == "open"
+    }
+}
+
+/// A participating organisation of a round.
+#[derive(Debug, Clone, Serialize)]
+pub struct Participant {
+    pub id: String,
+    pub name: String,
+    pub cbs_code: Option<String>,
+}
+
+/// A survey item.
+#[derive(Debug, Clone, Serialize)]
+pub struct Item {
+    pub id: String,
+    pub position: i64,
+    pub dimension_key: Option<String>,
+    pub kind: ItemKind,
+    pub text: String,
+}
+
+/// An invitation; its token is known only to whoever received the link.
+#[derive(Debug, Clone, Serialize)]
+pub struct Invitation {
+    pub id: String,
+    pub participant_id: String,
+    pub label: String,
+    pub created_at: String,
+    pub used_at: Option<String>,
+}
+
+/// A document or interview notes, with the text that gets coded.
+#[derive(Debug, Clone, Serialize)]
+pub struct Source {
+    pub id: String,
+    pub round_id: String,
+    pub participant_id: String,
+    /// `document` or `interview`.
+    pub kind: String,
+    pub title: String,
+    pub file_name: Option<String>,
+    pub stored_name: Option<String>,
+    pub media_type: Option<String>,
+    pub byte_size: i64,
+    pub text: String,
+    pub created_at: String,
+}
+
+/// A new document or interview.
+pub struct SourceDraft<'a> {
+    pub participant_id: &'a str,
+    pub kind: &'a str,
+    pub title: &'a str,
+    /// Original file name (shown only), stored name, media type and size of an upload.
+    pub file: Option<(&'a str, &'a str, &'a str, i64)>,
+    pub text: &'a str,
+}
+
+/// A coded passage, with where it comes from.
+#[derive(Debug, Clone, Serialize)]
+pub struct Code {
+    pub id: String,
+    pub source_id: String,
+    pub source_title: String,
+    /// `document` or `interview`.
+    pub source_kind: String,
+    pub participant_id: String,
+    pub dimension_key: String,
+    pub level: i64,
+    pub passage: String,
+    pub note: String,
+    pub coded_by: String,
+    pub created_at: String,
+}
+
+/// One Likert answer, with the respondent (response) and organisation it belongs to.
+#[derive(Debug, Clone)]
+pub struct LikertAnswer {
+    pub participant_id: String,
+    pub response_id: String,
+    pub item_id: String,
+    pub value: i64,
+}
+
+/// One open comment.
+#[derive(Debug, Clone, Serialize)]
+pub struct OpenAnswer {
+    pub participant_id: String,
+    pub item_id: String,
+    pub text: String,
+}
+
+/// What an invitation link leads to.
+#[derive(Debug, Clone)]
+pub struct InvitationTarget {
+    pub invitation: Invitation,
+    pub round: Round,
+    pub participant: Participant,
+}
+
+fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+const ROUND_COLUMNS: &str = "id, org_id, framework_id, name, year, min_respondents, weights, status, anon_key, generated, created_at, closed_at";
+
+fn round_from_row(r: &AnyRow) -> Result<Round> {
+    let weights: String = r.try_get("weights")?;
+    let generated: i64 = r.try_get("generated")?;
+    Ok(Round {
+        id: r.try_get("id")?,
+        org_id: r.try_get("org_id")?,
+        framework_id: r.try_get("framework_id")?,
+        name: r.try_get("name")?,
+        year: r.try_get("year")?,
+        min_respondents: r.try_get("min_respondents")?,
+        weights: serde_json::from_str(&weights).map_err(corrupt)?,
+        status: r.try_get("status")?,
+        anon_key: r.try_get("anon_key")?,
+        generated: generated != 0,
+        created_at: r.try_get("created_at")?,
+        closed_at: r.try_get("closed_at")?,
+    })
+}
+
+fn framework_from_row(r: &AnyRow) -> Result<FrameworkVersion> {
+    let body: String = r.try_get("body")?;
+    Ok(FrameworkVersion {
+        id: r.try_get("id")?,
+        version: r.try_get("version")?,
+        framework: serde_json::from_str(&body).map_err(corrupt)?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+fn participant_from_row(r: &AnyRow) -> Result<Participant> {
+    Ok(Participant {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        cbs_code: r.try_get("cbs_code")?,
+    })
+}
+
+fn invitation_from_row(r: &AnyRow) -> Result<Invitation> {
+    Ok(Invitation {
+        id: r.try_get("id")?,
+        participant_id: r.try_get("participant_id")?,
+        label: r.try_get("label")?,
+        created_at: r.try_get("created_at")?,
+        used_at: r.try_get("used_at")?,
+    })
+}
+
+const SOURCE_COLUMNS: &str = "id, round_id, participant_id, kind, title, file_name, stored_name, media_type, byte_size, body, created_at";
+
+fn source_from_row(r: &AnyRow) -> Result<Source> {
+    Ok(Source {
+        id: r.try_get("id")?,
+        round_id: r.try_get("round_id")?,
+        participant_id: r.try_get("participant_id")?,
+        kind: r.try_get("kind")?,
+        title: r.try_get("title")?,
+        file_name: r.try_get("file_name")?,
+        stored_name: r.try_get("stored_name")?,
+        media_type: r.try_get("media_type")?,
+        byte_size: r.try_get("byte_size")?,
+        text: r.try_get("body")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+/// Refuses a change to a closed round.
+fn open(round: &Round) -> Result<()> {
+    if round.is_open() {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict("de ronde is gesloten".into()))
+    }
+}
+
+async fn audit(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    round: &Round,
+    action: &str,
+    object: (&str, Option<&str>),
+    detail: serde_json::Value,
+) -> Result<()> {
+    record(tx, actor, Some(&round.org_id), action, object, detail).await
+}
+
+impl Store {
+    /// The organisation's framework versions, newest first; the first call gives an
+    /// organisation koers' default as version 1.
+    pub async fn maturity_frameworks(
+        &self,
+        org_id: &str,
+        actor: &Actor,
+    ) -> Result<Vec<FrameworkVersion>> {
+        let list = self.framework_rows(org_id).await?;
+        if !list.is_empty() {
+            return Ok(list);
+        }
+        match self
+            .add_maturity_framework(org_id, &koers_core::maturity::default_framework(), actor)
+            .await
+        {
+            // Two first visits at once: the other one wrote version 1.
+            Ok(_) | Err(StoreError::Conflict(_)) => self.framework_rows(org_id).await,
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn framework_rows(&self, org_id: &str) -> Result<Vec<FrameworkVersion>> {
+        let rows = sqlx::query("SELECT id, version, body, created_at FROM maturity_frameworks WHERE org_id = $1 ORDER BY version DESC")
+            .bind(org_id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(framework_from_row).collect()
+    }
+
+    pub async fn maturity_framework(&self, org_id: &str, id: &str) -> Result<FrameworkVersion> {
+        let r = sqlx::query("SELECT id, version, body, created_at FROM maturity_frameworks WHERE org_id = $1 AND id = $2")
+            .bind(org_id)
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        framework_from_row(&r)
+    }
+
+    /// Saves a new version of the framework; earlier versions stay as rounds used them.
+    pub async fn add_maturity_framework(
+        &self,
+        org_id: &str,
+        fw: &Framework,
+        actor: &Actor,
+    ) -> Result<FrameworkVersion> {
+        let id = new_id();
+        let mut tx = self.pool().begin().await?;
+        let next: i64 = sqlx::query(
+            "SELECT COALESCE(MAX(version), 0) + 1 AS v FROM maturity_frameworks WHERE org_id = $1",
+        )
+        .bind(org_id)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("v")?;
+        sqlx::query("INSERT INTO maturity_frameworks (id, org_id, version, name, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(&id)
+            .bind(org_id)
+            .bind(next)
+            .bind(&fw.name)
+            .bind(serde_json::to_string(fw).map_err(corrupt)?)
+            .bind(now())
+            .execute(&mut *tx)
+            .await
+            .map_err(conflict_on_unique("frameworkversie"))?;
+        record(
+            &mut tx,
+            actor,
+            Some(org_id),
+            "maturity.framework_saved",
+            ("maturity_framework", Some(&id)),
+            serde_json::json!({ "version": next, "name": fw.name }),
+        )
+        .await?;
+        tx.commit().await?;
+        self.maturity_framework(org_id, &id).await
+    }
+
+    /// Starts a round on a framework version of the organisation, with its first items.
+    pub async fn create_round(
+        &self,
+        org_id: &str,
+        framework_id: &str,
+        d: &RoundDraft,
+        items: &[ItemDraft],
+        generated: bool,
+        actor: &Actor,
+    ) -> Result<Round> {
+        self.maturity_framework(org_id, framework_id).await?;
+        let id = new_id();
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(&format!("INSERT INTO maturity_rounds ({ROUND_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $10, NULL)"))
+            .bind(&id)
+            .bind(org_id)
+            .bind(framework_id)
+            .bind(&d.name)
+            .bind(d.year)
+            .bind(d.min_respondents)
+            .bind(serde_json::to_string(&d.weights).map_err(corrupt)?)
+            .bind(koers_core::secret::new_token())
+            .bind(i64::from(generated))
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+        for (i, item) in items.iter().enumerate() {
+            insert_item(&mut tx, &id, i as i64 + 1, item).await?;
+        }
+        record(
+            &mut tx,
+            actor,
+            Some(org_id),
+            "maturity.round_created",
+            ("maturity_round", Some(&id)),
+            serde_json::json!({ "name": d.name, "year": d.year, "minRespondents": d.min_respondents, "weights": d.weights }),
+        )
+        .await?;
+        tx.commit().await?;
+        self.round(org_id, &id).await
+    }
+
+    pub async fn rounds(&self, org_id: &str) -> Result<Vec<Round>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ROUND_COLUMNS} FROM maturity_rounds WHERE org_id = $1 ORDER BY year DESC, created_at DESC"
+        ))
+        .bind(org_id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(round_from_row).collect()
+    }
+
+    pub async fn round(&self, org_id: &str, id: &str) -> Result<Round> {
+        let r = sqlx::query(&format!(
+            "SELECT {ROUND_COLUMNS} FROM maturity_rounds WHERE id = $1 AND org_id = $2"
+        ))
+        .bind(id)
+        .bind(org_id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        round_from_row(&r)
+    }
+
+    /// Closes a round: from now on nothing in it changes.
+    pub async fn close_round(&self, round: &Round, actor: &Actor) -> Result<Round> {
+        let mut tx = self.pool().begin().await?;
+        let done = sqlx::query("UPDATE maturity_rounds SET status = 'closed', closed_at = $1 WHERE id = $2 AND org_id = $3 AND status = 'open'")
+            .bind(now())
+            .bind(&round.id)
+            .bind(&round.org_id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Conflict("de ronde is al gesloten".into()));
+        }
+        audit(
+            &mut tx,
+            actor,
+            round,
+            "maturity.round_closed",
+            ("maturity_round", Some(&round.id)),
+            serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        self.round(&round.org_id, &round.id).await
+    }
+
+    pub async fn add_participant(
+        &self,
+        round: &Round,
+        d: &ParticipantDraft,
+        actor: &Actor,
+    ) -> Result<Participant> {
+        open(round)?;
+        let id = new_id();
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("INSERT INTO maturity_participants (id, round_id, name, cbs_code) VALUES ($1, $2, $3, $4)")
+            .bind(&id)
+            .bind(&round.id)
+            .bind(&d.name)
+            .bind(&d.cbs_code)
+            .execute(&mut *tx)
+            .await
+            .map_err(conflict_on_unique("een deelnemer met deze naam"))?;
+        audit(
+            &mut tx,
+            actor,
+            round,
+            "maturity.participant_added",
+            ("maturity_participant", Some(&id)),
+            serde_json::json!({ "round": round.id, "name": d.name, "cbsCode": d.cbs_code }),
+        )
+        .await?;
+        tx.commit().await?;
+        self.participant(round, &id).await
+    }
+
+    pub async fn participants(&self, round: &Round) -> Result<Vec<Participant>> {
+        let rows = sqlx::query("SELECT id, name, cbs_code FROM maturity_participants WHERE round_id = $1 ORDER BY name, id")
+            .bind(&round.id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(participant_from_row).collect()
+    }
+
+    pub async fn participant(&self, round: &Round, id: &str) -> Result<Participant> {
+        let r = sqlx::query(
+            "SELECT id, name, cbs_code FROM maturity_participants WHERE round_id = $1 AND id = $2",
+        )
+        .bind(&round.id)
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        participant_from_row(&r)
+    }
+
+    pub async fn add_item(&self, round: &Round, d: &ItemDraft, actor: &Actor) -> Result<Item> {
+        open(round)?;
+        let mut tx = self.pool().begin().await?;
+        let pos: i64 = sqlx::query(
+            "SELECT COALESCE(MAX(position), 0) + 1 AS p FROM maturity_items WHERE round_id = $1",
+        )
+        .bind(&round.id)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("p")?;
+        let id = insert_item(&mut tx, &round.id, pos, d).await?;
+        audit(
+            &mut tx,
+            actor,
+            round,
+            "maturity.item_added",
+            ("maturity_item", Some(&id)),
+            serde_json::json!({ "round": round.id, "kind": d.kind.as_str(), "dimension": d.dimension_key }),
+        )
+        .await?;
+        tx.commit().await?;
+        self.items(round)
+            .await?
+            .into_iter()
+            .find(|i| i.id == id)
+            .ok_or(StoreError::NotFound)
+    }
+
+    pub async fn items(&self, round: &Round) -> Result<Vec<Item>> {
+        let rows = sqlx::query("SELECT id, position, dimension_key, kind, body FROM maturity_items WHERE round_id = $1 ORDER BY position")
+            .bind(&round.id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let kind: String = r.try_get("kind")?;
+                Ok(Item {
+                    id: r.try_get("id")?,
+                    position: r.try_get("position")?,
+                    dimension_key: r.try_get("dimension_key")?,
+                    kind: ItemKind::parse(&kind).map_err(corrupt)?,
+                    text: r.try_get("body")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Records invitations for a participant, one per (token digest, label); the tokens
+    /// themselves are never stored.
+    pub async fn add_invitations(
+        &self,
+        round: &Round,
+        participant: &Participant,
+        digests: &[(String, String)],
+        actor: &Actor,
+    ) -> Result<Vec<Invitation>> {
+        open(round)?;
+        let mut tx = self.pool().begin().await?;
+        let mut ids = Vec::new();
+        for (digest, label) in digests {
+            let id = new_id();
+            sqlx::query("INSERT INTO maturity_invitations (id, round_id, participant_id, token_digest, label, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(&id)
+                .bind(&round.id)
+                .bind(&participant.id)
+                .bind(digest)
+                .bind(label)
+                .bind(now())
+                .execute(&mut *tx)
+                .await?;
+            ids.push(id);
+        }
+        audit(
+            &mut tx,
+            actor,
+            round,
+            "maturity.invitations_added",
+            ("maturity_participant", Some(&participant.id)),
+            serde_json::json!({ "round": round.id, "count": digests.len() }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(self
+            .invitations(round)
+            .await?
+            .into_iter()
+            .filter(|i| ids.contains(&i.id))
+            .collect())
+    }
+
+    pub async fn invitations(&self, round: &Round) -> Result<Vec<Invitation>> {
+        let rows = sqlx::query("SELECT id, participant_id, label, created_at, used_at FROM maturity_invitations WHERE round_id = $1 ORDER BY created_at, id")
+            .bind(&round.id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(invitation_from_row).collect()
+    }
+
+    /// Gives unanswered invitations new tokens (a reminder): the old links stop working.
+    /// `digests` pairs an invitation id with its new token digest.
+    pub async fn reissue_invitations(
+        &self,
+        round: &Round,
+        digests: &[(String, String)],
+        actor: &Actor,
+    ) -> Result<()> {
+        open(round)?;
+        let mut tx = self.pool().begin().await?;
+        for (id, digest) in digests {
+            let done = sqlx::query("UPDATE maturity_invitations SET token_digest = $1 WHERE id = $2 AND round_id = $3 AND used_at IS NULL")
+                .bind(digest)
+                .bind(id)
+                .bind(&round.id)
+                .execute(&mut *tx)
+                .await?;
+            if done.rows_affected() != 1 {
+                return Err(StoreError::Conflict(
+                    "een uitnodiging is intussen gebruikt".into(),
+                ));
+            }
+        }
+        audit(
+            &mut tx,
+            actor,
+            round,
+            "maturity.reminders_issued",
+            ("maturity_round", Some(&round.id)),
+            serde_json::json!({ "count": digests.len() }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The invitation behind a token digest, whoever's round it is: the public survey
+    /// page's only way in.
+    pub async fn invitation_target(&self, digest: &str) -> Result<InvitationTarget> {
+        let r = sqlx::query("SELECT i.id, i.participant_id, i.label, i.created_at, i.used_at, r.org_id, r.id AS round_id FROM maturity_invitations i JOIN maturity_rounds r ON r.id = i.round_id WHERE i.token_digest = $1")
+            .bind(digest)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let invitation = invitation_from_row(&r)?;
+        let org_id: String = r.try_get("org_id")?;
+        let round_id: String = r.try_get("round_id")?;
+        let round = self.round(&org_id, &round_id).await?;
+        let participant = self.participant(&round, &invitation.participant_id).await?;
+        Ok(InvitationTarget {
+            invitation,
+            round,
+            participant,
+        })
+    }
+
+    /// Records a response through an invitation, once: the invitation is marked used in the
+    /// same transaction, and the response keeps no link to it. A used token, or a closed
+    /// round, changes nothing.
+    pub async fn submit_response(&self, digest: &str, answers: &Answers) -> Result<()> {
+        let target = self.invitation_target(digest).await?;
+        open(&target.round)?;
+        let mut tx = self.pool().begin().await?;
+        let done = sqlx::query("UPDATE maturity_invitations SET used_at = $1 WHERE token_digest = $2 AND used_at IS NULL AND EXISTS (SELECT 1 FROM maturity_rounds r WHERE r.id = maturity_invitations.round_id AND r.status = 'open')")
+            .bind(chrono::Utc::now().format("%Y-%m-%d").to_string())
+            .bind(digest)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Conflict(
+                "deze uitnodiging is al gebruikt".into(),
+            ));
+        }
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO maturity_responses (id, round_id, participant_id) VALUES ($1, $2, $3)",
+        )
+        .bind(&id)
+        .bind(&target.round.id)
+        .bind(&target.participant.id)
+        .execute(&mut *tx)
+        .await?;
+        for (item, v) in &answers.likert {
+            sqlx::query("INSERT INTO maturity_answers (response_id, item_id, likert, comment) VALUES ($1, $2, $3, NULL)")
+                .bind(&id)
+                .bind(item)
+                .bind(*v)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for (item, t) in &answers.comments {
+            sqlx::query("INSERT INTO maturity_answers (response_id, item_id, likert, comment) VALUES ($1, $2, NULL, $3)")
+                .bind(&id)
+                .bind(item)
+                .bind(t)
+                .execute(&mut *tx)
+                .await?;
+        }
+        audit(
+            &mut tx,
+            &Actor {
+                user_id: None,
+                label: "enquête".into(),
+            },
+            &target.round,
+            "maturity.response_received",
+            ("maturity_round", Some(&target.round.id)),
+            serde_json::json!({ "participant": target.participant.id }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every Likert answer of the round.
+    pub async fn likert_answers(&self, round: &Round) -> Result<Vec<LikertAnswer>> {
+        let rows = sqlx::query("SELECT r.participant_id, a.response_id, a.item_id, a.likert FROM maturity_answers a JOIN maturity_responses r ON r.id = a.response_id WHERE r.round_id = $1 AND a.likert IS NOT NULL")
+            .bind(&round.id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(LikertAnswer {
+                    participant_id: r.try_get("participant_id")?,
+                    response_id: r.try_get("response_id")?,
+                    item_id: r.try_get("item_id")?,
+                    value: r.try_get("likert")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Every open comment of the round.
+    pub async fn open_answers(&self, round: &Round) -> Result<Vec<OpenAnswer>> {
+        let rows = sqlx::query("SELECT r.participant_id, a.item_id, a.comment FROM maturity_answers a JOIN maturity_responses r ON r.id = a.response_id WHERE r.round_id = $1 AND a.comment IS NOT NULL ORDER BY a.response_id")
+            .bind(&round.id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(OpenAnswer {
+                    participant_id: r.try_get("participant_id")?,
+                    item_id: r.try_get("item_id")?,
+                    text: r.try_get("comment")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Number of responses per participant id.
+    pub async fn response_counts(&self, round: &Round) -> Result<Vec<(String, i64)>> {
+        let rows = sqlx::query("SELECT participant_id, COUNT(*) AS n FROM maturity_responses WHERE round_id = $1 GROUP BY participant_id")
+            .bind(&round.id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("participant_id")?, r.try_get("n")?)))
+            .collect()
+    }
+
+    pub async fn add_source(
+        &self,
+        round: &Round,
+        d: &SourceDraft<'_>,
+        actor: &Actor,
+    ) -> Result<Source> {
+        open(round)?;
+        self.participant(round, d.participant_id).await?;
+        let id = new_id();
+        let (file_name, stored, media, size) = match d.file {
+            Some((f, s, m, n)) => (Some(f), Some(s), Some(m), n),
+            None => (None, None, None, d.text.len() as i64),
+        };
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(&format!("INSERT INTO maturity_sources ({SOURCE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"))
+            .bind(&id)
+            .bind(&round.id)
+            .bind(d.participant_id)
+            .bind(d.kind)
+            .bind(d.title)
+            .bind(file_name)
+            .bind(stored)
+            .bind(media)
+            .bind(size)
+            .bind(d.text)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+        audit(
+            &mut tx,
+            actor,
+            round,
+            "maturity.source_added",
+            ("maturity_source", Some(&id)),
+            serde_json::json!({ "round": round.id, "kind": d.kind, "title": d.title, "storedName": stored }),
+        )
+        .await?;
+        tx.commit().await?;
+        self.source(round, &id).await
+    }
+
+    pub async fn sources(&self, round: &Round) -> Result<Vec<Source>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {SOURCE_COLUMNS} FROM maturity_sources WHERE round_id = $1 ORDER BY created_at, id"
+        ))
+        .bind(&round.id)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(source_from_row).collect()
+    }
+
+    pub async fn source(&self, round: &Round, id: &str) -> Result<Source> {
+        let r = sqlx::query(&format!(
+            "SELECT {SOURCE_COLUMNS} FROM maturity_sources WHERE round_id = $1 AND id = $2"
+        ))
+        .bind(&round.id)
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        source_from_row(&r)
+    }
+
+    pub async fn add_code(
+        &self,
+        round: &Round,
+        source: &Source,
+        d: &CodeDraft,
+        actor: &Actor,
+    ) -> Result<()> {
+        open(round)?;
+        if source.round_id != round.id {
+            return Err(StoreError::NotFound);
+        }
+        let id = new_id();
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("INSERT INTO maturity_codes (id, source_id, dimension_key, level, passage, note, coded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+            .bind(&id)
+            .bind(&source.id)
+            .bind(&d.dimension_key)
+            .bind(d.level)
+            .bind(&d.passage)
+            .bind(&d.note)
+            .bind(&actor.label)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
+        audit(
+            &mut tx,
+            actor,
+            round,
+            "maturity.passage_coded",
+            ("maturity_code", Some(&id)),
+            serde_json::json!({ "source": source.id, "dimension": d.dimension_key, "level": d.level }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every coded passage of the round, with its source.
+    pub async fn codes(&self, round: &Round) -> Result<Vec<Code>> {
+        let rows = sqlx::query("SELECT c.id, c.source_id, s.title, s.kind, s.participant_id, c.dimension_key, c.level, c.passage, c.note, c.coded_by, c.created_at FROM maturity_codes c JOIN maturity_sources s ON s.id = c.source_id WHERE s.round_id = $1 ORDER BY c.created_at, c.id")
+            .bind(&round.id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Code {
+                    id: r.try_get("id")?,
+                    source_id: r.try_get("source_id")?,
+                    source_title: r.try_get("title")?,
+                    source_kind: r.try_get("kind")?,
+                    participant_id: r.try_get("participant_id")?,
+                    dimension_key: r.try_get("dimension_key")?,
+                    level: r.try_get("level")?,
+                    passage: r.try_get("passage")?,
+                    note: r.try_get("note")?,
+                    coded_by: r.try_get("coded_by")?,
+                    created_at: r.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+}
+
+async fn insert_item(
+    tx: &mut Transaction<'_, Any>,
+    round_id: &str,
+    position: i64,
+    d: &ItemDraft,
+) -> Result<String> {
+    let id = new_id();
+    sqlx::query("INSERT INTO maturity_items (id, round_id, position, dimension_key, kind, body) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(&id)
+        .bind(round_id)
+        .bind(position)
+        .bind(&d.dimension_key)
+        .bind(d.kind.as_str())
+        .bind(&d.text)
+        .execute(&mut **tx)
+        .await?;
+    Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::store;
+    use crate::{Actor, StoreError};
+    use koers_core::OrganisationDraft;
+    use koers_core::maturity::{Answers, ParticipantDraft, RoundDraft, Weights, default_items};
+    use koers_core::secret::{new_token, token_digest};
+
+    #[tokio::test]
+    async fn a_token_answers_once_and_a_closed_round_is_frozen() {
+        let (s, _dir) = store().await;
+        let a = Actor::cli();
+        let org = s
+            .create_organisation(
+                &OrganisationDraft::parse("IPO", "province", "PV26", "").unwrap(),
+                &a,
+            )
+            .await
+            .unwrap();
+        let fw = s.maturity_frameworks(&org.id, &a).await.unwrap();
+        assert_eq!(fw.len(), 1);
+        let d = RoundDraft::parse("Meting", "2026", "", Ok(Weights::default())).unwrap();
+        let round = s
+            .create_round(
+                &org.id,
+                &fw[0].id,
+                &d,
+                &default_items(&fw[0].framework),
+                false,
+                &a,
+            )
+            .await
+            .unwrap();
+        let items = s.items(&round).await.unwrap();
+        assert_eq!(items.len(), 11);
+        let p = s
+            .add_participant(
+                &round,
+                &ParticipantDraft::parse("Utrecht", "PV26").unwrap(),
+                &a,
+            )
+            .await
+            .unwrap();
+        let (t1, t2) = (new_token(), new_token());
+        s.add_invitations(
+            &round,
+            &p,
+            &[
+                (token_digest(&t1), "".into()),
+                (token_digest(&t2), "".into()),
+            ],
+            &a,
+        )
+        .await
+        .unwrap();
+        let answers = Answers {
+            likert: vec![(items[0].id.clone(), 4)],
+            comments: vec![],
+        };
+        s.submit_response(&token_digest(&t1), &answers)
+            .await
+            .unwrap();
+        assert!(matches!(
+            s.submit_response(&token_digest(&t1), &answers).await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert!(matches!(
+            s.submit_response(&token_digest("unknown"), &answers).await,
+            Err(StoreError::NotFound)
+        ));
+        assert_eq!(s.likert_answers(&round).await.unwrap().len(), 1);
+        let closed = s.close_round(&round, &a).await.unwrap();
+        assert!(matches!(
+            s.submit_response(&token_digest(&t2), &answers).await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert!(
+            s.add_participant(&closed, &ParticipantDraft::parse("X", "").unwrap(), &a)
+                .await
+                .is_err()
+        );
+        assert_eq!(s.likert_answers(&round).await.unwrap().len(), 1);
+    }
+}

@@ -1,0 +1,569 @@
+//! `/maturity/...`: the maturity monitor through the API — framework versions, rounds,
+//! participants, items, invitations and reminders, interviews and coding, scores with their
+//! evidence, the benchmark and the report as PDF. Survey figures below a round's minimum
+//! number of respondents are absent here as everywhere.
+
+use crate::auth::Ctx;
+use crate::error::AppError;
+use crate::input::Input;
+use crate::maturity::{
+    BenchmarkRow, IssuedLink, ParticipantResult, add_interview, add_item, add_participant,
+    base_url, benchmark, close_round, code, create_round, frameworks, invite, remind, report_pdf,
+    results, round, rounds, save_framework,
+};
+use crate::startup::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use koers_core::maturity::{Framework, ItemKind, Weights};
+use koers_store::maturity::{FrameworkVersion, Invitation, Item, Participant, Round, Source};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/maturity/framework", get(get_framework).put(put_framework))
+        .route("/maturity/rounds", get(list_rounds).post(add_round))
+        .route("/maturity/rounds/{round_id}", get(get_round))
+        .route("/maturity/rounds/{round_id}/close", post(close))
+        .route(
+            "/maturity/rounds/{round_id}/participants",
+            get(list_participants).post(add_participant_api),
+        )
+        .route("/maturity/rounds/{round_id}/items", post(add_item_api))
+        .route(
+            "/maturity/rounds/{round_id}/invitations",
+            get(list_invitations).post(add_invitations),
+        )
+        .route("/maturity/rounds/{round_id}/reminders", post(reminders))
+        .route(
+            "/maturity/rounds/{round_id}/interviews",
+            post(add_interview_api),
+        )
+        .route(
+            "/maturity/rounds/{round_id}/sources/{source_id}/codes",
+            post(add_code),
+        )
+        .route("/maturity/rounds/{round_id}/scores", get(scores))
+        .route("/maturity/rounds/{round_id}/benchmark", get(get_benchmark))
+        .route(
+            "/maturity/rounds/{round_id}/participants/{participant_id}/report",
+            get(report),
+        )
+}
+
+/// A version of the organisation's framework.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FrameworkOut {
+    pub id: String,
+    pub version: i64,
+    pub framework: Framework,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+}
+
+impl From<&FrameworkVersion> for FrameworkOut {
+    fn from(f: &FrameworkVersion) -> Self {
+        FrameworkOut {
+            id: f.id.clone(),
+            version: f.version,
+            framework: f.framework.clone(),
+            created_at: f.created_at.clone(),
+        }
+    }
+}
+
+/// A survey round.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RoundOut {
+    pub id: String,
+    pub framework_id: String,
+    pub name: String,
+    pub year: i64,
+    pub min_respondents: i64,
+    pub weights: Weights,
+    /// `open` or `closed`.
+    pub status: String,
+    /// Whether the responses were generated (demo data).
+    pub generated: bool,
+    pub closed_at: Option<String>,
+}
+
+impl From<&Round> for RoundOut {
+    fn from(r: &Round) -> Self {
+        RoundOut {
+            id: r.id.clone(),
+            framework_id: r.framework_id.clone(),
+            name: r.name.clone(),
+            year: r.year,
+            min_respondents: r.min_respondents,
+            weights: r.weights,
+            status: r.status.clone(),
+            generated: r.generated,
+            closed_at: r.closed_at.clone(),
+        }
+    }
+}
+
+/// A new round; weights default to survey 0.5, documents 0.25, interviews 0.25.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RoundIn {
+    pub name: String,
+    pub year: String,
+    /// At least 3; default 5.
+    pub min_respondents: Option<String>,
+    /// A framework version id; the newest when left out.
+    pub framework_id: Option<String>,
+    pub weight_survey: Option<String>,
+    pub weight_documents: Option<String>,
+    pub weight_interviews: Option<String>,
+}
+
+/// A participating organisation.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ParticipantOut {
+    pub id: String,
+    pub name: String,
+    pub cbs_code: Option<String>,
+}
+
+impl From<&Participant> for ParticipantOut {
+    fn from(p: &Participant) -> Self {
+        ParticipantOut {
+            id: p.id.clone(),
+            name: p.name.clone(),
+            cbs_code: p.cbs_code.clone(),
+        }
+    }
+}
+
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ParticipantIn {
+    pub name: String,
+    pub cbs_code: Option<String>,
+}
+
+/// A survey item.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemOut {
+    pub id: String,
+    pub position: i64,
+    pub dimension_key: Option<String>,
+    pub kind: ItemKind,
+    pub text: String,
+}
+
+impl From<&Item> for ItemOut {
+    fn from(i: &Item) -> Self {
+        ItemOut {
+            id: i.id.clone(),
+            position: i.position,
+            dimension_key: i.dimension_key.clone(),
+            kind: i.kind,
+            text: i.text.clone(),
+        }
+    }
+}
+
+#[derive(ToSchema)]
+pub struct ItemIn {
+    /// A dimension key of the round's framework (required for `likert`).
+    pub dimension: Option<String>,
+    /// `likert` or `open`.
+    pub kind: String,
+    pub text: String,
+}
+
+/// New invitations for one participating organisation.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InvitationsIn {
+    pub participant_id: String,
+    /// 1–200, as text.
+    pub count: String,
+    /// A role such as "gedeputeerde"; no names needed.
+    pub label: Option<String>,
+}
+
+/// An invitation and whether it was used (never its token).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InvitationOut {
+    pub id: String,
+    pub participant_id: String,
+    pub label: String,
+    pub used: bool,
+}
+
+impl From<&Invitation> for InvitationOut {
+    fn from(i: &Invitation) -> Self {
+        InvitationOut {
+            id: i.id.clone(),
+            participant_id: i.participant_id.clone(),
+            label: i.label.clone(),
+            used: i.used_at.is_some(),
+        }
+    }
+}
+
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InterviewIn {
+    pub participant_id: String,
+    pub title: String,
+    pub notes: String,
+}
+
+/// A document or interview notes.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SourceOut {
+    pub id: String,
+    pub participant_id: String,
+    /// `document` or `interview`.
+    pub kind: String,
+    pub title: String,
+    pub text: String,
+}
+
+impl From<&Source> for SourceOut {
+    fn from(s: &Source) -> Self {
+        SourceOut {
+            id: s.id.clone(),
+            participant_id: s.participant_id.clone(),
+            kind: s.kind.clone(),
+            title: s.title.clone(),
+            text: s.text.clone(),
+        }
+    }
+}
+
+/// A passage coded to a dimension and level (1–5); the passage must occur in the text.
+#[derive(ToSchema)]
+pub struct CodeIn {
+    pub dimension: String,
+    pub level: String,
+    pub passage: String,
+    pub note: Option<String>,
+}
+
+/// The scores of a round, per organisation and dimension, with their evidence.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ScoresOut {
+    pub round: RoundOut,
+    /// How scores are computed.
+    pub method: String,
+    pub participants: Vec<ParticipantResult>,
+}
+
+/// The benchmark across organisations.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BenchmarkOut {
+    pub dimensions: Vec<String>,
+    pub anonymous: bool,
+    pub rows: Vec<BenchmarkRow>,
+    pub averages: Vec<Option<f64>>,
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BenchmarkQuery {
+    /// Anonymised labels ("Provincie A") instead of names.
+    pub anonymous: Option<bool>,
+}
+
+fn created<T: Serialize>(v: T) -> Response {
+    (StatusCode::CREATED, Json(v)).into_response()
+}
+
+/// The organisation's framework versions, newest first (koers' default is version 1).
+#[utoipa::path(get, path = "/maturity/framework", tag = "volwassenheid", responses((status = 200, description = "Versies van het kader", body = Vec<FrameworkOut>)))]
+pub async fn get_framework(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<FrameworkOut>>, AppError> {
+    Ok(Json(
+        frameworks(&state, &ctx)
+            .await?
+            .iter()
+            .map(Into::into)
+            .collect(),
+    ))
+}
+
+/// Save a new version of the framework (earlier rounds keep theirs).
+#[utoipa::path(put, path = "/maturity/framework", tag = "volwassenheid", request_body = Framework, responses((status = 201, description = "Nieuwe versie", body = FrameworkOut)))]
+pub async fn put_framework(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    Input::json(&headers, &body)?;
+    let fw: Framework = serde_json::from_slice(&body)
+        .map_err(|e| AppError::BadRequest(format!("Ongeldig kader: {e}")))?;
+    let v = save_framework(&state, &ctx, fw).await?;
+    Ok(created(FrameworkOut::from(&v)))
+}
+
+/// The organisation's rounds.
+#[utoipa::path(get, path = "/maturity/rounds", tag = "volwassenheid", responses((status = 200, description = "Rondes", body = Vec<RoundOut>)))]
+pub async fn list_rounds(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<RoundOut>>, AppError> {
+    Ok(Json(
+        rounds(&state, &ctx).await?.iter().map(Into::into).collect(),
+    ))
+}
+
+/// Start a round, with one statement per dimension and an open question.
+#[utoipa::path(post, path = "/maturity/rounds", tag = "volwassenheid", request_body = RoundIn, responses((status = 201, description = "Gestart", body = RoundOut)))]
+pub async fn add_round(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let r = create_round(&state, &ctx, Input::json(&headers, &body)?).await?;
+    Ok(created(RoundOut::from(&r)))
+}
+
+/// A round with its items.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RoundDetailOut {
+    pub round: RoundOut,
+    pub items: Vec<ItemOut>,
+    pub sources: Vec<SourceOut>,
+}
+
+/// One round.
+#[utoipa::path(get, path = "/maturity/rounds/{roundId}", tag = "volwassenheid", params(("roundId" = String, Path, description = "Id van de ronde")),
+    responses((status = 200, description = "De ronde", body = RoundDetailOut)))]
+pub async fn get_round(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Json<RoundDetailOut>, AppError> {
+    let r = round(&state, &ctx, &id).await?;
+    let items = state.store.items(&r).await?;
+    let sources = state.store.sources(&r).await?;
+    Ok(Json(RoundDetailOut {
+        round: RoundOut::from(&r),
+        items: items.iter().map(Into::into).collect(),
+        sources: sources.iter().map(Into::into).collect(),
+    }))
+}
+
+/// Close the round: it is frozen from now on.
+#[utoipa::path(post, path = "/maturity/rounds/{roundId}/close", tag = "volwassenheid", params(("roundId" = String, Path, description = "Id van de ronde")),
+    responses((status = 200, description = "Gesloten", body = RoundOut), (status = 409, description = "Al gesloten")))]
+pub async fn close(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Json<RoundOut>, AppError> {
+    Ok(Json(RoundOut::from(&close_round(&state, &ctx, &id).await?)))
+}
+
+/// The participating organisations.
+#[utoipa::path(get, path = "/maturity/rounds/{roundId}/participants", tag = "volwassenheid", params(("roundId" = String, Path, description = "Id van de ronde")),
+    responses((status = 200, description = "Deelnemers", body = Vec<ParticipantOut>)))]
+pub async fn list_participants(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<ParticipantOut>>, AppError> {
+    let r = round(&state, &ctx, &id).await?;
+    Ok(Json(
+        state
+            .store
+            .participants(&r)
+            .await?
+            .iter()
+            .map(Into::into)
+            .collect(),
+    ))
+}
+
+/// Add a participating organisation (a name and optionally its CBS code).
+#[utoipa::path(post, path = "/maturity/rounds/{roundId}/participants", tag = "volwassenheid", params(("roundId" = String, Path, description = "Id van de ronde")),
+    request_body = ParticipantIn, responses((status = 201, description = "Toegevoegd", body = ParticipantOut), (status = 409, description = "De ronde is gesloten")))]
+pub async fn add_participant_api(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    round(&state, &ctx, &id).await?;
+    let p = add_participant(&state, &ctx, &id, Input::json(&headers, &body)?).await?;
+    Ok(created(ParticipantOut::from(&p)))
+}
+
+/// Add a survey item.
+#[utoipa::path(post, path = "/maturity/rounds/{roundId}/items", tag = "volwassenheid", params(("roundId" = String, Path, description = "Id van de ronde")),
+    request_body = ItemIn, responses((status = 201, description = "Toegevoegd", body = ItemOut), (status = 409, description = "De ronde is gesloten")))]
+pub async fn add_item_api(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    round(&state, &ctx, &id).await?;
+    let i = add_item(&state, &ctx, &id, Input::json(&headers, &body)?).await?;
+    Ok(created(ItemOut::from(&i)))
+}
+
+/// The invitations and whether each was used.
+#[utoipa::path(get, path = "/maturity/rounds/{roundId}/invitations", tag = "volwassenheid", params(("roundId" = String, Path, description = "Id van de ronde")),
+    responses((status = 200, description = "Uitnodigingen", body = Vec<InvitationOut>)))]
+pub async fn list_invitations(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<InvitationOut>>, AppError> {
+    let r = round(&state, &ctx, &id).await?;
+    Ok(Json(
+        state
+            .store
+            .invitations(&r)
+            .await?
+            .iter()
+            .map(Into::into)
+            .collect(),
+    ))
+}
+
+/// Create personal single-use links; the links are in this answer only.
+#[utoipa::path(post, path = "/maturity/rounds/{roundId}/invitations", tag = "volwassenheid", params(("roundId" = String, Path, description = "Id van de ronde")),
+    request_body = InvitationsIn, responses((status = 201, description = "De links", body = Vec<IssuedLink>), (status = 409, description = "De ronde is gesloten")))]
+pub async fn add_invitations(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    round(&state, &ctx, &id).await?;
+    let base = base_url(&state, &headers);
+    let links = invite(&state, &ctx, &id, &base, Input::json(&headers, &body)?).await?;
+    Ok(created(links))
+}
+
+/// New links for every unanswered invitation (the old links stop working).
+#[utoipa::path(post, path = "/maturity/rounds/{roundId}/reminders", tag = "volwassenheid", params(("roundId" = String, Path, description = "Id van de ronde")),
+    responses((status = 200, description = "De nieuwe links", body = Vec<IssuedLink>), (status = 409, description = "De ronde is gesloten")))]
+pub async fn reminders(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<IssuedLink>>, AppError> {
+    let base = base_url(&state, &headers);
+    Ok(Json(remind(&state, &ctx, &id, &base).await?))
+}
+
+/// Add interview notes of a participating organisation.
+#[utoipa::path(post, path = "/maturity/rounds/{roundId}/interviews", tag = "volwassenheid", params(("roundId" = String, Path, description = "Id van de ronde")),
+    request_body = InterviewIn, responses((status = 201, description = "Toegevoegd", body = SourceOut), (status = 409, description = "De ronde is gesloten")))]
+pub async fn add_interview_api(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    round(&state, &ctx, &id).await?;
+    let s = add_interview(&state, &ctx, &id, Input::json(&headers, &body)?).await?;
+    Ok(created(SourceOut::from(&s)))
+}
+
+/// Code a passage of a document or interview.
+#[utoipa::path(post, path = "/maturity/rounds/{roundId}/sources/{sourceId}/codes", tag = "volwassenheid",
+    params(("roundId" = String, Path, description = "Id van de ronde"), ("sourceId" = String, Path, description = "Id van het document of interview")),
+    request_body = CodeIn, responses((status = 201, description = "Gecodeerd", body = SourceOut), (status = 409, description = "De ronde is gesloten")))]
+pub async fn add_code(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path((id, sid)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    crate::maturity::source(&state, &ctx, &id, &sid).await?;
+    let s = code(&state, &ctx, &id, &sid, Input::json(&headers, &body)?).await?;
+    Ok(created(SourceOut::from(&s)))
+}
+
+/// Scores per organisation and dimension, with the survey aggregate (only from the minimum
+/// number of respondents), the coded passages and the weights applied.
+#[utoipa::path(get, path = "/maturity/rounds/{roundId}/scores", tag = "volwassenheid", params(("roundId" = String, Path, description = "Id van de ronde")),
+    responses((status = 200, description = "Scores met onderbouwing", body = ScoresOut)))]
+pub async fn scores(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Json<ScoresOut>, AppError> {
+    let res = results(&state, &ctx, &id).await?;
+    Ok(Json(ScoresOut {
+        round: RoundOut::from(&res.round),
+        method: koers_core::maturity::METHOD.into(),
+        participants: res.participants,
+    }))
+}
+
+/// The benchmark across the round's organisations, named or anonymised.
+#[utoipa::path(get, path = "/maturity/rounds/{roundId}/benchmark", tag = "volwassenheid", params(("roundId" = String, Path, description = "Id van de ronde"), BenchmarkQuery),
+    responses((status = 200, description = "Benchmark", body = BenchmarkOut)))]
+pub async fn get_benchmark(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<BenchmarkQuery>,
+) -> Result<Json<BenchmarkOut>, AppError> {
+    let res = results(&state, &ctx, &id).await?;
+    let anonymous = q.anonymous.unwrap_or(false);
+    Ok(Json(BenchmarkOut {
+        dimensions: res
+            .framework
+            .framework
+            .dimensions
+            .iter()
+            .map(|d| d.key.clone())
+            .collect(),
+        anonymous,
+        rows: benchmark(&res, anonymous, ctx.lang),
+        averages: res.averages(),
+    }))
+}
+
+/// The report of one organisation as PDF.
+#[utoipa::path(get, path = "/maturity/rounds/{roundId}/participants/{participantId}/report", tag = "volwassenheid",
+    params(("roundId" = String, Path, description = "Id van de ronde"), ("participantId" = String, Path, description = "Id van de deelnemer")),
+    responses((status = 200, description = "Het rapport", content_type = "application/pdf", body = Vec<u8>)))]
+pub async fn report(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, pid)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let res = results(&state, &ctx, &id).await?;
+    let p = res.participant(&pid)?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/pdf")],
+        report_pdf(&res, p, ctx.lang),
+    )
+        .into_response())
+}

@@ -1,0 +1,668 @@
+//! Volwassenheid (M6): the framework, survey rounds with participants, items, invitations
+//! and reminders (as CSV), documents and interviews with coding, the report per
+//! organisation (HTML and PDF) and the benchmark; and the public survey at `/enquete/{token}`,
+//! outside the sign-in.
+
+use super::{form_problem, page};
+use crate::auth::{Ctx, Resolved, login_csrf};
+use crate::chart::{bars_svg, radar_svg};
+use crate::error::AppError;
+use crate::i18n::{Lang, t};
+use crate::input::Input;
+use crate::maturity::{
+    IssuedLink, RoundResults, add_document, add_interview, add_item, add_participant, answer,
+    base_url, benchmark, benchmark_csv, close_round, code, create_round, deliver_invitations,
+    fmt_score, frameworks, invite, remind, report_pdf, results, round, rounds, source, survey,
+    weights_line,
+};
+use crate::startup::AppState;
+use crate::templates::Templates;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use koers_app::documents::MAX_DOCUMENT_BYTES;
+use koers_core::maturity::{LEVELS, METHOD};
+use minijinja::{Value, context};
+use serde::Deserialize;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/volwassenheid", get(list).post(new_round))
+        .route("/volwassenheid/kader", get(framework))
+        .route("/volwassenheid/rondes/{id}", get(show))
+        .route("/volwassenheid/rondes/{id}/deelnemers", post(participant))
+        .route("/volwassenheid/rondes/{id}/vragen", post(item))
+        .route(
+            "/volwassenheid/rondes/{id}/uitnodigingen",
+            post(invitations),
+        )
+        .route("/volwassenheid/rondes/{id}/herinneringen", post(reminders))
+        .route("/volwassenheid/rondes/{id}/sluiten", post(close))
+        .route(
+            "/volwassenheid/rondes/{id}/documenten",
+            post(document).layer(DefaultBodyLimit::max(MAX_DOCUMENT_BYTES + 64 * 1024)),
+        )
+        .route("/volwassenheid/rondes/{id}/interviews", post(interview))
+        .route("/volwassenheid/rondes/{id}/bronnen/{sid}", get(coding))
+        .route(
+            "/volwassenheid/rondes/{id}/bronnen/{sid}/codes",
+            post(add_code),
+        )
+        .route("/volwassenheid/rondes/{id}/organisaties/{pid}", get(report))
+        .route(
+            "/volwassenheid/rondes/{id}/organisaties/{pid}/rapport.pdf",
+            get(report_file),
+        )
+        .route("/volwassenheid/rondes/{id}/benchmark", get(bench))
+        .route("/volwassenheid/rondes/{id}/benchmark.csv", get(bench_csv))
+        .route("/enquete/{token}", get(survey_form).post(survey_submit))
+}
+
+const CURRENT: &str = "/volwassenheid";
+
+async fn render_list(
+    state: &AppState,
+    ctx: &Ctx,
+    status: StatusCode,
+    extra: Value,
+) -> Result<Response, AppError> {
+    let list = rounds(state, ctx).await?;
+    let fws = frameworks(state, ctx).await?;
+    let html = page(
+        state,
+        ctx,
+        "maturity_rounds.html",
+        CURRENT,
+        context! { rounds => list, frameworks => fws, year => chrono_year(), ..extra },
+    )
+    .await?;
+    Ok((status, html).into_response())
+}
+
+fn chrono_year() -> String {
+    chrono::Utc::now().format("%Y").to_string()
+}
+
+async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    render_list(&state, &ctx, StatusCode::OK, context! {}).await
+}
+
+async fn new_round(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let form = Input::form(&body)?.into_value();
+    match create_round(&state, &ctx, Input::form(&body)?).await {
+        Ok(r) => Ok(Redirect::to(&format!("/volwassenheid/rondes/{}", r.id)).into_response()),
+        Err(e @ AppError::Invalid(_)) => {
+            let extra = context! { form => form, ..form_problem(&e) };
+            render_list(&state, &ctx, StatusCode::BAD_REQUEST, extra).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct VersionQuery {
+    versie: Option<i64>,
+}
+
+async fn framework(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<VersionQuery>,
+) -> Result<Response, AppError> {
+    let versions = frameworks(&state, &ctx).await?;
+    let shown = match q.versie {
+        Some(v) => versions
+            .iter()
+            .find(|f| f.version == v)
+            .ok_or(AppError::NotFound)?,
+        None => versions.first().ok_or(AppError::NotFound)?,
+    };
+    let html = page(
+        &state,
+        &ctx,
+        "maturity_framework.html",
+        CURRENT,
+        context! { versions => versions, shown => shown, levels => LEVELS },
+    )
+    .await?;
+    Ok(html.into_response())
+}
+
+async fn render_round(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    status: StatusCode,
+    extra: Value,
+) -> Result<Response, AppError> {
+    let res = results(state, ctx, id).await?;
+    let items = state.store.items(&res.round).await?;
+    let sources = state.store.sources(&res.round).await?;
+    let html = page(
+        state,
+        ctx,
+        "maturity_round.html",
+        CURRENT,
+        context! {
+            round => res.round, framework => res.framework, participants => res.participants,
+            items => items, sources => sources, weights => weights_line(&res.round, ctx.lang),
+            upload_max_mb => MAX_DOCUMENT_BYTES / (1024 * 1024), ..extra
+        },
+    )
+    .await?;
+    Ok((status, html).into_response())
+}
+
+async fn show(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    render_round(&state, &ctx, &id, StatusCode::OK, context! {}).await
+}
+
+/// A form on the round page: on success back to the page (at `anchor`), on invalid input
+/// the page again with the problem shown at the form named `which`.
+async fn round_form<T>(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    which: &str,
+    form: Value,
+    r: Result<T, AppError>,
+) -> Result<Response, AppError> {
+    match r {
+        Ok(_) => Ok(Redirect::to(&format!("/volwassenheid/rondes/{id}#{which}")).into_response()),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let status = e.status();
+            let extra = context! { form => form, failed => which, ..form_problem(&e) };
+            render_round(state, ctx, id, status, extra).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn participant(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let form = Input::form(&body)?.into_value();
+    let r = add_participant(&state, &ctx, &id, Input::form(&body)?).await;
+    round_form(&state, &ctx, &id, "deelnemers", form, r).await
+}
+
+async fn item(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let form = Input::form(&body)?.into_value();
+    let r = add_item(&state, &ctx, &id, Input::form(&body)?).await;
+    round_form(&state, &ctx, &id, "vragen", form, r).await
+}
+
+async fn close(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let r = close_round(&state, &ctx, &id).await;
+    round_form(&state, &ctx, &id, "status", Value::UNDEFINED, r).await
+}
+
+fn csv_download(name: &str, links: &[IssuedLink]) -> Response {
+    csv_response(name, deliver_invitations(links))
+}
+
+fn csv_response(name: &str, body: String) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.csv\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn invitations(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let form = Input::form(&body)?.into_value();
+    let base = base_url(&state, &headers);
+    match invite(&state, &ctx, &id, &base, Input::form(&body)?).await {
+        Ok(links) => Ok(csv_download("uitnodigingen", &links)),
+        r => round_form(&state, &ctx, &id, "uitnodigingen", form, r).await,
+    }
+}
+
+async fn reminders(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let base = base_url(&state, &headers);
+    match remind(&state, &ctx, &id, &base).await {
+        Ok(links) => Ok(csv_download("herinneringen", &links)),
+        r => round_form(&state, &ctx, &id, "uitnodigingen", Value::UNDEFINED, r).await,
+    }
+}
+
+async fn document(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    mut mp: Multipart,
+) -> Result<Response, AppError> {
+    round(&state, &ctx, &id).await?;
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::PayloadTooLarge
+        } else {
+            AppError::BadRequest(format!("Ongeldig formulier: {e}"))
+        }
+    };
+    let (mut pid, mut title, mut upload) = (String::new(), String::new(), None);
+    while let Some(field) = mp.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_string();
+        match name.as_str() {
+            "file" => {
+                let name = field.file_name().unwrap_or_default().to_string();
+                let bytes = field.bytes().await.map_err(bad)?;
+                if !name.is_empty() || !bytes.is_empty() {
+                    upload = Some((name, bytes.to_vec()));
+                }
+            }
+            "participantId" => pid = field.text().await.map_err(bad)?,
+            "title" => title = field.text().await.map_err(bad)?,
+            _ => {}
+        }
+    }
+    let form = context! { participantId => pid, title => title };
+    let r = add_document(&state, &ctx, &id, &pid, &title, upload).await;
+    match r {
+        Ok(s) => Ok(
+            Redirect::to(&format!("/volwassenheid/rondes/{id}/bronnen/{}", s.id)).into_response(),
+        ),
+        r => round_form(&state, &ctx, &id, "bronnen", form, r).await,
+    }
+}
+
+async fn interview(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let form = Input::form(&body)?.into_value();
+    match add_interview(&state, &ctx, &id, Input::form(&body)?).await {
+        Ok(s) => Ok(
+            Redirect::to(&format!("/volwassenheid/rondes/{id}/bronnen/{}", s.id)).into_response(),
+        ),
+        r => round_form(&state, &ctx, &id, "interviews", form, r).await,
+    }
+}
+
+async fn render_coding(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    sid: &str,
+    status: StatusCode,
+    extra: Value,
+) -> Result<Response, AppError> {
+    let (r, s) = source(state, ctx, id, sid).await?;
+    let fw = state
+        .store
+        .maturity_framework(&r.org_id, &r.framework_id)
+        .await?;
+    let codes: Vec<_> = state
+        .store
+        .codes(&r)
+        .await?
+        .into_iter()
+        .filter(|c| c.source_id == s.id)
+        .collect();
+    let participant = state.store.participant(&r, &s.participant_id).await?;
+    let html = page(
+        state,
+        ctx,
+        "maturity_source.html",
+        CURRENT,
+        context! { lines => s.text.lines().collect::<Vec<_>>(), round => r, source => s, framework => fw.framework, codes => codes, participant => participant, levels => LEVELS, ..extra },
+    )
+    .await?;
+    Ok((status, html).into_response())
+}
+
+async fn coding(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, sid)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    render_coding(&state, &ctx, &id, &sid, StatusCode::OK, context! {}).await
+}
+
+async fn add_code(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, sid)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let form = Input::form(&body)?.into_value();
+    match code(&state, &ctx, &id, &sid, Input::form(&body)?).await {
+        Ok(_) => Ok(
+            Redirect::to(&format!("/volwassenheid/rondes/{id}/bronnen/{sid}#codes"))
+                .into_response(),
+        ),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let status = e.status();
+            let extra = context! { form => form, ..form_problem(&e) };
+            render_coding(&state, &ctx, &id, &sid, status, extra).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn radar_for(res: &RoundResults, pid: &str, lang: Lang) -> Result<Option<String>, AppError> {
+    let p = res.participant(pid)?;
+    Ok(radar_svg(
+        &p.dimensions
+            .iter()
+            .map(|d| d.name.clone())
+            .collect::<Vec<_>>(),
+        &[
+            (
+                p.name.clone(),
+                p.dimensions.iter().map(|d| d.score.score).collect(),
+            ),
+            (t(lang, "maturity.average"), res.averages()),
+        ],
+        5.0,
+        &format!("{} {}", t(lang, "maturity.radar_caption"), p.name),
+    ))
+}
+
+async fn report(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, pid)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let res = results(&state, &ctx, &id).await?;
+    let p = res.participant(&pid)?;
+    let radar = radar_for(&res, &pid, ctx.lang)?;
+    let averages: Vec<String> = res.averages().into_iter().map(fmt_score).collect();
+    let html = page(
+        &state,
+        &ctx,
+        "maturity_report.html",
+        CURRENT,
+        context! {
+            round => res.round, p => p, radar => radar, averages => averages,
+            method => METHOD, weights => weights_line(&res.round, ctx.lang),
+            scores => p.dimensions.iter().map(|d| context! {
+                score => fmt_score(d.score.score), survey => fmt_score(d.score.survey),
+                documents => fmt_score(d.score.documents), interviews => fmt_score(d.score.interviews),
+                applied => context! {
+                    survey => format!("{:.0}%", d.score.applied.survey * 100.0),
+                    documents => format!("{:.0}%", d.score.applied.documents * 100.0),
+                    interviews => format!("{:.0}%", d.score.applied.interviews * 100.0),
+                },
+                level => d.score.level.map(koers_core::maturity::level_key),
+                items => d.items.iter().map(|i| context! {
+                    text => i.text,
+                    mean => i.aggregate.as_ref().map(|a| fmt_score(Some(a.mean))),
+                    n => i.aggregate.as_ref().map(|a| a.n),
+                    distribution => i.aggregate.as_ref().map(|a| a.distribution),
+                }).collect::<Vec<_>>(),
+            }).collect::<Vec<_>>(),
+        },
+    )
+    .await?;
+    Ok(html.into_response())
+}
+
+async fn report_file(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, pid)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let res = results(&state, &ctx, &id).await?;
+    let p = res.participant(&pid)?;
+    let pdf = report_pdf(&res, p, ctx.lang);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"rapport.pdf\"".to_string(),
+            ),
+        ],
+        pdf,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct BenchQuery {
+    anoniem: Option<String>,
+}
+
+impl BenchQuery {
+    fn anonymous(&self) -> bool {
+        matches!(self.anoniem.as_deref(), Some("1" | "on" | "true"))
+    }
+}
+
+async fn bench(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<BenchQuery>,
+) -> Result<Response, AppError> {
+    let res = results(&state, &ctx, &id).await?;
+    let anonymous = q.anonymous();
+    let rows = benchmark(&res, anonymous, ctx.lang);
+    let chart = bars_svg(
+        &rows
+            .iter()
+            .map(|r| (r.label.clone(), r.overall))
+            .collect::<Vec<_>>(),
+        5.0,
+        &t(ctx.lang, "maturity.benchmark_caption"),
+    );
+    let html = page(
+        &state,
+        &ctx,
+        "maturity_benchmark.html",
+        CURRENT,
+        context! {
+            round => res.round, dimensions => res.framework.framework.dimensions,
+            anonymous => anonymous, chart => chart,
+            averages => res.averages().into_iter().map(fmt_score).collect::<Vec<_>>(),
+            rows => rows.iter().map(|r| context! {
+                label => r.label, cbs_code => r.cbs_code,
+                scores => r.scores.iter().map(|s| fmt_score(*s)).collect::<Vec<_>>(),
+                overall => fmt_score(r.overall),
+            }).collect::<Vec<_>>(),
+        },
+    )
+    .await?;
+    Ok(html.into_response())
+}
+
+async fn bench_csv(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<BenchQuery>,
+) -> Result<Response, AppError> {
+    let res = results(&state, &ctx, &id).await?;
+    let rows = benchmark(&res, q.anonymous(), ctx.lang);
+    Ok(csv_response("benchmark", benchmark_csv(&res, &rows)))
+}
+
+/// The CSRF token for the public survey form: the session's when the respondent happens to
+/// be signed in, otherwise the double-submit cookie's (set when new).
+fn public_csrf(
+    headers: &HeaderMap,
+    resolved: Option<&Resolved>,
+    secure: bool,
+) -> (String, Option<String>) {
+    match resolved {
+        Some(r) => (r.session.csrf_token.clone(), None),
+        None => login_csrf(headers, secure),
+    }
+}
+
+/// Renders the public survey page (form, thank-you or refusal) with the right status.
+fn public_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    resolved: Option<&Resolved>,
+    status: StatusCode,
+    ctx: Value,
+) -> Result<Response, AppError> {
+    let lang = Lang::from_headers(headers);
+    let (csrf, set) = public_csrf(headers, resolved, state.cfg.secure_cookies);
+    let html = Templates::render(
+        "maturity_survey.html",
+        context! { lang => lang.code(), csrf => csrf, ..ctx },
+    )?;
+    let mut resp = (status, Html(html)).into_response();
+    if let Some(c) = set.and_then(|c| c.parse().ok()) {
+        resp.headers_mut().append(header::SET_COOKIE, c);
+    }
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    Ok(resp)
+}
+
+/// Unknown, used and closed links each get a clear page, and change nothing.
+fn refusal(
+    state: &AppState,
+    headers: &HeaderMap,
+    resolved: Option<&Resolved>,
+    e: AppError,
+) -> Result<Response, AppError> {
+    let (status, reason) = match &e {
+        AppError::NotFound => (StatusCode::NOT_FOUND, "unknown"),
+        AppError::Conflict(m) if m == "closed" => (StatusCode::GONE, "closed"),
+        AppError::Conflict(_) => (StatusCode::GONE, "used"),
+        _ => return Err(e),
+    };
+    public_page(
+        state,
+        headers,
+        resolved,
+        status,
+        context! { refused => reason },
+    )
+}
+
+async fn survey_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    resolved: axum::Extension<Option<Resolved>>,
+    Path(token): Path<String>,
+) -> Result<Response, AppError> {
+    render_survey(
+        &state,
+        &headers,
+        resolved.0.as_ref(),
+        &token,
+        StatusCode::OK,
+        context! {},
+    )
+    .await
+}
+
+async fn render_survey(
+    state: &AppState,
+    headers: &HeaderMap,
+    resolved: Option<&Resolved>,
+    token: &str,
+    status: StatusCode,
+    extra: Value,
+) -> Result<Response, AppError> {
+    match survey(state, token).await {
+        Ok((target, fw, items)) => {
+            let items: Vec<Value> = items
+                .iter()
+                .map(|i| {
+                    let dim = i
+                        .dimension_key
+                        .as_deref()
+                        .and_then(|k| fw.framework.dimension(k))
+                        .map(|d| d.name.clone());
+                    context! { id => i.id, kind => i.kind, text => i.text, dimension => dim }
+                })
+                .collect();
+            public_page(
+                state,
+                headers,
+                resolved,
+                status,
+                context! {
+                    token => token, organisation => target.participant.name,
+                    round => target.round.name, generated => target.round.generated,
+                    items => items, ..extra
+                },
+            )
+        }
+        Err(e) => refusal(state, headers, resolved, e),
+    }
+}
+
+async fn survey_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    resolved: axum::Extension<Option<Resolved>>,
+    Path(token): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let form = Input::form(&body)?.into_value();
+    match answer(&state, &token, Input::form(&body)?).await {
+        Ok(()) => public_page(
+            &state,
+            &headers,
+            resolved.0.as_ref(),
+            StatusCode::OK,
+            context! { thanks => true },
+        ),
+        Err(e @ AppError::Invalid(_)) => {
+            let extra = context! { form => form, ..form_problem(&e) };
+            render_survey(
+                &state,
+                &headers,
+                resolved.0.as_ref(),
+                &token,
+                StatusCode::BAD_REQUEST,
+                extra,
+            )
+            .await
+        }
+        Err(e) => refusal(&state, &headers, resolved.0.as_ref(), e),
+    }
+}

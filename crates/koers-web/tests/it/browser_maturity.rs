@@ -1,0 +1,214 @@
+//! The maturity monitor in a real browser: a round from the default framework, an
+//! organisation and its invitations, the survey answered through token links signed out,
+//! the round closed, the report and the benchmark; axe-core on every page.
+
+use crate::browser::{axe, sign_in, start_browser};
+use crate::helpers::TestApp;
+use fantoccini::{Client, Locator, key::Key};
+
+async fn check_axe(c: &Client, what: &str) {
+    let v = axe(c).await;
+    assert!(v.is_empty(), "{what}: {v:?}");
+}
+
+async fn text(c: &Client) -> String {
+    c.find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_round_from_start_to_report_and_benchmark() {
+    let app = TestApp::spawn().await;
+    let (_driver, c, _profile) = start_browser().await;
+    sign_in(&c, &app, "admin@pv26.example").await;
+
+    c.goto(&app.url("/volwassenheid/kader")).await.unwrap();
+    assert!(text(&c).await.contains("Visie en strategie"));
+    check_axe(&c, "framework").await;
+
+    c.goto(&app.url("/volwassenheid")).await.unwrap();
+    check_axe(&c, "rounds").await;
+    c.find(Locator::Id("r-name"))
+        .await
+        .unwrap()
+        .send_keys(&format!("Meting 2026{}", Key::Enter))
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Id("deelnemers"))
+        .await
+        .unwrap();
+    let url = c.current_url().await.unwrap();
+    let round_id = url.path().rsplit('/').next().unwrap().to_string();
+    let round_url = app.url(&format!("/volwassenheid/rondes/{round_id}"));
+    check_axe(&c, "round").await;
+
+    // An organisation, by keyboard.
+    c.find(Locator::Id("p-name"))
+        .await
+        .unwrap()
+        .send_keys("Provincie Utrecht")
+        .await
+        .unwrap();
+    c.find(Locator::Id("p-code"))
+        .await
+        .unwrap()
+        .send_keys(&format!("PV26{}", Key::Enter))
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::LinkText("Provincie Utrecht"))
+        .await
+        .unwrap();
+    // Invitations: the form answers with a CSV download; the links themselves are made
+    // here through the store, since the browser's download is not readable from the test.
+    c.find(Locator::Css("form[action$='/uitnodigingen'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let round = app.store.round(&app.org_a.id, &round_id).await.unwrap();
+    for _ in 0..50 {
+        if app.store.invitations(&round).await.unwrap().len() == 5 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let p = app.store.participants(&round).await.unwrap().remove(0);
+    let tokens: Vec<String> = (0..5).map(|_| koers_core::secret::new_token()).collect();
+    let digests: Vec<(String, String)> = tokens
+        .iter()
+        .map(|t| (koers_core::secret::token_digest(t), String::new()))
+        .collect();
+    app.store
+        .add_invitations(&round, &p, &digests, &koers_store::Actor::cli())
+        .await
+        .unwrap();
+    let invited = app.store.invitations(&round).await.unwrap().len();
+    assert_eq!(invited, 10, "five from the form, five from the store");
+    // Interview notes, coded by keyboard on their page.
+    let s = app
+        .store
+        .add_source(
+            &round,
+            &koers_store::maturity::SourceDraft {
+                participant_id: &p.id,
+                kind: "interview",
+                title: "Gesprek met de CIO",
+                file: None,
+                text: "Wij hebben een datastrategie die in de begroting is vertaald.",
+            },
+            &koers_store::Actor::cli(),
+        )
+        .await
+        .unwrap();
+    c.goto(&app.url(&format!(
+        "/volwassenheid/rondes/{round_id}/bronnen/{}",
+        s.id
+    )))
+    .await
+    .unwrap();
+    check_axe(&c, "coding").await;
+    c.find(Locator::Id("c-passage"))
+        .await
+        .unwrap()
+        .send_keys("Wij hebben een datastrategie die in de begroting is vertaald.")
+        .await
+        .unwrap();
+    c.find(Locator::Css("form[action$='/codes'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("blockquote"))
+        .await
+        .unwrap();
+
+    // Signed out, each link answered once.
+    c.find(Locator::Css("form[action='/logout'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait().for_element(Locator::Id("email")).await.unwrap();
+    for (k, t) in tokens.iter().enumerate() {
+        c.goto(&app.url(&format!("/enquete/{t}"))).await.unwrap();
+        if k == 0 {
+            check_axe(&c, "survey").await;
+        }
+        for radio in c
+            .find_all(Locator::Css("input[type=radio][value='4']"))
+            .await
+            .unwrap()
+        {
+            radio.click().await.unwrap();
+        }
+        c.find(Locator::Css("main form button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        c.wait()
+            .for_element(Locator::XPath("//h1[contains(., 'Dank u wel')]"))
+            .await
+            .unwrap();
+    }
+    c.goto(&app.url(&format!("/enquete/{}", tokens[0])))
+        .await
+        .unwrap();
+    assert!(text(&c).await.contains("al gebruikt"));
+    check_axe(&c, "used link").await;
+
+    // Back in: close, report, benchmark.
+    sign_in(&c, &app, "admin@pv26.example").await;
+    c.goto(&round_url).await.unwrap();
+    c.find(Locator::Css("form[action$='/sluiten'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath("//*[contains(., 'Deze ronde is gesloten')]"))
+        .await
+        .unwrap();
+    check_axe(&c, "closed round").await;
+    c.find(Locator::LinkText("Provincie Utrecht"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("svg.koers-chart"))
+        .await
+        .unwrap();
+    let report = text(&c).await;
+    assert!(report.contains("Volwassenheidsrapport Provincie Utrecht"));
+    assert!(report.contains("4,0"), "{report}");
+    assert!(
+        c.source()
+            .await
+            .unwrap()
+            .contains("Wij hebben een datastrategie")
+    );
+    check_axe(&c, "report").await;
+    c.goto(&app.url(&format!(
+        "/volwassenheid/rondes/{round_id}/benchmark?anoniem=1"
+    )))
+    .await
+    .unwrap();
+    let bench = text(&c).await;
+    assert!(bench.contains("Provincie A") && !bench.contains("PV26"));
+    check_axe(&c, "benchmark").await;
+    c.close().await.unwrap();
+}

@@ -1,0 +1,668 @@
+//! The maturity monitor over HTTP: the anonymity threshold in the API, the pages, the
+//! exports and the reports; single-use token links answered signed out; closing freezes a
+//! round; documents are checked, extracted and coded.
+
+use crate::helpers::{TestApp, hidden_csrf};
+use serde_json::{Value, json};
+
+/// Starts a round with two provinces and returns (client, csrf, round id, [participant ids]).
+async fn round_with_two(app: &TestApp) -> (reqwest::Client, String, String, Vec<String>) {
+    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let r = c
+        .post(app.url("/api/v1/maturity/rounds"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"name": "Meting 2026", "year": "2026"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let round: Value = r.json().await.unwrap();
+    assert_eq!(round["minRespondents"], 5);
+    let id = round["id"].as_str().unwrap().to_string();
+    let mut ps = Vec::new();
+    for (name, code) in [
+        ("Provincie Flevoland", "PV24"),
+        ("Provincie Gelderland", "PV25"),
+    ] {
+        let r = c
+            .post(app.url(&format!("/api/v1/maturity/rounds/{id}/participants")))
+            .header("x-csrf-token", &csrf)
+            .json(&json!({"name": name, "cbsCode": code}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let p: Value = r.json().await.unwrap();
+        ps.push(p["id"].as_str().unwrap().to_string());
+    }
+    (c, csrf, id, ps)
+}
+
+async fn links(
+    app: &TestApp,
+    c: &reqwest::Client,
+    csrf: &str,
+    round: &str,
+    participant: &str,
+    n: usize,
+) -> Vec<String> {
+    let r = c
+        .post(app.url(&format!("/api/v1/maturity/rounds/{round}/invitations")))
+        .header("x-csrf-token", csrf)
+        .json(&json!({"participantId": participant, "count": n.to_string()}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let v: Value = r.json().await.unwrap();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["url"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Answers a survey link signed out, through the form: every statement `value`, the open
+/// question `comment`. Returns the status and page.
+async fn answer(link: &str, value: &str, comment: &str) -> (u16, String) {
+    let c = TestApp::client();
+    let page = c.get(link).send().await.unwrap();
+    assert_eq!(page.status(), 200, "{link}");
+    let html = page.text().await.unwrap();
+    let csrf = hidden_csrf(&html);
+    let mut form = vec![("csrf_token".to_string(), csrf)];
+    for part in html.split("name=\"item_").skip(1) {
+        let id = part.split('"').next().unwrap().to_string();
+        let field = format!("item_{id}");
+        if form.iter().any(|(k, _)| *k == field) {
+            continue;
+        }
+        let is_open = part.starts_with(&format!("{id}\" rows"));
+        form.push((field, if is_open { comment } else { value }.to_string()));
+    }
+    let r = c.post(link).form(&form).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+fn pdf_text(pdf: &[u8]) -> String {
+    let doc = lopdf::Document::load_mem(pdf).expect("a valid PDF");
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    doc.extract_text(&pages).expect("text")
+}
+
+#[tokio::test]
+async fn no_figure_below_the_threshold_anywhere() {
+    let app = TestApp::spawn().await;
+    let (c, csrf, round, ps) = round_with_two(&app).await;
+    let flevo = links(&app, &c, &csrf, &round, &ps[0], 6).await;
+    let gelre = links(&app, &c, &csrf, &round, &ps[1], 5).await;
+    for l in &flevo[..4] {
+        let (status, html) = answer(l, "2", "Flevo-opmerking-geheim").await;
+        assert_eq!(status, 200, "{html}");
+        assert!(html.contains("Dank u wel"));
+    }
+    for l in &gelre {
+        assert_eq!(answer(l, "4", "Gelre-opmerking").await.0, 200);
+    }
+    // The API: Flevoland (4 respondents) has no survey figure, Gelderland (5) has.
+    let scores: Value = c
+        .get(app.url(&format!("/api/v1/maturity/rounds/{round}/scores")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let by_name = |n: &str| {
+        scores["participants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == n)
+            .unwrap()
+            .clone()
+    };
+    let f = by_name("Provincie Flevoland");
+    assert_eq!(f["surveyShown"], false);
+    assert_eq!(f["comments"], json!([]));
+    for d in f["dimensions"].as_array().unwrap() {
+        assert!(d["survey"].is_null() && d["score"].is_null(), "{d}");
+        assert!(d["surveyRespondents"].is_null());
+        for i in d["items"].as_array().unwrap() {
+            assert!(i["aggregate"].is_null());
+        }
+    }
+    let g = by_name("Provincie Gelderland");
+    assert_eq!(g["surveyShown"], true);
+    assert_eq!(g["dimensions"][0]["survey"], 4.0);
+    assert_eq!(g["dimensions"][0]["items"][0]["aggregate"]["n"], 5);
+    assert_eq!(g["comments"].as_array().unwrap().len(), 5);
+    // The benchmark (API, page, CSV) and the reports (HTML, PDF).
+    let bench: Value = c
+        .get(app.url(&format!("/api/v1/maturity/rounds/{round}/benchmark")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let frow = bench["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["label"] == "Provincie Flevoland")
+        .unwrap();
+    assert!(
+        frow["scores"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(Value::is_null)
+    );
+    let (pc, _) = app.page_login("admin@pv26.example").await;
+    let get = |path: String| {
+        let pc = pc.clone();
+        let url = app.url(&path);
+        async move { pc.get(url).send().await.unwrap() }
+    };
+    let csv = get(format!("/volwassenheid/rondes/{round}/benchmark.csv"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let fline = csv.lines().find(|l| l.contains("Flevoland")).unwrap();
+    assert!(!fline.contains("2.00"), "{fline}");
+    assert!(
+        csv.lines()
+            .any(|l| l.contains("Gelderland") && l.contains("4.00"))
+    );
+    let html = get(format!(
+        "/volwassenheid/rondes/{round}/organisaties/{}",
+        ps[0]
+    ))
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(html.contains("Te weinig respondenten"));
+    assert!(!html.contains("2,0") && !html.contains("Flevo-opmerking-geheim"));
+    let html = get(format!(
+        "/volwassenheid/rondes/{round}/organisaties/{}",
+        ps[1]
+    ))
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(html.contains("4,0") && html.contains("Gelre-opmerking"));
+    let pdf = get(format!(
+        "/volwassenheid/rondes/{round}/organisaties/{}/rapport.pdf",
+        ps[0]
+    ))
+    .await;
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let text = pdf_text(&pdf.bytes().await.unwrap());
+    assert!(
+        text.contains("Volwassenheidsrapport Provincie Flevoland"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("2,0") && !text.contains("Flevo-opmerking"),
+        "{text}"
+    );
+    let api_pdf = c
+        .get(app.url(&format!(
+            "/api/v1/maturity/rounds/{round}/participants/{}/report",
+            ps[1]
+        )))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let text = pdf_text(&api_pdf);
+    assert!(
+        text.contains("Gelderland") && text.contains("4,0"),
+        "{text}"
+    );
+    assert!(text.contains("Aanbeveling"));
+    let bench_html = get(format!("/volwassenheid/rondes/{round}/benchmark"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!bench_html.contains("2,0"));
+    // The fifth respondent lifts Flevoland over the threshold: now the figure shows.
+    assert_eq!(answer(&flevo[4], "2", "x").await.0, 200);
+    let html = get(format!(
+        "/volwassenheid/rondes/{round}/organisaties/{}",
+        ps[0]
+    ))
+    .await
+    .text()
+    .await
+    .unwrap();
+    assert!(html.contains("2,0") && html.contains("Flevo-opmerking-geheim"));
+    // Anonymised: letters, no names, no codes.
+    let anon: Value = c
+        .get(app.url(&format!(
+            "/api/v1/maturity/rounds/{round}/benchmark?anonymous=true"
+        )))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let labels: Vec<&str> = anon["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels, ["Provincie A", "Provincie B"]);
+    assert!(!anon.to_string().contains("Flevoland") && !anon.to_string().contains("PV24"));
+}
+
+#[tokio::test]
+async fn tokens_are_single_use_and_bad_links_change_nothing() {
+    let app = TestApp::spawn().await;
+    let (c, csrf, round, ps) = round_with_two(&app).await;
+    let l = links(&app, &c, &csrf, &round, &ps[0], 2).await;
+    let token = l[0].rsplit('/').next().unwrap();
+    assert!(token.len() >= 43, "256 random bits, base64");
+    assert_ne!(l[0], l[1]);
+    // The store keeps no token: nothing in the invitations reveals it.
+    let invs: Value = c
+        .get(app.url(&format!("/api/v1/maturity/rounds/{round}/invitations")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(!invs.to_string().contains(token));
+    assert_eq!(answer(&l[0], "3", "").await.0, 200);
+    let count = || async {
+        let v: Value = c
+            .get(app.url(&format!("/api/v1/maturity/rounds/{round}/scores")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        v["participants"][0]["responded"].as_i64().unwrap()
+            + v["participants"][1]["responded"].as_i64().unwrap()
+    };
+    assert_eq!(count().await, 1);
+    // Used: a clear page, on GET and on POST, and nothing recorded.
+    let anon = TestApp::client();
+    let r = anon.get(&l[0]).send().await.unwrap();
+    assert_eq!(r.status(), 410);
+    assert!(r.text().await.unwrap().contains("al gebruikt"));
+    let page = anon.get(&l[1]).send().await.unwrap().text().await.unwrap();
+    let csrf_anon = hidden_csrf(&page);
+    let r = anon
+        .post(&l[0])
+        .form(&[("csrf_token", csrf_anon.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 410);
+    // Unknown: not found, explained.
+    let r = anon
+        .get(app.url("/enquete/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    assert!(r.text().await.unwrap().contains("bestaat niet"));
+    // An empty answer is refused with the form again.
+    let r = anon
+        .post(&l[1])
+        .form(&[("csrf_token", csrf_anon.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("beantwoord minstens één vraag")
+    );
+    assert_eq!(count().await, 1);
+    // Reminders replace the unanswered link; the old one stops working.
+    let r = c
+        .post(app.url(&format!("/api/v1/maturity/rounds/{round}/reminders")))
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let fresh: Value = r.json().await.unwrap();
+    assert_eq!(fresh.as_array().unwrap().len(), 1);
+    assert_eq!(anon.get(&l[1]).send().await.unwrap().status(), 404);
+    let new_link = fresh[0]["url"].as_str().unwrap();
+    // Closing freezes: the new link says so, and no participant can be added.
+    let r = c
+        .post(app.url(&format!("/api/v1/maturity/rounds/{round}/close")))
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = anon.get(new_link).send().await.unwrap();
+    assert_eq!(r.status(), 410);
+    assert!(r.text().await.unwrap().contains("gesloten"));
+    let r = c
+        .post(app.url(&format!("/api/v1/maturity/rounds/{round}/participants")))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"name": "Provincie Zeeland"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    assert_eq!(count().await, 1);
+    // A viewer may not run research.
+    let (v, vcsrf) = app.api_login("viewer@pv26.example").await;
+    let r = v
+        .post(app.url("/api/v1/maturity/rounds"))
+        .header("x-csrf-token", &vcsrf)
+        .json(&json!({"name": "x", "year": "2026"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+}
+
+#[tokio::test]
+async fn invitation_links_download_as_csv() {
+    let app = TestApp::spawn().await;
+    let (_c, _csrf, round, ps) = round_with_two(&app).await;
+    let (pc, pcsrf) = app.page_login("admin@pv26.example").await;
+    let r = pc
+        .post(app.url(&format!("/volwassenheid/rondes/{round}/uitnodigingen")))
+        .form(&[
+            ("csrf_token", pcsrf.as_str()),
+            ("participantId", ps[1].as_str()),
+            ("count", "3"),
+            ("label", "gedeputeerde"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/csv")
+    );
+    let csv = r.text().await.unwrap();
+    assert_eq!(csv.lines().count(), 4, "{csv}");
+    assert!(csv.contains("Provincie Gelderland,PV25,gedeputeerde,http://"));
+    // A bad count is shown on the round page; nothing is created.
+    let r = pc
+        .post(app.url(&format!("/volwassenheid/rondes/{round}/uitnodigingen")))
+        .form(&[
+            ("csrf_token", pcsrf.as_str()),
+            ("participantId", ps[1].as_str()),
+            ("count", "0"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("geef een aantal van 1 tot 200")
+    );
+}
+
+#[tokio::test]
+async fn documents_are_checked_extracted_and_coded() {
+    let app = TestApp::spawn().await;
+    let (c, csrf, round, ps) = round_with_two(&app).await;
+    let (pc, pcsrf) = app.page_login("admin@pv26.example").await;
+    let upload = |name: &'static str, bytes: Vec<u8>| {
+        let pc = pc.clone();
+        let url = app.url(&format!(
+            "/volwassenheid/rondes/{round}/documenten?csrf_token={pcsrf}"
+        ));
+        let pid = ps[1].clone();
+        async move {
+            let form = reqwest::multipart::Form::new()
+                .text("participantId", pid)
+                .text("title", "Visie")
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(bytes).file_name(name),
+                );
+            pc.post(url).multipart(form).send().await.unwrap()
+        }
+    };
+    let r = upload("programma.exe", b"MZ\x90\x00binary".to_vec()).await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("alleen PDF, DOCX"));
+    let r = upload("visie.pdf", b"%PDF-1.7 kapot".to_vec()).await;
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("beschadigd"));
+    let r = upload("groot.txt", vec![b'a'; 11 * 1024 * 1024]).await;
+    assert_eq!(r.status(), 413);
+    let r = upload(
+        "../../etc/visie.txt",
+        "Wij sturen op data in elk besluit.\nTweede regel."
+            .as_bytes()
+            .to_vec(),
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    let source_id = to.rsplit('/').next().unwrap().to_string();
+    let detail: Value = c
+        .get(app.url(&format!("/api/v1/maturity/rounds/{round}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        detail["sources"].as_array().unwrap().len(),
+        1,
+        "refused uploads left nothing"
+    );
+    assert!(
+        detail["sources"][0]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Wij sturen op data")
+    );
+    let stored: Vec<_> = std::fs::read_dir(app.ws.data_dir().join("maturity"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(stored.len(), 1);
+    assert!(stored[0].ends_with(".txt") && !stored[0].contains("visie"));
+    // Coding: the passage must occur in the text; the level counts in the score.
+    let code = |passage: &'static str, level: &'static str| {
+        let c = c.clone();
+        let url = app.url(&format!(
+            "/api/v1/maturity/rounds/{round}/sources/{source_id}/codes"
+        ));
+        let csrf = csrf.clone();
+        async move {
+            c.post(url)
+                .header("x-csrf-token", csrf)
+                .json(&json!({"dimension": "decisions", "level": level, "passage": passage}))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(code("Iets anders", "3").await.status(), 400);
+    assert_eq!(
+        code("Wij sturen op data in elk besluit.", "9")
+            .await
+            .status(),
+        400
+    );
+    assert_eq!(
+        code("Wij sturen op data in elk besluit.", "4")
+            .await
+            .status(),
+        201
+    );
+    let scores: Value = c
+        .get(app.url(&format!("/api/v1/maturity/rounds/{round}/scores")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let g = scores["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "Provincie Gelderland")
+        .unwrap();
+    let d = g["dimensions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["key"] == "decisions")
+        .unwrap();
+    assert_eq!(d["documents"], 4.0);
+    assert_eq!(d["score"], 4.0, "only documents: their weight becomes 1");
+    assert_eq!(d["applied"]["documents"], 1.0);
+    assert_eq!(
+        d["codes"][0]["passage"],
+        "Wij sturen op data in elk besluit."
+    );
+    // Interview notes are coded the same way; the coding page shows the codes.
+    let r = c
+        .post(app.url(&format!("/api/v1/maturity/rounds/{round}/interviews")))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"participantId": ps[1], "title": "Gesprek CIO", "notes": "De CIO zegt: data is van iedereen."}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let html = pc
+        .get(app.url(&to))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Wij sturen op data in elk besluit."));
+}
+
+/// A round of organisation A with a participant and a source, for the isolation walk.
+pub(crate) async fn objects_of_a(app: &TestApp) -> (String, String, String) {
+    use koers_core::maturity::{ParticipantDraft, RoundDraft, Weights, default_items};
+    let actor = koers_store::Actor::cli();
+    let fw = app
+        .store
+        .maturity_frameworks(&app.org_a.id, &actor)
+        .await
+        .unwrap();
+    let round = app
+        .store
+        .create_round(
+            &app.org_a.id,
+            &fw[0].id,
+            &RoundDraft::parse("Geheim", "2026", "", Ok(Weights::default())).unwrap(),
+            &default_items(&fw[0].framework),
+            false,
+            &actor,
+        )
+        .await
+        .unwrap();
+    let p = app
+        .store
+        .add_participant(
+            &round,
+            &ParticipantDraft::parse("Geheime provincie", "").unwrap(),
+            &actor,
+        )
+        .await
+        .unwrap();
+    let s = app
+        .store
+        .add_source(
+            &round,
+            &koers_store::maturity::SourceDraft {
+                participant_id: &p.id,
+                kind: "interview",
+                title: "Geheim gesprek",
+                file: None,
+                text: "Geheim",
+            },
+            &actor,
+        )
+        .await
+        .unwrap();
+    (round.id, p.id, s.id)
+}
+
+#[tokio::test]
+async fn another_organisation_gets_404_on_every_round_page() {
+    let app = TestApp::spawn().await;
+    let (round, p, s) = objects_of_a(&app).await;
+    let (c, csrf) = app.page_login("admin@gm0796.example").await;
+    for path in [
+        format!("/volwassenheid/rondes/{round}"),
+        format!("/volwassenheid/rondes/{round}/bronnen/{s}"),
+        format!("/volwassenheid/rondes/{round}/organisaties/{p}"),
+        format!("/volwassenheid/rondes/{round}/organisaties/{p}/rapport.pdf"),
+        format!("/volwassenheid/rondes/{round}/benchmark"),
+        format!("/volwassenheid/rondes/{round}/benchmark.csv"),
+    ] {
+        assert_eq!(
+            c.get(app.url(&path)).send().await.unwrap().status(),
+            404,
+            "{path}"
+        );
+    }
+    for path in [
+        "deelnemers",
+        "vragen",
+        "uitnodigingen",
+        "herinneringen",
+        "sluiten",
+        "interviews",
+    ] {
+        let r = c
+            .post(app.url(&format!("/volwassenheid/rondes/{round}/{path}")))
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("name", "x"),
+                ("participantId", p.as_str()),
+                ("count", "1"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404, "{path}");
+    }
+    let html = c
+        .get(app.url("/volwassenheid"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains("Geheim"));
+    let a_round = app.store.round(&app.org_a.id, &round).await.unwrap();
+    assert!(a_round.is_open());
+    assert_eq!(app.store.participants(&a_round).await.unwrap().len(), 1);
+}

@@ -1,0 +1,269 @@
+//! The IPO study "De moderne digitale provincie" in the demo: a maturity round over the
+//! twelve provinces (real names and CBS codes) with generated survey responses, interview
+//! notes and a vision text coded against the default framework. The round is marked as
+//! generated everywhere it is shown. Two provinces get fewer responses than the minimum,
+//! so the anonymity threshold is visible.
+
+use anyhow::Result;
+use koers_app::Workspace;
+use koers_core::maturity::{
+    Answers, CodeDraft, ItemKind, ParticipantDraft, RoundDraft, Weights, default_items,
+};
+use koers_core::secret::{new_token, token_digest};
+use koers_store::maturity::SourceDraft;
+use koers_store::{Actor, Organisation};
+
+const PROVINCES: [(&str, &str); 12] = [
+    ("Provincie Groningen", "PV20"),
+    ("Provincie Fryslân", "PV21"),
+    ("Provincie Drenthe", "PV22"),
+    ("Provincie Overijssel", "PV23"),
+    ("Provincie Flevoland", "PV24"),
+    ("Provincie Gelderland", "PV25"),
+    ("Provincie Utrecht", "PV26"),
+    ("Provincie Noord-Holland", "PV27"),
+    ("Provincie Zuid-Holland", "PV28"),
+    ("Provincie Zeeland", "PV29"),
+    ("Provincie Noord-Brabant", "PV30"),
+    ("Provincie Limburg", "PV31"),
+];
+
+/// Respondents per province; Flevoland (4) and Zeeland (3) stay below the minimum of 5.
+const RESPONDENTS: [usize; 12] = [7, 6, 5, 8, 4, 9, 8, 7, 9, 3, 8, 6];
+
+/// A small deterministic generator (xorshift64*), so every demo is the same.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    /// Uniform in [0, 1).
+    fn f(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+const INTERVIEW: &str = "Gesprek met de CIO en de concerncontroller.\n\
+De provincie heeft in 2024 een datastrategie vastgesteld die in de begroting is vertaald.\n\
+Voor de grote dossiers zoals stikstof en mobiliteit worden analyses standaard gebruikt in de besluitvorming.\n\
+Er is een datacatalogus met eigenaren, maar de kwaliteit wordt nog niet overal bewaakt.\n\
+Een algoritmeregister is ingericht en voor nieuwe toepassingen is een IAMA gebruikelijk.\n\
+Pilots met een digitale tweeling lopen, maar opschalen blijkt lastig.";
+
+const VISION: &str = "Visie op datagedreven werken (samenvatting, gegenereerd voor de demonstratie)\n\
+Wij willen in 2030 een organisatie zijn die bij elke beleidskeuze weet wat de data zegt.\n\
+Bestuur en directie sturen actief op digitalisering als vast onderdeel van de planning- en controlcyclus.\n\
+We delen data en voorzieningen met gemeenten en waterschappen volgens vaste afspraken.";
+
+/// Seeds the demo round for `org` (the organisation running the study).
+pub async fn seed(ws: &Workspace, org: &Organisation) -> Result<()> {
+    let store = &ws.store;
+    let actor = Actor::cli();
+    let fw = store
+        .maturity_frameworks(&org.id, &actor)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("geen kader"))?;
+    let draft = RoundDraft::parse(
+        "De moderne digitale provincie (gegenereerde gegevens)",
+        "2026",
+        "5",
+        Ok(Weights::default()),
+    )?;
+    let round = store
+        .create_round(
+            &org.id,
+            &fw.id,
+            &draft,
+            &default_items(&fw.framework),
+            true,
+            &actor,
+        )
+        .await?;
+    let items = store.items(&round).await?;
+    let mut rng = Rng(0x1b0_2026);
+    let mut participants = Vec::new();
+    for ((name, code), n) in PROVINCES.iter().zip(RESPONDENTS) {
+        let p = store
+            .add_participant(&round, &ParticipantDraft::parse(name, code)?, &actor)
+            .await?;
+        // Two more invitations than answers: not everyone responds.
+        let tokens: Vec<String> = (0..n + 2).map(|_| new_token()).collect();
+        let digests: Vec<(String, String)> = tokens
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let label = if i % 3 == 0 {
+                    "gedeputeerde"
+                } else {
+                    "directie"
+                };
+                (token_digest(t), label.to_string())
+            })
+            .collect();
+        store.add_invitations(&round, &p, &digests, &actor).await?;
+        // Each province has its own profile: a base level with a slope over the dimensions.
+        let base = 2.0 + rng.f() * 1.8;
+        let slope = rng.f() - 0.5;
+        for t in tokens.iter().take(n) {
+            let mut answers = Answers::default();
+            for (k, item) in items.iter().enumerate() {
+                match item.kind {
+                    ItemKind::Likert => {
+                        let v = base + slope * (k as f64 / 5.0 - 1.0) + (rng.f() - 0.5) * 2.0;
+                        answers
+                            .likert
+                            .push((item.id.clone(), (v.round() as i64).clamp(1, 5)));
+                    }
+                    ItemKind::Open if rng.f() < 0.3 => answers.comments.push((
+                        item.id.clone(),
+                        "Gegenereerde toelichting: we zetten stappen, maar de uitvoering loopt achter op de ambitie."
+                            .into(),
+                    )),
+                    ItemKind::Open => {}
+                }
+            }
+            store.submit_response(&token_digest(t), &answers).await?;
+        }
+        participants.push(p);
+    }
+    // Interview notes and a vision text for Utrecht and Gelderland, coded.
+    for p in participants
+        .iter()
+        .filter(|p| matches!(p.cbs_code.as_deref(), Some("PV25" | "PV26")))
+    {
+        let interview = store
+            .add_source(
+                &round,
+                &SourceDraft {
+                    participant_id: &p.id,
+                    kind: "interview",
+                    title: "Interview CIO en concerncontroller (gegenereerd)",
+                    file: None,
+                    text: INTERVIEW,
+                },
+                &actor,
+            )
+            .await?;
+        for (dim, level, passage) in [
+            (
+                "vision",
+                3,
+                "De provincie heeft in 2024 een datastrategie vastgesteld die in de begroting is vertaald.",
+            ),
+            (
+                "decisions",
+                3,
+                "Voor de grote dossiers zoals stikstof en mobiliteit worden analyses standaard gebruikt in de besluitvorming.",
+            ),
+            (
+                "data",
+                3,
+                "Er is een datacatalogus met eigenaren, maar de kwaliteit wordt nog niet overal bewaakt.",
+            ),
+            (
+                "ethics",
+                3,
+                "Een algoritmeregister is ingericht en voor nieuwe toepassingen is een IAMA gebruikelijk.",
+            ),
+            (
+                "innovation",
+                2,
+                "Pilots met een digitale tweeling lopen, maar opschalen blijkt lastig.",
+            ),
+        ] {
+            store
+                .add_code(
+                    &round,
+                    &interview,
+                    &CodeDraft::parse(&fw.framework, dim, &level.to_string(), passage, "")?,
+                    &actor,
+                )
+                .await?;
+        }
+        let vision = store
+            .add_source(
+                &round,
+                &SourceDraft {
+                    participant_id: &p.id,
+                    kind: "document",
+                    title: "Visie op datagedreven werken (gegenereerd)",
+                    file: None,
+                    text: VISION,
+                },
+                &actor,
+            )
+            .await?;
+        for (dim, level, passage) in [
+            (
+                "governance",
+                4,
+                "Bestuur en directie sturen actief op digitalisering als vast onderdeel van de planning- en controlcyclus.",
+            ),
+            (
+                "collaboration",
+                3,
+                "We delen data en voorzieningen met gemeenten en waterschappen volgens vaste afspraken.",
+            ),
+        ] {
+            store
+                .add_code(
+                    &round,
+                    &vision,
+                    &CodeDraft::parse(&fw.framework, dim, &level.to_string(), passage, "")?,
+                    &actor,
+                )
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use koers_app::{Workspace, WorkspaceConfig};
+    use koers_core::OrganisationDraft;
+    use koers_store::{Actor, Store};
+
+    #[tokio::test]
+    async fn the_demo_round_covers_twelve_provinces_as_generated() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_in(dir.path()).await.unwrap();
+        let ws = Workspace::new(
+            store.clone(),
+            WorkspaceConfig {
+                data_dir: dir.path().to_path_buf(),
+                engine: Default::default(),
+                fetch: Default::default(),
+                mailer: None,
+            },
+        )
+        .unwrap();
+        let org = store
+            .create_organisation(
+                &OrganisationDraft::parse("Provincie Utrecht", "province", "PV26", "").unwrap(),
+                &Actor::cli(),
+            )
+            .await
+            .unwrap();
+        super::seed(&ws, &org).await.unwrap();
+        let rounds = store.rounds(&org.id).await.unwrap();
+        assert_eq!(rounds.len(), 1);
+        assert!(rounds[0].generated);
+        let ps = store.participants(&rounds[0]).await.unwrap();
+        assert_eq!(ps.len(), 12);
+        assert!(
+            ps.iter()
+                .any(|p| p.name == "Provincie Fryslân" && p.cbs_code.as_deref() == Some("PV21"))
+        );
+        let counts = store.response_counts(&rounds[0]).await.unwrap();
+        assert_eq!(counts.iter().map(|(_, n)| n).sum::<i64>(), 80);
+        assert_eq!(counts.iter().filter(|(_, n)| *n < 5).count(), 2);
+        assert_eq!(store.codes(&rounds[0]).await.unwrap().len(), 14);
+    }
+}
