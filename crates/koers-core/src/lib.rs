@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod dates;
 pub mod error;
 pub mod indicators;
+pub mod learning;
 pub mod organisation;
 pub mod questions;
 pub mod register;
