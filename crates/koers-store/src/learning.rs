@@ -15,6 +15,7 @@ use std::collections::HashMap;
 
 /// A learning programme.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Programme {
     pub id: String,
     pub org_id: String,
@@ -28,6 +29,7 @@ pub struct Programme {
 
 /// A module of a programme, in order.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Module {
     pub id: String,
     pub programme_id: String,
@@ -39,6 +41,7 @@ pub struct Module {
 
 /// A live (online) session of a programme.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct LiveSession {
     pub id: String,
     pub programme_id: String,
@@ -52,6 +55,7 @@ pub struct LiveSession {
 
 /// A cohort: one run of a programme.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Cohort {
     pub id: String,
     pub org_id: String,
@@ -64,6 +68,7 @@ pub struct Cohort {
 
 /// A group of a cohort.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Group {
     pub id: String,
     pub cohort_id: String,
@@ -75,6 +80,7 @@ pub struct Group {
 
 /// A participant of a cohort.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Participant {
     pub id: String,
     pub cohort_id: String,
@@ -91,6 +97,7 @@ pub struct Participant {
 
 /// A make-track project.
 #[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Project {
     pub id: String,
     pub cohort_id: String,

@@ -4,6 +4,7 @@
 
 pub mod datasets;
 pub mod indicators;
+pub mod learning;
 pub mod organisations;
 pub mod questions;
 pub mod register;
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .merge(questions::router())
         .merge(register::router())
         .merge(indicators::router())
+        .merge(learning::router())
 }
 
 /// Adds `API-Version` to every response under `/api/`, errors included.
@@ -117,6 +119,25 @@ pub async fn version_header(req: Request, next: Next) -> Response {
         indicators::list_monitors,
         indicators::add_monitor,
         indicators::get_monitor,
+        learning::list_programmes,
+        learning::add_programme,
+        learning::get_programme,
+        learning::add_module,
+        learning::add_session,
+        learning::add_cohort,
+        learning::get_cohort,
+        learning::import_participants,
+        learning::split_cohort,
+        learning::add_group,
+        learning::add_project,
+        learning::enrol,
+        learning::get_participant,
+        learning::set_attendance,
+        learning::set_progress,
+        learning::get_certificate,
+        learning::get_project,
+        learning::put_project,
+        learning::my_enrolments,
     ),
     components(schemas(crate::error::Problem, koers_core::FieldError)),
     tags(
@@ -127,6 +148,7 @@ pub async fn version_header(req: Request, next: Next) -> Response {
         (name = "analyses", description = "SQL over de bronnen, opgeslagen analyses met parameters, exports"),
         (name = "toepassingen", description = "Register van toepassingen en algoritmen, keuzes volgens het keuzekader, bestuursagenda, AI-verordening, pre-scan, Algoritmeregister"),
         (name = "informatieproducten", description = "Indicatoren op analyses (maat, tijdsgranulariteit, regio, doel, drempels, richting) en monitoren die ze volgen"),
+        (name = "leertrajecten", description = "Leergangen met modules langs een leiderschapsmodel, live sessies, cohorten in groepen met een maximale omvang en wachtlijst, aanwezigheid, voortgang, maakprojecten en certificaten"),
     )
 )]
 struct ApiDoc;

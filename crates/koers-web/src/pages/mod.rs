@@ -5,6 +5,7 @@ mod admin;
 mod analysis;
 mod catalog;
 mod home;
+mod learning;
 mod organisation;
 mod products;
 mod questions;
@@ -65,7 +66,7 @@ pub const MODULES: [Module; 7] = [
     Module {
         slug: "leertrajecten",
         key: "module.learning",
-        built: false,
+        built: true,
     },
 ];
 
@@ -81,6 +82,7 @@ pub fn router() -> Router<AppState> {
         .merge(questions::router())
         .merge(register::router())
         .merge(products::router())
+        .merge(learning::router())
 }
 
 /// The context that shows a form's own problem on its page: the message, and every invalid

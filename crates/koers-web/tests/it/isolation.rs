@@ -114,6 +114,8 @@ async fn every_api_route_hides_another_organisations_objects() {
         )
         .await
         .unwrap();
+    let (programme, cohort, group, participant, project) =
+        crate::learning::objects_of_a(&app).await;
     let doc: Value = reqwest::get(app.url("/api/v1/openapi.json"))
         .await
         .unwrap()
@@ -144,7 +146,12 @@ async fn every_api_route_hides_another_organisations_objects() {
             .replace("{taskId}", &task.id)
             .replace("{questionId}", &question.id)
             .replace("{indicatorId}", &indicator.id)
-            .replace("{monitorId}", &monitor.id);
+            .replace("{monitorId}", &monitor.id)
+            .replace("{programmeId}", &programme)
+            .replace("{cohortId}", &cohort)
+            .replace("{groupId}", &group)
+            .replace("{participantId}", &participant)
+            .replace("{projectId}", &project);
         assert!(
             !concrete.contains('{'),
             "the walk does not know a parameter of {path}"

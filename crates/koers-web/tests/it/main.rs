@@ -4,9 +4,11 @@
 mod analysis;
 mod api;
 mod browser;
+mod browser_learning;
 mod catalog;
 mod helpers;
 mod isolation;
+mod learning;
 mod pages;
 mod products;
 mod questions;
