@@ -128,7 +128,7 @@ async fn render_programme(
         "learning_programme.html",
         HOME,
         context! {
-            p => p, modules => state.store.modules(&p.id).await?, sessions => state.store.sessions(&p.id).await?,
+            p => p, mods => state.store.modules(&p.id).await?, sessions => state.store.sessions(&p.id).await?,
             cohorts => cohorts, can_coordinate => can_coordinate(ctx), ..extra
         },
     )
@@ -430,7 +430,7 @@ async fn render_group(
         context! {
             g => g, c => c, members => members,
             sessions => state.store.sessions(&c.programme_id).await?,
-            modules => state.store.modules(&c.programme_id).await?,
+            mods => state.store.modules(&c.programme_id).await?,
             attendance => attendance, progress => progress,
             attendance_values => Attendance::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
             progress_values => Progress::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
@@ -558,7 +558,7 @@ async fn participant(
             missing => s.missing.iter().map(|m| m.message()).collect::<Vec<_>>(),
             group => groups.iter().find(|g| Some(&g.id) == s.participant.group_id.as_ref()),
             waiting_for => groups.iter().find(|g| Some(&g.id) == s.participant.waiting_for.as_ref()),
-            modules => modules, sessions => sessions, projects => projects,
+            mods => modules, sessions => sessions, projects => projects,
             can_coordinate => can_coordinate(&ctx),
         },
     )

@@ -478,3 +478,29 @@ async fn completion_rule_certificate_and_links() {
     let (_, mine) = v.get("/learning/me").await;
     assert_eq!(mine, json!([]));
 }
+
+#[tokio::test]
+async fn every_page_renders_and_another_organisation_gets_404() {
+    let app = TestApp::spawn().await;
+    let (programme, cohort, group, participant, project) = objects_of_a(&app).await;
+    let (c, _) = app.page_login("admin@pv26.example").await;
+    let pages = [
+        "/leertrajecten".to_string(),
+        format!("/leertrajecten/leergangen/{programme}"),
+        format!("/leertrajecten/cohorten/{cohort}"),
+        format!("/leertrajecten/groepen/{group}"),
+        format!("/leertrajecten/deelnemers/{participant}"),
+        format!("/leertrajecten/projecten/{project}"),
+    ];
+    for p in &pages {
+        let r = c.get(app.url(p)).send().await.unwrap();
+        let status = r.status();
+        let html = r.text().await.unwrap();
+        assert_eq!(status, 200, "{p}: {html}");
+    }
+    let (b, _) = app.page_login("admin@gm0796.example").await;
+    for p in &pages[1..] {
+        let r = b.get(app.url(p)).send().await.unwrap();
+        assert_eq!(r.status(), 404, "{p}");
+    }
+}
