@@ -53,6 +53,8 @@ pub enum Permission {
     ReadAudit,
     /// Run maturity research: frameworks, survey rounds, coding, reports and benchmarks.
     Research,
+    /// Run the learning track: programmes, cohorts, groups, attendance, progress, projects.
+    CoordinateLearning,
 }
 
 impl Role {
@@ -96,7 +98,7 @@ impl Role {
             Role::Viewer => matches!(p, Read),
             Role::Analyst => matches!(p, Read | Analyse | ManageQuestions | Research),
             Role::DataSteward => matches!(p, Read | Analyse | ManageData | ManageQuestions),
-            Role::PolicyOwner => matches!(p, Read | ManageQuestions),
+            Role::PolicyOwner => matches!(p, Read | ManageQuestions | CoordinateLearning),
             Role::BoardMember => matches!(p, Read | DecideAsBoard),
             Role::Administrator => !matches!(p, DecideAsBoard),
         }
@@ -147,6 +149,16 @@ mod tests {
     fn only_the_board_decides_as_board() {
         for r in Role::ALL {
             assert_eq!(r.permits(Permission::DecideAsBoard), r == Role::BoardMember);
+        }
+    }
+
+    #[test]
+    fn administrators_and_policy_owners_coordinate_learning() {
+        for r in Role::ALL {
+            assert_eq!(
+                r.permits(Permission::CoordinateLearning),
+                matches!(r, Role::Administrator | Role::PolicyOwner)
+            );
         }
     }
 

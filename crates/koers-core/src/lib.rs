@@ -11,6 +11,7 @@ pub mod catalog;
 pub mod dates;
 pub mod error;
 pub mod indicators;
+pub mod learning;
 pub mod maturity;
 pub mod organisation;
 pub mod questions;

@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod catalog;
 pub mod indicators;
+pub mod learning;
 pub mod maturity;
 pub mod notifications;
 pub mod organisations;

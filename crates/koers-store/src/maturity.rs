@@ -431,10 +431,10 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        self.participant(round, &id).await
+        self.round_participant(round, &id).await
     }
 
-    pub async fn participants(&self, round: &Round) -> Result<Vec<Participant>> {
+    pub async fn round_participants(&self, round: &Round) -> Result<Vec<Participant>> {
         let rows = sqlx::query("SELECT id, name, cbs_code FROM maturity_participants WHERE round_id = $1 ORDER BY name, id")
             .bind(&round.id)
             .fetch_all(self.pool())
@@ -442,7 +442,7 @@ impl Store {
         rows.iter().map(participant_from_row).collect()
     }
 
-    pub async fn participant(&self, round: &Round, id: &str) -> Result<Participant> {
+    pub async fn round_participant(&self, round: &Round, id: &str) -> Result<Participant> {
         let r = sqlx::query(
             "SELECT id, name, cbs_code FROM maturity_participants WHERE round_id = $1 AND id = $2",
         )
@@ -600,7 +600,9 @@ impl Store {
         let org_id: String = r.try_get("org_id")?;
         let round_id: String = r.try_get("round_id")?;
         let round = self.round(&org_id, &round_id).await?;
-        let participant = self.participant(&round, &invitation.participant_id).await?;
+        let participant = self
+            .round_participant(&round, &invitation.participant_id)
+            .await?;
         Ok(InvitationTarget {
             invitation,
             round,
@@ -719,7 +721,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<Source> {
         open(round)?;
-        self.participant(round, d.participant_id).await?;
+        self.round_participant(round, d.participant_id).await?;
         let id = new_id();
         let (file_name, stored, media, size) = match d.file {
             Some((f, s, m, n)) => (Some(f), Some(s), Some(m), n),

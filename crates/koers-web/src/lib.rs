@@ -16,6 +16,7 @@ pub mod config;
 pub mod error;
 pub mod i18n;
 pub mod input;
+pub mod learning;
 pub mod map;
 pub mod maturity;
 pub mod metrics;

@@ -240,13 +240,17 @@ pub async fn invite(
         c.finish().map(|_| n.unwrap_or(1))
     };
     let n = input.finish(parsed)?;
-    let p = state.store.participant(&r, pid.trim()).await.map_err(|_| {
-        AppError::Invalid(Invalid::one(
-            "participantId",
-            "unknown",
-            "kies een deelnemende organisatie van deze ronde",
-        ))
-    })?;
+    let p = state
+        .store
+        .round_participant(&r, pid.trim())
+        .await
+        .map_err(|_| {
+            AppError::Invalid(Invalid::one(
+                "participantId",
+                "unknown",
+                "kies een deelnemende organisatie van deze ronde",
+            ))
+        })?;
     let tokens: Vec<String> = (0..n).map(|_| new_token()).collect();
     let digests: Vec<(String, String)> = tokens
         .iter()
@@ -279,7 +283,7 @@ pub async fn remind(
     base: &str,
 ) -> Result<Vec<IssuedLink>, AppError> {
     let r = round(state, ctx, round_id).await?;
-    let participants = state.store.participants(&r).await?;
+    let participants = state.store.round_participants(&r).await?;
     let open: Vec<Invitation> = state
         .store
         .invitations(&r)
@@ -407,7 +411,7 @@ pub async fn add_document(
     let p = c.take(
         state
             .store
-            .participant(&r, participant_id.trim())
+            .round_participant(&r, participant_id.trim())
             .await
             .map_err(|_| unknown_participant()),
     );
@@ -474,7 +478,7 @@ pub async fn add_interview(
     let p = c.take(
         state
             .store
-            .participant(&r, pid.trim())
+            .round_participant(&r, pid.trim())
             .await
             .map_err(|_| unknown_participant()),
     );
@@ -651,7 +655,7 @@ pub async fn results(
     let min = r.min_respondents;
     let participants = state
         .store
-        .participants(&r)
+        .round_participants(&r)
         .await?
         .into_iter()
         .map(|p| {

@@ -158,6 +158,7 @@ pub async fn seed(ws: &Workspace) -> Result<()> {
     crate::demo_questions::seed(ws, &org, &people).await?;
     crate::demo_questions::seed_register(ws, &org).await?;
     crate::demo_maturity::seed(ws, &org).await?;
+    crate::demo_learning::seed(ws, &org, &users[0]).await?;
     println!("Demowerkruimte aangemaakt: {} (PV26).", org.name);
     println!(
         "Accounts (e-mailadres, wachtwoord, rol) — ook in {}:",

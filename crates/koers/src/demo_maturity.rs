@@ -255,7 +255,7 @@ mod tests {
         let rounds = store.rounds(&org.id).await.unwrap();
         assert_eq!(rounds.len(), 1);
         assert!(rounds[0].generated);
-        let ps = store.participants(&rounds[0]).await.unwrap();
+        let ps = store.round_participants(&rounds[0]).await.unwrap();
         assert_eq!(ps.len(), 12);
         assert!(
             ps.iter()

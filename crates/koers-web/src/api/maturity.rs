@@ -390,7 +390,7 @@ pub async fn list_participants(
     Ok(Json(
         state
             .store
-            .participants(&r)
+            .round_participants(&r)
             .await?
             .iter()
             .map(Into::into)

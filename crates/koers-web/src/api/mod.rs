@@ -4,6 +4,7 @@
 
 pub mod datasets;
 pub mod indicators;
+pub mod learning;
 pub mod maturity;
 pub mod notifications;
 pub mod organisations;
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .merge(indicators::router())
         .merge(notifications::router())
         .merge(maturity::router())
+        .merge(learning::router())
 }
 
 /// Adds `API-Version` to every response under `/api/`, errors included.
@@ -149,6 +151,25 @@ pub async fn version_header(req: Request, next: Next) -> Response {
         maturity::scores,
         maturity::get_benchmark,
         maturity::report,
+        learning::list_programmes,
+        learning::add_programme,
+        learning::get_programme,
+        learning::add_module,
+        learning::add_session,
+        learning::add_cohort,
+        learning::get_cohort,
+        learning::import_participants,
+        learning::split_cohort,
+        learning::add_group,
+        learning::add_project,
+        learning::enrol,
+        learning::get_participant,
+        learning::set_attendance,
+        learning::set_progress,
+        learning::get_certificate,
+        learning::get_project,
+        learning::put_project,
+        learning::my_enrolments,
     ),
     components(schemas(crate::error::Problem, koers_core::FieldError)),
     tags(
@@ -161,6 +182,7 @@ pub async fn version_header(req: Request, next: Next) -> Response {
         (name = "meldingen", description = "Meldingen aan de ingelogde persoon: rollen, stappen, reacties en bijlagen op datavragen, drempels van indicatoren"),
         (name = "volwassenheid", description = "Volwassenheidsmeting: kader, rondes, deelnemers, uitnodigingen, codering van documenten en interviews, scores met onderbouwing, benchmark en rapport"),
         (name = "informatieproducten", description = "Indicatoren op analyses (maat, tijdsgranulariteit, regio, doel, drempels, richting) en monitoren die ze volgen"),
+        (name = "leertrajecten", description = "Leergangen met modules langs een leiderschapsmodel, live sessies, cohorten in groepen met een maximale omvang en wachtlijst, aanwezigheid, voortgang, maakprojecten en certificaten"),
     )
 )]
 struct ApiDoc;

@@ -342,7 +342,7 @@ async fn render_coding(
         .into_iter()
         .filter(|c| c.source_id == s.id)
         .collect();
-    let participant = state.store.participant(&r, &s.participant_id).await?;
+    let participant = state.store.round_participant(&r, &s.participant_id).await?;
     let html = page(
         state,
         ctx,

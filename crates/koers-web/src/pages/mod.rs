@@ -5,6 +5,7 @@ mod admin;
 mod analysis;
 mod catalog;
 mod home;
+mod learning;
 mod maturity;
 mod notifications;
 mod organisation;
@@ -67,7 +68,7 @@ pub const MODULES: [Module; 7] = [
     Module {
         slug: "leertrajecten",
         key: "module.learning",
-        built: false,
+        built: true,
     },
 ];
 
@@ -85,6 +86,7 @@ pub fn router() -> Router<AppState> {
         .merge(register::router())
         .merge(products::router())
         .merge(maturity::router())
+        .merge(learning::router())
 }
 
 /// The context that shows a form's own problem on its page: the message, and every invalid

@@ -79,7 +79,12 @@ async fn a_round_from_start_to_report_and_benchmark() {
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    let p = app.store.participants(&round).await.unwrap().remove(0);
+    let p = app
+        .store
+        .round_participants(&round)
+        .await
+        .unwrap()
+        .remove(0);
     let tokens: Vec<String> = (0..5).map(|_| koers_core::secret::new_token()).collect();
     let digests: Vec<(String, String)> = tokens
         .iter()

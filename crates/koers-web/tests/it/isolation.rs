@@ -164,6 +164,8 @@ async fn every_api_route_hides_another_organisations_objects() {
         .await
         .unwrap();
     let (m_round, m_participant, m_source) = crate::maturity::objects_of_a(&app).await;
+    let (programme, cohort, group, participant, project) =
+        crate::learning::objects_of_a(&app).await;
     let doc: Value = reqwest::get(app.url("/api/v1/openapi.json"))
         .await
         .unwrap()
@@ -200,7 +202,12 @@ async fn every_api_route_hides_another_organisations_objects() {
             .replace("{snapshotId}", &snapshot.id)
             .replace("{roundId}", &m_round)
             .replace("{participantId}", &m_participant)
-            .replace("{sourceId}", &m_source);
+            .replace("{sourceId}", &m_source)
+            .replace("{programmeId}", &programme)
+            .replace("{cohortId}", &cohort)
+            .replace("{groupId}", &group)
+            .replace("{participantId}", &participant)
+            .replace("{projectId}", &project);
         assert!(
             !concrete.contains('{'),
             "the walk does not know a parameter of {path}"

@@ -4,10 +4,12 @@
 mod analysis;
 mod api;
 mod browser;
+mod browser_learning;
 mod browser_maturity;
 mod catalog;
 mod helpers;
 mod isolation;
+mod learning;
 mod maturity;
 mod notifications;
 mod pages;

@@ -664,5 +664,8 @@ async fn another_organisation_gets_404_on_every_round_page() {
     assert!(!html.contains("Geheim"));
     let a_round = app.store.round(&app.org_a.id, &round).await.unwrap();
     assert!(a_round.is_open());
-    assert_eq!(app.store.participants(&a_round).await.unwrap().len(), 1);
+    assert_eq!(
+        app.store.round_participants(&a_round).await.unwrap().len(),
+        1
+    );
 }

@@ -1,0 +1,174 @@
+//! The learning track's main path in Chromium: create a programme, start a cohort, import
+//! its CSV, split it automatically, record attendance and progress, and view the
+//! certificate; every page checked with axe-core.
+
+use crate::browser::{axe, sign_in, start_browser};
+use crate::helpers::TestApp;
+use fantoccini::{Client, Locator};
+
+async fn check_axe(c: &Client, what: &str) {
+    let v = axe(c).await;
+    assert!(v.is_empty(), "axe violations on {what}: {v:?}");
+}
+
+async fn fill(c: &Client, id: &str, text: &str) {
+    c.find(Locator::Id(id))
+        .await
+        .unwrap()
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
+async fn submit(c: &Client, form_css: &str) {
+    c.find(Locator::Css(&format!("{form_css} button[type=submit]")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn coordinator_runs_a_cohort_to_a_certificate() {
+    let app = TestApp::spawn().await;
+    let (_driver, c, _profile) = start_browser().await;
+    sign_in(&c, &app, "admin@pv26.example").await;
+
+    c.goto(&app.url("/leertrajecten")).await.unwrap();
+    check_axe(&c, "leertrajecten").await;
+    fill(&c, "p-name", "Digitaal Leiderschap").await;
+    fill(&c, "p-dims", "Visie\nSturen").await;
+    // No project needed in this run, so attendance and modules complete it.
+    c.find(Locator::Css("input[name=requiresProject]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    submit(&c, "form[action='/leertrajecten']").await;
+    c.wait().for_element(Locator::Id("c-name")).await.unwrap();
+    check_axe(&c, "programme").await;
+    fill(&c, "s-title", "Aftrap").await;
+    c.execute(
+        "document.getElementById('s-date').value = '2026-02-03';
+         document.getElementById('s-start').value = '15:00';
+         document.getElementById('s-end').value = '16:30';",
+        vec![],
+    )
+    .await
+    .unwrap();
+    submit(&c, "form[action$='/sessies']").await;
+    c.wait().for_element(Locator::Id("c-name")).await.unwrap();
+    let html = c.source().await.unwrap();
+    assert!(html.contains("Aftrap"));
+    fill(&c, "c-name", "Cohort 2026").await;
+    submit(&c, "form[action$='/cohorten']").await;
+    c.wait().for_element(Locator::Id("i-file")).await.unwrap();
+    check_axe(&c, "cohort").await;
+
+    // Import 45 participants from a file, then split into three groups of 15.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cohort.csv");
+    let mut csv = String::from("naam,e-mail,afdeling,rol\n");
+    csv.push_str("Bea Beheer,admin@pv26.example,ICT,teamleider\n");
+    for i in 1..45 {
+        csv.push_str(&format!(
+            "Deelnemer {i},d{i}@pv26.example,Afdeling {},Rol {}\n",
+            i % 4,
+            i % 2
+        ));
+    }
+    std::fs::write(&path, csv).unwrap();
+    c.find(Locator::Id("i-file"))
+        .await
+        .unwrap()
+        .send_keys(&path.display().to_string())
+        .await
+        .unwrap();
+    submit(&c, "form[enctype='multipart/form-data']").await;
+    c.wait()
+        .for_element(Locator::Css(".utrecht-alert--ok"))
+        .await
+        .unwrap();
+    submit(&c, "form[action$='/verdelen']").await;
+    c.wait()
+        .for_element(Locator::Css("a[href^='/leertrajecten/groepen/']"))
+        .await
+        .unwrap();
+    let groups = c
+        .find_all(Locator::Css("a[href^='/leertrajecten/groepen/']"))
+        .await
+        .unwrap();
+    assert_eq!(groups.len(), 3);
+    check_axe(&c, "cohort after split").await;
+
+    // Find Bea's group and record her attendance and progress there.
+    let bea = app
+        .store
+        .participants_by_email(&app.org_a.id, "admin@pv26.example")
+        .await
+        .unwrap()
+        .remove(0);
+    let group = bea.group_id.clone().unwrap();
+    c.goto(&app.url(&format!("/leertrajecten/groepen/{group}")))
+        .await
+        .unwrap();
+    check_axe(&c, "group register").await;
+    for sel in c
+        .find_all(Locator::Css(&format!("select[name^='a.{}.']", bea.id)))
+        .await
+        .unwrap()
+    {
+        sel.select_by_value("present").await.unwrap();
+    }
+    for sel in c
+        .find_all(Locator::Css(&format!("select[name^='p.{}.']", bea.id)))
+        .await
+        .unwrap()
+    {
+        sel.select_by_value("done").await.unwrap();
+    }
+    submit(&c, "form[action^='/leertrajecten/groepen/']").await;
+    c.wait()
+        .for_element(Locator::Css(".utrecht-alert--ok"))
+        .await
+        .unwrap();
+
+    // The participant's page offers the certificate, and it is a PDF.
+    c.goto(&app.url(&format!("/leertrajecten/deelnemers/{}", bea.id)))
+        .await
+        .unwrap();
+    check_axe(&c, "participant").await;
+    let link = c
+        .find(Locator::Css("a[href$='/certificaat']"))
+        .await
+        .expect("certificate link");
+    let href = link.attr("href").await.unwrap().unwrap();
+    let kind = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(arguments[0]).then(r => r.arrayBuffer().then(b => done(r.headers.get('content-type') + ' ' + new TextDecoder().decode(b.slice(0, 5)))));",
+            vec![serde_json::Value::String(href)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(kind.as_str(), Some("application/pdf %PDF-"));
+    // Another participant still misses everything and is told what.
+    let other = app
+        .store
+        .participants_by_email(&app.org_a.id, "d1@pv26.example")
+        .await
+        .unwrap()
+        .remove(0);
+    c.goto(&app.url(&format!("/leertrajecten/deelnemers/{}", other.id)))
+        .await
+        .unwrap();
+    let html = c.source().await.unwrap();
+    assert!(html.contains("0 van de 5 modules afgerond"), "{html}");
+    assert!(
+        c.find(Locator::Css("a[href$='/certificaat']"))
+            .await
+            .is_err()
+    );
+}
