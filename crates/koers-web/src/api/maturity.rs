@@ -25,7 +25,10 @@ use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/maturity/framework", get(get_framework).put(put_framework))
+        .route(
+            "/maturity/framework",
+            get(get_maturity_framework).put(put_maturity_framework),
+        )
         .route("/maturity/rounds", get(list_rounds).post(add_round))
         .route("/maturity/rounds/{round_id}", get(get_round))
         .route("/maturity/rounds/{round_id}/close", post(close))
@@ -289,7 +292,7 @@ fn created<T: Serialize>(v: T) -> Response {
 
 /// The organisation's framework versions, newest first (koers' default is version 1).
 #[utoipa::path(get, path = "/maturity/framework", tag = "volwassenheid", responses((status = 200, description = "Versies van het kader", body = Vec<FrameworkOut>)))]
-pub async fn get_framework(
+pub async fn get_maturity_framework(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Json<Vec<FrameworkOut>>, AppError> {
@@ -304,7 +307,7 @@ pub async fn get_framework(
 
 /// Save a new version of the framework (earlier rounds keep theirs).
 #[utoipa::path(put, path = "/maturity/framework", tag = "volwassenheid", request_body = Framework, responses((status = 201, description = "Nieuwe versie", body = FrameworkOut)))]
-pub async fn put_framework(
+pub async fn put_maturity_framework(
     State(state): State<AppState>,
     ctx: Ctx,
     headers: HeaderMap,

@@ -30,45 +30,36 @@ pub struct Module {
     pub slug: &'static str,
     /// Translation key of the module's name; its description is `<key>.desc`.
     pub key: &'static str,
-    /// Whether the module is built; an unbuilt one says so plainly.
-    pub built: bool,
 }
 
 pub const MODULES: [Module; 7] = [
     Module {
         slug: "bronnen",
         key: "module.catalog",
-        built: true,
     },
     Module {
         slug: "analyses",
         key: "module.analysis",
-        built: true,
     },
     Module {
         slug: "informatieproducten",
         key: "module.products",
-        built: true,
     },
     Module {
         slug: "datavragen",
         key: "module.questions",
-        built: true,
     },
     Module {
         slug: "toepassingen",
         key: "module.register",
-        built: true,
     },
     Module {
         slug: "volwassenheid",
         key: "module.maturity",
-        built: true,
     },
     Module {
         slug: "leertrajecten",
         key: "module.learning",
-        built: true,
     },
 ];
 

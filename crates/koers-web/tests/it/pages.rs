@@ -149,30 +149,36 @@ async fn language_switch_and_error_pages() {
     let app = TestApp::spawn().await;
     let (c, _) = app.page_login("viewer@pv26.example").await;
     let nl = c
-        .get(app.url("/volwassenheid"))
+        .get(app.url("/informatieproducten"))
         .send()
         .await
         .unwrap()
         .text()
         .await
         .unwrap();
-    assert!(nl.contains("Deze module is nog niet gebouwd."));
+    assert!(
+        nl.contains("<h1 class=\"utrecht-heading-1\">Informatieproducten"),
+        "{nl}"
+    );
     assert!(nl.contains("<html lang=\"nl\""));
     let r = c
-        .get(app.url("/lang/en?next=/volwassenheid"))
+        .get(app.url("/lang/en?next=/informatieproducten"))
         .send()
         .await
         .unwrap();
-    assert_eq!(r.headers()["location"], "/volwassenheid");
+    assert_eq!(r.headers()["location"], "/informatieproducten");
     let en = c
-        .get(app.url("/volwassenheid"))
+        .get(app.url("/informatieproducten"))
         .send()
         .await
         .unwrap()
         .text()
         .await
         .unwrap();
-    assert!(en.contains("This module is not built yet."));
+    assert!(
+        en.contains("<h1 class=\"utrecht-heading-1\">Information products"),
+        "{en}"
+    );
     assert!(en.contains("<html lang=\"en\""));
     let r = c.get(app.url("/nergens")).send().await.unwrap();
     assert_eq!(r.status(), 404);
