@@ -27,6 +27,7 @@ pub mod quality;
 pub mod sandbox;
 pub mod source;
 pub mod spatial;
+pub mod stats;
 
 pub use engine::{CancelToken, Engine, EngineConfig, QueryOutput, TableRef};
 pub use error::EngineError;
