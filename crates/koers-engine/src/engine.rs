@@ -12,12 +12,13 @@ use datafusion::execution::context::SQLOptions;
 use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::session_state::SessionStateBuilder;
-use datafusion::execution::SendableRecordBatchStream;
+use datafusion::execution::{FunctionRegistry, SendableRecordBatchStream};
 use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
 use futures::StreamExt;
 use std::path::PathBuf;
 use tokio::sync::Notify;
 
+use crate::datetime;
 use crate::error::{EngineError, Result};
 use crate::sandbox;
 use crate::spatial;
@@ -159,7 +160,8 @@ impl Engine {
             .with_statistics_registry(stats::registry())
             .with_physical_optimizer_rule(Arc::new(spatial::join::SpatialJoinRule))
             .build();
-        let ctx = SessionContext::new_with_state(state);
+        let mut ctx = SessionContext::new_with_state(state);
+        ctx.register_function_rewrite(Arc::new(datetime::FastDateRewrite::default()))?;
         for f in spatial::functions::all() {
             ctx.register_udf(f);
         }

@@ -19,6 +19,7 @@
 //!   answers and speed can be set beside other engines'.
 
 pub mod bench;
+pub mod datetime;
 pub mod engine;
 pub mod error;
 pub mod export;
