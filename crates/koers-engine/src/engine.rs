@@ -8,19 +8,21 @@ use std::time::{Duration, Instant};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::TableReference;
-use datafusion::execution::SendableRecordBatchStream;
 use datafusion::execution::context::SQLOptions;
 use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::session_state::SessionStateBuilder;
+use datafusion::execution::{FunctionRegistry, SendableRecordBatchStream};
 use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
 use futures::StreamExt;
 use std::path::PathBuf;
 use tokio::sync::Notify;
 
+use crate::datetime;
 use crate::error::{EngineError, Result};
 use crate::sandbox;
 use crate::spatial;
+use crate::stats;
 
 /// Limits and parallelism of the engine.
 #[derive(Debug, Clone)]
@@ -145,16 +147,21 @@ impl Engine {
         let runtime = RuntimeEnvBuilder::new()
             .with_memory_pool(Arc::new(FairSpillPool::new(self.config.memory_limit_bytes)))
             .build_arc()?;
-        let config = SessionConfig::new()
+        let mut config = SessionConfig::new()
             .with_target_partitions(self.config.target_partitions.max(1))
             .with_information_schema(false);
+        // Join order from estimated join outputs (see `stats`), not from DataFusion's
+        // estimate, which takes a fact table joined to a lookup table for the lookup table.
+        config.options_mut().optimizer.use_statistics_registry = true;
         let state = SessionStateBuilder::new()
             .with_config(config)
             .with_runtime_env(runtime)
             .with_default_features()
+            .with_statistics_registry(stats::registry())
             .with_physical_optimizer_rule(Arc::new(spatial::join::SpatialJoinRule))
             .build();
-        let ctx = SessionContext::new_with_state(state);
+        let mut ctx = SessionContext::new_with_state(state);
+        ctx.register_function_rewrite(Arc::new(datetime::FastDateRewrite::default()))?;
         for f in spatial::functions::all() {
             ctx.register_udf(f);
         }

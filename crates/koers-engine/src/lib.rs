@@ -19,6 +19,7 @@
 //!   answers and speed can be set beside other engines'.
 
 pub mod bench;
+pub mod datetime;
 pub mod engine;
 pub mod error;
 pub mod export;
@@ -27,6 +28,7 @@ pub mod quality;
 pub mod sandbox;
 pub mod source;
 pub mod spatial;
+pub mod stats;
 
 pub use engine::{CancelToken, Engine, EngineConfig, QueryOutput, TableRef};
 pub use error::EngineError;
