@@ -16,6 +16,7 @@ async fn main() {
             file_name: "municipalities.parquet".into(),
             format: None,
             crs: None,
+            layer: None,
         },
         &NoProgress,
     )
