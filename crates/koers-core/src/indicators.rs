@@ -148,6 +148,50 @@ pub fn status(value: f64, t: &Thresholds, d: Direction) -> Light {
     }
 }
 
+/// How often an indicator is refreshed by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Every {
+    Hourly,
+    Daily,
+    Weekly,
+}
+
+impl Every {
+    pub const ALL: [Every; 3] = [Every::Hourly, Every::Daily, Every::Weekly];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Every::Hourly => "hourly",
+            Every::Daily => "daily",
+            Every::Weekly => "weekly",
+        }
+    }
+
+    /// `manual` (or empty) is no schedule; anything else unknown is refused.
+    pub fn parse(s: &str) -> Result<Option<Every>, Invalid> {
+        match s.trim() {
+            "" | "manual" => Ok(None),
+            other => Every::ALL
+                .into_iter()
+                .find(|e| e.as_str() == other)
+                .map(Some)
+                .ok_or_else(|| {
+                    Invalid::one("every", "enum", "kies manual, hourly, daily of weekly")
+                }),
+        }
+    }
+
+    /// When the next refresh is due after one at `t`.
+    pub fn next_after(self, t: chrono::DateTime<chrono::Utc>) -> chrono::DateTime<chrono::Utc> {
+        t + match self {
+            Every::Hourly => chrono::Duration::hours(1),
+            Every::Daily => chrono::Duration::days(1),
+            Every::Weekly => chrono::Duration::weeks(1),
+        }
+    }
+}
+
 /// Whether a refresh crossed a threshold: the light changed from one known status to another
 /// (the first result ever crosses nothing).
 pub fn crossed(previous: Option<Light>, now: Option<Light>) -> bool {
@@ -398,6 +442,25 @@ impl MonitorDraft {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn schedules_parse_and_step() {
+        assert_eq!(Every::parse("manual").unwrap(), None);
+        assert_eq!(Every::parse("").unwrap(), None);
+        assert_eq!(Every::parse("daily").unwrap(), Some(Every::Daily));
+        assert_eq!(Every::parse("yearly").unwrap_err().0[0].code, "enum");
+        let t = chrono::DateTime::parse_from_rfc3339("2026-11-27T10:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert_eq!(
+            Every::Hourly.next_after(t).to_rfc3339(),
+            "2026-11-27T11:00:00+00:00"
+        );
+        assert_eq!(
+            Every::Weekly.next_after(t).to_rfc3339(),
+            "2026-12-04T10:00:00+00:00"
+        );
+    }
 
     #[test]
     fn only_a_change_of_light_crosses_a_threshold() {

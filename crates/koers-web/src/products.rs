@@ -5,19 +5,19 @@
 //! Staleness: a cached result is shown as stale when it was computed before its sources
 //! last changed — the analysis' last edit, or the last import of a dataset its SQL names.
 
-use crate::analysis::run_saved;
+use crate::analysis::{run_saved, run_saved_in};
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::Input;
 use crate::startup::AppState;
 use koers_app::results::Results;
 use koers_core::indicators::{
-    Direction, Grain, IndicatorDraft, IndicatorInput, Light, MonitorDraft, Point, Trend,
+    Direction, Every, Grain, IndicatorDraft, IndicatorInput, Light, MonitorDraft, Point, Trend,
     check_columns, headline, status, trend,
 };
 use koers_core::{FieldError, Invalid, Permission};
-use koers_store::StoreError;
 use koers_store::indicators::{Indicator, IndicatorResult, Monitor};
+use koers_store::{Actor, StoreError};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -166,7 +166,16 @@ pub async fn refresh(state: &AppState, ctx: &Ctx, id: &str) -> Result<IndicatorV
     ctx.require(Permission::Read)?;
     let i = state.store.indicator(&ctx.org.id, id).await?;
     ctx.require(Permission::Analyse)?;
-    let (_, out) = run_saved(state, ctx, &i.analysis_id, &BTreeMap::new()).await?;
+    refresh_now(state, &ctx.actor(), i).await
+}
+
+/// Runs an indicator's analysis, caches the series, and alerts when the light changed.
+async fn refresh_now(
+    state: &AppState,
+    actor: &Actor,
+    i: Indicator,
+) -> Result<IndicatorView, AppError> {
+    let (_, out) = run_saved_in(state, &i.org_id, &i.analysis_id, &BTreeMap::new()).await?;
     let res = Results::from_output(&out)?;
     let points = points_of(&i, &res)?;
     let series = headline(&points, i.grain);
@@ -179,12 +188,12 @@ pub async fn refresh(state: &AppState, ctx: &Ctx, id: &str) -> Result<IndicatorV
         .and_then(|r| r.status);
     state
         .store
-        .save_indicator_result(&i, &points, latest, light, &ctx.actor())
+        .save_indicator_result(&i, &points, latest, light, actor)
         .await?;
     if let Some(now) = light
         && koers_core::indicators::crossed(previous, light)
     {
-        alert(state, ctx, &i, now, latest).await?;
+        alert(state, actor, &i, now, latest).await?;
     }
     view(state, i).await
 }
@@ -193,14 +202,14 @@ pub async fn refresh(state: &AppState, ctx: &Ctx, id: &str) -> Result<IndicatorV
 /// threshold (in koers, and by e-mail through the outbox).
 async fn alert(
     state: &AppState,
-    ctx: &Ctx,
+    actor: &Actor,
     i: &Indicator,
     now: Light,
     value: Option<f64>,
 ) -> Result<(), AppError> {
     let people: Vec<String> = state
         .store
-        .members(&ctx.org.id)
+        .members(&i.org_id)
         .await?
         .into_iter()
         .filter(|m| {
@@ -213,15 +222,69 @@ async fn alert(
     state
         .store
         .notify(
-            &ctx.org.id,
+            &i.org_id,
             &people,
-            &ctx.actor(),
+            actor,
             "indicator.threshold",
             &serde_json::json!({ "indicator": i.name, "status": now.as_str(), "value": shown }),
             &format!("/informatieproducten/indicatoren/{}", i.id),
         )
         .await?;
     Ok(())
+}
+
+/// Sets how often an indicator refreshes by itself (`manual`, `hourly`, `daily`, `weekly`).
+pub async fn schedule(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    mut input: Input,
+) -> Result<Option<(Every, String)>, AppError> {
+    ctx.require(Permission::Read)?;
+    let i = state.store.indicator(&ctx.org.id, id).await?;
+    ctx.require(Permission::Analyse)?;
+    let every = input.text("every");
+    let every = input.finish(Every::parse(&every))?;
+    Ok(state
+        .store
+        .set_indicator_schedule(&i, every, &ctx.actor())
+        .await?)
+}
+
+/// Refreshes every indicator whose scheduled refresh is due at `now` (each claimed by one
+/// process only); a failure is logged and the indicator tried again at its next turn.
+/// Returns how many were refreshed.
+pub async fn run_due_refreshes(state: &AppState, now: chrono::DateTime<chrono::Utc>) -> usize {
+    let due = match state.store.claim_due_indicators(now).await {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::warn!("scheduled refresh: {e}");
+            return 0;
+        }
+    };
+    let actor = Actor {
+        user_id: None,
+        label: "koers (schema)".into(),
+    };
+    let mut done = 0;
+    for i in due {
+        let (id, name) = (i.id.clone(), i.name.clone());
+        match refresh_now(state, &actor, i).await {
+            Ok(_) => done += 1,
+            Err(e) => tracing::warn!("scheduled refresh of {name} ({id}): {e}"),
+        }
+    }
+    done
+}
+
+/// Starts the scheduler: once a minute, the due refreshes run.
+pub fn spawn_scheduler(state: AppState) {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+            run_due_refreshes(&state, chrono::Utc::now()).await;
+        }
+    });
 }
 
 /// One period of the headline series.

@@ -72,9 +72,11 @@ pub fn build_app(state: AppState) -> Router {
 }
 
 /// Serves the application on `listener` until SIGINT or SIGTERM, then finishes the
-/// requests in flight; with a mailer, the e-mail outbox runs beside it.
+/// requests in flight. Beside it run the scheduled refreshes and, with a mailer, the e-mail
+/// outbox.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     crate::notifications::spawn_outbox(state.clone());
+    crate::products::spawn_scheduler(state.clone());
     let app = build_app(state);
     axum::serve(
         listener,

@@ -5,7 +5,7 @@ use crate::error::AppError;
 use crate::input::Input;
 use crate::products::{
     IndicatorOut, IndicatorView, MonitorOut, MonitorView, create_indicator, create_monitor,
-    monitor_view, refresh, snapshot_intact, take_snapshot, view,
+    monitor_view, refresh, schedule, snapshot_intact, take_snapshot, view,
 };
 use crate::startup::AppState;
 use axum::body::Bytes;
@@ -33,6 +33,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/indicators/{indicator_id}/snapshots",
             post(snapshot_indicator),
+        )
+        .route(
+            "/indicators/{indicator_id}/schedule",
+            axum::routing::put(set_schedule),
         )
         .route("/snapshots", get(list_snapshots))
         .route("/snapshots/{snapshot_id}", get(get_snapshot))
@@ -298,4 +302,46 @@ pub async fn get_snapshot(
         state.store.snapshot(&ctx.org.id, &id).await?,
         true,
     )))
+}
+
+/// How often an indicator refreshes by itself.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ScheduleOut {
+    /// `manual`, `hourly`, `daily` or `weekly`.
+    pub every: String,
+    /// When the next scheduled refresh is due (absent for `manual`).
+    #[schema(format = DateTime)]
+    pub next_due: Option<String>,
+}
+
+/// A refresh schedule.
+#[derive(ToSchema)]
+pub struct ScheduleIn {
+    /// `manual`, `hourly`, `daily` or `weekly`.
+    pub every: String,
+}
+
+/// Set how often the indicator refreshes by itself (analysts). A refresh that moves it to
+/// another light alerts the analysts and board members.
+#[utoipa::path(put, path = "/indicators/{indicatorId}/schedule", tag = "informatieproducten", params(("indicatorId" = String, Path, description = "Id van de indicator")),
+    request_body = ScheduleIn, responses((status = 200, description = "Schema opgeslagen", body = ScheduleOut)))]
+pub async fn set_schedule(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<ScheduleOut>, AppError> {
+    let s = schedule(&state, &ctx, &id, Input::json(&headers, &body)?).await?;
+    Ok(Json(match s {
+        Some((every, next)) => ScheduleOut {
+            every: every.as_str().into(),
+            next_due: Some(next),
+        },
+        None => ScheduleOut {
+            every: "manual".into(),
+            next_due: None,
+        },
+    }))
 }

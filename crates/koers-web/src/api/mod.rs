@@ -132,6 +132,7 @@ pub async fn version_header(req: Request, next: Next) -> Response {
         indicators::get_monitor,
         indicators::snapshot_monitor,
         indicators::snapshot_indicator,
+        indicators::set_schedule,
         indicators::list_snapshots,
         indicators::get_snapshot,
         maturity::get_maturity_framework,

@@ -9,8 +9,8 @@ use crate::chart::{format_number, line_svg};
 use crate::error::AppError;
 use crate::input::Input;
 use crate::products::{
-    IndicatorView, create_indicator, create_monitor, monitor_view, refresh, snapshot_intact,
-    take_snapshot, view,
+    IndicatorView, create_indicator, create_monitor, monitor_view, refresh, schedule,
+    snapshot_intact, take_snapshot, view,
 };
 use crate::startup::AppState;
 use axum::Router;
@@ -35,6 +35,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/informatieproducten/indicatoren/{id}/data.csv",
             get(export_csv),
+        )
+        .route(
+            "/informatieproducten/indicatoren/{id}/schema",
+            post(set_schedule),
         )
         .route("/informatieproducten/monitoren", post(add_monitor))
         .route("/informatieproducten/monitoren/{id}", get(show_monitor))
@@ -232,6 +236,11 @@ async fn render_indicator(
     ctx.require(Permission::Read)?;
     let i = state.store.indicator(&ctx.org.id, id).await?;
     let analysis = state.store.analysis(&ctx.org.id, &i.analysis_id).await?;
+    let schedule = state
+        .store
+        .indicator_schedule(&i)
+        .await?
+        .map(|(every, next)| context! { every => every.as_str(), next => next });
     let v = view(state, i).await?;
     let html = page(
         state,
@@ -241,6 +250,7 @@ async fn render_indicator(
         context! {
             c => card(&v), analysis => analysis,
             can_refresh => ctx.require(Permission::Analyse).is_ok(),
+            schedule => schedule,
             panel => snapshot_panel(state, ctx, "indicatoren", id).await?,
             ..extra
         },
@@ -325,4 +335,29 @@ async fn show_monitor(
     )
     .await?;
     Ok(html.into_response())
+}
+
+async fn set_schedule(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    match schedule(&state, &ctx, &id, Input::form(&body)?).await {
+        Ok(_) => {
+            render_indicator(
+                &state,
+                &ctx,
+                &id,
+                StatusCode::OK,
+                context! { notice => "scheduled" },
+            )
+            .await
+        }
+        Err(e @ AppError::Invalid(_)) => {
+            let extra = form_problem(&e);
+            render_indicator(&state, &ctx, &id, StatusCode::BAD_REQUEST, extra).await
+        }
+        Err(e) => Err(e),
+    }
 }

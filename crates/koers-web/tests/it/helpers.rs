@@ -13,6 +13,8 @@ pub struct TestApp {
     pub base: String,
     pub store: Store,
     pub ws: koers_app::Workspace,
+    /// The running application's state (to drive background work such as the scheduler).
+    pub state: AppState,
     pub org_a: Organisation,
     pub org_b: Organisation,
     /// Administrator of A (and deployment administrator).
@@ -119,13 +121,15 @@ impl TestApp {
         )
         .expect("workspace");
         let state = AppState::new(ws.clone(), cfg);
+        let served = state.clone();
         tokio::spawn(async move {
-            let _ = koers_web::serve(listener, state).await;
+            let _ = koers_web::serve(listener, served).await;
         });
         TestApp {
             base,
             store,
             ws,
+            state,
             org_a,
             org_b,
             admin_a,

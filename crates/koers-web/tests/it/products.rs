@@ -713,3 +713,109 @@ async fn snapshots_freeze_what_was_shown_and_crossing_a_threshold_alerts() {
         1
     );
 }
+
+#[tokio::test]
+async fn scheduled_refreshes_run_once_when_due() {
+    let app = TestApp::spawn().await;
+    let analysis = with_freight(&app).await;
+    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let i: Value = post(
+        &c,
+        app.url("/api/v1/indicators"),
+        &csrf,
+        definition(&analysis),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let id = i["id"].as_str().unwrap().to_string();
+    let url = app.url(&format!("/api/v1/indicators/{id}/schedule"));
+    let put = |c: &reqwest::Client, csrf: &str, body: Value| {
+        c.put(url.clone())
+            .header("x-csrf-token", csrf)
+            .json(&body)
+            .send()
+    };
+    let r = put(&c, &csrf, json!({"every": "daily"})).await.unwrap();
+    assert_eq!(r.status(), 200);
+    let s: Value = r.json().await.unwrap();
+    assert_eq!(s["every"], "daily");
+    assert!(s["nextDue"].as_str().is_some());
+
+    // Nothing is due yet.
+    let now = chrono::Utc::now();
+    assert_eq!(
+        koers_web::products::run_due_refreshes(&app.state, now).await,
+        0
+    );
+    // A day and a bit later it is, once: a second run at the same moment finds it claimed.
+    let later = now + chrono::Duration::hours(25);
+    assert_eq!(
+        koers_web::products::run_due_refreshes(&app.state, later).await,
+        1
+    );
+    assert_eq!(
+        koers_web::products::run_due_refreshes(&app.state, later).await,
+        0
+    );
+    let v: Value = c
+        .get(app.url(&format!("/api/v1/indicators/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["value"], 950.0);
+    let indicator = app.store.indicator(&app.org_a.id, &id).await.unwrap();
+    let res = app
+        .store
+        .latest_indicator_result(&indicator)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(res.computed_by, "koers (schema)");
+
+    // The page shows the schedule.
+    let (p, _) = app.page_login("admin@pv26.example").await;
+    let html = p
+        .get(app.url(&format!("/informatieproducten/indicatoren/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Elke dag") && html.contains("volgende keer"),
+        "{html}"
+    );
+
+    // Bad input: an unknown cadence, a viewer, another organisation; manual stops it.
+    let r = put(&c, &csrf, json!({"every": "yearly"})).await.unwrap();
+    assert_eq!(r.status(), 400);
+    let (v, vcsrf) = app.api_login("viewer@pv26.example").await;
+    assert_eq!(
+        put(&v, &vcsrf, json!({"every": "hourly"}))
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let (b, bcsrf) = app.api_login("admin@gm0796.example").await;
+    assert_eq!(
+        put(&b, &bcsrf, json!({"every": "hourly"}))
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let r = put(&c, &csrf, json!({"every": "manual"})).await.unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["every"], "manual");
+    let much_later = now + chrono::Duration::days(30);
+    assert_eq!(
+        koers_web::products::run_due_refreshes(&app.state, much_later).await,
+        0
+    );
+}
