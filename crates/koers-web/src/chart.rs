@@ -162,6 +162,8 @@ pub fn radar_svg(
     if n < 3 || max <= 0.0 {
         return None;
     }
+    // Room at both sides for long axis labels.
+    let wide = W + 160.0;
     let (cx, cy, r) = (W / 2.0, 200.0, 130.0);
     let point = |i: usize, v: f64| {
         let a = std::f64::consts::TAU * i as f64 / n as f64 - std::f64::consts::FRAC_PI_2;
@@ -169,7 +171,7 @@ pub fn radar_svg(
         (cx + k * a.cos(), cy + k * a.sin())
     };
     let mut out = format!(
-        "<svg class=\"koers-chart\" viewBox=\"0 0 {W} 420\" width=\"100%\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\"><g font-size=\"12\" font-family=\"sans-serif\" fill=\"#1a1a1a\">",
+        "<svg class=\"koers-chart\" viewBox=\"-80 0 {wide} 420\" width=\"100%\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\"><g font-size=\"12\" font-family=\"sans-serif\" fill=\"#1a1a1a\">",
         escape(caption)
     );
     for ring in 1..=max as usize {
