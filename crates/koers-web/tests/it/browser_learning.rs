@@ -59,9 +59,11 @@ async fn coordinator_runs_a_cohort_to_a_certificate() {
     .await
     .unwrap();
     submit(&c, "form[action$='/sessies']").await;
-    c.wait().for_element(Locator::Id("c-name")).await.unwrap();
-    let html = c.source().await.unwrap();
-    assert!(html.contains("Aftrap"));
+    // Wait for the new page to list the session (the old page has the form too).
+    c.wait()
+        .for_element(Locator::XPath("//*[contains(text(), 'Aftrap')]"))
+        .await
+        .unwrap();
     fill(&c, "c-name", "Cohort 2026").await;
     submit(&c, "form[action$='/cohorten']").await;
     c.wait().for_element(Locator::Id("i-file")).await.unwrap();
