@@ -220,16 +220,41 @@ pub async fn invite(
     let pid = input.text("participantId");
     let count = input.text("count");
     let label = input.text("label");
+    let emails = input.text("emails");
     let parsed = {
         let mut c = koers_core::error::Collector::default();
-        let n = c.take(
-            count
-                .trim()
-                .parse::<usize>()
-                .ok()
-                .filter(|n| (1..=200).contains(n))
-                .ok_or_else(|| Invalid::one("count", "range", "geef een aantal van 1 tot 200")),
-        );
+        // Addresses (one per line) give one personal link each, sent by e-mail when SMTP is
+        // configured; otherwise `count` anonymous links with an optional label.
+        let addresses: Vec<String> = emails
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .filter_map(|l| {
+                c.take(koers_core::user::Email::parse(l).map_err(|_| {
+                    Invalid::one("emails", "format", &format!("geen geldig e-mailadres: {l}"))
+                }))
+            })
+            .map(|e| e.as_str().to_string())
+            .collect();
+        if addresses.len() > 200 {
+            c.take::<()>(Err(Invalid::one(
+                "emails",
+                "range",
+                "hoogstens 200 adressen per keer",
+            )));
+        }
+        let n = if emails.trim().is_empty() {
+            c.take(
+                count
+                    .trim()
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=200).contains(n))
+                    .ok_or_else(|| Invalid::one("count", "range", "geef een aantal van 1 tot 200")),
+            )
+        } else {
+            Some(addresses.len())
+        };
         if label.chars().count() > 100 || label.chars().any(char::is_control) {
             c.take::<()>(Err(Invalid::one(
                 "label",
@@ -237,9 +262,19 @@ pub async fn invite(
                 "hoogstens 100 tekens, zonder stuurtekens",
             )));
         }
-        c.finish().map(|_| n.unwrap_or(1))
+        c.finish().map(|_| {
+            let n = n.unwrap_or(1);
+            (0..n)
+                .map(|i| {
+                    addresses
+                        .get(i)
+                        .cloned()
+                        .unwrap_or_else(|| label.trim().to_string())
+                })
+                .collect::<Vec<String>>()
+        })
     };
-    let n = input.finish(parsed)?;
+    let labels = input.finish(parsed)?;
     let p = state
         .store
         .round_participant(&r, pid.trim())
@@ -251,10 +286,11 @@ pub async fn invite(
                 "kies een deelnemende organisatie van deze ronde",
             ))
         })?;
-    let tokens: Vec<String> = (0..n).map(|_| new_token()).collect();
+    let tokens: Vec<String> = labels.iter().map(|_| new_token()).collect();
     let digests: Vec<(String, String)> = tokens
         .iter()
-        .map(|t| (token_digest(t), label.trim().to_string()))
+        .zip(&labels)
+        .map(|(t, l)| (token_digest(t), l.clone()))
         .collect();
     let invs = state
         .store
@@ -318,12 +354,54 @@ pub async fn remind(
         .collect())
 }
 
-/// How invitations reach respondents. koers has no mailer yet, so the links go out as a
-/// CSV for the researcher to send; this is the one place where e-mail delivery (when SMTP
-/// is configured) will take over.
-pub fn deliver_invitations(links: &[IssuedLink]) -> String {
-    let mut out = String::from("organisatie,cbs_code,label,link\n");
+/// How invitations reach respondents: a link whose label is an e-mail address is sent to it
+/// when the deployment has SMTP; the others (or all, without SMTP) go into a CSV for the
+/// researcher to hand out. Returns how many were mailed and the CSV of the rest (`None`
+/// when nothing is left to hand out).
+pub async fn deliver_invitations(
+    state: &AppState,
+    round_name: &str,
+    links: &[IssuedLink],
+) -> (usize, Option<String>) {
+    let mut mailed = 0;
+    let mut rest = Vec::new();
     for l in links {
+        let personal = koers_core::user::Email::parse(&l.label).is_ok();
+        let sent = match state.ws.mailer() {
+            Some(m) if personal => {
+                let body = format!(
+                    "Goedendag,\n\n{} doet mee aan het onderzoek ‘{round_name}’ naar digitale volwassenheid. Wilt u de vragenlijst invullen? Uw persoonlijke link (één keer te gebruiken):\n\n{}\n\nUw antwoorden worden alleen samengevoegd getoond, en niet zolang te weinig mensen uit uw organisatie hebben geantwoord.\n",
+                    l.organisation, l.url
+                );
+                match m
+                    .send(
+                        &l.label,
+                        &l.label,
+                        &format!("Uitnodiging: {round_name}"),
+                        &body,
+                    )
+                    .await
+                {
+                    Ok(()) => true,
+                    Err(e) => {
+                        tracing::warn!("invitation to {}: {e}", l.label);
+                        false
+                    }
+                }
+            }
+            _ => false,
+        };
+        if sent {
+            mailed += 1;
+        } else {
+            rest.push(l);
+        }
+    }
+    if rest.is_empty() {
+        return (mailed, None);
+    }
+    let mut out = String::from("organisatie,cbs_code,label,link\n");
+    for l in rest {
         out.push_str(&format!(
             "{},{},{},{}\n",
             csv_cell(&l.organisation),
@@ -332,7 +410,7 @@ pub fn deliver_invitations(links: &[IssuedLink]) -> String {
             csv_cell(&l.url)
         ));
     }
-    out
+    (mailed, Some(out))
 }
 
 /// A CSV cell, quoted when needed, and never read as a formula by a spreadsheet.

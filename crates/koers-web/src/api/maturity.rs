@@ -8,8 +8,8 @@ use crate::error::AppError;
 use crate::input::Input;
 use crate::maturity::{
     BenchmarkRow, IssuedLink, ParticipantResult, add_interview, add_item, add_participant,
-    base_url, benchmark, close_round, code, create_round, frameworks, invite, remind, report_pdf,
-    results, round, rounds, save_framework,
+    base_url, benchmark, close_round, code, create_round, deliver_invitations, frameworks, invite,
+    remind, report_pdf, results, round, rounds, save_framework,
 };
 use crate::startup::AppState;
 use axum::body::Bytes;
@@ -195,6 +195,9 @@ pub struct InvitationsIn {
     pub count: String,
     /// A role such as "gedeputeerde"; no names needed.
     pub label: Option<String>,
+    /// E-mail addresses, one per line: one personal link each (then `count` does not count),
+    /// sent by e-mail when SMTP is configured.
+    pub emails: Option<String>,
 }
 
 /// An invitation and whether it was used (never its token).
@@ -451,7 +454,8 @@ pub async fn list_invitations(
     ))
 }
 
-/// Create personal single-use links; the links are in this answer only.
+/// Create personal single-use links (`count` anonymous ones, or one per address in `emails`,
+/// mailed when SMTP is configured); the links are in this answer only.
 #[utoipa::path(post, path = "/maturity/rounds/{roundId}/invitations", tag = "volwassenheid", params(("roundId" = String, Path, description = "Id van de ronde")),
     request_body = InvitationsIn, responses((status = 201, description = "De links", body = Vec<IssuedLink>), (status = 409, description = "De ronde is gesloten")))]
 pub async fn add_invitations(
@@ -461,9 +465,10 @@ pub async fn add_invitations(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    round(&state, &ctx, &id).await?;
+    let r = round(&state, &ctx, &id).await?;
     let base = base_url(&state, &headers);
     let links = invite(&state, &ctx, &id, &base, Input::json(&headers, &body)?).await?;
+    deliver_invitations(&state, &r.name, &links).await;
     Ok(created(links))
 }
 

@@ -220,8 +220,29 @@ async fn close(
     round_form(&state, &ctx, &id, "status", Value::UNDEFINED, r).await
 }
 
-fn csv_download(name: &str, links: &[IssuedLink]) -> Response {
-    csv_response(name, deliver_invitations(links))
+/// New links go out: mailed where they can be, the rest as a CSV download; when every link
+/// was mailed, the round's page says how many.
+async fn handed_out(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    name: &str,
+    links: &[IssuedLink],
+) -> Result<Response, AppError> {
+    let r = round(state, ctx, id).await?;
+    match deliver_invitations(state, &r.name, links).await {
+        (_, Some(csv)) => Ok(csv_response(name, csv)),
+        (mailed, None) => {
+            render_round(
+                state,
+                ctx,
+                id,
+                StatusCode::OK,
+                context! { mailed => mailed },
+            )
+            .await
+        }
+    }
 }
 
 fn csv_response(name: &str, body: String) -> Response {
@@ -249,7 +270,7 @@ async fn invitations(
     let form = Input::form(&body)?.into_value();
     let base = base_url(&state, &headers);
     match invite(&state, &ctx, &id, &base, Input::form(&body)?).await {
-        Ok(links) => Ok(csv_download("uitnodigingen", &links)),
+        Ok(links) => handed_out(&state, &ctx, &id, "uitnodigingen", &links).await,
         r => round_form(&state, &ctx, &id, "uitnodigingen", form, r).await,
     }
 }
@@ -262,7 +283,7 @@ async fn reminders(
 ) -> Result<Response, AppError> {
     let base = base_url(&state, &headers);
     match remind(&state, &ctx, &id, &base).await {
-        Ok(links) => Ok(csv_download("herinneringen", &links)),
+        Ok(links) => handed_out(&state, &ctx, &id, "herinneringen", &links).await,
         r => round_form(&state, &ctx, &id, "uitnodigingen", Value::UNDEFINED, r).await,
     }
 }

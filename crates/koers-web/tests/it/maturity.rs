@@ -404,6 +404,19 @@ async fn invitation_links_download_as_csv() {
     let csv = r.text().await.unwrap();
     assert_eq!(csv.lines().count(), 4, "{csv}");
     assert!(csv.contains("Provincie Gelderland,PV25,gedeputeerde,http://"));
+    // Without SMTP, personal links for addresses come as a CSV too.
+    let r = pc
+        .post(app.url(&format!("/volwassenheid/rondes/{round}/uitnodigingen")))
+        .form(&[
+            ("csrf_token", pcsrf.as_str()),
+            ("participantId", ps[1].as_str()),
+            ("emails", "cio@gelderland.example"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let csv = r.text().await.unwrap();
+    assert!(csv.contains("PV25,cio@gelderland.example,http://"), "{csv}");
     // A bad count is shown on the round page; nothing is created.
     let r = pc
         .post(app.url(&format!("/volwassenheid/rondes/{round}/uitnodigingen")))
@@ -422,6 +435,79 @@ async fn invitation_links_download_as_csv() {
             .unwrap()
             .contains("geef een aantal van 1 tot 200")
     );
+}
+
+#[tokio::test]
+async fn personal_invitations_are_mailed_when_smtp_is_configured() {
+    let (port, mut mails) = crate::notifications::smtp_sink().await;
+    let mailer = koers_app::mail::Mailer::new(&koers_app::mail::MailConfig {
+        smtp_url: format!("smtp://127.0.0.1:{port}"),
+        from: "koers <koers@pv26.example>".into(),
+    })
+    .unwrap();
+    let app = TestApp::spawn_full(koers_web::WebConfig::default(), Some(mailer)).await;
+    let (_c, _csrf, round, ps) = round_with_two(&app).await;
+    let (pc, pcsrf) = app.page_login("admin@pv26.example").await;
+    let send = |emails: &str| {
+        pc.post(app.url(&format!("/volwassenheid/rondes/{round}/uitnodigingen")))
+            .form(&[
+                ("csrf_token", pcsrf.as_str()),
+                ("participantId", ps[1].as_str()),
+                ("count", "5"),
+                ("emails", emails),
+            ])
+            .send()
+    };
+    // A bad address is named; nothing is sent or created.
+    let r = send("cio@gelderland.example\nniet-een-adres")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("geen geldig e-mailadres: niet-een-adres")
+    );
+    assert!(
+        tokio::time::timeout(std::time::Duration::from_millis(300), mails.recv())
+            .await
+            .is_err()
+    );
+    // Two addresses: two personal links, mailed; the page says so.
+    let r = send("cio@gelderland.example\n\ncdo@gelderland.example")
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("2 persoonlijke links zijn per e-mail verstuurd"),
+        "{html}"
+    );
+    let mut got = Vec::new();
+    for _ in 0..2 {
+        let m = tokio::time::timeout(std::time::Duration::from_secs(10), mails.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        got.push(m.replace("=\n", ""));
+    }
+    assert!(
+        got.iter()
+            .any(|m| m.contains("RCPT TO:<cio@gelderland.example>"))
+    );
+    assert!(
+        got.iter()
+            .any(|m| m.contains("RCPT TO:<cdo@gelderland.example>"))
+    );
+    // The mailed link opens the survey, signed out.
+    let link = got[0]
+        .split_whitespace()
+        .find(|w| w.contains("/enquete/"))
+        .unwrap()
+        .to_string();
+    let r = reqwest::get(&link).await.unwrap();
+    assert_eq!(r.status(), 200, "{link}");
 }
 
 #[tokio::test]
