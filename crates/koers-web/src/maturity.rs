@@ -10,8 +10,8 @@ use crate::input::Input;
 use crate::startup::AppState;
 use koers_app::documents::{detect, extract, store_file};
 use koers_core::maturity::{
-    Aggregate, Answers, CodeDraft, Framework, ItemDraft, ItemKind, ParticipantDraft, RoundDraft,
-    Score, Weights, aggregate, anonymous_labels, coded_component, default_items, score,
+    Aggregate, Answers, CodeDraft, Dimension, Framework, ItemDraft, ItemKind, ParticipantDraft,
+    RoundDraft, Score, Weights, aggregate, anonymous_labels, coded_component, default_items, score,
     survey_component,
 };
 use koers_core::secret::{new_token, token_digest};
@@ -52,6 +52,34 @@ pub async fn save_framework(
         .add_maturity_framework(&ctx.org.id, &fw, &ctx.actor())
         .await
         .map_err(store_err)
+}
+
+/// Reads a framework from the page's form: `name`, and per dimension `i` (0 up to
+/// `dimensions`) the fields `dN.key`, `dN.name`, `dN.description`, `dN.statement` and
+/// `dN.level1`..`dN.level5`. A row whose key and name are both empty is left out (the form's
+/// spare row for a new dimension).
+pub fn framework_from_form(input: &mut Input) -> Framework {
+    let name = input.text("name");
+    let count = input
+        .text("dimensions")
+        .trim()
+        .parse::<usize>()
+        .unwrap_or(0)
+        .min(31);
+    let dimensions = (0..count)
+        .map(|i| {
+            let mut f = |field: &str| input.text(&format!("d{i}.{field}")).trim().to_string();
+            Dimension {
+                key: f("key"),
+                name: f("name"),
+                description: f("description"),
+                statement: f("statement"),
+                levels: (1..=5).map(|l| f(&format!("level{l}"))).collect(),
+            }
+        })
+        .filter(|d| !(d.key.is_empty() && d.name.is_empty()))
+        .collect();
+    Framework { name, dimensions }
 }
 
 pub async fn rounds(state: &AppState, ctx: &Ctx) -> Result<Vec<Round>, AppError> {

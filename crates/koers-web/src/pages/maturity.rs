@@ -24,6 +24,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use koers_app::documents::MAX_DOCUMENT_BYTES;
+use koers_core::Permission;
 use koers_core::maturity::{LEVELS, METHOD};
 use minijinja::{Value, context};
 use serde::Deserialize;
@@ -31,7 +32,10 @@ use serde::Deserialize;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/volwassenheid", get(list).post(new_round))
-        .route("/volwassenheid/kader", get(framework))
+        .route(
+            "/volwassenheid/kader",
+            get(framework).post(new_framework_version),
+        )
         .route("/volwassenheid/rondes/{id}", get(show))
         .route("/volwassenheid/rondes/{id}/deelnemers", post(participant))
         .route("/volwassenheid/rondes/{id}/vragen", post(item))
@@ -116,8 +120,46 @@ async fn framework(
     ctx: Ctx,
     Query(q): Query<VersionQuery>,
 ) -> Result<Response, AppError> {
-    let versions = frameworks(&state, &ctx).await?;
-    let shown = match q.versie {
+    render_framework(&state, &ctx, q.versie, StatusCode::OK, context! {}).await
+}
+
+/// Saves the edited framework as a new version; running rounds keep theirs.
+async fn new_framework_version(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let mut input = Input::form(&body)?;
+    let fw = crate::maturity::framework_from_form(&mut input);
+    input.finish(Ok(()))?;
+    match crate::maturity::save_framework(&state, &ctx, fw).await {
+        Ok(_) => {
+            render_framework(
+                &state,
+                &ctx,
+                None,
+                StatusCode::OK,
+                context! { notice => "saved" },
+            )
+            .await
+        }
+        Err(e @ AppError::Invalid(_)) => {
+            let extra = form_problem(&e);
+            render_framework(&state, &ctx, None, StatusCode::BAD_REQUEST, extra).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn render_framework(
+    state: &AppState,
+    ctx: &Ctx,
+    version: Option<i64>,
+    status: StatusCode,
+    extra: Value,
+) -> Result<Response, AppError> {
+    let versions = frameworks(state, ctx).await?;
+    let shown = match version {
         Some(v) => versions
             .iter()
             .find(|f| f.version == v)
@@ -125,14 +167,17 @@ async fn framework(
         None => versions.first().ok_or(AppError::NotFound)?,
     };
     let html = page(
-        &state,
-        &ctx,
+        state,
+        ctx,
         "maturity_framework.html",
         CURRENT,
-        context! { versions => versions, shown => shown, levels => LEVELS },
+        context! {
+            versions => versions, shown => shown, levels => LEVELS,
+            can_edit => ctx.require(Permission::Research).is_ok(), ..extra
+        },
     )
     .await?;
-    Ok(html.into_response())
+    Ok((status, html).into_response())
 }
 
 async fn render_round(

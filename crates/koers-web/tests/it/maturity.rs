@@ -511,6 +511,109 @@ async fn personal_invitations_are_mailed_when_smtp_is_configured() {
 }
 
 #[tokio::test]
+async fn the_framework_is_edited_in_the_page_as_a_new_version() {
+    let app = TestApp::spawn().await;
+    let fw = app
+        .store
+        .maturity_frameworks(&app.org_a.id, &koers_store::Actor::cli())
+        .await
+        .unwrap()
+        .remove(0)
+        .framework;
+    let (pc, pcsrf) = app.page_login("admin@pv26.example").await;
+    let page = pc
+        .get(app.url("/volwassenheid/kader"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Kader bewerken (nieuwe versie)"), "{page}");
+    // The form as the page fills it: every dimension, the first renamed, plus a new one.
+    let mut form: Vec<(String, String)> = vec![
+        ("csrf_token".into(), pcsrf.clone()),
+        ("name".into(), fw.name.clone()),
+        ("dimensions".into(), (fw.dimensions.len() + 1).to_string()),
+    ];
+    for (i, d) in fw.dimensions.iter().enumerate() {
+        let name = if i == 0 {
+            "Visie en koers".to_string()
+        } else {
+            d.name.clone()
+        };
+        form.push((format!("d{i}.key"), d.key.clone()));
+        form.push((format!("d{i}.name"), name));
+        form.push((format!("d{i}.description"), d.description.clone()));
+        form.push((format!("d{i}.statement"), d.statement.clone()));
+        for (l, text) in d.levels.iter().enumerate() {
+            form.push((format!("d{i}.level{}", l + 1), text.clone()));
+        }
+    }
+    let n = fw.dimensions.len();
+    let mut with_new = form.clone();
+    with_new.push((format!("d{n}.key"), "open_data".into()));
+    with_new.push((format!("d{n}.name"), "Open data".into()));
+    // The new dimension lacks its levels: refused, with the reason, and nothing saved.
+    let r = pc
+        .post(app.url("/volwassenheid/kader"))
+        .form(&with_new)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let versions = |app: &TestApp| {
+        let store = app.store.clone();
+        let org = app.org_a.id.clone();
+        async move {
+            store
+                .maturity_frameworks(&org, &koers_store::Actor::cli())
+                .await
+                .unwrap()
+                .len()
+        }
+    };
+    assert_eq!(versions(&app).await, 1);
+    for l in 1..=5 {
+        with_new.push((
+            format!("d{n}.level{l}"),
+            format!("Niveau {l} van open data"),
+        ));
+    }
+    with_new.push((
+        format!("d{n}.statement"),
+        "Wij publiceren onze data open.".into(),
+    ));
+    with_new.push((format!("d{n}.description"), "Data open publiceren.".into()));
+    let r = pc
+        .post(app.url("/volwassenheid/kader"))
+        .form(&with_new)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("opgeslagen als nieuwe versie")
+            && html.contains("Visie en koers")
+            && html.contains("Open data")
+    );
+    assert_eq!(versions(&app).await, 2);
+    // A viewer may not.
+    let (v, vcsrf) = app.page_login("viewer@pv26.example").await;
+    let mut as_viewer = form.clone();
+    as_viewer[0] = ("csrf_token".into(), vcsrf);
+    let r = v
+        .post(app.url("/volwassenheid/kader"))
+        .form(&as_viewer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(versions(&app).await, 2);
+}
+
+#[tokio::test]
 async fn documents_are_checked_extracted_and_coded() {
     let app = TestApp::spawn().await;
     let (c, csrf, round, ps) = round_with_two(&app).await;
