@@ -8,6 +8,7 @@ pub mod access;
 pub mod analysis;
 pub mod attachments;
 pub mod catalog;
+pub mod csv;
 pub mod dates;
 pub mod error;
 pub mod indicators;

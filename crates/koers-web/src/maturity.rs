@@ -9,6 +9,7 @@ use crate::i18n::{Lang, t};
 use crate::input::Input;
 use crate::startup::AppState;
 use koers_app::documents::{detect, extract, store_file};
+use koers_core::csv::spreadsheet_cell;
 use koers_core::maturity::{
     Aggregate, Answers, CodeDraft, Dimension, Framework, ItemDraft, ItemKind, ParticipantDraft,
     RoundDraft, Score, Weights, aggregate, anonymous_labels, coded_component, default_items, score,
@@ -432,27 +433,13 @@ pub async fn deliver_invitations(
     for l in rest {
         out.push_str(&format!(
             "{},{},{},{}\n",
-            csv_cell(&l.organisation),
-            csv_cell(l.cbs_code.as_deref().unwrap_or("")),
-            csv_cell(&l.label),
-            csv_cell(&l.url)
+            spreadsheet_cell(&l.organisation),
+            spreadsheet_cell(l.cbs_code.as_deref().unwrap_or("")),
+            spreadsheet_cell(&l.label),
+            spreadsheet_cell(&l.url)
         ));
     }
     (mailed, Some(out))
-}
-
-/// A CSV cell, quoted when needed, and never read as a formula by a spreadsheet.
-fn csv_cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
 }
 
 /// The survey behind a token, for the public form: an unknown token is not found, a used
@@ -1050,14 +1037,14 @@ pub fn benchmark_csv(res: &RoundResults, rows: &[BenchmarkRow]) -> String {
     let mut out = String::from("organisatie,cbs_code");
     for d in &res.framework.framework.dimensions {
         out.push(',');
-        out.push_str(&csv_cell(&d.key));
+        out.push_str(&spreadsheet_cell(&d.key));
     }
     out.push_str(",gemiddeld\n");
     let num = |v: Option<f64>| v.map(|v| format!("{v:.2}")).unwrap_or_default();
     for r in rows {
-        out.push_str(&csv_cell(&r.label));
+        out.push_str(&spreadsheet_cell(&r.label));
         out.push(',');
-        out.push_str(&csv_cell(r.cbs_code.as_deref().unwrap_or("")));
+        out.push_str(&spreadsheet_cell(r.cbs_code.as_deref().unwrap_or("")));
         for s in &r.scores {
             out.push(',');
             out.push_str(&num(*s));
@@ -1067,16 +1054,4 @@ pub fn benchmark_csv(res: &RoundResults, rows: &[BenchmarkRow]) -> String {
         out.push('\n');
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_cells_are_quoted_and_defused() {
-        assert_eq!(csv_cell("a,b"), "\"a,b\"");
-        assert_eq!(csv_cell("=HYPERLINK(1)"), "'=HYPERLINK(1)");
-        assert_eq!(csv_cell("Fryslân"), "Fryslân");
-    }
 }

@@ -451,13 +451,7 @@ pub async fn create_monitor(
 
 /// The indicator's values as CSV: period, region (when it has one) and value.
 pub fn csv(v: &IndicatorView) -> String {
-    fn cell(s: &str) -> String {
-        if s.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_string()
-        }
-    }
+    use koers_core::csv::spreadsheet_cell as cell;
     let mut out = String::new();
     if v.indicator.region_column.is_some() {
         out.push_str("period,region,value\n");

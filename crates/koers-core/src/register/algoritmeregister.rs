@@ -267,22 +267,14 @@ impl AlgoritmeregisterRecord {
         format!(
             "{}\r\n{}\r\n",
             keys.iter()
-                .map(|k| csv_cell(k))
+                .map(|k| crate::csv::quote(k))
                 .collect::<Vec<_>>()
                 .join(","),
             row.iter()
-                .map(|c| csv_cell(c))
+                .map(|c| crate::csv::quote(c))
                 .collect::<Vec<_>>()
                 .join(",")
         )
-    }
-}
-
-fn csv_cell(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
     }
 }
 
