@@ -3,7 +3,7 @@
 //! group, make-track projects, a participant's standing and certificate, and "my learning
 //! track" for the signed-in participant.
 
-use super::{form_problem, page};
+use super::{after_form, form_problem, page};
 use crate::api::learning::pdf_response;
 use crate::auth::Ctx;
 use crate::error::AppError;
@@ -622,21 +622,9 @@ async fn save_project(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    match ops::update_project(&state, &ctx, &id, Input::form(&body)?).await {
-        Ok(_) => {
-            render_project(
-                &state,
-                &ctx,
-                &id,
-                StatusCode::OK,
-                context! { notice => "saved" },
-            )
-            .await
-        }
-        Err(e @ AppError::Invalid(_)) => {
-            let extra = form_problem(&e);
-            render_project(&state, &ctx, &id, StatusCode::BAD_REQUEST, extra).await
-        }
-        Err(e) => Err(e),
-    }
+    let r = ops::update_project(&state, &ctx, &id, Input::form(&body)?).await;
+    after_form(r, "saved", |status, extra| {
+        render_project(&state, &ctx, &id, status, extra)
+    })
+    .await
 }

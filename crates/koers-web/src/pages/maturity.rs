@@ -3,7 +3,7 @@
 //! organisation (HTML and PDF) and the benchmark; and the public survey at `/enquete/{token}`,
 //! outside the sign-in.
 
-use super::{form_problem, page};
+use super::{after_form, form_problem, page};
 use crate::auth::{Ctx, Resolved, login_csrf};
 use crate::chart::{bars_svg, radar_svg};
 use crate::error::AppError;
@@ -132,23 +132,11 @@ async fn new_framework_version(
     let mut input = Input::form(&body)?;
     let fw = crate::maturity::framework_from_form(&mut input);
     input.finish(Ok(()))?;
-    match crate::maturity::save_framework(&state, &ctx, fw).await {
-        Ok(_) => {
-            render_framework(
-                &state,
-                &ctx,
-                None,
-                StatusCode::OK,
-                context! { notice => "saved" },
-            )
-            .await
-        }
-        Err(e @ AppError::Invalid(_)) => {
-            let extra = form_problem(&e);
-            render_framework(&state, &ctx, None, StatusCode::BAD_REQUEST, extra).await
-        }
-        Err(e) => Err(e),
-    }
+    let r = crate::maturity::save_framework(&state, &ctx, fw).await;
+    after_form(r, "saved", |status, extra| {
+        render_framework(&state, &ctx, None, status, extra)
+    })
+    .await
 }
 
 async fn render_framework(

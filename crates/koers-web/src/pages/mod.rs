@@ -86,6 +86,27 @@ pub fn form_problem(e: &AppError) -> Value {
     context! { error => e.detail(), field_errors => e.field_errors() }
 }
 
+/// After a form was sent: the page again, with `notice` when the change went through, or with
+/// the form's problems (400) when its input was invalid; other errors as usual. `render`
+/// draws the page with a status and extra context.
+pub async fn after_form<T, F, Fut>(
+    r: Result<T, AppError>,
+    notice: &str,
+    render: F,
+) -> Result<axum::response::Response, AppError>
+where
+    F: FnOnce(axum::http::StatusCode, Value) -> Fut,
+    Fut: std::future::Future<Output = Result<axum::response::Response, AppError>>,
+{
+    match r {
+        Ok(_) => render(axum::http::StatusCode::OK, context! { notice => notice }).await,
+        Err(e @ AppError::Invalid(_)) => {
+            render(axum::http::StatusCode::BAD_REQUEST, form_problem(&e)).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// Renders a page for a signed-in user: the shell (navigation, organisation switcher,
 /// language switch) plus the page's own context.
 pub async fn page(

@@ -3,7 +3,7 @@
 //! text and colour, trend, target), a line chart drawn as SVG with the table of its values
 //! as text alternative, a button to refresh it now, and a CSV export.
 
-use super::{form_problem, page};
+use super::{after_form, form_problem, page};
 use crate::auth::Ctx;
 use crate::chart::{format_number, line_svg};
 use crate::error::AppError;
@@ -343,21 +343,9 @@ async fn set_schedule(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    match schedule(&state, &ctx, &id, Input::form(&body)?).await {
-        Ok(_) => {
-            render_indicator(
-                &state,
-                &ctx,
-                &id,
-                StatusCode::OK,
-                context! { notice => "scheduled" },
-            )
-            .await
-        }
-        Err(e @ AppError::Invalid(_)) => {
-            let extra = form_problem(&e);
-            render_indicator(&state, &ctx, &id, StatusCode::BAD_REQUEST, extra).await
-        }
-        Err(e) => Err(e),
-    }
+    let r = schedule(&state, &ctx, &id, Input::form(&body)?).await;
+    after_form(r, "scheduled", |status, extra| {
+        render_indicator(&state, &ctx, &id, status, extra)
+    })
+    .await
 }

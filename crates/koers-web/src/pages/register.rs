@@ -2,7 +2,7 @@
 //! (keuzekader), the board's agenda, the AI Act decision aid, the DPIA/IAMA pre-scan,
 //! Algoritmekader measures and the Algoritmeregister export.
 
-use super::{form_problem, page};
+use super::{after_form, form_problem, page};
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::Input;
@@ -343,22 +343,11 @@ async fn publication(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    match reg::set_publication(&state, &ctx, &id, Input::form(&body)?).await {
-        Ok(_) => {
-            render_app(
-                &state,
-                &ctx,
-                &id,
-                StatusCode::OK,
-                context! { notice => "saved" },
-            )
-            .await
-        }
-        Err(e @ AppError::Invalid(_)) => {
-            render_app(&state, &ctx, &id, StatusCode::BAD_REQUEST, form_problem(&e)).await
-        }
-        Err(e) => Err(e),
-    }
+    let r = reg::set_publication(&state, &ctx, &id, Input::form(&body)?).await;
+    after_form(r, "saved", |status, extra| {
+        render_app(&state, &ctx, &id, status, extra)
+    })
+    .await
 }
 
 async fn measure(
@@ -367,22 +356,11 @@ async fn measure(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    match reg::set_measure(&state, &ctx, &id, Input::form(&body)?).await {
-        Ok(_) => {
-            render_app(
-                &state,
-                &ctx,
-                &id,
-                StatusCode::OK,
-                context! { notice => "saved" },
-            )
-            .await
-        }
-        Err(e @ AppError::Invalid(_)) => {
-            render_app(&state, &ctx, &id, StatusCode::BAD_REQUEST, form_problem(&e)).await
-        }
-        Err(e) => Err(e),
-    }
+    let r = reg::set_measure(&state, &ctx, &id, Input::form(&body)?).await;
+    after_form(r, "saved", |status, extra| {
+        render_app(&state, &ctx, &id, status, extra)
+    })
+    .await
 }
 
 fn download(body: String, content_type: &'static str, name: &str) -> Response {
