@@ -814,6 +814,41 @@ impl Store {
         Ok(())
     }
 
+    /// Removes a coded passage of a source (a coding mistake); refused once the round is
+    /// closed. A code of another source or round is not found.
+    pub async fn remove_code(
+        &self,
+        round: &Round,
+        source: &Source,
+        code_id: &str,
+        actor: &Actor,
+    ) -> Result<()> {
+        open(round)?;
+        if source.round_id != round.id {
+            return Err(StoreError::NotFound);
+        }
+        let mut tx = self.pool().begin().await?;
+        let done = sqlx::query("DELETE FROM maturity_codes WHERE id = $1 AND source_id = $2")
+            .bind(code_id)
+            .bind(&source.id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        audit(
+            &mut tx,
+            actor,
+            round,
+            "maturity.code_removed",
+            ("maturity_code", Some(code_id)),
+            serde_json::json!({ "source": source.id }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Every coded passage of the round, with its source.
     pub async fn codes(&self, round: &Round) -> Result<Vec<Code>> {
         let rows = sqlx::query("SELECT c.id, c.source_id, s.title, s.kind, s.participant_id, c.dimension_key, c.level, c.passage, c.note, c.coded_by, c.created_at FROM maturity_codes c JOIN maturity_sources s ON s.id = c.source_id WHERE s.round_id = $1 ORDER BY c.created_at, c.id")

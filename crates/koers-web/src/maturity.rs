@@ -608,6 +608,22 @@ pub async fn source(
 }
 
 /// Codes a passage of a document or interview to a dimension and level.
+/// Removes a coded passage of a source (researchers, while the round is open).
+pub async fn uncode(
+    state: &AppState,
+    ctx: &Ctx,
+    round_id: &str,
+    source_id: &str,
+    code_id: &str,
+) -> Result<(), AppError> {
+    let (r, s) = source(state, ctx, round_id, source_id).await?;
+    state
+        .store
+        .remove_code(&r, &s, code_id, &ctx.actor())
+        .await
+        .map_err(store_err)
+}
+
 pub async fn code(
     state: &AppState,
     ctx: &Ctx,

@@ -50,6 +50,10 @@ pub fn router() -> Router<AppState> {
             "/maturity/rounds/{round_id}/sources/{source_id}/codes",
             post(add_code),
         )
+        .route(
+            "/maturity/rounds/{round_id}/sources/{source_id}/codes/{code_id}",
+            axum::routing::delete(remove_code),
+        )
         .route("/maturity/rounds/{round_id}/scores", get(scores))
         .route("/maturity/rounds/{round_id}/benchmark", get(get_benchmark))
         .route(
@@ -514,6 +518,19 @@ pub async fn add_code(
     crate::maturity::source(&state, &ctx, &id, &sid).await?;
     let s = code(&state, &ctx, &id, &sid, Input::json(&headers, &body)?).await?;
     Ok(created(SourceOut::from(&s)))
+}
+
+/// Remove a coded passage (a coding mistake) while the round is open.
+#[utoipa::path(delete, path = "/maturity/rounds/{roundId}/sources/{sourceId}/codes/{codeId}", tag = "volwassenheid",
+    params(("roundId" = String, Path, description = "Id van de ronde"), ("sourceId" = String, Path, description = "Id van het document of interview"), ("codeId" = String, Path, description = "Id van de codering")),
+    responses((status = 204, description = "Verwijderd"), (status = 409, description = "De ronde is gesloten")))]
+pub async fn remove_code(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, sid, cid)): Path<(String, String, String)>,
+) -> Result<StatusCode, AppError> {
+    crate::maturity::uncode(&state, &ctx, &id, &sid, &cid).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Scores per organisation and dimension, with the survey aggregate (only from the minimum

@@ -149,6 +149,7 @@ pub async fn version_header(req: Request, next: Next) -> Response {
         maturity::reminders,
         maturity::add_interview_api,
         maturity::add_code,
+        maturity::remove_code,
         maturity::scores,
         maturity::get_benchmark,
         maturity::report,

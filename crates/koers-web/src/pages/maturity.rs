@@ -55,6 +55,10 @@ pub fn router() -> Router<AppState> {
             "/volwassenheid/rondes/{id}/bronnen/{sid}/codes",
             post(add_code),
         )
+        .route(
+            "/volwassenheid/rondes/{id}/bronnen/{sid}/codes/{cid}/verwijderen",
+            post(remove_code),
+        )
         .route("/volwassenheid/rondes/{id}/organisaties/{pid}", get(report))
         .route(
             "/volwassenheid/rondes/{id}/organisaties/{pid}/rapport.pdf",
@@ -432,6 +436,24 @@ async fn add_code(
             let status = e.status();
             let extra = context! { form => form, ..form_problem(&e) };
             render_coding(&state, &ctx, &id, &sid, status, extra).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn remove_code(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, sid, cid)): Path<(String, String, String)>,
+) -> Result<Response, AppError> {
+    match crate::maturity::uncode(&state, &ctx, &id, &sid, &cid).await {
+        Ok(()) => Ok(
+            Redirect::to(&format!("/volwassenheid/rondes/{id}/bronnen/{sid}#codes"))
+                .into_response(),
+        ),
+        Err(e @ AppError::Conflict(_)) => {
+            let status = e.status();
+            render_coding(&state, &ctx, &id, &sid, status, form_problem(&e)).await
         }
         Err(e) => Err(e),
     }

@@ -164,6 +164,10 @@ async fn every_api_route_hides_another_organisations_objects() {
         .await
         .unwrap();
     let (m_round, m_participant, m_source) = crate::maturity::objects_of_a(&app).await;
+    let m_code = {
+        let round = app.store.round(&app.org_a.id, &m_round).await.unwrap();
+        app.store.codes(&round).await.unwrap().remove(0).id
+    };
     let (programme, cohort, group, participant, project) =
         crate::learning::objects_of_a(&app).await;
     let doc: Value = reqwest::get(app.url("/api/v1/openapi.json"))
@@ -203,6 +207,7 @@ async fn every_api_route_hides_another_organisations_objects() {
             .replace("{roundId}", &m_round)
             .replace("{participantId}", &m_participant)
             .replace("{sourceId}", &m_source)
+            .replace("{codeId}", &m_code)
             .replace("{programmeId}", &programme)
             .replace("{cohortId}", &cohort)
             .replace("{groupId}", &group)

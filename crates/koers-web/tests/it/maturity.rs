@@ -614,6 +614,80 @@ async fn the_framework_is_edited_in_the_page_as_a_new_version() {
 }
 
 #[tokio::test]
+async fn a_coding_mistake_is_removed_while_the_round_is_open() {
+    let app = TestApp::spawn().await;
+    let (round, _p, source) = objects_of_a(&app).await;
+    let r = app.store.round(&app.org_a.id, &round).await.unwrap();
+    let code = app.store.codes(&r).await.unwrap().remove(0).id;
+    let url = app.url(&format!(
+        "/api/v1/maturity/rounds/{round}/sources/{source}/codes/{code}"
+    ));
+    // A viewer may not; another organisation does not find it; an unknown code is unknown.
+    let (v, vcsrf) = app.api_login("viewer@pv26.example").await;
+    assert_eq!(
+        v.delete(&url)
+            .header("x-csrf-token", &vcsrf)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    let (b, bcsrf) = app.api_login("admin@gm0796.example").await;
+    assert_eq!(
+        b.delete(&url)
+            .header("x-csrf-token", &bcsrf)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let unknown = url.replace(&code, "onbekend");
+    assert_eq!(
+        c.delete(&unknown)
+            .header("x-csrf-token", &csrf)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(app.store.codes(&r).await.unwrap().len(), 1);
+    // Through the page: the button removes it.
+    let (p, pcsrf) = app.page_login("admin@pv26.example").await;
+    let page = p
+        .get(app.url(&format!("/volwassenheid/rondes/{round}/bronnen/{source}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Codering verwijderen"));
+    let r2 = p
+        .post(app.url(&format!(
+            "/volwassenheid/rondes/{round}/bronnen/{source}/codes/{code}/verwijderen"
+        )))
+        .form(&[("csrf_token", pcsrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r2.status(), 303);
+    assert!(app.store.codes(&r).await.unwrap().is_empty());
+    assert_eq!(
+        c.delete(&url)
+            .header("x-csrf-token", &csrf)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+}
+
+#[tokio::test]
 async fn documents_are_checked_extracted_and_coded() {
     let app = TestApp::spawn().await;
     let (c, csrf, round, ps) = round_with_two(&app).await;
@@ -795,6 +869,17 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> (String, String, String) {
                 file: None,
                 text: "Geheim",
             },
+            &actor,
+        )
+        .await
+        .unwrap();
+    let key = fw[0].framework.dimensions[0].key.clone();
+    app.store
+        .add_code(
+            &round,
+            &s,
+            &koers_core::maturity::CodeDraft::parse(&fw[0].framework, &key, "2", "Geheim", "")
+                .unwrap(),
             &actor,
         )
         .await
