@@ -499,6 +499,11 @@ async fn indicator_evidence(
     }))
 }
 
+/// Analysts and board members may freeze what a monitor or indicator shows.
+pub fn may_snapshot(ctx: &Ctx) -> bool {
+    ctx.require(Permission::Analyse).is_ok() || ctx.require(Permission::DecideAsBoard).is_ok()
+}
+
 /// Freezes what a monitor or an indicator shows now — results, SQL, dataset versions — with
 /// a content hash (analysts and board members). Nothing can change it afterwards.
 pub async fn take_snapshot(
@@ -508,7 +513,10 @@ pub async fn take_snapshot(
     id: &str,
     mut input: Input,
 ) -> Result<koers_store::snapshots::Snapshot, AppError> {
-    ctx.require(Permission::Read)?;
+    if !(ctx.require(Permission::Analyse).is_ok() || ctx.require(Permission::DecideAsBoard).is_ok())
+    {
+        return Err(AppError::Forbidden);
+    }
     let note = input.text("note");
     let (title, content) = match kind {
         "monitor" => {
@@ -533,10 +541,6 @@ pub async fn take_snapshot(
             )
         }
     };
-    if !(ctx.require(Permission::Analyse).is_ok() || ctx.require(Permission::DecideAsBoard).is_ok())
-    {
-        return Err(AppError::Forbidden);
-    }
     let note = input.finish(if note.chars().count() > 500 {
         Err(Invalid::one("note", "too_long", "ten hoogste 500 tekens"))
     } else {

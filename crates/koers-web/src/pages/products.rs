@@ -9,7 +9,7 @@ use crate::chart::{format_number, line_svg};
 use crate::error::AppError;
 use crate::input::Input;
 use crate::products::{
-    IndicatorView, create_indicator, create_monitor, monitor_view, refresh, schedule,
+    IndicatorView, create_indicator, create_monitor, may_snapshot, monitor_view, refresh, schedule,
     snapshot_intact, take_snapshot, view,
 };
 use crate::startup::AppState;
@@ -66,7 +66,7 @@ async fn snapshot_panel(
     Ok(context! {
         snapshots => state.store.snapshots(&ctx.org.id, Some(id)).await?,
         snapshot_action => format!("/informatieproducten/{kind}/{id}/momentopnamen"),
-        can_snapshot => ctx.require(Permission::Analyse).is_ok() || ctx.require(Permission::DecideAsBoard).is_ok(),
+        can_snapshot => may_snapshot(ctx),
     })
 }
 
