@@ -41,7 +41,8 @@ pub struct Param {
     pub default: String,
 }
 
-fn is_ident(s: &str) -> bool {
+/// Whether `s` is a parameter name: a letter, then letters, digits and `_` (at most 40).
+pub(crate) fn is_ident(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 40
         && s.starts_with(|c: char| c.is_ascii_alphabetic())

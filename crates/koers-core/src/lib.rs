@@ -9,6 +9,7 @@ pub mod analysis;
 pub mod attachments;
 pub mod catalog;
 pub mod csv;
+pub mod dashboards;
 pub mod dates;
 pub mod error;
 pub mod indicators;

@@ -1,0 +1,975 @@
+//! Dashboards (module M3): widgets over saved analyses and indicators, global filters that
+//! feed the analyses' named parameters, drill-down from provinces to municipalities, who
+//! may see a dashboard, and the comparison of two saved versions.
+//!
+//! A dashboard's definition is one value (widgets and filters); every save keeps the
+//! previous definition as a version, so a version can be compared and restored. The web
+//! layer runs the analyses; this module only decides what is a valid definition, which
+//! filter values apply, and what changed.
+
+use crate::access::Role;
+use crate::analysis::is_ident;
+use crate::error::{Collector, FieldError, Invalid, text};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// At most this many widgets on one dashboard.
+pub const MAX_WIDGETS: usize = 24;
+/// At most this many global filters.
+pub const MAX_FILTERS: usize = 8;
+/// At most this many characters in a text widget.
+pub const MAX_TEXT: usize = 4000;
+
+/// What a widget shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WidgetKind {
+    /// A key figure of an indicator, with its trend and target.
+    Kpi,
+    Line,
+    Area,
+    /// Grouped bars.
+    Bar,
+    /// Stacked bars.
+    Stacked,
+    Table,
+    /// Regions coloured by a measure.
+    Choropleth,
+    /// Points of a geometry column.
+    Points,
+    /// Regions extruded by a measure, seen from an angle (the 3D view of the digital twin).
+    Extrude,
+    Text,
+}
+
+impl WidgetKind {
+    pub const ALL: [WidgetKind; 10] = [
+        WidgetKind::Kpi,
+        WidgetKind::Line,
+        WidgetKind::Area,
+        WidgetKind::Bar,
+        WidgetKind::Stacked,
+        WidgetKind::Table,
+        WidgetKind::Choropleth,
+        WidgetKind::Points,
+        WidgetKind::Extrude,
+        WidgetKind::Text,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WidgetKind::Kpi => "kpi",
+            WidgetKind::Line => "line",
+            WidgetKind::Area => "area",
+            WidgetKind::Bar => "bar",
+            WidgetKind::Stacked => "stacked",
+            WidgetKind::Table => "table",
+            WidgetKind::Choropleth => "choropleth",
+            WidgetKind::Points => "points",
+            WidgetKind::Extrude => "extrude",
+            WidgetKind::Text => "text",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<WidgetKind> {
+        WidgetKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Whether the widget draws a chart of categories and values.
+    pub fn is_chart(self) -> bool {
+        matches!(
+            self,
+            WidgetKind::Line | WidgetKind::Area | WidgetKind::Bar | WidgetKind::Stacked
+        )
+    }
+
+    /// Whether the widget colours or raises regions by their code.
+    pub fn is_regional(self) -> bool {
+        matches!(self, WidgetKind::Choropleth | WidgetKind::Extrude)
+    }
+
+    /// Whether the widget's data comes from a saved analysis.
+    pub fn needs_analysis(self) -> bool {
+        !matches!(self, WidgetKind::Kpi | WidgetKind::Text)
+    }
+}
+
+/// The regions a map is drawn with (the 2025 boundaries).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    Province,
+    Municipality,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Province => "province",
+            Level::Municipality => "municipality",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Level> {
+        match s {
+            "province" => Some(Level::Province),
+            "municipality" => Some(Level::Municipality),
+            _ => None,
+        }
+    }
+}
+
+/// One widget. Which fields matter depends on the kind; see [`Definition::check`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Widget {
+    /// Unique within the dashboard; given by koers when the widget is added.
+    #[serde(default)]
+    pub id: String,
+    pub kind: WidgetKind,
+    pub title: String,
+    /// The saved analysis behind the widget (all kinds but key figure and text).
+    #[serde(default)]
+    pub analysis_id: Option<String>,
+    /// The indicator of a key figure.
+    #[serde(default)]
+    pub indicator_id: Option<String>,
+    /// Charts: the categories (x axis); maps: the region code (PV.., GM..); points: the label.
+    #[serde(default)]
+    pub category_column: Option<String>,
+    /// Charts and maps: the measure.
+    #[serde(default)]
+    pub value_column: Option<String>,
+    /// Charts: one series per distinct value of this column (e.g. the mode).
+    #[serde(default)]
+    pub series_column: Option<String>,
+    /// Maps: the regions drawn.
+    #[serde(default)]
+    pub level: Option<Level>,
+    /// Drill-down of a province map: choosing a province sets this filter to its code and
+    /// shows `drill_analysis_id` on the municipalities.
+    #[serde(default)]
+    pub drill_param: Option<String>,
+    #[serde(default)]
+    pub drill_analysis_id: Option<String>,
+    /// The text of a text widget (paragraphs separated by blank lines).
+    #[serde(default)]
+    pub text: String,
+    /// Spans the whole width instead of half.
+    #[serde(default)]
+    pub wide: bool,
+}
+
+/// How a filter is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FilterKind {
+    /// One of a list of options (or all).
+    Select,
+    /// A whole number on a slider between a minimum and a maximum: the time machine.
+    Slider,
+}
+
+impl FilterKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FilterKind::Select => "select",
+            FilterKind::Slider => "slider",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FilterKind> {
+        match s {
+            "select" => Some(FilterKind::Select),
+            "slider" => Some(FilterKind::Slider),
+            _ => None,
+        }
+    }
+}
+
+/// A global filter: its value goes to every widget's analysis that has a parameter of the
+/// same name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Filter {
+    /// The analysis parameter this filter sets.
+    pub param: String,
+    pub label: String,
+    pub kind: FilterKind,
+    /// Select: the values to choose from ("" = all is always possible).
+    #[serde(default)]
+    pub options: Vec<String>,
+    /// Slider: the range.
+    #[serde(default)]
+    pub min: Option<i64>,
+    #[serde(default)]
+    pub max: Option<i64>,
+    /// The value when none is chosen ("" = all, for a select).
+    #[serde(default)]
+    pub default: String,
+}
+
+/// The content of a dashboard: what one version holds.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Definition {
+    #[serde(default)]
+    pub widgets: Vec<Widget>,
+    #[serde(default)]
+    pub filters: Vec<Filter>,
+}
+
+fn err(name: String, code: &str, reason: &str) -> FieldError {
+    FieldError {
+        name,
+        code: code.into(),
+        reason: reason.into(),
+    }
+}
+
+fn blank(v: &Option<String>) -> bool {
+    v.as_deref().is_none_or(|s| s.trim().is_empty())
+}
+
+/// Multi-line text: at most `max` characters, no control characters but line breaks.
+pub fn long_text(name: &str, raw: &str, max: usize) -> Result<String, Invalid> {
+    let t = raw.trim().replace("\r\n", "\n");
+    if t.chars().count() > max {
+        return Err(Invalid::one(
+            name,
+            "too_long",
+            &format!("mag hoogstens {max} tekens zijn"),
+        ));
+    }
+    if t.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(Invalid::one(
+            name,
+            "control_chars",
+            "bevat ongeldige tekens",
+        ));
+    }
+    Ok(t)
+}
+
+impl Widget {
+    /// The problems of this widget at position `i`, named like `widgets[0].analysisId`.
+    fn problems(&self, i: usize, filters: &[Filter], out: &mut Vec<FieldError>) {
+        let at = |f: &str| format!("widgets[{i}].{f}");
+        if let Err(Invalid(e)) = text(&at("title"), &self.title, 120) {
+            out.extend(e);
+        }
+        if self.kind.needs_analysis() && blank(&self.analysis_id) {
+            out.push(err(at("analysisId"), "required", "kies een opgeslagen analyse"));
+        }
+        if self.kind == WidgetKind::Kpi && blank(&self.indicator_id) {
+            out.push(err(at("indicatorId"), "required", "kies een indicator"));
+        }
+        if (self.kind.is_chart() || self.kind.is_regional()) && blank(&self.category_column) {
+            let reason = if self.kind.is_regional() {
+                "kies de kolom met de gebiedscode"
+            } else {
+                "kies de kolom met de categorieën"
+            };
+            out.push(err(at("categoryColumn"), "required", reason));
+        }
+        if (self.kind.is_chart() || self.kind.is_regional()) && blank(&self.value_column) {
+            out.push(err(at("valueColumn"), "required", "kies de kolom met de waarde"));
+        }
+        if self.kind.is_regional() && self.level.is_none() {
+            out.push(err(
+                at("level"),
+                "required",
+                "kies provincies of gemeenten",
+            ));
+        }
+        if self.kind == WidgetKind::Text {
+            if self.text.trim().is_empty() {
+                out.push(err(at("text"), "required", "is verplicht"));
+            } else if let Err(Invalid(e)) = long_text(&at("text"), &self.text, MAX_TEXT) {
+                out.extend(e);
+            }
+        }
+        match (&self.drill_param, &self.drill_analysis_id) {
+            (None, None) => {}
+            (Some(p), Some(a)) if !p.is_empty() && !a.is_empty() => {
+                if self.kind != WidgetKind::Choropleth || self.level != Some(Level::Province) {
+                    out.push(err(
+                        at("drillParam"),
+                        "not_drillable",
+                        "inzoomen kan alleen op een kaart van provincies",
+                    ));
+                }
+                if !filters.iter().any(|f| &f.param == p) {
+                    out.push(err(
+                        at("drillParam"),
+                        "unknown",
+                        "inzoomen zet een filter: kies een filter van dit dashboard",
+                    ));
+                }
+            }
+            _ => out.push(err(
+                at("drillParam"),
+                "incomplete",
+                "inzoomen vraagt een filter én een analyse op gemeenteniveau",
+            )),
+        }
+    }
+}
+
+impl Filter {
+    fn problems(&self, i: usize, out: &mut Vec<FieldError>) {
+        let at = |f: &str| format!("filters[{i}].{f}");
+        if !is_ident(&self.param) {
+            out.push(err(
+                at("param"),
+                "pattern",
+                "de naam van een parameter: letters, cijfers en _, beginnend met een letter",
+            ));
+        }
+        if let Err(Invalid(e)) = text(&at("label"), &self.label, 60) {
+            out.extend(e);
+        }
+        match self.kind {
+            FilterKind::Select => {
+                if self.options.is_empty() || self.options.len() > 200 {
+                    out.push(err(
+                        at("options"),
+                        "count",
+                        "geef 1 tot 200 keuzes",
+                    ));
+                }
+                for (k, o) in self.options.iter().enumerate() {
+                    if let Err(Invalid(e)) = text(&format!("filters[{i}].options[{k}]"), o, 80) {
+                        out.extend(e);
+                    }
+                }
+                if !self.default.is_empty() && !self.options.contains(&self.default) {
+                    out.push(err(
+                        at("default"),
+                        "not_an_option",
+                        "de standaardwaarde moet een van de keuzes zijn",
+                    ));
+                }
+            }
+            FilterKind::Slider => match (self.min, self.max) {
+                (Some(lo), Some(hi)) if lo < hi && hi - lo <= 1000 => {
+                    if self.slider_value(&self.default).is_none() {
+                        out.push(err(
+                            at("default"),
+                            "range",
+                            "de standaardwaarde moet een geheel getal tussen minimum en maximum zijn",
+                        ));
+                    }
+                }
+                _ => out.push(err(
+                    at("max"),
+                    "range",
+                    "een schuif vraagt een minimum kleiner dan het maximum (hoogstens 1000 stappen)",
+                )),
+            },
+        }
+    }
+
+    fn slider_value(&self, raw: &str) -> Option<i64> {
+        let v: i64 = raw.trim().parse().ok()?;
+        (self.min? <= v && v <= self.max?).then_some(v)
+    }
+
+    /// Checks a chosen value: a select accepts "" (all) or one of its options, a slider a
+    /// whole number in its range.
+    fn accept(&self, raw: &str) -> Result<String, Invalid> {
+        let name = format!("filter.{}", self.param);
+        match self.kind {
+            FilterKind::Select if raw.is_empty() || self.options.iter().any(|o| o == raw) => {
+                Ok(raw.to_string())
+            }
+            FilterKind::Select => Err(Invalid::one(
+                &name,
+                "not_an_option",
+                &format!("{} kent de keuze '{raw}' niet", self.label),
+            )),
+            FilterKind::Slider => self.slider_value(raw).map(|v| v.to_string()).ok_or_else(|| {
+                Invalid::one(
+                    &name,
+                    "range",
+                    &format!(
+                        "{} moet een geheel getal van {} tot en met {} zijn",
+                        self.label,
+                        self.min.unwrap_or_default(),
+                        self.max.unwrap_or_default()
+                    ),
+                )
+            }),
+        }
+    }
+}
+
+impl Definition {
+    /// Every problem of the definition: each widget's and filter's fields, unique filter
+    /// parameters, and the limits on their numbers. Widget ids are given by [`Self::assign_ids`].
+    pub fn check(&self) -> Result<(), Invalid> {
+        let mut out = Vec::new();
+        if self.widgets.len() > MAX_WIDGETS {
+            out.push(err(
+                "widgets".into(),
+                "too_many",
+                &format!("hoogstens {MAX_WIDGETS} onderdelen per dashboard"),
+            ));
+        }
+        if self.filters.len() > MAX_FILTERS {
+            out.push(err(
+                "filters".into(),
+                "too_many",
+                &format!("hoogstens {MAX_FILTERS} filters per dashboard"),
+            ));
+        }
+        for (i, f) in self.filters.iter().enumerate() {
+            f.problems(i, &mut out);
+            if self.filters[..i].iter().any(|g| g.param == f.param) {
+                out.push(err(
+                    format!("filters[{i}].param"),
+                    "duplicate",
+                    "deze parameter heeft al een filter",
+                ));
+            }
+        }
+        for (i, w) in self.widgets.iter().enumerate() {
+            w.problems(i, &self.filters, &mut out);
+        }
+        if out.is_empty() {
+            Ok(())
+        } else {
+            Err(Invalid(out))
+        }
+    }
+
+    /// Gives every widget without an id (or with a repeated one) a fresh id `w1`, `w2`, …
+    pub fn assign_ids(&mut self) {
+        let mut seen: Vec<String> = Vec::new();
+        let mut next = 1 + self
+            .widgets
+            .iter()
+            .filter_map(|w| w.id.strip_prefix('w')?.parse::<usize>().ok())
+            .max()
+            .unwrap_or(0);
+        for w in &mut self.widgets {
+            let valid = w.id.len() <= 16
+                && !w.id.is_empty()
+                && w.id.chars().all(|c| c.is_ascii_alphanumeric())
+                && !seen.contains(&w.id);
+            if !valid {
+                w.id = format!("w{next}");
+                next += 1;
+            }
+            seen.push(w.id.clone());
+        }
+    }
+
+    pub fn widget(&self, id: &str) -> Option<&Widget> {
+        self.widgets.iter().find(|w| w.id == id)
+    }
+
+    /// Moves a widget one place up (`-1`) or down (`1`); false when it cannot move.
+    pub fn move_widget(&mut self, id: &str, by: i32) -> bool {
+        let Some(i) = self.widgets.iter().position(|w| w.id == id) else {
+            return false;
+        };
+        let j = i as i64 + by as i64;
+        if j < 0 || j >= self.widgets.len() as i64 {
+            return false;
+        }
+        self.widgets.swap(i, j as usize);
+        true
+    }
+
+    /// Removes a widget; false when there was none with that id.
+    pub fn remove_widget(&mut self, id: &str) -> bool {
+        let before = self.widgets.len();
+        self.widgets.retain(|w| w.id != id);
+        before != self.widgets.len()
+    }
+
+    /// Removes a filter, and the drill-down of widgets that set it.
+    pub fn remove_filter(&mut self, param: &str) -> bool {
+        let before = self.filters.len();
+        self.filters.retain(|f| f.param != param);
+        for w in &mut self.widgets {
+            if w.drill_param.as_deref() == Some(param) {
+                w.drill_param = None;
+                w.drill_analysis_id = None;
+            }
+        }
+        before != self.filters.len()
+    }
+
+    /// The filter values that apply: each filter's chosen value when given and valid, else
+    /// its default. Every invalid choice is listed; values for unknown filters are ignored
+    /// (a shared link may outlive a filter).
+    pub fn filter_values(
+        &self,
+        chosen: &BTreeMap<String, String>,
+    ) -> Result<BTreeMap<String, String>, Invalid> {
+        let mut c = Collector::default();
+        let mut out = BTreeMap::new();
+        for f in &self.filters {
+            let v = match chosen.get(&f.param) {
+                Some(raw) => c.take(f.accept(raw.trim())),
+                None => Some(f.default.clone()),
+            };
+            if let Some(v) = v {
+                out.insert(f.param.clone(), v);
+            }
+        }
+        c.finish().map(|_| out)
+    }
+
+    /// The ids of every analysis and indicator the dashboard reads.
+    pub fn sources(&self) -> (Vec<&str>, Vec<&str>) {
+        let mut analyses: Vec<&str> = Vec::new();
+        let mut indicators: Vec<&str> = Vec::new();
+        for w in &self.widgets {
+            for a in [&w.analysis_id, &w.drill_analysis_id].into_iter().flatten() {
+                if !analyses.contains(&a.as_str()) {
+                    analyses.push(a);
+                }
+            }
+            if let Some(i) = &w.indicator_id
+                && !indicators.contains(&i.as_str())
+            {
+                indicators.push(i);
+            }
+        }
+        (analyses, indicators)
+    }
+}
+
+/// A stable key of a set of filter values, for caching results per filter choice.
+pub fn filter_key(values: &BTreeMap<String, String>) -> String {
+    values
+        .iter()
+        .map(|(k, v)| format!("{k}={}", v.replace('%', "%25").replace('&', "%26")))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Who may open a dashboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    /// Its maker, and the organisation's analysts and administrators who look after it.
+    Private,
+    /// Members of the organisation who hold one of the chosen roles.
+    Roles,
+    /// Everyone with the link, without signing in (read-only); members as with `Roles`.
+    Public,
+}
+
+impl Visibility {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Private => "private",
+            Visibility::Roles => "roles",
+            Visibility::Public => "public",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Visibility> {
+        match s {
+            "private" => Some(Visibility::Private),
+            "roles" => Some(Visibility::Roles),
+            "public" => Some(Visibility::Public),
+            _ => None,
+        }
+    }
+}
+
+/// Whether a member with `roles` may open a dashboard made by `owner`. Those who may
+/// build dashboards (analysts) and administrators always may; the maker always may.
+pub fn may_view(
+    visibility: Visibility,
+    shared_with: &[Role],
+    owner: &str,
+    user: &str,
+    roles: &[Role],
+) -> bool {
+    if owner == user || roles.contains(&Role::Analyst) || roles.contains(&Role::Administrator) {
+        return true;
+    }
+    match visibility {
+        Visibility::Private => false,
+        Visibility::Roles | Visibility::Public => roles.iter().any(|r| shared_with.contains(r)),
+    }
+}
+
+/// One difference between two versions.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Change {
+    /// `added`, `removed`, `changed` or `moved`.
+    pub change: String,
+    /// `widget` or `filter`.
+    pub part: String,
+    /// The widget's id or the filter's parameter.
+    pub key: String,
+    pub title: String,
+    /// For `changed`: the fields that differ.
+    pub fields: Vec<String>,
+}
+
+fn widget_fields(a: &Widget, b: &Widget) -> Vec<String> {
+    let (Ok(serde_json::Value::Object(x)), Ok(serde_json::Value::Object(y))) =
+        (serde_json::to_value(a), serde_json::to_value(b))
+    else {
+        return Vec::new();
+    };
+    x.keys()
+        .chain(y.keys().filter(|k| !x.contains_key(*k)))
+        .filter(|k| x.get(*k) != y.get(*k))
+        .cloned()
+        .collect()
+}
+
+fn change(change: &str, part: &str, key: &str, title: &str, fields: Vec<String>) -> Change {
+    Change {
+        change: change.into(),
+        part: part.into(),
+        key: key.into(),
+        title: title.into(),
+        fields,
+    }
+}
+
+/// What changed from `old` to `new`: widgets and filters added, removed or changed, and
+/// widgets that moved place.
+pub fn compare(old: &Definition, new: &Definition) -> Vec<Change> {
+    let mut out = Vec::new();
+    for w in &old.widgets {
+        match new.widget(&w.id) {
+            None => out.push(change("removed", "widget", &w.id, &w.title, vec![])),
+            Some(n) => {
+                let fields = widget_fields(w, n);
+                if !fields.is_empty() {
+                    out.push(change("changed", "widget", &w.id, &n.title, fields));
+                }
+            }
+        }
+    }
+    for w in &new.widgets {
+        if old.widget(&w.id).is_none() {
+            out.push(change("added", "widget", &w.id, &w.title, vec![]));
+        }
+    }
+    let order = |d: &Definition| -> Vec<String> {
+        d.widgets
+            .iter()
+            .filter(|w| old.widget(&w.id).is_some() && new.widget(&w.id).is_some())
+            .map(|w| w.id.clone())
+            .collect()
+    };
+    let (before, after) = (order(old), order(new));
+    for (i, id) in after.iter().enumerate() {
+        if before.get(i) != Some(id)
+            && let Some(w) = new.widget(id)
+        {
+            out.push(change("moved", "widget", id, &w.title, vec![]));
+        }
+    }
+    for f in &old.filters {
+        match new.filters.iter().find(|g| g.param == f.param) {
+            None => out.push(change("removed", "filter", &f.param, &f.label, vec![])),
+            Some(g) if g != f => out.push(change("changed", "filter", &f.param, &g.label, vec![])),
+            Some(_) => {}
+        }
+    }
+    for f in &new.filters {
+        if !old.filters.iter().any(|g| g.param == f.param) {
+            out.push(change("added", "filter", &f.param, &f.label, vec![]));
+        }
+    }
+    out
+}
+
+/// Paragraphs of a text widget: separated by blank lines, single line breaks kept.
+pub fn paragraphs(text: &str) -> Vec<Vec<String>> {
+    text.split("\n\n")
+        .map(|p| {
+            p.lines()
+                .map(|l| l.trim().to_string())
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+        })
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chart(id: &str) -> Widget {
+        Widget {
+            id: id.into(),
+            kind: WidgetKind::Line,
+            title: "Tonnen per week".into(),
+            analysis_id: Some("a1".into()),
+            indicator_id: None,
+            category_column: Some("week".into()),
+            value_column: Some("tonnes".into()),
+            series_column: Some("mode".into()),
+            level: None,
+            drill_param: None,
+            drill_analysis_id: None,
+            text: String::new(),
+            wide: false,
+        }
+    }
+
+    fn year() -> Filter {
+        Filter {
+            param: "jaar".into(),
+            label: "Jaar".into(),
+            kind: FilterKind::Slider,
+            options: vec![],
+            min: Some(2021),
+            max: Some(2025),
+            default: "2025".into(),
+        }
+    }
+
+    fn province() -> Filter {
+        Filter {
+            param: "provincie".into(),
+            label: "Provincie".into(),
+            kind: FilterKind::Select,
+            options: vec!["PV26".into(), "PV27".into()],
+            min: None,
+            max: None,
+            default: String::new(),
+        }
+    }
+
+    fn names(e: Invalid) -> Vec<String> {
+        e.0.into_iter().map(|f| format!("{}:{}", f.name, f.code)).collect()
+    }
+
+    #[test]
+    fn a_complete_definition_passes_and_each_kind_names_what_it_needs() {
+        let mut map = chart("w2");
+        map.kind = WidgetKind::Choropleth;
+        map.level = Some(Level::Province);
+        map.drill_param = Some("provincie".into());
+        map.drill_analysis_id = Some("a2".into());
+        let d = Definition {
+            widgets: vec![chart("w1"), map],
+            filters: vec![year(), province()],
+        };
+        assert_eq!(d.check(), Ok(()));
+
+        let empty = |kind| Widget {
+            kind,
+            title: "x".into(),
+            analysis_id: None,
+            category_column: None,
+            value_column: None,
+            text: String::new(),
+            ..chart("w1")
+        };
+        let d = Definition {
+            widgets: vec![
+                empty(WidgetKind::Bar),
+                empty(WidgetKind::Kpi),
+                empty(WidgetKind::Extrude),
+                empty(WidgetKind::Text),
+                empty(WidgetKind::Table),
+            ],
+            filters: vec![],
+        };
+        let e = names(d.check().unwrap_err());
+        assert_eq!(
+            e,
+            vec![
+                "widgets[0].analysisId:required",
+                "widgets[0].categoryColumn:required",
+                "widgets[0].valueColumn:required",
+                "widgets[1].indicatorId:required",
+                "widgets[2].analysisId:required",
+                "widgets[2].categoryColumn:required",
+                "widgets[2].valueColumn:required",
+                "widgets[2].level:required",
+                "widgets[3].text:required",
+                "widgets[4].analysisId:required",
+            ]
+        );
+    }
+
+    #[test]
+    fn filters_are_checked_and_drill_down_needs_a_province_map_and_a_filter() {
+        let mut bad_slider = year();
+        bad_slider.min = Some(2030);
+        let mut bad_select = province();
+        bad_select.default = "PV99".into();
+        let mut dup = year();
+        dup.label = "Nog eens".into();
+        let mut w = chart("w1");
+        w.drill_param = Some("gemeente".into());
+        w.drill_analysis_id = Some("a9".into());
+        let mut half = chart("w2");
+        half.drill_param = Some("jaar".into());
+        let d = Definition {
+            widgets: vec![w, half],
+            filters: vec![bad_slider, bad_select, dup],
+        };
+        let e = names(d.check().unwrap_err());
+        assert_eq!(
+            e,
+            vec![
+                "filters[0].max:range",
+                "filters[1].default:not_an_option",
+                "filters[2].param:duplicate",
+                "widgets[0].drillParam:not_drillable",
+                "widgets[0].drillParam:unknown",
+                "widgets[1].drillParam:incomplete",
+            ]
+        );
+    }
+
+    #[test]
+    fn limits_and_hostile_text_are_refused() {
+        let mut t = chart("w1");
+        t.kind = WidgetKind::Text;
+        t.text = "a\u{0}b".into();
+        let mut long = t.clone();
+        long.text = "x".repeat(MAX_TEXT + 1);
+        let d = Definition {
+            widgets: vec![t, long],
+            filters: vec![Filter {
+                param: "1; DROP".into(),
+                ..province()
+            }],
+        };
+        let e = names(d.check().unwrap_err());
+        assert!(e.contains(&"widgets[0].text:control_chars".to_string()));
+        assert!(e.contains(&"widgets[1].text:too_long".to_string()));
+        assert!(e.contains(&"filters[0].param:pattern".to_string()));
+        let many = Definition {
+            widgets: (0..=MAX_WIDGETS).map(|i| chart(&format!("w{i}"))).collect(),
+            filters: vec![],
+        };
+        assert!(names(many.check().unwrap_err()).contains(&"widgets:too_many".to_string()));
+    }
+
+    #[test]
+    fn ids_are_given_once_and_stay() {
+        let mut d = Definition {
+            widgets: vec![chart("w3"), chart(""), chart("w3"), chart("<x>")],
+            filters: vec![],
+        };
+        d.assign_ids();
+        let ids: Vec<_> = d.widgets.iter().map(|w| w.id.as_str()).collect();
+        assert_eq!(ids, vec!["w3", "w4", "w5", "w6"]);
+        assert!(d.move_widget("w3", 1));
+        assert!(!d.move_widget("w3", -5));
+        assert!(!d.move_widget("w6", 1));
+        assert_eq!(d.widgets[1].id, "w3");
+        assert!(d.remove_widget("w4"));
+        assert!(!d.remove_widget("w4"));
+    }
+
+    #[test]
+    fn filter_values_take_choices_defaults_and_refuse_bad_ones() {
+        let d = Definition {
+            widgets: vec![],
+            filters: vec![year(), province()],
+        };
+        let none = d.filter_values(&BTreeMap::new()).unwrap();
+        assert_eq!(none.get("jaar").map(String::as_str), Some("2025"));
+        assert_eq!(none.get("provincie").map(String::as_str), Some(""));
+        let chosen: BTreeMap<String, String> = [
+            ("jaar".to_string(), "2023".to_string()),
+            ("provincie".to_string(), "PV27".to_string()),
+            ("onbekend".to_string(), "x".to_string()),
+        ]
+        .into();
+        let v = d.filter_values(&chosen).unwrap();
+        assert_eq!(filter_key(&v), "jaar=2023&provincie=PV27");
+        let bad: BTreeMap<String, String> = [
+            ("jaar".to_string(), "1999".to_string()),
+            ("provincie".to_string(), "' OR 1=1 --".to_string()),
+        ]
+        .into();
+        let e = names(d.filter_values(&bad).unwrap_err());
+        assert_eq!(e, vec!["filter.jaar:range", "filter.provincie:not_an_option"]);
+        let amp: BTreeMap<String, String> = [("a".to_string(), "x&b=y".to_string())].into();
+        assert_eq!(filter_key(&amp), "a=x%26b=y");
+    }
+
+    #[test]
+    fn removing_a_filter_removes_the_drill_down_that_set_it() {
+        let mut map = chart("w1");
+        map.kind = WidgetKind::Choropleth;
+        map.level = Some(Level::Province);
+        map.drill_param = Some("provincie".into());
+        map.drill_analysis_id = Some("a2".into());
+        let mut d = Definition {
+            widgets: vec![map],
+            filters: vec![province()],
+        };
+        assert!(d.remove_filter("provincie"));
+        assert_eq!(d.widgets[0].drill_param, None);
+        assert_eq!(d.check(), Ok(()));
+        assert_eq!(d.sources(), (vec!["a1"], vec![]));
+    }
+
+    #[test]
+    fn who_may_view() {
+        use Role::*;
+        let v = |vis, with: &[Role], roles: &[Role]| may_view(vis, with, "owner", "u", roles);
+        assert!(!v(Visibility::Private, &[Viewer], &[Viewer]));
+        assert!(v(Visibility::Private, &[], &[Analyst]));
+        assert!(may_view(Visibility::Private, &[], "u", "u", &[Viewer]));
+        assert!(v(Visibility::Roles, &[BoardMember], &[BoardMember]));
+        assert!(!v(Visibility::Roles, &[BoardMember], &[Viewer]));
+        assert!(v(Visibility::Public, &[Viewer], &[Viewer]));
+    }
+
+    #[test]
+    fn compare_names_what_changed() {
+        let old = Definition {
+            widgets: vec![chart("w1"), chart("w2"), chart("w3")],
+            filters: vec![year()],
+        };
+        let mut new = old.clone();
+        new.widgets[0].title = "Ander".into();
+        new.widgets[0].kind = WidgetKind::Bar;
+        new.remove_widget("w2");
+        new.widgets.push(chart("w4"));
+        new.move_widget("w3", -1);
+        new.filters[0].default = "2024".into();
+        new.filters.push(province());
+        let c: Vec<String> = compare(&old, &new)
+            .into_iter()
+            .map(|c| format!("{} {} {} {}", c.change, c.part, c.key, c.fields.join(",")))
+            .collect();
+        assert_eq!(
+            c,
+            vec![
+                "changed widget w1 kind,title",
+                "removed widget w2 ",
+                "added widget w4 ",
+                "moved widget w3 ",
+                "moved widget w1 ",
+                "changed filter jaar ",
+                "added filter provincie ",
+            ]
+        );
+        assert!(compare(&old, &old).is_empty());
+    }
+
+    #[test]
+    fn paragraphs_split_on_blank_lines() {
+        assert_eq!(
+            paragraphs("Eerste\nregel\n\n\nTweede\n"),
+            vec![vec!["Eerste", "regel"], vec!["Tweede"]]
+        );
+    }
+}
