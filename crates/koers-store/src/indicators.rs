@@ -225,10 +225,16 @@ impl Store {
     /// When the sources of an indicator last changed: the analysis' last change, or the
     /// last import of an organisation dataset whose name the analysis' SQL mentions.
     pub async fn sources_changed_at(&self, i: &Indicator) -> Result<String> {
-        let a = self.analysis(&i.org_id, &i.analysis_id).await?;
+        self.analysis_changed_at(&i.org_id, &i.analysis_id).await
+    }
+
+    /// When a saved analysis' sources last changed: its own last change, or the last
+    /// import of an organisation dataset whose name its SQL mentions.
+    pub async fn analysis_changed_at(&self, org_id: &str, analysis_id: &str) -> Result<String> {
+        let a = self.analysis(org_id, analysis_id).await?;
         let sql = a.sql.to_lowercase();
         let rows = sqlx::query("SELECT d.name AS name, MAX(v.created_at) AS last_at FROM datasets d JOIN dataset_versions v ON v.dataset_id = d.id WHERE d.org_id = $1 GROUP BY d.name")
-            .bind(&i.org_id)
+            .bind(org_id)
             .fetch_all(self.pool())
             .await?;
         let mut latest = a.updated_at;

@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod catalog;
+pub mod dashboards;
 pub mod indicators;
 pub mod learning;
 pub mod maturity;
