@@ -12,7 +12,8 @@ const RIGHT: f64 = 16.0;
 const TOP: f64 = 16.0;
 const BOTTOM: f64 = 48.0;
 
-fn escape(s: &str) -> String {
+/// Escapes text for SVG and HTML content and attributes.
+pub(crate) fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -46,33 +47,111 @@ pub fn format_number(v: f64) -> String {
     out
 }
 
+/// How the values of a series chart are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    Line,
+    /// Lines with the area under them filled.
+    Area,
+    /// Bars side by side per category.
+    Bar,
+    /// Bars stacked per category.
+    Stacked,
+}
+
+/// One named series of a chart: a value (or a gap) per category.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub name: String,
+    pub values: Vec<Option<f64>>,
+}
+
+/// Series colours, distinguishable for the colour-blind (after Okabe and Ito), dark enough
+/// against white for the 3:1 contrast of graphics.
+pub const PALETTE: [&str; 6] = [
+    "#01689b", "#c45200", "#2c7a0c", "#a90061", "#5b4ea3", "#6b4a2b",
+];
+
 /// A line chart of `series` (period label, value) with an optional dashed target line.
 /// `caption` names the chart for screen readers; `None` when there is nothing to draw.
 pub fn line_svg(series: &[(String, f64)], target: Option<f64>, caption: &str) -> Option<String> {
-    if series.is_empty() {
+    let categories: Vec<String> = series.iter().map(|(p, _)| p.clone()).collect();
+    let values = series.iter().map(|(_, v)| Some(*v)).collect();
+    series_svg(
+        Shape::Line,
+        &categories,
+        &[Series {
+            name: caption.to_string(),
+            values,
+        }],
+        target,
+        caption,
+    )
+}
+
+/// A chart of one or more series over the same categories, drawn as lines, areas, grouped
+/// or stacked bars, with an optional dashed target line and a legend when there are several
+/// series. `None` when there is nothing to draw.
+pub fn series_svg(
+    shape: Shape,
+    categories: &[String],
+    series: &[Series],
+    target: Option<f64>,
+    caption: &str,
+) -> Option<String> {
+    let n = categories.len();
+    if n == 0 || series.is_empty() {
         return None;
     }
-    let mut lo = series.iter().map(|(_, v)| *v).fold(f64::MAX, f64::min);
-    let mut hi = series.iter().map(|(_, v)| *v).fold(f64::MIN, f64::max);
+    let at = |s: &Series, i: usize| s.values.get(i).copied().flatten();
+    let (mut lo, mut hi) = (0.0f64, f64::MIN);
+    for i in 0..n {
+        if shape == Shape::Stacked {
+            let (pos, neg) =
+                series
+                    .iter()
+                    .filter_map(|s| at(s, i))
+                    .fold(
+                        (0.0, 0.0),
+                        |(p, m), v| {
+                            if v >= 0.0 { (p + v, m) } else { (p, m + v) }
+                        },
+                    );
+            hi = hi.max(pos);
+            lo = lo.min(neg);
+        } else {
+            for v in series.iter().filter_map(|s| at(s, i)) {
+                hi = hi.max(v);
+                lo = lo.min(v);
+            }
+        }
+    }
+    if hi == f64::MIN {
+        return None;
+    }
     if let Some(t) = target {
         lo = lo.min(t);
         hi = hi.max(t);
     }
-    lo = lo.min(0.0);
     if hi <= lo {
         hi = lo + 1.0;
     }
+    let legend = if series.len() > 1 { 22.0 } else { 0.0 };
+    let top = TOP + legend;
     let pw = W - LEFT - RIGHT;
-    let ph = H - TOP - BOTTOM;
-    let n = series.len();
+    let ph = H - top - BOTTOM;
+    let bars = matches!(shape, Shape::Bar | Shape::Stacked);
+    let band = pw / n as f64;
     let x = |i: usize| {
-        if n == 1 {
+        if bars {
+            LEFT + band * (i as f64 + 0.5)
+        } else if n == 1 {
             LEFT + pw / 2.0
         } else {
             LEFT + pw * i as f64 / (n - 1) as f64
         }
     };
-    let y = |v: f64| TOP + ph * (hi - v) / (hi - lo);
+    let y = |v: f64| top + ph * (hi - v) / (hi - lo);
     let mut out = format!(
         "<svg class=\"koers-chart\" viewBox=\"0 0 {W} {H}\" width=\"100%\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">",
         escape(caption)
@@ -80,8 +159,8 @@ pub fn line_svg(series: &[(String, f64)], target: Option<f64>, caption: &str) ->
     // Axes and a few horizontal grid lines with their values.
     let _ = write!(
         out,
-        "<g font-size=\"12\" font-family=\"sans-serif\" fill=\"#1a1a1a\"><line x1=\"{LEFT}\" y1=\"{TOP}\" x2=\"{LEFT}\" y2=\"{}\" stroke=\"#555\"/><line x1=\"{LEFT}\" y1=\"{0}\" x2=\"{}\" y2=\"{0}\" stroke=\"#555\"/>",
-        TOP + ph,
+        "<g font-size=\"12\" font-family=\"sans-serif\" fill=\"#1a1a1a\"><line x1=\"{LEFT}\" y1=\"{top}\" x2=\"{LEFT}\" y2=\"{}\" stroke=\"#555\"/><line x1=\"{LEFT}\" y1=\"{0}\" x2=\"{}\" y2=\"{0}\" stroke=\"#555\"/>",
+        top + ph,
         LEFT + pw
     );
     for k in 0..=4 {
@@ -96,17 +175,32 @@ pub fn line_svg(series: &[(String, f64)], target: Option<f64>, caption: &str) ->
             escape(&format_number(v))
         );
     }
-    // Period labels: at most about eight, always the first and the last.
+    // Category labels: at most about eight, always the first and the last.
     let step = n.div_ceil(8).max(1);
-    for (i, (p, _)) in series.iter().enumerate() {
+    for (i, p) in categories.iter().enumerate() {
         if i.is_multiple_of(step) || i == n - 1 {
             let _ = write!(
                 out,
                 "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
                 x(i),
-                TOP + ph + 20.0,
+                top + ph + 20.0,
                 escape(p)
             );
+        }
+    }
+    if series.len() > 1 {
+        let mut lx = LEFT;
+        for (k, s) in series.iter().enumerate() {
+            let _ = write!(
+                out,
+                "<rect x=\"{lx:.1}\" y=\"{:.1}\" width=\"12\" height=\"12\" fill=\"{}\"/><text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+                TOP - 6.0,
+                PALETTE[k % PALETTE.len()],
+                lx + 16.0,
+                TOP + 4.0,
+                escape(&s.name)
+            );
+            lx += 28.0 + 7.0 * s.name.chars().count() as f64;
         }
     }
     out.push_str("</g>");
@@ -119,29 +213,96 @@ pub fn line_svg(series: &[(String, f64)], target: Option<f64>, caption: &str) ->
             escape(&format!("doel {}", format_number(t)))
         );
     }
-    let mut d = String::new();
-    for (i, (_, v)) in series.iter().enumerate() {
-        let _ = write!(
-            d,
-            "{}{:.1},{:.1}",
-            if i == 0 { "M" } else { "L" },
-            x(i),
-            y(*v)
-        );
-    }
-    let _ = write!(
-        out,
-        "<path class=\"koers-chart__line\" d=\"{d}\" fill=\"none\" stroke=\"#01689b\" stroke-width=\"2.5\"/>"
-    );
-    for (i, (p, v)) in series.iter().enumerate() {
-        let _ = write!(
-            out,
-            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"4\" fill=\"#01689b\"><title>{}: {}</title></circle>",
-            x(i),
-            y(*v),
-            escape(p),
-            escape(&format_number(*v))
-        );
+    let title = |s: &Series, i: usize, v: f64| {
+        let what = if series.len() > 1 {
+            format!("{} — {}", s.name, categories[i])
+        } else {
+            categories[i].clone()
+        };
+        escape(&format!("{what}: {}", format_number(v)))
+    };
+    let base = y(0.0_f64.clamp(lo, hi));
+    let mut stack_pos = vec![0.0; n];
+    let mut stack_neg = vec![0.0; n];
+    for (k, s) in series.iter().enumerate() {
+        let colour = PALETTE[k % PALETTE.len()];
+        match shape {
+            Shape::Line | Shape::Area => {
+                let mut d = String::new();
+                let mut run: Vec<(f64, f64)> = Vec::new();
+                let mut runs: Vec<Vec<(f64, f64)>> = Vec::new();
+                for i in 0..n {
+                    match at(s, i) {
+                        Some(v) => run.push((x(i), y(v))),
+                        None if !run.is_empty() => runs.push(std::mem::take(&mut run)),
+                        None => {}
+                    }
+                }
+                if !run.is_empty() {
+                    runs.push(run);
+                }
+                for r in &runs {
+                    for (j, (px, py)) in r.iter().enumerate() {
+                        let _ = write!(d, "{}{px:.1},{py:.1}", if j == 0 { "M" } else { "L" });
+                    }
+                    if shape == Shape::Area
+                        && let (Some(first), Some(last)) = (r.first(), r.last())
+                    {
+                        let _ = write!(
+                            out,
+                            "<path d=\"M{:.1},{base:.1}{}L{:.1},{base:.1}Z\" fill=\"{colour}\" fill-opacity=\"0.25\" stroke=\"none\"/>",
+                            first.0,
+                            r.iter()
+                                .map(|(px, py)| format!("L{px:.1},{py:.1}"))
+                                .collect::<String>(),
+                            last.0
+                        );
+                    }
+                }
+                let _ = write!(
+                    out,
+                    "<path class=\"koers-chart__line\" d=\"{d}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"2.5\"/>"
+                );
+                for i in 0..n {
+                    if let Some(v) = at(s, i) {
+                        let _ = write!(
+                            out,
+                            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"4\" fill=\"{colour}\"><title>{}</title></circle>",
+                            x(i),
+                            y(v),
+                            title(s, i, v)
+                        );
+                    }
+                }
+            }
+            Shape::Bar | Shape::Stacked => {
+                for i in 0..n {
+                    let Some(v) = at(s, i) else { continue };
+                    let (bx, bw, from, to) = if shape == Shape::Bar {
+                        let bw = band * 0.8 / series.len() as f64;
+                        let bx = x(i) - band * 0.4 + bw * k as f64;
+                        (bx, bw, 0.0, v)
+                    } else {
+                        let acc = if v >= 0.0 {
+                            &mut stack_pos[i]
+                        } else {
+                            &mut stack_neg[i]
+                        };
+                        let from = *acc;
+                        *acc += v;
+                        (x(i) - band * 0.4, band * 0.8, from, from + v)
+                    };
+                    let (y1, y2) = (y(from.max(to)), y(from.min(to)));
+                    let _ = write!(
+                        out,
+                        "<rect x=\"{bx:.1}\" y=\"{y1:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{colour}\"><title>{}</title></rect>",
+                        bw.max(0.5),
+                        (y2 - y1).max(0.5),
+                        title(s, i, v)
+                    );
+                }
+            }
+        }
     }
     out.push_str("</svg>");
     Some(out)
@@ -301,6 +462,40 @@ mod tests {
         assert!(!svg.contains("<b>"));
         assert!(line_svg(&[], None, "leeg").is_none());
         assert!(line_svg(&[("2024".into(), 5.0)], None, "een").is_some());
+    }
+
+    #[test]
+    fn series_charts_draw_every_shape_with_a_legend_and_gaps() {
+        let cats: Vec<String> = ["2023", "2024", "2025"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let series = vec![
+            Series {
+                name: "weg".into(),
+                values: vec![Some(10.0), None, Some(12.0)],
+            },
+            Series {
+                name: "<spoor>".into(),
+                values: vec![Some(3.0), Some(4.0), Some(-1.0)],
+            },
+        ];
+        for shape in [Shape::Line, Shape::Area, Shape::Bar, Shape::Stacked] {
+            let svg = series_svg(shape, &cats, &series, Some(11.0), "Tonnen").unwrap();
+            assert!(svg.contains("&lt;spoor&gt;") && !svg.contains("<spoor>"));
+            assert!(svg.contains(PALETTE[1]));
+            assert!(svg.contains("weg — 2025: 12"));
+        }
+        let stacked = series_svg(Shape::Stacked, &cats, &series, None, "s").unwrap();
+        assert_eq!(stacked.matches("<rect x=").count() - 2, 5);
+        let line = series_svg(Shape::Line, &cats, &series, None, "l").unwrap();
+        assert_eq!(line.matches("<circle").count(), 5);
+        let empty = vec![Series {
+            name: "x".into(),
+            values: vec![None, None, None],
+        }];
+        assert!(series_svg(Shape::Bar, &cats, &empty, None, "x").is_none());
+        assert!(series_svg(Shape::Bar, &[], &series, None, "x").is_none());
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod analysis;
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod boundaries;
 pub mod catalog;
 pub mod chart;
 pub mod config;

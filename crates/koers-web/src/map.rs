@@ -1,6 +1,7 @@
 //! Maps drawn on the server as SVG: no tiles, no script, readable without a network. A
 //! map always comes with the table it was drawn from, which is its text alternative.
 
+use crate::chart::escape;
 use serde_json::Value;
 use std::fmt::Write;
 
@@ -146,13 +147,6 @@ fn shape(p: &Projection, g: &Value, label: &str, out: &mut String) {
     }
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// An SVG map of GeoJSON geometries (WGS84) with a label each; `None` when there is
 /// nothing to draw. `caption` names the map for screen readers.
 pub fn svg(features: &[(Value, String)], caption: &str) -> Option<String> {
@@ -167,6 +161,259 @@ pub fn svg(features: &[(Value, String)], caption: &str) -> Option<String> {
     }
     out.push_str("</svg>");
     Some(out)
+}
+
+/// Sequential colours of a choropleth's five classes, light to dark; the darker classes
+/// carry white text where labels are drawn.
+pub const CLASSES: [&str; 5] = ["#deebf7", "#9ecae1", "#6baed6", "#3182bd", "#08519c"];
+
+/// The upper bounds of five classes of equal counts (quantiles) of `values`.
+pub fn class_bounds(values: &[f64]) -> Vec<f64> {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return Vec::new();
+    }
+    v.sort_by(f64::total_cmp);
+    let mut out: Vec<f64> = (1..=CLASSES.len())
+        .map(|k| v[(k * v.len()).div_ceil(CLASSES.len()).saturating_sub(1)])
+        .collect();
+    out.dedup();
+    out
+}
+
+fn class_of(bounds: &[f64], v: f64) -> usize {
+    let k = bounds
+        .iter()
+        .position(|b| v <= *b)
+        .unwrap_or(bounds.len().saturating_sub(1));
+    // Spread fewer classes over the whole ramp.
+    if bounds.len() <= 1 {
+        CLASSES.len() - 1
+    } else {
+        k * (CLASSES.len() - 1) / (bounds.len() - 1)
+    }
+}
+
+/// A region on a thematic map: its geometry, name and value (none: drawn grey).
+pub struct Area<'a> {
+    pub geometry: &'a Value,
+    pub label: String,
+    pub value: Option<f64>,
+    /// Where choosing the region leads (drill-down), if anywhere.
+    pub link: Option<String>,
+}
+
+/// A choropleth: regions coloured in five classes of their values, with a legend. `None`
+/// when there is nothing to draw.
+pub fn choropleth_svg(areas: &[Area], caption: &str) -> Option<String> {
+    let geoms: Vec<&Value> = areas.iter().map(|a| a.geometry).collect();
+    let p = Projection::fit(&geoms)?;
+    let values: Vec<f64> = areas.iter().filter_map(|a| a.value).collect();
+    let bounds = class_bounds(&values);
+    let legend_h = 24.0 + 20.0 * bounds.len() as f64;
+    let mut out = format!(
+        "<svg class=\"koers-map\" viewBox=\"0 0 {W} {H}\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">",
+        escape(caption)
+    );
+    for a in areas {
+        let fill = match a.value {
+            Some(v) => CLASSES[class_of(&bounds, v)],
+            None => "#f3f3f3",
+        };
+        let shown = a
+            .value
+            .map(crate::chart::format_number)
+            .unwrap_or_else(|| "geen gegevens".into());
+        let mut shape_svg = String::new();
+        shape(
+            &p,
+            a.geometry,
+            &format!("{}: {shown}", a.label),
+            &mut shape_svg,
+        );
+        let shape_svg = shape_svg.replace(
+            "class=\"koers-map__area\"",
+            &format!(
+                "class=\"koers-map__region\" fill=\"{fill}\" stroke=\"#555\" stroke-width=\"0.6\""
+            ),
+        );
+        match &a.link {
+            Some(href) => {
+                let _ = write!(
+                    out,
+                    "<a href=\"{}\" aria-label=\"{}\">{shape_svg}</a>",
+                    escape(href),
+                    escape(&a.label)
+                );
+            }
+            None => out.push_str(&shape_svg),
+        }
+    }
+    let _ = write!(
+        out,
+        "<g font-size=\"12\" font-family=\"sans-serif\" fill=\"#1a1a1a\"><rect x=\"{}\" y=\"{}\" width=\"150\" height=\"{legend_h}\" fill=\"#fff\" fill-opacity=\"0.85\"/>",
+        W - 160.0,
+        H - legend_h - 10.0
+    );
+    let mut lo = values.iter().copied().fold(f64::MAX, f64::min);
+    for (k, b) in bounds.iter().enumerate() {
+        let y = H - legend_h + 4.0 + 20.0 * k as f64;
+        let colour = CLASSES[class_of(&bounds, *b)];
+        let _ = write!(
+            out,
+            "<rect x=\"{}\" y=\"{y:.1}\" width=\"14\" height=\"14\" fill=\"{colour}\" stroke=\"#555\"/><text x=\"{}\" y=\"{:.1}\">{} – {}</text>",
+            W - 152.0,
+            W - 132.0,
+            y + 11.0,
+            escape(&crate::chart::format_number(lo)),
+            escape(&crate::chart::format_number(*b))
+        );
+        lo = *b;
+    }
+    out.push_str("</g></svg>");
+    Some(out)
+}
+
+/// A region raised by its value: the 3D view of a digital twin.
+pub struct Block<'a> {
+    pub geometry: &'a Value,
+    pub label: String,
+    pub value: f64,
+}
+
+/// Regions extruded in proportion to their values and seen from an angle: `rotate` turns
+/// the map (degrees, clockwise from north), `tilt` is the angle of view above the horizon
+/// (15–90 degrees; 90 looks straight down). Faces are drawn far to near, so nearer blocks
+/// hide farther ones. `None` when there is nothing to draw.
+pub fn extrude_svg(blocks: &[Block], rotate: f64, tilt: f64, caption: &str) -> Option<String> {
+    let geoms: Vec<&Value> = blocks.iter().map(|b| b.geometry).collect();
+    let p = Projection::fit(&geoms)?;
+    let max = blocks.iter().map(|b| b.value).fold(0.0f64, f64::max);
+    let (cx, cy) = (W / 2.0, H / 2.0);
+    let (sin_r, cos_r) = rotate.to_radians().sin_cos();
+    let t = tilt.clamp(15.0, 90.0).to_radians();
+    let (squash, rise) = (t.sin(), t.cos());
+    let height = 160.0;
+    // Map coordinates: turned around the centre, then the ground squashed by the tilt and
+    // heights raised by what remains of it.
+    let ground = |x: f64, y: f64| {
+        let (dx, dy) = (x - cx, y - cy);
+        let (rx, ry) = (dx * cos_r - dy * sin_r, dx * sin_r + dy * cos_r);
+        (rx, ry)
+    };
+    let screen =
+        |rx: f64, ry: f64, z: f64| (cx + rx * 0.8, cy + 40.0 + ry * 0.8 * squash - z * rise);
+    let values: Vec<f64> = blocks.iter().map(|b| b.value).collect();
+    let bounds = class_bounds(&values);
+    let mut faces: Vec<(f64, String)> = Vec::new();
+    for b in blocks {
+        let z = if max > 0.0 {
+            height * (b.value / max).max(0.0)
+        } else {
+            0.0
+        };
+        let colour = CLASSES[class_of(&bounds, b.value)];
+        let title = format!(
+            "<title>{}: {}</title>",
+            escape(&b.label),
+            escape(&crate::chart::format_number(b.value))
+        );
+        let mut rings: Vec<Vec<(f64, f64)>> = Vec::new();
+        outer_rings(b.geometry, &mut |ring: &Value| {
+            let mut pts = Vec::new();
+            walk(ring, &mut |x, y| {
+                let (px, py) = p.xy(x, y);
+                pts.push(ground(px, py));
+            });
+            rings.push(pts);
+        });
+        for ring in &rings {
+            let mut depth_sum = 0.0;
+            for w in ring.windows(2) {
+                let (a, c) = (w[0], w[1]);
+                let depth = (a.1 + c.1) / 2.0;
+                depth_sum += depth;
+                let pts = [
+                    screen(a.0, a.1, 0.0),
+                    screen(c.0, c.1, 0.0),
+                    screen(c.0, c.1, z),
+                    screen(a.0, a.1, z),
+                ];
+                let d: Vec<String> = pts.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
+                faces.push((
+                    depth,
+                    format!(
+                        "<polygon points=\"{}\" fill=\"{}\" stroke=\"#333\" stroke-width=\"0.3\"/>",
+                        d.join(" "),
+                        darker(colour)
+                    ),
+                ));
+            }
+            let roof: Vec<String> = ring
+                .iter()
+                .map(|(x, y)| {
+                    let (sx, sy) = screen(*x, *y, z);
+                    format!("{sx:.1},{sy:.1}")
+                })
+                .collect();
+            let centre = depth_sum / ring.len().max(1) as f64;
+            faces.push((
+                centre + 1e-3,
+                format!(
+                    "<polygon class=\"koers-map__block\" points=\"{}\" fill=\"{colour}\" stroke=\"#333\" stroke-width=\"0.5\">{title}</polygon>",
+                    roof.join(" ")
+                ),
+            ));
+        }
+    }
+    // Far (small y after turning) first.
+    faces.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut out = format!(
+        "<svg class=\"koers-map koers-map--3d\" viewBox=\"0 0 {W} {H}\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\"><rect width=\"{W}\" height=\"{H}\" fill=\"#f7f9fb\"/>",
+        escape(caption)
+    );
+    for (_, f) in faces {
+        out.push_str(&f);
+    }
+    out.push_str("</svg>");
+    Some(out)
+}
+
+/// A colour three quarters as bright: the shaded walls of a block.
+fn darker(hex: &str) -> String {
+    let c = |i: usize| u8::from_str_radix(hex.get(i..i + 2).unwrap_or("80"), 16).unwrap_or(128);
+    let d = |v: u8| (f64::from(v) * 0.75) as u8;
+    format!("#{:02x}{:02x}{:02x}", d(c(1)), d(c(3)), d(c(5)))
+}
+
+/// Calls `f` with the outer ring of every polygon of a geometry.
+fn outer_rings(g: &Value, f: &mut dyn FnMut(&Value)) {
+    let coords = g.get("coordinates");
+    match g.get("type").and_then(Value::as_str) {
+        Some("Polygon") => {
+            if let Some(r) = coords.and_then(|c| c.get(0)) {
+                f(r);
+            }
+        }
+        Some("MultiPolygon") => {
+            for poly in coords.and_then(Value::as_array).into_iter().flatten() {
+                if let Some(r) = poly.get(0) {
+                    f(r);
+                }
+            }
+        }
+        Some("GeometryCollection") => {
+            for x in g
+                .get("geometries")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                outer_rings(x, f);
+            }
+        }
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -191,5 +438,59 @@ mod tests {
         assert!(s.contains("&lt;b&gt;Utrecht"));
         assert!(!s.contains("<b>"));
         assert!(svg(&[], "leeg").is_none());
+    }
+
+    #[test]
+    fn choropleth_classes_colour_links_and_escape() {
+        assert_eq!(
+            class_bounds(&[1.0, 2.0, 3.0, 4.0, 5.0]),
+            vec![1.0, 2.0, 3.0, 4.0, 5.0]
+        );
+        assert_eq!(class_bounds(&[7.0, 7.0]), vec![7.0]);
+        assert!(class_bounds(&[]).is_empty());
+        let sq = |x: f64| json!({"type": "Polygon", "coordinates": [[[x, 52.0], [x + 0.1, 52.0], [x + 0.1, 52.1], [x, 52.1], [x, 52.0]]]});
+        let (a, b, c) = (sq(5.0), sq(5.2), sq(5.4));
+        let areas = vec![
+            Area {
+                geometry: &a,
+                label: "<A>".into(),
+                value: Some(1.0),
+                link: Some("?provincie=PV26&jaar=2024".into()),
+            },
+            Area {
+                geometry: &b,
+                label: "B".into(),
+                value: Some(10.0),
+                link: None,
+            },
+            Area {
+                geometry: &c,
+                label: "C".into(),
+                value: None,
+                link: None,
+            },
+        ];
+        let svg = choropleth_svg(&areas, "Tonnen").unwrap();
+        assert!(svg.contains(CLASSES[0]) && svg.contains(CLASSES[4]) && svg.contains("#f3f3f3"));
+        assert!(svg.contains("href=\"?provincie=PV26&amp;jaar=2024\""));
+        assert!(svg.contains("&lt;A&gt;") && !svg.contains("<A>"));
+        assert!(svg.contains("geen gegevens"));
+        let blocks = vec![
+            Block {
+                geometry: &a,
+                label: "A".into(),
+                value: 1.0,
+            },
+            Block {
+                geometry: &b,
+                label: "B".into(),
+                value: 10.0,
+            },
+        ];
+        let flat = extrude_svg(&blocks, 0.0, 90.0, "3D").unwrap();
+        let turned = extrude_svg(&blocks, 45.0, 30.0, "3D").unwrap();
+        assert_ne!(flat, turned);
+        assert_eq!(turned.matches("koers-map__block").count(), 2);
+        assert!(extrude_svg(&[], 0.0, 45.0, "x").is_none());
     }
 }
