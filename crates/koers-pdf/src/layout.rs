@@ -4,7 +4,7 @@ use pdf_writer::{Content, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
 use crate::metrics::text_width;
 use crate::text::{win_ansi, wrap};
-use crate::{Bars, Block, Document, Radar, Table};
+use crate::{Bars, Block, Document, Image, Radar, Table};
 
 const PAGE_W: f32 = 595.0;
 const PAGE_H: f32 = 842.0;
@@ -43,6 +43,8 @@ const BODY: Style = Style {
 
 struct Writer {
     pages: Vec<Content>,
+    /// Pictures: the page each is on, with its data.
+    images: Vec<(usize, Image)>,
     /// The top of the free space on the current page.
     y: f32,
 }
@@ -51,8 +53,36 @@ impl Writer {
     fn new() -> Self {
         Writer {
             pages: vec![Content::new()],
+            images: Vec::new(),
             y: PAGE_H - MARGIN,
         }
+    }
+
+    /// A picture scaled to the text width (at most 420 points high), on the page it fits.
+    fn image(&mut self, img: &Image) {
+        if img.width == 0
+            || img.height == 0
+            || img.rgb.len() != (img.width * img.height * 3) as usize
+        {
+            return;
+        }
+        let mut w = WIDTH;
+        let mut h = w * img.height as f32 / img.width as f32;
+        if h > 420.0 {
+            w *= 420.0 / h;
+            h = 420.0;
+        }
+        self.need(h + 6.0);
+        self.y -= h;
+        let name = format!("Im{}", self.images.len());
+        let (x, y) = (MARGIN, self.y);
+        let c = self.page();
+        c.save_state();
+        c.transform([w, 0.0, 0.0, h, x, y]);
+        c.x_object(Name(name.as_bytes()));
+        c.restore_state();
+        self.images.push((self.pages.len() - 1, img.clone()));
+        self.y -= 6.0;
     }
 
     fn page(&mut self) -> &mut Content {
@@ -157,6 +187,7 @@ impl Writer {
             Block::Table(t) => self.table(t),
             Block::Bars(b) => self.bars(b),
             Block::Radar(r) => self.radar(r),
+            Block::Image(i) => self.image(i),
             Block::Space(h) => self.y -= h.max(0.0),
             Block::PageBreak => self.new_page(),
         }
@@ -440,7 +471,18 @@ impl Writer {
             }
             di.finish();
         }
-        for (i, content) in self.pages.into_iter().enumerate() {
+        let image_first = first + 2 * count as i32;
+        for (k, (_, img)) in self.images.iter().enumerate() {
+            let data = miniz_oxide::deflate::compress_to_vec_zlib(&img.rgb, 6);
+            let mut x = pdf.image_xobject(Ref::new(image_first + k as i32), &data);
+            x.filter(pdf_writer::Filter::FlateDecode);
+            x.width(img.width as i32);
+            x.height(img.height as i32);
+            x.color_space().device_rgb();
+            x.bits_per_component(8);
+            x.finish();
+        }
+        for (i, content) in std::mem::take(&mut self.pages).into_iter().enumerate() {
             let page_id = page_ids[i];
             let content_id = Ref::new(page_id.get() + 1);
             let mut page = pdf.page(page_id);
@@ -449,9 +491,21 @@ impl Writer {
             page.contents(content_id);
             {
                 let mut res = page.resources();
-                let mut fonts = res.fonts();
-                fonts.pair(REGULAR, regular);
-                fonts.pair(BOLD, bold);
+                {
+                    let mut fonts = res.fonts();
+                    fonts.pair(REGULAR, regular);
+                    fonts.pair(BOLD, bold);
+                }
+                let mine: Vec<usize> = (0..self.images.len())
+                    .filter(|k| self.images[*k].0 == i)
+                    .collect();
+                if !mine.is_empty() {
+                    let mut xs = res.x_objects();
+                    for k in mine {
+                        let name = format!("Im{k}");
+                        xs.pair(Name(name.as_bytes()), Ref::new(image_first + k as i32));
+                    }
+                }
             }
             page.finish();
             pdf.stream(content_id, &content.finish());

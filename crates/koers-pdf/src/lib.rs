@@ -46,10 +46,20 @@ pub enum Block {
     Bars(Bars),
     /// A radar (spider) chart: one axis per dimension, one polygon per series.
     Radar(Radar),
+    /// A picture (e.g. a rendered chart), scaled to the text width.
+    Image(Image),
     /// Vertical space in points.
     Space(f32),
     /// Continue on a new page.
     PageBreak,
+}
+
+/// A picture of `width` × `height` pixels, 8-bit RGB, row by row from the top.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Image {
+    pub width: u32,
+    pub height: u32,
+    pub rgb: Vec<u8>,
 }
 
 /// A table.

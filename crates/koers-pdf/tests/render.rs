@@ -101,3 +101,41 @@ fn sample_for_review() {
         .push(Block::Quote("Wij sturen op data.".into()));
     std::fs::write(path, render(&doc)).expect("write");
 }
+
+#[test]
+fn images_are_embedded_compressed_on_their_page() {
+    let (w, h) = (40u32, 20u32);
+    let rgb: Vec<u8> = (0..w * h).flat_map(|i| [(i % 255) as u8, 0, 200]).collect();
+    let doc = Document {
+        title: "Dashboard".into(),
+        author: None,
+        footer: None,
+        blocks: vec![
+            Block::Title("Dashboard".into()),
+            Block::Image(koers_pdf::Image {
+                width: w,
+                height: h,
+                rgb: rgb.clone(),
+            }),
+            Block::Image(koers_pdf::Image {
+                width: 3,
+                height: 3,
+                rgb: vec![0; 5],
+            }),
+        ],
+    };
+    let bytes = render(&doc);
+    let pdf = lopdf::Document::load_mem(&bytes).unwrap();
+    let images: Vec<_> = pdf
+        .objects
+        .values()
+        .filter_map(|o| o.as_stream().ok())
+        .filter(|s| {
+            s.dict.get(b"Subtype").ok().and_then(|v| v.as_name().ok()) == Some(b"Image".as_slice())
+        })
+        .collect();
+    // The second picture has the wrong number of bytes and is left out.
+    assert_eq!(images.len(), 1);
+    assert_eq!(images[0].dict.get(b"Width").unwrap().as_i64().unwrap(), 40);
+    assert_eq!(images[0].decompressed_content().unwrap(), rgb);
+}
