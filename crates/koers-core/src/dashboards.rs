@@ -152,6 +152,9 @@ pub struct Widget {
     pub drill_param: Option<String>,
     #[serde(default)]
     pub drill_analysis_id: Option<String>,
+    /// The municipality code column of the drill-down analysis (default: `category_column`).
+    #[serde(default)]
+    pub drill_category_column: Option<String>,
     /// The text of a text widget (paragraphs separated by blank lines).
     #[serde(default)]
     pub text: String,
@@ -252,6 +255,20 @@ pub fn long_text(name: &str, raw: &str, max: usize) -> Result<String, Invalid> {
 }
 
 impl Widget {
+    /// The region or category column read when `drilled` (the drill-down analysis' own
+    /// column when it names one).
+    pub fn category(&self, drilled: bool) -> Option<&str> {
+        let own = self.category_column.as_deref();
+        if drilled {
+            self.drill_category_column
+                .as_deref()
+                .filter(|c| !c.is_empty())
+                .or(own)
+        } else {
+            own
+        }
+    }
+
     /// The problems of this widget at position `i`, named like `widgets[0].analysisId`.
     fn problems(&self, i: usize, filters: &[Filter], out: &mut Vec<FieldError>) {
         let at = |f: &str| format!("widgets[{i}].{f}");
@@ -259,7 +276,11 @@ impl Widget {
             out.extend(e);
         }
         if self.kind.needs_analysis() && blank(&self.analysis_id) {
-            out.push(err(at("analysisId"), "required", "kies een opgeslagen analyse"));
+            out.push(err(
+                at("analysisId"),
+                "required",
+                "kies een opgeslagen analyse",
+            ));
         }
         if self.kind == WidgetKind::Kpi && blank(&self.indicator_id) {
             out.push(err(at("indicatorId"), "required", "kies een indicator"));
@@ -273,14 +294,14 @@ impl Widget {
             out.push(err(at("categoryColumn"), "required", reason));
         }
         if (self.kind.is_chart() || self.kind.is_regional()) && blank(&self.value_column) {
-            out.push(err(at("valueColumn"), "required", "kies de kolom met de waarde"));
+            out.push(err(
+                at("valueColumn"),
+                "required",
+                "kies de kolom met de waarde",
+            ));
         }
         if self.kind.is_regional() && self.level.is_none() {
-            out.push(err(
-                at("level"),
-                "required",
-                "kies provincies of gemeenten",
-            ));
+            out.push(err(at("level"), "required", "kies provincies of gemeenten"));
         }
         if self.kind == WidgetKind::Text {
             if self.text.trim().is_empty() {
@@ -388,18 +409,21 @@ impl Filter {
                 "not_an_option",
                 &format!("{} kent de keuze '{raw}' niet", self.label),
             )),
-            FilterKind::Slider => self.slider_value(raw).map(|v| v.to_string()).ok_or_else(|| {
-                Invalid::one(
-                    &name,
-                    "range",
-                    &format!(
-                        "{} moet een geheel getal van {} tot en met {} zijn",
-                        self.label,
-                        self.min.unwrap_or_default(),
-                        self.max.unwrap_or_default()
-                    ),
-                )
-            }),
+            FilterKind::Slider => self
+                .slider_value(raw)
+                .map(|v| v.to_string())
+                .ok_or_else(|| {
+                    Invalid::one(
+                        &name,
+                        "range",
+                        &format!(
+                            "{} moet een geheel getal van {} tot en met {} zijn",
+                            self.label,
+                            self.min.unwrap_or_default(),
+                            self.max.unwrap_or_default()
+                        ),
+                    )
+                }),
         }
     }
 }
@@ -497,6 +521,7 @@ impl Definition {
             if w.drill_param.as_deref() == Some(param) {
                 w.drill_param = None;
                 w.drill_analysis_id = None;
+                w.drill_category_column = None;
             }
         }
         before != self.filters.len()
@@ -719,6 +744,7 @@ mod tests {
             level: None,
             drill_param: None,
             drill_analysis_id: None,
+            drill_category_column: None,
             text: String::new(),
             wide: false,
         }
@@ -749,7 +775,9 @@ mod tests {
     }
 
     fn names(e: Invalid) -> Vec<String> {
-        e.0.into_iter().map(|f| format!("{}:{}", f.name, f.code)).collect()
+        e.0.into_iter()
+            .map(|f| format!("{}:{}", f.name, f.code))
+            .collect()
     }
 
     #[test]
@@ -898,7 +926,10 @@ mod tests {
         ]
         .into();
         let e = names(d.filter_values(&bad).unwrap_err());
-        assert_eq!(e, vec!["filter.jaar:range", "filter.provincie:not_an_option"]);
+        assert_eq!(
+            e,
+            vec!["filter.jaar:range", "filter.provincie:not_an_option"]
+        );
         let amp: BTreeMap<String, String> = [("a".to_string(), "x&b=y".to_string())].into();
         assert_eq!(filter_key(&amp), "a=x%26b=y");
     }

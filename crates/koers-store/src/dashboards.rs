@@ -385,6 +385,7 @@ mod tests {
             level: None,
             drill_param: None,
             drill_analysis_id: None,
+            drill_category_column: None,
             text: "Toelichting".into(),
             wide: true,
         }

@@ -115,6 +115,25 @@ impl Input {
         }
     }
 
+    /// A structured field read as `T` (absent or null: `None`); a value of the wrong shape
+    /// is a problem of that field, with serde's words for where.
+    pub fn structured<T: serde::de::DeserializeOwned>(&mut self, name: &str) -> Option<T> {
+        match self.fields.get(name) {
+            None | Some(Value::Null) => None,
+            Some(v) => match serde_json::from_value(v.clone()) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    self.errors.push(FieldError {
+                        name: name.into(),
+                        code: "type".into(),
+                        reason: format!("heeft niet de verwachte vorm: {e}"),
+                    });
+                    None
+                }
+            },
+        }
+    }
+
     /// The fields as a template value, to fill a form in again after an error.
     pub fn into_value(self) -> minijinja::Value {
         minijinja::Value::from_serialize(&self.fields)

@@ -14,6 +14,7 @@ pub mod boundaries;
 pub mod catalog;
 pub mod chart;
 pub mod config;
+pub mod dashboards;
 pub mod error;
 pub mod i18n;
 pub mod input;

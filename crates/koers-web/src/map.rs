@@ -211,8 +211,14 @@ pub fn choropleth_svg(areas: &[Area], caption: &str) -> Option<String> {
     let values: Vec<f64> = areas.iter().filter_map(|a| a.value).collect();
     let bounds = class_bounds(&values);
     let legend_h = 24.0 + 20.0 * bounds.len() as f64;
+    // With links the map is a group of links (an image may not hold interactive parts).
+    let role = if areas.iter().any(|a| a.link.is_some()) {
+        "group"
+    } else {
+        "img"
+    };
     let mut out = format!(
-        "<svg class=\"koers-map\" viewBox=\"0 0 {W} {H}\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">",
+        "<svg class=\"koers-map\" viewBox=\"0 0 {W} {H}\" role=\"{role}\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">",
         escape(caption)
     );
     for a in areas {

@@ -474,6 +474,21 @@ pub fn csv(v: &IndicatorView) -> String {
 
 /// What a snapshot freezes of one indicator: its definition, the analysis' SQL, the dataset
 /// versions the SQL reads, and the cached result shown.
+/// The dataset versions an SQL text reads now, each as `name@version` to query it again.
+pub(crate) async fn versions_read(
+    state: &AppState,
+    org_id: &str,
+    sql: &str,
+) -> Result<Vec<Value>, AppError> {
+    Ok(state
+        .store
+        .versions_read_by(org_id, sql)
+        .await?
+        .into_iter()
+        .map(|(name, version, id)| serde_json::json!({ "dataset": name, "version": version, "versionId": id, "query": format!("{name}@{version}") }))
+        .collect())
+}
+
 async fn indicator_evidence(
     state: &AppState,
     ctx: &Ctx,
@@ -481,13 +496,7 @@ async fn indicator_evidence(
 ) -> Result<Value, AppError> {
     let i = state.store.indicator(&ctx.org.id, &v.indicator.id).await?;
     let a = state.store.analysis(&ctx.org.id, &i.analysis_id).await?;
-    let versions: Vec<Value> = state
-        .store
-        .versions_read_by(&ctx.org.id, &a.sql)
-        .await?
-        .into_iter()
-        .map(|(name, version, id)| serde_json::json!({ "dataset": name, "version": version, "versionId": id, "query": format!("{name}@{version}") }))
-        .collect();
+    let versions = versions_read(state, &ctx.org.id, &a.sql).await?;
     Ok(serde_json::json!({
         "indicator": v.indicator,
         "analysis": { "id": a.id, "title": a.title, "sql": a.sql, "updatedAt": a.updated_at },
@@ -504,7 +513,7 @@ pub fn may_snapshot(ctx: &Ctx) -> bool {
     ctx.require(Permission::Analyse).is_ok() || ctx.require(Permission::DecideAsBoard).is_ok()
 }
 
-/// Freezes what a monitor or an indicator shows now — results, SQL, dataset versions — with
+/// Freezes what a monitor, an indicator or a dashboard (for a filter choice) shows now — results, SQL, dataset versions — with
 /// a content hash (analysts and board members). Nothing can change it afterwards.
 pub async fn take_snapshot(
     state: &AppState,
@@ -530,6 +539,18 @@ pub async fn take_snapshot(
                 title,
                 serde_json::json!({ "monitor": m.monitor, "indicators": items }),
             )
+        }
+        "dashboard" => {
+            let d = crate::dashboards::visible(state, ctx, id).await?;
+            // The filter choice: `filters` (API) or the page's query string (`f.jaar=2024`).
+            let chosen = match input.structured("filters") {
+                Some(f) => f,
+                None => crate::dashboards::chosen_filters(
+                    &serde_urlencoded::from_str(&input.text("query")).unwrap_or_default(),
+                ),
+            };
+            let content = crate::dashboards::evidence(state, &d, &chosen).await?;
+            (d.name, content)
         }
         _ => {
             let i = state.store.indicator(&ctx.org.id, id).await?;
@@ -559,11 +580,7 @@ pub async fn take_snapshot(
         .create_snapshot(
             &ctx.org.id,
             &koers_store::snapshots::NewSnapshot {
-                subject_kind: if kind == "monitor" {
-                    "monitor"
-                } else {
-                    "indicator"
-                },
+                subject_kind: kind,
                 subject_id: id,
                 title: &title,
                 note: &note,

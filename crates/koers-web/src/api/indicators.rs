@@ -237,7 +237,7 @@ fn snapshot_out(s: koers_store::snapshots::Snapshot, with_content: bool) -> Snap
     }
 }
 
-async fn snapshot_of(
+pub(crate) async fn snapshot_of(
     state: &AppState,
     ctx: &Ctx,
     kind: &str,

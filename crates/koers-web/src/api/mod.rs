@@ -2,6 +2,7 @@
 //! generated from the code, `application/problem+json` errors, and an `API-Version` header
 //! on every response.
 
+pub mod dashboards;
 pub mod datasets;
 pub mod indicators;
 pub mod learning;
@@ -34,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .merge(questions::router())
         .merge(register::router())
         .merge(indicators::router())
+        .merge(dashboards::router())
         .merge(notifications::router())
         .merge(maturity::router())
         .merge(learning::router())
@@ -135,6 +137,19 @@ pub async fn version_header(req: Request, next: Next) -> Response {
         indicators::set_schedule,
         indicators::list_snapshots,
         indicators::get_snapshot,
+        dashboards::list_dashboards,
+        dashboards::add_dashboard,
+        dashboards::get_dashboard,
+        dashboards::save_dashboard,
+        dashboards::delete_dashboard,
+        dashboards::dashboard_data,
+        dashboards::refresh_dashboard,
+        dashboards::share_dashboard,
+        dashboards::list_versions,
+        dashboards::get_version,
+        dashboards::restore_version,
+        dashboards::compare_versions,
+        dashboards::snapshot_dashboard,
         maturity::get_maturity_framework,
         maturity::put_maturity_framework,
         maturity::list_rounds,

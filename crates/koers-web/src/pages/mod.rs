@@ -4,6 +4,7 @@ mod account;
 mod admin;
 mod analysis;
 mod catalog;
+mod dashboards;
 mod home;
 mod learning;
 mod maturity;
@@ -76,6 +77,7 @@ pub fn router() -> Router<AppState> {
         .merge(questions::router())
         .merge(register::router())
         .merge(products::router())
+        .merge(dashboards::router())
         .merge(maturity::router())
         .merge(learning::router())
 }

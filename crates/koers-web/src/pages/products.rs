@@ -57,7 +57,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The snapshot panel's context for a monitor or indicator page.
-async fn snapshot_panel(
+pub(super) async fn snapshot_panel(
     state: &AppState,
     ctx: &Ctx,
     kind: &str,
@@ -79,6 +79,7 @@ async fn snapshot(
     let kind = match kind.as_str() {
         "monitoren" => "monitor",
         "indicatoren" => "indicator",
+        "dashboards" => "dashboard",
         _ => return Err(AppError::NotFound),
     };
     let s = take_snapshot(&state, &ctx, kind, &id, Input::form(&body)?).await?;
@@ -94,6 +95,7 @@ async fn show_snapshot(
     let s = state.store.snapshot(&ctx.org.id, &id).await?;
     let subject_link = match s.subject_kind.as_str() {
         "monitor" => format!("/informatieproducten/monitoren/{}", s.subject_id),
+        "dashboard" => format!("/dashboards/{}", s.subject_id),
         _ => format!("/informatieproducten/indicatoren/{}", s.subject_id),
     };
     let html = page(

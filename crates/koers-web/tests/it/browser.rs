@@ -122,7 +122,7 @@ async fn heading(c: &Client) -> String {
         .expect("text")
 }
 
-async fn screenshot(c: &Client, name: &str) {
+pub(crate) async fn screenshot(c: &Client, name: &str) {
     if let Ok(png) = c.screenshot().await {
         let dir = repo_root().join("target/screenshots");
         let _ = std::fs::create_dir_all(&dir);

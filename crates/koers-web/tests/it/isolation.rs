@@ -170,6 +170,21 @@ async fn every_api_route_hides_another_organisations_objects() {
     };
     let (programme, cohort, group, participant, project) =
         crate::learning::objects_of_a(&app).await;
+    let dashboard = app
+        .store
+        .create_dashboard(
+            &app.org_a.id,
+            &app.viewer_a.id,
+            &koers_store::dashboards::DashboardSave {
+                name: "Geheim",
+                description: "",
+                definition: &koers_core::dashboards::Definition::default(),
+                note: "",
+            },
+            &koers_store::Actor::cli(),
+        )
+        .await
+        .unwrap();
     let doc: Value = reqwest::get(app.url("/api/v1/openapi.json"))
         .await
         .unwrap()
@@ -212,7 +227,9 @@ async fn every_api_route_hides_another_organisations_objects() {
             .replace("{cohortId}", &cohort)
             .replace("{groupId}", &group)
             .replace("{participantId}", &participant)
-            .replace("{projectId}", &project);
+            .replace("{projectId}", &project)
+            .replace("{dashboardId}", &dashboard.id)
+            .replace("{version}", "1");
         assert!(
             !concrete.contains('{'),
             "the walk does not know a parameter of {path}"

@@ -4,9 +4,11 @@
 mod analysis;
 mod api;
 mod browser;
+mod browser_dashboards;
 mod browser_learning;
 mod browser_maturity;
 mod catalog;
+mod dashboards;
 mod helpers;
 mod isolation;
 mod learning;

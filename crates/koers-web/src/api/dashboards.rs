@@ -1,0 +1,367 @@
+//! `/dashboards`: dashboards (M3) through the API — definitions saved as versions (a save
+//! names the version it was made from; a stale save is refused with 409), their data per
+//! filter choice from the cache, refresh, history with comparison and restore, sharing.
+
+use crate::auth::Ctx;
+use crate::dashboards::{
+    Board, board, changes, chosen_filters, create, delete, editable, list, replace, restore, share,
+    visible,
+};
+use crate::error::AppError;
+use crate::input::Input;
+use crate::startup::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use koers_core::dashboards::{Change, Definition, Visibility};
+use koers_store::dashboards::{Dashboard, DashboardVersion};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::{IntoParams, ToSchema};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/dashboards", get(list_dashboards).post(add_dashboard))
+        .route(
+            "/dashboards/{dashboard_id}",
+            get(get_dashboard)
+                .put(save_dashboard)
+                .delete(delete_dashboard),
+        )
+        .route("/dashboards/{dashboard_id}/data", get(dashboard_data))
+        .route(
+            "/dashboards/{dashboard_id}/refresh",
+            post(refresh_dashboard),
+        )
+        .route("/dashboards/{dashboard_id}/sharing", put(share_dashboard))
+        .route("/dashboards/{dashboard_id}/versions", get(list_versions))
+        .route(
+            "/dashboards/{dashboard_id}/versions/{version}",
+            get(get_version),
+        )
+        .route(
+            "/dashboards/{dashboard_id}/versions/{version}/restore",
+            post(restore_version),
+        )
+        .route("/dashboards/{dashboard_id}/changes", get(compare_versions))
+        .route(
+            "/dashboards/{dashboard_id}/snapshots",
+            post(snapshot_dashboard),
+        )
+}
+
+/// A dashboard with its current definition.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DashboardOut {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub owner_id: String,
+    pub visibility: Visibility,
+    /// The roles that see it (with visibility roles or public).
+    pub shared_roles: Vec<String>,
+    /// The public page, while public.
+    pub public_path: Option<String>,
+    /// The embed page, while public.
+    pub embed_path: Option<String>,
+    pub version: i64,
+    pub definition: Definition,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+}
+
+impl From<&Dashboard> for DashboardOut {
+    fn from(d: &Dashboard) -> Self {
+        DashboardOut {
+            id: d.id.clone(),
+            name: d.name.clone(),
+            description: d.description.clone(),
+            owner_id: d.owner_id.clone(),
+            visibility: d.visibility,
+            shared_roles: d.shared_roles.iter().map(|r| r.as_str().into()).collect(),
+            public_path: d.public_token.as_ref().map(|t| format!("/openbaar/{t}")),
+            embed_path: d.public_token.as_ref().map(|t| format!("/embed/{t}")),
+            version: d.version,
+            definition: d.definition.clone(),
+            created_at: d.created_at.clone(),
+            updated_at: d.updated_at.clone(),
+        }
+    }
+}
+
+/// One saved version.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionOut {
+    pub version: i64,
+    pub name: String,
+    pub description: String,
+    pub definition: Definition,
+    pub note: String,
+    pub saved_by: String,
+    #[schema(format = DateTime)]
+    pub saved_at: String,
+}
+
+impl From<DashboardVersion> for VersionOut {
+    fn from(v: DashboardVersion) -> Self {
+        VersionOut {
+            version: v.version,
+            name: v.name,
+            description: v.description,
+            definition: v.definition,
+            note: v.note,
+            saved_by: v.saved_by,
+            saved_at: v.saved_at,
+        }
+    }
+}
+
+/// A new dashboard.
+#[derive(ToSchema)]
+pub struct DashboardIn {
+    pub name: String,
+    pub description: Option<String>,
+    /// Widgets and filters; empty when left out. Widget ids are given by koers.
+    pub definition: Option<Definition>,
+}
+
+/// A save: the whole definition, on top of the version it was made from.
+#[derive(ToSchema)]
+pub struct DashboardSaveIn {
+    /// The version this change was made from; 409 when someone saved in between.
+    pub version: i64,
+    pub name: String,
+    pub description: Option<String>,
+    pub definition: Option<Definition>,
+    /// Why (shown in the history).
+    pub note: Option<String>,
+}
+
+/// Who may see a dashboard.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SharingIn {
+    /// private, roles or public.
+    pub visibility: String,
+    /// Roles that see it (viewer, analyst, data_steward, policy_owner, board_member, administrator).
+    pub roles: Option<Vec<String>>,
+    /// Replace the public link by a new one (the old one stops working).
+    pub new_link: Option<bool>,
+}
+
+/// The versions to compare.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CompareQuery {
+    /// The older version.
+    pub from: Option<i64>,
+    /// The newer version.
+    pub to: Option<i64>,
+}
+
+/// The organisation's dashboards this member may open.
+#[utoipa::path(get, path = "/dashboards", tag = "informatieproducten", responses((status = 200, description = "Dashboards", body = Vec<DashboardOut>)))]
+pub async fn list_dashboards(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<DashboardOut>>, AppError> {
+    Ok(Json(
+        list(&state, &ctx).await?.iter().map(Into::into).collect(),
+    ))
+}
+
+/// Make a dashboard (analysts); it starts private to its maker.
+#[utoipa::path(post, path = "/dashboards", tag = "informatieproducten", request_body = DashboardIn, responses((status = 201, description = "Gemaakt", body = DashboardOut)))]
+pub async fn add_dashboard(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let d = create(&state, &ctx, Input::json(&headers, &body)?).await?;
+    Ok((StatusCode::CREATED, Json(DashboardOut::from(&d))).into_response())
+}
+
+/// A dashboard with its current definition.
+#[utoipa::path(get, path = "/dashboards/{dashboardId}", tag = "informatieproducten", params(("dashboardId" = String, Path, description = "Id van het dashboard")),
+    responses((status = 200, description = "Het dashboard", body = DashboardOut)))]
+pub async fn get_dashboard(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Json<DashboardOut>, AppError> {
+    Ok(Json((&visible(&state, &ctx, &id).await?).into()))
+}
+
+/// Save a new version (analysts): the whole definition, made from `version`.
+#[utoipa::path(put, path = "/dashboards/{dashboardId}", tag = "informatieproducten", params(("dashboardId" = String, Path, description = "Id van het dashboard")),
+    request_body = DashboardSaveIn,
+    responses((status = 200, description = "Opgeslagen als nieuwe versie", body = DashboardOut), (status = 409, description = "Intussen door iemand anders opgeslagen")))]
+pub async fn save_dashboard(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<DashboardOut>, AppError> {
+    let d = replace(&state, &ctx, &id, Input::json(&headers, &body)?).await?;
+    Ok(Json((&d).into()))
+}
+
+/// Remove a dashboard with its history (analysts).
+#[utoipa::path(delete, path = "/dashboards/{dashboardId}", tag = "informatieproducten", params(("dashboardId" = String, Path, description = "Id van het dashboard")),
+    responses((status = 204, description = "Verwijderd")))]
+pub async fn delete_dashboard(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    delete(&state, &ctx, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The widgets' data for a filter choice, from the cache (what is missing is computed and
+/// cached). Every query parameter is a filter choice: `?jaar=2024&provincie=PV26`.
+#[utoipa::path(get, path = "/dashboards/{dashboardId}/data", tag = "informatieproducten", params(("dashboardId" = String, Path, description = "Id van het dashboard")),
+    responses((status = 200, description = "De onderdelen met hun gegevens", body = Board)))]
+pub async fn dashboard_data(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Result<Json<Board>, AppError> {
+    let d = visible(&state, &ctx, &id).await?;
+    Ok(Json(board(&state, &d, &q, false, None).await?))
+}
+
+/// Compute every widget again for a filter choice (analysts); query as for the data.
+#[utoipa::path(post, path = "/dashboards/{dashboardId}/refresh", tag = "informatieproducten", params(("dashboardId" = String, Path, description = "Id van het dashboard")),
+    responses((status = 200, description = "Ververst", body = Board)))]
+pub async fn refresh_dashboard(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<BTreeMap<String, String>>,
+) -> Result<Json<Board>, AppError> {
+    let d = editable(&state, &ctx, &id).await?;
+    let chosen = if q.keys().any(|k| k.starts_with("f.")) {
+        chosen_filters(&q)
+    } else {
+        q
+    };
+    Ok(Json(board(&state, &d, &chosen, true, None).await?))
+}
+
+/// Set who may see a dashboard (analysts); public gives a link without login.
+#[utoipa::path(put, path = "/dashboards/{dashboardId}/sharing", tag = "informatieproducten", params(("dashboardId" = String, Path, description = "Id van het dashboard")),
+    request_body = SharingIn,
+    responses((status = 200, description = "Gedeeld", body = DashboardOut)))]
+pub async fn share_dashboard(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<DashboardOut>, AppError> {
+    let d = share(&state, &ctx, &id, Input::json(&headers, &body)?).await?;
+    Ok(Json((&d).into()))
+}
+
+/// Every saved version, newest first.
+#[utoipa::path(get, path = "/dashboards/{dashboardId}/versions", tag = "informatieproducten", params(("dashboardId" = String, Path, description = "Id van het dashboard")),
+    responses((status = 200, description = "Versies", body = Vec<VersionOut>)))]
+pub async fn list_versions(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<VersionOut>>, AppError> {
+    let d = visible(&state, &ctx, &id).await?;
+    Ok(Json(
+        state
+            .store
+            .dashboard_versions(&d)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
+}
+
+/// One saved version.
+#[utoipa::path(get, path = "/dashboards/{dashboardId}/versions/{version}", tag = "informatieproducten",
+    params(("dashboardId" = String, Path, description = "Id van het dashboard"), ("version" = i64, Path, description = "Versienummer")),
+    responses((status = 200, description = "De versie", body = VersionOut)))]
+pub async fn get_version(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, version)): Path<(String, i64)>,
+) -> Result<Json<VersionOut>, AppError> {
+    let d = visible(&state, &ctx, &id).await?;
+    Ok(Json(
+        state.store.dashboard_version(&d, version).await?.into(),
+    ))
+}
+
+/// Bring back an older version as a new version (analysts).
+#[utoipa::path(post, path = "/dashboards/{dashboardId}/versions/{version}/restore", tag = "informatieproducten",
+    params(("dashboardId" = String, Path, description = "Id van het dashboard"), ("version" = i64, Path, description = "Versienummer")),
+    responses((status = 200, description = "Teruggezet als nieuwe versie", body = DashboardOut)))]
+pub async fn restore_version(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, version)): Path<(String, i64)>,
+) -> Result<Json<DashboardOut>, AppError> {
+    Ok(Json((&restore(&state, &ctx, &id, version).await?).into()))
+}
+
+/// What changed between two versions: widgets and filters added, removed, changed, moved.
+#[utoipa::path(get, path = "/dashboards/{dashboardId}/changes", tag = "informatieproducten",
+    params(("dashboardId" = String, Path, description = "Id van het dashboard"), CompareQuery),
+    responses((status = 200, description = "Verschillen", body = Vec<Change>)))]
+pub async fn compare_versions(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<CompareQuery>,
+) -> Result<Json<Vec<Change>>, AppError> {
+    match (q.from, q.to) {
+        (Some(from), Some(to)) => Ok(Json(changes(&state, &ctx, &id, from, to).await?)),
+        _ => {
+            visible(&state, &ctx, &id).await?;
+            Err(AppError::BadRequest(
+                "geef de versies om te vergelijken: from en to".into(),
+            ))
+        }
+    }
+}
+
+/// Why a dashboard snapshot is taken, and for which filter choice.
+#[derive(ToSchema)]
+pub struct DashboardSnapshotIn {
+    /// For example the meeting it is for (at most 500 characters).
+    pub note: Option<String>,
+    /// The filter choice (default values for the rest), e.g. `{"jaar": "2024"}`.
+    pub filters: Option<BTreeMap<String, String>>,
+}
+
+/// Freeze what a dashboard shows now for a filter choice: every widget's figures, the exact
+/// SQL behind them and the dataset versions read, with a content hash (analysts and board
+/// members).
+#[utoipa::path(post, path = "/dashboards/{dashboardId}/snapshots", tag = "informatieproducten", params(("dashboardId" = String, Path, description = "Id van het dashboard")),
+    request_body = DashboardSnapshotIn, responses((status = 201, description = "Vastgelegd", body = crate::api::indicators::SnapshotOut)))]
+pub async fn snapshot_dashboard(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    crate::api::indicators::snapshot_of(&state, &ctx, "dashboard", &id, &headers, &body).await
+}

@@ -1,0 +1,301 @@
+//! Exports of a dashboard: the data behind a widget as CSV, a widget or the whole dashboard
+//! as PNG (the page's own SVG drawn by resvg, so the picture is what the page shows), and
+//! the dashboard as PDF (each widget's picture with its table).
+
+use super::render::{Drawn, TableOut, cell, columns_rows};
+use super::{Board, WidgetData};
+use crate::chart::escape;
+use crate::error::AppError;
+use koers_core::csv::spreadsheet_cell;
+use koers_core::dashboards::WidgetKind;
+use koers_pdf::{Block, Document, Image, Table};
+use resvg::tiny_skia;
+use resvg::usvg;
+use serde_json::Value;
+use std::sync::{Arc, OnceLock};
+
+/// The width of a widget's picture.
+const WIDTH: f64 = 680.0;
+
+/// Styles the page sets with classes, for drawings made outside it.
+const STYLE: &str = ".koers-map__point{fill:#01689b;stroke:#fff;stroke-width:0.5}.koers-map__area{fill:#9ecae1;stroke:#01689b;stroke-width:0.6}.koers-map__line{fill:none;stroke:#01689b;stroke-width:1.5}";
+
+/// The data behind a widget as CSV (every cached row; spreadsheet-safe cells).
+pub fn widget_csv(wd: &WidgetData) -> Result<String, AppError> {
+    let data = wd.data.as_ref().ok_or(AppError::NotFound)?;
+    if let Some(e) = data.get("error").and_then(Value::as_str) {
+        return Err(AppError::Unprocessable(e.to_string()));
+    }
+    let line = |cells: Vec<String>| {
+        cells
+            .iter()
+            .map(|c| spreadsheet_cell(c))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let mut out = String::new();
+    if wd.widget.kind == WidgetKind::Kpi {
+        out.push_str(&line(vec!["periode".into(), "waarde".into()]));
+        out.push_str("\r\n");
+        for p in data["series"].as_array().into_iter().flatten() {
+            out.push_str(&line(vec![cell(&p["period"]), raw(&p["value"])]));
+            out.push_str("\r\n");
+        }
+        return Ok(out);
+    }
+    let (columns, rows) = columns_rows(data);
+    out.push_str(&line(columns));
+    out.push_str("\r\n");
+    for r in &rows {
+        out.push_str(&line(r.iter().map(raw).collect()));
+        out.push_str("\r\n");
+    }
+    Ok(out)
+}
+
+/// A value as written in a data file: numbers in full, with a decimal point.
+fn raw(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn fonts() -> Arc<usvg::fontdb::Database> {
+    static DB: OnceLock<Arc<usvg::fontdb::Database>> = OnceLock::new();
+    DB.get_or_init(|| {
+        let mut db = usvg::fontdb::Database::new();
+        db.load_system_fonts();
+        db.set_sans_serif_family("DejaVu Sans");
+        Arc::new(db)
+    })
+    .clone()
+}
+
+/// A widget's drawing as a standalone SVG of [`WIDTH`] wide: its title and the chart, map,
+/// or key figure. `None` for widgets without a picture (tables, text).
+pub fn widget_svg(d: &Drawn) -> Option<(String, f64)> {
+    let title = format!(
+        "<text x=\"20\" y=\"30\" font-size=\"18\" font-weight=\"bold\" font-family=\"sans-serif\" fill=\"#1a1a1a\">{}</text>",
+        escape(&d.title)
+    );
+    let mut body = String::new();
+    let mut y = 44.0;
+    if let Some(k) = &d.kpi {
+        let value = k.value.clone().unwrap_or_else(|| "–".into());
+        let mut line = format!("{value} {}", k.unit);
+        if let Some(p) = &k.period {
+            line.push_str(&format!(" ({p})"));
+        }
+        body.push_str(&format!(
+            "<text x=\"20\" y=\"84\" font-size=\"30\" font-weight=\"bold\" font-family=\"sans-serif\" fill=\"#01689b\">{}</text>",
+            escape(&line)
+        ));
+        let status = [
+            k.status.as_deref().map(|s| format!("status {s}")),
+            k.target.as_deref().map(|t| format!("doel {t}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ");
+        body.push_str(&format!(
+            "<text x=\"20\" y=\"110\" font-size=\"14\" font-family=\"sans-serif\" fill=\"#1a1a1a\">{}</text>",
+            escape(&status)
+        ));
+        y = 124.0;
+    }
+    let inner = d.svg.as_ref()?;
+    let (vw, vh) = view_box(inner)?;
+    let h = (WIDTH - 40.0) * vh / vw;
+    let inner = inner.replacen("width=\"100%\"", "", 1).replacen(
+        "<svg ",
+        &format!(
+            "<svg x=\"20\" y=\"{y}\" width=\"{:.0}\" height=\"{h:.0}\" ",
+            WIDTH - 40.0
+        ),
+        1,
+    );
+    let total = y + h + 16.0;
+    Some((
+        format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{total:.0}\" viewBox=\"0 0 {WIDTH} {total:.0}\"><rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>{title}{body}{inner}</svg>"
+        ),
+        total,
+    ))
+}
+
+fn view_box(svg: &str) -> Option<(f64, f64)> {
+    let start = svg.find("viewBox=\"")? + 9;
+    let end = start + svg[start..].find('"')?;
+    let nums: Vec<f64> = svg[start..end]
+        .split_whitespace()
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    match nums.as_slice() {
+        [_, _, w, h] if *w > 0.0 && *h > 0.0 => Some((*w, *h)),
+        _ => None,
+    }
+}
+
+/// The widgets with a picture stacked into one SVG, with the dashboard's name on top.
+pub fn board_svg(name: &str, drawn: &[Drawn]) -> String {
+    let mut y = 50.0;
+    let mut parts = String::new();
+    for d in drawn {
+        if let Some((svg, h)) = widget_svg(d) {
+            parts.push_str(&svg.replacen("<svg ", &format!("<svg y=\"{y}\" "), 1));
+            y += h;
+        }
+    }
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{y:.0}\" viewBox=\"0 0 {WIDTH} {y:.0}\"><rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/><text x=\"20\" y=\"34\" font-size=\"22\" font-weight=\"bold\" font-family=\"sans-serif\" fill=\"#01689b\">{}</text>{parts}</svg>",
+        escape(name)
+    )
+}
+
+fn raster(svg: &str, scale: f32) -> Result<tiny_skia::Pixmap, AppError> {
+    let opt = usvg::Options {
+        fontdb: fonts(),
+        style_sheet: Some(STYLE.to_string()),
+        ..usvg::Options::default()
+    };
+    let tree = usvg::Tree::from_str(svg, &opt)
+        .map_err(|e| AppError::Internal(format!("tekening: {e}")))?;
+    let size = tree
+        .size()
+        .to_int_size()
+        .scale_by(scale)
+        .ok_or_else(|| AppError::Internal("tekening zonder afmetingen".into()))?;
+    let mut pixmap = tiny_skia::Pixmap::new(size.width(), size.height())
+        .ok_or_else(|| AppError::Internal("tekening te groot".into()))?;
+    resvg::render(
+        &tree,
+        tiny_skia::Transform::from_scale(scale, scale),
+        &mut pixmap.as_mut(),
+    );
+    Ok(pixmap)
+}
+
+/// An SVG drawn as PNG.
+pub fn png(svg: &str) -> Result<Vec<u8>, AppError> {
+    raster(svg, 1.5)?
+        .encode_png()
+        .map_err(|e| AppError::Internal(format!("PNG: {e}")))
+}
+
+/// An SVG drawn as RGB pixels on white, for a PDF.
+fn rgb(svg: &str) -> Result<Image, AppError> {
+    let p = raster(svg, 2.0)?;
+    let mut out = Vec::with_capacity((p.width() * p.height() * 3) as usize);
+    for px in p.pixels() {
+        let c = px.demultiply();
+        let a = u16::from(c.alpha());
+        let blend = |v: u8| ((u16::from(v) * a + 255 * (255 - a)) / 255) as u8;
+        out.extend_from_slice(&[blend(c.red()), blend(c.green()), blend(c.blue())]);
+    }
+    Ok(Image {
+        width: p.width(),
+        height: p.height(),
+        rgb: out,
+    })
+}
+
+fn pdf_table(t: &TableOut) -> Table {
+    Table {
+        header: t.header.clone(),
+        rows: t.rows.iter().take(40).cloned().collect(),
+        ..Table::default()
+    }
+}
+
+/// The dashboard as PDF: name, description and filter choices, then every widget's picture,
+/// key figure, text and (the first rows of) its table.
+pub fn board_pdf(
+    name: &str,
+    description: &str,
+    board: &Board,
+    drawn: &[Drawn],
+    footer: &str,
+) -> Result<Vec<u8>, AppError> {
+    let mut blocks = vec![Block::Title(name.to_string())];
+    if !description.is_empty() {
+        blocks.push(Block::Paragraph(description.to_string()));
+    }
+    let chosen: Vec<String> = board
+        .filters
+        .iter()
+        .map(|(k, v)| format!("{k}: {}", if v.is_empty() { "alle" } else { v }))
+        .collect();
+    if !chosen.is_empty() {
+        blocks.push(Block::Note(format!("Filters — {}", chosen.join(", "))));
+    }
+    for d in drawn {
+        blocks.push(Block::Heading(d.title.clone()));
+        if let Some(e) = &d.error {
+            blocks.push(Block::Paragraph(format!("Niet beschikbaar: {e}")));
+            continue;
+        }
+        if let Some((svg, _)) = widget_svg(d) {
+            blocks.push(Block::Image(rgb(&svg)?));
+        }
+        for p in &d.paragraphs {
+            blocks.push(Block::Paragraph(p.join("\n")));
+        }
+        if let Some(t) = &d.table {
+            blocks.push(Block::Table(pdf_table(t)));
+            if t.rows.len() > 40 || t.more > 0 {
+                blocks.push(Block::Note(
+                    "Eerste 40 rijen; de CSV van dit onderdeel bevat alle.".into(),
+                ));
+            }
+        }
+        if let Some(at) = &d.computed_at {
+            let stale = if d.stale { " (verouderd)" } else { "" };
+            blocks.push(Block::Note(format!("Berekend {at}{stale}")));
+        }
+    }
+    Ok(koers_pdf::render(&Document {
+        title: name.to_string(),
+        author: None,
+        footer: Some(footer.to_string()),
+        blocks,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pictures_keep_their_proportions_and_draw() {
+        let svg = crate::chart::line_svg(&[("2024".into(), 1.0), ("2025".into(), 2.0)], None, "x")
+            .unwrap();
+        assert_eq!(view_box(&svg), Some((640.0, 320.0)));
+        assert_eq!(view_box("<svg viewBox=\"0 0 0 5\">"), None);
+        let d = Drawn {
+            id: "w1".into(),
+            kind: "line",
+            title: "Tonnen <per> week".into(),
+            wide: false,
+            svg: Some(svg),
+            table: None,
+            kpi: None,
+            paragraphs: vec![],
+            error: None,
+            computed_at: None,
+            stale: false,
+            drilled: false,
+            rotate: 0,
+            tilt: 45,
+        };
+        let (standalone, h) = widget_svg(&d).unwrap();
+        assert!(standalone.contains("Tonnen &lt;per&gt; week"));
+        assert!((h - (44.0 + 320.0 + 16.0)).abs() < 1.0);
+        let bytes = png(&standalone).unwrap();
+        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+        let board = board_svg("Logistiek", &[d.clone(), d]);
+        assert!(png(&board).unwrap().len() > 1000);
+    }
+}

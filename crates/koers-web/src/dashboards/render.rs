@@ -1,0 +1,482 @@
+//! Drawing a dashboard's widgets from their data: a chart or map as SVG, always with the
+//! table it was drawn from (its text alternative), a key figure, or text. Used by the
+//! signed-in page, the public page, the embed and the PNG and PDF exports alike.
+
+use super::WidgetData;
+use crate::boundaries::regions;
+use crate::chart::{Series, Shape, format_number, line_svg, series_svg};
+use crate::map::{Area, Block, choropleth_svg, extrude_svg, svg as points_svg};
+use koers_core::dashboards::{Level, WidgetKind, paragraphs};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// At most this many rows of a table are shown in the page (the CSV has them all).
+pub const SHOWN_ROWS: usize = 200;
+
+/// A table: header, rows of text cells, and per row an optional link (drill-down).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TableOut {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+    pub links: Vec<Option<String>>,
+    /// Rows left out of the page.
+    pub more: usize,
+}
+
+/// A key figure as shown.
+#[derive(Debug, Clone, Serialize)]
+pub struct Kpi {
+    pub name: String,
+    pub unit: String,
+    pub value: Option<String>,
+    pub period: Option<String>,
+    pub status: Option<String>,
+    pub trend: Option<String>,
+    pub target: Option<String>,
+}
+
+/// A widget ready for a template.
+#[derive(Debug, Clone, Serialize)]
+pub struct Drawn {
+    pub id: String,
+    pub kind: &'static str,
+    pub title: String,
+    pub wide: bool,
+    pub svg: Option<String>,
+    pub table: Option<TableOut>,
+    pub kpi: Option<Kpi>,
+    pub paragraphs: Vec<Vec<String>>,
+    pub error: Option<String>,
+    pub computed_at: Option<String>,
+    pub stale: bool,
+    /// The map shows municipalities of a chosen province.
+    pub drilled: bool,
+    pub rotate: i64,
+    pub tilt: i64,
+}
+
+/// How the page is drawn: where a drill-down link goes and the 3D angles per widget.
+pub struct View<'a> {
+    /// The link that chooses `value` for filter `param`, keeping the other choices.
+    pub link: &'a dyn Fn(&str, &str) -> String,
+    pub angles: &'a BTreeMap<String, (i64, i64)>,
+}
+
+/// A cell as text: numbers the Dutch way, nothing for null.
+pub fn cell(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.as_f64().map(format_number).unwrap_or_default(),
+        Value::Bool(b) => if *b { "ja" } else { "nee" }.into(),
+        other => other.to_string(),
+    }
+}
+
+/// A label as text: numbers as written (a year stays 2024), nothing for null.
+fn label(v: &Value) -> String {
+    match v {
+        Value::Number(n) => n.to_string(),
+        other => cell(other),
+    }
+}
+
+/// Whether a column holds labels rather than measures: by its name (year, week, code, id),
+/// or when every value is a whole number of four digits (years).
+fn is_label_column(name: &str, i: usize, rows: &[Vec<Value>]) -> bool {
+    let n = name.to_lowercase();
+    let named = [
+        "jaar", "year", "yr", "week", "maand", "month", "code", "id", "nr",
+    ]
+    .iter()
+    .any(|k| n == *k || n.ends_with(&format!("_{k}")) || n.starts_with(&format!("{k}_")));
+    named
+        || rows.iter().all(|r| match r.get(i) {
+            Some(Value::Number(x)) => x.as_i64().is_some_and(|y| (1000..=2999).contains(&y)),
+            Some(Value::Null) | None => true,
+            _ => false,
+        }) && rows
+            .iter()
+            .any(|r| matches!(r.get(i), Some(Value::Number(_))))
+}
+
+fn number(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().replace(',', ".").parse().ok(),
+        _ => None,
+    }
+}
+
+/// The columns and rows of an analysis widget's data.
+pub fn columns_rows(data: &Value) -> (Vec<String>, Vec<Vec<Value>>) {
+    let columns = data
+        .get("columns")
+        .and_then(Value::as_array)
+        .map(|c| {
+            c.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    let rows = data
+        .get("rows")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(|row| row.as_array().cloned()).collect())
+        .unwrap_or_default();
+    (columns, rows)
+}
+
+fn col(columns: &[String], name: &Option<String>) -> Option<usize> {
+    let name = name.as_deref()?;
+    columns.iter().position(|c| c == name)
+}
+
+/// Categories in order of first appearance and one series per distinct value of the series
+/// column (or one series); repeated (category, series) pairs are summed.
+pub fn pivot(
+    columns: &[String],
+    rows: &[Vec<Value>],
+    category: &Option<String>,
+    value: &Option<String>,
+    series: &Option<String>,
+) -> (Vec<String>, Vec<Series>) {
+    let (Some(c), Some(v)) = (col(columns, category), col(columns, value)) else {
+        return (Vec::new(), Vec::new());
+    };
+    let s = col(columns, series);
+    let mut cats: Vec<String> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    let mut cells: BTreeMap<(usize, usize), f64> = BTreeMap::new();
+    for row in rows {
+        let (Some(cv), Some(x)) = (row.get(c), row.get(v).and_then(number)) else {
+            continue;
+        };
+        let cat = label(cv);
+        let name = s
+            .and_then(|s| row.get(s))
+            .map(label)
+            .unwrap_or_else(|| value.clone().unwrap_or_default());
+        let ci = cats.iter().position(|x| *x == cat).unwrap_or_else(|| {
+            cats.push(cat);
+            cats.len() - 1
+        });
+        let si = names.iter().position(|x| *x == name).unwrap_or_else(|| {
+            names.push(name);
+            names.len() - 1
+        });
+        *cells.entry((ci, si)).or_insert(0.0) += x;
+    }
+    let series = names
+        .into_iter()
+        .enumerate()
+        .map(|(si, name)| Series {
+            name,
+            values: (0..cats.len())
+                .map(|ci| cells.get(&(ci, si)).copied())
+                .collect(),
+        })
+        .collect();
+    (cats, series)
+}
+
+/// Values per region code (upper case), summed.
+fn by_region(
+    columns: &[String],
+    rows: &[Vec<Value>],
+    code: &Option<String>,
+    value: &Option<String>,
+) -> BTreeMap<String, f64> {
+    let mut out = BTreeMap::new();
+    if let (Some(c), Some(v)) = (col(columns, code), col(columns, value)) {
+        for row in rows {
+            if let (Some(k), Some(x)) = (row.get(c), row.get(v).and_then(number)) {
+                *out.entry(cell(k).trim().to_uppercase()).or_insert(0.0) += x;
+            }
+        }
+    }
+    out
+}
+
+fn plain_table(columns: &[String], rows: &[Vec<Value>], geometry: Option<&str>) -> TableOut {
+    let keep: Vec<usize> = (0..columns.len())
+        .filter(|i| Some(columns[*i].as_str()) != geometry)
+        .collect();
+    let labels: Vec<bool> = (0..columns.len())
+        .map(|i| is_label_column(&columns[i], i, rows))
+        .collect();
+    TableOut {
+        header: keep.iter().map(|i| columns[*i].clone()).collect(),
+        rows: rows
+            .iter()
+            .take(SHOWN_ROWS)
+            .map(|r| {
+                keep.iter()
+                    .map(|i| match r.get(*i) {
+                        Some(v) if labels[*i] => label(v),
+                        Some(v) => cell(v),
+                        None => String::new(),
+                    })
+                    .collect()
+            })
+            .collect(),
+        links: Vec::new(),
+        more: rows.len().saturating_sub(SHOWN_ROWS),
+    }
+}
+
+fn shape(kind: WidgetKind) -> Shape {
+    match kind {
+        WidgetKind::Area => Shape::Area,
+        WidgetKind::Bar => Shape::Bar,
+        WidgetKind::Stacked => Shape::Stacked,
+        _ => Shape::Line,
+    }
+}
+
+fn kpi(data: &Value) -> (Kpi, Option<String>) {
+    let ind = &data["indicator"];
+    let s = |v: &Value| v.as_str().map(str::to_string);
+    let unit = s(&ind["unit"]).unwrap_or_default();
+    let series: Vec<(String, f64)> = data["series"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| Some((s(&p["period"])?, p["value"].as_f64()?)))
+        .collect();
+    let name = s(&ind["name"]).unwrap_or_default();
+    let target = ind["target"].as_f64();
+    let chart = line_svg(&series, target, &format!("{name} ({unit}) per periode"));
+    (
+        Kpi {
+            value: data["value"].as_f64().map(format_number),
+            period: s(&data["period"]),
+            status: s(&data["status"]),
+            trend: s(&data["trend"]),
+            target: target.map(format_number),
+            name,
+            unit,
+        },
+        chart,
+    )
+}
+
+/// Draws one widget.
+pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
+    let w = &wd.widget;
+    let (rotate, tilt) = view.angles.get(&w.id).copied().unwrap_or((20, 45));
+    let mut out = Drawn {
+        id: w.id.clone(),
+        kind: w.kind.as_str(),
+        title: w.title.clone(),
+        wide: w.wide,
+        svg: None,
+        table: None,
+        kpi: None,
+        paragraphs: Vec::new(),
+        error: None,
+        computed_at: wd.computed_at.clone(),
+        stale: wd.stale,
+        drilled: false,
+        rotate,
+        tilt,
+    };
+    if w.kind == WidgetKind::Text {
+        out.paragraphs = paragraphs(&w.text);
+        return out;
+    }
+    let Some(data) = &wd.data else {
+        return out;
+    };
+    if let Some(e) = data.get("error").and_then(Value::as_str) {
+        out.error = Some(e.to_string());
+        return out;
+    }
+    if w.kind == WidgetKind::Kpi {
+        let (k, chart) = kpi(data);
+        out.kpi = Some(k);
+        out.svg = chart;
+        return out;
+    }
+    let (columns, rows) = columns_rows(data);
+    out.drilled = data["drilled"].as_bool().unwrap_or(false);
+    let level = data["level"]
+        .as_str()
+        .and_then(Level::parse)
+        .unwrap_or(Level::Province);
+    match w.kind {
+        k if k.is_chart() => {
+            let (cats, series) = pivot(
+                &columns,
+                &rows,
+                &w.category_column,
+                &w.value_column,
+                &w.series_column,
+            );
+            out.svg = series_svg(shape(k), &cats, &series, None, &w.title);
+            let mut header = vec![w.category_column.clone().unwrap_or_default()];
+            header.extend(series.iter().map(|s| s.name.clone()));
+            out.table = Some(TableOut {
+                header,
+                rows: cats
+                    .iter()
+                    .enumerate()
+                    .take(SHOWN_ROWS)
+                    .map(|(i, c)| {
+                        std::iter::once(c.clone())
+                            .chain(
+                                series
+                                    .iter()
+                                    .map(|s| s.values[i].map(format_number).unwrap_or_default()),
+                            )
+                            .collect()
+                    })
+                    .collect(),
+                links: Vec::new(),
+                more: cats.len().saturating_sub(SHOWN_ROWS),
+            });
+        }
+        WidgetKind::Choropleth | WidgetKind::Extrude => {
+            let code = w.category(out.drilled).map(str::to_string);
+            let values = by_region(&columns, &rows, &code, &w.value_column);
+            let drill = (!out.drilled && level == Level::Province)
+                .then_some(w.drill_param.as_deref())
+                .flatten();
+            let shown: Vec<_> = regions(level)
+                .iter()
+                .filter(|r| level == Level::Province || values.contains_key(&r.code))
+                .collect();
+            let link = |code: &str| drill.map(|p| (view.link)(p, code));
+            if w.kind == WidgetKind::Choropleth {
+                let areas: Vec<Area> = shown
+                    .iter()
+                    .map(|r| Area {
+                        geometry: &r.geometry,
+                        label: r.name.clone(),
+                        value: values.get(&r.code).copied(),
+                        link: link(&r.code),
+                    })
+                    .collect();
+                out.svg = choropleth_svg(&areas, &w.title);
+            } else {
+                let blocks: Vec<Block> = shown
+                    .iter()
+                    .filter_map(|r| {
+                        Some(Block {
+                            geometry: &r.geometry,
+                            label: r.name.clone(),
+                            value: *values.get(&r.code)?,
+                        })
+                    })
+                    .collect();
+                out.svg = extrude_svg(&blocks, rotate as f64, tilt as f64, &w.title);
+            }
+            let mut table = TableOut {
+                header: vec![
+                    "Gebied".into(),
+                    "Code".into(),
+                    w.value_column.clone().unwrap_or_default(),
+                ],
+                ..TableOut::default()
+            };
+            for r in &shown {
+                if let Some(v) = values.get(&r.code) {
+                    table
+                        .rows
+                        .push(vec![r.name.clone(), r.code.clone(), format_number(*v)]);
+                    table.links.push(link(&r.code));
+                }
+            }
+            out.table = Some(table);
+        }
+        WidgetKind::Points => {
+            let g = data["geometryColumn"]
+                .as_str()
+                .and_then(|g| columns.iter().position(|c| c == g));
+            let label = col(&columns, &w.category_column);
+            let features: Vec<(Value, String)> = match g {
+                Some(g) => rows
+                    .iter()
+                    .filter_map(|r| {
+                        let geom = match r.get(g)? {
+                            Value::String(s) => serde_json::from_str(s).ok()?,
+                            v @ Value::Object(_) => v.clone(),
+                            _ => return None,
+                        };
+                        Some((
+                            geom,
+                            label.and_then(|l| r.get(l)).map(cell).unwrap_or_default(),
+                        ))
+                    })
+                    .collect(),
+                None => Vec::new(),
+            };
+            out.svg = points_svg(&features, &w.title);
+            if g.is_none() {
+                out.error = Some("het resultaat heeft geen geometriekolom".into());
+            }
+            out.table = Some(plain_table(
+                &columns,
+                &rows,
+                data["geometryColumn"].as_str(),
+            ));
+        }
+        _ => {
+            out.table = Some(plain_table(
+                &columns,
+                &rows,
+                data["geometryColumn"].as_str(),
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn pivot_orders_categories_and_sums_repeats() {
+        let columns: Vec<String> = ["week", "mode", "tonnes"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let rows = vec![
+            vec![json!("2024-01"), json!("road"), json!(10.0)],
+            vec![json!("2024-01"), json!("rail"), json!(2)],
+            vec![json!("2024-02"), json!("road"), json!("5,5")],
+            vec![json!("2024-01"), json!("road"), json!(1.0)],
+            vec![json!(null), json!("road"), json!(null)],
+        ];
+        let (cats, series) = pivot(
+            &columns,
+            &rows,
+            &Some("week".into()),
+            &Some("tonnes".into()),
+            &Some("mode".into()),
+        );
+        assert_eq!(cats, vec!["2024-01", "2024-02"]);
+        assert_eq!(series[0].name, "road");
+        assert_eq!(series[0].values, vec![Some(11.0), Some(5.5)]);
+        assert_eq!(series[1].values, vec![Some(2.0), None]);
+        let years = vec![
+            vec![json!(2024), json!(1234567.5)],
+            vec![json!(null), json!(3)],
+        ];
+        let cols: Vec<String> = vec!["periode".into(), "tonnen".into()];
+        let t = plain_table(&cols, &years, None);
+        assert_eq!(t.rows[0], vec!["2024", "1.234.567,5"]);
+        assert!(is_label_column("gm_code", 0, &[]) && !is_label_column("tonnen", 1, &years));
+        let (none, _) = pivot(
+            &columns,
+            &rows,
+            &Some("nope".into()),
+            &Some("tonnes".into()),
+            &None,
+        );
+        assert!(none.is_empty());
+    }
+}

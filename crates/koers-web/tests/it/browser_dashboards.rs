@@ -1,0 +1,211 @@
+//! Dashboards in Chromium: build one in the editor (filters, a province map with drill-down,
+//! a chart), move the time slider by keyboard, drill down to municipalities, share it
+//! publicly and open the link signed out, and follow the export links; axe-core throughout.
+
+use crate::browser::{axe, screenshot, sign_in, start_browser};
+use crate::helpers::TestApp;
+use fantoccini::{Client, Locator, key::Key};
+
+async fn check_axe(c: &Client, what: &str) {
+    let v = axe(c).await;
+    assert!(v.is_empty(), "axe violations on {what}: {v:?}");
+}
+
+async fn fill(c: &Client, id: &str, text: &str) {
+    let e = c.find(Locator::Id(id)).await.unwrap();
+    e.clear().await.unwrap();
+    e.send_keys(text).await.unwrap();
+}
+
+async fn choose(c: &Client, id: &str, value: &str) {
+    c.find(Locator::Css(&format!("#{id} option[value='{value}']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn submit(c: &Client, form_css: &str) {
+    c.find(Locator::Css(&format!("{form_css} button[type=submit]")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn main_text(c: &Client) -> String {
+    c.find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn wait_for_text(c: &Client, text: &str) {
+    c.wait()
+        .for_element(Locator::XPath(&format!("//*[contains(., '{text}')]")))
+        .await
+        .unwrap_or_else(|_| panic!("{text} did not appear"));
+}
+
+#[tokio::test]
+async fn build_filter_drill_down_share_and_export_a_dashboard() {
+    let app = TestApp::spawn().await;
+    let (per_province, per_mode, per_municipality) = crate::dashboards::freight(&app).await;
+    let (_driver, c, _profile) = start_browser().await;
+    sign_in(&c, &app, "admin@pv26.example").await;
+
+    c.goto(&app.url("/dashboards")).await.unwrap();
+    check_axe(&c, "dashboards").await;
+    fill(&c, "d-name", "Logistiek").await;
+    submit(&c, "form[action='/dashboards']").await;
+    c.wait().for_element(Locator::Id("w-kind")).await.unwrap();
+    check_axe(&c, "editor").await;
+    let editor = c.current_url().await.unwrap().path().to_string();
+    let id = editor
+        .trim_start_matches("/dashboards/")
+        .trim_end_matches("/bewerken")
+        .to_string();
+
+    // Two filters: the year slider (the time machine) and a province list.
+    fill(&c, "f-param", "jaar").await;
+    fill(&c, "f-label", "Jaar").await;
+    choose(&c, "f-kind", "slider").await;
+    fill(&c, "f-min", "2023").await;
+    fill(&c, "f-max", "2024").await;
+    fill(&c, "f-default", "2024").await;
+    submit(&c, "form[aria-labelledby='filters']").await;
+    wait_for_text(&c, "schuif 2023").await;
+    fill(&c, "f-param", "provincie").await;
+    fill(&c, "f-label", "Provincie").await;
+    choose(&c, "f-kind", "select").await;
+    fill(&c, "f-options", "PV26, PV27").await;
+    submit(&c, "form[aria-labelledby='filters']").await;
+    wait_for_text(&c, "PV26, PV27").await;
+
+    // A province map that drills down to municipalities, and a stacked chart.
+    choose(&c, "w-kind", "choropleth").await;
+    fill(&c, "w-title", "Tonnen per provincie").await;
+    choose(&c, "w-analysis", &per_province).await;
+    fill(&c, "w-cat", "provincie").await;
+    fill(&c, "w-val", "tonnen").await;
+    choose(&c, "w-level", "province").await;
+    choose(&c, "w-drill", "provincie").await;
+    choose(&c, "w-drill-a", &per_municipality).await;
+    fill(&c, "w-drill-cat", "gemeente").await;
+    submit(&c, "form[aria-labelledby='nieuw-onderdeel']").await;
+    wait_for_text(&c, "Het onderdeel is toegevoegd.").await;
+    choose(&c, "w-kind", "stacked").await;
+    fill(&c, "w-title", "Tonnen per modaliteit").await;
+    choose(&c, "w-analysis", &per_mode).await;
+    fill(&c, "w-cat", "jaar").await;
+    fill(&c, "w-val", "tonnen").await;
+    fill(&c, "w-series", "modaliteit").await;
+    submit(&c, "form[aria-labelledby='nieuw-onderdeel']").await;
+    wait_for_text(&c, "Tonnen per modaliteit").await;
+    check_axe(&c, "editor with widgets").await;
+
+    c.goto(&app.url(&format!("/dashboards/{id}")))
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("svg.koers-map"))
+        .await
+        .unwrap();
+    check_axe(&c, "dashboard").await;
+    screenshot(&c, "dashboard.png").await;
+
+    // The time slider by keyboard: one step left is 2023, applied when let go.
+    let slider = c.find(Locator::Id("f-jaar")).await.unwrap();
+    slider.send_keys(&Key::Left.to_string()).await.unwrap();
+    let mut moved = false;
+    for _ in 0..50 {
+        let url = c.current_url().await.unwrap();
+        if url.query().is_some_and(|q| q.contains("f.jaar=2023")) {
+            moved = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(moved, "the slider did not apply 2023");
+    c.wait()
+        .for_element(Locator::Css("svg.koers-map"))
+        .await
+        .unwrap();
+    let table = main_text(&c).await;
+    assert!(table.contains("140"), "2023 figures: {table}");
+
+    // Drill down from the table alternative (keyboard-reachable links) to Utrecht's municipalities.
+    c.find(Locator::Css("a[href*='f.provincie=PV26']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_text(&c, "Ingezoomd").await;
+    let source = c.source().await.unwrap();
+    assert!(source.contains("Amersfoort: 40") && source.contains("Utrecht: 100"));
+    check_axe(&c, "drilled dashboard").await;
+
+    // Share publicly.
+    c.goto(&app.url(&editor)).await.unwrap();
+    c.find(Locator::Id("vis-public"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    submit(&c, "form[aria-labelledby='delen']").await;
+    wait_for_text(&c, "Het delen is opgeslagen.").await;
+    c.goto(&app.url(&format!("/dashboards/{id}")))
+        .await
+        .unwrap();
+    let link = c
+        .find(Locator::Id("publieke-link"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let exports: Vec<String> = {
+        let mut out = Vec::new();
+        for a in c.find_all(Locator::Css("a[download]")).await.unwrap() {
+            out.push(a.attr("href").await.unwrap().unwrap());
+        }
+        out
+    };
+    assert!(exports.iter().any(|h| h.ends_with("dashboard.pdf")));
+    assert!(exports.iter().any(|h| h.contains("/onderdelen/w1.png")));
+    assert!(exports.iter().any(|h| h.contains("/onderdelen/w2.csv")));
+
+    // Signed out, the link shows the dashboard read-only.
+    c.delete_all_cookies().await.unwrap();
+    c.goto(&app.url(&link)).await.unwrap();
+    c.wait()
+        .for_element(Locator::Css("svg.koers-map"))
+        .await
+        .unwrap();
+    assert_eq!(
+        c.find(Locator::Css("h1"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "Logistiek"
+    );
+    assert!(c.find(Locator::Css(".koers-nav")).await.is_err());
+    check_axe(&c, "public dashboard").await;
+    screenshot(&c, "dashboard-public.png").await;
+    // Its exports work without a session.
+    let http = TestApp::client();
+    for a in c.find_all(Locator::Css("a[download]")).await.unwrap() {
+        let href = a.attr("href").await.unwrap().unwrap();
+        let r = http.get(app.url(&href)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{href}");
+    }
+}

@@ -1,0 +1,848 @@
+//! Dashboards (M3): widgets over saved analyses with global filters as parameters, drill
+//! down from a province to its municipalities, cached data that turns stale, versions that
+//! cannot overwrite each other and can be compared and restored, sharing by role and by
+//! public link (which shows nothing else), exports as CSV, PNG and PDF, and bad input.
+
+use crate::helpers::{TestApp, hidden_csrf};
+use koers_app::catalog::{ImportRequest, ImportSource};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+const CSV: &str = "jaar,provincie,gemeente,modaliteit,tonnen\n\
+2023,PV26,GM0344,weg,100\n2023,PV26,GM0307,spoor,40\n2023,PV27,GM0363,weg,300\n\
+2024,PV26,GM0344,weg,120\n2024,PV26,GM0307,weg,60\n2024,PV26,GM0344,spoor,30\n2024,PV27,GM0363,binnenvaart,500\n";
+
+async fn import(
+    app: &TestApp,
+    org: &koers_store::organisations::Organisation,
+    name: &str,
+    csv: &str,
+) {
+    let tmp = app.ws.temp_path("csv").unwrap();
+    std::fs::write(&tmp, csv).unwrap();
+    let req = ImportRequest {
+        source: ImportSource::Path(tmp.clone()),
+        name: Some(name.into()),
+        crs: None,
+        format: None,
+        layer: None,
+        meta: None,
+        generated: false,
+    };
+    app.ws
+        .import(
+            org,
+            &koers_store::Actor::cli(),
+            req,
+            Arc::new(koers_engine::NoProgress),
+        )
+        .await
+        .unwrap();
+    let _ = std::fs::remove_file(tmp);
+}
+
+async fn analysis(
+    app: &TestApp,
+    org_id: &str,
+    title: &str,
+    sql: &str,
+    params: &[(&str, &str, &str)],
+) -> String {
+    app.store
+        .create_analysis(
+            org_id,
+            &koers_store::catalog::AnalysisFields {
+                title: title.into(),
+                description: String::new(),
+                sql: sql.into(),
+                parameters: params
+                    .iter()
+                    .map(|(n, k, d)| koers_core::analysis::Param {
+                        name: (*n).into(),
+                        kind: koers_core::analysis::ParamKind::parse(k).unwrap(),
+                        default: (*d).into(),
+                    })
+                    .collect(),
+            },
+            &koers_store::Actor::cli(),
+        )
+        .await
+        .unwrap()
+        .id
+}
+
+/// Organisation A's freight with three analyses: per province (by year), per year and
+/// mode, and per municipality of a province (the drill-down).
+pub(crate) async fn freight(app: &TestApp) -> (String, String, String) {
+    import(app, &app.org_a, "vracht", CSV).await;
+    let per_province = analysis(
+        app,
+        &app.org_a.id,
+        "Tonnen per provincie",
+        "SELECT provincie, SUM(tonnen) AS tonnen FROM vracht WHERE jaar = {{jaar}} GROUP BY provincie ORDER BY provincie",
+        &[("jaar", "integer", "2024")],
+    )
+    .await;
+    let per_mode = analysis(
+        app,
+        &app.org_a.id,
+        "Tonnen per jaar en modaliteit",
+        "SELECT jaar, modaliteit, SUM(tonnen) AS tonnen FROM vracht GROUP BY jaar, modaliteit ORDER BY jaar, modaliteit",
+        &[],
+    )
+    .await;
+    let per_municipality = analysis(
+        app,
+        &app.org_a.id,
+        "Tonnen per gemeente",
+        "SELECT gemeente, SUM(tonnen) AS tonnen FROM vracht WHERE jaar = {{jaar}} AND provincie = {{provincie}} GROUP BY gemeente ORDER BY gemeente",
+        &[("jaar", "integer", "2024"), ("provincie", "text", "PV26")],
+    )
+    .await;
+    (per_province, per_mode, per_municipality)
+}
+
+pub(crate) fn definition(per_province: &str, per_mode: &str, per_municipality: &str) -> Value {
+    json!({
+        "widgets": [
+            {"kind": "stacked", "title": "Tonnen per jaar en modaliteit", "analysisId": per_mode,
+             "categoryColumn": "jaar", "valueColumn": "tonnen", "seriesColumn": "modaliteit"},
+            {"kind": "choropleth", "title": "Tonnen per provincie", "analysisId": per_province,
+             "categoryColumn": "provincie", "valueColumn": "tonnen", "level": "province",
+             "drillParam": "provincie", "drillAnalysisId": per_municipality, "drillCategoryColumn": "gemeente"},
+            {"kind": "extrude", "title": "Tonnen in 3D", "analysisId": per_province,
+             "categoryColumn": "provincie", "valueColumn": "tonnen", "level": "province"},
+            {"kind": "table", "title": "Tabel", "analysisId": per_mode},
+            {"kind": "text", "title": "Toelichting", "text": "Gegenereerde cijfers.\n\nTweede alinea.", "wide": true}
+        ],
+        "filters": [
+            {"param": "jaar", "label": "Jaar", "kind": "slider", "min": 2023, "max": 2024, "default": "2024"},
+            {"param": "provincie", "label": "Provincie", "kind": "select", "options": ["PV26", "PV27"]}
+        ]
+    })
+}
+
+async fn send(rb: reqwest::RequestBuilder, csrf: &str, body: Value) -> reqwest::Response {
+    rb.header("x-csrf-token", csrf)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn names(p: &Value) -> Vec<String> {
+    p["invalidParams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn widget<'a>(board: &'a Value, id: &str) -> &'a Value {
+    board["widgets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["widget"]["id"] == id)
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_dashboard_filters_drills_down_keeps_versions_and_refuses_bad_input() {
+    let app = TestApp::spawn().await;
+    let (p, m, g) = freight(&app).await;
+    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let r = send(
+        c.post(app.url("/api/v1/dashboards")),
+        &csrf,
+        json!({"name": "Logistiek", "description": "Goederenvervoer", "definition": definition(&p, &m, &g)}),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let d: Value = r.json().await.unwrap();
+    let id = d["id"].as_str().unwrap().to_string();
+    assert_eq!(d["version"], 1);
+    assert_eq!(d["visibility"], "private");
+    let ids: Vec<&str> = d["definition"]["widgets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec!["w1", "w2", "w3", "w4", "w5"]);
+
+    // Data with the default filters (2024, all provinces).
+    let b: Value = c
+        .get(app.url(&format!("/api/v1/dashboards/{id}/data")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(b["filters"]["jaar"], "2024");
+    let map = &widget(&b, "w2")["data"];
+    assert_eq!(map["level"], "province");
+    assert_eq!(map["rows"], json!([["PV26", 210], ["PV27", 500]]));
+    assert!(widget(&b, "w5")["data"].is_null());
+
+    // The time slider: 2023. Drill-down: province PV26 shows its municipalities.
+    let b: Value = c
+        .get(app.url(&format!(
+            "/api/v1/dashboards/{id}/data?jaar=2023&provincie=PV26"
+        )))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let map = &widget(&b, "w2")["data"];
+    assert_eq!(map["drilled"], true, "{map}");
+    assert_eq!(map["level"], "municipality");
+    assert_eq!(map["rows"], json!([["GM0307", 40], ["GM0344", 100]]));
+    // The other province widget has no drill-down and ignores the province filter.
+    assert_eq!(
+        widget(&b, "w3")["data"]["rows"],
+        json!([["PV26", 140], ["PV27", 300]])
+    );
+
+    // Evidence: what the board saw for 2023, with the exact SQL and the dataset versions.
+    let r = send(
+        c.post(app.url(&format!("/api/v1/dashboards/{id}/snapshots"))),
+        &csrf,
+        json!({"note": "PS 12 maart", "filters": {"jaar": "2023"}}),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let snap: Value = r.json().await.unwrap();
+    let content = &snap["content"]["content"];
+    assert_eq!(content["filters"]["jaar"], "2023");
+    let w2 = &content["widgets"][1];
+    assert!(w2["query"]["sql"].as_str().unwrap().contains("jaar = 2023"));
+    assert_eq!(w2["query"]["datasetVersions"][0]["query"], "vracht@1");
+    assert_eq!(w2["data"]["rows"], json!([["PV26", 140], ["PV27", 300]]));
+    assert!(snap["contentHash"].as_str().unwrap().starts_with("sha256:"));
+
+    // Bad filter values are named; hostile text never reaches SQL.
+    let r = c
+        .get(app.url(&format!(
+            "/api/v1/dashboards/{id}/data?jaar=1999&provincie=x'%20OR%201=1"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(
+        r.headers()["content-type"].to_str().unwrap(),
+        "application/problem+json"
+    );
+    let problem: Value = r.json().await.unwrap();
+    assert_eq!(names(&problem), vec!["filter.jaar", "filter.provincie"]);
+
+    // A save names the version it was made from; a stale one is refused and changes nothing.
+    let mut def2 = d["definition"].clone();
+    def2["widgets"].as_array_mut().unwrap().remove(3);
+    def2["widgets"][0]["kind"] = json!("line");
+    let r = send(
+        c.put(app.url(&format!("/api/v1/dashboards/{id}"))),
+        &csrf,
+        json!({"version": 1, "name": "Logistiek", "definition": def2, "note": "tabel weg"}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["version"], 2);
+    let r = send(
+        c.put(app.url(&format!("/api/v1/dashboards/{id}"))),
+        &csrf,
+        json!({"version": 1, "name": "Overschreven", "definition": {"widgets": []}}),
+    )
+    .await;
+    assert_eq!(r.status(), 409);
+    let now: Value = c
+        .get(app.url(&format!("/api/v1/dashboards/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (now["version"].as_i64(), now["name"].as_str()),
+        (Some(2), Some("Logistiek"))
+    );
+
+    // Compare and restore.
+    let changes: Value = c
+        .get(app.url(&format!("/api/v1/dashboards/{id}/changes?from=1&to=2")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let said: Vec<String> = changes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {}",
+                c["change"].as_str().unwrap(),
+                c["key"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(said, vec!["changed w1", "removed w4"]);
+    let r = send(
+        c.post(app.url(&format!("/api/v1/dashboards/{id}/versions/1/restore"))),
+        &csrf,
+        json!({}),
+    )
+    .await;
+    let restored: Value = r.json().await.unwrap();
+    assert_eq!(restored["version"], 3);
+    assert_eq!(restored["definition"], d["definition"]);
+    let versions: Value = c
+        .get(app.url(&format!("/api/v1/dashboards/{id}/versions")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(versions.as_array().unwrap().len(), 3);
+    assert_eq!(versions[0]["note"], "versie 1 teruggezet");
+    let r = c
+        .get(app.url(&format!("/api/v1/dashboards/{id}/versions/99")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+
+    // Bad definitions: every problem named; another organisation's analysis is unknown.
+    let b_analysis = {
+        import(&app, &app.org_b, "geheim", "a,b\n1,2\n").await;
+        analysis(&app, &app.org_b.id, "B", "SELECT a, b FROM geheim", &[]).await
+    };
+    let r = send(
+        c.post(app.url("/api/v1/dashboards")),
+        &csrf,
+        json!({"name": "", "definition": {"widgets": [
+            {"kind": "table", "title": "x", "analysisId": b_analysis},
+            {"kind": "choropleth", "title": "", "analysisId": p},
+            {"kind": "text", "title": "t", "text": "<script>alert(1)</script>", "drillParam": "jaar"}
+        ], "filters": [{"param": "1x", "label": "X", "kind": "slider", "min": 5, "max": 1}]}}),
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    let problem: Value = r.json().await.unwrap();
+    let got = names(&problem);
+    for expected in [
+        "name",
+        "filters[0].param",
+        "filters[0].max",
+        "widgets[1].title",
+        "widgets[1].categoryColumn",
+        "widgets[1].level",
+        "widgets[2].drillParam",
+        "widgets[0].analysisId",
+    ] {
+        assert!(
+            got.contains(&expected.to_string()),
+            "{expected} missing in {got:?}"
+        );
+    }
+    for body in [
+        json!({"name": "x", "definition": "widgets"}),
+        json!({"name": "x", "definition": {"widgets": [{"kind": "pie", "title": "x"}]}}),
+        json!({"name": 5}),
+    ] {
+        let r = send(c.post(app.url("/api/v1/dashboards")), &csrf, body).await;
+        assert_eq!(r.status(), 400);
+    }
+    let r = c
+        .post(app.url("/api/v1/dashboards"))
+        .header("x-csrf-token", &csrf)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(app.store.dashboards(&app.org_a.id).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn sharing_by_role_and_by_public_link_shows_only_that_dashboard() {
+    let app = TestApp::spawn().await;
+    let (p, m, g) = freight(&app).await;
+    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let mk = |name: &str, def: Value| {
+        let (c, csrf, url) = (c.clone(), csrf.clone(), app.url("/api/v1/dashboards"));
+        let body = json!({"name": name, "definition": def});
+        async move {
+            let r = send(c.post(url), &csrf, body).await;
+            assert_eq!(r.status(), 201);
+            r.json::<Value>().await.unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let id = mk("Logistiek openbaar", definition(&p, &m, &g)).await;
+    let secret_def = json!({"widgets": [{"kind": "text", "title": "Geheim onderdeel", "text": "Vertrouwelijk 987654"}]});
+    let secret = mk("Geheim dashboard", secret_def).await;
+
+    // A viewer sees neither while they are private, and may not make one.
+    let (v, vcsrf) = app.api_login("viewer@pv26.example").await;
+    for d in [&id, &secret] {
+        let r = v
+            .get(app.url(&format!("/api/v1/dashboards/{d}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404);
+    }
+    let r = send(
+        v.post(app.url("/api/v1/dashboards")),
+        &vcsrf,
+        json!({"name": "x"}),
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+    let listed: Value = v
+        .get(app.url("/api/v1/dashboards"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(listed.as_array().unwrap().is_empty());
+
+    // Shared with viewers: readable, not changeable.
+    let r = send(
+        c.put(app.url(&format!("/api/v1/dashboards/{id}/sharing"))),
+        &csrf,
+        json!({"visibility": "roles", "roles": ["viewer"]}),
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let r = v
+        .get(app.url(&format!("/api/v1/dashboards/{id}/data")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = send(
+        v.put(app.url(&format!("/api/v1/dashboards/{id}/sharing"))),
+        &vcsrf,
+        json!({"visibility": "public"}),
+    )
+    .await;
+    assert_eq!(r.status(), 403);
+    let r = send(
+        c.put(app.url(&format!("/api/v1/dashboards/{id}/sharing"))),
+        &csrf,
+        json!({"visibility": "everyone", "roles": ["king"]}),
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    assert_eq!(
+        names(&r.json::<Value>().await.unwrap()),
+        vec!["visibility", "roles"]
+    );
+
+    // Public: a link without login, read-only, with only this dashboard's data.
+    let r = send(
+        c.put(app.url(&format!("/api/v1/dashboards/{id}/sharing"))),
+        &csrf,
+        json!({"visibility": "public", "roles": ["viewer"]}),
+    )
+    .await;
+    let shared: Value = r.json().await.unwrap();
+    let path = shared["publicPath"].as_str().unwrap().to_string();
+    let anon = TestApp::client();
+    let r = anon.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Logistiek openbaar") && html.contains("Tonnen per provincie"));
+    assert!(!html.contains("Geheim") && !html.contains("987654"));
+    assert!(!html.contains("/api/v1") && !html.contains("csrf"));
+    let r = anon
+        .get(app.url(&format!("{path}/onderdelen/w2.csv?f.jaar=2023")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.text().await.unwrap(),
+        "provincie,tonnen\r\nPV26,140\r\nPV27,300\r\n"
+    );
+    let png = anon
+        .get(app.url(&format!("{path}/onderdelen/w2.png")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(png.headers()["content-type"], "image/png");
+    assert_eq!(&png.bytes().await.unwrap()[..4], b"\x89PNG");
+    // Nothing else through the link: another dashboard's widget, the API, the pages.
+    for other in [
+        format!("{path}/onderdelen/w9.csv"),
+        format!("{path}/onderdelen/../../dashboards/{secret}"),
+        "/openbaar/onbekend".to_string(),
+        format!("/api/v1/dashboards/{secret}"),
+        format!("/dashboards/{id}"),
+    ] {
+        let r = anon.get(app.url(&other)).send().await.unwrap();
+        assert!(
+            matches!(r.status().as_u16(), 401 | 404)
+                || r.headers()
+                    .get("location")
+                    .is_some_and(|l| l.to_str().unwrap().starts_with("/login")),
+            "{other}: {}",
+            r.status()
+        );
+    }
+    let embed = anon
+        .get(app.url(&shared["embedPath"].as_str().unwrap().to_string()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(embed.status(), 200);
+    // A bad filter on the public page is explained, not an error page.
+    let r = anon
+        .get(app.url(&format!("{path}?f.jaar=abc")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Jaar moet een geheel getal")
+    );
+
+    // A new link replaces the old; private again closes it.
+    let r = send(
+        c.put(app.url(&format!("/api/v1/dashboards/{id}/sharing"))),
+        &csrf,
+        json!({"visibility": "public", "newLink": true}),
+    )
+    .await;
+    let renewed: Value = r.json().await.unwrap();
+    assert_ne!(renewed["publicPath"], shared["publicPath"]);
+    let old = anon.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(
+        old.status(),
+        404,
+        "{path} {renewed} {}",
+        old.text().await.unwrap()
+    );
+    send(
+        c.put(app.url(&format!("/api/v1/dashboards/{id}/sharing"))),
+        &csrf,
+        json!({"visibility": "private"}),
+    )
+    .await;
+    let newer = renewed["publicPath"].as_str().unwrap();
+    assert_eq!(anon.get(app.url(newer)).send().await.unwrap().status(), 404);
+
+    // Organisation B sees nothing of A's.
+    let (b, _) = app.api_login("admin@gm0796.example").await;
+    let r = b
+        .get(app.url(&format!("/api/v1/dashboards/{id}/data")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let listed: Value = b
+        .get(app.url("/api/v1/dashboards"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(listed.as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn pages_build_refresh_and_export_a_dashboard_and_show_stale_data() {
+    let app = TestApp::spawn().await;
+    let (p, m, g) = freight(&app).await;
+    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let r = send(
+        c.post(app.url("/api/v1/dashboards")),
+        &csrf,
+        json!({"name": "Logistiek", "definition": definition(&p, &m, &g)}),
+    )
+    .await;
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    let (pc, _) = app.page_login("admin@pv26.example").await;
+    let html = pc
+        .get(app.url(&format!("/dashboards/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("<svg class=\"koers-chart\""));
+    assert!(html.contains("koers-map--3d"));
+    // Drill-down links keep the other choices.
+    assert!(html.contains("href=\"/dashboards/".to_string().as_str()));
+    assert!(html.contains("f.jaar=2024&amp;f.provincie=PV26"));
+    assert!(html.contains("Gegenereerde cijfers."));
+    let html = pc
+        .get(app.url(&format!(
+            "/dashboards/{id}?f.provincie=PV26&rot.w3=90&tilt.w3=30"
+        )))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Utrecht") && html.contains("Amersfoort"));
+    assert!(html.contains("value=\"90\""));
+
+    // Exports: CSV, PNG of a widget and of the dashboard, PDF with the figures.
+    let csv = pc
+        .get(app.url(&format!("/dashboards/{id}/onderdelen/w4.csv")))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        csv.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("logistiek-w4.csv")
+    );
+    assert!(
+        csv.text()
+            .await
+            .unwrap()
+            .starts_with("jaar,modaliteit,tonnen\r\n2023,spoor,40")
+    );
+    for file in ["onderdelen/w1.png", "dashboard.png"] {
+        let r = pc
+            .get(app.url(&format!("/dashboards/{id}/{file}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{file}");
+        assert_eq!(&r.bytes().await.unwrap()[..4], b"\x89PNG");
+    }
+    let r = pc
+        .get(app.url(&format!("/dashboards/{id}/onderdelen/w5.png")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let r = pc
+        .get(app.url(&format!("/dashboards/{id}/onderdelen/w5.csv")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let pdf = pc
+        .get(app.url(&format!("/dashboards/{id}/dashboard.pdf")))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let doc = lopdf::Document::load_mem(&pdf).unwrap();
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    let text = doc.extract_text(&pages).unwrap();
+    assert!(
+        text.contains("Logistiek")
+            && text.contains("Tonnen per provincie")
+            && text.contains("PV27")
+    );
+
+    // The editor: add a widget by form; a form made from an old version is refused.
+    let edit = pc
+        .get(app.url(&format!("/dashboards/{id}/bewerken")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = hidden_csrf(&edit);
+    let form = |version: &str, title: &str| {
+        vec![
+            ("csrf_token", token.clone()),
+            ("version", version.to_string()),
+            ("action", "add_widget".to_string()),
+            ("kind", "bar".to_string()),
+            ("title", title.to_string()),
+            ("analysisId", p.clone()),
+            ("categoryColumn", "provincie".to_string()),
+            ("valueColumn", "tonnen".to_string()),
+        ]
+    };
+    let r = pc
+        .post(app.url(&format!("/dashboards/{id}/bewerken")))
+        .form(&form("1", "Staven"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Het onderdeel is toegevoegd.")
+    );
+    let r = pc
+        .post(app.url(&format!("/dashboards/{id}/bewerken")))
+        .form(&form("1", "Dubbel"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("intussen door iemand anders opgeslagen")
+    );
+    let mut bad = form("2", "");
+    bad[3].1 = "pie".into();
+    let r = pc
+        .post(app.url(&format!("/dashboards/{id}/bewerken")))
+        .form(&bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let d = app.store.dashboard(&app.org_a.id, &id).await.unwrap();
+    assert_eq!(d.version, 2);
+    assert_eq!(d.definition.widgets.len(), 6);
+    // Without the CSRF token nothing happens.
+    let mut no_csrf = form("2", "x");
+    no_csrf.remove(0);
+    let r = pc
+        .post(app.url(&format!("/dashboards/{id}/bewerken")))
+        .form(&no_csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+
+    // Refresh with progress, then a new import makes the cached figures stale.
+    let r = pc
+        .post(app.url(&format!("/dashboards/{id}/verversen")))
+        .form(&[
+            ("csrf_token", token.clone()),
+            ("query", "f.jaar=2023".to_string()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let job_page = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(job_page.starts_with(&format!("/dashboards/{id}/taken/")));
+    let mut done = false;
+    for _ in 0..100 {
+        let html = pc
+            .get(app.url(&job_page))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if html.contains("terug-naar-dashboard") {
+            done = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(done, "refresh did not finish");
+    let before: Value = c
+        .get(app.url(&format!("/api/v1/dashboards/{id}/data")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(widget(&before, "w2")["stale"], false);
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    import(
+        &app,
+        &app.org_a,
+        "vracht",
+        "jaar,provincie,gemeente,modaliteit,tonnen\n2024,PV26,GM0344,weg,1\n",
+    )
+    .await;
+    let after: Value = c
+        .get(app.url(&format!("/api/v1/dashboards/{id}/data")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(widget(&after, "w2")["stale"], true);
+    assert_eq!(widget(&after, "w2")["data"], widget(&before, "w2")["data"]);
+    let html = pc
+        .get(app.url(&format!("/dashboards/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Verouderd"));
+    let fresh: Value = send(
+        c.post(app.url(&format!("/api/v1/dashboards/{id}/refresh"))),
+        &csrf,
+        json!({}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(widget(&fresh, "w2")["stale"], false);
+    assert_eq!(widget(&fresh, "w2")["data"]["rows"], json!([["PV26", 1]]));
+
+    // History page compares and restores.
+    let hist = pc
+        .get(app.url(&format!("/dashboards/{id}/versies?van=1&tot=2")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(hist.contains("Toegevoegd") && hist.contains("Staven"));
+    let r = pc
+        .post(app.url(&format!("/dashboards/{id}/versies/1/terugzetten")))
+        .form(&[("csrf_token", token.clone())])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_redirection());
+    assert_eq!(
+        app.store
+            .dashboard(&app.org_a.id, &id)
+            .await
+            .unwrap()
+            .definition
+            .widgets
+            .len(),
+        5
+    );
+}
