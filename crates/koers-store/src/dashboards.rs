@@ -50,6 +50,7 @@ pub struct WidgetResult {
 }
 
 /// What a save changes.
+#[derive(Clone, Copy)]
 pub struct DashboardSave<'a> {
     pub name: &'a str,
     pub description: &'a str,

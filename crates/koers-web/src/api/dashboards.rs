@@ -37,16 +37,22 @@ pub fn router() -> Router<AppState> {
             post(refresh_dashboard),
         )
         .route("/dashboards/{dashboard_id}/sharing", put(share_dashboard))
-        .route("/dashboards/{dashboard_id}/versions", get(list_versions))
+        .route(
+            "/dashboards/{dashboard_id}/versions",
+            get(list_dashboard_versions),
+        )
         .route(
             "/dashboards/{dashboard_id}/versions/{version}",
-            get(get_version),
+            get(get_dashboard_version),
         )
         .route(
             "/dashboards/{dashboard_id}/versions/{version}/restore",
-            post(restore_version),
+            post(restore_dashboard_version),
         )
-        .route("/dashboards/{dashboard_id}/changes", get(compare_versions))
+        .route(
+            "/dashboards/{dashboard_id}/changes",
+            get(compare_dashboard_versions),
+        )
         .route(
             "/dashboards/{dashboard_id}/snapshots",
             post(snapshot_dashboard),
@@ -277,7 +283,7 @@ pub async fn share_dashboard(
 /// Every saved version, newest first.
 #[utoipa::path(get, path = "/dashboards/{dashboardId}/versions", tag = "informatieproducten", params(("dashboardId" = String, Path, description = "Id van het dashboard")),
     responses((status = 200, description = "Versies", body = Vec<VersionOut>)))]
-pub async fn list_versions(
+pub async fn list_dashboard_versions(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
@@ -298,7 +304,7 @@ pub async fn list_versions(
 #[utoipa::path(get, path = "/dashboards/{dashboardId}/versions/{version}", tag = "informatieproducten",
     params(("dashboardId" = String, Path, description = "Id van het dashboard"), ("version" = i64, Path, description = "Versienummer")),
     responses((status = 200, description = "De versie", body = VersionOut)))]
-pub async fn get_version(
+pub async fn get_dashboard_version(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((id, version)): Path<(String, i64)>,
@@ -313,7 +319,7 @@ pub async fn get_version(
 #[utoipa::path(post, path = "/dashboards/{dashboardId}/versions/{version}/restore", tag = "informatieproducten",
     params(("dashboardId" = String, Path, description = "Id van het dashboard"), ("version" = i64, Path, description = "Versienummer")),
     responses((status = 200, description = "Teruggezet als nieuwe versie", body = DashboardOut)))]
-pub async fn restore_version(
+pub async fn restore_dashboard_version(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((id, version)): Path<(String, i64)>,
@@ -325,7 +331,7 @@ pub async fn restore_version(
 #[utoipa::path(get, path = "/dashboards/{dashboardId}/changes", tag = "informatieproducten",
     params(("dashboardId" = String, Path, description = "Id van het dashboard"), CompareQuery),
     responses((status = 200, description = "Verschillen", body = Vec<Change>)))]
-pub async fn compare_versions(
+pub async fn compare_dashboard_versions(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,

@@ -158,31 +158,28 @@ pub async fn create(state: &AppState, ctx: &Ctx, mut input: Input) -> Result<Das
         .await?)
 }
 
-/// Saves a new version of a dashboard on top of `base_version`.
+/// Saves a new version of a dashboard on top of `base_version` (new widgets get their ids).
 pub async fn save(
     state: &AppState,
     ctx: &Ctx,
     d: &Dashboard,
     base_version: i64,
-    name: &str,
-    description: &str,
-    mut def: Definition,
-    note: &str,
+    s: &DashboardSave<'_>,
 ) -> Result<Dashboard, AppError> {
     ctx.require(Permission::Analyse)?;
+    let mut def = s.definition.clone();
     def.assign_ids();
     check_definition(state, &ctx.org.id, &def).await?;
-    let note = koers_core::dashboards::long_text("note", note, 500)?;
+    let note = koers_core::dashboards::long_text("note", s.note, 500)?;
     Ok(state
         .store
         .save_dashboard(
             d,
             base_version,
             &DashboardSave {
-                name,
-                description,
                 definition: &def,
                 note: &note,
+                ..*s
             },
             &ctx.actor(),
         )
@@ -217,17 +214,13 @@ pub async fn replace(
     };
     input.finish(checked)?;
     let def = def.unwrap_or_else(|| d.definition.clone());
-    save(
-        state,
-        ctx,
-        &d,
-        version.unwrap_or(d.version),
-        &name,
-        &description,
-        def,
-        &note,
-    )
-    .await
+    let s = DashboardSave {
+        name: &name,
+        description: &description,
+        definition: &def,
+        note: &note,
+    };
+    save(state, ctx, &d, version.unwrap_or(d.version), &s).await
 }
 
 /// Brings back an older version's content as a new version.
@@ -239,17 +232,14 @@ pub async fn restore(
 ) -> Result<Dashboard, AppError> {
     let d = editable(state, ctx, id).await?;
     let old = state.store.dashboard_version(&d, version).await?;
-    save(
-        state,
-        ctx,
-        &d,
-        d.version,
-        &old.name,
-        &old.description,
-        old.definition,
-        &format!("versie {version} teruggezet"),
-    )
-    .await
+    let note = format!("versie {version} teruggezet");
+    let s = DashboardSave {
+        name: &old.name,
+        description: &old.description,
+        definition: &old.definition,
+        note: &note,
+    };
+    save(state, ctx, &d, d.version, &s).await
 }
 
 /// What changed between two versions of a dashboard.
@@ -422,7 +412,7 @@ async fn compute(
         let id = w.indicator_id.as_deref().unwrap_or_default();
         let i = state.store.indicator(org_id, id).await?;
         let v = crate::products::view(state, i).await?;
-        return Ok(serde_json::to_value(v).map_err(|e| AppError::Internal(e.to_string()))?);
+        return serde_json::to_value(v).map_err(|e| AppError::Internal(e.to_string()));
     }
     let (analysis_id, drilled) = source_of(w, values);
     let level = if drilled {

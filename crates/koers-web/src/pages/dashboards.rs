@@ -585,7 +585,13 @@ async fn apply(
         _ => return Err(AppError::BadRequest("onbekende handeling".into())),
     };
     input.finish(Ok(()))?;
-    save(state, ctx, &d, base, &name, &description, def, note).await?;
+    let s = koers_store::dashboards::DashboardSave {
+        name: &name,
+        description: &description,
+        definition: &def,
+        note,
+    };
+    save(state, ctx, &d, base, &s).await?;
     Ok(notice)
 }
 

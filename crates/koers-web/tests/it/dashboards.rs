@@ -507,7 +507,7 @@ async fn sharing_by_role_and_by_public_link_shows_only_that_dashboard() {
         );
     }
     let embed = anon
-        .get(app.url(&shared["embedPath"].as_str().unwrap().to_string()))
+        .get(app.url(shared["embedPath"].as_str().unwrap()))
         .send()
         .await
         .unwrap();
