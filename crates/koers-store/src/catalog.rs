@@ -488,7 +488,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::store;
+    use crate::testing::on_both_backends;
     use koers_core::OrganisationDraft;
 
     fn fields(title: &str, sql: &str) -> AnalysisFields {
@@ -514,9 +514,7 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn versions_accumulate_and_other_orgs_see_only_public_datasets() {
-        let (s, _d) = store().await;
+    async fn versions_accumulate_and_other_orgs_see_only_public_datasets(s: Store) {
         let a = s
             .create_organisation(
                 &OrganisationDraft::parse("A", "province", "PV26", "").unwrap(),
@@ -582,9 +580,7 @@ mod tests {
         ));
     }
 
-    #[tokio::test]
-    async fn analyses_belong_to_their_organisation() {
-        let (s, _d) = store().await;
+    async fn analyses_belong_to_their_organisation(s: Store) {
         let a = s
             .create_organisation(
                 &OrganisationDraft::parse("A", "province", "PV26", "").unwrap(),
@@ -621,4 +617,9 @@ mod tests {
             .unwrap();
         assert!(s.analyses(&a.id).await.unwrap().is_empty());
     }
+
+    on_both_backends!(
+        versions_accumulate_and_other_orgs_see_only_public_datasets,
+        analyses_belong_to_their_organisation
+    );
 }

@@ -456,7 +456,7 @@ fn mentions(sql: &str, name: &str) -> bool {
 mod tests {
     use super::*;
     use crate::catalog::AnalysisFields;
-    use crate::testing::store;
+    use crate::testing::on_both_backends;
     use koers_core::OrganisationDraft;
     use koers_core::indicators::IndicatorInput;
 
@@ -467,9 +467,7 @@ mod tests {
         assert!(mentions("from \"vracht\"", "vracht"));
     }
 
-    #[tokio::test]
-    async fn indicators_results_and_monitors_stay_in_their_organisation() {
-        let (s, _d) = store().await;
+    async fn indicators_results_and_monitors_stay_in_their_organisation(s: Store) {
         let org = s
             .create_organisation(
                 &OrganisationDraft::parse("Utrecht", "province", "PV26", "").unwrap(),
@@ -581,4 +579,6 @@ mod tests {
             assert!(audit.iter().any(|e| e.action == action), "{action}");
         }
     }
+
+    on_both_backends!(indicators_results_and_monitors_stay_in_their_organisation);
 }

@@ -1005,7 +1005,7 @@ async fn set_links(tx: &mut Transaction<'_, Any>, id: &str, links: &ProjectLinks
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::store;
+    use crate::testing::on_both_backends;
     use koers_core::OrganisationDraft;
 
     async fn cohort_with(s: &Store, n: usize, capacity: &str) -> (Cohort, Vec<Participant>) {
@@ -1050,9 +1050,7 @@ mod tests {
         (c, ps)
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn capacity_holds_under_concurrent_enrolment() {
-        let (s, _d) = store().await;
+    async fn capacity_holds_under_concurrent_enrolment(s: Store) {
         let (c, ps) = cohort_with(&s, 40, "5").await;
         let g = s
             .add_group(
@@ -1107,9 +1105,7 @@ mod tests {
         assert_eq!(s.group(&c.org_id, &g.id).await.unwrap().filled, 5);
     }
 
-    #[tokio::test]
-    async fn a_split_replaces_the_groups_and_moves_keep_counts() {
-        let (s, _d) = store().await;
+    async fn a_split_replaces_the_groups_and_moves_keep_counts(s: Store) {
         let (c, ps) = cohort_with(&s, 7, "3").await;
         let split = vec![
             ps[..3].iter().map(|p| p.id.clone()).collect(),
@@ -1145,4 +1141,9 @@ mod tests {
         ));
         assert_eq!(s.participants(&c).await.unwrap().len(), 7);
     }
+
+    on_both_backends!(
+        capacity_holds_under_concurrent_enrolment,
+        a_split_replaces_the_groups_and_moves_keep_counts
+    );
 }

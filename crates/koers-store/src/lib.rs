@@ -169,14 +169,5 @@ pub(crate) fn conflict_on_unique(what: &str) -> impl Fn(sqlx::Error) -> StoreErr
     }
 }
 
-#[cfg(test)]
-pub(crate) mod testing {
-    use super::Store;
-
-    /// A store in a fresh temporary folder; the folder lives as long as the guard.
-    pub async fn store() -> (Store, tempfile::TempDir) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let s = Store::open_in(dir.path()).await.expect("open store");
-        (s, dir)
-    }
-}
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;

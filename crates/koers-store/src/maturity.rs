@@ -896,15 +896,14 @@ async fn insert_item(
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::store;
+    use crate::Store;
+    use crate::testing::on_both_backends;
     use crate::{Actor, StoreError};
     use koers_core::OrganisationDraft;
     use koers_core::maturity::{Answers, ParticipantDraft, RoundDraft, Weights, default_items};
     use koers_core::secret::{new_token, token_digest};
 
-    #[tokio::test]
-    async fn a_token_answers_once_and_a_closed_round_is_frozen() {
-        let (s, _dir) = store().await;
+    async fn a_token_answers_once_and_a_closed_round_is_frozen(s: Store) {
         let a = Actor::cli();
         let org = s
             .create_organisation(
@@ -977,4 +976,6 @@ mod tests {
         );
         assert_eq!(s.likert_answers(&round).await.unwrap().len(), 1);
     }
+
+    on_both_backends!(a_token_answers_once_and_a_closed_round_is_frozen);
 }

@@ -937,13 +937,13 @@ fn framework_from_row(r: &AnyRow) -> Result<FrameworkVersion> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::store;
+    use crate::Backend;
+    use crate::testing::on_both_backends;
     use koers_core::OrganisationDraft;
     use koers_core::register::application::ApplicationInput;
     use koers_core::register::choice::{ChoiceInput, OptionInput, Transition};
 
-    async fn setup() -> (Store, tempfile::TempDir, String, String) {
-        let (s, d) = store().await;
+    async fn setup(s: Store) -> (Store, String, String) {
         let a = s
             .create_organisation(
                 &OrganisationDraft::parse("Provincie Utrecht", "province", "PV26", "").unwrap(),
@@ -959,7 +959,7 @@ mod tests {
             )
             .await
             .unwrap();
-        (s, d, a.id, b.id)
+        (s, a.id, b.id)
     }
 
     fn draft() -> ApplicationDraft {
@@ -999,9 +999,8 @@ mod tests {
         .unwrap()
     }
 
-    #[tokio::test]
-    async fn choices_are_chained_and_isolated() {
-        let (s, _d, a, b) = setup().await;
+    async fn choices_are_chained_and_isolated(s: Store) {
+        let (s, a, b) = setup(s).await;
         let app = s
             .create_application(&a, &draft(), &[], &[], &Actor::cli())
             .await
@@ -1093,9 +1092,8 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn a_row_changed_behind_koers_back_is_reported() {
-        let (s, _d, a, b) = setup().await;
+    async fn a_row_changed_behind_koers_back_is_reported(s: Store) {
+        let (s, a, b) = setup(s).await;
         let app = s
             .create_application(&a, &draft(), &[], &[], &Actor::cli())
             .await
@@ -1130,9 +1128,8 @@ mod tests {
         assert!(s.verify_register_chain(Some(&b)).await.unwrap()[0].is_intact());
     }
 
-    #[tokio::test]
-    async fn an_edited_history_row_breaks_the_chain() {
-        let (s, _d, a, _b) = setup().await;
+    async fn an_edited_history_row_breaks_the_chain(s: Store) {
+        let (s, a, _b) = setup(s).await;
         let app = s
             .create_application(&a, &draft(), &[], &[], &Actor::cli())
             .await
@@ -1150,10 +1147,13 @@ mod tests {
             .unwrap();
         }
         // Behind koers' back: drop the guard and rewrite the second event.
-        sqlx::query("DROP TRIGGER decision_events_no_update")
-            .execute(s.pool())
-            .await
-            .unwrap();
+        sqlx::query(match s.backend() {
+            Backend::Sqlite => "DROP TRIGGER decision_events_no_update",
+            Backend::Postgres => "DROP TRIGGER decision_events_no_change ON decision_events",
+        })
+        .execute(s.pool())
+        .await
+        .unwrap();
         sqlx::query("UPDATE decision_events SET payload = replace(payload, 'choice.proposed', 'choice.decided') WHERE org_id = $1 AND seq = 2")
             .bind(&a)
             .execute(s.pool())
@@ -1165,9 +1165,8 @@ mod tests {
         assert_eq!(first.kind, BreakKind::Hash);
     }
 
-    #[tokio::test]
-    async fn frameworks_are_versioned_and_the_decision_aid_sets_the_risk() {
-        let (s, _d, a, _b) = setup().await;
+    async fn frameworks_are_versioned_and_the_decision_aid_sets_the_risk(s: Store) {
+        let (s, a, _b) = setup(s).await;
         assert!(s.current_framework(&a).await.unwrap().is_none());
         let v1 = s
             .save_framework(&a, &Framework::default_for("x"), &Actor::cli())
@@ -1217,4 +1216,11 @@ mod tests {
         .unwrap();
         assert!(!s.verify_register_chain(Some(&a)).await.unwrap()[0].is_intact());
     }
+
+    on_both_backends!(
+        choices_are_chained_and_isolated,
+        a_row_changed_behind_koers_back_is_reported,
+        an_edited_history_row_breaks_the_chain,
+        frameworks_are_versioned_and_the_decision_aid_sets_the_risk
+    );
 }
