@@ -13,6 +13,7 @@ mod learning;
 mod maturity;
 mod notifications;
 mod pages;
+mod postgres;
 mod products;
 mod questions;
 mod register;
