@@ -2,7 +2,7 @@
 //! Parquet file in the data folder, with schema and quality figures), and saved analyses.
 
 use crate::audit::{Actor, record};
-use crate::{Result, Store, StoreError, conflict_on_unique, new_id, now};
+use crate::{Result, Store, StoreError, conflict_on_unique, new_id, now, take_turn};
 use koers_core::analysis::Param;
 use koers_core::catalog::{AccessRights, DatasetMeta};
 use serde::Serialize;
@@ -215,6 +215,7 @@ impl Store {
                 id
             }
         };
+        take_turn(&mut tx, &format!("dataset_versions:{dataset_id}")).await?;
         let next: i64 = sqlx::query(
             "SELECT COALESCE(MAX(version), 0) + 1 AS n FROM dataset_versions WHERE dataset_id = $1",
         )

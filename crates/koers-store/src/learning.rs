@@ -3,7 +3,7 @@
 //! projects. Every change writes its audit row in the same transaction.
 
 use crate::audit::{Actor, record};
-use crate::{Result, Store, StoreError, conflict_on_unique, new_id, now};
+use crate::{Result, Store, StoreError, conflict_on_unique, new_id, now, take_turn};
 use koers_core::learning::{
     Attendance, CohortDraft, GroupDraft, ModuleDraft, ParticipantDraft, ProgrammeDraft, Progress,
     ProjectDraft, ProjectStatus, Record, SessionDraft, Student,
@@ -314,6 +314,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<Module> {
         let mut tx = self.pool().begin().await?;
+        take_turn(&mut tx, &format!("learning_modules:{}", p.id)).await?;
         let r = sqlx::query(
             "SELECT COALESCE(MAX(position), 0) AS n FROM learning_modules WHERE programme_id = $1",
         )
@@ -544,6 +545,7 @@ impl Store {
     pub async fn add_group(&self, c: &Cohort, d: &GroupDraft, actor: &Actor) -> Result<Group> {
         let id = new_id();
         let mut tx = self.pool().begin().await?;
+        take_turn(&mut tx, &format!("learning_groups:{}", c.id)).await?;
         let r = sqlx::query(
             "SELECT COALESCE(MAX(position), 0) AS n FROM learning_groups WHERE cohort_id = $1",
         )

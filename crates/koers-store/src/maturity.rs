@@ -4,7 +4,7 @@
 //! runs it: every read and write names that organisation.
 
 use crate::audit::{Actor, record};
-use crate::{Result, Store, StoreError, conflict_on_unique, new_id, now};
+use crate::{Result, Store, StoreError, conflict_on_unique, new_id, now, take_turn};
 use koers_core::maturity::{
     Answers, CodeDraft, Framework, ItemDraft, ItemKind, ParticipantDraft, RoundDraft, Weights,
 };
@@ -285,6 +285,7 @@ impl Store {
     ) -> Result<FrameworkVersion> {
         let id = new_id();
         let mut tx = self.pool().begin().await?;
+        take_turn(&mut tx, &format!("maturity_frameworks:{org_id}")).await?;
         let next: i64 = sqlx::query(
             "SELECT COALESCE(MAX(version), 0) + 1 AS v FROM maturity_frameworks WHERE org_id = $1",
         )
@@ -457,6 +458,7 @@ impl Store {
     pub async fn add_item(&self, round: &Round, d: &ItemDraft, actor: &Actor) -> Result<Item> {
         open(round)?;
         let mut tx = self.pool().begin().await?;
+        take_turn(&mut tx, &format!("maturity_items:{}", round.id)).await?;
         let pos: i64 = sqlx::query(
             "SELECT COALESCE(MAX(position), 0) + 1 AS p FROM maturity_items WHERE round_id = $1",
         )

@@ -8,7 +8,7 @@
 //! behind koers' back.
 
 use crate::audit::{Actor, record};
-use crate::{Result, Store, StoreError, new_id, now};
+use crate::{Result, Store, StoreError, new_id, now, take_turn};
 use koers_core::register::algoritmeregister::FieldValue;
 use koers_core::register::application::{AiActRisk, AiActRiskGroup, ApplicationDraft, RiskSource};
 use koers_core::register::chain::{self, BreakKind, Broken, ChainEntry, GENESIS};
@@ -208,6 +208,7 @@ async fn append_event(
     state: &Value,
     detail: Value,
 ) -> Result<()> {
+    take_turn(tx, &format!("decision_events:{org_id}")).await?;
     let last = sqlx::query(
         "SELECT seq, prev_hash, payload, hash FROM decision_events WHERE org_id = $1 ORDER BY seq DESC LIMIT 1",
     )
@@ -710,6 +711,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<FrameworkVersion> {
         let mut tx = self.pool().begin().await?;
+        take_turn(&mut tx, &format!("choice_frameworks:{org_id}")).await?;
         let next: i64 = sqlx::query(
             "SELECT COALESCE(MAX(version), 0) + 1 AS n FROM choice_frameworks WHERE org_id = $1",
         )
@@ -1217,7 +1219,37 @@ mod tests {
         assert!(!s.verify_register_chain(Some(&a)).await.unwrap()[0].is_intact());
     }
 
+    async fn concurrent_changes_keep_one_chain(s: Store) {
+        let (s, a, _b) = setup(s).await;
+        let app = s
+            .create_application(&a, &draft(), &[], &[], &Actor::cli())
+            .await
+            .unwrap();
+        let mut tasks = Vec::new();
+        for _ in 0..8 {
+            let (s, a, id) = (s.clone(), a.clone(), app.id.clone());
+            tasks.push(tokio::spawn(async move {
+                s.create_choice(
+                    &a,
+                    &id,
+                    &choice(),
+                    DecisionLevel::Official,
+                    None,
+                    &Actor::cli(),
+                )
+                .await
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        let check = &s.verify_register_chain(Some(&a)).await.unwrap()[0];
+        assert!(check.is_intact(), "{:?}", check.problems);
+        assert_eq!(s.choices_of(&a, &app.id).await.unwrap().len(), 8);
+    }
+
     on_both_backends!(
+        concurrent_changes_keep_one_chain,
         choices_are_chained_and_isolated,
         a_row_changed_behind_koers_back_is_reported,
         an_edited_history_row_breaks_the_chain,
