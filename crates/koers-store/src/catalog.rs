@@ -619,6 +619,61 @@ mod tests {
         assert!(s.analyses(&a.id).await.unwrap().is_empty());
     }
 
+    /// PostgreSQL only: on SQLite a transaction that reads before it writes can meet "database
+    /// is locked" under concurrent writers (a known limit of its deferred transactions).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_imports_number_their_versions_in_turn() {
+        let Some((s, _guard)) = crate::testing::store_on(crate::Backend::Postgres).await else {
+            return;
+        };
+        let a = s
+            .create_organisation(
+                &OrganisationDraft::parse("A", "province", "PV26", "").unwrap(),
+                &Actor::cli(),
+            )
+            .await
+            .unwrap();
+        let meta = DatasetMeta::for_new("Gemeenten", "A");
+        let (ds, _) = s
+            .record_import(
+                &a.id,
+                "gemeenten",
+                &meta,
+                false,
+                &version("v1"),
+                &Actor::cli(),
+            )
+            .await
+            .unwrap();
+        let mut tasks = Vec::new();
+        for n in 2..=7 {
+            let (s, org, meta) = (s.clone(), a.id.clone(), meta.clone());
+            tasks.push(tokio::spawn(async move {
+                s.record_import(
+                    &org,
+                    "gemeenten",
+                    &meta,
+                    false,
+                    &version(&format!("v{n}")),
+                    &Actor::cli(),
+                )
+                .await
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        let mut numbers: Vec<i64> = s
+            .dataset_versions(&ds.id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|v| v.version)
+            .collect();
+        numbers.sort_unstable();
+        assert_eq!(numbers, (1..=7).collect::<Vec<_>>());
+    }
+
     on_both_backends!(
         versions_accumulate_and_other_orgs_see_only_public_datasets,
         analyses_belong_to_their_organisation

@@ -17,23 +17,37 @@ pub const POSTGRES_URL_VAR: &str = "KOERS_TEST_POSTGRES_URL";
 /// # Panics
 /// When the variable is unset and `CI` is set: in CI the PostgreSQL tests must run.
 pub fn postgres_url() -> Option<String> {
-    if let Ok(url) = std::env::var(POSTGRES_URL_VAR)
-        && !url.trim().is_empty()
-    {
-        return Some(url.trim().to_string());
+    match test_server(
+        std::env::var(POSTGRES_URL_VAR).ok(),
+        std::env::var("CI").ok(),
+    ) {
+        Ok(Some(url)) => Some(url),
+        Ok(None) => {
+            eprintln!(
+                "note: {POSTGRES_URL_VAR} is not set; this PostgreSQL test is skipped \
+                 (export {POSTGRES_URL_VAR}=\"$(scripts/postgres)\" to run it)"
+            );
+            None
+        }
+        Err(e) => panic!("{e}"),
     }
-    let ci = std::env::var("CI").is_ok_and(|v| !matches!(v.as_str(), "" | "0" | "false"));
-    assert!(
-        !ci,
-        "{POSTGRES_URL_VAR} is not set, but CI is: the PostgreSQL tests must run. Start a \
-         server and export its URL: export {POSTGRES_URL_VAR}=\"$(scripts/postgres)\" \
-         (scripts/test does this)."
-    );
-    eprintln!(
-        "note: {POSTGRES_URL_VAR} is not set; this PostgreSQL test is skipped \
-         (export {POSTGRES_URL_VAR}=\"$(scripts/postgres)\" to run it)"
-    );
-    None
+}
+
+/// The test server from the variables: its URL, none (skip), or an error in CI.
+fn test_server(url: Option<String>, ci: Option<String>) -> Result<Option<String>, String> {
+    if let Some(url) = url.map(|u| u.trim().to_string())
+        && !url.is_empty()
+    {
+        return Ok(Some(url));
+    }
+    if ci.is_some_and(|v| !matches!(v.as_str(), "" | "0" | "false")) {
+        return Err(format!(
+            "{POSTGRES_URL_VAR} is not set, but CI is: the PostgreSQL tests must run. Start a \
+             server and export its URL: export {POSTGRES_URL_VAR}=\"$(scripts/postgres)\" \
+             (scripts/test does this)."
+        ));
+    }
+    Ok(None)
 }
 
 /// A database of its own on the test server, dropped (with its connections) when this is.
@@ -170,7 +184,21 @@ pub(crate) use on_both_backends;
 
 #[cfg(test)]
 mod tests {
-    use super::with_database;
+    use super::{test_server, with_database};
+
+    #[test]
+    fn without_a_server_tests_skip_except_in_ci() {
+        let url = || Some("postgres://h/db".to_string());
+        assert_eq!(test_server(url(), None), Ok(url()));
+        assert_eq!(test_server(url(), Some("true".into())), Ok(url()));
+        assert_eq!(test_server(None, None), Ok(None));
+        assert_eq!(
+            test_server(Some(" ".into()), Some("false".into())),
+            Ok(None)
+        );
+        let e = test_server(None, Some("true".into())).unwrap_err();
+        assert!(e.contains("KOERS_TEST_POSTGRES_URL") && e.contains("scripts/postgres"));
+    }
 
     #[test]
     fn the_database_of_a_url_is_replaced() {
