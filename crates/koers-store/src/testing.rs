@@ -95,9 +95,15 @@ impl Drop for TestDatabase {
                 let mut conn = PgConnection::connect(&server_url)
                     .await
                     .map_err(|e| e.to_string())?;
-                conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
-                    .await
-                    .map_err(|e| e.to_string())?;
+                // No new connections first (a failed test may leave tasks that reconnect).
+                for sql in [
+                    format!("ALTER DATABASE {name} WITH ALLOW_CONNECTIONS false"),
+                    format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                ] {
+                    conn.execute(sql.as_str())
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
                 conn.close().await.map_err(|e| e.to_string())
             })
         })
