@@ -108,12 +108,10 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::store;
+    use crate::testing::on_both_backends;
     use koers_core::OrganisationDraft;
 
-    #[tokio::test]
-    async fn the_log_is_append_only() {
-        let (s, _d) = store().await;
+    async fn the_log_is_append_only(s: Store) {
         let d = OrganisationDraft::parse("Provincie Utrecht", "province", "PV26", "").unwrap();
         let org = s.create_organisation(&d, &Actor::cli()).await.unwrap();
         let events = s.audit_events(&org.id, 10, None).await.unwrap();
@@ -127,4 +125,6 @@ mod tests {
         assert!(del.is_err());
         assert_eq!(s.audit_events(&org.id, 10, None).await.unwrap().len(), 1);
     }
+
+    on_both_backends!(the_log_is_append_only);
 }

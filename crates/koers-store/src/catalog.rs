@@ -2,7 +2,7 @@
 //! Parquet file in the data folder, with schema and quality figures), and saved analyses.
 
 use crate::audit::{Actor, record};
-use crate::{Result, Store, StoreError, conflict_on_unique, new_id, now};
+use crate::{Result, Store, StoreError, conflict_on_unique, new_id, now, take_turn};
 use koers_core::analysis::Param;
 use koers_core::catalog::{AccessRights, DatasetMeta};
 use serde::Serialize;
@@ -215,6 +215,7 @@ impl Store {
                 id
             }
         };
+        take_turn(&mut tx, &format!("dataset_versions:{dataset_id}")).await?;
         let next: i64 = sqlx::query(
             "SELECT COALESCE(MAX(version), 0) + 1 AS n FROM dataset_versions WHERE dataset_id = $1",
         )
@@ -488,7 +489,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::store;
+    use crate::testing::on_both_backends;
     use koers_core::OrganisationDraft;
 
     fn fields(title: &str, sql: &str) -> AnalysisFields {
@@ -514,9 +515,7 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn versions_accumulate_and_other_orgs_see_only_public_datasets() {
-        let (s, _d) = store().await;
+    async fn versions_accumulate_and_other_orgs_see_only_public_datasets(s: Store) {
         let a = s
             .create_organisation(
                 &OrganisationDraft::parse("A", "province", "PV26", "").unwrap(),
@@ -582,9 +581,7 @@ mod tests {
         ));
     }
 
-    #[tokio::test]
-    async fn analyses_belong_to_their_organisation() {
-        let (s, _d) = store().await;
+    async fn analyses_belong_to_their_organisation(s: Store) {
         let a = s
             .create_organisation(
                 &OrganisationDraft::parse("A", "province", "PV26", "").unwrap(),
@@ -621,4 +618,64 @@ mod tests {
             .unwrap();
         assert!(s.analyses(&a.id).await.unwrap().is_empty());
     }
+
+    /// PostgreSQL only: on SQLite a transaction that reads before it writes can meet "database
+    /// is locked" under concurrent writers (a known limit of its deferred transactions).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_imports_number_their_versions_in_turn() {
+        let Some((s, _guard)) = crate::testing::store_on(crate::Backend::Postgres).await else {
+            return;
+        };
+        let a = s
+            .create_organisation(
+                &OrganisationDraft::parse("A", "province", "PV26", "").unwrap(),
+                &Actor::cli(),
+            )
+            .await
+            .unwrap();
+        let meta = DatasetMeta::for_new("Gemeenten", "A");
+        let (ds, _) = s
+            .record_import(
+                &a.id,
+                "gemeenten",
+                &meta,
+                false,
+                &version("v1"),
+                &Actor::cli(),
+            )
+            .await
+            .unwrap();
+        let mut tasks = Vec::new();
+        for n in 2..=7 {
+            let (s, org, meta) = (s.clone(), a.id.clone(), meta.clone());
+            tasks.push(tokio::spawn(async move {
+                s.record_import(
+                    &org,
+                    "gemeenten",
+                    &meta,
+                    false,
+                    &version(&format!("v{n}")),
+                    &Actor::cli(),
+                )
+                .await
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        let mut numbers: Vec<i64> = s
+            .dataset_versions(&ds.id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|v| v.version)
+            .collect();
+        numbers.sort_unstable();
+        assert_eq!(numbers, (1..=7).collect::<Vec<_>>());
+    }
+
+    on_both_backends!(
+        versions_accumulate_and_other_orgs_see_only_public_datasets,
+        analyses_belong_to_their_organisation
+    );
 }

@@ -462,7 +462,7 @@ fn mentions(sql: &str, name: &str) -> bool {
 mod tests {
     use super::*;
     use crate::catalog::AnalysisFields;
-    use crate::testing::store;
+    use crate::testing::on_both_backends;
     use koers_core::OrganisationDraft;
     use koers_core::indicators::IndicatorInput;
 
@@ -473,9 +473,38 @@ mod tests {
         assert!(mentions("from \"vracht\"", "vracht"));
     }
 
-    #[tokio::test]
-    async fn indicators_results_and_monitors_stay_in_their_organisation() {
-        let (s, _d) = store().await;
+    /// An indicator draft on a new analysis of `org_id`.
+    async fn draft(s: &Store, org_id: &str) -> IndicatorDraft {
+        let a = s
+            .create_analysis(
+                org_id,
+                &AnalysisFields {
+                    title: "Ritten".into(),
+                    description: String::new(),
+                    sql: "SELECT jaar, ritten FROM vracht".into(),
+                    parameters: Vec::new(),
+                },
+                &Actor::cli(),
+            )
+            .await
+            .unwrap();
+        IndicatorDraft::parse(&IndicatorInput {
+            name: "Vrachtritten".into(),
+            unit: "ritten".into(),
+            analysis_id: a.id.clone(),
+            period_column: "jaar".into(),
+            value_column: "ritten".into(),
+            grain: "year".into(),
+            direction: "down".into(),
+            target: "90.5".into(),
+            green: "100".into(),
+            amber: "150".into(),
+            ..Default::default()
+        })
+        .unwrap()
+    }
+
+    async fn indicators_results_and_monitors_stay_in_their_organisation(s: Store) {
         let org = s
             .create_organisation(
                 &OrganisationDraft::parse("Utrecht", "province", "PV26", "").unwrap(),
@@ -490,33 +519,7 @@ mod tests {
             )
             .await
             .unwrap();
-        let a = s
-            .create_analysis(
-                &org.id,
-                &AnalysisFields {
-                    title: "Ritten".into(),
-                    description: String::new(),
-                    sql: "SELECT jaar, ritten FROM vracht".into(),
-                    parameters: Vec::new(),
-                },
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
-        let d = IndicatorDraft::parse(&IndicatorInput {
-            name: "Vrachtritten".into(),
-            unit: "ritten".into(),
-            analysis_id: a.id.clone(),
-            period_column: "jaar".into(),
-            value_column: "ritten".into(),
-            grain: "year".into(),
-            direction: "down".into(),
-            target: "90.5".into(),
-            green: "100".into(),
-            amber: "150".into(),
-            ..Default::default()
-        })
-        .unwrap();
+        let d = draft(&s, &org.id).await;
         // Not on another organisation's analysis.
         assert!(matches!(
             s.create_indicator(&other.id, &d, &Actor::cli()).await,
@@ -587,4 +590,53 @@ mod tests {
             assert!(audit.iter().any(|e| e.action == action), "{action}");
         }
     }
+
+    async fn a_due_refresh_is_claimed_by_one_caller_only(s: Store) {
+        let org = s
+            .create_organisation(
+                &OrganisationDraft::parse("Utrecht", "province", "PV26", "").unwrap(),
+                &Actor::cli(),
+            )
+            .await
+            .unwrap();
+        let d = draft(&s, &org.id).await;
+        let i = s
+            .create_indicator(&org.id, &d, &Actor::cli())
+            .await
+            .unwrap();
+        let (_, next) = s
+            .set_indicator_schedule(&i, Some(Every::Daily), &Actor::cli())
+            .await
+            .unwrap()
+            .unwrap();
+        let at = crate::parse_stamp(&next).unwrap();
+        assert!(
+            s.claim_due_indicators(at - chrono::Duration::seconds(1))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        // Many callers at once (each on connections of its own): one wins the refresh.
+        let mut tasks = Vec::new();
+        for _ in 0..12 {
+            let s = s.clone();
+            tasks.push(tokio::spawn(
+                async move { s.claim_due_indicators(at).await },
+            ));
+        }
+        let mut won = Vec::new();
+        for t in tasks {
+            won.extend(t.await.unwrap().unwrap());
+        }
+        assert_eq!(won.len(), 1);
+        assert_eq!(won[0].id, i.id);
+        let (_, moved) = s.indicator_schedule(&i).await.unwrap().unwrap();
+        assert_eq!(moved, crate::stamp(Every::Daily.next_after(at)));
+        assert!(s.claim_due_indicators(at).await.unwrap().is_empty());
+    }
+
+    on_both_backends!(
+        indicators_results_and_monitors_stay_in_their_organisation,
+        a_due_refresh_is_claimed_by_one_caller_only
+    );
 }

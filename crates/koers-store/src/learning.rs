@@ -3,7 +3,7 @@
 //! projects. Every change writes its audit row in the same transaction.
 
 use crate::audit::{Actor, record};
-use crate::{Result, Store, StoreError, conflict_on_unique, new_id, now};
+use crate::{Result, Store, StoreError, conflict_on_unique, new_id, now, take_turn};
 use koers_core::learning::{
     Attendance, CohortDraft, GroupDraft, ModuleDraft, ParticipantDraft, ProgrammeDraft, Progress,
     ProjectDraft, ProjectStatus, Record, SessionDraft, Student,
@@ -314,6 +314,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<Module> {
         let mut tx = self.pool().begin().await?;
+        take_turn(&mut tx, &format!("learning_modules:{}", p.id)).await?;
         let r = sqlx::query(
             "SELECT COALESCE(MAX(position), 0) AS n FROM learning_modules WHERE programme_id = $1",
         )
@@ -544,6 +545,7 @@ impl Store {
     pub async fn add_group(&self, c: &Cohort, d: &GroupDraft, actor: &Actor) -> Result<Group> {
         let id = new_id();
         let mut tx = self.pool().begin().await?;
+        take_turn(&mut tx, &format!("learning_groups:{}", c.id)).await?;
         let r = sqlx::query(
             "SELECT COALESCE(MAX(position), 0) AS n FROM learning_groups WHERE cohort_id = $1",
         )
@@ -1005,7 +1007,7 @@ async fn set_links(tx: &mut Transaction<'_, Any>, id: &str, links: &ProjectLinks
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::store;
+    use crate::testing::on_both_backends;
     use koers_core::OrganisationDraft;
 
     async fn cohort_with(s: &Store, n: usize, capacity: &str) -> (Cohort, Vec<Participant>) {
@@ -1050,9 +1052,7 @@ mod tests {
         (c, ps)
     }
 
-    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-    async fn capacity_holds_under_concurrent_enrolment() {
-        let (s, _d) = store().await;
+    async fn capacity_holds_under_concurrent_enrolment(s: Store) {
         let (c, ps) = cohort_with(&s, 40, "5").await;
         let g = s
             .add_group(
@@ -1107,9 +1107,7 @@ mod tests {
         assert_eq!(s.group(&c.org_id, &g.id).await.unwrap().filled, 5);
     }
 
-    #[tokio::test]
-    async fn a_split_replaces_the_groups_and_moves_keep_counts() {
-        let (s, _d) = store().await;
+    async fn a_split_replaces_the_groups_and_moves_keep_counts(s: Store) {
         let (c, ps) = cohort_with(&s, 7, "3").await;
         let split = vec![
             ps[..3].iter().map(|p| p.id.clone()).collect(),
@@ -1145,4 +1143,9 @@ mod tests {
         ));
         assert_eq!(s.participants(&c).await.unwrap().len(), 7);
     }
+
+    on_both_backends!(
+        capacity_holds_under_concurrent_enrolment,
+        a_split_replaces_the_groups_and_moves_keep_counts
+    );
 }

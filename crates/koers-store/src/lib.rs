@@ -162,6 +162,20 @@ pub(crate) fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
+/// Takes turns on `key` (e.g. `"decision_events:<org id>"`) until the transaction ends, for a
+/// change that reads a sequence's last number and writes the next. SQLite has one writer at a
+/// time already; PostgreSQL gets a transaction-scoped advisory lock, so that concurrent
+/// transactions (of one or several koers processes) wait instead of colliding on the number.
+pub(crate) async fn take_turn(conn: &mut sqlx::AnyConnection, key: &str) -> Result<()> {
+    if conn.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind(key)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Maps a unique-constraint violation to [`StoreError::Conflict`].
 pub(crate) fn conflict_on_unique(what: &str) -> impl Fn(sqlx::Error) -> StoreError + '_ {
     move |e| match &e {
@@ -170,14 +184,5 @@ pub(crate) fn conflict_on_unique(what: &str) -> impl Fn(sqlx::Error) -> StoreErr
     }
 }
 
-#[cfg(test)]
-pub(crate) mod testing {
-    use super::Store;
-
-    /// A store in a fresh temporary folder; the folder lives as long as the guard.
-    pub async fn store() -> (Store, tempfile::TempDir) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let s = Store::open_in(dir.path()).await.expect("open store");
-        (s, dir)
-    }
-}
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;

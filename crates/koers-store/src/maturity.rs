@@ -4,7 +4,7 @@
 //! runs it: every read and write names that organisation.
 
 use crate::audit::{Actor, record};
-use crate::{Result, Store, StoreError, conflict_on_unique, new_id, now};
+use crate::{Result, Store, StoreError, conflict_on_unique, new_id, now, take_turn};
 use koers_core::maturity::{
     Answers, CodeDraft, Framework, ItemDraft, ItemKind, ParticipantDraft, RoundDraft, Weights,
 };
@@ -285,6 +285,7 @@ impl Store {
     ) -> Result<FrameworkVersion> {
         let id = new_id();
         let mut tx = self.pool().begin().await?;
+        take_turn(&mut tx, &format!("maturity_frameworks:{org_id}")).await?;
         let next: i64 = sqlx::query(
             "SELECT COALESCE(MAX(version), 0) + 1 AS v FROM maturity_frameworks WHERE org_id = $1",
         )
@@ -457,6 +458,7 @@ impl Store {
     pub async fn add_item(&self, round: &Round, d: &ItemDraft, actor: &Actor) -> Result<Item> {
         open(round)?;
         let mut tx = self.pool().begin().await?;
+        take_turn(&mut tx, &format!("maturity_items:{}", round.id)).await?;
         let pos: i64 = sqlx::query(
             "SELECT COALESCE(MAX(position), 0) + 1 AS p FROM maturity_items WHERE round_id = $1",
         )
@@ -896,15 +898,14 @@ async fn insert_item(
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::store;
+    use crate::Store;
+    use crate::testing::on_both_backends;
     use crate::{Actor, StoreError};
     use koers_core::OrganisationDraft;
     use koers_core::maturity::{Answers, ParticipantDraft, RoundDraft, Weights, default_items};
     use koers_core::secret::{new_token, token_digest};
 
-    #[tokio::test]
-    async fn a_token_answers_once_and_a_closed_round_is_frozen() {
-        let (s, _dir) = store().await;
+    async fn a_token_answers_once_and_a_closed_round_is_frozen(s: Store) {
         let a = Actor::cli();
         let org = s
             .create_organisation(
@@ -977,4 +978,6 @@ mod tests {
         );
         assert_eq!(s.likert_answers(&round).await.unwrap().len(), 1);
     }
+
+    on_both_backends!(a_token_answers_once_and_a_closed_round_is_frozen);
 }

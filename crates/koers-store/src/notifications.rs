@@ -211,12 +211,10 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::store;
+    use crate::testing::on_both_backends;
     use koers_core::{OrganisationDraft, Role, UserDraft};
 
-    #[tokio::test]
-    async fn notifications_are_personal_and_marked_read() {
-        let (s, _d) = store().await;
+    async fn notifications_are_personal_and_marked_read(s: Store) {
         let org = s
             .create_organisation(
                 &OrganisationDraft::parse("Provincie Utrecht", "province", "PV26", "").unwrap(),
@@ -299,4 +297,6 @@ mod tests {
                 .is_empty()
         );
     }
+
+    on_both_backends!(notifications_are_personal_and_marked_read);
 }

@@ -131,11 +131,9 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::store;
+    use crate::testing::on_both_backends;
 
-    #[tokio::test]
-    async fn create_find_and_refuse_duplicate_codes() {
-        let (s, _d) = store().await;
+    async fn create_find_and_refuse_duplicate_codes(s: Store) {
         let d = OrganisationDraft::parse("Provincie Utrecht", "province", "PV26", "").unwrap();
         let org = s.create_organisation(&d, &Actor::cli()).await.unwrap();
         assert_eq!(
@@ -154,4 +152,6 @@ mod tests {
         ));
         assert_eq!(s.organisations().await.unwrap().len(), 1);
     }
+
+    on_both_backends!(create_find_and_refuse_duplicate_codes);
 }

@@ -714,12 +714,10 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::store;
+    use crate::testing::on_both_backends;
     use koers_core::{OrganisationDraft, Role, UserDraft};
 
-    #[tokio::test]
-    async fn a_question_moves_and_keeps_its_history() {
-        let (s, _d) = store().await;
+    async fn a_question_moves_and_keeps_its_history(s: Store) {
         let org = s
             .create_organisation(
                 &OrganisationDraft::parse("Gelderland", "province", "PV25", "").unwrap(),
@@ -837,4 +835,6 @@ mod tests {
             .unwrap();
         assert_eq!(s.comments(&q.id).await.unwrap().len(), 1);
     }
+
+    on_both_backends!(a_question_moves_and_keeps_its_history);
 }

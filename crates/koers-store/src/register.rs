@@ -8,7 +8,7 @@
 //! behind koers' back.
 
 use crate::audit::{Actor, record};
-use crate::{Result, Store, StoreError, new_id, now};
+use crate::{Result, Store, StoreError, new_id, now, take_turn};
 use koers_core::register::algoritmeregister::FieldValue;
 use koers_core::register::application::{AiActRisk, AiActRiskGroup, ApplicationDraft, RiskSource};
 use koers_core::register::chain::{self, BreakKind, Broken, ChainEntry, GENESIS};
@@ -208,6 +208,7 @@ async fn append_event(
     state: &Value,
     detail: Value,
 ) -> Result<()> {
+    take_turn(tx, &format!("decision_events:{org_id}")).await?;
     let last = sqlx::query(
         "SELECT seq, prev_hash, payload, hash FROM decision_events WHERE org_id = $1 ORDER BY seq DESC LIMIT 1",
     )
@@ -710,6 +711,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<FrameworkVersion> {
         let mut tx = self.pool().begin().await?;
+        take_turn(&mut tx, &format!("choice_frameworks:{org_id}")).await?;
         let next: i64 = sqlx::query(
             "SELECT COALESCE(MAX(version), 0) + 1 AS n FROM choice_frameworks WHERE org_id = $1",
         )
@@ -937,13 +939,13 @@ fn framework_from_row(r: &AnyRow) -> Result<FrameworkVersion> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::store;
+    use crate::Backend;
+    use crate::testing::on_both_backends;
     use koers_core::OrganisationDraft;
     use koers_core::register::application::ApplicationInput;
     use koers_core::register::choice::{ChoiceInput, OptionInput, Transition};
 
-    async fn setup() -> (Store, tempfile::TempDir, String, String) {
-        let (s, d) = store().await;
+    async fn setup(s: Store) -> (Store, String, String) {
         let a = s
             .create_organisation(
                 &OrganisationDraft::parse("Provincie Utrecht", "province", "PV26", "").unwrap(),
@@ -959,7 +961,7 @@ mod tests {
             )
             .await
             .unwrap();
-        (s, d, a.id, b.id)
+        (s, a.id, b.id)
     }
 
     fn draft() -> ApplicationDraft {
@@ -999,9 +1001,8 @@ mod tests {
         .unwrap()
     }
 
-    #[tokio::test]
-    async fn choices_are_chained_and_isolated() {
-        let (s, _d, a, b) = setup().await;
+    async fn choices_are_chained_and_isolated(s: Store) {
+        let (s, a, b) = setup(s).await;
         let app = s
             .create_application(&a, &draft(), &[], &[], &Actor::cli())
             .await
@@ -1093,9 +1094,8 @@ mod tests {
         );
     }
 
-    #[tokio::test]
-    async fn a_row_changed_behind_koers_back_is_reported() {
-        let (s, _d, a, b) = setup().await;
+    async fn a_row_changed_behind_koers_back_is_reported(s: Store) {
+        let (s, a, b) = setup(s).await;
         let app = s
             .create_application(&a, &draft(), &[], &[], &Actor::cli())
             .await
@@ -1130,9 +1130,8 @@ mod tests {
         assert!(s.verify_register_chain(Some(&b)).await.unwrap()[0].is_intact());
     }
 
-    #[tokio::test]
-    async fn an_edited_history_row_breaks_the_chain() {
-        let (s, _d, a, _b) = setup().await;
+    async fn an_edited_history_row_breaks_the_chain(s: Store) {
+        let (s, a, _b) = setup(s).await;
         let app = s
             .create_application(&a, &draft(), &[], &[], &Actor::cli())
             .await
@@ -1150,10 +1149,13 @@ mod tests {
             .unwrap();
         }
         // Behind koers' back: drop the guard and rewrite the second event.
-        sqlx::query("DROP TRIGGER decision_events_no_update")
-            .execute(s.pool())
-            .await
-            .unwrap();
+        sqlx::query(match s.backend() {
+            Backend::Sqlite => "DROP TRIGGER decision_events_no_update",
+            Backend::Postgres => "DROP TRIGGER decision_events_no_change ON decision_events",
+        })
+        .execute(s.pool())
+        .await
+        .unwrap();
         sqlx::query("UPDATE decision_events SET payload = replace(payload, 'choice.proposed', 'choice.decided') WHERE org_id = $1 AND seq = 2")
             .bind(&a)
             .execute(s.pool())
@@ -1165,9 +1167,8 @@ mod tests {
         assert_eq!(first.kind, BreakKind::Hash);
     }
 
-    #[tokio::test]
-    async fn frameworks_are_versioned_and_the_decision_aid_sets_the_risk() {
-        let (s, _d, a, _b) = setup().await;
+    async fn frameworks_are_versioned_and_the_decision_aid_sets_the_risk(s: Store) {
+        let (s, a, _b) = setup(s).await;
         assert!(s.current_framework(&a).await.unwrap().is_none());
         let v1 = s
             .save_framework(&a, &Framework::default_for("x"), &Actor::cli())
@@ -1217,4 +1218,41 @@ mod tests {
         .unwrap();
         assert!(!s.verify_register_chain(Some(&a)).await.unwrap()[0].is_intact());
     }
+
+    async fn concurrent_changes_keep_one_chain(s: Store) {
+        let (s, a, _b) = setup(s).await;
+        let app = s
+            .create_application(&a, &draft(), &[], &[], &Actor::cli())
+            .await
+            .unwrap();
+        let mut tasks = Vec::new();
+        for _ in 0..8 {
+            let (s, a, id) = (s.clone(), a.clone(), app.id.clone());
+            tasks.push(tokio::spawn(async move {
+                s.create_choice(
+                    &a,
+                    &id,
+                    &choice(),
+                    DecisionLevel::Official,
+                    None,
+                    &Actor::cli(),
+                )
+                .await
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        let check = &s.verify_register_chain(Some(&a)).await.unwrap()[0];
+        assert!(check.is_intact(), "{:?}", check.problems);
+        assert_eq!(s.choices_of(&a, &app.id).await.unwrap().len(), 8);
+    }
+
+    on_both_backends!(
+        concurrent_changes_keep_one_chain,
+        choices_are_chained_and_isolated,
+        a_row_changed_behind_koers_back_is_reported,
+        an_edited_history_row_breaks_the_chain,
+        frameworks_are_versioned_and_the_decision_aid_sets_the_risk
+    );
 }

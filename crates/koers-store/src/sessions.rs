@@ -134,12 +134,10 @@ impl Store {
 mod tests {
     use super::*;
     use crate::Actor;
-    use crate::testing::store;
+    use crate::testing::on_both_backends;
     use koers_core::{OrganisationDraft, Role, UserDraft};
 
-    #[tokio::test]
-    async fn sessions_live_and_die() {
-        let (s, _d) = store().await;
+    async fn sessions_live_and_die(s: Store) {
         let org = s
             .create_organisation(
                 &OrganisationDraft::parse("Gemeente Utrecht", "municipality", "GM0344", "")
@@ -174,4 +172,6 @@ mod tests {
         let (token, _) = s.create_session(&u.id, &org.id, short).await.unwrap();
         assert!(s.session(&token, ttl).await.unwrap().is_none());
     }
+
+    on_both_backends!(sessions_live_and_die);
 }

@@ -115,12 +115,10 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::store;
+    use crate::testing::on_both_backends;
     use koers_core::OrganisationDraft;
 
-    #[tokio::test]
-    async fn snapshots_cannot_be_changed_or_removed() {
-        let (s, _d) = store().await;
+    async fn snapshots_cannot_be_changed_or_removed(s: Store) {
         let org = s
             .create_organisation(
                 &OrganisationDraft::parse("Gelderland", "province", "PV25", "").unwrap(),
@@ -163,4 +161,6 @@ mod tests {
             Err(StoreError::NotFound)
         ));
     }
+
+    on_both_backends!(snapshots_cannot_be_changed_or_removed);
 }

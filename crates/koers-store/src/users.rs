@@ -283,12 +283,10 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::store;
+    use crate::testing::on_both_backends;
     use koers_core::OrganisationDraft;
 
-    #[tokio::test]
-    async fn members_and_roles() {
-        let (s, _d) = store().await;
+    async fn members_and_roles(s: Store) {
         let org = s
             .create_organisation(
                 &OrganisationDraft::parse("Provincie Utrecht", "province", "PV26", "").unwrap(),
@@ -345,4 +343,6 @@ mod tests {
             ]
         );
     }
+
+    on_both_backends!(members_and_roles);
 }

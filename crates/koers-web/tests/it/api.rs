@@ -68,7 +68,7 @@ async fn sign_in_is_rate_limited() {
 }
 
 #[tokio::test]
-async fn session_lifecycle_and_tampered_cookies() {
+pub(crate) async fn session_lifecycle_and_tampered_cookies() {
     let app = TestApp::spawn().await;
     let (c, csrf) = app.api_login("admin@pv26.example").await;
     let me: Value = c
@@ -261,7 +261,7 @@ async fn bad_input_is_refused_with_every_problem_and_nothing_written() {
 }
 
 #[tokio::test]
-async fn roles_are_checked() {
+pub(crate) async fn roles_are_checked() {
     let app = TestApp::spawn().await;
     let (c, csrf) = app.api_login("viewer@pv26.example").await;
     let url = app.url(&format!("/api/v1/organisations/{}/members", app.org_a.id));
@@ -327,7 +327,7 @@ async fn the_last_administrator_stays() {
 }
 
 #[tokio::test]
-async fn changes_are_in_the_audit_log() {
+pub(crate) async fn changes_are_in_the_audit_log() {
     let app = TestApp::spawn().await;
     let (c, csrf) = app.api_login("admin@pv26.example").await;
     let url = app.url(&format!(
@@ -360,7 +360,7 @@ async fn changes_are_in_the_audit_log() {
 }
 
 #[tokio::test]
-async fn instance_admins_create_organisations() {
+pub(crate) async fn instance_admins_create_organisations() {
     let app = TestApp::spawn().await;
     let (c, csrf) = app.api_login("admin@pv26.example").await;
     let r = c
@@ -479,7 +479,7 @@ fn collect_refs(v: &Value, out: &mut Vec<String>) {
 }
 
 #[tokio::test]
-async fn catalog_and_analyses_through_the_api() {
+pub(crate) async fn catalog_and_analyses_through_the_api() {
     let app = TestApp::spawn().await;
     let (c, csrf) = app.api_login("admin@pv26.example").await;
     // Upload a CSV (multipart, CSRF in the header).

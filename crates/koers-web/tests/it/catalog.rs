@@ -72,7 +72,7 @@ fn dataset_files(app: &TestApp) -> usize {
 }
 
 #[tokio::test]
-async fn import_a_geojson_and_see_its_page() {
+pub(crate) async fn import_a_geojson_and_see_its_page() {
     let app = TestApp::spawn().await;
     let (c, csrf) = app.page_login("admin@pv26.example").await;
     let r = post_import(
@@ -262,7 +262,7 @@ async fn uploads_are_limited_and_need_csrf_and_the_right_role() {
 }
 
 #[tokio::test]
-async fn other_organisations_see_only_public_datasets() {
+pub(crate) async fn other_organisations_see_only_public_datasets() {
     let app = TestApp::spawn().await;
     let (c, csrf) = app.page_login("admin@pv26.example").await;
     let r = post_import(

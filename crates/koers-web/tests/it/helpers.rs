@@ -1,13 +1,36 @@
 //! A koers per test: temporary store, two organisations, users, a random port.
+//!
+//! The store is SQLite in the test's folder, or a fresh PostgreSQL database (see
+//! `koers_store::testing`) inside [`on_postgres`], and for every test when
+//! `KOERS_TEST_STORE=postgres` is set.
 
 use koers_core::secret::hash_password;
 use koers_core::{OrganisationDraft, Role, UserDraft};
+use koers_store::testing::TestDatabase;
 use koers_store::{Actor, Organisation, Store, User};
 use koers_web::{AppState, WebConfig};
 use serde_json::Value;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 pub const PASSWORD: &str = "correct horse battery staple";
+
+thread_local! {
+    /// Whether the test on this thread starts its koers on PostgreSQL.
+    static ON_POSTGRES: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `test` (a `#[tokio::test]` function: it starts its runtime on this thread) with every
+/// [`TestApp`] it spawns on a fresh PostgreSQL database. Without a PostgreSQL server for tests
+/// it is skipped with a note, or fails in CI (see `koers_store::testing::postgres_url`).
+pub fn on_postgres(test: fn()) {
+    if koers_store::testing::postgres_url().is_none() {
+        return;
+    }
+    ON_POSTGRES.with(|p| p.set(true));
+    test();
+    ON_POSTGRES.with(|p| p.set(false));
+}
 
 pub struct TestApp {
     pub base: String,
@@ -20,7 +43,10 @@ pub struct TestApp {
     /// Administrator of A (and deployment administrator).
     pub admin_a: User,
     pub viewer_a: User,
-    _dir: tempfile::TempDir,
+    /// The data folder (and SQLite database); shared with siblings.
+    dir: Arc<tempfile::TempDir>,
+    /// The PostgreSQL database, when the store is there; shared with siblings.
+    db: Option<Arc<TestDatabase>>,
 }
 
 async fn user(
@@ -50,12 +76,55 @@ impl TestApp {
 
     /// A koers that sends e-mail through `mailer`.
     pub async fn spawn_full(cfg: WebConfig, mailer: Option<koers_app::mail::Mailer>) -> TestApp {
+        if ON_POSTGRES.with(|p| p.get())
+            || std::env::var("KOERS_TEST_STORE").as_deref() == Ok("postgres")
+        {
+            let db = TestDatabase::create()
+                .await
+                .expect("KOERS_TEST_STORE=postgres needs KOERS_TEST_POSTGRES_URL");
+            return Self::seeded(cfg, mailer, Some(db)).await;
+        }
+        Self::seeded(cfg, mailer, None).await
+    }
+
+    /// A second koers process beside this one: its own connections, state and port, on the
+    /// same database and data folder (as several processes behind a load balancer).
+    pub async fn spawn_sibling(&self) -> TestApp {
+        let store = match &self.db {
+            Some(db) => Store::connect(&db.url).await.expect("store"),
+            None => Store::open_in(self.dir.path()).await.expect("store"),
+        };
+        let (base, ws, state) =
+            Self::serve(store.clone(), self.dir.path(), WebConfig::default(), None).await;
+        TestApp {
+            base,
+            store,
+            ws,
+            state,
+            org_a: self.org_a.clone(),
+            org_b: self.org_b.clone(),
+            admin_a: self.admin_a.clone(),
+            viewer_a: self.viewer_a.clone(),
+            dir: self.dir.clone(),
+            db: self.db.clone(),
+        }
+    }
+
+    /// A koers on a new store (in `db`, or SQLite in its folder) with the two organisations.
+    async fn seeded(
+        cfg: WebConfig,
+        mailer: Option<koers_app::mail::Mailer>,
+        db: Option<TestDatabase>,
+    ) -> TestApp {
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
             .with_env_filter("koers_web=debug")
             .try_init();
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open_in(dir.path()).await.expect("store");
+        let store = match &db {
+            Some(db) => Store::connect(&db.url).await.expect("store"),
+            None => Store::open_in(dir.path()).await.expect("store"),
+        };
         let org_a = store
             .create_organisation(
                 &OrganisationDraft::parse("Provincie Utrecht", "province", "PV26", "").unwrap(),
@@ -100,6 +169,28 @@ impl TestApp {
             false,
         )
         .await;
+        let (base, ws, state) = Self::serve(store.clone(), dir.path(), cfg, mailer).await;
+        TestApp {
+            base,
+            store,
+            ws,
+            state,
+            org_a,
+            org_b,
+            admin_a,
+            viewer_a,
+            dir: Arc::new(dir),
+            db: db.map(Arc::new),
+        }
+    }
+
+    /// Starts koers on `store` and a random loopback port.
+    async fn serve(
+        store: Store,
+        data_dir: &std::path::Path,
+        cfg: WebConfig,
+        mailer: Option<koers_app::mail::Mailer>,
+    ) -> (String, koers_app::Workspace, AppState) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -107,7 +198,7 @@ impl TestApp {
         let ws = koers_app::Workspace::new(
             store.clone(),
             koers_app::WorkspaceConfig {
-                data_dir: dir.path().to_path_buf(),
+                data_dir: data_dir.to_path_buf(),
                 engine: koers_engine::EngineConfig {
                     time_limit: std::time::Duration::from_secs(3),
                     ..Default::default()
@@ -125,17 +216,7 @@ impl TestApp {
         tokio::spawn(async move {
             let _ = koers_web::serve(listener, served).await;
         });
-        TestApp {
-            base,
-            store,
-            ws,
-            state,
-            org_a,
-            org_b,
-            admin_a,
-            viewer_a,
-            _dir: dir,
-        }
+        (base, ws, state)
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -6,7 +6,7 @@ use crate::helpers::{PASSWORD, TestApp};
 use serde_json::{Value, json};
 
 #[tokio::test]
-async fn every_api_route_hides_another_organisations_objects() {
+pub(crate) async fn every_api_route_hides_another_organisations_objects() {
     let app = TestApp::spawn().await;
     // Objects of A of every kind: a private dataset, a saved analysis, a job.
     let tmp = app.ws.temp_path("csv").unwrap();

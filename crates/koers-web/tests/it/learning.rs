@@ -225,7 +225,7 @@ async fn import_split_and_bad_files() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn capacity_holds_under_concurrent_enrolment() {
+pub(crate) async fn capacity_holds_under_concurrent_enrolment() {
     let app = TestApp::spawn().await;
     let a = Api::login(&app, "admin@pv26.example").await;
     let (_, c) = programme_and_cohort(&a, "6").await;
@@ -292,7 +292,7 @@ async fn capacity_holds_under_concurrent_enrolment() {
 }
 
 #[tokio::test]
-async fn completion_rule_certificate_and_links() {
+pub(crate) async fn completion_rule_certificate_and_links() {
     let app = TestApp::spawn().await;
     let a = Api::login(&app, "admin@pv26.example").await;
     let (p, c) = programme_and_cohort(&a, "").await;

@@ -15,6 +15,7 @@ mod learning;
 mod maturity;
 mod notifications;
 mod pages;
+mod postgres;
 mod products;
 mod questions;
 mod register;

@@ -266,7 +266,7 @@ async fn no_figure_below_the_threshold_anywhere() {
 }
 
 #[tokio::test]
-async fn tokens_are_single_use_and_bad_links_change_nothing() {
+pub(crate) async fn tokens_are_single_use_and_bad_links_change_nothing() {
     let app = TestApp::spawn().await;
     let (c, csrf, round, ps) = round_with_two(&app).await;
     let l = links(&app, &c, &csrf, &round, &ps[0], 2).await;

@@ -57,7 +57,7 @@ async fn notifications(app: &TestApp, c: &reqwest::Client) -> Vec<Value> {
 }
 
 #[tokio::test]
-async fn assignments_steps_and_comments_notify_the_people_on_a_question() {
+pub(crate) async fn assignments_steps_and_comments_notify_the_people_on_a_question() {
     let app = TestApp::spawn().await;
     let (c, csrf) = app.api_login("admin@pv26.example").await;
     let (v, vcsrf) = app.api_login("viewer@pv26.example").await;

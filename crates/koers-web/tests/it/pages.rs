@@ -62,7 +62,7 @@ async fn wrong_password_shows_the_form_again() {
 }
 
 #[tokio::test]
-async fn a_planted_session_id_is_never_adopted() {
+pub(crate) async fn a_planted_session_id_is_never_adopted() {
     let app = TestApp::spawn().await;
     let c = TestApp::client();
     let html = c
@@ -96,7 +96,7 @@ async fn a_planted_session_id_is_never_adopted() {
 }
 
 #[tokio::test]
-async fn add_member_form_lists_every_problem_and_escapes_user_text() {
+pub(crate) async fn add_member_form_lists_every_problem_and_escapes_user_text() {
     let app = TestApp::spawn().await;
     let (c, csrf) = app.page_login("admin@pv26.example").await;
     let before = app.store.members(&app.org_a.id).await.unwrap().len();

@@ -10,7 +10,7 @@ use std::sync::Arc;
 const CSV: &str = "jaar,regio,ritten\n2022,Utrecht,800\n2022,Amersfoort,500\n2023,Utrecht,700\n2023,Amersfoort,450\n2024,Utrecht,600\n2024,Amersfoort,350\n";
 
 /// Imports the freight movements as `vracht` for A and saves an analysis over them.
-async fn with_freight(app: &TestApp) -> String {
+pub(crate) async fn with_freight(app: &TestApp) -> String {
     import_freight(app, CSV).await;
     app.store
         .create_analysis(
@@ -53,7 +53,7 @@ async fn import_freight(app: &TestApp, csv: &str) {
     let _ = std::fs::remove_file(tmp);
 }
 
-fn definition(analysis: &str) -> Value {
+pub(crate) fn definition(analysis: &str) -> Value {
     json!({
         "name": "Vrachtritten", "unit": "ritten", "analysisId": analysis,
         "periodColumn": "jaar", "valueColumn": "ritten", "regionColumn": "regio",
@@ -81,7 +81,7 @@ fn invalid_names(p: &Value) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn an_indicator_is_refreshed_judged_and_shown() {
+pub(crate) async fn an_indicator_is_refreshed_judged_and_shown() {
     let app = TestApp::spawn().await;
     let analysis = with_freight(&app).await;
     let (c, csrf) = app.api_login("admin@pv26.example").await;
@@ -498,7 +498,7 @@ async fn product_pages_pass_axe_in_the_browser() {
 }
 
 #[tokio::test]
-async fn snapshots_freeze_what_was_shown_and_crossing_a_threshold_alerts() {
+pub(crate) async fn snapshots_freeze_what_was_shown_and_crossing_a_threshold_alerts() {
     let app = TestApp::spawn().await;
     let analysis = with_freight(&app).await;
     // An analyst of A, who should hear of threshold crossings.
@@ -715,7 +715,7 @@ async fn snapshots_freeze_what_was_shown_and_crossing_a_threshold_alerts() {
 }
 
 #[tokio::test]
-async fn scheduled_refreshes_run_once_when_due() {
+pub(crate) async fn scheduled_refreshes_run_once_when_due() {
     let app = TestApp::spawn().await;
     let analysis = with_freight(&app).await;
     let (c, csrf) = app.api_login("admin@pv26.example").await;

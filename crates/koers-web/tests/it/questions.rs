@@ -14,7 +14,7 @@ async fn post(c: &reqwest::Client, url: String, csrf: &str, body: Value) -> reqw
 }
 
 #[tokio::test]
-async fn a_question_closes_the_policy_cycle() {
+pub(crate) async fn a_question_closes_the_policy_cycle() {
     let app = TestApp::spawn().await;
     let (c, csrf) = app.api_login("admin@pv26.example").await;
     let r = post(
@@ -235,7 +235,7 @@ async fn a_question_closes_the_policy_cycle() {
 }
 
 #[tokio::test]
-async fn pages_for_the_board_list_question_and_cycle() {
+pub(crate) async fn pages_for_the_board_list_question_and_cycle() {
     let app = TestApp::spawn().await;
     let (c, csrf) = app.page_login("admin@pv26.example").await;
     // A task through the page, then bad input, then a question.

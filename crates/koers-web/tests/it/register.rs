@@ -58,7 +58,7 @@ async fn board_member(app: &TestApp) {
 }
 
 #[tokio::test]
-async fn choices_are_routed_to_the_board_and_decided_with_a_reference() {
+pub(crate) async fn choices_are_routed_to_the_board_and_decided_with_a_reference() {
     let app = TestApp::spawn().await;
     board_member(&app).await;
     let (c, csrf) = app.api_login("admin@pv26.example").await;
@@ -305,7 +305,7 @@ async fn bad_input_is_listed_field_by_field() {
 }
 
 #[tokio::test]
-async fn the_framework_is_versioned_and_reroutes_choices() {
+pub(crate) async fn the_framework_is_versioned_and_reroutes_choices() {
     let app = TestApp::spawn().await;
     let (c, csrf) = app.api_login("admin@pv26.example").await;
     let mut low = application();
@@ -485,7 +485,7 @@ async fn export_validates_against_the_publication_standard() {
 }
 
 #[tokio::test]
-async fn the_decision_aid_sets_the_risk_group_and_the_requirements() {
+pub(crate) async fn the_decision_aid_sets_the_risk_group_and_the_requirements() {
     let app = TestApp::spawn().await;
     let (c, csrf) = app.api_login("admin@pv26.example").await;
     let mut input = application();
@@ -804,7 +804,7 @@ async fn the_pages_register_applications_and_choices() {
 }
 
 #[tokio::test]
-async fn another_organisation_sees_nothing_of_the_register() {
+pub(crate) async fn another_organisation_sees_nothing_of_the_register() {
     let app = TestApp::spawn().await;
     let (c, csrf) = app.api_login("admin@pv26.example").await;
     let a: Value = c

@@ -232,3 +232,119 @@ fn import_a_geopackage_layer() {
     let help = text(&koers(d, &["dataset", "import", "--help"])).0;
     assert!(help.contains("gpkg") && help.contains("--layer"), "{help}");
 }
+
+/// Sends one HTTP/1.1 request to `addr`; returns the status code and the whole response.
+fn http(addr: &str, request: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.write_all(request.as_bytes()).unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let status = out
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, out)
+}
+
+/// Stops the server when the test ends, passed or not.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn the_commands_and_the_server_run_on_postgres() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let Some(db) = rt.block_on(koers_store::testing::TestDatabase::create()) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let on = |args: &[&str]| {
+        let mut all = vec!["--database", db.url.as_str()];
+        all.extend_from_slice(args);
+        koers(d, &all)
+    };
+    let o = on(&["demo"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(!d.join("koers.db").exists(), "the store is in PostgreSQL");
+    assert!(!on(&["demo"]).status.success());
+    let o = on(&[
+        "query",
+        "--format",
+        "csv",
+        "SELECT statnaam FROM provincies WHERE statcode = 'PV26'",
+    ]);
+    assert_eq!(text(&o).0, "statnaam\nUtrecht\n");
+    let csv = d.join("inwoners.csv");
+    std::fs::write(&csv, "gm,inwoners\nGM0344,367984\n").unwrap();
+    for version in ["versie 1", "versie 2"] {
+        let o = on(&["dataset", "import", csv.to_str().unwrap()]);
+        assert!(text(&o).0.contains(version), "{:?}", text(&o));
+    }
+    let o = on(&["audit", "verify"]);
+    assert!(text(&o).0.contains("keten intact"), "{:?}", text(&o));
+
+    // koers serve on the same database: the demo administrator signs in over HTTP.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let _server = Child(
+        Command::new(env!("CARGO_BIN_EXE_koers"))
+            .args(["--data-dir", d.to_str().unwrap(), "--database", &db.url])
+            .args(["serve", "--bind", &addr])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(&addr).is_err() {
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "koers serve did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let accounts = std::fs::read_to_string(d.join("demo-accounts.txt")).unwrap();
+    let password = accounts
+        .lines()
+        .find(|l| l.starts_with("beheerder@"))
+        .and_then(|l| l.split('\t').nth(1))
+        .unwrap();
+    let body =
+        format!(r#"{{"email":"beheerder@provincie-utrecht.example","password":"{password}"}}"#);
+    let (status, out) = http(
+        &addr,
+        &format!(
+            "POST /api/v1/sessions HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    );
+    assert_eq!(status, 201, "{out}");
+    let cookie = out
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: koers_session="))
+        .and_then(|v| v.split(';').next())
+        .expect("session cookie");
+    let (status, out) = http(
+        &addr,
+        &format!(
+            "GET /api/v1/datasets HTTP/1.1\r\nHost: {addr}\r\nCookie: koers_session={cookie}\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    assert_eq!(status, 200, "{out}");
+    assert!(
+        out.contains("\"inwoners\"") && out.contains("\"gemeenten\""),
+        "{out}"
+    );
+}
