@@ -3,6 +3,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+mod movements;
+
 fn koers(data: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_koers"))
         .arg("--data-dir")
