@@ -11,6 +11,8 @@ fn koers(data: &Path, args: &[&str]) -> Output {
         .arg(data)
         .args(args)
         .env_remove("RUST_BACKTRACE")
+        // The demo's generated movements, few enough for a debug build.
+        .env("KOERS_DEMO_MOVEMENTS_ROWS", "2000")
         .output()
         .expect("run koers")
 }
