@@ -22,8 +22,7 @@ use koers_core::catalog::DatasetMeta;
 use koers_core::indicators::{IndicatorDraft, IndicatorInput, MonitorDraft};
 use koers_store::catalog::AnalysisFields;
 use koers_store::{Actor, Organisation};
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::{Rng, RngCore};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -46,8 +45,8 @@ const MODE_SHARES: [f64; 4] = [0.82, 0.11, 0.05, 0.02];
 const MEAN_TONNES: [f64; 4] = [14.0, 950.0, 620.0, 4800.0];
 /// Shares (percent) of the NST 2007 chapters 1..=20.
 const NST_SHARES: [f64; 20] = [
-    6.0, 3.0, 8.0, 12.0, 2.0, 4.0, 5.0, 7.0, 9.0, 6.0, 4.0, 3.0, 2.0, 5.0, 3.0, 3.0, 2.0, 8.0,
-    6.0, 2.0,
+    6.0, 3.0, 8.0, 12.0, 2.0, 4.0, 5.0, 7.0, 9.0, 6.0, 4.0, 3.0, 2.0, 5.0, 3.0, 3.0, 2.0, 8.0, 6.0,
+    2.0,
 ];
 /// Weights of Monday..Sunday.
 const DAY_WEIGHTS: [f64; 7] = [1.0, 1.0, 1.0, 1.0, 0.9, 0.35, 0.2];
@@ -274,15 +273,66 @@ fn round_to(v: f64, digits: i32) -> f64 {
 // ---------------------------------------------------------------------------------------
 // Sampling.
 
+/// xoshiro256++ (Blackman and Vigna), seeded through SplitMix64: deterministic, and fast
+/// enough in a debug build that `cargo run -- serve --demo` starts quickly. Used through
+/// rand's [`Rng`] methods.
+pub struct Xoshiro([u64; 4]);
+
+impl Xoshiro {
+    pub fn seed_from_u64(seed: u64) -> Xoshiro {
+        let mut z = seed;
+        let mut s = [0u64; 4];
+        for x in &mut s {
+            z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut r = z;
+            r = (r ^ (r >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            r = (r ^ (r >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            *x = r ^ (r >> 31);
+        }
+        Xoshiro(s)
+    }
+}
+
+impl RngCore for Xoshiro {
+    fn next_u64(&mut self) -> u64 {
+        let s = &mut self.0;
+        let out = s[0].wrapping_add(s[3]).rotate_left(23).wrapping_add(s[0]);
+        let t = s[1] << 17;
+        s[2] ^= s[0];
+        s[3] ^= s[1];
+        s[1] ^= s[2];
+        s[0] ^= s[3];
+        s[2] ^= t;
+        s[3] = s[3].rotate_left(45);
+        out
+    }
+
+    fn next_u32(&mut self) -> u32 {
+        (self.next_u64() >> 32) as u32
+    }
+
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        for chunk in dest.chunks_mut(8) {
+            let bytes = self.next_u64().to_le_bytes();
+            chunk.copy_from_slice(&bytes[..chunk.len()]);
+        }
+    }
+
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> std::result::Result<(), rand::Error> {
+        self.fill_bytes(dest);
+        Ok(())
+    }
+}
+
 /// A standard normal draw (Box–Muller).
-fn normal(rng: &mut StdRng) -> f64 {
+fn normal(rng: &mut Xoshiro) -> f64 {
     let u1 = 1.0 - rng.r#gen::<f64>();
     let u2 = rng.r#gen::<f64>();
     (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
 }
 
 /// A Gamma(shape, 1) draw for shape >= 1 (Marsaglia and Tsang).
-fn gamma(rng: &mut StdRng, shape: f64) -> f64 {
+fn gamma(rng: &mut Xoshiro, shape: f64) -> f64 {
     let d = shape - 1.0 / 3.0;
     let c = 1.0 / (9.0 * d).sqrt();
     loop {
@@ -300,14 +350,14 @@ fn gamma(rng: &mut StdRng, shape: f64) -> f64 {
 }
 
 /// A Beta(a, b) draw for a, b >= 1.
-fn beta(rng: &mut StdRng, a: f64, b: f64) -> f64 {
+fn beta(rng: &mut Xoshiro, a: f64, b: f64) -> f64 {
     let x = gamma(rng, a);
     let y = gamma(rng, b);
     x / (x + y)
 }
 
 /// A draw from a lognormal with mean exp(sigma²/2) (mu = 0).
-fn lognormal(rng: &mut StdRng, sigma: f64) -> f64 {
+fn lognormal(rng: &mut Xoshiro, sigma: f64) -> f64 {
     (sigma * normal(rng)).exp()
 }
 
@@ -328,7 +378,7 @@ impl Weighted {
         )
     }
 
-    fn sample(&self, rng: &mut StdRng) -> usize {
+    fn sample(&self, rng: &mut Xoshiro) -> usize {
         let total = self.0.last().copied().unwrap_or(0.0);
         let u = rng.r#gen::<f64>() * total;
         self.0
@@ -352,7 +402,7 @@ pub struct Municipality {
 }
 
 /// The municipalities of 2025 with their interior point pools, drawn from `rng`.
-fn municipalities(rng: &mut StdRng) -> Result<Vec<Municipality>> {
+fn municipalities(rng: &mut Xoshiro) -> Result<Vec<Municipality>> {
     let provinces = boundary("provincies")?;
     let places = places()?;
     let mut out = Vec::new();
@@ -434,7 +484,7 @@ fn haversine_km(a: [f64; 2], b: [f64; 2]) -> f64 {
 /// An endless, deterministic stream of movements over the municipalities.
 pub struct Generator {
     munis: Vec<Municipality>,
-    rng: StdRng,
+    rng: Xoshiro,
     origin: Weighted,
     /// The municipalities of each municipality's province.
     province_members: Vec<Arc<Vec<usize>>>,
@@ -447,7 +497,7 @@ pub struct Generator {
 impl Generator {
     /// The municipalities and the stream of movements for a seed.
     pub fn new(seed: u64) -> Result<Generator> {
-        let mut rng = StdRng::seed_from_u64(seed);
+        let mut rng = Xoshiro::seed_from_u64(seed);
         let munis = municipalities(&mut rng)?;
         let mut by_province: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
         for (i, m) in munis.iter().enumerate() {
@@ -464,9 +514,9 @@ impl Generator {
             .iter()
             .map(|m| groups[m.province_code.as_str()].clone())
             .collect();
-        let days = Weighted::new((0..DAYS).map(|d| {
-            DAY_WEIGHTS[(d + 4) % 7] * (1.0 + 0.03 * (d as f64 / 365.0))
-        }));
+        let days = Weighted::new(
+            (0..DAYS).map(|d| DAY_WEIGHTS[(d + 4) % 7] * (1.0 + 0.03 * (d as f64 / 365.0))),
+        );
         Ok(Generator {
             origin: Weighted::new(munis.iter().map(|m| m.weight)),
             province_members,
@@ -649,7 +699,12 @@ async fn import_as(
         generated: true,
     };
     let r = ws
-        .import(org, &Actor::cli(), req, Arc::new(crate::cli::Bar(pb.clone())))
+        .import(
+            org,
+            &Actor::cli(),
+            req,
+            Arc::new(crate::cli::Bar(pb.clone())),
+        )
         .await;
     pb.finish_and_clear();
     let (ds, v) = r.map_err(|e| anyhow!("kan {name} niet importeren: {e}"))?;
@@ -1141,7 +1196,7 @@ mod tests {
 
     #[test]
     fn samplers_have_the_right_moments() {
-        let mut rng = StdRng::seed_from_u64(7);
+        let mut rng = Xoshiro::seed_from_u64(7);
         let n = 50_000;
         let b: Vec<f64> = (0..n).map(|_| beta(&mut rng, 2.2, 2.2)).collect();
         let mean = b.iter().sum::<f64>() / n as f64;
@@ -1168,8 +1223,8 @@ mod tests {
         let text = std::fs::read_to_string(&mu).unwrap();
         assert!(text.starts_with(&format!("{MUNICIPALITY_HEADER}\nGM0014,Groningen,PV20,")));
         assert_eq!(text.lines().count(), 343);
-        let b = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&mv).unwrap())
-            .unwrap();
+        let b =
+            ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&mv).unwrap()).unwrap();
         assert_eq!(b.metadata().file_metadata().num_rows(), 1_000);
         let names: Vec<&String> = b.schema().fields().iter().map(|f| f.name()).collect();
         assert_eq!(names, MOVEMENT_COLUMNS);

@@ -25,7 +25,9 @@ fn count(c: &rusqlite::Connection, sql: &str) -> i64 {
 fn run_analyses(d: &Path) -> BTreeMap<String, Vec<String>> {
     let c = db(d);
     let mut st = c
-        .prepare("SELECT title, sql_text, parameters FROM analyses WHERE sql_text LIKE '%movements%'")
+        .prepare(
+            "SELECT title, sql_text, parameters FROM analyses WHERE sql_text LIKE '%movements%'",
+        )
         .unwrap();
     let rows: Vec<(String, String, String)> = st
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
@@ -52,11 +54,20 @@ fn demo_generates_movements_with_a_monitor() {
     let o = koers(d, &["demo", "--movements-rows", "5000"]);
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}{err}");
-    assert!(out.contains("Bron movements geïmporteerd: 5000 rijen."), "{out}");
-    assert!(out.contains("Bron municipalities geïmporteerd: 342 rijen."), "{out}");
+    assert!(
+        out.contains("Bron movements geïmporteerd: 5000 rijen."),
+        "{out}"
+    );
+    assert!(
+        out.contains("Bron municipalities geïmporteerd: 342 rijen."),
+        "{out}"
+    );
 
     let (list, _) = text(&koers(d, &["dataset", "list"]));
-    assert!(list.contains("Gegenereerde goederenbewegingen (demo)"), "{list}");
+    assert!(
+        list.contains("Gegenereerde goederenbewegingen (demo)"),
+        "{list}"
+    );
     let o = koers(
         d,
         &[
@@ -66,7 +77,12 @@ fn demo_generates_movements_with_a_monitor() {
             "SELECT COUNT(*) AS n, MIN(ts) >= TIMESTAMP '2021-01-01' AND MAX(ts) < TIMESTAMP '2026-01-01' AS in_range, COUNT(DISTINCT mode) AS modes FROM movements",
         ],
     );
-    assert_eq!(text(&o).0, "n,in_range,modes\n5000,true,4\n", "{}", text(&o).1);
+    assert_eq!(
+        text(&o).0,
+        "n,in_range,modes\n5000,true,4\n",
+        "{}",
+        text(&o).1
+    );
     let o = koers(
         d,
         &[
@@ -106,11 +122,21 @@ fn demo_generates_movements_with_a_monitor() {
     assert_eq!(columns.len(), 7, "{columns:?}");
     assert_eq!(
         columns["Goederenvervoer per week, provincie en modaliteit"],
-        ["week", "province_code", "province_name", "mode", "movements", "tonnes"]
+        [
+            "week",
+            "province_code",
+            "province_name",
+            "mode",
+            "movements",
+            "tonnes"
+        ]
     );
     assert_eq!(columns["Tonnen per gemeente"][0], "gm_code");
     assert_eq!(columns["Tonnen per provincie"][0], "province_code");
-    assert!(columns["Verandering ten opzichte van vorig jaar per provincie"].contains(&"change_pct".to_string()));
+    assert!(
+        columns["Verandering ten opzichte van vorig jaar per provincie"]
+            .contains(&"change_pct".to_string())
+    );
 
     // Bad requests change nothing.
     let other = tempfile::tempdir().unwrap();
@@ -119,7 +145,11 @@ fn demo_generates_movements_with_a_monitor() {
     assert!(text(&o).1.contains("--movements-rows"), "{}", text(&o).1);
     let o = koers(
         other.path(),
-        &["demo", "--movements", other.path().join("nergens").to_str().unwrap()],
+        &[
+            "demo",
+            "--movements",
+            other.path().join("nergens").to_str().unwrap(),
+        ],
     );
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).1.contains("movements.parquet"), "{}", text(&o).1);
@@ -136,7 +166,13 @@ fn folder(dir: &Path, n: usize) {
     // From 2024-01-01 on, one movement every 12 hours.
     let start = 1_704_067_200_000_000i64;
     let ids: Vec<i64> = (1..=n as i64).collect();
-    let gm = |i: usize| if i % 3 == 0 { "GM0014" } else { "GM0344" };
+    let gm = |i: usize| {
+        if i.is_multiple_of(3) {
+            "GM0014"
+        } else {
+            "GM0344"
+        }
+    };
     let columns: Vec<(&str, ArrayRef)> = vec![
         ("id", Arc::new(Int64Array::from(ids.clone()))),
         (
@@ -145,8 +181,14 @@ fn folder(dir: &Path, n: usize) {
                 ids.iter().map(|i| start + i * 43_200_000_000),
             )),
         ),
-        ("origin_gm", Arc::new(StringArray::from_iter_values((0..n).map(gm)))),
-        ("dest_gm", Arc::new(StringArray::from_iter_values((1..=n).map(gm)))),
+        (
+            "origin_gm",
+            Arc::new(StringArray::from_iter_values((0..n).map(gm))),
+        ),
+        (
+            "dest_gm",
+            Arc::new(StringArray::from_iter_values((1..=n).map(gm))),
+        ),
         ("origin_lon", Arc::new(Float64Array::from(vec![5.1; n]))),
         ("origin_lat", Arc::new(Float64Array::from(vec![52.09; n]))),
         ("dest_lon", Arc::new(Float64Array::from(vec![6.56; n]))),
@@ -181,7 +223,10 @@ fn demo_imports_a_folder_of_movements() {
     let o = koers(d, &["demo", "--movements", src.path().to_str().unwrap()]);
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}{err}");
-    assert!(out.contains("Bron movements geïmporteerd: 1400 rijen."), "{out}");
+    assert!(
+        out.contains("Bron movements geïmporteerd: 1400 rijen."),
+        "{out}"
+    );
     let o = koers(
         d,
         &[
@@ -191,21 +236,42 @@ fn demo_imports_a_folder_of_movements() {
             "SELECT g.province_code, COUNT(*) AS n FROM movements m JOIN municipalities g ON g.gm_code = m.origin_gm GROUP BY 1 ORDER BY 1",
         ],
     );
-    assert_eq!(text(&o).0, "province_code,n\nPV20,467\nPV26,933\n", "{}", text(&o).1);
+    assert_eq!(
+        text(&o).0,
+        "province_code,n\nPV20,467\nPV26,933\n",
+        "{}",
+        text(&o).1
+    );
     assert_eq!(run_analyses(d).len(), 7);
     let c = db(d);
-    assert_eq!(count(&c, "SELECT COUNT(DISTINCT indicator_id) FROM indicator_results"), 3);
+    assert_eq!(
+        count(
+            &c,
+            "SELECT COUNT(DISTINCT indicator_id) FROM indicator_results"
+        ),
+        3
+    );
     let desc: String = c
-        .query_row("SELECT description FROM datasets WHERE name = 'movements'", [], |r| r.get(0))
+        .query_row(
+            "SELECT description FROM datasets WHERE name = 'movements'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
-    assert!(desc.contains("GEGENEREERDE") && desc.contains("ingelezen uit"), "{desc}");
+    assert!(
+        desc.contains("GEGENEREERDE") && desc.contains("ingelezen uit"),
+        "{desc}"
+    );
 
     // A folder whose Parquet lacks the columns is refused before anything is made.
     let bad = tempfile::tempdir().unwrap();
     folder(bad.path(), 3);
     std::fs::write(bad.path().join("municipalities.csv"), "code,naam\n").unwrap();
     let other = tempfile::tempdir().unwrap();
-    let o = koers(other.path(), &["demo", "--movements", bad.path().to_str().unwrap()]);
+    let o = koers(
+        other.path(),
+        &["demo", "--movements", bad.path().to_str().unwrap()],
+    );
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o).1.contains("kopregel"), "{}", text(&o).1);
     assert_eq!(text(&koers(other.path(), &["org", "list"])).0, "");
