@@ -832,7 +832,7 @@ const ALLE_MODALITEITEN: (&str, ParamKind, &str) = ("modaliteit", ParamKind::Tex
 pub const ANALYSES: [AnalysisDef; 7] = [
     (
         "Goederenvervoer per week, provincie en modaliteit",
-        "Tonnen en bewegingen per week (maandag) per provincie van herkomst en modaliteit. Alleen hele weken: weken die in {{jaar}} beginnen en waarvan de gegevens voorbij het einde reiken. provincie: CBS-code (leeg = alle), modaliteit: road, inland_water, rail of sea (leeg = alle).",
+        "Tonnen en bewegingen per week (maandag) per provincie van herkomst en modaliteit. Alleen hele weken: weken die in het gekozen jaar beginnen en waarvan de gegevens voorbij het einde reiken. provincie: CBS-code (leeg = alle), modaliteit: road, inland_water, rail of sea (leeg = alle).",
         "SELECT CAST(date_trunc('week', m.ts) AS DATE) AS week, g.province_code, g.province_name, m.mode, COUNT(*) AS movements, ROUND(SUM(m.tonnes), 1) AS tonnes \
          FROM movements m JOIN municipalities g ON g.gm_code = m.origin_gm \
          WHERE EXTRACT(YEAR FROM date_trunc('week', m.ts)) = {{jaar}} \
