@@ -169,8 +169,9 @@ pub async fn refresh(state: &AppState, ctx: &Ctx, id: &str) -> Result<IndicatorV
     refresh_now(state, &ctx.actor(), i).await
 }
 
-/// Runs an indicator's analysis, caches the series, and alerts when the light changed.
-async fn refresh_now(
+/// Runs an indicator's analysis, caches the series, and alerts when the light changed
+/// (also used by `koers demo` to fill its monitor).
+pub async fn refresh_now(
     state: &AppState,
     actor: &Actor,
     i: Indicator,

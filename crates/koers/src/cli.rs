@@ -27,7 +27,7 @@ pub async fn organisation(store: &Store, code: Option<&str>) -> Result<Organisat
 }
 
 /// A progress bar in bytes that the engine and the downloader drive.
-struct Bar(ProgressBar);
+pub(crate) struct Bar(pub(crate) ProgressBar);
 
 impl koers_engine::Progress for Bar {
     fn set_total(&self, bytes: u64) {
@@ -40,7 +40,7 @@ impl koers_engine::Progress for Bar {
     }
 }
 
-fn bar() -> ProgressBar {
+pub(crate) fn bar() -> ProgressBar {
     let pb = ProgressBar::new(0);
     pb.set_style(
         ProgressStyle::with_template("{spinner} {msg} [{bar:40}] {bytes}/{total_bytes} ({eta})")

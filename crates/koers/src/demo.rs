@@ -3,6 +3,7 @@
 //! so that a newcomer can explore koers. Passwords are generated, printed once and written
 //! to `demo-accounts.txt` in the data folder (readable by its owner only).
 
+use crate::demo_movements::MovementArgs;
 use anyhow::{Context, Result, bail};
 use koers_app::Workspace;
 use koers_app::catalog::{ImportRequest, ImportSource};
@@ -56,7 +57,7 @@ const ACCOUNTS: [(&str, &str, &[Role], bool); 6] = [
 const ACCOUNTS_FILE: &str = "demo-accounts.txt";
 
 /// The boundaries shipped in the binary: SQL name, title, file.
-const BOUNDARIES: [(&str, &str, &[u8]); 2] = [
+pub(crate) const BOUNDARIES: [(&str, &str, &[u8]); 2] = [
     (
         "provincies",
         "Provinciegrenzen 2025",
@@ -113,7 +114,8 @@ async fn import_boundaries(ws: &Workspace, org: &Organisation) -> Result<()> {
 }
 
 /// Seeds the demo workspace; refuses when the data folder already has organisations.
-pub async fn seed(ws: &Workspace) -> Result<()> {
+pub async fn seed(ws: &Workspace, movements: &MovementArgs) -> Result<()> {
+    movements.check()?;
     let store = &ws.store;
     let data_dir = ws.data_dir();
     if !store.organisations().await?.is_empty() {
@@ -159,6 +161,7 @@ pub async fn seed(ws: &Workspace) -> Result<()> {
     crate::demo_questions::seed_register(ws, &org).await?;
     crate::demo_maturity::seed(ws, &org).await?;
     crate::demo_learning::seed(ws, &org, &users[0]).await?;
+    crate::demo_movements::seed(ws, &org, movements).await?;
     println!("Demowerkruimte aangemaakt: {} (PV26).", org.name);
     println!(
         "Accounts (e-mailadres, wachtwoord, rol) — ook in {}:",
@@ -172,9 +175,9 @@ pub async fn seed(ws: &Workspace) -> Result<()> {
 
 /// Seeds the demo workspace when the data folder is empty; otherwise says where the
 /// accounts were written.
-pub async fn seed_if_empty(ws: &Workspace) -> Result<()> {
+pub async fn seed_if_empty(ws: &Workspace, movements: &MovementArgs) -> Result<()> {
     if ws.store.organisations().await?.is_empty() {
-        return seed(ws).await;
+        return seed(ws, movements).await;
     }
     let path = ws.data_dir().join(ACCOUNTS_FILE);
     if path.exists() {

@@ -6,6 +6,7 @@ mod cli;
 mod demo;
 mod demo_learning;
 mod demo_maturity;
+mod demo_movements;
 mod demo_questions;
 mod settings;
 
@@ -34,7 +35,7 @@ enum Command {
     /// Start the web application and its API.
     Serve(ServeArgs),
     /// Fill an empty data folder with the demo workspace (Provincie Utrecht, a user per role).
-    Demo,
+    Demo(demo_movements::MovementArgs),
     /// Manage organisations.
     #[command(subcommand)]
     Org(OrgCommand),
@@ -201,9 +202,9 @@ async fn run(cli: Cli) -> Result<()> {
     let store_settings = StoreSettings::resolve(&cli.store, &file);
     match cli.command {
         Command::Serve(args) => serve(&store_settings, &file, &args).await,
-        Command::Demo => {
+        Command::Demo(movements) => {
             let ws = store_settings.workspace(&file).await?;
-            demo::seed(&ws).await
+            demo::seed(&ws, &movements).await
         }
         Command::Org(OrgCommand::Add {
             name,
@@ -324,7 +325,7 @@ async fn serve(
 ) -> Result<()> {
     let ws = store_settings.workspace(file).await?;
     if args.demo {
-        demo::seed_if_empty(&ws).await?;
+        demo::seed_if_empty(&ws, &args.movements).await?;
     }
     let cfg = settings::web_config(args, file);
     println!("koers {}", env!("CARGO_PKG_VERSION"));

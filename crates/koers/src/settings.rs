@@ -36,6 +36,9 @@ pub struct ServeArgs {
     /// Fill an empty data folder with the demo workspace first.
     #[arg(long)]
     pub demo: bool,
+    /// The demo's logistics movements (with --demo).
+    #[command(flatten)]
+    pub movements: crate::demo_movements::MovementArgs,
 }
 
 /// The `koers.toml` file; every key optional.

@@ -3,12 +3,16 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+mod movements;
+
 fn koers(data: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_koers"))
         .arg("--data-dir")
         .arg(data)
         .args(args)
         .env_remove("RUST_BACKTRACE")
+        // The demo's generated movements, few enough for a debug build.
+        .env("KOERS_DEMO_MOVEMENTS_ROWS", "2000")
         .output()
         .expect("run koers")
 }
