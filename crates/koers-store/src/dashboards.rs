@@ -369,7 +369,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::store;
+    use crate::testing::on_both_backends;
     use koers_core::OrganisationDraft;
     use koers_core::dashboards::{Widget, WidgetKind};
 
@@ -392,9 +392,7 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn saves_add_versions_and_stale_saves_conflict() {
-        let (s, _d) = store().await;
+    async fn saves_add_versions_and_stale_saves_conflict(s: Store) {
         let org = s
             .create_organisation(
                 &OrganisationDraft::parse("Utrecht", "province", "PV26", "").unwrap(),
@@ -483,4 +481,6 @@ mod tests {
         ));
         assert!(s.dashboards(&org.id).await.unwrap().is_empty());
     }
+
+    on_both_backends!(saves_add_versions_and_stale_saves_conflict);
 }
