@@ -149,7 +149,7 @@ fn widget<'a>(board: &'a Value, id: &str) -> &'a Value {
 }
 
 #[tokio::test]
-async fn a_dashboard_filters_drills_down_keeps_versions_and_refuses_bad_input() {
+pub(crate) async fn a_dashboard_filters_drills_down_keeps_versions_and_refuses_bad_input() {
     let app = TestApp::spawn().await;
     let (p, m, g) = freight(&app).await;
     let (c, csrf) = app.api_login("admin@pv26.example").await;
@@ -375,7 +375,7 @@ async fn a_dashboard_filters_drills_down_keeps_versions_and_refuses_bad_input() 
 }
 
 #[tokio::test]
-async fn sharing_by_role_and_by_public_link_shows_only_that_dashboard() {
+pub(crate) async fn sharing_by_role_and_by_public_link_shows_only_that_dashboard() {
     let app = TestApp::spawn().await;
     let (p, m, g) = freight(&app).await;
     let (c, csrf) = app.api_login("admin@pv26.example").await;

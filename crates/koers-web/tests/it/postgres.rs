@@ -43,6 +43,8 @@ on_postgres_too! {
     maturity: tokens_are_single_use_and_bad_links_change_nothing;
     learning: capacity_holds_under_concurrent_enrolment, completion_rule_certificate_and_links;
     isolation: every_api_route_hides_another_organisations_objects;
+    dashboards: a_dashboard_filters_drills_down_keeps_versions_and_refuses_bad_input,
+        sharing_by_role_and_by_public_link_shows_only_that_dashboard;
 }
 
 #[test]
