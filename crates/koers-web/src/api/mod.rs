@@ -2,6 +2,7 @@
 //! generated from the code, `application/problem+json` errors, and an `API-Version` header
 //! on every response.
 
+pub mod catalog;
 pub mod datasets;
 pub mod indicators;
 pub mod learning;
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .merge(sessions::router())
         .merge(organisations::router())
         .merge(datasets::router())
+        .merge(catalog::router())
         .merge(questions::router())
         .merge(register::router())
         .merge(indicators::router())
@@ -88,6 +90,8 @@ pub async fn version_header(req: Request, next: Next) -> Response {
         datasets::update_analysis,
         datasets::delete_analysis,
         datasets::run_analysis,
+        catalog::organisation_catalog,
+        catalog::public_catalog,
         questions::list_tasks,
         questions::add_task,
         questions::get_task,
