@@ -354,8 +354,13 @@ impl Workspace {
         {
             return Err(Error::NotFound);
         }
-        self.query_version(&v, "preview", format!("SELECT * FROM preview LIMIT {rows}"), rows)
-            .await
+        self.query_version(
+            &v,
+            "preview",
+            format!("SELECT * FROM preview LIMIT {rows}"),
+            rows,
+        )
+        .await
     }
 
     /// Runs `sql` over one dataset version, known in the query as `table`. The caller has

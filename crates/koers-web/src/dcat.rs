@@ -356,16 +356,61 @@ fn agent(g: &mut Graph, iri: &str, name: &str) -> Term {
     a
 }
 
-fn concept(g: &mut Graph, iri: String, class: Option<&str>, label: Option<&str>) -> Term {
+/// A code-list value, typed and labelled as DCAT-AP asks of a `skos:Concept`.
+fn concept(g: &mut Graph, iri: String, class: Option<&str>, label: &str) -> Term {
     let c = Term::iri(iri);
     g.typed(&c, &format!("{SKOS}Concept"));
     if let Some(class) = class {
         g.typed(&c, class);
     }
-    if let Some(l) = label {
-        g.add(&c, &format!("{SKOS}prefLabel"), Term::nl(l));
+    g.add(&c, &format!("{SKOS}prefLabel"), Term::nl(label));
+    c
+}
+
+/// A web address a distribution points to.
+fn resource(g: &mut Graph, iri: String) -> Term {
+    let r = Term::iri(iri);
+    g.typed(&r, "http://www.w3.org/2000/01/rdf-schema#Resource");
+    r
+}
+
+/// A contact point: an organisation's vCard.
+fn contact_point(g: &mut Graph, iri: String, name: &str, email: Option<&str>) -> Term {
+    let c = Term::iri(iri);
+    g.typed(&c, &format!("{VCARD}Kind"));
+    g.typed(&c, &format!("{VCARD}Organization"));
+    g.add(&c, &format!("{VCARD}fn"), Term::plain(name));
+    if let Some(e) = email {
+        g.add(
+            &c,
+            &format!("{VCARD}hasEmail"),
+            Term::iri(format!("mailto:{e}")),
+        );
     }
     c
+}
+
+/// The Dutch label of an EU frequency code.
+fn cadence_label(code: &str) -> &str {
+    match code {
+        "DAILY" => "dagelijks",
+        "WEEKLY" => "wekelijks",
+        "MONTHLY" => "maandelijks",
+        "QUARTERLY" => "per kwartaal",
+        "ANNUAL" => "jaarlijks",
+        "IRREG" => "onregelmatig",
+        "NEVER" => "nooit",
+        _ => "onbekend",
+    }
+}
+
+/// The Dutch label of an access right.
+fn access_label(a: AccessRights) -> &'static str {
+    match a {
+        AccessRights::Public => "publiek",
+        AccessRights::Restricted => "beperkt",
+        AccessRights::NonPublic => "niet publiek",
+    }
 }
 
 /// The catalog's graph.
@@ -377,22 +422,23 @@ pub fn catalog_graph(base: &str, info: &CatalogInfo, entries: &[Entry]) -> Graph
     g.add(&cat, &dct("description"), Term::nl(info.description));
     let publisher = agent(&mut g, &info.publisher_iri, info.publisher_name);
     g.add(&cat, &dct("publisher"), publisher);
-    let cat_contact = Term::iri(format!("{}#contact", info.iri));
-    g.typed(&cat_contact, &format!("{VCARD}Organization"));
-    g.add(
-        &cat_contact,
-        &format!("{VCARD}fn"),
-        Term::plain(info.publisher_name),
+    let cat_contact = contact_point(
+        &mut g,
+        format!("{}#contact", info.iri),
+        info.publisher_name,
+        None,
     );
     g.add(&cat, &dcat("contactPoint"), cat_contact);
     let lang = concept(
         &mut g,
         format!("{EU}language/NLD"),
         Some(&dct("LinguisticSystem")),
-        None,
+        "Nederlands",
     );
     g.add(&cat, &dct("language"), lang);
-    g.add(&cat, &format!("{FOAF}homepage"), Term::iri(format!("{base}/")));
+    let home = Term::iri(format!("{base}/"));
+    g.typed(&home, &format!("{FOAF}Document"));
+    g.add(&cat, &format!("{FOAF}homepage"), home);
     for e in entries {
         let ds = dataset(&mut g, base, e);
         g.add(&cat, &dcat("dataset"), ds);
@@ -424,46 +470,39 @@ fn dataset(g: &mut Graph, base: &str, e: &Entry) -> Term {
     };
     g.add(&ds, &dct("publisher"), publisher);
     g.add(&ds, &dct("creator"), org);
-    let contact = Term::iri(format!("{iri}#contact"));
-    g.typed(&contact, &format!("{VCARD}Organization"));
     let name = if m.contact_name.is_empty() {
         &m.publisher
     } else {
         &m.contact_name
     };
-    g.add(&contact, &format!("{VCARD}fn"), Term::plain(name));
-    if !m.contact_email.is_empty() {
-        g.add(
-            &contact,
-            &format!("{VCARD}hasEmail"),
-            Term::iri(format!("mailto:{}", m.contact_email)),
-        );
-    }
+    let email = (!m.contact_email.is_empty()).then_some(m.contact_email.as_str());
+    let contact = contact_point(g, format!("{iri}#contact"), name, email);
     g.add(&ds, &dcat("contactPoint"), contact);
-    let theme_label = THEMES
-        .iter()
-        .find(|(c, _)| *c == m.theme)
-        .map(|(_, l)| *l);
-    let theme = concept(g, m.theme_uri(), None, theme_label);
+    let theme_label = THEMES.iter().find(|(c, _)| *c == m.theme).map(|(_, l)| *l);
+    let theme = concept(g, m.theme_uri(), None, theme_label.unwrap_or(&m.theme));
     g.add(&ds, &dcat("theme"), theme);
     let access = concept(
         g,
         m.access_rights.uri().to_string(),
         Some(&dct("RightsStatement")),
-        None,
+        access_label(m.access_rights),
     );
     g.add(&ds, &dct("accessRights"), access);
     let freq = concept(
         g,
         format!("{EU}frequency/{}", m.cadence),
         Some(&dct("Frequency")),
-        None,
+        cadence_label(&m.cadence),
     );
     g.add(&ds, &dct("accrualPeriodicity"), freq);
     for t in &m.tags {
         g.add(&ds, &dcat("keyword"), Term::nl(t));
     }
-    g.add(&ds, &dct("issued"), Term::typed(&d.created_at, XSD_DATETIME));
+    g.add(
+        &ds,
+        &dct("issued"),
+        Term::typed(&d.created_at, XSD_DATETIME),
+    );
     g.add(
         &ds,
         &dct("modified"),
@@ -483,16 +522,13 @@ fn dataset(g: &mut Graph, base: &str, e: &Entry) -> Term {
             &dct("title"),
             Term::nl(format!("Versie {} in koers (Parquet)", v.version)),
         );
-        g.add(
-            &dist,
-            &dcat("accessURL"),
-            Term::iri(format!("{base}/bronnen/{}", d.id)),
-        );
+        let page = resource(g, format!("{base}/bronnen/{}", d.id));
+        g.add(&dist, &dcat("accessURL"), page);
         let format = concept(
             g,
             format!("{EU}file-type/PARQUET"),
             Some(&dct("MediaTypeOrExtent")),
-            None,
+            "Parquet",
         );
         g.add(&dist, &dct("format"), format);
         g.add(
@@ -500,7 +536,11 @@ fn dataset(g: &mut Graph, base: &str, e: &Entry) -> Term {
             &dcat("byteSize"),
             Term::typed(v.byte_size.to_string(), XSD_NNI),
         );
-        g.add(&dist, &dct("issued"), Term::typed(&v.created_at, XSD_DATETIME));
+        g.add(
+            &dist,
+            &dct("issued"),
+            Term::typed(&v.created_at, XSD_DATETIME),
+        );
         if let Some(l) = &licence {
             g.add(&dist, &dct("license"), l.clone());
         }
@@ -515,12 +555,10 @@ fn dataset(g: &mut Graph, base: &str, e: &Entry) -> Term {
             &dct("title"),
             Term::nl("OGC API – Features (GeoJSON)"),
         );
-        g.add(&dist, &dcat("accessURL"), Term::iri(&url));
-        g.add(
-            &dist,
-            &dcat("downloadURL"),
-            Term::iri(format!("{url}/items?f=json")),
-        );
+        let access = resource(g, url.clone());
+        g.add(&dist, &dcat("accessURL"), access);
+        let download = resource(g, format!("{url}/items?f=json"));
+        g.add(&dist, &dcat("downloadURL"), download);
         let media = Term::iri("https://www.iana.org/assignments/media-types/application/geo+json");
         g.typed(&media, &dct("MediaType"));
         g.add(&dist, &dcat("mediaType"), media);
@@ -528,7 +566,7 @@ fn dataset(g: &mut Graph, base: &str, e: &Entry) -> Term {
             g,
             format!("{EU}file-type/GEOJSON"),
             Some(&dct("MediaTypeOrExtent")),
-            None,
+            "GeoJSON",
         );
         g.add(&dist, &dct("format"), format);
         if let Some(l) = &licence {

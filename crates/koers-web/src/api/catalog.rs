@@ -20,11 +20,7 @@ pub fn router() -> Router<AppState> {
 }
 
 fn rdf_response(headers: &HeaderMap, graph: &crate::dcat::Graph) -> Response {
-    let format = RdfFormat::from_accept(
-        headers
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok()),
-    );
+    let format = RdfFormat::from_accept(headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()));
     let mut resp = format.write(graph).into_response();
     resp.headers_mut().insert(
         header::CONTENT_TYPE,

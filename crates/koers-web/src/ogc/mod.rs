@@ -276,12 +276,7 @@ impl Published {
         let m = &self.dataset.meta;
         let url = format!("{base}/ogc/collections/{}", self.id);
         let mut links = vec![
-            link(
-                url.clone(),
-                "self",
-                "application/json",
-                "Deze collectie",
-            ),
+            link(url.clone(), "self", "application/json", "Deze collectie"),
             link(
                 format!("{url}/items"),
                 "items",
@@ -298,10 +293,7 @@ impl Published {
             .and_then(|q| q.get("bbox_wgs84"))
             .filter(|b| b.is_array())
         {
-            extent.insert(
-                "spatial".into(),
-                json!({ "bbox": [bbox], "crs": CRS84 }),
-            );
+            extent.insert("spatial".into(), json!({ "bbox": [bbox], "crs": CRS84 }));
         }
         if let Some(col) = &self.time_column {
             let q = self.quality(col);
@@ -634,9 +626,7 @@ async fn service_desc(State(state): State<AppState>, headers: HeaderMap) -> Resp
 }
 
 fn openapi(base: &str) -> Value {
-    let p = |name: &str, schema: Value, description: &str| {
-        json!({ "name": name, "in": "query", "required": false, "schema": schema, "description": description, "style": "form", "explode": false })
-    };
+    let p = |name: &str, schema: Value, description: &str| json!({ "name": name, "in": "query", "required": false, "schema": schema, "description": description, "style": "form", "explode": false });
     let f = p(
         "f",
         json!({ "type": "string", "enum": ["json"] }),
@@ -645,9 +635,7 @@ fn openapi(base: &str) -> Value {
     let crs_enum = json!({ "type": "string", "format": "uri", "enum": CRSS.iter().map(|(u, _)| *u).collect::<Vec<_>>() });
     let collection_id = json!({ "name": "collectionId", "in": "path", "required": true, "schema": { "type": "string" }, "description": "Id van de collectie" });
     let err = json!({ "description": "Fout (OGC-exceptie, ook RFC 9457)", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/exception" } } } });
-    let ok = |description: &str, kind: &str| {
-        json!({ "description": description, "content": { kind: { "schema": { "type": "object" } } } })
-    };
+    let ok = |description: &str, kind: &str| json!({ "description": description, "content": { kind: { "schema": { "type": "object" } } } });
     json!({
         "openapi": "3.0.3",
         "info": {

@@ -159,10 +159,7 @@ impl TimeRange {
     /// SQL conditions on `column` (already quoted) for this range.
     pub fn sql(&self, column: &str) -> Vec<String> {
         let lit = |t: &NaiveDateTime| {
-            format!(
-                "CAST('{}' AS TIMESTAMP)",
-                t.format("%Y-%m-%dT%H:%M:%S%.f")
-            )
+            format!("CAST('{}' AS TIMESTAMP)", t.format("%Y-%m-%dT%H:%M:%S%.f"))
         };
         let mut out = Vec::new();
         if let Some(f) = &self.from {

@@ -12,6 +12,7 @@ mod isolation;
 mod learning;
 mod maturity;
 mod notifications;
+mod ogc;
 mod pages;
 mod products;
 mod questions;
