@@ -204,7 +204,7 @@ async fn landing(
                 link(format!("{base}/ogc/api"), "service-desc", "application/vnd.oai.openapi+json;version=3.0", "De API-beschrijving (OpenAPI 3.0)"),
                 link(format!("{base}/ogc/conformance"), "conformance", "application/json", "Conformiteitsklassen"),
                 link(format!("{base}/ogc/collections"), "data", "application/json", "Collecties"),
-                link(format!("{base}/api/v1/public-catalog"), "describedby", "text/turtle", "De catalogus van gepubliceerde datasets (DCAT-AP-NL)"),
+                link(format!("{base}/api/v1/public-catalog"), "describedby", "application/ld+json", "De catalogus van gepubliceerde datasets (DCAT-AP-NL)"),
             ],
         }),
         "application/json",
