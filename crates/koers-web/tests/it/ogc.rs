@@ -626,3 +626,42 @@ print("shacl ok")
     let out = text(&o);
     assert!(o.status.success() && out.contains("shacl ok"), "{out}");
 }
+
+#[tokio::test]
+async fn real_municipalities_by_bbox_in_rd_new() {
+    let app = TestApp::spawn().await;
+    let mut meta = DatasetMeta::for_new("Gemeentegrenzen 2025", "CBS / Kadaster");
+    meta.access_rights = AccessRights::Public;
+    app.ws
+        .import(
+            &app.org_a,
+            &Actor::cli(),
+            ImportRequest {
+                source: ImportSource::Path(repo_root().join("data/nl/municipalities_2025.geojson")),
+                name: Some("gemeenten".into()),
+                crs: None,
+                format: None,
+                layer: None,
+                meta: Some(meta),
+                generated: false,
+            },
+            Arc::new(koers_engine::NoProgress),
+        )
+        .await
+        .expect("import");
+    // The Dom tower in Utrecht, as a 200 m square in RD New.
+    let (s, _, h, fc) = get(
+        &app,
+        &format!(
+            "/ogc/collections/pv26_gemeenten/items?bbox=136900,455900,137100,456100&bbox-crs={RD}&crs={RD}"
+        ),
+    )
+    .await;
+    assert_eq!(s, 200, "{fc}");
+    assert_eq!(h["content-crs"], format!("<{RD}>").as_str());
+    assert_eq!(fc["numberMatched"], 1, "{fc}");
+    assert_eq!(fc["features"][0]["properties"]["statnaam"], "Utrecht");
+    let (_, _, _, all) = get(&app, "/ogc/collections/pv26_gemeenten/items?limit=1000").await;
+    assert_eq!(all["numberReturned"], 342);
+    assert!(link(&all, "next").is_none());
+}
