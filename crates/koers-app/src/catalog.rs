@@ -261,11 +261,7 @@ impl Workspace {
                 d.name.clone()
             } else {
                 let org = self.store.organisation(&d.org_id).await?;
-                let prefix = org
-                    .cbs_code
-                    .map(|c| c.to_lowercase())
-                    .unwrap_or_else(|| format!("o{}", &org.id[..8.min(org.id.len())]));
-                format!("{prefix}_{}", d.name)
+                qualified_name(&org, &d.name)
             };
             refs.push(TableRef::new(
                 name.clone(),
@@ -314,7 +310,19 @@ impl Workspace {
         row_limit: usize,
         cancel: Option<CancelToken>,
     ) -> Result<QueryOutput> {
-        let engine = self.engine.clone();
+        self.run_on(self.engine.clone(), sql, refs, row_limit, cancel)
+            .await
+    }
+
+    /// [`run`](Self::run) on a given engine.
+    async fn run_on(
+        &self,
+        engine: Engine,
+        sql: String,
+        refs: Vec<TableRef>,
+        row_limit: usize,
+        cancel: Option<CancelToken>,
+    ) -> Result<QueryOutput> {
         let limit = engine.config().time_limit;
         let task = self.queries.spawn(async move {
             engine
@@ -346,15 +354,45 @@ impl Workspace {
         {
             return Err(Error::NotFound);
         }
-        let table = TableRef::new("preview", self.cfg.data_dir.join(&v.file));
-        self.run(
+        self.query_version(
+            &v,
+            "preview",
             format!("SELECT * FROM preview LIMIT {rows}"),
-            vec![table],
             rows,
-            None,
         )
         .await
     }
+
+    /// Runs `sql` over one dataset version, known in the query as `table`. The caller has
+    /// checked that the version may be read. The file is scanned as one partition, in file
+    /// order, so that `ROW_NUMBER() OVER ()` numbers rows the same way on every run (the OGC
+    /// API's feature ids rely on it).
+    pub async fn query_version(
+        &self,
+        version: &DatasetVersion,
+        table: &str,
+        sql: String,
+        row_limit: usize,
+    ) -> Result<QueryOutput> {
+        let refs = vec![TableRef::new(table, self.cfg.data_dir.join(&version.file))];
+        let engine = Engine::new(EngineConfig {
+            target_partitions: 1,
+            ..self.engine.config().clone()
+        });
+        self.run_on(engine, sql, refs, row_limit, None).await
+    }
+}
+
+/// The name by which other organisations (and the OGC API) know a dataset:
+/// `<cbs code>_<name>`, e.g. `pv26_gemeenten`; without a CBS code, `o` and the start of the
+/// organisation's id.
+pub fn qualified_name(org: &Organisation, name: &str) -> String {
+    let prefix = org
+        .cbs_code
+        .as_ref()
+        .map(|c| c.to_lowercase())
+        .unwrap_or_else(|| format!("o{}", &org.id[..8.min(org.id.len())]));
+    format!("{prefix}_{name}")
 }
 
 /// Removes a file when dropped (unless forgotten, or moved away first).

@@ -153,49 +153,12 @@ fn json_value(a: &ArrayRef, i: usize) -> Result<Value> {
 /// A GeoJSON FeatureCollection: the first geometry column is the geometry (in WGS84), the
 /// other columns are properties. Written feature by feature.
 pub fn to_geojson<W: Write>(out: &QueryOutput, mut w: W) -> Result<()> {
-    let geoms = geometry_columns(out);
-    let geom_col = geoms.first().copied();
-    let names: Vec<&String> = out.schema.fields().iter().map(|f| f.name()).collect();
+    let layout = Layout::of(out, None);
     w.write_all(b"{\"type\":\"FeatureCollection\",\"features\":[")?;
     let mut first = true;
     for b in &out.batches {
         for r in 0..b.num_rows() {
-            let mut props = Map::new();
-            for (c, name) in names.iter().enumerate() {
-                if Some(c) == geom_col {
-                    continue;
-                }
-                let col = b.column(c);
-                let v = if geoms.contains(&c) {
-                    match binary_value(col, r).map(ewkb::decode) {
-                        Some(Ok(g)) => {
-                            use wkt::ToWkt;
-                            Value::String(g.geometry.wkt_string())
-                        }
-                        _ => Value::Null,
-                    }
-                } else {
-                    json_value(col, r)?
-                };
-                props.insert((*name).clone(), v);
-            }
-            let geometry = match geom_col.and_then(|g| binary_value(b.column(g), r)) {
-                None => Value::Null,
-                Some(bytes) => {
-                    let g = ewkb::decode(bytes).map_err(EngineError::Geometry)?;
-                    let wgs = if g.srid == crs::RD_NEW {
-                        crs::transform(&g.geometry, crs::RD_NEW, crs::WGS84)?
-                    } else {
-                        g.geometry
-                    };
-                    serde_json::to_value(geojson::Geometry::new((&wgs).into())).map_err(io)?
-                }
-            };
-            let feature = serde_json::json!({
-                "type": "Feature",
-                "properties": Value::Object(props),
-                "geometry": geometry,
-            });
+            let feature = layout.feature(b, r, crs::WGS84)?;
             if !first {
                 w.write_all(b",")?;
             }
@@ -206,6 +169,95 @@ pub fn to_geojson<W: Write>(out: &QueryOutput, mut w: W) -> Result<()> {
     w.write_all(b"]}")?;
     w.flush()?;
     Ok(())
+}
+
+/// The rows of `out` as GeoJSON features: the first geometry column as the geometry, in
+/// `srid` (EPSG:4326 longitude/latitude or EPSG:28992), the column `id_column` (when given
+/// and present) as the feature's `id`, the other columns as properties.
+pub fn features(out: &QueryOutput, srid: i32, id_column: Option<&str>) -> Result<Vec<Value>> {
+    let layout = Layout::of(out, id_column);
+    let mut all = Vec::with_capacity(out.row_count());
+    for b in &out.batches {
+        for r in 0..b.num_rows() {
+            all.push(layout.feature(b, r, srid)?);
+        }
+    }
+    Ok(all)
+}
+
+/// Which columns of a result are geometry, the feature geometry and the feature id.
+struct Layout {
+    names: Vec<String>,
+    geoms: Vec<usize>,
+    geom_col: Option<usize>,
+    id_col: Option<usize>,
+}
+
+impl Layout {
+    fn of(out: &QueryOutput, id_column: Option<&str>) -> Layout {
+        let geoms = geometry_columns(out);
+        let names: Vec<String> = out
+            .schema
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect();
+        Layout {
+            geom_col: geoms.first().copied(),
+            id_col: id_column.and_then(|c| names.iter().position(|n| n == c)),
+            names,
+            geoms,
+        }
+    }
+
+    fn feature(&self, b: &RecordBatch, r: usize, srid: i32) -> Result<Value> {
+        let mut props = Map::new();
+        let mut id = None;
+        for (c, name) in self.names.iter().enumerate() {
+            if Some(c) == self.geom_col {
+                continue;
+            }
+            let col = b.column(c);
+            let v = if self.geoms.contains(&c) {
+                match binary_value(col, r).map(ewkb::decode) {
+                    Some(Ok(g)) => {
+                        use wkt::ToWkt;
+                        Value::String(g.geometry.wkt_string())
+                    }
+                    _ => Value::Null,
+                }
+            } else {
+                json_value(col, r)?
+            };
+            if Some(c) == self.id_col {
+                id = Some(v);
+            } else {
+                props.insert(name.clone(), v);
+            }
+        }
+        let geometry = match self.geom_col.and_then(|g| binary_value(b.column(g), r)) {
+            None => Value::Null,
+            Some(bytes) => {
+                let g = ewkb::decode(bytes).map_err(EngineError::Geometry)?;
+                // A value without SRID is taken as WGS84, as GeoJSON input is.
+                let from = if g.srid == 0 { crs::WGS84 } else { g.srid };
+                let out = if from == srid {
+                    g.geometry
+                } else {
+                    crs::transform(&g.geometry, from, srid)?
+                };
+                serde_json::to_value(geojson::Geometry::new((&out).into())).map_err(io)?
+            }
+        };
+        let mut feature = Map::new();
+        feature.insert("type".into(), Value::String("Feature".into()));
+        if let Some(id) = id {
+            feature.insert("id".into(), id);
+        }
+        feature.insert("properties".into(), Value::Object(props));
+        feature.insert("geometry".into(), geometry);
+        Ok(Value::Object(feature))
+    }
 }
 
 /// Parquet, geometry columns tagged with GeoArrow metadata and the SRID of their first value.

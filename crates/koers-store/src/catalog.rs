@@ -283,6 +283,17 @@ impl Store {
         rows.iter().map(dataset_from_row).collect()
     }
 
+    /// Every organisation's public datasets (those published to everyone, also to people
+    /// without an account), by organisation and name.
+    pub async fn public_datasets(&self) -> Result<Vec<Dataset>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {DS_COLUMNS} FROM datasets d WHERE d.access_rights = 'public' ORDER BY d.org_id, d.name"
+        ))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(dataset_from_row).collect()
+    }
+
     /// A dataset visible to `org_id`: its own, or another organisation's public one.
     pub async fn dataset(&self, org_id: &str, id: &str) -> Result<Dataset> {
         let r = sqlx::query(&format!(
@@ -566,6 +577,7 @@ mod tests {
             Err(StoreError::NotFound)
         ));
         assert!(s.public_datasets_elsewhere(&b.id).await.unwrap().is_empty());
+        assert!(s.public_datasets().await.unwrap().is_empty());
         // Made public: B sees it, but cannot change it.
         let mut public = meta.clone();
         public.access_rights = AccessRights::Public;
@@ -574,6 +586,7 @@ mod tests {
             .unwrap();
         assert_eq!(s.dataset(&b.id, &ds.id).await.unwrap().name, "gemeenten");
         assert_eq!(s.public_datasets_elsewhere(&b.id).await.unwrap().len(), 1);
+        assert_eq!(s.public_datasets().await.unwrap().len(), 1);
         assert!(matches!(
             s.update_dataset_meta(&b.id, &ds.id, &meta, &Actor::cli())
                 .await,

@@ -226,7 +226,9 @@ pub async fn finish_errors(req: Request, next: Next) -> Response {
         Some(i) => (i.detail, i.fields),
         None => (generic_detail(status), Vec::new()),
     };
-    if path.starts_with("/api/") {
+    // The API and the OGC API answer errors as problem+json (the OGC API adds its own
+    // exception fields).
+    if path.starts_with("/api/") || path == "/ogc" || path.starts_with("/ogc/") {
         if content_type(&resp).starts_with("application/problem+json") {
             return resp;
         }

@@ -47,6 +47,7 @@ pub fn build_app(state: AppState) -> Router {
     let mut app = Router::new()
         .merge(crate::pages::router())
         .nest("/api/v1", crate::api::router())
+        .merge(crate::ogc::router())
         .merge(crate::metrics::router())
         .route("/assets/{*path}", axum::routing::get(crate::assets::asset))
         .fallback(|| async { crate::error::AppError::NotFound })

@@ -161,7 +161,8 @@ pub async fn seed(ws: &Workspace, movements: &MovementArgs) -> Result<()> {
     crate::demo_questions::seed_register(ws, &org).await?;
     crate::demo_maturity::seed(ws, &org).await?;
     crate::demo_learning::seed(ws, &org, &users[0]).await?;
-    crate::demo_movements::seed(ws, &org, movements).await?;
+    let logistics = crate::demo_movements::seed(ws, &org, movements).await?;
+    crate::demo_dashboard::seed(ws, &org, &users[1], &logistics).await?;
     println!("Demowerkruimte aangemaakt: {} (PV26).", org.name);
     println!(
         "Accounts (e-mailadres, wachtwoord, rol) — ook in {}:",

@@ -960,7 +960,14 @@ struct IndicatorDef {
 
 /// Seeds the movements, the analyses, the indicators and the monitor, and refreshes the
 /// indicators once.
-pub async fn seed(ws: &Workspace, org: &Organisation, args: &MovementArgs) -> Result<()> {
+/// What the logistics demo made: the analyses' ids in the order of [`ANALYSES`] and the
+/// indicators' ids.
+pub struct Seeded {
+    pub analyses: Vec<String>,
+    pub indicators: Vec<String>,
+}
+
+pub async fn seed(ws: &Workspace, org: &Organisation, args: &MovementArgs) -> Result<Seeded> {
     import_movements(ws, org, args).await?;
     let actor = Actor::cli();
     let mut analysis_ids = Vec::new();
@@ -1080,7 +1087,10 @@ pub async fn seed(ws: &Workspace, org: &Organisation, args: &MovementArgs) -> Re
         ANALYSES.len(),
         ids.len()
     );
-    Ok(())
+    Ok(Seeded {
+        analyses: analysis_ids,
+        indicators: ids,
+    })
 }
 
 #[cfg(test)]

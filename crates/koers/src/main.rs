@@ -4,6 +4,7 @@
 mod bench;
 mod cli;
 mod demo;
+mod demo_dashboard;
 mod demo_learning;
 mod demo_maturity;
 mod demo_movements;

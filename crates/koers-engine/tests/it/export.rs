@@ -87,3 +87,31 @@ async fn exports_geometry_read_from_a_version_file() {
     let again = w.import(&path, "again@1.parquet");
     assert_eq!(again.geometry.map(|g| g.crs), Some("EPSG:4326".to_string()));
 }
+
+#[tokio::test]
+async fn features_in_a_chosen_crs_with_an_id() {
+    let out = engine()
+        .query(
+            "SELECT * FROM (VALUES (7, 'OLV-toren', ST_Point(155000, 463000, 28992)), (8, 'zonder', NULL)) AS t(fid, name, geom)",
+            &[],
+        )
+        .await
+        .expect("runs");
+    // Kept in RD New: the coordinates as stored; the id column is the feature id.
+    let rd = koers_engine::export::features(&out, 28992, Some("fid")).expect("features");
+    assert_eq!(rd.len(), 2);
+    assert_eq!(rd[0]["id"], 7);
+    assert!(rd[0]["properties"].get("fid").is_none());
+    assert_eq!(rd[0]["properties"]["name"], "OLV-toren");
+    assert_eq!(
+        rd[0]["geometry"]["coordinates"],
+        serde_json::json!([155000.0, 463000.0])
+    );
+    assert!(rd[1]["geometry"].is_null());
+    // In WGS84, and without an id column.
+    let wgs = koers_engine::export::features(&out, 4326, None).expect("features");
+    assert!(wgs[0].get("id").is_none());
+    assert_eq!(wgs[0]["properties"]["fid"], 7);
+    let c = &wgs[0]["geometry"]["coordinates"];
+    assert!((c[0].as_f64().expect("lon") - 5.38720).abs() < 1e-4, "{c}");
+}

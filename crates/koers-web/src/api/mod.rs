@@ -2,6 +2,7 @@
 //! generated from the code, `application/problem+json` errors, and an `API-Version` header
 //! on every response.
 
+pub mod catalog;
 pub mod dashboards;
 pub mod datasets;
 pub mod indicators;
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .merge(sessions::router())
         .merge(organisations::router())
         .merge(datasets::router())
+        .merge(catalog::router())
         .merge(questions::router())
         .merge(register::router())
         .merge(indicators::router())
@@ -90,6 +92,8 @@ pub async fn version_header(req: Request, next: Next) -> Response {
         datasets::update_analysis,
         datasets::delete_analysis,
         datasets::run_analysis,
+        catalog::organisation_catalog,
+        catalog::public_catalog,
         questions::list_tasks,
         questions::add_task,
         questions::get_task,

@@ -13,6 +13,7 @@ use crate::error::AppError;
 use crate::input::Input;
 use crate::startup::AppState;
 use koers_app::results::Results;
+use koers_core::analysis::ParamKind;
 use koers_core::dashboards::{
     Change, Definition, Level, Visibility, Widget, WidgetKind, compare, filter_key, may_view,
 };
@@ -359,10 +360,15 @@ fn source_of<'a>(w: &'a Widget, values: &BTreeMap<String, String>) -> (Option<&'
 }
 
 /// An analysis' SQL with the filters it has parameters for (each analysis gets only its own).
+/// "All" (an empty choice) reaches a text parameter as '' and leaves another at its default.
 fn sql_for(a: &Analysis, values: &BTreeMap<String, String>) -> Result<String, AppError> {
     let own: BTreeMap<String, String> = values
         .iter()
-        .filter(|(k, v)| !v.is_empty() && a.parameters.iter().any(|p| &p.name == *k))
+        .filter(|(k, v)| {
+            a.parameters
+                .iter()
+                .any(|p| &p.name == *k && (!v.is_empty() || p.kind == ParamKind::Text))
+        })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     rendered_sql(a, &own)

@@ -14,6 +14,7 @@ mod isolation;
 mod learning;
 mod maturity;
 mod notifications;
+mod ogc;
 mod pages;
 mod postgres;
 mod products;
