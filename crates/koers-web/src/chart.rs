@@ -137,18 +137,28 @@ pub fn series_svg(
         hi = lo + 1.0;
     }
     let legend = if series.len() > 1 { 22.0 } else { 0.0 };
+    // Room at the left for the longest value label.
+    let widest = (0..=4)
+        .map(|k| {
+            format_number(lo + (hi - lo) * k as f64 / 4.0)
+                .chars()
+                .count()
+        })
+        .max()
+        .unwrap_or(0);
+    let left = LEFT.max(14.0 + 7.0 * widest as f64);
     let top = TOP + legend;
-    let pw = W - LEFT - RIGHT;
+    let pw = W - left - RIGHT;
     let ph = H - top - BOTTOM;
     let bars = matches!(shape, Shape::Bar | Shape::Stacked);
     let band = pw / n as f64;
     let x = |i: usize| {
         if bars {
-            LEFT + band * (i as f64 + 0.5)
+            left + band * (i as f64 + 0.5)
         } else if n == 1 {
-            LEFT + pw / 2.0
+            left + pw / 2.0
         } else {
-            LEFT + pw * i as f64 / (n - 1) as f64
+            left + pw * i as f64 / (n - 1) as f64
         }
     };
     let y = |v: f64| top + ph * (hi - v) / (hi - lo);
@@ -159,18 +169,18 @@ pub fn series_svg(
     // Axes and a few horizontal grid lines with their values.
     let _ = write!(
         out,
-        "<g font-size=\"12\" font-family=\"sans-serif\" fill=\"#1a1a1a\"><line x1=\"{LEFT}\" y1=\"{top}\" x2=\"{LEFT}\" y2=\"{}\" stroke=\"#555\"/><line x1=\"{LEFT}\" y1=\"{0}\" x2=\"{}\" y2=\"{0}\" stroke=\"#555\"/>",
+        "<g font-size=\"12\" font-family=\"sans-serif\" fill=\"#1a1a1a\"><line x1=\"{left}\" y1=\"{top}\" x2=\"{left}\" y2=\"{}\" stroke=\"#555\"/><line x1=\"{left}\" y1=\"{0}\" x2=\"{}\" y2=\"{0}\" stroke=\"#555\"/>",
         top + ph,
-        LEFT + pw
+        left + pw
     );
     for k in 0..=4 {
         let v = lo + (hi - lo) * k as f64 / 4.0;
         let yy = y(v);
         let _ = write!(
             out,
-            "<line x1=\"{LEFT}\" y1=\"{yy:.1}\" x2=\"{:.1}\" y2=\"{yy:.1}\" stroke=\"#ddd\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
-            LEFT + pw,
-            LEFT - 6.0,
+            "<line x1=\"{left}\" y1=\"{yy:.1}\" x2=\"{:.1}\" y2=\"{yy:.1}\" stroke=\"#ddd\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
+            left + pw,
+            left - 6.0,
             yy + 4.0,
             escape(&format_number(v))
         );
@@ -189,7 +199,7 @@ pub fn series_svg(
         }
     }
     if series.len() > 1 {
-        let mut lx = LEFT;
+        let mut lx = left;
         for (k, s) in series.iter().enumerate() {
             let _ = write!(
                 out,
@@ -208,8 +218,8 @@ pub fn series_svg(
         let yy = y(t);
         let _ = write!(
             out,
-            "<line class=\"koers-chart__target\" x1=\"{LEFT}\" y1=\"{yy:.1}\" x2=\"{:.1}\" y2=\"{yy:.1}\" stroke=\"#8a4b00\" stroke-width=\"2\" stroke-dasharray=\"6 4\"><title>{}</title></line>",
-            LEFT + pw,
+            "<line class=\"koers-chart__target\" x1=\"{left}\" y1=\"{yy:.1}\" x2=\"{:.1}\" y2=\"{yy:.1}\" stroke=\"#8a4b00\" stroke-width=\"2\" stroke-dasharray=\"6 4\"><title>{}</title></line>",
+            left + pw,
             escape(&format!("doel {}", format_number(t)))
         );
     }

@@ -232,18 +232,30 @@ pub fn board_pdf(
         blocks.push(Block::Note(format!("Filters — {}", chosen.join(", "))));
     }
     for d in drawn {
-        blocks.push(Block::Heading(d.title.clone()));
+        // A picture carries its own title, so the title never ends a page alone.
+        let picture = if d.error.is_none() {
+            widget_svg(d)
+        } else {
+            None
+        };
+        match &picture {
+            Some((svg, _)) => {
+                blocks.push(Block::Space(8.0));
+                blocks.push(Block::Image(rgb(svg)?));
+            }
+            None => blocks.push(Block::Heading(d.title.clone())),
+        }
         if let Some(e) = &d.error {
             blocks.push(Block::Paragraph(format!("Niet beschikbaar: {e}")));
             continue;
-        }
-        if let Some((svg, _)) = widget_svg(d) {
-            blocks.push(Block::Image(rgb(&svg)?));
         }
         for p in &d.paragraphs {
             blocks.push(Block::Paragraph(p.join("\n")));
         }
         if let Some(t) = &d.table {
+            if picture.is_some() {
+                blocks.push(Block::Subheading(format!("Cijfers: {}", d.title)));
+            }
             blocks.push(Block::Table(pdf_table(t)));
             if t.rows.len() > 40 || t.more > 0 {
                 blocks.push(Block::Note(
