@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Instant;
 
 /// Options of `koers bench`.
 pub struct BenchOptions {
@@ -87,5 +88,132 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
             })
         );
     }
+    Ok(())
+}
+
+/// The dashboard benchmark: the demo workspace over the movements in `data` (as written by
+/// gen_movements.py), then a full refresh of the logistics monitor (its indicators) and of the
+/// dashboard, and `requests` views of the dashboard answered from the cache — the server's
+/// work per view (cache, staleness check, drawing every widget) — with p50 and p95.
+pub async fn dashboard(data: &Path, requests: usize) -> Result<()> {
+    let dir = std::env::temp_dir().join(format!("koers-bench-dashboard-{}", std::process::id()));
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)?;
+    }
+    let result = dashboard_in(&dir, data, requests).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+async fn dashboard_in(dir: &Path, data: &Path, requests: usize) -> Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let store = koers_store::Store::open_in(dir).await?;
+    let engine = koers_engine::EngineConfig {
+        time_limit: std::time::Duration::from_secs(600),
+        ..koers_engine::EngineConfig::default()
+    };
+    let ws = koers_app::Workspace::new(
+        store,
+        koers_app::WorkspaceConfig {
+            data_dir: dir.to_path_buf(),
+            engine,
+            fetch: koers_app::fetch::FetchPolicy::default(),
+            mailer: None,
+        },
+    )?;
+    let started = Instant::now();
+    crate::demo::seed(
+        &ws,
+        &crate::demo_movements::MovementArgs {
+            movements: Some(data.to_path_buf()),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let seed_s = started.elapsed().as_secs_f64();
+    let org = ws
+        .store
+        .organisations()
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("geen organisatie"))?;
+    let movements = ws
+        .store
+        .datasets(&org.id)
+        .await?
+        .into_iter()
+        .find(|d| d.name == "movements")
+        .ok_or_else(|| anyhow::anyhow!("geen movements"))?;
+    let rows = ws
+        .store
+        .dataset_versions(&movements.id)
+        .await?
+        .iter()
+        .map(|v| v.row_count)
+        .max()
+        .unwrap_or_default();
+    let d = ws
+        .store
+        .dashboards(&org.id)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("geen dashboard"))?;
+    let state = koers_web::AppState::new(ws.clone(), koers_web::WebConfig::default());
+    let actor = koers_store::Actor::cli();
+
+    // A full refresh of the monitor: every indicator's analysis over all rows.
+    let t = Instant::now();
+    for i in ws.store.indicators(&org.id).await? {
+        koers_web::products::refresh_now(&state, &actor, i)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    let monitor_s = t.elapsed().as_secs_f64();
+    let none = std::collections::BTreeMap::new();
+    let t = Instant::now();
+    koers_web::dashboards::board(&state, &d, &none, true, None)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let dashboard_s = t.elapsed().as_secs_f64();
+
+    // Views from the cache: read, judge staleness, draw every widget.
+    let angles = std::collections::BTreeMap::new();
+    let link = |p: &str, v: &str| format!("?f.{p}={v}");
+    let view = koers_web::dashboards::render::View {
+        link: &link,
+        angles: &angles,
+    };
+    let mut times = Vec::with_capacity(requests);
+    for _ in 0..requests.max(1) {
+        let t = Instant::now();
+        let b = koers_web::dashboards::board(&state, &d, &none, false, None)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let drawn: Vec<_> = b
+            .widgets
+            .iter()
+            .map(|w| koers_web::dashboards::render::draw(w, &view))
+            .collect();
+        std::hint::black_box(drawn);
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    let pct = |p: f64| times[((times.len() as f64 * p).ceil() as usize).clamp(1, times.len()) - 1];
+    println!(
+        "{}",
+        json!({
+            "bench": "dashboard",
+            "rows": rows,
+            "widgets": d.definition.widgets.len(),
+            "seed_s": seed_s,
+            "monitor_refresh_s": monitor_s,
+            "dashboard_refresh_s": dashboard_s,
+            "requests": times.len(),
+            "cached_view_p50_ms": pct(0.50),
+            "cached_view_p95_ms": pct(0.95),
+        })
+    );
     Ok(())
 }

@@ -95,6 +95,10 @@ struct BenchArgs {
     /// Let DuckDB run s1 with its spatial extension too (needs duckdb-extension-spatial).
     #[arg(long)]
     spatial: bool,
+    /// Instead of the queries: the demo workspace over these movements, a full refresh of the
+    /// logistics monitor and dashboard, and this many dashboard views from the cache (p50, p95).
+    #[arg(long, value_name = "VIEWS")]
+    dashboard: Option<usize>,
 }
 
 #[derive(Subcommand)]
@@ -261,6 +265,11 @@ async fn run(cli: Cli) -> Result<()> {
             };
             cli::verify(&store, org_id.as_deref()).await
         }
+        Command::Bench(BenchArgs {
+            data,
+            dashboard: Some(views),
+            ..
+        }) => bench::dashboard(&data, views).await,
         Command::Bench(b) => {
             bench::run(bench::BenchOptions {
                 data: b.data,
