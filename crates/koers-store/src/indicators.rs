@@ -6,7 +6,8 @@
 //! ([`Store::sources_changed_at`]).
 
 use crate::audit::{Actor, record};
-use crate::{Result, Store, StoreError, new_id, now, stamp};
+use crate::schedules::Scheduled;
+use crate::{Result, Store, StoreError, new_id, now};
 use koers_core::indicators::{
     Direction, Every, Grain, IndicatorDraft, Light, MonitorDraft, Point, Thresholds,
 };
@@ -270,94 +271,33 @@ impl Store {
         Ok(out)
     }
 
-    /// Sets (or with `None` removes) an indicator's refresh schedule; the first refresh is due
-    /// one period from now.
+    /// Sets how often an indicator refreshes by itself (see [`Store::set_schedule`]).
     pub async fn set_indicator_schedule(
         &self,
         i: &Indicator,
         every: Option<Every>,
         actor: &Actor,
     ) -> Result<Option<(Every, String)>> {
-        let mut tx = self.pool().begin().await?;
-        sqlx::query("DELETE FROM indicator_schedules WHERE indicator_id = $1")
-            .bind(&i.id)
-            .execute(&mut *tx)
-            .await?;
-        let out = match every {
-            Some(e) => {
-                let next = stamp(e.next_after(chrono::Utc::now()));
-                sqlx::query("INSERT INTO indicator_schedules (indicator_id, every, next_due) VALUES ($1, $2, $3)")
-                    .bind(&i.id)
-                    .bind(e.as_str())
-                    .bind(&next)
-                    .execute(&mut *tx)
-                    .await?;
-                Some((e, next))
-            }
-            None => None,
-        };
-        record(
-            &mut tx,
-            actor,
-            Some(&i.org_id),
-            "indicator.scheduled",
-            ("indicator", Some(&i.id)),
-            serde_json::json!({ "every": every.map(Every::as_str) }),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(out)
+        self.set_schedule(Scheduled::Indicator, &i.org_id, &i.id, every, actor)
+            .await
     }
 
     /// An indicator's schedule and when its next refresh is due.
     pub async fn indicator_schedule(&self, i: &Indicator) -> Result<Option<(Every, String)>> {
-        let row =
-            sqlx::query("SELECT every, next_due FROM indicator_schedules WHERE indicator_id = $1")
-                .bind(&i.id)
-                .fetch_optional(self.pool())
-                .await?;
-        row.map(|r| {
-            let every: String = r.try_get("every")?;
-            let e = Every::parse(&every)
-                .ok()
-                .flatten()
-                .ok_or_else(|| corrupt(format!("schema {every}")))?;
-            Ok((e, r.try_get("next_due")?))
-        })
-        .transpose()
+        self.schedule(Scheduled::Indicator, &i.id).await
     }
 
-    /// Claims the indicators (of every organisation) whose refresh is due at `now`: each
-    /// claim moves `next_due` on by one period with a conditional update, so a refresh is
-    /// claimed by one caller only, even with several processes on one database.
+    /// Claims the indicators (of every organisation) whose refresh is due at `now`, each by
+    /// one caller only (see [`Store::claim_due`]).
     pub async fn claim_due_indicators(
         &self,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Vec<Indicator>> {
-        let rows = sqlx::query("SELECT s.indicator_id AS id, i.org_id AS org_id, s.every AS every, s.next_due AS next_due FROM indicator_schedules s JOIN indicators i ON i.id = s.indicator_id WHERE s.next_due <= $1 ORDER BY s.next_due")
-            .bind(stamp(now))
-            .fetch_all(self.pool())
-            .await?;
-        let mut claimed = Vec::new();
-        for r in rows {
-            let id: String = r.try_get("id")?;
-            let org_id: String = r.try_get("org_id")?;
-            let every: String = r.try_get("every")?;
-            let due: String = r.try_get("next_due")?;
-            let Some(e) = Every::parse(&every).ok().flatten() else {
-                continue;
-            };
-            let won = sqlx::query("UPDATE indicator_schedules SET next_due = $1 WHERE indicator_id = $2 AND next_due = $3")
-                .bind(stamp(e.next_after(now)))
-                .bind(&id)
-                .bind(&due)
-                .execute(self.pool())
-                .await?;
-            if won.rows_affected() == 1 {
-                claimed.push(self.indicator(&org_id, &id).await?);
-            }
+        let mut out = Vec::new();
+        for (org_id, id) in self.claim_due(Scheduled::Indicator, now).await? {
+            out.push(self.indicator(&org_id, &id).await?);
         }
-        Ok(claimed)
+        Ok(out)
     }
 
     pub async fn create_monitor(

@@ -16,6 +16,7 @@ pub mod notifications;
 pub mod organisations;
 pub mod questions;
 pub mod register;
+pub mod schedules;
 pub mod sessions;
 pub mod snapshots;
 pub mod users;

@@ -278,12 +278,14 @@ pub async fn run_due_refreshes(state: &AppState, now: chrono::DateTime<chrono::U
     done
 }
 
-/// Starts the scheduler: once a minute, the due refreshes run.
+/// Starts the scheduler: once a minute, the due refreshes of indicators and dashboards run.
 pub fn spawn_scheduler(state: AppState) {
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(std::time::Duration::from_secs(60)).await;
-            run_due_refreshes(&state, chrono::Utc::now()).await;
+            let now = chrono::Utc::now();
+            run_due_refreshes(&state, now).await;
+            crate::dashboards::run_due(&state, now).await;
         }
     });
 }

@@ -38,6 +38,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/dashboards/{dashboard_id}/sharing", put(share_dashboard))
         .route(
+            "/dashboards/{dashboard_id}/schedule",
+            put(schedule_dashboard),
+        )
+        .route(
             "/dashboards/{dashboard_id}/versions",
             get(list_dashboard_versions),
         )
@@ -370,4 +374,19 @@ pub async fn snapshot_dashboard(
     body: Bytes,
 ) -> Result<Response, AppError> {
     crate::api::indicators::snapshot_of(&state, &ctx, "dashboard", &id, &headers, &body).await
+}
+
+/// Set how often the dashboard computes its figures again by itself, for the default filter
+/// choice (analysts).
+#[utoipa::path(put, path = "/dashboards/{dashboardId}/schedule", tag = "informatieproducten", params(("dashboardId" = String, Path, description = "Id van het dashboard")),
+    request_body = crate::api::indicators::ScheduleIn, responses((status = 200, description = "Schema opgeslagen", body = crate::api::indicators::ScheduleOut)))]
+pub async fn schedule_dashboard(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<crate::api::indicators::ScheduleOut>, AppError> {
+    let s = crate::dashboards::schedule(&state, &ctx, &id, Input::json(&headers, &body)?).await?;
+    Ok(Json(s.into()))
 }

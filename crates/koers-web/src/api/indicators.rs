@@ -334,14 +334,20 @@ pub async fn set_schedule(
     body: Bytes,
 ) -> Result<Json<ScheduleOut>, AppError> {
     let s = schedule(&state, &ctx, &id, Input::json(&headers, &body)?).await?;
-    Ok(Json(match s {
-        Some((every, next)) => ScheduleOut {
-            every: every.as_str().into(),
-            next_due: Some(next),
-        },
-        None => ScheduleOut {
-            every: "manual".into(),
-            next_due: None,
-        },
-    }))
+    Ok(Json(ScheduleOut::from(s)))
+}
+
+impl From<Option<(koers_core::indicators::Every, String)>> for ScheduleOut {
+    fn from(s: Option<(koers_core::indicators::Every, String)>) -> Self {
+        match s {
+            Some((every, next)) => ScheduleOut {
+                every: every.as_str().into(),
+                next_due: Some(next),
+            },
+            None => ScheduleOut {
+                every: "manual".into(),
+                next_due: None,
+            },
+        }
+    }
 }

@@ -154,6 +154,7 @@ pub async fn version_header(req: Request, next: Next) -> Response {
         dashboards::restore_dashboard_version,
         dashboards::compare_dashboard_versions,
         dashboards::snapshot_dashboard,
+        dashboards::schedule_dashboard,
         maturity::get_maturity_framework,
         maturity::put_maturity_framework,
         maturity::list_rounds,

@@ -17,11 +17,13 @@ use koers_core::analysis::ParamKind;
 use koers_core::dashboards::{
     Change, Definition, Level, Visibility, Widget, WidgetKind, compare, filter_key, may_view,
 };
+use koers_core::indicators::Every;
 use koers_core::{FieldError, Invalid, Permission, Role};
 use koers_engine::Progress;
 use koers_store::StoreError;
 use koers_store::catalog::Analysis;
 use koers_store::dashboards::{Dashboard, DashboardSave};
+use koers_store::schedules::Scheduled;
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -311,6 +313,50 @@ pub async fn share(
         .store
         .share_dashboard(&d, visibility, &roles, token.as_deref(), &ctx.actor())
         .await?)
+}
+
+/// Sets how often a dashboard computes its figures again by itself, for the default filter
+/// choice (`manual`, `hourly`, `daily`, `weekly`; analysts).
+pub async fn schedule(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    mut input: Input,
+) -> Result<Option<(Every, String)>, AppError> {
+    let d = editable(state, ctx, id).await?;
+    let every = input.text("every");
+    let every = input.finish(Every::parse(&every))?;
+    Ok(state
+        .store
+        .set_schedule(Scheduled::Dashboard, &d.org_id, &d.id, every, &ctx.actor())
+        .await?)
+}
+
+/// Computes again, for the default filters, every dashboard whose scheduled refresh is due
+/// at `now` (each claimed by one process only); a failure is logged and tried again at the
+/// next turn. Returns how many were refreshed.
+pub async fn run_due(state: &AppState, now: chrono::DateTime<chrono::Utc>) -> usize {
+    let due = match state.store.claim_due(Scheduled::Dashboard, now).await {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::warn!("scheduled dashboard refresh: {e}");
+            return 0;
+        }
+    };
+    let mut done = 0;
+    for (org_id, id) in due {
+        let r = match state.store.dashboard(&org_id, &id).await {
+            Ok(d) => board(state, &d, &BTreeMap::new(), true, None)
+                .await
+                .map(|_| ()),
+            Err(e) => Err(e.into()),
+        };
+        match r {
+            Ok(()) => done += 1,
+            Err(e) => tracing::warn!("scheduled refresh of dashboard {id}: {e}"),
+        }
+    }
+    done
 }
 
 /// Removes a dashboard (analysts).

@@ -8,8 +8,8 @@ use crate::auth::Ctx;
 use crate::dashboards::export::{board_pdf, board_svg, png, widget_csv, widget_svg};
 use crate::dashboards::render::{Drawn, View, draw};
 use crate::dashboards::{
-    Board, board, changes, chosen_filters, create, delete, editable, list, restore, save, share,
-    visible,
+    Board, board, changes, chosen_filters, create, delete, editable, list, restore, save, schedule,
+    share, visible,
 };
 use crate::error::AppError;
 use crate::i18n::Lang;
@@ -27,6 +27,7 @@ use koers_core::Permission;
 use koers_core::Role;
 use koers_core::dashboards::{Definition, Filter, FilterKind, Level, Widget, WidgetKind};
 use koers_store::dashboards::Dashboard;
+use koers_store::schedules::Scheduled;
 use minijinja::{Value, context};
 use std::collections::BTreeMap;
 
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/dashboards", get(overview).post(add))
         .route("/dashboards/{id}", get(show))
         .route("/dashboards/{id}/verversen", post(refresh))
+        .route("/dashboards/{id}/schema", post(set_schedule))
         .route("/dashboards/{id}/taken/{job}", get(job_progress))
         .route("/dashboards/{id}/dashboard.png", get(board_png))
         .route("/dashboards/{id}/dashboard.pdf", get(board_pdf_file))
@@ -195,6 +197,7 @@ async fn show(
             can_edit => ctx.require(Permission::Analyse).is_ok(),
             error => problem.as_ref().map(|e| e.detail()),
             panel => super::products::snapshot_panel(&state, &ctx, "dashboards", &d.id).await?,
+            schedule => state.store.schedule(Scheduled::Dashboard, &d.id).await?.map(|(e, next)| context! { every => e.as_str(), next => next }),
         },
     )
     .await?;
@@ -233,6 +236,16 @@ async fn refresh(
         format!("?terug={}", urlencode(&query))
     };
     Ok(Redirect::to(&format!("/dashboards/{id}/taken/{}{back}", job.id)).into_response())
+}
+
+async fn set_schedule(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    schedule(&state, &ctx, &id, Input::form(&body)?).await?;
+    Ok(Redirect::to(&format!("/dashboards/{id}#schema")).into_response())
 }
 
 fn urlencode(s: &str) -> String {

@@ -818,6 +818,42 @@ async fn pages_build_refresh_and_export_a_dashboard_and_show_stale_data() {
     assert_eq!(widget(&fresh, "w2")["stale"], false);
     assert_eq!(widget(&fresh, "w2")["data"]["rows"], json!([["PV26", 1]]));
 
+    // A schedule: the due refresh runs once (claimed), on the default filters.
+    let r = send(
+        c.put(app.url(&format!("/api/v1/dashboards/{id}/schedule"))),
+        &csrf,
+        json!({"every": "hourly"}),
+    )
+    .await;
+    assert_eq!(r.json::<Value>().await.unwrap()["every"], "hourly");
+    let r = send(
+        c.put(app.url(&format!("/api/v1/dashboards/{id}/schedule"))),
+        &csrf,
+        json!({"every": "yearly"}),
+    )
+    .await;
+    assert_eq!(r.status(), 400);
+    let (v, vcsrf) = app.api_login("viewer@pv26.example").await;
+    let r = send(
+        v.put(app.url(&format!("/api/v1/dashboards/{id}/schedule"))),
+        &vcsrf,
+        json!({"every": "daily"}),
+    )
+    .await;
+    assert_eq!(r.status(), 404);
+    let later = chrono::Utc::now() + chrono::Duration::hours(2);
+    assert_eq!(koers_web::dashboards::run_due(&app.state, later).await, 1);
+    assert_eq!(koers_web::dashboards::run_due(&app.state, later).await, 0);
+    let html = pc
+        .get(app.url(&format!("/dashboards/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Elk uur"), "the page names the schedule");
+
     // History page compares and restores.
     let hist = pc
         .get(app.url(&format!("/dashboards/{id}/versies?van=1&tot=2")))
