@@ -23,7 +23,7 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
-async fn user(
+pub(crate) async fn user(
     store: &Store,
     email: &str,
     org: &Organisation,
@@ -219,4 +219,16 @@ pub fn hidden_csrf(html: &str) -> String {
 /// The repository root (for node_modules and shipped reference files).
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A request with the method an OpenAPI operation names.
+pub fn request(c: &reqwest::Client, method: &str, url: &str) -> reqwest::RequestBuilder {
+    match method {
+        "get" => c.get(url),
+        "post" => c.post(url),
+        "put" => c.put(url),
+        "patch" => c.patch(url),
+        "delete" => c.delete(url),
+        other => panic!("undocumented method {other}"),
+    }
 }

@@ -16,3 +16,4 @@ mod pages;
 mod products;
 mod questions;
 mod register;
+mod security;
