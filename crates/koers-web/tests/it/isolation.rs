@@ -103,7 +103,7 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> ObjectsOfA {
         )
         .await
         .unwrap();
-    let (application, choice) = crate::register::objects_of_a(&app).await;
+    let (application, choice) = crate::register::objects_of_a(app).await;
     let indicator = app
         .store
         .create_indicator(
@@ -189,13 +189,12 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> ObjectsOfA {
         )
         .await
         .unwrap();
-    let (m_round, m_participant, m_source) = crate::maturity::objects_of_a(&app).await;
+    let (m_round, m_participant, m_source) = crate::maturity::objects_of_a(app).await;
     let m_code = {
         let round = app.store.round(&app.org_a.id, &m_round).await.unwrap();
         app.store.codes(&round).await.unwrap().remove(0).id
     };
-    let (programme, cohort, group, participant, project) =
-        crate::learning::objects_of_a(&app).await;
+    let (programme, cohort, group, participant, project) = crate::learning::objects_of_a(app).await;
     ObjectsOfA {
         org: app.org_a.id.clone(),
         user: app.viewer_a.id.clone(),

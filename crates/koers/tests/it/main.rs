@@ -243,17 +243,19 @@ impl Server {
             .local_addr()
             .unwrap()
             .port();
-        let child = Command::new(env!("CARGO_BIN_EXE_koers"))
-            .arg("--data-dir")
-            .arg(data)
-            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("start koers serve");
+        let server = Server(
+            Command::new(env!("CARGO_BIN_EXE_koers"))
+                .arg("--data-dir")
+                .arg(data)
+                .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("start koers serve"),
+        );
         for _ in 0..100 {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Server(child);
+                return server;
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
