@@ -14,4 +14,3 @@ pub fn import(format: Format, ext: &str, data: &[u8]) {
         while let Ok(Some(_)) = source.next_batch() {}
     }
 }
-
