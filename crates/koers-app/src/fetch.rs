@@ -1,6 +1,6 @@
 //! Fetching a dataset from an http(s) URL, safely: only http and https, never an address in
-//! a loopback, private or link-local network (unless the host is allow-listed), no redirects
-//! to elsewhere, and a size limit, streamed to disk.
+//! a loopback, private or link-local network (unless the host is allow-listed), checked
+//! again on every redirect, and a size limit, streamed to disk.
 
 use crate::{Error, Result};
 use futures::StreamExt;
@@ -93,6 +93,47 @@ pub async fn check_url(raw: &str, policy: &FetchPolicy) -> Result<(url::Url, Soc
     Ok((url, addr))
 }
 
+/// How many redirects a fetch follows.
+const MAX_REDIRECTS: usize = 5;
+
+/// Requests `raw`, following up to [`MAX_REDIRECTS`] redirects; every address, the first
+/// and each one redirected to, passes [`check_url`] before koers connects to it.
+async fn fetch_checked(raw: &str, policy: &FetchPolicy) -> Result<reqwest::Response> {
+    let mut current = raw.to_string();
+    for _ in 0..=MAX_REDIRECTS {
+        let (url, addr) = check_url(&current, policy).await?;
+        let host = url.host_str().unwrap_or_default().to_string();
+        // Connect to the address that was checked, so a second DNS answer cannot point
+        // elsewhere.
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .resolve(&host, addr)
+            .timeout(std::time::Duration::from_secs(3600))
+            .build()
+            .map_err(|e| Error::Fetch(e.to_string()))?;
+        let resp = client
+            .get(url.clone())
+            .send()
+            .await
+            .map_err(|e| Error::Fetch(format!("ophalen mislukt: {e}")))?;
+        if !resp.status().is_redirection() {
+            return Ok(resp);
+        }
+        let to = resp
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| Error::Fetch("de server verwijst door zonder adres".into()))?;
+        current = url
+            .join(to)
+            .map_err(|e| Error::Fetch(format!("ongeldige doorverwijzing {to}: {e}")))?
+            .to_string();
+    }
+    Err(Error::Fetch(format!(
+        "meer dan {MAX_REDIRECTS} doorverwijzingen; geef het uiteindelijke adres zelf op"
+    )))
+}
+
 /// Downloads `raw` into `dest`, reporting bytes to `progress`.
 pub async fn download(
     raw: &str,
@@ -100,31 +141,8 @@ pub async fn download(
     policy: &FetchPolicy,
     progress: &(dyn Progress + Send + Sync),
 ) -> Result<()> {
-    let (url, addr) = check_url(raw, policy).await?;
-    let host = url.host_str().unwrap_or_default().to_string();
-    // Connect to the address that was checked, so a second DNS answer cannot point elsewhere.
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .resolve(&host, addr)
-        .timeout(std::time::Duration::from_secs(3600))
-        .build()
-        .map_err(|e| Error::Fetch(e.to_string()))?;
-    let resp = client
-        .get(url.clone())
-        .send()
-        .await
-        .map_err(|e| Error::Fetch(format!("ophalen mislukt: {e}")))?;
+    let resp = fetch_checked(raw, policy).await?;
     let status = resp.status();
-    if status.is_redirection() {
-        let to = resp
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("?");
-        return Err(Error::Fetch(format!(
-            "de server verwijst door naar {to}; geef die URL zelf op"
-        )));
-    }
     if !status.is_success() {
         return Err(Error::Fetch(format!("de server antwoordde {status}")));
     }
@@ -174,6 +192,11 @@ mod tests {
             "fe80::1",
             "::ffff:127.0.0.1",
             "100.64.0.1",
+            "::",
+            "fc00::1",
+            "ff02::1",
+            "224.0.0.1",
+            "255.255.255.255",
         ] {
             assert!(!is_public(ip.parse().unwrap()), "{ip}");
         }
@@ -200,5 +223,87 @@ mod tests {
             ..FetchPolicy::default()
         };
         assert!(check_url("http://localhost:8080/x", &allow).await.is_ok());
+    }
+
+    /// A tiny HTTP server on loopback: `/data.csv` answers a CSV, `/to?X` redirects to `X`, `/loop` to itself
+    /// (with `PORT` replaced by its own port). Returns the port.
+    async fn server() -> u16 {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                let mut buf = vec![0u8; 4096];
+                let n = sock.read(&mut buf).await.unwrap_or(0);
+                let req = String::from_utf8_lossy(&buf[..n]).to_string();
+                let path = req.split_whitespace().nth(1).unwrap_or("/").to_string();
+                let target = if path == "/loop" {
+                    Some(("", "/loop"))
+                } else {
+                    path.split_once("/to?")
+                };
+                let resp = match target {
+                    Some((_, to)) => format!(
+                        "HTTP/1.1 302 Found\r\nLocation: {}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                        to.replace("PORT", &port.to_string())
+                    ),
+                    None => {
+                        "HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\na\n1\n2\n"
+                            .to_string()
+                    }
+                };
+                let _ = sock.write_all(resp.as_bytes()).await;
+            }
+        });
+        port
+    }
+
+    async fn fetch(url: &str) -> Result<String> {
+        let policy = FetchPolicy {
+            allow_hosts: vec!["localhost".into()],
+            ..FetchPolicy::default()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("x.csv");
+        download(url, &dest, &policy, &koers_engine::NoProgress).await?;
+        Ok(std::fs::read_to_string(dest).unwrap())
+    }
+
+    #[tokio::test]
+    async fn every_redirect_is_checked_again() {
+        let port = server().await;
+        let base = format!("http://localhost:{port}");
+        assert_eq!(
+            fetch(&format!("{base}/data.csv")).await.unwrap(),
+            "a\n1\n2\n"
+        );
+        // A redirect to an allowed host is followed.
+        let ok = fetch(&format!("{base}/to?http://localhost:PORT/data.csv")).await;
+        assert_eq!(ok.unwrap(), "a\n1\n2\n");
+        // A redirect into a loopback address that is not allowed is refused.
+        let e = fetch(&format!("{base}/to?http://127.0.0.1:PORT/data.csv"))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("lokaal of privé-netwerk"), "{e}");
+        for target in [
+            "http://[::1]:PORT/data.csv",
+            "http://169.254.169.254/latest",
+        ] {
+            let e = fetch(&format!("{base}/to?{target}")).await.unwrap_err();
+            assert!(e.to_string().contains("privé"), "{target}: {e}");
+        }
+        // A redirect to another scheme is refused.
+        let e = fetch(&format!("{base}/to?file:///etc/passwd"))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("alleen http"), "{e}");
+        // A redirect loop ends.
+        let e = fetch(&format!("{base}/loop"))
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("doorverwijzingen"), "{e}");
     }
 }

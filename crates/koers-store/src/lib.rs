@@ -7,6 +7,7 @@
 //! the same transaction, so an acknowledged change and its trace stand or fall together.
 
 pub mod audit;
+pub mod backup;
 pub mod catalog;
 pub mod dashboards;
 pub mod indicators;
@@ -47,6 +48,9 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("opgeslagen gegevens onleesbaar: {0}")]
     Corrupt(String),
+    /// The operation does not exist for this backend.
+    #[error("{0}")]
+    Unsupported(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;

@@ -2,7 +2,7 @@
 //! SHA-256, the user, the organisation worked in, and the CSRF token of the session.
 
 use crate::{Result, Store, StoreError, now, parse_stamp, stamp};
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use koers_core::secret::{new_token, token_digest};
 use sqlx::Row;
 
@@ -127,6 +127,60 @@ impl Store {
             .execute(self.pool())
             .await?;
         Ok(done.rows_affected())
+    }
+
+    /// How many sign-ins failed under `key` after `since`, and when the first of them was.
+    pub async fn login_failures(
+        &self,
+        key: &str,
+        since: DateTime<Utc>,
+    ) -> Result<(u32, Option<DateTime<Utc>>)> {
+        let r = sqlx::query(
+            "SELECT COUNT(*) AS n, MIN(failed_at) AS first FROM login_failures WHERE key = $1 AND failed_at > $2",
+        )
+        .bind(key)
+        .bind(stamp(since))
+        .fetch_one(self.pool())
+        .await?;
+        let n: i64 = r.try_get("n")?;
+        let first = r
+            .try_get::<Option<String>, _>("first")?
+            .map(|s| parse_stamp(&s))
+            .transpose()?;
+        Ok((u32::try_from(n).unwrap_or(u32::MAX), first))
+    }
+
+    /// Records a failed sign-in under each of `keys`, and forgets every failure from before
+    /// `forget_before` (they no longer count).
+    pub async fn record_login_failure(
+        &self,
+        keys: &[String],
+        forget_before: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        sqlx::query("DELETE FROM login_failures WHERE failed_at <= $1")
+            .bind(stamp(forget_before))
+            .execute(&mut *tx)
+            .await?;
+        let at = now();
+        for key in keys {
+            sqlx::query("INSERT INTO login_failures (key, failed_at) VALUES ($1, $2)")
+                .bind(key)
+                .bind(&at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Forgets the failed sign-ins under `key` (after a successful one).
+    pub async fn clear_login_failures(&self, key: &str) -> Result<()> {
+        sqlx::query("DELETE FROM login_failures WHERE key = $1")
+            .bind(key)
+            .execute(self.pool())
+            .await?;
+        Ok(())
     }
 }
 

@@ -13,11 +13,9 @@ use axum::response::{IntoResponse, Response};
 use koers_core::access::permitted;
 use koers_core::secret::{constant_time_eq, new_token, verify_against_nothing, verify_password};
 use koers_core::{Email, Permission, Role};
-use koers_store::{Actor, Organisation, Session, User};
-use std::collections::HashMap;
+use koers_store::{Actor, Organisation, Session, Store, User};
 use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub const SESSION_COOKIE: &str = "koers_session";
 /// The double-submit CSRF cookie that protects the sign-in form (before there is a session).
@@ -233,52 +231,67 @@ impl FromRequestParts<AppState> for Ctx {
 }
 
 /// Counts failed sign-ins per e-mail address and per client address in a sliding window.
+/// The counts live in the store, so several koers processes on one database share them.
 pub struct LoginLimiter {
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
     max: u32,
     window: Duration,
 }
 
 impl LoginLimiter {
     pub fn new(max: u32, window: Duration) -> Self {
-        LoginLimiter {
-            failures: Mutex::new(HashMap::new()),
-            max,
-            window,
-        }
+        LoginLimiter { max, window }
     }
 
-    fn keys(email: &str, ip: IpAddr) -> [(String, u32); 2] {
-        [(format!("email:{email}"), 1), (format!("ip:{ip}"), 4)]
+    fn email_key(email: &str) -> String {
+        format!("email:{email}")
     }
 
-    /// `Err(seconds)` while either key has had too many failures in the window.
-    pub fn check(&self, email: &str, ip: IpAddr) -> Result<(), u64> {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
-        for (key, factor) in Self::keys(email, ip) {
-            if let Some(times) = map.get_mut(&key) {
-                times.retain(|t| now.duration_since(*t) < self.window);
-                if times.len() as u32 >= self.max * factor {
-                    let oldest = times.first().copied().unwrap_or(now);
-                    let wait = self.window.saturating_sub(now.duration_since(oldest));
-                    return Err(wait.as_secs().max(1));
-                }
+    /// The keys a failure counts under, with how many failures each may have: a client
+    /// address may try a few accounts (an office behind one address), an account only few
+    /// passwords.
+    fn keys(&self, email: &str, ip: IpAddr) -> [(String, u32); 2] {
+        [
+            (Self::email_key(email), self.max),
+            (format!("ip:{ip}"), self.max.saturating_mul(4)),
+        ]
+    }
+
+    fn window_start(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now()
+            - chrono::Duration::from_std(self.window)
+                .unwrap_or_else(|_| chrono::Duration::days(365))
+    }
+
+    /// Refuses with 429 (and the seconds to wait) while either key has had too many failures
+    /// in the window.
+    pub async fn check(&self, store: &Store, email: &str, ip: IpAddr) -> Result<(), AppError> {
+        let since = self.window_start();
+        for (key, max) in self.keys(email, ip) {
+            let (n, first) = store.login_failures(&key, since).await?;
+            if n >= max {
+                let passed = first.map_or(chrono::Duration::zero(), |f| chrono::Utc::now() - f);
+                let wait = self
+                    .window
+                    .saturating_sub(passed.to_std().unwrap_or_default());
+                return Err(AppError::TooManyRequests(wait.as_secs().max(1)));
             }
         }
         Ok(())
     }
 
-    pub fn fail(&self, email: &str, ip: IpAddr) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        for (key, _) in Self::keys(email, ip) {
-            map.entry(key).or_default().push(Instant::now());
-        }
+    pub async fn fail(&self, store: &Store, email: &str, ip: IpAddr) -> Result<(), AppError> {
+        let keys = self.keys(email, ip).map(|(k, _)| k);
+        store
+            .record_login_failure(&keys, self.window_start())
+            .await?;
+        Ok(())
     }
 
-    pub fn succeed(&self, email: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        map.remove(&format!("email:{email}"));
+    /// A successful sign-in forgets the account's failures (not the address's, so that one
+    /// account of one's own does not reset guessing at others).
+    pub async fn succeed(&self, store: &Store, email: &str) -> Result<(), AppError> {
+        store.clear_login_failures(&Self::email_key(email)).await?;
+        Ok(())
     }
 }
 
@@ -286,9 +299,11 @@ impl LoginLimiter {
 pub const BAD_CREDENTIALS: &str = "E-mailadres of wachtwoord onjuist";
 
 /// Signs a user in: rate limit, password check, a fresh session (never a reused one, so a
-/// planted session id is worthless). Returns the cookie token and the session.
+/// planted session id is worthless), and the session the request carried before (`headers`)
+/// ended. Returns the cookie token and the session.
 pub async fn sign_in(
     state: &AppState,
+    headers: &HeaderMap,
     email: &str,
     password: &str,
     ip: IpAddr,
@@ -296,10 +311,8 @@ pub async fn sign_in(
     let email = Email::parse(email)
         .map(|e| e.as_str().to_string())
         .unwrap_or_default();
-    state
-        .limiter
-        .check(&email, ip)
-        .map_err(AppError::TooManyRequests)?;
+    let limiter = &state.limiter;
+    limiter.check(&state.store, &email, ip).await?;
     let found = if email.is_empty() {
         None
     } else {
@@ -308,12 +321,12 @@ pub async fn sign_in(
     let user = match found {
         Some((user, hash)) if verify_password(password, &hash) => user,
         Some(_) => {
-            state.limiter.fail(&email, ip);
+            limiter.fail(&state.store, &email, ip).await?;
             return Err(AppError::BadCredentials);
         }
         None => {
             verify_against_nothing(password);
-            state.limiter.fail(&email, ip);
+            limiter.fail(&state.store, &email, ip).await?;
             return Err(AppError::BadCredentials);
         }
     };
@@ -324,14 +337,17 @@ pub async fn sign_in(
         .into_iter()
         .next()
     else {
-        state.limiter.fail(&email, ip);
+        limiter.fail(&state.store, &email, ip).await?;
         return Err(AppError::BadCredentials);
     };
-    state.limiter.succeed(&email);
+    limiter.succeed(&state.store, &email).await?;
     let (token, session) = state
         .store
         .create_session(&user.id, &org.id, state.cfg.session_ttl)
         .await?;
+    if let Some(previous) = cookie(headers, SESSION_COOKIE) {
+        state.store.end_session(&previous).await?;
+    }
     Ok((token, session, user))
 }
 
@@ -361,17 +377,44 @@ mod tests {
         assert_eq!(cookie(&h, "c"), None);
     }
 
-    #[test]
-    fn limiter_blocks_after_max_failures_and_clears_on_success() {
+    #[tokio::test]
+    async fn limiter_blocks_after_max_failures_and_clears_on_success() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_in(dir.path()).await.unwrap();
         let l = LoginLimiter::new(2, Duration::from_secs(60));
         let ip: IpAddr = "127.0.0.1".parse().unwrap();
-        assert!(l.check("a@b.nl", ip).is_ok());
-        l.fail("a@b.nl", ip);
-        l.fail("a@b.nl", ip);
-        assert!(l.check("a@b.nl", ip).is_err());
-        assert!(l.check("c@d.nl", ip).is_ok(), "per address, not global");
-        l.succeed("a@b.nl");
-        assert!(l.check("a@b.nl", ip).is_ok());
+        let other: IpAddr = "192.0.2.1".parse().unwrap();
+        assert!(l.check(&store, "a@b.nl", ip).await.is_ok());
+        l.fail(&store, "a@b.nl", ip).await.unwrap();
+        l.fail(&store, "a@b.nl", ip).await.unwrap();
+        match l.check(&store, "a@b.nl", other).await {
+            Err(AppError::TooManyRequests(secs)) => assert!((1..=60).contains(&secs)),
+            _ => panic!("the account is limited from any address"),
+        }
+        assert!(
+            l.check(&store, "c@d.nl", ip).await.is_ok(),
+            "per account, not global"
+        );
+        l.succeed(&store, "a@b.nl").await.unwrap();
+        assert!(l.check(&store, "a@b.nl", ip).await.is_ok());
+        // Many accounts from one address: the address is limited at four times the maximum.
+        for i in 0..8 {
+            l.fail(&store, &format!("u{i}@b.nl"), other).await.unwrap();
+        }
+        assert!(l.check(&store, "new@b.nl", other).await.is_err());
+        assert!(l.check(&store, "new@b.nl", ip).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn failures_outside_the_window_do_not_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_in(dir.path()).await.unwrap();
+        let l = LoginLimiter::new(1, Duration::from_millis(200));
+        let ip: IpAddr = "127.0.0.1".parse().unwrap();
+        l.fail(&store, "a@b.nl", ip).await.unwrap();
+        assert!(l.check(&store, "a@b.nl", ip).await.is_err());
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        assert!(l.check(&store, "a@b.nl", ip).await.is_ok());
     }
 
     #[test]

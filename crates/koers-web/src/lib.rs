@@ -29,6 +29,7 @@ pub mod pages;
 pub mod products;
 pub mod questions;
 pub mod register;
+pub mod security;
 pub mod startup;
 pub mod templates;
 pub mod upload;

@@ -6,13 +6,11 @@ use crate::error::finish_errors;
 use crate::metrics::{Metrics, track};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::{from_fn, from_fn_with_state};
 use koers_app::Workspace;
 use koers_store::Store;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tower_http::set_header::SetResponseHeaderLayer;
 
 /// Everything a handler may use.
 #[derive(Clone)]
@@ -38,13 +36,9 @@ impl AppState {
     }
 }
 
-fn header_layer(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<HeaderValue> {
-    SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
-}
-
 /// The whole application.
 pub fn build_app(state: AppState) -> Router {
-    let mut app = Router::new()
+    Router::new()
         .merge(crate::pages::router())
         .nest("/api/v1", crate::api::router())
         .merge(crate::ogc::router())
@@ -54,20 +48,11 @@ pub fn build_app(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), session_layer))
         .layer(from_fn(finish_errors))
         .layer(DefaultBodyLimit::max(state.cfg.max_body_bytes))
-        .layer(header_layer(
-            header::CONTENT_SECURITY_POLICY,
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        .layer(from_fn_with_state(
+            state.clone(),
+            crate::security::security_headers,
         ))
-        .layer(header_layer(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .layer(header_layer(header::X_FRAME_OPTIONS, "DENY"))
-        .layer(header_layer(header::REFERRER_POLICY, "same-origin"));
-    if state.cfg.secure_cookies {
-        app = app.layer(header_layer(
-            header::STRICT_TRANSPORT_SECURITY,
-            "max-age=31536000; includeSubDomains",
-        ));
-    }
-    app.layer(from_fn(crate::api::version_header))
+        .layer(from_fn(crate::api::version_header))
         .layer(from_fn_with_state(state.clone(), track))
         .with_state(state)
 }

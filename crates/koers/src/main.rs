@@ -1,6 +1,7 @@
 //! The `koers` binary: `koers serve` runs the web application; the other subcommands are
 //! the command line for the data folder (demo workspace, organisations, users).
 
+mod backup;
 mod bench;
 mod cli;
 mod demo;
@@ -51,6 +52,20 @@ enum Command {
     Audit(AuditCommand),
     /// Run the reference workload and compare it with DuckDB in the same run.
     Bench(BenchArgs),
+    /// Copy the store and the data files into a new folder, with a manifest of checksums
+    /// (safe while koers serves).
+    Backup {
+        /// The folder to write the backup to (new or empty).
+        dest: PathBuf,
+    },
+    /// Bring a backup back into an empty data folder (--data-dir), checking every file first.
+    Restore {
+        /// The folder of the backup.
+        src: PathBuf,
+        /// Replace the store and files in a data folder that is not empty.
+        #[arg(long)]
+        force: bool,
+    },
     /// Run SQL over the datasets an organisation may see (read-only, within the limits).
     Query {
         /// The SQL (SELECT or WITH).
@@ -280,6 +295,16 @@ async fn run(cli: Cli) -> Result<()> {
                 spatial: b.spatial,
             })
             .await
+        }
+        Command::Backup { dest } => {
+            let store = store_settings.open().await?;
+            backup::backup(&store, &store_settings.data_dir, &dest).await
+        }
+        Command::Restore { src, force } => {
+            if store_settings.database_url.is_some() {
+                anyhow::bail!("terugzetten kan alleen in de SQLite-opslag van een datamap");
+            }
+            backup::restore(&src, &store_settings.data_dir, force).await
         }
         Command::Query { sql, format, org } => {
             let ws = store_settings.workspace(&file).await?;

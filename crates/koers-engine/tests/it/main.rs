@@ -4,6 +4,7 @@ mod bench;
 mod export;
 mod gis;
 mod helpers;
+mod hostile;
 mod import;
 mod query;
 mod spatial;

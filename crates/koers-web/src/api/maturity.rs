@@ -18,6 +18,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use koers_core::Permission;
 use koers_core::maturity::{Framework, ItemKind, Weights};
 use koers_store::maturity::{FrameworkVersion, Invitation, Item, Participant, Round, Source};
 use serde::{Deserialize, Serialize};
@@ -320,6 +321,8 @@ pub async fn put_maturity_framework(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
+    // Who may, before what: a viewer learns nothing about the framework's rules.
+    ctx.require(Permission::Research)?;
     Input::json(&headers, &body)?;
     let fw: Framework = serde_json::from_slice(&body)
         .map_err(|e| AppError::BadRequest(format!("Ongeldig kader: {e}")))?;

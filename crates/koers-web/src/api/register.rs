@@ -663,6 +663,7 @@ pub async fn set_prescan(
     body: Bytes,
 ) -> Result<Json<Value>, AppError> {
     state.store.application(&ctx.org.id, &id).await?;
+    reg::require_register(&ctx)?;
     Input::json(&headers, &body)?;
     let v: Value =
         serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;

@@ -104,7 +104,7 @@ pub async fn create_session(
     let email = input.text("email");
     let password = input.text("password");
     input.finish(Ok(()))?;
-    let (token, session, user) = sign_in(&state, &email, &password, addr.ip()).await?;
+    let (token, session, user) = sign_in(&state, &headers, &email, &password, addr.ip()).await?;
     let out = session_out(&state, &user, &session.org_id, session.csrf_token).await?;
     let cookie = set_cookie(
         SESSION_COOKIE,

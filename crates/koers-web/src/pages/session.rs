@@ -83,7 +83,7 @@ async fn login(
     let email = input.text("email");
     let password = input.text("password");
     let next = safe_next(Some(&input.text("next")));
-    match sign_in(&state, &email, &password, addr.ip()).await {
+    match sign_in(&state, &headers, &email, &password, addr.ip()).await {
         Ok((token, _, _)) => {
             let cookie = set_cookie(
                 SESSION_COOKIE,

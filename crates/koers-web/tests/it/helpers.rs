@@ -49,7 +49,7 @@ pub struct TestApp {
     db: Option<Arc<TestDatabase>>,
 }
 
-async fn user(
+pub(crate) async fn user(
     store: &Store,
     email: &str,
     org: &Organisation,
@@ -300,4 +300,16 @@ pub fn hidden_csrf(html: &str) -> String {
 /// The repository root (for node_modules and shipped reference files).
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A request with the method an OpenAPI operation names.
+pub fn request(c: &reqwest::Client, method: &str, url: &str) -> reqwest::RequestBuilder {
+    match method {
+        "get" => c.get(url),
+        "post" => c.post(url),
+        "put" => c.put(url),
+        "patch" => c.patch(url),
+        "delete" => c.delete(url),
+        other => panic!("undocumented method {other}"),
+    }
 }

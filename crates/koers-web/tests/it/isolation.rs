@@ -5,9 +5,36 @@
 use crate::helpers::{PASSWORD, TestApp};
 use serde_json::{Value, json};
 
-#[tokio::test]
-pub(crate) async fn every_api_route_hides_another_organisations_objects() {
-    let app = TestApp::spawn().await;
+/// One object of organisation A of every kind a path parameter names, by id.
+pub(crate) struct ObjectsOfA {
+    pub org: String,
+    pub user: String,
+    pub dataset: String,
+    pub analysis: String,
+    pub job: String,
+    pub task: String,
+    pub question: String,
+    pub application: String,
+    pub choice: String,
+    pub indicator: String,
+    pub monitor: String,
+    pub attachment: String,
+    pub notification: String,
+    pub snapshot: String,
+    pub m_round: String,
+    pub m_participant: String,
+    pub m_source: String,
+    pub m_code: String,
+    pub programme: String,
+    pub cohort: String,
+    pub group: String,
+    pub participant: String,
+    pub project: String,
+    pub dashboard: String,
+}
+
+/// Creates one object of every kind in organisation A.
+pub(crate) async fn objects_of_a(app: &TestApp) -> ObjectsOfA {
     // Objects of A of every kind: a private dataset, a saved analysis, a job.
     let tmp = app.ws.temp_path("csv").unwrap();
     std::fs::write(&tmp, "gm,naam\nGM0344,Utrecht\n").unwrap();
@@ -77,7 +104,7 @@ pub(crate) async fn every_api_route_hides_another_organisations_objects() {
         )
         .await
         .unwrap();
-    let (application, choice) = crate::register::objects_of_a(&app).await;
+    let (application, choice) = crate::register::objects_of_a(app).await;
     let indicator = app
         .store
         .create_indicator(
@@ -163,13 +190,12 @@ pub(crate) async fn every_api_route_hides_another_organisations_objects() {
         )
         .await
         .unwrap();
-    let (m_round, m_participant, m_source) = crate::maturity::objects_of_a(&app).await;
+    let (m_round, m_participant, m_source) = crate::maturity::objects_of_a(app).await;
     let m_code = {
         let round = app.store.round(&app.org_a.id, &m_round).await.unwrap();
         app.store.codes(&round).await.unwrap().remove(0).id
     };
-    let (programme, cohort, group, participant, project) =
-        crate::learning::objects_of_a(&app).await;
+    let (programme, cohort, group, participant, project) = crate::learning::objects_of_a(app).await;
     let dashboard = app
         .store
         .create_dashboard(
@@ -184,7 +210,69 @@ pub(crate) async fn every_api_route_hides_another_organisations_objects() {
             &koers_store::Actor::cli(),
         )
         .await
-        .unwrap();
+        .unwrap()
+        .id;
+    ObjectsOfA {
+        org: app.org_a.id.clone(),
+        user: app.viewer_a.id.clone(),
+        dataset: dataset.id,
+        analysis: analysis.id,
+        job: job.id.clone(),
+        task: task.id,
+        question: question.id,
+        application,
+        choice,
+        indicator: indicator.id,
+        monitor: monitor.id,
+        attachment: attachment.id,
+        notification: notification.id,
+        snapshot: snapshot.id,
+        m_round,
+        m_participant,
+        m_source,
+        m_code,
+        programme,
+        cohort,
+        group,
+        participant,
+        project,
+        dashboard,
+    }
+}
+
+/// `path` of the OpenAPI document with every parameter filled in with A's objects.
+pub(crate) fn concrete(path: &str, o: &ObjectsOfA) -> String {
+    path.replace("{organisationId}", &o.org)
+        .replace("{userId}", &o.user)
+        .replace("{datasetId}", &o.dataset)
+        .replace("{analysisId}", &o.analysis)
+        .replace("{jobId}", &o.job)
+        .replace("{applicationId}", &o.application)
+        .replace("{choiceId}", &o.choice)
+        .replace("{taskId}", &o.task)
+        .replace("{questionId}", &o.question)
+        .replace("{indicatorId}", &o.indicator)
+        .replace("{monitorId}", &o.monitor)
+        .replace("{attachmentId}", &o.attachment)
+        .replace("{notificationId}", &o.notification)
+        .replace("{snapshotId}", &o.snapshot)
+        .replace("{roundId}", &o.m_round)
+        .replace("{participantId}", &o.m_participant)
+        .replace("{sourceId}", &o.m_source)
+        .replace("{codeId}", &o.m_code)
+        .replace("{programmeId}", &o.programme)
+        .replace("{cohortId}", &o.cohort)
+        .replace("{groupId}", &o.group)
+        .replace("{participantId}", &o.participant)
+        .replace("{projectId}", &o.project)
+        .replace("{dashboardId}", &o.dashboard)
+        .replace("{version}", "1")
+}
+
+#[tokio::test]
+pub(crate) async fn every_api_route_hides_another_organisations_objects() {
+    let app = TestApp::spawn().await;
+    let o = objects_of_a(&app).await;
     let doc: Value = reqwest::get(app.url("/api/v1/openapi.json"))
         .await
         .unwrap()
@@ -204,46 +292,14 @@ pub(crate) async fn every_api_route_hides_another_organisations_objects() {
         if !path.contains('{') {
             continue;
         }
-        let concrete = path
-            .replace("{organisationId}", &app.org_a.id)
-            .replace("{userId}", &app.viewer_a.id)
-            .replace("{datasetId}", &dataset.id)
-            .replace("{analysisId}", &analysis.id)
-            .replace("{jobId}", &job.id)
-            .replace("{applicationId}", &application)
-            .replace("{choiceId}", &choice)
-            .replace("{taskId}", &task.id)
-            .replace("{questionId}", &question.id)
-            .replace("{indicatorId}", &indicator.id)
-            .replace("{monitorId}", &monitor.id)
-            .replace("{attachmentId}", &attachment.id)
-            .replace("{notificationId}", &notification.id)
-            .replace("{snapshotId}", &snapshot.id)
-            .replace("{roundId}", &m_round)
-            .replace("{participantId}", &m_participant)
-            .replace("{sourceId}", &m_source)
-            .replace("{codeId}", &m_code)
-            .replace("{programmeId}", &programme)
-            .replace("{cohortId}", &cohort)
-            .replace("{groupId}", &group)
-            .replace("{participantId}", &participant)
-            .replace("{projectId}", &project)
-            .replace("{dashboardId}", &dashboard.id)
-            .replace("{version}", "1");
+        let concrete = concrete(path, &o);
         assert!(
             !concrete.contains('{'),
             "the walk does not know a parameter of {path}"
         );
         for method in item.as_object().unwrap().keys() {
             let url = app.url(&format!("/api/v1{concrete}"));
-            let req = match method.as_str() {
-                "get" => c.get(&url),
-                "post" => c.post(&url),
-                "put" => c.put(&url),
-                "patch" => c.patch(&url),
-                "delete" => c.delete(&url),
-                other => panic!("undocumented method {other}"),
-            };
+            let req = crate::helpers::request(&c, method, &url);
             let body = json!({"email": "spion@gm0796.example", "displayName": "Spion", "roles": ["administrator"], "password": PASSWORD,
                 "title": "gekaapt", "sql": "SELECT 1", "publisher": "x", "theme": "GOVE", "licence": "CC0-1.0", "accessRights": "public", "cadence": "NEVER"});
             let r = req
@@ -286,7 +342,7 @@ pub(crate) async fn every_api_route_hides_another_organisations_objects() {
     assert_eq!(r.status(), 400);
     assert_eq!(
         app.store
-            .analysis(&app.org_a.id, &analysis.id)
+            .analysis(&app.org_a.id, &o.analysis)
             .await
             .unwrap()
             .title,
@@ -294,7 +350,7 @@ pub(crate) async fn every_api_route_hides_another_organisations_objects() {
     );
     assert_eq!(
         app.store
-            .dataset(&app.org_a.id, &dataset.id)
+            .dataset(&app.org_a.id, &o.dataset)
             .await
             .unwrap()
             .meta

@@ -20,3 +20,4 @@ mod postgres;
 mod products;
 mod questions;
 mod register;
+mod security;

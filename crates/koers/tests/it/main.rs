@@ -262,6 +262,43 @@ impl Drop for Child {
     }
 }
 
+/// `koers serve` on a free port of the data folder `data`, stopped when dropped.
+struct Server(std::process::Child);
+
+impl Server {
+    fn start(data: &Path) -> Server {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let server = Server(
+            Command::new(env!("CARGO_BIN_EXE_koers"))
+                .arg("--data-dir")
+                .arg(data)
+                .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("start koers serve"),
+        );
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return server;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("koers serve did not start");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[test]
 fn the_commands_and_the_server_run_on_postgres() {
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -351,4 +388,117 @@ fn the_commands_and_the_server_run_on_postgres() {
         out.contains("\"inwoners\"") && out.contains("\"gemeenten\""),
         "{out}"
     );
+}
+
+fn query_csv(data: &Path, sql: &str) -> String {
+    let o = koers(data, &["query", "--format", "csv", sql]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    text(&o).0
+}
+
+#[test]
+fn backup_while_serving_and_restore() {
+    let dir = tempfile::tempdir().unwrap();
+    let live = dir.path().join("live");
+    assert!(koers(&live, &["demo"]).status.success());
+    let server = Server::start(&live);
+    let backup = dir.path().join("backup");
+    let o = koers(&live, &["backup", backup.to_str().unwrap()]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(
+        text(&o).0.contains("Reservekopie gemaakt"),
+        "{:?}",
+        text(&o)
+    );
+    drop(server);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(backup.join("manifest.json")).unwrap()).unwrap();
+    let files = manifest["files"].as_array().unwrap();
+    assert!(files.iter().any(|f| f["path"] == "koers.db"));
+    assert!(
+        files
+            .iter()
+            .any(|f| f["path"].as_str().unwrap().ends_with(".parquet")),
+        "{manifest}"
+    );
+    assert!(
+        files
+            .iter()
+            .all(|f| f["sha256"].as_str().unwrap().len() == 64)
+    );
+    // A second backup into the same folder is refused.
+    let o = koers(&live, &["backup", backup.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).1.contains("niet leeg"), "{:?}", text(&o));
+
+    let restored = dir.path().join("restored");
+    let o = koers(&restored, &["restore", backup.to_str().unwrap()]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    for sql in [
+        "SELECT statcode, statnaam FROM provincies ORDER BY statcode",
+        "SELECT COUNT(*) AS n FROM gemeenten",
+    ] {
+        assert_eq!(query_csv(&live, sql), query_csv(&restored, sql), "{sql}");
+    }
+    // The records (datasets, data questions) and the audit chain came along.
+    assert_eq!(
+        text(&koers(&live, &["dataset", "list"])).0,
+        text(&koers(&restored, &["dataset", "list"])).0
+    );
+    let o = koers(&restored, &["audit", "verify"]);
+    assert!(o.status.success(), "{:?}", text(&o));
+    assert!(text(&o).0.contains("keten intact"));
+    let count = |data: &Path| {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            sqlx::any::install_default_drivers();
+            let url = format!("sqlite://{}", data.join("koers.db").display());
+            let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+            let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM data_questions")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+            pool.close().await;
+            n
+        })
+    };
+    assert!(count(&restored) > 0);
+    assert_eq!(count(&live), count(&restored));
+
+    // Into a folder that is not empty: refused, unless forced.
+    let o = koers(&restored, &["restore", backup.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).1.contains("--force"), "{:?}", text(&o));
+    let o = koers(&restored, &["restore", "--force", backup.to_str().unwrap()]);
+    assert!(o.status.success(), "{:?}", text(&o));
+
+    // A damaged backup restores nothing.
+    let parquet = files
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .find(|p| p.ends_with(".parquet"))
+        .unwrap();
+    std::fs::write(backup.join(parquet), b"kapot").unwrap();
+    let empty = dir.path().join("empty");
+    let o = koers(&empty, &["restore", backup.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o).1;
+    assert!(err.contains("beschadigd") && err.contains(parquet), "{err}");
+    assert!(!empty.join("koers.db").exists());
+    // A manifest that points outside the backup is refused.
+    let evil = dir.path().join("evil");
+    std::fs::create_dir(&evil).unwrap();
+    std::fs::write(
+        evil.join("manifest.json"),
+        r#"{"format":"koers-backup/1","koersVersion":"0","createdAt":"x","files":[{"path":"koers.db","bytes":0,"sha256":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},{"path":"../../etc/passwd","bytes":0,"sha256":"x"}]}"#,
+    )
+    .unwrap();
+    std::fs::write(evil.join("koers.db"), b"").unwrap();
+    let o = koers(&empty, &["restore", evil.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).1.contains("ongeldig pad"), "{:?}", text(&o));
+    // Not a backup at all.
+    let o = koers(&empty, &["restore", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).1.contains("manifest.json"), "{:?}", text(&o));
 }

@@ -1,0 +1,85 @@
+//! The security headers every response carries: a strict content security policy, no MIME
+//! sniffing, no referrer to other sites, no framing, and HSTS when koers is reached over TLS.
+//!
+//! One hook decides what may be framed: [`frameable`]. Pages under [`EMBED_PREFIX`] may be
+//! shown in another site's `<iframe>`; everything else refuses it.
+
+use crate::startup::AppState;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::Response;
+
+/// Paths under this prefix may be framed by other sites (embeddable charts and maps).
+pub const EMBED_PREFIX: &str = "/embed/";
+
+macro_rules! csp {
+    ($frame:literal) => {
+        concat!(
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; ",
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors ",
+            $frame
+        )
+    };
+}
+const CSP: &str = csp!("'none'");
+const CSP_EMBED: &str = csp!("*");
+const HSTS: &str = "max-age=31536000; includeSubDomains";
+
+/// Whether the page at `path` may be shown inside another site's frame.
+pub fn frameable(path: &str) -> bool {
+    path.starts_with(EMBED_PREFIX)
+}
+
+/// Whether the request reached koers over TLS: koers itself is configured for it (secure
+/// cookies, an https public address), or the proxy in front says so.
+fn over_tls(state: &AppState, headers: &HeaderMap) -> bool {
+    state.cfg.secure_cookies
+        || state
+            .cfg
+            .public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+        || headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"))
+}
+
+/// Middleware: adds the security headers a handler did not set itself.
+pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let frame = frameable(req.uri().path());
+    let tls = over_tls(&state, req.headers());
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    let mut add = |name: HeaderName, value: &'static str| {
+        h.entry(name).or_insert(HeaderValue::from_static(value));
+    };
+    add(
+        header::CONTENT_SECURITY_POLICY,
+        if frame { CSP_EMBED } else { CSP },
+    );
+    add(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    add(header::REFERRER_POLICY, "same-origin");
+    if !frame {
+        add(header::X_FRAME_OPTIONS, "DENY");
+    }
+    if tls {
+        add(header::STRICT_TRANSPORT_SECURITY, HSTS);
+    }
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_embed_paths_may_be_framed() {
+        assert!(frameable("/embed/indicatoren/1"));
+        assert!(!frameable("/embedded"));
+        assert!(!frameable("/catalogus"));
+        assert!(CSP.ends_with("frame-ancestors 'none'"));
+        assert!(CSP_EMBED.ends_with("frame-ancestors *"));
+    }
+}

@@ -1,0 +1,563 @@
+//! Security hardening: response headers, the sign-in rate limit, session fixation, the
+//! authorization matrix over every API route, and escaping of hostile input.
+
+use crate::helpers::{PASSWORD, TestApp};
+use koers_web::WebConfig;
+use serde_json::{Value, json};
+
+fn assert_strict_headers(r: &reqwest::Response, what: &str) {
+    let h = r.headers();
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("default-src 'self'"), "{what}: {csp}");
+    assert!(csp.contains("script-src 'self'"), "{what}: {csp}");
+    assert!(!csp.contains("unsafe-inline"), "{what}: {csp}");
+    assert!(csp.contains("frame-ancestors 'none'"), "{what}: {csp}");
+    assert_eq!(h["x-content-type-options"], "nosniff", "{what}");
+    assert_eq!(h["x-frame-options"], "DENY", "{what}");
+    assert_eq!(h["referrer-policy"], "same-origin", "{what}");
+}
+
+#[tokio::test]
+async fn every_kind_of_response_carries_the_security_headers() {
+    let app = TestApp::spawn().await;
+    let (c, _) = app.page_login("admin@pv26.example").await;
+    for path in [
+        "/",
+        "/login",
+        "/catalogus",
+        "/bestaat-niet",
+        "/api/v1/sessions/current",
+        "/api/v1/openapi.json",
+        "/api/v1/bestaat-niet",
+        "/assets/koers.css",
+        "/assets/vendor/htmx/htmx.min.js",
+        "/health",
+    ] {
+        let r = c.get(app.url(path)).send().await.unwrap();
+        assert_strict_headers(&r, path);
+        assert!(
+            !r.headers().contains_key("strict-transport-security"),
+            "no HSTS over plain http: {path}"
+        );
+    }
+    // Without a session too (401 from the API, a redirect from pages).
+    let anon = TestApp::client();
+    for path in ["/api/v1/sessions/current", "/catalogus"] {
+        let r = anon.get(app.url(path)).send().await.unwrap();
+        assert_strict_headers(&r, path);
+    }
+}
+
+#[tokio::test]
+async fn embed_paths_may_be_framed_and_nothing_else() {
+    let app = TestApp::spawn().await;
+    let r = TestApp::client()
+        .get(app.url("/embed/bestaat-niet"))
+        .send()
+        .await
+        .unwrap();
+    let csp = r.headers()["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors *"), "{csp}");
+    assert!(!r.headers().contains_key("x-frame-options"));
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+}
+
+#[tokio::test]
+async fn hsts_only_over_tls() {
+    let app = TestApp::spawn_with(WebConfig {
+        public_url: Some("https://koers.provincie.example".into()),
+        ..WebConfig::default()
+    })
+    .await;
+    let r = TestApp::client()
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.headers()["strict-transport-security"]
+            .to_str()
+            .unwrap()
+            .contains("max-age=")
+    );
+    // Behind a TLS-terminating proxy that says so.
+    let app = TestApp::spawn().await;
+    let r = TestApp::client()
+        .get(app.url("/login"))
+        .header("x-forwarded-proto", "https")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.headers().contains_key("strict-transport-security"));
+}
+
+async fn api_sign_in(c: &reqwest::Client, app: &TestApp, password: &str) -> reqwest::Response {
+    c.post(app.url("/api/v1/sessions"))
+        .json(&json!({"email": "viewer@pv26.example", "password": password}))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_successful_sign_in_resets_the_failures() {
+    let app = TestApp::spawn_with(WebConfig {
+        login_max_failures: 3,
+        ..WebConfig::default()
+    })
+    .await;
+    let c = TestApp::client();
+    for _ in 0..2 {
+        assert_eq!(api_sign_in(&c, &app, "fout fout fout").await.status(), 401);
+    }
+    assert_eq!(api_sign_in(&c, &app, PASSWORD).await.status(), 201);
+    // Two more failures would have made four: still allowed, the count began again.
+    for _ in 0..2 {
+        assert_eq!(api_sign_in(&c, &app, "fout fout fout").await.status(), 401);
+    }
+    assert_eq!(api_sign_in(&c, &app, PASSWORD).await.status(), 201);
+    for _ in 0..3 {
+        api_sign_in(&c, &app, "fout fout fout").await;
+    }
+    let r = api_sign_in(&c, &app, PASSWORD).await;
+    assert_eq!(r.status(), 429);
+    let wait: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=15 * 60).contains(&wait), "{wait}");
+    // The limit is per account: another account from the same address may still sign in.
+    app.api_login("admin@pv26.example").await;
+}
+
+#[tokio::test]
+async fn the_sign_in_page_explains_the_limit_in_dutch() {
+    let app = TestApp::spawn_with(WebConfig {
+        login_max_failures: 2,
+        ..WebConfig::default()
+    })
+    .await;
+    let c = TestApp::client();
+    let html = c
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = crate::helpers::hidden_csrf(&html);
+    let attempt = |password: &'static str| {
+        c.post(app.url("/login")).form(&[
+            ("csrf_token", token.as_str()),
+            ("email", "viewer@pv26.example"),
+            ("password", password),
+            ("next", "/"),
+        ])
+    };
+    for _ in 0..2 {
+        assert_eq!(
+            attempt("fout fout fout").send().await.unwrap().status(),
+            401
+        );
+    }
+    let r = attempt(PASSWORD).send().await.unwrap();
+    assert_eq!(r.status(), 429);
+    assert!(r.headers().contains_key("retry-after"));
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Te veel pogingen"), "{html}");
+    // Nothing was signed in.
+    let r = c
+        .get(app.url("/api/v1/sessions/current"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+}
+
+/// The session cookie a response sets.
+fn session_cookie(r: &reqwest::Response) -> String {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("koers_session="))
+        .and_then(|v| v.split(';').next())
+        .expect("session cookie")
+        .to_string()
+}
+
+async fn whoami(app: &TestApp, token: &str) -> u16 {
+    reqwest::Client::new()
+        .get(app.url("/api/v1/sessions/current"))
+        .header("cookie", format!("koers_session={token}"))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn signing_in_issues_a_new_session_and_ends_the_old_one() {
+    let app = TestApp::spawn().await;
+    // Through the API: a first session, then signing in again with it.
+    let c = TestApp::client();
+    let r = api_sign_in(&c, &app, PASSWORD).await;
+    let first = session_cookie(&r);
+    assert_eq!(whoami(&app, &first).await, 200);
+    let r = api_sign_in(&c, &app, PASSWORD).await;
+    assert_eq!(r.status(), 201);
+    let second = session_cookie(&r);
+    assert_ne!(first, second);
+    assert_eq!(whoami(&app, &first).await, 401, "the old session is ended");
+    assert_eq!(whoami(&app, &second).await, 200);
+
+    // Through the sign-in page, with a session planted by someone else (another user's).
+    let (planted, _) = app
+        .store
+        .create_session(&app.admin_a.id, &app.org_a.id, Default::default())
+        .await
+        .unwrap();
+    let c = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let cookie = format!("koers_session={planted}");
+    let html = c
+        .get(app.url("/"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = crate::helpers::hidden_csrf(&html);
+    let r = c
+        .post(app.url("/login"))
+        .header("cookie", &cookie)
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("email", "viewer@pv26.example"),
+            ("password", PASSWORD),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let fresh = session_cookie(&r);
+    assert_ne!(fresh, planted);
+    assert_eq!(whoami(&app, &planted).await, 401);
+    let me: Value = reqwest::Client::new()
+        .get(app.url("/api/v1/sessions/current"))
+        .header("cookie", format!("koers_session={fresh}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["user"]["email"], "viewer@pv26.example", "{me}");
+}
+
+/// Routes anyone may call without a session.
+const PUBLIC: &[(&str, &str)] = &[("post", "/sessions"), ("get", "/openapi.json")];
+
+/// Calls a viewer may make that are not GET: running a saved analysis and the AI Act
+/// decision aid's questions read; the people around a data question (every reader) may
+/// comment on it and attach files.
+const VIEWER_MAY: &[(&str, &str)] = &[
+    ("post", "/analyses/{analysisId}/runs"),
+    ("post", "/applications/{applicationId}/ai-act-assessment"),
+    ("post", "/data-questions/{questionId}/comments"),
+    ("post", "/data-questions/{questionId}/attachments"),
+];
+
+/// Routes whose permission depends on the input, so it is read before the refusal: which
+/// transition of a data question is asked for.
+const INPUT_DECIDES: &[(&str, &str)] = &[("post", "/data-questions/{questionId}/transitions")];
+
+#[tokio::test]
+async fn authorization_matrix_over_every_api_route() {
+    use koers_core::Role;
+    let app = TestApp::spawn().await;
+    let o = crate::isolation::objects_of_a(&app).await;
+    // The fixture records an attachment; give it its file.
+    let attachments = app.ws.data_dir().join("attachments").join(&app.org_a.id);
+    std::fs::create_dir_all(&attachments).unwrap();
+    std::fs::write(attachments.join("0".repeat(64)), b"%PDF-").unwrap();
+    let doc: Value = reqwest::get(app.url("/api/v1/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut routes: Vec<(String, String)> = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            routes.push((method.clone(), path.clone()));
+        }
+    }
+    // Reads first, removals last, so that objects live as long as possible.
+    let rank = |m: &str| match m {
+        "get" => 0,
+        "delete" => 2,
+        _ => 1,
+    };
+    routes.sort_by_key(|(m, p)| (rank(m), p.clone()));
+    let body = json!({"email": "iemand@pv26.example", "displayName": "Iemand", "roles": ["administrator"],
+        "password": "fout fout fout", "title": "Matrix", "name": "Matrix", "sql": "SELECT 1", "publisher": "x",
+        "theme": "GOVE", "licence": "CC0-1.0", "accessRights": "public", "cadence": "NEVER", "body": "x"});
+    let mut problems = Vec::new();
+
+    let anon = TestApp::client();
+    for (method, path) in &routes {
+        let url = app.url(&format!("/api/v1{}", crate::isolation::concrete(path, &o)));
+        let r = crate::helpers::request(&anon, method, &url)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let public = PUBLIC.contains(&(method.as_str(), path.as_str()));
+        let status = r.status().as_u16();
+        if status >= 500 || (!public && status != 401 && status != 403) {
+            problems.push(format!("anonymous {method} {path}: {status}"));
+        }
+    }
+
+    // Least rights first.
+    let roles = [
+        Role::Viewer,
+        Role::BoardMember,
+        Role::PolicyOwner,
+        Role::Analyst,
+        Role::DataSteward,
+        Role::Administrator,
+    ];
+    for role in roles {
+        let email = format!("matrix-{}@pv26.example", role.as_str().replace('_', "-"));
+        crate::helpers::user(&app.store, &email, &app.org_a, &[role], false).await;
+        let (c, csrf) = app.api_login(&email).await;
+        for (method, path) in &routes {
+            if method == "delete" && path == "/sessions/current" {
+                continue; // signing out is tested on its own
+            }
+            let url = app.url(&format!("/api/v1{}", crate::isolation::concrete(path, &o)));
+            let r = crate::helpers::request(&c, method, &url)
+                .header("x-csrf-token", &csrf)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            if status >= 500 {
+                problems.push(format!("{role:?} {method} {path}: {status}"));
+            }
+            let viewer_may = VIEWER_MAY.contains(&(method.as_str(), path.as_str()))
+                || PUBLIC.contains(&(method.as_str(), path.as_str()));
+            if role == Role::Viewer && method != "get" && !viewer_may && status < 300 {
+                problems.push(format!("viewer may {method} {path}: {status}"));
+            }
+            let input_decides = INPUT_DECIDES.contains(&(method.as_str(), path.as_str()));
+            if role == Role::Viewer
+                && method != "get"
+                && !viewer_may
+                && !input_decides
+                && status == 400
+            {
+                problems.push(format!("viewer {method} {path}: validated before refused"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+const SCRIPT: &str = "<script>alert(1)</script>";
+const IMG: &str = "\"><img src=x onerror=alert(1)>";
+
+/// Sends `body` and expects a success; returns the answer.
+async fn create(c: &reqwest::Client, csrf: &str, method: &str, url: &str, body: Value) -> Value {
+    let r = crate::helpers::request(c, method, url)
+        .header("x-csrf-token", csrf)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let text = r.text().await.unwrap();
+    assert!(status.is_success(), "{method} {url}: {status} {text}");
+    serde_json::from_str(&text).unwrap_or(Value::Null)
+}
+
+/// Every page reachable by links from `/`, breadth first (at most `limit`).
+async fn crawl(app: &TestApp, c: &reqwest::Client, limit: usize) -> Vec<(String, String)> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut queue = std::collections::VecDeque::from(["/".to_string()]);
+    let mut pages = Vec::new();
+    while let Some(path) = queue.pop_front() {
+        if pages.len() >= limit || !seen.insert(path.clone()) {
+            continue;
+        }
+        let r = c.get(app.url(&path)).send().await.unwrap();
+        let html = r
+            .headers()
+            .get("content-type")
+            .is_some_and(|v| v.to_str().unwrap_or("").starts_with("text/html"));
+        if !html {
+            continue;
+        }
+        let text = r.text().await.unwrap();
+        for part in text.split("href=\"").skip(1) {
+            let link = part.split('"').next().unwrap_or("").replace("&amp;", "&");
+            let link = link.split('#').next().unwrap_or("").to_string();
+            if link.starts_with('/')
+                && !link.starts_with("//")
+                && !link.starts_with("/assets/")
+                && !link.starts_with("/lang/")
+                && !link.starts_with("/api/")
+            {
+                queue.push_back(link);
+            }
+        }
+        pages.push((path, text));
+    }
+    pages
+}
+
+#[tokio::test]
+async fn hostile_input_is_escaped_on_every_page() {
+    let app = TestApp::spawn().await;
+    let o = crate::isolation::objects_of_a(&app).await;
+    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let api = |p: &str| app.url(&format!("/api/v1{p}"));
+    let both = format!("{SCRIPT} {IMG}");
+
+    let mut ds = create(
+        &c,
+        &csrf,
+        "get",
+        &api(&format!("/datasets/{}", o.dataset)),
+        Value::Null,
+    )
+    .await;
+    ds["title"] = json!(both);
+    ds["description"] = json!(both);
+    create(
+        &c,
+        &csrf,
+        "put",
+        &api(&format!("/datasets/{}/metadata", o.dataset)),
+        ds,
+    )
+    .await;
+    create(
+        &c,
+        &csrf,
+        "post",
+        &api("/analyses"),
+        json!({"title": both, "description": both, "sql": "SELECT 1 AS x"}),
+    )
+    .await;
+    let task = create(
+        &c,
+        &csrf,
+        "post",
+        &api("/policy-tasks"),
+        json!({"name": both, "theme": "nature", "description": both, "goals": both}),
+    )
+    .await;
+    let question = create(
+        &c,
+        &csrf,
+        "post",
+        &api("/data-questions"),
+        json!({"taskId": task["id"], "question": format!("Hoeveel {both}?"), "policyGoal": both}),
+    )
+    .await;
+    create(
+        &c,
+        &csrf,
+        "post",
+        &api(&format!(
+            "/data-questions/{}/comments",
+            question["id"].as_str().unwrap()
+        )),
+        json!({"body": both}),
+    )
+    .await;
+    create(
+        &c,
+        &csrf,
+        "post",
+        &api("/applications"),
+        json!({
+        "name": both, "kind": "digital_twin", "purpose": both, "department": both,
+        "lifecyclePhase": "monitoring-en-beheer", "suppliers": [both], "hosting": "saas",
+        "status": "in_use", "aiActRiskGroup": "high_risk", "citizenImpact": "medium",
+        "personalData": true, "yearlyCostEur": "300.000"}),
+    )
+    .await;
+    let indicator = create(
+        &c,
+        &csrf,
+        "post",
+        &api("/indicators"),
+        json!({
+        "name": both, "description": both, "unit": SCRIPT, "analysisId": o.analysis,
+        "periodColumn": "gm", "valueColumn": "naam", "grain": "year", "direction": "up",
+        "greenThreshold": "2", "amberThreshold": "1"}),
+    )
+    .await;
+    create(
+        &c,
+        &csrf,
+        "post",
+        &api("/monitors"),
+        json!({"name": both, "description": both, "indicatorIds": [indicator["id"]]}),
+    )
+    .await;
+    create(
+        &c,
+        &csrf,
+        "post",
+        &api("/maturity/rounds"),
+        json!({"name": both, "year": "2026"}),
+    )
+    .await;
+    create(
+        &c,
+        &csrf,
+        "post",
+        &api("/learning/programmes"),
+        json!({"name": both, "description": both}),
+    )
+    .await;
+
+    let (pc, _) = app.page_login("admin@pv26.example").await;
+    let pages = crawl(&app, &pc, 400).await;
+    let mut escaped = 0;
+    for (path, html) in &pages {
+        assert!(!html.contains(SCRIPT), "unescaped script on {path}");
+        assert!(
+            !html.contains("<img src=x"),
+            "unescaped attribute break-out on {path}"
+        );
+        if html.contains("&lt;script&gt;alert(1)") {
+            escaped += 1;
+        }
+    }
+    assert!(pages.len() >= 20, "crawled only {} pages", pages.len());
+    assert!(
+        escaped >= 8,
+        "the payload showed (escaped) on only {escaped} pages"
+    );
+}
