@@ -270,7 +270,12 @@ async fn signing_in_issues_a_new_session_and_ends_the_old_one() {
 }
 
 /// Routes anyone may call without a session.
-const PUBLIC: &[(&str, &str)] = &[("post", "/sessions"), ("get", "/openapi.json")];
+const PUBLIC: &[(&str, &str)] = &[
+    ("post", "/sessions"),
+    ("get", "/openapi.json"),
+    // The catalog of public datasets (DCAT-AP-NL) is open data by design.
+    ("get", "/public-catalog"),
+];
 
 /// Calls a viewer may make that are not GET: running a saved analysis and the AI Act
 /// decision aid's questions read; the people around a data question (every reader) may
