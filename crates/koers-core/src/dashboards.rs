@@ -255,6 +255,26 @@ pub fn long_text(name: &str, raw: &str, max: usize) -> Result<String, Invalid> {
 }
 
 impl Widget {
+    /// A widget of `kind` titled `title`, with nothing else chosen yet.
+    pub fn new(kind: WidgetKind, title: &str) -> Widget {
+        Widget {
+            id: String::new(),
+            kind,
+            title: title.into(),
+            analysis_id: None,
+            indicator_id: None,
+            category_column: None,
+            value_column: None,
+            series_column: None,
+            level: None,
+            drill_param: None,
+            drill_analysis_id: None,
+            drill_category_column: None,
+            text: String::new(),
+            wide: false,
+        }
+    }
+
     /// The region or category column read when `drilled` (the drill-down analysis' own
     /// column when it names one).
     pub fn category(&self, drilled: bool) -> Option<&str> {
@@ -734,19 +754,11 @@ mod tests {
     fn chart(id: &str) -> Widget {
         Widget {
             id: id.into(),
-            kind: WidgetKind::Line,
-            title: "Tonnen per week".into(),
             analysis_id: Some("a1".into()),
-            indicator_id: None,
             category_column: Some("week".into()),
             value_column: Some("tonnes".into()),
             series_column: Some("mode".into()),
-            level: None,
-            drill_param: None,
-            drill_analysis_id: None,
-            drill_category_column: None,
-            text: String::new(),
-            wide: false,
+            ..Widget::new(WidgetKind::Line, "Tonnen per week")
         }
     }
 

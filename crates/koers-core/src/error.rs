@@ -20,6 +20,15 @@ pub struct FieldError {
 pub struct Invalid(pub Vec<FieldError>);
 
 impl Invalid {
+    /// `Ok` when no problems were found, else all of them.
+    pub fn unless_empty(errors: Vec<FieldError>) -> Result<(), Invalid> {
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Invalid(errors))
+        }
+    }
+
     /// A single problem.
     pub fn one(name: &str, code: &str, reason: &str) -> Self {
         Invalid(vec![FieldError {

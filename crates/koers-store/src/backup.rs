@@ -43,11 +43,10 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use crate::testing::store;
-
     #[tokio::test]
     async fn a_snapshot_is_a_working_store() {
-        let (s, dir) = store().await;
+        let dir = tempfile::tempdir().unwrap();
+        let s = crate::Store::open_in(dir.path()).await.unwrap();
         let org = s
             .create_organisation(
                 &koers_core::OrganisationDraft::parse("Utrecht", "province", "PV26", "").unwrap(),

@@ -59,6 +59,8 @@ pub struct DashboardSave<'a> {
     pub note: &'a str,
 }
 
+const V_COLUMNS: &str = "version, name, description, definition, note, saved_by, saved_at";
+
 const COLUMNS: &str = "id, org_id, name, description, owner_id, visibility, shared_roles, public_token, version, definition, created_at, updated_at";
 
 fn definition(raw: &str) -> Result<Definition> {
@@ -242,7 +244,7 @@ impl Store {
 
     /// Every saved version, newest first.
     pub async fn dashboard_versions(&self, d: &Dashboard) -> Result<Vec<DashboardVersion>> {
-        let rows = sqlx::query("SELECT version, name, description, definition, note, saved_by, saved_at FROM dashboard_versions WHERE dashboard_id = $1 ORDER BY version DESC")
+        let rows = sqlx::query(&format!("SELECT {V_COLUMNS} FROM dashboard_versions WHERE dashboard_id = $1 ORDER BY version DESC"))
             .bind(&d.id)
             .fetch_all(self.pool())
             .await?;
@@ -250,12 +252,14 @@ impl Store {
     }
 
     pub async fn dashboard_version(&self, d: &Dashboard, version: i64) -> Result<DashboardVersion> {
-        let row = sqlx::query("SELECT version, name, description, definition, note, saved_by, saved_at FROM dashboard_versions WHERE dashboard_id = $1 AND version = $2")
-            .bind(&d.id)
-            .bind(version)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let row = sqlx::query(&format!(
+            "SELECT {V_COLUMNS} FROM dashboard_versions WHERE dashboard_id = $1 AND version = $2"
+        ))
+        .bind(&d.id)
+        .bind(version)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound)?;
         version_from_row(&row)
     }
 
@@ -375,20 +379,9 @@ mod tests {
 
     fn text_widget(title: &str) -> Widget {
         Widget {
-            id: String::new(),
-            kind: WidgetKind::Text,
-            title: title.into(),
-            analysis_id: None,
-            indicator_id: None,
-            category_column: None,
-            value_column: None,
-            series_column: None,
-            level: None,
-            drill_param: None,
-            drill_analysis_id: None,
-            drill_category_column: None,
             text: "Toelichting".into(),
             wide: true,
+            ..Widget::new(WidgetKind::Text, title)
         }
     }
 

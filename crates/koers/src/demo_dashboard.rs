@@ -20,25 +20,6 @@ const PROVINCES: [&str; 12] = [
     "PV20", "PV21", "PV22", "PV23", "PV24", "PV25", "PV26", "PV27", "PV28", "PV29", "PV30", "PV31",
 ];
 
-fn widget(kind: WidgetKind, title: &str) -> Widget {
-    Widget {
-        id: String::new(),
-        kind,
-        title: title.into(),
-        analysis_id: None,
-        indicator_id: None,
-        category_column: None,
-        value_column: None,
-        series_column: None,
-        level: None,
-        drill_param: None,
-        drill_analysis_id: None,
-        drill_category_column: None,
-        text: String::new(),
-        wide: false,
-    }
-}
-
 fn on(mut w: Widget, analysis: &str, category: &str, value: &str) -> Widget {
     w.analysis_id = Some(analysis.into());
     w.category_column = Some(category.into());
@@ -60,12 +41,12 @@ pub fn definition(s: &Seeded) -> Result<Definition> {
         .iter()
         .zip(["Tonnen per week, Utrecht", "Aandeel spoor en binnenvaart"])
     {
-        let mut w = widget(WidgetKind::Kpi, title);
+        let mut w = Widget::new(WidgetKind::Kpi, title);
         w.indicator_id = Some(id.clone());
         kpis.push(w);
     }
     let mut map = on(
-        widget(WidgetKind::Choropleth, "Vertrekkende tonnen per provincie"),
+        Widget::new(WidgetKind::Choropleth, "Vertrekkende tonnen per provincie"),
         &a(6)?,
         "province_code",
         "tonnes_out",
@@ -75,7 +56,7 @@ pub fn definition(s: &Seeded) -> Result<Definition> {
     map.drill_analysis_id = Some(a(5)?);
     map.drill_category_column = Some("gm_code".into());
     let mut split = on(
-        widget(
+        Widget::new(
             WidgetKind::Stacked,
             "Modal split in tonkilometers per maand",
         ),
@@ -86,7 +67,7 @@ pub fn definition(s: &Seeded) -> Result<Definition> {
     split.series_column = Some("mode".into());
     split.wide = true;
     let share = on(
-        widget(
+        Widget::new(
             WidgetKind::Line,
             "Aandeel spoor en binnenvaart per maand (%)",
         ),
@@ -95,14 +76,14 @@ pub fn definition(s: &Seeded) -> Result<Definition> {
         "share_pct",
     );
     let mut twin = on(
-        widget(WidgetKind::Extrude, "Tonkilometers per provincie in 3D"),
+        Widget::new(WidgetKind::Extrude, "Tonkilometers per provincie in 3D"),
         &a(6)?,
         "province_code",
         "tonne_km",
     );
     twin.level = Some(Level::Province);
     let mut growth = on(
-        widget(
+        Widget::new(
             WidgetKind::Bar,
             "Verandering ten opzichte van vorig jaar (%)",
         ),
@@ -111,10 +92,10 @@ pub fn definition(s: &Seeded) -> Result<Definition> {
         "change_pct",
     );
     growth.series_column = Some("province_code".into());
-    let mut flows = widget(WidgetKind::Table, "Goederenstromen tussen provincies");
+    let mut flows = Widget::new(WidgetKind::Table, "Goederenstromen tussen provincies");
     flows.analysis_id = Some(a(3)?);
     flows.wide = true;
-    let mut note = widget(WidgetKind::Text, "Over dit dashboard");
+    let mut note = Widget::new(WidgetKind::Text, "Over dit dashboard");
     note.text = "De goederenbewegingen in dit dashboard zijn GEGENEREERD voor de demo, over de echte gemeenten en provincies van 2025; ze zeggen niets over werkelijk vervoer.\n\nKies een jaar met de schuif, een provincie of een modaliteit. Klik op een provincie in de kaart of in de tabel eronder om naar haar gemeenten in te zoomen.".into();
     note.wide = true;
     let mut widgets = kpis;

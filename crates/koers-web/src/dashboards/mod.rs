@@ -108,11 +108,7 @@ async fn check_definition(state: &AppState, org_id: &str, d: &Definition) -> Res
             });
         }
     }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(Invalid(errors))
-    }
+    Invalid::unless_empty(errors)
 }
 
 fn name_and_description(input: &mut Input) -> (String, String, Result<(), Invalid>) {
@@ -125,11 +121,7 @@ fn name_and_description(input: &mut Input) -> (String, String, Result<(), Invali
     if let Err(Invalid(e)) = koers_core::dashboards::long_text("description", &description, 2000) {
         errors.extend(e);
     }
-    let r = if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(Invalid(errors))
-    };
+    let r = Invalid::unless_empty(errors);
     (name.trim().to_string(), description.trim().to_string(), r)
 }
 
@@ -210,11 +202,7 @@ pub async fn replace(
             reason: "geef de versie waarop de wijziging is gemaakt".into(),
         });
     }
-    let checked = if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(Invalid(errors))
-    };
+    let checked = Invalid::unless_empty(errors);
     input.finish(checked)?;
     let def = def.unwrap_or_else(|| d.definition.clone());
     let s = DashboardSave {
@@ -292,11 +280,7 @@ pub async fn share(
             f
         }));
     }
-    let checked = if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(Invalid(errors))
-    };
+    let checked = Invalid::unless_empty(errors);
     input.finish(checked)?;
     let visibility = visibility.unwrap_or(Visibility::Private);
     let roles: Vec<Role> = parsed.unwrap_or_default();
