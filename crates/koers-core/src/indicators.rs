@@ -408,6 +408,14 @@ pub struct MonitorDraft {
     pub indicator_ids: Vec<String>,
 }
 
+/// What changed from one list of indicators to another: those added and those removed, each
+/// in the order of its list.
+pub fn list_changes(old: &[String], new: &[String]) -> (Vec<String>, Vec<String>) {
+    let added = new.iter().filter(|x| !old.contains(x)).cloned().collect();
+    let removed = old.iter().filter(|x| !new.contains(x)).cloned().collect();
+    (added, removed)
+}
+
 impl MonitorDraft {
     pub fn parse(name: &str, description: &str, indicator_ids: &[String]) -> Result<Self, Invalid> {
         let mut c = Collector::default();
@@ -590,5 +598,15 @@ mod tests {
             let down = Thresholds { green: amber, amber: green };
             prop_assert!(status(x - dx, &down, Direction::Down) >= status(x, &down, Direction::Down));
         }
+    }
+
+    #[test]
+    fn list_changes_names_added_and_removed() {
+        let v = |x: &[&str]| x.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            list_changes(&v(&["a", "b"]), &v(&["b", "c", "d"])),
+            (v(&["c", "d"]), v(&["a"]))
+        );
+        assert_eq!(list_changes(&v(&["a"]), &v(&["a"])), (vec![], vec![]));
     }
 }

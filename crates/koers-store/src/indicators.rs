@@ -55,8 +55,22 @@ pub struct Monitor {
     pub name: String,
     pub description: String,
     pub indicator_ids: Vec<String>,
+    /// The current version: every saved change adds one.
+    pub version: i64,
     pub created_at: String,
     pub updated_at: String,
+}
+
+/// One saved version of a monitor.
+#[derive(Debug, Clone, Serialize)]
+pub struct MonitorVersion {
+    pub version: i64,
+    pub name: String,
+    pub description: String,
+    pub indicator_ids: Vec<String>,
+    pub note: String,
+    pub saved_by: String,
+    pub saved_at: String,
 }
 
 fn corrupt(e: impl std::fmt::Display) -> StoreError {
@@ -312,7 +326,7 @@ impl Store {
         let id = new_id();
         let at = now();
         let mut tx = self.pool().begin().await?;
-        sqlx::query("INSERT INTO monitors (id, org_id, name, description, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        sqlx::query("INSERT INTO monitors (id, org_id, name, description, version, created_at, updated_at) VALUES ($1, $2, $3, $4, 1, $5, $6)")
             .bind(&id)
             .bind(org_id)
             .bind(&d.name)
@@ -321,14 +335,7 @@ impl Store {
             .bind(&at)
             .execute(&mut *tx)
             .await?;
-        for (pos, ind) in d.indicator_ids.iter().enumerate() {
-            sqlx::query("INSERT INTO monitor_indicators (monitor_id, indicator_id, position) VALUES ($1, $2, $3)")
-                .bind(&id)
-                .bind(ind)
-                .bind(pos as i64)
-                .execute(&mut *tx)
-                .await?;
-        }
+        write_monitor_version(&mut tx, &id, 1, d, "", actor, &at).await?;
         record(
             &mut tx,
             actor,
@@ -340,6 +347,77 @@ impl Store {
         .await?;
         tx.commit().await?;
         self.monitor(org_id, &id).await
+    }
+
+    /// Saves a new version of a monitor on top of `base_version`; `Conflict` when someone
+    /// saved in between (nothing is overwritten).
+    pub async fn save_monitor(
+        &self,
+        m: &Monitor,
+        base_version: i64,
+        d: &MonitorDraft,
+        note: &str,
+        actor: &Actor,
+    ) -> Result<Monitor> {
+        for i in &d.indicator_ids {
+            self.indicator(&m.org_id, i).await?;
+        }
+        let at = now();
+        let next = base_version + 1;
+        let mut tx = self.pool().begin().await?;
+        let done = sqlx::query("UPDATE monitors SET name = $1, description = $2, version = $3, updated_at = $4 WHERE id = $5 AND org_id = $6 AND version = $7")
+            .bind(&d.name)
+            .bind(&d.description)
+            .bind(next)
+            .bind(&at)
+            .bind(&m.id)
+            .bind(&m.org_id)
+            .bind(base_version)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Conflict(
+                "de monitor is intussen door iemand anders opgeslagen; laad hem opnieuw".into(),
+            ));
+        }
+        sqlx::query("DELETE FROM monitor_indicators WHERE monitor_id = $1")
+            .bind(&m.id)
+            .execute(&mut *tx)
+            .await?;
+        write_monitor_version(&mut tx, &m.id, next, d, note, actor, &at).await?;
+        record(
+            &mut tx,
+            actor,
+            Some(&m.org_id),
+            "monitor.saved",
+            ("monitor", Some(&m.id)),
+            serde_json::json!({ "version": next, "name": d.name, "indicators": d.indicator_ids, "note": note }),
+        )
+        .await?;
+        tx.commit().await?;
+        self.monitor(&m.org_id, &m.id).await
+    }
+
+    /// Every saved version of a monitor, newest first.
+    pub async fn monitor_versions(&self, m: &Monitor) -> Result<Vec<MonitorVersion>> {
+        let rows = sqlx::query("SELECT version, name, description, indicator_ids, note, saved_by, saved_at FROM monitor_versions WHERE monitor_id = $1 ORDER BY version DESC")
+            .bind(&m.id)
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let ids: String = r.try_get("indicator_ids")?;
+                Ok(MonitorVersion {
+                    version: r.try_get("version")?,
+                    name: r.try_get("name")?,
+                    description: r.try_get("description")?,
+                    indicator_ids: serde_json::from_str(&ids).map_err(corrupt)?,
+                    note: r.try_get("note")?,
+                    saved_by: r.try_get("saved_by")?,
+                    saved_at: r.try_get("saved_at")?,
+                })
+            })
+            .collect()
     }
 
     async fn monitor_from_row(&self, r: &AnyRow) -> Result<Monitor> {
@@ -357,13 +435,14 @@ impl Store {
             name: r.try_get("name")?,
             description: r.try_get("description")?,
             indicator_ids: ids,
+            version: r.try_get("version")?,
             created_at: r.try_get("created_at")?,
             updated_at: r.try_get("updated_at")?,
         })
     }
 
     pub async fn monitors(&self, org_id: &str) -> Result<Vec<Monitor>> {
-        let rows = sqlx::query("SELECT id, org_id, name, description, created_at, updated_at FROM monitors WHERE org_id = $1 ORDER BY name, id")
+        let rows = sqlx::query("SELECT id, org_id, name, description, version, created_at, updated_at FROM monitors WHERE org_id = $1 ORDER BY name, id")
             .bind(org_id)
             .fetch_all(self.pool())
             .await?;
@@ -375,7 +454,7 @@ impl Store {
     }
 
     pub async fn monitor(&self, org_id: &str, id: &str) -> Result<Monitor> {
-        let r = sqlx::query("SELECT id, org_id, name, description, created_at, updated_at FROM monitors WHERE id = $1 AND org_id = $2")
+        let r = sqlx::query("SELECT id, org_id, name, description, version, created_at, updated_at FROM monitors WHERE id = $1 AND org_id = $2")
             .bind(id)
             .bind(org_id)
             .fetch_optional(self.pool())
@@ -383,6 +462,38 @@ impl Store {
             .ok_or(StoreError::NotFound)?;
         self.monitor_from_row(&r).await
     }
+}
+
+/// Writes a monitor's indicators in order and the version that records them.
+async fn write_monitor_version(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: &str,
+    version: i64,
+    d: &MonitorDraft,
+    note: &str,
+    actor: &Actor,
+    at: &str,
+) -> Result<()> {
+    for (pos, ind) in d.indicator_ids.iter().enumerate() {
+        sqlx::query("INSERT INTO monitor_indicators (monitor_id, indicator_id, position) VALUES ($1, $2, $3)")
+            .bind(id)
+            .bind(ind)
+            .bind(pos as i64)
+            .execute(&mut **tx)
+            .await?;
+    }
+    sqlx::query("INSERT INTO monitor_versions (monitor_id, version, name, description, indicator_ids, note, saved_by, saved_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+        .bind(id)
+        .bind(version)
+        .bind(&d.name)
+        .bind(&d.description)
+        .bind(serde_json::to_string(&d.indicator_ids).map_err(corrupt)?)
+        .bind(note)
+        .bind(&actor.label)
+        .bind(at)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// Whether `sql` names the table `name` as a whole word.
@@ -505,6 +616,22 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(m.indicator_ids, vec![i.id.clone()]);
+        assert_eq!(m.version, 1);
+        // A save adds a version; one made from an old version is refused.
+        let renamed = MonitorDraft::parse("Logistiek 2026", "nieuw", &[]).unwrap();
+        let m2 = s
+            .save_monitor(&m, 1, &renamed, "zonder indicator", &Actor::cli())
+            .await
+            .unwrap();
+        assert_eq!((m2.version, m2.indicator_ids.len()), (2, 0));
+        assert!(matches!(
+            s.save_monitor(&m, 1, &renamed, "", &Actor::cli()).await,
+            Err(StoreError::Conflict(_))
+        ));
+        let versions = s.monitor_versions(&m2).await.unwrap();
+        assert_eq!(versions.len(), 2);
+        assert_eq!(versions[1].indicator_ids, vec![i.id.clone()]);
+        assert_eq!(versions[0].note, "zonder indicator");
         assert_eq!(s.monitors(&org.id).await.unwrap().len(), 1);
         assert!(s.monitors(&other.id).await.unwrap().is_empty());
         assert!(matches!(

@@ -392,6 +392,8 @@ pub struct MonitorOut {
     pub name: String,
     pub description: String,
     pub indicator_ids: Vec<String>,
+    /// The current version: every saved change adds one.
+    pub version: i64,
 }
 
 impl From<&Monitor> for MonitorOut {
@@ -401,6 +403,35 @@ impl From<&Monitor> for MonitorOut {
             name: m.name.clone(),
             description: m.description.clone(),
             indicator_ids: m.indicator_ids.clone(),
+            version: m.version,
+        }
+    }
+}
+
+/// One saved version of a monitor.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MonitorVersionOut {
+    pub version: i64,
+    pub name: String,
+    pub description: String,
+    pub indicator_ids: Vec<String>,
+    pub note: String,
+    pub saved_by: String,
+    #[schema(format = DateTime)]
+    pub saved_at: String,
+}
+
+impl From<koers_store::indicators::MonitorVersion> for MonitorVersionOut {
+    fn from(v: koers_store::indicators::MonitorVersion) -> Self {
+        MonitorVersionOut {
+            version: v.version,
+            name: v.name,
+            description: v.description,
+            indicator_ids: v.indicator_ids,
+            note: v.note,
+            saved_by: v.saved_by,
+            saved_at: v.saved_at,
         }
     }
 }
@@ -434,22 +465,101 @@ pub async fn create_monitor(
     mut input: Input,
 ) -> Result<Monitor, AppError> {
     ctx.require(Permission::Analyse)?;
-    let name = input.text("name");
-    let description = input.text("description");
-    let ids = input.texts("indicatorIds");
-    let d = input.finish(MonitorDraft::parse(&name, &description, &ids))?;
+    let d = monitor_draft(&mut input);
+    let d = input.finish(d)?;
     state
         .store
         .create_monitor(&ctx.org.id, &d, &ctx.actor())
         .await
-        .map_err(|e| match e {
-            StoreError::NotFound => AppError::Invalid(Invalid::one(
-                "indicatorIds",
-                "unknown",
-                "kies indicatoren van deze organisatie",
-            )),
-            other => other.into(),
-        })
+        .map_err(unknown_indicators)
+}
+
+fn monitor_draft(input: &mut Input) -> Result<MonitorDraft, Invalid> {
+    let name = input.text("name");
+    let description = input.text("description");
+    let ids = input.texts("indicatorIds");
+    MonitorDraft::parse(&name, &description, &ids)
+}
+
+/// Another organisation's (or no) indicator in a monitor is a problem of the field.
+fn unknown_indicators(e: StoreError) -> AppError {
+    match e {
+        StoreError::NotFound => AppError::Invalid(Invalid::one(
+            "indicatorIds",
+            "unknown",
+            "kies indicatoren van deze organisatie",
+        )),
+        other => other.into(),
+    }
+}
+
+/// Saves a new version of a monitor (analysts): name, description, indicators in order, and
+/// `version`, the version the change was made from (a stale one is refused with 409).
+pub async fn save_monitor(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    mut input: Input,
+) -> Result<Monitor, AppError> {
+    ctx.require(Permission::Read)?;
+    let m = state.store.monitor(&ctx.org.id, id).await?;
+    ctx.require(Permission::Analyse)?;
+    let base = input.text("version");
+    let note = input.text("note");
+    let d = monitor_draft(&mut input);
+    let base: Option<i64> = base.trim().parse().ok();
+    let d = input.finish(match (d, base) {
+        (Ok(d), Some(_)) => Ok(d),
+        (d, _) => {
+            let mut errors = d.err().map(|i| i.0).unwrap_or_default();
+            if base.is_none() {
+                errors.push(koers_core::FieldError {
+                    name: "version".into(),
+                    code: "required".into(),
+                    reason: "geef de versie waarop de wijziging is gemaakt".into(),
+                });
+            }
+            Err(Invalid(errors))
+        }
+    })?;
+    let note = koers_core::dashboards::long_text("note", &note, 500)?;
+    state
+        .store
+        .save_monitor(&m, base.unwrap_or(m.version), &d, &note, &ctx.actor())
+        .await
+        .map_err(unknown_indicators)
+}
+
+/// Brings back an older version of a monitor as a new version (analysts). Indicators that
+/// no longer exist are left out.
+pub async fn restore_monitor(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    version: i64,
+) -> Result<Monitor, AppError> {
+    ctx.require(Permission::Read)?;
+    let m = state.store.monitor(&ctx.org.id, id).await?;
+    ctx.require(Permission::Analyse)?;
+    let old = state
+        .store
+        .monitor_versions(&m)
+        .await?
+        .into_iter()
+        .find(|v| v.version == version)
+        .ok_or(AppError::NotFound)?;
+    let mut ids = Vec::new();
+    for i in old.indicator_ids {
+        if state.store.indicator(&ctx.org.id, &i).await.is_ok() {
+            ids.push(i);
+        }
+    }
+    let d = MonitorDraft::parse(&old.name, &old.description, &ids)?;
+    let note = format!("versie {version} teruggezet");
+    Ok(state
+        .store
+        .save_monitor(&m, m.version, &d, &note, &ctx.actor())
+        .await?)
 }
 
 /// The indicator's values as CSV: period, region (when it has one) and value.

@@ -4,8 +4,9 @@ use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::Input;
 use crate::products::{
-    IndicatorOut, IndicatorView, MonitorOut, MonitorView, create_indicator, create_monitor,
-    monitor_view, refresh, schedule, snapshot_intact, take_snapshot, view,
+    IndicatorOut, IndicatorView, MonitorOut, MonitorVersionOut, MonitorView, create_indicator,
+    create_monitor, monitor_view, refresh, restore_monitor, save_monitor, schedule,
+    snapshot_intact, take_snapshot, view,
 };
 use crate::startup::AppState;
 use axum::body::Bytes;
@@ -28,7 +29,18 @@ pub fn router() -> Router<AppState> {
             post(refresh_indicator),
         )
         .route("/monitors", get(list_monitors).post(add_monitor))
-        .route("/monitors/{monitor_id}", get(get_monitor))
+        .route(
+            "/monitors/{monitor_id}",
+            get(get_monitor).put(update_monitor),
+        )
+        .route(
+            "/monitors/{monitor_id}/versions",
+            get(list_monitor_versions),
+        )
+        .route(
+            "/monitors/{monitor_id}/versions/{version}/restore",
+            post(restore_monitor_version),
+        )
         .route("/monitors/{monitor_id}/snapshots", post(snapshot_monitor))
         .route(
             "/indicators/{indicator_id}/snapshots",
@@ -190,6 +202,70 @@ pub async fn get_monitor(
     Path(id): Path<String>,
 ) -> Result<Json<MonitorView>, AppError> {
     Ok(Json(monitor_view(&state, &ctx, &id).await?))
+}
+
+/// A save of a monitor: everything, on top of the version it was made from.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MonitorSaveIn {
+    /// The version this change was made from; 409 when someone saved in between.
+    pub version: i64,
+    pub name: String,
+    pub description: Option<String>,
+    pub indicator_ids: Vec<String>,
+    /// Why (shown in the history).
+    pub note: Option<String>,
+}
+
+/// Save a new version of a monitor (analysts).
+#[utoipa::path(put, path = "/monitors/{monitorId}", tag = "informatieproducten", params(("monitorId" = String, Path, description = "Id van de monitor")),
+    request_body = MonitorSaveIn,
+    responses((status = 200, description = "Opgeslagen als nieuwe versie", body = MonitorOut), (status = 409, description = "Intussen door iemand anders opgeslagen")))]
+pub async fn update_monitor(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<MonitorOut>, AppError> {
+    let input = numbers_as_text(&headers, &body, &["version"])?;
+    let m = save_monitor(&state, &ctx, &id, input).await?;
+    Ok(Json((&m).into()))
+}
+
+/// Every saved version of a monitor, newest first.
+#[utoipa::path(get, path = "/monitors/{monitorId}/versions", tag = "informatieproducten", params(("monitorId" = String, Path, description = "Id van de monitor")),
+    responses((status = 200, description = "Versies", body = Vec<MonitorVersionOut>)))]
+pub async fn list_monitor_versions(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<MonitorVersionOut>>, AppError> {
+    ctx.require(Permission::Read)?;
+    let m = state.store.monitor(&ctx.org.id, &id).await?;
+    Ok(Json(
+        state
+            .store
+            .monitor_versions(&m)
+            .await?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
+}
+
+/// Bring back an older version of a monitor as a new version (analysts).
+#[utoipa::path(post, path = "/monitors/{monitorId}/versions/{version}/restore", tag = "informatieproducten",
+    params(("monitorId" = String, Path, description = "Id van de monitor"), ("version" = i64, Path, description = "Versienummer")),
+    responses((status = 200, description = "Teruggezet als nieuwe versie", body = MonitorOut)))]
+pub async fn restore_monitor_version(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, version)): Path<(String, i64)>,
+) -> Result<Json<MonitorOut>, AppError> {
+    Ok(Json(
+        (&restore_monitor(&state, &ctx, &id, version).await?).into(),
+    ))
 }
 
 /// Why a snapshot is taken.

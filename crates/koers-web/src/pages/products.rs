@@ -9,8 +9,8 @@ use crate::chart::{format_number, line_svg};
 use crate::error::AppError;
 use crate::input::Input;
 use crate::products::{
-    IndicatorView, create_indicator, create_monitor, may_snapshot, monitor_view, refresh, schedule,
-    snapshot_intact, take_snapshot, view,
+    IndicatorView, create_indicator, create_monitor, may_snapshot, monitor_view, refresh,
+    restore_monitor, save_monitor, schedule, snapshot_intact, take_snapshot, view,
 };
 use crate::startup::AppState;
 use axum::Router;
@@ -41,7 +41,14 @@ pub fn router() -> Router<AppState> {
             post(set_schedule),
         )
         .route("/informatieproducten/monitoren", post(add_monitor))
-        .route("/informatieproducten/monitoren/{id}", get(show_monitor))
+        .route(
+            "/informatieproducten/monitoren/{id}",
+            get(show_monitor).post(edit_monitor),
+        )
+        .route(
+            "/informatieproducten/monitoren/{id}/versies/{version}/terugzetten",
+            post(restore_monitor_version),
+        )
         .route(
             "/informatieproducten/{kind}/{id}/momentopnamen",
             post(snapshot),
@@ -326,17 +333,97 @@ async fn show_monitor(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let m = monitor_view(&state, &ctx, &id).await?;
+    render_monitor(&state, &ctx, &id, StatusCode::OK, context! {}).await
+}
+
+/// The monitor with its key figures, its editor (analysts) and its versions, each with the
+/// indicators it added and removed.
+async fn render_monitor(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+    status: StatusCode,
+    extra: Value,
+) -> Result<Response, AppError> {
+    let m = monitor_view(state, ctx, id).await?;
     let cards: Vec<Value> = m.indicators.iter().map(card).collect();
+    let stored = state.store.monitor(&ctx.org.id, id).await?;
+    let indicators = state.store.indicators(&ctx.org.id).await?;
+    let name_of = |i: &String| {
+        indicators
+            .iter()
+            .find(|x| &x.id == i)
+            .map(|x| x.name.clone())
+            .unwrap_or_else(|| i.clone())
+    };
+    let versions = state.store.monitor_versions(&stored).await?;
+    let history: Vec<Value> = versions
+        .iter()
+        .enumerate()
+        .map(|(k, v)| {
+            let before = versions
+                .get(k + 1)
+                .map(|p| p.indicator_ids.clone())
+                .unwrap_or_default();
+            let (added, removed) = koers_core::indicators::list_changes(&before, &v.indicator_ids);
+            context! {
+                v => v,
+                added => added.iter().map(name_of).collect::<Vec<_>>(),
+                removed => removed.iter().map(name_of).collect::<Vec<_>>(),
+            }
+        })
+        .collect();
     let html = page(
-        &state,
-        &ctx,
+        state,
+        ctx,
         "monitor.html",
         "/informatieproducten",
-        context! { m => m, cards => cards, panel => snapshot_panel(&state, &ctx, "monitoren", &id).await? },
+        context! {
+            m => m, cards => cards, version => stored.version, indicators => indicators,
+            history => history, can_edit => ctx.require(Permission::Analyse).is_ok(),
+            panel => snapshot_panel(state, ctx, "monitoren", id).await?,
+            ..extra
+        },
     )
     .await?;
-    Ok(html.into_response())
+    Ok((status, html).into_response())
+}
+
+async fn edit_monitor(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    match save_monitor(&state, &ctx, &id, Input::form(&body)?).await {
+        Err(AppError::Conflict(m)) => {
+            render_monitor(
+                &state,
+                &ctx,
+                &id,
+                StatusCode::CONFLICT,
+                context! { error => m },
+            )
+            .await
+        }
+        r => {
+            after_form(r, "ip.monitor_saved", |status, extra| async move {
+                render_monitor(&state, &ctx, &id, status, extra).await
+            })
+            .await
+        }
+    }
+}
+
+async fn restore_monitor_version(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path((id, version)): Path<(String, i64)>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    Input::form(&body)?;
+    restore_monitor(&state, &ctx, &id, version).await?;
+    Ok(Redirect::to(&format!("/informatieproducten/monitoren/{id}#versies")).into_response())
 }
 
 async fn set_schedule(

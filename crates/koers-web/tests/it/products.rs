@@ -173,8 +173,100 @@ pub(crate) async fn an_indicator_is_refreshed_judged_and_shown() {
         .unwrap();
     assert_eq!(list.as_array().unwrap().len(), 1);
 
+    // Every saved change to the monitor is a version; a stale save is refused; restore.
+    let put = |body: Value| {
+        let (c, csrf, url) = (
+            c.clone(),
+            csrf.clone(),
+            app.url(&format!("/api/v1/monitors/{mid}")),
+        );
+        async move {
+            c.put(url)
+                .header("x-csrf-token", csrf)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let r =
+        put(json!({"version": 1, "name": "Logistiek 2026", "indicatorIds": [], "note": "leeg"}))
+            .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["version"], 2);
+    let r = put(json!({"version": 1, "name": "Overschreven", "indicatorIds": [id]})).await;
+    assert_eq!(r.status(), 409);
+    let r = put(json!({"version": "x", "name": "", "indicatorIds": ["onbekend"]})).await;
+    assert_eq!(r.status(), 400);
+    let r = put(json!({"version": 2, "name": "Spion", "indicatorIds": ["onbekend"]})).await;
+    assert_eq!(r.status(), 400);
+    let versions: Value = c
+        .get(app.url(&format!("/api/v1/monitors/{mid}/versions")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(versions.as_array().unwrap().len(), 2);
+    assert_eq!(versions[1]["indicatorIds"], json!([id]));
+    let r = c
+        .post(app.url(&format!("/api/v1/monitors/{mid}/versions/1/restore")))
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap();
+    let restored: Value = r.json().await.unwrap();
+    assert_eq!(restored["version"], 3);
+    assert_eq!(restored["name"], "Logistieke bewegingen");
+    assert_eq!(restored["indicatorIds"], json!([id]));
+    let (v, vcsrf) = app.api_login("viewer@pv26.example").await;
+    let r = v
+        .put(app.url(&format!("/api/v1/monitors/{mid}")))
+        .header("x-csrf-token", vcsrf)
+        .json(&json!({"version": 3, "name": "x", "indicatorIds": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+
     // The pages: key figure, status in text, chart with target line, table, CSV.
     let (p, _) = app.page_login("admin@pv26.example").await;
+    let page = p
+        .get(app.url(&format!("/informatieproducten/monitoren/{mid}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("versie 1 teruggezet") && page.contains("− Vrachtritten"));
+    let form = [
+        ("csrf_token", crate::helpers::hidden_csrf(&page)),
+        ("version", "3".to_string()),
+        ("name", "Logistieke bewegingen".to_string()),
+        ("indicatorIds", id.to_string()),
+    ];
+    let r = p
+        .post(app.url(&format!("/informatieproducten/monitoren/{mid}")))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Opgeslagen als nieuwe versie.")
+    );
+    let r = p
+        .post(app.url(&format!("/informatieproducten/monitoren/{mid}")))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
     let html = p
         .get(app.url(&format!("/informatieproducten/indicatoren/{id}")))
         .send()
