@@ -193,7 +193,7 @@ fn jsonld_object(t: &Term) -> Value {
 }
 
 /// An IRI in Turtle: `prefix:local` or `<…>` with the characters IRIREF forbids escaped as
-/// `\uXXXX`.
+/// `\u` and four hex digits.
 fn turtle_iri(iri: &str) -> String {
     let c = compact(iri);
     if c != iri {
