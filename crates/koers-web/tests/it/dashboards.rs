@@ -12,7 +12,8 @@ const CSV: &str = "jaar,provincie,gemeente,modaliteit,tonnen\n\
 2023,PV26,GM0344,weg,100\n2023,PV26,GM0307,spoor,40\n2023,PV27,GM0363,weg,300\n\
 2024,PV26,GM0344,weg,120\n2024,PV26,GM0307,weg,60\n2024,PV26,GM0344,spoor,30\n2024,PV27,GM0363,binnenvaart,500\n";
 
-async fn import(
+/// Imports `csv` as (a new version of) the organisation's dataset `name`.
+pub(crate) async fn import(
     app: &TestApp,
     org: &koers_store::organisations::Organisation,
     name: &str,

@@ -3,9 +3,7 @@
 //! field by field; viewers cannot define; other organisations see nothing.
 
 use crate::helpers::TestApp;
-use koers_app::catalog::{ImportRequest, ImportSource};
 use serde_json::{Value, json};
-use std::sync::Arc;
 
 const CSV: &str = "jaar,regio,ritten\n2022,Utrecht,800\n2022,Amersfoort,500\n2023,Utrecht,700\n2023,Amersfoort,450\n2024,Utrecht,600\n2024,Amersfoort,350\n";
 
@@ -30,27 +28,7 @@ pub(crate) async fn with_freight(app: &TestApp) -> String {
 
 /// Imports `csv` as (a new version of) A's dataset `vracht`.
 async fn import_freight(app: &TestApp, csv: &str) {
-    let tmp = app.ws.temp_path("csv").unwrap();
-    std::fs::write(&tmp, csv).unwrap();
-    let req = ImportRequest {
-        source: ImportSource::Path(tmp.clone()),
-        name: Some("vracht".into()),
-        crs: None,
-        format: None,
-        layer: None,
-        meta: None,
-        generated: false,
-    };
-    app.ws
-        .import(
-            &app.org_a,
-            &koers_store::Actor::cli(),
-            req,
-            Arc::new(koers_engine::NoProgress),
-        )
-        .await
-        .unwrap();
-    let _ = std::fs::remove_file(tmp);
+    crate::dashboards::import(app, &app.org_a, "vracht", csv).await;
 }
 
 pub(crate) fn definition(analysis: &str) -> Value {
