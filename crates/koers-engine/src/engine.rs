@@ -19,6 +19,7 @@ use std::path::PathBuf;
 use tokio::sync::Notify;
 
 use crate::datetime;
+use crate::eager;
 use crate::error::{EngineError, Result};
 use crate::sandbox;
 use crate::spatial;
@@ -158,6 +159,7 @@ impl Engine {
             .with_runtime_env(runtime)
             .with_default_features()
             .with_statistics_registry(stats::registry())
+            .with_optimizer_rule(Arc::new(eager::EagerAggregation))
             .with_physical_optimizer_rule(Arc::new(spatial::join::SpatialJoinRule))
             .build();
         let mut ctx = SessionContext::new_with_state(state);

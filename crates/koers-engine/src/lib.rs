@@ -14,12 +14,15 @@
 //!   functions, no tables beyond the given ones.
 //! - [`spatial`]: geometry as EWKB, EPSG:4326 ↔ EPSG:28992 transforms, `ST_*` functions with
 //!   PostGIS names, and an R-tree spatial join that replaces DataFusion's nested-loop join.
+//! - [`eager`]: eager aggregation, so a `GROUP BY` over a fact table joined to a lookup table
+//!   aggregates the facts per join key before the join.
 //! - [`export`]: results as CSV, GeoJSON or Parquet.
 //! - [`bench`]: the reference workload of `../shared/bench`, with DuckDB's digest, so koers'
 //!   answers and speed can be set beside other engines'.
 
 pub mod bench;
 pub mod datetime;
+pub mod eager;
 pub mod engine;
 pub mod error;
 pub mod export;
