@@ -91,8 +91,7 @@ fn side_of(expr: &Expr, left: &DFSchema, right: &DFSchema) -> Result<Option<Side
 /// How the partial results of an aggregate are combined, or `None` when it cannot be split.
 fn combiner(f: &AggregateFunction) -> Option<Arc<AggregateUDF>> {
     let p = &f.params;
-    if p.distinct || p.filter.is_some() || !p.order_by.is_empty() || p.null_treatment.is_some()
-    {
+    if p.distinct || p.filter.is_some() || !p.order_by.is_empty() || p.null_treatment.is_some() {
         return None;
     }
     let inner = f.func.inner();

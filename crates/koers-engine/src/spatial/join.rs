@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch, UInt32Array};
 use datafusion::arrow::compute::{concat_batches, take};
-use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::arrow::datatypes::{DataType, Schema, SchemaRef};
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode, TreeNodeRecursion};
 use datafusion::common::{DataFusionError, JoinSide, JoinType, Result};
@@ -23,8 +23,10 @@ use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::physical_expr::expressions::Column;
 use datafusion::physical_expr::utils::collect_columns;
 use datafusion::physical_expr::{EquivalenceProperties, PhysicalExpr, ScalarFunctionExpr};
+use datafusion::physical_expr::{conjunction, split_conjunction};
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::joins::NestedLoopJoinExec;
 use datafusion::physical_plan::joins::utils::ColumnIndex;
 use datafusion::physical_plan::projection::ProjectionExec;
@@ -83,25 +85,45 @@ fn side_of(expr: &Arc<dyn PhysicalExpr>, indices: &[ColumnIndex]) -> Option<Join
     side
 }
 
-/// Re-point the filter's columns to the columns of one input.
-fn to_side(expr: &Arc<dyn PhysicalExpr>, indices: &[ColumnIndex]) -> Result<Arc<dyn PhysicalExpr>> {
+/// Re-point the filter's columns: `to` gives the new index of a column of the filter.
+fn remap(
+    expr: &Arc<dyn PhysicalExpr>,
+    indices: &[ColumnIndex],
+    to: impl Fn(&ColumnIndex) -> usize,
+) -> Result<Arc<dyn PhysicalExpr>> {
     Arc::clone(expr)
         .transform(|e| {
             let any: &dyn std::any::Any = e.as_ref();
             match any.downcast_ref::<Column>() {
                 Some(c) => {
-                    let idx = indices
+                    let ci = indices
                         .get(c.index())
-                        .ok_or_else(|| DataFusionError::Internal("join column".into()))?
-                        .index;
+                        .ok_or_else(|| DataFusionError::Internal("join column".into()))?;
                     Ok(Transformed::yes(
-                        Arc::new(Column::new(c.name(), idx)) as Arc<dyn PhysicalExpr>
+                        Arc::new(Column::new(c.name(), to(ci))) as Arc<dyn PhysicalExpr>
                     ))
                 }
                 None => Ok(Transformed::no(e)),
             }
         })
         .data()
+}
+
+/// Re-point the filter's columns to the columns of one input.
+fn to_side(expr: &Arc<dyn PhysicalExpr>, indices: &[ColumnIndex]) -> Result<Arc<dyn PhysicalExpr>> {
+    remap(expr, indices, |ci| ci.index)
+}
+
+/// Re-point the filter's columns to the columns of the joined rows (left, then right).
+fn to_output(
+    expr: &Arc<dyn PhysicalExpr>,
+    indices: &[ColumnIndex],
+    left_len: usize,
+) -> Result<Arc<dyn PhysicalExpr>> {
+    remap(expr, indices, |ci| match ci.side {
+        JoinSide::Left => ci.index,
+        _ => left_len + ci.index,
+    })
 }
 
 /// Fold a projection of plain columns into the join below it, so that the join materialises
@@ -149,25 +171,22 @@ fn rewrite(
     let Some(filter) = nlj.filter() else {
         return Ok(None);
     };
-    let any: &dyn std::any::Any = filter.expression().as_ref();
-    let Some(f) = any.downcast_ref::<ScalarFunctionExpr>() else {
-        return Ok(None);
-    };
-    let func = match f.name() {
-        "st_contains" => Func::Contains,
-        "st_within" => Func::Within,
-        "st_intersects" => Func::Intersects,
-        _ => return Ok(None),
-    };
-    let [a, b] = f.args() else {
-        return Ok(None);
-    };
     let idx = filter.column_indices();
-    let (left_expr, right_expr, left_is_first) = match (side_of(a, idx), side_of(b, idx)) {
-        (Some(JoinSide::Left), Some(JoinSide::Right)) => (a, b, true),
-        (Some(JoinSide::Right), Some(JoinSide::Left)) => (b, a, false),
-        _ => return Ok(None),
+    // One conjunct is the spatial predicate; any others are checked on the joined rows.
+    let conjuncts = split_conjunction(filter.expression());
+    let Some((at, (func, left_expr, right_expr, left_is_first))) = conjuncts
+        .iter()
+        .enumerate()
+        .find_map(|(i, c)| spatial_predicate(c, idx).map(|p| (i, p)))
+    else {
+        return Ok(None);
     };
+    let residual: Vec<Arc<dyn PhysicalExpr>> = conjuncts
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != at)
+        .map(|(_, c)| to_output(c, idx, nlj.left().schema().fields().len()))
+        .collect::<Result<_>>()?;
     // The probe is the expensive part: spread it over all partitions.
     let mut right = Arc::clone(nlj.right());
     if right.output_partitioning().partition_count() < partitions {
@@ -176,17 +195,85 @@ fn rewrite(
             Partitioning::RoundRobinBatch(partitions),
         )?);
     }
-    let exec = SpatialJoinExec::try_new(
+    let (left_expr, right_expr) = (to_side(left_expr, idx)?, to_side(right_expr, idx)?);
+    if residual.is_empty() {
+        let exec = SpatialJoinExec::try_new(
+            Arc::clone(nlj.left()),
+            right,
+            left_expr,
+            right_expr,
+            func,
+            left_is_first,
+            nlj.projection().as_ref().map(|p| p.to_vec()),
+            nlj.schema(),
+        )?;
+        return Ok(Some(Arc::new(exec)));
+    }
+    // Join every column, filter on the rest of the condition, then keep what the join kept.
+    let fields: Vec<_> = nlj
+        .left()
+        .schema()
+        .fields()
+        .iter()
+        .chain(nlj.right().schema().fields().iter())
+        .cloned()
+        .collect();
+    let joined = Arc::new(SpatialJoinExec::try_new(
         Arc::clone(nlj.left()),
         right,
-        to_side(left_expr, idx)?,
-        to_side(right_expr, idx)?,
+        left_expr,
+        right_expr,
         func,
         left_is_first,
-        nlj.projection().as_ref().map(|p| p.to_vec()),
-        nlj.schema(),
-    )?;
-    Ok(Some(Arc::new(exec)))
+        None,
+        Arc::new(Schema::new(fields)),
+    )?);
+    let filtered: Arc<dyn ExecutionPlan> =
+        Arc::new(FilterExec::try_new(conjunction(residual), joined)?);
+    let Some(projection) = nlj.projection() else {
+        return Ok(Some(filtered));
+    };
+    let schema = filtered.schema();
+    let columns: Vec<(Arc<dyn PhysicalExpr>, String)> = projection
+        .iter()
+        .map(|&i| {
+            let name = schema.field(i).name().clone();
+            (
+                Arc::new(Column::new(&name, i)) as Arc<dyn PhysicalExpr>,
+                name,
+            )
+        })
+        .collect();
+    Ok(Some(Arc::new(ProjectionExec::try_new(columns, filtered)?)))
+}
+
+/// A spatial predicate between a geometry of each side: the function, the left and right
+/// side's expressions, and whether the left one is the predicate's first argument.
+fn spatial_predicate<'a>(
+    expr: &'a Arc<dyn PhysicalExpr>,
+    idx: &[ColumnIndex],
+) -> Option<(
+    Func,
+    &'a Arc<dyn PhysicalExpr>,
+    &'a Arc<dyn PhysicalExpr>,
+    bool,
+)> {
+    let any: &dyn std::any::Any = expr.as_ref();
+    let f = any.downcast_ref::<ScalarFunctionExpr>()?;
+    let func = match f.name() {
+        "st_contains" => Func::Contains,
+        "st_within" => Func::Within,
+        "st_intersects" => Func::Intersects,
+        _ => return None,
+    };
+    let [a, b] = f.args() else {
+        return None;
+    };
+    match (side_of(a, idx), side_of(b, idx)) {
+        (Some(JoinSide::Left), Some(JoinSide::Right)) => Some((func, a, b, true)),
+        (Some(JoinSide::Right), Some(JoinSide::Left)) => Some((func, b, a, false)),
+        _ => None,
+    }
 }
 
 type Tree = RTree<GeomWithData<Rectangle<[f64; 2]>, u32>>;

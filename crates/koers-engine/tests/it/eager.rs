@@ -85,7 +85,9 @@ async fn plain(tables: &[TableRef], sql: &str) -> String {
         .collect()
         .await
         .expect("runs");
-    pretty_format_batches(&batches).expect("formats").to_string()
+    pretty_format_batches(&batches)
+        .expect("formats")
+        .to_string()
 }
 
 #[tokio::test]
