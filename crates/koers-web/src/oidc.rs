@@ -302,7 +302,14 @@ pub async fn finish(
             Failure::Token
         })?;
     let id_token = tokens.id_token().ok_or(Failure::Token)?;
-    let verifier = client.id_token_verifier();
+    // Public-key signatures only: never `none`, never HMAC with the client secret.
+    let verifier = client.id_token_verifier().set_allowed_algs([
+        CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+        CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha384,
+        CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha512,
+        CoreJwsSigningAlgorithm::RsaSsaPssSha256,
+        CoreJwsSigningAlgorithm::EcdsaP256Sha256,
+    ]);
     let claims = id_token
         .claims(&verifier, &Nonce::new(flow.nonce))
         .map_err(|e| {
