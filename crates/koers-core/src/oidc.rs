@@ -193,9 +193,14 @@ mod tests {
             ..m.clone()
         };
         let p = fixed
-            .place(&claims(json!({"koers_org": "GM0796", "groups": ["koers-admin"]})))
+            .place(&claims(
+                json!({"koers_org": "GM0796", "groups": ["koers-admin"]}),
+            ))
             .unwrap();
-        assert_eq!(p.organisation, "PV26", "a claim is ignored when not configured");
+        assert_eq!(
+            p.organisation, "PV26",
+            "a claim is ignored when not configured"
+        );
         let both = ClaimMapping {
             organisation: Some("PV26".into()),
             ..m

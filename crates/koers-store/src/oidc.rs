@@ -105,10 +105,11 @@ impl Store {
         let (user, created) = match linked {
             Some(r) => (from_row(&r)?, false),
             None => {
-                let existing = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE email = $1"))
-                    .bind(who.email.as_str())
-                    .fetch_optional(&mut *tx)
-                    .await?;
+                let existing =
+                    sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE email = $1"))
+                        .bind(who.email.as_str())
+                        .fetch_optional(&mut *tx)
+                        .await?;
                 let (user, created) = match existing {
                     Some(_) if !who.link_by_email => {
                         return Err(StoreError::Conflict("email".into()));
@@ -270,7 +271,10 @@ mod tests {
             s.roles_in(&u.id, &org.id).await.unwrap(),
             vec![Role::Administrator]
         );
-        assert_eq!(s.oidc_provider_of(&u.id).await.unwrap().as_deref(), Some("kc"));
+        assert_eq!(
+            s.oidc_provider_of(&u.id).await.unwrap().as_deref(),
+            Some("kc")
+        );
         let log = s.audit_events(&org.id, 10, None).await.unwrap();
         let actions: Vec<_> = log.iter().map(|e| e.action.as_str()).collect();
         assert_eq!(
@@ -315,7 +319,10 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(s.take_oidc_flow("other").await.unwrap(), None);
-        assert_eq!(s.take_oidc_flow("state-1").await.unwrap(), Some(flow.clone()));
+        assert_eq!(
+            s.take_oidc_flow("state-1").await.unwrap(),
+            Some(flow.clone())
+        );
         assert_eq!(s.take_oidc_flow("state-1").await.unwrap(), None);
         s.start_oidc_flow("state-2", &flow, Duration::seconds(-1))
             .await

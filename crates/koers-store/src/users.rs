@@ -4,8 +4,8 @@ use crate::audit::{Actor, record};
 use crate::{Result, Store, StoreError, conflict_on_unique, new_id, now};
 use koers_core::{Role, UserDraft};
 use serde::Serialize;
-use sqlx::{Any, Row, Transaction};
 use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
 
 /// A stored user (without the password hash).
 #[derive(Debug, Clone, Serialize)]

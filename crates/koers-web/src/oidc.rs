@@ -18,8 +18,7 @@ use koers_store::{StoreError, User};
 use openidconnect::core::{
     CoreAuthDisplay, CoreAuthPrompt, CoreAuthenticationFlow, CoreErrorResponseType,
     CoreGenderClaim, CoreJsonWebKey, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm,
-    CoreRevocableToken, CoreRevocationErrorResponse, CoreTokenIntrospectionResponse,
-    CoreTokenType,
+    CoreRevocableToken, CoreRevocationErrorResponse, CoreTokenIntrospectionResponse, CoreTokenType,
 };
 use openidconnect::{
     AdditionalClaims, AuthorizationCode, Client, ClientId, CsrfToken, EmptyExtraTokenFields,
@@ -327,7 +326,11 @@ pub async fn finish(
             Refusal::NoOrganisation => Failure::NoOrganisation,
             Refusal::NoRole => Failure::NoRole,
         })?;
-    let org = match state.store.organisation_by_cbs(&placement.organisation).await {
+    let org = match state
+        .store
+        .organisation_by_cbs(&placement.organisation)
+        .await
+    {
         Ok(org) => org,
         Err(StoreError::NotFound) => return Err(Failure::NoOrganisation.into()),
         Err(e) => return Err(e.into()),

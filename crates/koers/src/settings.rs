@@ -353,7 +353,10 @@ roles = { "koers-analyst" = "analyst" }
             p.claims.roles.get("koers-analyst"),
             Some(&koers_core::Role::Analyst)
         );
-        assert!(!format!("{p:?}").contains("\"s\""), "the secret is not printed");
+        assert!(
+            !format!("{p:?}").contains("\"s\""),
+            "the secret is not printed"
+        );
         let bad_id = koers_web::config::OidcProviderConfig {
             id: "Key Cloak".into(),
             ..p.clone()

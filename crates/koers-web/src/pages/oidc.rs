@@ -27,11 +27,7 @@ struct Begin {
 }
 
 /// The sign-in page with the message of `failure`, and the state cookie ended.
-fn failed(
-    state: &AppState,
-    headers: &HeaderMap,
-    failure: Failure,
-) -> Result<Response, AppError> {
+fn failed(state: &AppState, headers: &HeaderMap, failure: Failure) -> Result<Response, AppError> {
     let message = t(Lang::from_headers(headers), failure.key());
     let mut resp = render_login(
         state,
@@ -56,9 +52,11 @@ async fn begin(
 ) -> Result<Response, AppError> {
     let p = oidc::provider(&state, &id)?;
     match oidc::start(&state, &headers, p, safe_next(q.next.as_deref())).await {
-        Ok((url, cookie)) => {
-            Ok((AppendHeaders([(header::SET_COOKIE, cookie)]), Redirect::to(&url)).into_response())
-        }
+        Ok((url, cookie)) => Ok((
+            AppendHeaders([(header::SET_COOKIE, cookie)]),
+            Redirect::to(&url),
+        )
+            .into_response()),
         Err(SignInError::Failed(f)) => failed(&state, &headers, f),
         Err(SignInError::App(e)) => Err(e),
     }

@@ -1,7 +1,7 @@
 //! Signing in and out, and the language switch.
 
-use crate::config::OidcProviderConfig;
 use crate::auth::{Ctx, SESSION_COOKIE, login_csrf, session_cookie, set_cookie, sign_in};
+use crate::config::OidcProviderConfig;
 use crate::error::AppError;
 use crate::i18n::{LANG_COOKIE, Lang};
 use crate::input::Input;

@@ -193,10 +193,11 @@ async fn signed_in_as(app: &TestApp, c: &Client) -> Option<Value> {
 async fn assert_refused(app: &TestApp, c: &Client, r: Response, status: u16, message: &str) {
     assert_eq!(r.status(), status, "{}", r.url());
     assert!(
-        !r.headers()
-            .get_all(SET_COOKIE)
-            .iter()
-            .any(|v| v.to_str().unwrap().starts_with("koers_session=") && !v.to_str().unwrap().starts_with("koers_session=;")),
+        !r.headers().get_all(SET_COOKIE).iter().any(|v| v
+            .to_str()
+            .unwrap()
+            .starts_with("koers_session=")
+            && !v.to_str().unwrap().starts_with("koers_session=;")),
         "no session cookie"
     );
     let html = r.text().await.unwrap();
@@ -255,9 +256,16 @@ async fn sign_in_creates_the_user_with_mapped_roles_and_follows_the_claims() {
     let me2 = signed_in_as(&app, &c2).await.expect("signed in");
     assert_eq!(me2["user"]["id"], me["user"]["id"], "the same user");
     assert_eq!(me2["roles"], json!(["analyst", "administrator"]));
-    let log = app.store.audit_events(&app.org_a.id, 5, None).await.unwrap();
+    let log = app
+        .store
+        .audit_events(&app.org_a.id, 5, None)
+        .await
+        .unwrap();
     let actions: Vec<_> = log.iter().map(|e| e.action.as_str()).collect();
-    assert_eq!(actions[..3], ["member.roles_set", "member.added", "oidc.linked"]);
+    assert_eq!(
+        actions[..3],
+        ["member.roles_set", "member.added", "oidc.linked"]
+    );
 
     // The provider's user has no password in koers.
     for password in ["", PASSWORD] {
@@ -334,7 +342,10 @@ async fn refused_sign_ins_leave_no_session() {
     let r = sign_in(&app, &c, "admin").await;
     assert_refused(&app, &c, r, 409, "Er bestaat al een koers-account").await;
     assert_eq!(
-        app.store.roles_in(&app.admin_a.id, &app.org_a.id).await.unwrap(),
+        app.store
+            .roles_in(&app.admin_a.id, &app.org_a.id)
+            .await
+            .unwrap(),
         vec![Role::Administrator]
     );
 
@@ -344,7 +355,13 @@ async fn refused_sign_ins_leave_no_session() {
     let pairs: Vec<(String, String)> = callback
         .query_pairs()
         .into_owned()
-        .map(|(k, v)| if k == "state" { (k, format!("{v}x")) } else { (k, v) })
+        .map(|(k, v)| {
+            if k == "state" {
+                (k, format!("{v}x"))
+            } else {
+                (k, v)
+            }
+        })
         .collect();
     callback.query_pairs_mut().clear().extend_pairs(pairs);
     let r = c.get(callback.clone()).send().await.unwrap();
@@ -353,7 +370,14 @@ async fn refused_sign_ins_leave_no_session() {
     let callback = at_provider(&app, &c, "alice").await;
     let other_browser = TestApp::client();
     let r = other_browser.get(callback.clone()).send().await.unwrap();
-    assert_refused(&app, &other_browser, r, 400, "niet in deze browser begonnen").await;
+    assert_refused(
+        &app,
+        &other_browser,
+        r,
+        400,
+        "niet in deze browser begonnen",
+    )
+    .await;
     // The right browser once; a replay is refused.
     assert_eq!(c.get(callback.clone()).send().await.unwrap().status(), 303);
     let r = c.get(callback).send().await.unwrap();
