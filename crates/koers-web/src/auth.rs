@@ -320,11 +320,13 @@ pub async fn sign_in(
     };
     let user = match found {
         Some((user, hash)) if verify_password(password, &hash) => user,
-        Some(_) => {
+        // A user without a password (who signs in through an OpenID Connect provider) takes
+        // as long to refuse as an unknown address.
+        Some((_, hash)) if !hash.is_empty() => {
             limiter.fail(&state.store, &email, ip).await?;
             return Err(AppError::BadCredentials);
         }
-        None => {
+        _ => {
             verify_against_nothing(password);
             limiter.fail(&state.store, &email, ip).await?;
             return Err(AppError::BadCredentials);

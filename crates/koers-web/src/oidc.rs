@@ -380,3 +380,28 @@ pub async fn end_session_url(
         .http_get_url();
     Ok(Some(url.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{Lang, t};
+
+    #[test]
+    fn every_failure_has_a_message_in_both_languages() {
+        for f in [
+            Failure::Unavailable,
+            Failure::Denied,
+            Failure::State,
+            Failure::Token,
+            Failure::NoEmail,
+            Failure::NoOrganisation,
+            Failure::NoRole,
+            Failure::EmailTaken,
+        ] {
+            for lang in [Lang::Nl, Lang::En] {
+                assert_ne!(t(lang, f.key()), f.key(), "{f:?} in {lang:?}");
+            }
+            assert!(f.status().is_client_error() || f.status().is_server_error());
+        }
+    }
+}
