@@ -117,10 +117,18 @@ pub(crate) fn provider_config(id: &str, port: u16) -> OidcProviderConfig {
 /// A koers with the test provider `test` (and `down`, a provider nobody answers for), and
 /// the provider running.
 pub(crate) async fn app_with_provider() -> (TestApp, Provider) {
+    app_with(false).await
+}
+
+/// As [`app_with_provider`], with linking by verified e-mail address allowed or not.
+async fn app_with(link_verified_email: bool) -> (TestApp, Provider) {
     let port = free_port();
     let cfg = WebConfig {
         oidc: vec![
-            provider_config("test", port),
+            OidcProviderConfig {
+                link_verified_email,
+                ..provider_config("test", port)
+            },
             provider_config("down", free_port()),
         ],
         ..Default::default()
@@ -391,6 +399,22 @@ async fn refused_sign_ins_leave_no_session() {
         assert_refused(&app, &c, r, 400, "kon niet worden vertrouwd").await;
     }
 
+    // Cancelled (or refused) at the provider.
+    let c = TestApp::client();
+    let r = c.get(app.url("/login/oidc/test")).send().await.unwrap();
+    let authorize = location(&r);
+    let (_, state) = authorize
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .expect("a state");
+    let mut callback = Url::parse(&app.url("/login/oidc/test/callback")).unwrap();
+    callback
+        .query_pairs_mut()
+        .append_pair("error", "access_denied")
+        .append_pair("state", &state);
+    let r = c.get(callback).send().await.unwrap();
+    assert_refused(&app, &c, r, 403, "afgebroken of geweigerd").await;
+
     // A provider that does not answer, and one that is not configured.
     let c = TestApp::client();
     let r = c.get(app.url("/login/oidc/down")).send().await.unwrap();
@@ -410,4 +434,30 @@ async fn refused_sign_ins_leave_no_session() {
         .await
         .unwrap();
     assert_refused(&app, &c, r, 400, "niet in deze browser begonnen").await;
+}
+
+#[tokio::test]
+async fn a_verified_address_links_to_the_local_account_when_allowed() {
+    let (app, provider) = app_with(true).await;
+    // Not verified: refused all the same.
+    provider
+        .set_claims("admin", json!({"email_verified": false}))
+        .await;
+    let c = TestApp::client();
+    let r = sign_in(&app, &c, "admin").await;
+    assert_refused(&app, &c, r, 409, "Er bestaat al een koers-account").await;
+    // Verified: the identity is linked to the local account, whose roles follow the claims.
+    provider
+        .set_claims(
+            "admin",
+            json!({"email_verified": true, "groups": ["koers-analyst", "koers-admin"]}),
+        )
+        .await;
+    let c = TestApp::client();
+    assert_eq!(sign_in(&app, &c, "admin").await.status(), 303);
+    let me = signed_in_as(&app, &c).await.expect("signed in");
+    assert_eq!(me["user"]["id"], app.admin_a.id.as_str());
+    assert_eq!(me["roles"], json!(["analyst", "administrator"]));
+    // The local password still works for a linked local account.
+    app.api_login("admin@pv26.example").await;
 }
