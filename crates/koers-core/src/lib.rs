@@ -15,6 +15,7 @@ pub mod error;
 pub mod indicators;
 pub mod learning;
 pub mod maturity;
+pub mod oidc;
 pub mod organisation;
 pub mod questions;
 pub mod register;

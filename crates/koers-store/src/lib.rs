@@ -14,6 +14,7 @@ pub mod indicators;
 pub mod learning;
 pub mod maturity;
 pub mod notifications;
+pub mod oidc;
 pub mod organisations;
 pub mod questions;
 pub mod register;

@@ -4,8 +4,8 @@ use crate::audit::{Actor, record};
 use crate::{Result, Store, StoreError, conflict_on_unique, new_id, now};
 use koers_core::{Role, UserDraft};
 use serde::Serialize;
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
 
 /// A stored user (without the password hash).
 #[derive(Debug, Clone, Serialize)]
@@ -24,9 +24,9 @@ pub struct Member {
     pub roles: Vec<Role>,
 }
 
-const COLUMNS: &str = "id, email, display_name, instance_admin, created_at";
+pub(crate) const COLUMNS: &str = "id, email, display_name, instance_admin, created_at";
 
-fn from_row(r: &AnyRow) -> Result<User> {
+pub(crate) fn from_row(r: &AnyRow) -> Result<User> {
     let admin: i64 = r.try_get("instance_admin")?;
     Ok(User {
         id: r.try_get("id")?,
@@ -37,8 +37,47 @@ fn from_row(r: &AnyRow) -> Result<User> {
     })
 }
 
-fn parse_role(s: &str) -> Result<Role> {
+pub(crate) fn parse_role(s: &str) -> Result<Role> {
     Role::parse(s).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// Inserts a user row inside an open transaction (`Conflict` when the address is taken).
+pub(crate) async fn insert_user(
+    tx: &mut Transaction<'_, Any>,
+    user: &User,
+    password_hash: &str,
+) -> Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO users ({COLUMNS}, password_hash) VALUES ($1, $2, $3, $4, $5, $6)"
+    ))
+    .bind(&user.id)
+    .bind(&user.email)
+    .bind(&user.display_name)
+    .bind(i64::from(user.instance_admin))
+    .bind(&user.created_at)
+    .bind(password_hash)
+    .execute(&mut **tx)
+    .await
+    .map_err(conflict_on_unique("email"))?;
+    Ok(())
+}
+
+/// Gives a user `roles` in an organisation inside an open transaction.
+pub(crate) async fn insert_memberships(
+    tx: &mut Transaction<'_, Any>,
+    org_id: &str,
+    user_id: &str,
+    roles: &[Role],
+) -> Result<()> {
+    for role in roles {
+        sqlx::query("INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, $3)")
+            .bind(org_id)
+            .bind(user_id)
+            .bind(role.as_str())
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
 }
 
 impl Store {
@@ -60,26 +99,8 @@ impl Store {
             created_at: now(),
         };
         let mut tx = self.pool().begin().await?;
-        sqlx::query(&format!(
-            "INSERT INTO users ({COLUMNS}, password_hash) VALUES ($1, $2, $3, $4, $5, $6)"
-        ))
-        .bind(&user.id)
-        .bind(&user.email)
-        .bind(&user.display_name)
-        .bind(i64::from(instance_admin))
-        .bind(&user.created_at)
-        .bind(password_hash)
-        .execute(&mut *tx)
-        .await
-        .map_err(conflict_on_unique("email"))?;
-        for role in roles {
-            sqlx::query("INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, $3)")
-                .bind(org_id)
-                .bind(&user.id)
-                .bind(role.as_str())
-                .execute(&mut *tx)
-                .await?;
-        }
+        insert_user(&mut tx, &user, password_hash).await?;
+        insert_memberships(&mut tx, org_id, &user.id, roles).await?;
         record(
             &mut tx,
             actor,
@@ -218,14 +239,7 @@ impl Store {
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-        for role in roles {
-            sqlx::query("INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, $3)")
-                .bind(org_id)
-                .bind(user_id)
-                .bind(role.as_str())
-                .execute(&mut *tx)
-                .await?;
-        }
+        insert_memberships(&mut tx, org_id, user_id, roles).await?;
         record(
             &mut tx,
             actor,

@@ -320,11 +320,13 @@ pub async fn sign_in(
     };
     let user = match found {
         Some((user, hash)) if verify_password(password, &hash) => user,
-        Some(_) => {
+        // A user without a password (who signs in through an OpenID Connect provider) takes
+        // as long to refuse as an unknown address.
+        Some((_, hash)) if !hash.is_empty() => {
             limiter.fail(&state.store, &email, ip).await?;
             return Err(AppError::BadCredentials);
         }
-        None => {
+        _ => {
             verify_against_nothing(password);
             limiter.fail(&state.store, &email, ip).await?;
             return Err(AppError::BadCredentials);
@@ -341,14 +343,38 @@ pub async fn sign_in(
         return Err(AppError::BadCredentials);
     };
     limiter.succeed(&state.store, &email).await?;
+    let (token, session) = start_session(state, headers, &user.id, &org.id).await?;
+    Ok((token, session, user))
+}
+
+/// A fresh session for a user who proved who they are (never a reused one, so a planted
+/// session id is worthless), and the session the request carried before ended. Returns the
+/// cookie token and the session.
+pub async fn start_session(
+    state: &AppState,
+    headers: &HeaderMap,
+    user_id: &str,
+    org_id: &str,
+) -> Result<(String, Session), AppError> {
     let (token, session) = state
         .store
-        .create_session(&user.id, &org.id, state.cfg.session_ttl)
+        .create_session(user_id, org_id, state.cfg.session_ttl)
         .await?;
     if let Some(previous) = cookie(headers, SESSION_COOKIE) {
         state.store.end_session(&previous).await?;
     }
-    Ok((token, session, user))
+    Ok((token, session))
+}
+
+/// The `Set-Cookie` value that carries a new session's token.
+pub fn session_cookie(state: &AppState, token: &str) -> String {
+    set_cookie(
+        SESSION_COOKIE,
+        token,
+        Some(state.cfg.session_ttl.absolute.num_seconds()),
+        state.cfg.secure_cookies,
+        true,
+    )
 }
 
 /// A fresh CSRF token for the sign-in form, with the cookie that carries it.

@@ -1,6 +1,9 @@
 //! Typed configuration of the web application.
 
+use koers_core::oidc::ClaimMapping;
 use koers_store::sessions::SessionTtl;
+use openidconnect::ClientSecret;
+use serde::Deserialize;
 use std::net::SocketAddr;
 
 /// Settings the web application runs with; the binary fills them from flags, environment
@@ -23,6 +26,8 @@ pub struct WebConfig {
     /// Failed sign-ins per e-mail address within the window before sign-in is refused.
     pub login_max_failures: u32,
     pub login_window: std::time::Duration,
+    /// OpenID Connect providers people may sign in with beside their password.
+    pub oidc: Vec<OidcProviderConfig>,
 }
 
 impl Default for WebConfig {
@@ -37,6 +42,66 @@ impl Default for WebConfig {
             session_ttl: SessionTtl::default(),
             login_max_failures: 5,
             login_window: std::time::Duration::from_secs(15 * 60),
+            oidc: Vec::new(),
         }
+    }
+}
+
+/// One OpenID Connect provider (`[[oidc]]` in `koers.toml`; see the README).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OidcProviderConfig {
+    /// Short name in URLs (`/login/oidc/{id}`): lower-case letters, digits and `-`.
+    pub id: String,
+    /// The name on the button: "Inloggen met {name}".
+    pub name: String,
+    /// The issuer; its `/.well-known/openid-configuration` is read at every sign-in.
+    pub issuer: String,
+    pub client_id: String,
+    #[serde(default)]
+    pub client_secret: Option<ClientSecret>,
+    /// The environment variable holding the client secret (instead of `client_secret`).
+    #[serde(default)]
+    pub client_secret_env: Option<String>,
+    /// Scopes asked besides `openid` [default: email, profile].
+    #[serde(default = "default_scopes")]
+    pub scopes: Vec<String>,
+    /// Link a first sign-in to the local account with the same e-mail address, when the
+    /// provider says the address is verified [default: false: such a sign-in is refused].
+    #[serde(default)]
+    pub link_verified_email: bool,
+    /// Which claims give the organisation and the roles.
+    pub claims: ClaimMapping,
+}
+
+fn default_scopes() -> Vec<String> {
+    vec!["email".into(), "profile".into()]
+}
+
+impl OidcProviderConfig {
+    /// Checks the settings and reads the secret from `client_secret_env`.
+    pub fn resolve(mut self) -> Result<Self, String> {
+        let id_ok = !self.id.is_empty()
+            && self.id.len() <= 40
+            && self
+                .id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !id_ok {
+            return Err(format!(
+                "oidc-id '{}' mag alleen kleine letters, cijfers en - bevatten",
+                self.id
+            ));
+        }
+        let fail = |what: String| format!("oidc-aanbieder '{}': {what}", self.id);
+        openidconnect::IssuerUrl::new(self.issuer.clone())
+            .map_err(|e| fail(format!("issuer is geen URL ({e})")))?;
+        self.claims.check().map_err(fail)?;
+        if let Some(var) = &self.client_secret_env {
+            let secret = std::env::var(var)
+                .map_err(|_| fail(format!("omgevingsvariabele {var} ontbreekt")))?;
+            self.client_secret = Some(ClientSecret::new(secret));
+        }
+        Ok(self)
     }
 }

@@ -25,6 +25,7 @@ pub mod maturity;
 pub mod metrics;
 pub mod notifications;
 pub mod ogc;
+pub mod oidc;
 pub mod pages;
 pub mod products;
 pub mod questions;

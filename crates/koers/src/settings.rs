@@ -70,6 +70,9 @@ pub struct FileSettings {
     pub smtp_url: Option<String>,
     /// The sender of koers' e-mail [default: koers <koers@localhost>].
     pub mail_from: Option<String>,
+    /// OpenID Connect providers to sign in with (`[[oidc]]` tables; see the README).
+    #[serde(default)]
+    pub oidc: Vec<koers_web::config::OidcProviderConfig>,
 }
 
 impl FileSettings {
@@ -96,9 +99,15 @@ impl FileSettings {
         let where_ = path
             .map(|p| p.display().to_string())
             .unwrap_or_else(|| "KOERS_*-omgevingsvariabelen".into());
-        toml::Value::Table(table)
+        let mut settings: FileSettings = toml::Value::Table(table)
             .try_into()
-            .with_context(|| format!("instellingen in {where_} zijn ongeldig"))
+            .with_context(|| format!("instellingen in {where_} zijn ongeldig"))?;
+        settings.oidc = std::mem::take(&mut settings.oidc)
+            .into_iter()
+            .map(|p| p.resolve().map_err(anyhow::Error::msg))
+            .collect::<Result<_>>()
+            .with_context(|| format!("instellingen in {where_} zijn ongeldig"))?;
+        Ok(settings)
     }
 }
 
@@ -269,6 +278,7 @@ pub fn web_config(args: &ServeArgs, file: &FileSettings) -> koers_web::WebConfig
         session_ttl: ttl,
         login_max_failures: file.login_max_failures.unwrap_or(d.login_max_failures),
         login_window: d.login_window,
+        oidc: file.oidc.clone(),
     }
 }
 
@@ -318,6 +328,45 @@ mod tests {
         assert_eq!(f.query_seconds, Some(5));
         assert_eq!(f.bind.map(|b| b.port()), Some(9));
         assert_eq!(f.import_allow_hosts, Some(vec!["data.intern".to_string()]));
+    }
+
+    #[test]
+    fn oidc_providers_are_read() {
+        let file: FileSettings = toml::from_str(
+            r#"
+[[oidc]]
+id = "keycloak"
+name = "Keycloak"
+issuer = "https://sso.example.nl/realms/koers"
+client_id = "koers"
+client_secret = "s"
+[oidc.claims]
+organisation_claim = "koers_org"
+roles = { "koers-analyst" = "analyst" }
+"#,
+        )
+        .unwrap();
+        let p = file.oidc[0].clone().resolve().unwrap();
+        assert_eq!(p.scopes, ["email", "profile"]);
+        assert!(!p.link_verified_email);
+        assert_eq!(
+            p.claims.roles.get("koers-analyst"),
+            Some(&koers_core::Role::Analyst)
+        );
+        assert!(
+            !format!("{p:?}").contains("\"s\""),
+            "the secret is not printed"
+        );
+        let bad_id = koers_web::config::OidcProviderConfig {
+            id: "Key Cloak".into(),
+            ..p.clone()
+        };
+        assert!(bad_id.resolve().is_err());
+        let missing_env = koers_web::config::OidcProviderConfig {
+            client_secret_env: Some("KOERS_TEST_SURELY_UNSET_SECRET".into()),
+            ..p
+        };
+        assert!(missing_env.resolve().is_err());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! generated from the code, `application/problem+json` errors, and an `API-Version` header
 //! on every response.
 
+pub mod auth_providers;
 pub mod catalog;
 pub mod dashboards;
 pub mod datasets;
@@ -41,6 +42,7 @@ pub fn router() -> Router<AppState> {
         .merge(notifications::router())
         .merge(maturity::router())
         .merge(learning::router())
+        .merge(auth_providers::router())
 }
 
 /// Adds `API-Version` to every response under `/api/`, errors included.
@@ -195,6 +197,7 @@ pub async fn version_header(req: Request, next: Next) -> Response {
         learning::get_project,
         learning::put_project,
         learning::my_enrolments,
+        auth_providers::list_auth_providers,
     ),
     components(schemas(crate::error::Problem, koers_core::FieldError)),
     tags(

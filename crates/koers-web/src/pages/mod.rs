@@ -9,6 +9,7 @@ mod home;
 mod learning;
 mod maturity;
 mod notifications;
+mod oidc;
 mod organisation;
 mod products;
 mod questions;
@@ -67,6 +68,7 @@ pub const MODULES: [Module; 7] = [
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(session::router())
+        .merge(oidc::router())
         .merge(home::router())
         .merge(notifications::router())
         .merge(organisation::router())

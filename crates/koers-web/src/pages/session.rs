@@ -1,6 +1,7 @@
 //! Signing in and out, and the language switch.
 
-use crate::auth::{Ctx, SESSION_COOKIE, login_csrf, set_cookie, sign_in};
+use crate::auth::{Ctx, SESSION_COOKIE, login_csrf, session_cookie, set_cookie, sign_in};
+use crate::config::OidcProviderConfig;
 use crate::error::AppError;
 use crate::i18n::{LANG_COOKIE, Lang};
 use crate::input::Input;
@@ -26,10 +27,12 @@ pub fn router() -> Router<AppState> {
 #[derive(Deserialize)]
 struct Next {
     next: Option<String>,
+    /// The provider the person just signed out of koers through (offers signing out there).
+    signed_out: Option<String>,
 }
 
 /// Only same-site paths are followed after sign-in (no open redirect).
-fn safe_next(next: Option<&str>) -> String {
+pub(super) fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
             n.to_string()
@@ -38,18 +41,27 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-fn render_login(
+/// The sign-in page: the password form, a button per OpenID Connect provider, and `error`.
+pub(super) fn render_login(
+    state: &AppState,
     headers: &HeaderMap,
-    secure: bool,
     status: StatusCode,
     next: &str,
     email: &str,
     error: Option<String>,
+    signed_out_of: Option<&OidcProviderConfig>,
 ) -> Result<Response, AppError> {
-    let (csrf, set) = login_csrf(headers, secure);
+    let (csrf, set) = login_csrf(headers, state.cfg.secure_cookies);
+    let providers: Vec<_> = state
+        .cfg
+        .oidc
+        .iter()
+        .map(|p| context! { id => p.id, name => p.name })
+        .collect();
+    let signed_out = signed_out_of.map(|p| context! { id => p.id, name => p.name });
     let html = Templates::render(
         "login.html",
-        context! { lang => Lang::from_headers(headers).code(), csrf => csrf, next => next, email => email, error => error },
+        context! { lang => Lang::from_headers(headers).code(), csrf => csrf, next => next, email => email, error => error, providers => providers, signed_out => signed_out },
     )?;
     let mut resp = (status, Html(html)).into_response();
     if let Some(c) = set.and_then(|c| c.parse().ok()) {
@@ -63,13 +75,18 @@ async fn login_form(
     headers: HeaderMap,
     Query(q): Query<Next>,
 ) -> Result<Response, AppError> {
+    let signed_out_of = q
+        .signed_out
+        .as_deref()
+        .and_then(|id| crate::oidc::provider(&state, id).ok());
     render_login(
+        &state,
         &headers,
-        state.cfg.secure_cookies,
         StatusCode::OK,
         &safe_next(q.next.as_deref()),
         "",
         None,
+        signed_out_of,
     )
 }
 
@@ -85,23 +102,18 @@ async fn login(
     let next = safe_next(Some(&input.text("next")));
     match sign_in(&state, &headers, &email, &password, addr.ip()).await {
         Ok((token, _, _)) => {
-            let cookie = set_cookie(
-                SESSION_COOKIE,
-                &token,
-                Some(state.cfg.session_ttl.absolute.num_seconds()),
-                state.cfg.secure_cookies,
-                true,
-            );
+            let cookie = session_cookie(&state, &token);
             Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response())
         }
         Err(e @ (AppError::BadCredentials | AppError::TooManyRequests(_))) => {
             let mut resp = render_login(
+                &state,
                 &headers,
-                state.cfg.secure_cookies,
                 e.status(),
                 &next,
                 &email,
                 Some(e.detail()),
+                None,
             )?;
             if let AppError::TooManyRequests(secs) = e {
                 resp.headers_mut().insert(header::RETRY_AFTER, secs.into());
@@ -115,7 +127,14 @@ async fn login(
 async fn logout(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
     state.store.end_session(&ctx.token).await?;
     let cookie = set_cookie(SESSION_COOKIE, "", Some(0), state.cfg.secure_cookies, true);
-    Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response())
+    // Someone who came through a provider is offered to sign out there too.
+    let to = match state.store.oidc_provider_of(&ctx.user.id).await? {
+        Some(id) if crate::oidc::provider(&state, &id).is_ok() => {
+            format!("/login?signed_out={id}")
+        }
+        _ => "/login".to_string(),
+    };
+    Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&to)).into_response())
 }
 
 async fn switch_lang(

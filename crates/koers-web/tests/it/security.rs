@@ -275,6 +275,8 @@ const PUBLIC: &[(&str, &str)] = &[
     ("get", "/openapi.json"),
     // The catalog of public datasets (DCAT-AP-NL) is open data by design.
     ("get", "/public-catalog"),
+    // The sign-in providers, for a client to offer before anyone signs in.
+    ("get", "/auth-providers"),
 ];
 
 /// Calls a viewer may make that are not GET: running a saved analysis and the AI Act

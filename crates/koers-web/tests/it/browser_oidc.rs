@@ -1,0 +1,45 @@
+//! Signing in through the test OpenID Connect provider in a real browser: the button on the
+//! sign-in page (checked with axe-core), the provider's page, and back in koers signed in.
+
+use crate::browser::{axe, start_browser};
+use crate::oidc::app_with_provider;
+use fantoccini::Locator;
+
+#[tokio::test]
+async fn sign_in_with_the_provider_in_a_browser() {
+    let (app, _provider) = app_with_provider().await;
+    let (_driver, c, _profile) = start_browser().await;
+    c.goto(&app.url("/login")).await.unwrap();
+    let v = axe(&c).await;
+    assert!(v.is_empty(), "sign-in page: {v:?}");
+    c.find(Locator::LinkText("Inloggen met Testdienst"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("button[value=alice]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css(".koers-nav"))
+        .await
+        .unwrap();
+    let url = c.current_url().await.unwrap();
+    assert_eq!(url.as_str(), app.url("/"));
+    let me = app
+        .store
+        .user_for_login("alice@pv26.example")
+        .await
+        .unwrap()
+        .expect("the user was made");
+    assert_eq!(
+        app.store.roles_in(&me.0.id, &app.org_a.id).await.unwrap(),
+        vec![koers_core::Role::Analyst]
+    );
+    c.close().await.unwrap();
+}

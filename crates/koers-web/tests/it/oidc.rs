@@ -1,0 +1,463 @@
+//! Signing in through OpenID Connect against a real provider: the npm package oidc-provider
+//! (tests/oidc/oidc-server.mjs) on a random loopback port, driven with plain HTTP.
+
+use crate::browser::free_port;
+use crate::helpers::{PASSWORD, TestApp, repo_root};
+use koers_core::Role;
+use koers_core::oidc::ClaimMapping;
+use koers_web::WebConfig;
+use koers_web::config::OidcProviderConfig;
+use reqwest::header::{LOCATION, SET_COOKIE};
+use reqwest::{Client, Response, Url};
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+/// The test provider's node process, stopped when dropped.
+pub(crate) struct Provider {
+    child: Child,
+    pub base: String,
+}
+
+impl Drop for Provider {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Provider {
+    /// Starts the provider on `port` for the koers at `app`; waits until it listens.
+    async fn start(port: u16, app: &TestApp) -> Provider {
+        let script = repo_root().join("crates/koers-web/tests/oidc/oidc-server.mjs");
+        assert!(
+            repo_root().join("node_modules/oidc-provider").exists(),
+            "oidc-provider is missing: run ./scripts/test (it installs the test tools)"
+        );
+        let mut child = Command::new("node")
+            .arg(script)
+            .arg(port.to_string())
+            .arg(app.url("/login/oidc/test/callback"))
+            .arg(app.url("/login"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start node");
+        let stdout = child.stdout.take().expect("stdout");
+        // Reads the output to its end (the provider writes notices later on), and says when
+        // the provider listens.
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if line.trim() == "ready" {
+                    let _ = tx.send(());
+                }
+            }
+        });
+        let ready = tokio::task::spawn_blocking(move || {
+            rx.recv_timeout(std::time::Duration::from_secs(60)).is_ok()
+        })
+        .await
+        .expect("join");
+        assert!(ready, "the provider did not start");
+        Provider {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    /// Merges `claims` into an account of the provider.
+    pub async fn set_claims(&self, account: &str, claims: Value) {
+        let r = Client::new()
+            .post(format!("{}/test/accounts/{account}", self.base))
+            .json(&claims)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 204);
+    }
+
+    /// Makes the next ID token forged: `aud`, `exp` or `key`.
+    pub async fn forge(&self, how: &str) {
+        let r = Client::new()
+            .post(format!("{}/test/forge", self.base))
+            .body(how.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 204);
+    }
+}
+
+/// The settings of the test provider, issuer on `port`.
+pub(crate) fn provider_config(id: &str, port: u16) -> OidcProviderConfig {
+    OidcProviderConfig {
+        id: id.into(),
+        name: "Testdienst".into(),
+        issuer: format!("http://127.0.0.1:{port}"),
+        client_id: "koers".into(),
+        client_secret: Some(openidconnect::ClientSecret::new("koers-secret".into())),
+        client_secret_env: None,
+        scopes: vec!["email".into(), "profile".into()],
+        link_verified_email: false,
+        claims: ClaimMapping {
+            organisation_claim: Some("koers_org".into()),
+            organisation: None,
+            roles_claim: "groups".into(),
+            roles: BTreeMap::from([
+                ("koers-analyst".into(), Role::Analyst),
+                ("koers-admin".into(), Role::Administrator),
+            ]),
+            default_role: None,
+        },
+    }
+}
+
+/// A koers with the test provider `test` (and `down`, a provider nobody answers for), and
+/// the provider running.
+pub(crate) async fn app_with_provider() -> (TestApp, Provider) {
+    app_with(false).await
+}
+
+/// As [`app_with_provider`], with linking by verified e-mail address allowed or not.
+async fn app_with(link_verified_email: bool) -> (TestApp, Provider) {
+    let port = free_port();
+    let cfg = WebConfig {
+        oidc: vec![
+            OidcProviderConfig {
+                link_verified_email,
+                ..provider_config("test", port)
+            },
+            provider_config("down", free_port()),
+        ],
+        ..Default::default()
+    };
+    let app = TestApp::spawn_with(cfg).await;
+    let provider = Provider::start(port, &app).await;
+    (app, provider)
+}
+
+fn location(r: &Response) -> Url {
+    let loc = r
+        .headers()
+        .get(LOCATION)
+        .unwrap_or_else(|| panic!("a redirect from {}: {}", r.url(), r.status()))
+        .to_str()
+        .unwrap();
+    r.url().join(loc).unwrap()
+}
+
+/// Starts signing in at koers and signs in at the provider as `account`; returns the
+/// callback address the provider sends the browser back to (not yet visited).
+async fn at_provider(app: &TestApp, c: &Client, account: &str) -> Url {
+    let mut r = c.get(app.url("/login/oidc/test")).send().await.unwrap();
+    let interaction = loop {
+        assert!(r.status().is_redirection(), "{}: {}", r.url(), r.status());
+        let next = location(&r);
+        if next.path().starts_with("/interaction/") {
+            break next;
+        }
+        r = c.get(next).send().await.unwrap();
+    };
+    let page = c.get(interaction.clone()).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let mut r = c
+        .post(format!("{interaction}/login"))
+        .form(&[("user", account)])
+        .send()
+        .await
+        .unwrap();
+    loop {
+        let next = location(&r);
+        if next.as_str().starts_with(&app.base) {
+            return next;
+        }
+        r = c.get(next).send().await.unwrap();
+    }
+}
+
+/// The whole sign-in as `account`; returns koers' answer to the callback.
+async fn sign_in(app: &TestApp, c: &Client, account: &str) -> Response {
+    let callback = at_provider(app, c, account).await;
+    c.get(callback).send().await.unwrap()
+}
+
+async fn signed_in_as(app: &TestApp, c: &Client) -> Option<Value> {
+    let r = c
+        .get(app.url("/api/v1/sessions/current"))
+        .send()
+        .await
+        .unwrap();
+    if r.status() == 200 {
+        Some(r.json().await.unwrap())
+    } else {
+        assert_eq!(r.status(), 401);
+        None
+    }
+}
+
+/// A refused sign-in: the sign-in page with `message`, with status `status`, and no session.
+async fn assert_refused(app: &TestApp, c: &Client, r: Response, status: u16, message: &str) {
+    assert_eq!(r.status(), status, "{}", r.url());
+    assert!(
+        !r.headers().get_all(SET_COOKIE).iter().any(|v| v
+            .to_str()
+            .unwrap()
+            .starts_with("koers_session=")
+            && !v.to_str().unwrap().starts_with("koers_session=;")),
+        "no session cookie"
+    );
+    let html = r.text().await.unwrap();
+    assert!(html.contains(message), "{message} in {html}");
+    assert!(html.contains("id=\"password\""), "the sign-in page");
+    assert!(signed_in_as(app, c).await.is_none());
+}
+
+#[tokio::test]
+async fn sign_in_creates_the_user_with_mapped_roles_and_follows_the_claims() {
+    let (app, provider) = app_with_provider().await;
+
+    // The sign-in page and the API offer the provider.
+    let html = TestApp::client()
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Inloggen met Testdienst"));
+    assert!(html.contains("href=\"/login/oidc/test?next="));
+    let list: Value = TestApp::client()
+        .get(app.url("/api/v1/auth-providers"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list[0]["id"], "test");
+    assert_eq!(list[0]["loginUrl"], "/login/oidc/test");
+    assert_eq!(list[0]["issuer"], provider.base);
+
+    // The first sign-in makes the user, with the roles the groups map to.
+    let c = TestApp::client();
+    let r = sign_in(&app, &c, "alice").await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()[LOCATION], "/");
+    let home = c.get(app.url("/")).send().await.unwrap();
+    assert_eq!(home.status(), 200);
+    assert!(home.text().await.unwrap().contains("koers-nav"));
+    let me = signed_in_as(&app, &c).await.expect("signed in");
+    assert_eq!(me["user"]["email"], "alice@pv26.example");
+    assert_eq!(me["user"]["displayName"], "Alice Analist");
+    assert_eq!(me["organisation"]["id"], app.org_a.id.as_str());
+    assert_eq!(me["roles"], json!(["analyst"]));
+
+    // Changed groups at the provider change the roles at the next sign-in.
+    provider
+        .set_claims("alice", json!({"groups": ["koers-admin", "koers-analyst"]}))
+        .await;
+    let c2 = TestApp::client();
+    assert_eq!(sign_in(&app, &c2, "alice").await.status(), 303);
+    let me2 = signed_in_as(&app, &c2).await.expect("signed in");
+    assert_eq!(me2["user"]["id"], me["user"]["id"], "the same user");
+    assert_eq!(me2["roles"], json!(["analyst", "administrator"]));
+    let log = app
+        .store
+        .audit_events(&app.org_a.id, 5, None)
+        .await
+        .unwrap();
+    let actions: Vec<_> = log.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions[..3],
+        ["member.roles_set", "member.added", "oidc.linked"]
+    );
+
+    // The provider's user has no password in koers.
+    for password in ["", PASSWORD] {
+        let r = TestApp::client()
+            .post(app.url("/api/v1/sessions"))
+            .json(&json!({"email": "alice@pv26.example", "password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+    }
+
+    // Signing out ends the koers session and offers signing out at the provider.
+    let page = c2
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = crate::helpers::hidden_csrf(&page);
+    let r = c2
+        .post(app.url("/logout"))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()[LOCATION], "/login?signed_out=test");
+    assert!(signed_in_as(&app, &c2).await.is_none());
+    let html = c2
+        .get(app.url("/login?signed_out=test"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("href=\"/login/oidc/test/logout\""));
+    let r = c2
+        .get(app.url("/login/oidc/test/logout"))
+        .send()
+        .await
+        .unwrap();
+    let end = location(&r);
+    assert_eq!(end.path(), "/session/end");
+    let query: BTreeMap<_, _> = end.query_pairs().into_owned().collect();
+    assert_eq!(query["client_id"], "koers");
+    assert_eq!(query["post_logout_redirect_uri"], app.url("/login"));
+    // The other session lives on.
+    assert!(signed_in_as(&app, &c).await.is_some());
+}
+
+#[tokio::test]
+async fn refused_sign_ins_leave_no_session() {
+    let (app, provider) = app_with_provider().await;
+
+    // No group that maps to a role.
+    let c = TestApp::client();
+    let r = sign_in(&app, &c, "bob").await;
+    assert_refused(&app, &c, r, 403, "geen groep die toegang geeft").await;
+    assert!(
+        app.store
+            .user_for_login("bob@pv26.example")
+            .await
+            .unwrap()
+            .is_none(),
+        "no user made"
+    );
+
+    // The address of a local account: not linked (the provider may not take it over).
+    let c = TestApp::client();
+    let r = sign_in(&app, &c, "admin").await;
+    assert_refused(&app, &c, r, 409, "Er bestaat al een koers-account").await;
+    assert_eq!(
+        app.store
+            .roles_in(&app.admin_a.id, &app.org_a.id)
+            .await
+            .unwrap(),
+        vec![Role::Administrator]
+    );
+
+    // A tampered state, and a state from another browser.
+    let c = TestApp::client();
+    let mut callback = at_provider(&app, &c, "alice").await;
+    let pairs: Vec<(String, String)> = callback
+        .query_pairs()
+        .into_owned()
+        .map(|(k, v)| {
+            if k == "state" {
+                (k, format!("{v}x"))
+            } else {
+                (k, v)
+            }
+        })
+        .collect();
+    callback.query_pairs_mut().clear().extend_pairs(pairs);
+    let r = c.get(callback.clone()).send().await.unwrap();
+    assert_refused(&app, &c, r, 400, "niet in deze browser begonnen").await;
+    let c = TestApp::client();
+    let callback = at_provider(&app, &c, "alice").await;
+    let other_browser = TestApp::client();
+    let r = other_browser.get(callback.clone()).send().await.unwrap();
+    assert_refused(
+        &app,
+        &other_browser,
+        r,
+        400,
+        "niet in deze browser begonnen",
+    )
+    .await;
+    // The right browser once; a replay is refused.
+    assert_eq!(c.get(callback.clone()).send().await.unwrap().status(), 303);
+    let r = c.get(callback).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+
+    // Forged ID tokens: another audience, expired, signed with an unpublished key.
+    for how in ["aud", "exp", "key"] {
+        provider.forge(how).await;
+        let c = TestApp::client();
+        let r = sign_in(&app, &c, "alice").await;
+        assert_refused(&app, &c, r, 400, "kon niet worden vertrouwd").await;
+    }
+
+    // Cancelled (or refused) at the provider.
+    let c = TestApp::client();
+    let r = c.get(app.url("/login/oidc/test")).send().await.unwrap();
+    let authorize = location(&r);
+    let (_, state) = authorize
+        .query_pairs()
+        .find(|(k, _)| k == "state")
+        .expect("a state");
+    let mut callback = Url::parse(&app.url("/login/oidc/test/callback")).unwrap();
+    callback
+        .query_pairs_mut()
+        .append_pair("error", "access_denied")
+        .append_pair("state", &state);
+    let r = c.get(callback).send().await.unwrap();
+    assert_refused(&app, &c, r, 403, "afgebroken of geweigerd").await;
+
+    // A provider that does not answer, and one that is not configured.
+    let c = TestApp::client();
+    let r = c.get(app.url("/login/oidc/down")).send().await.unwrap();
+    assert_refused(&app, &c, r, 502, "niet bereikbaar").await;
+    let r = c.get(app.url("/login/oidc/nope")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    let r = c
+        .get(app.url("/login/oidc/nope/callback?code=x&state=y"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    // A callback without any state.
+    let r = c
+        .get(app.url("/login/oidc/test/callback?code=x"))
+        .send()
+        .await
+        .unwrap();
+    assert_refused(&app, &c, r, 400, "niet in deze browser begonnen").await;
+}
+
+#[tokio::test]
+async fn a_verified_address_links_to_the_local_account_when_allowed() {
+    let (app, provider) = app_with(true).await;
+    // Not verified: refused all the same.
+    provider
+        .set_claims("admin", json!({"email_verified": false}))
+        .await;
+    let c = TestApp::client();
+    let r = sign_in(&app, &c, "admin").await;
+    assert_refused(&app, &c, r, 409, "Er bestaat al een koers-account").await;
+    // Verified: the identity is linked to the local account, whose roles follow the claims.
+    provider
+        .set_claims(
+            "admin",
+            json!({"email_verified": true, "groups": ["koers-analyst", "koers-admin"]}),
+        )
+        .await;
+    let c = TestApp::client();
+    assert_eq!(sign_in(&app, &c, "admin").await.status(), 303);
+    let me = signed_in_as(&app, &c).await.expect("signed in");
+    assert_eq!(me["user"]["id"], app.admin_a.id.as_str());
+    assert_eq!(me["roles"], json!(["analyst", "administrator"]));
+    // The local password still works for a linked local account.
+    app.api_login("admin@pv26.example").await;
+}
