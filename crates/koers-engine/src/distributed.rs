@@ -187,7 +187,6 @@ impl Drop for ClusterStream {
         }
         let job = self
             .plan
-            .as_any()
             .downcast_ref::<DistributedQueryExec<LogicalPlanNode>>()
             .and_then(DistributedQueryExec::job_id);
         let (Some(job), Ok(runtime)) = (job, tokio::runtime::Handle::try_current()) else {

@@ -81,8 +81,9 @@ impl Cluster {
         let start = Instant::now();
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             let (name, child) = self.children.last_mut().unwrap();
+            let name = name.clone();
             if let Some(status) = child.try_wait().unwrap() {
-                panic!("{name} stopped ({status}):\n{}", self.log(&name.clone()));
+                panic!("{name} stopped ({status}):\n{}", self.log(&name));
             }
             assert!(
                 start.elapsed() < Duration::from_secs(60),
