@@ -22,6 +22,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use ballista_core::config::BALLISTA_CLIENT_PULL;
 use ballista_core::execution_plans::DistributedQueryExec;
 use ballista_core::extension::{SessionConfigExt, SessionStateExt};
 use ballista_core::registry::BallistaFunctionRegistry;
@@ -121,7 +122,15 @@ impl FromStr for EngineMode {
 /// Turn a koers session into one whose queries run on the cluster at `scheduler_url`.
 /// Ballista replaces the function lists, so install koers' functions afterwards.
 pub(crate) fn remote_state(state: SessionState, scheduler_url: &str) -> Result<SessionState> {
-    Ok(state.upgrade_for_ballista(scheduler_url.to_string())?)
+    let mut state = state.upgrade_for_ballista(scheduler_url.to_string())?;
+    // The client asks for the job's status: it learns the job id when the scheduler accepts
+    // the job, so that a stream dropped while the job runs can cancel it. (Pushed status
+    // updates carry the id only with the first change of state, which may be the end.)
+    state
+        .config_mut()
+        .options_mut()
+        .set(BALLISTA_CLIENT_PULL, "true")?;
+    Ok(state)
 }
 
 /// Fail fast, with a clear message, when the scheduler cannot be reached.
