@@ -88,7 +88,8 @@ impl FromStr for EngineMode {
         if s == "embedded" {
             return Ok(EngineMode::Embedded);
         }
-        let usage = "expected `embedded` or `ballista://HOST:PORT`, e.g. ballista://127.0.0.1:50050";
+        let usage =
+            "expected `embedded` or `ballista://HOST:PORT`, e.g. ballista://127.0.0.1:50050";
         let Some(rest) = s.strip_prefix("ballista://") else {
             return Err(format!("unknown engine {s:?}: {usage}"));
         };
@@ -151,7 +152,10 @@ pub(crate) async fn check_reachable(scheduler_url: &str) -> Result<()> {
 }
 
 /// Run `df` (planned in a [`remote_state`] session) on the cluster.
-pub(crate) async fn execute(df: DataFrame, scheduler_url: &str) -> Result<SendableRecordBatchStream> {
+pub(crate) async fn execute(
+    df: DataFrame,
+    scheduler_url: &str,
+) -> Result<SendableRecordBatchStream> {
     let task = Arc::new(df.task_ctx());
     let plan = df.create_physical_plan().await?;
     let inner = execute_stream(Arc::clone(&plan), task)?;
@@ -255,10 +259,7 @@ mod tests {
     fn parses_engine_urls() {
         assert_eq!("embedded".parse(), Ok(EngineMode::Embedded));
         let m: EngineMode = "ballista://127.0.0.1:50050".parse().expect("valid");
-        assert_eq!(
-            m.scheduler_url().as_deref(),
-            Some("http://127.0.0.1:50050")
-        );
+        assert_eq!(m.scheduler_url().as_deref(), Some("http://127.0.0.1:50050"));
         assert_eq!(m.to_string(), "ballista://127.0.0.1:50050");
         assert!("ballista://[::1]:1".parse::<EngineMode>().is_ok());
         for bad in [

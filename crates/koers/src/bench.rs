@@ -79,7 +79,7 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
         &opts.engine,
     )
     .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     // run_bench prints koers' own lines as it goes.
     let Some(python) = &opts.compare else {
         return Ok(());

@@ -36,7 +36,10 @@ impl Cluster {
             port,
         };
         let scheduler = format!("127.0.0.1:{port}");
-        cluster.spawn("scheduler", &["ballista", "scheduler", "--bind", &scheduler]);
+        cluster.spawn(
+            "scheduler",
+            &["ballista", "scheduler", "--bind", &scheduler],
+        );
         cluster.wait_for(port);
         for i in 1..=2 {
             let bind = format!("127.0.0.1:{}", free_port());
@@ -164,7 +167,12 @@ fn ballista_cluster_answers_as_the_embedded_engine() {
     }
 
     // A malformed --engine is a usage error, before anything runs.
-    for bad in ["ballista://127.0.0.1", "ballista://:50050", "spark://h:1", "x"] {
+    for bad in [
+        "ballista://127.0.0.1",
+        "ballista://:50050",
+        "spark://h:1",
+        "x",
+    ] {
         let o = koers(&ws, &["query", "--engine", bad, "SELECT 1"]);
         let (_, err) = text(&o);
         assert_eq!(o.status.code(), Some(2), "{bad}: {err}");
@@ -175,14 +183,27 @@ fn ballista_cluster_answers_as_the_embedded_engine() {
     let o = koers(
         &ws,
         &[
-            "org", "add", "--name", "Provincie Utrecht", "--kind", "province", "--cbs", "PV26",
+            "org",
+            "add",
+            "--name",
+            "Provincie Utrecht",
+            "--kind",
+            "province",
+            "--cbs",
+            "PV26",
         ],
     );
     assert!(o.status.success(), "{:?}", text(&o));
     let movements = data.join("movements.parquet");
     let o = koers(
         &ws,
-        &["dataset", "import", movements.to_str().unwrap(), "--name", "movements"],
+        &[
+            "dataset",
+            "import",
+            movements.to_str().unwrap(),
+            "--name",
+            "movements",
+        ],
     );
     assert!(o.status.success(), "{:?}", text(&o));
 
@@ -197,7 +218,11 @@ fn ballista_cluster_answers_as_the_embedded_engine() {
     let (_, err) = text(&o);
     assert!(!o.status.success());
     assert!(err.contains("cannot be reached"), "{err}");
-    assert!(start.elapsed() < Duration::from_secs(20), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
     let o = run_bench(&ws, &data, &["--engine", &dead]);
     assert!(!o.status.success());
     assert!(text(&o).1.contains("cannot be reached"), "{:?}", text(&o));
@@ -219,7 +244,9 @@ fn ballista_cluster_answers_as_the_embedded_engine() {
     let distributed = bench(&ws, &data, &["--engine", &url]);
     assert_eq!(embedded, distributed);
     assert!(
-        cluster.log("scheduler").contains("Job finished successfully"),
+        cluster
+            .log("scheduler")
+            .contains("Job finished successfully"),
         "{}",
         cluster.log("scheduler")
     );
@@ -246,7 +273,11 @@ fn ballista_cluster_answers_as_the_embedded_engine() {
     let start = Instant::now();
     let r = runtime.block_on(engine.query(slow, &tables));
     assert!(matches!(r, Err(EngineError::Timeout(_))), "{r:?}");
-    assert!(start.elapsed() < Duration::from_secs(10), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        start.elapsed()
+    );
     let start = Instant::now();
     while !cluster
         .log("scheduler")
