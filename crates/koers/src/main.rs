@@ -391,6 +391,7 @@ async fn serve(
     println!("koers {}", env!("CARGO_PKG_VERSION"));
     println!("  opslag:            {}", store_settings.describe());
     println!("  datamap:           {}", store_settings.data_dir.display());
+    println!("  query-engine:      {}", ws.engine.config().mode);
     println!("  adres:             http://{}", cfg.bind);
     println!("  secure cookies:    {}", cfg.secure_cookies);
     println!("  max. verzoek:      {} bytes", cfg.max_body_bytes);

@@ -324,6 +324,23 @@ mod tests {
     }
 
     #[test]
+    fn engine_from_flag_then_file() {
+        use koers_engine::EngineMode;
+        let none = FileSettings::default();
+        assert_eq!(engine_mode(None, &none).unwrap(), EngineMode::Embedded);
+        let file: FileSettings = toml::from_str("engine = \"ballista://sched:50050\"").unwrap();
+        let m = engine_mode(None, &file).unwrap();
+        assert_eq!(m.to_string(), "ballista://sched:50050");
+        assert_eq!(
+            engine_mode(Some(&EngineMode::Embedded), &file).unwrap(),
+            EngineMode::Embedded
+        );
+        let bad: FileSettings = toml::from_str("engine = \"ballista://sched\"").unwrap();
+        let e = engine_mode(None, &bad).unwrap_err().to_string();
+        assert!(e.contains("engine") && e.contains("port"), "{e}");
+    }
+
+    #[test]
     fn flags_win_over_file() {
         let file: FileSettings =
             toml::from_str("bind = \"0.0.0.0:9000\"\nmax_body_bytes = 10").unwrap();
