@@ -375,8 +375,10 @@ impl Workspace {
         row_limit: usize,
     ) -> Result<QueryOutput> {
         let refs = vec![TableRef::new(table, self.cfg.data_dir.join(&version.file))];
+        // In this process: the single file-order partition is what keeps row numbers stable.
         let engine = Engine::new(EngineConfig {
             target_partitions: 1,
+            mode: koers_engine::EngineMode::Embedded,
             ..self.engine.config().clone()
         });
         self.run_on(engine, sql, refs, row_limit, None).await

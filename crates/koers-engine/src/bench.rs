@@ -17,6 +17,7 @@ use datafusion::arrow::datatypes::{
 use datafusion::arrow::record_batch::RecordBatch;
 use serde::Serialize;
 
+use crate::distributed::EngineMode;
 use crate::engine::{Engine, EngineConfig, TableRef};
 use crate::error::{EngineError, Result};
 use crate::import::{ImportOptions, NoProgress, import_file};
@@ -218,6 +219,7 @@ pub async fn run_bench(
     queries_dir: &Path,
     geo_dir: &Path,
     runs: usize,
+    mode: &EngineMode,
 ) -> Result<Vec<BenchResult>> {
     let work = std::env::temp_dir().join(format!("koers-bench-{}", std::process::id()));
     std::fs::create_dir_all(&work)?;
@@ -239,6 +241,7 @@ pub async fn run_bench(
         time_limit: std::time::Duration::from_secs(3600),
         row_limit: usize::MAX,
         memory_limit_bytes: 4 << 30,
+        mode: mode.clone(),
         ..EngineConfig::default()
     };
     let threads = config.target_partitions;
@@ -252,11 +255,19 @@ pub async fn run_bench(
         })
         .collect();
     paths.sort();
-    let name = format!(
-        "koers {} (datafusion {})",
-        env!("CARGO_PKG_VERSION"),
-        datafusion::DATAFUSION_VERSION
-    );
+    let name = match mode {
+        EngineMode::Embedded => format!(
+            "koers {} (datafusion {})",
+            env!("CARGO_PKG_VERSION"),
+            datafusion::DATAFUSION_VERSION
+        ),
+        EngineMode::Ballista { .. } => format!(
+            "koers {} (datafusion {}, ballista {})",
+            env!("CARGO_PKG_VERSION"),
+            datafusion::DATAFUSION_VERSION,
+            ballista_core::BALLISTA_VERSION
+        ),
+    };
     let mut results = Vec::new();
     for path in paths {
         let sql = std::fs::read_to_string(&path)?;

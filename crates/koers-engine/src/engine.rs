@@ -11,7 +11,7 @@ use datafusion::common::TableReference;
 use datafusion::execution::context::SQLOptions;
 use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
-use datafusion::execution::session_state::SessionStateBuilder;
+use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
 use datafusion::execution::{FunctionRegistry, SendableRecordBatchStream};
 use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
 use futures::StreamExt;
@@ -19,6 +19,7 @@ use std::path::PathBuf;
 use tokio::sync::Notify;
 
 use crate::datetime;
+use crate::distributed::{self, EngineMode};
 use crate::eager;
 use crate::error::{EngineError, Result};
 use crate::sandbox;
@@ -37,6 +38,8 @@ pub struct EngineConfig {
     pub target_partitions: usize,
     /// Rows a query returns at most; more set [`QueryOutput::truncated`].
     pub row_limit: usize,
+    /// Where queries run: in this process or on a Ballista cluster.
+    pub mode: EngineMode,
 }
 
 impl Default for EngineConfig {
@@ -48,6 +51,7 @@ impl Default for EngineConfig {
                 .map(usize::from)
                 .unwrap_or(2),
             row_limit: 100_000,
+            mode: EngineMode::Embedded,
         }
     }
 }
@@ -125,6 +129,16 @@ impl CancelToken {
     }
 }
 
+/// Add koers' functions to a session: the spatial `ST_*` functions and the faster date
+/// functions.
+pub(crate) fn install_functions(state: &mut SessionState) -> Result<()> {
+    state.register_function_rewrite(Arc::new(datetime::FastDateRewrite::default()))?;
+    for f in spatial::functions::all() {
+        state.register_udf(Arc::new(f))?;
+    }
+    Ok(())
+}
+
 /// The query engine. Cheap to share; each query gets its own DataFusion session.
 #[derive(Debug, Clone)]
 pub struct Engine {
@@ -162,11 +176,16 @@ impl Engine {
             .with_optimizer_rule(Arc::new(eager::EagerAggregation))
             .with_physical_optimizer_rule(Arc::new(spatial::join::SpatialJoinRule))
             .build();
-        let mut ctx = SessionContext::new_with_state(state);
-        ctx.register_function_rewrite(Arc::new(datetime::FastDateRewrite::default()))?;
-        for f in spatial::functions::all() {
-            ctx.register_udf(f);
-        }
+        let mut state = match self.config.mode.scheduler_url() {
+            None => state,
+            Some(url) => {
+                distributed::check_reachable(&url).await?;
+                distributed::remote_state(state, &url)?
+            }
+        };
+        // After Ballista's upgrade, which replaces the function lists.
+        install_functions(&mut state)?;
+        let ctx = SessionContext::new_with_state(state);
         for t in tables {
             let path = t.path.to_str().ok_or_else(|| {
                 EngineError::Query(format!(
@@ -200,7 +219,10 @@ impl Engine {
             .with_allow_dml(false)
             .with_allow_statements(false);
         let df = ctx.sql_with_options(sql, options).await?;
-        Ok(df.execute_stream().await?)
+        match self.config.mode.scheduler_url() {
+            None => Ok(df.execute_stream().await?),
+            Some(url) => distributed::execute(df, &url).await,
+        }
     }
 
     /// Run a query with the engine's limits.

@@ -10,6 +10,8 @@
 //!   and quality figures. One reader per format lives in [`source`], behind one trait.
 //! - [`engine`]: DataFusion with a memory pool, a time limit and a row limit per query; only
 //!   the tables the caller passes are visible, which is how organisations stay apart.
+//! - [`distributed`]: the same queries on an Apache DataFusion Ballista cluster
+//!   (`--engine ballista://HOST:PORT`), with koers' functions on the scheduler and executors.
 //! - [`sandbox`]: the gate every user query passes first: one read-only query, no table
 //!   functions, no tables beyond the given ones.
 //! - [`spatial`]: geometry as EWKB, EPSG:4326 ↔ EPSG:28992 transforms, `ST_*` functions with
@@ -22,6 +24,7 @@
 
 pub mod bench;
 pub mod datetime;
+pub mod distributed;
 pub mod eager;
 pub mod engine;
 pub mod error;
@@ -33,6 +36,7 @@ pub mod source;
 pub mod spatial;
 pub mod stats;
 
+pub use distributed::EngineMode;
 pub use engine::{CancelToken, Engine, EngineConfig, QueryOutput, TableRef};
 pub use error::EngineError;
 pub use import::{ImportOptions, ImportedVersion, NoProgress, Progress, import_file};

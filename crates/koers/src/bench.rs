@@ -17,6 +17,10 @@ pub struct BenchOptions {
     pub compare: Option<PathBuf>,
     /// Let DuckDB run s1 with its spatial extension as well.
     pub spatial: bool,
+    /// Where koers runs the queries.
+    pub engine: koers_engine::EngineMode,
+    /// Generate this many movements into `data` first (koers' own generator).
+    pub generate: Option<usize>,
 }
 
 fn duckdb(opts: &BenchOptions, python: &Path) -> Result<HashMap<String, Value>> {
@@ -52,15 +56,30 @@ fn duckdb(opts: &BenchOptions, python: &Path) -> Result<HashMap<String, Value>> 
 }
 
 pub async fn run(opts: BenchOptions) -> Result<()> {
+    if let Some(rows) = opts.generate {
+        std::fs::create_dir_all(&opts.data)
+            .with_context(|| format!("kan {} niet aanmaken", opts.data.display()))?;
+        crate::demo_movements::generate_files(
+            rows,
+            &opts.data.join("movements.parquet"),
+            &opts.data.join("municipalities.csv"),
+        )?;
+    }
     if !opts.data.join("movements.parquet").exists() {
         bail!(
             "{} bevat geen movements.parquet; maak de gegevens met bench/gen_movements.py (zie bench/README.md)",
             opts.data.display()
         );
     }
-    let ours = koers_engine::bench::run_bench(&opts.data, &opts.queries, &opts.geo, opts.runs)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let ours = koers_engine::bench::run_bench(
+        &opts.data,
+        &opts.queries,
+        &opts.geo,
+        opts.runs,
+        &opts.engine,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
     // run_bench prints koers' own lines as it goes.
     let Some(python) = &opts.compare else {
         return Ok(());

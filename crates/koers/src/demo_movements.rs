@@ -647,7 +647,7 @@ fn batch(schema: &Arc<Schema>, munis: &[Municipality], rows: &[Movement]) -> Res
 }
 
 /// Generates `rows` movements into a Parquet file and the municipalities into a CSV file.
-fn generate_files(rows: usize, movements: &Path, municipalities: &Path) -> Result<()> {
+pub(crate) fn generate_files(rows: usize, movements: &Path, municipalities: &Path) -> Result<()> {
     let pb = ProgressBar::new(rows as u64);
     pb.set_style(
         ProgressStyle::with_template("{spinner} {msg} [{bar:40}] {pos}/{len} ({eta})")

@@ -2,6 +2,7 @@
 //! the command line for the data folder (demo workspace, organisations, users).
 
 mod backup;
+mod ballista;
 mod bench;
 mod cli;
 mod demo;
@@ -18,7 +19,7 @@ use koers_core::access::parse_roles;
 use koers_core::secret::{generate_password, hash_password};
 use koers_core::{OrganisationDraft, UserDraft};
 use koers_store::Actor;
-use settings::{FileSettings, ServeArgs, StoreArgs, StoreSettings};
+use settings::{EngineArgs, FileSettings, ServeArgs, StoreArgs, StoreSettings};
 use std::io::Read;
 use std::path::PathBuf;
 
@@ -76,7 +77,12 @@ enum Command {
         /// The organisation's CBS code [default: the data folder's first organisation].
         #[arg(long)]
         org: Option<String>,
+        #[command(flatten)]
+        engine: EngineArgs,
     },
+    /// Run a process of a Ballista cluster for distributed queries (--engine ballista://…).
+    #[command(subcommand)]
+    Ballista(ballista::BallistaCommand),
 }
 
 #[derive(Subcommand)]
@@ -114,6 +120,12 @@ struct BenchArgs {
     /// logistics monitor and dashboard, and this many dashboard views from the cache (p50, p95).
     #[arg(long, value_name = "VIEWS")]
     dashboard: Option<usize>,
+    /// Generate this many movements (and the municipalities) into --data first, with koers'
+    /// own generator instead of bench/gen_movements.py.
+    #[arg(long, value_name = "ROWS")]
+    generate: Option<usize>,
+    #[command(flatten)]
+    engine: EngineArgs,
 }
 
 #[derive(Subcommand)]
@@ -219,9 +231,13 @@ fn run_main() -> Result<()> {
 
 async fn run(cli: Cli) -> Result<()> {
     let file = FileSettings::load(cli.store.config.as_deref())?;
-    let store_settings = StoreSettings::resolve(&cli.store, &file);
+    let mut store_settings = StoreSettings::resolve(&cli.store, &file);
     match cli.command {
-        Command::Serve(args) => serve(&store_settings, &file, &args).await,
+        Command::Serve(args) => {
+            store_settings.engine = args.engine.engine.clone();
+            serve(&store_settings, &file, &args).await
+        }
+        Command::Ballista(command) => ballista::run(command).await,
         Command::Demo(movements) => {
             let ws = store_settings.workspace(&file).await?;
             demo::seed(&ws, &movements).await
@@ -286,6 +302,7 @@ async fn run(cli: Cli) -> Result<()> {
             ..
         }) => bench::dashboard(&data, views).await,
         Command::Bench(b) => {
+            let engine = settings::engine_mode(b.engine.engine.as_ref(), &file)?;
             bench::run(bench::BenchOptions {
                 data: b.data,
                 queries: b.queries,
@@ -293,6 +310,8 @@ async fn run(cli: Cli) -> Result<()> {
                 runs: b.runs.max(1),
                 compare: b.compare,
                 spatial: b.spatial,
+                engine,
+                generate: b.generate,
             })
             .await
         }
@@ -306,7 +325,13 @@ async fn run(cli: Cli) -> Result<()> {
             }
             backup::restore(&src, &store_settings.data_dir, force).await
         }
-        Command::Query { sql, format, org } => {
+        Command::Query {
+            sql,
+            format,
+            org,
+            engine,
+        } => {
+            store_settings.engine = engine.engine;
             let ws = store_settings.workspace(&file).await?;
             let org = cli::organisation(&ws.store, org.as_deref()).await?;
             cli::query(&ws, &org, &sql, format).await
@@ -366,6 +391,7 @@ async fn serve(
     println!("koers {}", env!("CARGO_PKG_VERSION"));
     println!("  opslag:            {}", store_settings.describe());
     println!("  datamap:           {}", store_settings.data_dir.display());
+    println!("  query-engine:      {}", ws.engine.config().mode);
     println!("  adres:             http://{}", cfg.bind);
     println!("  secure cookies:    {}", cfg.secure_cookies);
     println!("  max. verzoek:      {} bytes", cfg.max_body_bytes);

@@ -21,6 +21,33 @@ pub struct StoreArgs {
     pub config: Option<PathBuf>,
 }
 
+/// Where queries run, for `koers serve`, `koers query` and `koers bench`.
+#[derive(Debug, Clone, Args, Default)]
+pub struct EngineArgs {
+    /// Where queries run: `embedded` (in this process) or `ballista://HOST:PORT` (a Ballista
+    /// cluster of `koers ballista` processes) [default: `engine` in koers.toml, else embedded].
+    #[arg(long, env = "KOERS_ENGINE", value_parser = parse_engine)]
+    pub engine: Option<koers_engine::EngineMode>,
+}
+
+fn parse_engine(s: &str) -> Result<koers_engine::EngineMode, String> {
+    s.parse()
+}
+
+/// The engine mode: the flag, else `engine` in koers.toml, else embedded.
+pub fn engine_mode(
+    flag: Option<&koers_engine::EngineMode>,
+    file: &FileSettings,
+) -> Result<koers_engine::EngineMode> {
+    match (flag, &file.engine) {
+        (Some(m), _) => Ok(m.clone()),
+        (None, Some(s)) => s
+            .parse()
+            .map_err(|e: String| anyhow::anyhow!("engine in de instellingen is ongeldig: {e}")),
+        (None, None) => Ok(koers_engine::EngineMode::Embedded),
+    }
+}
+
 /// Flags of `koers serve`.
 #[derive(Debug, Clone, Args, Default)]
 pub struct ServeArgs {
@@ -39,6 +66,8 @@ pub struct ServeArgs {
     /// The demo's logistics movements (with --demo).
     #[command(flatten)]
     pub movements: crate::demo_movements::MovementArgs,
+    #[command(flatten)]
+    pub engine: EngineArgs,
 }
 
 /// The `koers.toml` file; every key optional.
@@ -73,6 +102,8 @@ pub struct FileSettings {
     /// OpenID Connect providers to sign in with (`[[oidc]]` tables; see the README).
     #[serde(default)]
     pub oidc: Vec<koers_web::config::OidcProviderConfig>,
+    /// Where queries run: `embedded` or `ballista://HOST:PORT`.
+    pub engine: Option<String>,
 }
 
 impl FileSettings {
@@ -132,7 +163,7 @@ fn apply_env(table: &mut toml::Table, vars: impl Iterator<Item = (String, String
     }
 }
 
-const FILE_KEYS: [&str; 17] = [
+const FILE_KEYS: [&str; 18] = [
     "bind",
     "data_dir",
     "database_url",
@@ -150,12 +181,15 @@ const FILE_KEYS: [&str; 17] = [
     "import_allow_hosts",
     "smtp_url",
     "mail_from",
+    "engine",
 ];
 
 /// Where the store lives.
 pub struct StoreSettings {
     pub data_dir: PathBuf,
     pub database_url: Option<String>,
+    /// The `--engine` flag of the command, if it has one and it was given.
+    pub engine: Option<koers_engine::EngineMode>,
 }
 
 impl StoreSettings {
@@ -167,13 +201,17 @@ impl StoreSettings {
                 .or_else(|| file.data_dir.clone())
                 .unwrap_or_else(|| PathBuf::from("koers-data")),
             database_url: args.database.clone().or_else(|| file.database_url.clone()),
+            engine: None,
         }
     }
 
     /// The workspace: the store, the engine with its limits, and the fetch policy.
     pub async fn workspace(&self, file: &FileSettings) -> Result<koers_app::Workspace> {
         let store = self.open().await?;
-        let mut engine = koers_engine::EngineConfig::default();
+        let mut engine = koers_engine::EngineConfig {
+            mode: engine_mode(self.engine.as_ref(), file)?,
+            ..koers_engine::EngineConfig::default()
+        };
         if let Some(mb) = file.query_memory_mb {
             engine.memory_limit_bytes = mb.max(16) * 1024 * 1024;
         }
@@ -293,6 +331,23 @@ mod tests {
             "postgres://koers:***@db:5432/koers"
         );
         assert_eq!(redact("postgres://db/koers"), "postgres://db/koers");
+    }
+
+    #[test]
+    fn engine_from_flag_then_file() {
+        use koers_engine::EngineMode;
+        let none = FileSettings::default();
+        assert_eq!(engine_mode(None, &none).unwrap(), EngineMode::Embedded);
+        let file: FileSettings = toml::from_str("engine = \"ballista://sched:50050\"").unwrap();
+        let m = engine_mode(None, &file).unwrap();
+        assert_eq!(m.to_string(), "ballista://sched:50050");
+        assert_eq!(
+            engine_mode(Some(&EngineMode::Embedded), &file).unwrap(),
+            EngineMode::Embedded
+        );
+        let bad: FileSettings = toml::from_str("engine = \"ballista://sched\"").unwrap();
+        let e = engine_mode(None, &bad).unwrap_err().to_string();
+        assert!(e.contains("engine") && e.contains("port"), "{e}");
     }
 
     #[test]

@@ -18,10 +18,15 @@ async fn bench_digests_match_duckdb() {
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(1);
-    let results =
-        koers_engine::bench::run_bench(Path::new(&data), &queries, &root.join("data/nl"), runs)
-            .await
-            .expect("bench runs");
+    let results = koers_engine::bench::run_bench(
+        Path::new(&data),
+        &queries,
+        &root.join("data/nl"),
+        runs,
+        &koers_engine::EngineMode::Embedded,
+    )
+    .await
+    .expect("bench runs");
     for r in &results {
         assert!(r.error.is_none(), "{}: {:?}", r.query, r.error);
     }

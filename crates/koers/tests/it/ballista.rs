@@ -1,0 +1,295 @@
+//! Distributed queries: a Ballista scheduler and two executors as `koers ballista` processes
+//! on this machine, the reference queries through them and through the embedded engine.
+
+use super::{koers, text};
+use koers_engine::{Engine, EngineConfig, EngineError, EngineMode, TableRef};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// A free loopback port (free when asked; the cluster binds it right after).
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// The cluster's processes, killed when the test ends, also when it fails.
+struct Cluster {
+    children: Vec<(String, Child)>,
+    logs: PathBuf,
+    port: u16,
+}
+
+impl Cluster {
+    fn start(dir: &Path) -> Cluster {
+        let logs = dir.join("logs");
+        std::fs::create_dir_all(&logs).unwrap();
+        let port = free_port();
+        let mut cluster = Cluster {
+            children: Vec::new(),
+            logs,
+            port,
+        };
+        let scheduler = format!("127.0.0.1:{port}");
+        cluster.spawn(
+            "scheduler",
+            &["ballista", "scheduler", "--bind", &scheduler],
+        );
+        cluster.wait_for(port);
+        for i in 1..=2 {
+            let bind = format!("127.0.0.1:{}", free_port());
+            let work = dir.join(format!("executor-{i}"));
+            let work = work.to_str().unwrap();
+            cluster.spawn(
+                &format!("executor-{i}"),
+                &[
+                    "ballista",
+                    "executor",
+                    "--scheduler",
+                    &scheduler,
+                    "--bind",
+                    &bind,
+                    "--work-dir",
+                    work,
+                    "--concurrency",
+                    "2",
+                ],
+            );
+            let flight: u16 = bind.rsplit_once(':').unwrap().1.parse().unwrap();
+            cluster.wait_for(flight);
+        }
+        cluster
+    }
+
+    fn spawn(&mut self, name: &str, args: &[&str]) {
+        let log = std::fs::File::create(self.logs.join(format!("{name}.log"))).unwrap();
+        let child = Command::new(env!("CARGO_BIN_EXE_koers"))
+            .args(args)
+            .env("KOERS_LOG", "info")
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .stdin(Stdio::null())
+            .spawn()
+            .expect("start koers ballista");
+        self.children.push((name.to_string(), child));
+    }
+
+    /// Wait until the last started process listens on `port`.
+    fn wait_for(&mut self, port: u16) {
+        let start = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            let (name, child) = self.children.last_mut().unwrap();
+            let name = name.clone();
+            if let Some(status) = child.try_wait().unwrap() {
+                panic!("{name} stopped ({status}):\n{}", self.log(&name));
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "{name} does not listen on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn log(&self, name: &str) -> String {
+        std::fs::read_to_string(self.logs.join(format!("{name}.log"))).unwrap_or_default()
+    }
+
+    fn url(&self) -> String {
+        format!("ballista://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        for (_, child) in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// `koers bench --runs 1` over the folder `data` with the repository's queries.
+fn run_bench(ws: &Path, data: &Path, extra: &[&str]) -> Output {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let queries = root.join("bench/queries");
+    let geo = root.join("data/nl");
+    let mut args = vec![
+        "bench",
+        "--data",
+        data.to_str().unwrap(),
+        "--queries",
+        queries.to_str().unwrap(),
+        "--geo",
+        geo.to_str().unwrap(),
+        "--runs",
+        "1",
+    ];
+    args.extend_from_slice(extra);
+    koers(ws, &args)
+}
+
+/// [`run_bench`]: per query, (rows, digest).
+fn bench(ws: &Path, data: &Path, extra: &[&str]) -> BTreeMap<String, (u64, Value)> {
+    let o = run_bench(ws, data, extra);
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "bench {extra:?}: {out}{err}");
+    out.lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .map(|v| {
+            assert!(v.get("error").is_none(), "{v}");
+            (
+                v["query"].as_str().unwrap().to_string(),
+                (v["rows"].as_u64().unwrap(), v["digest"].clone()),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn ballista_cluster_answers_as_the_embedded_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    let ws = dir.path().join("ws");
+    let data = dir.path().join("bench");
+
+    // The reference queries in this process, over freshly generated movements.
+    let embedded = bench(&ws, &data, &["--generate", "5000"]);
+    for q in ["q1", "q2", "q3", "q4", "q5", "s1"] {
+        assert!(
+            embedded.keys().any(|k| k.starts_with(q)),
+            "{q} in {embedded:?}"
+        );
+    }
+
+    // A malformed --engine is a usage error, before anything runs.
+    for bad in [
+        "ballista://127.0.0.1",
+        "ballista://:50050",
+        "spark://h:1",
+        "x",
+    ] {
+        let o = koers(&ws, &["query", "--engine", bad, "SELECT 1"]);
+        let (_, err) = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{bad}: {err}");
+        assert!(err.contains("--engine"), "{bad}: {err}");
+    }
+
+    // A workspace with the movements, for `koers query`.
+    let o = koers(
+        &ws,
+        &[
+            "org",
+            "add",
+            "--name",
+            "Provincie Utrecht",
+            "--kind",
+            "province",
+            "--cbs",
+            "PV26",
+        ],
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    let movements = data.join("movements.parquet");
+    let o = koers(
+        &ws,
+        &[
+            "dataset",
+            "import",
+            movements.to_str().unwrap(),
+            "--name",
+            "movements",
+        ],
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+
+    // Nobody listens: a clear error, quickly, and hostile SQL is refused before any
+    // connection is tried.
+    let dead = format!("ballista://127.0.0.1:{}", free_port());
+    let start = Instant::now();
+    let o = koers(
+        &ws,
+        &["query", "--engine", &dead, "SELECT COUNT(*) FROM movements"],
+    );
+    let (_, err) = text(&o);
+    assert!(!o.status.success());
+    assert!(err.contains("cannot be reached"), "{err}");
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
+    let o = run_bench(&ws, &data, &["--engine", &dead]);
+    assert!(!o.status.success());
+    assert!(text(&o).1.contains("cannot be reached"), "{:?}", text(&o));
+    for hostile in [
+        "DROP TABLE movements",
+        "SELECT * FROM read_parquet('/etc/passwd')",
+        "COPY movements TO '/tmp/x.parquet'",
+    ] {
+        let o = koers(&ws, &["query", "--engine", &dead, hostile]);
+        let (_, err) = text(&o);
+        assert!(!o.status.success(), "{hostile}");
+        assert!(err.contains("not allowed"), "{hostile}: {err}");
+        assert!(!err.contains("cannot be reached"), "{hostile}: {err}");
+    }
+
+    // The cluster: a scheduler and two executors.
+    let cluster = Cluster::start(dir.path());
+    let url = cluster.url();
+    let distributed = bench(&ws, &data, &["--engine", &url]);
+    assert_eq!(embedded, distributed);
+    assert!(
+        cluster
+            .log("scheduler")
+            .contains("Job finished successfully"),
+        "{}",
+        cluster.log("scheduler")
+    );
+
+    // `koers query` through the workspace's engine gives the same rows.
+    let sql = "SELECT mode, COUNT(*) AS n, SUM(tonnes) AS tonnes FROM movements GROUP BY mode ORDER BY mode";
+    let here = koers(&ws, &["query", "--format", "csv", sql]);
+    let there = koers(&ws, &["query", "--format", "csv", "--engine", &url, sql]);
+    assert!(there.status.success(), "{:?}", text(&there));
+    assert_eq!(text(&here).0, text(&there).0);
+    assert!(text(&there).0.lines().count() > 2, "{:?}", text(&there));
+    let o = koers(&ws, &["query", "--engine", &url, "DROP TABLE movements"]);
+    assert!(text(&o).1.contains("not allowed"), "{:?}", text(&o));
+
+    // The time limit holds on the cluster, and the job is cancelled there.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let engine = Engine::new(EngineConfig {
+        time_limit: Duration::from_secs(2),
+        mode: url.parse::<EngineMode>().unwrap(),
+        ..EngineConfig::default()
+    });
+    let tables = [TableRef::new("movements", &movements)];
+    let slow = "SELECT COUNT(*) FROM movements a JOIN movements b ON a.tonnes < b.tonnes AND a.distance_km < b.distance_km";
+    let start = Instant::now();
+    let r = runtime.block_on(engine.query(slow, &tables));
+    assert!(matches!(r, Err(EngineError::Timeout(_))), "{r:?}");
+    assert!(
+        start.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        start.elapsed()
+    );
+    let start = Instant::now();
+    while !cluster
+        .log("scheduler")
+        .contains("Received cancellation request")
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no cancellation: {}",
+            cluster.log("scheduler")
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    drop(runtime);
+    drop(cluster);
+}
