@@ -116,6 +116,7 @@ impl From<koers_app::Error> for AppError {
             },
             koers_app::Error::Store(s) => s.into(),
             koers_app::Error::Io(io) => AppError::Internal(io.to_string()),
+            koers_app::Error::ObjectStorage(m) => AppError::Internal(m),
         }
     }
 }

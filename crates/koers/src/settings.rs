@@ -19,6 +19,10 @@ pub struct StoreArgs {
     /// The configuration file [default: ./koers.toml when it exists].
     #[arg(long, env = "KOERS_CONFIG", global = true)]
     pub config: Option<PathBuf>,
+    /// Where dataset versions go: s3://bucket/prefix on S3-compatible object storage
+    /// [default: the data folder]. Endpoint and credentials: KOERS_S3_* or AWS_*.
+    #[arg(long, env = "KOERS_STORAGE", global = true)]
+    pub storage: Option<String>,
 }
 
 /// Flags of `koers serve`.
@@ -70,6 +74,20 @@ pub struct FileSettings {
     pub smtp_url: Option<String>,
     /// The sender of koers' e-mail [default: koers <koers@localhost>].
     pub mail_from: Option<String>,
+    /// Where dataset versions go: `s3://bucket/prefix` [default: the data folder].
+    pub storage: Option<String>,
+    /// The S3 service, e.g. `http://127.0.0.1:9000` (MinIO) [default: AWS_ENDPOINT, or AWS].
+    pub s3_endpoint: Option<String>,
+    /// [default: AWS_REGION]
+    pub s3_region: Option<String>,
+    /// [default: AWS_ACCESS_KEY_ID]
+    pub s3_access_key_id: Option<String>,
+    /// [default: AWS_SECRET_ACCESS_KEY]
+    pub s3_secret_access_key: Option<String>,
+    /// Allow a plain-http S3 endpoint (a local MinIO) [default: false].
+    pub s3_allow_http: Option<bool>,
+    /// Address buckets as `bucket.host` instead of path style `host/bucket` [default: false].
+    pub s3_virtual_hosted: Option<bool>,
 }
 
 impl FileSettings {
@@ -123,7 +141,7 @@ fn apply_env(table: &mut toml::Table, vars: impl Iterator<Item = (String, String
     }
 }
 
-const FILE_KEYS: [&str; 17] = [
+const FILE_KEYS: [&str; 24] = [
     "bind",
     "data_dir",
     "database_url",
@@ -141,12 +159,21 @@ const FILE_KEYS: [&str; 17] = [
     "import_allow_hosts",
     "smtp_url",
     "mail_from",
+    "storage",
+    "s3_endpoint",
+    "s3_region",
+    "s3_access_key_id",
+    "s3_secret_access_key",
+    "s3_allow_http",
+    "s3_virtual_hosted",
 ];
 
 /// Where the store lives.
 pub struct StoreSettings {
     pub data_dir: PathBuf,
     pub database_url: Option<String>,
+    /// `s3://bucket/prefix` for dataset versions, or the data folder when `None`.
+    pub storage: Option<String>,
 }
 
 impl StoreSettings {
@@ -158,7 +185,34 @@ impl StoreSettings {
                 .or_else(|| file.data_dir.clone())
                 .unwrap_or_else(|| PathBuf::from("koers-data")),
             database_url: args.database.clone().or_else(|| file.database_url.clone()),
+            storage: args
+                .storage
+                .clone()
+                .or_else(|| file.storage.clone())
+                .filter(|s| !s.trim().is_empty()),
         }
+    }
+
+    /// The object storage at `url` (`s3://bucket/prefix`), reachable with the S3 settings;
+    /// checked by listing the bucket, so that wrong credentials or a missing bucket stop
+    /// koers at once.
+    pub async fn object_storage(
+        url: &str,
+        file: &FileSettings,
+    ) -> Result<koers_app::storage::ObjectStorage> {
+        let storage = koers_app::storage::ObjectStorage::s3(
+            url,
+            &koers_app::storage::S3Options {
+                endpoint: file.s3_endpoint.clone(),
+                region: file.s3_region.clone(),
+                access_key_id: file.s3_access_key_id.clone(),
+                secret_access_key: file.s3_secret_access_key.clone(),
+                allow_http: file.s3_allow_http.unwrap_or(false),
+                virtual_hosted: file.s3_virtual_hosted.unwrap_or(false),
+            },
+        )?;
+        storage.check().await?;
+        Ok(storage)
     }
 
     /// The workspace: the store, the engine with its limits, and the fetch policy.
@@ -194,6 +248,10 @@ impl StoreSettings {
                 })
             })
             .transpose()?;
+        let storage = match &self.storage {
+            Some(url) => Some(Self::object_storage(url, file).await?),
+            None => None,
+        };
         koers_app::Workspace::new(
             store,
             koers_app::WorkspaceConfig {
@@ -201,6 +259,7 @@ impl StoreSettings {
                 engine,
                 fetch,
                 mailer,
+                storage,
             },
         )
         .context("kan de query-threads niet starten")
@@ -318,6 +377,40 @@ mod tests {
         assert_eq!(f.query_seconds, Some(5));
         assert_eq!(f.bind.map(|b| b.port()), Some(9));
         assert_eq!(f.import_allow_hosts, Some(vec!["data.intern".to_string()]));
+    }
+
+    #[test]
+    fn storage_from_flag_environment_or_file() {
+        let file: FileSettings = toml::from_str(
+            "storage = \"s3://from-file/p\"\ns3_endpoint = \"http://127.0.0.1:9000\"\ns3_allow_http = true",
+        )
+        .unwrap();
+        assert_eq!(file.s3_allow_http, Some(true));
+        let s = StoreSettings::resolve(&StoreArgs::default(), &file);
+        assert_eq!(s.storage.as_deref(), Some("s3://from-file/p"));
+        let args = StoreArgs {
+            storage: Some("s3://from-flag".into()),
+            ..Default::default()
+        };
+        let s = StoreSettings::resolve(&args, &file);
+        assert_eq!(s.storage.as_deref(), Some("s3://from-flag"));
+        let mut t = toml::Table::new();
+        apply_env(
+            &mut t,
+            [
+                ("KOERS_STORAGE".to_string(), "s3://from-env".to_string()),
+                ("KOERS_S3_ALLOW_HTTP".to_string(), "true".to_string()),
+            ]
+            .into_iter(),
+        );
+        let f: FileSettings = toml::Value::Table(t).try_into().unwrap();
+        assert_eq!(f.storage.as_deref(), Some("s3://from-env"));
+        assert_eq!(f.s3_allow_http, Some(true));
+        assert!(
+            StoreSettings::resolve(&StoreArgs::default(), &FileSettings::default())
+                .storage
+                .is_none()
+        );
     }
 
     #[test]
