@@ -63,7 +63,10 @@ pub fn parse_storage_url(s: &str) -> Result<(Url, ObjectPath)> {
     };
     let url = Url::parse(s.trim()).map_err(|e| bad(&e.to_string()))?;
     if url.scheme() != "s3" {
-        return Err(bad(&format!("schema {:?} wordt niet ondersteund", url.scheme())));
+        return Err(bad(&format!(
+            "schema {:?} wordt niet ondersteund",
+            url.scheme()
+        )));
     }
     let bucket = match url.host_str() {
         Some(b) if !b.is_empty() => b.to_string(),
@@ -72,7 +75,8 @@ pub fn parse_storage_url(s: &str) -> Result<(Url, ObjectPath)> {
     if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
         return Err(bad("geen query, fragment of inloggegevens in de URL"));
     }
-    let prefix = ObjectPath::parse(url.path().trim_matches('/')).map_err(|e| bad(&e.to_string()))?;
+    let prefix =
+        ObjectPath::parse(url.path().trim_matches('/')).map_err(|e| bad(&e.to_string()))?;
     let bucket_url = Url::parse(&format!("s3://{bucket}")).map_err(|e| bad(&e.to_string()))?;
     Ok((bucket_url, prefix))
 }
@@ -156,9 +160,8 @@ impl ObjectStorage {
     /// The key of a version file, from its path relative to the data folder
     /// (`datasets/<org>/<name>/<id>.parquet`).
     pub fn key(&self, relative: &str) -> Result<ObjectPath> {
-        let rel = ObjectPath::parse(relative.replace('\\', "/")).map_err(|e| {
-            Error::ObjectStorage(format!("ongeldige objectnaam {relative:?}: {e}"))
-        })?;
+        let rel = ObjectPath::parse(relative.replace('\\', "/"))
+            .map_err(|e| Error::ObjectStorage(format!("ongeldige objectnaam {relative:?}: {e}")))?;
         Ok(self.prefix.parts().chain(rel.parts()).collect())
     }
 
@@ -229,7 +232,10 @@ impl ObjectStorage {
             let n = part.len() as u64;
             hash.update(&part);
             size += n;
-            upload.put_part(PutPayload::from(part)).await.map_err(fail)?;
+            upload
+                .put_part(PutPayload::from(part))
+                .await
+                .map_err(fail)?;
             progress.advance(n);
             file = Some(f);
         }
@@ -266,7 +272,10 @@ impl ObjectStorage {
     /// Removes the object at `key` (after an upload whose recording failed).
     pub async fn delete(&self, key: &ObjectPath) -> Result<()> {
         self.store.delete(key).await.map_err(|e| {
-            Error::ObjectStorage(format!("kan {} niet verwijderen: {e}", self.object_url(key)))
+            Error::ObjectStorage(format!(
+                "kan {} niet verwijderen: {e}",
+                self.object_url(key)
+            ))
         })
     }
 }

@@ -753,7 +753,14 @@ mod tests {
             .unwrap();
         let meta = DatasetMeta::for_new("Gemeenten", "A");
         let (ds, v1) = s
-            .record_import(&a.id, "gemeenten", &meta, false, &version("v1"), &Actor::cli())
+            .record_import(
+                &a.id,
+                "gemeenten",
+                &meta,
+                false,
+                &version("v1"),
+                &Actor::cli(),
+            )
             .await
             .unwrap();
         let all = s.all_dataset_versions().await.unwrap();
@@ -764,10 +771,7 @@ mod tests {
             .unwrap();
         assert_eq!(moved.file, "s3://b/datasets/x/v1.parquet");
         assert_eq!((moved.version, moved.row_count), (1, v1.row_count));
-        assert_eq!(
-            s.dataset_version(&ds.id, 1).await.unwrap().file,
-            moved.file
-        );
+        assert_eq!(s.dataset_version(&ds.id, 1).await.unwrap().file, moved.file);
         let events = s.audit_events(&a.id, 10, None).await.unwrap();
         assert_eq!(events[0].action, "dataset.version_relocated");
         assert_eq!(events[0].detail["from"], "datasets/x/v1.parquet");

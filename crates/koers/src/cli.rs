@@ -225,8 +225,7 @@ pub async fn migrate_storage(
     let pb = bar();
     pb.set_message("naar objectopslag");
     let progress = Bar(pb.clone());
-    let result =
-        koers_app::storage::migrate(store, data_dir, to, &Actor::cli(), &progress).await;
+    let result = koers_app::storage::migrate(store, data_dir, to, &Actor::cli(), &progress).await;
     pb.finish_and_clear();
     let r = result.map_err(|e| anyhow::anyhow!("verplaatsen mislukt: {e}"))?;
     println!(

@@ -156,7 +156,10 @@ fn a_malformed_or_unreachable_storage_is_a_clear_error() {
         let o = koers(d, &["--storage", url, "dataset", "list"]);
         let (_, err) = text(&o);
         assert!(!o.status.success(), "{url}");
-        assert!(err.contains("ongeldige opslag") && err.contains(says), "{url}: {err}");
+        assert!(
+            err.contains("ongeldige opslag") && err.contains(says),
+            "{url}: {err}"
+        );
         // Through the environment and for the migration too.
         let o = Command::new(env!("CARGO_BIN_EXE_koers"))
             .arg("--data-dir")
@@ -182,7 +185,10 @@ fn a_malformed_or_unreachable_storage_is_a_clear_error() {
         .unwrap();
     let (_, err) = text(&o);
     assert!(!o.status.success());
-    assert!(err.contains("objectopslag s3://koers is niet bereikbaar"), "{err}");
+    assert!(
+        err.contains("objectopslag s3://koers is niet bereikbaar"),
+        "{err}"
+    );
     // Without a target, migrate says what to give.
     let o = koers(d, &["storage", "migrate"]);
     assert!(text(&o).1.contains("--to s3://"), "{:?}", text(&o));
