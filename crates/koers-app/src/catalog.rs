@@ -330,7 +330,7 @@ impl Workspace {
 
     /// The table `name` reading `version`'s file: in the data folder, or an object URL.
     fn table_ref(&self, name: String, version: &DatasetVersion) -> Result<TableRef> {
-        if version.file.contains("://") {
+        if version.on_object_storage() {
             let url = url::Url::parse(&version.file).map_err(|e| {
                 Error::ObjectStorage(format!(
                     "versie {} heeft een ongeldige objectlocatie: {e}",

@@ -306,7 +306,7 @@ pub async fn migrate(
     let mut report = MigrationReport::default();
     let mut todo = Vec::new();
     for v in store.all_dataset_versions().await? {
-        if v.file.contains("://") {
+        if v.on_object_storage() {
             report.skipped += 1;
             continue;
         }

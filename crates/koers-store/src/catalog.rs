@@ -48,6 +48,13 @@ pub struct DatasetVersion {
     pub created_by: String,
 }
 
+impl DatasetVersion {
+    /// Whether the file is an object on object storage (`s3://…`), not in the data folder.
+    pub fn on_object_storage(&self) -> bool {
+        self.file.contains("://")
+    }
+}
+
 /// What an import produced, to be recorded as a version.
 #[derive(Debug, Clone)]
 pub struct NewVersion {
@@ -770,6 +777,7 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(moved.file, "s3://b/datasets/x/v1.parquet");
+        assert!(!v1.on_object_storage() && moved.on_object_storage());
         assert_eq!((moved.version, moved.row_count), (1, v1.row_count));
         assert_eq!(s.dataset_version(&ds.id, 1).await.unwrap().file, moved.file);
         let events = s.audit_events(&a.id, 10, None).await.unwrap();

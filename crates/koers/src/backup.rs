@@ -199,7 +199,7 @@ pub async fn backup(store: &koers_store::Store, data_dir: &Path, dest: &Path) ->
         .all_dataset_versions()
         .await?
         .iter()
-        .filter(|v| v.file.contains("://"))
+        .filter(|v| v.on_object_storage())
         .count();
     if remote > 0 {
         println!(

@@ -425,7 +425,7 @@ async fn local_versions_migrate_to_s3_and_stay_queryable() {
     let (_, v2) = import(&app, &app.org_a, "g.geojson", GEOJSON, "gemeenten")
         .await
         .unwrap();
-    assert!(!v1.file.contains("://"));
+    assert!(!v1.on_object_storage());
     assert!(app.ws.data_dir().join(&v1.file).exists());
     let target = Moto::storage(&moto.url, "koers", "archief");
     let report = koers_app::storage::migrate(
