@@ -2,6 +2,7 @@
 //! may see.
 
 use crate::fetch::{FetchPolicy, download};
+use crate::storage::ObjectStorage;
 use crate::{Error, Result};
 use koers_core::catalog::{DatasetMeta, parse_dataset_name, suggest_dataset_name};
 use koers_engine::{
@@ -20,6 +21,8 @@ pub struct WorkspaceConfig {
     pub fetch: FetchPolicy,
     /// SMTP for notifications and invitations; without it, koers sends no e-mail.
     pub mailer: Option<crate::mail::Mailer>,
+    /// Where new dataset versions go: object storage, or the data folder when `None`.
+    pub storage: Option<ObjectStorage>,
 }
 
 /// The store and the engine of one koers, with the jobs running on it.
@@ -137,9 +140,13 @@ impl Workspace {
             .thread_name("koers-query")
             .enable_all()
             .build()?;
+        let mut engine = Engine::new(cfg.engine.clone());
+        if let Some(s) = &cfg.storage {
+            engine = engine.with_object_store(s.bucket_url().clone(), s.store());
+        }
         Ok(Workspace {
             store,
-            engine: Engine::new(cfg.engine.clone()),
+            engine,
             jobs: crate::Jobs::default(),
             cfg: Arc::new(cfg),
             queries: Arc::new(QueryThreads(Some(queries))),
@@ -148,6 +155,11 @@ impl Workspace {
 
     pub fn data_dir(&self) -> &Path {
         &self.cfg.data_dir
+    }
+
+    /// The object storage new versions go to, when not the data folder.
+    pub fn storage(&self) -> Option<&ObjectStorage> {
+        self.cfg.storage.as_ref()
     }
 
     /// The mailer, when this deployment sends e-mail.
@@ -164,8 +176,9 @@ impl Workspace {
     }
 
     /// Imports a file as a new version of a dataset of `org`. The version file is written
-    /// under a temporary name and renamed when complete, then recorded in the store; if
-    /// recording fails the file is removed, so nothing is ever half there.
+    /// under a temporary name and renamed when complete (with object storage: then uploaded,
+    /// and the local file removed), then recorded in the store; if uploading or recording
+    /// fails the file or object is removed, so nothing is ever half there.
     pub async fn import(
         &self,
         org: &Organisation,
@@ -193,9 +206,22 @@ impl Workspace {
             }
         };
         let version_id = uuid::Uuid::now_v7().to_string();
-        let rel_dir = PathBuf::from("datasets").join(&org.id).join(&name);
+        let rel_file = PathBuf::from("datasets")
+            .join(&org.id)
+            .join(&name)
+            .join(format!("{version_id}.parquet"))
+            .to_string_lossy()
+            .into_owned();
+        let output_dir = match &self.cfg.storage {
+            // Written locally first, then uploaded.
+            Some(_) => self.cfg.data_dir.join("tmp"),
+            None => self
+                .cfg
+                .data_dir
+                .join(Path::new(&rel_file).parent().unwrap_or(Path::new(""))),
+        };
         let opts = ImportOptions {
-            output_dir: self.cfg.data_dir.join(&rel_dir),
+            output_dir,
             file_name: format!("{version_id}.parquet"),
             format: req
                 .format
@@ -212,16 +238,22 @@ impl Workspace {
                 .map_err(|e| Error::Fetch(format!("import afgebroken: {e}")))??;
         drop(downloaded);
         let file_guard = RemoveOnDrop(imported.path.clone());
+        let (file, uploaded) = match &self.cfg.storage {
+            Some(s) => {
+                let key = s.key(&rel_file)?;
+                progress.set_total(imported.byte_size);
+                s.upload(&imported.path, &key, progress.as_ref()).await?;
+                (s.object_url(&key), Some((s, key)))
+            }
+            None => (rel_file, None),
+        };
         let meta = req
             .meta
             .clone()
             .unwrap_or_else(|| DatasetMeta::for_new(&name, &org.name));
         let v = NewVersion {
             id: version_id.clone(),
-            file: rel_dir
-                .join(format!("{version_id}.parquet"))
-                .to_string_lossy()
-                .into_owned(),
+            file,
             source: req.source.label(),
             format: imported.format.label().to_lowercase(),
             row_count: imported.row_count as i64,
@@ -233,11 +265,25 @@ impl Workspace {
                 .and_then(|g| serde_json::to_value(g).ok()),
             quality: serde_json::to_value(&imported.quality).unwrap_or_default(),
         };
-        let recorded = self
+        let recorded = match self
             .store
             .record_import(&org.id, &name, &meta, req.generated, &v, actor)
-            .await?;
-        std::mem::forget(file_guard);
+            .await
+        {
+            Ok(r) => r,
+            Err(e) => {
+                if let Some((s, key)) = &uploaded
+                    && let Err(d) = s.delete(key).await
+                {
+                    tracing::warn!(error = %d, "could not remove the object of an unrecorded version");
+                }
+                return Err(e.into());
+            }
+        };
+        // A local version file stays; an uploaded one's local copy goes with the guard.
+        if uploaded.is_none() {
+            std::mem::forget(file_guard);
+        }
         Ok(recorded)
     }
 
@@ -263,16 +309,10 @@ impl Workspace {
                 let org = self.store.organisation(&d.org_id).await?;
                 qualified_name(&org, &d.name)
             };
-            refs.push(TableRef::new(
-                name.clone(),
-                self.cfg.data_dir.join(&latest.file),
-            ));
+            refs.push(self.table_ref(name.clone(), latest)?);
             if is_own {
                 for v in &versions {
-                    refs.push(TableRef::new(
-                        format!("{}@{}", d.name, v.version),
-                        self.cfg.data_dir.join(&v.file),
-                    ));
+                    refs.push(self.table_ref(format!("{}@{}", d.name, v.version), v)?);
                 }
             }
             infos.push(TableInfo {
@@ -286,6 +326,29 @@ impl Workspace {
             });
         }
         Ok((refs, infos))
+    }
+
+    /// The table `name` reading `version`'s file: in the data folder, or an object URL.
+    fn table_ref(&self, name: String, version: &DatasetVersion) -> Result<TableRef> {
+        if version.on_object_storage() {
+            let url = url::Url::parse(&version.file).map_err(|e| {
+                Error::ObjectStorage(format!(
+                    "versie {} heeft een ongeldige objectlocatie: {e}",
+                    version.id
+                ))
+            })?;
+            Ok(TableRef::object(name, url))
+        } else {
+            Ok(TableRef::new(name, self.cfg.data_dir.join(&version.file)))
+        }
+    }
+
+    /// Whether the object storage answers; `None` when versions are in the data folder.
+    pub async fn check_storage(&self) -> Option<Result<()>> {
+        match &self.cfg.storage {
+            Some(s) => Some(s.check().await),
+            None => None,
+        }
     }
 
     /// Runs a user's SQL over what `org_id` may see, within the engine's limits.
@@ -374,9 +437,9 @@ impl Workspace {
         sql: String,
         row_limit: usize,
     ) -> Result<QueryOutput> {
-        let refs = vec![TableRef::new(table, self.cfg.data_dir.join(&version.file))];
+        let refs = vec![self.table_ref(table.to_string(), version)?];
         // In this process: the single file-order partition is what keeps row numbers stable.
-        let engine = Engine::new(EngineConfig {
+        let engine = self.engine.with_config(EngineConfig {
             target_partitions: 1,
             mode: koers_engine::EngineMode::Embedded,
             ..self.engine.config().clone()

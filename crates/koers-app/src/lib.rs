@@ -12,6 +12,7 @@ pub mod fetch;
 pub mod jobs;
 pub mod mail;
 pub mod results;
+pub mod storage;
 
 pub use catalog::{Workspace, WorkspaceConfig};
 pub use jobs::{Job, JobStatus, Jobs};
@@ -38,6 +39,9 @@ pub enum Error {
     Store(StoreError),
     #[error("bestand: {0}")]
     Io(#[from] std::io::Error),
+    /// Object storage (S3) refused or could not be reached, or is set up wrongly.
+    #[error("{0}")]
+    ObjectStorage(String),
 }
 
 impl From<StoreError> for Error {

@@ -15,8 +15,10 @@ use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
 use datafusion::execution::{FunctionRegistry, SendableRecordBatchStream};
 use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
 use futures::StreamExt;
+use object_store::ObjectStore;
 use std::path::PathBuf;
 use tokio::sync::Notify;
+use url::Url;
 
 use crate::datetime;
 use crate::distributed::{self, EngineMode};
@@ -61,16 +63,34 @@ impl Default for EngineConfig {
 pub struct TableRef {
     /// The name in SQL, e.g. `gemeenten` or `movements@2` (quoted in SQL: `"movements@2"`).
     pub name: String,
-    /// The Parquet version file.
-    pub path: PathBuf,
+    /// Where the Parquet version file is.
+    pub location: TableLocation,
+}
+
+/// Where a table's Parquet file is: in the data folder, or on object storage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TableLocation {
+    /// A local file.
+    File(PathBuf),
+    /// An object, e.g. `s3://bucket/prefix/datasets/…/v.parquet`, read through the object
+    /// store the engine was given for its bucket ([`Engine::with_object_store`]).
+    Object(Url),
 }
 
 impl TableRef {
-    /// A table named `name` reading `path`.
+    /// A table named `name` reading the local file `path`.
     pub fn new(name: impl Into<String>, path: impl Into<PathBuf>) -> Self {
         TableRef {
             name: name.into(),
-            path: path.into(),
+            location: TableLocation::File(path.into()),
+        }
+    }
+
+    /// A table named `name` reading the object at `url`.
+    pub fn object(name: impl Into<String>, url: Url) -> Self {
+        TableRef {
+            name: name.into(),
+            location: TableLocation::Object(url),
         }
     }
 }
@@ -143,12 +163,31 @@ pub(crate) fn install_functions(state: &mut SessionState) -> Result<()> {
 #[derive(Debug, Clone)]
 pub struct Engine {
     config: EngineConfig,
+    /// Object stores by bucket URL (`s3://bucket`), for tables on object storage.
+    object_stores: Vec<(Url, Arc<dyn ObjectStore>)>,
 }
 
 impl Engine {
     /// An engine with these limits.
     pub fn new(config: EngineConfig) -> Self {
-        Engine { config }
+        Engine {
+            config,
+            object_stores: Vec::new(),
+        }
+    }
+
+    /// This engine, also reading tables under `url` (`s3://bucket`) through `store`.
+    pub fn with_object_store(mut self, url: Url, store: Arc<dyn ObjectStore>) -> Self {
+        self.object_stores.push((url, store));
+        self
+    }
+
+    /// This engine (with its object stores) under other limits.
+    pub fn with_config(&self, config: EngineConfig) -> Self {
+        Engine {
+            config,
+            object_stores: self.object_stores.clone(),
+        }
     }
 
     /// The limits in force.
@@ -162,6 +201,9 @@ impl Engine {
         let runtime = RuntimeEnvBuilder::new()
             .with_memory_pool(Arc::new(FairSpillPool::new(self.config.memory_limit_bytes)))
             .build_arc()?;
+        for (url, store) in &self.object_stores {
+            runtime.register_object_store(url, store.clone());
+        }
         let mut config = SessionConfig::new()
             .with_target_partitions(self.config.target_partitions.max(1))
             .with_information_schema(false);
@@ -187,15 +229,18 @@ impl Engine {
         install_functions(&mut state)?;
         let ctx = SessionContext::new_with_state(state);
         for t in tables {
-            let path = t.path.to_str().ok_or_else(|| {
-                EngineError::Query(format!(
-                    "dataset file of table {} has no UTF-8 path",
-                    t.name
-                ))
-            })?;
+            let location = match &t.location {
+                TableLocation::File(path) => path.to_str().ok_or_else(|| {
+                    EngineError::Query(format!(
+                        "dataset file of table {} has no UTF-8 path",
+                        t.name
+                    ))
+                })?,
+                TableLocation::Object(url) => url.as_str(),
+            };
             ctx.register_parquet(
                 TableReference::bare(t.name.as_str()),
-                path,
+                location,
                 ParquetReadOptions::default(),
             )
             .await?;

@@ -37,7 +37,7 @@ pub mod spatial;
 pub mod stats;
 
 pub use distributed::EngineMode;
-pub use engine::{CancelToken, Engine, EngineConfig, QueryOutput, TableRef};
+pub use engine::{CancelToken, Engine, EngineConfig, QueryOutput, TableLocation, TableRef};
 pub use error::EngineError;
 pub use import::{ImportOptions, ImportedVersion, NoProgress, Progress, import_file};
 pub use source::Format;

@@ -33,7 +33,8 @@ pub struct DatasetVersion {
     pub id: String,
     pub dataset_id: String,
     pub version: i64,
-    /// The Parquet file, relative to the data folder.
+    /// The Parquet file: a path relative to the data folder, or an object URL
+    /// (`s3://bucket/…`) when the version is on object storage.
     pub file: String,
     /// Where it came from: a file name or URL.
     pub source: String,
@@ -45,6 +46,13 @@ pub struct DatasetVersion {
     pub quality: Value,
     pub created_at: String,
     pub created_by: String,
+}
+
+impl DatasetVersion {
+    /// Whether the file is an object on object storage (`s3://…`), not in the data folder.
+    pub fn on_object_storage(&self) -> bool {
+        self.file.contains("://")
+    }
 }
 
 /// What an import produced, to be recorded as a version.
@@ -374,6 +382,61 @@ impl Store {
         version_from_row(&r)
     }
 
+    /// Every dataset version of every organisation, oldest first (for moving files).
+    pub async fn all_dataset_versions(&self) -> Result<Vec<DatasetVersion>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {V_COLUMNS} FROM dataset_versions ORDER BY created_at, id"
+        ))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(version_from_row).collect()
+    }
+
+    /// Records that the file of version `version_id` now lives at `file` (the same bytes,
+    /// moved to other storage). One transaction, with its audit row.
+    pub async fn relocate_version(
+        &self,
+        version_id: &str,
+        file: &str,
+        actor: &Actor,
+    ) -> Result<DatasetVersion> {
+        let mut tx = self.pool().begin().await?;
+        let row = sqlx::query(
+            "SELECT v.file AS file, v.dataset_id AS dataset_id, d.org_id AS org_id FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id WHERE v.id = $1",
+        )
+        .bind(version_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let (old, dataset_id, org_id): (String, String, String) = (
+            row.try_get("file")?,
+            row.try_get("dataset_id")?,
+            row.try_get("org_id")?,
+        );
+        sqlx::query("UPDATE dataset_versions SET file = $1 WHERE id = $2")
+            .bind(file)
+            .bind(version_id)
+            .execute(&mut *tx)
+            .await?;
+        record(
+            &mut tx,
+            actor,
+            Some(&org_id),
+            "dataset.version_relocated",
+            ("dataset", Some(&dataset_id)),
+            serde_json::json!({ "version_id": version_id, "from": old, "to": file }),
+        )
+        .await?;
+        tx.commit().await?;
+        let r = sqlx::query(&format!(
+            "SELECT {V_COLUMNS} FROM dataset_versions WHERE id = $1"
+        ))
+        .bind(version_id)
+        .fetch_one(self.pool())
+        .await?;
+        version_from_row(&r)
+    }
+
     /// Saves a new analysis.
     pub async fn create_analysis(
         &self,
@@ -687,8 +750,48 @@ mod tests {
         assert_eq!(numbers, (1..=7).collect::<Vec<_>>());
     }
 
+    async fn a_version_is_relocated_with_an_audit_row(s: Store) {
+        let a = s
+            .create_organisation(
+                &OrganisationDraft::parse("A", "province", "PV26", "").unwrap(),
+                &Actor::cli(),
+            )
+            .await
+            .unwrap();
+        let meta = DatasetMeta::for_new("Gemeenten", "A");
+        let (ds, v1) = s
+            .record_import(
+                &a.id,
+                "gemeenten",
+                &meta,
+                false,
+                &version("v1"),
+                &Actor::cli(),
+            )
+            .await
+            .unwrap();
+        let all = s.all_dataset_versions().await.unwrap();
+        assert_eq!(all.len(), 1);
+        let moved = s
+            .relocate_version(&v1.id, "s3://b/datasets/x/v1.parquet", &Actor::cli())
+            .await
+            .unwrap();
+        assert_eq!(moved.file, "s3://b/datasets/x/v1.parquet");
+        assert!(!v1.on_object_storage() && moved.on_object_storage());
+        assert_eq!((moved.version, moved.row_count), (1, v1.row_count));
+        assert_eq!(s.dataset_version(&ds.id, 1).await.unwrap().file, moved.file);
+        let events = s.audit_events(&a.id, 10, None).await.unwrap();
+        assert_eq!(events[0].action, "dataset.version_relocated");
+        assert_eq!(events[0].detail["from"], "datasets/x/v1.parquet");
+        assert!(matches!(
+            s.relocate_version("nope", "s3://b/x", &Actor::cli()).await,
+            Err(StoreError::NotFound)
+        ));
+    }
+
     on_both_backends!(
         versions_accumulate_and_other_orgs_see_only_public_datasets,
-        analyses_belong_to_their_organisation
+        analyses_belong_to_their_organisation,
+        a_version_is_relocated_with_an_audit_row
     );
 }

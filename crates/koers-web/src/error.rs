@@ -116,6 +116,7 @@ impl From<koers_app::Error> for AppError {
             },
             koers_app::Error::Store(s) => s.into(),
             koers_app::Error::Io(io) => AppError::Internal(io.to_string()),
+            koers_app::Error::ObjectStorage(m) => AppError::Internal(m),
         }
     }
 }
@@ -218,7 +219,8 @@ pub async fn finish_errors(req: Request, next: Next) -> Response {
     let lang = Lang::from_headers(req.headers());
     let resp = next.run(req).await;
     let status = resp.status();
-    if !(status.is_client_error() || status.is_server_error()) {
+    // Readiness answers 503 with its checks as JSON, for the load balancer and the operator.
+    if !(status.is_client_error() || status.is_server_error()) || path.starts_with("/health") {
         return resp;
     }
     let info = resp.extensions().get::<ErrorInfo>().cloned();

@@ -115,19 +115,38 @@ async fn live() -> Json<serde_json::Value> {
 }
 
 async fn ready(State(state): State<AppState>) -> Response {
-    match state.store.ping().await {
-        Ok(()) => {
-            Json(serde_json::json!({ "status": "ok", "checks": { "store": "ok" } })).into_response()
-        }
+    let mut checks = serde_json::Map::new();
+    let mut ready = true;
+    let store = match state.store.ping().await {
+        Ok(()) => "ok",
         Err(e) => {
             tracing::error!(error = %e, "store not ready");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(serde_json::json!({ "status": "unavailable", "checks": { "store": "unavailable" } })),
-            )
-                .into_response()
+            ready = false;
+            "unavailable"
         }
+    };
+    checks.insert("store".into(), store.into());
+    if let Some(r) = state.ws.check_storage().await {
+        let objects = match r {
+            Ok(()) => "ok",
+            Err(e) => {
+                tracing::error!(error = %e, "object storage not ready");
+                ready = false;
+                "unavailable"
+            }
+        };
+        checks.insert("objectStorage".into(), objects.into());
     }
+    let (status, word) = if ready {
+        (StatusCode::OK, "ok")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+    };
+    (
+        status,
+        Json(serde_json::json!({ "status": word, "checks": checks })),
+    )
+        .into_response()
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {

@@ -6,6 +6,9 @@
 //! `manifest.json` with the size and SHA-256 of every file, written last. Data files are
 //! written under a temporary name and renamed into place when complete, and never change
 //! afterwards, so every file the snapshot refers to is complete when it is copied.
+//!
+//! Dataset versions on object storage (S3) are not copied: the backup says how many there
+//! are, and the bucket's own versioning or replication keeps them.
 
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
@@ -192,6 +195,17 @@ pub async fn backup(store: &koers_store::Store, data_dir: &Path, dest: &Path) ->
         manifest.files.len(),
         total
     );
+    let remote = store
+        .all_dataset_versions()
+        .await?
+        .iter()
+        .filter(|v| v.on_object_storage())
+        .count();
+    if remote > 0 {
+        println!(
+            "Let op: {remote} datasetversie(s) staan in objectopslag (S3) en zitten NIET in deze reservekopie; bewaar die met de middelen van de opslag zelf (versiebeheer of replicatie van de bucket)."
+        );
+    }
     Ok(())
 }
 

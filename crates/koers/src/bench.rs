@@ -138,6 +138,7 @@ async fn dashboard_in(dir: &Path, data: &Path, requests: usize) -> Result<()> {
             engine,
             fetch: koers_app::fetch::FetchPolicy::default(),
             mailer: None,
+            storage: None,
         },
     )?;
     let started = Instant::now();

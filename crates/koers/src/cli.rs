@@ -216,6 +216,28 @@ fn print_table(r: &Results) {
     }
 }
 
+/// `koers storage migrate`: the local dataset versions to object storage, with a progress bar.
+pub async fn migrate_storage(
+    store: &Store,
+    data_dir: &std::path::Path,
+    to: &koers_app::storage::ObjectStorage,
+) -> Result<()> {
+    let pb = bar();
+    pb.set_message("naar objectopslag");
+    let progress = Bar(pb.clone());
+    let result = koers_app::storage::migrate(store, data_dir, to, &Actor::cli(), &progress).await;
+    pb.finish_and_clear();
+    let r = result.map_err(|e| anyhow::anyhow!("verplaatsen mislukt: {e}"))?;
+    println!(
+        "{} datasetversie(s) naar {} verplaatst ({} bytes); {} stond(en) er al.",
+        r.moved,
+        to.describe(),
+        r.bytes,
+        r.skipped
+    );
+    Ok(())
+}
+
 /// `koers audit verify`: every organisation's decision history, checked.
 pub async fn verify(store: &Store, org_id: Option<&str>) -> Result<()> {
     let checks = store.verify_register_chain(org_id).await?;

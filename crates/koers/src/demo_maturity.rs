@@ -241,6 +241,7 @@ mod tests {
                 engine: Default::default(),
                 fetch: Default::default(),
                 mailer: None,
+                storage: None,
             },
         )
         .unwrap();

@@ -67,6 +67,9 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Dataset files on object storage (S3).
+    #[command(subcommand)]
+    Storage(StorageCommand),
     /// Run SQL over the datasets an organisation may see (read-only, within the limits).
     Query {
         /// The SQL (SELECT or WITH).
@@ -83,6 +86,18 @@ enum Command {
     /// Run a process of a Ballista cluster for distributed queries (--engine ballista://…).
     #[command(subcommand)]
     Ballista(ballista::BallistaCommand),
+}
+
+#[derive(Subcommand)]
+enum StorageCommand {
+    /// Copy every dataset version in the data folder to object storage, check each copy
+    /// (size and SHA-256), then switch the version to it and remove the local file.
+    /// Versions already moved are skipped: run it again after an interruption.
+    Migrate {
+        /// The bucket and prefix, s3://bucket/prefix [default: the storage setting].
+        #[arg(long)]
+        to: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -319,6 +334,14 @@ async fn run(cli: Cli) -> Result<()> {
             let store = store_settings.open().await?;
             backup::backup(&store, &store_settings.data_dir, &dest).await
         }
+        Command::Storage(StorageCommand::Migrate { to }) => {
+            let Some(to) = to.or_else(|| store_settings.storage.clone()) else {
+                anyhow::bail!("geef de objectopslag op: --to s3://bucket/prefix");
+            };
+            let target = StoreSettings::object_storage(&to, &file).await?;
+            let store = store_settings.open().await?;
+            cli::migrate_storage(&store, &store_settings.data_dir, &target).await
+        }
         Command::Restore { src, force } => {
             if store_settings.database_url.is_some() {
                 anyhow::bail!("terugzetten kan alleen in de SQLite-opslag van een datamap");
@@ -392,6 +415,9 @@ async fn serve(
     println!("  opslag:            {}", store_settings.describe());
     println!("  datamap:           {}", store_settings.data_dir.display());
     println!("  query-engine:      {}", ws.engine.config().mode);
+    if let Some(s) = ws.storage() {
+        println!("  datasetbestanden:  {}", s.describe());
+    }
     println!("  adres:             http://{}", cfg.bind);
     println!("  secure cookies:    {}", cfg.secure_cookies);
     println!("  max. verzoek:      {} bytes", cfg.max_body_bytes);

@@ -19,6 +19,10 @@ pub struct StoreArgs {
     /// The configuration file [default: ./koers.toml when it exists].
     #[arg(long, env = "KOERS_CONFIG", global = true)]
     pub config: Option<PathBuf>,
+    /// Where dataset versions go: s3://bucket/prefix on S3-compatible object storage
+    /// [default: the data folder]. Endpoint and credentials: KOERS_S3_* or AWS_*.
+    #[arg(long, env = "KOERS_STORAGE", global = true)]
+    pub storage: Option<String>,
 }
 
 /// Where queries run, for `koers serve`, `koers query` and `koers bench`.
@@ -104,6 +108,20 @@ pub struct FileSettings {
     pub oidc: Vec<koers_web::config::OidcProviderConfig>,
     /// Where queries run: `embedded` or `ballista://HOST:PORT`.
     pub engine: Option<String>,
+    /// Where dataset versions go: `s3://bucket/prefix` [default: the data folder].
+    pub storage: Option<String>,
+    /// The S3 service, e.g. `http://127.0.0.1:9000` (MinIO) [default: AWS_ENDPOINT, or AWS].
+    pub s3_endpoint: Option<String>,
+    /// [default: AWS_REGION]
+    pub s3_region: Option<String>,
+    /// [default: AWS_ACCESS_KEY_ID]
+    pub s3_access_key_id: Option<String>,
+    /// [default: AWS_SECRET_ACCESS_KEY]
+    pub s3_secret_access_key: Option<String>,
+    /// Allow a plain-http S3 endpoint (a local MinIO) [default: false].
+    pub s3_allow_http: Option<bool>,
+    /// Address buckets as `bucket.host` instead of path style `host/bucket` [default: false].
+    pub s3_virtual_hosted: Option<bool>,
 }
 
 impl FileSettings {
@@ -163,7 +181,7 @@ fn apply_env(table: &mut toml::Table, vars: impl Iterator<Item = (String, String
     }
 }
 
-const FILE_KEYS: [&str; 18] = [
+const FILE_KEYS: [&str; 25] = [
     "bind",
     "data_dir",
     "database_url",
@@ -182,6 +200,13 @@ const FILE_KEYS: [&str; 18] = [
     "smtp_url",
     "mail_from",
     "engine",
+    "storage",
+    "s3_endpoint",
+    "s3_region",
+    "s3_access_key_id",
+    "s3_secret_access_key",
+    "s3_allow_http",
+    "s3_virtual_hosted",
 ];
 
 /// Where the store lives.
@@ -190,6 +215,8 @@ pub struct StoreSettings {
     pub database_url: Option<String>,
     /// The `--engine` flag of the command, if it has one and it was given.
     pub engine: Option<koers_engine::EngineMode>,
+    /// `s3://bucket/prefix` for dataset versions, or the data folder when `None`.
+    pub storage: Option<String>,
 }
 
 impl StoreSettings {
@@ -202,7 +229,34 @@ impl StoreSettings {
                 .unwrap_or_else(|| PathBuf::from("koers-data")),
             database_url: args.database.clone().or_else(|| file.database_url.clone()),
             engine: None,
+            storage: args
+                .storage
+                .clone()
+                .or_else(|| file.storage.clone())
+                .filter(|s| !s.trim().is_empty()),
         }
+    }
+
+    /// The object storage at `url` (`s3://bucket/prefix`), reachable with the S3 settings;
+    /// checked by listing the bucket, so that wrong credentials or a missing bucket stop
+    /// koers at once.
+    pub async fn object_storage(
+        url: &str,
+        file: &FileSettings,
+    ) -> Result<koers_app::storage::ObjectStorage> {
+        let storage = koers_app::storage::ObjectStorage::s3(
+            url,
+            &koers_app::storage::S3Options {
+                endpoint: file.s3_endpoint.clone(),
+                region: file.s3_region.clone(),
+                access_key_id: file.s3_access_key_id.clone(),
+                secret_access_key: file.s3_secret_access_key.clone(),
+                allow_http: file.s3_allow_http.unwrap_or(false),
+                virtual_hosted: file.s3_virtual_hosted.unwrap_or(false),
+            },
+        )?;
+        storage.check().await?;
+        Ok(storage)
     }
 
     /// The workspace: the store, the engine with its limits, and the fetch policy.
@@ -241,6 +295,10 @@ impl StoreSettings {
                 })
             })
             .transpose()?;
+        let storage = match &self.storage {
+            Some(url) => Some(Self::object_storage(url, file).await?),
+            None => None,
+        };
         koers_app::Workspace::new(
             store,
             koers_app::WorkspaceConfig {
@@ -248,6 +306,7 @@ impl StoreSettings {
                 engine,
                 fetch,
                 mailer,
+                storage,
             },
         )
         .context("kan de query-threads niet starten")
@@ -422,6 +481,40 @@ roles = { "koers-analyst" = "analyst" }
             ..p
         };
         assert!(missing_env.resolve().is_err());
+    }
+
+    #[test]
+    fn storage_from_flag_environment_or_file() {
+        let file: FileSettings = toml::from_str(
+            "storage = \"s3://from-file/p\"\ns3_endpoint = \"http://127.0.0.1:9000\"\ns3_allow_http = true",
+        )
+        .unwrap();
+        assert_eq!(file.s3_allow_http, Some(true));
+        let s = StoreSettings::resolve(&StoreArgs::default(), &file);
+        assert_eq!(s.storage.as_deref(), Some("s3://from-file/p"));
+        let args = StoreArgs {
+            storage: Some("s3://from-flag".into()),
+            ..Default::default()
+        };
+        let s = StoreSettings::resolve(&args, &file);
+        assert_eq!(s.storage.as_deref(), Some("s3://from-flag"));
+        let mut t = toml::Table::new();
+        apply_env(
+            &mut t,
+            [
+                ("KOERS_STORAGE".to_string(), "s3://from-env".to_string()),
+                ("KOERS_S3_ALLOW_HTTP".to_string(), "true".to_string()),
+            ]
+            .into_iter(),
+        );
+        let f: FileSettings = toml::Value::Table(t).try_into().unwrap();
+        assert_eq!(f.storage.as_deref(), Some("s3://from-env"));
+        assert_eq!(f.s3_allow_http, Some(true));
+        assert!(
+            StoreSettings::resolve(&StoreArgs::default(), &FileSettings::default())
+                .storage
+                .is_none()
+        );
     }
 
     #[test]

@@ -31,7 +31,10 @@ async fn queries_only_the_given_tables() {
         other => panic!("{other:?}"),
     }
     // Versioned names are quoted in SQL.
-    let v = TableRef::new("numbers@1", t.path.clone());
+    let v = TableRef {
+        name: "numbers@1".into(),
+        ..t.clone()
+    };
     let out = engine()
         .query("SELECT count(*) FROM \"numbers@1\"", &[v])
         .await

@@ -4,7 +4,7 @@
 use crate::helpers::TestApp;
 use std::time::Duration;
 
-const GEOJSON: &str = r#"{"type":"FeatureCollection","features":[
+pub(crate) const GEOJSON: &str = r#"{"type":"FeatureCollection","features":[
  {"type":"Feature","properties":{"statcode":"GM0344","statnaam":"Utrecht"},"geometry":{"type":"Polygon","coordinates":[[[5.0,52.0],[5.2,52.0],[5.2,52.2],[5.0,52.2],[5.0,52.0]]]}},
  {"type":"Feature","properties":{"statcode":"GM0345","statnaam":"Veenendaal"},"geometry":{"type":"Polygon","coordinates":[[[5.5,52.0],[5.6,52.0],[5.6,52.1],[5.5,52.1],[5.5,52.0]]]}}]}"#;
 
@@ -52,7 +52,7 @@ async fn wait_job(app: &TestApp, c: &reqwest::Client, location: &str) -> String 
     panic!("job did not finish");
 }
 
-fn dataset_files(app: &TestApp) -> usize {
+pub(crate) fn dataset_files(app: &TestApp) -> usize {
     fn count(p: &std::path::Path) -> usize {
         std::fs::read_dir(p)
             .map(|rd| {

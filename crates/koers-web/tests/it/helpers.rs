@@ -82,9 +82,14 @@ impl TestApp {
             let db = TestDatabase::create()
                 .await
                 .expect("KOERS_TEST_STORE=postgres needs KOERS_TEST_POSTGRES_URL");
-            return Self::seeded(cfg, mailer, Some(db)).await;
+            return Self::seeded(cfg, mailer, Some(db), None).await;
         }
-        Self::seeded(cfg, mailer, None).await
+        Self::seeded(cfg, mailer, None, None).await
+    }
+
+    /// A koers (on SQLite) that keeps dataset versions on `storage`.
+    pub async fn spawn_with_storage(storage: koers_app::storage::ObjectStorage) -> TestApp {
+        Self::seeded(WebConfig::default(), None, None, Some(storage)).await
     }
 
     /// A second koers process beside this one: its own connections, state and port, on the
@@ -94,8 +99,14 @@ impl TestApp {
             Some(db) => Store::connect(&db.url).await.expect("store"),
             None => Store::open_in(self.dir.path()).await.expect("store"),
         };
-        let (base, ws, state) =
-            Self::serve(store.clone(), self.dir.path(), WebConfig::default(), None).await;
+        let (base, ws, state) = Self::serve(
+            store.clone(),
+            self.dir.path(),
+            WebConfig::default(),
+            None,
+            self.ws.storage().cloned(),
+        )
+        .await;
         TestApp {
             base,
             store,
@@ -115,6 +126,7 @@ impl TestApp {
         cfg: WebConfig,
         mailer: Option<koers_app::mail::Mailer>,
         db: Option<TestDatabase>,
+        storage: Option<koers_app::storage::ObjectStorage>,
     ) -> TestApp {
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
@@ -169,7 +181,7 @@ impl TestApp {
             false,
         )
         .await;
-        let (base, ws, state) = Self::serve(store.clone(), dir.path(), cfg, mailer).await;
+        let (base, ws, state) = Self::serve(store.clone(), dir.path(), cfg, mailer, storage).await;
         TestApp {
             base,
             store,
@@ -190,6 +202,7 @@ impl TestApp {
         data_dir: &std::path::Path,
         cfg: WebConfig,
         mailer: Option<koers_app::mail::Mailer>,
+        storage: Option<koers_app::storage::ObjectStorage>,
     ) -> (String, koers_app::Workspace, AppState) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -208,6 +221,7 @@ impl TestApp {
                     allow_hosts: Vec::new(),
                 },
                 mailer,
+                storage,
             },
         )
         .expect("workspace");

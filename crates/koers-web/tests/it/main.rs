@@ -22,4 +22,5 @@ mod postgres;
 mod products;
 mod questions;
 mod register;
+mod s3;
 mod security;

@@ -137,11 +137,62 @@ fn help_explains_every_command() {
         vec!["bench", "--help"],
         vec!["audit", "verify", "--help"],
         vec!["user", "add", "--help"],
+        vec!["storage", "migrate", "--help"],
     ] {
         let o = koers(dir.path(), &args);
         assert!(o.status.success(), "{args:?}");
         assert!(!text(&o).0.is_empty());
     }
+}
+
+#[test]
+fn a_malformed_or_unreachable_storage_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for (url, says) in [
+        ("ftp://host/x", "schema \"ftp\" wordt niet ondersteund"),
+        ("s3://", "geen bucket"),
+        ("bucket-zonder-schema", "verwacht s3://bucket"),
+    ] {
+        let o = koers(d, &["--storage", url, "dataset", "list"]);
+        let (_, err) = text(&o);
+        assert!(!o.status.success(), "{url}");
+        assert!(
+            err.contains("ongeldige opslag") && err.contains(says),
+            "{url}: {err}"
+        );
+        // Through the environment and for the migration too.
+        let o = Command::new(env!("CARGO_BIN_EXE_koers"))
+            .arg("--data-dir")
+            .arg(d)
+            .args(["storage", "migrate"])
+            .env("KOERS_STORAGE", url)
+            .output()
+            .unwrap();
+        assert!(!o.status.success());
+        assert!(text(&o).1.contains("ongeldige opslag"), "{url}");
+    }
+    // Nothing listens on port 9: refused at start-up, within seconds.
+    let o = Command::new(env!("CARGO_BIN_EXE_koers"))
+        .arg("--data-dir")
+        .arg(d)
+        .args(["--storage", "s3://koers", "dataset", "list"])
+        .env("KOERS_S3_ENDPOINT", "http://127.0.0.1:9")
+        .env("KOERS_S3_ALLOW_HTTP", "true")
+        .env("KOERS_S3_REGION", "us-east-1")
+        .env("KOERS_S3_ACCESS_KEY_ID", "k")
+        .env("KOERS_S3_SECRET_ACCESS_KEY", "s")
+        .output()
+        .unwrap();
+    let (_, err) = text(&o);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("objectopslag s3://koers is niet bereikbaar"),
+        "{err}"
+    );
+    // Without a target, migrate says what to give.
+    let o = koers(d, &["storage", "migrate"]);
+    assert!(text(&o).1.contains("--to s3://"), "{:?}", text(&o));
 }
 
 /// A GeoPackage with two point layers in RD New: `bomen` (two trees) and `banken` (one bench).
