@@ -210,7 +210,13 @@ impl Store {
         actor: &Actor,
     ) -> Result<Dashboard> {
         let at = now();
-        let next = base_version + 1;
+        // A version that is not the current one is stale, the largest number included.
+        let stale = || {
+            StoreError::Conflict(
+                "het dashboard is intussen door iemand anders opgeslagen; laad het opnieuw".into(),
+            )
+        };
+        let next = base_version.checked_add(1).ok_or_else(stale)?;
         let mut tx = self.pool().begin().await?;
         let done = sqlx::query("UPDATE dashboards SET name = $1, description = $2, definition = $3, version = $4, updated_at = $5 WHERE id = $6 AND org_id = $7 AND version = $8")
             .bind(s.name)
@@ -224,9 +230,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         if done.rows_affected() != 1 {
-            return Err(StoreError::Conflict(
-                "het dashboard is intussen door iemand anders opgeslagen; laad het opnieuw".into(),
-            ));
+            return Err(stale());
         }
         insert_version(&mut tx, &d.id, next, s, actor, &at).await?;
         record(

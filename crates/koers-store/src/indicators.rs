@@ -363,7 +363,13 @@ impl Store {
             self.indicator(&m.org_id, i).await?;
         }
         let at = now();
-        let next = base_version + 1;
+        // A version that is not the current one is stale, the largest number included.
+        let stale = || {
+            StoreError::Conflict(
+                "de monitor is intussen door iemand anders opgeslagen; laad hem opnieuw".into(),
+            )
+        };
+        let next = base_version.checked_add(1).ok_or_else(stale)?;
         let mut tx = self.pool().begin().await?;
         let done = sqlx::query("UPDATE monitors SET name = $1, description = $2, version = $3, updated_at = $4 WHERE id = $5 AND org_id = $6 AND version = $7")
             .bind(&d.name)
@@ -376,9 +382,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         if done.rows_affected() != 1 {
-            return Err(StoreError::Conflict(
-                "de monitor is intussen door iemand anders opgeslagen; laad hem opnieuw".into(),
-            ));
+            return Err(stale());
         }
         sqlx::query("DELETE FROM monitor_indicators WHERE monitor_id = $1")
             .bind(&m.id)

@@ -511,7 +511,7 @@ pub async fn add_attachment(
 /// Download an attachment.
 #[utoipa::path(get, path = "/data-questions/{questionId}/attachments/{attachmentId}", tag = "datavragen",
     params(("questionId" = String, Path, description = "Id van de datavraag"), ("attachmentId" = String, Path, description = "Id van de bijlage")),
-    responses((status = 200, description = "Het bestand", content_type = "application/octet-stream", body = Vec<u8>)))]
+    responses((status = 200, description = "Het bestand, met het mediatype van de bijlage (PDF, Office, OpenDocument, PNG, JPEG, CSV, tekst)", content_type = "*/*", body = Vec<u8>)))]
 pub async fn download_attachment(
     State(state): State<AppState>,
     ctx: Ctx,

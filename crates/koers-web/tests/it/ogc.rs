@@ -466,7 +466,7 @@ async fn unpublished_and_other_organisations_data_is_unreachable() {
 }
 
 /// The Python of the test venv (owslib, pyshacl), made by ./scripts/test.
-fn python() -> PathBuf {
+pub(crate) fn python() -> PathBuf {
     let p = std::env::var("KOERS_PYTHON")
         .map(PathBuf::from)
         .unwrap_or_else(|_| {
@@ -482,7 +482,7 @@ fn python() -> PathBuf {
 }
 
 /// Runs a program off the async threads (the server runs on them).
-async fn run(program: PathBuf, args: Vec<String>) -> Output {
+pub(crate) async fn run(program: PathBuf, args: Vec<String>) -> Output {
     tokio::task::spawn_blocking(move || {
         std::process::Command::new(&program)
             .args(&args)
@@ -494,7 +494,7 @@ async fn run(program: PathBuf, args: Vec<String>) -> Output {
     .unwrap()
 }
 
-fn text(o: &Output) -> String {
+pub(crate) fn text(o: &Output) -> String {
     format!(
         "{}\n{}",
         String::from_utf8_lossy(&o.stdout),
