@@ -103,11 +103,13 @@ pub struct VersionOut {
     pub format: String,
     pub row_count: i64,
     pub byte_size: i64,
-    #[schema(value_type = Object)]
+    /// One object per column: `name`, `data_type`, `nullable`.
+    #[schema(value_type = Vec<Object>)]
     pub columns: serde_json::Value,
     #[schema(value_type = Option<Object>)]
     pub geometry: Option<serde_json::Value>,
-    #[schema(value_type = Object)]
+    /// One object per column: counts of empty and distinct values, minimum, maximum.
+    #[schema(value_type = Vec<Object>)]
     pub quality: serde_json::Value,
     #[schema(format = DateTime)]
     pub created_at: String,

@@ -482,7 +482,7 @@ pub(crate) fn python() -> PathBuf {
 }
 
 /// Runs a program off the async threads (the server runs on them).
-pub(crate) async fn run(program: PathBuf, args: Vec<String>) -> Output {
+async fn run(program: PathBuf, args: Vec<String>) -> Output {
     tokio::task::spawn_blocking(move || {
         std::process::Command::new(&program)
             .args(&args)

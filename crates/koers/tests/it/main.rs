@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+mod crash;
 mod movements;
 
 fn koers(data: &Path, args: &[&str]) -> Output {
