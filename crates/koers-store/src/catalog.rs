@@ -182,7 +182,7 @@ impl Store {
         v: &NewVersion,
         actor: &Actor,
     ) -> Result<(Dataset, DatasetVersion)> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let at = now();
         let existing: Option<String> =
             sqlx::query("SELECT id FROM datasets WHERE org_id = $1 AND name = $2")
@@ -323,7 +323,7 @@ impl Store {
         meta: &DatasetMeta,
         actor: &Actor,
     ) -> Result<Dataset> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let done = sqlx::query(
             "UPDATE datasets SET title = $1, description = $2, publisher = $3, contact_name = $4, contact_email = $5, theme = $6, licence = $7, access_rights = $8, cadence = $9, tags = $10, updated_at = $11
              WHERE id = $12 AND org_id = $13",
@@ -400,7 +400,7 @@ impl Store {
         file: &str,
         actor: &Actor,
     ) -> Result<DatasetVersion> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let row = sqlx::query(
             "SELECT v.file AS file, v.dataset_id AS dataset_id, d.org_id AS org_id FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id WHERE v.id = $1",
         )
@@ -447,7 +447,7 @@ impl Store {
         let (title, description, sql, params) = (&f.title, &f.description, &f.sql, &f.parameters);
         let id = new_id();
         let at = now();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO analyses (id, org_id, title, description, sql_text, parameters, created_by, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -485,7 +485,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<Analysis> {
         let (title, description, sql, params) = (&f.title, &f.description, &f.sql, &f.parameters);
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let done = sqlx::query(
             "UPDATE analyses SET title = $1, description = $2, sql_text = $3, parameters = $4, updated_at = $5 WHERE id = $6 AND org_id = $7",
         )
@@ -515,7 +515,7 @@ impl Store {
     }
 
     pub async fn delete_analysis(&self, org_id: &str, id: &str, actor: &Actor) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let done = sqlx::query("DELETE FROM analyses WHERE id = $1 AND org_id = $2")
             .bind(id)
             .bind(org_id)
@@ -695,13 +695,19 @@ mod tests {
         assert!(s.analyses(&a.id).await.unwrap().is_empty());
     }
 
-    /// PostgreSQL only: on SQLite a transaction that reads before it writes can meet "database
-    /// is locked" under concurrent writers (a known limit of its deferred transactions).
+    /// On both backends. On SQLite a deferred transaction that reads before it writes met
+    /// "database is locked" under concurrent writers (found by the crash test: an import
+    /// failed while decisions were written); write transactions now begin immediate.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_imports_number_their_versions_in_turn() {
-        let Some((s, _guard)) = crate::testing::store_on(crate::Backend::Postgres).await else {
-            return;
-        };
+        for backend in [crate::Backend::Sqlite, crate::Backend::Postgres] {
+            if let Some((s, _guard)) = crate::testing::store_on(backend).await {
+                concurrent_imports(s).await;
+            }
+        }
+    }
+
+    async fn concurrent_imports(s: Store) {
         let a = s
             .create_organisation(
                 &OrganisationDraft::parse("A", "province", "PV26", "").unwrap(),
@@ -722,7 +728,7 @@ mod tests {
             .await
             .unwrap();
         let mut tasks = Vec::new();
-        for n in 2..=7 {
+        for n in 2..=13 {
             let (s, org, meta) = (s.clone(), a.id.clone(), meta.clone());
             tasks.push(tokio::spawn(async move {
                 s.record_import(
@@ -747,7 +753,7 @@ mod tests {
             .map(|v| v.version)
             .collect();
         numbers.sort_unstable();
-        assert_eq!(numbers, (1..=7).collect::<Vec<_>>());
+        assert_eq!(numbers, (1..=13).collect::<Vec<_>>());
     }
 
     async fn a_version_is_relocated_with_an_audit_row(s: Store) {

@@ -140,7 +140,7 @@ impl Store {
     ) -> Result<Dashboard> {
         let id = new_id();
         let at = now();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query(&format!("INSERT INTO dashboards ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, 'private', '', NULL, 1, $6, $7, $7)"))
             .bind(&id)
             .bind(org_id)
@@ -210,8 +210,14 @@ impl Store {
         actor: &Actor,
     ) -> Result<Dashboard> {
         let at = now();
-        let next = base_version + 1;
-        let mut tx = self.pool().begin().await?;
+        // A version that is not the current one is stale, the largest number included.
+        let stale = || {
+            StoreError::Conflict(
+                "het dashboard is intussen door iemand anders opgeslagen; laad het opnieuw".into(),
+            )
+        };
+        let next = base_version.checked_add(1).ok_or_else(stale)?;
+        let mut tx = self.begin().await?;
         let done = sqlx::query("UPDATE dashboards SET name = $1, description = $2, definition = $3, version = $4, updated_at = $5 WHERE id = $6 AND org_id = $7 AND version = $8")
             .bind(s.name)
             .bind(s.description)
@@ -224,9 +230,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         if done.rows_affected() != 1 {
-            return Err(StoreError::Conflict(
-                "het dashboard is intussen door iemand anders opgeslagen; laad het opnieuw".into(),
-            ));
+            return Err(stale());
         }
         insert_version(&mut tx, &d.id, next, s, actor, &at).await?;
         record(
@@ -273,7 +277,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<Dashboard> {
         let roles_text: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("UPDATE dashboards SET visibility = $1, shared_roles = $2, public_token = $3, updated_at = $4 WHERE id = $5 AND org_id = $6")
             .bind(visibility.as_str())
             .bind(roles_text.join(","))
@@ -298,7 +302,7 @@ impl Store {
 
     /// Removes a dashboard with its versions and cached results.
     pub async fn delete_dashboard(&self, d: &Dashboard, actor: &Actor) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         for table in ["dashboard_results", "dashboard_versions"] {
             sqlx::query(&format!("DELETE FROM {table} WHERE dashboard_id = $1"))
                 .bind(&d.id)

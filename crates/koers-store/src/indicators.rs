@@ -117,7 +117,7 @@ impl Store {
         self.analysis(org_id, &d.analysis_id).await?;
         let id = new_id();
         let at = now();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query(&format!("INSERT INTO indicators ({I_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"))
             .bind(&id)
             .bind(org_id)
@@ -190,7 +190,7 @@ impl Store {
             latest_value,
             status,
         };
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO indicator_results (id, indicator_id, computed_at, computed_by, series, latest_value, status) VALUES ($1, $2, $3, $4, $5, $6, $7)")
             .bind(new_id())
             .bind(&i.id)
@@ -325,7 +325,7 @@ impl Store {
         }
         let id = new_id();
         let at = now();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO monitors (id, org_id, name, description, version, created_at, updated_at) VALUES ($1, $2, $3, $4, 1, $5, $6)")
             .bind(&id)
             .bind(org_id)
@@ -363,8 +363,14 @@ impl Store {
             self.indicator(&m.org_id, i).await?;
         }
         let at = now();
-        let next = base_version + 1;
-        let mut tx = self.pool().begin().await?;
+        // A version that is not the current one is stale, the largest number included.
+        let stale = || {
+            StoreError::Conflict(
+                "de monitor is intussen door iemand anders opgeslagen; laad hem opnieuw".into(),
+            )
+        };
+        let next = base_version.checked_add(1).ok_or_else(stale)?;
+        let mut tx = self.begin().await?;
         let done = sqlx::query("UPDATE monitors SET name = $1, description = $2, version = $3, updated_at = $4 WHERE id = $5 AND org_id = $6 AND version = $7")
             .bind(&d.name)
             .bind(&d.description)
@@ -376,9 +382,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         if done.rows_affected() != 1 {
-            return Err(StoreError::Conflict(
-                "de monitor is intussen door iemand anders opgeslagen; laad hem opnieuw".into(),
-            ));
+            return Err(stale());
         }
         sqlx::query("DELETE FROM monitor_indicators WHERE monitor_id = $1")
             .bind(&m.id)

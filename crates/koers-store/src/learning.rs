@@ -260,7 +260,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<Programme> {
         let id = new_id();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO learning_programmes (id, org_id, name, description, dimensions, min_attendance, requires_project, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
             .bind(&id)
             .bind(org_id)
@@ -313,7 +313,7 @@ impl Store {
         d: &ModuleDraft,
         actor: &Actor,
     ) -> Result<Module> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         take_turn(&mut tx, &format!("learning_modules:{}", p.id)).await?;
         let r = sqlx::query(
             "SELECT COALESCE(MAX(position), 0) AS n FROM learning_modules WHERE programme_id = $1",
@@ -355,7 +355,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<LiveSession> {
         let id = new_id();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO learning_sessions (id, programme_id, title, date, start_time, end_time, link, after_module) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
             .bind(&id)
             .bind(&p.id)
@@ -400,7 +400,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<Cohort> {
         let id = new_id();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO learning_cohorts (id, org_id, programme_id, name, start_date, capacity, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
             .bind(&id)
             .bind(&p.org_id)
@@ -455,7 +455,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<usize> {
         let at = now();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         for p in people {
             sqlx::query("INSERT INTO learning_participants (id, cohort_id, name, email, department, role, generated, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
                 .bind(new_id())
@@ -544,7 +544,7 @@ impl Store {
 
     pub async fn add_group(&self, c: &Cohort, d: &GroupDraft, actor: &Actor) -> Result<Group> {
         let id = new_id();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         take_turn(&mut tx, &format!("learning_groups:{}", c.id)).await?;
         let r = sqlx::query(
             "SELECT COALESCE(MAX(position), 0) AS n FROM learning_groups WHERE cohort_id = $1",
@@ -582,7 +582,7 @@ impl Store {
         split: &[Vec<String>],
         actor: &Actor,
     ) -> Result<Vec<Group>> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("UPDATE learning_participants SET group_id = NULL, waiting_for = NULL, waiting_since = NULL WHERE cohort_id = $1")
             .bind(&c.id)
             .execute(&mut *tx)
@@ -640,7 +640,7 @@ impl Store {
         if p.cohort_id != g.cohort_id {
             return Err(StoreError::NotFound);
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let taken = sqlx::query(
             "UPDATE learning_groups SET filled = filled + 1 WHERE id = $1 AND filled < capacity",
         )
@@ -696,7 +696,7 @@ impl Store {
     /// Takes a participant out of their group (its place goes to the first waiting) and off
     /// any waiting list.
     pub async fn unenrol(&self, org_id: &str, p: &Participant, actor: &Actor) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         // The first statement writes, so the transaction holds the write lock from the start.
         sqlx::query("UPDATE learning_participants SET waiting_for = NULL, waiting_since = NULL WHERE id = $1")
             .bind(&p.id)
@@ -737,7 +737,7 @@ impl Store {
         progress: &[(String, String, Progress)],
         actor: &Actor,
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         for (s, p, a) in attendance {
             sqlx::query("INSERT INTO learning_attendance (session_id, participant_id, status) VALUES ($1, $2, $3) ON CONFLICT (session_id, participant_id) DO UPDATE SET status = excluded.status")
                 .bind(s)
@@ -848,7 +848,7 @@ impl Store {
     ) -> Result<Project> {
         let id = new_id();
         let at = now();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO learning_projects (id, cohort_id, title, status, outcome, students, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)")
             .bind(&id)
             .bind(&c.id)
@@ -882,7 +882,7 @@ impl Store {
         links: &ProjectLinks,
         actor: &Actor,
     ) -> Result<Project> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("UPDATE learning_projects SET title = $1, status = $2, outcome = $3, students = $4, updated_at = $5 WHERE id = $6")
             .bind(&d.title)
             .bind(d.status.as_str())

@@ -284,7 +284,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<FrameworkVersion> {
         let id = new_id();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         take_turn(&mut tx, &format!("maturity_frameworks:{org_id}")).await?;
         let next: i64 = sqlx::query(
             "SELECT COALESCE(MAX(version), 0) + 1 AS v FROM maturity_frameworks WHERE org_id = $1",
@@ -328,7 +328,7 @@ impl Store {
     ) -> Result<Round> {
         self.maturity_framework(org_id, framework_id).await?;
         let id = new_id();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query(&format!("INSERT INTO maturity_rounds ({ROUND_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $10, NULL)"))
             .bind(&id)
             .bind(org_id)
@@ -382,7 +382,7 @@ impl Store {
 
     /// Closes a round: from now on nothing in it changes.
     pub async fn close_round(&self, round: &Round, actor: &Actor) -> Result<Round> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let done = sqlx::query("UPDATE maturity_rounds SET status = 'closed', closed_at = $1 WHERE id = $2 AND org_id = $3 AND status = 'open'")
             .bind(now())
             .bind(&round.id)
@@ -413,7 +413,7 @@ impl Store {
     ) -> Result<Participant> {
         open(round)?;
         let id = new_id();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO maturity_participants (id, round_id, name, cbs_code) VALUES ($1, $2, $3, $4)")
             .bind(&id)
             .bind(&round.id)
@@ -457,7 +457,7 @@ impl Store {
 
     pub async fn add_item(&self, round: &Round, d: &ItemDraft, actor: &Actor) -> Result<Item> {
         open(round)?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         take_turn(&mut tx, &format!("maturity_items:{}", round.id)).await?;
         let pos: i64 = sqlx::query(
             "SELECT COALESCE(MAX(position), 0) + 1 AS p FROM maturity_items WHERE round_id = $1",
@@ -513,7 +513,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<Vec<Invitation>> {
         open(round)?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let mut ids = Vec::new();
         for (digest, label) in digests {
             let id = new_id();
@@ -563,7 +563,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<()> {
         open(round)?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         for (id, digest) in digests {
             let done = sqlx::query("UPDATE maturity_invitations SET token_digest = $1 WHERE id = $2 AND round_id = $3 AND used_at IS NULL")
                 .bind(digest)
@@ -618,7 +618,7 @@ impl Store {
     pub async fn submit_response(&self, digest: &str, answers: &Answers) -> Result<()> {
         let target = self.invitation_target(digest).await?;
         open(&target.round)?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let done = sqlx::query("UPDATE maturity_invitations SET used_at = $1 WHERE token_digest = $2 AND used_at IS NULL AND EXISTS (SELECT 1 FROM maturity_rounds r WHERE r.id = maturity_invitations.round_id AND r.status = 'open')")
             .bind(chrono::Utc::now().format("%Y-%m-%d").to_string())
             .bind(digest)
@@ -729,7 +729,7 @@ impl Store {
             Some((f, s, m, n)) => (Some(f), Some(s), Some(m), n),
             None => (None, None, None, d.text.len() as i64),
         };
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query(&format!("INSERT INTO maturity_sources ({SOURCE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"))
             .bind(&id)
             .bind(&round.id)
@@ -791,7 +791,7 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         let id = new_id();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO maturity_codes (id, source_id, dimension_key, level, passage, note, coded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
             .bind(&id)
             .bind(&source.id)
@@ -829,7 +829,7 @@ impl Store {
         if source.round_id != round.id {
             return Err(StoreError::NotFound);
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let done = sqlx::query("DELETE FROM maturity_codes WHERE id = $1 AND source_id = $2")
             .bind(code_id)
             .bind(&source.id)

@@ -92,7 +92,7 @@ impl Store {
         params: &serde_json::Value,
         link: &str,
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         notify(&mut tx, org_id, recipients, actor, kind, params, link).await?;
         tx.commit().await?;
         Ok(())

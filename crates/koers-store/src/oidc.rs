@@ -37,7 +37,7 @@ impl Store {
     /// flights that were never finished.
     pub async fn start_oidc_flow(&self, state: &str, flow: &OidcFlow, ttl: Duration) -> Result<()> {
         let at = Utc::now();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM oidc_flows WHERE expires_at < $1")
             .bind(stamp(at))
             .execute(&mut *tx)
@@ -92,7 +92,7 @@ impl Store {
         org_id: &str,
         roles: &[Role],
     ) -> Result<User> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let linked = sqlx::query(&format!(
             "SELECT {} FROM users u JOIN oidc_identities i ON i.user_id = u.id
              WHERE i.provider = $1 AND i.subject = $2",

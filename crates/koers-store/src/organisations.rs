@@ -46,7 +46,7 @@ impl Store {
             tooi_code: d.tooi_code.as_ref().map(|c| c.as_str().to_string()),
             created_at: now(),
         };
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query(&format!(
             "INSERT INTO organisations ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)"
         ))

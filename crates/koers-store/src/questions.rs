@@ -227,7 +227,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<PolicyTask> {
         let id = new_id();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO policy_tasks (id, org_id, name, theme, description, goals, owner_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
             .bind(&id)
             .bind(org_id)
@@ -284,7 +284,7 @@ impl Store {
         self.check_members(org_id, a).await?;
         let id = new_id();
         let at = now();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query(&format!("INSERT INTO data_questions ({Q_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, NULL, NULL, NULL, NULL, NULL, NULL, $15, $16)"))
             .bind(&id)
             .bind(org_id)
@@ -344,7 +344,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<Question> {
         self.check_members(&q.org_id, a).await?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("UPDATE data_questions SET question_owner = $1, analyst = $2, data_steward = $3, decision_maker = $4, updated_at = $5 WHERE id = $6 AND org_id = $7")
             .bind(&a.question_owner)
             .bind(&a.analyst)
@@ -426,7 +426,7 @@ impl Store {
             Status::Parked => Some(q.status.as_str()),
             _ => None,
         };
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let done = sqlx::query(
             "UPDATE data_questions SET status = $1, parked_from = $2,
                decision_date = CASE WHEN $1 = 'decided' THEN $3 ELSE decision_date END,
@@ -513,7 +513,7 @@ impl Store {
         label: &str,
         actor: &Actor,
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let exists = sqlx::query("SELECT 1 AS one FROM question_links WHERE question_id = $1 AND kind = $2 AND target = $3")
             .bind(&q.id)
             .bind(kind)
@@ -566,7 +566,7 @@ impl Store {
             author_label: actor.label.clone(),
             body: body.to_string(),
         };
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO question_comments (id, question_id, at, author_label, body) VALUES ($1, $2, $3, $4, $5)")
             .bind(&c.id)
             .bind(&q.id)
@@ -604,7 +604,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<Attachment> {
         let id = new_id();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query(&format!("INSERT INTO question_attachments ({A_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"))
             .bind(&id)
             .bind(&q.id)
@@ -668,7 +668,7 @@ impl Store {
         a: &Attachment,
         actor: &Actor,
     ) -> Result<bool> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM question_attachments WHERE id = $1 AND question_id = $2")
             .bind(&a.id)
             .bind(&q.id)

@@ -275,7 +275,7 @@ impl Store {
     ) -> Result<Application> {
         let id = new_id();
         let at = now();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO applications (id, org_id, name, draft, dataset_ids, product_links, publication, ai_act, prescan, measures, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, '{}', NULL, NULL, '{}', $7, $8)",
@@ -322,7 +322,7 @@ impl Store {
                 .ai_act_risk
                 .filter(|r| r.source == RiskSource::DecisionAid);
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let done = sqlx::query(
             "UPDATE applications SET name = $1, draft = $2, dataset_ids = $3, product_links = $4, updated_at = $5 WHERE id = $6 AND org_id = $7",
         )
@@ -390,7 +390,7 @@ impl Store {
             source: RiskSource::DecisionAid,
         });
         let ai_act = serde_json::to_value(state).map_err(corrupt)?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query(
             "UPDATE applications SET draft = $1, ai_act = $2, updated_at = $3 WHERE id = $4 AND org_id = $5",
         )
@@ -494,7 +494,7 @@ impl Store {
         actor: &Actor,
         action: &str,
     ) -> Result<Application> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let done = sqlx::query(&format!(
             "UPDATE applications SET {column} = $1, updated_at = $2 WHERE id = $3 AND org_id = $4"
         ))
@@ -536,7 +536,7 @@ impl Store {
         let choice_json = serde_json::to_value(choice).map_err(corrupt)?;
         let status = enum_str(&choice.status)?;
         let level_s = enum_str(&level)?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query(&format!(
             "INSERT INTO choices ({CHOICE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9)"
         ))
@@ -593,7 +593,7 @@ impl Store {
         let choice_json = serde_json::to_value(choice).map_err(corrupt)?;
         let status = enum_str(&choice.status)?;
         let level_s = enum_str(&level)?;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let done = sqlx::query(
             "UPDATE choices SET choice = $1, status = $2, level = $3, board_reference = $4, updated_at = $5
              WHERE id = $6 AND org_id = $7 AND status = $8",
@@ -710,7 +710,7 @@ impl Store {
         framework: &Framework,
         actor: &Actor,
     ) -> Result<FrameworkVersion> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         take_turn(&mut tx, &format!("choice_frameworks:{org_id}")).await?;
         let next: i64 = sqlx::query(
             "SELECT COALESCE(MAX(version), 0) + 1 AS n FROM choice_frameworks WHERE org_id = $1",

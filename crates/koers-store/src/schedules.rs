@@ -57,7 +57,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<Option<(Every, String)>> {
         let (table, col) = (kind.table(), kind.id_column());
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query(&format!("DELETE FROM {table} WHERE {col} = $1"))
             .bind(id)
             .execute(&mut *tx)

@@ -157,7 +157,7 @@ impl Store {
         keys: &[String],
         forget_before: DateTime<Utc>,
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM login_failures WHERE failed_at <= $1")
             .bind(stamp(forget_before))
             .execute(&mut *tx)

@@ -62,7 +62,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<Snapshot> {
         let id = new_id();
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query(&format!("INSERT INTO evidence_snapshots ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"))
             .bind(&id)
             .bind(org_id)

@@ -98,7 +98,7 @@ impl Store {
             instance_admin,
             created_at: now(),
         };
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         insert_user(&mut tx, &user, password_hash).await?;
         insert_memberships(&mut tx, org_id, &user.id, roles).await?;
         record(
@@ -141,7 +141,7 @@ impl Store {
     }
 
     pub async fn set_password_hash(&self, user_id: &str, hash: &str, actor: &Actor) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(hash)
             .bind(user_id)
@@ -233,7 +233,7 @@ impl Store {
         roles: &[Role],
         actor: &Actor,
     ) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
             .bind(org_id)
             .bind(user_id)
@@ -255,7 +255,7 @@ impl Store {
 
     /// Ends a membership and the sessions that worked in that organisation.
     pub async fn remove_member(&self, org_id: &str, user_id: &str, actor: &Actor) -> Result<()> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin().await?;
         let done = sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
             .bind(org_id)
             .bind(user_id)

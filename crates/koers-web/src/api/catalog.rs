@@ -35,7 +35,7 @@ fn rdf_response(headers: &HeaderMap, graph: &crate::dcat::Graph) -> Response {
 /// access rights (which the catalog states).
 #[utoipa::path(get, path = "/catalog", tag = "bronnen",
     responses((status = 200, description = "De catalogus (DCAT-AP-NL)",
-        content((String = "application/ld+json"), (String = "text/turtle")))))]
+        content((Object = "application/ld+json"), (String = "text/turtle")))))]
 pub async fn organisation_catalog(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -60,7 +60,7 @@ pub async fn organisation_catalog(
 /// needed.
 #[utoipa::path(get, path = "/public-catalog", tag = "bronnen", security(()),
     responses((status = 200, description = "De openbare catalogus (DCAT-AP-NL)",
-        content((String = "application/ld+json"), (String = "text/turtle")))))]
+        content((Object = "application/ld+json"), (String = "text/turtle")))))]
 pub async fn public_catalog(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -95,6 +95,7 @@ impl From<&Dataset> for DatasetOut {
 
 /// One immutable version of a dataset, with its schema and quality figures.
 #[derive(Serialize, ToSchema)]
+#[schema(as = DatasetVersionOut)]
 #[serde(rename_all = "camelCase")]
 pub struct VersionOut {
     pub version: i64,
@@ -102,11 +103,13 @@ pub struct VersionOut {
     pub format: String,
     pub row_count: i64,
     pub byte_size: i64,
-    #[schema(value_type = Object)]
+    /// One object per column: `name`, `data_type`, `nullable`.
+    #[schema(value_type = Vec<Object>)]
     pub columns: serde_json::Value,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub geometry: Option<serde_json::Value>,
-    #[schema(value_type = Object)]
+    /// One object per column: counts of empty and distinct values, minimum, maximum.
+    #[schema(value_type = Vec<Object>)]
     pub quality: serde_json::Value,
     #[schema(format = DateTime)]
     pub created_at: String,
@@ -195,7 +198,6 @@ pub struct FormatQuery {
 #[serde(rename_all = "camelCase")]
 pub struct ResultsOut {
     pub columns: Vec<String>,
-    #[schema(value_type = Vec<Vec<Object>>)]
     pub rows: Vec<Vec<serde_json::Value>>,
     pub geometry_column: Option<String>,
     pub truncated: bool,

@@ -214,7 +214,7 @@ pub async fn list_members(
 #[utoipa::path(post, path = "/organisations/{organisationId}/members", tag = "organisaties",
     params(("organisationId" = String, Path, description = "Id van de organisatie")),
     request_body = MemberIn,
-    responses((status = 201, description = "Toegevoegd", body = MemberOut)))]
+    responses((status = 201, description = "Toegevoegd", body = MemberOut), (status = 409, description = "Al lid van de organisatie", body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn add_member(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -246,7 +246,7 @@ pub async fn get_member(
 #[utoipa::path(put, path = "/organisations/{organisationId}/members/{userId}", tag = "organisaties",
     params(("organisationId" = String, Path, description = "Id van de organisatie"), ("userId" = String, Path, description = "Id van de gebruiker")),
     request_body = RolesIn,
-    responses((status = 200, description = "Opgeslagen", body = MemberOut)))]
+    responses((status = 200, description = "Opgeslagen", body = MemberOut), (status = 409, description = "Een organisatie houdt minstens één beheerder", body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn set_member_roles(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -268,7 +268,7 @@ pub async fn set_member_roles(
 /// Remove a member (administrators).
 #[utoipa::path(delete, path = "/organisations/{organisationId}/members/{userId}", tag = "organisaties",
     params(("organisationId" = String, Path, description = "Id van de organisatie"), ("userId" = String, Path, description = "Id van de gebruiker")),
-    responses((status = 204, description = "Verwijderd")))]
+    responses((status = 204, description = "Verwijderd"), (status = 409, description = "Een organisatie houdt minstens één beheerder", body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn remove_member(
     State(state): State<AppState>,
     ctx: Ctx,

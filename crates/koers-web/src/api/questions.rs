@@ -347,7 +347,8 @@ pub async fn get_question(
 
 /// Take a step in the workflow (only the responsible person may).
 #[utoipa::path(post, path = "/data-questions/{questionId}/transitions", tag = "datavragen", params(("questionId" = String, Path, description = "Id van de datavraag")),
-    request_body = TransitionIn, responses((status = 200, description = "Stap gezet", body = QuestionOut)))]
+    request_body = TransitionIn, responses((status = 200, description = "Stap gezet", body = QuestionOut),
+        (status = 409, description = "Deze stap kan niet vanuit de huidige status", body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn move_question(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -511,7 +512,7 @@ pub async fn add_attachment(
 /// Download an attachment.
 #[utoipa::path(get, path = "/data-questions/{questionId}/attachments/{attachmentId}", tag = "datavragen",
     params(("questionId" = String, Path, description = "Id van de datavraag"), ("attachmentId" = String, Path, description = "Id van de bijlage")),
-    responses((status = 200, description = "Het bestand", content_type = "application/octet-stream", body = Vec<u8>)))]
+    responses((status = 200, description = "Het bestand, met het mediatype van de bijlage (PDF, Office, OpenDocument, PNG, JPEG, CSV, tekst)", content_type = "*/*", body = Vec<u8>)))]
 pub async fn download_attachment(
     State(state): State<AppState>,
     ctx: Ctx,

@@ -90,10 +90,10 @@ pub struct ApplicationOut {
     pub dataset_ids: Vec<String>,
     pub product_links: Vec<String>,
     /// The stored decision-aid answers and conclusion, if taken.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub ai_act_assessment: Option<Value>,
     /// The pre-scan outcome (which assessments are needed and why), if filled in.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub prescan: Option<Value>,
     /// Measure URN → status, responsible, evidence.
     #[schema(value_type = Object)]
@@ -275,6 +275,7 @@ pub struct ChoiceIn {
 
 /// A status change.
 #[derive(ToSchema)]
+#[schema(as = ChoiceTransitionIn)]
 #[serde(rename_all = "camelCase")]
 pub struct TransitionIn {
     /// `advised`, `decided` or `superseded`.
@@ -292,6 +293,7 @@ pub struct TransitionIn {
 
 /// A version of the choice framework.
 #[derive(Serialize, ToSchema)]
+#[schema(as = ChoiceFrameworkOut)]
 #[serde(rename_all = "camelCase")]
 pub struct FrameworkOut {
     /// None while the built-in default is in force.
@@ -323,10 +325,10 @@ pub struct AiActStepOut {
     pub answers: Vec<usize>,
     pub concluded: bool,
     /// The next question with its answers, while not concluded.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub question: Option<Value>,
     /// The conclusion, once concluded (then stored on the application).
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub conclusion: Option<Value>,
     pub risk_group: Option<String>,
 }

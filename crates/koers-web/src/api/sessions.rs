@@ -135,7 +135,8 @@ pub async fn current_session(
 
 /// Switch to another organisation the user is a member of.
 #[utoipa::path(patch, path = "/sessions/current", tag = "sessies", request_body = SwitchIn,
-    responses((status = 200, description = "Gewisseld", body = SessionOut)))]
+    responses((status = 200, description = "Gewisseld", body = SessionOut),
+        (status = 404, description = "Geen lid van die organisatie (of zij bestaat niet)", body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn switch_organisation(
     State(state): State<AppState>,
     ctx: Ctx,

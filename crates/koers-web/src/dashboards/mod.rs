@@ -357,7 +357,7 @@ pub struct WidgetData {
     /// The data behind the widget (absent for text): for analyses `columns`, `rows`,
     /// `geometryColumn`, `truncated`, `level` and `drilled`; for a key figure the indicator's
     /// view; `error` when it could not be computed.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub data: Option<Value>,
     #[schema(format = DateTime)]
     pub computed_at: Option<String>,

@@ -3,6 +3,7 @@
 
 mod analysis;
 mod api;
+mod api_fuzz;
 mod browser;
 mod browser_dashboards;
 mod browser_learning;

@@ -494,7 +494,7 @@ async fn run(program: PathBuf, args: Vec<String>) -> Output {
     .unwrap()
 }
 
-fn text(o: &Output) -> String {
+pub(crate) fn text(o: &Output) -> String {
     format!(
         "{}\n{}",
         String::from_utf8_lossy(&o.stdout),

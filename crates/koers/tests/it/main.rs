@@ -4,6 +4,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 mod ballista;
+mod crash;
 mod movements;
 
 fn koers(data: &Path, args: &[&str]) -> Output {
