@@ -5,6 +5,7 @@
 pub mod catalog;
 pub mod dashboards;
 pub mod datasets;
+pub mod sources;
 pub mod indicators;
 pub mod learning;
 pub mod maturity;
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .merge(sessions::router())
         .merge(organisations::router())
         .merge(datasets::router())
+        .merge(sources::router())
         .merge(catalog::router())
         .merge(questions::router())
         .merge(register::router())
@@ -92,6 +94,11 @@ pub async fn version_header(req: Request, next: Next) -> Response {
         datasets::update_analysis,
         datasets::delete_analysis,
         datasets::run_analysis,
+        sources::list_offers,
+        sources::import_from_source,
+        sources::get_source,
+        sources::put_source,
+        sources::refresh,
         catalog::organisation_catalog,
         catalog::public_catalog,
         questions::list_tasks,
