@@ -160,7 +160,8 @@ pub async fn import_from_source(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let src = read_source(Input::json(&headers, &body)?)?;
-    Ok(accepted(&start_import(&state, &ctx, src)?))
+    let job = start_import(&state, &ctx, src)?;
+    Ok(accepted(&job))
 }
 
 /// A dataset's source and schedule (own datasets with a source only).
@@ -201,5 +202,6 @@ pub async fn refresh(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    Ok(accepted(&start_refresh(&state, &ctx, &id).await?))
+    let job = start_refresh(&state, &ctx, &id).await?;
+    Ok(accepted(&job))
 }

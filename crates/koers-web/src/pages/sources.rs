@@ -55,9 +55,9 @@ async fn render(
         offers(state, ctx, &f.kind, &f.url, &f.item).await.map(Some)
     };
     let (offered, problem) = match listed {
-        Ok(o) => (o, context! {}),
+        Ok(o) => (o, extra),
         Err(e @ (AppError::Invalid(_) | AppError::BadRequest(_) | AppError::NotFound)) => {
-            (None, form_problem(&e))
+            (None, context! { ..form_problem(&e), ..extra })
         }
         Err(e) => return Err(e),
     };
@@ -78,7 +78,7 @@ async fn render(
         ctx,
         "service.html",
         "/bronnen",
-        context! { form => form, offers => offered, ..problem, ..extra },
+        context! { form => form, offers => offered, ..problem },
     )
     .await?;
     Ok((status, html).into_response())
