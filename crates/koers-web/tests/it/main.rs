@@ -21,3 +21,4 @@ mod products;
 mod questions;
 mod register;
 mod security;
+mod sources;
