@@ -7,6 +7,7 @@ mod browser;
 mod browser_dashboards;
 mod browser_learning;
 mod browser_maturity;
+mod browser_sources;
 mod catalog;
 mod dashboards;
 mod helpers;

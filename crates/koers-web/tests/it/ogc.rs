@@ -466,7 +466,7 @@ async fn unpublished_and_other_organisations_data_is_unreachable() {
 }
 
 /// The Python of the test venv (owslib, pyshacl), made by ./scripts/test.
-fn python() -> PathBuf {
+pub(crate) fn python() -> PathBuf {
     let p = std::env::var("KOERS_PYTHON")
         .map(PathBuf::from)
         .unwrap_or_else(|_| {

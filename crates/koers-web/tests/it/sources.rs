@@ -16,8 +16,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The fixture services: `/odata/85318NED` (CBS), `/ckan/api/3/action` (CKAN), `/wfs`
 /// (PDOK-like WFS, at most 2 features per page), `/html` (a web page), `/big` (11 MB).
-struct Fixture {
-    base: String,
+pub(crate) struct Fixture {
+    pub(crate) base: String,
     /// Page 2 of the OData table is cut off halfway.
     broken: AtomicBool,
     /// The OData table's data changed (Amsterdam grew).
@@ -116,7 +116,7 @@ fn wfs(q: &HashMap<String, String>, fill: &dyn Fn(&str) -> String) -> Response {
 }
 
 /// Starts the fixture services on a random port; their base is `http://localhost:PORT`.
-async fn fixture() -> Arc<Fixture> {
+pub(crate) async fn fixture() -> Arc<Fixture> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let f = Arc::new(Fixture {
@@ -565,4 +565,69 @@ async fn the_pages_list_a_service_import_it_and_refresh() {
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
+}
+
+/// Stops a server process when the test ends.
+struct Kill(std::process::Child);
+
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// pygeoapi (from the test venv) serving `pygeoapi_gemeenten.geojson` as collection
+/// `gemeenten`, 2 features per page, on a free port; its base URL.
+async fn pygeoapi(dir: &std::path::Path) -> (Kill, String) {
+    let python = crate::ogc::python();
+    let bin = python.with_file_name("pygeoapi");
+    assert!(bin.exists(), "{} is missing: run ./scripts/test (it installs pygeoapi)", bin.display());
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sources/pygeoapi_gemeenten.geojson");
+    let cfg = fixture_file("pygeoapi.yml")
+        .replace("PORT", &port.to_string())
+        .replace("DATA", &data.display().to_string());
+    std::fs::write(dir.join("cfg.yml"), cfg).unwrap();
+    let generated = std::process::Command::new(&bin)
+        .args(["openapi", "generate", "cfg.yml", "--output-file", "openapi.yml"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(generated.status.success(), "{}", String::from_utf8_lossy(&generated.stderr));
+    let child = std::process::Command::new(&bin)
+        .arg("serve")
+        .current_dir(dir)
+        .env("PYGEOAPI_CONFIG", dir.join("cfg.yml"))
+        .env("PYGEOAPI_OPENAPI", dir.join("openapi.yml"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let guard = Kill(child);
+    let base = format!("http://localhost:{port}");
+    for _ in 0..300 {
+        if reqwest::get(format!("{base}/collections?f=json")).await.is_ok_and(|r| r.status() == 200) {
+            return (guard, base);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("pygeoapi did not start on {base}");
+}
+
+#[tokio::test]
+async fn pygeoapi_collection_is_read_page_by_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, base) = pygeoapi(dir.path()).await;
+    let app = TestApp::spawn().await;
+    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let offers = get_json(&app, &c, &format!("/api/v1/service-offers?kind=ogcapi&url={base}")).await;
+    assert_eq!(offers[0]["id"], "gemeenten", "{offers}");
+    let done = import(&app, &c, &csrf, json!({"kind": "ogcapi", "url": base, "item": "gemeenten"})).await;
+    assert_eq!(done["state"], "done", "{done}");
+    // Five features over three pages of two.
+    let got = rows(&app, "SELECT code, ST_X(geom) FROM gemeenten ORDER BY code").await;
+    assert_eq!(got.len(), 5);
+    assert_eq!(got[4][0], "GM0344");
+    assert!((got[4][1].as_f64().unwrap() - 5.4).abs() < 1e-9);
 }
