@@ -200,9 +200,15 @@ pub async fn get(raw: &str, policy: &FetchPolicy, accept: &str, max: u64) -> Res
     let resp = fetch_checked(raw, policy, Some(accept), PAGE_TIMEOUT).await?;
     let status = resp.status();
     if !status.is_success() {
-        return Err(Error::Fetch(format!("de server antwoordde {status} op {raw}")));
+        return Err(Error::Fetch(format!(
+            "de server antwoordde {status} op {raw}"
+        )));
     }
-    let too_big = || Error::Fetch(format!("het antwoord is groter dan de grens van {max} bytes"));
+    let too_big = || {
+        Error::Fetch(format!(
+            "het antwoord is groter dan de grens van {max} bytes"
+        ))
+    };
     if resp.content_length().is_some_and(|len| len > max) {
         return Err(too_big());
     }

@@ -169,14 +169,11 @@ pub fn metadata_columns(
     let mut set_type: Option<String> = None;
     let mut current: Option<usize> = None;
     let attr = |e: &quick_xml::events::BytesStart, key: &str| -> Option<String> {
-        e.try_get_attribute(key)
-            .ok()
-            .flatten()
-            .and_then(|a| {
-                a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                    .ok()
-                    .map(|v| v.into_owned())
-            })
+        e.try_get_attribute(key).ok().flatten().and_then(|a| {
+            a.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .ok()
+                .map(|v| v.into_owned())
+        })
     };
     loop {
         let ev = reader
@@ -273,12 +270,7 @@ pub fn suggested_name(def: &SourceDef) -> String {
             .and_then(|mut s| s.next_back())
             .map(|t| format!("cbs_{t}"))
             .unwrap_or_else(|| def.item.clone()),
-        _ => def
-            .item
-            .rsplit(':')
-            .next()
-            .unwrap_or(&def.item)
-            .to_string(),
+        _ => def.item.rsplit(':').next().unwrap_or(&def.item).to_string(),
     };
     suggest_dataset_name(&base)
 }
@@ -312,17 +304,16 @@ impl Workspace {
             SourceKind::Odata => {
                 odata_sets(&self.json(&url, "application/json", &mut budget).await?)
             }
-            SourceKind::Ckan => ckan_resources(
-                &self.json(&url, "application/json", &mut budget).await?,
-            )
-            .map(|rs| {
-                rs.into_iter()
-                    .map(|r| Offer {
-                        title: format!("{} ({})", r.name, r.format),
-                        id: r.id,
-                    })
-                    .collect()
-            }),
+            SourceKind::Ckan => {
+                ckan_resources(&self.json(&url, "application/json", &mut budget).await?).map(|rs| {
+                    rs.into_iter()
+                        .map(|r| Offer {
+                            title: format!("{} ({})", r.name, r.format),
+                            id: r.id,
+                        })
+                        .collect()
+                })
+            }
             SourceKind::Wfs => {
                 let a = self.answer(&url, "application/xml", &mut budget).await?;
                 wfs_feature_types(&String::from_utf8_lossy(&a.body))
@@ -474,7 +465,11 @@ impl Workspace {
             for (i, row) in page.rows.iter().enumerate() {
                 let cells = columns
                     .iter()
-                    .map(|(n, k)| odata_cell(row.get(n).unwrap_or(&Value::Null), *k).map_err(|e| Error::Fetch(format!("{url}: rij {}, kolom {n}: {e}", i + 1))))
+                    .map(|(n, k)| {
+                        odata_cell(row.get(n).unwrap_or(&Value::Null), *k).map_err(|e| {
+                            Error::Fetch(format!("{url}: rij {}, kolom {n}: {e}", i + 1))
+                        })
+                    })
                     .collect::<Result<Vec<_>>>()?;
                 text.push_str(&cells.join(","));
                 text.push('\n');
@@ -562,7 +557,10 @@ impl Workspace {
     }
 
     /// A dataset's source definition.
-    pub async fn source_of(&self, ds: &Dataset) -> Result<(SourceDef, koers_store::sources::DatasetSource)> {
+    pub async fn source_of(
+        &self,
+        ds: &Dataset,
+    ) -> Result<(SourceDef, koers_store::sources::DatasetSource)> {
         let stored = self.store.dataset_source(&ds.id).await?;
         let def: SourceDef = serde_json::from_value(stored.definition.clone())
             .map_err(|e| Error::Fetch(format!("opgeslagen bron onleesbaar: {e}")))?;
@@ -662,12 +660,30 @@ mod tests {
     #[test]
     fn snippets_and_names() {
         assert_eq!(
-            snippet(b"<html><head><title>Fout</title></head><body><p>Niet   hier</p></body></html>"),
+            snippet(
+                b"<html><head><title>Fout</title></head><body><p>Niet   hier</p></body></html>"
+            ),
             "Fout Niet hier"
         );
-        let d = SourceDef::parse("odata", "https://opendata.cbs.nl/ODataApi/odata/85318NED", "", "", "", "").unwrap();
+        let d = SourceDef::parse(
+            "odata",
+            "https://opendata.cbs.nl/ODataApi/odata/85318NED",
+            "",
+            "",
+            "",
+            "",
+        )
+        .unwrap();
         assert_eq!(suggested_name(&d), "cbs_85318ned");
-        let w = SourceDef::parse("wfs", "https://x.nl/wfs", "wijkenbuurten:wijken", "", "", "").unwrap();
+        let w = SourceDef::parse(
+            "wfs",
+            "https://x.nl/wfs",
+            "wijkenbuurten:wijken",
+            "",
+            "",
+            "",
+        )
+        .unwrap();
         assert_eq!(suggested_name(&w), "wijken");
     }
 }

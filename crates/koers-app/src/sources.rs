@@ -157,7 +157,11 @@ impl SourceDef {
         }
         let item_name = "item";
         if item.is_empty() {
-            errors.push(field(item_name, "required", "kies wat u uit de dienst wilt lezen"));
+            errors.push(field(
+                item_name,
+                "required",
+                "kies wat u uit de dienst wilt lezen",
+            ));
         } else if item.len() > 200
             || item
                 .chars()
@@ -207,7 +211,11 @@ impl SourceDef {
         }
         Invalid::unless_empty(errors)?;
         let (Some(kind), Some(url)) = (kind, url) else {
-            return Err(Invalid::one("url", "required", "geef het adres van de dienst"));
+            return Err(Invalid::one(
+                "url",
+                "required",
+                "geef het adres van de dienst",
+            ));
         };
         Ok(SourceDef {
             kind,
@@ -625,7 +633,12 @@ pub fn ckan_resources(body: &Value) -> Result<Vec<CkanResource>, String> {
     Ok(list
         .iter()
         .map(|r| {
-            let s = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+            let s = |k: &str| {
+                r.get(k)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string()
+            };
             CkanResource {
                 id: s("id"),
                 name: s("name"),
@@ -647,15 +660,12 @@ pub fn choose_resource<'a>(
     let found = if wanted.is_empty() {
         resources.iter().find(readable)
     } else {
-        resources
-            .iter()
-            .find(|r| r.id == wanted)
-            .or_else(|| {
-                resources
-                    .iter()
-                    .filter(readable)
-                    .find(|r| r.format.eq_ignore_ascii_case(wanted))
-            })
+        resources.iter().find(|r| r.id == wanted).or_else(|| {
+            resources
+                .iter()
+                .filter(readable)
+                .find(|r| r.format.eq_ignore_ascii_case(wanted))
+        })
     };
     let found = found.ok_or_else(|| {
         if wanted.is_empty() {
@@ -746,7 +756,10 @@ mod tests {
             "https://api.pdok.nl/kadaster/bestuurlijkegebieden/ogc/v1/collections/gemeentegebied/items?f=json",
             "",
         );
-        assert_eq!(d.url.as_str(), "https://api.pdok.nl/kadaster/bestuurlijkegebieden/ogc/v1");
+        assert_eq!(
+            d.url.as_str(),
+            "https://api.pdok.nl/kadaster/bestuurlijkegebieden/ogc/v1"
+        );
         assert_eq!(d.item, "gemeentegebied");
         assert_eq!(d.crs, "EPSG:4326");
         let d = def(
@@ -754,10 +767,20 @@ mod tests {
             "https://service.pdok.nl/cbs/wijkenbuurten/2023/wfs/v1_0?request=GetCapabilities&service=WFS&token=x",
             "wijken",
         );
-        assert_eq!(d.url.as_str(), "https://service.pdok.nl/cbs/wijkenbuurten/2023/wfs/v1_0?token=x");
+        assert_eq!(
+            d.url.as_str(),
+            "https://service.pdok.nl/cbs/wijkenbuurten/2023/wfs/v1_0?token=x"
+        );
         assert_eq!(d.crs, "EPSG:28992");
-        let d = def("odata", "https://opendata.cbs.nl/ODataApi/odata/85318NED/", "");
-        assert_eq!(d.url.as_str(), "https://opendata.cbs.nl/ODataApi/odata/85318NED");
+        let d = def(
+            "odata",
+            "https://opendata.cbs.nl/ODataApi/odata/85318NED/",
+            "",
+        );
+        assert_eq!(
+            d.url.as_str(),
+            "https://opendata.cbs.nl/ODataApi/odata/85318NED"
+        );
         assert_eq!(d.item, "TypedDataSet");
         let d = def(
             "odata",
@@ -774,7 +797,10 @@ mod tests {
         assert_eq!(d.item, "abc-1");
         let d = def("ckan", "https://data.overheid.nl/data/dataset/abc-2", "");
         assert_eq!(d.item, "abc-2");
-        assert_eq!(def("ckan", "https://ckan.example/", "p").url.as_str(), "https://ckan.example/api/3/action");
+        assert_eq!(
+            def("ckan", "https://ckan.example/", "p").url.as_str(),
+            "https://ckan.example/api/3/action"
+        );
     }
 
     #[test]
@@ -803,19 +829,29 @@ mod tests {
             d.first_page(10),
             "https://api.pdok.nl/x/ogc/v1/collections/wegen/items?f=json&limit=10&crs=http%3A%2F%2Fwww.opengis.net%2Fdef%2Fcrs%2FEPSG%2F0%2F28992&bbox=100000%2C400000%2C200000%2C500000&bbox-crs=http%3A%2F%2Fwww.opengis.net%2Fdef%2Fcrs%2FEPSG%2F0%2F28992"
         );
-        assert_eq!(d.offers_url(), "https://api.pdok.nl/x/ogc/v1/collections?f=json");
+        assert_eq!(
+            d.offers_url(),
+            "https://api.pdok.nl/x/ogc/v1/collections?f=json"
+        );
         let w = def("wfs", "https://service.pdok.nl/w/wfs/v1_0", "wijken");
         assert_eq!(
             w.wfs_page(1000, 2000),
             "https://service.pdok.nl/w/wfs/v1_0?service=WFS&version=2.0.0&request=GetFeature&typeNames=wijken&outputFormat=application%2Fjson&srsName=EPSG%3A28992&count=1000&startIndex=2000"
         );
         assert!(w.offers_url().ends_with("request=GetCapabilities"));
-        let o = def("odata", "https://opendata.cbs.nl/ODataApi/odata/85318NED", "");
+        let o = def(
+            "odata",
+            "https://opendata.cbs.nl/ODataApi/odata/85318NED",
+            "",
+        );
         assert_eq!(
             o.first_page(0),
             "https://opendata.cbs.nl/ODataApi/odata/85318NED/TypedDataSet?%24format=json"
         );
-        assert_eq!(o.odata_metadata(), "https://opendata.cbs.nl/ODataApi/odata/85318NED/$metadata");
+        assert_eq!(
+            o.odata_metadata(),
+            "https://opendata.cbs.nl/ODataApi/odata/85318NED/$metadata"
+        );
     }
 
     #[test]
@@ -836,11 +872,23 @@ mod tests {
         assert_eq!(p.next.as_deref(), Some("http://h/c/items?offset=1"));
         assert_eq!(p.matched, Some(3));
         assert!(feature_page(&json!({"type": "Feature"}), "http://h/").is_err());
-        assert!(feature_page(&json!({"type": "FeatureCollection", "features": [1]}), "http://h/").is_err());
+        assert!(
+            feature_page(
+                &json!({"type": "FeatureCollection", "features": [1]}),
+                "http://h/"
+            )
+            .is_err()
+        );
         let v3 = json!({"odata.metadata": "m", "value": [{"ID": 0}], "odata.nextLink": "http://h/T?$skip=1"});
-        assert_eq!(odata_page(&v3, "http://h/T").unwrap().next.as_deref(), Some("http://h/T?$skip=1"));
+        assert_eq!(
+            odata_page(&v3, "http://h/T").unwrap().next.as_deref(),
+            Some("http://h/T?$skip=1")
+        );
         let v4 = json!({"value": [], "@odata.nextLink": "T?$skip=2"});
-        assert_eq!(odata_page(&v4, "http://h/x/T").unwrap().next.as_deref(), Some("http://h/x/T?$skip=2"));
+        assert_eq!(
+            odata_page(&v4, "http://h/x/T").unwrap().next.as_deref(),
+            Some("http://h/x/T?$skip=2")
+        );
         let v2 = json!({"d": {"results": [{"a": 1}], "__next": "http://h/n"}});
         assert_eq!(odata_page(&v2, "http://h/").unwrap().rows.len(), 1);
         assert!(odata_page(&json!({"value": [1]}), "http://h/").is_err());
@@ -864,9 +912,18 @@ mod tests {
         assert_eq!(odata_kind("Edm.Boolean"), ColumnKind::Boolean);
         assert_eq!(odata_kind("Edm.String"), ColumnKind::Text);
         assert_eq!(odata_kind("Edm.DateTime"), ColumnKind::Text);
-        assert_eq!(odata_cell(&json!("GM0363    "), ColumnKind::Text).unwrap(), "GM0363");
-        assert_eq!(odata_cell(&json!("a,b"), ColumnKind::Text).unwrap(), "\"a,b\"");
-        assert_eq!(odata_cell(&json!(12.5), ColumnKind::Decimal).unwrap(), "12.5");
+        assert_eq!(
+            odata_cell(&json!("GM0363    "), ColumnKind::Text).unwrap(),
+            "GM0363"
+        );
+        assert_eq!(
+            odata_cell(&json!("a,b"), ColumnKind::Text).unwrap(),
+            "\"a,b\""
+        );
+        assert_eq!(
+            odata_cell(&json!(12.5), ColumnKind::Decimal).unwrap(),
+            "12.5"
+        );
         assert_eq!(odata_cell(&json!("42"), ColumnKind::Integer).unwrap(), "42");
         assert_eq!(odata_cell(&Value::Null, ColumnKind::Integer).unwrap(), "");
         assert!(odata_cell(&json!("veel"), ColumnKind::Integer).is_err());
@@ -882,10 +939,18 @@ mod tests {
         let rs = ckan_resources(&body).unwrap();
         assert_eq!(choose_resource(&rs, "").unwrap().id, "r2");
         assert_eq!(choose_resource(&rs, "csv").unwrap().id, "r3");
-        assert_eq!(choose_resource(&rs, "r3").unwrap().koers_format(), Some("csv"));
-        assert!(choose_resource(&rs, "r1").unwrap_err().contains("niet lezen"));
+        assert_eq!(
+            choose_resource(&rs, "r3").unwrap().koers_format(),
+            Some("csv")
+        );
+        assert!(
+            choose_resource(&rs, "r1")
+                .unwrap_err()
+                .contains("niet lezen")
+        );
         assert!(choose_resource(&rs, "xml").is_err());
-        let e = ckan_resources(&json!({"success": false, "error": {"message": "Not found"}})).unwrap_err();
+        let e = ckan_resources(&json!({"success": false, "error": {"message": "Not found"}}))
+            .unwrap_err();
         assert!(e.contains("Not found"));
     }
 
@@ -894,7 +959,8 @@ mod tests {
         let c = json!({"collections": [{"id": "wegen", "title": "Wegen"}, {"id": "water"}]});
         assert_eq!(ogc_collections(&c).unwrap()[1].title, "water");
         assert!(ogc_collections(&json!({})).is_err());
-        let s = json!({"value": [{"name": "TypedDataSet", "url": "x"}, {"name": "DataProperties"}]});
+        let s =
+            json!({"value": [{"name": "TypedDataSet", "url": "x"}, {"name": "DataProperties"}]});
         assert_eq!(odata_sets(&s).unwrap().len(), 2);
         let v2 = json!({"d": {"EntitySets": ["TypedDataSet"]}});
         assert_eq!(odata_sets(&v2).unwrap()[0].id, "TypedDataSet");

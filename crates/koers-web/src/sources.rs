@@ -28,10 +28,12 @@ pub struct SourceInput {
 /// Reads `kind`, `url`, `item`, `resource`, `crs`, `bbox`, `every` and `name`, listing every
 /// problem.
 pub fn read_source(mut input: Input) -> Result<SourceInput, AppError> {
-    let f: Vec<String> = ["kind", "url", "item", "resource", "crs", "bbox", "every", "name"]
-        .iter()
-        .map(|k| input.text(k))
-        .collect();
+    let f: Vec<String> = [
+        "kind", "url", "item", "resource", "crs", "bbox", "every", "name",
+    ]
+    .iter()
+    .map(|k| input.text(k))
+    .collect();
     let def = SourceDef::parse(&f[0], &f[1], &f[2], &f[3], &f[4], &f[5]);
     let every = Every::parse(&f[6]);
     let name = f[7].trim().to_string();
@@ -60,9 +62,14 @@ pub async fn offers(
     item: &str,
 ) -> Result<Vec<Offer>, AppError> {
     ctx.require(Permission::ManageData)?;
-    // The listing needs no item except a CKAN package; any other is a placeholder.
-    let probe = if item.trim().is_empty() { "-" } else { item };
-    let def = SourceDef::parse(kind, url, probe, "", "", "")?;
+    // The listing needs no item except a CKAN package (which a package_show URL may
+    // name); for the other kinds a placeholder stands in.
+    let def = match SourceDef::parse(kind, url, item, "", "", "") {
+        Err(e) if kind.trim() != "ckan" && e.0.iter().all(|f| f.name == "item") => {
+            SourceDef::parse(kind, url, "-", "", "", "")
+        }
+        parsed => parsed,
+    }?;
     Ok(state.ws.service_offers(&def).await?)
 }
 

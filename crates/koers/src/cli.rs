@@ -160,7 +160,10 @@ pub async fn refresh(ws: &Workspace, org: &Organisation, name: &str) -> Result<(
     match result {
         Ok(koers_app::source_fetch::Refreshed::Imported(ds, v)) => report(org, &ds, &v),
         Ok(koers_app::source_fetch::Refreshed::Unchanged(ds)) => {
-            println!("{}: de gegevens zijn niet veranderd; geen nieuwe versie", ds.name)
+            println!(
+                "{}: de gegevens zijn niet veranderd; geen nieuwe versie",
+                ds.name
+            )
         }
         Err(koers_app::Error::NotFound) => bail!("{name} is niet uit een dienst gelezen"),
         Err(e) => bail!("verversen mislukt: {e}"),

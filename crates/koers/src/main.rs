@@ -152,7 +152,14 @@ enum DatasetCommand {
         url: String,
         /// What to read: the collection (ogcapi), layer (wfs), entity set (odata, default
         /// TypedDataSet) or package (ckan).
-        #[arg(long, alias = "collection", alias = "layer", alias = "table", alias = "package", default_value = "")]
+        #[arg(
+            long,
+            alias = "collection",
+            alias = "layer",
+            alias = "table",
+            alias = "package",
+            default_value = ""
+        )]
         item: String,
         /// CKAN: the resource, by id or format (CSV, GeoJSON, …) [default: the first readable].
         #[arg(long, default_value = "")]
@@ -318,7 +325,8 @@ async fn run(cli: Cli) -> Result<()> {
             schedule,
             org,
         }) => {
-            let def = koers_app::sources::SourceDef::parse(&kind, &url, &item, &resource, &crs, &bbox)?;
+            let def =
+                koers_app::sources::SourceDef::parse(&kind, &url, &item, &resource, &crs, &bbox)?;
             let every = koers_core::indicators::Every::parse(&schedule)?;
             let ws = store_settings.workspace(&file).await?;
             let org = cli::organisation(&ws.store, org.as_deref()).await?;

@@ -5,7 +5,6 @@
 pub mod catalog;
 pub mod dashboards;
 pub mod datasets;
-pub mod sources;
 pub mod indicators;
 pub mod learning;
 pub mod maturity;
@@ -14,6 +13,7 @@ pub mod organisations;
 pub mod questions;
 pub mod register;
 pub mod sessions;
+pub mod sources;
 
 use crate::startup::AppState;
 use axum::extract::Request;

@@ -5,7 +5,9 @@ use super::datasets::{JobOut, job_out};
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::Input;
-use crate::sources::{SourceView, offers, read_source, replace, source, start_import, start_refresh};
+use crate::sources::{
+    SourceView, offers, read_source, replace, source, start_import, start_refresh,
+};
 use crate::startup::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};

@@ -71,7 +71,12 @@ async fn render(
         kind => f.kind, url => f.url, name => f.name, crs => f.crs, bbox => f.bbox,
         every => if f.every.is_empty() { "manual" } else { &f.every },
         package => if ckan { f.item.as_str() } else { "" },
-        chosen => if ckan { f.resource.as_str() } else { f.item.as_str() },
+        chosen => match f.kind.as_str() {
+            "ckan" => f.resource.as_str(),
+            // A CBS table's data, rather than its first entity set (TableInfos).
+            "odata" if f.item.is_empty() => koers_app::sources::ODATA_DEFAULT_SET,
+            _ => f.item.as_str(),
+        },
     };
     let html = page(
         state,
@@ -114,9 +119,15 @@ async fn import(
 }
 
 /// The source part of a dataset's page: for the organisation's own datasets with a source.
-pub(super) async fn dataset_context(state: &AppState, ctx: &Ctx, id: &str) -> Result<Value, AppError> {
+pub(super) async fn dataset_context(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+) -> Result<Value, AppError> {
     match source(state, ctx, id).await {
-        Ok(v) => Ok(Value::from_serialize(crate::api::sources::SourceOut::from(v))),
+        Ok(v) => Ok(Value::from_serialize(crate::api::sources::SourceOut::from(
+            v,
+        ))),
         Err(AppError::NotFound) => Ok(Value::from(())),
         Err(e) => Err(e),
     }

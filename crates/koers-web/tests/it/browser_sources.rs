@@ -32,12 +32,14 @@ async fn steward_imports_a_cbs_table_and_refreshes_it() {
         .send_keys(&format!("{}/odata/85318NED", f.base))
         .await
         .unwrap();
-    c.find(Locator::Css("form[method=get] button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    c.find(Locator::Css(
+        "form[method=get][action='/bronnen/dienst'] button",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
     c.wait().for_element(Locator::Id("s-name")).await.unwrap();
     check_axe(&c, "dienst").await;
     let listed = c.source().await.unwrap();
@@ -54,12 +56,14 @@ async fn steward_imports_a_cbs_table_and_refreshes_it() {
         .select_by_value("daily")
         .await
         .unwrap();
-    c.find(Locator::Css("form[method=post] button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    c.find(Locator::Css(
+        "form[method=post][action='/bronnen/dienst'] button",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
     let link = c
         .wait()
         .for_element(Locator::Css("#taak a[href^='/bronnen/']"))

@@ -25,7 +25,9 @@ pub(crate) struct Fixture {
 }
 
 fn fixture_file(name: &str) -> String {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sources").join(name);
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/sources")
+        .join(name);
     std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
@@ -65,7 +67,7 @@ async fn serve_fixture(
         },
         "/files/wegen.csv" => answer("text/csv", fill("ckan_wegen.csv")),
         "/wfs" => wfs(&q, &fill),
-        "/html" | "/html/collections" => answer(
+        p if p.starts_with("/html") => answer(
             "text/html",
             "<!doctype html><html><head><title>Onderhoud</title></head><body><h1>Wij zijn zo terug</h1></body></html>".into(),
         ),
@@ -197,8 +199,21 @@ async fn cbs_odata_imports_pages_refreshes_only_on_change_and_keeps_a_version_on
         &format!("/api/v1/service-offers?kind=odata&url={url}"),
     )
     .await;
-    assert!(offers.as_array().unwrap().iter().any(|o| o["id"] == "TypedDataSet"), "{offers}");
-    let done = import(&app, &c, &csrf, json!({"kind": "odata", "url": url, "every": "daily"})).await;
+    assert!(
+        offers
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["id"] == "TypedDataSet"),
+        "{offers}"
+    );
+    let done = import(
+        &app,
+        &c,
+        &csrf,
+        json!({"kind": "odata", "url": url, "every": "daily"}),
+    )
+    .await;
     assert_eq!(done["state"], "done", "{done}");
     let id = done["datasetId"].as_str().unwrap().to_string();
     let ds = get_json(&app, &c, &format!("/api/v1/datasets/{id}")).await;
@@ -243,7 +258,11 @@ async fn cbs_odata_imports_pages_refreshes_only_on_change_and_keeps_a_version_on
     assert_eq!(r["state"], "done", "{r}");
     let versions = get_json(&app, &c, &format!("/api/v1/datasets/{id}/versions")).await;
     assert_eq!(versions.as_array().unwrap().len(), 2);
-    let got = rows(&app, "SELECT \"AantalInwoners_5\" FROM cbs_85318ned WHERE \"ID\" = 2").await;
+    let got = rows(
+        &app,
+        "SELECT \"AantalInwoners_5\" FROM cbs_85318ned WHERE \"ID\" = 2",
+    )
+    .await;
     assert_eq!(got[0][0], 931298);
     // The scheduled refresh: due a day later, claimed once, unchanged data makes no version.
     let later = chrono::Utc::now() + chrono::Duration::days(2);
@@ -267,9 +286,17 @@ async fn cbs_odata_imports_pages_refreshes_only_on_change_and_keeps_a_version_on
     assert_eq!(r["state"], "failed");
     assert!(r["error"].as_str().unwrap().contains("Onbekend"), "{r}");
     // Every change is in the audit log.
-    let log = app.store.audit_events(&app.org_a.id, 200, None).await.unwrap();
+    let log = app
+        .store
+        .audit_events(&app.org_a.id, 200, None)
+        .await
+        .unwrap();
     let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
-    for a in ["dataset.source_set", "dataset.source_checked", "dataset.scheduled"] {
+    for a in [
+        "dataset.source_set",
+        "dataset.source_checked",
+        "dataset.scheduled",
+    ] {
         assert!(actions.contains(&a), "{a} in {actions:?}");
     }
 }
@@ -288,16 +315,37 @@ async fn ckan_resource_and_wfs_layer_are_imported() {
     )
     .await;
     assert_eq!(offers[1]["id"], "res-csv", "{offers}");
-    let done = import(&app, &c, &csrf, json!({"kind": "ckan", "url": ckan, "name": "wegen"})).await;
+    let done = import(
+        &app,
+        &c,
+        &csrf,
+        json!({"kind": "ckan", "url": ckan, "name": "wegen"}),
+    )
+    .await;
     assert_eq!(done["state"], "done", "{done}");
     let got = rows(&app, "SELECT weg, lengte_km FROM wegen ORDER BY weg").await;
     assert_eq!(got.len(), 3);
     assert_eq!(got[0][0], "A12");
     // A resource koers cannot read, and an unknown package.
-    let bad = import(&app, &c, &csrf, json!({"kind": "ckan", "url": ckan, "resource": "res-pdf", "name": "toelichting"})).await;
+    let bad = import(
+        &app,
+        &c,
+        &csrf,
+        json!({"kind": "ckan", "url": ckan, "resource": "res-pdf", "name": "toelichting"}),
+    )
+    .await;
     assert_eq!(bad["state"], "failed");
-    assert!(bad["error"].as_str().unwrap().contains("niet lezen"), "{bad}");
-    let bad = import(&app, &c, &csrf, json!({"kind": "ckan", "url": format!("{}/ckan", f.base), "item": "bestaat-niet"})).await;
+    assert!(
+        bad["error"].as_str().unwrap().contains("niet lezen"),
+        "{bad}"
+    );
+    let bad = import(
+        &app,
+        &c,
+        &csrf,
+        json!({"kind": "ckan", "url": format!("{}/ckan", f.base), "item": "bestaat-niet"}),
+    )
+    .await;
     assert_eq!(bad["state"], "failed");
     assert!(bad["error"].as_str().unwrap().contains("404"), "{bad}");
 
@@ -311,21 +359,41 @@ async fn ckan_resource_and_wfs_layer_are_imported() {
     .await;
     assert_eq!(offers[0]["id"], "wijkenbuurten:wijken", "{offers}");
     assert_eq!(offers[1]["title"], "Buurten");
-    let done = import(&app, &c, &csrf, json!({"kind": "wfs", "url": wfs, "item": "wijkenbuurten:wijken"})).await;
+    let done = import(
+        &app,
+        &c,
+        &csrf,
+        json!({"kind": "wfs", "url": wfs, "item": "wijkenbuurten:wijken"}),
+    )
+    .await;
     assert_eq!(done["state"], "done", "{done}");
     let id = done["datasetId"].as_str().unwrap();
-    let got = rows(&app, "SELECT wijkcode, aantal_inwoners FROM wijken ORDER BY wijkcode").await;
+    let got = rows(
+        &app,
+        "SELECT wijkcode, aantal_inwoners FROM wijken ORDER BY wijkcode",
+    )
+    .await;
     assert_eq!(got.len(), 5);
     assert_eq!(got[4][1], 5000);
     let v = get_json(&app, &c, &format!("/api/v1/datasets/{id}/versions")).await;
-    assert_eq!(v[0]["geometry"]["crs"], "EPSG:28992", "{}", v[0]["geometry"]);
+    assert_eq!(
+        v[0]["geometry"]["crs"], "EPSG:28992",
+        "{}",
+        v[0]["geometry"]
+    );
     // The pages carry a timestamp, but the features are the same: no new version.
     let r = refresh(&app, &c, &csrf, id).await;
     assert_eq!(r["state"], "done");
     let v = get_json(&app, &c, &format!("/api/v1/datasets/{id}/versions")).await;
     assert_eq!(v.as_array().unwrap().len(), 1);
     // An unknown layer: the OWS exception is the message.
-    let bad = import(&app, &c, &csrf, json!({"kind": "wfs", "url": wfs, "item": "onbekend"})).await;
+    let bad = import(
+        &app,
+        &c,
+        &csrf,
+        json!({"kind": "wfs", "url": wfs, "item": "onbekend"}),
+    )
+    .await;
     assert_eq!(bad["state"], "failed");
     assert!(bad["error"].as_str().unwrap().contains("400"), "{bad}");
 }
@@ -368,13 +436,29 @@ async fn ogc_api_features_of_another_koers_is_imported() {
     let ogc = publisher.base.replace("127.0.0.1", "localhost") + "/ogc";
     let app = TestApp::spawn().await;
     let (c, csrf) = app.api_login("admin@pv26.example").await;
-    let offers = get_json(&app, &c, &format!("/api/v1/service-offers?kind=ogcapi&url={ogc}")).await;
-    assert!(offers.as_array().unwrap().iter().any(|o| o["id"] == "pv26_wijken"), "{offers}");
+    let offers = get_json(
+        &app,
+        &c,
+        &format!("/api/v1/service-offers?kind=ogcapi&url={ogc}"),
+    )
+    .await;
+    assert!(
+        offers
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["id"] == "pv26_wijken"),
+        "{offers}"
+    );
     for crs in ["EPSG:4326", "EPSG:28992"] {
         let name = format!("wijken_{}", &crs[5..]);
         let done = import(&app, &c, &csrf, json!({"kind": "ogcapi", "url": format!("{ogc}/collections/pv26_wijken/items?f=json"), "crs": crs, "name": name})).await;
         assert_eq!(done["state"], "done", "{done}");
-        let got = rows(&app, &format!("SELECT wijkcode, ST_X(ST_Centroid(geom)) FROM {name} ORDER BY wijkcode")).await;
+        let got = rows(
+            &app,
+            &format!("SELECT wijkcode, ST_X(ST_Centroid(geom)) FROM {name} ORDER BY wijkcode"),
+        )
+        .await;
         assert_eq!(got.len(), 5, "{crs}");
         let x = got[0][1].as_f64().unwrap();
         if crs == "EPSG:28992" {
@@ -389,7 +473,13 @@ async fn ogc_api_features_of_another_koers_is_imported() {
     let got = rows(&app, "SELECT COUNT(*) FROM wijken_bbox").await;
     assert!(got[0][0].as_i64().unwrap() < 5, "{got:?}");
     // An unknown collection.
-    let bad = import(&app, &c, &csrf, json!({"kind": "ogcapi", "url": ogc, "item": "onbekend"})).await;
+    let bad = import(
+        &app,
+        &c,
+        &csrf,
+        json!({"kind": "ogcapi", "url": ogc, "item": "onbekend"}),
+    )
+    .await;
     assert_eq!(bad["state"], "failed");
     assert!(bad["error"].as_str().unwrap().contains("404"), "{bad}");
 }
@@ -402,12 +492,27 @@ async fn bad_services_and_bad_input_are_refused() {
     let port = f.base.rsplit(':').next().unwrap().to_string();
     for (body, expect) in [
         // Nothing listens on port 1.
-        (json!({"kind": "ogcapi", "url": "http://localhost:1/ogc", "item": "x"}), "ophalen mislukt"),
-        (json!({"kind": "ogcapi", "url": format!("{}/html", f.base), "item": "x"}), "404"),
-        (json!({"kind": "odata", "url": format!("{}/html", f.base), "item": "x"}), "geen"),
+        (
+            json!({"kind": "ogcapi", "url": "http://localhost:1/ogc", "item": "x"}),
+            "ophalen mislukt",
+        ),
+        (
+            json!({"kind": "ogcapi", "url": format!("{}/html", f.base), "item": "x"}),
+            "geen JSON maar text/html",
+        ),
+        (
+            json!({"kind": "odata", "url": format!("{}/html", f.base), "item": "x"}),
+            "geen",
+        ),
         // An internal address that is not allow-listed.
-        (json!({"kind": "odata", "url": format!("http://127.0.0.1:{port}/odata/85318NED")}), "privé"),
-        (json!({"kind": "ogcapi", "url": format!("{}/big", f.base), "item": "x"}), "grens"),
+        (
+            json!({"kind": "odata", "url": format!("http://127.0.0.1:{port}/odata/85318NED")}),
+            "privé",
+        ),
+        (
+            json!({"kind": "ogcapi", "url": format!("{}/big", f.base), "item": "x"}),
+            "grens",
+        ),
     ] {
         let r = import(&app, &c, &csrf, body.clone()).await;
         assert_eq!(r["state"], "failed", "{body}");
@@ -415,7 +520,10 @@ async fn bad_services_and_bad_input_are_refused() {
     }
     // The HTML page as a listing: a clear problem.
     let r = c
-        .get(app.url(&format!("/api/v1/service-offers?kind=ogcapi&url={}/html", f.base)))
+        .get(app.url(&format!(
+            "/api/v1/service-offers?kind=ogcapi&url={}/html",
+            f.base
+        )))
         .send()
         .await
         .unwrap();
@@ -431,9 +539,17 @@ async fn bad_services_and_bad_input_are_refused() {
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
-    assert!(r.headers()[header::CONTENT_TYPE].to_str().unwrap().contains("problem+json"));
+    assert!(
+        r.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .contains("problem+json")
+    );
     let p: Value = r.json().await.unwrap();
-    let names: Vec<&str> = p["invalidParams"].as_array().map(|a| a.iter().filter_map(|e| e["name"].as_str()).collect()).unwrap_or_default();
+    let names: Vec<&str> = p["invalidParams"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|e| e["name"].as_str()).collect())
+        .unwrap_or_default();
     for n in ["kind", "url", "bbox", "every", "name"] {
         assert!(names.contains(&n), "{n} in {p}");
     }
@@ -463,7 +579,13 @@ async fn another_organisations_source_is_not_found() {
     let f = fixture().await;
     let app = TestApp::spawn().await;
     let (c, csrf) = app.api_login("admin@pv26.example").await;
-    let done = import(&app, &c, &csrf, json!({"kind": "odata", "url": format!("{}/odata/85318NED", f.base)})).await;
+    let done = import(
+        &app,
+        &c,
+        &csrf,
+        json!({"kind": "odata", "url": format!("{}/odata/85318NED", f.base)}),
+    )
+    .await;
     let id = done["datasetId"].as_str().unwrap().to_string();
     // Published to everyone, still not B's to read the source of or refresh.
     let mut meta = app.store.dataset(&app.org_a.id, &id).await.unwrap().meta;
@@ -473,7 +595,11 @@ async fn another_organisations_source_is_not_found() {
         .await
         .unwrap();
     let (b, bcsrf) = app.api_login("admin@gm0796.example").await;
-    let r = b.get(app.url(&format!("/api/v1/datasets/{id}/source"))).send().await.unwrap();
+    let r = b
+        .get(app.url(&format!("/api/v1/datasets/{id}/source")))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 404);
     let r = b
         .put(app.url(&format!("/api/v1/datasets/{id}/source")))
@@ -491,17 +617,27 @@ async fn another_organisations_source_is_not_found() {
         .unwrap();
     assert_eq!(r.status(), 404);
     let (p, pcsrf) = app.page_login("admin@gm0796.example").await;
-    for path in [format!("/bronnen/{id}/verversen"), format!("/bronnen/{id}/dienst")] {
+    for path in [
+        format!("/bronnen/{id}/verversen"),
+        format!("/bronnen/{id}/dienst"),
+    ] {
         let r = p
             .post(app.url(&path))
-            .form(&[("csrf_token", pcsrf.as_str()), ("kind", "odata"), ("url", "https://opendata.cbs.nl/x")])
+            .form(&[
+                ("csrf_token", pcsrf.as_str()),
+                ("kind", "odata"),
+                ("url", "https://opendata.cbs.nl/x"),
+            ])
             .send()
             .await
             .unwrap();
         assert_eq!(r.status(), 404, "{path}");
     }
     let source = app.store.dataset_source(&id).await.unwrap();
-    assert_eq!(source.definition["url"], format!("{}/odata/85318NED", f.base));
+    assert_eq!(
+        source.definition["url"],
+        format!("{}/odata/85318NED", f.base)
+    );
 }
 
 #[tokio::test]
@@ -509,7 +645,14 @@ async fn the_pages_list_a_service_import_it_and_refresh() {
     let f = fixture().await;
     let app = TestApp::spawn().await;
     let (c, csrf) = app.page_login("admin@pv26.example").await;
-    let html = c.get(app.url("/bronnen")).send().await.unwrap().text().await.unwrap();
+    let html = c
+        .get(app.url("/bronnen"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("action=\"/bronnen/dienst\""));
     let url = format!("{}/wfs", f.base);
     let r = c
@@ -523,7 +666,14 @@ async fn the_pages_list_a_service_import_it_and_refresh() {
     // A bad area: the form again with the problem.
     let r = c
         .post(app.url("/bronnen/dienst"))
-        .form(&[("csrf_token", csrf.as_str()), ("kind", "wfs"), ("url", url.as_str()), ("item", "wijkenbuurten:wijken"), ("bbox", "9,9,1,1"), ("every", "weekly")])
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("kind", "wfs"),
+            ("url", url.as_str()),
+            ("item", "wijkenbuurten:wijken"),
+            ("bbox", "9,9,1,1"),
+            ("every", "weekly"),
+        ])
         .send()
         .await
         .unwrap();
@@ -531,7 +681,13 @@ async fn the_pages_list_a_service_import_it_and_refresh() {
     assert!(r.text().await.unwrap().contains("minx moet kleiner"));
     let r = c
         .post(app.url("/bronnen/dienst"))
-        .form(&[("csrf_token", csrf.as_str()), ("kind", "wfs"), ("url", url.as_str()), ("item", "wijkenbuurten:wijken"), ("every", "weekly")])
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("kind", "wfs"),
+            ("url", url.as_str()),
+            ("item", "wijkenbuurten:wijken"),
+            ("every", "weekly"),
+        ])
         .send()
         .await
         .unwrap();
@@ -539,20 +695,46 @@ async fn the_pages_list_a_service_import_it_and_refresh() {
     let job = r.headers()[header::LOCATION].to_str().unwrap().to_string();
     let mut html = String::new();
     for _ in 0..200 {
-        html = c.get(app.url(&job)).send().await.unwrap().text().await.unwrap();
+        html = c
+            .get(app.url(&job))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         if !html.contains("hx-trigger") {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    let id = html.split("href=\"/bronnen/").nth(1).and_then(|s| s.split('"').next()).unwrap().to_string();
-    let page = c.get(app.url(&format!("/bronnen/{id}"))).send().await.unwrap().text().await.unwrap();
+    let id = html
+        .split("href=\"/bronnen/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    let page = c
+        .get(app.url(&format!("/bronnen/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(page.contains("Nu verversen"), "{page}");
     assert!(page.contains("Elke week"));
     let token = hidden_csrf(&page);
     let r = c
         .post(app.url(&format!("/bronnen/{id}/dienst")))
-        .form(&[("csrf_token", token.as_str()), ("kind", "wfs"), ("url", url.as_str()), ("item", "wijkenbuurten:wijken"), ("crs", "EPSG:28992"), ("every", "daily")])
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("kind", "wfs"),
+            ("url", url.as_str()),
+            ("item", "wijkenbuurten:wijken"),
+            ("crs", "EPSG:28992"),
+            ("every", "daily"),
+        ])
         .send()
         .await
         .unwrap();
@@ -582,19 +764,38 @@ impl Drop for Kill {
 async fn pygeoapi(dir: &std::path::Path) -> (Kill, String) {
     let python = crate::ogc::python();
     let bin = python.with_file_name("pygeoapi");
-    assert!(bin.exists(), "{} is missing: run ./scripts/test (it installs pygeoapi)", bin.display());
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sources/pygeoapi_gemeenten.geojson");
+    assert!(
+        bin.exists(),
+        "{} is missing: run ./scripts/test (it installs pygeoapi)",
+        bin.display()
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let data = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/sources/pygeoapi_gemeenten.geojson");
     let cfg = fixture_file("pygeoapi.yml")
         .replace("PORT", &port.to_string())
         .replace("DATA", &data.display().to_string());
     std::fs::write(dir.join("cfg.yml"), cfg).unwrap();
     let generated = std::process::Command::new(&bin)
-        .args(["openapi", "generate", "cfg.yml", "--output-file", "openapi.yml"])
+        .args([
+            "openapi",
+            "generate",
+            "cfg.yml",
+            "--output-file",
+            "openapi.yml",
+        ])
         .current_dir(dir)
         .output()
         .unwrap();
-    assert!(generated.status.success(), "{}", String::from_utf8_lossy(&generated.stderr));
+    assert!(
+        generated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&generated.stderr)
+    );
     let child = std::process::Command::new(&bin)
         .arg("serve")
         .current_dir(dir)
@@ -607,7 +808,10 @@ async fn pygeoapi(dir: &std::path::Path) -> (Kill, String) {
     let guard = Kill(child);
     let base = format!("http://localhost:{port}");
     for _ in 0..300 {
-        if reqwest::get(format!("{base}/collections?f=json")).await.is_ok_and(|r| r.status() == 200) {
+        if reqwest::get(format!("{base}/collections?f=json"))
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
             return (guard, base);
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
@@ -621,9 +825,20 @@ async fn pygeoapi_collection_is_read_page_by_page() {
     let (_server, base) = pygeoapi(dir.path()).await;
     let app = TestApp::spawn().await;
     let (c, csrf) = app.api_login("admin@pv26.example").await;
-    let offers = get_json(&app, &c, &format!("/api/v1/service-offers?kind=ogcapi&url={base}")).await;
+    let offers = get_json(
+        &app,
+        &c,
+        &format!("/api/v1/service-offers?kind=ogcapi&url={base}"),
+    )
+    .await;
     assert_eq!(offers[0]["id"], "gemeenten", "{offers}");
-    let done = import(&app, &c, &csrf, json!({"kind": "ogcapi", "url": base, "item": "gemeenten"})).await;
+    let done = import(
+        &app,
+        &c,
+        &csrf,
+        json!({"kind": "ogcapi", "url": base, "item": "gemeenten"}),
+    )
+    .await;
     assert_eq!(done["state"], "done", "{done}");
     // Five features over three pages of two.
     let got = rows(&app, "SELECT code, ST_X(geom) FROM gemeenten ORDER BY code").await;
