@@ -42,11 +42,10 @@ pub struct Fetched {
 }
 
 /// What a refresh did.
-pub enum Refreshed {
-    /// The data changed: a new version.
-    Imported(Dataset, DatasetVersion),
-    /// The data is as it was.
-    Unchanged(Dataset),
+pub struct Refreshed {
+    pub dataset: Dataset,
+    /// The new version when the data changed; none when it is as it was.
+    pub version: Option<DatasetVersion>,
 }
 
 /// The bytes still allowed to be fetched for one source.
@@ -581,18 +580,26 @@ impl Workspace {
         let attempt = async {
             let fetched = self.fetch_source(&def, progress.as_ref()).await?;
             if stored.content_hash.as_deref() == Some(fetched.hash.as_str()) {
-                return Ok((Refreshed::Unchanged(ds.clone()), fetched.hash));
+                let same = Refreshed {
+                    dataset: ds.clone(),
+                    version: None,
+                };
+                return Ok((same, fetched.hash));
             }
             let (d, v) = self
                 .import_fetched(org, actor, &ds.name, &fetched, None, progress.clone())
                 .await?;
-            Ok::<_, Error>((Refreshed::Imported(d, v), fetched.hash))
+            let new = Refreshed {
+                dataset: d,
+                version: Some(v),
+            };
+            Ok::<_, Error>((new, fetched.hash))
         };
         match attempt.await {
             Ok((r, hash)) => {
-                let outcome = match r {
-                    Refreshed::Imported(..) => Outcome::Imported,
-                    Refreshed::Unchanged(_) => Outcome::Unchanged,
+                let outcome = match r.version {
+                    Some(_) => Outcome::Imported,
+                    None => Outcome::Unchanged,
                 };
                 self.store
                     .record_source_check(&org.id, &ds.id, outcome, Some(&hash), "", actor)

@@ -7,7 +7,6 @@ use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::Input;
 use crate::startup::AppState;
-use koers_app::source_fetch::Refreshed;
 use koers_app::sources::{Offer, SourceDef};
 use koers_app::{Job, JobStatus};
 use koers_core::indicators::Every;
@@ -175,9 +174,9 @@ pub async fn start_refresh(state: &AppState, ctx: &Ctx, id: &str) -> Result<Arc<
     tokio::spawn(async move {
         let progress: Arc<dyn koers_engine::Progress + Send + Sync> = j.clone();
         j.finish(match ws.refresh_source(&org, &actor, &ds, progress).await {
-            Ok(Refreshed::Imported(d, _) | Refreshed::Unchanged(d)) => {
-                JobStatus::Done { result: d.id }
-            }
+            Ok(r) => JobStatus::Done {
+                result: r.dataset.id,
+            },
             Err(e) => failed(e),
         });
     });

@@ -158,13 +158,13 @@ pub async fn refresh(ws: &Workspace, org: &Organisation, name: &str) -> Result<(
     let result = ws.refresh_source(org, &Actor::cli(), &ds, progress).await;
     pb.finish_and_clear();
     match result {
-        Ok(koers_app::source_fetch::Refreshed::Imported(ds, v)) => report(org, &ds, &v),
-        Ok(koers_app::source_fetch::Refreshed::Unchanged(ds)) => {
-            println!(
+        Ok(r) => match r.version {
+            Some(v) => report(org, &r.dataset, &v),
+            None => println!(
                 "{}: de gegevens zijn niet veranderd; geen nieuwe versie",
-                ds.name
-            )
-        }
+                r.dataset.name
+            ),
+        },
         Err(koers_app::Error::NotFound) => bail!("{name} is niet uit een dienst gelezen"),
         Err(e) => bail!("verversen mislukt: {e}"),
     }
