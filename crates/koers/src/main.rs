@@ -162,13 +162,13 @@ enum DatasetCommand {
         )]
         item: String,
         /// CKAN: the resource, by id or format (CSV, GeoJSON, …) [default: the first readable].
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         resource: String,
         /// EPSG:4326 or EPSG:28992 [default: CRS84 for ogcapi, EPSG:28992 for wfs].
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         crs: String,
         /// minx,miny,maxx,maxy in that CRS (ogcapi and wfs).
-        #[arg(long, default_value = "")]
+        #[arg(long, default_value = "", hide_default_value = true)]
         bbox: String,
         /// The dataset's SQL name [default: from the collection, layer, table or package].
         #[arg(long)]
