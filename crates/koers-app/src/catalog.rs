@@ -71,6 +71,9 @@ pub enum ImportSource {
     Upload { path: PathBuf, file_name: String },
     /// An http(s) URL.
     Url(String),
+    /// What was read from a remote service (see [`crate::sources`]), in a temporary file;
+    /// `label` says which service.
+    Service { path: PathBuf, label: String },
 }
 
 impl ImportSource {
@@ -83,6 +86,7 @@ impl ImportSource {
                 .unwrap_or_default(),
             ImportSource::Upload { file_name, .. } => file_name.clone(),
             ImportSource::Url(u) => u.clone(),
+            ImportSource::Service { label, .. } => label.clone(),
         }
     }
 
@@ -95,6 +99,7 @@ impl ImportSource {
                 .and_then(|p| p.rsplit('/').next())
                 .unwrap_or_default()
                 .to_string(),
+            ImportSource::Service { path, .. } => ImportSource::Path(path.clone()).label(),
             other => other.label(),
         }
     }
@@ -162,6 +167,11 @@ impl Workspace {
         self.cfg.storage.as_ref()
     }
 
+    /// What may be fetched from other servers.
+    pub fn fetch_policy(&self) -> &FetchPolicy {
+        &self.cfg.fetch
+    }
+
     /// The mailer, when this deployment sends e-mail.
     pub fn mailer(&self) -> Option<&crate::mail::Mailer> {
         self.cfg.mailer.as_ref()
@@ -197,7 +207,9 @@ impl Workspace {
             .unwrap_or_else(|| "bin".into());
         let (src, downloaded) = match &req.source {
             ImportSource::Path(p) => (p.clone(), None),
-            ImportSource::Upload { path, .. } => (path.clone(), None),
+            ImportSource::Upload { path, .. } | ImportSource::Service { path, .. } => {
+                (path.clone(), None)
+            }
             ImportSource::Url(u) => {
                 let tmp = self.temp_path(&ext)?;
                 let guard = RemoveOnDrop(tmp.clone());

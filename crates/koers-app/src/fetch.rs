@@ -96,9 +96,18 @@ pub async fn check_url(raw: &str, policy: &FetchPolicy) -> Result<(url::Url, Soc
 /// How many redirects a fetch follows.
 const MAX_REDIRECTS: usize = 5;
 
-/// Requests `raw`, following up to [`MAX_REDIRECTS`] redirects; every address, the first
-/// and each one redirected to, passes [`check_url`] before koers connects to it.
-async fn fetch_checked(raw: &str, policy: &FetchPolicy) -> Result<reqwest::Response> {
+/// How long one answer of a service (a page) may take.
+const PAGE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Requests `raw` (asking for `accept`, if given, within `timeout`), following up to
+/// [`MAX_REDIRECTS`] redirects; every address, the first and each one redirected to, passes
+/// [`check_url`] before koers connects to it.
+async fn fetch_checked(
+    raw: &str,
+    policy: &FetchPolicy,
+    accept: Option<&str>,
+    timeout: std::time::Duration,
+) -> Result<reqwest::Response> {
     let mut current = raw.to_string();
     for _ in 0..=MAX_REDIRECTS {
         let (url, addr) = check_url(&current, policy).await?;
@@ -108,11 +117,14 @@ async fn fetch_checked(raw: &str, policy: &FetchPolicy) -> Result<reqwest::Respo
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .resolve(&host, addr)
-            .timeout(std::time::Duration::from_secs(3600))
+            .timeout(timeout)
             .build()
             .map_err(|e| Error::Fetch(e.to_string()))?;
-        let resp = client
-            .get(url.clone())
+        let mut req = client.get(url.clone());
+        if let Some(a) = accept {
+            req = req.header(reqwest::header::ACCEPT, a);
+        }
+        let resp = req
             .send()
             .await
             .map_err(|e| Error::Fetch(format!("ophalen mislukt: {e}")))?;
@@ -141,7 +153,7 @@ pub async fn download(
     policy: &FetchPolicy,
     progress: &(dyn Progress + Send + Sync),
 ) -> Result<()> {
-    let resp = fetch_checked(raw, policy).await?;
+    let resp = fetch_checked(raw, policy, None, std::time::Duration::from_secs(3600)).await?;
     let status = resp.status();
     if !status.is_success() {
         return Err(Error::Fetch(format!("de server antwoordde {status}")));
@@ -172,6 +184,52 @@ pub async fn download(
     }
     file.flush().await?;
     Ok(())
+}
+
+/// One answer of a service (a page, a capabilities document), read into memory.
+pub struct Answer {
+    /// The media type the server gave, lower case, without parameters.
+    pub content_type: String,
+    pub body: Vec<u8>,
+}
+
+/// Requests one answer of a service, asking for `accept`, and reads it into memory: at most
+/// `max` bytes, or it is refused. The same checks as [`download`] apply to the request and
+/// every redirect.
+pub async fn get(raw: &str, policy: &FetchPolicy, accept: &str, max: u64) -> Result<Answer> {
+    let resp = fetch_checked(raw, policy, Some(accept), PAGE_TIMEOUT).await?;
+    let status = resp.status();
+    if !status.is_success() {
+        return Err(Error::Fetch(format!(
+            "de server antwoordde {status} op {raw}"
+        )));
+    }
+    let too_big = || {
+        Error::Fetch(format!(
+            "het antwoord is groter dan de grens van {max} bytes"
+        ))
+    };
+    if resp.content_length().is_some_and(|len| len > max) {
+        return Err(too_big());
+    }
+    let content_type = resp
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let mut body = Vec::new();
+    let mut stream = resp.bytes_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| Error::Fetch(format!("ophalen afgebroken: {e}")))?;
+        if (body.len() + chunk.len()) as u64 > max {
+            return Err(too_big());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Answer { content_type, body })
 }
 
 #[cfg(test)]

@@ -12,6 +12,8 @@ pub mod fetch;
 pub mod jobs;
 pub mod mail;
 pub mod results;
+pub mod source_fetch;
+pub mod sources;
 pub mod storage;
 
 pub use catalog::{Workspace, WorkspaceConfig};

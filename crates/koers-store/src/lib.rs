@@ -21,6 +21,7 @@ pub mod register;
 pub mod schedules;
 pub mod sessions;
 pub mod snapshots;
+pub mod sources;
 pub mod users;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

@@ -1,4 +1,4 @@
-//! Scheduled refreshes of indicators and dashboards: how often, and when the next one is due.
+//! Scheduled refreshes of indicators, dashboards and datasets read from a service: how often, and when the next one is due.
 //! A due refresh is claimed with a conditional update that moves `next_due` on by one period,
 //! so that of several koers processes on one database only one runs it.
 
@@ -12,12 +12,15 @@ use sqlx::Row;
 pub enum Scheduled {
     Indicator,
     Dashboard,
+    /// A dataset read again from its remote service.
+    Dataset,
 }
 
 impl Scheduled {
     fn table(self) -> &'static str {
         match self {
             Scheduled::Indicator => "indicator_schedules",
+            Scheduled::Dataset => "dataset_schedules",
             Scheduled::Dashboard => "dashboard_schedules",
         }
     }
@@ -25,6 +28,7 @@ impl Scheduled {
     fn id_column(self) -> &'static str {
         match self {
             Scheduled::Indicator => "indicator_id",
+            Scheduled::Dataset => "dataset_id",
             Scheduled::Dashboard => "dashboard_id",
         }
     }
@@ -33,6 +37,7 @@ impl Scheduled {
     fn subjects(self) -> &'static str {
         match self {
             Scheduled::Indicator => "indicators",
+            Scheduled::Dataset => "datasets",
             Scheduled::Dashboard => "dashboards",
         }
     }
@@ -40,6 +45,7 @@ impl Scheduled {
     fn name(self) -> &'static str {
         match self {
             Scheduled::Indicator => "indicator",
+            Scheduled::Dataset => "dataset",
             Scheduled::Dashboard => "dashboard",
         }
     }

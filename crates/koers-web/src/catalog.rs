@@ -81,6 +81,7 @@ pub fn start_import(state: &AppState, ctx: &Ctx, form: ImportForm) -> Result<Arc
         ImportSource::Upload { file_name, .. } => file_name.clone(),
         ImportSource::Url(u) => u.clone(),
         ImportSource::Path(p) => p.display().to_string(),
+        ImportSource::Service { label, .. } => label.clone(),
     };
     let upload_path = match &source {
         ImportSource::Upload { path, .. } => Some(path.clone()),

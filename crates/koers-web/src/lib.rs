@@ -31,6 +31,7 @@ pub mod products;
 pub mod questions;
 pub mod register;
 pub mod security;
+pub mod sources;
 pub mod startup;
 pub mod templates;
 pub mod upload;

@@ -278,7 +278,8 @@ pub async fn run_due_refreshes(state: &AppState, now: chrono::DateTime<chrono::U
     done
 }
 
-/// Starts the scheduler: once a minute, the due refreshes of indicators and dashboards run.
+/// Starts the scheduler: once a minute, the due refreshes of indicators, dashboards and
+/// datasets read from a service run.
 pub fn spawn_scheduler(state: AppState) {
     tokio::spawn(async move {
         loop {
@@ -286,6 +287,7 @@ pub fn spawn_scheduler(state: AppState) {
             let now = chrono::Utc::now();
             run_due_refreshes(&state, now).await;
             crate::dashboards::run_due(&state, now).await;
+            crate::sources::run_due(&state, now).await;
         }
     });
 }

@@ -86,6 +86,24 @@ pub async fn import(
     let result = ws.import(org, &Actor::cli(), req, progress).await;
     pb.finish_and_clear();
     let (ds, v) = result.map_err(|e| anyhow::anyhow!("import mislukt: {e}"))?;
+    report(org, &ds, &v);
+    Ok(())
+}
+
+/// A progress bar in features or rows, for reading a service page by page (the import after
+/// it counts bytes).
+fn page_bar() -> ProgressBar {
+    let pb = ProgressBar::new(0);
+    pb.set_style(
+        ProgressStyle::with_template("{spinner} {msg} [{bar:40}] {pos}/{len} ({eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    pb
+}
+
+/// Prints what a version holds.
+fn report(org: &Organisation, ds: &koers_store::Dataset, v: &koers_store::DatasetVersion) {
     println!(
         "{} versie {} geïmporteerd in {}: {} rijen, {} kolommen{}",
         ds.name,
@@ -100,6 +118,56 @@ pub async fn import(
             .map(|c| format!(", geometrie in {c}"))
             .unwrap_or_default()
     );
+}
+
+/// `koers dataset import-source`.
+pub async fn import_source(
+    ws: &Workspace,
+    org: &Organisation,
+    def: &koers_app::sources::SourceDef,
+    name: Option<String>,
+    every: Option<koers_core::indicators::Every>,
+) -> Result<()> {
+    let pb = page_bar();
+    pb.set_message(format!("lezen uit {}", def.url));
+    let progress = Arc::new(Bar(pb.clone()));
+    let result = ws
+        .import_source(org, &Actor::cli(), name, def, every, progress)
+        .await;
+    pb.finish_and_clear();
+    let (ds, v) = result.map_err(|e| anyhow::anyhow!("import mislukt: {e}"))?;
+    report(org, &ds, &v);
+    if let Some(e) = every {
+        println!("{} wordt ververst: {}", ds.name, e.as_str());
+    }
+    Ok(())
+}
+
+/// `koers dataset refresh`.
+pub async fn refresh(ws: &Workspace, org: &Organisation, name: &str) -> Result<()> {
+    let ds = ws
+        .store
+        .datasets(&org.id)
+        .await?
+        .into_iter()
+        .find(|d| d.name == name)
+        .with_context(|| format!("{} heeft geen bron {name}", org.name))?;
+    let pb = page_bar();
+    pb.set_message(format!("verversen van {name}"));
+    let progress = Arc::new(Bar(pb.clone()));
+    let result = ws.refresh_source(org, &Actor::cli(), &ds, progress).await;
+    pb.finish_and_clear();
+    match result {
+        Ok(r) => match r.version {
+            Some(v) => report(org, &r.dataset, &v),
+            None => println!(
+                "{}: de gegevens zijn niet veranderd; geen nieuwe versie",
+                r.dataset.name
+            ),
+        },
+        Err(koers_app::Error::NotFound) => bail!("{name} is niet uit een dienst gelezen"),
+        Err(e) => bail!("verversen mislukt: {e}"),
+    }
     Ok(())
 }
 

@@ -166,6 +166,53 @@ enum DatasetCommand {
         #[arg(long)]
         org: Option<String>,
     },
+    /// Read a dataset from a remote service (OGC API – Features, WFS, CBS OData, CKAN) and
+    /// keep the service with it, so that it can be refreshed.
+    ImportSource {
+        /// ogcapi, wfs, odata or ckan.
+        #[arg(long)]
+        kind: String,
+        /// The service: an OGC API landing page, a WFS endpoint, a CBS table's OData root
+        /// (https://opendata.cbs.nl/ODataApi/odata/85318NED) or a CKAN site; a copied items,
+        /// GetCapabilities or package_show URL is understood too.
+        #[arg(long)]
+        url: String,
+        /// What to read: the collection (ogcapi), layer (wfs), entity set (odata, default
+        /// TypedDataSet) or package (ckan).
+        #[arg(
+            long,
+            alias = "collection",
+            alias = "layer",
+            alias = "table",
+            alias = "package",
+            default_value = ""
+        )]
+        item: String,
+        /// CKAN: the resource, by id or format (CSV, GeoJSON, …) [default: the first readable].
+        #[arg(long, default_value = "", hide_default_value = true)]
+        resource: String,
+        /// EPSG:4326 or EPSG:28992 [default: CRS84 for ogcapi, EPSG:28992 for wfs].
+        #[arg(long, default_value = "", hide_default_value = true)]
+        crs: String,
+        /// minx,miny,maxx,maxy in that CRS (ogcapi and wfs).
+        #[arg(long, default_value = "", hide_default_value = true)]
+        bbox: String,
+        /// The dataset's SQL name [default: from the collection, layer, table or package].
+        #[arg(long)]
+        name: Option<String>,
+        /// Refresh by itself: manual, hourly, daily or weekly.
+        #[arg(long, default_value = "manual")]
+        schedule: String,
+        #[arg(long)]
+        org: Option<String>,
+    },
+    /// Read a dataset from its service again: a new version only when the data changed.
+    Refresh {
+        /// The dataset's SQL name.
+        name: String,
+        #[arg(long)]
+        org: Option<String>,
+    },
     /// List the datasets of an organisation.
     List {
         #[arg(long)]
@@ -297,6 +344,29 @@ async fn run(cli: Cli) -> Result<()> {
             let ws = store_settings.workspace(&file).await?;
             let org = cli::organisation(&ws.store, org.as_deref()).await?;
             cli::import(&ws, &org, &source, name, crs, format, layer).await
+        }
+        Command::Dataset(DatasetCommand::ImportSource {
+            kind,
+            url,
+            item,
+            resource,
+            crs,
+            bbox,
+            name,
+            schedule,
+            org,
+        }) => {
+            let def =
+                koers_app::sources::SourceDef::parse(&kind, &url, &item, &resource, &crs, &bbox)?;
+            let every = koers_core::indicators::Every::parse(&schedule)?;
+            let ws = store_settings.workspace(&file).await?;
+            let org = cli::organisation(&ws.store, org.as_deref()).await?;
+            cli::import_source(&ws, &org, &def, name, every).await
+        }
+        Command::Dataset(DatasetCommand::Refresh { name, org }) => {
+            let ws = store_settings.workspace(&file).await?;
+            let org = cli::organisation(&ws.store, org.as_deref()).await?;
+            cli::refresh(&ws, &org, &name).await
         }
         Command::Dataset(DatasetCommand::List { org }) => {
             let ws = store_settings.workspace(&file).await?;

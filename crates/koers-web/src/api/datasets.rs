@@ -163,7 +163,7 @@ pub struct JobOut {
     pub error: Option<String>,
 }
 
-fn job_out(j: &koers_app::Job) -> JobOut {
+pub(crate) fn job_out(j: &koers_app::Job) -> JobOut {
     let (state, dataset_id, error) = match j.status() {
         JobStatus::Running => ("running", None, None),
         JobStatus::Done { result } => ("done", Some(result), None),

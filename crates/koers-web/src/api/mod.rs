@@ -14,6 +14,7 @@ pub mod organisations;
 pub mod questions;
 pub mod register;
 pub mod sessions;
+pub mod sources;
 
 use crate::startup::AppState;
 use axum::extract::Request;
@@ -34,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .merge(sessions::router())
         .merge(organisations::router())
         .merge(datasets::router())
+        .merge(sources::router())
         .merge(catalog::router())
         .merge(questions::router())
         .merge(register::router())
@@ -94,6 +96,11 @@ pub async fn version_header(req: Request, next: Next) -> Response {
         datasets::update_analysis,
         datasets::delete_analysis,
         datasets::run_analysis,
+        sources::list_offers,
+        sources::import_from_source,
+        sources::get_source,
+        sources::put_source,
+        sources::refresh,
         catalog::organisation_catalog,
         catalog::public_catalog,
         questions::list_tasks,

@@ -132,7 +132,7 @@ async fn job_fragment(
     Ok(Html(html).into_response())
 }
 
-async fn render_dataset(
+pub(super) async fn render_dataset(
     state: &AppState,
     ctx: &Ctx,
     id: &str,
@@ -162,6 +162,7 @@ async fn render_dataset(
         None => (None, None),
     };
     let own = ds.org_id == ctx.org.id;
+    let source = super::sources::dataset_context(state, ctx, &ds.id).await?;
     let html = page(
         state,
         ctx,
@@ -180,6 +181,7 @@ async fn render_dataset(
             access_rights => AccessRights::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
             cadences => CADENCES,
             access_uri => ds.meta.access_rights.uri(),
+            source => source,
             ..extra
         },
     )

@@ -15,6 +15,7 @@ mod products;
 mod questions;
 mod register;
 mod session;
+mod sources;
 
 use crate::auth::Ctx;
 use crate::error::AppError;
@@ -82,6 +83,7 @@ pub fn router() -> Router<AppState> {
         .merge(dashboards::router())
         .merge(maturity::router())
         .merge(learning::router())
+        .merge(sources::router())
 }
 
 /// The context that shows a form's own problem on its page: the message, and every invalid

@@ -216,9 +216,11 @@ impl TestApp {
                     time_limit: std::time::Duration::from_secs(3),
                     ..Default::default()
                 },
+                // `localhost` may be fetched (the sources tests' fixture services);
+                // `127.0.0.1` stays refused as an internal address.
                 fetch: koers_app::fetch::FetchPolicy {
                     max_bytes: 10 * 1024 * 1024,
-                    allow_hosts: Vec::new(),
+                    allow_hosts: vec!["localhost".into()],
                 },
                 mailer,
                 storage,

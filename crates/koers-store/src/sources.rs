@@ -1,0 +1,169 @@
+//! The remote service a dataset is read from (OGC API – Features, WFS, CBS OData, CKAN):
+//! its definition, the hash of the data fetched last, and how the last check went. The
+//! definition's rules live in `koers_app::sources`; here it is kept as JSON.
+
+use crate::audit::{Actor, record};
+use crate::{Result, Store, StoreError, now};
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+/// A dataset's source as stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct DatasetSource {
+    pub dataset_id: String,
+    /// `ogcapi`, `wfs`, `odata` or `ckan`.
+    pub kind: String,
+    pub definition: Value,
+    /// SHA-256 of the data fetched last (none after the definition changed).
+    pub content_hash: Option<String>,
+    pub checked_at: Option<String>,
+    /// `imported`, `unchanged` or `failed`.
+    pub outcome: Option<String>,
+    /// What went wrong, when the last check failed.
+    pub message: String,
+    pub updated_at: String,
+}
+
+/// How a check of a source went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The data changed and is now a new version.
+    Imported,
+    /// The data is as it was; no new version.
+    Unchanged,
+    /// The service could not be read; the dataset keeps its version.
+    Failed,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Imported => "imported",
+            Outcome::Unchanged => "unchanged",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
+fn from_row(r: &AnyRow) -> Result<DatasetSource> {
+    let def: String = r.try_get("definition")?;
+    Ok(DatasetSource {
+        dataset_id: r.try_get("dataset_id")?,
+        kind: r.try_get("kind")?,
+        definition: serde_json::from_str(&def).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        content_hash: r.try_get("content_hash")?,
+        checked_at: r.try_get("checked_at")?,
+        outcome: r.try_get("outcome")?,
+        message: r.try_get("message")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+impl Store {
+    /// Sets the source of a dataset of `org_id` (replacing one it had). `content_hash` is the
+    /// hash of the data just imported from it, or `None` when the definition changed without
+    /// a fetch (the next refresh then always makes a version).
+    pub async fn set_dataset_source(
+        &self,
+        org_id: &str,
+        dataset_id: &str,
+        kind: &str,
+        definition: &Value,
+        content_hash: Option<&str>,
+        actor: &Actor,
+    ) -> Result<DatasetSource> {
+        let mut tx = self.begin().await?;
+        let owned = sqlx::query("SELECT id FROM datasets WHERE id = $1 AND org_id = $2")
+            .bind(dataset_id)
+            .bind(org_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if owned.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        let at = now();
+        sqlx::query("DELETE FROM dataset_sources WHERE dataset_id = $1")
+            .bind(dataset_id)
+            .execute(&mut *tx)
+            .await?;
+        let (checked_at, outcome) = match content_hash {
+            Some(_) => (Some(at.as_str()), Some(Outcome::Imported.as_str())),
+            None => (None, None),
+        };
+        sqlx::query(
+            "INSERT INTO dataset_sources (dataset_id, kind, definition, content_hash, checked_at, outcome, message, updated_at) VALUES ($1, $2, $3, $4, $5, $6, '', $7)",
+        )
+        .bind(dataset_id)
+        .bind(kind)
+        .bind(definition.to_string())
+        .bind(content_hash)
+        .bind(checked_at)
+        .bind(outcome)
+        .bind(&at)
+        .execute(&mut *tx)
+        .await?;
+        record(
+            &mut tx,
+            actor,
+            Some(org_id),
+            "dataset.source_set",
+            ("dataset", Some(dataset_id)),
+            serde_json::json!({ "kind": kind, "definition": definition }),
+        )
+        .await?;
+        tx.commit().await?;
+        self.dataset_source(dataset_id).await
+    }
+
+    /// The source of a dataset, if it has one (the caller checked that it may be seen).
+    pub async fn dataset_source(&self, dataset_id: &str) -> Result<DatasetSource> {
+        let r = sqlx::query("SELECT * FROM dataset_sources WHERE dataset_id = $1")
+            .bind(dataset_id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        from_row(&r)
+    }
+
+    /// Records a check of a dataset's source: its outcome, the hash of the data when it was
+    /// imported, and what went wrong when it failed.
+    pub async fn record_source_check(
+        &self,
+        org_id: &str,
+        dataset_id: &str,
+        outcome: Outcome,
+        content_hash: Option<&str>,
+        message: &str,
+        actor: &Actor,
+    ) -> Result<DatasetSource> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query(
+            "UPDATE dataset_sources SET checked_at = $1, outcome = $2, message = $3, content_hash = COALESCE($4, content_hash)
+             WHERE dataset_id = $5 AND dataset_id IN (SELECT id FROM datasets WHERE org_id = $6)",
+        )
+        .bind(now())
+        .bind(outcome.as_str())
+        .bind(message)
+        .bind(content_hash)
+        .bind(dataset_id)
+        .bind(org_id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        record(
+            &mut tx,
+            actor,
+            Some(org_id),
+            "dataset.source_checked",
+            ("dataset", Some(dataset_id)),
+            serde_json::json!({ "outcome": outcome.as_str(), "message": message }),
+        )
+        .await?;
+        tx.commit().await?;
+        self.dataset_source(dataset_id).await
+    }
+}

@@ -1,0 +1,848 @@
+//! Datasets read from remote services, against servers on loopback that speak the real
+//! protocols: koers' own `/ogc` (OGC API – Features), pygeoapi (when installed), and fixture
+//! servers shaped like PDOK's WFS, CBS' OData and data.overheid.nl's CKAN, serving the files
+//! in `tests/fixtures/sources`. Bad services (unreachable, HTML, a broken page halfway, an
+//! unknown layer, an internal address, an oversized answer) are refused and change nothing.
+
+use crate::helpers::{TestApp, hidden_csrf};
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// The fixture services: `/odata/85318NED` (CBS), `/ckan/api/3/action` (CKAN), `/wfs`
+/// (PDOK-like WFS, at most 2 features per page), `/html` (a web page), `/big` (11 MB).
+pub(crate) struct Fixture {
+    pub(crate) base: String,
+    /// Page 2 of the OData table is cut off halfway.
+    broken: AtomicBool,
+    /// The OData table's data changed (Amsterdam grew).
+    changed: AtomicBool,
+}
+
+fn fixture_file(name: &str) -> String {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/sources")
+        .join(name);
+    std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+fn answer(ct: &str, body: String) -> Response {
+    ([(header::CONTENT_TYPE, ct.to_string())], body).into_response()
+}
+
+async fn serve_fixture(
+    State(f): State<Arc<Fixture>>,
+    uri: Uri,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let fill = |name: &str| fixture_file(name).replace("{base}", &f.base);
+    let path = uri.path();
+    match path {
+        "/odata/85318NED" => answer("application/json", fill("odata_service.json")),
+        "/odata/85318NED/$metadata" => answer("application/xml", fill("odata_metadata.xml")),
+        "/odata/85318NED/TypedDataSet" if q.contains_key("$skip") => {
+            let page = fill("odata_page2.json");
+            if f.broken.load(Ordering::SeqCst) {
+                answer("application/json", page[..page.len() / 2].to_string())
+            } else if f.changed.load(Ordering::SeqCst) {
+                answer("application/json", page.replace("918117", "931298"))
+            } else {
+                answer("application/json", page)
+            }
+        }
+        "/odata/85318NED/TypedDataSet" => answer("application/json", fill("odata_page1.json")),
+        "/ckan/api/3/action/package_show" => match q.get("id").map(String::as_str) {
+            Some("wegen-utrecht") => answer("application/json", fill("ckan_package_show.json")),
+            _ => (
+                StatusCode::NOT_FOUND,
+                [(header::CONTENT_TYPE, "application/json")],
+                json!({"success": false, "error": {"message": "Not found", "__type": "Not Found Error"}}).to_string(),
+            )
+                .into_response(),
+        },
+        "/files/wegen.csv" => answer("text/csv", fill("ckan_wegen.csv")),
+        "/wfs" => wfs(&q, &fill),
+        p if p.starts_with("/html") => answer(
+            "text/html",
+            "<!doctype html><html><head><title>Onderhoud</title></head><body><h1>Wij zijn zo terug</h1></body></html>".into(),
+        ),
+        p if p.starts_with("/big") => answer(
+            "application/json",
+            format!("{{\"value\": [\"{}\"]}}", "x".repeat(11 * 1024 * 1024)),
+        ),
+        _ => (StatusCode::NOT_FOUND, "not found").into_response(),
+    }
+}
+
+/// A WFS 2.0.0 as PDOK's answer: GetCapabilities, and GetFeature as GeoJSON with `count`
+/// (at most 2) and `startIndex`; an unknown type name is an OWS exception report.
+fn wfs(q: &HashMap<String, String>, fill: &dyn Fn(&str) -> String) -> Response {
+    let get = |k: &str| {
+        q.iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(k))
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_default()
+    };
+    match get("request") {
+        "GetCapabilities" => answer("application/xml", fill("wfs_capabilities.xml")),
+        "GetFeature" if get("typeNames") == "wijkenbuurten:wijken" => {
+            assert_eq!(get("outputFormat"), "application/json");
+            assert_eq!(get("version"), "2.0.0");
+            let all: Value = serde_json::from_str(&fill("wfs_wijken.geojson")).unwrap();
+            let features = all["features"].as_array().unwrap();
+            let count: usize = get("count").parse().unwrap_or(1000).min(2);
+            let start: usize = get("startIndex").parse().unwrap_or(0);
+            let page: Vec<Value> = features.iter().skip(start).take(count).cloned().collect();
+            let body = json!({
+                "type": "FeatureCollection",
+                "numberMatched": features.len(),
+                "numberReturned": page.len(),
+                "timeStamp": chrono::Utc::now().to_rfc3339(),
+                "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::28992"}},
+                "features": page,
+            });
+            answer("application/geo+json", body.to_string())
+        }
+        _ => (
+            StatusCode::BAD_REQUEST,
+            [(header::CONTENT_TYPE, "application/xml")],
+            r#"<?xml version="1.0"?><ows:ExceptionReport xmlns:ows="http://www.opengis.net/ows/1.1" version="2.0.0"><ows:Exception exceptionCode="InvalidParameterValue" locator="typeNames"><ows:ExceptionText>Feature type onbekend niet gevonden</ows:ExceptionText></ows:Exception></ows:ExceptionReport>"#,
+        )
+            .into_response(),
+    }
+}
+
+/// Starts the fixture services on a random port; their base is `http://localhost:PORT`.
+pub(crate) async fn fixture() -> Arc<Fixture> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let f = Arc::new(Fixture {
+        base: format!("http://localhost:{port}"),
+        broken: AtomicBool::new(false),
+        changed: AtomicBool::new(false),
+    });
+    let app = axum::Router::new()
+        .fallback(serve_fixture)
+        .with_state(f.clone());
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    f
+}
+
+/// Waits for a job of the API to end and gives its last state.
+async fn finished(app: &TestApp, c: &reqwest::Client, job: &Value) -> Value {
+    let url = app.url(&format!("/api/v1/jobs/{}", job["id"].as_str().unwrap()));
+    for _ in 0..400 {
+        let state: Value = c.get(&url).send().await.unwrap().json().await.unwrap();
+        if state["state"] != "running" {
+            return state;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("job {job} did not end");
+}
+
+/// Posts a source import and waits for it: the job's last state.
+async fn import(app: &TestApp, c: &reqwest::Client, csrf: &str, body: Value) -> Value {
+    let r = c
+        .post(app.url("/api/v1/source-imports"))
+        .header("x-csrf-token", csrf)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202, "{body}");
+    let job: Value = r.json().await.unwrap();
+    finished(app, c, &job).await
+}
+
+async fn refresh(app: &TestApp, c: &reqwest::Client, csrf: &str, id: &str) -> Value {
+    let r = c
+        .post(app.url(&format!("/api/v1/datasets/{id}/refreshes")))
+        .header("x-csrf-token", csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let job: Value = r.json().await.unwrap();
+    finished(app, c, &job).await
+}
+
+async fn get_json(app: &TestApp, c: &reqwest::Client, path: &str) -> Value {
+    let r = c.get(app.url(path)).send().await.unwrap();
+    assert_eq!(r.status(), 200, "{path}");
+    r.json().await.unwrap()
+}
+
+async fn rows(app: &TestApp, sql: &str) -> Vec<Vec<Value>> {
+    let out = app.ws.query(&app.org_a.id, sql, 100, None).await.unwrap();
+    let r = koers_app::results::Results::from_output(&out).unwrap();
+    r.rows
+}
+
+#[tokio::test]
+async fn cbs_odata_imports_pages_refreshes_only_on_change_and_keeps_a_version_on_a_broken_page() {
+    let f = fixture().await;
+    let app = TestApp::spawn().await;
+    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let url = format!("{}/odata/85318NED", f.base);
+    // What the table offers.
+    let offers = get_json(
+        &app,
+        &c,
+        &format!("/api/v1/service-offers?kind=odata&url={url}"),
+    )
+    .await;
+    assert!(
+        offers
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["id"] == "TypedDataSet"),
+        "{offers}"
+    );
+    let done = import(
+        &app,
+        &c,
+        &csrf,
+        json!({"kind": "odata", "url": url, "every": "daily"}),
+    )
+    .await;
+    assert_eq!(done["state"], "done", "{done}");
+    let id = done["datasetId"].as_str().unwrap().to_string();
+    let ds = get_json(&app, &c, &format!("/api/v1/datasets/{id}")).await;
+    assert_eq!(ds["name"], "cbs_85318ned");
+    // Both pages, the dimension keys as text without CBS' padding, the topics as numbers.
+    let got = rows(
+        &app,
+        "SELECT \"WijkenEnBuurten\", \"AantalInwoners_5\" + 0, \"Bevolkingsdichtheid_33\" FROM cbs_85318ned ORDER BY \"ID\"",
+    )
+    .await;
+    assert_eq!(got.len(), 3);
+    assert_eq!(got[0][0], "GM0344");
+    assert_eq!(got[2][0], "GM0363");
+    assert_eq!(got[2][1], 918117);
+    assert_eq!(got[1][1], Value::Null);
+    let source = get_json(&app, &c, &format!("/api/v1/datasets/{id}/source")).await;
+    assert_eq!(source["kind"], "odata");
+    assert_eq!(source["item"], "TypedDataSet");
+    assert_eq!(source["every"], "daily");
+    assert_eq!(source["outcome"], "imported");
+    // The same data again: no new version.
+    let r = refresh(&app, &c, &csrf, &id).await;
+    assert_eq!(r["state"], "done", "{r}");
+    let versions = get_json(&app, &c, &format!("/api/v1/datasets/{id}/versions")).await;
+    assert_eq!(versions.as_array().unwrap().len(), 1);
+    let source = get_json(&app, &c, &format!("/api/v1/datasets/{id}/source")).await;
+    assert_eq!(source["outcome"], "unchanged");
+    // A page cut off halfway: the refresh fails, nothing of it is kept.
+    f.broken.store(true, Ordering::SeqCst);
+    let r = refresh(&app, &c, &csrf, &id).await;
+    assert_eq!(r["state"], "failed", "{r}");
+    assert!(r["error"].as_str().unwrap().contains("geen JSON"), "{r}");
+    let versions = get_json(&app, &c, &format!("/api/v1/datasets/{id}/versions")).await;
+    assert_eq!(versions.as_array().unwrap().len(), 1);
+    let source = get_json(&app, &c, &format!("/api/v1/datasets/{id}/source")).await;
+    assert_eq!(source["outcome"], "failed");
+    assert!(source["message"].as_str().unwrap().contains("geen JSON"));
+    // Changed data: a new version.
+    f.broken.store(false, Ordering::SeqCst);
+    f.changed.store(true, Ordering::SeqCst);
+    let r = refresh(&app, &c, &csrf, &id).await;
+    assert_eq!(r["state"], "done", "{r}");
+    let versions = get_json(&app, &c, &format!("/api/v1/datasets/{id}/versions")).await;
+    assert_eq!(versions.as_array().unwrap().len(), 2);
+    let got = rows(
+        &app,
+        "SELECT \"AantalInwoners_5\" FROM cbs_85318ned WHERE \"ID\" = 2",
+    )
+    .await;
+    assert_eq!(got[0][0], 931298);
+    // The scheduled refresh: due a day later, claimed once, unchanged data makes no version.
+    let later = chrono::Utc::now() + chrono::Duration::days(2);
+    assert_eq!(koers_web::sources::run_due(&app.state, later).await, 1);
+    assert_eq!(koers_web::sources::run_due(&app.state, later).await, 0);
+    let versions = get_json(&app, &c, &format!("/api/v1/datasets/{id}/versions")).await;
+    assert_eq!(versions.as_array().unwrap().len(), 2);
+    // Replacing the source with an unknown entity set: refused at the next refresh.
+    let r = c
+        .put(app.url(&format!("/api/v1/datasets/{id}/source")))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"kind": "odata", "url": url, "item": "Onbekend", "every": "manual"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let s: Value = r.json().await.unwrap();
+    assert_eq!(s["every"], "manual");
+    assert_eq!(s["nextDue"], Value::Null);
+    let r = refresh(&app, &c, &csrf, &id).await;
+    assert_eq!(r["state"], "failed");
+    assert!(r["error"].as_str().unwrap().contains("Onbekend"), "{r}");
+    // Every change is in the audit log.
+    let log = app
+        .store
+        .audit_events(&app.org_a.id, 200, None)
+        .await
+        .unwrap();
+    let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+    for a in [
+        "dataset.source_set",
+        "dataset.source_checked",
+        "dataset.scheduled",
+    ] {
+        assert!(actions.contains(&a), "{a} in {actions:?}");
+    }
+}
+
+#[tokio::test]
+async fn ckan_resource_and_wfs_layer_are_imported() {
+    let f = fixture().await;
+    let app = TestApp::spawn().await;
+    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    // CKAN: package_show as data.overheid.nl answers, the first readable resource.
+    let ckan = format!("{}/ckan/api/3/action/package_show?id=wegen-utrecht", f.base);
+    let offers = get_json(
+        &app,
+        &c,
+        &format!("/api/v1/service-offers?kind=ckan&url={}", urlencode(&ckan)),
+    )
+    .await;
+    assert_eq!(offers[1]["id"], "res-csv", "{offers}");
+    let done = import(
+        &app,
+        &c,
+        &csrf,
+        json!({"kind": "ckan", "url": ckan, "name": "wegen"}),
+    )
+    .await;
+    assert_eq!(done["state"], "done", "{done}");
+    let got = rows(&app, "SELECT weg, lengte_km FROM wegen ORDER BY weg").await;
+    assert_eq!(got.len(), 3);
+    assert_eq!(got[0][0], "A12");
+    // A resource koers cannot read, and an unknown package.
+    let bad = import(
+        &app,
+        &c,
+        &csrf,
+        json!({"kind": "ckan", "url": ckan, "resource": "res-pdf", "name": "toelichting"}),
+    )
+    .await;
+    assert_eq!(bad["state"], "failed");
+    assert!(
+        bad["error"].as_str().unwrap().contains("niet lezen"),
+        "{bad}"
+    );
+    let bad = import(
+        &app,
+        &c,
+        &csrf,
+        json!({"kind": "ckan", "url": format!("{}/ckan", f.base), "item": "bestaat-niet"}),
+    )
+    .await;
+    assert_eq!(bad["state"], "failed");
+    assert!(bad["error"].as_str().unwrap().contains("404"), "{bad}");
+
+    // WFS: GetCapabilities lists the layers; GetFeature pages of 2 by startIndex.
+    let wfs = format!("{}/wfs?request=GetCapabilities&service=WFS", f.base);
+    let offers = get_json(
+        &app,
+        &c,
+        &format!("/api/v1/service-offers?kind=wfs&url={}", urlencode(&wfs)),
+    )
+    .await;
+    assert_eq!(offers[0]["id"], "wijkenbuurten:wijken", "{offers}");
+    assert_eq!(offers[1]["title"], "Buurten");
+    let done = import(
+        &app,
+        &c,
+        &csrf,
+        json!({"kind": "wfs", "url": wfs, "item": "wijkenbuurten:wijken"}),
+    )
+    .await;
+    assert_eq!(done["state"], "done", "{done}");
+    let id = done["datasetId"].as_str().unwrap();
+    let got = rows(
+        &app,
+        "SELECT wijkcode, aantal_inwoners FROM wijken ORDER BY wijkcode",
+    )
+    .await;
+    assert_eq!(got.len(), 5);
+    assert_eq!(got[4][1], 5000);
+    let v = get_json(&app, &c, &format!("/api/v1/datasets/{id}/versions")).await;
+    assert_eq!(
+        v[0]["geometry"]["crs"], "EPSG:28992",
+        "{}",
+        v[0]["geometry"]
+    );
+    // The pages carry a timestamp, but the features are the same: no new version.
+    let r = refresh(&app, &c, &csrf, id).await;
+    assert_eq!(r["state"], "done");
+    let v = get_json(&app, &c, &format!("/api/v1/datasets/{id}/versions")).await;
+    assert_eq!(v.as_array().unwrap().len(), 1);
+    // An unknown layer: the OWS exception is the message.
+    let bad = import(
+        &app,
+        &c,
+        &csrf,
+        json!({"kind": "wfs", "url": wfs, "item": "onbekend"}),
+    )
+    .await;
+    assert_eq!(bad["state"], "failed");
+    assert!(bad["error"].as_str().unwrap().contains("400"), "{bad}");
+}
+
+fn urlencode(s: &str) -> String {
+    serde_urlencoded::to_string([("u", s)]).unwrap()[2..].to_string()
+}
+
+/// A koers that publishes a dataset through `/ogc`, to be read by another.
+async fn publishing_app() -> TestApp {
+    let app = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("wijken.geojson");
+    std::fs::write(&file, fixture_file("wfs_wijken.geojson")).unwrap();
+    let mut meta = koers_core::catalog::DatasetMeta::for_new("Wijken", &app.org_a.name);
+    meta.access_rights = koers_core::catalog::AccessRights::Public;
+    app.ws
+        .import(
+            &app.org_a,
+            &koers_store::Actor::cli(),
+            koers_app::catalog::ImportRequest {
+                source: koers_app::catalog::ImportSource::Path(file),
+                name: Some("wijken".into()),
+                crs: Some("EPSG:28992".into()),
+                format: None,
+                layer: None,
+                meta: Some(meta),
+                generated: false,
+            },
+            Arc::new(koers_engine::NoProgress),
+        )
+        .await
+        .unwrap();
+    app
+}
+
+#[tokio::test]
+async fn ogc_api_features_of_another_koers_is_imported() {
+    let publisher = publishing_app().await;
+    let ogc = publisher.base.replace("127.0.0.1", "localhost") + "/ogc";
+    let app = TestApp::spawn().await;
+    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let offers = get_json(
+        &app,
+        &c,
+        &format!("/api/v1/service-offers?kind=ogcapi&url={ogc}"),
+    )
+    .await;
+    assert!(
+        offers
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["id"] == "pv26_wijken"),
+        "{offers}"
+    );
+    for crs in ["EPSG:4326", "EPSG:28992"] {
+        let name = format!("wijken_{}", &crs[5..]);
+        let done = import(&app, &c, &csrf, json!({"kind": "ogcapi", "url": format!("{ogc}/collections/pv26_wijken/items?f=json"), "crs": crs, "name": name})).await;
+        assert_eq!(done["state"], "done", "{done}");
+        let got = rows(
+            &app,
+            &format!("SELECT wijkcode, ST_X(ST_Centroid(geom)) FROM {name} ORDER BY wijkcode"),
+        )
+        .await;
+        assert_eq!(got.len(), 5, "{crs}");
+        let x = got[0][1].as_f64().unwrap();
+        if crs == "EPSG:28992" {
+            assert!((x - 136400.0).abs() < 1.0, "{x}");
+        } else {
+            assert!((4.0..6.0).contains(&x), "{x}");
+        }
+    }
+    // A bounding box keeps what lies in it.
+    let done = import(&app, &c, &csrf, json!({"kind": "ogcapi", "url": ogc, "item": "pv26_wijken", "crs": "EPSG:28992", "bbox": "135000,454000,138500,457000", "name": "wijken_bbox"})).await;
+    assert_eq!(done["state"], "done", "{done}");
+    let got = rows(&app, "SELECT COUNT(*) FROM wijken_bbox").await;
+    assert!(got[0][0].as_i64().unwrap() < 5, "{got:?}");
+    // An unknown collection.
+    let bad = import(
+        &app,
+        &c,
+        &csrf,
+        json!({"kind": "ogcapi", "url": ogc, "item": "onbekend"}),
+    )
+    .await;
+    assert_eq!(bad["state"], "failed");
+    assert!(bad["error"].as_str().unwrap().contains("404"), "{bad}");
+}
+
+#[tokio::test]
+async fn bad_services_and_bad_input_are_refused() {
+    let f = fixture().await;
+    let app = TestApp::spawn().await;
+    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let port = f.base.rsplit(':').next().unwrap().to_string();
+    for (body, expect) in [
+        // Nothing listens on port 1.
+        (
+            json!({"kind": "ogcapi", "url": "http://localhost:1/ogc", "item": "x"}),
+            "ophalen mislukt",
+        ),
+        (
+            json!({"kind": "ogcapi", "url": format!("{}/html", f.base), "item": "x"}),
+            "geen JSON maar text/html",
+        ),
+        (
+            json!({"kind": "odata", "url": format!("{}/html", f.base), "item": "x"}),
+            "geen",
+        ),
+        // An internal address that is not allow-listed.
+        (
+            json!({"kind": "odata", "url": format!("http://127.0.0.1:{port}/odata/85318NED")}),
+            "privé",
+        ),
+        (
+            json!({"kind": "ogcapi", "url": format!("{}/big", f.base), "item": "x"}),
+            "grens",
+        ),
+    ] {
+        let r = import(&app, &c, &csrf, body.clone()).await;
+        assert_eq!(r["state"], "failed", "{body}");
+        assert!(r["error"].as_str().unwrap().contains(expect), "{body}: {r}");
+    }
+    // The HTML page as a listing: a clear problem.
+    let r = c
+        .get(app.url(&format!(
+            "/api/v1/service-offers?kind=ogcapi&url={}/html",
+            f.base
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let p: Value = r.json().await.unwrap();
+    assert!(p["detail"].as_str().unwrap().contains("text/html"), "{p}");
+    // Invalid definitions: every problem at once, as problem+json, and no dataset.
+    let r = c
+        .post(app.url("/api/v1/source-imports"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"kind": "gopher", "url": "file:///etc/passwd", "bbox": "1,2", "every": "yearly", "name": "Slecht Naam"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(
+        r.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .contains("problem+json")
+    );
+    let p: Value = r.json().await.unwrap();
+    let names: Vec<&str> = p["invalidParams"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|e| e["name"].as_str()).collect())
+        .unwrap_or_default();
+    for n in ["kind", "url", "bbox", "every", "name"] {
+        assert!(names.contains(&n), "{n} in {p}");
+    }
+    let r = c
+        .post(app.url("/api/v1/source-imports"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"kind": 3, "url": ["x"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(app.store.datasets(&app.org_a.id).await.unwrap().is_empty());
+    // A viewer may not import.
+    let (v, vcsrf) = app.api_login("viewer@pv26.example").await;
+    let r = v
+        .post(app.url("/api/v1/source-imports"))
+        .header("x-csrf-token", &vcsrf)
+        .json(&json!({"kind": "odata", "url": format!("{}/odata/85318NED", f.base)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+}
+
+#[tokio::test]
+async fn another_organisations_source_is_not_found() {
+    let f = fixture().await;
+    let app = TestApp::spawn().await;
+    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let done = import(
+        &app,
+        &c,
+        &csrf,
+        json!({"kind": "odata", "url": format!("{}/odata/85318NED", f.base)}),
+    )
+    .await;
+    let id = done["datasetId"].as_str().unwrap().to_string();
+    // Published to everyone, still not B's to read the source of or refresh.
+    let mut meta = app.store.dataset(&app.org_a.id, &id).await.unwrap().meta;
+    meta.access_rights = koers_core::catalog::AccessRights::Public;
+    app.store
+        .update_dataset_meta(&app.org_a.id, &id, &meta, &koers_store::Actor::cli())
+        .await
+        .unwrap();
+    let (b, bcsrf) = app.api_login("admin@gm0796.example").await;
+    let r = b
+        .get(app.url(&format!("/api/v1/datasets/{id}/source")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let r = b
+        .put(app.url(&format!("/api/v1/datasets/{id}/source")))
+        .header("x-csrf-token", &bcsrf)
+        .json(&json!({"kind": "odata", "url": "https://opendata.cbs.nl/ODataApi/odata/85318NED"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let r = b
+        .post(app.url(&format!("/api/v1/datasets/{id}/refreshes")))
+        .header("x-csrf-token", &bcsrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let (p, pcsrf) = app.page_login("admin@gm0796.example").await;
+    for path in [
+        format!("/bronnen/{id}/verversen"),
+        format!("/bronnen/{id}/dienst"),
+    ] {
+        let r = p
+            .post(app.url(&path))
+            .form(&[
+                ("csrf_token", pcsrf.as_str()),
+                ("kind", "odata"),
+                ("url", "https://opendata.cbs.nl/x"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404, "{path}");
+    }
+    let source = app.store.dataset_source(&id).await.unwrap();
+    assert_eq!(
+        source.definition["url"],
+        format!("{}/odata/85318NED", f.base)
+    );
+}
+
+#[tokio::test]
+async fn the_pages_list_a_service_import_it_and_refresh() {
+    let f = fixture().await;
+    let app = TestApp::spawn().await;
+    let (c, csrf) = app.page_login("admin@pv26.example").await;
+    let html = c
+        .get(app.url("/bronnen"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("action=\"/bronnen/dienst\""));
+    let url = format!("{}/wfs", f.base);
+    let r = c
+        .get(app.url(&format!("/bronnen/dienst?kind=wfs&url={}", urlencode(&url))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("value=\"wijkenbuurten:buurten\""), "{html}");
+    // A bad area: the form again with the problem.
+    let r = c
+        .post(app.url("/bronnen/dienst"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("kind", "wfs"),
+            ("url", url.as_str()),
+            ("item", "wijkenbuurten:wijken"),
+            ("bbox", "9,9,1,1"),
+            ("every", "weekly"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().await.unwrap().contains("minx moet kleiner"));
+    let r = c
+        .post(app.url("/bronnen/dienst"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("kind", "wfs"),
+            ("url", url.as_str()),
+            ("item", "wijkenbuurten:wijken"),
+            ("every", "weekly"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let job = r.headers()[header::LOCATION].to_str().unwrap().to_string();
+    let mut html = String::new();
+    for _ in 0..200 {
+        html = c
+            .get(app.url(&job))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if !html.contains("hx-trigger") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let id = html
+        .split("href=\"/bronnen/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    let page = c
+        .get(app.url(&format!("/bronnen/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Nu verversen"), "{page}");
+    assert!(page.contains("Elke week"));
+    let token = hidden_csrf(&page);
+    let r = c
+        .post(app.url(&format!("/bronnen/{id}/dienst")))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("kind", "wfs"),
+            ("url", url.as_str()),
+            ("item", "wijkenbuurten:wijken"),
+            ("crs", "EPSG:28992"),
+            ("every", "daily"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("Het schema is opgeslagen"));
+    let r = c
+        .post(app.url(&format!("/bronnen/{id}/verversen")))
+        .form(&[("csrf_token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+}
+
+/// Stops a server process when the test ends.
+struct Kill(std::process::Child);
+
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// pygeoapi (from the test venv) serving `pygeoapi_gemeenten.geojson` as collection
+/// `gemeenten`, 2 features per page, on a free port; its base URL.
+async fn pygeoapi(dir: &std::path::Path) -> (Kill, String) {
+    let python = crate::ogc::python();
+    let bin = python.with_file_name("pygeoapi");
+    assert!(
+        bin.exists(),
+        "{} is missing: run ./scripts/test (it installs pygeoapi)",
+        bin.display()
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let data = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/sources/pygeoapi_gemeenten.geojson");
+    let cfg = fixture_file("pygeoapi.yml")
+        .replace("PORT", &port.to_string())
+        .replace("DATA", &data.display().to_string());
+    std::fs::write(dir.join("cfg.yml"), cfg).unwrap();
+    let generated = std::process::Command::new(&bin)
+        .args([
+            "openapi",
+            "generate",
+            "cfg.yml",
+            "--output-file",
+            "openapi.yml",
+        ])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        generated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&generated.stderr)
+    );
+    let child = std::process::Command::new(&bin)
+        .arg("serve")
+        .current_dir(dir)
+        .env("PYGEOAPI_CONFIG", dir.join("cfg.yml"))
+        .env("PYGEOAPI_OPENAPI", dir.join("openapi.yml"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let guard = Kill(child);
+    let base = format!("http://localhost:{port}");
+    for _ in 0..300 {
+        if reqwest::get(format!("{base}/collections?f=json"))
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            return (guard, base);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("pygeoapi did not start on {base}");
+}
+
+#[tokio::test]
+async fn pygeoapi_collection_is_read_page_by_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, base) = pygeoapi(dir.path()).await;
+    let app = TestApp::spawn().await;
+    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let offers = get_json(
+        &app,
+        &c,
+        &format!("/api/v1/service-offers?kind=ogcapi&url={base}"),
+    )
+    .await;
+    assert_eq!(offers[0]["id"], "gemeenten", "{offers}");
+    let done = import(
+        &app,
+        &c,
+        &csrf,
+        json!({"kind": "ogcapi", "url": base, "item": "gemeenten"}),
+    )
+    .await;
+    assert_eq!(done["state"], "done", "{done}");
+    // Five features over three pages of two.
+    let got = rows(&app, "SELECT code, ST_X(geom) FROM gemeenten ORDER BY code").await;
+    assert_eq!(got.len(), 5);
+    assert_eq!(got[4][0], "GM0344");
+    assert!((got[4][1].as_f64().unwrap() - 5.4).abs() < 1e-9);
+}
