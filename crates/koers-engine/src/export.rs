@@ -10,6 +10,7 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringBuilder};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
+use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
 use datafusion::common::ScalarValue;
 use datafusion::parquet::arrow::ArrowWriter;
 use serde_json::{Map, Value};
@@ -146,7 +147,13 @@ fn json_value(a: &ArrayRef, i: usize) -> Result<Value> {
         ScalarValue::Utf8(Some(s))
         | ScalarValue::LargeUtf8(Some(s))
         | ScalarValue::Utf8View(Some(s)) => Value::String(s),
-        other => Value::String(other.to_string()),
+        // Dates, times and decimals as people write them (2024-03-01T08:30:00), not as the
+        // numbers they are stored as.
+        _ => Value::String(
+            ArrayFormatter::try_new(a.as_ref(), &FormatOptions::default())?
+                .value(i)
+                .to_string(),
+        ),
     })
 }
 

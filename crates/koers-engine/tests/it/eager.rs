@@ -70,9 +70,12 @@ const QUERIES: &[&str] = &[
 async fn plain(tables: &[TableRef], sql: &str) -> String {
     let ctx = SessionContext::new();
     for t in tables {
+        let koers_engine::TableLocation::File(path) = &t.location else {
+            panic!("a local file")
+        };
         ctx.register_parquet(
             t.name.as_str(),
-            t.path.to_str().expect("utf-8 path"),
+            path.to_str().expect("utf-8 path"),
             ParquetReadOptions::default(),
         )
         .await

@@ -36,6 +36,21 @@ async fn exports_three_formats() {
         "{lon} {lat}"
     );
     assert!(v["features"][1]["geometry"].is_null());
+    // Dates and times as text, not as the numbers stored.
+    let when = engine()
+        .query(
+            "SELECT TIMESTAMP '2024-03-01 08:30:00' AS t, DATE '2024-03-01' AS d, CAST(1.50 AS DECIMAL(5, 2)) AS x",
+            &[],
+        )
+        .await
+        .expect("runs");
+    let mut gj = Vec::new();
+    export(&when, ExportFormat::GeoJson, &mut gj).expect("geojson");
+    let v: serde_json::Value = serde_json::from_slice(&gj).expect("json");
+    let p = &v["features"][0]["properties"];
+    assert_eq!(p["t"], "2024-03-01T08:30:00");
+    assert_eq!(p["d"], "2024-03-01");
+    assert_eq!(p["x"], "1.50");
 
     let path = w.dir.path().join("out.parquet");
     let file = std::fs::File::create(&path).expect("create");
