@@ -249,15 +249,18 @@ fn rewrite(
 
 /// A spatial predicate between a geometry of each side: the function, the left and right
 /// side's expressions, and whether the left one is the predicate's first argument.
-fn spatial_predicate<'a>(
-    expr: &'a Arc<dyn PhysicalExpr>,
-    idx: &[ColumnIndex],
-) -> Option<(
+type SpatialPredicate<'a> = (
     Func,
     &'a Arc<dyn PhysicalExpr>,
     &'a Arc<dyn PhysicalExpr>,
     bool,
-)> {
+);
+
+/// The spatial predicate `expr` is, if it is one.
+fn spatial_predicate<'a>(
+    expr: &'a Arc<dyn PhysicalExpr>,
+    idx: &[ColumnIndex],
+) -> Option<SpatialPredicate<'a>> {
     let any: &dyn std::any::Any = expr.as_ref();
     let f = any.downcast_ref::<ScalarFunctionExpr>()?;
     let func = match f.name() {
