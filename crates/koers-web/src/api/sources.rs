@@ -15,6 +15,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use koers_core::Permission;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -161,6 +162,8 @@ pub async fn import_from_source(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
+    // Rights before input: a viewer learns nothing from validation messages.
+    ctx.require(Permission::ManageData)?;
     let src = read_source(Input::json(&headers, &body)?)?;
     let job = start_import(&state, &ctx, src)?;
     Ok(accepted(&job))
