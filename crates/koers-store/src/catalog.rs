@@ -707,7 +707,10 @@ mod tests {
         }
     }
 
-    async fn concurrent_imports(s: Store) {
+    /// Organisation A with a dataset `gemeenten` at version 1.
+    async fn gemeenten_in_a(
+        s: &Store,
+    ) -> (crate::Organisation, DatasetMeta, Dataset, DatasetVersion) {
         let a = s
             .create_organisation(
                 &OrganisationDraft::parse("A", "province", "PV26", "").unwrap(),
@@ -716,7 +719,7 @@ mod tests {
             .await
             .unwrap();
         let meta = DatasetMeta::for_new("Gemeenten", "A");
-        let (ds, _) = s
+        let (ds, v1) = s
             .record_import(
                 &a.id,
                 "gemeenten",
@@ -727,6 +730,11 @@ mod tests {
             )
             .await
             .unwrap();
+        (a, meta, ds, v1)
+    }
+
+    async fn concurrent_imports(s: Store) {
+        let (a, meta, ds, _) = gemeenten_in_a(&s).await;
         let mut tasks = Vec::new();
         for n in 2..=13 {
             let (s, org, meta) = (s.clone(), a.id.clone(), meta.clone());
@@ -757,25 +765,7 @@ mod tests {
     }
 
     async fn a_version_is_relocated_with_an_audit_row(s: Store) {
-        let a = s
-            .create_organisation(
-                &OrganisationDraft::parse("A", "province", "PV26", "").unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
-        let meta = DatasetMeta::for_new("Gemeenten", "A");
-        let (ds, v1) = s
-            .record_import(
-                &a.id,
-                "gemeenten",
-                &meta,
-                false,
-                &version("v1"),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
+        let (a, _, ds, v1) = gemeenten_in_a(&s).await;
         let all = s.all_dataset_versions().await.unwrap();
         assert_eq!(all.len(), 1);
         let moved = s
