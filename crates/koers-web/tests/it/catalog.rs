@@ -34,7 +34,7 @@ async fn post_import(
 }
 
 /// Follows a job until it ends; returns the final progress fragment.
-async fn wait_job(app: &TestApp, c: &reqwest::Client, location: &str) -> String {
+pub(crate) async fn wait_job(app: &TestApp, c: &reqwest::Client, location: &str) -> String {
     for _ in 0..200 {
         let html = c
             .get(app.url(&format!("{location}/voortgang")))

@@ -693,21 +693,7 @@ async fn the_pages_list_a_service_import_it_and_refresh() {
         .unwrap();
     assert_eq!(r.status(), 303);
     let job = r.headers()[header::LOCATION].to_str().unwrap().to_string();
-    let mut html = String::new();
-    for _ in 0..200 {
-        html = c
-            .get(app.url(&job))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        if !html.contains("hx-trigger") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let html = crate::catalog::wait_job(&app, &c, &job).await;
     let id = html
         .split("href=\"/bronnen/")
         .nth(1)
