@@ -261,12 +261,15 @@ pub async fn run_bench(
             env!("CARGO_PKG_VERSION"),
             datafusion::DATAFUSION_VERSION
         ),
+        #[cfg(feature = "ballista")]
         EngineMode::Ballista { .. } => format!(
             "koers {} (datafusion {}, ballista {})",
             env!("CARGO_PKG_VERSION"),
             datafusion::DATAFUSION_VERSION,
             ballista_core::BALLISTA_VERSION
         ),
+        #[cfg(not(feature = "ballista"))]
+        EngineMode::Ballista { .. } => return Err(crate::distributed::not_built()),
     };
     let mut results = Vec::new();
     for path in paths {

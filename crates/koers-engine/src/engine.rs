@@ -220,10 +220,13 @@ impl Engine {
             .build();
         let mut state = match self.config.mode.scheduler_url() {
             None => state,
+            #[cfg(feature = "ballista")]
             Some(url) => {
                 distributed::check_reachable(&url).await?;
                 distributed::remote_state(state, &url)?
             }
+            #[cfg(not(feature = "ballista"))]
+            Some(_) => return Err(distributed::not_built()),
         };
         // After Ballista's upgrade, which replaces the function lists.
         install_functions(&mut state)?;
@@ -266,7 +269,10 @@ impl Engine {
         let df = ctx.sql_with_options(sql, options).await?;
         match self.config.mode.scheduler_url() {
             None => Ok(df.execute_stream().await?),
+            #[cfg(feature = "ballista")]
             Some(url) => distributed::execute(df, &url).await,
+            #[cfg(not(feature = "ballista"))]
+            Some(_) => Err(distributed::not_built()),
         }
     }
 

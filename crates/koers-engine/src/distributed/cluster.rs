@@ -1,23 +1,8 @@
-//! Distributed queries on an Apache DataFusion Ballista cluster.
-//!
-//! With [`EngineMode::Ballista`] (`--engine ballista://HOST:PORT`) a query still passes the
-//! sandbox and is planned in a koers session with the caller's tables only, but the session's
-//! query planner is Ballista's: the optimised logical plan goes to the scheduler, which plans
-//! it into stages for the executors, and the result streams back from them.
-//!
-//! The scheduler and the executors must know koers' `ST_*` functions, so koers runs its own
-//! (`koers ballista scheduler` / `executor`) with [`cluster_state`] and [`cluster_functions`].
-//! koers' R-tree spatial join ([`crate::spatial::join`]) is left out of the distributed plan:
-//! Ballista would have to ship it to the executors, and its build side is one in-memory tree
-//! per process, which does not fit Ballista's stages; DataFusion's own join with the same
-//! predicate gives the same answers, only slower.
-//!
-//! Dropping a result stream before its end (the time limit, a cancel, a row limit) cancels the
-//! job on the scheduler, once the scheduler has accepted it.
+//! The Ballista side of [`super`]: the client session, the cancelling result stream, and the
+//! sessions of koers' scheduler and executors.
 
 use std::fmt;
 use std::pin::Pin;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -45,80 +30,6 @@ use crate::stats;
 
 /// How long koers waits for the scheduler to answer before calling the cluster unreachable.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Where queries run.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum EngineMode {
-    /// In this process (DataFusion).
-    #[default]
-    Embedded,
-    /// On the Ballista cluster whose scheduler listens at `host:port`.
-    Ballista {
-        /// The scheduler's host name or IP address.
-        host: String,
-        /// The scheduler's gRPC port.
-        port: u16,
-    },
-}
-
-impl EngineMode {
-    /// The scheduler's gRPC address, for Ballista.
-    pub fn scheduler_url(&self) -> Option<String> {
-        match self {
-            EngineMode::Embedded => None,
-            EngineMode::Ballista { host, port } => Some(format!("http://{host}:{port}")),
-        }
-    }
-}
-
-impl fmt::Display for EngineMode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            EngineMode::Embedded => f.write_str("embedded"),
-            EngineMode::Ballista { host, port } => write!(f, "ballista://{host}:{port}"),
-        }
-    }
-}
-
-impl FromStr for EngineMode {
-    type Err = String;
-
-    /// `embedded`, or `ballista://HOST:PORT` (a host name, an IPv4 address or `[IPv6]`).
-    fn from_str(s: &str) -> Result<Self, String> {
-        if s == "embedded" {
-            return Ok(EngineMode::Embedded);
-        }
-        let usage =
-            "expected `embedded` or `ballista://HOST:PORT`, e.g. ballista://127.0.0.1:50050";
-        let Some(rest) = s.strip_prefix("ballista://") else {
-            return Err(format!("unknown engine {s:?}: {usage}"));
-        };
-        let Some((host, port)) = rest.rsplit_once(':') else {
-            return Err(format!("{s:?} has no port: {usage}"));
-        };
-        let port: u16 = port
-            .parse()
-            .ok()
-            .filter(|p| *p > 0)
-            .ok_or_else(|| format!("{s:?} has no valid port (1–65535): {usage}"))?;
-        let bare = host
-            .strip_prefix('[')
-            .and_then(|h| h.strip_suffix(']'))
-            .filter(|h| h.parse::<std::net::Ipv6Addr>().is_ok());
-        let valid = bare.is_some()
-            || (!host.is_empty()
-                && host
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-'));
-        if !valid {
-            return Err(format!("{s:?} has no valid host: {usage}"));
-        }
-        Ok(EngineMode::Ballista {
-            host: host.to_string(),
-            port,
-        })
-    }
-}
 
 /// Turn a koers session into one whose queries run on the cluster at `scheduler_url`.
 /// Ballista replaces the function lists, so install koers' functions afterwards.
@@ -254,30 +165,6 @@ pub fn cluster_functions() -> datafusion::error::Result<BallistaFunctionRegistry
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_engine_urls() {
-        assert_eq!("embedded".parse(), Ok(EngineMode::Embedded));
-        let m: EngineMode = "ballista://127.0.0.1:50050".parse().expect("valid");
-        assert_eq!(m.scheduler_url().as_deref(), Some("http://127.0.0.1:50050"));
-        assert_eq!(m.to_string(), "ballista://127.0.0.1:50050");
-        assert!("ballista://[::1]:1".parse::<EngineMode>().is_ok());
-        for bad in [
-            "",
-            "ballista",
-            "ballista://",
-            "ballista://host",
-            "ballista://host:0",
-            "ballista://host:70000",
-            "ballista://:50050",
-            "ballista://ho st:50050",
-            "ballista://host/x:50050",
-            "df://host:50050",
-            "http://host:50050",
-        ] {
-            assert!(bad.parse::<EngineMode>().is_err(), "{bad} accepted");
-        }
-    }
 
     #[test]
     fn cluster_knows_koers_functions() {
