@@ -6,7 +6,7 @@ use crate::storage::ObjectStorage;
 use crate::{Error, Result};
 use koers_core::catalog::{DatasetMeta, parse_dataset_name, suggest_dataset_name};
 use koers_engine::{
-    CancelToken, Engine, EngineConfig, ImportOptions, Progress, QueryOutput, TableRef,
+    CancelToken, Engine, EngineConfig, ImportOptions, Progress, QueryOutput, TableRef, Unit,
 };
 use koers_store::{Actor, Dataset, DatasetVersion, NewVersion, Organisation, Store};
 use serde::Serialize;
@@ -253,7 +253,7 @@ impl Workspace {
         let (file, uploaded) = match &self.cfg.storage {
             Some(s) => {
                 let key = s.key(&rel_file)?;
-                progress.set_total(imported.byte_size);
+                progress.set_total(imported.byte_size, Unit::Bytes);
                 s.upload(&imported.path, &key, progress.as_ref()).await?;
                 (s.object_url(&key), Some((s, key)))
             }

@@ -4,7 +4,7 @@
 
 use crate::{Error, Result};
 use futures::StreamExt;
-use koers_engine::Progress;
+use koers_engine::{Progress, Unit};
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 use tokio::io::AsyncWriteExt;
@@ -165,7 +165,7 @@ pub async fn download(
                 policy.max_bytes
             )));
         }
-        progress.set_total(len);
+        progress.set_total(len, Unit::Bytes);
     }
     let mut file = tokio::fs::File::create(dest).await?;
     let mut seen = 0u64;

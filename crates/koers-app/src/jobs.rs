@@ -1,6 +1,6 @@
 //! Long work in the background (imports), with progress that a page can poll.
 
-use koers_engine::Progress;
+use koers_engine::{Progress, Unit};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,13 +20,14 @@ pub enum JobStatus {
     },
 }
 
-/// One job: its organisation (only that organisation may see it), bytes done and total.
+/// One job: its organisation (only that organisation may see it), work done and in all.
 pub struct Job {
     pub id: String,
     pub org_id: String,
     pub label: String,
     total: AtomicU64,
     done: AtomicU64,
+    unit: Mutex<Unit>,
     status: Mutex<JobStatus>,
 }
 
@@ -42,7 +43,12 @@ impl Job {
         *self.status.lock().unwrap_or_else(|p| p.into_inner()) = status;
     }
 
-    /// Bytes processed and in all (0 when not yet known).
+    /// What [`Job::progress`] counts now (a source import counts features, then bytes).
+    pub fn unit(&self) -> Unit {
+        *self.unit.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Work done and in all, in [`Job::unit`] (in all is 0 when not yet known).
     pub fn progress(&self) -> (u64, u64) {
         (
             self.done.load(Ordering::Relaxed),
@@ -55,16 +61,57 @@ impl Job {
         let (d, t) = self.progress();
         (d.min(t) * 100).checked_div(t).unwrap_or(0)
     }
+
+    /// Where the job stands, at once, for a page or the API.
+    pub fn view(&self) -> JobView {
+        let (state, result, error) = match self.status() {
+            JobStatus::Running => ("running", None, None),
+            JobStatus::Done { result } => ("done", Some(result), None),
+            JobStatus::Failed { error } => ("failed", None, Some(error)),
+        };
+        let (done, total) = self.progress();
+        JobView {
+            id: self.id.clone(),
+            label: self.label.clone(),
+            state,
+            result,
+            error,
+            done,
+            total,
+            unit: self.unit().as_str(),
+            percent: self.percent(),
+        }
+    }
+}
+
+/// A job as pages and the API show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct JobView {
+    pub id: String,
+    pub label: String,
+    /// `running`, `done` or `failed`.
+    pub state: &'static str,
+    /// What was made, when done (e.g. the dataset id).
+    pub result: Option<String>,
+    /// What went wrong, when failed.
+    pub error: Option<String>,
+    pub done: u64,
+    /// 0 when not yet known.
+    pub total: u64,
+    /// What `done` and `total` count: `bytes`, `features`, `rows` or `steps`.
+    pub unit: &'static str,
+    pub percent: u64,
 }
 
 impl Progress for Job {
-    fn set_total(&self, bytes: u64) {
-        self.total.store(bytes, Ordering::Relaxed);
+    fn set_total(&self, total: u64, unit: Unit) {
+        *self.unit.lock().unwrap_or_else(|p| p.into_inner()) = unit;
+        self.total.store(total, Ordering::Relaxed);
         self.done.store(0, Ordering::Relaxed);
     }
 
-    fn advance(&self, bytes: u64) {
-        self.done.fetch_add(bytes, Ordering::Relaxed);
+    fn advance(&self, amount: u64) {
+        self.done.fetch_add(amount, Ordering::Relaxed);
     }
 }
 
@@ -84,6 +131,7 @@ impl Jobs {
             label: label.into(),
             total: AtomicU64::new(0),
             done: AtomicU64::new(0),
+            unit: Mutex::new(Unit::Bytes),
             status: Mutex::new(JobStatus::Running),
         });
         let mut map = self.inner.lock().unwrap_or_else(|p| p.into_inner());
@@ -116,9 +164,12 @@ mod tests {
     fn jobs_are_private_to_their_organisation() {
         let jobs = Jobs::default();
         let j = jobs.start("a", "import");
-        j.set_total(200);
+        j.set_total(200, Unit::Features);
         j.advance(50);
         assert_eq!(j.percent(), 25);
+        assert_eq!(j.unit(), Unit::Features);
+        j.set_total(1000, Unit::Bytes);
+        assert_eq!((j.progress(), j.unit()), ((0, 1000), Unit::Bytes));
         assert!(jobs.get("a", &j.id).is_some());
         assert!(jobs.get("b", &j.id).is_none());
         j.finish(JobStatus::Done { result: "x".into() });

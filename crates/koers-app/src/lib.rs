@@ -17,7 +17,7 @@ pub mod sources;
 pub mod storage;
 
 pub use catalog::{Workspace, WorkspaceConfig};
-pub use jobs::{Job, JobStatus, Jobs};
+pub use jobs::{Job, JobStatus, JobView, Jobs};
 
 use koers_core::Invalid;
 use koers_engine::EngineError;

@@ -14,7 +14,7 @@ use crate::sources::{
 use crate::{Error, Result};
 use koers_core::catalog::{DatasetMeta, suggest_dataset_name};
 use koers_core::indicators::Every;
-use koers_engine::Progress;
+use koers_engine::{Progress, Unit};
 use koers_store::schedules::Scheduled;
 use koers_store::sources::Outcome;
 use koers_store::{Actor, Dataset, DatasetVersion, Organisation};
@@ -381,6 +381,7 @@ impl Workspace {
         let mut sink = Sink::create(path).await?;
         sink.write(b"{\"type\":\"FeatureCollection\",\"features\":[\n")
             .await?;
+        progress.set_total(0, Unit::Features);
         let mut url = def.first_page(PAGE_SIZE);
         let mut seen = HashSet::new();
         let mut start = 0usize;
@@ -401,7 +402,7 @@ impl Workspace {
             if start == 0
                 && let Some(m) = matched
             {
-                progress.set_total(m);
+                progress.set_total(m, Unit::Features);
             }
             sink.features(&features).await?;
             progress.advance(features.len() as u64);
@@ -429,6 +430,7 @@ impl Workspace {
         budget: &mut Budget,
         progress: &(dyn Progress + Send + Sync),
     ) -> Result<()> {
+        progress.set_total(0, Unit::Rows);
         let meta_url = def.odata_metadata();
         let meta = self.answer(&meta_url, "application/xml", budget).await?;
         let columns = metadata_columns(&String::from_utf8_lossy(&meta.body), &def.item)

@@ -9,7 +9,7 @@
 
 use crate::{Error, Result};
 use futures::StreamExt;
-use koers_engine::Progress;
+use koers_engine::{Progress, Unit};
 use object_store::aws::AmazonS3Builder;
 use object_store::path::Path as ObjectPath;
 use object_store::{
@@ -194,7 +194,7 @@ impl ObjectStorage {
         progress: &(dyn Progress + Send + Sync),
     ) -> Result<(u64, String)> {
         let size = std::fs::metadata(local)?.len();
-        progress.set_total(size);
+        progress.set_total(size, Unit::Bytes);
         let mut upload = self.store.put_multipart(key).await.map_err(|e| {
             Error::ObjectStorage(format!("upload naar {} mislukt: {e}", self.describe()))
         })?;
@@ -322,7 +322,7 @@ pub async fn migrate(
             .len();
         todo.push((v, local, size));
     }
-    progress.set_total(todo.iter().map(|(_, _, size)| size).sum());
+    progress.set_total(todo.iter().map(|(_, _, size)| size).sum(), Unit::Bytes);
     for (v, local, _) in todo {
         let key = to.key(&v.file)?;
         let sent = to.upload(&local, &key, progress).await?;

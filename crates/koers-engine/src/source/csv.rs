@@ -11,7 +11,7 @@ use datafusion::arrow::record_batch::RecordBatch;
 
 use super::{BATCH_ROWS, Counting, Source, SourceGeometry};
 use crate::error::{EngineError, Result};
-use crate::import::Progress;
+use crate::import::{Progress, Unit};
 
 /// A CSV file being read.
 pub struct CsvSource<'a> {
@@ -115,7 +115,7 @@ impl<'a> CsvSource<'a> {
     /// Check and type the file (first pass), then open it for batch reading.
     pub fn open(path: &Path, progress: &'a dyn Progress) -> Result<Self> {
         let size = std::fs::metadata(path)?.len();
-        progress.set_total(size * 2);
+        progress.set_total(size * 2, Unit::Bytes);
         let delimiter = sniff_delimiter(path)?;
         let mut rdr = ::csv::ReaderBuilder::new()
             .delimiter(delimiter)

@@ -23,7 +23,7 @@ use serde_json::Value;
 
 use super::{BATCH_ROWS, Counting, Source, SourceGeometry};
 use crate::error::{EngineError, Result};
-use crate::import::Progress;
+use crate::import::{Progress, Unit};
 use crate::spatial::{crs, ewkb, geometry_field};
 
 /// Name of the geometry column made from GeoJSON geometries.
@@ -205,7 +205,7 @@ impl<'a> GeoJsonSource<'a> {
     /// Learn the columns (first pass) and start streaming features (second pass).
     pub fn open(path: &Path, srid: Option<i32>, progress: &'a dyn Progress) -> Result<Self> {
         let size = std::fs::metadata(path)?.len();
-        progress.set_total(size * 2);
+        progress.set_total(size * 2, Unit::Bytes);
         let mut columns: Vec<(String, Kind)> = Vec::new();
         let mut position: HashMap<String, usize> = HashMap::new();
         let mut count = 0usize;

@@ -24,7 +24,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use super::{BATCH_ROWS, Source, SourceGeometry};
 use crate::error::{EngineError, Result};
-use crate::import::Progress;
+use crate::import::{Progress, Unit};
 use crate::spatial::{crs, ewkb, geometry_field};
 
 /// Name of the geometry column koers writes.
@@ -318,7 +318,7 @@ impl<'a> GeoPackageSource<'a> {
             .query_row(&format!("SELECT count(*) FROM {from}"), [], |r| r.get(0))
             .map_err(sql_error)?;
         let file_size = std::fs::metadata(path)?.len();
-        progress.set_total(file_size);
+        progress.set_total(file_size, Unit::Bytes);
 
         let sql = format!("SELECT {} FROM {from}", select.join(", "));
         let width = select.len();

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use super::{BATCH_ROWS, Source, SourceGeometry};
 use crate::error::{EngineError, Result};
-use crate::import::Progress;
+use crate::import::{Progress, Unit};
 use crate::spatial::{crs, ewkb, field_srid, geometry_field, is_geometry_field};
 
 /// A Parquet file being read.
@@ -72,7 +72,7 @@ impl<'a> ParquetSource<'a> {
     /// Open a Parquet file.
     pub fn open(path: &Path, srid: Option<i32>, progress: &'a dyn Progress) -> Result<Self> {
         let size = std::fs::metadata(path)?.len();
-        progress.set_total(size);
+        progress.set_total(size, Unit::Bytes);
         let builder = ParquetRecordBatchReaderBuilder::try_new(File::open(path)?)
             .map_err(|e| invalid(format!("not a readable Parquet file: {e}")))?;
         let rows = builder.metadata().file_metadata().num_rows();

@@ -34,7 +34,7 @@ use shapefile::{Shape, ShapeReader};
 
 use super::{BATCH_ROWS, Source, SourceGeometry};
 use crate::error::{EngineError, Result};
-use crate::import::Progress;
+use crate::import::{Progress, Unit};
 use crate::spatial::{crs, ewkb, geometry_field};
 
 /// Name of the geometry column made from shapes.
@@ -407,7 +407,7 @@ impl<'a> ShapefileSource<'a> {
         };
 
         let total = std::fs::metadata(shp)?.len() + std::fs::metadata(&dbf)?.len();
-        progress.set_total(total);
+        progress.set_total(total, Unit::Bytes);
         let read = Arc::new(AtomicU64::new(0));
         let counted = |p: &Path| -> Result<FileIn> {
             Ok(Counted {

@@ -15,7 +15,7 @@ use datafusion::arrow::record_batch::RecordBatch;
 
 use super::{BATCH_ROWS, Source, SourceGeometry};
 use crate::error::{EngineError, Result};
-use crate::import::Progress;
+use crate::import::{Progress, Unit};
 
 fn invalid(message: String) -> EngineError {
     EngineError::InvalidInput {
@@ -75,7 +75,7 @@ impl XlsxSource {
     /// Read the first sheet.
     pub fn open(path: &Path, progress: &dyn Progress) -> Result<Self> {
         let size = std::fs::metadata(path)?.len();
-        progress.set_total(size);
+        progress.set_total(size, Unit::Bytes);
         let mut wb = open_workbook_auto(path)
             .map_err(|e| invalid(format!("not a readable workbook: {e}")))?;
         let range = wb

@@ -12,7 +12,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use koers_app::JobStatus;
 use koers_app::results::Results;
 use koers_core::Permission;
 use koers_core::analysis::Param;
@@ -157,6 +156,13 @@ pub struct JobOut {
     /// `running`, `done` or `failed`.
     pub state: String,
     pub percent: u64,
+    /// Work done, in `unit`.
+    pub done: u64,
+    /// Work in all, in `unit`; 0 while not yet known.
+    pub total: u64,
+    /// What `done` and `total` count: `bytes`, `features` (read from a web service), `rows`
+    /// or `steps`. A source import counts features or rows first, then bytes.
+    pub unit: String,
     /// The dataset id, when done.
     pub dataset_id: Option<String>,
     /// What went wrong, when failed.
@@ -164,18 +170,17 @@ pub struct JobOut {
 }
 
 pub(crate) fn job_out(j: &koers_app::Job) -> JobOut {
-    let (state, dataset_id, error) = match j.status() {
-        JobStatus::Running => ("running", None, None),
-        JobStatus::Done { result } => ("done", Some(result), None),
-        JobStatus::Failed { error } => ("failed", None, Some(error)),
-    };
+    let v = j.view();
     JobOut {
-        id: j.id.clone(),
-        label: j.label.clone(),
-        state: state.into(),
-        percent: j.percent(),
-        dataset_id,
-        error,
+        id: v.id,
+        label: v.label,
+        state: v.state.into(),
+        percent: v.percent,
+        done: v.done,
+        total: v.total,
+        unit: v.unit.into(),
+        dataset_id: v.result,
+        error: v.error,
     }
 }
 

@@ -511,7 +511,7 @@ pub async fn board(
         state.store.widget_results(d, &key).await?
     };
     if let Some(p) = progress {
-        p.set_total(d.definition.widgets.len() as u64);
+        p.set_total(d.definition.widgets.len() as u64, koers_engine::Unit::Steps);
     }
     let mut changed_at: BTreeMap<String, String> = BTreeMap::new();
     let mut widgets = Vec::new();

@@ -14,7 +14,6 @@ use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use koers_app::JobStatus;
 use koers_app::results::{Results, display};
 use koers_core::Permission;
 use koers_core::catalog::{AccessRights, CADENCES, LICENCES, THEMES};
@@ -83,13 +82,7 @@ async fn import(
 
 /// The job's state for the templates.
 fn job_context(job: &koers_app::Job) -> Value {
-    let (done, total) = job.progress();
-    let (state, result, error) = match job.status() {
-        JobStatus::Running => ("running", None, None),
-        JobStatus::Done { result } => ("done", Some(result), None),
-        JobStatus::Failed { error } => ("failed", None, Some(error)),
-    };
-    context! { id => job.id, label => job.label, percent => job.percent(), done => done, total => total, state => state, result => result, error => error }
+    Value::from_serialize(job.view())
 }
 
 async fn job_page(

@@ -268,18 +268,12 @@ async fn job_progress(
         .jobs
         .get(&ctx.org.id, &job)
         .ok_or(AppError::NotFound)?;
-    let (state_name, error) = match job.status() {
-        JobStatus::Running => ("running", None),
-        JobStatus::Done { .. } => ("done", None),
-        JobStatus::Failed { error } => ("failed", Some(error)),
-    };
-    let (done, total) = job.progress();
     let back = match q.get("terug") {
         Some(t) if !t.is_empty() => format!("/dashboards/{}?{t}", d.id),
         _ => format!("/dashboards/{}", d.id),
     };
     let extra = context! {
-        d => d, job => context! { id => job.id, state => state_name, done => done, total => total, percent => job.percent(), error => error },
+        d => d, job => job.view(),
         back => back, terug => q.get("terug").cloned().unwrap_or_default(),
     };
     // htmx asks for the progress part only.

@@ -832,3 +832,37 @@ async fn pygeoapi_collection_is_read_page_by_page() {
     assert_eq!(got[4][0], "GM0344");
     assert!((got[4][1].as_f64().unwrap() - 5.4).abs() < 1e-9);
 }
+
+#[tokio::test]
+async fn a_source_job_counts_features_then_bytes_in_the_page_and_the_api() {
+    use koers_engine::{Progress, Unit};
+    let app = TestApp::spawn().await;
+    let (c, _) = app.page_login("admin@pv26.example").await;
+    let job = app.ws.jobs.start(&app.org_a.id, "PDOK WFS buurten");
+    job.set_total(1200, Unit::Features);
+    job.advance(300);
+    let fragment = |c: reqwest::Client, id: String| {
+        let url = app.url(&format!("/bronnen/taken/{id}/voortgang"));
+        async move { c.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let html = fragment(c.clone(), job.id.clone()).await;
+    assert!(html.contains("25% · 300 / 1200 objecten"), "{html}");
+    assert!(!html.contains("MB"), "{html}");
+    let (api, _) = app.api_login("admin@pv26.example").await;
+    let out = get_json(&app, &api, &format!("/api/v1/jobs/{}", job.id)).await;
+    assert_eq!(
+        (&out["done"], &out["total"], &out["unit"], &out["percent"]),
+        (&json!(300), &json!(1200), &json!("features"), &json!(25))
+    );
+    // Rows of a statistical service whose total is not known: no percentage, an open bar.
+    job.set_total(0, Unit::Rows);
+    job.advance(500);
+    let html = fragment(c.clone(), job.id.clone()).await;
+    assert!(html.contains(">500 rijen<"), "{html}");
+    assert!(!html.contains("value="), "{html}");
+    // Then the import of what was fetched, in bytes.
+    job.set_total(3 << 20, Unit::Bytes);
+    job.advance(1 << 20);
+    let html = fragment(c, job.id.clone()).await;
+    assert!(html.contains("33% · 1.0 / 3.0 MB"), "{html}");
+}
