@@ -2,6 +2,7 @@
 //! the command line for the data folder (demo workspace, organisations, users).
 
 mod backup;
+#[cfg(feature = "ballista")]
 mod ballista;
 mod bench;
 mod cli;
@@ -84,6 +85,7 @@ enum Command {
         engine: EngineArgs,
     },
     /// Run a process of a Ballista cluster for distributed queries (--engine ballista://…).
+    #[cfg(feature = "ballista")]
     #[command(subcommand)]
     Ballista(ballista::BallistaCommand),
 }
@@ -299,6 +301,7 @@ async fn run(cli: Cli) -> Result<()> {
             store_settings.engine = args.engine.engine.clone();
             serve(&store_settings, &file, &args).await
         }
+        #[cfg(feature = "ballista")]
         Command::Ballista(command) => ballista::run(command).await,
         Command::Demo(movements) => {
             let ws = store_settings.workspace(&file).await?;

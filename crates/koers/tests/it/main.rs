@@ -3,6 +3,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+#[cfg(feature = "ballista")]
 mod ballista;
 mod crash;
 mod movements;
