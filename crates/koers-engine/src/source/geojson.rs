@@ -24,7 +24,7 @@ use serde_json::Value;
 use super::{BATCH_ROWS, Counting, Source, SourceGeometry};
 use crate::error::{EngineError, Result};
 use crate::import::{Progress, Unit};
-use crate::spatial::{crs, ewkb, geometry_field};
+use crate::spatial::{crs, ewkb, from_geojson, geometry_field};
 
 /// Name of the geometry column made from GeoJSON geometries.
 pub const GEOMETRY_COLUMN: &str = "geom";
@@ -212,7 +212,7 @@ impl<'a> GeoJsonSource<'a> {
         let collection = parse(Counting::open(path, progress)?, &mut |f: Feature| {
             count += 1;
             if let Some(g) = &f.geometry {
-                geo::Geometry::<f64>::try_from(&g.value)
+                from_geojson(&g.value)
                     .map_err(|e| format!("feature {count}: invalid geometry: {e}"))?;
             }
             for (k, v) in f.properties.iter().flatten() {
@@ -336,7 +336,7 @@ impl Source for GeoJsonSource<'_> {
             match &f.geometry {
                 None => geoms.append_null(),
                 Some(g) => {
-                    let g = geo::Geometry::<f64>::try_from(&g.value).map_err(|e| {
+                    let g = from_geojson(&g.value).map_err(|e| {
                         invalid(format!("feature {}: invalid geometry: {e}", self.index))
                     })?;
                     geoms.append_value(ewkb::encode(&g, self.srid));

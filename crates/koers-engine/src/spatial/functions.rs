@@ -536,7 +536,7 @@ fn geom_result(f: Func, a: &[Input], i: usize) -> Result<Option<Vec<u8>>> {
             let text = a[0].text(i).unwrap_or_default();
             let gj: geojson::Geometry = serde_json::from_str(text)
                 .map_err(|e| err(format!("ST_GEOMFROMGEOJSON: invalid GeoJSON geometry: {e}")))?;
-            let g = Geometry::<f64>::try_from(&gj.value)
+            let g = super::from_geojson(&gj.value)
                 .map_err(|e| err(format!("ST_GEOMFROMGEOJSON: {e}")))?;
             ewkb::encode(&g, crs::WGS84)
         }

@@ -46,3 +46,59 @@ pub fn field_srid(f: &Field) -> Option<i32> {
     let v: serde_json::Value = serde_json::from_str(meta).ok()?;
     crs::parse_crs(v.get("crs")?.as_str()?).ok()
 }
+
+/// A GeoJSON geometry as a `geo` geometry, or why it is not one. Every position must hold at
+/// least two numbers (x and y): the `geojson` crate's own conversion indexes them unchecked
+/// and panics on `[5.2]` (found by the GeoJSON fuzz target).
+pub fn from_geojson(value: &geojson::GeometryValue) -> Result<geo::Geometry<f64>, String> {
+    fn check(ps: &[geojson::Position]) -> Result<(), String> {
+        match ps.iter().find(|p| p.len() < 2) {
+            Some(p) => Err(format!(
+                "a position needs at least two numbers (x, y), not {:?}",
+                p.as_slice()
+            )),
+            None => Ok(()),
+        }
+    }
+    use geojson::GeometryValue as V;
+    match value {
+        V::Point { coordinates } => check(std::slice::from_ref(coordinates))?,
+        V::MultiPoint { coordinates } | V::LineString { coordinates } => check(coordinates)?,
+        V::MultiLineString { coordinates } | V::Polygon { coordinates } => {
+            coordinates.iter().try_for_each(|c| check(c))?
+        }
+        V::MultiPolygon { coordinates } => {
+            coordinates.iter().flatten().try_for_each(|c| check(c))?
+        }
+        V::GeometryCollection { geometries } => geometries
+            .iter()
+            .try_for_each(|g| from_geojson(&g.value).map(drop))?,
+    }
+    geo::Geometry::<f64>::try_from(value).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn geojson_positions_with_one_number_are_refused_not_a_panic() {
+        for text in [
+            r#"{"type":"LineString","coordinates":[[5.2,52.1],[59]]}"#,
+            r#"{"type":"Polygon","coordinates":[[[5,52],[6,52],[59],[5,52]]]}"#,
+            r#"{"type":"MultiPolygon","coordinates":[[[[5,52],[6,52],[6,53],[5,52]]],[[[1]]]]}"#,
+            r#"{"type":"GeometryCollection","geometries":[{"type":"MultiPoint","coordinates":[[5,52],[1]]}]}"#,
+        ] {
+            let g: geojson::Geometry = match serde_json::from_str(text) {
+                Ok(g) => g,
+                // The geojson crate refuses some of these itself (a lone Point), not all.
+                Err(e) => panic!("{text} should parse, to reach the check: {e}"),
+            };
+            let e = from_geojson(&g.value).expect_err(text);
+            assert!(e.contains("at least two numbers"), "{text}: {e}");
+        }
+        let z: geojson::Geometry =
+            serde_json::from_str(r#"{"type":"Point","coordinates":[5.2,52.1,3.0]}"#).unwrap();
+        assert!(from_geojson(&z.value).is_ok());
+    }
+}

@@ -65,3 +65,61 @@ fn targets_survive_hostile_and_mutated_input() {
         let _ = koers_engine::sandbox::check(sql, &["gemeenten"]);
     }
 }
+
+/// Every input a fuzz target crashed on (kept in `tests/fuzzed/<target>/`, named as
+/// libFuzzer left it in `fuzz/artifacts/`) is read again: it must now end in an error or in
+/// data, never a panic.
+#[test]
+fn inputs_the_fuzzers_crashed_on_stay_fixed() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzzed");
+    let mut seen = 0;
+    for (target, format, ext) in [
+        ("csv", Some(Format::Csv), "csv"),
+        ("geojson", Some(Format::GeoJson), "geojson"),
+        ("xlsx", Some(Format::Xlsx), "xlsx"),
+        ("shapefile", Some(Format::Shapefile), "zip"),
+        ("geopackage", Some(Format::GeoPackage), "gpkg"),
+        ("sandbox", None, "sql"),
+    ] {
+        let Ok(entries) = std::fs::read_dir(root.join(target)) else {
+            continue;
+        };
+        for entry in entries {
+            let data = std::fs::read(entry.unwrap().path()).unwrap();
+            match format {
+                Some(format) => import(format, ext, &data),
+                None => {
+                    let sql = String::from_utf8_lossy(&data);
+                    let _ = koers_engine::sandbox::check(&sql, &["gemeenten", "provincies"]);
+                }
+            }
+            seen += 1;
+        }
+    }
+    assert!(seen > 0, "no inputs in {}", root.display());
+}
+
+/// The GeoJSON crash (a position with one number inside a polygon ring) through the import
+/// and through `ST_GeomFromGeoJSON`: a clear error both ways.
+#[tokio::test]
+async fn a_position_with_one_number_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ring.geojson");
+    std::fs::write(
+        &path,
+        br#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"naam":"x"},"geometry":{"type":"Polygon","coordinates":[[[5,52],[6,52],[59],[5,52]]]}}]}"#,
+    )
+    .unwrap();
+    let e = koers_engine::source::open(Format::GeoJson, &path, None, None, &NoProgress)
+        .err()
+        .expect("refused");
+    assert!(e.to_string().contains("at least two numbers"), "{e}");
+    let e = crate::helpers::engine()
+        .query(
+            r#"SELECT ST_AsText(ST_GeomFromGeoJSON('{"type":"LineString","coordinates":[[5,52],[6]]}'))"#,
+            &[],
+        )
+        .await
+        .expect_err("refused");
+    assert!(e.to_string().contains("at least two numbers"), "{e}");
+}
