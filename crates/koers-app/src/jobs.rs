@@ -25,9 +25,9 @@ pub struct Job {
     pub id: String,
     pub org_id: String,
     pub label: String,
-    total: AtomicU64,
+    /// Work in all (0 while not known) and what it counts, changed together.
+    total: Mutex<(u64, Unit)>,
     done: AtomicU64,
-    unit: Mutex<Unit>,
     status: Mutex<JobStatus>,
 }
 
@@ -43,33 +43,18 @@ impl Job {
         *self.status.lock().unwrap_or_else(|p| p.into_inner()) = status;
     }
 
-    /// What [`Job::progress`] counts now (a source import counts features, then bytes).
-    pub fn unit(&self) -> Unit {
-        *self.unit.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// Work done and in all, in [`Job::unit`] (in all is 0 when not yet known).
-    pub fn progress(&self) -> (u64, u64) {
-        (
-            self.done.load(Ordering::Relaxed),
-            self.total.load(Ordering::Relaxed),
-        )
-    }
-
-    /// Percentage done, 0–100.
-    pub fn percent(&self) -> u64 {
-        let (d, t) = self.progress();
-        (d.min(t) * 100).checked_div(t).unwrap_or(0)
-    }
-
-    /// Where the job stands, at once, for a page or the API.
+    /// Where the job stands, at once, for a page or the API: work done, in all and its unit
+    /// are read together (a source import counts features or rows, then bytes).
     pub fn view(&self) -> JobView {
         let (state, result, error) = match self.status() {
             JobStatus::Running => ("running", None, None),
             JobStatus::Done { result } => ("done", Some(result), None),
             JobStatus::Failed { error } => ("failed", None, Some(error)),
         };
-        let (done, total) = self.progress();
+        let (done, total, unit) = {
+            let total = self.total.lock().unwrap_or_else(|p| p.into_inner());
+            (self.done.load(Ordering::Relaxed), total.0, total.1)
+        };
         JobView {
             id: self.id.clone(),
             label: self.label.clone(),
@@ -78,8 +63,8 @@ impl Job {
             error,
             done,
             total,
-            unit: self.unit().as_str(),
-            percent: self.percent(),
+            unit: unit.as_str(),
+            percent: (done.min(total) * 100).checked_div(total).unwrap_or(0),
         }
     }
 }
@@ -105,8 +90,8 @@ pub struct JobView {
 
 impl Progress for Job {
     fn set_total(&self, total: u64, unit: Unit) {
-        *self.unit.lock().unwrap_or_else(|p| p.into_inner()) = unit;
-        self.total.store(total, Ordering::Relaxed);
+        let mut t = self.total.lock().unwrap_or_else(|p| p.into_inner());
+        *t = (total, unit);
         self.done.store(0, Ordering::Relaxed);
     }
 
@@ -129,9 +114,8 @@ impl Jobs {
             id: uuid::Uuid::new_v4().to_string(),
             org_id: org_id.into(),
             label: label.into(),
-            total: AtomicU64::new(0),
+            total: Mutex::new((0, Unit::Bytes)),
             done: AtomicU64::new(0),
-            unit: Mutex::new(Unit::Bytes),
             status: Mutex::new(JobStatus::Running),
         });
         let mut map = self.inner.lock().unwrap_or_else(|p| p.into_inner());
@@ -166,10 +150,14 @@ mod tests {
         let j = jobs.start("a", "import");
         j.set_total(200, Unit::Features);
         j.advance(50);
-        assert_eq!(j.percent(), 25);
-        assert_eq!(j.unit(), Unit::Features);
+        let v = j.view();
+        assert_eq!(
+            (v.done, v.total, v.unit, v.percent),
+            (50, 200, "features", 25)
+        );
         j.set_total(1000, Unit::Bytes);
-        assert_eq!((j.progress(), j.unit()), ((0, 1000), Unit::Bytes));
+        let v = j.view();
+        assert_eq!((v.done, v.total, v.unit, v.percent), (0, 1000, "bytes", 0));
         assert!(jobs.get("a", &j.id).is_some());
         assert!(jobs.get("b", &j.id).is_none());
         j.finish(JobStatus::Done { result: "x".into() });

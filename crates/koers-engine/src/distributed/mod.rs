@@ -14,7 +14,7 @@
 //!
 //! Dropping a result stream before its end (the time limit, a cancel, a row limit) cancels the
 //! job on the scheduler, once the scheduler has accepted it.
-
+//!
 //! The cluster client and the scheduler's and executors' sessions live in `cluster`, built with
 //! the `ballista` feature (on by default; the fuzz targets build without it).
 
@@ -35,6 +35,7 @@ pub(crate) fn not_built() -> crate::error::EngineError {
         "this koers was built without Ballista (the `ballista` feature)".into(),
     )
 }
+
 /// Where queries run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum EngineMode {
