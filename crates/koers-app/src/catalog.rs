@@ -6,10 +6,12 @@ use crate::storage::ObjectStorage;
 use crate::{Error, Result};
 use koers_core::catalog::{DatasetMeta, parse_dataset_name, suggest_dataset_name};
 use koers_engine::{
-    CancelToken, Engine, EngineConfig, ImportOptions, Progress, QueryOutput, TableRef, Unit,
+    CancelToken, ColumnInfo, Engine, EngineConfig, ImportOptions, Progress, QueryOutput, TableRef,
+    Unit,
 };
 use koers_store::{Actor, Dataset, DatasetVersion, NewVersion, Organisation, Store};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -72,11 +74,25 @@ pub enum ImportSource {
     /// An http(s) URL.
     Url(String),
     /// What was read from a remote service (see [`crate::sources`]), in a temporary file;
-    /// `label` says which service.
-    Service { path: PathBuf, label: String },
+    /// `label` says which service, `titles` what its columns mean (column name → title).
+    Service {
+        path: PathBuf,
+        label: String,
+        titles: BTreeMap<String, String>,
+    },
 }
 
 impl ImportSource {
+    /// `columns` with the titles a service gave for them.
+    fn titled(&self, mut columns: Vec<ColumnInfo>) -> Vec<ColumnInfo> {
+        if let ImportSource::Service { titles, .. } = self {
+            for c in &mut columns {
+                c.title = titles.get(&c.name).cloned();
+            }
+        }
+        columns
+    }
+
     /// The name shown as the version's source.
     fn label(&self) -> String {
         match self {
@@ -270,7 +286,8 @@ impl Workspace {
             format: imported.format.label().to_lowercase(),
             row_count: imported.row_count as i64,
             byte_size: imported.byte_size as i64,
-            columns: serde_json::to_value(&imported.columns).unwrap_or_default(),
+            columns: serde_json::to_value(req.source.titled(imported.columns.clone()))
+                .unwrap_or_default(),
             geometry: imported
                 .geometry
                 .as_ref()

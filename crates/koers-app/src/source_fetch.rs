@@ -9,7 +9,8 @@ use crate::catalog::{ImportRequest, ImportSource, RemoveOnDrop, Workspace};
 use crate::fetch::{self, Answer};
 use crate::sources::{
     ColumnKind, FeaturePage, Offer, SourceDef, SourceKind, choose_resource, ckan_resources,
-    feature_page, odata_cell, odata_kind, odata_page, odata_sets, ogc_collections,
+    data_property_titles, feature_page, odata_cell, odata_kind, odata_page, odata_sets,
+    ogc_collections,
 };
 use crate::{Error, Result};
 use koers_core::catalog::{DatasetMeta, suggest_dataset_name};
@@ -20,7 +21,7 @@ use koers_store::sources::Outcome;
 use koers_store::{Actor, Dataset, DatasetVersion, Organisation};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufWriter};
@@ -39,6 +40,8 @@ pub struct Fetched {
     pub hash: String,
     /// Which service (and resource) it came from.
     pub label: String,
+    /// What its columns mean (column name → title), when the service says (CBS).
+    pub titles: BTreeMap<String, String>,
 }
 
 /// What a refresh did.
@@ -338,12 +341,15 @@ impl Workspace {
         let file = RemoveOnDrop(path.clone());
         let mut label = def.label();
         let mut format = format;
+        let mut titles = BTreeMap::new();
         match def.kind {
             SourceKind::Ogcapi | SourceKind::Wfs => {
                 self.fetch_features(def, &path, &mut budget, progress)
                     .await?
             }
-            SourceKind::Odata => self.fetch_odata(def, &path, &mut budget, progress).await?,
+            SourceKind::Odata => {
+                titles = self.fetch_odata(def, &path, &mut budget, progress).await?
+            }
             SourceKind::Ckan => {
                 let body = self
                     .json(&def.first_page(0), "application/json", &mut budget)
@@ -366,6 +372,7 @@ impl Workspace {
             crs: (!def.crs.is_empty()).then(|| def.crs.clone()),
             hash,
             label,
+            titles,
         })
     }
 
@@ -429,11 +436,22 @@ impl Workspace {
         path: &std::path::Path,
         budget: &mut Budget,
         progress: &(dyn Progress + Send + Sync),
-    ) -> Result<()> {
+    ) -> Result<BTreeMap<String, String>> {
         progress.set_total(0, Unit::Rows);
         let meta_url = def.odata_metadata();
         let meta = self.answer(&meta_url, "application/xml", budget).await?;
-        let columns = metadata_columns(&String::from_utf8_lossy(&meta.body), &def.item)
+        let meta = String::from_utf8_lossy(&meta.body);
+        // A CBS table says what its columns mean in `DataProperties`, when $metadata has it.
+        let titles = match metadata_columns(&meta, "DataProperties") {
+            Ok(Some(_)) => {
+                let url = def.odata_properties();
+                let body = self.json(&url, "application/json", budget).await?;
+                data_property_titles(&body, &url)
+                    .map_err(|e| Error::Fetch(format!("{url}: {e}")))?
+            }
+            _ => BTreeMap::new(),
+        };
+        let columns = metadata_columns(&meta, &def.item)
             .map_err(|e| Error::Fetch(format!("{meta_url}: {e}")))?
             .ok_or_else(|| {
                 Error::Fetch(format!(
@@ -482,7 +500,8 @@ impl Workspace {
                 _ => break,
             }
         }
-        sink.finish().await
+        sink.finish().await?;
+        Ok(titles)
     }
 
     /// Imports fetched data as a new version of dataset `name`.
@@ -499,6 +518,7 @@ impl Workspace {
             source: ImportSource::Service {
                 path: fetched.file.0.clone(),
                 label: fetched.label.clone(),
+                titles: fetched.titles.clone(),
             },
             name: Some(name.to_string()),
             crs: fetched.crs.clone(),

@@ -10,6 +10,7 @@
 use koers_core::{FieldError, Invalid};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::collections::BTreeMap;
 use url::Url;
 
 /// The protocol of a source.
@@ -504,6 +505,32 @@ fn resolve(at: &str, href: &str) -> Result<String, String> {
         .map_err(|e| format!("ongeldige volgende-pagina-link {href}: {e}"))
 }
 
+/// What the columns of a CBS table mean, from its `DataProperties` (one page of them): each
+/// property's `Key` (the column name) and its `Title`, with its `Unit` in brackets when it
+/// has one ("Bevolkingsdichtheid (aantal inwoners per km²)"). Properties without a key or a
+/// title (topic groups) are left out.
+pub fn data_property_titles(body: &Value, at: &str) -> Result<BTreeMap<String, String>, String> {
+    let text = |row: &serde_json::Map<String, Value>, k: &str| {
+        row.get(k)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    Ok(odata_page(body, at)?
+        .rows
+        .iter()
+        .filter_map(|row| {
+            let (key, title) = (text(row, "Key")?, text(row, "Title")?);
+            let title = match text(row, "Unit") {
+                Some(unit) => format!("{title} ({unit})"),
+                None => title,
+            };
+            Some((key, title))
+        })
+        .collect())
+}
+
 /// One page of an OData entity set: its rows and the next page's URL.
 #[derive(Debug)]
 pub struct ODataPage {
@@ -742,6 +769,32 @@ pub fn odata_sets(body: &Value) -> Result<Vec<Offer>, String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn cbs_data_properties_give_column_titles_with_their_unit() {
+        let body = serde_json::json!({"odata.metadata": "x", "value": [
+            {"ID": 0, "Type": "Dimension", "Key": "WijkenEnBuurten", "Title": "Wijken en buurten", "Unit": null},
+            {"ID": 1, "Type": "TopicGroup", "Key": "", "Title": "Bevolking"},
+            {"ID": 2, "Type": "Topic", "Key": "AantalInwoners_5", "Title": "Aantal inwoners", "Unit": "aantal"},
+            {"ID": 3, "Type": "Topic", "Key": "Bevolkingsdichtheid_33", "Title": " ", "Unit": "per km²"},
+            {"ID": 4, "Type": "Topic", "Key": 7, "Title": "Geen tekst"}
+        ]});
+        let titles = super::data_property_titles(&body, "x").expect("titles");
+        assert_eq!(
+            titles.into_iter().collect::<Vec<_>>(),
+            vec![
+                (
+                    "AantalInwoners_5".to_string(),
+                    "Aantal inwoners (aantal)".to_string()
+                ),
+                (
+                    "WijkenEnBuurten".to_string(),
+                    "Wijken en buurten".to_string()
+                ),
+            ]
+        );
+        assert!(super::data_property_titles(&serde_json::json!({"x": 1}), "x").is_err());
+    }
+
     use super::*;
     use serde_json::json;
 

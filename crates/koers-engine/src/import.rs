@@ -84,6 +84,10 @@ pub struct ColumnInfo {
     pub data_type: String,
     /// Whether NULLs are allowed.
     pub nullable: bool,
+    /// What the column means, in words, when the source says (e.g. CBS' `DataProperties`
+    /// title of `AantalInwoners_5`: "Aantal inwoners"). Files carry none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
 }
 
 /// The geometry column of an imported version.
@@ -209,6 +213,7 @@ pub fn import_file(
                 name: f.name().clone(),
                 data_type: f.data_type().to_string(),
                 nullable: f.is_nullable(),
+                title: None,
             })
             .collect(),
         geometry: geometry.map(|g| GeometryInfo {

@@ -39,5 +39,7 @@ pub mod stats;
 pub use distributed::EngineMode;
 pub use engine::{CancelToken, Engine, EngineConfig, QueryOutput, TableLocation, TableRef};
 pub use error::EngineError;
-pub use import::{ImportOptions, ImportedVersion, NoProgress, Progress, Unit, import_file};
+pub use import::{
+    ColumnInfo, ImportOptions, ImportedVersion, NoProgress, Progress, Unit, import_file,
+};
 pub use source::Format;

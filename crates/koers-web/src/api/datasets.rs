@@ -102,7 +102,8 @@ pub struct VersionOut {
     pub format: String,
     pub row_count: i64,
     pub byte_size: i64,
-    /// One object per column: `name`, `data_type`, `nullable`.
+    /// One object per column: `name`, `data_type`, `nullable`, and `title` (what the column
+    /// means) when the source gave one, such as a CBS table's `DataProperties`.
     #[schema(value_type = Vec<Object>)]
     pub columns: serde_json::Value,
     #[schema(value_type = Option<Object>)]

@@ -45,6 +45,7 @@ async fn serve_fixture(
     match path {
         "/odata/85318NED" => answer("application/json", fill("odata_service.json")),
         "/odata/85318NED/$metadata" => answer("application/xml", fill("odata_metadata.xml")),
+        "/odata/85318NED/DataProperties" => answer("application/json", fill("odata_properties.json")),
         "/odata/85318NED/TypedDataSet" if q.contains_key("$skip") => {
             let page = fill("odata_page2.json");
             if f.broken.load(Ordering::SeqCst) {
@@ -218,6 +219,34 @@ async fn cbs_odata_imports_pages_refreshes_only_on_change_and_keeps_a_version_on
     let id = done["datasetId"].as_str().unwrap().to_string();
     let ds = get_json(&app, &c, &format!("/api/v1/datasets/{id}")).await;
     assert_eq!(ds["name"], "cbs_85318ned");
+    // What the columns mean, from CBS' DataProperties, with the unit.
+    let versions = get_json(&app, &c, &format!("/api/v1/datasets/{id}/versions")).await;
+    let columns = versions[0]["columns"].as_array().unwrap().clone();
+    let title = |name: &str| {
+        columns
+            .iter()
+            .find(|c| c["name"] == name)
+            .map(|c| c["title"].clone())
+    };
+    assert_eq!(
+        title("Bevolkingsdichtheid_33"),
+        Some(json!("Bevolkingsdichtheid (aantal inwoners per km²)"))
+    );
+    assert_eq!(title("Gemeentenaam_1"), Some(json!("Gemeentenaam")));
+    assert_eq!(title("ID"), Some(Value::Null));
+    let (p, _) = app.page_login("admin@pv26.example").await;
+    let html = p
+        .get(app.url(&format!("/bronnen/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("<code>AantalInwoners_5</code><br><span class=\"koers-hint koers-column-title\">Aantal inwoners (aantal)</span>"),
+        "{html}"
+    );
     // Both pages, the dimension keys as text without CBS' padding, the topics as numbers.
     let got = rows(
         &app,
