@@ -181,6 +181,13 @@ async fn get_json(app: &TestApp, c: &reqwest::Client, path: &str) -> Value {
     r.json().await.unwrap()
 }
 
+/// A page's HTML, which must answer 200.
+async fn get_text(app: &TestApp, c: &reqwest::Client, path: &str) -> String {
+    let r = c.get(app.url(path)).send().await.unwrap();
+    assert_eq!(r.status(), 200, "{path}");
+    r.text().await.unwrap()
+}
+
 async fn rows(app: &TestApp, sql: &str) -> Vec<Vec<Value>> {
     let out = app.ws.query(&app.org_a.id, sql, 100, None).await.unwrap();
     let r = koers_app::results::Results::from_output(&out).unwrap();
@@ -235,14 +242,7 @@ async fn cbs_odata_imports_pages_refreshes_only_on_change_and_keeps_a_version_on
     assert_eq!(title("Gemeentenaam_1"), Some(json!("Gemeentenaam")));
     assert_eq!(title("ID"), Some(Value::Null));
     let (p, _) = app.page_login("admin@pv26.example").await;
-    let html = p
-        .get(app.url(&format!("/bronnen/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = get_text(&app, &p, &format!("/bronnen/{id}")).await;
     assert!(
         html.contains("<code>AantalInwoners_5</code><br><span class=\"koers-hint koers-column-title\">Aantal inwoners (aantal)</span>"),
         "{html}"
@@ -674,23 +674,15 @@ async fn the_pages_list_a_service_import_it_and_refresh() {
     let f = fixture().await;
     let app = TestApp::spawn().await;
     let (c, csrf) = app.page_login("admin@pv26.example").await;
-    let html = c
-        .get(app.url("/bronnen"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = get_text(&app, &c, "/bronnen").await;
     assert!(html.contains("action=\"/bronnen/dienst\""));
     let url = format!("{}/wfs", f.base);
-    let r = c
-        .get(app.url(&format!("/bronnen/dienst?kind=wfs&url={}", urlencode(&url))))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let html = r.text().await.unwrap();
+    let html = get_text(
+        &app,
+        &c,
+        &format!("/bronnen/dienst?kind=wfs&url={}", urlencode(&url)),
+    )
+    .await;
     assert!(html.contains("value=\"wijkenbuurten:buurten\""), "{html}");
     // A bad area: the form again with the problem.
     let r = c
@@ -729,14 +721,7 @@ async fn the_pages_list_a_service_import_it_and_refresh() {
         .and_then(|s| s.split('"').next())
         .unwrap()
         .to_string();
-    let page = c
-        .get(app.url(&format!("/bronnen/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = get_text(&app, &c, &format!("/bronnen/{id}")).await;
     assert!(page.contains("Nu verversen"), "{page}");
     assert!(page.contains("Elke week"));
     let token = hidden_csrf(&page);
@@ -870,11 +855,8 @@ async fn a_source_job_counts_features_then_bytes_in_the_page_and_the_api() {
     let job = app.ws.jobs.start(&app.org_a.id, "PDOK WFS buurten");
     job.set_total(1200, Unit::Features);
     job.advance(300);
-    let fragment = |c: reqwest::Client, id: String| {
-        let url = app.url(&format!("/bronnen/taken/{id}/voortgang"));
-        async move { c.get(url).send().await.unwrap().text().await.unwrap() }
-    };
-    let html = fragment(c.clone(), job.id.clone()).await;
+    let fragment = format!("/bronnen/taken/{}/voortgang", job.id);
+    let html = get_text(&app, &c, &fragment).await;
     assert!(html.contains("25% · 300 / 1200 objecten"), "{html}");
     assert!(!html.contains("MB"), "{html}");
     let (api, _) = app.api_login("admin@pv26.example").await;
@@ -886,12 +868,12 @@ async fn a_source_job_counts_features_then_bytes_in_the_page_and_the_api() {
     // Rows of a statistical service whose total is not known: no percentage, an open bar.
     job.set_total(0, Unit::Rows);
     job.advance(500);
-    let html = fragment(c.clone(), job.id.clone()).await;
+    let html = get_text(&app, &c, &fragment).await;
     assert!(html.contains(">500 rijen<"), "{html}");
     assert!(!html.contains("value="), "{html}");
     // Then the import of what was fetched, in bytes.
     job.set_total(3 << 20, Unit::Bytes);
     job.advance(1 << 20);
-    let html = fragment(c, job.id.clone()).await;
+    let html = get_text(&app, &c, &fragment).await;
     assert!(html.contains("33% · 1.0 / 3.0 MB"), "{html}");
 }
