@@ -78,6 +78,9 @@ async fn steward_imports_a_cbs_table_and_refreshes_it() {
     check_axe(&c, "bron met dienst").await;
     let page = c.source().await.unwrap();
     assert!(page.contains("Elke dag"), "{page}");
+    // The columns with what CBS says they mean.
+    assert!(page.contains("Aantal inwoners (aantal)"), "{page}");
+    crate::browser::screenshot(&c, "dataset-cbs.png").await;
     c.find(Locator::Css("form[action$='/verversen'] button"))
         .await
         .unwrap()
