@@ -8,9 +8,9 @@
 use crate::catalog::{ImportRequest, ImportSource, RemoveOnDrop, Workspace};
 use crate::fetch::{self, Answer};
 use crate::sources::{
-    ColumnKind, FeaturePage, Offer, SourceDef, SourceKind, choose_resource, ckan_resources,
-    data_property_titles, feature_page, odata_cell, odata_kind, odata_page, odata_sets,
-    ogc_collections,
+    ColumnKind, FeaturePage, Offer, SourceDef, SourceKind, TableInfo, cbs_table_info,
+    choose_resource, ckan_resources, data_property_titles, feature_page, odata_cell, odata_kind,
+    odata_page, odata_sets, ogc_collections,
 };
 use crate::{Error, Result};
 use koers_core::catalog::{DatasetMeta, suggest_dataset_name};
@@ -42,6 +42,8 @@ pub struct Fetched {
     pub label: String,
     /// What its columns mean (column name → title), when the service says (CBS).
     pub titles: BTreeMap<String, String>,
+    /// What the table is (title, description, frequency), when the service says (CBS).
+    pub table: Option<TableInfo>,
 }
 
 /// What a refresh did.
@@ -341,14 +343,14 @@ impl Workspace {
         let file = RemoveOnDrop(path.clone());
         let mut label = def.label();
         let mut format = format;
-        let mut titles = BTreeMap::new();
+        let (mut titles, mut table) = (BTreeMap::new(), None);
         match def.kind {
             SourceKind::Ogcapi | SourceKind::Wfs => {
                 self.fetch_features(def, &path, &mut budget, progress)
                     .await?
             }
             SourceKind::Odata => {
-                titles = self.fetch_odata(def, &path, &mut budget, progress).await?
+                (titles, table) = self.fetch_odata(def, &path, &mut budget, progress).await?
             }
             SourceKind::Ckan => {
                 let body = self
@@ -373,6 +375,7 @@ impl Workspace {
             hash,
             label,
             titles,
+            table,
         })
     }
 
@@ -436,20 +439,26 @@ impl Workspace {
         path: &std::path::Path,
         budget: &mut Budget,
         progress: &(dyn Progress + Send + Sync),
-    ) -> Result<BTreeMap<String, String>> {
+    ) -> Result<(BTreeMap<String, String>, Option<TableInfo>)> {
         progress.set_total(0, Unit::Rows);
         let meta_url = def.odata_metadata();
         let meta = self.answer(&meta_url, "application/xml", budget).await?;
         let meta = String::from_utf8_lossy(&meta.body);
-        // A CBS table says what its columns mean in `DataProperties`, when $metadata has it.
-        let titles = match metadata_columns(&meta, "DataProperties") {
-            Ok(Some(_)) => {
-                let url = def.odata_properties();
-                let body = self.json(&url, "application/json", budget).await?;
-                data_property_titles(&body, &url)
-                    .map_err(|e| Error::Fetch(format!("{url}: {e}")))?
+        // A CBS table says what its columns mean (`DataProperties`) and what it is itself
+        // (`TableInfos`), when $metadata declares those sets.
+        let titles = match self
+            .declared_set(&meta, def, "DataProperties", budget)
+            .await?
+        {
+            Some((url, body)) => data_property_titles(&body, &url)
+                .map_err(|e| Error::Fetch(format!("{url}: {e}")))?,
+            None => BTreeMap::new(),
+        };
+        let table = match self.declared_set(&meta, def, "TableInfos", budget).await? {
+            Some((url, body)) => {
+                cbs_table_info(&body, &url).map_err(|e| Error::Fetch(format!("{url}: {e}")))?
             }
-            _ => BTreeMap::new(),
+            None => None,
         };
         let columns = metadata_columns(&meta, &def.item)
             .map_err(|e| Error::Fetch(format!("{meta_url}: {e}")))?
@@ -501,7 +510,24 @@ impl Workspace {
             }
         }
         sink.finish().await?;
-        Ok(titles)
+        Ok((titles, table))
+    }
+
+    /// Entity set `set` of the OData service (its URL and JSON answer), when its `$metadata`
+    /// (`meta`) declares it.
+    async fn declared_set(
+        &self,
+        meta: &str,
+        def: &SourceDef,
+        set: &str,
+        budget: &mut Budget,
+    ) -> Result<Option<(String, Value)>> {
+        if !matches!(metadata_columns(meta, set), Ok(Some(_))) {
+            return Ok(None);
+        }
+        let url = def.odata_set(set);
+        let body = self.json(&url, "application/json", budget).await?;
+        Ok(Some((url, body)))
     }
 
     /// Imports fetched data as a new version of dataset `name`.
@@ -548,8 +574,12 @@ impl Workspace {
         };
         koers_core::catalog::parse_dataset_name(&name)?;
         let fetched = self.fetch_source(def, progress.as_ref()).await?;
+        let meta = fetched
+            .table
+            .as_ref()
+            .and_then(|t| table_meta(t, &org.name));
         let (ds, v) = self
-            .import_fetched(org, actor, &name, &fetched, None, progress)
+            .import_fetched(org, actor, &name, &fetched, meta, progress)
             .await?;
         self.keep_source(org, actor, &ds, def, Some(&fetched.hash), every)
             .await?;
@@ -645,9 +675,49 @@ impl Workspace {
     }
 }
 
+/// The catalog metadata a new dataset from a CBS table starts with: the table's title,
+/// description and frequency, the defaults otherwise; `None` when CBS' text does not pass the
+/// catalog's rules (too long), so that the defaults apply.
+fn table_meta(t: &TableInfo, publisher: &str) -> Option<DatasetMeta> {
+    let d = DatasetMeta::for_new(&t.title, publisher);
+    DatasetMeta::parse(
+        &t.title,
+        &t.description,
+        &d.publisher,
+        &d.contact_name,
+        &d.contact_email,
+        &d.theme,
+        &d.licence,
+        d.access_rights.as_str(),
+        t.cadence,
+        &d.tags,
+    )
+    .ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cbs_table_gives_a_new_dataset_its_catalog_entry_unless_its_text_breaks_the_rules() {
+        let t = TableInfo {
+            title: "Kerncijfers wijken en buurten 2023".into(),
+            description: "Per buurt.".into(),
+            cadence: "ANNUAL",
+        };
+        let m = table_meta(&t, "Provincie Utrecht").expect("valid");
+        assert_eq!(
+            (m.title.as_str(), m.description.as_str(), m.cadence.as_str()),
+            ("Kerncijfers wijken en buurten 2023", "Per buurt.", "ANNUAL")
+        );
+        assert_eq!(m.publisher, "Provincie Utrecht");
+        let long = TableInfo {
+            title: "x".repeat(201),
+            ..t
+        };
+        assert!(table_meta(&long, "Provincie Utrecht").is_none());
+    }
 
     #[test]
     fn wfs_capabilities() {

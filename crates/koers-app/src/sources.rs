@@ -313,9 +313,10 @@ impl SourceDef {
         self.url_with_path(&["$metadata"]).to_string()
     }
 
-    /// The CBS `DataProperties` of the table (what each column is: a dimension or a topic).
-    pub fn odata_properties(&self) -> String {
-        let mut u = self.url_with_path(&["DataProperties"]);
+    /// Another entity set of the same OData service as JSON, such as CBS' `DataProperties`
+    /// (what each column is) and `TableInfos` (what the table is).
+    pub fn odata_set(&self, set: &str) -> String {
+        let mut u = self.url_with_path(&[set]);
         u.query_pairs_mut().append_pair("$format", "json");
         u.to_string()
     }
@@ -529,6 +530,52 @@ pub fn data_property_titles(body: &Value, at: &str) -> Result<BTreeMap<String, S
             Some((key, title))
         })
         .collect())
+}
+
+/// What a CBS table is, from its `TableInfos`: the catalog metadata a new dataset starts with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableInfo {
+    pub title: String,
+    pub description: String,
+    /// A DCAT frequency (see [`koers_core::catalog::CADENCES`]).
+    pub cadence: &'static str,
+}
+
+/// Reads CBS' `TableInfos` (its first row): `Title`, `ShortDescription` (else `Summary`) and
+/// `Frequency` ("Perjaar" → `ANNUAL`, …; what CBS does not name → `UNKNOWN`). `None` when the
+/// answer has no row with a title.
+pub fn cbs_table_info(body: &Value, at: &str) -> Result<Option<TableInfo>, String> {
+    let page = odata_page(body, at)?;
+    let Some(row) = page.rows.first() else {
+        return Ok(None);
+    };
+    let text = |k: &str| {
+        row.get(k)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    };
+    let Some(title) = text("Title") else {
+        return Ok(None);
+    };
+    let cadence = match text("Frequency").map(str::to_lowercase).as_deref() {
+        Some("perdag") => "DAILY",
+        Some("perweek") => "WEEKLY",
+        Some("permaand") => "MONTHLY",
+        Some("perkwartaal") => "QUARTERLY",
+        Some("perjaar") => "ANNUAL",
+        Some("eenmalig" | "stopgezet") => "NEVER",
+        Some("onregelmatig" | "tweejaarlijks" | "driejaarlijks" | "vierjaarlijks") => "IRREG",
+        _ => "UNKNOWN",
+    };
+    Ok(Some(TableInfo {
+        title: title.to_string(),
+        description: text("ShortDescription")
+            .or_else(|| text("Summary"))
+            .unwrap_or_default()
+            .to_string(),
+        cadence,
+    }))
 }
 
 /// One page of an OData entity set: its rows and the next page's URL.
@@ -769,6 +816,39 @@ pub fn odata_sets(body: &Value) -> Result<Vec<Offer>, String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn cbs_table_infos_give_title_description_and_frequency() {
+        let info = |row: serde_json::Value| {
+            super::cbs_table_info(&serde_json::json!({"value": [row]}), "x").expect("read")
+        };
+        let t = info(serde_json::json!({"Title": " Kerncijfers wijken en buurten 2023 ", "ShortDescription": "Cijfers per buurt.", "Summary": "Kort", "Frequency": "Perjaar"}))
+            .expect("a table");
+        assert_eq!(
+            (t.title.as_str(), t.description.as_str(), t.cadence),
+            (
+                "Kerncijfers wijken en buurten 2023",
+                "Cijfers per buurt.",
+                "ANNUAL"
+            )
+        );
+        let t = info(
+            serde_json::json!({"Title": "Bevolking", "Summary": "Kort", "Frequency": "Permaand"}),
+        )
+        .expect("a table");
+        assert_eq!((t.description.as_str(), t.cadence), ("Kort", "MONTHLY"));
+        let t =
+            info(serde_json::json!({"Title": "Oud", "Frequency": "Stopgezet"})).expect("a table");
+        assert_eq!(t.cadence, "NEVER");
+        let t = info(serde_json::json!({"Title": "Iets", "Frequency": "Soms"})).expect("a table");
+        assert_eq!(t.cadence, "UNKNOWN");
+        assert_eq!(info(serde_json::json!({"Title": " "})), None);
+        assert_eq!(
+            super::cbs_table_info(&serde_json::json!({"value": []}), "x"),
+            Ok(None)
+        );
+        assert!(super::cbs_table_info(&serde_json::json!("html"), "x").is_err());
+    }
+
     #[test]
     fn cbs_data_properties_give_column_titles_with_their_unit() {
         let body = serde_json::json!({"odata.metadata": "x", "value": [

@@ -46,6 +46,7 @@ async fn serve_fixture(
         "/odata/85318NED" => answer("application/json", fill("odata_service.json")),
         "/odata/85318NED/$metadata" => answer("application/xml", fill("odata_metadata.xml")),
         "/odata/85318NED/DataProperties" => answer("application/json", fill("odata_properties.json")),
+        "/odata/85318NED/TableInfos" => answer("application/json", fill("odata_tableinfos.json")),
         "/odata/85318NED/TypedDataSet" if q.contains_key("$skip") => {
             let page = fill("odata_page2.json");
             if f.broken.load(Ordering::SeqCst) {
@@ -226,6 +227,16 @@ async fn cbs_odata_imports_pages_refreshes_only_on_change_and_keeps_a_version_on
     let id = done["datasetId"].as_str().unwrap().to_string();
     let ds = get_json(&app, &c, &format!("/api/v1/datasets/{id}")).await;
     assert_eq!(ds["name"], "cbs_85318ned");
+    // The catalog entry starts from what CBS says the table is.
+    assert_eq!(ds["title"], "Kerncijfers wijken en buurten 2023");
+    assert_eq!(ds["cadence"], "ANNUAL");
+    assert!(
+        ds["description"]
+            .as_str()
+            .unwrap()
+            .starts_with("Kerncijfers over bevolking"),
+        "{ds}"
+    );
     // What the columns mean, from CBS' DataProperties, with the unit.
     let versions = get_json(&app, &c, &format!("/api/v1/datasets/{id}/versions")).await;
     let columns = versions[0]["columns"].as_array().unwrap().clone();
