@@ -18,8 +18,13 @@ pub struct Snapshot {
     pub title: String,
     /// Why it was taken (e.g. the meeting it was for).
     pub note: String,
+    /// The frozen content, parsed from `content_text` for showing it (`Null` when the stored
+    /// bytes are no JSON any more: then they do not verify either).
     pub content: serde_json::Value,
-    /// `sha256:` and the hex digest of the canonical content, computed when it was taken.
+    /// The content exactly as it was frozen and hashed: served and verified byte for byte.
+    #[serde(skip)]
+    pub content_text: String,
+    /// `sha256:` and the hex digest of `content_text`, computed once when it was taken.
     pub content_hash: String,
     pub created_by: String,
     pub created_at: String,
@@ -28,7 +33,7 @@ pub struct Snapshot {
 const COLUMNS: &str = "id, org_id, subject_kind, subject_id, title, note, content, content_hash, created_by, created_at";
 
 fn from_row(r: &AnyRow) -> Result<Snapshot> {
-    let content: String = r.try_get("content")?;
+    let content_text: String = r.try_get("content")?;
     Ok(Snapshot {
         id: r.try_get("id")?,
         org_id: r.try_get("org_id")?,
@@ -36,7 +41,8 @@ fn from_row(r: &AnyRow) -> Result<Snapshot> {
         subject_id: r.try_get("subject_id")?,
         title: r.try_get("title")?,
         note: r.try_get("note")?,
-        content: serde_json::from_str(&content).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        content: serde_json::from_str(&content_text).unwrap_or(serde_json::Value::Null),
+        content_text,
         content_hash: r.try_get("content_hash")?,
         created_by: r.try_get("created_by")?,
         created_at: r.try_get("created_at")?,
@@ -49,8 +55,8 @@ pub struct NewSnapshot<'a> {
     pub subject_id: &'a str,
     pub title: &'a str,
     pub note: &'a str,
-    pub content: &'a serde_json::Value,
-    pub content_hash: &'a str,
+    /// The content's canonical bytes and their hash, made once by `Frozen::of`.
+    pub content: &'a koers_core::snapshot::Frozen,
 }
 
 impl Store {
@@ -70,8 +76,8 @@ impl Store {
             .bind(s.subject_id)
             .bind(s.title)
             .bind(s.note)
-            .bind(s.content.to_string())
-            .bind(s.content_hash)
+            .bind(&s.content.text)
+            .bind(&s.content.hash)
             .bind(&actor.label)
             .bind(now())
             .execute(&mut *tx)
@@ -82,7 +88,7 @@ impl Store {
             Some(org_id),
             "snapshot.taken",
             ("evidence_snapshot", Some(&id)),
-            serde_json::json!({ "subject": s.subject_kind, "subjectId": s.subject_id, "hash": s.content_hash }),
+            serde_json::json!({ "subject": s.subject_kind, "subjectId": s.subject_id, "hash": s.content.hash }),
         )
         .await?;
         tx.commit().await?;
@@ -112,6 +118,47 @@ impl Store {
     }
 }
 
+/// What `koers audit verify` found of one organisation's evidence snapshots.
+#[derive(Debug, Clone)]
+pub struct SnapshotCheck {
+    pub org_id: String,
+    /// How many snapshots the organisation has.
+    pub count: usize,
+    /// The snapshots whose stored bytes no longer have their hash: id and title.
+    pub broken: Vec<(String, String)>,
+}
+
+impl Store {
+    /// Checks the stored bytes of every evidence snapshot (of one organisation, or of all)
+    /// against the hash taken when it was frozen.
+    pub async fn verify_snapshots(&self, org_id: Option<&str>) -> Result<Vec<SnapshotCheck>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM evidence_snapshots WHERE ($1 = '' OR org_id = $1) ORDER BY org_id, created_at, id"
+        ))
+        .bind(org_id.unwrap_or(""))
+        .fetch_all(self.pool())
+        .await?;
+        let mut out: Vec<SnapshotCheck> = Vec::new();
+        for row in &rows {
+            let s = from_row(row)?;
+            if out.last().is_none_or(|c| c.org_id != s.org_id) {
+                out.push(SnapshotCheck {
+                    org_id: s.org_id.clone(),
+                    count: 0,
+                    broken: Vec::new(),
+                });
+            }
+            if let Some(check) = out.last_mut() {
+                check.count += 1;
+                if !koers_core::snapshot::verify(&s.content_text, &s.content_hash) {
+                    check.broken.push((s.id, s.title));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,7 +173,12 @@ mod tests {
             )
             .await
             .unwrap();
-        let content = serde_json::json!({"value": 1});
+        // Numbers and text that a careless round trip through a parsed value would change.
+        let content = serde_json::json!({
+            "value": 11281.099999999999_f64, "tiny": 5e-324_f64, "huge": 1.7976931348623157e308_f64,
+            "count": u64::MAX, "name": "Súdwest-Fryslân 🚲",
+        });
+        let frozen = koers_core::snapshot::Frozen::of(&content);
         let snap = s
             .create_snapshot(
                 &org.id,
@@ -135,14 +187,24 @@ mod tests {
                     subject_id: "m1",
                     title: "Logistiek",
                     note: "PS 12 maart",
-                    content: &content,
-                    content_hash: "sha256:x",
+                    content: &frozen,
                 },
                 &Actor::cli(),
             )
             .await
             .unwrap();
         assert_eq!(snap.content, content);
+        // Read back byte for byte, on either backend, and still verifying.
+        let again = s.snapshot(&org.id, &snap.id).await.unwrap();
+        assert_eq!(again.content_text, frozen.text);
+        assert_eq!(again.content_hash, frozen.hash);
+        assert!(koers_core::snapshot::verify(
+            &again.content_text,
+            &again.content_hash
+        ));
+        let checks = s.verify_snapshots(None).await.unwrap();
+        assert_eq!(checks.len(), 1);
+        assert_eq!((checks[0].count, checks[0].broken.len()), (1, 0));
         assert!(
             sqlx::query("UPDATE evidence_snapshots SET title = 'x'")
                 .execute(s.pool())

@@ -689,7 +689,7 @@ pub async fn take_snapshot(
         "takenBy": ctx.user.email,
         "content": content,
     });
-    let hash = koers_core::snapshot::content_hash(&content);
+    let frozen = koers_core::snapshot::Frozen::of(&content);
     Ok(state
         .store
         .create_snapshot(
@@ -699,15 +699,14 @@ pub async fn take_snapshot(
                 subject_id: id,
                 title: &title,
                 note: &note,
-                content: &content,
-                content_hash: &hash,
+                content: &frozen,
             },
             &ctx.actor(),
         )
         .await?)
 }
 
-/// Whether a snapshot's content still has the hash it was taken with.
+/// Whether a snapshot's stored bytes still have the hash they were taken with.
 pub fn snapshot_intact(s: &koers_store::snapshots::Snapshot) -> bool {
-    koers_core::snapshot::content_hash(&s.content) == s.content_hash
+    koers_core::snapshot::verify(&s.content_text, &s.content_hash)
 }

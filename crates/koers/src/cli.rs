@@ -346,8 +346,33 @@ pub async fn verify(store: &Store, org_id: Option<&str>) -> Result<()> {
     if checks.is_empty() {
         println!("Nog geen besluitgeschiedenis om te controleren.");
     }
+    // Evidence snapshots: the stored bytes of each must still have their hash.
+    let mut broken_snapshots = 0;
+    for c in store.verify_snapshots(org_id).await? {
+        let name = store
+            .organisation(&c.org_id)
+            .await
+            .map(|o| o.name)
+            .unwrap_or_else(|_| c.org_id.clone());
+        if c.broken.is_empty() {
+            println!("{name}: {} momentopname(n), alle ongewijzigd", c.count);
+        } else {
+            broken_snapshots += c.broken.len();
+            println!(
+                "{name}: {} van {} momentopname(n) gewijzigd:",
+                c.broken.len(),
+                c.count
+            );
+            for (id, title) in &c.broken {
+                println!("  - {title} ({id})");
+            }
+        }
+    }
     if broken > 0 {
         bail!("de besluitgeschiedenis van {broken} organisatie(s) is aangetast");
+    }
+    if broken_snapshots > 0 {
+        bail!("{broken_snapshots} momentopname(n) gewijzigd sinds ze zijn vastgelegd");
     }
     Ok(())
 }

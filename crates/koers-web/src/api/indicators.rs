@@ -11,7 +11,7 @@ use crate::products::{
 use crate::startup::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -52,6 +52,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/snapshots", get(list_snapshots))
         .route("/snapshots/{snapshot_id}", get(get_snapshot))
+        .route(
+            "/snapshots/{snapshot_id}/content",
+            get(get_snapshot_content),
+        )
 }
 
 /// A new indicator on one of the organisation's saved analyses.
@@ -378,6 +382,20 @@ pub async fn get_snapshot(
         state.store.snapshot(&ctx.org.id, &id).await?,
         true,
     )))
+}
+
+/// A snapshot's content exactly as it was frozen and hashed: the SHA-256 of these bytes is
+/// the snapshot's `contentHash` (`sha256sum` checks it without koers).
+#[utoipa::path(get, path = "/snapshots/{snapshotId}/content", tag = "informatieproducten", params(("snapshotId" = String, Path, description = "Id van de momentopname")),
+    responses((status = 200, description = "De bevroren inhoud, byte voor byte zoals gehasht", content_type = "application/json", body = Object)))]
+pub async fn get_snapshot_content(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    ctx.require(Permission::Read)?;
+    let s = state.store.snapshot(&ctx.org.id, &id).await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], s.content_text).into_response())
 }
 
 /// How often an indicator refreshes by itself.

@@ -153,6 +153,7 @@ pub async fn version_header(req: Request, next: Next) -> Response {
         indicators::set_schedule,
         indicators::list_snapshots,
         indicators::get_snapshot,
+        indicators::get_snapshot_content,
         dashboards::list_dashboards,
         dashboards::add_dashboard,
         dashboards::get_dashboard,

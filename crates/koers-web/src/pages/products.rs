@@ -132,7 +132,7 @@ async fn snapshot_json(
                 format!("attachment; filename=\"momentopname-{}.json\"", s.id),
             ),
         ],
-        koers_core::snapshot::canonical(&s.content),
+        s.content_text,
     )
         .into_response())
 }

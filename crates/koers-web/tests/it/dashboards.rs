@@ -225,6 +225,7 @@ pub(crate) async fn a_dashboard_filters_drills_down_keeps_versions_and_refuses_b
     assert_eq!(w2["query"]["datasetVersions"][0]["query"], "vracht@1");
     assert_eq!(w2["data"]["rows"], json!([["PV26", 140], ["PV27", 300]]));
     assert!(snap["contentHash"].as_str().unwrap().starts_with("sha256:"));
+    assert_eq!(snap["intact"], true, "{snap}");
 
     // Bad filter values are named; hostile text never reaches SQL.
     let r = c

@@ -183,8 +183,7 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> ObjectsOfA {
                 subject_id: &monitor.id,
                 title: "Geheim",
                 note: "",
-                content: &json!({}),
-                content_hash: &koers_core::snapshot::content_hash(&json!({})),
+                content: &koers_core::snapshot::Frozen::of(&json!({})),
             },
             &koers_store::Actor::cli(),
         )

@@ -38,6 +38,7 @@ on_postgres_too! {
         another_organisation_sees_nothing_of_the_register;
     products: an_indicator_is_refreshed_judged_and_shown,
         snapshots_freeze_what_was_shown_and_crossing_a_threshold_alerts,
+        snapshots_of_awkward_numbers_and_text_verify_byte_for_byte,
         scheduled_refreshes_run_once_when_due;
     notifications: assignments_steps_and_comments_notify_the_people_on_a_question;
     maturity: tokens_are_single_use_and_bad_links_change_nothing;

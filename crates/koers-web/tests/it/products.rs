@@ -889,3 +889,127 @@ pub(crate) async fn scheduled_refreshes_run_once_when_due() {
         0
     );
 }
+
+/// The SHA-256 of `bytes`, written as a snapshot's hash.
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    format!("sha256:{}", hex::encode(sha2::Sha256::digest(bytes)))
+}
+
+#[tokio::test]
+pub(crate) async fn snapshots_of_awkward_numbers_and_text_verify_byte_for_byte() {
+    let app = TestApp::spawn().await;
+    // Sums whose shortest text does not survive a careless parse (11281.099999999999),
+    // the largest and the smallest double, and names beyond ASCII.
+    import_freight(
+        &app,
+        "jaar,regio,ritten\n2022,Súdwest-Fryslân,0.1\n2022,’s-Hertogenbosch 🚲,0.2\n\
+         2023,Súdwest-Fryslân,5640.549999999999\n2023,’s-Hertogenbosch 🚲,5640.55\n\
+         2024,Súdwest-Fryslân,1.7976931348623157e308\n2025,’s-Hertogenbosch 🚲,5e-324\n",
+    )
+    .await;
+    let analysis = app
+        .store
+        .create_analysis(
+            &app.org_a.id,
+            &koers_store::catalog::AnalysisFields {
+                title: "Ritten per jaar".into(),
+                description: String::new(),
+                sql: "SELECT jaar, regio, ritten FROM vracht ORDER BY jaar, regio".into(),
+                parameters: Vec::new(),
+            },
+            &koers_store::Actor::cli(),
+        )
+        .await
+        .unwrap()
+        .id;
+    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let mut def = definition(&analysis);
+    def["regionColumn"] = Value::Null;
+    def["name"] = json!("Ritten ’s-Hertogenbosch 🚲");
+    let i: Value = post(&c, app.url("/api/v1/indicators"), &csrf, def)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = i["id"].as_str().unwrap().to_string();
+    let r = post(
+        &c,
+        app.url(&format!("/api/v1/indicators/{id}/refresh")),
+        &csrf,
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let m: Value = post(
+        &c,
+        app.url("/api/v1/monitors"),
+        &csrf,
+        json!({"name": "Ritten", "indicatorIds": [id]}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    let mid = m["id"].as_str().unwrap().to_string();
+
+    let mut taken = Vec::new();
+    for path in [
+        format!("/api/v1/monitors/{mid}/snapshots"),
+        format!("/api/v1/indicators/{id}/snapshots"),
+    ] {
+        let r = post(&c, app.url(&path), &csrf, json!({"note": "GS — 12 maart"})).await;
+        assert_eq!(r.status(), 201);
+        let snap: Value = r.json().await.unwrap();
+        assert_eq!(snap["intact"], true, "{snap}");
+        taken.push(snap);
+    }
+    // The frozen bytes hold the awkward numbers as they were, and hash to the snapshot's hash.
+    let check = |app: &TestApp, c: reqwest::Client, snap: Value| {
+        let url = app.url(&format!(
+            "/api/v1/snapshots/{}",
+            snap["id"].as_str().unwrap()
+        ));
+        async move {
+            let bytes = c
+                .get(format!("{url}/content"))
+                .send()
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap();
+            let text = std::str::from_utf8(&bytes).unwrap();
+            assert_eq!(sha256(&bytes), snap["contentHash"].as_str().unwrap());
+            assert!(text.contains("11281.099999999999"), "{text}");
+            assert!(text.contains("1.7976931348623157e+308"), "{text}");
+            assert!(text.contains("5e-324"), "{text}");
+            assert!(text.contains("’s-Hertogenbosch 🚲"), "{text}");
+            let again: Value = c.get(url).send().await.unwrap().json().await.unwrap();
+            assert_eq!(again["intact"], true);
+            assert_eq!(again["content"], snap["content"]);
+        }
+    };
+    for snap in &taken {
+        check(&app, c.clone(), snap.clone()).await;
+    }
+    // A second process on the same store (as after a restart) reads the same bytes.
+    let sibling = app.spawn_sibling().await;
+    let (c2, _) = sibling.api_login("admin@pv26.example").await;
+    for snap in &taken {
+        check(&sibling, c2.clone(), snap.clone()).await;
+    }
+    let checks = app
+        .store
+        .verify_snapshots(Some(&app.org_a.id))
+        .await
+        .unwrap();
+    assert_eq!((checks[0].count, checks[0].broken.len()), (2, 0));
+    // An unknown snapshot's content is a 404 problem.
+    let r = c
+        .get(app.url("/api/v1/snapshots/onbekend/content"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}

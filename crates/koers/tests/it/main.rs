@@ -317,7 +317,7 @@ impl Drop for Child {
 }
 
 /// `koers serve` on a free port of the data folder `data`, stopped when dropped.
-struct Server(std::process::Child);
+struct Server(std::process::Child, String);
 
 impl Server {
     fn start(data: &Path) -> Server {
@@ -326,15 +326,17 @@ impl Server {
             .local_addr()
             .unwrap()
             .port();
+        let addr = format!("127.0.0.1:{port}");
         let server = Server(
             Command::new(env!("CARGO_BIN_EXE_koers"))
                 .arg("--data-dir")
                 .arg(data)
-                .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+                .args(["serve", "--bind", &addr])
                 .stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::null())
                 .spawn()
                 .expect("start koers serve"),
+            addr,
         );
         for _ in 0..100 {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
@@ -344,6 +346,50 @@ impl Server {
         }
         panic!("koers serve did not start");
     }
+}
+
+impl Server {
+    /// Signs the demo administrator of `data` in; returns the session cookie and CSRF token.
+    fn sign_in(&self, data: &Path) -> (String, String) {
+        let accounts = std::fs::read_to_string(data.join("demo-accounts.txt")).unwrap();
+        let password = accounts
+            .lines()
+            .find(|l| l.starts_with("beheerder@"))
+            .and_then(|l| l.split('\t').nth(1))
+            .unwrap();
+        let body = serde_json::json!({"email": "beheerder@provincie-utrecht.example", "password": password}).to_string();
+        let (status, out) = self.send("POST", "/api/v1/sessions", "", &body);
+        assert_eq!(status, 201, "{out}");
+        let cookie = out
+            .lines()
+            .find_map(|l| l.strip_prefix("set-cookie: koers_session="))
+            .and_then(|v| v.split(';').next())
+            .expect("session cookie")
+            .to_string();
+        let json: serde_json::Value = serde_json::from_str(body_of(&out)).unwrap();
+        (cookie, json["csrfToken"].as_str().unwrap().to_string())
+    }
+
+    /// One request with a JSON body (and a session cookie and CSRF token, `cookie;csrf`).
+    fn send(&self, method: &str, path: &str, session: &str, body: &str) -> (u16, String) {
+        let addr = &self.1;
+        let mut extra = String::new();
+        if let Some((cookie, csrf)) = session.split_once(';') {
+            extra = format!("Cookie: koers_session={cookie}\r\nX-CSRF-Token: {csrf}\r\n");
+        }
+        http(
+            addr,
+            &format!(
+                "{method} {path} HTTP/1.1\r\nHost: {addr}\r\n{extra}Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            ),
+        )
+    }
+}
+
+/// The body of a whole HTTP/1.1 response (not chunked).
+fn body_of(response: &str) -> &str {
+    response.split_once("\r\n\r\n").map_or("", |(_, b)| b)
 }
 
 impl Drop for Server {
@@ -456,6 +502,41 @@ fn backup_while_serving_and_restore() {
     let live = dir.path().join("live");
     assert!(koers(&live, &["demo"]).status.success());
     let server = Server::start(&live);
+    // Evidence for a meeting: the demo's logistics monitor, frozen; its bytes hash to its hash.
+    let (cookie, csrf) = server.sign_in(&live);
+    let session = format!("{cookie};{csrf}");
+    let (status, out) = server.send("GET", "/api/v1/monitors", &session, "");
+    assert_eq!(status, 200, "{out}");
+    let monitors: serde_json::Value = serde_json::from_str(body_of(&out)).unwrap();
+    let monitor = monitors[0]["id"].as_str().unwrap();
+    let (status, out) = server.send(
+        "POST",
+        &format!("/api/v1/monitors/{monitor}/snapshots"),
+        &session,
+        r#"{"note":"GS 12 maart"}"#,
+    );
+    assert_eq!(status, 201, "{out}");
+    let snap: serde_json::Value = serde_json::from_str(body_of(&out)).unwrap();
+    assert_eq!(snap["intact"], true, "{snap}");
+    let snapshot_content = |server: &Server, session: &str| {
+        let (status, out) = server.send(
+            "GET",
+            &format!("/api/v1/snapshots/{}/content", snap["id"].as_str().unwrap()),
+            session,
+            "",
+        );
+        assert_eq!(status, 200, "{out}");
+        body_of(&out).to_string()
+    };
+    let frozen = snapshot_content(&server, &session);
+    use sha2::Digest;
+    assert_eq!(
+        format!(
+            "sha256:{}",
+            hex::encode(sha2::Sha256::digest(frozen.as_bytes()))
+        ),
+        snap["contentHash"].as_str().unwrap()
+    );
     let backup = dir.path().join("backup");
     let o = koers(&live, &["backup", backup.to_str().unwrap()]);
     assert!(o.status.success(), "{:?}", text(&o));
@@ -502,6 +583,25 @@ fn backup_while_serving_and_restore() {
     let o = koers(&restored, &["audit", "verify"]);
     assert!(o.status.success(), "{:?}", text(&o));
     assert!(text(&o).0.contains("keten intact"));
+    assert!(
+        text(&o).0.contains("1 momentopname(n), alle ongewijzigd"),
+        "{:?}",
+        text(&o)
+    );
+    // Served from the restored folder, the snapshot's bytes are the same ones, still intact.
+    {
+        let server = Server::start(&restored);
+        let (cookie, csrf) = server.sign_in(&restored);
+        let session = format!("{cookie};{csrf}");
+        assert_eq!(snapshot_content(&server, &session), frozen);
+        let (_, out) = server.send(
+            "GET",
+            &format!("/api/v1/snapshots/{}", snap["id"].as_str().unwrap()),
+            &session,
+            "",
+        );
+        assert!(out.contains("\"intact\":true"), "{out}");
+    }
     let count = |data: &Path| {
         let rt = tokio::runtime::Runtime::new().unwrap();
         rt.block_on(async {
@@ -518,6 +618,28 @@ fn backup_while_serving_and_restore() {
     };
     assert!(count(&restored) > 0);
     assert_eq!(count(&live), count(&restored));
+
+    // Changed behind koers' back (the trigger that forbids it dropped first), the snapshot
+    // no longer verifies: `audit verify` names it and fails.
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        sqlx::any::install_default_drivers();
+        let url = format!("sqlite://{}", restored.join("koers.db").display());
+        let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+        for sql in [
+            "DROP TRIGGER evidence_snapshots_no_update",
+            "UPDATE evidence_snapshots SET content = REPLACE(content, 'beheerder@', 'iemand@')",
+        ] {
+            sqlx::query(sql).execute(&pool).await.unwrap();
+        }
+        pool.close().await;
+    });
+    let o = koers(&restored, &["audit", "verify"]);
+    assert_eq!(o.status.code(), Some(1), "{:?}", text(&o));
+    assert!(
+        text(&o).0.contains("1 van 1 momentopname(n) gewijzigd"),
+        "{:?}",
+        text(&o)
+    );
 
     // Into a folder that is not empty: refused, unless forced.
     let o = koers(&restored, &["restore", backup.to_str().unwrap()]);
