@@ -964,7 +964,7 @@ async fn a_dashboard_snapshot_is_read_only_by_those_the_dashboard_is_shared_with
         out
     }
     assert_eq!(statuses(&app, &board, &paths).await, [200, 200, 200]);
-    assert_eq!(listed(board.clone()).await, [sid.clone()]);
+    assert_eq!(listed(board.clone()).await, [sid.as_str()]);
 
     // A viewer, with whom the dashboard is not shared, neither lists nor reads it: not
     // the text widget, not the figures, not the SQL.
@@ -977,7 +977,7 @@ async fn a_dashboard_snapshot_is_read_only_by_those_the_dashboard_is_shared_with
     // Shared with viewers as well: now they may.
     assert_eq!(share(json!(["board_member", "viewer"])).await.status(), 200);
     assert_eq!(statuses(&app, &viewer, &paths).await, [200, 200, 200]);
-    assert_eq!(listed(viewer.clone()).await, [sid.clone()]);
+    assert_eq!(listed(viewer.clone()).await, [sid.as_str()]);
 
     // Once the dashboard is gone its sharing is unknown: only analysts and administrators
     // still read what it froze.
