@@ -148,6 +148,11 @@ pub struct TableInfo {
     pub title: String,
     /// Whether the dataset belongs to the asking organisation.
     pub own: bool,
+    /// The organisation that publishes it, when it is another's.
+    pub organisation: Option<String>,
+    /// Another organisation's table that cannot be queried under `name`, because one of the
+    /// asking organisation's own datasets has that name (own names win).
+    pub shadowed: bool,
     pub version: i64,
     pub columns: serde_json::Value,
     pub generated: bool,
@@ -282,7 +287,9 @@ impl Workspace {
         let v = NewVersion {
             id: version_id.clone(),
             file,
-            source: req.source.label(),
+            // Shown to everyone who may read the dataset: no credentials (a dataset read
+            // from a service keeps its full definition apart, for its refreshes).
+            source: koers_core::catalog::redact_urls(&req.source.label()),
             format: imported.format.label().to_lowercase(),
             row_count: imported.row_count as i64,
             byte_size: imported.byte_size as i64,
@@ -317,12 +324,17 @@ impl Workspace {
     }
 
     /// Every table `org_id` may query: its own datasets by name (and every version as
-    /// `name@N`), and other organisations' public datasets as `<cbs code>_<name>`.
+    /// `name@N`), and other organisations' public datasets as `<prefix>_<name>` (see
+    /// [`qualified_name`]). Own names win: another organisation's table whose name is one of
+    /// the own datasets' is not registered (it is listed, `shadowed`), so no one else's
+    /// publication can hide or break an organisation's own table.
     pub async fn tables(&self, org_id: &str) -> Result<(Vec<TableRef>, Vec<TableInfo>)> {
         let mut refs = Vec::new();
         let mut infos = Vec::new();
         let own = self.store.datasets(org_id).await?;
         let others = self.store.public_datasets_elsewhere(org_id).await?;
+        let own_names: std::collections::BTreeSet<&str> =
+            own.iter().map(|d| d.name.as_str()).collect();
         for (d, is_own) in own
             .iter()
             .map(|d| (d, true))
@@ -332,13 +344,16 @@ impl Workspace {
             let Some(latest) = versions.first() else {
                 continue;
             };
-            let name = if is_own {
-                d.name.clone()
+            let (name, organisation) = if is_own {
+                (d.name.clone(), None)
             } else {
                 let org = self.store.organisation(&d.org_id).await?;
-                qualified_name(&org, &d.name)
+                (qualified_name(&org, &d.name), Some(org.name))
             };
-            refs.push(self.table_ref(name.clone(), latest)?);
+            let shadowed = !is_own && own_names.contains(name.as_str());
+            if !shadowed {
+                refs.push(self.table_ref(name.clone(), latest)?);
+            }
             if is_own {
                 for v in &versions {
                     refs.push(self.table_ref(format!("{}@{}", d.name, v.version), v)?);
@@ -349,6 +364,8 @@ impl Workspace {
                 dataset_id: d.id.clone(),
                 title: d.meta.title.clone(),
                 own: is_own,
+                organisation,
+                shadowed,
                 version: latest.version,
                 columns: latest.columns.clone(),
                 generated: d.generated,
@@ -432,6 +449,21 @@ impl Workspace {
         }
     }
 
+    /// A dataset's versions, newest first, as `org_id` sees them: all of its own; of another
+    /// organisation's (public) dataset only what the public catalog shows ([`outsider_view`]).
+    pub async fn versions_seen_by(
+        &self,
+        org_id: &str,
+        dataset: &Dataset,
+    ) -> Result<Vec<DatasetVersion>> {
+        let versions = self.store.dataset_versions(&dataset.id).await?;
+        Ok(if dataset.org_id == org_id {
+            versions
+        } else {
+            versions.into_iter().map(outsider_view).collect()
+        })
+    }
+
     /// The first rows of a dataset version visible to `org_id`.
     pub async fn preview(
         &self,
@@ -478,15 +510,24 @@ impl Workspace {
 }
 
 /// The name by which other organisations (and the OGC API) know a dataset:
-/// `<cbs code>_<name>`, e.g. `pv26_gemeenten`; without a CBS code, `o` and the start of the
-/// organisation's id.
+/// `<prefix>_<name>`, e.g. `pv26_gemeenten`, with the organisation's stored prefix (its CBS
+/// code in lower case, else `o` and eight hex digits, unique; see
+/// [`koers_core::table_prefix`]). A prefix holds no `_`, so no two datasets share the name.
 pub fn qualified_name(org: &Organisation, name: &str) -> String {
-    let prefix = org
-        .cbs_code
-        .as_ref()
-        .map(|c| c.to_lowercase())
-        .unwrap_or_else(|| format!("o{}", &org.id[..8.min(org.id.len())]));
-    format!("{prefix}_{name}")
+    format!("{}_{name}", org.table_prefix)
+}
+
+/// What another organisation (or anyone outside) sees of a version of a public dataset: what
+/// the public catalog shows — its number, format, size, rows, columns, geometry, quality
+/// figures and when it was made — and not where it came from, who imported it or where its
+/// file is (those are left empty).
+pub fn outsider_view(v: DatasetVersion) -> DatasetVersion {
+    DatasetVersion {
+        source: String::new(),
+        created_by: String::new(),
+        file: String::new(),
+        ..v
+    }
 }
 
 /// Removes a file when dropped (unless forgotten, or moved away first).

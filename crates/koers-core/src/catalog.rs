@@ -286,10 +286,169 @@ impl DatasetMeta {
     }
 }
 
+/// Whether a query parameter's name says its value is a secret: tokens, keys, passwords,
+/// signatures (`token`, `access_token`, `apikey`, `key`, `password`, `secret`, `signature`,
+/// `sig`, AWS' `X-Amz-*`, Google's `X-Goog-*`, …).
+fn secret_parameter(name: &str) -> bool {
+    let n = name.to_ascii_lowercase().replace('-', "_");
+    const EXACT: [&str; 10] = [
+        "key", "sig", "pwd", "pass", "auth", "code", "session", "sid", "jwt", "otp",
+    ];
+    const PART: [&str; 9] = [
+        "token",
+        "secret",
+        "passw",
+        "apikey",
+        "api_key",
+        "signature",
+        "credential",
+        "authorization",
+        "access_key",
+    ];
+    EXACT.contains(&n.as_str())
+        || PART.iter().any(|p| n.contains(p))
+        || n.starts_with("x_amz_")
+        || n.starts_with("x_goog_")
+}
+
+/// Text that names URLs (a version's source: a URL, or a service's `kind URL (item)`) as it
+/// may be kept and shown where others read it: every URL in it without the user name and
+/// password (`https://user:pw@host/` → `https://host/`), and with the value of every query
+/// or fragment parameter whose name says it is a secret replaced by `***`. Text that is no
+/// URL (a file name) is left as it is.
+pub fn redact_urls(text: &str) -> String {
+    text.split_inclusive(char::is_whitespace)
+        .map(redact_word)
+        .collect()
+}
+
+/// One word of [`redact_urls`], with the white space after it.
+fn redact_word(word: &str) -> String {
+    let Some(scheme_end) = word.find("://").map(|i| i + 3) else {
+        return word.to_string();
+    };
+    let (url, rest) = word.split_at(word.trim_end().len().max(scheme_end));
+    let after = &url[scheme_end..];
+    let authority_end = after.find(['/', '?', '#']).unwrap_or(after.len());
+    let (authority, tail) = after.split_at(authority_end);
+    let host = authority.rsplit('@').next().unwrap_or(authority);
+    let mut out = format!("{}{host}", &url[..scheme_end]);
+    // The path, then the query and the fragment, each a list of `name=value` pairs.
+    let mut parts = tail.splitn(2, '#');
+    let before_fragment = parts.next().unwrap_or("");
+    let fragment = parts.next();
+    let mut parts = before_fragment.splitn(2, '?');
+    out.push_str(parts.next().unwrap_or(""));
+    let pairs = |s: &str| {
+        s.split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((name, _)) if secret_parameter(&percent_decoded(name)) => {
+                    format!("{name}=***")
+                }
+                None if secret_parameter(&percent_decoded(pair)) => format!("{pair}=***"),
+                _ => pair.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    };
+    if let Some(query) = parts.next() {
+        out.push('?');
+        out.push_str(&pairs(query));
+    }
+    if let Some(fragment) = fragment {
+        out.push('#');
+        out.push_str(&pairs(fragment));
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `%xx` escapes decoded (as far as they make UTF-8), so that `%74oken` is seen as `token`.
+fn percent_decoded(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (
+            b[i],
+            b.get(i + 1).copied().and_then(hex),
+            b.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (b'+', _, _) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn credentials_are_taken_out_of_urls() {
+        assert_eq!(
+            redact_urls(
+                "https://jan:geheim@data.example/wegen.csv?jaar=2024&token=abc&X-Amz-Signature=f00"
+            ),
+            "https://data.example/wegen.csv?jaar=2024&token=***&X-Amz-Signature=***"
+        );
+        assert_eq!(
+            redact_urls("ogcapi https://u:p@api.example/ogc?apikey=k&f=json (wegen)"),
+            "ogcapi https://api.example/ogc?apikey=***&f=json (wegen)"
+        );
+        assert_eq!(
+            redact_urls(
+                "https://h.example/x?Access_Token=1&%70assword=2&sig&page=3#access_token=4"
+            ),
+            "https://h.example/x?Access_Token=***&%70assword=***&sig=***&page=3#access_token=***"
+        );
+        assert_eq!(
+            redact_urls("https://a:b@c@h.example:8443?key=1"),
+            "https://h.example:8443?key=***"
+        );
+        assert_eq!(
+            redact_urls(
+                "ckan https://ckan.example/api/3/action (wegen): https://x.example/w.csv?token=t"
+            ),
+            "ckan https://ckan.example/api/3/action (wegen): https://x.example/w.csv?token=***"
+        );
+        // Nothing to take out, and no URL at all: unchanged.
+        for same in [
+            "https://data.example/wegen.csv?jaar=2024",
+            "gemeenten.geojson",
+            "",
+            "odata https://opendata.cbs.nl/ODataApi/odata/83765NED (TypedDataSet)",
+        ] {
+            assert_eq!(redact_urls(same), same);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn redacting_never_panics_keeps_no_userinfo_and_is_idempotent(
+            user in "[a-z]{1,8}", pw in "[a-zA-Z0-9@]{1,12}", tail in "\\PC{0,40}"
+        ) {
+            let raw = format!("https://{user}:{pw}@host.example/{tail}");
+            let once = redact_urls(&raw);
+            let userinfo = format!("{user}:{pw}");
+            prop_assert!(!once.contains(&userinfo));
+            prop_assert_eq!(redact_urls(&once), once.clone());
+            let _ = redact_urls(&tail);
+        }
+    }
 
     #[test]
     fn dataset_names() {

@@ -25,5 +25,5 @@ pub mod user;
 
 pub use access::{Permission, Role};
 pub use error::{FieldError, Invalid};
-pub use organisation::{CbsCode, OrgKind, OrganisationDraft, TooiCode};
+pub use organisation::{CbsCode, OrgKind, OrganisationDraft, TooiCode, table_prefix};
 pub use user::{Email, NewPassword, UserDraft};

@@ -189,6 +189,19 @@ impl OrganisationDraft {
     }
 }
 
+/// The prefix by which other organisations query an organisation's public datasets, as
+/// `<prefix>_<name>` (`pv26_gemeenten`): its CBS code in lower case, else `o` and eight hex
+/// digits of `random`, drawn once when the organisation is made and then kept. A prefix
+/// never holds `_`, so `<prefix>_<name>` names one dataset of one organisation; a drawn one
+/// begins with `o` and a CBS code never does, so the two kinds never meet. The store keeps
+/// prefixes unique (a drawn one that is taken is drawn again).
+pub fn table_prefix(cbs_code: Option<&CbsCode>, random: u32) -> String {
+    match cbs_code {
+        Some(c) => c.as_str().to_ascii_lowercase(),
+        None => format!("o{random:08x}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,6 +239,28 @@ mod tests {
         let e = OrganisationDraft::parse("Utrecht", "municipality", "PV26", "").unwrap_err();
         assert_eq!(e.0[0].code, "kind_mismatch");
         assert!(OrganisationDraft::parse("Gemeente Utrecht", "municipality", "GM0344", "").is_ok());
+    }
+
+    #[test]
+    fn table_prefixes_are_cbs_codes_or_drawn_and_never_meet() {
+        let pv26 = CbsCode::parse("PV26").unwrap();
+        assert_eq!(table_prefix(Some(&pv26), 7), "pv26");
+        assert_eq!(table_prefix(None, 0x00c0ffee), "o00c0ffee");
+        assert_ne!(table_prefix(None, 1), table_prefix(None, 2));
+    }
+
+    proptest! {
+        #[test]
+        fn a_table_prefix_has_no_underscore_and_drawn_ones_are_never_cbs_codes(
+            random in any::<u32>(), cbs in "(PV[0-9]{2}|GM[0-9]{4}|WS[0-9]{4})"
+        ) {
+            let drawn = table_prefix(None, random);
+            let code = CbsCode::parse(&cbs).unwrap();
+            let coded = table_prefix(Some(&code), random);
+            prop_assert!(!drawn.contains('_') && !coded.contains('_'));
+            prop_assert!(drawn.starts_with('o') && !coded.starts_with('o'));
+            prop_assert!(CbsCode::parse(&drawn).is_err());
+        }
     }
 
     proptest! {

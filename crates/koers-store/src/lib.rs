@@ -204,3 +204,6 @@ pub(crate) fn conflict_on_unique(what: &str) -> impl Fn(sqlx::Error) -> StoreErr
 
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+
+#[cfg(test)]
+mod migration_0018;

@@ -3,11 +3,13 @@
 
 use crate::audit::{Actor, record};
 use crate::users::{COLUMNS, User, from_row, insert_memberships, insert_user, parse_role};
-use crate::{Result, Store, StoreError, new_id, now, parse_stamp, stamp};
+use crate::{Result, Store, StoreError, conflict_on_unique, new_id, now, parse_stamp, stamp};
 use chrono::{Duration, Utc};
 use koers_core::secret::token_digest;
 use koers_core::{Email, Role};
 use sqlx::Row;
+
+type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;
 
 /// A sign-in in flight, kept until the provider sends the browser back.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +32,30 @@ pub struct OidcIdentity<'a> {
     /// Whether a local account with the same address may be linked (see
     /// [`koers_core::oidc::may_link_by_email`]).
     pub link_by_email: bool,
+}
+
+/// What a sign-in through a provider comes to.
+#[derive(Debug, Clone)]
+pub enum OidcSignIn {
+    /// The user, signed in: the one this identity is linked to, or a new one.
+    User(User),
+    /// A local account of the provider's organisation has the address and this provider may
+    /// link by address: the person first proves the account is theirs (its password), then
+    /// [`Store::link_oidc_identity`]. Nothing was changed.
+    ConfirmLink(User),
+}
+
+/// A link of a provider identity to a local account, waiting for the account's password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingLink {
+    pub provider: String,
+    pub subject: String,
+    pub user_id: String,
+    /// The organisation the provider vouches for, and the roles its claims gave there.
+    pub org_id: String,
+    pub roles: Vec<Role>,
+    /// The koers page to show after signing in.
+    pub next: String,
 }
 
 impl Store {
@@ -82,16 +108,20 @@ impl Store {
     }
 
     /// The user a provider identity signs in as, with `roles` in `org_id` as the claims say.
-    /// A new identity becomes a new user without a password (so it cannot sign in with
-    /// one), or — only when `link_by_email` — is linked to the local account with its
-    /// address; an address already in use is otherwise a `Conflict`. Every change is
-    /// audited in the same transaction.
+    /// A known identity signs in as its user; a new one becomes a new user without a
+    /// password (so it cannot sign in with one). An address already in use is never taken
+    /// over by signing in: only when `link_by_email`, and only for an account that is
+    /// already a member of `org_id` (never across organisations — an administrator of one
+    /// organisation can make an account with any address), is the answer
+    /// [`OidcSignIn::ConfirmLink`], and the link waits for the account's password (see
+    /// [`Store::link_oidc_identity`]); otherwise it is a `Conflict`. Every change is audited
+    /// in the same transaction.
     pub async fn oidc_sign_in(
         &self,
         who: &OidcIdentity<'_>,
         org_id: &str,
         roles: &[Role],
-    ) -> Result<User> {
+    ) -> Result<OidcSignIn> {
         let mut tx = self.begin().await?;
         let linked = sqlx::query(&format!(
             "SELECT {} FROM users u JOIN oidc_identities i ON i.user_id = u.id
@@ -110,93 +140,117 @@ impl Store {
                         .bind(who.email.as_str())
                         .fetch_optional(&mut *tx)
                         .await?;
-                let (user, created) = match existing {
-                    Some(_) if !who.link_by_email => {
-                        return Err(StoreError::Conflict("email".into()));
+                if let Some(r) = existing {
+                    let user = from_row(&r)?;
+                    if who.link_by_email && is_member(&mut tx, &user.id, org_id).await? {
+                        return Ok(OidcSignIn::ConfirmLink(user));
                     }
-                    Some(r) => (from_row(&r)?, false),
-                    None => {
-                        let user = User {
-                            id: new_id(),
-                            email: who.email.as_str().to_string(),
-                            display_name: who.display_name.to_string(),
-                            instance_admin: false,
-                            created_at: now(),
-                        };
-                        // No password hash: a password can never match.
-                        insert_user(&mut tx, &user, "").await?;
-                        (user, true)
-                    }
+                    return Err(StoreError::Conflict("email".into()));
+                }
+                let user = User {
+                    id: new_id(),
+                    email: who.email.as_str().to_string(),
+                    display_name: who.display_name.to_string(),
+                    instance_admin: false,
+                    created_at: now(),
                 };
-                sqlx::query(
-                    "INSERT INTO oidc_identities (provider, subject, user_id, created_at)
-                     VALUES ($1, $2, $3, $4)",
-                )
-                .bind(who.provider)
-                .bind(who.subject)
-                .bind(&user.id)
-                .bind(now())
-                .execute(&mut *tx)
-                .await?;
-                let actor = Actor::user(&user.id, &user.email);
-                record(
-                    &mut tx,
-                    &actor,
-                    Some(org_id),
-                    "oidc.linked",
-                    ("user", Some(&user.id)),
-                    serde_json::json!({ "provider": who.provider, "subject": who.subject, "new_user": created }),
-                )
-                .await?;
-                (user, created)
+                // No password hash: a password can never match.
+                insert_user(&mut tx, &user, "").await?;
+                link(&mut tx, who.provider, who.subject, &user, true, org_id).await?;
+                (user, true)
             }
         };
-        let held = sqlx::query(
-            "SELECT role FROM memberships WHERE user_id = $1 AND org_id = $2 ORDER BY role",
-        )
-        .bind(&user.id)
-        .bind(org_id)
-        .fetch_all(&mut *tx)
-        .await?
-        .iter()
-        .map(|r| parse_role(&r.try_get::<String, _>("role")?))
-        .collect::<Result<Vec<_>>>()?;
-        let mut held = held;
-        held.sort();
-        let mut wanted = roles.to_vec();
-        wanted.sort();
-        wanted.dedup();
-        if held != wanted {
-            sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
-                .bind(org_id)
-                .bind(&user.id)
-                .execute(&mut *tx)
-                .await?;
-            insert_memberships(&mut tx, org_id, &user.id, &wanted).await?;
-            let names: Vec<_> = wanted.iter().map(|r| r.as_str()).collect();
-            let (action, detail) = if created {
-                (
-                    "member.added",
-                    serde_json::json!({ "email": user.email, "roles": names, "provider": who.provider }),
-                )
-            } else {
-                (
-                    "member.roles_set",
-                    serde_json::json!({ "roles": names, "provider": who.provider }),
-                )
-            };
-            record(
-                &mut tx,
-                &Actor::user(&user.id, &user.email),
-                Some(org_id),
-                action,
-                ("user", Some(&user.id)),
-                detail,
-            )
-            .await?;
+        follow_claims(&mut tx, &user, created, org_id, roles, who.provider).await?;
+        tx.commit().await?;
+        Ok(OidcSignIn::User(user))
+    }
+
+    /// Links a provider identity to the local account it waited for, once the person proved
+    /// the account is theirs, and gives it the roles the claims said. Refused (`Conflict`)
+    /// when the account is no longer a member of the organisation, or the identity was
+    /// linked meanwhile.
+    pub async fn link_oidc_identity(&self, p: &PendingLink) -> Result<User> {
+        let mut tx = self.begin().await?;
+        let r = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
+            .bind(&p.user_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let user = from_row(&r)?;
+        if !is_member(&mut tx, &user.id, &p.org_id).await? {
+            return Err(StoreError::Conflict("organisation".into()));
         }
+        link(&mut tx, &p.provider, &p.subject, &user, false, &p.org_id).await?;
+        follow_claims(&mut tx, &user, false, &p.org_id, &p.roles, &p.provider).await?;
         tx.commit().await?;
         Ok(user)
+    }
+
+    /// Keeps a link in waiting under (the digest of) `token` for `ttl`, and forgets links
+    /// that were never confirmed.
+    pub async fn start_oidc_link(&self, token: &str, p: &PendingLink, ttl: Duration) -> Result<()> {
+        let at = Utc::now();
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM oidc_pending_links WHERE expires_at < $1")
+            .bind(stamp(at))
+            .execute(&mut *tx)
+            .await?;
+        let roles: Vec<_> = p.roles.iter().map(|r| r.as_str()).collect();
+        sqlx::query(
+            "INSERT INTO oidc_pending_links (token_digest, provider, subject, user_id, org_id, roles, next_path, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(token_digest(token))
+        .bind(&p.provider)
+        .bind(&p.subject)
+        .bind(&p.user_id)
+        .bind(&p.org_id)
+        .bind(roles.join(","))
+        .bind(&p.next)
+        .bind(stamp(at + ttl))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The link waiting under `token`; `None` when unknown or expired.
+    pub async fn oidc_link(&self, token: &str) -> Result<Option<PendingLink>> {
+        let r = sqlx::query(
+            "SELECT provider, subject, user_id, org_id, roles, next_path, expires_at
+             FROM oidc_pending_links WHERE token_digest = $1",
+        )
+        .bind(token_digest(token))
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(r) = r else {
+            return Ok(None);
+        };
+        if parse_stamp(&r.try_get::<String, _>("expires_at")?)? < Utc::now() {
+            return Ok(None);
+        }
+        let roles: String = r.try_get("roles")?;
+        Ok(Some(PendingLink {
+            provider: r.try_get("provider")?,
+            subject: r.try_get("subject")?,
+            user_id: r.try_get("user_id")?,
+            org_id: r.try_get("org_id")?,
+            roles: roles
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(parse_role)
+                .collect::<Result<_>>()?,
+            next: r.try_get("next_path")?,
+        }))
+    }
+
+    /// Forgets the link waiting under `token`.
+    pub async fn end_oidc_link(&self, token: &str) -> Result<()> {
+        sqlx::query("DELETE FROM oidc_pending_links WHERE token_digest = $1")
+            .bind(token_digest(token))
+            .execute(self.pool())
+            .await?;
+        Ok(())
     }
 
     /// The provider a user was linked through, if any.
@@ -212,6 +266,105 @@ impl Store {
             None => None,
         })
     }
+}
+
+/// Whether the user is a member of the organisation.
+async fn is_member(tx: &mut Tx<'_>, user_id: &str, org_id: &str) -> Result<bool> {
+    Ok(
+        sqlx::query("SELECT role FROM memberships WHERE user_id = $1 AND org_id = $2")
+            .bind(user_id)
+            .bind(org_id)
+            .fetch_optional(&mut **tx)
+            .await?
+            .is_some(),
+    )
+}
+
+/// Links the provider identity `provider`/`subject` to `user` (audited as `oidc.linked`).
+async fn link(
+    tx: &mut Tx<'_>,
+    provider: &str,
+    subject: &str,
+    user: &User,
+    created: bool,
+    org_id: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO oidc_identities (provider, subject, user_id, created_at)
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(provider)
+    .bind(subject)
+    .bind(&user.id)
+    .bind(now())
+    .execute(&mut **tx)
+    .await
+    .map_err(conflict_on_unique("identity"))?;
+    record(
+        tx,
+        &Actor::user(&user.id, &user.email),
+        Some(org_id),
+        "oidc.linked",
+        ("user", Some(&user.id)),
+        serde_json::json!({ "provider": provider, "subject": subject, "new_user": created }),
+    )
+    .await
+}
+
+/// Sets the user's roles in the organisation to what the claims say (audited when they
+/// change: `member.added` for a new user, else `member.roles_set`).
+async fn follow_claims(
+    tx: &mut Tx<'_>,
+    user: &User,
+    created: bool,
+    org_id: &str,
+    roles: &[Role],
+    provider: &str,
+) -> Result<()> {
+    let mut held = sqlx::query(
+        "SELECT role FROM memberships WHERE user_id = $1 AND org_id = $2 ORDER BY role",
+    )
+    .bind(&user.id)
+    .bind(org_id)
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(|r| parse_role(&r.try_get::<String, _>("role")?))
+    .collect::<Result<Vec<_>>>()?;
+    held.sort();
+    let mut wanted = roles.to_vec();
+    wanted.sort();
+    wanted.dedup();
+    if held == wanted {
+        return Ok(());
+    }
+    sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
+        .bind(org_id)
+        .bind(&user.id)
+        .execute(&mut **tx)
+        .await?;
+    insert_memberships(tx, org_id, &user.id, &wanted).await?;
+    let names: Vec<_> = wanted.iter().map(|r| r.as_str()).collect();
+    let (action, detail) = if created {
+        (
+            "member.added",
+            serde_json::json!({ "email": user.email, "roles": names, "provider": provider }),
+        )
+    } else {
+        (
+            "member.roles_set",
+            serde_json::json!({ "roles": names, "provider": provider }),
+        )
+    };
+    record(
+        tx,
+        &Actor::user(&user.id, &user.email),
+        Some(org_id),
+        action,
+        ("user", Some(&user.id)),
+        detail,
+    )
+    .await
 }
 
 /// The user columns, qualified with the `u` alias.
@@ -245,10 +398,11 @@ mod tests {
             display_name: "Eva",
             link_by_email: false,
         };
-        let u = s
-            .oidc_sign_in(&who, &org.id, &[Role::Analyst, Role::Viewer])
-            .await
-            .unwrap();
+        let u = signed_in(
+            s.oidc_sign_in(&who, &org.id, &[Role::Analyst, Role::Viewer])
+                .await
+                .unwrap(),
+        );
         assert_eq!(u.email, "eva@example.nl");
         assert_eq!(
             s.roles_in(&u.id, &org.id).await.unwrap(),
@@ -257,15 +411,17 @@ mod tests {
         let (_, hash) = s.user_for_login("eva@example.nl").await.unwrap().unwrap();
         assert_eq!(hash, "", "no password");
         // The same subject again: the same user; unchanged roles write nothing.
-        let again = s
-            .oidc_sign_in(&who, &org.id, &[Role::Viewer, Role::Analyst])
-            .await
-            .unwrap();
+        let again = signed_in(
+            s.oidc_sign_in(&who, &org.id, &[Role::Viewer, Role::Analyst])
+                .await
+                .unwrap(),
+        );
         assert_eq!(again.id, u.id);
-        let changed = s
-            .oidc_sign_in(&who, &org.id, &[Role::Administrator])
-            .await
-            .unwrap();
+        let changed = signed_in(
+            s.oidc_sign_in(&who, &org.id, &[Role::Administrator])
+                .await
+                .unwrap(),
+        );
         assert_eq!(changed.id, u.id);
         assert_eq!(
             s.roles_in(&u.id, &org.id).await.unwrap(),
@@ -295,15 +451,92 @@ mod tests {
             s.oidc_sign_in(&other, &org.id, &[Role::Viewer]).await,
             Err(StoreError::Conflict(_))
         ));
+        // Allowed to link by address: nothing is linked yet; the link waits for proof.
         let linking = OidcIdentity {
             link_by_email: true,
             ..other
         };
-        let linked = s
+        match s
             .oidc_sign_in(&linking, &org.id, &[Role::Viewer])
             .await
+            .unwrap()
+        {
+            OidcSignIn::ConfirmLink(a) => assert_eq!(a.id, u.id),
+            OidcSignIn::User(_) => panic!("linked without proof"),
+        }
+        let pending = PendingLink {
+            provider: "kc".into(),
+            subject: "sub-2".into(),
+            user_id: u.id.clone(),
+            org_id: org.id.clone(),
+            roles: vec![Role::Viewer],
+            next: "/".into(),
+        };
+        s.start_oidc_link("link-1", &pending, Duration::minutes(10))
+            .await
             .unwrap();
+        assert_eq!(s.oidc_link("other").await.unwrap(), None);
+        assert_eq!(s.oidc_link("link-1").await.unwrap(), Some(pending.clone()));
+        let linked = s.link_oidc_identity(&pending).await.unwrap();
         assert_eq!(linked.id, u.id);
+        assert_eq!(
+            s.roles_in(&u.id, &org.id).await.unwrap(),
+            vec![Role::Viewer]
+        );
+        s.end_oidc_link("link-1").await.unwrap();
+        assert_eq!(s.oidc_link("link-1").await.unwrap(), None);
+        // Linked now: signs in directly; a second link of the same identity is refused.
+        let direct = signed_in(
+            s.oidc_sign_in(&linking, &org.id, &[Role::Viewer])
+                .await
+                .unwrap(),
+        );
+        assert_eq!(direct.id, u.id);
+        assert!(matches!(
+            s.link_oidc_identity(&pending).await,
+            Err(StoreError::Conflict(_))
+        ));
+        s.start_oidc_link("link-2", &pending, Duration::seconds(-1))
+            .await
+            .unwrap();
+        assert_eq!(s.oidc_link("link-2").await.unwrap(), None, "expired");
+
+        // Never across organisations: an account of another organisation (one its
+        // administrator could have made with any address) is not offered for linking.
+        let other_org = s
+            .create_organisation(
+                &OrganisationDraft::parse("Gemeente Utrecht", "municipality", "GM0344", "")
+                    .unwrap(),
+                &Actor::cli(),
+            )
+            .await
+            .unwrap();
+        let planted = OidcIdentity {
+            subject: "sub-3",
+            ..linking
+        };
+        assert!(matches!(
+            s.oidc_sign_in(&planted, &other_org.id, &[Role::Viewer])
+                .await,
+            Err(StoreError::Conflict(_))
+        ));
+        let across = PendingLink {
+            subject: "sub-3".into(),
+            org_id: other_org.id.clone(),
+            ..pending
+        };
+        assert!(matches!(
+            s.link_oidc_identity(&across).await,
+            Err(StoreError::Conflict(_))
+        ));
+        assert!(s.roles_in(&u.id, &other_org.id).await.unwrap().is_empty());
+    }
+
+    fn signed_in(o: OidcSignIn) -> User {
+        match o {
+            OidcSignIn::User(u) => u,
+            OidcSignIn::ConfirmLink(_) => panic!("asked to confirm a link"),
+        }
     }
 
     on_both_backends!(identities_users_and_roles);

@@ -2,7 +2,7 @@
 
 use crate::audit::{Actor, record};
 use crate::{Result, Store, StoreError, conflict_on_unique, new_id, now};
-use koers_core::{OrgKind, OrganisationDraft};
+use koers_core::{OrgKind, OrganisationDraft, table_prefix as table_prefix_for};
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -16,9 +16,12 @@ pub struct Organisation {
     pub cbs_code: Option<String>,
     pub tooi_code: Option<String>,
     pub created_at: String,
+    /// The prefix of its public datasets' names in other organisations' SQL
+    /// (`<prefix>_<name>`, see [`koers_core::table_prefix`]); unique, never changed.
+    pub table_prefix: String,
 }
 
-const COLUMNS: &str = "id, name, kind, cbs_code, tooi_code, created_at";
+const COLUMNS: &str = "id, name, kind, cbs_code, tooi_code, created_at, table_prefix";
 
 fn from_row(r: &AnyRow) -> Result<Organisation> {
     let kind: String = r.try_get("kind")?;
@@ -29,6 +32,7 @@ fn from_row(r: &AnyRow) -> Result<Organisation> {
         cbs_code: r.try_get("cbs_code")?,
         tooi_code: r.try_get("tooi_code")?,
         created_at: r.try_get("created_at")?,
+        table_prefix: r.try_get("table_prefix")?,
     })
 }
 
@@ -38,6 +42,21 @@ impl Store {
         d: &OrganisationDraft,
         actor: &Actor,
     ) -> Result<Organisation> {
+        let mut tx = self.begin().await?;
+        // A drawn prefix that is taken is drawn again; the unique index is the last word.
+        let mut table_prefix = String::new();
+        for _ in 0..16 {
+            table_prefix =
+                table_prefix_for(d.cbs_code.as_ref(), uuid::Uuid::new_v4().as_u128() as u32);
+            let taken = sqlx::query("SELECT id FROM organisations WHERE table_prefix = $1")
+                .bind(&table_prefix)
+                .fetch_optional(&mut *tx)
+                .await?
+                .is_some();
+            if !taken || d.cbs_code.is_some() {
+                break;
+            }
+        }
         let org = Organisation {
             id: new_id(),
             name: d.name.clone(),
@@ -45,10 +64,10 @@ impl Store {
             cbs_code: d.cbs_code.as_ref().map(|c| c.as_str().to_string()),
             tooi_code: d.tooi_code.as_ref().map(|c| c.as_str().to_string()),
             created_at: now(),
+            table_prefix,
         };
-        let mut tx = self.begin().await?;
         sqlx::query(&format!(
-            "INSERT INTO organisations ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)"
+            "INSERT INTO organisations ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
         ))
         .bind(&org.id)
         .bind(&org.name)
@@ -56,6 +75,7 @@ impl Store {
         .bind(&org.cbs_code)
         .bind(&org.tooi_code)
         .bind(&org.created_at)
+        .bind(&org.table_prefix)
         .execute(&mut *tx)
         .await
         .map_err(conflict_on_unique("cbsCode"))?;
@@ -154,4 +174,41 @@ mod tests {
     }
 
     on_both_backends!(create_find_and_refuse_duplicate_codes);
+
+    /// Two organisations without a CBS code made in the same second once shared a prefix
+    /// (the start of a time-based id); now every prefix is unique, and stays.
+    async fn every_organisation_has_its_own_table_prefix(s: Store) {
+        let utrecht =
+            OrganisationDraft::parse("Provincie Utrecht", "province", "PV26", "").unwrap();
+        let pv26 = s
+            .create_organisation(&utrecht, &Actor::cli())
+            .await
+            .unwrap();
+        assert_eq!(pv26.table_prefix, "pv26");
+        let mut prefixes = vec![pv26.table_prefix];
+        for i in 0..20 {
+            let d =
+                OrganisationDraft::parse(&format!("Samenwerking {i}"), "other", "", "").unwrap();
+            let org = s.create_organisation(&d, &Actor::cli()).await.unwrap();
+            assert!(org.table_prefix.starts_with('o') && org.table_prefix.len() == 9);
+            assert_eq!(
+                s.organisation(&org.id).await.unwrap().table_prefix,
+                org.table_prefix
+            );
+            prefixes.push(org.table_prefix);
+        }
+        let mut unique = prefixes.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), prefixes.len(), "{prefixes:?}");
+        // The database refuses a second organisation with a prefix already taken.
+        assert!(
+            sqlx::query("UPDATE organisations SET table_prefix = 'pv26' WHERE cbs_code IS NULL")
+                .execute(s.pool())
+                .await
+                .is_err()
+        );
+    }
+
+    on_both_backends!(every_organisation_has_its_own_table_prefix);
 }

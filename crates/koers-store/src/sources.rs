@@ -104,13 +104,19 @@ impl Store {
         .bind(&at)
         .execute(&mut *tx)
         .await?;
+        // The audit log keeps the definition for good: without the URL's credentials (the
+        // source row keeps them, for its refreshes, and only the organisation reads it).
+        let mut logged = definition.clone();
+        if let Some(Value::String(url)) = logged.get_mut("url") {
+            *url = koers_core::catalog::redact_urls(url);
+        }
         record(
             &mut tx,
             actor,
             Some(org_id),
             "dataset.source_set",
             ("dataset", Some(dataset_id)),
-            serde_json::json!({ "kind": kind, "definition": definition }),
+            serde_json::json!({ "kind": kind, "definition": logged }),
         )
         .await?;
         tx.commit().await?;

@@ -4,7 +4,7 @@
 //! token checked against the provider's keys (signature, issuer, audience, expiry, nonce),
 //! and the user and roles from its claims (see `koers_core::oidc`).
 
-use crate::auth::{cookie, set_cookie};
+use crate::auth::{cookie, set_cookie, sign_in};
 use crate::config::OidcProviderConfig;
 use crate::error::AppError;
 use crate::startup::AppState;
@@ -13,7 +13,7 @@ use chrono::Duration;
 use koers_core::Email;
 use koers_core::oidc::{Refusal, may_link_by_email};
 use koers_core::secret::{constant_time_eq, new_token};
-use koers_store::oidc::{OidcFlow, OidcIdentity};
+use koers_store::oidc::{OidcFlow, OidcIdentity, OidcSignIn, PendingLink};
 use koers_store::{StoreError, User};
 use openidconnect::core::{
     CoreAuthDisplay, CoreAuthPrompt, CoreAuthenticationFlow, CoreErrorResponseType,
@@ -266,14 +266,15 @@ pub fn clear_state_cookie(state: &AppState) -> String {
 
 /// Finishes a sign-in at provider `p`: checks the state against the cookie and the flow
 /// kept, exchanges the code (with the PKCE verifier), checks the ID token, and finds or
-/// makes the user with the roles the claims give. Returns the user, the organisation to
-/// work in, and the page to go to.
+/// makes the user with the roles the claims give — or, when a local account of the
+/// provider's organisation has the address and the provider may link by address, keeps
+/// the link waiting for that account's password.
 pub async fn finish(
     state: &AppState,
     headers: &HeaderMap,
     p: &OidcProviderConfig,
     cb: Callback,
-) -> Result<(User, String, String), SignInError> {
+) -> Result<Finished, SignInError> {
     let returned = cb.state.unwrap_or_default();
     let bound = cookie(headers, STATE_COOKIE).unwrap_or_default();
     if returned.is_empty() || !constant_time_eq(&returned, &bound) {
@@ -347,16 +348,113 @@ pub async fn finish(
         display_name: &display_name,
         link_by_email: may_link_by_email(p.link_verified_email, claims.email_verified()),
     };
-    let user = match state
+    match state
         .store
         .oidc_sign_in(&who, &org.id, &placement.roles)
         .await
     {
-        Ok(u) => u,
-        Err(StoreError::Conflict(_)) => return Err(Failure::EmailTaken.into()),
-        Err(e) => return Err(e.into()),
+        Ok(OidcSignIn::User(user)) => Ok(Finished::SignedIn(user, org.id, flow.next)),
+        Ok(OidcSignIn::ConfirmLink(user)) => {
+            let token = new_token();
+            let pending = PendingLink {
+                provider: p.id.clone(),
+                subject: claims.subject().as_str().to_string(),
+                user_id: user.id,
+                org_id: org.id,
+                roles: placement.roles,
+                next: flow.next,
+            };
+            state
+                .store
+                .start_oidc_link(&token, &pending, Duration::minutes(FLOW_MINUTES))
+                .await?;
+            Ok(Finished::ConfirmLink(token))
+        }
+        Err(StoreError::Conflict(_)) => Err(Failure::EmailTaken.into()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// How a sign-in at a provider ended.
+pub enum Finished {
+    /// Signed in: the user, the organisation to work in, and the page to go to.
+    SignedIn(User, String, String),
+    /// A local account of the provider's organisation has the address: the link waits,
+    /// under this token (for the [`LINK_COOKIE`]), until the person signs in with the
+    /// account's password ([`confirm_link`]).
+    ConfirmLink(String),
+}
+
+/// The cookie that carries the token of a link waiting for its password.
+pub const LINK_COOKIE: &str = "koers_oidc_link";
+
+/// The cookie that carries a waiting link's token (HttpOnly, as long as a flow may take).
+pub fn link_cookie(state: &AppState, token: &str) -> String {
+    set_cookie(
+        LINK_COOKIE,
+        token,
+        Some(FLOW_MINUTES * 60),
+        state.cfg.secure_cookies,
+        true,
+    )
+}
+
+/// The cookie that ends the link cookie.
+pub fn clear_link_cookie(state: &AppState) -> String {
+    set_cookie(LINK_COOKIE, "", Some(0), state.cfg.secure_cookies, true)
+}
+
+/// The link waiting for this browser, and the account it would link to; an unknown or
+/// expired one is a [`Failure::State`].
+pub async fn waiting_link(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<(PendingLink, User), SignInError> {
+    let token = cookie(headers, LINK_COOKIE).unwrap_or_default();
+    let pending = match state.store.oidc_link(&token).await? {
+        Some(p) if !token.is_empty() => p,
+        _ => return Err(Failure::State.into()),
     };
-    Ok((user, org.id, flow.next))
+    let user = state.store.user(&pending.user_id).await?;
+    Ok((pending, user))
+}
+
+/// Finishes a link that waited for proof: the account's password, checked as at sign-in
+/// (the same rate limit and messages), links the provider identity to the account, which
+/// then works in the provider's organisation with the roles its claims gave. Returns the
+/// new session's token and the page to go to.
+pub async fn confirm_link(
+    state: &AppState,
+    headers: &HeaderMap,
+    password: &str,
+    ip: std::net::IpAddr,
+) -> Result<(String, String), SignInError> {
+    let (pending, user) = waiting_link(state, headers).await?;
+    let (session, _, signed_in) = sign_in(state, headers, &user.email, password, ip).await?;
+    let linked = if signed_in.id == pending.user_id {
+        state.store.link_oidc_identity(&pending).await
+    } else {
+        Err(StoreError::Conflict("account".into()))
+    };
+    if let Some(token) = cookie(headers, LINK_COOKIE) {
+        state.store.end_oidc_link(&token).await?;
+    }
+    match linked {
+        Ok(_) => {
+            state
+                .store
+                .switch_session_org(&session, &pending.org_id)
+                .await?;
+            Ok((session, pending.next))
+        }
+        Err(e) => {
+            state.store.end_session(&session).await?;
+            Err(match e {
+                StoreError::Conflict(_) => Failure::EmailTaken.into(),
+                e => e.into(),
+            })
+        }
+    }
 }
 
 /// Where to send the browser to sign out at provider `p` too (RP-initiated logout), when

@@ -16,7 +16,9 @@ use koers_core::indicators::{
     check_columns, headline, status, trend,
 };
 use koers_core::{FieldError, Invalid, Permission};
+use koers_store::dashboards::Dashboard;
 use koers_store::indicators::{Indicator, IndicatorResult, Monitor};
+use koers_store::snapshots::Snapshot;
 use koers_store::{Actor, StoreError};
 use serde::Serialize;
 use serde_json::Value;
@@ -704,6 +706,52 @@ pub async fn take_snapshot(
             &ctx.actor(),
         )
         .await?)
+}
+
+/// Whether the member may read snapshot `s`: the rules of what it froze. A dashboard's
+/// snapshot follows the dashboard's sharing ([`crate::dashboards::may_open`], with the
+/// organisation's `dashboards`); a monitor's or an indicator's is open to every member who
+/// may read, as the monitor and indicator are.
+fn may_read_snapshot(ctx: &Ctx, s: &Snapshot, dashboards: &[Dashboard]) -> bool {
+    match s.subject_kind.as_str() {
+        "dashboard" => {
+            crate::dashboards::may_open(ctx, dashboards.iter().find(|d| d.id == s.subject_id))
+        }
+        _ => true,
+    }
+}
+
+/// The snapshots the member may read (of one subject, or all of the organisation), newest
+/// first; the others are left out.
+pub async fn readable_snapshots(
+    state: &AppState,
+    ctx: &Ctx,
+    subject_id: Option<&str>,
+) -> Result<Vec<Snapshot>, AppError> {
+    ctx.require(Permission::Read)?;
+    let all = state.store.snapshots(&ctx.org.id, subject_id).await?;
+    let dashboards = state.store.dashboards(&ctx.org.id).await?;
+    Ok(all
+        .into_iter()
+        .filter(|s| may_read_snapshot(ctx, s, &dashboards))
+        .collect())
+}
+
+/// One snapshot, if the member may read it; one they may not is not found, like another
+/// organisation's.
+pub async fn readable_snapshot(
+    state: &AppState,
+    ctx: &Ctx,
+    id: &str,
+) -> Result<Snapshot, AppError> {
+    ctx.require(Permission::Read)?;
+    let s = state.store.snapshot(&ctx.org.id, id).await?;
+    let dashboards = state.store.dashboards(&ctx.org.id).await?;
+    if may_read_snapshot(ctx, &s, &dashboards) {
+        Ok(s)
+    } else {
+        Err(AppError::NotFound)
+    }
 }
 
 /// Whether a snapshot's stored bytes still have the hash they were taken with.

@@ -98,7 +98,10 @@ impl From<&Dataset> for DatasetOut {
 #[serde(rename_all = "camelCase")]
 pub struct VersionOut {
     pub version: i64,
-    pub source: String,
+    /// Where it came from (a file name, or a URL without credentials); only for the
+    /// organisation's own datasets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
     pub format: String,
     pub row_count: i64,
     pub byte_size: i64,
@@ -113,14 +116,17 @@ pub struct VersionOut {
     pub quality: serde_json::Value,
     #[schema(format = DateTime)]
     pub created_at: String,
-    pub created_by: String,
+    /// Who imported it; only for the organisation's own datasets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
 }
 
 impl From<&DatasetVersion> for VersionOut {
     fn from(v: &DatasetVersion) -> Self {
         VersionOut {
             version: v.version,
-            source: v.source.clone(),
+            // Empty in another organisation's view (see `koers_app::catalog::outsider_view`).
+            source: (!v.source.is_empty()).then(|| v.source.clone()),
             format: v.format.clone(),
             row_count: v.row_count,
             byte_size: v.byte_size,
@@ -128,7 +134,7 @@ impl From<&DatasetVersion> for VersionOut {
             geometry: v.geometry.clone(),
             quality: v.quality.clone(),
             created_at: v.created_at.clone(),
-            created_by: v.created_by.clone(),
+            created_by: (!v.created_by.is_empty()).then(|| v.created_by.clone()),
         }
     }
 }
@@ -354,7 +360,8 @@ pub async fn set_metadata(
     Ok(Json((&ds).into()))
 }
 
-/// Every version of a dataset, newest first.
+/// Every version of a dataset, newest first; of another organisation's public dataset only
+/// what the public catalog shows (no source, no importer).
 #[utoipa::path(get, path = "/datasets/{datasetId}/versions", tag = "bronnen",
     params(("datasetId" = String, Path, description = "Id van de bron")),
     responses((status = 200, description = "Versies", body = Vec<VersionOut>)))]
@@ -367,8 +374,8 @@ pub async fn list_versions(
     let ds = state.store.dataset(&ctx.org.id, &id).await?;
     Ok(Json(
         state
-            .store
-            .dataset_versions(&ds.id)
+            .ws
+            .versions_seen_by(&ctx.org.id, &ds)
             .await?
             .iter()
             .map(Into::into)

@@ -5,8 +5,8 @@ use crate::error::AppError;
 use crate::input::Input;
 use crate::products::{
     IndicatorOut, IndicatorView, MonitorOut, MonitorVersionOut, MonitorView, create_indicator,
-    create_monitor, monitor_view, refresh, restore_monitor, save_monitor, schedule,
-    snapshot_intact, take_snapshot, view,
+    create_monitor, monitor_view, readable_snapshot, readable_snapshots, refresh, restore_monitor,
+    save_monitor, schedule, snapshot_intact, take_snapshot, view,
 };
 use crate::startup::AppState;
 use axum::body::Bytes;
@@ -362,8 +362,7 @@ pub async fn list_snapshots(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Json<Vec<SnapshotOut>>, AppError> {
-    ctx.require(Permission::Read)?;
-    let all = state.store.snapshots(&ctx.org.id, None).await?;
+    let all = readable_snapshots(&state, &ctx, None).await?;
     Ok(Json(
         all.into_iter().map(|s| snapshot_out(s, false)).collect(),
     ))
@@ -377,9 +376,8 @@ pub async fn get_snapshot(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Json<SnapshotOut>, AppError> {
-    ctx.require(Permission::Read)?;
     Ok(Json(snapshot_out(
-        state.store.snapshot(&ctx.org.id, &id).await?,
+        readable_snapshot(&state, &ctx, &id).await?,
         true,
     )))
 }
@@ -393,8 +391,7 @@ pub async fn get_snapshot_content(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    ctx.require(Permission::Read)?;
-    let s = state.store.snapshot(&ctx.org.id, &id).await?;
+    let s = readable_snapshot(&state, &ctx, &id).await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], s.content_text).into_response())
 }
 

@@ -36,16 +36,27 @@ pub const WIDGET_ROWS: usize = 5000;
 pub async fn visible(state: &AppState, ctx: &Ctx, id: &str) -> Result<Dashboard, AppError> {
     ctx.require(Permission::Read)?;
     let d = state.store.dashboard(&ctx.org.id, id).await?;
-    if may_view(
-        d.visibility,
-        &d.shared_roles,
-        &d.owner_id,
-        &ctx.user.id,
-        &ctx.roles,
-    ) {
+    if may_open(ctx, Some(&d)) {
         Ok(d)
     } else {
         Err(AppError::NotFound)
+    }
+}
+
+/// Whether the member may open dashboard `d` (its sharing, see [`may_view`]). `None` is a
+/// dashboard that no longer exists, so its sharing and maker are unknown: as a private one
+/// of someone else, only those who may open every dashboard (analysts, administrators) may
+/// — what a snapshot of it froze stays as closed as the dashboard was at its most closed.
+pub fn may_open(ctx: &Ctx, d: Option<&Dashboard>) -> bool {
+    match d {
+        Some(d) => may_view(
+            d.visibility,
+            &d.shared_roles,
+            &d.owner_id,
+            &ctx.user.id,
+            &ctx.roles,
+        ),
+        None => may_view(Visibility::Private, &[], "", &ctx.user.id, &ctx.roles),
     }
 }
 
@@ -64,15 +75,7 @@ pub async fn list(state: &AppState, ctx: &Ctx) -> Result<Vec<Dashboard>, AppErro
         .dashboards(&ctx.org.id)
         .await?
         .into_iter()
-        .filter(|d| {
-            may_view(
-                d.visibility,
-                &d.shared_roles,
-                &d.owner_id,
-                &ctx.user.id,
-                &ctx.roles,
-            )
-        })
+        .filter(|d| may_open(ctx, Some(d)))
         .collect())
 }
 

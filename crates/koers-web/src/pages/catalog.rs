@@ -134,7 +134,7 @@ pub(super) async fn render_dataset(
 ) -> Result<Response, AppError> {
     ctx.require(Permission::Read)?;
     let ds = state.store.dataset(&ctx.org.id, id).await?;
-    let versions = state.store.dataset_versions(&ds.id).await?;
+    let versions = state.ws.versions_seen_by(&ctx.org.id, &ds).await?;
     let latest = versions.first();
     let (preview, map_svg) = match latest {
         Some(v) => {

@@ -1,24 +1,32 @@
-//! Signing in through an OpenID Connect provider: the start, the provider's way back, and
-//! signing out at the provider. Failures show on the sign-in page.
+//! Signing in through an OpenID Connect provider: the start, the provider's way back,
+//! linking to an existing local account (after its password), and signing out at the
+//! provider. Failures show on the sign-in page.
 
 use super::session::{render_login, safe_next};
+use crate::auth::login_csrf;
 use crate::auth::{session_cookie, start_session};
 use crate::error::AppError;
 use crate::i18n::{Lang, t};
-use crate::oidc::{self, Callback, Failure, SignInError};
+use crate::input::Input;
+use crate::oidc::{self, Callback, Failure, Finished, SignInError};
 use crate::startup::AppState;
+use crate::templates::Templates;
 use axum::Router;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, header};
-use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{AppendHeaders, Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
+use minijinja::context;
 use serde::Deserialize;
+use std::net::SocketAddr;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/login/oidc/{provider}", get(begin))
         .route("/login/oidc/{provider}/callback", get(callback))
         .route("/login/oidc/{provider}/logout", get(logout))
+        .route("/login/koppelen", get(link_form).post(link))
 }
 
 #[derive(Deserialize)]
@@ -70,7 +78,15 @@ async fn callback(
 ) -> Result<Response, AppError> {
     let p = oidc::provider(&state, &id)?;
     match oidc::finish(&state, &headers, p, cb).await {
-        Ok((user, org_id, next)) => {
+        Ok(Finished::ConfirmLink(token)) => Ok((
+            AppendHeaders([
+                (header::SET_COOKIE, oidc::link_cookie(&state, &token)),
+                (header::SET_COOKIE, oidc::clear_state_cookie(&state)),
+            ]),
+            Redirect::to("/login/koppelen"),
+        )
+            .into_response()),
+        Ok(Finished::SignedIn(user, org_id, next)) => {
             let (token, _) = start_session(&state, &headers, &user.id, &org_id).await?;
             Ok((
                 AppendHeaders([
@@ -97,5 +113,76 @@ async fn logout(
         Ok(Some(url)) => Ok(Redirect::to(&url).into_response()),
         Ok(None) => Ok(Redirect::to("/login").into_response()),
         Err(f) => failed(&state, &headers, f),
+    }
+}
+
+/// The page that asks for the password of the local account a provider identity would be
+/// linked to, with `error`.
+async fn render_link(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    error: Option<String>,
+) -> Result<Response, AppError> {
+    let (pending, user) = match oidc::waiting_link(state, headers).await {
+        Ok(x) => x,
+        Err(SignInError::Failed(f)) => return failed(state, headers, f),
+        Err(SignInError::App(e)) => return Err(e),
+    };
+    let provider = oidc::provider(state, &pending.provider)
+        .map(|p| p.name.clone())
+        .unwrap_or(pending.provider);
+    let (csrf, set) = login_csrf(headers, state.cfg.secure_cookies);
+    let html = Templates::render(
+        "oidc_link.html",
+        context! { lang => Lang::from_headers(headers).code(), csrf => csrf, email => user.email, provider => provider, error => error },
+    )?;
+    let mut resp = (status, Html(html)).into_response();
+    if let Some(c) = set.and_then(|c| c.parse().ok()) {
+        resp.headers_mut().append(header::SET_COOKIE, c);
+    }
+    Ok(resp)
+}
+
+async fn link_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    render_link(&state, &headers, StatusCode::OK, None).await
+}
+
+/// Links the waiting provider identity once the account's password is right, and signs in.
+async fn link(
+    State(state): State<AppState>,
+    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let mut input = Input::form(&body)?;
+    let password = input.text("password");
+    match oidc::confirm_link(&state, &headers, &password, addr.ip()).await {
+        Ok((token, next)) => Ok((
+            AppendHeaders([
+                (header::SET_COOKIE, session_cookie(&state, &token)),
+                (header::SET_COOKIE, oidc::clear_link_cookie(&state)),
+            ]),
+            Redirect::to(&next),
+        )
+            .into_response()),
+        Err(SignInError::App(e @ (AppError::BadCredentials | AppError::TooManyRequests(_)))) => {
+            let mut resp = render_link(&state, &headers, e.status(), Some(e.detail())).await?;
+            if let AppError::TooManyRequests(secs) = e {
+                resp.headers_mut().insert(header::RETRY_AFTER, secs.into());
+            }
+            Ok(resp)
+        }
+        Err(SignInError::Failed(f)) => {
+            let mut resp = failed(&state, &headers, f)?;
+            if let Ok(c) = oidc::clear_link_cookie(&state).parse() {
+                resp.headers_mut().append(header::SET_COOKIE, c);
+            }
+            Ok(resp)
+        }
+        Err(SignInError::App(e)) => Err(e),
     }
 }

@@ -9,8 +9,9 @@ use crate::chart::{format_number, line_svg};
 use crate::error::AppError;
 use crate::input::Input;
 use crate::products::{
-    IndicatorView, create_indicator, create_monitor, may_snapshot, monitor_view, refresh,
-    restore_monitor, save_monitor, schedule, snapshot_intact, take_snapshot, view,
+    IndicatorView, create_indicator, create_monitor, may_snapshot, monitor_view, readable_snapshot,
+    readable_snapshots, refresh, restore_monitor, save_monitor, schedule, snapshot_intact,
+    take_snapshot, view,
 };
 use crate::startup::AppState;
 use axum::Router;
@@ -71,7 +72,7 @@ pub(super) async fn snapshot_panel(
     id: &str,
 ) -> Result<Value, AppError> {
     Ok(context! {
-        snapshots => state.store.snapshots(&ctx.org.id, Some(id)).await?,
+        snapshots => readable_snapshots(state, ctx, Some(id)).await?,
         snapshot_action => format!("/informatieproducten/{kind}/{id}/momentopnamen"),
         can_snapshot => may_snapshot(ctx),
     })
@@ -98,8 +99,7 @@ async fn show_snapshot(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    ctx.require(Permission::Read)?;
-    let s = state.store.snapshot(&ctx.org.id, &id).await?;
+    let s = readable_snapshot(&state, &ctx, &id).await?;
     let subject_link = match s.subject_kind.as_str() {
         "monitor" => format!("/informatieproducten/monitoren/{}", s.subject_id),
         "dashboard" => format!("/dashboards/{}", s.subject_id),
@@ -122,8 +122,7 @@ async fn snapshot_json(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    ctx.require(Permission::Read)?;
-    let s = state.store.snapshot(&ctx.org.id, &id).await?;
+    let s = readable_snapshot(&state, &ctx, &id).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/json".to_string()),

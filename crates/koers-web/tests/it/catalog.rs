@@ -499,3 +499,128 @@ async fn upload_a_zipped_shapefile_and_a_geopackage() {
     // Only the two version files remain: no unpacked shapefile, no upload.
     assert_eq!(dataset_files(&app), 2);
 }
+
+/// Makes `name` of `org` public.
+async fn publish(app: &TestApp, org: &koers_store::organisations::Organisation, name: &str) {
+    let ds = app
+        .store
+        .datasets(&org.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.name == name)
+        .unwrap();
+    let meta = koers_core::catalog::DatasetMeta {
+        access_rights: koers_core::catalog::AccessRights::Public,
+        ..ds.meta.clone()
+    };
+    app.store
+        .update_dataset_meta(&org.id, &ds.id, &meta, &koers_store::Actor::cli())
+        .await
+        .unwrap();
+}
+
+/// Two organisations without a CBS code made in the same second once got the same table
+/// prefix, and an own dataset named like another organisation's public one
+/// (`pv26_provincies`) collided with it: every query of the organisations concerned failed
+/// with "table already exists". Now prefixes are unique and own names win, and the schema
+/// browser says which table is whose under which name.
+#[tokio::test]
+async fn public_tables_of_others_never_collide_with_each_other_or_with_own_tables() {
+    use crate::dashboards::import;
+    let app = TestApp::spawn().await;
+    let mut others = Vec::new();
+    for name in ["Regio Noord", "Regio Zuid"] {
+        let org = app
+            .store
+            .create_organisation(
+                &koers_core::OrganisationDraft::parse(name, "other", "", "").unwrap(),
+                &koers_store::Actor::cli(),
+            )
+            .await
+            .unwrap();
+        import(&app, &org, "wegen", &format!("naam\n{name}\n")).await;
+        publish(&app, &org, "wegen").await;
+        others.push(org);
+    }
+    assert_ne!(others[0].table_prefix, others[1].table_prefix);
+    // PV26 publishes `provincies`; GM0796 has a dataset of its own called `pv26_provincies`.
+    import(&app, &app.org_a, "provincies", "code\nPV26\n").await;
+    publish(&app, &app.org_a, "provincies").await;
+    import(&app, &app.org_b, "pv26_provincies", "code\neigen\n").await;
+
+    let rows = |org: String, sql: String| {
+        let ws = app.ws.clone();
+        async move {
+            let out = ws
+                .query(&org, &sql, 100, None)
+                .await
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+            koers_app::results::Results::from_output(&out).unwrap().rows
+        }
+    };
+    for (i, name) in ["Regio Noord", "Regio Zuid"].iter().enumerate() {
+        let sql = format!("SELECT naam FROM {}_wegen", others[i].table_prefix);
+        for org in [&app.org_a.id, &app.org_b.id] {
+            assert_eq!(
+                rows(org.clone(), sql.clone()).await,
+                vec![vec![serde_json::json!(name)]]
+            );
+        }
+    }
+    // Own names win: GM0796's own table, not PV26's; PV26 reads its own by its own name.
+    let sql = "SELECT code FROM pv26_provincies".to_string();
+    assert_eq!(
+        rows(app.org_b.id.clone(), sql.clone()).await,
+        vec![vec![serde_json::json!("eigen")]]
+    );
+    assert_eq!(
+        rows(app.org_a.id.clone(), "SELECT code FROM provincies".into()).await,
+        vec![vec![serde_json::json!("PV26")]]
+    );
+    // Through the API as well.
+    let (b, bcsrf) = app.api_login("admin@gm0796.example").await;
+    let r = b
+        .post(app.url("/api/v1/queries"))
+        .header("x-csrf-token", &bcsrf)
+        .json(&serde_json::json!({"sql": format!("SELECT naam FROM {}_wegen UNION ALL SELECT code FROM pv26_provincies", others[1].table_prefix)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    // The schema browser: own tables apart from others' public ones, under their names, and
+    // PV26's table that GM0796's own one hides is marked as such.
+    let (p, _) = app.page_login("admin@gm0796.example").await;
+    let html = p
+        .get(app.url("/analyses"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let own_at = html.find("Eigen bronnen").expect("own heading");
+    let public_at = html
+        .find("Openbare bronnen van andere organisaties")
+        .expect("public heading");
+    assert!(own_at < public_at);
+    assert!(html.contains("voorvoegsel_naam"));
+    for o in &others {
+        let at = html
+            .find(&format!("<code>{}_wegen</code>", o.table_prefix))
+            .unwrap();
+        assert!(at > public_at);
+        assert!(html.contains(&o.name));
+    }
+    let hidden = html
+        .find("<s><code>pv26_provincies</code></s>")
+        .expect("hidden one marked");
+    assert!(hidden > public_at);
+    assert!(html.contains("Niet te bevragen onder deze naam"));
+    let mine = html.find("<code>pv26_provincies</code>").unwrap();
+    assert!(
+        mine > own_at && mine < public_at,
+        "the own one is listed as own"
+    );
+}

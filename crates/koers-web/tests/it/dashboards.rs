@@ -884,3 +884,114 @@ async fn pages_build_refresh_and_export_a_dashboard_and_show_stale_data() {
         5
     );
 }
+
+#[tokio::test]
+async fn a_dashboard_snapshot_is_read_only_by_those_the_dashboard_is_shared_with() {
+    let app = TestApp::spawn().await;
+    let (p, m, g) = freight(&app).await;
+    crate::helpers::user(
+        &app.store,
+        "bestuur@pv26.example",
+        &app.org_a,
+        &[koers_core::Role::BoardMember],
+        false,
+    )
+    .await;
+    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let mut def = definition(&p, &m, &g);
+    def["widgets"][4]["text"] = json!("Vertrouwelijk 987654");
+    let r = send(
+        c.post(app.url("/api/v1/dashboards")),
+        &csrf,
+        json!({"name": "Bestuursdashboard", "definition": def}),
+    )
+    .await;
+    let id = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let share = |roles: Value| {
+        send(
+            c.put(app.url(&format!("/api/v1/dashboards/{id}/sharing"))),
+            &csrf,
+            json!({"visibility": "roles", "roles": roles}),
+        )
+    };
+    assert_eq!(share(json!(["board_member"])).await.status(), 200);
+
+    // A board member freezes what the board saw.
+    let (board, board_csrf) = app.api_login("bestuur@pv26.example").await;
+    let r = send(
+        board.post(app.url(&format!("/api/v1/dashboards/{id}/snapshots"))),
+        &board_csrf,
+        json!({"note": "PS 12 maart"}),
+    )
+    .await;
+    assert_eq!(r.status(), 201);
+    let sid = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let paths = [
+        format!("/api/v1/snapshots/{sid}"),
+        format!("/informatieproducten/momentopnamen/{sid}"),
+        format!("/informatieproducten/momentopnamen/{sid}/inhoud.json"),
+    ];
+    let listed = |c: reqwest::Client| {
+        let url = app.url("/api/v1/snapshots");
+        async move {
+            let all: Value = c.get(url).send().await.unwrap().json().await.unwrap();
+            all.as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["id"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    async fn statuses(app: &TestApp, c: &reqwest::Client, paths: &[String]) -> Vec<u16> {
+        let mut out = Vec::new();
+        for path in paths {
+            let r = c.get(app.url(path)).send().await.unwrap();
+            let status = r.status().as_u16();
+            let body = r.text().await.unwrap();
+            if status == 404 {
+                assert!(
+                    !body.contains("987654") && !body.contains("SUM(tonnen)"),
+                    "{path}"
+                );
+            }
+            out.push(status);
+        }
+        out
+    }
+    assert_eq!(statuses(&app, &board, &paths).await, [200, 200, 200]);
+    assert_eq!(listed(board.clone()).await, [sid.as_str()]);
+
+    // A viewer, with whom the dashboard is not shared, neither lists nor reads it: not
+    // the text widget, not the figures, not the SQL.
+    let (viewer, _) = app.api_login("viewer@pv26.example").await;
+    let (viewer_page, _) = app.page_login("viewer@pv26.example").await;
+    assert_eq!(statuses(&app, &viewer, &paths).await, [404, 404, 404]);
+    assert_eq!(statuses(&app, &viewer_page, &paths[1..]).await, [404, 404]);
+    assert!(listed(viewer.clone()).await.is_empty());
+
+    // Shared with viewers as well: now they may.
+    assert_eq!(share(json!(["board_member", "viewer"])).await.status(), 200);
+    assert_eq!(statuses(&app, &viewer, &paths).await, [200, 200, 200]);
+    assert_eq!(listed(viewer.clone()).await, [sid.as_str()]);
+
+    // Once the dashboard is gone its sharing is unknown: only analysts and administrators
+    // still read what it froze.
+    let r = c
+        .delete(app.url(&format!("/api/v1/dashboards/{id}")))
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    assert_eq!(statuses(&app, &viewer, &paths).await, [404, 404, 404]);
+    assert!(listed(viewer).await.is_empty());
+    assert_eq!(statuses(&app, &board, &paths).await, [404, 404, 404]);
+    assert_eq!(statuses(&app, &c, &paths).await, [200, 200, 200]);
+    assert_eq!(listed(c.clone()).await, [sid]);
+}

@@ -436,8 +436,31 @@ async fn refused_sign_ins_leave_no_session() {
     assert_refused(&app, &c, r, 400, "niet in deze browser begonnen").await;
 }
 
+/// The link page's form, after the callback sent the browser there; its CSRF token.
+async fn link_page(app: &TestApp, c: &Client, r: Response) -> String {
+    assert_eq!(r.status(), 303, "{}", r.url());
+    assert_eq!(r.headers()[LOCATION], "/login/koppelen");
+    let page = c.get(app.url("/login/koppelen")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("Er bestaat al een koers-account met het e-mailadres"),
+        "{html}"
+    );
+    assert!(html.contains("Testdienst"));
+    crate::helpers::hidden_csrf(&html)
+}
+
+async fn confirm(app: &TestApp, c: &Client, csrf: &str, password: &str) -> Response {
+    c.post(app.url("/login/koppelen"))
+        .form(&[("csrf_token", csrf), ("password", password)])
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
-async fn a_verified_address_links_to_the_local_account_when_allowed() {
+async fn a_verified_address_links_to_the_local_account_after_its_password() {
     let (app, provider) = app_with(true).await;
     // Not verified: refused all the same.
     provider
@@ -446,7 +469,7 @@ async fn a_verified_address_links_to_the_local_account_when_allowed() {
     let c = TestApp::client();
     let r = sign_in(&app, &c, "admin").await;
     assert_refused(&app, &c, r, 409, "Er bestaat al een koers-account").await;
-    // Verified: the identity is linked to the local account, whose roles follow the claims.
+    // Verified: nothing is linked until the person proves the account is theirs.
     provider
         .set_claims(
             "admin",
@@ -454,10 +477,129 @@ async fn a_verified_address_links_to_the_local_account_when_allowed() {
         )
         .await;
     let c = TestApp::client();
-    assert_eq!(sign_in(&app, &c, "admin").await.status(), 303);
+    let r = sign_in(&app, &c, "admin").await;
+    assert!(
+        !r.headers()
+            .get_all(SET_COOKIE)
+            .iter()
+            .any(|v| v.to_str().unwrap().starts_with("koers_session=")),
+        "no session yet"
+    );
+    let csrf = link_page(&app, &c, r).await;
+    assert!(signed_in_as(&app, &c).await.is_none());
+    assert_eq!(
+        app.store.oidc_provider_of(&app.admin_a.id).await.unwrap(),
+        None
+    );
+    // A wrong password links nothing; the page says so and may be tried again.
+    let r = confirm(&app, &c, &csrf, "wrong password").await;
+    assert_eq!(r.status(), 401);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("E-mailadres of wachtwoord onjuist")
+    );
+    assert!(signed_in_as(&app, &c).await.is_none());
+    assert_eq!(
+        app.store.oidc_provider_of(&app.admin_a.id).await.unwrap(),
+        None
+    );
+    // Another browser has no link waiting.
+    let other = TestApp::client();
+    let r = other.get(app.url("/login/koppelen")).send().await.unwrap();
+    assert_refused(&app, &other, r, 400, "niet in deze browser begonnen").await;
+    // The right password: linked, signed in, roles as the claims say.
+    let r = confirm(&app, &c, &csrf, PASSWORD).await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()[LOCATION], "/");
     let me = signed_in_as(&app, &c).await.expect("signed in");
     assert_eq!(me["user"]["id"], app.admin_a.id.as_str());
+    assert_eq!(me["organisation"]["id"], app.org_a.id.as_str());
     assert_eq!(me["roles"], json!(["analyst", "administrator"]));
+    assert_eq!(
+        app.store
+            .oidc_provider_of(&app.admin_a.id)
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("test")
+    );
+    // The waiting link is used up; the next sign-in goes straight through.
+    let r = c.get(app.url("/login/koppelen")).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    let c = TestApp::client();
+    let r = sign_in(&app, &c, "admin").await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()[LOCATION], "/");
+    assert_eq!(
+        signed_in_as(&app, &c).await.expect("signed in")["user"]["id"],
+        app.admin_a.id.as_str()
+    );
     // The local password still works for a linked local account.
     app.api_login("admin@pv26.example").await;
+}
+
+/// An administrator of one organisation makes a local account with the address of a person
+/// of another organisation, with a password the administrator knows, before that person
+/// first signs in through their organisation's provider. The provider's identity is never
+/// linked to that account: not across organisations, and not without its password.
+#[tokio::test]
+async fn another_organisations_administrator_cannot_take_over_a_provider_identity() {
+    let (app, _provider) = app_with(true).await;
+    let (b, bcsrf) = app.api_login("admin@gm0796.example").await;
+    let planted = "planted password 4321";
+    let r = b
+        .post(app.url(&format!("/api/v1/organisations/{}/members", app.org_b.id)))
+        .header("x-csrf-token", &bcsrf)
+        .json(&json!({"email": "alice@pv26.example", "displayName": "Alice", "roles": ["viewer"], "password": planted}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let (account, _) = app
+        .store
+        .user_for_login("alice@pv26.example")
+        .await
+        .unwrap()
+        .expect("the planted account");
+
+    // Alice signs in through PV26's provider (verified address): refused, nothing linked,
+    // no link page offered.
+    let c = TestApp::client();
+    let r = sign_in(&app, &c, "alice").await;
+    assert_refused(&app, &c, r, 409, "Er bestaat al een koers-account").await;
+    let r = c.get(app.url("/login/koppelen")).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(app.store.oidc_provider_of(&account.id).await.unwrap(), None);
+    assert!(
+        app.store
+            .roles_in(&account.id, &app.org_a.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // The planted password opens nothing of PV26.
+    let planter = TestApp::client();
+    let r = planter
+        .post(app.url("/api/v1/sessions"))
+        .json(&json!({"email": "alice@pv26.example", "password": planted}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let session: Value = r.json().await.unwrap();
+    assert_eq!(
+        session["organisation"]["id"],
+        app.org_b.id.as_str(),
+        "{session}"
+    );
+    let r = planter
+        .patch(app.url("/api/v1/sessions/current"))
+        .header("x-csrf-token", session["csrfToken"].as_str().unwrap())
+        .json(&json!({"organisationId": app.org_a.id}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
 }

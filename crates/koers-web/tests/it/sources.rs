@@ -888,3 +888,107 @@ async fn a_source_job_counts_features_then_bytes_in_the_page_and_the_api() {
     let html = get_text(&app, &c, &fragment).await;
     assert!(html.contains("33% · 1.0 / 3.0 MB"), "{html}");
 }
+
+/// A URL with a user name, a password and tokens in it: the version's source keeps none of
+/// them (nor does the audit log), a refresh still reads the service with them, and another
+/// organisation sees of a public dataset's versions only what the public catalog shows.
+#[tokio::test]
+async fn credentials_in_an_import_url_are_never_shown_and_outsiders_see_the_catalog_only() {
+    let f = fixture().await;
+    let app = TestApp::spawn().await;
+    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let secret_base = f.base.replace("http://", "http://jan:geheim@");
+    let secrets = ["geheim", "abc123", "k3y"];
+
+    // A file from a URL.
+    let r = c
+        .post(app.url("/api/v1/datasets"))
+        .header("x-csrf-token", &csrf)
+        .json(&json!({"url": format!("{secret_base}/files/wegen.csv?jaar=2024&token=abc123"), "name": "wegen"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let job: Value = r.json().await.unwrap();
+    let done = finished(&app, &c, &job).await;
+    assert_eq!(done["state"], "done", "{done}");
+    let wegen = done["datasetId"].as_str().unwrap().to_string();
+    // A service, refreshed with the credentials kept for it.
+    let wfs = format!("{secret_base}/wfs?request=GetCapabilities&service=WFS&apikey=k3y");
+    let done = import(
+        &app,
+        &c,
+        &csrf,
+        json!({"kind": "wfs", "url": wfs, "item": "wijkenbuurten:wijken"}),
+    )
+    .await;
+    assert_eq!(done["state"], "done", "{done}");
+    let wijken = done["datasetId"].as_str().unwrap().to_string();
+    assert_eq!(refresh(&app, &c, &csrf, &wijken).await["state"], "done");
+
+    let own = get_json(&app, &c, &format!("/api/v1/datasets/{wegen}/versions")).await;
+    assert_eq!(
+        own[0]["source"],
+        format!("{}/files/wegen.csv?jaar=2024&token=***", f.base)
+    );
+    assert_eq!(own[0]["createdBy"], "admin@pv26.example");
+    let own = get_json(&app, &c, &format!("/api/v1/datasets/{wijken}/versions")).await;
+    assert!(
+        own[0]["source"].as_str().unwrap().contains("apikey=***"),
+        "{own}"
+    );
+    let page = get_text(&app, &c, &format!("/bronnen/{wegen}")).await;
+    let log = serde_json::to_string(
+        &app.store
+            .audit_events(&app.org_a.id, 100, None)
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| &e.detail)
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    assert!(
+        log.contains("apikey=***") && log.contains("token=***"),
+        "{log}"
+    );
+    for shown in [own.to_string(), page, log] {
+        for s in secrets {
+            assert!(!shown.contains(s), "{s} in {shown}");
+        }
+    }
+
+    // Public: another organisation sees what the catalog shows, not where it came from or
+    // who imported it — in the API and on the page.
+    for id in [&wegen, &wijken] {
+        let ds = app.store.dataset(&app.org_a.id, id).await.unwrap();
+        let meta = koers_core::catalog::DatasetMeta {
+            access_rights: koers_core::catalog::AccessRights::Public,
+            ..ds.meta.clone()
+        };
+        app.store
+            .update_dataset_meta(&app.org_a.id, id, &meta, &koers_store::Actor::cli())
+            .await
+            .unwrap();
+    }
+    let (b, _) = app.api_login("admin@gm0796.example").await;
+    for id in [&wegen, &wijken] {
+        let seen = get_json(&app, &b, &format!("/api/v1/datasets/{id}/versions")).await;
+        let v = &seen[0];
+        assert_eq!(v["version"], 1, "{seen}");
+        assert!(v["rowCount"].as_i64().unwrap() > 0);
+        assert!(
+            v.get("source").is_none() && v.get("createdBy").is_none(),
+            "{v}"
+        );
+        let page = get_text(&app, &b, &format!("/bronnen/{id}")).await;
+        for shown in [seen.to_string(), page] {
+            for s in secrets
+                .iter()
+                .chain(&["admin@pv26.example", f.base.as_str()])
+            {
+                assert!(!shown.contains(s), "{s} in {shown}");
+            }
+        }
+    }
+}
