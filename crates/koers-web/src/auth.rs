@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use koers_core::access::permitted;
 use koers_core::secret::{constant_time_eq, new_token, verify_against_nothing, verify_password};
 use koers_core::{Email, Permission, Role};
+use koers_store::sessions::LoginAttempt;
 use koers_store::{Actor, Organisation, Session, Store, User};
 use std::net::IpAddr;
 use std::time::Duration;
@@ -256,41 +257,40 @@ impl LoginLimiter {
         ]
     }
 
-    fn window_start(&self) -> chrono::DateTime<chrono::Utc> {
-        chrono::Utc::now()
+    /// Lets one sign-in attempt go ahead, or refuses with 429 (and the seconds to wait) while
+    /// either key has had too many failures in the window. The attempt counts as failed from
+    /// here on, in the same step as the check, so that parallel attempts cannot pass the
+    /// limit together; [`LoginLimiter::succeed`] takes it back. Returns the attempt's id.
+    pub async fn attempt(
+        &self,
+        store: &Store,
+        email: &str,
+        ip: IpAddr,
+    ) -> Result<String, AppError> {
+        let since = chrono::Utc::now()
             - chrono::Duration::from_std(self.window)
-                .unwrap_or_else(|_| chrono::Duration::days(365))
-    }
-
-    /// Refuses with 429 (and the seconds to wait) while either key has had too many failures
-    /// in the window.
-    pub async fn check(&self, store: &Store, email: &str, ip: IpAddr) -> Result<(), AppError> {
-        let since = self.window_start();
-        for (key, max) in self.keys(email, ip) {
-            let (n, first) = store.login_failures(&key, since).await?;
-            if n >= max {
-                let passed = first.map_or(chrono::Duration::zero(), |f| chrono::Utc::now() - f);
-                let wait = self
-                    .window
-                    .saturating_sub(passed.to_std().unwrap_or_default());
-                return Err(AppError::TooManyRequests(wait.as_secs().max(1)));
+                .unwrap_or_else(|_| chrono::Duration::days(365));
+        match store
+            .begin_login_attempt(&self.keys(email, ip), since)
+            .await?
+        {
+            LoginAttempt::Granted(attempt) => Ok(attempt),
+            LoginAttempt::Refused { first } => {
+                let passed = (chrono::Utc::now() - first).to_std().unwrap_or_default();
+                let wait = self.window.saturating_sub(passed).as_secs().max(1);
+                tracing::warn!(%ip, wait, "sign-in refused: too many failed attempts");
+                Err(AppError::TooManyRequests(wait))
             }
         }
-        Ok(())
     }
 
-    pub async fn fail(&self, store: &Store, email: &str, ip: IpAddr) -> Result<(), AppError> {
-        let keys = self.keys(email, ip).map(|(k, _)| k);
+    /// The attempt succeeded: it no longer counts, and the account's failures are forgotten
+    /// (not the address's, so that one account of one's own does not reset guessing at
+    /// others).
+    pub async fn succeed(&self, store: &Store, email: &str, attempt: &str) -> Result<(), AppError> {
         store
-            .record_login_failure(&keys, self.window_start())
+            .login_succeeded(attempt, &Self::email_key(email))
             .await?;
-        Ok(())
-    }
-
-    /// A successful sign-in forgets the account's failures (not the address's, so that one
-    /// account of one's own does not reset guessing at others).
-    pub async fn succeed(&self, store: &Store, email: &str) -> Result<(), AppError> {
-        store.clear_login_failures(&Self::email_key(email)).await?;
         Ok(())
     }
 }
@@ -312,7 +312,12 @@ pub async fn sign_in(
         .map(|e| e.as_str().to_string())
         .unwrap_or_default();
     let limiter = &state.limiter;
-    limiter.check(&state.store, &email, ip).await?;
+    let attempt = limiter.attempt(&state.store, &email, ip).await?;
+    // Every way out before the end leaves the attempt counted as a failure.
+    let refused = || {
+        tracing::info!(%ip, "sign-in refused: wrong e-mail address or password");
+        Err(AppError::BadCredentials)
+    };
     let found = if email.is_empty() {
         None
     } else {
@@ -322,14 +327,10 @@ pub async fn sign_in(
         Some((user, hash)) if verify_password(password, &hash) => user,
         // A user without a password (who signs in through an OpenID Connect provider) takes
         // as long to refuse as an unknown address.
-        Some((_, hash)) if !hash.is_empty() => {
-            limiter.fail(&state.store, &email, ip).await?;
-            return Err(AppError::BadCredentials);
-        }
+        Some((_, hash)) if !hash.is_empty() => return refused(),
         _ => {
             verify_against_nothing(password);
-            limiter.fail(&state.store, &email, ip).await?;
-            return Err(AppError::BadCredentials);
+            return refused();
         }
     };
     let Some(org) = state
@@ -339,10 +340,9 @@ pub async fn sign_in(
         .into_iter()
         .next()
     else {
-        limiter.fail(&state.store, &email, ip).await?;
-        return Err(AppError::BadCredentials);
+        return refused();
     };
-    limiter.succeed(&state.store, &email).await?;
+    limiter.succeed(&state.store, &email, &attempt).await?;
     let (token, session) = start_session(state, headers, &user.id, &org.id).await?;
     Ok((token, session, user))
 }
@@ -410,25 +410,32 @@ mod tests {
         let l = LoginLimiter::new(2, Duration::from_secs(60));
         let ip: IpAddr = "127.0.0.1".parse().unwrap();
         let other: IpAddr = "192.0.2.1".parse().unwrap();
-        assert!(l.check(&store, "a@b.nl", ip).await.is_ok());
-        l.fail(&store, "a@b.nl", ip).await.unwrap();
-        l.fail(&store, "a@b.nl", ip).await.unwrap();
-        match l.check(&store, "a@b.nl", other).await {
+        // Two attempts that fail (they are never taken back).
+        l.attempt(&store, "a@b.nl", ip).await.unwrap();
+        l.attempt(&store, "a@b.nl", ip).await.unwrap();
+        match l.attempt(&store, "a@b.nl", other).await {
             Err(AppError::TooManyRequests(secs)) => assert!((1..=60).contains(&secs)),
             _ => panic!("the account is limited from any address"),
         }
-        assert!(
-            l.check(&store, "c@d.nl", ip).await.is_ok(),
-            "per account, not global"
-        );
-        l.succeed(&store, "a@b.nl").await.unwrap();
-        assert!(l.check(&store, "a@b.nl", ip).await.is_ok());
+        let ok = l
+            .attempt(&store, "c@d.nl", ip)
+            .await
+            .expect("per account, not global");
+        l.succeed(&store, "c@d.nl", &ok).await.unwrap();
         // Many accounts from one address: the address is limited at four times the maximum.
         for i in 0..8 {
-            l.fail(&store, &format!("u{i}@b.nl"), other).await.unwrap();
+            l.attempt(&store, &format!("u{i}@b.nl"), other)
+                .await
+                .unwrap();
         }
-        assert!(l.check(&store, "new@b.nl", other).await.is_err());
-        assert!(l.check(&store, "new@b.nl", ip).await.is_ok());
+        assert!(l.attempt(&store, "new@b.nl", other).await.is_err());
+        let ok = l.attempt(&store, "new@b.nl", ip).await.unwrap();
+        l.succeed(&store, "new@b.nl", &ok).await.unwrap();
+        // Successful sign-ins do not use up the address's allowance.
+        for _ in 0..10 {
+            let ok = l.attempt(&store, "c@d.nl", ip).await.unwrap();
+            l.succeed(&store, "c@d.nl", &ok).await.unwrap();
+        }
     }
 
     #[tokio::test]
@@ -437,10 +444,10 @@ mod tests {
         let store = Store::open_in(dir.path()).await.unwrap();
         let l = LoginLimiter::new(1, Duration::from_millis(200));
         let ip: IpAddr = "127.0.0.1".parse().unwrap();
-        l.fail(&store, "a@b.nl", ip).await.unwrap();
-        assert!(l.check(&store, "a@b.nl", ip).await.is_err());
+        l.attempt(&store, "a@b.nl", ip).await.unwrap();
+        assert!(l.attempt(&store, "a@b.nl", ip).await.is_err());
         tokio::time::sleep(Duration::from_millis(250)).await;
-        assert!(l.check(&store, "a@b.nl", ip).await.is_ok());
+        assert!(l.attempt(&store, "a@b.nl", ip).await.is_ok());
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod auth;
 pub mod boundaries;
 pub mod catalog;
 pub mod chart;
+pub mod client;
 pub mod config;
 pub mod dashboards;
 pub mod dcat;

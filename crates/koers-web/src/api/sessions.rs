@@ -2,12 +2,13 @@
 
 use super::organisations::OrganisationOut;
 use crate::auth::{Ctx, SESSION_COOKIE, set_cookie, sign_in};
+use crate::client::ClientIp;
 use crate::error::AppError;
 use crate::input::Input;
 use crate::startup::AppState;
 use crate::workspace;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -15,7 +16,6 @@ use axum::{Json, Router};
 use koers_core::Role;
 use koers_store::User;
 use serde::Serialize;
-use std::net::SocketAddr;
 use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
@@ -96,7 +96,7 @@ async fn session_out(
     responses((status = 201, description = "Ingelogd", body = SessionOut)))]
 pub async fn create_session(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
@@ -104,7 +104,7 @@ pub async fn create_session(
     let email = input.text("email");
     let password = input.text("password");
     input.finish(Ok(()))?;
-    let (token, session, user) = sign_in(&state, &headers, &email, &password, addr.ip()).await?;
+    let (token, session, user) = sign_in(&state, &headers, &email, &password, ip).await?;
     let out = session_out(&state, &user, &session.org_id, session.csrf_token).await?;
     let cookie = set_cookie(
         SESSION_COOKIE,

@@ -1,0 +1,14 @@
+-- Sign-in attempts are counted before the password is checked: the check against the limit
+-- and the count are one step, so parallel attempts cannot pass the limit together. Each row
+-- names its attempt, so that a sign-in that succeeds takes back exactly its own rows. The
+-- table is made anew: at most one window (15 minutes) of counting starts over at upgrade.
+
+DROP TABLE login_failures;
+CREATE TABLE login_failures (
+    key        TEXT NOT NULL,
+    attempt    TEXT NOT NULL,
+    failed_at  TEXT NOT NULL
+);
+CREATE INDEX login_failures_key ON login_failures (key, failed_at);
+CREATE INDEX login_failures_attempt ON login_failures (attempt);
+CREATE INDEX login_failures_at ON login_failures (failed_at);
