@@ -14,6 +14,7 @@ use koers_core::access::permitted;
 use koers_core::secret::{constant_time_eq, new_token, verify_against_nothing, verify_password};
 use koers_core::{Email, Permission, Role};
 use koers_store::sessions::LoginAttempt;
+use koers_store::tokens::ApiToken;
 use koers_store::{Actor, Organisation, Session, Store, User};
 use std::net::IpAddr;
 use std::time::Duration;
@@ -74,10 +75,43 @@ fn csrf_exempt(method: &Method, path: &str) -> bool {
     *method == Method::POST && path == "/api/v1/sessions"
 }
 
-/// Resolves the session cookie and enforces CSRF on every unsafe method: the token must
-/// come in the `X-CSRF-Token` header or the `csrf_token` form field, and equal the session's
-/// token (or, before sign-in, the CSRF cookie).
+/// A personal API token a request to the API presents, resolved by [`session_layer`].
+#[derive(Clone)]
+pub struct Bearer(pub ApiToken);
+
+/// The token in `Authorization: Bearer …`, if the header says Bearer.
+fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
+}
+
+/// Resolves who is asking. Under `/api/`, `Authorization: Bearer` with a personal API token
+/// wins over any cookie: an unknown, expired or revoked token is refused (401), a read-only
+/// token on anything but reading (403), and no CSRF token is asked (a browser never sends
+/// this header to another site on its own). Otherwise the session cookie is resolved and
+/// CSRF enforced on every unsafe method: the token must come in the `X-CSRF-Token` header or
+/// the `csrf_token` form field, and equal the session's token (or, before sign-in, the CSRF
+/// cookie).
 pub async fn session_layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if req.uri().path().starts_with("/api/")
+        && let Some(presented) = bearer_token(req.headers())
+    {
+        let token = match state.store.api_token(presented).await {
+            Ok(Some(t)) => t,
+            Ok(None) => return AppError::InvalidToken.into_response(),
+            Err(e) => return AppError::from(e).into_response(),
+        };
+        if !token.scope.allows(req.method().as_str()) {
+            return AppError::ReadOnlyToken.into_response();
+        }
+        let mut req = req;
+        req.extensions_mut().insert(None::<Resolved>);
+        req.extensions_mut().insert(Bearer(token));
+        return next.run(req).await;
+    }
     let resolved = match cookie(req.headers(), SESSION_COOKIE) {
         Some(token) => match state.store.session(&token, state.cfg.session_ttl).await {
             Ok(Some(session)) => Some(Resolved { token, session }),
@@ -156,14 +190,23 @@ async fn provided_token(req: Request, limit: usize) -> Result<(Option<String>, R
     Ok((token, Request::from_parts(parts, Body::from(bytes))))
 }
 
+/// How a request proved who is asking.
+#[derive(Clone)]
+pub enum Credential {
+    /// A session (after a password or OpenID Connect sign-in): its cookie token and its
+    /// CSRF token.
+    Session { token: String, csrf: String },
+    /// A personal API token (`Authorization: Bearer`).
+    ApiToken(ApiToken),
+}
+
 /// The signed-in user, the organisation they work in, and their roles there.
 #[derive(Clone)]
 pub struct Ctx {
     pub user: User,
     pub org: Organisation,
     pub roles: Vec<Role>,
-    pub token: String,
-    pub csrf: String,
+    pub credential: Credential,
     pub lang: Lang,
 }
 
@@ -186,15 +229,42 @@ impl Ctx {
         }
     }
 
+    /// The session's cookie token; refused (403) for an API token, which has no session to
+    /// switch, end or mint tokens with.
+    pub fn session_token(&self) -> Result<&str, AppError> {
+        match &self.credential {
+            Credential::Session { token, .. } => Ok(token),
+            Credential::ApiToken(_) => Err(AppError::SessionRequired),
+        }
+    }
+
+    /// The session's CSRF token (none with an API token, which needs none).
+    pub fn csrf(&self) -> Option<&str> {
+        match &self.credential {
+            Credential::Session { csrf, .. } => Some(csrf),
+            Credential::ApiToken(_) => None,
+        }
+    }
+
+    /// Who the audit log names: the user, and the API token when one is used.
     pub fn actor(&self) -> Actor {
-        Actor::user(&self.user.id, &self.user.email)
+        match &self.credential {
+            Credential::Session { .. } => Actor::user(&self.user.id, &self.user.email),
+            Credential::ApiToken(t) => {
+                Actor::user_with_token(&self.user.id, &self.user.email, &t.id, &t.name)
+            }
+        }
     }
 
     /// The roles the user holds in organisation `org_id`; an organisation they are not a
-    /// member of does not exist for them (404), whatever its id.
+    /// member of does not exist for them (404), whatever its id. An API token acts in its
+    /// own organisation only.
     pub async fn roles_in(&self, state: &AppState, org_id: &str) -> Result<Vec<Role>, AppError> {
         if org_id == self.org.id {
             return Ok(self.roles.clone());
+        }
+        if let Credential::ApiToken(_) = self.credential {
+            return Err(AppError::NotFound);
         }
         let roles = state.store.roles_in(&self.user.id, org_id).await?;
         if roles.is_empty() {
@@ -208,24 +278,36 @@ impl Ctx {
 impl FromRequestParts<AppState> for Ctx {
     type Rejection = AppError;
 
+    /// The user, organisation and current roles of the session or API token: a token acts
+    /// with its user's roles at this moment, so a membership that ended ends it too.
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let Some(Some(resolved)) = parts.extensions.get::<Option<Resolved>>().cloned() else {
-            return Err(AppError::Unauthorized);
+        let (user_id, org_id, credential) = if let Some(Bearer(t)) =
+            parts.extensions.get::<Bearer>().cloned()
+        {
+            (t.user_id.clone(), t.org_id.clone(), Credential::ApiToken(t))
+        } else {
+            let Some(Some(resolved)) = parts.extensions.get::<Option<Resolved>>().cloned() else {
+                return Err(AppError::Unauthorized);
+            };
+            let s = resolved.session;
+            let credential = Credential::Session {
+                token: resolved.token,
+                csrf: s.csrf_token,
+            };
+            (s.user_id, s.org_id, credential)
         };
-        let s = &resolved.session;
-        let user = state.store.user(&s.user_id).await?;
-        let org = state.store.organisation(&s.org_id).await?;
+        let user = state.store.user(&user_id).await?;
+        let org = state.store.organisation(&org_id).await?;
         let roles = state.store.roles_in(&user.id, &org.id).await?;
         if roles.is_empty() {
-            // The membership ended while the session lived.
+            // The membership ended while the session or token lived.
             return Err(AppError::Unauthorized);
         }
         Ok(Ctx {
             user,
             org,
             roles,
-            token: resolved.token,
-            csrf: s.csrf_token.clone(),
+            credential,
             lang: Lang::from_headers(&parts.headers),
         })
     }

@@ -35,6 +35,7 @@ pub mod security;
 pub mod sources;
 pub mod startup;
 pub mod templates;
+pub mod tokens;
 pub mod upload;
 pub mod workspace;
 

@@ -125,7 +125,7 @@ async fn login(
 }
 
 async fn logout(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    state.store.end_session(&ctx.token).await?;
+    state.store.end_session(ctx.session_token()?).await?;
     let cookie = set_cookie(SESSION_COOKIE, "", Some(0), state.cfg.secure_cookies, true);
     // Someone who came through a provider is offered to sign out there too.
     let to = match state.store.oidc_provider_of(&ctx.user.id).await? {

@@ -392,6 +392,9 @@ const VIEWER_MAY: &[(&str, &str)] = &[
     ("post", "/applications/{applicationId}/ai-act-assessment"),
     ("post", "/data-questions/{questionId}/comments"),
     ("post", "/data-questions/{questionId}/attachments"),
+    // Everyone manages their own personal API tokens.
+    ("post", "/tokens"),
+    ("delete", "/tokens/{tokenId}"),
 ];
 
 /// Routes whose permission depends on the input, so it is read before the refusal: which
@@ -446,7 +449,8 @@ async fn authorization_matrix_over_every_api_route() {
         }
     }
 
-    // Least rights first.
+    // Least rights first; each role with a session and with a personal API token (the
+    // same rights, no CSRF token), and with a read-only token (which changes nothing).
     let roles = [
         Role::Viewer,
         Role::BoardMember,
@@ -455,38 +459,57 @@ async fn authorization_matrix_over_every_api_route() {
         Role::DataSteward,
         Role::Administrator,
     ];
+    let plain = reqwest::Client::new();
     for role in roles {
         let email = format!("matrix-{}@pv26.example", role.as_str().replace('_', "-"));
-        crate::helpers::user(&app.store, &email, &app.org_a, &[role], false).await;
+        let user = crate::helpers::user(&app.store, &email, &app.org_a, &[role], false).await;
         let (c, csrf) = app.api_login(&email).await;
+        let token = app.token_for(&user, &app.org_a.id, "read_write").await;
+        let read_only = app.token_for(&user, &app.org_a.id, "read").await;
         for (method, path) in &routes {
             if method == "delete" && path == "/sessions/current" {
                 continue; // signing out is tested on its own
             }
             let url = app.url(&format!("/api/v1{}", crate::isolation::concrete(path, &o)));
-            let r = crate::helpers::request(&c, method, &url)
-                .header("x-csrf-token", &csrf)
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
-            let status = r.status().as_u16();
-            if status >= 500 {
-                problems.push(format!("{role:?} {method} {path}: {status}"));
+            if method != "get" {
+                let r = crate::helpers::request(&plain, method, &url)
+                    .bearer_auth(&read_only)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                if r.status() != 403 {
+                    problems.push(format!(
+                        "{role:?} read-only token may {method} {path}: {}",
+                        r.status()
+                    ));
+                }
             }
-            let viewer_may = VIEWER_MAY.contains(&(method.as_str(), path.as_str()))
-                || PUBLIC.contains(&(method.as_str(), path.as_str()));
-            if role == Role::Viewer && method != "get" && !viewer_may && status < 300 {
-                problems.push(format!("viewer may {method} {path}: {status}"));
-            }
-            let input_decides = INPUT_DECIDES.contains(&(method.as_str(), path.as_str()));
-            if role == Role::Viewer
-                && method != "get"
-                && !viewer_may
-                && !input_decides
-                && status == 400
-            {
-                problems.push(format!("viewer {method} {path}: validated before refused"));
+            let with_session =
+                crate::helpers::request(&c, method, &url).header("x-csrf-token", &csrf);
+            let with_token = crate::helpers::request(&plain, method, &url).bearer_auth(&token);
+            for (how, req) in [("session", with_session), ("token", with_token)] {
+                let r = req.json(&body).send().await.unwrap();
+                let status = r.status().as_u16();
+                if status >= 500 {
+                    problems.push(format!("{role:?} ({how}) {method} {path}: {status}"));
+                }
+                let viewer_may = VIEWER_MAY.contains(&(method.as_str(), path.as_str()))
+                    || PUBLIC.contains(&(method.as_str(), path.as_str()));
+                if role == Role::Viewer && method != "get" && !viewer_may && status < 300 {
+                    problems.push(format!("viewer ({how}) may {method} {path}: {status}"));
+                }
+                let input_decides = INPUT_DECIDES.contains(&(method.as_str(), path.as_str()));
+                if role == Role::Viewer
+                    && method != "get"
+                    && !viewer_may
+                    && !input_decides
+                    && status == 400
+                {
+                    problems.push(format!(
+                        "viewer ({how}) {method} {path}: validated before refused"
+                    ));
+                }
             }
         }
     }
