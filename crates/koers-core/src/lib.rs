@@ -21,6 +21,7 @@ pub mod questions;
 pub mod register;
 pub mod secret;
 pub mod snapshot;
+pub mod tokens;
 pub mod user;
 
 pub use access::{Permission, Role};

@@ -20,6 +20,15 @@ impl Actor {
         }
     }
 
+    /// A user acting through one of their personal API tokens: audited under the user, with
+    /// the token named.
+    pub fn user_with_token(id: &str, email: &str, token_id: &str, token_name: &str) -> Self {
+        Actor {
+            user_id: Some(id.into()),
+            label: format!("{email} (API-token \"{token_name}\", {token_id})"),
+        }
+    }
+
     /// The command line, run by whoever owns the data folder.
     pub fn cli() -> Self {
         Actor {

@@ -22,6 +22,7 @@ pub mod schedules;
 pub mod sessions;
 pub mod snapshots;
 pub mod sources;
+pub mod tokens;
 pub mod users;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

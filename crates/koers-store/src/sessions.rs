@@ -1,7 +1,7 @@
 //! Server-side sessions. The browser holds a random token; the store holds only its
 //! SHA-256, the user, the organisation worked in, and the CSRF token of the session.
 
-use crate::{Result, Store, StoreError, now, parse_stamp, stamp};
+use crate::{Result, Store, StoreError, new_id, now, parse_stamp, stamp, take_turn};
 use chrono::{DateTime, Duration, Utc};
 use koers_core::secret::{new_token, token_digest};
 use sqlx::Row;
@@ -129,59 +129,76 @@ impl Store {
         Ok(done.rows_affected())
     }
 
-    /// How many sign-ins failed under `key` after `since`, and when the first of them was.
-    pub async fn login_failures(
+    /// Lets one sign-in attempt go ahead when none of `limits` (a key such as `email:…` or
+    /// `ip:…`, and the failures it may have) has had its maximum of failures after `since`;
+    /// the attempt then counts as failed under every key at once. Checking and counting are
+    /// one step (each key is taken in turn, across processes), so parallel attempts cannot
+    /// pass a limit together; [`Store::login_succeeded`] takes the attempt back. Failures
+    /// from before `since` are forgotten.
+    pub async fn begin_login_attempt(
         &self,
-        key: &str,
+        limits: &[(String, u32)],
         since: DateTime<Utc>,
-    ) -> Result<(u32, Option<DateTime<Utc>>)> {
-        let r = sqlx::query(
-            "SELECT COUNT(*) AS n, MIN(failed_at) AS first FROM login_failures WHERE key = $1 AND failed_at > $2",
-        )
-        .bind(key)
-        .bind(stamp(since))
-        .fetch_one(self.pool())
-        .await?;
-        let n: i64 = r.try_get("n")?;
-        let first = r
-            .try_get::<Option<String>, _>("first")?
-            .map(|s| parse_stamp(&s))
-            .transpose()?;
-        Ok((u32::try_from(n).unwrap_or(u32::MAX), first))
-    }
-
-    /// Records a failed sign-in under each of `keys`, and forgets every failure from before
-    /// `forget_before` (they no longer count).
-    pub async fn record_login_failure(
-        &self,
-        keys: &[String],
-        forget_before: DateTime<Utc>,
-    ) -> Result<()> {
-        let mut tx = self.begin().await?;
+    ) -> Result<LoginAttempt> {
+        // Forgotten apart from the attempt, so that it touches no row another attempt
+        // holds while this one waits for its turn.
         sqlx::query("DELETE FROM login_failures WHERE failed_at <= $1")
-            .bind(stamp(forget_before))
-            .execute(&mut *tx)
+            .bind(stamp(since))
+            .execute(self.pool())
             .await?;
+        let mut tx = self.begin().await?;
+        for (key, max) in limits {
+            take_turn(&mut tx, &format!("login_failures:{key}")).await?;
+            let r = sqlx::query(
+                "SELECT COUNT(*) AS n, MIN(failed_at) AS first FROM login_failures WHERE key = $1 AND failed_at > $2",
+            )
+            .bind(key)
+            .bind(stamp(since))
+            .fetch_one(&mut *tx)
+            .await?;
+            let n: i64 = r.try_get("n")?;
+            if n >= i64::from(*max) {
+                let first = match r.try_get::<Option<String>, _>("first")? {
+                    Some(s) => parse_stamp(&s)?,
+                    None => Utc::now(),
+                };
+                tx.rollback().await?;
+                return Ok(LoginAttempt::Refused { first });
+            }
+        }
+        let attempt = new_id();
         let at = now();
-        for key in keys {
-            sqlx::query("INSERT INTO login_failures (key, failed_at) VALUES ($1, $2)")
+        for (key, _) in limits {
+            sqlx::query("INSERT INTO login_failures (key, attempt, failed_at) VALUES ($1, $2, $3)")
                 .bind(key)
+                .bind(&attempt)
                 .bind(&at)
                 .execute(&mut *tx)
                 .await?;
         }
         tx.commit().await?;
-        Ok(())
+        Ok(LoginAttempt::Granted(attempt))
     }
 
-    /// Forgets the failed sign-ins under `key` (after a successful one).
-    pub async fn clear_login_failures(&self, key: &str) -> Result<()> {
-        sqlx::query("DELETE FROM login_failures WHERE key = $1")
-            .bind(key)
+    /// A sign-in attempt succeeded: it no longer counts, and the failures under
+    /// `forget_key` (the account's) are forgotten.
+    pub async fn login_succeeded(&self, attempt: &str, forget_key: &str) -> Result<()> {
+        sqlx::query("DELETE FROM login_failures WHERE attempt = $1 OR key = $2")
+            .bind(attempt)
+            .bind(forget_key)
             .execute(self.pool())
             .await?;
         Ok(())
     }
+}
+
+/// Whether a sign-in attempt may go ahead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginAttempt {
+    /// It may, and counts as failed until it succeeds; the attempt's id.
+    Granted(String),
+    /// A limit is reached; the oldest failure that counts was at `first`.
+    Refused { first: DateTime<Utc> },
 }
 
 #[cfg(test)]
@@ -228,4 +245,58 @@ mod tests {
     }
 
     on_both_backends!(sessions_live_and_die);
+
+    async fn parallel_attempts_never_pass_the_limit(s: Store) {
+        let since = || Utc::now() - Duration::minutes(15);
+        let limits = vec![
+            ("email:a@b.nl".to_string(), 5),
+            ("ip:192.0.2.1".to_string(), 20),
+        ];
+        let tries = (0..30).map(|_| {
+            let (s, limits) = (s.clone(), limits.clone());
+            tokio::spawn(async move { s.begin_login_attempt(&limits, since()).await })
+        });
+        let mut granted = Vec::new();
+        for t in tries {
+            if let LoginAttempt::Granted(a) = t.await.unwrap().unwrap() {
+                granted.push(a);
+            }
+        }
+        assert_eq!(granted.len(), 5, "exactly the limit went ahead");
+        let refused = s.begin_login_attempt(&limits, since()).await.unwrap();
+        assert!(matches!(refused, LoginAttempt::Refused { first } if first <= Utc::now()));
+        // The address has five failures; another account from it may still try.
+        let other = vec![
+            ("email:c@d.nl".to_string(), 5),
+            ("ip:192.0.2.1".to_string(), 20),
+        ];
+        let LoginAttempt::Granted(ok) = s.begin_login_attempt(&other, since()).await.unwrap()
+        else {
+            panic!("another account is not limited");
+        };
+        // Success takes back its own attempt and forgets the account's failures, not the
+        // address's.
+        s.login_succeeded(&ok, "email:c@d.nl").await.unwrap();
+        s.login_succeeded(&granted[0], "email:a@b.nl")
+            .await
+            .unwrap();
+        let address_only = vec![("ip:192.0.2.1".to_string(), 4)];
+        assert!(matches!(
+            s.begin_login_attempt(&address_only, since()).await.unwrap(),
+            LoginAttempt::Refused { .. }
+        ));
+        assert!(matches!(
+            s.begin_login_attempt(&limits, since()).await.unwrap(),
+            LoginAttempt::Granted(_)
+        ));
+        // Failures before the window do not count, and are forgotten.
+        assert!(matches!(
+            s.begin_login_attempt(&address_only, Utc::now())
+                .await
+                .unwrap(),
+            LoginAttempt::Granted(_)
+        ));
+    }
+
+    on_both_backends!(parallel_attempts_never_pass_the_limit);
 }

@@ -13,6 +13,8 @@ use axum::response::{IntoResponse, Response};
 use koers_core::access::permitted;
 use koers_core::secret::{constant_time_eq, new_token, verify_against_nothing, verify_password};
 use koers_core::{Email, Permission, Role};
+use koers_store::sessions::LoginAttempt;
+use koers_store::tokens::ApiToken;
 use koers_store::{Actor, Organisation, Session, Store, User};
 use std::net::IpAddr;
 use std::time::Duration;
@@ -73,10 +75,43 @@ fn csrf_exempt(method: &Method, path: &str) -> bool {
     *method == Method::POST && path == "/api/v1/sessions"
 }
 
-/// Resolves the session cookie and enforces CSRF on every unsafe method: the token must
-/// come in the `X-CSRF-Token` header or the `csrf_token` form field, and equal the session's
-/// token (or, before sign-in, the CSRF cookie).
+/// A personal API token a request to the API presents, resolved by [`session_layer`].
+#[derive(Clone)]
+pub struct Bearer(pub ApiToken);
+
+/// The token in `Authorization: Bearer …`, if the header says Bearer.
+fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
+}
+
+/// Resolves who is asking. Under `/api/`, `Authorization: Bearer` with a personal API token
+/// wins over any cookie: an unknown, expired or revoked token is refused (401), a read-only
+/// token on anything but reading (403), and no CSRF token is asked (a browser never sends
+/// this header to another site on its own). Otherwise the session cookie is resolved and
+/// CSRF enforced on every unsafe method: the token must come in the `X-CSRF-Token` header or
+/// the `csrf_token` form field, and equal the session's token (or, before sign-in, the CSRF
+/// cookie).
 pub async fn session_layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if req.uri().path().starts_with("/api/")
+        && let Some(presented) = bearer_token(req.headers())
+    {
+        let token = match state.store.api_token(presented).await {
+            Ok(Some(t)) => t,
+            Ok(None) => return AppError::InvalidToken.into_response(),
+            Err(e) => return AppError::from(e).into_response(),
+        };
+        if !token.scope.allows(req.method().as_str()) {
+            return AppError::ReadOnlyToken.into_response();
+        }
+        let mut req = req;
+        req.extensions_mut().insert(None::<Resolved>);
+        req.extensions_mut().insert(Bearer(token));
+        return next.run(req).await;
+    }
     let resolved = match cookie(req.headers(), SESSION_COOKIE) {
         Some(token) => match state.store.session(&token, state.cfg.session_ttl).await {
             Ok(Some(session)) => Some(Resolved { token, session }),
@@ -155,14 +190,23 @@ async fn provided_token(req: Request, limit: usize) -> Result<(Option<String>, R
     Ok((token, Request::from_parts(parts, Body::from(bytes))))
 }
 
+/// How a request proved who is asking.
+#[derive(Clone)]
+pub enum Credential {
+    /// A session (after a password or OpenID Connect sign-in): its cookie token and its
+    /// CSRF token.
+    Session { token: String, csrf: String },
+    /// A personal API token (`Authorization: Bearer`).
+    ApiToken(ApiToken),
+}
+
 /// The signed-in user, the organisation they work in, and their roles there.
 #[derive(Clone)]
 pub struct Ctx {
     pub user: User,
     pub org: Organisation,
     pub roles: Vec<Role>,
-    pub token: String,
-    pub csrf: String,
+    pub credential: Credential,
     pub lang: Lang,
 }
 
@@ -185,15 +229,42 @@ impl Ctx {
         }
     }
 
+    /// The session's cookie token; refused (403) for an API token, which has no session to
+    /// switch, end or mint tokens with.
+    pub fn session_token(&self) -> Result<&str, AppError> {
+        match &self.credential {
+            Credential::Session { token, .. } => Ok(token),
+            Credential::ApiToken(_) => Err(AppError::SessionRequired),
+        }
+    }
+
+    /// The session's CSRF token (none with an API token, which needs none).
+    pub fn csrf(&self) -> Option<&str> {
+        match &self.credential {
+            Credential::Session { csrf, .. } => Some(csrf),
+            Credential::ApiToken(_) => None,
+        }
+    }
+
+    /// Who the audit log names: the user, and the API token when one is used.
     pub fn actor(&self) -> Actor {
-        Actor::user(&self.user.id, &self.user.email)
+        match &self.credential {
+            Credential::Session { .. } => Actor::user(&self.user.id, &self.user.email),
+            Credential::ApiToken(t) => {
+                Actor::user_with_token(&self.user.id, &self.user.email, &t.id, &t.name)
+            }
+        }
     }
 
     /// The roles the user holds in organisation `org_id`; an organisation they are not a
-    /// member of does not exist for them (404), whatever its id.
+    /// member of does not exist for them (404), whatever its id. An API token acts in its
+    /// own organisation only.
     pub async fn roles_in(&self, state: &AppState, org_id: &str) -> Result<Vec<Role>, AppError> {
         if org_id == self.org.id {
             return Ok(self.roles.clone());
+        }
+        if let Credential::ApiToken(_) = self.credential {
+            return Err(AppError::NotFound);
         }
         let roles = state.store.roles_in(&self.user.id, org_id).await?;
         if roles.is_empty() {
@@ -207,24 +278,36 @@ impl Ctx {
 impl FromRequestParts<AppState> for Ctx {
     type Rejection = AppError;
 
+    /// The user, organisation and current roles of the session or API token: a token acts
+    /// with its user's roles at this moment, so a membership that ended ends it too.
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let Some(Some(resolved)) = parts.extensions.get::<Option<Resolved>>().cloned() else {
-            return Err(AppError::Unauthorized);
+        let (user_id, org_id, credential) = if let Some(Bearer(t)) =
+            parts.extensions.get::<Bearer>().cloned()
+        {
+            (t.user_id.clone(), t.org_id.clone(), Credential::ApiToken(t))
+        } else {
+            let Some(Some(resolved)) = parts.extensions.get::<Option<Resolved>>().cloned() else {
+                return Err(AppError::Unauthorized);
+            };
+            let s = resolved.session;
+            let credential = Credential::Session {
+                token: resolved.token,
+                csrf: s.csrf_token,
+            };
+            (s.user_id, s.org_id, credential)
         };
-        let s = &resolved.session;
-        let user = state.store.user(&s.user_id).await?;
-        let org = state.store.organisation(&s.org_id).await?;
+        let user = state.store.user(&user_id).await?;
+        let org = state.store.organisation(&org_id).await?;
         let roles = state.store.roles_in(&user.id, &org.id).await?;
         if roles.is_empty() {
-            // The membership ended while the session lived.
+            // The membership ended while the session or token lived.
             return Err(AppError::Unauthorized);
         }
         Ok(Ctx {
             user,
             org,
             roles,
-            token: resolved.token,
-            csrf: s.csrf_token.clone(),
+            credential,
             lang: Lang::from_headers(&parts.headers),
         })
     }
@@ -256,41 +339,40 @@ impl LoginLimiter {
         ]
     }
 
-    fn window_start(&self) -> chrono::DateTime<chrono::Utc> {
-        chrono::Utc::now()
+    /// Lets one sign-in attempt go ahead, or refuses with 429 (and the seconds to wait) while
+    /// either key has had too many failures in the window. The attempt counts as failed from
+    /// here on, in the same step as the check, so that parallel attempts cannot pass the
+    /// limit together; [`LoginLimiter::succeed`] takes it back. Returns the attempt's id.
+    pub async fn attempt(
+        &self,
+        store: &Store,
+        email: &str,
+        ip: IpAddr,
+    ) -> Result<String, AppError> {
+        let since = chrono::Utc::now()
             - chrono::Duration::from_std(self.window)
-                .unwrap_or_else(|_| chrono::Duration::days(365))
-    }
-
-    /// Refuses with 429 (and the seconds to wait) while either key has had too many failures
-    /// in the window.
-    pub async fn check(&self, store: &Store, email: &str, ip: IpAddr) -> Result<(), AppError> {
-        let since = self.window_start();
-        for (key, max) in self.keys(email, ip) {
-            let (n, first) = store.login_failures(&key, since).await?;
-            if n >= max {
-                let passed = first.map_or(chrono::Duration::zero(), |f| chrono::Utc::now() - f);
-                let wait = self
-                    .window
-                    .saturating_sub(passed.to_std().unwrap_or_default());
-                return Err(AppError::TooManyRequests(wait.as_secs().max(1)));
+                .unwrap_or_else(|_| chrono::Duration::days(365));
+        match store
+            .begin_login_attempt(&self.keys(email, ip), since)
+            .await?
+        {
+            LoginAttempt::Granted(attempt) => Ok(attempt),
+            LoginAttempt::Refused { first } => {
+                let passed = (chrono::Utc::now() - first).to_std().unwrap_or_default();
+                let wait = self.window.saturating_sub(passed).as_secs().max(1);
+                tracing::warn!(%ip, wait, "sign-in refused: too many failed attempts");
+                Err(AppError::TooManyRequests(wait))
             }
         }
-        Ok(())
     }
 
-    pub async fn fail(&self, store: &Store, email: &str, ip: IpAddr) -> Result<(), AppError> {
-        let keys = self.keys(email, ip).map(|(k, _)| k);
+    /// The attempt succeeded: it no longer counts, and the account's failures are forgotten
+    /// (not the address's, so that one account of one's own does not reset guessing at
+    /// others).
+    pub async fn succeed(&self, store: &Store, email: &str, attempt: &str) -> Result<(), AppError> {
         store
-            .record_login_failure(&keys, self.window_start())
+            .login_succeeded(attempt, &Self::email_key(email))
             .await?;
-        Ok(())
-    }
-
-    /// A successful sign-in forgets the account's failures (not the address's, so that one
-    /// account of one's own does not reset guessing at others).
-    pub async fn succeed(&self, store: &Store, email: &str) -> Result<(), AppError> {
-        store.clear_login_failures(&Self::email_key(email)).await?;
         Ok(())
     }
 }
@@ -312,7 +394,12 @@ pub async fn sign_in(
         .map(|e| e.as_str().to_string())
         .unwrap_or_default();
     let limiter = &state.limiter;
-    limiter.check(&state.store, &email, ip).await?;
+    let attempt = limiter.attempt(&state.store, &email, ip).await?;
+    // Every way out before the end leaves the attempt counted as a failure.
+    let refused = || {
+        tracing::info!(%ip, "sign-in refused: wrong e-mail address or password");
+        Err(AppError::BadCredentials)
+    };
     let found = if email.is_empty() {
         None
     } else {
@@ -322,14 +409,10 @@ pub async fn sign_in(
         Some((user, hash)) if verify_password(password, &hash) => user,
         // A user without a password (who signs in through an OpenID Connect provider) takes
         // as long to refuse as an unknown address.
-        Some((_, hash)) if !hash.is_empty() => {
-            limiter.fail(&state.store, &email, ip).await?;
-            return Err(AppError::BadCredentials);
-        }
+        Some((_, hash)) if !hash.is_empty() => return refused(),
         _ => {
             verify_against_nothing(password);
-            limiter.fail(&state.store, &email, ip).await?;
-            return Err(AppError::BadCredentials);
+            return refused();
         }
     };
     let Some(org) = state
@@ -339,10 +422,9 @@ pub async fn sign_in(
         .into_iter()
         .next()
     else {
-        limiter.fail(&state.store, &email, ip).await?;
-        return Err(AppError::BadCredentials);
+        return refused();
     };
-    limiter.succeed(&state.store, &email).await?;
+    limiter.succeed(&state.store, &email, &attempt).await?;
     let (token, session) = start_session(state, headers, &user.id, &org.id).await?;
     Ok((token, session, user))
 }
@@ -410,25 +492,32 @@ mod tests {
         let l = LoginLimiter::new(2, Duration::from_secs(60));
         let ip: IpAddr = "127.0.0.1".parse().unwrap();
         let other: IpAddr = "192.0.2.1".parse().unwrap();
-        assert!(l.check(&store, "a@b.nl", ip).await.is_ok());
-        l.fail(&store, "a@b.nl", ip).await.unwrap();
-        l.fail(&store, "a@b.nl", ip).await.unwrap();
-        match l.check(&store, "a@b.nl", other).await {
+        // Two attempts that fail (they are never taken back).
+        l.attempt(&store, "a@b.nl", ip).await.unwrap();
+        l.attempt(&store, "a@b.nl", ip).await.unwrap();
+        match l.attempt(&store, "a@b.nl", other).await {
             Err(AppError::TooManyRequests(secs)) => assert!((1..=60).contains(&secs)),
             _ => panic!("the account is limited from any address"),
         }
-        assert!(
-            l.check(&store, "c@d.nl", ip).await.is_ok(),
-            "per account, not global"
-        );
-        l.succeed(&store, "a@b.nl").await.unwrap();
-        assert!(l.check(&store, "a@b.nl", ip).await.is_ok());
+        let ok = l
+            .attempt(&store, "c@d.nl", ip)
+            .await
+            .expect("per account, not global");
+        l.succeed(&store, "c@d.nl", &ok).await.unwrap();
         // Many accounts from one address: the address is limited at four times the maximum.
         for i in 0..8 {
-            l.fail(&store, &format!("u{i}@b.nl"), other).await.unwrap();
+            l.attempt(&store, &format!("u{i}@b.nl"), other)
+                .await
+                .unwrap();
         }
-        assert!(l.check(&store, "new@b.nl", other).await.is_err());
-        assert!(l.check(&store, "new@b.nl", ip).await.is_ok());
+        assert!(l.attempt(&store, "new@b.nl", other).await.is_err());
+        let ok = l.attempt(&store, "new@b.nl", ip).await.unwrap();
+        l.succeed(&store, "new@b.nl", &ok).await.unwrap();
+        // Successful sign-ins do not use up the address's allowance.
+        for _ in 0..10 {
+            let ok = l.attempt(&store, "c@d.nl", ip).await.unwrap();
+            l.succeed(&store, "c@d.nl", &ok).await.unwrap();
+        }
     }
 
     #[tokio::test]
@@ -437,10 +526,10 @@ mod tests {
         let store = Store::open_in(dir.path()).await.unwrap();
         let l = LoginLimiter::new(1, Duration::from_millis(200));
         let ip: IpAddr = "127.0.0.1".parse().unwrap();
-        l.fail(&store, "a@b.nl", ip).await.unwrap();
-        assert!(l.check(&store, "a@b.nl", ip).await.is_err());
+        l.attempt(&store, "a@b.nl", ip).await.unwrap();
+        assert!(l.attempt(&store, "a@b.nl", ip).await.is_err());
         tokio::time::sleep(Duration::from_millis(250)).await;
-        assert!(l.check(&store, "a@b.nl", ip).await.is_ok());
+        assert!(l.attempt(&store, "a@b.nl", ip).await.is_ok());
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Typed configuration of the web application.
 
+use crate::client::{ForwardedHeader, TrustedProxies};
 use koers_core::oidc::ClaimMapping;
 use koers_store::sessions::SessionTtl;
 use openidconnect::ClientSecret;
@@ -26,6 +27,11 @@ pub struct WebConfig {
     /// Failed sign-ins per e-mail address within the window before sign-in is refused.
     pub login_max_failures: u32,
     pub login_window: std::time::Duration,
+    /// The reverse proxies in front of koers; only from them is the forwarding header
+    /// believed (see [`crate::client`]).
+    pub trusted_proxies: TrustedProxies,
+    /// The header the trusted proxies name the client in.
+    pub forwarded_header: ForwardedHeader,
     /// OpenID Connect providers people may sign in with beside their password.
     pub oidc: Vec<OidcProviderConfig>,
 }
@@ -42,6 +48,8 @@ impl Default for WebConfig {
             session_ttl: SessionTtl::default(),
             login_max_failures: 5,
             login_window: std::time::Duration::from_secs(15 * 60),
+            trusted_proxies: TrustedProxies::default(),
+            forwarded_header: ForwardedHeader::default(),
             oidc: Vec::new(),
         }
     }

@@ -20,6 +20,14 @@ pub enum AppError {
     Unauthorized,
     #[error("{}", crate::auth::BAD_CREDENTIALS)]
     BadCredentials,
+    #[error("Het API-token is onbekend, verlopen of ingetrokken")]
+    InvalidToken,
+    #[error("Dit API-token mag alleen lezen")]
+    ReadOnlyToken,
+    #[error(
+        "Dit kan alleen na inloggen (met wachtwoord of via uw organisatie), niet met een API-token"
+    )]
+    SessionRequired,
     #[error("U heeft geen recht op deze handeling")]
     Forbidden,
     #[error("Het CSRF-token ontbreekt of klopt niet")]
@@ -47,8 +55,13 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::Unauthorized | AppError::BadCredentials => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Unauthorized | AppError::BadCredentials | AppError::InvalidToken => {
+                StatusCode::UNAUTHORIZED
+            }
+            AppError::Forbidden
+            | AppError::Csrf
+            | AppError::ReadOnlyToken
+            | AppError::SessionRequired => StatusCode::FORBIDDEN,
             AppError::BadRequest(_) | AppError::Invalid(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -180,9 +193,19 @@ impl IntoResponse for AppError {
             detail: self.detail(),
             fields: self.field_errors().to_vec(),
         });
-        if let AppError::TooManyRequests(secs) = self {
-            resp.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        match self {
+            AppError::TooManyRequests(secs) => {
+                resp.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            }
+            // RFC 6750: the client learns its bearer token is the problem.
+            AppError::InvalidToken => {
+                resp.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer error=\"invalid_token\""),
+                );
+            }
+            _ => {}
         }
         resp
     }
@@ -235,8 +258,10 @@ pub async fn finish_errors(req: Request, next: Next) -> Response {
             return resp;
         }
         let mut out = problem_response(status, detail, fields);
-        if let Some(v) = resp.headers().get(header::RETRY_AFTER) {
-            out.headers_mut().insert(header::RETRY_AFTER, v.clone());
+        for name in [header::RETRY_AFTER, header::WWW_AUTHENTICATE] {
+            if let Some(v) = resp.headers().get(&name) {
+                out.headers_mut().insert(name, v.clone());
+            }
         }
         return out;
     }

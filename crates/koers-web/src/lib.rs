@@ -13,6 +13,7 @@ pub mod auth;
 pub mod boundaries;
 pub mod catalog;
 pub mod chart;
+pub mod client;
 pub mod config;
 pub mod dashboards;
 pub mod dcat;
@@ -34,6 +35,7 @@ pub mod security;
 pub mod sources;
 pub mod startup;
 pub mod templates;
+pub mod tokens;
 pub mod upload;
 pub mod workspace;
 

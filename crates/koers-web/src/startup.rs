@@ -54,6 +54,10 @@ pub fn build_app(state: AppState) -> Router {
         ))
         .layer(from_fn(crate::api::version_header))
         .layer(from_fn_with_state(state.clone(), track))
+        .layer(from_fn_with_state(
+            state.clone(),
+            crate::client::client_layer,
+        ))
         .with_state(state)
 }
 

@@ -205,7 +205,7 @@ pub async fn switch_org(state: &AppState, ctx: &Ctx, org_id: &str) -> Result<(),
     ctx.roles_in(state, org_id).await?;
     state
         .store
-        .switch_session_org(&ctx.token, org_id)
+        .switch_session_org(ctx.session_token()?, org_id)
         .await
         .map_err(|e| match e {
             StoreError::NotFound => AppError::Unauthorized,

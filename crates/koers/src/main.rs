@@ -495,6 +495,14 @@ async fn serve(
     println!("  secure cookies:    {}", cfg.secure_cookies);
     println!("  max. verzoek:      {} bytes", cfg.max_body_bytes);
     println!(
+        "  proxy's:           {} ({})",
+        cfg.trusted_proxies,
+        match cfg.forwarded_header {
+            koers_web::client::ForwardedHeader::XForwardedFor => "X-Forwarded-For",
+            koers_web::client::ForwardedHeader::Forwarded => "Forwarded",
+        }
+    );
+    println!(
         "  sessies:           {} min. inactief, {} uur maximaal",
         cfg.session_ttl.idle.num_minutes(),
         cfg.session_ttl.absolute.num_hours()

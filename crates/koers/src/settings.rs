@@ -86,6 +86,11 @@ pub struct FileSettings {
     pub session_idle_minutes: Option<i64>,
     pub session_max_hours: Option<i64>,
     pub login_max_failures: Option<u32>,
+    /// The reverse proxies in front of koers (addresses or CIDR ranges); only from them is
+    /// the client's address in `forwarded_header` believed [default: none].
+    pub trusted_proxies: Option<koers_web::client::TrustedProxies>,
+    /// `x-forwarded-for` or `forwarded` (RFC 7239) [default: x-forwarded-for].
+    pub forwarded_header: Option<koers_web::client::ForwardedHeader>,
     pub max_upload_bytes: Option<u64>,
     /// The largest attachment to a data question, in bytes [default: 25 MiB].
     pub max_attachment_bytes: Option<u64>,
@@ -181,7 +186,7 @@ fn apply_env(table: &mut toml::Table, vars: impl Iterator<Item = (String, String
     }
 }
 
-const FILE_KEYS: [&str; 25] = [
+const FILE_KEYS: [&str; 27] = [
     "bind",
     "data_dir",
     "database_url",
@@ -190,6 +195,8 @@ const FILE_KEYS: [&str; 25] = [
     "session_idle_minutes",
     "session_max_hours",
     "login_max_failures",
+    "trusted_proxies",
+    "forwarded_header",
     "max_upload_bytes",
     "max_attachment_bytes",
     "public_url",
@@ -375,6 +382,8 @@ pub fn web_config(args: &ServeArgs, file: &FileSettings) -> koers_web::WebConfig
         session_ttl: ttl,
         login_max_failures: file.login_max_failures.unwrap_or(d.login_max_failures),
         login_window: d.login_window,
+        trusted_proxies: file.trusted_proxies.clone().unwrap_or_default(),
+        forwarded_header: file.forwarded_header.unwrap_or_default(),
         oidc: file.oidc.clone(),
     }
 }
@@ -515,6 +524,40 @@ roles = { "koers-analyst" = "analyst" }
                 .storage
                 .is_none()
         );
+    }
+
+    #[test]
+    fn trusted_proxies_from_the_file_or_the_environment() {
+        let file: FileSettings = toml::from_str(
+            "trusted_proxies = [\"10.0.0.0/8\", \"192.0.2.7\"]\nforwarded_header = \"forwarded\"",
+        )
+        .unwrap();
+        let c = web_config(&ServeArgs::default(), &file);
+        assert!(c.trusted_proxies.contains("10.9.8.7".parse().unwrap()));
+        assert!(!c.trusted_proxies.contains("192.0.2.8".parse().unwrap()));
+        assert_eq!(
+            c.forwarded_header,
+            koers_web::client::ForwardedHeader::Forwarded
+        );
+        let d = web_config(&ServeArgs::default(), &FileSettings::default());
+        assert!(
+            !d.trusted_proxies.contains("127.0.0.1".parse().unwrap()),
+            "none by default"
+        );
+        let mut t = toml::Table::new();
+        apply_env(
+            &mut t,
+            [(
+                "KOERS_TRUSTED_PROXIES".to_string(),
+                "10.0.0.1, 10.0.0.2".to_string(),
+            )]
+            .into_iter(),
+        );
+        let f: FileSettings = toml::Value::Table(t).try_into().unwrap();
+        let c = web_config(&ServeArgs::default(), &f);
+        assert!(c.trusted_proxies.contains("10.0.0.2".parse().unwrap()));
+        let bad: Result<FileSettings, _> = toml::from_str("trusted_proxies = [\"proxy.intern\"]");
+        assert!(bad.unwrap_err().to_string().contains("CIDR"));
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod questions;
 pub mod register;
 pub mod sessions;
 pub mod sources;
+pub mod tokens;
 
 use crate::startup::AppState;
 use axum::extract::Request;
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(openapi_json))
         .merge(sessions::router())
+        .merge(tokens::router())
         .merge(organisations::router())
         .merge(datasets::router())
         .merge(sources::router())
@@ -74,6 +76,9 @@ pub async fn version_header(req: Request, next: Next) -> Response {
         sessions::current_session,
         sessions::switch_organisation,
         sessions::end_session,
+        tokens::list_tokens,
+        tokens::create_token,
+        tokens::revoke_token,
         organisations::list_organisations,
         organisations::create_organisation,
         organisations::get_organisation,
@@ -228,7 +233,27 @@ struct ApiDoc;
 pub fn openapi() -> Value {
     let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_else(|_| json!({}));
     complete(&mut doc);
+    declare_security(&mut doc);
     doc
+}
+
+/// The two ways to call the API: the session cookie of a sign-in (with `X-CSRF-Token` on
+/// every change), or a personal API token as bearer token (no CSRF token).
+fn declare_security(doc: &mut Value) {
+    doc["components"]["securitySchemes"] = json!({
+        "sessie": {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": crate::auth::SESSION_COOKIE,
+            "description": "De sessie na POST /sessions; elke wijziging stuurt ook X-CSRF-Token (csrfToken uit de sessie)."
+        },
+        "apiToken": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "Een persoonlijk API-token (Mijn account, of POST /tokens met een sessie): Authorization: Bearer koers_…. Geen CSRF-token nodig. Een token met scope read mag alleen lezen (GET)."
+        }
+    });
+    doc["security"] = json!([{ "sessie": [] }, { "apiToken": [] }]);
 }
 
 fn error_response(description: &str) -> Value {

@@ -2,12 +2,13 @@
 
 use super::organisations::OrganisationOut;
 use crate::auth::{Ctx, SESSION_COOKIE, set_cookie, sign_in};
+use crate::client::ClientIp;
 use crate::error::AppError;
 use crate::input::Input;
 use crate::startup::AppState;
 use crate::workspace;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -15,7 +16,6 @@ use axum::{Json, Router};
 use koers_core::Role;
 use koers_store::User;
 use serde::Serialize;
-use std::net::SocketAddr;
 use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
@@ -55,7 +55,9 @@ impl From<&User> for UserOut {
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionOut {
-    pub csrf_token: String,
+    /// Absent when asked with an API token, which needs no CSRF token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub csrf_token: Option<String>,
     pub user: UserOut,
     pub organisation: OrganisationOut,
     pub roles: Vec<Role>,
@@ -79,7 +81,7 @@ async fn session_out(
     state: &AppState,
     ctx_user: &User,
     org_id: &str,
-    csrf: String,
+    csrf: Option<String>,
 ) -> Result<SessionOut, AppError> {
     let org = state.store.organisation(org_id).await?;
     let roles = state.store.roles_in(&ctx_user.id, org_id).await?;
@@ -96,7 +98,7 @@ async fn session_out(
     responses((status = 201, description = "Ingelogd", body = SessionOut)))]
 pub async fn create_session(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
@@ -104,8 +106,8 @@ pub async fn create_session(
     let email = input.text("email");
     let password = input.text("password");
     input.finish(Ok(()))?;
-    let (token, session, user) = sign_in(&state, &headers, &email, &password, addr.ip()).await?;
-    let out = session_out(&state, &user, &session.org_id, session.csrf_token).await?;
+    let (token, session, user) = sign_in(&state, &headers, &email, &password, ip).await?;
+    let out = session_out(&state, &user, &session.org_id, Some(session.csrf_token)).await?;
     let cookie = set_cookie(
         SESSION_COOKIE,
         &token,
@@ -129,7 +131,13 @@ pub async fn current_session(
     ctx: Ctx,
 ) -> Result<Json<SessionOut>, AppError> {
     Ok(Json(
-        session_out(&state, &ctx.user, &ctx.org.id, ctx.csrf.clone()).await?,
+        session_out(
+            &state,
+            &ctx.user,
+            &ctx.org.id,
+            ctx.csrf().map(str::to_string),
+        )
+        .await?,
     ))
 }
 
@@ -148,7 +156,7 @@ pub async fn switch_organisation(
     input.finish(Ok(()))?;
     workspace::switch_org(&state, &ctx, &org_id).await?;
     Ok(Json(
-        session_out(&state, &ctx.user, &org_id, ctx.csrf.clone()).await?,
+        session_out(&state, &ctx.user, &org_id, ctx.csrf().map(str::to_string)).await?,
     ))
 }
 
@@ -156,7 +164,7 @@ pub async fn switch_organisation(
 #[utoipa::path(delete, path = "/sessions/current", tag = "sessies",
     responses((status = 204, description = "Uitgelogd")))]
 pub async fn end_session(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    state.store.end_session(&ctx.token).await?;
+    state.store.end_session(ctx.session_token()?).await?;
     let cookie = set_cookie(SESSION_COOKIE, "", Some(0), state.cfg.secure_cookies, true);
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
 }

@@ -134,7 +134,7 @@ pub async fn page(
         org => ctx.org,
         orgs => orgs,
         roles => ctx.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
-        csrf => ctx.csrf,
+        csrf => ctx.csrf(),
         can_manage => ctx.require(Permission::ManageMembers).is_ok(),
         can_audit => ctx.require(Permission::ReadAudit).is_ok(),
         modules => MODULES,

@@ -1,6 +1,7 @@
 //! Signing in and out, and the language switch.
 
 use crate::auth::{Ctx, SESSION_COOKIE, login_csrf, session_cookie, set_cookie, sign_in};
+use crate::client::ClientIp;
 use crate::config::OidcProviderConfig;
 use crate::error::AppError;
 use crate::i18n::{LANG_COOKIE, Lang};
@@ -9,13 +10,12 @@ use crate::startup::AppState;
 use crate::templates::Templates;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use minijinja::context;
 use serde::Deserialize;
-use std::net::SocketAddr;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -92,7 +92,7 @@ async fn login_form(
 
 async fn login(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
@@ -100,7 +100,7 @@ async fn login(
     let email = input.text("email");
     let password = input.text("password");
     let next = safe_next(Some(&input.text("next")));
-    match sign_in(&state, &headers, &email, &password, addr.ip()).await {
+    match sign_in(&state, &headers, &email, &password, ip).await {
         Ok((token, _, _)) => {
             let cookie = session_cookie(&state, &token);
             Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response())
@@ -125,7 +125,7 @@ async fn login(
 }
 
 async fn logout(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    state.store.end_session(&ctx.token).await?;
+    state.store.end_session(ctx.session_token()?).await?;
     let cookie = set_cookie(SESSION_COOKIE, "", Some(0), state.cfg.secure_cookies, true);
     // Someone who came through a provider is offered to sign out there too.
     let to = match state.store.oidc_provider_of(&ctx.user.id).await? {

@@ -299,6 +299,28 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// A personal API token of `user` in `org_id` with `scope` (`read` or `read_write`),
+    /// valid for 30 days, made in the store.
+    pub async fn token_for(&self, user: &User, org_id: &str, scope: &str) -> String {
+        let today = chrono::Utc::now().date_naive();
+        let expires = (today + chrono::Days::new(30)).to_string();
+        let draft =
+            koers_core::tokens::TokenDraft::parse("Test", scope, &expires, today).expect("draft");
+        self.store
+            .create_api_token(
+                &user.id,
+                org_id,
+                &draft,
+                &Actor::user(&user.id, &user.email),
+                "127.0.0.1",
+            )
+            .await
+            .expect("token")
+            .0
+    }
+}
+
 /// The value of the first `csrf_token` hidden field in a page.
 pub fn hidden_csrf(html: &str) -> String {
     let marker = "name=\"csrf_token\" value=\"";

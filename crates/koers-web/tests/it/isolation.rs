@@ -31,6 +31,8 @@ pub(crate) struct ObjectsOfA {
     pub participant: String,
     pub project: String,
     pub dashboard: String,
+    /// A personal API token of A's viewer.
+    pub token: String,
 }
 
 /// Creates one object of every kind in organisation A.
@@ -211,6 +213,8 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> ObjectsOfA {
         .await
         .unwrap()
         .id;
+    let token = app.token_for(&app.viewer_a, &app.org_a.id, "read").await;
+    let token = koers_core::tokens::split(&token).unwrap().0.to_string();
     ObjectsOfA {
         org: app.org_a.id.clone(),
         user: app.viewer_a.id.clone(),
@@ -236,6 +240,7 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> ObjectsOfA {
         participant,
         project,
         dashboard,
+        token,
     }
 }
 
@@ -265,6 +270,7 @@ pub(crate) fn concrete(path: &str, o: &ObjectsOfA) -> String {
         .replace("{participantId}", &o.participant)
         .replace("{projectId}", &o.project)
         .replace("{dashboardId}", &o.dashboard)
+        .replace("{tokenId}", &o.token)
         .replace("{version}", "1")
 }
 

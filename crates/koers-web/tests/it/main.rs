@@ -27,3 +27,4 @@ mod register;
 mod s3;
 mod security;
 mod sources;
+mod tokens;

@@ -182,6 +182,111 @@ async fn the_sign_in_page_explains_the_limit_in_dutch() {
     assert_eq!(r.status(), 401);
 }
 
+/// A sign-in through the API as `email`, from a client that says it is `forwarded_for`.
+async fn sign_in_from(app: &TestApp, forwarded_for: &str, email: &str, password: &str) -> u16 {
+    TestApp::client()
+        .post(app.url("/api/v1/sessions"))
+        .header("x-forwarded-for", forwarded_for)
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_is_limited_on_its_own() {
+    let app = TestApp::spawn_with(WebConfig {
+        login_max_failures: 2,
+        trusted_proxies: "127.0.0.0/8".parse().unwrap(),
+        ..WebConfig::default()
+    })
+    .await;
+    // One client tries eight accounts (four times the maximum): its address is limited.
+    for i in 0..8 {
+        let email = format!("raden{i}@pv26.example");
+        assert_eq!(
+            sign_in_from(&app, "198.51.100.1", &email, "fout fout fout").await,
+            401
+        );
+    }
+    let status = sign_in_from(&app, "198.51.100.1", "nog1@pv26.example", "fout fout fout").await;
+    assert_eq!(status, 429);
+    // Another client behind the same proxy is not.
+    let status = sign_in_from(&app, "198.51.100.2", "nog2@pv26.example", "fout fout fout").await;
+    assert_eq!(status, 401);
+    let status = sign_in_from(
+        &app,
+        "6.6.6.6, 198.51.100.3",
+        "viewer@pv26.example",
+        PASSWORD,
+    )
+    .await;
+    assert_eq!(
+        status, 201,
+        "the address the proxy appended counts, not the forged one"
+    );
+    let status = sign_in_from(
+        &app,
+        "198.51.100.1, 198.51.100.4",
+        "admin@pv26.example",
+        PASSWORD,
+    )
+    .await;
+    assert_eq!(status, 201);
+}
+
+#[tokio::test]
+async fn a_forged_forwarding_header_from_an_untrusted_peer_is_ignored() {
+    let app = TestApp::spawn_with(WebConfig {
+        login_max_failures: 2,
+        ..WebConfig::default()
+    })
+    .await;
+    for i in 0..8 {
+        let (forged, email) = (format!("198.51.100.{i}"), format!("raden{i}@pv26.example"));
+        assert_eq!(
+            sign_in_from(&app, &forged, &email, "fout fout fout").await,
+            401
+        );
+    }
+    let status = sign_in_from(&app, "203.0.113.77", "nog@pv26.example", "fout fout fout").await;
+    assert_eq!(
+        status, 429,
+        "every attempt counted under the peer's own address"
+    );
+}
+
+#[tokio::test]
+async fn parallel_wrong_passwords_never_pass_the_limit() {
+    let app = std::sync::Arc::new(
+        TestApp::spawn_with(WebConfig {
+            login_max_failures: 5,
+            ..WebConfig::default()
+        })
+        .await,
+    );
+    let mut attempts = tokio::task::JoinSet::new();
+    for _ in 0..30 {
+        let app = app.clone();
+        attempts.spawn(async move {
+            api_sign_in(&TestApp::client(), &app, "fout fout fout")
+                .await
+                .status()
+                .as_u16()
+        });
+    }
+    let mut statuses = attempts.join_all().await;
+    statuses.sort_unstable();
+    let wrong = statuses.iter().filter(|s| **s == 401).count();
+    let limited = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!((wrong, limited), (5, 25), "{statuses:?}");
+    // Locked: the right password is refused too.
+    let r = api_sign_in(&TestApp::client(), &app, PASSWORD).await;
+    assert_eq!(r.status(), 429);
+}
+
 /// The session cookie a response sets.
 fn session_cookie(r: &reqwest::Response) -> String {
     r.headers()
@@ -287,6 +392,9 @@ const VIEWER_MAY: &[(&str, &str)] = &[
     ("post", "/applications/{applicationId}/ai-act-assessment"),
     ("post", "/data-questions/{questionId}/comments"),
     ("post", "/data-questions/{questionId}/attachments"),
+    // Everyone manages their own personal API tokens.
+    ("post", "/tokens"),
+    ("delete", "/tokens/{tokenId}"),
 ];
 
 /// Routes whose permission depends on the input, so it is read before the refusal: which
@@ -341,7 +449,8 @@ async fn authorization_matrix_over_every_api_route() {
         }
     }
 
-    // Least rights first.
+    // Least rights first; each role with a session and with a personal API token (the
+    // same rights, no CSRF token), and with a read-only token (which changes nothing).
     let roles = [
         Role::Viewer,
         Role::BoardMember,
@@ -350,38 +459,57 @@ async fn authorization_matrix_over_every_api_route() {
         Role::DataSteward,
         Role::Administrator,
     ];
+    let plain = reqwest::Client::new();
     for role in roles {
         let email = format!("matrix-{}@pv26.example", role.as_str().replace('_', "-"));
-        crate::helpers::user(&app.store, &email, &app.org_a, &[role], false).await;
+        let user = crate::helpers::user(&app.store, &email, &app.org_a, &[role], false).await;
         let (c, csrf) = app.api_login(&email).await;
+        let token = app.token_for(&user, &app.org_a.id, "read_write").await;
+        let read_only = app.token_for(&user, &app.org_a.id, "read").await;
         for (method, path) in &routes {
             if method == "delete" && path == "/sessions/current" {
                 continue; // signing out is tested on its own
             }
             let url = app.url(&format!("/api/v1{}", crate::isolation::concrete(path, &o)));
-            let r = crate::helpers::request(&c, method, &url)
-                .header("x-csrf-token", &csrf)
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
-            let status = r.status().as_u16();
-            if status >= 500 {
-                problems.push(format!("{role:?} {method} {path}: {status}"));
+            if method != "get" {
+                let r = crate::helpers::request(&plain, method, &url)
+                    .bearer_auth(&read_only)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                if r.status() != 403 {
+                    problems.push(format!(
+                        "{role:?} read-only token may {method} {path}: {}",
+                        r.status()
+                    ));
+                }
             }
-            let viewer_may = VIEWER_MAY.contains(&(method.as_str(), path.as_str()))
-                || PUBLIC.contains(&(method.as_str(), path.as_str()));
-            if role == Role::Viewer && method != "get" && !viewer_may && status < 300 {
-                problems.push(format!("viewer may {method} {path}: {status}"));
-            }
-            let input_decides = INPUT_DECIDES.contains(&(method.as_str(), path.as_str()));
-            if role == Role::Viewer
-                && method != "get"
-                && !viewer_may
-                && !input_decides
-                && status == 400
-            {
-                problems.push(format!("viewer {method} {path}: validated before refused"));
+            let with_session =
+                crate::helpers::request(&c, method, &url).header("x-csrf-token", &csrf);
+            let with_token = crate::helpers::request(&plain, method, &url).bearer_auth(&token);
+            for (how, req) in [("session", with_session), ("token", with_token)] {
+                let r = req.json(&body).send().await.unwrap();
+                let status = r.status().as_u16();
+                if status >= 500 {
+                    problems.push(format!("{role:?} ({how}) {method} {path}: {status}"));
+                }
+                let viewer_may = VIEWER_MAY.contains(&(method.as_str(), path.as_str()))
+                    || PUBLIC.contains(&(method.as_str(), path.as_str()));
+                if role == Role::Viewer && method != "get" && !viewer_may && status < 300 {
+                    problems.push(format!("viewer ({how}) may {method} {path}: {status}"));
+                }
+                let input_decides = INPUT_DECIDES.contains(&(method.as_str(), path.as_str()));
+                if role == Role::Viewer
+                    && method != "get"
+                    && !viewer_may
+                    && !input_decides
+                    && status == 400
+                {
+                    problems.push(format!(
+                        "viewer ({how}) {method} {path}: validated before refused"
+                    ));
+                }
             }
         }
     }

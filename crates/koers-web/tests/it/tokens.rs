@@ -1,0 +1,546 @@
+//! Personal API tokens: made on the account page and through the API, shown once, used as
+//! `Authorization: Bearer`, scoped, acting with the user's current roles in one
+//! organisation, audited, revocable.
+
+use crate::helpers::TestApp;
+use koers_core::Role;
+use serde_json::{Value, json};
+
+fn in_days(n: u64) -> String {
+    (chrono::Utc::now().date_naive() + chrono::Days::new(n)).to_string()
+}
+
+/// Asserts `r` is a problem+json answer with `status`; returns its detail.
+async fn problem(r: reqwest::Response, status: u16) -> String {
+    assert_eq!(r.status(), status);
+    let ct = r.headers()["content-type"].to_str().unwrap().to_string();
+    assert!(ct.starts_with("application/problem+json"), "{ct}");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["status"], status);
+    body["detail"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn tokens_are_made_listed_used_and_revoked_through_the_api() {
+    let app = TestApp::spawn().await;
+    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let r = c
+        .post(app.url("/api/v1/tokens"))
+        .header("x-csrf-token", &csrf)
+        .json(
+            &json!({"name": "Nachtelijke export", "scope": "read_write", "expiresOn": in_days(30)}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let made: Value = r.json().await.unwrap();
+    let token = made["token"].as_str().unwrap().to_string();
+    let id = made["id"].as_str().unwrap().to_string();
+    assert!(token.starts_with(&format!("koers_{id}.")), "{made}");
+    assert_eq!(made["organisationId"], app.org_a.id.as_str());
+    assert_eq!(made["scope"], "read_write");
+    assert!(
+        made["expiresAt"]
+            .as_str()
+            .unwrap()
+            .starts_with(&in_days(30))
+    );
+
+    // The list never shows the secret again.
+    let list = c.get(app.url("/api/v1/tokens")).send().await.unwrap();
+    let text = list.text().await.unwrap();
+    assert!(!text.contains(&token[token.len() - 20..]), "{text}");
+    let list: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["name"], "Nachtelijke export");
+    assert_eq!(list[0]["lastUsedAt"], Value::Null);
+
+    // Used with any client, no cookie and no CSRF token.
+    let plain = reqwest::Client::new();
+    let me: Value = plain
+        .get(app.url("/api/v1/sessions/current"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["user"]["email"], "admin@pv26.example");
+    assert_eq!(me["organisation"]["id"], app.org_a.id.as_str());
+    assert!(me.get("csrfToken").is_none(), "{me}");
+    let r = plain
+        .post(app.url("/api/v1/analyses"))
+        .bearer_auth(&token)
+        .json(&json!({"title": "Met token", "sql": "SELECT 1 AS x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    let list: Value = c
+        .get(app.url("/api/v1/tokens"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(list[0]["lastUsedAt"].is_string(), "{list}");
+
+    // The write is audited under the user, naming the token.
+    let events = app
+        .store
+        .audit_events(&app.org_a.id, 5, None)
+        .await
+        .unwrap();
+    let write = events
+        .iter()
+        .find(|e| e.action.starts_with("analysis."))
+        .expect("the analysis was audited");
+    assert_eq!(write.actor_id.as_deref(), Some(app.admin_a.id.as_str()));
+    assert!(
+        write.actor_label.contains("Nachtelijke export") && write.actor_label.contains(&id),
+        "{}",
+        write.actor_label
+    );
+    let created = events
+        .iter()
+        .find(|e| e.action == "api_token.created")
+        .expect("creation audited");
+    assert_eq!(created.object_id.as_deref(), Some(id.as_str()));
+    assert_eq!(created.detail["client"], "127.0.0.1");
+
+    // A token makes no tokens and has no session to switch or end.
+    let r = plain
+        .post(app.url("/api/v1/tokens"))
+        .bearer_auth(&token)
+        .json(&json!({"name": "Nog een", "scope": "read", "expiresOn": in_days(30)}))
+        .send()
+        .await
+        .unwrap();
+    let detail = problem(r, 403).await;
+    assert!(detail.contains("API-token"), "{detail}");
+    let r = plain
+        .delete(app.url("/api/v1/sessions/current"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    problem(r, 403).await;
+    let r = plain
+        .patch(app.url("/api/v1/sessions/current"))
+        .bearer_auth(&token)
+        .json(&json!({"organisationId": app.org_a.id}))
+        .send()
+        .await
+        .unwrap();
+    problem(r, 403).await;
+
+    // Revoked, it is refused.
+    let r = c
+        .delete(app.url(&format!("/api/v1/tokens/{id}")))
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let r = plain
+        .get(app.url("/api/v1/datasets"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.headers()["www-authenticate"],
+        "Bearer error=\"invalid_token\""
+    );
+    problem(r, 401).await;
+    let events = app
+        .store
+        .audit_events(&app.org_a.id, 1, None)
+        .await
+        .unwrap();
+    assert_eq!(events[0].action, "api_token.revoked");
+    let r = c
+        .delete(app.url(&format!("/api/v1/tokens/{id}")))
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap();
+    problem(r, 404).await;
+}
+
+#[tokio::test]
+async fn a_token_needs_a_name_a_scope_and_an_expiry_within_a_year() {
+    let app = TestApp::spawn().await;
+    let (c, csrf) = app.api_login("viewer@pv26.example").await;
+    for body in [
+        json!({"name": "x", "scope": "read"}),
+        json!({"name": "x", "scope": "read", "expiresOn": in_days(366)}),
+        json!({"name": "x", "scope": "read", "expiresOn": in_days(0)}),
+        json!({"name": "x", "scope": "admin", "expiresOn": in_days(3)}),
+        json!({"name": "", "scope": "read", "expiresOn": in_days(3)}),
+    ] {
+        let r = c
+            .post(app.url("/api/v1/tokens"))
+            .header("x-csrf-token", &csrf)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{body}");
+        let p: Value = r.json().await.unwrap();
+        assert_eq!(p["invalidParams"].as_array().unwrap().len(), 1, "{p}");
+    }
+    assert!(
+        app.store
+            .api_tokens(&app.viewer_a.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn a_read_only_token_only_reads() {
+    let app = TestApp::spawn().await;
+    let token = app.token_for(&app.admin_a, &app.org_a.id, "read").await;
+    let plain = reqwest::Client::new();
+    let r = plain
+        .get(app.url("/api/v1/datasets"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = plain
+        .post(app.url("/api/v1/analyses"))
+        .bearer_auth(&token)
+        .json(&json!({"title": "Mag niet", "sql": "SELECT 1"}))
+        .send()
+        .await
+        .unwrap();
+    let detail = problem(r, 403).await;
+    assert!(detail.contains("alleen lezen"), "{detail}");
+    assert!(app.store.analyses(&app.org_a.id).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn wrong_and_expired_tokens_are_refused_with_401() {
+    let app = TestApp::spawn().await;
+    let plain = reqwest::Client::new();
+    let today = chrono::Utc::now().date_naive();
+    let draft = koers_core::tokens::TokenDraft {
+        expires_at: chrono::Utc::now() - chrono::Duration::seconds(1),
+        ..koers_core::tokens::TokenDraft::parse("Oud", "read", &in_days(1), today).unwrap()
+    };
+    let (expired, made) = app
+        .store
+        .create_api_token(
+            &app.admin_a.id,
+            &app.org_a.id,
+            &draft,
+            &koers_store::Actor::cli(),
+            "127.0.0.1",
+        )
+        .await
+        .unwrap();
+    let live = app.token_for(&app.admin_a, &app.org_a.id, "read").await;
+    let (id, _) = koers_core::tokens::split(&live).unwrap();
+    for wrong in [
+        expired.clone(),
+        "onzin".to_string(),
+        koers_core::tokens::compose(id, "geraden"),
+        koers_core::tokens::compose(&made.id, "geraden"),
+        String::new(),
+    ] {
+        let r = plain
+            .get(app.url("/api/v1/sessions/current"))
+            .header("authorization", format!("Bearer {wrong}"))
+            .send()
+            .await
+            .unwrap();
+        let detail = problem(r, 401).await;
+        assert!(detail.contains("API-token"), "{wrong}: {detail}");
+    }
+    // A wrong token is not made good by a session cookie beside it.
+    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let r = c
+        .get(app.url("/api/v1/sessions/current"))
+        .bearer_auth("onzin")
+        .header("x-csrf-token", &csrf)
+        .send()
+        .await
+        .unwrap();
+    problem(r, 401).await;
+}
+
+#[tokio::test]
+async fn csrf_is_needed_with_a_cookie_but_not_with_a_bearer_token() {
+    let app = TestApp::spawn().await;
+    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let body = json!({"title": "CSRF", "sql": "SELECT 1 AS x"});
+    let r = c
+        .post(app.url("/api/v1/analyses"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let detail = problem(r, 403).await;
+    assert!(detail.contains("CSRF"), "{detail}");
+    let r = c
+        .post(app.url("/api/v1/analyses"))
+        .header("x-csrf-token", &csrf)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let token = app
+        .token_for(&app.admin_a, &app.org_a.id, "read_write")
+        .await;
+    let r = reqwest::Client::new()
+        .post(app.url("/api/v1/analyses"))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    // Pages take no bearer token: a form still needs its session and CSRF token.
+    let (pc, _) = app.page_login("admin@pv26.example").await;
+    let r = pc
+        .post(app.url("/account/tokens"))
+        .bearer_auth(&token)
+        .form(&[("name", "x"), ("scope", "read"), ("expiresOn", &in_days(3))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+}
+
+#[tokio::test]
+async fn a_token_acts_with_the_users_current_roles() {
+    let app = TestApp::spawn().await;
+    let analyst = crate::helpers::user(
+        &app.store,
+        "analist@pv26.example",
+        &app.org_a,
+        &[Role::Analyst],
+        false,
+    )
+    .await;
+    let token = app.token_for(&analyst, &app.org_a.id, "read_write").await;
+    let plain = reqwest::Client::new();
+    let post = |title: &str| {
+        plain
+            .post(app.url("/api/v1/analyses"))
+            .bearer_auth(&token)
+            .json(&json!({"title": title, "sql": "SELECT 1 AS x"}))
+    };
+    assert_eq!(post("Eerste").send().await.unwrap().status(), 201);
+    let cli = koers_store::Actor::cli();
+    app.store
+        .set_roles(&app.org_a.id, &analyst.id, &[Role::Viewer], &cli)
+        .await
+        .unwrap();
+    problem(post("Tweede").send().await.unwrap(), 403).await;
+    app.store
+        .remove_member(&app.org_a.id, &analyst.id, &cli)
+        .await
+        .unwrap();
+    problem(post("Derde").send().await.unwrap(), 401).await;
+}
+
+#[tokio::test]
+async fn another_organisations_objects_stay_hidden_from_a_token() {
+    let app = TestApp::spawn().await;
+    let o = crate::isolation::objects_of_a(&app).await;
+    let intruder = app
+        .store
+        .user_for_login("admin@gm0796.example")
+        .await
+        .unwrap()
+        .unwrap()
+        .0;
+    let token = app.token_for(&intruder, &app.org_b.id, "read_write").await;
+    let plain = reqwest::Client::new();
+    for path in [
+        format!("/api/v1/analyses/{}", o.analysis),
+        format!("/api/v1/datasets/{}", o.dataset),
+        format!("/api/v1/organisations/{}", o.org),
+        format!("/api/v1/organisations/{}/members", o.org),
+    ] {
+        let r = plain
+            .get(app.url(&path))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        problem(r, 404).await;
+    }
+    let r = plain
+        .delete(app.url(&format!("/api/v1/tokens/{}", o.token)))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    problem(r, 404).await;
+
+    // A member of both organisations: the token acts only in the one it was made for.
+    app.store
+        .set_roles(
+            &app.org_b.id,
+            &app.admin_a.id,
+            &[Role::Viewer],
+            &koers_store::Actor::cli(),
+        )
+        .await
+        .unwrap();
+    let in_a = app.token_for(&app.admin_a, &app.org_a.id, "read").await;
+    let r = plain
+        .get(app.url(&format!("/api/v1/organisations/{}", app.org_b.id)))
+        .bearer_auth(&in_a)
+        .send()
+        .await
+        .unwrap();
+    problem(r, 404).await;
+}
+
+#[tokio::test]
+async fn tokens_on_the_account_page() {
+    let app = TestApp::spawn().await;
+    let (c, csrf) = app.page_login("viewer@pv26.example").await;
+    let html = c
+        .get(app.url("/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("API-tokens") && html.contains("U heeft nog geen API-tokens"));
+    assert!(html.contains("type=\"date\""));
+
+    // Invalid: the form comes back with the problem, in Dutch.
+    let r = c
+        .post(app.url("/account/tokens"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("name", "Script"),
+            ("scope", "read"),
+            ("expiresOn", &in_days(400)),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("hoogstens 365 dagen"), "{html}");
+    assert!(
+        html.contains("value=\"Script\""),
+        "the form keeps its input"
+    );
+
+    let r = c
+        .post(app.url("/account/tokens"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("name", "Script"),
+            ("scope", "read"),
+            ("expiresOn", &in_days(60)),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("maar één keer"), "the copy hint");
+    let start = html.find("id=\"new-token\"").expect("the token field");
+    let value = &html[start..];
+    let value = &value[value.find("value=\"").unwrap() + 7..];
+    let token = value[..value.find('"').unwrap()].to_string();
+    assert!(token.starts_with("koers_"), "{token}");
+    let plain = reqwest::Client::new();
+    let r = plain
+        .get(app.url("/api/v1/sessions/current"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+
+    // Shown once: the page lists the token, never its secret again.
+    let html = c
+        .get(app.url("/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!html.contains(&token));
+    assert!(html.contains("Script") && html.contains("Alleen lezen"));
+    assert!(html.contains("Provincie Utrecht"));
+    let id = koers_core::tokens::split(&token).unwrap().0.to_string();
+    assert!(html.contains(&format!("/account/tokens/{id}/intrekken")));
+
+    // English too.
+    c.get(app.url("/lang/en")).send().await.unwrap();
+    let en = c
+        .get(app.url("/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        en.contains("API tokens") && en.contains("Read only"),
+        "{en}"
+    );
+    c.get(app.url("/lang/nl")).send().await.unwrap();
+
+    // Revoking needs the CSRF token, then works.
+    let revoke = app.url(&format!("/account/tokens/{id}/intrekken"));
+    let r = c.post(&revoke).form(&[("x", "y")]).send().await.unwrap();
+    assert_eq!(r.status(), 403);
+    let r = c
+        .post(&revoke)
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let r = plain
+        .get(app.url("/api/v1/sessions/current"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+}
+
+#[tokio::test]
+async fn the_openapi_document_declares_the_bearer_scheme() {
+    let app = TestApp::spawn().await;
+    let doc: Value = reqwest::get(app.url("/api/v1/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let schemes = &doc["components"]["securitySchemes"];
+    assert_eq!(schemes["apiToken"]["type"], "http");
+    assert_eq!(schemes["apiToken"]["scheme"], "bearer");
+    assert_eq!(schemes["sessie"]["in"], "cookie");
+    assert_eq!(doc["security"], json!([{"sessie": []}, {"apiToken": []}]));
+    for (method, path) in [
+        ("get", "/tokens"),
+        ("post", "/tokens"),
+        ("delete", "/tokens/{tokenId}"),
+    ] {
+        assert!(doc["paths"][path][method].is_object(), "{method} {path}");
+    }
+}
