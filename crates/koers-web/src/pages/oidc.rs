@@ -5,6 +5,7 @@
 use super::session::{render_login, safe_next};
 use crate::auth::login_csrf;
 use crate::auth::{session_cookie, start_session};
+use crate::client::ClientIp;
 use crate::error::AppError;
 use crate::i18n::{Lang, t};
 use crate::input::Input;
@@ -13,13 +14,12 @@ use crate::startup::AppState;
 use crate::templates::Templates;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{AppendHeaders, Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use minijinja::context;
 use serde::Deserialize;
-use std::net::SocketAddr;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -154,13 +154,13 @@ async fn link_form(
 /// Links the waiting provider identity once the account's password is right, and signs in.
 async fn link(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
     let mut input = Input::form(&body)?;
     let password = input.text("password");
-    match oidc::confirm_link(&state, &headers, &password, addr.ip()).await {
+    match oidc::confirm_link(&state, &headers, &password, ip).await {
         Ok((token, next)) => Ok((
             AppendHeaders([
                 (header::SET_COOKIE, session_cookie(&state, &token)),
