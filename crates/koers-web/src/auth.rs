@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use koers_core::access::permitted;
-use koers_core::secret::{constant_time_eq, new_token, verify_against_nothing, verify_password};
+use koers_core::secret::{constant_time_eq, new_token};
 use koers_core::{Email, Permission, Role};
 use koers_store::{Actor, Organisation, Session, Store, User};
 use std::net::IpAddr;
@@ -319,7 +319,7 @@ pub async fn sign_in(
         state.store.user_for_login(&email).await?
     };
     let user = match found {
-        Some((user, hash)) if verify_password(password, &hash) => user,
+        Some((user, hash)) if crate::passwords::verify(password, &hash).await? => user,
         // A user without a password (who signs in through an OpenID Connect provider) takes
         // as long to refuse as an unknown address.
         Some((_, hash)) if !hash.is_empty() => {
@@ -327,7 +327,7 @@ pub async fn sign_in(
             return Err(AppError::BadCredentials);
         }
         _ => {
-            verify_against_nothing(password);
+            crate::passwords::verify_against_nothing(password).await?;
             limiter.fail(&state.store, &email, ip).await?;
             return Err(AppError::BadCredentials);
         }
