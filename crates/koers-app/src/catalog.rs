@@ -1,6 +1,7 @@
 //! Datasets in, answers out: importing into the catalog and querying what an organisation
 //! may see.
 
+use crate::admission::{Admission, AdmissionConfig};
 use crate::fetch::{FetchPolicy, download};
 use crate::storage::ObjectStorage;
 use crate::{Error, Result};
@@ -34,8 +35,11 @@ pub struct Workspace {
     pub engine: Engine,
     pub jobs: crate::Jobs,
     cfg: Arc<WorkspaceConfig>,
-    /// Queries run on their own threads, so that a heavy one never stalls the web server.
+    /// Queries run on their own threads, so that a heavy one never stalls the web server
+    /// (see [`QueryThreads::start`]).
     queries: Arc<QueryThreads>,
+    /// How many queries may run at once (see [`crate::admission`]).
+    admission: Arc<Admission>,
 }
 
 /// The query runtime; shut down without waiting when the last workspace goes, which may be
@@ -51,6 +55,23 @@ impl Drop for QueryThreads {
 }
 
 impl QueryThreads {
+    /// Threads for every partition of every query that may run at once, so that a running
+    /// query never waits for a thread another one holds (a heavy operator can keep its
+    /// thread for seconds between two yields); the operating system shares the cores.
+    fn start(engine: &EngineConfig, admission: &AdmissionConfig) -> std::io::Result<Self> {
+        let threads = engine
+            .target_partitions
+            .max(1)
+            .saturating_mul(admission.max_running.max(1))
+            .min(256);
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(threads)
+            .thread_name("koers-query")
+            .enable_all()
+            .build()?;
+        Ok(QueryThreads(Some(rt)))
+    }
+
     fn spawn<F>(&self, f: F) -> Result<tokio::task::JoinHandle<F::Output>>
     where
         F: std::future::Future + Send + 'static,
@@ -160,12 +181,8 @@ pub struct TableInfo {
 
 impl Workspace {
     pub fn new(store: Store, cfg: WorkspaceConfig) -> std::io::Result<Self> {
-        let threads = cfg.engine.target_partitions.max(1);
-        let queries = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(threads)
-            .thread_name("koers-query")
-            .enable_all()
-            .build()?;
+        let admission = AdmissionConfig::default();
+        let queries = QueryThreads::start(&cfg.engine, &admission)?;
         let mut engine = Engine::new(cfg.engine.clone());
         if let Some(s) = &cfg.storage {
             engine = engine.with_object_store(s.bucket_url().clone(), s.store());
@@ -175,8 +192,22 @@ impl Workspace {
             engine,
             jobs: crate::Jobs::default(),
             cfg: Arc::new(cfg),
-            queries: Arc::new(QueryThreads(Some(queries))),
+            queries: Arc::new(queries),
+            admission: Arc::new(Admission::new(admission)),
         })
+    }
+
+    /// This workspace (sharing its store and engine) under other admission limits, with its
+    /// own query threads and slots.
+    pub fn with_admission(mut self, cfg: AdmissionConfig) -> std::io::Result<Self> {
+        self.queries = Arc::new(QueryThreads::start(self.engine.config(), &cfg)?);
+        self.admission = Arc::new(Admission::new(cfg));
+        Ok(self)
+    }
+
+    /// The admission limits in force.
+    pub fn admission(&self) -> &AdmissionConfig {
+        self.admission.config()
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -406,32 +437,30 @@ impl Workspace {
         cancel: Option<&CancelToken>,
     ) -> Result<QueryOutput> {
         let (refs, _) = self.tables(org_id).await?;
-        self.run(sql.to_string(), refs, row_limit, cancel.cloned())
-            .await
+        self.run_on(
+            org_id,
+            self.engine.clone(),
+            sql.to_string(),
+            refs,
+            row_limit,
+            cancel.cloned(),
+        )
+        .await
     }
 
-    /// Runs a query on the query threads. The engine stops it at its time limit; should it
-    /// not yield in time, the caller is answered anyway and the task is aborted.
-    async fn run(
-        &self,
-        sql: String,
-        refs: Vec<TableRef>,
-        row_limit: usize,
-        cancel: Option<CancelToken>,
-    ) -> Result<QueryOutput> {
-        self.run_on(self.engine.clone(), sql, refs, row_limit, cancel)
-            .await
-    }
-
-    /// [`run`](Self::run) on a given engine.
+    /// Runs a query on the query threads, once admitted in `lane`'s (an organisation's) and
+    /// the process's slots. The engine stops it at its time limit; should it not yield in
+    /// time, the caller is answered anyway and the task is aborted.
     async fn run_on(
         &self,
+        lane: &str,
         engine: Engine,
         sql: String,
         refs: Vec<TableRef>,
         row_limit: usize,
         cancel: Option<CancelToken>,
     ) -> Result<QueryOutput> {
+        let _ticket = self.admission.admit(lane).await?;
         let limit = engine.config().time_limit;
         let task = self.queries.spawn(async move {
             engine
@@ -505,7 +534,10 @@ impl Workspace {
             mode: koers_engine::EngineMode::Embedded,
             ..self.engine.config().clone()
         });
-        self.run_on(engine, sql, refs, row_limit, None).await
+        // Reads of one dataset (previews, the OGC API, open to anyone for a public dataset)
+        // share a lane of their own.
+        let lane = format!("dataset {}", version.dataset_id);
+        self.run_on(&lane, engine, sql, refs, row_limit, None).await
     }
 }
 

@@ -6,6 +6,7 @@
 //! application and the command line do these things, so they live here once, between
 //! `koers-web`/`koers` above and `koers-store`/`koers-engine` below.
 
+pub mod admission;
 pub mod catalog;
 pub mod documents;
 pub mod fetch;
@@ -44,6 +45,12 @@ pub enum Error {
     /// Object storage (S3) refused or could not be reached, or is set up wrongly.
     #[error("{0}")]
     ObjectStorage(String),
+    /// Too many queries run or wait already (see [`admission`]): try again later.
+    #[error(
+        "koers is druk: er lopen al te veel queries; probeer het over {} seconden opnieuw",
+        retry_after.as_secs()
+    )]
+    Busy { retry_after: std::time::Duration },
 }
 
 impl From<StoreError> for Error {

@@ -9,7 +9,7 @@ use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::TableReference;
 use datafusion::execution::context::SQLOptions;
-use datafusion::execution::memory_pool::FairSpillPool;
+use datafusion::execution::memory_pool::{FairSpillPool, MemoryConsumer, MemoryPool};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
 use datafusion::execution::{FunctionRegistry, SendableRecordBatchStream};
@@ -20,6 +20,7 @@ use std::path::PathBuf;
 use tokio::sync::Notify;
 use url::Url;
 
+use crate::bounded;
 use crate::datetime;
 use crate::distributed::{self, EngineMode};
 use crate::eager;
@@ -149,13 +150,18 @@ impl CancelToken {
     }
 }
 
-/// Add koers' functions to a session: the spatial `ST_*` functions and the faster date
-/// functions.
-pub(crate) fn install_functions(state: &mut SessionState) -> Result<()> {
+/// Add koers' functions to a session: the spatial `ST_*` functions, the faster date
+/// functions, and the bounded versions of the functions whose results can outgrow their
+/// arguments, counting what they make against `pool` (see [`bounded`]).
+pub(crate) fn install_functions(
+    state: &mut SessionState,
+    pool: &Arc<dyn MemoryPool>,
+) -> Result<()> {
     state.register_function_rewrite(Arc::new(datetime::FastDateRewrite::default()))?;
     for f in spatial::functions::all() {
         state.register_udf(Arc::new(f))?;
     }
+    bounded::install(state, pool)?;
     Ok(())
 }
 
@@ -198,8 +204,10 @@ impl Engine {
     /// A DataFusion context with koers' functions and spatial join and the given tables only.
     /// No sandbox check: for trusted callers (tests, bench, indicator computation).
     pub async fn context(&self, tables: &[TableRef]) -> Result<SessionContext> {
+        let pool: Arc<dyn MemoryPool> =
+            Arc::new(FairSpillPool::new(self.config.memory_limit_bytes));
         let runtime = RuntimeEnvBuilder::new()
-            .with_memory_pool(Arc::new(FairSpillPool::new(self.config.memory_limit_bytes)))
+            .with_memory_pool(pool.clone())
             .build_arc()?;
         for (url, store) in &self.object_stores {
             runtime.register_object_store(url, store.clone());
@@ -229,7 +237,7 @@ impl Engine {
             Some(_) => return Err(distributed::not_built()),
         };
         // After Ballista's upgrade, which replaces the function lists.
-        install_functions(&mut state)?;
+        install_functions(&mut state, &pool)?;
         let ctx = SessionContext::new_with_state(state);
         for t in tables {
             let location = match &t.location {
@@ -258,6 +266,15 @@ impl Engine {
         sql: &str,
         tables: &[TableRef],
     ) -> Result<SendableRecordBatchStream> {
+        Ok(self.planned(sql, tables).await?.0)
+    }
+
+    /// [`stream`](Self::stream), with the query's memory pool.
+    async fn planned(
+        &self,
+        sql: &str,
+        tables: &[TableRef],
+    ) -> Result<(SendableRecordBatchStream, Arc<dyn MemoryPool>)> {
         let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
         sandbox::check(sql, &names)?;
         let ctx = self.context(tables).await?;
@@ -267,13 +284,15 @@ impl Engine {
             .with_allow_dml(false)
             .with_allow_statements(false);
         let df = ctx.sql_with_options(sql, options).await?;
-        match self.config.mode.scheduler_url() {
-            None => Ok(df.execute_stream().await?),
+        let pool = ctx.runtime_env().memory_pool.clone();
+        let stream = match self.config.mode.scheduler_url() {
+            None => df.execute_stream().await?,
             #[cfg(feature = "ballista")]
-            Some(url) => distributed::execute(df, &url).await,
+            Some(url) => distributed::execute(df, &url).await?,
             #[cfg(not(feature = "ballista"))]
-            Some(_) => Err(distributed::not_built()),
-        }
+            Some(_) => return Err(distributed::not_built()),
+        };
+        Ok((stream, pool))
     }
 
     /// Run a query with the engine's limits.
@@ -293,8 +312,10 @@ impl Engine {
         let start = Instant::now();
         let limit = self.config.time_limit;
         let work = async {
-            let mut stream = self.stream(sql, tables).await?;
+            let (mut stream, pool) = self.planned(sql, tables).await?;
             let schema = stream.schema();
+            // The rows kept for the answer count against the query's memory limit too.
+            let kept = MemoryConsumer::new("query result").register(&pool);
             let mut batches = Vec::new();
             let mut rows = 0usize;
             let mut truncated = false;
@@ -306,16 +327,20 @@ impl Engine {
                 // DataFusion's CPU work returns Ready without end; yield so the time limit
                 // and a cancel can be seen between batches.
                 tokio::task::yield_now().await;
-                if rows + b.num_rows() > row_limit {
-                    let keep = row_limit - rows;
-                    if keep > 0 {
-                        batches.push(b.slice(0, keep));
-                    }
+                let b = if rows + b.num_rows() > row_limit {
                     truncated = true;
+                    b.slice(0, row_limit - rows)
+                } else {
+                    b
+                };
+                kept.try_grow(b.get_array_memory_size())?;
+                rows += b.num_rows();
+                if b.num_rows() > 0 || !truncated {
+                    batches.push(b);
+                }
+                if truncated {
                     break;
                 }
-                rows += b.num_rows();
-                batches.push(b);
             }
             Ok(QueryOutput {
                 schema,

@@ -14,6 +14,9 @@
 //!   (`--engine ballista://HOST:PORT`), with koers' functions on the scheduler and executors.
 //! - [`sandbox`]: the gate every user query passes first: one read-only query, no table
 //!   functions, no tables beyond the given ones.
+//! - [`bounded`]: koers' versions of the functions whose results can outgrow their arguments
+//!   (`repeat`, `lpad`, `array_repeat`, `range`, `||`, …), which reserve their results in the
+//!   query's memory pool before making them.
 //! - [`spatial`]: geometry as EWKB, EPSG:4326 ↔ EPSG:28992 transforms, `ST_*` functions with
 //!   PostGIS names, and an R-tree spatial join that replaces DataFusion's nested-loop join.
 //! - [`eager`]: eager aggregation, so a `GROUP BY` over a fact table joined to a lookup table
@@ -23,6 +26,7 @@
 //!   answers and speed can be set beside other engines'.
 
 pub mod bench;
+pub mod bounded;
 pub mod datetime;
 pub mod distributed;
 pub mod eager;

@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use koers_core::access::permitted;
-use koers_core::secret::{constant_time_eq, new_token, verify_against_nothing, verify_password};
+use koers_core::secret::{constant_time_eq, new_token};
 use koers_core::{Email, Permission, Role};
 use koers_store::sessions::LoginAttempt;
 use koers_store::tokens::ApiToken;
@@ -406,12 +406,12 @@ pub async fn sign_in(
         state.store.user_for_login(&email).await?
     };
     let user = match found {
-        Some((user, hash)) if verify_password(password, &hash) => user,
+        Some((user, hash)) if crate::passwords::verify(password, &hash).await? => user,
         // A user without a password (who signs in through an OpenID Connect provider) takes
         // as long to refuse as an unknown address.
         Some((_, hash)) if !hash.is_empty() => return refused(),
         _ => {
-            verify_against_nothing(password);
+            crate::passwords::verify_against_nothing(password).await?;
             return refused();
         }
     };

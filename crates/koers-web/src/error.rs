@@ -47,6 +47,9 @@ pub enum AppError {
     /// Understood, but it cannot be done: a query over its time or memory limit.
     #[error("{0}")]
     Unprocessable(String),
+    /// Too many queries run or wait already; the number is the seconds to wait.
+    #[error("koers is druk: er lopen al te veel queries. Probeer het over {0} seconden opnieuw")]
+    Busy(u64),
     #[error("interne fout: {0}")]
     Internal(String),
 }
@@ -68,6 +71,7 @@ impl AppError {
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -130,6 +134,7 @@ impl From<koers_app::Error> for AppError {
             koers_app::Error::Store(s) => s.into(),
             koers_app::Error::Io(io) => AppError::Internal(io.to_string()),
             koers_app::Error::ObjectStorage(m) => AppError::Internal(m),
+            koers_app::Error::Busy { retry_after } => AppError::Busy(retry_after.as_secs().max(1)),
         }
     }
 }
@@ -194,7 +199,7 @@ impl IntoResponse for AppError {
             fields: self.field_errors().to_vec(),
         });
         match self {
-            AppError::TooManyRequests(secs) => {
+            AppError::TooManyRequests(secs) | AppError::Busy(secs) => {
                 resp.headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(secs));
             }

@@ -28,6 +28,7 @@ pub mod notifications;
 pub mod ogc;
 pub mod oidc;
 pub mod pages;
+pub mod passwords;
 pub mod products;
 pub mod questions;
 pub mod register;

@@ -7,7 +7,7 @@ use crate::input::Input;
 use crate::startup::AppState;
 use koers_core::access::parse_roles;
 use koers_core::error::Collector;
-use koers_core::secret::{generate_password, hash_password};
+use koers_core::secret::generate_password;
 use koers_core::{Email, Invalid, OrganisationDraft, Permission, Role, UserDraft};
 use koers_store::{Member, Organisation, StoreError};
 
@@ -106,8 +106,7 @@ pub async fn add_member(
             })
         }
         (None, Some(draft)) => {
-            let hash = hash_password(draft.password.expose())
-                .map_err(|e| AppError::Internal(e.to_string()))?;
+            let hash = crate::passwords::hash(draft.password.expose()).await?;
             let user = state
                 .store
                 .create_user(&draft, &hash, false, org_id, &roles, &actor)
@@ -235,14 +234,14 @@ pub async fn change_password(
     let Some((_, hash)) = state.store.user_for_login(&ctx.user.email).await? else {
         return Err(AppError::NotFound);
     };
-    if !koers_core::secret::verify_password(&current, &hash) {
+    if !crate::passwords::verify(&current, &hash).await? {
         return Err(AppError::Invalid(Invalid::one(
             "currentPassword",
             "mismatch",
             "klopt niet",
         )));
     }
-    let hash = hash_password(new.expose()).map_err(|e| AppError::Internal(e.to_string()))?;
+    let hash = crate::passwords::hash(new.expose()).await?;
     state
         .store
         .set_password_hash(&ctx.user.id, &hash, &ctx.actor())

@@ -102,6 +102,16 @@ pub struct FileSettings {
     pub query_seconds: Option<u64>,
     /// Rows one query returns at most.
     pub query_rows: Option<usize>,
+    /// Memory all running queries together may use, in MiB [default: half the machine's].
+    pub query_memory_budget_mb: Option<usize>,
+    /// Queries running at once [default: twice the cores, at least 4].
+    pub max_running_queries: Option<usize>,
+    /// Queries of one organisation running at once [default: half of `max_running_queries`].
+    pub max_running_queries_per_organisation: Option<usize>,
+    /// Queries of one organisation waiting for a slot [default: twice the previous].
+    pub query_queue_length: Option<usize>,
+    /// Seconds a query waits for a slot before it is refused with 503 [default: 10].
+    pub query_queue_seconds: Option<u64>,
     /// Hosts that import-from-URL may fetch even though they resolve to internal addresses.
     pub import_allow_hosts: Option<Vec<String>>,
     /// The SMTP server for e-mail (notifications, invitations); none means no e-mail.
@@ -186,7 +196,7 @@ fn apply_env(table: &mut toml::Table, vars: impl Iterator<Item = (String, String
     }
 }
 
-const FILE_KEYS: [&str; 27] = [
+const FILE_KEYS: [&str; 32] = [
     "bind",
     "data_dir",
     "database_url",
@@ -203,6 +213,11 @@ const FILE_KEYS: [&str; 27] = [
     "query_memory_mb",
     "query_seconds",
     "query_rows",
+    "query_memory_budget_mb",
+    "max_running_queries",
+    "max_running_queries_per_organisation",
+    "query_queue_length",
+    "query_queue_seconds",
     "import_allow_hosts",
     "smtp_url",
     "mail_from",
@@ -282,6 +297,14 @@ impl StoreSettings {
         if let Some(r) = file.query_rows {
             engine.row_limit = r.max(1);
         }
+        let admission = admission(file);
+        engine.memory_limit_bytes = query_memory_limit(
+            engine.memory_limit_bytes,
+            file.query_memory_budget_mb
+                .map(|mb| mb.saturating_mul(1024 * 1024))
+                .unwrap_or_else(default_memory_budget),
+            admission.max_running,
+        );
         let mut fetch = koers_app::fetch::FetchPolicy::default();
         if let Some(hosts) = &file.import_allow_hosts {
             fetch.allow_hosts = hosts.clone();
@@ -316,6 +339,7 @@ impl StoreSettings {
                 storage,
             },
         )
+        .and_then(|ws| ws.with_admission(admission))
         .context("kan de query-threads niet starten")
     }
 
@@ -337,6 +361,42 @@ impl StoreSettings {
             None => format!("SQLite in {}", self.data_dir.join("koers.db").display()),
         }
     }
+}
+
+/// The admission limits of `koers.toml`, defaults derived from the cores.
+pub fn admission(file: &FileSettings) -> koers_app::admission::AdmissionConfig {
+    let mut a = koers_app::admission::AdmissionConfig::default();
+    if let Some(n) = file.max_running_queries {
+        a.max_running = n.max(1);
+        a.max_running_per_org = (a.max_running / 2).max(1);
+    }
+    if let Some(n) = file.max_running_queries_per_organisation {
+        a.max_running_per_org = n.clamp(1, a.max_running);
+    }
+    a.max_queued_per_org = file.query_queue_length.unwrap_or(2 * a.max_running_per_org);
+    if let Some(s) = file.query_queue_seconds {
+        a.max_wait = std::time::Duration::from_secs(s);
+    }
+    a
+}
+
+/// Half the machine's memory (`MemTotal` of `/proc/meminfo`), or 4 GiB when unknown.
+fn default_memory_budget() -> usize {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .find_map(|l| l.strip_prefix("MemTotal:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<usize>().ok())
+        })
+        .map(|kib| kib.saturating_mul(1024) / 2)
+        .unwrap_or(4 << 30)
+}
+
+/// One query's memory limit: `per_query`, but no more than its share of `budget` when
+/// `running` queries run at once (and at least 16 MiB).
+fn query_memory_limit(per_query: usize, budget: usize, running: usize) -> usize {
+    per_query.min(budget / running.max(1)).max(16 << 20)
 }
 
 /// Hides the password in a URL such as `postgres://user:secret@host/db`.
@@ -558,6 +618,31 @@ roles = { "koers-analyst" = "analyst" }
         assert!(c.trusted_proxies.contains("10.0.0.2".parse().unwrap()));
         let bad: Result<FileSettings, _> = toml::from_str("trusted_proxies = [\"proxy.intern\"]");
         assert!(bad.unwrap_err().to_string().contains("CIDR"));
+    }
+
+    #[test]
+    fn running_queries_share_the_memory_budget() {
+        let gib = 1usize << 30;
+        assert_eq!(query_memory_limit(gib, 8 * gib, 4), gib);
+        assert_eq!(query_memory_limit(gib, 2 * gib, 4), gib / 2);
+        assert_eq!(query_memory_limit(gib, 0, 4), 16 << 20);
+        assert!(default_memory_budget() >= 16 << 20);
+    }
+
+    #[test]
+    fn admission_from_the_file() {
+        let file: FileSettings = toml::from_str(
+            "max_running_queries = 6\nquery_queue_length = 1\nquery_queue_seconds = 3",
+        )
+        .unwrap();
+        let a = admission(&file);
+        assert_eq!(
+            (a.max_running, a.max_running_per_org, a.max_queued_per_org),
+            (6, 3, 1)
+        );
+        assert_eq!(a.max_wait, std::time::Duration::from_secs(3));
+        let d = admission(&FileSettings::default());
+        assert!(d.max_running >= 4 && d.max_running_per_org >= 1);
     }
 
     #[test]

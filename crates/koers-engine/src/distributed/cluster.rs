@@ -17,6 +17,7 @@ use ballista_core::utils::create_grpc_client_endpoint;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::execution::SendableRecordBatchStream;
+use datafusion::execution::memory_pool::{GreedyMemoryPool, MemoryPool};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
 use datafusion::physical_plan::{ExecutionPlan, RecordBatchStream, execute_stream};
@@ -147,7 +148,12 @@ pub fn cluster_state(config: SessionConfig) -> datafusion::error::Result<Session
         .with_optimizer_rules(ballista_core::optimizer::ballista_default_optimizer_rules())
         .with_statistics_registry(stats::registry())
         .build();
-    install_functions(&mut state).map_err(|e| {
+    // An executor's functions count what they make against one budget of a query's memory
+    // limit, shared by the queries it runs (its sessions are Ballista's, not koers').
+    let pool: Arc<dyn MemoryPool> = Arc::new(GreedyMemoryPool::new(
+        crate::EngineConfig::default().memory_limit_bytes,
+    ));
+    install_functions(&mut state, &pool).map_err(|e| {
         datafusion::error::DataFusionError::Configuration(format!(
             "cannot install koers' functions: {e}"
         ))

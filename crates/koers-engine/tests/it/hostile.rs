@@ -1,7 +1,7 @@
 //! Hostile and mutated input to every importer and the SQL gate: errors are expected, panics
 //! are not. A cheap, deterministic companion of the fuzz targets in `fuzz/` (`scripts/fuzz`).
 
-use koers_engine::{Format, NoProgress};
+use koers_engine::{Engine, EngineConfig, EngineError, Format, NoProgress};
 
 /// Writes `data` to `input.{ext}` and reads it as `format` to the end, as the fuzz targets do.
 fn import(format: Format, ext: &str, data: &[u8]) {
@@ -122,4 +122,158 @@ async fn a_position_with_one_number_is_an_error() {
         .await
         .expect_err("refused");
     assert!(e.to_string().contains("at least two numbers"), "{e}");
+}
+
+/// `n` nested `WITH` queries, each putting the previous value twice side by side with `op`
+/// (e.g. `concat({0}, {0})`): 2ⁿ times the first value.
+fn doubling(first: &str, op: &str, n: usize) -> String {
+    let mut sql = format!("WITH t0 AS (SELECT {first} AS s)");
+    for i in 1..=n {
+        let twice = op.replace("{0}", "s");
+        sql.push_str(&format!(", t{i} AS (SELECT {twice} AS s FROM t{})", i - 1));
+    }
+    sql.push_str(&format!(" SELECT s FROM t{n}"));
+    sql
+}
+
+/// Functions whose result can be far larger than their arguments fail with a clear error
+/// before they allocate, whether the optimizer would fold them or execution run them; before
+/// koers bounded them, each of these aborted the whole process (or grew it by gigabytes).
+#[tokio::test]
+async fn result_size_functions_are_bounded_by_the_memory_limit() {
+    let engine = crate::helpers::engine();
+    let mut hostile: Vec<String> = [
+        "SELECT repeat(arrow_cast('x', 'LargeUtf8'), 1000000000000)",
+        "SELECT repeat('x', 2147483647) AS a, repeat('y', 2147483647) AS b",
+        "SELECT length(repeat('x', 1000000000000))",
+        "SELECT repeat('x', 100000000) FROM unnest(range(100000))",
+        "SELECT lpad('', 2147483647)",
+        "SELECT rpad('x', 2147483647, 'yz')",
+        "SELECT replace(repeat('a', 100000), 'a', repeat('b', 100000))",
+        "SELECT regexp_replace(repeat('a', 100000), '', repeat('b', 100000), 'g')",
+        "SELECT array_repeat(1, 1000000000000)",
+        "SELECT array_repeat(repeat('x', 1000000), 100000)",
+        "SELECT array_resize(make_array(1), 1000000000000)",
+        "SELECT range(1000000000000)",
+        "SELECT generate_series(1, 1000000000000)",
+        "SELECT count(*) FROM unnest(range(1000000000000))",
+        "SELECT range(TIMESTAMP '1970-01-01', TIMESTAMP '2100-01-01', INTERVAL '1 nanosecond')",
+        "SELECT array_to_string(range(1000000), repeat('x', 100000))",
+        "SELECT arrow_cast(NULL, 'FixedSizeBinary(2147483647)') FROM unnest(range(10))",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    // 2⁴⁰ bytes, folded by the optimizer or computed one level after another.
+    for op in ["{0} || {0}", "concat({0}, {0})", "concat_ws(',', {0}, {0})"] {
+        hostile.push(doubling("'x'", op, 40));
+    }
+    for op in [
+        "make_array({0}, {0})",
+        "[{0}, {0}]",
+        "array_concat({0}, {0})",
+        "{0} || {0}",
+    ] {
+        hostile.push(doubling("make_array(1)", op, 40));
+    }
+    for sql in &hostile {
+        match engine.query(sql, &[]).await {
+            Err(EngineError::ResourcesExhausted(m)) => {
+                assert!(m.contains("memory limit"), "{sql}: {m}")
+            }
+            Err(EngineError::Query(m)) if m.contains("arrow_cast") => {}
+            other => panic!("{sql}: expected a refusal, got {other:?}"),
+        }
+    }
+}
+
+/// What the bounded functions make, and what a query keeps for its answer, counts against the
+/// query's memory limit together: each of these is small per value but not in all.
+#[tokio::test]
+async fn function_results_and_kept_rows_count_against_the_memory_limit() {
+    let engine = Engine::new(EngineConfig {
+        memory_limit_bytes: 64 << 20,
+        target_partitions: 2,
+        ..EngineConfig::default()
+    });
+    let columns: Vec<String> = (0..20)
+        .map(|i| format!("repeat('x', 5000000) AS c{i}"))
+        .collect();
+    for sql in [
+        format!("SELECT {}", columns.join(", ")),
+        "SELECT repeat('x', 1000) FROM unnest(range(1000000))".to_string(),
+        // A literal copied into every row: only the kept rows count.
+        format!(
+            "SELECT '{}' AS s FROM unnest(range(1000000))",
+            "x".repeat(1000)
+        ),
+    ] {
+        match engine.query_with(&sql, &[], 10_000_000, None).await {
+            Err(EngineError::ResourcesExhausted(_)) => {}
+            other => panic!("{sql}: expected ResourcesExhausted, got {other:?}"),
+        }
+    }
+    // One of them alone fits.
+    let out = engine
+        .query("SELECT length(repeat('x', 5000000)) AS n", &[])
+        .await
+        .unwrap();
+    assert_eq!(out.row_count(), 1);
+}
+
+/// The bounded functions still answer as DataFusion's own.
+#[tokio::test]
+async fn bounded_functions_answer_as_before() {
+    let engine = crate::helpers::engine();
+    let out = engine
+        .query(
+            "SELECT repeat('ab', 3) AS r, lpad('7', 3, '0') AS l, rpad('7', 3) AS p, \
+             'a' || 'b' AS c, ('a' || NULL) IS NULL AS n, 1 || 'x' AS m, \
+             concat('a', NULL, 'b') AS k, concat_ws('-', 'a', 'b') AS w, \
+             replace('aXbX', 'X', 'yy') AS x, regexp_replace('a1b22', '[0-9]+', '#', 'g') AS g, \
+             array_to_string(array_repeat(1, 3), ',') AS ar, \
+             array_to_string(range(1, 4), ',') AS rg, \
+             array_to_string(generate_series(1, 3), ',') AS gs, \
+             cardinality(array_resize(make_array(1), 5, 0)) AS rs, \
+             cardinality(range(DATE '2025-01-01', DATE '2026-01-01', INTERVAL '1 month')) AS months, \
+             array_to_string(make_array(1, 2) || make_array(3), ',') AS ac",
+            &[],
+        )
+        .await
+        .unwrap();
+    let batch = &out.batches[0];
+    let text = |name: &str| {
+        let col = batch
+            .column_by_name(name)
+            .unwrap_or_else(|| panic!("{name}"));
+        datafusion::arrow::util::display::array_value_to_string(col, 0).unwrap()
+    };
+    for (name, want) in [
+        ("r", "ababab"),
+        ("l", "007"),
+        ("p", "7  "),
+        ("c", "ab"),
+        ("n", "true"),
+        ("m", "1x"),
+        ("k", "ab"),
+        ("w", "a-b"),
+        ("x", "ayybyy"),
+        ("g", "a#b#"),
+        ("ar", "1,1,1"),
+        ("rg", "1,2,3"),
+        ("gs", "1,2,3"),
+        ("rs", "5"),
+        ("months", "12"),
+        ("ac", "1,2,3"),
+    ] {
+        assert_eq!(text(name), want, "{name}");
+    }
+    // A series of numbers as a table, a million rows long, is fine.
+    let out = engine
+        .query("SELECT count(*) AS n FROM unnest(range(1000000))", &[])
+        .await
+        .unwrap();
+    let n = datafusion::arrow::util::display::array_value_to_string(out.batches[0].column(0), 0)
+        .unwrap();
+    assert_eq!(n, "1000000");
 }

@@ -93,7 +93,10 @@ async fn editor(State(state): State<AppState>, ctx: Ctx) -> Result<Response, App
 fn query_error(e: &AppError) -> bool {
     matches!(
         e,
-        AppError::BadRequest(_) | AppError::Invalid(_) | AppError::Unprocessable(_)
+        AppError::BadRequest(_)
+            | AppError::Invalid(_)
+            | AppError::Unprocessable(_)
+            | AppError::Busy(_)
     )
 }
 

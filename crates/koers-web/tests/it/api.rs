@@ -419,6 +419,56 @@ async fn health_and_metrics() {
     assert!(m.contains("koers_http_request_duration_seconds_bucket"));
 }
 
+/// Series of `/metrics` (the lines of `koers_http_requests_total`).
+async fn request_series(app: &TestApp) -> Vec<String> {
+    let m = reqwest::get(app.url("/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    m.lines()
+        .filter(|l| l.starts_with("koers_http_requests_total{"))
+        .map(|l| l.rsplit_once(' ').unwrap().0.to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn made_up_methods_and_paths_add_no_metrics_series() {
+    let app = TestApp::spawn().await;
+    let c = reqwest::Client::new();
+    let send = |method: String, path: String| {
+        let c = c.clone();
+        let url = app.url(&path);
+        async move {
+            let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+            c.request(m, url).send().await.unwrap().status().as_u16()
+        }
+    };
+    // One of each kind first: a made-up method on a route and elsewhere, a made-up path.
+    send("FOO".into(), "/health/live".into()).await;
+    send("FOO".into(), "/nope".into()).await;
+    send("GET".into(), "/nope".into()).await;
+    request_series(&app).await; // `/metrics` itself
+    let before = request_series(&app).await;
+    assert!(
+        before.iter().any(|l| l.contains("method=\"other\"")),
+        "{before:?}"
+    );
+    for i in 0..300 {
+        send(format!("X{i}"), "/health/live".into()).await;
+        send(format!("M{i}"), format!("/made/up/{i}")).await;
+        send("GET".into(), format!("/made/up/{i}?q={i}")).await;
+    }
+    let after = request_series(&app).await;
+    assert_eq!(before, after, "made-up requests added series");
+    assert!(
+        !after
+            .iter()
+            .any(|l| l.contains("X1") || l.contains("/made/up"))
+    );
+}
+
 #[tokio::test]
 async fn openapi_is_self_contained_and_passes_the_nl_api_design_rules() {
     let app = TestApp::spawn().await;

@@ -15,6 +15,7 @@ mod dashboards;
 mod helpers;
 mod isolation;
 mod learning;
+mod limits;
 mod maturity;
 mod notifications;
 mod ogc;

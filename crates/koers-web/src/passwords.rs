@@ -1,0 +1,53 @@
+//! Password hashing off the async workers.
+//!
+//! An argon2id hash or verification takes tens of milliseconds of CPU and 19 MiB on purpose.
+//! On the async workers a burst of sign-ins would stall every other request, so each one runs
+//! on a blocking thread, at most one per core at a time (a burst waits its turn instead of
+//! taking 19 MiB per request).
+
+use crate::error::AppError;
+use koers_core::secret;
+use std::sync::LazyLock;
+use tokio::sync::Semaphore;
+
+/// Hashes and verifications running at once.
+static RUNNING: LazyLock<Semaphore> = LazyLock::new(|| {
+    Semaphore::new(
+        std::thread::available_parallelism()
+            .map(usize::from)
+            .unwrap_or(2),
+    )
+});
+
+/// Runs `work` on a blocking thread when a slot is free.
+async fn off_the_workers<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    let _slot = RUNNING
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| AppError::Internal(format!("password hashing stopped: {e}")))
+}
+
+/// [`secret::hash_password`], off the async workers.
+pub async fn hash(password: &str) -> Result<String, AppError> {
+    let password = password.to_owned();
+    off_the_workers(move || secret::hash_password(&password))
+        .await?
+        .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// [`secret::verify_password`], off the async workers.
+pub async fn verify(password: &str, phc: &str) -> Result<bool, AppError> {
+    let (password, phc) = (password.to_owned(), phc.to_owned());
+    off_the_workers(move || secret::verify_password(&password, &phc)).await
+}
+
+/// [`secret::verify_against_nothing`], off the async workers.
+pub async fn verify_against_nothing(password: &str) -> Result<(), AppError> {
+    let password = password.to_owned();
+    off_the_workers(move || secret::verify_against_nothing(&password)).await
+}

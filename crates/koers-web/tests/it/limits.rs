@@ -1,0 +1,178 @@
+//! One query, or one organisation's queries, or a burst of sign-ins must not take koers down
+//! or stall everybody else.
+
+use crate::helpers::{PASSWORD, TestApp};
+use koers_app::admission::AdmissionConfig;
+use koers_web::{AppState, WebConfig};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+/// The resident memory of this process (the test and the koers it runs), in bytes.
+fn resident_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kib| kib * 1024)
+}
+
+async fn query(c: &reqwest::Client, csrf: &str, url: String, sql: &str) -> reqwest::Response {
+    c.post(url)
+        .header("x-csrf-token", csrf)
+        .json(&json!({ "sql": sql }))
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Queries whose functions would make terabytes are a 422 problem+json naming the memory
+/// limit, and koers keeps answering (before, each aborted the process).
+#[tokio::test]
+async fn hostile_queries_do_not_take_the_server_down() {
+    let app = TestApp::spawn().await;
+    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    for sql in [
+        "SELECT repeat(arrow_cast('x','LargeUtf8'), 1000000000000)",
+        "SELECT repeat('x', 2147483647) AS a, repeat('y', 2147483647) AS b",
+        "SELECT lpad('', 2147483647)",
+        "SELECT array_repeat(1, 1000000000000)",
+        "SELECT count(*) FROM unnest(range(1000000000000))",
+    ] {
+        let r = query(&c, &csrf, app.url("/api/v1/queries"), sql).await;
+        assert_eq!(r.status(), 422, "{sql}");
+        assert_eq!(r.headers()["content-type"], "application/problem+json");
+        let body: Value = r.json().await.unwrap();
+        let detail = body["detail"].as_str().unwrap();
+        assert!(detail.contains("memory limit"), "{sql}: {detail}");
+    }
+    let r = query(&c, &csrf, app.url("/api/v1/queries"), "SELECT 1 AS een").await;
+    assert_eq!(r.status(), 200);
+    let rss = resident_bytes();
+    assert!(rss < 2 << 30, "the process holds {rss} bytes");
+}
+
+/// While an organisation's slots are held by slow queries, its next query waits in the queue
+/// and then gets 503 with Retry-After, one beyond the queue gets it at once, and another
+/// organisation's `SELECT 1` answers at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_busy_organisation_queues_then_gets_503_and_others_still_answer() {
+    let app = TestApp::spawn().await;
+    let ws = app
+        .ws
+        .clone()
+        .with_admission(AdmissionConfig {
+            max_running: 3,
+            max_running_per_org: 1,
+            max_queued_per_org: 1,
+            max_wait: Duration::from_secs(1),
+        })
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(koers_web::serve(
+        listener,
+        AppState::new(ws, WebConfig::default()),
+    ));
+    let url = format!("{base}/api/v1/queries");
+    let login = |email: &'static str| {
+        let base = base.clone();
+        async move {
+            let c = TestApp::client();
+            let r = c
+                .post(format!("{base}/api/v1/sessions"))
+                .json(&json!({ "email": email, "password": PASSWORD }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201);
+            let body: Value = r.json().await.unwrap();
+            (c, body["csrfToken"].as_str().unwrap().to_string())
+        }
+    };
+    let (a, a_csrf) = login("admin@pv26.example").await;
+    let (b, b_csrf) = login("admin@gm0796.example").await;
+    // Runs until the time limit of the tests' engine (3 s).
+    let slow = "SELECT count(*) FROM unnest(range(100000)) AS a(x), \
+                unnest(range(100000)) AS b(y) WHERE x * y = -1";
+    let holding = tokio::spawn({
+        let (a, a_csrf, url) = (a.clone(), a_csrf.clone(), url.clone());
+        async move { query(&a, &a_csrf, url, slow).await.status() }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let queued = tokio::spawn({
+        let (a, a_csrf, url) = (a.clone(), a_csrf.clone(), url.clone());
+        async move {
+            let start = Instant::now();
+            let r = query(&a, &a_csrf, url, slow).await;
+            (
+                r.status(),
+                start.elapsed(),
+                r.headers().get("retry-after").cloned(),
+            )
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The queue is full: refused at once.
+    let r = query(&a, &a_csrf, url.clone(), "SELECT 1").await;
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.headers()["retry-after"], "1");
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    let body: Value = r.json().await.unwrap();
+    assert!(body["detail"].as_str().unwrap().contains("druk"), "{body}");
+    // Another organisation is not held up.
+    let start = Instant::now();
+    let r = query(&b, &b_csrf, url.clone(), "SELECT 1").await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+    // The queued one waited for its slot, then gave up.
+    let (status, waited, retry) = queued.await.unwrap();
+    assert_eq!(status, 503);
+    assert!(waited >= Duration::from_millis(900), "{waited:?}");
+    assert_eq!(retry.unwrap(), "1");
+    assert_eq!(
+        holding.await.unwrap(),
+        422,
+        "the slow query ends at its time limit"
+    );
+    // With the slot free again, the organisation's queries run.
+    let r = query(&a, &a_csrf, url.clone(), "SELECT 1").await;
+    assert_eq!(r.status(), 200);
+}
+
+/// A burst of sign-ins (argon2id, tens of milliseconds of CPU each) does not stall other
+/// requests: the hashing runs off the async workers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_sign_ins_does_not_stall_other_requests() {
+    let app = TestApp::spawn().await;
+    let sign_in = |app_url: String| async move {
+        let r = TestApp::client()
+            .post(app_url)
+            .json(&json!({ "email": "admin@pv26.example", "password": PASSWORD }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+    };
+    let burst_start = Instant::now();
+    let burst: Vec<_> = (0..32)
+        .map(|_| tokio::spawn(sign_in(app.url("/api/v1/sessions"))))
+        .collect();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let start = Instant::now();
+    let r = reqwest::get(app.url("/health/live")).await.unwrap();
+    let page = start.elapsed();
+    assert_eq!(r.status(), 200);
+    for b in burst {
+        b.await.unwrap();
+    }
+    let all = burst_start.elapsed();
+    assert!(
+        page * 4 < all,
+        "a request during the burst took {page:?}, the burst {all:?}"
+    );
+}
