@@ -6,8 +6,8 @@ use crate::storage::ObjectStorage;
 use crate::{Error, Result};
 use koers_core::catalog::{DatasetMeta, parse_dataset_name, suggest_dataset_name};
 use koers_engine::{
-    CancelToken, ColumnInfo, Engine, EngineConfig, ImportOptions, Progress, QueryOutput, TableRef,
-    Unit,
+    CancelToken, ColumnInfo, Engine, EngineConfig, ImportOptions, Progress, QueryOutput, Sql,
+    TableRef, Unit,
 };
 use koers_store::{Actor, Dataset, DatasetVersion, NewVersion, Organisation, Store};
 use serde::Serialize;
@@ -380,24 +380,25 @@ impl Workspace {
         }
     }
 
-    /// Runs a user's SQL over what `org_id` may see, within the engine's limits.
+    /// Runs a user's SQL (with the values of its parameters, if any) over what `org_id` may
+    /// see, within the engine's limits.
     pub async fn query(
         &self,
         org_id: &str,
-        sql: &str,
+        sql: impl Into<Sql>,
         row_limit: usize,
         cancel: Option<&CancelToken>,
     ) -> Result<QueryOutput> {
+        let sql = sql.into();
         let (refs, _) = self.tables(org_id).await?;
-        self.run(sql.to_string(), refs, row_limit, cancel.cloned())
-            .await
+        self.run(sql, refs, row_limit, cancel.cloned()).await
     }
 
     /// Runs a query on the query threads. The engine stops it at its time limit; should it
     /// not yield in time, the caller is answered anyway and the task is aborted.
     async fn run(
         &self,
-        sql: String,
+        sql: Sql,
         refs: Vec<TableRef>,
         row_limit: usize,
         cancel: Option<CancelToken>,
@@ -410,7 +411,7 @@ impl Workspace {
     async fn run_on(
         &self,
         engine: Engine,
-        sql: String,
+        sql: Sql,
         refs: Vec<TableRef>,
         row_limit: usize,
         cancel: Option<CancelToken>,
@@ -418,7 +419,7 @@ impl Workspace {
         let limit = engine.config().time_limit;
         let task = self.queries.spawn(async move {
             engine
-                .query_with(&sql, &refs, row_limit, cancel.as_ref())
+                .query_with(sql, &refs, row_limit, cancel.as_ref())
                 .await
         })?;
         let abort = task.abort_handle();
@@ -473,7 +474,7 @@ impl Workspace {
             mode: koers_engine::EngineMode::Embedded,
             ..self.engine.config().clone()
         });
-        self.run_on(engine, sql, refs, row_limit, None).await
+        self.run_on(engine, sql.into(), refs, row_limit, None).await
     }
 }
 

@@ -24,6 +24,7 @@ use crate::datetime;
 use crate::distributed::{self, EngineMode};
 use crate::eager;
 use crate::error::{EngineError, Result};
+use crate::params::Sql;
 use crate::sandbox;
 use crate::spatial;
 use crate::stats;
@@ -251,22 +252,25 @@ impl Engine {
         Ok(ctx)
     }
 
-    /// Check `sql` with the sandbox and plan it over `tables`, returning the result stream.
-    /// Dropping the stream cancels the query. The time limit is not applied here.
+    /// Check `sql` with the sandbox, bind its parameters and plan it over `tables`, returning
+    /// the result stream. Dropping the stream cancels the query. The time limit is not applied
+    /// here.
     pub async fn stream(
         &self,
-        sql: &str,
+        sql: &Sql,
         tables: &[TableRef],
     ) -> Result<SendableRecordBatchStream> {
         let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
-        sandbox::check(sql, &names)?;
+        let statement = sandbox::statement(sql, &names)?;
         let ctx = self.context(tables).await?;
         // Defence in depth: DataFusion itself refuses DDL, DML and SET as well.
         let options = SQLOptions::new()
             .with_allow_ddl(false)
             .with_allow_dml(false)
             .with_allow_statements(false);
-        let df = ctx.sql_with_options(sql, options).await?;
+        let plan = ctx.state().statement_to_plan(statement).await?;
+        options.verify_plan(&plan)?;
+        let df = ctx.execute_logical_plan(plan).await?;
         match self.config.mode.scheduler_url() {
             None => Ok(df.execute_stream().await?),
             #[cfg(feature = "ballista")]
@@ -277,7 +281,7 @@ impl Engine {
     }
 
     /// Run a query with the engine's limits.
-    pub async fn query(&self, sql: &str, tables: &[TableRef]) -> Result<QueryOutput> {
+    pub async fn query(&self, sql: impl Into<Sql>, tables: &[TableRef]) -> Result<QueryOutput> {
         self.query_with(sql, tables, self.config.row_limit, None)
             .await
     }
@@ -285,15 +289,16 @@ impl Engine {
     /// Run a query with a row limit and an optional cancel token.
     pub async fn query_with(
         &self,
-        sql: &str,
+        sql: impl Into<Sql>,
         tables: &[TableRef],
         row_limit: usize,
         cancel: Option<&CancelToken>,
     ) -> Result<QueryOutput> {
+        let sql = sql.into();
         let start = Instant::now();
         let limit = self.config.time_limit;
         let work = async {
-            let mut stream = self.stream(sql, tables).await?;
+            let mut stream = self.stream(&sql, tables).await?;
             let schema = stream.schema();
             let mut batches = Vec::new();
             let mut rows = 0usize;
