@@ -157,13 +157,21 @@ pub fn names(sql: &str) -> Result<Vec<String>> {
     tokens(sql).map(|(_, names)| names)
 }
 
-/// The literal expression of a value.
+/// The literal expression of a value. A negative number is a parenthesised literal, so that
+/// a minus before the parameter (`-{{n}}`) negates it rather than joining its sign.
 fn literal(v: &ParamValue) -> Expr {
     let value = |v: Value| Expr::Value(v.into());
+    let number = |n: String| {
+        if n.starts_with('-') {
+            Expr::Nested(Box::new(value(Value::Number(n, false))))
+        } else {
+            value(Value::Number(n, false))
+        }
+    };
     match v {
         ParamValue::Text(s) => value(Value::SingleQuotedString(s.clone())),
-        ParamValue::Integer(n) => value(Value::Number(n.to_string(), false)),
-        ParamValue::Number(n) => value(Value::Number(format!("{n:?}"), false)),
+        ParamValue::Integer(n) => number(n.to_string()),
+        ParamValue::Number(n) => number(format!("{n:?}")),
         ParamValue::Boolean(b) => value(Value::Boolean(*b)),
         ParamValue::Date(d) => Expr::TypedString(TypedString {
             data_type: DataType::Date,
