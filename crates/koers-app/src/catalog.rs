@@ -7,8 +7,8 @@ use crate::storage::ObjectStorage;
 use crate::{Error, Result};
 use koers_core::catalog::{DatasetMeta, parse_dataset_name, suggest_dataset_name};
 use koers_engine::{
-    CancelToken, ColumnInfo, Engine, EngineConfig, ImportOptions, Progress, QueryOutput, TableRef,
-    Unit,
+    CancelToken, ColumnInfo, Engine, EngineConfig, ImportOptions, Progress, QueryOutput, Sql,
+    TableRef, Unit,
 };
 use koers_store::{Actor, Dataset, DatasetVersion, NewVersion, Organisation, Store};
 use serde::Serialize;
@@ -428,19 +428,21 @@ impl Workspace {
         }
     }
 
-    /// Runs a user's SQL over what `org_id` may see, within the engine's limits.
+    /// Runs a user's SQL (with the values of its parameters, if any) over what `org_id` may
+    /// see, within the engine's limits.
     pub async fn query(
         &self,
         org_id: &str,
-        sql: &str,
+        sql: impl Into<Sql>,
         row_limit: usize,
         cancel: Option<&CancelToken>,
     ) -> Result<QueryOutput> {
+        let sql = sql.into();
         let (refs, _) = self.tables(org_id).await?;
         self.run_on(
             org_id,
             self.engine.clone(),
-            sql.to_string(),
+            sql,
             refs,
             row_limit,
             cancel.cloned(),
@@ -455,7 +457,7 @@ impl Workspace {
         &self,
         lane: &str,
         engine: Engine,
-        sql: String,
+        sql: Sql,
         refs: Vec<TableRef>,
         row_limit: usize,
         cancel: Option<CancelToken>,
@@ -464,7 +466,7 @@ impl Workspace {
         let limit = engine.config().time_limit;
         let task = self.queries.spawn(async move {
             engine
-                .query_with(&sql, &refs, row_limit, cancel.as_ref())
+                .query_with(sql, &refs, row_limit, cancel.as_ref())
                 .await
         })?;
         let abort = task.abort_handle();
@@ -537,7 +539,8 @@ impl Workspace {
         // Reads of one dataset (previews, the OGC API, open to anyone for a public dataset)
         // share a lane of their own.
         let lane = format!("dataset {}", version.dataset_id);
-        self.run_on(&lane, engine, sql, refs, row_limit, None).await
+        self.run_on(&lane, engine, sql.into(), refs, row_limit, None)
+            .await
     }
 }
 

@@ -1,6 +1,7 @@
 //! Saved analyses (module M2): SQL with named parameters. A parameter is written `{{name}}`
-//! in the SQL and replaced by a typed SQL literal, never by raw text, so a value cannot
-//! change the shape of the query.
+//! in the SQL; its value is typed here ([`bind`]) and bound as a literal of that type into the
+//! parsed statement by the engine (`koers_engine::params`), never spliced into the text, so a
+//! value cannot change the shape of the query.
 
 use crate::error::{Collector, Invalid, text};
 use serde::{Deserialize, Serialize};
@@ -15,6 +16,8 @@ pub enum ParamKind {
     Number,
     /// A calendar date, `YYYY-MM-DD`.
     Date,
+    /// `true` or `false`.
+    Boolean,
 }
 
 impl ParamKind {
@@ -24,10 +27,11 @@ impl ParamKind {
             "integer" => Ok(ParamKind::Integer),
             "number" => Ok(ParamKind::Number),
             "date" => Ok(ParamKind::Date),
+            "boolean" => Ok(ParamKind::Boolean),
             _ => Err(Invalid::one(
                 "parameters",
                 "enum",
-                "parametertype moet text, integer, number of date zijn",
+                "parametertype moet text, integer, number, date of boolean zijn",
             )),
         }
     }
@@ -41,64 +45,66 @@ pub struct Param {
     pub default: String,
 }
 
+/// A parameter's value with its type, as it is bound into the query (in JSON: a string for
+/// text and dates, a number, or a boolean).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum ParamValue {
+    Text(String),
+    Integer(i64),
+    Number(f64),
+    Date(chrono::NaiveDate),
+    Boolean(bool),
+}
+
 /// Whether `s` is a parameter name: a letter, then letters, digits and `_` (at most 40).
-pub(crate) fn is_ident(s: &str) -> bool {
+pub fn is_ident(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 40
         && s.starts_with(|c: char| c.is_ascii_alphabetic())
         && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// The parameter names used in `sql`, in order of first use.
-pub fn placeholders(sql: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut rest = sql;
-    while let Some(i) = rest.find("{{") {
-        rest = &rest[i + 2..];
-        if let Some(j) = rest.find("}}") {
-            let name = rest[..j].trim().to_string();
-            if !out.contains(&name) {
-                out.push(name);
-            }
-            rest = &rest[j + 2..];
-        } else {
-            break;
-        }
-    }
-    out
-}
-
-/// The SQL literal of `value` as a parameter of `kind`.
-pub fn literal(name: &str, kind: ParamKind, value: &str) -> Result<String, Invalid> {
+/// The value of `raw` as a parameter of `kind`, or why it is not one.
+pub fn value(name: &str, kind: ParamKind, raw: &str) -> Result<ParamValue, Invalid> {
     let bad = |why: &str| Invalid::one(&format!("params.{name}"), "type", why);
-    let v = value.trim();
+    let v = raw.trim();
     match kind {
         ParamKind::Text => {
-            if value.chars().any(|c| c.is_control() && c != '\t') {
+            if raw.chars().any(|c| c.is_control() && c != '\t') {
                 return Err(bad("bevat ongeldige tekens"));
             }
-            Ok(format!("'{}'", value.replace('\'', "''")))
+            Ok(ParamValue::Text(raw.to_string()))
         }
         ParamKind::Integer => v
             .parse::<i64>()
-            .map(|n| n.to_string())
+            .map(ParamValue::Integer)
             .map_err(|_| bad("moet een geheel getal zijn")),
         ParamKind::Number => match v.parse::<f64>() {
-            Ok(n) if n.is_finite() => Ok(format!("{n:?}")),
+            Ok(n) if n.is_finite() => Ok(ParamValue::Number(n)),
             _ => Err(bad("moet een getal zijn")),
         },
         ParamKind::Date => crate::dates::parse_date(&format!("params.{name}"), v)
-            .map(|d| format!("DATE '{d}'"))
-            .map_err(|_| bad("moet een datum zijn (JJJJ-MM-DD)")),
+            .ok()
+            .and_then(|d| chrono::NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+            .map(ParamValue::Date)
+            .ok_or_else(|| bad("moet een datum zijn (JJJJ-MM-DD)")),
+        ParamKind::Boolean => match v {
+            "true" => Ok(ParamValue::Boolean(true)),
+            "false" => Ok(ParamValue::Boolean(false)),
+            _ => Err(bad("moet true of false zijn")),
+        },
     }
 }
 
 /// Validates a saved analysis: a title, SQL, and parameters that are declared exactly
-/// once, used in the SQL, and whose defaults fit their type.
+/// once, used in the SQL, and whose defaults fit their type. `used` are the parameter names
+/// the SQL uses (`koers_engine::params::names` reads them with the SQL tokenizer).
 pub fn parse_analysis(
     title: &str,
     sql: &str,
     params: &[Param],
+    used: &[String],
 ) -> Result<(String, String), Invalid> {
     let mut c = Collector::default();
     let title = c.take(text("title", title, 200));
@@ -108,7 +114,6 @@ pub fn parse_analysis(
     } else if sql_t.len() > 100_000 {
         c.take::<()>(Err(Invalid::one("sql", "too_long", "is te lang")));
     }
-    let used = placeholders(sql_t);
     for (i, p) in params.iter().enumerate() {
         if !is_ident(&p.name) {
             c.take::<()>(Err(Invalid::one(
@@ -124,9 +129,9 @@ pub fn parse_analysis(
                 &format!("parameter {} staat er twee keer", p.name),
             )));
         }
-        c.take(literal(&p.name, p.kind, &p.default));
+        c.take(value(&p.name, p.kind, &p.default));
     }
-    for u in &used {
+    for u in used {
         if !params.iter().any(|p| &p.name == u) {
             c.take::<()>(Err(Invalid::one(
                 "sql",
@@ -139,13 +144,12 @@ pub fn parse_analysis(
     Ok((title.unwrap_or_default(), sql_t.to_string()))
 }
 
-/// The SQL with every `{{name}}` replaced by the literal of the given value (or the
-/// parameter's default).
-pub fn render(
-    sql: &str,
+/// The typed value of every declared parameter: the given one, else the parameter's
+/// default. Values for parameters that are not declared are refused.
+pub fn bind(
     params: &[Param],
     values: &BTreeMap<String, String>,
-) -> Result<String, Invalid> {
+) -> Result<BTreeMap<String, ParamValue>, Invalid> {
     let mut c = Collector::default();
     for k in values.keys() {
         if !params.iter().any(|p| &p.name == k) {
@@ -156,35 +160,13 @@ pub fn render(
             )));
         }
     }
-    let mut out = String::with_capacity(sql.len());
-    let mut rest = sql;
-    while let Some(i) = rest.find("{{") {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 2..];
-        let Some(j) = after.find("}}") else {
-            out.push_str(&rest[i..]);
-            rest = "";
-            break;
-        };
-        let name = after[..j].trim();
-        match params.iter().find(|p| p.name == name) {
-            Some(p) => {
-                let v = values.get(name).unwrap_or(&p.default);
-                if let Some(lit) = c.take(literal(name, p.kind, v)) {
-                    out.push_str(&lit);
-                }
-            }
-            None => {
-                c.take::<()>(Err(Invalid::one(
-                    "sql",
-                    "undeclared",
-                    &format!("parameter {{{{{name}}}}} is niet gedeclareerd"),
-                )));
-            }
+    let mut out = BTreeMap::new();
+    for p in params {
+        let raw = values.get(&p.name).unwrap_or(&p.default);
+        if let Some(v) = c.take(value(&p.name, p.kind, raw)) {
+            out.insert(p.name.clone(), v);
         }
-        rest = &after[j + 2..];
     }
-    out.push_str(rest);
     c.finish()?;
     Ok(out)
 }
@@ -192,7 +174,6 @@ pub fn render(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
 
     fn p(name: &str, kind: ParamKind, default: &str) -> Param {
         Param {
@@ -203,18 +184,33 @@ mod tests {
     }
 
     #[test]
-    fn renders_typed_literals() {
+    fn binds_typed_values() {
         let params = [
             p("jaar", ParamKind::Integer, "2024"),
             p("provincie", ParamKind::Text, "Utrecht"),
             p("vanaf", ParamKind::Date, "2024-01-01"),
+            p("factor", ParamKind::Number, "1.5"),
+            p("actief", ParamKind::Boolean, "true"),
         ];
-        let sql = "SELECT * FROM t WHERE y = {{jaar}} AND p = {{ provincie }} AND d >= {{vanaf}}";
         let mut values = BTreeMap::new();
-        values.insert("provincie".to_string(), "Noord-'t Gooi".to_string());
+        values.insert("provincie".to_string(), "Noord-'t Gooi */ --".to_string());
+        values.insert("jaar".to_string(), " -1 ".to_string());
+        values.insert("actief".to_string(), "false".to_string());
+        let bound = bind(&params, &values).unwrap();
+        assert_eq!(bound["jaar"], ParamValue::Integer(-1));
         assert_eq!(
-            render(sql, &params, &values).unwrap(),
-            "SELECT * FROM t WHERE y = 2024 AND p = 'Noord-''t Gooi' AND d >= DATE '2024-01-01'"
+            bound["provincie"],
+            ParamValue::Text("Noord-'t Gooi */ --".into())
+        );
+        assert_eq!(
+            bound["vanaf"],
+            ParamValue::Date(chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap())
+        );
+        assert_eq!(bound["factor"], ParamValue::Number(1.5));
+        assert_eq!(bound["actief"], ParamValue::Boolean(false));
+        assert_eq!(
+            serde_json::to_value(&bound).unwrap(),
+            serde_json::json!({"jaar": -1, "provincie": "Noord-'t Gooi */ --", "vanaf": "2024-01-01", "factor": 1.5, "actief": false})
         );
     }
 
@@ -224,17 +220,36 @@ mod tests {
         let mut values = BTreeMap::new();
         values.insert("jaar".to_string(), "2024; DROP TABLE x".to_string());
         values.insert("other".to_string(), "1".to_string());
-        let e = render("SELECT {{jaar}}", &params, &values).unwrap_err();
+        let e = bind(&params, &values).unwrap_err();
         assert_eq!(e.0.len(), 2);
-        assert!(render("SELECT {{nope}}", &params, &BTreeMap::new()).is_err());
-        assert!(literal("d", ParamKind::Date, "2024-13-01").is_err());
-        assert!(literal("n", ParamKind::Number, "NaN").is_err());
+        for (kind, raw) in [
+            (ParamKind::Date, "2024-13-01"),
+            (ParamKind::Date, "2024-02-30"),
+            (ParamKind::Number, "NaN"),
+            (ParamKind::Number, "inf"),
+            (ParamKind::Integer, "1.5"),
+            (ParamKind::Integer, "99999999999999999999"),
+            (ParamKind::Boolean, "ja"),
+            (ParamKind::Text, "a\u{0}b"),
+        ] {
+            let e = value("x", kind, raw).unwrap_err();
+            assert_eq!(e.0[0].name, "params.x", "{kind:?} {raw:?}");
+        }
     }
 
     #[test]
     fn analyses_declare_what_they_use() {
-        assert!(parse_analysis("T", "SELECT {{a}}", &[]).is_err());
-        assert!(parse_analysis("T", "SELECT {{a}}", &[p("a", ParamKind::Integer, "x")]).is_err());
+        let used = ["a".to_string()];
+        assert!(parse_analysis("T", "SELECT {{a}}", &[], &used).is_err());
+        assert!(
+            parse_analysis(
+                "T",
+                "SELECT {{a}}",
+                &[p("a", ParamKind::Integer, "x")],
+                &used
+            )
+            .is_err()
+        );
         assert!(
             parse_analysis(
                 "T",
@@ -242,29 +257,21 @@ mod tests {
                 &[
                     p("a", ParamKind::Integer, "1"),
                     p("a", ParamKind::Integer, "1")
-                ]
+                ],
+                &[]
             )
             .is_err()
         );
-        assert!(parse_analysis("T", "SELECT {{a}}", &[p("a", ParamKind::Integer, "1")]).is_ok());
-        assert_eq!(placeholders("{{a}} {{ b }} {{a}}"), ["a", "b"]);
-    }
-
-    proptest! {
-        /// Whatever the text, its literal is exactly one SQL string: the quotes inside are
-        /// doubled, so the literal cannot end early and let the value become SQL.
-        #[test]
-        fn text_literals_cannot_escape(s in "\\PC{0,60}") {
-            if let Ok(lit) = literal("x", ParamKind::Text, &s) {
-                prop_assert!(lit.starts_with('\'') && lit.ends_with('\''));
-                let inner = &lit[1..lit.len() - 1];
-                let mut chars = inner.chars().peekable();
-                while let Some(c) = chars.next() {
-                    if c == '\'' {
-                        prop_assert_eq!(chars.next(), Some('\''));
-                    }
-                }
-            }
-        }
+        assert!(
+            parse_analysis(
+                "T",
+                "SELECT {{a}}",
+                &[p("a", ParamKind::Integer, "1")],
+                &used
+            )
+            .is_ok()
+        );
+        assert!(ParamKind::parse("boolean").is_ok());
+        assert!(ParamKind::parse("bool").is_err());
     }
 }

@@ -10,14 +10,38 @@ pub fn quote(s: &str) -> String {
     }
 }
 
-/// A cell for a file opened in a spreadsheet: text starting with `=`, `+`, `-` or `@` gets a
-/// leading `'` so that it is never run as a formula (CSV injection), then [`quote`].
-pub fn spreadsheet_cell(s: &str) -> String {
-    if s.starts_with(['=', '+', '-', '@']) {
-        quote(&format!("'{s}"))
+/// Whether `s` is a plain decimal number (`-12`, `+3.5`, `1e-7`): a spreadsheet reads it as
+/// that number, never as a formula.
+fn is_number(s: &str) -> bool {
+    let s = s.strip_prefix(['-', '+']).unwrap_or(s);
+    let (mantissa, exponent) = match s.find(['e', 'E']) {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some((int, frac)) => {
+            (digits(int) || int.is_empty()) && (digits(frac) || frac.is_empty()) && mantissa != "."
+        }
+        None => digits(mantissa),
+    };
+    mantissa_ok && exponent.is_none_or(|e| digits(e.strip_prefix(['-', '+']).unwrap_or(e)))
+}
+
+/// A text value defused for a spreadsheet (OWASP, CSV injection): text starting with `=`,
+/// `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, so that it is shown as text
+/// and never run as a formula. Numbers (`-3`) stay numbers.
+pub fn defuse(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_number(s) {
+        std::borrow::Cow::Owned(format!("'{s}"))
     } else {
-        quote(s)
+        std::borrow::Cow::Borrowed(s)
     }
+}
+
+/// A cell for a file opened in a spreadsheet: [`defuse`]d, then [`quote`]d.
+pub fn spreadsheet_cell(s: &str) -> String {
+    quote(&defuse(s))
 }
 
 #[cfg(test)]
@@ -32,5 +56,25 @@ mod tests {
         assert_eq!(spreadsheet_cell("=HYPERLINK(1)"), "'=HYPERLINK(1)");
         assert_eq!(spreadsheet_cell("@SUM(A1),x"), "\"'@SUM(A1),x\"");
         assert_eq!(spreadsheet_cell("Fryslân"), "Fryslân");
+        for (cell, out) in [
+            ("+31 30 123", "'+31 30 123"),
+            ("-2+3", "'-2+3"),
+            ("-", "'-"),
+            ("-A1", "'-A1"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "\"'\r=1\""),
+            ("-1e5x", "'-1e5x"),
+            ("-inf", "'-inf"),
+            ("-.", "'-."),
+            ("-3", "-3"),
+            ("+3.25", "+3.25"),
+            ("-0.5", "-0.5"),
+            ("-.5", "-.5"),
+            ("-1e-7", "-1e-7"),
+            ("a=b", "a=b"),
+            ("", ""),
+        ] {
+            assert_eq!(spreadsheet_cell(cell), out, "{cell:?}");
+        }
     }
 }

@@ -25,6 +25,7 @@ use crate::datetime;
 use crate::distributed::{self, EngineMode};
 use crate::eager;
 use crate::error::{EngineError, Result};
+use crate::params::Sql;
 use crate::sandbox;
 use crate::spatial;
 use crate::stats;
@@ -259,11 +260,12 @@ impl Engine {
         Ok(ctx)
     }
 
-    /// Check `sql` with the sandbox and plan it over `tables`, returning the result stream.
-    /// Dropping the stream cancels the query. The time limit is not applied here.
+    /// Check `sql` with the sandbox, bind its parameters and plan it over `tables`, returning
+    /// the result stream. Dropping the stream cancels the query. The time limit is not applied
+    /// here.
     pub async fn stream(
         &self,
-        sql: &str,
+        sql: &Sql,
         tables: &[TableRef],
     ) -> Result<SendableRecordBatchStream> {
         Ok(self.planned(sql, tables).await?.0)
@@ -272,18 +274,20 @@ impl Engine {
     /// [`stream`](Self::stream), with the query's memory pool.
     async fn planned(
         &self,
-        sql: &str,
+        sql: &Sql,
         tables: &[TableRef],
     ) -> Result<(SendableRecordBatchStream, Arc<dyn MemoryPool>)> {
         let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
-        sandbox::check(sql, &names)?;
+        let statement = sandbox::statement(sql, &names)?;
         let ctx = self.context(tables).await?;
         // Defence in depth: DataFusion itself refuses DDL, DML and SET as well.
         let options = SQLOptions::new()
             .with_allow_ddl(false)
             .with_allow_dml(false)
             .with_allow_statements(false);
-        let df = ctx.sql_with_options(sql, options).await?;
+        let plan = ctx.state().statement_to_plan(statement).await?;
+        options.verify_plan(&plan)?;
+        let df = ctx.execute_logical_plan(plan).await?;
         let pool = ctx.runtime_env().memory_pool.clone();
         let stream = match self.config.mode.scheduler_url() {
             None => df.execute_stream().await?,
@@ -296,7 +300,7 @@ impl Engine {
     }
 
     /// Run a query with the engine's limits.
-    pub async fn query(&self, sql: &str, tables: &[TableRef]) -> Result<QueryOutput> {
+    pub async fn query(&self, sql: impl Into<Sql>, tables: &[TableRef]) -> Result<QueryOutput> {
         self.query_with(sql, tables, self.config.row_limit, None)
             .await
     }
@@ -304,15 +308,16 @@ impl Engine {
     /// Run a query with a row limit and an optional cancel token.
     pub async fn query_with(
         &self,
-        sql: &str,
+        sql: impl Into<Sql>,
         tables: &[TableRef],
         row_limit: usize,
         cancel: Option<&CancelToken>,
     ) -> Result<QueryOutput> {
+        let sql = sql.into();
         let start = Instant::now();
         let limit = self.config.time_limit;
         let work = async {
-            let (mut stream, pool) = self.planned(sql, tables).await?;
+            let (mut stream, pool) = self.planned(&sql, tables).await?;
             let schema = stream.schema();
             // The rows kept for the answer count against the query's memory limit too.
             let kept = MemoryConsumer::new("query result").register(&pool);

@@ -7,7 +7,8 @@
 use std::io::Write;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringBuilder};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringArray, StringBuilder};
+use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::arrow::util::display::{ArrayFormatter, FormatOptions};
@@ -22,8 +23,11 @@ use crate::spatial::{crs, ewkb, geometry_field, is_geometry_field};
 /// Export formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExportFormat {
-    /// Comma-separated, header row, geometry as WKT.
+    /// Comma-separated, header row, geometry as WKT, for people: text cells that a
+    /// spreadsheet would run as a formula get a leading `'` (see [`koers_core::csv::defuse`]).
     Csv,
+    /// The same CSV with every cell exactly as it is, for scripts and other machines.
+    CsvRaw,
     /// A GeoJSON FeatureCollection in WGS84.
     GeoJson,
     /// Parquet with EWKB geometry.
@@ -33,7 +37,8 @@ pub enum ExportFormat {
 /// Write `out` in `format` to `w`.
 pub fn export<W: Write + Send>(out: &QueryOutput, format: ExportFormat, w: W) -> Result<()> {
     match format {
-        ExportFormat::Csv => to_csv(out, w),
+        ExportFormat::Csv => to_csv(out, w, true),
+        ExportFormat::CsvRaw => to_csv(out, w, false),
         ExportFormat::GeoJson => to_geojson(out, w),
         ExportFormat::Parquet => to_parquet(out, w),
     }
@@ -84,17 +89,35 @@ fn io(e: impl std::fmt::Display) -> EngineError {
     EngineError::Io(std::io::Error::other(e.to_string()))
 }
 
-/// CSV with a header row; geometry as WKT.
-pub fn to_csv<W: Write>(out: &QueryOutput, w: W) -> Result<()> {
+/// Whether a column holds text.
+fn is_text(t: &DataType) -> bool {
+    match t {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => true,
+        DataType::Dictionary(_, v) => is_text(v),
+        _ => false,
+    }
+}
+
+/// CSV with a header row; geometry as WKT. For a `spreadsheet`, every text cell is
+/// [`defuse`](koers_core::csv::defuse)d (numbers and other columns stay as they are).
+pub fn to_csv<W: Write>(out: &QueryOutput, w: W, spreadsheet: bool) -> Result<()> {
     use wkt::ToWkt;
     let geoms = geometry_columns(out);
+    let texts: Vec<usize> = out
+        .schema
+        .fields()
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| spreadsheet && is_text(f.data_type()))
+        .map(|(i, _)| i)
+        .collect();
     let fields: Vec<Field> = out
         .schema
         .fields()
         .iter()
         .enumerate()
         .map(|(i, f)| {
-            if geoms.contains(&i) {
+            if geoms.contains(&i) || texts.contains(&i) {
                 Field::new(f.name(), DataType::Utf8, true)
             } else {
                 Field::clone(f)
@@ -117,6 +140,15 @@ pub fn to_csv<W: Write>(out: &QueryOutput, w: W) -> Result<()> {
                 }
             }
             cols[g] = Arc::new(s.finish());
+        }
+        for &t in &texts {
+            let a = cast(&cols[t], &DataType::Utf8)?;
+            let defused: StringArray = a
+                .as_string::<i32>()
+                .iter()
+                .map(|v| v.map(koers_core::csv::defuse))
+                .collect();
+            cols[t] = Arc::new(defused);
         }
         writer.write(&RecordBatch::try_new(Arc::clone(&schema), cols)?)?;
     }

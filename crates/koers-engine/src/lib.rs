@@ -34,6 +34,7 @@ pub mod engine;
 pub mod error;
 pub mod export;
 pub mod import;
+pub mod params;
 pub mod quality;
 pub mod sandbox;
 pub mod source;
@@ -46,4 +47,5 @@ pub use error::EngineError;
 pub use import::{
     ColumnInfo, ImportOptions, ImportedVersion, NoProgress, Progress, Unit, import_file,
 };
+pub use params::Sql;
 pub use source::Format;

@@ -6,16 +6,20 @@
 //! functions of every kind (a table function could read files or URLs). Every table a query
 //! names must be one of the tables it was given (or one of its own `WITH` names). Messages are
 //! safe to show to the user: they name only what the user wrote.
+//!
+//! Parameters (`{{name}}`, see [`crate::params`]) are bound into the parsed statement before
+//! the gate walks it, so the gate checks the statement exactly as it is planned.
 
 use std::collections::HashSet;
 use std::ops::ControlFlow;
 
-use datafusion::sql::parser::{DFParser, Statement as DFStatement};
+use datafusion::sql::parser::{DFParserBuilder, Statement as DFStatement};
 use datafusion::sql::sqlparser::ast::{
-    Ident, ObjectName, Query, Select, Statement, TableFactor, Visit, Visitor,
+    Ident, ObjectName, Query, Select, Statement, TableFactor, Value, ValueWithSpan, Visit, Visitor,
 };
 
 use crate::error::{EngineError, Result};
+use crate::params::{self, Sql};
 
 /// Longest SQL text accepted.
 pub const MAX_SQL_BYTES: usize = 100_000;
@@ -75,6 +79,15 @@ impl Visitor for Gate<'_> {
         }
     }
 
+    fn pre_visit_value(&mut self, v: &ValueWithSpan) -> ControlFlow<EngineError> {
+        match &v.value {
+            Value::Placeholder(p) => ControlFlow::Break(EngineError::Forbidden(format!(
+                "placeholder {p} cannot be used here; parameters of saved analyses are written {{{{name}}}} where a value goes"
+            ))),
+            _ => ControlFlow::Continue(()),
+        }
+    }
+
     fn pre_visit_relation(&mut self, r: &ObjectName) -> ControlFlow<EngineError> {
         let parts: Vec<&Ident> = r.0.iter().filter_map(|p| p.as_ident()).collect();
         let known = match parts.as_slice() {
@@ -96,15 +109,27 @@ impl Visitor for Gate<'_> {
 
 /// Check `sql` against the gate, with `tables` the names the query may read.
 pub fn check(sql: &str, tables: &[&str]) -> Result<()> {
-    if sql.len() > MAX_SQL_BYTES {
+    statement(&Sql::from(sql), tables).map(|_| ())
+}
+
+/// Parses `sql`, binds its parameters and checks the result against the gate, with `tables`
+/// the names the query may read: the statement to plan.
+pub fn statement(sql: &Sql, tables: &[&str]) -> Result<DFStatement> {
+    if sql.text.len() > MAX_SQL_BYTES {
         return Err(EngineError::Forbidden(format!(
             "the query is longer than {MAX_SQL_BYTES} bytes"
         )));
     }
-    let mut stmts = DFParser::parse_sql(sql).map_err(|e| match e {
+    let (tokens, _) = params::tokens(&sql.text)?;
+    let syntax = |e| match e {
         datafusion::error::DataFusionError::SQL(p, _) => EngineError::Syntax(p.to_string()),
         other => EngineError::Syntax(other.to_string()),
-    })?;
+    };
+    let mut stmts = DFParserBuilder::new(tokens)
+        .build()
+        .map_err(syntax)?
+        .parse_statements()
+        .map_err(syntax)?;
     if stmts.len() != 1 {
         return Err(EngineError::Forbidden(if stmts.is_empty() {
             "the query is empty".into()
@@ -112,11 +137,11 @@ pub fn check(sql: &str, tables: &[&str]) -> Result<()> {
             "only one statement per query is allowed".into()
         }));
     }
-    let stmt = stmts
+    let mut stmt = stmts
         .pop_front()
         .ok_or(EngineError::Forbidden("empty".into()))?;
-    let query = match stmt {
-        DFStatement::Statement(s) => match *s {
+    let query = match &mut stmt {
+        DFStatement::Statement(s) => match s.as_mut() {
             Statement::Query(q) => q,
             other => {
                 let kind = other.to_string();
@@ -148,6 +173,7 @@ pub fn check(sql: &str, tables: &[&str]) -> Result<()> {
             return Err(EngineError::Forbidden("RESET is not allowed".into()));
         }
     };
+    params::bind(query, &sql.params)?;
     let allowed: HashSet<String> = tables.iter().map(|t| t.to_string()).collect();
     let mut gate = Gate {
         tables: &allowed,
@@ -155,7 +181,7 @@ pub fn check(sql: &str, tables: &[&str]) -> Result<()> {
     };
     match query.visit(&mut gate) {
         ControlFlow::Break(e) => Err(e),
-        ControlFlow::Continue(()) => Ok(()),
+        ControlFlow::Continue(()) => Ok(stmt),
     }
 }
 

@@ -9,9 +9,9 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use koers_app::results::Results;
 use koers_core::Permission;
-use koers_core::analysis::{Param, ParamKind, parse_analysis, render};
-use koers_engine::QueryOutput;
+use koers_core::analysis::{Param, ParamKind, bind, parse_analysis};
 use koers_engine::export::{ExportFormat, export};
+use koers_engine::{QueryOutput, Sql};
 use koers_store::Analysis;
 use std::collections::BTreeMap;
 
@@ -29,9 +29,11 @@ pub async fn run_sql(state: &AppState, ctx: &Ctx, sql: &str) -> Result<QueryOutp
     Ok(state.ws.query(&ctx.org.id, sql, limit, None).await?)
 }
 
-/// The SQL of a saved analysis with the given parameter values (defaults for the rest).
-pub fn rendered_sql(a: &Analysis, values: &BTreeMap<String, String>) -> Result<String, AppError> {
-    Ok(render(&a.sql, &a.parameters, values)?)
+/// A saved analysis as a query: its SQL with the typed values of its parameters (the given
+/// ones, defaults for the rest), which the engine binds into the parsed statement. Every run
+/// of a saved analysis (API, pages, indicators, dashboards) goes through here.
+pub fn bound_sql(a: &Analysis, values: &BTreeMap<String, String>) -> Result<Sql, AppError> {
+    Ok(Sql::new(a.sql.clone(), bind(&a.parameters, values)?))
 }
 
 /// Runs a saved analysis (everyone who may read).
@@ -54,9 +56,9 @@ pub async fn run_saved_in(
     values: &BTreeMap<String, String>,
 ) -> Result<(Analysis, QueryOutput), AppError> {
     let a = state.store.analysis(org_id, id).await?;
-    let sql = rendered_sql(&a, values)?;
+    let sql = bound_sql(&a, values)?;
     let limit = state.ws.engine.config().row_limit;
-    let out = state.ws.query(org_id, &sql, limit, None).await?;
+    let out = state.ws.query(org_id, sql, limit, None).await?;
     Ok((a, out))
 }
 
@@ -92,12 +94,14 @@ pub async fn save(
     let description = input.text("description");
     let sql = input.text("sql");
     let params = read_params(&mut input)?;
-    let (title, sql) = input.finish(parse_analysis(&title, &sql, &params))?;
+    let used =
+        koers_engine::params::names(&sql).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let (title, sql) = input.finish(parse_analysis(&title, &sql, &params, &used))?;
     // The SQL must pass the sandbox with its defaults before it is saved.
-    let rendered = render(&sql, &params, &BTreeMap::new())?;
+    let defaults = Sql::new(sql.as_str(), bind(&params, &BTreeMap::new())?);
     let (refs, _) = state.ws.tables(&ctx.org.id).await?;
     let names: Vec<&str> = refs.iter().map(|t| t.name.as_str()).collect();
-    koers_engine::sandbox::check(&rendered, &names)
+    koers_engine::sandbox::statement(&defaults, &names)
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
     let actor = ctx.actor();
     let fields = koers_store::catalog::AnalysisFields {
@@ -126,12 +130,13 @@ pub async fn save(
 pub fn export_format(name: &str) -> Result<ExportFormat, AppError> {
     match name {
         "csv" => Ok(ExportFormat::Csv),
+        "csv-raw" => Ok(ExportFormat::CsvRaw),
         "geojson" => Ok(ExportFormat::GeoJson),
         "parquet" => Ok(ExportFormat::Parquet),
         other => Err(AppError::Invalid(koers_core::Invalid::one(
             "format",
             "enum",
-            &format!("onbekend exportformaat {other:?}; kies csv, geojson of parquet"),
+            &format!("onbekend exportformaat {other:?}; kies csv, csv-raw, geojson of parquet"),
         ))),
     }
 }
@@ -141,7 +146,7 @@ pub fn download(out: &QueryOutput, format: ExportFormat, stem: &str) -> Result<R
     let mut buf = Vec::new();
     export(out, format, &mut buf).map_err(|e| AppError::Internal(e.to_string()))?;
     let (mime, ext) = match format {
-        ExportFormat::Csv => ("text/csv; charset=utf-8", "csv"),
+        ExportFormat::Csv | ExportFormat::CsvRaw => ("text/csv; charset=utf-8", "csv"),
         ExportFormat::GeoJson => ("application/geo+json", "geojson"),
         ExportFormat::Parquet => ("application/vnd.apache.parquet", "parquet"),
     };

@@ -228,7 +228,7 @@ pub async fn query(
     let out = out.map_err(|e| anyhow::anyhow!("{e}"))?;
     match format {
         QueryFormat::Csv => {
-            koers_engine::export::to_csv(&out, std::io::stdout().lock())?;
+            koers_engine::export::to_csv(&out, std::io::stdout().lock(), false)?;
         }
         QueryFormat::Json => {
             let r = Results::from_output(&out)?;

@@ -973,7 +973,9 @@ pub async fn seed(ws: &Workspace, org: &Organisation, args: &MovementArgs) -> Re
     let mut analysis_ids = Vec::new();
     for (title, description, sql, ps) in ANALYSES {
         let parameters = params(ps);
-        let (title, sql) = parse_analysis(title, sql, &parameters).map_err(|e| anyhow!("{e}"))?;
+        let used = koers_engine::params::names(sql)?;
+        let (title, sql) =
+            parse_analysis(title, sql, &parameters, &used).map_err(|e| anyhow!("{e}"))?;
         let a = ws
             .store
             .create_analysis(
@@ -1251,7 +1253,8 @@ mod tests {
     #[test]
     fn analyses_are_valid_and_bad_requests_are_refused() {
         for (title, _, sql, ps) in ANALYSES {
-            parse_analysis(title, sql, &params(ps)).unwrap();
+            let used = koers_engine::params::names(sql).unwrap();
+            parse_analysis(title, sql, &params(ps), &used).unwrap();
         }
         let rows = |n| MovementArgs {
             movements_rows: n,

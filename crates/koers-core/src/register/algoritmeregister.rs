@@ -2,7 +2,12 @@
 //!
 //! The machine-readable standard (`backend_app_schemas_config_v1_0.json`, MinBZK) ships in
 //! `reference/` and is parsed as data: field keys in order, required fields, maximum lengths,
-//! permitted values and the HTML tags allowed in long text fields.
+//! permitted values and the HTML tags allowed in long text fields. The formats the handbook
+//! gives as "Invoertype" (a month `YYYY-MM`, a URL starting with `https://`, an e-mail address
+//! or URL) are not in that file; they ship next to it as data too (`formats_v1_0.json`, one
+//! regular expression per format over the whole value), so that an independent validator
+//! given the same two files reaches the same verdict (see the koers-web test
+//! `input::export_verdict_equals_an_independent_validator`).
 
 use crate::error::{FieldError, Invalid};
 use serde::de::{MapAccess, Visitor};
@@ -15,6 +20,18 @@ use super::application::{AiActRiskGroup, ApplicationDraft};
 
 const SCHEMA_JSON: &str =
     include_str!("../../reference/algoritmeregister/backend_app_schemas_config_v1_0.json");
+const FORMATS_JSON: &str = include_str!("../../reference/algoritmeregister/formats_v1_0.json");
+
+/// The format a field's value must have (from the handbook's "Invoertype").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldFormat {
+    /// `year_month`, `url` or `url_or_email`.
+    pub name: String,
+    /// A regular expression the whole value matches.
+    pub pattern: String,
+    /// What the value must be, in Dutch, e.g. "moet een maand zijn in de vorm JJJJ-MM".
+    pub message: String,
+}
 
 /// One field of the standard.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,6 +47,8 @@ pub struct FieldSpec {
     pub allowed_html_tags: Option<Vec<String>>,
     /// For groupings: the fields of each item.
     pub items: Vec<FieldSpec>,
+    /// The format of the value, when the handbook gives one.
+    pub format: Option<FieldFormat>,
 }
 
 #[derive(Deserialize)]
@@ -93,8 +112,55 @@ fn convert(fields: Ordered) -> Vec<FieldSpec> {
             permitted_values: r.permitted_values,
             allowed_html_tags: r.allowed_html_tags,
             items: r.items.map(convert).unwrap_or_default(),
+            format: None,
         })
         .collect()
+}
+
+#[derive(Deserialize)]
+struct RawFormats {
+    formats: BTreeMap<String, RawFormat>,
+    /// Field key (`grouping.item` for an item of a grouping) → format name.
+    fields: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+struct RawFormat {
+    pattern: String,
+    message: String,
+}
+
+/// Attaches the formats of `FORMATS_JSON` to the fields they name.
+fn attach_formats(fields: &mut [FieldSpec], raw: RawFormats) -> Result<(), String> {
+    for (path, name) in &raw.fields {
+        let f = raw
+            .formats
+            .get(name)
+            .ok_or_else(|| format!("formaat {name} van {path} bestaat niet"))?;
+        regex::Regex::new(&f.pattern).map_err(|e| format!("formaat {name}: {e}"))?;
+        let (key, item) = match path.split_once('.') {
+            Some((k, i)) => (k, Some(i)),
+            None => (path.as_str(), None),
+        };
+        let field = fields
+            .iter_mut()
+            .find(|s| s.key == key)
+            .ok_or_else(|| format!("veld {key} bestaat niet"))?;
+        let spec = match item {
+            Some(i) => field
+                .items
+                .iter_mut()
+                .find(|s| s.key == i)
+                .ok_or_else(|| format!("veld {path} bestaat niet"))?,
+            None => field,
+        };
+        spec.format = Some(FieldFormat {
+            name: name.clone(),
+            pattern: f.pattern.clone(),
+            message: f.message.clone(),
+        });
+    }
+    Ok(())
 }
 
 /// The publication standard: its fields in order.
@@ -108,11 +174,13 @@ impl Schema {
     pub fn load() -> Result<&'static Schema, String> {
         static S: OnceLock<Result<Schema, String>> = OnceLock::new();
         S.get_or_init(|| {
-            serde_json::from_str::<RawSchema>(SCHEMA_JSON)
-                .map(|r| Schema {
-                    fields: convert(r.properties),
-                })
-                .map_err(|e| format!("publicatiestandaard kan niet worden gelezen: {e}"))
+            let raw = serde_json::from_str::<RawSchema>(SCHEMA_JSON)
+                .map_err(|e| format!("publicatiestandaard kan niet worden gelezen: {e}"))?;
+            let formats = serde_json::from_str::<RawFormats>(FORMATS_JSON)
+                .map_err(|e| format!("formaten kunnen niet worden gelezen: {e}"))?;
+            let mut fields = convert(raw.properties);
+            attach_formats(&mut fields, formats)?;
+            Ok(Schema { fields })
         })
         .as_ref()
         .map_err(Clone::clone)
@@ -326,6 +394,12 @@ fn check_text(spec: &FieldSpec, name: &str, value: &str, errs: &mut Vec<FieldErr
             "not_permitted",
             format!("moet een van deze waarden zijn: {}", permitted.join(", ")),
         );
+    }
+    if let Some(f) = &spec.format
+        && !value.trim().is_empty()
+        && !regex::Regex::new(&f.pattern).is_ok_and(|r| r.is_match(value))
+    {
+        push(errs, "format", f.message.clone());
     }
     let allowed = spec.allowed_html_tags.as_deref().unwrap_or(&[]);
     let mut bad: Vec<String> = html_tags(value)
@@ -638,6 +712,71 @@ mod tests {
                 "missing {want:?} in {c:?}"
             );
         }
+    }
+
+    #[test]
+    fn formats_of_the_handbook() {
+        let s = Schema::load().unwrap();
+        assert_eq!(
+            s.field("begin_date").unwrap().format.as_ref().unwrap().name,
+            "year_month"
+        );
+        let link = &s.field("lawful_basis_grouping").unwrap().items;
+        assert!(link.iter().any(|i| i.key == "link" && i.format.is_some()));
+        let check = |key: &str, value: &str| {
+            let mut r = complete();
+            r.fields.insert(key.into(), FieldValue::Text(value.into()));
+            validate(&r)
+                .err()
+                .is_some_and(|e| e.0.iter().any(|f| f.name == key && f.code == "format"))
+        };
+        for (key, bad) in [
+            ("begin_date", "2025-13"),
+            ("begin_date", "2025-00"),
+            ("begin_date", "2025-1"),
+            ("begin_date", "25-01"),
+            ("end_date", "2025-01-01"),
+            ("end_date", "januari"),
+            ("website", "http://provincie-utrecht.nl"),
+            ("website", "https://"),
+            ("website", "https://a b.nl"),
+            ("website", "https://-x.nl"),
+            ("website", "javascript:alert(1)"),
+            ("url", "www.provincie-utrecht.nl"),
+            ("publiccode", "https://github.com/x y"),
+            ("contact_email", "algoritmes"),
+            ("contact_email", "a@b"),
+            ("contact_email", "a b@provincie-utrecht.nl"),
+            ("contact_email", "algoritmes@provincie-utrecht.nl\n"),
+        ] {
+            assert!(check(key, bad), "{key} = {bad:?} passed");
+        }
+        for (key, good) in [
+            ("begin_date", "2023-01"),
+            ("end_date", "2025-12"),
+            ("end_date", ""),
+            ("website", "https://gemeentenoorderhaaks/hoe-werkt-een-VRI"),
+            (
+                "url",
+                "https://algoritmes.provincie-utrecht.nl:8443/a?b=c#d",
+            ),
+            ("contact_email", "algoritmes@provincie-utrecht.nl"),
+            ("contact_email", "https://www.provincie-utrecht.nl/contact"),
+        ] {
+            assert!(!check(key, good), "{key} = {good:?} refused");
+        }
+        let mut r = complete();
+        r.fields.insert(
+            "lawful_basis_grouping".into(),
+            FieldValue::Groups(vec![BTreeMap::from([
+                ("title".to_string(), "Wegenverkeerswet 1994".to_string()),
+                ("link".to_string(), "wetten.overheid.nl".to_string()),
+            ])]),
+        );
+        assert!(codes(&r).contains(&(
+            "lawful_basis_grouping[0].link".to_string(),
+            "format".to_string()
+        )));
     }
 
     #[test]

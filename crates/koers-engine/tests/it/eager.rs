@@ -98,7 +98,7 @@ async fn answers_equal_datafusion_without_the_rule() {
     let w = Work::new();
     let tables = tables(&w);
     for sql in QUERIES {
-        let koers = engine().query(sql, &tables).await.expect("runs");
+        let koers = engine().query(*sql, &tables).await.expect("runs");
         let ours = pretty_format_batches(&koers.batches)
             .expect("formats")
             .to_string();

@@ -7,5 +7,6 @@ mod gis;
 mod helpers;
 mod hostile;
 mod import;
+mod params;
 mod query;
 mod spatial;

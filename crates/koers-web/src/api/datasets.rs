@@ -201,7 +201,9 @@ pub struct QueryIn {
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct FormatQuery {
-    /// Return a file instead of JSON: `csv`, `geojson` or `parquet`.
+    /// Return a file instead of JSON: `csv` (for spreadsheets: text cells that would start a
+    /// formula, with `=`, `+`, `-`, `@`, a tab or a carriage return, get a leading `'`),
+    /// `csv-raw` (every cell as it is, for scripts), `geojson` or `parquet`.
     pub format: Option<String>,
 }
 

@@ -7,7 +7,7 @@
 pub mod export;
 pub mod render;
 
-use crate::analysis::rendered_sql;
+use crate::analysis::bound_sql;
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::Input;
@@ -19,7 +19,7 @@ use koers_core::dashboards::{
 };
 use koers_core::indicators::Every;
 use koers_core::{FieldError, Invalid, Permission, Role};
-use koers_engine::Progress;
+use koers_engine::{Progress, Sql};
 use koers_store::StoreError;
 use koers_store::catalog::Analysis;
 use koers_store::dashboards::{Dashboard, DashboardSave};
@@ -394,7 +394,7 @@ fn source_of<'a>(w: &'a Widget, values: &BTreeMap<String, String>) -> (Option<&'
 
 /// An analysis' SQL with the filters it has parameters for (each analysis gets only its own).
 /// "All" (an empty choice) reaches a text parameter as '' and leaves another at its default.
-fn sql_for(a: &Analysis, values: &BTreeMap<String, String>) -> Result<String, AppError> {
+fn sql_for(a: &Analysis, values: &BTreeMap<String, String>) -> Result<Sql, AppError> {
     let own: BTreeMap<String, String> = values
         .iter()
         .filter(|(k, v)| {
@@ -404,11 +404,12 @@ fn sql_for(a: &Analysis, values: &BTreeMap<String, String>) -> Result<String, Ap
         })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    rendered_sql(a, &own)
+    bound_sql(a, &own)
 }
 
 /// What a dashboard shows for a filter choice, as evidence: every widget with its data, the
-/// exact SQL that produced it and the dataset versions that SQL reads now.
+/// exact SQL that produced it with the values bound to its parameters, and the dataset
+/// versions that SQL reads now.
 pub async fn evidence(
     state: &AppState,
     d: &Dashboard,
@@ -422,8 +423,8 @@ pub async fn evidence(
             Some(id) => {
                 let a = state.store.analysis(&d.org_id, id).await?;
                 let sql = sql_for(&a, &b.filters)?;
-                let versions = crate::products::versions_read(state, &d.org_id, &sql).await?;
-                json!({ "analysisId": a.id, "title": a.title, "sql": sql, "datasetVersions": versions })
+                let versions = crate::products::versions_read(state, &d.org_id, &sql.text).await?;
+                json!({ "analysisId": a.id, "title": a.title, "sql": sql.text, "parameters": sql.params, "datasetVersions": versions })
             }
             None => Value::Null,
         };
@@ -466,7 +467,7 @@ async fn compute(
     let sql = sql_for(&a, values)?;
     let out = state
         .ws
-        .query(org_id, &sql, WIDGET_ROWS, None)
+        .query(org_id, sql, WIDGET_ROWS, None)
         .await
         .map_err(AppError::from)?;
     let res = Results::from_output(&out)?;

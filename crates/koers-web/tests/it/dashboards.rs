@@ -221,7 +221,13 @@ pub(crate) async fn a_dashboard_filters_drills_down_keeps_versions_and_refuses_b
     let content = &snap["content"]["content"];
     assert_eq!(content["filters"]["jaar"], "2023");
     let w2 = &content["widgets"][1];
-    assert!(w2["query"]["sql"].as_str().unwrap().contains("jaar = 2023"));
+    assert!(
+        w2["query"]["sql"]
+            .as_str()
+            .unwrap()
+            .contains("jaar = {{jaar}}")
+    );
+    assert_eq!(w2["query"]["parameters"], json!({"jaar": 2023}));
     assert_eq!(w2["query"]["datasetVersions"][0]["query"], "vracht@1");
     assert_eq!(w2["data"]["rows"], json!([["PV26", 140], ["PV27", 300]]));
     assert!(snap["contentHash"].as_str().unwrap().starts_with("sha256:"));

@@ -13,6 +13,7 @@ mod browser_sources;
 mod catalog;
 mod dashboards;
 mod helpers;
+mod input;
 mod isolation;
 mod learning;
 mod limits;

@@ -8,7 +8,7 @@ use koers_core::{Role, UserDraft};
 use koers_store::Actor;
 use serde_json::{Value, json};
 
-fn application() -> Value {
+pub(crate) fn application() -> Value {
     json!({
         "name": "Digitale tweeling mobiliteit",
         "kind": "digital_twin",
