@@ -45,9 +45,24 @@ impl TokenScope {
         }
     }
 
-    /// Whether the scope allows a request with this HTTP method.
-    pub fn allows(self, method: &str) -> bool {
-        self == TokenScope::ReadWrite || matches!(method, "GET" | "HEAD" | "OPTIONS")
+    /// Whether the scope allows a request with this HTTP method to this API path. A
+    /// read-only token reads: GET, HEAD and OPTIONS, and the two requests that only read
+    /// although their question comes in a POST body — running read-only SQL
+    /// (`/api/v1/queries`) and running a saved analysis (`/api/v1/analyses/{id}/runs`).
+    pub fn allows(self, method: &str, path: &str) -> bool {
+        self == TokenScope::ReadWrite
+            || matches!(method, "GET" | "HEAD" | "OPTIONS")
+            || (method == "POST" && only_reads(path))
+    }
+}
+
+/// Whether a POST to `path` only reads (see [`TokenScope::allows`]).
+fn only_reads(path: &str) -> bool {
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    match segments.as_slice() {
+        ["", "api", "v1", "queries"] => true,
+        ["", "api", "v1", "analyses", id, "runs"] => !id.is_empty(),
+        _ => false,
     }
 }
 
@@ -166,12 +181,25 @@ mod tests {
     #[test]
     fn read_only_tokens_only_read() {
         for m in ["GET", "HEAD", "OPTIONS"] {
-            assert!(TokenScope::Read.allows(m));
+            assert!(TokenScope::Read.allows(m, "/api/v1/datasets"));
         }
         for m in ["POST", "PUT", "PATCH", "DELETE", "PROPFIND"] {
-            assert!(!TokenScope::Read.allows(m), "{m}");
-            assert!(TokenScope::ReadWrite.allows(m), "{m}");
+            assert!(!TokenScope::Read.allows(m, "/api/v1/datasets"), "{m}");
+            assert!(TokenScope::ReadWrite.allows(m, "/api/v1/datasets"), "{m}");
         }
+        // Running read-only SQL or a saved analysis is reading, though it is a POST.
+        assert!(TokenScope::Read.allows("POST", "/api/v1/queries"));
+        assert!(TokenScope::Read.allows("POST", "/api/v1/analyses/0190a5f2/runs"));
+        for path in [
+            "/api/v1/analyses",
+            "/api/v1/analyses//runs",
+            "/api/v1/analyses/x/runs/y",
+            "/api/v1/queries/x",
+            "/api/v2/queries",
+        ] {
+            assert!(!TokenScope::Read.allows("POST", path), "{path}");
+        }
+        assert!(!TokenScope::Read.allows("PUT", "/api/v1/queries"));
     }
 
     #[test]

@@ -90,7 +90,7 @@ fn bearer_token(headers: &HeaderMap) -> Option<&str> {
 
 /// Resolves who is asking. Under `/api/`, `Authorization: Bearer` with a personal API token
 /// wins over any cookie: an unknown, expired or revoked token is refused (401), a read-only
-/// token on anything but reading (403), and no CSRF token is asked (a browser never sends
+/// token on anything but reading (403; see `TokenScope::allows`), and no CSRF token is asked (a browser never sends
 /// this header to another site on its own). Otherwise the session cookie is resolved and
 /// CSRF enforced on every unsafe method: the token must come in the `X-CSRF-Token` header or
 /// the `csrf_token` form field, and equal the session's token (or, before sign-in, the CSRF
@@ -104,7 +104,7 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
             Ok(None) => return AppError::InvalidToken.into_response(),
             Err(e) => return AppError::from(e).into_response(),
         };
-        if !token.scope.allows(req.method().as_str()) {
+        if !token.scope.allows(req.method().as_str(), req.uri().path()) {
             return AppError::ReadOnlyToken.into_response();
         }
         let mut req = req;

@@ -471,7 +471,8 @@ async fn authorization_matrix_over_every_api_route() {
                 continue; // signing out is tested on its own
             }
             let url = app.url(&format!("/api/v1{}", crate::isolation::concrete(path, &o)));
-            if method != "get" {
+            let reads = ["/queries", "/analyses/{analysisId}/runs"].contains(&path.as_str());
+            if method != "get" && !reads {
                 let r = crate::helpers::request(&plain, method, &url)
                     .bearer_auth(&read_only)
                     .json(&body)

@@ -224,6 +224,16 @@ async fn a_read_only_token_only_reads() {
     let detail = problem(r, 403).await;
     assert!(detail.contains("alleen lezen"), "{detail}");
     assert!(app.store.analyses(&app.org_a.id).await.unwrap().is_empty());
+    // Running read-only SQL reads, though it is a POST: a script may fetch figures.
+    let r = plain
+        .post(app.url("/api/v1/queries"))
+        .bearer_auth(&token)
+        .json(&json!({"sql": "SELECT 41 + 1 AS antwoord"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.text().await.unwrap().contains("42"));
 }
 
 #[tokio::test]
