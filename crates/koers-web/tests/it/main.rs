@@ -10,6 +10,7 @@ mod browser_learning;
 mod browser_maturity;
 mod browser_oidc;
 mod browser_sources;
+mod browser_tokens;
 mod catalog;
 mod dashboards;
 mod helpers;

@@ -1,0 +1,91 @@
+//! A personal API token in Chromium, as an analyst who wants a script to fetch figures: make
+//! one on the account page by keyboard, copy it from the one-time field, use it, revoke it;
+//! the page checked with axe-core.
+
+use crate::browser::{axe, screenshot, sign_in, start_browser};
+use crate::helpers::TestApp;
+use fantoccini::{Locator, key::Key};
+
+#[tokio::test]
+async fn an_analyst_makes_uses_and_revokes_an_api_token() {
+    let app = TestApp::spawn().await;
+    crate::helpers::user(
+        &app.store,
+        "analist@pv26.example",
+        &app.org_a,
+        &[koers_core::Role::Analyst],
+        false,
+    )
+    .await;
+    let (_driver, c, _profile) = start_browser().await;
+    sign_in(&c, &app, "analist@pv26.example").await;
+    c.goto(&app.url("/account")).await.unwrap();
+    let v = axe(&c).await;
+    assert!(v.is_empty(), "account page: {v:?}");
+
+    // Name it and press Enter: read-only and an expiry a few months ahead are the defaults.
+    c.find(Locator::Id("token-name"))
+        .await
+        .unwrap()
+        .send_keys(&format!("Nachtelijke export{}", Key::Enter))
+        .await
+        .unwrap();
+    let field = c
+        .wait()
+        .for_element(Locator::Id("new-token"))
+        .await
+        .unwrap();
+    let token = field.prop("value").await.unwrap().unwrap_or_default();
+    assert!(token.starts_with("koers_"), "{token}");
+    let listed = c
+        .find(Locator::Css("table"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        listed.contains("Nachtelijke export") && listed.contains("Alleen lezen"),
+        "{listed}"
+    );
+    screenshot(&c, "account-tokens.png").await;
+    let v = axe(&c).await;
+    assert!(v.is_empty(), "account page with a token: {v:?}");
+
+    // The script reads with it, and runs read-only SQL.
+    let plain = reqwest::Client::new();
+    let r = plain
+        .get(app.url("/api/v1/datasets"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // The secret is shown once: the page, opened again, no longer holds it.
+    c.goto(&app.url("/account")).await.unwrap();
+    assert!(!c.source().await.unwrap().contains(&token));
+
+    // Revoke it by keyboard: the script is refused from then on.
+    let revoke = c
+        .find(Locator::Css("form[action$='/intrekken'] button"))
+        .await
+        .unwrap();
+    revoke.send_keys(&Key::Enter.to_string()).await.unwrap();
+    let mut revoked = false;
+    for _ in 0..50 {
+        if c.source().await.unwrap().contains("nog geen API-tokens") {
+            revoked = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(revoked, "{}", c.source().await.unwrap());
+    let r = plain
+        .get(app.url("/api/v1/datasets"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    c.close().await.unwrap();
+}
