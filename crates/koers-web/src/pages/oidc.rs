@@ -2,8 +2,7 @@
 //! linking to an existing local account (after its password), and signing out at the
 //! provider. Failures show on the sign-in page.
 
-use super::session::{render_login, safe_next};
-use crate::auth::login_csrf;
+use super::session::{before_sign_in, render_login, safe_next};
 use crate::auth::{session_cookie, start_session};
 use crate::client::ClientIp;
 use crate::error::AppError;
@@ -11,12 +10,11 @@ use crate::i18n::{Lang, t};
 use crate::input::Input;
 use crate::oidc::{self, Callback, Failure, Finished, SignInError};
 use crate::startup::AppState;
-use crate::templates::Templates;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{AppendHeaders, Html, IntoResponse, Redirect, Response};
+use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use minijinja::context;
 use serde::Deserialize;
@@ -132,16 +130,13 @@ async fn render_link(
     let provider = oidc::provider(state, &pending.provider)
         .map(|p| p.name.clone())
         .unwrap_or(pending.provider);
-    let (csrf, set) = login_csrf(headers, state.cfg.secure_cookies);
-    let html = Templates::render(
+    before_sign_in(
+        state,
+        headers,
+        status,
         "oidc_link.html",
-        context! { lang => Lang::from_headers(headers).code(), csrf => csrf, email => user.email, provider => provider, error => error },
-    )?;
-    let mut resp = (status, Html(html)).into_response();
-    if let Some(c) = set.and_then(|c| c.parse().ok()) {
-        resp.headers_mut().append(header::SET_COOKIE, c);
-    }
-    Ok(resp)
+        context! { email => user.email, provider => provider, error => error },
+    )
 }
 
 async fn link_form(

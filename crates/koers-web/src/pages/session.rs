@@ -75,7 +75,6 @@ pub(super) fn render_login(
     error: Option<String>,
     signed_out_of: Option<&OidcProviderConfig>,
 ) -> Result<Response, AppError> {
-    let (csrf, set) = login_csrf(headers, state.cfg.secure_cookies);
     let providers: Vec<_> = state
         .cfg
         .oidc
@@ -83,9 +82,28 @@ pub(super) fn render_login(
         .map(|p| context! { id => p.id, name => p.name })
         .collect();
     let signed_out = signed_out_of.map(|p| context! { id => p.id, name => p.name });
-    let html = Templates::render(
+    before_sign_in(
+        state,
+        headers,
+        status,
         "login.html",
-        context! { lang => Lang::from_headers(headers).code(), csrf => csrf, next => next, email => email, error => error, providers => providers, signed_out => signed_out },
+        context! { next => next, email => email, error => error, providers => providers, signed_out => signed_out },
+    )
+}
+
+/// A page for someone not signed in yet, in the browser's language and with the pre-sign-in
+/// CSRF token (`csrf`; its cookie is set when the browser had none) beside `ctx`.
+pub(super) fn before_sign_in(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    template: &str,
+    ctx: minijinja::Value,
+) -> Result<Response, AppError> {
+    let (csrf, set) = login_csrf(headers, state.cfg.secure_cookies);
+    let html = Templates::render(
+        template,
+        context! { lang => Lang::from_headers(headers).code(), csrf => csrf, ..ctx },
     )?;
     let mut resp = (status, Html(html)).into_response();
     if let Some(c) = set.and_then(|c| c.parse().ok()) {

@@ -590,35 +590,7 @@ pub(crate) async fn snapshots_freeze_what_was_shown_and_crossing_a_threshold_ale
         .await
         .unwrap();
     let (c, csrf) = app.api_login("admin@pv26.example").await;
-    let i: Value = post(
-        &c,
-        app.url("/api/v1/indicators"),
-        &csrf,
-        definition(&analysis),
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
-    let id = i["id"].as_str().unwrap().to_string();
-    post(
-        &c,
-        app.url(&format!("/api/v1/indicators/{id}/refresh")),
-        &csrf,
-        json!({}),
-    )
-    .await;
-    let m: Value = post(
-        &c,
-        app.url("/api/v1/monitors"),
-        &csrf,
-        json!({"name": "Logistiek", "indicatorIds": [id]}),
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
-    let mid = m["id"].as_str().unwrap().to_string();
+    let (id, mid) = in_a_monitor(&c, &app, &csrf, definition(&analysis), "Logistiek").await;
 
     // Freeze the monitor for the board meeting.
     let r = post(
@@ -890,6 +862,42 @@ pub(crate) async fn scheduled_refreshes_run_once_when_due() {
     );
 }
 
+/// Makes the indicator `definition`, refreshes it and puts it in a new monitor `name`;
+/// returns the indicator's and the monitor's ids.
+async fn in_a_monitor(
+    c: &reqwest::Client,
+    app: &TestApp,
+    csrf: &str,
+    definition: Value,
+    name: &str,
+) -> (String, String) {
+    let i: Value = post(c, app.url("/api/v1/indicators"), csrf, definition)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = i["id"].as_str().unwrap().to_string();
+    let r = post(
+        c,
+        app.url(&format!("/api/v1/indicators/{id}/refresh")),
+        csrf,
+        json!({}),
+    )
+    .await;
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let m: Value = post(
+        c,
+        app.url("/api/v1/monitors"),
+        csrf,
+        json!({"name": name, "indicatorIds": [id]}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    (id, m["id"].as_str().unwrap().to_string())
+}
+
 /// The SHA-256 of `bytes`, written as a snapshot's hash.
 fn sha256(bytes: &[u8]) -> String {
     use sha2::Digest;
@@ -927,31 +935,7 @@ pub(crate) async fn snapshots_of_awkward_numbers_and_text_verify_byte_for_byte()
     let mut def = definition(&analysis);
     def["regionColumn"] = Value::Null;
     def["name"] = json!("Ritten ’s-Hertogenbosch 🚲");
-    let i: Value = post(&c, app.url("/api/v1/indicators"), &csrf, def)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = i["id"].as_str().unwrap().to_string();
-    let r = post(
-        &c,
-        app.url(&format!("/api/v1/indicators/{id}/refresh")),
-        &csrf,
-        json!({}),
-    )
-    .await;
-    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-    let m: Value = post(
-        &c,
-        app.url("/api/v1/monitors"),
-        &csrf,
-        json!({"name": "Ritten", "indicatorIds": [id]}),
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
-    let mid = m["id"].as_str().unwrap().to_string();
+    let (id, mid) = in_a_monitor(&c, &app, &csrf, def, "Ritten").await;
 
     let mut taken = Vec::new();
     for path in [

@@ -433,18 +433,19 @@ async fn tokens_on_the_account_page() {
     assert!(html.contains("API-tokens") && html.contains("U heeft nog geen API-tokens"));
     assert!(html.contains("type=\"date\""));
 
+    // The form, sent with an expiry `days` ahead.
+    let create = |days: u64| {
+        c.post(app.url("/account/tokens"))
+            .form(&[
+                ("csrf_token", csrf.clone()),
+                ("name", "Script".to_string()),
+                ("scope", "read".to_string()),
+                ("expiresOn", in_days(days)),
+            ])
+            .send()
+    };
     // Invalid: the form comes back with the problem, in Dutch.
-    let r = c
-        .post(app.url("/account/tokens"))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("name", "Script"),
-            ("scope", "read"),
-            ("expiresOn", &in_days(400)),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = create(400).await.unwrap();
     assert_eq!(r.status(), 400);
     let html = r.text().await.unwrap();
     assert!(html.contains("hoogstens 365 dagen"), "{html}");
@@ -453,17 +454,7 @@ async fn tokens_on_the_account_page() {
         "the form keeps its input"
     );
 
-    let r = c
-        .post(app.url("/account/tokens"))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("name", "Script"),
-            ("scope", "read"),
-            ("expiresOn", &in_days(60)),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let r = create(60).await.unwrap();
     assert_eq!(r.status(), 200);
     let html = r.text().await.unwrap();
     assert!(html.contains("maar één keer"), "the copy hint");
