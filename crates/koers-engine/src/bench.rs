@@ -20,7 +20,8 @@ use serde::Serialize;
 use crate::distributed::EngineMode;
 use crate::engine::{Engine, EngineConfig, TableRef};
 use crate::error::{EngineError, Result};
-use crate::import::{ImportOptions, NoProgress, import_file};
+use crate::import::{ImportOptions, import_file};
+use crate::progress::NoProgress;
 
 /// One query's outcome.
 #[derive(Debug, Clone, Serialize)]

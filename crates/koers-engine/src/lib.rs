@@ -35,6 +35,7 @@ pub mod error;
 pub mod export;
 pub mod import;
 pub mod params;
+pub mod progress;
 pub mod quality;
 pub mod sandbox;
 pub mod source;
@@ -44,8 +45,7 @@ pub mod stats;
 pub use distributed::EngineMode;
 pub use engine::{CancelToken, Engine, EngineConfig, QueryOutput, TableLocation, TableRef};
 pub use error::EngineError;
-pub use import::{
-    ColumnInfo, ImportOptions, ImportedVersion, NoProgress, Progress, Unit, import_file,
-};
+pub use import::{ColumnInfo, ImportOptions, ImportedVersion, import_file};
 pub use params::Sql;
+pub use progress::{NoProgress, Progress, Unit};
 pub use source::Format;

@@ -117,6 +117,9 @@ impl Store {
         Ok(store)
     }
 
+    /// Brings the schema up to date. Each backend has its folder of migrations; one that is
+    /// the same SQL on both lives once in `migrations/shared/`, and both folders link to it,
+    /// so the two can never drift apart (sqlx reads through the links).
     async fn migrate(&self) -> Result<()> {
         match self.backend {
             Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.pool).await?,

@@ -11,7 +11,7 @@ use datafusion::arrow::record_batch::RecordBatch;
 
 use super::{BATCH_ROWS, Counting, Source, SourceGeometry};
 use crate::error::{EngineError, Result};
-use crate::import::{Progress, Unit};
+use crate::progress::{Progress, Unit};
 
 /// A CSV file being read.
 pub struct CsvSource<'a> {

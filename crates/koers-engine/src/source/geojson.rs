@@ -23,7 +23,7 @@ use serde_json::Value;
 
 use super::{BATCH_ROWS, Counting, Source, SourceGeometry};
 use crate::error::{EngineError, Result};
-use crate::import::{Progress, Unit};
+use crate::progress::{Progress, Unit};
 use crate::spatial::{crs, ewkb, from_geojson, geometry_field};
 
 /// Name of the geometry column made from GeoJSON geometries.

@@ -24,7 +24,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use super::{BATCH_ROWS, Source, SourceGeometry};
 use crate::error::{EngineError, Result};
-use crate::import::{Progress, Unit};
+use crate::progress::{Progress, Unit};
 use crate::spatial::{crs, ewkb, geometry_field};
 
 /// Name of the geometry column koers writes.

@@ -21,7 +21,7 @@ use datafusion::arrow::record_batch::RecordBatch;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{EngineError, Result};
-use crate::import::Progress;
+use crate::progress::Progress;
 
 /// Rows per batch when reading sources.
 pub const BATCH_ROWS: usize = 8192;

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use super::{BATCH_ROWS, Source, SourceGeometry};
 use crate::error::{EngineError, Result};
-use crate::import::{Progress, Unit};
+use crate::progress::{Progress, Unit};
 use crate::spatial::{crs, ewkb, field_srid, geometry_field, is_geometry_field};
 
 /// A Parquet file being read.

@@ -34,7 +34,7 @@ use shapefile::{Shape, ShapeReader};
 
 use super::{BATCH_ROWS, Source, SourceGeometry};
 use crate::error::{EngineError, Result};
-use crate::import::{Progress, Unit};
+use crate::progress::{Progress, Unit};
 use crate::spatial::{crs, ewkb, geometry_field};
 
 /// Name of the geometry column made from shapes.

@@ -15,7 +15,7 @@ use datafusion::arrow::record_batch::RecordBatch;
 
 use super::{BATCH_ROWS, Source, SourceGeometry};
 use crate::error::{EngineError, Result};
-use crate::import::{Progress, Unit};
+use crate::progress::{Progress, Unit};
 
 fn invalid(message: String) -> EngineError {
     EngineError::InvalidInput {
