@@ -15,7 +15,12 @@ pub(crate) struct Driver {
 }
 
 impl Drop for Driver {
+    /// Stops chromedriver and the Chromium it started (its process group: killing only
+    /// chromedriver would leave the browser running).
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -36,8 +41,10 @@ pub(crate) async fn start_browser() -> (Driver, Client, tempfile::TempDir) {
         "chromedriver is missing: run ./scripts/test (it installs chromium and chromium-driver)"
     );
     let port = free_port();
+    use std::os::unix::process::CommandExt;
     let child = Command::new(&driver_bin)
         .arg(format!("--port={port}"))
+        .process_group(0)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

@@ -761,10 +761,15 @@ async fn the_pages_list_a_service_import_it_and_refresh() {
 }
 
 /// Stops a server process when the test ends.
+/// A server process started in a process group of its own, stopped with everything it
+/// started (pygeoapi's Flask server runs a reloader child) when dropped.
 struct Kill(std::process::Child);
 
 impl Drop for Kill {
     fn drop(&mut self) {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.0.id())])
+            .status();
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -807,8 +812,10 @@ async fn pygeoapi(dir: &std::path::Path) -> (Kill, String) {
         "{}",
         String::from_utf8_lossy(&generated.stderr)
     );
+    use std::os::unix::process::CommandExt;
     let child = std::process::Command::new(&bin)
         .arg("serve")
+        .process_group(0)
         .current_dir(dir)
         .env("PYGEOAPI_CONFIG", dir.join("cfg.yml"))
         .env("PYGEOAPI_OPENAPI", dir.join("openapi.yml"))
