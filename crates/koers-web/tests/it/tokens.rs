@@ -6,6 +6,21 @@ use crate::helpers::TestApp;
 use koers_core::Role;
 use serde_json::{Value, json};
 
+/// `method url` with `Authorization: Bearer token` (and `body` as JSON), without a cookie or
+/// a CSRF token, as a script sends it.
+async fn with_token(
+    token: &str,
+    method: &str,
+    url: String,
+    body: Option<Value>,
+) -> reqwest::Response {
+    let mut req = crate::helpers::request(&reqwest::Client::new(), method, &url).bearer_auth(token);
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    req.send().await.unwrap()
+}
+
 fn in_days(n: u64) -> String {
     (chrono::Utc::now().date_naive() + chrono::Days::new(n)).to_string()
 }
@@ -57,26 +72,21 @@ async fn tokens_are_made_listed_used_and_revoked_through_the_api() {
     assert_eq!(list[0]["lastUsedAt"], Value::Null);
 
     // Used with any client, no cookie and no CSRF token.
-    let plain = reqwest::Client::new();
-    let me: Value = plain
-        .get(app.url("/api/v1/sessions/current"))
-        .bearer_auth(&token)
-        .send()
+    let me: Value = with_token(&token, "get", app.url("/api/v1/sessions/current"), None)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
     assert_eq!(me["user"]["email"], "admin@pv26.example");
     assert_eq!(me["organisation"]["id"], app.org_a.id.as_str());
     assert!(me.get("csrfToken").is_none(), "{me}");
-    let r = plain
-        .post(app.url("/api/v1/analyses"))
-        .bearer_auth(&token)
-        .json(&json!({"title": "Met token", "sql": "SELECT 1 AS x"}))
-        .send()
-        .await
-        .unwrap();
+    let r = with_token(
+        &token,
+        "post",
+        app.url("/api/v1/analyses"),
+        Some(json!({"title": "Met token", "sql": "SELECT 1 AS x"})),
+    )
+    .await;
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
     let list: Value = c
         .get(app.url("/api/v1/tokens"))
@@ -112,29 +122,24 @@ async fn tokens_are_made_listed_used_and_revoked_through_the_api() {
     assert_eq!(created.detail["client"], "127.0.0.1");
 
     // A token makes no tokens and has no session to switch or end.
-    let r = plain
-        .post(app.url("/api/v1/tokens"))
-        .bearer_auth(&token)
-        .json(&json!({"name": "Nog een", "scope": "read", "expiresOn": in_days(30)}))
-        .send()
-        .await
-        .unwrap();
+    let r = with_token(
+        &token,
+        "post",
+        app.url("/api/v1/tokens"),
+        Some(json!({"name": "Nog een", "scope": "read", "expiresOn": in_days(30)})),
+    )
+    .await;
     let detail = problem(r, 403).await;
     assert!(detail.contains("API-token"), "{detail}");
-    let r = plain
-        .delete(app.url("/api/v1/sessions/current"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let r = with_token(&token, "delete", app.url("/api/v1/sessions/current"), None).await;
     problem(r, 403).await;
-    let r = plain
-        .patch(app.url("/api/v1/sessions/current"))
-        .bearer_auth(&token)
-        .json(&json!({"organisationId": app.org_a.id}))
-        .send()
-        .await
-        .unwrap();
+    let r = with_token(
+        &token,
+        "patch",
+        app.url("/api/v1/sessions/current"),
+        Some(json!({"organisationId": app.org_a.id})),
+    )
+    .await;
     problem(r, 403).await;
 
     // Revoked, it is refused.
@@ -145,12 +150,7 @@ async fn tokens_are_made_listed_used_and_revoked_through_the_api() {
         .await
         .unwrap();
     assert_eq!(r.status(), 204);
-    let r = plain
-        .get(app.url("/api/v1/datasets"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let r = with_token(&token, "get", app.url("/api/v1/datasets"), None).await;
     assert_eq!(
         r.headers()["www-authenticate"],
         "Bearer error=\"invalid_token\""
@@ -206,32 +206,26 @@ async fn a_token_needs_a_name_a_scope_and_an_expiry_within_a_year() {
 async fn a_read_only_token_only_reads() {
     let app = TestApp::spawn().await;
     let token = app.token_for(&app.admin_a, &app.org_a.id, "read").await;
-    let plain = reqwest::Client::new();
-    let r = plain
-        .get(app.url("/api/v1/datasets"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let r = with_token(&token, "get", app.url("/api/v1/datasets"), None).await;
     assert_eq!(r.status(), 200);
-    let r = plain
-        .post(app.url("/api/v1/analyses"))
-        .bearer_auth(&token)
-        .json(&json!({"title": "Mag niet", "sql": "SELECT 1"}))
-        .send()
-        .await
-        .unwrap();
+    let r = with_token(
+        &token,
+        "post",
+        app.url("/api/v1/analyses"),
+        Some(json!({"title": "Mag niet", "sql": "SELECT 1"})),
+    )
+    .await;
     let detail = problem(r, 403).await;
     assert!(detail.contains("alleen lezen"), "{detail}");
     assert!(app.store.analyses(&app.org_a.id).await.unwrap().is_empty());
     // Running read-only SQL reads, though it is a POST: a script may fetch figures.
-    let r = plain
-        .post(app.url("/api/v1/queries"))
-        .bearer_auth(&token)
-        .json(&json!({"sql": "SELECT 41 + 1 AS antwoord"}))
-        .send()
-        .await
-        .unwrap();
+    let r = with_token(
+        &token,
+        "post",
+        app.url("/api/v1/queries"),
+        Some(json!({"sql": "SELECT 41 + 1 AS antwoord"})),
+    )
+    .await;
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("42"));
 }
@@ -375,27 +369,22 @@ async fn another_organisations_objects_stay_hidden_from_a_token() {
         .unwrap()
         .0;
     let token = app.token_for(&intruder, &app.org_b.id, "read_write").await;
-    let plain = reqwest::Client::new();
     for path in [
         format!("/api/v1/analyses/{}", o.analysis),
         format!("/api/v1/datasets/{}", o.dataset),
         format!("/api/v1/organisations/{}", o.org),
         format!("/api/v1/organisations/{}/members", o.org),
     ] {
-        let r = plain
-            .get(app.url(&path))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
+        let r = with_token(&token, "get", app.url(&path), None).await;
         problem(r, 404).await;
     }
-    let r = plain
-        .delete(app.url(&format!("/api/v1/tokens/{}", o.token)))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let r = with_token(
+        &token,
+        "delete",
+        app.url(&format!("/api/v1/tokens/{}", o.token)),
+        None,
+    )
+    .await;
     problem(r, 404).await;
 
     // A member of both organisations: the token acts only in the one it was made for.
@@ -409,12 +398,13 @@ async fn another_organisations_objects_stay_hidden_from_a_token() {
         .await
         .unwrap();
     let in_a = app.token_for(&app.admin_a, &app.org_a.id, "read").await;
-    let r = plain
-        .get(app.url(&format!("/api/v1/organisations/{}", app.org_b.id)))
-        .bearer_auth(&in_a)
-        .send()
-        .await
-        .unwrap();
+    let r = with_token(
+        &in_a,
+        "get",
+        app.url(&format!("/api/v1/organisations/{}", app.org_b.id)),
+        None,
+    )
+    .await;
     problem(r, 404).await;
 }
 
@@ -463,13 +453,7 @@ async fn tokens_on_the_account_page() {
     let value = &value[value.find("value=\"").unwrap() + 7..];
     let token = value[..value.find('"').unwrap()].to_string();
     assert!(token.starts_with("koers_"), "{token}");
-    let plain = reqwest::Client::new();
-    let r = plain
-        .get(app.url("/api/v1/sessions/current"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let r = with_token(&token, "get", app.url("/api/v1/sessions/current"), None).await;
     assert_eq!(r.status(), 200);
 
     // Shown once: the page lists the token, never its secret again.
@@ -514,12 +498,7 @@ async fn tokens_on_the_account_page() {
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
-    let r = plain
-        .get(app.url("/api/v1/sessions/current"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let r = with_token(&token, "get", app.url("/api/v1/sessions/current"), None).await;
     assert_eq!(r.status(), 401);
 }
 
