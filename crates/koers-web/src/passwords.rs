@@ -51,3 +51,39 @@ pub async fn verify_against_nothing(password: &str) -> Result<(), AppError> {
     let password = password.to_owned();
     off_the_workers(move || secret::verify_against_nothing(&password)).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    /// On a runtime with one thread, other tasks keep running while passwords are verified:
+    /// the hashing happens elsewhere. (Inline, the thread would be busy for the whole burst
+    /// and the ticker would not tick once.)
+    #[tokio::test(flavor = "current_thread")]
+    async fn verifying_leaves_the_async_thread_free() {
+        let phc = secret::hash_password("correct horse battery").unwrap();
+        let ticks = Arc::new(AtomicUsize::new(0));
+        let counted = ticks.clone();
+        let ticker = tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+                counted.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+        tokio::task::yield_now().await;
+        let before = ticks.load(Ordering::Relaxed);
+        for _ in 0..4 {
+            assert!(verify("correct horse battery", &phc).await.unwrap());
+            assert!(!verify("wrong horse", &phc).await.unwrap());
+        }
+        let during = ticks.load(Ordering::Relaxed) - before;
+        ticker.abort();
+        assert!(
+            during >= 4,
+            "the thread ticked {during} times while hashing"
+        );
+    }
+}
