@@ -132,26 +132,31 @@ impl Store {
     /// Checks the stored bytes of every evidence snapshot (of one organisation, or of all)
     /// against the hash taken when it was frozen.
     pub async fn verify_snapshots(&self, org_id: Option<&str>) -> Result<Vec<SnapshotCheck>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM evidence_snapshots WHERE ($1 = '' OR org_id = $1) ORDER BY org_id, created_at, id"
-        ))
+        // Only what the check needs: the stored bytes are hashed, never parsed.
+        let rows = sqlx::query(
+            "SELECT id, org_id, title, content, content_hash FROM evidence_snapshots WHERE ($1 = '' OR org_id = $1) ORDER BY org_id, created_at, id",
+        )
         .bind(org_id.unwrap_or(""))
         .fetch_all(self.pool())
         .await?;
         let mut out: Vec<SnapshotCheck> = Vec::new();
         for row in &rows {
-            let s = from_row(row)?;
-            if out.last().is_none_or(|c| c.org_id != s.org_id) {
+            let org: String = row.try_get("org_id")?;
+            if out.last().is_none_or(|c| c.org_id != org) {
                 out.push(SnapshotCheck {
-                    org_id: s.org_id.clone(),
+                    org_id: org,
                     count: 0,
                     broken: Vec::new(),
                 });
             }
             if let Some(check) = out.last_mut() {
                 check.count += 1;
-                if !koers_core::snapshot::verify(&s.content_text, &s.content_hash) {
-                    check.broken.push((s.id, s.title));
+                let text: String = row.try_get("content")?;
+                let hash: String = row.try_get("content_hash")?;
+                if !koers_core::snapshot::verify(&text, &hash) {
+                    check
+                        .broken
+                        .push((row.try_get("id")?, row.try_get("title")?));
                 }
             }
         }
