@@ -1,24 +1,29 @@
-//! The use cases of koers that join the workspace store and the data plane.
+//! The use cases of koers: everything koers does, once, for every client.
 //!
-//! Importing a dataset touches a file (the engine writes an immutable Parquet version) and
-//! the store (the catalog row, its audit entry); running an analysis needs the store (which
-//! datasets may this organisation see?) and the engine (the query itself). Both the web
-//! application and the command line do these things, so they live here once, between
-//! `koers-web`/`koers` above and `koers-store`/`koers-engine` below.
+//! Each use case takes a [`Principal`] (who asks, in which organisation, with which roles)
+//! and plain input ([`Input`] or typed values), checks the permission it needs once, joins
+//! the store (`koers-store`) and the data plane (`koers-engine`) and returns domain values
+//! or one [`Error`]. The web application (pages and API) and the command line call these
+//! functions; they never reach the store or the engine themselves. One module per product
+//! module; [`Workspace`] is the one koers they act on: its store, engine and jobs.
 
 pub mod admission;
 pub mod catalog;
 pub mod documents;
 pub mod fetch;
+pub mod input;
 pub mod jobs;
 pub mod mail;
+pub mod principal;
 pub mod results;
 pub mod source_fetch;
 pub mod sources;
 pub mod storage;
 
 pub use catalog::{Workspace, WorkspaceConfig};
+pub use input::Input;
 pub use jobs::{Job, JobStatus, JobView, Jobs};
+pub use principal::Principal;
 
 use koers_core::Invalid;
 use koers_engine::EngineError;
@@ -31,6 +36,21 @@ pub enum Error {
     Invalid(Invalid),
     #[error("niet gevonden")]
     NotFound,
+    /// The principal's roles do not permit this.
+    #[error("U heeft geen recht op deze handeling")]
+    Forbidden,
+    /// It exists already, or its state does not allow this step now.
+    #[error("{0}")]
+    Conflict(String),
+    /// The request cannot be understood as given (a file that is not what it says).
+    #[error("{0}")]
+    Rejected(String),
+    /// Understood, but it cannot be done (a query over its limits, a report without data).
+    #[error("{0}")]
+    Unprocessable(String),
+    /// Something inside koers failed; the message is for the log, not the user.
+    #[error("interne fout: {0}")]
+    Internal(String),
     /// The data could not be read, or the query was refused or failed: the message is for
     /// the person who gave the file or wrote the SQL.
     #[error("{0}")]
@@ -57,6 +77,7 @@ impl From<StoreError> for Error {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => Error::NotFound,
+            StoreError::Conflict(what) => Error::Conflict(format!("Bestaat al: {what}")),
             other => Error::Store(other),
         }
     }

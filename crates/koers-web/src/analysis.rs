@@ -4,7 +4,7 @@
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::Input;
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use koers_app::results::Results;

@@ -3,19 +3,19 @@
 
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use koers_core::access::permitted;
+use koers_app::Principal;
+use koers_core::Email;
 use koers_core::secret::{constant_time_eq, new_token};
-use koers_core::{Email, Permission, Role};
 use koers_store::sessions::LoginAttempt;
 use koers_store::tokens::ApiToken;
-use koers_store::{Actor, Organisation, Session, Store, User};
+use koers_store::{Actor, Session, Store, User};
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -200,35 +200,24 @@ pub enum Credential {
     ApiToken(ApiToken),
 }
 
-/// The signed-in user, the organisation they work in, and their roles there.
+/// A signed-in request: who asks (the [`Principal`] every use case takes; `ctx.org`,
+/// `ctx.require(…)` read through to it), how they proved it, and the language they read.
 #[derive(Clone)]
 pub struct Ctx {
-    pub user: User,
-    pub org: Organisation,
-    pub roles: Vec<Role>,
+    pub who: Principal,
     pub credential: Credential,
     pub lang: Lang,
 }
 
+impl std::ops::Deref for Ctx {
+    type Target = Principal;
+
+    fn deref(&self) -> &Principal {
+        &self.who
+    }
+}
+
 impl Ctx {
-    /// Refuses with 403 unless one of the user's roles permits `p`.
-    pub fn require(&self, p: Permission) -> Result<(), AppError> {
-        if permitted(&self.roles, p) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
-    }
-
-    /// Refuses unless the user administers the whole deployment.
-    pub fn require_instance_admin(&self) -> Result<(), AppError> {
-        if self.user.instance_admin {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
-    }
-
     /// The session's cookie token; refused (403) for an API token, which has no session to
     /// switch, end or mint tokens with.
     pub fn session_token(&self) -> Result<&str, AppError> {
@@ -243,34 +232,6 @@ impl Ctx {
         match &self.credential {
             Credential::Session { csrf, .. } => Some(csrf),
             Credential::ApiToken(_) => None,
-        }
-    }
-
-    /// Who the audit log names: the user, and the API token when one is used.
-    pub fn actor(&self) -> Actor {
-        match &self.credential {
-            Credential::Session { .. } => Actor::user(&self.user.id, &self.user.email),
-            Credential::ApiToken(t) => {
-                Actor::user_with_token(&self.user.id, &self.user.email, &t.id, &t.name)
-            }
-        }
-    }
-
-    /// The roles the user holds in organisation `org_id`; an organisation they are not a
-    /// member of does not exist for them (404), whatever its id. An API token acts in its
-    /// own organisation only.
-    pub async fn roles_in(&self, state: &AppState, org_id: &str) -> Result<Vec<Role>, AppError> {
-        if org_id == self.org.id {
-            return Ok(self.roles.clone());
-        }
-        if let Credential::ApiToken(_) = self.credential {
-            return Err(AppError::NotFound);
-        }
-        let roles = state.store.roles_in(&self.user.id, org_id).await?;
-        if roles.is_empty() {
-            Err(AppError::NotFound)
-        } else {
-            Ok(roles)
         }
     }
 }
@@ -303,10 +264,21 @@ impl FromRequestParts<AppState> for Ctx {
             // The membership ended while the session or token lived.
             return Err(AppError::Unauthorized);
         }
+        let (actor, via_token) = match &credential {
+            Credential::Session { .. } => (Actor::user(&user.id, &user.email), false),
+            Credential::ApiToken(t) => (
+                Actor::user_with_token(&user.id, &user.email, &t.id, &t.name),
+                true,
+            ),
+        };
         Ok(Ctx {
-            user,
-            org,
-            roles,
+            who: Principal {
+                user,
+                org,
+                roles,
+                actor,
+                via_token,
+            },
             credential,
             lang: Lang::from_headers(&parts.headers),
         })

@@ -4,7 +4,7 @@
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::Input;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::upload::{bad_form, save_field};
 use axum::extract::Multipart;
 use koers_app::catalog::{ImportRequest, ImportSource};

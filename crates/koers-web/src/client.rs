@@ -10,7 +10,7 @@
 //! `Forwarded` on untouched.
 
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;

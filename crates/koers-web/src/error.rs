@@ -123,6 +123,11 @@ impl From<koers_app::Error> for AppError {
         match e {
             koers_app::Error::Invalid(i) => AppError::Invalid(i),
             koers_app::Error::NotFound => AppError::NotFound,
+            koers_app::Error::Forbidden => AppError::Forbidden,
+            koers_app::Error::Conflict(m) => AppError::Conflict(m),
+            koers_app::Error::Rejected(m) => AppError::BadRequest(m),
+            koers_app::Error::Unprocessable(m) => AppError::Unprocessable(m),
+            koers_app::Error::Internal(m) => AppError::Internal(m),
             koers_app::Error::Fetch(m) => AppError::BadRequest(m),
             koers_app::Error::Data(d) => match d {
                 E::Timeout(_) | E::Cancelled | E::ResourcesExhausted(_) => {

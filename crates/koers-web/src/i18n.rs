@@ -87,7 +87,7 @@ mod tests {
                 .iter()
                 .map(|k| format!("kind.{}", k.as_str())),
         );
-        for m in crate::pages::MODULES {
+        for m in crate::shell::MODULES {
             keys.push(m.key.to_string());
             keys.push(format!("{}.desc", m.key));
         }

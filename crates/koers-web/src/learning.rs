@@ -9,7 +9,7 @@
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::Input;
-use crate::startup::AppState;
+use crate::state::AppState;
 use koers_core::learning::{
     Attendance, CohortDraft, GroupDraft, Missing, ModuleDraft, ProgrammeDraft, Progress,
     ProjectDraft, Record, SessionDraft, balanced_split, missing_for_certificate, parse_roster,

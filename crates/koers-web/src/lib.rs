@@ -8,6 +8,7 @@
 
 pub mod analysis;
 pub mod api;
+pub mod app;
 pub mod assets;
 pub mod auth;
 pub mod boundaries;
@@ -33,12 +34,14 @@ pub mod products;
 pub mod questions;
 pub mod register;
 pub mod security;
+pub mod shell;
 pub mod sources;
-pub mod startup;
+pub mod state;
 pub mod templates;
 pub mod tokens;
 pub mod upload;
 pub mod workspace;
 
+pub use app::{build_app, serve};
 pub use config::WebConfig;
-pub use startup::{AppState, build_app, serve};
+pub use state::AppState;

@@ -7,7 +7,7 @@ use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::i18n::{Lang, t};
 use crate::input::Input;
-use crate::startup::AppState;
+use crate::state::AppState;
 use koers_app::documents::{detect, extract, store_file};
 use koers_core::csv::spreadsheet_cell;
 use koers_core::maturity::{

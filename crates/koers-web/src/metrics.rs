@@ -1,7 +1,7 @@
 //! Operational endpoints: `/health` (liveness and readiness) and `/metrics` (Prometheus
 //! text format). They carry no organisation data, so they need no sign-in.
 
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;

@@ -2,7 +2,7 @@
 //! e-mail outbox that sends them when the deployment has SMTP.
 
 use crate::i18n::{Lang, t};
-use crate::startup::AppState;
+use crate::state::AppState;
 use koers_store::notifications::Notification;
 use std::time::Duration;
 

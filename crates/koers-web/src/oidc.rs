@@ -7,7 +7,7 @@
 use crate::auth::{cookie, set_cookie, sign_in};
 use crate::config::OidcProviderConfig;
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::http::{HeaderMap, header};
 use chrono::Duration;
 use koers_core::Email;

@@ -9,7 +9,7 @@ use crate::analysis::{run_saved, run_saved_in};
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::Input;
-use crate::startup::AppState;
+use crate::state::AppState;
 use koers_app::results::Results;
 use koers_core::indicators::{
     Direction, Every, Grain, IndicatorDraft, IndicatorInput, Light, MonitorDraft, Point, Trend,

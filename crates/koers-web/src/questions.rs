@@ -3,7 +3,7 @@
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::Input;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::upload::{SavedUpload, bad_form, save_field};
 use koers_app::catalog::RemoveOnDrop;
 use koers_core::Permission;

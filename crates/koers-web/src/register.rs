@@ -5,7 +5,7 @@
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::Input;
-use crate::startup::AppState;
+use crate::state::AppState;
 use koers_core::register::ai_act::{DecisionTree, Outcome, QuestionView, Step};
 use koers_core::register::algoritmeregister::{self, AlgoritmeregisterRecord, FieldValue, Schema};
 use koers_core::register::application::{ApplicationDraft, ApplicationInput, ImpactLevel};
@@ -26,7 +26,8 @@ use std::collections::BTreeMap;
 /// Registering and recording choices: analysts, data stewards and policy owners.
 pub fn require_register(ctx: &Ctx) -> Result<(), AppError> {
     ctx.require(Permission::ManageQuestions)
-        .or_else(|_| ctx.require(Permission::Analyse))
+        .or_else(|_| ctx.require(Permission::Analyse))?;
+    Ok(())
 }
 
 /// Texts of a list field, one item per line as well (textareas send one text).
@@ -168,7 +169,7 @@ impl ChoiceBody {
     /// From a form: options as parallel lists `optionTitle`, `optionDescription`,
     /// `optionPros`, `optionCons` (one argument per line); empty option rows are skipped.
     pub fn from_form(body: &[u8]) -> Result<ChoiceBody, AppError> {
-        let mut input = Input::form(body)?;
+        let mut input = crate::input::form(body)?;
         let titles = input.texts("optionTitle");
         let descriptions = input.texts("optionDescription");
         let pros = input.texts("optionPros");
@@ -222,7 +223,7 @@ impl ChoiceBody {
     /// From JSON: `options` as objects `{title, description, pros, cons}`, `consequences`
     /// as `{valence, text}`.
     pub fn from_json(headers: &axum::http::HeaderMap, body: &[u8]) -> Result<ChoiceBody, AppError> {
-        let input = Input::json(headers, body)?;
+        let input = crate::input::json(headers, body)?;
         let v: Value =
             serde_json::from_slice(body).map_err(|e| AppError::BadRequest(e.to_string()))?;
         let mut errors = Vec::new();
@@ -323,7 +324,7 @@ impl ChoiceBody {
                 Err(Invalid(errs))
             }
         };
-        self.input.finish(parsed)
+        Ok(self.input.finish(parsed)?)
     }
 }
 

@@ -4,7 +4,7 @@
 //! One hook decides what may be framed: [`frameable`]. Pages under [`EMBED_PREFIX`] may be
 //! shown in another site's `<iframe>`; everything else refuses it.
 
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use axum::middleware::Next;

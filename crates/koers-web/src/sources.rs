@@ -6,7 +6,7 @@
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::Input;
-use crate::startup::AppState;
+use crate::state::AppState;
 use koers_app::sources::{Offer, SourceDef};
 use koers_app::{Job, JobStatus};
 use koers_core::indicators::Every;
@@ -49,7 +49,7 @@ pub fn read_source(mut input: Input) -> Result<SourceInput, AppError> {
         (Some(def), Some(every)) => Ok(SourceInput { def, every, name }),
         _ => Err(Invalid::one("kind", "required", "kies het soort dienst")),
     });
-    input.finish(parsed)
+    Ok(input.finish(parsed)?)
 }
 
 /// What a service (`kind`, `url` and, for CKAN, the package `item`) offers to read.

@@ -7,7 +7,7 @@
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::Input;
-use crate::startup::AppState;
+use crate::state::AppState;
 use koers_core::tokens::TokenDraft;
 use koers_store::tokens::ApiToken;
 use std::net::IpAddr;

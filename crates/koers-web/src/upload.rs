@@ -2,7 +2,7 @@
 //! hashed on the way, refused past a size limit (and then nothing is kept).
 
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::extract::multipart::{Field, MultipartError};
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;

@@ -4,7 +4,7 @@
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::Input;
-use crate::startup::AppState;
+use crate::state::AppState;
 use koers_core::access::parse_roles;
 use koers_core::error::Collector;
 use koers_core::secret::generate_password;
@@ -13,7 +13,7 @@ use koers_store::{Member, Organisation, StoreError};
 
 /// Checks that the user manages members in `org_id` (404 when not a member there).
 async fn require_manager(state: &AppState, ctx: &Ctx, org_id: &str) -> Result<(), AppError> {
-    let roles = ctx.roles_in(state, org_id).await?;
+    let roles = ctx.roles_in(&state.store, org_id).await?;
     if koers_core::access::permitted(&roles, Permission::ManageMembers) {
         Ok(())
     } else {
@@ -27,13 +27,13 @@ pub async fn visible_org(
     ctx: &Ctx,
     org_id: &str,
 ) -> Result<Organisation, AppError> {
-    ctx.roles_in(state, org_id).await?;
+    ctx.roles_in(&state.store, org_id).await?;
     Ok(state.store.organisation(org_id).await?)
 }
 
 /// The members of `org_id`, for anyone who is a member there.
 pub async fn members(state: &AppState, ctx: &Ctx, org_id: &str) -> Result<Vec<Member>, AppError> {
-    ctx.roles_in(state, org_id).await?;
+    ctx.roles_in(&state.store, org_id).await?;
     Ok(state.store.members(org_id).await?)
 }
 
@@ -43,7 +43,7 @@ pub async fn member(
     org_id: &str,
     user_id: &str,
 ) -> Result<Member, AppError> {
-    ctx.roles_in(state, org_id).await?;
+    ctx.roles_in(&state.store, org_id).await?;
     Ok(state.store.member(org_id, user_id).await?)
 }
 
@@ -201,7 +201,7 @@ pub async fn create_organisation(
 
 /// Switches the session to another organisation the user is a member of.
 pub async fn switch_org(state: &AppState, ctx: &Ctx, org_id: &str) -> Result<(), AppError> {
-    ctx.roles_in(state, org_id).await?;
+    ctx.roles_in(&state.store, org_id).await?;
     state
         .store
         .switch_session_org(ctx.session_token()?, org_id)

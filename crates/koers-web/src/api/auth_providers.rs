@@ -1,6 +1,6 @@
 //! `/auth-providers`: the OpenID Connect providers people may sign in with (public).
 
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -43,3 +43,8 @@ pub async fn list_auth_providers(State(state): State<AppState>) -> Json<Vec<Auth
             .collect(),
     )
 }
+
+/// This module's operations in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list_auth_providers,))]
+pub struct Doc;

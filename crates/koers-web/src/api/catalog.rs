@@ -5,7 +5,7 @@ use crate::auth::Ctx;
 use crate::dcat::{CatalogInfo, RdfFormat, catalog_graph, entries};
 use crate::error::AppError;
 use crate::ogc::base_url;
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, header};
@@ -77,3 +77,8 @@ pub async fn public_catalog(
     };
     Ok(rdf_response(&headers, &catalog_graph(&base, &info, &list)))
 }
+
+/// This module's operations in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(organisation_catalog, public_catalog,))]
+pub struct Doc;

@@ -8,8 +8,7 @@ use crate::dashboards::{
     visible,
 };
 use crate::error::AppError;
-use crate::input::Input;
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -195,7 +194,7 @@ pub async fn add_dashboard(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let d = create(&state, &ctx, Input::json(&headers, &body)?).await?;
+    let d = create(&state, &ctx, crate::input::json(&headers, &body)?).await?;
     Ok((StatusCode::CREATED, Json(DashboardOut::from(&d))).into_response())
 }
 
@@ -221,7 +220,7 @@ pub async fn save_dashboard(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<DashboardOut>, AppError> {
-    let d = replace(&state, &ctx, &id, Input::json(&headers, &body)?).await?;
+    let d = replace(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?;
     Ok(Json((&d).into()))
 }
 
@@ -280,7 +279,7 @@ pub async fn share_dashboard(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<DashboardOut>, AppError> {
-    let d = share(&state, &ctx, &id, Input::json(&headers, &body)?).await?;
+    let d = share(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?;
     Ok(Json((&d).into()))
 }
 
@@ -387,6 +386,27 @@ pub async fn schedule_dashboard(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<crate::api::indicators::ScheduleOut>, AppError> {
-    let s = crate::dashboards::schedule(&state, &ctx, &id, Input::json(&headers, &body)?).await?;
+    let s = crate::dashboards::schedule(&state, &ctx, &id, crate::input::json(&headers, &body)?)
+        .await?;
     Ok(Json(s.into()))
 }
+
+/// This module's operations in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    list_dashboards,
+    add_dashboard,
+    get_dashboard,
+    save_dashboard,
+    delete_dashboard,
+    dashboard_data,
+    refresh_dashboard,
+    share_dashboard,
+    list_dashboard_versions,
+    get_dashboard_version,
+    restore_dashboard_version,
+    compare_dashboard_versions,
+    snapshot_dashboard,
+    schedule_dashboard,
+))]
+pub struct Doc;

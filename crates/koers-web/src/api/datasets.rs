@@ -4,8 +4,7 @@ use crate::analysis::{download, export_format, results, run_saved, run_sql, save
 use crate::auth::Ctx;
 use crate::catalog::{ImportForm, read_import_form, start_import, update_meta};
 use crate::error::AppError;
-use crate::input::Input;
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -312,7 +311,7 @@ pub async fn import_dataset(
         let body = axum::body::to_bytes(req.into_body(), state.cfg.max_body_bytes)
             .await
             .map_err(|_| AppError::PayloadTooLarge)?;
-        let mut input = Input::json(&headers, &body)?;
+        let mut input = crate::input::json(&headers, &body)?;
         let form = ImportForm {
             upload: None,
             url: input.text("url"),
@@ -358,7 +357,7 @@ pub async fn set_metadata(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<DatasetOut>, AppError> {
-    let ds = update_meta(&state, &ctx, &id, Input::json(&headers, &body)?).await?;
+    let ds = update_meta(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?;
     Ok(Json((&ds).into()))
 }
 
@@ -424,7 +423,7 @@ pub async fn run_query(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let mut input = Input::json(&headers, &body)?;
+    let mut input = crate::input::json(&headers, &body)?;
     let sql = input.text("sql");
     input.finish(Ok(()))?;
     let out = run_sql(&state, &ctx, &sql).await?;
@@ -459,7 +458,7 @@ pub async fn create_analysis(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let a = save(&state, &ctx, None, Input::json(&headers, &body)?).await?;
+    let a = save(&state, &ctx, None, crate::input::json(&headers, &body)?).await?;
     Ok((StatusCode::CREATED, Json(AnalysisOut::from(&a))).into_response())
 }
 
@@ -491,7 +490,13 @@ pub async fn update_analysis(
     body: Bytes,
 ) -> Result<Json<AnalysisOut>, AppError> {
     state.store.analysis(&ctx.org.id, &id).await?;
-    let a = save(&state, &ctx, Some(&id), Input::json(&headers, &body)?).await?;
+    let a = save(
+        &state,
+        &ctx,
+        Some(&id),
+        crate::input::json(&headers, &body)?,
+    )
+    .await?;
     Ok(Json((&a).into()))
 }
 
@@ -529,7 +534,7 @@ pub async fn run_analysis(
     let values: BTreeMap<String, String> = if body.is_empty() {
         BTreeMap::new()
     } else {
-        Input::json(&headers, &body)?;
+        crate::input::json(&headers, &body)?;
         let v: serde_json::Value =
             serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
         match v.get("params") {
@@ -558,3 +563,22 @@ pub async fn run_analysis(
     let (a, out) = run_saved(&state, &ctx, &id, &values).await?;
     answer(&out, q.format.as_deref(), &a.title.replace(' ', "_"))
 }
+
+/// This module's operations in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    list_datasets,
+    import_dataset,
+    get_dataset,
+    set_metadata,
+    list_versions,
+    get_job,
+    run_query,
+    list_analyses,
+    create_analysis,
+    get_analysis,
+    update_analysis,
+    delete_analysis,
+    run_analysis,
+))]
+pub struct Doc;

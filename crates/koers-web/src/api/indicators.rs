@@ -8,7 +8,7 @@ use crate::products::{
     create_monitor, monitor_view, readable_snapshot, readable_snapshots, refresh, restore_monitor,
     save_monitor, schedule, snapshot_intact, take_snapshot, view,
 };
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -94,7 +94,7 @@ fn numbers_as_text(headers: &HeaderMap, body: &[u8], fields: &[&str]) -> Result<
     // Let Input report a wrong content type or bad JSON in its own words.
     let mut value: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
-        Err(_) => return Input::json(headers, body),
+        Err(_) => return crate::input::json(headers, body),
     };
     if let Some(o) = value.as_object_mut() {
         for f in fields {
@@ -105,7 +105,7 @@ fn numbers_as_text(headers: &HeaderMap, body: &[u8], fields: &[&str]) -> Result<
         }
     }
     let bytes = serde_json::to_vec(&value).map_err(|e| AppError::Internal(e.to_string()))?;
-    Input::json(headers, &bytes)
+    crate::input::json(headers, &bytes)
 }
 
 /// The organisation's indicators.
@@ -193,7 +193,7 @@ pub async fn add_monitor(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let m = create_monitor(&state, &ctx, Input::json(&headers, &body)?).await?;
+    let m = create_monitor(&state, &ctx, crate::input::json(&headers, &body)?).await?;
     Ok((StatusCode::CREATED, Json(MonitorOut::from(&m))).into_response())
 }
 
@@ -325,7 +325,7 @@ pub(crate) async fn snapshot_of(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Response, AppError> {
-    let s = take_snapshot(state, ctx, kind, id, Input::json(headers, body)?).await?;
+    let s = take_snapshot(state, ctx, kind, id, crate::input::json(headers, body)?).await?;
     Ok((StatusCode::CREATED, Json(snapshot_out(s, true))).into_response())
 }
 
@@ -424,7 +424,7 @@ pub async fn set_schedule(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<ScheduleOut>, AppError> {
-    let s = schedule(&state, &ctx, &id, Input::json(&headers, &body)?).await?;
+    let s = schedule(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?;
     Ok(Json(ScheduleOut::from(s)))
 }
 
@@ -442,3 +442,25 @@ impl From<Option<(koers_core::indicators::Every, String)>> for ScheduleOut {
         }
     }
 }
+
+/// This module's operations in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    list_indicators,
+    add_indicator,
+    get_indicator,
+    refresh_indicator,
+    list_monitors,
+    add_monitor,
+    get_monitor,
+    update_monitor,
+    list_monitor_versions,
+    restore_monitor_version,
+    snapshot_monitor,
+    snapshot_indicator,
+    set_schedule,
+    list_snapshots,
+    get_snapshot,
+    get_snapshot_content,
+))]
+pub struct Doc;

@@ -4,7 +4,7 @@ use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::Input;
 use crate::learning::{self as ops, Entry};
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -281,7 +281,7 @@ pub async fn add_programme(
     body: Bytes,
 ) -> Result<Response, AppError> {
     Ok(created(
-        ops::create_programme(&state, &ctx, Input::json(&headers, &body)?).await?,
+        ops::create_programme(&state, &ctx, crate::input::json(&headers, &body)?).await?,
     ))
 }
 
@@ -319,7 +319,7 @@ pub async fn add_module(
     body: Bytes,
 ) -> Result<Response, AppError> {
     Ok(created(
-        ops::add_module(&state, &ctx, &id, Input::json(&headers, &body)?).await?,
+        ops::add_module(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?,
     ))
 }
 
@@ -334,7 +334,7 @@ pub async fn add_session(
     body: Bytes,
 ) -> Result<Response, AppError> {
     Ok(created(
-        ops::add_session(&state, &ctx, &id, Input::json(&headers, &body)?).await?,
+        ops::add_session(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?,
     ))
 }
 
@@ -349,7 +349,7 @@ pub async fn add_cohort(
     body: Bytes,
 ) -> Result<Response, AppError> {
     Ok(created(
-        ops::create_cohort(&state, &ctx, &id, Input::json(&headers, &body)?).await?,
+        ops::create_cohort(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?,
     ))
 }
 
@@ -419,7 +419,7 @@ pub async fn add_group(
     body: Bytes,
 ) -> Result<Response, AppError> {
     Ok(created(
-        ops::add_group(&state, &ctx, &id, Input::json(&headers, &body)?).await?,
+        ops::add_group(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?,
     ))
 }
 
@@ -434,7 +434,7 @@ pub async fn add_project(
     body: Bytes,
 ) -> Result<Response, AppError> {
     Ok(created(
-        ops::create_project(&state, &ctx, &id, Input::json(&headers, &body)?).await?,
+        ops::create_project(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?,
     ))
 }
 
@@ -449,7 +449,7 @@ pub async fn enrol(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<EnrolmentOut>, AppError> {
-    let mut input = Input::json(&headers, &body)?;
+    let mut input = crate::input::json(&headers, &body)?;
     let pid = input.text("participantId");
     input.finish(Ok(()))?;
     let (g, outcome) = ops::enrol(&state, &ctx, &id, &pid).await?;
@@ -513,7 +513,7 @@ pub async fn set_attendance(
         &ctx,
         &id,
         "sessionId",
-        Input::json(&headers, &body)?,
+        crate::input::json(&headers, &body)?,
     )
     .await?;
     ops::record_register(&state, &ctx, &c, &[e], &[]).await?;
@@ -530,7 +530,14 @@ pub async fn set_progress(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<StatusCode, AppError> {
-    let (c, e) = one_entry(&state, &ctx, &id, "moduleId", Input::json(&headers, &body)?).await?;
+    let (c, e) = one_entry(
+        &state,
+        &ctx,
+        &id,
+        "moduleId",
+        crate::input::json(&headers, &body)?,
+    )
+    .await?;
     ops::record_register(&state, &ctx, &c, &[], &[e]).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -586,7 +593,7 @@ pub async fn put_project(
     body: Bytes,
 ) -> Result<Json<Project>, AppError> {
     Ok(Json(
-        ops::update_project(&state, &ctx, &id, Input::json(&headers, &body)?).await?,
+        ops::update_project(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?,
     ))
 }
 
@@ -607,3 +614,28 @@ pub async fn my_enrolments(
     }
     Ok(Json(out))
 }
+
+/// This module's operations in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    list_programmes,
+    add_programme,
+    get_programme,
+    add_module,
+    add_session,
+    add_cohort,
+    get_cohort,
+    import_participants,
+    split_cohort,
+    add_group,
+    add_project,
+    enrol,
+    get_participant,
+    set_attendance,
+    set_progress,
+    get_certificate,
+    get_project,
+    put_project,
+    my_enrolments,
+))]
+pub struct Doc;

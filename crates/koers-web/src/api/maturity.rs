@@ -5,13 +5,12 @@
 
 use crate::auth::Ctx;
 use crate::error::AppError;
-use crate::input::Input;
 use crate::maturity::{
     BenchmarkRow, IssuedLink, ParticipantResult, add_interview, add_item, add_participant,
     base_url, benchmark, close_round, code, create_round, deliver_invitations, frameworks, invite,
     remind, report_pdf, results, round, rounds, save_framework,
 };
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -237,7 +236,7 @@ pub struct InterviewIn {
 /// A document or interview notes.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub struct SourceOut {
+pub struct EvidenceOut {
     pub id: String,
     pub participant_id: String,
     /// `document` or `interview`.
@@ -246,9 +245,9 @@ pub struct SourceOut {
     pub text: String,
 }
 
-impl From<&Source> for SourceOut {
+impl From<&Source> for EvidenceOut {
     fn from(s: &Source) -> Self {
-        SourceOut {
+        EvidenceOut {
             id: s.id.clone(),
             participant_id: s.participant_id.clone(),
             kind: s.kind.clone(),
@@ -323,7 +322,7 @@ pub async fn put_maturity_framework(
 ) -> Result<Response, AppError> {
     // Who may, before what: a viewer learns nothing about the framework's rules.
     ctx.require(Permission::Research)?;
-    Input::json(&headers, &body)?;
+    crate::input::json(&headers, &body)?;
     let fw: Framework = serde_json::from_slice(&body)
         .map_err(|e| AppError::BadRequest(format!("Ongeldig kader: {e}")))?;
     let v = save_framework(&state, &ctx, fw).await?;
@@ -349,7 +348,7 @@ pub async fn add_round(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let r = create_round(&state, &ctx, Input::json(&headers, &body)?).await?;
+    let r = create_round(&state, &ctx, crate::input::json(&headers, &body)?).await?;
     Ok(created(RoundOut::from(&r)))
 }
 
@@ -359,7 +358,7 @@ pub async fn add_round(
 pub struct RoundDetailOut {
     pub round: RoundOut,
     pub items: Vec<ItemOut>,
-    pub sources: Vec<SourceOut>,
+    pub sources: Vec<EvidenceOut>,
 }
 
 /// One round.
@@ -422,7 +421,7 @@ pub async fn add_participant_api(
     body: Bytes,
 ) -> Result<Response, AppError> {
     round(&state, &ctx, &id).await?;
-    let p = add_participant(&state, &ctx, &id, Input::json(&headers, &body)?).await?;
+    let p = add_participant(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?;
     Ok(created(ParticipantOut::from(&p)))
 }
 
@@ -437,7 +436,7 @@ pub async fn add_item_api(
     body: Bytes,
 ) -> Result<Response, AppError> {
     round(&state, &ctx, &id).await?;
-    let i = add_item(&state, &ctx, &id, Input::json(&headers, &body)?).await?;
+    let i = add_item(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?;
     Ok(created(ItemOut::from(&i)))
 }
 
@@ -474,7 +473,14 @@ pub async fn add_invitations(
 ) -> Result<Response, AppError> {
     let r = round(&state, &ctx, &id).await?;
     let base = base_url(&state, &headers);
-    let links = invite(&state, &ctx, &id, &base, Input::json(&headers, &body)?).await?;
+    let links = invite(
+        &state,
+        &ctx,
+        &id,
+        &base,
+        crate::input::json(&headers, &body)?,
+    )
+    .await?;
     deliver_invitations(&state, &r.name, &links).await;
     Ok(created(links))
 }
@@ -494,7 +500,7 @@ pub async fn reminders(
 
 /// Add interview notes of a participating organisation.
 #[utoipa::path(post, path = "/maturity/rounds/{roundId}/interviews", tag = "volwassenheid", params(("roundId" = String, Path, description = "Id van de ronde")),
-    request_body = InterviewIn, responses((status = 201, description = "Toegevoegd", body = SourceOut), (status = 409, description = "De ronde is gesloten")))]
+    request_body = InterviewIn, responses((status = 201, description = "Toegevoegd", body = EvidenceOut), (status = 409, description = "De ronde is gesloten")))]
 pub async fn add_interview_api(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -503,14 +509,14 @@ pub async fn add_interview_api(
     body: Bytes,
 ) -> Result<Response, AppError> {
     round(&state, &ctx, &id).await?;
-    let s = add_interview(&state, &ctx, &id, Input::json(&headers, &body)?).await?;
-    Ok(created(SourceOut::from(&s)))
+    let s = add_interview(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?;
+    Ok(created(EvidenceOut::from(&s)))
 }
 
 /// Code a passage of a document or interview.
 #[utoipa::path(post, path = "/maturity/rounds/{roundId}/sources/{sourceId}/codes", tag = "volwassenheid",
     params(("roundId" = String, Path, description = "Id van de ronde"), ("sourceId" = String, Path, description = "Id van het document of interview")),
-    request_body = CodeIn, responses((status = 201, description = "Gecodeerd", body = SourceOut), (status = 409, description = "De ronde is gesloten")))]
+    request_body = CodeIn, responses((status = 201, description = "Gecodeerd", body = EvidenceOut), (status = 409, description = "De ronde is gesloten")))]
 pub async fn add_code(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -519,8 +525,15 @@ pub async fn add_code(
     body: Bytes,
 ) -> Result<Response, AppError> {
     crate::maturity::source(&state, &ctx, &id, &sid).await?;
-    let s = code(&state, &ctx, &id, &sid, Input::json(&headers, &body)?).await?;
-    Ok(created(SourceOut::from(&s)))
+    let s = code(
+        &state,
+        &ctx,
+        &id,
+        &sid,
+        crate::input::json(&headers, &body)?,
+    )
+    .await?;
+    Ok(created(EvidenceOut::from(&s)))
 }
 
 /// Remove a coded passage (a coding mistake) while the round is open.
@@ -595,3 +608,27 @@ pub async fn report(
     )
         .into_response())
 }
+
+/// This module's operations in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    get_maturity_framework,
+    put_maturity_framework,
+    list_rounds,
+    add_round,
+    get_round,
+    close,
+    list_participants,
+    add_participant_api,
+    add_item_api,
+    list_invitations,
+    add_invitations,
+    reminders,
+    add_interview_api,
+    add_code,
+    remove_code,
+    scores,
+    get_benchmark,
+    report,
+))]
+pub struct Doc;

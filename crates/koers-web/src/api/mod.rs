@@ -17,37 +17,15 @@ pub mod sessions;
 pub mod sources;
 pub mod tokens;
 
-use crate::startup::AppState;
 use axum::extract::Request;
 use axum::http::{HeaderValue, header::HeaderName};
 use axum::middleware::Next;
 use axum::response::Response;
-use axum::routing::get;
-use axum::{Json, Router};
 use serde_json::{Value, json};
 use utoipa::OpenApi;
 
 /// The full version of the API, sent in the `API-Version` header.
 pub const API_VERSION: &str = "1.0.0";
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/openapi.json", get(openapi_json))
-        .merge(sessions::router())
-        .merge(tokens::router())
-        .merge(organisations::router())
-        .merge(datasets::router())
-        .merge(sources::router())
-        .merge(catalog::router())
-        .merge(questions::router())
-        .merge(register::router())
-        .merge(indicators::router())
-        .merge(dashboards::router())
-        .merge(notifications::router())
-        .merge(maturity::router())
-        .merge(learning::router())
-        .merge(auth_providers::router())
-}
 
 /// Adds `API-Version` to every response under `/api/`, errors included.
 pub async fn version_header(req: Request, next: Next) -> Response {
@@ -71,147 +49,6 @@ pub async fn version_header(req: Request, next: Next) -> Response {
         license(name = "EUPL-1.2", identifier = "EUPL-1.2"),
     ),
     servers((url = "/api/v1", description = "Deze koers-installatie")),
-    paths(
-        sessions::create_session,
-        sessions::current_session,
-        sessions::switch_organisation,
-        sessions::end_session,
-        tokens::list_tokens,
-        tokens::create_token,
-        tokens::revoke_token,
-        organisations::list_organisations,
-        organisations::create_organisation,
-        organisations::get_organisation,
-        organisations::list_members,
-        organisations::add_member,
-        organisations::get_member,
-        organisations::set_member_roles,
-        organisations::remove_member,
-        organisations::list_audit_events,
-        datasets::list_datasets,
-        datasets::import_dataset,
-        datasets::get_dataset,
-        datasets::set_metadata,
-        datasets::list_versions,
-        datasets::get_job,
-        datasets::run_query,
-        datasets::list_analyses,
-        datasets::create_analysis,
-        datasets::get_analysis,
-        datasets::update_analysis,
-        datasets::delete_analysis,
-        datasets::run_analysis,
-        sources::list_offers,
-        sources::import_from_source,
-        sources::get_source,
-        sources::put_source,
-        sources::refresh,
-        catalog::organisation_catalog,
-        catalog::public_catalog,
-        questions::list_tasks,
-        questions::add_task,
-        questions::get_task,
-        questions::list_questions,
-        questions::ask,
-        questions::get_question,
-        questions::move_question,
-        questions::add_evidence,
-        questions::list_comments,
-        questions::add_comment,
-        questions::set_assignments,
-        questions::list_attachments,
-        questions::add_attachment,
-        questions::download_attachment,
-        questions::remove_attachment,
-        notifications::list_notifications,
-        notifications::mark_notification,
-        register::list_applications,
-        register::create_application,
-        register::get_application,
-        register::update_application,
-        register::list_choices,
-        register::create_choice,
-        register::get_choice,
-        register::transition_choice,
-        register::export_algoritmeregister,
-        register::set_publication,
-        register::assess_ai_act,
-        register::set_prescan,
-        register::set_measure,
-        register::get_framework,
-        register::put_framework,
-        register::list_framework_versions,
-        register::board_agenda,
-        register::decision_history,
-        indicators::list_indicators,
-        indicators::add_indicator,
-        indicators::get_indicator,
-        indicators::refresh_indicator,
-        indicators::list_monitors,
-        indicators::add_monitor,
-        indicators::get_monitor,
-        indicators::update_monitor,
-        indicators::list_monitor_versions,
-        indicators::restore_monitor_version,
-        indicators::snapshot_monitor,
-        indicators::snapshot_indicator,
-        indicators::set_schedule,
-        indicators::list_snapshots,
-        indicators::get_snapshot,
-        indicators::get_snapshot_content,
-        dashboards::list_dashboards,
-        dashboards::add_dashboard,
-        dashboards::get_dashboard,
-        dashboards::save_dashboard,
-        dashboards::delete_dashboard,
-        dashboards::dashboard_data,
-        dashboards::refresh_dashboard,
-        dashboards::share_dashboard,
-        dashboards::list_dashboard_versions,
-        dashboards::get_dashboard_version,
-        dashboards::restore_dashboard_version,
-        dashboards::compare_dashboard_versions,
-        dashboards::snapshot_dashboard,
-        dashboards::schedule_dashboard,
-        maturity::get_maturity_framework,
-        maturity::put_maturity_framework,
-        maturity::list_rounds,
-        maturity::add_round,
-        maturity::get_round,
-        maturity::close,
-        maturity::list_participants,
-        maturity::add_participant_api,
-        maturity::add_item_api,
-        maturity::list_invitations,
-        maturity::add_invitations,
-        maturity::reminders,
-        maturity::add_interview_api,
-        maturity::add_code,
-        maturity::remove_code,
-        maturity::scores,
-        maturity::get_benchmark,
-        maturity::report,
-        learning::list_programmes,
-        learning::add_programme,
-        learning::get_programme,
-        learning::add_module,
-        learning::add_session,
-        learning::add_cohort,
-        learning::get_cohort,
-        learning::import_participants,
-        learning::split_cohort,
-        learning::add_group,
-        learning::add_project,
-        learning::enrol,
-        learning::get_participant,
-        learning::set_attendance,
-        learning::set_progress,
-        learning::get_certificate,
-        learning::get_project,
-        learning::put_project,
-        learning::my_enrolments,
-        auth_providers::list_auth_providers,
-    ),
     components(schemas(crate::error::Problem, koers_core::FieldError)),
     tags(
         (name = "sessies", description = "Inloggen en uitloggen"),
@@ -228,10 +65,14 @@ pub async fn version_header(req: Request, next: Next) -> Response {
 )]
 struct ApiDoc;
 
-/// The OpenAPI document, completed with what the design rules ask of every operation:
+/// The OpenAPI document of `parts` (every module's operations), completed with what the design rules ask of every operation:
 /// the `API-Version` header on every success, and problem+json error responses.
-pub fn openapi() -> Value {
-    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_else(|_| json!({}));
+pub fn openapi(parts: Vec<utoipa::openapi::OpenApi>) -> Value {
+    let mut api = ApiDoc::openapi();
+    for part in parts {
+        api.merge(part);
+    }
+    let mut doc = serde_json::to_value(api).unwrap_or_else(|_| json!({}));
     complete(&mut doc);
     declare_security(&mut doc);
     doc
@@ -330,8 +171,4 @@ fn complete(doc: &mut Value) {
             add("500", "Interne fout");
         }
     }
-}
-
-async fn openapi_json() -> Json<Value> {
-    Json(openapi())
 }

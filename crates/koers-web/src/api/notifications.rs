@@ -2,9 +2,8 @@
 
 use crate::auth::Ctx;
 use crate::error::AppError;
-use crate::input::Input;
 use crate::notifications::text;
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -96,7 +95,7 @@ pub async fn mark_notification(
         .store
         .notification(&ctx.user.id, &ctx.org.id, &id)
         .await?;
-    let mut input = Input::json(&headers, &body)?;
+    let mut input = crate::input::json(&headers, &body)?;
     let read = input.flag("read");
     input.finish(if read {
         Ok(())
@@ -113,3 +112,8 @@ pub async fn mark_notification(
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// This module's operations in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list_notifications, mark_notification,))]
+pub struct Doc;

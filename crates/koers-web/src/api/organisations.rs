@@ -3,8 +3,7 @@
 use super::sessions::UserOut;
 use crate::auth::Ctx;
 use crate::error::AppError;
-use crate::input::Input;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::workspace;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -180,7 +179,8 @@ pub async fn create_organisation(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let org = workspace::create_organisation(&state, &ctx, Input::json(&headers, &body)?).await?;
+    let org =
+        workspace::create_organisation(&state, &ctx, crate::input::json(&headers, &body)?).await?;
     Ok((StatusCode::CREATED, Json(OrganisationOut::from(&org))).into_response())
 }
 
@@ -222,7 +222,8 @@ pub async fn add_member(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let added = workspace::add_member(&state, &ctx, &org_id, Input::json(&headers, &body)?).await?;
+    let added =
+        workspace::add_member(&state, &ctx, &org_id, crate::input::json(&headers, &body)?).await?;
     let mut out = MemberOut::from(&added.member);
     out.initial_password = added.initial_password;
     Ok((StatusCode::CREATED, Json(out)).into_response())
@@ -259,7 +260,7 @@ pub async fn set_member_roles(
         &ctx,
         &org_id,
         &user_id,
-        Input::json(&headers, &body)?,
+        crate::input::json(&headers, &body)?,
     )
     .await?;
     Ok(Json((&m).into()))
@@ -288,7 +289,7 @@ pub async fn list_audit_events(
     Path(org_id): Path<String>,
     Query(q): Query<AuditQuery>,
 ) -> Result<Json<Vec<AuditEventOut>>, AppError> {
-    let roles = ctx.roles_in(&state, &org_id).await?;
+    let roles = ctx.roles_in(&state.store, &org_id).await?;
     if !koers_core::access::permitted(&roles, Permission::ReadAudit) {
         return Err(AppError::Forbidden);
     }
@@ -298,3 +299,18 @@ pub async fn list_audit_events(
         .await?;
     Ok(Json(events.into_iter().map(Into::into).collect()))
 }
+
+/// This module's operations in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    list_organisations,
+    create_organisation,
+    get_organisation,
+    list_members,
+    add_member,
+    get_member,
+    set_member_roles,
+    remove_member,
+    list_audit_events,
+))]
+pub struct Doc;

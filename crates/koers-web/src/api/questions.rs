@@ -2,12 +2,11 @@
 
 use crate::auth::Ctx;
 use crate::error::AppError;
-use crate::input::Input;
 use crate::questions::{
     assign, attach, attachment_file, comment, create_question, create_task, detach, link,
     transition,
 };
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -260,7 +259,7 @@ pub async fn add_task(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let t = create_task(&state, &ctx, Input::json(&headers, &body)?).await?;
+    let t = create_task(&state, &ctx, crate::input::json(&headers, &body)?).await?;
     Ok((StatusCode::CREATED, Json(TaskOut::from(&t))).into_response())
 }
 
@@ -324,7 +323,7 @@ pub async fn ask(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let q = create_question(&state, &ctx, Input::json(&headers, &body)?).await?;
+    let q = create_question(&state, &ctx, crate::input::json(&headers, &body)?).await?;
     Ok((StatusCode::CREATED, Json(QuestionOut::from(&q))).into_response())
 }
 
@@ -357,7 +356,7 @@ pub async fn move_question(
     body: Bytes,
 ) -> Result<Json<QuestionOut>, AppError> {
     Ok(Json(
-        (&transition(&state, &ctx, &id, Input::json(&headers, &body)?).await?).into(),
+        (&transition(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?).into(),
     ))
 }
 
@@ -372,7 +371,7 @@ pub async fn add_evidence(
     body: Bytes,
 ) -> Result<Json<QuestionOut>, AppError> {
     Ok(Json(
-        (&link(&state, &ctx, &id, Input::json(&headers, &body)?).await?).into(),
+        (&link(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?).into(),
     ))
 }
 
@@ -407,7 +406,7 @@ pub async fn add_comment(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let c = comment(&state, &ctx, &id, Input::json(&headers, &body)?).await?;
+    let c = comment(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?;
     Ok((StatusCode::CREATED, Json(CommentOut::from(&c))).into_response())
 }
 
@@ -432,7 +431,7 @@ pub async fn set_assignments(
     body: Bytes,
 ) -> Result<Json<QuestionOut>, AppError> {
     Ok(Json(
-        (&assign(&state, &ctx, &id, Input::json(&headers, &body)?).await?).into(),
+        (&assign(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?).into(),
     ))
 }
 
@@ -534,3 +533,24 @@ pub async fn remove_attachment(
     detach(&state, &ctx, &id, &attachment_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// This module's operations in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    list_tasks,
+    add_task,
+    get_task,
+    list_questions,
+    ask,
+    get_question,
+    move_question,
+    add_evidence,
+    list_comments,
+    add_comment,
+    set_assignments,
+    list_attachments,
+    add_attachment,
+    download_attachment,
+    remove_attachment,
+))]
+pub struct Doc;

@@ -3,12 +3,11 @@
 
 use crate::auth::Ctx;
 use crate::error::AppError;
-use crate::input::Input;
 use crate::register::{
     self as reg, AidStep, ChoiceBody, ai_act_outcome, export_record, framework_in_force,
     prescan_result, requirements_of,
 };
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -410,7 +409,7 @@ pub async fn create_application(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let a = reg::create_application(&state, &ctx, Input::json(&headers, &body)?).await?;
+    let a = reg::create_application(&state, &ctx, crate::input::json(&headers, &body)?).await?;
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, format!("/api/v1/applications/{}", a.id))],
@@ -447,7 +446,8 @@ pub async fn update_application(
     body: Bytes,
 ) -> Result<Json<ApplicationOut>, AppError> {
     state.store.application(&ctx.org.id, &id).await?;
-    let a = reg::update_application(&state, &ctx, &id, Input::json(&headers, &body)?).await?;
+    let a =
+        reg::update_application(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?;
     Ok(Json((&a).into()))
 }
 
@@ -526,7 +526,14 @@ pub async fn transition_choice(
     body: Bytes,
 ) -> Result<Json<ChoiceOut>, AppError> {
     let (app, _) = reg::choice_of(&state, &ctx, &id, &choice_id).await?;
-    let c = reg::transition(&state, &ctx, &id, &choice_id, Input::json(&headers, &body)?).await?;
+    let c = reg::transition(
+        &state,
+        &ctx,
+        &id,
+        &choice_id,
+        crate::input::json(&headers, &body)?,
+    )
+    .await?;
     Ok(Json(choice_out(&state, &ctx, &app, &c).await?))
 }
 
@@ -588,7 +595,7 @@ pub async fn set_publication(
     body: Bytes,
 ) -> Result<Json<ApplicationOut>, AppError> {
     state.store.application(&ctx.org.id, &id).await?;
-    let a = reg::set_publication(&state, &ctx, &id, Input::json(&headers, &body)?).await?;
+    let a = reg::set_publication(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?;
     Ok(Json((&a).into()))
 }
 
@@ -606,7 +613,7 @@ pub async fn assess_ai_act(
     body: Bytes,
 ) -> Result<Json<AiActStepOut>, AppError> {
     state.store.application(&ctx.org.id, &id).await?;
-    Input::json(&headers, &body)?;
+    crate::input::json(&headers, &body)?;
     let v: Value =
         serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let answers: Vec<usize> = match v.get("answers") {
@@ -666,7 +673,7 @@ pub async fn set_prescan(
 ) -> Result<Json<Value>, AppError> {
     state.store.application(&ctx.org.id, &id).await?;
     reg::require_register(&ctx)?;
-    Input::json(&headers, &body)?;
+    crate::input::json(&headers, &body)?;
     let v: Value =
         serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let answers: BTreeMap<String, Value> = match v.get("answers") {
@@ -696,7 +703,7 @@ pub async fn set_measure(
     body: Bytes,
 ) -> Result<Json<ApplicationOut>, AppError> {
     state.store.application(&ctx.org.id, &id).await?;
-    let a = reg::set_measure(&state, &ctx, &id, Input::json(&headers, &body)?).await?;
+    let a = reg::set_measure(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?;
     Ok(Json((&a).into()))
 }
 
@@ -732,7 +739,7 @@ pub async fn put_framework(
     body: Bytes,
 ) -> Result<Json<FrameworkOut>, AppError> {
     ctx.require(Permission::ManageMembers)?;
-    Input::json(&headers, &body)?;
+    crate::input::json(&headers, &body)?;
     let text = std::str::from_utf8(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let v = reg::save_framework(&state, &ctx, text).await?;
     Ok(Json((&v).into()))
@@ -799,3 +806,27 @@ pub async fn decision_history(
             .collect(),
     }))
 }
+
+/// This module's operations in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    list_applications,
+    create_application,
+    get_application,
+    update_application,
+    list_choices,
+    create_choice,
+    get_choice,
+    transition_choice,
+    export_algoritmeregister,
+    set_publication,
+    assess_ai_act,
+    set_prescan,
+    set_measure,
+    get_framework,
+    put_framework,
+    list_framework_versions,
+    board_agenda,
+    decision_history,
+))]
+pub struct Doc;

@@ -4,8 +4,7 @@ use super::organisations::OrganisationOut;
 use crate::auth::{Ctx, SESSION_COOKIE, set_cookie, sign_in};
 use crate::client::ClientIp;
 use crate::error::AppError;
-use crate::input::Input;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::workspace;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -102,7 +101,7 @@ pub async fn create_session(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let mut input = Input::json(&headers, &body)?;
+    let mut input = crate::input::json(&headers, &body)?;
     let email = input.text("email");
     let password = input.text("password");
     input.finish(Ok(()))?;
@@ -151,7 +150,7 @@ pub async fn switch_organisation(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<SessionOut>, AppError> {
-    let mut input = Input::json(&headers, &body)?;
+    let mut input = crate::input::json(&headers, &body)?;
     let org_id = input.text("organisationId");
     input.finish(Ok(()))?;
     workspace::switch_org(&state, &ctx, &org_id).await?;
@@ -168,3 +167,8 @@ pub async fn end_session(State(state): State<AppState>, ctx: Ctx) -> Result<Resp
     let cookie = set_cookie(SESSION_COOKIE, "", Some(0), state.cfg.secure_cookies, true);
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
 }
+
+/// This module's operations in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(create_session, current_session, switch_organisation, end_session,))]
+pub struct Doc;

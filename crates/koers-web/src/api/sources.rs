@@ -4,11 +4,10 @@
 use super::datasets::{JobOut, job_out};
 use crate::auth::Ctx;
 use crate::error::AppError;
-use crate::input::Input;
 use crate::sources::{
     SourceView, offers, read_source, replace, source, start_import, start_refresh,
 };
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -164,7 +163,7 @@ pub async fn import_from_source(
 ) -> Result<Response, AppError> {
     // Rights before input: a viewer learns nothing from validation messages.
     ctx.require(Permission::ManageData)?;
-    let src = read_source(Input::json(&headers, &body)?)?;
+    let src = read_source(crate::input::json(&headers, &body)?)?;
     let job = start_import(&state, &ctx, src)?;
     Ok(accepted(&job))
 }
@@ -193,7 +192,7 @@ pub async fn put_source(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<SourceOut>, AppError> {
-    let v = replace(&state, &ctx, &id, Input::json(&headers, &body)?).await?;
+    let v = replace(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?;
     Ok(Json(v.into()))
 }
 
@@ -210,3 +209,8 @@ pub async fn refresh(
     let job = start_refresh(&state, &ctx, &id).await?;
     Ok(accepted(&job))
 }
+
+/// This module's operations in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list_offers, import_from_source, get_source, put_source, refresh,))]
+pub struct Doc;

@@ -4,8 +4,7 @@
 use crate::auth::Ctx;
 use crate::client::ClientIp;
 use crate::error::AppError;
-use crate::input::Input;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::tokens;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -104,7 +103,7 @@ pub async fn create_token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let input = Input::json(&headers, &body)?;
+    let input = crate::input::json(&headers, &body)?;
     let (token, made) = tokens::create(&state, &ctx, client, input).await?;
     let out = TokenCreatedOut {
         token,
@@ -126,3 +125,8 @@ pub async fn revoke_token(
     tokens::revoke(&state, &ctx, client, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// This module's operations in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list_tokens, create_token, revoke_token,))]
+pub struct Doc;

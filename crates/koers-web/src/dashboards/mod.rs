@@ -11,7 +11,7 @@ use crate::analysis::bound_sql;
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::Input;
-use crate::startup::AppState;
+use crate::state::AppState;
 use koers_app::results::Results;
 use koers_core::analysis::ParamKind;
 use koers_core::dashboards::{

@@ -13,7 +13,7 @@
 pub mod params;
 
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};

@@ -1,11 +1,10 @@
 //! The user's own account: changing the password, and personal API tokens.
 
-use super::{form_problem, page};
 use crate::auth::{Ctx, SESSION_COOKIE, set_cookie};
 use crate::client::ClientIp;
 use crate::error::AppError;
-use crate::input::Input;
-use crate::startup::AppState;
+use crate::shell::{form_problem, page};
+use crate::state::AppState;
 use crate::{tokens, workspace};
 use axum::Router;
 use axum::body::Bytes;
@@ -78,7 +77,7 @@ async fn change_password(
     ctx: Ctx,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    match workspace::change_password(&state, &ctx, Input::form(&body)?).await {
+    match workspace::change_password(&state, &ctx, crate::input::form(&body)?).await {
         // Every session ended with the old password; sign in again with the new one.
         Ok(()) => {
             let cookie = set_cookie(SESSION_COOKIE, "", Some(0), state.cfg.secure_cookies, true);
@@ -98,8 +97,8 @@ async fn create_token(
     ClientIp(client): ClientIp,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let form = Input::form(&body)?.into_value();
-    match tokens::create(&state, &ctx, client, Input::form(&body)?).await {
+    let form = crate::input::form_value(&crate::input::form(&body)?);
+    match tokens::create(&state, &ctx, client, crate::input::form(&body)?).await {
         Ok((secret, made)) => {
             let extra = context! { new_token => secret, new_token_name => made.name };
             render(&state, &ctx, StatusCode::OK, extra).await

@@ -1,10 +1,9 @@
 //! Deployment administration: the organisations on this koers.
 
-use super::{form_problem, page};
 use crate::auth::Ctx;
 use crate::error::AppError;
-use crate::input::Input;
-use crate::startup::AppState;
+use crate::shell::{form_problem, page};
+use crate::state::AppState;
 use crate::workspace;
 use axum::Router;
 use axum::body::Bytes;
@@ -49,8 +48,8 @@ async fn create(
     body: Bytes,
 ) -> Result<Response, AppError> {
     ctx.require_instance_admin()?;
-    let form = Input::form(&body)?.into_value();
-    match workspace::create_organisation(&state, &ctx, Input::form(&body)?).await {
+    let form = crate::input::form_value(&crate::input::form(&body)?);
+    match workspace::create_organisation(&state, &ctx, crate::input::form(&body)?).await {
         Ok(org) => render(&state, &ctx, StatusCode::OK, context! { created => org }).await,
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let extra = context! { form => form, ..form_problem(&e) };

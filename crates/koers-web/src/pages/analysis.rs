@@ -1,13 +1,13 @@
 //! Analyses (M2): the SQL editor with the schema browser, a paged result table, a map of
 //! geometry results and exports; saved analyses with parameters.
 
-use super::{form_problem, page};
 use crate::analysis::{download, export_format, results, run_saved, run_sql, save};
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::Input;
 use crate::map;
-use crate::startup::AppState;
+use crate::shell::{form_problem, page};
+use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -101,7 +101,7 @@ fn query_error(e: &AppError) -> bool {
 }
 
 async fn run(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
-    let mut input = Input::form(&body)?;
+    let mut input = crate::input::form(&body)?;
     let sql = input.text("sql");
     let page_no: usize = input.text("page").parse().unwrap_or(1);
     match run_sql(&state, &ctx, &sql).await {
@@ -139,7 +139,7 @@ async fn export_adhoc(
     ctx: Ctx,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let mut input = Input::form(&body)?;
+    let mut input = crate::input::form(&body)?;
     let sql = input.text("sql");
     let format = export_format(&input.text("format"))?;
     let out = run_sql(&state, &ctx, &sql).await?;
@@ -151,8 +151,8 @@ async fn save_new(
     ctx: Ctx,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let input = Input::form(&body)?;
-    let sql = Input::form(&body)?.text("sql");
+    let input = crate::input::form(&body)?;
+    let sql = crate::input::form(&body)?.text("sql");
     match save(&state, &ctx, None, input).await {
         Ok(a) => Ok(Redirect::to(&format!("/analyses/{}", a.id)).into_response()),
         Err(e) if query_error(&e) => {
@@ -213,7 +213,7 @@ async fn run_saved_page(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let a = state.store.analysis(&ctx.org.id, &id).await?;
-    let mut input = Input::form(&body)?;
+    let mut input = crate::input::form(&body)?;
     let values = param_values(&mut input, &a);
     let page_no: usize = input.text("page").parse().unwrap_or(1);
     match run_saved(&state, &ctx, &id, &values).await {
@@ -247,7 +247,7 @@ async fn export_saved(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let a = state.store.analysis(&ctx.org.id, &id).await?;
-    let mut input = Input::form(&body)?;
+    let mut input = crate::input::form(&body)?;
     let values = param_values(&mut input, &a);
     let format = export_format(&input.text("format"))?;
     let (a, out) = run_saved(&state, &ctx, &id, &values).await?;
@@ -260,7 +260,7 @@ async fn save_existing(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    match save(&state, &ctx, Some(&id), Input::form(&body)?).await {
+    match save(&state, &ctx, Some(&id), crate::input::form(&body)?).await {
         Ok(a) => Ok(Redirect::to(&format!("/analyses/{}", a.id)).into_response()),
         Err(e) if query_error(&e) => {
             render_saved(

@@ -1,13 +1,12 @@
 //! Bronnen (M1): the catalog of datasets, importing with progress, and a dataset's page
 //! with its DCAT-AP-NL metadata, schema, quality history, preview and map.
 
-use super::{form_problem, page};
 use crate::auth::Ctx;
 use crate::catalog::{read_import_form, start_import, update_meta};
 use crate::error::AppError;
-use crate::input::Input;
 use crate::map;
-use crate::startup::AppState;
+use crate::shell::{form_problem, page};
+use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
@@ -196,7 +195,7 @@ async fn edit_meta(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    match update_meta(&state, &ctx, &id, Input::form(&body)?).await {
+    match update_meta(&state, &ctx, &id, crate::input::form(&body)?).await {
         Ok(_) => {
             render_dataset(
                 &state,

@@ -3,7 +3,6 @@
 //! angle, refresh with progress, exports; the editor (widgets, filters, sharing); the
 //! history with comparison and restore; and the public page and embed behind a link.
 
-use super::{after_form, page};
 use crate::auth::Ctx;
 use crate::dashboards::export::{board_pdf, board_svg, png, widget_csv, widget_svg};
 use crate::dashboards::render::{Drawn, View, draw};
@@ -14,7 +13,8 @@ use crate::dashboards::{
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::input::Input;
-use crate::startup::AppState;
+use crate::shell::{after_form, page};
+use crate::state::AppState;
 use crate::templates::Templates;
 use axum::Router;
 use axum::body::Bytes;
@@ -132,15 +132,15 @@ async fn render_overview(
 }
 
 async fn add(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
-    let form = Input::form(&body)?.into_value();
-    match create(&state, &ctx, Input::form(&body)?).await {
+    let form = crate::input::form_value(&crate::input::form(&body)?);
+    match create(&state, &ctx, crate::input::form(&body)?).await {
         Ok(d) => Ok(Redirect::to(&format!("/dashboards/{}/bewerken", d.id)).into_response()),
         Err(e @ AppError::Invalid(_)) => {
             render_overview(
                 &state,
                 &ctx,
                 StatusCode::BAD_REQUEST,
-                context! { form => form, ..super::form_problem(&e) },
+                context! { form => form, ..crate::shell::form_problem(&e) },
             )
             .await
         }
@@ -213,7 +213,7 @@ async fn refresh(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let d = editable(&state, &ctx, &id).await?;
-    let mut input = Input::form(&body)?;
+    let mut input = crate::input::form(&body)?;
     let query = input.text("query");
     let q: BTreeMap<String, String> = serde_urlencoded::from_str(&query).unwrap_or_default();
     let chosen = chosen_filters(&q);
@@ -244,7 +244,7 @@ async fn set_schedule(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    schedule(&state, &ctx, &id, Input::form(&body)?).await?;
+    schedule(&state, &ctx, &id, crate::input::form(&body)?).await?;
     Ok(Redirect::to(&format!("/dashboards/{id}#schema")).into_response())
 }
 
@@ -538,7 +538,7 @@ async fn apply(
     body: &Bytes,
 ) -> Result<&'static str, AppError> {
     let d = editable(state, ctx, id).await?;
-    let mut input = Input::form(body)?;
+    let mut input = crate::input::form(body)?;
     let action = input.text("action");
     let base: i64 = input
         .text("version")
@@ -608,7 +608,7 @@ async fn edit(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let form = Input::form(&body)?.into_value();
+    let form = crate::input::form_value(&crate::input::form(&body)?);
     let r = apply(&state, &ctx, &id, &body).await;
     let notice = match &r {
         Ok("dash.deleted") => return Ok(Redirect::to("/dashboards").into_response()),
@@ -673,7 +673,7 @@ async fn restore_version(
     Path((id, version)): Path<(String, i64)>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    Input::form(&body)?;
+    crate::input::form(&body)?;
     restore(&state, &ctx, &id, version).await?;
     Ok(Redirect::to(&format!("/dashboards/{id}/versies")).into_response())
 }

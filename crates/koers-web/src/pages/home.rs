@@ -1,9 +1,9 @@
 //! The overview page: the seven modules and what each is for.
 
-use super::page;
 use crate::auth::Ctx;
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::shell::page;
+use crate::state::AppState;
 use axum::Router;
 use axum::extract::State;
 use axum::response::Html;

@@ -3,13 +3,12 @@
 //! group, make-track projects, a participant's standing and certificate, and "my learning
 //! track" for the signed-in participant.
 
-use super::{after_form, form_problem, page};
 use crate::api::learning::pdf_response;
 use crate::auth::Ctx;
 use crate::error::AppError;
-use crate::input::Input;
 use crate::learning::{self as ops, Entry};
-use crate::startup::AppState;
+use crate::shell::{after_form, form_problem, page};
+use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
@@ -97,8 +96,8 @@ async fn add_programme(
     ctx: Ctx,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let form = Input::form(&body)?.into_value();
-    match ops::create_programme(&state, &ctx, Input::form(&body)?).await {
+    let form = crate::input::form_value(&crate::input::form(&body)?);
+    match ops::create_programme(&state, &ctx, crate::input::form(&body)?).await {
         Ok(p) => Ok(Redirect::to(&format!("{HOME}/leergangen/{}", p.id)).into_response()),
         Err(e @ AppError::Invalid(_)) => {
             let extra = context! { form => form, ..form_problem(&e) };
@@ -169,7 +168,7 @@ async fn add_module(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let r = ops::add_module(&state, &ctx, &id, Input::form(&body)?).await;
+    let r = ops::add_module(&state, &ctx, &id, crate::input::form(&body)?).await;
     programme_outcome(&state, &ctx, &id, r, |m| {
         format!("{HOME}/leergangen/{}#modules", m.programme_id)
     })
@@ -182,7 +181,7 @@ async fn add_session(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let r = ops::add_session(&state, &ctx, &id, Input::form(&body)?).await;
+    let r = ops::add_session(&state, &ctx, &id, crate::input::form(&body)?).await;
     programme_outcome(&state, &ctx, &id, r, |s| {
         format!("{HOME}/leergangen/{}#sessies", s.programme_id)
     })
@@ -195,7 +194,7 @@ async fn add_cohort(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let r = ops::create_cohort(&state, &ctx, &id, Input::form(&body)?).await;
+    let r = ops::create_cohort(&state, &ctx, &id, crate::input::form(&body)?).await;
     programme_outcome(&state, &ctx, &id, r, |c| {
         format!("{HOME}/cohorten/{}", c.id)
     })
@@ -348,7 +347,7 @@ async fn add_group(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let r = ops::add_group(&state, &ctx, &id, Input::form(&body)?).await;
+    let r = ops::add_group(&state, &ctx, &id, crate::input::form(&body)?).await;
     cohort_outcome(&state, &ctx, &id, r, "group_added").await
 }
 
@@ -358,7 +357,7 @@ async fn add_project(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    match ops::create_project(&state, &ctx, &id, Input::form(&body)?).await {
+    match ops::create_project(&state, &ctx, &id, crate::input::form(&body)?).await {
         Ok(x) => Ok(Redirect::to(&format!("{HOME}/projecten/{}", x.id)).into_response()),
         r => cohort_outcome(&state, &ctx, &id, r, "").await,
     }
@@ -373,7 +372,7 @@ async fn enrol(
     // The form sits on the cohort page; problems are shown there.
     ctx.require(Permission::CoordinateLearning)?;
     let p = state.store.participant(&ctx.org.id, &id).await?;
-    let mut input = Input::form(&body)?;
+    let mut input = crate::input::form(&body)?;
     let group_id = input.text("groupId");
     input.finish(Ok(()))?;
     let r = match state.store.group(&ctx.org.id, &group_id).await {
@@ -622,7 +621,7 @@ async fn save_project(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let r = ops::update_project(&state, &ctx, &id, Input::form(&body)?).await;
+    let r = ops::update_project(&state, &ctx, &id, crate::input::form(&body)?).await;
     after_form(r, "saved", |status, extra| {
         render_project(&state, &ctx, &id, status, extra)
     })

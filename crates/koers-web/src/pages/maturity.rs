@@ -3,19 +3,18 @@
 //! organisation (HTML and PDF) and the benchmark; and the public survey at `/enquete/{token}`,
 //! outside the sign-in.
 
-use super::{after_form, form_problem, page};
 use crate::auth::{Ctx, Resolved, login_csrf};
 use crate::chart::{bars_svg, radar_svg};
 use crate::error::AppError;
 use crate::i18n::{Lang, t};
-use crate::input::Input;
 use crate::maturity::{
     IssuedLink, RoundResults, add_document, add_interview, add_item, add_participant, answer,
     base_url, benchmark, benchmark_csv, close_round, code, create_round, deliver_invitations,
     fmt_score, frameworks, invite, remind, report_pdf, results, round, rounds, source, survey,
     weights_line,
 };
-use crate::startup::AppState;
+use crate::shell::{after_form, form_problem, page};
+use crate::state::AppState;
 use crate::templates::Templates;
 use axum::Router;
 use axum::body::Bytes;
@@ -103,8 +102,8 @@ async fn new_round(
     ctx: Ctx,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let form = Input::form(&body)?.into_value();
-    match create_round(&state, &ctx, Input::form(&body)?).await {
+    let form = crate::input::form_value(&crate::input::form(&body)?);
+    match create_round(&state, &ctx, crate::input::form(&body)?).await {
         Ok(r) => Ok(Redirect::to(&format!("/volwassenheid/rondes/{}", r.id)).into_response()),
         Err(e @ AppError::Invalid(_)) => {
             let extra = context! { form => form, ..form_problem(&e) };
@@ -133,7 +132,7 @@ async fn new_framework_version(
     ctx: Ctx,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let mut input = Input::form(&body)?;
+    let mut input = crate::input::form(&body)?;
     let fw = crate::maturity::framework_from_form(&mut input);
     input.finish(Ok(()))?;
     let r = crate::maturity::save_framework(&state, &ctx, fw).await;
@@ -232,8 +231,8 @@ async fn participant(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let form = Input::form(&body)?.into_value();
-    let r = add_participant(&state, &ctx, &id, Input::form(&body)?).await;
+    let form = crate::input::form_value(&crate::input::form(&body)?);
+    let r = add_participant(&state, &ctx, &id, crate::input::form(&body)?).await;
     round_form(&state, &ctx, &id, "deelnemers", form, r).await
 }
 
@@ -243,8 +242,8 @@ async fn item(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let form = Input::form(&body)?.into_value();
-    let r = add_item(&state, &ctx, &id, Input::form(&body)?).await;
+    let form = crate::input::form_value(&crate::input::form(&body)?);
+    let r = add_item(&state, &ctx, &id, crate::input::form(&body)?).await;
     round_form(&state, &ctx, &id, "vragen", form, r).await
 }
 
@@ -304,9 +303,9 @@ async fn invitations(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let form = Input::form(&body)?.into_value();
+    let form = crate::input::form_value(&crate::input::form(&body)?);
     let base = base_url(&state, &headers);
-    match invite(&state, &ctx, &id, &base, Input::form(&body)?).await {
+    match invite(&state, &ctx, &id, &base, crate::input::form(&body)?).await {
         Ok(links) => handed_out(&state, &ctx, &id, "uitnodigingen", &links).await,
         r => round_form(&state, &ctx, &id, "uitnodigingen", form, r).await,
     }
@@ -371,8 +370,8 @@ async fn interview(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let form = Input::form(&body)?.into_value();
-    match add_interview(&state, &ctx, &id, Input::form(&body)?).await {
+    let form = crate::input::form_value(&crate::input::form(&body)?);
+    match add_interview(&state, &ctx, &id, crate::input::form(&body)?).await {
         Ok(s) => Ok(
             Redirect::to(&format!("/volwassenheid/rondes/{id}/bronnen/{}", s.id)).into_response(),
         ),
@@ -426,8 +425,8 @@ async fn add_code(
     Path((id, sid)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let form = Input::form(&body)?.into_value();
-    match code(&state, &ctx, &id, &sid, Input::form(&body)?).await {
+    let form = crate::input::form_value(&crate::input::form(&body)?);
+    match code(&state, &ctx, &id, &sid, crate::input::form(&body)?).await {
         Ok(_) => Ok(
             Redirect::to(&format!("/volwassenheid/rondes/{id}/bronnen/{sid}#codes"))
                 .into_response(),
@@ -718,8 +717,8 @@ async fn survey_submit(
     Path(token): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let form = Input::form(&body)?.into_value();
-    match answer(&state, &token, Input::form(&body)?).await {
+    let form = crate::input::form_value(&crate::input::form(&body)?);
+    match answer(&state, &token, crate::input::form(&body)?).await {
         Ok(()) => public_page(
             &state,
             &headers,

@@ -1,11 +1,10 @@
 //! Meldingen: what happened to the work someone holds a role in.
 
-use super::page;
 use crate::auth::Ctx;
 use crate::error::AppError;
-use crate::input::Input;
 use crate::notifications::text;
-use crate::startup::AppState;
+use crate::shell::page;
+use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -49,7 +48,7 @@ async fn mark_read(
     ctx: Ctx,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let mut input = Input::form(&body)?;
+    let mut input = crate::input::form(&body)?;
     let id = input.text("id");
     input.finish(Ok(()))?;
     let one = (!id.is_empty()).then_some(id.as_str());

@@ -7,9 +7,8 @@ use crate::auth::{session_cookie, start_session};
 use crate::client::ClientIp;
 use crate::error::AppError;
 use crate::i18n::{Lang, t};
-use crate::input::Input;
 use crate::oidc::{self, Callback, Failure, Finished, SignInError};
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -153,7 +152,7 @@ async fn link(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let mut input = Input::form(&body)?;
+    let mut input = crate::input::form(&body)?;
     let password = input.text("password");
     match oidc::confirm_link(&state, &headers, &password, ip).await {
         Ok((token, next)) => Ok((

@@ -1,11 +1,10 @@
 //! The organisation page: its members and their roles, adding and removing members, the
 //! audit log, and switching between organisations.
 
-use super::{form_problem, page};
 use crate::auth::Ctx;
 use crate::error::AppError;
-use crate::input::Input;
-use crate::startup::AppState;
+use crate::shell::{form_problem, page};
+use crate::state::AppState;
 use crate::workspace;
 use axum::Router;
 use axum::body::Bytes;
@@ -80,8 +79,8 @@ async fn form_outcome<T>(
 }
 
 async fn add(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
-    let input = Input::form(&body)?;
-    let form: Value = Input::form(&body)?.into_value();
+    let input = crate::input::form(&body)?;
+    let form: Value = crate::input::form_value(&crate::input::form(&body)?);
     let r = workspace::add_member(&state, &ctx, &ctx.org.id, input).await;
     form_outcome(&state, &ctx, r, form, |added| {
         context! { notice => "member_added", added => added.member, initial_password => added.initial_password }
@@ -95,7 +94,7 @@ async fn set_roles(
     Path(user_id): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let input = Input::form(&body)?;
+    let input = crate::input::form(&body)?;
     let r = workspace::set_roles(&state, &ctx, &ctx.org.id, &user_id, input).await;
     form_outcome(
         &state,
@@ -128,7 +127,7 @@ async fn switch(
     ctx: Ctx,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let mut input = Input::form(&body)?;
+    let mut input = crate::input::form(&body)?;
     let org_id = input.text("orgId");
     workspace::switch_org(&state, &ctx, &org_id).await?;
     Ok(Redirect::to("/").into_response())

@@ -3,17 +3,16 @@
 //! text and colour, trend, target), a line chart drawn as SVG with the table of its values
 //! as text alternative, a button to refresh it now, and a CSV export.
 
-use super::{after_form, form_problem, page};
 use crate::auth::Ctx;
 use crate::chart::{format_number, line_svg};
 use crate::error::AppError;
-use crate::input::Input;
 use crate::products::{
     IndicatorView, create_indicator, create_monitor, may_snapshot, monitor_view, readable_snapshot,
     readable_snapshots, refresh, restore_monitor, save_monitor, schedule, snapshot_intact,
     take_snapshot, view,
 };
-use crate::startup::AppState;
+use crate::shell::{after_form, form_problem, page};
+use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -90,7 +89,7 @@ async fn snapshot(
         "dashboards" => "dashboard",
         _ => return Err(AppError::NotFound),
     };
-    let s = take_snapshot(&state, &ctx, kind, &id, Input::form(&body)?).await?;
+    let s = take_snapshot(&state, &ctx, kind, &id, crate::input::form(&body)?).await?;
     Ok(Redirect::to(&format!("/informatieproducten/momentopnamen/{}", s.id)).into_response())
 }
 
@@ -203,8 +202,8 @@ async fn add_indicator(
     ctx: Ctx,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let form = Input::form(&body)?.into_value();
-    match create_indicator(&state, &ctx, Input::form(&body)?).await {
+    let form = crate::input::form_value(&crate::input::form(&body)?);
+    match create_indicator(&state, &ctx, crate::input::form(&body)?).await {
         Ok(i) => {
             Ok(Redirect::to(&format!("/informatieproducten/indicatoren/{}", i.id)).into_response())
         }
@@ -221,8 +220,8 @@ async fn add_monitor(
     ctx: Ctx,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let form = Input::form(&body)?.into_value();
-    match create_monitor(&state, &ctx, Input::form(&body)?).await {
+    let form = crate::input::form_value(&crate::input::form(&body)?);
+    match create_monitor(&state, &ctx, crate::input::form(&body)?).await {
         Ok(m) => {
             Ok(Redirect::to(&format!("/informatieproducten/monitoren/{}", m.id)).into_response())
         }
@@ -394,7 +393,7 @@ async fn edit_monitor(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    match save_monitor(&state, &ctx, &id, Input::form(&body)?).await {
+    match save_monitor(&state, &ctx, &id, crate::input::form(&body)?).await {
         Err(AppError::Conflict(m)) => {
             render_monitor(
                 &state,
@@ -420,7 +419,7 @@ async fn restore_monitor_version(
     Path((id, version)): Path<(String, i64)>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    Input::form(&body)?;
+    crate::input::form(&body)?;
     restore_monitor(&state, &ctx, &id, version).await?;
     Ok(Redirect::to(&format!("/informatieproducten/monitoren/{id}#versies")).into_response())
 }
@@ -431,7 +430,7 @@ async fn set_schedule(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let r = schedule(&state, &ctx, &id, Input::form(&body)?).await;
+    let r = schedule(&state, &ctx, &id, crate::input::form(&body)?).await;
     after_form(r, "scheduled", |status, extra| {
         render_indicator(&state, &ctx, &id, status, extra)
     })

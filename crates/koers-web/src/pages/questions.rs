@@ -2,15 +2,14 @@
 //! question's page with its workflow, evidence, decision, evaluation and comments, the
 //! policy-cycle view per task, and the roles matrix.
 
-use super::{form_problem, page};
 use crate::auth::Ctx;
 use crate::error::AppError;
-use crate::input::Input;
 use crate::questions::{
     assign, attach, attachment_file, attachment_response, comment, create_question, create_task,
     detach, link, transition,
 };
-use crate::startup::AppState;
+use crate::shell::{form_problem, page};
+use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
@@ -132,8 +131,8 @@ async fn new_form(State(state): State<AppState>, ctx: Ctx) -> Result<Response, A
 }
 
 async fn ask(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
-    let form = Input::form(&body)?.into_value();
-    match create_question(&state, &ctx, Input::form(&body)?).await {
+    let form = crate::input::form_value(&crate::input::form(&body)?);
+    match create_question(&state, &ctx, crate::input::form(&body)?).await {
         Ok(q) => Ok(Redirect::to(&format!("/datavragen/{}", q.id)).into_response()),
         Err(e @ AppError::Invalid(_)) => {
             let extra = context! { form => form, ..form_problem(&e) };
@@ -166,7 +165,7 @@ async fn add_task(
     ctx: Ctx,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    match create_task(&state, &ctx, Input::form(&body)?).await {
+    match create_task(&state, &ctx, crate::input::form(&body)?).await {
         Ok(t) => Ok(Redirect::to(&format!("/datavragen/opgaven/{}", t.id)).into_response()),
         Err(e @ AppError::Invalid(_)) => {
             let extra = form_problem(&e);
@@ -331,7 +330,7 @@ async fn step(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let r = transition(&state, &ctx, &id, Input::form(&body)?).await;
+    let r = transition(&state, &ctx, &id, crate::input::form(&body)?).await;
     outcome(&state, &ctx, &id, r, "moved").await
 }
 
@@ -341,7 +340,7 @@ async fn add_evidence(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let r = link(&state, &ctx, &id, Input::form(&body)?).await;
+    let r = link(&state, &ctx, &id, crate::input::form(&body)?).await;
     outcome(&state, &ctx, &id, r, "linked").await
 }
 
@@ -351,7 +350,7 @@ async fn add_comment(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let r = comment(&state, &ctx, &id, Input::form(&body)?).await;
+    let r = comment(&state, &ctx, &id, crate::input::form(&body)?).await;
     outcome(&state, &ctx, &id, r, "commented").await
 }
 
@@ -361,7 +360,7 @@ async fn set_roles(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let r = assign(&state, &ctx, &id, Input::form(&body)?).await;
+    let r = assign(&state, &ctx, &id, crate::input::form(&body)?).await;
     outcome(&state, &ctx, &id, r, "assigned").await
 }
 

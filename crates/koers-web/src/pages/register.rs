@@ -2,15 +2,14 @@
 //! (keuzekader), the board's agenda, the AI Act decision aid, the DPIA/IAMA pre-scan,
 //! Algoritmekader measures and the Algoritmeregister export.
 
-use super::{after_form, form_problem, page};
 use crate::auth::Ctx;
 use crate::error::AppError;
-use crate::input::Input;
 use crate::register::{
     self as reg, AidStep, ChoiceBody, ai_act_outcome, export_record, framework_in_force,
     prescan_result, publication_titles, require_register, requirements_of,
 };
-use crate::startup::AppState;
+use crate::shell::{after_form, form_problem, page};
+use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -191,10 +190,10 @@ async fn create(
     ctx: Ctx,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    match reg::create_application(&state, &ctx, Input::form(&body)?).await {
+    match reg::create_application(&state, &ctx, crate::input::form(&body)?).await {
         Ok(a) => Ok(Redirect::to(&format!("/toepassingen/{}", a.id)).into_response()),
         Err(e @ AppError::Invalid(_)) => {
-            let form = Input::form(&body)?.into_value();
+            let form = crate::input::form_value(&crate::input::form(&body)?);
             let extra = context! { form => form, ..form_problem(&e) };
             render_list(&state, &ctx, StatusCode::BAD_REQUEST, extra).await
         }
@@ -317,7 +316,7 @@ async fn edit(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    match reg::update_application(&state, &ctx, &id, Input::form(&body)?).await {
+    match reg::update_application(&state, &ctx, &id, crate::input::form(&body)?).await {
         Ok(_) => {
             render_app(
                 &state,
@@ -329,7 +328,7 @@ async fn edit(
             .await
         }
         Err(e @ AppError::Invalid(_)) => {
-            let form = Input::form(&body)?.into_value();
+            let form = crate::input::form_value(&crate::input::form(&body)?);
             let extra = context! { form => form, ..form_problem(&e) };
             render_app(&state, &ctx, &id, StatusCode::BAD_REQUEST, extra).await
         }
@@ -343,7 +342,7 @@ async fn publication(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let r = reg::set_publication(&state, &ctx, &id, Input::form(&body)?).await;
+    let r = reg::set_publication(&state, &ctx, &id, crate::input::form(&body)?).await;
     after_form(r, "saved", |status, extra| {
         render_app(&state, &ctx, &id, status, extra)
     })
@@ -356,7 +355,7 @@ async fn measure(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let r = reg::set_measure(&state, &ctx, &id, Input::form(&body)?).await;
+    let r = reg::set_measure(&state, &ctx, &id, crate::input::form(&body)?).await;
     after_form(r, "saved", |status, extra| {
         render_app(&state, &ctx, &id, status, extra)
     })
@@ -487,7 +486,7 @@ async fn aid_answer(
 ) -> Result<Response, AppError> {
     let app = state.store.application(&ctx.org.id, &id).await?;
     require_register(&ctx)?;
-    let mut input = Input::form(&body)?;
+    let mut input = crate::input::form(&body)?;
     let answers = reg::parse_answers(&input.text("answers"))?;
     let answer = input.text("answer");
     input.finish(Ok(()))?;
@@ -544,7 +543,7 @@ async fn aid_answer(
 
 /// Whether the form was sent with the "next" button (not "back").
 fn input_was_submit(body: &[u8]) -> bool {
-    Input::form(body)
+    crate::input::form(body)
         .map(|mut i| i.text("action") == "next")
         .unwrap_or(false)
 }
@@ -628,7 +627,7 @@ async fn prescan_save(
 ) -> Result<Response, AppError> {
     state.store.application(&ctx.org.id, &id).await?;
     require_register(&ctx)?;
-    let mut input = Input::form(&body)?;
+    let mut input = crate::input::form(&body)?;
     let p = reg::prescan()?;
     let mut answers = BTreeMap::new();
     for q in p.questions() {
@@ -702,7 +701,7 @@ async fn choice_create(
     match reg::create_choice(&state, &ctx, &id, ChoiceBody::from_form(&body)?).await {
         Ok(c) => Ok(Redirect::to(&format!("/toepassingen/{id}/keuzes/{}", c.id)).into_response()),
         Err(e @ AppError::Invalid(_)) => {
-            let form = Input::form(&body)?.into_value();
+            let form = crate::input::form_value(&crate::input::form(&body)?);
             let extra = context! { form => form, ..form_problem(&e) };
             render_choice_new(&state, &ctx, &app, StatusCode::BAD_REQUEST, extra).await
         }
@@ -762,7 +761,7 @@ async fn choice_transition(
     Path((id, choice_id)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    match reg::transition(&state, &ctx, &id, &choice_id, Input::form(&body)?).await {
+    match reg::transition(&state, &ctx, &id, &choice_id, crate::input::form(&body)?).await {
         Ok(_) => {
             render_choice(
                 &state,
@@ -831,7 +830,7 @@ async fn framework_save(
     ctx: Ctx,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let mut input = Input::form(&body)?;
+    let mut input = crate::input::form(&body)?;
     let json = input.text("framework");
     input.finish(Ok(()))?;
     match reg::save_framework(&state, &ctx, &json).await {
@@ -893,7 +892,7 @@ async fn agenda_decide(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let c = state.store.choice(&ctx.org.id, &choice_id).await?;
-    let mut input = Input::form(&body)?;
+    let mut input = crate::input::form(&body)?;
     // The agenda only records decisions.
     if input.text("to") != "decided" {
         return Err(AppError::BadRequest(

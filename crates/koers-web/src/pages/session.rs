@@ -5,8 +5,7 @@ use crate::client::ClientIp;
 use crate::config::OidcProviderConfig;
 use crate::error::AppError;
 use crate::i18n::{LANG_COOKIE, Lang};
-use crate::input::Input;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::templates::Templates;
 use axum::Router;
 use axum::body::Bytes;
@@ -138,7 +137,7 @@ async fn login(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let mut input = Input::form(&body)?;
+    let mut input = crate::input::form(&body)?;
     let email = input.text("email");
     let password = input.text("password");
     let next = safe_next(Some(&input.text("next")));

@@ -3,12 +3,11 @@
 //! source, schedule and "Nu verversen".
 
 use super::catalog::render_dataset;
-use super::{after_form, form_problem, page};
 use crate::auth::Ctx;
 use crate::error::AppError;
-use crate::input::Input;
+use crate::shell::{after_form, form_problem, page};
 use crate::sources::{offers, read_source, replace, source, start_import, start_refresh};
-use crate::startup::AppState;
+use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -107,7 +106,8 @@ async fn import(
     ctx.require(Permission::ManageData)?;
     let f: ServiceForm = serde_urlencoded::from_bytes(&body)
         .map_err(|e| AppError::BadRequest(format!("Ongeldig formulier: {e}")))?;
-    let started = read_source(Input::form(&body)?).and_then(|src| start_import(&state, &ctx, src));
+    let started =
+        read_source(crate::input::form(&body)?).and_then(|src| start_import(&state, &ctx, src));
     match started {
         Ok(job) => Ok(Redirect::to(&format!("/bronnen/taken/{}", job.id)).into_response()),
         Err(e @ AppError::Invalid(_)) => {
@@ -140,7 +140,7 @@ async fn set_source(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let r = replace(&state, &ctx, &id, Input::form(&body)?).await;
+    let r = replace(&state, &ctx, &id, crate::input::form(&body)?).await;
     after_form(r, "", |status, extra| async move {
         let extra = context! { source_notice => status == StatusCode::OK, ..extra };
         render_dataset(&state, &ctx, &id, status, extra).await

@@ -1,0 +1,140 @@
+//! The top of the crate: the application assembled from every module's routes and the
+//! layers around them, served until a signal. Nothing below imports this module.
+
+use crate::auth::session_layer;
+use crate::error::finish_errors;
+use crate::metrics::track;
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::{from_fn, from_fn_with_state};
+use std::net::SocketAddr;
+
+/// The whole application.
+pub fn build_app(state: AppState) -> Router {
+    Router::new()
+        .merge(pages())
+        .nest("/api/v1", api())
+        .merge(crate::ogc::router())
+        .merge(crate::metrics::router())
+        .route("/assets/{*path}", axum::routing::get(crate::assets::asset))
+        .fallback(|| async { crate::error::AppError::NotFound })
+        .layer(from_fn_with_state(state.clone(), session_layer))
+        .layer(from_fn(finish_errors))
+        .layer(DefaultBodyLimit::max(state.cfg.max_body_bytes))
+        .layer(from_fn_with_state(
+            state.clone(),
+            crate::security::security_headers,
+        ))
+        .layer(from_fn(crate::api::version_header))
+        .layer(from_fn_with_state(state.clone(), track))
+        .layer(from_fn_with_state(
+            state.clone(),
+            crate::client::client_layer,
+        ))
+        .with_state(state)
+}
+
+/// The pages: every module's.
+fn pages() -> Router<AppState> {
+    Router::new()
+        .merge(crate::pages::session::router())
+        .merge(crate::pages::oidc::router())
+        .merge(crate::pages::home::router())
+        .merge(crate::pages::notifications::router())
+        .merge(crate::pages::organisation::router())
+        .merge(crate::pages::admin::router())
+        .merge(crate::pages::account::router())
+        .merge(crate::pages::catalog::router())
+        .merge(crate::pages::analysis::router())
+        .merge(crate::pages::questions::router())
+        .merge(crate::pages::register::router())
+        .merge(crate::pages::products::router())
+        .merge(crate::pages::dashboards::router())
+        .merge(crate::pages::maturity::router())
+        .merge(crate::pages::learning::router())
+        .merge(crate::pages::sources::router())
+}
+
+/// The JSON API under `/api/v1`: every module's operations.
+fn api() -> Router<AppState> {
+    Router::new()
+        .route("/openapi.json", axum::routing::get(openapi_json))
+        .merge(crate::api::sessions::router())
+        .merge(crate::api::tokens::router())
+        .merge(crate::api::organisations::router())
+        .merge(crate::api::datasets::router())
+        .merge(crate::api::sources::router())
+        .merge(crate::api::catalog::router())
+        .merge(crate::api::questions::router())
+        .merge(crate::api::register::router())
+        .merge(crate::api::indicators::router())
+        .merge(crate::api::dashboards::router())
+        .merge(crate::api::notifications::router())
+        .merge(crate::api::maturity::router())
+        .merge(crate::api::learning::router())
+        .merge(crate::api::auth_providers::router())
+}
+
+/// Every module's operations in the API.
+fn api_docs() -> Vec<utoipa::openapi::OpenApi> {
+    use utoipa::OpenApi;
+    vec![
+        crate::api::sessions::Doc::openapi(),
+        crate::api::tokens::Doc::openapi(),
+        crate::api::organisations::Doc::openapi(),
+        crate::api::datasets::Doc::openapi(),
+        crate::api::sources::Doc::openapi(),
+        crate::api::catalog::Doc::openapi(),
+        crate::api::questions::Doc::openapi(),
+        crate::api::notifications::Doc::openapi(),
+        crate::api::register::Doc::openapi(),
+        crate::api::indicators::Doc::openapi(),
+        crate::api::dashboards::Doc::openapi(),
+        crate::api::maturity::Doc::openapi(),
+        crate::api::learning::Doc::openapi(),
+        crate::api::auth_providers::Doc::openapi(),
+    ]
+}
+
+/// The OpenAPI document of the whole API.
+async fn openapi_json() -> axum::Json<serde_json::Value> {
+    axum::Json(crate::api::openapi(api_docs()))
+}
+
+/// Serves the application on `listener` until SIGINT or SIGTERM, then finishes the
+/// requests in flight. Beside it run the scheduled refreshes and, with a mailer, the e-mail
+/// outbox.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    crate::notifications::spawn_outbox(state.clone());
+    crate::products::spawn_scheduler(state.clone());
+    let app = build_app(state);
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

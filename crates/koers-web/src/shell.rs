@@ -1,0 +1,142 @@
+//! The frame every signed-in page shares: the navigation of the seven product modules,
+//! the organisation switcher and the language switch ([`page`]), and the one way a page
+//! answers a sent form ([`form_outcome`]). A bottom module: it imports no page module.
+
+use crate::auth::Ctx;
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::templates::Templates;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use koers_core::Permission;
+use minijinja::{Value, context};
+use serde::Serialize;
+
+/// One of the seven product modules, as the navigation shows it.
+#[derive(Serialize)]
+pub struct Module {
+    pub slug: &'static str,
+    /// Translation key of the module's name; its description is `<key>.desc`.
+    pub key: &'static str,
+}
+
+pub const MODULES: [Module; 7] = [
+    Module {
+        slug: "bronnen",
+        key: "module.catalog",
+    },
+    Module {
+        slug: "analyses",
+        key: "module.analysis",
+    },
+    Module {
+        slug: "informatieproducten",
+        key: "module.products",
+    },
+    Module {
+        slug: "datavragen",
+        key: "module.questions",
+    },
+    Module {
+        slug: "toepassingen",
+        key: "module.register",
+    },
+    Module {
+        slug: "volwassenheid",
+        key: "module.maturity",
+    },
+    Module {
+        slug: "leertrajecten",
+        key: "module.learning",
+    },
+];
+
+/// The context that shows a form's own problem on its page: the message, and every invalid
+/// field for the field-level messages.
+pub fn form_problem(e: &AppError) -> Value {
+    context! { error => e.detail(), field_errors => e.field_errors() }
+}
+
+/// What a form that went through leads to.
+pub enum Done {
+    /// On to another page (303 See Other), usually the thing just made or changed.
+    To(String),
+    /// The same page again, with this notice.
+    Notice(&'static str),
+}
+
+/// After a form was sent, the one way every page answers: on success, what `done` says
+/// (a redirect, or the page again with a notice); when the input was invalid, the page
+/// again (400) with the fields as sent (`form`) and every field's problem; other errors as
+/// usual. `render` draws the page with a status and extra context.
+pub async fn form_outcome<T, E, D, F, Fut>(
+    r: Result<T, E>,
+    form: Value,
+    done: D,
+    render: F,
+) -> Result<Response, AppError>
+where
+    E: Into<AppError>,
+    D: FnOnce(T) -> Done,
+    F: FnOnce(StatusCode, Value) -> Fut,
+    Fut: std::future::Future<Output = Result<Response, AppError>>,
+{
+    match r.map_err(Into::into) {
+        Ok(v) => match done(v) {
+            Done::To(url) => Ok(Redirect::to(&url).into_response()),
+            Done::Notice(notice) => render(StatusCode::OK, context! { notice => notice }).await,
+        },
+        Err(e @ AppError::Invalid(_)) => {
+            render(
+                StatusCode::BAD_REQUEST,
+                context! { form => form, ..form_problem(&e) },
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// [`form_outcome`] for a form whose success shows the same page with `notice`.
+pub async fn after_form<T, E, F, Fut>(
+    r: Result<T, E>,
+    notice: &'static str,
+    render: F,
+) -> Result<Response, AppError>
+where
+    E: Into<AppError>,
+    F: FnOnce(StatusCode, Value) -> Fut,
+    Fut: std::future::Future<Output = Result<Response, AppError>>,
+{
+    form_outcome(r, Value::UNDEFINED, |_| Done::Notice(notice), render).await
+}
+
+/// Renders a page for a signed-in user: the shell (navigation, organisation switcher,
+/// language switch) plus the page's own context.
+pub async fn page(
+    state: &AppState,
+    ctx: &Ctx,
+    name: &str,
+    current: &str,
+    extra: Value,
+) -> Result<Html<String>, AppError> {
+    let orgs = state.store.organisations_of(&ctx.user.id).await?;
+    let unread = state
+        .store
+        .unread_notifications(&ctx.user.id, &ctx.org.id)
+        .await?;
+    let base = context! {
+        unread => unread,
+        lang => ctx.lang.code(),
+        user => ctx.user,
+        org => ctx.org,
+        orgs => orgs,
+        roles => ctx.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+        csrf => ctx.csrf(),
+        can_manage => ctx.require(Permission::ManageMembers).is_ok(),
+        can_audit => ctx.require(Permission::ReadAudit).is_ok(),
+        modules => MODULES,
+        current => current,
+    };
+    Templates::render(name, context! { ..extra, ..base }).map(Html)
+}
