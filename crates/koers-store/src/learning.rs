@@ -265,7 +265,7 @@ impl Store {
         let detail = serde_json::json!({ "name": d.name, "modules": modules.len() });
         w.commit(
             "learning_programme.created",
-            ("learning_programme", Some(&id)),
+            ("learning_programme", &id),
             detail,
         )
         .await?;
@@ -302,7 +302,7 @@ impl Store {
         let detail = serde_json::json!({ "module": id, "title": d.title });
         w.commit(
             "learning_module.added",
-            ("learning_programme", Some(&p.id)),
+            ("learning_programme", &p.id),
             detail,
         )
         .await?;
@@ -334,7 +334,7 @@ impl Store {
         let detail = serde_json::json!({ "session": id, "title": d.title, "date": d.date });
         w.commit(
             "learning_session.added",
-            ("learning_programme", Some(&p.id)),
+            ("learning_programme", &p.id),
             detail,
         )
         .await?;
@@ -366,12 +366,8 @@ impl Store {
             (&id, &p.org_id, &p.id, &d.name, &d.start_date, i64::from(d.capacity), now())).await?;
         let detail =
             serde_json::json!({ "programme": p.id, "name": d.name, "capacity": d.capacity });
-        w.commit(
-            "learning_cohort.created",
-            ("learning_cohort", Some(&id)),
-            detail,
-        )
-        .await?;
+        w.commit("learning_cohort.created", ("learning_cohort", &id), detail)
+            .await?;
         self.cohort(&p.org_id, &id).await
     }
 
@@ -409,7 +405,7 @@ impl Store {
         let detail = serde_json::json!({ "count": people.len(), "generated": generated });
         w.commit(
             "learning_participants.imported",
-            ("learning_cohort", Some(&c.id)),
+            ("learning_cohort", &c.id),
             detail,
         )
         .await?;
@@ -470,12 +466,8 @@ impl Store {
         w.exec("INSERT INTO learning_groups (id, cohort_id, position, name, capacity, filled) VALUES ($1, $2, $3, $4, $5, 0)",
             (&id, &c.id, last + 1, &d.name, i64::from(d.capacity))).await?;
         let detail = serde_json::json!({ "group": id, "name": d.name, "capacity": d.capacity });
-        w.commit(
-            "learning_group.added",
-            ("learning_cohort", Some(&c.id)),
-            detail,
-        )
-        .await?;
+        w.commit("learning_group.added", ("learning_cohort", &c.id), detail)
+            .await?;
         self.group(&c.org_id, &id).await
     }
 
@@ -501,12 +493,8 @@ impl Store {
         }
         let sizes = split.iter().map(Vec::len).collect::<Vec<_>>();
         let detail = serde_json::json!({ "groups": split.len(), "sizes": sizes });
-        w.commit(
-            "learning_groups.split",
-            ("learning_cohort", Some(&c.id)),
-            detail,
-        )
-        .await?;
+        w.commit("learning_groups.split", ("learning_cohort", &c.id), detail)
+            .await?;
         self.groups(c).await
     }
 
@@ -554,7 +542,7 @@ impl Store {
         let detail = serde_json::json!({ "group": g.id, "from": current, "outcome": outcome });
         w.commit(
             "learning_participant.enrolled",
-            ("learning_participant", Some(&p.id)),
+            ("learning_participant", &p.id),
             detail,
         )
         .await?;
@@ -579,7 +567,7 @@ impl Store {
         let detail = serde_json::json!({ "group": old });
         w.commit(
             "learning_participant.unenrolled",
-            ("learning_participant", Some(&p.id)),
+            ("learning_participant", &p.id),
             detail,
         )
         .await
@@ -605,7 +593,7 @@ impl Store {
             serde_json::json!({ "attendance": attendance.len(), "progress": progress.len() });
         w.commit(
             "learning_register.recorded",
-            ("learning_cohort", Some(&c.id)),
+            ("learning_cohort", &c.id),
             detail,
         )
         .await
@@ -681,7 +669,7 @@ impl Store {
         let detail = serde_json::json!({ "title": d.title, "question": links.question_id, "product": links.product });
         w.commit(
             "learning_project.created",
-            ("learning_project", Some(&id)),
+            ("learning_project", &id),
             detail,
         )
         .await?;
@@ -709,7 +697,7 @@ impl Store {
         let detail = serde_json::json!({ "status": d.status, "question": links.question_id, "product": links.product });
         w.commit(
             "learning_project.updated",
-            ("learning_project", Some(&x.id)),
+            ("learning_project", &x.id),
             detail,
         )
         .await?;

@@ -6,7 +6,7 @@ use crate::audit::Actor;
 use crate::{Result, Store, StoreError, new_id, now, stamp};
 use serde::Serialize;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{AnyConnection, Row};
 
 /// One notification for one person in one organisation.
 #[derive(Debug, Clone, Serialize)]
@@ -53,7 +53,7 @@ fn from_row(r: &AnyRow) -> Result<Notification> {
 /// Writes one notification per recipient inside the caller's transaction. The actor is never
 /// told about their own change.
 pub(crate) async fn notify(
-    tx: &mut Transaction<'_, Any>,
+    conn: &mut AnyConnection,
     org_id: &str,
     recipients: &[String],
     actor: &Actor,
@@ -74,7 +74,7 @@ pub(crate) async fn notify(
             .bind(params.to_string())
             .bind(link)
             .bind(&at)
-            .execute(&mut **tx)
+            .execute(&mut *conn)
             .await?;
     }
     Ok(())

@@ -25,8 +25,8 @@ pub(crate) trait FromRow: Sized {
 /// Builds a struct from a row: the fields before `;` are read from the columns of the same
 /// name, the ones after it are given as expressions (for parsed, counted or JSON columns).
 macro_rules! columns {
-    ($r:ident => $T:ident { $($col:ident),* $(,)? $(; $($f:ident: $e:expr),* $(,)?)? }) => {
-        $T { $($col: $r.try_get(stringify!($col))?,)* $($($f: $e,)*)? }
+    ($r:ident => $T:ident { $($col:ident),* $(,)? $(; $($f:ident $(: $e:expr)?),* $(,)?)? }) => {
+        $T { $($col: $r.try_get(stringify!($col))?,)* $($($f $(: $e)?,)*)? }
     };
 }
 pub(crate) use columns;
@@ -239,25 +239,40 @@ impl Write<'_> {
         crate::take_turn(&mut self.tx, key).await
     }
 
-    /// Appends the audit entry (`action` on `object`, with `detail`) and commits the change
-    /// with it: both are written, or neither.
-    pub(crate) async fn commit(
-        mut self,
+    /// Appends an audit entry to the change: `action` on `object` (its type and id), with
+    /// `detail`. It is written with the change, or not at all.
+    pub(crate) async fn audit(
+        &mut self,
         action: &str,
-        object: (&str, Option<&str>),
+        object: (&str, &str),
         detail: serde_json::Value,
     ) -> Result<()> {
+        let (kind, id) = object;
         record(
             &mut self.tx,
             self.actor,
             self.org_id,
             action,
-            object,
+            (kind, Some(id)),
             detail,
         )
-        .await?;
-        self.tx.commit().await?;
-        Ok(())
+        .await
+    }
+
+    /// Appends the audit entry and commits the change with it: both are written, or neither.
+    pub(crate) async fn commit(
+        mut self,
+        action: &str,
+        object: (&str, &str),
+        detail: serde_json::Value,
+    ) -> Result<()> {
+        self.audit(action, object, detail).await?;
+        self.finish().await
+    }
+
+    /// Commits a change whose audit entries [`Write::audit`] appended.
+    pub(crate) async fn finish(self) -> Result<()> {
+        Ok(self.tx.commit().await?)
     }
 }
 
@@ -338,7 +353,7 @@ mod tests {
             w.exec(insert, ("t1", org.id.as_str())).await?;
             w.commit(
                 "policy_task.created",
-                ("policy_task", Some("t1")),
+                ("policy_task", "t1"),
                 serde_json::json!({}),
             )
             .await
@@ -352,7 +367,7 @@ mod tests {
         w.exec(insert, ("t2", org.id.as_str())).await.unwrap();
         w.commit(
             "policy_task.created",
-            ("policy_task", Some("t2")),
+            ("policy_task", "t2"),
             serde_json::json!({}),
         )
         .await
