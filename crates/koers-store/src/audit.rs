@@ -1,6 +1,7 @@
 //! The append-only audit log: who changed what, when. Rows are written inside the
 //! transaction of the change they describe; the database refuses updates and deletes.
 
+use crate::sql::{self, columns};
 use crate::{Result, Store, now};
 use serde::Serialize;
 use sqlx::{Any, Row, Transaction};
@@ -61,20 +62,8 @@ pub(crate) async fn record(
     object: (&str, Option<&str>),
     detail: serde_json::Value,
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO audit_log (at, org_id, actor_id, actor_label, action, object_type, object_id, detail)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(now())
-    .bind(org_id)
-    .bind(actor.user_id.as_deref())
-    .bind(&actor.label)
-    .bind(action)
-    .bind(object.0)
-    .bind(object.1)
-    .bind(detail.to_string())
-    .execute(&mut **tx)
-    .await?;
+    sql::exec(&mut **tx, "INSERT INTO audit_log (at, org_id, actor_id, actor_label, action, object_type, object_id, detail)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", (now(), org_id, actor.user_id.as_deref(), &actor.label, action, object.0, object.1, detail.to_string())).await?;
     Ok(())
 }
 
@@ -98,17 +87,9 @@ impl Store {
         rows.iter()
             .map(|r| {
                 let detail: String = r.try_get("detail")?;
-                Ok(AuditEvent {
-                    seq: r.try_get("seq")?,
-                    at: r.try_get("at")?,
-                    org_id: r.try_get("org_id")?,
-                    actor_id: r.try_get("actor_id")?,
-                    actor_label: r.try_get("actor_label")?,
-                    action: r.try_get("action")?,
-                    object_type: r.try_get("object_type")?,
-                    object_id: r.try_get("object_id")?,
+                Ok(columns!(r => AuditEvent { seq, at, org_id, actor_id, actor_label, action, object_type, object_id;
                     detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
-                })
+                }))
             })
             .collect()
     }
@@ -126,11 +107,9 @@ mod tests {
         let events = s.audit_events(&org.id, 10, None).await.unwrap();
         assert_eq!(events.len(), 1);
         assert_eq!(events[0].action, "organisation.created");
-        let upd = sqlx::query("UPDATE audit_log SET action = 'x'")
-            .execute(s.pool())
-            .await;
+        let upd = sql::exec(s.pool(), "UPDATE audit_log SET action = 'x'", ()).await;
         assert!(upd.is_err());
-        let del = sqlx::query("DELETE FROM audit_log").execute(s.pool()).await;
+        let del = sql::exec(s.pool(), "DELETE FROM audit_log", ()).await;
         assert!(del.is_err());
         assert_eq!(s.audit_events(&org.id, 10, None).await.unwrap().len(), 1);
     }

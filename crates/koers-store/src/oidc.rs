@@ -2,6 +2,7 @@
 //! the user's roles as the claims give them, and the sign-ins in flight.
 
 use crate::audit::{Actor, record};
+use crate::sql::{self};
 use crate::users::{COLUMNS, User, from_row, insert_memberships, insert_user, parse_role};
 use crate::{Result, Store, StoreError, conflict_on_unique, new_id, now, parse_stamp, stamp};
 use chrono::{Duration, Utc};
@@ -64,22 +65,14 @@ impl Store {
     pub async fn start_oidc_flow(&self, state: &str, flow: &OidcFlow, ttl: Duration) -> Result<()> {
         let at = Utc::now();
         let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM oidc_flows WHERE expires_at < $1")
-            .bind(stamp(at))
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "INSERT INTO oidc_flows (state_digest, provider, nonce, pkce_verifier, next_path, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+        sql::exec(
+            &mut *tx,
+            "DELETE FROM oidc_flows WHERE expires_at < $1",
+            (stamp(at),),
         )
-        .bind(token_digest(state))
-        .bind(&flow.provider)
-        .bind(&flow.nonce)
-        .bind(&flow.pkce_verifier)
-        .bind(&flow.next)
-        .bind(stamp(at + ttl))
-        .execute(&mut *tx)
         .await?;
+        sql::exec(&mut *tx, "INSERT INTO oidc_flows (state_digest, provider, nonce, pkce_verifier, next_path, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6)", (token_digest(state), &flow.provider, &flow.nonce, &flow.pkce_verifier, &flow.next, stamp(at + ttl))).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -191,25 +184,15 @@ impl Store {
     pub async fn start_oidc_link(&self, token: &str, p: &PendingLink, ttl: Duration) -> Result<()> {
         let at = Utc::now();
         let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM oidc_pending_links WHERE expires_at < $1")
-            .bind(stamp(at))
-            .execute(&mut *tx)
-            .await?;
-        let roles: Vec<_> = p.roles.iter().map(|r| r.as_str()).collect();
-        sqlx::query(
-            "INSERT INTO oidc_pending_links (token_digest, provider, subject, user_id, org_id, roles, next_path, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        sql::exec(
+            &mut *tx,
+            "DELETE FROM oidc_pending_links WHERE expires_at < $1",
+            (stamp(at),),
         )
-        .bind(token_digest(token))
-        .bind(&p.provider)
-        .bind(&p.subject)
-        .bind(&p.user_id)
-        .bind(&p.org_id)
-        .bind(roles.join(","))
-        .bind(&p.next)
-        .bind(stamp(at + ttl))
-        .execute(&mut *tx)
         .await?;
+        let roles: Vec<_> = p.roles.iter().map(|r| r.as_str()).collect();
+        sql::exec(&mut *tx, "INSERT INTO oidc_pending_links (token_digest, provider, subject, user_id, org_id, roles, next_path, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", (token_digest(token), &p.provider, &p.subject, &p.user_id, &p.org_id, roles.join(","), &p.next, stamp(at + ttl))).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -246,10 +229,11 @@ impl Store {
 
     /// Forgets the link waiting under `token`.
     pub async fn end_oidc_link(&self, token: &str) -> Result<()> {
-        sqlx::query("DELETE FROM oidc_pending_links WHERE token_digest = $1")
-            .bind(token_digest(token))
-            .execute(self.pool())
-            .await?;
+        self.exec(
+            "DELETE FROM oidc_pending_links WHERE token_digest = $1",
+            (token_digest(token),),
+        )
+        .await?;
         Ok(())
     }
 
@@ -289,15 +273,12 @@ async fn link(
     created: bool,
     org_id: &str,
 ) -> Result<()> {
-    sqlx::query(
+    sql::exec(
+        &mut **tx,
         "INSERT INTO oidc_identities (provider, subject, user_id, created_at)
          VALUES ($1, $2, $3, $4)",
+        (provider, subject, &user.id, now()),
     )
-    .bind(provider)
-    .bind(subject)
-    .bind(&user.id)
-    .bind(now())
-    .execute(&mut **tx)
     .await
     .map_err(conflict_on_unique("identity"))?;
     record(
@@ -338,11 +319,12 @@ async fn follow_claims(
     if held == wanted {
         return Ok(());
     }
-    sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
-        .bind(org_id)
-        .bind(&user.id)
-        .execute(&mut **tx)
-        .await?;
+    sql::exec(
+        &mut **tx,
+        "DELETE FROM memberships WHERE org_id = $1 AND user_id = $2",
+        (org_id, &user.id),
+    )
+    .await?;
     insert_memberships(tx, org_id, &user.id, &wanted).await?;
     let names: Vec<_> = wanted.iter().map(|r| r.as_str()).collect();
     let (action, detail) = if created {

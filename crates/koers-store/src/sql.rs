@@ -175,15 +175,17 @@ impl Store {
 
     /// Begins an audited write by `actor` in `org_id` (the audited-write helper): run the
     /// change on the [`Write`], then [`Write::commit`] it with its audit entry.
+    /// When the organisation is known only from what the change reads, pass `None` and name
+    /// it with [`Write::set_org`].
     pub(crate) async fn write<'a>(
         &self,
         actor: &'a Actor,
-        org_id: Option<&'a str>,
+        org_id: Option<&str>,
     ) -> Result<Write<'a>> {
         Ok(Write {
             tx: self.begin().await?,
             actor,
-            org_id,
+            org_id: org_id.map(str::to_owned),
         })
     }
 }
@@ -193,7 +195,7 @@ impl Store {
 pub(crate) struct Write<'a> {
     tx: Transaction<'static, Any>,
     actor: &'a Actor,
-    org_id: Option<&'a str>,
+    org_id: Option<String>,
 }
 
 impl Write<'_> {
@@ -234,6 +236,11 @@ impl Write<'_> {
         &mut self.tx
     }
 
+    /// Names the organisation the audit entries are about, once the change has read it.
+    pub(crate) fn set_org(&mut self, org_id: &str) {
+        self.org_id = Some(org_id.to_owned());
+    }
+
     /// Takes turns on `key` until the change ends (see [`crate::take_turn`]).
     pub(crate) async fn take_turn(&mut self, key: &str) -> Result<()> {
         crate::take_turn(&mut self.tx, key).await
@@ -248,10 +255,11 @@ impl Write<'_> {
         detail: serde_json::Value,
     ) -> Result<()> {
         let (kind, id) = object;
+        let org_id = self.org_id.as_deref();
         record(
             &mut self.tx,
             self.actor,
-            self.org_id,
+            org_id,
             action,
             (kind, Some(id)),
             detail,
