@@ -403,7 +403,6 @@ impl Store {
 mod tests {
     use super::*;
     use crate::testing::on_both_backends;
-    use koers_core::OrganisationDraft;
 
     fn fields(title: &str, sql: &str) -> AnalysisFields {
         AnalysisFields {
@@ -429,20 +428,8 @@ mod tests {
     }
 
     async fn versions_accumulate_and_other_orgs_see_only_public_datasets(s: Store) {
-        let a = s
-            .create_organisation(
-                &OrganisationDraft::parse("A", "province", "PV26", "").unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
-        let b = s
-            .create_organisation(
-                &OrganisationDraft::parse("B", "province", "PV27", "").unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
+        let a = crate::testing::organisation(&s, "A", "province", "PV26").await;
+        let b = crate::testing::organisation(&s, "B", "province", "PV27").await;
         let meta = DatasetMeta::for_new("Gemeenten", "A");
         let (ds, v1) = s
             .record_import(
@@ -497,20 +484,8 @@ mod tests {
     }
 
     async fn analyses_belong_to_their_organisation(s: Store) {
-        let a = s
-            .create_organisation(
-                &OrganisationDraft::parse("A", "province", "PV26", "").unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
-        let b = s
-            .create_organisation(
-                &OrganisationDraft::parse("B", "province", "PV27", "").unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
+        let a = crate::testing::organisation(&s, "A", "province", "PV26").await;
+        let b = crate::testing::organisation(&s, "B", "province", "PV27").await;
         let an = s
             .create_analysis(&a.id, &fields("Tel", "SELECT 1"), &Actor::cli())
             .await
@@ -550,13 +525,7 @@ mod tests {
     async fn gemeenten_in_a(
         s: &Store,
     ) -> (crate::Organisation, DatasetMeta, Dataset, DatasetVersion) {
-        let a = s
-            .create_organisation(
-                &OrganisationDraft::parse("A", "province", "PV26", "").unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
+        let a = crate::testing::organisation(&s, "A", "province", "PV26").await;
         let meta = DatasetMeta::for_new("Gemeenten", "A");
         let (ds, v1) = s
             .record_import(

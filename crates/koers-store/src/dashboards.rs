@@ -287,7 +287,7 @@ impl Store {
 mod tests {
     use super::*;
     use crate::testing::on_both_backends;
-    use koers_core::OrganisationDraft;
+
     use koers_core::dashboards::{Widget, WidgetKind};
 
     fn text_widget(title: &str) -> Widget {
@@ -299,13 +299,7 @@ mod tests {
     }
 
     async fn saves_add_versions_and_stale_saves_conflict(s: Store) {
-        let org = s
-            .create_organisation(
-                &OrganisationDraft::parse("Utrecht", "province", "PV26", "").unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
+        let org = crate::testing::organisation(&s, "Utrecht", "province", "PV26").await;
         let mut def = Definition::default();
         def.widgets.push(text_widget("Inleiding"));
         def.assign_ids();

@@ -419,7 +419,7 @@ mod tests {
     use super::*;
     use crate::catalog::AnalysisFields;
     use crate::testing::on_both_backends;
-    use koers_core::OrganisationDraft;
+
     use koers_core::indicators::IndicatorInput;
 
     #[test]
@@ -461,20 +461,8 @@ mod tests {
     }
 
     async fn indicators_results_and_monitors_stay_in_their_organisation(s: Store) {
-        let org = s
-            .create_organisation(
-                &OrganisationDraft::parse("Utrecht", "province", "PV26", "").unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
-        let other = s
-            .create_organisation(
-                &OrganisationDraft::parse("Gelderland", "province", "PV25", "").unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
+        let org = crate::testing::organisation(&s, "Utrecht", "province", "PV26").await;
+        let other = crate::testing::organisation(&s, "Gelderland", "province", "PV25").await;
         let d = draft(&s, &org.id).await;
         // Not on another organisation's analysis.
         assert!(matches!(
@@ -564,13 +552,7 @@ mod tests {
     }
 
     async fn a_due_refresh_is_claimed_by_one_caller_only(s: Store) {
-        let org = s
-            .create_organisation(
-                &OrganisationDraft::parse("Utrecht", "province", "PV26", "").unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
+        let org = crate::testing::organisation(&s, "Utrecht", "province", "PV26").await;
         let d = draft(&s, &org.id).await;
         let i = s
             .create_indicator(&org.id, &d, &Actor::cli())

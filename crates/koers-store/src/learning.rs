@@ -760,22 +760,11 @@ async fn set_links(w: &mut Write<'_>, id: &str, links: &ProjectLinks) -> Result<
 mod tests {
     use super::*;
     use crate::testing::on_both_backends;
-    use koers_core::OrganisationDraft;
 
     async fn cohort_with(s: &Store, n: usize, capacity: &str) -> (Cohort, Vec<Participant>) {
-        let org = s
-            .create_organisation(
-                &OrganisationDraft::parse(
-                    "Gemeente 's-Hertogenbosch",
-                    "municipality",
-                    "GM0796",
-                    "",
-                )
-                .unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
+        let org =
+            crate::testing::organisation(&s, "Gemeente 's-Hertogenbosch", "municipality", "GM0796")
+                .await;
         let d = ProgrammeDraft::parse("Digitaal Leiderschap", "", "Visie", "", true).unwrap();
         let p = s
             .create_programme(&org.id, &d, &d.default_modules(), &Actor::cli())

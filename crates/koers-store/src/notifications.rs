@@ -176,29 +176,13 @@ impl Store {
 mod tests {
     use super::*;
     use crate::testing::on_both_backends;
-    use koers_core::{OrganisationDraft, Role, UserDraft};
+    use koers_core::Role;
 
     async fn notifications_are_personal_and_marked_read(s: Store) {
-        let org = s
-            .create_organisation(
-                &OrganisationDraft::parse("Provincie Utrecht", "province", "PV26", "").unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
+        let org = crate::testing::organisation(&s, "Provincie Utrecht", "province", "PV26").await;
         let mut users = Vec::new();
         for email in ["a@x.example", "b@x.example"] {
-            let u = s
-                .create_user(
-                    &UserDraft::parse(email, "Iemand", "a long password").unwrap(),
-                    "hash",
-                    false,
-                    &org.id,
-                    &[Role::Viewer],
-                    &Actor::cli(),
-                )
-                .await
-                .unwrap();
+            let u = crate::testing::member(&s, &org.id, email, "Iemand", &[Role::Viewer]).await;
             users.push(u.id);
         }
         let actor = Actor::user(&users[1], "b@x.example");

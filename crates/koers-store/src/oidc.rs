@@ -362,16 +362,9 @@ fn prefixed_columns() -> String {
 mod tests {
     use super::*;
     use crate::testing::on_both_backends;
-    use koers_core::OrganisationDraft;
 
     async fn identities_users_and_roles(s: Store) {
-        let org = s
-            .create_organisation(
-                &OrganisationDraft::parse("Provincie Utrecht", "province", "PV26", "").unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
+        let org = crate::testing::organisation(&s, "Provincie Utrecht", "province", "PV26").await;
         let email = Email::parse("Eva@Example.nl").unwrap();
         let who = OidcIdentity {
             provider: "kc",
@@ -485,14 +478,8 @@ mod tests {
 
         // Never across organisations: an account of another organisation (one its
         // administrator could have made with any address) is not offered for linking.
-        let other_org = s
-            .create_organisation(
-                &OrganisationDraft::parse("Gemeente Utrecht", "municipality", "GM0344", "")
-                    .unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
+        let other_org =
+            crate::testing::organisation(&s, "Gemeente Utrecht", "municipality", "GM0344").await;
         let planted = OidcIdentity {
             subject: "sub-3",
             ..linking

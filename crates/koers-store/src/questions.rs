@@ -523,45 +523,13 @@ impl Store {
 mod tests {
     use super::*;
     use crate::testing::on_both_backends;
-    use koers_core::{OrganisationDraft, Role, UserDraft};
+    use koers_core::Role;
 
     async fn a_question_moves_and_keeps_its_history(s: Store) {
-        let org = s
-            .create_organisation(
-                &OrganisationDraft::parse("Gelderland", "province", "PV25", "").unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
-        let other = s
-            .create_organisation(
-                &OrganisationDraft::parse("Utrecht", "province", "PV26", "").unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
-        let u = s
-            .create_user(
-                &UserDraft::parse("o@x.nl", "O", "a long password").unwrap(),
-                "h",
-                false,
-                &org.id,
-                &[Role::PolicyOwner],
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
-        let stranger = s
-            .create_user(
-                &UserDraft::parse("s@x.nl", "S", "a long password").unwrap(),
-                "h",
-                false,
-                &other.id,
-                &[Role::Viewer],
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
+        let org = crate::testing::organisation(&s, "Gelderland", "province", "PV25").await;
+        let other = crate::testing::organisation(&s, "Utrecht", "province", "PV26").await;
+        let u = crate::testing::member(&s, &org.id, "o@x.nl", "O", &[Role::PolicyOwner]).await;
+        let stranger = crate::testing::member(&s, &other.id, "s@x.nl", "S", &[Role::Viewer]).await;
         let task = s
             .create_task(
                 &org.id,

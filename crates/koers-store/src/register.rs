@@ -792,26 +792,14 @@ mod tests {
     use super::*;
     use crate::Backend;
     use crate::testing::on_both_backends;
-    use koers_core::OrganisationDraft;
+
     use koers_core::register::application::ApplicationInput;
     use koers_core::register::choice::{ChoiceInput, OptionInput, Transition};
 
     async fn setup(s: Store) -> (Store, String, String) {
-        let a = s
-            .create_organisation(
-                &OrganisationDraft::parse("Provincie Utrecht", "province", "PV26", "").unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
-        let b = s
-            .create_organisation(
-                &OrganisationDraft::parse("Gemeente Utrecht", "municipality", "GM0344", "")
-                    .unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
+        let a = crate::testing::organisation(&s, "Provincie Utrecht", "province", "PV26").await;
+        let b =
+            crate::testing::organisation(&s, "Gemeente Utrecht", "municipality", "GM0344").await;
         (s, a.id, b.id)
     }
 

@@ -196,30 +196,14 @@ pub enum LoginAttempt {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Actor;
+
     use crate::testing::on_both_backends;
-    use koers_core::{OrganisationDraft, Role, UserDraft};
+    use koers_core::Role;
 
     async fn sessions_live_and_die(s: Store) {
-        let org = s
-            .create_organisation(
-                &OrganisationDraft::parse("Gemeente Utrecht", "municipality", "GM0344", "")
-                    .unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
-        let u = s
-            .create_user(
-                &UserDraft::parse("a@b.nl", "A", "a long password").unwrap(),
-                "h",
-                false,
-                &org.id,
-                &[Role::Viewer],
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
+        let org =
+            crate::testing::organisation(&s, "Gemeente Utrecht", "municipality", "GM0344").await;
+        let u = crate::testing::member(&s, &org.id, "a@b.nl", "A", &[Role::Viewer]).await;
         let ttl = SessionTtl::default();
         let (token, sess) = s.create_session(&u.id, &org.id, ttl).await.unwrap();
         let found = s.session(&token, ttl).await.unwrap().unwrap();

@@ -137,16 +137,9 @@ mod tests {
     use super::*;
     use crate::StoreError;
     use crate::testing::on_both_backends;
-    use koers_core::OrganisationDraft;
 
     async fn snapshots_cannot_be_changed_or_removed(s: Store) {
-        let org = s
-            .create_organisation(
-                &OrganisationDraft::parse("Gelderland", "province", "PV25", "").unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
+        let org = crate::testing::organisation(&s, "Gelderland", "province", "PV25").await;
         // Numbers and text that a careless round trip through a parsed value would change.
         let content = serde_json::json!({
             "value": 11281.099999999999_f64, "tiny": 5e-324_f64, "huge": 1.7976931348623157e308_f64,

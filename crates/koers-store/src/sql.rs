@@ -204,15 +204,6 @@ impl Write<'_> {
         exec(&mut *self.tx, sql, binds).await
     }
 
-    /// Every row of `sql` as a `T`, read inside the change.
-    pub(crate) async fn all<'q, T: FromRow>(
-        &mut self,
-        sql: &'q str,
-        binds: impl Binds<'q>,
-    ) -> Result<Vec<T>> {
-        all(&mut *self.tx, sql, binds).await
-    }
-
     /// The first row of `sql` as a `T`, if there is one, read inside the change.
     pub(crate) async fn optional<'q, T: FromRow>(
         &mut self,

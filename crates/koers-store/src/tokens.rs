@@ -152,16 +152,10 @@ impl Store {
 mod tests {
     use super::*;
     use crate::testing::on_both_backends;
-    use koers_core::{OrganisationDraft, Role, UserDraft};
+    use koers_core::{Role, UserDraft};
 
     async fn tokens_live_and_die(s: Store) {
-        let org = s
-            .create_organisation(
-                &OrganisationDraft::parse("Provincie Utrecht", "province", "PV26", "").unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
+        let org = crate::testing::organisation(&s, "Provincie Utrecht", "province", "PV26").await;
         let mut users = Vec::new();
         for email in ["a@b.nl", "c@d.nl"] {
             let d = UserDraft::parse(email, "A", "a long password").unwrap();
