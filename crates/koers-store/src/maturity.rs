@@ -3,15 +3,15 @@
 //! with coded passages. Everything hangs off a round, and a round off the organisation that
 //! runs it: every read and write names that organisation.
 
-use crate::audit::{Actor, record};
+use crate::audit::Actor;
 use crate::sql::{self, FromRow, columns};
-use crate::{Result, Store, StoreError, conflict_on_unique, new_id, now, take_turn};
+use crate::{Result, Store, StoreError, conflict_on_unique, new_id, now};
 use koers_core::maturity::{
     Answers, CodeDraft, Framework, ItemDraft, ItemKind, ParticipantDraft, RoundDraft, Weights,
 };
 use serde::Serialize;
+use sqlx::Row;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
 
 /// One version of an organisation's framework.
 #[derive(Debug, Clone, Serialize)]
@@ -207,17 +207,6 @@ fn open(round: &Round) -> Result<()> {
     }
 }
 
-async fn audit(
-    tx: &mut Transaction<'_, Any>,
-    actor: &Actor,
-    round: &Round,
-    action: &str,
-    object: (&str, Option<&str>),
-    detail: serde_json::Value,
-) -> Result<()> {
-    record(tx, actor, Some(&round.org_id), action, object, detail).await
-}
-
 impl Store {
     /// The organisation's framework versions, newest first; the first call gives an
     /// organisation koers' default as version 1.
@@ -317,21 +306,17 @@ impl Store {
 
     /// Closes a round: from now on nothing in it changes.
     pub async fn close_round(&self, round: &Round, actor: &Actor) -> Result<Round> {
-        let mut tx = self.begin().await?;
-        let done = sql::exec(&mut *tx, "UPDATE maturity_rounds SET status = 'closed', closed_at = $1 WHERE id = $2 AND org_id = $3 AND status = 'open'", (now(), &round.id, &round.org_id)).await?;
+        let mut w = self.write(actor, Some(&round.org_id)).await?;
+        let done = w.exec("UPDATE maturity_rounds SET status = 'closed', closed_at = $1 WHERE id = $2 AND org_id = $3 AND status = 'open'", (now(), &round.id, &round.org_id)).await?;
         if done != 1 {
             return Err(StoreError::Conflict("de ronde is al gesloten".into()));
         }
-        audit(
-            &mut tx,
-            actor,
-            round,
+        w.commit(
             "maturity.round_closed",
-            ("maturity_round", Some(&round.id)),
+            ("maturity_round", &round.id),
             serde_json::json!({}),
         )
         .await?;
-        tx.commit().await?;
         self.round(&round.org_id, &round.id).await
     }
 
@@ -343,19 +328,17 @@ impl Store {
     ) -> Result<Participant> {
         open(round)?;
         let id = new_id();
-        let mut tx = self.begin().await?;
-        sql::exec(&mut *tx, "INSERT INTO maturity_participants (id, round_id, name, cbs_code) VALUES ($1, $2, $3, $4)", (&id, &round.id, &d.name, &d.cbs_code)).await
+        let mut w = self.write(actor, Some(&round.org_id)).await?;
+        w.exec("INSERT INTO maturity_participants (id, round_id, name, cbs_code) VALUES ($1, $2, $3, $4)", (&id, &round.id, &d.name, &d.cbs_code)).await
             .map_err(conflict_on_unique("een deelnemer met deze naam"))?;
-        audit(
-            &mut tx,
-            actor,
-            round,
+        let detail =
+            serde_json::json!({ "round": round.id, "name": d.name, "cbsCode": d.cbs_code });
+        w.commit(
             "maturity.participant_added",
-            ("maturity_participant", Some(&id)),
-            serde_json::json!({ "round": round.id, "name": d.name, "cbsCode": d.cbs_code }),
+            ("maturity_participant", &id),
+            detail,
         )
         .await?;
-        tx.commit().await?;
         self.round_participant(round, &id).await
     }
 
@@ -373,26 +356,19 @@ impl Store {
 
     pub async fn add_item(&self, round: &Round, d: &ItemDraft, actor: &Actor) -> Result<Item> {
         open(round)?;
-        let mut tx = self.begin().await?;
-        take_turn(&mut tx, &format!("maturity_items:{}", round.id)).await?;
+        let mut w = self.write(actor, Some(&round.org_id)).await?;
+        w.take_turn(&format!("maturity_items:{}", round.id)).await?;
         let pos: i64 = sqlx::query(
             "SELECT COALESCE(MAX(position), 0) + 1 AS p FROM maturity_items WHERE round_id = $1",
         )
         .bind(&round.id)
-        .fetch_one(&mut *tx)
+        .fetch_one(w.conn())
         .await?
         .try_get("p")?;
-        let id = insert_item(&mut tx, &round.id, pos, d).await?;
-        audit(
-            &mut tx,
-            actor,
-            round,
-            "maturity.item_added",
-            ("maturity_item", Some(&id)),
-            serde_json::json!({ "round": round.id, "kind": d.kind.as_str(), "dimension": d.dimension_key }),
-        )
-        .await?;
-        tx.commit().await?;
+        let id = insert_item(w.conn(), &round.id, pos, d).await?;
+        let detail = serde_json::json!({ "round": round.id, "kind": d.kind.as_str(), "dimension": d.dimension_key });
+        w.commit("maturity.item_added", ("maturity_item", &id), detail)
+            .await?;
         self.items(round)
             .await?
             .into_iter()
@@ -426,23 +402,20 @@ impl Store {
         actor: &Actor,
     ) -> Result<Vec<Invitation>> {
         open(round)?;
-        let mut tx = self.begin().await?;
+        let mut w = self.write(actor, Some(&round.org_id)).await?;
         let mut ids = Vec::new();
         for (digest, label) in digests {
             let id = new_id();
-            sql::exec(&mut *tx, "INSERT INTO maturity_invitations (id, round_id, participant_id, token_digest, label, created_at) VALUES ($1, $2, $3, $4, $5, $6)", (&id, &round.id, &participant.id, digest, label, now())).await?;
+            w.exec("INSERT INTO maturity_invitations (id, round_id, participant_id, token_digest, label, created_at) VALUES ($1, $2, $3, $4, $5, $6)", (&id, &round.id, &participant.id, digest, label, now())).await?;
             ids.push(id);
         }
-        audit(
-            &mut tx,
-            actor,
-            round,
+        let detail = serde_json::json!({ "round": round.id, "count": digests.len() });
+        w.commit(
             "maturity.invitations_added",
-            ("maturity_participant", Some(&participant.id)),
-            serde_json::json!({ "round": round.id, "count": digests.len() }),
+            ("maturity_participant", &participant.id),
+            detail,
         )
         .await?;
-        tx.commit().await?;
         Ok(self
             .invitations(round)
             .await?
@@ -464,25 +437,22 @@ impl Store {
         actor: &Actor,
     ) -> Result<()> {
         open(round)?;
-        let mut tx = self.begin().await?;
+        let mut w = self.write(actor, Some(&round.org_id)).await?;
         for (id, digest) in digests {
-            let done = sql::exec(&mut *tx, "UPDATE maturity_invitations SET token_digest = $1 WHERE id = $2 AND round_id = $3 AND used_at IS NULL", (digest, id, &round.id)).await?;
+            let done = w.exec("UPDATE maturity_invitations SET token_digest = $1 WHERE id = $2 AND round_id = $3 AND used_at IS NULL", (digest, id, &round.id)).await?;
             if done != 1 {
                 return Err(StoreError::Conflict(
                     "een uitnodiging is intussen gebruikt".into(),
                 ));
             }
         }
-        audit(
-            &mut tx,
-            actor,
-            round,
+        let detail = serde_json::json!({ "count": digests.len() });
+        w.commit(
             "maturity.reminders_issued",
-            ("maturity_round", Some(&round.id)),
-            serde_json::json!({ "count": digests.len() }),
+            ("maturity_round", &round.id),
+            detail,
         )
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -514,8 +484,13 @@ impl Store {
     pub async fn submit_response(&self, digest: &str, answers: &Answers) -> Result<()> {
         let target = self.invitation_target(digest).await?;
         open(&target.round)?;
-        let mut tx = self.begin().await?;
-        let done = sql::exec(&mut *tx, "UPDATE maturity_invitations SET used_at = $1 WHERE token_digest = $2 AND used_at IS NULL AND EXISTS (SELECT 1 FROM maturity_rounds r WHERE r.id = maturity_invitations.round_id AND r.status = 'open')", (chrono::Utc::now().format("%Y-%m-%d").to_string(), digest)).await?;
+        // The respondent is anonymous: the survey itself is the actor.
+        let survey = Actor {
+            user_id: None,
+            label: "enquête".into(),
+        };
+        let mut w = self.write(&survey, Some(&target.round.org_id)).await?;
+        let done = w.exec("UPDATE maturity_invitations SET used_at = $1 WHERE token_digest = $2 AND used_at IS NULL AND EXISTS (SELECT 1 FROM maturity_rounds r WHERE r.id = maturity_invitations.round_id AND r.status = 'open')", (chrono::Utc::now().format("%Y-%m-%d").to_string(), digest)).await?;
         if done != 1 {
             return Err(StoreError::Conflict(
                 "deze uitnodiging is al gebruikt".into(),
@@ -523,30 +498,24 @@ impl Store {
         }
         let id = new_id();
         sql::exec(
-            &mut *tx,
+            w.conn(),
             "INSERT INTO maturity_responses (id, round_id, participant_id) VALUES ($1, $2, $3)",
             (&id, &target.round.id, &target.participant.id),
         )
         .await?;
         for (item, v) in &answers.likert {
-            sql::exec(&mut *tx, "INSERT INTO maturity_answers (response_id, item_id, likert, comment) VALUES ($1, $2, $3, NULL)", (&id, item, *v)).await?;
+            w.exec("INSERT INTO maturity_answers (response_id, item_id, likert, comment) VALUES ($1, $2, $3, NULL)", (&id, item, *v)).await?;
         }
         for (item, t) in &answers.comments {
-            sql::exec(&mut *tx, "INSERT INTO maturity_answers (response_id, item_id, likert, comment) VALUES ($1, $2, NULL, $3)", (&id, item, t)).await?;
+            w.exec("INSERT INTO maturity_answers (response_id, item_id, likert, comment) VALUES ($1, $2, NULL, $3)", (&id, item, t)).await?;
         }
-        audit(
-            &mut tx,
-            &Actor {
-                user_id: None,
-                label: "enquête".into(),
-            },
-            &target.round,
+        let detail = serde_json::json!({ "participant": target.participant.id });
+        w.commit(
             "maturity.response_received",
-            ("maturity_round", Some(&target.round.id)),
-            serde_json::json!({ "participant": target.participant.id }),
+            ("maturity_round", &target.round.id),
+            detail,
         )
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -606,18 +575,11 @@ impl Store {
             Some((f, s, m, n)) => (Some(f), Some(s), Some(m), n),
             None => (None, None, None, d.text.len() as i64),
         };
-        let mut tx = self.begin().await?;
-        sql::exec(&mut *tx, &format!("INSERT INTO maturity_sources ({SOURCE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"), (&id, &round.id, d.participant_id, d.kind, d.title, file_name, stored, media, size, d.text, now())).await?;
-        audit(
-            &mut tx,
-            actor,
-            round,
-            "maturity.source_added",
-            ("maturity_source", Some(&id)),
-            serde_json::json!({ "round": round.id, "kind": d.kind, "title": d.title, "storedName": stored }),
-        )
-        .await?;
-        tx.commit().await?;
+        let mut w = self.write(actor, Some(&round.org_id)).await?;
+        w.exec(&format!("INSERT INTO maturity_sources ({SOURCE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"), (&id, &round.id, d.participant_id, d.kind, d.title, file_name, stored, media, size, d.text, now())).await?;
+        let detail = serde_json::json!({ "round": round.id, "kind": d.kind, "title": d.title, "storedName": stored });
+        w.commit("maturity.source_added", ("maturity_source", &id), detail)
+            .await?;
         self.source(round, &id).await
     }
 
@@ -649,18 +611,11 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         let id = new_id();
-        let mut tx = self.begin().await?;
-        sql::exec(&mut *tx, "INSERT INTO maturity_codes (id, source_id, dimension_key, level, passage, note, coded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", (&id, &source.id, &d.dimension_key, d.level, &d.passage, &d.note, &actor.label, now())).await?;
-        audit(
-            &mut tx,
-            actor,
-            round,
-            "maturity.passage_coded",
-            ("maturity_code", Some(&id)),
-            serde_json::json!({ "source": source.id, "dimension": d.dimension_key, "level": d.level }),
-        )
-        .await?;
-        tx.commit().await?;
+        let mut w = self.write(actor, Some(&round.org_id)).await?;
+        w.exec("INSERT INTO maturity_codes (id, source_id, dimension_key, level, passage, note, coded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", (&id, &source.id, &d.dimension_key, d.level, &d.passage, &d.note, &actor.label, now())).await?;
+        let detail = serde_json::json!({ "source": source.id, "dimension": d.dimension_key, "level": d.level });
+        w.commit("maturity.passage_coded", ("maturity_code", &id), detail)
+            .await?;
         Ok(())
     }
 
@@ -677,9 +632,9 @@ impl Store {
         if source.round_id != round.id {
             return Err(StoreError::NotFound);
         }
-        let mut tx = self.begin().await?;
+        let mut w = self.write(actor, Some(&round.org_id)).await?;
         let done = sql::exec(
-            &mut *tx,
+            w.conn(),
             "DELETE FROM maturity_codes WHERE id = $1 AND source_id = $2",
             (code_id, &source.id),
         )
@@ -687,16 +642,9 @@ impl Store {
         if done == 0 {
             return Err(StoreError::NotFound);
         }
-        audit(
-            &mut tx,
-            actor,
-            round,
-            "maturity.code_removed",
-            ("maturity_code", Some(code_id)),
-            serde_json::json!({ "source": source.id }),
-        )
-        .await?;
-        tx.commit().await?;
+        let detail = serde_json::json!({ "source": source.id });
+        w.commit("maturity.code_removed", ("maturity_code", code_id), detail)
+            .await?;
         Ok(())
     }
 
