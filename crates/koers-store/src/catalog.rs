@@ -525,7 +525,7 @@ mod tests {
     async fn gemeenten_in_a(
         s: &Store,
     ) -> (crate::Organisation, DatasetMeta, Dataset, DatasetVersion) {
-        let a = crate::testing::organisation(&s, "A", "province", "PV26").await;
+        let a = crate::testing::organisation(s, "A", "province", "PV26").await;
         let meta = DatasetMeta::for_new("Gemeenten", "A");
         let (ds, v1) = s
             .record_import(

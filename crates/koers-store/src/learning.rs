@@ -763,7 +763,7 @@ mod tests {
 
     async fn cohort_with(s: &Store, n: usize, capacity: &str) -> (Cohort, Vec<Participant>) {
         let org =
-            crate::testing::organisation(&s, "Gemeente 's-Hertogenbosch", "municipality", "GM0796")
+            crate::testing::organisation(s, "Gemeente 's-Hertogenbosch", "municipality", "GM0796")
                 .await;
         let d = ProgrammeDraft::parse("Digitaal Leiderschap", "", "Visie", "", true).unwrap();
         let p = s
