@@ -1,9 +1,10 @@
 //! The append-only audit log: who changed what, when. Rows are written inside the
 //! transaction of the change they describe; the database refuses updates and deletes.
 
-use crate::sql::{self, columns};
+use crate::sql::{self, FromRow, columns};
 use crate::{Result, Store, now};
 use serde::Serialize;
+use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 /// Who acts: a signed-in user, or the command line acting for the data folder's owner.
@@ -67,6 +68,17 @@ pub(crate) async fn record(
     Ok(())
 }
 
+impl FromRow for AuditEvent {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        let detail: String = r.try_get("detail")?;
+        Ok(
+            columns!(r => AuditEvent { seq, at, org_id, actor_id, actor_label, action, object_type, object_id;
+                detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
+            }),
+        )
+    }
+}
+
 impl Store {
     /// The newest events of one organisation, newest first, before `before_seq` if given.
     pub async fn audit_events(
@@ -75,23 +87,12 @@ impl Store {
         limit: i64,
         before_seq: Option<i64>,
     ) -> Result<Vec<AuditEvent>> {
-        let rows = sqlx::query(
+        self.all(
             "SELECT seq, at, org_id, actor_id, actor_label, action, object_type, object_id, detail
              FROM audit_log WHERE org_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3",
+            (org_id, before_seq.unwrap_or(i64::MAX), limit.clamp(1, 500)),
         )
-        .bind(org_id)
-        .bind(before_seq.unwrap_or(i64::MAX))
-        .bind(limit.clamp(1, 500))
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let detail: String = r.try_get("detail")?;
-                Ok(columns!(r => AuditEvent { seq, at, org_id, actor_id, actor_label, action, object_type, object_id;
-                    detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
-                }))
-            })
-            .collect()
+        .await
     }
 }
 

@@ -113,6 +113,16 @@ async fn insert_version(
     Ok(())
 }
 
+impl FromRow for WidgetResult {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        let data: String = r.try_get("data")?;
+        Ok(columns!(r => WidgetResult { widget_id, computed_at;
+            data: serde_json::from_str(&data)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        }))
+    }
+}
+
 impl Store {
     /// Makes a dashboard (version 1), private to its maker.
     pub async fn create_dashboard(
@@ -252,21 +262,7 @@ impl Store {
         d: &Dashboard,
         filter_key: &str,
     ) -> Result<Vec<WidgetResult>> {
-        let rows = sqlx::query("SELECT widget_id, computed_at, data FROM dashboard_results WHERE dashboard_id = $1 AND version = $2 AND filter_key = $3")
-            .bind(&d.id)
-            .bind(d.version)
-            .bind(filter_key)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let data: String = r.try_get("data")?;
-                Ok(columns!(r => WidgetResult { widget_id, computed_at;
-                    data: serde_json::from_str(&data)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                }))
-            })
-            .collect()
+        self.all("SELECT widget_id, computed_at, data FROM dashboard_results WHERE dashboard_id = $1 AND version = $2 AND filter_key = $3", (&d.id, d.version, filter_key)).await
     }
 
     /// Caches a widget's result (replacing the previous one for the same choice).

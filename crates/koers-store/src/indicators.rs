@@ -109,6 +109,17 @@ impl FromRow for Indicator {
     }
 }
 
+impl FromRow for MonitorVersion {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        let ids: String = r.try_get("indicator_ids")?;
+        Ok(
+            columns!(r => MonitorVersion { version, name, description, note, saved_by, saved_at;
+                indicator_ids: serde_json::from_str(&ids).map_err(corrupt)?,
+            }),
+        )
+    }
+}
+
 impl Store {
     /// Defines an indicator on a saved analysis of the same organisation.
     pub async fn create_indicator(
@@ -330,18 +341,7 @@ impl Store {
 
     /// Every saved version of a monitor, newest first.
     pub async fn monitor_versions(&self, m: &Monitor) -> Result<Vec<MonitorVersion>> {
-        let rows = sqlx::query("SELECT version, name, description, indicator_ids, note, saved_by, saved_at FROM monitor_versions WHERE monitor_id = $1 ORDER BY version DESC")
-            .bind(&m.id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let ids: String = r.try_get("indicator_ids")?;
-                Ok(columns!(r => MonitorVersion { version, name, description, note, saved_by, saved_at;
-                    indicator_ids: serde_json::from_str(&ids).map_err(corrupt)?,
-                }))
-            })
-            .collect()
+        self.all("SELECT version, name, description, indicator_ids, note, saved_by, saved_at FROM monitor_versions WHERE monitor_id = $1 ORDER BY version DESC", (&m.id,)).await
     }
 
     async fn monitor_from_row(&self, r: &AnyRow) -> Result<Monitor> {

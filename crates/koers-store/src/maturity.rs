@@ -207,6 +207,45 @@ fn open(round: &Round) -> Result<()> {
     }
 }
 
+impl FromRow for Item {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        let kind: String = r.try_get("kind")?;
+        Ok(columns!(r => Item { id, position, dimension_key;
+            kind: ItemKind::parse(&kind).map_err(corrupt)?,
+            text: r.try_get("body")?,
+        }))
+    }
+}
+
+impl FromRow for LikertAnswer {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        Ok(
+            columns!(r => LikertAnswer { participant_id, response_id, item_id;
+                value: r.try_get("likert")?,
+            }),
+        )
+    }
+}
+
+impl FromRow for OpenAnswer {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        Ok(columns!(r => OpenAnswer { participant_id, item_id;
+            text: r.try_get("comment")?,
+        }))
+    }
+}
+
+impl FromRow for Code {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        Ok(
+            columns!(r => Code { id, source_id, participant_id, dimension_key, level, passage, note, coded_by, created_at;
+                source_title: r.try_get("title")?,
+                source_kind: r.try_get("kind")?,
+            }),
+        )
+    }
+}
+
 impl Store {
     /// The organisation's framework versions, newest first; the first call gives an
     /// organisation koers' default as version 1.
@@ -377,19 +416,7 @@ impl Store {
     }
 
     pub async fn items(&self, round: &Round) -> Result<Vec<Item>> {
-        let rows = sqlx::query("SELECT id, position, dimension_key, kind, body FROM maturity_items WHERE round_id = $1 ORDER BY position")
-            .bind(&round.id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let kind: String = r.try_get("kind")?;
-                Ok(columns!(r => Item { id, position, dimension_key;
-                    kind: ItemKind::parse(&kind).map_err(corrupt)?,
-                    text: r.try_get("body")?,
-                }))
-            })
-            .collect()
+        self.all("SELECT id, position, dimension_key, kind, body FROM maturity_items WHERE round_id = $1 ORDER BY position", (&round.id,)).await
     }
 
     /// Records invitations for a participant, one per (token digest, label); the tokens
@@ -521,34 +548,12 @@ impl Store {
 
     /// Every Likert answer of the round.
     pub async fn likert_answers(&self, round: &Round) -> Result<Vec<LikertAnswer>> {
-        let rows = sqlx::query("SELECT r.participant_id, a.response_id, a.item_id, a.likert FROM maturity_answers a JOIN maturity_responses r ON r.id = a.response_id WHERE r.round_id = $1 AND a.likert IS NOT NULL")
-            .bind(&round.id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(
-                    columns!(r => LikertAnswer { participant_id, response_id, item_id;
-                        value: r.try_get("likert")?,
-                    }),
-                )
-            })
-            .collect()
+        self.all("SELECT r.participant_id, a.response_id, a.item_id, a.likert FROM maturity_answers a JOIN maturity_responses r ON r.id = a.response_id WHERE r.round_id = $1 AND a.likert IS NOT NULL", (&round.id,)).await
     }
 
     /// Every open comment of the round.
     pub async fn open_answers(&self, round: &Round) -> Result<Vec<OpenAnswer>> {
-        let rows = sqlx::query("SELECT r.participant_id, a.item_id, a.comment FROM maturity_answers a JOIN maturity_responses r ON r.id = a.response_id WHERE r.round_id = $1 AND a.comment IS NOT NULL ORDER BY a.response_id")
-            .bind(&round.id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(columns!(r => OpenAnswer { participant_id, item_id;
-                    text: r.try_get("comment")?,
-                }))
-            })
-            .collect()
+        self.all("SELECT r.participant_id, a.item_id, a.comment FROM maturity_answers a JOIN maturity_responses r ON r.id = a.response_id WHERE r.round_id = $1 AND a.comment IS NOT NULL ORDER BY a.response_id", (&round.id,)).await
     }
 
     /// Number of responses per participant id.
@@ -650,18 +655,7 @@ impl Store {
 
     /// Every coded passage of the round, with its source.
     pub async fn codes(&self, round: &Round) -> Result<Vec<Code>> {
-        let rows = sqlx::query("SELECT c.id, c.source_id, s.title, s.kind, s.participant_id, c.dimension_key, c.level, c.passage, c.note, c.coded_by, c.created_at FROM maturity_codes c JOIN maturity_sources s ON s.id = c.source_id WHERE s.round_id = $1 ORDER BY c.created_at, c.id")
-            .bind(&round.id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(columns!(r => Code { id, source_id, participant_id, dimension_key, level, passage, note, coded_by, created_at;
-                    source_title: r.try_get("title")?,
-                    source_kind: r.try_get("kind")?,
-                }))
-            })
-            .collect()
+        self.all("SELECT c.id, c.source_id, s.title, s.kind, s.participant_id, c.dimension_key, c.level, c.passage, c.note, c.coded_by, c.created_at FROM maturity_codes c JOIN maturity_sources s ON s.id = c.source_id WHERE s.round_id = $1 ORDER BY c.created_at, c.id", (&round.id,)).await
     }
 }
 

@@ -69,6 +69,15 @@ pub(crate) async fn notify(
     Ok(())
 }
 
+impl FromRow for PendingMail {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        Ok(columns!(r => PendingMail { email, display_name;
+            notification: Notification::from_row(r)?,
+            tries: r.try_get("mail_tries")?,
+        }))
+    }
+}
+
 impl Store {
     /// Writes notifications on their own (for events that change nothing else, such as an
     /// indicator crossing a threshold at a refresh).
@@ -150,18 +159,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<PendingMail>> {
         self.exec("UPDATE notifications SET mail_state = 'skipped' WHERE mail_state = 'pending' AND created_at < $1", (stamp(since),)).await?;
-        let rows = sqlx::query("SELECT n.id, n.org_id, n.user_id, n.kind, n.params, n.link, n.created_at, n.read_at, n.mail_tries, u.email, u.display_name FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.mail_state = 'pending' ORDER BY n.created_at, n.id LIMIT $1")
-            .bind(limit)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(columns!(r => PendingMail { email, display_name;
-                    notification: Notification::from_row(r)?,
-                    tries: r.try_get("mail_tries")?,
-                }))
-            })
-            .collect()
+        self.all("SELECT n.id, n.org_id, n.user_id, n.kind, n.params, n.link, n.created_at, n.read_at, n.mail_tries, u.email, u.display_name FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.mail_state = 'pending' ORDER BY n.created_at, n.id LIMIT $1", (limit,)).await
     }
 
     /// Records the outcome of one attempt to mail a notification: sent, or failed (it is tried

@@ -249,6 +249,15 @@ pub struct DecisionEvent {
     pub created_at: String,
 }
 
+impl FromRow for DecisionEvent {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        let payload: String = r.try_get("payload")?;
+        Ok(columns!(r => DecisionEvent { seq, hash, created_at;
+            payload: serde_json::from_str(&payload).unwrap_or(Value::Null),
+        }))
+    }
+}
+
 impl Store {
     /// Registers an application.
     pub async fn create_application(
@@ -614,21 +623,7 @@ impl Store {
 
     /// The organisation's decision events, newest first.
     pub async fn decision_events(&self, org_id: &str, limit: i64) -> Result<Vec<DecisionEvent>> {
-        let rows = sqlx::query(
-            "SELECT seq, hash, payload, created_at FROM decision_events WHERE org_id = $1 ORDER BY seq DESC LIMIT $2",
-        )
-        .bind(org_id)
-        .bind(limit.clamp(1, 1000))
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let payload: String = r.try_get("payload")?;
-                Ok(columns!(r => DecisionEvent { seq, hash, created_at;
-                    payload: serde_json::from_str(&payload).unwrap_or(Value::Null),
-                }))
-            })
-            .collect()
+        self.all("SELECT seq, hash, payload, created_at FROM decision_events WHERE org_id = $1 ORDER BY seq DESC LIMIT $2", (org_id, limit.clamp(1, 1000))).await
     }
 
     /// Checks the decision history of one organisation (or of all, for `koers audit verify`):
