@@ -2,8 +2,8 @@
 //! the user's roles as the claims give them, and the sign-ins in flight.
 
 use crate::audit::{Actor, record};
-use crate::sql::{self};
-use crate::users::{COLUMNS, User, from_row, insert_memberships, insert_user, parse_role};
+use crate::sql::{self, FromRow};
+use crate::users::{COLUMNS, User, insert_memberships, insert_user, parse_role};
 use crate::{Result, Store, StoreError, conflict_on_unique, new_id, now, parse_stamp, stamp};
 use chrono::{Duration, Utc};
 use koers_core::secret::token_digest;
@@ -126,7 +126,7 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         let (user, created) = match linked {
-            Some(r) => (from_row(&r)?, false),
+            Some(r) => (User::from_row(&r)?, false),
             None => {
                 let existing =
                     sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE email = $1"))
@@ -134,7 +134,7 @@ impl Store {
                         .fetch_optional(&mut *tx)
                         .await?;
                 if let Some(r) = existing {
-                    let user = from_row(&r)?;
+                    let user = User::from_row(&r)?;
                     if who.link_by_email && is_member(&mut tx, &user.id, org_id).await? {
                         return Ok(OidcSignIn::ConfirmLink(user));
                     }
@@ -169,7 +169,7 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?
             .ok_or(StoreError::NotFound)?;
-        let user = from_row(&r)?;
+        let user = User::from_row(&r)?;
         if !is_member(&mut tx, &user.id, &p.org_id).await? {
             return Err(StoreError::Conflict("organisation".into()));
         }
@@ -239,16 +239,11 @@ impl Store {
 
     /// The provider a user was linked through, if any.
     pub async fn oidc_provider_of(&self, user_id: &str) -> Result<Option<String>> {
-        let r = sqlx::query(
+        self.optional(
             "SELECT provider FROM oidc_identities WHERE user_id = $1 ORDER BY created_at LIMIT 1",
+            (user_id,),
         )
-        .bind(user_id)
-        .fetch_optional(self.pool())
-        .await?;
-        Ok(match r {
-            Some(r) => Some(r.try_get("provider")?),
-            None => None,
-        })
+        .await
     }
 }
 
@@ -302,16 +297,8 @@ async fn follow_claims(
     roles: &[Role],
     provider: &str,
 ) -> Result<()> {
-    let mut held = sqlx::query(
-        "SELECT role FROM memberships WHERE user_id = $1 AND org_id = $2 ORDER BY role",
-    )
-    .bind(&user.id)
-    .bind(org_id)
-    .fetch_all(&mut **tx)
-    .await?
-    .iter()
-    .map(|r| parse_role(&r.try_get::<String, _>("role")?))
-    .collect::<Result<Vec<_>>>()?;
+    let sql = "SELECT role FROM memberships WHERE user_id = $1 AND org_id = $2 ORDER BY role";
+    let mut held: Vec<Role> = sql::all(&mut **tx, sql, (&user.id, org_id)).await?;
     held.sort();
     let mut wanted = roles.to_vec();
     wanted.sort();

@@ -1,7 +1,7 @@
 //! Users and their memberships (roles per organisation).
 
 use crate::audit::Actor;
-use crate::sql::{self, columns};
+use crate::sql::{self, FromRow, columns, flag};
 use crate::{Result, Store, StoreError, conflict_on_unique, new_id, now};
 use koers_core::{Role, UserDraft};
 use serde::Serialize;
@@ -27,11 +27,29 @@ pub struct Member {
 
 pub(crate) const COLUMNS: &str = "id, email, display_name, instance_admin, created_at";
 
-pub(crate) fn from_row(r: &AnyRow) -> Result<User> {
-    let admin: i64 = r.try_get("instance_admin")?;
-    Ok(columns!(r => User { id, email, display_name, created_at;
-        instance_admin: admin != 0,
-    }))
+impl FromRow for User {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        Ok(columns!(r => User { id, email, display_name, created_at;
+            instance_admin: flag(r, "instance_admin")?,
+        }))
+    }
+}
+
+/// A role from its column `role`.
+impl FromRow for Role {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        parse_role(&r.try_get::<String, _>("role")?)
+    }
+}
+
+/// A user with the one role of a membership row (`members` gathers the rows per user).
+impl FromRow for Member {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        Ok(Member {
+            user: User::from_row(r)?,
+            roles: vec![Role::from_row(r)?],
+        })
+    }
 }
 
 pub(crate) fn parse_role(s: &str) -> Result<Role> {
@@ -109,12 +127,8 @@ impl Store {
     }
 
     pub async fn user(&self, id: &str) -> Result<User> {
-        let r = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        from_row(&r)
+        self.one(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"), (id,))
+            .await
     }
 
     /// The user with this e-mail address and their password hash, for signing in.
@@ -126,7 +140,7 @@ impl Store {
         .fetch_optional(self.pool())
         .await?;
         match r {
-            Some(r) => Ok(Some((from_row(&r)?, r.try_get("password_hash")?))),
+            Some(r) => Ok(Some((User::from_row(&r)?, r.try_get("password_hash")?))),
             None => Ok(None),
         }
     }
@@ -156,41 +170,27 @@ impl Store {
 
     /// The roles a user holds in an organisation (empty when not a member).
     pub async fn roles_in(&self, user_id: &str, org_id: &str) -> Result<Vec<Role>> {
-        let rows = sqlx::query(
-            "SELECT role FROM memberships WHERE user_id = $1 AND org_id = $2 ORDER BY role",
-        )
-        .bind(user_id)
-        .bind(org_id)
-        .fetch_all(self.pool())
-        .await?;
-        let mut roles = rows
-            .iter()
-            .map(|r| parse_role(&r.try_get::<String, _>("role")?))
-            .collect::<Result<Vec<_>>>()?;
+        let sql = "SELECT role FROM memberships WHERE user_id = $1 AND org_id = $2 ORDER BY role";
+        let mut roles: Vec<Role> = self.all(sql, (user_id, org_id)).await?;
         roles.sort();
         Ok(roles)
     }
 
     /// The members of an organisation with their roles, by name.
     pub async fn members(&self, org_id: &str) -> Result<Vec<Member>> {
-        let rows = sqlx::query(
-            "SELECT u.id, u.email, u.display_name, u.instance_admin, u.created_at, m.role
-             FROM users u JOIN memberships m ON m.user_id = u.id
-             WHERE m.org_id = $1 ORDER BY u.display_name, u.id, m.role",
-        )
-        .bind(org_id)
-        .fetch_all(self.pool())
-        .await?;
+        let rows: Vec<Member> = self
+            .all(
+                "SELECT u.id, u.email, u.display_name, u.instance_admin, u.created_at, m.role
+                 FROM users u JOIN memberships m ON m.user_id = u.id
+                 WHERE m.org_id = $1 ORDER BY u.display_name, u.id, m.role",
+                (org_id,),
+            )
+            .await?;
         let mut out: Vec<Member> = Vec::new();
-        for r in &rows {
-            let user = from_row(r)?;
-            let role = parse_role(&r.try_get::<String, _>("role")?)?;
+        for row in rows {
             match out.last_mut() {
-                Some(m) if m.user.id == user.id => m.roles.push(role),
-                _ => out.push(Member {
-                    user,
-                    roles: vec![role],
-                }),
+                Some(m) if m.user.id == row.user.id => m.roles.extend(row.roles),
+                _ => out.push(row),
             }
         }
         for m in &mut out {
