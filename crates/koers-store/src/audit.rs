@@ -1,8 +1,10 @@
 //! The append-only audit log: who changed what, when. Rows are written inside the
 //! transaction of the change they describe; the database refuses updates and deletes.
 
+use crate::sql::{self, FromRow, columns};
 use crate::{Result, Store, now};
 use serde::Serialize;
+use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 /// Who acts: a signed-in user, or the command line acting for the data folder's owner.
@@ -61,21 +63,20 @@ pub(crate) async fn record(
     object: (&str, Option<&str>),
     detail: serde_json::Value,
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO audit_log (at, org_id, actor_id, actor_label, action, object_type, object_id, detail)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(now())
-    .bind(org_id)
-    .bind(actor.user_id.as_deref())
-    .bind(&actor.label)
-    .bind(action)
-    .bind(object.0)
-    .bind(object.1)
-    .bind(detail.to_string())
-    .execute(&mut **tx)
-    .await?;
+    sql::exec(&mut **tx, "INSERT INTO audit_log (at, org_id, actor_id, actor_label, action, object_type, object_id, detail)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", (now(), org_id, actor.user_id.as_deref(), &actor.label, action, object.0, object.1, detail.to_string())).await?;
     Ok(())
+}
+
+impl FromRow for AuditEvent {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        let detail: String = r.try_get("detail")?;
+        Ok(
+            columns!(r => AuditEvent { seq, at, org_id, actor_id, actor_label, action, object_type, object_id;
+                detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
+            }),
+        )
+    }
 }
 
 impl Store {
@@ -86,31 +87,12 @@ impl Store {
         limit: i64,
         before_seq: Option<i64>,
     ) -> Result<Vec<AuditEvent>> {
-        let rows = sqlx::query(
+        self.all(
             "SELECT seq, at, org_id, actor_id, actor_label, action, object_type, object_id, detail
              FROM audit_log WHERE org_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3",
+            (org_id, before_seq.unwrap_or(i64::MAX), limit.clamp(1, 500)),
         )
-        .bind(org_id)
-        .bind(before_seq.unwrap_or(i64::MAX))
-        .bind(limit.clamp(1, 500))
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let detail: String = r.try_get("detail")?;
-                Ok(AuditEvent {
-                    seq: r.try_get("seq")?,
-                    at: r.try_get("at")?,
-                    org_id: r.try_get("org_id")?,
-                    actor_id: r.try_get("actor_id")?,
-                    actor_label: r.try_get("actor_label")?,
-                    action: r.try_get("action")?,
-                    object_type: r.try_get("object_type")?,
-                    object_id: r.try_get("object_id")?,
-                    detail: serde_json::from_str(&detail).unwrap_or(serde_json::Value::Null),
-                })
-            })
-            .collect()
+        .await
     }
 }
 
@@ -126,11 +108,9 @@ mod tests {
         let events = s.audit_events(&org.id, 10, None).await.unwrap();
         assert_eq!(events.len(), 1);
         assert_eq!(events[0].action, "organisation.created");
-        let upd = sqlx::query("UPDATE audit_log SET action = 'x'")
-            .execute(s.pool())
-            .await;
+        let upd = sql::exec(s.pool(), "UPDATE audit_log SET action = 'x'", ()).await;
         assert!(upd.is_err());
-        let del = sqlx::query("DELETE FROM audit_log").execute(s.pool()).await;
+        let del = sql::exec(s.pool(), "DELETE FROM audit_log", ()).await;
         assert!(del.is_err());
         assert_eq!(s.audit_events(&org.id, 10, None).await.unwrap().len(), 1);
     }

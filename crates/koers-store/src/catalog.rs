@@ -1,8 +1,9 @@
 //! The catalog: datasets with their DCAT-AP-NL metadata, their immutable versions (each a
 //! Parquet file in the data folder, with schema and quality figures), and saved analyses.
 
-use crate::audit::{Actor, record};
-use crate::{Result, Store, StoreError, conflict_on_unique, new_id, now, take_turn};
+use crate::audit::Actor;
+use crate::sql::{FromRow, columns};
+use crate::{Result, Store, StoreError, conflict_on_unique, new_id, now};
 use koers_core::analysis::Param;
 use koers_core::catalog::{AccessRights, DatasetMeta};
 use serde::Serialize;
@@ -98,74 +99,67 @@ fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(e.to_string())
 }
 
-fn dataset_from_row(r: &AnyRow) -> Result<Dataset> {
-    let tags: String = r.try_get("tags")?;
-    let access: String = r.try_get("access_rights")?;
-    let generated: i64 = r.try_get("generated")?;
-    Ok(Dataset {
-        id: r.try_get("id")?,
-        org_id: r.try_get("org_id")?,
-        name: r.try_get("name")?,
-        meta: DatasetMeta {
-            title: r.try_get("title")?,
-            description: r.try_get("description")?,
-            publisher: r.try_get("publisher")?,
-            contact_name: r.try_get("contact_name")?,
-            contact_email: r.try_get("contact_email")?,
-            theme: r.try_get("theme")?,
-            licence: r.try_get("licence")?,
-            access_rights: AccessRights::parse(&access).map_err(corrupt)?,
-            cadence: r.try_get("cadence")?,
-            tags: serde_json::from_str(&tags).map_err(corrupt)?,
-        },
-        owner_id: r.try_get("owner_id")?,
-        generated: generated != 0,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-        latest_version: r.try_get("latest_version")?,
-    })
+impl FromRow for Dataset {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        let tags: String = r.try_get("tags")?;
+        let access: String = r.try_get("access_rights")?;
+        let generated: i64 = r.try_get("generated")?;
+        Ok(Dataset {
+            id: r.try_get("id")?,
+            org_id: r.try_get("org_id")?,
+            name: r.try_get("name")?,
+            meta: DatasetMeta {
+                title: r.try_get("title")?,
+                description: r.try_get("description")?,
+                publisher: r.try_get("publisher")?,
+                contact_name: r.try_get("contact_name")?,
+                contact_email: r.try_get("contact_email")?,
+                theme: r.try_get("theme")?,
+                licence: r.try_get("licence")?,
+                access_rights: AccessRights::parse(&access).map_err(corrupt)?,
+                cadence: r.try_get("cadence")?,
+                tags: serde_json::from_str(&tags).map_err(corrupt)?,
+            },
+            owner_id: r.try_get("owner_id")?,
+            generated: generated != 0,
+            created_at: r.try_get("created_at")?,
+            updated_at: r.try_get("updated_at")?,
+            latest_version: r.try_get("latest_version")?,
+        })
+    }
 }
 
 const V_COLUMNS: &str = "id, dataset_id, version, file, source, format, row_count, byte_size, columns, geometry, quality, created_at, created_by";
 
-fn version_from_row(r: &AnyRow) -> Result<DatasetVersion> {
-    let json = |col: &str| -> Result<Value> {
-        let s: String = r.try_get(col)?;
-        serde_json::from_str(&s).map_err(corrupt)
-    };
-    let geometry: Option<String> = r.try_get("geometry")?;
-    Ok(DatasetVersion {
-        id: r.try_get("id")?,
-        dataset_id: r.try_get("dataset_id")?,
-        version: r.try_get("version")?,
-        file: r.try_get("file")?,
-        source: r.try_get("source")?,
-        format: r.try_get("format")?,
-        row_count: r.try_get("row_count")?,
-        byte_size: r.try_get("byte_size")?,
-        columns: json("columns")?,
-        geometry: geometry
-            .map(|g| serde_json::from_str(&g).map_err(corrupt))
-            .transpose()?,
-        quality: json("quality")?,
-        created_at: r.try_get("created_at")?,
-        created_by: r.try_get("created_by")?,
-    })
+impl FromRow for DatasetVersion {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        let json = |col: &str| -> Result<Value> {
+            let s: String = r.try_get(col)?;
+            serde_json::from_str(&s).map_err(corrupt)
+        };
+        let geometry: Option<String> = r.try_get("geometry")?;
+        Ok(
+            columns!(r => DatasetVersion { id, dataset_id, version, file, source, format, row_count, byte_size, created_at, created_by;
+                columns: json("columns")?,
+                geometry: geometry
+                .map(|g| serde_json::from_str(&g).map_err(corrupt))
+                .transpose()?,
+                quality: json("quality")?,
+            }),
+        )
+    }
 }
 
-fn analysis_from_row(r: &AnyRow) -> Result<Analysis> {
-    let params: String = r.try_get("parameters")?;
-    Ok(Analysis {
-        id: r.try_get("id")?,
-        org_id: r.try_get("org_id")?,
-        title: r.try_get("title")?,
-        description: r.try_get("description")?,
-        sql: r.try_get("sql_text")?,
-        parameters: serde_json::from_str(&params).map_err(corrupt)?,
-        created_by: r.try_get("created_by")?,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-    })
+impl FromRow for Analysis {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        let params: String = r.try_get("parameters")?;
+        Ok(
+            columns!(r => Analysis { id, org_id, title, description, created_by, created_at, updated_at;
+                sql: r.try_get("sql_text")?,
+                parameters: serde_json::from_str(&params).map_err(corrupt)?,
+            }),
+        )
+    }
 }
 
 impl Store {
@@ -182,13 +176,13 @@ impl Store {
         v: &NewVersion,
         actor: &Actor,
     ) -> Result<(Dataset, DatasetVersion)> {
-        let mut tx = self.begin().await?;
+        let mut w = self.write(actor, Some(org_id)).await?;
         let at = now();
         let existing: Option<String> =
             sqlx::query("SELECT id FROM datasets WHERE org_id = $1 AND name = $2")
                 .bind(org_id)
                 .bind(name)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(w.conn())
                 .await?
                 .map(|r| r.try_get("id"))
                 .transpose()?;
@@ -196,74 +190,32 @@ impl Store {
             Some(id) => id,
             None => {
                 let id = new_id();
-                sqlx::query(
-                    "INSERT INTO datasets (id, org_id, name, title, description, publisher, contact_name, contact_email, theme, licence, access_rights, cadence, tags, owner_id, generated, created_at, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
-                )
-                .bind(&id)
-                .bind(org_id)
-                .bind(name)
-                .bind(&meta.title)
-                .bind(&meta.description)
-                .bind(&meta.publisher)
-                .bind(&meta.contact_name)
-                .bind(&meta.contact_email)
-                .bind(&meta.theme)
-                .bind(&meta.licence)
-                .bind(meta.access_rights.as_str())
-                .bind(&meta.cadence)
-                .bind(serde_json::to_string(&meta.tags).map_err(corrupt)?)
-                .bind(actor.user_id.as_deref())
-                .bind(i64::from(generated))
-                .bind(&at)
-                .bind(&at)
-                .execute(&mut *tx)
-                .await
+                w.exec("INSERT INTO datasets (id, org_id, name, title, description, publisher, contact_name, contact_email, theme, licence, access_rights, cadence, tags, owner_id, generated, created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)", (&id, org_id, name, &meta.title, &meta.description, &meta.publisher, &meta.contact_name, &meta.contact_email, &meta.theme, &meta.licence, meta.access_rights.as_str(), &meta.cadence, serde_json::to_string(&meta.tags).map_err(corrupt)?, actor.user_id.as_deref(), i64::from(generated), &at, &at)).await
                 .map_err(conflict_on_unique("name"))?;
                 id
             }
         };
-        take_turn(&mut tx, &format!("dataset_versions:{dataset_id}")).await?;
+        w.take_turn(&format!("dataset_versions:{dataset_id}"))
+            .await?;
         let next: i64 = sqlx::query(
             "SELECT COALESCE(MAX(version), 0) + 1 AS n FROM dataset_versions WHERE dataset_id = $1",
         )
         .bind(&dataset_id)
-        .fetch_one(&mut *tx)
+        .fetch_one(w.conn())
         .await?
         .try_get("n")?;
-        sqlx::query(&format!(
+        w.exec(&format!(
             "INSERT INTO dataset_versions ({V_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-        ))
-        .bind(&v.id)
-        .bind(&dataset_id)
-        .bind(next)
-        .bind(&v.file)
-        .bind(&v.source)
-        .bind(&v.format)
-        .bind(v.row_count)
-        .bind(v.byte_size)
-        .bind(v.columns.to_string())
-        .bind(v.geometry.as_ref().map(Value::to_string))
-        .bind(v.quality.to_string())
-        .bind(&at)
-        .bind(&actor.label)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("UPDATE datasets SET updated_at = $1 WHERE id = $2")
-            .bind(&at)
-            .bind(&dataset_id)
-            .execute(&mut *tx)
-            .await?;
-        record(
-            &mut tx,
-            actor,
-            Some(org_id),
-            "dataset.version_imported",
-            ("dataset", Some(&dataset_id)),
-            serde_json::json!({ "name": name, "version": next, "rows": v.row_count, "source": v.source }),
+        ), (&v.id, &dataset_id, next, &v.file, &v.source, &v.format, v.row_count, v.byte_size, v.columns.to_string(), v.geometry.as_ref().map(Value::to_string), v.quality.to_string(), &at, &actor.label)).await?;
+        w.exec(
+            "UPDATE datasets SET updated_at = $1 WHERE id = $2",
+            (&at, &dataset_id),
         )
         .await?;
-        tx.commit().await?;
+        let detail = serde_json::json!({ "name": name, "version": next, "rows": v.row_count, "source": v.source });
+        w.commit("dataset.version_imported", ("dataset", &dataset_id), detail)
+            .await?;
         let ds = self.dataset(org_id, &dataset_id).await?;
         let ver = self.dataset_version(&dataset_id, next).await?;
         Ok((ds, ver))
@@ -271,48 +223,33 @@ impl Store {
 
     /// The organisation's own datasets, by name.
     pub async fn datasets(&self, org_id: &str) -> Result<Vec<Dataset>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {DS_COLUMNS} FROM datasets d WHERE d.org_id = $1 ORDER BY d.name"
-        ))
-        .bind(org_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(dataset_from_row).collect()
+        self.all(
+            &format!("SELECT {DS_COLUMNS} FROM datasets d WHERE d.org_id = $1 ORDER BY d.name"),
+            (org_id,),
+        )
+        .await
     }
 
     /// Public datasets of other organisations, by organisation and name.
     pub async fn public_datasets_elsewhere(&self, org_id: &str) -> Result<Vec<Dataset>> {
-        let rows = sqlx::query(&format!(
+        self.all(&format!(
             "SELECT {DS_COLUMNS} FROM datasets d WHERE d.org_id <> $1 AND d.access_rights = 'public' ORDER BY d.org_id, d.name"
-        ))
-        .bind(org_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(dataset_from_row).collect()
+        ), (org_id,)).await
     }
 
     /// Every organisation's public datasets (those published to everyone, also to people
     /// without an account), by organisation and name.
     pub async fn public_datasets(&self) -> Result<Vec<Dataset>> {
-        let rows = sqlx::query(&format!(
+        self.all(&format!(
             "SELECT {DS_COLUMNS} FROM datasets d WHERE d.access_rights = 'public' ORDER BY d.org_id, d.name"
-        ))
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(dataset_from_row).collect()
+        ), ()).await
     }
 
     /// A dataset visible to `org_id`: its own, or another organisation's public one.
     pub async fn dataset(&self, org_id: &str, id: &str) -> Result<Dataset> {
-        let r = sqlx::query(&format!(
+        self.one(&format!(
             "SELECT {DS_COLUMNS} FROM datasets d WHERE d.id = $1 AND (d.org_id = $2 OR d.access_rights = 'public')"
-        ))
-        .bind(id)
-        .bind(org_id)
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        dataset_from_row(&r)
+        ), (id, org_id)).await
     }
 
     /// Replaces a dataset's metadata (own datasets only).
@@ -323,73 +260,45 @@ impl Store {
         meta: &DatasetMeta,
         actor: &Actor,
     ) -> Result<Dataset> {
-        let mut tx = self.begin().await?;
-        let done = sqlx::query(
-            "UPDATE datasets SET title = $1, description = $2, publisher = $3, contact_name = $4, contact_email = $5, theme = $6, licence = $7, access_rights = $8, cadence = $9, tags = $10, updated_at = $11
-             WHERE id = $12 AND org_id = $13",
-        )
-        .bind(&meta.title)
-        .bind(&meta.description)
-        .bind(&meta.publisher)
-        .bind(&meta.contact_name)
-        .bind(&meta.contact_email)
-        .bind(&meta.theme)
-        .bind(&meta.licence)
-        .bind(meta.access_rights.as_str())
-        .bind(&meta.cadence)
-        .bind(serde_json::to_string(&meta.tags).map_err(corrupt)?)
-        .bind(now())
-        .bind(id)
-        .bind(org_id)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
+        let mut w = self.write(actor, Some(org_id)).await?;
+        let done = w.exec("UPDATE datasets SET title = $1, description = $2, publisher = $3, contact_name = $4, contact_email = $5, theme = $6, licence = $7, access_rights = $8, cadence = $9, tags = $10, updated_at = $11
+             WHERE id = $12 AND org_id = $13", (&meta.title, &meta.description, &meta.publisher, &meta.contact_name, &meta.contact_email, &meta.theme, &meta.licence, meta.access_rights.as_str(), &meta.cadence, serde_json::to_string(&meta.tags).map_err(corrupt)?, now(), id, org_id)).await?;
+        if done == 0 {
             return Err(StoreError::NotFound);
         }
-        record(
-            &mut tx,
-            actor,
-            Some(org_id),
+        w.commit(
             "dataset.metadata_changed",
-            ("dataset", Some(id)),
+            ("dataset", id),
             serde_json::to_value(meta).map_err(corrupt)?,
         )
         .await?;
-        tx.commit().await?;
         self.dataset(org_id, id).await
     }
 
     /// Every version of a dataset, newest first.
     pub async fn dataset_versions(&self, dataset_id: &str) -> Result<Vec<DatasetVersion>> {
-        let rows = sqlx::query(&format!(
+        self.all(&format!(
             "SELECT {V_COLUMNS} FROM dataset_versions WHERE dataset_id = $1 ORDER BY version DESC"
-        ))
-        .bind(dataset_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(version_from_row).collect()
+        ), (dataset_id,)).await
     }
 
     pub async fn dataset_version(&self, dataset_id: &str, version: i64) -> Result<DatasetVersion> {
-        let r = sqlx::query(&format!(
-            "SELECT {V_COLUMNS} FROM dataset_versions WHERE dataset_id = $1 AND version = $2"
-        ))
-        .bind(dataset_id)
-        .bind(version)
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        version_from_row(&r)
+        self.one(
+            &format!(
+                "SELECT {V_COLUMNS} FROM dataset_versions WHERE dataset_id = $1 AND version = $2"
+            ),
+            (dataset_id, version),
+        )
+        .await
     }
 
     /// Every dataset version of every organisation, oldest first (for moving files).
     pub async fn all_dataset_versions(&self) -> Result<Vec<DatasetVersion>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {V_COLUMNS} FROM dataset_versions ORDER BY created_at, id"
-        ))
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(version_from_row).collect()
+        self.all(
+            &format!("SELECT {V_COLUMNS} FROM dataset_versions ORDER BY created_at, id"),
+            (),
+        )
+        .await
     }
 
     /// Records that the file of version `version_id` now lives at `file` (the same bytes,
@@ -400,41 +309,27 @@ impl Store {
         file: &str,
         actor: &Actor,
     ) -> Result<DatasetVersion> {
-        let mut tx = self.begin().await?;
-        let row = sqlx::query(
+        let mut w = self.write(actor, None).await?;
+        let (old, dataset_id, org_id): (String, String, String) = w.one(
             "SELECT v.file AS file, v.dataset_id AS dataset_id, d.org_id AS org_id FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id WHERE v.id = $1",
+            (version_id,),
         )
-        .bind(version_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        let (old, dataset_id, org_id): (String, String, String) = (
-            row.try_get("file")?,
-            row.try_get("dataset_id")?,
-            row.try_get("org_id")?,
-        );
-        sqlx::query("UPDATE dataset_versions SET file = $1 WHERE id = $2")
-            .bind(file)
-            .bind(version_id)
-            .execute(&mut *tx)
-            .await?;
-        record(
-            &mut tx,
-            actor,
-            Some(&org_id),
+        .await?;
+        w.set_org(&org_id);
+        w.exec(
+            "UPDATE dataset_versions SET file = $1 WHERE id = $2",
+            (file, version_id),
+        )
+        .await?;
+        let detail = serde_json::json!({ "version_id": version_id, "from": old, "to": file });
+        w.commit(
             "dataset.version_relocated",
-            ("dataset", Some(&dataset_id)),
-            serde_json::json!({ "version_id": version_id, "from": old, "to": file }),
+            ("dataset", &dataset_id),
+            detail,
         )
         .await?;
-        tx.commit().await?;
-        let r = sqlx::query(&format!(
-            "SELECT {V_COLUMNS} FROM dataset_versions WHERE id = $1"
-        ))
-        .bind(version_id)
-        .fetch_one(self.pool())
-        .await?;
-        version_from_row(&r)
+        let sql = format!("SELECT {V_COLUMNS} FROM dataset_versions WHERE id = $1");
+        self.one(&sql, (version_id,)).await
     }
 
     /// Saves a new analysis.
@@ -447,32 +342,15 @@ impl Store {
         let (title, description, sql, params) = (&f.title, &f.description, &f.sql, &f.parameters);
         let id = new_id();
         let at = now();
-        let mut tx = self.begin().await?;
-        sqlx::query(
-            "INSERT INTO analyses (id, org_id, title, description, sql_text, parameters, created_by, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(&id)
-        .bind(org_id)
-        .bind(title)
-        .bind(description)
-        .bind(sql)
-        .bind(serde_json::to_string(params).map_err(corrupt)?)
-        .bind(&actor.label)
-        .bind(&at)
-        .bind(&at)
-        .execute(&mut *tx)
-        .await?;
-        record(
-            &mut tx,
-            actor,
-            Some(org_id),
+        let mut w = self.write(actor, Some(org_id)).await?;
+        w.exec("INSERT INTO analyses (id, org_id, title, description, sql_text, parameters, created_by, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", (&id, org_id, title, description, sql, serde_json::to_string(params).map_err(corrupt)?, &actor.label, &at, &at)).await?;
+        w.commit(
             "analysis.created",
-            ("analysis", Some(&id)),
+            ("analysis", &id),
             serde_json::json!({ "title": title }),
         )
         .await?;
-        tx.commit().await?;
         self.analysis(org_id, &id).await
     }
 
@@ -485,78 +363,39 @@ impl Store {
         actor: &Actor,
     ) -> Result<Analysis> {
         let (title, description, sql, params) = (&f.title, &f.description, &f.sql, &f.parameters);
-        let mut tx = self.begin().await?;
-        let done = sqlx::query(
-            "UPDATE analyses SET title = $1, description = $2, sql_text = $3, parameters = $4, updated_at = $5 WHERE id = $6 AND org_id = $7",
-        )
-        .bind(title)
-        .bind(description)
-        .bind(sql)
-        .bind(serde_json::to_string(params).map_err(corrupt)?)
-        .bind(now())
-        .bind(id)
-        .bind(org_id)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
+        let mut w = self.write(actor, Some(org_id)).await?;
+        let done = w.exec("UPDATE analyses SET title = $1, description = $2, sql_text = $3, parameters = $4, updated_at = $5 WHERE id = $6 AND org_id = $7", (title, description, sql, serde_json::to_string(params).map_err(corrupt)?, now(), id, org_id)).await?;
+        if done == 0 {
             return Err(StoreError::NotFound);
         }
-        record(
-            &mut tx,
-            actor,
-            Some(org_id),
-            "analysis.changed",
-            ("analysis", Some(id)),
-            serde_json::json!({ "title": title, "sql": sql }),
-        )
-        .await?;
-        tx.commit().await?;
+        let detail = serde_json::json!({ "title": title, "sql": sql });
+        w.commit("analysis.changed", ("analysis", id), detail)
+            .await?;
         self.analysis(org_id, id).await
     }
 
     pub async fn delete_analysis(&self, org_id: &str, id: &str, actor: &Actor) -> Result<()> {
-        let mut tx = self.begin().await?;
-        let done = sqlx::query("DELETE FROM analyses WHERE id = $1 AND org_id = $2")
-            .bind(id)
-            .bind(org_id)
-            .execute(&mut *tx)
+        let mut w = self.write(actor, Some(org_id)).await?;
+        let done = w
+            .exec(
+                "DELETE FROM analyses WHERE id = $1 AND org_id = $2",
+                (id, org_id),
+            )
             .await?;
-        if done.rows_affected() == 0 {
+        if done == 0 {
             return Err(StoreError::NotFound);
         }
-        record(
-            &mut tx,
-            actor,
-            Some(org_id),
-            "analysis.deleted",
-            ("analysis", Some(id)),
-            serde_json::json!({}),
-        )
-        .await?;
-        tx.commit().await?;
+        w.commit("analysis.deleted", ("analysis", id), serde_json::json!({}))
+            .await?;
         Ok(())
     }
 
     pub async fn analyses(&self, org_id: &str) -> Result<Vec<Analysis>> {
-        let rows = sqlx::query(
-            "SELECT id, org_id, title, description, sql_text, parameters, created_by, created_at, updated_at FROM analyses WHERE org_id = $1 ORDER BY title, id",
-        )
-        .bind(org_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(analysis_from_row).collect()
+        self.all("SELECT id, org_id, title, description, sql_text, parameters, created_by, created_at, updated_at FROM analyses WHERE org_id = $1 ORDER BY title, id", (org_id,)).await
     }
 
     pub async fn analysis(&self, org_id: &str, id: &str) -> Result<Analysis> {
-        let r = sqlx::query(
-            "SELECT id, org_id, title, description, sql_text, parameters, created_by, created_at, updated_at FROM analyses WHERE id = $1 AND org_id = $2",
-        )
-        .bind(id)
-        .bind(org_id)
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        analysis_from_row(&r)
+        self.one("SELECT id, org_id, title, description, sql_text, parameters, created_by, created_at, updated_at FROM analyses WHERE id = $1 AND org_id = $2", (id, org_id)).await
     }
 }
 
@@ -564,7 +403,6 @@ impl Store {
 mod tests {
     use super::*;
     use crate::testing::on_both_backends;
-    use koers_core::OrganisationDraft;
 
     fn fields(title: &str, sql: &str) -> AnalysisFields {
         AnalysisFields {
@@ -590,20 +428,8 @@ mod tests {
     }
 
     async fn versions_accumulate_and_other_orgs_see_only_public_datasets(s: Store) {
-        let a = s
-            .create_organisation(
-                &OrganisationDraft::parse("A", "province", "PV26", "").unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
-        let b = s
-            .create_organisation(
-                &OrganisationDraft::parse("B", "province", "PV27", "").unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
+        let a = crate::testing::organisation(&s, "A", "province", "PV26").await;
+        let b = crate::testing::organisation(&s, "B", "province", "PV27").await;
         let meta = DatasetMeta::for_new("Gemeenten", "A");
         let (ds, v1) = s
             .record_import(
@@ -658,20 +484,8 @@ mod tests {
     }
 
     async fn analyses_belong_to_their_organisation(s: Store) {
-        let a = s
-            .create_organisation(
-                &OrganisationDraft::parse("A", "province", "PV26", "").unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
-        let b = s
-            .create_organisation(
-                &OrganisationDraft::parse("B", "province", "PV27", "").unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
+        let a = crate::testing::organisation(&s, "A", "province", "PV26").await;
+        let b = crate::testing::organisation(&s, "B", "province", "PV27").await;
         let an = s
             .create_analysis(&a.id, &fields("Tel", "SELECT 1"), &Actor::cli())
             .await
@@ -711,13 +525,7 @@ mod tests {
     async fn gemeenten_in_a(
         s: &Store,
     ) -> (crate::Organisation, DatasetMeta, Dataset, DatasetVersion) {
-        let a = s
-            .create_organisation(
-                &OrganisationDraft::parse("A", "province", "PV26", "").unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
+        let a = crate::testing::organisation(s, "A", "province", "PV26").await;
         let meta = DatasetMeta::for_new("Gemeenten", "A");
         let (ds, v1) = s
             .record_import(

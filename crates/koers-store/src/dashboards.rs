@@ -2,7 +2,8 @@
 //! save never overwrites: it adds a version, and only on top of the version it was made
 //! from), and the widgets' results cached per version and filter choice.
 
-use crate::audit::{Actor, record};
+use crate::audit::Actor;
+use crate::sql::{self, FromRow, columns};
 use crate::{Result, Store, StoreError, new_id, now};
 use koers_core::Role;
 use koers_core::dashboards::{Definition, Visibility};
@@ -71,62 +72,55 @@ fn json(d: &Definition) -> Result<String> {
     serde_json::to_string(d).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
-fn from_row(r: &AnyRow) -> Result<Dashboard> {
-    let vis: String = r.try_get("visibility")?;
-    let roles: String = r.try_get("shared_roles")?;
-    Ok(Dashboard {
-        id: r.try_get("id")?,
-        org_id: r.try_get("org_id")?,
-        name: r.try_get("name")?,
-        description: r.try_get("description")?,
-        owner_id: r.try_get("owner_id")?,
-        visibility: Visibility::parse(&vis)
-            .ok_or_else(|| StoreError::Corrupt(format!("zichtbaarheid {vis}")))?,
-        shared_roles: roles
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .filter_map(|s| Role::parse(s).ok())
-            .collect(),
-        public_token: r.try_get("public_token")?,
-        version: r.try_get("version")?,
-        definition: definition(&r.try_get::<String, _>("definition")?)?,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-    })
+impl FromRow for Dashboard {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        let vis: String = r.try_get("visibility")?;
+        let roles: String = r.try_get("shared_roles")?;
+        Ok(
+            columns!(r => Dashboard { id, org_id, name, description, owner_id, public_token, version, created_at, updated_at;
+                visibility: Visibility::parse(&vis)
+                .ok_or_else(|| StoreError::Corrupt(format!("zichtbaarheid {vis}")))?,
+                shared_roles: roles
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .filter_map(|s| Role::parse(s).ok())
+                .collect(),
+                definition: definition(&r.try_get::<String, _>("definition")?)?,
+            }),
+        )
+    }
 }
 
-fn version_from_row(r: &AnyRow) -> Result<DashboardVersion> {
-    Ok(DashboardVersion {
-        version: r.try_get("version")?,
-        name: r.try_get("name")?,
-        description: r.try_get("description")?,
-        definition: definition(&r.try_get::<String, _>("definition")?)?,
-        note: r.try_get("note")?,
-        saved_by: r.try_get("saved_by")?,
-        saved_at: r.try_get("saved_at")?,
-    })
+impl FromRow for DashboardVersion {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        Ok(
+            columns!(r => DashboardVersion { version, name, description, note, saved_by, saved_at;
+                definition: definition(&r.try_get::<String, _>("definition")?)?,
+            }),
+        )
+    }
 }
 
 async fn insert_version(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    conn: &mut sqlx::AnyConnection,
     id: &str,
     version: i64,
     s: &DashboardSave<'_>,
     actor: &Actor,
     at: &str,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO dashboard_versions (dashboard_id, version, name, description, definition, note, saved_by, saved_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-        .bind(id)
-        .bind(version)
-        .bind(s.name)
-        .bind(s.description)
-        .bind(json(s.definition)?)
-        .bind(s.note)
-        .bind(&actor.label)
-        .bind(at)
-        .execute(&mut **tx)
-        .await?;
+    sql::exec(&mut *conn, "INSERT INTO dashboard_versions (dashboard_id, version, name, description, definition, note, saved_by, saved_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", (id, version, s.name, s.description, json(s.definition)?, s.note, &actor.label, at)).await?;
     Ok(())
+}
+
+impl FromRow for WidgetResult {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        let data: String = r.try_get("data")?;
+        Ok(columns!(r => WidgetResult { widget_id, computed_at;
+            data: serde_json::from_str(&data)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        }))
+    }
 }
 
 impl Store {
@@ -140,64 +134,44 @@ impl Store {
     ) -> Result<Dashboard> {
         let id = new_id();
         let at = now();
-        let mut tx = self.begin().await?;
-        sqlx::query(&format!("INSERT INTO dashboards ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, 'private', '', NULL, 1, $6, $7, $7)"))
-            .bind(&id)
-            .bind(org_id)
-            .bind(s.name)
-            .bind(s.description)
-            .bind(owner_id)
-            .bind(json(s.definition)?)
-            .bind(&at)
-            .execute(&mut *tx)
-            .await?;
-        insert_version(&mut tx, &id, 1, s, actor, &at).await?;
-        record(
-            &mut tx,
-            actor,
-            Some(org_id),
+        let mut w = self.write(actor, Some(org_id)).await?;
+        w.exec(&format!("INSERT INTO dashboards ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, 'private', '', NULL, 1, $6, $7, $7)"), (&id, org_id, s.name, s.description, owner_id, json(s.definition)?, &at)).await?;
+        insert_version(w.conn(), &id, 1, s, actor, &at).await?;
+        w.commit(
             "dashboard.created",
-            ("dashboard", Some(&id)),
+            ("dashboard", &id),
             serde_json::json!({ "name": s.name }),
         )
         .await?;
-        tx.commit().await?;
         self.dashboard(org_id, &id).await
     }
 
     /// The organisation's dashboards, by name.
     pub async fn dashboards(&self, org_id: &str) -> Result<Vec<Dashboard>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM dashboards WHERE org_id = $1 ORDER BY name, id"
-        ))
-        .bind(org_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(from_row).collect()
+        self.all(
+            &format!("SELECT {COLUMNS} FROM dashboards WHERE org_id = $1 ORDER BY name, id"),
+            (org_id,),
+        )
+        .await
     }
 
     pub async fn dashboard(&self, org_id: &str, id: &str) -> Result<Dashboard> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM dashboards WHERE org_id = $1 AND id = $2"
-        ))
-        .bind(org_id)
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        from_row(&row)
+        self.one(
+            &format!("SELECT {COLUMNS} FROM dashboards WHERE org_id = $1 AND id = $2"),
+            (org_id, id),
+        )
+        .await
     }
 
     /// The public dashboard with this link secret (only while it is public).
     pub async fn public_dashboard(&self, token: &str) -> Result<Dashboard> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM dashboards WHERE public_token = $1 AND visibility = 'public'"
-        ))
-        .bind(token)
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        from_row(&row)
+        self.one(
+            &format!(
+                "SELECT {COLUMNS} FROM dashboards WHERE public_token = $1 AND visibility = 'public'"
+            ),
+            (token,),
+        )
+        .await
     }
 
     /// Saves a new version on top of `base_version`; `Conflict` when someone saved in
@@ -217,54 +191,27 @@ impl Store {
             )
         };
         let next = base_version.checked_add(1).ok_or_else(stale)?;
-        let mut tx = self.begin().await?;
-        let done = sqlx::query("UPDATE dashboards SET name = $1, description = $2, definition = $3, version = $4, updated_at = $5 WHERE id = $6 AND org_id = $7 AND version = $8")
-            .bind(s.name)
-            .bind(s.description)
-            .bind(json(s.definition)?)
-            .bind(next)
-            .bind(&at)
-            .bind(&d.id)
-            .bind(&d.org_id)
-            .bind(base_version)
-            .execute(&mut *tx)
-            .await?;
-        if done.rows_affected() != 1 {
+        let mut w = self.write(actor, Some(&d.org_id)).await?;
+        let done = w.exec("UPDATE dashboards SET name = $1, description = $2, definition = $3, version = $4, updated_at = $5 WHERE id = $6 AND org_id = $7 AND version = $8", (s.name, s.description, json(s.definition)?, next, &at, &d.id, &d.org_id, base_version)).await?;
+        if done != 1 {
             return Err(stale());
         }
-        insert_version(&mut tx, &d.id, next, s, actor, &at).await?;
-        record(
-            &mut tx,
-            actor,
-            Some(&d.org_id),
-            "dashboard.saved",
-            ("dashboard", Some(&d.id)),
-            serde_json::json!({ "version": next, "note": s.note }),
-        )
-        .await?;
-        tx.commit().await?;
+        insert_version(w.conn(), &d.id, next, s, actor, &at).await?;
+        let detail = serde_json::json!({ "version": next, "note": s.note });
+        w.commit("dashboard.saved", ("dashboard", &d.id), detail)
+            .await?;
         self.dashboard(&d.org_id, &d.id).await
     }
 
     /// Every saved version, newest first.
     pub async fn dashboard_versions(&self, d: &Dashboard) -> Result<Vec<DashboardVersion>> {
-        let rows = sqlx::query(&format!("SELECT {V_COLUMNS} FROM dashboard_versions WHERE dashboard_id = $1 ORDER BY version DESC"))
-            .bind(&d.id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(version_from_row).collect()
+        self.all(&format!("SELECT {V_COLUMNS} FROM dashboard_versions WHERE dashboard_id = $1 ORDER BY version DESC"), (&d.id,)).await
     }
 
     pub async fn dashboard_version(&self, d: &Dashboard, version: i64) -> Result<DashboardVersion> {
-        let row = sqlx::query(&format!(
+        self.one(&format!(
             "SELECT {V_COLUMNS} FROM dashboard_versions WHERE dashboard_id = $1 AND version = $2"
-        ))
-        .bind(&d.id)
-        .bind(version)
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        version_from_row(&row)
+        ), (&d.id, version)).await
     }
 
     /// Sets who may see the dashboard; `token` is the public link's secret when public.
@@ -277,53 +224,35 @@ impl Store {
         actor: &Actor,
     ) -> Result<Dashboard> {
         let roles_text: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-        let mut tx = self.begin().await?;
-        sqlx::query("UPDATE dashboards SET visibility = $1, shared_roles = $2, public_token = $3, updated_at = $4 WHERE id = $5 AND org_id = $6")
-            .bind(visibility.as_str())
-            .bind(roles_text.join(","))
-            .bind(token)
-            .bind(now())
-            .bind(&d.id)
-            .bind(&d.org_id)
-            .execute(&mut *tx)
+        let mut w = self.write(actor, Some(&d.org_id)).await?;
+        w.exec("UPDATE dashboards SET visibility = $1, shared_roles = $2, public_token = $3, updated_at = $4 WHERE id = $5 AND org_id = $6", (visibility.as_str(), roles_text.join(","), token, now(), &d.id, &d.org_id)).await?;
+        let detail = serde_json::json!({ "visibility": visibility.as_str(), "roles": roles_text, "newLink": token.is_some() && token != d.public_token.as_deref() });
+        w.commit("dashboard.shared", ("dashboard", &d.id), detail)
             .await?;
-        record(
-            &mut tx,
-            actor,
-            Some(&d.org_id),
-            "dashboard.shared",
-            ("dashboard", Some(&d.id)),
-            serde_json::json!({ "visibility": visibility.as_str(), "roles": roles_text, "newLink": token.is_some() && token != d.public_token.as_deref() }),
-        )
-        .await?;
-        tx.commit().await?;
         self.dashboard(&d.org_id, &d.id).await
     }
 
     /// Removes a dashboard with its versions and cached results.
     pub async fn delete_dashboard(&self, d: &Dashboard, actor: &Actor) -> Result<()> {
-        let mut tx = self.begin().await?;
+        let mut w = self.write(actor, Some(&d.org_id)).await?;
         for table in ["dashboard_results", "dashboard_versions"] {
-            sqlx::query(&format!("DELETE FROM {table} WHERE dashboard_id = $1"))
-                .bind(&d.id)
-                .execute(&mut *tx)
-                .await?;
-        }
-        sqlx::query("DELETE FROM dashboards WHERE id = $1 AND org_id = $2")
-            .bind(&d.id)
-            .bind(&d.org_id)
-            .execute(&mut *tx)
+            w.exec(
+                &format!("DELETE FROM {table} WHERE dashboard_id = $1"),
+                (&d.id,),
+            )
             .await?;
-        record(
-            &mut tx,
-            actor,
-            Some(&d.org_id),
+        }
+        w.exec(
+            "DELETE FROM dashboards WHERE id = $1 AND org_id = $2",
+            (&d.id, &d.org_id),
+        )
+        .await?;
+        w.commit(
             "dashboard.deleted",
-            ("dashboard", Some(&d.id)),
+            ("dashboard", &d.id),
             serde_json::json!({ "name": d.name }),
         )
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -333,23 +262,7 @@ impl Store {
         d: &Dashboard,
         filter_key: &str,
     ) -> Result<Vec<WidgetResult>> {
-        let rows = sqlx::query("SELECT widget_id, computed_at, data FROM dashboard_results WHERE dashboard_id = $1 AND version = $2 AND filter_key = $3")
-            .bind(&d.id)
-            .bind(d.version)
-            .bind(filter_key)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let data: String = r.try_get("data")?;
-                Ok(WidgetResult {
-                    widget_id: r.try_get("widget_id")?,
-                    computed_at: r.try_get("computed_at")?,
-                    data: serde_json::from_str(&data)
-                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                })
-            })
-            .collect()
+        self.all("SELECT widget_id, computed_at, data FROM dashboard_results WHERE dashboard_id = $1 AND version = $2 AND filter_key = $3", (&d.id, d.version, filter_key)).await
     }
 
     /// Caches a widget's result (replacing the previous one for the same choice).
@@ -361,15 +274,7 @@ impl Store {
         data: &serde_json::Value,
     ) -> Result<String> {
         let at = now();
-        sqlx::query("INSERT INTO dashboard_results (dashboard_id, version, filter_key, widget_id, computed_at, data) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (dashboard_id, version, filter_key, widget_id) DO UPDATE SET computed_at = excluded.computed_at, data = excluded.data")
-            .bind(&d.id)
-            .bind(d.version)
-            .bind(filter_key)
-            .bind(widget_id)
-            .bind(&at)
-            .bind(data.to_string())
-            .execute(self.pool())
-            .await?;
+        self.exec("INSERT INTO dashboard_results (dashboard_id, version, filter_key, widget_id, computed_at, data) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (dashboard_id, version, filter_key, widget_id) DO UPDATE SET computed_at = excluded.computed_at, data = excluded.data", (&d.id, d.version, filter_key, widget_id, &at, data.to_string())).await?;
         Ok(at)
     }
 }
@@ -378,7 +283,7 @@ impl Store {
 mod tests {
     use super::*;
     use crate::testing::on_both_backends;
-    use koers_core::OrganisationDraft;
+
     use koers_core::dashboards::{Widget, WidgetKind};
 
     fn text_widget(title: &str) -> Widget {
@@ -390,13 +295,7 @@ mod tests {
     }
 
     async fn saves_add_versions_and_stale_saves_conflict(s: Store) {
-        let org = s
-            .create_organisation(
-                &OrganisationDraft::parse("Utrecht", "province", "PV26", "").unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
+        let org = crate::testing::organisation(&s, "Utrecht", "province", "PV26").await;
         let mut def = Definition::default();
         def.widgets.push(text_widget("Inleiding"));
         def.assign_ids();

@@ -5,8 +5,9 @@
 //! changed, or before the last import of a dataset the analysis' SQL names
 //! ([`Store::sources_changed_at`]).
 
-use crate::audit::{Actor, record};
+use crate::audit::Actor;
 use crate::schedules::Scheduled;
+use crate::sql::{self, FromRow, columns};
 use crate::{Result, Store, StoreError, new_id, now};
 use koers_core::indicators::{
     Direction, Every, Grain, IndicatorDraft, Light, MonitorDraft, Point, Thresholds,
@@ -79,31 +80,44 @@ fn corrupt(e: impl std::fmt::Display) -> StoreError {
 
 const I_COLUMNS: &str = "id, org_id, name, description, unit, analysis_id, period_column, value_column, region_column, grain, direction, target, green, amber, created_by, created_at, updated_at";
 
-fn indicator_from_row(r: &AnyRow) -> Result<Indicator> {
-    let grain: String = r.try_get("grain")?;
-    let direction: String = r.try_get("direction")?;
-    Ok(Indicator {
-        id: r.try_get("id")?,
-        org_id: r.try_get("org_id")?,
-        name: r.try_get("name")?,
-        description: r.try_get("description")?,
-        unit: r.try_get("unit")?,
-        analysis_id: r.try_get("analysis_id")?,
-        period_column: r.try_get("period_column")?,
-        value_column: r.try_get("value_column")?,
-        region_column: r.try_get("region_column")?,
-        grain: Grain::parse(&grain).ok_or_else(|| corrupt(format!("grain {grain}")))?,
-        direction: Direction::parse(&direction)
-            .ok_or_else(|| corrupt(format!("direction {direction}")))?,
-        target: r.try_get("target")?,
-        thresholds: Thresholds {
-            green: r.try_get("green")?,
-            amber: r.try_get("amber")?,
-        },
-        created_by: r.try_get("created_by")?,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-    })
+impl FromRow for Indicator {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        let grain: String = r.try_get("grain")?;
+        let direction: String = r.try_get("direction")?;
+        Ok(Indicator {
+            id: r.try_get("id")?,
+            org_id: r.try_get("org_id")?,
+            name: r.try_get("name")?,
+            description: r.try_get("description")?,
+            unit: r.try_get("unit")?,
+            analysis_id: r.try_get("analysis_id")?,
+            period_column: r.try_get("period_column")?,
+            value_column: r.try_get("value_column")?,
+            region_column: r.try_get("region_column")?,
+            grain: Grain::parse(&grain).ok_or_else(|| corrupt(format!("grain {grain}")))?,
+            direction: Direction::parse(&direction)
+                .ok_or_else(|| corrupt(format!("direction {direction}")))?,
+            target: r.try_get("target")?,
+            thresholds: Thresholds {
+                green: r.try_get("green")?,
+                amber: r.try_get("amber")?,
+            },
+            created_by: r.try_get("created_by")?,
+            created_at: r.try_get("created_at")?,
+            updated_at: r.try_get("updated_at")?,
+        })
+    }
+}
+
+impl FromRow for MonitorVersion {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        let ids: String = r.try_get("indicator_ids")?;
+        Ok(
+            columns!(r => MonitorVersion { version, name, description, note, saved_by, saved_at;
+                indicator_ids: serde_json::from_str(&ids).map_err(corrupt)?,
+            }),
+        )
+    }
 }
 
 impl Store {
@@ -117,60 +131,28 @@ impl Store {
         self.analysis(org_id, &d.analysis_id).await?;
         let id = new_id();
         let at = now();
-        let mut tx = self.begin().await?;
-        sqlx::query(&format!("INSERT INTO indicators ({I_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"))
-            .bind(&id)
-            .bind(org_id)
-            .bind(&d.name)
-            .bind(&d.description)
-            .bind(&d.unit)
-            .bind(&d.analysis_id)
-            .bind(&d.period_column)
-            .bind(&d.value_column)
-            .bind(&d.region_column)
-            .bind(d.grain.as_str())
-            .bind(d.direction.as_str())
-            .bind(d.target)
-            .bind(d.thresholds.green)
-            .bind(d.thresholds.amber)
-            .bind(&actor.label)
-            .bind(&at)
-            .bind(&at)
-            .execute(&mut *tx)
+        let mut w = self.write(actor, Some(org_id)).await?;
+        w.exec(&format!("INSERT INTO indicators ({I_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"), (&id, org_id, &d.name, &d.description, &d.unit, &d.analysis_id, &d.period_column, &d.value_column, &d.region_column, d.grain.as_str(), d.direction.as_str(), d.target, d.thresholds.green, d.thresholds.amber, &actor.label, &at, &at)).await?;
+        let detail = serde_json::json!({ "name": d.name, "analysisId": d.analysis_id });
+        w.commit("indicator.created", ("indicator", &id), detail)
             .await?;
-        record(
-            &mut tx,
-            actor,
-            Some(org_id),
-            "indicator.created",
-            ("indicator", Some(&id)),
-            serde_json::json!({ "name": d.name, "analysisId": d.analysis_id }),
-        )
-        .await?;
-        tx.commit().await?;
         self.indicator(org_id, &id).await
     }
 
     pub async fn indicators(&self, org_id: &str) -> Result<Vec<Indicator>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {I_COLUMNS} FROM indicators WHERE org_id = $1 ORDER BY name, id"
-        ))
-        .bind(org_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(indicator_from_row).collect()
+        self.all(
+            &format!("SELECT {I_COLUMNS} FROM indicators WHERE org_id = $1 ORDER BY name, id"),
+            (org_id,),
+        )
+        .await
     }
 
     pub async fn indicator(&self, org_id: &str, id: &str) -> Result<Indicator> {
-        let r = sqlx::query(&format!(
-            "SELECT {I_COLUMNS} FROM indicators WHERE id = $1 AND org_id = $2"
-        ))
-        .bind(id)
-        .bind(org_id)
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        indicator_from_row(&r)
+        self.one(
+            &format!("SELECT {I_COLUMNS} FROM indicators WHERE id = $1 AND org_id = $2"),
+            (id, org_id),
+        )
+        .await
     }
 
     /// Caches the result of a refresh, with its audit row.
@@ -190,27 +172,12 @@ impl Store {
             latest_value,
             status,
         };
-        let mut tx = self.begin().await?;
-        sqlx::query("INSERT INTO indicator_results (id, indicator_id, computed_at, computed_by, series, latest_value, status) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-            .bind(new_id())
-            .bind(&i.id)
-            .bind(&res.computed_at)
-            .bind(&res.computed_by)
-            .bind(serde_json::to_string(points).map_err(corrupt)?)
-            .bind(latest_value)
-            .bind(status.map(Light::as_str))
-            .execute(&mut *tx)
+        let mut w = self.write(actor, Some(&i.org_id)).await?;
+        w.exec("INSERT INTO indicator_results (id, indicator_id, computed_at, computed_by, series, latest_value, status) VALUES ($1, $2, $3, $4, $5, $6, $7)", (new_id(), &i.id, &res.computed_at, &res.computed_by, serde_json::to_string(points).map_err(corrupt)?, latest_value, status.map(Light::as_str))).await?;
+        let detail =
+            serde_json::json!({ "points": points.len(), "status": status.map(Light::as_str) });
+        w.commit("indicator.refreshed", ("indicator", &i.id), detail)
             .await?;
-        record(
-            &mut tx,
-            actor,
-            Some(&i.org_id),
-            "indicator.refreshed",
-            ("indicator", Some(&i.id)),
-            serde_json::json!({ "points": points.len(), "status": status.map(Light::as_str) }),
-        )
-        .await?;
-        tx.commit().await?;
         Ok(res)
     }
 
@@ -325,27 +292,12 @@ impl Store {
         }
         let id = new_id();
         let at = now();
-        let mut tx = self.begin().await?;
-        sqlx::query("INSERT INTO monitors (id, org_id, name, description, version, created_at, updated_at) VALUES ($1, $2, $3, $4, 1, $5, $6)")
-            .bind(&id)
-            .bind(org_id)
-            .bind(&d.name)
-            .bind(&d.description)
-            .bind(&at)
-            .bind(&at)
-            .execute(&mut *tx)
+        let mut w = self.write(actor, Some(org_id)).await?;
+        w.exec("INSERT INTO monitors (id, org_id, name, description, version, created_at, updated_at) VALUES ($1, $2, $3, $4, 1, $5, $6)", (&id, org_id, &d.name, &d.description, &at, &at)).await?;
+        write_monitor_version(w.conn(), &id, 1, d, "", actor, &at).await?;
+        let detail = serde_json::json!({ "name": d.name, "indicators": d.indicator_ids });
+        w.commit("monitor.created", ("monitor", &id), detail)
             .await?;
-        write_monitor_version(&mut tx, &id, 1, d, "", actor, &at).await?;
-        record(
-            &mut tx,
-            actor,
-            Some(org_id),
-            "monitor.created",
-            ("monitor", Some(&id)),
-            serde_json::json!({ "name": d.name, "indicators": d.indicator_ids }),
-        )
-        .await?;
-        tx.commit().await?;
         self.monitor(org_id, &id).await
     }
 
@@ -370,58 +322,26 @@ impl Store {
             )
         };
         let next = base_version.checked_add(1).ok_or_else(stale)?;
-        let mut tx = self.begin().await?;
-        let done = sqlx::query("UPDATE monitors SET name = $1, description = $2, version = $3, updated_at = $4 WHERE id = $5 AND org_id = $6 AND version = $7")
-            .bind(&d.name)
-            .bind(&d.description)
-            .bind(next)
-            .bind(&at)
-            .bind(&m.id)
-            .bind(&m.org_id)
-            .bind(base_version)
-            .execute(&mut *tx)
-            .await?;
-        if done.rows_affected() != 1 {
+        let mut w = self.write(actor, Some(&m.org_id)).await?;
+        let done = w.exec("UPDATE monitors SET name = $1, description = $2, version = $3, updated_at = $4 WHERE id = $5 AND org_id = $6 AND version = $7", (&d.name, &d.description, next, &at, &m.id, &m.org_id, base_version)).await?;
+        if done != 1 {
             return Err(stale());
         }
-        sqlx::query("DELETE FROM monitor_indicators WHERE monitor_id = $1")
-            .bind(&m.id)
-            .execute(&mut *tx)
-            .await?;
-        write_monitor_version(&mut tx, &m.id, next, d, note, actor, &at).await?;
-        record(
-            &mut tx,
-            actor,
-            Some(&m.org_id),
-            "monitor.saved",
-            ("monitor", Some(&m.id)),
-            serde_json::json!({ "version": next, "name": d.name, "indicators": d.indicator_ids, "note": note }),
+        w.exec(
+            "DELETE FROM monitor_indicators WHERE monitor_id = $1",
+            (&m.id,),
         )
         .await?;
-        tx.commit().await?;
+        write_monitor_version(w.conn(), &m.id, next, d, note, actor, &at).await?;
+        let detail = serde_json::json!({ "version": next, "name": d.name, "indicators": d.indicator_ids, "note": note });
+        w.commit("monitor.saved", ("monitor", &m.id), detail)
+            .await?;
         self.monitor(&m.org_id, &m.id).await
     }
 
     /// Every saved version of a monitor, newest first.
     pub async fn monitor_versions(&self, m: &Monitor) -> Result<Vec<MonitorVersion>> {
-        let rows = sqlx::query("SELECT version, name, description, indicator_ids, note, saved_by, saved_at FROM monitor_versions WHERE monitor_id = $1 ORDER BY version DESC")
-            .bind(&m.id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let ids: String = r.try_get("indicator_ids")?;
-                Ok(MonitorVersion {
-                    version: r.try_get("version")?,
-                    name: r.try_get("name")?,
-                    description: r.try_get("description")?,
-                    indicator_ids: serde_json::from_str(&ids).map_err(corrupt)?,
-                    note: r.try_get("note")?,
-                    saved_by: r.try_get("saved_by")?,
-                    saved_at: r.try_get("saved_at")?,
-                })
-            })
-            .collect()
+        self.all("SELECT version, name, description, indicator_ids, note, saved_by, saved_at FROM monitor_versions WHERE monitor_id = $1 ORDER BY version DESC", (&m.id,)).await
     }
 
     async fn monitor_from_row(&self, r: &AnyRow) -> Result<Monitor> {
@@ -433,16 +353,12 @@ impl Store {
             .iter()
             .map(|x| x.try_get::<String, _>("indicator_id"))
             .collect::<std::result::Result<Vec<_>, _>>()?;
-        Ok(Monitor {
-            id,
-            org_id: r.try_get("org_id")?,
-            name: r.try_get("name")?,
-            description: r.try_get("description")?,
-            indicator_ids: ids,
-            version: r.try_get("version")?,
-            created_at: r.try_get("created_at")?,
-            updated_at: r.try_get("updated_at")?,
-        })
+        Ok(
+            columns!(r => Monitor { org_id, name, description, version, created_at, updated_at;
+                id,
+                indicator_ids: ids,
+            }),
+        )
     }
 
     pub async fn monitors(&self, org_id: &str) -> Result<Vec<Monitor>> {
@@ -470,7 +386,7 @@ impl Store {
 
 /// Writes a monitor's indicators in order and the version that records them.
 async fn write_monitor_version(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    conn: &mut sqlx::AnyConnection,
     id: &str,
     version: i64,
     d: &MonitorDraft,
@@ -479,24 +395,9 @@ async fn write_monitor_version(
     at: &str,
 ) -> Result<()> {
     for (pos, ind) in d.indicator_ids.iter().enumerate() {
-        sqlx::query("INSERT INTO monitor_indicators (monitor_id, indicator_id, position) VALUES ($1, $2, $3)")
-            .bind(id)
-            .bind(ind)
-            .bind(pos as i64)
-            .execute(&mut **tx)
-            .await?;
+        sql::exec(&mut *conn, "INSERT INTO monitor_indicators (monitor_id, indicator_id, position) VALUES ($1, $2, $3)", (id, ind, pos as i64)).await?;
     }
-    sqlx::query("INSERT INTO monitor_versions (monitor_id, version, name, description, indicator_ids, note, saved_by, saved_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-        .bind(id)
-        .bind(version)
-        .bind(&d.name)
-        .bind(&d.description)
-        .bind(serde_json::to_string(&d.indicator_ids).map_err(corrupt)?)
-        .bind(note)
-        .bind(&actor.label)
-        .bind(at)
-        .execute(&mut **tx)
-        .await?;
+    sql::exec(&mut *conn, "INSERT INTO monitor_versions (monitor_id, version, name, description, indicator_ids, note, saved_by, saved_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", (id, version, &d.name, &d.description, serde_json::to_string(&d.indicator_ids).map_err(corrupt)?, note, &actor.label, at)).await?;
     Ok(())
 }
 
@@ -518,7 +419,7 @@ mod tests {
     use super::*;
     use crate::catalog::AnalysisFields;
     use crate::testing::on_both_backends;
-    use koers_core::OrganisationDraft;
+
     use koers_core::indicators::IndicatorInput;
 
     #[test]
@@ -560,20 +461,8 @@ mod tests {
     }
 
     async fn indicators_results_and_monitors_stay_in_their_organisation(s: Store) {
-        let org = s
-            .create_organisation(
-                &OrganisationDraft::parse("Utrecht", "province", "PV26", "").unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
-        let other = s
-            .create_organisation(
-                &OrganisationDraft::parse("Gelderland", "province", "PV25", "").unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
+        let org = crate::testing::organisation(&s, "Utrecht", "province", "PV26").await;
+        let other = crate::testing::organisation(&s, "Gelderland", "province", "PV25").await;
         let d = draft(&s, &org.id).await;
         // Not on another organisation's analysis.
         assert!(matches!(
@@ -663,13 +552,7 @@ mod tests {
     }
 
     async fn a_due_refresh_is_claimed_by_one_caller_only(s: Store) {
-        let org = s
-            .create_organisation(
-                &OrganisationDraft::parse("Utrecht", "province", "PV26", "").unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
+        let org = crate::testing::organisation(&s, "Utrecht", "province", "PV26").await;
         let d = draft(&s, &org.id).await;
         let i = s
             .create_indicator(&org.id, &d, &Actor::cli())

@@ -2,15 +2,16 @@
 //! in groups (with the capacity held by the database), attendance, progress and make-track
 //! projects. Every change writes its audit row in the same transaction.
 
-use crate::audit::{Actor, record};
-use crate::{Result, Store, StoreError, conflict_on_unique, new_id, now, take_turn};
+use crate::audit::Actor;
+use crate::sql::{FromRow, Write, columns, corrupt, count, flag, json, parsed, to_json};
+use crate::{Result, Store, StoreError, conflict_on_unique, new_id, now};
 use koers_core::learning::{
     Attendance, CohortDraft, GroupDraft, ModuleDraft, ParticipantDraft, ProgrammeDraft, Progress,
     ProjectDraft, ProjectStatus, Record, SessionDraft, Student,
 };
 use serde::Serialize;
+use sqlx::Row;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
 use std::collections::HashMap;
 
 /// A learning programme.
@@ -133,92 +134,84 @@ pub enum Enrolment {
     Waiting,
 }
 
-fn corrupt(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(e.to_string())
+impl FromRow for Programme {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        Ok(
+            columns!(r => Programme { id, org_id, name, description, created_at;
+                dimensions: json(r, "dimensions")?,
+                min_attendance: count(r, "min_attendance")?,
+                requires_project: flag(r, "requires_project")?,
+            }),
+        )
+    }
 }
 
-fn count(r: &AnyRow, col: &str) -> Result<u32> {
-    let v: i64 = r.try_get(col)?;
-    u32::try_from(v).map_err(corrupt)
+impl FromRow for Module {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        Ok(
+            columns!(r => Module { id, programme_id, title, description, dimension;
+                position: count(r, "position")?,
+            }),
+        )
+    }
 }
 
-fn programme_from_row(r: &AnyRow) -> Result<Programme> {
-    let dims: String = r.try_get("dimensions")?;
-    Ok(Programme {
-        id: r.try_get("id")?,
-        org_id: r.try_get("org_id")?,
-        name: r.try_get("name")?,
-        description: r.try_get("description")?,
-        dimensions: serde_json::from_str(&dims).map_err(corrupt)?,
-        min_attendance: count(r, "min_attendance")?,
-        requires_project: r.try_get::<i64, _>("requires_project")? != 0,
-        created_at: r.try_get("created_at")?,
-    })
+impl FromRow for LiveSession {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        Ok(
+            columns!(r => LiveSession { id, programme_id, title, date, start_time, end_time, link;
+                after_module: count(r, "after_module")?,
+            }),
+        )
+    }
 }
 
-fn module_from_row(r: &AnyRow) -> Result<Module> {
-    Ok(Module {
-        id: r.try_get("id")?,
-        programme_id: r.try_get("programme_id")?,
-        position: count(r, "position")?,
-        title: r.try_get("title")?,
-        description: r.try_get("description")?,
-        dimension: r.try_get("dimension")?,
-    })
+impl FromRow for Cohort {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        Ok(
+            columns!(r => Cohort { id, org_id, programme_id, name, start_date, created_at;
+                capacity: count(r, "capacity")?,
+            }),
+        )
+    }
 }
 
-fn session_from_row(r: &AnyRow) -> Result<LiveSession> {
-    Ok(LiveSession {
-        id: r.try_get("id")?,
-        programme_id: r.try_get("programme_id")?,
-        title: r.try_get("title")?,
-        date: r.try_get("date")?,
-        start_time: r.try_get("start_time")?,
-        end_time: r.try_get("end_time")?,
-        link: r.try_get("link")?,
-        after_module: count(r, "after_module")?,
-    })
+impl FromRow for Group {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        Ok(columns!(r => Group { id, cohort_id, name;
+            position: count(r, "position")?,
+            capacity: count(r, "capacity")?,
+            filled: count(r, "filled")?,
+        }))
+    }
 }
 
-fn cohort_from_row(r: &AnyRow) -> Result<Cohort> {
-    Ok(Cohort {
-        id: r.try_get("id")?,
-        org_id: r.try_get("org_id")?,
-        programme_id: r.try_get("programme_id")?,
-        name: r.try_get("name")?,
-        start_date: r.try_get("start_date")?,
-        capacity: count(r, "capacity")?,
-        created_at: r.try_get("created_at")?,
-    })
+impl FromRow for Participant {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        Ok(columns!(r => Participant {
+            id, cohort_id, name, email, department, role, group_id, waiting_for, waiting_since;
+            generated: flag(r, "generated")?,
+        }))
+    }
 }
 
-fn group_from_row(r: &AnyRow) -> Result<Group> {
-    Ok(Group {
-        id: r.try_get("id")?,
-        cohort_id: r.try_get("cohort_id")?,
-        position: count(r, "position")?,
-        name: r.try_get("name")?,
-        capacity: count(r, "capacity")?,
-        filled: count(r, "filled")?,
-    })
-}
-
-fn participant_from_row(r: &AnyRow) -> Result<Participant> {
-    Ok(Participant {
-        id: r.try_get("id")?,
-        cohort_id: r.try_get("cohort_id")?,
-        name: r.try_get("name")?,
-        email: r.try_get("email")?,
-        department: r.try_get("department")?,
-        role: r.try_get("role")?,
-        group_id: r.try_get("group_id")?,
-        waiting_for: r.try_get("waiting_for")?,
-        waiting_since: r.try_get("waiting_since")?,
-        generated: r.try_get::<i64, _>("generated")? != 0,
-    })
+/// A project without its members, which [`Store::with_members`] adds.
+impl FromRow for Project {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        Ok(columns!(r => Project {
+            id, cohort_id, title, question_id, product_kind, product_id, outcome, created_at,
+            updated_at;
+            status: parsed(r, "status", ProjectStatus::parse)?,
+            students: json(r, "students")?,
+            members: Vec::new(),
+        }))
+    }
 }
 
 const PROGRAMME: &str = "SELECT id, org_id, name, description, dimensions, min_attendance, requires_project, created_at FROM learning_programmes";
+const MODULE: &str =
+    "SELECT id, programme_id, position, title, description, dimension FROM learning_modules";
+const SESSION: &str = "SELECT id, programme_id, title, date, start_time, end_time, link, after_module FROM learning_sessions";
 const COHORT: &str =
     "SELECT id, org_id, programme_id, name, start_date, capacity, created_at FROM learning_cohorts";
 const GROUP: &str = "SELECT g.id, g.cohort_id, g.position, g.name, g.capacity, g.filled FROM learning_groups g JOIN learning_cohorts c ON c.id = g.cohort_id";
@@ -226,28 +219,31 @@ const PARTICIPANT: &str = "SELECT p.id, p.cohort_id, p.name, p.email, p.departme
 const PROJECT: &str = "SELECT x.id, x.cohort_id, x.title, x.question_id, x.product_kind, x.product_id, x.status, x.outcome, x.students, x.created_at, x.updated_at FROM learning_projects x JOIN learning_cohorts c ON c.id = x.cohort_id";
 
 /// Frees a place in a group: the first on its waiting list (without a group) takes it.
-async fn free_place(tx: &mut Transaction<'_, Any>, group_id: &str) -> Result<()> {
-    sqlx::query("UPDATE learning_groups SET filled = filled - 1 WHERE id = $1")
-        .bind(group_id)
-        .execute(&mut **tx)
+async fn free_place(w: &mut Write<'_>, group_id: &str) -> Result<()> {
+    w.exec(
+        "UPDATE learning_groups SET filled = filled - 1 WHERE id = $1",
+        (group_id,),
+    )
+    .await?;
+    let next: Option<String> = w.optional("SELECT id FROM learning_participants WHERE waiting_for = $1 AND group_id IS NULL ORDER BY waiting_since, id LIMIT 1", (group_id,)).await?;
+    if let Some(id) = next {
+        w.exec(
+            "UPDATE learning_groups SET filled = filled + 1 WHERE id = $1",
+            (group_id,),
+        )
         .await?;
-    let next = sqlx::query("SELECT id FROM learning_participants WHERE waiting_for = $1 AND group_id IS NULL ORDER BY waiting_since, id LIMIT 1")
-        .bind(group_id)
-        .fetch_optional(&mut **tx)
-        .await?;
-    if let Some(r) = next {
-        let id: String = r.try_get("id")?;
-        sqlx::query("UPDATE learning_groups SET filled = filled + 1 WHERE id = $1")
-            .bind(group_id)
-            .execute(&mut **tx)
-            .await?;
-        sqlx::query("UPDATE learning_participants SET group_id = $1, waiting_for = NULL, waiting_since = NULL WHERE id = $2")
-            .bind(group_id)
-            .bind(&id)
-            .execute(&mut **tx)
-            .await?;
+        w.exec("UPDATE learning_participants SET group_id = $1, waiting_for = NULL, waiting_since = NULL WHERE id = $2", (group_id, &id)).await?;
     }
     Ok(())
+}
+
+/// The group a participant is in, read inside a change.
+async fn group_of(w: &mut Write<'_>, participant_id: &str) -> Result<Option<String>> {
+    w.one(
+        "SELECT group_id FROM learning_participants WHERE id = $1",
+        (participant_id,),
+    )
+    .await
 }
 
 impl Store {
@@ -260,50 +256,36 @@ impl Store {
         actor: &Actor,
     ) -> Result<Programme> {
         let id = new_id();
-        let mut tx = self.begin().await?;
-        sqlx::query("INSERT INTO learning_programmes (id, org_id, name, description, dimensions, min_attendance, requires_project, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-            .bind(&id)
-            .bind(org_id)
-            .bind(&d.name)
-            .bind(&d.description)
-            .bind(serde_json::to_string(&d.dimensions).map_err(corrupt)?)
-            .bind(i64::from(d.min_attendance))
-            .bind(i64::from(d.requires_project))
-            .bind(now())
-            .execute(&mut *tx)
-            .await?;
+        let mut w = self.write(actor, Some(org_id)).await?;
+        w.exec("INSERT INTO learning_programmes (id, org_id, name, description, dimensions, min_attendance, requires_project, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            (&id, org_id, &d.name, &d.description, to_json(&d.dimensions)?, i64::from(d.min_attendance), i64::from(d.requires_project), now())).await?;
         for (i, m) in modules.iter().enumerate() {
-            insert_module(&mut tx, &id, i as i64 + 1, m).await?;
+            insert_module(&mut w, &id, i as i64 + 1, m).await?;
         }
-        record(
-            &mut tx,
-            actor,
-            Some(org_id),
+        let detail = serde_json::json!({ "name": d.name, "modules": modules.len() });
+        w.commit(
             "learning_programme.created",
-            ("learning_programme", Some(&id)),
-            serde_json::json!({ "name": d.name, "modules": modules.len() }),
+            ("learning_programme", &id),
+            detail,
         )
         .await?;
-        tx.commit().await?;
         self.programme(org_id, &id).await
     }
 
     pub async fn programmes(&self, org_id: &str) -> Result<Vec<Programme>> {
-        let rows = sqlx::query(&format!("{PROGRAMME} WHERE org_id = $1 ORDER BY name, id"))
-            .bind(org_id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(programme_from_row).collect()
+        self.all(
+            &format!("{PROGRAMME} WHERE org_id = $1 ORDER BY name, id"),
+            (org_id,),
+        )
+        .await
     }
 
     pub async fn programme(&self, org_id: &str, id: &str) -> Result<Programme> {
-        let r = sqlx::query(&format!("{PROGRAMME} WHERE id = $1 AND org_id = $2"))
-            .bind(id)
-            .bind(org_id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        programme_from_row(&r)
+        self.one(
+            &format!("{PROGRAMME} WHERE id = $1 AND org_id = $2"),
+            (id, org_id),
+        )
+        .await
     }
 
     /// Adds a module after the last one.
@@ -313,39 +295,30 @@ impl Store {
         d: &ModuleDraft,
         actor: &Actor,
     ) -> Result<Module> {
-        let mut tx = self.begin().await?;
-        take_turn(&mut tx, &format!("learning_modules:{}", p.id)).await?;
-        let r = sqlx::query(
-            "SELECT COALESCE(MAX(position), 0) AS n FROM learning_modules WHERE programme_id = $1",
-        )
-        .bind(&p.id)
-        .fetch_one(&mut *tx)
-        .await?;
-        let position: i64 = r.try_get("n")?;
-        let id = insert_module(&mut tx, &p.id, position + 1, d).await?;
-        record(
-            &mut tx,
-            actor,
-            Some(&p.org_id),
+        let mut w = self.write(actor, Some(&p.org_id)).await?;
+        w.take_turn(&format!("learning_modules:{}", p.id)).await?;
+        let last: i64 = w.one("SELECT COALESCE(MAX(position), 0) AS n FROM learning_modules WHERE programme_id = $1", (&p.id,)).await?;
+        let id = insert_module(&mut w, &p.id, last + 1, d).await?;
+        let detail = serde_json::json!({ "module": id, "title": d.title });
+        w.commit(
             "learning_module.added",
-            ("learning_programme", Some(&p.id)),
-            serde_json::json!({ "module": id, "title": d.title }),
+            ("learning_programme", &p.id),
+            detail,
         )
         .await?;
-        tx.commit().await?;
-        self.modules(&p.id)
-            .await?
-            .into_iter()
-            .find(|m| m.id == id)
-            .ok_or(StoreError::NotFound)
+        self.one(
+            &format!("{MODULE} WHERE id = $1 AND programme_id = $2"),
+            (&id, &p.id),
+        )
+        .await
     }
 
     pub async fn modules(&self, programme_id: &str) -> Result<Vec<Module>> {
-        let rows = sqlx::query("SELECT id, programme_id, position, title, description, dimension FROM learning_modules WHERE programme_id = $1 ORDER BY position, id")
-            .bind(programme_id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(module_from_row).collect()
+        self.all(
+            &format!("{MODULE} WHERE programme_id = $1 ORDER BY position, id"),
+            (programme_id,),
+        )
+        .await
     }
 
     pub async fn add_session(
@@ -355,42 +328,30 @@ impl Store {
         actor: &Actor,
     ) -> Result<LiveSession> {
         let id = new_id();
-        let mut tx = self.begin().await?;
-        sqlx::query("INSERT INTO learning_sessions (id, programme_id, title, date, start_time, end_time, link, after_module) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-            .bind(&id)
-            .bind(&p.id)
-            .bind(&d.title)
-            .bind(&d.date)
-            .bind(&d.start_time)
-            .bind(&d.end_time)
-            .bind(&d.link)
-            .bind(i64::from(d.after_module))
-            .execute(&mut *tx)
-            .await?;
-        record(
-            &mut tx,
-            actor,
-            Some(&p.org_id),
+        let mut w = self.write(actor, Some(&p.org_id)).await?;
+        w.exec("INSERT INTO learning_sessions (id, programme_id, title, date, start_time, end_time, link, after_module) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            (&id, &p.id, &d.title, &d.date, &d.start_time, &d.end_time, &d.link, i64::from(d.after_module))).await?;
+        let detail = serde_json::json!({ "session": id, "title": d.title, "date": d.date });
+        w.commit(
             "learning_session.added",
-            ("learning_programme", Some(&p.id)),
-            serde_json::json!({ "session": id, "title": d.title, "date": d.date }),
+            ("learning_programme", &p.id),
+            detail,
         )
         .await?;
-        tx.commit().await?;
-        self.sessions(&p.id)
-            .await?
-            .into_iter()
-            .find(|s| s.id == id)
-            .ok_or(StoreError::NotFound)
+        self.one(
+            &format!("{SESSION} WHERE id = $1 AND programme_id = $2"),
+            (&id, &p.id),
+        )
+        .await
     }
 
     /// The programme's live sessions in time order.
     pub async fn sessions(&self, programme_id: &str) -> Result<Vec<LiveSession>> {
-        let rows = sqlx::query("SELECT id, programme_id, title, date, start_time, end_time, link, after_module FROM learning_sessions WHERE programme_id = $1 ORDER BY date, start_time, id")
-            .bind(programme_id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(session_from_row).collect()
+        self.all(
+            &format!("{SESSION} WHERE programme_id = $1 ORDER BY date, start_time, id"),
+            (programme_id,),
+        )
+        .await
     }
 
     pub async fn create_cohort(
@@ -400,49 +361,28 @@ impl Store {
         actor: &Actor,
     ) -> Result<Cohort> {
         let id = new_id();
-        let mut tx = self.begin().await?;
-        sqlx::query("INSERT INTO learning_cohorts (id, org_id, programme_id, name, start_date, capacity, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-            .bind(&id)
-            .bind(&p.org_id)
-            .bind(&p.id)
-            .bind(&d.name)
-            .bind(&d.start_date)
-            .bind(i64::from(d.capacity))
-            .bind(now())
-            .execute(&mut *tx)
+        let mut w = self.write(actor, Some(&p.org_id)).await?;
+        w.exec("INSERT INTO learning_cohorts (id, org_id, programme_id, name, start_date, capacity, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            (&id, &p.org_id, &p.id, &d.name, &d.start_date, i64::from(d.capacity), now())).await?;
+        let detail =
+            serde_json::json!({ "programme": p.id, "name": d.name, "capacity": d.capacity });
+        w.commit("learning_cohort.created", ("learning_cohort", &id), detail)
             .await?;
-        record(
-            &mut tx,
-            actor,
-            Some(&p.org_id),
-            "learning_cohort.created",
-            ("learning_cohort", Some(&id)),
-            serde_json::json!({ "programme": p.id, "name": d.name, "capacity": d.capacity }),
-        )
-        .await?;
-        tx.commit().await?;
         self.cohort(&p.org_id, &id).await
     }
 
     pub async fn cohorts(&self, programme: &Programme) -> Result<Vec<Cohort>> {
-        let rows = sqlx::query(&format!(
-            "{COHORT} WHERE org_id = $1 AND programme_id = $2 ORDER BY created_at, id"
-        ))
-        .bind(&programme.org_id)
-        .bind(&programme.id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(cohort_from_row).collect()
+        let sql =
+            format!("{COHORT} WHERE org_id = $1 AND programme_id = $2 ORDER BY created_at, id");
+        self.all(&sql, (&programme.org_id, &programme.id)).await
     }
 
     pub async fn cohort(&self, org_id: &str, id: &str) -> Result<Cohort> {
-        let r = sqlx::query(&format!("{COHORT} WHERE id = $1 AND org_id = $2"))
-            .bind(id)
-            .bind(org_id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        cohort_from_row(&r)
+        self.one(
+            &format!("{COHORT} WHERE id = $1 AND org_id = $2"),
+            (id, org_id),
+        )
+        .await
     }
 
     /// Adds every participant of a checked file, or none (an address already in the cohort
@@ -455,54 +395,36 @@ impl Store {
         actor: &Actor,
     ) -> Result<usize> {
         let at = now();
-        let mut tx = self.begin().await?;
+        let mut w = self.write(actor, Some(&c.org_id)).await?;
         for p in people {
-            sqlx::query("INSERT INTO learning_participants (id, cohort_id, name, email, department, role, generated, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-                .bind(new_id())
-                .bind(&c.id)
-                .bind(&p.name)
-                .bind(&p.email)
-                .bind(&p.department)
-                .bind(&p.role)
-                .bind(i64::from(generated))
-                .bind(&at)
-                .execute(&mut *tx)
+            w.exec("INSERT INTO learning_participants (id, cohort_id, name, email, department, role, generated, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                (new_id(), &c.id, &p.name, &p.email, &p.department, &p.role, i64::from(generated), &at))
                 .await
                 .map_err(conflict_on_unique(&p.email))?;
         }
-        record(
-            &mut tx,
-            actor,
-            Some(&c.org_id),
+        let detail = serde_json::json!({ "count": people.len(), "generated": generated });
+        w.commit(
             "learning_participants.imported",
-            ("learning_cohort", Some(&c.id)),
-            serde_json::json!({ "count": people.len(), "generated": generated }),
+            ("learning_cohort", &c.id),
+            detail,
         )
         .await?;
-        tx.commit().await?;
         Ok(people.len())
     }
 
     /// The cohort's participants by name.
     pub async fn participants(&self, c: &Cohort) -> Result<Vec<Participant>> {
-        let rows = sqlx::query(&format!(
-            "{PARTICIPANT} WHERE p.cohort_id = $1 AND c.org_id = $2 ORDER BY p.name, p.id"
-        ))
-        .bind(&c.id)
-        .bind(&c.org_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(participant_from_row).collect()
+        let sql =
+            format!("{PARTICIPANT} WHERE p.cohort_id = $1 AND c.org_id = $2 ORDER BY p.name, p.id");
+        self.all(&sql, (&c.id, &c.org_id)).await
     }
 
     pub async fn participant(&self, org_id: &str, id: &str) -> Result<Participant> {
-        let r = sqlx::query(&format!("{PARTICIPANT} WHERE p.id = $1 AND c.org_id = $2"))
-            .bind(id)
-            .bind(org_id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        participant_from_row(&r)
+        self.one(
+            &format!("{PARTICIPANT} WHERE p.id = $1 AND c.org_id = $2"),
+            (id, org_id),
+        )
+        .await
     }
 
     /// The enrolments of one e-mail address in the organisation (a user's own).
@@ -511,66 +433,41 @@ impl Store {
         org_id: &str,
         email: &str,
     ) -> Result<Vec<Participant>> {
-        let rows = sqlx::query(&format!(
+        let sql = format!(
             "{PARTICIPANT} WHERE p.email = $1 AND c.org_id = $2 ORDER BY c.created_at DESC, p.id"
-        ))
-        .bind(email.to_lowercase())
-        .bind(org_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(participant_from_row).collect()
+        );
+        self.all(&sql, (email.to_lowercase(), org_id)).await
     }
 
     pub async fn groups(&self, c: &Cohort) -> Result<Vec<Group>> {
-        let rows = sqlx::query(&format!(
-            "{GROUP} WHERE g.cohort_id = $1 AND c.org_id = $2 ORDER BY g.position, g.id"
-        ))
-        .bind(&c.id)
-        .bind(&c.org_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(group_from_row).collect()
+        let sql =
+            format!("{GROUP} WHERE g.cohort_id = $1 AND c.org_id = $2 ORDER BY g.position, g.id");
+        self.all(&sql, (&c.id, &c.org_id)).await
     }
 
     pub async fn group(&self, org_id: &str, id: &str) -> Result<Group> {
-        let r = sqlx::query(&format!("{GROUP} WHERE g.id = $1 AND c.org_id = $2"))
-            .bind(id)
-            .bind(org_id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        group_from_row(&r)
+        self.one(
+            &format!("{GROUP} WHERE g.id = $1 AND c.org_id = $2"),
+            (id, org_id),
+        )
+        .await
     }
 
     pub async fn add_group(&self, c: &Cohort, d: &GroupDraft, actor: &Actor) -> Result<Group> {
         let id = new_id();
-        let mut tx = self.begin().await?;
-        take_turn(&mut tx, &format!("learning_groups:{}", c.id)).await?;
-        let r = sqlx::query(
-            "SELECT COALESCE(MAX(position), 0) AS n FROM learning_groups WHERE cohort_id = $1",
-        )
-        .bind(&c.id)
-        .fetch_one(&mut *tx)
-        .await?;
-        let position: i64 = r.try_get("n")?;
-        sqlx::query("INSERT INTO learning_groups (id, cohort_id, position, name, capacity, filled) VALUES ($1, $2, $3, $4, $5, 0)")
-            .bind(&id)
-            .bind(&c.id)
-            .bind(position + 1)
-            .bind(&d.name)
-            .bind(i64::from(d.capacity))
-            .execute(&mut *tx)
+        let mut w = self.write(actor, Some(&c.org_id)).await?;
+        w.take_turn(&format!("learning_groups:{}", c.id)).await?;
+        let last: i64 = w
+            .one(
+                "SELECT COALESCE(MAX(position), 0) AS n FROM learning_groups WHERE cohort_id = $1",
+                (&c.id,),
+            )
             .await?;
-        record(
-            &mut tx,
-            actor,
-            Some(&c.org_id),
-            "learning_group.added",
-            ("learning_cohort", Some(&c.id)),
-            serde_json::json!({ "group": id, "name": d.name, "capacity": d.capacity }),
-        )
-        .await?;
-        tx.commit().await?;
+        w.exec("INSERT INTO learning_groups (id, cohort_id, position, name, capacity, filled) VALUES ($1, $2, $3, $4, $5, 0)",
+            (&id, &c.id, last + 1, &d.name, i64::from(d.capacity))).await?;
+        let detail = serde_json::json!({ "group": id, "name": d.name, "capacity": d.capacity });
+        w.commit("learning_group.added", ("learning_cohort", &c.id), detail)
+            .await?;
         self.group(&c.org_id, &id).await
     }
 
@@ -582,45 +479,22 @@ impl Store {
         split: &[Vec<String>],
         actor: &Actor,
     ) -> Result<Vec<Group>> {
-        let mut tx = self.begin().await?;
-        sqlx::query("UPDATE learning_participants SET group_id = NULL, waiting_for = NULL, waiting_since = NULL WHERE cohort_id = $1")
-            .bind(&c.id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM learning_groups WHERE cohort_id = $1")
-            .bind(&c.id)
-            .execute(&mut *tx)
+        let mut w = self.write(actor, Some(&c.org_id)).await?;
+        w.exec("UPDATE learning_participants SET group_id = NULL, waiting_for = NULL, waiting_since = NULL WHERE cohort_id = $1", (&c.id,)).await?;
+        w.exec("DELETE FROM learning_groups WHERE cohort_id = $1", (&c.id,))
             .await?;
         for (i, members) in split.iter().enumerate() {
             let gid = new_id();
-            sqlx::query("INSERT INTO learning_groups (id, cohort_id, position, name, capacity, filled) VALUES ($1, $2, $3, $4, $5, $6)")
-                .bind(&gid)
-                .bind(&c.id)
-                .bind(i as i64 + 1)
-                .bind(format!("Groep {}", i + 1))
-                .bind(i64::from(c.capacity))
-                .bind(members.len() as i64)
-                .execute(&mut *tx)
-                .await?;
+            w.exec("INSERT INTO learning_groups (id, cohort_id, position, name, capacity, filled) VALUES ($1, $2, $3, $4, $5, $6)",
+                (&gid, &c.id, i as i64 + 1, format!("Groep {}", i + 1), i64::from(c.capacity), members.len() as i64)).await?;
             for pid in members {
-                sqlx::query("UPDATE learning_participants SET group_id = $1 WHERE id = $2 AND cohort_id = $3")
-                    .bind(&gid)
-                    .bind(pid)
-                    .bind(&c.id)
-                    .execute(&mut *tx)
-                    .await?;
+                w.exec("UPDATE learning_participants SET group_id = $1 WHERE id = $2 AND cohort_id = $3", (&gid, pid, &c.id)).await?;
             }
         }
-        record(
-            &mut tx,
-            actor,
-            Some(&c.org_id),
-            "learning_groups.split",
-            ("learning_cohort", Some(&c.id)),
-            serde_json::json!({ "groups": split.len(), "sizes": split.iter().map(Vec::len).collect::<Vec<_>>() }),
-        )
-        .await?;
-        tx.commit().await?;
+        let sizes = split.iter().map(Vec::len).collect::<Vec<_>>();
+        let detail = serde_json::json!({ "groups": split.len(), "sizes": sizes });
+        w.commit("learning_groups.split", ("learning_cohort", &c.id), detail)
+            .await?;
         self.groups(c).await
     }
 
@@ -640,92 +514,63 @@ impl Store {
         if p.cohort_id != g.cohort_id {
             return Err(StoreError::NotFound);
         }
-        let mut tx = self.begin().await?;
-        let taken = sqlx::query(
-            "UPDATE learning_groups SET filled = filled + 1 WHERE id = $1 AND filled < capacity",
-        )
-        .bind(&g.id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        let r = sqlx::query("SELECT group_id FROM learning_participants WHERE id = $1")
-            .bind(&p.id)
-            .fetch_optional(&mut *tx)
+        let mut w = self.write(actor, Some(org_id)).await?;
+        let taken = w
+            .exec(
+                "UPDATE learning_groups SET filled = filled + 1 WHERE id = $1 AND filled < capacity",
+                (&g.id,),
+            )
             .await?
-            .ok_or(StoreError::NotFound)?;
-        let current: Option<String> = r.try_get("group_id")?;
+            == 1;
+        let current = group_of(&mut w, &p.id).await?;
         if current.as_deref() == Some(g.id.as_str()) {
-            // Already there: nothing changes (dropping the transaction undoes the count).
+            // Already there: nothing changes (dropping the write undoes the count).
             return Ok(Enrolment::Placed);
         }
         let outcome = if taken {
-            sqlx::query("UPDATE learning_participants SET group_id = $1, waiting_for = NULL, waiting_since = NULL WHERE id = $2")
-                .bind(&g.id)
-                .bind(&p.id)
-                .execute(&mut *tx)
-                .await?;
+            w.exec("UPDATE learning_participants SET group_id = $1, waiting_for = NULL, waiting_since = NULL WHERE id = $2", (&g.id, &p.id)).await?;
             if let Some(old) = &current {
-                free_place(&mut tx, old).await?;
+                free_place(&mut w, old).await?;
             }
             Enrolment::Placed
         } else if current.is_some() {
             return Err(StoreError::Conflict(format!("{} is vol", g.name)));
         } else {
-            sqlx::query("UPDATE learning_participants SET waiting_for = $1, waiting_since = $2 WHERE id = $3")
-                .bind(&g.id)
-                .bind(now())
-                .bind(&p.id)
-                .execute(&mut *tx)
-                .await?;
+            w.exec("UPDATE learning_participants SET waiting_for = $1, waiting_since = $2 WHERE id = $3", (&g.id, now(), &p.id)).await?;
             Enrolment::Waiting
         };
-        record(
-            &mut tx,
-            actor,
-            Some(org_id),
+        let detail = serde_json::json!({ "group": g.id, "from": current, "outcome": outcome });
+        w.commit(
             "learning_participant.enrolled",
-            ("learning_participant", Some(&p.id)),
-            serde_json::json!({ "group": g.id, "from": current, "outcome": outcome }),
+            ("learning_participant", &p.id),
+            detail,
         )
         .await?;
-        tx.commit().await?;
         Ok(outcome)
     }
 
     /// Takes a participant out of their group (its place goes to the first waiting) and off
     /// any waiting list.
     pub async fn unenrol(&self, org_id: &str, p: &Participant, actor: &Actor) -> Result<()> {
-        let mut tx = self.begin().await?;
+        let mut w = self.write(actor, Some(org_id)).await?;
         // The first statement writes, so the transaction holds the write lock from the start.
-        sqlx::query("UPDATE learning_participants SET waiting_for = NULL, waiting_since = NULL WHERE id = $1")
-            .bind(&p.id)
-            .execute(&mut *tx)
-            .await?;
-        let r = sqlx::query("SELECT group_id FROM learning_participants WHERE id = $1")
-            .bind(&p.id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let old: Option<String> = r.try_get("group_id")?;
-        sqlx::query("UPDATE learning_participants SET group_id = NULL WHERE id = $1")
-            .bind(&p.id)
-            .execute(&mut *tx)
-            .await?;
-        if let Some(old) = &old {
-            free_place(&mut tx, old).await?;
-        }
-        record(
-            &mut tx,
-            actor,
-            Some(org_id),
-            "learning_participant.unenrolled",
-            ("learning_participant", Some(&p.id)),
-            serde_json::json!({ "group": old }),
+        w.exec("UPDATE learning_participants SET waiting_for = NULL, waiting_since = NULL WHERE id = $1", (&p.id,)).await?;
+        let old = group_of(&mut w, &p.id).await?;
+        w.exec(
+            "UPDATE learning_participants SET group_id = NULL WHERE id = $1",
+            (&p.id,),
         )
         .await?;
-        tx.commit().await?;
-        Ok(())
+        if let Some(old) = &old {
+            free_place(&mut w, old).await?;
+        }
+        let detail = serde_json::json!({ "group": old });
+        w.commit(
+            "learning_participant.unenrolled",
+            ("learning_participant", &p.id),
+            detail,
+        )
+        .await
     }
 
     /// Records attendance (session, participant, status) and progress (module, participant,
@@ -737,48 +582,31 @@ impl Store {
         progress: &[(String, String, Progress)],
         actor: &Actor,
     ) -> Result<()> {
-        let mut tx = self.begin().await?;
+        let mut w = self.write(actor, Some(&c.org_id)).await?;
         for (s, p, a) in attendance {
-            sqlx::query("INSERT INTO learning_attendance (session_id, participant_id, status) VALUES ($1, $2, $3) ON CONFLICT (session_id, participant_id) DO UPDATE SET status = excluded.status")
-                .bind(s)
-                .bind(p)
-                .bind(a.as_str())
-                .execute(&mut *tx)
-                .await?;
+            w.exec("INSERT INTO learning_attendance (session_id, participant_id, status) VALUES ($1, $2, $3) ON CONFLICT (session_id, participant_id) DO UPDATE SET status = excluded.status", (s, p, a.as_str())).await?;
         }
         for (m, p, st) in progress {
-            sqlx::query("INSERT INTO learning_progress (module_id, participant_id, status) VALUES ($1, $2, $3) ON CONFLICT (module_id, participant_id) DO UPDATE SET status = excluded.status")
-                .bind(m)
-                .bind(p)
-                .bind(st.as_str())
-                .execute(&mut *tx)
-                .await?;
+            w.exec("INSERT INTO learning_progress (module_id, participant_id, status) VALUES ($1, $2, $3) ON CONFLICT (module_id, participant_id) DO UPDATE SET status = excluded.status", (m, p, st.as_str())).await?;
         }
-        record(
-            &mut tx,
-            actor,
-            Some(&c.org_id),
+        let detail =
+            serde_json::json!({ "attendance": attendance.len(), "progress": progress.len() });
+        w.commit(
             "learning_register.recorded",
-            ("learning_cohort", Some(&c.id)),
-            serde_json::json!({ "attendance": attendance.len(), "progress": progress.len() }),
+            ("learning_cohort", &c.id),
+            detail,
         )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        .await
     }
 
     /// Attendance in the cohort: (session id, participant id) → status.
     pub async fn attendance(&self, c: &Cohort) -> Result<HashMap<(String, String), Attendance>> {
-        let rows = sqlx::query("SELECT a.session_id, a.participant_id, a.status FROM learning_attendance a JOIN learning_participants p ON p.id = a.participant_id WHERE p.cohort_id = $1")
-            .bind(&c.id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let s: String = r.try_get("status")?;
+        let rows: Vec<(String, String, String)> = self.all("SELECT a.session_id, a.participant_id, a.status FROM learning_attendance a JOIN learning_participants p ON p.id = a.participant_id WHERE p.cohort_id = $1", (&c.id,)).await?;
+        rows.into_iter()
+            .map(|(s, p, status)| {
                 Ok((
-                    (r.try_get("session_id")?, r.try_get("participant_id")?),
-                    Attendance::parse("status", &s).map_err(corrupt)?,
+                    (s, p),
+                    Attendance::parse("status", &status).map_err(corrupt)?,
                 ))
             })
             .collect()
@@ -786,29 +614,20 @@ impl Store {
 
     /// Progress in the cohort: (module id, participant id) → status.
     pub async fn progress(&self, c: &Cohort) -> Result<HashMap<(String, String), Progress>> {
-        let rows = sqlx::query("SELECT g.module_id, g.participant_id, g.status FROM learning_progress g JOIN learning_participants p ON p.id = g.participant_id WHERE p.cohort_id = $1")
-            .bind(&c.id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let s: String = r.try_get("status")?;
-                Ok((
-                    (r.try_get("module_id")?, r.try_get("participant_id")?),
-                    Progress::parse("status", &s).map_err(corrupt)?,
-                ))
+        let rows: Vec<(String, String, String)> = self.all("SELECT g.module_id, g.participant_id, g.status FROM learning_progress g JOIN learning_participants p ON p.id = g.participant_id WHERE p.cohort_id = $1", (&c.id,)).await?;
+        rows.into_iter()
+            .map(|(m, p, status)| {
+                Ok(((m, p), Progress::parse("status", &status).map_err(corrupt)?))
             })
             .collect()
     }
 
     /// What the completion rule needs, per participant of the cohort.
     pub async fn records(&self, c: &Cohort) -> Result<HashMap<String, Record>> {
-        let totals = sqlx::query("SELECT (SELECT COUNT(*) FROM learning_modules WHERE programme_id = $1) AS m, (SELECT COUNT(*) FROM learning_sessions WHERE programme_id = $1) AS s")
-            .bind(&c.programme_id)
-            .fetch_one(self.pool())
-            .await?;
-        let (modules_total, sessions_total) = (count(&totals, "m")?, count(&totals, "s")?);
-        let rows = sqlx::query(
+        let n = |v: i64| u32::try_from(v).map_err(corrupt);
+        let (modules, sessions): (i64, i64) = self.one("SELECT (SELECT COUNT(*) FROM learning_modules WHERE programme_id = $1) AS m, (SELECT COUNT(*) FROM learning_sessions WHERE programme_id = $1) AS s", (&c.programme_id,)).await?;
+        let (modules_total, sessions_total) = (n(modules)?, n(sessions)?);
+        let rows: Vec<(String, i64, i64, i64)> = self.all(
             "SELECT p.id,
                (SELECT COUNT(*) FROM learning_progress g JOIN learning_modules m ON m.id = g.module_id
                   WHERE g.participant_id = p.id AND g.status = 'done' AND m.programme_id = $2) AS done,
@@ -817,23 +636,19 @@ impl Store {
                (SELECT COUNT(*) FROM learning_project_members pm JOIN learning_projects x ON x.id = pm.project_id
                   WHERE pm.participant_id = p.id AND x.status = 'delivered') AS delivered
              FROM learning_participants p WHERE p.cohort_id = $1",
+            (&c.id, &c.programme_id),
         )
-        .bind(&c.id)
-        .bind(&c.programme_id)
-        .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("id")?,
-                    Record {
-                        modules_total,
-                        modules_done: count(r, "done")?,
-                        sessions_total,
-                        sessions_present: count(r, "present")?,
-                        project_delivered: count(r, "delivered")? > 0,
-                    },
-                ))
+        rows.into_iter()
+            .map(|(id, done, present, delivered)| {
+                let record = Record {
+                    modules_total,
+                    modules_done: n(done)?,
+                    sessions_total,
+                    sessions_present: n(present)?,
+                    project_delivered: n(delivered)? > 0,
+                };
+                Ok((id, record))
             })
             .collect()
     }
@@ -847,29 +662,17 @@ impl Store {
         actor: &Actor,
     ) -> Result<Project> {
         let id = new_id();
-        let at = now();
-        let mut tx = self.begin().await?;
-        sqlx::query("INSERT INTO learning_projects (id, cohort_id, title, status, outcome, students, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)")
-            .bind(&id)
-            .bind(&c.id)
-            .bind(&d.title)
-            .bind(d.status.as_str())
-            .bind(&d.outcome)
-            .bind(serde_json::to_string(&d.students).map_err(corrupt)?)
-            .bind(&at)
-            .execute(&mut *tx)
-            .await?;
-        set_links(&mut tx, &id, links).await?;
-        record(
-            &mut tx,
-            actor,
-            Some(&c.org_id),
+        let mut w = self.write(actor, Some(&c.org_id)).await?;
+        w.exec("INSERT INTO learning_projects (id, cohort_id, title, status, outcome, students, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)",
+            (&id, &c.id, &d.title, d.status.as_str(), &d.outcome, to_json(&d.students)?, now())).await?;
+        set_links(&mut w, &id, links).await?;
+        let detail = serde_json::json!({ "title": d.title, "question": links.question_id, "product": links.product });
+        w.commit(
             "learning_project.created",
-            ("learning_project", Some(&id)),
-            serde_json::json!({ "title": d.title, "question": links.question_id, "product": links.product }),
+            ("learning_project", &id),
+            detail,
         )
         .await?;
-        tx.commit().await?;
         self.project(&c.org_id, &id).await
     }
 
@@ -882,123 +685,72 @@ impl Store {
         links: &ProjectLinks,
         actor: &Actor,
     ) -> Result<Project> {
-        let mut tx = self.begin().await?;
-        sqlx::query("UPDATE learning_projects SET title = $1, status = $2, outcome = $3, students = $4, updated_at = $5 WHERE id = $6")
-            .bind(&d.title)
-            .bind(d.status.as_str())
-            .bind(&d.outcome)
-            .bind(serde_json::to_string(&d.students).map_err(corrupt)?)
-            .bind(now())
-            .bind(&x.id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM learning_project_members WHERE project_id = $1")
-            .bind(&x.id)
-            .execute(&mut *tx)
-            .await?;
-        set_links(&mut tx, &x.id, links).await?;
-        record(
-            &mut tx,
-            actor,
-            Some(org_id),
-            "learning_project.updated",
-            ("learning_project", Some(&x.id)),
-            serde_json::json!({ "status": d.status, "question": links.question_id, "product": links.product }),
+        let mut w = self.write(actor, Some(org_id)).await?;
+        w.exec("UPDATE learning_projects SET title = $1, status = $2, outcome = $3, students = $4, updated_at = $5 WHERE id = $6",
+            (&d.title, d.status.as_str(), &d.outcome, to_json(&d.students)?, now(), &x.id)).await?;
+        w.exec(
+            "DELETE FROM learning_project_members WHERE project_id = $1",
+            (&x.id,),
         )
         .await?;
-        tx.commit().await?;
+        set_links(&mut w, &x.id, links).await?;
+        let detail = serde_json::json!({ "status": d.status, "question": links.question_id, "product": links.product });
+        w.commit(
+            "learning_project.updated",
+            ("learning_project", &x.id),
+            detail,
+        )
+        .await?;
         self.project(org_id, &x.id).await
     }
 
-    async fn project_from_row(&self, r: &AnyRow) -> Result<Project> {
-        let id: String = r.try_get("id")?;
-        let status: String = r.try_get("status")?;
-        let students: String = r.try_get("students")?;
-        let members = sqlx::query("SELECT m.participant_id FROM learning_project_members m JOIN learning_participants p ON p.id = m.participant_id WHERE m.project_id = $1 ORDER BY p.name, p.id")
-            .bind(&id)
-            .fetch_all(self.pool())
-            .await?
-            .iter()
-            .map(|x| x.try_get::<String, _>("participant_id"))
-            .collect::<std::result::Result<Vec<_>, _>>()?;
-        Ok(Project {
-            id,
-            cohort_id: r.try_get("cohort_id")?,
-            title: r.try_get("title")?,
-            question_id: r.try_get("question_id")?,
-            product_kind: r.try_get("product_kind")?,
-            product_id: r.try_get("product_id")?,
-            status: ProjectStatus::parse(&status).map_err(corrupt)?,
-            outcome: r.try_get("outcome")?,
-            students: serde_json::from_str(&students).map_err(corrupt)?,
-            members,
-            created_at: r.try_get("created_at")?,
-            updated_at: r.try_get("updated_at")?,
-        })
+    /// A project with its members (participant ids by name).
+    async fn with_members(&self, mut x: Project) -> Result<Project> {
+        x.members = self.all("SELECT m.participant_id FROM learning_project_members m JOIN learning_participants p ON p.id = m.participant_id WHERE m.project_id = $1 ORDER BY p.name, p.id", (&x.id,)).await?;
+        Ok(x)
     }
 
     pub async fn projects(&self, c: &Cohort) -> Result<Vec<Project>> {
-        let rows = sqlx::query(&format!(
+        let sql = format!(
             "{PROJECT} WHERE x.cohort_id = $1 AND c.org_id = $2 ORDER BY x.created_at, x.id"
-        ))
-        .bind(&c.id)
-        .bind(&c.org_id)
-        .fetch_all(self.pool())
-        .await?;
+        );
         let mut out = Vec::new();
-        for r in &rows {
-            out.push(self.project_from_row(r).await?);
+        for x in self.all(&sql, (&c.id, &c.org_id)).await? {
+            out.push(self.with_members(x).await?);
         }
         Ok(out)
     }
 
     pub async fn project(&self, org_id: &str, id: &str) -> Result<Project> {
-        let r = sqlx::query(&format!("{PROJECT} WHERE x.id = $1 AND c.org_id = $2"))
-            .bind(id)
-            .bind(org_id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        self.project_from_row(&r).await
+        let sql = format!("{PROJECT} WHERE x.id = $1 AND c.org_id = $2");
+        self.with_members(self.one(&sql, (id, org_id)).await?).await
     }
 }
 
 async fn insert_module(
-    tx: &mut Transaction<'_, Any>,
+    w: &mut Write<'_>,
     programme_id: &str,
     position: i64,
     m: &ModuleDraft,
 ) -> Result<String> {
     let id = new_id();
-    sqlx::query("INSERT INTO learning_modules (id, programme_id, position, title, description, dimension) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(&id)
-        .bind(programme_id)
-        .bind(position)
-        .bind(&m.title)
-        .bind(&m.description)
-        .bind(&m.dimension)
-        .execute(&mut **tx)
-        .await?;
+    w.exec("INSERT INTO learning_modules (id, programme_id, position, title, description, dimension) VALUES ($1, $2, $3, $4, $5, $6)",
+        (&id, programme_id, position, &m.title, &m.description, &m.dimension)).await?;
     Ok(id)
 }
 
-async fn set_links(tx: &mut Transaction<'_, Any>, id: &str, links: &ProjectLinks) -> Result<()> {
-    sqlx::query(
+async fn set_links(w: &mut Write<'_>, id: &str, links: &ProjectLinks) -> Result<()> {
+    let product = links.product.as_ref();
+    w.exec(
         "UPDATE learning_projects SET question_id = $1, product_kind = $2, product_id = $3 WHERE id = $4",
+        (&links.question_id, product.map(|p| p.0.as_str()), product.map(|p| p.1.as_str()), id),
     )
-    .bind(&links.question_id)
-    .bind(links.product.as_ref().map(|p| p.0.as_str()))
-    .bind(links.product.as_ref().map(|p| p.1.as_str()))
-    .bind(id)
-    .execute(&mut **tx)
     .await?;
     for m in &links.members {
-        sqlx::query(
+        w.exec(
             "INSERT INTO learning_project_members (project_id, participant_id) VALUES ($1, $2)",
+            (id, m),
         )
-        .bind(id)
-        .bind(m)
-        .execute(&mut **tx)
         .await?;
     }
     Ok(())
@@ -1008,22 +760,11 @@ async fn set_links(tx: &mut Transaction<'_, Any>, id: &str, links: &ProjectLinks
 mod tests {
     use super::*;
     use crate::testing::on_both_backends;
-    use koers_core::OrganisationDraft;
 
     async fn cohort_with(s: &Store, n: usize, capacity: &str) -> (Cohort, Vec<Participant>) {
-        let org = s
-            .create_organisation(
-                &OrganisationDraft::parse(
-                    "Gemeente 's-Hertogenbosch",
-                    "municipality",
-                    "GM0796",
-                    "",
-                )
-                .unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
+        let org =
+            crate::testing::organisation(s, "Gemeente 's-Hertogenbosch", "municipality", "GM0796")
+                .await;
         let d = ProgrammeDraft::parse("Digitaal Leiderschap", "", "Visie", "", true).unwrap();
         let p = s
             .create_programme(&org.id, &d, &d.default_modules(), &Actor::cli())

@@ -22,6 +22,7 @@ pub mod schedules;
 pub mod sessions;
 pub mod snapshots;
 pub mod sources;
+mod sql;
 pub mod tokens;
 pub mod users;
 
@@ -199,10 +200,12 @@ pub(crate) async fn take_turn(conn: &mut sqlx::AnyConnection, key: &str) -> Resu
 }
 
 /// Maps a unique-constraint violation to [`StoreError::Conflict`].
-pub(crate) fn conflict_on_unique(what: &str) -> impl Fn(sqlx::Error) -> StoreError + '_ {
-    move |e| match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(what.into()),
-        _ => StoreError::Db(e),
+pub(crate) fn conflict_on_unique<E: Into<StoreError>>(what: &str) -> impl Fn(E) -> StoreError + '_ {
+    move |e| match e.into() {
+        StoreError::Db(sqlx::Error::Database(d)) if d.is_unique_violation() => {
+            StoreError::Conflict(what.into())
+        }
+        e => e,
     }
 }
 

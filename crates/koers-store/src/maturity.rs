@@ -3,14 +3,15 @@
 //! with coded passages. Everything hangs off a round, and a round off the organisation that
 //! runs it: every read and write names that organisation.
 
-use crate::audit::{Actor, record};
-use crate::{Result, Store, StoreError, conflict_on_unique, new_id, now, take_turn};
+use crate::audit::Actor;
+use crate::sql::{self, FromRow, columns};
+use crate::{Result, Store, StoreError, conflict_on_unique, new_id, now};
 use koers_core::maturity::{
     Answers, CodeDraft, Framework, ItemDraft, ItemKind, ParticipantDraft, RoundDraft, Weights,
 };
 use serde::Serialize;
+use sqlx::Row;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
 
 /// One version of an organisation's framework.
 #[derive(Debug, Clone, Serialize)]
@@ -151,69 +152,50 @@ fn corrupt(e: impl std::fmt::Display) -> StoreError {
 
 const ROUND_COLUMNS: &str = "id, org_id, framework_id, name, year, min_respondents, weights, status, anon_key, generated, created_at, closed_at";
 
-fn round_from_row(r: &AnyRow) -> Result<Round> {
-    let weights: String = r.try_get("weights")?;
-    let generated: i64 = r.try_get("generated")?;
-    Ok(Round {
-        id: r.try_get("id")?,
-        org_id: r.try_get("org_id")?,
-        framework_id: r.try_get("framework_id")?,
-        name: r.try_get("name")?,
-        year: r.try_get("year")?,
-        min_respondents: r.try_get("min_respondents")?,
-        weights: serde_json::from_str(&weights).map_err(corrupt)?,
-        status: r.try_get("status")?,
-        anon_key: r.try_get("anon_key")?,
-        generated: generated != 0,
-        created_at: r.try_get("created_at")?,
-        closed_at: r.try_get("closed_at")?,
-    })
+impl FromRow for Round {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        let weights: String = r.try_get("weights")?;
+        let generated: i64 = r.try_get("generated")?;
+        Ok(
+            columns!(r => Round { id, org_id, framework_id, name, year, min_respondents, status, anon_key, created_at, closed_at;
+                weights: serde_json::from_str(&weights).map_err(corrupt)?,
+                generated: generated != 0,
+            }),
+        )
+    }
 }
 
-fn framework_from_row(r: &AnyRow) -> Result<FrameworkVersion> {
-    let body: String = r.try_get("body")?;
-    Ok(FrameworkVersion {
-        id: r.try_get("id")?,
-        version: r.try_get("version")?,
-        framework: serde_json::from_str(&body).map_err(corrupt)?,
-        created_at: r.try_get("created_at")?,
-    })
+impl FromRow for FrameworkVersion {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        let body: String = r.try_get("body")?;
+        Ok(columns!(r => FrameworkVersion { id, version, created_at;
+            framework: serde_json::from_str(&body).map_err(corrupt)?,
+        }))
+    }
 }
 
-fn participant_from_row(r: &AnyRow) -> Result<Participant> {
-    Ok(Participant {
-        id: r.try_get("id")?,
-        name: r.try_get("name")?,
-        cbs_code: r.try_get("cbs_code")?,
-    })
+impl FromRow for Participant {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        Ok(columns!(r => Participant { id, name, cbs_code }))
+    }
 }
 
-fn invitation_from_row(r: &AnyRow) -> Result<Invitation> {
-    Ok(Invitation {
-        id: r.try_get("id")?,
-        participant_id: r.try_get("participant_id")?,
-        label: r.try_get("label")?,
-        created_at: r.try_get("created_at")?,
-        used_at: r.try_get("used_at")?,
-    })
+impl FromRow for Invitation {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        Ok(columns!(r => Invitation { id, participant_id, label, created_at, used_at }))
+    }
 }
 
 const SOURCE_COLUMNS: &str = "id, round_id, participant_id, kind, title, file_name, stored_name, media_type, byte_size, body, created_at";
 
-fn source_from_row(r: &AnyRow) -> Result<Source> {
-    Ok(Source {
-        id: r.try_get("id")?,
-        round_id: r.try_get("round_id")?,
-        participant_id: r.try_get("participant_id")?,
-        kind: r.try_get("kind")?,
-        title: r.try_get("title")?,
-        file_name: r.try_get("file_name")?,
-        stored_name: r.try_get("stored_name")?,
-        media_type: r.try_get("media_type")?,
-        byte_size: r.try_get("byte_size")?,
-        text: r.try_get("body")?,
-        created_at: r.try_get("created_at")?,
-    })
+impl FromRow for Source {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        Ok(
+            columns!(r => Source { id, round_id, participant_id, kind, title, file_name, stored_name, media_type, byte_size, created_at;
+                text: r.try_get("body")?,
+            }),
+        )
+    }
 }
 
 /// Refuses a change to a closed round.
@@ -225,15 +207,43 @@ fn open(round: &Round) -> Result<()> {
     }
 }
 
-async fn audit(
-    tx: &mut Transaction<'_, Any>,
-    actor: &Actor,
-    round: &Round,
-    action: &str,
-    object: (&str, Option<&str>),
-    detail: serde_json::Value,
-) -> Result<()> {
-    record(tx, actor, Some(&round.org_id), action, object, detail).await
+impl FromRow for Item {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        let kind: String = r.try_get("kind")?;
+        Ok(columns!(r => Item { id, position, dimension_key;
+            kind: ItemKind::parse(&kind).map_err(corrupt)?,
+            text: r.try_get("body")?,
+        }))
+    }
+}
+
+impl FromRow for LikertAnswer {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        Ok(
+            columns!(r => LikertAnswer { participant_id, response_id, item_id;
+                value: r.try_get("likert")?,
+            }),
+        )
+    }
+}
+
+impl FromRow for OpenAnswer {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        Ok(columns!(r => OpenAnswer { participant_id, item_id;
+            text: r.try_get("comment")?,
+        }))
+    }
+}
+
+impl FromRow for Code {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        Ok(
+            columns!(r => Code { id, source_id, participant_id, dimension_key, level, passage, note, coded_by, created_at;
+                source_title: r.try_get("title")?,
+                source_kind: r.try_get("kind")?,
+            }),
+        )
+    }
 }
 
 impl Store {
@@ -259,21 +269,11 @@ impl Store {
     }
 
     async fn framework_rows(&self, org_id: &str) -> Result<Vec<FrameworkVersion>> {
-        let rows = sqlx::query("SELECT id, version, body, created_at FROM maturity_frameworks WHERE org_id = $1 ORDER BY version DESC")
-            .bind(org_id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(framework_from_row).collect()
+        self.all("SELECT id, version, body, created_at FROM maturity_frameworks WHERE org_id = $1 ORDER BY version DESC", (org_id,)).await
     }
 
     pub async fn maturity_framework(&self, org_id: &str, id: &str) -> Result<FrameworkVersion> {
-        let r = sqlx::query("SELECT id, version, body, created_at FROM maturity_frameworks WHERE org_id = $1 AND id = $2")
-            .bind(org_id)
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        framework_from_row(&r)
+        self.one("SELECT id, version, body, created_at FROM maturity_frameworks WHERE org_id = $1 AND id = $2", (org_id, id)).await
     }
 
     /// Saves a new version of the framework; earlier versions stay as rounds used them.
@@ -284,35 +284,25 @@ impl Store {
         actor: &Actor,
     ) -> Result<FrameworkVersion> {
         let id = new_id();
-        let mut tx = self.begin().await?;
-        take_turn(&mut tx, &format!("maturity_frameworks:{org_id}")).await?;
+        let mut w = self.write(actor, Some(org_id)).await?;
+        w.take_turn(&format!("maturity_frameworks:{org_id}"))
+            .await?;
         let next: i64 = sqlx::query(
             "SELECT COALESCE(MAX(version), 0) + 1 AS v FROM maturity_frameworks WHERE org_id = $1",
         )
         .bind(org_id)
-        .fetch_one(&mut *tx)
+        .fetch_one(w.conn())
         .await?
         .try_get("v")?;
-        sqlx::query("INSERT INTO maturity_frameworks (id, org_id, version, name, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(&id)
-            .bind(org_id)
-            .bind(next)
-            .bind(&fw.name)
-            .bind(serde_json::to_string(fw).map_err(corrupt)?)
-            .bind(now())
-            .execute(&mut *tx)
-            .await
+        w.exec("INSERT INTO maturity_frameworks (id, org_id, version, name, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)", (&id, org_id, next, &fw.name, serde_json::to_string(fw).map_err(corrupt)?, now())).await
             .map_err(conflict_on_unique("frameworkversie"))?;
-        record(
-            &mut tx,
-            actor,
-            Some(org_id),
+        let detail = serde_json::json!({ "version": next, "name": fw.name });
+        w.commit(
             "maturity.framework_saved",
-            ("maturity_framework", Some(&id)),
-            serde_json::json!({ "version": next, "name": fw.name }),
+            ("maturity_framework", &id),
+            detail,
         )
         .await?;
-        tx.commit().await?;
         self.maturity_framework(org_id, &id).await
     }
 
@@ -328,80 +318,44 @@ impl Store {
     ) -> Result<Round> {
         self.maturity_framework(org_id, framework_id).await?;
         let id = new_id();
-        let mut tx = self.begin().await?;
-        sqlx::query(&format!("INSERT INTO maturity_rounds ({ROUND_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $10, NULL)"))
-            .bind(&id)
-            .bind(org_id)
-            .bind(framework_id)
-            .bind(&d.name)
-            .bind(d.year)
-            .bind(d.min_respondents)
-            .bind(serde_json::to_string(&d.weights).map_err(corrupt)?)
-            .bind(koers_core::secret::new_token())
-            .bind(i64::from(generated))
-            .bind(now())
-            .execute(&mut *tx)
-            .await?;
+        let mut w = self.write(actor, Some(org_id)).await?;
+        w.exec(&format!("INSERT INTO maturity_rounds ({ROUND_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9, $10, NULL)"), (&id, org_id, framework_id, &d.name, d.year, d.min_respondents, serde_json::to_string(&d.weights).map_err(corrupt)?, koers_core::secret::new_token(), i64::from(generated), now())).await?;
         for (i, item) in items.iter().enumerate() {
-            insert_item(&mut tx, &id, i as i64 + 1, item).await?;
+            insert_item(w.conn(), &id, i as i64 + 1, item).await?;
         }
-        record(
-            &mut tx,
-            actor,
-            Some(org_id),
-            "maturity.round_created",
-            ("maturity_round", Some(&id)),
-            serde_json::json!({ "name": d.name, "year": d.year, "minRespondents": d.min_respondents, "weights": d.weights }),
-        )
-        .await?;
-        tx.commit().await?;
+        let detail = serde_json::json!({ "name": d.name, "year": d.year, "minRespondents": d.min_respondents, "weights": d.weights });
+        w.commit("maturity.round_created", ("maturity_round", &id), detail)
+            .await?;
         self.round(org_id, &id).await
     }
 
     pub async fn rounds(&self, org_id: &str) -> Result<Vec<Round>> {
-        let rows = sqlx::query(&format!(
+        self.all(&format!(
             "SELECT {ROUND_COLUMNS} FROM maturity_rounds WHERE org_id = $1 ORDER BY year DESC, created_at DESC"
-        ))
-        .bind(org_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(round_from_row).collect()
+        ), (org_id,)).await
     }
 
     pub async fn round(&self, org_id: &str, id: &str) -> Result<Round> {
-        let r = sqlx::query(&format!(
-            "SELECT {ROUND_COLUMNS} FROM maturity_rounds WHERE id = $1 AND org_id = $2"
-        ))
-        .bind(id)
-        .bind(org_id)
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        round_from_row(&r)
+        self.one(
+            &format!("SELECT {ROUND_COLUMNS} FROM maturity_rounds WHERE id = $1 AND org_id = $2"),
+            (id, org_id),
+        )
+        .await
     }
 
     /// Closes a round: from now on nothing in it changes.
     pub async fn close_round(&self, round: &Round, actor: &Actor) -> Result<Round> {
-        let mut tx = self.begin().await?;
-        let done = sqlx::query("UPDATE maturity_rounds SET status = 'closed', closed_at = $1 WHERE id = $2 AND org_id = $3 AND status = 'open'")
-            .bind(now())
-            .bind(&round.id)
-            .bind(&round.org_id)
-            .execute(&mut *tx)
-            .await?;
-        if done.rows_affected() != 1 {
+        let mut w = self.write(actor, Some(&round.org_id)).await?;
+        let done = w.exec("UPDATE maturity_rounds SET status = 'closed', closed_at = $1 WHERE id = $2 AND org_id = $3 AND status = 'open'", (now(), &round.id, &round.org_id)).await?;
+        if done != 1 {
             return Err(StoreError::Conflict("de ronde is al gesloten".into()));
         }
-        audit(
-            &mut tx,
-            actor,
-            round,
+        w.commit(
             "maturity.round_closed",
-            ("maturity_round", Some(&round.id)),
+            ("maturity_round", &round.id),
             serde_json::json!({}),
         )
         .await?;
-        tx.commit().await?;
         self.round(&round.org_id, &round.id).await
     }
 
@@ -413,70 +367,47 @@ impl Store {
     ) -> Result<Participant> {
         open(round)?;
         let id = new_id();
-        let mut tx = self.begin().await?;
-        sqlx::query("INSERT INTO maturity_participants (id, round_id, name, cbs_code) VALUES ($1, $2, $3, $4)")
-            .bind(&id)
-            .bind(&round.id)
-            .bind(&d.name)
-            .bind(&d.cbs_code)
-            .execute(&mut *tx)
-            .await
+        let mut w = self.write(actor, Some(&round.org_id)).await?;
+        w.exec("INSERT INTO maturity_participants (id, round_id, name, cbs_code) VALUES ($1, $2, $3, $4)", (&id, &round.id, &d.name, &d.cbs_code)).await
             .map_err(conflict_on_unique("een deelnemer met deze naam"))?;
-        audit(
-            &mut tx,
-            actor,
-            round,
+        let detail =
+            serde_json::json!({ "round": round.id, "name": d.name, "cbsCode": d.cbs_code });
+        w.commit(
             "maturity.participant_added",
-            ("maturity_participant", Some(&id)),
-            serde_json::json!({ "round": round.id, "name": d.name, "cbsCode": d.cbs_code }),
+            ("maturity_participant", &id),
+            detail,
         )
         .await?;
-        tx.commit().await?;
         self.round_participant(round, &id).await
     }
 
     pub async fn round_participants(&self, round: &Round) -> Result<Vec<Participant>> {
-        let rows = sqlx::query("SELECT id, name, cbs_code FROM maturity_participants WHERE round_id = $1 ORDER BY name, id")
-            .bind(&round.id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(participant_from_row).collect()
+        self.all("SELECT id, name, cbs_code FROM maturity_participants WHERE round_id = $1 ORDER BY name, id", (&round.id,)).await
     }
 
     pub async fn round_participant(&self, round: &Round, id: &str) -> Result<Participant> {
-        let r = sqlx::query(
+        self.one(
             "SELECT id, name, cbs_code FROM maturity_participants WHERE round_id = $1 AND id = $2",
+            (&round.id, id),
         )
-        .bind(&round.id)
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        participant_from_row(&r)
+        .await
     }
 
     pub async fn add_item(&self, round: &Round, d: &ItemDraft, actor: &Actor) -> Result<Item> {
         open(round)?;
-        let mut tx = self.begin().await?;
-        take_turn(&mut tx, &format!("maturity_items:{}", round.id)).await?;
+        let mut w = self.write(actor, Some(&round.org_id)).await?;
+        w.take_turn(&format!("maturity_items:{}", round.id)).await?;
         let pos: i64 = sqlx::query(
             "SELECT COALESCE(MAX(position), 0) + 1 AS p FROM maturity_items WHERE round_id = $1",
         )
         .bind(&round.id)
-        .fetch_one(&mut *tx)
+        .fetch_one(w.conn())
         .await?
         .try_get("p")?;
-        let id = insert_item(&mut tx, &round.id, pos, d).await?;
-        audit(
-            &mut tx,
-            actor,
-            round,
-            "maturity.item_added",
-            ("maturity_item", Some(&id)),
-            serde_json::json!({ "round": round.id, "kind": d.kind.as_str(), "dimension": d.dimension_key }),
-        )
-        .await?;
-        tx.commit().await?;
+        let id = insert_item(w.conn(), &round.id, pos, d).await?;
+        let detail = serde_json::json!({ "round": round.id, "kind": d.kind.as_str(), "dimension": d.dimension_key });
+        w.commit("maturity.item_added", ("maturity_item", &id), detail)
+            .await?;
         self.items(round)
             .await?
             .into_iter()
@@ -485,22 +416,7 @@ impl Store {
     }
 
     pub async fn items(&self, round: &Round) -> Result<Vec<Item>> {
-        let rows = sqlx::query("SELECT id, position, dimension_key, kind, body FROM maturity_items WHERE round_id = $1 ORDER BY position")
-            .bind(&round.id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter()
-            .map(|r| {
-                let kind: String = r.try_get("kind")?;
-                Ok(Item {
-                    id: r.try_get("id")?,
-                    position: r.try_get("position")?,
-                    dimension_key: r.try_get("dimension_key")?,
-                    kind: ItemKind::parse(&kind).map_err(corrupt)?,
-                    text: r.try_get("body")?,
-                })
-            })
-            .collect()
+        self.all("SELECT id, position, dimension_key, kind, body FROM maturity_items WHERE round_id = $1 ORDER BY position", (&round.id,)).await
     }
 
     /// Records invitations for a participant, one per (token digest, label); the tokens
@@ -513,31 +429,20 @@ impl Store {
         actor: &Actor,
     ) -> Result<Vec<Invitation>> {
         open(round)?;
-        let mut tx = self.begin().await?;
+        let mut w = self.write(actor, Some(&round.org_id)).await?;
         let mut ids = Vec::new();
         for (digest, label) in digests {
             let id = new_id();
-            sqlx::query("INSERT INTO maturity_invitations (id, round_id, participant_id, token_digest, label, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-                .bind(&id)
-                .bind(&round.id)
-                .bind(&participant.id)
-                .bind(digest)
-                .bind(label)
-                .bind(now())
-                .execute(&mut *tx)
-                .await?;
+            w.exec("INSERT INTO maturity_invitations (id, round_id, participant_id, token_digest, label, created_at) VALUES ($1, $2, $3, $4, $5, $6)", (&id, &round.id, &participant.id, digest, label, now())).await?;
             ids.push(id);
         }
-        audit(
-            &mut tx,
-            actor,
-            round,
+        let detail = serde_json::json!({ "round": round.id, "count": digests.len() });
+        w.commit(
             "maturity.invitations_added",
-            ("maturity_participant", Some(&participant.id)),
-            serde_json::json!({ "round": round.id, "count": digests.len() }),
+            ("maturity_participant", &participant.id),
+            detail,
         )
         .await?;
-        tx.commit().await?;
         Ok(self
             .invitations(round)
             .await?
@@ -547,11 +452,7 @@ impl Store {
     }
 
     pub async fn invitations(&self, round: &Round) -> Result<Vec<Invitation>> {
-        let rows = sqlx::query("SELECT id, participant_id, label, created_at, used_at FROM maturity_invitations WHERE round_id = $1 ORDER BY created_at, id")
-            .bind(&round.id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(invitation_from_row).collect()
+        self.all("SELECT id, participant_id, label, created_at, used_at FROM maturity_invitations WHERE round_id = $1 ORDER BY created_at, id", (&round.id,)).await
     }
 
     /// Gives unanswered invitations new tokens (a reminder): the old links stop working.
@@ -563,30 +464,22 @@ impl Store {
         actor: &Actor,
     ) -> Result<()> {
         open(round)?;
-        let mut tx = self.begin().await?;
+        let mut w = self.write(actor, Some(&round.org_id)).await?;
         for (id, digest) in digests {
-            let done = sqlx::query("UPDATE maturity_invitations SET token_digest = $1 WHERE id = $2 AND round_id = $3 AND used_at IS NULL")
-                .bind(digest)
-                .bind(id)
-                .bind(&round.id)
-                .execute(&mut *tx)
-                .await?;
-            if done.rows_affected() != 1 {
+            let done = w.exec("UPDATE maturity_invitations SET token_digest = $1 WHERE id = $2 AND round_id = $3 AND used_at IS NULL", (digest, id, &round.id)).await?;
+            if done != 1 {
                 return Err(StoreError::Conflict(
                     "een uitnodiging is intussen gebruikt".into(),
                 ));
             }
         }
-        audit(
-            &mut tx,
-            actor,
-            round,
+        let detail = serde_json::json!({ "count": digests.len() });
+        w.commit(
             "maturity.reminders_issued",
-            ("maturity_round", Some(&round.id)),
-            serde_json::json!({ "count": digests.len() }),
+            ("maturity_round", &round.id),
+            detail,
         )
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -598,7 +491,7 @@ impl Store {
             .fetch_optional(self.pool())
             .await?
             .ok_or(StoreError::NotFound)?;
-        let invitation = invitation_from_row(&r)?;
+        let invitation = Invitation::from_row(&r)?;
         let org_id: String = r.try_get("org_id")?;
         let round_id: String = r.try_get("round_id")?;
         let round = self.round(&org_id, &round_id).await?;
@@ -618,91 +511,49 @@ impl Store {
     pub async fn submit_response(&self, digest: &str, answers: &Answers) -> Result<()> {
         let target = self.invitation_target(digest).await?;
         open(&target.round)?;
-        let mut tx = self.begin().await?;
-        let done = sqlx::query("UPDATE maturity_invitations SET used_at = $1 WHERE token_digest = $2 AND used_at IS NULL AND EXISTS (SELECT 1 FROM maturity_rounds r WHERE r.id = maturity_invitations.round_id AND r.status = 'open')")
-            .bind(chrono::Utc::now().format("%Y-%m-%d").to_string())
-            .bind(digest)
-            .execute(&mut *tx)
-            .await?;
-        if done.rows_affected() != 1 {
+        // The respondent is anonymous: the survey itself is the actor.
+        let survey = Actor {
+            user_id: None,
+            label: "enquête".into(),
+        };
+        let mut w = self.write(&survey, Some(&target.round.org_id)).await?;
+        let done = w.exec("UPDATE maturity_invitations SET used_at = $1 WHERE token_digest = $2 AND used_at IS NULL AND EXISTS (SELECT 1 FROM maturity_rounds r WHERE r.id = maturity_invitations.round_id AND r.status = 'open')", (chrono::Utc::now().format("%Y-%m-%d").to_string(), digest)).await?;
+        if done != 1 {
             return Err(StoreError::Conflict(
                 "deze uitnodiging is al gebruikt".into(),
             ));
         }
         let id = new_id();
-        sqlx::query(
+        sql::exec(
+            w.conn(),
             "INSERT INTO maturity_responses (id, round_id, participant_id) VALUES ($1, $2, $3)",
+            (&id, &target.round.id, &target.participant.id),
         )
-        .bind(&id)
-        .bind(&target.round.id)
-        .bind(&target.participant.id)
-        .execute(&mut *tx)
         .await?;
         for (item, v) in &answers.likert {
-            sqlx::query("INSERT INTO maturity_answers (response_id, item_id, likert, comment) VALUES ($1, $2, $3, NULL)")
-                .bind(&id)
-                .bind(item)
-                .bind(*v)
-                .execute(&mut *tx)
-                .await?;
+            w.exec("INSERT INTO maturity_answers (response_id, item_id, likert, comment) VALUES ($1, $2, $3, NULL)", (&id, item, *v)).await?;
         }
         for (item, t) in &answers.comments {
-            sqlx::query("INSERT INTO maturity_answers (response_id, item_id, likert, comment) VALUES ($1, $2, NULL, $3)")
-                .bind(&id)
-                .bind(item)
-                .bind(t)
-                .execute(&mut *tx)
-                .await?;
+            w.exec("INSERT INTO maturity_answers (response_id, item_id, likert, comment) VALUES ($1, $2, NULL, $3)", (&id, item, t)).await?;
         }
-        audit(
-            &mut tx,
-            &Actor {
-                user_id: None,
-                label: "enquête".into(),
-            },
-            &target.round,
+        let detail = serde_json::json!({ "participant": target.participant.id });
+        w.commit(
             "maturity.response_received",
-            ("maturity_round", Some(&target.round.id)),
-            serde_json::json!({ "participant": target.participant.id }),
+            ("maturity_round", &target.round.id),
+            detail,
         )
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 
     /// Every Likert answer of the round.
     pub async fn likert_answers(&self, round: &Round) -> Result<Vec<LikertAnswer>> {
-        let rows = sqlx::query("SELECT r.participant_id, a.response_id, a.item_id, a.likert FROM maturity_answers a JOIN maturity_responses r ON r.id = a.response_id WHERE r.round_id = $1 AND a.likert IS NOT NULL")
-            .bind(&round.id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(LikertAnswer {
-                    participant_id: r.try_get("participant_id")?,
-                    response_id: r.try_get("response_id")?,
-                    item_id: r.try_get("item_id")?,
-                    value: r.try_get("likert")?,
-                })
-            })
-            .collect()
+        self.all("SELECT r.participant_id, a.response_id, a.item_id, a.likert FROM maturity_answers a JOIN maturity_responses r ON r.id = a.response_id WHERE r.round_id = $1 AND a.likert IS NOT NULL", (&round.id,)).await
     }
 
     /// Every open comment of the round.
     pub async fn open_answers(&self, round: &Round) -> Result<Vec<OpenAnswer>> {
-        let rows = sqlx::query("SELECT r.participant_id, a.item_id, a.comment FROM maturity_answers a JOIN maturity_responses r ON r.id = a.response_id WHERE r.round_id = $1 AND a.comment IS NOT NULL ORDER BY a.response_id")
-            .bind(&round.id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(OpenAnswer {
-                    participant_id: r.try_get("participant_id")?,
-                    item_id: r.try_get("item_id")?,
-                    text: r.try_get("comment")?,
-                })
-            })
-            .collect()
+        self.all("SELECT r.participant_id, a.item_id, a.comment FROM maturity_answers a JOIN maturity_responses r ON r.id = a.response_id WHERE r.round_id = $1 AND a.comment IS NOT NULL ORDER BY a.response_id", (&round.id,)).await
     }
 
     /// Number of responses per participant id.
@@ -729,54 +580,28 @@ impl Store {
             Some((f, s, m, n)) => (Some(f), Some(s), Some(m), n),
             None => (None, None, None, d.text.len() as i64),
         };
-        let mut tx = self.begin().await?;
-        sqlx::query(&format!("INSERT INTO maturity_sources ({SOURCE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"))
-            .bind(&id)
-            .bind(&round.id)
-            .bind(d.participant_id)
-            .bind(d.kind)
-            .bind(d.title)
-            .bind(file_name)
-            .bind(stored)
-            .bind(media)
-            .bind(size)
-            .bind(d.text)
-            .bind(now())
-            .execute(&mut *tx)
+        let mut w = self.write(actor, Some(&round.org_id)).await?;
+        w.exec(&format!("INSERT INTO maturity_sources ({SOURCE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"), (&id, &round.id, d.participant_id, d.kind, d.title, file_name, stored, media, size, d.text, now())).await?;
+        let detail = serde_json::json!({ "round": round.id, "kind": d.kind, "title": d.title, "storedName": stored });
+        w.commit("maturity.source_added", ("maturity_source", &id), detail)
             .await?;
-        audit(
-            &mut tx,
-            actor,
-            round,
-            "maturity.source_added",
-            ("maturity_source", Some(&id)),
-            serde_json::json!({ "round": round.id, "kind": d.kind, "title": d.title, "storedName": stored }),
-        )
-        .await?;
-        tx.commit().await?;
         self.source(round, &id).await
     }
 
     pub async fn sources(&self, round: &Round) -> Result<Vec<Source>> {
-        let rows = sqlx::query(&format!(
+        self.all(&format!(
             "SELECT {SOURCE_COLUMNS} FROM maturity_sources WHERE round_id = $1 ORDER BY created_at, id"
-        ))
-        .bind(&round.id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(source_from_row).collect()
+        ), (&round.id,)).await
     }
 
     pub async fn source(&self, round: &Round, id: &str) -> Result<Source> {
-        let r = sqlx::query(&format!(
-            "SELECT {SOURCE_COLUMNS} FROM maturity_sources WHERE round_id = $1 AND id = $2"
-        ))
-        .bind(&round.id)
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        source_from_row(&r)
+        self.one(
+            &format!(
+                "SELECT {SOURCE_COLUMNS} FROM maturity_sources WHERE round_id = $1 AND id = $2"
+            ),
+            (&round.id, id),
+        )
+        .await
     }
 
     pub async fn add_code(
@@ -791,28 +616,11 @@ impl Store {
             return Err(StoreError::NotFound);
         }
         let id = new_id();
-        let mut tx = self.begin().await?;
-        sqlx::query("INSERT INTO maturity_codes (id, source_id, dimension_key, level, passage, note, coded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-            .bind(&id)
-            .bind(&source.id)
-            .bind(&d.dimension_key)
-            .bind(d.level)
-            .bind(&d.passage)
-            .bind(&d.note)
-            .bind(&actor.label)
-            .bind(now())
-            .execute(&mut *tx)
+        let mut w = self.write(actor, Some(&round.org_id)).await?;
+        w.exec("INSERT INTO maturity_codes (id, source_id, dimension_key, level, passage, note, coded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", (&id, &source.id, &d.dimension_key, d.level, &d.passage, &d.note, &actor.label, now())).await?;
+        let detail = serde_json::json!({ "source": source.id, "dimension": d.dimension_key, "level": d.level });
+        w.commit("maturity.passage_coded", ("maturity_code", &id), detail)
             .await?;
-        audit(
-            &mut tx,
-            actor,
-            round,
-            "maturity.passage_coded",
-            ("maturity_code", Some(&id)),
-            serde_json::json!({ "source": source.id, "dimension": d.dimension_key, "level": d.level }),
-        )
-        .await?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -829,70 +637,36 @@ impl Store {
         if source.round_id != round.id {
             return Err(StoreError::NotFound);
         }
-        let mut tx = self.begin().await?;
-        let done = sqlx::query("DELETE FROM maturity_codes WHERE id = $1 AND source_id = $2")
-            .bind(code_id)
-            .bind(&source.id)
-            .execute(&mut *tx)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        audit(
-            &mut tx,
-            actor,
-            round,
-            "maturity.code_removed",
-            ("maturity_code", Some(code_id)),
-            serde_json::json!({ "source": source.id }),
+        let mut w = self.write(actor, Some(&round.org_id)).await?;
+        let done = sql::exec(
+            w.conn(),
+            "DELETE FROM maturity_codes WHERE id = $1 AND source_id = $2",
+            (code_id, &source.id),
         )
         .await?;
-        tx.commit().await?;
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let detail = serde_json::json!({ "source": source.id });
+        w.commit("maturity.code_removed", ("maturity_code", code_id), detail)
+            .await?;
         Ok(())
     }
 
     /// Every coded passage of the round, with its source.
     pub async fn codes(&self, round: &Round) -> Result<Vec<Code>> {
-        let rows = sqlx::query("SELECT c.id, c.source_id, s.title, s.kind, s.participant_id, c.dimension_key, c.level, c.passage, c.note, c.coded_by, c.created_at FROM maturity_codes c JOIN maturity_sources s ON s.id = c.source_id WHERE s.round_id = $1 ORDER BY c.created_at, c.id")
-            .bind(&round.id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Code {
-                    id: r.try_get("id")?,
-                    source_id: r.try_get("source_id")?,
-                    source_title: r.try_get("title")?,
-                    source_kind: r.try_get("kind")?,
-                    participant_id: r.try_get("participant_id")?,
-                    dimension_key: r.try_get("dimension_key")?,
-                    level: r.try_get("level")?,
-                    passage: r.try_get("passage")?,
-                    note: r.try_get("note")?,
-                    coded_by: r.try_get("coded_by")?,
-                    created_at: r.try_get("created_at")?,
-                })
-            })
-            .collect()
+        self.all("SELECT c.id, c.source_id, s.title, s.kind, s.participant_id, c.dimension_key, c.level, c.passage, c.note, c.coded_by, c.created_at FROM maturity_codes c JOIN maturity_sources s ON s.id = c.source_id WHERE s.round_id = $1 ORDER BY c.created_at, c.id", (&round.id,)).await
     }
 }
 
 async fn insert_item(
-    tx: &mut Transaction<'_, Any>,
+    conn: &mut sqlx::AnyConnection,
     round_id: &str,
     position: i64,
     d: &ItemDraft,
 ) -> Result<String> {
     let id = new_id();
-    sqlx::query("INSERT INTO maturity_items (id, round_id, position, dimension_key, kind, body) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(&id)
-        .bind(round_id)
-        .bind(position)
-        .bind(&d.dimension_key)
-        .bind(d.kind.as_str())
-        .bind(&d.text)
-        .execute(&mut **tx)
-        .await?;
+    sql::exec(&mut *conn, "INSERT INTO maturity_items (id, round_id, position, dimension_key, kind, body) VALUES ($1, $2, $3, $4, $5, $6)", (&id, round_id, position, &d.dimension_key, d.kind.as_str(), &d.text)).await?;
     Ok(id)
 }
 

@@ -3,10 +3,11 @@
 //! column) when the deployment has SMTP.
 
 use crate::audit::Actor;
+use crate::sql::{self, FromRow, columns};
 use crate::{Result, Store, StoreError, new_id, now, stamp};
 use serde::Serialize;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{AnyConnection, Row};
 
 /// One notification for one person in one organisation.
 #[derive(Debug, Clone, Serialize)]
@@ -36,24 +37,21 @@ pub struct PendingMail {
 
 const COLUMNS: &str = "id, org_id, user_id, kind, params, link, created_at, read_at";
 
-fn from_row(r: &AnyRow) -> Result<Notification> {
-    let params: String = r.try_get("params")?;
-    Ok(Notification {
-        id: r.try_get("id")?,
-        org_id: r.try_get("org_id")?,
-        user_id: r.try_get("user_id")?,
-        kind: r.try_get("kind")?,
-        params: serde_json::from_str(&params).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        link: r.try_get("link")?,
-        created_at: r.try_get("created_at")?,
-        read_at: r.try_get("read_at")?,
-    })
+impl FromRow for Notification {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        let params: String = r.try_get("params")?;
+        Ok(
+            columns!(r => Notification { id, org_id, user_id, kind, link, created_at, read_at;
+                params: serde_json::from_str(&params).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            }),
+        )
+    }
 }
 
 /// Writes one notification per recipient inside the caller's transaction. The actor is never
 /// told about their own change.
 pub(crate) async fn notify(
-    tx: &mut Transaction<'_, Any>,
+    conn: &mut AnyConnection,
     org_id: &str,
     recipients: &[String],
     actor: &Actor,
@@ -66,18 +64,18 @@ pub(crate) async fn notify(
         if actor.user_id.as_deref() == Some(user.as_str()) {
             continue;
         }
-        sqlx::query("INSERT INTO notifications (id, org_id, user_id, kind, params, link, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-            .bind(new_id())
-            .bind(org_id)
-            .bind(user)
-            .bind(kind)
-            .bind(params.to_string())
-            .bind(link)
-            .bind(&at)
-            .execute(&mut **tx)
-            .await?;
+        sql::exec(&mut *conn, "INSERT INTO notifications (id, org_id, user_id, kind, params, link, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)", (new_id(), org_id, user, kind, params.to_string(), link, &at)).await?;
     }
     Ok(())
+}
+
+impl FromRow for PendingMail {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        Ok(columns!(r => PendingMail { email, display_name;
+            notification: Notification::from_row(r)?,
+            tries: r.try_get("mail_tries")?,
+        }))
+    }
 }
 
 impl Store {
@@ -105,13 +103,7 @@ impl Store {
         org_id: &str,
         limit: i64,
     ) -> Result<Vec<Notification>> {
-        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM notifications WHERE user_id = $1 AND org_id = $2 ORDER BY created_at DESC, id DESC LIMIT $3"))
-            .bind(user_id)
-            .bind(org_id)
-            .bind(limit)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(from_row).collect()
+        self.all(&format!("SELECT {COLUMNS} FROM notifications WHERE user_id = $1 AND org_id = $2 ORDER BY created_at DESC, id DESC LIMIT $3"), (user_id, org_id, limit)).await
     }
 
     /// One of a person's notifications in an organisation.
@@ -121,16 +113,13 @@ impl Store {
         org_id: &str,
         id: &str,
     ) -> Result<Notification> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM notifications WHERE id = $1 AND user_id = $2 AND org_id = $3"
-        ))
-        .bind(id)
-        .bind(user_id)
-        .bind(org_id)
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        from_row(&row)
+        self.one(
+            &format!(
+                "SELECT {COLUMNS} FROM notifications WHERE id = $1 AND user_id = $2 AND org_id = $3"
+            ),
+            (id, user_id, org_id),
+        )
+        .await
     }
 
     /// How many of a person's notifications in an organisation are unread.
@@ -151,20 +140,14 @@ impl Store {
         org_id: &str,
         id: Option<&str>,
     ) -> Result<u64> {
-        let done = sqlx::query("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND org_id = $3 AND read_at IS NULL AND ($4 = '' OR id = $4)")
-            .bind(now())
-            .bind(user_id)
-            .bind(org_id)
-            .bind(id.unwrap_or(""))
-            .execute(self.pool())
-            .await?;
+        let done = self.exec("UPDATE notifications SET read_at = $1 WHERE user_id = $2 AND org_id = $3 AND read_at IS NULL AND ($4 = '' OR id = $4)", (now(), user_id, org_id, id.unwrap_or(""))).await?;
         if let Some(id) = id
-            && done.rows_affected() == 0
+            && done == 0
         {
             // Already read, or not theirs: the latter is unknown to them.
             self.notification(user_id, org_id, id).await?;
         }
-        Ok(done.rows_affected())
+        Ok(done)
     }
 
     /// The e-mail outbox: notifications not yet mailed, oldest first. Notifications older
@@ -175,35 +158,14 @@ impl Store {
         since: chrono::DateTime<chrono::Utc>,
         limit: i64,
     ) -> Result<Vec<PendingMail>> {
-        sqlx::query("UPDATE notifications SET mail_state = 'skipped' WHERE mail_state = 'pending' AND created_at < $1")
-            .bind(stamp(since))
-            .execute(self.pool())
-            .await?;
-        let rows = sqlx::query("SELECT n.id, n.org_id, n.user_id, n.kind, n.params, n.link, n.created_at, n.read_at, n.mail_tries, u.email, u.display_name FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.mail_state = 'pending' ORDER BY n.created_at, n.id LIMIT $1")
-            .bind(limit)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(PendingMail {
-                    notification: from_row(r)?,
-                    email: r.try_get("email")?,
-                    display_name: r.try_get("display_name")?,
-                    tries: r.try_get("mail_tries")?,
-                })
-            })
-            .collect()
+        self.exec("UPDATE notifications SET mail_state = 'skipped' WHERE mail_state = 'pending' AND created_at < $1", (stamp(since),)).await?;
+        self.all("SELECT n.id, n.org_id, n.user_id, n.kind, n.params, n.link, n.created_at, n.read_at, n.mail_tries, u.email, u.display_name FROM notifications n JOIN users u ON u.id = n.user_id WHERE n.mail_state = 'pending' ORDER BY n.created_at, n.id LIMIT $1", (limit,)).await
     }
 
     /// Records the outcome of one attempt to mail a notification: sent, or failed (it is tried
     /// again until `max_tries`).
     pub async fn mail_attempted(&self, id: &str, sent: bool, max_tries: i64) -> Result<()> {
-        sqlx::query("UPDATE notifications SET mail_tries = mail_tries + 1, mail_state = CASE WHEN $1 = 1 THEN 'sent' WHEN mail_tries + 1 >= $2 THEN 'failed' ELSE 'pending' END WHERE id = $3")
-            .bind(i64::from(sent))
-            .bind(max_tries)
-            .bind(id)
-            .execute(self.pool())
-            .await?;
+        self.exec("UPDATE notifications SET mail_tries = mail_tries + 1, mail_state = CASE WHEN $1 = 1 THEN 'sent' WHEN mail_tries + 1 >= $2 THEN 'failed' ELSE 'pending' END WHERE id = $3", (i64::from(sent), max_tries, id)).await?;
         Ok(())
     }
 }
@@ -212,29 +174,13 @@ impl Store {
 mod tests {
     use super::*;
     use crate::testing::on_both_backends;
-    use koers_core::{OrganisationDraft, Role, UserDraft};
+    use koers_core::Role;
 
     async fn notifications_are_personal_and_marked_read(s: Store) {
-        let org = s
-            .create_organisation(
-                &OrganisationDraft::parse("Provincie Utrecht", "province", "PV26", "").unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
+        let org = crate::testing::organisation(&s, "Provincie Utrecht", "province", "PV26").await;
         let mut users = Vec::new();
         for email in ["a@x.example", "b@x.example"] {
-            let u = s
-                .create_user(
-                    &UserDraft::parse(email, "Iemand", "a long password").unwrap(),
-                    "hash",
-                    false,
-                    &org.id,
-                    &[Role::Viewer],
-                    &Actor::cli(),
-                )
-                .await
-                .unwrap();
+            let u = crate::testing::member(&s, &org.id, email, "Iemand", &[Role::Viewer]).await;
             users.push(u.id);
         }
         let actor = Actor::user(&users[1], "b@x.example");

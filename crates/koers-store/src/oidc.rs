@@ -2,7 +2,8 @@
 //! the user's roles as the claims give them, and the sign-ins in flight.
 
 use crate::audit::{Actor, record};
-use crate::users::{COLUMNS, User, from_row, insert_memberships, insert_user, parse_role};
+use crate::sql::{self, FromRow};
+use crate::users::{COLUMNS, User, insert_memberships, insert_user, parse_role};
 use crate::{Result, Store, StoreError, conflict_on_unique, new_id, now, parse_stamp, stamp};
 use chrono::{Duration, Utc};
 use koers_core::secret::token_digest;
@@ -64,22 +65,14 @@ impl Store {
     pub async fn start_oidc_flow(&self, state: &str, flow: &OidcFlow, ttl: Duration) -> Result<()> {
         let at = Utc::now();
         let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM oidc_flows WHERE expires_at < $1")
-            .bind(stamp(at))
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
-            "INSERT INTO oidc_flows (state_digest, provider, nonce, pkce_verifier, next_path, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+        sql::exec(
+            &mut *tx,
+            "DELETE FROM oidc_flows WHERE expires_at < $1",
+            (stamp(at),),
         )
-        .bind(token_digest(state))
-        .bind(&flow.provider)
-        .bind(&flow.nonce)
-        .bind(&flow.pkce_verifier)
-        .bind(&flow.next)
-        .bind(stamp(at + ttl))
-        .execute(&mut *tx)
         .await?;
+        sql::exec(&mut *tx, "INSERT INTO oidc_flows (state_digest, provider, nonce, pkce_verifier, next_path, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6)", (token_digest(state), &flow.provider, &flow.nonce, &flow.pkce_verifier, &flow.next, stamp(at + ttl))).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -133,7 +126,7 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         let (user, created) = match linked {
-            Some(r) => (from_row(&r)?, false),
+            Some(r) => (User::from_row(&r)?, false),
             None => {
                 let existing =
                     sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE email = $1"))
@@ -141,7 +134,7 @@ impl Store {
                         .fetch_optional(&mut *tx)
                         .await?;
                 if let Some(r) = existing {
-                    let user = from_row(&r)?;
+                    let user = User::from_row(&r)?;
                     if who.link_by_email && is_member(&mut tx, &user.id, org_id).await? {
                         return Ok(OidcSignIn::ConfirmLink(user));
                     }
@@ -176,7 +169,7 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?
             .ok_or(StoreError::NotFound)?;
-        let user = from_row(&r)?;
+        let user = User::from_row(&r)?;
         if !is_member(&mut tx, &user.id, &p.org_id).await? {
             return Err(StoreError::Conflict("organisation".into()));
         }
@@ -191,25 +184,15 @@ impl Store {
     pub async fn start_oidc_link(&self, token: &str, p: &PendingLink, ttl: Duration) -> Result<()> {
         let at = Utc::now();
         let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM oidc_pending_links WHERE expires_at < $1")
-            .bind(stamp(at))
-            .execute(&mut *tx)
-            .await?;
-        let roles: Vec<_> = p.roles.iter().map(|r| r.as_str()).collect();
-        sqlx::query(
-            "INSERT INTO oidc_pending_links (token_digest, provider, subject, user_id, org_id, roles, next_path, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        sql::exec(
+            &mut *tx,
+            "DELETE FROM oidc_pending_links WHERE expires_at < $1",
+            (stamp(at),),
         )
-        .bind(token_digest(token))
-        .bind(&p.provider)
-        .bind(&p.subject)
-        .bind(&p.user_id)
-        .bind(&p.org_id)
-        .bind(roles.join(","))
-        .bind(&p.next)
-        .bind(stamp(at + ttl))
-        .execute(&mut *tx)
         .await?;
+        let roles: Vec<_> = p.roles.iter().map(|r| r.as_str()).collect();
+        sql::exec(&mut *tx, "INSERT INTO oidc_pending_links (token_digest, provider, subject, user_id, org_id, roles, next_path, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", (token_digest(token), &p.provider, &p.subject, &p.user_id, &p.org_id, roles.join(","), &p.next, stamp(at + ttl))).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -246,25 +229,21 @@ impl Store {
 
     /// Forgets the link waiting under `token`.
     pub async fn end_oidc_link(&self, token: &str) -> Result<()> {
-        sqlx::query("DELETE FROM oidc_pending_links WHERE token_digest = $1")
-            .bind(token_digest(token))
-            .execute(self.pool())
-            .await?;
+        self.exec(
+            "DELETE FROM oidc_pending_links WHERE token_digest = $1",
+            (token_digest(token),),
+        )
+        .await?;
         Ok(())
     }
 
     /// The provider a user was linked through, if any.
     pub async fn oidc_provider_of(&self, user_id: &str) -> Result<Option<String>> {
-        let r = sqlx::query(
+        self.optional(
             "SELECT provider FROM oidc_identities WHERE user_id = $1 ORDER BY created_at LIMIT 1",
+            (user_id,),
         )
-        .bind(user_id)
-        .fetch_optional(self.pool())
-        .await?;
-        Ok(match r {
-            Some(r) => Some(r.try_get("provider")?),
-            None => None,
-        })
+        .await
     }
 }
 
@@ -289,15 +268,12 @@ async fn link(
     created: bool,
     org_id: &str,
 ) -> Result<()> {
-    sqlx::query(
+    sql::exec(
+        &mut **tx,
         "INSERT INTO oidc_identities (provider, subject, user_id, created_at)
          VALUES ($1, $2, $3, $4)",
+        (provider, subject, &user.id, now()),
     )
-    .bind(provider)
-    .bind(subject)
-    .bind(&user.id)
-    .bind(now())
-    .execute(&mut **tx)
     .await
     .map_err(conflict_on_unique("identity"))?;
     record(
@@ -321,16 +297,8 @@ async fn follow_claims(
     roles: &[Role],
     provider: &str,
 ) -> Result<()> {
-    let mut held = sqlx::query(
-        "SELECT role FROM memberships WHERE user_id = $1 AND org_id = $2 ORDER BY role",
-    )
-    .bind(&user.id)
-    .bind(org_id)
-    .fetch_all(&mut **tx)
-    .await?
-    .iter()
-    .map(|r| parse_role(&r.try_get::<String, _>("role")?))
-    .collect::<Result<Vec<_>>>()?;
+    let sql = "SELECT role FROM memberships WHERE user_id = $1 AND org_id = $2 ORDER BY role";
+    let mut held: Vec<Role> = sql::all(&mut **tx, sql, (&user.id, org_id)).await?;
     held.sort();
     let mut wanted = roles.to_vec();
     wanted.sort();
@@ -338,11 +306,12 @@ async fn follow_claims(
     if held == wanted {
         return Ok(());
     }
-    sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
-        .bind(org_id)
-        .bind(&user.id)
-        .execute(&mut **tx)
-        .await?;
+    sql::exec(
+        &mut **tx,
+        "DELETE FROM memberships WHERE org_id = $1 AND user_id = $2",
+        (org_id, &user.id),
+    )
+    .await?;
     insert_memberships(tx, org_id, &user.id, &wanted).await?;
     let names: Vec<_> = wanted.iter().map(|r| r.as_str()).collect();
     let (action, detail) = if created {
@@ -380,16 +349,9 @@ fn prefixed_columns() -> String {
 mod tests {
     use super::*;
     use crate::testing::on_both_backends;
-    use koers_core::OrganisationDraft;
 
     async fn identities_users_and_roles(s: Store) {
-        let org = s
-            .create_organisation(
-                &OrganisationDraft::parse("Provincie Utrecht", "province", "PV26", "").unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
+        let org = crate::testing::organisation(&s, "Provincie Utrecht", "province", "PV26").await;
         let email = Email::parse("Eva@Example.nl").unwrap();
         let who = OidcIdentity {
             provider: "kc",
@@ -503,14 +465,8 @@ mod tests {
 
         // Never across organisations: an account of another organisation (one its
         // administrator could have made with any address) is not offered for linking.
-        let other_org = s
-            .create_organisation(
-                &OrganisationDraft::parse("Gemeente Utrecht", "municipality", "GM0344", "")
-                    .unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
+        let other_org =
+            crate::testing::organisation(&s, "Gemeente Utrecht", "municipality", "GM0344").await;
         let planted = OidcIdentity {
             subject: "sub-3",
             ..linking

@@ -1,6 +1,7 @@
 //! Organisations.
 
-use crate::audit::{Actor, record};
+use crate::audit::Actor;
+use crate::sql::{FromRow, columns};
 use crate::{Result, Store, StoreError, conflict_on_unique, new_id, now};
 use koers_core::{OrgKind, OrganisationDraft, table_prefix as table_prefix_for};
 use serde::Serialize;
@@ -23,17 +24,15 @@ pub struct Organisation {
 
 const COLUMNS: &str = "id, name, kind, cbs_code, tooi_code, created_at, table_prefix";
 
-fn from_row(r: &AnyRow) -> Result<Organisation> {
-    let kind: String = r.try_get("kind")?;
-    Ok(Organisation {
-        id: r.try_get("id")?,
-        name: r.try_get("name")?,
-        kind: OrgKind::parse(&kind).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        cbs_code: r.try_get("cbs_code")?,
-        tooi_code: r.try_get("tooi_code")?,
-        created_at: r.try_get("created_at")?,
-        table_prefix: r.try_get("table_prefix")?,
-    })
+impl FromRow for Organisation {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        let kind: String = r.try_get("kind")?;
+        Ok(
+            columns!(r => Organisation { id, name, cbs_code, tooi_code, created_at, table_prefix;
+                kind: OrgKind::parse(&kind).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            }),
+        )
+    }
 }
 
 impl Store {
@@ -42,18 +41,19 @@ impl Store {
         d: &OrganisationDraft,
         actor: &Actor,
     ) -> Result<Organisation> {
-        let mut tx = self.begin().await?;
+        let mut w = self.write(actor, None).await?;
         // A drawn prefix that is taken is drawn again; the unique index is the last word.
         let mut table_prefix = String::new();
         for _ in 0..16 {
             table_prefix =
                 table_prefix_for(d.cbs_code.as_ref(), uuid::Uuid::new_v4().as_u128() as u32);
-            let taken = sqlx::query("SELECT id FROM organisations WHERE table_prefix = $1")
-                .bind(&table_prefix)
-                .fetch_optional(&mut *tx)
-                .await?
-                .is_some();
-            if !taken || d.cbs_code.is_some() {
+            let taken: Option<String> = w
+                .optional(
+                    "SELECT id FROM organisations WHERE table_prefix = $1",
+                    (&table_prefix,),
+                )
+                .await?;
+            if taken.is_none() || d.cbs_code.is_some() {
                 break;
             }
         }
@@ -66,85 +66,71 @@ impl Store {
             created_at: now(),
             table_prefix,
         };
-        sqlx::query(&format!(
-            "INSERT INTO organisations ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-        ))
-        .bind(&org.id)
-        .bind(&org.name)
-        .bind(org.kind.as_str())
-        .bind(&org.cbs_code)
-        .bind(&org.tooi_code)
-        .bind(&org.created_at)
-        .bind(&org.table_prefix)
-        .execute(&mut *tx)
+        w.set_org(&org.id);
+        w.exec(
+            &format!("INSERT INTO organisations ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7)"),
+            (
+                &org.id,
+                &org.name,
+                org.kind.as_str(),
+                &org.cbs_code,
+                &org.tooi_code,
+                &org.created_at,
+                &org.table_prefix,
+            ),
+        )
         .await
         .map_err(conflict_on_unique("cbsCode"))?;
-        record(
-            &mut tx,
-            actor,
-            Some(&org.id),
-            "organisation.created",
-            ("organisation", Some(&org.id)),
-            serde_json::json!({ "name": org.name, "cbsCode": org.cbs_code }),
-        )
-        .await?;
-        tx.commit().await?;
+        let detail = serde_json::json!({ "name": org.name, "cbsCode": org.cbs_code });
+        w.commit("organisation.created", ("organisation", &org.id), detail)
+            .await?;
         Ok(org)
     }
 
     pub async fn organisation(&self, id: &str) -> Result<Organisation> {
-        let r = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM organisations WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        from_row(&r)
+        self.one(
+            &format!("SELECT {COLUMNS} FROM organisations WHERE id = $1"),
+            (id,),
+        )
+        .await
     }
 
     pub async fn organisation_by_cbs(&self, cbs: &str) -> Result<Organisation> {
-        let r = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM organisations WHERE cbs_code = $1"
-        ))
-        .bind(cbs.to_ascii_uppercase())
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        from_row(&r)
+        self.one(
+            &format!("SELECT {COLUMNS} FROM organisations WHERE cbs_code = $1"),
+            (cbs.to_ascii_uppercase(),),
+        )
+        .await
     }
 
     /// Every organisation, by name (for instance administrators and the command line).
     pub async fn organisations(&self) -> Result<Vec<Organisation>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM organisations ORDER BY name, id"
-        ))
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(from_row).collect()
+        self.all(
+            &format!("SELECT {COLUMNS} FROM organisations ORDER BY name, id"),
+            (),
+        )
+        .await
     }
 
     /// The organisations a user is a member of, by name.
     pub async fn organisations_of(&self, user_id: &str) -> Result<Vec<Organisation>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM organisations WHERE id IN
+        self.all(
+            &format!(
+                "SELECT {COLUMNS} FROM organisations WHERE id IN
                (SELECT org_id FROM memberships WHERE user_id = $1) ORDER BY name, id"
-        ))
-        .bind(user_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(from_row).collect()
+            ),
+            (user_id,),
+        )
+        .await
     }
 
     /// The organisation the command line acts in when none is named: the oldest one.
     pub async fn default_organisation(&self) -> Result<Organisation> {
-        let r = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM organisations ORDER BY created_at, id LIMIT 1"
-        ))
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        from_row(&r)
+        self.one(
+            &format!("SELECT {COLUMNS} FROM organisations ORDER BY created_at, id LIMIT 1"),
+            (),
+        )
+        .await
     }
 }
 
@@ -203,10 +189,12 @@ mod tests {
         assert_eq!(unique.len(), prefixes.len(), "{prefixes:?}");
         // The database refuses a second organisation with a prefix already taken.
         assert!(
-            sqlx::query("UPDATE organisations SET table_prefix = 'pv26' WHERE cbs_code IS NULL")
-                .execute(s.pool())
-                .await
-                .is_err()
+            s.exec(
+                "UPDATE organisations SET table_prefix = 'pv26' WHERE cbs_code IS NULL",
+                ()
+            )
+            .await
+            .is_err()
         );
     }
 

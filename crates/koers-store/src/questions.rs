@@ -1,8 +1,9 @@
 //! Policy tasks and their data questions: the workflow state, who holds which role, every
 //! transition with who, when and why, the evidence linked, and comments.
 
-use crate::audit::{Actor, record};
+use crate::audit::Actor;
 use crate::notifications::notify;
+use crate::sql::{FromRow, columns, corrupt, json, parsed, to_json};
 use crate::{Result, Store, StoreError, new_id, now};
 use koers_core::questions::{Assignments, QuestionDraft, Status, TaskDraft, TransitionInput};
 use serde::Serialize;
@@ -100,76 +101,62 @@ pub struct NewAttachment {
 
 const A_COLUMNS: &str = "id, question_id, file_name, content_type, size_bytes, sha256, stored_as, uploaded_by, uploaded_at";
 
-fn attachment_from_row(r: &AnyRow) -> Result<Attachment> {
-    Ok(Attachment {
-        id: r.try_get("id")?,
-        question_id: r.try_get("question_id")?,
-        file_name: r.try_get("file_name")?,
-        content_type: r.try_get("content_type")?,
-        size_bytes: r.try_get("size_bytes")?,
-        sha256: r.try_get("sha256")?,
-        stored_as: r.try_get("stored_as")?,
-        uploaded_by: r.try_get("uploaded_by")?,
-        uploaded_at: r.try_get("uploaded_at")?,
-    })
+impl FromRow for Attachment {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        Ok(
+            columns!(r => Attachment { id, question_id, file_name, content_type, size_bytes, sha256, stored_as, uploaded_by, uploaded_at }),
+        )
+    }
 }
 
-fn corrupt(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(e.to_string())
-}
-
-fn task_from_row(r: &AnyRow) -> Result<PolicyTask> {
-    Ok(PolicyTask {
-        id: r.try_get("id")?,
-        org_id: r.try_get("org_id")?,
-        name: r.try_get("name")?,
-        theme: r.try_get("theme")?,
-        description: r.try_get("description")?,
-        goals: r.try_get("goals")?,
-        owner_id: r.try_get("owner_id")?,
-        created_at: r.try_get("created_at")?,
-    })
+impl FromRow for PolicyTask {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        Ok(
+            columns!(r => PolicyTask { id, org_id, name, theme, description, goals, owner_id, created_at }),
+        )
+    }
 }
 
 const Q_COLUMNS: &str = "id, org_id, task_id, question, policy_goal, asked_by, question_owner, analyst, data_steward, decision_maker, due_date, priority, competences, status, parked_from, decision_date, decision_by, decision_reference, evaluation_changed, evaluation_learned, created_at, updated_at";
 
-fn question_from_row(r: &AnyRow) -> Result<Question> {
-    let status: String = r.try_get("status")?;
-    let parked: Option<String> = r.try_get("parked_from")?;
-    let competences: String = r.try_get("competences")?;
-    Ok(Question {
-        id: r.try_get("id")?,
-        org_id: r.try_get("org_id")?,
-        task_id: r.try_get("task_id")?,
-        question: r.try_get("question")?,
-        policy_goal: r.try_get("policy_goal")?,
-        asked_by: r.try_get("asked_by")?,
-        assignments: Assignments {
-            question_owner: r.try_get("question_owner")?,
-            analyst: r.try_get("analyst")?,
-            data_steward: r.try_get("data_steward")?,
-            decision_maker: r.try_get("decision_maker")?,
-        },
-        due_date: r.try_get("due_date")?,
-        priority: r.try_get("priority")?,
-        competences: serde_json::from_str(&competences).map_err(corrupt)?,
-        status: Status::parse(&status).map_err(corrupt)?,
-        parked_from: parked
-            .map(|p| Status::parse(&p).map_err(corrupt))
-            .transpose()?,
-        decision_date: r.try_get("decision_date")?,
-        decision_by: r.try_get("decision_by")?,
-        decision_reference: r.try_get("decision_reference")?,
-        evaluation_changed: r.try_get("evaluation_changed")?,
-        evaluation_learned: r.try_get("evaluation_learned")?,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-    })
+impl FromRow for Question {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        let assignments =
+            columns!(r => Assignments { question_owner, analyst, data_steward, decision_maker });
+        let parked: Option<String> = r.try_get("parked_from")?;
+        Ok(columns!(r => Question {
+            id, org_id, task_id, question, policy_goal, asked_by, due_date, priority,
+            decision_date, decision_by, decision_reference, evaluation_changed,
+            evaluation_learned, created_at, updated_at;
+            assignments,
+            competences: json(r, "competences")?,
+            status: parsed(r, "status", Status::parse)?,
+            parked_from: parked.map(|p| Status::parse(&p).map_err(corrupt)).transpose()?,
+        }))
+    }
+}
+
+impl FromRow for QuestionEvent {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        Ok(columns!(r => QuestionEvent { at, actor_label, from_status, to_status, note }))
+    }
+}
+
+impl FromRow for QuestionLink {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        Ok(columns!(r => QuestionLink { kind, target, label }))
+    }
+}
+
+impl FromRow for Comment {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        Ok(columns!(r => Comment { id, at, author_label, body }))
+    }
 }
 
 /// Tells the people newly given a role on a question.
 async fn notify_assigned(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    conn: &mut sqlx::AnyConnection,
     org_id: &str,
     question_id: &str,
     question: &str,
@@ -180,7 +167,7 @@ async fn notify_assigned(
     let actor_id = actor.user_id.as_deref().unwrap_or("");
     for (user, role) in after.newly_assigned(before, actor_id) {
         notify(
-            tx,
+            conn,
             org_id,
             &[user],
             actor,
@@ -195,7 +182,7 @@ async fn notify_assigned(
 
 /// Tells everyone with a role on the question (but the actor) what happened to it.
 async fn notify_people(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    conn: &mut sqlx::AnyConnection,
     q: &Question,
     actor: &Actor,
     kind: &str,
@@ -207,7 +194,7 @@ async fn notify_people(
         .assignments
         .people_except(actor.user_id.as_deref().unwrap_or(""));
     notify(
-        tx,
+        conn,
         &q.org_id,
         &people,
         actor,
@@ -227,47 +214,23 @@ impl Store {
         actor: &Actor,
     ) -> Result<PolicyTask> {
         let id = new_id();
-        let mut tx = self.begin().await?;
-        sqlx::query("INSERT INTO policy_tasks (id, org_id, name, theme, description, goals, owner_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
-            .bind(&id)
-            .bind(org_id)
-            .bind(&d.name)
-            .bind(&d.theme)
-            .bind(&d.description)
-            .bind(&d.goals)
-            .bind(owner_id)
-            .bind(now())
-            .execute(&mut *tx)
-            .await?;
-        record(
-            &mut tx,
-            actor,
-            Some(org_id),
+        let mut w = self.write(actor, Some(org_id)).await?;
+        w.exec("INSERT INTO policy_tasks (id, org_id, name, theme, description, goals, owner_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", (&id, org_id, &d.name, &d.theme, &d.description, &d.goals, owner_id, now())).await?;
+        w.commit(
             "policy_task.created",
-            ("policy_task", Some(&id)),
+            ("policy_task", &id),
             serde_json::json!({ "name": d.name }),
         )
         .await?;
-        tx.commit().await?;
         self.task(org_id, &id).await
     }
 
     pub async fn tasks(&self, org_id: &str) -> Result<Vec<PolicyTask>> {
-        let rows = sqlx::query("SELECT id, org_id, name, theme, description, goals, owner_id, created_at FROM policy_tasks WHERE org_id = $1 ORDER BY name, id")
-            .bind(org_id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(task_from_row).collect()
+        self.all("SELECT id, org_id, name, theme, description, goals, owner_id, created_at FROM policy_tasks WHERE org_id = $1 ORDER BY name, id", (org_id,)).await
     }
 
     pub async fn task(&self, org_id: &str, id: &str) -> Result<PolicyTask> {
-        let r = sqlx::query("SELECT id, org_id, name, theme, description, goals, owner_id, created_at FROM policy_tasks WHERE id = $1 AND org_id = $2")
-            .bind(id)
-            .bind(org_id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        task_from_row(&r)
+        self.one("SELECT id, org_id, name, theme, description, goals, owner_id, created_at FROM policy_tasks WHERE id = $1 AND org_id = $2", (id, org_id)).await
     }
 
     /// Asks a question under a task of the same organisation; the people assigned must be
@@ -284,45 +247,14 @@ impl Store {
         self.check_members(org_id, a).await?;
         let id = new_id();
         let at = now();
-        let mut tx = self.begin().await?;
-        sqlx::query(&format!("INSERT INTO data_questions ({Q_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, NULL, NULL, NULL, NULL, NULL, NULL, $15, $16)"))
-            .bind(&id)
-            .bind(org_id)
-            .bind(task_id)
-            .bind(&d.question)
-            .bind(&d.policy_goal)
-            .bind(&d.asked_by)
-            .bind(&a.question_owner)
-            .bind(&a.analyst)
-            .bind(&a.data_steward)
-            .bind(&a.decision_maker)
-            .bind(&d.due_date)
-            .bind(&d.priority)
-            .bind(serde_json::to_string(&d.competences).map_err(corrupt)?)
-            .bind(Status::Asked.as_str())
-            .bind(&at)
-            .bind(&at)
-            .execute(&mut *tx)
+        let mut w = self.write(actor, Some(org_id)).await?;
+        w.exec(&format!("INSERT INTO data_questions ({Q_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, NULL, NULL, NULL, NULL, NULL, NULL, $15, $16)"), (&id, org_id, task_id, &d.question, &d.policy_goal, &d.asked_by, &a.question_owner, &a.analyst, &a.data_steward, &a.decision_maker, &d.due_date, &d.priority, to_json(&d.competences)?, Status::Asked.as_str(), &at, &at)).await?;
+        w.exec("INSERT INTO question_events (id, question_id, at, actor_label, from_status, to_status, note) VALUES ($1, $2, $3, $4, NULL, $5, '')", (new_id(), &id, &at, &actor.label, Status::Asked.as_str())).await?;
+        let detail = serde_json::json!({ "question": d.question });
+        w.audit("question.asked", ("data_question", &id), detail)
             .await?;
-        sqlx::query("INSERT INTO question_events (id, question_id, at, actor_label, from_status, to_status, note) VALUES ($1, $2, $3, $4, NULL, $5, '')")
-            .bind(new_id())
-            .bind(&id)
-            .bind(&at)
-            .bind(&actor.label)
-            .bind(Status::Asked.as_str())
-            .execute(&mut *tx)
-            .await?;
-        record(
-            &mut tx,
-            actor,
-            Some(org_id),
-            "question.asked",
-            ("data_question", Some(&id)),
-            serde_json::json!({ "question": d.question }),
-        )
-        .await?;
         notify_assigned(
-            &mut tx,
+            w.conn(),
             org_id,
             &id,
             &d.question,
@@ -331,7 +263,7 @@ impl Store {
             actor,
         )
         .await?;
-        tx.commit().await?;
+        w.finish().await?;
         self.question(org_id, &id).await
     }
 
@@ -344,28 +276,16 @@ impl Store {
         actor: &Actor,
     ) -> Result<Question> {
         self.check_members(&q.org_id, a).await?;
-        let mut tx = self.begin().await?;
-        sqlx::query("UPDATE data_questions SET question_owner = $1, analyst = $2, data_steward = $3, decision_maker = $4, updated_at = $5 WHERE id = $6 AND org_id = $7")
-            .bind(&a.question_owner)
-            .bind(&a.analyst)
-            .bind(&a.data_steward)
-            .bind(&a.decision_maker)
-            .bind(now())
-            .bind(&q.id)
-            .bind(&q.org_id)
-            .execute(&mut *tx)
-            .await?;
-        record(
-            &mut tx,
-            actor,
-            Some(&q.org_id),
+        let mut w = self.write(actor, Some(&q.org_id)).await?;
+        w.exec("UPDATE data_questions SET question_owner = $1, analyst = $2, data_steward = $3, decision_maker = $4, updated_at = $5 WHERE id = $6 AND org_id = $7", (&a.question_owner, &a.analyst, &a.data_steward, &a.decision_maker, now(), &q.id, &q.org_id)).await?;
+        w.audit(
             "question.assigned",
-            ("data_question", Some(&q.id)),
+            ("data_question", &q.id),
             serde_json::to_value(a).map_err(corrupt)?,
         )
         .await?;
         notify_assigned(
-            &mut tx,
+            w.conn(),
             &q.org_id,
             &q.id,
             &q.question,
@@ -374,7 +294,7 @@ impl Store {
             actor,
         )
         .await?;
-        tx.commit().await?;
+        w.finish().await?;
         self.question(&q.org_id, &q.id).await
     }
 
@@ -391,24 +311,15 @@ impl Store {
 
     /// The organisation's questions, newest first, optionally of one task.
     pub async fn questions(&self, org_id: &str, task_id: Option<&str>) -> Result<Vec<Question>> {
-        let rows = sqlx::query(&format!("SELECT {Q_COLUMNS} FROM data_questions WHERE org_id = $1 AND ($2 = '' OR task_id = $2) ORDER BY created_at DESC, id"))
-            .bind(org_id)
-            .bind(task_id.unwrap_or(""))
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(question_from_row).collect()
+        self.all(&format!("SELECT {Q_COLUMNS} FROM data_questions WHERE org_id = $1 AND ($2 = '' OR task_id = $2) ORDER BY created_at DESC, id"), (org_id, task_id.unwrap_or(""))).await
     }
 
     pub async fn question(&self, org_id: &str, id: &str) -> Result<Question> {
-        let r = sqlx::query(&format!(
-            "SELECT {Q_COLUMNS} FROM data_questions WHERE id = $1 AND org_id = $2"
-        ))
-        .bind(id)
-        .bind(org_id)
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        question_from_row(&r)
+        self.one(
+            &format!("SELECT {Q_COLUMNS} FROM data_questions WHERE id = $1 AND org_id = $2"),
+            (id, org_id),
+        )
+        .await
     }
 
     /// Records a transition that the domain rules allowed: the new status, the decision or
@@ -426,9 +337,10 @@ impl Store {
             Status::Parked => Some(q.status.as_str()),
             _ => None,
         };
-        let mut tx = self.begin().await?;
-        let done = sqlx::query(
-            "UPDATE data_questions SET status = $1, parked_from = $2,
+        let mut w = self.write(actor, Some(&q.org_id)).await?;
+        let done = w
+            .exec(
+                "UPDATE data_questions SET status = $1, parked_from = $2,
                decision_date = CASE WHEN $1 = 'decided' THEN $3 ELSE decision_date END,
                decision_by = CASE WHEN $1 = 'decided' THEN $4 ELSE decision_by END,
                decision_reference = CASE WHEN $1 = 'decided' THEN $5 ELSE decision_reference END,
@@ -436,72 +348,45 @@ impl Store {
                evaluation_learned = CASE WHEN $1 = 'evaluated' THEN $7 ELSE evaluation_learned END,
                updated_at = $8
              WHERE id = $9 AND org_id = $10 AND status = $11",
-        )
-        .bind(to.as_str())
-        .bind(parked_from)
-        .bind(&input.decision_date)
-        .bind(&input.decision_maker)
-        .bind(&input.decision_reference)
-        .bind(&input.evaluation_changed)
-        .bind(&input.evaluation_learned)
-        .bind(&at)
-        .bind(&q.id)
-        .bind(&q.org_id)
-        .bind(q.status.as_str())
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
+                (
+                    to.as_str(),
+                    parked_from,
+                    &input.decision_date,
+                    &input.decision_maker,
+                    &input.decision_reference,
+                    &input.evaluation_changed,
+                    &input.evaluation_learned,
+                    &at,
+                    &q.id,
+                    &q.org_id,
+                    q.status.as_str(),
+                ),
+            )
+            .await?;
+        if done == 0 {
             return Err(StoreError::Conflict(
                 "de vraag is intussen gewijzigd".into(),
             ));
         }
-        sqlx::query("INSERT INTO question_events (id, question_id, at, actor_label, from_status, to_status, note) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-            .bind(new_id())
-            .bind(&q.id)
-            .bind(&at)
-            .bind(&actor.label)
-            .bind(q.status.as_str())
-            .bind(to.as_str())
-            .bind(&input.note)
-            .execute(&mut *tx)
+        w.exec("INSERT INTO question_events (id, question_id, at, actor_label, from_status, to_status, note) VALUES ($1, $2, $3, $4, $5, $6, $7)", (new_id(), &q.id, &at, &actor.label, q.status.as_str(), to.as_str(), &input.note)).await?;
+        let detail =
+            serde_json::json!({ "from": q.status.as_str(), "to": to.as_str(), "note": input.note });
+        w.audit("question.transition", ("data_question", &q.id), detail)
             .await?;
-        record(
-            &mut tx,
-            actor,
-            Some(&q.org_id),
-            "question.transition",
-            ("data_question", Some(&q.id)),
-            serde_json::json!({ "from": q.status.as_str(), "to": to.as_str(), "note": input.note }),
-        )
-        .await?;
         notify_people(
-            &mut tx,
+            w.conn(),
             q,
             actor,
             "question.moved",
             serde_json::json!({ "from": q.status.as_str(), "to": to.as_str() }),
         )
         .await?;
-        tx.commit().await?;
+        w.finish().await?;
         self.question(&q.org_id, &q.id).await
     }
 
     pub async fn question_events(&self, question_id: &str) -> Result<Vec<QuestionEvent>> {
-        let rows = sqlx::query("SELECT at, actor_label, from_status, to_status, note FROM question_events WHERE question_id = $1 ORDER BY at, id")
-            .bind(question_id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(QuestionEvent {
-                    at: r.try_get("at")?,
-                    actor_label: r.try_get("actor_label")?,
-                    from_status: r.try_get("from_status")?,
-                    to_status: r.try_get("to_status")?,
-                    note: r.try_get("note")?,
-                })
-            })
-            .collect()
+        self.all("SELECT at, actor_label, from_status, to_status, note FROM question_events WHERE question_id = $1 ORDER BY at, id", (question_id,)).await
     }
 
     /// Links evidence to a question (idempotent).
@@ -513,50 +398,19 @@ impl Store {
         label: &str,
         actor: &Actor,
     ) -> Result<()> {
-        let mut tx = self.begin().await?;
-        let exists = sqlx::query("SELECT 1 AS one FROM question_links WHERE question_id = $1 AND kind = $2 AND target = $3")
-            .bind(&q.id)
-            .bind(kind)
-            .bind(target)
-            .fetch_optional(&mut *tx)
-            .await?
-            .is_some();
-        if !exists {
-            sqlx::query("INSERT INTO question_links (question_id, kind, target, label) VALUES ($1, $2, $3, $4)")
-                .bind(&q.id)
-                .bind(kind)
-                .bind(target)
-                .bind(label)
-                .execute(&mut *tx)
+        let mut w = self.write(actor, Some(&q.org_id)).await?;
+        let exists: Option<i64> = w.optional("SELECT 1 AS one FROM question_links WHERE question_id = $1 AND kind = $2 AND target = $3", (&q.id, kind, target)).await?;
+        if exists.is_none() {
+            w.exec("INSERT INTO question_links (question_id, kind, target, label) VALUES ($1, $2, $3, $4)", (&q.id, kind, target, label)).await?;
+            let detail = serde_json::json!({ "kind": kind, "target": target });
+            w.audit("question.evidence_linked", ("data_question", &q.id), detail)
                 .await?;
-            record(
-                &mut tx,
-                actor,
-                Some(&q.org_id),
-                "question.evidence_linked",
-                ("data_question", Some(&q.id)),
-                serde_json::json!({ "kind": kind, "target": target }),
-            )
-            .await?;
         }
-        tx.commit().await?;
-        Ok(())
+        w.finish().await
     }
 
     pub async fn question_links(&self, question_id: &str) -> Result<Vec<QuestionLink>> {
-        let rows = sqlx::query("SELECT kind, target, label FROM question_links WHERE question_id = $1 ORDER BY kind, label")
-            .bind(question_id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(QuestionLink {
-                    kind: r.try_get("kind")?,
-                    target: r.try_get("target")?,
-                    label: r.try_get("label")?,
-                })
-            })
-            .collect()
+        self.all("SELECT kind, target, label FROM question_links WHERE question_id = $1 ORDER BY kind, label", (question_id,)).await
     }
 
     pub async fn add_comment(&self, q: &Question, body: &str, actor: &Actor) -> Result<Comment> {
@@ -566,33 +420,23 @@ impl Store {
             author_label: actor.label.clone(),
             body: body.to_string(),
         };
-        let mut tx = self.begin().await?;
-        sqlx::query("INSERT INTO question_comments (id, question_id, at, author_label, body) VALUES ($1, $2, $3, $4, $5)")
-            .bind(&c.id)
-            .bind(&q.id)
-            .bind(&c.at)
-            .bind(&c.author_label)
-            .bind(&c.body)
-            .execute(&mut *tx)
-            .await?;
-        record(
-            &mut tx,
-            actor,
-            Some(&q.org_id),
+        let mut w = self.write(actor, Some(&q.org_id)).await?;
+        w.exec("INSERT INTO question_comments (id, question_id, at, author_label, body) VALUES ($1, $2, $3, $4, $5)", (&c.id, &q.id, &c.at, &c.author_label, &c.body)).await?;
+        w.audit(
             "question.commented",
-            ("data_question", Some(&q.id)),
+            ("data_question", &q.id),
             serde_json::json!({}),
         )
         .await?;
         notify_people(
-            &mut tx,
+            w.conn(),
             q,
             actor,
             "question.commented",
             serde_json::json!({}),
         )
         .await?;
-        tx.commit().await?;
+        w.finish().await?;
         Ok(c)
     }
 
@@ -604,60 +448,38 @@ impl Store {
         actor: &Actor,
     ) -> Result<Attachment> {
         let id = new_id();
-        let mut tx = self.begin().await?;
-        sqlx::query(&format!("INSERT INTO question_attachments ({A_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"))
-            .bind(&id)
-            .bind(&q.id)
-            .bind(&f.file_name)
-            .bind(&f.content_type)
-            .bind(f.size_bytes)
-            .bind(&f.sha256)
-            .bind(&f.stored_as)
-            .bind(&actor.label)
-            .bind(now())
-            .execute(&mut *tx)
-            .await?;
-        record(
-            &mut tx,
-            actor,
-            Some(&q.org_id),
+        let mut w = self.write(actor, Some(&q.org_id)).await?;
+        w.exec(&format!("INSERT INTO question_attachments ({A_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"), (&id, &q.id, &f.file_name, &f.content_type, f.size_bytes, &f.sha256, &f.stored_as, &actor.label, now())).await?;
+        let detail = serde_json::json!({ "attachment": id, "file": f.file_name, "sha256": f.sha256, "bytes": f.size_bytes });
+        w.audit(
             "question.attachment_added",
-            ("data_question", Some(&q.id)),
-            serde_json::json!({ "attachment": id, "file": f.file_name, "sha256": f.sha256, "bytes": f.size_bytes }),
+            ("data_question", &q.id),
+            detail,
         )
         .await?;
         notify_people(
-            &mut tx,
+            w.conn(),
             q,
             actor,
             "question.attachment",
             serde_json::json!({ "file": f.file_name }),
         )
         .await?;
-        tx.commit().await?;
+        w.finish().await?;
         self.attachment(&q.id, &id).await
     }
 
     /// A question's attachments, oldest first.
     pub async fn attachments(&self, question_id: &str) -> Result<Vec<Attachment>> {
-        let rows = sqlx::query(&format!("SELECT {A_COLUMNS} FROM question_attachments WHERE question_id = $1 ORDER BY uploaded_at, id"))
-            .bind(question_id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(attachment_from_row).collect()
+        self.all(&format!("SELECT {A_COLUMNS} FROM question_attachments WHERE question_id = $1 ORDER BY uploaded_at, id"), (question_id,)).await
     }
 
     /// One attachment of a question.
     pub async fn attachment(&self, question_id: &str, id: &str) -> Result<Attachment> {
-        let row = sqlx::query(&format!(
+        let sql = format!(
             "SELECT {A_COLUMNS} FROM question_attachments WHERE question_id = $1 AND id = $2"
-        ))
-        .bind(question_id)
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        attachment_from_row(&row)
+        );
+        self.one(&sql, (question_id, id)).await
     }
 
     /// Removes an attachment from a question. Returns whether its stored file is still used by
@@ -668,46 +490,32 @@ impl Store {
         a: &Attachment,
         actor: &Actor,
     ) -> Result<bool> {
-        let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM question_attachments WHERE id = $1 AND question_id = $2")
-            .bind(&a.id)
-            .bind(&q.id)
-            .execute(&mut *tx)
-            .await?;
-        record(
-            &mut tx,
-            actor,
-            Some(&q.org_id),
-            "question.attachment_removed",
-            ("data_question", Some(&q.id)),
-            serde_json::json!({ "attachment": a.id, "file": a.file_name, "sha256": a.sha256 }),
+        let mut w = self.write(actor, Some(&q.org_id)).await?;
+        w.exec(
+            "DELETE FROM question_attachments WHERE id = $1 AND question_id = $2",
+            (&a.id, &q.id),
         )
         .await?;
-        let still =
-            sqlx::query("SELECT COUNT(*) AS n FROM question_attachments WHERE stored_as = $1")
-                .bind(&a.stored_as)
-                .fetch_one(&mut *tx)
-                .await?;
-        let n: i64 = still.try_get("n")?;
-        tx.commit().await?;
+        let detail =
+            serde_json::json!({ "attachment": a.id, "file": a.file_name, "sha256": a.sha256 });
+        w.audit(
+            "question.attachment_removed",
+            ("data_question", &q.id),
+            detail,
+        )
+        .await?;
+        let n: i64 = w
+            .one(
+                "SELECT COUNT(*) AS n FROM question_attachments WHERE stored_as = $1",
+                (&a.stored_as,),
+            )
+            .await?;
+        w.finish().await?;
         Ok(n > 0)
     }
 
     pub async fn comments(&self, question_id: &str) -> Result<Vec<Comment>> {
-        let rows = sqlx::query("SELECT id, at, author_label, body FROM question_comments WHERE question_id = $1 ORDER BY at, id")
-            .bind(question_id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Comment {
-                    id: r.try_get("id")?,
-                    at: r.try_get("at")?,
-                    author_label: r.try_get("author_label")?,
-                    body: r.try_get("body")?,
-                })
-            })
-            .collect()
+        self.all("SELECT id, at, author_label, body FROM question_comments WHERE question_id = $1 ORDER BY at, id", (question_id,)).await
     }
 }
 
@@ -715,45 +523,13 @@ impl Store {
 mod tests {
     use super::*;
     use crate::testing::on_both_backends;
-    use koers_core::{OrganisationDraft, Role, UserDraft};
+    use koers_core::Role;
 
     async fn a_question_moves_and_keeps_its_history(s: Store) {
-        let org = s
-            .create_organisation(
-                &OrganisationDraft::parse("Gelderland", "province", "PV25", "").unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
-        let other = s
-            .create_organisation(
-                &OrganisationDraft::parse("Utrecht", "province", "PV26", "").unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
-        let u = s
-            .create_user(
-                &UserDraft::parse("o@x.nl", "O", "a long password").unwrap(),
-                "h",
-                false,
-                &org.id,
-                &[Role::PolicyOwner],
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
-        let stranger = s
-            .create_user(
-                &UserDraft::parse("s@x.nl", "S", "a long password").unwrap(),
-                "h",
-                false,
-                &other.id,
-                &[Role::Viewer],
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
+        let org = crate::testing::organisation(&s, "Gelderland", "province", "PV25").await;
+        let other = crate::testing::organisation(&s, "Utrecht", "province", "PV26").await;
+        let u = crate::testing::member(&s, &org.id, "o@x.nl", "O", &[Role::PolicyOwner]).await;
+        let stranger = crate::testing::member(&s, &other.id, "s@x.nl", "S", &[Role::Viewer]).await;
         let task = s
             .create_task(
                 &org.id,

@@ -7,7 +7,8 @@
 //! [`Store::verify_register_chain`] finds both a broken chain and a row that was changed
 //! behind koers' back.
 
-use crate::audit::{Actor, record};
+use crate::audit::Actor;
+use crate::sql::{self, FromRow, columns};
 use crate::{Result, Store, StoreError, new_id, now, take_turn};
 use koers_core::register::algoritmeregister::FieldValue;
 use koers_core::register::application::{AiActRisk, AiActRiskGroup, ApplicationDraft, RiskSource};
@@ -18,8 +19,8 @@ use koers_core::register::requirements::MeasureStatus;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use sqlx::Row;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The stored result of the AI Act decision aid: the answers (replayable) and the risk group.
@@ -147,37 +148,34 @@ fn to_text<T: Serialize>(v: &T) -> Result<String> {
 
 const APP_COLUMNS: &str = "id, org_id, name, draft, dataset_ids, product_links, publication, ai_act, prescan, measures, created_at, updated_at";
 
-fn application_from_row(r: &AnyRow) -> Result<Application> {
-    Ok(Application {
-        id: r.try_get("id")?,
-        org_id: r.try_get("org_id")?,
-        draft: json_col(r, "draft")?,
-        dataset_ids: json_col(r, "dataset_ids")?,
-        product_links: json_col(r, "product_links")?,
-        publication: json_col(r, "publication")?,
-        ai_act: opt_json_col(r, "ai_act")?,
-        prescan: opt_json_col(r, "prescan")?,
-        measures: json_col(r, "measures")?,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-    })
+impl FromRow for Application {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        Ok(
+            columns!(r => Application { id, org_id, created_at, updated_at;
+                draft: json_col(r, "draft")?,
+                dataset_ids: json_col(r, "dataset_ids")?,
+                product_links: json_col(r, "product_links")?,
+                publication: json_col(r, "publication")?,
+                ai_act: opt_json_col(r, "ai_act")?,
+                prescan: opt_json_col(r, "prescan")?,
+                measures: json_col(r, "measures")?,
+            }),
+        )
+    }
 }
 
 const CHOICE_COLUMNS: &str = "id, org_id, application_id, choice, status, level, framework_version, board_reference, created_at, updated_at";
 
-fn choice_from_row(r: &AnyRow) -> Result<ChoiceRecord> {
-    let level: String = r.try_get("level")?;
-    Ok(ChoiceRecord {
-        id: r.try_get("id")?,
-        org_id: r.try_get("org_id")?,
-        application_id: r.try_get("application_id")?,
-        choice: json_col(r, "choice")?,
-        level: enum_from(&level)?,
-        framework_version: r.try_get("framework_version")?,
-        board_reference: r.try_get("board_reference")?,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-    })
+impl FromRow for ChoiceRecord {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        let level: String = r.try_get("level")?;
+        Ok(
+            columns!(r => ChoiceRecord { id, org_id, application_id, framework_version, board_reference, created_at, updated_at;
+                choice: json_col(r, "choice")?,
+                level: enum_from(&level)?,
+            }),
+        )
+    }
 }
 
 /// The digest of an object's state as recorded in the chain.
@@ -200,7 +198,7 @@ fn ai_act_state(ai_act: &Value) -> Value {
 
 /// Appends one event to the organisation's chain, inside the change's transaction.
 async fn append_event(
-    tx: &mut Transaction<'_, Any>,
+    conn: &mut sqlx::AnyConnection,
     org_id: &str,
     actor: &Actor,
     action: &str,
@@ -208,15 +206,13 @@ async fn append_event(
     state: &Value,
     detail: Value,
 ) -> Result<()> {
-    take_turn(tx, &format!("decision_events:{org_id}")).await?;
-    let last = sqlx::query(
+    take_turn(conn, &format!("decision_events:{org_id}")).await?;
+    let last: Option<ChainEntry> = sql::optional(
+        &mut *conn,
         "SELECT seq, prev_hash, payload, hash FROM decision_events WHERE org_id = $1 ORDER BY seq DESC LIMIT 1",
+        (org_id,),
     )
-    .bind(org_id)
-    .fetch_optional(&mut **tx)
-    .await?
-    .map(|r| entry_from_row(&r))
-    .transpose()?;
+    .await?;
     let at = now();
     let payload = json!({
         "at": at,
@@ -230,28 +226,18 @@ async fn append_event(
     });
     let seq = last.as_ref().map_or(1, |l| l.seq + 1);
     let e = chain::link(last.as_ref(), seq, &payload);
-    sqlx::query(
-        "INSERT INTO decision_events (org_id, seq, prev_hash, payload, hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(org_id)
-    .bind(i64::try_from(e.seq).map_err(corrupt)?)
-    .bind(&e.prev_hash)
-    .bind(&e.payload_json)
-    .bind(&e.hash)
-    .bind(&at)
-    .execute(&mut **tx)
-    .await?;
+    sql::exec(&mut *conn, "INSERT INTO decision_events (org_id, seq, prev_hash, payload, hash, created_at) VALUES ($1, $2, $3, $4, $5, $6)", (org_id, i64::try_from(e.seq).map_err(corrupt)?, &e.prev_hash, &e.payload_json, &e.hash, &at)).await?;
     Ok(())
 }
 
-fn entry_from_row(r: &AnyRow) -> Result<ChainEntry> {
-    let seq: i64 = r.try_get("seq")?;
-    Ok(ChainEntry {
-        seq: u64::try_from(seq).map_err(corrupt)?,
-        prev_hash: r.try_get("prev_hash")?,
-        payload_json: r.try_get("payload")?,
-        hash: r.try_get("hash")?,
-    })
+impl FromRow for ChainEntry {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        let seq: i64 = r.try_get("seq")?;
+        Ok(columns!(r => ChainEntry { prev_hash, hash;
+            seq: u64::try_from(seq).map_err(corrupt)?,
+            payload_json: r.try_get("payload")?,
+        }))
+    }
 }
 
 /// A decision event as shown in a history.
@@ -261,6 +247,15 @@ pub struct DecisionEvent {
     pub hash: String,
     pub payload: Value,
     pub created_at: String,
+}
+
+impl FromRow for DecisionEvent {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        let payload: String = r.try_get("payload")?;
+        Ok(columns!(r => DecisionEvent { seq, hash, created_at;
+            payload: serde_json::from_str(&payload).unwrap_or(Value::Null),
+        }))
+    }
 }
 
 impl Store {
@@ -275,31 +270,15 @@ impl Store {
     ) -> Result<Application> {
         let id = new_id();
         let at = now();
-        let mut tx = self.begin().await?;
-        sqlx::query(
-            "INSERT INTO applications (id, org_id, name, draft, dataset_ids, product_links, publication, ai_act, prescan, measures, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, '{}', NULL, NULL, '{}', $7, $8)",
-        )
-        .bind(&id)
-        .bind(org_id)
-        .bind(&draft.name)
-        .bind(to_text(draft)?)
-        .bind(to_text(&dataset_ids)?)
-        .bind(to_text(&product_links)?)
-        .bind(&at)
-        .bind(&at)
-        .execute(&mut *tx)
-        .await?;
-        record(
-            &mut tx,
-            actor,
-            Some(org_id),
+        let mut w = self.write(actor, Some(org_id)).await?;
+        w.exec("INSERT INTO applications (id, org_id, name, draft, dataset_ids, product_links, publication, ai_act, prescan, measures, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, '{}', NULL, NULL, '{}', $7, $8)", (&id, org_id, &draft.name, to_text(draft)?, to_text(&dataset_ids)?, to_text(&product_links)?, &at, &at)).await?;
+        w.commit(
             "application.registered",
-            ("application", Some(&id)),
+            ("application", &id),
             json!({ "name": draft.name }),
         )
         .await?;
-        tx.commit().await?;
         self.application(org_id, &id).await
     }
 
@@ -322,57 +301,36 @@ impl Store {
                 .ai_act_risk
                 .filter(|r| r.source == RiskSource::DecisionAid);
         }
-        let mut tx = self.begin().await?;
-        let done = sqlx::query(
-            "UPDATE applications SET name = $1, draft = $2, dataset_ids = $3, product_links = $4, updated_at = $5 WHERE id = $6 AND org_id = $7",
-        )
-        .bind(&draft.name)
-        .bind(to_text(&draft)?)
-        .bind(to_text(&dataset_ids)?)
-        .bind(to_text(&product_links)?)
-        .bind(now())
-        .bind(id)
-        .bind(org_id)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
+        let mut w = self.write(actor, Some(org_id)).await?;
+        let done = w.exec("UPDATE applications SET name = $1, draft = $2, dataset_ids = $3, product_links = $4, updated_at = $5 WHERE id = $6 AND org_id = $7", (&draft.name, to_text(&draft)?, to_text(&dataset_ids)?, to_text(&product_links)?, now(), id, org_id)).await?;
+        if done == 0 {
             return Err(StoreError::NotFound);
         }
-        record(
-            &mut tx,
-            actor,
-            Some(org_id),
+        w.commit(
             "application.changed",
-            ("application", Some(id)),
+            ("application", id),
             json!({ "name": draft.name }),
         )
         .await?;
-        tx.commit().await?;
         self.application(org_id, id).await
     }
 
     /// The organisation's applications, by name.
     pub async fn applications(&self, org_id: &str) -> Result<Vec<Application>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {APP_COLUMNS} FROM applications WHERE org_id = $1 ORDER BY name, id"
-        ))
-        .bind(org_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(application_from_row).collect()
+        self.all(
+            &format!("SELECT {APP_COLUMNS} FROM applications WHERE org_id = $1 ORDER BY name, id"),
+            (org_id,),
+        )
+        .await
     }
 
     /// One of the organisation's applications.
     pub async fn application(&self, org_id: &str, id: &str) -> Result<Application> {
-        let r = sqlx::query(&format!(
-            "SELECT {APP_COLUMNS} FROM applications WHERE id = $1 AND org_id = $2"
-        ))
-        .bind(id)
-        .bind(org_id)
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        application_from_row(&r)
+        self.one(
+            &format!("SELECT {APP_COLUMNS} FROM applications WHERE id = $1 AND org_id = $2"),
+            (id, org_id),
+        )
+        .await
     }
 
     /// Stores the conclusion of the AI Act decision aid and sets the risk group from it.
@@ -390,29 +348,17 @@ impl Store {
             source: RiskSource::DecisionAid,
         });
         let ai_act = serde_json::to_value(state).map_err(corrupt)?;
-        let mut tx = self.begin().await?;
-        sqlx::query(
-            "UPDATE applications SET draft = $1, ai_act = $2, updated_at = $3 WHERE id = $4 AND org_id = $5",
-        )
-        .bind(to_text(&draft)?)
-        .bind(ai_act.to_string())
-        .bind(now())
-        .bind(id)
-        .bind(org_id)
-        .execute(&mut *tx)
-        .await?;
+        let mut w = self.write(actor, Some(org_id)).await?;
+        w.exec("UPDATE applications SET draft = $1, ai_act = $2, updated_at = $3 WHERE id = $4 AND org_id = $5", (to_text(&draft)?, ai_act.to_string(), now(), id, org_id)).await?;
         let detail = json!({ "riskGroup": state.risk_group, "answers": state.answers });
-        record(
-            &mut tx,
-            actor,
-            Some(org_id),
+        w.audit(
             "application.ai_act_concluded",
-            ("application", Some(id)),
+            ("application", id),
             detail.clone(),
         )
         .await?;
         append_event(
-            &mut tx,
+            w.conn(),
             org_id,
             actor,
             "application.ai_act_concluded",
@@ -421,7 +367,7 @@ impl Store {
             detail,
         )
         .await?;
-        tx.commit().await?;
+        w.finish().await?;
         self.application(org_id, id).await
     }
 
@@ -494,29 +440,14 @@ impl Store {
         actor: &Actor,
         action: &str,
     ) -> Result<Application> {
-        let mut tx = self.begin().await?;
-        let done = sqlx::query(&format!(
+        let mut w = self.write(actor, Some(org_id)).await?;
+        let done = w.exec(&format!(
             "UPDATE applications SET {column} = $1, updated_at = $2 WHERE id = $3 AND org_id = $4"
-        ))
-        .bind(value)
-        .bind(now())
-        .bind(id)
-        .bind(org_id)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
+        ), (value, now(), id, org_id)).await?;
+        if done == 0 {
             return Err(StoreError::NotFound);
         }
-        record(
-            &mut tx,
-            actor,
-            Some(org_id),
-            action,
-            ("application", Some(id)),
-            json!({}),
-        )
-        .await?;
-        tx.commit().await?;
+        w.commit(action, ("application", id), json!({})).await?;
         self.application(org_id, id).await
     }
 
@@ -536,33 +467,15 @@ impl Store {
         let choice_json = serde_json::to_value(choice).map_err(corrupt)?;
         let status = enum_str(&choice.status)?;
         let level_s = enum_str(&level)?;
-        let mut tx = self.begin().await?;
-        sqlx::query(&format!(
+        let mut w = self.write(actor, Some(org_id)).await?;
+        w.exec(&format!(
             "INSERT INTO choices ({CHOICE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9)"
-        ))
-        .bind(&id)
-        .bind(org_id)
-        .bind(application_id)
-        .bind(choice_json.to_string())
-        .bind(&status)
-        .bind(&level_s)
-        .bind(framework_version)
-        .bind(&at)
-        .bind(&at)
-        .execute(&mut *tx)
-        .await?;
+        ), (&id, org_id, application_id, choice_json.to_string(), &status, &level_s, framework_version, &at, &at)).await?;
         let detail = json!({ "applicationId": application_id, "title": choice.title, "status": status, "level": level_s, "frameworkVersion": framework_version });
-        record(
-            &mut tx,
-            actor,
-            Some(org_id),
-            "choice.proposed",
-            ("choice", Some(&id)),
-            detail.clone(),
-        )
-        .await?;
+        w.audit("choice.proposed", ("choice", &id), detail.clone())
+            .await?;
         append_event(
-            &mut tx,
+            w.conn(),
             org_id,
             actor,
             "choice.proposed",
@@ -571,7 +484,7 @@ impl Store {
             detail,
         )
         .await?;
-        tx.commit().await?;
+        w.finish().await?;
         self.choice(org_id, &id).await
     }
 
@@ -593,22 +506,10 @@ impl Store {
         let choice_json = serde_json::to_value(choice).map_err(corrupt)?;
         let status = enum_str(&choice.status)?;
         let level_s = enum_str(&level)?;
-        let mut tx = self.begin().await?;
-        let done = sqlx::query(
-            "UPDATE choices SET choice = $1, status = $2, level = $3, board_reference = $4, updated_at = $5
-             WHERE id = $6 AND org_id = $7 AND status = $8",
-        )
-        .bind(choice_json.to_string())
-        .bind(&status)
-        .bind(&level_s)
-        .bind(board_reference)
-        .bind(now())
-        .bind(id)
-        .bind(org_id)
-        .bind(expected_status)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
+        let mut w = self.write(actor, Some(org_id)).await?;
+        let done = w.exec("UPDATE choices SET choice = $1, status = $2, level = $3, board_reference = $4, updated_at = $5
+             WHERE id = $6 AND org_id = $7 AND status = $8", (choice_json.to_string(), &status, &level_s, board_reference, now(), id, org_id, expected_status)).await?;
+        if done == 0 {
             // Gone, another organisation's, or changed meanwhile.
             let exists = self.choice(org_id, id).await?;
             return Err(StoreError::Conflict(format!(
@@ -617,17 +518,9 @@ impl Store {
             )));
         }
         let detail = json!({ "title": choice.title, "status": status, "level": level_s, "boardReference": board_reference, "decidedOn": choice.decided_on, "decidedBy": choice.decided_by });
-        record(
-            &mut tx,
-            actor,
-            Some(org_id),
-            action,
-            ("choice", Some(id)),
-            detail.clone(),
-        )
-        .await?;
+        w.audit(action, ("choice", id), detail.clone()).await?;
         append_event(
-            &mut tx,
+            w.conn(),
             org_id,
             actor,
             action,
@@ -636,21 +529,17 @@ impl Store {
             detail,
         )
         .await?;
-        tx.commit().await?;
+        w.finish().await?;
         self.choice(org_id, id).await
     }
 
     /// One of the organisation's choices.
     pub async fn choice(&self, org_id: &str, id: &str) -> Result<ChoiceRecord> {
-        let r = sqlx::query(&format!(
-            "SELECT {CHOICE_COLUMNS} FROM choices WHERE id = $1 AND org_id = $2"
-        ))
-        .bind(id)
-        .bind(org_id)
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        choice_from_row(&r)
+        self.one(
+            &format!("SELECT {CHOICE_COLUMNS} FROM choices WHERE id = $1 AND org_id = $2"),
+            (id, org_id),
+        )
+        .await
     }
 
     /// The choices about one application, oldest first.
@@ -659,25 +548,16 @@ impl Store {
         org_id: &str,
         application_id: &str,
     ) -> Result<Vec<ChoiceRecord>> {
-        let rows = sqlx::query(&format!(
+        self.all(&format!(
             "SELECT {CHOICE_COLUMNS} FROM choices WHERE org_id = $1 AND application_id = $2 ORDER BY created_at, id"
-        ))
-        .bind(org_id)
-        .bind(application_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(choice_from_row).collect()
+        ), (org_id, application_id)).await
     }
 
     /// The board's agenda: choices routed to the board and not yet decided, oldest first.
     pub async fn board_agenda(&self, org_id: &str) -> Result<Vec<ChoiceRecord>> {
-        let rows = sqlx::query(&format!(
+        self.all(&format!(
             "SELECT {CHOICE_COLUMNS} FROM choices WHERE org_id = $1 AND level = 'board' AND status IN ('proposed', 'advised') ORDER BY created_at, id"
-        ))
-        .bind(org_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(choice_from_row).collect()
+        ), (org_id,)).await
     }
 
     /// The organisation's current framework version, if it configured one.
@@ -688,18 +568,12 @@ impl Store {
         .bind(org_id)
         .fetch_optional(self.pool())
         .await?;
-        r.map(|r| framework_from_row(&r)).transpose()
+        r.map(|r| FromRow::from_row(&r)).transpose()
     }
 
     /// Every version of the organisation's framework, newest first.
     pub async fn framework_versions(&self, org_id: &str) -> Result<Vec<FrameworkVersion>> {
-        let rows = sqlx::query(
-            "SELECT version, framework, created_by, created_at FROM choice_frameworks WHERE org_id = $1 ORDER BY version DESC",
-        )
-        .bind(org_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(framework_from_row).collect()
+        self.all("SELECT version, framework, created_by, created_at FROM choice_frameworks WHERE org_id = $1 ORDER BY version DESC", (org_id,)).await
     }
 
     /// Saves the framework as the organisation's next version (the version number in
@@ -710,41 +584,29 @@ impl Store {
         framework: &Framework,
         actor: &Actor,
     ) -> Result<FrameworkVersion> {
-        let mut tx = self.begin().await?;
-        take_turn(&mut tx, &format!("choice_frameworks:{org_id}")).await?;
+        let mut w = self.write(actor, Some(org_id)).await?;
+        w.take_turn(&format!("choice_frameworks:{org_id}")).await?;
         let next: i64 = sqlx::query(
             "SELECT COALESCE(MAX(version), 0) + 1 AS n FROM choice_frameworks WHERE org_id = $1",
         )
         .bind(org_id)
-        .fetch_one(&mut *tx)
+        .fetch_one(w.conn())
         .await?
         .try_get("n")?;
         let mut f = framework.clone();
         f.version = u32::try_from(next).map_err(corrupt)?;
         f.organisation = org_id.to_string();
         let value = serde_json::to_value(&f).map_err(corrupt)?;
-        sqlx::query(
-            "INSERT INTO choice_frameworks (org_id, version, framework, created_by, created_at) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(org_id)
-        .bind(next)
-        .bind(value.to_string())
-        .bind(&actor.label)
-        .bind(now())
-        .execute(&mut *tx)
-        .await?;
+        w.exec("INSERT INTO choice_frameworks (org_id, version, framework, created_by, created_at) VALUES ($1, $2, $3, $4, $5)", (org_id, next, value.to_string(), &actor.label, now())).await?;
         let detail = json!({ "version": next, "name": f.name, "rules": f.rules.len() });
-        record(
-            &mut tx,
-            actor,
-            Some(org_id),
+        w.audit(
             "framework.saved",
-            ("choice_framework", Some(&next.to_string())),
+            ("choice_framework", &next.to_string()),
             detail.clone(),
         )
         .await?;
         append_event(
-            &mut tx,
+            w.conn(),
             org_id,
             actor,
             "framework.saved",
@@ -753,7 +615,7 @@ impl Store {
             detail,
         )
         .await?;
-        tx.commit().await?;
+        w.finish().await?;
         self.current_framework(org_id)
             .await?
             .ok_or(StoreError::NotFound)
@@ -761,24 +623,7 @@ impl Store {
 
     /// The organisation's decision events, newest first.
     pub async fn decision_events(&self, org_id: &str, limit: i64) -> Result<Vec<DecisionEvent>> {
-        let rows = sqlx::query(
-            "SELECT seq, hash, payload, created_at FROM decision_events WHERE org_id = $1 ORDER BY seq DESC LIMIT $2",
-        )
-        .bind(org_id)
-        .bind(limit.clamp(1, 1000))
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let payload: String = r.try_get("payload")?;
-                Ok(DecisionEvent {
-                    seq: r.try_get("seq")?,
-                    hash: r.try_get("hash")?,
-                    payload: serde_json::from_str(&payload).unwrap_or(Value::Null),
-                    created_at: r.try_get("created_at")?,
-                })
-            })
-            .collect()
+        self.all("SELECT seq, hash, payload, created_at FROM decision_events WHERE org_id = $1 ORDER BY seq DESC LIMIT $2", (org_id, limit.clamp(1, 1000))).await
     }
 
     /// Checks the decision history of one organisation (or of all, for `koers audit verify`):
@@ -813,7 +658,7 @@ impl Store {
         .bind(org_id)
         .fetch_all(self.pool())
         .await?;
-        let entries: Vec<ChainEntry> = rows.iter().map(entry_from_row).collect::<Result<_>>()?;
+        let entries: Vec<ChainEntry> = rows.iter().map(FromRow::from_row).collect::<Result<_>>()?;
         let mut problems = Vec::new();
         if let Err(b) = chain::verify(&entries) {
             problems.push(b);
@@ -927,13 +772,14 @@ impl Store {
     }
 }
 
-fn framework_from_row(r: &AnyRow) -> Result<FrameworkVersion> {
-    Ok(FrameworkVersion {
-        version: r.try_get("version")?,
-        framework: json_col(r, "framework")?,
-        created_by: r.try_get("created_by")?,
-        created_at: r.try_get("created_at")?,
-    })
+impl FromRow for FrameworkVersion {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        Ok(
+            columns!(r => FrameworkVersion { version, created_by, created_at;
+                framework: json_col(r, "framework")?,
+            }),
+        )
+    }
 }
 
 #[cfg(test)]
@@ -941,26 +787,14 @@ mod tests {
     use super::*;
     use crate::Backend;
     use crate::testing::on_both_backends;
-    use koers_core::OrganisationDraft;
+
     use koers_core::register::application::ApplicationInput;
     use koers_core::register::choice::{ChoiceInput, OptionInput, Transition};
 
     async fn setup(s: Store) -> (Store, String, String) {
-        let a = s
-            .create_organisation(
-                &OrganisationDraft::parse("Provincie Utrecht", "province", "PV26", "").unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
-        let b = s
-            .create_organisation(
-                &OrganisationDraft::parse("Gemeente Utrecht", "municipality", "GM0344", "")
-                    .unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
+        let a = crate::testing::organisation(&s, "Provincie Utrecht", "province", "PV26").await;
+        let b =
+            crate::testing::organisation(&s, "Gemeente Utrecht", "municipality", "GM0344").await;
         (s, a.id, b.id)
     }
 
@@ -1081,14 +915,12 @@ mod tests {
         assert_eq!(a_check.entries, 3);
         // The history is append-only.
         assert!(
-            sqlx::query("UPDATE decision_events SET payload = '{}'")
-                .execute(s.pool())
+            sql::exec(s.pool(), "UPDATE decision_events SET payload = '{}'", ())
                 .await
                 .is_err()
         );
         assert!(
-            sqlx::query("DELETE FROM decision_events")
-                .execute(s.pool())
+            sql::exec(s.pool(), "DELETE FROM decision_events", ())
                 .await
                 .is_err()
         );
@@ -1113,11 +945,13 @@ mod tests {
             .unwrap();
         assert!(s.verify_register_chain(Some(&a)).await.unwrap()[0].is_intact());
         // Someone with database access moves the choice off the board's agenda.
-        sqlx::query("UPDATE choices SET level = 'official' WHERE id = $1")
-            .bind(&c.id)
-            .execute(s.pool())
-            .await
-            .unwrap();
+        sql::exec(
+            s.pool(),
+            "UPDATE choices SET level = 'official' WHERE id = $1",
+            (&c.id,),
+        )
+        .await
+        .unwrap();
         let check = &s.verify_register_chain(Some(&a)).await.unwrap()[0];
         assert!(!check.is_intact());
         assert!(
@@ -1149,17 +983,17 @@ mod tests {
             .unwrap();
         }
         // Behind koers' back: drop the guard and rewrite the second event.
-        sqlx::query(match s.backend() {
-            Backend::Sqlite => "DROP TRIGGER decision_events_no_update",
-            Backend::Postgres => "DROP TRIGGER decision_events_no_change ON decision_events",
-        })
-        .execute(s.pool())
+        sql::exec(
+            s.pool(),
+            match s.backend() {
+                Backend::Sqlite => "DROP TRIGGER decision_events_no_update",
+                Backend::Postgres => "DROP TRIGGER decision_events_no_change ON decision_events",
+            },
+            (),
+        )
         .await
         .unwrap();
-        sqlx::query("UPDATE decision_events SET payload = replace(payload, 'choice.proposed', 'choice.decided') WHERE org_id = $1 AND seq = 2")
-            .bind(&a)
-            .execute(s.pool())
-            .await
+        sql::exec(s.pool(), "UPDATE decision_events SET payload = replace(payload, 'choice.proposed', 'choice.decided') WHERE org_id = $1 AND seq = 2", (&a,)).await
             .unwrap();
         let check = &s.verify_register_chain(Some(&a)).await.unwrap()[0];
         let first = check.result().unwrap_err();
@@ -1210,10 +1044,11 @@ mod tests {
             .unwrap();
         assert_eq!(app.draft.risk_group(), Some(AiActRiskGroup::NotHighRisk));
         assert!(s.verify_register_chain(Some(&a)).await.unwrap()[0].is_intact());
-        sqlx::query(
+        sql::exec(
+            s.pool(),
             "UPDATE applications SET ai_act = replace(ai_act, 'not_high_risk', 'exception')",
+            (),
         )
-        .execute(s.pool())
         .await
         .unwrap();
         assert!(!s.verify_register_chain(Some(&a)).await.unwrap()[0].is_intact());

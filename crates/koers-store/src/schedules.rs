@@ -2,7 +2,7 @@
 //! A due refresh is claimed with a conditional update that moves `next_due` on by one period,
 //! so that of several koers processes on one database only one runs it.
 
-use crate::audit::{Actor, record};
+use crate::audit::Actor;
 use crate::{Result, Store, StoreError, stamp};
 use koers_core::indicators::Every;
 use sqlx::Row;
@@ -63,36 +63,28 @@ impl Store {
         actor: &Actor,
     ) -> Result<Option<(Every, String)>> {
         let (table, col) = (kind.table(), kind.id_column());
-        let mut tx = self.begin().await?;
-        sqlx::query(&format!("DELETE FROM {table} WHERE {col} = $1"))
-            .bind(id)
-            .execute(&mut *tx)
+        let mut w = self.write(actor, Some(org_id)).await?;
+        w.exec(&format!("DELETE FROM {table} WHERE {col} = $1"), (id,))
             .await?;
         let out = match every {
             Some(e) => {
                 let next = stamp(e.next_after(chrono::Utc::now()));
-                sqlx::query(&format!(
-                    "INSERT INTO {table} ({col}, every, next_due) VALUES ($1, $2, $3)"
-                ))
-                .bind(id)
-                .bind(e.as_str())
-                .bind(&next)
-                .execute(&mut *tx)
+                w.exec(
+                    &format!("INSERT INTO {table} ({col}, every, next_due) VALUES ($1, $2, $3)"),
+                    (id, e.as_str(), &next),
+                )
                 .await?;
                 Some((e, next))
             }
             None => None,
         };
-        record(
-            &mut tx,
-            actor,
-            Some(org_id),
+        let detail = serde_json::json!({ "every": every.map(Every::as_str) });
+        w.commit(
             &format!("{}.scheduled", kind.name()),
-            (kind.name(), Some(id)),
-            serde_json::json!({ "every": every.map(Every::as_str) }),
+            (kind.name(), id),
+            detail,
         )
         .await?;
-        tx.commit().await?;
         Ok(out)
     }
 
@@ -139,15 +131,13 @@ impl Store {
             let Some(e) = Every::parse(&every).ok().flatten() else {
                 continue;
             };
-            let won = sqlx::query(&format!(
-                "UPDATE {table} SET next_due = $1 WHERE {col} = $2 AND next_due = $3"
-            ))
-            .bind(stamp(e.next_after(now)))
-            .bind(&id)
-            .bind(&due)
-            .execute(self.pool())
-            .await?;
-            if won.rows_affected() == 1 {
+            let won = self
+                .exec(
+                    &format!("UPDATE {table} SET next_due = $1 WHERE {col} = $2 AND next_due = $3"),
+                    (stamp(e.next_after(now)), &id, &due),
+                )
+                .await?;
+            if won == 1 {
                 claimed.push((org_id, id));
             }
         }

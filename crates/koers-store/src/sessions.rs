@@ -1,6 +1,7 @@
 //! Server-side sessions. The browser holds a random token; the store holds only its
 //! SHA-256, the user, the organisation worked in, and the CSRF token of the session.
 
+use crate::sql::{self};
 use crate::{Result, Store, StoreError, new_id, now, parse_stamp, stamp, take_turn};
 use chrono::{DateTime, Duration, Utc};
 use koers_core::secret::{new_token, token_digest};
@@ -47,19 +48,8 @@ impl Store {
             expires_at: stamp(Utc::now() + ttl.absolute),
         };
         let at = now();
-        sqlx::query(
-            "INSERT INTO sessions (token_digest, user_id, org_id, csrf_token, created_at, last_seen_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(token_digest(&token))
-        .bind(&session.user_id)
-        .bind(&session.org_id)
-        .bind(&session.csrf_token)
-        .bind(&at)
-        .bind(&at)
-        .bind(&session.expires_at)
-        .execute(self.pool())
-        .await?;
+        self.exec("INSERT INTO sessions (token_digest, user_id, org_id, csrf_token, created_at, last_seen_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)", (token_digest(&token), &session.user_id, &session.org_id, &session.csrf_token, &at, &at, &session.expires_at)).await?;
         Ok((token, session))
     }
 
@@ -85,11 +75,11 @@ impl Store {
         }
         // Refresh the idle clock at most once a minute, so reads stay reads.
         if now_t - last_seen > Duration::minutes(1) {
-            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_digest = $2")
-                .bind(stamp(now_t))
-                .bind(&digest)
-                .execute(self.pool())
-                .await?;
+            self.exec(
+                "UPDATE sessions SET last_seen_at = $1 WHERE token_digest = $2",
+                (stamp(now_t), &digest),
+            )
+            .await?;
         }
         Ok(Some(Session {
             user_id: r.try_get("user_id")?,
@@ -101,32 +91,33 @@ impl Store {
 
     /// Switches the organisation a session works in.
     pub async fn switch_session_org(&self, token: &str, org_id: &str) -> Result<()> {
-        let done = sqlx::query("UPDATE sessions SET org_id = $1 WHERE token_digest = $2")
-            .bind(org_id)
-            .bind(token_digest(token))
-            .execute(self.pool())
+        let done = self
+            .exec(
+                "UPDATE sessions SET org_id = $1 WHERE token_digest = $2",
+                (org_id, token_digest(token)),
+            )
             .await?;
-        if done.rows_affected() == 0 {
+        if done == 0 {
             return Err(StoreError::NotFound);
         }
         Ok(())
     }
 
     pub async fn end_session(&self, token: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_digest = $1")
-            .bind(token_digest(token))
-            .execute(self.pool())
-            .await?;
+        self.exec(
+            "DELETE FROM sessions WHERE token_digest = $1",
+            (token_digest(token),),
+        )
+        .await?;
         Ok(())
     }
 
     /// Removes every expired session; returns how many.
     pub async fn purge_expired_sessions(&self) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-            .bind(now())
-            .execute(self.pool())
+        let done = self
+            .exec("DELETE FROM sessions WHERE expires_at <= $1", (now(),))
             .await?;
-        Ok(done.rows_affected())
+        Ok(done)
     }
 
     /// Lets one sign-in attempt go ahead when none of `limits` (a key such as `email:…` or
@@ -142,10 +133,11 @@ impl Store {
     ) -> Result<LoginAttempt> {
         // Forgotten apart from the attempt, so that it touches no row another attempt
         // holds while this one waits for its turn.
-        sqlx::query("DELETE FROM login_failures WHERE failed_at <= $1")
-            .bind(stamp(since))
-            .execute(self.pool())
-            .await?;
+        self.exec(
+            "DELETE FROM login_failures WHERE failed_at <= $1",
+            (stamp(since),),
+        )
+        .await?;
         let mut tx = self.begin().await?;
         for (key, max) in limits {
             take_turn(&mut tx, &format!("login_failures:{key}")).await?;
@@ -169,12 +161,12 @@ impl Store {
         let attempt = new_id();
         let at = now();
         for (key, _) in limits {
-            sqlx::query("INSERT INTO login_failures (key, attempt, failed_at) VALUES ($1, $2, $3)")
-                .bind(key)
-                .bind(&attempt)
-                .bind(&at)
-                .execute(&mut *tx)
-                .await?;
+            sql::exec(
+                &mut *tx,
+                "INSERT INTO login_failures (key, attempt, failed_at) VALUES ($1, $2, $3)",
+                (key, &attempt, &at),
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok(LoginAttempt::Granted(attempt))
@@ -183,11 +175,11 @@ impl Store {
     /// A sign-in attempt succeeded: it no longer counts, and the failures under
     /// `forget_key` (the account's) are forgotten.
     pub async fn login_succeeded(&self, attempt: &str, forget_key: &str) -> Result<()> {
-        sqlx::query("DELETE FROM login_failures WHERE attempt = $1 OR key = $2")
-            .bind(attempt)
-            .bind(forget_key)
-            .execute(self.pool())
-            .await?;
+        self.exec(
+            "DELETE FROM login_failures WHERE attempt = $1 OR key = $2",
+            (attempt, forget_key),
+        )
+        .await?;
         Ok(())
     }
 }
@@ -204,30 +196,14 @@ pub enum LoginAttempt {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Actor;
+
     use crate::testing::on_both_backends;
-    use koers_core::{OrganisationDraft, Role, UserDraft};
+    use koers_core::Role;
 
     async fn sessions_live_and_die(s: Store) {
-        let org = s
-            .create_organisation(
-                &OrganisationDraft::parse("Gemeente Utrecht", "municipality", "GM0344", "")
-                    .unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
-        let u = s
-            .create_user(
-                &UserDraft::parse("a@b.nl", "A", "a long password").unwrap(),
-                "h",
-                false,
-                &org.id,
-                &[Role::Viewer],
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
+        let org =
+            crate::testing::organisation(&s, "Gemeente Utrecht", "municipality", "GM0344").await;
+        let u = crate::testing::member(&s, &org.id, "a@b.nl", "A", &[Role::Viewer]).await;
         let ttl = SessionTtl::default();
         let (token, sess) = s.create_session(&u.id, &org.id, ttl).await.unwrap();
         let found = s.session(&token, ttl).await.unwrap().unwrap();

@@ -1,8 +1,9 @@
 //! Evidence snapshots: immutable records of what a monitor or indicator showed, with the
 //! SQL and dataset versions behind it and a content hash (see `koers_core::snapshot`).
 
-use crate::audit::{Actor, record};
-use crate::{Result, Store, StoreError, new_id, now};
+use crate::audit::Actor;
+use crate::sql::{FromRow, columns};
+use crate::{Result, Store, new_id, now};
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -32,21 +33,16 @@ pub struct Snapshot {
 
 const COLUMNS: &str = "id, org_id, subject_kind, subject_id, title, note, content, content_hash, created_by, created_at";
 
-fn from_row(r: &AnyRow) -> Result<Snapshot> {
-    let content_text: String = r.try_get("content")?;
-    Ok(Snapshot {
-        id: r.try_get("id")?,
-        org_id: r.try_get("org_id")?,
-        subject_kind: r.try_get("subject_kind")?,
-        subject_id: r.try_get("subject_id")?,
-        title: r.try_get("title")?,
-        note: r.try_get("note")?,
-        content: serde_json::from_str(&content_text).unwrap_or(serde_json::Value::Null),
-        content_text,
-        content_hash: r.try_get("content_hash")?,
-        created_by: r.try_get("created_by")?,
-        created_at: r.try_get("created_at")?,
-    })
+impl FromRow for Snapshot {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        let content_text: String = r.try_get("content")?;
+        Ok(
+            columns!(r => Snapshot { id, org_id, subject_kind, subject_id, title, note, content_hash, created_by, created_at;
+                content: serde_json::from_str(&content_text).unwrap_or(serde_json::Value::Null),
+                content_text,
+            }),
+        )
+    }
 }
 
 /// A snapshot about to be taken.
@@ -68,53 +64,25 @@ impl Store {
         actor: &Actor,
     ) -> Result<Snapshot> {
         let id = new_id();
-        let mut tx = self.begin().await?;
-        sqlx::query(&format!("INSERT INTO evidence_snapshots ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"))
-            .bind(&id)
-            .bind(org_id)
-            .bind(s.subject_kind)
-            .bind(s.subject_id)
-            .bind(s.title)
-            .bind(s.note)
-            .bind(&s.content.text)
-            .bind(&s.content.hash)
-            .bind(&actor.label)
-            .bind(now())
-            .execute(&mut *tx)
+        let mut w = self.write(actor, Some(org_id)).await?;
+        w.exec(&format!("INSERT INTO evidence_snapshots ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"), (&id, org_id, s.subject_kind, s.subject_id, s.title, s.note, &s.content.text, &s.content.hash, &actor.label, now())).await?;
+        let detail = serde_json::json!({ "subject": s.subject_kind, "subjectId": s.subject_id, "hash": s.content.hash });
+        w.commit("snapshot.taken", ("evidence_snapshot", &id), detail)
             .await?;
-        record(
-            &mut tx,
-            actor,
-            Some(org_id),
-            "snapshot.taken",
-            ("evidence_snapshot", Some(&id)),
-            serde_json::json!({ "subject": s.subject_kind, "subjectId": s.subject_id, "hash": s.content.hash }),
-        )
-        .await?;
-        tx.commit().await?;
         self.snapshot(org_id, &id).await
     }
 
     /// The snapshots of one monitor or indicator (or all of the organisation), newest first.
     pub async fn snapshots(&self, org_id: &str, subject_id: Option<&str>) -> Result<Vec<Snapshot>> {
-        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM evidence_snapshots WHERE org_id = $1 AND ($2 = '' OR subject_id = $2) ORDER BY created_at DESC, id DESC"))
-            .bind(org_id)
-            .bind(subject_id.unwrap_or(""))
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter().map(from_row).collect()
+        self.all(&format!("SELECT {COLUMNS} FROM evidence_snapshots WHERE org_id = $1 AND ($2 = '' OR subject_id = $2) ORDER BY created_at DESC, id DESC"), (org_id, subject_id.unwrap_or(""))).await
     }
 
     pub async fn snapshot(&self, org_id: &str, id: &str) -> Result<Snapshot> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM evidence_snapshots WHERE org_id = $1 AND id = $2"
-        ))
-        .bind(org_id)
-        .bind(id)
-        .fetch_optional(self.pool())
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        from_row(&row)
+        self.one(
+            &format!("SELECT {COLUMNS} FROM evidence_snapshots WHERE org_id = $1 AND id = $2"),
+            (org_id, id),
+        )
+        .await
     }
 }
 
@@ -167,17 +135,11 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::StoreError;
     use crate::testing::on_both_backends;
-    use koers_core::OrganisationDraft;
 
     async fn snapshots_cannot_be_changed_or_removed(s: Store) {
-        let org = s
-            .create_organisation(
-                &OrganisationDraft::parse("Gelderland", "province", "PV25", "").unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
+        let org = crate::testing::organisation(&s, "Gelderland", "province", "PV25").await;
         // Numbers and text that a careless round trip through a parsed value would change.
         let content = serde_json::json!({
             "value": 11281.099999999999_f64, "tiny": 5e-324_f64, "huge": 1.7976931348623157e308_f64,
@@ -211,17 +173,11 @@ mod tests {
         assert_eq!(checks.len(), 1);
         assert_eq!((checks[0].count, checks[0].broken.len()), (1, 0));
         assert!(
-            sqlx::query("UPDATE evidence_snapshots SET title = 'x'")
-                .execute(s.pool())
+            s.exec("UPDATE evidence_snapshots SET title = 'x'", ())
                 .await
                 .is_err()
         );
-        assert!(
-            sqlx::query("DELETE FROM evidence_snapshots")
-                .execute(s.pool())
-                .await
-                .is_err()
-        );
+        assert!(s.exec("DELETE FROM evidence_snapshots", ()).await.is_err());
         assert_eq!(s.snapshots(&org.id, Some("m1")).await.unwrap().len(), 1);
         assert!(matches!(
             s.snapshot("other", &snap.id).await,

@@ -2,7 +2,8 @@
 //! its definition, the hash of the data fetched last, and how the last check went. The
 //! definition's rules live in `koers_app::sources`; here it is kept as JSON.
 
-use crate::audit::{Actor, record};
+use crate::audit::Actor;
+use crate::sql::{FromRow, columns};
 use crate::{Result, Store, StoreError, now};
 use serde::Serialize;
 use serde_json::Value;
@@ -47,18 +48,15 @@ impl Outcome {
     }
 }
 
-fn from_row(r: &AnyRow) -> Result<DatasetSource> {
-    let def: String = r.try_get("definition")?;
-    Ok(DatasetSource {
-        dataset_id: r.try_get("dataset_id")?,
-        kind: r.try_get("kind")?,
-        definition: serde_json::from_str(&def).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        content_hash: r.try_get("content_hash")?,
-        checked_at: r.try_get("checked_at")?,
-        outcome: r.try_get("outcome")?,
-        message: r.try_get("message")?,
-        updated_at: r.try_get("updated_at")?,
-    })
+impl FromRow for DatasetSource {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        let def: String = r.try_get("definition")?;
+        Ok(
+            columns!(r => DatasetSource { dataset_id, kind, content_hash, checked_at, outcome, message, updated_at;
+                definition: serde_json::from_str(&def).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            }),
+        )
+    }
 }
 
 impl Store {
@@ -74,63 +72,45 @@ impl Store {
         content_hash: Option<&str>,
         actor: &Actor,
     ) -> Result<DatasetSource> {
-        let mut tx = self.begin().await?;
+        let mut w = self.write(actor, Some(org_id)).await?;
         let owned = sqlx::query("SELECT id FROM datasets WHERE id = $1 AND org_id = $2")
             .bind(dataset_id)
             .bind(org_id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(w.conn())
             .await?;
         if owned.is_none() {
             return Err(StoreError::NotFound);
         }
         let at = now();
-        sqlx::query("DELETE FROM dataset_sources WHERE dataset_id = $1")
-            .bind(dataset_id)
-            .execute(&mut *tx)
-            .await?;
+        w.exec(
+            "DELETE FROM dataset_sources WHERE dataset_id = $1",
+            (dataset_id,),
+        )
+        .await?;
         let (checked_at, outcome) = match content_hash {
             Some(_) => (Some(at.as_str()), Some(Outcome::Imported.as_str())),
             None => (None, None),
         };
-        sqlx::query(
-            "INSERT INTO dataset_sources (dataset_id, kind, definition, content_hash, checked_at, outcome, message, updated_at) VALUES ($1, $2, $3, $4, $5, $6, '', $7)",
-        )
-        .bind(dataset_id)
-        .bind(kind)
-        .bind(definition.to_string())
-        .bind(content_hash)
-        .bind(checked_at)
-        .bind(outcome)
-        .bind(&at)
-        .execute(&mut *tx)
-        .await?;
+        w.exec("INSERT INTO dataset_sources (dataset_id, kind, definition, content_hash, checked_at, outcome, message, updated_at) VALUES ($1, $2, $3, $4, $5, $6, '', $7)", (dataset_id, kind, definition.to_string(), content_hash, checked_at, outcome, &at)).await?;
         // The audit log keeps the definition for good: without the URL's credentials (the
         // source row keeps them, for its refreshes, and only the organisation reads it).
         let mut logged = definition.clone();
         if let Some(Value::String(url)) = logged.get_mut("url") {
             *url = koers_core::catalog::redact_urls(url);
         }
-        record(
-            &mut tx,
-            actor,
-            Some(org_id),
-            "dataset.source_set",
-            ("dataset", Some(dataset_id)),
-            serde_json::json!({ "kind": kind, "definition": logged }),
-        )
-        .await?;
-        tx.commit().await?;
+        let detail = serde_json::json!({ "kind": kind, "definition": logged });
+        w.commit("dataset.source_set", ("dataset", dataset_id), detail)
+            .await?;
         self.dataset_source(dataset_id).await
     }
 
     /// The source of a dataset, if it has one (the caller checked that it may be seen).
     pub async fn dataset_source(&self, dataset_id: &str) -> Result<DatasetSource> {
-        let r = sqlx::query("SELECT * FROM dataset_sources WHERE dataset_id = $1")
-            .bind(dataset_id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        from_row(&r)
+        self.one(
+            "SELECT * FROM dataset_sources WHERE dataset_id = $1",
+            (dataset_id,),
+        )
+        .await
     }
 
     /// Records a check of a dataset's source: its outcome, the hash of the data when it was
@@ -144,32 +124,15 @@ impl Store {
         message: &str,
         actor: &Actor,
     ) -> Result<DatasetSource> {
-        let mut tx = self.begin().await?;
-        let done = sqlx::query(
-            "UPDATE dataset_sources SET checked_at = $1, outcome = $2, message = $3, content_hash = COALESCE($4, content_hash)
-             WHERE dataset_id = $5 AND dataset_id IN (SELECT id FROM datasets WHERE org_id = $6)",
-        )
-        .bind(now())
-        .bind(outcome.as_str())
-        .bind(message)
-        .bind(content_hash)
-        .bind(dataset_id)
-        .bind(org_id)
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
+        let mut w = self.write(actor, Some(org_id)).await?;
+        let done = w.exec("UPDATE dataset_sources SET checked_at = $1, outcome = $2, message = $3, content_hash = COALESCE($4, content_hash)
+             WHERE dataset_id = $5 AND dataset_id IN (SELECT id FROM datasets WHERE org_id = $6)", (now(), outcome.as_str(), message, content_hash, dataset_id, org_id)).await?;
+        if done == 0 {
             return Err(StoreError::NotFound);
         }
-        record(
-            &mut tx,
-            actor,
-            Some(org_id),
-            "dataset.source_checked",
-            ("dataset", Some(dataset_id)),
-            serde_json::json!({ "outcome": outcome.as_str(), "message": message }),
-        )
-        .await?;
-        tx.commit().await?;
+        let detail = serde_json::json!({ "outcome": outcome.as_str(), "message": message });
+        w.commit("dataset.source_checked", ("dataset", dataset_id), detail)
+            .await?;
         self.dataset_source(dataset_id).await
     }
 }

@@ -188,6 +188,36 @@ macro_rules! on_both_backends {
 #[cfg(test)]
 pub(crate) use on_both_backends;
 
+/// An organisation for a store test, created from the command line (`kind` and `code` as
+/// [`koers_core::OrganisationDraft::parse`] takes them).
+#[cfg(test)]
+pub(crate) async fn organisation(
+    s: &Store,
+    name: &str,
+    kind: &str,
+    code: &str,
+) -> crate::Organisation {
+    let d = koers_core::OrganisationDraft::parse(name, kind, code, "").unwrap();
+    s.create_organisation(&d, &crate::Actor::cli())
+        .await
+        .unwrap()
+}
+
+/// A member of `org_id` with `roles` for a store test (password hash `h`).
+#[cfg(test)]
+pub(crate) async fn member(
+    s: &Store,
+    org_id: &str,
+    email: &str,
+    name: &str,
+    roles: &[koers_core::Role],
+) -> crate::User {
+    let d = koers_core::UserDraft::parse(email, name, "a long password").unwrap();
+    s.create_user(&d, "h", false, org_id, roles, &crate::Actor::cli())
+        .await
+        .unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::{test_server, with_database};

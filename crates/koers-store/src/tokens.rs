@@ -1,7 +1,8 @@
 //! Personal API tokens. The client holds `koers_<id>.<secret>`; the store holds the id, the
 //! SHA-256 of the secret, and what the token may do. Creating and revoking are audited.
 
-use crate::audit::{Actor, record};
+use crate::audit::Actor;
+use crate::sql::{FromRow, columns};
 use crate::{Result, Store, StoreError, new_id, now, parse_stamp, stamp};
 use chrono::{Duration, Utc};
 use koers_core::secret::{constant_time_eq, new_token, token_digest};
@@ -33,19 +34,16 @@ impl ApiToken {
 
 const COLUMNS: &str = "id, user_id, org_id, name, scope, created_at, expires_at, last_used_at";
 
-fn from_row(r: &AnyRow) -> Result<ApiToken> {
-    let scope: String = r.try_get("scope")?;
-    Ok(ApiToken {
-        id: r.try_get("id")?,
-        user_id: r.try_get("user_id")?,
-        org_id: r.try_get("org_id")?,
-        name: r.try_get("name")?,
-        scope: TokenScope::parse(&scope)
-            .map_err(|_| StoreError::Corrupt(format!("tokenbereik {scope}")))?,
-        created_at: r.try_get("created_at")?,
-        expires_at: r.try_get("expires_at")?,
-        last_used_at: r.try_get("last_used_at")?,
-    })
+impl FromRow for ApiToken {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        let scope: String = r.try_get("scope")?;
+        Ok(
+            columns!(r => ApiToken { id, user_id, org_id, name, created_at, expires_at, last_used_at;
+                scope: TokenScope::parse(&scope)
+                .map_err(|_| StoreError::Corrupt(format!("tokenbereik {scope}")))?,
+            }),
+        )
+    }
 }
 
 impl Store {
@@ -70,43 +68,18 @@ impl Store {
             expires_at: stamp(draft.expires_at),
             last_used_at: None,
         };
-        let mut tx = self.begin().await?;
-        sqlx::query(
-            "INSERT INTO api_tokens (id, user_id, org_id, name, scope, secret_digest, created_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(&token.id)
-        .bind(&token.user_id)
-        .bind(&token.org_id)
-        .bind(&token.name)
-        .bind(token.scope.as_str())
-        .bind(token_digest(&secret))
-        .bind(&token.created_at)
-        .bind(&token.expires_at)
-        .execute(&mut *tx)
-        .await?;
-        record(
-            &mut tx,
-            actor,
-            Some(org_id),
-            "api_token.created",
-            ("api_token", Some(&token.id)),
-            json!({ "name": token.name, "scope": token.scope.as_str(), "expiresAt": token.expires_at, "client": client }),
-        )
-        .await?;
-        tx.commit().await?;
+        let mut w = self.write(actor, Some(org_id)).await?;
+        w.exec("INSERT INTO api_tokens (id, user_id, org_id, name, scope, secret_digest, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", (&token.id, &token.user_id, &token.org_id, &token.name, token.scope.as_str(), token_digest(&secret), &token.created_at, &token.expires_at)).await?;
+        w.commit("api_token.created", ("api_token", &token.id), json!({ "name": token.name, "scope": token.scope.as_str(), "expiresAt": token.expires_at, "client": client })).await?;
         Ok((compose(&token.id, &secret), token))
     }
 
     /// The user's tokens, newest first (expired ones too, until revoked).
     pub async fn api_tokens(&self, user_id: &str) -> Result<Vec<ApiToken>> {
-        let rows = sqlx::query(&format!(
+        self.all(&format!(
             "SELECT {COLUMNS} FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC, id DESC"
-        ))
-        .bind(user_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter().map(from_row).collect()
+        ), (user_id,)).await
     }
 
     /// Revokes (removes) one of the user's tokens, asked for from address `client`; another
@@ -118,30 +91,18 @@ impl Store {
         actor: &Actor,
         client: &str,
     ) -> Result<()> {
-        let mut tx = self.begin().await?;
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM api_tokens WHERE id = $1 AND user_id = $2"
-        ))
-        .bind(id)
-        .bind(user_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::NotFound)?;
-        let token = from_row(&row)?;
-        sqlx::query("DELETE FROM api_tokens WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
+        let mut w = self.write(actor, None).await?;
+        let sql = format!("SELECT {COLUMNS} FROM api_tokens WHERE id = $1 AND user_id = $2");
+        let token: ApiToken = w.one(&sql, (id, user_id)).await?;
+        w.set_org(&token.org_id);
+        w.exec("DELETE FROM api_tokens WHERE id = $1", (id,))
             .await?;
-        record(
-            &mut tx,
-            actor,
-            Some(&token.org_id),
+        w.commit(
             "api_token.revoked",
-            ("api_token", Some(&token.id)),
+            ("api_token", &token.id),
             json!({ "name": token.name, "client": client }),
         )
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -165,7 +126,7 @@ impl Store {
         if !constant_time_eq(&digest, &token_digest(secret)) {
             return Ok(None);
         }
-        let mut token = from_row(&row)?;
+        let mut token = ApiToken::from_row(&row)?;
         if token.expired() {
             return Ok(None);
         }
@@ -176,11 +137,11 @@ impl Store {
         };
         if stale {
             let at = stamp(now_t);
-            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
-                .bind(&at)
-                .bind(&token.id)
-                .execute(self.pool())
-                .await?;
+            self.exec(
+                "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2",
+                (&at, &token.id),
+            )
+            .await?;
             token.last_used_at = Some(at);
         }
         Ok(Some(token))
@@ -191,16 +152,10 @@ impl Store {
 mod tests {
     use super::*;
     use crate::testing::on_both_backends;
-    use koers_core::{OrganisationDraft, Role, UserDraft};
+    use koers_core::{Role, UserDraft};
 
     async fn tokens_live_and_die(s: Store) {
-        let org = s
-            .create_organisation(
-                &OrganisationDraft::parse("Provincie Utrecht", "province", "PV26", "").unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
+        let org = crate::testing::organisation(&s, "Provincie Utrecht", "province", "PV26").await;
         let mut users = Vec::new();
         for email in ["a@b.nl", "c@d.nl"] {
             let d = UserDraft::parse(email, "A", "a long password").unwrap();

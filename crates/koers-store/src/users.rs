@@ -1,11 +1,12 @@
 //! Users and their memberships (roles per organisation).
 
-use crate::audit::{Actor, record};
+use crate::audit::Actor;
+use crate::sql::{self, FromRow, columns, flag};
 use crate::{Result, Store, StoreError, conflict_on_unique, new_id, now};
 use koers_core::{Role, UserDraft};
 use serde::Serialize;
+use sqlx::Row;
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
 
 /// A stored user (without the password hash).
 #[derive(Debug, Clone, Serialize)]
@@ -26,15 +27,29 @@ pub struct Member {
 
 pub(crate) const COLUMNS: &str = "id, email, display_name, instance_admin, created_at";
 
-pub(crate) fn from_row(r: &AnyRow) -> Result<User> {
-    let admin: i64 = r.try_get("instance_admin")?;
-    Ok(User {
-        id: r.try_get("id")?,
-        email: r.try_get("email")?,
-        display_name: r.try_get("display_name")?,
-        instance_admin: admin != 0,
-        created_at: r.try_get("created_at")?,
-    })
+impl FromRow for User {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        Ok(columns!(r => User { id, email, display_name, created_at;
+            instance_admin: flag(r, "instance_admin")?,
+        }))
+    }
+}
+
+/// A role from its column `role`.
+impl FromRow for Role {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        parse_role(&r.try_get::<String, _>("role")?)
+    }
+}
+
+/// A user with the one role of a membership row (`members` gathers the rows per user).
+impl FromRow for Member {
+    fn from_row(r: &AnyRow) -> Result<Self> {
+        Ok(Member {
+            user: User::from_row(r)?,
+            roles: vec![Role::from_row(r)?],
+        })
+    }
 }
 
 pub(crate) fn parse_role(s: &str) -> Result<Role> {
@@ -43,20 +58,22 @@ pub(crate) fn parse_role(s: &str) -> Result<Role> {
 
 /// Inserts a user row inside an open transaction (`Conflict` when the address is taken).
 pub(crate) async fn insert_user(
-    tx: &mut Transaction<'_, Any>,
+    conn: &mut sqlx::AnyConnection,
     user: &User,
     password_hash: &str,
 ) -> Result<()> {
-    sqlx::query(&format!(
-        "INSERT INTO users ({COLUMNS}, password_hash) VALUES ($1, $2, $3, $4, $5, $6)"
-    ))
-    .bind(&user.id)
-    .bind(&user.email)
-    .bind(&user.display_name)
-    .bind(i64::from(user.instance_admin))
-    .bind(&user.created_at)
-    .bind(password_hash)
-    .execute(&mut **tx)
+    sql::exec(
+        &mut *conn,
+        &format!("INSERT INTO users ({COLUMNS}, password_hash) VALUES ($1, $2, $3, $4, $5, $6)"),
+        (
+            &user.id,
+            &user.email,
+            &user.display_name,
+            i64::from(user.instance_admin),
+            &user.created_at,
+            password_hash,
+        ),
+    )
     .await
     .map_err(conflict_on_unique("email"))?;
     Ok(())
@@ -64,18 +81,18 @@ pub(crate) async fn insert_user(
 
 /// Gives a user `roles` in an organisation inside an open transaction.
 pub(crate) async fn insert_memberships(
-    tx: &mut Transaction<'_, Any>,
+    conn: &mut sqlx::AnyConnection,
     org_id: &str,
     user_id: &str,
     roles: &[Role],
 ) -> Result<()> {
     for role in roles {
-        sqlx::query("INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, $3)")
-            .bind(org_id)
-            .bind(user_id)
-            .bind(role.as_str())
-            .execute(&mut **tx)
-            .await?;
+        sql::exec(
+            &mut *conn,
+            "INSERT INTO memberships (org_id, user_id, role) VALUES ($1, $2, $3)",
+            (org_id, user_id, role.as_str()),
+        )
+        .await?;
     }
     Ok(())
 }
@@ -98,32 +115,20 @@ impl Store {
             instance_admin,
             created_at: now(),
         };
-        let mut tx = self.begin().await?;
-        insert_user(&mut tx, &user, password_hash).await?;
-        insert_memberships(&mut tx, org_id, &user.id, roles).await?;
-        record(
-            &mut tx,
-            actor,
-            Some(org_id),
-            "member.added",
-            ("user", Some(&user.id)),
-            serde_json::json!({
-                "email": user.email,
-                "roles": roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
-            }),
-        )
-        .await?;
-        tx.commit().await?;
+        let mut w = self.write(actor, Some(org_id)).await?;
+        insert_user(w.conn(), &user, password_hash).await?;
+        insert_memberships(w.conn(), org_id, &user.id, roles).await?;
+        let detail = serde_json::json!({
+            "email": user.email,
+            "roles": roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+        });
+        w.commit("member.added", ("user", &user.id), detail).await?;
         Ok(user)
     }
 
     pub async fn user(&self, id: &str) -> Result<User> {
-        let r = sqlx::query(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        from_row(&r)
+        self.one(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"), (id,))
+            .await
     }
 
     /// The user with this e-mail address and their password hash, for signing in.
@@ -135,76 +140,57 @@ impl Store {
         .fetch_optional(self.pool())
         .await?;
         match r {
-            Some(r) => Ok(Some((from_row(&r)?, r.try_get("password_hash")?))),
+            Some(r) => Ok(Some((User::from_row(&r)?, r.try_get("password_hash")?))),
             None => Ok(None),
         }
     }
 
     pub async fn set_password_hash(&self, user_id: &str, hash: &str, actor: &Actor) -> Result<()> {
-        let mut tx = self.begin().await?;
-        let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-            .bind(hash)
-            .bind(user_id)
-            .execute(&mut *tx)
+        let mut w = self.write(actor, None).await?;
+        let done = w
+            .exec(
+                "UPDATE users SET password_hash = $1 WHERE id = $2",
+                (hash, user_id),
+            )
             .await?;
-        if done.rows_affected() == 0 {
+        if done == 0 {
             return Err(StoreError::NotFound);
         }
         // Every session of the user ends with the old password.
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(user_id)
-            .execute(&mut *tx)
+        w.exec("DELETE FROM sessions WHERE user_id = $1", (user_id,))
             .await?;
-        record(
-            &mut tx,
-            actor,
-            None,
+        w.commit(
             "user.password_changed",
-            ("user", Some(user_id)),
+            ("user", user_id),
             serde_json::json!({}),
         )
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 
     /// The roles a user holds in an organisation (empty when not a member).
     pub async fn roles_in(&self, user_id: &str, org_id: &str) -> Result<Vec<Role>> {
-        let rows = sqlx::query(
-            "SELECT role FROM memberships WHERE user_id = $1 AND org_id = $2 ORDER BY role",
-        )
-        .bind(user_id)
-        .bind(org_id)
-        .fetch_all(self.pool())
-        .await?;
-        let mut roles = rows
-            .iter()
-            .map(|r| parse_role(&r.try_get::<String, _>("role")?))
-            .collect::<Result<Vec<_>>>()?;
+        let sql = "SELECT role FROM memberships WHERE user_id = $1 AND org_id = $2 ORDER BY role";
+        let mut roles: Vec<Role> = self.all(sql, (user_id, org_id)).await?;
         roles.sort();
         Ok(roles)
     }
 
     /// The members of an organisation with their roles, by name.
     pub async fn members(&self, org_id: &str) -> Result<Vec<Member>> {
-        let rows = sqlx::query(
-            "SELECT u.id, u.email, u.display_name, u.instance_admin, u.created_at, m.role
-             FROM users u JOIN memberships m ON m.user_id = u.id
-             WHERE m.org_id = $1 ORDER BY u.display_name, u.id, m.role",
-        )
-        .bind(org_id)
-        .fetch_all(self.pool())
-        .await?;
+        let rows: Vec<Member> = self
+            .all(
+                "SELECT u.id, u.email, u.display_name, u.instance_admin, u.created_at, m.role
+                 FROM users u JOIN memberships m ON m.user_id = u.id
+                 WHERE m.org_id = $1 ORDER BY u.display_name, u.id, m.role",
+                (org_id,),
+            )
+            .await?;
         let mut out: Vec<Member> = Vec::new();
-        for r in &rows {
-            let user = from_row(r)?;
-            let role = parse_role(&r.try_get::<String, _>("role")?)?;
+        for row in rows {
             match out.last_mut() {
-                Some(m) if m.user.id == user.id => m.roles.push(role),
-                _ => out.push(Member {
-                    user,
-                    roles: vec![role],
-                }),
+                Some(m) if m.user.id == row.user.id => m.roles.extend(row.roles),
+                _ => out.push(row),
             }
         }
         for m in &mut out {
@@ -233,52 +219,39 @@ impl Store {
         roles: &[Role],
         actor: &Actor,
     ) -> Result<()> {
-        let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
-            .bind(org_id)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        insert_memberships(&mut tx, org_id, user_id, roles).await?;
-        record(
-            &mut tx,
-            actor,
-            Some(org_id),
-            "member.roles_set",
-            ("user", Some(user_id)),
-            serde_json::json!({ "roles": roles.iter().map(|r| r.as_str()).collect::<Vec<_>>() }),
+        let mut w = self.write(actor, Some(org_id)).await?;
+        w.exec(
+            "DELETE FROM memberships WHERE org_id = $1 AND user_id = $2",
+            (org_id, user_id),
         )
         .await?;
-        tx.commit().await?;
+        insert_memberships(w.conn(), org_id, user_id, roles).await?;
+        let detail =
+            serde_json::json!({ "roles": roles.iter().map(|r| r.as_str()).collect::<Vec<_>>() });
+        w.commit("member.roles_set", ("user", user_id), detail)
+            .await?;
         Ok(())
     }
 
     /// Ends a membership and the sessions that worked in that organisation.
     pub async fn remove_member(&self, org_id: &str, user_id: &str, actor: &Actor) -> Result<()> {
-        let mut tx = self.begin().await?;
-        let done = sqlx::query("DELETE FROM memberships WHERE org_id = $1 AND user_id = $2")
-            .bind(org_id)
-            .bind(user_id)
-            .execute(&mut *tx)
+        let mut w = self.write(actor, Some(org_id)).await?;
+        let done = w
+            .exec(
+                "DELETE FROM memberships WHERE org_id = $1 AND user_id = $2",
+                (org_id, user_id),
+            )
             .await?;
-        if done.rows_affected() == 0 {
+        if done == 0 {
             return Err(StoreError::NotFound);
         }
-        sqlx::query("DELETE FROM sessions WHERE org_id = $1 AND user_id = $2")
-            .bind(org_id)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        record(
-            &mut tx,
-            actor,
-            Some(org_id),
-            "member.removed",
-            ("user", Some(user_id)),
-            serde_json::json!({}),
+        w.exec(
+            "DELETE FROM sessions WHERE org_id = $1 AND user_id = $2",
+            (org_id, user_id),
         )
         .await?;
-        tx.commit().await?;
+        w.commit("member.removed", ("user", user_id), serde_json::json!({}))
+            .await?;
         Ok(())
     }
 
@@ -298,16 +271,9 @@ impl Store {
 mod tests {
     use super::*;
     use crate::testing::on_both_backends;
-    use koers_core::OrganisationDraft;
 
     async fn members_and_roles(s: Store) {
-        let org = s
-            .create_organisation(
-                &OrganisationDraft::parse("Provincie Utrecht", "province", "PV26", "").unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
+        let org = crate::testing::organisation(&s, "Provincie Utrecht", "province", "PV26").await;
         let d = UserDraft::parse("anna@example.nl", "Anna", "a long password").unwrap();
         let u = s
             .create_user(
