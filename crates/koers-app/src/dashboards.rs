@@ -423,6 +423,35 @@ pub async fn changes(
     Ok(compare(&a.definition, &b.definition))
 }
 
+/// A dashboard's history: its versions, newest first, and what changed between two of them
+/// when asked.
+#[derive(Debug, Clone)]
+pub struct History {
+    pub dashboard: Dashboard,
+    pub versions: Vec<DashboardVersion>,
+    pub compared: Option<Vec<Change>>,
+}
+
+/// The history of a dashboard, comparing the versions `compare` names (who may open it).
+pub async fn history(
+    ws: &Workspace,
+    who: &Principal,
+    id: &str,
+    compare: Option<(i64, i64)>,
+) -> Result<History> {
+    let d = visible(ws, who, id).await?;
+    let versions = ws.store.dashboard_versions(&d).await?;
+    let compared = match compare {
+        Some((from, to)) => Some(changes(ws, who, id, from, to).await?),
+        None => None,
+    };
+    Ok(History {
+        dashboard: d,
+        versions,
+        compared,
+    })
+}
+
 /// Sets who may see a dashboard (analysts): `visibility`, `roles` (for roles and public),
 /// and for a public one a link — kept while it stays public, new when `newLink` is set.
 pub async fn share(

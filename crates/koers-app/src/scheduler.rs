@@ -29,8 +29,9 @@ pub fn spawn(ws: Workspace) {
     });
 }
 
-/// Reads again every dataset whose scheduled refresh from its service is due at `now`; a
-/// failure is logged and tried again at the next turn. Returns how many were refreshed.
+/// Reads again every dataset whose scheduled refresh from its service is due at `now`
+/// (each claimed by one process only); a failure is recorded with the source and tried
+/// again at the next turn. Returns how many were read.
 pub async fn run_due_datasets(ws: &Workspace, now: chrono::DateTime<chrono::Utc>) -> usize {
     let due = match ws.store.claim_due(Scheduled::Dataset, now).await {
         Ok(d) => d,
