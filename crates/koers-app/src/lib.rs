@@ -9,13 +9,16 @@
 
 pub mod admission;
 pub mod catalog;
+pub mod dashboards;
 pub mod documents;
 pub mod fetch;
 pub mod input;
 pub mod jobs;
 pub mod mail;
 pub mod principal;
+pub mod products;
 pub mod results;
+pub mod scheduler;
 pub mod source_fetch;
 pub mod sources;
 pub mod storage;
@@ -71,6 +74,44 @@ pub enum Error {
         retry_after.as_secs()
     )]
     Busy { retry_after: std::time::Duration },
+}
+
+impl Error {
+    /// Whether something inside koers failed (rather than the request): the web answers
+    /// it with 500, and a widget's computation stops on it instead of showing it.
+    pub fn is_internal(&self) -> bool {
+        matches!(
+            self,
+            Error::Internal(_)
+                | Error::Store(_)
+                | Error::Io(_)
+                | Error::ObjectStorage(_)
+                | Error::Data(EngineError::Io(_))
+        )
+    }
+
+    /// The message shown to the person, as the web shows it; internal details stay in the
+    /// log. Kept with what is computed (a widget's error, a failed background job).
+    pub fn detail(&self) -> String {
+        match self {
+            e if e.is_internal() => {
+                "Er ging iets mis aan onze kant. Probeer het later opnieuw.".into()
+            }
+            Error::Invalid(i) => format!(
+                "De invoer is niet geldig: {}",
+                i.0.iter()
+                    .map(|f| format!("{} {}", f.name, f.reason))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            Error::NotFound => "Niet gevonden".into(),
+            Error::Busy { retry_after } => format!(
+                "koers is druk: er lopen al te veel queries. Probeer het over {} seconden opnieuw",
+                retry_after.as_secs().max(1)
+            ),
+            other => other.to_string(),
+        }
+    }
 }
 
 impl From<StoreError> for Error {

@@ -49,8 +49,8 @@ fn pages() -> Router<AppState> {
         .merge(crate::pages::analysis::router())
         .merge(crate::pages::questions::router())
         .merge(crate::pages::register::router())
-        .merge(crate::pages::products::router())
-        .merge(crate::pages::dashboards::router())
+        .merge(crate::products::pages::router())
+        .merge(crate::dashboards::pages::router())
         .merge(crate::pages::maturity::router())
         .merge(crate::pages::learning::router())
         .merge(crate::pages::sources::router())
@@ -68,8 +68,8 @@ fn api() -> Router<AppState> {
         .merge(crate::api::catalog::router())
         .merge(crate::api::questions::router())
         .merge(crate::api::register::router())
-        .merge(crate::api::indicators::router())
-        .merge(crate::api::dashboards::router())
+        .merge(crate::products::api::router())
+        .merge(crate::dashboards::api::router())
         .merge(crate::api::notifications::router())
         .merge(crate::api::maturity::router())
         .merge(crate::api::learning::router())
@@ -89,8 +89,8 @@ fn api_docs() -> Vec<utoipa::openapi::OpenApi> {
         crate::api::questions::Doc::openapi(),
         crate::api::notifications::Doc::openapi(),
         crate::api::register::Doc::openapi(),
-        crate::api::indicators::Doc::openapi(),
-        crate::api::dashboards::Doc::openapi(),
+        crate::products::api::Doc::openapi(),
+        crate::dashboards::api::Doc::openapi(),
         crate::api::maturity::Doc::openapi(),
         crate::api::learning::Doc::openapi(),
         crate::api::auth_providers::Doc::openapi(),
@@ -107,7 +107,7 @@ async fn openapi_json() -> axum::Json<serde_json::Value> {
 /// outbox.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
     crate::notifications::spawn_outbox(state.clone());
-    crate::products::spawn_scheduler(state.clone());
+    koers_app::scheduler::spawn(state.ws.clone());
     let app = build_app(state);
     axum::serve(
         listener,

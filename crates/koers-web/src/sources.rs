@@ -11,9 +11,9 @@ use koers_app::sources::{Offer, SourceDef};
 use koers_app::{Job, JobStatus};
 use koers_core::indicators::Every;
 use koers_core::{Invalid, Permission};
+use koers_store::Dataset;
 use koers_store::schedules::Scheduled;
 use koers_store::sources::DatasetSource;
-use koers_store::{Actor, Dataset};
 use std::sync::Arc;
 
 /// A source definition and schedule as a form or JSON body gives them.
@@ -181,37 +181,4 @@ pub async fn start_refresh(state: &AppState, ctx: &Ctx, id: &str) -> Result<Arc<
         });
     });
     Ok(job)
-}
-
-/// Reads again every dataset whose scheduled refresh is due at `now` (each claimed by one
-/// process only); a failure is recorded with the source and tried again at the next turn.
-/// Returns how many were read.
-pub async fn run_due(state: &AppState, now: chrono::DateTime<chrono::Utc>) -> usize {
-    let due = match state.store.claim_due(Scheduled::Dataset, now).await {
-        Ok(d) => d,
-        Err(e) => {
-            tracing::warn!("scheduled dataset refresh: {e}");
-            return 0;
-        }
-    };
-    let actor = Actor {
-        user_id: None,
-        label: "koers (schema)".into(),
-    };
-    let mut done = 0;
-    for (org_id, id) in due {
-        let r = async {
-            let org = state.store.organisation(&org_id).await?;
-            let ds = state.store.dataset(&org_id, &id).await?;
-            state
-                .ws
-                .refresh_source(&org, &actor, &ds, Arc::new(koers_engine::NoProgress))
-                .await
-        };
-        match r.await {
-            Ok(_) => done += 1,
-            Err(e) => tracing::warn!("scheduled refresh of dataset {id}: {e}"),
-        }
-    }
-    done
 }

@@ -180,20 +180,19 @@ async fn dashboard_in(dir: &Path, data: &Path, requests: usize) -> Result<()> {
         .into_iter()
         .next()
         .ok_or_else(|| anyhow::anyhow!("geen dashboard"))?;
-    let state = koers_web::AppState::new(ws.clone(), koers_web::WebConfig::default());
     let actor = koers_store::Actor::cli();
 
     // A full refresh of the monitor: every indicator's analysis over all rows.
     let t = Instant::now();
     for i in ws.store.indicators(&org.id).await? {
-        koers_web::products::refresh_now(&state, &actor, i)
+        koers_app::products::refresh_now(&ws, &actor, i)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
     let monitor_s = t.elapsed().as_secs_f64();
     let none = std::collections::BTreeMap::new();
     let t = Instant::now();
-    koers_web::dashboards::board(&state, &d, &none, true, None)
+    koers_app::dashboards::board(&ws, &d, &none, true, None)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let dashboard_s = t.elapsed().as_secs_f64();
@@ -208,7 +207,7 @@ async fn dashboard_in(dir: &Path, data: &Path, requests: usize) -> Result<()> {
     let mut times = Vec::with_capacity(requests);
     for _ in 0..requests.max(1) {
         let t = Instant::now();
-        let b = koers_web::dashboards::board(&state, &d, &none, false, None)
+        let b = koers_app::dashboards::board(&ws, &d, &none, false, None)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let drawn: Vec<_> = b

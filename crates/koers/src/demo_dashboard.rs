@@ -163,8 +163,7 @@ pub async fn seed(ws: &Workspace, org: &Organisation, analyst: &User, s: &Seeded
         .store
         .share_dashboard(&d, Visibility::Roles, &Role::ALL, None, &actor)
         .await?;
-    let state = koers_web::AppState::new(ws.clone(), koers_web::WebConfig::default());
-    if let Err(e) = koers_web::dashboards::board(&state, &d, &BTreeMap::new(), true, None).await {
+    if let Err(e) = koers_app::dashboards::board(ws, &d, &BTreeMap::new(), true, None).await {
         eprintln!(
             "waarschuwing: het dashboard is nog niet berekend ({e}); het rekent bij het eerste bezoek"
         );

@@ -1075,10 +1075,9 @@ pub async fn seed(ws: &Workspace, org: &Organisation, args: &MovementArgs) -> Re
     )
     .map_err(|e| anyhow!("{e}"))?;
     ws.store.create_monitor(&org.id, &monitor, &actor).await?;
-    let state = koers_web::AppState::new(ws.clone(), koers_web::WebConfig::default());
     for i in indicators {
         let name = i.name.clone();
-        if let Err(e) = koers_web::products::refresh_now(&state, &actor, i).await {
+        if let Err(e) = koers_app::products::refresh_now(ws, &actor, i).await {
             eprintln!(
                 "waarschuwing: indicator {name} is niet ververst ({e}); ververs hem op zijn pagina, zo nodig met een ruimere query_seconds"
             );

@@ -4,9 +4,7 @@
 
 pub mod auth_providers;
 pub mod catalog;
-pub mod dashboards;
 pub mod datasets;
-pub mod indicators;
 pub mod learning;
 pub mod maturity;
 pub mod notifications;

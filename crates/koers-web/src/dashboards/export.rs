@@ -3,9 +3,9 @@
 //! the dashboard as PDF (each widget's picture with its table).
 
 use super::render::{Drawn, TableOut, cell, columns_rows};
-use super::{Board, WidgetData};
 use crate::chart::escape;
 use crate::error::AppError;
+use koers_app::dashboards::{Board, WidgetData};
 use koers_core::csv::spreadsheet_cell;
 use koers_core::dashboards::WidgetKind;
 use koers_pdf::{Block, Document, Image, Table};

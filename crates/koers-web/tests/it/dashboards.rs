@@ -850,8 +850,14 @@ async fn pages_build_refresh_and_export_a_dashboard_and_show_stale_data() {
     .await;
     assert_eq!(r.status(), 404);
     let later = chrono::Utc::now() + chrono::Duration::hours(2);
-    assert_eq!(koers_web::dashboards::run_due(&app.state, later).await, 1);
-    assert_eq!(koers_web::dashboards::run_due(&app.state, later).await, 0);
+    assert_eq!(
+        koers_app::dashboards::run_due(&app.state.ws, later).await,
+        1
+    );
+    assert_eq!(
+        koers_app::dashboards::run_due(&app.state.ws, later).await,
+        0
+    );
     let html = pc
         .get(app.url(&format!("/dashboards/{id}")))
         .send()

@@ -157,8 +157,8 @@ async fn run_both(one: &TestApp, two: &TestApp, at: chrono::DateTime<chrono::Utc
     let mut total = 0;
     for _ in 0..3 {
         let (a, b) = tokio::join!(
-            koers_web::products::run_due_refreshes(&one.state, at),
-            koers_web::products::run_due_refreshes(&two.state, at)
+            koers_app::products::run_due_refreshes(&one.state.ws, at),
+            koers_app::products::run_due_refreshes(&two.state.ws, at)
         );
         total += a + b;
     }

@@ -788,17 +788,17 @@ pub(crate) async fn scheduled_refreshes_run_once_when_due() {
     // Nothing is due yet.
     let now = chrono::Utc::now();
     assert_eq!(
-        koers_web::products::run_due_refreshes(&app.state, now).await,
+        koers_app::products::run_due_refreshes(&app.state.ws, now).await,
         0
     );
     // A day and a bit later it is, once: a second run at the same moment finds it claimed.
     let later = now + chrono::Duration::hours(25);
     assert_eq!(
-        koers_web::products::run_due_refreshes(&app.state, later).await,
+        koers_app::products::run_due_refreshes(&app.state.ws, later).await,
         1
     );
     assert_eq!(
-        koers_web::products::run_due_refreshes(&app.state, later).await,
+        koers_app::products::run_due_refreshes(&app.state.ws, later).await,
         0
     );
     let v: Value = c
@@ -857,7 +857,7 @@ pub(crate) async fn scheduled_refreshes_run_once_when_due() {
     assert_eq!(r.json::<Value>().await.unwrap()["every"], "manual");
     let much_later = now + chrono::Duration::days(30);
     assert_eq!(
-        koers_web::products::run_due_refreshes(&app.state, much_later).await,
+        koers_app::products::run_due_refreshes(&app.state.ws, much_later).await,
         0
     );
 }

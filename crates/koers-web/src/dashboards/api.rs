@@ -1,23 +1,25 @@
 //! `/dashboards`: dashboards (M3) through the API — definitions saved as versions (a save
 //! names the version it was made from; a stale save is refused with 409), their data per
 //! filter choice from the cache, refresh, history with comparison and restore, sharing.
+//! Each handler reads the request, calls one use case of [`koers_app::dashboards`] and
+//! answers with its `*Out` type.
 
 use crate::auth::Ctx;
-use crate::dashboards::{
-    Board, board, changes, chosen_filters, create, delete, editable, list, replace, restore, share,
-    visible,
-};
 use crate::error::AppError;
+use crate::input::JsonInput;
+use crate::products::api::{ScheduleIn, ScheduleOut, SnapshotOut, snapshot_of};
 use crate::state::AppState;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use koers_core::dashboards::{Change, Definition, Visibility};
-use koers_store::dashboards::{Dashboard, DashboardVersion};
+use koers_app::dashboards::{
+    self as dashboards, Change, Dashboard, DashboardVersion, Definition, Visibility, Widget,
+    chosen_filters,
+};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
 
@@ -132,6 +134,49 @@ impl From<DashboardVersion> for VersionOut {
     }
 }
 
+/// One widget with its data as shown.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WidgetData {
+    pub widget: Widget,
+    /// The data behind the widget (absent for text): for analyses `columns`, `rows`,
+    /// `geometryColumn`, `truncated`, `level` and `drilled`; for a key figure the indicator's
+    /// view; `error` when it could not be computed.
+    #[schema(value_type = Option<Object>)]
+    pub data: Option<Value>,
+    #[schema(format = DateTime)]
+    pub computed_at: Option<String>,
+    /// Computed before a source (analysis or dataset) last changed.
+    pub stale: bool,
+}
+
+/// A dashboard's widgets for one filter choice.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Board {
+    /// The filter values that apply (chosen or default).
+    pub filters: BTreeMap<String, String>,
+    pub widgets: Vec<WidgetData>,
+}
+
+impl From<dashboards::Board> for Board {
+    fn from(b: dashboards::Board) -> Self {
+        Board {
+            filters: b.filters,
+            widgets: b
+                .widgets
+                .into_iter()
+                .map(|w| WidgetData {
+                    widget: w.widget,
+                    data: w.data,
+                    computed_at: w.computed_at,
+                    stale: w.stale,
+                })
+                .collect(),
+        }
+    }
+}
+
 /// A new dashboard.
 #[derive(ToSchema)]
 pub struct DashboardIn {
@@ -181,9 +226,8 @@ pub async fn list_dashboards(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Json<Vec<DashboardOut>>, AppError> {
-    Ok(Json(
-        list(&state, &ctx).await?.iter().map(Into::into).collect(),
-    ))
+    let all = dashboards::list(&state.ws, &ctx.who).await?;
+    Ok(Json(all.iter().map(Into::into).collect()))
 }
 
 /// Make a dashboard (analysts); it starts private to its maker.
@@ -191,10 +235,9 @@ pub async fn list_dashboards(
 pub async fn add_dashboard(
     State(state): State<AppState>,
     ctx: Ctx,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Response, AppError> {
-    let d = create(&state, &ctx, crate::input::json(&headers, &body)?).await?;
+    let d = dashboards::create(&state.ws, &ctx.who, input).await?;
     Ok((StatusCode::CREATED, Json(DashboardOut::from(&d))).into_response())
 }
 
@@ -206,7 +249,9 @@ pub async fn get_dashboard(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Json<DashboardOut>, AppError> {
-    Ok(Json((&visible(&state, &ctx, &id).await?).into()))
+    Ok(Json(
+        (&dashboards::visible(&state.ws, &ctx.who, &id).await?).into(),
+    ))
 }
 
 /// Save a new version (analysts): the whole definition, made from `version`.
@@ -217,10 +262,9 @@ pub async fn save_dashboard(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Json<DashboardOut>, AppError> {
-    let d = replace(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?;
+    let d = dashboards::replace(&state.ws, &ctx.who, &id, input).await?;
     Ok(Json((&d).into()))
 }
 
@@ -232,7 +276,7 @@ pub async fn delete_dashboard(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    delete(&state, &ctx, &id).await?;
+    dashboards::delete(&state.ws, &ctx.who, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -246,8 +290,8 @@ pub async fn dashboard_data(
     Path(id): Path<String>,
     Query(q): Query<BTreeMap<String, String>>,
 ) -> Result<Json<Board>, AppError> {
-    let d = visible(&state, &ctx, &id).await?;
-    Ok(Json(board(&state, &d, &q, false, None).await?))
+    let (_, b) = dashboards::data(&state.ws, &ctx.who, &id, &q).await?;
+    Ok(Json(b.into()))
 }
 
 /// Compute every widget again for a filter choice (analysts); query as for the data.
@@ -259,13 +303,16 @@ pub async fn refresh_dashboard(
     Path(id): Path<String>,
     Query(q): Query<BTreeMap<String, String>>,
 ) -> Result<Json<Board>, AppError> {
-    let d = editable(&state, &ctx, &id).await?;
     let chosen = if q.keys().any(|k| k.starts_with("f.")) {
         chosen_filters(&q)
     } else {
         q
     };
-    Ok(Json(board(&state, &d, &chosen, true, None).await?))
+    Ok(Json(
+        dashboards::refresh(&state.ws, &ctx.who, &id, &chosen)
+            .await?
+            .into(),
+    ))
 }
 
 /// Set who may see a dashboard (analysts); public gives a link without login.
@@ -276,10 +323,9 @@ pub async fn share_dashboard(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Json<DashboardOut>, AppError> {
-    let d = share(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?;
+    let d = dashboards::share(&state.ws, &ctx.who, &id, input).await?;
     Ok(Json((&d).into()))
 }
 
@@ -291,16 +337,8 @@ pub async fn list_dashboard_versions(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<VersionOut>>, AppError> {
-    let d = visible(&state, &ctx, &id).await?;
-    Ok(Json(
-        state
-            .store
-            .dashboard_versions(&d)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect(),
-    ))
+    let all = dashboards::versions(&state.ws, &ctx.who, &id).await?;
+    Ok(Json(all.into_iter().map(Into::into).collect()))
 }
 
 /// One saved version.
@@ -312,9 +350,10 @@ pub async fn get_dashboard_version(
     ctx: Ctx,
     Path((id, version)): Path<(String, i64)>,
 ) -> Result<Json<VersionOut>, AppError> {
-    let d = visible(&state, &ctx, &id).await?;
     Ok(Json(
-        state.store.dashboard_version(&d, version).await?.into(),
+        dashboards::version(&state.ws, &ctx.who, &id, version)
+            .await?
+            .into(),
     ))
 }
 
@@ -327,7 +366,9 @@ pub async fn restore_dashboard_version(
     ctx: Ctx,
     Path((id, version)): Path<(String, i64)>,
 ) -> Result<Json<DashboardOut>, AppError> {
-    Ok(Json((&restore(&state, &ctx, &id, version).await?).into()))
+    Ok(Json(
+        (&dashboards::restore(&state.ws, &ctx.who, &id, version).await?).into(),
+    ))
 }
 
 /// What changed between two versions: widgets and filters added, removed, changed, moved.
@@ -341,9 +382,11 @@ pub async fn compare_dashboard_versions(
     Query(q): Query<CompareQuery>,
 ) -> Result<Json<Vec<Change>>, AppError> {
     match (q.from, q.to) {
-        (Some(from), Some(to)) => Ok(Json(changes(&state, &ctx, &id, from, to).await?)),
+        (Some(from), Some(to)) => Ok(Json(
+            dashboards::changes(&state.ws, &ctx.who, &id, from, to).await?,
+        )),
         _ => {
-            visible(&state, &ctx, &id).await?;
+            dashboards::visible(&state.ws, &ctx.who, &id).await?;
             Err(AppError::BadRequest(
                 "geef de versies om te vergelijken: from en to".into(),
             ))
@@ -364,30 +407,27 @@ pub struct DashboardSnapshotIn {
 /// SQL behind them and the dataset versions read, with a content hash (analysts and board
 /// members).
 #[utoipa::path(post, path = "/dashboards/{dashboardId}/snapshots", tag = "informatieproducten", params(("dashboardId" = String, Path, description = "Id van het dashboard")),
-    request_body = DashboardSnapshotIn, responses((status = 201, description = "Vastgelegd", body = crate::api::indicators::SnapshotOut)))]
+    request_body = DashboardSnapshotIn, responses((status = 201, description = "Vastgelegd", body = SnapshotOut)))]
 pub async fn snapshot_dashboard(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Response, AppError> {
-    crate::api::indicators::snapshot_of(&state, &ctx, "dashboard", &id, &headers, &body).await
+    snapshot_of(&state, &ctx, "dashboard", &id, input).await
 }
 
 /// Set how often the dashboard computes its figures again by itself, for the default filter
 /// choice (analysts).
 #[utoipa::path(put, path = "/dashboards/{dashboardId}/schedule", tag = "informatieproducten", params(("dashboardId" = String, Path, description = "Id van het dashboard")),
-    request_body = crate::api::indicators::ScheduleIn, responses((status = 200, description = "Schema opgeslagen", body = crate::api::indicators::ScheduleOut)))]
+    request_body = ScheduleIn, responses((status = 200, description = "Schema opgeslagen", body = ScheduleOut)))]
 pub async fn schedule_dashboard(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Json<crate::api::indicators::ScheduleOut>, AppError> {
-    let s = crate::dashboards::schedule(&state, &ctx, &id, crate::input::json(&headers, &body)?)
-        .await?;
+    JsonInput(input): JsonInput,
+) -> Result<Json<ScheduleOut>, AppError> {
+    let s = dashboards::schedule(&state.ws, &ctx.who, &id, input).await?;
     Ok(Json(s.into()))
 }
 

@@ -1,26 +1,22 @@
-//! Informatieproducten (M3): indicators defined on saved analyses and monitors that follow
-//! them. An indicator's page shows its latest result as a key figure (value, unit, status in
-//! text and colour, trend, target), a line chart drawn as SVG with the table of its values
-//! as text alternative, a button to refresh it now, and a CSV export.
+//! Informatieproducten (M3) in the pages: indicators defined on saved analyses and monitors
+//! that follow them. An indicator's page shows its latest result as a key figure (value,
+//! unit, status in text and colour, trend, target), a line chart drawn as SVG with the
+//! table of its values as text alternative, a button to refresh it now, and a CSV export.
+//! Snapshots of monitors, indicators and dashboards are taken and shown here too.
 
 use crate::auth::Ctx;
 use crate::chart::{format_number, line_svg};
 use crate::error::AppError;
-use crate::products::{
-    IndicatorView, create_indicator, create_monitor, may_snapshot, monitor_view, readable_snapshot,
-    readable_snapshots, refresh, restore_monitor, save_monitor, schedule, snapshot_intact,
-    take_snapshot, view,
-};
-use crate::shell::{after_form, form_problem, page};
+use crate::input::FormInput;
+use crate::shell::{Done, after_form, form_outcome, page};
 use crate::state::AppState;
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use koers_app::products::{self as products, Grain, IndicatorView};
 use koers_core::Permission;
-use koers_core::indicators::Grain;
 use minijinja::{Value, context};
 
 pub fn router() -> Router<AppState> {
@@ -64,16 +60,16 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The snapshot panel's context for a monitor or indicator page.
-pub(super) async fn snapshot_panel(
+pub(crate) async fn snapshot_panel(
     state: &AppState,
     ctx: &Ctx,
     kind: &str,
     id: &str,
 ) -> Result<Value, AppError> {
     Ok(context! {
-        snapshots => readable_snapshots(state, ctx, Some(id)).await?,
+        snapshots => products::readable_snapshots(&state.ws, &ctx.who, Some(id)).await?,
         snapshot_action => format!("/informatieproducten/{kind}/{id}/momentopnamen"),
-        can_snapshot => may_snapshot(ctx),
+        can_snapshot => products::may_snapshot(&ctx.who),
     })
 }
 
@@ -81,7 +77,7 @@ async fn snapshot(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((kind, id)): Path<(String, String)>,
-    body: Bytes,
+    FormInput(input): FormInput,
 ) -> Result<Response, AppError> {
     let kind = match kind.as_str() {
         "monitoren" => "monitor",
@@ -89,7 +85,7 @@ async fn snapshot(
         "dashboards" => "dashboard",
         _ => return Err(AppError::NotFound),
     };
-    let s = take_snapshot(&state, &ctx, kind, &id, crate::input::form(&body)?).await?;
+    let s = products::take_snapshot(&state.ws, &ctx.who, kind, &id, input).await?;
     Ok(Redirect::to(&format!("/informatieproducten/momentopnamen/{}", s.id)).into_response())
 }
 
@@ -98,7 +94,7 @@ async fn show_snapshot(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let s = readable_snapshot(&state, &ctx, &id).await?;
+    let s = products::readable_snapshot(&state.ws, &ctx.who, &id).await?;
     let subject_link = match s.subject_kind.as_str() {
         "monitor" => format!("/informatieproducten/monitoren/{}", s.subject_id),
         "dashboard" => format!("/dashboards/{}", s.subject_id),
@@ -109,7 +105,7 @@ async fn show_snapshot(
         &ctx,
         "snapshot.html",
         "/informatieproducten",
-        context! { intact => snapshot_intact(&s), s => s, subject_link => subject_link },
+        context! { intact => products::snapshot_intact(&s), s => s, subject_link => subject_link },
     )
     .await?;
     Ok(html.into_response())
@@ -121,7 +117,7 @@ async fn snapshot_json(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let s = readable_snapshot(&state, &ctx, &id).await?;
+    let s = products::readable_snapshot(&state.ws, &ctx.who, &id).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/json".to_string()),
@@ -173,19 +169,16 @@ async fn render_overview(
     status: StatusCode,
     extra: Value,
 ) -> Result<Response, AppError> {
-    ctx.require(Permission::Read)?;
-    let indicators = state.store.indicators(&ctx.org.id).await?;
-    let monitors = state.store.monitors(&ctx.org.id).await?;
-    let analyses = state.store.analyses(&ctx.org.id).await?;
+    let o = products::overview(&state.ws, &ctx.who).await?;
     let html = page(
         state,
         ctx,
         "products.html",
         "/informatieproducten",
         context! {
-            indicators => indicators, monitors => monitors, analyses => analyses,
+            indicators => o.indicators, monitors => o.monitors, analyses => o.analyses,
             grains => Grain::ALL.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
-            can_edit => ctx.require(Permission::Analyse).is_ok(),
+            can_edit => ctx.may(Permission::Analyse),
             ..extra
         },
     )
@@ -200,33 +193,41 @@ async fn overview(State(state): State<AppState>, ctx: Ctx) -> Result<Response, A
 async fn add_indicator(
     State(state): State<AppState>,
     ctx: Ctx,
-    body: Bytes,
+    form: FormInput,
 ) -> Result<Response, AppError> {
-    let form = crate::input::form_value(&crate::input::form(&body)?);
-    match create_indicator(&state, &ctx, crate::input::form(&body)?).await {
-        Ok(i) => {
-            Ok(Redirect::to(&format!("/informatieproducten/indicatoren/{}", i.id)).into_response())
-        }
-        Err(e @ AppError::Invalid(_)) => {
-            let extra = context! { form => form, open => "indicator", ..form_problem(&e) };
-            render_overview(&state, &ctx, StatusCode::BAD_REQUEST, extra).await
-        }
-        Err(e) => Err(e),
-    }
+    let value = form.value();
+    let r = products::create_indicator(&state.ws, &ctx.who, form.0).await;
+    form_outcome(
+        r,
+        value,
+        |i| Done::To(format!("/informatieproducten/indicatoren/{}", i.id)),
+        |status, extra| {
+            render_overview(
+                &state,
+                &ctx,
+                status,
+                context! { open => "indicator", ..extra },
+            )
+        },
+    )
+    .await
 }
 
 async fn add_monitor(
     State(state): State<AppState>,
     ctx: Ctx,
-    body: Bytes,
+    form: FormInput,
 ) -> Result<Response, AppError> {
-    let form = crate::input::form_value(&crate::input::form(&body)?);
-    match create_monitor(&state, &ctx, crate::input::form(&body)?).await {
+    let value = form.value();
+    match products::create_monitor(&state.ws, &ctx.who, form.0)
+        .await
+        .map_err(AppError::from)
+    {
         Ok(m) => {
             Ok(Redirect::to(&format!("/informatieproducten/monitoren/{}", m.id)).into_response())
         }
         Err(e @ AppError::Invalid(_)) => {
-            let extra = context! { monitor_error => e.detail(), monitor_field_errors => e.field_errors(), monitor_form => form };
+            let extra = context! { monitor_error => e.detail(), monitor_field_errors => e.field_errors(), monitor_form => value };
             render_overview(&state, &ctx, StatusCode::BAD_REQUEST, extra).await
         }
         Err(e) => Err(e),
@@ -240,23 +241,18 @@ async fn render_indicator(
     status: StatusCode,
     extra: Value,
 ) -> Result<Response, AppError> {
-    ctx.require(Permission::Read)?;
-    let i = state.store.indicator(&ctx.org.id, id).await?;
-    let analysis = state.store.analysis(&ctx.org.id, &i.analysis_id).await?;
-    let schedule = state
-        .store
-        .indicator_schedule(&i)
-        .await?
+    let d = products::indicator_details(&state.ws, &ctx.who, id).await?;
+    let schedule = d
+        .schedule
         .map(|(every, next)| context! { every => every.as_str(), next => next });
-    let v = view(state, i).await?;
     let html = page(
         state,
         ctx,
         "indicator.html",
         "/informatieproducten",
         context! {
-            c => card(&v), analysis => analysis,
-            can_refresh => ctx.require(Permission::Analyse).is_ok(),
+            c => card(&d.view), analysis => d.analysis,
+            can_refresh => ctx.may(Permission::Analyse),
             schedule => schedule,
             panel => snapshot_panel(state, ctx, "indicatoren", id).await?,
             ..extra
@@ -279,7 +275,10 @@ async fn refresh_indicator(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    match refresh(&state, &ctx, &id).await {
+    match products::refresh(&state.ws, &ctx.who, &id)
+        .await
+        .map_err(AppError::from)
+    {
         Ok(_) => {
             render_indicator(
                 &state,
@@ -303,9 +302,7 @@ async fn export_csv(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    ctx.require(Permission::Read)?;
-    let i = state.store.indicator(&ctx.org.id, &id).await?;
-    let v = view(&state, i).await?;
+    let v = products::indicator(&state.ws, &ctx.who, &id).await?;
     let name: String = v
         .indicator
         .name
@@ -321,7 +318,7 @@ async fn export_csv(
                 format!("attachment; filename=\"{name}.csv\""),
             ),
         ],
-        crate::products::csv(&v),
+        products::csv(&v),
     )
         .into_response())
 }
@@ -343,10 +340,12 @@ async fn render_monitor(
     status: StatusCode,
     extra: Value,
 ) -> Result<Response, AppError> {
-    let m = monitor_view(state, ctx, id).await?;
+    let products::MonitorDetails {
+        view: m,
+        versions,
+        indicators,
+    } = products::monitor_details(&state.ws, &ctx.who, id).await?;
     let cards: Vec<Value> = m.indicators.iter().map(card).collect();
-    let stored = state.store.monitor(&ctx.org.id, id).await?;
-    let indicators = state.store.indicators(&ctx.org.id).await?;
     let name_of = |i: &String| {
         indicators
             .iter()
@@ -354,7 +353,6 @@ async fn render_monitor(
             .map(|x| x.name.clone())
             .unwrap_or_else(|| i.clone())
     };
-    let versions = state.store.monitor_versions(&stored).await?;
     let history: Vec<Value> = versions
         .iter()
         .enumerate()
@@ -377,8 +375,12 @@ async fn render_monitor(
         "monitor.html",
         "/informatieproducten",
         context! {
-            m => m, cards => cards, version => stored.version, indicators => indicators,
-            history => history, can_edit => ctx.require(Permission::Analyse).is_ok(),
+            // The monitor as the API shows it, which the template reads.
+            m => context! {
+                monitor => super::api::MonitorOut::from(&m.monitor), indicators => m.indicators,
+            },
+            cards => cards, version => m.monitor.version, indicators => indicators,
+            history => history, can_edit => ctx.may(Permission::Analyse),
             panel => snapshot_panel(state, ctx, "monitoren", id).await?,
             ..extra
         },
@@ -391,9 +393,12 @@ async fn edit_monitor(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    body: Bytes,
+    FormInput(input): FormInput,
 ) -> Result<Response, AppError> {
-    match save_monitor(&state, &ctx, &id, crate::input::form(&body)?).await {
+    match products::save_monitor(&state.ws, &ctx.who, &id, input)
+        .await
+        .map_err(AppError::from)
+    {
         Err(AppError::Conflict(m)) => {
             render_monitor(
                 &state,
@@ -417,10 +422,9 @@ async fn restore_monitor_version(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((id, version)): Path<(String, i64)>,
-    body: Bytes,
+    _form: FormInput,
 ) -> Result<Response, AppError> {
-    crate::input::form(&body)?;
-    restore_monitor(&state, &ctx, &id, version).await?;
+    products::restore_monitor(&state.ws, &ctx.who, &id, version).await?;
     Ok(Redirect::to(&format!("/informatieproducten/monitoren/{id}#versies")).into_response())
 }
 
@@ -428,9 +432,9 @@ async fn set_schedule(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    body: Bytes,
+    FormInput(input): FormInput,
 ) -> Result<Response, AppError> {
-    let r = schedule(&state, &ctx, &id, crate::input::form(&body)?).await;
+    let r = products::schedule(&state.ws, &ctx.who, &id, input).await;
     after_form(r, "scheduled", |status, extra| {
         render_indicator(&state, &ctx, &id, status, extra)
     })

@@ -3,31 +3,24 @@
 //! angle, refresh with progress, exports; the editor (widgets, filters, sharing); the
 //! history with comparison and restore; and the public page and embed behind a link.
 
+use super::export::{board_pdf, board_svg, png, widget_csv, widget_svg};
+use super::render::{Drawn, View, draw};
 use crate::auth::Ctx;
-use crate::dashboards::export::{board_pdf, board_svg, png, widget_csv, widget_svg};
-use crate::dashboards::render::{Drawn, View, draw};
-use crate::dashboards::{
-    Board, board, changes, chosen_filters, create, delete, editable, list, restore, save, schedule,
-    share, visible,
-};
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::input::Input;
-use crate::shell::{after_form, page};
+use crate::input::FormInput;
+use crate::shell::{Done, after_form, form_outcome, page};
 use crate::state::AppState;
 use crate::templates::Templates;
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use koers_app::jobs::JobStatus;
-use koers_core::Permission;
-use koers_core::Role;
-use koers_core::dashboards::{Definition, Filter, FilterKind, Level, Widget, WidgetKind};
-use koers_store::dashboards::Dashboard;
-use koers_store::schedules::Scheduled;
+use koers_app::dashboards::{
+    self as dashboards, Board, Dashboard, Edit, WidgetKind, chosen_filters,
+};
+use koers_core::{Permission, Role};
 use minijinja::{Value, context};
 use std::collections::BTreeMap;
 
@@ -119,33 +112,32 @@ async fn render_overview(
     status: StatusCode,
     extra: Value,
 ) -> Result<Response, AppError> {
-    let dashboards = list(state, ctx).await?;
+    let all = dashboards::list(&state.ws, &ctx.who).await?;
     let html = page(
         state,
         ctx,
         "dashboards.html",
         "/informatieproducten",
-        context! { dashboards => dashboards, can_edit => ctx.require(Permission::Analyse).is_ok(), ..extra },
+        context! { dashboards => all, can_edit => ctx.may(Permission::Analyse), ..extra },
     )
     .await?;
     Ok((status, html).into_response())
 }
 
-async fn add(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
-    let form = crate::input::form_value(&crate::input::form(&body)?);
-    match create(&state, &ctx, crate::input::form(&body)?).await {
-        Ok(d) => Ok(Redirect::to(&format!("/dashboards/{}/bewerken", d.id)).into_response()),
-        Err(e @ AppError::Invalid(_)) => {
-            render_overview(
-                &state,
-                &ctx,
-                StatusCode::BAD_REQUEST,
-                context! { form => form, ..crate::shell::form_problem(&e) },
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    }
+async fn add(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    form: FormInput,
+) -> Result<Response, AppError> {
+    let value = form.value();
+    let r = dashboards::create(&state.ws, &ctx.who, form.0).await;
+    form_outcome(
+        r,
+        value,
+        |d| Done::To(format!("/dashboards/{}/bewerken", d.id)),
+        |status, extra| render_overview(&state, &ctx, status, extra),
+    )
+    .await
 }
 
 async fn show(
@@ -154,17 +146,13 @@ async fn show(
     Path(id): Path<String>,
     Query(q): Params,
 ) -> Result<Response, AppError> {
-    let d = visible(&state, &ctx, &id).await?;
-    let chosen = chosen_filters(&q);
-    let (board, problem) = match board(&state, &d, &chosen, false, None).await {
-        Ok(b) => (b, None),
-        // A bad filter value in the address: the dashboard with its defaults, and why.
-        Err(e @ AppError::Invalid(_)) => (
-            board(&state, &d, &BTreeMap::new(), false, None).await?,
-            Some(e),
-        ),
-        Err(e) => return Err(e),
-    };
+    let dashboards::DashboardView {
+        dashboard: d,
+        board,
+        problem,
+        schedule,
+    } = dashboards::dashboard_view(&state.ws, &ctx.who, &id, &chosen_filters(&q)).await?;
+    let problem = problem.map(AppError::from);
     let base = format!("/dashboards/{}", d.id);
     let widgets = drawn(&board, &base, &q);
     let query = serde_urlencoded::to_string(&q).unwrap_or_default();
@@ -194,10 +182,10 @@ async fn show(
         context! {
             d => d, widgets => widgets, filters => filters_ctx(&d, &board), base => base,
             query => query, public_link => public_link, embed => embed,
-            can_edit => ctx.require(Permission::Analyse).is_ok(),
+            can_edit => ctx.may(Permission::Analyse),
             error => problem.as_ref().map(|e| e.detail()),
-            panel => super::products::snapshot_panel(&state, &ctx, "dashboards", &d.id).await?,
-            schedule => state.store.schedule(Scheduled::Dashboard, &d.id).await?.map(|(e, next)| context! { every => e.as_str(), next => next }),
+            panel => crate::products::pages::snapshot_panel(&state, &ctx, "dashboards", &d.id).await?,
+            schedule => schedule.map(|(e, next)| context! { every => e.as_str(), next => next }),
         },
     )
     .await?;
@@ -210,26 +198,11 @@ async fn refresh(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    body: Bytes,
+    FormInput(mut input): FormInput,
 ) -> Result<Response, AppError> {
-    let d = editable(&state, &ctx, &id).await?;
-    let mut input = crate::input::form(&body)?;
     let query = input.text("query");
     let q: BTreeMap<String, String> = serde_urlencoded::from_str(&query).unwrap_or_default();
-    let chosen = chosen_filters(&q);
-    d.definition.filter_values(&chosen)?;
-    let job = state
-        .ws
-        .jobs
-        .start(&ctx.org.id, &format!("dashboard {}", d.name));
-    let (st, j) = (state.clone(), job.clone());
-    tokio::spawn(async move {
-        let status = match board(&st, &d, &chosen, true, Some(j.as_ref())).await {
-            Ok(_) => JobStatus::Done { result: d.id },
-            Err(e) => JobStatus::Failed { error: e.detail() },
-        };
-        j.finish(status);
-    });
+    let job = dashboards::start_refresh(&state.ws, &ctx.who, &id, chosen_filters(&q)).await?;
     let back = if query.is_empty() {
         String::new()
     } else {
@@ -242,9 +215,9 @@ async fn set_schedule(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    body: Bytes,
+    FormInput(input): FormInput,
 ) -> Result<Response, AppError> {
-    schedule(&state, &ctx, &id, crate::input::form(&body)?).await?;
+    dashboards::schedule(&state.ws, &ctx.who, &id, input).await?;
     Ok(Redirect::to(&format!("/dashboards/{id}#schema")).into_response())
 }
 
@@ -262,18 +235,13 @@ async fn job_progress(
     Query(q): Params,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let d = visible(&state, &ctx, &id).await?;
-    let job = state
-        .ws
-        .jobs
-        .get(&ctx.org.id, &job)
-        .ok_or(AppError::NotFound)?;
+    let (d, job) = dashboards::refresh_job(&state.ws, &ctx.who, &id, &job).await?;
     let back = match q.get("terug") {
         Some(t) if !t.is_empty() => format!("/dashboards/{}?{t}", d.id),
         _ => format!("/dashboards/{}", d.id),
     };
     let extra = context! {
-        d => d, job => job.view(),
+        d => d, job => job,
         back => back, terug => q.get("terug").cloned().unwrap_or_default(),
     };
     // htmx asks for the progress part only.
@@ -338,7 +306,7 @@ async fn serve_widget_file(
     if d.definition.widget(wid).is_none() {
         return Err(AppError::NotFound);
     }
-    let board = board(state, d, &chosen_filters(q), false, None).await?;
+    let board = dashboards::board(&state.ws, d, &chosen_filters(q), false, None).await?;
     let name = format!("{}-{wid}", stem(&d.name));
     match ext {
         "csv" => {
@@ -375,7 +343,7 @@ async fn widget_file(
     Path((id, file)): Path<(String, String)>,
     Query(q): Params,
 ) -> Result<Response, AppError> {
-    let d = visible(&state, &ctx, &id).await?;
+    let d = dashboards::visible(&state.ws, &ctx.who, &id).await?;
     serve_widget_file(&state, &d, &file, &q, &format!("/dashboards/{id}")).await
 }
 
@@ -385,8 +353,7 @@ async fn board_png(
     Path(id): Path<String>,
     Query(q): Params,
 ) -> Result<Response, AppError> {
-    let d = visible(&state, &ctx, &id).await?;
-    let b = board(&state, &d, &chosen_filters(&q), false, None).await?;
+    let (d, b) = dashboards::data(&state.ws, &ctx.who, &id, &chosen_filters(&q)).await?;
     let svg = board_svg(&d.name, &drawn(&b, "", &q));
     Ok(file_response(
         "image/png",
@@ -401,8 +368,7 @@ async fn board_pdf_file(
     Path(id): Path<String>,
     Query(q): Params,
 ) -> Result<Response, AppError> {
-    let d = visible(&state, &ctx, &id).await?;
-    let b = board(&state, &d, &chosen_filters(&q), false, None).await?;
+    let (d, b) = dashboards::data(&state.ws, &ctx.who, &id, &chosen_filters(&q)).await?;
     let footer = format!("{} · versie {} · koers", ctx.org.name, d.version);
     let pdf = board_pdf(&d.name, &d.description, &b, &drawn(&b, "", &q), &footer)?;
     Ok(file_response(
@@ -427,9 +393,11 @@ async fn render_editor(
     status: StatusCode,
     extra: Value,
 ) -> Result<Response, AppError> {
-    let d = editable(state, ctx, id).await?;
-    let analyses = state.store.analyses(&ctx.org.id).await?;
-    let indicators = state.store.indicators(&ctx.org.id).await?;
+    let dashboards::Editor {
+        dashboard: d,
+        analyses,
+        indicators,
+    } = dashboards::editor(&state.ws, &ctx.who, id).await?;
     let title_of = |aid: &Option<String>| {
         aid.as_ref()
             .and_then(|a| analyses.iter().find(|x| &x.id == a))
@@ -467,165 +435,33 @@ async fn render_editor(
     Ok((status, html).into_response())
 }
 
-fn opt(s: String) -> Option<String> {
-    let t = s.trim().to_string();
-    (!t.is_empty()).then_some(t)
-}
-
-/// The widget described by the editor's form.
-fn widget_from(input: &mut Input) -> Result<Widget, AppError> {
-    let kind = input.text("kind");
-    let kind = WidgetKind::parse(&kind).ok_or_else(|| {
-        AppError::Invalid(koers_core::Invalid::one(
-            "kind",
-            "enum",
-            "kies een soort onderdeel",
-        ))
-    })?;
-    let level = input.text("level");
-    Ok(Widget {
-        id: String::new(),
-        kind,
-        title: input.text("title"),
-        analysis_id: opt(input.text("analysisId")).filter(|_| kind.needs_analysis()),
-        indicator_id: opt(input.text("indicatorId")).filter(|_| kind == WidgetKind::Kpi),
-        category_column: opt(input.text("categoryColumn")),
-        value_column: opt(input.text("valueColumn")),
-        series_column: opt(input.text("seriesColumn")).filter(|_| kind.is_chart()),
-        level: Level::parse(&level).filter(|_| kind.is_regional()),
-        drill_param: opt(input.text("drillParam")).filter(|_| kind == WidgetKind::Choropleth),
-        drill_analysis_id: opt(input.text("drillAnalysisId"))
-            .filter(|_| kind == WidgetKind::Choropleth),
-        drill_category_column: opt(input.text("drillCategoryColumn"))
-            .filter(|_| kind == WidgetKind::Choropleth),
-        text: input.text("text"),
-        wide: input.flag("wide"),
-    })
-}
-
-fn filter_from(input: &mut Input) -> Result<Filter, AppError> {
-    let kind = input.text("filterKind");
-    let kind = FilterKind::parse(&kind).ok_or_else(|| {
-        AppError::Invalid(koers_core::Invalid::one(
-            "filterKind",
-            "enum",
-            "kies keuzelijst of schuif",
-        ))
-    })?;
-    let int = |s: String| s.trim().parse::<i64>().ok();
-    Ok(Filter {
-        param: input.text("param").trim().to_string(),
-        label: input.text("label"),
-        kind,
-        options: input
-            .text("options")
-            .split([',', '\n'])
-            .map(|o| o.trim().to_string())
-            .filter(|o| !o.is_empty())
-            .collect(),
-        min: int(input.text("min")),
-        max: int(input.text("max")),
-        default: input.text("default").trim().to_string(),
-    })
-}
-
-/// One change from the editor: `action` says which; each saves a new version made from
-/// the form's `version`.
-async fn apply(
-    state: &AppState,
-    ctx: &Ctx,
-    id: &str,
-    body: &Bytes,
-) -> Result<&'static str, AppError> {
-    let d = editable(state, ctx, id).await?;
-    let mut input = crate::input::form(body)?;
-    let action = input.text("action");
-    let base: i64 = input
-        .text("version")
-        .parse()
-        .map_err(|_| AppError::BadRequest("de versie van het formulier ontbreekt".into()))?;
-    let mut def: Definition = d.definition.clone();
-    let (mut name, mut description) = (d.name.clone(), d.description.clone());
-    let target = input.text("widget");
-    let (note, notice) = match action.as_str() {
-        "details" => {
-            name = input.text("name").trim().to_string();
-            description = input.text("description").trim().to_string();
-            koers_core::error::text("name", &name, 120)?;
-            ("naam en beschrijving", "dash.saved")
-        }
-        "add_widget" => {
-            let w = widget_from(&mut input)?;
-            def.widgets.push(w);
-            ("onderdeel toegevoegd", "dash.widget_added")
-        }
-        "up" | "down" => {
-            if !def.move_widget(&target, if action == "up" { -1 } else { 1 }) {
-                return Err(AppError::NotFound);
-            }
-            ("onderdeel verplaatst", "dash.saved")
-        }
-        "remove_widget" => {
-            if !def.remove_widget(&target) {
-                return Err(AppError::NotFound);
-            }
-            ("onderdeel verwijderd", "dash.saved")
-        }
-        "add_filter" => {
-            def.filters.push(filter_from(&mut input)?);
-            ("filter toegevoegd", "dash.saved")
-        }
-        "remove_filter" => {
-            if !def.remove_filter(&input.text("param")) {
-                return Err(AppError::NotFound);
-            }
-            ("filter verwijderd", "dash.saved")
-        }
-        "share" => {
-            share(state, ctx, id, input).await?;
-            return Ok("dash.shared");
-        }
-        "delete" => {
-            delete(state, ctx, id).await?;
-            return Ok("dash.deleted");
-        }
-        _ => return Err(AppError::BadRequest("onbekende handeling".into())),
-    };
-    input.finish(Ok(()))?;
-    let s = koers_store::dashboards::DashboardSave {
-        name: &name,
-        description: &description,
-        definition: &def,
-        note,
-    };
-    save(state, ctx, &d, base, &s).await?;
-    Ok(notice)
-}
-
 async fn edit(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    body: Bytes,
+    form: FormInput,
 ) -> Result<Response, AppError> {
-    let form = crate::input::form_value(&crate::input::form(&body)?);
-    let r = apply(&state, &ctx, &id, &body).await;
+    let value = form.value();
+    let r = dashboards::edit(&state.ws, &ctx.who, &id, form.0)
+        .await
+        .map_err(AppError::from);
     let notice = match &r {
-        Ok("dash.deleted") => return Ok(Redirect::to("/dashboards").into_response()),
+        Ok(Edit::Deleted) => return Ok(Redirect::to("/dashboards").into_response()),
         // Someone saved in between: the editor as it is now, and why nothing changed.
         Err(AppError::Conflict(m)) => {
             let extra = context! { error => m };
             return render_editor(&state, &ctx, &id, StatusCode::CONFLICT, extra).await;
         }
-        Ok(n) => *n,
-        Err(_) => "dash.saved",
+        Ok(Edit::WidgetAdded) => "dash.widget_added",
+        Ok(Edit::Shared) => "dash.shared",
+        Ok(Edit::Saved) | Err(_) => "dash.saved",
     };
     after_form(r.map(|_| ()), notice, |status, extra| async move {
         // The entered values come back only when they were refused.
         let form = if status.is_success() {
             None
         } else {
-            Some(form)
+            Some(value)
         };
         render_editor(
             &state,
@@ -645,14 +481,13 @@ async fn history(
     Path(id): Path<String>,
     Query(q): Params,
 ) -> Result<Response, AppError> {
-    let d = visible(&state, &ctx, &id).await?;
-    let versions = state.store.dashboard_versions(&d).await?;
     let num = |k: &str| q.get(k).and_then(|v| v.parse::<i64>().ok());
     let (from, to) = (num("van"), num("tot"));
-    let compared = match (from, to) {
-        (Some(a), Some(b)) => Some(changes(&state, &ctx, &id, a, b).await?),
-        _ => None,
-    };
+    let dashboards::History {
+        dashboard: d,
+        versions,
+        compared,
+    } = dashboards::history(&state.ws, &ctx.who, &id, from.zip(to)).await?;
     let html = page(
         &state,
         &ctx,
@@ -660,7 +495,7 @@ async fn history(
         "/informatieproducten",
         context! {
             d => d, versions => versions, compared => compared, from => from, to => to,
-            can_edit => ctx.require(Permission::Analyse).is_ok(),
+            can_edit => ctx.may(Permission::Analyse),
         },
     )
     .await?;
@@ -671,32 +506,10 @@ async fn restore_version(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((id, version)): Path<(String, i64)>,
-    body: Bytes,
+    _form: FormInput,
 ) -> Result<Response, AppError> {
-    crate::input::form(&body)?;
-    restore(&state, &ctx, &id, version).await?;
+    dashboards::restore(&state.ws, &ctx.who, &id, version).await?;
     Ok(Redirect::to(&format!("/dashboards/{id}/versies")).into_response())
-}
-
-/// The public page or embed: only this dashboard, read-only, no session needed.
-async fn public_board(
-    state: &AppState,
-    token: &str,
-    q: &BTreeMap<String, String>,
-    base: &str,
-) -> Result<(Dashboard, Board, Vec<Drawn>, Option<AppError>), AppError> {
-    let d = state.store.public_dashboard(token).await?;
-    let chosen = chosen_filters(q);
-    let (b, problem) = match board(state, &d, &chosen, false, None).await {
-        Ok(b) => (b, None),
-        Err(e @ AppError::Invalid(_)) => (
-            board(state, &d, &BTreeMap::new(), false, None).await?,
-            Some(e),
-        ),
-        Err(e) => return Err(e),
-    };
-    let widgets = drawn(&b, base, q);
-    Ok((d, b, widgets, problem))
 }
 
 async fn render_public(
@@ -711,14 +524,15 @@ async fn render_public(
     } else {
         format!("/openbaar/{token}")
     };
-    let (d, b, widgets, problem) = public_board(state, token, q, &base).await?;
+    let dashboards::PublicView {
+        dashboard: d,
+        organisation: org,
+        board: b,
+        problem,
+    } = dashboards::public_view(&state.ws, token, &chosen_filters(q)).await?;
+    let problem = problem.map(AppError::from);
+    let widgets = drawn(&b, &base, q);
     let lang = Lang::from_headers(headers);
-    let org = state
-        .store
-        .organisation(&d.org_id)
-        .await
-        .map(|o| o.name)
-        .unwrap_or_default();
     let html = Templates::render(
         "dashboard_public.html",
         context! {
@@ -760,7 +574,7 @@ async fn public_widget_file(
     Path((token, file)): Path<(String, String)>,
     Query(q): Params,
 ) -> Result<Response, AppError> {
-    let d = state.store.public_dashboard(&token).await?;
+    let d = dashboards::public_dashboard(&state.ws, &token).await?;
     serve_widget_file(&state, &d, &file, &q, &format!("/openbaar/{token}")).await
 }
 

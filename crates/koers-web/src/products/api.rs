@@ -1,21 +1,20 @@
-//! `/indicators` and `/monitors`: information products (M3) through the API.
+//! `/indicators`, `/monitors` and `/snapshots`: information products (M3) through the API.
+//! Each handler reads the request, calls one use case of [`koers_app::products`] and
+//! answers with its `*Out` type.
 
 use crate::auth::Ctx;
 use crate::error::AppError;
-use crate::input::Input;
-use crate::products::{
-    IndicatorOut, IndicatorView, MonitorOut, MonitorVersionOut, MonitorView, create_indicator,
-    create_monitor, monitor_view, readable_snapshot, readable_snapshots, refresh, restore_monitor,
-    save_monitor, schedule, snapshot_intact, take_snapshot, view,
-};
+use crate::input::{Input, JsonInput};
 use crate::state::AppState;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use koers_core::Permission;
+use koers_app::products::{
+    self as products, Direction, Every, Grain, Indicator, IndicatorDefinition, Light,
+    MonitorVersion, Point, Snapshot, Trend,
+};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -89,23 +88,16 @@ pub struct MonitorIn {
     pub indicator_ids: Vec<String>,
 }
 
-/// Reads a JSON body in which numbers may be given as numbers or as text.
-fn numbers_as_text(headers: &HeaderMap, body: &[u8], fields: &[&str]) -> Result<Input, AppError> {
-    // Let Input report a wrong content type or bad JSON in its own words.
-    let mut value: Value = match serde_json::from_slice(body) {
-        Ok(v) => v,
-        Err(_) => return crate::input::json(headers, body),
-    };
-    if let Some(o) = value.as_object_mut() {
-        for f in fields {
-            if let Some(Value::Number(n)) = o.get(*f) {
-                let s = n.to_string();
-                o.insert((*f).to_string(), Value::String(s));
-            }
+/// A JSON body in which these numbers may be given as numbers or as text.
+fn numbers_as_text(input: Input, fields: &[&str]) -> Input {
+    let mut all = input.fields().clone();
+    for f in fields {
+        if let Some(Value::Number(n)) = all.get(*f) {
+            let s = n.to_string();
+            all.insert((*f).to_string(), Value::String(s));
         }
     }
-    let bytes = serde_json::to_vec(&value).map_err(|e| AppError::Internal(e.to_string()))?;
-    crate::input::json(headers, &bytes)
+    Input::from_object(all)
 }
 
 /// The organisation's indicators.
@@ -114,16 +106,8 @@ pub async fn list_indicators(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Json<Vec<IndicatorOut>>, AppError> {
-    ctx.require(Permission::Read)?;
-    Ok(Json(
-        state
-            .store
-            .indicators(&ctx.org.id)
-            .await?
-            .iter()
-            .map(Into::into)
-            .collect(),
-    ))
+    let all = products::indicators(&state.ws, &ctx.who).await?;
+    Ok(Json(all.iter().map(Into::into).collect()))
 }
 
 /// Define an indicator (analysts); every problem is listed per field.
@@ -131,15 +115,10 @@ pub async fn list_indicators(
 pub async fn add_indicator(
     State(state): State<AppState>,
     ctx: Ctx,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Response, AppError> {
-    let input = numbers_as_text(
-        &headers,
-        &body,
-        &["target", "greenThreshold", "amberThreshold"],
-    )?;
-    let i = create_indicator(&state, &ctx, input).await?;
+    let input = numbers_as_text(input, &["target", "greenThreshold", "amberThreshold"]);
+    let i = products::create_indicator(&state.ws, &ctx.who, input).await?;
     Ok((StatusCode::CREATED, Json(IndicatorOut::from(&i))).into_response())
 }
 
@@ -151,9 +130,9 @@ pub async fn get_indicator(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Json<IndicatorView>, AppError> {
-    ctx.require(Permission::Read)?;
-    let i = state.store.indicator(&ctx.org.id, &id).await?;
-    Ok(Json(view(&state, i).await?))
+    Ok(Json(
+        products::indicator(&state.ws, &ctx.who, &id).await?.into(),
+    ))
 }
 
 /// Recompute an indicator now: run its analysis and cache the series (analysts).
@@ -164,7 +143,9 @@ pub async fn refresh_indicator(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Json<IndicatorView>, AppError> {
-    Ok(Json(refresh(&state, &ctx, &id).await?))
+    Ok(Json(
+        products::refresh(&state.ws, &ctx.who, &id).await?.into(),
+    ))
 }
 
 /// The organisation's monitors.
@@ -173,16 +154,8 @@ pub async fn list_monitors(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Json<Vec<MonitorOut>>, AppError> {
-    ctx.require(Permission::Read)?;
-    Ok(Json(
-        state
-            .store
-            .monitors(&ctx.org.id)
-            .await?
-            .iter()
-            .map(Into::into)
-            .collect(),
-    ))
+    let all = products::monitors(&state.ws, &ctx.who).await?;
+    Ok(Json(all.iter().map(Into::into).collect()))
 }
 
 /// Compose a monitor from the organisation's indicators (analysts).
@@ -190,10 +163,9 @@ pub async fn list_monitors(
 pub async fn add_monitor(
     State(state): State<AppState>,
     ctx: Ctx,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Response, AppError> {
-    let m = create_monitor(&state, &ctx, crate::input::json(&headers, &body)?).await?;
+    let m = products::create_monitor(&state.ws, &ctx.who, input).await?;
     Ok((StatusCode::CREATED, Json(MonitorOut::from(&m))).into_response())
 }
 
@@ -205,7 +177,11 @@ pub async fn get_monitor(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Json<MonitorView>, AppError> {
-    Ok(Json(monitor_view(&state, &ctx, &id).await?))
+    Ok(Json(
+        products::monitor_view(&state.ws, &ctx.who, &id)
+            .await?
+            .into(),
+    ))
 }
 
 /// A save of a monitor: everything, on top of the version it was made from.
@@ -229,11 +205,10 @@ pub async fn update_monitor(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Json<MonitorOut>, AppError> {
-    let input = numbers_as_text(&headers, &body, &["version"])?;
-    let m = save_monitor(&state, &ctx, &id, input).await?;
+    let input = numbers_as_text(input, &["version"]);
+    let m = products::save_monitor(&state.ws, &ctx.who, &id, input).await?;
     Ok(Json((&m).into()))
 }
 
@@ -245,17 +220,8 @@ pub async fn list_monitor_versions(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<MonitorVersionOut>>, AppError> {
-    ctx.require(Permission::Read)?;
-    let m = state.store.monitor(&ctx.org.id, &id).await?;
-    Ok(Json(
-        state
-            .store
-            .monitor_versions(&m)
-            .await?
-            .into_iter()
-            .map(Into::into)
-            .collect(),
-    ))
+    let all = products::monitor_versions(&state.ws, &ctx.who, &id).await?;
+    Ok(Json(all.into_iter().map(Into::into).collect()))
 }
 
 /// Bring back an older version of a monitor as a new version (analysts).
@@ -268,7 +234,7 @@ pub async fn restore_monitor_version(
     Path((id, version)): Path<(String, i64)>,
 ) -> Result<Json<MonitorOut>, AppError> {
     Ok(Json(
-        (&restore_monitor(&state, &ctx, &id, version).await?).into(),
+        (&products::restore_monitor(&state.ws, &ctx.who, &id, version).await?).into(),
     ))
 }
 
@@ -302,9 +268,9 @@ pub struct SnapshotOut {
     pub content: Option<serde_json::Value>,
 }
 
-fn snapshot_out(s: koers_store::snapshots::Snapshot, with_content: bool) -> SnapshotOut {
+fn snapshot_out(s: Snapshot, with_content: bool) -> SnapshotOut {
     SnapshotOut {
-        intact: snapshot_intact(&s),
+        intact: products::snapshot_intact(&s),
         id: s.id,
         subject_kind: s.subject_kind,
         subject_id: s.subject_id,
@@ -317,15 +283,15 @@ fn snapshot_out(s: koers_store::snapshots::Snapshot, with_content: bool) -> Snap
     }
 }
 
+/// Freezes what `kind` `id` shows now and answers with the snapshot (201).
 pub(crate) async fn snapshot_of(
     state: &AppState,
     ctx: &Ctx,
     kind: &str,
     id: &str,
-    headers: &HeaderMap,
-    body: &[u8],
+    input: Input,
 ) -> Result<Response, AppError> {
-    let s = take_snapshot(state, ctx, kind, id, crate::input::json(headers, body)?).await?;
+    let s = products::take_snapshot(&state.ws, &ctx.who, kind, id, input).await?;
     Ok((StatusCode::CREATED, Json(snapshot_out(s, true))).into_response())
 }
 
@@ -336,10 +302,9 @@ pub async fn snapshot_monitor(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Response, AppError> {
-    snapshot_of(&state, &ctx, "monitor", &id, &headers, &body).await
+    snapshot_of(&state, &ctx, "monitor", &id, input).await
 }
 
 /// Freeze what an indicator shows now (analysts and board members).
@@ -349,10 +314,9 @@ pub async fn snapshot_indicator(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Response, AppError> {
-    snapshot_of(&state, &ctx, "indicator", &id, &headers, &body).await
+    snapshot_of(&state, &ctx, "indicator", &id, input).await
 }
 
 /// The organisation's snapshots, newest first.
@@ -362,7 +326,7 @@ pub async fn list_snapshots(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Json<Vec<SnapshotOut>>, AppError> {
-    let all = readable_snapshots(&state, &ctx, None).await?;
+    let all = products::readable_snapshots(&state.ws, &ctx.who, None).await?;
     Ok(Json(
         all.into_iter().map(|s| snapshot_out(s, false)).collect(),
     ))
@@ -377,7 +341,7 @@ pub async fn get_snapshot(
     Path(id): Path<String>,
 ) -> Result<Json<SnapshotOut>, AppError> {
     Ok(Json(snapshot_out(
-        readable_snapshot(&state, &ctx, &id).await?,
+        products::readable_snapshot(&state.ws, &ctx.who, &id).await?,
         true,
     )))
 }
@@ -391,7 +355,7 @@ pub async fn get_snapshot_content(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let s = readable_snapshot(&state, &ctx, &id).await?;
+    let s = products::readable_snapshot(&state.ws, &ctx.who, &id).await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], s.content_text).into_response())
 }
 
@@ -421,15 +385,14 @@ pub async fn set_schedule(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Json<ScheduleOut>, AppError> {
-    let s = schedule(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?;
+    let s = products::schedule(&state.ws, &ctx.who, &id, input).await?;
     Ok(Json(ScheduleOut::from(s)))
 }
 
-impl From<Option<(koers_core::indicators::Every, String)>> for ScheduleOut {
-    fn from(s: Option<(koers_core::indicators::Every, String)>) -> Self {
+impl From<Option<(Every, String)>> for ScheduleOut {
+    fn from(s: Option<(Every, String)>) -> Self {
         match s {
             Some((every, next)) => ScheduleOut {
                 every: every.as_str().into(),
@@ -439,6 +402,171 @@ impl From<Option<(koers_core::indicators::Every, String)>> for ScheduleOut {
                 every: "manual".into(),
                 next_due: None,
             },
+        }
+    }
+}
+
+/// One period of the headline series.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SeriesPoint {
+    pub period: String,
+    pub value: f64,
+}
+
+/// An indicator's definition.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct IndicatorOut {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub unit: String,
+    pub analysis_id: String,
+    pub period_column: String,
+    pub value_column: String,
+    pub region_column: Option<String>,
+    pub grain: Grain,
+    pub direction: Direction,
+    pub target: Option<f64>,
+    pub green_threshold: f64,
+    pub amber_threshold: f64,
+}
+
+impl From<IndicatorDefinition> for IndicatorOut {
+    fn from(i: IndicatorDefinition) -> Self {
+        IndicatorOut {
+            id: i.id,
+            name: i.name,
+            description: i.description,
+            unit: i.unit,
+            analysis_id: i.analysis_id,
+            period_column: i.period_column,
+            value_column: i.value_column,
+            region_column: i.region_column,
+            grain: i.grain,
+            direction: i.direction,
+            target: i.target,
+            green_threshold: i.green_threshold,
+            amber_threshold: i.amber_threshold,
+        }
+    }
+}
+
+impl From<&Indicator> for IndicatorOut {
+    fn from(i: &Indicator) -> Self {
+        IndicatorDefinition::from(i).into()
+    }
+}
+
+/// An indicator with its latest cached result as a key figure.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct IndicatorView {
+    pub indicator: IndicatorOut,
+    /// The value of the latest period; absent before the first refresh or without data.
+    pub value: Option<f64>,
+    pub period: Option<String>,
+    pub status: Option<Light>,
+    pub trend: Option<Trend>,
+    /// The headline series: per period, the sum over regions.
+    pub series: Vec<SeriesPoint>,
+    /// Every value read, with its region.
+    pub points: Vec<Point>,
+    #[schema(format = DateTime)]
+    pub computed_at: Option<String>,
+    /// The cached result is older than the analysis' last change or its datasets' last import.
+    pub stale: bool,
+}
+
+impl From<products::IndicatorView> for IndicatorView {
+    fn from(v: products::IndicatorView) -> Self {
+        IndicatorView {
+            indicator: v.indicator.into(),
+            value: v.value,
+            period: v.period,
+            status: v.status,
+            trend: v.trend,
+            series: v
+                .series
+                .into_iter()
+                .map(|s| SeriesPoint {
+                    period: s.period,
+                    value: s.value,
+                })
+                .collect(),
+            points: v.points,
+            computed_at: v.computed_at,
+            stale: v.stale,
+        }
+    }
+}
+
+/// A monitor with its indicators in order.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MonitorOut {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub indicator_ids: Vec<String>,
+    /// The current version: every saved change adds one.
+    pub version: i64,
+}
+
+impl From<&products::Monitor> for MonitorOut {
+    fn from(m: &products::Monitor) -> Self {
+        MonitorOut {
+            id: m.id.clone(),
+            name: m.name.clone(),
+            description: m.description.clone(),
+            indicator_ids: m.indicator_ids.clone(),
+            version: m.version,
+        }
+    }
+}
+
+/// One saved version of a monitor.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MonitorVersionOut {
+    pub version: i64,
+    pub name: String,
+    pub description: String,
+    pub indicator_ids: Vec<String>,
+    pub note: String,
+    pub saved_by: String,
+    #[schema(format = DateTime)]
+    pub saved_at: String,
+}
+
+impl From<MonitorVersion> for MonitorVersionOut {
+    fn from(v: MonitorVersion) -> Self {
+        MonitorVersionOut {
+            version: v.version,
+            name: v.name,
+            description: v.description,
+            indicator_ids: v.indicator_ids,
+            note: v.note,
+            saved_by: v.saved_by,
+            saved_at: v.saved_at,
+        }
+    }
+}
+
+/// A monitor with the key figures of its indicators.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MonitorView {
+    pub monitor: MonitorOut,
+    pub indicators: Vec<IndicatorView>,
+}
+
+impl From<products::MonitorView> for MonitorView {
+    fn from(m: products::MonitorView) -> Self {
+        MonitorView {
+            monitor: (&m.monitor).into(),
+            indicators: m.indicators.into_iter().map(Into::into).collect(),
         }
     }
 }
