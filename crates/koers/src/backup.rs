@@ -161,7 +161,7 @@ pub async fn backup(store: &koers_store::Store, data_dir: &Path, dest: &Path) ->
     for f in &files {
         total += std::fs::metadata(data_dir.join(f))?.len();
     }
-    let bar = crate::cli::bar();
+    let bar = koers_demo::console::bar();
     bar.set_length(total);
     bar.set_message("reservekopie");
     let (bytes, sha256) = copy_hashed(&dest.join(DB), None, &bar)?;
@@ -224,7 +224,7 @@ fn verified_manifest(src: &Path) -> Result<Manifest> {
     if !manifest.files.iter().any(|f| f.path == DB) {
         bail!("de reservekopie bevat geen {DB}");
     }
-    let bar = crate::cli::bar();
+    let bar = koers_demo::console::bar();
     bar.set_length(manifest.files.iter().map(|f| f.bytes).sum());
     bar.set_message("controleren");
     let mut wrong = Vec::new();
@@ -267,7 +267,7 @@ pub async fn restore(src: &Path, data_dir: &Path, force: bool) -> Result<()> {
         }
     }
     std::fs::create_dir_all(data_dir)?;
-    let bar = crate::cli::bar();
+    let bar = koers_demo::console::bar();
     bar.set_length(manifest.files.iter().map(|f| f.bytes).sum());
     bar.set_message("terugzetten");
     for f in &manifest.files {

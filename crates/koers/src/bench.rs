@@ -59,7 +59,7 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
     if let Some(rows) = opts.generate {
         std::fs::create_dir_all(&opts.data)
             .with_context(|| format!("kan {} niet aanmaken", opts.data.display()))?;
-        crate::demo_movements::generate_files(
+        koers_demo::movements::generate_files(
             rows,
             &opts.data.join("movements.parquet"),
             &opts.data.join("municipalities.csv"),
@@ -142,9 +142,9 @@ async fn dashboard_in(dir: &Path, data: &Path, requests: usize) -> Result<()> {
         },
     )?;
     let started = Instant::now();
-    crate::demo::seed(
+    koers_demo::seed(
         &ws,
-        &crate::demo_movements::MovementArgs {
+        &koers_demo::movements::MovementArgs {
             movements: Some(data.to_path_buf()),
             ..Default::default()
         },

@@ -6,12 +6,6 @@ mod backup;
 mod ballista;
 mod bench;
 mod cli;
-mod demo;
-mod demo_dashboard;
-mod demo_learning;
-mod demo_maturity;
-mod demo_movements;
-mod demo_questions;
 mod settings;
 
 use anyhow::{Context, Result};
@@ -39,7 +33,7 @@ enum Command {
     /// Start the web application and its API.
     Serve(ServeArgs),
     /// Fill an empty data folder with the demo workspace (Provincie Utrecht, a user per role).
-    Demo(demo_movements::MovementArgs),
+    Demo(koers_demo::movements::MovementArgs),
     /// Manage organisations.
     #[command(subcommand)]
     Org(OrgCommand),
@@ -305,7 +299,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Ballista(command) => ballista::run(command).await,
         Command::Demo(movements) => {
             let ws = store_settings.workspace(&file).await?;
-            demo::seed(&ws, &movements).await
+            koers_demo::seed(&ws, &movements).await
         }
         Command::Org(OrgCommand::Add {
             name,
@@ -481,7 +475,7 @@ async fn serve(
 ) -> Result<()> {
     let ws = store_settings.workspace(file).await?;
     if args.demo {
-        demo::seed_if_empty(&ws, &args.movements).await?;
+        koers_demo::seed_if_empty(&ws, &args.movements).await?;
     }
     let cfg = settings::web_config(args, file);
     println!("koers {}", env!("CARGO_PKG_VERSION"));

@@ -69,7 +69,7 @@ pub struct ServeArgs {
     pub demo: bool,
     /// The demo's logistics movements (with --demo).
     #[command(flatten)]
-    pub movements: crate::demo_movements::MovementArgs,
+    pub movements: koers_demo::movements::MovementArgs,
     #[command(flatten)]
     pub engine: EngineArgs,
 }

@@ -4,7 +4,7 @@
 //! with every member of the demo organisation; its data is computed once so that the first
 //! visit answers from the cache.
 
-use crate::demo_movements::Seeded;
+use crate::movements::Seeded;
 use anyhow::{Result, anyhow};
 use koers_app::Workspace;
 use koers_core::Role;

@@ -238,7 +238,7 @@ fn areas(geojson: &[u8]) -> Result<Vec<Area>> {
 }
 
 fn boundary(name: &str) -> Result<Vec<Area>> {
-    let (_, _, bytes) = crate::demo::BOUNDARIES
+    let (_, _, bytes) = crate::BOUNDARIES
         .iter()
         .find(|b| b.0 == name)
         .ok_or_else(|| anyhow!("geen grenzen {name} in de demo"))?;
@@ -647,7 +647,7 @@ fn batch(schema: &Arc<Schema>, munis: &[Municipality], rows: &[Movement]) -> Res
 }
 
 /// Generates `rows` movements into a Parquet file and the municipalities into a CSV file.
-pub(crate) fn generate_files(rows: usize, movements: &Path, municipalities: &Path) -> Result<()> {
+pub fn generate_files(rows: usize, movements: &Path, municipalities: &Path) -> Result<()> {
     let pb = ProgressBar::new(rows as u64);
     pb.set_style(
         ProgressStyle::with_template("{spinner} {msg} [{bar:40}] {pos}/{len} ({eta})")
@@ -687,7 +687,7 @@ async fn import_as(
     name: &str,
     meta: DatasetMeta,
 ) -> Result<()> {
-    let pb = crate::cli::bar();
+    let pb = crate::console::bar();
     pb.set_message(format!("{name} importeren"));
     let req = ImportRequest {
         source,
@@ -703,7 +703,7 @@ async fn import_as(
             org,
             &Actor::cli(),
             req,
-            Arc::new(crate::cli::Bar(pb.clone())),
+            Arc::new(crate::console::Bar(pb.clone())),
         )
         .await;
     pb.finish_and_clear();

@@ -2,8 +2,19 @@
 //! 2025 boundaries of the 12 provinces and 342 municipalities (CBS / Kadaster) in the catalog,
 //! so that a newcomer can explore koers. Passwords are generated, printed once and written
 //! to `demo-accounts.txt` in the data folder (readable by its owner only).
+//!
+//! Beside the seed: the reference-workload generator ([`movements`]: logistics movements
+//! between real municipalities, the same as `bench/gen_movements.py`), and console progress
+//! bars ([`console`]). This crate is a client of koers-app like the web and the command line.
 
-use crate::demo_movements::MovementArgs;
+pub mod console;
+mod dashboard;
+mod learning;
+mod maturity;
+pub mod movements;
+mod questions;
+
+use crate::movements::MovementArgs;
 use anyhow::{Context, Result, bail};
 use koers_app::Workspace;
 use koers_app::catalog::{ImportRequest, ImportSource};
@@ -151,18 +162,18 @@ pub async fn seed(ws: &Workspace, movements: &MovementArgs) -> Result<()> {
     let path = data_dir.join(ACCOUNTS_FILE);
     write_private(&path, &(lines.join("\n") + "\n"))?;
     import_boundaries(ws, &org).await?;
-    let people = crate::demo_questions::People {
+    let people = crate::questions::People {
         owner: &users[3],
         analyst: &users[1],
         steward: &users[2],
         board: &users[4],
     };
-    crate::demo_questions::seed(ws, &org, &people).await?;
-    crate::demo_questions::seed_register(ws, &org).await?;
-    crate::demo_maturity::seed(ws, &org).await?;
-    crate::demo_learning::seed(ws, &org, &users[0]).await?;
-    let logistics = crate::demo_movements::seed(ws, &org, movements).await?;
-    crate::demo_dashboard::seed(ws, &org, &users[1], &logistics).await?;
+    crate::questions::seed(ws, &org, &people).await?;
+    crate::questions::seed_register(ws, &org).await?;
+    crate::maturity::seed(ws, &org).await?;
+    crate::learning::seed(ws, &org, &users[0]).await?;
+    let logistics = crate::movements::seed(ws, &org, movements).await?;
+    crate::dashboard::seed(ws, &org, &users[1], &logistics).await?;
     println!("Demowerkruimte aangemaakt: {} (PV26).", org.name);
     println!(
         "Accounts (e-mailadres, wachtwoord, rol) — ook in {}:",
