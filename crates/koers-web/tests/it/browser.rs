@@ -339,7 +339,7 @@ async fn import_a_file_and_analyse_it_in_the_browser() {
 #[tokio::test]
 async fn a_data_question_on_the_board_moves_by_keyboard() {
     let app = TestApp::spawn().await;
-    let api = app.api_as("admin@pv26.example").await;
+    let api = app.as_admin().await;
     let task: Value = api
         .post_json(
             "/api/v1/policy-tasks",

@@ -404,7 +404,7 @@ async fn bad_requests_are_400_exceptions() {
 async fn unpublished_and_other_organisations_data_is_unreachable() {
     let app = published_app().await;
     // Signed in as A's administrator makes no difference to /ogc.
-    let c = app.api_as("admin@pv26.example").await;
+    let c = app.as_admin().await;
     for id in ["pv26_geheim", "gm0796_prive", "pv26_tabel"] {
         for path in [
             format!("/ogc/collections/{id}"),
@@ -564,7 +564,7 @@ print("owslib ok")
 #[tokio::test]
 async fn catalogs_validate_against_the_dcat_ap_nl_shapes() {
     let app = published_app().await;
-    let c = app.api_as("admin@pv26.example").await;
+    let c = app.as_admin().await;
     let dir = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
     for (path, name) in [

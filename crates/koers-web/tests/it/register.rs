@@ -61,7 +61,7 @@ async fn board_member(app: &TestApp) {
 pub(crate) async fn choices_are_routed_to_the_board_and_decided_with_a_reference() {
     let app = TestApp::spawn().await;
     board_member(&app).await;
-    let c = app.api_as("admin@pv26.example").await;
+    let c = app.as_admin().await;
     let a = c
         .post_json("/api/v1/applications", &application())
         .await
@@ -152,7 +152,7 @@ pub(crate) async fn choices_are_routed_to_the_board_and_decided_with_a_reference
 #[tokio::test]
 async fn bad_input_is_listed_field_by_field() {
     let app = TestApp::spawn().await;
-    let c = app.api_as("admin@pv26.example").await;
+    let c = app.as_admin().await;
     let p = c.post_json("/api/v1/applications", &json!({"name": "", "kind": "kasteel", "purpose": 5, "yearlyCostEur": "veel", "productLinks": ["javascript:alert(1)"]})).await.expect(400).json();
     let names: Vec<&str> = p["invalidParams"]
         .as_array()
@@ -198,7 +198,7 @@ async fn bad_input_is_listed_field_by_field() {
     let v: Value = c.get_json("/api/v1/choice-framework/versions").await;
     assert_eq!(v, json!([]));
     // A viewer may look but not register.
-    let v = app.api_as("viewer@pv26.example").await;
+    let v = app.as_viewer().await;
     v.post_json("/api/v1/applications", &application())
         .await
         .assert_status(403);
@@ -211,7 +211,7 @@ async fn bad_input_is_listed_field_by_field() {
 #[tokio::test]
 pub(crate) async fn the_framework_is_versioned_and_reroutes_choices() {
     let app = TestApp::spawn().await;
-    let c = app.api_as("admin@pv26.example").await;
+    let c = app.as_admin().await;
     let mut low = application();
     low["aiActRiskGroup"] = json!("not_high_risk");
     low["yearlyCostEur"] = json!("1000");
@@ -257,7 +257,7 @@ pub(crate) async fn the_framework_is_versioned_and_reroutes_choices() {
 #[tokio::test]
 async fn export_validates_against_the_publication_standard() {
     let app = TestApp::spawn().await;
-    let c = app.api_as("admin@pv26.example").await;
+    let c = app.as_admin().await;
     let a: Value = c
         .post_json("/api/v1/applications", &application())
         .await
@@ -352,7 +352,7 @@ async fn export_validates_against_the_publication_standard() {
 #[tokio::test]
 pub(crate) async fn the_decision_aid_sets_the_risk_group_and_the_requirements() {
     let app = TestApp::spawn().await;
-    let c = app.api_as("admin@pv26.example").await;
+    let c = app.as_admin().await;
     let mut input = application();
     input["aiActRiskGroup"] = json!("");
     let a: Value = c.post_json("/api/v1/applications", &input).await.json();
@@ -589,7 +589,7 @@ async fn the_pages_register_applications_and_choices() {
 #[tokio::test]
 pub(crate) async fn another_organisation_sees_nothing_of_the_register() {
     let app = TestApp::spawn().await;
-    let c = app.api_as("admin@pv26.example").await;
+    let c = app.as_admin().await;
     let a: Value = c
         .post_json("/api/v1/applications", &application())
         .await

@@ -165,7 +165,7 @@ async fn versions_on_s3_are_imported_queried_exported_and_served() {
     let storage = Moto::storage(&moto.url, "koers", "pv");
     storage.check().await.expect("the bucket answers");
     let app = TestApp::spawn_with_storage(storage).await;
-    let c = app.api_as("admin@pv26.example").await;
+    let c = app.as_admin().await;
 
     // GeoJSON through the API upload (a job), CSV through the workspace.
     let form = reqwest::multipart::Form::new()

@@ -1,8 +1,7 @@
 //! One HTTP client for the tests: a [`Session`] is someone talking to a test koers (signed
 //! in through the API or the sign-in page, with an API token, or anonymous), and sends what
 //! that someone's browser or script sends: the session cookie, the CSRF token on every
-//! change (as the `X-CSRF-Token` header with JSON, the `csrf_token` field in a form, in the
-//! action URL of an upload) or the bearer token. Every answer is read whole into a [`Resp`],
+//! change (as the `X-CSRF-Token` header with JSON, the `csrf_token` field in a form) or the bearer token. Every answer is read whole into a [`Resp`],
 //! so a failing assertion prints the request, the status and the body.
 //!
 //! Tests that craft odd requests (no CSRF token, a wrong content type, hostile headers) take
@@ -124,20 +123,11 @@ impl Session {
         rb
     }
 
-    /// Sends `rb` and reads the whole answer.
+    /// Sends `rb` (a request the test built on [`Session::client`]) and reads the answer.
     pub async fn send(&self, rb: RequestBuilder) -> Resp {
         let req = rb.build().expect("request");
         let what = format!("{} {}", req.method(), req.url().path());
-        let r = self.client.execute(req).await.expect("send");
-        let status = r.status();
-        let headers = r.headers().clone();
-        let body = r.bytes().await.expect("body").to_vec();
-        Resp {
-            what,
-            status,
-            headers,
-            body,
-        }
+        Resp::read(what, self.client.execute(req).await.expect("send")).await
     }
 
     pub async fn get(&self, path: &str) -> Resp {
@@ -161,11 +151,6 @@ impl Session {
         let html = self.page(path).await;
         self.csrf = Some(hidden_csrf(&html));
         html
-    }
-
-    /// `POST` without a body.
-    pub async fn post(&self, path: &str) -> Resp {
-        self.send(self.request(Method::POST, path, true)).await
     }
 
     pub async fn post_json(&self, path: &str, body: &impl Serialize) -> Resp {
@@ -195,15 +180,6 @@ impl Session {
         self.send(self.request(Method::POST, path, false).form(&form))
             .await
     }
-
-    /// Posts an upload form as a page does: the CSRF token in the action URL, as an upload's
-    /// body is not read for it.
-    pub async fn upload(&self, path: &str, form: reqwest::multipart::Form) -> Resp {
-        let sep = if path.contains('?') { '&' } else { '?' };
-        let path = format!("{path}{sep}csrf_token={}", self.csrf());
-        self.send(self.request(Method::POST, &path, false).multipart(form))
-            .await
-    }
 }
 
 /// An answer, read whole.
@@ -216,6 +192,19 @@ pub struct Resp {
 }
 
 impl Resp {
+    /// Reads the whole of `r`, the answer to `what` (method and path, for failure messages).
+    pub async fn read(what: impl Into<String>, r: reqwest::Response) -> Resp {
+        let status = r.status();
+        let headers = r.headers().clone();
+        let body = r.bytes().await.expect("body").to_vec();
+        Resp {
+            what: what.into(),
+            status,
+            headers,
+            body,
+        }
+    }
+
     pub fn status(&self) -> StatusCode {
         self.status
     }

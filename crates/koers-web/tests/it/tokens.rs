@@ -24,7 +24,7 @@ fn problem(r: Resp, status: u16) -> String {
 #[tokio::test]
 async fn tokens_are_made_listed_used_and_revoked_through_the_api() {
     let app = TestApp::spawn().await;
-    let c = app.api_as("admin@pv26.example").await;
+    let c = app.as_admin().await;
     let made = c
         .post_json(
             "/api/v1/tokens",
@@ -63,14 +63,13 @@ async fn tokens_are_made_listed_used_and_revoked_through_the_api() {
     assert_eq!(me["user"]["email"], "admin@pv26.example");
     assert_eq!(me["organisation"]["id"], app.org_a.id.as_str());
     assert!(me.get("csrfToken").is_none(), "{me}");
-    let r = app
-        .with_token(&token)
+    app.with_token(&token)
         .post_json(
             "/api/v1/analyses",
             &json!({"title": "Met token", "sql": "SELECT 1 AS x"}),
         )
-        .await;
-    r.assert_status(201);
+        .await
+        .assert_status(201);
     let list: Value = c.get_json("/api/v1/tokens").await;
     assert!(list[0]["lastUsedAt"].is_string(), "{list}");
 
@@ -144,7 +143,7 @@ async fn tokens_are_made_listed_used_and_revoked_through_the_api() {
 #[tokio::test]
 async fn a_token_needs_a_name_a_scope_and_an_expiry_within_a_year() {
     let app = TestApp::spawn().await;
-    let c = app.api_as("viewer@pv26.example").await;
+    let c = app.as_viewer().await;
     for body in [
         json!({"name": "x", "scope": "read"}),
         json!({"name": "x", "scope": "read", "expiresOn": in_days(366)}),
@@ -228,7 +227,7 @@ async fn wrong_and_expired_tokens_are_refused_with_401() {
         assert!(detail.contains("API-token"), "{wrong}: {detail}");
     }
     // A wrong token is not made good by a session cookie beside it.
-    let c = app.api_as("admin@pv26.example").await;
+    let c = app.as_admin().await;
     let r = c
         .send(
             c.client()
@@ -243,7 +242,7 @@ async fn wrong_and_expired_tokens_are_refused_with_401() {
 #[tokio::test]
 async fn csrf_is_needed_with_a_cookie_but_not_with_a_bearer_token() {
     let app = TestApp::spawn().await;
-    let c = app.api_as("admin@pv26.example").await;
+    let c = app.as_admin().await;
     let body = json!({"title": "CSRF", "sql": "SELECT 1 AS x"});
     let r = c
         .send(c.client().post(app.url("/api/v1/analyses")).json(&body))
