@@ -1,8 +1,9 @@
 //! One HTTP client for the tests: a [`Session`] is someone talking to a test koers (signed
 //! in through the API or the sign-in page, with an API token, or anonymous), and sends what
 //! that someone's browser or script sends: the session cookie, the CSRF token on every
-//! change (as the `X-CSRF-Token` header with JSON, the `csrf_token` field in a form) or the bearer token. Every answer is read whole into a [`Resp`],
-//! so a failing assertion prints the request, the status and the body.
+//! change (as the `X-CSRF-Token` header with JSON, the `csrf_token` field in a form) or the
+//! bearer token. Every answer is read whole into a [`Resp`], so a failing assertion prints
+//! the request, the status and the body.
 //!
 //! Tests that craft odd requests (no CSRF token, a wrong content type, hostile headers) take
 //! the raw client with [`Session::client`] and build the request themselves.
