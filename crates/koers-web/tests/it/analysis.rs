@@ -2,6 +2,7 @@
 //! exports, saved analyses with parameters, and hostile SQL refused with the server up.
 
 use crate::helpers::TestApp;
+use crate::session::Session;
 use koers_app::catalog::{ImportRequest, ImportSource};
 use std::sync::Arc;
 
@@ -34,35 +35,23 @@ async fn with_gemeenten(app: &TestApp) {
     std::fs::remove_file(tmp).unwrap();
 }
 
-async fn run(app: &TestApp, c: &reqwest::Client, csrf: &str, sql: &str) -> (u16, String) {
-    let r = c
-        .post(app.url("/analyses/uitvoeren"))
-        .form(&[("csrf_token", csrf), ("sql", sql)])
-        .send()
-        .await
-        .unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
+async fn run(c: &Session, sql: &str) -> (u16, String) {
+    let r = c.post_form("/analyses/uitvoeren", &[("sql", sql)]).await;
+    (r.status().as_u16(), r.text())
 }
 
 #[tokio::test]
 async fn spatial_sql_with_results_map_and_exports() {
     let app = TestApp::spawn().await;
     with_gemeenten(&app).await;
-    let (c, csrf) = app.page_login("admin@pv26.example").await;
-    let editor = c
-        .get(app.url("/analyses"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let c = app.page_as("admin@pv26.example").await;
+    let editor = c.page("/analyses").await;
     assert!(
         editor.contains("<code>gemeenten</code>"),
         "schema browser lists the table"
     );
     let sql = "SELECT statnaam, ROUND(ST_Area(ST_Transform(geom, 28992)) / 1e6) AS km2, geom FROM gemeenten WHERE ST_Contains(geom, ST_Point(5.1, 52.1)) ORDER BY statnaam";
-    let (status, html) = run(&app, &c, &csrf, sql).await;
+    let (status, html) = run(&c, sql).await;
     assert_eq!(status, 200, "{html}");
     assert!(html.contains("1 rijen in"));
     assert!(html.contains(">Utrecht<") && !html.contains(">Veenendaal<"));
@@ -73,152 +62,84 @@ async fn spatial_sql_with_results_map_and_exports() {
         ("geojson", "\"FeatureCollection\""),
     ] {
         let r = c
-            .post(app.url("/analyses/exporteren"))
-            .form(&[
-                ("csrf_token", csrf.as_str()),
-                ("sql", sql),
-                ("format", format),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
+            .post_form("/analyses/exporteren", &[("sql", sql), ("format", format)])
+            .await;
+        r.assert_status(200);
         assert!(
             r.headers()["content-disposition"]
                 .to_str()
                 .unwrap()
                 .contains(&format!("resultaat.{format}"))
         );
-        let body = r.text().await.unwrap();
+        let body = r.text();
         assert!(body.contains(probe), "{format}: {body}");
     }
     let r = c
-        .post(app.url("/analyses/exporteren"))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("sql", sql),
-            ("format", "parquet"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let bytes = r.bytes().await.unwrap();
+        .post_form(
+            "/analyses/exporteren",
+            &[("sql", sql), ("format", "parquet")],
+        )
+        .await;
+    let bytes = r.bytes();
     assert_eq!(&bytes[..4], b"PAR1");
-    let r = c
-        .post(app.url("/analyses/exporteren"))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("sql", sql),
-            ("format", "xls"),
-        ])
-        .send()
+    c.post_form("/analyses/exporteren", &[("sql", sql), ("format", "xls")])
         .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
+        .assert_status(400);
 }
 
 #[tokio::test]
 pub(crate) async fn saved_analyses_with_parameters() {
     let app = TestApp::spawn().await;
     with_gemeenten(&app).await;
-    let (c, csrf) = app.page_login("admin@pv26.example").await;
+    let c = app.page_as("admin@pv26.example").await;
     let r = c
-        .post(app.url("/analyses/opslaan"))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("title", "Grote gemeenten"),
-            (
-                "sql",
-                "SELECT statnaam FROM gemeenten WHERE inwoners > {{minimum}}",
-            ),
-            ("paramName", "minimum"),
-            ("paramKind", "integer"),
-            ("paramDefault", "100000"),
-        ])
-        .send()
-        .await
-        .unwrap();
+        .post_form(
+            "/analyses/opslaan",
+            &[
+                ("title", "Grote gemeenten"),
+                (
+                    "sql",
+                    "SELECT statnaam FROM gemeenten WHERE inwoners > {{minimum}}",
+                ),
+                ("paramName", "minimum"),
+                ("paramKind", "integer"),
+                ("paramDefault", "100000"),
+            ],
+        )
+        .await;
     // Saving from the editor without parameter rows fails: {{minimum}} is undeclared there.
     let html = if r.status() == 303 {
         String::new()
     } else {
-        r.text().await.unwrap()
+        r.text()
     };
     assert!(html.is_empty(), "{html}");
     let a = app.store.analyses(&app.org_a.id).await.unwrap().remove(0);
-    let run_url = app.url(&format!("/analyses/{}/uitvoeren", a.id));
-    let html = c
-        .post(&run_url)
-        .form(&[("csrf_token", csrf.as_str())])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let run_url = format!("/analyses/{}/uitvoeren", a.id);
+    let html = c.post_form(&run_url, &[]).await.text();
     assert!(
         html.contains(">Utrecht<") && !html.contains(">Veenendaal<"),
         "default 100000"
     );
-    let html = c
-        .post(&run_url)
-        .form(&[("csrf_token", csrf.as_str()), ("p_minimum", "1000")])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = c.post_form(&run_url, &[("p_minimum", "1000")]).await.text();
     assert!(html.contains(">Veenendaal<"));
     // An injection attempt through a parameter is a type error, not SQL.
     let r = c
-        .post(&run_url)
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("p_minimum", "0; DROP TABLE gemeenten"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    assert!(r.text().await.unwrap().contains("geheel getal"));
+        .post_form(&run_url, &[("p_minimum", "0; DROP TABLE gemeenten")])
+        .await;
+    r.assert_status(400);
+    assert!(r.text().contains("geheel getal"));
     // A viewer may run it but not write SQL.
-    let (v, vcsrf) = app.page_login("viewer@pv26.example").await;
-    assert_eq!(
-        v.post(&run_url)
-            .form(&[("csrf_token", vcsrf.as_str())])
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
-    assert_eq!(run(&app, &v, &vcsrf, "SELECT 1").await.0, 403);
+    let v = app.page_as("viewer@pv26.example").await;
+    assert_eq!(v.post_form(&run_url, &[]).await.status(), 200);
+    assert_eq!(run(&v, "SELECT 1").await.0, 403);
     // Another organisation does not see it.
-    let (b, bcsrf) = app.page_login("admin@gm0796.example").await;
+    let b = app.page_as("admin@gm0796.example").await;
+    assert_eq!(b.get(&format!("/analyses/{}", a.id)).await.status(), 404);
+    assert_eq!(b.post_form(&run_url, &[]).await.status(), 404);
     assert_eq!(
-        b.get(app.url(&format!("/analyses/{}", a.id)))
-            .send()
+        b.post_form(&format!("/analyses/{}/verwijderen", a.id), &[])
             .await
-            .unwrap()
-            .status(),
-        404
-    );
-    assert_eq!(
-        b.post(&run_url)
-            .form(&[("csrf_token", bcsrf.as_str())])
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
-    assert_eq!(
-        b.post(app.url(&format!("/analyses/{}/verwijderen", a.id)))
-            .form(&[("csrf_token", bcsrf.as_str())])
-            .send()
-            .await
-            .unwrap()
             .status(),
         404
     );
@@ -229,7 +150,7 @@ pub(crate) async fn saved_analyses_with_parameters() {
 async fn hostile_sql_is_refused_and_the_server_stays_up() {
     let app = TestApp::spawn().await;
     with_gemeenten(&app).await;
-    let (c, csrf) = app.page_login("admin@pv26.example").await;
+    let c = app.page_as("admin@pv26.example").await;
     for sql in [
         "DROP TABLE gemeenten",
         "SELECT 1; DROP TABLE gemeenten",
@@ -240,19 +161,19 @@ async fn hostile_sql_is_refused_and_the_server_stays_up() {
         "SET datafusion.execution.batch_size = 1",
         "SELECT * FROM datasets",
     ] {
-        let (status, html) = run(&app, &c, &csrf, sql).await;
+        let (status, html) = run(&c, sql).await;
         assert_eq!(status, 400, "{sql}: {html}");
         assert!(html.contains("utrecht-alert--error"), "{sql}");
     }
     // Another organisation's (non-public) dataset is not there for B.
-    let (b, bcsrf) = app.page_login("admin@gm0796.example").await;
-    let (status, _) = run(&app, &b, &bcsrf, "SELECT * FROM gemeenten").await;
+    let b = app.page_as("admin@gm0796.example").await;
+    let (status, _) = run(&b, "SELECT * FROM gemeenten").await;
     assert_eq!(status, 400);
     // A cross join that would never end is stopped by the time limit.
-    let (status, html) = run(&app, &c, &csrf, "SELECT COUNT(*) FROM generate_series(1, 100000000000) a, generate_series(1, 100000000000) b").await;
+    let (status, html) = run(&c, "SELECT COUNT(*) FROM generate_series(1, 100000000000) a, generate_series(1, 100000000000) b").await;
     assert!(status == 422 || status == 400, "{status}: {html}");
     // And the server still answers.
-    let (status, _) = run(&app, &c, &csrf, "SELECT COUNT(*) AS n FROM gemeenten").await;
+    let (status, _) = run(&c, "SELECT COUNT(*) AS n FROM gemeenten").await;
     assert_eq!(status, 200);
     if app.store.backend() == koers_store::Backend::Sqlite {
         assert!(app.ws.data_dir().join("koers.db").exists());

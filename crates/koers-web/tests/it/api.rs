@@ -1,14 +1,15 @@
 //! The JSON API: sign-in, CSRF, bad input of every kind, roles, the OpenAPI document.
 
 use crate::helpers::{PASSWORD, TestApp, repo_root};
+use crate::session::Resp;
 use koers_web::WebConfig;
 use serde_json::{Value, json};
 
-async fn problem(r: reqwest::Response, status: u16) -> Value {
-    assert_eq!(r.status(), status);
-    assert_eq!(r.headers()["content-type"], "application/problem+json");
-    assert_eq!(r.headers()["api-version"], "1.0.0");
-    let body: Value = r.json().await.unwrap();
+fn problem(r: Resp, status: u16) -> Value {
+    r.assert_status(status);
+    assert_eq!(r.header("content-type"), "application/problem+json");
+    assert_eq!(r.header("api-version"), "1.0.0");
+    let body = r.json();
     assert_eq!(body["status"], status);
     assert!(body["title"].is_string() && body["detail"].is_string());
     body
@@ -21,21 +22,23 @@ async fn member_count(app: &TestApp) -> usize {
 #[tokio::test]
 async fn wrong_password_and_unknown_user_look_the_same() {
     let app = TestApp::spawn().await;
-    let c = TestApp::client();
+    let c = app.anonymous();
     let wrong = c
-        .post(app.url("/api/v1/sessions"))
-        .json(&json!({"email": "admin@pv26.example", "password": "not the password"}))
-        .send()
-        .await
-        .unwrap();
-    let wrong = problem(wrong, 401).await;
+        .send(
+            c.client()
+                .post(app.url("/api/v1/sessions"))
+                .json(&json!({"email": "admin@pv26.example", "password": "not the password"})),
+        )
+        .await;
+    let wrong = problem(wrong, 401);
     let unknown = c
-        .post(app.url("/api/v1/sessions"))
-        .json(&json!({"email": "nobody@pv26.example", "password": "not the password"}))
-        .send()
-        .await
-        .unwrap();
-    let unknown = problem(unknown, 401).await;
+        .send(
+            c.client()
+                .post(app.url("/api/v1/sessions"))
+                .json(&json!({"email": "nobody@pv26.example", "password": "not the password"})),
+        )
+        .await;
+    let unknown = problem(unknown, 401);
     assert_eq!(wrong["detail"], unknown["detail"]);
 }
 
@@ -46,39 +49,34 @@ async fn sign_in_is_rate_limited() {
         ..WebConfig::default()
     })
     .await;
-    let c = TestApp::client();
+    let c = app.anonymous();
     for _ in 0..3 {
         let r = c
-            .post(app.url("/api/v1/sessions"))
-            .json(&json!({"email": "admin@pv26.example", "password": "wrong wrong wrong"}))
-            .send()
-            .await
-            .unwrap();
+            .send(
+                c.client()
+                    .post(app.url("/api/v1/sessions"))
+                    .json(&json!({"email": "admin@pv26.example", "password": "wrong wrong wrong"})),
+            )
+            .await;
         assert_eq!(r.status(), 401);
     }
     // Even the right password is refused while the limit holds.
     let r = c
-        .post(app.url("/api/v1/sessions"))
-        .json(&json!({"email": "admin@pv26.example", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap();
+        .send(
+            c.client()
+                .post(app.url("/api/v1/sessions"))
+                .json(&json!({"email": "admin@pv26.example", "password": PASSWORD})),
+        )
+        .await;
     assert!(r.headers().contains_key("retry-after"));
-    problem(r, 429).await;
+    problem(r, 429);
 }
 
 #[tokio::test]
 pub(crate) async fn session_lifecycle_and_tampered_cookies() {
     let app = TestApp::spawn().await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
-    let me: Value = c
-        .get(app.url("/api/v1/sessions/current"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let c = app.as_admin().await;
+    let me: Value = c.get_json("/api/v1/sessions/current").await;
     assert_eq!(me["organisation"]["cbsCode"], "PV26");
     assert_eq!(me["roles"], json!(["administrator"]));
 
@@ -89,7 +87,7 @@ pub(crate) async fn session_lifecycle_and_tampered_cookies() {
         .send()
         .await
         .unwrap();
-    problem(r, 401).await;
+    problem(Resp::read("a forged cookie", r).await, 401);
 
     // An expired session is nobody either.
     let short = koers_store::sessions::SessionTtl {
@@ -107,54 +105,35 @@ pub(crate) async fn session_lifecycle_and_tampered_cookies() {
         .send()
         .await
         .unwrap();
-    problem(r, 401).await;
+    problem(Resp::read("an expired session", r).await, 401);
 
     // Sign out ends the session.
-    let r = c
-        .delete(app.url("/api/v1/sessions/current"))
-        .header("x-csrf-token", &csrf)
-        .send()
+    c.delete("/api/v1/sessions/current")
         .await
-        .unwrap();
-    assert_eq!(r.status(), 204);
-    problem(
-        c.get(app.url("/api/v1/sessions/current"))
-            .send()
-            .await
-            .unwrap(),
-        401,
-    )
-    .await;
+        .assert_status(204);
+    problem(c.get("/api/v1/sessions/current").await, 401);
 }
 
 #[tokio::test]
 async fn changes_need_the_csrf_token() {
     let app = TestApp::spawn().await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
-    let url = app.url(&format!("/api/v1/organisations/{}/members", app.org_a.id));
+    let c = app.as_admin().await;
+    let url = format!("/api/v1/organisations/{}/members", app.org_a.id);
     let body = json!({"email": "nieuw@pv26.example", "displayName": "Nieuw", "roles": ["viewer"]});
     let before = member_count(&app).await;
-    problem(c.post(&url).json(&body).send().await.unwrap(), 403).await;
+    problem(c.send(c.client().post(c.url(&url)).json(&body)).await, 403);
     problem(
-        c.post(&url)
-            .header("x-csrf-token", "wrong")
-            .json(&body)
-            .send()
-            .await
-            .unwrap(),
+        c.send(
+            c.client()
+                .post(c.url(&url))
+                .header("x-csrf-token", "wrong")
+                .json(&body),
+        )
+        .await,
         403,
-    )
-    .await;
+    );
     assert_eq!(member_count(&app).await, before, "nothing written");
-    let r = c
-        .post(&url)
-        .header("x-csrf-token", &csrf)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let added: Value = r.json().await.unwrap();
+    let added = c.post_json(&url, &body).await.expect(201).json();
     assert!(added["initialPassword"].as_str().unwrap().len() >= 12);
     assert_eq!(member_count(&app).await, before + 1);
 }
@@ -166,38 +145,40 @@ async fn bad_input_is_refused_with_every_problem_and_nothing_written() {
         ..WebConfig::default()
     })
     .await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let c = app.as_admin().await;
     let url = app.url(&format!("/api/v1/organisations/{}/members", app.org_a.id));
     let before = member_count(&app).await;
 
     // Malformed JSON.
     let r = c
-        .post(&url)
-        .header("x-csrf-token", &csrf)
-        .header("content-type", "application/json")
-        .body("{\"email\": ")
-        .send()
-        .await
-        .unwrap();
-    let p = problem(r, 400).await;
+        .send(
+            c.client()
+                .post(&url)
+                .header("x-csrf-token", c.csrf())
+                .header("content-type", "application/json")
+                .body("{\"email\": "),
+        )
+        .await;
+    let p = problem(r, 400);
     assert!(p["detail"].as_str().unwrap().contains("regel 1"));
 
     // Wrong content type.
     let r = c
-        .post(&url)
-        .header("x-csrf-token", &csrf)
-        .header("content-type", "text/plain")
-        .body("x")
-        .send()
-        .await
-        .unwrap();
-    problem(r, 415).await;
+        .send(
+            c.client()
+                .post(&url)
+                .header("x-csrf-token", c.csrf())
+                .header("content-type", "text/plain")
+                .body("x"),
+        )
+        .await;
+    problem(r, 415);
 
     // Every invalid field listed at once, wrong types included.
-    let r = c.post(&url).header("x-csrf-token", &csrf)
+    let r = c.send(c.client().post(&url).header("x-csrf-token", c.csrf())
         .json(&json!({"email": "not-an-address", "displayName": 42, "roles": ["emperor"], "password": "short"}))
-        .send().await.unwrap();
-    let p = problem(r, 400).await;
+        ).await;
+    let p = problem(r, 400);
     let names: Vec<&str> = p["invalidParams"]
         .as_array()
         .unwrap()
@@ -211,51 +192,33 @@ async fn bad_input_is_refused_with_every_problem_and_nothing_written() {
     // Oversized body.
     let big = json!({"email": "x@y.nl", "displayName": "a".repeat(10_000), "roles": ["viewer"]});
     let r = c
-        .post(&url)
-        .header("x-csrf-token", &csrf)
-        .json(&big)
-        .send()
-        .await
-        .unwrap();
-    problem(r, 413).await;
+        .send(
+            c.client()
+                .post(&url)
+                .header("x-csrf-token", c.csrf())
+                .json(&big),
+        )
+        .await;
+    problem(r, 413);
 
     // Unknown ids.
+    problem(c.get("/api/v1/organisations/does-not-exist").await, 404);
     problem(
-        c.get(app.url("/api/v1/organisations/does-not-exist"))
-            .send()
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
-    problem(
-        c.get(app.url(&format!(
+        c.get(&format!(
             "/api/v1/organisations/{}/members/nobody",
             app.org_a.id
-        )))
-        .send()
-        .await
-        .unwrap(),
+        ))
+        .await,
         404,
-    )
-    .await;
-    problem(
-        c.get(app.url("/api/v1/no-such-route"))
-            .send()
-            .await
-            .unwrap(),
-        404,
-    )
-    .await;
+    );
+    problem(c.get("/api/v1/no-such-route").await, 404);
     let r = c
-        .get(app.url(&format!(
+        .get(&format!(
             "/api/v1/organisations/{}/audit-events?limit=many",
             app.org_a.id
-        )))
-        .send()
-        .await
-        .unwrap();
-    problem(r, 400).await;
+        ))
+        .await;
+    problem(r, 400);
 
     assert_eq!(member_count(&app).await, before, "nothing written");
 }
@@ -263,60 +226,53 @@ async fn bad_input_is_refused_with_every_problem_and_nothing_written() {
 #[tokio::test]
 pub(crate) async fn roles_are_checked() {
     let app = TestApp::spawn().await;
-    let (c, csrf) = app.api_login("viewer@pv26.example").await;
+    let c = app.as_viewer().await;
     let url = app.url(&format!("/api/v1/organisations/{}/members", app.org_a.id));
     // A viewer may read the members, not add one, nor read the audit log, nor create organisations.
-    assert_eq!(c.get(&url).send().await.unwrap().status(), 200);
+    assert_eq!(c.send(c.client().get(&url)).await.status(), 200);
     let r = c
-        .post(&url)
-        .header("x-csrf-token", &csrf)
-        .json(&json!({"email": "n@pv26.example", "displayName": "N", "roles": ["administrator"]}))
-        .send()
-        .await
-        .unwrap();
-    problem(r, 403).await;
+        .send(c.client().post(&url).header("x-csrf-token", c.csrf()).json(
+            &json!({"email": "n@pv26.example", "displayName": "N", "roles": ["administrator"]}),
+        ))
+        .await;
+    problem(r, 403);
     let r = c
-        .get(app.url(&format!(
+        .get(&format!(
             "/api/v1/organisations/{}/audit-events",
             app.org_a.id
-        )))
-        .send()
-        .await
-        .unwrap();
-    problem(r, 403).await;
+        ))
+        .await;
+    problem(r, 403);
     let r = c
-        .post(app.url("/api/v1/organisations"))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({"name": "X", "kind": "other"}))
-        .send()
-        .await
-        .unwrap();
-    problem(r, 403).await;
+        .post_json(
+            "/api/v1/organisations",
+            &json!({"name": "X", "kind": "other"}),
+        )
+        .await;
+    problem(r, 403);
 }
 
 #[tokio::test]
 async fn the_last_administrator_stays() {
     let app = TestApp::spawn().await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let c = app.as_admin().await;
     let url = app.url(&format!(
         "/api/v1/organisations/{}/members/{}",
         app.org_a.id, app.admin_a.id
     ));
     let r = c
-        .put(&url)
-        .header("x-csrf-token", &csrf)
-        .json(&json!({"roles": ["viewer"]}))
-        .send()
-        .await
-        .unwrap();
-    problem(r, 409).await;
+        .send(
+            c.client()
+                .put(&url)
+                .header("x-csrf-token", c.csrf())
+                .json(&json!({"roles": ["viewer"]})),
+        )
+        .await;
+    problem(r, 409);
     let r = c
-        .delete(&url)
-        .header("x-csrf-token", &csrf)
-        .send()
-        .await
-        .unwrap();
-    problem(r, 409).await;
+        .send(c.client().delete(&url).header("x-csrf-token", c.csrf()))
+        .await;
+    problem(r, 409);
     assert_eq!(
         app.store
             .roles_in(&app.admin_a.id, &app.org_a.id)
@@ -329,31 +285,27 @@ async fn the_last_administrator_stays() {
 #[tokio::test]
 pub(crate) async fn changes_are_in_the_audit_log() {
     let app = TestApp::spawn().await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let c = app.as_admin().await;
     let url = app.url(&format!(
         "/api/v1/organisations/{}/members/{}",
         app.org_a.id, app.viewer_a.id
     ));
     let r = c
-        .put(&url)
-        .header("x-csrf-token", &csrf)
-        .json(&json!({"roles": ["analyst", "viewer"]}))
-        .send()
-        .await
-        .unwrap();
+        .send(
+            c.client()
+                .put(&url)
+                .header("x-csrf-token", c.csrf())
+                .json(&json!({"roles": ["analyst", "viewer"]})),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["api-version"], "1.0.0");
     let events: Value = c
-        .get(app.url(&format!(
+        .get_json(&format!(
             "/api/v1/organisations/{}/audit-events?limit=1",
             app.org_a.id
-        )))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        ))
+        .await;
     assert_eq!(events[0]["action"], "member.roles_set");
     assert_eq!(events[0]["actorLabel"], "admin@pv26.example");
     assert_eq!(events[0]["detail"]["roles"], json!(["viewer", "analyst"]));
@@ -362,29 +314,27 @@ pub(crate) async fn changes_are_in_the_audit_log() {
 #[tokio::test]
 pub(crate) async fn instance_admins_create_organisations() {
     let app = TestApp::spawn().await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
-    let r = c
-        .post(app.url("/api/v1/organisations"))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({"name": "Waterschap Aa en Maas", "kind": "water_board", "cbsCode": "WS0654"}))
-        .send()
+    let c = app.as_admin().await;
+    let org = c
+        .post_json(
+            "/api/v1/organisations",
+            &json!({"name": "Waterschap Aa en Maas", "kind": "water_board", "cbsCode": "WS0654"}),
+        )
         .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let org: Value = r.json().await.unwrap();
+        .expect(201)
+        .json();
     assert_eq!(
         org["tooiUri"],
         "https://identifier.overheid.nl/tooi/id/waterschap/ws0654"
     );
     // A duplicate CBS code is a conflict.
     let r = c
-        .post(app.url("/api/v1/organisations"))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({"name": "Dubbel", "kind": "water_board", "cbsCode": "WS0654"}))
-        .send()
-        .await
-        .unwrap();
-    problem(r, 409).await;
+        .post_json(
+            "/api/v1/organisations",
+            &json!({"name": "Dubbel", "kind": "water_board", "cbsCode": "WS0654"}),
+        )
+        .await;
+    problem(r, 409);
 }
 
 #[tokio::test]
@@ -531,7 +481,7 @@ fn collect_refs(v: &Value, out: &mut Vec<String>) {
 #[tokio::test]
 pub(crate) async fn catalog_and_analyses_through_the_api() {
     let app = TestApp::spawn().await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let c = app.as_admin().await;
     // Upload a CSV (multipart, CSRF in the header).
     let form = reqwest::multipart::Form::new()
         .part(
@@ -543,18 +493,18 @@ pub(crate) async fn catalog_and_analyses_through_the_api() {
         )
         .text("name", "inwoners");
     let r = c
-        .post(app.url("/api/v1/datasets"))
-        .header("x-csrf-token", &csrf)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 202);
-    let job: Value = r.json().await.unwrap();
-    let job_url = app.url(&format!("/api/v1/jobs/{}", job["id"].as_str().unwrap()));
+        .send(
+            c.client()
+                .post(app.url("/api/v1/datasets"))
+                .header("x-csrf-token", c.csrf())
+                .multipart(form),
+        )
+        .await;
+    let job = r.expect(202).json();
+    let job_url = format!("/api/v1/jobs/{}", job["id"].as_str().unwrap());
     let mut state = job.clone();
     for _ in 0..200 {
-        state = c.get(&job_url).send().await.unwrap().json().await.unwrap();
+        state = c.get_json(&job_url).await;
         if state["state"] != "running" {
             break;
         }
@@ -562,83 +512,59 @@ pub(crate) async fn catalog_and_analyses_through_the_api() {
     }
     assert_eq!(state["state"], "done", "{state}");
     let id = state["datasetId"].as_str().unwrap();
-    let versions: Value = c
-        .get(app.url(&format!("/api/v1/datasets/{id}/versions")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let versions: Value = c.get_json(&format!("/api/v1/datasets/{id}/versions")).await;
     assert_eq!(versions[0]["rowCount"], 2);
     // Query as JSON and as CSV.
-    let r = c
-        .post(app.url("/api/v1/queries"))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({"sql": "SELECT naam, inwoners FROM inwoners ORDER BY inwoners DESC"}))
-        .send()
+    let res = c
+        .post_json(
+            "/api/v1/queries",
+            &json!({"sql": "SELECT naam, inwoners FROM inwoners ORDER BY inwoners DESC"}),
+        )
         .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let res: Value = r.json().await.unwrap();
+        .expect(200)
+        .json();
     assert_eq!(res["columns"], json!(["naam", "inwoners"]));
     assert_eq!(res["rows"][0], json!(["Utrecht", 367984]));
     let csv = c
-        .post(app.url("/api/v1/queries?format=csv"))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({"sql": "SELECT naam FROM inwoners ORDER BY naam"}))
-        .send()
+        .post_json(
+            "/api/v1/queries?format=csv",
+            &json!({"sql": "SELECT naam FROM inwoners ORDER BY naam"}),
+        )
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .text();
     assert_eq!(csv, "naam\nUtrecht\nVeenendaal\n");
     // Hostile SQL is a problem+json 400.
     let r = c
-        .post(app.url("/api/v1/queries"))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({"sql": "DROP TABLE inwoners"}))
-        .send()
-        .await
-        .unwrap();
-    problem(r, 400).await;
+        .post_json("/api/v1/queries", &json!({"sql": "DROP TABLE inwoners"}))
+        .await;
+    problem(r, 400);
     // A saved analysis with a parameter, run with a value.
-    let r = c.post(app.url("/api/v1/analyses")).header("x-csrf-token", &csrf)
-        .json(&json!({"title": "Groot", "sql": "SELECT naam FROM inwoners WHERE inwoners > {{min}}", "paramName": ["min"], "paramKind": ["integer"], "paramDefault": ["100000"]}))
-        .send().await.unwrap();
-    assert_eq!(r.status(), 201);
-    let a: Value = r.json().await.unwrap();
+    let a = c.post_json("/api/v1/analyses", &json!({"title": "Groot", "sql": "SELECT naam FROM inwoners WHERE inwoners > {{min}}", "paramName": ["min"], "paramKind": ["integer"], "paramDefault": ["100000"]})).await.expect(201).json();
     let run = app.url(&format!(
         "/api/v1/analyses/{}/runs",
         a["id"].as_str().unwrap()
     ));
     let res: Value = c
-        .post(&run)
-        .header("x-csrf-token", &csrf)
-        .json(&json!({"params": {"min": 1000}}))
-        .send()
+        .send(
+            c.client()
+                .post(&run)
+                .header("x-csrf-token", c.csrf())
+                .json(&json!({"params": {"min": 1000}})),
+        )
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json();
     assert_eq!(res["rows"].as_array().unwrap().len(), 2);
     let r = c
-        .post(&run)
-        .header("x-csrf-token", &csrf)
-        .json(&json!({"params": {"min": "1; DROP TABLE x"}}))
-        .send()
-        .await
-        .unwrap();
-    problem(r, 400).await;
+        .send(
+            c.client()
+                .post(&run)
+                .header("x-csrf-token", c.csrf())
+                .json(&json!({"params": {"min": "1; DROP TABLE x"}})),
+        )
+        .await;
+    problem(r, 400);
     // Import from a loopback URL is refused once the job runs.
-    let r = c
-        .post(app.url("/api/v1/datasets"))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({"url": app.url("/health")}))
-        .send()
+    c.post_json("/api/v1/datasets", &json!({"url": app.url("/health")}))
         .await
-        .unwrap();
-    assert_eq!(r.status(), 202);
+        .assert_status(202);
 }

@@ -85,7 +85,7 @@ async fn schemathesis_finds_no_server_error_or_mismatch() {
 async fn the_largest_version_number_is_stale_not_a_crash() {
     let app = TestApp::spawn().await;
     let o = crate::isolation::objects_of_a(&app).await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let c = app.as_admin().await;
     for (path, body) in [
         (
             format!("/api/v1/monitors/{}", o.monitor),
@@ -96,30 +96,10 @@ async fn the_largest_version_number_is_stale_not_a_crash() {
             serde_json::json!({"name": "D", "definition": {"widgets": []}, "version": i64::MAX}),
         ),
     ] {
-        let before: Value = c
-            .get(app.url(&path))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let r = c
-            .put(app.url(&path))
-            .header("x-csrf-token", &csrf)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let before: Value = c.get_json(&path).await;
+        let r = c.put_json(&path, &body).await;
         assert_eq!(r.status(), 409, "{path}");
-        let after: Value = c
-            .get(app.url(&path))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let after: Value = c.get_json(&path).await;
         assert_eq!(before, after, "{path}");
     }
 }

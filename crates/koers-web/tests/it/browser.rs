@@ -339,27 +339,15 @@ async fn import_a_file_and_analyse_it_in_the_browser() {
 #[tokio::test]
 async fn a_data_question_on_the_board_moves_by_keyboard() {
     let app = TestApp::spawn().await;
-    let (api, csrf) = app.api_login("admin@pv26.example").await;
+    let api = app.as_admin().await;
     let task: Value = api
-        .post(app.url("/api/v1/policy-tasks"))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({"name": "Natuur", "theme": "nature"}))
-        .send()
+        .post_json(
+            "/api/v1/policy-tasks",
+            &json!({"name": "Natuur", "theme": "nature"}),
+        )
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let q: Value = api
-        .post(app.url("/api/v1/data-questions"))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({"taskId": task["id"], "question": "Hoe gaat het met de dieren en planten in onze natuurgebieden?"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json();
+    let q: Value = api.post_json("/api/v1/data-questions", &json!({"taskId": task["id"], "question": "Hoe gaat het met de dieren en planten in onze natuurgebieden?"})).await.json();
     let (_driver, c, _profile) = start_browser().await;
     sign_in(&c, &app, "admin@pv26.example").await;
     c.goto(&app.url("/datavragen")).await.unwrap();

@@ -1,7 +1,8 @@
 //! Input that must not change meaning: parameters of saved analyses are values, CSV cells
 //! are not formulas, and `next` never leaves the site.
 
-use crate::helpers::{TestApp, hidden_csrf};
+use crate::helpers::TestApp;
+use crate::session::{Resp, Session};
 use koers_app::catalog::{ImportRequest, ImportSource};
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -32,32 +33,22 @@ async fn with_csv(app: &TestApp, name: &str, csv: &str) {
 }
 
 /// Saves an analysis through the API; its id.
-async fn save(c: &reqwest::Client, app: &TestApp, csrf: &str, body: Value) -> String {
-    let r = c
-        .post(app.url("/api/v1/analyses"))
-        .header("x-csrf-token", csrf)
-        .json(&body)
-        .send()
+async fn save(c: &Session, body: Value) -> String {
+    c.post_json("/api/v1/analyses", &body)
         .await
-        .unwrap();
-    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
-    let a: Value = r.json().await.unwrap();
-    a["id"].as_str().unwrap().to_string()
+        .expect(201)
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
-async fn run(
-    c: &reqwest::Client,
-    app: &TestApp,
-    csrf: &str,
-    id: &str,
-    params: Value,
-) -> reqwest::Response {
-    c.post(app.url(&format!("/api/v1/analyses/{id}/runs")))
-        .header("x-csrf-token", csrf)
-        .json(&json!({ "params": params }))
-        .send()
-        .await
-        .unwrap()
+async fn run(c: &Session, id: &str, params: Value) -> Resp {
+    c.post_json(
+        &format!("/api/v1/analyses/{id}/runs"),
+        &json!({ "params": params }),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -69,36 +60,24 @@ async fn saved_analysis_parameters_are_bound_as_values() {
         "naam,inwoners\nUtrecht,361000\nAmersfoort,160000\n",
     )
     .await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let c = app.as_admin().await;
 
     // `0-{{n}}` with n = -1 is 1 (spliced as text it was `0--1`, a comment to the line's end).
-    let id = save(&c, &app, &csrf, json!({"title": "Min", "sql": "SELECT 0-{{n}} AS a, 7 AS b", "paramName": ["n"], "paramKind": ["integer"], "paramDefault": ["0"]})).await;
-    let res: Value = run(&c, &app, &csrf, &id, json!({"n": -1}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let id = save(&c, json!({"title": "Min", "sql": "SELECT 0-{{n}} AS a, 7 AS b", "paramName": ["n"], "paramKind": ["integer"], "paramDefault": ["0"]})).await;
+    let res: Value = run(&c, &id, json!({"n": -1})).await.json();
     assert_eq!(res["rows"], json!([[1, 7]]), "{res}");
 
     // A value cannot close a comment or a string.
-    let id = save(&c, &app, &csrf, json!({"title": "Naam", "sql": "SELECT count(*) AS c FROM plaatsen /* {{naam}} */ WHERE naam = {{naam}}", "paramName": ["naam"], "paramKind": ["text"], "paramDefault": ["Utrecht"]})).await;
-    let res: Value = run(&c, &app, &csrf, &id, json!({}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let id = save(&c, json!({"title": "Naam", "sql": "SELECT count(*) AS c FROM plaatsen /* {{naam}} */ WHERE naam = {{naam}}", "paramName": ["naam"], "paramKind": ["text"], "paramDefault": ["Utrecht"]})).await;
+    let res: Value = run(&c, &id, json!({})).await.json();
     assert_eq!(res["rows"], json!([[1]]), "{res}");
     for hostile in ["*/ OR 1=1 --", "Utrecht' OR '1'='1", "x */ WHERE 1=1 /*"] {
-        let res: Value = run(&c, &app, &csrf, &id, json!({ "naam": hostile }))
-            .await
-            .json()
-            .await
-            .unwrap();
+        let res: Value = run(&c, &id, json!({ "naam": hostile })).await.json();
         assert_eq!(res["rows"], json!([[0]]), "{hostile}: {res}");
     }
 
     // Every type binds as itself.
-    let id = save(&c, &app, &csrf, json!({
+    let id = save(&c, json!({
         "title": "Typen",
         "sql": "SELECT {{t}} AS t, {{d}} + INTERVAL '1' DAY AS d, {{x}} * 2 AS x, NOT {{b}} AS b, {{i}} AS i",
         "paramName": ["t", "d", "x", "b", "i"],
@@ -106,15 +85,11 @@ async fn saved_analysis_parameters_are_bound_as_values() {
         "paramDefault": ["a", "2024-01-01", "1", "true", "1"]})).await;
     let res: Value = run(
         &c,
-        &app,
-        &csrf,
         &id,
         json!({"t": "'s-Hertogenbosch", "d": "2024-02-29", "x": -1.25, "b": false, "i": "-9"}),
     )
     .await
-    .json()
-    .await
-    .unwrap();
+    .json();
     assert_eq!(
         res["rows"],
         json!([["'s-Hertogenbosch", "2024-03-01", -2.5, true, -9]]),
@@ -122,16 +97,14 @@ async fn saved_analysis_parameters_are_bound_as_values() {
     );
 
     // Wrong types are named, field by field.
-    let r = run(
+    let p = run(
         &c,
-        &app,
-        &csrf,
         &id,
         json!({"d": "2024-13-01", "x": "1,5", "b": "ja", "i": "1.5", "z": 1}),
     )
-    .await;
-    assert_eq!(r.status(), 400);
-    let p: Value = r.json().await.unwrap();
+    .await
+    .expect(400)
+    .json();
     let mut names: Vec<&str> = p["invalidParams"]
         .as_array()
         .unwrap()
@@ -146,15 +119,7 @@ async fn saved_analysis_parameters_are_bound_as_values() {
     );
 
     // A parameter inside quotes would not be filled in: saving says so.
-    let r = c
-        .post(app.url("/api/v1/analyses"))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({"title": "Quotes", "sql": "SELECT * FROM plaatsen WHERE naam LIKE '%{{naam}}%'", "paramName": ["naam"], "paramKind": ["text"], "paramDefault": ["U"]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    let p: Value = r.json().await.unwrap();
+    let p = c.post_json("/api/v1/analyses", &json!({"title": "Quotes", "sql": "SELECT * FROM plaatsen WHERE naam LIKE '%{{naam}}%'", "paramName": ["naam"], "paramKind": ["text"], "paramDefault": ["U"]})).await.expect(400).json();
     assert!(
         p["detail"].as_str().unwrap().contains("inside quotes"),
         "{p}"
@@ -170,21 +135,17 @@ async fn csv_exports_are_spreadsheet_safe_with_a_raw_variant() {
         "nr,tekst\n1,\"=HYPERLINK(\"\"https://evil.example\"\",\"\"klik\"\")\"\n2,+31 30 123\n3,-2+3\n4,@SUM(A1)\n5,\"\tx\"\n6,-5\n7,gewoon\n",
     )
     .await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let c = app.as_admin().await;
     let get = |format: &'static str| {
-        let c = c.clone();
-        let csrf = csrf.clone();
-        let url = app.url(&format!("/api/v1/queries?format={format}"));
+        let c = &c;
         async move {
-            let r = c
-                .post(url)
-                .header("x-csrf-token", &csrf)
-                .json(&json!({"sql": "SELECT -nr AS min_nr, tekst FROM cellen ORDER BY nr"}))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 200);
-            r.text().await.unwrap()
+            c.post_json(
+                &format!("/api/v1/queries?format={format}"),
+                &json!({"sql": "SELECT -nr AS min_nr, tekst FROM cellen ORDER BY nr"}),
+            )
+            .await
+            .expect(200)
+            .text()
         }
     };
     let safe = get("csv").await;
@@ -198,19 +159,14 @@ async fn csv_exports_are_spreadsheet_safe_with_a_raw_variant() {
         "min_nr,tekst\n-1,\"=HYPERLINK(\"\"https://evil.example\"\",\"\"klik\"\")\"\n-2,+31 30 123\n-3,-2+3\n-4,@SUM(A1)\n-5,\tx\n-6,-5\n-7,gewoon\n"
     );
     // The result page offers both.
-    let (p, pcsrf) = app.page_login("admin@pv26.example").await;
+    let p = app.page_as("admin@pv26.example").await;
     let html = p
-        .post(app.url("/analyses/uitvoeren"))
-        .form(&[
-            ("csrf_token", pcsrf.as_str()),
-            ("sql", "SELECT tekst FROM cellen"),
-        ])
-        .send()
+        .post_form(
+            "/analyses/uitvoeren",
+            &[("sql", "SELECT tekst FROM cellen")],
+        )
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .text();
     assert!(
         html.contains("value=\"csv-raw\">CSV (ruw, voor scripts)<"),
         "{html}"
@@ -220,7 +176,7 @@ async fn csv_exports_are_spreadsheet_safe_with_a_raw_variant() {
 #[tokio::test]
 async fn next_never_leaves_the_site() {
     let app = TestApp::spawn().await;
-    let c = TestApp::client();
+    let mut c = app.anonymous();
     for (next, to) in [
         ("/%09/evil.example", "/"),
         ("/%0a/evil.example", "/"),
@@ -230,37 +186,24 @@ async fn next_never_leaves_the_site() {
         ("/..//evil.example", "/"),
         ("/organisatie?x=1", "/organisatie?x=1"),
     ] {
-        let r = c
-            .get(app.url(&format!("/lang/en?next={next}")))
-            .send()
-            .await
-            .unwrap();
+        let r = c.get(&format!("/lang/en?next={next}")).await;
         assert_eq!(r.status(), 303, "{next}");
         assert_eq!(r.headers()["location"], to, "{next}");
     }
     // The sign-in form carries the safe `next` only, and the sign-in follows it.
-    let html = c
-        .get(app.url("/login?next=/%09/evil.example"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = c.open_form("/login?next=/%09/evil.example").await;
     assert!(html.contains("name=\"next\" value=\"&#x2f;\""), "{html}");
-    let token = hidden_csrf(&html);
     let r = c
-        .post(app.url("/login"))
-        .form(&[
-            ("csrf_token", token.as_str()),
-            ("email", "admin@pv26.example"),
-            ("password", crate::helpers::PASSWORD),
-            ("next", "/\t/evil.example"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
+        .post_form(
+            "/login",
+            &[
+                ("email", "admin@pv26.example"),
+                ("password", crate::helpers::PASSWORD),
+                ("next", "/\t/evil.example"),
+            ],
+        )
+        .await;
+    r.assert_status(303);
     assert_eq!(r.headers()["location"], "/");
 }
 
@@ -298,17 +241,11 @@ fn independent_verdicts(records: &[Value]) -> Vec<Vec<String>> {
 #[tokio::test]
 async fn export_verdict_equals_an_independent_validator() {
     let app = TestApp::spawn().await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let c = app.as_admin().await;
     let a: Value = c
-        .post(app.url("/api/v1/applications"))
-        .header("x-csrf-token", &csrf)
-        .json(&crate::register::application())
-        .send()
+        .post_json("/api/v1/applications", &crate::register::application())
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json();
     let id = a["id"].as_str().unwrap();
     let valid = json!({
         "description_short": "Een digitale tweeling voor verkeersbesluiten.",
@@ -356,15 +293,18 @@ async fn export_verdict_equals_an_independent_validator() {
     let mut records = Vec::new();
     let mut koers = Vec::new();
     for (fields, _) in &cases {
-        let r = c
-            .put(app.url(&format!("/api/v1/applications/{id}/publication")))
-            .header("x-csrf-token", &csrf)
-            .json(fields)
+        c.put_json(&format!("/api/v1/applications/{id}/publication"), fields)
+            .await
+            .assert_status(200);
+        let e: Value = c
+            .client()
+            .get(&url)
             .send()
             .await
+            .unwrap()
+            .json()
+            .await
             .unwrap();
-        assert_eq!(r.status(), 200);
-        let e: Value = c.get(&url).send().await.unwrap().json().await.unwrap();
         records.push(e["record"].clone());
         koers.push(e);
     }

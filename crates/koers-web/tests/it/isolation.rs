@@ -285,7 +285,7 @@ pub(crate) async fn every_api_route_hides_another_organisations_objects() {
         .await
         .unwrap();
     // The intruder administers organisation B and has every right there.
-    let (c, csrf) = app.api_login("admin@gm0796.example").await;
+    let c = app.api_as("admin@gm0796.example").await;
     let members_before = app.store.members(&app.org_a.id).await.unwrap().len();
     let roles_before = app
         .store
@@ -304,11 +304,11 @@ pub(crate) async fn every_api_route_hides_another_organisations_objects() {
         );
         for method in item.as_object().unwrap().keys() {
             let url = app.url(&format!("/api/v1{concrete}"));
-            let req = crate::helpers::request(&c, method, &url);
+            let req = crate::helpers::request(c.client(), method, &url);
             let body = json!({"email": "spion@gm0796.example", "displayName": "Spion", "roles": ["administrator"], "password": PASSWORD,
                 "title": "gekaapt", "sql": "SELECT 1", "publisher": "x", "theme": "GOVE", "licence": "CC0-1.0", "accessRights": "public", "cadence": "NEVER"});
             let r = req
-                .header("x-csrf-token", &csrf)
+                .header("x-csrf-token", c.csrf())
                 .json(&body)
                 .send()
                 .await
@@ -319,32 +319,13 @@ pub(crate) async fn every_api_route_hides_another_organisations_objects() {
     }
     assert!(walked >= 15, "walked only {walked} routes");
     // Lists and queries do not reach A's objects either.
-    let list: Value = c
-        .get(app.url("/api/v1/datasets"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = c.get_json("/api/v1/datasets").await;
     assert_eq!(list, json!([]));
-    let list: Value = c
-        .get(app.url("/api/v1/analyses"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = c.get_json("/api/v1/analyses").await;
     assert_eq!(list, json!([]));
-    let r = c
-        .post(app.url("/api/v1/queries"))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({"sql": "SELECT * FROM geheim"}))
-        .send()
+    c.post_json("/api/v1/queries", &json!({"sql": "SELECT * FROM geheim"}))
         .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
+        .assert_status(400);
     assert_eq!(
         app.store
             .analysis(&app.org_a.id, &o.analysis)
@@ -363,25 +344,16 @@ pub(crate) async fn every_api_route_hides_another_organisations_objects() {
         "geheim"
     );
     // Lists show only the intruder's own organisation.
-    let orgs: Value = c
-        .get(app.url("/api/v1/organisations"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let orgs: Value = c.get_json("/api/v1/organisations").await;
     assert_eq!(orgs.as_array().unwrap().len(), 1);
     assert_eq!(orgs[0]["id"], app.org_b.id.as_str());
     // Switching into A is refused as well.
-    let r = c
-        .patch(app.url("/api/v1/sessions/current"))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({"organisationId": app.org_a.id}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 404);
+    c.patch_json(
+        "/api/v1/sessions/current",
+        &json!({"organisationId": app.org_a.id}),
+    )
+    .await
+    .assert_status(404);
     // And nothing changed in A.
     assert_eq!(
         app.store.members(&app.org_a.id).await.unwrap().len(),
@@ -399,41 +371,22 @@ pub(crate) async fn every_api_route_hides_another_organisations_objects() {
 #[tokio::test]
 async fn every_page_route_hides_another_organisations_objects() {
     let app = TestApp::spawn().await;
-    let (c, csrf) = app.page_login("admin@gm0796.example").await;
+    let c = app.page_as("admin@gm0796.example").await;
     let a_user = &app.viewer_a.id;
     for path in [
         format!("/organisatie/leden/{a_user}/rollen"),
         format!("/organisatie/leden/{a_user}/verwijderen"),
     ] {
-        let r = c
-            .post(app.url(&path))
-            .form(&[("csrf_token", csrf.as_str()), ("roles", "administrator")])
-            .send()
-            .await
-            .unwrap();
+        let r = c.post_form(&path, &[("roles", "administrator")]).await;
         assert_eq!(r.status(), 404, "{path}");
-        assert!(r.text().await.unwrap().contains("Pagina niet gevonden"));
+        assert!(r.text().contains("Pagina niet gevonden"));
     }
-    let r = c
-        .post(app.url("/organisatie/wisselen"))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("orgId", app.org_a.id.as_str()),
-        ])
-        .send()
+    c.post_form("/organisatie/wisselen", &[("orgId", app.org_a.id.as_str())])
         .await
-        .unwrap();
-    assert_eq!(r.status(), 404);
+        .assert_status(404);
     // The organisation page and the audit log show B's own data only.
     for path in ["/organisatie", "/organisatie/logboek", "/"] {
-        let html = c
-            .get(app.url(path))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = c.page(path).await;
         assert!(
             !html.contains("viewer@pv26.example"),
             "{path} leaks a member of A"

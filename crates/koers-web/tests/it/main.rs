@@ -29,5 +29,6 @@ mod questions;
 mod register;
 mod s3;
 mod security;
+mod session;
 mod sources;
 mod tokens;

@@ -404,7 +404,7 @@ async fn bad_requests_are_400_exceptions() {
 async fn unpublished_and_other_organisations_data_is_unreachable() {
     let app = published_app().await;
     // Signed in as A's administrator makes no difference to /ogc.
-    let (c, _) = app.api_login("admin@pv26.example").await;
+    let c = app.as_admin().await;
     for id in ["pv26_geheim", "gm0796_prive", "pv26_tabel"] {
         for path in [
             format!("/ogc/collections/{id}"),
@@ -413,7 +413,7 @@ async fn unpublished_and_other_organisations_data_is_unreachable() {
         ] {
             let (s, _, _, _) = get(&app, &path).await;
             assert_eq!(s, 404, "{path}");
-            let r = c.get(app.url(&path)).send().await.unwrap();
+            let r = c.get(&path).await;
             assert_eq!(r.status(), 404, "{path}");
         }
     }
@@ -450,15 +450,8 @@ async fn unpublished_and_other_organisations_data_is_unreachable() {
         .unwrap();
     assert!(ttl.contains("Titel van wegen") && ttl.contains("Titel van tabel"));
     assert!(!ttl.contains("geheim") && !ttl.contains("prive") && !ttl.contains("percelen"));
-    let (cb, _) = app.api_login("admin@gm0796.example").await;
-    let b_cat = cb
-        .get(app.url("/api/v1/catalog"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let cb = app.api_as("admin@gm0796.example").await;
+    let b_cat = cb.page("/api/v1/catalog").await;
     assert!(b_cat.contains("Titel van prive") && !b_cat.contains("Titel van wegen"));
     // The organisation's catalog needs a sign-in.
     let r = reqwest::get(app.url("/api/v1/catalog")).await.unwrap();
@@ -571,7 +564,7 @@ print("owslib ok")
 #[tokio::test]
 async fn catalogs_validate_against_the_dcat_ap_nl_shapes() {
     let app = published_app().await;
-    let (c, _) = app.api_login("admin@pv26.example").await;
+    let c = app.as_admin().await;
     let dir = tempfile::tempdir().unwrap();
     let mut files = Vec::new();
     for (path, name) in [
@@ -580,6 +573,7 @@ async fn catalogs_validate_against_the_dcat_ap_nl_shapes() {
     ] {
         for (accept, ext) in [("text/turtle", "ttl"), ("application/ld+json", "jsonld")] {
             let r = c
+                .client()
                 .get(app.url(path))
                 .header("accept", accept)
                 .send()

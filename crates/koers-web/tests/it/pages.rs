@@ -17,8 +17,9 @@ async fn pages_need_a_session_and_say_where_to_sign_in() {
 #[tokio::test]
 async fn sign_in_form_needs_its_csrf_token() {
     let app = TestApp::spawn().await;
-    let c = TestApp::client();
+    let c = app.anonymous();
     let r = c
+        .client()
         .post(app.url("/login"))
         .form(&[("email", "admin@pv26.example"), ("password", PASSWORD)])
         .send()
@@ -32,28 +33,19 @@ async fn sign_in_form_needs_its_csrf_token() {
 #[tokio::test]
 async fn wrong_password_shows_the_form_again() {
     let app = TestApp::spawn().await;
-    let c = TestApp::client();
+    let mut c = app.anonymous();
+    c.open_form("/login").await;
     let html = c
-        .get(app.url("/login"))
-        .send()
+        .post_form(
+            "/login",
+            &[
+                ("email", "admin@pv26.example"),
+                ("password", "wrong password!"),
+            ],
+        )
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let token = hidden_csrf(&html);
-    let r = c
-        .post(app.url("/login"))
-        .form(&[
-            ("csrf_token", token.as_str()),
-            ("email", "admin@pv26.example"),
-            ("password", "wrong password!"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 401);
-    let html = r.text().await.unwrap();
+        .expect(401)
+        .text();
     assert!(html.contains("E-mailadres of wachtwoord onjuist"));
     assert!(
         html.contains("value=\"admin@pv26.example\""),
@@ -64,8 +56,9 @@ async fn wrong_password_shows_the_form_again() {
 #[tokio::test]
 pub(crate) async fn a_planted_session_id_is_never_adopted() {
     let app = TestApp::spawn().await;
-    let c = TestApp::client();
+    let c = app.anonymous();
     let html = c
+        .client()
         .get(app.url("/login"))
         .header("cookie", "koers_session=planted")
         .send()
@@ -76,6 +69,7 @@ pub(crate) async fn a_planted_session_id_is_never_adopted() {
         .unwrap();
     let token = hidden_csrf(&html);
     let r = c
+        .client()
         .post(app.url("/login"))
         .header(
             "cookie",
@@ -98,21 +92,20 @@ pub(crate) async fn a_planted_session_id_is_never_adopted() {
 #[tokio::test]
 pub(crate) async fn add_member_form_lists_every_problem_and_escapes_user_text() {
     let app = TestApp::spawn().await;
-    let (c, csrf) = app.page_login("admin@pv26.example").await;
+    let c = app.page_as("admin@pv26.example").await;
     let before = app.store.members(&app.org_a.id).await.unwrap().len();
-    let r = c
-        .post(app.url("/organisatie/leden"))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("email", "geen-adres"),
-            ("displayName", ""),
-            ("password", "kort"),
-        ])
-        .send()
+    let html = c
+        .post_form(
+            "/organisatie/leden",
+            &[
+                ("email", "geen-adres"),
+                ("displayName", ""),
+                ("password", "kort"),
+            ],
+        )
         .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    let html = r.text().await.unwrap();
+        .expect(400)
+        .text();
     assert!(html.contains("is geen geldig e-mailadres"));
     assert!(html.contains("kies minstens één rol"));
     assert!(html.contains("aria-invalid=\"true\""));
@@ -122,20 +115,19 @@ pub(crate) async fn add_member_form_lists_every_problem_and_escapes_user_text() 
     );
 
     let xss = "<script>alert('x')</script>";
-    let r = c
-        .post(app.url("/organisatie/leden"))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("email", "xss@pv26.example"),
-            ("displayName", xss),
-            ("roles", "viewer"),
-            ("roles", "analyst"),
-        ])
-        .send()
+    let html = c
+        .post_form(
+            "/organisatie/leden",
+            &[
+                ("email", "xss@pv26.example"),
+                ("displayName", xss),
+                ("roles", "viewer"),
+                ("roles", "analyst"),
+            ],
+        )
         .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let html = r.text().await.unwrap();
+        .expect(200)
+        .text();
     assert!(
         html.contains("Beginwachtwoord"),
         "the generated password is shown once"
@@ -147,43 +139,24 @@ pub(crate) async fn add_member_form_lists_every_problem_and_escapes_user_text() 
 #[tokio::test]
 async fn language_switch_and_error_pages() {
     let app = TestApp::spawn().await;
-    let (c, _) = app.page_login("viewer@pv26.example").await;
-    let nl = c
-        .get(app.url("/informatieproducten"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let c = app.page_as("viewer@pv26.example").await;
+    let nl = c.page("/informatieproducten").await;
     assert!(
         nl.contains("<h1 class=\"utrecht-heading-1\">Informatieproducten"),
         "{nl}"
     );
     assert!(nl.contains("<html lang=\"nl\""));
-    let r = c
-        .get(app.url("/lang/en?next=/informatieproducten"))
-        .send()
-        .await
-        .unwrap();
+    let r = c.get("/lang/en?next=/informatieproducten").await;
     assert_eq!(r.headers()["location"], "/informatieproducten");
-    let en = c
-        .get(app.url("/informatieproducten"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let en = c.page("/informatieproducten").await;
     assert!(
         en.contains("<h1 class=\"utrecht-heading-1\">Information products"),
         "{en}"
     );
     assert!(en.contains("<html lang=\"en\""));
-    let r = c.get(app.url("/nergens")).send().await.unwrap();
-    assert_eq!(r.status(), 404);
-    assert!(r.text().await.unwrap().contains("Page not found"));
+    let r = c.get("/nergens").await;
+    r.assert_status(404);
+    assert!(r.text().contains("Page not found"));
     // A viewer has no audit log.
-    let r = c.get(app.url("/organisatie/logboek")).send().await.unwrap();
-    assert_eq!(r.status(), 403);
+    c.get("/organisatie/logboek").await.assert_status(403);
 }

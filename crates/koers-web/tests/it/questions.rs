@@ -4,97 +4,52 @@
 use crate::helpers::TestApp;
 use serde_json::{Value, json};
 
-async fn post(c: &reqwest::Client, url: String, csrf: &str, body: Value) -> reqwest::Response {
-    c.post(url)
-        .header("x-csrf-token", csrf)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 pub(crate) async fn a_question_closes_the_policy_cycle() {
     let app = TestApp::spawn().await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
-    let r = post(
-        &c,
-        app.url("/api/v1/policy-tasks"),
-        &csrf,
-        json!({"name": "Wegen", "theme": "roads", "goals": "Veilige wegen"}),
-    )
-    .await;
-    assert_eq!(r.status(), 201);
-    let task: Value = r.json().await.unwrap();
+    let c = app.as_admin().await;
+    let task = c
+        .post_json(
+            "/api/v1/policy-tasks",
+            &json!({"name": "Wegen", "theme": "roads", "goals": "Veilige wegen"}),
+        )
+        .await
+        .expect(201)
+        .json();
     let task_id = task["id"].as_str().unwrap();
     // The viewer is the analyst; the admin owns the question and decides.
-    let r = post(&c, app.url("/api/v1/data-questions"), &csrf, json!({
+    let q = c.post_json("/api/v1/data-questions", &json!({
         "taskId": task_id, "question": "Hoeveel kilometer weg is aan vervanging toe?", "priority": "high",
         "analyst": app.viewer_a.id, "decisionMaker": app.admin_a.id, "dueDate": "2026-12-31", "competences": ["analyse"]
-    })).await;
-    assert_eq!(r.status(), 201);
-    let q: Value = r.json().await.unwrap();
+    })).await.expect(201).json();
     let qid = q["id"].as_str().unwrap().to_string();
     assert_eq!(q["status"], "asked");
     let step = |to: &str| json!({"to": to});
-    let url = app.url(&format!("/api/v1/data-questions/{qid}/transitions"));
-    assert_eq!(
-        post(&c, url.clone(), &csrf, step("sharpened"))
-            .await
-            .status(),
-        200
-    );
+    let url = format!("/api/v1/data-questions/{qid}/transitions");
+    assert_eq!(c.post_json(&url, &step("sharpened")).await.status(), 200);
     // Skipping a step is a conflict; nothing changes.
-    assert_eq!(
-        post(&c, url.clone(), &csrf, step("delivered"))
-            .await
-            .status(),
-        409
-    );
+    assert_eq!(c.post_json(&url, &step("delivered")).await.status(), 409);
     // The data steward role is unassigned, so it falls to the owner.
-    assert_eq!(
-        post(&c, url.clone(), &csrf, step("data_found"))
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(c.post_json(&url, &step("data_found")).await.status(), 200);
     // Analysing is the analyst's step: the owner is refused (administrators may stand in,
     // so use the viewer's own session to prove the analyst can, after the owner cannot as
     // a non-admin would).
-    let (v, vcsrf) = app.api_login("viewer@pv26.example").await;
-    assert_eq!(
-        post(&v, url.clone(), &vcsrf, step("analysed"))
-            .await
-            .status(),
-        200
-    );
-    assert_eq!(
-        post(&v, url.clone(), &vcsrf, step("delivered"))
-            .await
-            .status(),
-        200
-    );
+    let v = app.as_viewer().await;
+    assert_eq!(v.post_json(&url, &step("analysed")).await.status(), 200);
+    assert_eq!(v.post_json(&url, &step("delivered")).await.status(), 200);
     // The viewer is not the decision maker.
     let decide = json!({"to": "decided", "decisionDate": "2026-03-01", "decisionMaker": "GS", "decisionReference": "GS-2026-17"});
-    assert_eq!(
-        post(&v, url.clone(), &vcsrf, decide.clone()).await.status(),
-        403
-    );
+    assert_eq!(v.post_json(&url, &decide.clone()).await.status(), 403);
     // A decision needs its date, maker and reference: every missing one is listed.
-    let r = post(&c, url.clone(), &csrf, json!({"to": "decided"})).await;
-    assert_eq!(r.status(), 400);
-    let p: Value = r.json().await.unwrap();
+    let p = c
+        .post_json(&url, &json!({"to": "decided"}))
+        .await
+        .expect(400)
+        .json();
     assert_eq!(p["invalidParams"].as_array().unwrap().len(), 3);
-    assert_eq!(post(&c, url.clone(), &csrf, decide).await.status(), 200);
+    assert_eq!(c.post_json(&url, &decide).await.status(), 200);
     // Evidence: the cycle is open at the dataset until evidence is linked.
-    let cycle: Value = c
-        .get(app.url(&format!("/api/v1/policy-tasks/{task_id}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let cycle: Value = c.get_json(&format!("/api/v1/policy-tasks/{task_id}")).await;
     assert_eq!(cycle["questions"][0]["openAt"], "dataset");
     let analysis = app
         .store
@@ -110,24 +65,17 @@ pub(crate) async fn a_question_closes_the_policy_cycle() {
         )
         .await
         .unwrap();
-    let ev = app.url(&format!("/api/v1/data-questions/{qid}/evidence"));
+    let ev = format!("/api/v1/data-questions/{qid}/evidence");
     assert_eq!(
-        post(
-            &c,
-            ev.clone(),
-            &csrf,
-            json!({"kind": "dataset", "target": "nope"})
-        )
-        .await
-        .status(),
+        c.post_json(&ev, &json!({"kind": "dataset", "target": "nope"}))
+            .await
+            .status(),
         400
     );
     assert_eq!(
-        post(
-            &c,
-            ev.clone(),
-            &csrf,
-            json!({"kind": "product", "target": "javascript:alert(1)"})
+        c.post_json(
+            &ev,
+            &json!({"kind": "product", "target": "javascript:alert(1)"})
         )
         .await
         .status(),
@@ -155,58 +103,31 @@ pub(crate) async fn a_question_closes_the_policy_cycle() {
         .await
         .unwrap();
     assert_eq!(
-        post(
-            &c,
-            ev.clone(),
-            &csrf,
-            json!({"kind": "dataset", "target": ds.id})
-        )
-        .await
-        .status(),
+        c.post_json(&ev, &json!({"kind": "dataset", "target": ds.id}))
+            .await
+            .status(),
         200
     );
     assert_eq!(
-        post(
-            &c,
-            ev.clone(),
-            &csrf,
-            json!({"kind": "analysis", "target": analysis.id})
-        )
-        .await
-        .status(),
+        c.post_json(&ev, &json!({"kind": "analysis", "target": analysis.id}))
+            .await
+            .status(),
         200
     );
     assert_eq!(
-        post(
-            &c,
-            ev.clone(),
-            &csrf,
-            json!({"kind": "product", "target": "/informatieproducten/wegen"})
+        c.post_json(
+            &ev,
+            &json!({"kind": "product", "target": "/informatieproducten/wegen"})
         )
         .await
         .status(),
         200
     );
-    let r = post(&c, url.clone(), &csrf, json!({"to": "evaluated", "evaluationChanged": "Budget naar de N201", "evaluationLearned": "Conditiedata jaarlijks verversen"})).await;
-    assert_eq!(r.status(), 200);
-    let cycle: Value = c
-        .get(app.url(&format!("/api/v1/policy-tasks/{task_id}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    c.post_json(&url, &json!({"to": "evaluated", "evaluationChanged": "Budget naar de N201", "evaluationLearned": "Conditiedata jaarlijks verversen"})).await.assert_status(200);
+    let cycle: Value = c.get_json(&format!("/api/v1/policy-tasks/{task_id}")).await;
     assert_eq!(cycle["questions"][0]["closed"], true);
     // The history says who did what.
-    let detail: Value = c
-        .get(app.url(&format!("/api/v1/data-questions/{qid}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let detail: Value = c.get_json(&format!("/api/v1/data-questions/{qid}")).await;
     let steps: Vec<&str> = detail["history"]
         .as_array()
         .unwrap()
@@ -227,7 +148,7 @@ pub(crate) async fn a_question_closes_the_policy_cycle() {
     );
     // Nothing follows an evaluation.
     assert_eq!(
-        post(&c, url, &csrf, json!({"to": "parked", "note": "x"}))
+        c.post_json(&url, &json!({"to": "parked", "note": "x"}))
             .await
             .status(),
         409
@@ -237,134 +158,83 @@ pub(crate) async fn a_question_closes_the_policy_cycle() {
 #[tokio::test]
 pub(crate) async fn pages_for_the_board_list_question_and_cycle() {
     let app = TestApp::spawn().await;
-    let (c, csrf) = app.page_login("admin@pv26.example").await;
+    let c = app.page_as("admin@pv26.example").await;
     // A task through the page, then bad input, then a question.
-    let r = c
-        .post(app.url("/datavragen/opgaven"))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("name", ""),
-            ("theme", "weather"),
-        ])
-        .send()
+    c.post_form("/datavragen/opgaven", &[("name", ""), ("theme", "weather")])
         .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    let r = c
-        .post(app.url("/datavragen/opgaven"))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("name", "Zwemwater"),
-            ("theme", "bathing_water"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
+        .assert_status(400);
+    c.post_form(
+        "/datavragen/opgaven",
+        &[("name", "Zwemwater"), ("theme", "bathing_water")],
+    )
+    .await
+    .assert_status(303);
     let task = app.store.tasks(&app.org_a.id).await.unwrap().remove(0);
-    let r = c
-        .post(app.url("/datavragen"))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("taskId", task.id.as_str()),
-            ("question", ""),
-            ("dueDate", "morgen"),
-        ])
-        .send()
+    let html = c
+        .post_form(
+            "/datavragen",
+            &[
+                ("taskId", task.id.as_str()),
+                ("question", ""),
+                ("dueDate", "morgen"),
+            ],
+        )
         .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    let html = r.text().await.unwrap();
+        .expect(400)
+        .text();
     assert!(html.contains("is verplicht") && html.contains("JJJJ-MM-DD"));
     let r = c
-        .post(app.url("/datavragen"))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("taskId", task.id.as_str()),
-            (
-                "question",
-                "Zijn er voldoende veilige zwemwaterlocaties? <b>",
-            ),
-            ("priority", "normal"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
+        .post_form(
+            "/datavragen",
+            &[
+                ("taskId", task.id.as_str()),
+                (
+                    "question",
+                    "Zijn er voldoende veilige zwemwaterlocaties? <b>",
+                ),
+                ("priority", "normal"),
+            ],
+        )
+        .await;
+    r.assert_status(303);
     let location = r.headers()["location"].to_str().unwrap().to_string();
-    let html = c
-        .get(app.url(&location))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = c.page(&location).await;
     assert!(html.contains("zwemwaterlocaties? &lt;b&gt;"));
     let r = c
-        .post(app.url(&format!("{location}/stap")))
-        .form(&[("csrf_token", csrf.as_str()), ("to", "parked")])
-        .send()
-        .await
-        .unwrap();
+        .post_form(&format!("{location}/stap"), &[("to", "parked")])
+        .await;
     assert_eq!(r.status(), 400, "parking needs a reason");
+    c.post_form(
+        &format!("{location}/stap"),
+        &[("to", "parked"), ("note", "wacht op RWS-data")],
+    )
+    .await
+    .assert_status(200);
     let r = c
-        .post(app.url(&format!("{location}/stap")))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("to", "parked"),
-            ("note", "wacht op RWS-data"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let r = c
-        .post(app.url(&format!("{location}/reacties")))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("body", "Zie ook de Zwemwaterkaart"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert!(r.text().await.unwrap().contains("Zwemwaterkaart"));
+        .post_form(
+            &format!("{location}/reacties"),
+            &[("body", "Zie ook de Zwemwaterkaart")],
+        )
+        .await;
+    assert!(r.text().contains("Zwemwaterkaart"));
     for path in [
         "/datavragen",
         "/datavragen?weergave=lijst&status=parked",
         "/datavragen/rollen",
         &format!("/datavragen/opgaven/{}", task.id),
     ] {
-        let r = c.get(app.url(path)).send().await.unwrap();
+        let r = c.get(path).await;
         assert_eq!(r.status(), 200, "{path}");
-        assert!(
-            r.text().await.unwrap().contains("zwemwaterlocaties"),
-            "{path}"
-        );
+        assert!(r.text().contains("zwemwaterlocaties"), "{path}");
     }
     // Another organisation sees none of it.
-    let (b, bcsrf) = app.page_login("admin@gm0796.example").await;
+    let b = app.page_as("admin@gm0796.example").await;
+    assert_eq!(b.get(&location).await.status(), 404);
     assert_eq!(
-        b.get(app.url(&location)).send().await.unwrap().status(),
-        404
-    );
-    assert_eq!(
-        b.post(app.url(&format!("{location}/reacties")))
-            .form(&[("csrf_token", bcsrf.as_str()), ("body", "x")])
-            .send()
+        b.post_form(&format!("{location}/reacties"), &[("body", "x")])
             .await
-            .unwrap()
             .status(),
         404
     );
-    assert!(
-        !b.get(app.url("/datavragen"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-            .contains("zwemwaterlocaties")
-    );
+    assert!(!b.page("/datavragen").await.contains("zwemwaterlocaties"));
 }

@@ -2,7 +2,7 @@
 //! agenda, the decision aid, the pre-scan, measures, the Algoritmeregister export and the
 //! decision history — over the API and the pages.
 
-use crate::helpers::{PASSWORD, TestApp, hidden_csrf};
+use crate::helpers::{PASSWORD, TestApp};
 use koers_core::secret::hash_password;
 use koers_core::{Role, UserDraft};
 use koers_store::Actor;
@@ -61,29 +61,21 @@ async fn board_member(app: &TestApp) {
 pub(crate) async fn choices_are_routed_to_the_board_and_decided_with_a_reference() {
     let app = TestApp::spawn().await;
     board_member(&app).await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
-    let r = c
-        .post(app.url("/api/v1/applications"))
-        .header("x-csrf-token", &csrf)
-        .json(&application())
-        .send()
+    let c = app.as_admin().await;
+    let a = c
+        .post_json("/api/v1/applications", &application())
         .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let a: Value = r.json().await.unwrap();
+        .expect(201)
+        .json();
     let id = a["id"].as_str().unwrap().to_string();
     assert_eq!(a["aiActRiskGroup"], "high_risk");
     assert_eq!(a["yearlyCostEur"], 300000);
     // High-risk AI and cost above the threshold: the default framework routes to the board.
-    let r = c
-        .post(app.url(&format!("/api/v1/applications/{id}/choices")))
-        .header("x-csrf-token", &csrf)
-        .json(&choice())
-        .send()
+    let ch = c
+        .post_json(&format!("/api/v1/applications/{id}/choices"), &choice())
         .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let ch: Value = r.json().await.unwrap();
+        .expect(201)
+        .json();
     let cid = ch["id"].as_str().unwrap().to_string();
     assert_eq!(ch["status"], "proposed");
     assert_eq!(ch["level"], "board");
@@ -103,103 +95,54 @@ pub(crate) async fn choices_are_routed_to_the_board_and_decided_with_a_reference
     );
     assert!(ch["madr"].as_str().unwrap().contains("## Overwogen opties"));
     // On the agenda.
-    let agenda: Value = c
-        .get(app.url("/api/v1/board-agenda"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let agenda: Value = c.get_json("/api/v1/board-agenda").await;
     assert_eq!(agenda.as_array().unwrap().len(), 1);
     // Advice, then the administrator may not decide for the board.
     let tr = format!("/api/v1/applications/{id}/choices/{cid}/transitions");
-    let r = c
-        .post(app.url(&tr))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({"to": "advised"}))
-        .send()
+    c.post_json(&tr, &json!({"to": "advised"}))
         .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let r = c
-        .post(app.url(&tr))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({"to": "decided", "date": "2026-03-01", "decisionMaker": "GS", "reference": "GS-2026-12"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 403);
+        .assert_status(200);
+    c.post_json(&tr, &json!({"to": "decided", "date": "2026-03-01", "decisionMaker": "GS", "reference": "GS-2026-12"})).await.assert_status(403);
     // The board member records the decision through the agenda page.
-    let (b, _) = app.page_login("bestuur@pv26.example").await;
-    let html = b
-        .get(app.url("/toepassingen/bestuursagenda"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let b = app.page_as("bestuur@pv26.example").await;
+    let html = b.page("/toepassingen/bestuursagenda").await;
     assert!(html.contains("Hosting van de digitale tweeling"));
-    let token = hidden_csrf(&html);
     // Without a reference: every problem listed, nothing decided.
-    let r = b
-        .post(app.url(&format!("/toepassingen/bestuursagenda/{cid}")))
-        .form(&[
-            ("csrf_token", token.as_str()),
-            ("to", "decided"),
-            ("date", "2026-03-01"),
-            ("decisionMaker", ""),
-            ("reference", ""),
-        ])
-        .send()
+    let html = b
+        .post_form(
+            &format!("/toepassingen/bestuursagenda/{cid}"),
+            &[
+                ("to", "decided"),
+                ("date", "2026-03-01"),
+                ("decisionMaker", ""),
+                ("reference", ""),
+            ],
+        )
         .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    let html = r.text().await.unwrap();
+        .expect(400)
+        .text();
     assert!(html.contains("kenmerk"), "{html}");
-    let r = b
-        .post(app.url(&format!("/toepassingen/bestuursagenda/{cid}")))
-        .form(&[
-            ("csrf_token", token.as_str()),
+    b.post_form(
+        &format!("/toepassingen/bestuursagenda/{cid}"),
+        &[
             ("to", "decided"),
             ("date", "2026-03-01"),
             ("decisionMaker", "Gedeputeerde Staten"),
             ("reference", "GS-2026-12"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+        ],
+    )
+    .await
+    .assert_status(200);
     let ch: Value = c
-        .get(app.url(&format!("/api/v1/applications/{id}/choices/{cid}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/api/v1/applications/{id}/choices/{cid}"))
+        .await;
     assert_eq!(ch["status"], "decided");
     assert_eq!(ch["boardReference"], "GS-2026-12");
     assert_eq!(ch["record"]["decided_on"], "2026-03-01");
-    let agenda: Value = c
-        .get(app.url("/api/v1/board-agenda"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let agenda: Value = c.get_json("/api/v1/board-agenda").await;
     assert_eq!(agenda, json!([]));
     // The history is intact and holds every decision event.
-    let h: Value = c
-        .get(app.url("/api/v1/decision-history"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let h: Value = c.get_json("/api/v1/decision-history").await;
     assert_eq!(h["intact"], true);
     assert_eq!(h["entries"], 3);
     let checks = app.store.verify_register_chain(None).await.unwrap();
@@ -209,16 +152,8 @@ pub(crate) async fn choices_are_routed_to_the_board_and_decided_with_a_reference
 #[tokio::test]
 async fn bad_input_is_listed_field_by_field() {
     let app = TestApp::spawn().await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
-    let r = c
-        .post(app.url("/api/v1/applications"))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({"name": "", "kind": "kasteel", "purpose": 5, "yearlyCostEur": "veel", "productLinks": ["javascript:alert(1)"]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    let p: Value = r.json().await.unwrap();
+    let c = app.as_admin().await;
+    let p = c.post_json("/api/v1/applications", &json!({"name": "", "kind": "kasteel", "purpose": 5, "yearlyCostEur": "veel", "productLinks": ["javascript:alert(1)"]})).await.expect(400).json();
     let names: Vec<&str> = p["invalidParams"]
         .as_array()
         .unwrap()
@@ -236,25 +171,18 @@ async fn bad_input_is_listed_field_by_field() {
         assert!(names.contains(&n), "{n} missing in {names:?}");
     }
     let a: Value = c
-        .post(app.url("/api/v1/applications"))
-        .header("x-csrf-token", &csrf)
-        .json(&application())
-        .send()
+        .post_json("/api/v1/applications", &application())
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json();
     let id = a["id"].as_str().unwrap();
-    let r = c
-        .post(app.url(&format!("/api/v1/applications/{id}/choices")))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({"title": "", "options": [{"title": 3}], "chosenOption": "Niets"}))
-        .send()
+    let p = c
+        .post_json(
+            &format!("/api/v1/applications/{id}/choices"),
+            &json!({"title": "", "options": [{"title": 3}], "chosenOption": "Niets"}),
+        )
         .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    let p: Value = r.json().await.unwrap();
+        .expect(400)
+        .json();
     let names: Vec<&str> = p["invalidParams"]
         .as_array()
         .unwrap()
@@ -265,41 +193,17 @@ async fn bad_input_is_listed_field_by_field() {
         assert!(names.contains(&n), "{n} missing in {names:?}");
     }
     // A framework with problems is refused with every problem; nothing is saved.
-    let r = c
-        .put(app.url("/api/v1/choice-framework"))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({"name": "", "rules": [{"name": "x", "condition": {"type": "personal_data"}, "level": "official"}]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    let p: Value = r.json().await.unwrap();
+    let p = c.put_json("/api/v1/choice-framework", &json!({"name": "", "rules": [{"name": "x", "condition": {"type": "personal_data"}, "level": "official"}]})).await.expect(400).json();
     assert_eq!(p["invalidParams"].as_array().unwrap().len(), 2, "{p}");
-    let v: Value = c
-        .get(app.url("/api/v1/choice-framework/versions"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v: Value = c.get_json("/api/v1/choice-framework/versions").await;
     assert_eq!(v, json!([]));
     // A viewer may look but not register.
-    let (v, vcsrf) = app.api_login("viewer@pv26.example").await;
-    let r = v
-        .post(app.url("/api/v1/applications"))
-        .header("x-csrf-token", &vcsrf)
-        .json(&application())
-        .send()
+    let v = app.as_viewer().await;
+    v.post_json("/api/v1/applications", &application())
         .await
-        .unwrap();
-    assert_eq!(r.status(), 403);
+        .assert_status(403);
     assert_eq!(
-        v.get(app.url(&format!("/api/v1/applications/{id}")))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        v.get(&format!("/api/v1/applications/{id}")).await.status(),
         200
     );
 }
@@ -307,87 +211,44 @@ async fn bad_input_is_listed_field_by_field() {
 #[tokio::test]
 pub(crate) async fn the_framework_is_versioned_and_reroutes_choices() {
     let app = TestApp::spawn().await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let c = app.as_admin().await;
     let mut low = application();
     low["aiActRiskGroup"] = json!("not_high_risk");
     low["yearlyCostEur"] = json!("1000");
     low["personalData"] = json!(false);
     low["citizenImpact"] = json!("low");
-    let a: Value = c
-        .post(app.url("/api/v1/applications"))
-        .header("x-csrf-token", &csrf)
-        .json(&low)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let a: Value = c.post_json("/api/v1/applications", &low).await.json();
     let id = a["id"].as_str().unwrap();
     let ch: Value = c
-        .post(app.url(&format!("/api/v1/applications/{id}/choices")))
-        .header("x-csrf-token", &csrf)
-        .json(&choice())
-        .send()
+        .post_json(&format!("/api/v1/applications/{id}/choices"), &choice())
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json();
     assert_eq!(ch["level"], "official");
     assert_eq!(ch["frameworkVersion"], Value::Null);
     // Through the page: hosting choices go to management from now on.
-    let (p, _) = app.page_login("admin@pv26.example").await;
-    let html = p
-        .get(app.url("/toepassingen/keuzekader"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let p = app.page_as("admin@pv26.example").await;
+    let html = p.page("/toepassingen/keuzekader").await;
     assert!(html.contains("Hoog-risico AI"));
-    let token = hidden_csrf(&html);
     let bad = p
-        .post(app.url("/toepassingen/keuzekader"))
-        .form(&[("csrf_token", token.as_str()), ("framework", "{\"name\": ")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(bad.status(), 400);
-    assert!(bad.text().await.unwrap().contains("geen geldige JSON"));
+        .post_form("/toepassingen/keuzekader", &[("framework", "{\"name\": ")])
+        .await;
+    bad.assert_status(400);
+    assert!(bad.text().contains("geen geldige JSON"));
     let fw = json!({"name": "Keuzekader PU", "rules": [
         {"name": "Hosting", "description": "", "condition": {"type": "choice_type_in", "values": ["hosting"]}, "level": "management", "instruments": []}
     ]});
-    let r = p
-        .post(app.url("/toepassingen/keuzekader"))
-        .form(&[
-            ("csrf_token", token.as_str()),
-            ("framework", fw.to_string().as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let f: Value = c
-        .get(app.url("/api/v1/choice-framework"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    p.post_form(
+        "/toepassingen/keuzekader",
+        &[("framework", fw.to_string().as_str())],
+    )
+    .await
+    .assert_status(200);
+    let f: Value = c.get_json("/api/v1/choice-framework").await;
     assert_eq!(f["version"], 1);
     let ch: Value = c
-        .post(app.url(&format!("/api/v1/applications/{id}/choices")))
-        .header("x-csrf-token", &csrf)
-        .json(&choice())
-        .send()
+        .post_json(&format!("/api/v1/applications/{id}/choices"), &choice())
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json();
     assert_eq!(ch["level"], "management");
     assert_eq!(ch["frameworkVersion"], 1);
     assert_eq!(ch["routing"]["matched_rules"][0]["rule"], "Hosting");
@@ -396,20 +257,22 @@ pub(crate) async fn the_framework_is_versioned_and_reroutes_choices() {
 #[tokio::test]
 async fn export_validates_against_the_publication_standard() {
     let app = TestApp::spawn().await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let c = app.as_admin().await;
     let a: Value = c
-        .post(app.url("/api/v1/applications"))
-        .header("x-csrf-token", &csrf)
-        .json(&application())
+        .post_json("/api/v1/applications", &application())
+        .await
+        .json();
+    let id = a["id"].as_str().unwrap();
+    let url = app.url(&format!("/api/v1/applications/{id}/algoritmeregister"));
+    let e: Value = c
+        .client()
+        .get(&url)
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    let id = a["id"].as_str().unwrap();
-    let url = app.url(&format!("/api/v1/applications/{id}/algoritmeregister"));
-    let e: Value = c.get(&url).send().await.unwrap().json().await.unwrap();
     assert_eq!(e["valid"], false);
     let missing: Vec<&str> = e["problems"]
         .as_array()
@@ -424,21 +287,27 @@ async fn export_validates_against_the_publication_standard() {
         e["record"]["publication_category"],
         "Hoog-risico AI-systeem"
     );
-    let r = c
-        .put(app.url(&format!("/api/v1/applications/{id}/publication")))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({"description_short": "Een digitale tweeling voor verkeersbesluiten.", "contact_email": "algoritmes@provincie-utrecht.nl"}))
+    c.put_json(&format!("/api/v1/applications/{id}/publication"), &json!({"description_short": "Een digitale tweeling voor verkeersbesluiten.", "contact_email": "algoritmes@provincie-utrecht.nl"})).await.assert_status(200);
+    let e: Value = c
+        .client()
+        .get(&url)
         .send()
         .await
+        .unwrap()
+        .json()
+        .await
         .unwrap();
-    assert_eq!(r.status(), 200);
-    let e: Value = c.get(&url).send().await.unwrap().json().await.unwrap();
     assert_eq!(e["valid"], true, "{e}");
     // The record validates against the shipped standard by itself, too.
     let record: koers_core::register::algoritmeregister::AlgoritmeregisterRecord =
         serde_json::from_value(json!({ "fields": e["record"] })).unwrap();
     koers_core::register::algoritmeregister::validate(&record).unwrap();
-    let r = c.get(format!("{url}?format=csv")).send().await.unwrap();
+    let r = c
+        .client()
+        .get(format!("{url}?format=csv"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert!(
         r.headers()["content-type"]
@@ -460,46 +329,33 @@ async fn export_validates_against_the_publication_standard() {
             .unwrap()
             .starts_with("Digitale tweeling mobiliteit,")
     );
-    let r = c.get(format!("{url}?format=xml")).send().await.unwrap();
+    let r = c
+        .client()
+        .get(format!("{url}?format=xml"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
     // The page offers both downloads and says the export is valid.
-    let (p, _) = app.page_login("admin@pv26.example").await;
-    let html = p
-        .get(app.url(&format!("/toepassingen/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let p = app.page_as("admin@pv26.example").await;
+    let html = p.page(&format!("/toepassingen/{id}")).await;
     assert!(html.contains("algoritmeregister.json"));
     assert!(html.contains("voldoet aan publicatiestandaard"));
-    let r = p
-        .get(app.url(&format!("/toepassingen/{id}/algoritmeregister.json")))
-        .send()
+    let v = p
+        .get(&format!("/toepassingen/{id}/algoritmeregister.json"))
         .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let v: Value = r.json().await.unwrap();
+        .expect(200)
+        .json();
     assert_eq!(v["name"], "Digitale tweeling mobiliteit");
 }
 
 #[tokio::test]
 pub(crate) async fn the_decision_aid_sets_the_risk_group_and_the_requirements() {
     let app = TestApp::spawn().await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let c = app.as_admin().await;
     let mut input = application();
     input["aiActRiskGroup"] = json!("");
-    let a: Value = c
-        .post(app.url("/api/v1/applications"))
-        .header("x-csrf-token", &csrf)
-        .json(&input)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let a: Value = c.post_json("/api/v1/applications", &input).await.json();
     let id = a["id"].as_str().unwrap().to_string();
     let url = app.url(&format!("/api/v1/applications/{id}/ai-act-assessment"));
     // Walk the tree through the API, always taking the last answer, until it concludes.
@@ -507,8 +363,9 @@ pub(crate) async fn the_decision_aid_sets_the_risk_group_and_the_requirements() 
     let mut concluded = None;
     for _ in 0..70 {
         let r = c
+            .client()
             .post(&url)
-            .header("x-csrf-token", &csrf)
+            .header("x-csrf-token", c.csrf())
             .json(&json!({ "answers": answers }))
             .send()
             .await
@@ -524,65 +381,38 @@ pub(crate) async fn the_decision_aid_sets_the_risk_group_and_the_requirements() 
     }
     let s = concluded.expect("the decision aid concludes");
     let group = s["riskGroup"].as_str().unwrap().to_string();
-    let a: Value = c
-        .get(app.url(&format!("/api/v1/applications/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let a: Value = c.get_json(&format!("/api/v1/applications/{id}")).await;
     assert_eq!(a["aiActRiskGroup"], group.as_str());
     assert_eq!(a["aiActRiskSource"], "decision_aid");
     assert!(a["aiActAssessment"]["conclusion"].is_string());
     // A wrong answer is refused.
     let r = c
+        .client()
         .post(&url)
-        .header("x-csrf-token", &csrf)
+        .header("x-csrf-token", c.csrf())
         .json(&json!({ "answers": [999] }))
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
     // The questionnaire page: one question at a time, radio buttons.
-    let (p, _) = app.page_login("admin@pv26.example").await;
-    let html = p
-        .get(app.url(&format!("/toepassingen/{id}/ai-verordening")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let p = app.page_as("admin@pv26.example").await;
+    let html = p.page(&format!("/toepassingen/{id}/ai-verordening")).await;
     assert!(html.contains("type=\"radio\""));
-    let token = hidden_csrf(&html);
-    let r = p
-        .post(app.url(&format!("/toepassingen/{id}/ai-verordening")))
-        .form(&[
-            ("csrf_token", token.as_str()),
-            ("answers", ""),
-            ("answer", "0"),
-            ("action", "next"),
-        ])
-        .send()
+    let html = p
+        .post_form(
+            &format!("/toepassingen/{id}/ai-verordening"),
+            &[("answers", ""), ("answer", "0"), ("action", "next")],
+        )
         .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let html = r.text().await.unwrap();
+        .expect(200)
+        .text();
     assert!(html.contains("name=\"answers\" value=\"0\"") || html.contains("role=\"status\""));
     // Measures for the profile, with status, responsible person and evidence.
     let measures = a["applicableMeasures"].as_array().unwrap();
     assert!(!a["requirements"].as_array().unwrap().is_empty());
     if let Some(m) = measures.first() {
-        let r = c
-            .put(app.url(&format!("/api/v1/applications/{id}/measures")))
-            .header("x-csrf-token", &csrf)
-            .json(&json!({"measure": m["urn"], "status": "in_progress", "responsible": "CISO", "evidence": "Plan van aanpak"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        let a: Value = r.json().await.unwrap();
+        let a = c.put_json(&format!("/api/v1/applications/{id}/measures"), &json!({"measure": m["urn"], "status": "in_progress", "responsible": "CISO", "evidence": "Plan van aanpak"})).await.expect(200).json();
         let m2 = a["applicableMeasures"]
             .as_array()
             .unwrap()
@@ -593,33 +423,28 @@ pub(crate) async fn the_decision_aid_sets_the_risk_group_and_the_requirements() 
         assert_eq!(m2["status"], "in_progress");
         assert_eq!(m2["responsible"], "CISO");
     }
-    let r = c
-        .put(app.url(&format!("/api/v1/applications/{id}/measures")))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({"measure": "urn:nl:ak:mtr:bestaat-niet", "status": "klaar"}))
-        .send()
+    let p = c
+        .put_json(
+            &format!("/api/v1/applications/{id}/measures"),
+            &json!({"measure": "urn:nl:ak:mtr:bestaat-niet", "status": "klaar"}),
+        )
         .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    let p: Value = r.json().await.unwrap();
+        .expect(400)
+        .json();
     assert_eq!(p["invalidParams"].as_array().unwrap().len(), 2);
     // The pre-scan through the API: an unknown question is refused.
-    let r = c
-        .put(app.url(&format!("/api/v1/applications/{id}/prescan")))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({"answers": {"geen-vraag": "ja"}}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    let r = c
-        .put(app.url(&format!("/api/v1/applications/{id}/prescan")))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({"answers": {}}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    c.put_json(
+        &format!("/api/v1/applications/{id}/prescan"),
+        &json!({"answers": {"geen-vraag": "ja"}}),
+    )
+    .await
+    .assert_status(400);
+    c.put_json(
+        &format!("/api/v1/applications/{id}/prescan"),
+        &json!({"answers": {}}),
+    )
+    .await
+    .assert_status(200);
     assert!(
         app.store
             .verify_register_chain(Some(&app.org_a.id))
@@ -632,67 +457,51 @@ pub(crate) async fn the_decision_aid_sets_the_risk_group_and_the_requirements() 
 #[tokio::test]
 async fn the_pages_register_applications_and_choices() {
     let app = TestApp::spawn().await;
-    let (p, csrf) = app.page_login("admin@pv26.example").await;
-    let html = p
-        .get(app.url("/toepassingen"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let p = app.page_as("admin@pv26.example").await;
+    let html = p.page("/toepassingen").await;
     assert!(html.contains("Toepassing registreren"));
     // Bad input: the form comes back with the problems and the values typed.
-    let r = p
-        .post(app.url("/toepassingen"))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("name", "Monitor vrachtverkeer"),
-            ("kind", "monitor"),
-            ("purpose", ""),
-            ("department", "Mobiliteit"),
-            ("lifecyclePhase", "monitoring-en-beheer"),
-            ("hosting", "saas"),
-            ("status", "in_use"),
-            ("citizenImpact", "none"),
-            ("yearlyCostEur", "duur"),
-        ])
-        .send()
+    let html = p
+        .post_form(
+            "/toepassingen",
+            &[
+                ("name", "Monitor vrachtverkeer"),
+                ("kind", "monitor"),
+                ("purpose", ""),
+                ("department", "Mobiliteit"),
+                ("lifecyclePhase", "monitoring-en-beheer"),
+                ("hosting", "saas"),
+                ("status", "in_use"),
+                ("citizenImpact", "none"),
+                ("yearlyCostEur", "duur"),
+            ],
+        )
         .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    let html = r.text().await.unwrap();
+        .expect(400)
+        .text();
     assert!(html.contains("aria-invalid=\"true\""));
     assert!(html.contains("value=\"Monitor vrachtverkeer\""));
     let r = p
-        .post(app.url("/toepassingen"))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("name", "Monitor vrachtverkeer"),
-            ("kind", "monitor"),
-            ("purpose", "Inzicht in transportbewegingen."),
-            ("department", "Mobiliteit"),
-            ("lifecyclePhase", "monitoring-en-beheer"),
-            ("hosting", "saas"),
-            ("status", "in_use"),
-            ("citizenImpact", "none"),
-            ("suppliers", "Leverancier A\nLeverancier B"),
-            ("productLinks", "/informatieproducten/vracht"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
+        .post_form(
+            "/toepassingen",
+            &[
+                ("name", "Monitor vrachtverkeer"),
+                ("kind", "monitor"),
+                ("purpose", "Inzicht in transportbewegingen."),
+                ("department", "Mobiliteit"),
+                ("lifecyclePhase", "monitoring-en-beheer"),
+                ("hosting", "saas"),
+                ("status", "in_use"),
+                ("citizenImpact", "none"),
+                ("suppliers", "Leverancier A\nLeverancier B"),
+                ("productLinks", "/informatieproducten/vracht"),
+            ],
+        )
+        .await;
+    r.assert_status(303);
     let loc = r.headers()["location"].to_str().unwrap().to_string();
     let id = loc.rsplit('/').next().unwrap().to_string();
-    let html = p
-        .get(app.url(&loc))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = p.page(&loc).await;
     assert!(html.contains("Leverancier B"));
     assert!(
         html.contains(
@@ -703,93 +512,67 @@ async fn the_pages_register_applications_and_choices() {
     );
     // A choice with options through the MADR form.
     let r = p
-        .post(app.url(&format!("/toepassingen/{id}/keuzes/nieuw")))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("title", "Zelf bouwen of kopen"),
-            ("choiceType", "build_buy_outsource_reuse"),
-            ("context", "De monitor moet vernieuwd worden."),
-            ("drivers", "Kosten\nOnafhankelijkheid"),
-            ("optionTitle", "Zelf bouwen"),
-            ("optionDescription", ""),
-            ("optionPros", "eigen regie"),
-            ("optionCons", "capaciteit"),
-            ("optionTitle", "Kopen"),
-            ("optionDescription", "Standaardpakket"),
-            ("optionPros", "snel"),
-            ("optionCons", ""),
-            ("optionTitle", ""),
-            ("optionDescription", ""),
-            ("optionPros", ""),
-            ("optionCons", ""),
-            ("chosenOption", "Kopen"),
-            ("rationale", "het snel beschikbaar is."),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+        .post_form(
+            &format!("/toepassingen/{id}/keuzes/nieuw"),
+            &[
+                ("title", "Zelf bouwen of kopen"),
+                ("choiceType", "build_buy_outsource_reuse"),
+                ("context", "De monitor moet vernieuwd worden."),
+                ("drivers", "Kosten\nOnafhankelijkheid"),
+                ("optionTitle", "Zelf bouwen"),
+                ("optionDescription", ""),
+                ("optionPros", "eigen regie"),
+                ("optionCons", "capaciteit"),
+                ("optionTitle", "Kopen"),
+                ("optionDescription", "Standaardpakket"),
+                ("optionPros", "snel"),
+                ("optionCons", ""),
+                ("optionTitle", ""),
+                ("optionDescription", ""),
+                ("optionPros", ""),
+                ("optionCons", ""),
+                ("chosenOption", "Kopen"),
+                ("rationale", "het snel beschikbaar is."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text());
     let loc = r.headers()["location"].to_str().unwrap().to_string();
-    let html = p
-        .get(app.url(&loc))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = p.page(&loc).await;
     assert!(html.contains("Standaardpakket"));
     assert!(html.contains("Geen regel van het keuzekader"));
     // Status buttons: advise, then decide (official level, so no board needed).
-    let r = p
-        .post(app.url(&format!("{loc}/status")))
-        .form(&[("csrf_token", csrf.as_str()), ("to", "advised")])
-        .send()
+    p.post_form(&format!("{loc}/status"), &[("to", "advised")])
         .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let r = p
-        .post(app.url(&format!("{loc}/status")))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
+        .assert_status(200);
+    p.post_form(
+        &format!("{loc}/status"),
+        &[
             ("to", "decided"),
             ("date", "2026-02-30"),
             ("decisionMaker", "Afdelingshoofd"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
+        ],
+    )
+    .await
+    .assert_status(400);
     let r = p
-        .post(app.url(&format!("{loc}/status")))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("to", "decided"),
-            ("date", "2026-02-28"),
-            ("decisionMaker", "Afdelingshoofd"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    assert!(r.text().await.unwrap().contains("2026-02-28"));
+        .post_form(
+            &format!("{loc}/status"),
+            &[
+                ("to", "decided"),
+                ("date", "2026-02-28"),
+                ("decisionMaker", "Afdelingshoofd"),
+            ],
+        )
+        .await;
+    r.assert_status(200);
+    assert!(r.text().contains("2026-02-28"));
     // The pre-scan page lists questions and stores answers.
-    let html = p
-        .get(app.url(&format!("/toepassingen/{id}/pre-scan")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = p.page(&format!("/toepassingen/{id}/pre-scan")).await;
     assert!(html.contains("Pre-scan"));
-    let r = p
-        .post(app.url(&format!("/toepassingen/{id}/pre-scan")))
-        .form(&[("csrf_token", csrf.as_str())])
-        .send()
+    p.post_form(&format!("/toepassingen/{id}/pre-scan"), &[])
         .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
+        .assert_status(303);
     // Every page of the module renders.
     for path in [
         "/toepassingen".to_string(),
@@ -798,7 +581,7 @@ async fn the_pages_register_applications_and_choices() {
         format!("/toepassingen/{id}"),
         format!("/toepassingen/{id}/keuzes/nieuw"),
     ] {
-        let r = p.get(app.url(&path)).send().await.unwrap();
+        let r = p.get(&path).await;
         assert_eq!(r.status(), 200, "{path}");
     }
 }
@@ -806,30 +589,18 @@ async fn the_pages_register_applications_and_choices() {
 #[tokio::test]
 pub(crate) async fn another_organisation_sees_nothing_of_the_register() {
     let app = TestApp::spawn().await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let c = app.as_admin().await;
     let a: Value = c
-        .post(app.url("/api/v1/applications"))
-        .header("x-csrf-token", &csrf)
-        .json(&application())
-        .send()
+        .post_json("/api/v1/applications", &application())
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json();
     let id = a["id"].as_str().unwrap();
     let ch: Value = c
-        .post(app.url(&format!("/api/v1/applications/{id}/choices")))
-        .header("x-csrf-token", &csrf)
-        .json(&choice())
-        .send()
+        .post_json(&format!("/api/v1/applications/{id}/choices"), &choice())
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json();
     let cid = ch["id"].as_str().unwrap();
-    let (b, bcsrf) = app.page_login("admin@gm0796.example").await;
+    let b = app.page_as("admin@gm0796.example").await;
     for path in [
         format!("/toepassingen/{id}"),
         format!("/toepassingen/{id}/ai-verordening"),
@@ -839,7 +610,7 @@ pub(crate) async fn another_organisation_sees_nothing_of_the_register() {
         format!("/toepassingen/{id}/algoritmeregister.json"),
         format!("/toepassingen/{id}/algoritmeregister.csv"),
     ] {
-        let r = b.get(app.url(&path)).send().await.unwrap();
+        let r = b.get(&path).await;
         assert_eq!(r.status(), 404, "{path}");
     }
     for path in [
@@ -849,48 +620,22 @@ pub(crate) async fn another_organisation_sees_nothing_of_the_register() {
         format!("/toepassingen/{id}/ai-verordening"),
         format!("/toepassingen/{id}/publicatie"),
     ] {
-        let r = b
-            .post(app.url(&path))
-            .form(&[("csrf_token", bcsrf.as_str()), ("to", "decided")])
-            .send()
-            .await
-            .unwrap();
+        let r = b.post_form(&path, &[("to", "decided")]).await;
         assert_eq!(r.status(), 404, "{path}");
     }
     for path in ["/toepassingen", "/toepassingen/bestuursagenda"] {
-        let html = b
-            .get(app.url(path))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = b.page(path).await;
         assert!(
             !html.contains("Digitale tweeling mobiliteit"),
             "{path} leaks"
         );
     }
-    let (bc, _) = app.api_login("admin@gm0796.example").await;
+    let bc = app.api_as("admin@gm0796.example").await;
     for path in ["/api/v1/applications", "/api/v1/board-agenda"] {
-        let v: Value = bc
-            .get(app.url(path))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let v: Value = bc.get_json(path).await;
         assert_eq!(v, json!([]), "{path}");
     }
-    let h: Value = bc
-        .get(app.url("/api/v1/decision-history"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let h: Value = bc.get_json("/api/v1/decision-history").await;
     assert_eq!(h["entries"], 0);
 }
 

@@ -3,6 +3,7 @@
 
 use crate::catalog::{GEOJSON, dataset_files};
 use crate::helpers::TestApp;
+use crate::session::{Resp, Session};
 use koers_app::catalog::{ImportRequest, ImportSource};
 use koers_app::storage::{ObjectStorage, S3Options};
 use koers_core::catalog::AccessRights;
@@ -149,23 +150,12 @@ async fn import(
 }
 
 /// Runs SQL through the API; `format` gives a file instead of JSON.
-async fn query(
-    app: &TestApp,
-    c: &reqwest::Client,
-    csrf: &str,
-    sql: &str,
-    format: Option<&str>,
-) -> reqwest::Response {
-    let url = match format {
-        Some(f) => app.url(&format!("/api/v1/queries?format={f}")),
-        None => app.url("/api/v1/queries"),
+async fn query(c: &Session, sql: &str, format: Option<&str>) -> Resp {
+    let path = match format {
+        Some(f) => format!("/api/v1/queries?format={f}"),
+        None => "/api/v1/queries".to_string(),
     };
-    c.post(url)
-        .header("x-csrf-token", csrf)
-        .json(&json!({ "sql": sql }))
-        .send()
-        .await
-        .unwrap()
+    c.post_json(&path, &json!({ "sql": sql })).await
 }
 
 #[tokio::test]
@@ -175,7 +165,7 @@ async fn versions_on_s3_are_imported_queried_exported_and_served() {
     let storage = Moto::storage(&moto.url, "koers", "pv");
     storage.check().await.expect("the bucket answers");
     let app = TestApp::spawn_with_storage(storage).await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let c = app.as_admin().await;
 
     // GeoJSON through the API upload (a job), CSV through the workspace.
     let form = reqwest::multipart::Form::new()
@@ -186,18 +176,19 @@ async fn versions_on_s3_are_imported_queried_exported_and_served() {
         )
         .text("name", "gemeenten");
     let r = c
+        .client()
         .post(app.url("/api/v1/datasets"))
-        .header("x-csrf-token", &csrf)
+        .header("x-csrf-token", c.csrf())
         .multipart(form)
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 202);
     let job: Value = r.json().await.unwrap();
-    let job_url = app.url(&format!("/api/v1/jobs/{}", job["id"].as_str().unwrap()));
+    let job_url = format!("/api/v1/jobs/{}", job["id"].as_str().unwrap());
     let mut state = job;
     for _ in 0..400 {
-        state = c.get(&job_url).send().await.unwrap().json().await.unwrap();
+        state = c.get_json(&job_url).await;
         if state["state"] != "running" {
             break;
         }
@@ -222,43 +213,29 @@ async fn versions_on_s3_are_imported_queried_exported_and_served() {
     // A query joining both, with a spatial function, read straight from the bucket.
     let sql = "SELECT g.statnaam, t.aantal, ST_Contains(g.geom, ST_Point(5.1, 52.1, 4326)) AS binnen \
                FROM gemeenten g JOIN tellingen t ON t.code = g.statcode ORDER BY t.aantal";
-    let r = query(&app, &c, &csrf, sql, None).await;
-    assert_eq!(r.status(), 200);
-    let res: Value = r.json().await.unwrap();
+    let res = query(&c, sql, None).await.expect(200).json();
     assert_eq!(
         res["rows"],
         json!([["Utrecht", 10, true], ["Veenendaal", 20, false]])
     );
     // Exports.
     let r = query(
-        &app,
         &c,
-        &csrf,
         "SELECT code, aantal FROM tellingen ORDER BY code",
         Some("csv"),
     )
     .await;
-    assert_eq!(r.status(), 200);
-    assert_eq!(
-        r.text().await.unwrap(),
-        "code,aantal\nGM0344,10\nGM0345,20\n"
-    );
-    let r = query(&app, &c, &csrf, "SELECT * FROM gemeenten", Some("parquet")).await;
-    assert_eq!(r.status(), 200);
-    let bytes = r.bytes().await.unwrap();
+    r.assert_status(200);
+    assert_eq!(r.text(), "code,aantal\nGM0344,10\nGM0345,20\n");
+    let r = query(&c, "SELECT * FROM gemeenten", Some("parquet")).await;
+    r.assert_status(200);
+    let bytes = r.bytes();
     assert!(bytes.starts_with(b"PAR1") && bytes.len() > 100);
     // The preview on the dataset page.
     let ds = app.store.datasets(&app.org_a.id).await.unwrap();
     let gem = ds.iter().find(|d| d.name == "gemeenten").unwrap();
-    let (pc, _) = app.page_login("admin@pv26.example").await;
-    let html = pc
-        .get(app.url(&format!("/bronnen/{}", gem.id)))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let pc = app.page_as("admin@pv26.example").await;
+    let html = pc.page(&format!("/bronnen/{}", gem.id)).await;
     assert!(html.contains("Veenendaal"), "the preview rows");
 
     // A second version; the first stays readable as name@1.
@@ -267,15 +244,11 @@ async fn versions_on_s3_are_imported_queried_exported_and_served() {
         .await
         .expect("second version");
     assert_eq!(v2.version, 2);
-    let r = query(
-        &app,
-        &c,
-        &csrf,
-        "SELECT (SELECT COUNT(*) FROM gemeenten) AS nu, (SELECT COUNT(*) FROM \"gemeenten@1\") AS eerst",
+    let r = query(&c, "SELECT (SELECT COUNT(*) FROM gemeenten) AS nu, (SELECT COUNT(*) FROM \"gemeenten@1\") AS eerst",
         None,
     )
     .await;
-    let res: Value = r.json().await.unwrap();
+    let res: Value = r.json();
     assert_eq!(res["rows"], json!([[1, 2]]), "{res}");
 
     // Published, its items come from the bucket through the OGC API.

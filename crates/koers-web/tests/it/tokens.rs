@@ -3,34 +3,20 @@
 //! organisation, audited, revocable.
 
 use crate::helpers::TestApp;
+use crate::session::Resp;
 use koers_core::Role;
 use serde_json::{Value, json};
-
-/// `method url` with `Authorization: Bearer token` (and `body` as JSON), without a cookie or
-/// a CSRF token, as a script sends it.
-async fn with_token(
-    token: &str,
-    method: &str,
-    url: String,
-    body: Option<Value>,
-) -> reqwest::Response {
-    let mut req = crate::helpers::request(&reqwest::Client::new(), method, &url).bearer_auth(token);
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    req.send().await.unwrap()
-}
 
 fn in_days(n: u64) -> String {
     (chrono::Utc::now().date_naive() + chrono::Days::new(n)).to_string()
 }
 
 /// Asserts `r` is a problem+json answer with `status`; returns its detail.
-async fn problem(r: reqwest::Response, status: u16) -> String {
-    assert_eq!(r.status(), status);
-    let ct = r.headers()["content-type"].to_str().unwrap().to_string();
+fn problem(r: Resp, status: u16) -> String {
+    r.assert_status(status);
+    let ct = r.header("content-type");
     assert!(ct.starts_with("application/problem+json"), "{ct}");
-    let body: Value = r.json().await.unwrap();
+    let body = r.json();
     assert_eq!(body["status"], status);
     body["detail"].as_str().unwrap().to_string()
 }
@@ -38,18 +24,15 @@ async fn problem(r: reqwest::Response, status: u16) -> String {
 #[tokio::test]
 async fn tokens_are_made_listed_used_and_revoked_through_the_api() {
     let app = TestApp::spawn().await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
-    let r = c
-        .post(app.url("/api/v1/tokens"))
-        .header("x-csrf-token", &csrf)
-        .json(
+    let c = app.as_admin().await;
+    let made = c
+        .post_json(
+            "/api/v1/tokens",
             &json!({"name": "Nachtelijke export", "scope": "read_write", "expiresOn": in_days(30)}),
         )
-        .send()
         .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let made: Value = r.json().await.unwrap();
+        .expect(201)
+        .json();
     let token = made["token"].as_str().unwrap().to_string();
     let id = made["id"].as_str().unwrap().to_string();
     assert!(token.starts_with(&format!("koers_{id}.")), "{made}");
@@ -63,8 +46,8 @@ async fn tokens_are_made_listed_used_and_revoked_through_the_api() {
     );
 
     // The list never shows the secret again.
-    let list = c.get(app.url("/api/v1/tokens")).send().await.unwrap();
-    let text = list.text().await.unwrap();
+    let list = c.get("/api/v1/tokens").await;
+    let text = list.text();
     assert!(!text.contains(&token[token.len() - 20..]), "{text}");
     let list: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(list.as_array().unwrap().len(), 1);
@@ -72,30 +55,22 @@ async fn tokens_are_made_listed_used_and_revoked_through_the_api() {
     assert_eq!(list[0]["lastUsedAt"], Value::Null);
 
     // Used with any client, no cookie and no CSRF token.
-    let me: Value = with_token(&token, "get", app.url("/api/v1/sessions/current"), None)
+    let me: Value = app
+        .with_token(&token)
+        .get("/api/v1/sessions/current")
         .await
-        .json()
-        .await
-        .unwrap();
+        .json();
     assert_eq!(me["user"]["email"], "admin@pv26.example");
     assert_eq!(me["organisation"]["id"], app.org_a.id.as_str());
     assert!(me.get("csrfToken").is_none(), "{me}");
-    let r = with_token(
-        &token,
-        "post",
-        app.url("/api/v1/analyses"),
-        Some(json!({"title": "Met token", "sql": "SELECT 1 AS x"})),
-    )
-    .await;
-    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
-    let list: Value = c
-        .get(app.url("/api/v1/tokens"))
-        .send()
+    app.with_token(&token)
+        .post_json(
+            "/api/v1/analyses",
+            &json!({"title": "Met token", "sql": "SELECT 1 AS x"}),
+        )
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .assert_status(201);
+    let list: Value = c.get_json("/api/v1/tokens").await;
     assert!(list[0]["lastUsedAt"].is_string(), "{list}");
 
     // The write is audited under the user, naming the token.
@@ -122,59 +97,53 @@ async fn tokens_are_made_listed_used_and_revoked_through_the_api() {
     assert_eq!(created.detail["client"], "127.0.0.1");
 
     // A token makes no tokens and has no session to switch or end.
-    let r = with_token(
-        &token,
-        "post",
-        app.url("/api/v1/tokens"),
-        Some(json!({"name": "Nog een", "scope": "read", "expiresOn": in_days(30)})),
-    )
-    .await;
-    let detail = problem(r, 403).await;
+    let r = app
+        .with_token(&token)
+        .post_json(
+            "/api/v1/tokens",
+            &json!({"name": "Nog een", "scope": "read", "expiresOn": in_days(30)}),
+        )
+        .await;
+    let detail = problem(r, 403);
     assert!(detail.contains("API-token"), "{detail}");
-    let r = with_token(&token, "delete", app.url("/api/v1/sessions/current"), None).await;
-    problem(r, 403).await;
-    let r = with_token(
-        &token,
-        "patch",
-        app.url("/api/v1/sessions/current"),
-        Some(json!({"organisationId": app.org_a.id})),
-    )
-    .await;
-    problem(r, 403).await;
+    let r = app
+        .with_token(&token)
+        .delete("/api/v1/sessions/current")
+        .await;
+    problem(r, 403);
+    let r = app
+        .with_token(&token)
+        .patch_json(
+            "/api/v1/sessions/current",
+            &json!({"organisationId": app.org_a.id}),
+        )
+        .await;
+    problem(r, 403);
 
     // Revoked, it is refused.
-    let r = c
-        .delete(app.url(&format!("/api/v1/tokens/{id}")))
-        .header("x-csrf-token", &csrf)
-        .send()
+    c.delete(&format!("/api/v1/tokens/{id}"))
         .await
-        .unwrap();
-    assert_eq!(r.status(), 204);
-    let r = with_token(&token, "get", app.url("/api/v1/datasets"), None).await;
+        .assert_status(204);
+    let r = app.with_token(&token).get("/api/v1/datasets").await;
     assert_eq!(
         r.headers()["www-authenticate"],
         "Bearer error=\"invalid_token\""
     );
-    problem(r, 401).await;
+    problem(r, 401);
     let events = app
         .store
         .audit_events(&app.org_a.id, 1, None)
         .await
         .unwrap();
     assert_eq!(events[0].action, "api_token.revoked");
-    let r = c
-        .delete(app.url(&format!("/api/v1/tokens/{id}")))
-        .header("x-csrf-token", &csrf)
-        .send()
-        .await
-        .unwrap();
-    problem(r, 404).await;
+    let r = c.delete(&format!("/api/v1/tokens/{id}")).await;
+    problem(r, 404);
 }
 
 #[tokio::test]
 async fn a_token_needs_a_name_a_scope_and_an_expiry_within_a_year() {
     let app = TestApp::spawn().await;
-    let (c, csrf) = app.api_login("viewer@pv26.example").await;
+    let c = app.as_viewer().await;
     for body in [
         json!({"name": "x", "scope": "read"}),
         json!({"name": "x", "scope": "read", "expiresOn": in_days(366)}),
@@ -182,15 +151,9 @@ async fn a_token_needs_a_name_a_scope_and_an_expiry_within_a_year() {
         json!({"name": "x", "scope": "admin", "expiresOn": in_days(3)}),
         json!({"name": "", "scope": "read", "expiresOn": in_days(3)}),
     ] {
-        let r = c
-            .post(app.url("/api/v1/tokens"))
-            .header("x-csrf-token", &csrf)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let r = c.post_json("/api/v1/tokens", &body).await;
         assert_eq!(r.status(), 400, "{body}");
-        let p: Value = r.json().await.unwrap();
+        let p: Value = r.json();
         assert_eq!(p["invalidParams"].as_array().unwrap().len(), 1, "{p}");
     }
     assert!(
@@ -206,34 +169,34 @@ async fn a_token_needs_a_name_a_scope_and_an_expiry_within_a_year() {
 async fn a_read_only_token_only_reads() {
     let app = TestApp::spawn().await;
     let token = app.token_for(&app.admin_a, &app.org_a.id, "read").await;
-    let r = with_token(&token, "get", app.url("/api/v1/datasets"), None).await;
-    assert_eq!(r.status(), 200);
-    let r = with_token(
-        &token,
-        "post",
-        app.url("/api/v1/analyses"),
-        Some(json!({"title": "Mag niet", "sql": "SELECT 1"})),
-    )
-    .await;
-    let detail = problem(r, 403).await;
+    app.with_token(&token)
+        .get("/api/v1/datasets")
+        .await
+        .assert_status(200);
+    let r = app
+        .with_token(&token)
+        .post_json(
+            "/api/v1/analyses",
+            &json!({"title": "Mag niet", "sql": "SELECT 1"}),
+        )
+        .await;
+    let detail = problem(r, 403);
     assert!(detail.contains("alleen lezen"), "{detail}");
     assert!(app.store.analyses(&app.org_a.id).await.unwrap().is_empty());
     // Running read-only SQL reads, though it is a POST: a script may fetch figures.
-    let r = with_token(
-        &token,
-        "post",
-        app.url("/api/v1/queries"),
-        Some(json!({"sql": "SELECT 41 + 1 AS antwoord"})),
-    )
-    .await;
-    assert_eq!(r.status(), 200);
-    assert!(r.text().await.unwrap().contains("42"));
+    let r = app
+        .with_token(&token)
+        .post_json(
+            "/api/v1/queries",
+            &json!({"sql": "SELECT 41 + 1 AS antwoord"}),
+        )
+        .await;
+    assert!(r.expect(200).text().contains("42"));
 }
 
 #[tokio::test]
 async fn wrong_and_expired_tokens_are_refused_with_401() {
     let app = TestApp::spawn().await;
-    let plain = reqwest::Client::new();
     let today = chrono::Utc::now().date_naive();
     let draft = koers_core::tokens::TokenDraft {
         expires_at: chrono::Utc::now() - chrono::Duration::seconds(1),
@@ -259,62 +222,47 @@ async fn wrong_and_expired_tokens_are_refused_with_401() {
         koers_core::tokens::compose(&made.id, "geraden"),
         String::new(),
     ] {
-        let r = plain
-            .get(app.url("/api/v1/sessions/current"))
-            .header("authorization", format!("Bearer {wrong}"))
-            .send()
-            .await
-            .unwrap();
-        let detail = problem(r, 401).await;
+        let r = app.with_token(&wrong).get("/api/v1/sessions/current").await;
+        let detail = problem(r, 401);
         assert!(detail.contains("API-token"), "{wrong}: {detail}");
     }
     // A wrong token is not made good by a session cookie beside it.
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let c = app.as_admin().await;
     let r = c
-        .get(app.url("/api/v1/sessions/current"))
-        .bearer_auth("onzin")
-        .header("x-csrf-token", &csrf)
-        .send()
-        .await
-        .unwrap();
-    problem(r, 401).await;
+        .send(
+            c.client()
+                .get(app.url("/api/v1/sessions/current"))
+                .bearer_auth("onzin")
+                .header("x-csrf-token", c.csrf()),
+        )
+        .await;
+    problem(r, 401);
 }
 
 #[tokio::test]
 async fn csrf_is_needed_with_a_cookie_but_not_with_a_bearer_token() {
     let app = TestApp::spawn().await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let c = app.as_admin().await;
     let body = json!({"title": "CSRF", "sql": "SELECT 1 AS x"});
     let r = c
-        .post(app.url("/api/v1/analyses"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let detail = problem(r, 403).await;
+        .send(c.client().post(app.url("/api/v1/analyses")).json(&body))
+        .await;
+    let detail = problem(r, 403);
     assert!(detail.contains("CSRF"), "{detail}");
-    let r = c
-        .post(app.url("/api/v1/analyses"))
-        .header("x-csrf-token", &csrf)
-        .json(&body)
-        .send()
+    c.post_json("/api/v1/analyses", &body)
         .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+        .assert_status(201);
     let token = app
         .token_for(&app.admin_a, &app.org_a.id, "read_write")
         .await;
-    let r = reqwest::Client::new()
-        .post(app.url("/api/v1/analyses"))
-        .bearer_auth(&token)
-        .json(&body)
-        .send()
+    app.with_token(&token)
+        .post_json("/api/v1/analyses", &body)
         .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+        .assert_status(201);
     // Pages take no bearer token: a form still needs its session and CSRF token.
-    let (pc, _) = app.page_login("admin@pv26.example").await;
+    let pc = app.page_as("admin@pv26.example").await;
     let r = pc
+        .client()
         .post(app.url("/account/tokens"))
         .bearer_auth(&token)
         .form(&[("name", "x"), ("scope", "read"), ("expiresOn", &in_days(3))])
@@ -336,25 +284,23 @@ async fn a_token_acts_with_the_users_current_roles() {
     )
     .await;
     let token = app.token_for(&analyst, &app.org_a.id, "read_write").await;
-    let plain = reqwest::Client::new();
+    let script = app.with_token(&token);
     let post = |title: &str| {
-        plain
-            .post(app.url("/api/v1/analyses"))
-            .bearer_auth(&token)
-            .json(&json!({"title": title, "sql": "SELECT 1 AS x"}))
+        let (script, body) = (&script, json!({"title": title, "sql": "SELECT 1 AS x"}));
+        async move { script.post_json("/api/v1/analyses", &body).await }
     };
-    assert_eq!(post("Eerste").send().await.unwrap().status(), 201);
+    post("Eerste").await.assert_status(201);
     let cli = koers_store::Actor::cli();
     app.store
         .set_roles(&app.org_a.id, &analyst.id, &[Role::Viewer], &cli)
         .await
         .unwrap();
-    problem(post("Tweede").send().await.unwrap(), 403).await;
+    problem(post("Tweede").await, 403);
     app.store
         .remove_member(&app.org_a.id, &analyst.id, &cli)
         .await
         .unwrap();
-    problem(post("Derde").send().await.unwrap(), 401).await;
+    problem(post("Derde").await, 401);
 }
 
 #[tokio::test]
@@ -375,17 +321,14 @@ async fn another_organisations_objects_stay_hidden_from_a_token() {
         format!("/api/v1/organisations/{}", o.org),
         format!("/api/v1/organisations/{}/members", o.org),
     ] {
-        let r = with_token(&token, "get", app.url(&path), None).await;
-        problem(r, 404).await;
+        let r = app.with_token(&token).get(&path).await;
+        problem(r, 404);
     }
-    let r = with_token(
-        &token,
-        "delete",
-        app.url(&format!("/api/v1/tokens/{}", o.token)),
-        None,
-    )
-    .await;
-    problem(r, 404).await;
+    let r = app
+        .with_token(&token)
+        .delete(&format!("/api/v1/tokens/{}", o.token))
+        .await;
+    problem(r, 404);
 
     // A member of both organisations: the token acts only in the one it was made for.
     app.store
@@ -398,73 +341,58 @@ async fn another_organisations_objects_stay_hidden_from_a_token() {
         .await
         .unwrap();
     let in_a = app.token_for(&app.admin_a, &app.org_a.id, "read").await;
-    let r = with_token(
-        &in_a,
-        "get",
-        app.url(&format!("/api/v1/organisations/{}", app.org_b.id)),
-        None,
-    )
-    .await;
-    problem(r, 404).await;
+    let r = app
+        .with_token(&in_a)
+        .get(&format!("/api/v1/organisations/{}", app.org_b.id))
+        .await;
+    problem(r, 404);
 }
 
 #[tokio::test]
 async fn tokens_on_the_account_page() {
     let app = TestApp::spawn().await;
-    let (c, csrf) = app.page_login("viewer@pv26.example").await;
-    let html = c
-        .get(app.url("/account"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let c = app.page_as("viewer@pv26.example").await;
+    let html = c.page("/account").await;
     assert!(html.contains("API-tokens") && html.contains("U heeft nog geen API-tokens"));
     assert!(html.contains("type=\"date\""));
 
     // The form, sent with an expiry `days` ahead.
     let create = |days: u64| {
-        c.post(app.url("/account/tokens"))
-            .form(&[
-                ("csrf_token", csrf.clone()),
-                ("name", "Script".to_string()),
-                ("scope", "read".to_string()),
-                ("expiresOn", in_days(days)),
-            ])
-            .send()
+        let (c, expires) = (&c, in_days(days));
+        async move {
+            c.post_form(
+                "/account/tokens",
+                &[
+                    ("name", "Script"),
+                    ("scope", "read"),
+                    ("expiresOn", &expires),
+                ],
+            )
+            .await
+        }
     };
     // Invalid: the form comes back with the problem, in Dutch.
-    let r = create(400).await.unwrap();
-    assert_eq!(r.status(), 400);
-    let html = r.text().await.unwrap();
+    let html = create(400).await.expect(400).text();
     assert!(html.contains("hoogstens 365 dagen"), "{html}");
     assert!(
         html.contains("value=\"Script\""),
         "the form keeps its input"
     );
 
-    let r = create(60).await.unwrap();
-    assert_eq!(r.status(), 200);
-    let html = r.text().await.unwrap();
+    let html = create(60).await.expect(200).text();
     assert!(html.contains("maar één keer"), "the copy hint");
     let start = html.find("id=\"new-token\"").expect("the token field");
     let value = &html[start..];
     let value = &value[value.find("value=\"").unwrap() + 7..];
     let token = value[..value.find('"').unwrap()].to_string();
     assert!(token.starts_with("koers_"), "{token}");
-    let r = with_token(&token, "get", app.url("/api/v1/sessions/current"), None).await;
-    assert_eq!(r.status(), 200);
+    app.with_token(&token)
+        .get("/api/v1/sessions/current")
+        .await
+        .assert_status(200);
 
     // Shown once: the page lists the token, never its secret again.
-    let html = c
-        .get(app.url("/account"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = c.page("/account").await;
     assert!(!html.contains(&token));
     assert!(html.contains("Script") && html.contains("Alleen lezen"));
     assert!(html.contains("Provincie Utrecht"));
@@ -472,34 +400,29 @@ async fn tokens_on_the_account_page() {
     assert!(html.contains(&format!("/account/tokens/{id}/intrekken")));
 
     // English too.
-    c.get(app.url("/lang/en")).send().await.unwrap();
-    let en = c
-        .get(app.url("/account"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    c.get("/lang/en").await;
+    let en = c.page("/account").await;
     assert!(
         en.contains("API tokens") && en.contains("Read only"),
         "{en}"
     );
-    c.get(app.url("/lang/nl")).send().await.unwrap();
+    c.get("/lang/nl").await;
 
     // Revoking needs the CSRF token, then works.
-    let revoke = app.url(&format!("/account/tokens/{id}/intrekken"));
-    let r = c.post(&revoke).form(&[("x", "y")]).send().await.unwrap();
-    assert_eq!(r.status(), 403);
+    let revoke = format!("/account/tokens/{id}/intrekken");
     let r = c
-        .post(&revoke)
-        .form(&[("csrf_token", csrf.as_str())])
+        .client()
+        .post(c.url(&revoke))
+        .form(&[("x", "y")])
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 303);
-    let r = with_token(&token, "get", app.url("/api/v1/sessions/current"), None).await;
-    assert_eq!(r.status(), 401);
+    assert_eq!(r.status(), 403);
+    c.post_form(&revoke, &[]).await.assert_status(303);
+    app.with_token(&token)
+        .get("/api/v1/sessions/current")
+        .await
+        .assert_status(401);
 }
 
 #[tokio::test]

@@ -1,0 +1,266 @@
+//! One HTTP client for the tests: a [`Session`] is someone talking to a test koers (signed
+//! in through the API or the sign-in page, with an API token, or anonymous), and sends what
+//! that someone's browser or script sends: the session cookie, the CSRF token on every
+//! change (as the `X-CSRF-Token` header with JSON, the `csrf_token` field in a form) or the
+//! bearer token. Every answer is read whole into a [`Resp`], so a failing assertion prints
+//! the request, the status and the body.
+//!
+//! Tests that craft odd requests (no CSRF token, a wrong content type, hostile headers) take
+//! the raw client with [`Session::client`] and build the request themselves.
+
+use crate::helpers::{PASSWORD, TestApp, hidden_csrf};
+use reqwest::header::HeaderMap;
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde::Serialize;
+use serde_json::Value;
+
+/// Someone talking to a test koers.
+#[derive(Clone)]
+pub struct Session {
+    client: reqwest::Client,
+    base: String,
+    /// The session's CSRF token (none when anonymous or with an API token).
+    csrf: Option<String>,
+    /// A personal API token sent as `Authorization: Bearer`.
+    token: Option<String>,
+}
+
+impl TestApp {
+    /// The administrator of A (and of the deployment), signed in through the API.
+    pub async fn as_admin(&self) -> Session {
+        self.api_as("admin@pv26.example").await
+    }
+
+    /// The viewer of A, signed in through the API.
+    pub async fn as_viewer(&self) -> Session {
+        self.api_as("viewer@pv26.example").await
+    }
+
+    /// `email` signed in through the API (`POST /api/v1/sessions`).
+    pub async fn api_as(&self, email: &str) -> Session {
+        let mut s = self.anonymous();
+        let r = s
+            .post_json(
+                "/api/v1/sessions",
+                &serde_json::json!({ "email": email, "password": PASSWORD }),
+            )
+            .await
+            .expect(201);
+        s.csrf = Some(r.json()["csrfToken"].as_str().expect("csrf").to_string());
+        s
+    }
+
+    /// `email` signed in through the sign-in page, as a browser does.
+    pub async fn page_as(&self, email: &str) -> Session {
+        let mut s = self.anonymous();
+        let token = hidden_csrf(&s.page("/login").await);
+        let r = s
+            .client
+            .post(s.url("/login"))
+            .form(&[
+                ("csrf_token", token.as_str()),
+                ("email", email),
+                ("password", PASSWORD),
+                ("next", "/"),
+            ])
+            .send()
+            .await
+            .expect("sign in");
+        assert_eq!(r.status(), 303, "page login of {email}");
+        s.csrf = Some(hidden_csrf(&s.page("/").await));
+        s
+    }
+
+    /// Nobody signed in: a browser that keeps cookies and does not follow redirects.
+    pub fn anonymous(&self) -> Session {
+        Session {
+            client: TestApp::client(),
+            base: self.base.clone(),
+            csrf: None,
+            token: None,
+        }
+    }
+
+    /// A script with the personal API token `token`: no cookies, no CSRF token.
+    pub fn with_token(&self, token: &str) -> Session {
+        Session {
+            client: reqwest::Client::new(),
+            base: self.base.clone(),
+            csrf: None,
+            token: Some(token.to_string()),
+        }
+    }
+}
+
+impl Session {
+    /// The raw client (with this session's cookies), for requests a test crafts itself.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// The session's CSRF token.
+    pub fn csrf(&self) -> &str {
+        self.csrf.as_deref().expect("a signed-in session")
+    }
+
+    /// The absolute URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// A request with this session's credentials: the bearer token, or on a change the CSRF
+    /// header (when `csrf_header`) of the signed-in session.
+    fn request(&self, method: Method, path: &str, csrf_header: bool) -> RequestBuilder {
+        let mut rb = self.client.request(method.clone(), self.url(path));
+        if let Some(token) = &self.token {
+            rb = rb.bearer_auth(token);
+        }
+        if csrf_header
+            && method != Method::GET
+            && let Some(csrf) = &self.csrf
+        {
+            rb = rb.header("x-csrf-token", csrf);
+        }
+        rb
+    }
+
+    /// Sends `rb` (a request the test built on [`Session::client`]) and reads the answer.
+    pub async fn send(&self, rb: RequestBuilder) -> Resp {
+        let req = rb.build().expect("request");
+        let what = format!("{} {}", req.method(), req.url().path());
+        Resp::read(what, self.client.execute(req).await.expect("send")).await
+    }
+
+    pub async fn get(&self, path: &str) -> Resp {
+        self.send(self.request(Method::GET, path, false)).await
+    }
+
+    /// The JSON at `path` (whatever the status).
+    pub async fn get_json(&self, path: &str) -> Value {
+        self.get(path).await.json()
+    }
+
+    /// The text (a page's HTML) at `path` (whatever the status).
+    pub async fn page(&self, path: &str) -> String {
+        self.get(path).await.text()
+    }
+
+    /// Opens the page at `path` and keeps the CSRF token of its form for the next
+    /// [`Session::post_form`], as a browser fills in the form it shows (before sign-in, the
+    /// token that goes with the CSRF cookie). Returns the page.
+    pub async fn open_form(&mut self, path: &str) -> String {
+        let html = self.page(path).await;
+        self.csrf = Some(hidden_csrf(&html));
+        html
+    }
+
+    pub async fn post_json(&self, path: &str, body: &impl Serialize) -> Resp {
+        self.send(self.request(Method::POST, path, true).json(body))
+            .await
+    }
+
+    pub async fn put_json(&self, path: &str, body: &impl Serialize) -> Resp {
+        self.send(self.request(Method::PUT, path, true).json(body))
+            .await
+    }
+
+    pub async fn patch_json(&self, path: &str, body: &impl Serialize) -> Resp {
+        self.send(self.request(Method::PATCH, path, true).json(body))
+            .await
+    }
+
+    pub async fn delete(&self, path: &str) -> Resp {
+        self.send(self.request(Method::DELETE, path, true)).await
+    }
+
+    /// Posts a form as a page does: the session's CSRF token in the `csrf_token` field first.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let mut form = Vec::with_capacity(fields.len() + 1);
+        form.push(("csrf_token", self.csrf()));
+        form.extend_from_slice(fields);
+        self.send(self.request(Method::POST, path, false).form(&form))
+            .await
+    }
+}
+
+/// An answer, read whole.
+pub struct Resp {
+    /// The method and path asked, for failure messages.
+    what: String,
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Resp {
+    /// Reads the whole of `r`, the answer to `what` (method and path, for failure messages).
+    pub async fn read(what: impl Into<String>, r: reqwest::Response) -> Resp {
+        let status = r.status();
+        let headers = r.headers().clone();
+        let body = r.bytes().await.expect("body").to_vec();
+        Resp {
+            what: what.into(),
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The value of header `name`; panics when it is absent.
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .unwrap_or_else(|| panic!("{}: no header {name}", self.what))
+            .to_str()
+            .expect("header text")
+    }
+
+    /// Asserts the status, printing the body when it differs.
+    #[track_caller]
+    pub fn assert_status(&self, status: u16) {
+        assert_eq!(
+            self.status,
+            status,
+            "{} answered {}: {}",
+            self.what,
+            self.status,
+            String::from_utf8_lossy(&self.body)
+        );
+    }
+
+    /// Asserts the status and passes the answer on.
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Resp {
+        self.assert_status(status);
+        self
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// The body as JSON; panics with the status and the body when it is not.
+    #[track_caller]
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "{} answered {} without JSON ({e}): {}",
+                self.what,
+                self.status,
+                String::from_utf8_lossy(&self.body)
+            )
+        })
+    }
+}
