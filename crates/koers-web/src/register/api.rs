@@ -87,8 +87,7 @@ pub struct ApplicationOut {
     pub dataset_ids: Vec<String>,
     pub product_links: Vec<String>,
     /// The stored decision-aid answers and conclusion, if taken.
-    #[schema(value_type = Option<Object>)]
-    pub ai_act_assessment: Option<Value>,
+    pub ai_act_assessment: Option<AiActAssessmentOut>,
     /// The pre-scan outcome (which assessments are needed and why), if filled in.
     #[schema(value_type = Option<Object>)]
     pub prescan: Option<Value>,
@@ -99,13 +98,47 @@ pub struct ApplicationOut {
     #[schema(value_type = Object)]
     pub publication: Value,
     /// Algoritmekader requirements that apply to the application's AI Act profile.
-    #[schema(value_type = Vec<Object>)]
-    pub requirements: Vec<Value>,
+    pub requirements: Vec<RequirementOut>,
     /// The measures meeting them, each with status, responsible person and evidence.
-    #[schema(value_type = Vec<Object>)]
-    pub applicable_measures: Vec<Value>,
+    pub applicable_measures: Vec<MeasureOut>,
     #[schema(format = DateTime)]
     pub updated_at: String,
+}
+
+/// The decision aid's outcome stored on an application.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AiActAssessmentOut {
+    /// The answer ids given, in order.
+    pub answers: Vec<usize>,
+    pub tree_version: String,
+    /// The AI Act risk group the conclusion sets.
+    pub risk_group: String,
+    /// The conclusion, in words.
+    pub conclusion: String,
+    pub labels: Vec<String>,
+    #[schema(format = DateTime)]
+    pub concluded_at: Option<String>,
+}
+
+/// An Algoritmekader requirement.
+#[derive(Serialize, ToSchema)]
+pub struct RequirementOut {
+    pub urn: String,
+    pub name: String,
+    pub url: String,
+}
+
+/// An Algoritmekader measure and where it stands for the application.
+#[derive(Serialize, ToSchema)]
+pub struct MeasureOut {
+    pub urn: String,
+    pub name: String,
+    pub url: String,
+    /// `todo`, `in_progress`, `in_review`, `done` or `not_implemented`.
+    pub status: String,
+    pub responsible: Option<String>,
+    pub evidence: Option<String>,
 }
 
 fn enum_s<T: Serialize>(v: &T) -> String {
@@ -118,31 +151,35 @@ fn enum_s<T: Serialize>(v: &T) -> String {
 impl From<&Application> for ApplicationOut {
     fn from(a: &Application) -> Self {
         let d = &a.draft;
-        let aid = ai_act_outcome(a).map(|o| {
-            serde_json::json!({
-                "answers": o.answers(),
-                "treeVersion": o.tree_version,
-                "riskGroup": o.conclusion.register_risk_group().as_str(),
-                "conclusion": o.conclusion.text,
-                "labels": o.conclusion.labels,
-                "concludedAt": a.ai_act.as_ref().map(|s| s.concluded_at.clone()),
-            })
+        let aid = ai_act_outcome(a).map(|o| AiActAssessmentOut {
+            answers: o.answers(),
+            risk_group: o.conclusion.register_risk_group().as_str().into(),
+            concluded_at: a.ai_act.as_ref().map(|s| s.concluded_at.clone()),
+            tree_version: o.tree_version,
+            conclusion: o.conclusion.text,
+            labels: o.conclusion.labels,
         });
         let (reqs, measures) = requirements_of(a);
         let requirements = reqs
-            .iter()
-            .map(|r| serde_json::json!({ "urn": r.urn, "name": r.name, "url": r.url }))
+            .into_iter()
+            .map(|r| RequirementOut {
+                urn: r.urn,
+                name: r.name,
+                url: r.url,
+            })
             .collect();
         let applicable_measures = measures
-            .iter()
+            .into_iter()
             .map(|m| {
                 let st = a.measures.get(&m.urn);
-                serde_json::json!({
-                    "urn": m.urn, "name": m.name, "url": m.url,
-                    "status": st.map_or("todo".to_string(), |s| enum_s(&s.status)),
-                    "responsible": st.map(|s| s.responsible.clone()),
-                    "evidence": st.map(|s| s.evidence.clone()),
-                })
+                MeasureOut {
+                    status: st.map_or("todo".to_string(), |s| enum_s(&s.status)),
+                    responsible: st.map(|s| s.responsible.clone()),
+                    evidence: st.map(|s| s.evidence.clone()),
+                    urn: m.urn,
+                    name: m.name,
+                    url: m.url,
+                }
             })
             .collect();
         ApplicationOut {
@@ -379,8 +416,21 @@ pub struct DecisionHistoryOut {
     #[schema(value_type = Vec<Object>)]
     pub problems: Vec<Value>,
     /// The newest events.
-    #[schema(value_type = Vec<Object>)]
-    pub events: Vec<Value>,
+    pub events: Vec<DecisionEventOut>,
+}
+
+/// An event in the decision history (field names as stored: snake_case).
+#[derive(Serialize, ToSchema)]
+pub struct DecisionEventOut {
+    /// Its place in the chain.
+    pub seq: i64,
+    /// The hash linking it to the event before.
+    pub hash: String,
+    /// What was decided, as recorded.
+    #[schema(value_type = Object)]
+    pub payload: Value,
+    #[schema(format = DateTime)]
+    pub created_at: String,
 }
 
 /// The organisation's applications.
@@ -703,8 +753,13 @@ pub async fn decision_history(
             .collect(),
         events: h
             .events
-            .iter()
-            .filter_map(|e| serde_json::to_value(e).ok())
+            .into_iter()
+            .map(|e| DecisionEventOut {
+                seq: e.seq,
+                hash: e.hash,
+                payload: e.payload,
+                created_at: e.created_at,
+            })
             .collect(),
     }))
 }
