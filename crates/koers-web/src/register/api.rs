@@ -86,7 +86,9 @@ pub struct ApplicationOut {
     pub yearly_cost_eur: Option<u64>,
     pub dataset_ids: Vec<String>,
     pub product_links: Vec<String>,
-    /// The stored decision-aid answers and conclusion, if taken.
+    /// The stored decision-aid answers and conclusion, if taken (`AiActAssessmentOut`;
+    /// described as an object so that its absence stays a plain `null` in the document).
+    #[schema(value_type = Option<Object>)]
     pub ai_act_assessment: Option<AiActAssessmentOut>,
     /// The pre-scan outcome (which assessments are needed and why), if filled in.
     #[schema(value_type = Option<Object>)]
@@ -106,7 +108,7 @@ pub struct ApplicationOut {
 }
 
 /// The decision aid's outcome stored on an application.
-#[derive(Serialize, ToSchema)]
+#[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AiActAssessmentOut {
     /// The answer ids given, in order.
@@ -117,7 +119,6 @@ pub struct AiActAssessmentOut {
     /// The conclusion, in words.
     pub conclusion: String,
     pub labels: Vec<String>,
-    #[schema(format = DateTime)]
     pub concluded_at: Option<String>,
 }
 
