@@ -41,16 +41,16 @@ fn pages() -> Router<AppState> {
         .merge(crate::pages::session::router())
         .merge(crate::pages::oidc::router())
         .merge(crate::pages::home::router())
-        .merge(crate::pages::notifications::router())
+        .merge(crate::notifications::pages::router())
         .merge(crate::pages::organisation::router())
         .merge(crate::pages::admin::router())
         .merge(crate::pages::account::router())
         .merge(crate::pages::catalog::router())
         .merge(crate::pages::analysis::router())
-        .merge(crate::pages::questions::router())
-        .merge(crate::pages::register::router())
         .merge(crate::products::pages::router())
         .merge(crate::dashboards::pages::router())
+        .merge(crate::questions::pages::router())
+        .merge(crate::register::pages::router())
         .merge(crate::pages::maturity::router())
         .merge(crate::pages::learning::router())
         .merge(crate::pages::sources::router())
@@ -66,11 +66,11 @@ fn api() -> Router<AppState> {
         .merge(crate::api::datasets::router())
         .merge(crate::api::sources::router())
         .merge(crate::api::catalog::router())
-        .merge(crate::api::questions::router())
-        .merge(crate::api::register::router())
         .merge(crate::products::api::router())
         .merge(crate::dashboards::api::router())
-        .merge(crate::api::notifications::router())
+        .merge(crate::questions::api::router())
+        .merge(crate::register::api::router())
+        .merge(crate::notifications::api::router())
         .merge(crate::api::maturity::router())
         .merge(crate::api::learning::router())
         .merge(crate::api::auth_providers::router())
@@ -86,11 +86,11 @@ fn api_docs() -> Vec<utoipa::openapi::OpenApi> {
         crate::api::datasets::Doc::openapi(),
         crate::api::sources::Doc::openapi(),
         crate::api::catalog::Doc::openapi(),
-        crate::api::questions::Doc::openapi(),
-        crate::api::notifications::Doc::openapi(),
-        crate::api::register::Doc::openapi(),
         crate::products::api::Doc::openapi(),
         crate::dashboards::api::Doc::openapi(),
+        crate::questions::api::Doc::openapi(),
+        crate::notifications::api::Doc::openapi(),
+        crate::register::api::Doc::openapi(),
         crate::api::maturity::Doc::openapi(),
         crate::api::learning::Doc::openapi(),
         crate::api::auth_providers::Doc::openapi(),
@@ -106,8 +106,10 @@ async fn openapi_json() -> axum::Json<serde_json::Value> {
 /// requests in flight. Beside it run the scheduled refreshes and, with a mailer, the e-mail
 /// outbox.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    crate::notifications::spawn_outbox(state.clone());
     koers_app::scheduler::spawn(state.ws.clone());
+    koers_app::notifications::spawn_outbox(state.ws.clone(), state.cfg.public_url.clone(), |n| {
+        crate::notifications::views::text(crate::i18n::Lang::Nl, n)
+    });
     let app = build_app(state);
     axum::serve(
         listener,

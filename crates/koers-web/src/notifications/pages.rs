@@ -2,14 +2,15 @@
 
 use crate::auth::Ctx;
 use crate::error::AppError;
-use crate::notifications::text;
+use crate::input::FormInput;
+use crate::notifications::views::text;
 use crate::shell::page;
 use crate::state::AppState;
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use koers_app::notifications;
 use minijinja::context;
 
 pub fn router() -> Router<AppState> {
@@ -19,9 +20,7 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    let items: Vec<_> = state
-        .store
-        .notifications(&ctx.user.id, &ctx.org.id, 200)
+    let items: Vec<_> = notifications::notifications(&state.ws, &ctx.who, false)
         .await?
         .into_iter()
         .map(|n| {
@@ -46,15 +45,10 @@ async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppEr
 async fn mark_read(
     State(state): State<AppState>,
     ctx: Ctx,
-    body: Bytes,
+    FormInput(mut input): FormInput,
 ) -> Result<Response, AppError> {
-    let mut input = crate::input::form(&body)?;
     let id = input.text("id");
     input.finish(Ok(()))?;
-    let one = (!id.is_empty()).then_some(id.as_str());
-    state
-        .store
-        .mark_notifications_read(&ctx.user.id, &ctx.org.id, one)
-        .await?;
+    notifications::mark_read(&state.ws, &ctx.who, Some(&id)).await?;
     Ok(Redirect::to("/meldingen").into_response())
 }

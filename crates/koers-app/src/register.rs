@@ -1,11 +1,14 @@
-//! Register operations (M5) shared by the pages and the API: applications, choices routed by
-//! the organisation's framework (keuzekader), board decisions, the AI Act decision aid, the
-//! DPIA/IAMA pre-scan, Algoritmekader measures and the Algoritmeregister export.
+//! The register of applications and algorithms (M5): applications, choices routed by the
+//! organisation's framework (keuzekader), the board's agenda and decisions, the AI Act
+//! decision aid, the DPIA/IAMA pre-scan, Algoritmekader measures, the Algoritmeregister
+//! export and the tamper-evident decision history.
+//!
+//! Every member reads the register (`Read`). Registering and changing applications and
+//! recording choices is for those who manage questions or analyse ([`may_register`]);
+//! deciding a choice routed to the board needs `DecideAsBoard`; saving the framework needs
+//! `ManageMembers`; the decision history is for audit readers (`ReadAudit`).
 
-use crate::auth::Ctx;
-use crate::error::AppError;
-use crate::input::Input;
-use crate::state::AppState;
+use crate::{Error, Input, Principal, Result, Workspace};
 use koers_core::register::ai_act::{DecisionTree, Outcome, QuestionView, Step};
 use koers_core::register::algoritmeregister::{self, AlgoritmeregisterRecord, FieldValue, Schema};
 use koers_core::register::application::{ApplicationDraft, ApplicationInput, ImpactLevel};
@@ -19,15 +22,105 @@ use koers_core::register::requirements::{
 };
 use koers_core::{FieldError, Invalid, Permission};
 use koers_store::register::{AiActState, MeasureState, PrescanState};
-use koers_store::{Application, ChoiceRecord, FrameworkVersion};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-/// Registering and recording choices: analysts, data stewards and policy owners.
-pub fn require_register(ctx: &Ctx) -> Result<(), AppError> {
-    ctx.require(Permission::ManageQuestions)
-        .or_else(|_| ctx.require(Permission::Analyse))?;
-    Ok(())
+pub use koers_store::Dataset;
+pub use koers_store::register::DecisionEvent;
+pub use koers_store::{Application, ChainCheck, ChoiceRecord, FrameworkVersion};
+
+/// Whether the person may register applications and record choices: analysts, data
+/// stewards and policy owners.
+pub fn may_register(who: &Principal) -> bool {
+    who.may(Permission::ManageQuestions) || who.may(Permission::Analyse)
+}
+
+fn require_register(who: &Principal) -> Result<()> {
+    if may_register(who) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden)
+    }
+}
+
+/// The organisation's applications.
+pub async fn applications(ws: &Workspace, who: &Principal) -> Result<Vec<Application>> {
+    who.require(Permission::Read)?;
+    Ok(ws.store.applications(&who.org.id).await?)
+}
+
+/// One application of the organisation.
+pub async fn application(ws: &Workspace, who: &Principal, id: &str) -> Result<Application> {
+    who.require(Permission::Read)?;
+    Ok(ws.store.application(&who.org.id, id).await?)
+}
+
+/// The catalog's datasets an application can be said to use.
+pub async fn datasets(ws: &Workspace, who: &Principal) -> Result<Vec<Dataset>> {
+    who.require(Permission::Read)?;
+    Ok(ws.store.datasets(&who.org.id).await?)
+}
+
+/// A choice with where the framework in force routes it and why.
+#[derive(Debug, Clone)]
+pub struct RoutedChoice {
+    pub record: ChoiceRecord,
+    pub routing: Routing,
+}
+
+/// An application with the datasets of the catalog and its choices, routed.
+#[derive(Debug, Clone)]
+pub struct ApplicationDetail {
+    pub application: Application,
+    pub datasets: Vec<Dataset>,
+    pub choices: Vec<RoutedChoice>,
+}
+
+/// An application with everything its page shows about it.
+pub async fn application_detail(
+    ws: &Workspace,
+    who: &Principal,
+    id: &str,
+) -> Result<ApplicationDetail> {
+    let application = application(ws, who, id).await?;
+    Ok(ApplicationDetail {
+        datasets: ws.store.datasets(&who.org.id).await?,
+        choices: choices_of(ws, who, &application).await?,
+        application,
+    })
+}
+
+/// The choices about an application, routed by the framework in force.
+pub async fn choices(
+    ws: &Workspace,
+    who: &Principal,
+    application_id: &str,
+) -> Result<(Application, Vec<RoutedChoice>)> {
+    let app = application(ws, who, application_id).await?;
+    let choices = choices_of(ws, who, &app).await?;
+    Ok((app, choices))
+}
+
+async fn choices_of(
+    ws: &Workspace,
+    who: &Principal,
+    app: &Application,
+) -> Result<Vec<RoutedChoice>> {
+    let (f, _) = in_force(ws, who).await?;
+    Ok(ws
+        .store
+        .choices_of(&who.org.id, &app.id)
+        .await?
+        .into_iter()
+        .map(|record| route(&f, app, record))
+        .collect())
+}
+
+fn route(f: &Framework, app: &Application, record: ChoiceRecord) -> RoutedChoice {
+    RoutedChoice {
+        routing: framework::evaluate(f, &app.draft, &record.choice),
+        record,
+    }
 }
 
 /// Texts of a list field, one item per line as well (textareas send one text).
@@ -48,10 +141,10 @@ fn lines(input: &mut Input, name: &str) -> Vec<String> {
 /// Reads and checks an application: the attributes, the catalog datasets and the links to
 /// information products.
 async fn read_application(
-    state: &AppState,
-    ctx: &Ctx,
+    ws: &Workspace,
+    who: &Principal,
     mut input: Input,
-) -> Result<(ApplicationDraft, Vec<String>, Vec<String>), AppError> {
+) -> Result<(ApplicationDraft, Vec<String>, Vec<String>)> {
     let raw = ApplicationInput {
         name: input.text("name"),
         kind: input.text("kind"),
@@ -74,7 +167,7 @@ async fn read_application(
     let links = lines(&mut input, "productLinks");
     let mut errs = Vec::new();
     for (i, d) in dataset_ids.iter().enumerate() {
-        if state.store.dataset(&ctx.org.id, d).await.is_err() {
+        if ws.store.dataset(&who.org.id, d).await.is_err() {
             errs.push(FieldError {
                 name: format!("datasetIds[{i}]"),
                 code: "not_found".into(),
@@ -106,54 +199,82 @@ async fn read_application(
     Ok((draft, dataset_ids, links))
 }
 
+/// Registers an application: its attributes, the catalog datasets it uses (`datasetIds`)
+/// and links to information products (`productLinks`).
 pub async fn create_application(
-    state: &AppState,
-    ctx: &Ctx,
+    ws: &Workspace,
+    who: &Principal,
     input: Input,
-) -> Result<Application, AppError> {
-    require_register(ctx)?;
-    let (draft, datasets, links) = read_application(state, ctx, input).await?;
-    Ok(state
+) -> Result<Application> {
+    require_register(who)?;
+    let (draft, datasets, links) = read_application(ws, who, input).await?;
+    Ok(ws
         .store
-        .create_application(&ctx.org.id, &draft, &datasets, &links, &ctx.actor())
+        .create_application(&who.org.id, &draft, &datasets, &links, &who.actor())
         .await?)
 }
 
+/// Replaces an application's attributes, datasets and links.
 pub async fn update_application(
-    state: &AppState,
-    ctx: &Ctx,
+    ws: &Workspace,
+    who: &Principal,
     id: &str,
     input: Input,
-) -> Result<Application, AppError> {
-    state.store.application(&ctx.org.id, id).await?;
-    require_register(ctx)?;
-    let (draft, datasets, links) = read_application(state, ctx, input).await?;
-    Ok(state
+) -> Result<Application> {
+    ws.store.application(&who.org.id, id).await?;
+    require_register(who)?;
+    let (draft, datasets, links) = read_application(ws, who, input).await?;
+    Ok(ws
         .store
-        .update_application(&ctx.org.id, id, &draft, &datasets, &links, &ctx.actor())
+        .update_application(&who.org.id, id, &draft, &datasets, &links, &who.actor())
         .await?)
 }
 
-/// The framework in force: the organisation's newest version, or the built-in default.
-pub async fn framework_in_force(
-    state: &AppState,
-    ctx: &Ctx,
-) -> Result<(Framework, Option<i64>), AppError> {
-    Ok(match state.store.current_framework(&ctx.org.id).await? {
-        Some(v) => (v.framework, Some(v.version)),
-        None => (Framework::default_for(&ctx.org.id), None),
+/// The framework in force: the organisation's newest saved version, or the built-in default.
+#[derive(Debug, Clone)]
+pub enum FrameworkInForce {
+    Saved(FrameworkVersion),
+    Default(Framework),
+}
+
+impl FrameworkInForce {
+    pub fn framework(&self) -> &Framework {
+        match self {
+            FrameworkInForce::Saved(v) => &v.framework,
+            FrameworkInForce::Default(f) => f,
+        }
+    }
+
+    /// The version number; none while the built-in default is in force.
+    pub fn version(&self) -> Option<i64> {
+        match self {
+            FrameworkInForce::Saved(v) => Some(v.version),
+            FrameworkInForce::Default(_) => None,
+        }
+    }
+}
+
+/// The framework in force in the organisation.
+pub async fn framework_in_force(ws: &Workspace, who: &Principal) -> Result<FrameworkInForce> {
+    who.require(Permission::Read)?;
+    Ok(match ws.store.current_framework(&who.org.id).await? {
+        Some(v) => FrameworkInForce::Saved(v),
+        None => FrameworkInForce::Default(Framework::default_for(&who.org.id)),
     })
 }
 
-/// Where the framework in force puts a choice about an application, and why.
-pub async fn routing(
-    state: &AppState,
-    ctx: &Ctx,
-    app: &Application,
-    choice: &Choice,
-) -> Result<Routing, AppError> {
-    let (f, _) = framework_in_force(state, ctx).await?;
-    Ok(framework::evaluate(&f, &app.draft, choice))
+/// The framework in force and its version number.
+async fn in_force(ws: &Workspace, who: &Principal) -> Result<(Framework, Option<i64>)> {
+    Ok(match ws.store.current_framework(&who.org.id).await? {
+        Some(v) => (v.framework, Some(v.version)),
+        None => (Framework::default_for(&who.org.id), None),
+    })
+}
+
+/// Every saved version of the framework, newest first.
+pub async fn framework_versions(ws: &Workspace, who: &Principal) -> Result<Vec<FrameworkVersion>> {
+    who.require(Permission::Read)?;
+    Ok(ws.store.framework_versions(&who.org.id).await?)
 }
 
 /// A choice body: the flat fields through [`Input`], the options and consequences as lists.
@@ -168,8 +289,7 @@ pub struct ChoiceBody {
 impl ChoiceBody {
     /// From a form: options as parallel lists `optionTitle`, `optionDescription`,
     /// `optionPros`, `optionCons` (one argument per line); empty option rows are skipped.
-    pub fn from_form(body: &[u8]) -> Result<ChoiceBody, AppError> {
-        let mut input = crate::input::form(body)?;
+    pub fn from_form(mut input: Input) -> ChoiceBody {
         let titles = input.texts("optionTitle");
         let descriptions = input.texts("optionDescription");
         let pros = input.texts("optionPros");
@@ -212,20 +332,18 @@ impl ChoiceBody {
                 text: t.clone(),
             })
             .collect();
-        Ok(ChoiceBody {
+        ChoiceBody {
             input,
             options,
             consequences,
             errors: Vec::new(),
-        })
+        }
     }
 
     /// From JSON: `options` as objects `{title, description, pros, cons}`, `consequences`
     /// as `{valence, text}`.
-    pub fn from_json(headers: &axum::http::HeaderMap, body: &[u8]) -> Result<ChoiceBody, AppError> {
-        let input = crate::input::json(headers, body)?;
-        let v: Value =
-            serde_json::from_slice(body).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    pub fn from_json(input: Input) -> ChoiceBody {
+        let v = Value::Object(input.fields().clone());
         let mut errors = Vec::new();
         let mut ty = |name: String, what: &str| {
             errors.push(FieldError {
@@ -292,15 +410,15 @@ impl ChoiceBody {
             }
             Some(_) => ty("consequences".into(), "een lijst van objecten"),
         }
-        Ok(ChoiceBody {
+        ChoiceBody {
             input,
             options,
             consequences,
             errors,
-        })
+        }
     }
 
-    fn parse(mut self) -> Result<Choice, AppError> {
+    fn parse(mut self) -> Result<Choice> {
         let raw = ChoiceInput {
             title: self.input.text("title"),
             choice_type: self.input.text("choiceType"),
@@ -324,46 +442,63 @@ impl ChoiceBody {
                 Err(Invalid(errs))
             }
         };
-        Ok(self.input.finish(parsed)?)
+        self.input.finish(parsed)
     }
+}
+
+/// The application a new choice is about, for someone who may record one.
+pub async fn choice_draft(
+    ws: &Workspace,
+    who: &Principal,
+    application_id: &str,
+) -> Result<Application> {
+    let app = ws.store.application(&who.org.id, application_id).await?;
+    require_register(who)?;
+    Ok(app)
 }
 
 /// Records a proposed choice about an application, routed by the framework in force.
 pub async fn create_choice(
-    state: &AppState,
-    ctx: &Ctx,
+    ws: &Workspace,
+    who: &Principal,
     application_id: &str,
     body: ChoiceBody,
-) -> Result<ChoiceRecord, AppError> {
-    let app = state.store.application(&ctx.org.id, application_id).await?;
-    require_register(ctx)?;
+) -> Result<RoutedChoice> {
+    let app = choice_draft(ws, who, application_id).await?;
     let choice = body.parse()?;
-    let (f, version) = framework_in_force(state, ctx).await?;
-    let routing = framework::evaluate(&f, &app.draft, &choice);
-    Ok(state
+    let (f, version) = in_force(ws, who).await?;
+    let level = framework::evaluate(&f, &app.draft, &choice).level;
+    let record = ws
         .store
-        .create_choice(
-            &ctx.org.id,
-            &app.id,
-            &choice,
-            routing.level,
-            version,
-            &ctx.actor(),
-        )
-        .await?)
+        .create_choice(&who.org.id, &app.id, &choice, level, version, &who.actor())
+        .await?;
+    Ok(route(&f, &app, record))
 }
 
-/// A choice of the application (404 when it belongs to another application).
-pub async fn choice_of(
-    state: &AppState,
-    ctx: &Ctx,
+/// A choice of the application, routed (not found when it belongs to another application).
+pub async fn choice(
+    ws: &Workspace,
+    who: &Principal,
     application_id: &str,
     choice_id: &str,
-) -> Result<(Application, ChoiceRecord), AppError> {
-    let app = state.store.application(&ctx.org.id, application_id).await?;
-    let c = state.store.choice(&ctx.org.id, choice_id).await?;
+) -> Result<(Application, RoutedChoice)> {
+    who.require(Permission::Read)?;
+    let (app, record) = choice_of(ws, who, application_id, choice_id).await?;
+    let (f, _) = in_force(ws, who).await?;
+    let routed = route(&f, &app, record);
+    Ok((app, routed))
+}
+
+async fn choice_of(
+    ws: &Workspace,
+    who: &Principal,
+    application_id: &str,
+    choice_id: &str,
+) -> Result<(Application, ChoiceRecord)> {
+    let app = ws.store.application(&who.org.id, application_id).await?;
+    let c = ws.store.choice(&who.org.id, choice_id).await?;
     if c.application_id != app.id {
-        return Err(AppError::NotFound);
+        return Err(Error::NotFound);
     }
     Ok((app, c))
 }
@@ -374,13 +509,14 @@ pub async fn choice_of(
 /// `superseded` the id of the new choice in `supersededBy`. Board-level decisions need the
 /// board member role; everything else the register role.
 pub async fn transition(
-    state: &AppState,
-    ctx: &Ctx,
+    ws: &Workspace,
+    who: &Principal,
     application_id: &str,
     choice_id: &str,
     mut input: Input,
-) -> Result<ChoiceRecord, AppError> {
-    let (app, rec) = choice_of(state, ctx, application_id, choice_id).await?;
+) -> Result<RoutedChoice> {
+    let (app, rec) = choice_of(ws, who, application_id, choice_id).await?;
+    let (f, _) = in_force(ws, who).await?;
     let to = input.text("to");
     let date_raw = input.text("date");
     let maker = input.text("decisionMaker");
@@ -390,8 +526,7 @@ pub async fn transition(
     // Re-route with the framework in force: the application may have changed since.
     let level = if choice.status == ChoiceStatus::Proposed || choice.status == ChoiceStatus::Advised
     {
-        routing(state, ctx, &app, &choice)
-            .await?
+        framework::evaluate(&f, &app.draft, &choice)
             .level
             .max(rec.level)
     } else {
@@ -399,9 +534,9 @@ pub async fn transition(
     };
     let board = level == DecisionLevel::Board && to.trim() == "decided";
     if board {
-        ctx.require(Permission::DecideAsBoard)?;
+        who.require(Permission::DecideAsBoard)?;
     } else {
-        require_register(ctx)?;
+        require_register(who)?;
     }
     let mut errs = Vec::new();
     let date = if date_raw.trim().is_empty() {
@@ -451,7 +586,7 @@ pub async fn transition(
     }
     if to.trim() == "superseded" && !by.trim().is_empty() {
         // The replacing choice must be one of this organisation's.
-        if state.store.choice(&ctx.org.id, by.trim()).await.is_err() || by.trim() == rec.id {
+        if ws.store.choice(&who.org.id, by.trim()).await.is_err() || by.trim() == rec.id {
             errs.push(FieldError {
                 name: "supersededBy".into(),
                 code: "not_found".into(),
@@ -477,31 +612,95 @@ pub async fn transition(
         rec.board_reference.as_deref()
     };
     let action = format!("choice.{}", choice.status.as_str());
-    Ok(state
+    let record = ws
         .store
         .update_choice(
-            &ctx.org.id,
+            &who.org.id,
             &rec.id,
             rec.choice.status.as_str(),
             &choice,
             level,
             board_reference,
             &action,
-            &ctx.actor(),
+            &who.actor(),
         )
-        .await?)
+        .await?;
+    Ok(route(&f, &app, record))
+}
+
+/// Records the board's decision on a choice from the agenda: only `to` = `decided` is taken
+/// here (see [`transition`] for the fields).
+pub async fn decide_on_agenda(
+    ws: &Workspace,
+    who: &Principal,
+    choice_id: &str,
+    mut input: Input,
+) -> Result<RoutedChoice> {
+    let c = ws.store.choice(&who.org.id, choice_id).await?;
+    if input.text("to") != "decided" {
+        return Err(Error::Rejected(
+            "Alleen een besluit kan hier worden vastgelegd".into(),
+        ));
+    }
+    transition(ws, who, &c.application_id, choice_id, input).await
+}
+
+/// A choice on the board's agenda, with the application it is about.
+#[derive(Debug, Clone)]
+pub struct AgendaItem {
+    pub application: Application,
+    pub choice: RoutedChoice,
+}
+
+/// Choices routed to the board and not decided yet.
+pub async fn board_agenda(ws: &Workspace, who: &Principal) -> Result<Vec<AgendaItem>> {
+    who.require(Permission::Read)?;
+    let (f, _) = in_force(ws, who).await?;
+    let mut items = Vec::new();
+    for record in ws.store.board_agenda(&who.org.id).await? {
+        let application = ws
+            .store
+            .application(&who.org.id, &record.application_id)
+            .await?;
+        items.push(AgendaItem {
+            choice: route(&f, &application, record),
+            application,
+        });
+    }
+    Ok(items)
+}
+
+/// The organisation's decision history: whether its chain is intact, and the newest events.
+#[derive(Debug, Clone)]
+pub struct DecisionHistory {
+    pub check: ChainCheck,
+    pub events: Vec<DecisionEvent>,
+}
+
+/// Checks the organisation's tamper-evident decision history (audit readers).
+pub async fn decision_history(ws: &Workspace, who: &Principal) -> Result<DecisionHistory> {
+    who.require(Permission::ReadAudit)?;
+    let check = ws
+        .store
+        .verify_register_chain(Some(&who.org.id))
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(Error::NotFound)?;
+    let events = ws.store.decision_events(&who.org.id, 200).await?;
+    Ok(DecisionHistory { check, events })
 }
 
 /// Saves a new version of the framework from its JSON text (administrators).
 pub async fn save_framework(
-    state: &AppState,
-    ctx: &Ctx,
+    ws: &Workspace,
+    who: &Principal,
     json: &str,
-) -> Result<FrameworkVersion, AppError> {
-    ctx.require(Permission::ManageMembers)?;
+) -> Result<FrameworkVersion> {
+    who.require(Permission::ManageMembers)?;
     // The version and organisation are assigned by the store; accept whatever was sent.
     let mut v: Value = serde_json::from_str(json).map_err(|e| {
-        AppError::Invalid(Invalid::one(
+        Error::Invalid(Invalid::one(
             "framework",
             "json",
             &format!(
@@ -512,7 +711,7 @@ pub async fn save_framework(
         ))
     })?;
     if let Some(o) = v.as_object_mut() {
-        o.insert("organisation".into(), Value::String(ctx.org.id.clone()));
+        o.insert("organisation".into(), Value::String(who.org.id.clone()));
         o.entry("version").or_insert(Value::from(1));
         if o.get("version")
             .and_then(Value::as_u64)
@@ -522,15 +721,15 @@ pub async fn save_framework(
         }
     }
     let f = Framework::from_json(&v.to_string())?;
-    Ok(state
+    Ok(ws
         .store
-        .save_framework(&ctx.org.id, &f, &ctx.actor())
+        .save_framework(&who.org.id, &f, &who.actor())
         .await?)
 }
 
 /// The decision aid's tree, or an internal error when the shipped file does not load.
-pub fn tree() -> Result<&'static DecisionTree, AppError> {
-    DecisionTree::load().map_err(|e| AppError::Internal(e.to_string()))
+pub fn tree() -> Result<&'static DecisionTree> {
+    DecisionTree::load().map_err(|e| Error::Internal(e.to_string()))
 }
 
 /// Where a walk through the decision aid stands.
@@ -539,19 +738,93 @@ pub enum AidStep {
     Concluded(Box<Outcome>),
 }
 
+/// A walk through the decision aid for an application: the answers so far and where they
+/// lead.
+pub struct AiActWalk {
+    pub application: Application,
+    pub answers: Vec<usize>,
+    pub step: AidStep,
+}
+
+/// The decision aid's first question for an application.
+pub async fn start_ai_act(
+    ws: &Workspace,
+    who: &Principal,
+    application_id: &str,
+) -> Result<AiActWalk> {
+    let app = application(ws, who, application_id).await?;
+    walk(ws, who, app, &[], None).await
+}
+
+/// Answers the decision aid as its form does (for those who may register): `answers` so far
+/// as `0,2,1`, and the `answer` to the current question (empty: show it again). A conclusion
+/// is stored on the application, setting its AI Act risk group.
+pub async fn answer_ai_act(
+    ws: &Workspace,
+    who: &Principal,
+    application_id: &str,
+    answers: &str,
+    answer: &str,
+) -> Result<AiActWalk> {
+    let app = ws.store.application(&who.org.id, application_id).await?;
+    require_register(who)?;
+    let answers = parse_answers(answers)?;
+    let next = if answer.trim().is_empty() {
+        None
+    } else {
+        Some(
+            answer
+                .trim()
+                .parse::<usize>()
+                .map_err(|_| Error::Invalid(Invalid::one("answer", "type", "kies een antwoord")))?,
+        )
+    };
+    walk(ws, who, app, &answers, next).await
+}
+
+/// Takes the decision aid as the API does: the `answers` so far (a list of answer ids) are
+/// replayed; a conclusion is stored on the application (for those who may register).
+pub async fn assess_ai_act(
+    ws: &Workspace,
+    who: &Principal,
+    application_id: &str,
+    input: Input,
+) -> Result<AiActWalk> {
+    let app = application(ws, who, application_id).await?;
+    let not_a_list = || {
+        Error::Invalid(Invalid::one(
+            "answers",
+            "type",
+            "moet een lijst van antwoordnummers zijn",
+        ))
+    };
+    let answers: Vec<usize> = match input.fields().get("answers") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|x| {
+                x.as_u64()
+                    .and_then(|n| usize::try_from(n).ok())
+                    .ok_or_else(not_a_list)
+            })
+            .collect::<Result<_>>()?,
+        Some(_) => return Err(not_a_list()),
+    };
+    walk(ws, who, app, &answers, None).await
+}
+
 /// Replays `answers` and, when `next` is given, answers the current question with it.
 /// A conclusion is stored on the application (setting its AI Act risk group).
-pub async fn answer_ai_act(
-    state: &AppState,
-    ctx: &Ctx,
-    application_id: &str,
+async fn walk(
+    ws: &Workspace,
+    who: &Principal,
+    application: Application,
     answers: &[usize],
     next: Option<usize>,
-) -> Result<(Vec<usize>, AidStep), AppError> {
-    state.store.application(&ctx.org.id, application_id).await?;
+) -> Result<AiActWalk> {
     let t = tree()?;
     let bad = |e: koers_core::register::ai_act::Error| {
-        AppError::Invalid(Invalid::one("answers", "answer", &e.to_string()))
+        Error::Invalid(Invalid::one("answers", "answer", &e.to_string()))
     };
     let mut s = t.start();
     for a in answers {
@@ -563,39 +836,44 @@ pub async fn answer_ai_act(
     };
     let answers = s.answers();
     if let Some(o) = s.outcome() {
-        if step.is_some() || next.is_none() {
-            require_register(ctx)?;
-            let st = AiActState {
-                answers: o.answers(),
-                tree_version: o.tree_version.clone(),
-                risk_group: o.conclusion.register_risk_group(),
-                concluded_at: chrono::Utc::now().to_rfc3339(),
-            };
-            state
-                .store
-                .set_ai_act(&ctx.org.id, application_id, &st, &ctx.actor())
-                .await?;
-        }
-        return Ok((answers, AidStep::Concluded(Box::new(o))));
+        require_register(who)?;
+        let st = AiActState {
+            answers: o.answers(),
+            tree_version: o.tree_version.clone(),
+            risk_group: o.conclusion.register_risk_group(),
+            concluded_at: chrono::Utc::now().to_rfc3339(),
+        };
+        ws.store
+            .set_ai_act(&who.org.id, &application.id, &st, &who.actor())
+            .await?;
+        return Ok(AiActWalk {
+            application,
+            answers,
+            step: AidStep::Concluded(Box::new(o)),
+        });
     }
     let q = match step {
         Some(Step::Question(q)) => q,
         _ => s
             .current_question()
             .cloned()
-            .ok_or_else(|| AppError::Internal("beslishulp zonder vraag".into()))?,
+            .ok_or_else(|| Error::Internal("beslishulp zonder vraag".into()))?,
     };
-    Ok((answers, AidStep::Question(Box::new(q))))
+    Ok(AiActWalk {
+        application,
+        answers,
+        step: AidStep::Question(Box::new(q)),
+    })
 }
 
 /// Parses `0,2,1` into answer ids.
-pub fn parse_answers(raw: &str) -> Result<Vec<usize>, AppError> {
+fn parse_answers(raw: &str) -> Result<Vec<usize>> {
     raw.split(',')
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(|s| {
             s.parse::<usize>().map_err(|_| {
-                AppError::Invalid(Invalid::one(
+                Error::Invalid(Invalid::one(
                     "answers",
                     "type",
                     "moet een lijst van antwoordnummers zijn",
@@ -613,19 +891,82 @@ pub fn ai_act_outcome(app: &Application) -> Option<Outcome> {
 }
 
 /// The pre-scan, or an internal error when the shipped file does not load.
-pub fn prescan() -> Result<&'static Prescan, AppError> {
-    Prescan::load().map_err(AppError::Internal)
+pub fn prescan() -> Result<&'static Prescan> {
+    Prescan::load().map_err(Error::Internal)
 }
 
-/// Stores pre-scan answers (question id → value: text, number or list) and evaluates them.
+/// Stores the pre-scan answers the API sends, field `answers`: question id → value (text,
+/// number or list), and evaluates them.
 pub async fn save_prescan(
-    state: &AppState,
-    ctx: &Ctx,
+    ws: &Workspace,
+    who: &Principal,
+    application_id: &str,
+    input: Input,
+) -> Result<PrescanResult> {
+    ws.store.application(&who.org.id, application_id).await?;
+    require_register(who)?;
+    let answers: BTreeMap<String, Value> = match input.fields().get("answers") {
+        Some(Value::Object(m)) => m.clone().into_iter().collect(),
+        _ => {
+            return Err(Error::Invalid(Invalid::one(
+                "answers",
+                "type",
+                "moet een object zijn: vraag-id → antwoord",
+            )));
+        }
+    };
+    store_prescan(ws, who, application_id, answers).await
+}
+
+/// Stores the pre-scan as its form sends it: per question a field `q.<id>`, holding the
+/// text, or the index of the chosen option (several for multiple choice).
+pub async fn fill_in_prescan(
+    ws: &Workspace,
+    who: &Principal,
+    application_id: &str,
+    mut input: Input,
+) -> Result<PrescanResult> {
+    ws.store.application(&who.org.id, application_id).await?;
+    require_register(who)?;
+    let p = prescan()?;
+    let mut answers = BTreeMap::new();
+    for q in p.questions() {
+        let given = input.texts(&format!("q.{}", q.id));
+        if given.is_empty() {
+            continue;
+        }
+        if q.options.is_empty() {
+            let t = given.join(" ");
+            if !t.trim().is_empty() {
+                answers.insert(q.id.clone(), Value::String(t));
+            }
+            continue;
+        }
+        let mut picked = given
+            .iter()
+            .filter_map(|g| g.parse::<usize>().ok())
+            .filter_map(|i| q.options.get(i).map(|o| o.value.clone()));
+        let v = if q.kind == "checkbox_option" {
+            Value::Array(picked.collect())
+        } else {
+            picked.next().unwrap_or(Value::Null)
+        };
+        if v.is_null() || v.as_array().is_some_and(Vec::is_empty) {
+            continue;
+        }
+        answers.insert(q.id.clone(), v);
+    }
+    input.finish(Ok(()))?;
+    store_prescan(ws, who, application_id, answers).await
+}
+
+/// Checks that every answer is to a question of the pre-scan, stores them and evaluates them.
+async fn store_prescan(
+    ws: &Workspace,
+    who: &Principal,
     application_id: &str,
     answers: BTreeMap<String, Value>,
-) -> Result<PrescanResult, AppError> {
-    state.store.application(&ctx.org.id, application_id).await?;
-    require_register(ctx)?;
+) -> Result<PrescanResult> {
     let p = prescan()?;
     let mut errs = Vec::new();
     for k in answers.keys() {
@@ -638,19 +979,18 @@ pub async fn save_prescan(
         }
     }
     if !errs.is_empty() {
-        return Err(AppError::Invalid(Invalid(errs)));
+        return Err(Error::Invalid(Invalid(errs)));
     }
     let result = p.evaluate(&answers);
-    state
-        .store
+    ws.store
         .set_prescan(
-            &ctx.org.id,
+            &who.org.id,
             application_id,
             &PrescanState {
                 answers,
                 completed_at: chrono::Utc::now().to_rfc3339(),
             },
-            &ctx.actor(),
+            &who.actor(),
         )
         .await?;
     Ok(result)
@@ -686,13 +1026,13 @@ pub fn requirements_of(app: &Application) -> (Vec<Requirement>, Vec<Measure>) {
 
 /// Records a measure's status, responsible person and evidence.
 pub async fn set_measure(
-    state: &AppState,
-    ctx: &Ctx,
+    ws: &Workspace,
+    who: &Principal,
     application_id: &str,
     mut input: Input,
-) -> Result<Application, AppError> {
-    let app = state.store.application(&ctx.org.id, application_id).await?;
-    require_register(ctx)?;
+) -> Result<Application> {
+    let app = ws.store.application(&who.org.id, application_id).await?;
+    require_register(who)?;
     let urn = input.text("measure");
     let status = input.text("status");
     let responsible = input.text("responsible");
@@ -731,10 +1071,10 @@ pub async fn set_measure(
     } else {
         Err(Invalid(errs))
     })?;
-    Ok(state
+    Ok(ws
         .store
         .set_measure(
-            &ctx.org.id,
+            &who.org.id,
             application_id,
             &urn,
             &MeasureState {
@@ -743,7 +1083,7 @@ pub async fn set_measure(
                 evidence: evidence.trim().into(),
                 updated_at: chrono::Utc::now().to_rfc3339(),
             },
-            &ctx.actor(),
+            &who.actor(),
         )
         .await?)
 }
@@ -767,13 +1107,13 @@ pub const PUBLICATION_FIELDS: [&str; 13] = [
 
 /// Stores the publication fields; empty ones are left out. `category` is a list.
 pub async fn set_publication(
-    state: &AppState,
-    ctx: &Ctx,
+    ws: &Workspace,
+    who: &Principal,
     application_id: &str,
     mut input: Input,
-) -> Result<Application, AppError> {
-    state.store.application(&ctx.org.id, application_id).await?;
-    require_register(ctx)?;
+) -> Result<Application> {
+    ws.store.application(&who.org.id, application_id).await?;
+    require_register(who)?;
     let mut fields = BTreeMap::new();
     for k in PUBLICATION_FIELDS {
         let v = input.text(k);
@@ -786,18 +1126,31 @@ pub async fn set_publication(
         fields.insert("category".into(), FieldValue::List(cats));
     }
     input.finish(Ok(()))?;
-    Ok(state
+    Ok(ws
         .store
-        .set_publication(&ctx.org.id, application_id, &fields, &ctx.actor())
+        .set_publication(&who.org.id, application_id, &fields, &who.actor())
         .await?)
 }
 
-/// The Algoritmeregister record of an application, and the problems the standard finds.
-pub fn export_record(ctx: &Ctx, app: &Application) -> (AlgoritmeregisterRecord, Vec<FieldError>) {
+/// The Algoritmeregister record of an application and the problems the standard finds in it.
+pub struct Export {
+    pub record: AlgoritmeregisterRecord,
+    pub problems: Vec<FieldError>,
+}
+
+/// The Algoritmeregister record of an application of the organisation.
+pub async fn export(ws: &Workspace, who: &Principal, application_id: &str) -> Result<Export> {
+    let app = application(ws, who, application_id).await?;
+    Ok(export_record(&who.org.name, &app))
+}
+
+/// The Algoritmeregister record of an application of organisation `org_name`, and the
+/// problems the standard finds.
+pub fn export_record(org_name: &str, app: &Application) -> Export {
     let impactful = app.draft.citizen_impact >= ImpactLevel::Medium;
     let record = AlgoritmeregisterRecord::from_application(
         &app.draft,
-        &ctx.org.name,
+        org_name,
         impactful,
         &app.publication,
     );
@@ -805,7 +1158,7 @@ pub fn export_record(ctx: &Ctx, app: &Application) -> (AlgoritmeregisterRecord, 
         .err()
         .map(|i| i.0)
         .unwrap_or_default();
-    (record, problems)
+    Export { record, problems }
 }
 
 /// The titles of the publication fields, from the standard.

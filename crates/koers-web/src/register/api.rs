@@ -3,19 +3,17 @@
 
 use crate::auth::Ctx;
 use crate::error::AppError;
-use crate::register::{
-    self as reg, AidStep, ChoiceBody, ai_act_outcome, export_record, framework_in_force,
-    prescan_result, requirements_of,
-};
+use crate::input::JsonInput;
 use crate::state::AppState;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use koers_core::Permission;
-use koers_store::{Application, ChoiceRecord, FrameworkVersion};
+use koers_app::register::{
+    self as reg, AiActWalk, AidStep, Application, ChoiceBody, FrameworkInForce, FrameworkVersion,
+    RoutedChoice, ai_act_outcome, prescan_result, requirements_of,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -88,9 +86,10 @@ pub struct ApplicationOut {
     pub yearly_cost_eur: Option<u64>,
     pub dataset_ids: Vec<String>,
     pub product_links: Vec<String>,
-    /// The stored decision-aid answers and conclusion, if taken.
+    /// The stored decision-aid answers and conclusion, if taken (`AiActAssessmentOut`;
+    /// described as an object so that its absence stays a plain `null` in the document).
     #[schema(value_type = Option<Object>)]
-    pub ai_act_assessment: Option<Value>,
+    pub ai_act_assessment: Option<AiActAssessmentOut>,
     /// The pre-scan outcome (which assessments are needed and why), if filled in.
     #[schema(value_type = Option<Object>)]
     pub prescan: Option<Value>,
@@ -101,13 +100,46 @@ pub struct ApplicationOut {
     #[schema(value_type = Object)]
     pub publication: Value,
     /// Algoritmekader requirements that apply to the application's AI Act profile.
-    #[schema(value_type = Vec<Object>)]
-    pub requirements: Vec<Value>,
+    pub requirements: Vec<RequirementOut>,
     /// The measures meeting them, each with status, responsible person and evidence.
-    #[schema(value_type = Vec<Object>)]
-    pub applicable_measures: Vec<Value>,
+    pub applicable_measures: Vec<MeasureOut>,
     #[schema(format = DateTime)]
     pub updated_at: String,
+}
+
+/// The decision aid's outcome stored on an application.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AiActAssessmentOut {
+    /// The answer ids given, in order.
+    pub answers: Vec<usize>,
+    pub tree_version: String,
+    /// The AI Act risk group the conclusion sets.
+    pub risk_group: String,
+    /// The conclusion, in words.
+    pub conclusion: String,
+    pub labels: Vec<String>,
+    pub concluded_at: Option<String>,
+}
+
+/// An Algoritmekader requirement.
+#[derive(Serialize, ToSchema)]
+pub struct RequirementOut {
+    pub urn: String,
+    pub name: String,
+    pub url: String,
+}
+
+/// An Algoritmekader measure and where it stands for the application.
+#[derive(Serialize, ToSchema)]
+pub struct MeasureOut {
+    pub urn: String,
+    pub name: String,
+    pub url: String,
+    /// `todo`, `in_progress`, `in_review`, `done` or `not_implemented`.
+    pub status: String,
+    pub responsible: Option<String>,
+    pub evidence: Option<String>,
 }
 
 fn enum_s<T: Serialize>(v: &T) -> String {
@@ -120,31 +152,35 @@ fn enum_s<T: Serialize>(v: &T) -> String {
 impl From<&Application> for ApplicationOut {
     fn from(a: &Application) -> Self {
         let d = &a.draft;
-        let aid = ai_act_outcome(a).map(|o| {
-            serde_json::json!({
-                "answers": o.answers(),
-                "treeVersion": o.tree_version,
-                "riskGroup": o.conclusion.register_risk_group().as_str(),
-                "conclusion": o.conclusion.text,
-                "labels": o.conclusion.labels,
-                "concludedAt": a.ai_act.as_ref().map(|s| s.concluded_at.clone()),
-            })
+        let aid = ai_act_outcome(a).map(|o| AiActAssessmentOut {
+            answers: o.answers(),
+            risk_group: o.conclusion.register_risk_group().as_str().into(),
+            concluded_at: a.ai_act.as_ref().map(|s| s.concluded_at.clone()),
+            tree_version: o.tree_version,
+            conclusion: o.conclusion.text,
+            labels: o.conclusion.labels,
         });
         let (reqs, measures) = requirements_of(a);
         let requirements = reqs
-            .iter()
-            .map(|r| serde_json::json!({ "urn": r.urn, "name": r.name, "url": r.url }))
+            .into_iter()
+            .map(|r| RequirementOut {
+                urn: r.urn,
+                name: r.name,
+                url: r.url,
+            })
             .collect();
         let applicable_measures = measures
-            .iter()
+            .into_iter()
             .map(|m| {
                 let st = a.measures.get(&m.urn);
-                serde_json::json!({
-                    "urn": m.urn, "name": m.name, "url": m.url,
-                    "status": st.map_or("todo".to_string(), |s| enum_s(&s.status)),
-                    "responsible": st.map(|s| s.responsible.clone()),
-                    "evidence": st.map(|s| s.evidence.clone()),
-                })
+                MeasureOut {
+                    status: st.map_or("todo".to_string(), |s| enum_s(&s.status)),
+                    responsible: st.map(|s| s.responsible.clone()),
+                    evidence: st.map(|s| s.evidence.clone()),
+                    urn: m.urn,
+                    name: m.name,
+                    url: m.url,
+                }
             })
             .collect();
         ApplicationOut {
@@ -224,30 +260,27 @@ pub struct ChoiceOut {
     pub updated_at: String,
 }
 
-async fn choice_out(
-    state: &AppState,
-    ctx: &Ctx,
-    app: &Application,
-    c: &ChoiceRecord,
-) -> Result<ChoiceOut, AppError> {
-    let r = reg::routing(state, ctx, app, &c.choice).await?;
-    let mut routing = serde_json::to_value(&r).unwrap_or(Value::Null);
-    if let Some(o) = routing.as_object_mut() {
-        o.insert("explanation".into(), Value::String(r.explanation()));
+impl From<&RoutedChoice> for ChoiceOut {
+    fn from(c: &RoutedChoice) -> Self {
+        let (rec, r) = (&c.record, &c.routing);
+        let mut routing = serde_json::to_value(r).unwrap_or(Value::Null);
+        if let Some(o) = routing.as_object_mut() {
+            o.insert("explanation".into(), Value::String(r.explanation()));
+        }
+        ChoiceOut {
+            id: rec.id.clone(),
+            application_id: rec.application_id.clone(),
+            title: rec.choice.title.clone(),
+            status: rec.choice.status.as_str().into(),
+            level: enum_s(&rec.level),
+            framework_version: rec.framework_version,
+            board_reference: rec.board_reference.clone(),
+            record: serde_json::to_value(&rec.choice).unwrap_or(Value::Null),
+            routing,
+            madr: koers_core::register::choice::render_madr(&rec.choice),
+            updated_at: rec.updated_at.clone(),
+        }
     }
-    Ok(ChoiceOut {
-        id: c.id.clone(),
-        application_id: c.application_id.clone(),
-        title: c.choice.title.clone(),
-        status: c.choice.status.as_str().into(),
-        level: enum_s(&c.level),
-        framework_version: c.framework_version,
-        board_reference: c.board_reference.clone(),
-        record: serde_json::to_value(&c.choice).unwrap_or(Value::Null),
-        routing,
-        madr: koers_core::register::choice::render_madr(&c.choice),
-        updated_at: c.updated_at.clone(),
-    })
 }
 
 /// A choice to propose, in MADR shape.
@@ -384,8 +417,21 @@ pub struct DecisionHistoryOut {
     #[schema(value_type = Vec<Object>)]
     pub problems: Vec<Value>,
     /// The newest events.
-    #[schema(value_type = Vec<Object>)]
-    pub events: Vec<Value>,
+    pub events: Vec<DecisionEventOut>,
+}
+
+/// An event in the decision history (field names as stored: snake_case).
+#[derive(Serialize, ToSchema)]
+pub struct DecisionEventOut {
+    /// Its place in the chain.
+    pub seq: i64,
+    /// The hash linking it to the event before.
+    pub hash: String,
+    /// What was decided, as recorded.
+    #[schema(value_type = Object)]
+    pub payload: Value,
+    #[schema(format = DateTime)]
+    pub created_at: String,
 }
 
 /// The organisation's applications.
@@ -395,8 +441,7 @@ pub async fn list_applications(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Json<Vec<ApplicationOut>>, AppError> {
-    ctx.require(Permission::Read)?;
-    let apps = state.store.applications(&ctx.org.id).await?;
+    let apps = reg::applications(&state.ws, &ctx.who).await?;
     Ok(Json(apps.iter().map(Into::into).collect()))
 }
 
@@ -406,10 +451,9 @@ pub async fn list_applications(
 pub async fn create_application(
     State(state): State<AppState>,
     ctx: Ctx,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Response, AppError> {
-    let a = reg::create_application(&state, &ctx, crate::input::json(&headers, &body)?).await?;
+    let a = reg::create_application(&state.ws, &ctx.who, input).await?;
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, format!("/api/v1/applications/{}", a.id))],
@@ -427,10 +471,8 @@ pub async fn get_application(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Json<ApplicationOut>, AppError> {
-    ctx.require(Permission::Read)?;
-    Ok(Json(
-        (&state.store.application(&ctx.org.id, &id).await?).into(),
-    ))
+    let a = reg::application(&state.ws, &ctx.who, &id).await?;
+    Ok(Json((&a).into()))
 }
 
 /// Replace an application's attributes.
@@ -442,12 +484,9 @@ pub async fn update_application(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Json<ApplicationOut>, AppError> {
-    state.store.application(&ctx.org.id, &id).await?;
-    let a =
-        reg::update_application(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?;
+    let a = reg::update_application(&state.ws, &ctx.who, &id, input).await?;
     Ok(Json((&a).into()))
 }
 
@@ -460,13 +499,8 @@ pub async fn list_choices(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<ChoiceOut>>, AppError> {
-    ctx.require(Permission::Read)?;
-    let app = state.store.application(&ctx.org.id, &id).await?;
-    let mut out = Vec::new();
-    for c in state.store.choices_of(&ctx.org.id, &app.id).await? {
-        out.push(choice_out(&state, &ctx, &app, &c).await?);
-    }
-    Ok(Json(out))
+    let (_, choices) = reg::choices(&state.ws, &ctx.who, &id).await?;
+    Ok(Json(choices.iter().map(Into::into).collect()))
 }
 
 /// Propose a choice (MADR); the framework in force routes it.
@@ -478,19 +512,16 @@ pub async fn create_choice(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Response, AppError> {
-    let app = state.store.application(&ctx.org.id, &id).await?;
-    let c = reg::create_choice(&state, &ctx, &id, ChoiceBody::from_json(&headers, &body)?).await?;
-    let out = choice_out(&state, &ctx, &app, &c).await?;
+    let c = reg::create_choice(&state.ws, &ctx.who, &id, ChoiceBody::from_json(input)).await?;
     Ok((
         StatusCode::CREATED,
         [(
             header::LOCATION,
-            format!("/api/v1/applications/{id}/choices/{}", c.id),
+            format!("/api/v1/applications/{id}/choices/{}", c.record.id),
         )],
-        Json(out),
+        Json(ChoiceOut::from(&c)),
     )
         .into_response())
 }
@@ -505,9 +536,8 @@ pub async fn get_choice(
     ctx: Ctx,
     Path((id, choice_id)): Path<(String, String)>,
 ) -> Result<Json<ChoiceOut>, AppError> {
-    ctx.require(Permission::Read)?;
-    let (app, c) = reg::choice_of(&state, &ctx, &id, &choice_id).await?;
-    Ok(Json(choice_out(&state, &ctx, &app, &c).await?))
+    let (_, c) = reg::choice(&state.ws, &ctx.who, &id, &choice_id).await?;
+    Ok(Json((&c).into()))
 }
 
 /// Move a choice along proposed → advised → decided → superseded. Decisions at board level
@@ -522,19 +552,10 @@ pub async fn transition_choice(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((id, choice_id)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Json<ChoiceOut>, AppError> {
-    let (app, _) = reg::choice_of(&state, &ctx, &id, &choice_id).await?;
-    let c = reg::transition(
-        &state,
-        &ctx,
-        &id,
-        &choice_id,
-        crate::input::json(&headers, &body)?,
-    )
-    .await?;
-    Ok(Json(choice_out(&state, &ctx, &app, &c).await?))
+    let c = reg::transition(&state.ws, &ctx.who, &id, &choice_id, input).await?;
+    Ok(Json((&c).into()))
 }
 
 /// The Algoritmeregister record (publication standard 1.0) with its validation; `?format=csv`
@@ -549,9 +570,7 @@ pub async fn export_algoritmeregister(
     Path(id): Path<String>,
     Query(q): Query<ExportQuery>,
 ) -> Result<Response, AppError> {
-    ctx.require(Permission::Read)?;
-    let app = state.store.application(&ctx.org.id, &id).await?;
-    let (record, problems) = export_record(&ctx, &app);
+    let reg::Export { record, problems } = reg::export(&state.ws, &ctx.who, &id).await?;
     match q.format.as_deref() {
         None | Some("json") => {
             let value: Value = serde_json::from_str(&record.to_json())
@@ -591,11 +610,9 @@ pub async fn set_publication(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Json<ApplicationOut>, AppError> {
-    state.store.application(&ctx.org.id, &id).await?;
-    let a = reg::set_publication(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?;
+    let a = reg::set_publication(&state.ws, &ctx.who, &id, input).await?;
     Ok(Json((&a).into()))
 }
 
@@ -609,38 +626,10 @@ pub async fn assess_ai_act(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Json<AiActStepOut>, AppError> {
-    state.store.application(&ctx.org.id, &id).await?;
-    crate::input::json(&headers, &body)?;
-    let v: Value =
-        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let answers: Vec<usize> = match v.get("answers") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(a)) => a
-            .iter()
-            .map(|x| {
-                x.as_u64()
-                    .and_then(|n| usize::try_from(n).ok())
-                    .ok_or_else(|| {
-                        AppError::Invalid(koers_core::Invalid::one(
-                            "answers",
-                            "type",
-                            "moet een lijst van antwoordnummers zijn",
-                        ))
-                    })
-            })
-            .collect::<Result<_, _>>()?,
-        Some(_) => {
-            return Err(AppError::Invalid(koers_core::Invalid::one(
-                "answers",
-                "type",
-                "moet een lijst van antwoordnummers zijn",
-            )));
-        }
-    };
-    let (answers, step) = reg::answer_ai_act(&state, &ctx, &id, &answers, None).await?;
+    let AiActWalk { answers, step, .. } =
+        reg::assess_ai_act(&state.ws, &ctx.who, &id, input).await?;
     Ok(Json(match step {
         AidStep::Question(q) => AiActStepOut {
             answers,
@@ -668,25 +657,9 @@ pub async fn set_prescan(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Json<Value>, AppError> {
-    state.store.application(&ctx.org.id, &id).await?;
-    reg::require_register(&ctx)?;
-    crate::input::json(&headers, &body)?;
-    let v: Value =
-        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let answers: BTreeMap<String, Value> = match v.get("answers") {
-        Some(Value::Object(m)) => m.clone().into_iter().collect(),
-        _ => {
-            return Err(AppError::Invalid(koers_core::Invalid::one(
-                "answers",
-                "type",
-                "moet een object zijn: vraag-id → antwoord",
-            )));
-        }
-    };
-    let result = reg::save_prescan(&state, &ctx, &id, answers).await?;
+    let result = reg::save_prescan(&state.ws, &ctx.who, &id, input).await?;
     Ok(Json(serde_json::to_value(result).unwrap_or(Value::Null)))
 }
 
@@ -699,11 +672,9 @@ pub async fn set_measure(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Json<ApplicationOut>, AppError> {
-    state.store.application(&ctx.org.id, &id).await?;
-    let a = reg::set_measure(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?;
+    let a = reg::set_measure(&state.ws, &ctx.who, &id, input).await?;
     Ok(Json((&a).into()))
 }
 
@@ -714,17 +685,17 @@ pub async fn get_framework(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Json<FrameworkOut>, AppError> {
-    ctx.require(Permission::Read)?;
-    if let Some(v) = state.store.current_framework(&ctx.org.id).await? {
-        return Ok(Json((&v).into()));
-    }
-    let (f, _) = framework_in_force(&state, &ctx).await?;
-    Ok(Json(FrameworkOut {
-        version: None,
-        framework: serde_json::to_value(&f).unwrap_or(Value::Null),
-        created_by: None,
-        created_at: None,
-    }))
+    Ok(Json(
+        match reg::framework_in_force(&state.ws, &ctx.who).await? {
+            FrameworkInForce::Saved(v) => (&v).into(),
+            FrameworkInForce::Default(f) => FrameworkOut {
+                version: None,
+                framework: serde_json::to_value(&f).unwrap_or(Value::Null),
+                created_by: None,
+                created_at: None,
+            },
+        },
+    ))
 }
 
 /// Save the framework as a new version (administrators). The body is the framework:
@@ -735,13 +706,10 @@ pub async fn get_framework(
 pub async fn put_framework(
     State(state): State<AppState>,
     ctx: Ctx,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Json<FrameworkOut>, AppError> {
-    ctx.require(Permission::ManageMembers)?;
-    crate::input::json(&headers, &body)?;
-    let text = std::str::from_utf8(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let v = reg::save_framework(&state, &ctx, text).await?;
+    let text = Value::Object(input.fields().clone()).to_string();
+    let v = reg::save_framework(&state.ws, &ctx.who, &text).await?;
     Ok(Json((&v).into()))
 }
 
@@ -752,8 +720,7 @@ pub async fn list_framework_versions(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Json<Vec<FrameworkOut>>, AppError> {
-    ctx.require(Permission::Read)?;
-    let versions = state.store.framework_versions(&ctx.org.id).await?;
+    let versions = reg::framework_versions(&state.ws, &ctx.who).await?;
     Ok(Json(versions.iter().map(Into::into).collect()))
 }
 
@@ -764,16 +731,8 @@ pub async fn board_agenda(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Json<Vec<ChoiceOut>>, AppError> {
-    ctx.require(Permission::Read)?;
-    let mut out = Vec::new();
-    for c in state.store.board_agenda(&ctx.org.id).await? {
-        let app = state
-            .store
-            .application(&ctx.org.id, &c.application_id)
-            .await?;
-        out.push(choice_out(&state, &ctx, &app, &c).await?);
-    }
-    Ok(Json(out))
+    let items = reg::board_agenda(&state.ws, &ctx.who).await?;
+    Ok(Json(items.iter().map(|i| (&i.choice).into()).collect()))
 }
 
 /// The tamper-evident history of decisions and whether it is intact (audit readers).
@@ -783,26 +742,25 @@ pub async fn decision_history(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Json<DecisionHistoryOut>, AppError> {
-    ctx.require(Permission::ReadAudit)?;
-    let check = state
-        .store
-        .verify_register_chain(Some(&ctx.org.id))
-        .await?
-        .into_iter()
-        .next()
-        .ok_or(AppError::NotFound)?;
-    let events = state.store.decision_events(&ctx.org.id, 200).await?;
+    let h = reg::decision_history(&state.ws, &ctx.who).await?;
     Ok(Json(DecisionHistoryOut {
-        intact: check.is_intact(),
-        entries: check.entries,
-        problems: check
+        intact: h.check.is_intact(),
+        entries: h.check.entries,
+        problems: h
+            .check
             .problems
             .iter()
             .filter_map(|p| serde_json::to_value(p).ok())
             .collect(),
-        events: events
-            .iter()
-            .filter_map(|e| serde_json::to_value(e).ok())
+        events: h
+            .events
+            .into_iter()
+            .map(|e| DecisionEventOut {
+                seq: e.seq,
+                hash: e.hash,
+                payload: e.payload,
+                created_at: e.created_at,
+            })
             .collect(),
     }))
 }

@@ -4,21 +4,18 @@
 
 use crate::auth::Ctx;
 use crate::error::AppError;
-use crate::questions::{
-    assign, attach, attachment_file, attachment_response, comment, create_question, create_task,
-    detach, link, transition,
-};
-use crate::shell::{form_problem, page};
+use crate::input::FormInput;
+use crate::questions::{attachment_response, receive_attachment};
+use crate::shell::{Done, form_outcome, form_problem, page};
 use crate::state::AppState;
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use koers_app::questions::{self, QuestionFilter};
 use koers_core::Permission;
-use koers_core::questions::{COMPETENCES, PRIORITIES, Status, THEMES, cycle_state};
-use koers_store::questions::Question;
+use koers_core::questions::{COMPETENCES, PRIORITIES, Status, THEMES};
 use minijinja::{Value, context};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -54,38 +51,18 @@ struct Filter {
     weergave: Option<String>,
 }
 
-/// Names of the organisation's members by user id, for showing who holds a role.
-async fn names(state: &AppState, ctx: &Ctx) -> Result<HashMap<String, String>, AppError> {
-    Ok(state
-        .store
-        .members(&ctx.org.id)
-        .await?
-        .into_iter()
-        .map(|m| (m.user.id, m.user.display_name))
-        .collect())
-}
-
 async fn board(
     State(state): State<AppState>,
     ctx: Ctx,
     Query(f): Query<Filter>,
 ) -> Result<Response, AppError> {
-    ctx.require(Permission::Read)?;
-    let tasks = state.store.tasks(&ctx.org.id).await?;
-    let needle = f.zoek.clone().unwrap_or_default().to_lowercase();
-    let qs: Vec<Question> = state
-        .store
-        .questions(&ctx.org.id, f.opgave.as_deref().filter(|s| !s.is_empty()))
-        .await?
-        .into_iter()
-        .filter(|q| {
-            f.status
-                .as_deref()
-                .filter(|s| !s.is_empty())
-                .is_none_or(|s| q.status.as_str() == s)
-        })
-        .filter(|q| needle.is_empty() || q.question.to_lowercase().contains(&needle))
-        .collect();
+    let tasks = questions::tasks(&state.ws, &ctx.who).await?;
+    let filter = QuestionFilter {
+        task: f.opgave.clone(),
+        status: f.status.clone(),
+        search: f.zoek.clone(),
+    };
+    let qs = questions::questions(&state.ws, &ctx.who, &filter).await?;
     let columns: Vec<Value> = Status::ALL
         .iter()
         .map(|s| context! { status => s.as_str(), items => qs.iter().filter(|q| q.status == *s).collect::<Vec<_>>() })
@@ -104,7 +81,7 @@ async fn board(
             statuses => Status::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
             filter => context! { opgave => f.opgave, status => f.status, zoek => f.zoek },
             list => f.weergave.as_deref() == Some("lijst"),
-            can_ask => ctx.require(Permission::ManageQuestions).is_ok(),
+            can_ask => ctx.may(Permission::ManageQuestions),
         },
     )
     .await?;
@@ -118,8 +95,8 @@ async fn render_new(
     extra: Value,
 ) -> Result<Response, AppError> {
     ctx.require(Permission::ManageQuestions)?;
-    let tasks = state.store.tasks(&ctx.org.id).await?;
-    let members = state.store.members(&ctx.org.id).await?;
+    let tasks = questions::tasks(&state.ws, &ctx.who).await?;
+    let members = questions::members(&state.ws, &ctx.who).await?;
     let html = page(state, ctx, "question_new.html", "/datavragen", context! {
         tasks => tasks, members => members, priorities => PRIORITIES, competences => COMPETENCES, ..extra
     }).await?;
@@ -130,16 +107,20 @@ async fn new_form(State(state): State<AppState>, ctx: Ctx) -> Result<Response, A
     render_new(&state, &ctx, StatusCode::OK, context! {}).await
 }
 
-async fn ask(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
-    let form = crate::input::form_value(&crate::input::form(&body)?);
-    match create_question(&state, &ctx, crate::input::form(&body)?).await {
-        Ok(q) => Ok(Redirect::to(&format!("/datavragen/{}", q.id)).into_response()),
-        Err(e @ AppError::Invalid(_)) => {
-            let extra = context! { form => form, ..form_problem(&e) };
-            render_new(&state, &ctx, StatusCode::BAD_REQUEST, extra).await
-        }
-        Err(e) => Err(e),
-    }
+async fn ask(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    form: FormInput,
+) -> Result<Response, AppError> {
+    let value = form.value();
+    let r = questions::create_question(&state.ws, &ctx.who, form.0).await;
+    form_outcome(
+        r,
+        value,
+        |q| Done::To(format!("/datavragen/{}", q.id)),
+        |status, extra| render_new(&state, &ctx, status, extra),
+    )
+    .await
 }
 
 async fn render_tasks(
@@ -148,10 +129,9 @@ async fn render_tasks(
     status: StatusCode,
     extra: Value,
 ) -> Result<Response, AppError> {
-    ctx.require(Permission::Read)?;
-    let tasks = state.store.tasks(&ctx.org.id).await?;
+    let tasks = questions::tasks(&state.ws, &ctx.who).await?;
     let html = page(state, ctx, "tasks.html", "/datavragen", context! {
-        tasks => tasks, themes => THEMES, can_edit => ctx.require(Permission::ManageQuestions).is_ok(), ..extra
+        tasks => tasks, themes => THEMES, can_edit => ctx.may(Permission::ManageQuestions), ..extra
     }).await?;
     Ok((status, html).into_response())
 }
@@ -163,16 +143,17 @@ async fn tasks(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppE
 async fn add_task(
     State(state): State<AppState>,
     ctx: Ctx,
-    body: Bytes,
+    form: FormInput,
 ) -> Result<Response, AppError> {
-    match create_task(&state, &ctx, crate::input::form(&body)?).await {
-        Ok(t) => Ok(Redirect::to(&format!("/datavragen/opgaven/{}", t.id)).into_response()),
-        Err(e @ AppError::Invalid(_)) => {
-            let extra = form_problem(&e);
-            render_tasks(&state, &ctx, StatusCode::BAD_REQUEST, extra).await
-        }
-        Err(e) => Err(e),
-    }
+    let value = form.value();
+    let r = questions::create_task(&state.ws, &ctx.who, form.0).await;
+    form_outcome(
+        r,
+        value,
+        |t| Done::To(format!("/datavragen/opgaven/{}", t.id)),
+        |status, extra| render_tasks(&state, &ctx, status, extra),
+    )
+    .await
 }
 
 /// The policy cycle of one task: per question, whether the loop is closed or where it is open.
@@ -181,29 +162,12 @@ async fn cycle(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    ctx.require(Permission::Read)?;
-    let task = state.store.task(&ctx.org.id, &id).await?;
-    let mut rows = Vec::new();
-    for q in state.store.questions(&ctx.org.id, Some(&task.id)).await? {
-        let links = state.store.question_links(&q.id).await?;
-        let has = |k: &str| links.iter().any(|l| l.kind == k);
-        let c = cycle_state(
-            has("dataset"),
-            has("analysis"),
-            has("product"),
-            q.decision_date.is_some(),
-            q.evaluation_learned.is_some(),
-        );
-        rows.push(context! { q => q, cycle => c, links => links });
-    }
-    let closed = rows
+    let (task, cycle) = questions::task_cycle(&state.ws, &ctx.who, &id).await?;
+    let closed = cycle.iter().filter(|r| r.cycle.closed).count();
+    let rows: Vec<Value> = cycle
         .iter()
-        .filter(|r| {
-            r.get_attr("cycle")
-                .and_then(|c| c.get_attr("closed"))
-                .is_ok_and(|v| v.is_true())
-        })
-        .count();
+        .map(|r| context! { q => r.question, cycle => r.cycle, links => r.links })
+        .collect();
     let html = page(
         &state,
         &ctx,
@@ -216,9 +180,8 @@ async fn cycle(
 }
 
 async fn roles_matrix(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    ctx.require(Permission::Read)?;
-    let qs = state.store.questions(&ctx.org.id, None).await?;
-    let members = state.store.members(&ctx.org.id).await?;
+    let qs = questions::questions(&state.ws, &ctx.who, &QuestionFilter::default()).await?;
+    let members = questions::members(&state.ws, &ctx.who).await?;
     let html = page(
         &state,
         &ctx,
@@ -239,47 +202,28 @@ async fn render_question(
     status: StatusCode,
     extra: Value,
 ) -> Result<Response, AppError> {
-    ctx.require(Permission::Read)?;
-    let q = state.store.question(&ctx.org.id, id).await?;
-    let task = state.store.task(&ctx.org.id, &q.task_id).await?;
-    let next: Vec<&str> = Status::ALL
+    let p = questions::question_page(&state.ws, &ctx.who, id).await?;
+    let names: HashMap<&str, &str> = p
+        .members
         .iter()
-        .filter(|to| {
-            koers_core::questions::check_transition(
-                q.status,
-                **to,
-                q.parked_from,
-                "",
-                &q.assignments,
-                true,
-                &koers_core::questions::TransitionInput {
-                    note: "x".into(),
-                    decision_date: "2000-01-01".into(),
-                    decision_maker: "x".into(),
-                    decision_reference: "x".into(),
-                    evaluation_changed: "x".into(),
-                    evaluation_learned: "x".into(),
-                },
-            )
-            .is_ok()
-        })
-        .map(|s| s.as_str())
+        .map(|m| (m.user.id.as_str(), m.user.display_name.as_str()))
         .collect();
+    let next: Vec<&str> = p.next.iter().map(|s| s.as_str()).collect();
     let html = page(
         state,
         ctx,
         "question.html",
         "/datavragen",
         context! {
-            q => q, task => task, names => names(state, ctx).await?, next => next,
-            links => state.store.question_links(&q.id).await?,
-            events => state.store.question_events(&q.id).await?,
-            comments => state.store.comments(&q.id).await?,
-            datasets => state.store.datasets(&ctx.org.id).await?,
-            analyses => state.store.analyses(&ctx.org.id).await?,
-            can_link => ctx.require(Permission::ManageQuestions).is_ok(),
-            members => state.store.members(&ctx.org.id).await?.into_iter().map(|m| m.user).collect::<Vec<_>>(),
-            attachments => state.store.attachments(&q.id).await?,
+            q => p.detail.question, task => p.task, names => names, next => next,
+            links => p.detail.links,
+            events => p.detail.events,
+            comments => p.comments,
+            datasets => p.datasets,
+            analyses => p.analyses,
+            can_link => ctx.may(Permission::ManageQuestions),
+            members => p.members.iter().map(|m| &m.user).collect::<Vec<_>>(),
+            attachments => p.attachments,
             accept => koers_core::attachments::accepted_extensions().iter().map(|e| format!(".{e}")).collect::<Vec<_>>().join(","),
             max_attachment_mb => state.cfg.max_attachment_bytes / (1024 * 1024),
             ..extra
@@ -297,30 +241,29 @@ async fn show(
     render_question(&state, &ctx, &id, StatusCode::OK, context! {}).await
 }
 
-/// Form errors shown on the question's own page; other errors as usual.
-async fn outcome<T>(
+/// The question's page again after one of its forms: with `notice` when it went through,
+/// with the problem when the input was invalid, the step not allowed from here (409) or not
+/// for this person (403); other errors as usual.
+async fn outcome<T, E: Into<AppError>>(
     state: &AppState,
     ctx: &Ctx,
     id: &str,
-    r: Result<T, AppError>,
-    notice: &str,
+    r: Result<T, E>,
+    notice: &'static str,
 ) -> Result<Response, AppError> {
-    match r {
-        Ok(_) => {
-            render_question(
-                state,
-                ctx,
-                id,
-                StatusCode::OK,
-                context! { notice => notice },
+    match r.map_err(Into::into) {
+        Err(e @ (AppError::Conflict(_) | AppError::Forbidden)) => {
+            render_question(state, ctx, id, e.status(), form_problem(&e)).await
+        }
+        r => {
+            form_outcome(
+                r,
+                Value::UNDEFINED,
+                |_| Done::Notice(notice),
+                |status, extra| render_question(state, ctx, id, status, extra),
             )
             .await
         }
-        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_) | AppError::Forbidden)) => {
-            let extra = form_problem(&e);
-            render_question(state, ctx, id, e.status(), extra).await
-        }
-        Err(e) => Err(e),
     }
 }
 
@@ -328,9 +271,9 @@ async fn step(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    body: Bytes,
+    FormInput(input): FormInput,
 ) -> Result<Response, AppError> {
-    let r = transition(&state, &ctx, &id, crate::input::form(&body)?).await;
+    let r = questions::transition(&state.ws, &ctx.who, &id, input).await;
     outcome(&state, &ctx, &id, r, "moved").await
 }
 
@@ -338,9 +281,9 @@ async fn add_evidence(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    body: Bytes,
+    FormInput(input): FormInput,
 ) -> Result<Response, AppError> {
-    let r = link(&state, &ctx, &id, crate::input::form(&body)?).await;
+    let r = questions::link(&state.ws, &ctx.who, &id, input).await;
     outcome(&state, &ctx, &id, r, "linked").await
 }
 
@@ -348,9 +291,9 @@ async fn add_comment(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    body: Bytes,
+    FormInput(input): FormInput,
 ) -> Result<Response, AppError> {
-    let r = comment(&state, &ctx, &id, crate::input::form(&body)?).await;
+    let r = questions::comment(&state.ws, &ctx.who, &id, input).await;
     outcome(&state, &ctx, &id, r, "commented").await
 }
 
@@ -358,9 +301,9 @@ async fn set_roles(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    body: Bytes,
+    FormInput(input): FormInput,
 ) -> Result<Response, AppError> {
-    let r = assign(&state, &ctx, &id, crate::input::form(&body)?).await;
+    let r = questions::assign(&state.ws, &ctx.who, &id, input).await;
     outcome(&state, &ctx, &id, r, "assigned").await
 }
 
@@ -370,17 +313,19 @@ async fn upload(
     Path(id): Path<String>,
     req: axum::extract::Request,
 ) -> Result<Response, AppError> {
-    let r = attach(&state, &ctx, &id, req).await.map_err(|e| match e {
-        AppError::PayloadTooLarge => AppError::Invalid(koers_core::Invalid::one(
-            "file",
-            "too_large",
-            &format!(
-                "het bestand is groter dan {} MB",
-                state.cfg.max_attachment_bytes / (1024 * 1024)
-            ),
-        )),
-        other => other,
-    });
+    let r = receive_attachment(&state, &ctx, &id, req)
+        .await
+        .map_err(|e| match e {
+            AppError::PayloadTooLarge => AppError::Invalid(koers_core::Invalid::one(
+                "file",
+                "too_large",
+                &format!(
+                    "het bestand is groter dan {} MB",
+                    state.cfg.max_attachment_bytes / (1024 * 1024)
+                ),
+            )),
+            other => other,
+        });
     outcome(&state, &ctx, &id, r, "attached").await
 }
 
@@ -389,7 +334,7 @@ async fn download(
     ctx: Ctx,
     Path((id, attachment)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let (a, bytes) = attachment_file(&state, &ctx, &id, &attachment).await?;
+    let (a, bytes) = questions::attachment_file(&state.ws, &ctx.who, &id, &attachment).await?;
     Ok(attachment_response(&a, bytes))
 }
 
@@ -398,6 +343,6 @@ async fn remove(
     ctx: Ctx,
     Path((id, attachment)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let r = detach(&state, &ctx, &id, &attachment).await;
+    let r = questions::detach(&state.ws, &ctx.who, &id, &attachment).await;
     outcome(&state, &ctx, &id, r, "detached").await
 }

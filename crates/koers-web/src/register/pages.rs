@@ -4,18 +4,18 @@
 
 use crate::auth::Ctx;
 use crate::error::AppError;
-use crate::register::{
-    self as reg, AidStep, ChoiceBody, ai_act_outcome, export_record, framework_in_force,
-    prescan_result, publication_titles, require_register, requirements_of,
-};
-use crate::shell::{after_form, form_problem, page};
+use crate::input::FormInput;
+use crate::shell::{Done, after_form, form_outcome, form_problem, page};
 use crate::state::AppState;
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use koers_app::register::{
+    self as reg, AiActWalk, AidStep, Application, ChoiceBody, ChoiceRecord, ai_act_outcome,
+    export_record, may_register, prescan_result, publication_titles, requirements_of,
+};
 use koers_core::Permission;
 use koers_core::register::application::{
     AiActRiskGroup, AppKind, AppStatus, Hosting, ImpactLevel, lifecycle_phases,
@@ -23,7 +23,6 @@ use koers_core::register::application::{
 use koers_core::register::choice::{ChoiceStatus, ChoiceType};
 use koers_core::register::framework::DecisionLevel;
 use koers_core::register::requirements::MeasureStatus;
-use koers_store::{Application, ChoiceRecord};
 use minijinja::{Value, context};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -161,9 +160,8 @@ async fn render_list(
     status: StatusCode,
     extra: Value,
 ) -> Result<Response, AppError> {
-    ctx.require(Permission::Read)?;
-    let apps = state.store.applications(&ctx.org.id).await?;
-    let datasets = state.store.datasets(&ctx.org.id).await?;
+    let apps = reg::applications(&state.ws, &ctx.who).await?;
+    let datasets = reg::datasets(&state.ws, &ctx.who).await?;
     let html = page(
         state,
         ctx,
@@ -172,7 +170,7 @@ async fn render_list(
         context! {
             apps => apps.iter().map(app_view).collect::<Vec<_>>(),
             datasets => datasets,
-            can_register => require_register(ctx).is_ok(),
+            can_register => may_register(ctx),
             opts => options(),
             ..extra
         },
@@ -188,17 +186,17 @@ async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppEr
 async fn create(
     State(state): State<AppState>,
     ctx: Ctx,
-    body: Bytes,
+    form: FormInput,
 ) -> Result<Response, AppError> {
-    match reg::create_application(&state, &ctx, crate::input::form(&body)?).await {
-        Ok(a) => Ok(Redirect::to(&format!("/toepassingen/{}", a.id)).into_response()),
-        Err(e @ AppError::Invalid(_)) => {
-            let form = crate::input::form_value(&crate::input::form(&body)?);
-            let extra = context! { form => form, ..form_problem(&e) };
-            render_list(&state, &ctx, StatusCode::BAD_REQUEST, extra).await
-        }
-        Err(e) => Err(e),
-    }
+    let value = form.value();
+    let r = reg::create_application(&state.ws, &ctx.who, form.0).await;
+    form_outcome(
+        r,
+        value,
+        |a| Done::To(format!("/toepassingen/{}", a.id)),
+        |status, extra| render_list(&state, &ctx, status, extra),
+    )
+    .await
 }
 
 async fn render_app(
@@ -208,25 +206,28 @@ async fn render_app(
     status: StatusCode,
     extra: Value,
 ) -> Result<Response, AppError> {
-    ctx.require(Permission::Read)?;
-    let app = state.store.application(&ctx.org.id, id).await?;
-    let datasets = state.store.datasets(&ctx.org.id).await?;
+    let detail = reg::application_detail(&state.ws, &ctx.who, id).await?;
+    let app = &detail.application;
+    let datasets = &detail.datasets;
     let used: Vec<_> = datasets
         .iter()
         .filter(|d| app.dataset_ids.contains(&d.id))
         .collect();
-    let mut choices = Vec::new();
-    for c in state.store.choices_of(&ctx.org.id, &app.id).await? {
-        let r = reg::routing(state, ctx, &app, &c.choice).await?;
-        choices.push(context! {
-            c => choice_view(&c),
-            routing_level => r.level.label_nl(),
-            instruments => r.instruments.iter().map(|i| i.label_nl()).collect::<Vec<_>>(),
-            rules => r.matched_rules.iter().map(|m| context! { rule => m.rule, why => m.why, level => m.level.label_nl() }).collect::<Vec<_>>(),
-            explanation => r.explanation(),
-        });
-    }
-    let aid = ai_act_outcome(&app).map(|o| {
+    let choices: Vec<Value> = detail
+        .choices
+        .iter()
+        .map(|c| {
+            let r = &c.routing;
+            context! {
+                c => choice_view(&c.record),
+                routing_level => r.level.label_nl(),
+                instruments => r.instruments.iter().map(|i| i.label_nl()).collect::<Vec<_>>(),
+                rules => r.matched_rules.iter().map(|m| context! { rule => m.rule, why => m.why, level => m.level.label_nl() }).collect::<Vec<_>>(),
+                explanation => r.explanation(),
+            }
+        })
+        .collect();
+    let aid = ai_act_outcome(app).map(|o| {
         context! {
             text => o.conclusion.text,
             risk => o.conclusion.register_risk_group().label_nl(),
@@ -234,12 +235,12 @@ async fn render_app(
             concluded_at => app.ai_act.as_ref().map(|a| a.concluded_at.clone()),
         }
     });
-    let prescan = prescan_result(&app).map(|p| {
+    let prescan = prescan_result(app).map(|p| {
         context! {
             assessments => p.assessments.iter().map(|a| context! { id => a.id, result => a.result, explanation => a.explanation }).collect::<Vec<_>>(),
         }
     });
-    let (reqs, measures) = requirements_of(&app);
+    let (reqs, measures) = requirements_of(app);
     let measure_rows: Vec<Value> = measures
         .iter()
         .map(|m| {
@@ -255,7 +256,7 @@ async fn render_app(
             }
         })
         .collect();
-    let (_record, problems) = export_record(ctx, &app);
+    let problems = export_record(&ctx.org.name, app).problems;
     let publication: BTreeMap<String, String> = app
         .publication
         .iter()
@@ -280,8 +281,8 @@ async fn render_app(
         "register_app.html",
         "/toepassingen",
         context! {
-            app => app_view(&app),
-            form => app_form(&app),
+            app => app_view(app),
+            form => app_form(app),
             used_datasets => used,
             datasets => datasets,
             choices => choices,
@@ -293,7 +294,7 @@ async fn render_app(
             problems => problems,
             publication => publication,
             publication_fields => publication_titles(),
-            can_register => require_register(ctx).is_ok(),
+            can_register => may_register(ctx),
             opts => options(),
             ..extra
         },
@@ -314,35 +315,26 @@ async fn edit(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    body: Bytes,
+    form: FormInput,
 ) -> Result<Response, AppError> {
-    match reg::update_application(&state, &ctx, &id, crate::input::form(&body)?).await {
-        Ok(_) => {
-            render_app(
-                &state,
-                &ctx,
-                &id,
-                StatusCode::OK,
-                context! { notice => "saved" },
-            )
-            .await
-        }
-        Err(e @ AppError::Invalid(_)) => {
-            let form = crate::input::form_value(&crate::input::form(&body)?);
-            let extra = context! { form => form, ..form_problem(&e) };
-            render_app(&state, &ctx, &id, StatusCode::BAD_REQUEST, extra).await
-        }
-        Err(e) => Err(e),
-    }
+    let value = form.value();
+    let r = reg::update_application(&state.ws, &ctx.who, &id, form.0).await;
+    form_outcome(
+        r,
+        value,
+        |_| Done::Notice("saved"),
+        |status, extra| render_app(&state, &ctx, &id, status, extra),
+    )
+    .await
 }
 
 async fn publication(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    body: Bytes,
+    FormInput(input): FormInput,
 ) -> Result<Response, AppError> {
-    let r = reg::set_publication(&state, &ctx, &id, crate::input::form(&body)?).await;
+    let r = reg::set_publication(&state.ws, &ctx.who, &id, input).await;
     after_form(r, "saved", |status, extra| {
         render_app(&state, &ctx, &id, status, extra)
     })
@@ -353,9 +345,9 @@ async fn measure(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    body: Bytes,
+    FormInput(input): FormInput,
 ) -> Result<Response, AppError> {
-    let r = reg::set_measure(&state, &ctx, &id, crate::input::form(&body)?).await;
+    let r = reg::set_measure(&state.ws, &ctx.who, &id, input).await;
     after_form(r, "saved", |status, extra| {
         render_app(&state, &ctx, &id, status, extra)
     })
@@ -381,11 +373,9 @@ async fn export_json(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    ctx.require(Permission::Read)?;
-    let app = state.store.application(&ctx.org.id, &id).await?;
-    let (record, _) = export_record(&ctx, &app);
+    let export = reg::export(&state.ws, &ctx.who, &id).await?;
     Ok(download(
-        record.to_json(),
+        export.record.to_json(),
         "application/json",
         "algoritmeregister.json",
     ))
@@ -396,11 +386,9 @@ async fn export_csv(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    ctx.require(Permission::Read)?;
-    let app = state.store.application(&ctx.org.id, &id).await?;
-    let (record, _) = export_record(&ctx, &app);
+    let export = reg::export(&state.ws, &ctx.who, &id).await?;
     Ok(download(
-        record.to_csv(),
+        export.record.to_csv(),
         "text/csv; charset=utf-8",
         "algoritmeregister.csv",
     ))
@@ -409,12 +397,15 @@ async fn export_csv(
 async fn render_aid(
     state: &AppState,
     ctx: &Ctx,
-    app: &Application,
-    answers: &[usize],
-    step: AidStep,
+    walk: AiActWalk,
     status: StatusCode,
     extra: Value,
 ) -> Result<Response, AppError> {
+    let AiActWalk {
+        application: app,
+        answers,
+        step,
+    } = walk;
     let answers_s = answers
         .iter()
         .map(|a| a.to_string())
@@ -439,13 +430,13 @@ async fn render_aid(
         "register_ai_act.html",
         "/toepassingen",
         context! {
-            app => app_view(app),
+            app => app_view(&app),
             question => question,
             conclusion => conclusion,
             answers => answers_s,
             step => answers.len() + 1,
             back => answers.iter().take(answers.len().saturating_sub(1)).map(|a| a.to_string()).collect::<Vec<_>>().join(","),
-            can_register => require_register(ctx).is_ok(),
+            can_register => may_register(ctx),
             ..extra
         },
     )
@@ -458,94 +449,45 @@ async fn aid_start(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    ctx.require(Permission::Read)?;
-    let app = state.store.application(&ctx.org.id, &id).await?;
-    let t = reg::tree()?;
-    let q = t
-        .start()
-        .current_question()
-        .cloned()
-        .ok_or_else(|| AppError::Internal("beslishulp zonder vraag".into()))?;
-    render_aid(
-        &state,
-        &ctx,
-        &app,
-        &[],
-        AidStep::Question(Box::new(q)),
-        StatusCode::OK,
-        context! {},
-    )
-    .await
+    let walk = reg::start_ai_act(&state.ws, &ctx.who, &id).await?;
+    render_aid(&state, &ctx, walk, StatusCode::OK, context! {}).await
 }
 
 async fn aid_answer(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    body: Bytes,
+    FormInput(mut input): FormInput,
 ) -> Result<Response, AppError> {
-    let app = state.store.application(&ctx.org.id, &id).await?;
-    require_register(&ctx)?;
-    let mut input = crate::input::form(&body)?;
-    let answers = reg::parse_answers(&input.text("answers"))?;
+    let answers = input.text("answers");
     let answer = input.text("answer");
+    // Sent with the "next" button (not "back").
+    let next = input.text("action") == "next";
     input.finish(Ok(()))?;
-    let next = if answer.trim().is_empty() {
-        None
-    } else {
-        Some(answer.trim().parse::<usize>().map_err(|_| {
-            AppError::Invalid(koers_core::Invalid::one(
-                "answer",
-                "type",
-                "kies een antwoord",
-            ))
-        })?)
-    };
-    if next.is_none() {
-        // No choice made (or going back): show the question again.
-        let (answers, step) = reg::answer_ai_act(&state, &ctx, &id, &answers, None).await?;
-        let extra = if answer.trim().is_empty() && input_was_submit(&body) {
-            context! { error => "Kies een antwoord." }
-        } else {
-            context! {}
-        };
-        return render_aid(&state, &ctx, &app, &answers, step, StatusCode::OK, extra).await;
-    }
-    match reg::answer_ai_act(&state, &ctx, &id, &answers, next).await {
-        Ok((answers, step)) => {
-            render_aid(
-                &state,
-                &ctx,
-                &app,
-                &answers,
-                step,
-                StatusCode::OK,
-                context! {},
-            )
-            .await
+    match reg::answer_ai_act(&state.ws, &ctx.who, &id, &answers, &answer).await {
+        Ok(walk) => {
+            // No choice made with "next": show the question again, asking for one.
+            let extra = if answer.trim().is_empty() && next {
+                context! { error => "Kies een antwoord." }
+            } else {
+                context! {}
+            };
+            render_aid(&state, &ctx, walk, StatusCode::OK, extra).await
         }
-        Err(e @ AppError::Invalid(_)) => {
-            let (answers, step) = reg::answer_ai_act(&state, &ctx, &id, &answers, None).await?;
+        Err(e @ koers_app::Error::Invalid(_)) => {
+            let walk = reg::answer_ai_act(&state.ws, &ctx.who, &id, &answers, "").await?;
+            let e = AppError::from(e);
             render_aid(
                 &state,
                 &ctx,
-                &app,
-                &answers,
-                step,
+                walk,
                 StatusCode::BAD_REQUEST,
                 form_problem(&e),
             )
             .await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
-}
-
-/// Whether the form was sent with the "next" button (not "back").
-fn input_was_submit(body: &[u8]) -> bool {
-    crate::input::form(body)
-        .map(|mut i| i.text("action") == "next")
-        .unwrap_or(false)
 }
 
 async fn render_prescan(
@@ -601,7 +543,7 @@ async fn render_prescan(
             questions => questions,
             result => result,
             name => p.name,
-            can_register => require_register(ctx).is_ok(),
+            can_register => may_register(ctx),
             ..extra
         },
     )
@@ -614,8 +556,7 @@ async fn prescan_page(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    ctx.require(Permission::Read)?;
-    let app = state.store.application(&ctx.org.id, &id).await?;
+    let app = reg::application(&state.ws, &ctx.who, &id).await?;
     render_prescan(&state, &ctx, &app, StatusCode::OK, context! {}).await
 }
 
@@ -623,43 +564,9 @@ async fn prescan_save(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    body: Bytes,
+    FormInput(input): FormInput,
 ) -> Result<Response, AppError> {
-    state.store.application(&ctx.org.id, &id).await?;
-    require_register(&ctx)?;
-    let mut input = crate::input::form(&body)?;
-    let p = reg::prescan()?;
-    let mut answers = BTreeMap::new();
-    for q in p.questions() {
-        let key = format!("q.{}", q.id);
-        let given = input.texts(&key);
-        if given.is_empty() {
-            continue;
-        }
-        if q.options.is_empty() {
-            let t = given.join(" ");
-            if !t.trim().is_empty() {
-                answers.insert(q.id.clone(), serde_json::Value::String(t));
-            }
-            continue;
-        }
-        let picked: Vec<serde_json::Value> = given
-            .iter()
-            .filter_map(|g| g.parse::<usize>().ok())
-            .filter_map(|i| q.options.get(i).map(|o| o.value.clone()))
-            .collect();
-        if picked.is_empty() {
-            continue;
-        }
-        let v = if q.kind == "checkbox_option" {
-            serde_json::Value::Array(picked)
-        } else {
-            picked.into_iter().next().unwrap_or(serde_json::Value::Null)
-        };
-        answers.insert(q.id.clone(), v);
-    }
-    input.finish(Ok(()))?;
-    reg::save_prescan(&state, &ctx, &id, answers).await?;
+    reg::fill_in_prescan(&state.ws, &ctx.who, &id, input).await?;
     Ok(Redirect::to(&format!("/toepassingen/{id}#pre-scan")).into_response())
 }
 
@@ -686,8 +593,7 @@ async fn choice_new(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let app = state.store.application(&ctx.org.id, &id).await?;
-    require_register(&ctx)?;
+    let app = reg::choice_draft(&state.ws, &ctx.who, &id).await?;
     render_choice_new(&state, &ctx, &app, StatusCode::OK, context! {}).await
 }
 
@@ -695,18 +601,21 @@ async fn choice_create(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    body: Bytes,
+    form: FormInput,
 ) -> Result<Response, AppError> {
-    let app = state.store.application(&ctx.org.id, &id).await?;
-    match reg::create_choice(&state, &ctx, &id, ChoiceBody::from_form(&body)?).await {
-        Ok(c) => Ok(Redirect::to(&format!("/toepassingen/{id}/keuzes/{}", c.id)).into_response()),
-        Err(e @ AppError::Invalid(_)) => {
-            let form = crate::input::form_value(&crate::input::form(&body)?);
-            let extra = context! { form => form, ..form_problem(&e) };
-            render_choice_new(&state, &ctx, &app, StatusCode::BAD_REQUEST, extra).await
-        }
-        Err(e) => Err(e),
-    }
+    let value = form.value();
+    let r = reg::create_choice(&state.ws, &ctx.who, &id, ChoiceBody::from_form(form.0)).await;
+    let (state, ctx, id) = (&state, &ctx, id.as_str());
+    form_outcome(
+        r,
+        value,
+        |c| Done::To(format!("/toepassingen/{id}/keuzes/{}", c.record.id)),
+        move |status, extra| async move {
+            let app = reg::application(&state.ws, &ctx.who, id).await?;
+            render_choice_new(state, ctx, &app, status, extra).await
+        },
+    )
+    .await
 }
 
 async fn render_choice(
@@ -717,9 +626,8 @@ async fn render_choice(
     status: StatusCode,
     extra: Value,
 ) -> Result<Response, AppError> {
-    ctx.require(Permission::Read)?;
-    let (app, c) = reg::choice_of(state, ctx, app_id, choice_id).await?;
-    let r = reg::routing(state, ctx, &app, &c.choice).await?;
+    let (app, routed) = reg::choice(&state.ws, &ctx.who, app_id, choice_id).await?;
+    let (c, r) = (&routed.record, &routed.routing);
     let next: Vec<&str> = c.choice.status.next().iter().map(|s| s.as_str()).collect();
     let board = r.level.max(c.level) == DecisionLevel::Board;
     let html = page(
@@ -729,7 +637,7 @@ async fn render_choice(
         "/toepassingen",
         context! {
             app => app_view(&app),
-            c => choice_view(&c),
+            c => choice_view(c),
             choice => c.choice,
             madr => koers_core::register::choice::render_madr(&c.choice),
             routing_level => r.level.label_nl(),
@@ -738,8 +646,8 @@ async fn render_choice(
             explanation => r.explanation(),
             next => next,
             board => board,
-            can_register => require_register(ctx).is_ok(),
-            can_board => ctx.require(Permission::DecideAsBoard).is_ok(),
+            can_register => may_register(ctx),
+            can_board => ctx.may(Permission::DecideAsBoard),
             ..extra
         },
     )
@@ -759,25 +667,13 @@ async fn choice_transition(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((id, choice_id)): Path<(String, String)>,
-    body: Bytes,
+    FormInput(input): FormInput,
 ) -> Result<Response, AppError> {
-    match reg::transition(&state, &ctx, &id, &choice_id, crate::input::form(&body)?).await {
-        Ok(_) => {
-            render_choice(
-                &state,
-                &ctx,
-                &id,
-                &choice_id,
-                StatusCode::OK,
-                context! { notice => "saved" },
-            )
-            .await
-        }
-        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let status = e.status();
-            render_choice(&state, &ctx, &id, &choice_id, status, form_problem(&e)).await
-        }
-        Err(e) => Err(e),
+    let r = reg::transition(&state.ws, &ctx.who, &id, &choice_id, input).await;
+    let render = |status, extra| render_choice(&state, &ctx, &id, &choice_id, status, extra);
+    match r.map_err(AppError::from) {
+        Err(e @ AppError::Conflict(_)) => render(e.status(), form_problem(&e)).await,
+        r => after_form(r, "saved", render).await,
     }
 }
 
@@ -787,9 +683,9 @@ async fn render_framework(
     status: StatusCode,
     extra: Value,
 ) -> Result<Response, AppError> {
-    ctx.require(Permission::Read)?;
-    let (f, version) = framework_in_force(state, ctx).await?;
-    let versions = state.store.framework_versions(&ctx.org.id).await?;
+    let in_force = reg::framework_in_force(&state.ws, &ctx.who).await?;
+    let (f, version) = (in_force.framework(), in_force.version());
+    let versions = reg::framework_versions(&state.ws, &ctx.who).await?;
     let rules: Vec<Value> = f
         .rules
         .iter()
@@ -813,7 +709,7 @@ async fn render_framework(
             version => version,
             versions => versions.iter().map(|v| context! { version => v.version, created_by => v.created_by, created_at => v.created_at, rules => v.framework.rules.len() }).collect::<Vec<_>>(),
             json => f.to_json(),
-            can_edit => ctx.require(Permission::ManageMembers).is_ok(),
+            can_edit => ctx.may(Permission::ManageMembers),
             ..extra
         },
     )
@@ -828,21 +724,20 @@ async fn framework_page(State(state): State<AppState>, ctx: Ctx) -> Result<Respo
 async fn framework_save(
     State(state): State<AppState>,
     ctx: Ctx,
-    body: Bytes,
+    form: FormInput,
 ) -> Result<Response, AppError> {
-    let mut input = crate::input::form(&body)?;
+    let value = form.value();
+    let FormInput(mut input) = form;
     let json = input.text("framework");
     input.finish(Ok(()))?;
-    match reg::save_framework(&state, &ctx, &json).await {
-        Ok(_) => {
-            render_framework(&state, &ctx, StatusCode::OK, context! { notice => "saved" }).await
-        }
-        Err(e @ AppError::Invalid(_)) => {
-            let extra = context! { submitted => json, ..form_problem(&e) };
-            render_framework(&state, &ctx, StatusCode::BAD_REQUEST, extra).await
-        }
-        Err(e) => Err(e),
-    }
+    let r = reg::save_framework(&state.ws, &ctx.who, &json).await;
+    form_outcome(
+        r,
+        value,
+        |_| Done::Notice("saved"),
+        |status, extra| render_framework(&state, &ctx, status, extra),
+    )
+    .await
 }
 
 async fn render_agenda(
@@ -851,20 +746,18 @@ async fn render_agenda(
     status: StatusCode,
     extra: Value,
 ) -> Result<Response, AppError> {
-    ctx.require(Permission::Read)?;
-    let items = state.store.board_agenda(&ctx.org.id).await?;
-    let mut rows = Vec::new();
-    for c in &items {
-        let app = state
-            .store
-            .application(&ctx.org.id, &c.application_id)
-            .await?;
-        rows.push(context! {
-            c => choice_view(c),
-            app_name => app.draft.name,
-            advised => c.choice.status == ChoiceStatus::Advised,
-        });
-    }
+    let rows: Vec<Value> = reg::board_agenda(&state.ws, &ctx.who)
+        .await?
+        .iter()
+        .map(|item| {
+            let c = &item.choice.record;
+            context! {
+                c => choice_view(c),
+                app_name => item.application.draft.name,
+                advised => c.choice.status == ChoiceStatus::Advised,
+            }
+        })
+        .collect();
     let html = page(
         state,
         ctx,
@@ -872,7 +765,7 @@ async fn render_agenda(
         "/toepassingen",
         context! {
             items => rows,
-            can_board => ctx.require(Permission::DecideAsBoard).is_ok(),
+            can_board => ctx.may(Permission::DecideAsBoard),
             today => chrono::Utc::now().date_naive().to_string(),
             ..extra
         },
@@ -889,17 +782,10 @@ async fn agenda_decide(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(choice_id): Path<String>,
-    body: Bytes,
+    FormInput(input): FormInput,
 ) -> Result<Response, AppError> {
-    let c = state.store.choice(&ctx.org.id, &choice_id).await?;
-    let mut input = crate::input::form(&body)?;
-    // The agenda only records decisions.
-    if input.text("to") != "decided" {
-        return Err(AppError::BadRequest(
-            "Alleen een besluit kan hier worden vastgelegd".into(),
-        ));
-    }
-    match reg::transition(&state, &ctx, &c.application_id, &choice_id, input).await {
+    let r = reg::decide_on_agenda(&state.ws, &ctx.who, &choice_id, input).await;
+    match r.map_err(AppError::from) {
         Ok(_) => {
             render_agenda(
                 &state,

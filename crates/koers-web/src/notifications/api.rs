@@ -2,13 +2,14 @@
 
 use crate::auth::Ctx;
 use crate::error::AppError;
-use crate::notifications::text;
+use crate::input::JsonInput;
+use crate::notifications::views::text;
 use crate::state::AppState;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::routing::{get, patch};
 use axum::{Json, Router};
+use koers_app::notifications;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -60,13 +61,9 @@ pub async fn list_notifications(
     ctx: Ctx,
     Query(q): Query<NotificationQuery>,
 ) -> Result<Json<Vec<NotificationOut>>, AppError> {
-    let all = state
-        .store
-        .notifications(&ctx.user.id, &ctx.org.id, 200)
-        .await?;
+    let all = notifications::notifications(&state.ws, &ctx.who, q.unread.unwrap_or(false)).await?;
     Ok(Json(
         all.iter()
-            .filter(|n| !q.unread.unwrap_or(false) || n.read_at.is_none())
             .map(|n| NotificationOut {
                 id: n.id.clone(),
                 kind: n.kind.clone(),
@@ -88,28 +85,9 @@ pub async fn mark_notification(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<StatusCode, AppError> {
-    state
-        .store
-        .notification(&ctx.user.id, &ctx.org.id, &id)
-        .await?;
-    let mut input = crate::input::json(&headers, &body)?;
-    let read = input.flag("read");
-    input.finish(if read {
-        Ok(())
-    } else {
-        Err(koers_core::Invalid::one(
-            "read",
-            "enum",
-            "alleen true (gelezen) kan worden gezet",
-        ))
-    })?;
-    state
-        .store
-        .mark_notifications_read(&ctx.user.id, &ctx.org.id, Some(&id))
-        .await?;
+    notifications::mark_one_read(&state.ws, &ctx.who, &id, input).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

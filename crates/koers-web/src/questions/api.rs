@@ -2,22 +2,18 @@
 
 use crate::auth::Ctx;
 use crate::error::AppError;
-use crate::questions::{
-    assign, attach, attachment_file, comment, create_question, create_task, detach, link,
-    transition,
-};
+use crate::input::JsonInput;
+use crate::questions::{attachment_response, receive_attachment};
 use crate::state::AppState;
-use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use koers_core::Permission;
-use koers_core::questions::{Status, cycle_state};
-use koers_store::questions::{
-    Attachment, Comment, PolicyTask, Question, QuestionEvent, QuestionLink,
+use koers_app::questions::{
+    self, Attachment, Comment, PolicyTask, Question, QuestionEvent, QuestionFilter, QuestionLink,
 };
+use koers_core::questions::Status;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -149,10 +145,51 @@ impl From<&Question> for QuestionOut {
 #[serde(rename_all = "camelCase")]
 pub struct QuestionDetailOut {
     pub question: QuestionOut,
-    #[schema(value_type = Vec<Object>)]
-    pub evidence: Vec<QuestionLink>,
-    #[schema(value_type = Vec<Object>)]
-    pub history: Vec<QuestionEvent>,
+    pub evidence: Vec<EvidenceOut>,
+    pub history: Vec<QuestionEventOut>,
+}
+
+/// Evidence linked to a question (field names as stored: snake_case).
+#[derive(Serialize, ToSchema)]
+pub struct EvidenceOut {
+    /// dataset, analysis or product.
+    pub kind: String,
+    /// The dataset or analysis id, or the product's address.
+    pub target: String,
+    pub label: String,
+}
+
+impl From<&QuestionLink> for EvidenceOut {
+    fn from(l: &QuestionLink) -> Self {
+        EvidenceOut {
+            kind: l.kind.clone(),
+            target: l.target.clone(),
+            label: l.label.clone(),
+        }
+    }
+}
+
+/// One step a question took (field names as stored: snake_case).
+#[derive(Serialize, ToSchema)]
+pub struct QuestionEventOut {
+    #[schema(format = DateTime)]
+    pub at: String,
+    pub actor_label: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub note: String,
+}
+
+impl From<&QuestionEvent> for QuestionEventOut {
+    fn from(e: &QuestionEvent) -> Self {
+        QuestionEventOut {
+            at: e.at.clone(),
+            actor_label: e.actor_label.clone(),
+            from_status: e.from_status.clone(),
+            to_status: e.to_status.clone(),
+            note: e.note.clone(),
+        }
+    }
 }
 
 /// A new policy task.
@@ -239,16 +276,8 @@ pub async fn list_tasks(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Json<Vec<TaskOut>>, AppError> {
-    ctx.require(Permission::Read)?;
-    Ok(Json(
-        state
-            .store
-            .tasks(&ctx.org.id)
-            .await?
-            .iter()
-            .map(Into::into)
-            .collect(),
-    ))
+    let tasks = questions::tasks(&state.ws, &ctx.who).await?;
+    Ok(Json(tasks.iter().map(Into::into).collect()))
 }
 
 /// Add a policy task.
@@ -256,10 +285,9 @@ pub async fn list_tasks(
 pub async fn add_task(
     State(state): State<AppState>,
     ctx: Ctx,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Response, AppError> {
-    let t = create_task(&state, &ctx, crate::input::json(&headers, &body)?).await?;
+    let t = questions::create_task(&state.ws, &ctx.who, input).await?;
     Ok((StatusCode::CREATED, Json(TaskOut::from(&t))).into_response())
 }
 
@@ -271,29 +299,18 @@ pub async fn get_task(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Json<TaskCycleOut>, AppError> {
-    ctx.require(Permission::Read)?;
-    let task = state.store.task(&ctx.org.id, &id).await?;
-    let mut questions = Vec::new();
-    for q in state.store.questions(&ctx.org.id, Some(&task.id)).await? {
-        let links = state.store.question_links(&q.id).await?;
-        let has = |k: &str| links.iter().any(|l| l.kind == k);
-        let c = cycle_state(
-            has("dataset"),
-            has("analysis"),
-            has("product"),
-            q.decision_date.is_some(),
-            q.evaluation_learned.is_some(),
-        );
-        questions.push(CycleRowOut {
-            question_id: q.id,
-            status: q.status,
-            closed: c.closed,
-            open_at: c.open_at.map(str::to_string),
-        });
-    }
+    let (task, rows) = questions::task_cycle(&state.ws, &ctx.who, &id).await?;
     Ok(Json(TaskCycleOut {
         task: (&task).into(),
-        questions,
+        questions: rows
+            .into_iter()
+            .map(|r| CycleRowOut {
+                question_id: r.question.id,
+                status: r.question.status,
+                closed: r.cycle.closed,
+                open_at: r.cycle.open_at.map(str::to_string),
+            })
+            .collect(),
     }))
 }
 
@@ -303,16 +320,8 @@ pub async fn list_questions(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Json<Vec<QuestionOut>>, AppError> {
-    ctx.require(Permission::Read)?;
-    Ok(Json(
-        state
-            .store
-            .questions(&ctx.org.id, None)
-            .await?
-            .iter()
-            .map(Into::into)
-            .collect(),
-    ))
+    let qs = questions::questions(&state.ws, &ctx.who, &QuestionFilter::default()).await?;
+    Ok(Json(qs.iter().map(Into::into).collect()))
 }
 
 /// Ask a data question under a policy task.
@@ -320,10 +329,9 @@ pub async fn list_questions(
 pub async fn ask(
     State(state): State<AppState>,
     ctx: Ctx,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Response, AppError> {
-    let q = create_question(&state, &ctx, crate::input::json(&headers, &body)?).await?;
+    let q = questions::create_question(&state.ws, &ctx.who, input).await?;
     Ok((StatusCode::CREATED, Json(QuestionOut::from(&q))).into_response())
 }
 
@@ -335,12 +343,11 @@ pub async fn get_question(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Json<QuestionDetailOut>, AppError> {
-    ctx.require(Permission::Read)?;
-    let q = state.store.question(&ctx.org.id, &id).await?;
+    let d = questions::question(&state.ws, &ctx.who, &id).await?;
     Ok(Json(QuestionDetailOut {
-        evidence: state.store.question_links(&q.id).await?,
-        history: state.store.question_events(&q.id).await?,
-        question: (&q).into(),
+        question: (&d.question).into(),
+        evidence: d.links.iter().map(Into::into).collect(),
+        history: d.events.iter().map(Into::into).collect(),
     }))
 }
 
@@ -352,12 +359,10 @@ pub async fn move_question(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Json<QuestionOut>, AppError> {
-    Ok(Json(
-        (&transition(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?).into(),
-    ))
+    let q = questions::transition(&state.ws, &ctx.who, &id, input).await?;
+    Ok(Json((&q).into()))
 }
 
 /// Link evidence: a dataset, an analysis or an information product.
@@ -367,12 +372,10 @@ pub async fn add_evidence(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Json<QuestionOut>, AppError> {
-    Ok(Json(
-        (&link(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?).into(),
-    ))
+    let q = questions::link(&state.ws, &ctx.who, &id, input).await?;
+    Ok(Json((&q).into()))
 }
 
 /// The comments on a question.
@@ -383,17 +386,8 @@ pub async fn list_comments(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<CommentOut>>, AppError> {
-    ctx.require(Permission::Read)?;
-    let q = state.store.question(&ctx.org.id, &id).await?;
-    Ok(Json(
-        state
-            .store
-            .comments(&q.id)
-            .await?
-            .iter()
-            .map(Into::into)
-            .collect(),
-    ))
+    let comments = questions::comments(&state.ws, &ctx.who, &id).await?;
+    Ok(Json(comments.iter().map(Into::into).collect()))
 }
 
 /// Comment on a question.
@@ -403,10 +397,9 @@ pub async fn add_comment(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Response, AppError> {
-    let c = comment(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?;
+    let c = questions::comment(&state.ws, &ctx.who, &id, input).await?;
     Ok((StatusCode::CREATED, Json(CommentOut::from(&c))).into_response())
 }
 
@@ -427,12 +420,10 @@ pub async fn set_assignments(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Json<QuestionOut>, AppError> {
-    Ok(Json(
-        (&assign(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?).into(),
-    ))
+    let q = questions::assign(&state.ws, &ctx.who, &id, input).await?;
+    Ok(Json((&q).into()))
 }
 
 /// A file attached to a question.
@@ -480,17 +471,8 @@ pub async fn list_attachments(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<AttachmentOut>>, AppError> {
-    ctx.require(Permission::Read)?;
-    let q = state.store.question(&ctx.org.id, &id).await?;
-    Ok(Json(
-        state
-            .store
-            .attachments(&q.id)
-            .await?
-            .iter()
-            .map(Into::into)
-            .collect(),
-    ))
+    let attachments = questions::attachments(&state.ws, &ctx.who, &id).await?;
+    Ok(Json(attachments.iter().map(Into::into).collect()))
 }
 
 /// Attach a file (type checked by name and content, size limited); the people on the
@@ -504,7 +486,7 @@ pub async fn add_attachment(
     Path(id): Path<String>,
     req: axum::extract::Request,
 ) -> Result<Response, AppError> {
-    let a = attach(&state, &ctx, &id, req).await?;
+    let a = receive_attachment(&state, &ctx, &id, req).await?;
     Ok((StatusCode::CREATED, Json(AttachmentOut::from(&a))).into_response())
 }
 
@@ -517,8 +499,8 @@ pub async fn download_attachment(
     ctx: Ctx,
     Path((id, attachment_id)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let (a, bytes) = attachment_file(&state, &ctx, &id, &attachment_id).await?;
-    Ok(crate::questions::attachment_response(&a, bytes))
+    let (a, bytes) = questions::attachment_file(&state.ws, &ctx.who, &id, &attachment_id).await?;
+    Ok(attachment_response(&a, bytes))
 }
 
 /// Remove an attachment.
@@ -530,7 +512,7 @@ pub async fn remove_attachment(
     ctx: Ctx,
     Path((id, attachment_id)): Path<(String, String)>,
 ) -> Result<StatusCode, AppError> {
-    detach(&state, &ctx, &id, &attachment_id).await?;
+    questions::detach(&state.ws, &ctx.who, &id, &attachment_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
