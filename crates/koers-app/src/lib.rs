@@ -8,6 +8,7 @@
 //! module; [`Workspace`] is the one koers they act on: its store, engine and jobs.
 
 pub mod admission;
+pub mod analysis;
 pub mod catalog;
 pub mod documents;
 pub mod fetch;
@@ -16,7 +17,6 @@ pub mod jobs;
 pub mod mail;
 pub mod principal;
 pub mod results;
-pub mod source_fetch;
 pub mod sources;
 pub mod storage;
 

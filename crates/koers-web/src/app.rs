@@ -45,15 +45,15 @@ fn pages() -> Router<AppState> {
         .merge(crate::pages::organisation::router())
         .merge(crate::pages::admin::router())
         .merge(crate::pages::account::router())
-        .merge(crate::pages::catalog::router())
-        .merge(crate::pages::analysis::router())
+        .merge(crate::catalog::pages::router())
+        .merge(crate::analysis::pages::router())
         .merge(crate::pages::questions::router())
         .merge(crate::pages::register::router())
         .merge(crate::pages::products::router())
         .merge(crate::pages::dashboards::router())
         .merge(crate::pages::maturity::router())
         .merge(crate::pages::learning::router())
-        .merge(crate::pages::sources::router())
+        .merge(crate::sources::pages::router())
 }
 
 /// The JSON API under `/api/v1`: every module's operations.
@@ -63,9 +63,9 @@ fn api() -> Router<AppState> {
         .merge(crate::api::sessions::router())
         .merge(crate::api::tokens::router())
         .merge(crate::api::organisations::router())
-        .merge(crate::api::datasets::router())
-        .merge(crate::api::sources::router())
-        .merge(crate::api::catalog::router())
+        .merge(crate::catalog::api::router())
+        .merge(crate::analysis::api::router())
+        .merge(crate::sources::api::router())
         .merge(crate::api::questions::router())
         .merge(crate::api::register::router())
         .merge(crate::api::indicators::router())
@@ -83,9 +83,9 @@ fn api_docs() -> Vec<utoipa::openapi::OpenApi> {
         crate::api::sessions::Doc::openapi(),
         crate::api::tokens::Doc::openapi(),
         crate::api::organisations::Doc::openapi(),
-        crate::api::datasets::Doc::openapi(),
-        crate::api::sources::Doc::openapi(),
-        crate::api::catalog::Doc::openapi(),
+        crate::catalog::api::Doc::openapi(),
+        crate::analysis::api::Doc::openapi(),
+        crate::sources::api::Doc::openapi(),
         crate::api::questions::Doc::openapi(),
         crate::api::notifications::Doc::openapi(),
         crate::api::register::Doc::openapi(),

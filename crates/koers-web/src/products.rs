@@ -5,11 +5,11 @@
 //! Staleness: a cached result is shown as stale when it was computed before its sources
 //! last changed — the analysis' last edit, or the last import of a dataset its SQL names.
 
-use crate::analysis::{run_saved, run_saved_in};
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::Input;
 use crate::state::AppState;
+use koers_app::analysis::{run_saved, run_saved_in};
 use koers_app::results::Results;
 use koers_core::indicators::{
     Direction, Every, Grain, IndicatorDraft, IndicatorInput, Light, MonitorDraft, Point, Trend,
@@ -81,7 +81,7 @@ pub async fn create_indicator(
             .analysis(&ctx.org.id, raw.analysis_id.trim())
             .await
         {
-            Ok(a) => match run_saved(state, ctx, &a.id, &BTreeMap::new()).await {
+            Ok(a) => match run_saved(&state.ws, &ctx.who, &a.id, &BTreeMap::new()).await {
                 Ok((_, out)) => {
                     let res = Results::from_output(&out)?;
                     if let Err(Invalid(e)) = check_columns(
@@ -96,7 +96,10 @@ pub async fn create_indicator(
                 Err(e) => errors.push(FieldError {
                     name: "analysisId".into(),
                     code: "failed".into(),
-                    reason: format!("de analyse kon niet worden uitgevoerd: {}", e.detail()),
+                    reason: format!(
+                        "de analyse kon niet worden uitgevoerd: {}",
+                        AppError::from(e).detail()
+                    ),
                 }),
             },
             Err(StoreError::NotFound) => errors.push(FieldError {
@@ -178,7 +181,7 @@ pub async fn refresh_now(
     actor: &Actor,
     i: Indicator,
 ) -> Result<IndicatorView, AppError> {
-    let (_, out) = run_saved_in(state, &i.org_id, &i.analysis_id, &BTreeMap::new()).await?;
+    let (_, out) = run_saved_in(&state.ws, &i.org_id, &i.analysis_id, &BTreeMap::new()).await?;
     let res = Results::from_output(&out)?;
     let points = points_of(&i, &res)?;
     let series = headline(&points, i.grain);
@@ -289,7 +292,7 @@ pub fn spawn_scheduler(state: AppState) {
             let now = chrono::Utc::now();
             run_due_refreshes(&state, now).await;
             crate::dashboards::run_due(&state, now).await;
-            crate::sources::run_due(&state, now).await;
+            koers_app::sources::run_due(&state.ws, now).await;
         }
     });
 }

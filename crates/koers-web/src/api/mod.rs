@@ -3,9 +3,7 @@
 //! on every response.
 
 pub mod auth_providers;
-pub mod catalog;
 pub mod dashboards;
-pub mod datasets;
 pub mod indicators;
 pub mod learning;
 pub mod maturity;
@@ -14,7 +12,6 @@ pub mod organisations;
 pub mod questions;
 pub mod register;
 pub mod sessions;
-pub mod sources;
 pub mod tokens;
 
 use axum::extract::Request;

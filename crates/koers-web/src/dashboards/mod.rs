@@ -7,11 +7,11 @@
 pub mod export;
 pub mod render;
 
-use crate::analysis::bound_sql;
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::Input;
 use crate::state::AppState;
+use koers_app::analysis::bound_sql;
 use koers_app::results::Results;
 use koers_core::analysis::ParamKind;
 use koers_core::dashboards::{
@@ -404,7 +404,7 @@ fn sql_for(a: &Analysis, values: &BTreeMap<String, String>) -> Result<Sql, AppEr
         })
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    bound_sql(a, &own)
+    Ok(bound_sql(a, &own)?)
 }
 
 /// What a dashboard shows for a filter choice, as evidence: every widget with its data, the

@@ -2,8 +2,6 @@
 
 pub mod account;
 pub mod admin;
-pub mod analysis;
-pub mod catalog;
 pub mod dashboards;
 pub mod home;
 pub mod learning;
@@ -15,4 +13,3 @@ pub mod products;
 pub mod questions;
 pub mod register;
 pub mod session;
-pub mod sources;
