@@ -1,20 +1,31 @@
-//! Datasets in, answers out: importing into the catalog and querying what an organisation
-//! may see.
+//! The catalog: datasets in, answers out. [`Workspace`] (the one koers the use cases act on)
+//! imports files into the catalog and queries what an organisation may see; the catalog's use
+//! cases at the end of this module list, show and edit datasets, start imports in the
+//! background, and give the catalogs (DCAT-AP-NL) their entries.
+//!
+//! Who may do what: everyone who may read (`Read`) sees the organisation's datasets and the
+//! public ones of others (of those only what the public catalog shows, see
+//! [`outsider_view`]), their versions and the organisation's jobs; data stewards
+//! (`ManageData`) import and edit the metadata of the organisation's own datasets. The public
+//! catalog needs no sign-in.
 
 use crate::admission::{Admission, AdmissionConfig};
 use crate::fetch::{FetchPolicy, download};
 use crate::storage::ObjectStorage;
-use crate::{Error, Result};
-use koers_core::catalog::{DatasetMeta, parse_dataset_name, suggest_dataset_name};
+use crate::{Error, Input, Principal, Result};
+use koers_core::Permission;
+use koers_core::catalog::{AccessRights, DatasetMeta, parse_dataset_name, suggest_dataset_name};
 use koers_engine::{
     CancelToken, ColumnInfo, Engine, EngineConfig, ImportOptions, Progress, QueryOutput, Sql,
     TableRef, Unit,
 };
-use koers_store::{Actor, Dataset, DatasetVersion, NewVersion, Organisation, Store};
+use koers_store::{Actor, NewVersion, Store};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+pub use koers_store::{Dataset, DatasetVersion, Organisation};
 
 /// Where the data lives and the limits of the engine.
 #[derive(Debug, Clone)]
@@ -572,4 +583,271 @@ impl Drop for RemoveOnDrop {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.0);
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// The catalog's use cases.
+// ---------------------------------------------------------------------------------------
+
+/// How a failed background job's error reads for the person who started it (the web
+/// application's problem detail); the job keeps that text.
+pub type Describe = fn(Error) -> String;
+
+/// Runs `work` in the background as a job of `org_id` labelled `label`; when done, the job's
+/// result is the dataset id `work` gives.
+pub(crate) fn background(
+    ws: &Workspace,
+    org_id: &str,
+    label: &str,
+    describe: Describe,
+    work: impl FnOnce(Arc<crate::Job>) -> futures::future::BoxFuture<'static, Result<String>>,
+) -> Arc<crate::Job> {
+    let job = ws.jobs.start(org_id, label);
+    let run = work(job.clone());
+    let j = job.clone();
+    tokio::spawn(async move {
+        j.finish(match run.await {
+            Ok(result) => crate::JobStatus::Done { result },
+            Err(e) => {
+                tracing::info!(error = %e, "background job failed");
+                crate::JobStatus::Failed { error: describe(e) }
+            }
+        });
+    });
+    job
+}
+
+/// The organisation's datasets and the public ones of other organisations.
+pub struct Datasets {
+    pub own: Vec<Dataset>,
+    pub public: Vec<Dataset>,
+}
+
+/// The datasets the organisation sees (everyone who may read).
+pub async fn datasets(ws: &Workspace, who: &Principal) -> Result<Datasets> {
+    who.require(Permission::Read)?;
+    Ok(Datasets {
+        own: ws.store.datasets(&who.org.id).await?,
+        public: ws.store.public_datasets_elsewhere(&who.org.id).await?,
+    })
+}
+
+/// One dataset the organisation sees: its own, or another organisation's public one.
+pub async fn dataset(ws: &Workspace, who: &Principal, id: &str) -> Result<Dataset> {
+    who.require(Permission::Read)?;
+    Ok(ws.store.dataset(&who.org.id, id).await?)
+}
+
+/// A dataset's versions, newest first, as the organisation sees them (see
+/// [`Workspace::versions_seen_by`]).
+pub async fn versions(ws: &Workspace, who: &Principal, id: &str) -> Result<Vec<DatasetVersion>> {
+    let ds = dataset(ws, who, id).await?;
+    ws.versions_seen_by(&who.org.id, &ds).await
+}
+
+/// What a dataset's page shows: the dataset, its versions as the organisation sees them and
+/// the first rows of the newest one.
+pub struct DatasetPage {
+    pub dataset: Dataset,
+    pub versions: Vec<DatasetVersion>,
+    /// At most `preview_rows` rows of the newest version, when there is one.
+    pub preview: Option<QueryOutput>,
+}
+
+/// A dataset with its versions and a preview of `preview_rows` rows (everyone who may read).
+pub async fn dataset_page(
+    ws: &Workspace,
+    who: &Principal,
+    id: &str,
+    preview_rows: usize,
+) -> Result<DatasetPage> {
+    let dataset = dataset(ws, who, id).await?;
+    let versions = ws.versions_seen_by(&who.org.id, &dataset).await?;
+    let preview = match versions.first() {
+        Some(v) => Some(
+            ws.preview(&who.org.id, &dataset, v.version, preview_rows)
+                .await?,
+        ),
+        None => None,
+    };
+    Ok(DatasetPage {
+        dataset,
+        versions,
+        preview,
+    })
+}
+
+/// Replaces the DCAT-AP-NL metadata of one of the organisation's own datasets (data
+/// stewards): `title`, `description`, `publisher`, `contactName`, `contactEmail`, `theme`,
+/// `licence`, `accessRights`, `cadence` and the list `tags`.
+pub async fn update_meta(
+    ws: &Workspace,
+    who: &Principal,
+    id: &str,
+    mut input: Input,
+) -> Result<Dataset> {
+    who.require(Permission::ManageData)?;
+    let ds = ws.store.dataset(&who.org.id, id).await?;
+    if ds.org_id != who.org.id {
+        return Err(Error::Forbidden);
+    }
+    let f: Vec<String> = [
+        "title",
+        "description",
+        "publisher",
+        "contactName",
+        "contactEmail",
+        "theme",
+        "licence",
+        "accessRights",
+        "cadence",
+    ]
+    .iter()
+    .map(|k| input.text(k))
+    .collect();
+    let tags = input.texts("tags");
+    let meta = input.finish(DatasetMeta::parse(
+        &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &f[7], &f[8], &tags,
+    ))?;
+    Ok(ws
+        .store
+        .update_dataset_meta(&who.org.id, id, &meta, &who.actor())
+        .await?)
+}
+
+/// A file received for an import, in a temporary file that the import removes when done.
+pub struct Upload {
+    pub path: PathBuf,
+    /// What the user's file was called.
+    pub file_name: String,
+}
+
+/// What to import, as a form or a JSON body gives it: a file or a URL, and how to read it
+/// (empty fields are not given).
+#[derive(Default)]
+pub struct ImportFields {
+    pub upload: Option<Upload>,
+    pub url: String,
+    pub name: String,
+    pub crs: String,
+    pub format: String,
+    pub layer: String,
+}
+
+impl ImportFields {
+    /// The fields `url`, `name`, `crs`, `format` and `layer` of a JSON body (no file).
+    pub fn read(mut input: Input) -> Result<ImportFields> {
+        let fields = ImportFields {
+            upload: None,
+            url: input.text("url"),
+            name: input.text("name"),
+            crs: input.text("crs"),
+            format: input.text("format"),
+            layer: input.text("layer"),
+        };
+        input.finish(Ok(fields))
+    }
+}
+
+fn non_empty(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+/// Starts an import in the background (data stewards); the job reports progress and, when
+/// done, the dataset id. An uploaded file is removed when the import ends.
+pub fn start_import(
+    ws: &Workspace,
+    who: &Principal,
+    fields: ImportFields,
+    describe: Describe,
+) -> Result<Arc<crate::Job>> {
+    // Removes the upload also when the import is refused or never starts.
+    let upload = fields.upload.map(|u| (RemoveOnDrop(u.path.clone()), u));
+    who.require(Permission::ManageData)?;
+    let source = match (&upload, non_empty(&fields.url)) {
+        (Some((_, u)), _) => ImportSource::Upload {
+            path: u.path.clone(),
+            file_name: u.file_name.clone(),
+        },
+        (None, Some(url)) => ImportSource::Url(url),
+        (None, None) => {
+            return Err(Error::Invalid(koers_core::Invalid::one(
+                "file",
+                "required",
+                "kies een bestand of geef een URL",
+            )));
+        }
+    };
+    let label = source.label();
+    let req = ImportRequest {
+        source,
+        name: non_empty(&fields.name),
+        crs: non_empty(&fields.crs),
+        format: non_empty(&fields.format),
+        layer: non_empty(&fields.layer),
+        meta: None,
+        generated: false,
+    };
+    let (w, org, actor) = (ws.clone(), who.org.clone(), who.actor());
+    Ok(background(ws, &who.org.id, &label, describe, move |job| {
+        Box::pin(async move {
+            let _remove = upload;
+            let (ds, _) = w.import(&org, &actor, req, job).await?;
+            Ok(ds.id)
+        })
+    }))
+}
+
+/// One of the organisation's background jobs (everyone who may read).
+pub fn job(ws: &Workspace, who: &Principal, id: &str) -> Result<Arc<crate::Job>> {
+    who.require(Permission::Read)?;
+    ws.jobs.get(&who.org.id, id).ok_or(Error::NotFound)
+}
+
+/// One dataset in a catalog, with what the catalog says about it.
+pub struct Entry {
+    pub dataset: Dataset,
+    pub org: Organisation,
+    pub version: Option<DatasetVersion>,
+    /// The OGC API – Features collection serving it, when it is published and spatial.
+    pub ogc_collection: Option<String>,
+}
+
+/// The entries of `datasets`: each with its organisation, newest version and, when public
+/// and spatial, its OGC API collection ([`qualified_name`]).
+async fn entries(ws: &Workspace, datasets: Vec<Dataset>) -> Result<Vec<Entry>> {
+    let mut out = Vec::with_capacity(datasets.len());
+    for d in datasets {
+        let org = ws.store.organisation(&d.org_id).await?;
+        let version = match d.latest_version {
+            Some(v) => Some(ws.store.dataset_version(&d.id, v).await?),
+            None => None,
+        };
+        let ogc_collection = (d.meta.access_rights == AccessRights::Public
+            && version.as_ref().is_some_and(|v| v.geometry.is_some()))
+        .then(|| qualified_name(&org, &d.name));
+        out.push(Entry {
+            dataset: d,
+            org,
+            version,
+            ogc_collection,
+        });
+    }
+    Ok(out)
+}
+
+/// The organisation's catalog: every dataset of its own with its metadata, whatever its
+/// access rights (which the catalog states); everyone who may read.
+pub async fn organisation_catalog(ws: &Workspace, who: &Principal) -> Result<Vec<Entry>> {
+    who.require(Permission::Read)?;
+    let own = ws.store.datasets(&who.org.id).await?;
+    entries(ws, own).await
+}
+
+/// The published datasets (access rights public) of every organisation on this koers; open
+/// to anyone, also without an account (the public catalog and the OGC API).
+pub async fn public_catalog(ws: &Workspace) -> Result<Vec<Entry>> {
+    let public = ws.store.public_datasets().await?;
+    entries(ws, public).await
 }

@@ -15,8 +15,9 @@ pub use koers_core::dashboards::{
 };
 pub use koers_store::dashboards::{Dashboard, DashboardVersion};
 
+use crate::analysis::bound_sql;
 use crate::jobs::{Job, JobStatus, JobView};
-use crate::products::{Analysis, Every, Indicator, bound_sql, versions_read, view};
+use crate::products::{Analysis, Every, Indicator, versions_read, view};
 use crate::results::Results;
 use crate::{Error, Input, Principal, Result, Workspace};
 use koers_core::analysis::ParamKind;

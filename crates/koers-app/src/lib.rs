@@ -8,6 +8,7 @@
 //! module; [`Workspace`] is the one koers they act on: its store, engine and jobs.
 
 pub mod admission;
+pub mod analysis;
 pub mod catalog;
 pub mod dashboards;
 pub mod documents;
@@ -22,7 +23,6 @@ pub mod questions;
 pub mod register;
 pub mod results;
 pub mod scheduler;
-pub mod source_fetch;
 pub mod sources;
 pub mod storage;
 

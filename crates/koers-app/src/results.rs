@@ -98,3 +98,9 @@ pub fn display(v: &Value) -> String {
         other => other.to_string(),
     }
 }
+
+/// The rows of a result as GeoJSON features with geometries in `srid`, their ids from
+/// `id_column` (which is then left out of the properties) when given.
+pub fn features(out: &QueryOutput, srid: i32, id_column: Option<&str>) -> Result<Vec<Value>> {
+    Ok(koers_engine::export::features(out, srid, id_column)?)
+}

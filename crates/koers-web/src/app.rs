@@ -45,15 +45,15 @@ fn pages() -> Router<AppState> {
         .merge(crate::pages::organisation::router())
         .merge(crate::pages::admin::router())
         .merge(crate::pages::account::router())
-        .merge(crate::pages::catalog::router())
-        .merge(crate::pages::analysis::router())
         .merge(crate::products::pages::router())
         .merge(crate::dashboards::pages::router())
         .merge(crate::questions::pages::router())
         .merge(crate::register::pages::router())
+        .merge(crate::catalog::pages::router())
+        .merge(crate::analysis::pages::router())
         .merge(crate::pages::maturity::router())
         .merge(crate::pages::learning::router())
-        .merge(crate::pages::sources::router())
+        .merge(crate::sources::pages::router())
 }
 
 /// The JSON API under `/api/v1`: every module's operations.
@@ -63,14 +63,14 @@ fn api() -> Router<AppState> {
         .merge(crate::api::sessions::router())
         .merge(crate::api::tokens::router())
         .merge(crate::api::organisations::router())
-        .merge(crate::api::datasets::router())
-        .merge(crate::api::sources::router())
-        .merge(crate::api::catalog::router())
         .merge(crate::products::api::router())
         .merge(crate::dashboards::api::router())
         .merge(crate::questions::api::router())
         .merge(crate::register::api::router())
         .merge(crate::notifications::api::router())
+        .merge(crate::catalog::api::router())
+        .merge(crate::analysis::api::router())
+        .merge(crate::sources::api::router())
         .merge(crate::api::maturity::router())
         .merge(crate::api::learning::router())
         .merge(crate::api::auth_providers::router())
@@ -83,14 +83,14 @@ fn api_docs() -> Vec<utoipa::openapi::OpenApi> {
         crate::api::sessions::Doc::openapi(),
         crate::api::tokens::Doc::openapi(),
         crate::api::organisations::Doc::openapi(),
-        crate::api::datasets::Doc::openapi(),
-        crate::api::sources::Doc::openapi(),
-        crate::api::catalog::Doc::openapi(),
         crate::products::api::Doc::openapi(),
         crate::dashboards::api::Doc::openapi(),
         crate::questions::api::Doc::openapi(),
         crate::notifications::api::Doc::openapi(),
         crate::register::api::Doc::openapi(),
+        crate::catalog::api::Doc::openapi(),
+        crate::analysis::api::Doc::openapi(),
+        crate::sources::api::Doc::openapi(),
         crate::api::maturity::Doc::openapi(),
         crate::api::learning::Doc::openapi(),
         crate::api::auth_providers::Doc::openapi(),

@@ -17,7 +17,6 @@ pub mod chart;
 pub mod client;
 pub mod config;
 pub mod dashboards;
-pub mod dcat;
 pub mod error;
 pub mod i18n;
 pub mod input;

@@ -19,14 +19,13 @@ pub use snapshots::{
     Snapshot, may_snapshot, readable_snapshot, readable_snapshots, snapshot_intact, take_snapshot,
 };
 
+use crate::analysis::run_saved_in;
 use crate::results::Results;
 use crate::{Error, Principal, Result, Workspace};
-use koers_core::analysis::bind;
 use koers_core::indicators::{
     IndicatorDraft, IndicatorInput, MonitorDraft, check_columns, headline, status, trend,
 };
 use koers_core::{FieldError, Invalid, Permission};
-use koers_engine::{QueryOutput, Sql};
 use koers_store::{Actor, StoreError};
 use serde::Serialize;
 use serde_json::Value;
@@ -55,21 +54,6 @@ fn field_rank(f: &FieldError) -> usize {
         .iter()
         .position(|n| *n == f.name)
         .unwrap_or(FIELD_ORDER.len())
-}
-
-/// A saved analysis as a query: its SQL with the typed values of its parameters (the given
-/// ones, defaults for the rest), which the engine binds into the parsed statement.
-pub(crate) fn bound_sql(a: &Analysis, values: &BTreeMap<String, String>) -> Result<Sql> {
-    Ok(Sql::new(a.sql.clone(), bind(&a.parameters, values)?))
-}
-
-/// Runs a saved analysis of an organisation with its default parameters, up to the
-/// engine's row limit.
-async fn run_analysis(ws: &Workspace, org_id: &str, id: &str) -> Result<QueryOutput> {
-    let a = ws.store.analysis(org_id, id).await?;
-    let sql = bound_sql(&a, &BTreeMap::new())?;
-    let limit = ws.engine.config().row_limit;
-    ws.query(org_id, sql, limit, None).await
 }
 
 /// The organisation's indicators (everyone who may read).
@@ -132,8 +116,8 @@ pub async fn create_indicator(
     }
     if !raw.analysis_id.trim().is_empty() {
         match ws.store.analysis(&who.org.id, raw.analysis_id.trim()).await {
-            Ok(a) => match run_analysis(ws, &who.org.id, &a.id).await {
-                Ok(out) => {
+            Ok(a) => match run_saved_in(ws, &who.org.id, &a.id, &BTreeMap::new()).await {
+                Ok((_, out)) => {
                     let res = Results::from_output(&out)?;
                     if let Err(Invalid(e)) = check_columns(
                         &raw.period_column,
@@ -226,7 +210,7 @@ pub async fn refresh(ws: &Workspace, who: &Principal, id: &str) -> Result<Indica
 /// For callers without a signed-in person, who act for the deployment: the scheduler and
 /// the command line (the demo and the bench).
 pub async fn refresh_now(ws: &Workspace, actor: &Actor, i: Indicator) -> Result<IndicatorView> {
-    let out = run_analysis(ws, &i.org_id, &i.analysis_id).await?;
+    let (_, out) = run_saved_in(ws, &i.org_id, &i.analysis_id, &BTreeMap::new()).await?;
     let res = Results::from_output(&out)?;
     let points = points_of(&i, &res)?;
     let series = headline(&points, i.grain);

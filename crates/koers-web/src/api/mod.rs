@@ -3,13 +3,10 @@
 //! on every response.
 
 pub mod auth_providers;
-pub mod catalog;
-pub mod datasets;
 pub mod learning;
 pub mod maturity;
 pub mod organisations;
 pub mod sessions;
-pub mod sources;
 pub mod tokens;
 
 use axum::extract::Request;

@@ -19,7 +19,8 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use koers_store::{Dataset, DatasetVersion};
+use koers_app::catalog::{Dataset, DatasetVersion};
+use koers_app::results::{self, Results};
 use params::{CRS84, CRSS, TimeRange, crs_uri, quote_ident};
 use serde_json::{Value, json};
 
@@ -85,12 +86,6 @@ impl From<AppError> for OgcError {
             },
             description: e.detail(),
         }
-    }
-}
-
-impl From<koers_store::StoreError> for OgcError {
-    fn from(e: koers_store::StoreError) -> Self {
-        AppError::from(e).into()
     }
 }
 
@@ -328,8 +323,7 @@ impl Published {
 
 /// Every published spatial dataset, in a stable order.
 async fn published(state: &AppState) -> Result<Vec<Published>> {
-    let public = state.store.public_datasets().await?;
-    Ok(crate::dcat::entries(&state.store, public)
+    Ok(koers_app::catalog::public_catalog(&state.ws)
         .await?
         .into_iter()
         .filter_map(|e| Published::of(e.ogc_collection?, e.dataset, e.version?))
@@ -494,7 +488,7 @@ async fn items(
                 1,
             )
             .await?;
-        koers_app::results::Results::from_output(&out)?
+        Results::from_output(&out)?
             .rows
             .first()
             .and_then(|r| r.first())
@@ -513,8 +507,7 @@ async fn items(
             .ws
             .query_version(&p.version, TABLE, sql, limit as usize)
             .await?;
-        koers_engine::export::features(&out, srid, Some(FID))
-            .map_err(|e| OgcError::from(koers_app::Error::from(e)))?
+        results::features(&out, srid, Some(FID))?
     };
     let returned = features.len() as u64;
     let base = base_url(&state, &headers);
@@ -598,8 +591,7 @@ async fn feature(
         quote_ident(FID)
     );
     let out = state.ws.query_version(&p.version, TABLE, sql, 1).await?;
-    let mut feature = koers_engine::export::features(&out, srid, Some(FID))
-        .map_err(|e| OgcError::from(koers_app::Error::from(e)))?
+    let mut feature = results::features(&out, srid, Some(FID))?
         .into_iter()
         .next()
         .ok_or_else(|| OgcError::not_found("feature"))?;

@@ -2,12 +2,9 @@
 
 pub mod account;
 pub mod admin;
-pub mod analysis;
-pub mod catalog;
 pub mod home;
 pub mod learning;
 pub mod maturity;
 pub mod oidc;
 pub mod organisation;
 pub mod session;
-pub mod sources;

@@ -306,14 +306,8 @@ async fn cbs_odata_imports_pages_refreshes_only_on_change_and_keeps_a_version_on
     assert_eq!(got[0][0], 931298);
     // The scheduled refresh: due a day later, claimed once, unchanged data makes no version.
     let later = chrono::Utc::now() + chrono::Duration::days(2);
-    assert_eq!(
-        koers_app::scheduler::run_due_datasets(&app.state.ws, later).await,
-        1
-    );
-    assert_eq!(
-        koers_app::scheduler::run_due_datasets(&app.state.ws, later).await,
-        0
-    );
+    assert_eq!(koers_app::sources::run_due(&app.state.ws, later).await, 1);
+    assert_eq!(koers_app::sources::run_due(&app.state.ws, later).await, 0);
     let versions = get_json(&app, &c, &format!("/api/v1/datasets/{id}/versions")).await;
     assert_eq!(versions.as_array().unwrap().len(), 2);
     // Replacing the source with an unknown entity set: refused at the next refresh.

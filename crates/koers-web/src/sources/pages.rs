@@ -2,19 +2,19 @@
 //! what to read from what it offers, importing with progress; on a dataset's page its
 //! source, schedule and "Nu verversen".
 
-use super::catalog::render_dataset;
 use crate::auth::Ctx;
+use crate::catalog::pages::render_dataset;
+use crate::catalog::views::describe_failure;
 use crate::error::AppError;
-use crate::shell::{after_form, form_problem, page};
-use crate::sources::{offers, read_source, replace, source, start_import, start_refresh};
+use crate::input::FormInput;
+use crate::shell::{Done, after_form, form_outcome, form_problem, page};
 use crate::state::AppState;
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use koers_core::Permission;
+use koers_app::sources;
 use minijinja::{Value, context};
 use serde::Deserialize;
 
@@ -47,11 +47,16 @@ async fn render(
     f: &ServiceForm,
     extra: Value,
 ) -> Result<Response, AppError> {
-    ctx.require(Permission::ManageData)?;
     let listed = if f.kind.is_empty() && f.url.is_empty() {
-        Ok(None)
+        // Nothing to list yet; the page is still for data stewards only.
+        ctx.require(koers_core::Permission::ManageData)
+            .map(|()| None)
+            .map_err(AppError::from)
     } else {
-        offers(state, ctx, &f.kind, &f.url, &f.item).await.map(Some)
+        sources::offers(&state.ws, &ctx.who, &f.kind, &f.url, &f.item)
+            .await
+            .map(Some)
+            .map_err(AppError::from)
     };
     let (offered, problem) = match listed {
         Ok(o) => (o, extra),
@@ -73,7 +78,7 @@ async fn render(
         chosen => match f.kind.as_str() {
             "ckan" => f.resource.as_str(),
             // A CBS table's data, rather than its first entity set (TableInfos).
-            "odata" if f.item.is_empty() => koers_app::sources::ODATA_DEFAULT_SET,
+            "odata" if f.item.is_empty() => sources::ODATA_DEFAULT_SET,
             _ => f.item.as_str(),
         },
     };
@@ -101,36 +106,18 @@ async fn choose(
 async fn import(
     State(state): State<AppState>,
     ctx: Ctx,
-    body: Bytes,
+    form: FormInput,
 ) -> Result<Response, AppError> {
-    ctx.require(Permission::ManageData)?;
-    let f: ServiceForm = serde_urlencoded::from_bytes(&body)
+    let f: ServiceForm = serde_json::from_value(serde_json::Value::Object(form.0.fields().clone()))
         .map_err(|e| AppError::BadRequest(format!("Ongeldig formulier: {e}")))?;
-    let started =
-        read_source(crate::input::form(&body)?).and_then(|src| start_import(&state, &ctx, src));
-    match started {
-        Ok(job) => Ok(Redirect::to(&format!("/bronnen/taken/{}", job.id)).into_response()),
-        Err(e @ AppError::Invalid(_)) => {
-            let problem = form_problem(&e);
-            render(&state, &ctx, StatusCode::BAD_REQUEST, &f, problem).await
-        }
-        Err(e) => Err(e),
-    }
-}
-
-/// The source part of a dataset's page: for the organisation's own datasets with a source.
-pub(super) async fn dataset_context(
-    state: &AppState,
-    ctx: &Ctx,
-    id: &str,
-) -> Result<Value, AppError> {
-    match source(state, ctx, id).await {
-        Ok(v) => Ok(Value::from_serialize(crate::api::sources::SourceOut::from(
-            v,
-        ))),
-        Err(AppError::NotFound) => Ok(Value::from(())),
-        Err(e) => Err(e),
-    }
+    let started = sources::start_import(&state.ws, &ctx.who, form.0, describe_failure);
+    form_outcome(
+        started,
+        minijinja::Value::UNDEFINED,
+        |job| Done::To(format!("/bronnen/taken/{}", job.id)),
+        |status, problem| async move { render(&state, &ctx, status, &f, problem).await },
+    )
+    .await
 }
 
 /// Saves the schedule (and the definition, sent along) of a dataset's source.
@@ -138,9 +125,9 @@ async fn set_source(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    body: Bytes,
+    FormInput(input): FormInput,
 ) -> Result<Response, AppError> {
-    let r = replace(&state, &ctx, &id, crate::input::form(&body)?).await;
+    let r = sources::replace(&state.ws, &ctx.who, &id, input).await;
     after_form(r, "", |status, extra| async move {
         let extra = context! { source_notice => status == StatusCode::OK, ..extra };
         render_dataset(&state, &ctx, &id, status, extra).await
@@ -154,6 +141,6 @@ async fn refresh(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let job = start_refresh(&state, &ctx, &id).await?;
+    let job = sources::start_refresh(&state.ws, &ctx.who, &id, describe_failure).await?;
     Ok(Redirect::to(&format!("/bronnen/taken/{}", job.id)).into_response())
 }

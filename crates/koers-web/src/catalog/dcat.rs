@@ -1,4 +1,5 @@
-//! The catalog as DCAT-AP-NL RDF, in Turtle and JSON-LD.
+//! The catalog as DCAT-AP-NL RDF, in Turtle and JSON-LD: how the API writes the entries of
+//! a catalog ([`koers_app::catalog::Entry`]) for harvesters.
 //!
 //! A small graph of triples is built from the metadata koers keeps (title, description,
 //! publisher, contact point, theme, licence, access rights, cadence, keywords, identifier,
@@ -7,9 +8,8 @@
 //! JSON say (see the tests). Referenced code-list values get their `rdf:type` in the graph,
 //! because SHACL validation of DCAT-AP is closed-world.
 
+use koers_app::catalog::Entry;
 use koers_core::catalog::{AccessRights, THEMES};
-use koers_store::Store;
-use koers_store::{Dataset, DatasetVersion, Organisation};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -302,41 +302,6 @@ fn dcat(l: &str) -> String {
 }
 fn dct(l: &str) -> String {
     format!("{DCT}{l}")
-}
-
-/// One dataset in a catalog, with what the graph says about it.
-pub struct Entry {
-    pub dataset: Dataset,
-    pub org: Organisation,
-    pub version: Option<DatasetVersion>,
-    /// The OGC API – Features collection serving it, when it is published and spatial.
-    pub ogc_collection: Option<String>,
-}
-
-/// The entries of `datasets`: each with its organisation, newest version and, when public
-/// and spatial, its OGC API collection.
-pub async fn entries(
-    store: &Store,
-    datasets: Vec<Dataset>,
-) -> Result<Vec<Entry>, koers_store::StoreError> {
-    let mut out = Vec::with_capacity(datasets.len());
-    for d in datasets {
-        let org = store.organisation(&d.org_id).await?;
-        let version = match d.latest_version {
-            Some(v) => Some(store.dataset_version(&d.id, v).await?),
-            None => None,
-        };
-        let ogc_collection = (d.meta.access_rights == AccessRights::Public
-            && version.as_ref().is_some_and(|v| v.geometry.is_some()))
-        .then(|| koers_app::catalog::qualified_name(&org, &d.name));
-        out.push(Entry {
-            dataset: d,
-            org,
-            version,
-            ogc_collection,
-        });
-    }
-    Ok(out)
 }
 
 /// What a catalog is called and where it lives.

@@ -1,6 +1,6 @@
 //! The rules of the remote services a dataset can be read from (no I/O here): what a source
 //! definition must hold, the request URLs of each protocol, how each one pages, and how CBS'
-//! OData types become columns. [`crate::source_fetch`] does the requests.
+//! OData types become columns. [`super::fetch`] does the requests.
 //!
 //! - `ogcapi`: an OGC API – Features collection (PDOK), GeoJSON pages linked by `next`.
 //! - `wfs`: a WFS 2.0.0 feature type, GeoJSON pages by `count`/`startIndex`.

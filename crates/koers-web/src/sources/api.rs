@@ -1,20 +1,16 @@
 //! `/service-offers`, `/source-imports` and `/datasets/{id}/source`: datasets read from a
 //! remote service (OGC API – Features, WFS, CBS OData, CKAN), with a scheduled refresh.
 
-use super::datasets::{JobOut, job_out};
 use crate::auth::Ctx;
+use crate::catalog::views::{JobOut, SourceOut, accepted, describe_failure};
 use crate::error::AppError;
-use crate::sources::{
-    SourceView, offers, read_source, replace, source, start_import, start_refresh,
-};
+use crate::input::JsonInput;
 use crate::state::AppState;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use koers_core::Permission;
+use koers_app::sources;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -54,52 +50,6 @@ pub struct SourceIn {
     pub name: Option<String>,
 }
 
-/// A dataset's source: the service, the schedule and how the last check went.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct SourceOut {
-    pub kind: String,
-    pub url: String,
-    pub item: String,
-    pub resource: String,
-    pub crs: String,
-    pub bbox: Option<String>,
-    /// `manual`, `hourly`, `daily` or `weekly`.
-    pub every: String,
-    /// When the next scheduled refresh is due.
-    #[schema(format = DateTime)]
-    pub next_due: Option<String>,
-    #[schema(format = DateTime)]
-    pub checked_at: Option<String>,
-    /// `imported`, `unchanged` or `failed`.
-    pub outcome: Option<String>,
-    /// What went wrong, when the last check failed.
-    pub message: String,
-}
-
-impl From<SourceView> for SourceOut {
-    fn from(v: SourceView) -> Self {
-        let d = v.def;
-        SourceOut {
-            kind: d.kind.as_str().into(),
-            url: d.url.to_string(),
-            item: d.item,
-            resource: d.resource,
-            crs: d.crs,
-            bbox: d.bbox.map(|b| b.map(|x| x.to_string()).join(",")),
-            every: v
-                .schedule
-                .as_ref()
-                .map_or("manual", |(e, _)| e.as_str())
-                .into(),
-            next_due: v.schedule.map(|(_, n)| n),
-            checked_at: v.stored.checked_at,
-            outcome: v.stored.outcome,
-            message: v.stored.message,
-        }
-    }
-}
-
 /// Something a service offers to read.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -130,7 +80,7 @@ pub async fn list_offers(
     Query(q): Query<OfferQuery>,
 ) -> Result<Json<Vec<OfferOut>>, AppError> {
     let item = q.item.unwrap_or_default();
-    let found = offers(&state, &ctx, &q.kind, &q.url, &item).await?;
+    let found = sources::offers(&state.ws, &ctx.who, &q.kind, &q.url, &item).await?;
     Ok(Json(
         found
             .into_iter()
@@ -142,15 +92,6 @@ pub async fn list_offers(
     ))
 }
 
-fn accepted(job: &koers_app::Job) -> Response {
-    (
-        StatusCode::ACCEPTED,
-        [(header::LOCATION, format!("/api/v1/jobs/{}", job.id))],
-        Json(job_out(job)),
-    )
-        .into_response()
-}
-
 /// Read a new dataset from a service (data stewards). Answers 202 with the job; its
 /// `datasetId` is the dataset when done.
 #[utoipa::path(post, path = "/source-imports", tag = "bronnen", request_body = SourceIn,
@@ -158,13 +99,9 @@ fn accepted(job: &koers_app::Job) -> Response {
 pub async fn import_from_source(
     State(state): State<AppState>,
     ctx: Ctx,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Response, AppError> {
-    // Rights before input: a viewer learns nothing from validation messages.
-    ctx.require(Permission::ManageData)?;
-    let src = read_source(crate::input::json(&headers, &body)?)?;
-    let job = start_import(&state, &ctx, src)?;
+    let job = sources::start_import(&state.ws, &ctx.who, input, describe_failure)?;
     Ok(accepted(&job))
 }
 
@@ -177,7 +114,9 @@ pub async fn get_source(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Json<SourceOut>, AppError> {
-    Ok(Json(source(&state, &ctx, &id).await?.into()))
+    Ok(Json(
+        sources::source(&state.ws, &ctx.who, &id).await?.into(),
+    ))
 }
 
 /// Replace a dataset's source and schedule (data stewards); the next refresh reads it anew.
@@ -189,10 +128,9 @@ pub async fn put_source(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Json<SourceOut>, AppError> {
-    let v = replace(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?;
+    let v = sources::replace(&state.ws, &ctx.who, &id, input).await?;
     Ok(Json(v.into()))
 }
 
@@ -206,7 +144,7 @@ pub async fn refresh(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let job = start_refresh(&state, &ctx, &id).await?;
+    let job = sources::start_refresh(&state.ws, &ctx.who, &id, describe_failure).await?;
     Ok(accepted(&job))
 }
 

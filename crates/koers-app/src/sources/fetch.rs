@@ -1,17 +1,17 @@
-//! Reading a dataset from a remote service (the rules are in [`crate::sources`]): every
+//! Reading a dataset from a remote service (the rules are in [`super::rules`]): every
 //! request goes through the fetch policy (only http(s), no internal addresses unless
 //! allow-listed, checked again on every redirect, a size limit over all pages together).
 //! Pages are written one by one to a temporary file — GeoJSON features or CSV rows — which is
 //! then imported with the file importers, so a large service never sits in memory. A refresh
 //! makes a new version only when the fetched data differs from the last.
 
-use crate::catalog::{ImportRequest, ImportSource, RemoveOnDrop, Workspace};
-use crate::fetch::{self, Answer};
-use crate::sources::{
+use super::rules::{
     ColumnKind, FeaturePage, Offer, SourceDef, SourceKind, TableInfo, cbs_table_info,
     choose_resource, ckan_resources, data_property_titles, feature_page, odata_cell, odata_kind,
     odata_page, odata_sets, ogc_collections,
 };
+use crate::catalog::{ImportRequest, ImportSource, RemoveOnDrop, Workspace};
+use crate::fetch::{self, Answer};
 use crate::{Error, Result};
 use koers_core::catalog::{DatasetMeta, suggest_dataset_name};
 use koers_core::indicators::Every;
@@ -418,7 +418,7 @@ impl Workspace {
             progress.advance(features.len() as u64);
             start += features.len();
             let next = match def.kind {
-                SourceKind::Wfs => crate::sources::wfs_next_start(start, features.len(), matched)
+                SourceKind::Wfs => super::rules::wfs_next_start(start, features.len(), matched)
                     .map(|s| def.wfs_page(PAGE_SIZE, s)),
                 _ => next.filter(|_| !features.is_empty()),
             };

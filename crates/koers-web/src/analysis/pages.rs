@@ -1,19 +1,19 @@
 //! Analyses (M2): the SQL editor with the schema browser, a paged result table, a map of
 //! geometry results and exports; saved analyses with parameters.
 
-use crate::analysis::{download, export_format, results, run_saved, run_sql, save};
+use super::views::download;
 use crate::auth::Ctx;
 use crate::error::AppError;
-use crate::input::Input;
+use crate::input::{FormInput, Input};
 use crate::map;
 use crate::shell::{form_problem, page};
 use crate::state::AppState;
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use koers_app::analysis::{self as analysis, Analysis, export_format};
 use koers_app::results::{Results, display};
 use koers_core::Permission;
 use minijinja::{Value, context};
@@ -63,15 +63,18 @@ async fn render(
     status: StatusCode,
     extra: Value,
 ) -> Result<Response, AppError> {
-    ctx.require(Permission::Read)?;
-    let (_, tables) = state.ws.tables(&ctx.org.id).await?;
-    let saved = state.store.analyses(&ctx.org.id).await?;
+    let bench = analysis::workbench(&state.ws, &ctx.who).await?;
     let html = page(
         state,
         ctx,
         template,
         current,
-        context! { tables => tables, saved => saved, can_analyse => ctx.require(Permission::Analyse).is_ok(), ..extra },
+        context! {
+            tables => bench.tables,
+            saved => bench.saved,
+            can_analyse => ctx.may(Permission::Analyse),
+            ..extra
+        },
     )
     .await?;
     Ok((status, html).into_response())
@@ -100,13 +103,19 @@ fn query_error(e: &AppError) -> bool {
     )
 }
 
-async fn run(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Response, AppError> {
-    let mut input = crate::input::form(&body)?;
+async fn run(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    FormInput(mut input): FormInput,
+) -> Result<Response, AppError> {
     let sql = input.text("sql");
     let page_no: usize = input.text("page").parse().unwrap_or(1);
-    match run_sql(&state, &ctx, &sql).await {
+    match analysis::run_sql(&state.ws, &ctx.who, &sql)
+        .await
+        .map_err(AppError::from)
+    {
         Ok(out) => {
-            let r = results(&out)?;
+            let r = Results::from_output(&out)?;
             let extra = context! { sql => sql, result => result_context(&r, page_no) };
             render(
                 &state,
@@ -137,23 +146,24 @@ async fn run(State(state): State<AppState>, ctx: Ctx, body: Bytes) -> Result<Res
 async fn export_adhoc(
     State(state): State<AppState>,
     ctx: Ctx,
-    body: Bytes,
+    FormInput(mut input): FormInput,
 ) -> Result<Response, AppError> {
-    let mut input = crate::input::form(&body)?;
     let sql = input.text("sql");
     let format = export_format(&input.text("format"))?;
-    let out = run_sql(&state, &ctx, &sql).await?;
+    let out = analysis::run_sql(&state.ws, &ctx.who, &sql).await?;
     download(&out, format, "resultaat")
 }
 
 async fn save_new(
     State(state): State<AppState>,
     ctx: Ctx,
-    body: Bytes,
+    form: FormInput,
 ) -> Result<Response, AppError> {
-    let input = crate::input::form(&body)?;
-    let sql = crate::input::form(&body)?.text("sql");
-    match save(&state, &ctx, None, input).await {
+    let sql = form.value().get_attr("sql").unwrap_or_default();
+    match analysis::save(&state.ws, &ctx.who, None, form.0)
+        .await
+        .map_err(AppError::from)
+    {
         Ok(a) => Ok(Redirect::to(&format!("/analyses/{}", a.id)).into_response()),
         Err(e) if query_error(&e) => {
             let extra = context! { sql => sql, ..form_problem(&e) };
@@ -171,7 +181,9 @@ async fn save_new(
     }
 }
 
-fn param_values(input: &mut Input, a: &koers_store::Analysis) -> BTreeMap<String, String> {
+/// The values of a saved analysis' parameters in a form (`p_<name>`), the empty ones left
+/// out (their defaults apply).
+fn param_values(input: &mut Input, a: &Analysis) -> BTreeMap<String, String> {
     a.parameters
         .iter()
         .map(|p| (p.name.clone(), input.text(&format!("p_{}", p.name))))
@@ -186,7 +198,7 @@ async fn render_saved(
     status: StatusCode,
     extra: Value,
 ) -> Result<Response, AppError> {
-    let a = state.store.analysis(&ctx.org.id, id).await?;
+    let a = analysis::analysis(&state.ws, &ctx.who, id).await?;
     render(
         state,
         ctx,
@@ -210,15 +222,17 @@ async fn run_saved_page(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    body: Bytes,
+    FormInput(mut input): FormInput,
 ) -> Result<Response, AppError> {
-    let a = state.store.analysis(&ctx.org.id, &id).await?;
-    let mut input = crate::input::form(&body)?;
+    let a = analysis::analysis(&state.ws, &ctx.who, &id).await?;
     let values = param_values(&mut input, &a);
     let page_no: usize = input.text("page").parse().unwrap_or(1);
-    match run_saved(&state, &ctx, &id, &values).await {
+    match analysis::run_saved(&state.ws, &ctx.who, &id, &values)
+        .await
+        .map_err(AppError::from)
+    {
         Ok((_, out)) => {
-            let r = results(&out)?;
+            let r = Results::from_output(&out)?;
             let hidden: Vec<(String, String)> = values
                 .iter()
                 .map(|(k, v)| (format!("p_{k}"), v.clone()))
@@ -244,13 +258,12 @@ async fn export_saved(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    body: Bytes,
+    FormInput(mut input): FormInput,
 ) -> Result<Response, AppError> {
-    let a = state.store.analysis(&ctx.org.id, &id).await?;
-    let mut input = crate::input::form(&body)?;
+    let a = analysis::analysis(&state.ws, &ctx.who, &id).await?;
     let values = param_values(&mut input, &a);
     let format = export_format(&input.text("format"))?;
-    let (a, out) = run_saved(&state, &ctx, &id, &values).await?;
+    let (a, out) = analysis::run_saved(&state.ws, &ctx.who, &id, &values).await?;
     download(&out, format, &a.title.replace(' ', "_"))
 }
 
@@ -258,9 +271,12 @@ async fn save_existing(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    body: Bytes,
+    FormInput(input): FormInput,
 ) -> Result<Response, AppError> {
-    match save(&state, &ctx, Some(&id), crate::input::form(&body)?).await {
+    match analysis::save(&state.ws, &ctx.who, Some(&id), input)
+        .await
+        .map_err(AppError::from)
+    {
         Ok(a) => Ok(Redirect::to(&format!("/analyses/{}", a.id)).into_response()),
         Err(e) if query_error(&e) => {
             render_saved(
@@ -281,10 +297,6 @@ async fn delete(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    ctx.require(Permission::Analyse)?;
-    state
-        .store
-        .delete_analysis(&ctx.org.id, &id, &ctx.actor())
-        .await?;
+    analysis::delete(&state.ws, &ctx.who, &id).await?;
     Ok(Redirect::to("/analyses").into_response())
 }

@@ -1,22 +1,29 @@
 //! Bronnen (M1): the catalog of datasets, importing with progress, and a dataset's page
-//! with its DCAT-AP-NL metadata, schema, quality history, preview and map.
+//! with its DCAT-AP-NL metadata, schema, quality history, preview, map and (for a dataset
+//! read from a service) its source. The source's own forms are in [`crate::sources`], which
+//! draws this page again through [`render_dataset`].
 
+use super::read_import_form;
+use super::views::{SourceOut, describe_failure};
 use crate::auth::Ctx;
-use crate::catalog::{read_import_form, start_import, update_meta};
 use crate::error::AppError;
+use crate::input::FormInput;
 use crate::map;
-use crate::shell::{form_problem, page};
+use crate::shell::{Done, form_outcome, page};
 use crate::state::AppState;
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
+use koers_app::catalog;
 use koers_app::results::{Results, display};
 use koers_core::Permission;
 use koers_core::catalog::{AccessRights, CADENCES, LICENCES, THEMES};
 use minijinja::{Value, context};
+
+/// Rows read for a dataset's preview and map (the table shows the first 20).
+const PREVIEW_ROWS: usize = 500;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -38,18 +45,16 @@ async fn render_list(
     status: StatusCode,
     extra: Value,
 ) -> Result<Response, AppError> {
-    ctx.require(Permission::Read)?;
-    let own = state.store.datasets(&ctx.org.id).await?;
-    let public = state.store.public_datasets_elsewhere(&ctx.org.id).await?;
+    let all = catalog::datasets(&state.ws, &ctx.who).await?;
     let html = page(
         state,
         ctx,
         "catalog.html",
         "/bronnen",
         context! {
-            own => own,
-            public => public,
-            can_import => ctx.require(Permission::ManageData).is_ok(),
+            own => all.own,
+            public => all.public,
+            can_import => ctx.may(Permission::ManageData),
             max_upload_mb => state.cfg.max_upload_bytes / (1024 * 1024),
             ..extra
         },
@@ -67,16 +72,17 @@ async fn import(
     ctx: Ctx,
     mp: Multipart,
 ) -> Result<Response, AppError> {
+    // Rights before reading the form: nothing of a viewer's upload is kept.
     ctx.require(Permission::ManageData)?;
-    let form = read_import_form(&state, mp, state.cfg.max_upload_bytes).await?;
-    match start_import(&state, &ctx, form) {
-        Ok(job) => Ok(Redirect::to(&format!("/bronnen/taken/{}", job.id)).into_response()),
-        Err(e @ AppError::Invalid(_)) => {
-            let extra = context! { error => e.detail() };
-            render_list(&state, &ctx, StatusCode::BAD_REQUEST, extra).await
-        }
-        Err(e) => Err(e),
-    }
+    let fields = read_import_form(&state, mp).await?;
+    let started = catalog::start_import(&state.ws, &ctx.who, fields, describe_failure);
+    form_outcome(
+        started,
+        Value::UNDEFINED,
+        |job| Done::To(format!("/bronnen/taken/{}", job.id)),
+        |status, extra| async move { render_list(&state, &ctx, status, extra).await },
+    )
+    .await
 }
 
 /// The job's state for the templates.
@@ -89,12 +95,7 @@ async fn job_page(
     ctx: Ctx,
     Path(job_id): Path<String>,
 ) -> Result<Html<String>, AppError> {
-    ctx.require(Permission::Read)?;
-    let job = state
-        .ws
-        .jobs
-        .get(&ctx.org.id, &job_id)
-        .ok_or(AppError::NotFound)?;
+    let job = catalog::job(&state.ws, &ctx.who, &job_id)?;
     page(
         &state,
         &ctx,
@@ -111,12 +112,7 @@ async fn job_fragment(
     ctx: Ctx,
     Path(job_id): Path<String>,
 ) -> Result<Response, AppError> {
-    ctx.require(Permission::Read)?;
-    let job = state
-        .ws
-        .jobs
-        .get(&ctx.org.id, &job_id)
-        .ok_or(AppError::NotFound)?;
+    let job = catalog::job(&state.ws, &ctx.who, &job_id)?;
     let html = crate::templates::Templates::render(
         "job_progress.html",
         context! { lang => ctx.lang.code(), job => job_context(&job) },
@@ -124,20 +120,22 @@ async fn job_fragment(
     Ok(Html(html).into_response())
 }
 
-pub(super) async fn render_dataset(
+/// A dataset's page, with `extra` for the template (a notice, a form's problems).
+pub async fn render_dataset(
     state: &AppState,
     ctx: &Ctx,
     id: &str,
     status: StatusCode,
     extra: Value,
 ) -> Result<Response, AppError> {
-    ctx.require(Permission::Read)?;
-    let ds = state.store.dataset(&ctx.org.id, id).await?;
-    let versions = state.ws.versions_seen_by(&ctx.org.id, &ds).await?;
+    let catalog::DatasetPage {
+        dataset: ds,
+        versions,
+        preview,
+    } = catalog::dataset_page(&state.ws, &ctx.who, id, PREVIEW_ROWS).await?;
     let latest = versions.first();
-    let (preview, map_svg) = match latest {
-        Some(v) => {
-            let out = state.ws.preview(&ctx.org.id, &ds, v.version, 500).await?;
+    let (preview, map_svg) = match preview {
+        Some(out) => {
             let results = Results::from_output(&out)?;
             let svg = map::svg(&results.features(), &format!("Kaart van {}", ds.meta.title));
             let rows: Vec<Vec<String>> = results
@@ -154,7 +152,9 @@ pub(super) async fn render_dataset(
         None => (None, None),
     };
     let own = ds.org_id == ctx.org.id;
-    let source = super::sources::dataset_context(state, ctx, &ds.id).await?;
+    let source = koers_app::sources::source_if_any(&state.ws, &ctx.who, &ds.id)
+        .await?
+        .map(SourceOut::from);
     let html = page(
         state,
         ctx,
@@ -167,7 +167,7 @@ pub(super) async fn render_dataset(
             latest => latest,
             preview => preview,
             map_svg => map_svg,
-            can_edit => own && ctx.require(Permission::ManageData).is_ok(),
+            can_edit => own && ctx.may(Permission::ManageData),
             themes => THEMES,
             licences => LICENCES.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
             access_rights => AccessRights::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
@@ -193,23 +193,15 @@ async fn edit_meta(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    body: Bytes,
+    form: FormInput,
 ) -> Result<Response, AppError> {
-    match update_meta(&state, &ctx, &id, crate::input::form(&body)?).await {
-        Ok(_) => {
-            render_dataset(
-                &state,
-                &ctx,
-                &id,
-                StatusCode::OK,
-                context! { notice => true },
-            )
-            .await
-        }
-        Err(e @ AppError::Invalid(_)) => {
-            let extra = form_problem(&e);
-            render_dataset(&state, &ctx, &id, StatusCode::BAD_REQUEST, extra).await
-        }
-        Err(e) => Err(e),
-    }
+    let fields = form.value();
+    let r = catalog::update_meta(&state.ws, &ctx.who, &id, form.0).await;
+    form_outcome(
+        r,
+        fields,
+        |_| Done::Notice("notice"),
+        |status, extra| async move { render_dataset(&state, &ctx, &id, status, extra).await },
+    )
+    .await
 }

@@ -1,0 +1,200 @@
+//! Analyses: ad-hoc SQL over what an organisation may see, saved analyses with typed
+//! parameters, their runs, and results as files.
+//!
+//! Who may do what: everyone who may read (`Read`) sees the saved analyses and runs them;
+//! analysts (`Analyse`) run their own SQL and save, replace and delete analyses. Every run of
+//! a saved analysis (pages, API, indicators, dashboards) binds its parameters through
+//! [`bound_sql`].
+
+use crate::{Error, Input, Principal, Result, Workspace};
+use koers_core::Permission;
+use koers_core::analysis::{Param, ParamKind, bind, parse_analysis};
+use koers_engine::Sql;
+use std::collections::BTreeMap;
+
+pub use crate::catalog::TableInfo;
+pub use koers_engine::QueryOutput;
+pub use koers_engine::export::ExportFormat;
+pub use koers_store::Analysis;
+
+/// Runs ad-hoc SQL (analysts and data stewards) within the engine's row limit.
+pub async fn run_sql(ws: &Workspace, who: &Principal, sql: &str) -> Result<QueryOutput> {
+    who.require(Permission::Analyse)?;
+    if sql.trim().is_empty() {
+        return Err(Error::Invalid(koers_core::Invalid::one(
+            "sql",
+            "required",
+            "is verplicht",
+        )));
+    }
+    let limit = ws.engine.config().row_limit;
+    ws.query(&who.org.id, sql, limit, None).await
+}
+
+/// A saved analysis as a query: its SQL with the typed values of its parameters (the given
+/// ones, defaults for the rest), which the engine binds into the parsed statement.
+pub fn bound_sql(a: &Analysis, values: &BTreeMap<String, String>) -> Result<Sql> {
+    Ok(Sql::new(a.sql.clone(), bind(&a.parameters, values)?))
+}
+
+/// Runs a saved analysis (everyone who may read).
+pub async fn run_saved(
+    ws: &Workspace,
+    who: &Principal,
+    id: &str,
+    values: &BTreeMap<String, String>,
+) -> Result<(Analysis, QueryOutput)> {
+    who.require(Permission::Read)?;
+    run_saved_in(ws, &who.org.id, id, values).await
+}
+
+/// Runs a saved analysis of an organisation, for whoever may (scheduled refreshes, which
+/// have no signed-in person, come here directly).
+pub async fn run_saved_in(
+    ws: &Workspace,
+    org_id: &str,
+    id: &str,
+    values: &BTreeMap<String, String>,
+) -> Result<(Analysis, QueryOutput)> {
+    let a = ws.store.analysis(org_id, id).await?;
+    let sql = bound_sql(&a, values)?;
+    let limit = ws.engine.config().row_limit;
+    let out = ws.query(org_id, sql, limit, None).await?;
+    Ok((a, out))
+}
+
+/// The organisation's saved analyses (everyone who may read).
+pub async fn analyses(ws: &Workspace, who: &Principal) -> Result<Vec<Analysis>> {
+    who.require(Permission::Read)?;
+    Ok(ws.store.analyses(&who.org.id).await?)
+}
+
+/// One saved analysis (everyone who may read).
+pub async fn analysis(ws: &Workspace, who: &Principal, id: &str) -> Result<Analysis> {
+    who.require(Permission::Read)?;
+    Ok(ws.store.analysis(&who.org.id, id).await?)
+}
+
+/// What the SQL editor shows: the tables the organisation may query and its saved analyses.
+pub struct Workbench {
+    pub tables: Vec<TableInfo>,
+    pub saved: Vec<Analysis>,
+}
+
+/// The SQL editor's schema browser and list of saved analyses (everyone who may read).
+pub async fn workbench(ws: &Workspace, who: &Principal) -> Result<Workbench> {
+    who.require(Permission::Read)?;
+    let (_, tables) = ws.tables(&who.org.id).await?;
+    let saved = ws.store.analyses(&who.org.id).await?;
+    Ok(Workbench { tables, saved })
+}
+
+/// Reads parameters from parallel lists `paramName`, `paramKind`, `paramDefault`.
+fn read_params(input: &mut Input) -> Result<Vec<Param>> {
+    let names = input.texts("paramName");
+    let kinds = input.texts("paramKind");
+    let defaults = input.texts("paramDefault");
+    let mut out = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        if name.trim().is_empty() {
+            continue;
+        }
+        let kind = ParamKind::parse(kinds.get(i).map(String::as_str).unwrap_or("text"))?;
+        out.push(Param {
+            name: name.trim().to_string(),
+            kind,
+            default: defaults.get(i).cloned().unwrap_or_default(),
+        });
+    }
+    Ok(out)
+}
+
+/// Saves a new analysis (`id` is `None`), or replaces the one with `id` (analysts). The
+/// fields are `title`, `description`, `sql` and the parameters as parallel lists
+/// `paramName`, `paramKind`, `paramDefault`; the SQL must pass the sandbox with the
+/// parameters' defaults before it is saved.
+pub async fn save(
+    ws: &Workspace,
+    who: &Principal,
+    id: Option<&str>,
+    mut input: Input,
+) -> Result<Analysis> {
+    if let Some(id) = id {
+        ws.store.analysis(&who.org.id, id).await?;
+    }
+    who.require(Permission::Analyse)?;
+    let title = input.text("title");
+    let description = input.text("description");
+    let sql = input.text("sql");
+    let params = read_params(&mut input)?;
+    let used = koers_engine::params::names(&sql).map_err(|e| Error::Rejected(e.to_string()))?;
+    let (title, sql) = input.finish(parse_analysis(&title, &sql, &params, &used))?;
+    let defaults = Sql::new(sql.as_str(), bind(&params, &BTreeMap::new())?);
+    let (refs, _) = ws.tables(&who.org.id).await?;
+    let names: Vec<&str> = refs.iter().map(|t| t.name.as_str()).collect();
+    koers_engine::sandbox::statement(&defaults, &names)
+        .map_err(|e| Error::Rejected(e.to_string()))?;
+    let actor = who.actor();
+    let fields = koers_store::catalog::AnalysisFields {
+        title,
+        description,
+        sql,
+        parameters: params,
+    };
+    Ok(match id {
+        Some(id) => {
+            ws.store
+                .update_analysis(&who.org.id, id, &fields, &actor)
+                .await?
+        }
+        None => {
+            ws.store
+                .create_analysis(&who.org.id, &fields, &actor)
+                .await?
+        }
+    })
+}
+
+/// Deletes a saved analysis (analysts); one that does not exist is not found, whoever asks.
+pub async fn delete(ws: &Workspace, who: &Principal, id: &str) -> Result<()> {
+    ws.store.analysis(&who.org.id, id).await?;
+    who.require(Permission::Analyse)?;
+    Ok(ws
+        .store
+        .delete_analysis(&who.org.id, id, &who.actor())
+        .await?)
+}
+
+/// Parses an export format name: `csv`, `csv-raw`, `geojson` or `parquet`.
+pub fn export_format(name: &str) -> Result<ExportFormat> {
+    match name {
+        "csv" => Ok(ExportFormat::Csv),
+        "csv-raw" => Ok(ExportFormat::CsvRaw),
+        "geojson" => Ok(ExportFormat::GeoJson),
+        "parquet" => Ok(ExportFormat::Parquet),
+        other => Err(Error::Invalid(koers_core::Invalid::one(
+            "format",
+            "enum",
+            &format!("onbekend exportformaat {other:?}; kies csv, csv-raw, geojson of parquet"),
+        ))),
+    }
+}
+
+/// A result as the bytes of a file in `format`.
+pub fn export(out: &QueryOutput, format: ExportFormat) -> Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    koers_engine::export::export(out, format, &mut buf)
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn export_formats_by_name() {
+        assert!(matches!(export_format("csv-raw"), Ok(ExportFormat::CsvRaw)));
+        assert!(matches!(export_format("xml"), Err(Error::Invalid(_))));
+    }
+}

@@ -1,0 +1,263 @@
+//! `/queries` and `/analyses`: SQL over the datasets and saved analyses through the API,
+//! with results as JSON or, with `format`, as a file.
+
+use super::views::download;
+use crate::auth::Ctx;
+use crate::error::AppError;
+use crate::input::JsonInput;
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use koers_app::analysis::{self as analysis, Analysis, QueryOutput, export_format};
+use koers_app::results::Results;
+use koers_core::analysis::Param;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::{IntoParams, ToSchema};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/queries", post(run_query))
+        .route("/analyses", get(list_analyses).post(create_analysis))
+        .route(
+            "/analyses/{analysis_id}",
+            get(get_analysis)
+                .put(update_analysis)
+                .delete(delete_analysis),
+        )
+        .route("/analyses/{analysis_id}/runs", post(run_analysis))
+}
+
+/// SQL to run.
+#[derive(ToSchema)]
+pub struct QueryIn {
+    /// SELECT or WITH; read-only.
+    pub sql: String,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FormatQuery {
+    /// Return a file instead of JSON: `csv` (for spreadsheets: text cells that would start a
+    /// formula, with `=`, `+`, `-`, `@`, a tab or a carriage return, get a leading `'`),
+    /// `csv-raw` (every cell as it is, for scripts), `geojson` or `parquet`.
+    pub format: Option<String>,
+}
+
+/// A query result: column names and rows; the geometry column holds GeoJSON (WGS84).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ResultsOut {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<serde_json::Value>>,
+    pub geometry_column: Option<String>,
+    pub truncated: bool,
+    pub elapsed_ms: u64,
+}
+
+impl From<Results> for ResultsOut {
+    fn from(r: Results) -> Self {
+        ResultsOut {
+            columns: r.columns,
+            rows: r.rows,
+            geometry_column: r.geometry_column,
+            truncated: r.truncated,
+            elapsed_ms: r.elapsed_ms as u64,
+        }
+    }
+}
+
+/// A saved analysis.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AnalysisOut {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub sql: String,
+    pub parameters: Vec<Param>,
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+}
+
+impl From<&Analysis> for AnalysisOut {
+    fn from(a: &Analysis) -> Self {
+        AnalysisOut {
+            id: a.id.clone(),
+            title: a.title.clone(),
+            description: a.description.clone(),
+            sql: a.sql.clone(),
+            parameters: a.parameters.clone(),
+            updated_at: a.updated_at.clone(),
+        }
+    }
+}
+
+/// A saved analysis to store: SQL with `{{name}}` parameters, declared with type and default.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AnalysisIn {
+    pub title: String,
+    pub description: Option<String>,
+    pub sql: String,
+    pub param_name: Option<Vec<String>>,
+    pub param_kind: Option<Vec<String>>,
+    pub param_default: Option<Vec<String>>,
+}
+
+/// Parameter values for a run.
+#[derive(ToSchema)]
+pub struct RunIn {
+    #[schema(value_type = Object)]
+    pub params: Option<BTreeMap<String, String>>,
+}
+
+/// A result as JSON, or as a file in `format`.
+fn answer(out: &QueryOutput, format: Option<&str>, stem: &str) -> Result<Response, AppError> {
+    match format {
+        Some(f) => download(out, export_format(f)?, stem),
+        None => Ok(Json(ResultsOut::from(Results::from_output(out)?)).into_response()),
+    }
+}
+
+/// Run read-only SQL over the datasets the organisation may see (analysts).
+#[utoipa::path(post, path = "/queries", tag = "analyses", params(FormatQuery), request_body = QueryIn,
+    responses((status = 200, description = "Het resultaat", body = ResultsOut)))]
+pub async fn run_query(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<FormatQuery>,
+    JsonInput(mut input): JsonInput,
+) -> Result<Response, AppError> {
+    let sql = input.text("sql");
+    input.finish(Ok(()))?;
+    let out = analysis::run_sql(&state.ws, &ctx.who, &sql).await?;
+    answer(&out, q.format.as_deref(), "resultaat")
+}
+
+/// The organisation's saved analyses.
+#[utoipa::path(get, path = "/analyses", tag = "analyses",
+    responses((status = 200, description = "Analyses", body = Vec<AnalysisOut>)))]
+pub async fn list_analyses(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<AnalysisOut>>, AppError> {
+    let all = analysis::analyses(&state.ws, &ctx.who).await?;
+    Ok(Json(all.iter().map(Into::into).collect()))
+}
+
+/// Save an analysis (analysts).
+#[utoipa::path(post, path = "/analyses", tag = "analyses", request_body = AnalysisIn,
+    responses((status = 201, description = "Opgeslagen", body = AnalysisOut)))]
+pub async fn create_analysis(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    JsonInput(input): JsonInput,
+) -> Result<Response, AppError> {
+    let a = analysis::save(&state.ws, &ctx.who, None, input).await?;
+    Ok((StatusCode::CREATED, Json(AnalysisOut::from(&a))).into_response())
+}
+
+/// One saved analysis.
+#[utoipa::path(get, path = "/analyses/{analysisId}", tag = "analyses",
+    params(("analysisId" = String, Path, description = "Id van de analyse")),
+    responses((status = 200, description = "De analyse", body = AnalysisOut)))]
+pub async fn get_analysis(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Json<AnalysisOut>, AppError> {
+    let a = analysis::analysis(&state.ws, &ctx.who, &id).await?;
+    Ok(Json((&a).into()))
+}
+
+/// Replace a saved analysis (analysts).
+#[utoipa::path(put, path = "/analyses/{analysisId}", tag = "analyses",
+    params(("analysisId" = String, Path, description = "Id van de analyse")),
+    request_body = AnalysisIn,
+    responses((status = 200, description = "Opgeslagen", body = AnalysisOut)))]
+pub async fn update_analysis(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    JsonInput(input): JsonInput,
+) -> Result<Json<AnalysisOut>, AppError> {
+    let a = analysis::save(&state.ws, &ctx.who, Some(&id), input).await?;
+    Ok(Json((&a).into()))
+}
+
+/// Delete a saved analysis (analysts).
+#[utoipa::path(delete, path = "/analyses/{analysisId}", tag = "analyses",
+    params(("analysisId" = String, Path, description = "Id van de analyse")),
+    responses((status = 204, description = "Verwijderd")))]
+pub async fn delete_analysis(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    analysis::delete(&state.ws, &ctx.who, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Run a saved analysis with parameter values (defaults for the rest).
+#[utoipa::path(post, path = "/analyses/{analysisId}/runs", tag = "analyses",
+    params(("analysisId" = String, Path, description = "Id van de analyse"), FormatQuery),
+    request_body = RunIn,
+    responses((status = 200, description = "Het resultaat", body = ResultsOut)))]
+pub async fn run_analysis(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<FormatQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    let values: BTreeMap<String, String> = if body.is_empty() {
+        BTreeMap::new()
+    } else {
+        crate::input::json(&headers, &body)?;
+        let v: serde_json::Value =
+            serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
+        match v.get("params") {
+            None | Some(serde_json::Value::Null) => BTreeMap::new(),
+            Some(serde_json::Value::Object(m)) => m
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        match v {
+                            serde_json::Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        },
+                    )
+                })
+                .collect(),
+            Some(_) => {
+                return Err(AppError::Invalid(koers_core::Invalid::one(
+                    "params",
+                    "type",
+                    "moet een object zijn",
+                )));
+            }
+        }
+    };
+    let (a, out) = analysis::run_saved(&state.ws, &ctx.who, &id, &values).await?;
+    answer(&out, q.format.as_deref(), &a.title.replace(' ', "_"))
+}
+
+/// This module's operations in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    run_query,
+    list_analyses,
+    create_analysis,
+    get_analysis,
+    update_analysis,
+    delete_analysis,
+    run_analysis,
+))]
+pub struct Doc;

@@ -1,0 +1,37 @@
+//! What the analysis pages and the API answer alike: a result as a downloadable file.
+
+use crate::error::AppError;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use koers_app::analysis::{ExportFormat, QueryOutput, export};
+
+/// A result as a downloadable file named after `stem` (letters, digits, `_` and `-` only).
+pub fn download(out: &QueryOutput, format: ExportFormat, stem: &str) -> Result<Response, AppError> {
+    let buf = export(out, format)?;
+    let (mime, ext) = match format {
+        ExportFormat::Csv | ExportFormat::CsvRaw => ("text/csv; charset=utf-8", "csv"),
+        ExportFormat::GeoJson => ("application/geo+json", "geojson"),
+        ExportFormat::Parquet => ("application/vnd.apache.parquet", "parquet"),
+    };
+    let safe: String = stem
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        .take(60)
+        .collect();
+    let name = if safe.is_empty() {
+        "resultaat".to_string()
+    } else {
+        safe
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.{ext}\""),
+            ),
+        ],
+        buf,
+    )
+        .into_response())
+}

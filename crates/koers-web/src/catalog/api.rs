@@ -1,0 +1,318 @@
+//! `/datasets`, `/jobs`, `/catalog` and `/public-catalog`: the catalog through the API —
+//! datasets with their metadata and versions, imports as background jobs, and the catalogs
+//! as DCAT-AP-NL RDF (JSON-LD by default, Turtle with `Accept: text/turtle`).
+
+use super::dcat::{CatalogInfo, Graph, RdfFormat, catalog_graph};
+use super::read_import_form;
+use super::views::{JobOut, accepted, describe_failure};
+use crate::auth::Ctx;
+use crate::error::AppError;
+use crate::input::JsonInput;
+use crate::ogc::base_url;
+use crate::state::AppState;
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, put};
+use axum::{Json, Router};
+use koers_app::catalog::{self as catalog, Dataset, DatasetVersion, ImportFields};
+use koers_core::catalog::AccessRights;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/datasets",
+            get(list_datasets)
+                .post(import_dataset)
+                .layer(DefaultBodyLimit::disable()),
+        )
+        .route("/datasets/{dataset_id}", get(get_dataset))
+        .route("/datasets/{dataset_id}/metadata", put(set_metadata))
+        .route("/datasets/{dataset_id}/versions", get(list_versions))
+        .route("/jobs/{job_id}", get(get_job))
+        .route("/catalog", get(organisation_catalog))
+        .route("/public-catalog", get(public_catalog))
+}
+
+/// A dataset with its DCAT-AP-NL metadata.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DatasetOut {
+    pub id: String,
+    /// The name in SQL.
+    pub name: String,
+    pub title: String,
+    pub description: String,
+    pub publisher: String,
+    pub contact_name: String,
+    pub contact_email: String,
+    /// EU data theme code.
+    pub theme: String,
+    /// SPDX licence id.
+    pub licence: String,
+    pub access_rights: AccessRights,
+    pub cadence: String,
+    pub tags: Vec<String>,
+    pub generated: bool,
+    pub latest_version: Option<i64>,
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+}
+
+impl From<&Dataset> for DatasetOut {
+    fn from(d: &Dataset) -> Self {
+        let m = &d.meta;
+        DatasetOut {
+            id: d.id.clone(),
+            name: d.name.clone(),
+            title: m.title.clone(),
+            description: m.description.clone(),
+            publisher: m.publisher.clone(),
+            contact_name: m.contact_name.clone(),
+            contact_email: m.contact_email.clone(),
+            theme: m.theme.clone(),
+            licence: m.licence.clone(),
+            access_rights: m.access_rights,
+            cadence: m.cadence.clone(),
+            tags: m.tags.clone(),
+            generated: d.generated,
+            latest_version: d.latest_version,
+            updated_at: d.updated_at.clone(),
+        }
+    }
+}
+
+/// One immutable version of a dataset, with its schema and quality figures.
+#[derive(Serialize, ToSchema)]
+#[schema(as = DatasetVersionOut)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionOut {
+    pub version: i64,
+    /// Where it came from (a file name, or a URL without credentials); only for the
+    /// organisation's own datasets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    pub format: String,
+    pub row_count: i64,
+    pub byte_size: i64,
+    /// One object per column: `name`, `data_type`, `nullable`, and `title` (what the column
+    /// means) when the source gave one, such as a CBS table's `DataProperties`.
+    #[schema(value_type = Vec<Object>)]
+    pub columns: serde_json::Value,
+    #[schema(value_type = Option<Object>)]
+    pub geometry: Option<serde_json::Value>,
+    /// One object per column: counts of empty and distinct values, minimum, maximum.
+    #[schema(value_type = Vec<Object>)]
+    pub quality: serde_json::Value,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    /// Who imported it; only for the organisation's own datasets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+}
+
+impl From<&DatasetVersion> for VersionOut {
+    fn from(v: &DatasetVersion) -> Self {
+        VersionOut {
+            version: v.version,
+            // Empty in another organisation's view (see `koers_app::catalog::outsider_view`).
+            source: (!v.source.is_empty()).then(|| v.source.clone()),
+            format: v.format.clone(),
+            row_count: v.row_count,
+            byte_size: v.byte_size,
+            columns: v.columns.clone(),
+            geometry: v.geometry.clone(),
+            quality: v.quality.clone(),
+            created_at: v.created_at.clone(),
+            created_by: (!v.created_by.is_empty()).then(|| v.created_by.clone()),
+        }
+    }
+}
+
+/// Import from a URL (JSON), or upload a file (multipart with a `file` part).
+#[derive(ToSchema)]
+pub struct ImportIn {
+    /// An http(s) URL to fetch.
+    pub url: Option<String>,
+    /// The SQL name; from the file name when absent.
+    pub name: Option<String>,
+    /// `EPSG:28992` or `EPSG:4326`.
+    pub crs: Option<String>,
+    /// `csv`, `geojson`, `parquet`, `xlsx`, `shp` (a zipped shapefile) or `gpkg`.
+    pub format: Option<String>,
+    /// The layer of a GeoPackage with several feature tables.
+    pub layer: Option<String>,
+}
+
+/// The datasets of the organisation and the public ones of others.
+#[utoipa::path(get, path = "/datasets", tag = "bronnen",
+    responses((status = 200, description = "Bronnen", body = Vec<DatasetOut>)))]
+pub async fn list_datasets(
+    State(state): State<AppState>,
+    ctx: Ctx,
+) -> Result<Json<Vec<DatasetOut>>, AppError> {
+    let all = catalog::datasets(&state.ws, &ctx.who).await?;
+    Ok(Json(
+        all.own.iter().chain(&all.public).map(Into::into).collect(),
+    ))
+}
+
+/// Import a dataset: a JSON body with a URL, or a multipart upload. Answers 202 with the job.
+#[utoipa::path(post, path = "/datasets", tag = "bronnen", request_body(content = ImportIn, content_type = "application/json"),
+    responses((status = 202, description = "Import gestart", body = JobOut)))]
+pub async fn import_dataset(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    req: Request,
+) -> Result<Response, AppError> {
+    // Rights before reading the body: nothing of a viewer's upload is kept.
+    ctx.require(koers_core::Permission::ManageData)?;
+    let is_multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let fields = if is_multipart {
+        let mp = Multipart::from_request(req, &state)
+            .await
+            .map_err(|e| AppError::BadRequest(e.body_text()))?;
+        read_import_form(&state, mp).await?
+    } else {
+        // The route takes uploads of any size; a JSON body keeps the usual limit.
+        let headers = req.headers().clone();
+        let body = axum::body::to_bytes(req.into_body(), state.cfg.max_body_bytes)
+            .await
+            .map_err(|_| AppError::PayloadTooLarge)?;
+        ImportFields::read(crate::input::json(&headers, &body)?)?
+    };
+    let job = catalog::start_import(&state.ws, &ctx.who, fields, describe_failure)?;
+    Ok(accepted(&job))
+}
+
+/// One dataset.
+#[utoipa::path(get, path = "/datasets/{datasetId}", tag = "bronnen",
+    params(("datasetId" = String, Path, description = "Id van de bron")),
+    responses((status = 200, description = "De bron", body = DatasetOut)))]
+pub async fn get_dataset(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Json<DatasetOut>, AppError> {
+    Ok(Json(
+        (&catalog::dataset(&state.ws, &ctx.who, &id).await?).into(),
+    ))
+}
+
+/// Replace a dataset's metadata (data stewards).
+#[utoipa::path(put, path = "/datasets/{datasetId}/metadata", tag = "bronnen",
+    params(("datasetId" = String, Path, description = "Id van de bron")),
+    request_body = DatasetOut,
+    responses((status = 200, description = "Opgeslagen", body = DatasetOut)))]
+pub async fn set_metadata(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    JsonInput(input): JsonInput,
+) -> Result<Json<DatasetOut>, AppError> {
+    let ds = catalog::update_meta(&state.ws, &ctx.who, &id, input).await?;
+    Ok(Json((&ds).into()))
+}
+
+/// Every version of a dataset, newest first; of another organisation's public dataset only
+/// what the public catalog shows (no source, no importer).
+#[utoipa::path(get, path = "/datasets/{datasetId}/versions", tag = "bronnen",
+    params(("datasetId" = String, Path, description = "Id van de bron")),
+    responses((status = 200, description = "Versies", body = Vec<VersionOut>)))]
+pub async fn list_versions(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<VersionOut>>, AppError> {
+    let versions = catalog::versions(&state.ws, &ctx.who, &id).await?;
+    Ok(Json(versions.iter().map(Into::into).collect()))
+}
+
+/// A background job (an import) and its progress.
+#[utoipa::path(get, path = "/jobs/{jobId}", tag = "bronnen",
+    params(("jobId" = String, Path, description = "Id van de taak")),
+    responses((status = 200, description = "De taak", body = JobOut)))]
+pub async fn get_job(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Result<Json<JobOut>, AppError> {
+    let job = catalog::job(&state.ws, &ctx.who, &id)?;
+    Ok(Json(JobOut::from(job.as_ref())))
+}
+
+fn rdf_response(headers: &HeaderMap, graph: &Graph) -> Response {
+    let format = RdfFormat::from_accept(headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()));
+    let mut resp = format.write(graph).into_response();
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    resp.headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("accept"));
+    resp
+}
+
+/// The organisation's catalog as DCAT-AP-NL: every dataset with its metadata, whatever its
+/// access rights (which the catalog states).
+#[utoipa::path(get, path = "/catalog", tag = "bronnen",
+    responses((status = 200, description = "De catalogus (DCAT-AP-NL)",
+        content((Object = "application/ld+json"), (String = "text/turtle")))))]
+pub async fn organisation_catalog(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let base = base_url(&state, &headers);
+    let list = catalog::organisation_catalog(&state.ws, &ctx.who).await?;
+    let title = format!("Catalogus van {}", ctx.org.name);
+    let info = CatalogInfo {
+        iri: format!("{base}/api/v1/catalog#{}", ctx.org.id),
+        title: &title,
+        description: "De bronnen van de organisatie in koers, met hun metadata (DCAT-AP-NL).",
+        publisher_iri: format!("{base}/api/v1/organisations/{}", ctx.org.id),
+        publisher_name: &ctx.org.name,
+    };
+    Ok(rdf_response(&headers, &catalog_graph(&base, &info, &list)))
+}
+
+/// The published datasets of every organisation on this koers, as DCAT-AP-NL; no sign-in
+/// needed.
+#[utoipa::path(get, path = "/public-catalog", tag = "bronnen", security(()),
+    responses((status = 200, description = "De openbare catalogus (DCAT-AP-NL)",
+        content((Object = "application/ld+json"), (String = "text/turtle")))))]
+pub async fn public_catalog(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
+    let base = base_url(&state, &headers);
+    let list = catalog::public_catalog(&state.ws).await?;
+    let info = CatalogInfo {
+        iri: format!("{base}/api/v1/public-catalog"),
+        title: "Openbare datasets op koers",
+        description: "De datasets die organisaties op deze koers openbaar hebben gemaakt (toegangsrechten: publiek).",
+        publisher_iri: format!("{base}/"),
+        publisher_name: "koers",
+    };
+    Ok(rdf_response(&headers, &catalog_graph(&base, &info, &list)))
+}
+
+/// This module's operations in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    list_datasets,
+    import_dataset,
+    get_dataset,
+    set_metadata,
+    list_versions,
+    get_job,
+    organisation_catalog,
+    public_catalog,
+))]
+pub struct Doc;
