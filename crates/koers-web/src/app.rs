@@ -51,8 +51,8 @@ fn pages() -> Router<AppState> {
         .merge(crate::pages::register::router())
         .merge(crate::pages::products::router())
         .merge(crate::pages::dashboards::router())
-        .merge(crate::pages::maturity::router())
-        .merge(crate::pages::learning::router())
+        .merge(crate::maturity::pages::router())
+        .merge(crate::learning::pages::router())
         .merge(crate::pages::sources::router())
 }
 
@@ -71,8 +71,8 @@ fn api() -> Router<AppState> {
         .merge(crate::api::indicators::router())
         .merge(crate::api::dashboards::router())
         .merge(crate::api::notifications::router())
-        .merge(crate::api::maturity::router())
-        .merge(crate::api::learning::router())
+        .merge(crate::maturity::api::router())
+        .merge(crate::learning::api::router())
         .merge(crate::api::auth_providers::router())
 }
 
@@ -91,8 +91,8 @@ fn api_docs() -> Vec<utoipa::openapi::OpenApi> {
         crate::api::register::Doc::openapi(),
         crate::api::indicators::Doc::openapi(),
         crate::api::dashboards::Doc::openapi(),
-        crate::api::maturity::Doc::openapi(),
-        crate::api::learning::Doc::openapi(),
+        crate::maturity::api::Doc::openapi(),
+        crate::learning::api::Doc::openapi(),
         crate::api::auth_providers::Doc::openapi(),
     ]
 }

@@ -7,8 +7,6 @@ pub mod catalog;
 pub mod dashboards;
 pub mod datasets;
 pub mod indicators;
-pub mod learning;
-pub mod maturity;
 pub mod notifications;
 pub mod organisations;
 pub mod questions;

@@ -6,8 +6,6 @@ pub mod analysis;
 pub mod catalog;
 pub mod dashboards;
 pub mod home;
-pub mod learning;
-pub mod maturity;
 pub mod notifications;
 pub mod oidc;
 pub mod organisation;
