@@ -491,7 +491,7 @@ pub async fn save_group_register(
 }
 
 /// A participant, visible to coordinators and to the participant themselves.
-pub async fn participant(ws: &Workspace, who: &Principal, id: &str) -> Result<Participant> {
+async fn participant(ws: &Workspace, who: &Principal, id: &str) -> Result<Participant> {
     let p = ws.store.participant(&who.org.id, id).await?;
     if who.may(Permission::CoordinateLearning) || p.email == who.user.email {
         Ok(p)
