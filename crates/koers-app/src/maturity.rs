@@ -1036,3 +1036,86 @@ async fn results_of(ws: &Workspace, r: Round) -> Result<RoundResults> {
         participants,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn results(codes: &[Option<&str>]) -> RoundResults {
+        let participants = codes
+            .iter()
+            .enumerate()
+            .map(|(i, code)| ParticipantResult {
+                id: format!("p{i}"),
+                name: format!("Organisatie {i}"),
+                cbs_code: code.map(str::to_string),
+                invited: 0,
+                responded: 0,
+                survey_shown: false,
+                dimensions: Vec::new(),
+                comments: Vec::new(),
+            })
+            .collect();
+        RoundResults {
+            round: Round {
+                id: "r".into(),
+                org_id: "o".into(),
+                framework_id: "f".into(),
+                name: "Ronde".into(),
+                year: 2026,
+                min_respondents: 5,
+                weights: Weights::default(),
+                status: "open".into(),
+                anon_key: "sleutel".into(),
+                generated: false,
+                created_at: String::new(),
+                closed_at: None,
+            },
+            framework: FrameworkVersion {
+                id: "f".into(),
+                version: 1,
+                framework: Framework {
+                    name: "Kader".into(),
+                    dimensions: Vec::new(),
+                },
+                created_at: String::new(),
+            },
+            participants,
+        }
+    }
+
+    const ANONYMOUS: Naming = Naming::Anonymous {
+        province: "Provincie",
+        organisation: "Organisatie",
+    };
+
+    #[test]
+    fn the_benchmark_names_provinces_only_when_every_organisation_is_one() {
+        let named = results(&[Some("PV20"), None]).benchmark(Naming::Named);
+        assert_eq!(named[0].cbs_code.as_deref(), Some("PV20"));
+        assert_eq!(named[1].label, "Organisatie 1");
+        let mixed = results(&[Some("PV20"), None]).benchmark(ANONYMOUS);
+        assert!(mixed.iter().all(|r| r.label.starts_with("Organisatie ")));
+        assert!(mixed.iter().all(|r| r.cbs_code.is_none()));
+        let provinces = results(&[Some("PV20"), Some("PV21")]).benchmark(ANONYMOUS);
+        assert!(provinces.iter().all(|r| r.label.starts_with("Provincie ")));
+    }
+
+    #[test]
+    fn the_framework_form_leaves_out_the_empty_spare_row() {
+        let pairs = [
+            ("name", "Kader"),
+            ("dimensions", "2"),
+            ("d0.key", "data"),
+            ("d0.name", "Data"),
+            ("d0.level1", " Begin "),
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .to_vec();
+        let fw = framework_from_form(&mut Input::from_pairs(pairs));
+        assert_eq!(fw.name, "Kader");
+        assert_eq!(fw.dimensions.len(), 1);
+        assert_eq!(fw.dimensions[0].levels[0], "Begin");
+        assert_eq!(fw.dimensions[0].levels.len(), 5);
+    }
+}
