@@ -51,9 +51,9 @@ fn pages() -> Router<AppState> {
         .merge(crate::register::pages::router())
         .merge(crate::catalog::pages::router())
         .merge(crate::analysis::pages::router())
-        .merge(crate::pages::maturity::router())
-        .merge(crate::pages::learning::router())
         .merge(crate::sources::pages::router())
+        .merge(crate::maturity::pages::router())
+        .merge(crate::learning::pages::router())
 }
 
 /// The JSON API under `/api/v1`: every module's operations.
@@ -71,8 +71,8 @@ fn api() -> Router<AppState> {
         .merge(crate::catalog::api::router())
         .merge(crate::analysis::api::router())
         .merge(crate::sources::api::router())
-        .merge(crate::api::maturity::router())
-        .merge(crate::api::learning::router())
+        .merge(crate::maturity::api::router())
+        .merge(crate::learning::api::router())
         .merge(crate::api::auth_providers::router())
 }
 
@@ -91,8 +91,8 @@ fn api_docs() -> Vec<utoipa::openapi::OpenApi> {
         crate::catalog::api::Doc::openapi(),
         crate::analysis::api::Doc::openapi(),
         crate::sources::api::Doc::openapi(),
-        crate::api::maturity::Doc::openapi(),
-        crate::api::learning::Doc::openapi(),
+        crate::maturity::api::Doc::openapi(),
+        crate::learning::api::Doc::openapi(),
         crate::api::auth_providers::Doc::openapi(),
     ]
 }

@@ -3,8 +3,6 @@
 //! on every response.
 
 pub mod auth_providers;
-pub mod learning;
-pub mod maturity;
 pub mod organisations;
 pub mod sessions;
 pub mod tokens;

@@ -3,8 +3,6 @@
 pub mod account;
 pub mod admin;
 pub mod home;
-pub mod learning;
-pub mod maturity;
 pub mod oidc;
 pub mod organisation;
 pub mod session;

@@ -1,9 +1,11 @@
-//! `/learning/...`: the learning track through the API.
+//! `/learning/...`: the learning track through the API. Who may do what is decided by
+//! the use cases in [`koers_app::learning`]: members read programmes, coordinators run the
+//! track, a participant reads their own standing and certificate.
 
+use super::views::certificate_response;
 use crate::auth::Ctx;
 use crate::error::AppError;
-use crate::input::Input;
-use crate::learning::{self as ops, Entry};
+use crate::input::JsonInput;
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -11,9 +13,11 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use koers_core::Permission;
-use koers_core::learning::{MAX_ROSTER_BYTES, Missing};
-use koers_store::learning::{Cohort, Enrolment, Group, Participant, Programme, Project};
+use koers_app::learning::{
+    self as uc, Cohort, Enrolment, EntryKind, Group, LiveSession, Missing, Module, Participant,
+    Programme, Project,
+};
+use koers_core::learning::{MAX_ROSTER_BYTES, ProjectStatus, Student};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -68,40 +72,260 @@ pub fn router() -> Router<AppState> {
         .route("/learning/me", get(my_enrolments))
 }
 
+/// A learning programme.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProgrammeOut {
+    pub id: String,
+    pub org_id: String,
+    pub name: String,
+    pub description: String,
+    /// The dimensions of the leadership model, in order.
+    pub dimensions: Vec<String>,
+    /// Share of live sessions to attend, in percent.
+    pub min_attendance: u32,
+    /// Whether a delivered project is needed for the certificate.
+    pub requires_project: bool,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+}
+
+impl From<Programme> for ProgrammeOut {
+    fn from(p: Programme) -> Self {
+        ProgrammeOut {
+            id: p.id,
+            org_id: p.org_id,
+            name: p.name,
+            description: p.description,
+            dimensions: p.dimensions,
+            min_attendance: p.min_attendance,
+            requires_project: p.requires_project,
+            created_at: p.created_at,
+        }
+    }
+}
+
+/// A module of a programme.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ProgrammeModuleOut {
+    pub id: String,
+    pub programme_id: String,
+    pub position: u32,
+    pub title: String,
+    pub description: String,
+    pub dimension: String,
+}
+
+impl From<Module> for ProgrammeModuleOut {
+    fn from(m: Module) -> Self {
+        ProgrammeModuleOut {
+            id: m.id,
+            programme_id: m.programme_id,
+            position: m.position,
+            title: m.title,
+            description: m.description,
+            dimension: m.dimension,
+        }
+    }
+}
+
+/// A live session of a programme.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveSessionOut {
+    pub id: String,
+    pub programme_id: String,
+    pub title: String,
+    #[schema(format = Date)]
+    pub date: String,
+    /// HH:MM
+    pub start_time: String,
+    /// HH:MM
+    pub end_time: String,
+    /// The online meeting's address.
+    pub link: String,
+    /// How many modules come before it.
+    pub after_module: u32,
+}
+
+impl From<LiveSession> for LiveSessionOut {
+    fn from(s: LiveSession) -> Self {
+        LiveSessionOut {
+            id: s.id,
+            programme_id: s.programme_id,
+            title: s.title,
+            date: s.date,
+            start_time: s.start_time,
+            end_time: s.end_time,
+            link: s.link,
+            after_module: s.after_module,
+        }
+    }
+}
+
+/// A cohort of a programme.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CohortOut {
+    pub id: String,
+    pub org_id: String,
+    pub programme_id: String,
+    pub name: String,
+    #[schema(format = Date)]
+    pub start_date: Option<String>,
+    /// The largest group.
+    pub capacity: u32,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+}
+
+impl From<Cohort> for CohortOut {
+    fn from(c: Cohort) -> Self {
+        CohortOut {
+            id: c.id,
+            org_id: c.org_id,
+            programme_id: c.programme_id,
+            name: c.name,
+            start_date: c.start_date,
+            capacity: c.capacity,
+            created_at: c.created_at,
+        }
+    }
+}
+
+/// A group of a cohort and how full it is.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CohortGroupOut {
+    pub id: String,
+    pub cohort_id: String,
+    pub position: u32,
+    pub name: String,
+    pub capacity: u32,
+    pub filled: u32,
+}
+
+impl From<Group> for CohortGroupOut {
+    fn from(g: Group) -> Self {
+        CohortGroupOut {
+            id: g.id,
+            cohort_id: g.cohort_id,
+            position: g.position,
+            name: g.name,
+            capacity: g.capacity,
+            filled: g.filled,
+        }
+    }
+}
+
+/// A participant of a cohort.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LearnerOut {
+    pub id: String,
+    pub cohort_id: String,
+    pub name: String,
+    pub email: String,
+    pub department: String,
+    pub role: String,
+    pub group_id: Option<String>,
+    /// The group whose waiting list they are on.
+    pub waiting_for: Option<String>,
+    #[schema(format = DateTime)]
+    pub waiting_since: Option<String>,
+    /// Made up by the demo, not a real person.
+    pub generated: bool,
+}
+
+impl From<Participant> for LearnerOut {
+    fn from(p: Participant) -> Self {
+        LearnerOut {
+            id: p.id,
+            cohort_id: p.cohort_id,
+            name: p.name,
+            email: p.email,
+            department: p.department,
+            role: p.role,
+            group_id: p.group_id,
+            waiting_for: p.waiting_for,
+            waiting_since: p.waiting_since,
+            generated: p.generated,
+        }
+    }
+}
+
+/// A make-track project.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LearningProjectOut {
+    pub id: String,
+    pub cohort_id: String,
+    pub title: String,
+    pub question_id: Option<String>,
+    /// indicator or monitor.
+    pub product_kind: Option<String>,
+    pub product_id: Option<String>,
+    pub status: ProjectStatus,
+    pub outcome: String,
+    pub students: Vec<Student>,
+    /// Participant ids of the team.
+    pub members: Vec<String>,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+}
+
+impl From<Project> for LearningProjectOut {
+    fn from(x: Project) -> Self {
+        LearningProjectOut {
+            id: x.id,
+            cohort_id: x.cohort_id,
+            title: x.title,
+            question_id: x.question_id,
+            product_kind: x.product_kind,
+            product_id: x.product_id,
+            status: x.status,
+            outcome: x.outcome,
+            students: x.students,
+            members: x.members,
+            created_at: x.created_at,
+            updated_at: x.updated_at,
+        }
+    }
+}
+
+fn all<T, O: From<T>>(v: Vec<T>) -> Vec<O> {
+    v.into_iter().map(O::from).collect()
+}
+
 /// A programme with its modules, live sessions and cohorts.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ProgrammeDetailOut {
-    #[schema(value_type = Object)]
-    pub programme: Programme,
-    #[schema(value_type = Vec<Object>)]
-    pub modules: Vec<koers_store::learning::Module>,
-    #[schema(value_type = Vec<Object>)]
-    pub sessions: Vec<koers_store::learning::LiveSession>,
-    #[schema(value_type = Vec<Object>)]
-    pub cohorts: Vec<Cohort>,
+    pub programme: ProgrammeOut,
+    pub modules: Vec<ProgrammeModuleOut>,
+    pub sessions: Vec<LiveSessionOut>,
+    /// Only for coordinators.
+    pub cohorts: Vec<CohortOut>,
 }
 
 /// A cohort with its groups, participants and projects.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CohortDetailOut {
-    #[schema(value_type = Object)]
-    pub cohort: Cohort,
-    #[schema(value_type = Vec<Object>)]
-    pub groups: Vec<Group>,
-    #[schema(value_type = Vec<Object>)]
-    pub participants: Vec<Participant>,
-    #[schema(value_type = Vec<Object>)]
-    pub projects: Vec<Project>,
+    pub cohort: CohortOut,
+    pub groups: Vec<CohortGroupOut>,
+    pub participants: Vec<LearnerOut>,
+    pub projects: Vec<LearningProjectOut>,
 }
 
 /// A participant and where they stand against the completion rule.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StandingOut {
-    #[schema(value_type = Object)]
-    pub participant: Participant,
+    pub participant: LearnerOut,
     pub modules_done: u32,
     pub modules_total: u32,
     pub sessions_present: u32,
@@ -120,8 +344,8 @@ pub struct MissingOut {
     pub message: String,
 }
 
-impl From<ops::Standing> for StandingOut {
-    fn from(s: ops::Standing) -> Self {
+impl From<uc::Standing> for StandingOut {
+    fn from(s: uc::Standing) -> Self {
         let missing = s
             .missing
             .iter()
@@ -143,7 +367,7 @@ impl From<ops::Standing> for StandingOut {
             sessions_present: s.record.sessions_present,
             sessions_total: s.record.sessions_total,
             project_delivered: s.record.project_delivered,
-            participant: s.participant,
+            participant: s.participant.into(),
         }
     }
 }
@@ -263,26 +487,23 @@ fn created<T: Serialize>(v: T) -> Response {
 }
 
 /// The organisation's learning programmes.
-#[utoipa::path(get, path = "/learning/programmes", tag = "leertrajecten", responses((status = 200, description = "Leergangen", body = Vec<Object>)))]
+#[utoipa::path(get, path = "/learning/programmes", tag = "leertrajecten", responses((status = 200, description = "Leergangen", body = Vec<ProgrammeOut>)))]
 pub async fn list_programmes(
     State(state): State<AppState>,
     ctx: Ctx,
-) -> Result<Json<Vec<Programme>>, AppError> {
-    ctx.require(Permission::Read)?;
-    Ok(Json(state.store.programmes(&ctx.org.id).await?))
+) -> Result<Json<Vec<ProgrammeOut>>, AppError> {
+    Ok(Json(all(uc::programmes(&state.ws, &ctx.who).await?)))
 }
 
 /// Define a programme.
-#[utoipa::path(post, path = "/learning/programmes", tag = "leertrajecten", request_body = ProgrammeIn, responses((status = 201, description = "Aangemaakt", body = Object)))]
+#[utoipa::path(post, path = "/learning/programmes", tag = "leertrajecten", request_body = ProgrammeIn, responses((status = 201, description = "Aangemaakt", body = ProgrammeOut)))]
 pub async fn add_programme(
     State(state): State<AppState>,
     ctx: Ctx,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Response, AppError> {
-    Ok(created(
-        ops::create_programme(&state, &ctx, crate::input::json(&headers, &body)?).await?,
-    ))
+    let p = uc::create_programme(&state.ws, &ctx.who, input).await?;
+    Ok(created(ProgrammeOut::from(p)))
 }
 
 /// A programme with its modules, sessions and cohorts.
@@ -293,64 +514,52 @@ pub async fn get_programme(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Json<ProgrammeDetailOut>, AppError> {
-    ctx.require(Permission::Read)?;
-    let p = state.store.programme(&ctx.org.id, &id).await?;
-    let cohorts = if ctx.require(Permission::CoordinateLearning).is_ok() {
-        state.store.cohorts(&p).await?
-    } else {
-        Vec::new()
-    };
+    let d = uc::programme(&state.ws, &ctx.who, &id).await?;
     Ok(Json(ProgrammeDetailOut {
-        modules: state.store.modules(&p.id).await?,
-        sessions: state.store.sessions(&p.id).await?,
-        cohorts,
-        programme: p,
+        programme: d.programme.into(),
+        modules: all(d.modules),
+        sessions: all(d.sessions),
+        cohorts: all(d.cohorts),
     }))
 }
 
 /// Add a module after the last.
 #[utoipa::path(post, path = "/learning/programmes/{programmeId}/modules", tag = "leertrajecten", params(("programmeId" = String, Path, description = "Id van de leergang")),
-    request_body = ModuleIn, responses((status = 201, description = "Toegevoegd", body = Object)))]
+    request_body = ModuleIn, responses((status = 201, description = "Toegevoegd", body = ProgrammeModuleOut)))]
 pub async fn add_module(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Response, AppError> {
-    Ok(created(
-        ops::add_module(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?,
-    ))
+    let m = uc::add_module(&state.ws, &ctx.who, &id, input).await?;
+    Ok(created(ProgrammeModuleOut::from(m)))
 }
 
 /// Plan a live session.
 #[utoipa::path(post, path = "/learning/programmes/{programmeId}/sessions", tag = "leertrajecten", params(("programmeId" = String, Path, description = "Id van de leergang")),
-    request_body = SessionIn, responses((status = 201, description = "Gepland", body = Object)))]
+    request_body = SessionIn, responses((status = 201, description = "Gepland", body = LiveSessionOut)))]
 pub async fn add_session(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Response, AppError> {
-    Ok(created(
-        ops::add_session(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?,
-    ))
+    let s = uc::add_session(&state.ws, &ctx.who, &id, input).await?;
+    Ok(created(LiveSessionOut::from(s)))
 }
 
 /// Start a cohort.
 #[utoipa::path(post, path = "/learning/programmes/{programmeId}/cohorts", tag = "leertrajecten", params(("programmeId" = String, Path, description = "Id van de leergang")),
-    request_body = CohortIn, responses((status = 201, description = "Aangemaakt", body = Object)))]
+    request_body = CohortIn, responses((status = 201, description = "Aangemaakt", body = CohortOut)))]
 pub async fn add_cohort(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Response, AppError> {
-    Ok(created(
-        ops::create_cohort(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?,
-    ))
+    let c = uc::create_cohort(&state.ws, &ctx.who, &id, input).await?;
+    Ok(created(CohortOut::from(c)))
 }
 
 /// A cohort with its groups (fill), participants and projects.
@@ -361,12 +570,12 @@ pub async fn get_cohort(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Json<CohortDetailOut>, AppError> {
-    let c = ops::cohort(&state, &ctx, &id).await?;
+    let d = uc::cohort_detail(&state.ws, &ctx.who, &id).await?;
     Ok(Json(CohortDetailOut {
-        groups: state.store.groups(&c).await?,
-        participants: state.store.participants(&c).await?,
-        projects: state.store.projects(&c).await?,
-        cohort: c,
+        cohort: d.cohort.into(),
+        groups: all(d.groups),
+        participants: all(d.participants),
+        projects: all(d.projects),
     }))
 }
 
@@ -382,7 +591,7 @@ pub async fn import_participants(
     body: Bytes,
 ) -> Result<Response, AppError> {
     // Another organisation's cohort is not found, whatever the body.
-    ops::cohort(&state, &ctx, &id).await?;
+    uc::cohort(&state.ws, &ctx.who, &id).await?;
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -393,49 +602,45 @@ pub async fn import_participants(
     if body.len() > MAX_ROSTER_BYTES {
         return Err(AppError::PayloadTooLarge);
     }
-    let imported = ops::import_roster(&state, &ctx, &id, &body).await?;
+    let imported = uc::import_roster(&state.ws, &ctx.who, &id, &body).await?;
     Ok(created(ImportOut { imported }))
 }
 
 /// Split the whole cohort into balanced groups (replaces its groups).
 #[utoipa::path(post, path = "/learning/cohorts/{cohortId}/split", tag = "leertrajecten", params(("cohortId" = String, Path, description = "Id van het cohort")),
-    responses((status = 200, description = "De nieuwe groepen", body = Vec<Object>)))]
+    responses((status = 200, description = "De nieuwe groepen", body = Vec<CohortGroupOut>)))]
 pub async fn split_cohort(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-) -> Result<Json<Vec<Group>>, AppError> {
-    Ok(Json(ops::split(&state, &ctx, &id).await?))
+) -> Result<Json<Vec<CohortGroupOut>>, AppError> {
+    Ok(Json(all(uc::split(&state.ws, &ctx.who, &id).await?)))
 }
 
 /// Add an (empty) group.
 #[utoipa::path(post, path = "/learning/cohorts/{cohortId}/groups", tag = "leertrajecten", params(("cohortId" = String, Path, description = "Id van het cohort")),
-    request_body = GroupIn, responses((status = 201, description = "Toegevoegd", body = Object)))]
+    request_body = GroupIn, responses((status = 201, description = "Toegevoegd", body = CohortGroupOut)))]
 pub async fn add_group(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Response, AppError> {
-    Ok(created(
-        ops::add_group(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?,
-    ))
+    let g = uc::add_group(&state.ws, &ctx.who, &id, input).await?;
+    Ok(created(CohortGroupOut::from(g)))
 }
 
 /// Start a make-track project.
 #[utoipa::path(post, path = "/learning/cohorts/{cohortId}/projects", tag = "leertrajecten", params(("cohortId" = String, Path, description = "Id van het cohort")),
-    request_body = ProjectIn, responses((status = 201, description = "Aangemaakt", body = Object)))]
+    request_body = ProjectIn, responses((status = 201, description = "Aangemaakt", body = LearningProjectOut)))]
 pub async fn add_project(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Response, AppError> {
-    Ok(created(
-        ops::create_project(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?,
-    ))
+    let x = uc::create_project(&state.ws, &ctx.who, &id, input).await?;
+    Ok(created(LearningProjectOut::from(x)))
 }
 
 /// Enrol a participant in a group; when it is full they go on its waiting list (a
@@ -446,13 +651,11 @@ pub async fn enrol(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(mut input): JsonInput,
 ) -> Result<Json<EnrolmentOut>, AppError> {
-    let mut input = crate::input::json(&headers, &body)?;
     let pid = input.text("participantId");
     input.finish(Ok(()))?;
-    let (g, outcome) = ops::enrol(&state, &ctx, &id, &pid).await?;
+    let (g, outcome) = uc::enrol(&state.ws, &ctx.who, &id, &pid).await?;
     Ok(Json(EnrolmentOut {
         group_id: g.id,
         outcome: match outcome {
@@ -471,31 +674,7 @@ pub async fn get_participant(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Json<StandingOut>, AppError> {
-    let p = ops::participant(&state, &ctx, &id).await?;
-    Ok(Json(ops::standing(&state, p, &ctx.org.id).await?.into()))
-}
-
-async fn one_entry(
-    state: &AppState,
-    ctx: &Ctx,
-    participant_id: &str,
-    target_field: &str,
-    mut input: Input,
-) -> Result<(koers_store::learning::Cohort, Entry), AppError> {
-    ctx.require(Permission::CoordinateLearning)?;
-    let p = state.store.participant(&ctx.org.id, participant_id).await?;
-    let c = state.store.cohort(&ctx.org.id, &p.cohort_id).await?;
-    let target = input.text(target_field);
-    let status = input.text("status");
-    input.finish(Ok(()))?;
-    Ok((
-        c,
-        Entry {
-            participant_id: p.id,
-            target,
-            status,
-        },
-    ))
+    Ok(Json(uc::standing(&state.ws, &ctx.who, &id).await?.into()))
 }
 
 /// Record attendance at a live session.
@@ -505,18 +684,9 @@ pub async fn set_attendance(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<StatusCode, AppError> {
-    let (c, e) = one_entry(
-        &state,
-        &ctx,
-        &id,
-        "sessionId",
-        crate::input::json(&headers, &body)?,
-    )
-    .await?;
-    ops::record_register(&state, &ctx, &c, &[e], &[]).await?;
+    uc::record_entry(&state.ws, &ctx.who, &id, EntryKind::Attendance, input).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -527,18 +697,9 @@ pub async fn set_progress(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<StatusCode, AppError> {
-    let (c, e) = one_entry(
-        &state,
-        &ctx,
-        &id,
-        "moduleId",
-        crate::input::json(&headers, &body)?,
-    )
-    .await?;
-    ops::record_register(&state, &ctx, &c, &[], &[e]).await?;
+    uc::record_entry(&state.ws, &ctx.who, &id, EntryKind::Progress, input).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -551,50 +712,32 @@ pub async fn get_certificate(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let pdf = ops::certificate(&state, &ctx, &id).await?;
-    Ok(pdf_response(pdf))
-}
-
-/// A PDF download.
-pub fn pdf_response(pdf: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "application/pdf"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"certificaat.pdf\"",
-            ),
-        ],
-        pdf,
-    )
-        .into_response()
+    let c = uc::certificate(&state.ws, &ctx.who, &id).await?;
+    Ok(certificate_response(&c))
 }
 
 /// A make-track project.
 #[utoipa::path(get, path = "/learning/projects/{projectId}", tag = "leertrajecten", params(("projectId" = String, Path, description = "Id van het project")),
-    responses((status = 200, description = "Het project", body = Object)))]
+    responses((status = 200, description = "Het project", body = LearningProjectOut)))]
 pub async fn get_project(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-) -> Result<Json<Project>, AppError> {
-    ctx.require(Permission::CoordinateLearning)?;
-    Ok(Json(state.store.project(&ctx.org.id, &id).await?))
+) -> Result<Json<LearningProjectOut>, AppError> {
+    Ok(Json(uc::project(&state.ws, &ctx.who, &id).await?.into()))
 }
 
 /// Update a project: status, outcome, links, team.
 #[utoipa::path(put, path = "/learning/projects/{projectId}", tag = "leertrajecten", params(("projectId" = String, Path, description = "Id van het project")),
-    request_body = ProjectIn, responses((status = 200, description = "Bijgewerkt", body = Object)))]
+    request_body = ProjectIn, responses((status = 200, description = "Bijgewerkt", body = LearningProjectOut)))]
 pub async fn put_project(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Json<Project>, AppError> {
-    Ok(Json(
-        ops::update_project(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?,
-    ))
+    JsonInput(input): JsonInput,
+) -> Result<Json<LearningProjectOut>, AppError> {
+    let x = uc::update_project(&state.ws, &ctx.who, &id, input).await?;
+    Ok(Json(x.into()))
 }
 
 /// The signed-in user's own enrolments (matched by e-mail address).
@@ -603,16 +746,7 @@ pub async fn my_enrolments(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Json<Vec<StandingOut>>, AppError> {
-    ctx.require(Permission::Read)?;
-    let mut out = Vec::new();
-    for p in state
-        .store
-        .participants_by_email(&ctx.org.id, &ctx.user.email)
-        .await?
-    {
-        out.push(ops::standing(&state, p, &ctx.org.id).await?.into());
-    }
-    Ok(Json(out))
+    Ok(Json(all(uc::my_enrolments(&state.ws, &ctx.who).await?)))
 }
 
 /// This module's operations in the OpenAPI document.

@@ -1,25 +1,26 @@
 //! `/maturity/...`: the maturity monitor through the API — framework versions, rounds,
 //! participants, items, invitations and reminders, interviews and coding, scores with their
 //! evidence, the benchmark and the report as PDF. Survey figures below a round's minimum
-//! number of respondents are absent here as everywhere.
+//! number of respondents are absent here as everywhere. Researchers only (see
+//! [`koers_app::maturity`]); every member reads the framework.
 
+use super::base_url;
+use super::views::benchmark;
 use crate::auth::Ctx;
 use crate::error::AppError;
-use crate::maturity::{
-    BenchmarkRow, IssuedLink, ParticipantResult, add_interview, add_item, add_participant,
-    base_url, benchmark, close_round, code, create_round, deliver_invitations, frameworks, invite,
-    remind, report_pdf, results, round, rounds, save_framework,
-};
+use crate::input::JsonInput;
 use crate::state::AppState;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use koers_core::Permission;
-use koers_core::maturity::{Framework, ItemKind, Weights};
-use koers_store::maturity::{FrameworkVersion, Invitation, Item, Participant, Round, Source};
+use koers_app::maturity::{
+    self as uc, Aggregate, BenchmarkRow, Code, DimensionResult, Framework, FrameworkVersion,
+    Invitation, IssuedLink, Item, ItemKind, ItemResult, Participant, ParticipantResult, Round,
+    Score, Source,
+};
+use koers_core::maturity::Weights;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -266,6 +267,182 @@ pub struct CodeIn {
     pub note: Option<String>,
 }
 
+/// A personal survey link, given out once.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = IssuedLink)]
+pub struct IssuedLinkOut {
+    pub invitation_id: String,
+    pub organisation: String,
+    pub cbs_code: Option<String>,
+    pub label: String,
+    /// The single-use link; koers keeps only a hash of its token.
+    pub url: String,
+}
+
+impl From<IssuedLink> for IssuedLinkOut {
+    fn from(l: IssuedLink) -> Self {
+        IssuedLinkOut {
+            invitation_id: l.invitation_id,
+            organisation: l.organisation,
+            cbs_code: l.cbs_code,
+            label: l.label,
+            url: l.url,
+        }
+    }
+}
+
+/// A coded passage, with where it comes from.
+#[derive(Serialize, ToSchema)]
+pub struct CodedPassageOut {
+    pub id: String,
+    pub source_id: String,
+    pub source_title: String,
+    /// `document` or `interview`.
+    pub source_kind: String,
+    pub participant_id: String,
+    pub dimension_key: String,
+    /// 1–5.
+    pub level: i64,
+    pub passage: String,
+    pub note: String,
+    pub coded_by: String,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+}
+
+impl From<Code> for CodedPassageOut {
+    fn from(c: Code) -> Self {
+        CodedPassageOut {
+            id: c.id,
+            source_id: c.source_id,
+            source_title: c.source_title,
+            source_kind: c.source_kind,
+            participant_id: c.participant_id,
+            dimension_key: c.dimension_key,
+            level: c.level,
+            passage: c.passage,
+            note: c.note,
+            coded_by: c.coded_by,
+            created_at: c.created_at,
+        }
+    }
+}
+
+/// One survey item's figure for one organisation (none below the threshold).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = ItemResult)]
+pub struct ItemResultOut {
+    pub item_id: String,
+    pub text: String,
+    pub aggregate: Option<Aggregate>,
+}
+
+impl From<ItemResult> for ItemResultOut {
+    fn from(i: ItemResult) -> Self {
+        ItemResultOut {
+            item_id: i.item_id,
+            text: i.text,
+            aggregate: i.aggregate,
+        }
+    }
+}
+
+/// One organisation on one dimension: the score, its parts and the evidence behind them.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = DimensionResult)]
+pub struct DimensionResultOut {
+    pub key: String,
+    pub name: String,
+    #[serde(flatten)]
+    pub score: Score,
+    /// Respondents behind the survey part (only when it is shown).
+    pub survey_respondents: Option<i64>,
+    pub items: Vec<ItemResultOut>,
+    /// Coded passages from documents and interviews.
+    pub codes: Vec<CodedPassageOut>,
+    /// The descriptor of the level reached (the finding) and of the next (the recommendation).
+    pub finding: Option<String>,
+    pub next_step: Option<String>,
+}
+
+impl From<DimensionResult> for DimensionResultOut {
+    fn from(d: DimensionResult) -> Self {
+        DimensionResultOut {
+            key: d.key,
+            name: d.name,
+            score: d.score,
+            survey_respondents: d.survey_respondents,
+            items: d.items.into_iter().map(Into::into).collect(),
+            codes: d.codes.into_iter().map(Into::into).collect(),
+            finding: d.finding,
+            next_step: d.next_step,
+        }
+    }
+}
+
+/// One participating organisation's results.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = ParticipantResult)]
+pub struct ParticipantResultOut {
+    pub id: String,
+    pub name: String,
+    pub cbs_code: Option<String>,
+    pub invited: i64,
+    pub responded: i64,
+    /// Whether enough respondents answered for survey figures to be shown.
+    pub survey_shown: bool,
+    pub dimensions: Vec<DimensionResultOut>,
+    /// Open comments, only when the survey is shown.
+    pub comments: Vec<String>,
+}
+
+impl From<ParticipantResult> for ParticipantResultOut {
+    fn from(p: ParticipantResult) -> Self {
+        ParticipantResultOut {
+            id: p.id,
+            name: p.name,
+            cbs_code: p.cbs_code,
+            invited: p.invited,
+            responded: p.responded,
+            survey_shown: p.survey_shown,
+            dimensions: p.dimensions.into_iter().map(Into::into).collect(),
+            comments: p.comments,
+        }
+    }
+}
+
+/// One row of the benchmark.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = BenchmarkRow)]
+pub struct BenchmarkRowOut {
+    /// The organisation's name, or an anonymous label ("Provincie A").
+    pub label: String,
+    /// The CBS code, only when named.
+    pub cbs_code: Option<String>,
+    pub scores: Vec<Option<f64>>,
+    pub overall: Option<f64>,
+}
+
+impl From<BenchmarkRow> for BenchmarkRowOut {
+    fn from(r: BenchmarkRow) -> Self {
+        BenchmarkRowOut {
+            label: r.label,
+            cbs_code: r.cbs_code,
+            scores: r.scores,
+            overall: r.overall,
+        }
+    }
+}
+
+fn all<T, O: From<T>>(v: Vec<T>) -> Vec<O> {
+    v.into_iter().map(O::from).collect()
+}
+
 /// The scores of a round, per organisation and dimension, with their evidence.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -273,7 +450,7 @@ pub struct ScoresOut {
     pub round: RoundOut,
     /// How scores are computed.
     pub method: String,
-    pub participants: Vec<ParticipantResult>,
+    pub participants: Vec<ParticipantResultOut>,
 }
 
 /// The benchmark across organisations.
@@ -282,7 +459,7 @@ pub struct ScoresOut {
 pub struct BenchmarkOut {
     pub dimensions: Vec<String>,
     pub anonymous: bool,
-    pub rows: Vec<BenchmarkRow>,
+    pub rows: Vec<BenchmarkRowOut>,
     pub averages: Vec<Option<f64>>,
 }
 
@@ -303,13 +480,8 @@ pub async fn get_maturity_framework(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Json<Vec<FrameworkOut>>, AppError> {
-    Ok(Json(
-        frameworks(&state, &ctx)
-            .await?
-            .iter()
-            .map(Into::into)
-            .collect(),
-    ))
+    let versions = uc::frameworks(&state.ws, &ctx.who).await?;
+    Ok(Json(versions.iter().map(Into::into).collect()))
 }
 
 /// Save a new version of the framework (earlier rounds keep theirs).
@@ -317,15 +489,9 @@ pub async fn get_maturity_framework(
 pub async fn put_maturity_framework(
     State(state): State<AppState>,
     ctx: Ctx,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Response, AppError> {
-    // Who may, before what: a viewer learns nothing about the framework's rules.
-    ctx.require(Permission::Research)?;
-    crate::input::json(&headers, &body)?;
-    let fw: Framework = serde_json::from_slice(&body)
-        .map_err(|e| AppError::BadRequest(format!("Ongeldig kader: {e}")))?;
-    let v = save_framework(&state, &ctx, fw).await?;
+    let v = uc::save_framework(&state.ws, &ctx.who, input).await?;
     Ok(created(FrameworkOut::from(&v)))
 }
 
@@ -335,9 +501,8 @@ pub async fn list_rounds(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Json<Vec<RoundOut>>, AppError> {
-    Ok(Json(
-        rounds(&state, &ctx).await?.iter().map(Into::into).collect(),
-    ))
+    let rounds = uc::rounds(&state.ws, &ctx.who).await?;
+    Ok(Json(rounds.iter().map(Into::into).collect()))
 }
 
 /// Start a round, with one statement per dimension and an open question.
@@ -345,10 +510,9 @@ pub async fn list_rounds(
 pub async fn add_round(
     State(state): State<AppState>,
     ctx: Ctx,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Response, AppError> {
-    let r = create_round(&state, &ctx, crate::input::json(&headers, &body)?).await?;
+    let r = uc::create_round(&state.ws, &ctx.who, input).await?;
     Ok(created(RoundOut::from(&r)))
 }
 
@@ -369,13 +533,11 @@ pub async fn get_round(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Json<RoundDetailOut>, AppError> {
-    let r = round(&state, &ctx, &id).await?;
-    let items = state.store.items(&r).await?;
-    let sources = state.store.sources(&r).await?;
+    let d = uc::round_detail(&state.ws, &ctx.who, &id).await?;
     Ok(Json(RoundDetailOut {
-        round: RoundOut::from(&r),
-        items: items.iter().map(Into::into).collect(),
-        sources: sources.iter().map(Into::into).collect(),
+        round: RoundOut::from(&d.round),
+        items: d.items.iter().map(Into::into).collect(),
+        sources: d.sources.iter().map(Into::into).collect(),
     }))
 }
 
@@ -387,7 +549,8 @@ pub async fn close(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Json<RoundOut>, AppError> {
-    Ok(Json(RoundOut::from(&close_round(&state, &ctx, &id).await?)))
+    let r = uc::close_round(&state.ws, &ctx.who, &id).await?;
+    Ok(Json(RoundOut::from(&r)))
 }
 
 /// The participating organisations.
@@ -398,16 +561,8 @@ pub async fn list_participants(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<ParticipantOut>>, AppError> {
-    let r = round(&state, &ctx, &id).await?;
-    Ok(Json(
-        state
-            .store
-            .round_participants(&r)
-            .await?
-            .iter()
-            .map(Into::into)
-            .collect(),
-    ))
+    let ps = uc::participants(&state.ws, &ctx.who, &id).await?;
+    Ok(Json(ps.iter().map(Into::into).collect()))
 }
 
 /// Add a participating organisation (a name and optionally its CBS code).
@@ -416,12 +571,10 @@ pub async fn list_participants(
 pub async fn add_participant_api(
     State(state): State<AppState>,
     ctx: Ctx,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Response, AppError> {
-    round(&state, &ctx, &id).await?;
-    let p = add_participant(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?;
+    let p = uc::add_participant(&state.ws, &ctx.who, &id, input).await?;
     Ok(created(ParticipantOut::from(&p)))
 }
 
@@ -431,12 +584,10 @@ pub async fn add_participant_api(
 pub async fn add_item_api(
     State(state): State<AppState>,
     ctx: Ctx,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Response, AppError> {
-    round(&state, &ctx, &id).await?;
-    let i = add_item(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?;
+    let i = uc::add_item(&state.ws, &ctx.who, &id, input).await?;
     Ok(created(ItemOut::from(&i)))
 }
 
@@ -448,54 +599,38 @@ pub async fn list_invitations(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<InvitationOut>>, AppError> {
-    let r = round(&state, &ctx, &id).await?;
-    Ok(Json(
-        state
-            .store
-            .invitations(&r)
-            .await?
-            .iter()
-            .map(Into::into)
-            .collect(),
-    ))
+    let invs = uc::invitations(&state.ws, &ctx.who, &id).await?;
+    Ok(Json(invs.iter().map(Into::into).collect()))
 }
 
 /// Create personal single-use links (`count` anonymous ones, or one per address in `emails`,
 /// mailed when SMTP is configured); the links are in this answer only.
 #[utoipa::path(post, path = "/maturity/rounds/{roundId}/invitations", tag = "volwassenheid", params(("roundId" = String, Path, description = "Id van de ronde")),
-    request_body = InvitationsIn, responses((status = 201, description = "De links", body = Vec<IssuedLink>), (status = 409, description = "De ronde is gesloten")))]
+    request_body = InvitationsIn, responses((status = 201, description = "De links", body = Vec<IssuedLinkOut>), (status = 409, description = "De ronde is gesloten")))]
 pub async fn add_invitations(
     State(state): State<AppState>,
     ctx: Ctx,
     headers: HeaderMap,
     Path(id): Path<String>,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Response, AppError> {
-    let r = round(&state, &ctx, &id).await?;
     let base = base_url(&state, &headers);
-    let links = invite(
-        &state,
-        &ctx,
-        &id,
-        &base,
-        crate::input::json(&headers, &body)?,
-    )
-    .await?;
-    deliver_invitations(&state, &r.name, &links).await;
-    Ok(created(links))
+    let handout = uc::invite(&state.ws, &ctx.who, &id, &base, input).await?;
+    Ok(created(all::<_, IssuedLinkOut>(handout.links)))
 }
 
 /// New links for every unanswered invitation (the old links stop working).
 #[utoipa::path(post, path = "/maturity/rounds/{roundId}/reminders", tag = "volwassenheid", params(("roundId" = String, Path, description = "Id van de ronde")),
-    responses((status = 200, description = "De nieuwe links", body = Vec<IssuedLink>), (status = 409, description = "De ronde is gesloten")))]
+    responses((status = 200, description = "De nieuwe links", body = Vec<IssuedLinkOut>), (status = 409, description = "De ronde is gesloten")))]
 pub async fn reminders(
     State(state): State<AppState>,
     ctx: Ctx,
     headers: HeaderMap,
     Path(id): Path<String>,
-) -> Result<Json<Vec<IssuedLink>>, AppError> {
+) -> Result<Json<Vec<IssuedLinkOut>>, AppError> {
     let base = base_url(&state, &headers);
-    Ok(Json(remind(&state, &ctx, &id, &base).await?))
+    let handout = uc::remind(&state.ws, &ctx.who, &id, &base, false).await?;
+    Ok(Json(all(handout.links)))
 }
 
 /// Add interview notes of a participating organisation.
@@ -504,12 +639,10 @@ pub async fn reminders(
 pub async fn add_interview_api(
     State(state): State<AppState>,
     ctx: Ctx,
-    headers: HeaderMap,
     Path(id): Path<String>,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Response, AppError> {
-    round(&state, &ctx, &id).await?;
-    let s = add_interview(&state, &ctx, &id, crate::input::json(&headers, &body)?).await?;
+    let s = uc::add_interview(&state.ws, &ctx.who, &id, input).await?;
     Ok(created(EvidenceOut::from(&s)))
 }
 
@@ -520,19 +653,10 @@ pub async fn add_interview_api(
 pub async fn add_code(
     State(state): State<AppState>,
     ctx: Ctx,
-    headers: HeaderMap,
     Path((id, sid)): Path<(String, String)>,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Response, AppError> {
-    crate::maturity::source(&state, &ctx, &id, &sid).await?;
-    let s = code(
-        &state,
-        &ctx,
-        &id,
-        &sid,
-        crate::input::json(&headers, &body)?,
-    )
-    .await?;
+    let s = uc::code(&state.ws, &ctx.who, &id, &sid, input).await?;
     Ok(created(EvidenceOut::from(&s)))
 }
 
@@ -545,7 +669,7 @@ pub async fn remove_code(
     ctx: Ctx,
     Path((id, sid, cid)): Path<(String, String, String)>,
 ) -> Result<StatusCode, AppError> {
-    crate::maturity::uncode(&state, &ctx, &id, &sid, &cid).await?;
+    uc::uncode(&state.ws, &ctx.who, &id, &sid, &cid).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -558,11 +682,11 @@ pub async fn scores(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Json<ScoresOut>, AppError> {
-    let res = results(&state, &ctx, &id).await?;
+    let res = uc::results(&state.ws, &ctx.who, &id).await?;
     Ok(Json(ScoresOut {
         round: RoundOut::from(&res.round),
         method: koers_core::maturity::METHOD.into(),
-        participants: res.participants,
+        participants: all(res.participants),
     }))
 }
 
@@ -575,7 +699,7 @@ pub async fn get_benchmark(
     Path(id): Path<String>,
     Query(q): Query<BenchmarkQuery>,
 ) -> Result<Json<BenchmarkOut>, AppError> {
-    let res = results(&state, &ctx, &id).await?;
+    let res = uc::results(&state.ws, &ctx.who, &id).await?;
     let anonymous = q.anonymous.unwrap_or(false);
     Ok(Json(BenchmarkOut {
         dimensions: res
@@ -586,7 +710,7 @@ pub async fn get_benchmark(
             .map(|d| d.key.clone())
             .collect(),
         anonymous,
-        rows: benchmark(&res, anonymous, ctx.lang),
+        rows: all(benchmark(&res, anonymous, ctx.lang)),
         averages: res.averages(),
     }))
 }
@@ -600,11 +724,11 @@ pub async fn report(
     ctx: Ctx,
     Path((id, pid)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let res = results(&state, &ctx, &id).await?;
+    let res = uc::results(&state.ws, &ctx.who, &id).await?;
     let p = res.participant(&pid)?;
     Ok((
         [(header::CONTENT_TYPE, "application/pdf")],
-        report_pdf(&res, p, ctx.lang),
+        super::views::report_pdf(&res, p, ctx.lang),
     )
         .into_response())
 }

@@ -1,28 +1,26 @@
 //! Volwassenheid (M6): the framework, survey rounds with participants, items, invitations
 //! and reminders (as CSV), documents and interviews with coding, the report per
 //! organisation (HTML and PDF) and the benchmark; and the public survey at `/enquete/{token}`,
-//! outside the sign-in.
+//! outside the sign-in. Who may do what is decided by the use cases in
+//! [`koers_app::maturity`].
 
+use super::base_url;
+use super::views::{benchmark, benchmark_csv, fmt_score, report_pdf, weights_line};
 use crate::auth::{Ctx, Resolved, login_csrf};
 use crate::chart::{bars_svg, radar_svg};
 use crate::error::AppError;
 use crate::i18n::{Lang, t};
-use crate::maturity::{
-    IssuedLink, RoundResults, add_document, add_interview, add_item, add_participant, answer,
-    base_url, benchmark, benchmark_csv, close_round, code, create_round, deliver_invitations,
-    fmt_score, frameworks, invite, remind, report_pdf, results, round, rounds, source, survey,
-    weights_line,
-};
-use crate::shell::{after_form, form_problem, page};
+use crate::input::FormInput;
+use crate::shell::{Done, after_form, form_outcome, form_problem, page};
 use crate::state::AppState;
 use crate::templates::Templates;
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use koers_app::documents::MAX_DOCUMENT_BYTES;
+use koers_app::maturity::{self as uc, Handout, RoundResults, Upload};
 use koers_core::Permission;
 use koers_core::maturity::{LEVELS, METHOD};
 use minijinja::{Value, context};
@@ -76,8 +74,8 @@ async fn render_list(
     status: StatusCode,
     extra: Value,
 ) -> Result<Response, AppError> {
-    let list = rounds(state, ctx).await?;
-    let fws = frameworks(state, ctx).await?;
+    let list = uc::rounds(&state.ws, &ctx.who).await?;
+    let fws = uc::frameworks(&state.ws, &ctx.who).await?;
     let html = page(
         state,
         ctx,
@@ -100,17 +98,17 @@ async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppEr
 async fn new_round(
     State(state): State<AppState>,
     ctx: Ctx,
-    body: Bytes,
+    form: FormInput,
 ) -> Result<Response, AppError> {
-    let form = crate::input::form_value(&crate::input::form(&body)?);
-    match create_round(&state, &ctx, crate::input::form(&body)?).await {
-        Ok(r) => Ok(Redirect::to(&format!("/volwassenheid/rondes/{}", r.id)).into_response()),
-        Err(e @ AppError::Invalid(_)) => {
-            let extra = context! { form => form, ..form_problem(&e) };
-            render_list(&state, &ctx, StatusCode::BAD_REQUEST, extra).await
-        }
-        Err(e) => Err(e),
-    }
+    let value = form.value();
+    let r = uc::create_round(&state.ws, &ctx.who, form.0).await;
+    form_outcome(
+        r,
+        value,
+        |r| Done::To(format!("/volwassenheid/rondes/{}", r.id)),
+        |status, extra| render_list(&state, &ctx, status, extra),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -130,12 +128,9 @@ async fn framework(
 async fn new_framework_version(
     State(state): State<AppState>,
     ctx: Ctx,
-    body: Bytes,
+    FormInput(input): FormInput,
 ) -> Result<Response, AppError> {
-    let mut input = crate::input::form(&body)?;
-    let fw = crate::maturity::framework_from_form(&mut input);
-    input.finish(Ok(()))?;
-    let r = crate::maturity::save_framework(&state, &ctx, fw).await;
+    let r = uc::save_framework_form(&state.ws, &ctx.who, input).await;
     after_form(r, "saved", |status, extra| {
         render_framework(&state, &ctx, None, status, extra)
     })
@@ -149,7 +144,7 @@ async fn render_framework(
     status: StatusCode,
     extra: Value,
 ) -> Result<Response, AppError> {
-    let versions = frameworks(state, ctx).await?;
+    let versions = uc::frameworks(&state.ws, &ctx.who).await?;
     let shown = match version {
         Some(v) => versions
             .iter()
@@ -164,7 +159,7 @@ async fn render_framework(
         CURRENT,
         context! {
             versions => versions, shown => shown, levels => LEVELS,
-            can_edit => ctx.require(Permission::Research).is_ok(), ..extra
+            can_edit => ctx.who.may(Permission::Research), ..extra
         },
     )
     .await?;
@@ -178,9 +173,8 @@ async fn render_round(
     status: StatusCode,
     extra: Value,
 ) -> Result<Response, AppError> {
-    let res = results(state, ctx, id).await?;
-    let items = state.store.items(&res.round).await?;
-    let sources = state.store.sources(&res.round).await?;
+    let o = uc::round_overview(&state.ws, &ctx.who, id).await?;
+    let (res, items, sources) = (o.results, o.items, o.sources);
     let html = page(
         state,
         ctx,
@@ -212,9 +206,9 @@ async fn round_form<T>(
     id: &str,
     which: &str,
     form: Value,
-    r: Result<T, AppError>,
+    r: Result<T, koers_app::Error>,
 ) -> Result<Response, AppError> {
-    match r {
+    match r.map_err(AppError::from) {
         Ok(_) => Ok(Redirect::to(&format!("/volwassenheid/rondes/{id}#{which}")).into_response()),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let status = e.status();
@@ -229,22 +223,22 @@ async fn participant(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    body: Bytes,
+    form: FormInput,
 ) -> Result<Response, AppError> {
-    let form = crate::input::form_value(&crate::input::form(&body)?);
-    let r = add_participant(&state, &ctx, &id, crate::input::form(&body)?).await;
-    round_form(&state, &ctx, &id, "deelnemers", form, r).await
+    let value = form.value();
+    let r = uc::add_participant(&state.ws, &ctx.who, &id, form.0).await;
+    round_form(&state, &ctx, &id, "deelnemers", value, r).await
 }
 
 async fn item(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    body: Bytes,
+    form: FormInput,
 ) -> Result<Response, AppError> {
-    let form = crate::input::form_value(&crate::input::form(&body)?);
-    let r = add_item(&state, &ctx, &id, crate::input::form(&body)?).await;
-    round_form(&state, &ctx, &id, "vragen", form, r).await
+    let value = form.value();
+    let r = uc::add_item(&state.ws, &ctx.who, &id, form.0).await;
+    round_form(&state, &ctx, &id, "vragen", value, r).await
 }
 
 async fn close(
@@ -252,7 +246,7 @@ async fn close(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let r = close_round(&state, &ctx, &id).await;
+    let r = uc::close_round(&state.ws, &ctx.who, &id).await;
     round_form(&state, &ctx, &id, "status", Value::UNDEFINED, r).await
 }
 
@@ -263,18 +257,17 @@ async fn handed_out(
     ctx: &Ctx,
     id: &str,
     name: &str,
-    links: &[IssuedLink],
+    handout: Handout,
 ) -> Result<Response, AppError> {
-    let r = round(state, ctx, id).await?;
-    match deliver_invitations(state, &r.name, links).await {
-        (_, Some(csv)) => Ok(csv_response(name, csv)),
-        (mailed, None) => {
+    match handout.csv {
+        Some(csv) => Ok(csv_response(name, csv)),
+        None => {
             render_round(
                 state,
                 ctx,
                 id,
                 StatusCode::OK,
-                context! { mailed => mailed },
+                context! { mailed => handout.mailed },
             )
             .await
         }
@@ -301,13 +294,13 @@ async fn invitations(
     ctx: Ctx,
     headers: HeaderMap,
     Path(id): Path<String>,
-    body: Bytes,
+    form: FormInput,
 ) -> Result<Response, AppError> {
-    let form = crate::input::form_value(&crate::input::form(&body)?);
+    let value = form.value();
     let base = base_url(&state, &headers);
-    match invite(&state, &ctx, &id, &base, crate::input::form(&body)?).await {
-        Ok(links) => handed_out(&state, &ctx, &id, "uitnodigingen", &links).await,
-        r => round_form(&state, &ctx, &id, "uitnodigingen", form, r).await,
+    match uc::invite(&state.ws, &ctx.who, &id, &base, form.0).await {
+        Ok(handout) => handed_out(&state, &ctx, &id, "uitnodigingen", handout).await,
+        r => round_form(&state, &ctx, &id, "uitnodigingen", value, r).await,
     }
 }
 
@@ -318,8 +311,8 @@ async fn reminders(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let base = base_url(&state, &headers);
-    match remind(&state, &ctx, &id, &base).await {
-        Ok(links) => handed_out(&state, &ctx, &id, "herinneringen", &links).await,
+    match uc::remind(&state.ws, &ctx.who, &id, &base, true).await {
+        Ok(handout) => handed_out(&state, &ctx, &id, "herinneringen", handout).await,
         r => round_form(&state, &ctx, &id, "uitnodigingen", Value::UNDEFINED, r).await,
     }
 }
@@ -330,7 +323,7 @@ async fn document(
     Path(id): Path<String>,
     mut mp: Multipart,
 ) -> Result<Response, AppError> {
-    round(&state, &ctx, &id).await?;
+    uc::round(&state.ws, &ctx.who, &id).await?;
     let bad = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             AppError::PayloadTooLarge
@@ -346,7 +339,10 @@ async fn document(
                 let name = field.file_name().unwrap_or_default().to_string();
                 let bytes = field.bytes().await.map_err(bad)?;
                 if !name.is_empty() || !bytes.is_empty() {
-                    upload = Some((name, bytes.to_vec()));
+                    upload = Some(Upload {
+                        name,
+                        bytes: bytes.to_vec(),
+                    });
                 }
             }
             "participantId" => pid = field.text().await.map_err(bad)?,
@@ -355,7 +351,7 @@ async fn document(
         }
     }
     let form = context! { participantId => pid, title => title };
-    let r = add_document(&state, &ctx, &id, &pid, &title, upload).await;
+    let r = uc::add_document(&state.ws, &ctx.who, &id, &pid, &title, upload).await;
     match r {
         Ok(s) => Ok(
             Redirect::to(&format!("/volwassenheid/rondes/{id}/bronnen/{}", s.id)).into_response(),
@@ -368,14 +364,14 @@ async fn interview(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    body: Bytes,
+    form: FormInput,
 ) -> Result<Response, AppError> {
-    let form = crate::input::form_value(&crate::input::form(&body)?);
-    match add_interview(&state, &ctx, &id, crate::input::form(&body)?).await {
+    let value = form.value();
+    match uc::add_interview(&state.ws, &ctx.who, &id, form.0).await {
         Ok(s) => Ok(
             Redirect::to(&format!("/volwassenheid/rondes/{id}/bronnen/{}", s.id)).into_response(),
         ),
-        r => round_form(&state, &ctx, &id, "interviews", form, r).await,
+        r => round_form(&state, &ctx, &id, "interviews", value, r).await,
     }
 }
 
@@ -387,25 +383,14 @@ async fn render_coding(
     status: StatusCode,
     extra: Value,
 ) -> Result<Response, AppError> {
-    let (r, s) = source(state, ctx, id, sid).await?;
-    let fw = state
-        .store
-        .maturity_framework(&r.org_id, &r.framework_id)
-        .await?;
-    let codes: Vec<_> = state
-        .store
-        .codes(&r)
-        .await?
-        .into_iter()
-        .filter(|c| c.source_id == s.id)
-        .collect();
-    let participant = state.store.round_participant(&r, &s.participant_id).await?;
+    let c = uc::coding(&state.ws, &ctx.who, id, sid).await?;
+    let (r, s) = (c.round, c.source);
     let html = page(
         state,
         ctx,
         "maturity_source.html",
         CURRENT,
-        context! { lines => s.text.lines().collect::<Vec<_>>(), round => r, source => s, framework => fw.framework, codes => codes, participant => participant, levels => LEVELS, ..extra },
+        context! { lines => s.text.lines().collect::<Vec<_>>(), round => r, source => s, framework => c.framework.framework, codes => c.codes, participant => c.participant, levels => LEVELS, ..extra },
     )
     .await?;
     Ok((status, html).into_response())
@@ -423,17 +408,20 @@ async fn add_code(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((id, sid)): Path<(String, String)>,
-    body: Bytes,
+    form: FormInput,
 ) -> Result<Response, AppError> {
-    let form = crate::input::form_value(&crate::input::form(&body)?);
-    match code(&state, &ctx, &id, &sid, crate::input::form(&body)?).await {
+    let value = form.value();
+    match uc::code(&state.ws, &ctx.who, &id, &sid, form.0)
+        .await
+        .map_err(AppError::from)
+    {
         Ok(_) => Ok(
             Redirect::to(&format!("/volwassenheid/rondes/{id}/bronnen/{sid}#codes"))
                 .into_response(),
         ),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let status = e.status();
-            let extra = context! { form => form, ..form_problem(&e) };
+            let extra = context! { form => value, ..form_problem(&e) };
             render_coding(&state, &ctx, &id, &sid, status, extra).await
         }
         Err(e) => Err(e),
@@ -445,7 +433,10 @@ async fn remove_code(
     ctx: Ctx,
     Path((id, sid, cid)): Path<(String, String, String)>,
 ) -> Result<Response, AppError> {
-    match crate::maturity::uncode(&state, &ctx, &id, &sid, &cid).await {
+    match uc::uncode(&state.ws, &ctx.who, &id, &sid, &cid)
+        .await
+        .map_err(AppError::from)
+    {
         Ok(()) => Ok(
             Redirect::to(&format!("/volwassenheid/rondes/{id}/bronnen/{sid}#codes"))
                 .into_response(),
@@ -482,7 +473,7 @@ async fn report(
     ctx: Ctx,
     Path((id, pid)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let res = results(&state, &ctx, &id).await?;
+    let res = uc::results(&state.ws, &ctx.who, &id).await?;
     let p = res.participant(&pid)?;
     let radar = radar_for(&res, &pid, ctx.lang)?;
     let averages: Vec<String> = res.averages().into_iter().map(fmt_score).collect();
@@ -521,7 +512,7 @@ async fn report_file(
     ctx: Ctx,
     Path((id, pid)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let res = results(&state, &ctx, &id).await?;
+    let res = uc::results(&state.ws, &ctx.who, &id).await?;
     let p = res.participant(&pid)?;
     let pdf = report_pdf(&res, p, ctx.lang);
     Ok((
@@ -554,7 +545,7 @@ async fn bench(
     Path(id): Path<String>,
     Query(q): Query<BenchQuery>,
 ) -> Result<Response, AppError> {
-    let res = results(&state, &ctx, &id).await?;
+    let res = uc::results(&state.ws, &ctx.who, &id).await?;
     let anonymous = q.anonymous();
     let rows = benchmark(&res, anonymous, ctx.lang);
     let chart = bars_svg(
@@ -591,7 +582,7 @@ async fn bench_csv(
     Path(id): Path<String>,
     Query(q): Query<BenchQuery>,
 ) -> Result<Response, AppError> {
-    let res = results(&state, &ctx, &id).await?;
+    let res = uc::results(&state.ws, &ctx.who, &id).await?;
     let rows = benchmark(&res, q.anonymous(), ctx.lang);
     Ok(csv_response("benchmark", benchmark_csv(&res, &rows)))
 }
@@ -681,8 +672,12 @@ async fn render_survey(
     status: StatusCode,
     extra: Value,
 ) -> Result<Response, AppError> {
-    match survey(state, token).await {
-        Ok((target, fw, items)) => {
+    match uc::survey(&state.ws, token).await {
+        Ok(uc::Survey {
+            target,
+            framework: fw,
+            items,
+        }) => {
             let items: Vec<Value> = items
                 .iter()
                 .map(|i| {
@@ -706,7 +701,7 @@ async fn render_survey(
                 },
             )
         }
-        Err(e) => refusal(state, headers, resolved, e),
+        Err(e) => refusal(state, headers, resolved, e.into()),
     }
 }
 
@@ -715,10 +710,13 @@ async fn survey_submit(
     headers: HeaderMap,
     resolved: axum::Extension<Option<Resolved>>,
     Path(token): Path<String>,
-    body: Bytes,
+    form: FormInput,
 ) -> Result<Response, AppError> {
-    let form = crate::input::form_value(&crate::input::form(&body)?);
-    match answer(&state, &token, crate::input::form(&body)?).await {
+    let value = form.value();
+    match uc::answer(&state.ws, &token, form.0)
+        .await
+        .map_err(AppError::from)
+    {
         Ok(()) => public_page(
             &state,
             &headers,
@@ -727,7 +725,7 @@ async fn survey_submit(
             context! { thanks => true },
         ),
         Err(e @ AppError::Invalid(_)) => {
-            let extra = context! { form => form, ..form_problem(&e) };
+            let extra = context! { form => value, ..form_problem(&e) };
             render_survey(
                 &state,
                 &headers,

@@ -1,25 +1,26 @@
 //! Leertrajecten (M7): programmes with modules and live sessions, cohorts with their group
 //! fill, CSV import, balanced split and moves, the attendance and progress register of a
 //! group, make-track projects, a participant's standing and certificate, and "my learning
-//! track" for the signed-in participant.
+//! track" for the signed-in participant. Who may do what is decided by the use cases in
+//! [`koers_app::learning`]; a page only asks whether to show the coordinator's forms.
 
-use crate::api::learning::pdf_response;
+use super::views::certificate_response;
 use crate::auth::Ctx;
 use crate::error::AppError;
-use crate::learning::{self as ops, Entry};
-use crate::shell::{after_form, form_problem, page};
+use crate::input::FormInput;
+use crate::shell::{Done, after_form, form_outcome, form_problem, page};
 use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use koers_app::learning::{self as uc, Enrolment, Entry};
 use koers_core::Permission;
 use koers_core::learning::{
     Attendance, MAX_ROSTER_BYTES, Progress, ProjectStatus, attendance_percent,
 };
-use koers_store::learning::{Cohort, Enrolment};
 use minijinja::{Value, context};
 
 pub fn router() -> Router<AppState> {
@@ -56,7 +57,7 @@ pub fn router() -> Router<AppState> {
 const HOME: &str = "/leertrajecten";
 
 fn can_coordinate(ctx: &Ctx) -> bool {
-    ctx.require(Permission::CoordinateLearning).is_ok()
+    ctx.who.may(Permission::CoordinateLearning)
 }
 
 async fn render_index(
@@ -65,17 +66,12 @@ async fn render_index(
     status: StatusCode,
     extra: Value,
 ) -> Result<Response, AppError> {
-    ctx.require(Permission::Read)?;
-    let programmes = state.store.programmes(&ctx.org.id).await?;
-    let mut mine = Vec::new();
-    for p in state
-        .store
-        .participants_by_email(&ctx.org.id, &ctx.user.email)
+    let programmes = uc::programmes(&state.ws, &ctx.who).await?;
+    let mine: Vec<Value> = uc::my_enrolments(&state.ws, &ctx.who)
         .await?
-    {
-        let s = ops::standing(state, p, &ctx.org.id).await?;
-        mine.push(context! { participant => s.participant, programme => s.programme, cohort => s.cohort, complete => s.missing.is_empty() });
-    }
+        .into_iter()
+        .map(|s| context! { participant => s.participant, programme => s.programme, cohort => s.cohort, complete => s.missing.is_empty() })
+        .collect();
     let html = page(
         state,
         ctx,
@@ -94,17 +90,17 @@ async fn index(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppE
 async fn add_programme(
     State(state): State<AppState>,
     ctx: Ctx,
-    body: Bytes,
+    form: FormInput,
 ) -> Result<Response, AppError> {
-    let form = crate::input::form_value(&crate::input::form(&body)?);
-    match ops::create_programme(&state, &ctx, crate::input::form(&body)?).await {
-        Ok(p) => Ok(Redirect::to(&format!("{HOME}/leergangen/{}", p.id)).into_response()),
-        Err(e @ AppError::Invalid(_)) => {
-            let extra = context! { form => form, ..form_problem(&e) };
-            render_index(&state, &ctx, StatusCode::BAD_REQUEST, extra).await
-        }
-        Err(e) => Err(e),
-    }
+    let value = form.value();
+    let r = uc::create_programme(&state.ws, &ctx.who, form.0).await;
+    form_outcome(
+        r,
+        value,
+        |p| Done::To(format!("{HOME}/leergangen/{}", p.id)),
+        |status, extra| render_index(&state, &ctx, status, extra),
+    )
+    .await
 }
 
 async fn render_programme(
@@ -114,21 +110,15 @@ async fn render_programme(
     status: StatusCode,
     extra: Value,
 ) -> Result<Response, AppError> {
-    ctx.require(Permission::Read)?;
-    let p = state.store.programme(&ctx.org.id, id).await?;
-    let cohorts = if can_coordinate(ctx) {
-        state.store.cohorts(&p).await?
-    } else {
-        Vec::new()
-    };
+    let d = uc::programme(&state.ws, &ctx.who, id).await?;
     let html = page(
         state,
         ctx,
         "learning_programme.html",
         HOME,
         context! {
-            p => p, mods => state.store.modules(&p.id).await?, sessions => state.store.sessions(&p.id).await?,
-            cohorts => cohorts, can_coordinate => can_coordinate(ctx), ..extra
+            p => d.programme, mods => d.modules, sessions => d.sessions,
+            cohorts => d.cohorts, can_coordinate => can_coordinate(ctx), ..extra
         },
     )
     .await?;
@@ -143,35 +133,19 @@ async fn programme(
     render_programme(&state, &ctx, &id, StatusCode::OK, context! {}).await
 }
 
-/// After a form on the programme page: to `target` when it worked, the page with the
-/// problem when it did not.
-async fn programme_outcome<T>(
-    state: &AppState,
-    ctx: &Ctx,
-    id: &str,
-    r: Result<T, AppError>,
-    target: impl FnOnce(T) -> String,
-) -> Result<Response, AppError> {
-    match r {
-        Ok(v) => Ok(Redirect::to(&target(v)).into_response()),
-        Err(e @ AppError::Invalid(_)) => {
-            let extra = form_problem(&e);
-            render_programme(state, ctx, id, StatusCode::BAD_REQUEST, extra).await
-        }
-        Err(e) => Err(e),
-    }
-}
-
 async fn add_module(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    body: Bytes,
+    FormInput(input): FormInput,
 ) -> Result<Response, AppError> {
-    let r = ops::add_module(&state, &ctx, &id, crate::input::form(&body)?).await;
-    programme_outcome(&state, &ctx, &id, r, |m| {
-        format!("{HOME}/leergangen/{}#modules", m.programme_id)
-    })
+    let r = uc::add_module(&state.ws, &ctx.who, &id, input).await;
+    form_outcome(
+        r,
+        Value::UNDEFINED,
+        |m| Done::To(format!("{HOME}/leergangen/{}#modules", m.programme_id)),
+        |status, extra| render_programme(&state, &ctx, &id, status, extra),
+    )
     .await
 }
 
@@ -179,12 +153,15 @@ async fn add_session(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    body: Bytes,
+    FormInput(input): FormInput,
 ) -> Result<Response, AppError> {
-    let r = ops::add_session(&state, &ctx, &id, crate::input::form(&body)?).await;
-    programme_outcome(&state, &ctx, &id, r, |s| {
-        format!("{HOME}/leergangen/{}#sessies", s.programme_id)
-    })
+    let r = uc::add_session(&state.ws, &ctx.who, &id, input).await;
+    form_outcome(
+        r,
+        Value::UNDEFINED,
+        |s| Done::To(format!("{HOME}/leergangen/{}#sessies", s.programme_id)),
+        |status, extra| render_programme(&state, &ctx, &id, status, extra),
+    )
     .await
 }
 
@@ -192,12 +169,15 @@ async fn add_cohort(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    body: Bytes,
+    FormInput(input): FormInput,
 ) -> Result<Response, AppError> {
-    let r = ops::create_cohort(&state, &ctx, &id, crate::input::form(&body)?).await;
-    programme_outcome(&state, &ctx, &id, r, |c| {
-        format!("{HOME}/cohorten/{}", c.id)
-    })
+    let r = uc::create_cohort(&state.ws, &ctx.who, &id, input).await;
+    form_outcome(
+        r,
+        Value::UNDEFINED,
+        |c| Done::To(format!("{HOME}/cohorten/{}", c.id)),
+        |status, extra| render_programme(&state, &ctx, &id, status, extra),
+    )
     .await
 }
 
@@ -208,45 +188,36 @@ async fn render_cohort(
     status: StatusCode,
     extra: Value,
 ) -> Result<Response, AppError> {
-    let c = ops::cohort(state, ctx, id).await?;
-    let p = state.store.programme(&ctx.org.id, &c.programme_id).await?;
-    let groups = state.store.groups(&c).await?;
-    let people = state.store.participants(&c).await?;
-    let records = state.store.records(&c).await?;
-    let rows: Vec<Value> = people
+    let d = uc::cohort_detail(&state.ws, &ctx.who, id).await?;
+    let choices = uc::project_choices(&state.ws, &ctx.who).await?;
+    let rows: Vec<Value> = d
+        .participants
         .iter()
         .map(|x| {
-            let r = records.get(&x.id).cloned().unwrap_or_default();
-            let missing = koers_core::learning::missing_for_certificate(
-                &r,
-                p.min_attendance,
-                p.requires_project,
-            );
+            let (r, complete) = d.standing_of(&x.id);
             context! { p => x, done => r.modules_done, total => r.modules_total,
-            attendance => attendance_percent(&r), complete => missing.is_empty() }
+            attendance => attendance_percent(&r), complete => complete }
         })
         .collect();
+    let people = &d.participants;
     let waiting: Vec<_> = people.iter().filter(|x| x.waiting_for.is_some()).collect();
     let unassigned = people
         .iter()
         .filter(|x| x.group_id.is_none() && x.waiting_for.is_none())
         .count();
-    let complete = rows
-        .iter()
-        .filter(|r| r.get_attr("complete").is_ok_and(|v| v.is_true()))
-        .count();
+    let complete = people.iter().filter(|x| d.standing_of(&x.id).1).count();
     let html = page(
         state,
         ctx,
         "learning_cohort.html",
         HOME,
         context! {
-            c => c, p => p, groups => groups, rows => rows, waiting => waiting,
+            c => d.cohort, p => d.programme, groups => d.groups, rows => rows, waiting => waiting,
             unassigned => unassigned, complete => complete, count => people.len(),
-            projects => state.store.projects(&c).await?,
-            questions => state.store.questions(&ctx.org.id, None).await?,
-            indicators => state.store.indicators(&ctx.org.id).await?,
-            monitors => state.store.monitors(&ctx.org.id).await?,
+            projects => d.projects,
+            questions => choices.questions,
+            indicators => choices.indicators,
+            monitors => choices.monitors,
             statuses => ProjectStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
             ..extra
         },
@@ -263,30 +234,22 @@ async fn cohort(
     render_cohort(&state, &ctx, &id, StatusCode::OK, context! {}).await
 }
 
-/// After a form on the cohort page: the page with a notice, or with the problem.
+/// After a form on the cohort page: the page with a notice, or with the problem; besides
+/// invalid input, a conflict (a full group, nobody to split) and a file over the limit are
+/// shown on the page too.
 async fn cohort_outcome<T>(
     state: &AppState,
     ctx: &Ctx,
     id: &str,
     r: Result<T, AppError>,
-    notice: &str,
+    notice: &'static str,
 ) -> Result<Response, AppError> {
+    let render = |status, extra| render_cohort(state, ctx, id, status, extra);
     match r {
-        Ok(_) => {
-            render_cohort(
-                state,
-                ctx,
-                id,
-                StatusCode::OK,
-                context! { notice => notice },
-            )
-            .await
+        Err(e @ (AppError::Conflict(_) | AppError::PayloadTooLarge)) => {
+            render(e.status(), form_problem(&e)).await
         }
-        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_) | AppError::PayloadTooLarge)) => {
-            let extra = form_problem(&e);
-            render_cohort(state, ctx, id, e.status(), extra).await
-        }
-        Err(e) => Err(e),
+        r => form_outcome(r, Value::UNDEFINED, |_| Done::Notice(notice), render).await,
     }
 }
 
@@ -326,7 +289,9 @@ async fn import(
     mp: Multipart,
 ) -> Result<Response, AppError> {
     let r = match read_roster(mp).await {
-        Ok(bytes) => ops::import_roster(&state, &ctx, &id, &bytes).await,
+        Ok(bytes) => uc::import_roster(&state.ws, &ctx.who, &id, &bytes)
+            .await
+            .map_err(AppError::from),
         Err(e) => Err(e),
     };
     cohort_outcome(&state, &ctx, &id, r, "imported").await
@@ -337,57 +302,57 @@ async fn split(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let r = ops::split(&state, &ctx, &id).await;
-    cohort_outcome(&state, &ctx, &id, r, "split").await
+    let r = uc::split(&state.ws, &ctx.who, &id).await;
+    cohort_outcome(&state, &ctx, &id, r.map_err(AppError::from), "split").await
 }
 
 async fn add_group(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    body: Bytes,
+    FormInput(input): FormInput,
 ) -> Result<Response, AppError> {
-    let r = ops::add_group(&state, &ctx, &id, crate::input::form(&body)?).await;
-    cohort_outcome(&state, &ctx, &id, r, "group_added").await
+    let r = uc::add_group(&state.ws, &ctx.who, &id, input).await;
+    cohort_outcome(&state, &ctx, &id, r.map_err(AppError::from), "group_added").await
 }
 
 async fn add_project(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    body: Bytes,
+    FormInput(input): FormInput,
 ) -> Result<Response, AppError> {
-    match ops::create_project(&state, &ctx, &id, crate::input::form(&body)?).await {
-        Ok(x) => Ok(Redirect::to(&format!("{HOME}/projecten/{}", x.id)).into_response()),
-        r => cohort_outcome(&state, &ctx, &id, r, "").await,
+    match uc::create_project(&state.ws, &ctx.who, &id, input).await {
+        Ok(x) => {
+            Ok(axum::response::Redirect::to(&format!("{HOME}/projecten/{}", x.id)).into_response())
+        }
+        Err(e) => cohort_outcome::<()>(&state, &ctx, &id, Err(e.into()), "").await,
     }
 }
 
+/// Moves a participant to a group; the form sits on the cohort page and problems are
+/// shown there.
 async fn enrol(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    body: Bytes,
+    FormInput(mut input): FormInput,
 ) -> Result<Response, AppError> {
-    // The form sits on the cohort page; problems are shown there.
-    ctx.require(Permission::CoordinateLearning)?;
-    let p = state.store.participant(&ctx.org.id, &id).await?;
-    let mut input = crate::input::form(&body)?;
     let group_id = input.text("groupId");
     input.finish(Ok(()))?;
-    let r = match state.store.group(&ctx.org.id, &group_id).await {
-        Ok(g) => ops::enrol(&state, &ctx, &g.id, &p.id).await,
-        Err(_) => Err(AppError::Invalid(koers_core::Invalid::one(
-            "groupId",
-            "unknown",
-            "kies een groep van dit cohort",
-        ))),
-    };
+    let (p, r) = uc::move_to_group(&state.ws, &ctx.who, &id, &group_id).await?;
     let notice = match &r {
         Ok((_, Enrolment::Waiting)) => "waiting",
         _ => "enrolled",
     };
-    cohort_outcome(&state, &ctx, &p.cohort_id, r, notice).await
+    cohort_outcome(
+        &state,
+        &ctx,
+        &p.cohort_id,
+        r.map_err(AppError::from),
+        notice,
+    )
+    .await
 }
 
 async fn render_group(
@@ -397,28 +362,15 @@ async fn render_group(
     status: StatusCode,
     extra: Value,
 ) -> Result<Response, AppError> {
-    ctx.require(Permission::CoordinateLearning)?;
-    let g = state.store.group(&ctx.org.id, id).await?;
-    let c = state.store.cohort(&ctx.org.id, &g.cohort_id).await?;
-    let members: Vec<_> = state
-        .store
-        .participants(&c)
-        .await?
-        .into_iter()
-        .filter(|p| p.group_id.as_deref() == Some(g.id.as_str()))
-        .collect();
-    let attendance: std::collections::HashMap<String, &str> = state
-        .store
-        .attendance(&c)
-        .await?
-        .into_iter()
+    let g = uc::group_register(&state.ws, &ctx.who, id).await?;
+    let attendance: std::collections::HashMap<String, &str> = g
+        .attendance
+        .iter()
         .map(|((s, p), a)| (format!("{p}.{s}"), a.as_str()))
         .collect();
-    let progress: std::collections::HashMap<String, &str> = state
-        .store
-        .progress(&c)
-        .await?
-        .into_iter()
+    let progress: std::collections::HashMap<String, &str> = g
+        .progress
+        .iter()
         .map(|((m, p), st)| (format!("{p}.{m}"), st.as_str()))
         .collect();
     let html = page(
@@ -427,9 +379,9 @@ async fn render_group(
         "learning_group.html",
         HOME,
         context! {
-            g => g, c => c, members => members,
-            sessions => state.store.sessions(&c.programme_id).await?,
-            mods => state.store.modules(&c.programme_id).await?,
+            g => g.group, c => g.cohort, members => g.members,
+            sessions => g.sessions,
+            mods => g.modules,
             attendance => attendance, progress => progress,
             attendance_values => Attendance::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
             progress_values => Progress::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
@@ -456,9 +408,6 @@ async fn save_register(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    ctx.require(Permission::CoordinateLearning)?;
-    let g = state.store.group(&ctx.org.id, &id).await?;
-    let c: Cohort = state.store.cohort(&ctx.org.id, &g.cohort_id).await?;
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
         .map_err(|e| AppError::BadRequest(format!("Ongeldig formulier: {e}")))?;
     let (mut attendance, mut progress) = (Vec::new(), Vec::new());
@@ -482,23 +431,11 @@ async fn save_register(
             _ => {}
         }
     }
-    match ops::record_register(&state, &ctx, &c, &attendance, &progress).await {
-        Ok(()) => {
-            render_group(
-                &state,
-                &ctx,
-                &id,
-                StatusCode::OK,
-                context! { notice => "saved" },
-            )
-            .await
-        }
-        Err(e @ AppError::Invalid(_)) => {
-            let extra = form_problem(&e);
-            render_group(&state, &ctx, &id, StatusCode::BAD_REQUEST, extra).await
-        }
-        Err(e) => Err(e),
-    }
+    let r = uc::save_group_register(&state.ws, &ctx.who, &id, &attendance, &progress).await;
+    after_form(r, "saved", |status, extra| {
+        render_group(&state, &ctx, &id, status, extra)
+    })
+    .await
 }
 
 async fn participant(
@@ -506,42 +443,17 @@ async fn participant(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let p = ops::participant(&state, &ctx, &id).await?;
-    let s = ops::standing(&state, p, &ctx.org.id).await?;
-    let groups = state.store.groups(&s.cohort).await?;
-    let progress = state.store.progress(&s.cohort).await?;
-    let attendance = state.store.attendance(&s.cohort).await?;
-    let pid = s.participant.id.clone();
-    let modules: Vec<Value> = state
-        .store
-        .modules(&s.programme.id)
-        .await?
+    let o = uc::participant_overview(&state.ws, &ctx.who, &id).await?;
+    let s = o.standing;
+    let modules: Vec<Value> = o
+        .modules
         .into_iter()
-        .map(|m| {
-            let st = progress
-                .get(&(m.id.clone(), pid.clone()))
-                .map_or("not_started", |x| x.as_str());
-            context! { m => m, status => st }
-        })
+        .map(|(m, st)| context! { m => m, status => st.as_str() })
         .collect();
-    let sessions: Vec<Value> = state
-        .store
-        .sessions(&s.programme.id)
-        .await?
+    let sessions: Vec<Value> = o
+        .sessions
         .into_iter()
-        .map(|x| {
-            let st = attendance
-                .get(&(x.id.clone(), pid.clone()))
-                .map(|a| a.as_str());
-            context! { s => x, status => st }
-        })
-        .collect();
-    let projects: Vec<_> = state
-        .store
-        .projects(&s.cohort)
-        .await?
-        .into_iter()
-        .filter(|x| x.members.contains(&pid))
+        .map(|(x, st)| context! { s => x, status => st.map(|a| a.as_str()) })
         .collect();
     let html = page(
         &state,
@@ -555,9 +467,9 @@ async fn participant(
                 percent => attendance_percent(&s.record),
             },
             missing => s.missing.iter().map(|m| m.message()).collect::<Vec<_>>(),
-            group => groups.iter().find(|g| Some(&g.id) == s.participant.group_id.as_ref()),
-            waiting_for => groups.iter().find(|g| Some(&g.id) == s.participant.waiting_for.as_ref()),
-            mods => modules, sessions => sessions, projects => projects,
+            group => o.group,
+            waiting_for => o.waiting_for,
+            mods => modules, sessions => sessions, projects => o.projects,
             can_coordinate => can_coordinate(&ctx),
         },
     )
@@ -570,7 +482,8 @@ async fn certificate(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    Ok(pdf_response(ops::certificate(&state, &ctx, &id).await?))
+    let c = uc::certificate(&state.ws, &ctx.who, &id).await?;
+    Ok(certificate_response(&c))
 }
 
 async fn render_project(
@@ -580,26 +493,28 @@ async fn render_project(
     status: StatusCode,
     extra: Value,
 ) -> Result<Response, AppError> {
-    ctx.require(Permission::CoordinateLearning)?;
-    let x = state.store.project(&ctx.org.id, id).await?;
-    let c = state.store.cohort(&ctx.org.id, &x.cohort_id).await?;
-    let question = match &x.question_id {
-        Some(q) => state.store.question(&ctx.org.id, q).await.ok(),
-        None => None,
-    };
+    let d = uc::project_detail(&state.ws, &ctx.who, id).await?;
+    let choices = uc::project_choices(&state.ws, &ctx.who).await?;
+    let students = d
+        .project
+        .students
+        .iter()
+        .map(|s| format!("{}; {}", s.name, s.institution))
+        .collect::<Vec<_>>()
+        .join("\n");
     let html = page(
         state,
         ctx,
         "learning_project.html",
         HOME,
         context! {
-            x => x, c => c, question => question,
-            people => state.store.participants(&c).await?,
-            questions => state.store.questions(&ctx.org.id, None).await?,
-            indicators => state.store.indicators(&ctx.org.id).await?,
-            monitors => state.store.monitors(&ctx.org.id).await?,
+            x => d.project, c => d.cohort, question => d.question,
+            people => d.participants,
+            questions => choices.questions,
+            indicators => choices.indicators,
+            monitors => choices.monitors,
             statuses => ProjectStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
-            students => x.students.iter().map(|s| format!("{}; {}", s.name, s.institution)).collect::<Vec<_>>().join("\n"),
+            students => students,
             ..extra
         },
     )
@@ -619,9 +534,9 @@ async fn save_project(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    body: Bytes,
+    FormInput(input): FormInput,
 ) -> Result<Response, AppError> {
-    let r = ops::update_project(&state, &ctx, &id, crate::input::form(&body)?).await;
+    let r = uc::update_project(&state.ws, &ctx.who, &id, input).await;
     after_form(r, "saved", |status, extra| {
         render_project(&state, &ctx, &id, status, extra)
     })

@@ -1,0 +1,784 @@
+//! Leertrajecten (learning tracks): programmes with modules and live sessions, cohorts with
+//! their participants and groups, the attendance and progress register, make-track
+//! projects, a participant's standing against the completion rule and their certificate.
+//!
+//! Who may do what: every member reads the programmes (`Read`); running the track
+//! (programmes, cohorts, groups, attendance, progress, projects) needs `CoordinateLearning`
+//! (administrators and policy owners). The cohort's personal data (names, addresses,
+//! departments) is shown only to coordinators; a participant signed in with the address they
+//! were enrolled under sees their own enrolment and gets their own certificate.
+
+use crate::{Error, Input, Principal, Result, Workspace};
+use koers_core::error::Collector;
+use koers_core::learning::{
+    CohortDraft, GroupDraft, ModuleDraft, ProgrammeDraft, ProjectDraft, SessionDraft,
+    balanced_split, missing_for_certificate, parse_roster,
+};
+use koers_core::{Invalid, Permission};
+use koers_store::StoreError;
+use koers_store::learning::ProjectLinks;
+use std::collections::{HashMap, HashSet};
+
+pub use koers_core::learning::{Attendance, Missing, Progress, Record};
+pub use koers_store::indicators::{Indicator, Monitor};
+pub use koers_store::learning::{
+    Cohort, Enrolment, Group, LiveSession, Module, Participant, Programme, Project,
+};
+pub use koers_store::questions::Question;
+
+fn invalid(name: &str, code: &str, reason: &str) -> Error {
+    Error::Invalid(Invalid::one(name, code, reason))
+}
+
+/// The organisation's programmes.
+pub async fn programmes(ws: &Workspace, who: &Principal) -> Result<Vec<Programme>> {
+    who.require(Permission::Read)?;
+    Ok(ws.store.programmes(&who.org.id).await?)
+}
+
+/// A programme with its modules and live sessions, and its cohorts for coordinators.
+pub struct ProgrammeDetail {
+    pub programme: Programme,
+    pub modules: Vec<Module>,
+    pub sessions: Vec<LiveSession>,
+    /// Empty for whoever may not coordinate the track.
+    pub cohorts: Vec<Cohort>,
+}
+
+pub async fn programme(ws: &Workspace, who: &Principal, id: &str) -> Result<ProgrammeDetail> {
+    who.require(Permission::Read)?;
+    let p = ws.store.programme(&who.org.id, id).await?;
+    let cohorts = if who.may(Permission::CoordinateLearning) {
+        ws.store.cohorts(&p).await?
+    } else {
+        Vec::new()
+    };
+    Ok(ProgrammeDetail {
+        modules: ws.store.modules(&p.id).await?,
+        sessions: ws.store.sessions(&p.id).await?,
+        cohorts,
+        programme: p,
+    })
+}
+
+/// Defines a programme; five modules are made along the model's dimensions.
+pub async fn create_programme(
+    ws: &Workspace,
+    who: &Principal,
+    mut input: Input,
+) -> Result<Programme> {
+    who.require(Permission::CoordinateLearning)?;
+    let name = input.text("name");
+    let description = input.text("description");
+    let dimensions = input.texts("dimensions").join("\n");
+    let min = input.text("minAttendance");
+    let requires_project = input.flag("requiresProject");
+    let d = input.finish(ProgrammeDraft::parse(
+        &name,
+        &description,
+        &dimensions,
+        &min,
+        requires_project,
+    ))?;
+    Ok(ws
+        .store
+        .create_programme(&who.org.id, &d, &d.default_modules(), &who.actor())
+        .await?)
+}
+
+pub async fn add_module(
+    ws: &Workspace,
+    who: &Principal,
+    programme_id: &str,
+    mut input: Input,
+) -> Result<Module> {
+    who.require(Permission::CoordinateLearning)?;
+    let p = ws.store.programme(&who.org.id, programme_id).await?;
+    let title = input.text("title");
+    let description = input.text("description");
+    let dimension = input.text("dimension");
+    let d = input.finish(ModuleDraft::parse(
+        &title,
+        &description,
+        &dimension,
+        &p.dimensions,
+    ))?;
+    Ok(ws.store.add_module(&p, &d, &who.actor()).await?)
+}
+
+pub async fn add_session(
+    ws: &Workspace,
+    who: &Principal,
+    programme_id: &str,
+    mut input: Input,
+) -> Result<LiveSession> {
+    who.require(Permission::CoordinateLearning)?;
+    let p = ws.store.programme(&who.org.id, programme_id).await?;
+    let modules = ws.store.modules(&p.id).await?.len() as u32;
+    let title = input.text("title");
+    let date = input.text("date");
+    let start = input.text("startTime");
+    let end = input.text("endTime");
+    let link = input.text("link");
+    let after = input.text("afterModule");
+    let d = input.finish(SessionDraft::parse(
+        &title, &date, &start, &end, &link, &after, modules,
+    ))?;
+    Ok(ws.store.add_session(&p, &d, &who.actor()).await?)
+}
+
+pub async fn create_cohort(
+    ws: &Workspace,
+    who: &Principal,
+    programme_id: &str,
+    mut input: Input,
+) -> Result<Cohort> {
+    who.require(Permission::CoordinateLearning)?;
+    let p = ws.store.programme(&who.org.id, programme_id).await?;
+    let name = input.text("name");
+    let start = input.text("startDate");
+    let capacity = input.text("capacity");
+    let d = input.finish(CohortDraft::parse(&name, &start, &capacity))?;
+    Ok(ws.store.create_cohort(&p, &d, &who.actor()).await?)
+}
+
+/// A cohort the coordinator may run.
+pub async fn cohort(ws: &Workspace, who: &Principal, id: &str) -> Result<Cohort> {
+    who.require(Permission::CoordinateLearning)?;
+    Ok(ws.store.cohort(&who.org.id, id).await?)
+}
+
+/// A cohort with its programme, groups (fill), participants, their records and projects.
+pub struct CohortDetail {
+    pub cohort: Cohort,
+    pub programme: Programme,
+    pub groups: Vec<Group>,
+    pub participants: Vec<Participant>,
+    /// Per participant id; a participant without entries has none.
+    pub records: HashMap<String, Record>,
+    pub projects: Vec<Project>,
+}
+
+impl CohortDetail {
+    /// A participant's record and whether it meets the programme's completion rule.
+    pub fn standing_of(&self, participant_id: &str) -> (Record, bool) {
+        let r = self
+            .records
+            .get(participant_id)
+            .cloned()
+            .unwrap_or_default();
+        let complete = missing_for_certificate(
+            &r,
+            self.programme.min_attendance,
+            self.programme.requires_project,
+        )
+        .is_empty();
+        (r, complete)
+    }
+}
+
+pub async fn cohort_detail(ws: &Workspace, who: &Principal, id: &str) -> Result<CohortDetail> {
+    let c = cohort(ws, who, id).await?;
+    Ok(CohortDetail {
+        programme: ws.store.programme(&who.org.id, &c.programme_id).await?,
+        groups: ws.store.groups(&c).await?,
+        participants: ws.store.participants(&c).await?,
+        records: ws.store.records(&c).await?,
+        projects: ws.store.projects(&c).await?,
+        cohort: c,
+    })
+}
+
+/// What a project may link to: the organisation's data questions, indicators and monitors.
+pub struct ProjectChoices {
+    pub questions: Vec<Question>,
+    pub indicators: Vec<Indicator>,
+    pub monitors: Vec<Monitor>,
+}
+
+pub async fn project_choices(ws: &Workspace, who: &Principal) -> Result<ProjectChoices> {
+    who.require(Permission::CoordinateLearning)?;
+    Ok(ProjectChoices {
+        questions: ws.store.questions(&who.org.id, None).await?,
+        indicators: ws.store.indicators(&who.org.id).await?,
+        monitors: ws.store.monitors(&who.org.id).await?,
+    })
+}
+
+/// Imports a cohort file: every row checked, every bad row reported with its line, nothing
+/// taken when any row is bad.
+pub async fn import_roster(
+    ws: &Workspace,
+    who: &Principal,
+    cohort_id: &str,
+    bytes: &[u8],
+) -> Result<usize> {
+    let c = cohort(ws, who, cohort_id).await?;
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| invalid("file", "encoding", "het bestand moet UTF-8-tekst zijn"))?;
+    let existing: HashSet<String> = ws
+        .store
+        .participants(&c)
+        .await?
+        .into_iter()
+        .map(|p| p.email)
+        .collect();
+    let people = parse_roster(text, &existing)?;
+    Ok(ws
+        .store
+        .import_participants(&c, &people, false, &who.actor())
+        .await?)
+}
+
+/// Splits the whole cohort into balanced groups of at most its capacity, replacing the
+/// groups it had.
+pub async fn split(ws: &Workspace, who: &Principal, cohort_id: &str) -> Result<Vec<Group>> {
+    let c = cohort(ws, who, cohort_id).await?;
+    let people = ws.store.participants(&c).await?;
+    if people.is_empty() {
+        return Err(Error::Conflict(
+            "Het cohort heeft nog geen deelnemers om te verdelen".into(),
+        ));
+    }
+    let keys: Vec<(String, String)> = people
+        .iter()
+        .map(|p| (p.department.clone(), p.role.clone()))
+        .collect();
+    let groups: Vec<Vec<String>> = balanced_split(&keys, c.capacity)
+        .into_iter()
+        .map(|g| g.into_iter().map(|i| people[i].id.clone()).collect())
+        .collect();
+    Ok(ws.store.replace_groups(&c, &groups, &who.actor()).await?)
+}
+
+pub async fn add_group(
+    ws: &Workspace,
+    who: &Principal,
+    cohort_id: &str,
+    mut input: Input,
+) -> Result<Group> {
+    let c = cohort(ws, who, cohort_id).await?;
+    let name = input.text("name");
+    let capacity = input.text("capacity");
+    let d = input.finish(GroupDraft::parse(&name, &capacity, c.capacity))?;
+    Ok(ws.store.add_group(&c, &d, &who.actor()).await?)
+}
+
+/// Enrols a participant in a group, or puts them on its waiting list when it is full.
+pub async fn enrol(
+    ws: &Workspace,
+    who: &Principal,
+    group_id: &str,
+    participant_id: &str,
+) -> Result<(Group, Enrolment)> {
+    who.require(Permission::CoordinateLearning)?;
+    let g = ws.store.group(&who.org.id, group_id).await?;
+    let p = ws
+        .store
+        .participant(&who.org.id, participant_id)
+        .await
+        .ok()
+        .filter(|p| p.cohort_id == g.cohort_id)
+        .ok_or_else(|| {
+            invalid(
+                "participantId",
+                "unknown",
+                "kies een deelnemer van dit cohort",
+            )
+        })?;
+    let outcome = ws
+        .store
+        .enrol(&who.org.id, &g, &p, &who.actor())
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(m) => Error::Conflict(format!(
+                "{m}: een deelnemer die al in een groep zit, kan niet naar een volle groep"
+            )),
+            other => other.into(),
+        })?;
+    Ok((g, outcome))
+}
+
+/// Moves a participant (found first: an unknown one or a refusal is the outer error) into
+/// the group `group_id` names; the inner result is the move's own outcome, with a group
+/// that is not the organisation's as an invalid `groupId`. The participant is returned
+/// either way, so that the caller can show their cohort.
+pub async fn move_to_group(
+    ws: &Workspace,
+    who: &Principal,
+    participant_id: &str,
+    group_id: &str,
+) -> Result<(Participant, Result<(Group, Enrolment)>)> {
+    who.require(Permission::CoordinateLearning)?;
+    let p = ws.store.participant(&who.org.id, participant_id).await?;
+    let r = match ws.store.group(&who.org.id, group_id).await {
+        Ok(g) => enrol(ws, who, &g.id, &p.id).await,
+        Err(_) => Err(invalid(
+            "groupId",
+            "unknown",
+            "kies een groep van dit cohort",
+        )),
+    };
+    Ok((p, r))
+}
+
+/// One attendance or progress entry as a form or the API sends it.
+pub struct Entry {
+    pub participant_id: String,
+    /// A session id (attendance) or a module id (progress).
+    pub target: String,
+    pub status: String,
+}
+
+/// Records attendance and progress entries of one cohort, all or none; every entry must
+/// name a participant of the cohort and a session or module of its programme.
+async fn record_register(
+    ws: &Workspace,
+    who: &Principal,
+    c: &Cohort,
+    attendance: &[Entry],
+    progress: &[Entry],
+) -> Result<()> {
+    let people: HashSet<String> = ws
+        .store
+        .participants(c)
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    let sessions: HashSet<String> = ws
+        .store
+        .sessions(&c.programme_id)
+        .await?
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    let modules: HashSet<String> = ws
+        .store
+        .modules(&c.programme_id)
+        .await?
+        .into_iter()
+        .map(|m| m.id)
+        .collect();
+    let mut errors = Collector::default();
+    let unknown_participant = || {
+        Invalid::one(
+            "participantId",
+            "unknown",
+            "onbekende deelnemer in dit cohort",
+        )
+    };
+    let mut a = Vec::new();
+    for e in attendance {
+        if !people.contains(&e.participant_id) {
+            errors.take::<()>(Err(unknown_participant()));
+        } else if !sessions.contains(&e.target) {
+            errors.take::<()>(Err(Invalid::one(
+                "sessionId",
+                "unknown",
+                "onbekende sessie van deze leergang",
+            )));
+        } else if let Some(s) = errors.take(Attendance::parse("status", &e.status)) {
+            a.push((e.target.clone(), e.participant_id.clone(), s));
+        }
+    }
+    let mut g = Vec::new();
+    for e in progress {
+        if !people.contains(&e.participant_id) {
+            errors.take::<()>(Err(unknown_participant()));
+        } else if !modules.contains(&e.target) {
+            errors.take::<()>(Err(Invalid::one(
+                "moduleId",
+                "unknown",
+                "onbekende module van deze leergang",
+            )));
+        } else if let Some(s) = errors.take(Progress::parse("status", &e.status)) {
+            g.push((e.target.clone(), e.participant_id.clone(), s));
+        }
+    }
+    errors.finish()?;
+    Ok(ws.store.record_register(c, &a, &g, &who.actor()).await?)
+}
+
+/// What a participant's entry records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    /// Attendance at a live session (`sessionId`).
+    Attendance,
+    /// Progress on a module (`moduleId`).
+    Progress,
+}
+
+/// Records one attendance or progress entry of one participant: the fields `sessionId` or
+/// `moduleId` (after `kind`) and `status`.
+pub async fn record_entry(
+    ws: &Workspace,
+    who: &Principal,
+    participant_id: &str,
+    kind: EntryKind,
+    mut input: Input,
+) -> Result<()> {
+    who.require(Permission::CoordinateLearning)?;
+    let p = ws.store.participant(&who.org.id, participant_id).await?;
+    let c = ws.store.cohort(&who.org.id, &p.cohort_id).await?;
+    let target = input.text(match kind {
+        EntryKind::Attendance => "sessionId",
+        EntryKind::Progress => "moduleId",
+    });
+    let status = input.text("status");
+    input.finish(Ok(()))?;
+    let e = [Entry {
+        participant_id: p.id,
+        target,
+        status,
+    }];
+    match kind {
+        EntryKind::Attendance => record_register(ws, who, &c, &e, &[]).await,
+        EntryKind::Progress => record_register(ws, who, &c, &[], &e).await,
+    }
+}
+
+/// A group with its members, its programme's sessions and modules, and the cohort's
+/// register: attendance per (session, participant) and progress per (module, participant).
+pub struct GroupRegister {
+    pub group: Group,
+    pub cohort: Cohort,
+    pub members: Vec<Participant>,
+    pub sessions: Vec<LiveSession>,
+    pub modules: Vec<Module>,
+    pub attendance: HashMap<(String, String), Attendance>,
+    pub progress: HashMap<(String, String), Progress>,
+}
+
+async fn group_and_cohort(ws: &Workspace, who: &Principal, id: &str) -> Result<(Group, Cohort)> {
+    who.require(Permission::CoordinateLearning)?;
+    let g = ws.store.group(&who.org.id, id).await?;
+    let c = ws.store.cohort(&who.org.id, &g.cohort_id).await?;
+    Ok((g, c))
+}
+
+pub async fn group_register(ws: &Workspace, who: &Principal, id: &str) -> Result<GroupRegister> {
+    let (g, c) = group_and_cohort(ws, who, id).await?;
+    let members = ws
+        .store
+        .participants(&c)
+        .await?
+        .into_iter()
+        .filter(|p| p.group_id.as_deref() == Some(g.id.as_str()))
+        .collect();
+    Ok(GroupRegister {
+        members,
+        sessions: ws.store.sessions(&c.programme_id).await?,
+        modules: ws.store.modules(&c.programme_id).await?,
+        attendance: ws.store.attendance(&c).await?,
+        progress: ws.store.progress(&c).await?,
+        group: g,
+        cohort: c,
+    })
+}
+
+/// Records a group's register, all or none: attendance and progress entries of the
+/// group's cohort.
+pub async fn save_group_register(
+    ws: &Workspace,
+    who: &Principal,
+    group_id: &str,
+    attendance: &[Entry],
+    progress: &[Entry],
+) -> Result<()> {
+    let (_, c) = group_and_cohort(ws, who, group_id).await?;
+    record_register(ws, who, &c, attendance, progress).await
+}
+
+/// A participant, visible to coordinators and to the participant themselves.
+async fn participant(ws: &Workspace, who: &Principal, id: &str) -> Result<Participant> {
+    let p = ws.store.participant(&who.org.id, id).await?;
+    if who.may(Permission::CoordinateLearning) || p.email == who.user.email {
+        Ok(p)
+    } else {
+        Err(Error::Forbidden)
+    }
+}
+
+/// Where a participant stands against the completion rule.
+pub struct Standing {
+    pub participant: Participant,
+    pub cohort: Cohort,
+    pub programme: Programme,
+    pub record: Record,
+    pub missing: Vec<Missing>,
+}
+
+async fn standing_of(ws: &Workspace, p: Participant, org_id: &str) -> Result<Standing> {
+    let cohort = ws.store.cohort(org_id, &p.cohort_id).await?;
+    let programme = ws.store.programme(org_id, &cohort.programme_id).await?;
+    let record = ws
+        .store
+        .records(&cohort)
+        .await?
+        .remove(&p.id)
+        .unwrap_or_default();
+    let missing = missing_for_certificate(
+        &record,
+        programme.min_attendance,
+        programme.requires_project,
+    );
+    Ok(Standing {
+        participant: p,
+        cohort,
+        programme,
+        record,
+        missing,
+    })
+}
+
+/// A participant and where they stand (coordinators, and the participant themselves).
+pub async fn standing(ws: &Workspace, who: &Principal, id: &str) -> Result<Standing> {
+    let p = participant(ws, who, id).await?;
+    standing_of(ws, p, &who.org.id).await
+}
+
+/// The signed-in user's own enrolments (matched by e-mail address) and where they stand.
+pub async fn my_enrolments(ws: &Workspace, who: &Principal) -> Result<Vec<Standing>> {
+    who.require(Permission::Read)?;
+    let mut out = Vec::new();
+    for p in ws
+        .store
+        .participants_by_email(&who.org.id, &who.user.email)
+        .await?
+    {
+        out.push(standing_of(ws, p, &who.org.id).await?);
+    }
+    Ok(out)
+}
+
+/// Everything about one participant: their standing, group or waiting list, progress per
+/// module, attendance per session and the projects they work on.
+pub struct ParticipantOverview {
+    pub standing: Standing,
+    pub group: Option<Group>,
+    pub waiting_for: Option<Group>,
+    /// Each module with the participant's progress (not started when nothing is recorded).
+    pub modules: Vec<(Module, Progress)>,
+    /// Each live session with the participant's attendance, when recorded.
+    pub sessions: Vec<(LiveSession, Option<Attendance>)>,
+    pub projects: Vec<Project>,
+}
+
+pub async fn participant_overview(
+    ws: &Workspace,
+    who: &Principal,
+    id: &str,
+) -> Result<ParticipantOverview> {
+    let s = standing(ws, who, id).await?;
+    let groups = ws.store.groups(&s.cohort).await?;
+    let progress = ws.store.progress(&s.cohort).await?;
+    let attendance = ws.store.attendance(&s.cohort).await?;
+    let pid = s.participant.id.clone();
+    let modules = ws
+        .store
+        .modules(&s.programme.id)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let st = progress
+                .get(&(m.id.clone(), pid.clone()))
+                .copied()
+                .unwrap_or(Progress::NotStarted);
+            (m, st)
+        })
+        .collect();
+    let sessions = ws
+        .store
+        .sessions(&s.programme.id)
+        .await?
+        .into_iter()
+        .map(|x| {
+            let st = attendance.get(&(x.id.clone(), pid.clone())).copied();
+            (x, st)
+        })
+        .collect();
+    let projects = ws
+        .store
+        .projects(&s.cohort)
+        .await?
+        .into_iter()
+        .filter(|x| x.members.contains(&pid))
+        .collect();
+    let find = |id: &Option<String>| groups.iter().find(|g| Some(&g.id) == id.as_ref()).cloned();
+    Ok(ParticipantOverview {
+        group: find(&s.participant.group_id),
+        waiting_for: find(&s.participant.waiting_for),
+        modules,
+        sessions,
+        projects,
+        standing: s,
+    })
+}
+
+/// What a certificate shows: the completed participant, the programme's modules and the
+/// organisation that issues it.
+pub struct Certificate {
+    pub standing: Standing,
+    pub modules: Vec<Module>,
+    pub organisation: String,
+}
+
+/// The certificate, or a clear refusal naming what is still missing.
+pub async fn certificate(ws: &Workspace, who: &Principal, id: &str) -> Result<Certificate> {
+    let s = standing(ws, who, id).await?;
+    if !s.missing.is_empty() {
+        return Err(Error::Conflict(format!(
+            "Nog geen certificaat: {}",
+            s.missing
+                .iter()
+                .map(Missing::message)
+                .collect::<Vec<_>>()
+                .join("; ")
+        )));
+    }
+    Ok(Certificate {
+        modules: ws.store.modules(&s.programme.id).await?,
+        standing: s,
+        organisation: who.org.name.clone(),
+    })
+}
+
+/// Reads a project's fields and checks its links: a data question and an indicator or
+/// monitor of the same organisation, and team members of the same cohort.
+async fn project_input(
+    ws: &Workspace,
+    who: &Principal,
+    c: &Cohort,
+    mut input: Input,
+) -> Result<(ProjectDraft, ProjectLinks)> {
+    let title = input.text("title");
+    let status = input.text("status");
+    let outcome = input.text("outcome");
+    let students = input.texts("students").join("\n");
+    let question = input.text("questionId");
+    let kind = input.text("productKind");
+    let product = input.text("productId");
+    let members = input.texts("members");
+    let d = input.finish(ProjectDraft::parse(&title, &status, &outcome, &students))?;
+    let mut problems = Collector::default();
+    let question_id = match question.trim() {
+        "" => None,
+        q => match ws.store.question(&who.org.id, q).await {
+            Ok(q) => Some(q.id),
+            Err(_) => {
+                problems.take::<()>(Err(Invalid::one(
+                    "questionId",
+                    "unknown",
+                    "kies een datavraag van deze organisatie",
+                )));
+                None
+            }
+        },
+    };
+    let product = match (kind.trim(), product.trim()) {
+        (_, "") => None,
+        (kind, id) => {
+            let found = match kind {
+                "indicator" => ws.store.indicator(&who.org.id, id).await.is_ok(),
+                "monitor" => ws.store.monitor(&who.org.id, id).await.is_ok(),
+                _ => false,
+            };
+            if !found {
+                problems.take::<()>(Err(Invalid::one(
+                    "productId",
+                    "unknown",
+                    "kies een indicator of monitor van deze organisatie",
+                )));
+            }
+            found.then(|| (kind.to_string(), id.to_string()))
+        }
+    };
+    let cohort_people: HashSet<String> = ws
+        .store
+        .participants(c)
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    let mut team: Vec<String> = Vec::new();
+    for m in members.iter().map(|m| m.trim()).filter(|m| !m.is_empty()) {
+        if !cohort_people.contains(m) {
+            problems.take::<()>(Err(Invalid::one(
+                "members",
+                "unknown",
+                "elk teamlid moet deelnemer van dit cohort zijn",
+            )));
+        } else if !team.iter().any(|t| t == m) {
+            team.push(m.to_string());
+        }
+    }
+    problems.finish()?;
+    Ok((
+        d,
+        ProjectLinks {
+            question_id,
+            product,
+            members: team,
+        },
+    ))
+}
+
+pub async fn create_project(
+    ws: &Workspace,
+    who: &Principal,
+    cohort_id: &str,
+    input: Input,
+) -> Result<Project> {
+    let c = cohort(ws, who, cohort_id).await?;
+    let (d, links) = project_input(ws, who, &c, input).await?;
+    Ok(ws
+        .store
+        .create_project(&c, &d, &links, &who.actor())
+        .await?)
+}
+
+/// A make-track project.
+pub async fn project(ws: &Workspace, who: &Principal, id: &str) -> Result<Project> {
+    who.require(Permission::CoordinateLearning)?;
+    Ok(ws.store.project(&who.org.id, id).await?)
+}
+
+/// A project with its cohort, the cohort's participants and its data question.
+pub struct ProjectDetail {
+    pub project: Project,
+    pub cohort: Cohort,
+    pub participants: Vec<Participant>,
+    pub question: Option<Question>,
+}
+
+pub async fn project_detail(ws: &Workspace, who: &Principal, id: &str) -> Result<ProjectDetail> {
+    let x = project(ws, who, id).await?;
+    let c = ws.store.cohort(&who.org.id, &x.cohort_id).await?;
+    let question = match &x.question_id {
+        Some(q) => ws.store.question(&who.org.id, q).await.ok(),
+        None => None,
+    };
+    Ok(ProjectDetail {
+        participants: ws.store.participants(&c).await?,
+        project: x,
+        cohort: c,
+        question,
+    })
+}
+
+/// Updates a project: status, outcome, links, team.
+pub async fn update_project(
+    ws: &Workspace,
+    who: &Principal,
+    id: &str,
+    input: Input,
+) -> Result<Project> {
+    let x = project(ws, who, id).await?;
+    let c = ws.store.cohort(&who.org.id, &x.cohort_id).await?;
+    let (d, links) = project_input(ws, who, &c, input).await?;
+    Ok(ws
+        .store
+        .update_project(&who.org.id, &x, &d, &links, &who.actor())
+        .await?)
+}

@@ -1,0 +1,1121 @@
+//! Volwassenheid (the maturity monitor): framework versions, survey rounds with their
+//! participating organisations, items, invitations and reminders, the public survey behind
+//! a personal link, documents and interviews with their coding, and the results (scores with
+//! evidence and the benchmark) with the anonymity threshold applied in one place.
+//!
+//! Who may do what: every member reads the framework (`Read`); everything about rounds
+//! (starting, inviting, coding, results) and saving a new framework version needs
+//! `Research`. The survey itself needs no account: whoever holds an unused link of an open
+//! round answers it, once.
+
+use crate::documents::{detect, extract, store_file};
+use crate::{Error, Input, Principal, Result, Workspace};
+use koers_core::csv::spreadsheet_cell;
+use koers_core::error::Collector;
+use koers_core::maturity::{
+    Answers, CodeDraft, Dimension, ItemDraft, ParticipantDraft, RoundDraft, Weights, aggregate,
+    anonymous_labels, coded_component, default_items, score, survey_component,
+};
+use koers_core::secret::{new_token, token_digest};
+use koers_core::{Invalid, Permission};
+use koers_store::StoreError;
+use koers_store::maturity::SourceDraft;
+use serde::Serialize;
+
+pub use koers_core::maturity::{Aggregate, Framework, ItemKind, Score};
+pub use koers_store::maturity::{
+    Code, FrameworkVersion, Invitation, InvitationTarget, Item, Participant, Round, Source,
+};
+
+/// Store errors with their own message: a closed round or a used link says so.
+fn store_err(e: StoreError) -> Error {
+    match e {
+        StoreError::Conflict(m) => Error::Conflict(m),
+        other => other.into(),
+    }
+}
+
+fn unknown_participant() -> Invalid {
+    Invalid::one(
+        "participantId",
+        "unknown",
+        "kies een deelnemende organisatie van deze ronde",
+    )
+}
+
+/// The organisation's framework versions, newest first (koers' default is version 1).
+pub async fn frameworks(ws: &Workspace, who: &Principal) -> Result<Vec<FrameworkVersion>> {
+    who.require(Permission::Read)?;
+    Ok(ws
+        .store
+        .maturity_frameworks(&who.org.id, &who.actor())
+        .await?)
+}
+
+async fn add_framework(ws: &Workspace, who: &Principal, fw: Framework) -> Result<FrameworkVersion> {
+    let fw = fw.validate()?;
+    ws.store
+        .add_maturity_framework(&who.org.id, &fw, &who.actor())
+        .await
+        .map_err(store_err)
+}
+
+/// Saves a new version of the framework from its JSON form (the fields of [`Framework`]);
+/// running rounds keep theirs. Who may comes first: a viewer learns nothing about the
+/// framework's rules.
+pub async fn save_framework(
+    ws: &Workspace,
+    who: &Principal,
+    input: Input,
+) -> Result<FrameworkVersion> {
+    who.require(Permission::Research)?;
+    let fw: Framework = serde_json::from_value(serde_json::Value::Object(input.fields().clone()))
+        .map_err(|e| Error::Rejected(format!("Ongeldig kader: {e}")))?;
+    add_framework(ws, who, fw).await
+}
+
+/// Saves a new version of the framework from the page's form: `name`, and per dimension `i`
+/// (0 up to `dimensions`) the fields `dN.key`, `dN.name`, `dN.description`, `dN.statement`
+/// and `dN.level1`..`dN.level5`. A row whose key and name are both empty is left out (the
+/// form's spare row for a new dimension).
+pub async fn save_framework_form(
+    ws: &Workspace,
+    who: &Principal,
+    mut input: Input,
+) -> Result<FrameworkVersion> {
+    who.require(Permission::Research)?;
+    let fw = framework_from_form(&mut input);
+    input.finish(Ok(()))?;
+    add_framework(ws, who, fw).await
+}
+
+fn framework_from_form(input: &mut Input) -> Framework {
+    let name = input.text("name");
+    let count = input
+        .text("dimensions")
+        .trim()
+        .parse::<usize>()
+        .unwrap_or(0)
+        .min(31);
+    let dimensions = (0..count)
+        .map(|i| {
+            let mut f = |field: &str| input.text(&format!("d{i}.{field}")).trim().to_string();
+            Dimension {
+                key: f("key"),
+                name: f("name"),
+                description: f("description"),
+                statement: f("statement"),
+                levels: (1..=5).map(|l| f(&format!("level{l}"))).collect(),
+            }
+        })
+        .filter(|d| !(d.key.is_empty() && d.name.is_empty()))
+        .collect();
+    Framework { name, dimensions }
+}
+
+/// The organisation's rounds.
+pub async fn rounds(ws: &Workspace, who: &Principal) -> Result<Vec<Round>> {
+    who.require(Permission::Research)?;
+    Ok(ws.store.rounds(&who.org.id).await?)
+}
+
+/// One round.
+pub async fn round(ws: &Workspace, who: &Principal, id: &str) -> Result<Round> {
+    who.require(Permission::Research)?;
+    Ok(ws.store.round(&who.org.id, id).await?)
+}
+
+/// A round with its survey items and its documents and interviews.
+pub struct RoundDetail {
+    pub round: Round,
+    pub items: Vec<Item>,
+    pub sources: Vec<Source>,
+}
+
+pub async fn round_detail(ws: &Workspace, who: &Principal, id: &str) -> Result<RoundDetail> {
+    let r = round(ws, who, id).await?;
+    Ok(RoundDetail {
+        items: ws.store.items(&r).await?,
+        sources: ws.store.sources(&r).await?,
+        round: r,
+    })
+}
+
+/// A round's results with its items and sources: all a round's page shows.
+pub struct RoundOverview {
+    pub results: RoundResults,
+    pub items: Vec<Item>,
+    pub sources: Vec<Source>,
+}
+
+pub async fn round_overview(ws: &Workspace, who: &Principal, id: &str) -> Result<RoundOverview> {
+    let r = round(ws, who, id).await?;
+    let items = ws.store.items(&r).await?;
+    let sources = ws.store.sources(&r).await?;
+    Ok(RoundOverview {
+        results: results_of(ws, r).await?,
+        items,
+        sources,
+    })
+}
+
+/// Starts a round on a framework version (the newest when none is named), with one
+/// statement per dimension and an open question.
+pub async fn create_round(ws: &Workspace, who: &Principal, mut input: Input) -> Result<Round> {
+    who.require(Permission::Research)?;
+    let name = input.text("name");
+    let year = input.text("year");
+    let min = input.text("minRespondents");
+    let fw_id = input.text("frameworkId");
+    let w = [
+        input.text("weightSurvey"),
+        input.text("weightDocuments"),
+        input.text("weightInterviews"),
+    ];
+    let weights = if w.iter().all(|s| s.trim().is_empty()) {
+        Ok(Weights::default())
+    } else {
+        Weights::parse(&w[0], &w[1], &w[2])
+    };
+    let d = input.finish(RoundDraft::parse(&name, &year, &min, weights))?;
+    let versions = frameworks(ws, who).await?;
+    let fw = if fw_id.trim().is_empty() {
+        versions.first()
+    } else {
+        versions.iter().find(|v| v.id == fw_id.trim())
+    }
+    .ok_or_else(|| {
+        Error::Invalid(Invalid::one(
+            "frameworkId",
+            "unknown",
+            "kies een versie van het kader van deze organisatie",
+        ))
+    })?;
+    Ok(ws
+        .store
+        .create_round(
+            &who.org.id,
+            &fw.id,
+            &d,
+            &default_items(&fw.framework),
+            false,
+            &who.actor(),
+        )
+        .await?)
+}
+
+/// Closes a round: it is frozen from now on.
+pub async fn close_round(ws: &Workspace, who: &Principal, id: &str) -> Result<Round> {
+    let r = round(ws, who, id).await?;
+    ws.store
+        .close_round(&r, &who.actor())
+        .await
+        .map_err(store_err)
+}
+
+/// The round's participating organisations.
+pub async fn participants(ws: &Workspace, who: &Principal, id: &str) -> Result<Vec<Participant>> {
+    let r = round(ws, who, id).await?;
+    Ok(ws.store.round_participants(&r).await?)
+}
+
+pub async fn add_participant(
+    ws: &Workspace,
+    who: &Principal,
+    round_id: &str,
+    mut input: Input,
+) -> Result<Participant> {
+    let r = round(ws, who, round_id).await?;
+    let name = input.text("name");
+    let code = input.text("cbsCode");
+    let d = input.finish(ParticipantDraft::parse(&name, &code))?;
+    ws.store
+        .add_participant(&r, &d, &who.actor())
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(m) if m.contains("gesloten") => Error::Conflict(m),
+            StoreError::Conflict(_) => Error::Invalid(Invalid::one(
+                "name",
+                "duplicate",
+                "deze organisatie doet al mee aan de ronde",
+            )),
+            other => other.into(),
+        })
+}
+
+async fn framework_of(ws: &Workspace, r: &Round) -> Result<FrameworkVersion> {
+    Ok(ws
+        .store
+        .maturity_framework(&r.org_id, &r.framework_id)
+        .await?)
+}
+
+pub async fn add_item(
+    ws: &Workspace,
+    who: &Principal,
+    round_id: &str,
+    mut input: Input,
+) -> Result<Item> {
+    let r = round(ws, who, round_id).await?;
+    let fw = framework_of(ws, &r).await?;
+    let dim = input.text("dimension");
+    let kind = input.text("kind");
+    let text = input.text("text");
+    let d = input.finish(ItemDraft::parse(&fw.framework, &dim, &kind, &text))?;
+    ws.store
+        .add_item(&r, &d, &who.actor())
+        .await
+        .map_err(store_err)
+}
+
+/// The round's invitations and whether each was used.
+pub async fn invitations(
+    ws: &Workspace,
+    who: &Principal,
+    round_id: &str,
+) -> Result<Vec<Invitation>> {
+    let r = round(ws, who, round_id).await?;
+    Ok(ws.store.invitations(&r).await?)
+}
+
+/// A personal survey link, given out once.
+#[derive(Debug, Clone)]
+pub struct IssuedLink {
+    pub invitation_id: String,
+    pub organisation: String,
+    pub cbs_code: Option<String>,
+    pub label: String,
+    /// The single-use link; koers keeps only a hash of its token.
+    pub url: String,
+}
+
+/// Links just issued and how they reach respondents: a link whose label is an e-mail
+/// address is mailed to it when the deployment has SMTP; the others (or all, without SMTP)
+/// are in a CSV for the researcher to hand out.
+#[derive(Debug, Clone)]
+pub struct Handout {
+    pub links: Vec<IssuedLink>,
+    /// How many links were mailed.
+    pub mailed: usize,
+    /// The links left to hand out as CSV (`None` when nothing is left).
+    pub csv: Option<String>,
+}
+
+fn survey_url(base: &str, token: &str) -> String {
+    format!("{}/enquete/{token}", base.trim_end_matches('/'))
+}
+
+/// Invites respondents of one participating organisation and mails what it can: `count`
+/// new links (1–200), each with an optional label (a role such as "gedeputeerde"; never a
+/// name is needed), or one personal link per address in `emails`. `base` is the address
+/// the links point to.
+pub async fn invite(
+    ws: &Workspace,
+    who: &Principal,
+    round_id: &str,
+    base: &str,
+    mut input: Input,
+) -> Result<Handout> {
+    let r = round(ws, who, round_id).await?;
+    let pid = input.text("participantId");
+    let count = input.text("count");
+    let label = input.text("label");
+    let emails = input.text("emails");
+    let parsed = {
+        let mut c = Collector::default();
+        // Addresses (one per line) give one personal link each, sent by e-mail when SMTP is
+        // configured; otherwise `count` anonymous links with an optional label.
+        let addresses: Vec<String> = emails
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .filter_map(|l| {
+                c.take(koers_core::user::Email::parse(l).map_err(|_| {
+                    Invalid::one("emails", "format", &format!("geen geldig e-mailadres: {l}"))
+                }))
+            })
+            .map(|e| e.as_str().to_string())
+            .collect();
+        if addresses.len() > 200 {
+            c.take::<()>(Err(Invalid::one(
+                "emails",
+                "range",
+                "hoogstens 200 adressen per keer",
+            )));
+        }
+        let n = if emails.trim().is_empty() {
+            c.take(
+                count
+                    .trim()
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=200).contains(n))
+                    .ok_or_else(|| Invalid::one("count", "range", "geef een aantal van 1 tot 200")),
+            )
+        } else {
+            Some(addresses.len())
+        };
+        if label.chars().count() > 100 || label.chars().any(char::is_control) {
+            c.take::<()>(Err(Invalid::one(
+                "label",
+                "too_long",
+                "hoogstens 100 tekens, zonder stuurtekens",
+            )));
+        }
+        c.finish().map(|_| {
+            let n = n.unwrap_or(1);
+            (0..n)
+                .map(|i| {
+                    addresses
+                        .get(i)
+                        .cloned()
+                        .unwrap_or_else(|| label.trim().to_string())
+                })
+                .collect::<Vec<String>>()
+        })
+    };
+    let labels = input.finish(parsed)?;
+    let p = ws
+        .store
+        .round_participant(&r, pid.trim())
+        .await
+        .map_err(|_| Error::Invalid(unknown_participant()))?;
+    let tokens: Vec<String> = labels.iter().map(|_| new_token()).collect();
+    let digests: Vec<(String, String)> = tokens
+        .iter()
+        .zip(&labels)
+        .map(|(t, l)| (token_digest(t), l.clone()))
+        .collect();
+    let invs = ws
+        .store
+        .add_invitations(&r, &p, &digests, &who.actor())
+        .await
+        .map_err(store_err)?;
+    let links: Vec<IssuedLink> = invs
+        .into_iter()
+        .zip(tokens)
+        .map(|(i, tok)| IssuedLink {
+            invitation_id: i.id,
+            organisation: p.name.clone(),
+            cbs_code: p.cbs_code.clone(),
+            label: i.label,
+            url: survey_url(base, &tok),
+        })
+        .collect();
+    Ok(deliver(ws, &r.name, links).await)
+}
+
+/// Reminders: every unanswered invitation of the round gets a new link (the old one stops
+/// working, since koers cannot recover a token from its hash). With `mail`, the new links
+/// are delivered as [`invite`] does; without, they are only returned.
+pub async fn remind(
+    ws: &Workspace,
+    who: &Principal,
+    round_id: &str,
+    base: &str,
+    mail: bool,
+) -> Result<Handout> {
+    let r = round(ws, who, round_id).await?;
+    let participants = ws.store.round_participants(&r).await?;
+    let open: Vec<Invitation> = ws
+        .store
+        .invitations(&r)
+        .await?
+        .into_iter()
+        .filter(|i| i.used_at.is_none())
+        .collect();
+    let tokens: Vec<String> = open.iter().map(|_| new_token()).collect();
+    let digests: Vec<(String, String)> = open
+        .iter()
+        .zip(&tokens)
+        .map(|(i, t)| (i.id.clone(), token_digest(t)))
+        .collect();
+    ws.store
+        .reissue_invitations(&r, &digests, &who.actor())
+        .await
+        .map_err(store_err)?;
+    let links: Vec<IssuedLink> = open
+        .into_iter()
+        .zip(tokens)
+        .map(|(i, tok)| {
+            let p = participants.iter().find(|p| p.id == i.participant_id);
+            IssuedLink {
+                invitation_id: i.id,
+                organisation: p.map(|p| p.name.clone()).unwrap_or_default(),
+                cbs_code: p.and_then(|p| p.cbs_code.clone()),
+                label: i.label,
+                url: survey_url(base, &tok),
+            }
+        })
+        .collect();
+    if mail {
+        Ok(deliver(ws, &r.name, links).await)
+    } else {
+        Ok(Handout {
+            links,
+            mailed: 0,
+            csv: None,
+        })
+    }
+}
+
+/// Mails the links whose label is an e-mail address (when the deployment has SMTP) and
+/// puts the rest into a CSV.
+async fn deliver(ws: &Workspace, round_name: &str, links: Vec<IssuedLink>) -> Handout {
+    let mut mailed = 0;
+    let mut rest = Vec::new();
+    for l in &links {
+        let personal = koers_core::user::Email::parse(&l.label).is_ok();
+        let sent = match ws.mailer() {
+            Some(m) if personal => {
+                let body = format!(
+                    "Goedendag,\n\n{} doet mee aan het onderzoek ‘{round_name}’ naar digitale volwassenheid. Wilt u de vragenlijst invullen? Uw persoonlijke link (één keer te gebruiken):\n\n{}\n\nUw antwoorden worden alleen samengevoegd getoond, en niet zolang te weinig mensen uit uw organisatie hebben geantwoord.\n",
+                    l.organisation, l.url
+                );
+                match m
+                    .send(
+                        &l.label,
+                        &l.label,
+                        &format!("Uitnodiging: {round_name}"),
+                        &body,
+                    )
+                    .await
+                {
+                    Ok(()) => true,
+                    Err(e) => {
+                        tracing::warn!("invitation to {}: {e}", l.label);
+                        false
+                    }
+                }
+            }
+            _ => false,
+        };
+        if sent {
+            mailed += 1;
+        } else {
+            rest.push(l);
+        }
+    }
+    let csv = (!rest.is_empty()).then(|| {
+        let mut out = String::from("organisatie,cbs_code,label,link\n");
+        for l in rest {
+            out.push_str(&format!(
+                "{},{},{},{}\n",
+                spreadsheet_cell(&l.organisation),
+                spreadsheet_cell(l.cbs_code.as_deref().unwrap_or("")),
+                spreadsheet_cell(&l.label),
+                spreadsheet_cell(&l.url)
+            ));
+        }
+        out
+    });
+    Handout { links, mailed, csv }
+}
+
+/// The survey behind a personal link, for whoever holds it.
+pub struct Survey {
+    pub target: InvitationTarget,
+    pub framework: FrameworkVersion,
+    pub items: Vec<Item>,
+}
+
+/// The survey behind a token, for the public form: an unknown token is not found, a used
+/// one is a conflict `used`, a closed round a conflict `closed`; nothing changes either way.
+pub async fn survey(ws: &Workspace, token: &str) -> Result<Survey> {
+    let target = ws.store.invitation_target(&token_digest(token)).await?;
+    if target.invitation.used_at.is_some() {
+        return Err(Error::Conflict("used".into()));
+    }
+    if !target.round.is_open() {
+        return Err(Error::Conflict("closed".into()));
+    }
+    let framework = framework_of(ws, &target.round).await?;
+    let items = ws.store.items(&target.round).await?;
+    Ok(Survey {
+        target,
+        framework,
+        items,
+    })
+}
+
+/// Records the answers given through a token link (fields `item_<id>`), once.
+pub async fn answer(ws: &Workspace, token: &str, mut input: Input) -> Result<()> {
+    let s = survey(ws, token).await?;
+    let kinds: Vec<(String, ItemKind)> = s.items.iter().map(|i| (i.id.clone(), i.kind)).collect();
+    let raw: Vec<(String, String)> = s
+        .items
+        .iter()
+        .map(|i| (i.id.clone(), input.text(&format!("item_{}", i.id))))
+        .collect();
+    let answers = input.finish(Answers::parse(&kinds, &raw))?;
+    ws.store
+        .submit_response(&token_digest(token), &answers)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => Error::Conflict("used".into()),
+            other => other.into(),
+        })
+}
+
+/// An uploaded file: its name as sent and its bytes.
+pub struct Upload {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Uploads a document of a participating organisation: recognised by content, its text
+/// extracted, the file kept under its content hash.
+pub async fn add_document(
+    ws: &Workspace,
+    who: &Principal,
+    round_id: &str,
+    participant_id: &str,
+    title: &str,
+    upload: Option<Upload>,
+) -> Result<Source> {
+    let r = round(ws, who, round_id).await?;
+    let mut c = Collector::default();
+    let title = c.take(koers_core::error::text("title", title, 200));
+    let doc = match &upload {
+        Some(u) => {
+            c.take(detect(&u.name, &u.bytes).and_then(|k| extract(k, &u.bytes).map(|t| (k, t))))
+        }
+        None => {
+            c.take::<()>(Err(Invalid::one("file", "required", "kies een bestand")));
+            None
+        }
+    };
+    let p = c.take(
+        ws.store
+            .round_participant(&r, participant_id.trim())
+            .await
+            .map_err(|_| unknown_participant()),
+    );
+    c.finish()?;
+    let (Some(title), Some((kind, text)), Some(p), Some(upload)) = (title, doc, p, upload) else {
+        return Err(Error::Rejected("onvolledig formulier".into()));
+    };
+    if !r.is_open() {
+        return Err(Error::Conflict("de ronde is gesloten".into()));
+    }
+    let stored = store_file(ws.data_dir(), &upload.bytes, kind)
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    let shown_name: String = std::path::Path::new(&upload.name)
+        .file_name()
+        .map(|n| n.to_string_lossy().chars().take(200).collect())
+        .unwrap_or_default();
+    ws.store
+        .add_source(
+            &r,
+            &SourceDraft {
+                participant_id: &p.id,
+                kind: "document",
+                title: &title,
+                file: Some((
+                    &shown_name,
+                    &stored,
+                    kind.media_type(),
+                    upload.bytes.len() as i64,
+                )),
+                text: &text,
+            },
+            &who.actor(),
+        )
+        .await
+        .map_err(store_err)
+}
+
+/// Adds interview notes, coded the same way as documents.
+pub async fn add_interview(
+    ws: &Workspace,
+    who: &Principal,
+    round_id: &str,
+    mut input: Input,
+) -> Result<Source> {
+    let r = round(ws, who, round_id).await?;
+    let pid = input.text("participantId");
+    let title = input.text("title");
+    let notes = input.text("notes");
+    let mut c = Collector::default();
+    let title = c.take(koers_core::error::text("title", &title, 200));
+    let notes = notes.trim().to_string();
+    if notes.is_empty() || notes.chars().count() > 200_000 {
+        c.take::<()>(Err(Invalid::one(
+            "notes",
+            "required",
+            "geef de aantekeningen (hoogstens 200.000 tekens)",
+        )));
+    }
+    let p = c.take(
+        ws.store
+            .round_participant(&r, pid.trim())
+            .await
+            .map_err(|_| unknown_participant()),
+    );
+    input.finish(c.finish())?;
+    let (Some(title), Some(p)) = (title, p) else {
+        return Err(Error::Rejected("onvolledig formulier".into()));
+    };
+    ws.store
+        .add_source(
+            &r,
+            &SourceDraft {
+                participant_id: &p.id,
+                kind: "interview",
+                title: &title,
+                file: None,
+                text: &notes,
+            },
+            &who.actor(),
+        )
+        .await
+        .map_err(store_err)
+}
+
+async fn source(
+    ws: &Workspace,
+    who: &Principal,
+    round_id: &str,
+    id: &str,
+) -> Result<(Round, Source)> {
+    let r = round(ws, who, round_id).await?;
+    let s = ws.store.source(&r, id).await?;
+    Ok((r, s))
+}
+
+/// A document or interview to code: its round and framework, its organisation and the
+/// passages coded in it so far.
+pub struct Coding {
+    pub round: Round,
+    pub source: Source,
+    pub framework: FrameworkVersion,
+    pub participant: Participant,
+    pub codes: Vec<Code>,
+}
+
+pub async fn coding(
+    ws: &Workspace,
+    who: &Principal,
+    round_id: &str,
+    source_id: &str,
+) -> Result<Coding> {
+    let (r, s) = source(ws, who, round_id, source_id).await?;
+    let framework = framework_of(ws, &r).await?;
+    let codes = ws
+        .store
+        .codes(&r)
+        .await?
+        .into_iter()
+        .filter(|c| c.source_id == s.id)
+        .collect();
+    let participant = ws.store.round_participant(&r, &s.participant_id).await?;
+    Ok(Coding {
+        round: r,
+        source: s,
+        framework,
+        participant,
+        codes,
+    })
+}
+
+/// Codes a passage of a document or interview to a dimension and level; the passage must
+/// occur in the text.
+pub async fn code(
+    ws: &Workspace,
+    who: &Principal,
+    round_id: &str,
+    source_id: &str,
+    mut input: Input,
+) -> Result<Source> {
+    let (r, s) = source(ws, who, round_id, source_id).await?;
+    let fw = framework_of(ws, &r).await?;
+    let dim = input.text("dimension");
+    let level = input.text("level");
+    let passage = input.text("passage");
+    let note = input.text("note");
+    let d = input.finish(CodeDraft::parse(
+        &fw.framework,
+        &dim,
+        &level,
+        &passage,
+        &note,
+    ))?;
+    if !s.text.contains(d.passage.as_str()) {
+        return Err(Error::Invalid(Invalid::one(
+            "passage",
+            "not_in_source",
+            "de passage komt niet letterlijk voor in de tekst",
+        )));
+    }
+    ws.store
+        .add_code(&r, &s, &d, &who.actor())
+        .await
+        .map_err(store_err)?;
+    Ok(s)
+}
+
+/// Removes a coded passage of a source (researchers, while the round is open).
+pub async fn uncode(
+    ws: &Workspace,
+    who: &Principal,
+    round_id: &str,
+    source_id: &str,
+    code_id: &str,
+) -> Result<()> {
+    let (r, s) = source(ws, who, round_id, source_id).await?;
+    ws.store
+        .remove_code(&r, &s, code_id, &who.actor())
+        .await
+        .map_err(store_err)
+}
+
+/// One survey item's figure for one organisation (none below the threshold).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ItemResult {
+    pub item_id: String,
+    pub text: String,
+    pub aggregate: Option<Aggregate>,
+}
+
+/// One organisation on one dimension: the score, its parts and the evidence behind them.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DimensionResult {
+    pub key: String,
+    pub name: String,
+    #[serde(flatten)]
+    pub score: Score,
+    /// Respondents behind the survey part (only when it is shown).
+    pub survey_respondents: Option<i64>,
+    pub items: Vec<ItemResult>,
+    /// Coded passages from documents and interviews.
+    pub codes: Vec<Code>,
+    /// The descriptor of the level reached (the finding) and of the next (the recommendation).
+    pub finding: Option<String>,
+    pub next_step: Option<String>,
+}
+
+/// One participating organisation's results.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ParticipantResult {
+    pub id: String,
+    pub name: String,
+    pub cbs_code: Option<String>,
+    pub invited: i64,
+    pub responded: i64,
+    /// Whether enough respondents answered for survey figures to be shown.
+    pub survey_shown: bool,
+    pub dimensions: Vec<DimensionResult>,
+    /// Open comments, only when the survey is shown.
+    pub comments: Vec<String>,
+}
+
+impl ParticipantResult {
+    /// The mean of the organisation's dimension scores (dimensions without one left out).
+    pub fn overall(&self) -> Option<f64> {
+        mean(self.dimensions.iter().filter_map(|d| d.score.score))
+    }
+}
+
+fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {
+    let s: Vec<f64> = values.collect();
+    (!s.is_empty()).then(|| s.iter().sum::<f64>() / s.len() as f64)
+}
+
+/// Everything about a round's results, with the anonymity threshold applied.
+#[derive(Debug, Clone, Serialize)]
+pub struct RoundResults {
+    pub round: Round,
+    pub framework: FrameworkVersion,
+    pub participants: Vec<ParticipantResult>,
+}
+
+/// One row of the benchmark.
+#[derive(Debug, Clone)]
+pub struct BenchmarkRow {
+    /// The organisation's name, or an anonymous label ("Provincie A").
+    pub label: String,
+    /// The CBS code, only when named.
+    pub cbs_code: Option<String>,
+    pub scores: Vec<Option<f64>>,
+    pub overall: Option<f64>,
+}
+
+/// How the benchmark names organisations.
+pub enum Naming<'a> {
+    /// By name, with their CBS code.
+    Named,
+    /// By a label: `province` and a letter when every organisation is a province (its CBS
+    /// code starts with `PV`), else `organisation` and a letter.
+    Anonymous {
+        province: &'a str,
+        organisation: &'a str,
+    },
+}
+
+impl RoundResults {
+    /// The mean of the organisations' scores per dimension (organisations without one left out).
+    pub fn averages(&self) -> Vec<Option<f64>> {
+        (0..self.framework.framework.dimensions.len())
+            .map(|i| {
+                mean(
+                    self.participants
+                        .iter()
+                        .filter_map(|p| p.dimensions.get(i).and_then(|d| d.score.score)),
+                )
+            })
+            .collect()
+    }
+
+    /// One participating organisation's results.
+    pub fn participant(&self, id: &str) -> Result<&ParticipantResult> {
+        self.participants
+            .iter()
+            .find(|p| p.id == id)
+            .ok_or(Error::NotFound)
+    }
+
+    /// The benchmark across the round's organisations: named in name order, or anonymised
+    /// with labels whose order follows a keyed hash (not names, not scores).
+    pub fn benchmark(&self, naming: Naming) -> Vec<BenchmarkRow> {
+        let row = |p: &ParticipantResult, label: String, code: Option<String>| BenchmarkRow {
+            label,
+            cbs_code: code,
+            scores: p.dimensions.iter().map(|d| d.score.score).collect(),
+            overall: p.overall(),
+        };
+        match naming {
+            Naming::Anonymous {
+                province,
+                organisation,
+            } => {
+                let provinces = !self.participants.is_empty()
+                    && self
+                        .participants
+                        .iter()
+                        .all(|p| p.cbs_code.as_deref().is_some_and(|c| c.starts_with("PV")));
+                let prefix = if provinces { province } else { organisation };
+                let ids: Vec<String> = self.participants.iter().map(|p| p.id.clone()).collect();
+                anonymous_labels(&self.round.anon_key, &ids, prefix)
+                    .into_iter()
+                    .filter_map(|(id, label)| {
+                        self.participants
+                            .iter()
+                            .find(|p| p.id == id)
+                            .map(|p| row(p, label, None))
+                    })
+                    .collect()
+            }
+            Naming::Named => self
+                .participants
+                .iter()
+                .map(|p| row(p, p.name.clone(), p.cbs_code.clone()))
+                .collect(),
+        }
+    }
+}
+
+/// Computes a round's results (researchers).
+pub async fn results(ws: &Workspace, who: &Principal, round_id: &str) -> Result<RoundResults> {
+    let r = round(ws, who, round_id).await?;
+    results_of(ws, r).await
+}
+
+/// The only place where survey answers become figures: below the round's minimum number of
+/// respondents no figure (mean, distribution, count, comment) leaves this function.
+async fn results_of(ws: &Workspace, r: Round) -> Result<RoundResults> {
+    let fw = framework_of(ws, &r).await?;
+    let items = ws.store.items(&r).await?;
+    let likert = ws.store.likert_answers(&r).await?;
+    let open = ws.store.open_answers(&r).await?;
+    let codes = ws.store.codes(&r).await?;
+    let invitations = ws.store.invitations(&r).await?;
+    let counts = ws.store.response_counts(&r).await?;
+    let min = r.min_respondents;
+    let participants = ws
+        .store
+        .round_participants(&r)
+        .await?
+        .into_iter()
+        .map(|p| {
+            let responded = counts
+                .iter()
+                .find(|(id, _)| *id == p.id)
+                .map_or(0, |(_, n)| *n);
+            let dimensions = fw
+                .framework
+                .dimensions
+                .iter()
+                .map(|d| {
+                    let dim_items: Vec<&Item> = items
+                        .iter()
+                        .filter(|i| {
+                            i.kind == ItemKind::Likert && i.dimension_key.as_deref() == Some(&d.key)
+                        })
+                        .collect();
+                    let answers: Vec<(String, i64)> = likert
+                        .iter()
+                        .filter(|a| {
+                            a.participant_id == p.id && dim_items.iter().any(|i| i.id == a.item_id)
+                        })
+                        .map(|a| (a.response_id.clone(), a.value))
+                        .collect();
+                    let survey = survey_component(&answers, min);
+                    let mine: Vec<Code> = codes
+                        .iter()
+                        .filter(|c| c.participant_id == p.id && c.dimension_key == d.key)
+                        .cloned()
+                        .collect();
+                    let levels = |kind: &str| -> Vec<i64> {
+                        mine.iter()
+                            .filter(|c| c.source_kind == kind)
+                            .map(|c| c.level)
+                            .collect()
+                    };
+                    let s = score(
+                        survey.map(|(v, _)| v),
+                        coded_component(&levels("document")),
+                        coded_component(&levels("interview")),
+                        &r.weights,
+                    );
+                    let descriptor = |l: i64| d.levels.get((l - 1) as usize).cloned();
+                    DimensionResult {
+                        key: d.key.clone(),
+                        name: d.name.clone(),
+                        survey_respondents: survey.map(|(_, n)| n),
+                        items: dim_items
+                            .iter()
+                            .map(|i| ItemResult {
+                                item_id: i.id.clone(),
+                                text: i.text.clone(),
+                                aggregate: aggregate(
+                                    &likert
+                                        .iter()
+                                        .filter(|a| a.participant_id == p.id && a.item_id == i.id)
+                                        .map(|a| a.value)
+                                        .collect::<Vec<_>>(),
+                                    min,
+                                ),
+                            })
+                            .collect(),
+                        codes: mine,
+                        finding: s.level.and_then(descriptor),
+                        next_step: s.level.filter(|l| *l < 5).and_then(|l| descriptor(l + 1)),
+                        score: s,
+                    }
+                })
+                .collect();
+            let survey_shown = responded >= min;
+            ParticipantResult {
+                invited: invitations
+                    .iter()
+                    .filter(|i| i.participant_id == p.id)
+                    .count() as i64,
+                responded,
+                survey_shown,
+                comments: if survey_shown {
+                    open.iter()
+                        .filter(|o| o.participant_id == p.id)
+                        .map(|o| o.text.clone())
+                        .collect()
+                } else {
+                    Vec::new()
+                },
+                dimensions,
+                id: p.id,
+                name: p.name,
+                cbs_code: p.cbs_code,
+            }
+        })
+        .collect();
+    Ok(RoundResults {
+        round: r,
+        framework: fw,
+        participants,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn results(codes: &[Option<&str>]) -> RoundResults {
+        let participants = codes
+            .iter()
+            .enumerate()
+            .map(|(i, code)| ParticipantResult {
+                id: format!("p{i}"),
+                name: format!("Organisatie {i}"),
+                cbs_code: code.map(str::to_string),
+                invited: 0,
+                responded: 0,
+                survey_shown: false,
+                dimensions: Vec::new(),
+                comments: Vec::new(),
+            })
+            .collect();
+        RoundResults {
+            round: Round {
+                id: "r".into(),
+                org_id: "o".into(),
+                framework_id: "f".into(),
+                name: "Ronde".into(),
+                year: 2026,
+                min_respondents: 5,
+                weights: Weights::default(),
+                status: "open".into(),
+                anon_key: "sleutel".into(),
+                generated: false,
+                created_at: String::new(),
+                closed_at: None,
+            },
+            framework: FrameworkVersion {
+                id: "f".into(),
+                version: 1,
+                framework: Framework {
+                    name: "Kader".into(),
+                    dimensions: Vec::new(),
+                },
+                created_at: String::new(),
+            },
+            participants,
+        }
+    }
+
+    const ANONYMOUS: Naming = Naming::Anonymous {
+        province: "Provincie",
+        organisation: "Organisatie",
+    };
+
+    #[test]
+    fn the_benchmark_names_provinces_only_when_every_organisation_is_one() {
+        let named = results(&[Some("PV20"), None]).benchmark(Naming::Named);
+        assert_eq!(named[0].cbs_code.as_deref(), Some("PV20"));
+        assert_eq!(named[1].label, "Organisatie 1");
+        let mixed = results(&[Some("PV20"), None]).benchmark(ANONYMOUS);
+        assert!(mixed.iter().all(|r| r.label.starts_with("Organisatie ")));
+        assert!(mixed.iter().all(|r| r.cbs_code.is_none()));
+        let provinces = results(&[Some("PV20"), Some("PV21")]).benchmark(ANONYMOUS);
+        assert!(provinces.iter().all(|r| r.label.starts_with("Provincie ")));
+    }
+
+    #[test]
+    fn the_framework_form_leaves_out_the_empty_spare_row() {
+        let pairs = [
+            ("name", "Kader"),
+            ("dimensions", "2"),
+            ("d0.key", "data"),
+            ("d0.name", "Data"),
+            ("d0.level1", " Begin "),
+        ]
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .to_vec();
+        let fw = framework_from_form(&mut Input::from_pairs(pairs));
+        assert_eq!(fw.name, "Kader");
+        assert_eq!(fw.dimensions.len(), 1);
+        assert_eq!(fw.dimensions[0].levels[0], "Begin");
+        assert_eq!(fw.dimensions[0].levels.len(), 5);
+    }
+}
