@@ -38,13 +38,11 @@ pub fn build_app(state: AppState) -> Router {
 /// The pages: every module's.
 fn pages() -> Router<AppState> {
     Router::new()
-        .merge(crate::pages::session::router())
-        .merge(crate::pages::oidc::router())
-        .merge(crate::pages::home::router())
+        .merge(crate::accounts::pages::router())
+        .merge(crate::accounts::oidc_pages::router())
+        .merge(crate::home::router())
         .merge(crate::pages::notifications::router())
-        .merge(crate::pages::organisation::router())
-        .merge(crate::pages::admin::router())
-        .merge(crate::pages::account::router())
+        .merge(crate::organisations::pages::router())
         .merge(crate::pages::catalog::router())
         .merge(crate::pages::analysis::router())
         .merge(crate::pages::questions::router())
@@ -60,9 +58,8 @@ fn pages() -> Router<AppState> {
 fn api() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", axum::routing::get(openapi_json))
-        .merge(crate::api::sessions::router())
-        .merge(crate::api::tokens::router())
-        .merge(crate::api::organisations::router())
+        .merge(crate::accounts::api::router())
+        .merge(crate::organisations::api::router())
         .merge(crate::api::datasets::router())
         .merge(crate::api::sources::router())
         .merge(crate::api::catalog::router())
@@ -73,16 +70,14 @@ fn api() -> Router<AppState> {
         .merge(crate::api::notifications::router())
         .merge(crate::api::maturity::router())
         .merge(crate::api::learning::router())
-        .merge(crate::api::auth_providers::router())
 }
 
 /// Every module's operations in the API.
 fn api_docs() -> Vec<utoipa::openapi::OpenApi> {
     use utoipa::OpenApi;
     vec![
-        crate::api::sessions::Doc::openapi(),
-        crate::api::tokens::Doc::openapi(),
-        crate::api::organisations::Doc::openapi(),
+        crate::accounts::api::Doc::openapi(),
+        crate::organisations::api::Doc::openapi(),
         crate::api::datasets::Doc::openapi(),
         crate::api::sources::Doc::openapi(),
         crate::api::catalog::Doc::openapi(),
@@ -93,7 +88,6 @@ fn api_docs() -> Vec<utoipa::openapi::OpenApi> {
         crate::api::dashboards::Doc::openapi(),
         crate::api::maturity::Doc::openapi(),
         crate::api::learning::Doc::openapi(),
-        crate::api::auth_providers::Doc::openapi(),
     ]
 }
 

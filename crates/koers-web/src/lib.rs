@@ -6,6 +6,7 @@
 //! unsafe methods, and asks [`auth::Ctx`] for the permission it needs; objects of another
 //! organisation are reported as not found.
 
+pub mod accounts;
 pub mod analysis;
 pub mod api;
 pub mod app;
@@ -19,6 +20,7 @@ pub mod config;
 pub mod dashboards;
 pub mod dcat;
 pub mod error;
+pub mod home;
 pub mod i18n;
 pub mod input;
 pub mod learning;
@@ -27,9 +29,8 @@ pub mod maturity;
 pub mod metrics;
 pub mod notifications;
 pub mod ogc;
-pub mod oidc;
+pub mod organisations;
 pub mod pages;
-pub mod passwords;
 pub mod products;
 pub mod questions;
 pub mod register;
@@ -38,9 +39,7 @@ pub mod shell;
 pub mod sources;
 pub mod state;
 pub mod templates;
-pub mod tokens;
 pub mod upload;
-pub mod workspace;
 
 pub use app::{build_app, serve};
 pub use config::WebConfig;

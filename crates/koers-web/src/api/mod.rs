@@ -2,7 +2,6 @@
 //! generated from the code, `application/problem+json` errors, and an `API-Version` header
 //! on every response.
 
-pub mod auth_providers;
 pub mod catalog;
 pub mod dashboards;
 pub mod datasets;
@@ -10,12 +9,9 @@ pub mod indicators;
 pub mod learning;
 pub mod maturity;
 pub mod notifications;
-pub mod organisations;
 pub mod questions;
 pub mod register;
-pub mod sessions;
 pub mod sources;
-pub mod tokens;
 
 use axum::extract::Request;
 use axum::http::{HeaderValue, header::HeaderName};
