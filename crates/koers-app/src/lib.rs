@@ -7,6 +7,7 @@
 //! functions; they never reach the store or the engine themselves. One module per product
 //! module; [`Workspace`] is the one koers they act on: its store, engine and jobs.
 
+pub mod accounts;
 pub mod admission;
 pub mod analysis;
 pub mod catalog;
@@ -19,6 +20,7 @@ pub mod learning;
 pub mod mail;
 pub mod maturity;
 pub mod notifications;
+pub mod organisations;
 pub mod principal;
 pub mod products;
 pub mod questions;
@@ -44,6 +46,24 @@ pub enum Error {
     Invalid(Invalid),
     #[error("niet gevonden")]
     NotFound,
+    /// No one is signed in, or the session ended (a membership that ended ends it too).
+    #[error("U moet ingelogd zijn")]
+    Unauthenticated,
+    /// A sign-in that failed: one message whatever was wrong (see
+    /// [`accounts::BAD_CREDENTIALS`]).
+    #[error("{}", accounts::BAD_CREDENTIALS)]
+    BadCredentials,
+    /// Too many failed sign-ins (see [`accounts::LoginLimiter`]): try again later.
+    #[error(
+        "Te veel pogingen; probeer het over {} seconden opnieuw",
+        retry_after.as_secs()
+    )]
+    TooManyAttempts { retry_after: std::time::Duration },
+    /// Only a session (a password or OpenID Connect sign-in) may do this, not an API token.
+    #[error(
+        "Dit kan alleen na inloggen (met wachtwoord of via uw organisatie), niet met een API-token"
+    )]
+    SessionRequired,
     /// The principal's roles do not permit this.
     #[error("U heeft geen recht op deze handeling")]
     Forbidden,

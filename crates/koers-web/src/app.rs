@@ -38,62 +38,56 @@ pub fn build_app(state: AppState) -> Router {
 /// The pages: every module's.
 fn pages() -> Router<AppState> {
     Router::new()
-        .merge(crate::pages::session::router())
-        .merge(crate::pages::oidc::router())
-        .merge(crate::pages::home::router())
-        .merge(crate::notifications::pages::router())
-        .merge(crate::pages::organisation::router())
-        .merge(crate::pages::admin::router())
-        .merge(crate::pages::account::router())
+        .merge(crate::accounts::pages::router())
+        .merge(crate::accounts::oidc_pages::router())
+        .merge(crate::home::router())
+        .merge(crate::organisations::pages::router())
+        .merge(crate::catalog::pages::router())
+        .merge(crate::analysis::pages::router())
+        .merge(crate::sources::pages::router())
         .merge(crate::products::pages::router())
         .merge(crate::dashboards::pages::router())
         .merge(crate::questions::pages::router())
         .merge(crate::register::pages::router())
-        .merge(crate::catalog::pages::router())
-        .merge(crate::analysis::pages::router())
-        .merge(crate::sources::pages::router())
         .merge(crate::maturity::pages::router())
         .merge(crate::learning::pages::router())
+        .merge(crate::notifications::pages::router())
 }
 
 /// The JSON API under `/api/v1`: every module's operations.
 fn api() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", axum::routing::get(openapi_json))
-        .merge(crate::api::sessions::router())
-        .merge(crate::api::tokens::router())
-        .merge(crate::api::organisations::router())
+        .merge(crate::accounts::api::router())
+        .merge(crate::organisations::api::router())
+        .merge(crate::catalog::api::router())
+        .merge(crate::analysis::api::router())
+        .merge(crate::sources::api::router())
         .merge(crate::products::api::router())
         .merge(crate::dashboards::api::router())
         .merge(crate::questions::api::router())
         .merge(crate::register::api::router())
-        .merge(crate::notifications::api::router())
-        .merge(crate::catalog::api::router())
-        .merge(crate::analysis::api::router())
-        .merge(crate::sources::api::router())
         .merge(crate::maturity::api::router())
         .merge(crate::learning::api::router())
-        .merge(crate::api::auth_providers::router())
+        .merge(crate::notifications::api::router())
 }
 
 /// Every module's operations in the API.
 fn api_docs() -> Vec<utoipa::openapi::OpenApi> {
     use utoipa::OpenApi;
     vec![
-        crate::api::sessions::Doc::openapi(),
-        crate::api::tokens::Doc::openapi(),
-        crate::api::organisations::Doc::openapi(),
-        crate::products::api::Doc::openapi(),
-        crate::dashboards::api::Doc::openapi(),
-        crate::questions::api::Doc::openapi(),
-        crate::notifications::api::Doc::openapi(),
-        crate::register::api::Doc::openapi(),
+        crate::accounts::api::Doc::openapi(),
+        crate::organisations::api::Doc::openapi(),
         crate::catalog::api::Doc::openapi(),
         crate::analysis::api::Doc::openapi(),
         crate::sources::api::Doc::openapi(),
+        crate::products::api::Doc::openapi(),
+        crate::dashboards::api::Doc::openapi(),
+        crate::questions::api::Doc::openapi(),
+        crate::register::api::Doc::openapi(),
         crate::maturity::api::Doc::openapi(),
         crate::learning::api::Doc::openapi(),
-        crate::api::auth_providers::Doc::openapi(),
+        crate::notifications::api::Doc::openapi(),
     ]
 }
 

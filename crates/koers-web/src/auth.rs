@@ -1,5 +1,6 @@
-//! Who is asking, and may they: cookies, server-side sessions, CSRF, the sign-in rate
-//! limit, and [`Ctx`], the extractor every signed-in route takes.
+//! Who is asking, over HTTP: the session cookie and the bearer token a request presents,
+//! CSRF, and [`Ctx`], the extractor every signed-in route takes. What a session or token
+//! stands for, and signing in, are use cases ([`koers_app::accounts`]).
 
 use crate::error::AppError;
 use crate::i18n::Lang;
@@ -11,13 +12,8 @@ use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use koers_app::Principal;
-use koers_core::Email;
+use koers_app::accounts::{self, ApiToken, Session};
 use koers_core::secret::{constant_time_eq, new_token};
-use koers_store::sessions::LoginAttempt;
-use koers_store::tokens::ApiToken;
-use koers_store::{Actor, Session, Store, User};
-use std::net::IpAddr;
-use std::time::Duration;
 
 pub const SESSION_COOKIE: &str = "koers_session";
 /// The double-submit CSRF cookie that protects the sign-in form (before there is a session).
@@ -99,7 +95,7 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
     if req.uri().path().starts_with("/api/")
         && let Some(presented) = bearer_token(req.headers())
     {
-        let token = match state.store.api_token(presented).await {
+        let token = match accounts::api_token(&state.ws, presented).await {
             Ok(Some(t)) => t,
             Ok(None) => return AppError::InvalidToken.into_response(),
             Err(e) => return AppError::from(e).into_response(),
@@ -113,7 +109,7 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
         return next.run(req).await;
     }
     let resolved = match cookie(req.headers(), SESSION_COOKIE) {
-        Some(token) => match state.store.session(&token, state.cfg.session_ttl).await {
+        Some(token) => match accounts::session(&state.ws, &token, state.cfg.session_ttl).await {
             Ok(Some(session)) => Some(Resolved { token, session }),
             Ok(None) => None,
             Err(e) => return AppError::from(e).into_response(),
@@ -257,167 +253,22 @@ impl FromRequestParts<AppState> for Ctx {
             };
             (s.user_id, s.org_id, credential)
         };
-        let user = state.store.user(&user_id).await?;
-        let org = state.store.organisation(&org_id).await?;
-        let roles = state.store.roles_in(&user.id, &org.id).await?;
-        if roles.is_empty() {
-            // The membership ended while the session or token lived.
-            return Err(AppError::Unauthorized);
-        }
-        let (actor, via_token) = match &credential {
-            Credential::Session { .. } => (Actor::user(&user.id, &user.email), false),
-            Credential::ApiToken(t) => (
-                Actor::user_with_token(&user.id, &user.email, &t.id, &t.name),
-                true,
-            ),
+        let via = match &credential {
+            Credential::Session { .. } => None,
+            Credential::ApiToken(t) => Some(t),
         };
+        let who = accounts::principal(&state.ws, &user_id, &org_id, via).await?;
         Ok(Ctx {
-            who: Principal {
-                user,
-                org,
-                roles,
-                actor,
-                via_token,
-            },
+            who,
             credential,
             lang: Lang::from_headers(&parts.headers),
         })
     }
 }
 
-/// Counts failed sign-ins per e-mail address and per client address in a sliding window.
-/// The counts live in the store, so several koers processes on one database share them.
-pub struct LoginLimiter {
-    max: u32,
-    window: Duration,
-}
-
-impl LoginLimiter {
-    pub fn new(max: u32, window: Duration) -> Self {
-        LoginLimiter { max, window }
-    }
-
-    fn email_key(email: &str) -> String {
-        format!("email:{email}")
-    }
-
-    /// The keys a failure counts under, with how many failures each may have: a client
-    /// address may try a few accounts (an office behind one address), an account only few
-    /// passwords.
-    fn keys(&self, email: &str, ip: IpAddr) -> [(String, u32); 2] {
-        [
-            (Self::email_key(email), self.max),
-            (format!("ip:{ip}"), self.max.saturating_mul(4)),
-        ]
-    }
-
-    /// Lets one sign-in attempt go ahead, or refuses with 429 (and the seconds to wait) while
-    /// either key has had too many failures in the window. The attempt counts as failed from
-    /// here on, in the same step as the check, so that parallel attempts cannot pass the
-    /// limit together; [`LoginLimiter::succeed`] takes it back. Returns the attempt's id.
-    pub async fn attempt(
-        &self,
-        store: &Store,
-        email: &str,
-        ip: IpAddr,
-    ) -> Result<String, AppError> {
-        let since = chrono::Utc::now()
-            - chrono::Duration::from_std(self.window)
-                .unwrap_or_else(|_| chrono::Duration::days(365));
-        match store
-            .begin_login_attempt(&self.keys(email, ip), since)
-            .await?
-        {
-            LoginAttempt::Granted(attempt) => Ok(attempt),
-            LoginAttempt::Refused { first } => {
-                let passed = (chrono::Utc::now() - first).to_std().unwrap_or_default();
-                let wait = self.window.saturating_sub(passed).as_secs().max(1);
-                tracing::warn!(%ip, wait, "sign-in refused: too many failed attempts");
-                Err(AppError::TooManyRequests(wait))
-            }
-        }
-    }
-
-    /// The attempt succeeded: it no longer counts, and the account's failures are forgotten
-    /// (not the address's, so that one account of one's own does not reset guessing at
-    /// others).
-    pub async fn succeed(&self, store: &Store, email: &str, attempt: &str) -> Result<(), AppError> {
-        store
-            .login_succeeded(attempt, &Self::email_key(email))
-            .await?;
-        Ok(())
-    }
-}
-
-/// The one message for every failed sign-in, so it reveals nothing about which accounts exist.
-pub const BAD_CREDENTIALS: &str = "E-mailadres of wachtwoord onjuist";
-
-/// Signs a user in: rate limit, password check, a fresh session (never a reused one, so a
-/// planted session id is worthless), and the session the request carried before (`headers`)
-/// ended. Returns the cookie token and the session.
-pub async fn sign_in(
-    state: &AppState,
-    headers: &HeaderMap,
-    email: &str,
-    password: &str,
-    ip: IpAddr,
-) -> Result<(String, Session, User), AppError> {
-    let email = Email::parse(email)
-        .map(|e| e.as_str().to_string())
-        .unwrap_or_default();
-    let limiter = &state.limiter;
-    let attempt = limiter.attempt(&state.store, &email, ip).await?;
-    // Every way out before the end leaves the attempt counted as a failure.
-    let refused = || {
-        tracing::info!(%ip, "sign-in refused: wrong e-mail address or password");
-        Err(AppError::BadCredentials)
-    };
-    let found = if email.is_empty() {
-        None
-    } else {
-        state.store.user_for_login(&email).await?
-    };
-    let user = match found {
-        Some((user, hash)) if crate::passwords::verify(password, &hash).await? => user,
-        // A user without a password (who signs in through an OpenID Connect provider) takes
-        // as long to refuse as an unknown address.
-        Some((_, hash)) if !hash.is_empty() => return refused(),
-        _ => {
-            crate::passwords::verify_against_nothing(password).await?;
-            return refused();
-        }
-    };
-    let Some(org) = state
-        .store
-        .organisations_of(&user.id)
-        .await?
-        .into_iter()
-        .next()
-    else {
-        return refused();
-    };
-    limiter.succeed(&state.store, &email, &attempt).await?;
-    let (token, session) = start_session(state, headers, &user.id, &org.id).await?;
-    Ok((token, session, user))
-}
-
-/// A fresh session for a user who proved who they are (never a reused one, so a planted
-/// session id is worthless), and the session the request carried before ended. Returns the
-/// cookie token and the session.
-pub async fn start_session(
-    state: &AppState,
-    headers: &HeaderMap,
-    user_id: &str,
-    org_id: &str,
-) -> Result<(String, Session), AppError> {
-    let (token, session) = state
-        .store
-        .create_session(user_id, org_id, state.cfg.session_ttl)
-        .await?;
-    if let Some(previous) = cookie(headers, SESSION_COOKIE) {
-        state.store.end_session(&previous).await?;
-    }
-    Ok((token, session))
+/// The token of the session the request carries, if any (a sign-in ends it).
+pub fn presented_session(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, SESSION_COOKIE)
 }
 
 /// The `Set-Cookie` value that carries a new session's token.
@@ -455,53 +306,6 @@ mod tests {
         assert_eq!(cookie(&h, SESSION_COOKIE).as_deref(), Some("abc"));
         assert_eq!(cookie(&h, "b").as_deref(), Some("2"));
         assert_eq!(cookie(&h, "c"), None);
-    }
-
-    #[tokio::test]
-    async fn limiter_blocks_after_max_failures_and_clears_on_success() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open_in(dir.path()).await.unwrap();
-        let l = LoginLimiter::new(2, Duration::from_secs(60));
-        let ip: IpAddr = "127.0.0.1".parse().unwrap();
-        let other: IpAddr = "192.0.2.1".parse().unwrap();
-        // Two attempts that fail (they are never taken back).
-        l.attempt(&store, "a@b.nl", ip).await.unwrap();
-        l.attempt(&store, "a@b.nl", ip).await.unwrap();
-        match l.attempt(&store, "a@b.nl", other).await {
-            Err(AppError::TooManyRequests(secs)) => assert!((1..=60).contains(&secs)),
-            _ => panic!("the account is limited from any address"),
-        }
-        let ok = l
-            .attempt(&store, "c@d.nl", ip)
-            .await
-            .expect("per account, not global");
-        l.succeed(&store, "c@d.nl", &ok).await.unwrap();
-        // Many accounts from one address: the address is limited at four times the maximum.
-        for i in 0..8 {
-            l.attempt(&store, &format!("u{i}@b.nl"), other)
-                .await
-                .unwrap();
-        }
-        assert!(l.attempt(&store, "new@b.nl", other).await.is_err());
-        let ok = l.attempt(&store, "new@b.nl", ip).await.unwrap();
-        l.succeed(&store, "new@b.nl", &ok).await.unwrap();
-        // Successful sign-ins do not use up the address's allowance.
-        for _ in 0..10 {
-            let ok = l.attempt(&store, "c@d.nl", ip).await.unwrap();
-            l.succeed(&store, "c@d.nl", &ok).await.unwrap();
-        }
-    }
-
-    #[tokio::test]
-    async fn failures_outside_the_window_do_not_count() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open_in(dir.path()).await.unwrap();
-        let l = LoginLimiter::new(1, Duration::from_millis(200));
-        let ip: IpAddr = "127.0.0.1".parse().unwrap();
-        l.attempt(&store, "a@b.nl", ip).await.unwrap();
-        assert!(l.attempt(&store, "a@b.nl", ip).await.is_err());
-        tokio::time::sleep(Duration::from_millis(250)).await;
-        assert!(l.attempt(&store, "a@b.nl", ip).await.is_ok());
     }
 
     #[test]

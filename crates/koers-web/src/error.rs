@@ -18,7 +18,7 @@ pub enum AppError {
     NotFound,
     #[error("U moet ingelogd zijn")]
     Unauthorized,
-    #[error("{}", crate::auth::BAD_CREDENTIALS)]
+    #[error("{}", koers_app::accounts::BAD_CREDENTIALS)]
     BadCredentials,
     #[error("Het API-token is onbekend, verlopen of ingetrokken")]
     InvalidToken,
@@ -124,6 +124,12 @@ impl From<koers_app::Error> for AppError {
             koers_app::Error::Invalid(i) => AppError::Invalid(i),
             koers_app::Error::NotFound => AppError::NotFound,
             koers_app::Error::Forbidden => AppError::Forbidden,
+            koers_app::Error::Unauthenticated => AppError::Unauthorized,
+            koers_app::Error::BadCredentials => AppError::BadCredentials,
+            koers_app::Error::TooManyAttempts { retry_after } => {
+                AppError::TooManyRequests(retry_after.as_secs().max(1))
+            }
+            koers_app::Error::SessionRequired => AppError::SessionRequired,
             koers_app::Error::Conflict(m) => AppError::Conflict(m),
             koers_app::Error::Rejected(m) => AppError::BadRequest(m),
             koers_app::Error::Unprocessable(m) => AppError::Unprocessable(m),

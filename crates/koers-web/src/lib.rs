@@ -6,6 +6,7 @@
 //! unsafe methods, and asks [`auth::Ctx`] for the permission it needs; objects of another
 //! organisation are reported as not found.
 
+pub mod accounts;
 pub mod analysis;
 pub mod api;
 pub mod app;
@@ -18,6 +19,7 @@ pub mod client;
 pub mod config;
 pub mod dashboards;
 pub mod error;
+pub mod home;
 pub mod i18n;
 pub mod input;
 pub mod learning;
@@ -26,9 +28,7 @@ pub mod maturity;
 pub mod metrics;
 pub mod notifications;
 pub mod ogc;
-pub mod oidc;
-pub mod pages;
-pub mod passwords;
+pub mod organisations;
 pub mod products;
 pub mod questions;
 pub mod register;
@@ -37,9 +37,7 @@ pub mod shell;
 pub mod sources;
 pub mod state;
 pub mod templates;
-pub mod tokens;
 pub mod upload;
-pub mod workspace;
 
 pub use app::{build_app, serve};
 pub use config::WebConfig;

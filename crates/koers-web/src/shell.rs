@@ -63,6 +63,8 @@ pub enum Done {
     To(String),
     /// The same page again, with this notice.
     Notice(&'static str),
+    /// The same page again, with this context (a notice and what was just made).
+    Show(Value),
 }
 
 /// After a form was sent, the one way every page answers: on success, what `done` says
@@ -85,6 +87,7 @@ where
         Ok(v) => match done(v) {
             Done::To(url) => Ok(Redirect::to(&url).into_response()),
             Done::Notice(notice) => render(StatusCode::OK, context! { notice => notice }).await,
+            Done::Show(extra) => render(StatusCode::OK, extra).await,
         },
         Err(e @ AppError::Invalid(_)) => {
             render(
@@ -94,6 +97,29 @@ where
             .await
         }
         Err(e) => Err(e),
+    }
+}
+
+/// [`form_outcome`] for a form whose conflicts (it exists already, the last administrator
+/// would go) are the form's own problem too: they show on the page again (409) like
+/// invalid input, with the fields as sent.
+pub async fn form_outcome_with_conflicts<T, E, D, F, Fut>(
+    r: Result<T, E>,
+    form: Value,
+    done: D,
+    render: F,
+) -> Result<Response, AppError>
+where
+    E: Into<AppError>,
+    D: FnOnce(T) -> Done,
+    F: FnOnce(StatusCode, Value) -> Fut,
+    Fut: std::future::Future<Output = Result<Response, AppError>>,
+{
+    match r.map_err(Into::into) {
+        Err(e @ AppError::Conflict(_)) => {
+            render(e.status(), context! { form => form, ..form_problem(&e) }).await
+        }
+        r => form_outcome(r, form, done, render).await,
     }
 }
 
@@ -120,17 +146,13 @@ pub async fn page(
     current: &str,
     extra: Value,
 ) -> Result<Html<String>, AppError> {
-    let orgs = state.store.organisations_of(&ctx.user.id).await?;
-    let unread = state
-        .store
-        .unread_notifications(&ctx.user.id, &ctx.org.id)
-        .await?;
+    let frame = koers_app::accounts::frame(&state.ws, &ctx.who).await?;
     let base = context! {
-        unread => unread,
+        unread => frame.unread_notifications,
         lang => ctx.lang.code(),
         user => ctx.user,
         org => ctx.org,
-        orgs => orgs,
+        orgs => frame.organisations,
         roles => ctx.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
         csrf => ctx.csrf(),
         can_manage => ctx.require(Permission::ManageMembers).is_ok(),

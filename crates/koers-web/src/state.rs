@@ -4,10 +4,10 @@
 //! that those can all import it without a circle; routes are assembled only at the top
 //! ([`crate::app`]).
 
-use crate::auth::LoginLimiter;
 use crate::config::WebConfig;
 use crate::metrics::Metrics;
 use koers_app::Workspace;
+use koers_app::accounts::LoginLimiter;
 use koers_store::Store;
 use std::sync::Arc;
 

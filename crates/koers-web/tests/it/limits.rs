@@ -1,6 +1,6 @@
 //! One query, or one organisation's queries, must not take koers down or stall everybody
 //! else. (That sign-ins hash passwords off the async workers is a unit test in
-//! `koers_web::passwords`.)
+//! `koers_app::accounts::passwords`.)
 
 use crate::helpers::{PASSWORD, TestApp};
 use koers_app::admission::AdmissionConfig;

@@ -1,11 +1,7 @@
 //! The JSON API under `/api/v1`, following the NL API Design Rules: an OpenAPI 3 document
 //! generated from the code, `application/problem+json` errors, and an `API-Version` header
-//! on every response.
-
-pub mod auth_providers;
-pub mod organisations;
-pub mod sessions;
-pub mod tokens;
+//! on every response. Each module's `api.rs` holds its handlers and lists them in its `Doc`;
+//! this module holds what every operation shares.
 
 use axum::extract::Request;
 use axum::http::{HeaderValue, header::HeaderName};

@@ -2,15 +2,15 @@
 //! linking to an existing local account (after its password), and signing out at the
 //! provider. Failures show on the sign-in page.
 
-use super::session::{before_sign_in, render_login, safe_next};
-use crate::auth::{session_cookie, start_session};
+use super::oidc::{self, Callback, Failure, Finished, SignInError};
+use super::pages::{before_sign_in, render_login, safe_next};
+use crate::auth::session_cookie;
 use crate::client::ClientIp;
 use crate::error::AppError;
 use crate::i18n::{Lang, t};
-use crate::oidc::{self, Callback, Failure, Finished, SignInError};
+use crate::input::FormInput;
 use crate::state::AppState;
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
@@ -83,17 +83,14 @@ async fn callback(
             Redirect::to("/login/koppelen"),
         )
             .into_response()),
-        Ok(Finished::SignedIn(user, org_id, next)) => {
-            let (token, _) = start_session(&state, &headers, &user.id, &org_id).await?;
-            Ok((
-                AppendHeaders([
-                    (header::SET_COOKIE, session_cookie(&state, &token)),
-                    (header::SET_COOKIE, oidc::clear_state_cookie(&state)),
-                ]),
-                Redirect::to(&next),
-            )
-                .into_response())
-        }
+        Ok(Finished::SignedIn { token, next }) => Ok((
+            AppendHeaders([
+                (header::SET_COOKIE, session_cookie(&state, &token)),
+                (header::SET_COOKIE, oidc::clear_state_cookie(&state)),
+            ]),
+            Redirect::to(&next),
+        )
+            .into_response()),
         Err(SignInError::Failed(f)) => failed(&state, &headers, f),
         Err(SignInError::App(e)) => Err(e),
     }
@@ -150,9 +147,8 @@ async fn link(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    body: Bytes,
+    FormInput(mut input): FormInput,
 ) -> Result<Response, AppError> {
-    let mut input = crate::input::form(&body)?;
     let password = input.text("password");
     match oidc::confirm_link(&state, &headers, &password, ip).await {
         Ok((token, next)) => Ok((

@@ -5,7 +5,7 @@
 //! on a blocking thread, at most one per core at a time (a burst waits its turn instead of
 //! taking 19 MiB per request).
 
-use crate::error::AppError;
+use crate::{Error, Result};
 use koers_core::secret;
 use std::sync::LazyLock;
 use tokio::sync::Semaphore;
@@ -22,32 +22,32 @@ static RUNNING: LazyLock<Semaphore> = LazyLock::new(|| {
 /// Runs `work` on a blocking thread when a slot is free.
 async fn off_the_workers<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, AppError> {
+) -> Result<T> {
     let _slot = RUNNING
         .acquire()
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+        .map_err(|e| Error::Internal(e.to_string()))?;
     tokio::task::spawn_blocking(work)
         .await
-        .map_err(|e| AppError::Internal(format!("password hashing stopped: {e}")))
+        .map_err(|e| Error::Internal(format!("password hashing stopped: {e}")))
 }
 
 /// [`secret::hash_password`], off the async workers.
-pub async fn hash(password: &str) -> Result<String, AppError> {
+pub async fn hash(password: &str) -> Result<String> {
     let password = password.to_owned();
     off_the_workers(move || secret::hash_password(&password))
         .await?
-        .map_err(|e| AppError::Internal(e.to_string()))
+        .map_err(|e| Error::Internal(e.to_string()))
 }
 
 /// [`secret::verify_password`], off the async workers.
-pub async fn verify(password: &str, phc: &str) -> Result<bool, AppError> {
+pub async fn verify(password: &str, phc: &str) -> Result<bool> {
     let (password, phc) = (password.to_owned(), phc.to_owned());
     off_the_workers(move || secret::verify_password(&password, &phc)).await
 }
 
 /// [`secret::verify_against_nothing`], off the async workers.
-pub async fn verify_against_nothing(password: &str) -> Result<(), AppError> {
+pub async fn verify_against_nothing(password: &str) -> Result<()> {
     let password = password.to_owned();
     off_the_workers(move || secret::verify_against_nothing(&password)).await
 }

@@ -1,4 +1,4 @@
-//! The overview page: the seven modules and what each is for.
+//! The home page: the seven modules and what each is for, for every member.
 
 use crate::auth::Ctx;
 use crate::error::AppError;

@@ -1,18 +1,17 @@
-//! `/organisations`: organisations, their members and roles, and their audit log.
+//! `/api/v1/organisations`: organisations, their members and roles, and their audit log.
 
-use super::sessions::UserOut;
+use crate::accounts::api::UserOut;
 use crate::auth::Ctx;
 use crate::error::AppError;
+use crate::input::JsonInput;
 use crate::state::AppState;
-use crate::workspace;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use koers_core::{OrgKind, Permission, Role, TooiCode};
-use koers_store::{AuditEvent, Member, Organisation};
+use koers_app::organisations::{self, AuditEvent, Member, Organisation};
+use koers_core::{OrgKind, Role, TooiCode};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -166,7 +165,7 @@ pub async fn list_organisations(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Json<Vec<OrganisationOut>>, AppError> {
-    let orgs = state.store.organisations_of(&ctx.user.id).await?;
+    let orgs = organisations::mine(&state.ws, &ctx.who).await?;
     Ok(Json(orgs.iter().map(Into::into).collect()))
 }
 
@@ -176,11 +175,9 @@ pub async fn list_organisations(
 pub async fn create_organisation(
     State(state): State<AppState>,
     ctx: Ctx,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Response, AppError> {
-    let org =
-        workspace::create_organisation(&state, &ctx, crate::input::json(&headers, &body)?).await?;
+    let org = organisations::create(&state.ws, &ctx.who, input).await?;
     Ok((StatusCode::CREATED, Json(OrganisationOut::from(&org))).into_response())
 }
 
@@ -193,7 +190,7 @@ pub async fn get_organisation(
     ctx: Ctx,
     Path(org_id): Path<String>,
 ) -> Result<Json<OrganisationOut>, AppError> {
-    let org = workspace::visible_org(&state, &ctx, &org_id).await?;
+    let org = organisations::get(&state.ws, &ctx.who, &org_id).await?;
     Ok(Json((&org).into()))
 }
 
@@ -206,7 +203,7 @@ pub async fn list_members(
     ctx: Ctx,
     Path(org_id): Path<String>,
 ) -> Result<Json<Vec<MemberOut>>, AppError> {
-    let members = workspace::members(&state, &ctx, &org_id).await?;
+    let members = organisations::members(&state.ws, &ctx.who, &org_id).await?;
     Ok(Json(members.iter().map(Into::into).collect()))
 }
 
@@ -219,11 +216,9 @@ pub async fn add_member(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(org_id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Response, AppError> {
-    let added =
-        workspace::add_member(&state, &ctx, &org_id, crate::input::json(&headers, &body)?).await?;
+    let added = organisations::add_member(&state.ws, &ctx.who, &org_id, input).await?;
     let mut out = MemberOut::from(&added.member);
     out.initial_password = added.initial_password;
     Ok((StatusCode::CREATED, Json(out)).into_response())
@@ -238,9 +233,8 @@ pub async fn get_member(
     ctx: Ctx,
     Path((org_id, user_id)): Path<(String, String)>,
 ) -> Result<Json<MemberOut>, AppError> {
-    Ok(Json(
-        (&workspace::member(&state, &ctx, &org_id, &user_id).await?).into(),
-    ))
+    let m = organisations::member(&state.ws, &ctx.who, &org_id, &user_id).await?;
+    Ok(Json((&m).into()))
 }
 
 /// Replace a member's roles (administrators).
@@ -252,17 +246,9 @@ pub async fn set_member_roles(
     State(state): State<AppState>,
     ctx: Ctx,
     Path((org_id, user_id)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonInput(input): JsonInput,
 ) -> Result<Json<MemberOut>, AppError> {
-    let m = workspace::set_roles(
-        &state,
-        &ctx,
-        &org_id,
-        &user_id,
-        crate::input::json(&headers, &body)?,
-    )
-    .await?;
+    let m = organisations::set_roles(&state.ws, &ctx.who, &org_id, &user_id, input).await?;
     Ok(Json((&m).into()))
 }
 
@@ -275,7 +261,7 @@ pub async fn remove_member(
     ctx: Ctx,
     Path((org_id, user_id)): Path<(String, String)>,
 ) -> Result<StatusCode, AppError> {
-    workspace::remove_member(&state, &ctx, &org_id, &user_id).await?;
+    organisations::remove_member(&state.ws, &ctx.who, &org_id, &user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -289,14 +275,14 @@ pub async fn list_audit_events(
     Path(org_id): Path<String>,
     Query(q): Query<AuditQuery>,
 ) -> Result<Json<Vec<AuditEventOut>>, AppError> {
-    let roles = ctx.roles_in(&state.store, &org_id).await?;
-    if !koers_core::access::permitted(&roles, Permission::ReadAudit) {
-        return Err(AppError::Forbidden);
-    }
-    let events = state
-        .store
-        .audit_events(&org_id, q.limit.unwrap_or(50), q.before)
-        .await?;
+    let events = organisations::audit_events(
+        &state.ws,
+        &ctx.who,
+        &org_id,
+        q.limit.unwrap_or(50),
+        q.before,
+    )
+    .await?;
     Ok(Json(events.into_iter().map(Into::into).collect()))
 }
 

@@ -1,19 +1,23 @@
-//! Signing in and out, and the language switch.
+//! Signing in and out, the language switch, switching organisation, and the user's own
+//! account page: changing the password, and personal API tokens.
 
-use crate::auth::{Ctx, SESSION_COOKIE, login_csrf, session_cookie, set_cookie, sign_in};
+use crate::auth::{Ctx, SESSION_COOKIE, login_csrf, presented_session, session_cookie, set_cookie};
 use crate::client::ClientIp;
 use crate::config::OidcProviderConfig;
 use crate::error::AppError;
 use crate::i18n::{LANG_COOKIE, Lang};
+use crate::input::FormInput;
+use crate::shell::{form_problem, page};
 use crate::state::AppState;
 use crate::templates::Templates;
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use minijinja::context;
+use koers_app::accounts::{self, Presented, tokens};
+use koers_app::organisations;
+use minijinja::{Value, context};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
@@ -21,6 +25,11 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
         .route("/lang/{code}", get(switch_lang))
+        .route("/organisatie/wisselen", post(switch))
+        .route("/account", get(show_account))
+        .route("/account/wachtwoord", post(change_password))
+        .route("/account/tokens", post(create_token))
+        .route("/account/tokens/{token_id}/intrekken", post(revoke_token))
 }
 
 #[derive(Deserialize)]
@@ -119,7 +128,7 @@ async fn login_form(
     let signed_out_of = q
         .signed_out
         .as_deref()
-        .and_then(|id| crate::oidc::provider(&state, id).ok());
+        .and_then(|id| super::oidc::provider(&state, id).ok());
     render_login(
         &state,
         &headers,
@@ -135,15 +144,24 @@ async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-    body: Bytes,
+    FormInput(mut input): FormInput,
 ) -> Result<Response, AppError> {
-    let mut input = crate::input::form(&body)?;
     let email = input.text("email");
     let password = input.text("password");
     let next = safe_next(Some(&input.text("next")));
-    match sign_in(&state, &headers, &email, &password, ip).await {
-        Ok((token, _, _)) => {
-            let cookie = session_cookie(&state, &token);
+    let previous = presented_session(&headers);
+    let presented = Presented {
+        email: &email,
+        password: &password,
+        client: ip,
+        previous: previous.as_deref(),
+    };
+    match accounts::sign_in(&state.ws, &state.limiter, state.cfg.session_ttl, presented)
+        .await
+        .map_err(AppError::from)
+    {
+        Ok(signed_in) => {
+            let cookie = session_cookie(&state, &signed_in.token);
             Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&next)).into_response())
         }
         Err(e @ (AppError::BadCredentials | AppError::TooManyRequests(_))) => {
@@ -166,11 +184,11 @@ async fn login(
 }
 
 async fn logout(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    state.store.end_session(ctx.session_token()?).await?;
+    let provider = accounts::sign_out(&state.ws, &ctx.who, ctx.session_token()?).await?;
     let cookie = set_cookie(SESSION_COOKIE, "", Some(0), state.cfg.secure_cookies, true);
     // Someone who came through a provider is offered to sign out there too.
-    let to = match state.store.oidc_provider_of(&ctx.user.id).await? {
-        Some(id) if crate::oidc::provider(&state, &id).is_ok() => {
+    let to = match provider {
+        Some(id) if super::oidc::provider(&state, &id).is_ok() => {
             format!("/login?signed_out={id}")
         }
         _ => "/login".to_string(),
@@ -196,6 +214,125 @@ async fn switch_lang(
         Redirect::to(&safe_next(q.next.as_deref())),
     )
         .into_response())
+}
+
+/// Switches the session to another organisation the user is a member of.
+async fn switch(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    FormInput(mut input): FormInput,
+) -> Result<Response, AppError> {
+    let org_id = input.text("orgId");
+    accounts::switch_organisation(&state.ws, &ctx.who, ctx.session_token()?, &org_id).await?;
+    Ok(Redirect::to("/").into_response())
+}
+
+/// The account page with the user's tokens and `extra` (a new token, a form's problems).
+async fn render_account(
+    state: &AppState,
+    ctx: &Ctx,
+    status: StatusCode,
+    extra: Value,
+) -> Result<Response, AppError> {
+    let orgs = organisations::mine(&state.ws, &ctx.who).await?;
+    let list: Vec<Value> = tokens::list(&state.ws, &ctx.who)
+        .await?
+        .iter()
+        .map(|t| {
+            let org = orgs
+                .iter()
+                .find(|o| o.id == t.org_id)
+                .map_or(t.org_id.as_str(), |o| o.name.as_str());
+            context! {
+                id => t.id, name => t.name, scope => t.scope.as_str(), organisation => org,
+                expires => t.expires_at.get(..10), last_used => t.last_used_at.as_deref().and_then(|u| u.get(..16)),
+                expired => t.expired(),
+            }
+        })
+        .collect();
+    let today = chrono::Utc::now().date_naive();
+    let day = |n: u64| {
+        today
+            .checked_add_days(chrono::Days::new(n))
+            .map(|d| d.to_string())
+    };
+    let base = context! {
+        tokens => list,
+        expires_default => day(90),
+        expires_min => day(1),
+        expires_max => day(koers_core::tokens::MAX_DAYS),
+    };
+    let html = page(
+        state,
+        ctx,
+        "account.html",
+        "/account",
+        context! { ..extra, ..base },
+    )
+    .await?;
+    Ok((status, html).into_response())
+}
+
+async fn show_account(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+    render_account(&state, &ctx, StatusCode::OK, context! {}).await
+}
+
+async fn change_password(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    FormInput(input): FormInput,
+) -> Result<Response, AppError> {
+    match accounts::change_password(&state.ws, &ctx.who, input)
+        .await
+        .map_err(AppError::from)
+    {
+        // Every session ended with the old password; sign in again with the new one.
+        Ok(()) => {
+            let cookie = set_cookie(SESSION_COOKIE, "", Some(0), state.cfg.secure_cookies, true);
+            Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response())
+        }
+        Err(e @ AppError::Invalid(_)) => {
+            render_account(&state, &ctx, StatusCode::BAD_REQUEST, form_problem(&e)).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Makes a token and shows it, this once, on the account page; the token form's problems
+/// have their own names on that page.
+async fn create_token(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ClientIp(client): ClientIp,
+    form: FormInput,
+) -> Result<Response, AppError> {
+    let fields = form.value();
+    match tokens::create(&state.ws, &ctx.who, client, form.0)
+        .await
+        .map_err(AppError::from)
+    {
+        Ok(made) => {
+            let extra = context! { new_token => made.secret, new_token_name => made.token.name };
+            render_account(&state, &ctx, StatusCode::OK, extra).await
+        }
+        Err(e @ AppError::Invalid(_)) => {
+            let extra = context! {
+                token_error => e.detail(), token_field_errors => e.field_errors(), token_form => fields,
+            };
+            render_account(&state, &ctx, StatusCode::BAD_REQUEST, extra).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn revoke_token(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    ClientIp(client): ClientIp,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    tokens::revoke(&state.ws, &ctx.who, client, &id).await?;
+    Ok(Redirect::to("/account#api-tokens").into_response())
 }
 
 #[cfg(test)]

@@ -1,20 +1,21 @@
-//! Signing in through OpenID Connect providers, shared by the pages and the API: the
-//! Authorization Code flow with PKCE, state and nonce (kept server-side, the state also in a
-//! short-lived HttpOnly cookie that binds the flow to the browser that started it), the ID
-//! token checked against the provider's keys (signature, issuer, audience, expiry, nonce),
-//! and the user and roles from its claims (see `koers_core::oidc`).
+//! Signing in through OpenID Connect providers, the HTTP side: the Authorization Code flow
+//! with PKCE, state and nonce (kept server-side, the state also in a short-lived HttpOnly
+//! cookie that binds the flow to the browser that started it), the ID token checked against
+//! the provider's keys (signature, issuer, audience, expiry, nonce), and where its claims
+//! place the person (see `koers_core::oidc`). Finding or making the user, and linking an
+//! identity to an existing account, are use cases ([`koers_app::accounts::oidc`]).
 
-use crate::auth::{cookie, set_cookie, sign_in};
+use crate::auth::{cookie, presented_session, set_cookie};
 use crate::config::OidcProviderConfig;
 use crate::error::AppError;
 use crate::state::AppState;
 use axum::http::{HeaderMap, header};
 use chrono::Duration;
+use koers_app::accounts::oidc::{self as accounts_oidc, OidcFlow, Outcome, PendingLink, Vouched};
+use koers_app::accounts::{Presented, User};
 use koers_core::Email;
 use koers_core::oidc::{Refusal, may_link_by_email};
 use koers_core::secret::{constant_time_eq, new_token};
-use koers_store::oidc::{OidcFlow, OidcIdentity, OidcSignIn, PendingLink};
-use koers_store::{StoreError, User};
 use openidconnect::core::{
     CoreAuthDisplay, CoreAuthPrompt, CoreAuthenticationFlow, CoreErrorResponseType,
     CoreGenderClaim, CoreJsonWebKey, CoreJweContentEncryptionAlgorithm, CoreJwsSigningAlgorithm,
@@ -136,8 +137,8 @@ impl From<AppError> for SignInError {
     }
 }
 
-impl From<StoreError> for SignInError {
-    fn from(e: StoreError) -> Self {
+impl From<koers_app::Error> for SignInError {
+    fn from(e: koers_app::Error) -> Self {
         SignInError::App(e.into())
     }
 }
@@ -237,10 +238,13 @@ pub async fn start(
         pkce_verifier: verifier.secret().clone(),
         next,
     };
-    state
-        .store
-        .start_oidc_flow(csrf.secret(), &flow, Duration::minutes(FLOW_MINUTES))
-        .await?;
+    accounts_oidc::begin(
+        &state.ws,
+        csrf.secret(),
+        &flow,
+        Duration::minutes(FLOW_MINUTES),
+    )
+    .await?;
     let cookie = set_cookie(
         STATE_COOKIE,
         csrf.secret(),
@@ -265,10 +269,9 @@ pub fn clear_state_cookie(state: &AppState) -> String {
 }
 
 /// Finishes a sign-in at provider `p`: checks the state against the cookie and the flow
-/// kept, exchanges the code (with the PKCE verifier), checks the ID token, and finds or
-/// makes the user with the roles the claims give — or, when a local account of the
-/// provider's organisation has the address and the provider may link by address, keeps
-/// the link waiting for that account's password.
+/// kept, exchanges the code (with the PKCE verifier), checks the ID token, and signs in the
+/// person it vouches for (see [`accounts_oidc::sign_in`]): a new session, or a link waiting
+/// for the password of the local account that has the address.
 pub async fn finish(
     state: &AppState,
     headers: &HeaderMap,
@@ -280,7 +283,7 @@ pub async fn finish(
     if returned.is_empty() || !constant_time_eq(&returned, &bound) {
         return Err(Failure::State.into());
     }
-    let flow = match state.store.take_oidc_flow(&returned).await? {
+    let flow = match accounts_oidc::take_flow(&state.ws, &returned).await? {
         Some(f) if f.provider == p.id => f,
         _ => return Err(Failure::State.into()),
     };
@@ -327,62 +330,50 @@ pub async fn finish(
             Refusal::NoOrganisation => Failure::NoOrganisation,
             Refusal::NoRole => Failure::NoRole,
         })?;
-    let org = match state
-        .store
-        .organisation_by_cbs(&placement.organisation)
-        .await
-    {
-        Ok(org) => org,
-        Err(StoreError::NotFound) => return Err(Failure::NoOrganisation.into()),
-        Err(e) => return Err(e.into()),
-    };
     let display_name = claims
         .name()
         .and_then(|n| n.get(None))
         .map(|n| n.as_str().to_string())
         .unwrap_or_else(|| email.as_str().to_string());
-    let who = OidcIdentity {
-        provider: &p.id,
-        subject: claims.subject().as_str(),
-        email: &email,
-        display_name: &display_name,
+    let vouched = Vouched {
+        provider: p.id.clone(),
+        subject: claims.subject().as_str().to_string(),
         link_by_email: may_link_by_email(p.link_verified_email, claims.email_verified()),
+        email,
+        display_name,
+        organisation: placement.organisation,
+        roles: placement.roles,
+        next: flow.next,
     };
-    match state
-        .store
-        .oidc_sign_in(&who, &org.id, &placement.roles)
-        .await
-    {
-        Ok(OidcSignIn::User(user)) => Ok(Finished::SignedIn(user, org.id, flow.next)),
-        Ok(OidcSignIn::ConfirmLink(user)) => {
-            let token = new_token();
-            let pending = PendingLink {
-                provider: p.id.clone(),
-                subject: claims.subject().as_str().to_string(),
-                user_id: user.id,
-                org_id: org.id,
-                roles: placement.roles,
-                next: flow.next,
-            };
-            state
-                .store
-                .start_oidc_link(&token, &pending, Duration::minutes(FLOW_MINUTES))
-                .await?;
-            Ok(Finished::ConfirmLink(token))
-        }
-        Err(StoreError::Conflict(_)) => Err(Failure::EmailTaken.into()),
-        Err(e) => Err(e.into()),
-    }
+    let outcome = accounts_oidc::sign_in(
+        &state.ws,
+        vouched,
+        state.cfg.session_ttl,
+        Duration::minutes(FLOW_MINUTES),
+        presented_session(headers).as_deref(),
+    )
+    .await?;
+    finished(outcome)
 }
 
-/// How a sign-in at a provider ended.
+/// How a sign-in at a provider ended, for the browser.
 pub enum Finished {
-    /// Signed in: the user, the organisation to work in, and the page to go to.
-    SignedIn(User, String, String),
+    /// Signed in: the new session's token, and the page to go to.
+    SignedIn { token: String, next: String },
     /// A local account of the provider's organisation has the address: the link waits,
     /// under this token (for the [`LINK_COOKIE`]), until the person signs in with the
     /// account's password ([`confirm_link`]).
     ConfirmLink(String),
+}
+
+fn finished(outcome: Outcome) -> Result<Finished, SignInError> {
+    match outcome {
+        Outcome::SignedIn { token, next } => Ok(Finished::SignedIn { token, next }),
+        Outcome::ConfirmLink(token) => Ok(Finished::ConfirmLink(token)),
+        Outcome::NoOrganisation => Err(Failure::NoOrganisation.into()),
+        Outcome::EmailTaken => Err(Failure::EmailTaken.into()),
+        Outcome::NoLink => Err(Failure::State.into()),
+    }
 }
 
 /// The cookie that carries the token of a link waiting for its password.
@@ -411,49 +402,40 @@ pub async fn waiting_link(
     headers: &HeaderMap,
 ) -> Result<(PendingLink, User), SignInError> {
     let token = cookie(headers, LINK_COOKIE).unwrap_or_default();
-    let pending = match state.store.oidc_link(&token).await? {
-        Some(p) if !token.is_empty() => p,
-        _ => return Err(Failure::State.into()),
-    };
-    let user = state.store.user(&pending.user_id).await?;
-    Ok((pending, user))
+    accounts_oidc::waiting_link(&state.ws, &token)
+        .await?
+        .ok_or(Failure::State.into())
 }
 
-/// Finishes a link that waited for proof: the account's password, checked as at sign-in
-/// (the same rate limit and messages), links the provider identity to the account, which
-/// then works in the provider's organisation with the roles its claims gave. Returns the
-/// new session's token and the page to go to.
+/// Finishes the link waiting for this browser once the account's password is right (see
+/// [`accounts_oidc::confirm_link`]: the same rate limit and messages as signing in).
+/// Returns the new session's token and the page to go to.
 pub async fn confirm_link(
     state: &AppState,
     headers: &HeaderMap,
     password: &str,
     ip: std::net::IpAddr,
 ) -> Result<(String, String), SignInError> {
-    let (pending, user) = waiting_link(state, headers).await?;
-    let (session, _, signed_in) = sign_in(state, headers, &user.email, password, ip).await?;
-    let linked = if signed_in.id == pending.user_id {
-        state.store.link_oidc_identity(&pending).await
-    } else {
-        Err(StoreError::Conflict("account".into()))
+    let token = cookie(headers, LINK_COOKIE).unwrap_or_default();
+    let previous = presented_session(headers);
+    let presented = Presented {
+        email: "",
+        password,
+        client: ip,
+        previous: previous.as_deref(),
     };
-    if let Some(token) = cookie(headers, LINK_COOKIE) {
-        state.store.end_oidc_link(&token).await?;
-    }
-    match linked {
-        Ok(_) => {
-            state
-                .store
-                .switch_session_org(&session, &pending.org_id)
-                .await?;
-            Ok((session, pending.next))
-        }
-        Err(e) => {
-            state.store.end_session(&session).await?;
-            Err(match e {
-                StoreError::Conflict(_) => Failure::EmailTaken.into(),
-                e => e.into(),
-            })
-        }
+    let outcome = accounts_oidc::confirm_link(
+        &state.ws,
+        &state.limiter,
+        state.cfg.session_ttl,
+        &token,
+        presented,
+    )
+    .await?;
+    match finished(outcome)? {
+        Finished::SignedIn { token, next } => Ok((token, next)),
+        // A confirmed link never asks for another confirmation.
+        Finished::ConfirmLink(_) => Err(Failure::State.into()),
     }
 }
 
