@@ -431,6 +431,11 @@ impl Workspace {
         }
     }
 
+    /// Whether the store's database answers.
+    pub async fn check_store(&self) -> Result<()> {
+        Ok(self.store.ping().await?)
+    }
+
     /// Whether the object storage answers; `None` when versions are in the data folder.
     pub async fn check_storage(&self) -> Option<Result<()>> {
         match &self.cfg.storage {

@@ -1,8 +1,8 @@
 //! Typed configuration of the web application.
 
 use crate::client::{ForwardedHeader, TrustedProxies};
+use koers_app::accounts::SessionTtl;
 use koers_core::oidc::ClaimMapping;
-use koers_store::sessions::SessionTtl;
 use openidconnect::ClientSecret;
 use serde::Deserialize;
 use std::net::SocketAddr;

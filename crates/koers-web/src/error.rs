@@ -8,7 +8,6 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use koers_core::{FieldError, Invalid};
-use koers_store::StoreError;
 use serde::Serialize;
 
 /// What went wrong while handling a request.
@@ -107,16 +106,6 @@ impl AppError {
     }
 }
 
-impl From<StoreError> for AppError {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound => AppError::NotFound,
-            StoreError::Conflict(what) => AppError::Conflict(format!("Bestaat al: {what}")),
-            other => AppError::Internal(other.to_string()),
-        }
-    }
-}
-
 impl From<koers_app::Error> for AppError {
     fn from(e: koers_app::Error) -> Self {
         use koers_engine::EngineError as E;
@@ -142,7 +131,7 @@ impl From<koers_app::Error> for AppError {
                 E::Io(_) => AppError::Internal(d.to_string()),
                 other => AppError::BadRequest(other.to_string()),
             },
-            koers_app::Error::Store(s) => s.into(),
+            koers_app::Error::Store(s) => AppError::Internal(s.to_string()),
             koers_app::Error::Io(io) => AppError::Internal(io.to_string()),
             koers_app::Error::ObjectStorage(m) => AppError::Internal(m),
             koers_app::Error::Busy { retry_after } => AppError::Busy(retry_after.as_secs().max(1)),

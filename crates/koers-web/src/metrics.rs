@@ -138,7 +138,7 @@ async fn live() -> Json<serde_json::Value> {
 async fn ready(State(state): State<AppState>) -> Response {
     let mut checks = serde_json::Map::new();
     let mut ready = true;
-    let store = match state.store.ping().await {
+    let store = match state.ws.check_store().await {
         Ok(()) => "ok",
         Err(e) => {
             tracing::error!(error = %e, "store not ready");

@@ -8,14 +8,13 @@ use crate::config::WebConfig;
 use crate::metrics::Metrics;
 use koers_app::Workspace;
 use koers_app::accounts::LoginLimiter;
-use koers_store::Store;
 use std::sync::Arc;
 
 /// Everything a handler may use.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Store,
-    /// The store and the data plane together, for the catalog and analyses.
+    /// The koers the use cases act on (its store, engine and jobs); handlers reach it only
+    /// through `koers_app`'s use cases.
     pub ws: Workspace,
     pub cfg: Arc<WebConfig>,
     pub limiter: Arc<LoginLimiter>,
@@ -26,7 +25,6 @@ impl AppState {
     pub fn new(ws: Workspace, cfg: WebConfig) -> Self {
         let limiter = LoginLimiter::new(cfg.login_max_failures, cfg.login_window);
         AppState {
-            store: ws.store.clone(),
             ws,
             cfg: Arc::new(cfg),
             limiter: Arc::new(limiter),
