@@ -12,6 +12,7 @@ pub mod admission;
 pub mod analysis;
 pub mod catalog;
 pub mod dashboards;
+pub mod dcat;
 pub mod documents;
 pub mod fetch;
 pub mod input;

@@ -2,7 +2,6 @@
 //! datasets with their metadata and versions, imports as background jobs, and the catalogs
 //! as DCAT-AP-NL RDF (JSON-LD by default, Turtle with `Accept: text/turtle`).
 
-use super::dcat::{CatalogInfo, Graph, RdfFormat, catalog_graph};
 use super::read_import_form;
 use super::views::{JobOut, accepted, describe_failure};
 use crate::auth::Ctx;
@@ -16,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
 use axum::{Json, Router};
 use koers_app::catalog::{self as catalog, Dataset, DatasetVersion, ImportFields};
+use koers_app::dcat::{CatalogInfo, Graph, RdfFormat, catalog_graph};
 use koers_core::catalog::AccessRights;
 use serde::Serialize;
 use utoipa::ToSchema;

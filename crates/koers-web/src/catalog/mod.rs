@@ -4,7 +4,6 @@
 //! and by whom, is decided by the use cases in [`koers_app::catalog`].
 
 pub mod api;
-pub mod dcat;
 pub mod pages;
 pub mod views;
 

@@ -8,7 +8,7 @@
 //! JSON say (see the tests). Referenced code-list values get their `rdf:type` in the graph,
 //! because SHACL validation of DCAT-AP is closed-world.
 
-use koers_app::catalog::Entry;
+use crate::catalog::Entry;
 use koers_core::catalog::{AccessRights, THEMES};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
