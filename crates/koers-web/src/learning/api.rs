@@ -608,7 +608,7 @@ pub async fn import_participants(
 
 /// Split the whole cohort into balanced groups (replaces its groups).
 #[utoipa::path(post, path = "/learning/cohorts/{cohortId}/split", tag = "leertrajecten", params(("cohortId" = String, Path, description = "Id van het cohort")),
-    responses((status = 200, description = "De nieuwe groepen", body = Vec<CohortGroupOut>)))]
+    responses((status = 200, description = "De nieuwe groepen", body = Vec<CohortGroupOut>), (status = 409, description = "Het cohort heeft nog geen deelnemers")))]
 pub async fn split_cohort(
     State(state): State<AppState>,
     ctx: Ctx,
