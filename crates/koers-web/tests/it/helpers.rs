@@ -300,6 +300,40 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// Imports `content`, a file of type `ext` (`csv`, `geojson`), as (a new version of)
+    /// `org`'s dataset `name` through the workspace.
+    pub async fn import(
+        &self,
+        org: &Organisation,
+        name: &str,
+        ext: &str,
+        content: &str,
+    ) -> koers_store::Dataset {
+        let tmp = self.ws.temp_path(ext).expect("temp path");
+        std::fs::write(&tmp, content).expect("write");
+        let req = koers_app::catalog::ImportRequest {
+            source: koers_app::catalog::ImportSource::Path(tmp.clone()),
+            name: Some(name.into()),
+            crs: None,
+            format: None,
+            layer: None,
+            meta: None,
+            generated: false,
+        };
+        let (dataset, _) = self
+            .ws
+            .import(
+                org,
+                &Actor::cli(),
+                req,
+                Arc::new(koers_engine::NoProgress),
+            )
+            .await
+            .expect("import");
+        std::fs::remove_file(tmp).expect("remove");
+        dataset
+    }
+
     /// A personal API token of `user` in `org_id` with `scope` (`read` or `read_write`),
     /// valid for 30 days, made in the store.
     pub async fn token_for(&self, user: &User, org_id: &str, scope: &str) -> String {

@@ -3,33 +3,11 @@
 
 use crate::helpers::TestApp;
 use crate::session::{Resp, Session};
-use koers_app::catalog::{ImportRequest, ImportSource};
 use serde_json::{Value, json};
-use std::sync::Arc;
 
 /// Imports `csv` as the organisation A's dataset `name`.
 async fn with_csv(app: &TestApp, name: &str, csv: &str) {
-    let tmp = app.ws.temp_path("csv").unwrap();
-    std::fs::write(&tmp, csv).unwrap();
-    let req = ImportRequest {
-        source: ImportSource::Path(tmp.clone()),
-        name: Some(name.into()),
-        crs: None,
-        format: None,
-        layer: None,
-        meta: None,
-        generated: false,
-    };
-    app.ws
-        .import(
-            &app.org_a,
-            &koers_store::Actor::cli(),
-            req,
-            Arc::new(koers_engine::NoProgress),
-        )
-        .await
-        .unwrap();
-    std::fs::remove_file(tmp).unwrap();
+    app.import(&app.org_a, name, "csv", csv).await;
 }
 
 /// Saves an analysis through the API; its id.

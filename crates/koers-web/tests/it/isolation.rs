@@ -38,27 +38,9 @@ pub(crate) struct ObjectsOfA {
 /// Creates one object of every kind in organisation A.
 pub(crate) async fn objects_of_a(app: &TestApp) -> ObjectsOfA {
     // Objects of A of every kind: a private dataset, a saved analysis, a job.
-    let tmp = app.ws.temp_path("csv").unwrap();
-    std::fs::write(&tmp, "gm,naam\nGM0344,Utrecht\n").unwrap();
-    let req = koers_app::catalog::ImportRequest {
-        source: koers_app::catalog::ImportSource::Path(tmp.clone()),
-        name: Some("geheim".into()),
-        crs: None,
-        format: None,
-        layer: None,
-        meta: None,
-        generated: false,
-    };
-    let (dataset, _) = app
-        .ws
-        .import(
-            &app.org_a,
-            &koers_store::Actor::cli(),
-            req,
-            std::sync::Arc::new(koers_engine::NoProgress),
-        )
-        .await
-        .unwrap();
+    let dataset = app
+        .import(&app.org_a, "geheim", "csv", "gm,naam\nGM0344,Utrecht\n")
+        .await;
     let analysis = app
         .store
         .create_analysis(
