@@ -207,6 +207,12 @@ impl Session {
             .await
     }
 
+    /// Posts a multipart form as a script does: the CSRF header, like the JSON calls.
+    pub async fn post_multipart(&self, path: &str, form: reqwest::multipart::Form) -> Resp {
+        self.send(self.request(Method::POST, path, true).multipart(form))
+            .await
+    }
+
     /// Uploads a multipart form as a page does: the session's CSRF token in the query string
     /// (the form's `action`), since the body is read only after the check.
     pub async fn upload(&self, path: &str, form: reqwest::multipart::Form) -> Resp {
