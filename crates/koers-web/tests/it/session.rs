@@ -184,6 +184,13 @@ impl Session {
         self.send(self.request(Method::POST, path, true)).await
     }
 
+    /// Posts a CSV file as the body (`text/csv`), with the CSRF header.
+    pub async fn post_csv(&self, path: &str, csv: &str) -> Resp {
+        let rb = self.request(Method::POST, path, true);
+        self.send(rb.header("content-type", "text/csv").body(csv.to_string()))
+            .await
+    }
+
     pub async fn put_json(&self, path: &str, body: &impl Serialize) -> Resp {
         self.send(self.request(Method::PUT, path, true).json(body))
             .await
