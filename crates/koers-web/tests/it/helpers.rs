@@ -9,7 +9,6 @@ use koers_core::{OrganisationDraft, Role, UserDraft};
 use koers_store::testing::TestDatabase;
 use koers_store::{Actor, Organisation, Store, User};
 use koers_web::{AppState, WebConfig};
-use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -238,65 +237,6 @@ impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
-
-    /// A client that keeps cookies and does not follow redirects.
-    pub fn client() -> reqwest::Client {
-        reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client")
-    }
-
-    /// Signs in through the API; returns the client (with the session cookie) and the CSRF token.
-    pub async fn api_login(&self, email: &str) -> (reqwest::Client, String) {
-        let c = Self::client();
-        let r = c
-            .post(self.url("/api/v1/sessions"))
-            .json(&serde_json::json!({ "email": email, "password": PASSWORD }))
-            .send()
-            .await
-            .expect("login");
-        assert_eq!(r.status(), 201, "login of {email}");
-        let body: Value = r.json().await.expect("json");
-        let csrf = body["csrfToken"].as_str().expect("csrf").to_string();
-        (c, csrf)
-    }
-
-    /// Signs in through the sign-in page; returns the client and the session's CSRF token.
-    pub async fn page_login(&self, email: &str) -> (reqwest::Client, String) {
-        let c = Self::client();
-        let html = c
-            .get(self.url("/login"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let token = hidden_csrf(&html);
-        let r = c
-            .post(self.url("/login"))
-            .form(&[
-                ("csrf_token", token.as_str()),
-                ("email", email),
-                ("password", PASSWORD),
-                ("next", "/"),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 303, "page login of {email}");
-        let html = c
-            .get(self.url("/"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        (c, hidden_csrf(&html))
-    }
 }
 
 impl TestApp {
@@ -322,12 +262,7 @@ impl TestApp {
         };
         let (dataset, _) = self
             .ws
-            .import(
-                org,
-                &Actor::cli(),
-                req,
-                Arc::new(koers_engine::NoProgress),
-            )
+            .import(org, &Actor::cli(), req, Arc::new(koers_engine::NoProgress))
             .await
             .expect("import");
         std::fs::remove_file(tmp).expect("remove");
