@@ -267,22 +267,14 @@ async fn export_verdict_equals_an_independent_validator() {
         (with("description_short", ""), Some("description_short")),
         (with("category", "Verkeer\nOnzin"), Some("category")),
     ];
-    let url = app.url(&format!("/api/v1/applications/{id}/algoritmeregister"));
+    let url = format!("/api/v1/applications/{id}/algoritmeregister");
     let mut records = Vec::new();
     let mut koers = Vec::new();
     for (fields, _) in &cases {
         c.put_json(&format!("/api/v1/applications/{id}/publication"), fields)
             .await
             .assert_status(200);
-        let e: Value = c
-            .client()
-            .get(&url)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let e: Value = c.get_json(&url).await;
         records.push(e["record"].clone());
         koers.push(e);
     }
