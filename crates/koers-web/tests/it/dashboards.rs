@@ -3,7 +3,7 @@
 //! cannot overwrite each other and can be compared and restored, sharing by role and by
 //! public link (which shows nothing else), exports as CSV, PNG and PDF, and bad input.
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, invalid_names};
 use crate::session::Session;
 use serde_json::{Value, json};
 
@@ -11,58 +11,25 @@ const CSV: &str = "jaar,provincie,gemeente,modaliteit,tonnen\n\
 2023,PV26,GM0344,weg,100\n2023,PV26,GM0307,spoor,40\n2023,PV27,GM0363,weg,300\n\
 2024,PV26,GM0344,weg,120\n2024,PV26,GM0307,weg,60\n2024,PV26,GM0344,spoor,30\n2024,PV27,GM0363,binnenvaart,500\n";
 
-async fn analysis(
-    app: &TestApp,
-    org_id: &str,
-    title: &str,
-    sql: &str,
-    params: &[(&str, &str, &str)],
-) -> String {
-    app.store
-        .create_analysis(
-            org_id,
-            &koers_store::catalog::AnalysisFields {
-                title: title.into(),
-                description: String::new(),
-                sql: sql.into(),
-                parameters: params
-                    .iter()
-                    .map(|(n, k, d)| koers_core::analysis::Param {
-                        name: (*n).into(),
-                        kind: koers_core::analysis::ParamKind::parse(k).unwrap(),
-                        default: (*d).into(),
-                    })
-                    .collect(),
-            },
-            &koers_store::Actor::cli(),
-        )
-        .await
-        .unwrap()
-        .id
-}
-
 /// Organisation A's freight with three analyses: per province (by year), per year and
 /// mode, and per municipality of a province (the drill-down).
 pub(crate) async fn freight(app: &TestApp) -> (String, String, String) {
     app.import(&app.org_a, "vracht", "csv", CSV).await;
-    let per_province = analysis(
-        app,
+    let per_province = app.save_analysis(
         &app.org_a.id,
         "Tonnen per provincie",
         "SELECT provincie, SUM(tonnen) AS tonnen FROM vracht WHERE jaar = {{jaar}} GROUP BY provincie ORDER BY provincie",
         &[("jaar", "integer", "2024")],
     )
     .await;
-    let per_mode = analysis(
-        app,
+    let per_mode = app.save_analysis(
         &app.org_a.id,
         "Tonnen per jaar en modaliteit",
         "SELECT jaar, modaliteit, SUM(tonnen) AS tonnen FROM vracht GROUP BY jaar, modaliteit ORDER BY jaar, modaliteit",
         &[],
     )
     .await;
-    let per_municipality = analysis(
-        app,
+    let per_municipality = app.save_analysis(
         &app.org_a.id,
         "Tonnen per gemeente",
         "SELECT gemeente, SUM(tonnen) AS tonnen FROM vracht WHERE jaar = {{jaar}} AND provincie = {{provincie}} GROUP BY gemeente ORDER BY gemeente",
@@ -90,15 +57,6 @@ pub(crate) fn definition(per_province: &str, per_mode: &str, per_municipality: &
             {"param": "provincie", "label": "Provincie", "kind": "select", "options": ["PV26", "PV27"]}
         ]
     })
-}
-
-fn names(p: &Value) -> Vec<String> {
-    p["invalidParams"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x["name"].as_str().unwrap().to_string())
-        .collect()
 }
 
 fn widget<'a>(board: &'a Value, id: &str) -> &'a Value {
@@ -188,7 +146,10 @@ pub(crate) async fn a_dashboard_filters_drills_down_keeps_versions_and_refuses_b
         "application/problem+json"
     );
     let problem: Value = r.json();
-    assert_eq!(names(&problem), vec!["filter.jaar", "filter.provincie"]);
+    assert_eq!(
+        invalid_names(&problem),
+        vec!["filter.jaar", "filter.provincie"]
+    );
 
     // A save names the version it was made from; a stale one is refused and changes nothing.
     let mut def2 = d["definition"].clone();
@@ -252,7 +213,8 @@ pub(crate) async fn a_dashboard_filters_drills_down_keeps_versions_and_refuses_b
     // Bad definitions: every problem named; another organisation's analysis is unknown.
     let b_analysis = {
         app.import(&app.org_b, "geheim", "csv", "a,b\n1,2\n").await;
-        analysis(&app, &app.org_b.id, "B", "SELECT a, b FROM geheim", &[]).await
+        app.save_analysis(&app.org_b.id, "B", "SELECT a, b FROM geheim", &[])
+            .await
     };
     let problem = c.post_json("/api/v1/dashboards", &json!({"name": "", "definition": {"widgets": [
             {"kind": "table", "title": "x", "analysisId": b_analysis},
@@ -260,7 +222,7 @@ pub(crate) async fn a_dashboard_filters_drills_down_keeps_versions_and_refuses_b
             {"kind": "text", "title": "t", "text": "<script>alert(1)</script>", "drillParam": "jaar"}
         ], "filters": [{"param": "1x", "label": "X", "kind": "slider", "min": 5, "max": 1}]}}))
     .await.expect(400).json();
-    let got = names(&problem);
+    let got = invalid_names(&problem);
     for expected in [
         "name",
         "filters[0].param",
@@ -354,7 +316,7 @@ pub(crate) async fn sharing_by_role_and_by_public_link_shows_only_that_dashboard
         )
         .await;
     r.assert_status(400);
-    assert_eq!(names(&r.json()), vec!["visibility", "roles"]);
+    assert_eq!(invalid_names(&r.json()), vec!["visibility", "roles"]);
 
     // Public: a link without login, read-only, with only this dashboard's data.
     let r = c

@@ -269,6 +269,35 @@ impl TestApp {
         dataset
     }
 
+    /// Saves an analysis of `org_id` in the store, with `params` as (name, kind, default);
+    /// its id.
+    pub async fn save_analysis(
+        &self,
+        org_id: &str,
+        title: &str,
+        sql: &str,
+        params: &[(&str, &str, &str)],
+    ) -> String {
+        let fields = koers_store::catalog::AnalysisFields {
+            title: title.into(),
+            description: String::new(),
+            sql: sql.into(),
+            parameters: params
+                .iter()
+                .map(|(n, k, d)| koers_core::analysis::Param {
+                    name: (*n).into(),
+                    kind: koers_core::analysis::ParamKind::parse(k).unwrap(),
+                    default: (*d).into(),
+                })
+                .collect(),
+        };
+        self.store
+            .create_analysis(org_id, &fields, &Actor::cli())
+            .await
+            .expect("analysis")
+            .id
+    }
+
     /// A personal API token of `user` in `org_id` with `scope` (`read` or `read_write`),
     /// valid for 30 days, made in the store.
     pub async fn token_for(&self, user: &User, org_id: &str, scope: &str) -> String {
@@ -302,6 +331,16 @@ pub fn hidden_csrf(html: &str) -> String {
         .next()
         .unwrap_or_default()
         .to_string()
+}
+
+/// The names of the fields a problem+json answer lists as invalid, in order.
+pub fn invalid_names(problem: &serde_json::Value) -> Vec<String> {
+    problem["invalidParams"]
+        .as_array()
+        .expect("invalidParams")
+        .iter()
+        .map(|x| x["name"].as_str().unwrap().to_string())
+        .collect()
 }
 
 /// The repository root (for node_modules and shipped reference files).

@@ -42,19 +42,8 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> ObjectsOfA {
         .import(&app.org_a, "geheim", "csv", "gm,naam\nGM0344,Utrecht\n")
         .await;
     let analysis = app
-        .store
-        .create_analysis(
-            &app.org_a.id,
-            &koers_store::catalog::AnalysisFields {
-                title: "Geheim".into(),
-                description: String::new(),
-                sql: "SELECT * FROM geheim".into(),
-                parameters: Vec::new(),
-            },
-            &koers_store::Actor::cli(),
-        )
-        .await
-        .unwrap();
+        .save_analysis(&app.org_a.id, "Geheim", "SELECT * FROM geheim", &[])
+        .await;
     let job = app.ws.jobs.start(&app.org_a.id, "geheim.csv");
     let task = app
         .store
@@ -97,7 +86,7 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> ObjectsOfA {
                 &koers_core::indicators::IndicatorInput {
                     name: "Geheim getal".into(),
                     unit: "stuks".into(),
-                    analysis_id: analysis.id.clone(),
+                    analysis_id: analysis.clone(),
                     period_column: "gm".into(),
                     value_column: "naam".into(),
                     grain: "year".into(),
@@ -201,7 +190,7 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> ObjectsOfA {
         org: app.org_a.id.clone(),
         user: app.viewer_a.id.clone(),
         dataset: dataset.id,
-        analysis: analysis.id,
+        analysis,
         job: job.id.clone(),
         task: task.id,
         question: question.id,

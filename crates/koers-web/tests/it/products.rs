@@ -2,7 +2,7 @@
 //! refreshed, judged and shown as key figure, chart and table; monitors; bad input listed
 //! field by field; viewers cannot define; other organisations see nothing.
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, invalid_names};
 use crate::session::Session;
 use serde_json::{Value, json};
 
@@ -11,20 +11,13 @@ const CSV: &str = "jaar,regio,ritten\n2022,Utrecht,800\n2022,Amersfoort,500\n202
 /// Imports the freight movements as `vracht` for A and saves an analysis over them.
 pub(crate) async fn with_freight(app: &TestApp) -> String {
     import_freight(app, CSV).await;
-    app.store
-        .create_analysis(
-            &app.org_a.id,
-            &koers_store::catalog::AnalysisFields {
-                title: "Vrachtritten per jaar en regio".into(),
-                description: String::new(),
-                sql: "SELECT jaar, regio, ritten FROM vracht ORDER BY jaar, regio".into(),
-                parameters: Vec::new(),
-            },
-            &koers_store::Actor::cli(),
-        )
-        .await
-        .unwrap()
-        .id
+    app.save_analysis(
+        &app.org_a.id,
+        "Vrachtritten per jaar en regio",
+        "SELECT jaar, regio, ritten FROM vracht ORDER BY jaar, regio",
+        &[],
+    )
+    .await
 }
 
 /// Imports `csv` as (a new version of) A's dataset `vracht`.
@@ -39,15 +32,6 @@ pub(crate) fn definition(analysis: &str) -> Value {
         "grain": "year", "direction": "down", "target": 900,
         "greenThreshold": 1000, "amberThreshold": 1200
     })
-}
-
-fn invalid_names(p: &Value) -> Vec<String> {
-    p["invalidParams"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x["name"].as_str().unwrap().to_string())
-        .collect()
 }
 
 #[tokio::test]
@@ -648,20 +632,13 @@ pub(crate) async fn snapshots_of_awkward_numbers_and_text_verify_byte_for_byte()
     )
     .await;
     let analysis = app
-        .store
-        .create_analysis(
+        .save_analysis(
             &app.org_a.id,
-            &koers_store::catalog::AnalysisFields {
-                title: "Ritten per jaar".into(),
-                description: String::new(),
-                sql: "SELECT jaar, regio, ritten FROM vracht ORDER BY jaar, regio".into(),
-                parameters: Vec::new(),
-            },
-            &koers_store::Actor::cli(),
+            "Ritten per jaar",
+            "SELECT jaar, regio, ritten FROM vracht ORDER BY jaar, regio",
+            &[],
         )
-        .await
-        .unwrap()
-        .id;
+        .await;
     let c = app.api_as("admin@pv26.example").await;
     let mut def = definition(&analysis);
     def["regionColumn"] = Value::Null;
