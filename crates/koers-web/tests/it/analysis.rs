@@ -10,7 +10,8 @@ const GEOJSON: &str = r#"{"type":"FeatureCollection","features":[
 
 /// Imports the two-municipality file as `gemeenten` for organisation A.
 async fn with_gemeenten(app: &TestApp) {
-    app.import(&app.org_a, "gemeenten", "geojson", GEOJSON).await;
+    app.import(&app.org_a, "gemeenten", "geojson", GEOJSON)
+        .await;
 }
 
 async fn run(c: &Session, sql: &str) -> (u16, String) {
