@@ -3,8 +3,6 @@
 
 use crate::helpers::TestApp;
 use crate::session::Session;
-use koers_app::catalog::{ImportRequest, ImportSource};
-use std::sync::Arc;
 
 const GEOJSON: &str = r#"{"type":"FeatureCollection","features":[
  {"type":"Feature","properties":{"statcode":"GM0344","statnaam":"Utrecht","inwoners":367984},"geometry":{"type":"Polygon","coordinates":[[[5.0,52.0],[5.2,52.0],[5.2,52.2],[5.0,52.2],[5.0,52.0]]]}},
@@ -12,27 +10,8 @@ const GEOJSON: &str = r#"{"type":"FeatureCollection","features":[
 
 /// Imports the two-municipality file as `gemeenten` for organisation A.
 async fn with_gemeenten(app: &TestApp) {
-    let tmp = app.ws.temp_path("geojson").unwrap();
-    std::fs::write(&tmp, GEOJSON).unwrap();
-    let req = ImportRequest {
-        source: ImportSource::Path(tmp.clone()),
-        name: Some("gemeenten".into()),
-        crs: None,
-        format: None,
-        layer: None,
-        meta: None,
-        generated: false,
-    };
-    app.ws
-        .import(
-            &app.org_a,
-            &koers_store::Actor::cli(),
-            req,
-            Arc::new(koers_engine::NoProgress),
-        )
-        .await
-        .unwrap();
-    std::fs::remove_file(tmp).unwrap();
+    app.import(&app.org_a, "gemeenten", "geojson", GEOJSON)
+        .await;
 }
 
 async fn run(c: &Session, sql: &str) -> (u16, String) {

@@ -24,18 +24,16 @@ async fn wrong_password_and_unknown_user_look_the_same() {
     let app = TestApp::spawn().await;
     let c = app.anonymous();
     let wrong = c
-        .send(
-            c.client()
-                .post(app.url("/api/v1/sessions"))
-                .json(&json!({"email": "admin@pv26.example", "password": "not the password"})),
+        .post_json(
+            "/api/v1/sessions",
+            &json!({"email": "admin@pv26.example", "password": "not the password"}),
         )
         .await;
     let wrong = problem(wrong, 401);
     let unknown = c
-        .send(
-            c.client()
-                .post(app.url("/api/v1/sessions"))
-                .json(&json!({"email": "nobody@pv26.example", "password": "not the password"})),
+        .post_json(
+            "/api/v1/sessions",
+            &json!({"email": "nobody@pv26.example", "password": "not the password"}),
         )
         .await;
     let unknown = problem(unknown, 401);
@@ -52,20 +50,18 @@ async fn sign_in_is_rate_limited() {
     let c = app.anonymous();
     for _ in 0..3 {
         let r = c
-            .send(
-                c.client()
-                    .post(app.url("/api/v1/sessions"))
-                    .json(&json!({"email": "admin@pv26.example", "password": "wrong wrong wrong"})),
+            .post_json(
+                "/api/v1/sessions",
+                &json!({"email": "admin@pv26.example", "password": "wrong wrong wrong"}),
             )
             .await;
         assert_eq!(r.status(), 401);
     }
     // Even the right password is refused while the limit holds.
     let r = c
-        .send(
-            c.client()
-                .post(app.url("/api/v1/sessions"))
-                .json(&json!({"email": "admin@pv26.example", "password": PASSWORD})),
+        .post_json(
+            "/api/v1/sessions",
+            &json!({"email": "admin@pv26.example", "password": PASSWORD}),
         )
         .await;
     assert!(r.headers().contains_key("retry-after"));
@@ -146,14 +142,14 @@ async fn bad_input_is_refused_with_every_problem_and_nothing_written() {
     })
     .await;
     let c = app.as_admin().await;
-    let url = app.url(&format!("/api/v1/organisations/{}/members", app.org_a.id));
+    let url = format!("/api/v1/organisations/{}/members", app.org_a.id);
     let before = member_count(&app).await;
 
     // Malformed JSON.
     let r = c
         .send(
             c.client()
-                .post(&url)
+                .post(c.url(&url))
                 .header("x-csrf-token", c.csrf())
                 .header("content-type", "application/json")
                 .body("{\"email\": "),
@@ -166,7 +162,7 @@ async fn bad_input_is_refused_with_every_problem_and_nothing_written() {
     let r = c
         .send(
             c.client()
-                .post(&url)
+                .post(c.url(&url))
                 .header("x-csrf-token", c.csrf())
                 .header("content-type", "text/plain")
                 .body("x"),
@@ -175,9 +171,7 @@ async fn bad_input_is_refused_with_every_problem_and_nothing_written() {
     problem(r, 415);
 
     // Every invalid field listed at once, wrong types included.
-    let r = c.send(c.client().post(&url).header("x-csrf-token", c.csrf())
-        .json(&json!({"email": "not-an-address", "displayName": 42, "roles": ["emperor"], "password": "short"}))
-        ).await;
+    let r = c.post_json(&url, &json!({"email": "not-an-address", "displayName": 42, "roles": ["emperor"], "password": "short"})).await;
     let p = problem(r, 400);
     let names: Vec<&str> = p["invalidParams"]
         .as_array()
@@ -191,14 +185,7 @@ async fn bad_input_is_refused_with_every_problem_and_nothing_written() {
 
     // Oversized body.
     let big = json!({"email": "x@y.nl", "displayName": "a".repeat(10_000), "roles": ["viewer"]});
-    let r = c
-        .send(
-            c.client()
-                .post(&url)
-                .header("x-csrf-token", c.csrf())
-                .json(&big),
-        )
-        .await;
+    let r = c.post_json(&url, &big).await;
     problem(r, 413);
 
     // Unknown ids.
@@ -227,13 +214,14 @@ async fn bad_input_is_refused_with_every_problem_and_nothing_written() {
 pub(crate) async fn roles_are_checked() {
     let app = TestApp::spawn().await;
     let c = app.as_viewer().await;
-    let url = app.url(&format!("/api/v1/organisations/{}/members", app.org_a.id));
+    let url = format!("/api/v1/organisations/{}/members", app.org_a.id);
     // A viewer may read the members, not add one, nor read the audit log, nor create organisations.
-    assert_eq!(c.send(c.client().get(&url)).await.status(), 200);
+    assert_eq!(c.get(&url).await.status(), 200);
     let r = c
-        .send(c.client().post(&url).header("x-csrf-token", c.csrf()).json(
+        .post_json(
+            &url,
             &json!({"email": "n@pv26.example", "displayName": "N", "roles": ["administrator"]}),
-        ))
+        )
         .await;
     problem(r, 403);
     let r = c
@@ -256,22 +244,13 @@ pub(crate) async fn roles_are_checked() {
 async fn the_last_administrator_stays() {
     let app = TestApp::spawn().await;
     let c = app.as_admin().await;
-    let url = app.url(&format!(
+    let url = format!(
         "/api/v1/organisations/{}/members/{}",
         app.org_a.id, app.admin_a.id
-    ));
-    let r = c
-        .send(
-            c.client()
-                .put(&url)
-                .header("x-csrf-token", c.csrf())
-                .json(&json!({"roles": ["viewer"]})),
-        )
-        .await;
+    );
+    let r = c.put_json(&url, &json!({"roles": ["viewer"]})).await;
     problem(r, 409);
-    let r = c
-        .send(c.client().delete(&url).header("x-csrf-token", c.csrf()))
-        .await;
+    let r = c.delete(&url).await;
     problem(r, 409);
     assert_eq!(
         app.store
@@ -286,17 +265,12 @@ async fn the_last_administrator_stays() {
 pub(crate) async fn changes_are_in_the_audit_log() {
     let app = TestApp::spawn().await;
     let c = app.as_admin().await;
-    let url = app.url(&format!(
+    let url = format!(
         "/api/v1/organisations/{}/members/{}",
         app.org_a.id, app.viewer_a.id
-    ));
+    );
     let r = c
-        .send(
-            c.client()
-                .put(&url)
-                .header("x-csrf-token", c.csrf())
-                .json(&json!({"roles": ["analyst", "viewer"]})),
-        )
+        .put_json(&url, &json!({"roles": ["analyst", "viewer"]}))
         .await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["api-version"], "1.0.0");
@@ -492,14 +466,7 @@ pub(crate) async fn catalog_and_analyses_through_the_api() {
             .file_name("gemeenten.csv"),
         )
         .text("name", "inwoners");
-    let r = c
-        .send(
-            c.client()
-                .post(app.url("/api/v1/datasets"))
-                .header("x-csrf-token", c.csrf())
-                .multipart(form),
-        )
-        .await;
+    let r = c.post_multipart("/api/v1/datasets", form).await;
     let job = r.expect(202).json();
     let job_url = format!("/api/v1/jobs/{}", job["id"].as_str().unwrap());
     let mut state = job.clone();
@@ -540,27 +507,14 @@ pub(crate) async fn catalog_and_analyses_through_the_api() {
     problem(r, 400);
     // A saved analysis with a parameter, run with a value.
     let a = c.post_json("/api/v1/analyses", &json!({"title": "Groot", "sql": "SELECT naam FROM inwoners WHERE inwoners > {{min}}", "paramName": ["min"], "paramKind": ["integer"], "paramDefault": ["100000"]})).await.expect(201).json();
-    let run = app.url(&format!(
-        "/api/v1/analyses/{}/runs",
-        a["id"].as_str().unwrap()
-    ));
+    let run = format!("/api/v1/analyses/{}/runs", a["id"].as_str().unwrap());
     let res: Value = c
-        .send(
-            c.client()
-                .post(&run)
-                .header("x-csrf-token", c.csrf())
-                .json(&json!({"params": {"min": 1000}})),
-        )
+        .post_json(&run, &json!({"params": {"min": 1000}}))
         .await
         .json();
     assert_eq!(res["rows"].as_array().unwrap().len(), 2);
     let r = c
-        .send(
-            c.client()
-                .post(&run)
-                .header("x-csrf-token", c.csrf())
-                .json(&json!({"params": {"min": "1; DROP TABLE x"}})),
-        )
+        .post_json(&run, &json!({"params": {"min": "1; DROP TABLE x"}}))
         .await;
     problem(r, 400);
     // Import from a loopback URL is refused once the job runs.

@@ -53,14 +53,8 @@ async fn an_analyst_makes_uses_and_revokes_an_api_token() {
     assert!(v.is_empty(), "account page with a token: {v:?}");
 
     // The script reads with it, and runs read-only SQL.
-    let plain = reqwest::Client::new();
-    let r = plain
-        .get(app.url("/api/v1/datasets"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    let script = app.with_token(&token);
+    script.get("/api/v1/datasets").await.assert_status(200);
     // The secret is shown once: the page, opened again, no longer holds it.
     c.goto(&app.url("/account")).await.unwrap();
     assert!(!c.source().await.unwrap().contains(&token));
@@ -80,12 +74,6 @@ async fn an_analyst_makes_uses_and_revokes_an_api_token() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert!(revoked, "{}", c.source().await.unwrap());
-    let r = plain
-        .get(app.url("/api/v1/datasets"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 401);
+    script.get("/api/v1/datasets").await.assert_status(401);
     c.close().await.unwrap();
 }

@@ -2,48 +2,36 @@
 //! input, with nothing half-imported.
 
 use crate::helpers::TestApp;
+use crate::session::{Resp, Session};
+use reqwest::multipart::{Form, Part};
 use std::time::Duration;
 
 pub(crate) const GEOJSON: &str = r#"{"type":"FeatureCollection","features":[
  {"type":"Feature","properties":{"statcode":"GM0344","statnaam":"Utrecht"},"geometry":{"type":"Polygon","coordinates":[[[5.0,52.0],[5.2,52.0],[5.2,52.2],[5.0,52.2],[5.0,52.0]]]}},
  {"type":"Feature","properties":{"statcode":"GM0345","statnaam":"Veenendaal"},"geometry":{"type":"Polygon","coordinates":[[[5.5,52.0],[5.6,52.0],[5.6,52.1],[5.5,52.1],[5.5,52.0]]]}}]}"#;
 
-/// Posts an import form; returns the job page's URL path or the error response.
-async fn post_import(
-    app: &TestApp,
-    c: &reqwest::Client,
-    csrf: &str,
-    file: Option<(&str, Vec<u8>)>,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    let mut form = reqwest::multipart::Form::new();
+/// The import form: the file (if any) and the other fields.
+fn import_form(file: Option<(&str, Vec<u8>)>, fields: &[(&str, &str)]) -> Form {
+    let mut form = Form::new();
     if let Some((name, bytes)) = file {
-        form = form.part(
-            "file",
-            reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
-        );
+        form = form.part("file", Part::bytes(bytes).file_name(name.to_string()));
     }
     for (k, v) in fields {
         form = form.text(k.to_string(), v.to_string());
     }
-    c.post(app.url(&format!("/bronnen/importeren?csrf_token={csrf}")))
-        .multipart(form)
-        .send()
+    form
+}
+
+/// Posts an import form; the answer names the job page or is the error.
+async fn post_import(c: &Session, file: Option<(&str, Vec<u8>)>, fields: &[(&str, &str)]) -> Resp {
+    c.upload("/bronnen/importeren", import_form(file, fields))
         .await
-        .unwrap()
 }
 
 /// Follows a job until it ends; returns the final progress fragment.
-pub(crate) async fn wait_job(app: &TestApp, c: &reqwest::Client, location: &str) -> String {
+pub(crate) async fn wait_job(c: &Session, location: &str) -> String {
     for _ in 0..200 {
-        let html = c
-            .get(app.url(&format!("{location}/voortgang")))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = c.page(&format!("{location}/voortgang")).await;
         if !html.contains("hx-trigger") {
             return html;
         }
@@ -74,40 +62,19 @@ pub(crate) fn dataset_files(app: &TestApp) -> usize {
 #[tokio::test]
 pub(crate) async fn import_a_geojson_and_see_its_page() {
     let app = TestApp::spawn().await;
-    let (c, csrf) = app.page_login("admin@pv26.example").await;
-    let r = post_import(
-        &app,
-        &c,
-        &csrf,
-        Some(("Gemeenten 2025.geojson", GEOJSON.into())),
-        &[],
-    )
-    .await;
-    assert_eq!(r.status(), 303);
-    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let c = app.page_as("admin@pv26.example").await;
+    let r = post_import(&c, Some(("Gemeenten 2025.geojson", GEOJSON.into())), &[]).await;
+    r.assert_status(303);
+    let location = r.header("location").to_string();
     assert!(location.starts_with("/bronnen/taken/"));
-    let job_page = c
-        .get(app.url(&location))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let job_page = c.page(&location).await;
     assert!(job_page.contains("Import"));
-    let done = wait_job(&app, &c, &location).await;
+    let done = wait_job(&c, &location).await;
     assert!(done.contains("Import klaar"), "{done}");
     let ds = app.store.datasets(&app.org_a.id).await.unwrap();
     assert_eq!(ds.len(), 1);
     assert_eq!(ds[0].name, "gemeenten_2025");
-    let html = c
-        .get(app.url(&format!("/bronnen/{}", ds[0].id)))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = c.page(&format!("/bronnen/{}", ds[0].id)).await;
     assert!(
         html.contains("<svg class=\"koers-map\""),
         "a map of the polygons"
@@ -117,61 +84,57 @@ pub(crate) async fn import_a_geojson_and_see_its_page() {
     assert!(html.contains("statcode"));
     // A second import of the same name is version 2; the first stays.
     let r = post_import(
-        &app,
         &c,
-        &csrf,
         Some(("gemeenten.geojson", GEOJSON.into())),
         &[("name", "gemeenten_2025")],
     )
     .await;
-    let location = r.headers()["location"].to_str().unwrap().to_string();
-    wait_job(&app, &c, &location).await;
+    let location = r.header("location").to_string();
+    wait_job(&c, &location).await;
     assert_eq!(
         app.store.dataset_versions(&ds[0].id).await.unwrap().len(),
         2
     );
     // Metadata edit with every problem listed, then a valid one.
-    let url = app.url(&format!("/bronnen/{}/metadata", ds[0].id));
-    let r = c
-        .post(&url)
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("title", ""),
-            ("publisher", "PU"),
-            ("theme", "WEER"),
-            ("licence", "CC-BY-4.0"),
-            ("accessRights", "public"),
-            ("cadence", "ANNUAL"),
-        ])
-        .send()
+    let url = format!("/bronnen/{}/metadata", ds[0].id);
+    let html = c
+        .post_form(
+            &url,
+            &[
+                ("title", ""),
+                ("publisher", "PU"),
+                ("theme", "WEER"),
+                ("licence", "CC-BY-4.0"),
+                ("accessRights", "public"),
+                ("cadence", "ANNUAL"),
+            ],
+        )
         .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    let html = r.text().await.unwrap();
+        .expect(400)
+        .text();
     assert!(html.contains("is verplicht") && html.contains("onbekend thema"));
     let r = c
-        .post(&url)
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("title", "Gemeenten <2025>"),
-            ("publisher", "PU"),
-            ("theme", "REGI"),
-            ("licence", "CC-BY-4.0"),
-            ("accessRights", "public"),
-            ("cadence", "ANNUAL"),
-            ("tags", "grenzen, cbs"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    assert!(r.text().await.unwrap().contains("Gemeenten &lt;2025&gt;"));
+        .post_form(
+            &url,
+            &[
+                ("title", "Gemeenten <2025>"),
+                ("publisher", "PU"),
+                ("theme", "REGI"),
+                ("licence", "CC-BY-4.0"),
+                ("accessRights", "public"),
+                ("cadence", "ANNUAL"),
+                ("tags", "grenzen, cbs"),
+            ],
+        )
+        .await;
+    r.assert_status(200);
+    assert!(r.text().contains("Gemeenten &lt;2025&gt;"));
 }
 
 #[tokio::test]
 async fn bad_files_fail_readably_and_leave_nothing() {
     let app = TestApp::spawn().await;
-    let (c, csrf) = app.page_login("admin@pv26.example").await;
+    let c = app.page_as("admin@pv26.example").await;
     type Case<'a> = (&'a str, Vec<u8>, &'a [(&'a str, &'a str)]);
     let cases: Vec<Case> = vec![
         ("ragged.csv", b"a,b\n1,2\n3,4,5\n".to_vec(), &[]),
@@ -190,10 +153,10 @@ async fn bad_files_fail_readably_and_leave_nothing() {
         ("notes.docx", b"PK\x03\x04".to_vec(), &[]),
     ];
     for (name, bytes, fields) in cases {
-        let r = post_import(&app, &c, &csrf, Some((name, bytes)), fields).await;
+        let r = post_import(&c, Some((name, bytes)), fields).await;
         assert_eq!(r.status(), 303, "{name}");
-        let location = r.headers()["location"].to_str().unwrap().to_string();
-        let end = wait_job(&app, &c, &location).await;
+        let location = r.header("location").to_string();
+        let end = wait_job(&c, &location).await;
         assert!(end.contains("Import mislukt"), "{name}: {end}");
     }
     assert!(
@@ -203,22 +166,15 @@ async fn bad_files_fail_readably_and_leave_nothing() {
     assert_eq!(dataset_files(&app), 0, "no file left behind");
     // A name that is no SQL name is refused before anything is read.
     let r = post_import(
-        &app,
         &c,
-        &csrf,
         Some(("x.csv", b"a\n1\n".to_vec())),
         &[("name", "Robert'); DROP TABLE datasets;--")],
     )
     .await;
-    let location = r.headers()["location"].to_str().unwrap().to_string();
-    assert!(
-        wait_job(&app, &c, &location)
-            .await
-            .contains("kleine letter")
-    );
+    let location = r.header("location").to_string();
+    assert!(wait_job(&c, &location).await.contains("kleine letter"));
     // Neither file nor URL.
-    let r = post_import(&app, &c, &csrf, None, &[]).await;
-    assert_eq!(r.status(), 400);
+    post_import(&c, None, &[]).await.assert_status(400);
 }
 
 #[tokio::test]
@@ -228,85 +184,58 @@ async fn uploads_are_limited_and_need_csrf_and_the_right_role() {
         ..Default::default()
     })
     .await;
-    let (c, csrf) = app.page_login("admin@pv26.example").await;
+    let c = app.page_as("admin@pv26.example").await;
     let big = format!("a,b\n{}", "1,2\n".repeat(1000));
-    let r = post_import(&app, &c, &csrf, Some(("big.csv", big.into_bytes())), &[]).await;
-    assert_eq!(r.status(), 413);
-    assert!(r.text().await.unwrap().contains("te groot"));
-    let r = post_import(&app, &c, "wrong", Some(("a.csv", b"a\n1\n".to_vec())), &[]).await;
-    assert_eq!(r.status(), 403);
+    let r = post_import(&c, Some(("big.csv", big.into_bytes())), &[]).await;
+    r.assert_status(413);
+    assert!(r.text().contains("te groot"));
+    let wrong_token = import_form(Some(("a.csv", b"a\n1\n".to_vec())), &[]);
+    c.send(
+        c.client()
+            .post(c.url("/bronnen/importeren?csrf_token=wrong"))
+            .multipart(wrong_token),
+    )
+    .await
+    .assert_status(403);
     assert_eq!(dataset_files(&app), 0);
     // Import from a loopback URL is refused (no SSRF).
-    let r = post_import(
-        &app,
-        &c,
-        &csrf,
-        None,
-        &[("url", &format!("{}/health", app.base))],
-    )
-    .await;
-    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let r = post_import(&c, None, &[("url", &format!("{}/health", app.base))]).await;
+    let location = r.header("location").to_string();
     assert!(
-        wait_job(&app, &c, &location)
+        wait_job(&c, &location)
             .await
             .contains("lokaal of privé-netwerk")
     );
-    let r = post_import(&app, &c, &csrf, None, &[("url", "file:///etc/passwd")]).await;
-    let location = r.headers()["location"].to_str().unwrap().to_string();
-    assert!(wait_job(&app, &c, &location).await.contains("alleen http"));
+    let r = post_import(&c, None, &[("url", "file:///etc/passwd")]).await;
+    let location = r.header("location").to_string();
+    assert!(wait_job(&c, &location).await.contains("alleen http"));
     // A viewer may not import.
-    let (v, vcsrf) = app.page_login("viewer@pv26.example").await;
-    let r = post_import(&app, &v, &vcsrf, Some(("a.csv", b"a\n1\n".to_vec())), &[]).await;
-    assert_eq!(r.status(), 403);
+    let v = app.page_as("viewer@pv26.example").await;
+    post_import(&v, Some(("a.csv", b"a\n1\n".to_vec())), &[])
+        .await
+        .assert_status(403);
     assert!(app.store.datasets(&app.org_a.id).await.unwrap().is_empty());
 }
 
 #[tokio::test]
 pub(crate) async fn other_organisations_see_only_public_datasets() {
     let app = TestApp::spawn().await;
-    let (c, csrf) = app.page_login("admin@pv26.example").await;
-    let r = post_import(
-        &app,
-        &c,
-        &csrf,
-        Some(("gemeenten.geojson", GEOJSON.into())),
-        &[],
-    )
-    .await;
-    let location = r.headers()["location"].to_str().unwrap().to_string();
-    wait_job(&app, &c, &location).await;
+    let c = app.page_as("admin@pv26.example").await;
+    let r = post_import(&c, Some(("gemeenten.geojson", GEOJSON.into())), &[]).await;
+    let location = r.header("location").to_string();
+    wait_job(&c, &location).await;
     let ds = app.store.datasets(&app.org_a.id).await.unwrap().remove(0);
-    let (b, bcsrf) = app.page_login("admin@gm0796.example").await;
+    let b = app.page_as("admin@gm0796.example").await;
     // Someone else's job and dataset do not exist for B.
-    assert_eq!(
-        b.get(app.url(&location)).send().await.unwrap().status(),
-        404
-    );
-    assert_eq!(
-        b.get(app.url(&format!("/bronnen/{}", ds.id)))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
-    let r = b
-        .post(app.url(&format!("/bronnen/{}/metadata", ds.id)))
-        .form(&[("csrf_token", bcsrf.as_str()), ("title", "gekaapt")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 404);
-    assert!(
-        !b.get(app.url("/bronnen"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
-            .contains("gemeenten")
-    );
+    assert_eq!(b.get(&location).await.status(), 404);
+    assert_eq!(b.get(&format!("/bronnen/{}", ds.id)).await.status(), 404);
+    b.post_form(
+        &format!("/bronnen/{}/metadata", ds.id),
+        &[("title", "gekaapt")],
+    )
+    .await
+    .assert_status(404);
+    assert!(!b.page("/bronnen").await.contains("gemeenten"));
     // Made public, B can read it but not change it.
     let meta = koers_core::catalog::DatasetMeta {
         access_rights: koers_core::catalog::AccessRights::Public,
@@ -316,21 +245,13 @@ pub(crate) async fn other_organisations_see_only_public_datasets() {
         .update_dataset_meta(&app.org_a.id, &ds.id, &meta, &koers_store::Actor::cli())
         .await
         .unwrap();
-    assert_eq!(
-        b.get(app.url(&format!("/bronnen/{}", ds.id)))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
-    let r = b
-        .post(app.url(&format!("/bronnen/{}/metadata", ds.id)))
-        .form(&[("csrf_token", bcsrf.as_str()), ("title", "gekaapt")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 403);
+    assert_eq!(b.get(&format!("/bronnen/{}", ds.id)).await.status(), 200);
+    b.post_form(
+        &format!("/bronnen/{}/metadata", ds.id),
+        &[("title", "gekaapt")],
+    )
+    .await
+    .assert_status(403);
     assert_eq!(
         app.store
             .dataset(&app.org_a.id, &ds.id)
@@ -425,68 +346,38 @@ fn two_layer_geopackage() -> Vec<u8> {
 #[tokio::test]
 async fn upload_a_zipped_shapefile_and_a_geopackage() {
     let app = TestApp::spawn().await;
-    let (c, csrf) = app.page_login("admin@pv26.example").await;
-    let page = c
-        .get(app.url("/bronnen"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let c = app.page_as("admin@pv26.example").await;
+    let page = c.page("/bronnen").await;
     assert!(page.contains(".zip,.gpkg"), "the file picker offers them");
     assert!(page.contains("name=\"layer\""));
 
-    let r = post_import(
-        &app,
-        &c,
-        &csrf,
-        Some(("Meetpunten.zip", zipped_shapefile())),
-        &[],
-    )
-    .await;
-    assert_eq!(r.status(), 303);
-    let location = r.headers()["location"].to_str().unwrap().to_string();
-    let done = wait_job(&app, &c, &location).await;
+    let r = post_import(&c, Some(("Meetpunten.zip", zipped_shapefile())), &[]).await;
+    r.assert_status(303);
+    let location = r.header("location").to_string();
+    let done = wait_job(&c, &location).await;
     assert!(done.contains("Import klaar"), "{done}");
     let ds = app.store.datasets(&app.org_a.id).await.unwrap();
     assert_eq!(ds.len(), 1);
     assert_eq!(ds[0].name, "meetpunten");
-    let html = c
-        .get(app.url(&format!("/bronnen/{}", ds[0].id)))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = c.page(&format!("/bronnen/{}", ds[0].id)).await;
     assert!(html.contains("EPSG:28992"), "the CRS from the .prj");
     assert!(html.contains("Amersfoort"), "the preview rows");
 
     // A GeoPackage with two layers needs one chosen; the message lists them.
     let gpkg = two_layer_geopackage();
-    let r = post_import(
-        &app,
-        &c,
-        &csrf,
-        Some(("voorzieningen.gpkg", gpkg.clone())),
-        &[],
-    )
-    .await;
-    let location = r.headers()["location"].to_str().unwrap().to_string();
-    let end = wait_job(&app, &c, &location).await;
+    let r = post_import(&c, Some(("voorzieningen.gpkg", gpkg.clone())), &[]).await;
+    let location = r.header("location").to_string();
+    let end = wait_job(&c, &location).await;
     assert!(end.contains("Import mislukt"), "{end}");
     assert!(end.contains("scholen, zwembaden"), "{end}");
     let r = post_import(
-        &app,
         &c,
-        &csrf,
         Some(("voorzieningen.gpkg", gpkg)),
         &[("layer", "zwembaden")],
     )
     .await;
-    let location = r.headers()["location"].to_str().unwrap().to_string();
-    let done = wait_job(&app, &c, &location).await;
+    let location = r.header("location").to_string();
+    let done = wait_job(&c, &location).await;
     assert!(done.contains("Import klaar"), "{done}");
     let ds = app.store.datasets(&app.org_a.id).await.unwrap();
     let v = ds
@@ -527,7 +418,6 @@ async fn publish(app: &TestApp, org: &koers_store::organisations::Organisation, 
 /// browser says which table is whose under which name.
 #[tokio::test]
 async fn public_tables_of_others_never_collide_with_each_other_or_with_own_tables() {
-    use crate::dashboards::import;
     let app = TestApp::spawn().await;
     let mut others = Vec::new();
     for name in ["Regio Noord", "Regio Zuid"] {
@@ -539,15 +429,18 @@ async fn public_tables_of_others_never_collide_with_each_other_or_with_own_table
             )
             .await
             .unwrap();
-        import(&app, &org, "wegen", &format!("naam\n{name}\n")).await;
+        app.import(&org, "wegen", "csv", &format!("naam\n{name}\n"))
+            .await;
         publish(&app, &org, "wegen").await;
         others.push(org);
     }
     assert_ne!(others[0].table_prefix, others[1].table_prefix);
     // PV26 publishes `provincies`; GM0796 has a dataset of its own called `pv26_provincies`.
-    import(&app, &app.org_a, "provincies", "code\nPV26\n").await;
+    app.import(&app.org_a, "provincies", "csv", "code\nPV26\n")
+        .await;
     publish(&app, &app.org_a, "provincies").await;
-    import(&app, &app.org_b, "pv26_provincies", "code\neigen\n").await;
+    app.import(&app.org_b, "pv26_provincies", "csv", "code\neigen\n")
+        .await;
 
     let rows = |org: String, sql: String| {
         let ws = app.ws.clone();
@@ -579,27 +472,13 @@ async fn public_tables_of_others_never_collide_with_each_other_or_with_own_table
         vec![vec![serde_json::json!("PV26")]]
     );
     // Through the API as well.
-    let (b, bcsrf) = app.api_login("admin@gm0796.example").await;
-    let r = b
-        .post(app.url("/api/v1/queries"))
-        .header("x-csrf-token", &bcsrf)
-        .json(&serde_json::json!({"sql": format!("SELECT naam FROM {}_wegen UNION ALL SELECT code FROM pv26_provincies", others[1].table_prefix)}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    let b = app.api_as("admin@gm0796.example").await;
+    b.post_json("/api/v1/queries", &serde_json::json!({"sql": format!("SELECT naam FROM {}_wegen UNION ALL SELECT code FROM pv26_provincies", others[1].table_prefix)})).await.assert_status(200);
 
     // The schema browser: own tables apart from others' public ones, under their names, and
     // PV26's table that GM0796's own one hides is marked as such.
-    let (p, _) = app.page_login("admin@gm0796.example").await;
-    let html = p
-        .get(app.url("/analyses"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let p = app.page_as("admin@gm0796.example").await;
+    let html = p.page("/analyses").await;
     let own_at = html.find("Eigen bronnen").expect("own heading");
     let public_at = html
         .find("Openbare bronnen van andere organisaties")

@@ -3,97 +3,33 @@
 //! cannot overwrite each other and can be compared and restored, sharing by role and by
 //! public link (which shows nothing else), exports as CSV, PNG and PDF, and bad input.
 
-use crate::helpers::{TestApp, hidden_csrf};
-use koers_app::catalog::{ImportRequest, ImportSource};
+use crate::helpers::{TestApp, invalid_names};
+use crate::session::Session;
 use serde_json::{Value, json};
-use std::sync::Arc;
 
 const CSV: &str = "jaar,provincie,gemeente,modaliteit,tonnen\n\
 2023,PV26,GM0344,weg,100\n2023,PV26,GM0307,spoor,40\n2023,PV27,GM0363,weg,300\n\
 2024,PV26,GM0344,weg,120\n2024,PV26,GM0307,weg,60\n2024,PV26,GM0344,spoor,30\n2024,PV27,GM0363,binnenvaart,500\n";
 
-/// Imports `csv` as (a new version of) the organisation's dataset `name`.
-pub(crate) async fn import(
-    app: &TestApp,
-    org: &koers_store::organisations::Organisation,
-    name: &str,
-    csv: &str,
-) {
-    let tmp = app.ws.temp_path("csv").unwrap();
-    std::fs::write(&tmp, csv).unwrap();
-    let req = ImportRequest {
-        source: ImportSource::Path(tmp.clone()),
-        name: Some(name.into()),
-        crs: None,
-        format: None,
-        layer: None,
-        meta: None,
-        generated: false,
-    };
-    app.ws
-        .import(
-            org,
-            &koers_store::Actor::cli(),
-            req,
-            Arc::new(koers_engine::NoProgress),
-        )
-        .await
-        .unwrap();
-    let _ = std::fs::remove_file(tmp);
-}
-
-async fn analysis(
-    app: &TestApp,
-    org_id: &str,
-    title: &str,
-    sql: &str,
-    params: &[(&str, &str, &str)],
-) -> String {
-    app.store
-        .create_analysis(
-            org_id,
-            &koers_store::catalog::AnalysisFields {
-                title: title.into(),
-                description: String::new(),
-                sql: sql.into(),
-                parameters: params
-                    .iter()
-                    .map(|(n, k, d)| koers_core::analysis::Param {
-                        name: (*n).into(),
-                        kind: koers_core::analysis::ParamKind::parse(k).unwrap(),
-                        default: (*d).into(),
-                    })
-                    .collect(),
-            },
-            &koers_store::Actor::cli(),
-        )
-        .await
-        .unwrap()
-        .id
-}
-
 /// Organisation A's freight with three analyses: per province (by year), per year and
 /// mode, and per municipality of a province (the drill-down).
 pub(crate) async fn freight(app: &TestApp) -> (String, String, String) {
-    import(app, &app.org_a, "vracht", CSV).await;
-    let per_province = analysis(
-        app,
+    app.import(&app.org_a, "vracht", "csv", CSV).await;
+    let per_province = app.save_analysis(
         &app.org_a.id,
         "Tonnen per provincie",
         "SELECT provincie, SUM(tonnen) AS tonnen FROM vracht WHERE jaar = {{jaar}} GROUP BY provincie ORDER BY provincie",
         &[("jaar", "integer", "2024")],
     )
     .await;
-    let per_mode = analysis(
-        app,
+    let per_mode = app.save_analysis(
         &app.org_a.id,
         "Tonnen per jaar en modaliteit",
         "SELECT jaar, modaliteit, SUM(tonnen) AS tonnen FROM vracht GROUP BY jaar, modaliteit ORDER BY jaar, modaliteit",
         &[],
     )
     .await;
-    let per_municipality = analysis(
-        app,
+    let per_municipality = app.save_analysis(
         &app.org_a.id,
         "Tonnen per gemeente",
         "SELECT gemeente, SUM(tonnen) AS tonnen FROM vracht WHERE jaar = {{jaar}} AND provincie = {{provincie}} GROUP BY gemeente ORDER BY gemeente",
@@ -123,23 +59,6 @@ pub(crate) fn definition(per_province: &str, per_mode: &str, per_municipality: &
     })
 }
 
-async fn send(rb: reqwest::RequestBuilder, csrf: &str, body: Value) -> reqwest::Response {
-    rb.header("x-csrf-token", csrf)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-}
-
-fn names(p: &Value) -> Vec<String> {
-    p["invalidParams"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x["name"].as_str().unwrap().to_string())
-        .collect()
-}
-
 fn widget<'a>(board: &'a Value, id: &str) -> &'a Value {
     board["widgets"]
         .as_array()
@@ -153,15 +72,9 @@ fn widget<'a>(board: &'a Value, id: &str) -> &'a Value {
 pub(crate) async fn a_dashboard_filters_drills_down_keeps_versions_and_refuses_bad_input() {
     let app = TestApp::spawn().await;
     let (p, m, g) = freight(&app).await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
-    let r = send(
-        c.post(app.url("/api/v1/dashboards")),
-        &csrf,
-        json!({"name": "Logistiek", "description": "Goederenvervoer", "definition": definition(&p, &m, &g)}),
-    )
-    .await;
-    assert_eq!(r.status(), 201);
-    let d: Value = r.json().await.unwrap();
+    let c = app.api_as("admin@pv26.example").await;
+    let d = c.post_json("/api/v1/dashboards", &json!({"name": "Logistiek", "description": "Goederenvervoer", "definition": definition(&p, &m, &g)}))
+    .await.expect(201).json();
     let id = d["id"].as_str().unwrap().to_string();
     assert_eq!(d["version"], 1);
     assert_eq!(d["visibility"], "private");
@@ -174,14 +87,7 @@ pub(crate) async fn a_dashboard_filters_drills_down_keeps_versions_and_refuses_b
     assert_eq!(ids, vec!["w1", "w2", "w3", "w4", "w5"]);
 
     // Data with the default filters (2024, all provinces).
-    let b: Value = c
-        .get(app.url(&format!("/api/v1/dashboards/{id}/data")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let b: Value = c.get_json(&format!("/api/v1/dashboards/{id}/data")).await;
     assert_eq!(b["filters"]["jaar"], "2024");
     let map = &widget(&b, "w2")["data"];
     assert_eq!(map["level"], "province");
@@ -190,15 +96,10 @@ pub(crate) async fn a_dashboard_filters_drills_down_keeps_versions_and_refuses_b
 
     // The time slider: 2023. Drill-down: province PV26 shows its municipalities.
     let b: Value = c
-        .get(app.url(&format!(
+        .get_json(&format!(
             "/api/v1/dashboards/{id}/data?jaar=2023&provincie=PV26"
-        )))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        ))
+        .await;
     let map = &widget(&b, "w2")["data"];
     assert_eq!(map["drilled"], true, "{map}");
     assert_eq!(map["level"], "municipality");
@@ -210,14 +111,14 @@ pub(crate) async fn a_dashboard_filters_drills_down_keeps_versions_and_refuses_b
     );
 
     // Evidence: what the board saw for 2023, with the exact SQL and the dataset versions.
-    let r = send(
-        c.post(app.url(&format!("/api/v1/dashboards/{id}/snapshots"))),
-        &csrf,
-        json!({"note": "PS 12 maart", "filters": {"jaar": "2023"}}),
-    )
-    .await;
-    assert_eq!(r.status(), 201);
-    let snap: Value = r.json().await.unwrap();
+    let snap = c
+        .post_json(
+            &format!("/api/v1/dashboards/{id}/snapshots"),
+            &json!({"note": "PS 12 maart", "filters": {"jaar": "2023"}}),
+        )
+        .await
+        .expect(201)
+        .json();
     let content = &snap["content"]["content"];
     assert_eq!(content["filters"]["jaar"], "2023");
     let w2 = &content["widgets"][1];
@@ -235,47 +136,40 @@ pub(crate) async fn a_dashboard_filters_drills_down_keeps_versions_and_refuses_b
 
     // Bad filter values are named; hostile text never reaches SQL.
     let r = c
-        .get(app.url(&format!(
+        .get(&format!(
             "/api/v1/dashboards/{id}/data?jaar=1999&provincie=x'%20OR%201=1"
-        )))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
+        ))
+        .await;
+    r.assert_status(400);
     assert_eq!(
         r.headers()["content-type"].to_str().unwrap(),
         "application/problem+json"
     );
-    let problem: Value = r.json().await.unwrap();
-    assert_eq!(names(&problem), vec!["filter.jaar", "filter.provincie"]);
+    let problem: Value = r.json();
+    assert_eq!(
+        invalid_names(&problem),
+        vec!["filter.jaar", "filter.provincie"]
+    );
 
     // A save names the version it was made from; a stale one is refused and changes nothing.
     let mut def2 = d["definition"].clone();
     def2["widgets"].as_array_mut().unwrap().remove(3);
     def2["widgets"][0]["kind"] = json!("line");
-    let r = send(
-        c.put(app.url(&format!("/api/v1/dashboards/{id}"))),
-        &csrf,
-        json!({"version": 1, "name": "Logistiek", "definition": def2, "note": "tabel weg"}),
+    let r = c
+        .put_json(
+            &format!("/api/v1/dashboards/{id}"),
+            &json!({"version": 1, "name": "Logistiek", "definition": def2, "note": "tabel weg"}),
+        )
+        .await;
+    r.assert_status(200);
+    assert_eq!(r.json()["version"], 2);
+    c.put_json(
+        &format!("/api/v1/dashboards/{id}"),
+        &json!({"version": 1, "name": "Overschreven", "definition": {"widgets": []}}),
     )
-    .await;
-    assert_eq!(r.status(), 200);
-    assert_eq!(r.json::<Value>().await.unwrap()["version"], 2);
-    let r = send(
-        c.put(app.url(&format!("/api/v1/dashboards/{id}"))),
-        &csrf,
-        json!({"version": 1, "name": "Overschreven", "definition": {"widgets": []}}),
-    )
-    .await;
-    assert_eq!(r.status(), 409);
-    let now: Value = c
-        .get(app.url(&format!("/api/v1/dashboards/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    .await
+    .assert_status(409);
+    let now: Value = c.get_json(&format!("/api/v1/dashboards/{id}")).await;
     assert_eq!(
         (now["version"].as_i64(), now["name"].as_str()),
         (Some(2), Some("Logistiek"))
@@ -283,13 +177,8 @@ pub(crate) async fn a_dashboard_filters_drills_down_keeps_versions_and_refuses_b
 
     // Compare and restore.
     let changes: Value = c
-        .get(app.url(&format!("/api/v1/dashboards/{id}/changes?from=1&to=2")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/api/v1/dashboards/{id}/changes?from=1&to=2"))
+        .await;
     let said: Vec<String> = changes
         .as_array()
         .unwrap()
@@ -303,50 +192,37 @@ pub(crate) async fn a_dashboard_filters_drills_down_keeps_versions_and_refuses_b
         })
         .collect();
     assert_eq!(said, vec!["changed w1", "removed w4"]);
-    let r = send(
-        c.post(app.url(&format!("/api/v1/dashboards/{id}/versions/1/restore"))),
-        &csrf,
-        json!({}),
-    )
-    .await;
-    let restored: Value = r.json().await.unwrap();
+    let r = c
+        .post_json(
+            &format!("/api/v1/dashboards/{id}/versions/1/restore"),
+            &json!({}),
+        )
+        .await;
+    let restored: Value = r.json();
     assert_eq!(restored["version"], 3);
     assert_eq!(restored["definition"], d["definition"]);
     let versions: Value = c
-        .get(app.url(&format!("/api/v1/dashboards/{id}/versions")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/api/v1/dashboards/{id}/versions"))
+        .await;
     assert_eq!(versions.as_array().unwrap().len(), 3);
     assert_eq!(versions[0]["note"], "versie 1 teruggezet");
-    let r = c
-        .get(app.url(&format!("/api/v1/dashboards/{id}/versions/99")))
-        .send()
+    c.get(&format!("/api/v1/dashboards/{id}/versions/99"))
         .await
-        .unwrap();
-    assert_eq!(r.status(), 404);
+        .assert_status(404);
 
     // Bad definitions: every problem named; another organisation's analysis is unknown.
     let b_analysis = {
-        import(&app, &app.org_b, "geheim", "a,b\n1,2\n").await;
-        analysis(&app, &app.org_b.id, "B", "SELECT a, b FROM geheim", &[]).await
+        app.import(&app.org_b, "geheim", "csv", "a,b\n1,2\n").await;
+        app.save_analysis(&app.org_b.id, "B", "SELECT a, b FROM geheim", &[])
+            .await
     };
-    let r = send(
-        c.post(app.url("/api/v1/dashboards")),
-        &csrf,
-        json!({"name": "", "definition": {"widgets": [
+    let problem = c.post_json("/api/v1/dashboards", &json!({"name": "", "definition": {"widgets": [
             {"kind": "table", "title": "x", "analysisId": b_analysis},
             {"kind": "choropleth", "title": "", "analysisId": p},
             {"kind": "text", "title": "t", "text": "<script>alert(1)</script>", "drillParam": "jaar"}
-        ], "filters": [{"param": "1x", "label": "X", "kind": "slider", "min": 5, "max": 1}]}}),
-    )
-    .await;
-    assert_eq!(r.status(), 400);
-    let problem: Value = r.json().await.unwrap();
-    let got = names(&problem);
+        ], "filters": [{"param": "1x", "label": "X", "kind": "slider", "min": 5, "max": 1}]}}))
+    .await.expect(400).json();
+    let got = invalid_names(&problem);
     for expected in [
         "name",
         "filters[0].param",
@@ -367,18 +243,19 @@ pub(crate) async fn a_dashboard_filters_drills_down_keeps_versions_and_refuses_b
         json!({"name": "x", "definition": {"widgets": [{"kind": "pie", "title": "x"}]}}),
         json!({"name": 5}),
     ] {
-        let r = send(c.post(app.url("/api/v1/dashboards")), &csrf, body).await;
-        assert_eq!(r.status(), 400);
+        c.post_json("/api/v1/dashboards", &body)
+            .await
+            .assert_status(400);
     }
-    let r = c
-        .post(app.url("/api/v1/dashboards"))
-        .header("x-csrf-token", &csrf)
-        .header("content-type", "application/json")
-        .body("{not json")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
+    c.send(
+        c.client()
+            .post(c.url("/api/v1/dashboards"))
+            .header("x-csrf-token", c.csrf())
+            .header("content-type", "application/json")
+            .body("{not json"),
+    )
+    .await
+    .assert_status(400);
     assert_eq!(app.store.dashboards(&app.org_a.id).await.unwrap().len(), 1);
 }
 
@@ -386,116 +263,83 @@ pub(crate) async fn a_dashboard_filters_drills_down_keeps_versions_and_refuses_b
 pub(crate) async fn sharing_by_role_and_by_public_link_shows_only_that_dashboard() {
     let app = TestApp::spawn().await;
     let (p, m, g) = freight(&app).await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
-    let mk = |name: &str, def: Value| {
-        let (c, csrf, url) = (c.clone(), csrf.clone(), app.url("/api/v1/dashboards"));
-        let body = json!({"name": name, "definition": def});
-        async move {
-            let r = send(c.post(url), &csrf, body).await;
-            assert_eq!(r.status(), 201);
-            r.json::<Value>().await.unwrap()["id"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        }
+    let c = app.api_as("admin@pv26.example").await;
+    let mk = async |name: &str, def: Value| {
+        c.post_json(
+            "/api/v1/dashboards",
+            &json!({"name": name, "definition": def}),
+        )
+        .await
+        .expect(201)
+        .json()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
     };
     let id = mk("Logistiek openbaar", definition(&p, &m, &g)).await;
     let secret_def = json!({"widgets": [{"kind": "text", "title": "Geheim onderdeel", "text": "Vertrouwelijk 987654"}]});
     let secret = mk("Geheim dashboard", secret_def).await;
 
     // A viewer sees neither while they are private, and may not make one.
-    let (v, vcsrf) = app.api_login("viewer@pv26.example").await;
+    let v = app.api_as("viewer@pv26.example").await;
     for d in [&id, &secret] {
-        let r = v
-            .get(app.url(&format!("/api/v1/dashboards/{d}")))
-            .send()
+        v.get(&format!("/api/v1/dashboards/{d}"))
             .await
-            .unwrap();
-        assert_eq!(r.status(), 404);
+            .assert_status(404);
     }
-    let r = send(
-        v.post(app.url("/api/v1/dashboards")),
-        &vcsrf,
-        json!({"name": "x"}),
-    )
-    .await;
-    assert_eq!(r.status(), 403);
-    let listed: Value = v
-        .get(app.url("/api/v1/dashboards"))
-        .send()
+    v.post_json("/api/v1/dashboards", &json!({"name": "x"}))
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .assert_status(403);
+    let listed: Value = v.get_json("/api/v1/dashboards").await;
     assert!(listed.as_array().unwrap().is_empty());
 
     // Shared with viewers: readable, not changeable.
-    let r = send(
-        c.put(app.url(&format!("/api/v1/dashboards/{id}/sharing"))),
-        &csrf,
-        json!({"visibility": "roles", "roles": ["viewer"]}),
+    c.put_json(
+        &format!("/api/v1/dashboards/{id}/sharing"),
+        &json!({"visibility": "roles", "roles": ["viewer"]}),
     )
-    .await;
-    assert_eq!(r.status(), 200);
-    let r = v
-        .get(app.url(&format!("/api/v1/dashboards/{id}/data")))
-        .send()
+    .await
+    .assert_status(200);
+    v.get(&format!("/api/v1/dashboards/{id}/data"))
         .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let r = send(
-        v.put(app.url(&format!("/api/v1/dashboards/{id}/sharing"))),
-        &vcsrf,
-        json!({"visibility": "public"}),
+        .assert_status(200);
+    v.put_json(
+        &format!("/api/v1/dashboards/{id}/sharing"),
+        &json!({"visibility": "public"}),
     )
-    .await;
-    assert_eq!(r.status(), 403);
-    let r = send(
-        c.put(app.url(&format!("/api/v1/dashboards/{id}/sharing"))),
-        &csrf,
-        json!({"visibility": "everyone", "roles": ["king"]}),
-    )
-    .await;
-    assert_eq!(r.status(), 400);
-    assert_eq!(
-        names(&r.json::<Value>().await.unwrap()),
-        vec!["visibility", "roles"]
-    );
+    .await
+    .assert_status(403);
+    let r = c
+        .put_json(
+            &format!("/api/v1/dashboards/{id}/sharing"),
+            &json!({"visibility": "everyone", "roles": ["king"]}),
+        )
+        .await;
+    r.assert_status(400);
+    assert_eq!(invalid_names(&r.json()), vec!["visibility", "roles"]);
 
     // Public: a link without login, read-only, with only this dashboard's data.
-    let r = send(
-        c.put(app.url(&format!("/api/v1/dashboards/{id}/sharing"))),
-        &csrf,
-        json!({"visibility": "public", "roles": ["viewer"]}),
-    )
-    .await;
-    let shared: Value = r.json().await.unwrap();
+    let r = c
+        .put_json(
+            &format!("/api/v1/dashboards/{id}/sharing"),
+            &json!({"visibility": "public", "roles": ["viewer"]}),
+        )
+        .await;
+    let shared: Value = r.json();
     let path = shared["publicPath"].as_str().unwrap().to_string();
-    let anon = TestApp::client();
-    let r = anon.get(app.url(&path)).send().await.unwrap();
-    assert_eq!(r.status(), 200);
-    let html = r.text().await.unwrap();
+    let anon = app.anonymous();
+    let html = anon.get(&path).await.expect(200).text();
     assert!(html.contains("Logistiek openbaar") && html.contains("Tonnen per provincie"));
     assert!(!html.contains("Geheim") && !html.contains("987654"));
     assert!(!html.contains("/api/v1") && !html.contains("csrf"));
     let r = anon
-        .get(app.url(&format!("{path}/onderdelen/w2.csv?f.jaar=2023")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    assert_eq!(
-        r.text().await.unwrap(),
-        "provincie,tonnen\r\nPV26,140\r\nPV27,300\r\n"
-    );
-    let png = anon
-        .get(app.url(&format!("{path}/onderdelen/w2.png")))
-        .send()
-        .await
-        .unwrap();
+        .get(&format!("{path}/onderdelen/w2.csv?f.jaar=2023"))
+        .await;
+    r.assert_status(200);
+    assert_eq!(r.text(), "provincie,tonnen\r\nPV26,140\r\nPV27,300\r\n");
+    let png = anon.get(&format!("{path}/onderdelen/w2.png")).await;
     assert_eq!(png.headers()["content-type"], "image/png");
-    assert_eq!(&png.bytes().await.unwrap()[..4], b"\x89PNG");
+    assert_eq!(&png.bytes()[..4], b"\x89PNG");
     // Nothing else through the link: another dashboard's widget, the API, the pages.
     for other in [
         format!("{path}/onderdelen/w9.csv"),
@@ -504,7 +348,7 @@ pub(crate) async fn sharing_by_role_and_by_public_link_shows_only_that_dashboard
         format!("/api/v1/dashboards/{secret}"),
         format!("/dashboards/{id}"),
     ] {
-        let r = anon.get(app.url(&other)).send().await.unwrap();
+        let r = anon.get(&other).await;
         assert!(
             matches!(r.status().as_u16(), 401 | 404)
                 || r.headers()
@@ -514,67 +358,39 @@ pub(crate) async fn sharing_by_role_and_by_public_link_shows_only_that_dashboard
             r.status()
         );
     }
-    let embed = anon
-        .get(app.url(shared["embedPath"].as_str().unwrap()))
-        .send()
+    anon.get(shared["embedPath"].as_str().unwrap())
         .await
-        .unwrap();
-    assert_eq!(embed.status(), 200);
+        .assert_status(200);
     // A bad filter on the public page is explained, not an error page.
-    let r = anon
-        .get(app.url(&format!("{path}?f.jaar=abc")))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    assert!(
-        r.text()
-            .await
-            .unwrap()
-            .contains("Jaar moet een geheel getal")
-    );
+    let r = anon.get(&format!("{path}?f.jaar=abc")).await;
+    r.assert_status(400);
+    assert!(r.text().contains("Jaar moet een geheel getal"));
 
     // A new link replaces the old; private again closes it.
-    let r = send(
-        c.put(app.url(&format!("/api/v1/dashboards/{id}/sharing"))),
-        &csrf,
-        json!({"visibility": "public", "newLink": true}),
-    )
-    .await;
-    let renewed: Value = r.json().await.unwrap();
+    let r = c
+        .put_json(
+            &format!("/api/v1/dashboards/{id}/sharing"),
+            &json!({"visibility": "public", "newLink": true}),
+        )
+        .await;
+    let renewed: Value = r.json();
     assert_ne!(renewed["publicPath"], shared["publicPath"]);
-    let old = anon.get(app.url(&path)).send().await.unwrap();
-    assert_eq!(
-        old.status(),
-        404,
-        "{path} {renewed} {}",
-        old.text().await.unwrap()
-    );
-    send(
-        c.put(app.url(&format!("/api/v1/dashboards/{id}/sharing"))),
-        &csrf,
-        json!({"visibility": "private"}),
+    let old = anon.get(&path).await;
+    assert_eq!(old.status(), 404, "{path} {renewed} {}", old.text());
+    c.put_json(
+        &format!("/api/v1/dashboards/{id}/sharing"),
+        &json!({"visibility": "private"}),
     )
     .await;
     let newer = renewed["publicPath"].as_str().unwrap();
-    assert_eq!(anon.get(app.url(newer)).send().await.unwrap().status(), 404);
+    assert_eq!(anon.get(newer).await.status(), 404);
 
     // Organisation B sees nothing of A's.
-    let (b, _) = app.api_login("admin@gm0796.example").await;
-    let r = b
-        .get(app.url(&format!("/api/v1/dashboards/{id}/data")))
-        .send()
+    let b = app.api_as("admin@gm0796.example").await;
+    b.get(&format!("/api/v1/dashboards/{id}/data"))
         .await
-        .unwrap();
-    assert_eq!(r.status(), 404);
-    let listed: Value = b
-        .get(app.url("/api/v1/dashboards"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .assert_status(404);
+    let listed: Value = b.get_json("/api/v1/dashboards").await;
     assert!(listed.as_array().unwrap().is_empty());
 }
 
@@ -582,27 +398,17 @@ pub(crate) async fn sharing_by_role_and_by_public_link_shows_only_that_dashboard
 async fn pages_build_refresh_and_export_a_dashboard_and_show_stale_data() {
     let app = TestApp::spawn().await;
     let (p, m, g) = freight(&app).await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
-    let r = send(
-        c.post(app.url("/api/v1/dashboards")),
-        &csrf,
-        json!({"name": "Logistiek", "definition": definition(&p, &m, &g)}),
-    )
-    .await;
-    let id = r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let c = app.api_as("admin@pv26.example").await;
+    let r = c
+        .post_json(
+            "/api/v1/dashboards",
+            &json!({"name": "Logistiek", "definition": definition(&p, &m, &g)}),
+        )
+        .await;
+    let id = r.json()["id"].as_str().unwrap().to_string();
 
-    let (pc, _) = app.page_login("admin@pv26.example").await;
-    let html = pc
-        .get(app.url(&format!("/dashboards/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let pc = app.page_as("admin@pv26.example").await;
+    let html = pc.page(&format!("/dashboards/{id}")).await;
     assert!(html.contains("<svg class=\"koers-chart\""));
     assert!(html.contains("koers-map--3d"));
     // Drill-down links keep the other choices.
@@ -610,24 +416,15 @@ async fn pages_build_refresh_and_export_a_dashboard_and_show_stale_data() {
     assert!(html.contains("f.jaar=2024&amp;f.provincie=PV26"));
     assert!(html.contains("Gegenereerde cijfers."));
     let html = pc
-        .get(app.url(&format!(
+        .page(&format!(
             "/dashboards/{id}?f.provincie=PV26&rot.w3=90&tilt.w3=30"
-        )))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        ))
+        .await;
     assert!(html.contains("Utrecht") && html.contains("Amersfoort"));
     assert!(html.contains("value=\"90\""));
 
     // Exports: CSV, PNG of a widget and of the dashboard, PDF with the figures.
-    let csv = pc
-        .get(app.url(&format!("/dashboards/{id}/onderdelen/w4.csv")))
-        .send()
-        .await
-        .unwrap();
+    let csv = pc.get(&format!("/dashboards/{id}/onderdelen/w4.csv")).await;
     assert!(
         csv.headers()["content-disposition"]
             .to_str()
@@ -636,39 +433,24 @@ async fn pages_build_refresh_and_export_a_dashboard_and_show_stale_data() {
     );
     assert!(
         csv.text()
-            .await
-            .unwrap()
             .starts_with("jaar,modaliteit,tonnen\r\n2023,spoor,40")
     );
     for file in ["onderdelen/w1.png", "dashboard.png"] {
-        let r = pc
-            .get(app.url(&format!("/dashboards/{id}/{file}")))
-            .send()
-            .await
-            .unwrap();
+        let r = pc.get(&format!("/dashboards/{id}/{file}")).await;
         assert_eq!(r.status(), 200, "{file}");
-        assert_eq!(&r.bytes().await.unwrap()[..4], b"\x89PNG");
+        assert_eq!(&r.bytes()[..4], b"\x89PNG");
     }
-    let r = pc
-        .get(app.url(&format!("/dashboards/{id}/onderdelen/w5.png")))
-        .send()
+    pc.get(&format!("/dashboards/{id}/onderdelen/w5.png"))
         .await
-        .unwrap();
-    assert_eq!(r.status(), 422);
-    let r = pc
-        .get(app.url(&format!("/dashboards/{id}/onderdelen/w5.csv")))
-        .send()
+        .assert_status(422);
+    pc.get(&format!("/dashboards/{id}/onderdelen/w5.csv"))
         .await
-        .unwrap();
-    assert_eq!(r.status(), 404);
+        .assert_status(404);
     let pdf = pc
-        .get(app.url(&format!("/dashboards/{id}/dashboard.pdf")))
-        .send()
+        .get(&format!("/dashboards/{id}/dashboard.pdf"))
         .await
-        .unwrap()
         .bytes()
-        .await
-        .unwrap();
+        .to_vec();
     let doc = lopdf::Document::load_mem(&pdf).unwrap();
     let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
     let text = doc.extract_text(&pages).unwrap();
@@ -679,98 +461,54 @@ async fn pages_build_refresh_and_export_a_dashboard_and_show_stale_data() {
     );
 
     // The editor: add a widget by form; a form made from an old version is refused.
-    let edit = pc
-        .get(app.url(&format!("/dashboards/{id}/bewerken")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let token = hidden_csrf(&edit);
-    let form = |version: &str, title: &str| {
-        vec![
-            ("csrf_token", token.clone()),
-            ("version", version.to_string()),
-            ("action", "add_widget".to_string()),
-            ("kind", "bar".to_string()),
-            ("title", title.to_string()),
-            ("analysisId", p.clone()),
-            ("categoryColumn", "provincie".to_string()),
-            ("valueColumn", "tonnen".to_string()),
+    let editor = format!("/dashboards/{id}/bewerken");
+    pc.page(&editor).await;
+    let form = |version, title| {
+        [
+            ("version", version),
+            ("action", "add_widget"),
+            ("kind", "bar"),
+            ("title", title),
+            ("analysisId", p.as_str()),
+            ("categoryColumn", "provincie"),
+            ("valueColumn", "tonnen"),
         ]
     };
-    let r = pc
-        .post(app.url(&format!("/dashboards/{id}/bewerken")))
-        .form(&form("1", "Staven"))
-        .send()
+    let html = pc
+        .post_form(&editor, &form("1", "Staven"))
         .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    assert!(
-        r.text()
-            .await
-            .unwrap()
-            .contains("Het onderdeel is toegevoegd.")
-    );
-    let r = pc
-        .post(app.url(&format!("/dashboards/{id}/bewerken")))
-        .form(&form("1", "Dubbel"))
-        .send()
+        .expect(200)
+        .text();
+    assert!(html.contains("Het onderdeel is toegevoegd."));
+    let html = pc
+        .post_form(&editor, &form("1", "Dubbel"))
         .await
-        .unwrap();
-    assert_eq!(r.status(), 409);
-    assert!(
-        r.text()
-            .await
-            .unwrap()
-            .contains("intussen door iemand anders opgeslagen")
-    );
+        .expect(409)
+        .text();
+    assert!(html.contains("intussen door iemand anders opgeslagen"));
     let mut bad = form("2", "");
-    bad[3].1 = "pie".into();
-    let r = pc
-        .post(app.url(&format!("/dashboards/{id}/bewerken")))
-        .form(&bad)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
+    bad[2].1 = "pie";
+    pc.post_form(&editor, &bad).await.assert_status(400);
     let d = app.store.dashboard(&app.org_a.id, &id).await.unwrap();
     assert_eq!(d.version, 2);
     assert_eq!(d.definition.widgets.len(), 6);
     // Without the CSRF token nothing happens.
-    let mut no_csrf = form("2", "x");
-    no_csrf.remove(0);
-    let r = pc
-        .post(app.url(&format!("/dashboards/{id}/bewerken")))
-        .form(&no_csrf)
-        .send()
+    pc.send(pc.client().post(pc.url(&editor)).form(&form("2", "x")))
         .await
-        .unwrap();
-    assert_eq!(r.status(), 403);
+        .assert_status(403);
 
     // Refresh with progress, then a new import makes the cached figures stale.
     let r = pc
-        .post(app.url(&format!("/dashboards/{id}/verversen")))
-        .form(&[
-            ("csrf_token", token.clone()),
-            ("query", "f.jaar=2023".to_string()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let job_page = r.headers()["location"].to_str().unwrap().to_string();
+        .post_form(
+            &format!("/dashboards/{id}/verversen"),
+            &[("query", "f.jaar=2023")],
+        )
+        .await;
+    let job_page = r.header("location").to_string();
     assert!(job_page.starts_with(&format!("/dashboards/{id}/taken/")));
     let mut done = false;
     for _ in 0..100 {
-        let html = pc
-            .get(app.url(&job_page))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = pc.page(&job_page).await;
         if html.contains("terug-naar-dashboard") {
             done = true;
             break;
@@ -778,77 +516,49 @@ async fn pages_build_refresh_and_export_a_dashboard_and_show_stale_data() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert!(done, "refresh did not finish");
-    let before: Value = c
-        .get(app.url(&format!("/api/v1/dashboards/{id}/data")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let before: Value = c.get_json(&format!("/api/v1/dashboards/{id}/data")).await;
     assert_eq!(widget(&before, "w2")["stale"], false);
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    import(
-        &app,
+    app.import(
         &app.org_a,
         "vracht",
+        "csv",
         "jaar,provincie,gemeente,modaliteit,tonnen\n2024,PV26,GM0344,weg,1\n",
     )
     .await;
-    let after: Value = c
-        .get(app.url(&format!("/api/v1/dashboards/{id}/data")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let after: Value = c.get_json(&format!("/api/v1/dashboards/{id}/data")).await;
     assert_eq!(widget(&after, "w2")["stale"], true);
     assert_eq!(widget(&after, "w2")["data"], widget(&before, "w2")["data"]);
-    let html = pc
-        .get(app.url(&format!("/dashboards/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = pc.page(&format!("/dashboards/{id}")).await;
     assert!(html.contains("Verouderd"));
-    let fresh: Value = send(
-        c.post(app.url(&format!("/api/v1/dashboards/{id}/refresh"))),
-        &csrf,
-        json!({}),
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
+    let fresh: Value = c
+        .post_json(&format!("/api/v1/dashboards/{id}/refresh"), &json!({}))
+        .await
+        .json();
     assert_eq!(widget(&fresh, "w2")["stale"], false);
     assert_eq!(widget(&fresh, "w2")["data"]["rows"], json!([["PV26", 1]]));
 
     // A schedule: the due refresh runs once (claimed), on the default filters.
-    let r = send(
-        c.put(app.url(&format!("/api/v1/dashboards/{id}/schedule"))),
-        &csrf,
-        json!({"every": "hourly"}),
+    let r = c
+        .put_json(
+            &format!("/api/v1/dashboards/{id}/schedule"),
+            &json!({"every": "hourly"}),
+        )
+        .await;
+    assert_eq!(r.json()["every"], "hourly");
+    c.put_json(
+        &format!("/api/v1/dashboards/{id}/schedule"),
+        &json!({"every": "yearly"}),
     )
-    .await;
-    assert_eq!(r.json::<Value>().await.unwrap()["every"], "hourly");
-    let r = send(
-        c.put(app.url(&format!("/api/v1/dashboards/{id}/schedule"))),
-        &csrf,
-        json!({"every": "yearly"}),
+    .await
+    .assert_status(400);
+    let v = app.api_as("viewer@pv26.example").await;
+    v.put_json(
+        &format!("/api/v1/dashboards/{id}/schedule"),
+        &json!({"every": "daily"}),
     )
-    .await;
-    assert_eq!(r.status(), 400);
-    let (v, vcsrf) = app.api_login("viewer@pv26.example").await;
-    let r = send(
-        v.put(app.url(&format!("/api/v1/dashboards/{id}/schedule"))),
-        &vcsrf,
-        json!({"every": "daily"}),
-    )
-    .await;
-    assert_eq!(r.status(), 404);
+    .await
+    .assert_status(404);
     let later = chrono::Utc::now() + chrono::Duration::hours(2);
     assert_eq!(
         koers_app::dashboards::run_due(&app.state.ws, later).await,
@@ -858,32 +568,17 @@ async fn pages_build_refresh_and_export_a_dashboard_and_show_stale_data() {
         koers_app::dashboards::run_due(&app.state.ws, later).await,
         0
     );
-    let html = pc
-        .get(app.url(&format!("/dashboards/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = pc.page(&format!("/dashboards/{id}")).await;
     assert!(html.contains("Elk uur"), "the page names the schedule");
 
     // History page compares and restores.
     let hist = pc
-        .get(app.url(&format!("/dashboards/{id}/versies?van=1&tot=2")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .page(&format!("/dashboards/{id}/versies?van=1&tot=2"))
+        .await;
     assert!(hist.contains("Toegevoegd") && hist.contains("Staven"));
     let r = pc
-        .post(app.url(&format!("/dashboards/{id}/versies/1/terugzetten")))
-        .form(&[("csrf_token", token.clone())])
-        .send()
-        .await
-        .unwrap();
+        .post_form(&format!("/dashboards/{id}/versies/1/terugzetten"), &[])
+        .await;
     assert!(r.status().is_redirection());
     assert_eq!(
         app.store
@@ -909,63 +604,53 @@ async fn a_dashboard_snapshot_is_read_only_by_those_the_dashboard_is_shared_with
         false,
     )
     .await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let c = app.api_as("admin@pv26.example").await;
     let mut def = definition(&p, &m, &g);
     def["widgets"][4]["text"] = json!("Vertrouwelijk 987654");
-    let r = send(
-        c.post(app.url("/api/v1/dashboards")),
-        &csrf,
-        json!({"name": "Bestuursdashboard", "definition": def}),
-    )
-    .await;
-    let id = r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let share = |roles: Value| {
-        send(
-            c.put(app.url(&format!("/api/v1/dashboards/{id}/sharing"))),
-            &csrf,
-            json!({"visibility": "roles", "roles": roles}),
+    let r = c
+        .post_json(
+            "/api/v1/dashboards",
+            &json!({"name": "Bestuursdashboard", "definition": def}),
         )
+        .await;
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    let sharing = format!("/api/v1/dashboards/{id}/sharing");
+    let share = async |roles: Value| {
+        c.put_json(&sharing, &json!({"visibility": "roles", "roles": roles}))
+            .await
     };
     assert_eq!(share(json!(["board_member"])).await.status(), 200);
 
     // A board member freezes what the board saw.
-    let (board, board_csrf) = app.api_login("bestuur@pv26.example").await;
-    let r = send(
-        board.post(app.url(&format!("/api/v1/dashboards/{id}/snapshots"))),
-        &board_csrf,
-        json!({"note": "PS 12 maart"}),
-    )
-    .await;
-    assert_eq!(r.status(), 201);
-    let sid = r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let board = app.api_as("bestuur@pv26.example").await;
+    let r = board
+        .post_json(
+            &format!("/api/v1/dashboards/{id}/snapshots"),
+            &json!({"note": "PS 12 maart"}),
+        )
+        .await;
+    r.assert_status(201);
+    let sid = r.json()["id"].as_str().unwrap().to_string();
     let paths = [
         format!("/api/v1/snapshots/{sid}"),
         format!("/informatieproducten/momentopnamen/{sid}"),
         format!("/informatieproducten/momentopnamen/{sid}/inhoud.json"),
     ];
-    let listed = |c: reqwest::Client| {
-        let url = app.url("/api/v1/snapshots");
-        async move {
-            let all: Value = c.get(url).send().await.unwrap().json().await.unwrap();
-            all.as_array()
-                .unwrap()
-                .iter()
-                .map(|s| s["id"].as_str().unwrap().to_string())
-                .collect::<Vec<_>>()
-        }
+    let listed = async |c: &Session| {
+        c.get_json("/api/v1/snapshots")
+            .await
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
     };
-    async fn statuses(app: &TestApp, c: &reqwest::Client, paths: &[String]) -> Vec<u16> {
+    async fn statuses(c: &Session, paths: &[String]) -> Vec<u16> {
         let mut out = Vec::new();
         for path in paths {
-            let r = c.get(app.url(path)).send().await.unwrap();
+            let r = c.get(path).await;
             let status = r.status().as_u16();
-            let body = r.text().await.unwrap();
+            let body = r.text();
             if status == 404 {
                 assert!(
                     !body.contains("987654") && !body.contains("SUM(tonnen)"),
@@ -976,34 +661,29 @@ async fn a_dashboard_snapshot_is_read_only_by_those_the_dashboard_is_shared_with
         }
         out
     }
-    assert_eq!(statuses(&app, &board, &paths).await, [200, 200, 200]);
-    assert_eq!(listed(board.clone()).await, [sid.as_str()]);
+    assert_eq!(statuses(&board, &paths).await, [200, 200, 200]);
+    assert_eq!(listed(&board).await, [sid.as_str()]);
 
     // A viewer, with whom the dashboard is not shared, neither lists nor reads it: not
     // the text widget, not the figures, not the SQL.
-    let (viewer, _) = app.api_login("viewer@pv26.example").await;
-    let (viewer_page, _) = app.page_login("viewer@pv26.example").await;
-    assert_eq!(statuses(&app, &viewer, &paths).await, [404, 404, 404]);
-    assert_eq!(statuses(&app, &viewer_page, &paths[1..]).await, [404, 404]);
-    assert!(listed(viewer.clone()).await.is_empty());
+    let viewer = app.api_as("viewer@pv26.example").await;
+    let viewer_page = app.page_as("viewer@pv26.example").await;
+    assert_eq!(statuses(&viewer, &paths).await, [404, 404, 404]);
+    assert_eq!(statuses(&viewer_page, &paths[1..]).await, [404, 404]);
+    assert!(listed(&viewer).await.is_empty());
 
     // Shared with viewers as well: now they may.
     assert_eq!(share(json!(["board_member", "viewer"])).await.status(), 200);
-    assert_eq!(statuses(&app, &viewer, &paths).await, [200, 200, 200]);
-    assert_eq!(listed(viewer.clone()).await, [sid.as_str()]);
+    assert_eq!(statuses(&viewer, &paths).await, [200, 200, 200]);
+    assert_eq!(listed(&viewer).await, [sid.as_str()]);
 
     // Once the dashboard is gone its sharing is unknown: only analysts and administrators
     // still read what it froze.
-    let r = c
-        .delete(app.url(&format!("/api/v1/dashboards/{id}")))
-        .header("x-csrf-token", &csrf)
-        .send()
-        .await
-        .unwrap();
+    let r = c.delete(&format!("/api/v1/dashboards/{id}")).await;
     assert!(r.status().is_success(), "{}", r.status());
-    assert_eq!(statuses(&app, &viewer, &paths).await, [404, 404, 404]);
-    assert!(listed(viewer).await.is_empty());
-    assert_eq!(statuses(&app, &board, &paths).await, [404, 404, 404]);
-    assert_eq!(statuses(&app, &c, &paths).await, [200, 200, 200]);
-    assert_eq!(listed(c.clone()).await, [sid]);
+    assert_eq!(statuses(&viewer, &paths).await, [404, 404, 404]);
+    assert!(listed(&viewer).await.is_empty());
+    assert_eq!(statuses(&board, &paths).await, [404, 404, 404]);
+    assert_eq!(statuses(&c, &paths).await, [200, 200, 200]);
+    assert_eq!(listed(&c).await, [sid]);
 }

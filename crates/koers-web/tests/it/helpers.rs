@@ -9,7 +9,6 @@ use koers_core::{OrganisationDraft, Role, UserDraft};
 use koers_store::testing::TestDatabase;
 use koers_store::{Actor, Organisation, Store, User};
 use koers_web::{AppState, WebConfig};
-use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -238,68 +237,67 @@ impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
-
-    /// A client that keeps cookies and does not follow redirects.
-    pub fn client() -> reqwest::Client {
-        reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client")
-    }
-
-    /// Signs in through the API; returns the client (with the session cookie) and the CSRF token.
-    pub async fn api_login(&self, email: &str) -> (reqwest::Client, String) {
-        let c = Self::client();
-        let r = c
-            .post(self.url("/api/v1/sessions"))
-            .json(&serde_json::json!({ "email": email, "password": PASSWORD }))
-            .send()
-            .await
-            .expect("login");
-        assert_eq!(r.status(), 201, "login of {email}");
-        let body: Value = r.json().await.expect("json");
-        let csrf = body["csrfToken"].as_str().expect("csrf").to_string();
-        (c, csrf)
-    }
-
-    /// Signs in through the sign-in page; returns the client and the session's CSRF token.
-    pub async fn page_login(&self, email: &str) -> (reqwest::Client, String) {
-        let c = Self::client();
-        let html = c
-            .get(self.url("/login"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let token = hidden_csrf(&html);
-        let r = c
-            .post(self.url("/login"))
-            .form(&[
-                ("csrf_token", token.as_str()),
-                ("email", email),
-                ("password", PASSWORD),
-                ("next", "/"),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 303, "page login of {email}");
-        let html = c
-            .get(self.url("/"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        (c, hidden_csrf(&html))
-    }
 }
 
 impl TestApp {
+    /// Imports `content`, a file of type `ext` (`csv`, `geojson`), as (a new version of)
+    /// `org`'s dataset `name` through the workspace.
+    pub async fn import(
+        &self,
+        org: &Organisation,
+        name: &str,
+        ext: &str,
+        content: &str,
+    ) -> koers_store::Dataset {
+        let tmp = self.ws.temp_path(ext).expect("temp path");
+        std::fs::write(&tmp, content).expect("write");
+        let req = koers_app::catalog::ImportRequest {
+            source: koers_app::catalog::ImportSource::Path(tmp.clone()),
+            name: Some(name.into()),
+            crs: None,
+            format: None,
+            layer: None,
+            meta: None,
+            generated: false,
+        };
+        let (dataset, _) = self
+            .ws
+            .import(org, &Actor::cli(), req, Arc::new(koers_engine::NoProgress))
+            .await
+            .expect("import");
+        std::fs::remove_file(tmp).expect("remove");
+        dataset
+    }
+
+    /// Saves an analysis of `org_id` in the store, with `params` as (name, kind, default);
+    /// its id.
+    pub async fn save_analysis(
+        &self,
+        org_id: &str,
+        title: &str,
+        sql: &str,
+        params: &[(&str, &str, &str)],
+    ) -> String {
+        let fields = koers_store::catalog::AnalysisFields {
+            title: title.into(),
+            description: String::new(),
+            sql: sql.into(),
+            parameters: params
+                .iter()
+                .map(|(n, k, d)| koers_core::analysis::Param {
+                    name: (*n).into(),
+                    kind: koers_core::analysis::ParamKind::parse(k).unwrap(),
+                    default: (*d).into(),
+                })
+                .collect(),
+        };
+        self.store
+            .create_analysis(org_id, &fields, &Actor::cli())
+            .await
+            .expect("analysis")
+            .id
+    }
+
     /// A personal API token of `user` in `org_id` with `scope` (`read` or `read_write`),
     /// valid for 30 days, made in the store.
     pub async fn token_for(&self, user: &User, org_id: &str, scope: &str) -> String {
@@ -333,6 +331,16 @@ pub fn hidden_csrf(html: &str) -> String {
         .next()
         .unwrap_or_default()
         .to_string()
+}
+
+/// The names of the fields a problem+json answer lists as invalid, in order.
+pub fn invalid_names(problem: &serde_json::Value) -> Vec<String> {
+    problem["invalidParams"]
+        .as_array()
+        .expect("invalidParams")
+        .iter()
+        .map(|x| x["name"].as_str().unwrap().to_string())
+        .collect()
 }
 
 /// The repository root (for node_modules and shipped reference files).

@@ -3,33 +3,11 @@
 
 use crate::helpers::TestApp;
 use crate::session::{Resp, Session};
-use koers_app::catalog::{ImportRequest, ImportSource};
 use serde_json::{Value, json};
-use std::sync::Arc;
 
 /// Imports `csv` as the organisation A's dataset `name`.
 async fn with_csv(app: &TestApp, name: &str, csv: &str) {
-    let tmp = app.ws.temp_path("csv").unwrap();
-    std::fs::write(&tmp, csv).unwrap();
-    let req = ImportRequest {
-        source: ImportSource::Path(tmp.clone()),
-        name: Some(name.into()),
-        crs: None,
-        format: None,
-        layer: None,
-        meta: None,
-        generated: false,
-    };
-    app.ws
-        .import(
-            &app.org_a,
-            &koers_store::Actor::cli(),
-            req,
-            Arc::new(koers_engine::NoProgress),
-        )
-        .await
-        .unwrap();
-    std::fs::remove_file(tmp).unwrap();
+    app.import(&app.org_a, name, "csv", csv).await;
 }
 
 /// Saves an analysis through the API; its id.
@@ -289,22 +267,14 @@ async fn export_verdict_equals_an_independent_validator() {
         (with("description_short", ""), Some("description_short")),
         (with("category", "Verkeer\nOnzin"), Some("category")),
     ];
-    let url = app.url(&format!("/api/v1/applications/{id}/algoritmeregister"));
+    let url = format!("/api/v1/applications/{id}/algoritmeregister");
     let mut records = Vec::new();
     let mut koers = Vec::new();
     for (fields, _) in &cases {
         c.put_json(&format!("/api/v1/applications/{id}/publication"), fields)
             .await
             .assert_status(200);
-        let e: Value = c
-            .client()
-            .get(&url)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let e: Value = c.get_json(&url).await;
         records.push(e["record"].clone());
         koers.push(e);
     }

@@ -38,41 +38,12 @@ pub(crate) struct ObjectsOfA {
 /// Creates one object of every kind in organisation A.
 pub(crate) async fn objects_of_a(app: &TestApp) -> ObjectsOfA {
     // Objects of A of every kind: a private dataset, a saved analysis, a job.
-    let tmp = app.ws.temp_path("csv").unwrap();
-    std::fs::write(&tmp, "gm,naam\nGM0344,Utrecht\n").unwrap();
-    let req = koers_app::catalog::ImportRequest {
-        source: koers_app::catalog::ImportSource::Path(tmp.clone()),
-        name: Some("geheim".into()),
-        crs: None,
-        format: None,
-        layer: None,
-        meta: None,
-        generated: false,
-    };
-    let (dataset, _) = app
-        .ws
-        .import(
-            &app.org_a,
-            &koers_store::Actor::cli(),
-            req,
-            std::sync::Arc::new(koers_engine::NoProgress),
-        )
-        .await
-        .unwrap();
+    let dataset = app
+        .import(&app.org_a, "geheim", "csv", "gm,naam\nGM0344,Utrecht\n")
+        .await;
     let analysis = app
-        .store
-        .create_analysis(
-            &app.org_a.id,
-            &koers_store::catalog::AnalysisFields {
-                title: "Geheim".into(),
-                description: String::new(),
-                sql: "SELECT * FROM geheim".into(),
-                parameters: Vec::new(),
-            },
-            &koers_store::Actor::cli(),
-        )
-        .await
-        .unwrap();
+        .save_analysis(&app.org_a.id, "Geheim", "SELECT * FROM geheim", &[])
+        .await;
     let job = app.ws.jobs.start(&app.org_a.id, "geheim.csv");
     let task = app
         .store
@@ -115,7 +86,7 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> ObjectsOfA {
                 &koers_core::indicators::IndicatorInput {
                     name: "Geheim getal".into(),
                     unit: "stuks".into(),
-                    analysis_id: analysis.id.clone(),
+                    analysis_id: analysis.clone(),
                     period_column: "gm".into(),
                     value_column: "naam".into(),
                     grain: "year".into(),
@@ -219,7 +190,7 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> ObjectsOfA {
         org: app.org_a.id.clone(),
         user: app.viewer_a.id.clone(),
         dataset: dataset.id,
-        analysis: analysis.id,
+        analysis,
         job: job.id.clone(),
         task: task.id,
         question: question.id,

@@ -2,10 +2,11 @@
 //! else. (That sign-ins hash passwords off the async workers is a unit test in
 //! `koers_app::accounts::passwords`.)
 
-use crate::helpers::{PASSWORD, TestApp};
+use crate::helpers::TestApp;
+use crate::session::{Resp, Session};
 use koers_app::admission::AdmissionConfig;
 use koers_web::{AppState, WebConfig};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::time::{Duration, Instant};
 
 /// The resident memory of this process (the test and the koers it runs), in bytes.
@@ -18,13 +19,8 @@ fn resident_bytes() -> u64 {
         .map_or(0, |kib| kib * 1024)
 }
 
-async fn query(c: &reqwest::Client, csrf: &str, url: String, sql: &str) -> reqwest::Response {
-    c.post(url)
-        .header("x-csrf-token", csrf)
-        .json(&json!({ "sql": sql }))
-        .send()
-        .await
-        .unwrap()
+async fn query(c: &Session, sql: &str) -> Resp {
+    c.post_json("/api/v1/queries", &json!({ "sql": sql })).await
 }
 
 /// Queries whose functions would make terabytes are a 422 problem+json naming the memory
@@ -32,7 +28,7 @@ async fn query(c: &reqwest::Client, csrf: &str, url: String, sql: &str) -> reqwe
 #[tokio::test]
 async fn hostile_queries_do_not_take_the_server_down() {
     let app = TestApp::spawn().await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let c = app.as_admin().await;
     for sql in [
         "SELECT repeat(arrow_cast('x','LargeUtf8'), 1000000000000)",
         "SELECT repeat('x', 2147483647) AS a, repeat('y', 2147483647) AS b",
@@ -40,15 +36,14 @@ async fn hostile_queries_do_not_take_the_server_down() {
         "SELECT array_repeat(1, 1000000000000)",
         "SELECT count(*) FROM unnest(range(1000000000000))",
     ] {
-        let r = query(&c, &csrf, app.url("/api/v1/queries"), sql).await;
+        let r = query(&c, sql).await;
         assert_eq!(r.status(), 422, "{sql}");
-        assert_eq!(r.headers()["content-type"], "application/problem+json");
-        let body: Value = r.json().await.unwrap();
+        assert_eq!(r.header("content-type"), "application/problem+json");
+        let body = r.json();
         let detail = body["detail"].as_str().unwrap();
         assert!(detail.contains("memory limit"), "{sql}: {detail}");
     }
-    let r = query(&c, &csrf, app.url("/api/v1/queries"), "SELECT 1 AS een").await;
-    assert_eq!(r.status(), 200);
+    query(&c, "SELECT 1 AS een").await.assert_status(200);
     let rss = resident_bytes();
     assert!(rss < 2 << 30, "the process holds {rss} bytes");
 }
@@ -75,37 +70,21 @@ async fn a_busy_organisation_queues_then_gets_503_and_others_still_answer() {
         listener,
         AppState::new(ws, WebConfig::default()),
     ));
-    let url = format!("{base}/api/v1/queries");
-    let login = |email: &'static str| {
-        let base = base.clone();
-        async move {
-            let c = TestApp::client();
-            let r = c
-                .post(format!("{base}/api/v1/sessions"))
-                .json(&json!({ "email": email, "password": PASSWORD }))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 201);
-            let body: Value = r.json().await.unwrap();
-            (c, body["csrfToken"].as_str().unwrap().to_string())
-        }
-    };
-    let (a, a_csrf) = login("admin@pv26.example").await;
-    let (b, b_csrf) = login("admin@gm0796.example").await;
+    let a = Session::sign_in(&base, "admin@pv26.example").await;
+    let b = Session::sign_in(&base, "admin@gm0796.example").await;
     // Runs until the time limit of the tests' engine (3 s).
     let slow = "SELECT count(*) FROM unnest(range(100000)) AS a(x), \
                 unnest(range(100000)) AS b(y) WHERE x * y = -1";
     let holding = tokio::spawn({
-        let (a, a_csrf, url) = (a.clone(), a_csrf.clone(), url.clone());
-        async move { query(&a, &a_csrf, url, slow).await.status() }
+        let a = a.clone();
+        async move { query(&a, slow).await.status() }
     });
     tokio::time::sleep(Duration::from_millis(300)).await;
     let queued = tokio::spawn({
-        let (a, a_csrf, url) = (a.clone(), a_csrf.clone(), url.clone());
+        let a = a.clone();
         async move {
             let start = Instant::now();
-            let r = query(&a, &a_csrf, url, slow).await;
+            let r = query(&a, slow).await;
             (
                 r.status(),
                 start.elapsed(),
@@ -115,16 +94,14 @@ async fn a_busy_organisation_queues_then_gets_503_and_others_still_answer() {
     });
     tokio::time::sleep(Duration::from_millis(200)).await;
     // The queue is full: refused at once.
-    let r = query(&a, &a_csrf, url.clone(), "SELECT 1").await;
-    assert_eq!(r.status(), 503);
-    assert_eq!(r.headers()["retry-after"], "1");
-    assert_eq!(r.headers()["content-type"], "application/problem+json");
-    let body: Value = r.json().await.unwrap();
+    let r = query(&a, "SELECT 1").await.expect(503);
+    assert_eq!(r.header("retry-after"), "1");
+    assert_eq!(r.header("content-type"), "application/problem+json");
+    let body = r.json();
     assert!(body["detail"].as_str().unwrap().contains("druk"), "{body}");
     // Another organisation is not held up.
     let start = Instant::now();
-    let r = query(&b, &b_csrf, url.clone(), "SELECT 1").await;
-    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    query(&b, "SELECT 1").await.assert_status(200);
     assert!(
         start.elapsed() < Duration::from_secs(2),
         "{:?}",
@@ -141,6 +118,5 @@ async fn a_busy_organisation_queues_then_gets_503_and_others_still_answer() {
         "the slow query ends at its time limit"
     );
     // With the slot free again, the organisation's queries run.
-    let r = query(&a, &a_csrf, url.clone(), "SELECT 1").await;
-    assert_eq!(r.status(), 200);
+    query(&a, "SELECT 1").await.assert_status(200);
 }

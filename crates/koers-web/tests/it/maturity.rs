@@ -3,20 +3,20 @@
 //! round; documents are checked, extracted and coded.
 
 use crate::helpers::{TestApp, hidden_csrf};
+use crate::session::Session;
 use serde_json::{Value, json};
 
-/// Starts a round with two provinces and returns (client, csrf, round id, [participant ids]).
-async fn round_with_two(app: &TestApp) -> (reqwest::Client, String, String, Vec<String>) {
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
-    let r = c
-        .post(app.url("/api/v1/maturity/rounds"))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({"name": "Meting 2026", "year": "2026"}))
-        .send()
+/// Starts a round with two provinces and returns (session, round id, [participant ids]).
+async fn round_with_two(app: &TestApp) -> (Session, String, Vec<String>) {
+    let c = app.api_as("admin@pv26.example").await;
+    let round = c
+        .post_json(
+            "/api/v1/maturity/rounds",
+            &json!({"name": "Meting 2026", "year": "2026"}),
+        )
         .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let round: Value = r.json().await.unwrap();
+        .expect(201)
+        .json();
     assert_eq!(round["minRespondents"], 5);
     let id = round["id"].as_str().unwrap().to_string();
     let mut ps = Vec::new();
@@ -24,51 +24,40 @@ async fn round_with_two(app: &TestApp) -> (reqwest::Client, String, String, Vec<
         ("Provincie Flevoland", "PV24"),
         ("Provincie Gelderland", "PV25"),
     ] {
-        let r = c
-            .post(app.url(&format!("/api/v1/maturity/rounds/{id}/participants")))
-            .header("x-csrf-token", &csrf)
-            .json(&json!({"name": name, "cbsCode": code}))
-            .send()
+        let p = c
+            .post_json(
+                &format!("/api/v1/maturity/rounds/{id}/participants"),
+                &json!({"name": name, "cbsCode": code}),
+            )
             .await
-            .unwrap();
-        assert_eq!(r.status(), 201);
-        let p: Value = r.json().await.unwrap();
+            .expect(201)
+            .json();
         ps.push(p["id"].as_str().unwrap().to_string());
     }
-    (c, csrf, id, ps)
+    (c, id, ps)
 }
 
-async fn links(
-    app: &TestApp,
-    c: &reqwest::Client,
-    csrf: &str,
-    round: &str,
-    participant: &str,
-    n: usize,
-) -> Vec<String> {
-    let r = c
-        .post(app.url(&format!("/api/v1/maturity/rounds/{round}/invitations")))
-        .header("x-csrf-token", csrf)
-        .json(&json!({"participantId": participant, "count": n.to_string()}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let v: Value = r.json().await.unwrap();
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["url"].as_str().unwrap().to_string())
-        .collect()
+async fn links(c: &Session, round: &str, participant: &str, n: usize) -> Vec<String> {
+    c.post_json(
+        &format!("/api/v1/maturity/rounds/{round}/invitations"),
+        &json!({"participantId": participant, "count": n.to_string()}),
+    )
+    .await
+    .expect(201)
+    .json()
+    .as_array()
+    .unwrap()
+    .iter()
+    .map(|l| l["url"].as_str().unwrap().to_string())
+    .collect()
 }
 
 /// Answers a survey link signed out, through the form: every statement `value`, the open
 /// question `comment`. Returns the status and page.
 async fn answer(link: &str, value: &str, comment: &str) -> (u16, String) {
-    let c = TestApp::client();
-    let page = c.get(link).send().await.unwrap();
-    assert_eq!(page.status(), 200, "{link}");
-    let html = page.text().await.unwrap();
+    // A browser signed out, following the absolute link.
+    let c = Session::new("");
+    let html = c.get(link).await.expect(200).text();
     let csrf = hidden_csrf(&html);
     let mut form = vec![("csrf_token".to_string(), csrf)];
     for part in html.split("name=\"item_").skip(1) {
@@ -80,8 +69,8 @@ async fn answer(link: &str, value: &str, comment: &str) -> (u16, String) {
         let is_open = part.starts_with(&format!("{id}\" rows"));
         form.push((field, if is_open { comment } else { value }.to_string()));
     }
-    let r = c.post(link).form(&form).send().await.unwrap();
-    (r.status().as_u16(), r.text().await.unwrap())
+    let r = c.send(c.client().post(link).form(&form)).await;
+    (r.status().as_u16(), r.text())
 }
 
 fn pdf_text(pdf: &[u8]) -> String {
@@ -93,9 +82,9 @@ fn pdf_text(pdf: &[u8]) -> String {
 #[tokio::test]
 async fn no_figure_below_the_threshold_anywhere() {
     let app = TestApp::spawn().await;
-    let (c, csrf, round, ps) = round_with_two(&app).await;
-    let flevo = links(&app, &c, &csrf, &round, &ps[0], 6).await;
-    let gelre = links(&app, &c, &csrf, &round, &ps[1], 5).await;
+    let (c, round, ps) = round_with_two(&app).await;
+    let flevo = links(&c, &round, &ps[0], 6).await;
+    let gelre = links(&c, &round, &ps[1], 5).await;
     for l in &flevo[..4] {
         let (status, html) = answer(l, "2", "Flevo-opmerking-geheim").await;
         assert_eq!(status, 200, "{html}");
@@ -106,13 +95,8 @@ async fn no_figure_below_the_threshold_anywhere() {
     }
     // The API: Flevoland (4 respondents) has no survey figure, Gelderland (5) has.
     let scores: Value = c
-        .get(app.url(&format!("/api/v1/maturity/rounds/{round}/scores")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/api/v1/maturity/rounds/{round}/scores"))
+        .await;
     let by_name = |n: &str| {
         scores["participants"]
             .as_array()
@@ -139,13 +123,8 @@ async fn no_figure_below_the_threshold_anywhere() {
     assert_eq!(g["comments"].as_array().unwrap().len(), 5);
     // The benchmark (API, page, CSV) and the reports (HTML, PDF).
     let bench: Value = c
-        .get(app.url(&format!("/api/v1/maturity/rounds/{round}/benchmark")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/api/v1/maturity/rounds/{round}/benchmark"))
+        .await;
     let frow = bench["rows"]
         .as_array()
         .unwrap()
@@ -159,17 +138,11 @@ async fn no_figure_below_the_threshold_anywhere() {
             .iter()
             .all(Value::is_null)
     );
-    let (pc, _) = app.page_login("admin@pv26.example").await;
-    let get = |path: String| {
-        let pc = pc.clone();
-        let url = app.url(&path);
-        async move { pc.get(url).send().await.unwrap() }
-    };
+    let pc = app.page_as("admin@pv26.example").await;
+    let get = async |path: String| pc.get(&path).await;
     let csv = get(format!("/volwassenheid/rondes/{round}/benchmark.csv"))
         .await
-        .text()
-        .await
-        .unwrap();
+        .text();
     let fline = csv.lines().find(|l| l.contains("Flevoland")).unwrap();
     assert!(!fline.contains("2.00"), "{fline}");
     assert!(
@@ -181,9 +154,7 @@ async fn no_figure_below_the_threshold_anywhere() {
         ps[0]
     ))
     .await
-    .text()
-    .await
-    .unwrap();
+    .text();
     assert!(html.contains("Te weinig respondenten"));
     assert!(!html.contains("2,0") && !html.contains("Flevo-opmerking-geheim"));
     let html = get(format!(
@@ -191,9 +162,7 @@ async fn no_figure_below_the_threshold_anywhere() {
         ps[1]
     ))
     .await
-    .text()
-    .await
-    .unwrap();
+    .text();
     assert!(html.contains("4,0") && html.contains("Gelre-opmerking"));
     let pdf = get(format!(
         "/volwassenheid/rondes/{round}/organisaties/{}/rapport.pdf",
@@ -201,7 +170,7 @@ async fn no_figure_below_the_threshold_anywhere() {
     ))
     .await;
     assert_eq!(pdf.headers()["content-type"], "application/pdf");
-    let text = pdf_text(&pdf.bytes().await.unwrap());
+    let text = pdf_text(pdf.bytes());
     assert!(
         text.contains("Volwassenheidsrapport Provincie Flevoland"),
         "{text}"
@@ -211,16 +180,13 @@ async fn no_figure_below_the_threshold_anywhere() {
         "{text}"
     );
     let api_pdf = c
-        .get(app.url(&format!(
+        .get(&format!(
             "/api/v1/maturity/rounds/{round}/participants/{}/report",
             ps[1]
-        )))
-        .send()
+        ))
         .await
-        .unwrap()
         .bytes()
-        .await
-        .unwrap();
+        .to_vec();
     let text = pdf_text(&api_pdf);
     assert!(
         text.contains("Gelderland") && text.contains("4,0"),
@@ -229,9 +195,7 @@ async fn no_figure_below_the_threshold_anywhere() {
     assert!(text.contains("Aanbeveling"));
     let bench_html = get(format!("/volwassenheid/rondes/{round}/benchmark"))
         .await
-        .text()
-        .await
-        .unwrap();
+        .text();
     assert!(!bench_html.contains("2,0"));
     // The fifth respondent lifts Flevoland over the threshold: now the figure shows.
     assert_eq!(answer(&flevo[4], "2", "x").await.0, 200);
@@ -240,21 +204,14 @@ async fn no_figure_below_the_threshold_anywhere() {
         ps[0]
     ))
     .await
-    .text()
-    .await
-    .unwrap();
+    .text();
     assert!(html.contains("2,0") && html.contains("Flevo-opmerking-geheim"));
     // Anonymised: letters, no names, no codes.
     let anon: Value = c
-        .get(app.url(&format!(
+        .get_json(&format!(
             "/api/v1/maturity/rounds/{round}/benchmark?anonymous=true"
-        )))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        ))
+        .await;
     let labels: Vec<&str> = anon["rows"]
         .as_array()
         .unwrap()
@@ -268,173 +225,120 @@ async fn no_figure_below_the_threshold_anywhere() {
 #[tokio::test]
 pub(crate) async fn tokens_are_single_use_and_bad_links_change_nothing() {
     let app = TestApp::spawn().await;
-    let (c, csrf, round, ps) = round_with_two(&app).await;
-    let l = links(&app, &c, &csrf, &round, &ps[0], 2).await;
+    let (c, round, ps) = round_with_two(&app).await;
+    let l = links(&c, &round, &ps[0], 2).await;
     let token = l[0].rsplit('/').next().unwrap();
     assert!(token.len() >= 43, "256 random bits, base64");
     assert_ne!(l[0], l[1]);
     // The store keeps no token: nothing in the invitations reveals it.
     let invs: Value = c
-        .get(app.url(&format!("/api/v1/maturity/rounds/{round}/invitations")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/api/v1/maturity/rounds/{round}/invitations"))
+        .await;
     assert!(!invs.to_string().contains(token));
     assert_eq!(answer(&l[0], "3", "").await.0, 200);
     let count = || async {
         let v: Value = c
-            .get(app.url(&format!("/api/v1/maturity/rounds/{round}/scores")))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+            .get_json(&format!("/api/v1/maturity/rounds/{round}/scores"))
+            .await;
         v["participants"][0]["responded"].as_i64().unwrap()
             + v["participants"][1]["responded"].as_i64().unwrap()
     };
     assert_eq!(count().await, 1);
     // Used: a clear page, on GET and on POST, and nothing recorded.
-    let anon = TestApp::client();
-    let r = anon.get(&l[0]).send().await.unwrap();
-    assert_eq!(r.status(), 410);
-    assert!(r.text().await.unwrap().contains("al gebruikt"));
-    let page = anon.get(&l[1]).send().await.unwrap().text().await.unwrap();
-    let csrf_anon = hidden_csrf(&page);
-    let r = anon
-        .post(&l[0])
-        .form(&[("csrf_token", csrf_anon.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 410);
+    // Signed out, following the absolute links.
+    let mut anon = Session::new("");
+    let r = anon.get(&l[0]).await.expect(410);
+    assert!(r.text().contains("al gebruikt"));
+    anon.open_form(&l[1]).await;
+    anon.post_form(&l[0], &[]).await.assert_status(410);
     // Unknown: not found, explained.
     let r = anon
-        .get(app.url("/enquete/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"))
-        .send()
+        .get(&app.url("/enquete/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"))
         .await
-        .unwrap();
-    assert_eq!(r.status(), 404);
-    assert!(r.text().await.unwrap().contains("bestaat niet"));
+        .expect(404);
+    assert!(r.text().contains("bestaat niet"));
     // An empty answer is refused with the form again.
-    let r = anon
-        .post(&l[1])
-        .form(&[("csrf_token", csrf_anon.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    assert!(
-        r.text()
-            .await
-            .unwrap()
-            .contains("beantwoord minstens één vraag")
-    );
+    let html = anon.post_form(&l[1], &[]).await.expect(400).text();
+    assert!(html.contains("beantwoord minstens één vraag"));
     assert_eq!(count().await, 1);
     // Reminders replace the unanswered link; the old one stops working.
-    let r = c
-        .post(app.url(&format!("/api/v1/maturity/rounds/{round}/reminders")))
-        .header("x-csrf-token", &csrf)
-        .send()
+    let fresh = c
+        .post(&format!("/api/v1/maturity/rounds/{round}/reminders"))
         .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let fresh: Value = r.json().await.unwrap();
+        .expect(200)
+        .json();
     assert_eq!(fresh.as_array().unwrap().len(), 1);
-    assert_eq!(anon.get(&l[1]).send().await.unwrap().status(), 404);
+    anon.get(&l[1]).await.assert_status(404);
     let new_link = fresh[0]["url"].as_str().unwrap();
     // Closing freezes: the new link says so, and no participant can be added.
-    let r = c
-        .post(app.url(&format!("/api/v1/maturity/rounds/{round}/close")))
-        .header("x-csrf-token", &csrf)
-        .send()
+    c.post(&format!("/api/v1/maturity/rounds/{round}/close"))
         .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let r = anon.get(new_link).send().await.unwrap();
-    assert_eq!(r.status(), 410);
-    assert!(r.text().await.unwrap().contains("gesloten"));
-    let r = c
-        .post(app.url(&format!("/api/v1/maturity/rounds/{round}/participants")))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({"name": "Provincie Zeeland"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 409);
+        .assert_status(200);
+    let r = anon.get(new_link).await.expect(410);
+    assert!(r.text().contains("gesloten"));
+    c.post_json(
+        &format!("/api/v1/maturity/rounds/{round}/participants"),
+        &json!({"name": "Provincie Zeeland"}),
+    )
+    .await
+    .assert_status(409);
     assert_eq!(count().await, 1);
     // A viewer may not run research.
-    let (v, vcsrf) = app.api_login("viewer@pv26.example").await;
-    let r = v
-        .post(app.url("/api/v1/maturity/rounds"))
-        .header("x-csrf-token", &vcsrf)
-        .json(&json!({"name": "x", "year": "2026"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 403);
+    let v = app.api_as("viewer@pv26.example").await;
+    v.post_json(
+        "/api/v1/maturity/rounds",
+        &json!({"name": "x", "year": "2026"}),
+    )
+    .await
+    .assert_status(403);
 }
 
 #[tokio::test]
 async fn invitation_links_download_as_csv() {
     let app = TestApp::spawn().await;
-    let (_c, _csrf, round, ps) = round_with_two(&app).await;
-    let (pc, pcsrf) = app.page_login("admin@pv26.example").await;
+    let (_c, round, ps) = round_with_two(&app).await;
+    let pc = app.page_as("admin@pv26.example").await;
     let r = pc
-        .post(app.url(&format!("/volwassenheid/rondes/{round}/uitnodigingen")))
-        .form(&[
-            ("csrf_token", pcsrf.as_str()),
-            ("participantId", ps[1].as_str()),
-            ("count", "3"),
-            ("label", "gedeputeerde"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+        .post_form(
+            &format!("/volwassenheid/rondes/{round}/uitnodigingen"),
+            &[
+                ("participantId", ps[1].as_str()),
+                ("count", "3"),
+                ("label", "gedeputeerde"),
+            ],
+        )
+        .await;
+    r.assert_status(200);
     assert!(
         r.headers()["content-type"]
             .to_str()
             .unwrap()
             .starts_with("text/csv")
     );
-    let csv = r.text().await.unwrap();
+    let csv = r.text();
     assert_eq!(csv.lines().count(), 4, "{csv}");
     assert!(csv.contains("Provincie Gelderland,PV25,gedeputeerde,http://"));
     // Without SMTP, personal links for addresses come as a CSV too.
     let r = pc
-        .post(app.url(&format!("/volwassenheid/rondes/{round}/uitnodigingen")))
-        .form(&[
-            ("csrf_token", pcsrf.as_str()),
-            ("participantId", ps[1].as_str()),
-            ("emails", "cio@gelderland.example"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let csv = r.text().await.unwrap();
+        .post_form(
+            &format!("/volwassenheid/rondes/{round}/uitnodigingen"),
+            &[
+                ("participantId", ps[1].as_str()),
+                ("emails", "cio@gelderland.example"),
+            ],
+        )
+        .await;
+    let csv = r.text();
     assert!(csv.contains("PV25,cio@gelderland.example,http://"), "{csv}");
     // A bad count is shown on the round page; nothing is created.
     let r = pc
-        .post(app.url(&format!("/volwassenheid/rondes/{round}/uitnodigingen")))
-        .form(&[
-            ("csrf_token", pcsrf.as_str()),
-            ("participantId", ps[1].as_str()),
-            ("count", "0"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    assert!(
-        r.text()
-            .await
-            .unwrap()
-            .contains("geef een aantal van 1 tot 200")
-    );
+        .post_form(
+            &format!("/volwassenheid/rondes/{round}/uitnodigingen"),
+            &[("participantId", ps[1].as_str()), ("count", "0")],
+        )
+        .await;
+    r.assert_status(400);
+    assert!(r.text().contains("geef een aantal van 1 tot 200"));
 }
 
 #[tokio::test]
@@ -446,40 +350,36 @@ async fn personal_invitations_are_mailed_when_smtp_is_configured() {
     })
     .unwrap();
     let app = TestApp::spawn_full(koers_web::WebConfig::default(), Some(mailer)).await;
-    let (_c, _csrf, round, ps) = round_with_two(&app).await;
-    let (pc, pcsrf) = app.page_login("admin@pv26.example").await;
-    let send = |emails: &str| {
-        pc.post(app.url(&format!("/volwassenheid/rondes/{round}/uitnodigingen")))
-            .form(&[
-                ("csrf_token", pcsrf.as_str()),
+    let (_c, round, ps) = round_with_two(&app).await;
+    let pc = app.page_as("admin@pv26.example").await;
+    let invitations = format!("/volwassenheid/rondes/{round}/uitnodigingen");
+    let send = async |emails: &str| {
+        pc.post_form(
+            &invitations,
+            &[
                 ("participantId", ps[1].as_str()),
                 ("count", "5"),
                 ("emails", emails),
-            ])
-            .send()
+            ],
+        )
+        .await
     };
     // A bad address is named; nothing is sent or created.
-    let r = send("cio@gelderland.example\nniet-een-adres")
+    let html = send("cio@gelderland.example\nniet-een-adres")
         .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    assert!(
-        r.text()
-            .await
-            .unwrap()
-            .contains("geen geldig e-mailadres: niet-een-adres")
-    );
+        .expect(400)
+        .text();
+    assert!(html.contains("geen geldig e-mailadres: niet-een-adres"));
     assert!(
         tokio::time::timeout(std::time::Duration::from_millis(300), mails.recv())
             .await
             .is_err()
     );
     // Two addresses: two personal links, mailed; the page says so.
-    let r = send("cio@gelderland.example\n\ncdo@gelderland.example")
+    let html = send("cio@gelderland.example\n\ncdo@gelderland.example")
         .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let html = r.text().await.unwrap();
+        .expect(200)
+        .text();
     assert!(
         html.contains("2 persoonlijke links zijn per e-mail verstuurd"),
         "{html}"
@@ -506,8 +406,7 @@ async fn personal_invitations_are_mailed_when_smtp_is_configured() {
         .find(|w| w.contains("/enquete/"))
         .unwrap()
         .to_string();
-    let r = reqwest::get(&link).await.unwrap();
-    assert_eq!(r.status(), 200, "{link}");
+    Session::new("").get(&link).await.assert_status(200);
 }
 
 #[tokio::test]
@@ -520,19 +419,12 @@ async fn the_framework_is_edited_in_the_page_as_a_new_version() {
         .unwrap()
         .remove(0)
         .framework;
-    let (pc, pcsrf) = app.page_login("admin@pv26.example").await;
-    let page = pc
-        .get(app.url("/volwassenheid/kader"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let pc = app.page_as("admin@pv26.example").await;
+    let page = pc.page("/volwassenheid/kader").await;
     assert!(page.contains("Kader bewerken (nieuwe versie)"), "{page}");
     // The form as the page fills it: every dimension, the first renamed, plus a new one.
     let mut form: Vec<(String, String)> = vec![
-        ("csrf_token".into(), pcsrf.clone()),
+        ("csrf_token".into(), pc.csrf().to_string()),
         ("name".into(), fw.name.clone()),
         ("dimensions".into(), (fw.dimensions.len() + 1).to_string()),
     ];
@@ -555,13 +447,10 @@ async fn the_framework_is_edited_in_the_page_as_a_new_version() {
     with_new.push((format!("d{n}.key"), "open_data".into()));
     with_new.push((format!("d{n}.name"), "Open data".into()));
     // The new dimension lacks its levels: refused, with the reason, and nothing saved.
-    let r = pc
-        .post(app.url("/volwassenheid/kader"))
-        .form(&with_new)
-        .send()
+    let framework = pc.url("/volwassenheid/kader");
+    pc.send(pc.client().post(&framework).form(&with_new))
         .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
+        .assert_status(400);
     let versions = |app: &TestApp| {
         let store = app.store.clone();
         let org = app.org_a.id.clone();
@@ -585,14 +474,11 @@ async fn the_framework_is_edited_in_the_page_as_a_new_version() {
         "Wij publiceren onze data open.".into(),
     ));
     with_new.push((format!("d{n}.description"), "Data open publiceren.".into()));
-    let r = pc
-        .post(app.url("/volwassenheid/kader"))
-        .form(&with_new)
-        .send()
+    let html = pc
+        .send(pc.client().post(&framework).form(&with_new))
         .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let html = r.text().await.unwrap();
+        .expect(200)
+        .text();
     assert!(
         html.contains("opgeslagen als nieuwe versie")
             && html.contains("Visie en koers")
@@ -600,16 +486,12 @@ async fn the_framework_is_edited_in_the_page_as_a_new_version() {
     );
     assert_eq!(versions(&app).await, 2);
     // A viewer may not.
-    let (v, vcsrf) = app.page_login("viewer@pv26.example").await;
+    let v = app.page_as("viewer@pv26.example").await;
     let mut as_viewer = form.clone();
-    as_viewer[0] = ("csrf_token".into(), vcsrf);
-    let r = v
-        .post(app.url("/volwassenheid/kader"))
-        .form(&as_viewer)
-        .send()
+    as_viewer[0] = ("csrf_token".into(), v.csrf().to_string());
+    v.send(v.client().post(&framework).form(&as_viewer))
         .await
-        .unwrap();
-    assert_eq!(r.status(), 403);
+        .assert_status(403);
     assert_eq!(versions(&app).await, 2);
 }
 
@@ -619,104 +501,57 @@ async fn a_coding_mistake_is_removed_while_the_round_is_open() {
     let (round, _p, source) = objects_of_a(&app).await;
     let r = app.store.round(&app.org_a.id, &round).await.unwrap();
     let code = app.store.codes(&r).await.unwrap().remove(0).id;
-    let url = app.url(&format!(
-        "/api/v1/maturity/rounds/{round}/sources/{source}/codes/{code}"
-    ));
+    let url = format!("/api/v1/maturity/rounds/{round}/sources/{source}/codes/{code}");
     // A viewer may not; another organisation does not find it; an unknown code is unknown.
-    let (v, vcsrf) = app.api_login("viewer@pv26.example").await;
-    assert_eq!(
-        v.delete(&url)
-            .header("x-csrf-token", &vcsrf)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        403
-    );
-    let (b, bcsrf) = app.api_login("admin@gm0796.example").await;
-    assert_eq!(
-        b.delete(&url)
-            .header("x-csrf-token", &bcsrf)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let v = app.api_as("viewer@pv26.example").await;
+    v.delete(&url).await.assert_status(403);
+    let b = app.api_as("admin@gm0796.example").await;
+    b.delete(&url).await.assert_status(404);
+    let c = app.api_as("admin@pv26.example").await;
     let unknown = url.replace(&code, "onbekend");
-    assert_eq!(
-        c.delete(&unknown)
-            .header("x-csrf-token", &csrf)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
+    c.delete(&unknown).await.assert_status(404);
     assert_eq!(app.store.codes(&r).await.unwrap().len(), 1);
     // Through the page: the button removes it.
-    let (p, pcsrf) = app.page_login("admin@pv26.example").await;
+    let p = app.page_as("admin@pv26.example").await;
     let page = p
-        .get(app.url(&format!("/volwassenheid/rondes/{round}/bronnen/{source}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .page(&format!("/volwassenheid/rondes/{round}/bronnen/{source}"))
+        .await;
     assert!(page.contains("Codering verwijderen"));
-    let r2 = p
-        .post(app.url(&format!(
-            "/volwassenheid/rondes/{round}/bronnen/{source}/codes/{code}/verwijderen"
-        )))
-        .form(&[("csrf_token", pcsrf.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r2.status(), 303);
+    p.post_form(
+        &format!("/volwassenheid/rondes/{round}/bronnen/{source}/codes/{code}/verwijderen"),
+        &[],
+    )
+    .await
+    .assert_status(303);
     assert!(app.store.codes(&r).await.unwrap().is_empty());
-    assert_eq!(
-        c.delete(&url)
-            .header("x-csrf-token", &csrf)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
+    c.delete(&url).await.assert_status(404);
 }
 
 #[tokio::test]
 async fn documents_are_checked_extracted_and_coded() {
     let app = TestApp::spawn().await;
-    let (c, csrf, round, ps) = round_with_two(&app).await;
-    let (pc, pcsrf) = app.page_login("admin@pv26.example").await;
-    let upload = |name: &'static str, bytes: Vec<u8>| {
-        let pc = pc.clone();
-        let url = app.url(&format!(
-            "/volwassenheid/rondes/{round}/documenten?csrf_token={pcsrf}"
-        ));
-        let pid = ps[1].clone();
-        async move {
-            let form = reqwest::multipart::Form::new()
-                .text("participantId", pid)
-                .text("title", "Visie")
-                .part(
-                    "file",
-                    reqwest::multipart::Part::bytes(bytes).file_name(name),
-                );
-            pc.post(url).multipart(form).send().await.unwrap()
-        }
+    let (c, round, ps) = round_with_two(&app).await;
+    let pc = app.page_as("admin@pv26.example").await;
+    let documents = format!("/volwassenheid/rondes/{round}/documenten");
+    let upload = async |name: &'static str, bytes: Vec<u8>| {
+        let form = reqwest::multipart::Form::new()
+            .text("participantId", ps[1].clone())
+            .text("title", "Visie")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(name),
+            );
+        pc.upload(&documents, form).await
     };
     let r = upload("programma.exe", b"MZ\x90\x00binary".to_vec()).await;
-    assert_eq!(r.status(), 400);
-    assert!(r.text().await.unwrap().contains("alleen PDF, DOCX"));
+    r.assert_status(400);
+    assert!(r.text().contains("alleen PDF, DOCX"));
     let r = upload("visie.pdf", b"%PDF-1.7 kapot".to_vec()).await;
-    assert_eq!(r.status(), 400);
-    assert!(r.text().await.unwrap().contains("beschadigd"));
-    let r = upload("groot.txt", vec![b'a'; 11 * 1024 * 1024]).await;
-    assert_eq!(r.status(), 413);
+    r.assert_status(400);
+    assert!(r.text().contains("beschadigd"));
+    upload("groot.txt", vec![b'a'; 11 * 1024 * 1024])
+        .await
+        .assert_status(413);
     let r = upload(
         "../../etc/visie.txt",
         "Wij sturen op data in elk besluit.\nTweede regel."
@@ -724,17 +559,12 @@ async fn documents_are_checked_extracted_and_coded() {
             .to_vec(),
     )
     .await;
-    assert_eq!(r.status(), 303);
+    r.assert_status(303);
     let to = r.headers()["location"].to_str().unwrap().to_string();
     let source_id = to.rsplit('/').next().unwrap().to_string();
     let detail: Value = c
-        .get(app.url(&format!("/api/v1/maturity/rounds/{round}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/api/v1/maturity/rounds/{round}"))
+        .await;
     assert_eq!(
         detail["sources"].as_array().unwrap().len(),
         1,
@@ -753,20 +583,13 @@ async fn documents_are_checked_extracted_and_coded() {
     assert_eq!(stored.len(), 1);
     assert!(stored[0].ends_with(".txt") && !stored[0].contains("visie"));
     // Coding: the passage must occur in the text; the level counts in the score.
-    let code = |passage: &'static str, level: &'static str| {
-        let c = c.clone();
-        let url = app.url(&format!(
-            "/api/v1/maturity/rounds/{round}/sources/{source_id}/codes"
-        ));
-        let csrf = csrf.clone();
-        async move {
-            c.post(url)
-                .header("x-csrf-token", csrf)
-                .json(&json!({"dimension": "decisions", "level": level, "passage": passage}))
-                .send()
-                .await
-                .unwrap()
-        }
+    let codes = format!("/api/v1/maturity/rounds/{round}/sources/{source_id}/codes");
+    let code = async |passage: &str, level: &str| {
+        c.post_json(
+            &codes,
+            &json!({"dimension": "decisions", "level": level, "passage": passage}),
+        )
+        .await
     };
     assert_eq!(code("Iets anders", "3").await.status(), 400);
     assert_eq!(
@@ -782,13 +605,8 @@ async fn documents_are_checked_extracted_and_coded() {
         201
     );
     let scores: Value = c
-        .get(app.url(&format!("/api/v1/maturity/rounds/{round}/scores")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/api/v1/maturity/rounds/{round}/scores"))
+        .await;
     let g = scores["participants"]
         .as_array()
         .unwrap()
@@ -809,22 +627,8 @@ async fn documents_are_checked_extracted_and_coded() {
         "Wij sturen op data in elk besluit."
     );
     // Interview notes are coded the same way; the coding page shows the codes.
-    let r = c
-        .post(app.url(&format!("/api/v1/maturity/rounds/{round}/interviews")))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({"participantId": ps[1], "title": "Gesprek CIO", "notes": "De CIO zegt: data is van iedereen."}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let html = pc
-        .get(app.url(&to))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    c.post_json(&format!("/api/v1/maturity/rounds/{round}/interviews"), &json!({"participantId": ps[1], "title": "Gesprek CIO", "notes": "De CIO zegt: data is van iedereen."})).await.assert_status(201);
+    let html = pc.page(&to).await;
     assert!(html.contains("Wij sturen op data in elk besluit."));
 }
 
@@ -891,7 +695,7 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> (String, String, String) {
 async fn another_organisation_gets_404_on_every_round_page() {
     let app = TestApp::spawn().await;
     let (round, p, s) = objects_of_a(&app).await;
-    let (c, csrf) = app.page_login("admin@gm0796.example").await;
+    let c = app.page_as("admin@gm0796.example").await;
     for path in [
         format!("/volwassenheid/rondes/{round}"),
         format!("/volwassenheid/rondes/{round}/bronnen/{s}"),
@@ -900,11 +704,7 @@ async fn another_organisation_gets_404_on_every_round_page() {
         format!("/volwassenheid/rondes/{round}/benchmark"),
         format!("/volwassenheid/rondes/{round}/benchmark.csv"),
     ] {
-        assert_eq!(
-            c.get(app.url(&path)).send().await.unwrap().status(),
-            404,
-            "{path}"
-        );
+        assert_eq!(c.get(&path).await.status(), 404, "{path}");
     }
     for path in [
         "deelnemers",
@@ -915,26 +715,14 @@ async fn another_organisation_gets_404_on_every_round_page() {
         "interviews",
     ] {
         let r = c
-            .post(app.url(&format!("/volwassenheid/rondes/{round}/{path}")))
-            .form(&[
-                ("csrf_token", csrf.as_str()),
-                ("name", "x"),
-                ("participantId", p.as_str()),
-                ("count", "1"),
-            ])
-            .send()
-            .await
-            .unwrap();
+            .post_form(
+                &format!("/volwassenheid/rondes/{round}/{path}"),
+                &[("name", "x"), ("participantId", p.as_str()), ("count", "1")],
+            )
+            .await;
         assert_eq!(r.status(), 404, "{path}");
     }
-    let html = c
-        .get(app.url("/volwassenheid"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = c.page("/volwassenheid").await;
     assert!(!html.contains("Geheim"));
     let a_round = app.store.round(&app.org_a.id, &round).await.unwrap();
     assert!(a_round.is_open());

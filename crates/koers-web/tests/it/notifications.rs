@@ -1,82 +1,50 @@
 //! Assignments with notifications (in koers and by e-mail) and attachments on data questions,
 //! through the API and the pages, with bad input and other organisations' data.
 
-use crate::helpers::{TestApp, hidden_csrf};
+use crate::helpers::TestApp;
+use crate::session::Session;
 use serde_json::{Value, json};
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
-async fn send(
-    c: &reqwest::Client,
-    method: reqwest::Method,
-    url: String,
-    csrf: &str,
-    body: Value,
-) -> reqwest::Response {
-    c.request(method, url)
-        .header("x-csrf-token", csrf)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-}
-
 /// A task and a question owned by the admin of A, with nobody else on it.
-async fn question(app: &TestApp, c: &reqwest::Client, csrf: &str) -> String {
-    let r = send(
-        c,
-        reqwest::Method::POST,
-        app.url("/api/v1/policy-tasks"),
-        csrf,
-        json!({"name": "Zwemwater", "theme": "bathing_water"}),
-    )
-    .await;
-    assert_eq!(r.status(), 201);
-    let task: Value = r.json().await.unwrap();
-    let r = send(
-        c,
-        reqwest::Method::POST,
-        app.url("/api/v1/data-questions"),
-        csrf,
-        json!({"taskId": task["id"], "question": "Zijn er voldoende veilige zwemwaterlocaties?"}),
-    )
-    .await;
-    assert_eq!(r.status(), 201);
-    let q: Value = r.json().await.unwrap();
+async fn question(c: &Session) -> String {
+    let task = c
+        .post_json(
+            "/api/v1/policy-tasks",
+            &json!({"name": "Zwemwater", "theme": "bathing_water"}),
+        )
+        .await
+        .expect(201)
+        .json();
+    let q = c.post_json("/api/v1/data-questions", &json!({"taskId": task["id"], "question": "Zijn er voldoende veilige zwemwaterlocaties?"}))
+    .await.expect(201).json();
     q["id"].as_str().unwrap().to_string()
 }
 
-async fn notifications(app: &TestApp, c: &reqwest::Client) -> Vec<Value> {
-    let r = c
-        .get(app.url("/api/v1/notifications"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    r.json().await.unwrap()
+async fn notifications(c: &Session) -> Vec<Value> {
+    serde_json::from_value(c.get_ok("/api/v1/notifications").await.json()).unwrap()
 }
 
 #[tokio::test]
 pub(crate) async fn assignments_steps_and_comments_notify_the_people_on_a_question() {
     let app = TestApp::spawn().await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
-    let (v, vcsrf) = app.api_login("viewer@pv26.example").await;
-    let qid = question(&app, &c, &csrf).await;
-    let assignments = app.url(&format!("/api/v1/data-questions/{qid}/assignments"));
+    let c = app.api_as("admin@pv26.example").await;
+    let v = app.api_as("viewer@pv26.example").await;
+    let qid = question(&c).await;
+    let assignments = format!("/api/v1/data-questions/{qid}/assignments");
 
     // The viewer becomes the analyst and is told; the admin, who did it, is not.
-    let r = send(
-        &c,
-        reqwest::Method::PUT,
-        assignments.clone(),
-        &csrf,
-        json!({"questionOwner": app.admin_a.id, "analyst": app.viewer_a.id}),
-    )
-    .await;
-    assert_eq!(r.status(), 200);
-    let q: Value = r.json().await.unwrap();
+    let q = c
+        .put_json(
+            &assignments,
+            &json!({"questionOwner": app.admin_a.id, "analyst": app.viewer_a.id}),
+        )
+        .await
+        .expect(200)
+        .json();
     assert_eq!(q["analyst"], app.viewer_a.id.as_str());
-    let mine = notifications(&app, &v).await;
+    let mine = notifications(&v).await;
     assert_eq!(mine.len(), 1, "{mine:?}");
     assert_eq!(mine[0]["kind"], "question.assigned");
     let text = mine[0]["text"].as_str().unwrap();
@@ -85,39 +53,30 @@ pub(crate) async fn assignments_steps_and_comments_notify_the_people_on_a_questi
         "{text}"
     );
     assert_eq!(mine[0]["link"], format!("/datavragen/{qid}"));
-    assert!(notifications(&app, &c).await.is_empty());
+    assert!(notifications(&c).await.is_empty());
 
     // Saving the same roles again tells nobody anything new.
-    send(
-        &c,
-        reqwest::Method::PUT,
-        assignments.clone(),
-        &csrf,
-        json!({"questionOwner": app.admin_a.id, "analyst": app.viewer_a.id}),
+    c.put_json(
+        &assignments,
+        &json!({"questionOwner": app.admin_a.id, "analyst": app.viewer_a.id}),
     )
     .await;
-    assert_eq!(notifications(&app, &v).await.len(), 1);
+    assert_eq!(notifications(&v).await.len(), 1);
 
     // A step and a comment by the admin reach the viewer.
-    let r = send(
-        &c,
-        reqwest::Method::POST,
-        app.url(&format!("/api/v1/data-questions/{qid}/transitions")),
-        &csrf,
-        json!({"to": "sharpened"}),
+    c.post_json(
+        &format!("/api/v1/data-questions/{qid}/transitions"),
+        &json!({"to": "sharpened"}),
     )
-    .await;
-    assert_eq!(r.status(), 200);
-    let r = send(
-        &c,
-        reqwest::Method::POST,
-        app.url(&format!("/api/v1/data-questions/{qid}/comments")),
-        &csrf,
-        json!({"body": "Graag voor de zomer"}),
+    .await
+    .assert_status(200);
+    c.post_json(
+        &format!("/api/v1/data-questions/{qid}/comments"),
+        &json!({"body": "Graag voor de zomer"}),
     )
-    .await;
-    assert_eq!(r.status(), 201);
-    let mine = notifications(&app, &v).await;
+    .await
+    .assert_status(201);
+    let mine = notifications(&v).await;
     let kinds: Vec<&str> = mine.iter().filter_map(|n| n["kind"].as_str()).collect();
     assert_eq!(
         kinds,
@@ -126,52 +85,23 @@ pub(crate) async fn assignments_steps_and_comments_notify_the_people_on_a_questi
 
     // Marking read: one's own only; someone else's id is unknown.
     let id = mine[0]["id"].as_str().unwrap();
-    let url = app.url(&format!("/api/v1/notifications/{id}"));
+    let url = format!("/api/v1/notifications/{id}");
     assert_eq!(
-        send(
-            &c,
-            reqwest::Method::PATCH,
-            url.clone(),
-            &csrf,
-            json!({"read": true})
-        )
-        .await
-        .status(),
+        c.patch_json(&url, &json!({"read": true})).await.status(),
         404
     );
-    let r = send(
-        &v,
-        reqwest::Method::PATCH,
-        url.clone(),
-        &vcsrf,
-        json!({"read": "ja"}),
-    )
-    .await;
-    assert_eq!(r.status(), 400);
-    assert_eq!(
-        send(
-            &v,
-            reqwest::Method::PATCH,
-            url,
-            &vcsrf,
-            json!({"read": true})
-        )
+    v.patch_json(&url, &json!({"read": "ja"}))
         .await
-        .status(),
+        .assert_status(400);
+    assert_eq!(
+        v.patch_json(&url, &json!({"read": true})).await.status(),
         204
     );
-    let unread = v
-        .get(app.url("/api/v1/notifications?unread=true"))
-        .send()
-        .await
-        .unwrap()
-        .json::<Vec<Value>>()
-        .await
-        .unwrap();
-    assert_eq!(unread.len(), 2);
+    let unread = v.get_json("/api/v1/notifications?unread=true").await;
+    assert_eq!(unread.as_array().unwrap().len(), 2);
 
     // Bad assignments: someone outside the organisation, a wrong type; nothing changes.
-    let (_b, _) = app.api_login("admin@gm0796.example").await;
+    let _b = app.api_as("admin@gm0796.example").await;
     let outsider = app
         .store
         .user_for_login("admin@gm0796.example")
@@ -180,42 +110,17 @@ pub(crate) async fn assignments_steps_and_comments_notify_the_people_on_a_questi
         .unwrap()
         .0
         .id;
-    let r = send(
-        &c,
-        reqwest::Method::PUT,
-        assignments.clone(),
-        &csrf,
-        json!({"analyst": outsider}),
-    )
-    .await;
-    assert_eq!(r.status(), 400);
-    let r = send(
-        &c,
-        reqwest::Method::PUT,
-        assignments.clone(),
-        &csrf,
-        json!({"analyst": 7}),
-    )
-    .await;
-    assert_eq!(r.status(), 400);
+    c.put_json(&assignments, &json!({"analyst": outsider}))
+        .await
+        .assert_status(400);
+    c.put_json(&assignments, &json!({"analyst": 7}))
+        .await
+        .assert_status(400);
     // The viewer may not change roles.
-    let r = send(
-        &v,
-        reqwest::Method::PUT,
-        assignments,
-        &vcsrf,
-        json!({"analyst": app.viewer_a.id}),
-    )
-    .await;
-    assert_eq!(r.status(), 403);
-    let q: Value = c
-        .get(app.url(&format!("/api/v1/data-questions/{qid}")))
-        .send()
+    v.put_json(&assignments, &json!({"analyst": app.viewer_a.id}))
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .assert_status(403);
+    let q: Value = c.get_json(&format!("/api/v1/data-questions/{qid}")).await;
     assert_eq!(q["question"]["analyst"], app.viewer_a.id.as_str(), "{q}");
 }
 
@@ -239,57 +144,42 @@ async fn attachments_are_checked_stored_once_and_served_as_downloads() {
         ..Default::default()
     })
     .await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
-    let qid = question(&app, &c, &csrf).await;
-    send(
-        &c,
-        reqwest::Method::PUT,
-        app.url(&format!("/api/v1/data-questions/{qid}/assignments")),
-        &csrf,
-        json!({"questionOwner": app.admin_a.id, "dataSteward": app.viewer_a.id}),
+    let c = app.api_as("admin@pv26.example").await;
+    let qid = question(&c).await;
+    c.put_json(
+        &format!("/api/v1/data-questions/{qid}/assignments"),
+        &json!({"questionOwner": app.admin_a.id, "dataSteward": app.viewer_a.id}),
     )
     .await;
-    let url = app.url(&format!("/api/v1/data-questions/{qid}/attachments"));
+    let url = format!("/api/v1/data-questions/{qid}/attachments");
     let pdf = b"%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n".to_vec();
-    let upload = |name: &str, bytes: Vec<u8>| {
-        c.post(url.clone())
-            .header("x-csrf-token", &csrf)
-            .multipart(file_part(name, bytes))
-            .send()
-    };
-    let r = upload("../../Zwemwater nota.pdf", pdf.clone())
+    let upload =
+        async |name: &str, bytes: Vec<u8>| c.post_multipart(&url, file_part(name, bytes)).await;
+    let a = upload("../../Zwemwater nota.pdf", pdf.clone())
         .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let a: Value = r.json().await.unwrap();
+        .expect(201)
+        .json();
     assert_eq!(a["fileName"], "Zwemwater nota.pdf");
     assert_eq!(a["contentType"], "application/pdf");
     assert_eq!(a["sizeBytes"], pdf.len());
     // The same content again is stored once.
-    let r = upload("kopie.pdf", pdf.clone()).await.unwrap();
-    assert_eq!(r.status(), 201);
-    let copy: Value = r.json().await.unwrap();
+    let copy = upload("kopie.pdf", pdf.clone()).await.expect(201).json();
     let stored = app.ws.data_dir().join("attachments").join(&app.org_a.id);
     assert_eq!(std::fs::read_dir(&stored).unwrap().count(), 1);
 
     // The download is the same bytes, as an attachment, never inline.
     let r = c
-        .get(format!("{url}/{}", a["id"].as_str().unwrap()))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+        .get_ok(&format!("{url}/{}", a["id"].as_str().unwrap()))
+        .await;
     assert!(
-        r.headers()["content-disposition"]
-            .to_str()
-            .unwrap()
+        r.header("content-disposition")
             .starts_with("attachment; filename=\"Zwemwater nota.pdf\"")
     );
-    assert_eq!(r.bytes().await.unwrap().to_vec(), pdf);
+    assert_eq!(r.bytes(), pdf);
 
     // The data steward heard of it.
-    let (v, vcsrf) = app.api_login("viewer@pv26.example").await;
-    let mine = notifications(&app, &v).await;
+    let v = app.api_as("viewer@pv26.example").await;
+    let mine = notifications(&v).await;
     assert!(
         mine.iter().any(|n| n["kind"] == "question.attachment"
             && n["text"].as_str().unwrap().contains("Zwemwater nota.pdf")),
@@ -314,82 +204,49 @@ async fn attachments_are_checked_stored_once_and_served_as_downloads() {
         ),
     ];
     for (name, bytes, status, code) in cases {
-        let r = upload(name, bytes).await.unwrap();
+        let r = upload(name, bytes).await;
         assert_eq!(r.status(), status, "{name}");
         assert_eq!(
-            r.headers()["content-type"].to_str().unwrap(),
+            r.header("content-type"),
             "application/problem+json",
             "{name}"
         );
         if !code.is_empty() {
-            let p: Value = r.json().await.unwrap();
+            let p = r.json();
             assert_eq!(p["invalidParams"][0]["code"], code, "{name}: {p}");
         }
     }
     // No file part at all.
-    let r = c
-        .post(url.clone())
-        .header("x-csrf-token", &csrf)
-        .multipart(reqwest::multipart::Form::new().text("note", "x"))
-        .send()
+    c.post_multipart(&url, reqwest::multipart::Form::new().text("note", "x"))
         .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
+        .assert_status(400);
     // Without the CSRF token.
-    let r = c
-        .post(url.clone())
-        .multipart(file_part("x.pdf", pdf.clone()))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 403);
+    c.send(
+        c.client()
+            .post(c.url(&url))
+            .multipart(file_part("x.pdf", pdf.clone())),
+    )
+    .await
+    .assert_status(403);
     assert_eq!(temp_files(&app), 0, "refused uploads leave nothing behind");
-    let list: Vec<Value> = c
-        .get(url.clone())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(list.len(), 2);
+    let list = c.get_json(&url).await;
+    assert_eq!(list.as_array().unwrap().len(), 2);
 
     // Unknown ids, and another organisation's question and attachment: 404.
-    let r = c.get(format!("{url}/onbekend")).send().await.unwrap();
-    assert_eq!(r.status(), 404);
-    let (b, bcsrf) = app.api_login("admin@gm0796.example").await;
-    let r = b
-        .get(format!("{url}/{}", a["id"].as_str().unwrap()))
-        .send()
+    c.get(&format!("{url}/onbekend")).await.assert_status(404);
+    let b = app.api_as("admin@gm0796.example").await;
+    b.get(&format!("{url}/{}", a["id"].as_str().unwrap()))
         .await
-        .unwrap();
-    assert_eq!(r.status(), 404);
-    let r = b
-        .post(url.clone())
-        .header("x-csrf-token", &bcsrf)
-        .multipart(file_part("x.pdf", pdf.clone()))
-        .send()
+        .assert_status(404);
+    b.post_multipart(&url, file_part("x.pdf", pdf.clone()))
         .await
-        .unwrap();
-    assert_eq!(r.status(), 404);
+        .assert_status(404);
 
     // Removing: the viewer may not; the admin may; the file goes with the last reference.
     let first = format!("{url}/{}", a["id"].as_str().unwrap());
-    let r = v
-        .delete(first.clone())
-        .header("x-csrf-token", &vcsrf)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 403);
+    v.delete(&first).await.assert_status(403);
     for id in [a["id"].as_str().unwrap(), copy["id"].as_str().unwrap()] {
-        let r = c
-            .delete(format!("{url}/{id}"))
-            .header("x-csrf-token", &csrf)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 204);
+        c.delete(&format!("{url}/{id}")).await.assert_status(204);
         let left = std::fs::read_dir(&stored).unwrap().count();
         assert_eq!(left, usize::from(id == a["id"].as_str().unwrap()));
     }
@@ -398,83 +255,51 @@ async fn attachments_are_checked_stored_once_and_served_as_downloads() {
 #[tokio::test]
 async fn the_pages_assign_attach_and_show_notifications() {
     let app = TestApp::spawn().await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
-    let qid = question(&app, &c, &csrf).await;
-    let (p, pcsrf) = app.page_login("admin@pv26.example").await;
-    let page = p
-        .get(app.url(&format!("/datavragen/{qid}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let c = app.api_as("admin@pv26.example").await;
+    let qid = question(&c).await;
+    let p = app.page_as("admin@pv26.example").await;
+    let page = p.page(&format!("/datavragen/{qid}")).await;
     assert!(page.contains("Rollen wijzigen") && page.contains("Bijlagen"));
     let r = p
-        .post(app.url(&format!("/datavragen/{qid}/rollen")))
-        .form(&[
-            ("csrf_token", pcsrf.as_str()),
-            ("questionOwner", app.admin_a.id.as_str()),
-            ("analyst", app.viewer_a.id.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    assert!(
-        r.text()
-            .await
-            .unwrap()
-            .contains("De rollen zijn opgeslagen")
-    );
+        .post_form(
+            &format!("/datavragen/{qid}/rollen"),
+            &[
+                ("questionOwner", app.admin_a.id.as_str()),
+                ("analyst", app.viewer_a.id.as_str()),
+            ],
+        )
+        .await;
+    r.assert_status(200);
+    assert!(r.text().contains("De rollen zijn opgeslagen"));
     // A refused upload shows its reason on the question's page.
-    let r = p
-        .post(app.url(&format!("/datavragen/{qid}/bijlagen?csrf_token={pcsrf}")))
-        .multipart(file_part("script.pdf", b"<svg onload=alert(1)>".to_vec()))
-        .send()
+    let html = p
+        .upload(
+            &format!("/datavragen/{qid}/bijlagen"),
+            file_part("script.pdf", b"<svg onload=alert(1)>".to_vec()),
+        )
         .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    let html = r.text().await.unwrap();
+        .expect(400)
+        .text();
     assert!(html.contains("de inhoud is geen PDF-bestand"), "{html}");
     let r = p
-        .post(app.url(&format!("/datavragen/{qid}/bijlagen?csrf_token={pcsrf}")))
-        .multipart(file_part("kaart.png", b"\x89PNG\r\n\x1a\n0000".to_vec()))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    assert!(r.text().await.unwrap().contains("kaart.png"));
+        .upload(
+            &format!("/datavragen/{qid}/bijlagen"),
+            file_part("kaart.png", b"\x89PNG\r\n\x1a\n0000".to_vec()),
+        )
+        .await;
+    r.assert_status(200);
+    assert!(r.text().contains("kaart.png"));
 
     // The viewer sees the count in the header, the list, and marks all read.
-    let (v, _) = app.page_login("viewer@pv26.example").await;
-    let html = v
-        .get(app.url("/meldingen"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let v = app.page_as("viewer@pv26.example").await;
+    let html = v.page("/meldingen").await;
     assert!(html.contains("koers-badge\">2"), "two unread: {html}");
     assert!(html.contains("U bent Analist van de datavraag"));
     assert!(html.contains("voegde ‘kaart.png’ toe"));
-    let token = hidden_csrf(&html);
-    let r = v
-        .post(app.url("/meldingen/gelezen"))
-        .form(&[("csrf_token", token.as_str())])
-        .send()
+    v.post_form("/meldingen/gelezen", &[])
         .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
-    let html = v
-        .get(app.url("/meldingen"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .assert_status(303);
+    let html = v.page("/meldingen").await;
     assert!(!html.contains("koers-badge\">"));
 }
 
@@ -547,14 +372,11 @@ async fn notifications_are_mailed_when_smtp_is_configured() {
         Some(mailer),
     )
     .await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
-    let qid = question(&app, &c, &csrf).await;
-    send(
-        &c,
-        reqwest::Method::PUT,
-        app.url(&format!("/api/v1/data-questions/{qid}/assignments")),
-        &csrf,
-        json!({"analyst": app.viewer_a.id}),
+    let c = app.api_as("admin@pv26.example").await;
+    let qid = question(&c).await;
+    c.put_json(
+        &format!("/api/v1/data-questions/{qid}/assignments"),
+        &json!({"analyst": app.viewer_a.id}),
     )
     .await;
     let mail = tokio::time::timeout(Duration::from_secs(20), mails.recv())

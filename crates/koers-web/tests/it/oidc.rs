@@ -3,6 +3,7 @@
 
 use crate::browser::free_port;
 use crate::helpers::{PASSWORD, TestApp, repo_root};
+use crate::session::{Resp, Session};
 use koers_core::Role;
 use koers_core::oidc::ClaimMapping;
 use koers_web::WebConfig;
@@ -149,20 +150,22 @@ fn location(r: &Response) -> Url {
 }
 
 /// Starts signing in at koers and signs in at the provider as `account`; returns the
-/// callback address the provider sends the browser back to (not yet visited).
-async fn at_provider(app: &TestApp, c: &Client, account: &str) -> Url {
-    let mut r = c.get(app.url("/login/oidc/test")).send().await.unwrap();
+/// callback address the provider sends the browser back to (not yet visited). The browser
+/// crosses to the provider and back, so the requests are built on the raw client.
+async fn at_provider(c: &Session, account: &str) -> Url {
+    let browser = c.client();
+    let mut r = browser.get(c.url("/login/oidc/test")).send().await.unwrap();
     let interaction = loop {
         assert!(r.status().is_redirection(), "{}: {}", r.url(), r.status());
         let next = location(&r);
         if next.path().starts_with("/interaction/") {
             break next;
         }
-        r = c.get(next).send().await.unwrap();
+        r = browser.get(next).send().await.unwrap();
     };
-    let page = c.get(interaction.clone()).send().await.unwrap();
+    let page = browser.get(interaction.clone()).send().await.unwrap();
     assert_eq!(page.status(), 200);
-    let mut r = c
+    let mut r = browser
         .post(format!("{interaction}/login"))
         .form(&[("user", account)])
         .send()
@@ -170,36 +173,32 @@ async fn at_provider(app: &TestApp, c: &Client, account: &str) -> Url {
         .unwrap();
     loop {
         let next = location(&r);
-        if next.as_str().starts_with(&app.base) {
+        if next.as_str().starts_with(&c.url("")) {
             return next;
         }
-        r = c.get(next).send().await.unwrap();
+        r = browser.get(next).send().await.unwrap();
     }
 }
 
 /// The whole sign-in as `account`; returns koers' answer to the callback.
-async fn sign_in(app: &TestApp, c: &Client, account: &str) -> Response {
-    let callback = at_provider(app, c, account).await;
-    c.get(callback).send().await.unwrap()
+async fn sign_in(c: &Session, account: &str) -> Resp {
+    let callback = at_provider(c, account).await;
+    c.send(c.client().get(callback)).await
 }
 
-async fn signed_in_as(app: &TestApp, c: &Client) -> Option<Value> {
-    let r = c
-        .get(app.url("/api/v1/sessions/current"))
-        .send()
-        .await
-        .unwrap();
+async fn signed_in_as(c: &Session) -> Option<Value> {
+    let r = c.get("/api/v1/sessions/current").await;
     if r.status() == 200 {
-        Some(r.json().await.unwrap())
+        Some(r.json())
     } else {
-        assert_eq!(r.status(), 401);
+        r.assert_status(401);
         None
     }
 }
 
 /// A refused sign-in: the sign-in page with `message`, with status `status`, and no session.
-async fn assert_refused(app: &TestApp, c: &Client, r: Response, status: u16, message: &str) {
-    assert_eq!(r.status(), status, "{}", r.url());
+async fn assert_refused(c: &Session, r: Resp, status: u16, message: &str) {
+    r.assert_status(status);
     assert!(
         !r.headers().get_all(SET_COOKIE).iter().any(|v| v
             .to_str()
@@ -208,10 +207,10 @@ async fn assert_refused(app: &TestApp, c: &Client, r: Response, status: u16, mes
             && !v.to_str().unwrap().starts_with("koers_session=;")),
         "no session cookie"
     );
-    let html = r.text().await.unwrap();
+    let html = r.text();
     assert!(html.contains(message), "{message} in {html}");
     assert!(html.contains("id=\"password\""), "the sign-in page");
-    assert!(signed_in_as(app, c).await.is_none());
+    assert!(signed_in_as(c).await.is_none());
 }
 
 #[tokio::test]
@@ -219,37 +218,21 @@ async fn sign_in_creates_the_user_with_mapped_roles_and_follows_the_claims() {
     let (app, provider) = app_with_provider().await;
 
     // The sign-in page and the API offer the provider.
-    let html = TestApp::client()
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.anonymous().page("/login").await;
     assert!(html.contains("Inloggen met Testdienst"));
     assert!(html.contains("href=\"/login/oidc/test?next="));
-    let list: Value = TestApp::client()
-        .get(app.url("/api/v1/auth-providers"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = app.anonymous().get_json("/api/v1/auth-providers").await;
     assert_eq!(list[0]["id"], "test");
     assert_eq!(list[0]["loginUrl"], "/login/oidc/test");
     assert_eq!(list[0]["issuer"], provider.base);
 
     // The first sign-in makes the user, with the roles the groups map to.
-    let c = TestApp::client();
-    let r = sign_in(&app, &c, "alice").await;
-    assert_eq!(r.status(), 303);
+    let c = app.anonymous();
+    let r = sign_in(&c, "alice").await;
+    r.assert_status(303);
     assert_eq!(r.headers()[LOCATION], "/");
-    let home = c.get(app.url("/")).send().await.unwrap();
-    assert_eq!(home.status(), 200);
-    assert!(home.text().await.unwrap().contains("koers-nav"));
-    let me = signed_in_as(&app, &c).await.expect("signed in");
+    assert!(c.get_ok("/").await.text().contains("koers-nav"));
+    let me = signed_in_as(&c).await.expect("signed in");
     assert_eq!(me["user"]["email"], "alice@pv26.example");
     assert_eq!(me["user"]["displayName"], "Alice Analist");
     assert_eq!(me["organisation"]["id"], app.org_a.id.as_str());
@@ -259,9 +242,9 @@ async fn sign_in_creates_the_user_with_mapped_roles_and_follows_the_claims() {
     provider
         .set_claims("alice", json!({"groups": ["koers-admin", "koers-analyst"]}))
         .await;
-    let c2 = TestApp::client();
-    assert_eq!(sign_in(&app, &c2, "alice").await.status(), 303);
-    let me2 = signed_in_as(&app, &c2).await.expect("signed in");
+    let mut c2 = app.anonymous();
+    assert_eq!(sign_in(&c2, "alice").await.status(), 303);
+    let me2 = signed_in_as(&c2).await.expect("signed in");
     assert_eq!(me2["user"]["id"], me["user"]["id"], "the same user");
     assert_eq!(me2["roles"], json!(["analyst", "administrator"]));
     let log = app
@@ -277,45 +260,26 @@ async fn sign_in_creates_the_user_with_mapped_roles_and_follows_the_claims() {
 
     // The provider's user has no password in koers.
     for password in ["", PASSWORD] {
-        let r = TestApp::client()
-            .post(app.url("/api/v1/sessions"))
-            .json(&json!({"email": "alice@pv26.example", "password": password}))
-            .send()
+        app.anonymous()
+            .post_json(
+                "/api/v1/sessions",
+                &json!({"email": "alice@pv26.example", "password": password}),
+            )
             .await
-            .unwrap();
-        assert_eq!(r.status(), 401);
+            .assert_status(401);
     }
 
     // Signing out ends the koers session and offers signing out at the provider.
-    let page = c2
-        .get(app.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let csrf = crate::helpers::hidden_csrf(&page);
-    let r = c2
-        .post(app.url("/logout"))
-        .form(&[("csrf_token", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
+    c2.open_form("/").await;
+    let r = c2.post_form("/logout", &[]).await.expect(303);
     assert_eq!(r.headers()[LOCATION], "/login?signed_out=test");
-    assert!(signed_in_as(&app, &c2).await.is_none());
-    let html = c2
-        .get(app.url("/login?signed_out=test"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    assert!(signed_in_as(&c2).await.is_none());
+    let html = c2.page("/login?signed_out=test").await;
     assert!(html.contains("href=\"/login/oidc/test/logout\""));
+    // Signing out at the provider leaves koers: the raw client reads the redirect.
     let r = c2
-        .get(app.url("/login/oidc/test/logout"))
+        .client()
+        .get(c2.url("/login/oidc/test/logout"))
         .send()
         .await
         .unwrap();
@@ -325,7 +289,7 @@ async fn sign_in_creates_the_user_with_mapped_roles_and_follows_the_claims() {
     assert_eq!(query["client_id"], "koers");
     assert_eq!(query["post_logout_redirect_uri"], app.url("/login"));
     // The other session lives on.
-    assert!(signed_in_as(&app, &c).await.is_some());
+    assert!(signed_in_as(&c).await.is_some());
 }
 
 #[tokio::test]
@@ -333,9 +297,9 @@ async fn refused_sign_ins_leave_no_session() {
     let (app, provider) = app_with_provider().await;
 
     // No group that maps to a role.
-    let c = TestApp::client();
-    let r = sign_in(&app, &c, "bob").await;
-    assert_refused(&app, &c, r, 403, "geen groep die toegang geeft").await;
+    let c = app.anonymous();
+    let r = sign_in(&c, "bob").await;
+    assert_refused(&c, r, 403, "geen groep die toegang geeft").await;
     assert!(
         app.store
             .user_for_login("bob@pv26.example")
@@ -346,9 +310,9 @@ async fn refused_sign_ins_leave_no_session() {
     );
 
     // The address of a local account: not linked (the provider may not take it over).
-    let c = TestApp::client();
-    let r = sign_in(&app, &c, "admin").await;
-    assert_refused(&app, &c, r, 409, "Er bestaat al een koers-account").await;
+    let c = app.anonymous();
+    let r = sign_in(&c, "admin").await;
+    assert_refused(&c, r, 409, "Er bestaat al een koers-account").await;
     assert_eq!(
         app.store
             .roles_in(&app.admin_a.id, &app.org_a.id)
@@ -358,8 +322,8 @@ async fn refused_sign_ins_leave_no_session() {
     );
 
     // A tampered state, and a state from another browser.
-    let c = TestApp::client();
-    let mut callback = at_provider(&app, &c, "alice").await;
+    let c = app.anonymous();
+    let mut callback = at_provider(&c, "alice").await;
     let pairs: Vec<(String, String)> = callback
         .query_pairs()
         .into_owned()
@@ -372,36 +336,36 @@ async fn refused_sign_ins_leave_no_session() {
         })
         .collect();
     callback.query_pairs_mut().clear().extend_pairs(pairs);
-    let r = c.get(callback.clone()).send().await.unwrap();
-    assert_refused(&app, &c, r, 400, "niet in deze browser begonnen").await;
-    let c = TestApp::client();
-    let callback = at_provider(&app, &c, "alice").await;
-    let other_browser = TestApp::client();
-    let r = other_browser.get(callback.clone()).send().await.unwrap();
-    assert_refused(
-        &app,
-        &other_browser,
-        r,
-        400,
-        "niet in deze browser begonnen",
-    )
-    .await;
+    let r = c.send(c.client().get(callback.clone())).await;
+    assert_refused(&c, r, 400, "niet in deze browser begonnen").await;
+    let c = app.anonymous();
+    let callback = at_provider(&c, "alice").await;
+    let other_browser = app.anonymous();
+    let r = other_browser
+        .send(other_browser.client().get(callback.clone()))
+        .await;
+    assert_refused(&other_browser, r, 400, "niet in deze browser begonnen").await;
     // The right browser once; a replay is refused.
-    assert_eq!(c.get(callback.clone()).send().await.unwrap().status(), 303);
-    let r = c.get(callback).send().await.unwrap();
+    assert_eq!(c.send(c.client().get(callback.clone())).await.status(), 303);
+    let r = c.send(c.client().get(callback)).await;
     assert_eq!(r.status(), 400);
 
     // Forged ID tokens: another audience, expired, signed with an unpublished key.
     for how in ["aud", "exp", "key"] {
         provider.forge(how).await;
-        let c = TestApp::client();
-        let r = sign_in(&app, &c, "alice").await;
-        assert_refused(&app, &c, r, 400, "kon niet worden vertrouwd").await;
+        let c = app.anonymous();
+        let r = sign_in(&c, "alice").await;
+        assert_refused(&c, r, 400, "kon niet worden vertrouwd").await;
     }
 
     // Cancelled (or refused) at the provider.
-    let c = TestApp::client();
-    let r = c.get(app.url("/login/oidc/test")).send().await.unwrap();
+    let c = app.anonymous();
+    let r = c
+        .client()
+        .get(c.url("/login/oidc/test"))
+        .send()
+        .await
+        .unwrap();
     let authorize = location(&r);
     let (_, state) = authorize
         .query_pairs()
@@ -412,37 +376,27 @@ async fn refused_sign_ins_leave_no_session() {
         .query_pairs_mut()
         .append_pair("error", "access_denied")
         .append_pair("state", &state);
-    let r = c.get(callback).send().await.unwrap();
-    assert_refused(&app, &c, r, 403, "afgebroken of geweigerd").await;
+    let r = c.send(c.client().get(callback)).await;
+    assert_refused(&c, r, 403, "afgebroken of geweigerd").await;
 
     // A provider that does not answer, and one that is not configured.
-    let c = TestApp::client();
-    let r = c.get(app.url("/login/oidc/down")).send().await.unwrap();
-    assert_refused(&app, &c, r, 502, "niet bereikbaar").await;
-    let r = c.get(app.url("/login/oidc/nope")).send().await.unwrap();
-    assert_eq!(r.status(), 404);
-    let r = c
-        .get(app.url("/login/oidc/nope/callback?code=x&state=y"))
-        .send()
+    let c = app.anonymous();
+    let r = c.get("/login/oidc/down").await;
+    assert_refused(&c, r, 502, "niet bereikbaar").await;
+    c.get("/login/oidc/nope").await.assert_status(404);
+    c.get("/login/oidc/nope/callback?code=x&state=y")
         .await
-        .unwrap();
-    assert_eq!(r.status(), 404);
+        .assert_status(404);
     // A callback without any state.
-    let r = c
-        .get(app.url("/login/oidc/test/callback?code=x"))
-        .send()
-        .await
-        .unwrap();
-    assert_refused(&app, &c, r, 400, "niet in deze browser begonnen").await;
+    let r = c.get("/login/oidc/test/callback?code=x").await;
+    assert_refused(&c, r, 400, "niet in deze browser begonnen").await;
 }
 
 /// The link page's form, after the callback sent the browser there; its CSRF token.
-async fn link_page(app: &TestApp, c: &Client, r: Response) -> String {
-    assert_eq!(r.status(), 303, "{}", r.url());
-    assert_eq!(r.headers()[LOCATION], "/login/koppelen");
-    let page = c.get(app.url("/login/koppelen")).send().await.unwrap();
-    assert_eq!(page.status(), 200);
-    let html = page.text().await.unwrap();
+async fn link_page(c: &Session, r: Resp) -> String {
+    r.assert_status(303);
+    assert_eq!(r.header(LOCATION.as_str()), "/login/koppelen");
+    let html = c.get_ok("/login/koppelen").await.text();
     assert!(
         html.contains("Er bestaat al een koers-account met het e-mailadres"),
         "{html}"
@@ -451,12 +405,10 @@ async fn link_page(app: &TestApp, c: &Client, r: Response) -> String {
     crate::helpers::hidden_csrf(&html)
 }
 
-async fn confirm(app: &TestApp, c: &Client, csrf: &str, password: &str) -> Response {
-    c.post(app.url("/login/koppelen"))
-        .form(&[("csrf_token", csrf), ("password", password)])
-        .send()
+async fn confirm(c: &Session, csrf: &str, password: &str) -> Resp {
+    let form = [("csrf_token", csrf), ("password", password)];
+    c.send(c.client().post(c.url("/login/koppelen")).form(&form))
         .await
-        .unwrap()
 }
 
 #[tokio::test]
@@ -466,9 +418,9 @@ async fn a_verified_address_links_to_the_local_account_after_its_password() {
     provider
         .set_claims("admin", json!({"email_verified": false}))
         .await;
-    let c = TestApp::client();
-    let r = sign_in(&app, &c, "admin").await;
-    assert_refused(&app, &c, r, 409, "Er bestaat al een koers-account").await;
+    let c = app.anonymous();
+    let r = sign_in(&c, "admin").await;
+    assert_refused(&c, r, 409, "Er bestaat al een koers-account").await;
     // Verified: nothing is linked until the person proves the account is theirs.
     provider
         .set_claims(
@@ -476,8 +428,8 @@ async fn a_verified_address_links_to_the_local_account_after_its_password() {
             json!({"email_verified": true, "groups": ["koers-analyst", "koers-admin"]}),
         )
         .await;
-    let c = TestApp::client();
-    let r = sign_in(&app, &c, "admin").await;
+    let c = app.anonymous();
+    let r = sign_in(&c, "admin").await;
     assert!(
         !r.headers()
             .get_all(SET_COOKIE)
@@ -485,35 +437,29 @@ async fn a_verified_address_links_to_the_local_account_after_its_password() {
             .any(|v| v.to_str().unwrap().starts_with("koers_session=")),
         "no session yet"
     );
-    let csrf = link_page(&app, &c, r).await;
-    assert!(signed_in_as(&app, &c).await.is_none());
+    let csrf = link_page(&c, r).await;
+    assert!(signed_in_as(&c).await.is_none());
     assert_eq!(
         app.store.oidc_provider_of(&app.admin_a.id).await.unwrap(),
         None
     );
     // A wrong password links nothing; the page says so and may be tried again.
-    let r = confirm(&app, &c, &csrf, "wrong password").await;
-    assert_eq!(r.status(), 401);
-    assert!(
-        r.text()
-            .await
-            .unwrap()
-            .contains("E-mailadres of wachtwoord onjuist")
-    );
-    assert!(signed_in_as(&app, &c).await.is_none());
+    let r = confirm(&c, &csrf, "wrong password").await.expect(401);
+    assert!(r.text().contains("E-mailadres of wachtwoord onjuist"));
+    assert!(signed_in_as(&c).await.is_none());
     assert_eq!(
         app.store.oidc_provider_of(&app.admin_a.id).await.unwrap(),
         None
     );
     // Another browser has no link waiting.
-    let other = TestApp::client();
-    let r = other.get(app.url("/login/koppelen")).send().await.unwrap();
-    assert_refused(&app, &other, r, 400, "niet in deze browser begonnen").await;
+    let other = app.anonymous();
+    let r = other.get("/login/koppelen").await;
+    assert_refused(&other, r, 400, "niet in deze browser begonnen").await;
     // The right password: linked, signed in, roles as the claims say.
-    let r = confirm(&app, &c, &csrf, PASSWORD).await;
+    let r = confirm(&c, &csrf, PASSWORD).await;
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()[LOCATION], "/");
-    let me = signed_in_as(&app, &c).await.expect("signed in");
+    let me = signed_in_as(&c).await.expect("signed in");
     assert_eq!(me["user"]["id"], app.admin_a.id.as_str());
     assert_eq!(me["organisation"]["id"], app.org_a.id.as_str());
     assert_eq!(me["roles"], json!(["analyst", "administrator"]));
@@ -526,18 +472,18 @@ async fn a_verified_address_links_to_the_local_account_after_its_password() {
         Some("test")
     );
     // The waiting link is used up; the next sign-in goes straight through.
-    let r = c.get(app.url("/login/koppelen")).send().await.unwrap();
+    let r = c.get("/login/koppelen").await;
     assert_eq!(r.status(), 400);
-    let c = TestApp::client();
-    let r = sign_in(&app, &c, "admin").await;
+    let c = app.anonymous();
+    let r = sign_in(&c, "admin").await;
     assert_eq!(r.status(), 303);
     assert_eq!(r.headers()[LOCATION], "/");
     assert_eq!(
-        signed_in_as(&app, &c).await.expect("signed in")["user"]["id"],
+        signed_in_as(&c).await.expect("signed in")["user"]["id"],
         app.admin_a.id.as_str()
     );
     // The local password still works for a linked local account.
-    app.api_login("admin@pv26.example").await;
+    app.api_as("admin@pv26.example").await;
 }
 
 /// An administrator of one organisation makes a local account with the address of a person
@@ -547,16 +493,14 @@ async fn a_verified_address_links_to_the_local_account_after_its_password() {
 #[tokio::test]
 async fn another_organisations_administrator_cannot_take_over_a_provider_identity() {
     let (app, _provider) = app_with(true).await;
-    let (b, bcsrf) = app.api_login("admin@gm0796.example").await;
+    let b = app.api_as("admin@gm0796.example").await;
     let planted = "planted password 4321";
-    let r = b
-        .post(app.url(&format!("/api/v1/organisations/{}/members", app.org_b.id)))
-        .header("x-csrf-token", &bcsrf)
-        .json(&json!({"email": "alice@pv26.example", "displayName": "Alice", "roles": ["viewer"], "password": planted}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+    b.post_json(
+        &format!("/api/v1/organisations/{}/members", app.org_b.id),
+        &json!({"email": "alice@pv26.example", "displayName": "Alice", "roles": ["viewer"], "password": planted}),
+    )
+    .await
+    .assert_status(201);
     let (account, _) = app
         .store
         .user_for_login("alice@pv26.example")
@@ -566,11 +510,10 @@ async fn another_organisations_administrator_cannot_take_over_a_provider_identit
 
     // Alice signs in through PV26's provider (verified address): refused, nothing linked,
     // no link page offered.
-    let c = TestApp::client();
-    let r = sign_in(&app, &c, "alice").await;
-    assert_refused(&app, &c, r, 409, "Er bestaat al een koers-account").await;
-    let r = c.get(app.url("/login/koppelen")).send().await.unwrap();
-    assert_eq!(r.status(), 400);
+    let c = app.anonymous();
+    let r = sign_in(&c, "alice").await;
+    assert_refused(&c, r, 409, "Er bestaat al een koers-account").await;
+    c.get("/login/koppelen").await.assert_status(400);
     assert_eq!(app.store.oidc_provider_of(&account.id).await.unwrap(), None);
     assert!(
         app.store
@@ -580,26 +523,28 @@ async fn another_organisations_administrator_cannot_take_over_a_provider_identit
             .is_empty()
     );
     // The planted password opens nothing of PV26.
-    let planter = TestApp::client();
-    let r = planter
-        .post(app.url("/api/v1/sessions"))
-        .json(&json!({"email": "alice@pv26.example", "password": planted}))
-        .send()
+    let planter = app.anonymous();
+    let session = planter
+        .post_json(
+            "/api/v1/sessions",
+            &json!({"email": "alice@pv26.example", "password": planted}),
+        )
         .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let session: Value = r.json().await.unwrap();
+        .expect(201)
+        .json();
     assert_eq!(
         session["organisation"]["id"],
         app.org_b.id.as_str(),
         "{session}"
     );
-    let r = planter
-        .patch(app.url("/api/v1/sessions/current"))
-        .header("x-csrf-token", session["csrfToken"].as_str().unwrap())
-        .json(&json!({"organisationId": app.org_a.id}))
-        .send()
+    let rb = planter
+        .client()
+        .patch(planter.url("/api/v1/sessions/current"));
+    planter
+        .send(
+            rb.header("x-csrf-token", session["csrfToken"].as_str().unwrap())
+                .json(&json!({"organisationId": app.org_a.id})),
+        )
         .await
-        .unwrap();
-    assert_eq!(r.status(), 404);
+        .assert_status(404);
 }

@@ -5,13 +5,8 @@ use crate::helpers::{PASSWORD, TestApp, hidden_csrf};
 #[tokio::test]
 async fn pages_need_a_session_and_say_where_to_sign_in() {
     let app = TestApp::spawn().await;
-    let r = TestApp::client()
-        .get(app.url("/organisatie"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
-    assert_eq!(r.headers()["location"], "/login?next=%2Forganisatie");
+    let r = app.anonymous().get("/organisatie").await.expect(303);
+    assert_eq!(r.header("location"), "/login?next=%2Forganisatie");
 }
 
 #[tokio::test]

@@ -60,13 +60,14 @@ async fn two_processes() {
     assert_eq!(two.store.backend(), koers_store::Backend::Postgres);
 
     // Sign in on one; the session cookie and its CSRF token work on two.
-    let r = TestApp::client()
-        .post(one.url("/api/v1/sessions"))
-        .json(&json!({"email": "admin@pv26.example", "password": PASSWORD}))
-        .send()
+    let r = one
+        .anonymous()
+        .post_json(
+            "/api/v1/sessions",
+            &json!({"email": "admin@pv26.example", "password": PASSWORD}),
+        )
         .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
+        .expect(201);
     let cookie = r
         .headers()
         .get_all("set-cookie")
@@ -76,10 +77,7 @@ async fn two_processes() {
         .and_then(|v| v.split(';').next())
         .expect("session cookie")
         .to_string();
-    let csrf = r.json::<Value>().await.unwrap()["csrfToken"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let csrf = r.json()["csrfToken"].as_str().unwrap().to_string();
     let plain = reqwest::Client::new();
     let me: Value = plain
         .get(two.url("/api/v1/sessions/current"))

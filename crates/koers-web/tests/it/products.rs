@@ -2,7 +2,8 @@
 //! refreshed, judged and shown as key figure, chart and table; monitors; bad input listed
 //! field by field; viewers cannot define; other organisations see nothing.
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, invalid_names};
+use crate::session::Session;
 use serde_json::{Value, json};
 
 const CSV: &str = "jaar,regio,ritten\n2022,Utrecht,800\n2022,Amersfoort,500\n2023,Utrecht,700\n2023,Amersfoort,450\n2024,Utrecht,600\n2024,Amersfoort,350\n";
@@ -10,25 +11,18 @@ const CSV: &str = "jaar,regio,ritten\n2022,Utrecht,800\n2022,Amersfoort,500\n202
 /// Imports the freight movements as `vracht` for A and saves an analysis over them.
 pub(crate) async fn with_freight(app: &TestApp) -> String {
     import_freight(app, CSV).await;
-    app.store
-        .create_analysis(
-            &app.org_a.id,
-            &koers_store::catalog::AnalysisFields {
-                title: "Vrachtritten per jaar en regio".into(),
-                description: String::new(),
-                sql: "SELECT jaar, regio, ritten FROM vracht ORDER BY jaar, regio".into(),
-                parameters: Vec::new(),
-            },
-            &koers_store::Actor::cli(),
-        )
-        .await
-        .unwrap()
-        .id
+    app.save_analysis(
+        &app.org_a.id,
+        "Vrachtritten per jaar en regio",
+        "SELECT jaar, regio, ritten FROM vracht ORDER BY jaar, regio",
+        &[],
+    )
+    .await
 }
 
 /// Imports `csv` as (a new version of) A's dataset `vracht`.
 async fn import_freight(app: &TestApp, csv: &str) {
-    crate::dashboards::import(app, &app.org_a, "vracht", csv).await;
+    app.import(&app.org_a, "vracht", "csv", csv).await;
 }
 
 pub(crate) fn definition(analysis: &str) -> Value {
@@ -40,62 +34,29 @@ pub(crate) fn definition(analysis: &str) -> Value {
     })
 }
 
-async fn post(c: &reqwest::Client, url: String, csrf: &str, body: Value) -> reqwest::Response {
-    c.post(url)
-        .header("x-csrf-token", csrf)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-}
-
-fn invalid_names(p: &Value) -> Vec<String> {
-    p["invalidParams"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x["name"].as_str().unwrap().to_string())
-        .collect()
-}
-
 #[tokio::test]
 pub(crate) async fn an_indicator_is_refreshed_judged_and_shown() {
     let app = TestApp::spawn().await;
     let analysis = with_freight(&app).await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
-    let r = post(
-        &c,
-        app.url("/api/v1/indicators"),
-        &csrf,
-        definition(&analysis),
-    )
-    .await;
-    assert_eq!(r.status(), 201);
-    let i: Value = r.json().await.unwrap();
+    let c = app.api_as("admin@pv26.example").await;
+    let i = c
+        .post_json("/api/v1/indicators", &definition(&analysis))
+        .await
+        .expect(201)
+        .json();
     let id = i["id"].as_str().unwrap().to_string();
     assert_eq!(i["direction"], "down");
     assert_eq!(i["greenThreshold"], 1000.0);
     // Before the first refresh there is no value.
-    let v: Value = c
-        .get(app.url(&format!("/api/v1/indicators/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v: Value = c.get_json(&format!("/api/v1/indicators/{id}")).await;
     assert_eq!(v["value"], Value::Null);
     assert_eq!(v["computedAt"], Value::Null);
     // Refresh: per year the sum over regions; 950 is at or below green (lower is better).
-    let r = post(
-        &c,
-        app.url(&format!("/api/v1/indicators/{id}/refresh")),
-        &csrf,
-        json!({}),
-    )
-    .await;
-    assert_eq!(r.status(), 200);
-    let v: Value = r.json().await.unwrap();
+    let v = c
+        .post_json(&format!("/api/v1/indicators/{id}/refresh"), &json!({}))
+        .await
+        .expect(200)
+        .json();
     assert_eq!(v["value"], 950.0);
     assert_eq!(v["period"], "2024");
     assert_eq!(v["status"], "green");
@@ -122,137 +83,75 @@ pub(crate) async fn an_indicator_is_refreshed_judged_and_shown() {
     );
     assert_eq!(v["points"].as_array().unwrap().len(), 6);
     // A monitor follows it.
-    let r = post(
-        &c,
-        app.url("/api/v1/monitors"),
-        &csrf,
-        json!({"name": "Logistieke bewegingen", "indicatorIds": [id]}),
-    )
-    .await;
-    assert_eq!(r.status(), 201);
-    let m: Value = r.json().await.unwrap();
+    let m = c
+        .post_json(
+            "/api/v1/monitors",
+            &json!({"name": "Logistieke bewegingen", "indicatorIds": [id]}),
+        )
+        .await
+        .expect(201)
+        .json();
     let mid = m["id"].as_str().unwrap().to_string();
-    let mv: Value = c
-        .get(app.url(&format!("/api/v1/monitors/{mid}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let mv: Value = c.get_json(&format!("/api/v1/monitors/{mid}")).await;
     assert_eq!(mv["indicators"][0]["status"], "green");
-    let list: Value = c
-        .get(app.url("/api/v1/monitors"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = c.get_json("/api/v1/monitors").await;
     assert_eq!(list.as_array().unwrap().len(), 1);
 
     // Every saved change to the monitor is a version; a stale save is refused; restore.
-    let put = |body: Value| {
-        let (c, csrf, url) = (
-            c.clone(),
-            csrf.clone(),
-            app.url(&format!("/api/v1/monitors/{mid}")),
-        );
-        async move {
-            c.put(url)
-                .header("x-csrf-token", csrf)
-                .json(&body)
-                .send()
-                .await
-                .unwrap()
-        }
-    };
+    let monitor = format!("/api/v1/monitors/{mid}");
+    let put = async |body: Value| c.put_json(&monitor, &body).await;
     let r =
         put(json!({"version": 1, "name": "Logistiek 2026", "indicatorIds": [], "note": "leeg"}))
-            .await;
-    assert_eq!(r.status(), 200);
-    assert_eq!(r.json::<Value>().await.unwrap()["version"], 2);
-    let r = put(json!({"version": 1, "name": "Overschreven", "indicatorIds": [id]})).await;
-    assert_eq!(r.status(), 409);
-    let r = put(json!({"version": "x", "name": "", "indicatorIds": ["onbekend"]})).await;
-    assert_eq!(r.status(), 400);
-    let r = put(json!({"version": 2, "name": "Spion", "indicatorIds": ["onbekend"]})).await;
-    assert_eq!(r.status(), 400);
+            .await
+            .expect(200);
+    assert_eq!(r.json()["version"], 2);
+    put(json!({"version": 1, "name": "Overschreven", "indicatorIds": [id]}))
+        .await
+        .assert_status(409);
+    put(json!({"version": "x", "name": "", "indicatorIds": ["onbekend"]}))
+        .await
+        .assert_status(400);
+    put(json!({"version": 2, "name": "Spion", "indicatorIds": ["onbekend"]}))
+        .await
+        .assert_status(400);
     let versions: Value = c
-        .get(app.url(&format!("/api/v1/monitors/{mid}/versions")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/api/v1/monitors/{mid}/versions"))
+        .await;
     assert_eq!(versions.as_array().unwrap().len(), 2);
     assert_eq!(versions[1]["indicatorIds"], json!([id]));
-    let r = c
-        .post(app.url(&format!("/api/v1/monitors/{mid}/versions/1/restore")))
-        .header("x-csrf-token", &csrf)
-        .send()
+    let restored = c
+        .post(&format!("/api/v1/monitors/{mid}/versions/1/restore"))
         .await
-        .unwrap();
-    let restored: Value = r.json().await.unwrap();
+        .json();
     assert_eq!(restored["version"], 3);
     assert_eq!(restored["name"], "Logistieke bewegingen");
     assert_eq!(restored["indicatorIds"], json!([id]));
-    let (v, vcsrf) = app.api_login("viewer@pv26.example").await;
-    let r = v
-        .put(app.url(&format!("/api/v1/monitors/{mid}")))
-        .header("x-csrf-token", vcsrf)
-        .json(&json!({"version": 3, "name": "x", "indicatorIds": []}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 403);
+    let v = app.api_as("viewer@pv26.example").await;
+    v.put_json(
+        &format!("/api/v1/monitors/{mid}"),
+        &json!({"version": 3, "name": "x", "indicatorIds": []}),
+    )
+    .await
+    .assert_status(403);
 
     // The pages: key figure, status in text, chart with target line, table, CSV.
-    let (p, _) = app.page_login("admin@pv26.example").await;
+    let p = app.page_as("admin@pv26.example").await;
     let page = p
-        .get(app.url(&format!("/informatieproducten/monitoren/{mid}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .page(&format!("/informatieproducten/monitoren/{mid}"))
+        .await;
     assert!(page.contains("versie 1 teruggezet") && page.contains("− Vrachtritten"));
     let form = [
-        ("csrf_token", crate::helpers::hidden_csrf(&page)),
-        ("version", "3".to_string()),
-        ("name", "Logistieke bewegingen".to_string()),
-        ("indicatorIds", id.to_string()),
+        ("version", "3"),
+        ("name", "Logistieke bewegingen"),
+        ("indicatorIds", id.as_str()),
     ];
-    let r = p
-        .post(app.url(&format!("/informatieproducten/monitoren/{mid}")))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    assert!(
-        r.text()
-            .await
-            .unwrap()
-            .contains("Opgeslagen als nieuwe versie.")
-    );
-    let r = p
-        .post(app.url(&format!("/informatieproducten/monitoren/{mid}")))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 409);
+    let monitor_page = format!("/informatieproducten/monitoren/{mid}");
+    let html = p.post_form(&monitor_page, &form).await.expect(200).text();
+    assert!(html.contains("Opgeslagen als nieuwe versie."));
+    p.post_form(&monitor_page, &form).await.assert_status(409);
     let html = p
-        .get(app.url(&format!("/informatieproducten/indicatoren/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .page(&format!("/informatieproducten/indicatoren/{id}"))
+        .await;
     assert!(html.contains("<strong>950 ritten</strong>"), "{html}");
     assert!(html.contains(">Groen</span>"));
     assert!(html.contains("Dalend"));
@@ -264,40 +163,26 @@ pub(crate) async fn an_indicator_is_refreshed_judged_and_shown() {
     assert!(html.contains("<caption class=\"utrecht-table__caption\">"));
     assert!(html.contains("<th scope=\"row\" class=\"utrecht-table__header-cell\">2023</th><td class=\"utrecht-table__cell\">1.150</td>"));
     assert!(!html.contains("Verouderd"));
-    let overview = p
-        .get(app.url("/informatieproducten"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let overview = p.page("/informatieproducten").await;
     assert!(overview.contains("Vrachtritten") && overview.contains("Logistieke bewegingen"));
     assert!(!overview.contains("nog niet gebouwd"));
     let monitor = p
-        .get(app.url(&format!("/informatieproducten/monitoren/{mid}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .page(&format!("/informatieproducten/monitoren/{mid}"))
+        .await;
     assert!(
         monitor.contains("<strong>950 ritten</strong>")
             && monitor.contains("<svg class=\"koers-chart\"")
     );
     let r = p
-        .get(app.url(&format!("/informatieproducten/indicatoren/{id}/data.csv")))
-        .send()
-        .await
-        .unwrap();
+        .get(&format!("/informatieproducten/indicatoren/{id}/data.csv"))
+        .await;
     assert!(
         r.headers()["content-type"]
             .to_str()
             .unwrap()
             .starts_with("text/csv")
     );
-    let csv = r.text().await.unwrap();
+    let csv = r.text();
     assert!(csv.starts_with("period,region,value\n"));
     assert!(csv.contains("2024,Amersfoort,350"));
 
@@ -317,34 +202,21 @@ pub(crate) async fn an_indicator_is_refreshed_judged_and_shown() {
         )
         .await
         .unwrap();
-    let v: Value = c
-        .get(app.url(&format!("/api/v1/indicators/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v: Value = c.get_json(&format!("/api/v1/indicators/{id}")).await;
     assert_eq!(v["stale"], true);
     let html = p
-        .get(app.url(&format!("/informatieproducten/indicatoren/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .page(&format!("/informatieproducten/indicatoren/{id}"))
+        .await;
     assert!(html.contains("Verouderd"), "{html}");
     // Refreshing through the page: without Amersfoort 2024 has 600 rides, still green.
-    let page_csrf = crate::helpers::hidden_csrf(&html);
-    let r = p
-        .post(app.url(&format!("/informatieproducten/indicatoren/{id}/verversen")))
-        .form(&[("csrf_token", page_csrf.as_str())])
-        .send()
+    let html = p
+        .post_form(
+            &format!("/informatieproducten/indicatoren/{id}/verversen"),
+            &[],
+        )
         .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let html = r.text().await.unwrap();
+        .expect(200)
+        .text();
     assert!(html.contains("<strong>600 ritten</strong>"), "{html}");
     assert!(!html.contains("Verouderd"));
 }
@@ -353,56 +225,52 @@ pub(crate) async fn an_indicator_is_refreshed_judged_and_shown() {
 async fn bad_definitions_are_listed_field_by_field() {
     let app = TestApp::spawn().await;
     let analysis = with_freight(&app).await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
-    let url = app.url("/api/v1/indicators");
+    let c = app.api_as("admin@pv26.example").await;
+    let url = "/api/v1/indicators";
     // An analysis that is not the organisation's.
     let mut d = definition("no-such-analysis");
-    let r = post(&c, url.clone(), &csrf, d.clone()).await;
-    assert_eq!(r.status(), 400);
-    assert_eq!(invalid_names(&r.json().await.unwrap()), ["analysisId"]);
+    let r = c.post_json(url, &d).await;
+    r.assert_status(400);
+    assert_eq!(invalid_names(&r.json()), ["analysisId"]);
     // Columns not in the result.
     d = definition(&analysis);
     d["periodColumn"] = json!("maand");
     d["regionColumn"] = json!("provincie");
-    let r = post(&c, url.clone(), &csrf, d).await;
-    assert_eq!(r.status(), 400);
-    assert_eq!(
-        invalid_names(&r.json().await.unwrap()),
-        ["periodColumn", "regionColumn"]
-    );
+    let r = c.post_json(url, &d).await;
+    r.assert_status(400);
+    assert_eq!(invalid_names(&r.json()), ["periodColumn", "regionColumn"]);
     // Amber and green against the direction, together with other problems.
     d = definition(&analysis);
     d["name"] = json!("");
     d["valueColumn"] = json!("gewicht");
     d["direction"] = json!("up");
     d["grain"] = json!("decade");
-    let r = post(&c, url.clone(), &csrf, d).await;
-    assert_eq!(r.status(), 400);
+    let r = c.post_json(url, &d).await;
+    r.assert_status(400);
     assert_eq!(
-        invalid_names(&r.json().await.unwrap()),
+        invalid_names(&r.json()),
         ["name", "valueColumn", "grain", "amberThreshold"]
     );
     // Through the page the form comes back with the problems beside the fields.
-    let (p, pcsrf) = app.page_login("admin@pv26.example").await;
-    let r = p
-        .post(app.url("/informatieproducten/indicatoren"))
-        .form(&[
-            ("csrf_token", pcsrf.as_str()),
-            ("name", "Ritten"),
-            ("unit", "ritten"),
-            ("analysisId", analysis.as_str()),
-            ("periodColumn", "jaar"),
-            ("valueColumn", "ritten"),
-            ("grain", "year"),
-            ("direction", "down"),
-            ("greenThreshold", "1200"),
-            ("amberThreshold", "1000"),
-        ])
-        .send()
+    let p = app.page_as("admin@pv26.example").await;
+    let html = p
+        .post_form(
+            "/informatieproducten/indicatoren",
+            &[
+                ("name", "Ritten"),
+                ("unit", "ritten"),
+                ("analysisId", analysis.as_str()),
+                ("periodColumn", "jaar"),
+                ("valueColumn", "ritten"),
+                ("grain", "year"),
+                ("direction", "down"),
+                ("greenThreshold", "1200"),
+                ("amberThreshold", "1000"),
+            ],
+        )
         .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    let html = r.text().await.unwrap();
+        .expect(400)
+        .text();
     assert!(html.contains("id=\"amberThreshold-error\""));
     assert!(html.contains("value=\"Ritten\""));
     assert!(
@@ -418,75 +286,41 @@ async fn bad_definitions_are_listed_field_by_field() {
 async fn viewers_cannot_define_and_other_organisations_see_nothing() {
     let app = TestApp::spawn().await;
     let analysis = with_freight(&app).await;
-    let (v, vcsrf) = app.api_login("viewer@pv26.example").await;
-    let r = post(
-        &v,
-        app.url("/api/v1/indicators"),
-        &vcsrf,
-        definition(&analysis),
-    )
-    .await;
-    assert_eq!(r.status(), 403);
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
-    let r = post(
-        &c,
-        app.url("/api/v1/indicators"),
-        &csrf,
-        definition(&analysis),
-    )
-    .await;
-    let id = r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let v = app.api_as("viewer@pv26.example").await;
+    v.post_json("/api/v1/indicators", &definition(&analysis))
+        .await
+        .assert_status(403);
+    let c = app.api_as("admin@pv26.example").await;
+    let r = c
+        .post_json("/api/v1/indicators", &definition(&analysis))
+        .await;
+    let id = r.json()["id"].as_str().unwrap().to_string();
     // The viewer reads, but does not refresh.
-    let r = v
-        .get(app.url(&format!("/api/v1/indicators/{id}")))
-        .send()
+    v.get(&format!("/api/v1/indicators/{id}"))
         .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let r = post(
-        &v,
-        app.url(&format!("/api/v1/indicators/{id}/refresh")),
-        &vcsrf,
-        json!({}),
-    )
-    .await;
-    assert_eq!(r.status(), 403);
+        .assert_status(200);
+    v.post_json(&format!("/api/v1/indicators/{id}/refresh"), &json!({}))
+        .await
+        .assert_status(403);
     // Organisation B.
-    let (b, bcsrf) = app.api_login("admin@gm0796.example").await;
-    let r = b
-        .get(app.url(&format!("/api/v1/indicators/{id}")))
-        .send()
+    let b = app.api_as("admin@gm0796.example").await;
+    b.get(&format!("/api/v1/indicators/{id}"))
         .await
-        .unwrap();
-    assert_eq!(r.status(), 404);
-    let list: Value = b
-        .get(app.url("/api/v1/indicators"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .assert_status(404);
+    let list: Value = b.get_json("/api/v1/indicators").await;
     assert_eq!(list, json!([]));
     // B cannot define an indicator on A's analysis either.
-    let r = post(
-        &b,
-        app.url("/api/v1/indicators"),
-        &bcsrf,
-        definition(&analysis),
-    )
-    .await;
-    assert_eq!(r.status(), 400);
-    assert_eq!(invalid_names(&r.json().await.unwrap()), ["analysisId"]);
-    let (bp, _) = app.page_login("admin@gm0796.example").await;
+    let r = b
+        .post_json("/api/v1/indicators", &definition(&analysis))
+        .await;
+    r.assert_status(400);
+    assert_eq!(invalid_names(&r.json()), ["analysisId"]);
+    let bp = app.page_as("admin@gm0796.example").await;
     for path in [
         format!("/informatieproducten/indicatoren/{id}"),
         format!("/informatieproducten/indicatoren/{id}/data.csv"),
     ] {
-        let r = bp.get(app.url(&path)).send().await.unwrap();
+        let r = bp.get(&path).await;
         assert_eq!(r.status(), 404, "{path}");
     }
 }
@@ -496,36 +330,20 @@ async fn product_pages_pass_axe_in_the_browser() {
     use crate::browser::{axe, sign_in, start_browser};
     let app = TestApp::spawn().await;
     let analysis = with_freight(&app).await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
-    let r = post(
-        &c,
-        app.url("/api/v1/indicators"),
-        &csrf,
-        definition(&analysis),
-    )
-    .await;
-    let id = r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    post(
-        &c,
-        app.url(&format!("/api/v1/indicators/{id}/refresh")),
-        &csrf,
-        json!({}),
-    )
-    .await;
-    let r = post(
-        &c,
-        app.url("/api/v1/monitors"),
-        &csrf,
-        json!({"name": "Logistiek", "indicatorIds": [id]}),
-    )
-    .await;
-    let mid = r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let c = app.api_as("admin@pv26.example").await;
+    let r = c
+        .post_json("/api/v1/indicators", &definition(&analysis))
+        .await;
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    c.post_json(&format!("/api/v1/indicators/{id}/refresh"), &json!({}))
+        .await;
+    let r = c
+        .post_json(
+            "/api/v1/monitors",
+            &json!({"name": "Logistiek", "indicatorIds": [id]}),
+        )
+        .await;
+    let mid = r.json()["id"].as_str().unwrap().to_string();
     let (_driver, b, _profile) = start_browser().await;
     sign_in(&b, &app, "admin@pv26.example").await;
     for path in [
@@ -589,19 +407,18 @@ pub(crate) async fn snapshots_freeze_what_was_shown_and_crossing_a_threshold_ale
         )
         .await
         .unwrap();
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
-    let (id, mid) = in_a_monitor(&c, &app, &csrf, definition(&analysis), "Logistiek").await;
+    let c = app.api_as("admin@pv26.example").await;
+    let (id, mid) = in_a_monitor(&c, definition(&analysis), "Logistiek").await;
 
     // Freeze the monitor for the board meeting.
-    let r = post(
-        &c,
-        app.url(&format!("/api/v1/monitors/{mid}/snapshots")),
-        &csrf,
-        json!({"note": "GS 12 maart"}),
-    )
-    .await;
-    assert_eq!(r.status(), 201);
-    let snap: Value = r.json().await.unwrap();
+    let snap = c
+        .post_json(
+            &format!("/api/v1/monitors/{mid}/snapshots"),
+            &json!({"note": "GS 12 maart"}),
+        )
+        .await
+        .expect(201)
+        .json();
     let sid = snap["id"].as_str().unwrap().to_string();
     assert_eq!(snap["intact"], true);
     assert_eq!(
@@ -619,14 +436,10 @@ pub(crate) async fn snapshots_freeze_what_was_shown_and_crossing_a_threshold_ale
 
     // New data: 2024 now has 1 300 movements, past amber; the analyst is alerted.
     import_freight(&app, &CSV.replace("2024,Utrecht,600", "2024,Utrecht,950")).await;
-    let r = post(
-        &c,
-        app.url(&format!("/api/v1/indicators/{id}/refresh")),
-        &csrf,
-        json!({}),
-    )
-    .await;
-    let v: Value = r.json().await.unwrap();
+    let r = c
+        .post_json(&format!("/api/v1/indicators/{id}/refresh"), &json!({}))
+        .await;
+    let v: Value = r.json();
     assert_eq!(v["status"], "red");
     let told = app
         .store
@@ -644,13 +457,8 @@ pub(crate) async fn snapshots_freeze_what_was_shown_and_crossing_a_threshold_ale
             .is_empty()
     );
     // Refreshing again without a change of light alerts nobody again.
-    post(
-        &c,
-        app.url(&format!("/api/v1/indicators/{id}/refresh")),
-        &csrf,
-        json!({}),
-    )
-    .await;
+    c.post_json(&format!("/api/v1/indicators/{id}/refresh"), &json!({}))
+        .await;
     assert_eq!(
         app.store
             .notifications(&analyst.id, &app.org_a.id, 10)
@@ -661,36 +469,17 @@ pub(crate) async fn snapshots_freeze_what_was_shown_and_crossing_a_threshold_ale
     );
 
     // The snapshot still shows what the board saw, unchanged.
-    let again: Value = c
-        .get(app.url(&format!("/api/v1/snapshots/{sid}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let again: Value = c.get_json(&format!("/api/v1/snapshots/{sid}")).await;
     assert_eq!(again["content"], snap["content"]);
     assert_eq!(again["intact"], true);
-    let list: Vec<Value> = c
-        .get(app.url("/api/v1/snapshots"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(list.len(), 1);
+    let list = c.get_json("/api/v1/snapshots").await;
+    assert_eq!(list.as_array().unwrap().len(), 1);
     assert!(list[0].get("content").is_none());
     // The page says it is intact and names the pinned version; the download hashes to it.
-    let (p, _) = app.page_login("viewer@pv26.example").await;
+    let p = app.page_as("viewer@pv26.example").await;
     let html = p
-        .get(app.url(&format!("/informatieproducten/momentopnamen/{sid}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .page(&format!("/informatieproducten/momentopnamen/{sid}"))
+        .await;
     assert!(
         html.contains("De inhoud is ongewijzigd")
             && html.contains("vracht@1")
@@ -698,15 +487,12 @@ pub(crate) async fn snapshots_freeze_what_was_shown_and_crossing_a_threshold_ale
         "{html}"
     );
     let bytes = p
-        .get(app.url(&format!(
+        .get(&format!(
             "/informatieproducten/momentopnamen/{sid}/inhoud.json"
-        )))
-        .send()
+        ))
         .await
-        .unwrap()
         .bytes()
-        .await
-        .unwrap();
+        .to_vec();
     use sha2::Digest;
     assert_eq!(
         format!("sha256:{}", hex::encode(sha2::Sha256::digest(&bytes))),
@@ -714,38 +500,23 @@ pub(crate) async fn snapshots_freeze_what_was_shown_and_crossing_a_threshold_ale
     );
 
     // Bad input: a note too long, a viewer, an unknown monitor, another organisation.
-    let r = post(
-        &c,
-        app.url(&format!("/api/v1/monitors/{mid}/snapshots")),
-        &csrf,
-        json!({"note": "x".repeat(501)}),
+    c.post_json(
+        &format!("/api/v1/monitors/{mid}/snapshots"),
+        &json!({"note": "x".repeat(501)}),
     )
-    .await;
-    assert_eq!(r.status(), 400);
-    let (v, vcsrf) = app.api_login("viewer@pv26.example").await;
-    let r = post(
-        &v,
-        app.url(&format!("/api/v1/monitors/{mid}/snapshots")),
-        &vcsrf,
-        json!({}),
-    )
-    .await;
-    assert_eq!(r.status(), 403);
-    let r = post(
-        &c,
-        app.url("/api/v1/monitors/onbekend/snapshots"),
-        &csrf,
-        json!({}),
-    )
-    .await;
-    assert_eq!(r.status(), 404);
-    let (b, _) = app.api_login("admin@gm0796.example").await;
-    let r = b
-        .get(app.url(&format!("/api/v1/snapshots/{sid}")))
-        .send()
+    .await
+    .assert_status(400);
+    let v = app.api_as("viewer@pv26.example").await;
+    v.post_json(&format!("/api/v1/monitors/{mid}/snapshots"), &json!({}))
         .await
-        .unwrap();
-    assert_eq!(r.status(), 404);
+        .assert_status(403);
+    c.post_json("/api/v1/monitors/onbekend/snapshots", &json!({}))
+        .await
+        .assert_status(404);
+    let b = app.api_as("admin@gm0796.example").await;
+    b.get(&format!("/api/v1/snapshots/{sid}"))
+        .await
+        .assert_status(404);
     assert_eq!(
         app.store
             .snapshots(&app.org_a.id, None)
@@ -760,28 +531,15 @@ pub(crate) async fn snapshots_freeze_what_was_shown_and_crossing_a_threshold_ale
 pub(crate) async fn scheduled_refreshes_run_once_when_due() {
     let app = TestApp::spawn().await;
     let analysis = with_freight(&app).await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
-    let i: Value = post(
-        &c,
-        app.url("/api/v1/indicators"),
-        &csrf,
-        definition(&analysis),
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
+    let c = app.api_as("admin@pv26.example").await;
+    let i: Value = c
+        .post_json("/api/v1/indicators", &definition(&analysis))
+        .await
+        .json();
     let id = i["id"].as_str().unwrap().to_string();
-    let url = app.url(&format!("/api/v1/indicators/{id}/schedule"));
-    let put = |c: &reqwest::Client, csrf: &str, body: Value| {
-        c.put(url.clone())
-            .header("x-csrf-token", csrf)
-            .json(&body)
-            .send()
-    };
-    let r = put(&c, &csrf, json!({"every": "daily"})).await.unwrap();
-    assert_eq!(r.status(), 200);
-    let s: Value = r.json().await.unwrap();
+    let url = format!("/api/v1/indicators/{id}/schedule");
+    let put = async |c: &Session, body: Value| c.put_json(&url, &body).await;
+    let s = put(&c, json!({"every": "daily"})).await.expect(200).json();
     assert_eq!(s["every"], "daily");
     assert!(s["nextDue"].as_str().is_some());
 
@@ -801,14 +559,7 @@ pub(crate) async fn scheduled_refreshes_run_once_when_due() {
         koers_app::products::run_due_refreshes(&app.state.ws, later).await,
         0
     );
-    let v: Value = c
-        .get(app.url(&format!("/api/v1/indicators/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v: Value = c.get_json(&format!("/api/v1/indicators/{id}")).await;
     assert_eq!(v["value"], 950.0);
     let indicator = app.store.indicator(&app.org_a.id, &id).await.unwrap();
     let res = app
@@ -820,41 +571,23 @@ pub(crate) async fn scheduled_refreshes_run_once_when_due() {
     assert_eq!(res.computed_by, "koers (schema)");
 
     // The page shows the schedule.
-    let (p, _) = app.page_login("admin@pv26.example").await;
+    let p = app.page_as("admin@pv26.example").await;
     let html = p
-        .get(app.url(&format!("/informatieproducten/indicatoren/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .page(&format!("/informatieproducten/indicatoren/{id}"))
+        .await;
     assert!(
         html.contains("Elke dag") && html.contains("volgende keer"),
         "{html}"
     );
 
     // Bad input: an unknown cadence, a viewer, another organisation; manual stops it.
-    let r = put(&c, &csrf, json!({"every": "yearly"})).await.unwrap();
-    assert_eq!(r.status(), 400);
-    let (v, vcsrf) = app.api_login("viewer@pv26.example").await;
-    assert_eq!(
-        put(&v, &vcsrf, json!({"every": "hourly"}))
-            .await
-            .unwrap()
-            .status(),
-        403
-    );
-    let (b, bcsrf) = app.api_login("admin@gm0796.example").await;
-    assert_eq!(
-        put(&b, &bcsrf, json!({"every": "hourly"}))
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
-    let r = put(&c, &csrf, json!({"every": "manual"})).await.unwrap();
-    assert_eq!(r.json::<Value>().await.unwrap()["every"], "manual");
+    put(&c, json!({"every": "yearly"})).await.assert_status(400);
+    let v = app.api_as("viewer@pv26.example").await;
+    assert_eq!(put(&v, json!({"every": "hourly"})).await.status(), 403);
+    let b = app.api_as("admin@gm0796.example").await;
+    assert_eq!(put(&b, json!({"every": "hourly"})).await.status(), 404);
+    let r = put(&c, json!({"every": "manual"})).await;
+    assert_eq!(r.json()["every"], "manual");
     let much_later = now + chrono::Duration::days(30);
     assert_eq!(
         koers_app::products::run_due_refreshes(&app.state.ws, much_later).await,
@@ -864,37 +597,19 @@ pub(crate) async fn scheduled_refreshes_run_once_when_due() {
 
 /// Makes the indicator `definition`, refreshes it and puts it in a new monitor `name`;
 /// returns the indicator's and the monitor's ids.
-async fn in_a_monitor(
-    c: &reqwest::Client,
-    app: &TestApp,
-    csrf: &str,
-    definition: Value,
-    name: &str,
-) -> (String, String) {
-    let i: Value = post(c, app.url("/api/v1/indicators"), csrf, definition)
-        .await
-        .json()
-        .await
-        .unwrap();
+async fn in_a_monitor(c: &Session, definition: Value, name: &str) -> (String, String) {
+    let i = c.post_json("/api/v1/indicators", &definition).await.json();
     let id = i["id"].as_str().unwrap().to_string();
-    let r = post(
-        c,
-        app.url(&format!("/api/v1/indicators/{id}/refresh")),
-        csrf,
-        json!({}),
-    )
-    .await;
-    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
-    let m: Value = post(
-        c,
-        app.url("/api/v1/monitors"),
-        csrf,
-        json!({"name": name, "indicatorIds": [id]}),
-    )
-    .await
-    .json()
-    .await
-    .unwrap();
+    c.post_json(&format!("/api/v1/indicators/{id}/refresh"), &json!({}))
+        .await
+        .assert_status(200);
+    let m = c
+        .post_json(
+            "/api/v1/monitors",
+            &json!({"name": name, "indicatorIds": [id]}),
+        )
+        .await
+        .json();
     (id, m["id"].as_str().unwrap().to_string())
 }
 
@@ -917,71 +632,57 @@ pub(crate) async fn snapshots_of_awkward_numbers_and_text_verify_byte_for_byte()
     )
     .await;
     let analysis = app
-        .store
-        .create_analysis(
+        .save_analysis(
             &app.org_a.id,
-            &koers_store::catalog::AnalysisFields {
-                title: "Ritten per jaar".into(),
-                description: String::new(),
-                sql: "SELECT jaar, regio, ritten FROM vracht ORDER BY jaar, regio".into(),
-                parameters: Vec::new(),
-            },
-            &koers_store::Actor::cli(),
+            "Ritten per jaar",
+            "SELECT jaar, regio, ritten FROM vracht ORDER BY jaar, regio",
+            &[],
         )
-        .await
-        .unwrap()
-        .id;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
+        .await;
+    let c = app.api_as("admin@pv26.example").await;
     let mut def = definition(&analysis);
     def["regionColumn"] = Value::Null;
     def["name"] = json!("Ritten ’s-Hertogenbosch 🚲");
-    let (id, mid) = in_a_monitor(&c, &app, &csrf, def, "Ritten").await;
+    let (id, mid) = in_a_monitor(&c, def, "Ritten").await;
 
     let mut taken = Vec::new();
     for path in [
         format!("/api/v1/monitors/{mid}/snapshots"),
         format!("/api/v1/indicators/{id}/snapshots"),
     ] {
-        let r = post(&c, app.url(&path), &csrf, json!({"note": "GS — 12 maart"})).await;
-        assert_eq!(r.status(), 201);
-        let snap: Value = r.json().await.unwrap();
+        let snap = c
+            .post_json(&path, &json!({"note": "GS — 12 maart"}))
+            .await
+            .expect(201)
+            .json();
         assert_eq!(snap["intact"], true, "{snap}");
         taken.push(snap);
     }
     // The frozen bytes hold the awkward numbers as they were, and hash to the snapshot's hash.
-    let check = |app: &TestApp, c: reqwest::Client, snap: Value| {
-        let url = app.url(&format!(
-            "/api/v1/snapshots/{}",
-            snap["id"].as_str().unwrap()
-        ));
+    let check = |c: Session, snap: Value| {
+        let url = format!("/api/v1/snapshots/{}", snap["id"].as_str().unwrap());
         async move {
-            let bytes = c
-                .get(format!("{url}/content"))
-                .send()
-                .await
-                .unwrap()
-                .bytes()
-                .await
-                .unwrap();
-            let text = std::str::from_utf8(&bytes).unwrap();
-            assert_eq!(sha256(&bytes), snap["contentHash"].as_str().unwrap());
+            let r = c.get(&format!("{url}/content")).await;
+            let bytes = r.bytes();
+            let text = std::str::from_utf8(bytes).unwrap();
+            assert_eq!(sha256(bytes), snap["contentHash"].as_str().unwrap());
             assert!(text.contains("11281.099999999999"), "{text}");
             assert!(text.contains("1.7976931348623157e+308"), "{text}");
             assert!(text.contains("5e-324"), "{text}");
             assert!(text.contains("’s-Hertogenbosch 🚲"), "{text}");
-            let again: Value = c.get(url).send().await.unwrap().json().await.unwrap();
+            let again = c.get_json(&url).await;
             assert_eq!(again["intact"], true);
             assert_eq!(again["content"], snap["content"]);
         }
     };
     for snap in &taken {
-        check(&app, c.clone(), snap.clone()).await;
+        check(c.clone(), snap.clone()).await;
     }
     // A second process on the same store (as after a restart) reads the same bytes.
     let sibling = app.spawn_sibling().await;
-    let (c2, _) = sibling.api_login("admin@pv26.example").await;
+    let c2 = sibling.api_as("admin@pv26.example").await;
     for snap in &taken {
-        check(&sibling, c2.clone(), snap.clone()).await;
+        check(c2.clone(), snap.clone()).await;
     }
     let checks = app
         .store
@@ -990,10 +691,7 @@ pub(crate) async fn snapshots_of_awkward_numbers_and_text_verify_byte_for_byte()
         .unwrap();
     assert_eq!((checks[0].count, checks[0].broken.len()), (2, 0));
     // An unknown snapshot's content is a 404 problem.
-    let r = c
-        .get(app.url("/api/v1/snapshots/onbekend/content"))
-        .send()
+    c.get("/api/v1/snapshots/onbekend/content")
         .await
-        .unwrap();
-    assert_eq!(r.status(), 404);
+        .assert_status(404);
 }

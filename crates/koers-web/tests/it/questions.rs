@@ -52,19 +52,8 @@ pub(crate) async fn a_question_closes_the_policy_cycle() {
     let cycle: Value = c.get_json(&format!("/api/v1/policy-tasks/{task_id}")).await;
     assert_eq!(cycle["questions"][0]["openAt"], "dataset");
     let analysis = app
-        .store
-        .create_analysis(
-            &app.org_a.id,
-            &koers_store::catalog::AnalysisFields {
-                title: "Wegvakken slecht".into(),
-                description: String::new(),
-                sql: "SELECT 1".into(),
-                parameters: Vec::new(),
-            },
-            &koers_store::Actor::cli(),
-        )
-        .await
-        .unwrap();
+        .save_analysis(&app.org_a.id, "Wegvakken slecht", "SELECT 1", &[])
+        .await;
     let ev = format!("/api/v1/data-questions/{qid}/evidence");
     assert_eq!(
         c.post_json(&ev, &json!({"kind": "dataset", "target": "nope"}))
@@ -109,7 +98,7 @@ pub(crate) async fn a_question_closes_the_policy_cycle() {
         200
     );
     assert_eq!(
-        c.post_json(&ev, &json!({"kind": "analysis", "target": analysis.id}))
+        c.post_json(&ev, &json!({"kind": "analysis", "target": analysis}))
             .await
             .status(),
         200

@@ -263,16 +263,8 @@ async fn export_validates_against_the_publication_standard() {
         .await
         .json();
     let id = a["id"].as_str().unwrap();
-    let url = app.url(&format!("/api/v1/applications/{id}/algoritmeregister"));
-    let e: Value = c
-        .client()
-        .get(&url)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let url = format!("/api/v1/applications/{id}/algoritmeregister");
+    let e: Value = c.get_json(&url).await;
     assert_eq!(e["valid"], false);
     let missing: Vec<&str> = e["problems"]
         .as_array()
@@ -288,26 +280,13 @@ async fn export_validates_against_the_publication_standard() {
         "Hoog-risico AI-systeem"
     );
     c.put_json(&format!("/api/v1/applications/{id}/publication"), &json!({"description_short": "Een digitale tweeling voor verkeersbesluiten.", "contact_email": "algoritmes@provincie-utrecht.nl"})).await.assert_status(200);
-    let e: Value = c
-        .client()
-        .get(&url)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let e: Value = c.get_json(&url).await;
     assert_eq!(e["valid"], true, "{e}");
     // The record validates against the shipped standard by itself, too.
     let record: koers_core::register::algoritmeregister::AlgoritmeregisterRecord =
         serde_json::from_value(json!({ "fields": e["record"] })).unwrap();
     koers_core::register::algoritmeregister::validate(&record).unwrap();
-    let r = c
-        .client()
-        .get(format!("{url}?format=csv"))
-        .send()
-        .await
-        .unwrap();
+    let r = c.get(&format!("{url}?format=csv")).await;
     assert_eq!(r.status(), 200);
     assert!(
         r.headers()["content-type"]
@@ -315,7 +294,7 @@ async fn export_validates_against_the_publication_standard() {
             .unwrap()
             .starts_with("text/csv")
     );
-    let csv = r.text().await.unwrap();
+    let csv = r.text();
     let mut lines = csv.lines();
     assert!(
         lines
@@ -329,12 +308,7 @@ async fn export_validates_against_the_publication_standard() {
             .unwrap()
             .starts_with("Digitale tweeling mobiliteit,")
     );
-    let r = c
-        .client()
-        .get(format!("{url}?format=xml"))
-        .send()
-        .await
-        .unwrap();
+    let r = c.get(&format!("{url}?format=xml")).await;
     assert_eq!(r.status(), 400);
     // The page offers both downloads and says the export is valid.
     let p = app.page_as("admin@pv26.example").await;
@@ -357,21 +331,14 @@ pub(crate) async fn the_decision_aid_sets_the_risk_group_and_the_requirements() 
     input["aiActRiskGroup"] = json!("");
     let a: Value = c.post_json("/api/v1/applications", &input).await.json();
     let id = a["id"].as_str().unwrap().to_string();
-    let url = app.url(&format!("/api/v1/applications/{id}/ai-act-assessment"));
+    let url = format!("/api/v1/applications/{id}/ai-act-assessment");
     // Walk the tree through the API, always taking the last answer, until it concludes.
     let mut answers: Vec<u64> = Vec::new();
     let mut concluded = None;
     for _ in 0..70 {
-        let r = c
-            .client()
-            .post(&url)
-            .header("x-csrf-token", c.csrf())
-            .json(&json!({ "answers": answers }))
-            .send()
-            .await
-            .unwrap();
+        let r = c.post_json(&url, &json!({ "answers": answers })).await;
         assert_eq!(r.status(), 200);
-        let s: Value = r.json().await.unwrap();
+        let s: Value = r.json();
         if s["concluded"] == true {
             concluded = Some(s);
             break;
@@ -386,14 +353,7 @@ pub(crate) async fn the_decision_aid_sets_the_risk_group_and_the_requirements() 
     assert_eq!(a["aiActRiskSource"], "decision_aid");
     assert!(a["aiActAssessment"]["conclusion"].is_string());
     // A wrong answer is refused.
-    let r = c
-        .client()
-        .post(&url)
-        .header("x-csrf-token", c.csrf())
-        .json(&json!({ "answers": [999] }))
-        .send()
-        .await
-        .unwrap();
+    let r = c.post_json(&url, &json!({ "answers": [999] })).await;
     assert_eq!(r.status(), 400);
     // The questionnaire page: one question at a time, radio buttons.
     let p = app.page_as("admin@pv26.example").await;

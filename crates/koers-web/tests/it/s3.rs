@@ -175,16 +175,11 @@ async fn versions_on_s3_are_imported_queried_exported_and_served() {
                 .file_name("gemeenten.geojson"),
         )
         .text("name", "gemeenten");
-    let r = c
-        .client()
-        .post(app.url("/api/v1/datasets"))
-        .header("x-csrf-token", c.csrf())
-        .multipart(form)
-        .send()
+    let job = c
+        .post_multipart("/api/v1/datasets", form)
         .await
-        .unwrap();
-    assert_eq!(r.status(), 202);
-    let job: Value = r.json().await.unwrap();
+        .expect(202)
+        .json();
     let job_url = format!("/api/v1/jobs/{}", job["id"].as_str().unwrap());
     let mut state = job;
     for _ in 0..400 {

@@ -2,11 +2,12 @@
 //! authorization matrix over every API route, and escaping of hostile input.
 
 use crate::helpers::{PASSWORD, TestApp};
+use crate::session::{Resp, Session};
 use koers_web::WebConfig;
+use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 
-fn assert_strict_headers(r: &reqwest::Response, what: &str) {
-    let h = r.headers();
+fn assert_strict_headers(h: &HeaderMap, what: &str) {
     let csp = h["content-security-policy"].to_str().unwrap();
     assert!(csp.contains("default-src 'self'"), "{what}: {csp}");
     assert!(csp.contains("script-src 'self'"), "{what}: {csp}");
@@ -20,7 +21,7 @@ fn assert_strict_headers(r: &reqwest::Response, what: &str) {
 #[tokio::test]
 async fn every_kind_of_response_carries_the_security_headers() {
     let app = TestApp::spawn().await;
-    let (c, _) = app.page_login("admin@pv26.example").await;
+    let c = app.page_as("admin@pv26.example").await;
     for path in [
         "/",
         "/login",
@@ -33,30 +34,25 @@ async fn every_kind_of_response_carries_the_security_headers() {
         "/assets/vendor/htmx/htmx.min.js",
         "/health",
     ] {
-        let r = c.get(app.url(path)).send().await.unwrap();
-        assert_strict_headers(&r, path);
+        let r = c.get(path).await;
+        assert_strict_headers(r.headers(), path);
         assert!(
             !r.headers().contains_key("strict-transport-security"),
             "no HSTS over plain http: {path}"
         );
     }
     // Without a session too (401 from the API, a redirect from pages).
-    let anon = TestApp::client();
+    let anon = app.anonymous();
     for path in ["/api/v1/sessions/current", "/catalogus"] {
-        let r = anon.get(app.url(path)).send().await.unwrap();
-        assert_strict_headers(&r, path);
+        assert_strict_headers(anon.get(path).await.headers(), path);
     }
 }
 
 #[tokio::test]
 async fn embed_paths_may_be_framed_and_nothing_else() {
     let app = TestApp::spawn().await;
-    let r = TestApp::client()
-        .get(app.url("/embed/bestaat-niet"))
-        .send()
-        .await
-        .unwrap();
-    let csp = r.headers()["content-security-policy"].to_str().unwrap();
+    let r = app.anonymous().get("/embed/bestaat-niet").await;
+    let csp = r.header("content-security-policy");
     assert!(csp.contains("frame-ancestors *"), "{csp}");
     assert!(!r.headers().contains_key("x-frame-options"));
     assert_eq!(r.headers()["x-content-type-options"], "nosniff");
@@ -69,34 +65,27 @@ async fn hsts_only_over_tls() {
         ..WebConfig::default()
     })
     .await;
-    let r = TestApp::client()
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        r.headers()["strict-transport-security"]
-            .to_str()
-            .unwrap()
-            .contains("max-age=")
-    );
+    let r = app.anonymous().get("/login").await;
+    assert!(r.header("strict-transport-security").contains("max-age="));
     // Behind a TLS-terminating proxy that says so.
     let app = TestApp::spawn().await;
-    let r = TestApp::client()
-        .get(app.url("/login"))
-        .header("x-forwarded-proto", "https")
-        .send()
-        .await
-        .unwrap();
+    let anon = app.anonymous();
+    let r = anon
+        .send(
+            anon.client()
+                .get(anon.url("/login"))
+                .header("x-forwarded-proto", "https"),
+        )
+        .await;
     assert!(r.headers().contains_key("strict-transport-security"));
 }
 
-async fn api_sign_in(c: &reqwest::Client, app: &TestApp, password: &str) -> reqwest::Response {
-    c.post(app.url("/api/v1/sessions"))
-        .json(&json!({"email": "viewer@pv26.example", "password": password}))
-        .send()
-        .await
-        .unwrap()
+async fn api_sign_in(c: &Session, password: &str) -> Resp {
+    c.post_json(
+        "/api/v1/sessions",
+        &json!({"email": "viewer@pv26.example", "password": password}),
+    )
+    .await
 }
 
 #[tokio::test]
@@ -106,29 +95,25 @@ async fn a_successful_sign_in_resets_the_failures() {
         ..WebConfig::default()
     })
     .await;
-    let c = TestApp::client();
+    let c = app.anonymous();
     for _ in 0..2 {
-        assert_eq!(api_sign_in(&c, &app, "fout fout fout").await.status(), 401);
+        assert_eq!(api_sign_in(&c, "fout fout fout").await.status(), 401);
     }
-    assert_eq!(api_sign_in(&c, &app, PASSWORD).await.status(), 201);
+    assert_eq!(api_sign_in(&c, PASSWORD).await.status(), 201);
     // Two more failures would have made four: still allowed, the count began again.
     for _ in 0..2 {
-        assert_eq!(api_sign_in(&c, &app, "fout fout fout").await.status(), 401);
+        assert_eq!(api_sign_in(&c, "fout fout fout").await.status(), 401);
     }
-    assert_eq!(api_sign_in(&c, &app, PASSWORD).await.status(), 201);
+    assert_eq!(api_sign_in(&c, PASSWORD).await.status(), 201);
     for _ in 0..3 {
-        api_sign_in(&c, &app, "fout fout fout").await;
+        api_sign_in(&c, "fout fout fout").await;
     }
-    let r = api_sign_in(&c, &app, PASSWORD).await;
+    let r = api_sign_in(&c, PASSWORD).await;
     assert_eq!(r.status(), 429);
-    let wait: u64 = r.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let wait: u64 = r.header("retry-after").parse().unwrap();
     assert!((1..=15 * 60).contains(&wait), "{wait}");
     // The limit is per account: another account from the same address may still sign in.
-    app.api_login("admin@pv26.example").await;
+    app.api_as("admin@pv26.example").await;
 }
 
 #[tokio::test]
@@ -138,61 +123,42 @@ async fn the_sign_in_page_explains_the_limit_in_dutch() {
         ..WebConfig::default()
     })
     .await;
-    let c = TestApp::client();
-    let html = c
-        .get(app.url("/login"))
-        .send()
+    let mut c = app.anonymous();
+    c.open_form("/login").await;
+    let attempt = async |password: &str| {
+        c.post_form(
+            "/login",
+            &[
+                ("email", "viewer@pv26.example"),
+                ("password", password),
+                ("next", "/"),
+            ],
+        )
         .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let token = crate::helpers::hidden_csrf(&html);
-    let attempt = |password: &'static str| {
-        c.post(app.url("/login")).form(&[
-            ("csrf_token", token.as_str()),
-            ("email", "viewer@pv26.example"),
-            ("password", password),
-            ("next", "/"),
-        ])
     };
     for _ in 0..2 {
-        assert_eq!(
-            attempt("fout fout fout").send().await.unwrap().status(),
-            401
-        );
+        attempt("fout fout fout").await.assert_status(401);
     }
-    let r = attempt(PASSWORD).send().await.unwrap();
-    assert_eq!(r.status(), 429);
+    let r = attempt(PASSWORD).await.expect(429);
     assert!(r.headers().contains_key("retry-after"));
-    assert!(
-        r.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/html")
-    );
-    let html = r.text().await.unwrap();
+    assert!(r.header("content-type").starts_with("text/html"));
+    let html = r.text();
     assert!(html.contains("Te veel pogingen"), "{html}");
     // Nothing was signed in.
-    let r = c
-        .get(app.url("/api/v1/sessions/current"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 401);
+    c.get("/api/v1/sessions/current").await.assert_status(401);
 }
 
 /// A sign-in through the API as `email`, from a client that says it is `forwarded_for`.
 async fn sign_in_from(app: &TestApp, forwarded_for: &str, email: &str, password: &str) -> u16 {
-    TestApp::client()
-        .post(app.url("/api/v1/sessions"))
-        .header("x-forwarded-for", forwarded_for)
-        .json(&json!({"email": email, "password": password}))
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+    let c = app.anonymous();
+    let rb = c.client().post(c.url("/api/v1/sessions"));
+    c.send(
+        rb.header("x-forwarded-for", forwarded_for)
+            .json(&json!({"email": email, "password": password})),
+    )
+    .await
+    .status()
+    .as_u16()
 }
 
 #[tokio::test]
@@ -271,7 +237,7 @@ async fn parallel_wrong_passwords_never_pass_the_limit() {
     for _ in 0..30 {
         let app = app.clone();
         attempts.spawn(async move {
-            api_sign_in(&TestApp::client(), &app, "fout fout fout")
+            api_sign_in(&app.anonymous(), "fout fout fout")
                 .await
                 .status()
                 .as_u16()
@@ -283,14 +249,13 @@ async fn parallel_wrong_passwords_never_pass_the_limit() {
     let limited = statuses.iter().filter(|s| **s == 429).count();
     assert_eq!((wrong, limited), (5, 25), "{statuses:?}");
     // Locked: the right password is refused too.
-    let r = api_sign_in(&TestApp::client(), &app, PASSWORD).await;
+    let r = api_sign_in(&app.anonymous(), PASSWORD).await;
     assert_eq!(r.status(), 429);
 }
 
 /// The session cookie a response sets.
-fn session_cookie(r: &reqwest::Response) -> String {
-    r.headers()
-        .get_all("set-cookie")
+fn session_cookie(h: &HeaderMap) -> String {
+    h.get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
         .find_map(|v| v.strip_prefix("koers_session="))
@@ -314,13 +279,13 @@ async fn whoami(app: &TestApp, token: &str) -> u16 {
 async fn signing_in_issues_a_new_session_and_ends_the_old_one() {
     let app = TestApp::spawn().await;
     // Through the API: a first session, then signing in again with it.
-    let c = TestApp::client();
-    let r = api_sign_in(&c, &app, PASSWORD).await;
-    let first = session_cookie(&r);
+    let c = app.anonymous();
+    let r = api_sign_in(&c, PASSWORD).await;
+    let first = session_cookie(r.headers());
     assert_eq!(whoami(&app, &first).await, 200);
-    let r = api_sign_in(&c, &app, PASSWORD).await;
+    let r = api_sign_in(&c, PASSWORD).await;
     assert_eq!(r.status(), 201);
-    let second = session_cookie(&r);
+    let second = session_cookie(r.headers());
     assert_ne!(first, second);
     assert_eq!(whoami(&app, &first).await, 401, "the old session is ended");
     assert_eq!(whoami(&app, &second).await, 200);
@@ -359,7 +324,7 @@ async fn signing_in_issues_a_new_session_and_ends_the_old_one() {
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
-    let fresh = session_cookie(&r);
+    let fresh = session_cookie(r.headers());
     assert_ne!(fresh, planted);
     assert_eq!(whoami(&app, &planted).await, 401);
     let me: Value = reqwest::Client::new()
@@ -434,10 +399,10 @@ async fn authorization_matrix_over_every_api_route() {
         "theme": "GOVE", "licence": "CC0-1.0", "accessRights": "public", "cadence": "NEVER", "body": "x"});
     let mut problems = Vec::new();
 
-    let anon = TestApp::client();
+    let anon = app.anonymous();
     for (method, path) in &routes {
         let url = app.url(&format!("/api/v1{}", crate::isolation::concrete(path, &o)));
-        let r = crate::helpers::request(&anon, method, &url)
+        let r = crate::helpers::request(anon.client(), method, &url)
             .json(&body)
             .send()
             .await
@@ -463,7 +428,7 @@ async fn authorization_matrix_over_every_api_route() {
     for role in roles {
         let email = format!("matrix-{}@pv26.example", role.as_str().replace('_', "-"));
         let user = crate::helpers::user(&app.store, &email, &app.org_a, &[role], false).await;
-        let (c, csrf) = app.api_login(&email).await;
+        let c = app.api_as(&email).await;
         let token = app.token_for(&user, &app.org_a.id, "read_write").await;
         let read_only = app.token_for(&user, &app.org_a.id, "read").await;
         for (method, path) in &routes {
@@ -487,7 +452,7 @@ async fn authorization_matrix_over_every_api_route() {
                 }
             }
             let with_session =
-                crate::helpers::request(&c, method, &url).header("x-csrf-token", &csrf);
+                crate::helpers::request(c.client(), method, &url).header("x-csrf-token", c.csrf());
             let with_token = crate::helpers::request(&plain, method, &url).bearer_auth(&token);
             for (how, req) in [("session", with_session), ("token", with_token)] {
                 let r = req.json(&body).send().await.unwrap();
@@ -521,21 +486,22 @@ const SCRIPT: &str = "<script>alert(1)</script>";
 const IMG: &str = "\"><img src=x onerror=alert(1)>";
 
 /// Sends `body` and expects a success; returns the answer.
-async fn create(c: &reqwest::Client, csrf: &str, method: &str, url: &str, body: Value) -> Value {
-    let r = crate::helpers::request(c, method, url)
-        .header("x-csrf-token", csrf)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    let text = r.text().await.unwrap();
-    assert!(status.is_success(), "{method} {url}: {status} {text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
+async fn create(c: &Session, method: &str, path: &str, body: Value) -> Value {
+    let rb = crate::helpers::request(c.client(), method, &c.url(path));
+    let r = c
+        .send(rb.header("x-csrf-token", c.csrf()).json(&body))
+        .await;
+    assert!(
+        r.status().is_success(),
+        "{method} {path}: {} {}",
+        r.status(),
+        r.text()
+    );
+    serde_json::from_slice(r.bytes()).unwrap_or(Value::Null)
 }
 
 /// Every page reachable by links from `/`, breadth first (at most `limit`).
-async fn crawl(app: &TestApp, c: &reqwest::Client, limit: usize) -> Vec<(String, String)> {
+async fn crawl(c: &Session, limit: usize) -> Vec<(String, String)> {
     let mut seen = std::collections::BTreeSet::new();
     let mut queue = std::collections::VecDeque::from(["/".to_string()]);
     let mut pages = Vec::new();
@@ -543,7 +509,7 @@ async fn crawl(app: &TestApp, c: &reqwest::Client, limit: usize) -> Vec<(String,
         if pages.len() >= limit || !seen.insert(path.clone()) {
             continue;
         }
-        let r = c.get(app.url(&path)).send().await.unwrap();
+        let r = c.get(&path).await;
         let html = r
             .headers()
             .get("content-type")
@@ -551,7 +517,7 @@ async fn crawl(app: &TestApp, c: &reqwest::Client, limit: usize) -> Vec<(String,
         if !html {
             continue;
         }
-        let text = r.text().await.unwrap();
+        let text = r.text();
         for part in text.split("href=\"").skip(1) {
             let link = part.split('"').next().unwrap_or("").replace("&amp;", "&");
             let link = link.split('#').next().unwrap_or("").to_string();
@@ -573,13 +539,12 @@ async fn crawl(app: &TestApp, c: &reqwest::Client, limit: usize) -> Vec<(String,
 async fn hostile_input_is_escaped_on_every_page() {
     let app = TestApp::spawn().await;
     let o = crate::isolation::objects_of_a(&app).await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
-    let api = |p: &str| app.url(&format!("/api/v1{p}"));
+    let c = app.api_as("admin@pv26.example").await;
+    let api = |p: &str| format!("/api/v1{p}");
     let both = format!("{SCRIPT} {IMG}");
 
     let mut ds = create(
         &c,
-        &csrf,
         "get",
         &api(&format!("/datasets/{}", o.dataset)),
         Value::Null,
@@ -589,7 +554,6 @@ async fn hostile_input_is_escaped_on_every_page() {
     ds["description"] = json!(both);
     create(
         &c,
-        &csrf,
         "put",
         &api(&format!("/datasets/{}/metadata", o.dataset)),
         ds,
@@ -597,7 +561,6 @@ async fn hostile_input_is_escaped_on_every_page() {
     .await;
     create(
         &c,
-        &csrf,
         "post",
         &api("/analyses"),
         json!({"title": both, "description": both, "sql": "SELECT 1 AS x"}),
@@ -605,7 +568,6 @@ async fn hostile_input_is_escaped_on_every_page() {
     .await;
     let task = create(
         &c,
-        &csrf,
         "post",
         &api("/policy-tasks"),
         json!({"name": both, "theme": "nature", "description": both, "goals": both}),
@@ -613,7 +575,6 @@ async fn hostile_input_is_escaped_on_every_page() {
     .await;
     let question = create(
         &c,
-        &csrf,
         "post",
         &api("/data-questions"),
         json!({"taskId": task["id"], "question": format!("Hoeveel {both}?"), "policyGoal": both}),
@@ -621,7 +582,6 @@ async fn hostile_input_is_escaped_on_every_page() {
     .await;
     create(
         &c,
-        &csrf,
         "post",
         &api(&format!(
             "/data-questions/{}/comments",
@@ -632,7 +592,6 @@ async fn hostile_input_is_escaped_on_every_page() {
     .await;
     create(
         &c,
-        &csrf,
         "post",
         &api("/applications"),
         json!({
@@ -644,7 +603,6 @@ async fn hostile_input_is_escaped_on_every_page() {
     .await;
     let indicator = create(
         &c,
-        &csrf,
         "post",
         &api("/indicators"),
         json!({
@@ -655,7 +613,6 @@ async fn hostile_input_is_escaped_on_every_page() {
     .await;
     create(
         &c,
-        &csrf,
         "post",
         &api("/monitors"),
         json!({"name": both, "description": both, "indicatorIds": [indicator["id"]]}),
@@ -663,7 +620,6 @@ async fn hostile_input_is_escaped_on_every_page() {
     .await;
     create(
         &c,
-        &csrf,
         "post",
         &api("/maturity/rounds"),
         json!({"name": both, "year": "2026"}),
@@ -671,15 +627,14 @@ async fn hostile_input_is_escaped_on_every_page() {
     .await;
     create(
         &c,
-        &csrf,
         "post",
         &api("/learning/programmes"),
         json!({"name": both, "description": both}),
     )
     .await;
 
-    let (pc, _) = app.page_login("admin@pv26.example").await;
-    let pages = crawl(&app, &pc, 400).await;
+    let pc = app.page_as("admin@pv26.example").await;
+    let pages = crawl(&pc, 400).await;
     let mut escaped = 0;
     for (path, html) in &pages {
         assert!(!html.contains(SCRIPT), "unescaped script on {path}");

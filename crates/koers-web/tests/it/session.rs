@@ -38,16 +38,7 @@ impl TestApp {
 
     /// `email` signed in through the API (`POST /api/v1/sessions`).
     pub async fn api_as(&self, email: &str) -> Session {
-        let mut s = self.anonymous();
-        let r = s
-            .post_json(
-                "/api/v1/sessions",
-                &serde_json::json!({ "email": email, "password": PASSWORD }),
-            )
-            .await
-            .expect(201);
-        s.csrf = Some(r.json()["csrfToken"].as_str().expect("csrf").to_string());
-        s
+        Session::sign_in(&self.base, email).await
     }
 
     /// `email` signed in through the sign-in page, as a browser does.
@@ -73,12 +64,7 @@ impl TestApp {
 
     /// Nobody signed in: a browser that keeps cookies and does not follow redirects.
     pub fn anonymous(&self) -> Session {
-        Session {
-            client: TestApp::client(),
-            base: self.base.clone(),
-            csrf: None,
-            token: None,
-        }
+        Session::new(&self.base)
     }
 
     /// A script with the personal API token `token`: no cookies, no CSRF token.
@@ -93,6 +79,35 @@ impl TestApp {
 }
 
 impl Session {
+    /// Nobody signed in to the koers at `base` (a browser that keeps cookies and does not
+    /// follow redirects).
+    pub fn new(base: &str) -> Session {
+        Session {
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            base: base.to_string(),
+            csrf: None,
+            token: None,
+        }
+    }
+
+    /// `email` signed in through the API of the koers at `base`.
+    pub async fn sign_in(base: &str, email: &str) -> Session {
+        let mut s = Session::new(base);
+        let r = s
+            .post_json(
+                "/api/v1/sessions",
+                &serde_json::json!({ "email": email, "password": PASSWORD }),
+            )
+            .await
+            .expect(201);
+        s.csrf = Some(r.json()["csrfToken"].as_str().expect("csrf").to_string());
+        s
+    }
+
     /// The raw client (with this session's cookies), for requests a test crafts itself.
     pub fn client(&self) -> &reqwest::Client {
         &self.client
@@ -135,6 +150,11 @@ impl Session {
         self.send(self.request(Method::GET, path, false)).await
     }
 
+    /// The answer at `path`, which must be 200 OK.
+    pub async fn get_ok(&self, path: &str) -> Resp {
+        self.get(path).await.expect(200)
+    }
+
     /// The JSON at `path` (whatever the status).
     pub async fn get_json(&self, path: &str) -> Value {
         self.get(path).await.json()
@@ -159,6 +179,18 @@ impl Session {
             .await
     }
 
+    /// A change without a body (an action such as a restore): only the CSRF header.
+    pub async fn post(&self, path: &str) -> Resp {
+        self.send(self.request(Method::POST, path, true)).await
+    }
+
+    /// Posts a CSV file as the body (`text/csv`), with the CSRF header.
+    pub async fn post_csv(&self, path: &str, csv: &str) -> Resp {
+        let rb = self.request(Method::POST, path, true);
+        self.send(rb.header("content-type", "text/csv").body(csv.to_string()))
+            .await
+    }
+
     pub async fn put_json(&self, path: &str, body: &impl Serialize) -> Resp {
         self.send(self.request(Method::PUT, path, true).json(body))
             .await
@@ -179,6 +211,21 @@ impl Session {
         form.push(("csrf_token", self.csrf()));
         form.extend_from_slice(fields);
         self.send(self.request(Method::POST, path, false).form(&form))
+            .await
+    }
+
+    /// Posts a multipart form as a script does: the CSRF header, like the JSON calls.
+    pub async fn post_multipart(&self, path: &str, form: reqwest::multipart::Form) -> Resp {
+        self.send(self.request(Method::POST, path, true).multipart(form))
+            .await
+    }
+
+    /// Uploads a multipart form as a page does: the session's CSRF token in the query string
+    /// (the form's `action`), since the body is read only after the check.
+    pub async fn upload(&self, path: &str, form: reqwest::multipart::Form) -> Resp {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let path = format!("{path}{sep}csrf_token={}", self.csrf());
+        self.send(self.request(Method::POST, &path, false).multipart(form))
             .await
     }
 }

@@ -4,7 +4,8 @@
 //! in `tests/fixtures/sources`. Bad services (unreachable, HTML, a broken page halfway, an
 //! unknown layer, an internal address, an oversized answer) are refused and change nothing.
 
-use crate::helpers::{TestApp, hidden_csrf};
+use crate::helpers::TestApp;
+use crate::session::Session;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -138,10 +139,10 @@ pub(crate) async fn fixture() -> Arc<Fixture> {
 }
 
 /// Waits for a job of the API to end and gives its last state.
-async fn finished(app: &TestApp, c: &reqwest::Client, job: &Value) -> Value {
-    let url = app.url(&format!("/api/v1/jobs/{}", job["id"].as_str().unwrap()));
+async fn finished(c: &Session, job: &Value) -> Value {
+    let url = format!("/api/v1/jobs/{}", job["id"].as_str().unwrap());
     for _ in 0..400 {
-        let state: Value = c.get(&url).send().await.unwrap().json().await.unwrap();
+        let state = c.get_json(&url).await;
         if state["state"] != "running" {
             return state;
         }
@@ -151,42 +152,19 @@ async fn finished(app: &TestApp, c: &reqwest::Client, job: &Value) -> Value {
 }
 
 /// Posts a source import and waits for it: the job's last state.
-async fn import(app: &TestApp, c: &reqwest::Client, csrf: &str, body: Value) -> Value {
-    let r = c
-        .post(app.url("/api/v1/source-imports"))
-        .header("x-csrf-token", csrf)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+async fn import(c: &Session, body: Value) -> Value {
+    let r = c.post_json("/api/v1/source-imports", &body).await;
     assert_eq!(r.status(), 202, "{body}");
-    let job: Value = r.json().await.unwrap();
-    finished(app, c, &job).await
+    finished(c, &r.json()).await
 }
 
-async fn refresh(app: &TestApp, c: &reqwest::Client, csrf: &str, id: &str) -> Value {
-    let r = c
-        .post(app.url(&format!("/api/v1/datasets/{id}/refreshes")))
-        .header("x-csrf-token", csrf)
-        .send()
+async fn refresh(c: &Session, id: &str) -> Value {
+    let job = c
+        .post(&format!("/api/v1/datasets/{id}/refreshes"))
         .await
-        .unwrap();
-    assert_eq!(r.status(), 202);
-    let job: Value = r.json().await.unwrap();
-    finished(app, c, &job).await
-}
-
-async fn get_json(app: &TestApp, c: &reqwest::Client, path: &str) -> Value {
-    let r = c.get(app.url(path)).send().await.unwrap();
-    assert_eq!(r.status(), 200, "{path}");
-    r.json().await.unwrap()
-}
-
-/// A page's HTML, which must answer 200.
-async fn get_text(app: &TestApp, c: &reqwest::Client, path: &str) -> String {
-    let r = c.get(app.url(path)).send().await.unwrap();
-    assert_eq!(r.status(), 200, "{path}");
-    r.text().await.unwrap()
+        .expect(202)
+        .json();
+    finished(c, &job).await
 }
 
 async fn rows(app: &TestApp, sql: &str) -> Vec<Vec<Value>> {
@@ -199,15 +177,13 @@ async fn rows(app: &TestApp, sql: &str) -> Vec<Vec<Value>> {
 async fn cbs_odata_imports_pages_refreshes_only_on_change_and_keeps_a_version_on_a_broken_page() {
     let f = fixture().await;
     let app = TestApp::spawn().await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let c = app.api_as("admin@pv26.example").await;
     let url = format!("{}/odata/85318NED", f.base);
     // What the table offers.
-    let offers = get_json(
-        &app,
-        &c,
-        &format!("/api/v1/service-offers?kind=odata&url={url}"),
-    )
-    .await;
+    let offers = c
+        .get_ok(&format!("/api/v1/service-offers?kind=odata&url={url}"))
+        .await
+        .json();
     assert!(
         offers
             .as_array()
@@ -216,16 +192,10 @@ async fn cbs_odata_imports_pages_refreshes_only_on_change_and_keeps_a_version_on
             .any(|o| o["id"] == "TypedDataSet"),
         "{offers}"
     );
-    let done = import(
-        &app,
-        &c,
-        &csrf,
-        json!({"kind": "odata", "url": url, "every": "daily"}),
-    )
-    .await;
+    let done = import(&c, json!({"kind": "odata", "url": url, "every": "daily"})).await;
     assert_eq!(done["state"], "done", "{done}");
     let id = done["datasetId"].as_str().unwrap().to_string();
-    let ds = get_json(&app, &c, &format!("/api/v1/datasets/{id}")).await;
+    let ds = c.get_ok(&format!("/api/v1/datasets/{id}")).await.json();
     assert_eq!(ds["name"], "cbs_85318ned");
     // The catalog entry starts from what CBS says the table is.
     assert_eq!(ds["title"], "Kerncijfers wijken en buurten 2023");
@@ -238,7 +208,10 @@ async fn cbs_odata_imports_pages_refreshes_only_on_change_and_keeps_a_version_on
         "{ds}"
     );
     // What the columns mean, from CBS' DataProperties, with the unit.
-    let versions = get_json(&app, &c, &format!("/api/v1/datasets/{id}/versions")).await;
+    let versions = c
+        .get_ok(&format!("/api/v1/datasets/{id}/versions"))
+        .await
+        .json();
     let columns = versions[0]["columns"].as_array().unwrap().clone();
     let title = |name: &str| {
         columns
@@ -252,8 +225,8 @@ async fn cbs_odata_imports_pages_refreshes_only_on_change_and_keeps_a_version_on
     );
     assert_eq!(title("Gemeentenaam_1"), Some(json!("Gemeentenaam")));
     assert_eq!(title("ID"), Some(Value::Null));
-    let (p, _) = app.page_login("admin@pv26.example").await;
-    let html = get_text(&app, &p, &format!("/bronnen/{id}")).await;
+    let p = app.page_as("admin@pv26.example").await;
+    let html = p.get_ok(&format!("/bronnen/{id}")).await.text();
     assert!(
         html.contains("<code>AantalInwoners_5</code><br><span class=\"koers-hint koers-column-title\">Aantal inwoners (aantal)</span>"),
         "{html}"
@@ -269,34 +242,52 @@ async fn cbs_odata_imports_pages_refreshes_only_on_change_and_keeps_a_version_on
     assert_eq!(got[2][0], "GM0363");
     assert_eq!(got[2][1], 918117);
     assert_eq!(got[1][1], Value::Null);
-    let source = get_json(&app, &c, &format!("/api/v1/datasets/{id}/source")).await;
+    let source = c
+        .get_ok(&format!("/api/v1/datasets/{id}/source"))
+        .await
+        .json();
     assert_eq!(source["kind"], "odata");
     assert_eq!(source["item"], "TypedDataSet");
     assert_eq!(source["every"], "daily");
     assert_eq!(source["outcome"], "imported");
     // The same data again: no new version.
-    let r = refresh(&app, &c, &csrf, &id).await;
+    let r = refresh(&c, &id).await;
     assert_eq!(r["state"], "done", "{r}");
-    let versions = get_json(&app, &c, &format!("/api/v1/datasets/{id}/versions")).await;
+    let versions = c
+        .get_ok(&format!("/api/v1/datasets/{id}/versions"))
+        .await
+        .json();
     assert_eq!(versions.as_array().unwrap().len(), 1);
-    let source = get_json(&app, &c, &format!("/api/v1/datasets/{id}/source")).await;
+    let source = c
+        .get_ok(&format!("/api/v1/datasets/{id}/source"))
+        .await
+        .json();
     assert_eq!(source["outcome"], "unchanged");
     // A page cut off halfway: the refresh fails, nothing of it is kept.
     f.broken.store(true, Ordering::SeqCst);
-    let r = refresh(&app, &c, &csrf, &id).await;
+    let r = refresh(&c, &id).await;
     assert_eq!(r["state"], "failed", "{r}");
     assert!(r["error"].as_str().unwrap().contains("geen JSON"), "{r}");
-    let versions = get_json(&app, &c, &format!("/api/v1/datasets/{id}/versions")).await;
+    let versions = c
+        .get_ok(&format!("/api/v1/datasets/{id}/versions"))
+        .await
+        .json();
     assert_eq!(versions.as_array().unwrap().len(), 1);
-    let source = get_json(&app, &c, &format!("/api/v1/datasets/{id}/source")).await;
+    let source = c
+        .get_ok(&format!("/api/v1/datasets/{id}/source"))
+        .await
+        .json();
     assert_eq!(source["outcome"], "failed");
     assert!(source["message"].as_str().unwrap().contains("geen JSON"));
     // Changed data: a new version.
     f.broken.store(false, Ordering::SeqCst);
     f.changed.store(true, Ordering::SeqCst);
-    let r = refresh(&app, &c, &csrf, &id).await;
+    let r = refresh(&c, &id).await;
     assert_eq!(r["state"], "done", "{r}");
-    let versions = get_json(&app, &c, &format!("/api/v1/datasets/{id}/versions")).await;
+    let versions = c
+        .get_ok(&format!("/api/v1/datasets/{id}/versions"))
+        .await
+        .json();
     assert_eq!(versions.as_array().unwrap().len(), 2);
     let got = rows(
         &app,
@@ -306,23 +297,31 @@ async fn cbs_odata_imports_pages_refreshes_only_on_change_and_keeps_a_version_on
     assert_eq!(got[0][0], 931298);
     // The scheduled refresh: due a day later, claimed once, unchanged data makes no version.
     let later = chrono::Utc::now() + chrono::Duration::days(2);
-    assert_eq!(koers_app::sources::run_due(&app.state.ws, later).await, 1);
-    assert_eq!(koers_app::sources::run_due(&app.state.ws, later).await, 0);
-    let versions = get_json(&app, &c, &format!("/api/v1/datasets/{id}/versions")).await;
+    assert_eq!(
+        koers_app::sources::run_due(&app.state.ws, later).await,
+        1
+    );
+    assert_eq!(
+        koers_app::sources::run_due(&app.state.ws, later).await,
+        0
+    );
+    let versions = c
+        .get_ok(&format!("/api/v1/datasets/{id}/versions"))
+        .await
+        .json();
     assert_eq!(versions.as_array().unwrap().len(), 2);
     // Replacing the source with an unknown entity set: refused at the next refresh.
-    let r = c
-        .put(app.url(&format!("/api/v1/datasets/{id}/source")))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({"kind": "odata", "url": url, "item": "Onbekend", "every": "manual"}))
-        .send()
+    let s = c
+        .put_json(
+            &format!("/api/v1/datasets/{id}/source"),
+            &json!({"kind": "odata", "url": url, "item": "Onbekend", "every": "manual"}),
+        )
         .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let s: Value = r.json().await.unwrap();
+        .expect(200)
+        .json();
     assert_eq!(s["every"], "manual");
     assert_eq!(s["nextDue"], Value::Null);
-    let r = refresh(&app, &c, &csrf, &id).await;
+    let r = refresh(&c, &id).await;
     assert_eq!(r["state"], "failed");
     assert!(r["error"].as_str().unwrap().contains("Onbekend"), "{r}");
     // Every change is in the audit log.
@@ -345,32 +344,25 @@ async fn cbs_odata_imports_pages_refreshes_only_on_change_and_keeps_a_version_on
 async fn ckan_resource_and_wfs_layer_are_imported() {
     let f = fixture().await;
     let app = TestApp::spawn().await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let c = app.api_as("admin@pv26.example").await;
     // CKAN: package_show as data.overheid.nl answers, the first readable resource.
     let ckan = format!("{}/ckan/api/3/action/package_show?id=wegen-utrecht", f.base);
-    let offers = get_json(
-        &app,
-        &c,
-        &format!("/api/v1/service-offers?kind=ckan&url={}", urlencode(&ckan)),
-    )
-    .await;
+    let offers = c
+        .get_ok(&format!(
+            "/api/v1/service-offers?kind=ckan&url={}",
+            urlencode(&ckan)
+        ))
+        .await
+        .json();
     assert_eq!(offers[1]["id"], "res-csv", "{offers}");
-    let done = import(
-        &app,
-        &c,
-        &csrf,
-        json!({"kind": "ckan", "url": ckan, "name": "wegen"}),
-    )
-    .await;
+    let done = import(&c, json!({"kind": "ckan", "url": ckan, "name": "wegen"})).await;
     assert_eq!(done["state"], "done", "{done}");
     let got = rows(&app, "SELECT weg, lengte_km FROM wegen ORDER BY weg").await;
     assert_eq!(got.len(), 3);
     assert_eq!(got[0][0], "A12");
     // A resource koers cannot read, and an unknown package.
     let bad = import(
-        &app,
         &c,
-        &csrf,
         json!({"kind": "ckan", "url": ckan, "resource": "res-pdf", "name": "toelichting"}),
     )
     .await;
@@ -380,9 +372,7 @@ async fn ckan_resource_and_wfs_layer_are_imported() {
         "{bad}"
     );
     let bad = import(
-        &app,
         &c,
-        &csrf,
         json!({"kind": "ckan", "url": format!("{}/ckan", f.base), "item": "bestaat-niet"}),
     )
     .await;
@@ -391,18 +381,17 @@ async fn ckan_resource_and_wfs_layer_are_imported() {
 
     // WFS: GetCapabilities lists the layers; GetFeature pages of 2 by startIndex.
     let wfs = format!("{}/wfs?request=GetCapabilities&service=WFS", f.base);
-    let offers = get_json(
-        &app,
-        &c,
-        &format!("/api/v1/service-offers?kind=wfs&url={}", urlencode(&wfs)),
-    )
-    .await;
+    let offers = c
+        .get_ok(&format!(
+            "/api/v1/service-offers?kind=wfs&url={}",
+            urlencode(&wfs)
+        ))
+        .await
+        .json();
     assert_eq!(offers[0]["id"], "wijkenbuurten:wijken", "{offers}");
     assert_eq!(offers[1]["title"], "Buurten");
     let done = import(
-        &app,
         &c,
-        &csrf,
         json!({"kind": "wfs", "url": wfs, "item": "wijkenbuurten:wijken"}),
     )
     .await;
@@ -415,25 +404,25 @@ async fn ckan_resource_and_wfs_layer_are_imported() {
     .await;
     assert_eq!(got.len(), 5);
     assert_eq!(got[4][1], 5000);
-    let v = get_json(&app, &c, &format!("/api/v1/datasets/{id}/versions")).await;
+    let v = c
+        .get_ok(&format!("/api/v1/datasets/{id}/versions"))
+        .await
+        .json();
     assert_eq!(
         v[0]["geometry"]["crs"], "EPSG:28992",
         "{}",
         v[0]["geometry"]
     );
     // The pages carry a timestamp, but the features are the same: no new version.
-    let r = refresh(&app, &c, &csrf, id).await;
+    let r = refresh(&c, id).await;
     assert_eq!(r["state"], "done");
-    let v = get_json(&app, &c, &format!("/api/v1/datasets/{id}/versions")).await;
+    let v = c
+        .get_ok(&format!("/api/v1/datasets/{id}/versions"))
+        .await
+        .json();
     assert_eq!(v.as_array().unwrap().len(), 1);
     // An unknown layer: the OWS exception is the message.
-    let bad = import(
-        &app,
-        &c,
-        &csrf,
-        json!({"kind": "wfs", "url": wfs, "item": "onbekend"}),
-    )
-    .await;
+    let bad = import(&c, json!({"kind": "wfs", "url": wfs, "item": "onbekend"})).await;
     assert_eq!(bad["state"], "failed");
     assert!(bad["error"].as_str().unwrap().contains("400"), "{bad}");
 }
@@ -475,13 +464,11 @@ async fn ogc_api_features_of_another_koers_is_imported() {
     let publisher = publishing_app().await;
     let ogc = publisher.base.replace("127.0.0.1", "localhost") + "/ogc";
     let app = TestApp::spawn().await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
-    let offers = get_json(
-        &app,
-        &c,
-        &format!("/api/v1/service-offers?kind=ogcapi&url={ogc}"),
-    )
-    .await;
+    let c = app.api_as("admin@pv26.example").await;
+    let offers = c
+        .get_ok(&format!("/api/v1/service-offers?kind=ogcapi&url={ogc}"))
+        .await
+        .json();
     assert!(
         offers
             .as_array()
@@ -492,7 +479,7 @@ async fn ogc_api_features_of_another_koers_is_imported() {
     );
     for crs in ["EPSG:4326", "EPSG:28992"] {
         let name = format!("wijken_{}", &crs[5..]);
-        let done = import(&app, &c, &csrf, json!({"kind": "ogcapi", "url": format!("{ogc}/collections/pv26_wijken/items?f=json"), "crs": crs, "name": name})).await;
+        let done = import(&c, json!({"kind": "ogcapi", "url": format!("{ogc}/collections/pv26_wijken/items?f=json"), "crs": crs, "name": name})).await;
         assert_eq!(done["state"], "done", "{done}");
         let got = rows(
             &app,
@@ -508,15 +495,13 @@ async fn ogc_api_features_of_another_koers_is_imported() {
         }
     }
     // A bounding box keeps what lies in it.
-    let done = import(&app, &c, &csrf, json!({"kind": "ogcapi", "url": ogc, "item": "pv26_wijken", "crs": "EPSG:28992", "bbox": "135000,454000,138500,457000", "name": "wijken_bbox"})).await;
+    let done = import(&c, json!({"kind": "ogcapi", "url": ogc, "item": "pv26_wijken", "crs": "EPSG:28992", "bbox": "135000,454000,138500,457000", "name": "wijken_bbox"})).await;
     assert_eq!(done["state"], "done", "{done}");
     let got = rows(&app, "SELECT COUNT(*) FROM wijken_bbox").await;
     assert!(got[0][0].as_i64().unwrap() < 5, "{got:?}");
     // An unknown collection.
     let bad = import(
-        &app,
         &c,
-        &csrf,
         json!({"kind": "ogcapi", "url": ogc, "item": "onbekend"}),
     )
     .await;
@@ -528,7 +513,7 @@ async fn ogc_api_features_of_another_koers_is_imported() {
 async fn bad_services_and_bad_input_are_refused() {
     let f = fixture().await;
     let app = TestApp::spawn().await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let c = app.api_as("admin@pv26.example").await;
     let port = f.base.rsplit(':').next().unwrap().to_string();
     for (body, expect) in [
         // Nothing listens on port 1.
@@ -554,38 +539,30 @@ async fn bad_services_and_bad_input_are_refused() {
             "grens",
         ),
     ] {
-        let r = import(&app, &c, &csrf, body.clone()).await;
+        let r = import(&c, body.clone()).await;
         assert_eq!(r["state"], "failed", "{body}");
         assert!(r["error"].as_str().unwrap().contains(expect), "{body}: {r}");
     }
     // The HTML page as a listing: a clear problem.
-    let r = c
-        .get(app.url(&format!(
+    let p = c
+        .get(&format!(
             "/api/v1/service-offers?kind=ogcapi&url={}/html",
             f.base
-        )))
-        .send()
+        ))
         .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    let p: Value = r.json().await.unwrap();
+        .expect(400)
+        .json();
     assert!(p["detail"].as_str().unwrap().contains("text/html"), "{p}");
     // Invalid definitions: every problem at once, as problem+json, and no dataset.
-    let r = c
-        .post(app.url("/api/v1/source-imports"))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({"kind": "gopher", "url": "file:///etc/passwd", "bbox": "1,2", "every": "yearly", "name": "Slecht Naam"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
+    let r = c.post_json("/api/v1/source-imports", &json!({"kind": "gopher", "url": "file:///etc/passwd", "bbox": "1,2", "every": "yearly", "name": "Slecht Naam"})).await;
+    r.assert_status(400);
     assert!(
         r.headers()[header::CONTENT_TYPE]
             .to_str()
             .unwrap()
             .contains("problem+json")
     );
-    let p: Value = r.json().await.unwrap();
+    let p: Value = r.json();
     let names: Vec<&str> = p["invalidParams"]
         .as_array()
         .map(|a| a.iter().filter_map(|e| e["name"].as_str()).collect())
@@ -593,36 +570,27 @@ async fn bad_services_and_bad_input_are_refused() {
     for n in ["kind", "url", "bbox", "every", "name"] {
         assert!(names.contains(&n), "{n} in {p}");
     }
-    let r = c
-        .post(app.url("/api/v1/source-imports"))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({"kind": 3, "url": ["x"]}))
-        .send()
+    c.post_json("/api/v1/source-imports", &json!({"kind": 3, "url": ["x"]}))
         .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
+        .assert_status(400);
     assert!(app.store.datasets(&app.org_a.id).await.unwrap().is_empty());
     // A viewer may not import.
-    let (v, vcsrf) = app.api_login("viewer@pv26.example").await;
-    let r = v
-        .post(app.url("/api/v1/source-imports"))
-        .header("x-csrf-token", &vcsrf)
-        .json(&json!({"kind": "odata", "url": format!("{}/odata/85318NED", f.base)}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 403);
+    let v = app.api_as("viewer@pv26.example").await;
+    v.post_json(
+        "/api/v1/source-imports",
+        &json!({"kind": "odata", "url": format!("{}/odata/85318NED", f.base)}),
+    )
+    .await
+    .assert_status(403);
 }
 
 #[tokio::test]
 async fn another_organisations_source_is_not_found() {
     let f = fixture().await;
     let app = TestApp::spawn().await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let c = app.api_as("admin@pv26.example").await;
     let done = import(
-        &app,
         &c,
-        &csrf,
         json!({"kind": "odata", "url": format!("{}/odata/85318NED", f.base)}),
     )
     .await;
@@ -634,43 +602,30 @@ async fn another_organisations_source_is_not_found() {
         .update_dataset_meta(&app.org_a.id, &id, &meta, &koers_store::Actor::cli())
         .await
         .unwrap();
-    let (b, bcsrf) = app.api_login("admin@gm0796.example").await;
-    let r = b
-        .get(app.url(&format!("/api/v1/datasets/{id}/source")))
-        .send()
+    let b = app.api_as("admin@gm0796.example").await;
+    b.get(&format!("/api/v1/datasets/{id}/source"))
         .await
-        .unwrap();
-    assert_eq!(r.status(), 404);
-    let r = b
-        .put(app.url(&format!("/api/v1/datasets/{id}/source")))
-        .header("x-csrf-token", &bcsrf)
-        .json(&json!({"kind": "odata", "url": "https://opendata.cbs.nl/ODataApi/odata/85318NED"}))
-        .send()
+        .assert_status(404);
+    b.put_json(
+        &format!("/api/v1/datasets/{id}/source"),
+        &json!({"kind": "odata", "url": "https://opendata.cbs.nl/ODataApi/odata/85318NED"}),
+    )
+    .await
+    .assert_status(404);
+    b.post(&format!("/api/v1/datasets/{id}/refreshes"))
         .await
-        .unwrap();
-    assert_eq!(r.status(), 404);
-    let r = b
-        .post(app.url(&format!("/api/v1/datasets/{id}/refreshes")))
-        .header("x-csrf-token", &bcsrf)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 404);
-    let (p, pcsrf) = app.page_login("admin@gm0796.example").await;
+        .assert_status(404);
+    let p = app.page_as("admin@gm0796.example").await;
     for path in [
         format!("/bronnen/{id}/verversen"),
         format!("/bronnen/{id}/dienst"),
     ] {
         let r = p
-            .post(app.url(&path))
-            .form(&[
-                ("csrf_token", pcsrf.as_str()),
-                ("kind", "odata"),
-                ("url", "https://opendata.cbs.nl/x"),
-            ])
-            .send()
-            .await
-            .unwrap();
+            .post_form(
+                &path,
+                &[("kind", "odata"), ("url", "https://opendata.cbs.nl/x")],
+            )
+            .await;
         assert_eq!(r.status(), 404, "{path}");
     }
     let source = app.store.dataset_source(&id).await.unwrap();
@@ -684,80 +639,71 @@ async fn another_organisations_source_is_not_found() {
 async fn the_pages_list_a_service_import_it_and_refresh() {
     let f = fixture().await;
     let app = TestApp::spawn().await;
-    let (c, csrf) = app.page_login("admin@pv26.example").await;
-    let html = get_text(&app, &c, "/bronnen").await;
+    let c = app.page_as("admin@pv26.example").await;
+    let html = c.get_ok("/bronnen").await.text();
     assert!(html.contains("action=\"/bronnen/dienst\""));
     let url = format!("{}/wfs", f.base);
-    let html = get_text(
-        &app,
-        &c,
-        &format!("/bronnen/dienst?kind=wfs&url={}", urlencode(&url)),
-    )
-    .await;
+    let html = c
+        .get_ok(&format!("/bronnen/dienst?kind=wfs&url={}", urlencode(&url)))
+        .await
+        .text();
     assert!(html.contains("value=\"wijkenbuurten:buurten\""), "{html}");
     // A bad area: the form again with the problem.
     let r = c
-        .post(app.url("/bronnen/dienst"))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("kind", "wfs"),
-            ("url", url.as_str()),
-            ("item", "wijkenbuurten:wijken"),
-            ("bbox", "9,9,1,1"),
-            ("every", "weekly"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    assert!(r.text().await.unwrap().contains("minx moet kleiner"));
+        .post_form(
+            "/bronnen/dienst",
+            &[
+                ("kind", "wfs"),
+                ("url", url.as_str()),
+                ("item", "wijkenbuurten:wijken"),
+                ("bbox", "9,9,1,1"),
+                ("every", "weekly"),
+            ],
+        )
+        .await;
+    r.assert_status(400);
+    assert!(r.text().contains("minx moet kleiner"));
     let r = c
-        .post(app.url("/bronnen/dienst"))
-        .form(&[
-            ("csrf_token", csrf.as_str()),
-            ("kind", "wfs"),
-            ("url", url.as_str()),
-            ("item", "wijkenbuurten:wijken"),
-            ("every", "weekly"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
+        .post_form(
+            "/bronnen/dienst",
+            &[
+                ("kind", "wfs"),
+                ("url", url.as_str()),
+                ("item", "wijkenbuurten:wijken"),
+                ("every", "weekly"),
+            ],
+        )
+        .await;
+    r.assert_status(303);
     let job = r.headers()[header::LOCATION].to_str().unwrap().to_string();
-    let html = crate::catalog::wait_job(&app, &c, &job).await;
+    let html = crate::catalog::wait_job(&c, &job).await;
     let id = html
         .split("href=\"/bronnen/")
         .nth(1)
         .and_then(|s| s.split('"').next())
         .unwrap()
         .to_string();
-    let page = get_text(&app, &c, &format!("/bronnen/{id}")).await;
+    let page = c.get_ok(&format!("/bronnen/{id}")).await.text();
     assert!(page.contains("Nu verversen"), "{page}");
     assert!(page.contains("Elke week"));
-    let token = hidden_csrf(&page);
-    let r = c
-        .post(app.url(&format!("/bronnen/{id}/dienst")))
-        .form(&[
-            ("csrf_token", token.as_str()),
-            ("kind", "wfs"),
-            ("url", url.as_str()),
-            ("item", "wijkenbuurten:wijken"),
-            ("crs", "EPSG:28992"),
-            ("every", "daily"),
-        ])
-        .send()
+    let html = c
+        .post_form(
+            &format!("/bronnen/{id}/dienst"),
+            &[
+                ("kind", "wfs"),
+                ("url", url.as_str()),
+                ("item", "wijkenbuurten:wijken"),
+                ("crs", "EPSG:28992"),
+                ("every", "daily"),
+            ],
+        )
         .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    assert!(r.text().await.unwrap().contains("Het schema is opgeslagen"));
-    let r = c
-        .post(app.url(&format!("/bronnen/{id}/verversen")))
-        .form(&[("csrf_token", token.as_str())])
-        .send()
+        .expect(200)
+        .text();
+    assert!(html.contains("Het schema is opgeslagen"));
+    c.post_form(&format!("/bronnen/{id}/verversen"), &[])
         .await
-        .unwrap();
-    assert_eq!(r.status(), 303);
+        .assert_status(303);
 }
 
 /// Stops a server process when the test ends.
@@ -842,18 +788,14 @@ async fn pygeoapi_collection_is_read_page_by_page() {
     let dir = tempfile::tempdir().unwrap();
     let (_server, base) = pygeoapi(dir.path()).await;
     let app = TestApp::spawn().await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
-    let offers = get_json(
-        &app,
-        &c,
-        &format!("/api/v1/service-offers?kind=ogcapi&url={base}"),
-    )
-    .await;
+    let c = app.api_as("admin@pv26.example").await;
+    let offers = c
+        .get_ok(&format!("/api/v1/service-offers?kind=ogcapi&url={base}"))
+        .await
+        .json();
     assert_eq!(offers[0]["id"], "gemeenten", "{offers}");
     let done = import(
-        &app,
         &c,
-        &csrf,
         json!({"kind": "ogcapi", "url": base, "item": "gemeenten"}),
     )
     .await;
@@ -869,16 +811,16 @@ async fn pygeoapi_collection_is_read_page_by_page() {
 async fn a_source_job_counts_features_then_bytes_in_the_page_and_the_api() {
     use koers_engine::{Progress, Unit};
     let app = TestApp::spawn().await;
-    let (c, _) = app.page_login("admin@pv26.example").await;
+    let c = app.page_as("admin@pv26.example").await;
     let job = app.ws.jobs.start(&app.org_a.id, "PDOK WFS buurten");
     job.set_total(1200, Unit::Features);
     job.advance(300);
     let fragment = format!("/bronnen/taken/{}/voortgang", job.id);
-    let html = get_text(&app, &c, &fragment).await;
+    let html = c.get_ok(&fragment).await.text();
     assert!(html.contains("25% · 300 / 1200 objecten"), "{html}");
     assert!(!html.contains("MB"), "{html}");
-    let (api, _) = app.api_login("admin@pv26.example").await;
-    let out = get_json(&app, &api, &format!("/api/v1/jobs/{}", job.id)).await;
+    let api = app.api_as("admin@pv26.example").await;
+    let out = api.get_ok(&format!("/api/v1/jobs/{}", job.id)).await.json();
     assert_eq!(
         (&out["done"], &out["total"], &out["unit"], &out["percent"]),
         (&json!(300), &json!(1200), &json!("features"), &json!(25))
@@ -886,13 +828,13 @@ async fn a_source_job_counts_features_then_bytes_in_the_page_and_the_api() {
     // Rows of a statistical service whose total is not known: no percentage, an open bar.
     job.set_total(0, Unit::Rows);
     job.advance(500);
-    let html = get_text(&app, &c, &fragment).await;
+    let html = c.get_ok(&fragment).await.text();
     assert!(html.contains(">500 rijen<"), "{html}");
     assert!(!html.contains("value="), "{html}");
     // Then the import of what was fetched, in bytes.
     job.set_total(3 << 20, Unit::Bytes);
     job.advance(1 << 20);
-    let html = get_text(&app, &c, &fragment).await;
+    let html = c.get_ok(&fragment).await.text();
     assert!(html.contains("33% · 1.0 / 3.0 MB"), "{html}");
 }
 
@@ -903,48 +845,44 @@ async fn a_source_job_counts_features_then_bytes_in_the_page_and_the_api() {
 async fn credentials_in_an_import_url_are_never_shown_and_outsiders_see_the_catalog_only() {
     let f = fixture().await;
     let app = TestApp::spawn().await;
-    let (c, csrf) = app.api_login("admin@pv26.example").await;
+    let c = app.api_as("admin@pv26.example").await;
     let secret_base = f.base.replace("http://", "http://jan:geheim@");
     let secrets = ["geheim", "abc123", "k3y"];
 
     // A file from a URL.
-    let r = c
-        .post(app.url("/api/v1/datasets"))
-        .header("x-csrf-token", &csrf)
-        .json(&json!({"url": format!("{secret_base}/files/wegen.csv?jaar=2024&token=abc123"), "name": "wegen"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 202);
-    let job: Value = r.json().await.unwrap();
-    let done = finished(&app, &c, &job).await;
+    let job = c.post_json("/api/v1/datasets", &json!({"url": format!("{secret_base}/files/wegen.csv?jaar=2024&token=abc123"), "name": "wegen"})).await.expect(202).json();
+    let done = finished(&c, &job).await;
     assert_eq!(done["state"], "done", "{done}");
     let wegen = done["datasetId"].as_str().unwrap().to_string();
     // A service, refreshed with the credentials kept for it.
     let wfs = format!("{secret_base}/wfs?request=GetCapabilities&service=WFS&apikey=k3y");
     let done = import(
-        &app,
         &c,
-        &csrf,
         json!({"kind": "wfs", "url": wfs, "item": "wijkenbuurten:wijken"}),
     )
     .await;
     assert_eq!(done["state"], "done", "{done}");
     let wijken = done["datasetId"].as_str().unwrap().to_string();
-    assert_eq!(refresh(&app, &c, &csrf, &wijken).await["state"], "done");
+    assert_eq!(refresh(&c, &wijken).await["state"], "done");
 
-    let own = get_json(&app, &c, &format!("/api/v1/datasets/{wegen}/versions")).await;
+    let own = c
+        .get_ok(&format!("/api/v1/datasets/{wegen}/versions"))
+        .await
+        .json();
     assert_eq!(
         own[0]["source"],
         format!("{}/files/wegen.csv?jaar=2024&token=***", f.base)
     );
     assert_eq!(own[0]["createdBy"], "admin@pv26.example");
-    let own = get_json(&app, &c, &format!("/api/v1/datasets/{wijken}/versions")).await;
+    let own = c
+        .get_ok(&format!("/api/v1/datasets/{wijken}/versions"))
+        .await
+        .json();
     assert!(
         own[0]["source"].as_str().unwrap().contains("apikey=***"),
         "{own}"
     );
-    let page = get_text(&app, &c, &format!("/bronnen/{wegen}")).await;
+    let page = c.get_ok(&format!("/bronnen/{wegen}")).await.text();
     let log = serde_json::to_string(
         &app.store
             .audit_events(&app.org_a.id, 100, None)
@@ -978,9 +916,12 @@ async fn credentials_in_an_import_url_are_never_shown_and_outsiders_see_the_cata
             .await
             .unwrap();
     }
-    let (b, _) = app.api_login("admin@gm0796.example").await;
+    let b = app.api_as("admin@gm0796.example").await;
     for id in [&wegen, &wijken] {
-        let seen = get_json(&app, &b, &format!("/api/v1/datasets/{id}/versions")).await;
+        let seen = b
+            .get_ok(&format!("/api/v1/datasets/{id}/versions"))
+            .await
+            .json();
         let v = &seen[0];
         assert_eq!(v["version"], 1, "{seen}");
         assert!(v["rowCount"].as_i64().unwrap() > 0);
@@ -988,7 +929,7 @@ async fn credentials_in_an_import_url_are_never_shown_and_outsiders_see_the_cata
             v.get("source").is_none() && v.get("createdBy").is_none(),
             "{v}"
         );
-        let page = get_text(&app, &b, &format!("/bronnen/{id}")).await;
+        let page = b.get_ok(&format!("/bronnen/{id}")).await.text();
         for shown in [seen.to_string(), page] {
             for s in secrets
                 .iter()
