@@ -50,6 +50,7 @@ async fn analysis(
     params: &[(&str, &str, &str)],
 ) -> String {
     app.store
+        .catalog()
         .create_analysis(
             org_id,
             &koers_store::catalog::AnalysisFields {
@@ -379,7 +380,15 @@ pub(crate) async fn a_dashboard_filters_drills_down_keeps_versions_and_refuses_b
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
-    assert_eq!(app.store.dashboards(&app.org_a.id).await.unwrap().len(), 1);
+    assert_eq!(
+        app.store
+            .dashboards()
+            .dashboards(&app.org_a.id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -735,7 +744,12 @@ async fn pages_build_refresh_and_export_a_dashboard_and_show_stale_data() {
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
-    let d = app.store.dashboard(&app.org_a.id, &id).await.unwrap();
+    let d = app
+        .store
+        .dashboards()
+        .dashboard(&app.org_a.id, &id)
+        .await
+        .unwrap();
     assert_eq!(d.version, 2);
     assert_eq!(d.definition.widgets.len(), 6);
     // Without the CSRF token nothing happens.
@@ -887,6 +901,7 @@ async fn pages_build_refresh_and_export_a_dashboard_and_show_stale_data() {
     assert!(r.status().is_redirection());
     assert_eq!(
         app.store
+            .dashboards()
             .dashboard(&app.org_a.id, &id)
             .await
             .unwrap()

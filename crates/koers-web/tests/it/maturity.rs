@@ -515,6 +515,7 @@ async fn the_framework_is_edited_in_the_page_as_a_new_version() {
     let app = TestApp::spawn().await;
     let fw = app
         .store
+        .maturity()
         .maturity_frameworks(&app.org_a.id, &koers_store::Actor::cli())
         .await
         .unwrap()
@@ -567,6 +568,7 @@ async fn the_framework_is_edited_in_the_page_as_a_new_version() {
         let org = app.org_a.id.clone();
         async move {
             store
+                .maturity()
                 .maturity_frameworks(&org, &koers_store::Actor::cli())
                 .await
                 .unwrap()
@@ -617,8 +619,13 @@ async fn the_framework_is_edited_in_the_page_as_a_new_version() {
 async fn a_coding_mistake_is_removed_while_the_round_is_open() {
     let app = TestApp::spawn().await;
     let (round, _p, source) = objects_of_a(&app).await;
-    let r = app.store.round(&app.org_a.id, &round).await.unwrap();
-    let code = app.store.codes(&r).await.unwrap().remove(0).id;
+    let r = app
+        .store
+        .maturity()
+        .round(&app.org_a.id, &round)
+        .await
+        .unwrap();
+    let code = app.store.maturity().codes(&r).await.unwrap().remove(0).id;
     let url = app.url(&format!(
         "/api/v1/maturity/rounds/{round}/sources/{source}/codes/{code}"
     ));
@@ -654,7 +661,7 @@ async fn a_coding_mistake_is_removed_while_the_round_is_open() {
             .status(),
         404
     );
-    assert_eq!(app.store.codes(&r).await.unwrap().len(), 1);
+    assert_eq!(app.store.maturity().codes(&r).await.unwrap().len(), 1);
     // Through the page: the button removes it.
     let (p, pcsrf) = app.page_login("admin@pv26.example").await;
     let page = p
@@ -675,7 +682,7 @@ async fn a_coding_mistake_is_removed_while_the_round_is_open() {
         .await
         .unwrap();
     assert_eq!(r2.status(), 303);
-    assert!(app.store.codes(&r).await.unwrap().is_empty());
+    assert!(app.store.maturity().codes(&r).await.unwrap().is_empty());
     assert_eq!(
         c.delete(&url)
             .header("x-csrf-token", &csrf)
@@ -834,11 +841,13 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> (String, String, String) {
     let actor = koers_store::Actor::cli();
     let fw = app
         .store
+        .maturity()
         .maturity_frameworks(&app.org_a.id, &actor)
         .await
         .unwrap();
     let round = app
         .store
+        .maturity()
         .create_round(
             &app.org_a.id,
             &fw[0].id,
@@ -851,6 +860,7 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> (String, String, String) {
         .unwrap();
     let p = app
         .store
+        .maturity()
         .add_participant(
             &round,
             &ParticipantDraft::parse("Geheime provincie", "").unwrap(),
@@ -860,6 +870,7 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> (String, String, String) {
         .unwrap();
     let s = app
         .store
+        .maturity()
         .add_source(
             &round,
             &koers_store::maturity::SourceDraft {
@@ -875,6 +886,7 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> (String, String, String) {
         .unwrap();
     let key = fw[0].framework.dimensions[0].key.clone();
     app.store
+        .maturity()
         .add_code(
             &round,
             &s,
@@ -936,10 +948,20 @@ async fn another_organisation_gets_404_on_every_round_page() {
         .await
         .unwrap();
     assert!(!html.contains("Geheim"));
-    let a_round = app.store.round(&app.org_a.id, &round).await.unwrap();
+    let a_round = app
+        .store
+        .maturity()
+        .round(&app.org_a.id, &round)
+        .await
+        .unwrap();
     assert!(a_round.is_open());
     assert_eq!(
-        app.store.round_participants(&a_round).await.unwrap().len(),
+        app.store
+            .maturity()
+            .round_participants(&a_round)
+            .await
+            .unwrap()
+            .len(),
         1
     );
 }

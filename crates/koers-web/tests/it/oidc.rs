@@ -266,6 +266,7 @@ async fn sign_in_creates_the_user_with_mapped_roles_and_follows_the_claims() {
     assert_eq!(me2["roles"], json!(["analyst", "administrator"]));
     let log = app
         .store
+        .audit()
         .audit_events(&app.org_a.id, 5, None)
         .await
         .unwrap();
@@ -338,6 +339,7 @@ async fn refused_sign_ins_leave_no_session() {
     assert_refused(&app, &c, r, 403, "geen groep die toegang geeft").await;
     assert!(
         app.store
+            .users()
             .user_for_login("bob@pv26.example")
             .await
             .unwrap()
@@ -351,6 +353,7 @@ async fn refused_sign_ins_leave_no_session() {
     assert_refused(&app, &c, r, 409, "Er bestaat al een koers-account").await;
     assert_eq!(
         app.store
+            .users()
             .roles_in(&app.admin_a.id, &app.org_a.id)
             .await
             .unwrap(),
@@ -488,7 +491,11 @@ async fn a_verified_address_links_to_the_local_account_after_its_password() {
     let csrf = link_page(&app, &c, r).await;
     assert!(signed_in_as(&app, &c).await.is_none());
     assert_eq!(
-        app.store.oidc_provider_of(&app.admin_a.id).await.unwrap(),
+        app.store
+            .oidc()
+            .oidc_provider_of(&app.admin_a.id)
+            .await
+            .unwrap(),
         None
     );
     // A wrong password links nothing; the page says so and may be tried again.
@@ -502,7 +509,11 @@ async fn a_verified_address_links_to_the_local_account_after_its_password() {
     );
     assert!(signed_in_as(&app, &c).await.is_none());
     assert_eq!(
-        app.store.oidc_provider_of(&app.admin_a.id).await.unwrap(),
+        app.store
+            .oidc()
+            .oidc_provider_of(&app.admin_a.id)
+            .await
+            .unwrap(),
         None
     );
     // Another browser has no link waiting.
@@ -519,6 +530,7 @@ async fn a_verified_address_links_to_the_local_account_after_its_password() {
     assert_eq!(me["roles"], json!(["analyst", "administrator"]));
     assert_eq!(
         app.store
+            .oidc()
             .oidc_provider_of(&app.admin_a.id)
             .await
             .unwrap()
@@ -559,6 +571,7 @@ async fn another_organisations_administrator_cannot_take_over_a_provider_identit
     assert_eq!(r.status(), 201);
     let (account, _) = app
         .store
+        .users()
         .user_for_login("alice@pv26.example")
         .await
         .unwrap()
@@ -571,9 +584,17 @@ async fn another_organisations_administrator_cannot_take_over_a_provider_identit
     assert_refused(&app, &c, r, 409, "Er bestaat al een koers-account").await;
     let r = c.get(app.url("/login/koppelen")).send().await.unwrap();
     assert_eq!(r.status(), 400);
-    assert_eq!(app.store.oidc_provider_of(&account.id).await.unwrap(), None);
+    assert_eq!(
+        app.store
+            .oidc()
+            .oidc_provider_of(&account.id)
+            .await
+            .unwrap(),
+        None
+    );
     assert!(
         app.store
+            .users()
             .roles_in(&account.id, &app.org_a.id)
             .await
             .unwrap()

@@ -11,6 +11,7 @@ const CSV: &str = "jaar,regio,ritten\n2022,Utrecht,800\n2022,Amersfoort,500\n202
 pub(crate) async fn with_freight(app: &TestApp) -> String {
     import_freight(app, CSV).await;
     app.store
+        .catalog()
         .create_analysis(
             &app.org_a.id,
             &koers_store::catalog::AnalysisFields {
@@ -304,6 +305,7 @@ pub(crate) async fn an_indicator_is_refreshed_judged_and_shown() {
     // Once the analysis changes, the cached result is stale until refreshed.
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     app.store
+        .catalog()
         .update_analysis(
             &app.org_a.id,
             &analysis,
@@ -407,6 +409,7 @@ async fn bad_definitions_are_listed_field_by_field() {
     assert!(html.contains("value=\"Ritten\""));
     assert!(
         app.store
+            .indicators()
             .indicators(&app.org_a.id)
             .await
             .unwrap()
@@ -574,6 +577,7 @@ pub(crate) async fn snapshots_freeze_what_was_shown_and_crossing_a_threshold_ale
     // An analyst of A, who should hear of threshold crossings.
     let analyst = app
         .store
+        .users()
         .create_user(
             &koers_core::UserDraft::parse(
                 "analist@pv26.example",
@@ -630,6 +634,7 @@ pub(crate) async fn snapshots_freeze_what_was_shown_and_crossing_a_threshold_ale
     assert_eq!(v["status"], "red");
     let told = app
         .store
+        .notifications()
         .notifications(&analyst.id, &app.org_a.id, 10)
         .await
         .unwrap();
@@ -638,6 +643,7 @@ pub(crate) async fn snapshots_freeze_what_was_shown_and_crossing_a_threshold_ale
     assert_eq!(told[0].params["status"], "red");
     assert!(
         app.store
+            .notifications()
             .notifications(&app.viewer_a.id, &app.org_a.id, 10)
             .await
             .unwrap()
@@ -653,6 +659,7 @@ pub(crate) async fn snapshots_freeze_what_was_shown_and_crossing_a_threshold_ale
     .await;
     assert_eq!(
         app.store
+            .notifications()
             .notifications(&analyst.id, &app.org_a.id, 10)
             .await
             .unwrap()
@@ -748,6 +755,7 @@ pub(crate) async fn snapshots_freeze_what_was_shown_and_crossing_a_threshold_ale
     assert_eq!(r.status(), 404);
     assert_eq!(
         app.store
+            .snapshots()
             .snapshots(&app.org_a.id, None)
             .await
             .unwrap()
@@ -810,9 +818,15 @@ pub(crate) async fn scheduled_refreshes_run_once_when_due() {
         .await
         .unwrap();
     assert_eq!(v["value"], 950.0);
-    let indicator = app.store.indicator(&app.org_a.id, &id).await.unwrap();
+    let indicator = app
+        .store
+        .indicators()
+        .indicator(&app.org_a.id, &id)
+        .await
+        .unwrap();
     let res = app
         .store
+        .indicators()
         .latest_indicator_result(&indicator)
         .await
         .unwrap()
@@ -918,6 +932,7 @@ pub(crate) async fn snapshots_of_awkward_numbers_and_text_verify_byte_for_byte()
     .await;
     let analysis = app
         .store
+        .catalog()
         .create_analysis(
             &app.org_a.id,
             &koers_store::catalog::AnalysisFields {
@@ -985,6 +1000,7 @@ pub(crate) async fn snapshots_of_awkward_numbers_and_text_verify_byte_for_byte()
     }
     let checks = app
         .store
+        .snapshots()
         .verify_snapshots(Some(&app.org_a.id))
         .await
         .unwrap();

@@ -53,6 +53,7 @@ pub(crate) async fn a_question_closes_the_policy_cycle() {
     assert_eq!(cycle["questions"][0]["openAt"], "dataset");
     let analysis = app
         .store
+        .catalog()
         .create_analysis(
             &app.org_a.id,
             &koers_store::catalog::AnalysisFields {
@@ -169,7 +170,13 @@ pub(crate) async fn pages_for_the_board_list_question_and_cycle() {
     )
     .await
     .assert_status(303);
-    let task = app.store.tasks(&app.org_a.id).await.unwrap().remove(0);
+    let task = app
+        .store
+        .questions()
+        .tasks(&app.org_a.id)
+        .await
+        .unwrap()
+        .remove(0);
     let html = c
         .post_form(
             "/datavragen",

@@ -328,6 +328,7 @@ async fn cbs_odata_imports_pages_refreshes_only_on_change_and_keeps_a_version_on
     // Every change is in the audit log.
     let log = app
         .store
+        .audit()
         .audit_events(&app.org_a.id, 200, None)
         .await
         .unwrap();
@@ -601,7 +602,14 @@ async fn bad_services_and_bad_input_are_refused() {
         .await
         .unwrap();
     assert_eq!(r.status(), 400);
-    assert!(app.store.datasets(&app.org_a.id).await.unwrap().is_empty());
+    assert!(
+        app.store
+            .catalog()
+            .datasets(&app.org_a.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // A viewer may not import.
     let (v, vcsrf) = app.api_login("viewer@pv26.example").await;
     let r = v
@@ -628,9 +636,16 @@ async fn another_organisations_source_is_not_found() {
     .await;
     let id = done["datasetId"].as_str().unwrap().to_string();
     // Published to everyone, still not B's to read the source of or refresh.
-    let mut meta = app.store.dataset(&app.org_a.id, &id).await.unwrap().meta;
+    let mut meta = app
+        .store
+        .catalog()
+        .dataset(&app.org_a.id, &id)
+        .await
+        .unwrap()
+        .meta;
     meta.access_rights = koers_core::catalog::AccessRights::Public;
     app.store
+        .catalog()
         .update_dataset_meta(&app.org_a.id, &id, &meta, &koers_store::Actor::cli())
         .await
         .unwrap();
@@ -673,7 +688,7 @@ async fn another_organisations_source_is_not_found() {
             .unwrap();
         assert_eq!(r.status(), 404, "{path}");
     }
-    let source = app.store.dataset_source(&id).await.unwrap();
+    let source = app.store.sources().dataset_source(&id).await.unwrap();
     assert_eq!(
         source.definition["url"],
         format!("{}/odata/85318NED", f.base)
@@ -947,6 +962,7 @@ async fn credentials_in_an_import_url_are_never_shown_and_outsiders_see_the_cata
     let page = get_text(&app, &c, &format!("/bronnen/{wegen}")).await;
     let log = serde_json::to_string(
         &app.store
+            .audit()
             .audit_events(&app.org_a.id, 100, None)
             .await
             .unwrap()
@@ -968,12 +984,18 @@ async fn credentials_in_an_import_url_are_never_shown_and_outsiders_see_the_cata
     // Public: another organisation sees what the catalog shows, not where it came from or
     // who imported it — in the API and on the page.
     for id in [&wegen, &wijken] {
-        let ds = app.store.dataset(&app.org_a.id, id).await.unwrap();
+        let ds = app
+            .store
+            .catalog()
+            .dataset(&app.org_a.id, id)
+            .await
+            .unwrap();
         let meta = koers_core::catalog::DatasetMeta {
             access_rights: koers_core::catalog::AccessRights::Public,
             ..ds.meta.clone()
         };
         app.store
+            .catalog()
             .update_dataset_meta(&app.org_a.id, id, &meta, &koers_store::Actor::cli())
             .await
             .unwrap();
