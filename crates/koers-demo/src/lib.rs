@@ -72,12 +72,12 @@ pub(crate) const BOUNDARIES: [(&str, &str, &[u8]); 2] = [
     (
         "provincies",
         "Provinciegrenzen 2025",
-        include_bytes!("../../../data/nl/provinces_2025.geojson"),
+        koers_core::regions::PROVINCES_GEOJSON.as_bytes(),
     ),
     (
         "gemeenten",
         "Gemeentegrenzen 2025",
-        include_bytes!("../../../data/nl/municipalities_2025.geojson"),
+        koers_core::regions::MUNICIPALITIES_GEOJSON.as_bytes(),
     ),
 ];
 

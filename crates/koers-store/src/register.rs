@@ -790,8 +790,8 @@ impl FromRow for FrameworkVersion {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Store;
     use crate::Backend;
+    use crate::Store;
     use crate::testing::on_both_backends;
 
     use koers_core::register::application::ApplicationInput;
