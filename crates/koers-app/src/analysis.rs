@@ -56,7 +56,7 @@ pub async fn run_saved_in(
     id: &str,
     values: &BTreeMap<String, String>,
 ) -> Result<(Analysis, QueryOutput)> {
-    let a = ws.store.analysis(org_id, id).await?;
+    let a = ws.store.catalog().analysis(org_id, id).await?;
     let sql = bound_sql(&a, values)?;
     let limit = ws.engine.config().row_limit;
     let out = ws.query(org_id, sql, limit, None).await?;
@@ -66,13 +66,13 @@ pub async fn run_saved_in(
 /// The organisation's saved analyses (everyone who may read).
 pub async fn analyses(ws: &Workspace, who: &Principal) -> Result<Vec<Analysis>> {
     who.require(Permission::Read)?;
-    Ok(ws.store.analyses(&who.org.id).await?)
+    Ok(ws.store.catalog().analyses(&who.org.id).await?)
 }
 
 /// One saved analysis (everyone who may read).
 pub async fn analysis(ws: &Workspace, who: &Principal, id: &str) -> Result<Analysis> {
     who.require(Permission::Read)?;
-    Ok(ws.store.analysis(&who.org.id, id).await?)
+    Ok(ws.store.catalog().analysis(&who.org.id, id).await?)
 }
 
 /// What the SQL editor shows: the tables the organisation may query and its saved analyses.
@@ -85,7 +85,7 @@ pub struct Workbench {
 pub async fn workbench(ws: &Workspace, who: &Principal) -> Result<Workbench> {
     who.require(Permission::Read)?;
     let (_, tables) = ws.tables(&who.org.id).await?;
-    let saved = ws.store.analyses(&who.org.id).await?;
+    let saved = ws.store.catalog().analyses(&who.org.id).await?;
     Ok(Workbench { tables, saved })
 }
 
@@ -120,7 +120,7 @@ pub async fn save(
     mut input: Input,
 ) -> Result<Analysis> {
     if let Some(id) = id {
-        ws.store.analysis(&who.org.id, id).await?;
+        ws.store.catalog().analysis(&who.org.id, id).await?;
     }
     who.require(Permission::Analyse)?;
     let title = input.text("title");
@@ -144,11 +144,13 @@ pub async fn save(
     Ok(match id {
         Some(id) => {
             ws.store
+                .catalog()
                 .update_analysis(&who.org.id, id, &fields, &actor)
                 .await?
         }
         None => {
             ws.store
+                .catalog()
                 .create_analysis(&who.org.id, &fields, &actor)
                 .await?
         }
@@ -157,10 +159,11 @@ pub async fn save(
 
 /// Deletes a saved analysis (analysts); one that does not exist is not found, whoever asks.
 pub async fn delete(ws: &Workspace, who: &Principal, id: &str) -> Result<()> {
-    ws.store.analysis(&who.org.id, id).await?;
+    ws.store.catalog().analysis(&who.org.id, id).await?;
     who.require(Permission::Analyse)?;
     Ok(ws
         .store
+        .catalog()
         .delete_analysis(&who.org.id, id, &who.actor())
         .await?)
 }

@@ -345,6 +345,7 @@ impl Workspace {
         };
         let recorded = match self
             .store
+            .catalog()
             .record_import(&org.id, &name, &meta, req.generated, &v, actor)
             .await
         {
@@ -373,8 +374,12 @@ impl Workspace {
     pub async fn tables(&self, org_id: &str) -> Result<(Vec<TableRef>, Vec<TableInfo>)> {
         let mut refs = Vec::new();
         let mut infos = Vec::new();
-        let own = self.store.datasets(org_id).await?;
-        let others = self.store.public_datasets_elsewhere(org_id).await?;
+        let own = self.store.catalog().datasets(org_id).await?;
+        let others = self
+            .store
+            .catalog()
+            .public_datasets_elsewhere(org_id)
+            .await?;
         let own_names: std::collections::BTreeSet<&str> =
             own.iter().map(|d| d.name.as_str()).collect();
         for (d, is_own) in own
@@ -382,14 +387,14 @@ impl Workspace {
             .map(|d| (d, true))
             .chain(others.iter().map(|d| (d, false)))
         {
-            let versions = self.store.dataset_versions(&d.id).await?;
+            let versions = self.store.catalog().dataset_versions(&d.id).await?;
             let Some(latest) = versions.first() else {
                 continue;
             };
             let (name, organisation) = if is_own {
                 (d.name.clone(), None)
             } else {
-                let org = self.store.organisation(&d.org_id).await?;
+                let org = self.store.organisations().organisation(&d.org_id).await?;
                 (qualified_name(&org, &d.name), Some(org.name))
             };
             let shadowed = !is_own && own_names.contains(name.as_str());
@@ -503,7 +508,7 @@ impl Workspace {
         org_id: &str,
         dataset: &Dataset,
     ) -> Result<Vec<DatasetVersion>> {
-        let versions = self.store.dataset_versions(&dataset.id).await?;
+        let versions = self.store.catalog().dataset_versions(&dataset.id).await?;
         Ok(if dataset.org_id == org_id {
             versions
         } else {
@@ -519,7 +524,11 @@ impl Workspace {
         version: i64,
         rows: usize,
     ) -> Result<QueryOutput> {
-        let v = self.store.dataset_version(&dataset.id, version).await?;
+        let v = self
+            .store
+            .catalog()
+            .dataset_version(&dataset.id, version)
+            .await?;
         if dataset.org_id != org_id
             && dataset.meta.access_rights != koers_core::catalog::AccessRights::Public
         {
@@ -632,15 +641,19 @@ pub struct Datasets {
 pub async fn datasets(ws: &Workspace, who: &Principal) -> Result<Datasets> {
     who.require(Permission::Read)?;
     Ok(Datasets {
-        own: ws.store.datasets(&who.org.id).await?,
-        public: ws.store.public_datasets_elsewhere(&who.org.id).await?,
+        own: ws.store.catalog().datasets(&who.org.id).await?,
+        public: ws
+            .store
+            .catalog()
+            .public_datasets_elsewhere(&who.org.id)
+            .await?,
     })
 }
 
 /// One dataset the organisation sees: its own, or another organisation's public one.
 pub async fn dataset(ws: &Workspace, who: &Principal, id: &str) -> Result<Dataset> {
     who.require(Permission::Read)?;
-    Ok(ws.store.dataset(&who.org.id, id).await?)
+    Ok(ws.store.catalog().dataset(&who.org.id, id).await?)
 }
 
 /// A dataset's versions, newest first, as the organisation sees them (see
@@ -692,7 +705,7 @@ pub async fn update_meta(
     mut input: Input,
 ) -> Result<Dataset> {
     who.require(Permission::ManageData)?;
-    let ds = ws.store.dataset(&who.org.id, id).await?;
+    let ds = ws.store.catalog().dataset(&who.org.id, id).await?;
     if ds.org_id != who.org.id {
         return Err(Error::Forbidden);
     }
@@ -716,6 +729,7 @@ pub async fn update_meta(
     ))?;
     Ok(ws
         .store
+        .catalog()
         .update_dataset_meta(&who.org.id, id, &meta, &who.actor())
         .await?)
 }
@@ -824,9 +838,9 @@ pub struct Entry {
 async fn entries(ws: &Workspace, datasets: Vec<Dataset>) -> Result<Vec<Entry>> {
     let mut out = Vec::with_capacity(datasets.len());
     for d in datasets {
-        let org = ws.store.organisation(&d.org_id).await?;
+        let org = ws.store.organisations().organisation(&d.org_id).await?;
         let version = match d.latest_version {
-            Some(v) => Some(ws.store.dataset_version(&d.id, v).await?),
+            Some(v) => Some(ws.store.catalog().dataset_version(&d.id, v).await?),
             None => None,
         };
         let ogc_collection = (d.meta.access_rights == AccessRights::Public
@@ -846,13 +860,13 @@ async fn entries(ws: &Workspace, datasets: Vec<Dataset>) -> Result<Vec<Entry>> {
 /// access rights (which the catalog states); everyone who may read.
 pub async fn organisation_catalog(ws: &Workspace, who: &Principal) -> Result<Vec<Entry>> {
     who.require(Permission::Read)?;
-    let own = ws.store.datasets(&who.org.id).await?;
+    let own = ws.store.catalog().datasets(&who.org.id).await?;
     entries(ws, own).await
 }
 
 /// The published datasets (access rights public) of every organisation on this koers; open
 /// to anyone, also without an account (the public catalog and the OGC API).
 pub async fn public_catalog(ws: &Workspace) -> Result<Vec<Entry>> {
-    let public = ws.store.public_datasets().await?;
+    let public = ws.store.catalog().public_datasets().await?;
     entries(ws, public).await
 }

@@ -39,7 +39,7 @@ pub const WIDGET_ROWS: usize = 5000;
 /// one not shared with this member, is simply not found.
 pub async fn visible(ws: &Workspace, who: &Principal, id: &str) -> Result<Dashboard> {
     who.require(Permission::Read)?;
-    let d = ws.store.dashboard(&who.org.id, id).await?;
+    let d = ws.store.dashboards().dashboard(&who.org.id, id).await?;
     if may_open(who, Some(&d)) {
         Ok(d)
     } else {
@@ -76,6 +76,7 @@ pub async fn list(ws: &Workspace, who: &Principal) -> Result<Vec<Dashboard>> {
     who.require(Permission::Read)?;
     Ok(ws
         .store
+        .dashboards()
         .dashboards(&who.org.id)
         .await?
         .into_iter()
@@ -100,7 +101,7 @@ async fn check_definition(
             ("drillAnalysisId", &w.drill_analysis_id),
         ] {
             if let Some(id) = id.as_deref().filter(|s| !s.is_empty())
-                && ws.store.analysis(org_id, id).await.is_err()
+                && ws.store.catalog().analysis(org_id, id).await.is_err()
             {
                 errors.push(FieldError {
                     name: format!("widgets[{i}].{field}"),
@@ -110,7 +111,7 @@ async fn check_definition(
             }
         }
         if let Some(id) = w.indicator_id.as_deref().filter(|s| !s.is_empty())
-            && ws.store.indicator(org_id, id).await.is_err()
+            && ws.store.indicators().indicator(org_id, id).await.is_err()
         {
             errors.push(FieldError {
                 name: format!("widgets[{i}].indicatorId"),
@@ -151,6 +152,7 @@ pub async fn create(ws: &Workspace, who: &Principal, mut input: Input) -> Result
     input.finish(checked)?;
     Ok(ws
         .store
+        .dashboards()
         .create_dashboard(
             &who.org.id,
             &who.user.id,
@@ -180,6 +182,7 @@ async fn save(
     let note = koers_core::dashboards::long_text("note", s.note, 500)?;
     Ok(ws
         .store
+        .dashboards()
         .save_dashboard(
             d,
             base_version,
@@ -373,8 +376,8 @@ pub struct Editor {
 pub async fn editor(ws: &Workspace, who: &Principal, id: &str) -> Result<Editor> {
     let dashboard = editable(ws, who, id).await?;
     Ok(Editor {
-        analyses: ws.store.analyses(&who.org.id).await?,
-        indicators: ws.store.indicators(&who.org.id).await?,
+        analyses: ws.store.catalog().analyses(&who.org.id).await?,
+        indicators: ws.store.indicators().indicators(&who.org.id).await?,
         dashboard,
     })
 }
@@ -382,7 +385,7 @@ pub async fn editor(ws: &Workspace, who: &Principal, id: &str) -> Result<Editor>
 /// Brings back an older version's content as a new version (analysts).
 pub async fn restore(ws: &Workspace, who: &Principal, id: &str, version: i64) -> Result<Dashboard> {
     let d = editable(ws, who, id).await?;
-    let old = ws.store.dashboard_version(&d, version).await?;
+    let old = ws.store.dashboards().dashboard_version(&d, version).await?;
     let note = format!("versie {version} teruggezet");
     let s = DashboardSave {
         name: &old.name,
@@ -396,7 +399,7 @@ pub async fn restore(ws: &Workspace, who: &Principal, id: &str, version: i64) ->
 /// Every saved version of a dashboard, newest first (who may open it).
 pub async fn versions(ws: &Workspace, who: &Principal, id: &str) -> Result<Vec<DashboardVersion>> {
     let d = visible(ws, who, id).await?;
-    Ok(ws.store.dashboard_versions(&d).await?)
+    Ok(ws.store.dashboards().dashboard_versions(&d).await?)
 }
 
 /// One saved version of a dashboard (who may open it).
@@ -407,7 +410,7 @@ pub async fn version(
     version: i64,
 ) -> Result<DashboardVersion> {
     let d = visible(ws, who, id).await?;
-    Ok(ws.store.dashboard_version(&d, version).await?)
+    Ok(ws.store.dashboards().dashboard_version(&d, version).await?)
 }
 
 /// What changed between two versions of a dashboard (who may open it).
@@ -419,8 +422,8 @@ pub async fn changes(
     to: i64,
 ) -> Result<Vec<Change>> {
     let d = visible(ws, who, id).await?;
-    let a = ws.store.dashboard_version(&d, from).await?;
-    let b = ws.store.dashboard_version(&d, to).await?;
+    let a = ws.store.dashboards().dashboard_version(&d, from).await?;
+    let b = ws.store.dashboards().dashboard_version(&d, to).await?;
     Ok(compare(&a.definition, &b.definition))
 }
 
@@ -441,7 +444,7 @@ pub async fn history(
     compare: Option<(i64, i64)>,
 ) -> Result<History> {
     let d = visible(ws, who, id).await?;
-    let versions = ws.store.dashboard_versions(&d).await?;
+    let versions = ws.store.dashboards().dashboard_versions(&d).await?;
     let compared = match compare {
         Some((from, to)) => Some(changes(ws, who, id, from, to).await?),
         None => None,
@@ -501,6 +504,7 @@ pub async fn share(
     let token = (!token.is_empty()).then_some(token);
     Ok(ws
         .store
+        .dashboards()
         .share_dashboard(&d, visibility, &roles, token.as_deref(), &who.actor())
         .await?)
 }
@@ -519,6 +523,7 @@ pub async fn schedule(
     let every = input.finish(Every::parse(&every))?;
     Ok(ws
         .store
+        .schedules()
         .set_schedule(Scheduled::Dashboard, &d.org_id, &d.id, every, &who.actor())
         .await?)
 }
@@ -527,7 +532,12 @@ pub async fn schedule(
 /// at `now` (each claimed by one process only); a failure is logged and tried again at the
 /// next turn. Returns how many were refreshed.
 pub async fn run_due(ws: &Workspace, now: chrono::DateTime<chrono::Utc>) -> usize {
-    let due = match ws.store.claim_due(Scheduled::Dashboard, now).await {
+    let due = match ws
+        .store
+        .schedules()
+        .claim_due(Scheduled::Dashboard, now)
+        .await
+    {
         Ok(d) => d,
         Err(e) => {
             tracing::warn!("scheduled dashboard refresh: {e}");
@@ -536,7 +546,7 @@ pub async fn run_due(ws: &Workspace, now: chrono::DateTime<chrono::Utc>) -> usiz
     };
     let mut done = 0;
     for (org_id, id) in due {
-        let r = match ws.store.dashboard(&org_id, &id).await {
+        let r = match ws.store.dashboards().dashboard(&org_id, &id).await {
             Ok(d) => board(ws, &d, &BTreeMap::new(), true, None)
                 .await
                 .map(|_| ()),
@@ -553,7 +563,11 @@ pub async fn run_due(ws: &Workspace, now: chrono::DateTime<chrono::Utc>) -> usiz
 /// Removes a dashboard with its history (analysts).
 pub async fn delete(ws: &Workspace, who: &Principal, id: &str) -> Result<()> {
     let d = editable(ws, who, id).await?;
-    Ok(ws.store.delete_dashboard(&d, &who.actor()).await?)
+    Ok(ws
+        .store
+        .dashboards()
+        .delete_dashboard(&d, &who.actor())
+        .await?)
 }
 
 /// One widget with its data as shown.
@@ -623,7 +637,7 @@ pub(crate) async fn evidence(
         let (source, _) = source_of(&w.widget, &b.filters);
         let query = match source {
             Some(id) => {
-                let a = ws.store.analysis(&d.org_id, id).await?;
+                let a = ws.store.catalog().analysis(&d.org_id, id).await?;
                 let sql = sql_for(&a, &b.filters)?;
                 let versions = versions_read(ws, &d.org_id, &sql.text).await?;
                 json!({ "analysisId": a.id, "title": a.title, "sql": sql.text, "parameters": sql.params, "datasetVersions": versions })
@@ -652,7 +666,7 @@ async fn compute(
 ) -> Result<Value> {
     if w.kind == WidgetKind::Kpi {
         let id = w.indicator_id.as_deref().unwrap_or_default();
-        let i = ws.store.indicator(org_id, id).await?;
+        let i = ws.store.indicators().indicator(org_id, id).await?;
         let v = view(ws, i).await?;
         return serde_json::to_value(v).map_err(|e| Error::Internal(e.to_string()));
     }
@@ -664,6 +678,7 @@ async fn compute(
     };
     let a = ws
         .store
+        .catalog()
         .analysis(org_id, analysis_id.unwrap_or_default())
         .await?;
     let sql = sql_for(&a, values)?;
@@ -712,7 +727,7 @@ pub async fn board(
     let cached = if refresh {
         Vec::new()
     } else {
-        ws.store.widget_results(d, &key).await?
+        ws.store.dashboards().widget_results(d, &key).await?
     };
     if let Some(p) = progress {
         p.set_total(d.definition.widgets.len() as u64, koers_engine::Unit::Steps);
@@ -730,14 +745,23 @@ pub async fn board(
                 Err(e) if e.is_internal() => return Err(e),
                 Err(e) => json!({ "error": e.detail() }),
             };
-            let at = ws.store.save_widget_result(d, &key, &w.id, &data).await?;
+            let at = ws
+                .store
+                .dashboards()
+                .save_widget_result(d, &key, &w.id, &data)
+                .await?;
             (Some(data), Some(at))
         };
         let mut stale = false;
         if let Some(at) = &computed_at {
             for a in [&w.analysis_id, &w.drill_analysis_id].into_iter().flatten() {
                 if !changed_at.contains_key(a) {
-                    let c = match ws.store.analysis_changed_at(&d.org_id, a).await {
+                    let c = match ws
+                        .store
+                        .indicators()
+                        .analysis_changed_at(&d.org_id, a)
+                        .await
+                    {
                         Ok(c) => c,
                         Err(StoreError::NotFound) => String::new(),
                         Err(e) => return Err(e.into()),
@@ -856,7 +880,11 @@ pub async fn dashboard_view(
 ) -> Result<DashboardView> {
     let d = visible(ws, who, id).await?;
     let (board, problem) = board_or_defaults(ws, &d, chosen).await?;
-    let schedule = ws.store.schedule(Scheduled::Dashboard, &d.id).await?;
+    let schedule = ws
+        .store
+        .schedules()
+        .schedule(Scheduled::Dashboard, &d.id)
+        .await?;
     Ok(DashboardView {
         dashboard: d,
         board,
@@ -868,7 +896,7 @@ pub async fn dashboard_view(
 /// The dashboard behind a public link: read-only, no session needed; an unknown or revoked
 /// link is not found.
 pub async fn public_dashboard(ws: &Workspace, token: &str) -> Result<Dashboard> {
-    Ok(ws.store.public_dashboard(token).await?)
+    Ok(ws.store.dashboards().public_dashboard(token).await?)
 }
 
 /// What the public page or embed shows for a filter choice.
@@ -893,6 +921,7 @@ pub async fn public_view(
     let (board, problem) = board_or_defaults(ws, &d, chosen).await?;
     let organisation = ws
         .store
+        .organisations()
         .organisation(&d.org_id)
         .await
         .map(|o| o.name)

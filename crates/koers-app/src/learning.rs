@@ -33,7 +33,7 @@ fn invalid(name: &str, code: &str, reason: &str) -> Error {
 /// The organisation's programmes.
 pub async fn programmes(ws: &Workspace, who: &Principal) -> Result<Vec<Programme>> {
     who.require(Permission::Read)?;
-    Ok(ws.store.programmes(&who.org.id).await?)
+    Ok(ws.store.learning().programmes(&who.org.id).await?)
 }
 
 /// A programme with its modules and live sessions, and its cohorts for coordinators.
@@ -47,15 +47,15 @@ pub struct ProgrammeDetail {
 
 pub async fn programme(ws: &Workspace, who: &Principal, id: &str) -> Result<ProgrammeDetail> {
     who.require(Permission::Read)?;
-    let p = ws.store.programme(&who.org.id, id).await?;
+    let p = ws.store.learning().programme(&who.org.id, id).await?;
     let cohorts = if who.may(Permission::CoordinateLearning) {
-        ws.store.cohorts(&p).await?
+        ws.store.learning().cohorts(&p).await?
     } else {
         Vec::new()
     };
     Ok(ProgrammeDetail {
-        modules: ws.store.modules(&p.id).await?,
-        sessions: ws.store.sessions(&p.id).await?,
+        modules: ws.store.learning().modules(&p.id).await?,
+        sessions: ws.store.learning().sessions(&p.id).await?,
         cohorts,
         programme: p,
     })
@@ -82,6 +82,7 @@ pub async fn create_programme(
     ))?;
     Ok(ws
         .store
+        .learning()
         .create_programme(&who.org.id, &d, &d.default_modules(), &who.actor())
         .await?)
 }
@@ -93,7 +94,11 @@ pub async fn add_module(
     mut input: Input,
 ) -> Result<Module> {
     who.require(Permission::CoordinateLearning)?;
-    let p = ws.store.programme(&who.org.id, programme_id).await?;
+    let p = ws
+        .store
+        .learning()
+        .programme(&who.org.id, programme_id)
+        .await?;
     let title = input.text("title");
     let description = input.text("description");
     let dimension = input.text("dimension");
@@ -103,7 +108,7 @@ pub async fn add_module(
         &dimension,
         &p.dimensions,
     ))?;
-    Ok(ws.store.add_module(&p, &d, &who.actor()).await?)
+    Ok(ws.store.learning().add_module(&p, &d, &who.actor()).await?)
 }
 
 pub async fn add_session(
@@ -113,8 +118,12 @@ pub async fn add_session(
     mut input: Input,
 ) -> Result<LiveSession> {
     who.require(Permission::CoordinateLearning)?;
-    let p = ws.store.programme(&who.org.id, programme_id).await?;
-    let modules = ws.store.modules(&p.id).await?.len() as u32;
+    let p = ws
+        .store
+        .learning()
+        .programme(&who.org.id, programme_id)
+        .await?;
+    let modules = ws.store.learning().modules(&p.id).await?.len() as u32;
     let title = input.text("title");
     let date = input.text("date");
     let start = input.text("startTime");
@@ -124,7 +133,11 @@ pub async fn add_session(
     let d = input.finish(SessionDraft::parse(
         &title, &date, &start, &end, &link, &after, modules,
     ))?;
-    Ok(ws.store.add_session(&p, &d, &who.actor()).await?)
+    Ok(ws
+        .store
+        .learning()
+        .add_session(&p, &d, &who.actor())
+        .await?)
 }
 
 pub async fn create_cohort(
@@ -134,18 +147,26 @@ pub async fn create_cohort(
     mut input: Input,
 ) -> Result<Cohort> {
     who.require(Permission::CoordinateLearning)?;
-    let p = ws.store.programme(&who.org.id, programme_id).await?;
+    let p = ws
+        .store
+        .learning()
+        .programme(&who.org.id, programme_id)
+        .await?;
     let name = input.text("name");
     let start = input.text("startDate");
     let capacity = input.text("capacity");
     let d = input.finish(CohortDraft::parse(&name, &start, &capacity))?;
-    Ok(ws.store.create_cohort(&p, &d, &who.actor()).await?)
+    Ok(ws
+        .store
+        .learning()
+        .create_cohort(&p, &d, &who.actor())
+        .await?)
 }
 
 /// A cohort the coordinator may run.
 pub async fn cohort(ws: &Workspace, who: &Principal, id: &str) -> Result<Cohort> {
     who.require(Permission::CoordinateLearning)?;
-    Ok(ws.store.cohort(&who.org.id, id).await?)
+    Ok(ws.store.learning().cohort(&who.org.id, id).await?)
 }
 
 /// A cohort with its programme, groups (fill), participants, their records and projects.
@@ -180,11 +201,15 @@ impl CohortDetail {
 pub async fn cohort_detail(ws: &Workspace, who: &Principal, id: &str) -> Result<CohortDetail> {
     let c = cohort(ws, who, id).await?;
     Ok(CohortDetail {
-        programme: ws.store.programme(&who.org.id, &c.programme_id).await?,
-        groups: ws.store.groups(&c).await?,
-        participants: ws.store.participants(&c).await?,
-        records: ws.store.records(&c).await?,
-        projects: ws.store.projects(&c).await?,
+        programme: ws
+            .store
+            .learning()
+            .programme(&who.org.id, &c.programme_id)
+            .await?,
+        groups: ws.store.learning().groups(&c).await?,
+        participants: ws.store.learning().participants(&c).await?,
+        records: ws.store.learning().records(&c).await?,
+        projects: ws.store.learning().projects(&c).await?,
         cohort: c,
     })
 }
@@ -199,9 +224,9 @@ pub struct ProjectChoices {
 pub async fn project_choices(ws: &Workspace, who: &Principal) -> Result<ProjectChoices> {
     who.require(Permission::CoordinateLearning)?;
     Ok(ProjectChoices {
-        questions: ws.store.questions(&who.org.id, None).await?,
-        indicators: ws.store.indicators(&who.org.id).await?,
-        monitors: ws.store.monitors(&who.org.id).await?,
+        questions: ws.store.questions().questions(&who.org.id, None).await?,
+        indicators: ws.store.indicators().indicators(&who.org.id).await?,
+        monitors: ws.store.indicators().monitors(&who.org.id).await?,
     })
 }
 
@@ -218,6 +243,7 @@ pub async fn import_roster(
         .map_err(|_| invalid("file", "encoding", "het bestand moet UTF-8-tekst zijn"))?;
     let existing: HashSet<String> = ws
         .store
+        .learning()
         .participants(&c)
         .await?
         .into_iter()
@@ -226,6 +252,7 @@ pub async fn import_roster(
     let people = parse_roster(text, &existing)?;
     Ok(ws
         .store
+        .learning()
         .import_participants(&c, &people, false, &who.actor())
         .await?)
 }
@@ -234,7 +261,7 @@ pub async fn import_roster(
 /// groups it had.
 pub async fn split(ws: &Workspace, who: &Principal, cohort_id: &str) -> Result<Vec<Group>> {
     let c = cohort(ws, who, cohort_id).await?;
-    let people = ws.store.participants(&c).await?;
+    let people = ws.store.learning().participants(&c).await?;
     if people.is_empty() {
         return Err(Error::Conflict(
             "Het cohort heeft nog geen deelnemers om te verdelen".into(),
@@ -248,7 +275,11 @@ pub async fn split(ws: &Workspace, who: &Principal, cohort_id: &str) -> Result<V
         .into_iter()
         .map(|g| g.into_iter().map(|i| people[i].id.clone()).collect())
         .collect();
-    Ok(ws.store.replace_groups(&c, &groups, &who.actor()).await?)
+    Ok(ws
+        .store
+        .learning()
+        .replace_groups(&c, &groups, &who.actor())
+        .await?)
 }
 
 pub async fn add_group(
@@ -261,7 +292,7 @@ pub async fn add_group(
     let name = input.text("name");
     let capacity = input.text("capacity");
     let d = input.finish(GroupDraft::parse(&name, &capacity, c.capacity))?;
-    Ok(ws.store.add_group(&c, &d, &who.actor()).await?)
+    Ok(ws.store.learning().add_group(&c, &d, &who.actor()).await?)
 }
 
 /// Enrols a participant in a group, or puts them on its waiting list when it is full.
@@ -272,9 +303,10 @@ pub async fn enrol(
     participant_id: &str,
 ) -> Result<(Group, Enrolment)> {
     who.require(Permission::CoordinateLearning)?;
-    let g = ws.store.group(&who.org.id, group_id).await?;
+    let g = ws.store.learning().group(&who.org.id, group_id).await?;
     let p = ws
         .store
+        .learning()
         .participant(&who.org.id, participant_id)
         .await
         .ok()
@@ -288,6 +320,7 @@ pub async fn enrol(
         })?;
     let outcome = ws
         .store
+        .learning()
         .enrol(&who.org.id, &g, &p, &who.actor())
         .await
         .map_err(|e| match e {
@@ -310,8 +343,12 @@ pub async fn move_to_group(
     group_id: &str,
 ) -> Result<(Participant, Result<(Group, Enrolment)>)> {
     who.require(Permission::CoordinateLearning)?;
-    let p = ws.store.participant(&who.org.id, participant_id).await?;
-    let r = match ws.store.group(&who.org.id, group_id).await {
+    let p = ws
+        .store
+        .learning()
+        .participant(&who.org.id, participant_id)
+        .await?;
+    let r = match ws.store.learning().group(&who.org.id, group_id).await {
         Ok(g) => enrol(ws, who, &g.id, &p.id).await,
         Err(_) => Err(invalid(
             "groupId",
@@ -341,6 +378,7 @@ async fn record_register(
 ) -> Result<()> {
     let people: HashSet<String> = ws
         .store
+        .learning()
         .participants(c)
         .await?
         .into_iter()
@@ -348,6 +386,7 @@ async fn record_register(
         .collect();
     let sessions: HashSet<String> = ws
         .store
+        .learning()
         .sessions(&c.programme_id)
         .await?
         .into_iter()
@@ -355,6 +394,7 @@ async fn record_register(
         .collect();
     let modules: HashSet<String> = ws
         .store
+        .learning()
         .modules(&c.programme_id)
         .await?
         .into_iter()
@@ -397,7 +437,11 @@ async fn record_register(
         }
     }
     errors.finish()?;
-    Ok(ws.store.record_register(c, &a, &g, &who.actor()).await?)
+    Ok(ws
+        .store
+        .learning()
+        .record_register(c, &a, &g, &who.actor())
+        .await?)
 }
 
 /// What a participant's entry records.
@@ -419,8 +463,16 @@ pub async fn record_entry(
     mut input: Input,
 ) -> Result<()> {
     who.require(Permission::CoordinateLearning)?;
-    let p = ws.store.participant(&who.org.id, participant_id).await?;
-    let c = ws.store.cohort(&who.org.id, &p.cohort_id).await?;
+    let p = ws
+        .store
+        .learning()
+        .participant(&who.org.id, participant_id)
+        .await?;
+    let c = ws
+        .store
+        .learning()
+        .cohort(&who.org.id, &p.cohort_id)
+        .await?;
     let target = input.text(match kind {
         EntryKind::Attendance => "sessionId",
         EntryKind::Progress => "moduleId",
@@ -452,8 +504,12 @@ pub struct GroupRegister {
 
 async fn group_and_cohort(ws: &Workspace, who: &Principal, id: &str) -> Result<(Group, Cohort)> {
     who.require(Permission::CoordinateLearning)?;
-    let g = ws.store.group(&who.org.id, id).await?;
-    let c = ws.store.cohort(&who.org.id, &g.cohort_id).await?;
+    let g = ws.store.learning().group(&who.org.id, id).await?;
+    let c = ws
+        .store
+        .learning()
+        .cohort(&who.org.id, &g.cohort_id)
+        .await?;
     Ok((g, c))
 }
 
@@ -461,6 +517,7 @@ pub async fn group_register(ws: &Workspace, who: &Principal, id: &str) -> Result
     let (g, c) = group_and_cohort(ws, who, id).await?;
     let members = ws
         .store
+        .learning()
         .participants(&c)
         .await?
         .into_iter()
@@ -468,10 +525,10 @@ pub async fn group_register(ws: &Workspace, who: &Principal, id: &str) -> Result
         .collect();
     Ok(GroupRegister {
         members,
-        sessions: ws.store.sessions(&c.programme_id).await?,
-        modules: ws.store.modules(&c.programme_id).await?,
-        attendance: ws.store.attendance(&c).await?,
-        progress: ws.store.progress(&c).await?,
+        sessions: ws.store.learning().sessions(&c.programme_id).await?,
+        modules: ws.store.learning().modules(&c.programme_id).await?,
+        attendance: ws.store.learning().attendance(&c).await?,
+        progress: ws.store.learning().progress(&c).await?,
         group: g,
         cohort: c,
     })
@@ -492,7 +549,7 @@ pub async fn save_group_register(
 
 /// A participant, visible to coordinators and to the participant themselves.
 async fn participant(ws: &Workspace, who: &Principal, id: &str) -> Result<Participant> {
-    let p = ws.store.participant(&who.org.id, id).await?;
+    let p = ws.store.learning().participant(&who.org.id, id).await?;
     if who.may(Permission::CoordinateLearning) || p.email == who.user.email {
         Ok(p)
     } else {
@@ -510,10 +567,15 @@ pub struct Standing {
 }
 
 async fn standing_of(ws: &Workspace, p: Participant, org_id: &str) -> Result<Standing> {
-    let cohort = ws.store.cohort(org_id, &p.cohort_id).await?;
-    let programme = ws.store.programme(org_id, &cohort.programme_id).await?;
+    let cohort = ws.store.learning().cohort(org_id, &p.cohort_id).await?;
+    let programme = ws
+        .store
+        .learning()
+        .programme(org_id, &cohort.programme_id)
+        .await?;
     let record = ws
         .store
+        .learning()
         .records(&cohort)
         .await?
         .remove(&p.id)
@@ -544,6 +606,7 @@ pub async fn my_enrolments(ws: &Workspace, who: &Principal) -> Result<Vec<Standi
     let mut out = Vec::new();
     for p in ws
         .store
+        .learning()
         .participants_by_email(&who.org.id, &who.user.email)
         .await?
     {
@@ -571,12 +634,13 @@ pub async fn participant_overview(
     id: &str,
 ) -> Result<ParticipantOverview> {
     let s = standing(ws, who, id).await?;
-    let groups = ws.store.groups(&s.cohort).await?;
-    let progress = ws.store.progress(&s.cohort).await?;
-    let attendance = ws.store.attendance(&s.cohort).await?;
+    let groups = ws.store.learning().groups(&s.cohort).await?;
+    let progress = ws.store.learning().progress(&s.cohort).await?;
+    let attendance = ws.store.learning().attendance(&s.cohort).await?;
     let pid = s.participant.id.clone();
     let modules = ws
         .store
+        .learning()
         .modules(&s.programme.id)
         .await?
         .into_iter()
@@ -590,6 +654,7 @@ pub async fn participant_overview(
         .collect();
     let sessions = ws
         .store
+        .learning()
         .sessions(&s.programme.id)
         .await?
         .into_iter()
@@ -600,6 +665,7 @@ pub async fn participant_overview(
         .collect();
     let projects = ws
         .store
+        .learning()
         .projects(&s.cohort)
         .await?
         .into_iter()
@@ -638,7 +704,7 @@ pub async fn certificate(ws: &Workspace, who: &Principal, id: &str) -> Result<Ce
         )));
     }
     Ok(Certificate {
-        modules: ws.store.modules(&s.programme.id).await?,
+        modules: ws.store.learning().modules(&s.programme.id).await?,
         standing: s,
         organisation: who.org.name.clone(),
     })
@@ -664,7 +730,7 @@ async fn project_input(
     let mut problems = Collector::default();
     let question_id = match question.trim() {
         "" => None,
-        q => match ws.store.question(&who.org.id, q).await {
+        q => match ws.store.questions().question(&who.org.id, q).await {
             Ok(q) => Some(q.id),
             Err(_) => {
                 problems.take::<()>(Err(Invalid::one(
@@ -680,8 +746,13 @@ async fn project_input(
         (_, "") => None,
         (kind, id) => {
             let found = match kind {
-                "indicator" => ws.store.indicator(&who.org.id, id).await.is_ok(),
-                "monitor" => ws.store.monitor(&who.org.id, id).await.is_ok(),
+                "indicator" => ws
+                    .store
+                    .indicators()
+                    .indicator(&who.org.id, id)
+                    .await
+                    .is_ok(),
+                "monitor" => ws.store.indicators().monitor(&who.org.id, id).await.is_ok(),
                 _ => false,
             };
             if !found {
@@ -696,6 +767,7 @@ async fn project_input(
     };
     let cohort_people: HashSet<String> = ws
         .store
+        .learning()
         .participants(c)
         .await?
         .into_iter()
@@ -734,6 +806,7 @@ pub async fn create_project(
     let (d, links) = project_input(ws, who, &c, input).await?;
     Ok(ws
         .store
+        .learning()
         .create_project(&c, &d, &links, &who.actor())
         .await?)
 }
@@ -741,7 +814,7 @@ pub async fn create_project(
 /// A make-track project.
 pub async fn project(ws: &Workspace, who: &Principal, id: &str) -> Result<Project> {
     who.require(Permission::CoordinateLearning)?;
-    Ok(ws.store.project(&who.org.id, id).await?)
+    Ok(ws.store.learning().project(&who.org.id, id).await?)
 }
 
 /// A project with its cohort, the cohort's participants and its data question.
@@ -754,13 +827,17 @@ pub struct ProjectDetail {
 
 pub async fn project_detail(ws: &Workspace, who: &Principal, id: &str) -> Result<ProjectDetail> {
     let x = project(ws, who, id).await?;
-    let c = ws.store.cohort(&who.org.id, &x.cohort_id).await?;
+    let c = ws
+        .store
+        .learning()
+        .cohort(&who.org.id, &x.cohort_id)
+        .await?;
     let question = match &x.question_id {
-        Some(q) => ws.store.question(&who.org.id, q).await.ok(),
+        Some(q) => ws.store.questions().question(&who.org.id, q).await.ok(),
         None => None,
     };
     Ok(ProjectDetail {
-        participants: ws.store.participants(&c).await?,
+        participants: ws.store.learning().participants(&c).await?,
         project: x,
         cohort: c,
         question,
@@ -775,10 +852,15 @@ pub async fn update_project(
     input: Input,
 ) -> Result<Project> {
     let x = project(ws, who, id).await?;
-    let c = ws.store.cohort(&who.org.id, &x.cohort_id).await?;
+    let c = ws
+        .store
+        .learning()
+        .cohort(&who.org.id, &x.cohort_id)
+        .await?;
     let (d, links) = project_input(ws, who, &c, input).await?;
     Ok(ws
         .store
+        .learning()
         .update_project(&who.org.id, &x, &d, &links, &who.actor())
         .await?)
 }

@@ -48,6 +48,7 @@ pub async fn frameworks(ws: &Workspace, who: &Principal) -> Result<Vec<Framework
     who.require(Permission::Read)?;
     Ok(ws
         .store
+        .maturity()
         .maturity_frameworks(&who.org.id, &who.actor())
         .await?)
 }
@@ -55,6 +56,7 @@ pub async fn frameworks(ws: &Workspace, who: &Principal) -> Result<Vec<Framework
 async fn add_framework(ws: &Workspace, who: &Principal, fw: Framework) -> Result<FrameworkVersion> {
     let fw = fw.validate()?;
     ws.store
+        .maturity()
         .add_maturity_framework(&who.org.id, &fw, &who.actor())
         .await
         .map_err(store_err)
@@ -116,13 +118,13 @@ fn framework_from_form(input: &mut Input) -> Framework {
 /// The organisation's rounds.
 pub async fn rounds(ws: &Workspace, who: &Principal) -> Result<Vec<Round>> {
     who.require(Permission::Research)?;
-    Ok(ws.store.rounds(&who.org.id).await?)
+    Ok(ws.store.maturity().rounds(&who.org.id).await?)
 }
 
 /// One round.
 pub async fn round(ws: &Workspace, who: &Principal, id: &str) -> Result<Round> {
     who.require(Permission::Research)?;
-    Ok(ws.store.round(&who.org.id, id).await?)
+    Ok(ws.store.maturity().round(&who.org.id, id).await?)
 }
 
 /// A round with its survey items and its documents and interviews.
@@ -135,8 +137,8 @@ pub struct RoundDetail {
 pub async fn round_detail(ws: &Workspace, who: &Principal, id: &str) -> Result<RoundDetail> {
     let r = round(ws, who, id).await?;
     Ok(RoundDetail {
-        items: ws.store.items(&r).await?,
-        sources: ws.store.sources(&r).await?,
+        items: ws.store.maturity().items(&r).await?,
+        sources: ws.store.maturity().sources(&r).await?,
         round: r,
     })
 }
@@ -150,8 +152,8 @@ pub struct RoundOverview {
 
 pub async fn round_overview(ws: &Workspace, who: &Principal, id: &str) -> Result<RoundOverview> {
     let r = round(ws, who, id).await?;
-    let items = ws.store.items(&r).await?;
-    let sources = ws.store.sources(&r).await?;
+    let items = ws.store.maturity().items(&r).await?;
+    let sources = ws.store.maturity().sources(&r).await?;
     Ok(RoundOverview {
         results: results_of(ws, r).await?,
         items,
@@ -193,6 +195,7 @@ pub async fn create_round(ws: &Workspace, who: &Principal, mut input: Input) -> 
     })?;
     Ok(ws
         .store
+        .maturity()
         .create_round(
             &who.org.id,
             &fw.id,
@@ -208,6 +211,7 @@ pub async fn create_round(ws: &Workspace, who: &Principal, mut input: Input) -> 
 pub async fn close_round(ws: &Workspace, who: &Principal, id: &str) -> Result<Round> {
     let r = round(ws, who, id).await?;
     ws.store
+        .maturity()
         .close_round(&r, &who.actor())
         .await
         .map_err(store_err)
@@ -216,7 +220,7 @@ pub async fn close_round(ws: &Workspace, who: &Principal, id: &str) -> Result<Ro
 /// The round's participating organisations.
 pub async fn participants(ws: &Workspace, who: &Principal, id: &str) -> Result<Vec<Participant>> {
     let r = round(ws, who, id).await?;
-    Ok(ws.store.round_participants(&r).await?)
+    Ok(ws.store.maturity().round_participants(&r).await?)
 }
 
 pub async fn add_participant(
@@ -230,6 +234,7 @@ pub async fn add_participant(
     let code = input.text("cbsCode");
     let d = input.finish(ParticipantDraft::parse(&name, &code))?;
     ws.store
+        .maturity()
         .add_participant(&r, &d, &who.actor())
         .await
         .map_err(|e| match e {
@@ -246,6 +251,7 @@ pub async fn add_participant(
 async fn framework_of(ws: &Workspace, r: &Round) -> Result<FrameworkVersion> {
     Ok(ws
         .store
+        .maturity()
         .maturity_framework(&r.org_id, &r.framework_id)
         .await?)
 }
@@ -263,6 +269,7 @@ pub async fn add_item(
     let text = input.text("text");
     let d = input.finish(ItemDraft::parse(&fw.framework, &dim, &kind, &text))?;
     ws.store
+        .maturity()
         .add_item(&r, &d, &who.actor())
         .await
         .map_err(store_err)
@@ -275,7 +282,7 @@ pub async fn invitations(
     round_id: &str,
 ) -> Result<Vec<Invitation>> {
     let r = round(ws, who, round_id).await?;
-    Ok(ws.store.invitations(&r).await?)
+    Ok(ws.store.maturity().invitations(&r).await?)
 }
 
 /// A personal survey link, given out once.
@@ -377,6 +384,7 @@ pub async fn invite(
     let labels = input.finish(parsed)?;
     let p = ws
         .store
+        .maturity()
         .round_participant(&r, pid.trim())
         .await
         .map_err(|_| Error::Invalid(unknown_participant()))?;
@@ -388,6 +396,7 @@ pub async fn invite(
         .collect();
     let invs = ws
         .store
+        .maturity()
         .add_invitations(&r, &p, &digests, &who.actor())
         .await
         .map_err(store_err)?;
@@ -416,9 +425,10 @@ pub async fn remind(
     mail: bool,
 ) -> Result<Handout> {
     let r = round(ws, who, round_id).await?;
-    let participants = ws.store.round_participants(&r).await?;
+    let participants = ws.store.maturity().round_participants(&r).await?;
     let open: Vec<Invitation> = ws
         .store
+        .maturity()
         .invitations(&r)
         .await?
         .into_iter()
@@ -431,6 +441,7 @@ pub async fn remind(
         .map(|(i, t)| (i.id.clone(), token_digest(t)))
         .collect();
     ws.store
+        .maturity()
         .reissue_invitations(&r, &digests, &who.actor())
         .await
         .map_err(store_err)?;
@@ -522,7 +533,11 @@ pub struct Survey {
 /// The survey behind a token, for the public form: an unknown token is not found, a used
 /// one is a conflict `used`, a closed round a conflict `closed`; nothing changes either way.
 pub async fn survey(ws: &Workspace, token: &str) -> Result<Survey> {
-    let target = ws.store.invitation_target(&token_digest(token)).await?;
+    let target = ws
+        .store
+        .maturity()
+        .invitation_target(&token_digest(token))
+        .await?;
     if target.invitation.used_at.is_some() {
         return Err(Error::Conflict("used".into()));
     }
@@ -530,7 +545,7 @@ pub async fn survey(ws: &Workspace, token: &str) -> Result<Survey> {
         return Err(Error::Conflict("closed".into()));
     }
     let framework = framework_of(ws, &target.round).await?;
-    let items = ws.store.items(&target.round).await?;
+    let items = ws.store.maturity().items(&target.round).await?;
     Ok(Survey {
         target,
         framework,
@@ -549,6 +564,7 @@ pub async fn answer(ws: &Workspace, token: &str, mut input: Input) -> Result<()>
         .collect();
     let answers = input.finish(Answers::parse(&kinds, &raw))?;
     ws.store
+        .maturity()
         .submit_response(&token_digest(token), &answers)
         .await
         .map_err(|e| match e {
@@ -587,6 +603,7 @@ pub async fn add_document(
     };
     let p = c.take(
         ws.store
+            .maturity()
             .round_participant(&r, participant_id.trim())
             .await
             .map_err(|_| unknown_participant()),
@@ -605,6 +622,7 @@ pub async fn add_document(
         .map(|n| n.to_string_lossy().chars().take(200).collect())
         .unwrap_or_default();
     ws.store
+        .maturity()
         .add_source(
             &r,
             &SourceDraft {
@@ -648,6 +666,7 @@ pub async fn add_interview(
     }
     let p = c.take(
         ws.store
+            .maturity()
             .round_participant(&r, pid.trim())
             .await
             .map_err(|_| unknown_participant()),
@@ -657,6 +676,7 @@ pub async fn add_interview(
         return Err(Error::Rejected("onvolledig formulier".into()));
     };
     ws.store
+        .maturity()
         .add_source(
             &r,
             &SourceDraft {
@@ -679,7 +699,7 @@ async fn source(
     id: &str,
 ) -> Result<(Round, Source)> {
     let r = round(ws, who, round_id).await?;
-    let s = ws.store.source(&r, id).await?;
+    let s = ws.store.maturity().source(&r, id).await?;
     Ok((r, s))
 }
 
@@ -703,12 +723,17 @@ pub async fn coding(
     let framework = framework_of(ws, &r).await?;
     let codes = ws
         .store
+        .maturity()
         .codes(&r)
         .await?
         .into_iter()
         .filter(|c| c.source_id == s.id)
         .collect();
-    let participant = ws.store.round_participant(&r, &s.participant_id).await?;
+    let participant = ws
+        .store
+        .maturity()
+        .round_participant(&r, &s.participant_id)
+        .await?;
     Ok(Coding {
         round: r,
         source: s,
@@ -748,6 +773,7 @@ pub async fn code(
         )));
     }
     ws.store
+        .maturity()
         .add_code(&r, &s, &d, &who.actor())
         .await
         .map_err(store_err)?;
@@ -764,6 +790,7 @@ pub async fn uncode(
 ) -> Result<()> {
     let (r, s) = source(ws, who, round_id, source_id).await?;
     ws.store
+        .maturity()
         .remove_code(&r, &s, code_id, &who.actor())
         .await
         .map_err(store_err)
@@ -927,15 +954,16 @@ pub async fn results(ws: &Workspace, who: &Principal, round_id: &str) -> Result<
 /// respondents no figure (mean, distribution, count, comment) leaves this function.
 async fn results_of(ws: &Workspace, r: Round) -> Result<RoundResults> {
     let fw = framework_of(ws, &r).await?;
-    let items = ws.store.items(&r).await?;
-    let likert = ws.store.likert_answers(&r).await?;
-    let open = ws.store.open_answers(&r).await?;
-    let codes = ws.store.codes(&r).await?;
-    let invitations = ws.store.invitations(&r).await?;
-    let counts = ws.store.response_counts(&r).await?;
+    let items = ws.store.maturity().items(&r).await?;
+    let likert = ws.store.maturity().likert_answers(&r).await?;
+    let open = ws.store.maturity().open_answers(&r).await?;
+    let codes = ws.store.maturity().codes(&r).await?;
+    let invitations = ws.store.maturity().invitations(&r).await?;
+    let counts = ws.store.maturity().response_counts(&r).await?;
     let min = r.min_respondents;
     let participants = ws
         .store
+        .maturity()
         .round_participants(&r)
         .await?
         .into_iter()

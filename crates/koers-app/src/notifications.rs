@@ -26,6 +26,7 @@ pub async fn notifications(
 ) -> Result<Vec<Notification>> {
     let mut all = ws
         .store
+        .notifications()
         .notifications(&who.user.id, &who.org.id, SHOWN)
         .await?;
     if unread_only {
@@ -37,6 +38,7 @@ pub async fn notifications(
 /// Marks one of the person's notifications read (`Some(id)`) or all of them (`None`).
 pub async fn mark_read(ws: &Workspace, who: &Principal, id: Option<&str>) -> Result<()> {
     ws.store
+        .notifications()
         .mark_notifications_read(&who.user.id, &who.org.id, id.filter(|i| !i.is_empty()))
         .await?;
     Ok(())
@@ -50,7 +52,10 @@ pub async fn mark_one_read(
     id: &str,
     mut input: crate::Input,
 ) -> Result<()> {
-    ws.store.notification(&who.user.id, &who.org.id, id).await?;
+    ws.store
+        .notifications()
+        .notification(&who.user.id, &who.org.id, id)
+        .await?;
     let read = input.flag("read");
     input.finish(if read {
         Ok(())
@@ -93,7 +98,7 @@ async fn send_pending(
     sentence: &impl Fn(&Notification) -> String,
 ) -> Result<()> {
     let since = chrono::Utc::now() - chrono::Duration::days(1);
-    for p in ws.store.pending_mail(since, 50).await? {
+    for p in ws.store.notifications().pending_mail(since, 50).await? {
         let said = sentence(&p.notification);
         let link = format!("{}{}", public_url.unwrap_or(""), p.notification.link);
         let body = format!(
@@ -108,6 +113,7 @@ async fn send_pending(
         }
         if let Err(e) = ws
             .store
+            .notifications()
             .mail_attempted(&p.notification.id, sent.is_ok(), MAX_TRIES)
             .await
         {

@@ -27,25 +27,29 @@ async fn require_in(ws: &Workspace, who: &Principal, org_id: &str, p: Permission
 
 /// The organisations `who` is a member of.
 pub async fn mine(ws: &Workspace, who: &Principal) -> Result<Vec<Organisation>> {
-    Ok(ws.store.organisations_of(&who.user.id).await?)
+    Ok(ws
+        .store
+        .organisations()
+        .organisations_of(&who.user.id)
+        .await?)
 }
 
 /// Every organisation on this koers (deployment administrators).
 pub async fn all(ws: &Workspace, who: &Principal) -> Result<Vec<Organisation>> {
     who.require_instance_admin()?;
-    Ok(ws.store.organisations().await?)
+    Ok(ws.store.organisations().organisations().await?)
 }
 
 /// The organisation `org_id`, for its members.
 pub async fn get(ws: &Workspace, who: &Principal, org_id: &str) -> Result<Organisation> {
     require_in(ws, who, org_id, Permission::Read).await?;
-    Ok(ws.store.organisation(org_id).await?)
+    Ok(ws.store.organisations().organisation(org_id).await?)
 }
 
 /// The members of `org_id`, for its members.
 pub async fn members(ws: &Workspace, who: &Principal, org_id: &str) -> Result<Vec<Member>> {
     require_in(ws, who, org_id, Permission::Read).await?;
-    Ok(ws.store.members(org_id).await?)
+    Ok(ws.store.users().members(org_id).await?)
 }
 
 /// One member of `org_id`, for its members.
@@ -56,7 +60,7 @@ pub async fn member(
     user_id: &str,
 ) -> Result<Member> {
     require_in(ws, who, org_id, Permission::Read).await?;
-    Ok(ws.store.member(org_id, user_id).await?)
+    Ok(ws.store.users().member(org_id, user_id).await?)
 }
 
 /// A member added, and the initial password when koers made one (shown once, never stored).
@@ -84,7 +88,12 @@ pub async fn add_member(
     let parsed_email = c.take(Email::parse(&email));
     let roles = c.take(parse_roles(roles_raw.iter().map(String::as_str)));
     let existing = match &parsed_email {
-        Some(e) => ws.store.user_for_login(e.as_str()).await?.map(|(u, _)| u),
+        Some(e) => ws
+            .store
+            .users()
+            .user_for_login(e.as_str())
+            .await?
+            .map(|(u, _)| u),
         None => None,
     };
     let generated = password.is_empty().then(generate_password);
@@ -103,12 +112,21 @@ pub async fn add_member(
     let actor = who.actor();
     match (existing, draft) {
         (Some(user), _) => {
-            if !ws.store.roles_in(&user.id, org_id).await?.is_empty() {
+            if !ws
+                .store
+                .users()
+                .roles_in(&user.id, org_id)
+                .await?
+                .is_empty()
+            {
                 return Err(Error::Conflict("Deze persoon is al lid".into()));
             }
-            ws.store.set_roles(org_id, &user.id, &roles, &actor).await?;
+            ws.store
+                .users()
+                .set_roles(org_id, &user.id, &roles, &actor)
+                .await?;
             Ok(Added {
-                member: ws.store.member(org_id, &user.id).await?,
+                member: ws.store.users().member(org_id, &user.id).await?,
                 initial_password: None,
             })
         }
@@ -116,10 +134,11 @@ pub async fn add_member(
             let hash = passwords::hash(draft.password.expose()).await?;
             let user = ws
                 .store
+                .users()
                 .create_user(&draft, &hash, false, org_id, &roles, &actor)
                 .await?;
             Ok(Added {
-                member: ws.store.member(org_id, &user.id).await?,
+                member: ws.store.users().member(org_id, &user.id).await?,
                 initial_password: generated,
             })
         }
@@ -136,10 +155,10 @@ async fn keeps_an_administrator(
     user_id: &str,
     new_roles: &[Role],
 ) -> Result<()> {
-    let current = ws.store.roles_in(user_id, org_id).await?;
+    let current = ws.store.users().roles_in(user_id, org_id).await?;
     let loses_admin =
         current.contains(&Role::Administrator) && !new_roles.contains(&Role::Administrator);
-    if loses_admin && ws.store.administrator_count(org_id).await? <= 1 {
+    if loses_admin && ws.store.users().administrator_count(org_id).await? <= 1 {
         return Err(Error::Conflict(
             "Een organisatie houdt minstens één beheerder".into(),
         ));
@@ -156,14 +175,15 @@ pub async fn set_roles(
     mut input: Input,
 ) -> Result<Member> {
     require_in(ws, who, org_id, Permission::ManageMembers).await?;
-    ws.store.member(org_id, user_id).await?;
+    ws.store.users().member(org_id, user_id).await?;
     let raw = input.texts("roles");
     let roles = input.finish(parse_roles(raw.iter().map(String::as_str)))?;
     keeps_an_administrator(ws, org_id, user_id, &roles).await?;
     ws.store
+        .users()
         .set_roles(org_id, user_id, &roles, &who.actor())
         .await?;
-    Ok(ws.store.member(org_id, user_id).await?)
+    Ok(ws.store.users().member(org_id, user_id).await?)
 }
 
 /// Removes a member.
@@ -174,9 +194,10 @@ pub async fn remove_member(
     user_id: &str,
 ) -> Result<()> {
     require_in(ws, who, org_id, Permission::ManageMembers).await?;
-    ws.store.member(org_id, user_id).await?;
+    ws.store.users().member(org_id, user_id).await?;
     keeps_an_administrator(ws, org_id, user_id, &[]).await?;
     ws.store
+        .users()
         .remove_member(org_id, user_id, &who.actor())
         .await?;
     Ok(())
@@ -192,8 +213,13 @@ pub async fn create(ws: &Workspace, who: &Principal, mut input: Input) -> Result
     let cbs = input.text("cbsCode");
     let tooi = input.text("tooiCode");
     let draft = input.finish(OrganisationDraft::parse(&name, &kind, &cbs, &tooi))?;
-    let org = ws.store.create_organisation(&draft, &who.actor()).await?;
+    let org = ws
+        .store
+        .organisations()
+        .create_organisation(&draft, &who.actor())
+        .await?;
     ws.store
+        .users()
         .set_roles(&org.id, &who.user.id, &[Role::Administrator], &who.actor())
         .await?;
     Ok(org)
@@ -209,5 +235,5 @@ pub async fn audit_events(
     before: Option<i64>,
 ) -> Result<Vec<AuditEvent>> {
     require_in(ws, who, org_id, Permission::ReadAudit).await?;
-    Ok(ws.store.audit_events(org_id, limit, before).await?)
+    Ok(ws.store.audit().audit_events(org_id, limit, before).await?)
 }

@@ -57,7 +57,7 @@ impl Principal {
         if self.via_token {
             return Err(Error::NotFound);
         }
-        let roles = store.roles_in(&self.user.id, org_id).await?;
+        let roles = store.users().roles_in(&self.user.id, org_id).await?;
         if roles.is_empty() {
             Err(Error::NotFound)
         } else {

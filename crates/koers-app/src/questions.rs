@@ -82,7 +82,7 @@ fn opt(s: String) -> Option<String> {
 /// The organisation's policy tasks.
 pub async fn tasks(ws: &Workspace, who: &Principal) -> Result<Vec<PolicyTask>> {
     who.require(Permission::Read)?;
-    Ok(ws.store.tasks(&who.org.id).await?)
+    Ok(ws.store.questions().tasks(&who.org.id).await?)
 }
 
 /// Adds a policy task: `name`, `theme`, `description`, `goals`.
@@ -95,6 +95,7 @@ pub async fn create_task(ws: &Workspace, who: &Principal, mut input: Input) -> R
     let d = input.finish(TaskDraft::parse(&name, &theme, &description, &goals))?;
     Ok(ws
         .store
+        .questions()
         .create_task(&who.org.id, &d, Some(&who.user.id), &who.actor())
         .await?)
 }
@@ -107,10 +108,15 @@ pub async fn task_cycle(
     id: &str,
 ) -> Result<(PolicyTask, Vec<CycleRow>)> {
     who.require(Permission::Read)?;
-    let task = ws.store.task(&who.org.id, id).await?;
+    let task = ws.store.questions().task(&who.org.id, id).await?;
     let mut rows = Vec::new();
-    for q in ws.store.questions(&who.org.id, Some(&task.id)).await? {
-        let links = ws.store.question_links(&q.id).await?;
+    for q in ws
+        .store
+        .questions()
+        .questions(&who.org.id, Some(&task.id))
+        .await?
+    {
+        let links = ws.store.questions().question_links(&q.id).await?;
         let has = |k: &str| links.iter().any(|l| l.kind == k);
         let cycle = cycle_state(
             has("dataset"),
@@ -140,6 +146,7 @@ pub async fn questions(
     let needle = given(&filter.search).unwrap_or_default().to_lowercase();
     Ok(ws
         .store
+        .questions()
         .questions(&who.org.id, given(&filter.task).as_deref())
         .await?
         .into_iter()
@@ -151,15 +158,15 @@ pub async fn questions(
 /// The organisation's members, who may hold a role on a question.
 pub async fn members(ws: &Workspace, who: &Principal) -> Result<Vec<Member>> {
     who.require(Permission::Read)?;
-    Ok(ws.store.members(&who.org.id).await?)
+    Ok(ws.store.users().members(&who.org.id).await?)
 }
 
 /// A data question with its evidence and history.
 pub async fn question(ws: &Workspace, who: &Principal, id: &str) -> Result<QuestionDetail> {
     let question = readable(ws, who, id).await?;
     Ok(QuestionDetail {
-        links: ws.store.question_links(&question.id).await?,
-        events: ws.store.question_events(&question.id).await?,
+        links: ws.store.questions().question_links(&question.id).await?,
+        events: ws.store.questions().question_events(&question.id).await?,
         question,
     })
 }
@@ -167,14 +174,14 @@ pub async fn question(ws: &Workspace, who: &Principal, id: &str) -> Result<Quest
 /// A question of the organisation, for a member who may read.
 async fn readable(ws: &Workspace, who: &Principal, id: &str) -> Result<Question> {
     who.require(Permission::Read)?;
-    Ok(ws.store.question(&who.org.id, id).await?)
+    Ok(ws.store.questions().question(&who.org.id, id).await?)
 }
 
 /// Everything the question's page shows.
 pub async fn question_page(ws: &Workspace, who: &Principal, id: &str) -> Result<QuestionPage> {
     let detail = question(ws, who, id).await?;
     let q = &detail.question;
-    let task = ws.store.task(&who.org.id, &q.task_id).await?;
+    let task = ws.store.questions().task(&who.org.id, &q.task_id).await?;
     // Every fact a step may ask for is given, so only the workflow itself decides.
     let facts = TransitionInput {
         note: "x".into(),
@@ -201,11 +208,11 @@ pub async fn question_page(ws: &Workspace, who: &Principal, id: &str) -> Result<
         })
         .collect();
     Ok(QuestionPage {
-        comments: ws.store.comments(&q.id).await?,
-        attachments: ws.store.attachments(&q.id).await?,
-        members: ws.store.members(&who.org.id).await?,
-        datasets: ws.store.datasets(&who.org.id).await?,
-        analyses: ws.store.analyses(&who.org.id).await?,
+        comments: ws.store.questions().comments(&q.id).await?,
+        attachments: ws.store.questions().attachments(&q.id).await?,
+        members: ws.store.users().members(&who.org.id).await?,
+        datasets: ws.store.catalog().datasets(&who.org.id).await?,
+        analyses: ws.store.catalog().analyses(&who.org.id).await?,
         task,
         next,
         detail,
@@ -242,14 +249,19 @@ pub async fn create_question(
         &priority,
         &competences,
     ))?;
-    ws.store.task(&who.org.id, &task_id).await.map_err(|_| {
-        Error::Invalid(Invalid::one(
-            "taskId",
-            "unknown",
-            "kies een opgave van deze organisatie",
-        ))
-    })?;
     ws.store
+        .questions()
+        .task(&who.org.id, &task_id)
+        .await
+        .map_err(|_| {
+            Error::Invalid(Invalid::one(
+                "taskId",
+                "unknown",
+                "kies een opgave van deze organisatie",
+            ))
+        })?;
+    ws.store
+        .questions()
         .create_question(&who.org.id, &task_id, &d, &a, &who.actor())
         .await
         .map_err(not_a_member)
@@ -300,14 +312,18 @@ pub async fn transition(
         Refused::WrongPerson(_) => Error::Forbidden,
         other => Error::Conflict(other.to_string()),
     })?;
-    Ok(ws.store.record_transition(&q, to, &t, &who.actor()).await?)
+    Ok(ws
+        .store
+        .questions()
+        .record_transition(&q, to, &t, &who.actor())
+        .await?)
 }
 
 /// Links a dataset or analysis of the organisation, or an information product (a path in
 /// koers or an http(s) address), as evidence: fields `kind` and `target`.
 pub async fn link(ws: &Workspace, who: &Principal, id: &str, mut input: Input) -> Result<Question> {
     who.require(Permission::ManageQuestions)?;
-    let q = ws.store.question(&who.org.id, id).await?;
+    let q = ws.store.questions().question(&who.org.id, id).await?;
     let kind = input.text("kind");
     let target = input.text("target");
     input.finish(Ok(()))?;
@@ -321,12 +337,14 @@ pub async fn link(ws: &Workspace, who: &Principal, id: &str, mut input: Input) -
     let label = match kind.as_str() {
         "dataset" => ws
             .store
+            .catalog()
             .dataset(&who.org.id, &target)
             .await
             .map(|d| d.meta.title)
             .map_err(bad_target)?,
         "analysis" => ws
             .store
+            .catalog()
             .analysis(&who.org.id, &target)
             .await
             .map(|a| a.title)
@@ -355,6 +373,7 @@ pub async fn link(ws: &Workspace, who: &Principal, id: &str, mut input: Input) -
         }
     };
     ws.store
+        .questions()
         .link_evidence(&q, &kind, target.trim(), &label, &who.actor())
         .await?;
     Ok(q)
@@ -363,7 +382,7 @@ pub async fn link(ws: &Workspace, who: &Principal, id: &str, mut input: Input) -
 /// The comments on a question.
 pub async fn comments(ws: &Workspace, who: &Principal, id: &str) -> Result<Vec<Comment>> {
     let q = readable(ws, who, id).await?;
-    Ok(ws.store.comments(&q.id).await?)
+    Ok(ws.store.questions().comments(&q.id).await?)
 }
 
 /// Comments on a question (`body`, at most 5000 characters).
@@ -376,7 +395,11 @@ pub async fn comment(
     let q = readable(ws, who, id).await?;
     let body = input.text("body");
     let body = input.finish(koers_core::error::text("body", &body, 5000))?;
-    Ok(ws.store.add_comment(&q, &body, &who.actor()).await?)
+    Ok(ws
+        .store
+        .questions()
+        .add_comment(&q, &body, &who.actor())
+        .await?)
 }
 
 /// Changes who holds which role on a question; the people newly given a role are notified.
@@ -387,10 +410,11 @@ pub async fn assign(
     mut input: Input,
 ) -> Result<Question> {
     who.require(Permission::ManageQuestions)?;
-    let q = ws.store.question(&who.org.id, id).await?;
+    let q = ws.store.questions().question(&who.org.id, id).await?;
     let a = read_assignments(&mut input);
     input.finish(Ok(()))?;
     ws.store
+        .questions()
         .update_assignments(&q, &a, &who.actor())
         .await
         .map_err(not_a_member)
@@ -415,7 +439,7 @@ fn attachment_dir(ws: &Workspace, org_id: &str) -> PathBuf {
 /// The attachments of a question.
 pub async fn attachments(ws: &Workspace, who: &Principal, id: &str) -> Result<Vec<Attachment>> {
     let q = readable(ws, who, id).await?;
-    Ok(ws.store.attachments(&q.id).await?)
+    Ok(ws.store.questions().attachments(&q.id).await?)
 }
 
 /// Whether a file may be attached to question `id`: the question exists and the person may
@@ -455,6 +479,7 @@ pub async fn attach(
     let size_bytes = i64::try_from(upload.size).map_err(|_| Error::Internal("te groot".into()))?;
     Ok(ws
         .store
+        .questions()
         .add_attachment(
             &q,
             &NewAttachment {
@@ -477,7 +502,11 @@ pub async fn attachment_file(
     attachment_id: &str,
 ) -> Result<(Attachment, Vec<u8>)> {
     let q = readable(ws, who, id).await?;
-    let a = ws.store.attachment(&q.id, attachment_id).await?;
+    let a = ws
+        .store
+        .questions()
+        .attachment(&q.id, attachment_id)
+        .await?;
     let bytes = tokio::fs::read(attachment_dir(ws, &who.org.id).join(&a.stored_as))
         .await
         .map_err(|e| Error::Internal(format!("bijlage {}: {e}", a.id)))?;
@@ -487,9 +516,17 @@ pub async fn attachment_file(
 /// Removes an attachment; the file goes too when no other attachment has the same content.
 pub async fn detach(ws: &Workspace, who: &Principal, id: &str, attachment_id: &str) -> Result<()> {
     who.require(Permission::ManageQuestions)?;
-    let q = ws.store.question(&who.org.id, id).await?;
-    let a = ws.store.attachment(&q.id, attachment_id).await?;
-    let still_used = ws.store.remove_attachment(&q, &a, &who.actor()).await?;
+    let q = ws.store.questions().question(&who.org.id, id).await?;
+    let a = ws
+        .store
+        .questions()
+        .attachment(&q.id, attachment_id)
+        .await?;
+    let still_used = ws
+        .store
+        .questions()
+        .remove_attachment(&q, &a, &who.actor())
+        .await?;
     if !still_used {
         let _ = tokio::fs::remove_file(attachment_dir(ws, &who.org.id).join(&a.stored_as)).await;
     }

@@ -46,19 +46,19 @@ fn require_register(who: &Principal) -> Result<()> {
 /// The organisation's applications.
 pub async fn applications(ws: &Workspace, who: &Principal) -> Result<Vec<Application>> {
     who.require(Permission::Read)?;
-    Ok(ws.store.applications(&who.org.id).await?)
+    Ok(ws.store.register().applications(&who.org.id).await?)
 }
 
 /// One application of the organisation.
 pub async fn application(ws: &Workspace, who: &Principal, id: &str) -> Result<Application> {
     who.require(Permission::Read)?;
-    Ok(ws.store.application(&who.org.id, id).await?)
+    Ok(ws.store.register().application(&who.org.id, id).await?)
 }
 
 /// The catalog's datasets an application can be said to use.
 pub async fn datasets(ws: &Workspace, who: &Principal) -> Result<Vec<Dataset>> {
     who.require(Permission::Read)?;
-    Ok(ws.store.datasets(&who.org.id).await?)
+    Ok(ws.store.catalog().datasets(&who.org.id).await?)
 }
 
 /// A choice with where the framework in force routes it and why.
@@ -84,7 +84,7 @@ pub async fn application_detail(
 ) -> Result<ApplicationDetail> {
     let application = application(ws, who, id).await?;
     Ok(ApplicationDetail {
-        datasets: ws.store.datasets(&who.org.id).await?,
+        datasets: ws.store.catalog().datasets(&who.org.id).await?,
         choices: choices_of(ws, who, &application).await?,
         application,
     })
@@ -109,6 +109,7 @@ async fn choices_of(
     let (f, _) = in_force(ws, who).await?;
     Ok(ws
         .store
+        .register()
         .choices_of(&who.org.id, &app.id)
         .await?
         .into_iter()
@@ -167,7 +168,7 @@ async fn read_application(
     let links = lines(&mut input, "productLinks");
     let mut errs = Vec::new();
     for (i, d) in dataset_ids.iter().enumerate() {
-        if ws.store.dataset(&who.org.id, d).await.is_err() {
+        if ws.store.catalog().dataset(&who.org.id, d).await.is_err() {
             errs.push(FieldError {
                 name: format!("datasetIds[{i}]"),
                 code: "not_found".into(),
@@ -210,6 +211,7 @@ pub async fn create_application(
     let (draft, datasets, links) = read_application(ws, who, input).await?;
     Ok(ws
         .store
+        .register()
         .create_application(&who.org.id, &draft, &datasets, &links, &who.actor())
         .await?)
 }
@@ -221,11 +223,12 @@ pub async fn update_application(
     id: &str,
     input: Input,
 ) -> Result<Application> {
-    ws.store.application(&who.org.id, id).await?;
+    ws.store.register().application(&who.org.id, id).await?;
     require_register(who)?;
     let (draft, datasets, links) = read_application(ws, who, input).await?;
     Ok(ws
         .store
+        .register()
         .update_application(&who.org.id, id, &draft, &datasets, &links, &who.actor())
         .await?)
 }
@@ -257,24 +260,28 @@ impl FrameworkInForce {
 /// The framework in force in the organisation.
 pub async fn framework_in_force(ws: &Workspace, who: &Principal) -> Result<FrameworkInForce> {
     who.require(Permission::Read)?;
-    Ok(match ws.store.current_framework(&who.org.id).await? {
-        Some(v) => FrameworkInForce::Saved(v),
-        None => FrameworkInForce::Default(Framework::default_for(&who.org.id)),
-    })
+    Ok(
+        match ws.store.register().current_framework(&who.org.id).await? {
+            Some(v) => FrameworkInForce::Saved(v),
+            None => FrameworkInForce::Default(Framework::default_for(&who.org.id)),
+        },
+    )
 }
 
 /// The framework in force and its version number.
 async fn in_force(ws: &Workspace, who: &Principal) -> Result<(Framework, Option<i64>)> {
-    Ok(match ws.store.current_framework(&who.org.id).await? {
-        Some(v) => (v.framework, Some(v.version)),
-        None => (Framework::default_for(&who.org.id), None),
-    })
+    Ok(
+        match ws.store.register().current_framework(&who.org.id).await? {
+            Some(v) => (v.framework, Some(v.version)),
+            None => (Framework::default_for(&who.org.id), None),
+        },
+    )
 }
 
 /// Every saved version of the framework, newest first.
 pub async fn framework_versions(ws: &Workspace, who: &Principal) -> Result<Vec<FrameworkVersion>> {
     who.require(Permission::Read)?;
-    Ok(ws.store.framework_versions(&who.org.id).await?)
+    Ok(ws.store.register().framework_versions(&who.org.id).await?)
 }
 
 /// A choice body: the flat fields through [`Input`], the options and consequences as lists.
@@ -452,7 +459,11 @@ pub async fn choice_draft(
     who: &Principal,
     application_id: &str,
 ) -> Result<Application> {
-    let app = ws.store.application(&who.org.id, application_id).await?;
+    let app = ws
+        .store
+        .register()
+        .application(&who.org.id, application_id)
+        .await?;
     require_register(who)?;
     Ok(app)
 }
@@ -470,6 +481,7 @@ pub async fn create_choice(
     let level = framework::evaluate(&f, &app.draft, &choice).level;
     let record = ws
         .store
+        .register()
         .create_choice(&who.org.id, &app.id, &choice, level, version, &who.actor())
         .await?;
     Ok(route(&f, &app, record))
@@ -495,8 +507,12 @@ async fn choice_of(
     application_id: &str,
     choice_id: &str,
 ) -> Result<(Application, ChoiceRecord)> {
-    let app = ws.store.application(&who.org.id, application_id).await?;
-    let c = ws.store.choice(&who.org.id, choice_id).await?;
+    let app = ws
+        .store
+        .register()
+        .application(&who.org.id, application_id)
+        .await?;
+    let c = ws.store.register().choice(&who.org.id, choice_id).await?;
     if c.application_id != app.id {
         return Err(Error::NotFound);
     }
@@ -586,7 +602,14 @@ pub async fn transition(
     }
     if to.trim() == "superseded" && !by.trim().is_empty() {
         // The replacing choice must be one of this organisation's.
-        if ws.store.choice(&who.org.id, by.trim()).await.is_err() || by.trim() == rec.id {
+        if ws
+            .store
+            .register()
+            .choice(&who.org.id, by.trim())
+            .await
+            .is_err()
+            || by.trim() == rec.id
+        {
             errs.push(FieldError {
                 name: "supersededBy".into(),
                 code: "not_found".into(),
@@ -614,6 +637,7 @@ pub async fn transition(
     let action = format!("choice.{}", choice.status.as_str());
     let record = ws
         .store
+        .register()
         .update_choice(
             &who.org.id,
             &rec.id,
@@ -636,7 +660,7 @@ pub async fn decide_on_agenda(
     choice_id: &str,
     mut input: Input,
 ) -> Result<RoutedChoice> {
-    let c = ws.store.choice(&who.org.id, choice_id).await?;
+    let c = ws.store.register().choice(&who.org.id, choice_id).await?;
     if input.text("to") != "decided" {
         return Err(Error::Rejected(
             "Alleen een besluit kan hier worden vastgelegd".into(),
@@ -657,9 +681,10 @@ pub async fn board_agenda(ws: &Workspace, who: &Principal) -> Result<Vec<AgendaI
     who.require(Permission::Read)?;
     let (f, _) = in_force(ws, who).await?;
     let mut items = Vec::new();
-    for record in ws.store.board_agenda(&who.org.id).await? {
+    for record in ws.store.register().board_agenda(&who.org.id).await? {
         let application = ws
             .store
+            .register()
             .application(&who.org.id, &record.application_id)
             .await?;
         items.push(AgendaItem {
@@ -682,12 +707,17 @@ pub async fn decision_history(ws: &Workspace, who: &Principal) -> Result<Decisio
     who.require(Permission::ReadAudit)?;
     let check = ws
         .store
+        .register()
         .verify_register_chain(Some(&who.org.id))
         .await?
         .into_iter()
         .next()
         .ok_or(Error::NotFound)?;
-    let events = ws.store.decision_events(&who.org.id, 200).await?;
+    let events = ws
+        .store
+        .register()
+        .decision_events(&who.org.id, 200)
+        .await?;
     Ok(DecisionHistory { check, events })
 }
 
@@ -723,6 +753,7 @@ pub async fn save_framework(
     let f = Framework::from_json(&v.to_string())?;
     Ok(ws
         .store
+        .register()
         .save_framework(&who.org.id, &f, &who.actor())
         .await?)
 }
@@ -766,7 +797,11 @@ pub async fn answer_ai_act(
     answers: &str,
     answer: &str,
 ) -> Result<AiActWalk> {
-    let app = ws.store.application(&who.org.id, application_id).await?;
+    let app = ws
+        .store
+        .register()
+        .application(&who.org.id, application_id)
+        .await?;
     require_register(who)?;
     let answers = parse_answers(answers)?;
     let next = if answer.trim().is_empty() {
@@ -844,6 +879,7 @@ async fn walk(
             concluded_at: chrono::Utc::now().to_rfc3339(),
         };
         ws.store
+            .register()
             .set_ai_act(&who.org.id, &application.id, &st, &who.actor())
             .await?;
         return Ok(AiActWalk {
@@ -903,7 +939,10 @@ pub async fn save_prescan(
     application_id: &str,
     input: Input,
 ) -> Result<PrescanResult> {
-    ws.store.application(&who.org.id, application_id).await?;
+    ws.store
+        .register()
+        .application(&who.org.id, application_id)
+        .await?;
     require_register(who)?;
     let answers: BTreeMap<String, Value> = match input.fields().get("answers") {
         Some(Value::Object(m)) => m.clone().into_iter().collect(),
@@ -926,7 +965,10 @@ pub async fn fill_in_prescan(
     application_id: &str,
     mut input: Input,
 ) -> Result<PrescanResult> {
-    ws.store.application(&who.org.id, application_id).await?;
+    ws.store
+        .register()
+        .application(&who.org.id, application_id)
+        .await?;
     require_register(who)?;
     let p = prescan()?;
     let mut answers = BTreeMap::new();
@@ -983,6 +1025,7 @@ async fn store_prescan(
     }
     let result = p.evaluate(&answers);
     ws.store
+        .register()
         .set_prescan(
             &who.org.id,
             application_id,
@@ -1031,7 +1074,11 @@ pub async fn set_measure(
     application_id: &str,
     mut input: Input,
 ) -> Result<Application> {
-    let app = ws.store.application(&who.org.id, application_id).await?;
+    let app = ws
+        .store
+        .register()
+        .application(&who.org.id, application_id)
+        .await?;
     require_register(who)?;
     let urn = input.text("measure");
     let status = input.text("status");
@@ -1073,6 +1120,7 @@ pub async fn set_measure(
     })?;
     Ok(ws
         .store
+        .register()
         .set_measure(
             &who.org.id,
             application_id,
@@ -1112,7 +1160,10 @@ pub async fn set_publication(
     application_id: &str,
     mut input: Input,
 ) -> Result<Application> {
-    ws.store.application(&who.org.id, application_id).await?;
+    ws.store
+        .register()
+        .application(&who.org.id, application_id)
+        .await?;
     require_register(who)?;
     let mut fields = BTreeMap::new();
     for k in PUBLICATION_FIELDS {
@@ -1128,6 +1179,7 @@ pub async fn set_publication(
     input.finish(Ok(()))?;
     Ok(ws
         .store
+        .register()
         .set_publication(&who.org.id, application_id, &fields, &who.actor())
         .await?)
 }

@@ -305,7 +305,7 @@ pub async fn migrate(
 ) -> Result<MigrationReport> {
     let mut report = MigrationReport::default();
     let mut todo = Vec::new();
-    for v in store.all_dataset_versions().await? {
+    for v in store.catalog().all_dataset_versions().await? {
         if v.on_object_storage() {
             report.skipped += 1;
             continue;
@@ -336,6 +336,7 @@ pub async fn migrate(
             )));
         }
         store
+            .catalog()
             .relocate_version(&v.id, &to.object_url(&key), actor)
             .await?;
         std::fs::remove_file(&local)?;

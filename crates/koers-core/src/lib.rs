@@ -18,6 +18,7 @@ pub mod maturity;
 pub mod oidc;
 pub mod organisation;
 pub mod questions;
+pub mod regions;
 pub mod register;
 pub mod secret;
 pub mod snapshot;

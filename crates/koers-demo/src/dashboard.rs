@@ -147,6 +147,7 @@ pub async fn seed(ws: &Workspace, org: &Organisation, analyst: &User, s: &Seeded
     let actor = Actor::cli();
     let d = ws
         .store
+        .dashboards()
         .create_dashboard(
             &org.id,
             &analyst.id,
@@ -161,6 +162,7 @@ pub async fn seed(ws: &Workspace, org: &Organisation, analyst: &User, s: &Seeded
         .await?;
     let d = ws
         .store
+        .dashboards()
         .share_dashboard(&d, Visibility::Roles, &Role::ALL, None, &actor)
         .await?;
     if let Err(e) = koers_app::dashboards::board(ws, &d, &BTreeMap::new(), true, None).await {

@@ -99,6 +99,7 @@ pub async fn seed(ws: &Workspace, org: &Organisation, coordinator: &User) -> Res
         .map(|((t, desc), dim)| ModuleDraft::parse(t, desc, dim, &d.dimensions))
         .collect::<Result<_, _>>()?;
     let programme = store
+        .learning()
         .create_programme(&org.id, &d, &modules, &actor)
         .await?;
     let dates = [
@@ -124,9 +125,10 @@ pub async fn seed(ws: &Workspace, org: &Organisation, coordinator: &User) -> Res
             &i.to_string(),
             5,
         )?;
-        store.add_session(&programme, &s, &actor).await?;
+        store.learning().add_session(&programme, &s, &actor).await?;
     }
     let cohort = store
+        .learning()
         .create_cohort(
             &programme,
             &CohortDraft::parse("Cohort 2026", "2026-02-03", "20")?,
@@ -152,9 +154,10 @@ pub async fn seed(ws: &Workspace, org: &Organisation, coordinator: &User) -> Res
         role: "programmamanager".into(),
     });
     store
+        .learning()
         .import_participants(&cohort, &people, true, &actor)
         .await?;
-    let participants = store.participants(&cohort).await?;
+    let participants = store.learning().participants(&cohort).await?;
     let keys: Vec<(String, String)> = participants
         .iter()
         .map(|p| (p.department.clone(), p.role.clone()))
@@ -163,11 +166,14 @@ pub async fn seed(ws: &Workspace, org: &Organisation, coordinator: &User) -> Res
         .into_iter()
         .map(|g| g.into_iter().map(|i| participants[i].id.clone()).collect())
         .collect();
-    store.replace_groups(&cohort, &split, &actor).await?;
+    store
+        .learning()
+        .replace_groups(&cohort, &split, &actor)
+        .await?;
 
     // The first three sessions and two modules are behind us.
-    let sessions = store.sessions(&programme.id).await?;
-    let modules = store.modules(&programme.id).await?;
+    let sessions = store.learning().sessions(&programme.id).await?;
+    let modules = store.learning().modules(&programme.id).await?;
     let mut attendance = Vec::new();
     let mut progress = Vec::new();
     for (i, p) in participants.iter().enumerate() {
@@ -189,11 +195,13 @@ pub async fn seed(ws: &Workspace, org: &Organisation, coordinator: &User) -> Res
         }
     }
     store
+        .learning()
         .record_register(&cohort, &attendance, &progress, &actor)
         .await?;
 
     // Two make-track projects on the demo's data questions, delivering a monitor.
     let monitor = store
+        .indicators()
         .create_monitor(
             &org.id,
             &MonitorDraft::parse(
@@ -204,7 +212,7 @@ pub async fn seed(ws: &Workspace, org: &Organisation, coordinator: &User) -> Res
             &actor,
         )
         .await?;
-    let questions = store.questions(&org.id, None).await?;
+    let questions = store.questions().questions(&org.id, None).await?;
     let projects = [
         (
             "Tijdmachine: wegen door de jaren",
@@ -232,7 +240,10 @@ pub async fn seed(ws: &Workspace, org: &Organisation, coordinator: &User) -> Res
             product: product.map(|id| ("monitor".to_string(), id)),
             members: team,
         };
-        store.create_project(&cohort, &d, &links, &actor).await?;
+        store
+            .learning()
+            .create_project(&cohort, &d, &links, &actor)
+            .await?;
     }
     Ok(())
 }

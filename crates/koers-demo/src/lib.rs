@@ -72,12 +72,12 @@ pub(crate) const BOUNDARIES: [(&str, &str, &[u8]); 2] = [
     (
         "provincies",
         "Provinciegrenzen 2025",
-        include_bytes!("../../../data/nl/provinces_2025.geojson"),
+        koers_core::regions::PROVINCES_GEOJSON.as_bytes(),
     ),
     (
         "gemeenten",
         "Gemeentegrenzen 2025",
-        include_bytes!("../../../data/nl/municipalities_2025.geojson"),
+        koers_core::regions::MUNICIPALITIES_GEOJSON.as_bytes(),
     ),
 ];
 
@@ -129,7 +129,7 @@ pub async fn seed(ws: &Workspace, movements: &MovementArgs) -> Result<()> {
     movements.check()?;
     let store = &ws.store;
     let data_dir = ws.data_dir();
-    if !store.organisations().await?.is_empty() {
+    if !store.organisations().organisations().await?.is_empty() {
         bail!(
             "de datamap {} bevat al een werkruimte; kies een lege map met --data-dir",
             data_dir.display()
@@ -137,6 +137,7 @@ pub async fn seed(ws: &Workspace, movements: &MovementArgs) -> Result<()> {
     }
     let actor = Actor::cli();
     let org = store
+        .organisations()
         .create_organisation(
             &OrganisationDraft::parse("Provincie Utrecht", "province", "PV26", "")?,
             &actor,
@@ -153,6 +154,7 @@ pub async fn seed(ws: &Workspace, movements: &MovementArgs) -> Result<()> {
         let hash = hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
         users.push(
             store
+                .users()
                 .create_user(&draft, &hash, instance_admin, &org.id, roles, &actor)
                 .await?,
         );
@@ -188,7 +190,7 @@ pub async fn seed(ws: &Workspace, movements: &MovementArgs) -> Result<()> {
 /// Seeds the demo workspace when the data folder is empty; otherwise says where the
 /// accounts were written.
 pub async fn seed_if_empty(ws: &Workspace, movements: &MovementArgs) -> Result<()> {
-    if ws.store.organisations().await?.is_empty() {
+    if ws.store.organisations().organisations().await?.is_empty() {
         return seed(ws, movements).await;
     }
     let path = ws.data_dir().join(ACCOUNTS_FILE);

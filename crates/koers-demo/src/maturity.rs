@@ -64,6 +64,7 @@ pub async fn seed(ws: &Workspace, org: &Organisation) -> Result<()> {
     let store = &ws.store;
     let actor = Actor::cli();
     let fw = store
+        .maturity()
         .maturity_frameworks(&org.id, &actor)
         .await?
         .into_iter()
@@ -76,6 +77,7 @@ pub async fn seed(ws: &Workspace, org: &Organisation) -> Result<()> {
         Ok(Weights::default()),
     )?;
     let round = store
+        .maturity()
         .create_round(
             &org.id,
             &fw.id,
@@ -85,11 +87,12 @@ pub async fn seed(ws: &Workspace, org: &Organisation) -> Result<()> {
             &actor,
         )
         .await?;
-    let items = store.items(&round).await?;
+    let items = store.maturity().items(&round).await?;
     let mut rng = Rng(0x1b0_2026);
     let mut participants = Vec::new();
     for ((name, code), n) in PROVINCES.iter().zip(RESPONDENTS) {
         let p = store
+            .maturity()
             .add_participant(&round, &ParticipantDraft::parse(name, code)?, &actor)
             .await?;
         // Two more invitations than answers: not everyone responds.
@@ -106,7 +109,10 @@ pub async fn seed(ws: &Workspace, org: &Organisation) -> Result<()> {
                 (token_digest(t), label.to_string())
             })
             .collect();
-        store.add_invitations(&round, &p, &digests, &actor).await?;
+        store
+            .maturity()
+            .add_invitations(&round, &p, &digests, &actor)
+            .await?;
         // Each province has its own profile: a base level with a slope over the dimensions.
         let base = 2.0 + rng.f() * 1.8;
         let slope = rng.f() - 0.5;
@@ -128,7 +134,10 @@ pub async fn seed(ws: &Workspace, org: &Organisation) -> Result<()> {
                     ItemKind::Open => {}
                 }
             }
-            store.submit_response(&token_digest(t), &answers).await?;
+            store
+                .maturity()
+                .submit_response(&token_digest(t), &answers)
+                .await?;
         }
         participants.push(p);
     }
@@ -138,6 +147,7 @@ pub async fn seed(ws: &Workspace, org: &Organisation) -> Result<()> {
         .filter(|p| matches!(p.cbs_code.as_deref(), Some("PV25" | "PV26")))
     {
         let interview = store
+            .maturity()
             .add_source(
                 &round,
                 &SourceDraft {
@@ -178,6 +188,7 @@ pub async fn seed(ws: &Workspace, org: &Organisation) -> Result<()> {
             ),
         ] {
             store
+                .maturity()
                 .add_code(
                     &round,
                     &interview,
@@ -187,6 +198,7 @@ pub async fn seed(ws: &Workspace, org: &Organisation) -> Result<()> {
                 .await?;
         }
         let vision = store
+            .maturity()
             .add_source(
                 &round,
                 &SourceDraft {
@@ -212,6 +224,7 @@ pub async fn seed(ws: &Workspace, org: &Organisation) -> Result<()> {
             ),
         ] {
             store
+                .maturity()
                 .add_code(
                     &round,
                     &vision,
@@ -246,6 +259,7 @@ mod tests {
         )
         .unwrap();
         let org = store
+            .organisations()
             .create_organisation(
                 &OrganisationDraft::parse("Provincie Utrecht", "province", "PV26", "").unwrap(),
                 &Actor::cli(),
@@ -253,18 +267,22 @@ mod tests {
             .await
             .unwrap();
         super::seed(&ws, &org).await.unwrap();
-        let rounds = store.rounds(&org.id).await.unwrap();
+        let rounds = store.maturity().rounds(&org.id).await.unwrap();
         assert_eq!(rounds.len(), 1);
         assert!(rounds[0].generated);
-        let ps = store.round_participants(&rounds[0]).await.unwrap();
+        let ps = store
+            .maturity()
+            .round_participants(&rounds[0])
+            .await
+            .unwrap();
         assert_eq!(ps.len(), 12);
         assert!(
             ps.iter()
                 .any(|p| p.name == "Provincie Fryslân" && p.cbs_code.as_deref() == Some("PV21"))
         );
-        let counts = store.response_counts(&rounds[0]).await.unwrap();
+        let counts = store.maturity().response_counts(&rounds[0]).await.unwrap();
         assert_eq!(counts.iter().map(|(_, n)| n).sum::<i64>(), 80);
         assert_eq!(counts.iter().filter(|(_, n)| *n < 5).count(), 2);
-        assert_eq!(store.codes(&rounds[0]).await.unwrap().len(), 14);
+        assert_eq!(store.maturity().codes(&rounds[0]).await.unwrap().len(), 14);
     }
 }

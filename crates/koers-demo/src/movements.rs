@@ -978,6 +978,7 @@ pub async fn seed(ws: &Workspace, org: &Organisation, args: &MovementArgs) -> Re
             parse_analysis(title, sql, &parameters, &used).map_err(|e| anyhow!("{e}"))?;
         let a = ws
             .store
+            .catalog()
             .create_analysis(
                 &org.id,
                 &AnalysisFields {
@@ -1065,7 +1066,12 @@ pub async fn seed(ws: &Workspace, org: &Organisation, args: &MovementArgs) -> Re
             amber: d.amber,
         })
         .map_err(|e| anyhow!("{e}"))?;
-        indicators.push(ws.store.create_indicator(&org.id, &draft, &actor).await?);
+        indicators.push(
+            ws.store
+                .indicators()
+                .create_indicator(&org.id, &draft, &actor)
+                .await?,
+        );
     }
     let ids: Vec<String> = indicators.iter().map(|i| i.id.clone()).collect();
     let monitor = MonitorDraft::parse(
@@ -1074,7 +1080,10 @@ pub async fn seed(ws: &Workspace, org: &Organisation, args: &MovementArgs) -> Re
         &ids,
     )
     .map_err(|e| anyhow!("{e}"))?;
-    ws.store.create_monitor(&org.id, &monitor, &actor).await?;
+    ws.store
+        .indicators()
+        .create_monitor(&org.id, &monitor, &actor)
+        .await?;
     for i in indicators {
         let name = i.name.clone();
         if let Err(e) = koers_app::products::refresh_now(ws, &actor, i).await {

@@ -281,6 +281,7 @@ pub async fn seed(ws: &Workspace, org: &Organisation, p: &People<'_>) -> Result<
     for c in cases {
         let task = ws
             .store
+            .questions()
             .create_task(
                 &org.id,
                 &TaskDraft::parse(c.task.0, c.task.1, "", c.task.2)?,
@@ -291,6 +292,7 @@ pub async fn seed(ws: &Workspace, org: &Organisation, p: &People<'_>) -> Result<
         let ds = import_csv(ws, org, c.dataset.0, c.dataset.1, &c.dataset.2, c.dataset.3).await?;
         let analysis = ws
             .store
+            .catalog()
             .create_analysis(
                 &org.id,
                 &AnalysisFields {
@@ -318,6 +320,7 @@ pub async fn seed(ws: &Workspace, org: &Organisation, p: &People<'_>) -> Result<
         };
         let mut q = ws
             .store
+            .questions()
             .create_question(&org.id, &task.id, &draft, &a, &actor)
             .await?;
         for to in Status::FLOW.iter().skip(1) {
@@ -329,16 +332,19 @@ pub async fn seed(ws: &Workspace, org: &Organisation, p: &People<'_>) -> Result<
             match to {
                 Status::DataFound => {
                     ws.store
+                        .questions()
                         .link_evidence(&q, "dataset", &ds.id, &ds.meta.title, &actor)
                         .await?
                 }
                 Status::Analysed => {
                     ws.store
+                        .questions()
                         .link_evidence(&q, "analysis", &analysis.id, &analysis.title, &actor)
                         .await?
                 }
                 Status::Delivered => {
                     ws.store
+                        .questions()
                         .link_evidence(
                             &q,
                             "product",
@@ -358,7 +364,11 @@ pub async fn seed(ws: &Workspace, org: &Organisation, p: &People<'_>) -> Result<
                 evaluation_learned: "Conditiemetingen jaarlijks verversen; de drempel als parameter maakt de afweging zichtbaar.".into(),
                 ..Default::default()
             };
-            q = ws.store.record_transition(&q, *to, &input, &actor).await?;
+            q = ws
+                .store
+                .questions()
+                .record_transition(&q, *to, &input, &actor)
+                .await?;
         }
     }
     println!("Demo-datavragen aangemaakt: wegen, zwemwater en natuur (gegenereerde gegevens).");
@@ -386,6 +396,7 @@ pub async fn seed_register(ws: &Workspace, org: &Organisation) -> Result<()> {
     .map_err(|e| anyhow!("{e}"))?;
     let app = ws
         .store
+        .register()
         .create_application(&org.id, &draft, &[], &[], &Actor::cli())
         .await?;
     let choice = Choice::parse(&ChoiceInput {
@@ -413,6 +424,7 @@ pub async fn seed_register(ws: &Workspace, org: &Organisation) -> Result<()> {
     .map_err(|e| anyhow!("{e}"))?;
     let routing = evaluate(&Framework::default_for(&org.name), &draft, &choice);
     ws.store
+        .register()
         .create_choice(
             &org.id,
             &app.id,

@@ -2,7 +2,7 @@
 //! transaction of the change they describe; the database refuses updates and deletes.
 
 use crate::sql::{self, FromRow, columns};
-use crate::{Result, Store, now};
+use crate::{Result, now};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
@@ -79,7 +79,12 @@ impl FromRow for AuditEvent {
     }
 }
 
-impl Store {
+crate::repository!(
+    /// The audit log: who changed what, when, appended with every change.
+    audit
+);
+
+impl Repo<'_> {
     /// The newest events of one organisation, newest first, before `before_seq` if given.
     pub async fn audit_events(
         &self,
@@ -99,20 +104,32 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Store;
     use crate::testing::on_both_backends;
     use koers_core::OrganisationDraft;
 
     async fn the_log_is_append_only(s: Store) {
         let d = OrganisationDraft::parse("Provincie Utrecht", "province", "PV26", "").unwrap();
-        let org = s.create_organisation(&d, &Actor::cli()).await.unwrap();
-        let events = s.audit_events(&org.id, 10, None).await.unwrap();
+        let org = s
+            .organisations()
+            .create_organisation(&d, &Actor::cli())
+            .await
+            .unwrap();
+        let events = s.audit().audit_events(&org.id, 10, None).await.unwrap();
         assert_eq!(events.len(), 1);
         assert_eq!(events[0].action, "organisation.created");
         let upd = sql::exec(s.pool(), "UPDATE audit_log SET action = 'x'", ()).await;
         assert!(upd.is_err());
         let del = sql::exec(s.pool(), "DELETE FROM audit_log", ()).await;
         assert!(del.is_err());
-        assert_eq!(s.audit_events(&org.id, 10, None).await.unwrap().len(), 1);
+        assert_eq!(
+            s.audit()
+                .audit_events(&org.id, 10, None)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
     }
 
     on_both_backends!(the_log_is_append_only);

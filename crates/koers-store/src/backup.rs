@@ -48,6 +48,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let s = crate::Store::open_in(dir.path()).await.unwrap();
         let org = s
+            .organisations()
             .create_organisation(
                 &koers_core::OrganisationDraft::parse("Utrecht", "province", "PV26", "").unwrap(),
                 &crate::Actor::cli(),
@@ -62,7 +63,12 @@ mod tests {
         let restored = crate::Store::open_in(&copy).await.unwrap();
         restored.integrity_check().await.unwrap();
         assert_eq!(
-            restored.organisation(&org.id).await.unwrap().name,
+            restored
+                .organisations()
+                .organisation(&org.id)
+                .await
+                .unwrap()
+                .name,
             "Utrecht"
         );
     }

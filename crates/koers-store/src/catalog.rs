@@ -3,7 +3,7 @@
 
 use crate::audit::Actor;
 use crate::sql::{FromRow, columns};
-use crate::{Result, Store, StoreError, conflict_on_unique, new_id, now};
+use crate::{Result, StoreError, conflict_on_unique, new_id, now};
 use koers_core::analysis::Param;
 use koers_core::catalog::{AccessRights, DatasetMeta};
 use serde::Serialize;
@@ -162,7 +162,12 @@ impl FromRow for Analysis {
     }
 }
 
-impl Store {
+crate::repository!(
+    /// The catalog: datasets, their versions and metadata, and saved analyses.
+    catalog
+);
+
+impl Repo<'_> {
     /// Records an imported version of dataset `name` in `org_id`: a new dataset with `meta`
     /// when the name is new, otherwise the next version of the existing one (whose metadata
     /// stays as it is). One transaction, with its audit row.
@@ -402,6 +407,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Store;
     use crate::testing::on_both_backends;
 
     fn fields(title: &str, sql: &str) -> AnalysisFields {
@@ -432,6 +438,7 @@ mod tests {
         let b = crate::testing::organisation(&s, "B", "province", "PV27").await;
         let meta = DatasetMeta::for_new("Gemeenten", "A");
         let (ds, v1) = s
+            .catalog()
             .record_import(
                 &a.id,
                 "gemeenten",
@@ -444,6 +451,7 @@ mod tests {
             .unwrap();
         assert_eq!(v1.version, 1);
         let (ds2, v2) = s
+            .catalog()
             .record_import(
                 &a.id,
                 "gemeenten",
@@ -455,29 +463,51 @@ mod tests {
             .await
             .unwrap();
         assert_eq!((ds2.id.as_str(), v2.version), (ds.id.as_str(), 2));
-        assert_eq!(s.dataset_versions(&ds.id).await.unwrap().len(), 2);
+        assert_eq!(s.catalog().dataset_versions(&ds.id).await.unwrap().len(), 2);
         assert_eq!(
-            s.dataset(&a.id, &ds.id).await.unwrap().latest_version,
+            s.catalog()
+                .dataset(&a.id, &ds.id)
+                .await
+                .unwrap()
+                .latest_version,
             Some(2)
         );
         // Not public: B cannot see it.
         assert!(matches!(
-            s.dataset(&b.id, &ds.id).await,
+            s.catalog().dataset(&b.id, &ds.id).await,
             Err(StoreError::NotFound)
         ));
-        assert!(s.public_datasets_elsewhere(&b.id).await.unwrap().is_empty());
-        assert!(s.public_datasets().await.unwrap().is_empty());
+        assert!(
+            s.catalog()
+                .public_datasets_elsewhere(&b.id)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(s.catalog().public_datasets().await.unwrap().is_empty());
         // Made public: B sees it, but cannot change it.
         let mut public = meta.clone();
         public.access_rights = AccessRights::Public;
-        s.update_dataset_meta(&a.id, &ds.id, &public, &Actor::cli())
+        s.catalog()
+            .update_dataset_meta(&a.id, &ds.id, &public, &Actor::cli())
             .await
             .unwrap();
-        assert_eq!(s.dataset(&b.id, &ds.id).await.unwrap().name, "gemeenten");
-        assert_eq!(s.public_datasets_elsewhere(&b.id).await.unwrap().len(), 1);
-        assert_eq!(s.public_datasets().await.unwrap().len(), 1);
+        assert_eq!(
+            s.catalog().dataset(&b.id, &ds.id).await.unwrap().name,
+            "gemeenten"
+        );
+        assert_eq!(
+            s.catalog()
+                .public_datasets_elsewhere(&b.id)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(s.catalog().public_datasets().await.unwrap().len(), 1);
         assert!(matches!(
-            s.update_dataset_meta(&b.id, &ds.id, &meta, &Actor::cli())
+            s.catalog()
+                .update_dataset_meta(&b.id, &ds.id, &meta, &Actor::cli())
                 .await,
             Err(StoreError::NotFound)
         ));
@@ -487,26 +517,31 @@ mod tests {
         let a = crate::testing::organisation(&s, "A", "province", "PV26").await;
         let b = crate::testing::organisation(&s, "B", "province", "PV27").await;
         let an = s
+            .catalog()
             .create_analysis(&a.id, &fields("Tel", "SELECT 1"), &Actor::cli())
             .await
             .unwrap();
         assert!(matches!(
-            s.analysis(&b.id, &an.id).await,
+            s.catalog().analysis(&b.id, &an.id).await,
             Err(StoreError::NotFound)
         ));
         assert!(matches!(
-            s.delete_analysis(&b.id, &an.id, &Actor::cli()).await,
+            s.catalog()
+                .delete_analysis(&b.id, &an.id, &Actor::cli())
+                .await,
             Err(StoreError::NotFound)
         ));
         let changed = s
+            .catalog()
             .update_analysis(&a.id, &an.id, &fields("Tel 2", "SELECT 2"), &Actor::cli())
             .await
             .unwrap();
         assert_eq!(changed.sql, "SELECT 2");
-        s.delete_analysis(&a.id, &an.id, &Actor::cli())
+        s.catalog()
+            .delete_analysis(&a.id, &an.id, &Actor::cli())
             .await
             .unwrap();
-        assert!(s.analyses(&a.id).await.unwrap().is_empty());
+        assert!(s.catalog().analyses(&a.id).await.unwrap().is_empty());
     }
 
     /// On both backends. On SQLite a deferred transaction that reads before it writes met
@@ -528,6 +563,7 @@ mod tests {
         let a = crate::testing::organisation(s, "A", "province", "PV26").await;
         let meta = DatasetMeta::for_new("Gemeenten", "A");
         let (ds, v1) = s
+            .catalog()
             .record_import(
                 &a.id,
                 "gemeenten",
@@ -547,21 +583,23 @@ mod tests {
         for n in 2..=13 {
             let (s, org, meta) = (s.clone(), a.id.clone(), meta.clone());
             tasks.push(tokio::spawn(async move {
-                s.record_import(
-                    &org,
-                    "gemeenten",
-                    &meta,
-                    false,
-                    &version(&format!("v{n}")),
-                    &Actor::cli(),
-                )
-                .await
+                s.catalog()
+                    .record_import(
+                        &org,
+                        "gemeenten",
+                        &meta,
+                        false,
+                        &version(&format!("v{n}")),
+                        &Actor::cli(),
+                    )
+                    .await
             }));
         }
         for t in tasks {
             t.await.unwrap().unwrap();
         }
         let mut numbers: Vec<i64> = s
+            .catalog()
             .dataset_versions(&ds.id)
             .await
             .unwrap()
@@ -574,21 +612,27 @@ mod tests {
 
     async fn a_version_is_relocated_with_an_audit_row(s: Store) {
         let (a, _, ds, v1) = gemeenten_in_a(&s).await;
-        let all = s.all_dataset_versions().await.unwrap();
+        let all = s.catalog().all_dataset_versions().await.unwrap();
         assert_eq!(all.len(), 1);
         let moved = s
+            .catalog()
             .relocate_version(&v1.id, "s3://b/datasets/x/v1.parquet", &Actor::cli())
             .await
             .unwrap();
         assert_eq!(moved.file, "s3://b/datasets/x/v1.parquet");
         assert!(!v1.on_object_storage() && moved.on_object_storage());
         assert_eq!((moved.version, moved.row_count), (1, v1.row_count));
-        assert_eq!(s.dataset_version(&ds.id, 1).await.unwrap().file, moved.file);
-        let events = s.audit_events(&a.id, 10, None).await.unwrap();
+        assert_eq!(
+            s.catalog().dataset_version(&ds.id, 1).await.unwrap().file,
+            moved.file
+        );
+        let events = s.audit().audit_events(&a.id, 10, None).await.unwrap();
         assert_eq!(events[0].action, "dataset.version_relocated");
         assert_eq!(events[0].detail["from"], "datasets/x/v1.parquet");
         assert!(matches!(
-            s.relocate_version("nope", "s3://b/x", &Actor::cli()).await,
+            s.catalog()
+                .relocate_version("nope", "s3://b/x", &Actor::cli())
+                .await,
             Err(StoreError::NotFound)
         ));
     }

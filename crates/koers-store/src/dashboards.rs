@@ -4,7 +4,7 @@
 
 use crate::audit::Actor;
 use crate::sql::{self, FromRow, columns};
-use crate::{Result, Store, StoreError, new_id, now};
+use crate::{Result, StoreError, new_id, now};
 use koers_core::Role;
 use koers_core::dashboards::{Definition, Visibility};
 use serde::Serialize;
@@ -123,7 +123,12 @@ impl FromRow for WidgetResult {
     }
 }
 
-impl Store {
+crate::repository!(
+    /// Dashboards, their versions, sharing and cached widget results.
+    dashboards
+);
+
+impl Repo<'_> {
     /// Makes a dashboard (version 1), private to its maker.
     pub async fn create_dashboard(
         &self,
@@ -282,6 +287,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Store;
     use crate::testing::on_both_backends;
 
     use koers_core::dashboards::{Widget, WidgetKind};
@@ -306,6 +312,7 @@ mod tests {
             note: "",
         };
         let d = s
+            .dashboards()
             .create_dashboard(&org.id, "u1", &save, &Actor::cli())
             .await
             .unwrap();
@@ -314,6 +321,7 @@ mod tests {
         def2.widgets.push(text_widget("Tweede"));
         def2.assign_ids();
         let d2 = s
+            .dashboards()
             .save_dashboard(
                 &d,
                 1,
@@ -329,28 +337,54 @@ mod tests {
         assert_eq!(d2.version, 2);
         assert_eq!(d2.definition.widgets.len(), 2);
         // A save made from version 1 after version 2 exists loses nothing: it is refused.
-        let stale = s.save_dashboard(&d, 1, &save, &Actor::cli()).await;
+        let stale = s
+            .dashboards()
+            .save_dashboard(&d, 1, &save, &Actor::cli())
+            .await;
         assert!(matches!(stale, Err(StoreError::Conflict(_))));
-        let versions = s.dashboard_versions(&d2).await.unwrap();
+        let versions = s.dashboards().dashboard_versions(&d2).await.unwrap();
         assert_eq!(
             versions.iter().map(|v| v.version).collect::<Vec<_>>(),
             vec![2, 1]
         );
-        assert_eq!(s.dashboard_version(&d2, 1).await.unwrap().definition, def);
+        assert_eq!(
+            s.dashboards()
+                .dashboard_version(&d2, 1)
+                .await
+                .unwrap()
+                .definition,
+            def
+        );
 
         // Results are cached per version and filter choice.
         let data = serde_json::json!({"rows": [[1]]});
-        s.save_widget_result(&d2, "jaar=2024", "w1", &data)
+        s.dashboards()
+            .save_widget_result(&d2, "jaar=2024", "w1", &data)
             .await
             .unwrap();
-        s.save_widget_result(&d2, "jaar=2024", "w1", &data)
+        s.dashboards()
+            .save_widget_result(&d2, "jaar=2024", "w1", &data)
             .await
             .unwrap();
-        assert_eq!(s.widget_results(&d2, "jaar=2024").await.unwrap().len(), 1);
-        assert!(s.widget_results(&d2, "jaar=2023").await.unwrap().is_empty());
+        assert_eq!(
+            s.dashboards()
+                .widget_results(&d2, "jaar=2024")
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(
+            s.dashboards()
+                .widget_results(&d2, "jaar=2023")
+                .await
+                .unwrap()
+                .is_empty()
+        );
 
         // Public only while public, by its secret.
         let shared = s
+            .dashboards()
             .share_dashboard(
                 &d2,
                 Visibility::Public,
@@ -361,21 +395,28 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(shared.shared_roles, vec![Role::BoardMember]);
-        assert_eq!(s.public_dashboard("geheim").await.unwrap().id, d.id);
-        s.share_dashboard(&shared, Visibility::Roles, &[], None, &Actor::cli())
+        assert_eq!(
+            s.dashboards().public_dashboard("geheim").await.unwrap().id,
+            d.id
+        );
+        s.dashboards()
+            .share_dashboard(&shared, Visibility::Roles, &[], None, &Actor::cli())
             .await
             .unwrap();
         assert!(matches!(
-            s.public_dashboard("geheim").await,
+            s.dashboards().public_dashboard("geheim").await,
             Err(StoreError::NotFound)
         ));
 
-        s.delete_dashboard(&d2, &Actor::cli()).await.unwrap();
+        s.dashboards()
+            .delete_dashboard(&d2, &Actor::cli())
+            .await
+            .unwrap();
         assert!(matches!(
-            s.dashboard(&org.id, &d.id).await,
+            s.dashboards().dashboard(&org.id, &d.id).await,
             Err(StoreError::NotFound)
         ));
-        assert!(s.dashboards(&org.id).await.unwrap().is_empty());
+        assert!(s.dashboards().dashboards(&org.id).await.unwrap().is_empty());
     }
 
     on_both_backends!(saves_add_versions_and_stale_saves_conflict);

@@ -8,7 +8,7 @@
 use crate::audit::Actor;
 use crate::schedules::Scheduled;
 use crate::sql::{self, FromRow, columns};
-use crate::{Result, Store, StoreError, new_id, now};
+use crate::{Result, StoreError, new_id, now};
 use koers_core::indicators::{
     Direction, Every, Grain, IndicatorDraft, Light, MonitorDraft, Point, Thresholds,
 };
@@ -120,7 +120,12 @@ impl FromRow for MonitorVersion {
     }
 }
 
-impl Store {
+crate::repository!(
+    /// Indicators, their cached series, and monitors with their versions.
+    indicators
+);
+
+impl Repo<'_> {
     /// Defines an indicator on a saved analysis of the same organisation.
     pub async fn create_indicator(
         &self,
@@ -128,7 +133,7 @@ impl Store {
         d: &IndicatorDraft,
         actor: &Actor,
     ) -> Result<Indicator> {
-        self.analysis(org_id, &d.analysis_id).await?;
+        self.catalog().analysis(org_id, &d.analysis_id).await?;
         let id = new_id();
         let at = now();
         let mut w = self.write(actor, Some(org_id)).await?;
@@ -213,7 +218,7 @@ impl Store {
     /// When a saved analysis' sources last changed: its own last change, or the last
     /// import of an organisation dataset whose name its SQL mentions.
     pub async fn analysis_changed_at(&self, org_id: &str, analysis_id: &str) -> Result<String> {
-        let a = self.analysis(org_id, analysis_id).await?;
+        let a = self.catalog().analysis(org_id, analysis_id).await?;
         let sql = a.sql.to_lowercase();
         let rows = sqlx::query("SELECT d.name AS name, MAX(v.created_at) AS last_at FROM datasets d JOIN dataset_versions v ON v.dataset_id = d.id WHERE d.org_id = $1 GROUP BY d.name")
             .bind(org_id)
@@ -259,13 +264,14 @@ impl Store {
         every: Option<Every>,
         actor: &Actor,
     ) -> Result<Option<(Every, String)>> {
-        self.set_schedule(Scheduled::Indicator, &i.org_id, &i.id, every, actor)
+        self.schedules()
+            .set_schedule(Scheduled::Indicator, &i.org_id, &i.id, every, actor)
             .await
     }
 
     /// An indicator's schedule and when its next refresh is due.
     pub async fn indicator_schedule(&self, i: &Indicator) -> Result<Option<(Every, String)>> {
-        self.schedule(Scheduled::Indicator, &i.id).await
+        self.schedules().schedule(Scheduled::Indicator, &i.id).await
     }
 
     /// Claims the indicators (of every organisation) whose refresh is due at `now`, each by
@@ -275,7 +281,11 @@ impl Store {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Vec<Indicator>> {
         let mut out = Vec::new();
-        for (org_id, id) in self.claim_due(Scheduled::Indicator, now).await? {
+        for (org_id, id) in self
+            .schedules()
+            .claim_due(Scheduled::Indicator, now)
+            .await?
+        {
             out.push(self.indicator(&org_id, &id).await?);
         }
         Ok(out)
@@ -417,6 +427,7 @@ fn mentions(sql: &str, name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Store;
     use crate::catalog::AnalysisFields;
     use crate::testing::on_both_backends;
 
@@ -432,6 +443,7 @@ mod tests {
     /// An indicator draft on a new analysis of `org_id`.
     async fn draft(s: &Store, org_id: &str) -> IndicatorDraft {
         let a = s
+            .catalog()
             .create_analysis(
                 org_id,
                 &AnalysisFields {
@@ -466,20 +478,29 @@ mod tests {
         let d = draft(&s, &org.id).await;
         // Not on another organisation's analysis.
         assert!(matches!(
-            s.create_indicator(&other.id, &d, &Actor::cli()).await,
+            s.indicators()
+                .create_indicator(&other.id, &d, &Actor::cli())
+                .await,
             Err(StoreError::NotFound)
         ));
         let i = s
+            .indicators()
             .create_indicator(&org.id, &d, &Actor::cli())
             .await
             .unwrap();
         assert_eq!(i.target, Some(90.5));
         assert_eq!(i.direction, Direction::Down);
         assert!(matches!(
-            s.indicator(&other.id, &i.id).await,
+            s.indicators().indicator(&other.id, &i.id).await,
             Err(StoreError::NotFound)
         ));
-        assert!(s.latest_indicator_result(&i).await.unwrap().is_none());
+        assert!(
+            s.indicators()
+                .latest_indicator_result(&i)
+                .await
+                .unwrap()
+                .is_none()
+        );
         let pts = vec![
             Point {
                 period: "2024".into(),
@@ -492,15 +513,22 @@ mod tests {
                 value: 95.0,
             },
         ];
-        s.save_indicator_result(&i, &pts, Some(95.0), Some(Light::Green), &Actor::cli())
+        s.indicators()
+            .save_indicator_result(&i, &pts, Some(95.0), Some(Light::Green), &Actor::cli())
             .await
             .unwrap();
-        let r = s.latest_indicator_result(&i).await.unwrap().unwrap();
+        let r = s
+            .indicators()
+            .latest_indicator_result(&i)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(r.points, pts);
         assert_eq!(r.status, Some(Light::Green));
         // The analysis has not changed since: the result is fresh.
-        assert!(s.sources_changed_at(&i).await.unwrap() <= r.computed_at);
+        assert!(s.indicators().sources_changed_at(&i).await.unwrap() <= r.computed_at);
         let m = s
+            .indicators()
             .create_monitor(
                 &org.id,
                 &MonitorDraft::parse("Logistiek", "", std::slice::from_ref(&i.id)).unwrap(),
@@ -513,35 +541,39 @@ mod tests {
         // A save adds a version; one made from an old version is refused.
         let renamed = MonitorDraft::parse("Logistiek 2026", "nieuw", &[]).unwrap();
         let m2 = s
+            .indicators()
             .save_monitor(&m, 1, &renamed, "zonder indicator", &Actor::cli())
             .await
             .unwrap();
         assert_eq!((m2.version, m2.indicator_ids.len()), (2, 0));
         assert!(matches!(
-            s.save_monitor(&m, 1, &renamed, "", &Actor::cli()).await,
+            s.indicators()
+                .save_monitor(&m, 1, &renamed, "", &Actor::cli())
+                .await,
             Err(StoreError::Conflict(_))
         ));
-        let versions = s.monitor_versions(&m2).await.unwrap();
+        let versions = s.indicators().monitor_versions(&m2).await.unwrap();
         assert_eq!(versions.len(), 2);
         assert_eq!(versions[1].indicator_ids, vec![i.id.clone()]);
         assert_eq!(versions[0].note, "zonder indicator");
-        assert_eq!(s.monitors(&org.id).await.unwrap().len(), 1);
-        assert!(s.monitors(&other.id).await.unwrap().is_empty());
+        assert_eq!(s.indicators().monitors(&org.id).await.unwrap().len(), 1);
+        assert!(s.indicators().monitors(&other.id).await.unwrap().is_empty());
         assert!(matches!(
-            s.monitor(&other.id, &m.id).await,
+            s.indicators().monitor(&other.id, &m.id).await,
             Err(StoreError::NotFound)
         ));
         // A monitor cannot follow another organisation's indicator.
         assert!(matches!(
-            s.create_monitor(
-                &other.id,
-                &MonitorDraft::parse("Spion", "", std::slice::from_ref(&i.id)).unwrap(),
-                &Actor::cli()
-            )
-            .await,
+            s.indicators()
+                .create_monitor(
+                    &other.id,
+                    &MonitorDraft::parse("Spion", "", std::slice::from_ref(&i.id)).unwrap(),
+                    &Actor::cli()
+                )
+                .await,
             Err(StoreError::NotFound)
         ));
-        let audit = s.audit_events(&org.id, 50, None).await.unwrap();
+        let audit = s.audit().audit_events(&org.id, 50, None).await.unwrap();
         for action in [
             "indicator.created",
             "indicator.refreshed",
@@ -555,17 +587,20 @@ mod tests {
         let org = crate::testing::organisation(&s, "Utrecht", "province", "PV26").await;
         let d = draft(&s, &org.id).await;
         let i = s
+            .indicators()
             .create_indicator(&org.id, &d, &Actor::cli())
             .await
             .unwrap();
         let (_, next) = s
+            .indicators()
             .set_indicator_schedule(&i, Some(Every::Daily), &Actor::cli())
             .await
             .unwrap()
             .unwrap();
         let at = crate::parse_stamp(&next).unwrap();
         assert!(
-            s.claim_due_indicators(at - chrono::Duration::seconds(1))
+            s.indicators()
+                .claim_due_indicators(at - chrono::Duration::seconds(1))
                 .await
                 .unwrap()
                 .is_empty()
@@ -574,9 +609,9 @@ mod tests {
         let mut tasks = Vec::new();
         for _ in 0..12 {
             let s = s.clone();
-            tasks.push(tokio::spawn(
-                async move { s.claim_due_indicators(at).await },
-            ));
+            tasks.push(tokio::spawn(async move {
+                s.indicators().claim_due_indicators(at).await
+            }));
         }
         let mut won = Vec::new();
         for t in tasks {
@@ -584,9 +619,20 @@ mod tests {
         }
         assert_eq!(won.len(), 1);
         assert_eq!(won[0].id, i.id);
-        let (_, moved) = s.indicator_schedule(&i).await.unwrap().unwrap();
+        let (_, moved) = s
+            .indicators()
+            .indicator_schedule(&i)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(moved, crate::stamp(Every::Daily.next_after(at)));
-        assert!(s.claim_due_indicators(at).await.unwrap().is_empty());
+        assert!(
+            s.indicators()
+                .claim_due_indicators(at)
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 
     on_both_backends!(

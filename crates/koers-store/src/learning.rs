@@ -4,7 +4,7 @@
 
 use crate::audit::Actor;
 use crate::sql::{FromRow, Write, columns, corrupt, count, flag, json, parsed, to_json};
-use crate::{Result, Store, StoreError, conflict_on_unique, new_id, now};
+use crate::{Result, StoreError, conflict_on_unique, new_id, now};
 use koers_core::learning::{
     Attendance, CohortDraft, GroupDraft, ModuleDraft, ParticipantDraft, ProgrammeDraft, Progress,
     ProjectDraft, ProjectStatus, Record, SessionDraft, Student,
@@ -246,7 +246,12 @@ async fn group_of(w: &mut Write<'_>, participant_id: &str) -> Result<Option<Stri
     .await
 }
 
-impl Store {
+crate::repository!(
+    /// The learning track: programmes, modules, sessions, cohorts, groups, participants, projects.
+    learning
+);
+
+impl Repo<'_> {
     /// Creates a programme with its first modules.
     pub async fn create_programme(
         &self,
@@ -759,6 +764,7 @@ async fn set_links(w: &mut Write<'_>, id: &str, links: &ProjectLinks) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Store;
     use crate::testing::on_both_backends;
 
     async fn cohort_with(s: &Store, n: usize, capacity: &str) -> (Cohort, Vec<Participant>) {
@@ -767,10 +773,12 @@ mod tests {
                 .await;
         let d = ProgrammeDraft::parse("Digitaal Leiderschap", "", "Visie", "", true).unwrap();
         let p = s
+            .learning()
             .create_programme(&org.id, &d, &d.default_modules(), &Actor::cli())
             .await
             .unwrap();
         let c = s
+            .learning()
             .create_cohort(
                 &p,
                 &CohortDraft::parse("2026", "", capacity).unwrap(),
@@ -786,16 +794,18 @@ mod tests {
                 role: "medewerker".into(),
             })
             .collect();
-        s.import_participants(&c, &people, true, &Actor::cli())
+        s.learning()
+            .import_participants(&c, &people, true, &Actor::cli())
             .await
             .unwrap();
-        let ps = s.participants(&c).await.unwrap();
+        let ps = s.learning().participants(&c).await.unwrap();
         (c, ps)
     }
 
     async fn capacity_holds_under_concurrent_enrolment(s: Store) {
         let (c, ps) = cohort_with(&s, 40, "5").await;
         let g = s
+            .learning()
             .add_group(
                 &c,
                 &GroupDraft::parse("Groep A", "", c.capacity).unwrap(),
@@ -807,7 +817,7 @@ mod tests {
         for p in ps.clone() {
             let (s, g, org) = (s.clone(), g.clone(), c.org_id.clone());
             tasks.push(tokio::spawn(async move {
-                s.enrol(&org, &g, &p, &Actor::cli()).await
+                s.learning().enrol(&org, &g, &p, &Actor::cli()).await
             }));
         }
         let mut placed = 0;
@@ -820,6 +830,7 @@ mod tests {
         }
         assert_eq!((placed, waiting), (5, 35));
         let members = s
+            .learning()
             .participants(&c)
             .await
             .unwrap()
@@ -827,17 +838,25 @@ mod tests {
             .filter(|p| p.group_id.as_deref() == Some(g.id.as_str()))
             .count();
         assert_eq!(members, 5);
-        assert_eq!(s.group(&c.org_id, &g.id).await.unwrap().filled, 5);
+        assert_eq!(
+            s.learning().group(&c.org_id, &g.id).await.unwrap().filled,
+            5
+        );
         // Leaving gives the place to the first on the waiting list.
         let leaver = s
+            .learning()
             .participants(&c)
             .await
             .unwrap()
             .into_iter()
             .find(|p| p.group_id.is_some())
             .unwrap();
-        s.unenrol(&c.org_id, &leaver, &Actor::cli()).await.unwrap();
+        s.learning()
+            .unenrol(&c.org_id, &leaver, &Actor::cli())
+            .await
+            .unwrap();
         let now_in = s
+            .learning()
             .participants(&c)
             .await
             .unwrap()
@@ -845,7 +864,10 @@ mod tests {
             .filter(|p| p.group_id.as_deref() == Some(g.id.as_str()))
             .count();
         assert_eq!(now_in, 5);
-        assert_eq!(s.group(&c.org_id, &g.id).await.unwrap().filled, 5);
+        assert_eq!(
+            s.learning().group(&c.org_id, &g.id).await.unwrap().filled,
+            5
+        );
     }
 
     async fn a_split_replaces_the_groups_and_moves_keep_counts(s: Store) {
@@ -855,20 +877,27 @@ mod tests {
             ps[3..5].iter().map(|p| p.id.clone()).collect(),
             ps[5..].iter().map(|p| p.id.clone()).collect(),
         ];
-        let gs = s.replace_groups(&c, &split, &Actor::cli()).await.unwrap();
+        let gs = s
+            .learning()
+            .replace_groups(&c, &split, &Actor::cli())
+            .await
+            .unwrap();
         assert_eq!(gs.iter().map(|g| g.filled).collect::<Vec<_>>(), [3, 2, 2]);
         // A move into a full group is refused; into one with room it is made.
         assert!(matches!(
-            s.enrol(&c.org_id, &gs[0], &ps[4], &Actor::cli()).await,
+            s.learning()
+                .enrol(&c.org_id, &gs[0], &ps[4], &Actor::cli())
+                .await,
             Err(StoreError::Conflict(_))
         ));
         assert_eq!(
-            s.enrol(&c.org_id, &gs[1], &ps[0], &Actor::cli())
+            s.learning()
+                .enrol(&c.org_id, &gs[1], &ps[0], &Actor::cli())
                 .await
                 .unwrap(),
             Enrolment::Placed
         );
-        let gs = s.groups(&c).await.unwrap();
+        let gs = s.learning().groups(&c).await.unwrap();
         assert_eq!(gs.iter().map(|g| g.filled).collect::<Vec<_>>(), [2, 3, 2]);
         // A duplicate address in a later import is a conflict and adds nobody.
         let again = vec![ParticipantDraft {
@@ -878,11 +907,12 @@ mod tests {
             role: "B".into(),
         }];
         assert!(matches!(
-            s.import_participants(&c, &again, false, &Actor::cli())
+            s.learning()
+                .import_participants(&c, &again, false, &Actor::cli())
                 .await,
             Err(StoreError::Conflict(_))
         ));
-        assert_eq!(s.participants(&c).await.unwrap().len(), 7);
+        assert_eq!(s.learning().participants(&c).await.unwrap().len(), 7);
     }
 
     on_both_backends!(

@@ -6,6 +6,34 @@
 //! SQL for state. One module per aggregate; every change that matters writes its audit row in
 //! the same transaction, so an acknowledged change and its trace stand or fall together.
 
+/// Declares an aggregate's repository: `Repo`, the part of the store one aggregate's
+/// reads and writes live in, and the accessor `Store::<name>()` that gives it
+/// (`store.learning().modules(…)`). A repository reads through to the store's pool and its
+/// helpers ([`Store::write`], [`Store::all`], …).
+macro_rules! repository {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy)]
+        pub struct Repo<'a>(&'a crate::Store);
+
+        impl std::ops::Deref for Repo<'_> {
+            type Target = crate::Store;
+
+            fn deref(&self) -> &crate::Store {
+                self.0
+            }
+        }
+
+        impl crate::Store {
+            $(#[$doc])*
+            pub fn $name(&self) -> Repo<'_> {
+                Repo(self)
+            }
+        }
+    };
+}
+pub(crate) use repository;
+
 pub mod audit;
 pub mod backup;
 pub mod catalog;

@@ -5,7 +5,7 @@
 
 use crate::audit::Actor;
 use crate::sql::{self, FromRow, columns};
-use crate::{Result, Store, StoreError, conflict_on_unique, new_id, now};
+use crate::{Result, StoreError, conflict_on_unique, new_id, now};
 use koers_core::maturity::{
     Answers, CodeDraft, Framework, ItemDraft, ItemKind, ParticipantDraft, RoundDraft, Weights,
 };
@@ -246,7 +246,12 @@ impl FromRow for Code {
     }
 }
 
-impl Store {
+crate::repository!(
+    /// Maturity rounds: frameworks, participants, invitations, answers, coded sources.
+    maturity
+);
+
+impl Repo<'_> {
     /// The organisation's framework versions, newest first; the first call gives an
     /// organisation koers' default as version 1.
     pub async fn maturity_frameworks(
@@ -682,16 +687,18 @@ mod tests {
     async fn a_token_answers_once_and_a_closed_round_is_frozen(s: Store) {
         let a = Actor::cli();
         let org = s
+            .organisations()
             .create_organisation(
                 &OrganisationDraft::parse("IPO", "province", "PV26", "").unwrap(),
                 &a,
             )
             .await
             .unwrap();
-        let fw = s.maturity_frameworks(&org.id, &a).await.unwrap();
+        let fw = s.maturity().maturity_frameworks(&org.id, &a).await.unwrap();
         assert_eq!(fw.len(), 1);
         let d = RoundDraft::parse("Meting", "2026", "", Ok(Weights::default())).unwrap();
         let round = s
+            .maturity()
             .create_round(
                 &org.id,
                 &fw[0].id,
@@ -702,9 +709,10 @@ mod tests {
             )
             .await
             .unwrap();
-        let items = s.items(&round).await.unwrap();
+        let items = s.maturity().items(&round).await.unwrap();
         assert_eq!(items.len(), 11);
         let p = s
+            .maturity()
             .add_participant(
                 &round,
                 &ParticipantDraft::parse("Utrecht", "PV26").unwrap(),
@@ -713,44 +721,53 @@ mod tests {
             .await
             .unwrap();
         let (t1, t2) = (new_token(), new_token());
-        s.add_invitations(
-            &round,
-            &p,
-            &[
-                (token_digest(&t1), "".into()),
-                (token_digest(&t2), "".into()),
-            ],
-            &a,
-        )
-        .await
-        .unwrap();
+        s.maturity()
+            .add_invitations(
+                &round,
+                &p,
+                &[
+                    (token_digest(&t1), "".into()),
+                    (token_digest(&t2), "".into()),
+                ],
+                &a,
+            )
+            .await
+            .unwrap();
         let answers = Answers {
             likert: vec![(items[0].id.clone(), 4)],
             comments: vec![],
         };
-        s.submit_response(&token_digest(&t1), &answers)
+        s.maturity()
+            .submit_response(&token_digest(&t1), &answers)
             .await
             .unwrap();
         assert!(matches!(
-            s.submit_response(&token_digest(&t1), &answers).await,
+            s.maturity()
+                .submit_response(&token_digest(&t1), &answers)
+                .await,
             Err(StoreError::Conflict(_))
         ));
         assert!(matches!(
-            s.submit_response(&token_digest("unknown"), &answers).await,
+            s.maturity()
+                .submit_response(&token_digest("unknown"), &answers)
+                .await,
             Err(StoreError::NotFound)
         ));
-        assert_eq!(s.likert_answers(&round).await.unwrap().len(), 1);
-        let closed = s.close_round(&round, &a).await.unwrap();
+        assert_eq!(s.maturity().likert_answers(&round).await.unwrap().len(), 1);
+        let closed = s.maturity().close_round(&round, &a).await.unwrap();
         assert!(matches!(
-            s.submit_response(&token_digest(&t2), &answers).await,
+            s.maturity()
+                .submit_response(&token_digest(&t2), &answers)
+                .await,
             Err(StoreError::Conflict(_))
         ));
         assert!(
-            s.add_participant(&closed, &ParticipantDraft::parse("X", "").unwrap(), &a)
+            s.maturity()
+                .add_participant(&closed, &ParticipantDraft::parse("X", "").unwrap(), &a)
                 .await
                 .is_err()
         );
-        assert_eq!(s.likert_answers(&round).await.unwrap().len(), 1);
+        assert_eq!(s.maturity().likert_answers(&round).await.unwrap().len(), 1);
     }
 
     on_both_backends!(a_token_answers_once_and_a_closed_round_is_frozen);

@@ -73,7 +73,13 @@ async fn existing_rows_are_migrated(url: &str, dir: &str) {
     let s = Store::connect(url).await.unwrap();
     let prefix = |id: &'static str| {
         let s = s.clone();
-        async move { s.organisation(id).await.unwrap().table_prefix }
+        async move {
+            s.organisations()
+                .organisation(id)
+                .await
+                .unwrap()
+                .table_prefix
+        }
     };
     // The two that shared `o0190aaaa` get their whole id; the one alone keeps its name.
     assert_eq!(
@@ -90,6 +96,7 @@ async fn existing_rows_are_migrated(url: &str, dir: &str) {
     );
     assert_eq!(prefix("0190aaaa-0000-7000-8000-000000000004").await, "pv26");
     let sources: Vec<String> = s
+        .catalog()
         .dataset_versions("d")
         .await
         .unwrap()

@@ -4,7 +4,7 @@
 
 use crate::audit::Actor;
 use crate::sql::{self, FromRow, columns};
-use crate::{Result, Store, StoreError, new_id, now, stamp};
+use crate::{Result, StoreError, new_id, now, stamp};
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -78,7 +78,12 @@ impl FromRow for PendingMail {
     }
 }
 
-impl Store {
+crate::repository!(
+    /// Notifications to people and the e-mail outbox.
+    notifications
+);
+
+impl Repo<'_> {
     /// Writes notifications on their own (for events that change nothing else, such as an
     /// indicator crossing a threshold at a refresh).
     pub async fn notify(
@@ -173,6 +178,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Store;
     use crate::testing::on_both_backends;
     use koers_core::Role;
 
@@ -198,46 +204,75 @@ mod tests {
         .unwrap();
         tx.commit().await.unwrap();
         // The actor is not told; the other person is.
-        assert_eq!(s.unread_notifications(&users[1], &org.id).await.unwrap(), 0);
-        assert_eq!(s.unread_notifications(&users[0], &org.id).await.unwrap(), 1);
-        let mine = s.notifications(&users[0], &org.id, 10).await.unwrap();
-        assert_eq!(mine[0].params["question"], "Q");
-        // Someone else cannot mark it read.
-        assert!(matches!(
-            s.mark_notifications_read(&users[1], &org.id, Some(&mine[0].id))
-                .await,
-            Err(StoreError::NotFound)
-        ));
         assert_eq!(
-            s.mark_notifications_read(&users[0], &org.id, Some(&mine[0].id))
+            s.notifications()
+                .unread_notifications(&users[1], &org.id)
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            s.notifications()
+                .unread_notifications(&users[0], &org.id)
                 .await
                 .unwrap(),
             1
         );
-        assert_eq!(s.unread_notifications(&users[0], &org.id).await.unwrap(), 0);
+        let mine = s
+            .notifications()
+            .notifications(&users[0], &org.id, 10)
+            .await
+            .unwrap();
+        assert_eq!(mine[0].params["question"], "Q");
+        // Someone else cannot mark it read.
+        assert!(matches!(
+            s.notifications()
+                .mark_notifications_read(&users[1], &org.id, Some(&mine[0].id))
+                .await,
+            Err(StoreError::NotFound)
+        ));
+        assert_eq!(
+            s.notifications()
+                .mark_notifications_read(&users[0], &org.id, Some(&mine[0].id))
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            s.notifications()
+                .unread_notifications(&users[0], &org.id)
+                .await
+                .unwrap(),
+            0
+        );
 
         // The outbox: pending until sent; failed after the last try.
         let pending = s
+            .notifications()
             .pending_mail(chrono::Utc::now() - chrono::Duration::hours(1), 10)
             .await
             .unwrap();
         assert_eq!(pending.len(), 1);
         assert_eq!(pending[0].email, "a@x.example");
-        s.mail_attempted(&pending[0].notification.id, false, 2)
+        s.notifications()
+            .mail_attempted(&pending[0].notification.id, false, 2)
             .await
             .unwrap();
         assert_eq!(
-            s.pending_mail(chrono::Utc::now() - chrono::Duration::hours(1), 10)
+            s.notifications()
+                .pending_mail(chrono::Utc::now() - chrono::Duration::hours(1), 10)
                 .await
                 .unwrap()[0]
                 .tries,
             1
         );
-        s.mail_attempted(&pending[0].notification.id, false, 2)
+        s.notifications()
+            .mail_attempted(&pending[0].notification.id, false, 2)
             .await
             .unwrap();
         assert!(
-            s.pending_mail(chrono::Utc::now() - chrono::Duration::hours(1), 10)
+            s.notifications()
+                .pending_mail(chrono::Utc::now() - chrono::Duration::hours(1), 10)
                 .await
                 .unwrap()
                 .is_empty()

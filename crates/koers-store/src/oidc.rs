@@ -4,7 +4,7 @@
 use crate::audit::{Actor, record};
 use crate::sql::{self, FromRow};
 use crate::users::{COLUMNS, User, insert_memberships, insert_user, parse_role};
-use crate::{Result, Store, StoreError, conflict_on_unique, new_id, now, parse_stamp, stamp};
+use crate::{Result, StoreError, conflict_on_unique, new_id, now, parse_stamp, stamp};
 use chrono::{Duration, Utc};
 use koers_core::secret::token_digest;
 use koers_core::{Email, Role};
@@ -59,7 +59,12 @@ pub struct PendingLink {
     pub next: String,
 }
 
-impl Store {
+crate::repository!(
+    /// Identities at OpenID Connect providers and the accounts they sign in to.
+    oidc
+);
+
+impl Repo<'_> {
     /// Keeps a sign-in in flight under (the digest of) its `state` for `ttl`, and forgets
     /// flights that were never finished.
     pub async fn start_oidc_flow(&self, state: &str, flow: &OidcFlow, ttl: Duration) -> Result<()> {
@@ -348,6 +353,7 @@ fn prefixed_columns() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Store;
     use crate::testing::on_both_backends;
 
     async fn identities_users_and_roles(s: Store) {
@@ -361,39 +367,47 @@ mod tests {
             link_by_email: false,
         };
         let u = signed_in(
-            s.oidc_sign_in(&who, &org.id, &[Role::Analyst, Role::Viewer])
+            s.oidc()
+                .oidc_sign_in(&who, &org.id, &[Role::Analyst, Role::Viewer])
                 .await
                 .unwrap(),
         );
         assert_eq!(u.email, "eva@example.nl");
         assert_eq!(
-            s.roles_in(&u.id, &org.id).await.unwrap(),
+            s.users().roles_in(&u.id, &org.id).await.unwrap(),
             vec![Role::Viewer, Role::Analyst]
         );
-        let (_, hash) = s.user_for_login("eva@example.nl").await.unwrap().unwrap();
+        let (_, hash) = s
+            .users()
+            .user_for_login("eva@example.nl")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(hash, "", "no password");
         // The same subject again: the same user; unchanged roles write nothing.
         let again = signed_in(
-            s.oidc_sign_in(&who, &org.id, &[Role::Viewer, Role::Analyst])
+            s.oidc()
+                .oidc_sign_in(&who, &org.id, &[Role::Viewer, Role::Analyst])
                 .await
                 .unwrap(),
         );
         assert_eq!(again.id, u.id);
         let changed = signed_in(
-            s.oidc_sign_in(&who, &org.id, &[Role::Administrator])
+            s.oidc()
+                .oidc_sign_in(&who, &org.id, &[Role::Administrator])
                 .await
                 .unwrap(),
         );
         assert_eq!(changed.id, u.id);
         assert_eq!(
-            s.roles_in(&u.id, &org.id).await.unwrap(),
+            s.users().roles_in(&u.id, &org.id).await.unwrap(),
             vec![Role::Administrator]
         );
         assert_eq!(
-            s.oidc_provider_of(&u.id).await.unwrap().as_deref(),
+            s.oidc().oidc_provider_of(&u.id).await.unwrap().as_deref(),
             Some("kc")
         );
-        let log = s.audit_events(&org.id, 10, None).await.unwrap();
+        let log = s.audit().audit_events(&org.id, 10, None).await.unwrap();
         let actions: Vec<_> = log.iter().map(|e| e.action.as_str()).collect();
         assert_eq!(
             actions,
@@ -410,7 +424,9 @@ mod tests {
             ..who.clone()
         };
         assert!(matches!(
-            s.oidc_sign_in(&other, &org.id, &[Role::Viewer]).await,
+            s.oidc()
+                .oidc_sign_in(&other, &org.id, &[Role::Viewer])
+                .await,
             Err(StoreError::Conflict(_))
         ));
         // Allowed to link by address: nothing is linked yet; the link waits for proof.
@@ -419,6 +435,7 @@ mod tests {
             ..other
         };
         match s
+            .oidc()
             .oidc_sign_in(&linking, &org.id, &[Role::Viewer])
             .await
             .unwrap()
@@ -434,34 +451,40 @@ mod tests {
             roles: vec![Role::Viewer],
             next: "/".into(),
         };
-        s.start_oidc_link("link-1", &pending, Duration::minutes(10))
+        s.oidc()
+            .start_oidc_link("link-1", &pending, Duration::minutes(10))
             .await
             .unwrap();
-        assert_eq!(s.oidc_link("other").await.unwrap(), None);
-        assert_eq!(s.oidc_link("link-1").await.unwrap(), Some(pending.clone()));
-        let linked = s.link_oidc_identity(&pending).await.unwrap();
+        assert_eq!(s.oidc().oidc_link("other").await.unwrap(), None);
+        assert_eq!(
+            s.oidc().oidc_link("link-1").await.unwrap(),
+            Some(pending.clone())
+        );
+        let linked = s.oidc().link_oidc_identity(&pending).await.unwrap();
         assert_eq!(linked.id, u.id);
         assert_eq!(
-            s.roles_in(&u.id, &org.id).await.unwrap(),
+            s.users().roles_in(&u.id, &org.id).await.unwrap(),
             vec![Role::Viewer]
         );
-        s.end_oidc_link("link-1").await.unwrap();
-        assert_eq!(s.oidc_link("link-1").await.unwrap(), None);
+        s.oidc().end_oidc_link("link-1").await.unwrap();
+        assert_eq!(s.oidc().oidc_link("link-1").await.unwrap(), None);
         // Linked now: signs in directly; a second link of the same identity is refused.
         let direct = signed_in(
-            s.oidc_sign_in(&linking, &org.id, &[Role::Viewer])
+            s.oidc()
+                .oidc_sign_in(&linking, &org.id, &[Role::Viewer])
                 .await
                 .unwrap(),
         );
         assert_eq!(direct.id, u.id);
         assert!(matches!(
-            s.link_oidc_identity(&pending).await,
+            s.oidc().link_oidc_identity(&pending).await,
             Err(StoreError::Conflict(_))
         ));
-        s.start_oidc_link("link-2", &pending, Duration::seconds(-1))
+        s.oidc()
+            .start_oidc_link("link-2", &pending, Duration::seconds(-1))
             .await
             .unwrap();
-        assert_eq!(s.oidc_link("link-2").await.unwrap(), None, "expired");
+        assert_eq!(s.oidc().oidc_link("link-2").await.unwrap(), None, "expired");
 
         // Never across organisations: an account of another organisation (one its
         // administrator could have made with any address) is not offered for linking.
@@ -472,7 +495,8 @@ mod tests {
             ..linking
         };
         assert!(matches!(
-            s.oidc_sign_in(&planted, &other_org.id, &[Role::Viewer])
+            s.oidc()
+                .oidc_sign_in(&planted, &other_org.id, &[Role::Viewer])
                 .await,
             Err(StoreError::Conflict(_))
         ));
@@ -482,10 +506,16 @@ mod tests {
             ..pending
         };
         assert!(matches!(
-            s.link_oidc_identity(&across).await,
+            s.oidc().link_oidc_identity(&across).await,
             Err(StoreError::Conflict(_))
         ));
-        assert!(s.roles_in(&u.id, &other_org.id).await.unwrap().is_empty());
+        assert!(
+            s.users()
+                .roles_in(&u.id, &other_org.id)
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 
     fn signed_in(o: OidcSignIn) -> User {
@@ -504,19 +534,21 @@ mod tests {
             pkce_verifier: "v".into(),
             next: "/".into(),
         };
-        s.start_oidc_flow("state-1", &flow, Duration::minutes(10))
+        s.oidc()
+            .start_oidc_flow("state-1", &flow, Duration::minutes(10))
             .await
             .unwrap();
-        assert_eq!(s.take_oidc_flow("other").await.unwrap(), None);
+        assert_eq!(s.oidc().take_oidc_flow("other").await.unwrap(), None);
         assert_eq!(
-            s.take_oidc_flow("state-1").await.unwrap(),
+            s.oidc().take_oidc_flow("state-1").await.unwrap(),
             Some(flow.clone())
         );
-        assert_eq!(s.take_oidc_flow("state-1").await.unwrap(), None);
-        s.start_oidc_flow("state-2", &flow, Duration::seconds(-1))
+        assert_eq!(s.oidc().take_oidc_flow("state-1").await.unwrap(), None);
+        s.oidc()
+            .start_oidc_flow("state-2", &flow, Duration::seconds(-1))
             .await
             .unwrap();
-        assert_eq!(s.take_oidc_flow("state-2").await.unwrap(), None);
+        assert_eq!(s.oidc().take_oidc_flow("state-2").await.unwrap(), None);
     }
 
     on_both_backends!(flows_are_taken_once_and_expire);

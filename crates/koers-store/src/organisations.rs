@@ -2,7 +2,7 @@
 
 use crate::audit::Actor;
 use crate::sql::{FromRow, columns};
-use crate::{Result, Store, StoreError, conflict_on_unique, new_id, now};
+use crate::{Result, StoreError, conflict_on_unique, new_id, now};
 use koers_core::{OrgKind, OrganisationDraft, table_prefix as table_prefix_for};
 use serde::Serialize;
 use sqlx::Row;
@@ -35,7 +35,12 @@ impl FromRow for Organisation {
     }
 }
 
-impl Store {
+crate::repository!(
+    /// Organisations and memberships.
+    organisations
+);
+
+impl Repo<'_> {
     pub async fn create_organisation(
         &self,
         d: &OrganisationDraft,
@@ -137,26 +142,43 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Store;
     use crate::testing::on_both_backends;
 
     async fn create_find_and_refuse_duplicate_codes(s: Store) {
         let d = OrganisationDraft::parse("Provincie Utrecht", "province", "PV26", "").unwrap();
-        let org = s.create_organisation(&d, &Actor::cli()).await.unwrap();
+        let org = s
+            .organisations()
+            .create_organisation(&d, &Actor::cli())
+            .await
+            .unwrap();
         assert_eq!(
-            s.organisation(&org.id).await.unwrap().name,
+            s.organisations().organisation(&org.id).await.unwrap().name,
             "Provincie Utrecht"
         );
-        assert_eq!(s.organisation_by_cbs("pv26").await.unwrap().id, org.id);
-        assert_eq!(s.default_organisation().await.unwrap().id, org.id);
+        assert_eq!(
+            s.organisations()
+                .organisation_by_cbs("pv26")
+                .await
+                .unwrap()
+                .id,
+            org.id
+        );
+        assert_eq!(
+            s.organisations().default_organisation().await.unwrap().id,
+            org.id
+        );
         assert!(matches!(
-            s.create_organisation(&d, &Actor::cli()).await,
+            s.organisations()
+                .create_organisation(&d, &Actor::cli())
+                .await,
             Err(StoreError::Conflict(_))
         ));
         assert!(matches!(
-            s.organisation("nope").await,
+            s.organisations().organisation("nope").await,
             Err(StoreError::NotFound)
         ));
-        assert_eq!(s.organisations().await.unwrap().len(), 1);
+        assert_eq!(s.organisations().organisations().await.unwrap().len(), 1);
     }
 
     on_both_backends!(create_find_and_refuse_duplicate_codes);
@@ -167,6 +189,7 @@ mod tests {
         let utrecht =
             OrganisationDraft::parse("Provincie Utrecht", "province", "PV26", "").unwrap();
         let pv26 = s
+            .organisations()
             .create_organisation(&utrecht, &Actor::cli())
             .await
             .unwrap();
@@ -175,10 +198,18 @@ mod tests {
         for i in 0..20 {
             let d =
                 OrganisationDraft::parse(&format!("Samenwerking {i}"), "other", "", "").unwrap();
-            let org = s.create_organisation(&d, &Actor::cli()).await.unwrap();
+            let org = s
+                .organisations()
+                .create_organisation(&d, &Actor::cli())
+                .await
+                .unwrap();
             assert!(org.table_prefix.starts_with('o') && org.table_prefix.len() == 9);
             assert_eq!(
-                s.organisation(&org.id).await.unwrap().table_prefix,
+                s.organisations()
+                    .organisation(&org.id)
+                    .await
+                    .unwrap()
+                    .table_prefix,
                 org.table_prefix
             );
             prefixes.push(org.table_prefix);

@@ -4,7 +4,7 @@
 use crate::audit::Actor;
 use crate::notifications::notify;
 use crate::sql::{FromRow, columns, corrupt, json, parsed, to_json};
-use crate::{Result, Store, StoreError, new_id, now};
+use crate::{Result, StoreError, new_id, now};
 use koers_core::questions::{Assignments, QuestionDraft, Status, TaskDraft, TransitionInput};
 use serde::Serialize;
 use sqlx::Row;
@@ -205,7 +205,12 @@ async fn notify_people(
     .await
 }
 
-impl Store {
+crate::repository!(
+    /// Tasks, data questions, their workflow, comments, evidence and attachments.
+    questions
+);
+
+impl Repo<'_> {
     pub async fn create_task(
         &self,
         org_id: &str,
@@ -301,7 +306,7 @@ impl Store {
     async fn check_members(&self, org_id: &str, a: &Assignments) -> Result<()> {
         for role in Assignments::ROLES {
             if let Some(user) = a.holder(role)
-                && self.roles_in(user, org_id).await?.is_empty()
+                && self.users().roles_in(user, org_id).await?.is_empty()
             {
                 return Err(StoreError::NotFound);
             }
@@ -522,6 +527,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Store;
     use crate::testing::on_both_backends;
     use koers_core::Role;
 
@@ -531,6 +537,7 @@ mod tests {
         let u = crate::testing::member(&s, &org.id, "o@x.nl", "O", &[Role::PolicyOwner]).await;
         let stranger = crate::testing::member(&s, &other.id, "s@x.nl", "S", &[Role::Viewer]).await;
         let task = s
+            .questions()
             .create_task(
                 &org.id,
                 &TaskDraft::parse("Wegen", "roads", "", "").unwrap(),
@@ -553,6 +560,7 @@ mod tests {
             ..Default::default()
         };
         let q = s
+            .questions()
             .create_question(&org.id, &task.id, &d, &a, &Actor::cli())
             .await
             .unwrap();
@@ -562,15 +570,17 @@ mod tests {
             ..a.clone()
         };
         assert!(matches!(
-            s.create_question(&org.id, &task.id, &d, &bad, &Actor::cli())
+            s.questions()
+                .create_question(&org.id, &task.id, &d, &bad, &Actor::cli())
                 .await,
             Err(StoreError::NotFound)
         ));
         assert!(matches!(
-            s.question(&other.id, &q.id).await,
+            s.questions().question(&other.id, &q.id).await,
             Err(StoreError::NotFound)
         ));
         let q2 = s
+            .questions()
             .record_transition(
                 &q,
                 Status::Sharpened,
@@ -582,16 +592,17 @@ mod tests {
         assert_eq!(q2.status, Status::Sharpened);
         // A stale copy cannot move it again.
         assert!(matches!(
-            s.record_transition(
-                &q,
-                Status::Sharpened,
-                &TransitionInput::default(),
-                &Actor::cli()
-            )
-            .await,
+            s.questions()
+                .record_transition(
+                    &q,
+                    Status::Sharpened,
+                    &TransitionInput::default(),
+                    &Actor::cli()
+                )
+                .await,
             Err(StoreError::Conflict(_))
         ));
-        let events = s.question_events(&q.id).await.unwrap();
+        let events = s.questions().question_events(&q.id).await.unwrap();
         assert_eq!(
             events
                 .iter()
@@ -599,17 +610,20 @@ mod tests {
                 .collect::<Vec<_>>(),
             ["asked", "sharpened"]
         );
-        s.link_evidence(&q2, "dataset", "ds1", "Wegvakken", &Actor::cli())
+        s.questions()
+            .link_evidence(&q2, "dataset", "ds1", "Wegvakken", &Actor::cli())
             .await
             .unwrap();
-        s.link_evidence(&q2, "dataset", "ds1", "Wegvakken", &Actor::cli())
+        s.questions()
+            .link_evidence(&q2, "dataset", "ds1", "Wegvakken", &Actor::cli())
             .await
             .unwrap();
-        assert_eq!(s.question_links(&q.id).await.unwrap().len(), 1);
-        s.add_comment(&q2, "Eerst de N-wegen", &Actor::cli())
+        assert_eq!(s.questions().question_links(&q.id).await.unwrap().len(), 1);
+        s.questions()
+            .add_comment(&q2, "Eerst de N-wegen", &Actor::cli())
             .await
             .unwrap();
-        assert_eq!(s.comments(&q.id).await.unwrap().len(), 1);
+        assert_eq!(s.questions().comments(&q.id).await.unwrap().len(), 1);
     }
 
     on_both_backends!(a_question_moves_and_keeps_its_history);

@@ -9,7 +9,7 @@
 
 use crate::audit::Actor;
 use crate::sql::{self, FromRow, columns};
-use crate::{Result, Store, StoreError, new_id, now, take_turn};
+use crate::{Result, StoreError, new_id, now, take_turn};
 use koers_core::register::algoritmeregister::FieldValue;
 use koers_core::register::application::{AiActRisk, AiActRiskGroup, ApplicationDraft, RiskSource};
 use koers_core::register::chain::{self, BreakKind, Broken, ChainEntry, GENESIS};
@@ -258,7 +258,12 @@ impl FromRow for DecisionEvent {
     }
 }
 
-impl Store {
+crate::repository!(
+    /// The register of applications and algorithms, choices, frameworks and publication.
+    register
+);
+
+impl Repo<'_> {
     /// Registers an application.
     pub async fn create_application(
         &self,
@@ -786,6 +791,7 @@ impl FromRow for FrameworkVersion {
 mod tests {
     use super::*;
     use crate::Backend;
+    use crate::Store;
     use crate::testing::on_both_backends;
 
     use koers_core::register::application::ApplicationInput;
@@ -838,29 +844,33 @@ mod tests {
     async fn choices_are_chained_and_isolated(s: Store) {
         let (s, a, b) = setup(s).await;
         let app = s
+            .register()
             .create_application(&a, &draft(), &[], &[], &Actor::cli())
             .await
             .unwrap();
         assert!(matches!(
-            s.application(&b, &app.id).await,
+            s.register().application(&b, &app.id).await,
             Err(StoreError::NotFound)
         ));
         assert!(matches!(
-            s.create_choice(
-                &b,
-                &app.id,
-                &choice(),
-                DecisionLevel::Board,
-                None,
-                &Actor::cli()
-            )
-            .await,
+            s.register()
+                .create_choice(
+                    &b,
+                    &app.id,
+                    &choice(),
+                    DecisionLevel::Board,
+                    None,
+                    &Actor::cli()
+                )
+                .await,
             Err(StoreError::NotFound)
         ));
-        s.save_framework(&a, &Framework::default_for(&a), &Actor::cli())
+        s.register()
+            .save_framework(&a, &Framework::default_for(&a), &Actor::cli())
             .await
             .unwrap();
         let c = s
+            .register()
             .create_choice(
                 &a,
                 &app.id,
@@ -871,29 +881,16 @@ mod tests {
             )
             .await
             .unwrap();
-        assert_eq!(s.board_agenda(&a).await.unwrap().len(), 1);
-        assert!(s.board_agenda(&b).await.unwrap().is_empty());
+        assert_eq!(s.register().board_agenda(&a).await.unwrap().len(), 1);
+        assert!(s.register().board_agenda(&b).await.unwrap().is_empty());
         assert!(matches!(
-            s.choice(&b, &c.id).await,
+            s.register().choice(&b, &c.id).await,
             Err(StoreError::NotFound)
         ));
         let mut ch = c.choice.clone();
         ch.transition(Transition::Advised).unwrap();
-        s.update_choice(
-            &a,
-            &c.id,
-            "proposed",
-            &ch,
-            DecisionLevel::Board,
-            None,
-            "choice.advised",
-            &Actor::cli(),
-        )
-        .await
-        .unwrap();
-        // A stale transition is refused.
-        assert!(matches!(
-            s.update_choice(
+        s.register()
+            .update_choice(
                 &a,
                 &c.id,
                 "proposed",
@@ -901,12 +898,27 @@ mod tests {
                 DecisionLevel::Board,
                 None,
                 "choice.advised",
-                &Actor::cli()
+                &Actor::cli(),
             )
-            .await,
+            .await
+            .unwrap();
+        // A stale transition is refused.
+        assert!(matches!(
+            s.register()
+                .update_choice(
+                    &a,
+                    &c.id,
+                    "proposed",
+                    &ch,
+                    DecisionLevel::Board,
+                    None,
+                    "choice.advised",
+                    &Actor::cli()
+                )
+                .await,
             Err(StoreError::Conflict(_))
         ));
-        let checks = s.verify_register_chain(None).await.unwrap();
+        let checks = s.register().verify_register_chain(None).await.unwrap();
         assert_eq!(checks.len(), 2);
         for c in &checks {
             assert!(c.is_intact(), "{c:?}");
@@ -929,10 +941,12 @@ mod tests {
     async fn a_row_changed_behind_koers_back_is_reported(s: Store) {
         let (s, a, b) = setup(s).await;
         let app = s
+            .register()
             .create_application(&a, &draft(), &[], &[], &Actor::cli())
             .await
             .unwrap();
         let c = s
+            .register()
             .create_choice(
                 &a,
                 &app.id,
@@ -943,7 +957,7 @@ mod tests {
             )
             .await
             .unwrap();
-        assert!(s.verify_register_chain(Some(&a)).await.unwrap()[0].is_intact());
+        assert!(s.register().verify_register_chain(Some(&a)).await.unwrap()[0].is_intact());
         // Someone with database access moves the choice off the board's agenda.
         sql::exec(
             s.pool(),
@@ -952,7 +966,7 @@ mod tests {
         )
         .await
         .unwrap();
-        let check = &s.verify_register_chain(Some(&a)).await.unwrap()[0];
+        let check = &s.register().verify_register_chain(Some(&a)).await.unwrap()[0];
         assert!(!check.is_intact());
         assert!(
             check.problems[0].reason.contains(&c.id),
@@ -961,26 +975,28 @@ mod tests {
         );
         assert!(check.result().is_err());
         // Organisation B is not affected.
-        assert!(s.verify_register_chain(Some(&b)).await.unwrap()[0].is_intact());
+        assert!(s.register().verify_register_chain(Some(&b)).await.unwrap()[0].is_intact());
     }
 
     async fn an_edited_history_row_breaks_the_chain(s: Store) {
         let (s, a, _b) = setup(s).await;
         let app = s
+            .register()
             .create_application(&a, &draft(), &[], &[], &Actor::cli())
             .await
             .unwrap();
         for _ in 0..3 {
-            s.create_choice(
-                &a,
-                &app.id,
-                &choice(),
-                DecisionLevel::Official,
-                None,
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
+            s.register()
+                .create_choice(
+                    &a,
+                    &app.id,
+                    &choice(),
+                    DecisionLevel::Official,
+                    None,
+                    &Actor::cli(),
+                )
+                .await
+                .unwrap();
         }
         // Behind koers' back: drop the guard and rewrite the second event.
         sql::exec(
@@ -995,7 +1011,7 @@ mod tests {
         .unwrap();
         sql::exec(s.pool(), "UPDATE decision_events SET payload = replace(payload, 'choice.proposed', 'choice.decided') WHERE org_id = $1 AND seq = 2", (&a,)).await
             .unwrap();
-        let check = &s.verify_register_chain(Some(&a)).await.unwrap()[0];
+        let check = &s.register().verify_register_chain(Some(&a)).await.unwrap()[0];
         let first = check.result().unwrap_err();
         assert_eq!(first.seq, 2);
         assert_eq!(first.kind, BreakKind::Hash);
@@ -1003,24 +1019,28 @@ mod tests {
 
     async fn frameworks_are_versioned_and_the_decision_aid_sets_the_risk(s: Store) {
         let (s, a, _b) = setup(s).await;
-        assert!(s.current_framework(&a).await.unwrap().is_none());
+        assert!(s.register().current_framework(&a).await.unwrap().is_none());
         let v1 = s
+            .register()
             .save_framework(&a, &Framework::default_for("x"), &Actor::cli())
             .await
             .unwrap();
         let v2 = s
+            .register()
             .save_framework(&a, &Framework::default_for("x"), &Actor::cli())
             .await
             .unwrap();
         assert_eq!((v1.version, v2.version), (1, 2));
         assert_eq!(v2.framework.version, 2);
         assert_eq!(v2.framework.organisation, a);
-        assert_eq!(s.framework_versions(&a).await.unwrap().len(), 2);
+        assert_eq!(s.register().framework_versions(&a).await.unwrap().len(), 2);
         let app = s
+            .register()
             .create_application(&a, &draft(), &[], &[], &Actor::cli())
             .await
             .unwrap();
         let app = s
+            .register()
             .set_ai_act(
                 &a,
                 &app.id,
@@ -1039,11 +1059,12 @@ mod tests {
         let mut d = draft();
         d.ai_act_risk = None;
         let app = s
+            .register()
             .update_application(&a, &app.id, &d, &[], &[], &Actor::cli())
             .await
             .unwrap();
         assert_eq!(app.draft.risk_group(), Some(AiActRiskGroup::NotHighRisk));
-        assert!(s.verify_register_chain(Some(&a)).await.unwrap()[0].is_intact());
+        assert!(s.register().verify_register_chain(Some(&a)).await.unwrap()[0].is_intact());
         sql::exec(
             s.pool(),
             "UPDATE applications SET ai_act = replace(ai_act, 'not_high_risk', 'exception')",
@@ -1051,12 +1072,13 @@ mod tests {
         )
         .await
         .unwrap();
-        assert!(!s.verify_register_chain(Some(&a)).await.unwrap()[0].is_intact());
+        assert!(!s.register().verify_register_chain(Some(&a)).await.unwrap()[0].is_intact());
     }
 
     async fn concurrent_changes_keep_one_chain(s: Store) {
         let (s, a, _b) = setup(s).await;
         let app = s
+            .register()
             .create_application(&a, &draft(), &[], &[], &Actor::cli())
             .await
             .unwrap();
@@ -1064,23 +1086,24 @@ mod tests {
         for _ in 0..8 {
             let (s, a, id) = (s.clone(), a.clone(), app.id.clone());
             tasks.push(tokio::spawn(async move {
-                s.create_choice(
-                    &a,
-                    &id,
-                    &choice(),
-                    DecisionLevel::Official,
-                    None,
-                    &Actor::cli(),
-                )
-                .await
+                s.register()
+                    .create_choice(
+                        &a,
+                        &id,
+                        &choice(),
+                        DecisionLevel::Official,
+                        None,
+                        &Actor::cli(),
+                    )
+                    .await
             }));
         }
         for t in tasks {
             t.await.unwrap().unwrap();
         }
-        let check = &s.verify_register_chain(Some(&a)).await.unwrap()[0];
+        let check = &s.register().verify_register_chain(Some(&a)).await.unwrap()[0];
         assert!(check.is_intact(), "{:?}", check.problems);
-        assert_eq!(s.choices_of(&a, &app.id).await.unwrap().len(), 8);
+        assert_eq!(s.register().choices_of(&a, &app.id).await.unwrap().len(), 8);
     }
 
     on_both_backends!(

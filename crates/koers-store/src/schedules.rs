@@ -3,7 +3,7 @@
 //! so that of several koers processes on one database only one runs it.
 
 use crate::audit::Actor;
-use crate::{Result, Store, StoreError, stamp};
+use crate::{Result, StoreError, stamp};
 use koers_core::indicators::Every;
 use sqlx::Row;
 
@@ -51,7 +51,12 @@ impl Scheduled {
     }
 }
 
-impl Store {
+crate::repository!(
+    /// Scheduled refreshes, each claimed by one process.
+    schedules
+);
+
+impl Repo<'_> {
     /// Sets (or with `None` removes) how often something refreshes by itself; the first
     /// refresh is due one period from now.
     pub async fn set_schedule(

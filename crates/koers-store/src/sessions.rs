@@ -2,7 +2,7 @@
 //! SHA-256, the user, the organisation worked in, and the CSRF token of the session.
 
 use crate::sql::{self};
-use crate::{Result, Store, StoreError, new_id, now, parse_stamp, stamp, take_turn};
+use crate::{Result, StoreError, new_id, now, parse_stamp, stamp, take_turn};
 use chrono::{DateTime, Duration, Utc};
 use koers_core::secret::{new_token, token_digest};
 use sqlx::Row;
@@ -32,7 +32,12 @@ impl Default for SessionTtl {
     }
 }
 
-impl Store {
+crate::repository!(
+    /// Sessions and sign-in attempts.
+    sessions
+);
+
+impl Repo<'_> {
     /// Starts a session; returns the token for the cookie (never stored as such).
     pub async fn create_session(
         &self,
@@ -196,6 +201,7 @@ pub enum LoginAttempt {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Store;
 
     use crate::testing::on_both_backends;
     use koers_core::Role;
@@ -205,19 +211,27 @@ mod tests {
             crate::testing::organisation(&s, "Gemeente Utrecht", "municipality", "GM0344").await;
         let u = crate::testing::member(&s, &org.id, "a@b.nl", "A", &[Role::Viewer]).await;
         let ttl = SessionTtl::default();
-        let (token, sess) = s.create_session(&u.id, &org.id, ttl).await.unwrap();
-        let found = s.session(&token, ttl).await.unwrap().unwrap();
+        let (token, sess) = s
+            .sessions()
+            .create_session(&u.id, &org.id, ttl)
+            .await
+            .unwrap();
+        let found = s.sessions().session(&token, ttl).await.unwrap().unwrap();
         assert_eq!(found.csrf_token, sess.csrf_token);
-        assert!(s.session("forged", ttl).await.unwrap().is_none());
-        s.end_session(&token).await.unwrap();
-        assert!(s.session(&token, ttl).await.unwrap().is_none());
+        assert!(s.sessions().session("forged", ttl).await.unwrap().is_none());
+        s.sessions().end_session(&token).await.unwrap();
+        assert!(s.sessions().session(&token, ttl).await.unwrap().is_none());
 
         let short = SessionTtl {
             idle: Duration::hours(1),
             absolute: Duration::seconds(-1),
         };
-        let (token, _) = s.create_session(&u.id, &org.id, short).await.unwrap();
-        assert!(s.session(&token, ttl).await.unwrap().is_none());
+        let (token, _) = s
+            .sessions()
+            .create_session(&u.id, &org.id, short)
+            .await
+            .unwrap();
+        assert!(s.sessions().session(&token, ttl).await.unwrap().is_none());
     }
 
     on_both_backends!(sessions_live_and_die);
@@ -230,7 +244,7 @@ mod tests {
         ];
         let tries = (0..30).map(|_| {
             let (s, limits) = (s.clone(), limits.clone());
-            tokio::spawn(async move { s.begin_login_attempt(&limits, since()).await })
+            tokio::spawn(async move { s.sessions().begin_login_attempt(&limits, since()).await })
         });
         let mut granted = Vec::new();
         for t in tries {
@@ -239,35 +253,54 @@ mod tests {
             }
         }
         assert_eq!(granted.len(), 5, "exactly the limit went ahead");
-        let refused = s.begin_login_attempt(&limits, since()).await.unwrap();
+        let refused = s
+            .sessions()
+            .begin_login_attempt(&limits, since())
+            .await
+            .unwrap();
         assert!(matches!(refused, LoginAttempt::Refused { first } if first <= Utc::now()));
         // The address has five failures; another account from it may still try.
         let other = vec![
             ("email:c@d.nl".to_string(), 5),
             ("ip:192.0.2.1".to_string(), 20),
         ];
-        let LoginAttempt::Granted(ok) = s.begin_login_attempt(&other, since()).await.unwrap()
+        let LoginAttempt::Granted(ok) = s
+            .sessions()
+            .begin_login_attempt(&other, since())
+            .await
+            .unwrap()
         else {
             panic!("another account is not limited");
         };
         // Success takes back its own attempt and forgets the account's failures, not the
         // address's.
-        s.login_succeeded(&ok, "email:c@d.nl").await.unwrap();
-        s.login_succeeded(&granted[0], "email:a@b.nl")
+        s.sessions()
+            .login_succeeded(&ok, "email:c@d.nl")
+            .await
+            .unwrap();
+        s.sessions()
+            .login_succeeded(&granted[0], "email:a@b.nl")
             .await
             .unwrap();
         let address_only = vec![("ip:192.0.2.1".to_string(), 4)];
         assert!(matches!(
-            s.begin_login_attempt(&address_only, since()).await.unwrap(),
+            s.sessions()
+                .begin_login_attempt(&address_only, since())
+                .await
+                .unwrap(),
             LoginAttempt::Refused { .. }
         ));
         assert!(matches!(
-            s.begin_login_attempt(&limits, since()).await.unwrap(),
+            s.sessions()
+                .begin_login_attempt(&limits, since())
+                .await
+                .unwrap(),
             LoginAttempt::Granted(_)
         ));
         // Failures before the window do not count, and are forgotten.
         assert!(matches!(
-            s.begin_login_attempt(&address_only, Utc::now())
+            s.sessions()
+                .begin_login_attempt(&address_only, Utc::now())
                 .await
                 .unwrap(),
             LoginAttempt::Granted(_)

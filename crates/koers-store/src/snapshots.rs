@@ -3,7 +3,7 @@
 
 use crate::audit::Actor;
 use crate::sql::{FromRow, columns};
-use crate::{Result, Store, new_id, now};
+use crate::{Result, new_id, now};
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -55,7 +55,12 @@ pub struct NewSnapshot<'a> {
     pub content: &'a koers_core::snapshot::Frozen,
 }
 
-impl Store {
+crate::repository!(
+    /// Snapshots: frozen, hashed content of monitors, indicators and dashboards.
+    snapshots
+);
+
+impl Repo<'_> {
     /// Records a snapshot; it can never be changed or removed afterwards.
     pub async fn create_snapshot(
         &self,
@@ -96,7 +101,7 @@ pub struct SnapshotCheck {
     pub broken: Vec<(String, String)>,
 }
 
-impl Store {
+impl Repo<'_> {
     /// Checks the stored bytes of every evidence snapshot (of one organisation, or of all)
     /// against the hash taken when it was frozen.
     pub async fn verify_snapshots(&self, org_id: Option<&str>) -> Result<Vec<SnapshotCheck>> {
@@ -135,6 +140,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Store;
     use crate::StoreError;
     use crate::testing::on_both_backends;
 
@@ -147,6 +153,7 @@ mod tests {
         });
         let frozen = koers_core::snapshot::Frozen::of(&content);
         let snap = s
+            .snapshots()
             .create_snapshot(
                 &org.id,
                 &NewSnapshot {
@@ -162,14 +169,14 @@ mod tests {
             .unwrap();
         assert_eq!(snap.content, content);
         // Read back byte for byte, on either backend, and still verifying.
-        let again = s.snapshot(&org.id, &snap.id).await.unwrap();
+        let again = s.snapshots().snapshot(&org.id, &snap.id).await.unwrap();
         assert_eq!(again.content_text, frozen.text);
         assert_eq!(again.content_hash, frozen.hash);
         assert!(koers_core::snapshot::verify(
             &again.content_text,
             &again.content_hash
         ));
-        let checks = s.verify_snapshots(None).await.unwrap();
+        let checks = s.snapshots().verify_snapshots(None).await.unwrap();
         assert_eq!(checks.len(), 1);
         assert_eq!((checks[0].count, checks[0].broken.len()), (1, 0));
         assert!(
@@ -178,9 +185,16 @@ mod tests {
                 .is_err()
         );
         assert!(s.exec("DELETE FROM evidence_snapshots", ()).await.is_err());
-        assert_eq!(s.snapshots(&org.id, Some("m1")).await.unwrap().len(), 1);
+        assert_eq!(
+            s.snapshots()
+                .snapshots(&org.id, Some("m1"))
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
         assert!(matches!(
-            s.snapshot("other", &snap.id).await,
+            s.snapshots().snapshot("other", &snap.id).await,
             Err(StoreError::NotFound)
         ));
     }

@@ -4,7 +4,7 @@
 
 use crate::audit::Actor;
 use crate::sql::{FromRow, columns};
-use crate::{Result, Store, StoreError, now};
+use crate::{Result, StoreError, now};
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::Row;
@@ -59,7 +59,12 @@ impl FromRow for DatasetSource {
     }
 }
 
-impl Store {
+crate::repository!(
+    /// The external sources of datasets and how their last check went.
+    sources
+);
+
+impl Repo<'_> {
     /// Sets the source of a dataset of `org_id` (replacing one it had). `content_hash` is the
     /// hash of the data just imported from it, or `None` when the definition changed without
     /// a fetch (the next refresh then always makes a version).

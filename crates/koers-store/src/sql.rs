@@ -340,7 +340,11 @@ mod tests {
     /// nor an audit entry; a committed one leaves both.
     async fn a_failed_write_leaves_neither_row_nor_audit_entry(s: Store) {
         let d = OrganisationDraft::parse("Gemeente Zeist", "municipality", "GM0355", "").unwrap();
-        let org = s.create_organisation(&d, &Actor::cli()).await.unwrap();
+        let org = s
+            .organisations()
+            .create_organisation(&d, &Actor::cli())
+            .await
+            .unwrap();
         let before = audit_count(&s, &org.id).await;
         let cli = Actor::cli();
         let insert = "INSERT INTO policy_tasks (id, org_id, name, theme, description, goals, created_at) VALUES ($1, $2, 'Wonen', '', '', '', '2026-01-01T00:00:00.000000Z')";

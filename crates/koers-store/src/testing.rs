@@ -198,7 +198,8 @@ pub(crate) async fn organisation(
     code: &str,
 ) -> crate::Organisation {
     let d = koers_core::OrganisationDraft::parse(name, kind, code, "").unwrap();
-    s.create_organisation(&d, &crate::Actor::cli())
+    s.organisations()
+        .create_organisation(&d, &crate::Actor::cli())
         .await
         .unwrap()
 }
@@ -213,7 +214,8 @@ pub(crate) async fn member(
     roles: &[koers_core::Role],
 ) -> crate::User {
     let d = koers_core::UserDraft::parse(email, name, "a long password").unwrap();
-    s.create_user(&d, "h", false, org_id, roles, &crate::Actor::cli())
+    s.users()
+        .create_user(&d, "h", false, org_id, roles, &crate::Actor::cli())
         .await
         .unwrap()
 }

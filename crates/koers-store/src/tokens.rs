@@ -3,7 +3,7 @@
 
 use crate::audit::Actor;
 use crate::sql::{FromRow, columns};
-use crate::{Result, Store, StoreError, new_id, now, parse_stamp, stamp};
+use crate::{Result, StoreError, new_id, now, parse_stamp, stamp};
 use chrono::{Duration, Utc};
 use koers_core::secret::{constant_time_eq, new_token, token_digest};
 use koers_core::tokens::{TokenDraft, TokenScope, compose, split};
@@ -46,7 +46,12 @@ impl FromRow for ApiToken {
     }
 }
 
-impl Store {
+crate::repository!(
+    /// Personal API tokens.
+    tokens
+);
+
+impl Repo<'_> {
     /// Makes a token for `user_id` acting in `org_id`, asked for from address `client`;
     /// returns the token to hand over once (it is not kept) and the stored token.
     pub async fn create_api_token(
@@ -151,6 +156,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Store;
     use crate::testing::on_both_backends;
     use koers_core::{Role, UserDraft};
 
@@ -160,6 +166,7 @@ mod tests {
         for email in ["a@b.nl", "c@d.nl"] {
             let d = UserDraft::parse(email, "A", "a long password").unwrap();
             let u = s
+                .users()
                 .create_user(&d, "h", false, &org.id, &[Role::Viewer], &Actor::cli())
                 .await
                 .unwrap();
@@ -171,11 +178,17 @@ mod tests {
         let draft = TokenDraft::parse("Export", "read", &in_a_month, today).unwrap();
         let actor = Actor::user(&a.id, &a.email);
         let (presented, made) = s
+            .tokens()
             .create_api_token(&a.id, &org.id, &draft, &actor, "192.0.2.1")
             .await
             .unwrap();
         assert!(presented.starts_with(&format!("koers_{}.", made.id)));
-        let found = s.api_token(&presented).await.unwrap().expect("live");
+        let found = s
+            .tokens()
+            .api_token(&presented)
+            .await
+            .unwrap()
+            .expect("live");
         assert_eq!(
             (found.id.as_str(), found.scope),
             (made.id.as_str(), TokenScope::Read)
@@ -190,34 +203,38 @@ mod tests {
         assert!(!presented.contains(&stored) && !stored.contains(split(&presented).unwrap().1));
         // A wrong secret, or an unknown id, finds nothing.
         let forged = compose(&made.id, "not-the-secret");
-        assert_eq!(s.api_token(&forged).await.unwrap(), None);
-        assert_eq!(s.api_token("koers_x.y").await.unwrap(), None);
-        assert_eq!(s.api_token("").await.unwrap(), None);
+        assert_eq!(s.tokens().api_token(&forged).await.unwrap(), None);
+        assert_eq!(s.tokens().api_token("koers_x.y").await.unwrap(), None);
+        assert_eq!(s.tokens().api_token("").await.unwrap(), None);
         // Expired.
         let past = TokenDraft {
             expires_at: Utc::now() - Duration::seconds(1),
             ..draft.clone()
         };
         let (old, _) = s
+            .tokens()
             .create_api_token(&a.id, &org.id, &past, &actor, "192.0.2.1")
             .await
             .unwrap();
-        assert_eq!(s.api_token(&old).await.unwrap(), None);
-        assert_eq!(s.api_tokens(&a.id).await.unwrap().len(), 2);
-        assert!(s.api_tokens(&c.id).await.unwrap().is_empty());
+        assert_eq!(s.tokens().api_token(&old).await.unwrap(), None);
+        assert_eq!(s.tokens().api_tokens(&a.id).await.unwrap().len(), 2);
+        assert!(s.tokens().api_tokens(&c.id).await.unwrap().is_empty());
         // Only the owner revokes.
         let by_c = Actor::user(&c.id, &c.email);
         assert!(matches!(
-            s.revoke_api_token(&c.id, &made.id, &by_c, "192.0.2.1")
+            s.tokens()
+                .revoke_api_token(&c.id, &made.id, &by_c, "192.0.2.1")
                 .await,
             Err(StoreError::NotFound)
         ));
-        s.revoke_api_token(&a.id, &made.id, &actor, "192.0.2.1")
+        s.tokens()
+            .revoke_api_token(&a.id, &made.id, &actor, "192.0.2.1")
             .await
             .unwrap();
-        assert_eq!(s.api_token(&presented).await.unwrap(), None);
-        assert_eq!(s.api_tokens(&a.id).await.unwrap().len(), 1);
+        assert_eq!(s.tokens().api_token(&presented).await.unwrap(), None);
+        assert_eq!(s.tokens().api_tokens(&a.id).await.unwrap().len(), 1);
         let actions: Vec<String> = s
+            .audit()
             .audit_events(&org.id, 10, None)
             .await
             .unwrap()

@@ -2,7 +2,7 @@
 
 use crate::audit::Actor;
 use crate::sql::{self, FromRow, columns, flag};
-use crate::{Result, Store, StoreError, conflict_on_unique, new_id, now};
+use crate::{Result, StoreError, conflict_on_unique, new_id, now};
 use koers_core::{Role, UserDraft};
 use serde::Serialize;
 use sqlx::Row;
@@ -97,7 +97,12 @@ pub(crate) async fn insert_memberships(
     Ok(())
 }
 
-impl Store {
+crate::repository!(
+    /// Users, their passwords and memberships.
+    users
+);
+
+impl Repo<'_> {
     /// Creates a user with an already hashed password, a member of `org_id` with `roles`.
     pub async fn create_user(
         &self,
@@ -270,12 +275,14 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Store;
     use crate::testing::on_both_backends;
 
     async fn members_and_roles(s: Store) {
         let org = crate::testing::organisation(&s, "Provincie Utrecht", "province", "PV26").await;
         let d = UserDraft::parse("anna@example.nl", "Anna", "a long password").unwrap();
         let u = s
+            .users()
             .create_user(
                 &d,
                 "hash",
@@ -287,31 +294,39 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(
-            s.roles_in(&u.id, &org.id).await.unwrap(),
+            s.users().roles_in(&u.id, &org.id).await.unwrap(),
             vec![Role::Viewer, Role::Analyst]
         );
         assert!(matches!(
-            s.create_user(&d, "hash", false, &org.id, &[Role::Viewer], &Actor::cli())
+            s.users()
+                .create_user(&d, "hash", false, &org.id, &[Role::Viewer], &Actor::cli())
                 .await,
             Err(StoreError::Conflict(_))
         ));
-        s.set_roles(&org.id, &u.id, &[Role::Administrator], &Actor::cli())
+        s.users()
+            .set_roles(&org.id, &u.id, &[Role::Administrator], &Actor::cli())
             .await
             .unwrap();
-        let m = s.members(&org.id).await.unwrap();
+        let m = s.users().members(&org.id).await.unwrap();
         assert_eq!(m.len(), 1);
         assert_eq!(m[0].roles, vec![Role::Administrator]);
-        assert_eq!(s.administrator_count(&org.id).await.unwrap(), 1);
-        let (found, hash) = s.user_for_login("anna@example.nl").await.unwrap().unwrap();
+        assert_eq!(s.users().administrator_count(&org.id).await.unwrap(), 1);
+        let (found, hash) = s
+            .users()
+            .user_for_login("anna@example.nl")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!((found.id.as_str(), hash.as_str()), (u.id.as_str(), "hash"));
-        s.remove_member(&org.id, &u.id, &Actor::cli())
+        s.users()
+            .remove_member(&org.id, &u.id, &Actor::cli())
             .await
             .unwrap();
         assert!(matches!(
-            s.member(&org.id, &u.id).await,
+            s.users().member(&org.id, &u.id).await,
             Err(StoreError::NotFound)
         ));
-        let log = s.audit_events(&org.id, 10, None).await.unwrap();
+        let log = s.audit().audit_events(&org.id, 10, None).await.unwrap();
         let actions: Vec<_> = log.iter().map(|e| e.action.as_str()).collect();
         assert_eq!(
             actions,

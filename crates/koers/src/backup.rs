@@ -196,6 +196,7 @@ pub async fn backup(store: &koers_store::Store, data_dir: &Path, dest: &Path) ->
         total
     );
     let remote = store
+        .catalog()
         .all_dataset_versions()
         .await?
         .iter()

@@ -154,12 +154,14 @@ async fn dashboard_in(dir: &Path, data: &Path, requests: usize) -> Result<()> {
     let org = ws
         .store
         .organisations()
+        .organisations()
         .await?
         .into_iter()
         .next()
         .ok_or_else(|| anyhow::anyhow!("geen organisatie"))?;
     let movements = ws
         .store
+        .catalog()
         .datasets(&org.id)
         .await?
         .into_iter()
@@ -167,6 +169,7 @@ async fn dashboard_in(dir: &Path, data: &Path, requests: usize) -> Result<()> {
         .ok_or_else(|| anyhow::anyhow!("geen movements"))?;
     let rows = ws
         .store
+        .catalog()
         .dataset_versions(&movements.id)
         .await?
         .iter()
@@ -175,6 +178,7 @@ async fn dashboard_in(dir: &Path, data: &Path, requests: usize) -> Result<()> {
         .unwrap_or_default();
     let d = ws
         .store
+        .dashboards()
         .dashboards(&org.id)
         .await?
         .into_iter()
@@ -184,7 +188,7 @@ async fn dashboard_in(dir: &Path, data: &Path, requests: usize) -> Result<()> {
 
     // A full refresh of the monitor: every indicator's analysis over all rows.
     let t = Instant::now();
-    for i in ws.store.indicators(&org.id).await? {
+    for i in ws.store.indicators().indicators(&org.id).await? {
         koers_app::products::refresh_now(&ws, &actor, i)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -14,10 +14,11 @@ use std::sync::Arc;
 pub async fn organisation(store: &Store, code: Option<&str>) -> Result<Organisation> {
     match code {
         Some(code) => store
+            .organisations()
             .organisation_by_cbs(code)
             .await
             .with_context(|| format!("geen organisatie met CBS-code {code}")),
-        None => match store.default_organisation().await {
+        None => match store.organisations().default_organisation().await {
             Ok(o) => Ok(o),
             Err(StoreError::NotFound) => bail!(
                 "deze datamap heeft nog geen organisatie; maak er eerst een met `koers org add --name … --kind … --cbs …` of vul hem met `koers demo`"
@@ -124,6 +125,7 @@ pub async fn import_source(
 pub async fn refresh(ws: &Workspace, org: &Organisation, name: &str) -> Result<()> {
     let ds = ws
         .store
+        .catalog()
         .datasets(&org.id)
         .await?
         .into_iter()
@@ -285,10 +287,11 @@ pub async fn migrate_storage(
 
 /// `koers audit verify`: every organisation's decision history, checked.
 pub async fn verify(store: &Store, org_id: Option<&str>) -> Result<()> {
-    let checks = store.verify_register_chain(org_id).await?;
+    let checks = store.register().verify_register_chain(org_id).await?;
     let mut broken = 0;
     for c in &checks {
         let name = store
+            .organisations()
             .organisation(&c.org_id)
             .await
             .map(|o| o.name)
@@ -312,8 +315,9 @@ pub async fn verify(store: &Store, org_id: Option<&str>) -> Result<()> {
     }
     // Evidence snapshots: the stored bytes of each must still have their hash.
     let mut broken_snapshots = 0;
-    for c in store.verify_snapshots(org_id).await? {
+    for c in store.snapshots().verify_snapshots(org_id).await? {
         let name = store
+            .organisations()
             .organisation(&c.org_id)
             .await
             .map(|o| o.name)

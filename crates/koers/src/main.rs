@@ -309,7 +309,10 @@ async fn run(cli: Cli) -> Result<()> {
         }) => {
             let store = store_settings.open().await?;
             let draft = OrganisationDraft::parse(&name, &kind, &cbs, &tooi)?;
-            let org = store.create_organisation(&draft, &Actor::cli()).await?;
+            let org = store
+                .organisations()
+                .create_organisation(&draft, &Actor::cli())
+                .await?;
             println!(
                 "Organisatie aangemaakt: {} ({})",
                 org.name,
@@ -319,7 +322,7 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Org(OrgCommand::List) => {
             let store = store_settings.open().await?;
-            for o in store.organisations().await? {
+            for o in store.organisations().organisations().await? {
                 println!(
                     "{}\t{}\t{}\t{}",
                     o.cbs_code.unwrap_or_default(),
@@ -450,6 +453,7 @@ async fn run(cli: Cli) -> Result<()> {
             let hash =
                 hash_password(draft.password.expose()).map_err(|e| anyhow::anyhow!("{e}"))?;
             let user = store
+                .users()
                 .create_user(
                     &draft,
                     &hash,

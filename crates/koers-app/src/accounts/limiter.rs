@@ -45,6 +45,7 @@ impl LoginLimiter {
             - chrono::Duration::from_std(self.window)
                 .unwrap_or_else(|_| chrono::Duration::days(365));
         match store
+            .sessions()
             .begin_login_attempt(&self.keys(email, ip), since)
             .await?
         {
@@ -65,6 +66,7 @@ impl LoginLimiter {
     /// others).
     pub(crate) async fn succeed(&self, store: &Store, email: &str, attempt: &str) -> Result<()> {
         store
+            .sessions()
             .login_succeeded(attempt, &Self::email_key(email))
             .await?;
         Ok(())

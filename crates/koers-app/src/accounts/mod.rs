@@ -69,7 +69,7 @@ pub async fn sign_in(
     let found = if email.is_empty() {
         None
     } else {
-        ws.store.user_for_login(&email).await?
+        ws.store.users().user_for_login(&email).await?
     };
     let user = match found {
         Some((user, hash)) if passwords::verify(p.password, &hash).await? => user,
@@ -83,6 +83,7 @@ pub async fn sign_in(
     };
     let Some(org) = ws
         .store
+        .organisations()
         .organisations_of(&user.id)
         .await?
         .into_iter()
@@ -92,7 +93,7 @@ pub async fn sign_in(
     };
     limiter.succeed(&ws.store, &email, &attempt).await?;
     let (token, session) = start_session(ws, ttl, &user.id, &org.id, p.previous).await?;
-    let roles = ws.store.roles_in(&user.id, &org.id).await?;
+    let roles = ws.store.users().roles_in(&user.id, &org.id).await?;
     let actor = Actor::user(&user.id, &user.email);
     Ok(SignedIn {
         token,
@@ -117,9 +118,13 @@ async fn start_session(
     org_id: &str,
     previous: Option<&str>,
 ) -> Result<(String, Session)> {
-    let (token, session) = ws.store.create_session(user_id, org_id, ttl).await?;
+    let (token, session) = ws
+        .store
+        .sessions()
+        .create_session(user_id, org_id, ttl)
+        .await?;
     if let Some(previous) = previous {
-        ws.store.end_session(previous).await?;
+        ws.store.sessions().end_session(previous).await?;
     }
     Ok((token, session))
 }
@@ -127,13 +132,13 @@ async fn start_session(
 /// The live session of `token`, its idle clock refreshed; `None` when unknown, expired or
 /// idle too long.
 pub async fn session(ws: &Workspace, token: &str, ttl: SessionTtl) -> Result<Option<Session>> {
-    Ok(ws.store.session(token, ttl).await?)
+    Ok(ws.store.sessions().session(token, ttl).await?)
 }
 
 /// The live API token `presented` (recording its use); `None` when unknown, expired or
 /// revoked.
 pub async fn api_token(ws: &Workspace, presented: &str) -> Result<Option<ApiToken>> {
-    Ok(ws.store.api_token(presented).await?)
+    Ok(ws.store.tokens().api_token(presented).await?)
 }
 
 /// Who a session or API token (`via`) stands for: the user, the organisation and their
@@ -145,9 +150,9 @@ pub async fn principal(
     org_id: &str,
     via: Option<&ApiToken>,
 ) -> Result<Principal> {
-    let user = ws.store.user(user_id).await?;
-    let org = ws.store.organisation(org_id).await?;
-    let roles = ws.store.roles_in(&user.id, &org.id).await?;
+    let user = ws.store.users().user(user_id).await?;
+    let org = ws.store.organisations().organisation(org_id).await?;
+    let roles = ws.store.users().roles_in(&user.id, &org.id).await?;
     if roles.is_empty() {
         return Err(Error::Unauthenticated);
     }
@@ -176,8 +181,9 @@ pub async fn switch_organisation(
         return Err(Error::SessionRequired);
     }
     let roles = who.roles_in(&ws.store, org_id).await?;
-    let org = ws.store.organisation(org_id).await?;
+    let org = ws.store.organisations().organisation(org_id).await?;
     ws.store
+        .sessions()
         .switch_session_org(token, org_id)
         .await
         .map_err(|e| match e {
@@ -194,8 +200,8 @@ pub async fn switch_organisation(
 /// Ends session `token`; returns the OpenID Connect provider the user signs in through, if
 /// any, so that they may be offered to sign out there too.
 pub async fn sign_out(ws: &Workspace, who: &Principal, token: &str) -> Result<Option<String>> {
-    ws.store.end_session(token).await?;
-    Ok(ws.store.oidc_provider_of(&who.user.id).await?)
+    ws.store.sessions().end_session(token).await?;
+    Ok(ws.store.oidc().oidc_provider_of(&who.user.id).await?)
 }
 
 /// Changes the user's own password (fields `currentPassword`, `newPassword`) after checking
@@ -218,7 +224,7 @@ pub async fn change_password(
         )
     });
     let new = input.finish(parsed)?;
-    let Some((_, hash)) = ws.store.user_for_login(&who.user.email).await? else {
+    let Some((_, hash)) = ws.store.users().user_for_login(&who.user.email).await? else {
         return Err(Error::NotFound);
     };
     if !passwords::verify(&current, &hash).await? {
@@ -230,6 +236,7 @@ pub async fn change_password(
     }
     let hash = passwords::hash(new.expose()).await?;
     ws.store
+        .users()
         .set_password_hash(&who.user.id, &hash, &who.actor())
         .await?;
     Ok(())
@@ -247,9 +254,14 @@ pub struct Frame {
 /// The frame of `who`'s pages.
 pub async fn frame(ws: &Workspace, who: &Principal) -> Result<Frame> {
     Ok(Frame {
-        organisations: ws.store.organisations_of(&who.user.id).await?,
+        organisations: ws
+            .store
+            .organisations()
+            .organisations_of(&who.user.id)
+            .await?,
         unread_notifications: ws
             .store
+            .notifications()
             .unread_notifications(&who.user.id, &who.org.id)
             .await?,
     })

@@ -16,13 +16,13 @@ pub use koers_store::oidc::{OidcFlow, PendingLink};
 
 /// Keeps a sign-in in flight under its `state` for `ttl`.
 pub async fn begin(ws: &Workspace, state: &str, flow: &OidcFlow, ttl: Duration) -> Result<()> {
-    Ok(ws.store.start_oidc_flow(state, flow, ttl).await?)
+    Ok(ws.store.oidc().start_oidc_flow(state, flow, ttl).await?)
 }
 
 /// The sign-in in flight under `state`, taken (it serves once); `None` when unknown,
 /// expired or used.
 pub async fn take_flow(ws: &Workspace, state: &str) -> Result<Option<OidcFlow>> {
-    Ok(ws.store.take_oidc_flow(state).await?)
+    Ok(ws.store.oidc().take_oidc_flow(state).await?)
 }
 
 /// Who a provider says signed in, and where its claims place them.
@@ -72,7 +72,12 @@ pub async fn sign_in(
     link_ttl: Duration,
     previous: Option<&str>,
 ) -> Result<Outcome> {
-    let org = match ws.store.organisation_by_cbs(&v.organisation).await {
+    let org = match ws
+        .store
+        .organisations()
+        .organisation_by_cbs(&v.organisation)
+        .await
+    {
         Ok(org) => org,
         Err(StoreError::NotFound) => return Ok(Outcome::NoOrganisation),
         Err(e) => return Err(e.into()),
@@ -84,7 +89,7 @@ pub async fn sign_in(
         display_name: &v.display_name,
         link_by_email: v.link_by_email,
     };
-    match ws.store.oidc_sign_in(&who, &org.id, &v.roles).await {
+    match ws.store.oidc().oidc_sign_in(&who, &org.id, &v.roles).await {
         Ok(OidcSignIn::User(user)) => {
             let (token, _) = super::start_session(ws, ttl, &user.id, &org.id, previous).await?;
             Ok(Outcome::SignedIn {
@@ -102,7 +107,10 @@ pub async fn sign_in(
                 roles: v.roles,
                 next: v.next,
             };
-            ws.store.start_oidc_link(&token, &pending, link_ttl).await?;
+            ws.store
+                .oidc()
+                .start_oidc_link(&token, &pending, link_ttl)
+                .await?;
             Ok(Outcome::ConfirmLink(token))
         }
         Err(StoreError::Conflict(_)) => Ok(Outcome::EmailTaken),
@@ -116,10 +124,10 @@ pub async fn waiting_link(ws: &Workspace, token: &str) -> Result<Option<(Pending
     if token.is_empty() {
         return Ok(None);
     }
-    let Some(pending) = ws.store.oidc_link(token).await? else {
+    let Some(pending) = ws.store.oidc().oidc_link(token).await? else {
         return Ok(None);
     };
-    let user = ws.store.user(&pending.user_id).await?;
+    let user = ws.store.users().user(&pending.user_id).await?;
     Ok(Some((pending, user)))
 }
 
@@ -144,14 +152,15 @@ pub async fn confirm_link(
     };
     let signed_in = password_sign_in(ws, limiter, ttl, presented).await?;
     let linked = if signed_in.who.user.id == pending.user_id {
-        ws.store.link_oidc_identity(&pending).await
+        ws.store.oidc().link_oidc_identity(&pending).await
     } else {
         Err(StoreError::Conflict("account".into()))
     };
-    ws.store.end_oidc_link(token).await?;
+    ws.store.oidc().end_oidc_link(token).await?;
     match linked {
         Ok(_) => {
             ws.store
+                .sessions()
                 .switch_session_org(&signed_in.token, &pending.org_id)
                 .await?;
             Ok(Outcome::SignedIn {
@@ -160,7 +169,7 @@ pub async fn confirm_link(
             })
         }
         Err(e) => {
-            ws.store.end_session(&signed_in.token).await?;
+            ws.store.sessions().end_session(&signed_in.token).await?;
             match e {
                 StoreError::Conflict(_) => Ok(Outcome::EmailTaken),
                 e => Err(e.into()),

@@ -33,6 +33,7 @@ pub async fn create(
     let draft = input.finish(TokenDraft::parse(&name, &scope, &expires_on, today))?;
     let (secret, token) = ws
         .store
+        .tokens()
         .create_api_token(
             &who.user.id,
             &who.org.id,
@@ -46,13 +47,14 @@ pub async fn create(
 
 /// The user's own tokens, newest first.
 pub async fn list(ws: &Workspace, who: &Principal) -> Result<Vec<ApiToken>> {
-    Ok(ws.store.api_tokens(&who.user.id).await?)
+    Ok(ws.store.tokens().api_tokens(&who.user.id).await?)
 }
 
 /// Revokes one of the user's own tokens (another's is not found); `client` is audited.
 pub async fn revoke(ws: &Workspace, who: &Principal, client: IpAddr, id: &str) -> Result<()> {
     Ok(ws
         .store
+        .tokens()
         .revoke_api_token(&who.user.id, id, &who.actor(), &client.to_string())
         .await?)
 }

@@ -59,13 +59,13 @@ fn field_rank(f: &FieldError) -> usize {
 /// The organisation's indicators (everyone who may read).
 pub async fn indicators(ws: &Workspace, who: &Principal) -> Result<Vec<Indicator>> {
     who.require(Permission::Read)?;
-    Ok(ws.store.indicators(&who.org.id).await?)
+    Ok(ws.store.indicators().indicators(&who.org.id).await?)
 }
 
 /// The organisation's monitors (everyone who may read).
 pub async fn monitors(ws: &Workspace, who: &Principal) -> Result<Vec<Monitor>> {
     who.require(Permission::Read)?;
-    Ok(ws.store.monitors(&who.org.id).await?)
+    Ok(ws.store.indicators().monitors(&who.org.id).await?)
 }
 
 /// What the overview of information products lists: indicators, monitors, and the saved
@@ -81,9 +81,9 @@ pub struct Overview {
 pub async fn overview(ws: &Workspace, who: &Principal) -> Result<Overview> {
     who.require(Permission::Read)?;
     Ok(Overview {
-        indicators: ws.store.indicators(&who.org.id).await?,
-        monitors: ws.store.monitors(&who.org.id).await?,
-        analyses: ws.store.analyses(&who.org.id).await?,
+        indicators: ws.store.indicators().indicators(&who.org.id).await?,
+        monitors: ws.store.indicators().monitors(&who.org.id).await?,
+        analyses: ws.store.catalog().analyses(&who.org.id).await?,
     })
 }
 
@@ -115,7 +115,12 @@ pub async fn create_indicator(
         errors.extend(e.iter().cloned());
     }
     if !raw.analysis_id.trim().is_empty() {
-        match ws.store.analysis(&who.org.id, raw.analysis_id.trim()).await {
+        match ws
+            .store
+            .catalog()
+            .analysis(&who.org.id, raw.analysis_id.trim())
+            .await
+        {
             Ok(a) => match run_saved_in(ws, &who.org.id, &a.id, &BTreeMap::new()).await {
                 Ok((_, out)) => {
                     let res = Results::from_output(&out)?;
@@ -151,6 +156,7 @@ pub async fn create_indicator(
     let d = input.finish(checked)?;
     Ok(ws
         .store
+        .indicators()
         .create_indicator(&who.org.id, &d, &who.actor())
         .await?)
 }
@@ -201,7 +207,7 @@ pub fn points_of(i: &Indicator, res: &Results) -> Result<Vec<Point>> {
 /// Runs the indicator's analysis now and caches the series (analysts).
 pub async fn refresh(ws: &Workspace, who: &Principal, id: &str) -> Result<IndicatorView> {
     who.require(Permission::Read)?;
-    let i = ws.store.indicator(&who.org.id, id).await?;
+    let i = ws.store.indicators().indicator(&who.org.id, id).await?;
     who.require(Permission::Analyse)?;
     refresh_now(ws, &who.actor(), i).await
 }
@@ -218,10 +224,12 @@ pub async fn refresh_now(ws: &Workspace, actor: &Actor, i: Indicator) -> Result<
     let light = latest.map(|v| status(v, &i.thresholds, i.direction));
     let previous = ws
         .store
+        .indicators()
         .latest_indicator_result(&i)
         .await?
         .and_then(|r| r.status);
     ws.store
+        .indicators()
         .save_indicator_result(&i, &points, latest, light, actor)
         .await?;
     if let Some(now) = light
@@ -243,6 +251,7 @@ async fn alert(
 ) -> Result<()> {
     let people: Vec<String> = ws
         .store
+        .users()
         .members(&i.org_id)
         .await?
         .into_iter()
@@ -254,6 +263,7 @@ async fn alert(
         .collect();
     let shown = value.map(|v| format!("{v} {}", i.unit)).unwrap_or_default();
     ws.store
+        .notifications()
         .notify(
             &i.org_id,
             &people,
@@ -275,12 +285,13 @@ pub async fn schedule(
     mut input: Input,
 ) -> Result<Option<(Every, String)>> {
     who.require(Permission::Read)?;
-    let i = ws.store.indicator(&who.org.id, id).await?;
+    let i = ws.store.indicators().indicator(&who.org.id, id).await?;
     who.require(Permission::Analyse)?;
     let every = input.text("every");
     let every = input.finish(Every::parse(&every))?;
     Ok(ws
         .store
+        .indicators()
         .set_indicator_schedule(&i, every, &who.actor())
         .await?)
 }
@@ -289,7 +300,7 @@ pub async fn schedule(
 /// process only); a failure is logged and the indicator tried again at its next turn.
 /// Returns how many were refreshed.
 pub async fn run_due_refreshes(ws: &Workspace, now: chrono::DateTime<chrono::Utc>) -> usize {
-    let due = match ws.store.claim_due_indicators(now).await {
+    let due = match ws.store.indicators().claim_due_indicators(now).await {
         Ok(d) => d,
         Err(e) => {
             tracing::warn!("scheduled refresh: {e}");
@@ -377,8 +388,8 @@ pub struct IndicatorView {
 
 /// The key figure of an indicator from its latest cached result.
 pub(crate) async fn view(ws: &Workspace, i: Indicator) -> Result<IndicatorView> {
-    let res = ws.store.latest_indicator_result(&i).await?;
-    let changed = ws.store.sources_changed_at(&i).await?;
+    let res = ws.store.indicators().latest_indicator_result(&i).await?;
+    let changed = ws.store.indicators().sources_changed_at(&i).await?;
     let (points, computed_at) = match res {
         Some(r) => (r.points, Some(r.computed_at)),
         None => (Vec::new(), None),
@@ -405,7 +416,7 @@ pub(crate) async fn view(ws: &Workspace, i: Indicator) -> Result<IndicatorView> 
 /// One indicator with its key figure (everyone who may read).
 pub async fn indicator(ws: &Workspace, who: &Principal, id: &str) -> Result<IndicatorView> {
     who.require(Permission::Read)?;
-    let i = ws.store.indicator(&who.org.id, id).await?;
+    let i = ws.store.indicators().indicator(&who.org.id, id).await?;
     view(ws, i).await
 }
 
@@ -425,9 +436,13 @@ pub async fn indicator_details(
     id: &str,
 ) -> Result<IndicatorDetails> {
     who.require(Permission::Read)?;
-    let i = ws.store.indicator(&who.org.id, id).await?;
-    let analysis = ws.store.analysis(&who.org.id, &i.analysis_id).await?;
-    let schedule = ws.store.indicator_schedule(&i).await?;
+    let i = ws.store.indicators().indicator(&who.org.id, id).await?;
+    let analysis = ws
+        .store
+        .catalog()
+        .analysis(&who.org.id, &i.analysis_id)
+        .await?;
+    let schedule = ws.store.indicators().indicator_schedule(&i).await?;
     Ok(IndicatorDetails {
         view: view(ws, i).await?,
         analysis,
@@ -468,10 +483,10 @@ pub struct MonitorView {
 /// A monitor with its key figures (everyone who may read).
 pub async fn monitor_view(ws: &Workspace, who: &Principal, id: &str) -> Result<MonitorView> {
     who.require(Permission::Read)?;
-    let m = ws.store.monitor(&who.org.id, id).await?;
+    let m = ws.store.indicators().monitor(&who.org.id, id).await?;
     let mut indicators = Vec::new();
     for i in &m.indicator_ids {
-        let i = ws.store.indicator(&who.org.id, i).await?;
+        let i = ws.store.indicators().indicator(&who.org.id, i).await?;
         indicators.push(view(ws, i).await?);
     }
     Ok(MonitorView {
@@ -487,8 +502,8 @@ pub async fn monitor_versions(
     id: &str,
 ) -> Result<Vec<MonitorVersion>> {
     who.require(Permission::Read)?;
-    let m = ws.store.monitor(&who.org.id, id).await?;
-    Ok(ws.store.monitor_versions(&m).await?)
+    let m = ws.store.indicators().monitor(&who.org.id, id).await?;
+    Ok(ws.store.indicators().monitor_versions(&m).await?)
 }
 
 /// What a monitor's page shows: the monitor with its key figures, its versions (newest
@@ -504,8 +519,12 @@ pub struct MonitorDetails {
 pub async fn monitor_details(ws: &Workspace, who: &Principal, id: &str) -> Result<MonitorDetails> {
     let view = monitor_view(ws, who, id).await?;
     Ok(MonitorDetails {
-        versions: ws.store.monitor_versions(&view.monitor).await?,
-        indicators: ws.store.indicators(&who.org.id).await?,
+        versions: ws
+            .store
+            .indicators()
+            .monitor_versions(&view.monitor)
+            .await?,
+        indicators: ws.store.indicators().indicators(&who.org.id).await?,
         view,
     })
 }
@@ -516,6 +535,7 @@ pub async fn create_monitor(ws: &Workspace, who: &Principal, mut input: Input) -
     let d = monitor_draft(&mut input);
     let d = input.finish(d)?;
     ws.store
+        .indicators()
         .create_monitor(&who.org.id, &d, &who.actor())
         .await
         .map_err(unknown_indicators)
@@ -549,7 +569,7 @@ pub async fn save_monitor(
     mut input: Input,
 ) -> Result<Monitor> {
     who.require(Permission::Read)?;
-    let m = ws.store.monitor(&who.org.id, id).await?;
+    let m = ws.store.indicators().monitor(&who.org.id, id).await?;
     who.require(Permission::Analyse)?;
     let base = input.text("version");
     let note = input.text("note");
@@ -571,6 +591,7 @@ pub async fn save_monitor(
     })?;
     let note = koers_core::dashboards::long_text("note", &note, 500)?;
     ws.store
+        .indicators()
         .save_monitor(&m, base.unwrap_or(m.version), &d, &note, &who.actor())
         .await
         .map_err(unknown_indicators)
@@ -585,10 +606,11 @@ pub async fn restore_monitor(
     version: i64,
 ) -> Result<Monitor> {
     who.require(Permission::Read)?;
-    let m = ws.store.monitor(&who.org.id, id).await?;
+    let m = ws.store.indicators().monitor(&who.org.id, id).await?;
     who.require(Permission::Analyse)?;
     let old = ws
         .store
+        .indicators()
         .monitor_versions(&m)
         .await?
         .into_iter()
@@ -596,7 +618,13 @@ pub async fn restore_monitor(
         .ok_or(Error::NotFound)?;
     let mut ids = Vec::new();
     for i in old.indicator_ids {
-        if ws.store.indicator(&who.org.id, &i).await.is_ok() {
+        if ws
+            .store
+            .indicators()
+            .indicator(&who.org.id, &i)
+            .await
+            .is_ok()
+        {
             ids.push(i);
         }
     }
@@ -604,6 +632,7 @@ pub async fn restore_monitor(
     let note = format!("versie {version} teruggezet");
     Ok(ws
         .store
+        .indicators()
         .save_monitor(&m, m.version, &d, &note, &who.actor())
         .await?)
 }
@@ -612,6 +641,7 @@ pub async fn restore_monitor(
 pub(crate) async fn versions_read(ws: &Workspace, org_id: &str, sql: &str) -> Result<Vec<Value>> {
     Ok(ws
         .store
+        .indicators()
         .versions_read_by(org_id, sql)
         .await?
         .into_iter()

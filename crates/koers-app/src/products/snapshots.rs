@@ -16,8 +16,16 @@ use serde_json::{Value, json};
 /// What a snapshot freezes of one indicator: its definition, the analysis' SQL, the dataset
 /// versions the SQL reads, and the cached result shown.
 async fn indicator_evidence(ws: &Workspace, who: &Principal, v: &IndicatorView) -> Result<Value> {
-    let i = ws.store.indicator(&who.org.id, &v.indicator.id).await?;
-    let a = ws.store.analysis(&who.org.id, &i.analysis_id).await?;
+    let i = ws
+        .store
+        .indicators()
+        .indicator(&who.org.id, &v.indicator.id)
+        .await?;
+    let a = ws
+        .store
+        .catalog()
+        .analysis(&who.org.id, &i.analysis_id)
+        .await?;
     let versions = versions_read(ws, &who.org.id, &a.sql).await?;
     Ok(json!({
         "indicator": v.indicator,
@@ -79,7 +87,7 @@ pub async fn take_snapshot(
             (d.name, content)
         }
         _ => {
-            let i = ws.store.indicator(&who.org.id, id).await?;
+            let i = ws.store.indicators().indicator(&who.org.id, id).await?;
             let v = view(ws, i).await?;
             let title = v.indicator.name.clone();
             (
@@ -103,6 +111,7 @@ pub async fn take_snapshot(
     let frozen = koers_core::snapshot::Frozen::of(&content);
     Ok(ws
         .store
+        .snapshots()
         .create_snapshot(
             &who.org.id,
             &koers_store::snapshots::NewSnapshot {
@@ -136,8 +145,12 @@ pub async fn readable_snapshots(
     subject_id: Option<&str>,
 ) -> Result<Vec<Snapshot>> {
     who.require(Permission::Read)?;
-    let all = ws.store.snapshots(&who.org.id, subject_id).await?;
-    let dashboards = ws.store.dashboards(&who.org.id).await?;
+    let all = ws
+        .store
+        .snapshots()
+        .snapshots(&who.org.id, subject_id)
+        .await?;
+    let dashboards = ws.store.dashboards().dashboards(&who.org.id).await?;
     Ok(all
         .into_iter()
         .filter(|s| may_read_snapshot(who, s, &dashboards))
@@ -148,8 +161,8 @@ pub async fn readable_snapshots(
 /// organisation's.
 pub async fn readable_snapshot(ws: &Workspace, who: &Principal, id: &str) -> Result<Snapshot> {
     who.require(Permission::Read)?;
-    let s = ws.store.snapshot(&who.org.id, id).await?;
-    let dashboards = ws.store.dashboards(&who.org.id).await?;
+    let s = ws.store.snapshots().snapshot(&who.org.id, id).await?;
+    let dashboards = ws.store.dashboards().dashboards(&who.org.id).await?;
     if may_read_snapshot(who, &s, &dashboards) {
         Ok(s)
     } else {

@@ -599,9 +599,11 @@ impl Workspace {
     ) -> Result<()> {
         let json = serde_json::to_value(def).map_err(|e| Error::Fetch(e.to_string()))?;
         self.store
+            .sources()
             .set_dataset_source(&org.id, &ds.id, def.kind.as_str(), &json, hash, actor)
             .await?;
         self.store
+            .schedules()
             .set_schedule(Scheduled::Dataset, &org.id, &ds.id, every, actor)
             .await?;
         Ok(())
@@ -612,7 +614,7 @@ impl Workspace {
         &self,
         ds: &Dataset,
     ) -> Result<(SourceDef, koers_store::sources::DatasetSource)> {
-        let stored = self.store.dataset_source(&ds.id).await?;
+        let stored = self.store.sources().dataset_source(&ds.id).await?;
         let def: SourceDef = serde_json::from_value(stored.definition.clone())
             .map_err(|e| Error::Fetch(format!("opgeslagen bron onleesbaar: {e}")))?;
         Ok((def, stored))
@@ -654,12 +656,14 @@ impl Workspace {
                     None => Outcome::Unchanged,
                 };
                 self.store
+                    .sources()
                     .record_source_check(&org.id, &ds.id, outcome, Some(&hash), "", actor)
                     .await?;
                 Ok(r)
             }
             Err(e) => {
                 self.store
+                    .sources()
                     .record_source_check(
                         &org.id,
                         &ds.id,

@@ -112,7 +112,7 @@ pub fn start_import(
 /// found.
 async fn own(ws: &Workspace, who: &Principal, id: &str) -> Result<Dataset> {
     who.require(Permission::Read)?;
-    let ds = ws.store.dataset(&who.org.id, id).await?;
+    let ds = ws.store.catalog().dataset(&who.org.id, id).await?;
     if ds.org_id != who.org.id {
         return Err(Error::NotFound);
     }
@@ -132,7 +132,11 @@ pub struct SourceView {
 pub async fn source(ws: &Workspace, who: &Principal, id: &str) -> Result<SourceView> {
     let ds = own(ws, who, id).await?;
     let (def, stored) = ws.source_of(&ds).await?;
-    let schedule = ws.store.schedule(Scheduled::Dataset, &ds.id).await?;
+    let schedule = ws
+        .store
+        .schedules()
+        .schedule(Scheduled::Dataset, &ds.id)
+        .await?;
     Ok(SourceView {
         def,
         stored,
@@ -213,7 +217,12 @@ pub async fn start_refresh(
 /// process only); a failure is recorded with the source and tried again at the next turn.
 /// Returns how many were read. The scheduler calls this; no person asks.
 pub async fn run_due(ws: &Workspace, now: chrono::DateTime<chrono::Utc>) -> usize {
-    let due = match ws.store.claim_due(Scheduled::Dataset, now).await {
+    let due = match ws
+        .store
+        .schedules()
+        .claim_due(Scheduled::Dataset, now)
+        .await
+    {
         Ok(d) => d,
         Err(e) => {
             tracing::warn!("scheduled dataset refresh: {e}");
@@ -224,8 +233,8 @@ pub async fn run_due(ws: &Workspace, now: chrono::DateTime<chrono::Utc>) -> usiz
     let mut done = 0;
     for (org_id, id) in due {
         let r = async {
-            let org = ws.store.organisation(&org_id).await?;
-            let ds = ws.store.dataset(&org_id, &id).await?;
+            let org = ws.store.organisations().organisation(&org_id).await?;
+            let ds = ws.store.catalog().dataset(&org_id, &id).await?;
             ws.refresh_source(&org, &actor, &ds, Arc::new(koers_engine::NoProgress))
                 .await
         };

@@ -5,7 +5,6 @@ use super::views::download;
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::{FormInput, Input};
-use crate::map;
 use crate::shell::{form_problem, page};
 use crate::state::AppState;
 use axum::Router;
@@ -16,6 +15,7 @@ use axum::routing::{get, post};
 use koers_app::analysis::{self as analysis, Analysis, export_format};
 use koers_app::results::{Results, display};
 use koers_core::Permission;
+use koers_svg::map;
 use minijinja::{Value, context};
 use std::collections::BTreeMap;
 

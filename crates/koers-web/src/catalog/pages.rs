@@ -8,7 +8,6 @@ use super::views::{SourceOut, describe_failure};
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::FormInput;
-use crate::map;
 use crate::shell::{Done, form_outcome, page};
 use crate::state::AppState;
 use axum::Router;
@@ -20,6 +19,7 @@ use koers_app::catalog;
 use koers_app::results::{Results, display};
 use koers_core::Permission;
 use koers_core::catalog::{AccessRights, CADENCES, LICENCES, THEMES};
+use koers_svg::map;
 use minijinja::{Value, context};
 
 /// Rows read for a dataset's preview and map (the table shows the first 20).

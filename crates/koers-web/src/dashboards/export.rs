@@ -3,12 +3,12 @@
 //! the dashboard as PDF (each widget's picture with its table).
 
 use super::render::{Drawn, TableOut, cell, columns_rows};
-use crate::chart::escape;
 use crate::error::AppError;
 use koers_app::dashboards::{Board, WidgetData};
 use koers_core::csv::spreadsheet_cell;
 use koers_core::dashboards::WidgetKind;
 use koers_pdf::{Block, Document, Image, Table};
+use koers_svg::chart::escape;
 use resvg::tiny_skia;
 use resvg::usvg;
 use serde_json::Value;
@@ -282,8 +282,9 @@ mod tests {
 
     #[test]
     fn pictures_keep_their_proportions_and_draw() {
-        let svg = crate::chart::line_svg(&[("2024".into(), 1.0), ("2025".into(), 2.0)], None, "x")
-            .unwrap();
+        let svg =
+            koers_svg::chart::line_svg(&[("2024".into(), 1.0), ("2025".into(), 2.0)], None, "x")
+                .unwrap();
         assert_eq!(view_box(&svg), Some((640.0, 320.0)));
         assert_eq!(view_box("<svg viewBox=\"0 0 0 5\">"), None);
         let d = Drawn {

@@ -171,7 +171,7 @@ async fn show(
         format!(
             "<iframe src=\"{}/embed/{t}\" title=\"{}\" width=\"100%\" height=\"720\" style=\"border:0\"></iframe>",
             state.cfg.public_url.as_deref().unwrap_or(""),
-            crate::chart::escape(&d.name)
+            koers_svg::chart::escape(&d.name)
         )
     });
     let html = page(

@@ -2,11 +2,11 @@
 //! table it was drawn from (its text alternative), a key figure, or text. Used by the
 //! signed-in page, the public page, the embed and the PNG and PDF exports alike.
 
-use crate::boundaries::regions;
-use crate::chart::{Series, Shape, format_number, line_svg, series_svg};
-use crate::map::{Area, Block, choropleth_svg, extrude_svg, svg as points_svg};
 use koers_app::dashboards::WidgetData;
 use koers_core::dashboards::{Level, WidgetKind, paragraphs};
+use koers_core::regions::regions;
+use koers_svg::chart::{Series, Shape, format_number, line_svg, series_svg};
+use koers_svg::map::{Area, Block, choropleth_svg, extrude_svg, svg as points_svg};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;

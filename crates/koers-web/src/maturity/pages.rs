@@ -7,7 +7,6 @@
 use super::base_url;
 use super::views::{benchmark, benchmark_csv, fmt_score, report_pdf, weights_line};
 use crate::auth::{Ctx, Resolved, login_csrf};
-use crate::chart::{bars_svg, radar_svg};
 use crate::error::AppError;
 use crate::i18n::{Lang, t};
 use crate::input::FormInput;
@@ -23,6 +22,7 @@ use koers_app::documents::MAX_DOCUMENT_BYTES;
 use koers_app::maturity::{self as uc, Handout, RoundResults, Upload};
 use koers_core::Permission;
 use koers_core::maturity::{LEVELS, METHOD};
+use koers_svg::chart::{bars_svg, radar_svg};
 use minijinja::{Value, context};
 use serde::Deserialize;
 

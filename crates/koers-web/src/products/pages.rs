@@ -5,7 +5,6 @@
 //! Snapshots of monitors, indicators and dashboards are taken and shown here too.
 
 use crate::auth::Ctx;
-use crate::chart::{format_number, line_svg};
 use crate::error::AppError;
 use crate::input::FormInput;
 use crate::shell::{Done, after_form, form_outcome, page};
@@ -17,6 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use koers_app::products::{self as products, Grain, IndicatorView};
 use koers_core::Permission;
+use koers_svg::chart::{format_number, line_svg};
 use minijinja::{Value, context};
 
 pub fn router() -> Router<AppState> {

@@ -93,7 +93,13 @@ pub(crate) async fn saved_analyses_with_parameters() {
         r.text()
     };
     assert!(html.is_empty(), "{html}");
-    let a = app.store.analyses(&app.org_a.id).await.unwrap().remove(0);
+    let a = app
+        .store
+        .catalog()
+        .analyses(&app.org_a.id)
+        .await
+        .unwrap()
+        .remove(0);
     let run_url = format!("/analyses/{}/uitvoeren", a.id);
     let html = c.post_form(&run_url, &[]).await.text();
     assert!(
@@ -122,7 +128,15 @@ pub(crate) async fn saved_analyses_with_parameters() {
             .status(),
         404
     );
-    assert_eq!(app.store.analyses(&app.org_a.id).await.unwrap().len(), 1);
+    assert_eq!(
+        app.store
+            .catalog()
+            .analyses(&app.org_a.id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]

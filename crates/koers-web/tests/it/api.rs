@@ -16,7 +16,12 @@ fn problem(r: Resp, status: u16) -> Value {
 }
 
 async fn member_count(app: &TestApp) -> usize {
-    app.store.members(&app.org_a.id).await.unwrap().len()
+    app.store
+        .users()
+        .members(&app.org_a.id)
+        .await
+        .unwrap()
+        .len()
 }
 
 #[tokio::test]
@@ -92,6 +97,7 @@ pub(crate) async fn session_lifecycle_and_tampered_cookies() {
     };
     let (token, _) = app
         .store
+        .sessions()
         .create_session(&app.admin_a.id, &app.org_a.id, short)
         .await
         .unwrap();
@@ -254,6 +260,7 @@ async fn the_last_administrator_stays() {
     problem(r, 409);
     assert_eq!(
         app.store
+            .users()
             .roles_in(&app.admin_a.id, &app.org_a.id)
             .await
             .unwrap(),

@@ -413,6 +413,7 @@ async fn a_data_question_on_the_board_moves_by_keyboard() {
     }
     assert_eq!(
         app.store
+            .questions()
             .question(&app.org_a.id, q["id"].as_str().unwrap())
             .await
             .unwrap()

@@ -108,6 +108,7 @@ async fn coordinator_runs_a_cohort_to_a_certificate() {
     // Find Bea's group and record her attendance and progress there.
     let bea = app
         .store
+        .learning()
         .participants_by_email(&app.org_a.id, "admin@pv26.example")
         .await
         .unwrap()
@@ -159,6 +160,7 @@ async fn coordinator_runs_a_cohort_to_a_certificate() {
     // Another participant still misses everything and is told what.
     let other = app
         .store
+        .learning()
         .participants_by_email(&app.org_a.id, "d1@pv26.example")
         .await
         .unwrap()

@@ -72,15 +72,29 @@ async fn a_round_from_start_to_report_and_benchmark() {
         .click()
         .await
         .unwrap();
-    let round = app.store.round(&app.org_a.id, &round_id).await.unwrap();
+    let round = app
+        .store
+        .maturity()
+        .round(&app.org_a.id, &round_id)
+        .await
+        .unwrap();
     for _ in 0..50 {
-        if app.store.invitations(&round).await.unwrap().len() == 5 {
+        if app
+            .store
+            .maturity()
+            .invitations(&round)
+            .await
+            .unwrap()
+            .len()
+            == 5
+        {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     let p = app
         .store
+        .maturity()
         .round_participants(&round)
         .await
         .unwrap()
@@ -91,14 +105,22 @@ async fn a_round_from_start_to_report_and_benchmark() {
         .map(|t| (koers_core::secret::token_digest(t), String::new()))
         .collect();
     app.store
+        .maturity()
         .add_invitations(&round, &p, &digests, &koers_store::Actor::cli())
         .await
         .unwrap();
-    let invited = app.store.invitations(&round).await.unwrap().len();
+    let invited = app
+        .store
+        .maturity()
+        .invitations(&round)
+        .await
+        .unwrap()
+        .len();
     assert_eq!(invited, 10, "five from the form, five from the store");
     // Interview notes, coded by keyboard on their page.
     let s = app
         .store
+        .maturity()
         .add_source(
             &round,
             &koers_store::maturity::SourceDraft {

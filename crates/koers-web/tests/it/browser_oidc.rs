@@ -33,12 +33,17 @@ async fn sign_in_with_the_provider_in_a_browser() {
     assert_eq!(url.as_str(), app.url("/"));
     let me = app
         .store
+        .users()
         .user_for_login("alice@pv26.example")
         .await
         .unwrap()
         .expect("the user was made");
     assert_eq!(
-        app.store.roles_in(&me.0.id, &app.org_a.id).await.unwrap(),
+        app.store
+            .users()
+            .roles_in(&me.0.id, &app.org_a.id)
+            .await
+            .unwrap(),
         vec![koers_core::Role::Analyst]
     );
     c.close().await.unwrap();

@@ -91,10 +91,10 @@ async fn steward_imports_a_cbs_table_and_refreshes_it() {
         .for_element(Locator::Css("#taak a[href^='/bronnen/']"))
         .await
         .unwrap();
-    let ds = app.store.datasets(&app.org_a.id).await.unwrap();
+    let ds = app.store.catalog().datasets(&app.org_a.id).await.unwrap();
     assert_eq!(ds.len(), 1);
     assert_eq!(ds[0].name, "kerncijfers");
-    let source = app.store.dataset_source(&ds[0].id).await.unwrap();
+    let source = app.store.sources().dataset_source(&ds[0].id).await.unwrap();
     assert_eq!(source.outcome.as_deref(), Some("unchanged"));
     c.close().await.unwrap();
 }

@@ -71,7 +71,7 @@ pub(crate) async fn import_a_geojson_and_see_its_page() {
     assert!(job_page.contains("Import"));
     let done = wait_job(&c, &location).await;
     assert!(done.contains("Import klaar"), "{done}");
-    let ds = app.store.datasets(&app.org_a.id).await.unwrap();
+    let ds = app.store.catalog().datasets(&app.org_a.id).await.unwrap();
     assert_eq!(ds.len(), 1);
     assert_eq!(ds[0].name, "gemeenten_2025");
     let html = c.page(&format!("/bronnen/{}", ds[0].id)).await;
@@ -92,7 +92,12 @@ pub(crate) async fn import_a_geojson_and_see_its_page() {
     let location = r.header("location").to_string();
     wait_job(&c, &location).await;
     assert_eq!(
-        app.store.dataset_versions(&ds[0].id).await.unwrap().len(),
+        app.store
+            .catalog()
+            .dataset_versions(&ds[0].id)
+            .await
+            .unwrap()
+            .len(),
         2
     );
     // Metadata edit with every problem listed, then a valid one.
@@ -160,7 +165,12 @@ async fn bad_files_fail_readably_and_leave_nothing() {
         assert!(end.contains("Import mislukt"), "{name}: {end}");
     }
     assert!(
-        app.store.datasets(&app.org_a.id).await.unwrap().is_empty(),
+        app.store
+            .catalog()
+            .datasets(&app.org_a.id)
+            .await
+            .unwrap()
+            .is_empty(),
         "nothing registered"
     );
     assert_eq!(dataset_files(&app), 0, "no file left behind");
@@ -214,7 +224,14 @@ async fn uploads_are_limited_and_need_csrf_and_the_right_role() {
     post_import(&v, Some(("a.csv", b"a\n1\n".to_vec())), &[])
         .await
         .assert_status(403);
-    assert!(app.store.datasets(&app.org_a.id).await.unwrap().is_empty());
+    assert!(
+        app.store
+            .catalog()
+            .datasets(&app.org_a.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -224,7 +241,13 @@ pub(crate) async fn other_organisations_see_only_public_datasets() {
     let r = post_import(&c, Some(("gemeenten.geojson", GEOJSON.into())), &[]).await;
     let location = r.header("location").to_string();
     wait_job(&c, &location).await;
-    let ds = app.store.datasets(&app.org_a.id).await.unwrap().remove(0);
+    let ds = app
+        .store
+        .catalog()
+        .datasets(&app.org_a.id)
+        .await
+        .unwrap()
+        .remove(0);
     let b = app.page_as("admin@gm0796.example").await;
     // Someone else's job and dataset do not exist for B.
     assert_eq!(b.get(&location).await.status(), 404);
@@ -242,6 +265,7 @@ pub(crate) async fn other_organisations_see_only_public_datasets() {
         ..ds.meta.clone()
     };
     app.store
+        .catalog()
         .update_dataset_meta(&app.org_a.id, &ds.id, &meta, &koers_store::Actor::cli())
         .await
         .unwrap();
@@ -254,6 +278,7 @@ pub(crate) async fn other_organisations_see_only_public_datasets() {
     .assert_status(403);
     assert_eq!(
         app.store
+            .catalog()
             .dataset(&app.org_a.id, &ds.id)
             .await
             .unwrap()
@@ -356,7 +381,7 @@ async fn upload_a_zipped_shapefile_and_a_geopackage() {
     let location = r.header("location").to_string();
     let done = wait_job(&c, &location).await;
     assert!(done.contains("Import klaar"), "{done}");
-    let ds = app.store.datasets(&app.org_a.id).await.unwrap();
+    let ds = app.store.catalog().datasets(&app.org_a.id).await.unwrap();
     assert_eq!(ds.len(), 1);
     assert_eq!(ds[0].name, "meetpunten");
     let html = c.page(&format!("/bronnen/{}", ds[0].id)).await;
@@ -379,12 +404,12 @@ async fn upload_a_zipped_shapefile_and_a_geopackage() {
     let location = r.header("location").to_string();
     let done = wait_job(&c, &location).await;
     assert!(done.contains("Import klaar"), "{done}");
-    let ds = app.store.datasets(&app.org_a.id).await.unwrap();
+    let ds = app.store.catalog().datasets(&app.org_a.id).await.unwrap();
     let v = ds
         .iter()
         .find(|d| d.name == "voorzieningen")
         .expect("imported");
-    let versions = app.store.dataset_versions(&v.id).await.unwrap();
+    let versions = app.store.catalog().dataset_versions(&v.id).await.unwrap();
     assert_eq!(versions[0].row_count, 1);
     assert_eq!(versions[0].format, "geopackage");
     // Only the two version files remain: no unpacked shapefile, no upload.
@@ -395,6 +420,7 @@ async fn upload_a_zipped_shapefile_and_a_geopackage() {
 async fn publish(app: &TestApp, org: &koers_store::organisations::Organisation, name: &str) {
     let ds = app
         .store
+        .catalog()
         .datasets(&org.id)
         .await
         .unwrap()
@@ -406,6 +432,7 @@ async fn publish(app: &TestApp, org: &koers_store::organisations::Organisation, 
         ..ds.meta.clone()
     };
     app.store
+        .catalog()
         .update_dataset_meta(&org.id, &ds.id, &meta, &koers_store::Actor::cli())
         .await
         .unwrap();
@@ -423,6 +450,7 @@ async fn public_tables_of_others_never_collide_with_each_other_or_with_own_table
     for name in ["Regio Noord", "Regio Zuid"] {
         let org = app
             .store
+            .organisations()
             .create_organisation(
                 &koers_core::OrganisationDraft::parse(name, "other", "", "").unwrap(),
                 &koers_store::Actor::cli(),

@@ -256,7 +256,15 @@ pub(crate) async fn a_dashboard_filters_drills_down_keeps_versions_and_refuses_b
     )
     .await
     .assert_status(400);
-    assert_eq!(app.store.dashboards(&app.org_a.id).await.unwrap().len(), 1);
+    assert_eq!(
+        app.store
+            .dashboards()
+            .dashboards(&app.org_a.id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 #[tokio::test]
@@ -489,7 +497,12 @@ async fn pages_build_refresh_and_export_a_dashboard_and_show_stale_data() {
     let mut bad = form("2", "");
     bad[2].1 = "pie";
     pc.post_form(&editor, &bad).await.assert_status(400);
-    let d = app.store.dashboard(&app.org_a.id, &id).await.unwrap();
+    let d = app
+        .store
+        .dashboards()
+        .dashboard(&app.org_a.id, &id)
+        .await
+        .unwrap();
     assert_eq!(d.version, 2);
     assert_eq!(d.definition.widgets.len(), 6);
     // Without the CSRF token nothing happens.
@@ -582,6 +595,7 @@ async fn pages_build_refresh_and_export_a_dashboard_and_show_stale_data() {
     assert!(r.status().is_redirection());
     assert_eq!(
         app.store
+            .dashboards()
             .dashboard(&app.org_a.id, &id)
             .await
             .unwrap()

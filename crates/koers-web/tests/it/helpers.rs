@@ -59,6 +59,7 @@ pub(crate) async fn user(
     let d =
         UserDraft::parse(email, email.split('@').next().unwrap_or("x"), PASSWORD).expect("draft");
     store
+        .users()
         .create_user(&d, &hash, instance_admin, &org.id, roles, &Actor::cli())
         .await
         .expect("user")
@@ -137,6 +138,7 @@ impl TestApp {
             None => Store::open_in(dir.path()).await.expect("store"),
         };
         let org_a = store
+            .organisations()
             .create_organisation(
                 &OrganisationDraft::parse("Provincie Utrecht", "province", "PV26", "").unwrap(),
                 &Actor::cli(),
@@ -144,6 +146,7 @@ impl TestApp {
             .await
             .unwrap();
         let org_b = store
+            .organisations()
             .create_organisation(
                 &OrganisationDraft::parse(
                     "Gemeente 's-Hertogenbosch",
@@ -292,6 +295,7 @@ impl TestApp {
                 .collect(),
         };
         self.store
+            .catalog()
             .create_analysis(org_id, &fields, &Actor::cli())
             .await
             .expect("analysis")
@@ -306,6 +310,7 @@ impl TestApp {
         let draft =
             koers_core::tokens::TokenDraft::parse("Test", scope, &expires, today).expect("draft");
         self.store
+            .tokens()
             .create_api_token(
                 &user.id,
                 org_id,

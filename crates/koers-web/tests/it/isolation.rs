@@ -47,6 +47,7 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> ObjectsOfA {
     let job = app.ws.jobs.start(&app.org_a.id, "geheim.csv");
     let task = app
         .store
+        .questions()
         .create_task(
             &app.org_a.id,
             &koers_core::questions::TaskDraft::parse("Wegen", "roads", "", "").unwrap(),
@@ -57,6 +58,7 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> ObjectsOfA {
         .unwrap();
     let question = app
         .store
+        .questions()
         .create_question(
             &app.org_a.id,
             &task.id,
@@ -80,6 +82,7 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> ObjectsOfA {
     let (application, choice) = crate::register::objects_of_a(app).await;
     let indicator = app
         .store
+        .indicators()
         .create_indicator(
             &app.org_a.id,
             &koers_core::indicators::IndicatorDraft::parse(
@@ -103,6 +106,7 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> ObjectsOfA {
         .unwrap();
     let monitor = app
         .store
+        .indicators()
         .create_monitor(
             &app.org_a.id,
             &koers_core::indicators::MonitorDraft::parse(
@@ -117,6 +121,7 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> ObjectsOfA {
         .unwrap();
     let attachment = app
         .store
+        .questions()
         .add_attachment(
             &question,
             &koers_store::questions::NewAttachment {
@@ -131,6 +136,7 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> ObjectsOfA {
         .await
         .unwrap();
     app.store
+        .notifications()
         .notify(
             &app.org_a.id,
             std::slice::from_ref(&app.viewer_a.id),
@@ -143,12 +149,14 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> ObjectsOfA {
         .unwrap();
     let notification = app
         .store
+        .notifications()
         .notifications(&app.viewer_a.id, &app.org_a.id, 1)
         .await
         .unwrap()
         .remove(0);
     let snapshot = app
         .store
+        .snapshots()
         .create_snapshot(
             &app.org_a.id,
             &koers_store::snapshots::NewSnapshot {
@@ -164,12 +172,24 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> ObjectsOfA {
         .unwrap();
     let (m_round, m_participant, m_source) = crate::maturity::objects_of_a(app).await;
     let m_code = {
-        let round = app.store.round(&app.org_a.id, &m_round).await.unwrap();
-        app.store.codes(&round).await.unwrap().remove(0).id
+        let round = app
+            .store
+            .maturity()
+            .round(&app.org_a.id, &m_round)
+            .await
+            .unwrap();
+        app.store
+            .maturity()
+            .codes(&round)
+            .await
+            .unwrap()
+            .remove(0)
+            .id
     };
     let (programme, cohort, group, participant, project) = crate::learning::objects_of_a(app).await;
     let dashboard = app
         .store
+        .dashboards()
         .create_dashboard(
             &app.org_a.id,
             &app.viewer_a.id,
@@ -257,9 +277,16 @@ pub(crate) async fn every_api_route_hides_another_organisations_objects() {
         .unwrap();
     // The intruder administers organisation B and has every right there.
     let c = app.api_as("admin@gm0796.example").await;
-    let members_before = app.store.members(&app.org_a.id).await.unwrap().len();
+    let members_before = app
+        .store
+        .users()
+        .members(&app.org_a.id)
+        .await
+        .unwrap()
+        .len();
     let roles_before = app
         .store
+        .users()
         .roles_in(&app.viewer_a.id, &app.org_a.id)
         .await
         .unwrap();
@@ -299,6 +326,7 @@ pub(crate) async fn every_api_route_hides_another_organisations_objects() {
         .assert_status(400);
     assert_eq!(
         app.store
+            .catalog()
             .analysis(&app.org_a.id, &o.analysis)
             .await
             .unwrap()
@@ -307,6 +335,7 @@ pub(crate) async fn every_api_route_hides_another_organisations_objects() {
     );
     assert_eq!(
         app.store
+            .catalog()
             .dataset(&app.org_a.id, &o.dataset)
             .await
             .unwrap()
@@ -327,11 +356,17 @@ pub(crate) async fn every_api_route_hides_another_organisations_objects() {
     .assert_status(404);
     // And nothing changed in A.
     assert_eq!(
-        app.store.members(&app.org_a.id).await.unwrap().len(),
+        app.store
+            .users()
+            .members(&app.org_a.id)
+            .await
+            .unwrap()
+            .len(),
         members_before
     );
     assert_eq!(
         app.store
+            .users()
             .roles_in(&app.viewer_a.id, &app.org_a.id)
             .await
             .unwrap(),
@@ -368,7 +403,11 @@ async fn every_page_route_hides_another_organisations_objects() {
         );
     }
     assert_eq!(
-        app.store.roles_in(a_user, &app.org_a.id).await.unwrap(),
+        app.store
+            .users()
+            .roles_in(a_user, &app.org_a.id)
+            .await
+            .unwrap(),
         vec![koers_core::Role::Viewer]
     );
 }

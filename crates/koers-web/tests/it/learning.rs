@@ -14,11 +14,13 @@ pub async fn objects_of_a(app: &TestApp) -> (String, String, String, String, Str
     let d = ProgrammeDraft::parse("Geheime leergang", "", "", "", true).unwrap();
     let p = app
         .store
+        .learning()
         .create_programme(&app.org_a.id, &d, &d.default_modules(), &actor)
         .await
         .unwrap();
     let c = app
         .store
+        .learning()
         .create_cohort(&p, &CohortDraft::parse("2026", "", "").unwrap(), &actor)
         .await
         .unwrap();
@@ -28,17 +30,26 @@ pub async fn objects_of_a(app: &TestApp) -> (String, String, String, String, Str
     )
     .unwrap();
     app.store
+        .learning()
         .import_participants(&c, &people, false, &actor)
         .await
         .unwrap();
-    let participant = app.store.participants(&c).await.unwrap().remove(0);
+    let participant = app
+        .store
+        .learning()
+        .participants(&c)
+        .await
+        .unwrap()
+        .remove(0);
     let g = app
         .store
+        .learning()
         .add_group(&c, &GroupDraft::parse("A", "", 20).unwrap(), &actor)
         .await
         .unwrap();
     let x = app
         .store
+        .learning()
         .create_project(
             &c,
             &ProjectDraft::parse("Geheim project", "", "", "").unwrap(),

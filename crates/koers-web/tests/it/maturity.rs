@@ -414,6 +414,7 @@ async fn the_framework_is_edited_in_the_page_as_a_new_version() {
     let app = TestApp::spawn().await;
     let fw = app
         .store
+        .maturity()
         .maturity_frameworks(&app.org_a.id, &koers_store::Actor::cli())
         .await
         .unwrap()
@@ -456,6 +457,7 @@ async fn the_framework_is_edited_in_the_page_as_a_new_version() {
         let org = app.org_a.id.clone();
         async move {
             store
+                .maturity()
                 .maturity_frameworks(&org, &koers_store::Actor::cli())
                 .await
                 .unwrap()
@@ -499,8 +501,13 @@ async fn the_framework_is_edited_in_the_page_as_a_new_version() {
 async fn a_coding_mistake_is_removed_while_the_round_is_open() {
     let app = TestApp::spawn().await;
     let (round, _p, source) = objects_of_a(&app).await;
-    let r = app.store.round(&app.org_a.id, &round).await.unwrap();
-    let code = app.store.codes(&r).await.unwrap().remove(0).id;
+    let r = app
+        .store
+        .maturity()
+        .round(&app.org_a.id, &round)
+        .await
+        .unwrap();
+    let code = app.store.maturity().codes(&r).await.unwrap().remove(0).id;
     let url = format!("/api/v1/maturity/rounds/{round}/sources/{source}/codes/{code}");
     // A viewer may not; another organisation does not find it; an unknown code is unknown.
     let v = app.api_as("viewer@pv26.example").await;
@@ -510,7 +517,7 @@ async fn a_coding_mistake_is_removed_while_the_round_is_open() {
     let c = app.api_as("admin@pv26.example").await;
     let unknown = url.replace(&code, "onbekend");
     c.delete(&unknown).await.assert_status(404);
-    assert_eq!(app.store.codes(&r).await.unwrap().len(), 1);
+    assert_eq!(app.store.maturity().codes(&r).await.unwrap().len(), 1);
     // Through the page: the button removes it.
     let p = app.page_as("admin@pv26.example").await;
     let page = p
@@ -523,7 +530,7 @@ async fn a_coding_mistake_is_removed_while_the_round_is_open() {
     )
     .await
     .assert_status(303);
-    assert!(app.store.codes(&r).await.unwrap().is_empty());
+    assert!(app.store.maturity().codes(&r).await.unwrap().is_empty());
     c.delete(&url).await.assert_status(404);
 }
 
@@ -638,11 +645,13 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> (String, String, String) {
     let actor = koers_store::Actor::cli();
     let fw = app
         .store
+        .maturity()
         .maturity_frameworks(&app.org_a.id, &actor)
         .await
         .unwrap();
     let round = app
         .store
+        .maturity()
         .create_round(
             &app.org_a.id,
             &fw[0].id,
@@ -655,6 +664,7 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> (String, String, String) {
         .unwrap();
     let p = app
         .store
+        .maturity()
         .add_participant(
             &round,
             &ParticipantDraft::parse("Geheime provincie", "").unwrap(),
@@ -664,6 +674,7 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> (String, String, String) {
         .unwrap();
     let s = app
         .store
+        .maturity()
         .add_source(
             &round,
             &koers_store::maturity::SourceDraft {
@@ -679,6 +690,7 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> (String, String, String) {
         .unwrap();
     let key = fw[0].framework.dimensions[0].key.clone();
     app.store
+        .maturity()
         .add_code(
             &round,
             &s,
@@ -724,10 +736,20 @@ async fn another_organisation_gets_404_on_every_round_page() {
     }
     let html = c.page("/volwassenheid").await;
     assert!(!html.contains("Geheim"));
-    let a_round = app.store.round(&app.org_a.id, &round).await.unwrap();
+    let a_round = app
+        .store
+        .maturity()
+        .round(&app.org_a.id, &round)
+        .await
+        .unwrap();
     assert!(a_round.is_open());
     assert_eq!(
-        app.store.round_participants(&a_round).await.unwrap().len(),
+        app.store
+            .maturity()
+            .round_participants(&a_round)
+            .await
+            .unwrap()
+            .len(),
         1
     );
 }

@@ -104,6 +104,7 @@ pub(crate) async fn assignments_steps_and_comments_notify_the_people_on_a_questi
     let _b = app.api_as("admin@gm0796.example").await;
     let outsider = app
         .store
+        .users()
         .user_for_login("admin@gm0796.example")
         .await
         .unwrap()

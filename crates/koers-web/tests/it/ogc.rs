@@ -423,6 +423,7 @@ async fn unpublished_and_other_organisations_data_is_unreachable() {
     // Making a dataset internal takes it off /ogc at once.
     let ds = app
         .store
+        .catalog()
         .datasets(&app.org_a.id)
         .await
         .unwrap()
@@ -432,6 +433,7 @@ async fn unpublished_and_other_organisations_data_is_unreachable() {
     let mut meta = ds.meta.clone();
     meta.access_rights = AccessRights::NonPublic;
     app.store
+        .catalog()
         .update_dataset_meta(&app.org_a.id, &ds.id, &meta, &Actor::cli())
         .await
         .unwrap();

@@ -249,6 +249,7 @@ async fn sign_in_creates_the_user_with_mapped_roles_and_follows_the_claims() {
     assert_eq!(me2["roles"], json!(["analyst", "administrator"]));
     let log = app
         .store
+        .audit()
         .audit_events(&app.org_a.id, 5, None)
         .await
         .unwrap();
@@ -302,6 +303,7 @@ async fn refused_sign_ins_leave_no_session() {
     assert_refused(&c, r, 403, "geen groep die toegang geeft").await;
     assert!(
         app.store
+            .users()
             .user_for_login("bob@pv26.example")
             .await
             .unwrap()
@@ -315,6 +317,7 @@ async fn refused_sign_ins_leave_no_session() {
     assert_refused(&c, r, 409, "Er bestaat al een koers-account").await;
     assert_eq!(
         app.store
+            .users()
             .roles_in(&app.admin_a.id, &app.org_a.id)
             .await
             .unwrap(),
@@ -440,7 +443,11 @@ async fn a_verified_address_links_to_the_local_account_after_its_password() {
     let csrf = link_page(&c, r).await;
     assert!(signed_in_as(&c).await.is_none());
     assert_eq!(
-        app.store.oidc_provider_of(&app.admin_a.id).await.unwrap(),
+        app.store
+            .oidc()
+            .oidc_provider_of(&app.admin_a.id)
+            .await
+            .unwrap(),
         None
     );
     // A wrong password links nothing; the page says so and may be tried again.
@@ -448,7 +455,11 @@ async fn a_verified_address_links_to_the_local_account_after_its_password() {
     assert!(r.text().contains("E-mailadres of wachtwoord onjuist"));
     assert!(signed_in_as(&c).await.is_none());
     assert_eq!(
-        app.store.oidc_provider_of(&app.admin_a.id).await.unwrap(),
+        app.store
+            .oidc()
+            .oidc_provider_of(&app.admin_a.id)
+            .await
+            .unwrap(),
         None
     );
     // Another browser has no link waiting.
@@ -465,6 +476,7 @@ async fn a_verified_address_links_to_the_local_account_after_its_password() {
     assert_eq!(me["roles"], json!(["analyst", "administrator"]));
     assert_eq!(
         app.store
+            .oidc()
             .oidc_provider_of(&app.admin_a.id)
             .await
             .unwrap()
@@ -503,6 +515,7 @@ async fn another_organisations_administrator_cannot_take_over_a_provider_identit
     .assert_status(201);
     let (account, _) = app
         .store
+        .users()
         .user_for_login("alice@pv26.example")
         .await
         .unwrap()
@@ -514,9 +527,17 @@ async fn another_organisations_administrator_cannot_take_over_a_provider_identit
     let r = sign_in(&c, "alice").await;
     assert_refused(&c, r, 409, "Er bestaat al een koers-account").await;
     c.get("/login/koppelen").await.assert_status(400);
-    assert_eq!(app.store.oidc_provider_of(&account.id).await.unwrap(), None);
+    assert_eq!(
+        app.store
+            .oidc()
+            .oidc_provider_of(&account.id)
+            .await
+            .unwrap(),
+        None
+    );
     assert!(
         app.store
+            .users()
             .roles_in(&account.id, &app.org_a.id)
             .await
             .unwrap()

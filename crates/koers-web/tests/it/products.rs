@@ -189,6 +189,7 @@ pub(crate) async fn an_indicator_is_refreshed_judged_and_shown() {
     // Once the analysis changes, the cached result is stale until refreshed.
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     app.store
+        .catalog()
         .update_analysis(
             &app.org_a.id,
             &analysis,
@@ -275,6 +276,7 @@ async fn bad_definitions_are_listed_field_by_field() {
     assert!(html.contains("value=\"Ritten\""));
     assert!(
         app.store
+            .indicators()
             .indicators(&app.org_a.id)
             .await
             .unwrap()
@@ -392,6 +394,7 @@ pub(crate) async fn snapshots_freeze_what_was_shown_and_crossing_a_threshold_ale
     // An analyst of A, who should hear of threshold crossings.
     let analyst = app
         .store
+        .users()
         .create_user(
             &koers_core::UserDraft::parse(
                 "analist@pv26.example",
@@ -443,6 +446,7 @@ pub(crate) async fn snapshots_freeze_what_was_shown_and_crossing_a_threshold_ale
     assert_eq!(v["status"], "red");
     let told = app
         .store
+        .notifications()
         .notifications(&analyst.id, &app.org_a.id, 10)
         .await
         .unwrap();
@@ -451,6 +455,7 @@ pub(crate) async fn snapshots_freeze_what_was_shown_and_crossing_a_threshold_ale
     assert_eq!(told[0].params["status"], "red");
     assert!(
         app.store
+            .notifications()
             .notifications(&app.viewer_a.id, &app.org_a.id, 10)
             .await
             .unwrap()
@@ -461,6 +466,7 @@ pub(crate) async fn snapshots_freeze_what_was_shown_and_crossing_a_threshold_ale
         .await;
     assert_eq!(
         app.store
+            .notifications()
             .notifications(&analyst.id, &app.org_a.id, 10)
             .await
             .unwrap()
@@ -519,6 +525,7 @@ pub(crate) async fn snapshots_freeze_what_was_shown_and_crossing_a_threshold_ale
         .assert_status(404);
     assert_eq!(
         app.store
+            .snapshots()
             .snapshots(&app.org_a.id, None)
             .await
             .unwrap()
@@ -561,9 +568,15 @@ pub(crate) async fn scheduled_refreshes_run_once_when_due() {
     );
     let v: Value = c.get_json(&format!("/api/v1/indicators/{id}")).await;
     assert_eq!(v["value"], 950.0);
-    let indicator = app.store.indicator(&app.org_a.id, &id).await.unwrap();
+    let indicator = app
+        .store
+        .indicators()
+        .indicator(&app.org_a.id, &id)
+        .await
+        .unwrap();
     let res = app
         .store
+        .indicators()
         .latest_indicator_result(&indicator)
         .await
         .unwrap()
@@ -686,6 +699,7 @@ pub(crate) async fn snapshots_of_awkward_numbers_and_text_verify_byte_for_byte()
     }
     let checks = app
         .store
+        .snapshots()
         .verify_snapshots(Some(&app.org_a.id))
         .await
         .unwrap();

@@ -158,7 +158,13 @@ pub(crate) async fn pages_for_the_board_list_question_and_cycle() {
     )
     .await
     .assert_status(303);
-    let task = app.store.tasks(&app.org_a.id).await.unwrap().remove(0);
+    let task = app
+        .store
+        .questions()
+        .tasks(&app.org_a.id)
+        .await
+        .unwrap()
+        .remove(0);
     let html = c
         .post_form(
             "/datavragen",

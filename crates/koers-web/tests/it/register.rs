@@ -45,6 +45,7 @@ async fn board_member(app: &TestApp) {
     let hash = hash_password(PASSWORD).unwrap();
     let d = UserDraft::parse("bestuur@pv26.example", "Bestuurder", PASSWORD).unwrap();
     app.store
+        .users()
         .create_user(
             &d,
             &hash,
@@ -145,7 +146,12 @@ pub(crate) async fn choices_are_routed_to_the_board_and_decided_with_a_reference
     let h: Value = c.get_json("/api/v1/decision-history").await;
     assert_eq!(h["intact"], true);
     assert_eq!(h["entries"], 3);
-    let checks = app.store.verify_register_chain(None).await.unwrap();
+    let checks = app
+        .store
+        .register()
+        .verify_register_chain(None)
+        .await
+        .unwrap();
     assert!(checks.iter().all(|c| c.is_intact()));
 }
 
@@ -407,6 +413,7 @@ pub(crate) async fn the_decision_aid_sets_the_risk_group_and_the_requirements() 
     .assert_status(200);
     assert!(
         app.store
+            .register()
             .verify_register_chain(Some(&app.org_a.id))
             .await
             .unwrap()[0]
@@ -607,6 +614,7 @@ pub async fn objects_of_a(app: &TestApp) -> (String, String) {
     .unwrap();
     let a = app
         .store
+        .register()
         .create_application(&app.org_a.id, &draft, &[], &[], &Actor::cli())
         .await
         .unwrap();
@@ -615,6 +623,7 @@ pub async fn objects_of_a(app: &TestApp) -> (String, String) {
             .unwrap();
     let c = app
         .store
+        .register()
         .create_choice(
             &app.org_a.id,
             &a.id,

@@ -227,7 +227,7 @@ async fn versions_on_s3_are_imported_queried_exported_and_served() {
     let bytes = r.bytes();
     assert!(bytes.starts_with(b"PAR1") && bytes.len() > 100);
     // The preview on the dataset page.
-    let ds = app.store.datasets(&app.org_a.id).await.unwrap();
+    let ds = app.store.catalog().datasets(&app.org_a.id).await.unwrap();
     let gem = ds.iter().find(|d| d.name == "gemeenten").unwrap();
     let pc = app.page_as("admin@pv26.example").await;
     let html = pc.page(&format!("/bronnen/{}", gem.id)).await;
@@ -250,6 +250,7 @@ async fn versions_on_s3_are_imported_queried_exported_and_served() {
     let mut meta = gem.meta.clone();
     meta.access_rights = AccessRights::Public;
     app.store
+        .catalog()
         .update_dataset_meta(&app.org_a.id, &gem.id, &meta, &Actor::cli())
         .await
         .unwrap();
@@ -342,7 +343,14 @@ async fn a_failing_store_records_nothing_and_leaves_nothing() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("upload naar s3://bestaat-niet mislukt"), "{e}");
-    assert!(app.store.datasets(&app.org_a.id).await.unwrap().is_empty());
+    assert!(
+        app.store
+            .catalog()
+            .datasets(&app.org_a.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(dataset_files(&app), 0);
 
     // The store goes down while the parts are sent: the upload is aborted, nothing is
@@ -359,7 +367,14 @@ async fn a_failing_store_records_nothing_and_leaves_nothing() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("upload naar s3://koers/pv mislukt"), "{e}");
-    assert!(app.store.datasets(&app.org_a.id).await.unwrap().is_empty());
+    assert!(
+        app.store
+            .catalog()
+            .datasets(&app.org_a.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(dataset_files(&app), 0);
     assert_eq!(moto.contents("koers").await, (Vec::new(), 0));
     // Back up, the same import succeeds.
@@ -408,7 +423,7 @@ async fn local_versions_migrate_to_s3_and_stay_queryable() {
     assert_eq!((report.moved, report.skipped), (2, 0));
     assert_eq!(report.bytes, (v1.byte_size + v2.byte_size) as u64);
     assert_eq!(dataset_files(&app), 0, "the local files are removed");
-    let moved = app.store.all_dataset_versions().await.unwrap();
+    let moved = app.store.catalog().all_dataset_versions().await.unwrap();
     assert!(
         moved
             .iter()

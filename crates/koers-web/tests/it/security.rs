@@ -293,6 +293,7 @@ async fn signing_in_issues_a_new_session_and_ends_the_old_one() {
     // Through the sign-in page, with a session planted by someone else (another user's).
     let (planted, _) = app
         .store
+        .sessions()
         .create_session(&app.admin_a.id, &app.org_a.id, Default::default())
         .await
         .unwrap();

@@ -297,14 +297,8 @@ async fn cbs_odata_imports_pages_refreshes_only_on_change_and_keeps_a_version_on
     assert_eq!(got[0][0], 931298);
     // The scheduled refresh: due a day later, claimed once, unchanged data makes no version.
     let later = chrono::Utc::now() + chrono::Duration::days(2);
-    assert_eq!(
-        koers_app::sources::run_due(&app.state.ws, later).await,
-        1
-    );
-    assert_eq!(
-        koers_app::sources::run_due(&app.state.ws, later).await,
-        0
-    );
+    assert_eq!(koers_app::sources::run_due(&app.state.ws, later).await, 1);
+    assert_eq!(koers_app::sources::run_due(&app.state.ws, later).await, 0);
     let versions = c
         .get_ok(&format!("/api/v1/datasets/{id}/versions"))
         .await
@@ -327,6 +321,7 @@ async fn cbs_odata_imports_pages_refreshes_only_on_change_and_keeps_a_version_on
     // Every change is in the audit log.
     let log = app
         .store
+        .audit()
         .audit_events(&app.org_a.id, 200, None)
         .await
         .unwrap();
@@ -573,7 +568,14 @@ async fn bad_services_and_bad_input_are_refused() {
     c.post_json("/api/v1/source-imports", &json!({"kind": 3, "url": ["x"]}))
         .await
         .assert_status(400);
-    assert!(app.store.datasets(&app.org_a.id).await.unwrap().is_empty());
+    assert!(
+        app.store
+            .catalog()
+            .datasets(&app.org_a.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // A viewer may not import.
     let v = app.api_as("viewer@pv26.example").await;
     v.post_json(
@@ -596,9 +598,16 @@ async fn another_organisations_source_is_not_found() {
     .await;
     let id = done["datasetId"].as_str().unwrap().to_string();
     // Published to everyone, still not B's to read the source of or refresh.
-    let mut meta = app.store.dataset(&app.org_a.id, &id).await.unwrap().meta;
+    let mut meta = app
+        .store
+        .catalog()
+        .dataset(&app.org_a.id, &id)
+        .await
+        .unwrap()
+        .meta;
     meta.access_rights = koers_core::catalog::AccessRights::Public;
     app.store
+        .catalog()
         .update_dataset_meta(&app.org_a.id, &id, &meta, &koers_store::Actor::cli())
         .await
         .unwrap();
@@ -628,7 +637,7 @@ async fn another_organisations_source_is_not_found() {
             .await;
         assert_eq!(r.status(), 404, "{path}");
     }
-    let source = app.store.dataset_source(&id).await.unwrap();
+    let source = app.store.sources().dataset_source(&id).await.unwrap();
     assert_eq!(
         source.definition["url"],
         format!("{}/odata/85318NED", f.base)
@@ -885,6 +894,7 @@ async fn credentials_in_an_import_url_are_never_shown_and_outsiders_see_the_cata
     let page = c.get_ok(&format!("/bronnen/{wegen}")).await.text();
     let log = serde_json::to_string(
         &app.store
+            .audit()
             .audit_events(&app.org_a.id, 100, None)
             .await
             .unwrap()
@@ -906,12 +916,18 @@ async fn credentials_in_an_import_url_are_never_shown_and_outsiders_see_the_cata
     // Public: another organisation sees what the catalog shows, not where it came from or
     // who imported it — in the API and on the page.
     for id in [&wegen, &wijken] {
-        let ds = app.store.dataset(&app.org_a.id, id).await.unwrap();
+        let ds = app
+            .store
+            .catalog()
+            .dataset(&app.org_a.id, id)
+            .await
+            .unwrap();
         let meta = koers_core::catalog::DatasetMeta {
             access_rights: koers_core::catalog::AccessRights::Public,
             ..ds.meta.clone()
         };
         app.store
+            .catalog()
             .update_dataset_meta(&app.org_a.id, id, &meta, &koers_store::Actor::cli())
             .await
             .unwrap();

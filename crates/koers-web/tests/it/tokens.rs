@@ -76,6 +76,7 @@ async fn tokens_are_made_listed_used_and_revoked_through_the_api() {
     // The write is audited under the user, naming the token.
     let events = app
         .store
+        .audit()
         .audit_events(&app.org_a.id, 5, None)
         .await
         .unwrap();
@@ -132,6 +133,7 @@ async fn tokens_are_made_listed_used_and_revoked_through_the_api() {
     problem(r, 401);
     let events = app
         .store
+        .audit()
         .audit_events(&app.org_a.id, 1, None)
         .await
         .unwrap();
@@ -158,6 +160,7 @@ async fn a_token_needs_a_name_a_scope_and_an_expiry_within_a_year() {
     }
     assert!(
         app.store
+            .tokens()
             .api_tokens(&app.viewer_a.id)
             .await
             .unwrap()
@@ -182,7 +185,14 @@ async fn a_read_only_token_only_reads() {
         .await;
     let detail = problem(r, 403);
     assert!(detail.contains("alleen lezen"), "{detail}");
-    assert!(app.store.analyses(&app.org_a.id).await.unwrap().is_empty());
+    assert!(
+        app.store
+            .catalog()
+            .analyses(&app.org_a.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // Running read-only SQL reads, though it is a POST: a script may fetch figures.
     let r = app
         .with_token(&token)
@@ -204,6 +214,7 @@ async fn wrong_and_expired_tokens_are_refused_with_401() {
     };
     let (expired, made) = app
         .store
+        .tokens()
         .create_api_token(
             &app.admin_a.id,
             &app.org_a.id,
@@ -292,11 +303,13 @@ async fn a_token_acts_with_the_users_current_roles() {
     post("Eerste").await.assert_status(201);
     let cli = koers_store::Actor::cli();
     app.store
+        .users()
         .set_roles(&app.org_a.id, &analyst.id, &[Role::Viewer], &cli)
         .await
         .unwrap();
     problem(post("Tweede").await, 403);
     app.store
+        .users()
         .remove_member(&app.org_a.id, &analyst.id, &cli)
         .await
         .unwrap();
@@ -309,6 +322,7 @@ async fn another_organisations_objects_stay_hidden_from_a_token() {
     let o = crate::isolation::objects_of_a(&app).await;
     let intruder = app
         .store
+        .users()
         .user_for_login("admin@gm0796.example")
         .await
         .unwrap()
@@ -332,6 +346,7 @@ async fn another_organisations_objects_stay_hidden_from_a_token() {
 
     // A member of both organisations: the token acts only in the one it was made for.
     app.store
+        .users()
         .set_roles(
             &app.org_b.id,
             &app.admin_a.id,

@@ -395,9 +395,9 @@ fn check_at_rest(d: &Path, rt: &tokio::runtime::Runtime) {
     rt.block_on(async {
         let store = koers_store::Store::open_in(d).await.unwrap();
         store.integrity_check().await.expect("integrity check");
-        for org in store.organisations().await.unwrap() {
-            for ds in store.datasets(&org.id).await.unwrap() {
-                let versions = store.dataset_versions(&ds.id).await.unwrap();
+        for org in store.organisations().organisations().await.unwrap() {
+            for ds in store.catalog().datasets(&org.id).await.unwrap() {
+                let versions = store.catalog().dataset_versions(&ds.id).await.unwrap();
                 assert!(
                     !versions.is_empty(),
                     "dataset {} without a version",

@@ -13,7 +13,7 @@ const TOP: f64 = 16.0;
 const BOTTOM: f64 = 48.0;
 
 /// Escapes text for SVG and HTML content and attributes.
-pub(crate) fn escape(s: &str) -> String {
+pub fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -2,7 +2,7 @@
 //! built into the binary: maps of regions need no dataset, no tiles and no network, and a
 //! public dashboard sends only these public shapes besides its own figures.
 
-use koers_core::dashboards::Level;
+use crate::dashboards::Level;
 use serde_json::Value;
 use std::sync::OnceLock;
 
