@@ -16,7 +16,7 @@ pub fn build_app(state: AppState) -> Router {
         .merge(pages())
         .nest("/api/v1", api())
         .merge(crate::ogc::router())
-        .merge(crate::metrics::router())
+        .merge(crate::health::router())
         .route("/assets/{*path}", axum::routing::get(crate::assets::asset))
         .fallback(|| async { crate::error::AppError::NotFound })
         .layer(from_fn_with_state(state.clone(), session_layer))
@@ -27,9 +27,12 @@ pub fn build_app(state: AppState) -> Router {
             crate::security::security_headers,
         ))
         .layer(from_fn(crate::api::version_header))
-        .layer(from_fn_with_state(state.clone(), track))
+        .layer(from_fn_with_state(state.metrics.clone(), track))
         .layer(from_fn_with_state(
-            state.clone(),
+            (
+                state.cfg.trusted_proxies.clone(),
+                state.cfg.forwarded_header,
+            ),
             crate::client::client_layer,
         ))
         .with_state(state)

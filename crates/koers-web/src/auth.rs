@@ -2,6 +2,7 @@
 //! CSRF, and [`Ctx`], the extractor every signed-in route takes. What a session or token
 //! stands for, and signing in, are use cases ([`koers_app::accounts`]).
 
+use crate::cookies::{cookie, set_cookie};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::state::AppState;
@@ -20,39 +21,6 @@ pub const SESSION_COOKIE: &str = "koers_session";
 pub const CSRF_COOKIE: &str = "koers_csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 pub const CSRF_FIELD: &str = "csrf_token";
-
-/// The value of cookie `name` in the request's `Cookie` headers.
-pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_string())
-}
-
-/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, path `/`, Secure when configured.
-pub fn set_cookie(
-    name: &str,
-    value: &str,
-    max_age: Option<i64>,
-    secure: bool,
-    http_only: bool,
-) -> String {
-    let mut c = format!("{name}={value}; Path=/; SameSite=Lax");
-    if http_only {
-        c.push_str("; HttpOnly");
-    }
-    if secure {
-        c.push_str("; Secure");
-    }
-    if let Some(age) = max_age {
-        c.push_str(&format!("; Max-Age={age}"));
-    }
-    c
-}
 
 /// The session a request carries, resolved once by [`session_layer`].
 #[derive(Clone)]

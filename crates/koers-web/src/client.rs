@@ -10,7 +10,6 @@
 //! `Forwarded` on untouched.
 
 use crate::error::AppError;
-use crate::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
@@ -189,19 +188,18 @@ pub struct ClientIp(pub IpAddr);
 
 /// Middleware: finds the client's address once per request, for handlers ([`ClientIp`])
 /// and for every log line written while the request is handled.
-pub async fn client_layer(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn client_layer(
+    State((proxies, header)): State<(TrustedProxies, ForwardedHeader)>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     // Without connection info (an application not served by [`crate::serve`]) every
     // client shares one unknown address: limits then hold for all of them together.
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
-    let ip = client_ip(
-        peer,
-        req.headers(),
-        &state.cfg.trusted_proxies,
-        state.cfg.forwarded_header,
-    );
+    let ip = client_ip(peer, req.headers(), &proxies, header);
     req.extensions_mut().insert(ClientIp(ip));
     let span = tracing::info_span!("request", client = %ip);
     next.run(req).instrument(span).await

@@ -106,6 +106,12 @@ impl AppError {
     }
 }
 
+impl From<crate::templates::TemplateError> for AppError {
+    fn from(e: crate::templates::TemplateError) -> Self {
+        AppError::Internal(e.0)
+    }
+}
+
 impl From<koers_app::Error> for AppError {
     fn from(e: koers_app::Error) -> Self {
         use koers_engine::EngineError as E;

@@ -33,7 +33,7 @@ impl Lang {
 
     /// The language chosen in the cookie, else Dutch.
     pub fn from_headers(headers: &HeaderMap) -> Lang {
-        crate::auth::cookie(headers, LANG_COOKIE)
+        crate::cookies::cookie(headers, LANG_COOKIE)
             .and_then(|v| Lang::parse(&v))
             .unwrap_or_default()
     }

@@ -1,14 +1,13 @@
-//! Operational endpoints: `/health` (liveness and readiness) and `/metrics` (Prometheus
-//! text format). They carry no organisation data, so they need no sign-in.
+//! Request metrics: counts and durations per route and status class, observed by the
+//! [`track`] middleware and written in the Prometheus text format for `/metrics`
+//! ([`crate::health`]). A bottom module: it knows nothing of the application state.
 
-use crate::state::AppState;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{Method, StatusCode, header};
+use axum::http::Method;
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::response::Response;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -105,7 +104,7 @@ fn method_label(method: &Method) -> &'static str {
 /// Middleware: observes every request under its method (see [`method_label`]) and route
 /// template, never the raw path (all paths no route matched share `unmatched`), so neither
 /// ids nor made-up requests add series.
-pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
     let route = req
         .extensions()
         .get::<MatchedPath>()
@@ -114,66 +113,11 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     let method = method_label(req.method());
     let start = Instant::now();
     let resp = next.run(req).await;
-    state.metrics.observe(
+    metrics.observe(
         method,
         &route,
         resp.status().as_u16(),
         start.elapsed().as_secs_f64(),
     );
     resp
-}
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/health", get(ready))
-        .route("/health/live", get(live))
-        .route("/health/ready", get(ready))
-        .route("/metrics", get(metrics))
-}
-
-async fn live() -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "status": "ok" }))
-}
-
-async fn ready(State(state): State<AppState>) -> Response {
-    let mut checks = serde_json::Map::new();
-    let mut ready = true;
-    let store = match state.ws.check_store().await {
-        Ok(()) => "ok",
-        Err(e) => {
-            tracing::error!(error = %e, "store not ready");
-            ready = false;
-            "unavailable"
-        }
-    };
-    checks.insert("store".into(), store.into());
-    if let Some(r) = state.ws.check_storage().await {
-        let objects = match r {
-            Ok(()) => "ok",
-            Err(e) => {
-                tracing::error!(error = %e, "object storage not ready");
-                ready = false;
-                "unavailable"
-            }
-        };
-        checks.insert("objectStorage".into(), objects.into());
-    }
-    let (status, word) = if ready {
-        (StatusCode::OK, "ok")
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
-    };
-    (
-        status,
-        Json(serde_json::json!({ "status": word, "checks": checks })),
-    )
-        .into_response()
-}
-
-async fn metrics(State(state): State<AppState>) -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(),
-    )
-        .into_response()
 }

@@ -160,5 +160,5 @@ pub async fn page(
         modules => MODULES,
         current => current,
     };
-    Templates::render(name, context! { ..extra, ..base }).map(Html)
+    Ok(Html(Templates::render(name, context! { ..extra, ..base })?))
 }

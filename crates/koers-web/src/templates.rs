@@ -27,15 +27,19 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env
 });
 
+/// A template that could not be rendered: a bug in koers, an internal error to the user.
+#[derive(Debug)]
+pub struct TemplateError(pub String);
+
 /// The embedded templates.
 pub struct Templates;
 
 impl Templates {
-    /// Renders `name` with `ctx`; errors are internal errors (a template bug).
-    pub fn render(name: &str, ctx: Value) -> Result<String, crate::error::AppError> {
+    /// Renders `name` with `ctx`; an error is a template bug.
+    pub fn render(name: &str, ctx: Value) -> Result<String, TemplateError> {
         ENV.get_template(name)
             .and_then(|tpl| tpl.render(ctx))
-            .map_err(|e| crate::error::AppError::Internal(format!("template {name}: {e:#}")))
+            .map_err(|e| TemplateError(format!("template {name}: {e:#}")))
     }
 
     /// Every template's name and source (for tests that check them).

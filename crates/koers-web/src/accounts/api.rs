@@ -2,11 +2,12 @@
 //! the signed-in person's personal API tokens (for scripts and other systems:
 //! `Authorization: Bearer <token>`), and the OpenID Connect providers one may sign in with.
 
-use crate::auth::{Ctx, SESSION_COOKIE, presented_session, session_cookie, set_cookie};
+use crate::auth::{Ctx, SESSION_COOKIE, presented_session, session_cookie};
 use crate::client::ClientIp;
+use crate::cookies::set_cookie;
 use crate::error::AppError;
 use crate::input::JsonInput;
-use crate::organisations::api::OrganisationOut;
+use crate::organisations::api::{OrganisationOut, UserOut};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -14,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use koers_app::Principal;
-use koers_app::accounts::{self, ApiToken, Presented, User, tokens};
+use koers_app::accounts::{self, ApiToken, Presented, tokens};
 use koers_core::Role;
 use koers_core::tokens::TokenScope;
 use serde::Serialize;
@@ -32,27 +33,6 @@ pub fn router() -> Router<AppState> {
         .route("/tokens", get(list_tokens).post(create_token))
         .route("/tokens/{token_id}", delete(revoke_token))
         .route("/auth-providers", get(list_auth_providers))
-}
-
-/// A user as the API shows it.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct UserOut {
-    pub id: String,
-    pub email: String,
-    pub display_name: String,
-    pub instance_admin: bool,
-}
-
-impl From<&User> for UserOut {
-    fn from(u: &User) -> Self {
-        UserOut {
-            id: u.id.clone(),
-            email: u.email.clone(),
-            display_name: u.display_name.clone(),
-            instance_admin: u.instance_admin,
-        }
-    }
 }
 
 /// The signed-in session: who, in which organisation, with which roles, and the token to

@@ -5,8 +5,9 @@
 //! place the person (see `koers_core::oidc`). Finding or making the user, and linking an
 //! identity to an existing account, are use cases ([`koers_app::accounts::oidc`]).
 
-use crate::auth::{cookie, presented_session, set_cookie};
+use crate::auth::presented_session;
 use crate::config::OidcProviderConfig;
+use crate::cookies::{cookie, set_cookie};
 use crate::error::AppError;
 use crate::state::AppState;
 use axum::http::{HeaderMap, header};

@@ -1,9 +1,10 @@
 //! Signing in and out, the language switch, switching organisation, and the user's own
 //! account page: changing the password, and personal API tokens.
 
-use crate::auth::{Ctx, SESSION_COOKIE, login_csrf, presented_session, session_cookie, set_cookie};
+use crate::auth::{Ctx, SESSION_COOKIE, login_csrf, presented_session, session_cookie};
 use crate::client::ClientIp;
 use crate::config::OidcProviderConfig;
+use crate::cookies::set_cookie;
 use crate::error::AppError;
 use crate::i18n::{LANG_COOKIE, Lang};
 use crate::input::FormInput;

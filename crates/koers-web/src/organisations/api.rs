@@ -1,6 +1,5 @@
 //! `/api/v1/organisations`: organisations, their members and roles, and their audit log.
 
-use crate::accounts::api::UserOut;
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::JsonInput;
@@ -10,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use koers_app::organisations::{self, AuditEvent, Member, Organisation};
+use koers_app::organisations::{self, AuditEvent, Member, Organisation, User};
 use koers_core::{OrgKind, Role, TooiCode};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -34,6 +33,27 @@ pub fn router() -> Router<AppState> {
             "/organisations/{organisation_id}/audit-events",
             get(list_audit_events),
         )
+}
+
+/// A user as the API shows it.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UserOut {
+    pub id: String,
+    pub email: String,
+    pub display_name: String,
+    pub instance_admin: bool,
+}
+
+impl From<&User> for UserOut {
+    fn from(u: &User) -> Self {
+        UserOut {
+            id: u.id.clone(),
+            email: u.email.clone(),
+            display_name: u.display_name.clone(),
+            instance_admin: u.instance_admin,
+        }
+    }
 }
 
 /// An organisation.

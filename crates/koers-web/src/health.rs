@@ -1,0 +1,65 @@
+//! The operational endpoints: `/health` (liveness, and readiness of the store and the
+//! object storage) and `/metrics` (Prometheus text format, from [`crate::metrics`]). They
+//! carry no organisation data, so they need no sign-in.
+
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/health", get(ready))
+        .route("/health/live", get(live))
+        .route("/health/ready", get(ready))
+        .route("/metrics", get(metrics))
+}
+
+async fn live() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+async fn ready(State(state): State<AppState>) -> Response {
+    let mut checks = serde_json::Map::new();
+    let mut ready = true;
+    let store = match state.ws.check_store().await {
+        Ok(()) => "ok",
+        Err(e) => {
+            tracing::error!(error = %e, "store not ready");
+            ready = false;
+            "unavailable"
+        }
+    };
+    checks.insert("store".into(), store.into());
+    if let Some(r) = state.ws.check_storage().await {
+        let objects = match r {
+            Ok(()) => "ok",
+            Err(e) => {
+                tracing::error!(error = %e, "object storage not ready");
+                ready = false;
+                "unavailable"
+            }
+        };
+        checks.insert("objectStorage".into(), objects.into());
+    }
+    let (status, word) = if ready {
+        (StatusCode::OK, "ok")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+    };
+    (
+        status,
+        Json(serde_json::json!({ "status": word, "checks": checks })),
+    )
+        .into_response()
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
+        .into_response()
+}
