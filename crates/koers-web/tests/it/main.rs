@@ -4,6 +4,7 @@
 mod analysis;
 mod api;
 mod api_fuzz;
+mod architecture;
 mod browser;
 mod browser_dashboards;
 mod browser_learning;
