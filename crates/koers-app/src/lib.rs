@@ -40,6 +40,9 @@ use koers_core::Invalid;
 use koers_engine::EngineError;
 use koers_store::StoreError;
 
+/// What a person reads when something inside koers failed (the details go to the log).
+pub const INTERNAL: &str = "Er ging iets mis aan onze kant. Probeer het later opnieuw.";
+
 /// What can go wrong in a use case.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -120,16 +123,8 @@ impl Error {
     /// log. Kept with what is computed (a widget's error, a failed background job).
     pub fn detail(&self) -> String {
         match self {
-            e if e.is_internal() => {
-                "Er ging iets mis aan onze kant. Probeer het later opnieuw.".into()
-            }
-            Error::Invalid(i) => format!(
-                "De invoer is niet geldig: {}",
-                i.0.iter()
-                    .map(|f| format!("{} {}", f.name, f.reason))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
+            e if e.is_internal() => INTERNAL.into(),
+            Error::Invalid(i) => i.summary(),
             Error::NotFound => "Niet gevonden".into(),
             Error::Busy { retry_after } => format!(
                 "koers is druk: er lopen al te veel queries. Probeer het over {} seconden opnieuw",

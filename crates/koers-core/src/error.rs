@@ -29,6 +29,18 @@ impl Invalid {
         }
     }
 
+    /// Every problem in one sentence, for a message that has no room for field-level ones.
+    pub fn summary(&self) -> String {
+        format!(
+            "De invoer is niet geldig: {}",
+            self.0
+                .iter()
+                .map(|f| format!("{} {}", f.name, f.reason))
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    }
+
     /// A single problem.
     pub fn one(name: &str, code: &str, reason: &str) -> Self {
         Invalid(vec![FieldError {

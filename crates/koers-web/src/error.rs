@@ -78,16 +78,8 @@ impl AppError {
     /// The message shown to the user; internal details stay in the log.
     pub fn detail(&self) -> String {
         match self {
-            AppError::Internal(_) => {
-                "Er ging iets mis aan onze kant. Probeer het later opnieuw.".into()
-            }
-            AppError::Invalid(i) => format!(
-                "De invoer is niet geldig: {}",
-                i.0.iter()
-                    .map(|f| format!("{} {}", f.name, f.reason))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
+            AppError::Internal(_) => koers_app::INTERNAL.into(),
+            AppError::Invalid(i) => i.summary(),
             other => other.to_string(),
         }
     }
