@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The type of a parameter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ParamKind {
     Text,
@@ -21,6 +21,14 @@ pub enum ParamKind {
 }
 
 impl ParamKind {
+    pub const ALL: [ParamKind; 5] = [
+        ParamKind::Text,
+        ParamKind::Integer,
+        ParamKind::Number,
+        ParamKind::Date,
+        ParamKind::Boolean,
+    ];
+
     pub fn parse(s: &str) -> Result<Self, Invalid> {
         match s {
             "text" => Ok(ParamKind::Text),
@@ -38,7 +46,7 @@ impl ParamKind {
 }
 
 /// A declared parameter with its default value.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Param {
     pub name: String,
     pub kind: ParamKind,

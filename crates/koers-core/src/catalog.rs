@@ -5,7 +5,7 @@ use crate::error::{Collector, Invalid, text};
 use serde::{Deserialize, Serialize};
 
 /// Access rights, from the EU vocabulary that DCAT-AP-NL uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AccessRights {
     /// Open to everyone, also to other organisations on this koers.

@@ -21,7 +21,7 @@ pub const MAX_FILTERS: usize = 8;
 pub const MAX_TEXT: usize = 4000;
 
 /// What a widget shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WidgetKind {
     /// A key figure of an indicator, with its trend and target.
@@ -95,7 +95,7 @@ impl WidgetKind {
 }
 
 /// The regions a map is drawn with (the 2025 boundaries).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
     Province,
@@ -103,6 +103,8 @@ pub enum Level {
 }
 
 impl Level {
+    pub const ALL: [Level; 2] = [Level::Province, Level::Municipality];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Level::Province => "province",
@@ -111,16 +113,12 @@ impl Level {
     }
 
     pub fn parse(s: &str) -> Option<Level> {
-        match s {
-            "province" => Some(Level::Province),
-            "municipality" => Some(Level::Municipality),
-            _ => None,
-        }
+        Level::ALL.into_iter().find(|x| x.as_str() == s)
     }
 }
 
 /// One widget. Which fields matter depends on the kind; see [`Definition::check`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Widget {
     /// Unique within the dashboard; given by koers when the widget is added.
@@ -164,7 +162,7 @@ pub struct Widget {
 }
 
 /// How a filter is chosen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FilterKind {
     /// One of a list of options (or all).
@@ -174,6 +172,8 @@ pub enum FilterKind {
 }
 
 impl FilterKind {
+    pub const ALL: [FilterKind; 2] = [FilterKind::Select, FilterKind::Slider];
+
     pub fn as_str(self) -> &'static str {
         match self {
             FilterKind::Select => "select",
@@ -182,17 +182,13 @@ impl FilterKind {
     }
 
     pub fn parse(s: &str) -> Option<FilterKind> {
-        match s {
-            "select" => Some(FilterKind::Select),
-            "slider" => Some(FilterKind::Slider),
-            _ => None,
-        }
+        FilterKind::ALL.into_iter().find(|x| x.as_str() == s)
     }
 }
 
 /// A global filter: its value goes to every widget's analysis that has a parameter of the
 /// same name.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Filter {
     /// The analysis parameter this filter sets.
@@ -213,7 +209,7 @@ pub struct Filter {
 }
 
 /// The content of a dashboard: what one version holds.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Definition {
     #[serde(default)]
@@ -598,7 +594,7 @@ pub fn filter_key(values: &BTreeMap<String, String>) -> String {
 }
 
 /// Who may open a dashboard.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Visibility {
     /// Its maker, and the organisation's analysts and administrators who look after it.
@@ -610,6 +606,8 @@ pub enum Visibility {
 }
 
 impl Visibility {
+    pub const ALL: [Visibility; 3] = [Visibility::Private, Visibility::Roles, Visibility::Public];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Visibility::Private => "private",
@@ -619,12 +617,7 @@ impl Visibility {
     }
 
     pub fn parse(s: &str) -> Option<Visibility> {
-        match s {
-            "private" => Some(Visibility::Private),
-            "roles" => Some(Visibility::Roles),
-            "public" => Some(Visibility::Public),
-            _ => None,
-        }
+        Visibility::ALL.into_iter().find(|x| x.as_str() == s)
     }
 }
 
@@ -647,7 +640,7 @@ pub fn may_view(
 }
 
 /// One difference between two versions.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Change {
     /// `added`, `removed`, `changed` or `moved`.

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 /// One problem with one input field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {
     /// The field's name as the client sent it (camelCase in the API).
     pub name: String,

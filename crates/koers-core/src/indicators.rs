@@ -7,7 +7,7 @@ use crate::error::{Collector, Invalid, text};
 use serde::{Deserialize, Serialize};
 
 /// The time grain of an indicator's series.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Grain {
     Day,
@@ -42,7 +42,7 @@ impl Grain {
 }
 
 /// Which way is good.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     /// Higher is better.
@@ -52,6 +52,8 @@ pub enum Direction {
 }
 
 impl Direction {
+    pub const ALL: [Direction; 2] = [Direction::Up, Direction::Down];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Direction::Up => "up",
@@ -60,18 +62,12 @@ impl Direction {
     }
 
     pub fn parse(s: &str) -> Option<Direction> {
-        match s {
-            "up" => Some(Direction::Up),
-            "down" => Some(Direction::Down),
-            _ => None,
-        }
+        Direction::ALL.into_iter().find(|x| x.as_str() == s)
     }
 }
 
 /// The judgement of a value.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Light {
     Red,
@@ -80,6 +76,8 @@ pub enum Light {
 }
 
 impl Light {
+    pub const ALL: [Light; 3] = [Light::Red, Light::Amber, Light::Green];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Light::Red => "red",
@@ -89,17 +87,12 @@ impl Light {
     }
 
     pub fn parse(s: &str) -> Option<Light> {
-        match s {
-            "red" => Some(Light::Red),
-            "amber" => Some(Light::Amber),
-            "green" => Some(Light::Green),
-            _ => None,
-        }
+        Light::ALL.into_iter().find(|x| x.as_str() == s)
     }
 }
 
 /// How the last value compares with the one before.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Trend {
     Up,
@@ -108,6 +101,8 @@ pub enum Trend {
 }
 
 impl Trend {
+    pub const ALL: [Trend; 3] = [Trend::Up, Trend::Down, Trend::Flat];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Trend::Up => "up",
@@ -149,7 +144,7 @@ pub fn status(value: f64, t: &Thresholds, d: Direction) -> Light {
 }
 
 /// How often an indicator is refreshed by itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Every {
     Hourly,
@@ -232,7 +227,7 @@ pub fn bucket(raw: &str, grain: Grain) -> String {
 }
 
 /// One value of an indicator: a period, optionally a region, and the measure.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Point {
     pub period: String,

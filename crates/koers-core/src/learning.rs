@@ -451,7 +451,7 @@ pub fn balanced_split(people: &[(String, String)], capacity: u32) -> Vec<Vec<usi
 }
 
 /// Whether a participant attended a live session.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Attendance {
     Present,
@@ -479,7 +479,7 @@ impl Attendance {
 }
 
 /// How far a participant is with a module.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Progress {
     NotStarted,
@@ -507,7 +507,7 @@ impl Progress {
 }
 
 /// Where a make-track project stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProjectStatus {
     Proposed,
@@ -548,7 +548,7 @@ impl ProjectStatus {
 }
 
 /// An outside student on a project team.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Student {
     pub name: String,
     pub institution: String,

@@ -20,7 +20,7 @@ pub fn level_key(level: i64) -> &'static str {
 
 /// One dimension of the framework: what it covers, what a level means on it, and the
 /// survey statement that asks about it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Dimension {
     /// A short stable key, e.g. `vision`.
     pub key: String,
@@ -33,7 +33,7 @@ pub struct Dimension {
 }
 
 /// A framework: its name and dimensions. Versions are kept by the store.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Framework {
     pub name: String,
     pub dimensions: Vec<Dimension>,
@@ -261,7 +261,7 @@ pub fn default_framework() -> Framework {
 }
 
 /// How a round weighs its three sources of evidence into one score.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Weights {
     pub survey: f64,
     pub documents: f64,
@@ -392,7 +392,7 @@ impl ParticipantDraft {
 }
 
 /// What kind of answer an item takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ItemKind {
     /// A statement answered from 1 (fully disagree) to 5 (fully agree).
@@ -402,6 +402,8 @@ pub enum ItemKind {
 }
 
 impl ItemKind {
+    pub const ALL: [ItemKind; 2] = [ItemKind::Likert, ItemKind::Open];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ItemKind::Likert => "likert",
@@ -410,11 +412,11 @@ impl ItemKind {
     }
 
     pub fn parse(s: &str) -> Result<ItemKind, Invalid> {
-        match s.trim() {
-            "likert" => Ok(ItemKind::Likert),
-            "open" => Ok(ItemKind::Open),
-            _ => Err(Invalid::one("kind", "enum", "moet likert of open zijn")),
-        }
+        let s = s.trim();
+        ItemKind::ALL
+            .into_iter()
+            .find(|x| x.as_str() == s)
+            .ok_or_else(|| Invalid::one("kind", "enum", "moet likert of open zijn"))
     }
 }
 
@@ -584,7 +586,7 @@ impl Answers {
 }
 
 /// A survey figure that passed the anonymity threshold.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Aggregate {
     /// Number of respondents behind the figure.
     pub n: i64,
@@ -646,7 +648,7 @@ pub fn coded_component(levels: &[i64]) -> Option<f64> {
 }
 
 /// The score of one organisation on one dimension, with the parts it is made of.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Score {
     /// The weighted score 1–5, or `None` when no source has evidence.
     pub score: Option<f64>,

@@ -6,7 +6,7 @@ use crate::error::{Collector, Invalid, text};
 use serde::{Deserialize, Serialize};
 
 /// The kind of public organisation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrgKind {
     Province,

@@ -16,7 +16,7 @@ pub const MAX_DAYS: u64 = 365;
 const PREFIX: &str = "koers_";
 
 /// What a token may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TokenScope {
     /// Reading only: every method but GET, HEAD and OPTIONS is refused.
@@ -26,6 +26,8 @@ pub enum TokenScope {
 }
 
 impl TokenScope {
+    pub const ALL: [TokenScope; 2] = [TokenScope::Read, TokenScope::ReadWrite];
+
     pub fn as_str(self) -> &'static str {
         match self {
             TokenScope::Read => "read",
@@ -34,15 +36,11 @@ impl TokenScope {
     }
 
     pub fn parse(s: &str) -> Result<Self, Invalid> {
-        match s.trim() {
-            "read" => Ok(TokenScope::Read),
-            "read_write" => Ok(TokenScope::ReadWrite),
-            _ => Err(Invalid::one(
-                "scope",
-                "enum",
-                "moet read of read_write zijn",
-            )),
-        }
+        let s = s.trim();
+        TokenScope::ALL
+            .into_iter()
+            .find(|x| x.as_str() == s)
+            .ok_or_else(|| Invalid::one("scope", "enum", "moet read of read_write zijn"))
     }
 
     /// Whether the scope allows a request with this HTTP method to this API path. A

@@ -1,6 +1,7 @@
 //! One error type for every handler, and its two faces: `application/problem+json`
 //! (RFC 9457) for the API and a readable Dutch page for people.
 
+use crate::api::schema;
 use crate::i18n::Lang;
 use crate::templates::Templates;
 use axum::extract::Request;
@@ -158,6 +159,7 @@ pub struct Problem {
     pub detail: String,
     /// Every invalid input field, when the problem is invalid input.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(value_type = Vec<schema::FieldError>)]
     pub invalid_params: Vec<FieldError>,
 }
 

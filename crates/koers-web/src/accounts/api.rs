@@ -2,6 +2,7 @@
 //! the signed-in person's personal API tokens (for scripts and other systems:
 //! `Authorization: Bearer <token>`), and the OpenID Connect providers one may sign in with.
 
+use crate::api::schema;
 use crate::auth::{Ctx, SESSION_COOKIE, presented_session, session_cookie};
 use crate::client::ClientIp;
 use crate::cookies::set_cookie;
@@ -45,6 +46,7 @@ pub struct SessionOut {
     pub csrf_token: Option<String>,
     pub user: UserOut,
     pub organisation: OrganisationOut,
+    #[schema(value_type = Vec<schema::Role>)]
     pub roles: Vec<Role>,
 }
 
@@ -81,6 +83,7 @@ pub struct TokenOut {
     pub id: String,
     pub name: String,
     /// `read`: only GET; `read_write`: whatever the user's roles allow.
+    #[schema(value_type = schema::TokenScope)]
     pub scope: TokenScope,
     /// The organisation the token acts in.
     pub organisation_id: String,
@@ -125,6 +128,7 @@ pub struct TokenIn {
     /// What it is for (at most 100 characters).
     pub name: String,
     /// `read` or `read_write`.
+    #[schema(value_type = schema::TokenScope)]
     pub scope: TokenScope,
     /// The day it stops working (`YYYY-MM-DD`, UTC): after today, at most 365 days ahead.
     #[schema(format = Date)]

@@ -2,6 +2,7 @@
 //! with results as JSON or, with `format`, as a file.
 
 use super::views::download;
+use crate::api::schema;
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::JsonInput;
@@ -79,6 +80,7 @@ pub struct AnalysisOut {
     pub title: String,
     pub description: String,
     pub sql: String,
+    #[schema(value_type = Vec<schema::Param>)]
     pub parameters: Vec<Param>,
     #[schema(format = DateTime)]
     pub updated_at: String,

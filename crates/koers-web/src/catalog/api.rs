@@ -4,6 +4,7 @@
 
 use super::read_import_form;
 use super::views::{JobOut, accepted, describe_failure};
+use crate::api::schema;
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::JsonInput;
@@ -52,6 +53,7 @@ pub struct DatasetOut {
     pub theme: String,
     /// SPDX licence id.
     pub licence: String,
+    #[schema(value_type = schema::AccessRights)]
     pub access_rights: AccessRights,
     pub cadence: String,
     pub tags: Vec<String>,

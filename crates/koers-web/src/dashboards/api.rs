@@ -4,6 +4,7 @@
 //! Each handler reads the request, calls one use case of [`koers_app::dashboards`] and
 //! answers with its `*Out` type.
 
+use crate::api::schema;
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::JsonInput;
@@ -72,6 +73,7 @@ pub struct DashboardOut {
     pub name: String,
     pub description: String,
     pub owner_id: String,
+    #[schema(value_type = schema::Visibility)]
     pub visibility: Visibility,
     /// The roles that see it (with visibility roles or public).
     pub shared_roles: Vec<String>,
@@ -80,6 +82,7 @@ pub struct DashboardOut {
     /// The embed page, while public.
     pub embed_path: Option<String>,
     pub version: i64,
+    #[schema(value_type = schema::Definition)]
     pub definition: Definition,
     #[schema(format = DateTime)]
     pub created_at: String,
@@ -113,6 +116,7 @@ pub struct VersionOut {
     pub version: i64,
     pub name: String,
     pub description: String,
+    #[schema(value_type = schema::Definition)]
     pub definition: Definition,
     pub note: String,
     pub saved_by: String,
@@ -138,6 +142,7 @@ impl From<DashboardVersion> for VersionOut {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WidgetData {
+    #[schema(value_type = schema::Widget)]
     pub widget: Widget,
     /// The data behind the widget (absent for text): for analyses `columns`, `rows`,
     /// `geometryColumn`, `truncated`, `level` and `drilled`; for a key figure the indicator's
@@ -183,6 +188,7 @@ pub struct DashboardIn {
     pub name: String,
     pub description: Option<String>,
     /// Widgets and filters; empty when left out. Widget ids are given by koers.
+    #[schema(value_type = Option<schema::Definition>)]
     pub definition: Option<Definition>,
 }
 
@@ -193,6 +199,7 @@ pub struct DashboardSaveIn {
     pub version: i64,
     pub name: String,
     pub description: Option<String>,
+    #[schema(value_type = Option<schema::Definition>)]
     pub definition: Option<Definition>,
     /// Why (shown in the history).
     pub note: Option<String>,
@@ -374,7 +381,7 @@ pub async fn restore_dashboard_version(
 /// What changed between two versions: widgets and filters added, removed, changed, moved.
 #[utoipa::path(get, path = "/dashboards/{dashboardId}/changes", tag = "informatieproducten",
     params(("dashboardId" = String, Path, description = "Id van het dashboard"), CompareQuery),
-    responses((status = 200, description = "Verschillen", body = Vec<Change>)))]
+    responses((status = 200, description = "Verschillen", body = Vec<schema::Change>)))]
 pub async fn compare_dashboard_versions(
     State(state): State<AppState>,
     ctx: Ctx,

@@ -3,6 +3,7 @@
 //! track, a participant reads their own standing and certificate.
 
 use super::views::certificate_response;
+use crate::api::schema;
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::JsonInput;
@@ -266,8 +267,10 @@ pub struct LearningProjectOut {
     /// indicator or monitor.
     pub product_kind: Option<String>,
     pub product_id: Option<String>,
+    #[schema(value_type = schema::ProjectStatus)]
     pub status: ProjectStatus,
     pub outcome: String,
+    #[schema(value_type = Vec<schema::Student>)]
     pub students: Vec<Student>,
     /// Participant ids of the team.
     pub members: Vec<String>,

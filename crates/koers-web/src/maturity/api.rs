@@ -6,6 +6,7 @@
 
 use super::base_url;
 use super::views::benchmark;
+use crate::api::schema;
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::JsonInput;
@@ -69,6 +70,7 @@ pub fn router() -> Router<AppState> {
 pub struct FrameworkOut {
     pub id: String,
     pub version: i64,
+    #[schema(value_type = schema::Framework)]
     pub framework: Framework,
     #[schema(format = DateTime)]
     pub created_at: String,
@@ -94,6 +96,7 @@ pub struct RoundOut {
     pub name: String,
     pub year: i64,
     pub min_respondents: i64,
+    #[schema(value_type = schema::Weights)]
     pub weights: Weights,
     /// `open` or `closed`.
     pub status: String,
@@ -166,6 +169,7 @@ pub struct ItemOut {
     pub id: String,
     pub position: i64,
     pub dimension_key: Option<String>,
+    #[schema(value_type = schema::ItemKind)]
     pub kind: ItemKind,
     pub text: String,
 }
@@ -336,6 +340,7 @@ impl From<Code> for CodedPassageOut {
 pub struct ItemResultOut {
     pub item_id: String,
     pub text: String,
+    #[schema(value_type = Option<schema::Aggregate>)]
     pub aggregate: Option<Aggregate>,
 }
 
@@ -357,6 +362,7 @@ pub struct DimensionResultOut {
     pub key: String,
     pub name: String,
     #[serde(flatten)]
+    #[schema(value_type = schema::Score)]
     pub score: Score,
     /// Respondents behind the survey part (only when it is shown).
     pub survey_respondents: Option<i64>,
@@ -485,7 +491,7 @@ pub async fn get_maturity_framework(
 }
 
 /// Save a new version of the framework (earlier rounds keep theirs).
-#[utoipa::path(put, path = "/maturity/framework", tag = "volwassenheid", request_body = Framework, responses((status = 201, description = "Nieuwe versie", body = FrameworkOut)))]
+#[utoipa::path(put, path = "/maturity/framework", tag = "volwassenheid", request_body = schema::Framework, responses((status = 201, description = "Nieuwe versie", body = FrameworkOut)))]
 pub async fn put_maturity_framework(
     State(state): State<AppState>,
     ctx: Ctx,

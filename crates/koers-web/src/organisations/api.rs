@@ -1,5 +1,6 @@
 //! `/api/v1/organisations`: organisations, their members and roles, and their audit log.
 
+use crate::api::schema;
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::JsonInput;
@@ -62,6 +63,7 @@ impl From<&User> for UserOut {
 pub struct OrganisationOut {
     pub id: String,
     pub name: String,
+    #[schema(value_type = schema::OrgKind)]
     pub kind: OrgKind,
     /// CBS code, e.g. PV26 or GM0344.
     pub cbs_code: Option<String>,
@@ -96,6 +98,7 @@ impl From<&Organisation> for OrganisationOut {
 #[serde(rename_all = "camelCase")]
 pub struct OrganisationIn {
     pub name: String,
+    #[schema(value_type = schema::OrgKind)]
     pub kind: OrgKind,
     pub cbs_code: Option<String>,
     pub tooi_code: Option<String>,
@@ -106,6 +109,7 @@ pub struct OrganisationIn {
 #[serde(rename_all = "camelCase")]
 pub struct MemberOut {
     pub user: UserOut,
+    #[schema(value_type = Vec<schema::Role>)]
     pub roles: Vec<Role>,
     /// Only in the answer to adding a new account without a password: the generated initial
     /// password, shown this once.
@@ -129,6 +133,7 @@ impl From<&Member> for MemberOut {
 pub struct MemberIn {
     pub email: String,
     pub display_name: Option<String>,
+    #[schema(value_type = Vec<schema::Role>)]
     pub roles: Vec<Role>,
     /// Leave out to have koers generate an initial password.
     pub password: Option<String>,
@@ -137,6 +142,7 @@ pub struct MemberIn {
 /// The roles a member holds.
 #[derive(ToSchema)]
 pub struct RolesIn {
+    #[schema(value_type = Vec<schema::Role>)]
     pub roles: Vec<Role>,
 }
 

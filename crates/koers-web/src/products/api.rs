@@ -2,6 +2,7 @@
 //! Each handler reads the request, calls one use case of [`koers_app::products`] and
 //! answers with its `*Out` type.
 
+use crate::api::schema;
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::{Input, JsonInput};
@@ -426,7 +427,9 @@ pub struct IndicatorOut {
     pub period_column: String,
     pub value_column: String,
     pub region_column: Option<String>,
+    #[schema(value_type = schema::Grain)]
     pub grain: Grain,
+    #[schema(value_type = schema::Direction)]
     pub direction: Direction,
     pub target: Option<f64>,
     pub green_threshold: f64,
@@ -467,11 +470,14 @@ pub struct IndicatorView {
     /// The value of the latest period; absent before the first refresh or without data.
     pub value: Option<f64>,
     pub period: Option<String>,
+    #[schema(value_type = Option<schema::Light>)]
     pub status: Option<Light>,
+    #[schema(value_type = Option<schema::Trend>)]
     pub trend: Option<Trend>,
     /// The headline series: per period, the sum over regions.
     pub series: Vec<SeriesPoint>,
     /// Every value read, with its region.
+    #[schema(value_type = Vec<schema::Point>)]
     pub points: Vec<Point>,
     #[schema(format = DateTime)]
     pub computed_at: Option<String>,

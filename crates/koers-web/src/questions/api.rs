@@ -1,5 +1,6 @@
 //! `/policy-tasks` and `/data-questions`: the policy cycle through the API.
 
+use crate::api::schema;
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::JsonInput;
@@ -83,6 +84,7 @@ pub struct TaskCycleOut {
 #[serde(rename_all = "camelCase")]
 pub struct CycleRowOut {
     pub question_id: String,
+    #[schema(value_type = schema::Status)]
     pub status: Status,
     pub closed: bool,
     /// The first missing link: dataset, analysis, product, decision or evaluation.
@@ -106,6 +108,7 @@ pub struct QuestionOut {
     pub due_date: Option<String>,
     pub priority: String,
     pub competences: Vec<String>,
+    #[schema(value_type = schema::Status)]
     pub status: Status,
     #[schema(format = Date)]
     pub decision_date: Option<String>,
@@ -224,6 +227,7 @@ pub struct QuestionIn {
 #[derive(ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TransitionIn {
+    #[schema(value_type = schema::Status)]
     pub to: Status,
     pub note: Option<String>,
     #[schema(format = Date)]

@@ -1,6 +1,7 @@
 //! `/applications`, `/choice-framework`, `/board-agenda`: the register of applications and
 //! algorithms (M5) through the API.
 
+use crate::api::schema;
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::JsonInput;
@@ -398,6 +399,7 @@ pub struct AlgoritmeregisterOut {
     #[schema(value_type = Object)]
     pub record: Value,
     pub valid: bool,
+    #[schema(value_type = Vec<schema::FieldError>)]
     pub problems: Vec<koers_core::FieldError>,
 }
 

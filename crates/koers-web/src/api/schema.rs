@@ -1,0 +1,255 @@
+//! How the API document describes the values of koers-core that the API sends and receives.
+//! koers-core knows nothing of OpenAPI: its types keep their serde form (the form on the wire
+//! and in storage), and this module gives each a named schema that `*In`/`*Out` fields point
+//! to with `#[schema(value_type = schema::…)]`.
+//!
+//! A string enum is described from its own values: `ALL`, serialised as serde sends them, so
+//! the schema cannot list a value the wire does not use or miss one it does. A structure is
+//! described by a schema-only type with the same fields.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+
+/// The schema of a string enum: `values` as serde writes them, with the doc comment as its
+/// description.
+fn string_enum<T: Serialize>(doc: &[&str], values: &[T]) -> RefOr<Schema> {
+    let description = doc.iter().map(|l| l.trim()).collect::<Vec<_>>().join("\n");
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(description))
+        .enum_values(Some(
+            values
+                .iter()
+                .map(|v| serde_json::to_value(v).unwrap_or_default()),
+        ))
+        .into()
+}
+
+/// Names a schema for each string enum of koers-core, built from the enum's `ALL`.
+macro_rules! string_enums {
+    ($($(#[doc = $doc:literal])+ $name:ident = $core:ty;)*) => {$(
+        $(#[doc = $doc])+
+        pub struct $name;
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> RefOr<Schema> {
+                string_enum(&[$($doc),+], &<$core>::ALL)
+            }
+        }
+
+        impl ToSchema for $name {}
+    )*};
+}
+
+string_enums! {
+    /// A role a user holds in one organisation. A user may hold several.
+    Role = koers_core::Role;
+    /// The kind of public organisation.
+    OrgKind = koers_core::OrgKind;
+    /// What a token may do.
+    TokenScope = koers_core::tokens::TokenScope;
+    /// Access rights, from the EU vocabulary that DCAT-AP-NL uses.
+    AccessRights = koers_core::catalog::AccessRights;
+    /// Where a question stands.
+    Status = koers_core::questions::Status;
+    /// The type of a parameter.
+    ParamKind = koers_core::analysis::ParamKind;
+    /// The time grain of an indicator's series.
+    Grain = koers_core::indicators::Grain;
+    /// Which way is good.
+    Direction = koers_core::indicators::Direction;
+    /// The judgement of a value.
+    Light = koers_core::indicators::Light;
+    /// How the last value compares with the one before.
+    Trend = koers_core::indicators::Trend;
+    /// What a widget shows.
+    WidgetKind = koers_core::dashboards::WidgetKind;
+    /// The regions a map is drawn with (the 2025 boundaries).
+    Level = koers_core::dashboards::Level;
+    /// How a filter is chosen.
+    FilterKind = koers_core::dashboards::FilterKind;
+    /// Who may open a dashboard.
+    Visibility = koers_core::dashboards::Visibility;
+    /// What kind of answer an item takes.
+    ItemKind = koers_core::maturity::ItemKind;
+    /// Where a make-track project stands.
+    ProjectStatus = koers_core::learning::ProjectStatus;
+}
+
+/// One problem with one input field.
+#[derive(ToSchema)]
+pub struct FieldError {
+    /// The field's name as the client sent it (camelCase in the API).
+    pub name: String,
+    /// A stable, machine-readable code, e.g. `required`, `too_long`, `pattern`.
+    pub code: String,
+    /// A message fit to show to the user (Dutch; the web layer may translate by code).
+    pub reason: String,
+}
+
+/// A declared parameter with its default value.
+#[derive(ToSchema)]
+pub struct Param {
+    pub name: String,
+    pub kind: ParamKind,
+    pub default: String,
+}
+
+/// One value of an indicator: a period, optionally a region, and the measure.
+#[derive(ToSchema)]
+pub struct Point {
+    pub period: String,
+    pub region: Option<String>,
+    pub value: f64,
+}
+
+/// The content of a dashboard: what one version holds.
+#[derive(ToSchema)]
+pub struct Definition {
+    #[serde(default)]
+    pub widgets: Vec<Widget>,
+    #[serde(default)]
+    pub filters: Vec<Filter>,
+}
+
+/// One widget. Which fields matter depends on the kind; see [`Definition::check`].
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Widget {
+    /// Unique within the dashboard; given by koers when the widget is added.
+    #[serde(default)]
+    pub id: String,
+    pub kind: WidgetKind,
+    pub title: String,
+    /// The saved analysis behind the widget (all kinds but key figure and text).
+    #[serde(default)]
+    pub analysis_id: Option<String>,
+    /// The indicator of a key figure.
+    #[serde(default)]
+    pub indicator_id: Option<String>,
+    /// Charts: the categories (x axis); maps: the region code (PV.., GM..); points: the label.
+    #[serde(default)]
+    pub category_column: Option<String>,
+    /// Charts and maps: the measure.
+    #[serde(default)]
+    pub value_column: Option<String>,
+    /// Charts: one series per distinct value of this column (e.g. the mode).
+    #[serde(default)]
+    pub series_column: Option<String>,
+    /// Maps: the regions drawn.
+    #[serde(default)]
+    pub level: Option<Level>,
+    /// Drill-down of a province map: choosing a province sets this filter to its code and
+    /// shows `drill_analysis_id` on the municipalities.
+    #[serde(default)]
+    pub drill_param: Option<String>,
+    #[serde(default)]
+    pub drill_analysis_id: Option<String>,
+    /// The municipality code column of the drill-down analysis (default: `category_column`).
+    #[serde(default)]
+    pub drill_category_column: Option<String>,
+    /// The text of a text widget (paragraphs separated by blank lines).
+    #[serde(default)]
+    pub text: String,
+    /// Spans the whole width instead of half.
+    #[serde(default)]
+    pub wide: bool,
+}
+
+/// A global filter: its value goes to every widget's analysis that has a parameter of the
+/// same name.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Filter {
+    /// The analysis parameter this filter sets.
+    pub param: String,
+    pub label: String,
+    pub kind: FilterKind,
+    /// Select: the values to choose from ("" = all is always possible).
+    #[serde(default)]
+    pub options: Vec<String>,
+    /// Slider: the range.
+    #[serde(default)]
+    pub min: Option<i64>,
+    #[serde(default)]
+    pub max: Option<i64>,
+    /// The value when none is chosen ("" = all, for a select).
+    #[serde(default)]
+    pub default: String,
+}
+
+/// One difference between two versions.
+#[derive(ToSchema)]
+pub struct Change {
+    /// `added`, `removed`, `changed` or `moved`.
+    pub change: String,
+    /// `widget` or `filter`.
+    pub part: String,
+    /// The widget's id or the filter's parameter.
+    pub key: String,
+    pub title: String,
+    /// For `changed`: the fields that differ.
+    pub fields: Vec<String>,
+}
+
+/// A framework: its name and dimensions. Versions are kept by the store.
+#[derive(ToSchema)]
+pub struct Framework {
+    pub name: String,
+    pub dimensions: Vec<Dimension>,
+}
+
+/// One dimension of the framework: what it covers, what a level means on it, and the
+/// survey statement that asks about it.
+#[derive(ToSchema)]
+pub struct Dimension {
+    /// A short stable key, e.g. `vision`.
+    pub key: String,
+    pub name: String,
+    pub description: String,
+    /// The descriptor of each of the five levels, lowest first.
+    pub levels: Vec<String>,
+    /// The Likert statement a survey round asks about this dimension by default.
+    pub statement: String,
+}
+
+/// How a round weighs its three sources of evidence into one score.
+#[derive(ToSchema)]
+pub struct Weights {
+    pub survey: f64,
+    pub documents: f64,
+    pub interviews: f64,
+}
+
+/// A survey figure that passed the anonymity threshold.
+#[derive(ToSchema)]
+pub struct Aggregate {
+    /// Number of respondents behind the figure.
+    pub n: i64,
+    pub mean: f64,
+    /// How many answered 1, 2, 3, 4 and 5.
+    pub distribution: [i64; 5],
+}
+
+/// The score of one organisation on one dimension, with the parts it is made of.
+#[derive(ToSchema)]
+pub struct Score {
+    /// The weighted score 1–5, or `None` when no source has evidence.
+    pub score: Option<f64>,
+    /// The level the score rounds to (1–5).
+    pub level: Option<i64>,
+    pub survey: Option<f64>,
+    pub documents: Option<f64>,
+    pub interviews: Option<f64>,
+    /// The weights actually applied, after leaving out sources without evidence (sum 1).
+    pub applied: Weights,
+}
+
+/// An outside student on a project team.
+#[derive(ToSchema)]
+pub struct Student {
+    pub name: String,
+    pub institution: String,
+}
