@@ -124,31 +124,22 @@ pub struct Widget {
     pub kind: WidgetKind,
     pub title: String,
     /// The saved analysis behind the widget (all kinds but key figure and text).
-    #[serde(default)]
     pub analysis_id: Option<String>,
     /// The indicator of a key figure.
-    #[serde(default)]
     pub indicator_id: Option<String>,
     /// Charts: the categories (x axis); maps: the region code (PV.., GM..); points: the label.
-    #[serde(default)]
     pub category_column: Option<String>,
     /// Charts and maps: the measure.
-    #[serde(default)]
     pub value_column: Option<String>,
     /// Charts: one series per distinct value of this column (e.g. the mode).
-    #[serde(default)]
     pub series_column: Option<String>,
     /// Maps: the regions drawn.
-    #[serde(default)]
     pub level: Option<Level>,
     /// Drill-down of a province map: choosing a province sets this filter to its code and
     /// shows `drill_analysis_id` on the municipalities.
-    #[serde(default)]
     pub drill_param: Option<String>,
-    #[serde(default)]
     pub drill_analysis_id: Option<String>,
     /// The municipality code column of the drill-down analysis (default: `category_column`).
-    #[serde(default)]
     pub drill_category_column: Option<String>,
     /// The text of a text widget (paragraphs separated by blank lines).
     #[serde(default)]
@@ -171,9 +162,7 @@ pub struct Filter {
     #[serde(default)]
     pub options: Vec<String>,
     /// Slider: the range.
-    #[serde(default)]
     pub min: Option<i64>,
-    #[serde(default)]
     pub max: Option<i64>,
     /// The value when none is chosen ("" = all, for a select).
     #[serde(default)]
