@@ -10,8 +10,6 @@ use axum::response::Response;
 use serde_json::{Value, json};
 use utoipa::OpenApi;
 
-pub mod schema;
-
 /// The full version of the API, sent in the `API-Version` header.
 pub const API_VERSION: &str = "1.0.0";
 
@@ -37,7 +35,7 @@ pub async fn version_header(req: Request, next: Next) -> Response {
         license(name = "EUPL-1.2", identifier = "EUPL-1.2"),
     ),
     servers((url = "/api/v1", description = "Deze koers-installatie")),
-    components(schemas(crate::error::Problem, schema::FieldError)),
+    components(schemas(crate::error::Problem, crate::schema::FieldError)),
     tags(
         (name = "sessies", description = "Inloggen en uitloggen"),
         (name = "organisaties", description = "Organisaties, leden en rollen"),

@@ -1,8 +1,8 @@
 //! One error type for every handler, and its two faces: `application/problem+json`
 //! (RFC 9457) for the API and a readable Dutch page for people.
 
-use crate::api::schema;
 use crate::i18n::Lang;
+use crate::schema;
 use crate::templates::Templates;
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};

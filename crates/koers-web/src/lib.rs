@@ -31,6 +31,7 @@ pub mod organisations;
 pub mod products;
 pub mod questions;
 pub mod register;
+pub mod schema;
 pub mod security;
 pub mod shell;
 pub mod sources;

@@ -2,13 +2,13 @@
 //! the signed-in person's personal API tokens (for scripts and other systems:
 //! `Authorization: Bearer <token>`), and the OpenID Connect providers one may sign in with.
 
-use crate::api::schema;
 use crate::auth::{Ctx, SESSION_COOKIE, presented_session, session_cookie};
 use crate::client::ClientIp;
 use crate::cookies::set_cookie;
 use crate::error::AppError;
 use crate::input::JsonInput;
 use crate::organisations::api::{OrganisationOut, UserOut};
+use crate::schema;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};

@@ -2,10 +2,10 @@
 //! with results as JSON or, with `format`, as a file.
 
 use super::views::download;
-use crate::api::schema;
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::JsonInput;
+use crate::schema;
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};

@@ -4,11 +4,11 @@
 
 use super::read_import_form;
 use super::views::{JobOut, accepted, describe_failure};
-use crate::api::schema;
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::JsonInput;
 use crate::ogc::base_url;
+use crate::schema;
 use crate::state::AppState;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, header};

@@ -4,11 +4,11 @@
 //! Each handler reads the request, calls one use case of [`koers_app::dashboards`] and
 //! answers with its `*Out` type.
 
-use crate::api::schema;
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::JsonInput;
 use crate::products::api::{ScheduleIn, ScheduleOut, SnapshotOut, snapshot_of};
+use crate::schema;
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;

@@ -3,10 +3,10 @@
 //! track, a participant reads their own standing and certificate.
 
 use super::views::certificate_response;
-use crate::api::schema;
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::JsonInput;
+use crate::schema;
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};

@@ -6,10 +6,10 @@
 
 use super::base_url;
 use super::views::benchmark;
-use crate::api::schema;
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::JsonInput;
+use crate::schema;
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};

@@ -1,9 +1,9 @@
 //! `/api/v1/organisations`: organisations, their members and roles, and their audit log.
 
-use crate::api::schema;
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::JsonInput;
+use crate::schema;
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;

@@ -2,10 +2,10 @@
 //! Each handler reads the request, calls one use case of [`koers_app::products`] and
 //! answers with its `*Out` type.
 
-use crate::api::schema;
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::{Input, JsonInput};
+use crate::schema;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};

@@ -1,10 +1,10 @@
 //! `/policy-tasks` and `/data-questions`: the policy cycle through the API.
 
-use crate::api::schema;
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::JsonInput;
 use crate::questions::{attachment_response, receive_attachment};
+use crate::schema;
 use crate::state::AppState;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;

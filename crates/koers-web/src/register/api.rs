@@ -1,10 +1,10 @@
 //! `/applications`, `/choice-framework`, `/board-agenda`: the register of applications and
 //! algorithms (M5) through the API.
 
-use crate::api::schema;
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::JsonInput;
+use crate::schema;
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};

@@ -3,9 +3,10 @@
 //! and in storage), and this module gives each a named schema that `*In`/`*Out` fields point
 //! to with `#[schema(value_type = schema::…)]`.
 //!
-//! A string enum is described from its own values: `ALL`, serialised as serde sends them, so
-//! the schema cannot list a value the wire does not use or miss one it does. A structure is
-//! described by a schema-only type with the same fields.
+//! A string enum is described from its own list of values, `ALL`, each serialised as serde
+//! sends it, so the schema and the wire cannot spell a value differently. A structure is
+//! described by a schema-only type with the same fields. This module imports nothing from the
+//! crate, so every module may use it.
 
 use serde::Serialize;
 use utoipa::ToSchema;
