@@ -77,6 +77,20 @@ string_enums! {
     ItemKind = koers_core::maturity::ItemKind;
     /// Where a make-track project stands.
     ProjectStatus = koers_core::learning::ProjectStatus;
+    /// Whether an assessment is required or recommended.
+    NeedLevel = koers_core::register::prescan::NeedLevel;
+    /// Why the decision history is broken.
+    BreakKind = koers_core::register::chain::BreakKind;
+    /// Who takes a decision, from lowest to highest.
+    DecisionLevel = koers_core::register::framework::DecisionLevel;
+    /// An instrument a choice requires.
+    Instrument = koers_core::register::framework::Instrument;
+    /// An AI Act risk group.
+    AiActRiskGroup = koers_core::register::application::AiActRiskGroup;
+    /// How much an application affects citizens.
+    ImpactLevel = koers_core::register::application::ImpactLevel;
+    /// What a choice is about.
+    ChoiceType = koers_core::register::choice::ChoiceType;
 }
 
 /// One problem with one input field.
@@ -242,4 +256,119 @@ pub struct Score {
 pub struct Student {
     pub name: String,
     pub institution: String,
+}
+
+/// What the DPIA/IAMA pre-scan concludes. The booleans are true when the assessment is
+/// required or recommended; `assessments` tells which and why.
+#[derive(ToSchema)]
+pub struct PrescanResult {
+    pub dpia: bool,
+    pub dtia: bool,
+    pub kia: bool,
+    pub iama: bool,
+    pub assessments: Vec<AssessmentOutcome>,
+    /// Score key → score.
+    pub scores: std::collections::BTreeMap<String, f64>,
+}
+
+/// The outcome for one assessment (DPIA, DTIA, KIA, IAMA).
+#[derive(ToSchema)]
+pub struct AssessmentOutcome {
+    pub id: String,
+    pub level: NeedLevel,
+    /// The result text, e.g. `DPIA verplicht`.
+    pub result: String,
+    pub explanation: String,
+    pub criteria: Vec<MetCriterion>,
+}
+
+/// A pre-scan criterion that held.
+#[derive(ToSchema)]
+pub struct MetCriterion {
+    pub id: String,
+    pub explanation: String,
+}
+
+/// The first place where the decision history is broken.
+#[derive(ToSchema)]
+pub struct ChainBreak {
+    pub seq: i64,
+    pub kind: BreakKind,
+    /// A Dutch explanation fit to show.
+    pub reason: String,
+}
+
+/// Where the choice framework routes a choice, and why.
+#[derive(ToSchema)]
+pub struct ChoiceRouting {
+    pub level: DecisionLevel,
+    /// Sorted, without duplicates.
+    pub instruments: Vec<Instrument>,
+    pub matched_rules: Vec<MatchedRule>,
+    /// A Dutch summary: which rules put the choice at its level.
+    pub explanation: String,
+}
+
+/// A rule of the choice framework that matched, and why.
+#[derive(ToSchema)]
+pub struct MatchedRule {
+    pub rule: String,
+    /// A Dutch explanation built from the facts that made the condition hold.
+    pub why: String,
+    pub level: DecisionLevel,
+    pub instruments: Vec<Instrument>,
+}
+
+/// A choice framework of one organisation: rules that route choices to a level.
+#[derive(ToSchema)]
+pub struct ChoiceFramework {
+    /// The organisation it belongs to (its id or code).
+    pub organisation: String,
+    pub version: u32,
+    pub name: String,
+    pub rules: Vec<ChoiceRule>,
+}
+
+/// One rule of the choice framework.
+#[derive(ToSchema)]
+pub struct ChoiceRule {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub condition: Condition,
+    pub level: DecisionLevel,
+    #[serde(default)]
+    pub instruments: Vec<Instrument>,
+}
+
+/// A condition over the facts of an application and a choice.
+#[derive(ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Condition {
+    /// Every sub-condition holds.
+    All {
+        #[schema(no_recursion)]
+        conditions: Vec<Condition>,
+    },
+    /// At least one sub-condition holds.
+    Any {
+        #[schema(no_recursion)]
+        conditions: Vec<Condition>,
+    },
+    /// The AI Act risk group is this one.
+    RiskGroupIs { value: AiActRiskGroup },
+    /// The AI Act risk group is one of these.
+    RiskGroupIn { values: Vec<AiActRiskGroup> },
+    /// The application affects citizens (any level above none).
+    ImpactsCitizens,
+    /// The impact on citizens is at least this level.
+    CitizenImpactAtLeast { level: ImpactLevel },
+    /// The yearly cost is known and strictly above the threshold (whole euros).
+    CostAbove { euros: u64 },
+    /// Core data is outsourced.
+    CoreDataOutsourced,
+    /// Personal data is processed.
+    PersonalData,
+    /// The choice is of one of these types.
+    ChoiceTypeIn { values: Vec<ChoiceType> },
 }

@@ -44,6 +44,17 @@ pub enum BreakKind {
     Head,
 }
 
+impl BreakKind {
+    pub const ALL: [BreakKind; 6] = [
+        BreakKind::Genesis,
+        BreakKind::Sequence,
+        BreakKind::PrevHash,
+        BreakKind::Hash,
+        BreakKind::Payload,
+        BreakKind::Head,
+    ];
+}
+
 /// The first place where the chain is broken.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[error("keten verbroken bij volgnummer {seq}: {reason}")]

@@ -27,6 +27,12 @@ pub enum DecisionLevel {
 }
 
 impl DecisionLevel {
+    pub const ALL: [DecisionLevel; 3] = [
+        DecisionLevel::Official,
+        DecisionLevel::Management,
+        DecisionLevel::Board,
+    ];
+
     pub fn label_nl(self) -> &'static str {
         match self {
             DecisionLevel::Official => "ambtelijk",
@@ -57,6 +63,16 @@ pub enum Instrument {
 }
 
 impl Instrument {
+    pub const ALL: [Instrument; 7] = [
+        Instrument::Dpia,
+        Instrument::Iama,
+        Instrument::Dtia,
+        Instrument::Kia,
+        Instrument::Aiia,
+        Instrument::ConformityAssessment,
+        Instrument::AlgorithmRegister,
+    ];
+
     pub fn label_nl(self) -> &'static str {
         match self {
             Instrument::Dpia => "DPIA",

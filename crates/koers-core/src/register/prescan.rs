@@ -682,6 +682,10 @@ pub enum NeedLevel {
     Recommended,
 }
 
+impl NeedLevel {
+    pub const ALL: [NeedLevel; 2] = [NeedLevel::Required, NeedLevel::Recommended];
+}
+
 /// The parsed pre-scan.
 #[derive(Debug, Clone)]
 pub struct Prescan {

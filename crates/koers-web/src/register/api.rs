@@ -15,6 +15,9 @@ use koers_app::register::{
     self as reg, AiActWalk, AidStep, Application, ChoiceBody, FrameworkInForce, FrameworkVersion,
     RoutedChoice, ai_act_outcome, prescan_result, requirements_of,
 };
+use koers_core::register::chain::Broken;
+use koers_core::register::framework::Framework;
+use koers_core::register::prescan::PrescanResult;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -91,9 +94,10 @@ pub struct ApplicationOut {
     /// described as an object so that its absence stays a plain `null` in the document).
     #[schema(value_type = Option<Object>)]
     pub ai_act_assessment: Option<AiActAssessmentOut>,
-    /// The pre-scan outcome (which assessments are needed and why), if filled in.
+    /// The pre-scan outcome (which assessments are needed and why), if filled in
+    /// (`PrescanResult`; described as an object so that its absence stays a plain `null`).
     #[schema(value_type = Option<Object>)]
-    pub prescan: Option<Value>,
+    pub prescan: Option<PrescanResult>,
     /// Measure URN → status, responsible, evidence.
     #[schema(value_type = Object)]
     pub measures: Value,
@@ -205,7 +209,7 @@ impl From<&Application> for ApplicationOut {
             dataset_ids: a.dataset_ids.clone(),
             product_links: a.product_links.clone(),
             ai_act_assessment: aid,
-            prescan: prescan_result(a).and_then(|p| serde_json::to_value(p).ok()),
+            prescan: prescan_result(a),
             measures: serde_json::to_value(&a.measures).unwrap_or(Value::Null),
             publication: serde_json::to_value(&a.publication).unwrap_or(Value::Null),
             updated_at: a.updated_at.clone(),
@@ -253,7 +257,7 @@ pub struct ChoiceOut {
     #[schema(value_type = Object)]
     pub record: Value,
     /// The routing by the framework in force: level, instruments, matched rules and why.
-    #[schema(value_type = Object)]
+    #[schema(value_type = schema::ChoiceRouting)]
     pub routing: Value,
     /// The decision record as MADR 4 markdown.
     pub madr: String,
@@ -332,8 +336,8 @@ pub struct FrameworkOut {
     /// None while the built-in default is in force.
     pub version: Option<i64>,
     /// The framework: `name` and `rules`, each with `name`, `description`, `condition`, `level`, `instruments`.
-    #[schema(value_type = Object)]
-    pub framework: Value,
+    #[schema(value_type = schema::ChoiceFramework)]
+    pub framework: Framework,
     pub created_by: Option<String>,
     #[schema(format = DateTime)]
     pub created_at: Option<String>,
@@ -343,7 +347,7 @@ impl From<&FrameworkVersion> for FrameworkOut {
     fn from(v: &FrameworkVersion) -> Self {
         FrameworkOut {
             version: Some(v.version),
-            framework: serde_json::to_value(&v.framework).unwrap_or(Value::Null),
+            framework: v.framework.clone(),
             created_by: Some(v.created_by.clone()),
             created_at: Some(v.created_at.clone()),
         }
@@ -416,8 +420,8 @@ pub struct ExportQuery {
 pub struct DecisionHistoryOut {
     pub intact: bool,
     pub entries: usize,
-    #[schema(value_type = Vec<Object>)]
-    pub problems: Vec<Value>,
+    #[schema(value_type = Vec<schema::ChainBreak>)]
+    pub problems: Vec<Broken>,
     /// The newest events.
     pub events: Vec<DecisionEventOut>,
 }
@@ -654,15 +658,16 @@ pub async fn assess_ai_act(
 #[utoipa::path(put, path = "/applications/{applicationId}/prescan", tag = "toepassingen",
     params(("applicationId" = String, Path, description = "Id van de toepassing")),
     request_body = PrescanIn,
-    responses((status = 200, description = "De uitkomst", body = Object)))]
+    responses((status = 200, description = "De uitkomst", body = schema::PrescanResult)))]
 pub async fn set_prescan(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     JsonInput(input): JsonInput,
-) -> Result<Json<Value>, AppError> {
-    let result = reg::save_prescan(&state.ws, &ctx.who, &id, input).await?;
-    Ok(Json(serde_json::to_value(result).unwrap_or(Value::Null)))
+) -> Result<Json<PrescanResult>, AppError> {
+    Ok(Json(
+        reg::save_prescan(&state.ws, &ctx.who, &id, input).await?,
+    ))
 }
 
 /// Record where an Algoritmekader measure stands: status, responsible person and evidence.
@@ -692,7 +697,7 @@ pub async fn get_framework(
             FrameworkInForce::Saved(v) => (&v).into(),
             FrameworkInForce::Default(f) => FrameworkOut {
                 version: None,
-                framework: serde_json::to_value(&f).unwrap_or(Value::Null),
+                framework: f,
                 created_by: None,
                 created_at: None,
             },
@@ -748,12 +753,7 @@ pub async fn decision_history(
     Ok(Json(DecisionHistoryOut {
         intact: h.check.is_intact(),
         entries: h.check.entries,
-        problems: h
-            .check
-            .problems
-            .iter()
-            .filter_map(|p| serde_json::to_value(p).ok())
-            .collect(),
+        problems: h.check.problems,
         events: h
             .events
             .into_iter()
