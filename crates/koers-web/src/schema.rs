@@ -11,7 +11,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa::openapi::RefOr;
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::openapi::schema::{AnyOfBuilder, ArrayBuilder, ObjectBuilder, Schema, Type};
 
 /// The schema of a string enum: `values` as serde writes them, with the doc comment as its
 /// description.
@@ -91,6 +91,12 @@ string_enums! {
     ImpactLevel = koers_core::register::application::ImpactLevel;
     /// What a choice is about.
     ChoiceType = koers_core::register::choice::ChoiceType;
+    /// Where a choice stands.
+    ChoiceStatus = koers_core::register::choice::ChoiceStatus;
+    /// Whether a consequence is good, neutral or bad.
+    Valence = koers_core::register::choice::Valence;
+    /// Where an Algoritmekader measure stands for an application.
+    MeasureStatus = koers_core::register::requirements::MeasureStatus;
 }
 
 /// One problem with one input field.
@@ -371,4 +377,131 @@ pub enum Condition {
     PersonalData,
     /// The choice is of one of these types.
     ChoiceTypeIn { values: Vec<ChoiceType> },
+}
+
+/// Where one Algoritmekader measure stands for an application.
+#[derive(ToSchema)]
+pub struct MeasureState {
+    pub status: MeasureStatus,
+    pub responsible: String,
+    pub evidence: String,
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+}
+
+/// The value of one Algoritmeregister field: a text, a list of texts, or a grouping such as
+/// `lawful_basis_grouping` (items of `title` and `link`).
+pub struct FieldValue;
+
+impl utoipa::PartialSchema for FieldValue {
+    fn schema() -> RefOr<Schema> {
+        let text = || ObjectBuilder::new().schema_type(Type::String);
+        // anyOf, not oneOf: an empty list is both a list of texts and a grouping.
+        AnyOfBuilder::new()
+            .description(Some(
+                "The value of one Algoritmeregister field: a text, a list of texts, or a \
+                 grouping such as `lawful_basis_grouping` (items of `title` and `link`).",
+            ))
+            .item(text())
+            .item(ArrayBuilder::new().items(text()))
+            .item(
+                ArrayBuilder::new().items(ObjectBuilder::new().additional_properties(Some(text()))),
+            )
+            .into()
+    }
+}
+
+impl ToSchema for FieldValue {}
+
+/// A recorded choice (MADR).
+#[derive(ToSchema)]
+pub struct Choice {
+    pub title: String,
+    pub choice_type: ChoiceType,
+    pub context: String,
+    pub drivers: Vec<String>,
+    pub options: Vec<ChoiceOption>,
+    pub chosen_option: Option<String>,
+    pub rationale: Option<String>,
+    pub consequences: Vec<Consequence>,
+    pub decision_makers: Vec<String>,
+    pub consulted: Vec<String>,
+    pub informed: Vec<String>,
+    pub status: ChoiceStatus,
+    #[schema(format = Date)]
+    pub decided_on: Option<String>,
+    pub decided_by: Option<String>,
+    /// The id of the choice that replaced this one.
+    pub superseded_by: Option<String>,
+}
+
+/// One option considered, with its arguments.
+#[derive(ToSchema)]
+pub struct ChoiceOption {
+    pub title: String,
+    pub description: Option<String>,
+    pub pros: Vec<String>,
+    pub cons: Vec<String>,
+}
+
+/// A consequence of the decision.
+#[derive(ToSchema)]
+pub struct Consequence {
+    pub valence: Valence,
+    pub text: String,
+}
+
+/// A question of the AI Act decision aid, as shown to the user.
+#[derive(ToSchema)]
+pub struct AiActQuestion {
+    pub id: String,
+    pub question: String,
+    pub explanation: String,
+    pub description: Option<String>,
+    pub category: String,
+    pub subcategory: String,
+    pub sources: Vec<AiActSource>,
+    pub answers: Vec<AiActAnswer>,
+}
+
+/// An answer to a question of the AI Act decision aid.
+#[derive(ToSchema)]
+pub struct AiActAnswer {
+    /// The answer id to send back.
+    pub id: usize,
+    pub text: String,
+    pub comment: Option<String>,
+}
+
+/// A source the AI Act decision aid cites.
+#[derive(ToSchema)]
+pub struct AiActSource {
+    pub source: String,
+    pub url: Option<String>,
+}
+
+/// The end of the AI Act decision aid: the conclusion text and obligations as the tree gives
+/// them, and the collected labels sorted into their categories.
+#[derive(ToSchema)]
+pub struct AiActConclusion {
+    pub id: String,
+    pub text: String,
+    pub comment: Option<String>,
+    /// The obligations (HTML as in the source).
+    pub obligation: String,
+    pub sources: Vec<AiActSource>,
+    /// `aanbieder`, `gebruiksverantwoordelijke`, `importeur`, `distributeur`.
+    pub roles: Vec<String>,
+    /// `AI-systeem`, `AI-systeem voor algemene doeleinden`, `AI-model voor algemene doeleinden`, `geen algoritme`.
+    pub system_type: Option<String>,
+    /// `hoog-risico AI`, `geen hoog-risico AI`, `verboden AI`, `uitzondering van toepassing`.
+    pub risk_group: Option<String>,
+    /// `transparantieverplichting` or `geen transparantieverplichting`.
+    pub transparency: Option<String>,
+    pub systemic_risk: Option<String>,
+    pub open_source: Option<String>,
+    pub conformity_assessment: Option<String>,
+    pub operational: Option<String>,
+    /// All labels in the order they were set.
+    pub labels: Vec<String>,
 }

@@ -77,6 +77,13 @@ pub enum ChoiceStatus {
 }
 
 impl ChoiceStatus {
+    pub const ALL: [ChoiceStatus; 4] = [
+        ChoiceStatus::Proposed,
+        ChoiceStatus::Advised,
+        ChoiceStatus::Decided,
+        ChoiceStatus::Superseded,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             ChoiceStatus::Proposed => "proposed",
@@ -122,6 +129,10 @@ pub enum Valence {
     Good,
     Neutral,
     Bad,
+}
+
+impl Valence {
+    pub const ALL: [Valence; 3] = [Valence::Good, Valence::Neutral, Valence::Bad];
 }
 
 /// A consequence of the decision.

@@ -15,7 +15,10 @@ use koers_app::register::{
     self as reg, AiActWalk, AidStep, Application, ChoiceBody, FrameworkInForce, FrameworkVersion,
     RoutedChoice, ai_act_outcome, prescan_result, requirements_of,
 };
+use koers_core::register::ai_act::{Conclusion, QuestionView};
+use koers_core::register::algoritmeregister::FieldValue;
 use koers_core::register::chain::Broken;
+use koers_core::register::choice::Choice;
 use koers_core::register::framework::Framework;
 use koers_core::register::prescan::PrescanResult;
 use serde::{Deserialize, Serialize};
@@ -99,11 +102,11 @@ pub struct ApplicationOut {
     #[schema(value_type = Option<Object>)]
     pub prescan: Option<PrescanResult>,
     /// Measure URN → status, responsible, evidence.
-    #[schema(value_type = Object)]
+    #[schema(value_type = BTreeMap<String, schema::MeasureState>)]
     pub measures: Value,
-    /// The Algoritmeregister fields filled in by hand.
-    #[schema(value_type = Object)]
-    pub publication: Value,
+    /// The Algoritmeregister fields filled in by hand: field name → value.
+    #[schema(value_type = BTreeMap<String, schema::FieldValue>)]
+    pub publication: BTreeMap<String, FieldValue>,
     /// Algoritmekader requirements that apply to the application's AI Act profile.
     pub requirements: Vec<RequirementOut>,
     /// The measures meeting them, each with status, responsible person and evidence.
@@ -211,7 +214,7 @@ impl From<&Application> for ApplicationOut {
             ai_act_assessment: aid,
             prescan: prescan_result(a),
             measures: serde_json::to_value(&a.measures).unwrap_or(Value::Null),
-            publication: serde_json::to_value(&a.publication).unwrap_or(Value::Null),
+            publication: a.publication.clone(),
             updated_at: a.updated_at.clone(),
         }
     }
@@ -254,8 +257,8 @@ pub struct ChoiceOut {
     pub framework_version: Option<i64>,
     pub board_reference: Option<String>,
     /// The full decision record.
-    #[schema(value_type = Object)]
-    pub record: Value,
+    #[schema(value_type = schema::Choice)]
+    pub record: Choice,
     /// The routing by the framework in force: level, instruments, matched rules and why.
     #[schema(value_type = schema::ChoiceRouting)]
     pub routing: Value,
@@ -280,7 +283,7 @@ impl From<&RoutedChoice> for ChoiceOut {
             level: enum_s(&rec.level),
             framework_version: rec.framework_version,
             board_reference: rec.board_reference.clone(),
-            record: serde_json::to_value(&rec.choice).unwrap_or(Value::Null),
+            record: rec.choice.clone(),
             routing,
             madr: koers_core::register::choice::render_madr(&rec.choice),
             updated_at: rec.updated_at.clone(),
@@ -297,17 +300,32 @@ pub struct ChoiceIn {
     pub choice_type: String,
     pub context: String,
     pub drivers: Option<Vec<String>>,
-    /// Objects `{title, description, pros, cons}`.
-    #[schema(value_type = Vec<Object>)]
-    pub options: Vec<Value>,
+    pub options: Vec<ChoiceOptionIn>,
     pub chosen_option: Option<String>,
     pub rationale: Option<String>,
-    /// Objects `{valence: good|neutral|bad, text}`.
-    #[schema(value_type = Vec<Object>)]
-    pub consequences: Option<Vec<Value>>,
+    pub consequences: Option<Vec<ConsequenceIn>>,
     pub decision_makers: Option<Vec<String>>,
     pub consulted: Option<Vec<String>>,
     pub informed: Option<Vec<String>>,
+}
+
+/// An option considered, with its arguments.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChoiceOptionIn {
+    pub title: String,
+    pub description: Option<String>,
+    pub pros: Option<Vec<String>>,
+    pub cons: Option<Vec<String>>,
+}
+
+/// A consequence of the decision.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ConsequenceIn {
+    /// `good`, `neutral` or `bad`.
+    pub valence: String,
+    pub text: String,
 }
 
 /// A status change.
@@ -362,11 +380,11 @@ pub struct AiActStepOut {
     pub answers: Vec<usize>,
     pub concluded: bool,
     /// The next question with its answers, while not concluded.
-    #[schema(value_type = Option<Object>)]
-    pub question: Option<Value>,
+    #[schema(value_type = Option<schema::AiActQuestion>)]
+    pub question: Option<QuestionView>,
     /// The conclusion, once concluded (then stored on the application).
-    #[schema(value_type = Option<Object>)]
-    pub conclusion: Option<Value>,
+    #[schema(value_type = Option<schema::AiActConclusion>)]
+    pub conclusion: Option<Conclusion>,
     pub risk_group: Option<String>,
 }
 
@@ -640,7 +658,7 @@ pub async fn assess_ai_act(
         AidStep::Question(q) => AiActStepOut {
             answers,
             concluded: false,
-            question: serde_json::to_value(&*q).ok(),
+            question: Some(*q),
             conclusion: None,
             risk_group: None,
         },
@@ -649,7 +667,7 @@ pub async fn assess_ai_act(
             concluded: true,
             risk_group: Some(o.conclusion.register_risk_group().as_str().into()),
             question: None,
-            conclusion: serde_json::to_value(&o.conclusion).ok(),
+            conclusion: Some(o.conclusion),
         },
     }))
 }
