@@ -54,7 +54,7 @@ async fn steward_imports_a_cbs_table_and_refreshes_it() {
     crate::browser::screenshot(&c, "dataset-cbs.png").await;
     click(&c, Locator::Css("form[action$='/verversen'] button")).await;
     wait_for(&c, Locator::Css("#taak a[href^='/bronnen/']")).await;
-    let ds = app.store.catalog().datasets(&app.org_a.id).await.unwrap();
+    let ds = app.datasets_of(&app.org_a.id).await;
     assert_eq!(ds.len(), 1);
     assert_eq!(ds[0].name, "kerncijfers");
     let source = app.store.sources().dataset_source(&ds[0].id).await.unwrap();

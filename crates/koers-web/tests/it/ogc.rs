@@ -2,14 +2,12 @@
 //! driver and OWSLib as real clients, and the RDF validated with pyshacl against the
 //! DCAT-AP-NL shapes. Only published datasets are reachable; everything else answers 404.
 
-use crate::helpers::{TestApp, repo_root};
-use koers_app::catalog::{ImportRequest, ImportSource};
+use crate::helpers::{ImportOptions, TestApp, repo_root};
 use koers_core::catalog::{AccessRights, DatasetMeta};
-use koers_store::{Actor, Organisation};
+use koers_store::Organisation;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::Output;
-use std::sync::Arc;
 
 const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 const RD: &str = "http://www.opengis.net/def/crs/EPSG/0/28992";
@@ -30,21 +28,11 @@ async fn dataset(app: &TestApp, org: &Organisation, name: &str, access: AccessRi
     meta.contact_email = "data@pv26.example".into();
     meta.theme = "TRAN".into();
     meta.tags = vec!["wegen".into(), "test".into()];
-    app.ws
-        .import(
-            org,
-            &Actor::cli(),
-            ImportRequest {
-                source: ImportSource::Path(file),
-                name: Some(name.into()),
-                crs: None,
-                format: None,
-                layer: None,
-                meta: Some(meta),
-                generated: false,
-            },
-            Arc::new(koers_engine::NoProgress),
-        )
+    let options = ImportOptions {
+        meta: Some(meta),
+        ..Default::default()
+    };
+    app.import_path(org, file, name, options)
         .await
         .expect("import");
 }
@@ -421,22 +409,8 @@ async fn unpublished_and_other_organisations_data_is_unreachable() {
     let listed = cols.to_string();
     assert!(!listed.contains("geheim") && !listed.contains("prive") && !listed.contains("tabel"));
     // Making a dataset internal takes it off /ogc at once.
-    let ds = app
-        .store
-        .catalog()
-        .datasets(&app.org_a.id)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|d| d.name == "percelen")
-        .unwrap();
-    let mut meta = ds.meta.clone();
-    meta.access_rights = AccessRights::NonPublic;
-    app.store
-        .catalog()
-        .update_dataset_meta(&app.org_a.id, &ds.id, &meta, &Actor::cli())
-        .await
-        .unwrap();
+    app.set_access(&app.org_a.id, "percelen", AccessRights::NonPublic)
+        .await;
     let (s, _, _, _) = get(&app, "/ogc/collections/pv26_percelen/items").await;
     assert_eq!(s, 404);
 
@@ -628,21 +602,12 @@ async fn real_municipalities_by_bbox_in_rd_new() {
     let app = TestApp::spawn().await;
     let mut meta = DatasetMeta::for_new("Gemeentegrenzen 2025", "CBS / Kadaster");
     meta.access_rights = AccessRights::Public;
-    app.ws
-        .import(
-            &app.org_a,
-            &Actor::cli(),
-            ImportRequest {
-                source: ImportSource::Path(repo_root().join("data/nl/municipalities_2025.geojson")),
-                name: Some("gemeenten".into()),
-                crs: None,
-                format: None,
-                layer: None,
-                meta: Some(meta),
-                generated: false,
-            },
-            Arc::new(koers_engine::NoProgress),
-        )
+    let options = ImportOptions {
+        meta: Some(meta),
+        ..Default::default()
+    };
+    let file = repo_root().join("data/nl/municipalities_2025.geojson");
+    app.import_path(&app.org_a, file, "gemeenten", options)
         .await
         .expect("import");
     // The Dom tower in Utrecht, as a 200 m square in RD New.
