@@ -247,15 +247,9 @@ pub(crate) async fn a_dashboard_filters_drills_down_keeps_versions_and_refuses_b
             .await
             .assert_status(400);
     }
-    c.send(
-        c.client()
-            .post(c.url("/api/v1/dashboards"))
-            .header("x-csrf-token", c.csrf())
-            .header("content-type", "application/json")
-            .body("{not json"),
-    )
-    .await
-    .assert_status(400);
+    c.post_body("/api/v1/dashboards", "application/json", "{not json")
+        .await
+        .assert_status(400);
     assert_eq!(
         app.store
             .dashboards()

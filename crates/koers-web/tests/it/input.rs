@@ -1,7 +1,7 @@
 //! Input that must not change meaning: parameters of saved analyses are values, CSV cells
 //! are not formulas, and `next` never leaves the site.
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, invalid_names};
 use crate::session::{Resp, Session};
 use serde_json::{Value, json};
 
@@ -83,12 +83,7 @@ async fn saved_analysis_parameters_are_bound_as_values() {
     .await
     .expect(400)
     .json();
-    let mut names: Vec<&str> = p["invalidParams"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["name"].as_str().unwrap())
-        .collect();
+    let mut names = invalid_names(&p);
     names.sort();
     assert_eq!(
         names,

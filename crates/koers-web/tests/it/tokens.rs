@@ -443,12 +443,7 @@ async fn tokens_on_the_account_page() {
 #[tokio::test]
 async fn the_openapi_document_declares_the_bearer_scheme() {
     let app = TestApp::spawn().await;
-    let doc: Value = reqwest::get(app.url("/api/v1/openapi.json"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = app.openapi().await;
     let schemes = &doc["components"]["securitySchemes"];
     assert_eq!(schemes["apiToken"]["type"], "http");
     assert_eq!(schemes["apiToken"]["scheme"], "bearer");
