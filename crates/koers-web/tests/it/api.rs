@@ -1,6 +1,8 @@
 //! The JSON API: sign-in, CSRF, bad input of every kind, roles, the OpenAPI document.
 
-use crate::helpers::{PASSWORD, TestApp, assert_invalid, repo_root};
+use crate::helpers::{
+    PASSWORD, TestApp, assert_invalid, plain_get_json, plain_get_text, repo_root,
+};
 use crate::session::Resp;
 use koers_web::WebConfig;
 use serde_json::{Value, json};
@@ -278,12 +280,7 @@ pub(crate) async fn instance_admins_create_organisations() {
 #[tokio::test]
 async fn health_and_metrics() {
     let app = TestApp::spawn().await;
-    let h: Value = reqwest::get(app.url("/health/ready"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let h: Value = plain_get_json(app.url("/health/ready")).await;
     assert_eq!(h["checks"]["store"], "ok");
     assert_eq!(
         reqwest::get(app.url("/health/live"))
@@ -292,12 +289,7 @@ async fn health_and_metrics() {
             .status(),
         200
     );
-    let m = reqwest::get(app.url("/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let m = plain_get_text(app.url("/metrics")).await;
     assert!(
         m.contains(
             "koers_http_requests_total{method=\"GET\",route=\"/health/ready\",status=\"200\"} 1"
@@ -309,12 +301,7 @@ async fn health_and_metrics() {
 
 /// Series of `/metrics` (the lines of `koers_http_requests_total`).
 async fn request_series(app: &TestApp) -> Vec<String> {
-    let m = reqwest::get(app.url("/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let m = plain_get_text(app.url("/metrics")).await;
     m.lines()
         .filter(|l| l.starts_with("koers_http_requests_total{"))
         .map(|l| l.rsplit_once(' ').unwrap().0.to_string())

@@ -347,12 +347,7 @@ impl TestApp {
 
     /// The API's OpenAPI document, fetched without a session.
     pub async fn openapi(&self) -> serde_json::Value {
-        reqwest::get(self.url("/api/v1/openapi.json"))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        plain_get_json(self.url("/api/v1/openapi.json")).await
     }
 
     /// Saves an analysis of `org_id` in the store, with `params` as (name, kind, default);
@@ -408,6 +403,28 @@ impl TestApp {
 }
 
 /// The value of the first `csrf_token` hidden field in a page.
+/// The JSON at `url`, fetched without a session or cookies (whatever the status).
+pub async fn plain_get_json(url: impl reqwest::IntoUrl) -> serde_json::Value {
+    reqwest::get(url).await.unwrap().json().await.unwrap()
+}
+
+/// The text at `url`, fetched without a session or cookies (whatever the status).
+pub async fn plain_get_text(url: impl reqwest::IntoUrl) -> String {
+    reqwest::get(url).await.unwrap().text().await.unwrap()
+}
+
+/// Sends a request built by hand (a planted cookie, an odd header) and reads the body as
+/// text, whatever the status.
+pub(crate) trait SendText {
+    async fn send_text(self) -> String;
+}
+
+impl SendText for reqwest::RequestBuilder {
+    async fn send_text(self) -> String {
+        self.send().await.unwrap().text().await.unwrap()
+    }
+}
+
 /// The session id of the session cookie set in `headers`.
 pub fn session_id(headers: &reqwest::header::HeaderMap) -> String {
     headers

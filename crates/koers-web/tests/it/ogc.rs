@@ -2,7 +2,7 @@
 //! driver and OWSLib as real clients, and the RDF validated with pyshacl against the
 //! DCAT-AP-NL shapes. Only published datasets are reachable; everything else answers 404.
 
-use crate::helpers::{ImportOptions, TestApp, repo_root};
+use crate::helpers::{ImportOptions, SendText, TestApp, plain_get_json, repo_root};
 use koers_core::catalog::{AccessRights, DatasetMeta};
 use koers_store::Organisation;
 use serde_json::Value;
@@ -211,23 +211,13 @@ async fn items_page_filter_and_transform() {
 
     // Follow next to the end, and back.
     let next = link(&page, "next").unwrap().to_string();
-    let p2: Value = reqwest::get(&next).await.unwrap().json().await.unwrap();
+    let p2: Value = plain_get_json(&next).await;
     assert_eq!(ids(&p2), (11..=20).collect::<Vec<_>>());
     assert!(link(&p2, "prev").is_some());
-    let p3: Value = reqwest::get(link(&p2, "next").unwrap())
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let p3: Value = plain_get_json(link(&p2, "next").unwrap()).await;
     assert_eq!(ids(&p3), (21..=25).collect::<Vec<_>>());
     assert!(link(&p3, "next").is_none());
-    let back: Value = reqwest::get(link(&p3, "prev").unwrap())
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let back: Value = plain_get_json(link(&p3, "prev").unwrap()).await;
     assert_eq!(ids(&back), (11..=20).collect::<Vec<_>>());
     // A limit above the maximum is served as the maximum; an offset past the end is empty.
     let (_, _, _, all) = get(&app, "/ogc/collections/pv26_wegen/items?limit=5000").await;
@@ -418,12 +408,8 @@ async fn unpublished_and_other_organisations_data_is_unreachable() {
     let ttl = reqwest::Client::new()
         .get(app.url("/api/v1/public-catalog"))
         .header("accept", "text/turtle")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .send_text()
+        .await;
     assert!(ttl.contains("Titel van wegen") && ttl.contains("Titel van tabel"));
     assert!(!ttl.contains("geheim") && !ttl.contains("prive") && !ttl.contains("percelen"));
     let cb = app.api_as("admin@gm0796.example").await;

@@ -1,6 +1,6 @@
 //! The pages over HTTP: sign-in, CSRF, forms with errors, escaping, language.
 
-use crate::helpers::{PASSWORD, TestApp, hidden_csrf};
+use crate::helpers::{PASSWORD, SendText, TestApp, hidden_csrf};
 
 #[tokio::test]
 async fn pages_need_a_session_and_say_where_to_sign_in() {
@@ -56,12 +56,8 @@ pub(crate) async fn a_planted_session_id_is_never_adopted() {
         .client()
         .get(app.url("/login"))
         .header("cookie", "koers_session=planted")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .send_text()
+        .await;
     let token = hidden_csrf(&html);
     let r = c
         .client()

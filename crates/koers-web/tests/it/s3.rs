@@ -2,7 +2,7 @@
 //! (`moto[server]` from PyPI, Apache-2.0), started by each test on a random loopback port.
 
 use crate::catalog::{GEOJSON, dataset_files};
-use crate::helpers::{ImportOptions, TestApp};
+use crate::helpers::{ImportOptions, TestApp, plain_get_json, plain_get_text};
 use crate::session::{Resp, Session};
 use koers_app::storage::{ObjectStorage, S3Options};
 use koers_core::catalog::AccessRights;
@@ -81,24 +81,14 @@ impl Moto {
 
     /// The keys in a bucket, and the multipart uploads still open in it.
     async fn contents(&self, bucket: &str) -> (Vec<String>, usize) {
-        let list = reqwest::get(format!("{}/{bucket}?list-type=2", self.url))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let list = plain_get_text(format!("{}/{bucket}?list-type=2", self.url)).await;
         let keys = list
             .split("<Key>")
             .skip(1)
             .filter_map(|s| s.split("</Key>").next())
             .map(str::to_string)
             .collect();
-        let uploads = reqwest::get(format!("{}/{bucket}?uploads", self.url))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let uploads = plain_get_text(format!("{}/{bucket}?uploads", self.url)).await;
         (keys, uploads.matches("<Upload>").count())
     }
 
@@ -249,22 +239,12 @@ async fn versions_on_s3_are_imported_queried_exported_and_served() {
     // Published, its items come from the bucket through the OGC API.
     app.set_access(&app.org_a.id, "gemeenten", AccessRights::Public)
         .await;
-    let items: Value = reqwest::get(app.url("/ogc/collections/pv26_gemeenten/items"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let items: Value = plain_get_json(app.url("/ogc/collections/pv26_gemeenten/items")).await;
     assert_eq!(items["numberReturned"], 1, "{items}");
     assert_eq!(items["features"][0]["properties"]["statnaam"], "Utrecht");
 
     // Readiness reports the object storage.
-    let ready: Value = reqwest::get(app.url("/health/ready"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let ready: Value = plain_get_json(app.url("/health/ready")).await;
     assert_eq!(
         ready,
         json!({"status": "ok", "checks": {"store": "ok", "objectStorage": "ok"}})

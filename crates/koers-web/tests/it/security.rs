@@ -1,7 +1,7 @@
 //! Security hardening: response headers, the sign-in rate limit, session fixation, the
 //! authorization matrix over every API route, and escaping of hostile input.
 
-use crate::helpers::{PASSWORD, TestApp, session_id};
+use crate::helpers::{PASSWORD, SendText, TestApp, session_id};
 use crate::session::{Resp, Session};
 use koers_web::WebConfig;
 use reqwest::header::HeaderMap;
@@ -287,12 +287,8 @@ async fn signing_in_issues_a_new_session_and_ends_the_old_one() {
     let html = c
         .get(app.url("/"))
         .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .send_text()
+        .await;
     let csrf = crate::helpers::hidden_csrf(&html);
     let r = c
         .post(app.url("/login"))
