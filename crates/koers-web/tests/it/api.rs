@@ -218,11 +218,7 @@ async fn the_last_administrator_stays() {
     let r = c.delete(&url).await;
     problem(r, 409);
     assert_eq!(
-        app.store
-            .users()
-            .roles_in(&app.admin_a.id, &app.org_a.id)
-            .await
-            .unwrap(),
+        app.roles_of(&app.admin_a.id, &app.org_a.id).await,
         vec![koers_core::Role::Administrator]
     );
 }

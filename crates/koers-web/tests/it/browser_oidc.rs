@@ -23,18 +23,11 @@ async fn sign_in_with_the_provider_in_a_browser() {
     let url = c.current_url().await.unwrap();
     assert_eq!(url.as_str(), app.url("/"));
     let me = app
-        .store
-        .users()
-        .user_for_login("alice@pv26.example")
+        .user_by_email("alice@pv26.example")
         .await
-        .unwrap()
         .expect("the user was made");
     assert_eq!(
-        app.store
-            .users()
-            .roles_in(&me.0.id, &app.org_a.id)
-            .await
-            .unwrap(),
+        app.roles_of(&me.id, &app.org_a.id).await,
         vec![koers_core::Role::Analyst]
     );
     c.close().await.unwrap();

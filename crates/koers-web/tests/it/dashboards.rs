@@ -273,10 +273,7 @@ pub(crate) async fn sharing_by_role_and_by_public_link_shows_only_that_dashboard
         )
         .await
         .expect(201)
-        .json()["id"]
-            .as_str()
-            .unwrap()
-            .to_string()
+        .id()
     };
     let id = mk("Logistiek openbaar", definition(&p, &m, &g)).await;
     let secret_def = json!({"widgets": [{"kind": "text", "title": "Geheim onderdeel", "text": "Vertrouwelijk 987654"}]});
@@ -407,7 +404,7 @@ async fn pages_build_refresh_and_export_a_dashboard_and_show_stale_data() {
             &json!({"name": "Logistiek", "definition": definition(&p, &m, &g)}),
         )
         .await;
-    let id = r.json()["id"].as_str().unwrap().to_string();
+    let id = r.id();
 
     let pc = app.page_as("admin@pv26.example").await;
     let html = pc.page(&format!("/dashboards/{id}")).await;
@@ -621,7 +618,7 @@ async fn a_dashboard_snapshot_is_read_only_by_those_the_dashboard_is_shared_with
             &json!({"name": "Bestuursdashboard", "definition": def}),
         )
         .await;
-    let id = r.json()["id"].as_str().unwrap().to_string();
+    let id = r.id();
     let sharing = format!("/api/v1/dashboards/{id}/sharing");
     let share = async |roles: Value| {
         c.put_json(&sharing, &json!({"visibility": "roles", "roles": roles}))
@@ -638,7 +635,7 @@ async fn a_dashboard_snapshot_is_read_only_by_those_the_dashboard_is_shared_with
         )
         .await;
     r.assert_status(201);
-    let sid = r.json()["id"].as_str().unwrap().to_string();
+    let sid = r.id();
     let paths = [
         format!("/api/v1/snapshots/{sid}"),
         format!("/informatieproducten/momentopnamen/{sid}"),

@@ -324,6 +324,21 @@ impl TestApp {
             .unwrap();
     }
 
+    /// The user with the address `email`, from the store.
+    pub async fn user_by_email(&self, email: &str) -> Option<User> {
+        self.store
+            .users()
+            .user_for_login(email)
+            .await
+            .unwrap()
+            .map(|(user, _)| user)
+    }
+
+    /// The roles of user `user_id` in organisation `org_id`, from the store.
+    pub async fn roles_of(&self, user_id: &str, org_id: &str) -> Vec<Role> {
+        self.store.users().roles_in(user_id, org_id).await.unwrap()
+    }
+
     /// How many members organisation A has, from the store.
     pub async fn member_count(&self) -> usize {
         self.store

@@ -15,10 +15,7 @@ async fn save(c: &Session, body: Value) -> String {
     c.post_json("/api/v1/analyses", &body)
         .await
         .expect(201)
-        .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
+        .id()
 }
 
 async fn run(c: &Session, id: &str, params: Value) -> Resp {

@@ -307,12 +307,7 @@ async fn refused_sign_ins_leave_no_session() {
     let r = sign_in(&c, "bob").await;
     assert_refused(&c, r, 403, "geen groep die toegang geeft").await;
     assert!(
-        app.store
-            .users()
-            .user_for_login("bob@pv26.example")
-            .await
-            .unwrap()
-            .is_none(),
+        app.user_by_email("bob@pv26.example").await.is_none(),
         "no user made"
     );
 
@@ -321,11 +316,7 @@ async fn refused_sign_ins_leave_no_session() {
     let r = sign_in(&c, "admin").await;
     assert_refused(&c, r, 409, "Er bestaat al een koers-account").await;
     assert_eq!(
-        app.store
-            .users()
-            .roles_in(&app.admin_a.id, &app.org_a.id)
-            .await
-            .unwrap(),
+        app.roles_of(&app.admin_a.id, &app.org_a.id).await,
         vec![Role::Administrator]
     );
 
@@ -499,12 +490,9 @@ async fn another_organisations_administrator_cannot_take_over_a_provider_identit
     )
     .await
     .assert_status(201);
-    let (account, _) = app
-        .store
-        .users()
-        .user_for_login("alice@pv26.example")
+    let account = app
+        .user_by_email("alice@pv26.example")
         .await
-        .unwrap()
         .expect("the planted account");
 
     // Alice signs in through PV26's provider (verified address): refused, nothing linked,
@@ -514,14 +502,7 @@ async fn another_organisations_administrator_cannot_take_over_a_provider_identit
     assert_refused(&c, r, 409, "Er bestaat al een koers-account").await;
     c.get("/login/koppelen").await.assert_status(400);
     assert_eq!(provider_of(&app, &account.id).await, None);
-    assert!(
-        app.store
-            .users()
-            .roles_in(&account.id, &app.org_a.id)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(app.roles_of(&account.id, &app.org_a.id).await.is_empty());
     // The planted password opens nothing of PV26.
     let planter = app.anonymous();
     let session = planter

@@ -296,7 +296,7 @@ async fn viewers_cannot_define_and_other_organisations_see_nothing() {
     let r = c
         .post_json("/api/v1/indicators", &definition(&analysis))
         .await;
-    let id = r.json()["id"].as_str().unwrap().to_string();
+    let id = r.id();
     // The viewer reads, but does not refresh.
     v.get(&format!("/api/v1/indicators/{id}"))
         .await
@@ -336,7 +336,7 @@ async fn product_pages_pass_axe_in_the_browser() {
     let r = c
         .post_json("/api/v1/indicators", &definition(&analysis))
         .await;
-    let id = r.json()["id"].as_str().unwrap().to_string();
+    let id = r.id();
     c.post_json(&format!("/api/v1/indicators/{id}/refresh"), &json!({}))
         .await;
     let r = c
@@ -345,7 +345,7 @@ async fn product_pages_pass_axe_in_the_browser() {
             &json!({"name": "Logistiek", "indicatorIds": [id]}),
         )
         .await;
-    let mid = r.json()["id"].as_str().unwrap().to_string();
+    let mid = r.id();
     let (_driver, b, _profile) = start_browser().await;
     sign_in(&b, &app, "admin@pv26.example").await;
     for path in [

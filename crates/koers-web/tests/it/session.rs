@@ -319,4 +319,10 @@ impl Resp {
             )
         })
     }
+
+    /// The `id` of the JSON body.
+    #[track_caller]
+    pub fn id(&self) -> String {
+        self.json()["id"].as_str().expect("an id").to_string()
+    }
 }
