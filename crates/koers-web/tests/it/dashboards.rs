@@ -141,10 +141,7 @@ pub(crate) async fn a_dashboard_filters_drills_down_keeps_versions_and_refuses_b
         ))
         .await;
     r.assert_status(400);
-    assert_eq!(
-        r.headers()["content-type"].to_str().unwrap(),
-        "application/problem+json"
-    );
+    assert_eq!(r.header("content-type"), "application/problem+json");
     let problem: Value = r.json();
     assert_eq!(
         invalid_names(&problem),
@@ -425,9 +422,7 @@ async fn pages_build_refresh_and_export_a_dashboard_and_show_stale_data() {
     // Exports: CSV, PNG of a widget and of the dashboard, PDF with the figures.
     let csv = pc.get(&format!("/dashboards/{id}/onderdelen/w4.csv")).await;
     assert!(
-        csv.headers()["content-disposition"]
-            .to_str()
-            .unwrap()
+        csv.header("content-disposition")
             .contains("logistiek-w4.csv")
     );
     assert!(

@@ -181,7 +181,7 @@ pub(crate) async fn pages_for_the_board_list_question_and_cycle() {
         )
         .await;
     r.assert_status(303);
-    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let location = r.header("location").to_string();
     let html = c.page(&location).await;
     assert!(html.contains("zwemwaterlocaties? &lt;b&gt;"));
     let r = c

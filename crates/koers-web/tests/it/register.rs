@@ -281,12 +281,7 @@ async fn export_validates_against_the_publication_standard() {
     koers_core::register::algoritmeregister::validate(&record).unwrap();
     let r = c.get(&format!("{url}?format=csv")).await;
     assert_eq!(r.status(), 200);
-    assert!(
-        r.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/csv")
-    );
+    assert!(r.header("content-type").starts_with("text/csv"));
     let csv = r.text();
     let mut lines = csv.lines();
     assert!(
@@ -453,7 +448,7 @@ async fn the_pages_register_applications_and_choices() {
         )
         .await;
     r.assert_status(303);
-    let loc = r.headers()["location"].to_str().unwrap().to_string();
+    let loc = r.header("location").to_string();
     let id = loc.rsplit('/').next().unwrap().to_string();
     let html = p.page(&loc).await;
     assert!(html.contains("Leverancier B"));
@@ -491,7 +486,7 @@ async fn the_pages_register_applications_and_choices() {
         )
         .await;
     assert_eq!(r.status(), 303, "{}", r.text());
-    let loc = r.headers()["location"].to_str().unwrap().to_string();
+    let loc = r.header("location").to_string();
     let html = p.page(&loc).await;
     assert!(html.contains("Standaardpakket"));
     assert!(html.contains("Geen regel van het keuzekader"));
