@@ -45,9 +45,7 @@ async fn spatial_sql_with_results_map_and_exports() {
             .await;
         r.assert_status(200);
         assert!(
-            r.headers()["content-disposition"]
-                .to_str()
-                .unwrap()
+            r.header("content-disposition")
                 .contains(&format!("resultaat.{format}"))
         );
         let body = r.text();

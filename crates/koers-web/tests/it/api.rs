@@ -1,6 +1,8 @@
 //! The JSON API: sign-in, CSRF, bad input of every kind, roles, the OpenAPI document.
 
-use crate::helpers::{PASSWORD, TestApp, repo_root};
+use crate::helpers::{
+    PASSWORD, TestApp, assert_invalid, plain_get_json, plain_get_text, repo_root,
+};
 use crate::session::Resp;
 use koers_web::WebConfig;
 use serde_json::{Value, json};
@@ -13,15 +15,6 @@ fn problem(r: Resp, status: u16) -> Value {
     assert_eq!(body["status"], status);
     assert!(body["title"].is_string() && body["detail"].is_string());
     body
-}
-
-async fn member_count(app: &TestApp) -> usize {
-    app.store
-        .users()
-        .members(&app.org_a.id)
-        .await
-        .unwrap()
-        .len()
 }
 
 #[tokio::test]
@@ -82,12 +75,7 @@ pub(crate) async fn session_lifecycle_and_tampered_cookies() {
     assert_eq!(me["roles"], json!(["administrator"]));
 
     // A forged cookie is nobody.
-    let r = reqwest::Client::new()
-        .get(app.url("/api/v1/sessions/current"))
-        .header("cookie", "koers_session=forged-value")
-        .send()
-        .await
-        .unwrap();
+    let r = app.current_session_with("forged-value").await;
     problem(Resp::read("a forged cookie", r).await, 401);
 
     // An expired session is nobody either.
@@ -101,12 +89,7 @@ pub(crate) async fn session_lifecycle_and_tampered_cookies() {
         .create_session(&app.admin_a.id, &app.org_a.id, short)
         .await
         .unwrap();
-    let r = reqwest::Client::new()
-        .get(app.url("/api/v1/sessions/current"))
-        .header("cookie", format!("koers_session={token}"))
-        .send()
-        .await
-        .unwrap();
+    let r = app.current_session_with(&token).await;
     problem(Resp::read("an expired session", r).await, 401);
 
     // Sign out ends the session.
@@ -122,7 +105,7 @@ async fn changes_need_the_csrf_token() {
     let c = app.as_admin().await;
     let url = format!("/api/v1/organisations/{}/members", app.org_a.id);
     let body = json!({"email": "nieuw@pv26.example", "displayName": "Nieuw", "roles": ["viewer"]});
-    let before = member_count(&app).await;
+    let before = app.member_count().await;
     problem(c.send(c.client().post(c.url(&url)).json(&body)).await, 403);
     problem(
         c.send(
@@ -134,10 +117,10 @@ async fn changes_need_the_csrf_token() {
         .await,
         403,
     );
-    assert_eq!(member_count(&app).await, before, "nothing written");
+    assert_eq!(app.member_count().await, before, "nothing written");
     let added = c.post_json(&url, &body).await.expect(201).json();
     assert!(added["initialPassword"].as_str().unwrap().len() >= 12);
-    assert_eq!(member_count(&app).await, before + 1);
+    assert_eq!(app.member_count().await, before + 1);
 }
 
 #[tokio::test]
@@ -149,45 +132,21 @@ async fn bad_input_is_refused_with_every_problem_and_nothing_written() {
     .await;
     let c = app.as_admin().await;
     let url = format!("/api/v1/organisations/{}/members", app.org_a.id);
-    let before = member_count(&app).await;
+    let before = app.member_count().await;
 
     // Malformed JSON.
-    let r = c
-        .send(
-            c.client()
-                .post(c.url(&url))
-                .header("x-csrf-token", c.csrf())
-                .header("content-type", "application/json")
-                .body("{\"email\": "),
-        )
-        .await;
+    let r = c.post_body(&url, "application/json", "{\"email\": ").await;
     let p = problem(r, 400);
     assert!(p["detail"].as_str().unwrap().contains("regel 1"));
 
     // Wrong content type.
-    let r = c
-        .send(
-            c.client()
-                .post(c.url(&url))
-                .header("x-csrf-token", c.csrf())
-                .header("content-type", "text/plain")
-                .body("x"),
-        )
-        .await;
+    let r = c.post_body(&url, "text/plain", "x").await;
     problem(r, 415);
 
     // Every invalid field listed at once, wrong types included.
     let r = c.post_json(&url, &json!({"email": "not-an-address", "displayName": 42, "roles": ["emperor"], "password": "short"})).await;
     let p = problem(r, 400);
-    let names: Vec<&str> = p["invalidParams"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["name"].as_str().unwrap())
-        .collect();
-    for field in ["email", "displayName", "roles", "password"] {
-        assert!(names.contains(&field), "{field} missing in {names:?}");
-    }
+    assert_invalid(&p, &["email", "displayName", "roles", "password"]);
 
     // Oversized body.
     let big = json!({"email": "x@y.nl", "displayName": "a".repeat(10_000), "roles": ["viewer"]});
@@ -213,7 +172,7 @@ async fn bad_input_is_refused_with_every_problem_and_nothing_written() {
         .await;
     problem(r, 400);
 
-    assert_eq!(member_count(&app).await, before, "nothing written");
+    assert_eq!(app.member_count().await, before, "nothing written");
 }
 
 #[tokio::test]
@@ -259,11 +218,7 @@ async fn the_last_administrator_stays() {
     let r = c.delete(&url).await;
     problem(r, 409);
     assert_eq!(
-        app.store
-            .users()
-            .roles_in(&app.admin_a.id, &app.org_a.id)
-            .await
-            .unwrap(),
+        app.roles_of(&app.admin_a.id, &app.org_a.id).await,
         vec![koers_core::Role::Administrator]
     );
 }
@@ -321,12 +276,7 @@ pub(crate) async fn instance_admins_create_organisations() {
 #[tokio::test]
 async fn health_and_metrics() {
     let app = TestApp::spawn().await;
-    let h: Value = reqwest::get(app.url("/health/ready"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let h: Value = plain_get_json(app.url("/health/ready")).await;
     assert_eq!(h["checks"]["store"], "ok");
     assert_eq!(
         reqwest::get(app.url("/health/live"))
@@ -335,12 +285,7 @@ async fn health_and_metrics() {
             .status(),
         200
     );
-    let m = reqwest::get(app.url("/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let m = plain_get_text(app.url("/metrics")).await;
     assert!(
         m.contains(
             "koers_http_requests_total{method=\"GET\",route=\"/health/ready\",status=\"200\"} 1"
@@ -352,12 +297,7 @@ async fn health_and_metrics() {
 
 /// Series of `/metrics` (the lines of `koers_http_requests_total`).
 async fn request_series(app: &TestApp) -> Vec<String> {
-    let m = reqwest::get(app.url("/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let m = plain_get_text(app.url("/metrics")).await;
     m.lines()
         .filter(|l| l.starts_with("koers_http_requests_total{"))
         .map(|l| l.rsplit_once(' ').unwrap().0.to_string())

@@ -3,7 +3,7 @@
 //! a server error, and every answer must match the document (status code, content type,
 //! schema). A short, seeded run; `scripts/api-fuzz` runs longer against the demo workspace.
 
-use crate::helpers::{PASSWORD, TestApp};
+use crate::helpers::{PASSWORD, TestApp, session_id};
 use crate::ogc::{python, text};
 use serde_json::Value;
 
@@ -17,15 +17,7 @@ async fn schemathesis_finds_no_server_error_or_mismatch() {
         .await
         .unwrap();
     assert_eq!(r.status(), 201);
-    let cookie = r
-        .headers()
-        .get_all(reqwest::header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("koers_session="))
-        .and_then(|v| v.split(';').next())
-        .expect("session cookie")
-        .to_string();
+    let cookie = format!("koers_session={}", session_id(r.headers()));
     let body: Value = r.json().await.unwrap();
     let csrf = body["csrfToken"].as_str().expect("csrf").to_string();
     let st = python().with_file_name("st");
@@ -111,12 +103,7 @@ async fn the_largest_version_number_is_stale_not_a_crash() {
 #[tokio::test]
 async fn the_document_names_every_type_once_and_allows_absent_objects() {
     let app = TestApp::spawn().await;
-    let doc: Value = reqwest::get(app.url("/api/v1/openapi.json"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = app.openapi().await;
     let schemas = &doc["components"]["schemas"];
     assert!(schemas["DatasetVersionOut"]["properties"]["rowCount"].is_object());
     for list in ["columns", "quality"] {

@@ -99,25 +99,63 @@ pub(crate) async fn axe(c: &Client) -> Vec<String> {
     serde_json::from_value::<Vec<String>>(v).unwrap_or_default()
 }
 
+/// Asserts that axe-core finds no WCAG 2.1 A/AA violations on the current page.
+pub(crate) async fn check_axe(c: &Client, what: &str) {
+    let v = axe(c).await;
+    assert!(v.is_empty(), "axe violations on {what}: {v:?}");
+}
+
+/// Types `text` into the element `at`.
+pub(crate) async fn type_into(c: &Client, at: Locator<'_>, text: &str) {
+    c.find(at).await.unwrap().send_keys(text).await.unwrap();
+}
+
+/// Clicks the element `at`.
+pub(crate) async fn click(c: &Client, at: Locator<'_>) {
+    c.find(at).await.unwrap().click().await.unwrap();
+}
+
+/// Chooses `value` in the select element `at`.
+pub(crate) async fn select(c: &Client, at: Locator<'_>, value: &str) {
+    c.find(at)
+        .await
+        .unwrap()
+        .select_by_value(value)
+        .await
+        .unwrap();
+}
+
+/// The text of the element `at`.
+pub(crate) async fn text_of(c: &Client, at: Locator<'_>) -> String {
+    c.find(at).await.unwrap().text().await.unwrap()
+}
+
+/// The text of the page's `main` element.
+pub(crate) async fn main_text(c: &Client) -> String {
+    text_of(c, Locator::Css("main")).await
+}
+
+/// Waits until the element `at` is on the page.
+pub(crate) async fn wait_for(c: &Client, at: Locator<'_>) {
+    c.wait().for_element(at).await.unwrap();
+}
+
+/// Clicks the submit button of the form `form_css`.
+pub(crate) async fn submit(c: &Client, form_css: &str) {
+    click(c, Locator::Css(&format!("{form_css} button[type=submit]"))).await;
+}
+
 /// Signs in through the sign-in page by keyboard: type, Enter.
 pub(crate) async fn sign_in(c: &Client, app: &TestApp, email: &str) {
     c.goto(&app.url("/login")).await.unwrap();
-    c.find(Locator::Id("email"))
-        .await
-        .unwrap()
-        .send_keys(email)
-        .await
-        .unwrap();
-    c.find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(&format!("{PASSWORD}{}", Key::Enter))
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::Css(".koers-nav"))
-        .await
-        .unwrap();
+    type_into(c, Locator::Id("email"), email).await;
+    type_into(
+        c,
+        Locator::Id("password"),
+        &format!("{PASSWORD}{}", Key::Enter),
+    )
+    .await;
+    wait_for(c, Locator::Css(".koers-nav")).await;
 }
 
 async fn heading(c: &Client) -> String {
@@ -144,8 +182,7 @@ async fn sign_in_visit_every_module_and_sign_out() {
 
     c.goto(&app.url("/login")).await.unwrap();
     assert_eq!(heading(&c).await, "Inloggen");
-    let v = axe(&c).await;
-    assert!(v.is_empty(), "login page: {v:?}");
+    check_axe(&c, "login page").await;
 
     // The first Tab reaches the skip link.
     c.find(Locator::Css("body")).await.unwrap();
@@ -176,14 +213,10 @@ async fn sign_in_visit_every_module_and_sign_out() {
     pw.send_keys(&format!("{PASSWORD}{}", Key::Enter))
         .await
         .unwrap();
-    c.wait()
-        .for_element(Locator::Css(".koers-nav"))
-        .await
-        .unwrap();
+    wait_for(&c, Locator::Css(".koers-nav")).await;
     assert!(heading(&c).await.starts_with("Welkom"));
     screenshot(&c, "home.png").await;
-    let v = axe(&c).await;
-    assert!(v.is_empty(), "home: {v:?}");
+    check_axe(&c, "home").await;
 
     // Every module through the navigation.
     let links = c.find_all(Locator::Css(".koers-nav__link")).await.unwrap();
@@ -216,34 +249,19 @@ async fn sign_in_visit_every_module_and_sign_out() {
             .await
             .unwrap();
         assert_eq!(current, json!(slug));
-        let v = axe(&c).await;
-        assert!(v.is_empty(), "{slug}: {v:?}");
+        check_axe(&c, slug).await;
     }
     screenshot(&c, "organisation.png").await;
 
     // English is one click away.
     c.goto(&app.url("/organisatie")).await.unwrap();
-    c.find(Locator::LinkText("English"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::LinkText("Nederlands"))
-        .await
-        .unwrap();
-    let v = axe(&c).await;
-    assert!(v.is_empty(), "English organisation page: {v:?}");
+    click(&c, Locator::LinkText("English")).await;
+    wait_for(&c, Locator::LinkText("Nederlands")).await;
+    check_axe(&c, "English organisation page").await;
 
     // Sign out.
-    c.find(Locator::Css("form[action='/logout'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait().for_element(Locator::Id("email")).await.unwrap();
+    click(&c, Locator::Css("form[action='/logout'] button")).await;
+    wait_for(&c, Locator::Id("email")).await;
     assert!(c.current_url().await.unwrap().path().starts_with("/login"));
     c.goto(&app.url("/organisatie")).await.unwrap();
     assert!(
@@ -262,26 +280,19 @@ async fn import_a_file_and_analyse_it_in_the_browser() {
     // Import the real municipality boundaries through the upload form.
     let file = repo_root().join("data/nl/municipalities_2025.geojson");
     c.goto(&app.url("/bronnen")).await.unwrap();
-    let v = axe(&c).await;
-    assert!(v.is_empty(), "catalog: {v:?}");
-    c.find(Locator::Id("i-file"))
-        .await
-        .unwrap()
-        .send_keys(&file.canonicalize().unwrap().display().to_string())
-        .await
-        .unwrap();
-    c.find(Locator::Id("i-name"))
-        .await
-        .unwrap()
-        .send_keys("gemeenten")
-        .await
-        .unwrap();
-    c.find(Locator::Css("form[data-koers-upload] button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    check_axe(&c, "catalog").await;
+    type_into(
+        &c,
+        Locator::Id("i-file"),
+        &file.canonicalize().unwrap().display().to_string(),
+    )
+    .await;
+    type_into(&c, Locator::Id("i-name"), "gemeenten").await;
+    click(
+        &c,
+        Locator::Css("form[data-koers-upload] button[type=submit]"),
+    )
+    .await;
     // The job page follows the import and links to the dataset when done.
     let link = c
         .wait()
@@ -290,49 +301,29 @@ async fn import_a_file_and_analyse_it_in_the_browser() {
         .await
         .unwrap();
     link.click().await.unwrap();
-    c.wait()
-        .for_element(Locator::Css("svg.koers-map"))
-        .await
-        .unwrap();
+    wait_for(&c, Locator::Css("svg.koers-map")).await;
     assert_eq!(heading(&c).await, "gemeenten");
     screenshot(&c, "dataset.png").await;
-    let v = axe(&c).await;
-    assert!(v.is_empty(), "dataset page: {v:?}");
+    check_axe(&c, "dataset page").await;
 
     // Analyse it: which municipalities lie around Utrecht's centre?
     c.goto(&app.url("/analyses")).await.unwrap();
     let sql = "SELECT statnaam, ROUND(ST_Area(ST_Transform(geom, 28992)) / 1e6, 1) AS km2, geom FROM gemeenten WHERE ST_DWithin(ST_Transform(ST_Centroid(geom), 28992), ST_Transform(ST_Point(5.1214, 52.0907, 4326), 28992), 15000) ORDER BY statnaam";
-    c.find(Locator::Id("sql"))
-        .await
-        .unwrap()
-        .send_keys(sql)
-        .await
-        .unwrap();
-    c.find(Locator::Css("form[action='/analyses/uitvoeren'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::Id("resultaat"))
-        .await
-        .unwrap();
-    let table = c
-        .find(Locator::Css(".koers-scroll table"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    type_into(&c, Locator::Id("sql"), sql).await;
+    click(
+        &c,
+        Locator::Css("form[action='/analyses/uitvoeren'] button"),
+    )
+    .await;
+    wait_for(&c, Locator::Id("resultaat")).await;
+    let table = text_of(&c, Locator::Css(".koers-scroll table")).await;
     assert!(
         table.contains("Utrecht") && table.contains("Nieuwegein"),
         "{table}"
     );
     c.find(Locator::Css("svg.koers-map")).await.unwrap();
     screenshot(&c, "analysis.png").await;
-    let v = axe(&c).await;
-    assert!(v.is_empty(), "analysis page: {v:?}");
+    check_axe(&c, "analysis page").await;
     c.close().await.unwrap();
 }
 
@@ -351,28 +342,12 @@ async fn a_data_question_on_the_board_moves_by_keyboard() {
     let (_driver, c, _profile) = start_browser().await;
     sign_in(&c, &app, "admin@pv26.example").await;
     c.goto(&app.url("/datavragen")).await.unwrap();
-    let v = axe(&c).await;
-    assert!(v.is_empty(), "board: {v:?}");
-    let column = c
-        .find(Locator::Css("#kol-asked"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    check_axe(&c, "board").await;
+    let column = text_of(&c, Locator::Css("#kol-asked")).await;
     assert!(column.contains('1'), "{column}");
-    c.find(Locator::Css("section[aria-labelledby=kol-asked] a"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::Css(".koers-steps"))
-        .await
-        .unwrap();
-    let v = axe(&c).await;
-    assert!(v.is_empty(), "question page: {v:?}");
+    click(&c, Locator::Css("section[aria-labelledby=kol-asked] a")).await;
+    wait_for(&c, Locator::Css(".koers-steps")).await;
+    check_axe(&c, "question page").await;
     // Take the next step with the keyboard: the first radio is focused, Enter submits.
     let radio = c
         .find(Locator::Css("input[name=to][value=sharpened]"))
@@ -380,17 +355,8 @@ async fn a_data_question_on_the_board_moves_by_keyboard() {
         .unwrap();
     radio.send_keys(" ").await.unwrap();
     radio.send_keys(&Key::Enter.to_string()).await.unwrap();
-    c.wait()
-        .for_element(Locator::Css(".utrecht-alert--ok"))
-        .await
-        .unwrap();
-    let current = c
-        .find(Locator::Css("[aria-current=step]"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    wait_for(&c, Locator::Css(".utrecht-alert--ok")).await;
+    let current = text_of(&c, Locator::Css("[aria-current=step]")).await;
     assert_eq!(current, "Aangescherpt");
     screenshot(&c, "question.png").await;
     c.goto(&app.url(&format!(
@@ -399,8 +365,7 @@ async fn a_data_question_on_the_board_moves_by_keyboard() {
     )))
     .await
     .unwrap();
-    let v = axe(&c).await;
-    assert!(v.is_empty(), "cycle page: {v:?}");
+    check_axe(&c, "cycle page").await;
     for path in [
         "/datavragen?weergave=lijst",
         "/datavragen/rollen",
@@ -408,8 +373,7 @@ async fn a_data_question_on_the_board_moves_by_keyboard() {
         "/datavragen/opgaven",
     ] {
         c.goto(&app.url(path)).await.unwrap();
-        let v = axe(&c).await;
-        assert!(v.is_empty(), "{path}: {v:?}");
+        check_axe(&c, path).await;
     }
     assert_eq!(
         app.store
@@ -428,34 +392,27 @@ async fn a_data_question_on_the_board_moves_by_keyboard() {
         .unwrap();
     let summary = c.find(Locator::Css("#rollen")).await.unwrap();
     summary.send_keys(&Key::Enter.to_string()).await.unwrap();
-    let select = c.find(Locator::Id("r-analyst")).await.unwrap();
-    select.select_by_value(&app.viewer_a.id).await.unwrap();
-    c.find(Locator::Css("form[action$='/rollen'] button[type=submit]"))
-        .await
-        .unwrap()
-        .send_keys(&Key::Enter.to_string())
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::Css(".utrecht-alert--ok"))
-        .await
-        .unwrap();
+    select(&c, Locator::Id("r-analyst"), &app.viewer_a.id).await;
+    type_into(
+        &c,
+        Locator::Css("form[action$='/rollen'] button[type=submit]"),
+        &Key::Enter.to_string(),
+    )
+    .await;
+    wait_for(&c, Locator::Css(".utrecht-alert--ok")).await;
     let note = tempfile::Builder::new().suffix(".txt").tempfile().unwrap();
     std::fs::write(note.path(), "Meetpunten uit de zwemwaterlijst van 2026.\n").unwrap();
-    c.find(Locator::Id("a-file"))
-        .await
-        .unwrap()
-        .send_keys(&note.path().display().to_string())
-        .await
-        .unwrap();
-    c.find(Locator::Css(
-        "form[action*='/bijlagen'] button[type=submit]",
-    ))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    type_into(
+        &c,
+        Locator::Id("a-file"),
+        &note.path().display().to_string(),
+    )
+    .await;
+    click(
+        &c,
+        Locator::Css("form[action*='/bijlagen'] button[type=submit]"),
+    )
+    .await;
     let listed = c
         .wait()
         .for_element(Locator::Css("a[download]"))
@@ -465,11 +422,7 @@ async fn a_data_question_on_the_board_moves_by_keyboard() {
         .await
         .unwrap();
     assert!(listed.ends_with(".txt"), "{listed}");
-    let v = axe(&c).await;
-    assert!(
-        v.is_empty(),
-        "question page with roles and attachments: {v:?}"
-    );
+    check_axe(&c, "question page with roles and attachments").await;
 
     // The viewer finds both in Meldingen, with the count in the header.
     c.delete_all_cookies().await.unwrap();
@@ -488,7 +441,6 @@ async fn a_data_question_on_the_board_moves_by_keyboard() {
     assert!(list.contains("U bent Analist van de datavraag"), "{list}");
     assert!(list.contains(".txt"), "{list}");
     screenshot(&c, "notifications.png").await;
-    let v = axe(&c).await;
-    assert!(v.is_empty(), "notifications: {v:?}");
+    check_axe(&c, "notifications").await;
     c.close().await.unwrap();
 }

@@ -2,14 +2,11 @@
 //! a chart), move the time slider by keyboard, drill down to municipalities, share it
 //! publicly and open the link signed out, and follow the export links; axe-core throughout.
 
-use crate::browser::{axe, screenshot, sign_in, start_browser};
+use crate::browser::{
+    check_axe, click, main_text, screenshot, sign_in, start_browser, submit, text_of, wait_for,
+};
 use crate::helpers::TestApp;
 use fantoccini::{Client, Locator, key::Key};
-
-async fn check_axe(c: &Client, what: &str) {
-    let v = axe(c).await;
-    assert!(v.is_empty(), "axe violations on {what}: {v:?}");
-}
 
 async fn fill(c: &Client, id: &str, text: &str) {
     let e = c.find(Locator::Id(id)).await.unwrap();
@@ -18,30 +15,7 @@ async fn fill(c: &Client, id: &str, text: &str) {
 }
 
 async fn choose(c: &Client, id: &str, value: &str) {
-    c.find(Locator::Css(&format!("#{id} option[value='{value}']")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-}
-
-async fn submit(c: &Client, form_css: &str) {
-    c.find(Locator::Css(&format!("{form_css} button[type=submit]")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-}
-
-async fn main_text(c: &Client) -> String {
-    c.find(Locator::Css("main"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    click(c, Locator::Css(&format!("#{id} option[value='{value}']"))).await;
 }
 
 async fn wait_for_text(c: &Client, text: &str) {
@@ -62,7 +36,7 @@ async fn build_filter_drill_down_share_and_export_a_dashboard() {
     check_axe(&c, "dashboards").await;
     fill(&c, "d-name", "Logistiek").await;
     submit(&c, "form[action='/dashboards']").await;
-    c.wait().for_element(Locator::Id("w-kind")).await.unwrap();
+    wait_for(&c, Locator::Id("w-kind")).await;
     check_axe(&c, "editor").await;
     let editor = c.current_url().await.unwrap().path().to_string();
     let id = editor
@@ -111,10 +85,7 @@ async fn build_filter_drill_down_share_and_export_a_dashboard() {
     c.goto(&app.url(&format!("/dashboards/{id}")))
         .await
         .unwrap();
-    c.wait()
-        .for_element(Locator::Css("svg.koers-map"))
-        .await
-        .unwrap();
+    wait_for(&c, Locator::Css("svg.koers-map")).await;
     check_axe(&c, "dashboard").await;
     screenshot(&c, "dashboard.png").await;
 
@@ -131,20 +102,12 @@ async fn build_filter_drill_down_share_and_export_a_dashboard() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert!(moved, "the slider did not apply 2023");
-    c.wait()
-        .for_element(Locator::Css("svg.koers-map"))
-        .await
-        .unwrap();
+    wait_for(&c, Locator::Css("svg.koers-map")).await;
     let table = main_text(&c).await;
     assert!(table.contains("140"), "2023 figures: {table}");
 
     // Drill down from the table alternative (keyboard-reachable links) to Utrecht's municipalities.
-    c.find(Locator::Css("a[href*='f.provincie=PV26']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, Locator::Css("a[href*='f.provincie=PV26']")).await;
     wait_for_text(&c, "Ingezoomd").await;
     let source = c.source().await.unwrap();
     assert!(source.contains("Amersfoort: 40") && source.contains("Utrecht: 100"));
@@ -152,12 +115,7 @@ async fn build_filter_drill_down_share_and_export_a_dashboard() {
 
     // Share publicly.
     c.goto(&app.url(&editor)).await.unwrap();
-    c.find(Locator::Id("vis-public"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, Locator::Id("vis-public")).await;
     submit(&c, "form[aria-labelledby='delen']").await;
     wait_for_text(&c, "Het delen is opgeslagen.").await;
     c.goto(&app.url(&format!("/dashboards/{id}")))
@@ -185,19 +143,8 @@ async fn build_filter_drill_down_share_and_export_a_dashboard() {
     // Signed out, the link shows the dashboard read-only.
     c.delete_all_cookies().await.unwrap();
     c.goto(&app.url(&link)).await.unwrap();
-    c.wait()
-        .for_element(Locator::Css("svg.koers-map"))
-        .await
-        .unwrap();
-    assert_eq!(
-        c.find(Locator::Css("h1"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-        "Logistiek"
-    );
+    wait_for(&c, Locator::Css("svg.koers-map")).await;
+    assert_eq!(text_of(&c, Locator::Css("h1")).await, "Logistiek");
     assert!(c.find(Locator::Css(".koers-nav")).await.is_err());
     check_axe(&c, "public dashboard").await;
     screenshot(&c, "dashboard-public.png").await;

@@ -2,31 +2,12 @@
 //! its CSV, split it automatically, record attendance and progress, and view the
 //! certificate; every page checked with axe-core.
 
-use crate::browser::{axe, sign_in, start_browser};
+use crate::browser::{check_axe, click, sign_in, start_browser, submit, type_into, wait_for};
 use crate::helpers::TestApp;
 use fantoccini::{Client, Locator};
 
-async fn check_axe(c: &Client, what: &str) {
-    let v = axe(c).await;
-    assert!(v.is_empty(), "axe violations on {what}: {v:?}");
-}
-
 async fn fill(c: &Client, id: &str, text: &str) {
-    c.find(Locator::Id(id))
-        .await
-        .unwrap()
-        .send_keys(text)
-        .await
-        .unwrap();
-}
-
-async fn submit(c: &Client, form_css: &str) {
-    c.find(Locator::Css(&format!("{form_css} button[type=submit]")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    type_into(c, Locator::Id(id), text).await;
 }
 
 #[tokio::test]
@@ -40,14 +21,9 @@ async fn coordinator_runs_a_cohort_to_a_certificate() {
     fill(&c, "p-name", "Digitaal Leiderschap").await;
     fill(&c, "p-dims", "Visie\nSturen").await;
     // No project needed in this run, so attendance and modules complete it.
-    c.find(Locator::Css("input[name=requiresProject]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, Locator::Css("input[name=requiresProject]")).await;
     submit(&c, "form[action='/leertrajecten']").await;
-    c.wait().for_element(Locator::Id("c-name")).await.unwrap();
+    wait_for(&c, Locator::Id("c-name")).await;
     check_axe(&c, "programme").await;
     fill(&c, "s-title", "Aftrap").await;
     c.execute(
@@ -60,13 +36,10 @@ async fn coordinator_runs_a_cohort_to_a_certificate() {
     .unwrap();
     submit(&c, "form[action$='/sessies']").await;
     // Wait for the new page to list the session (the old page has the form too).
-    c.wait()
-        .for_element(Locator::XPath("//*[contains(text(), 'Aftrap')]"))
-        .await
-        .unwrap();
+    wait_for(&c, Locator::XPath("//*[contains(text(), 'Aftrap')]")).await;
     fill(&c, "c-name", "Cohort 2026").await;
     submit(&c, "form[action$='/cohorten']").await;
-    c.wait().for_element(Locator::Id("i-file")).await.unwrap();
+    wait_for(&c, Locator::Id("i-file")).await;
     check_axe(&c, "cohort").await;
 
     // Import 45 participants from a file, then split into three groups of 15.
@@ -82,22 +55,11 @@ async fn coordinator_runs_a_cohort_to_a_certificate() {
         ));
     }
     std::fs::write(&path, csv).unwrap();
-    c.find(Locator::Id("i-file"))
-        .await
-        .unwrap()
-        .send_keys(&path.display().to_string())
-        .await
-        .unwrap();
+    type_into(&c, Locator::Id("i-file"), &path.display().to_string()).await;
     submit(&c, "form[enctype='multipart/form-data']").await;
-    c.wait()
-        .for_element(Locator::Css(".utrecht-alert--ok"))
-        .await
-        .unwrap();
+    wait_for(&c, Locator::Css(".utrecht-alert--ok")).await;
     submit(&c, "form[action$='/verdelen']").await;
-    c.wait()
-        .for_element(Locator::Css("a[href^='/leertrajecten/groepen/']"))
-        .await
-        .unwrap();
+    wait_for(&c, Locator::Css("a[href^='/leertrajecten/groepen/']")).await;
     let groups = c
         .find_all(Locator::Css("a[href^='/leertrajecten/groepen/']"))
         .await
@@ -133,10 +95,7 @@ async fn coordinator_runs_a_cohort_to_a_certificate() {
         sel.select_by_value("done").await.unwrap();
     }
     submit(&c, "form[action^='/leertrajecten/groepen/']").await;
-    c.wait()
-        .for_element(Locator::Css(".utrecht-alert--ok"))
-        .await
-        .unwrap();
+    wait_for(&c, Locator::Css(".utrecht-alert--ok")).await;
 
     // The participant's page offers the certificate, and it is a PDF.
     c.goto(&app.url(&format!("/leertrajecten/deelnemers/{}", bea.id)))

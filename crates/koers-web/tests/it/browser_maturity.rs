@@ -2,23 +2,9 @@
 //! organisation and its invitations, the survey answered through token links signed out,
 //! the round closed, the report and the benchmark; axe-core on every page.
 
-use crate::browser::{axe, sign_in, start_browser};
+use crate::browser::{check_axe, click, main_text, sign_in, start_browser, type_into, wait_for};
 use crate::helpers::TestApp;
-use fantoccini::{Client, Locator, key::Key};
-
-async fn check_axe(c: &Client, what: &str) {
-    let v = axe(c).await;
-    assert!(v.is_empty(), "{what}: {v:?}");
-}
-
-async fn text(c: &Client) -> String {
-    c.find(Locator::Css("main"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
+use fantoccini::{Locator, key::Key};
 
 #[tokio::test]
 async fn a_round_from_start_to_report_and_benchmark() {
@@ -27,51 +13,30 @@ async fn a_round_from_start_to_report_and_benchmark() {
     sign_in(&c, &app, "admin@pv26.example").await;
 
     c.goto(&app.url("/volwassenheid/kader")).await.unwrap();
-    assert!(text(&c).await.contains("Visie en strategie"));
+    assert!(main_text(&c).await.contains("Visie en strategie"));
     check_axe(&c, "framework").await;
 
     c.goto(&app.url("/volwassenheid")).await.unwrap();
     check_axe(&c, "rounds").await;
-    c.find(Locator::Id("r-name"))
-        .await
-        .unwrap()
-        .send_keys(&format!("Meting 2026{}", Key::Enter))
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::Id("deelnemers"))
-        .await
-        .unwrap();
+    type_into(
+        &c,
+        Locator::Id("r-name"),
+        &format!("Meting 2026{}", Key::Enter),
+    )
+    .await;
+    wait_for(&c, Locator::Id("deelnemers")).await;
     let url = c.current_url().await.unwrap();
     let round_id = url.path().rsplit('/').next().unwrap().to_string();
     let round_url = app.url(&format!("/volwassenheid/rondes/{round_id}"));
     check_axe(&c, "round").await;
 
     // An organisation, by keyboard.
-    c.find(Locator::Id("p-name"))
-        .await
-        .unwrap()
-        .send_keys("Provincie Utrecht")
-        .await
-        .unwrap();
-    c.find(Locator::Id("p-code"))
-        .await
-        .unwrap()
-        .send_keys(&format!("PV26{}", Key::Enter))
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::LinkText("Provincie Utrecht"))
-        .await
-        .unwrap();
+    type_into(&c, Locator::Id("p-name"), "Provincie Utrecht").await;
+    type_into(&c, Locator::Id("p-code"), &format!("PV26{}", Key::Enter)).await;
+    wait_for(&c, Locator::LinkText("Provincie Utrecht")).await;
     // Invitations: the form answers with a CSV download; the links themselves are made
     // here through the store, since the browser's download is not readable from the test.
-    c.find(Locator::Css("form[action$='/uitnodigingen'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, Locator::Css("form[action$='/uitnodigingen'] button")).await;
     let round = app
         .store
         .maturity()
@@ -141,31 +106,18 @@ async fn a_round_from_start_to_report_and_benchmark() {
     .await
     .unwrap();
     check_axe(&c, "coding").await;
-    c.find(Locator::Id("c-passage"))
-        .await
-        .unwrap()
-        .send_keys("Wij hebben een datastrategie die in de begroting is vertaald.")
-        .await
-        .unwrap();
-    c.find(Locator::Css("form[action$='/codes'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::Css("blockquote"))
-        .await
-        .unwrap();
+    type_into(
+        &c,
+        Locator::Id("c-passage"),
+        "Wij hebben een datastrategie die in de begroting is vertaald.",
+    )
+    .await;
+    click(&c, Locator::Css("form[action$='/codes'] button")).await;
+    wait_for(&c, Locator::Css("blockquote")).await;
 
     // Signed out, each link answered once.
-    c.find(Locator::Css("form[action='/logout'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait().for_element(Locator::Id("email")).await.unwrap();
+    click(&c, Locator::Css("form[action='/logout'] button")).await;
+    wait_for(&c, Locator::Id("email")).await;
     for (k, t) in tokens.iter().enumerate() {
         c.goto(&app.url(&format!("/enquete/{t}"))).await.unwrap();
         if k == 0 {
@@ -178,48 +130,28 @@ async fn a_round_from_start_to_report_and_benchmark() {
         {
             radio.click().await.unwrap();
         }
-        c.find(Locator::Css("main form button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
-        c.wait()
-            .for_element(Locator::XPath("//h1[contains(., 'Dank u wel')]"))
-            .await
-            .unwrap();
+        click(&c, Locator::Css("main form button[type=submit]")).await;
+        wait_for(&c, Locator::XPath("//h1[contains(., 'Dank u wel')]")).await;
     }
     c.goto(&app.url(&format!("/enquete/{}", tokens[0])))
         .await
         .unwrap();
-    assert!(text(&c).await.contains("al gebruikt"));
+    assert!(main_text(&c).await.contains("al gebruikt"));
     check_axe(&c, "used link").await;
 
     // Back in: close, report, benchmark.
     sign_in(&c, &app, "admin@pv26.example").await;
     c.goto(&round_url).await.unwrap();
-    c.find(Locator::Css("form[action$='/sluiten'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::XPath("//*[contains(., 'Deze ronde is gesloten')]"))
-        .await
-        .unwrap();
+    click(&c, Locator::Css("form[action$='/sluiten'] button")).await;
+    wait_for(
+        &c,
+        Locator::XPath("//*[contains(., 'Deze ronde is gesloten')]"),
+    )
+    .await;
     check_axe(&c, "closed round").await;
-    c.find(Locator::LinkText("Provincie Utrecht"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::Css("svg.koers-chart"))
-        .await
-        .unwrap();
-    let report = text(&c).await;
+    click(&c, Locator::LinkText("Provincie Utrecht")).await;
+    wait_for(&c, Locator::Css("svg.koers-chart")).await;
+    let report = main_text(&c).await;
     assert!(report.contains("Volwassenheidsrapport Provincie Utrecht"));
     assert!(report.contains("4,0"), "{report}");
     assert!(
@@ -234,7 +166,7 @@ async fn a_round_from_start_to_report_and_benchmark() {
     )))
     .await
     .unwrap();
-    let bench = text(&c).await;
+    let bench = main_text(&c).await;
     assert!(bench.contains("Provincie A") && !bench.contains("PV26"));
     check_axe(&c, "benchmark").await;
     c.close().await.unwrap();

@@ -1,7 +1,7 @@
 //! Signing in through the test OpenID Connect provider in a real browser: the button on the
 //! sign-in page (checked with axe-core), the provider's page, and back in koers signed in.
 
-use crate::browser::{axe, start_browser};
+use crate::browser::{check_axe, click, start_browser, wait_for};
 use crate::oidc::app_with_provider;
 use fantoccini::Locator;
 
@@ -10,14 +10,8 @@ async fn sign_in_with_the_provider_in_a_browser() {
     let (app, _provider) = app_with_provider().await;
     let (_driver, c, _profile) = start_browser().await;
     c.goto(&app.url("/login")).await.unwrap();
-    let v = axe(&c).await;
-    assert!(v.is_empty(), "sign-in page: {v:?}");
-    c.find(Locator::LinkText("Inloggen met Testdienst"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    check_axe(&c, "sign-in page").await;
+    click(&c, Locator::LinkText("Inloggen met Testdienst")).await;
     c.wait()
         .for_element(Locator::Css("button[value=alice]"))
         .await
@@ -25,25 +19,15 @@ async fn sign_in_with_the_provider_in_a_browser() {
         .click()
         .await
         .unwrap();
-    c.wait()
-        .for_element(Locator::Css(".koers-nav"))
-        .await
-        .unwrap();
+    wait_for(&c, Locator::Css(".koers-nav")).await;
     let url = c.current_url().await.unwrap();
     assert_eq!(url.as_str(), app.url("/"));
     let me = app
-        .store
-        .users()
-        .user_for_login("alice@pv26.example")
+        .user_by_email("alice@pv26.example")
         .await
-        .unwrap()
         .expect("the user was made");
     assert_eq!(
-        app.store
-            .users()
-            .roles_in(&me.0.id, &app.org_a.id)
-            .await
-            .unwrap(),
+        app.roles_of(&me.id, &app.org_a.id).await,
         vec![koers_core::Role::Analyst]
     );
     c.close().await.unwrap();

@@ -2,7 +2,7 @@
 //! one on the account page by keyboard, copy it from the one-time field, use it, revoke it;
 //! the page checked with axe-core.
 
-use crate::browser::{axe, screenshot, sign_in, start_browser};
+use crate::browser::{check_axe, screenshot, sign_in, start_browser, text_of, type_into};
 use crate::helpers::TestApp;
 use fantoccini::{Locator, key::Key};
 
@@ -20,16 +20,15 @@ async fn an_analyst_makes_uses_and_revokes_an_api_token() {
     let (_driver, c, _profile) = start_browser().await;
     sign_in(&c, &app, "analist@pv26.example").await;
     c.goto(&app.url("/account")).await.unwrap();
-    let v = axe(&c).await;
-    assert!(v.is_empty(), "account page: {v:?}");
+    check_axe(&c, "account page").await;
 
     // Name it and press Enter: read-only and an expiry a few months ahead are the defaults.
-    c.find(Locator::Id("token-name"))
-        .await
-        .unwrap()
-        .send_keys(&format!("Nachtelijke export{}", Key::Enter))
-        .await
-        .unwrap();
+    type_into(
+        &c,
+        Locator::Id("token-name"),
+        &format!("Nachtelijke export{}", Key::Enter),
+    )
+    .await;
     let field = c
         .wait()
         .for_element(Locator::Id("new-token"))
@@ -37,20 +36,13 @@ async fn an_analyst_makes_uses_and_revokes_an_api_token() {
         .unwrap();
     let token = field.prop("value").await.unwrap().unwrap_or_default();
     assert!(token.starts_with("koers_"), "{token}");
-    let listed = c
-        .find(Locator::Css("table"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let listed = text_of(&c, Locator::Css("table")).await;
     assert!(
         listed.contains("Nachtelijke export") && listed.contains("Alleen lezen"),
         "{listed}"
     );
     screenshot(&c, "account-tokens.png").await;
-    let v = axe(&c).await;
-    assert!(v.is_empty(), "account page with a token: {v:?}");
+    check_axe(&c, "account page with a token").await;
 
     // The script reads with it, and runs read-only SQL.
     let script = app.with_token(&token);

@@ -71,7 +71,7 @@ pub(crate) async fn import_a_geojson_and_see_its_page() {
     assert!(job_page.contains("Import"));
     let done = wait_job(&c, &location).await;
     assert!(done.contains("Import klaar"), "{done}");
-    let ds = app.store.catalog().datasets(&app.org_a.id).await.unwrap();
+    let ds = app.datasets_of(&app.org_a.id).await;
     assert_eq!(ds.len(), 1);
     assert_eq!(ds[0].name, "gemeenten_2025");
     let html = c.page(&format!("/bronnen/{}", ds[0].id)).await;
@@ -165,12 +165,7 @@ async fn bad_files_fail_readably_and_leave_nothing() {
         assert!(end.contains("Import mislukt"), "{name}: {end}");
     }
     assert!(
-        app.store
-            .catalog()
-            .datasets(&app.org_a.id)
-            .await
-            .unwrap()
-            .is_empty(),
+        app.datasets_of(&app.org_a.id).await.is_empty(),
         "nothing registered"
     );
     assert_eq!(dataset_files(&app), 0, "no file left behind");
@@ -224,14 +219,7 @@ async fn uploads_are_limited_and_need_csrf_and_the_right_role() {
     post_import(&v, Some(("a.csv", b"a\n1\n".to_vec())), &[])
         .await
         .assert_status(403);
-    assert!(
-        app.store
-            .catalog()
-            .datasets(&app.org_a.id)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(app.datasets_of(&app.org_a.id).await.is_empty());
 }
 
 #[tokio::test]
@@ -241,13 +229,7 @@ pub(crate) async fn other_organisations_see_only_public_datasets() {
     let r = post_import(&c, Some(("gemeenten.geojson", GEOJSON.into())), &[]).await;
     let location = r.header("location").to_string();
     wait_job(&c, &location).await;
-    let ds = app
-        .store
-        .catalog()
-        .datasets(&app.org_a.id)
-        .await
-        .unwrap()
-        .remove(0);
+    let ds = app.datasets_of(&app.org_a.id).await.remove(0);
     let b = app.page_as("admin@gm0796.example").await;
     // Someone else's job and dataset do not exist for B.
     assert_eq!(b.get(&location).await.status(), 404);
@@ -381,7 +363,7 @@ async fn upload_a_zipped_shapefile_and_a_geopackage() {
     let location = r.header("location").to_string();
     let done = wait_job(&c, &location).await;
     assert!(done.contains("Import klaar"), "{done}");
-    let ds = app.store.catalog().datasets(&app.org_a.id).await.unwrap();
+    let ds = app.datasets_of(&app.org_a.id).await;
     assert_eq!(ds.len(), 1);
     assert_eq!(ds[0].name, "meetpunten");
     let html = c.page(&format!("/bronnen/{}", ds[0].id)).await;
@@ -404,7 +386,7 @@ async fn upload_a_zipped_shapefile_and_a_geopackage() {
     let location = r.header("location").to_string();
     let done = wait_job(&c, &location).await;
     assert!(done.contains("Import klaar"), "{done}");
-    let ds = app.store.catalog().datasets(&app.org_a.id).await.unwrap();
+    let ds = app.datasets_of(&app.org_a.id).await;
     let v = ds
         .iter()
         .find(|d| d.name == "voorzieningen")
@@ -414,28 +396,6 @@ async fn upload_a_zipped_shapefile_and_a_geopackage() {
     assert_eq!(versions[0].format, "geopackage");
     // Only the two version files remain: no unpacked shapefile, no upload.
     assert_eq!(dataset_files(&app), 2);
-}
-
-/// Makes `name` of `org` public.
-async fn publish(app: &TestApp, org: &koers_store::organisations::Organisation, name: &str) {
-    let ds = app
-        .store
-        .catalog()
-        .datasets(&org.id)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|d| d.name == name)
-        .unwrap();
-    let meta = koers_core::catalog::DatasetMeta {
-        access_rights: koers_core::catalog::AccessRights::Public,
-        ..ds.meta.clone()
-    };
-    app.store
-        .catalog()
-        .update_dataset_meta(&org.id, &ds.id, &meta, &koers_store::Actor::cli())
-        .await
-        .unwrap();
 }
 
 /// Two organisations without a CBS code made in the same second once got the same table
@@ -459,14 +419,20 @@ async fn public_tables_of_others_never_collide_with_each_other_or_with_own_table
             .unwrap();
         app.import(&org, "wegen", "csv", &format!("naam\n{name}\n"))
             .await;
-        publish(&app, &org, "wegen").await;
+        app.set_access(&org.id, "wegen", koers_core::catalog::AccessRights::Public)
+            .await;
         others.push(org);
     }
     assert_ne!(others[0].table_prefix, others[1].table_prefix);
     // PV26 publishes `provincies`; GM0796 has a dataset of its own called `pv26_provincies`.
     app.import(&app.org_a, "provincies", "csv", "code\nPV26\n")
         .await;
-    publish(&app, &app.org_a, "provincies").await;
+    app.set_access(
+        &app.org_a.id,
+        "provincies",
+        koers_core::catalog::AccessRights::Public,
+    )
+    .await;
     app.import(&app.org_b, "pv26_provincies", "csv", "code\neigen\n")
         .await;
 

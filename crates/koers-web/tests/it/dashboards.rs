@@ -141,10 +141,7 @@ pub(crate) async fn a_dashboard_filters_drills_down_keeps_versions_and_refuses_b
         ))
         .await;
     r.assert_status(400);
-    assert_eq!(
-        r.headers()["content-type"].to_str().unwrap(),
-        "application/problem+json"
-    );
+    assert_eq!(r.header("content-type"), "application/problem+json");
     let problem: Value = r.json();
     assert_eq!(
         invalid_names(&problem),
@@ -247,15 +244,9 @@ pub(crate) async fn a_dashboard_filters_drills_down_keeps_versions_and_refuses_b
             .await
             .assert_status(400);
     }
-    c.send(
-        c.client()
-            .post(c.url("/api/v1/dashboards"))
-            .header("x-csrf-token", c.csrf())
-            .header("content-type", "application/json")
-            .body("{not json"),
-    )
-    .await
-    .assert_status(400);
+    c.post_body("/api/v1/dashboards", "application/json", "{not json")
+        .await
+        .assert_status(400);
     assert_eq!(
         app.store
             .dashboards()
@@ -279,10 +270,7 @@ pub(crate) async fn sharing_by_role_and_by_public_link_shows_only_that_dashboard
         )
         .await
         .expect(201)
-        .json()["id"]
-            .as_str()
-            .unwrap()
-            .to_string()
+        .id()
     };
     let id = mk("Logistiek openbaar", definition(&p, &m, &g)).await;
     let secret_def = json!({"widgets": [{"kind": "text", "title": "Geheim onderdeel", "text": "Vertrouwelijk 987654"}]});
@@ -413,7 +401,7 @@ async fn pages_build_refresh_and_export_a_dashboard_and_show_stale_data() {
             &json!({"name": "Logistiek", "definition": definition(&p, &m, &g)}),
         )
         .await;
-    let id = r.json()["id"].as_str().unwrap().to_string();
+    let id = r.id();
 
     let pc = app.page_as("admin@pv26.example").await;
     let html = pc.page(&format!("/dashboards/{id}")).await;
@@ -434,9 +422,7 @@ async fn pages_build_refresh_and_export_a_dashboard_and_show_stale_data() {
     // Exports: CSV, PNG of a widget and of the dashboard, PDF with the figures.
     let csv = pc.get(&format!("/dashboards/{id}/onderdelen/w4.csv")).await;
     assert!(
-        csv.headers()["content-disposition"]
-            .to_str()
-            .unwrap()
+        csv.header("content-disposition")
             .contains("logistiek-w4.csv")
     );
     assert!(
@@ -627,7 +613,7 @@ async fn a_dashboard_snapshot_is_read_only_by_those_the_dashboard_is_shared_with
             &json!({"name": "Bestuursdashboard", "definition": def}),
         )
         .await;
-    let id = r.json()["id"].as_str().unwrap().to_string();
+    let id = r.id();
     let sharing = format!("/api/v1/dashboards/{id}/sharing");
     let share = async |roles: Value| {
         c.put_json(&sharing, &json!({"visibility": "roles", "roles": roles}))
@@ -644,7 +630,7 @@ async fn a_dashboard_snapshot_is_read_only_by_those_the_dashboard_is_shared_with
         )
         .await;
     r.assert_status(201);
-    let sid = r.json()["id"].as_str().unwrap().to_string();
+    let sid = r.id();
     let paths = [
         format!("/api/v1/snapshots/{sid}"),
         format!("/informatieproducten/momentopnamen/{sid}"),

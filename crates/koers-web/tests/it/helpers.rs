@@ -12,6 +12,17 @@ use koers_web::{AppState, WebConfig};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// What [`TestApp::import_path`] sets beyond the file and the name; nothing by default.
+#[derive(Default)]
+pub struct ImportOptions {
+    /// The coordinate system of the file, when it does not say.
+    pub crs: Option<&'static str>,
+    /// The catalog entry.
+    pub meta: Option<koers_core::catalog::DatasetMeta>,
+    /// Whether the dataset is marked as generated.
+    pub generated: bool,
+}
+
 pub const PASSWORD: &str = "correct horse battery staple";
 
 thread_local! {
@@ -254,22 +265,104 @@ impl TestApp {
     ) -> koers_store::Dataset {
         let tmp = self.ws.temp_path(ext).expect("temp path");
         std::fs::write(&tmp, content).expect("write");
-        let req = koers_app::catalog::ImportRequest {
-            source: koers_app::catalog::ImportSource::Path(tmp.clone()),
-            name: Some(name.into()),
-            crs: None,
-            format: None,
-            layer: None,
-            meta: None,
-            generated: false,
-        };
         let (dataset, _) = self
-            .ws
-            .import(org, &Actor::cli(), req, Arc::new(koers_engine::NoProgress))
+            .import_path(org, tmp.clone(), name, ImportOptions::default())
             .await
             .expect("import");
         std::fs::remove_file(tmp).expect("remove");
         dataset
+    }
+
+    /// Imports the file at `path` as dataset `name` of `org` through the workspace, as the
+    /// command line does, with what `options` sets.
+    pub async fn import_path(
+        &self,
+        org: &Organisation,
+        path: PathBuf,
+        name: &str,
+        options: ImportOptions,
+    ) -> Result<(koers_store::Dataset, koers_store::DatasetVersion), koers_app::Error> {
+        let req = koers_app::catalog::ImportRequest {
+            source: koers_app::catalog::ImportSource::Path(path),
+            name: Some(name.into()),
+            crs: options.crs.map(Into::into),
+            format: None,
+            layer: None,
+            meta: options.meta,
+            generated: options.generated,
+        };
+        self.ws
+            .import(org, &Actor::cli(), req, Arc::new(koers_engine::NoProgress))
+            .await
+    }
+
+    /// The datasets of organisation `org_id`, from the store.
+    pub async fn datasets_of(&self, org_id: &str) -> Vec<koers_store::Dataset> {
+        self.store.catalog().datasets(org_id).await.unwrap()
+    }
+
+    /// Sets the access rights of dataset `name` of organisation `org_id`, as the command
+    /// line does.
+    pub async fn set_access(
+        &self,
+        org_id: &str,
+        name: &str,
+        access: koers_core::catalog::AccessRights,
+    ) {
+        let ds = self
+            .datasets_of(org_id)
+            .await
+            .into_iter()
+            .find(|d| d.name == name)
+            .unwrap();
+        let mut meta = ds.meta.clone();
+        meta.access_rights = access;
+        self.store
+            .catalog()
+            .update_dataset_meta(org_id, &ds.id, &meta, &Actor::cli())
+            .await
+            .unwrap();
+    }
+
+    /// The user with the address `email`, from the store.
+    pub async fn user_by_email(&self, email: &str) -> Option<User> {
+        self.store
+            .users()
+            .user_for_login(email)
+            .await
+            .unwrap()
+            .map(|(user, _)| user)
+    }
+
+    /// The roles of user `user_id` in organisation `org_id`, from the store.
+    pub async fn roles_of(&self, user_id: &str, org_id: &str) -> Vec<Role> {
+        self.store.users().roles_in(user_id, org_id).await.unwrap()
+    }
+
+    /// How many members organisation A has, from the store.
+    pub async fn member_count(&self) -> usize {
+        self.store
+            .users()
+            .members(&self.org_a.id)
+            .await
+            .unwrap()
+            .len()
+    }
+
+    /// `GET /api/v1/sessions/current` with the session id `session` as its only cookie, from
+    /// a client that keeps no cookies of its own.
+    pub async fn current_session_with(&self, session: &str) -> reqwest::Response {
+        reqwest::Client::new()
+            .get(self.url("/api/v1/sessions/current"))
+            .header("cookie", format!("koers_session={session}"))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The API's OpenAPI document, fetched without a session.
+    pub async fn openapi(&self) -> serde_json::Value {
+        plain_get_json(self.url("/api/v1/openapi.json")).await
     }
 
     /// Saves an analysis of `org_id` in the store, with `params` as (name, kind, default);
@@ -325,6 +418,40 @@ impl TestApp {
 }
 
 /// The value of the first `csrf_token` hidden field in a page.
+/// The JSON at `url`, fetched without a session or cookies (whatever the status).
+pub async fn plain_get_json(url: impl reqwest::IntoUrl) -> serde_json::Value {
+    reqwest::get(url).await.unwrap().json().await.unwrap()
+}
+
+/// The text at `url`, fetched without a session or cookies (whatever the status).
+pub async fn plain_get_text(url: impl reqwest::IntoUrl) -> String {
+    reqwest::get(url).await.unwrap().text().await.unwrap()
+}
+
+/// Sends a request built by hand (a planted cookie, an odd header) and reads the body as
+/// text, whatever the status.
+pub(crate) trait SendText {
+    async fn send_text(self) -> String;
+}
+
+impl SendText for reqwest::RequestBuilder {
+    async fn send_text(self) -> String {
+        self.send().await.unwrap().text().await.unwrap()
+    }
+}
+
+/// The session id of the session cookie set in `headers`.
+pub fn session_id(headers: &reqwest::header::HeaderMap) -> String {
+    headers
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("koers_session="))
+        .and_then(|v| v.split(';').next())
+        .expect("session cookie")
+        .to_string()
+}
+
 pub fn hidden_csrf(html: &str) -> String {
     let marker = "name=\"csrf_token\" value=\"";
     let start = html
@@ -346,6 +473,14 @@ pub fn invalid_names(problem: &serde_json::Value) -> Vec<String> {
         .iter()
         .map(|x| x["name"].as_str().unwrap().to_string())
         .collect()
+}
+
+/// Asserts that `problem` lists each of `names` among its invalid parameters.
+pub fn assert_invalid(problem: &serde_json::Value, names: &[&str]) {
+    let listed = invalid_names(problem);
+    for n in names {
+        assert!(listed.iter().any(|l| l == n), "{n} missing in {problem}");
+    }
 }
 
 /// The repository root (for node_modules and shipped reference files).

@@ -1,7 +1,7 @@
 //! Input that must not change meaning: parameters of saved analyses are values, CSV cells
 //! are not formulas, and `next` never leaves the site.
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, invalid_names};
 use crate::session::{Resp, Session};
 use serde_json::{Value, json};
 
@@ -15,10 +15,7 @@ async fn save(c: &Session, body: Value) -> String {
     c.post_json("/api/v1/analyses", &body)
         .await
         .expect(201)
-        .json()["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
+        .id()
 }
 
 async fn run(c: &Session, id: &str, params: Value) -> Resp {
@@ -83,12 +80,7 @@ async fn saved_analysis_parameters_are_bound_as_values() {
     .await
     .expect(400)
     .json();
-    let mut names: Vec<&str> = p["invalidParams"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["name"].as_str().unwrap())
-        .collect();
+    let mut names = invalid_names(&p);
     names.sort();
     assert_eq!(
         names,

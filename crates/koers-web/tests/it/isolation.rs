@@ -269,27 +269,11 @@ pub(crate) fn concrete(path: &str, o: &ObjectsOfA) -> String {
 pub(crate) async fn every_api_route_hides_another_organisations_objects() {
     let app = TestApp::spawn().await;
     let o = objects_of_a(&app).await;
-    let doc: Value = reqwest::get(app.url("/api/v1/openapi.json"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = app.openapi().await;
     // The intruder administers organisation B and has every right there.
     let c = app.api_as("admin@gm0796.example").await;
-    let members_before = app
-        .store
-        .users()
-        .members(&app.org_a.id)
-        .await
-        .unwrap()
-        .len();
-    let roles_before = app
-        .store
-        .users()
-        .roles_in(&app.viewer_a.id, &app.org_a.id)
-        .await
-        .unwrap();
+    let members_before = app.member_count().await;
+    let roles_before = app.roles_of(&app.viewer_a.id, &app.org_a.id).await;
     let mut walked = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {
         if !path.contains('{') {
@@ -355,21 +339,9 @@ pub(crate) async fn every_api_route_hides_another_organisations_objects() {
     .await
     .assert_status(404);
     // And nothing changed in A.
+    assert_eq!(app.member_count().await, members_before);
     assert_eq!(
-        app.store
-            .users()
-            .members(&app.org_a.id)
-            .await
-            .unwrap()
-            .len(),
-        members_before
-    );
-    assert_eq!(
-        app.store
-            .users()
-            .roles_in(&app.viewer_a.id, &app.org_a.id)
-            .await
-            .unwrap(),
+        app.roles_of(&app.viewer_a.id, &app.org_a.id).await,
         roles_before
     );
 }
@@ -403,11 +375,7 @@ async fn every_page_route_hides_another_organisations_objects() {
         );
     }
     assert_eq!(
-        app.store
-            .users()
-            .roles_in(a_user, &app.org_a.id)
-            .await
-            .unwrap(),
+        app.roles_of(a_user, &app.org_a.id).await,
         vec![koers_core::Role::Viewer]
     );
 }

@@ -3,7 +3,7 @@
 //! linked to a data question and a monitor of the same organisation only, the completion
 //! rule and the certificate PDF, and another organisation's objects.
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, invalid_names};
 use crate::session::Session;
 use serde_json::{Value, json};
 
@@ -341,12 +341,7 @@ pub(crate) async fn completion_rule_certificate_and_links() {
         .await
         .json();
     let problem = a.post_json(&format!("/api/v1/learning/cohorts/{cid}/projects"), &json!({"title": "Kaping", "questionId": question_b["id"], "productKind": "monitor", "productId": monitor_b["id"]})).await.expect(400).json();
-    let names: Vec<&str> = problem["invalidParams"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["name"].as_str().unwrap())
-        .collect();
+    let names = invalid_names(&problem);
     assert_eq!(names, ["questionId", "productId"]);
     let project = a
         .post_json(

@@ -309,12 +309,7 @@ async fn invitation_links_download_as_csv() {
         )
         .await;
     r.assert_status(200);
-    assert!(
-        r.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/csv")
-    );
+    assert!(r.header("content-type").starts_with("text/csv"));
     let csv = r.text();
     assert_eq!(csv.lines().count(), 4, "{csv}");
     assert!(csv.contains("Provincie Gelderland,PV25,gedeputeerde,http://"));
@@ -567,7 +562,7 @@ async fn documents_are_checked_extracted_and_coded() {
     )
     .await;
     r.assert_status(303);
-    let to = r.headers()["location"].to_str().unwrap().to_string();
+    let to = r.header("location").to_string();
     let source_id = to.rsplit('/').next().unwrap().to_string();
     let detail: Value = c
         .get_json(&format!("/api/v1/maturity/rounds/{round}"))

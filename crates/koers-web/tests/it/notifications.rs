@@ -102,15 +102,7 @@ pub(crate) async fn assignments_steps_and_comments_notify_the_people_on_a_questi
 
     // Bad assignments: someone outside the organisation, a wrong type; nothing changes.
     let _b = app.api_as("admin@gm0796.example").await;
-    let outsider = app
-        .store
-        .users()
-        .user_for_login("admin@gm0796.example")
-        .await
-        .unwrap()
-        .unwrap()
-        .0
-        .id;
+    let outsider = app.user_by_email("admin@gm0796.example").await.unwrap().id;
     c.put_json(&assignments, &json!({"analyst": outsider}))
         .await
         .assert_status(400);

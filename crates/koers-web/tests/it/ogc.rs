@@ -2,14 +2,12 @@
 //! driver and OWSLib as real clients, and the RDF validated with pyshacl against the
 //! DCAT-AP-NL shapes. Only published datasets are reachable; everything else answers 404.
 
-use crate::helpers::{TestApp, repo_root};
-use koers_app::catalog::{ImportRequest, ImportSource};
+use crate::helpers::{ImportOptions, SendText, TestApp, plain_get_json, repo_root};
 use koers_core::catalog::{AccessRights, DatasetMeta};
-use koers_store::{Actor, Organisation};
+use koers_store::Organisation;
 use serde_json::Value;
 use std::path::PathBuf;
 use std::process::Output;
-use std::sync::Arc;
 
 const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
 const RD: &str = "http://www.opengis.net/def/crs/EPSG/0/28992";
@@ -30,21 +28,11 @@ async fn dataset(app: &TestApp, org: &Organisation, name: &str, access: AccessRi
     meta.contact_email = "data@pv26.example".into();
     meta.theme = "TRAN".into();
     meta.tags = vec!["wegen".into(), "test".into()];
-    app.ws
-        .import(
-            org,
-            &Actor::cli(),
-            ImportRequest {
-                source: ImportSource::Path(file),
-                name: Some(name.into()),
-                crs: None,
-                format: None,
-                layer: None,
-                meta: Some(meta),
-                generated: false,
-            },
-            Arc::new(koers_engine::NoProgress),
-        )
+    let options = ImportOptions {
+        meta: Some(meta),
+        ..Default::default()
+    };
+    app.import_path(org, file, name, options)
         .await
         .expect("import");
 }
@@ -223,23 +211,13 @@ async fn items_page_filter_and_transform() {
 
     // Follow next to the end, and back.
     let next = link(&page, "next").unwrap().to_string();
-    let p2: Value = reqwest::get(&next).await.unwrap().json().await.unwrap();
+    let p2: Value = plain_get_json(&next).await;
     assert_eq!(ids(&p2), (11..=20).collect::<Vec<_>>());
     assert!(link(&p2, "prev").is_some());
-    let p3: Value = reqwest::get(link(&p2, "next").unwrap())
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let p3: Value = plain_get_json(link(&p2, "next").unwrap()).await;
     assert_eq!(ids(&p3), (21..=25).collect::<Vec<_>>());
     assert!(link(&p3, "next").is_none());
-    let back: Value = reqwest::get(link(&p3, "prev").unwrap())
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let back: Value = plain_get_json(link(&p3, "prev").unwrap()).await;
     assert_eq!(ids(&back), (11..=20).collect::<Vec<_>>());
     // A limit above the maximum is served as the maximum; an offset past the end is empty.
     let (_, _, _, all) = get(&app, "/ogc/collections/pv26_wegen/items?limit=5000").await;
@@ -421,22 +399,8 @@ async fn unpublished_and_other_organisations_data_is_unreachable() {
     let listed = cols.to_string();
     assert!(!listed.contains("geheim") && !listed.contains("prive") && !listed.contains("tabel"));
     // Making a dataset internal takes it off /ogc at once.
-    let ds = app
-        .store
-        .catalog()
-        .datasets(&app.org_a.id)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|d| d.name == "percelen")
-        .unwrap();
-    let mut meta = ds.meta.clone();
-    meta.access_rights = AccessRights::NonPublic;
-    app.store
-        .catalog()
-        .update_dataset_meta(&app.org_a.id, &ds.id, &meta, &Actor::cli())
-        .await
-        .unwrap();
+    app.set_access(&app.org_a.id, "percelen", AccessRights::NonPublic)
+        .await;
     let (s, _, _, _) = get(&app, "/ogc/collections/pv26_percelen/items").await;
     assert_eq!(s, 404);
 
@@ -444,12 +408,8 @@ async fn unpublished_and_other_organisations_data_is_unreachable() {
     let ttl = reqwest::Client::new()
         .get(app.url("/api/v1/public-catalog"))
         .header("accept", "text/turtle")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .send_text()
+        .await;
     assert!(ttl.contains("Titel van wegen") && ttl.contains("Titel van tabel"));
     assert!(!ttl.contains("geheim") && !ttl.contains("prive") && !ttl.contains("percelen"));
     let cb = app.api_as("admin@gm0796.example").await;
@@ -628,21 +588,12 @@ async fn real_municipalities_by_bbox_in_rd_new() {
     let app = TestApp::spawn().await;
     let mut meta = DatasetMeta::for_new("Gemeentegrenzen 2025", "CBS / Kadaster");
     meta.access_rights = AccessRights::Public;
-    app.ws
-        .import(
-            &app.org_a,
-            &Actor::cli(),
-            ImportRequest {
-                source: ImportSource::Path(repo_root().join("data/nl/municipalities_2025.geojson")),
-                name: Some("gemeenten".into()),
-                crs: None,
-                format: None,
-                layer: None,
-                meta: Some(meta),
-                generated: false,
-            },
-            Arc::new(koers_engine::NoProgress),
-        )
+    let options = ImportOptions {
+        meta: Some(meta),
+        ..Default::default()
+    };
+    let file = repo_root().join("data/nl/municipalities_2025.geojson");
+    app.import_path(&app.org_a, file, "gemeenten", options)
         .await
         .expect("import");
     // The Dom tower in Utrecht, as a 200 m square in RD New.

@@ -186,6 +186,11 @@ async fn sign_in(c: &Session, account: &str) -> Resp {
     c.send(c.client().get(callback)).await
 }
 
+/// The provider the user `user_id` is linked to, from the store.
+async fn provider_of(app: &TestApp, user_id: &str) -> Option<String> {
+    app.store.oidc().oidc_provider_of(user_id).await.unwrap()
+}
+
 async fn signed_in_as(c: &Session) -> Option<Value> {
     let r = c.get("/api/v1/sessions/current").await;
     if r.status() == 200 {
@@ -302,12 +307,7 @@ async fn refused_sign_ins_leave_no_session() {
     let r = sign_in(&c, "bob").await;
     assert_refused(&c, r, 403, "geen groep die toegang geeft").await;
     assert!(
-        app.store
-            .users()
-            .user_for_login("bob@pv26.example")
-            .await
-            .unwrap()
-            .is_none(),
+        app.user_by_email("bob@pv26.example").await.is_none(),
         "no user made"
     );
 
@@ -316,11 +316,7 @@ async fn refused_sign_ins_leave_no_session() {
     let r = sign_in(&c, "admin").await;
     assert_refused(&c, r, 409, "Er bestaat al een koers-account").await;
     assert_eq!(
-        app.store
-            .users()
-            .roles_in(&app.admin_a.id, &app.org_a.id)
-            .await
-            .unwrap(),
+        app.roles_of(&app.admin_a.id, &app.org_a.id).await,
         vec![Role::Administrator]
     );
 
@@ -442,26 +438,12 @@ async fn a_verified_address_links_to_the_local_account_after_its_password() {
     );
     let csrf = link_page(&c, r).await;
     assert!(signed_in_as(&c).await.is_none());
-    assert_eq!(
-        app.store
-            .oidc()
-            .oidc_provider_of(&app.admin_a.id)
-            .await
-            .unwrap(),
-        None
-    );
+    assert_eq!(provider_of(&app, &app.admin_a.id).await, None);
     // A wrong password links nothing; the page says so and may be tried again.
     let r = confirm(&c, &csrf, "wrong password").await.expect(401);
     assert!(r.text().contains("E-mailadres of wachtwoord onjuist"));
     assert!(signed_in_as(&c).await.is_none());
-    assert_eq!(
-        app.store
-            .oidc()
-            .oidc_provider_of(&app.admin_a.id)
-            .await
-            .unwrap(),
-        None
-    );
+    assert_eq!(provider_of(&app, &app.admin_a.id).await, None);
     // Another browser has no link waiting.
     let other = app.anonymous();
     let r = other.get("/login/koppelen").await;
@@ -475,12 +457,7 @@ async fn a_verified_address_links_to_the_local_account_after_its_password() {
     assert_eq!(me["organisation"]["id"], app.org_a.id.as_str());
     assert_eq!(me["roles"], json!(["analyst", "administrator"]));
     assert_eq!(
-        app.store
-            .oidc()
-            .oidc_provider_of(&app.admin_a.id)
-            .await
-            .unwrap()
-            .as_deref(),
+        provider_of(&app, &app.admin_a.id).await.as_deref(),
         Some("test")
     );
     // The waiting link is used up; the next sign-in goes straight through.
@@ -513,12 +490,9 @@ async fn another_organisations_administrator_cannot_take_over_a_provider_identit
     )
     .await
     .assert_status(201);
-    let (account, _) = app
-        .store
-        .users()
-        .user_for_login("alice@pv26.example")
+    let account = app
+        .user_by_email("alice@pv26.example")
         .await
-        .unwrap()
         .expect("the planted account");
 
     // Alice signs in through PV26's provider (verified address): refused, nothing linked,
@@ -527,22 +501,8 @@ async fn another_organisations_administrator_cannot_take_over_a_provider_identit
     let r = sign_in(&c, "alice").await;
     assert_refused(&c, r, 409, "Er bestaat al een koers-account").await;
     c.get("/login/koppelen").await.assert_status(400);
-    assert_eq!(
-        app.store
-            .oidc()
-            .oidc_provider_of(&account.id)
-            .await
-            .unwrap(),
-        None
-    );
-    assert!(
-        app.store
-            .users()
-            .roles_in(&account.id, &app.org_a.id)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert_eq!(provider_of(&app, &account.id).await, None);
+    assert!(app.roles_of(&account.id, &app.org_a.id).await.is_empty());
     // The planted password opens nothing of PV26.
     let planter = app.anonymous();
     let session = planter

@@ -1,6 +1,6 @@
 //! The pages over HTTP: sign-in, CSRF, forms with errors, escaping, language.
 
-use crate::helpers::{PASSWORD, TestApp, hidden_csrf};
+use crate::helpers::{PASSWORD, SendText, TestApp, hidden_csrf};
 
 #[tokio::test]
 async fn pages_need_a_session_and_say_where_to_sign_in() {
@@ -56,12 +56,8 @@ pub(crate) async fn a_planted_session_id_is_never_adopted() {
         .client()
         .get(app.url("/login"))
         .header("cookie", "koers_session=planted")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .send_text()
+        .await;
     let token = hidden_csrf(&html);
     let r = c
         .client()
@@ -88,13 +84,7 @@ pub(crate) async fn a_planted_session_id_is_never_adopted() {
 pub(crate) async fn add_member_form_lists_every_problem_and_escapes_user_text() {
     let app = TestApp::spawn().await;
     let c = app.page_as("admin@pv26.example").await;
-    let before = app
-        .store
-        .users()
-        .members(&app.org_a.id)
-        .await
-        .unwrap()
-        .len();
+    let before = app.member_count().await;
     let html = c
         .post_form(
             "/organisatie/leden",
@@ -110,15 +100,7 @@ pub(crate) async fn add_member_form_lists_every_problem_and_escapes_user_text() 
     assert!(html.contains("is geen geldig e-mailadres"));
     assert!(html.contains("kies minstens één rol"));
     assert!(html.contains("aria-invalid=\"true\""));
-    assert_eq!(
-        app.store
-            .users()
-            .members(&app.org_a.id)
-            .await
-            .unwrap()
-            .len(),
-        before
-    );
+    assert_eq!(app.member_count().await, before);
 
     let xss = "<script>alert('x')</script>";
     let html = c

@@ -5,7 +5,7 @@
 //! Needs `KOERS_TEST_POSTGRES_URL` (`scripts/postgres`); without it these tests are skipped
 //! with a note, or fail when `CI` is set.
 
-use crate::helpers::{PASSWORD, TestApp, on_postgres};
+use crate::helpers::{PASSWORD, TestApp, on_postgres, session_id};
 use serde_json::{Value, json};
 
 /// `module: test, …;` runs each named `#[tokio::test]` of `crate::module` on PostgreSQL as
@@ -68,23 +68,13 @@ async fn two_processes() {
         )
         .await
         .expect(201);
-    let cookie = r
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("koers_session="))
-        .and_then(|v| v.split(';').next())
-        .expect("session cookie")
-        .to_string();
+    let session = session_id(r.headers());
+    let cookie = format!("koers_session={session}");
     let csrf = r.json()["csrfToken"].as_str().unwrap().to_string();
     let plain = reqwest::Client::new();
-    let me: Value = plain
-        .get(two.url("/api/v1/sessions/current"))
-        .header("cookie", &cookie)
-        .send()
+    let me: Value = two
+        .current_session_with(&session)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -152,12 +142,7 @@ async fn two_processes() {
         .await
         .unwrap();
     assert!(r.status().is_success(), "{}", r.status());
-    let r = plain
-        .get(two.url("/api/v1/sessions/current"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap();
+    let r = two.current_session_with(&session).await;
     assert_eq!(r.status(), 401);
 }
 

@@ -176,12 +176,7 @@ pub(crate) async fn an_indicator_is_refreshed_judged_and_shown() {
     let r = p
         .get(&format!("/informatieproducten/indicatoren/{id}/data.csv"))
         .await;
-    assert!(
-        r.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/csv")
-    );
+    assert!(r.header("content-type").starts_with("text/csv"));
     let csv = r.text();
     assert!(csv.starts_with("period,region,value\n"));
     assert!(csv.contains("2024,Amersfoort,350"));
@@ -296,7 +291,7 @@ async fn viewers_cannot_define_and_other_organisations_see_nothing() {
     let r = c
         .post_json("/api/v1/indicators", &definition(&analysis))
         .await;
-    let id = r.json()["id"].as_str().unwrap().to_string();
+    let id = r.id();
     // The viewer reads, but does not refresh.
     v.get(&format!("/api/v1/indicators/{id}"))
         .await
@@ -336,7 +331,7 @@ async fn product_pages_pass_axe_in_the_browser() {
     let r = c
         .post_json("/api/v1/indicators", &definition(&analysis))
         .await;
-    let id = r.json()["id"].as_str().unwrap().to_string();
+    let id = r.id();
     c.post_json(&format!("/api/v1/indicators/{id}/refresh"), &json!({}))
         .await;
     let r = c
@@ -345,7 +340,7 @@ async fn product_pages_pass_axe_in_the_browser() {
             &json!({"name": "Logistiek", "indicatorIds": [id]}),
         )
         .await;
-    let mid = r.json()["id"].as_str().unwrap().to_string();
+    let mid = r.id();
     let (_driver, b, _profile) = start_browser().await;
     sign_in(&b, &app, "admin@pv26.example").await;
     for path in [

@@ -1,7 +1,7 @@
 //! Data questions through the pages and the API: the workflow with the right person at each
 //! step, evidence, decision and evaluation closing the policy cycle, and bad input.
 
-use crate::helpers::TestApp;
+use crate::helpers::{ImportOptions, TestApp};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -72,23 +72,12 @@ pub(crate) async fn a_question_closes_the_policy_cycle() {
     );
     let tmp = app.ws.temp_path("csv").unwrap();
     std::fs::write(&tmp, "wegvak,conditie\nN201-1,3\n").unwrap();
-    let req = koers_app::catalog::ImportRequest {
-        source: koers_app::catalog::ImportSource::Path(tmp),
-        name: Some("wegvakken".into()),
-        crs: None,
-        format: None,
-        layer: None,
-        meta: None,
+    let options = ImportOptions {
         generated: true,
+        ..Default::default()
     };
     let (ds, _) = app
-        .ws
-        .import(
-            &app.org_a,
-            &koers_store::Actor::cli(),
-            req,
-            std::sync::Arc::new(koers_engine::NoProgress),
-        )
+        .import_path(&app.org_a, tmp, "wegvakken", options)
         .await
         .unwrap();
     assert_eq!(
@@ -192,7 +181,7 @@ pub(crate) async fn pages_for_the_board_list_question_and_cycle() {
         )
         .await;
     r.assert_status(303);
-    let location = r.headers()["location"].to_str().unwrap().to_string();
+    let location = r.header("location").to_string();
     let html = c.page(&location).await;
     assert!(html.contains("zwemwaterlocaties? &lt;b&gt;"));
     let r = c

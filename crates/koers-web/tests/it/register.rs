@@ -2,7 +2,7 @@
 //! agenda, the decision aid, the pre-scan, measures, the Algoritmeregister export and the
 //! decision history — over the API and the pages.
 
-use crate::helpers::{PASSWORD, TestApp};
+use crate::helpers::{PASSWORD, TestApp, assert_invalid};
 use koers_core::secret::hash_password;
 use koers_core::{Role, UserDraft};
 use koers_store::Actor;
@@ -160,22 +160,17 @@ async fn bad_input_is_listed_field_by_field() {
     let app = TestApp::spawn().await;
     let c = app.as_admin().await;
     let p = c.post_json("/api/v1/applications", &json!({"name": "", "kind": "kasteel", "purpose": 5, "yearlyCostEur": "veel", "productLinks": ["javascript:alert(1)"]})).await.expect(400).json();
-    let names: Vec<&str> = p["invalidParams"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["name"].as_str().unwrap())
-        .collect();
-    for n in [
-        "name",
-        "kind",
-        "purpose",
-        "yearlyCostEur",
-        "productLinks[0]",
-        "lifecyclePhase",
-    ] {
-        assert!(names.contains(&n), "{n} missing in {names:?}");
-    }
+    assert_invalid(
+        &p,
+        &[
+            "name",
+            "kind",
+            "purpose",
+            "yearlyCostEur",
+            "productLinks[0]",
+            "lifecyclePhase",
+        ],
+    );
     let a: Value = c
         .post_json("/api/v1/applications", &application())
         .await
@@ -189,15 +184,7 @@ async fn bad_input_is_listed_field_by_field() {
         .await
         .expect(400)
         .json();
-    let names: Vec<&str> = p["invalidParams"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["name"].as_str().unwrap())
-        .collect();
-    for n in ["title", "choiceType", "context", "options[0].title"] {
-        assert!(names.contains(&n), "{n} missing in {names:?}");
-    }
+    assert_invalid(&p, &["title", "choiceType", "context", "options[0].title"]);
     // A framework with problems is refused with every problem; nothing is saved.
     let p = c.put_json("/api/v1/choice-framework", &json!({"name": "", "rules": [{"name": "x", "condition": {"type": "personal_data"}, "level": "official"}]})).await.expect(400).json();
     assert_eq!(p["invalidParams"].as_array().unwrap().len(), 2, "{p}");
@@ -294,12 +281,7 @@ async fn export_validates_against_the_publication_standard() {
     koers_core::register::algoritmeregister::validate(&record).unwrap();
     let r = c.get(&format!("{url}?format=csv")).await;
     assert_eq!(r.status(), 200);
-    assert!(
-        r.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/csv")
-    );
+    assert!(r.header("content-type").starts_with("text/csv"));
     let csv = r.text();
     let mut lines = csv.lines();
     assert!(
@@ -466,7 +448,7 @@ async fn the_pages_register_applications_and_choices() {
         )
         .await;
     r.assert_status(303);
-    let loc = r.headers()["location"].to_str().unwrap().to_string();
+    let loc = r.header("location").to_string();
     let id = loc.rsplit('/').next().unwrap().to_string();
     let html = p.page(&loc).await;
     assert!(html.contains("Leverancier B"));
@@ -504,7 +486,7 @@ async fn the_pages_register_applications_and_choices() {
         )
         .await;
     assert_eq!(r.status(), 303, "{}", r.text());
-    let loc = r.headers()["location"].to_str().unwrap().to_string();
+    let loc = r.header("location").to_string();
     let html = p.page(&loc).await;
     assert!(html.contains("Standaardpakket"));
     assert!(html.contains("Geen regel van het keuzekader"));

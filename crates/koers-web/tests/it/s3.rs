@@ -2,9 +2,8 @@
 //! (`moto[server]` from PyPI, Apache-2.0), started by each test on a random loopback port.
 
 use crate::catalog::{GEOJSON, dataset_files};
-use crate::helpers::TestApp;
+use crate::helpers::{ImportOptions, TestApp, plain_get_json, plain_get_text};
 use crate::session::{Resp, Session};
-use koers_app::catalog::{ImportRequest, ImportSource};
 use koers_app::storage::{ObjectStorage, S3Options};
 use koers_core::catalog::AccessRights;
 use koers_store::{Actor, Organisation};
@@ -82,24 +81,14 @@ impl Moto {
 
     /// The keys in a bucket, and the multipart uploads still open in it.
     async fn contents(&self, bucket: &str) -> (Vec<String>, usize) {
-        let list = reqwest::get(format!("{}/{bucket}?list-type=2", self.url))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let list = plain_get_text(format!("{}/{bucket}?list-type=2", self.url)).await;
         let keys = list
             .split("<Key>")
             .skip(1)
             .filter_map(|s| s.split("</Key>").next())
             .map(str::to_string)
             .collect();
-        let uploads = reqwest::get(format!("{}/{bucket}?uploads", self.url))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let uploads = plain_get_text(format!("{}/{bucket}?uploads", self.url)).await;
         (keys, uploads.matches("<Upload>").count())
     }
 
@@ -120,6 +109,21 @@ impl Moto {
     }
 }
 
+/// Moves the local dataset files of `app` to `target`, as the command line does.
+async fn migrate(
+    app: &TestApp,
+    target: &ObjectStorage,
+) -> koers_app::Result<koers_app::storage::MigrationReport> {
+    koers_app::storage::migrate(
+        &app.store,
+        app.ws.data_dir(),
+        target,
+        &Actor::cli(),
+        &koers_engine::NoProgress,
+    )
+    .await
+}
+
 /// Imports `body` (a file called `file_name`) as `name` of `org` through the workspace.
 async fn import(
     app: &TestApp,
@@ -131,21 +135,7 @@ async fn import(
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(file_name);
     std::fs::write(&path, body).unwrap();
-    app.ws
-        .import(
-            org,
-            &Actor::cli(),
-            ImportRequest {
-                source: ImportSource::Path(path),
-                name: Some(name.into()),
-                crs: None,
-                format: None,
-                layer: None,
-                meta: None,
-                generated: false,
-            },
-            Arc::new(koers_engine::NoProgress),
-        )
+    app.import_path(org, path, name, ImportOptions::default())
         .await
 }
 
@@ -227,7 +217,7 @@ async fn versions_on_s3_are_imported_queried_exported_and_served() {
     let bytes = r.bytes();
     assert!(bytes.starts_with(b"PAR1") && bytes.len() > 100);
     // The preview on the dataset page.
-    let ds = app.store.catalog().datasets(&app.org_a.id).await.unwrap();
+    let ds = app.datasets_of(&app.org_a.id).await;
     let gem = ds.iter().find(|d| d.name == "gemeenten").unwrap();
     let pc = app.page_as("admin@pv26.example").await;
     let html = pc.page(&format!("/bronnen/{}", gem.id)).await;
@@ -247,29 +237,14 @@ async fn versions_on_s3_are_imported_queried_exported_and_served() {
     assert_eq!(res["rows"], json!([[1, 2]]), "{res}");
 
     // Published, its items come from the bucket through the OGC API.
-    let mut meta = gem.meta.clone();
-    meta.access_rights = AccessRights::Public;
-    app.store
-        .catalog()
-        .update_dataset_meta(&app.org_a.id, &gem.id, &meta, &Actor::cli())
-        .await
-        .unwrap();
-    let items: Value = reqwest::get(app.url("/ogc/collections/pv26_gemeenten/items"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    app.set_access(&app.org_a.id, "gemeenten", AccessRights::Public)
+        .await;
+    let items: Value = plain_get_json(app.url("/ogc/collections/pv26_gemeenten/items")).await;
     assert_eq!(items["numberReturned"], 1, "{items}");
     assert_eq!(items["features"][0]["properties"]["statnaam"], "Utrecht");
 
     // Readiness reports the object storage.
-    let ready: Value = reqwest::get(app.url("/health/ready"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let ready: Value = plain_get_json(app.url("/health/ready")).await;
     assert_eq!(
         ready,
         json!({"status": "ok", "checks": {"store": "ok", "objectStorage": "ok"}})
@@ -343,14 +318,7 @@ async fn a_failing_store_records_nothing_and_leaves_nothing() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("upload naar s3://bestaat-niet mislukt"), "{e}");
-    assert!(
-        app.store
-            .catalog()
-            .datasets(&app.org_a.id)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(app.datasets_of(&app.org_a.id).await.is_empty());
     assert_eq!(dataset_files(&app), 0);
 
     // The store goes down while the parts are sent: the upload is aborted, nothing is
@@ -367,14 +335,7 @@ async fn a_failing_store_records_nothing_and_leaves_nothing() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("upload naar s3://koers/pv mislukt"), "{e}");
-    assert!(
-        app.store
-            .catalog()
-            .datasets(&app.org_a.id)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(app.datasets_of(&app.org_a.id).await.is_empty());
     assert_eq!(dataset_files(&app), 0);
     assert_eq!(moto.contents("koers").await, (Vec::new(), 0));
     // Back up, the same import succeeds.
@@ -411,15 +372,7 @@ async fn local_versions_migrate_to_s3_and_stay_queryable() {
     assert!(!v1.on_object_storage());
     assert!(app.ws.data_dir().join(&v1.file).exists());
     let target = Moto::storage(&moto.url, "koers", "archief");
-    let report = koers_app::storage::migrate(
-        &app.store,
-        app.ws.data_dir(),
-        &target,
-        &Actor::cli(),
-        &koers_engine::NoProgress,
-    )
-    .await
-    .expect("migrate");
+    let report = migrate(&app, &target).await.expect("migrate");
     assert_eq!((report.moved, report.skipped), (2, 0));
     assert_eq!(report.bytes, (v1.byte_size + v2.byte_size) as u64);
     assert_eq!(dataset_files(&app), 0, "the local files are removed");
@@ -431,15 +384,7 @@ async fn local_versions_migrate_to_s3_and_stay_queryable() {
     );
     assert_eq!(moto.contents("koers").await.0.len(), 2);
     // Again: nothing to do.
-    let again = koers_app::storage::migrate(
-        &app.store,
-        app.ws.data_dir(),
-        &target,
-        &Actor::cli(),
-        &koers_engine::NoProgress,
-    )
-    .await
-    .unwrap();
+    let again = migrate(&app, &target).await.unwrap();
     assert_eq!((again.moved, again.skipped), (0, 2));
     // A koers with that storage queries the moved versions.
     let ws = koers_app::Workspace::new(

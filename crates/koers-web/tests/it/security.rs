@@ -1,7 +1,7 @@
 //! Security hardening: response headers, the sign-in rate limit, session fixation, the
 //! authorization matrix over every API route, and escaping of hostile input.
 
-use crate::helpers::{PASSWORD, TestApp};
+use crate::helpers::{PASSWORD, SendText, TestApp, session_id};
 use crate::session::{Resp, Session};
 use koers_web::WebConfig;
 use reqwest::header::HeaderMap;
@@ -253,26 +253,8 @@ async fn parallel_wrong_passwords_never_pass_the_limit() {
     assert_eq!(r.status(), 429);
 }
 
-/// The session cookie a response sets.
-fn session_cookie(h: &HeaderMap) -> String {
-    h.get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix("koers_session="))
-        .and_then(|v| v.split(';').next())
-        .expect("session cookie")
-        .to_string()
-}
-
 async fn whoami(app: &TestApp, token: &str) -> u16 {
-    reqwest::Client::new()
-        .get(app.url("/api/v1/sessions/current"))
-        .header("cookie", format!("koers_session={token}"))
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+    app.current_session_with(token).await.status().as_u16()
 }
 
 #[tokio::test]
@@ -281,11 +263,11 @@ async fn signing_in_issues_a_new_session_and_ends_the_old_one() {
     // Through the API: a first session, then signing in again with it.
     let c = app.anonymous();
     let r = api_sign_in(&c, PASSWORD).await;
-    let first = session_cookie(r.headers());
+    let first = session_id(r.headers());
     assert_eq!(whoami(&app, &first).await, 200);
     let r = api_sign_in(&c, PASSWORD).await;
     assert_eq!(r.status(), 201);
-    let second = session_cookie(r.headers());
+    let second = session_id(r.headers());
     assert_ne!(first, second);
     assert_eq!(whoami(&app, &first).await, 401, "the old session is ended");
     assert_eq!(whoami(&app, &second).await, 200);
@@ -305,12 +287,8 @@ async fn signing_in_issues_a_new_session_and_ends_the_old_one() {
     let html = c
         .get(app.url("/"))
         .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .send_text()
+        .await;
     let csrf = crate::helpers::hidden_csrf(&html);
     let r = c
         .post(app.url("/login"))
@@ -325,18 +303,10 @@ async fn signing_in_issues_a_new_session_and_ends_the_old_one() {
         .await
         .unwrap();
     assert_eq!(r.status(), 303);
-    let fresh = session_cookie(r.headers());
+    let fresh = session_id(r.headers());
     assert_ne!(fresh, planted);
     assert_eq!(whoami(&app, &planted).await, 401);
-    let me: Value = reqwest::Client::new()
-        .get(app.url("/api/v1/sessions/current"))
-        .header("cookie", format!("koers_session={fresh}"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: Value = app.current_session_with(&fresh).await.json().await.unwrap();
     assert_eq!(me["user"]["email"], "viewer@pv26.example", "{me}");
 }
 
@@ -376,12 +346,7 @@ async fn authorization_matrix_over_every_api_route() {
     let attachments = app.ws.data_dir().join("attachments").join(&app.org_a.id);
     std::fs::create_dir_all(&attachments).unwrap();
     std::fs::write(attachments.join("0".repeat(64)), b"%PDF-").unwrap();
-    let doc: Value = reqwest::get(app.url("/api/v1/openapi.json"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = app.openapi().await;
     let mut routes: Vec<(String, String)> = Vec::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         for method in item.as_object().unwrap().keys() {

@@ -186,9 +186,18 @@ impl Session {
 
     /// Posts a CSV file as the body (`text/csv`), with the CSRF header.
     pub async fn post_csv(&self, path: &str, csv: &str) -> Resp {
+        self.post_body(path, "text/csv", csv).await
+    }
+
+    /// Posts `body` as it is, declared as `content_type`, with the CSRF header: for bodies
+    /// that are not what they claim to be.
+    pub async fn post_body(&self, path: &str, content_type: &str, body: &str) -> Resp {
         let rb = self.request(Method::POST, path, true);
-        self.send(rb.header("content-type", "text/csv").body(csv.to_string()))
-            .await
+        self.send(
+            rb.header("content-type", content_type)
+                .body(body.to_string()),
+        )
+        .await
     }
 
     pub async fn put_json(&self, path: &str, body: &impl Serialize) -> Resp {
@@ -309,5 +318,11 @@ impl Resp {
                 String::from_utf8_lossy(&self.body)
             )
         })
+    }
+
+    /// The `id` of the JSON body.
+    #[track_caller]
+    pub fn id(&self) -> String {
+        self.json()["id"].as_str().expect("an id").to_string()
     }
 }

@@ -4,7 +4,7 @@
 //! in `tests/fixtures/sources`. Bad services (unreachable, HTML, a broken page halfway, an
 //! unknown layer, an internal address, an oversized answer) are refused and change nothing.
 
-use crate::helpers::TestApp;
+use crate::helpers::{ImportOptions, TestApp, assert_invalid};
 use crate::session::Session;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, Uri, header};
@@ -158,6 +158,38 @@ async fn import(c: &Session, body: Value) -> Value {
     finished(c, &r.json()).await
 }
 
+/// What the service at `url` offers to import, as `kind`.
+async fn offers_of(c: &Session, kind: &str, url: &str) -> Value {
+    c.get_ok(&format!("/api/v1/service-offers?kind={kind}&url={url}"))
+        .await
+        .json()
+}
+
+fn assert_offered(offers: &Value, id: &str) {
+    assert!(
+        offers.as_array().unwrap().iter().any(|o| o["id"] == id),
+        "{offers}"
+    );
+}
+
+/// A finished import or refresh that failed with `error` in its message.
+fn assert_failed(job: &Value, error: &str) {
+    assert_eq!(job["state"], "failed", "{job}");
+    assert!(job["error"].as_str().unwrap().contains(error), "{job}");
+}
+
+async fn versions_of(c: &Session, id: &str) -> Value {
+    c.get_ok(&format!("/api/v1/datasets/{id}/versions"))
+        .await
+        .json()
+}
+
+async fn source_of(c: &Session, id: &str) -> Value {
+    c.get_ok(&format!("/api/v1/datasets/{id}/source"))
+        .await
+        .json()
+}
+
 async fn refresh(c: &Session, id: &str) -> Value {
     let job = c
         .post(&format!("/api/v1/datasets/{id}/refreshes"))
@@ -180,18 +212,8 @@ async fn cbs_odata_imports_pages_refreshes_only_on_change_and_keeps_a_version_on
     let c = app.api_as("admin@pv26.example").await;
     let url = format!("{}/odata/85318NED", f.base);
     // What the table offers.
-    let offers = c
-        .get_ok(&format!("/api/v1/service-offers?kind=odata&url={url}"))
-        .await
-        .json();
-    assert!(
-        offers
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|o| o["id"] == "TypedDataSet"),
-        "{offers}"
-    );
+    let offers = offers_of(&c, "odata", &url).await;
+    assert_offered(&offers, "TypedDataSet");
     let done = import(&c, json!({"kind": "odata", "url": url, "every": "daily"})).await;
     assert_eq!(done["state"], "done", "{done}");
     let id = done["datasetId"].as_str().unwrap().to_string();
@@ -208,10 +230,7 @@ async fn cbs_odata_imports_pages_refreshes_only_on_change_and_keeps_a_version_on
         "{ds}"
     );
     // What the columns mean, from CBS' DataProperties, with the unit.
-    let versions = c
-        .get_ok(&format!("/api/v1/datasets/{id}/versions"))
-        .await
-        .json();
+    let versions = versions_of(&c, &id).await;
     let columns = versions[0]["columns"].as_array().unwrap().clone();
     let title = |name: &str| {
         columns
@@ -242,10 +261,7 @@ async fn cbs_odata_imports_pages_refreshes_only_on_change_and_keeps_a_version_on
     assert_eq!(got[2][0], "GM0363");
     assert_eq!(got[2][1], 918117);
     assert_eq!(got[1][1], Value::Null);
-    let source = c
-        .get_ok(&format!("/api/v1/datasets/{id}/source"))
-        .await
-        .json();
+    let source = source_of(&c, &id).await;
     assert_eq!(source["kind"], "odata");
     assert_eq!(source["item"], "TypedDataSet");
     assert_eq!(source["every"], "daily");
@@ -253,30 +269,18 @@ async fn cbs_odata_imports_pages_refreshes_only_on_change_and_keeps_a_version_on
     // The same data again: no new version.
     let r = refresh(&c, &id).await;
     assert_eq!(r["state"], "done", "{r}");
-    let versions = c
-        .get_ok(&format!("/api/v1/datasets/{id}/versions"))
-        .await
-        .json();
+    let versions = versions_of(&c, &id).await;
     assert_eq!(versions.as_array().unwrap().len(), 1);
-    let source = c
-        .get_ok(&format!("/api/v1/datasets/{id}/source"))
-        .await
-        .json();
+    let source = source_of(&c, &id).await;
     assert_eq!(source["outcome"], "unchanged");
     // A page cut off halfway: the refresh fails, nothing of it is kept.
     f.broken.store(true, Ordering::SeqCst);
     let r = refresh(&c, &id).await;
     assert_eq!(r["state"], "failed", "{r}");
     assert!(r["error"].as_str().unwrap().contains("geen JSON"), "{r}");
-    let versions = c
-        .get_ok(&format!("/api/v1/datasets/{id}/versions"))
-        .await
-        .json();
+    let versions = versions_of(&c, &id).await;
     assert_eq!(versions.as_array().unwrap().len(), 1);
-    let source = c
-        .get_ok(&format!("/api/v1/datasets/{id}/source"))
-        .await
-        .json();
+    let source = source_of(&c, &id).await;
     assert_eq!(source["outcome"], "failed");
     assert!(source["message"].as_str().unwrap().contains("geen JSON"));
     // Changed data: a new version.
@@ -284,10 +288,7 @@ async fn cbs_odata_imports_pages_refreshes_only_on_change_and_keeps_a_version_on
     f.changed.store(true, Ordering::SeqCst);
     let r = refresh(&c, &id).await;
     assert_eq!(r["state"], "done", "{r}");
-    let versions = c
-        .get_ok(&format!("/api/v1/datasets/{id}/versions"))
-        .await
-        .json();
+    let versions = versions_of(&c, &id).await;
     assert_eq!(versions.as_array().unwrap().len(), 2);
     let got = rows(
         &app,
@@ -299,10 +300,7 @@ async fn cbs_odata_imports_pages_refreshes_only_on_change_and_keeps_a_version_on
     let later = chrono::Utc::now() + chrono::Duration::days(2);
     assert_eq!(koers_app::sources::run_due(&app.state.ws, later).await, 1);
     assert_eq!(koers_app::sources::run_due(&app.state.ws, later).await, 0);
-    let versions = c
-        .get_ok(&format!("/api/v1/datasets/{id}/versions"))
-        .await
-        .json();
+    let versions = versions_of(&c, &id).await;
     assert_eq!(versions.as_array().unwrap().len(), 2);
     // Replacing the source with an unknown entity set: refused at the next refresh.
     let s = c
@@ -316,8 +314,7 @@ async fn cbs_odata_imports_pages_refreshes_only_on_change_and_keeps_a_version_on
     assert_eq!(s["every"], "manual");
     assert_eq!(s["nextDue"], Value::Null);
     let r = refresh(&c, &id).await;
-    assert_eq!(r["state"], "failed");
-    assert!(r["error"].as_str().unwrap().contains("Onbekend"), "{r}");
+    assert_failed(&r, "Onbekend");
     // Every change is in the audit log.
     let log = app
         .store
@@ -342,13 +339,7 @@ async fn ckan_resource_and_wfs_layer_are_imported() {
     let c = app.api_as("admin@pv26.example").await;
     // CKAN: package_show as data.overheid.nl answers, the first readable resource.
     let ckan = format!("{}/ckan/api/3/action/package_show?id=wegen-utrecht", f.base);
-    let offers = c
-        .get_ok(&format!(
-            "/api/v1/service-offers?kind=ckan&url={}",
-            urlencode(&ckan)
-        ))
-        .await
-        .json();
+    let offers = offers_of(&c, "ckan", &urlencode(&ckan)).await;
     assert_eq!(offers[1]["id"], "res-csv", "{offers}");
     let done = import(&c, json!({"kind": "ckan", "url": ckan, "name": "wegen"})).await;
     assert_eq!(done["state"], "done", "{done}");
@@ -361,28 +352,17 @@ async fn ckan_resource_and_wfs_layer_are_imported() {
         json!({"kind": "ckan", "url": ckan, "resource": "res-pdf", "name": "toelichting"}),
     )
     .await;
-    assert_eq!(bad["state"], "failed");
-    assert!(
-        bad["error"].as_str().unwrap().contains("niet lezen"),
-        "{bad}"
-    );
+    assert_failed(&bad, "niet lezen");
     let bad = import(
         &c,
         json!({"kind": "ckan", "url": format!("{}/ckan", f.base), "item": "bestaat-niet"}),
     )
     .await;
-    assert_eq!(bad["state"], "failed");
-    assert!(bad["error"].as_str().unwrap().contains("404"), "{bad}");
+    assert_failed(&bad, "404");
 
     // WFS: GetCapabilities lists the layers; GetFeature pages of 2 by startIndex.
     let wfs = format!("{}/wfs?request=GetCapabilities&service=WFS", f.base);
-    let offers = c
-        .get_ok(&format!(
-            "/api/v1/service-offers?kind=wfs&url={}",
-            urlencode(&wfs)
-        ))
-        .await
-        .json();
+    let offers = offers_of(&c, "wfs", &urlencode(&wfs)).await;
     assert_eq!(offers[0]["id"], "wijkenbuurten:wijken", "{offers}");
     assert_eq!(offers[1]["title"], "Buurten");
     let done = import(
@@ -399,10 +379,7 @@ async fn ckan_resource_and_wfs_layer_are_imported() {
     .await;
     assert_eq!(got.len(), 5);
     assert_eq!(got[4][1], 5000);
-    let v = c
-        .get_ok(&format!("/api/v1/datasets/{id}/versions"))
-        .await
-        .json();
+    let v = versions_of(&c, id).await;
     assert_eq!(
         v[0]["geometry"]["crs"], "EPSG:28992",
         "{}",
@@ -411,15 +388,11 @@ async fn ckan_resource_and_wfs_layer_are_imported() {
     // The pages carry a timestamp, but the features are the same: no new version.
     let r = refresh(&c, id).await;
     assert_eq!(r["state"], "done");
-    let v = c
-        .get_ok(&format!("/api/v1/datasets/{id}/versions"))
-        .await
-        .json();
+    let v = versions_of(&c, id).await;
     assert_eq!(v.as_array().unwrap().len(), 1);
     // An unknown layer: the OWS exception is the message.
     let bad = import(&c, json!({"kind": "wfs", "url": wfs, "item": "onbekend"})).await;
-    assert_eq!(bad["state"], "failed");
-    assert!(bad["error"].as_str().unwrap().contains("400"), "{bad}");
+    assert_failed(&bad, "400");
 }
 
 fn urlencode(s: &str) -> String {
@@ -434,21 +407,12 @@ async fn publishing_app() -> TestApp {
     std::fs::write(&file, fixture_file("wfs_wijken.geojson")).unwrap();
     let mut meta = koers_core::catalog::DatasetMeta::for_new("Wijken", &app.org_a.name);
     meta.access_rights = koers_core::catalog::AccessRights::Public;
-    app.ws
-        .import(
-            &app.org_a,
-            &koers_store::Actor::cli(),
-            koers_app::catalog::ImportRequest {
-                source: koers_app::catalog::ImportSource::Path(file),
-                name: Some("wijken".into()),
-                crs: Some("EPSG:28992".into()),
-                format: None,
-                layer: None,
-                meta: Some(meta),
-                generated: false,
-            },
-            Arc::new(koers_engine::NoProgress),
-        )
+    let options = ImportOptions {
+        crs: Some("EPSG:28992"),
+        meta: Some(meta),
+        ..Default::default()
+    };
+    app.import_path(&app.org_a, file, "wijken", options)
         .await
         .unwrap();
     app
@@ -460,18 +424,8 @@ async fn ogc_api_features_of_another_koers_is_imported() {
     let ogc = publisher.base.replace("127.0.0.1", "localhost") + "/ogc";
     let app = TestApp::spawn().await;
     let c = app.api_as("admin@pv26.example").await;
-    let offers = c
-        .get_ok(&format!("/api/v1/service-offers?kind=ogcapi&url={ogc}"))
-        .await
-        .json();
-    assert!(
-        offers
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|o| o["id"] == "pv26_wijken"),
-        "{offers}"
-    );
+    let offers = offers_of(&c, "ogcapi", &ogc).await;
+    assert_offered(&offers, "pv26_wijken");
     for crs in ["EPSG:4326", "EPSG:28992"] {
         let name = format!("wijken_{}", &crs[5..]);
         let done = import(&c, json!({"kind": "ogcapi", "url": format!("{ogc}/collections/pv26_wijken/items?f=json"), "crs": crs, "name": name})).await;
@@ -500,8 +454,7 @@ async fn ogc_api_features_of_another_koers_is_imported() {
         json!({"kind": "ogcapi", "url": ogc, "item": "onbekend"}),
     )
     .await;
-    assert_eq!(bad["state"], "failed");
-    assert!(bad["error"].as_str().unwrap().contains("404"), "{bad}");
+    assert_failed(&bad, "404");
 }
 
 #[tokio::test]
@@ -558,24 +511,11 @@ async fn bad_services_and_bad_input_are_refused() {
             .contains("problem+json")
     );
     let p: Value = r.json();
-    let names: Vec<&str> = p["invalidParams"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|e| e["name"].as_str()).collect())
-        .unwrap_or_default();
-    for n in ["kind", "url", "bbox", "every", "name"] {
-        assert!(names.contains(&n), "{n} in {p}");
-    }
+    assert_invalid(&p, &["kind", "url", "bbox", "every", "name"]);
     c.post_json("/api/v1/source-imports", &json!({"kind": 3, "url": ["x"]}))
         .await
         .assert_status(400);
-    assert!(
-        app.store
-            .catalog()
-            .datasets(&app.org_a.id)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(app.datasets_of(&app.org_a.id).await.is_empty());
     // A viewer may not import.
     let v = app.api_as("viewer@pv26.example").await;
     v.post_json(
@@ -798,10 +738,7 @@ async fn pygeoapi_collection_is_read_page_by_page() {
     let (_server, base) = pygeoapi(dir.path()).await;
     let app = TestApp::spawn().await;
     let c = app.api_as("admin@pv26.example").await;
-    let offers = c
-        .get_ok(&format!("/api/v1/service-offers?kind=ogcapi&url={base}"))
-        .await
-        .json();
+    let offers = offers_of(&c, "ogcapi", &base).await;
     assert_eq!(offers[0]["id"], "gemeenten", "{offers}");
     let done = import(
         &c,
@@ -874,19 +811,13 @@ async fn credentials_in_an_import_url_are_never_shown_and_outsiders_see_the_cata
     let wijken = done["datasetId"].as_str().unwrap().to_string();
     assert_eq!(refresh(&c, &wijken).await["state"], "done");
 
-    let own = c
-        .get_ok(&format!("/api/v1/datasets/{wegen}/versions"))
-        .await
-        .json();
+    let own = versions_of(&c, &wegen).await;
     assert_eq!(
         own[0]["source"],
         format!("{}/files/wegen.csv?jaar=2024&token=***", f.base)
     );
     assert_eq!(own[0]["createdBy"], "admin@pv26.example");
-    let own = c
-        .get_ok(&format!("/api/v1/datasets/{wijken}/versions"))
-        .await
-        .json();
+    let own = versions_of(&c, &wijken).await;
     assert!(
         own[0]["source"].as_str().unwrap().contains("apikey=***"),
         "{own}"
@@ -934,10 +865,7 @@ async fn credentials_in_an_import_url_are_never_shown_and_outsiders_see_the_cata
     }
     let b = app.api_as("admin@gm0796.example").await;
     for id in [&wegen, &wijken] {
-        let seen = b
-            .get_ok(&format!("/api/v1/datasets/{id}/versions"))
-            .await
-            .json();
+        let seen = versions_of(&b, id).await;
         let v = &seen[0];
         assert_eq!(v["version"], 1, "{seen}");
         assert!(v["rowCount"].as_i64().unwrap() > 0);

@@ -320,14 +320,7 @@ async fn a_token_acts_with_the_users_current_roles() {
 async fn another_organisations_objects_stay_hidden_from_a_token() {
     let app = TestApp::spawn().await;
     let o = crate::isolation::objects_of_a(&app).await;
-    let intruder = app
-        .store
-        .users()
-        .user_for_login("admin@gm0796.example")
-        .await
-        .unwrap()
-        .unwrap()
-        .0;
+    let intruder = app.user_by_email("admin@gm0796.example").await.unwrap();
     let token = app.token_for(&intruder, &app.org_b.id, "read_write").await;
     for path in [
         format!("/api/v1/analyses/{}", o.analysis),
@@ -443,12 +436,7 @@ async fn tokens_on_the_account_page() {
 #[tokio::test]
 async fn the_openapi_document_declares_the_bearer_scheme() {
     let app = TestApp::spawn().await;
-    let doc: Value = reqwest::get(app.url("/api/v1/openapi.json"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = app.openapi().await;
     let schemes = &doc["components"]["securitySchemes"];
     assert_eq!(schemes["apiToken"]["type"], "http");
     assert_eq!(schemes["apiToken"]["scheme"], "bearer");
