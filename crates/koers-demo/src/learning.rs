@@ -4,15 +4,14 @@
 //! groups of at most 20, some attendance and progress, and two make-track projects on the
 //! demo's data questions delivering a monitor.
 
+use crate::input;
 use anyhow::Result;
-use koers_app::Workspace;
-use koers_core::indicators::MonitorDraft;
-use koers_core::learning::{
-    Attendance, CohortDraft, ModuleDraft, ParticipantDraft, ProgrammeDraft, Progress, ProjectDraft,
-    SessionDraft, balanced_split,
-};
-use koers_store::learning::ProjectLinks;
-use koers_store::{Actor, Organisation, User};
+use koers_app::learning::{self, Attendance, Entry, Participant, Progress};
+use koers_app::{Workspace, products};
+use koers_core::learning::{ModuleDraft, ParticipantDraft, ProgrammeDraft};
+use koers_store::{Organisation, User};
+use serde_json::json;
+use std::collections::HashMap;
 
 const DIMENSIONS: [&str; 5] = [
     "Visie en koers",
@@ -84,8 +83,7 @@ const ROLES: [&str; 4] = [
 /// Seeds the learning track; `coordinator` is also enrolled, so the participant view has
 /// something to show when that account signs in.
 pub async fn seed(ws: &Workspace, org: &Organisation, coordinator: &User) -> Result<()> {
-    let store = &ws.store;
-    let actor = Actor::cli();
+    let who = crate::principal(ws, org, coordinator).await?;
     let d = ProgrammeDraft::parse(
         "Digitaal Leiderschap",
         "Leergang voor leidinggevenden: vijf online modules, afgewisseld met live sessies, en een maaktraject waarin deelnemers met studenten een echte datavraag uitwerken.",
@@ -98,9 +96,11 @@ pub async fn seed(ws: &Workspace, org: &Organisation, coordinator: &User) -> Res
         .zip(DIMENSIONS)
         .map(|((t, desc), dim)| ModuleDraft::parse(t, desc, dim, &d.dimensions))
         .collect::<Result<_, _>>()?;
-    let programme = store
+    // Store call: the use case makes numbered default modules; the demo names its own five.
+    let programme = ws
+        .store
         .learning()
-        .create_programme(&org.id, &d, &modules, &actor)
+        .create_programme(&org.id, &d, &modules, &who.actor())
         .await?;
     let dates = [
         "2026-02-03",
@@ -116,25 +116,23 @@ pub async fn seed(ws: &Workspace, org: &Organisation, coordinator: &User) -> Res
         } else {
             format!("Live sessie na module {i}")
         };
-        let s = SessionDraft::parse(
-            &title,
-            date,
-            "15:00",
-            "16:30",
-            "https://vergaderen.voorbeeld.example/digitaal-leiderschap",
-            &i.to_string(),
-            5,
-        )?;
-        store.learning().add_session(&programme, &s, &actor).await?;
+        let s = input(json!({
+            "title": title,
+            "date": date,
+            "startTime": "15:00",
+            "endTime": "16:30",
+            "link": "https://vergaderen.voorbeeld.example/digitaal-leiderschap",
+            "afterModule": i.to_string(),
+        }));
+        learning::add_session(ws, &who, &programme.id, s).await?;
     }
-    let cohort = store
-        .learning()
-        .create_cohort(
-            &programme,
-            &CohortDraft::parse("Cohort 2026", "2026-02-03", "20")?,
-            &actor,
-        )
-        .await?;
+    let cohort = learning::create_cohort(
+        ws,
+        &who,
+        &programme.id,
+        input(json!({"name": "Cohort 2026", "startDate": "2026-02-03", "capacity": "20"})),
+    )
+    .await?;
     let mut people: Vec<ParticipantDraft> = (0..139)
         .map(|i| {
             let first = FIRST[i % FIRST.len()];
@@ -153,66 +151,73 @@ pub async fn seed(ws: &Workspace, org: &Organisation, coordinator: &User) -> Res
         department: "Informatievoorziening".into(),
         role: "programmamanager".into(),
     });
-    store
+    // Store call: the roster import use case cannot mark participants as generated.
+    ws.store
         .learning()
-        .import_participants(&cohort, &people, true, &actor)
+        .import_participants(&cohort, &people, true, &who.actor())
         .await?;
-    let participants = store.learning().participants(&cohort).await?;
-    let keys: Vec<(String, String)> = participants
-        .iter()
-        .map(|p| (p.department.clone(), p.role.clone()))
-        .collect();
-    let split: Vec<Vec<String>> = balanced_split(&keys, cohort.capacity)
-        .into_iter()
-        .map(|g| g.into_iter().map(|i| participants[i].id.clone()).collect())
-        .collect();
-    store
-        .learning()
-        .replace_groups(&cohort, &split, &actor)
-        .await?;
+    let groups = learning::split(ws, &who, &cohort.id).await?;
+    let detail = learning::cohort_detail(ws, &who, &cohort.id).await?;
+    let participants = detail.participants;
+    let programme = learning::programme(ws, &who, &programme.id).await?;
 
-    // The first three sessions and two modules are behind us.
-    let sessions = store.learning().sessions(&programme.id).await?;
-    let modules = store.learning().modules(&programme.id).await?;
-    let mut attendance = Vec::new();
-    let mut progress = Vec::new();
-    for (i, p) in participants.iter().enumerate() {
-        for (j, s) in sessions.iter().take(3).enumerate() {
-            let a = match (i * 7 + j * 3) % 10 {
-                0 => Attendance::Absent,
-                1 => Attendance::Excused,
-                _ => Attendance::Present,
-            };
-            attendance.push((s.id.clone(), p.id.clone(), a));
+    // The first three sessions and two modules are behind us; each group's register is
+    // saved as its coordinator would.
+    let index: HashMap<&str, usize> = participants
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.id.as_str(), i))
+        .collect();
+    let mut teams: Vec<Vec<String>> = Vec::new();
+    for g in &groups {
+        let mut attendance = Vec::new();
+        let mut progress = Vec::new();
+        let members: Vec<&Participant> = participants
+            .iter()
+            .filter(|p| p.group_id.as_deref() == Some(g.id.as_str()))
+            .collect();
+        teams.push(members.iter().take(4).map(|p| p.id.clone()).collect());
+        for p in members {
+            let i = index[p.id.as_str()];
+            for (j, s) in programme.sessions.iter().take(3).enumerate() {
+                let a = match (i * 7 + j * 3) % 10 {
+                    0 => Attendance::Absent,
+                    1 => Attendance::Excused,
+                    _ => Attendance::Present,
+                };
+                attendance.push(Entry {
+                    participant_id: p.id.clone(),
+                    target: s.id.clone(),
+                    status: a.as_str().into(),
+                });
+            }
+            for (j, m) in programme.modules.iter().take(3).enumerate() {
+                let st = match (i + j * 4) % 6 {
+                    0 if j > 0 => Progress::NotStarted,
+                    1 | 2 if j == 2 => Progress::Started,
+                    _ => Progress::Done,
+                };
+                progress.push(Entry {
+                    participant_id: p.id.clone(),
+                    target: m.id.clone(),
+                    status: st.as_str().into(),
+                });
+            }
         }
-        for (j, m) in modules.iter().take(3).enumerate() {
-            let st = match (i + j * 4) % 6 {
-                0 if j > 0 => Progress::NotStarted,
-                1 | 2 if j == 2 => Progress::Started,
-                _ => Progress::Done,
-            };
-            progress.push((m.id.clone(), p.id.clone(), st));
-        }
+        learning::save_group_register(ws, &who, &g.id, &attendance, &progress).await?;
     }
-    store
-        .learning()
-        .record_register(&cohort, &attendance, &progress, &actor)
-        .await?;
 
     // Two make-track projects on the demo's data questions, delivering a monitor.
-    let monitor = store
-        .indicators()
-        .create_monitor(
-            &org.id,
-            &MonitorDraft::parse(
-                "Tijdmachine wegen en zwemwater",
-                "Gemaakt in het maaktraject van Digitaal Leiderschap: de toestand van wegen en zwemwaterlocaties door de jaren heen.",
-                &[],
-            )?,
-            &actor,
-        )
-        .await?;
-    let questions = store.questions().questions(&org.id, None).await?;
+    let monitor = products::create_monitor(
+        ws,
+        &who,
+        input(json!({
+            "name": "Tijdmachine wegen en zwemwater",
+            "description": "Gemaakt in het maaktraject van Digitaal Leiderschap: de toestand van wegen en zwemwaterlocaties door de jaren heen.",
+        })),
+    )
+    .await?;
+    let questions = koers_app::questions::questions(ws, &who, &Default::default()).await?;
     let projects = [
         (
             "Tijdmachine: wegen door de jaren",
@@ -230,20 +235,17 @@ pub async fn seed(ws: &Workspace, org: &Organisation, coordinator: &User) -> Res
         ),
     ];
     for (k, (title, status, outcome, students, product)) in projects.into_iter().enumerate() {
-        let d = ProjectDraft::parse(title, status, outcome, students)?;
-        let team: Vec<String> = split
-            .get(k)
-            .map(|g| g.iter().take(4).cloned().collect())
-            .unwrap_or_default();
-        let links = ProjectLinks {
-            question_id: questions.get(k).map(|q| q.id.clone()),
-            product: product.map(|id| ("monitor".to_string(), id)),
-            members: team,
-        };
-        store
-            .learning()
-            .create_project(&cohort, &d, &links, &actor)
-            .await?;
+        let d = input(json!({
+            "title": title,
+            "status": status,
+            "outcome": outcome,
+            "students": students,
+            "questionId": questions.get(k).map(|q| q.id.clone()),
+            "productKind": product.as_ref().map(|_| "monitor"),
+            "productId": product,
+            "members": teams.get(k).cloned().unwrap_or_default(),
+        }));
+        learning::create_project(ws, &who, &cohort.id, d).await?;
     }
     Ok(())
 }

@@ -67,6 +67,23 @@ const ACCOUNTS: [(&str, &str, &[Role], bool); 6] = [
 
 const ACCOUNTS_FILE: &str = "demo-accounts.txt";
 
+/// The demo user `user` acting in `org`, as a signed-in client would be.
+pub(crate) async fn principal(
+    ws: &Workspace,
+    org: &Organisation,
+    user: &koers_store::User,
+) -> Result<koers_app::Principal> {
+    Ok(koers_app::accounts::principal(ws, &user.id, &org.id, None).await?)
+}
+
+/// A use case's input from a JSON object.
+pub(crate) fn input(v: serde_json::Value) -> koers_app::Input {
+    match v {
+        serde_json::Value::Object(m) => koers_app::Input::from_object(m),
+        _ => unreachable!("the demo builds its inputs from JSON objects"),
+    }
+}
+
 /// The boundaries shipped in the binary: SQL name, title, file.
 pub(crate) const BOUNDARIES: [(&str, &str, &[u8]); 2] = [
     (
