@@ -189,7 +189,7 @@ pub async fn seed(ws: &Workspace, movements: &MovementArgs) -> Result<()> {
     };
     crate::questions::seed(ws, &org, &people).await?;
     crate::questions::seed_register(ws, &org).await?;
-    crate::maturity::seed(ws, &org).await?;
+    crate::maturity::seed(ws, &org, &users[1]).await?;
     crate::learning::seed(ws, &org, &users[0]).await?;
     let logistics = crate::movements::seed(ws, &org, movements).await?;
     crate::dashboard::seed(ws, &org, &users[1], &logistics).await?;

@@ -4,14 +4,14 @@
 //! generated everywhere it is shown. Two provinces get fewer responses than the minimum,
 //! so the anonymity threshold is visible.
 
+use crate::input;
 use anyhow::Result;
-use koers_app::Workspace;
-use koers_core::maturity::{
-    Answers, CodeDraft, ItemKind, ParticipantDraft, RoundDraft, Weights, default_items,
-};
+use koers_app::{Input, Principal, Workspace, maturity};
+use koers_core::maturity::{ItemKind, RoundDraft, Weights, default_items};
 use koers_core::secret::{new_token, token_digest};
 use koers_store::maturity::SourceDraft;
-use koers_store::{Actor, Organisation};
+use koers_store::{Organisation, User};
+use serde_json::json;
 
 const PROVINCES: [(&str, &str); 12] = [
     ("Provincie Groningen", "PV20"),
@@ -59,13 +59,11 @@ Wij willen in 2030 een organisatie zijn die bij elke beleidskeuze weet wat de da
 Bestuur en directie sturen actief op digitalisering als vast onderdeel van de planning- en controlcyclus.\n\
 We delen data en voorzieningen met gemeenten en waterschappen volgens vaste afspraken.";
 
-/// Seeds the demo round for `org` (the organisation running the study).
-pub async fn seed(ws: &Workspace, org: &Organisation) -> Result<()> {
-    let store = &ws.store;
-    let actor = Actor::cli();
-    let fw = store
-        .maturity()
-        .maturity_frameworks(&org.id, &actor)
+/// Seeds the demo round for `org` (the organisation running the study), run by
+/// `researcher`.
+pub async fn seed(ws: &Workspace, org: &Organisation, researcher: &User) -> Result<()> {
+    let who = crate::principal(ws, org, researcher).await?;
+    let fw = maturity::frameworks(ws, &who)
         .await?
         .into_iter()
         .next()
@@ -76,7 +74,9 @@ pub async fn seed(ws: &Workspace, org: &Organisation) -> Result<()> {
         "5",
         Ok(Weights::default()),
     )?;
-    let round = store
+    // Store call: the use case cannot mark a round as generated, which the demo's is.
+    let round = ws
+        .store
         .maturity()
         .create_round(
             &org.id,
@@ -84,17 +84,20 @@ pub async fn seed(ws: &Workspace, org: &Organisation) -> Result<()> {
             &draft,
             &default_items(&fw.framework),
             true,
-            &actor,
+            &who.actor(),
         )
         .await?;
-    let items = store.maturity().items(&round).await?;
+    let items = maturity::round_detail(ws, &who, &round.id).await?.items;
     let mut rng = Rng(0x1b0_2026);
     let mut participants = Vec::new();
     for ((name, code), n) in PROVINCES.iter().zip(RESPONDENTS) {
-        let p = store
-            .maturity()
-            .add_participant(&round, &ParticipantDraft::parse(name, code)?, &actor)
-            .await?;
+        let p = maturity::add_participant(
+            ws,
+            &who,
+            &round.id,
+            input(json!({"name": name, "cbsCode": code})),
+        )
+        .await?;
         // Two more invitations than answers: not everyone responds.
         let tokens: Vec<String> = (0..n + 2).map(|_| new_token()).collect();
         let digests: Vec<(String, String)> = tokens
@@ -109,35 +112,37 @@ pub async fn seed(ws: &Workspace, org: &Organisation) -> Result<()> {
                 (token_digest(t), label.to_string())
             })
             .collect();
-        store
+        // Store call: the invite use case mails its links; the demo keeps the tokens to
+        // answer with below and sends no mail.
+        ws.store
             .maturity()
-            .add_invitations(&round, &p, &digests, &actor)
+            .add_invitations(&round, &p, &digests, &who.actor())
             .await?;
         // Each province has its own profile: a base level with a slope over the dimensions.
         let base = 2.0 + rng.f() * 1.8;
         let slope = rng.f() - 0.5;
         for t in tokens.iter().take(n) {
-            let mut answers = Answers::default();
+            let mut answers = serde_json::Map::new();
             for (k, item) in items.iter().enumerate() {
+                let field = format!("item_{}", item.id);
                 match item.kind {
                     ItemKind::Likert => {
                         let v = base + slope * (k as f64 / 5.0 - 1.0) + (rng.f() - 0.5) * 2.0;
-                        answers
-                            .likert
-                            .push((item.id.clone(), (v.round() as i64).clamp(1, 5)));
+                        let v = (v.round() as i64).clamp(1, 5);
+                        answers.insert(field, v.to_string().into());
                     }
-                    ItemKind::Open if rng.f() < 0.3 => answers.comments.push((
-                        item.id.clone(),
-                        "Gegenereerde toelichting: we zetten stappen, maar de uitvoering loopt achter op de ambitie."
-                            .into(),
-                    )),
+                    ItemKind::Open if rng.f() < 0.3 => {
+                        answers.insert(
+                            field,
+                            "Gegenereerde toelichting: we zetten stappen, maar de uitvoering loopt achter op de ambitie."
+                                .into(),
+                        );
+                    }
                     ItemKind::Open => {}
                 }
             }
-            store
-                .maturity()
-                .submit_response(&token_digest(t), &answers)
-                .await?;
+            // A respondent answers through their link, as the survey page does.
+            maturity::answer(ws, t, Input::from_object(answers)).await?;
         }
         participants.push(p);
     }
@@ -146,20 +151,17 @@ pub async fn seed(ws: &Workspace, org: &Organisation) -> Result<()> {
         .iter()
         .filter(|p| matches!(p.cbs_code.as_deref(), Some("PV25" | "PV26")))
     {
-        let interview = store
-            .maturity()
-            .add_source(
-                &round,
-                &SourceDraft {
-                    participant_id: &p.id,
-                    kind: "interview",
-                    title: "Interview CIO en concerncontroller (gegenereerd)",
-                    file: None,
-                    text: INTERVIEW,
-                },
-                &actor,
-            )
-            .await?;
+        let interview = maturity::add_interview(
+            ws,
+            &who,
+            &round.id,
+            input(json!({
+                "participantId": p.id,
+                "title": "Interview CIO en concerncontroller (gegenereerd)",
+                "notes": INTERVIEW,
+            })),
+        )
+        .await?;
         for (dim, level, passage) in [
             (
                 "vision",
@@ -187,17 +189,12 @@ pub async fn seed(ws: &Workspace, org: &Organisation) -> Result<()> {
                 "Pilots met een digitale tweeling lopen, maar opschalen blijkt lastig.",
             ),
         ] {
-            store
-                .maturity()
-                .add_code(
-                    &round,
-                    &interview,
-                    &CodeDraft::parse(&fw.framework, dim, &level.to_string(), passage, "")?,
-                    &actor,
-                )
-                .await?;
+            code(ws, &who, &round.id, &interview.id, dim, level, passage).await?;
         }
-        let vision = store
+        // Store call: the document use case takes an uploaded file; the demo's vision is a
+        // text without one.
+        let vision = ws
+            .store
             .maturity()
             .add_source(
                 &round,
@@ -208,7 +205,7 @@ pub async fn seed(ws: &Workspace, org: &Organisation) -> Result<()> {
                     file: None,
                     text: VISION,
                 },
-                &actor,
+                &who.actor(),
             )
             .await?;
         for (dim, level, passage) in [
@@ -223,17 +220,24 @@ pub async fn seed(ws: &Workspace, org: &Organisation) -> Result<()> {
                 "We delen data en voorzieningen met gemeenten en waterschappen volgens vaste afspraken.",
             ),
         ] {
-            store
-                .maturity()
-                .add_code(
-                    &round,
-                    &vision,
-                    &CodeDraft::parse(&fw.framework, dim, &level.to_string(), passage, "")?,
-                    &actor,
-                )
-                .await?;
+            code(ws, &who, &round.id, &vision.id, dim, level, passage).await?;
         }
     }
+    Ok(())
+}
+
+/// Codes `passage` of a source to a dimension and level, as a researcher does.
+async fn code(
+    ws: &Workspace,
+    who: &Principal,
+    round_id: &str,
+    source_id: &str,
+    dimension: &str,
+    level: u8,
+    passage: &str,
+) -> Result<()> {
+    let c = input(json!({"dimension": dimension, "level": level.to_string(), "passage": passage}));
+    maturity::code(ws, who, round_id, source_id, c).await?;
     Ok(())
 }
 
@@ -266,7 +270,24 @@ mod tests {
             )
             .await
             .unwrap();
-        super::seed(&ws, &org).await.unwrap();
+        let analyst = store
+            .users()
+            .create_user(
+                &koers_core::UserDraft::parse(
+                    "analist@voorbeeld.example",
+                    "Ahmed Analist",
+                    "Lang-Genoeg-Wachtwoord-2026",
+                )
+                .unwrap(),
+                "",
+                false,
+                &org.id,
+                &[koers_core::Role::Analyst],
+                &Actor::cli(),
+            )
+            .await
+            .unwrap();
+        super::seed(&ws, &org, &analyst).await.unwrap();
         let rounds = store.maturity().rounds(&org.id).await.unwrap();
         assert_eq!(rounds.len(), 1);
         assert!(rounds[0].generated);
