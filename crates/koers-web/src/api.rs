@@ -10,6 +10,11 @@ use axum::response::Response;
 use serde_json::{Value, json};
 use utoipa::OpenApi;
 
+/// Each domain value of a list as its API type.
+pub fn outs<T, O: From<T>>(v: Vec<T>) -> Vec<O> {
+    v.into_iter().map(O::from).collect()
+}
+
 /// The full version of the API, sent in the `API-Version` header.
 pub const API_VERSION: &str = "1.0.0";
 

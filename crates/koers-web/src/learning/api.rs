@@ -3,6 +3,7 @@
 //! track, a participant reads their own standing and certificate.
 
 use super::views::certificate_response;
+use crate::api::outs;
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::JsonInput;
@@ -299,10 +300,6 @@ impl From<Project> for LearningProjectOut {
     }
 }
 
-fn all<T, O: From<T>>(v: Vec<T>) -> Vec<O> {
-    v.into_iter().map(O::from).collect()
-}
-
 /// A programme with its modules, live sessions and cohorts.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -495,7 +492,7 @@ pub async fn list_programmes(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Json<Vec<ProgrammeOut>>, AppError> {
-    Ok(Json(all(uc::programmes(&state.ws, &ctx.who).await?)))
+    Ok(Json(outs(uc::programmes(&state.ws, &ctx.who).await?)))
 }
 
 /// Define a programme.
@@ -520,9 +517,9 @@ pub async fn get_programme(
     let d = uc::programme(&state.ws, &ctx.who, &id).await?;
     Ok(Json(ProgrammeDetailOut {
         programme: d.programme.into(),
-        modules: all(d.modules),
-        sessions: all(d.sessions),
-        cohorts: all(d.cohorts),
+        modules: outs(d.modules),
+        sessions: outs(d.sessions),
+        cohorts: outs(d.cohorts),
     }))
 }
 
@@ -576,9 +573,9 @@ pub async fn get_cohort(
     let d = uc::cohort_detail(&state.ws, &ctx.who, &id).await?;
     Ok(Json(CohortDetailOut {
         cohort: d.cohort.into(),
-        groups: all(d.groups),
-        participants: all(d.participants),
-        projects: all(d.projects),
+        groups: outs(d.groups),
+        participants: outs(d.participants),
+        projects: outs(d.projects),
     }))
 }
 
@@ -617,7 +614,7 @@ pub async fn split_cohort(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<CohortGroupOut>>, AppError> {
-    Ok(Json(all(uc::split(&state.ws, &ctx.who, &id).await?)))
+    Ok(Json(outs(uc::split(&state.ws, &ctx.who, &id).await?)))
 }
 
 /// Add an (empty) group.
@@ -749,7 +746,7 @@ pub async fn my_enrolments(
     State(state): State<AppState>,
     ctx: Ctx,
 ) -> Result<Json<Vec<StandingOut>>, AppError> {
-    Ok(Json(all(uc::my_enrolments(&state.ws, &ctx.who).await?)))
+    Ok(Json(outs(uc::my_enrolments(&state.ws, &ctx.who).await?)))
 }
 
 /// This module's operations in the OpenAPI document.

@@ -6,6 +6,7 @@
 
 use super::base_url;
 use super::views::benchmark;
+use crate::api::outs;
 use crate::auth::Ctx;
 use crate::error::AppError;
 use crate::input::JsonInput;
@@ -445,10 +446,6 @@ impl From<BenchmarkRow> for BenchmarkRowOut {
     }
 }
 
-fn all<T, O: From<T>>(v: Vec<T>) -> Vec<O> {
-    v.into_iter().map(O::from).collect()
-}
-
 /// The scores of a round, per organisation and dimension, with their evidence.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -622,7 +619,7 @@ pub async fn add_invitations(
 ) -> Result<Response, AppError> {
     let base = base_url(&state, &headers);
     let handout = uc::invite(&state.ws, &ctx.who, &id, &base, input).await?;
-    Ok(created(all::<_, IssuedLinkOut>(handout.links)))
+    Ok(created(outs::<_, IssuedLinkOut>(handout.links)))
 }
 
 /// New links for every unanswered invitation (the old links stop working).
@@ -636,7 +633,7 @@ pub async fn reminders(
 ) -> Result<Json<Vec<IssuedLinkOut>>, AppError> {
     let base = base_url(&state, &headers);
     let handout = uc::remind(&state.ws, &ctx.who, &id, &base, false).await?;
-    Ok(Json(all(handout.links)))
+    Ok(Json(outs(handout.links)))
 }
 
 /// Add interview notes of a participating organisation.
@@ -692,7 +689,7 @@ pub async fn scores(
     Ok(Json(ScoresOut {
         round: RoundOut::from(&res.round),
         method: koers_core::maturity::METHOD.into(),
-        participants: all(res.participants),
+        participants: outs(res.participants),
     }))
 }
 
@@ -716,7 +713,7 @@ pub async fn get_benchmark(
             .map(|d| d.key.clone())
             .collect(),
         anonymous,
-        rows: all(benchmark(&res, anonymous, ctx.lang)),
+        rows: outs(benchmark(&res, anonymous, ctx.lang)),
         averages: res.averages(),
     }))
 }
