@@ -93,12 +93,7 @@ pub async fn add_module(
     programme_id: &str,
     mut input: Input,
 ) -> Result<Module> {
-    who.require(Permission::CoordinateLearning)?;
-    let p = ws
-        .store
-        .learning()
-        .programme(&who.org.id, programme_id)
-        .await?;
+    let p = coordinated_programme(ws, who, programme_id).await?;
     let title = input.text("title");
     let description = input.text("description");
     let dimension = input.text("dimension");
@@ -117,12 +112,7 @@ pub async fn add_session(
     programme_id: &str,
     mut input: Input,
 ) -> Result<LiveSession> {
-    who.require(Permission::CoordinateLearning)?;
-    let p = ws
-        .store
-        .learning()
-        .programme(&who.org.id, programme_id)
-        .await?;
+    let p = coordinated_programme(ws, who, programme_id).await?;
     let modules = ws.store.learning().modules(&p.id).await?.len() as u32;
     let title = input.text("title");
     let date = input.text("date");
@@ -146,12 +136,7 @@ pub async fn create_cohort(
     programme_id: &str,
     mut input: Input,
 ) -> Result<Cohort> {
-    who.require(Permission::CoordinateLearning)?;
-    let p = ws
-        .store
-        .learning()
-        .programme(&who.org.id, programme_id)
-        .await?;
+    let p = coordinated_programme(ws, who, programme_id).await?;
     let name = input.text("name");
     let start = input.text("startDate");
     let capacity = input.text("capacity");
@@ -161,6 +146,12 @@ pub async fn create_cohort(
         .learning()
         .create_cohort(&p, &d, &who.actor())
         .await?)
+}
+
+/// A programme the coordinator may change.
+async fn coordinated_programme(ws: &Workspace, who: &Principal, id: &str) -> Result<Programme> {
+    who.require(Permission::CoordinateLearning)?;
+    Ok(ws.store.learning().programme(&who.org.id, id).await?)
 }
 
 /// A cohort the coordinator may run.

@@ -35,6 +35,14 @@ pub fn may_register(who: &Principal) -> bool {
     who.may(Permission::ManageQuestions) || who.may(Permission::Analyse)
 }
 
+/// An application of the organisation that `who` may change: unknown ids are not found
+/// before anyone is told they may not change them.
+async fn editable_application(ws: &Workspace, who: &Principal, id: &str) -> Result<Application> {
+    let app = ws.store.register().application(&who.org.id, id).await?;
+    require_register(who)?;
+    Ok(app)
+}
+
 fn require_register(who: &Principal) -> Result<()> {
     if may_register(who) {
         Ok(())
@@ -223,8 +231,7 @@ pub async fn update_application(
     id: &str,
     input: Input,
 ) -> Result<Application> {
-    ws.store.register().application(&who.org.id, id).await?;
-    require_register(who)?;
+    editable_application(ws, who, id).await?;
     let (draft, datasets, links) = read_application(ws, who, input).await?;
     Ok(ws
         .store
@@ -459,13 +466,7 @@ pub async fn choice_draft(
     who: &Principal,
     application_id: &str,
 ) -> Result<Application> {
-    let app = ws
-        .store
-        .register()
-        .application(&who.org.id, application_id)
-        .await?;
-    require_register(who)?;
-    Ok(app)
+    editable_application(ws, who, application_id).await
 }
 
 /// Records a proposed choice about an application, routed by the framework in force.
@@ -797,12 +798,7 @@ pub async fn answer_ai_act(
     answers: &str,
     answer: &str,
 ) -> Result<AiActWalk> {
-    let app = ws
-        .store
-        .register()
-        .application(&who.org.id, application_id)
-        .await?;
-    require_register(who)?;
+    let app = editable_application(ws, who, application_id).await?;
     let answers = parse_answers(answers)?;
     let next = if answer.trim().is_empty() {
         None
@@ -939,11 +935,7 @@ pub async fn save_prescan(
     application_id: &str,
     input: Input,
 ) -> Result<PrescanResult> {
-    ws.store
-        .register()
-        .application(&who.org.id, application_id)
-        .await?;
-    require_register(who)?;
+    editable_application(ws, who, application_id).await?;
     let answers: BTreeMap<String, Value> = match input.fields().get("answers") {
         Some(Value::Object(m)) => m.clone().into_iter().collect(),
         _ => {
@@ -965,11 +957,7 @@ pub async fn fill_in_prescan(
     application_id: &str,
     mut input: Input,
 ) -> Result<PrescanResult> {
-    ws.store
-        .register()
-        .application(&who.org.id, application_id)
-        .await?;
-    require_register(who)?;
+    editable_application(ws, who, application_id).await?;
     let p = prescan()?;
     let mut answers = BTreeMap::new();
     for q in p.questions() {
@@ -1074,12 +1062,7 @@ pub async fn set_measure(
     application_id: &str,
     mut input: Input,
 ) -> Result<Application> {
-    let app = ws
-        .store
-        .register()
-        .application(&who.org.id, application_id)
-        .await?;
-    require_register(who)?;
+    let app = editable_application(ws, who, application_id).await?;
     let urn = input.text("measure");
     let status = input.text("status");
     let responsible = input.text("responsible");
@@ -1160,11 +1143,7 @@ pub async fn set_publication(
     application_id: &str,
     mut input: Input,
 ) -> Result<Application> {
-    ws.store
-        .register()
-        .application(&who.org.id, application_id)
-        .await?;
-    require_register(who)?;
+    editable_application(ws, who, application_id).await?;
     let mut fields = BTreeMap::new();
     for k in PUBLICATION_FIELDS {
         let v = input.text(k);
