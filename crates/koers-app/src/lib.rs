@@ -22,6 +22,7 @@ pub mod mail;
 pub mod maturity;
 pub mod notifications;
 pub mod organisations;
+pub mod overview;
 pub mod principal;
 pub mod products;
 pub mod questions;

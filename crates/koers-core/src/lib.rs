@@ -22,6 +22,7 @@ pub mod regions;
 pub mod register;
 pub mod secret;
 pub mod snapshot;
+pub mod tasks;
 pub mod tokens;
 pub mod user;
 

@@ -181,6 +181,18 @@ pub fn responsible(from: Status, to: Status) -> Option<QuestionRole> {
     }
 }
 
+/// The next step on a question's main line that `user` takes, with the role they hold for
+/// it: `None` when the question is parked, final, or the step is someone else's.
+pub fn next_step_for(
+    status: Status,
+    assignments: &Assignments,
+    user: &str,
+) -> Option<(Status, QuestionRole)> {
+    let next = status.next()?;
+    let role = responsible(status, next)?;
+    (assignments.holder(role) == Some(user)).then_some((next, role))
+}
+
 /// What a transition brings along.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TransitionInput {
@@ -407,6 +419,33 @@ pub fn cycle_state(
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn the_next_step_waits_on_the_holder_of_its_role_only() {
+        let a = people();
+        assert_eq!(
+            next_step_for(Status::Asked, &a, "owner"),
+            Some((Status::Sharpened, QuestionRole::QuestionOwner))
+        );
+        assert_eq!(next_step_for(Status::Asked, &a, "analyst"), None);
+        assert_eq!(
+            next_step_for(Status::Sharpened, &a, "steward"),
+            Some((Status::DataFound, QuestionRole::DataSteward))
+        );
+        assert_eq!(
+            next_step_for(Status::Delivered, &a, "board"),
+            Some((Status::Decided, QuestionRole::DecisionMaker))
+        );
+        // Nothing waits on anyone once a question is evaluated, rejected or parked.
+        for s in [Status::Evaluated, Status::Rejected, Status::Parked] {
+            assert_eq!(next_step_for(s, &a, "owner"), None);
+        }
+        // An unassigned role waits on no one.
+        assert_eq!(
+            next_step_for(Status::Asked, &Assignments::default(), "owner"),
+            None
+        );
+    }
 
     fn people() -> Assignments {
         Assignments {

@@ -565,6 +565,13 @@ impl Repo<'_> {
         ), (org_id,)).await
     }
 
+    /// The choices still open (proposed or advised) at every level, oldest first.
+    pub async fn open_choices(&self, org_id: &str) -> Result<Vec<ChoiceRecord>> {
+        self.all(&format!(
+            "SELECT {CHOICE_COLUMNS} FROM choices WHERE org_id = $1 AND status IN ('proposed', 'advised') ORDER BY created_at, id"
+        ), (org_id,)).await
+    }
+
     /// The organisation's current framework version, if it configured one.
     pub async fn current_framework(&self, org_id: &str) -> Result<Option<FrameworkVersion>> {
         let r = sqlx::query(

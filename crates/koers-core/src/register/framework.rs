@@ -33,6 +33,15 @@ impl DecisionLevel {
         DecisionLevel::Board,
     ];
 
+    /// The level's code, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DecisionLevel::Official => "official",
+            DecisionLevel::Management => "management",
+            DecisionLevel::Board => "board",
+        }
+    }
+
     pub fn label_nl(self) -> &'static str {
         match self {
             DecisionLevel::Official => "ambtelijk",
