@@ -29,19 +29,27 @@ impl ParamKind {
         ParamKind::Boolean,
     ];
 
-    pub fn parse(s: &str) -> Result<Self, Invalid> {
-        match s {
-            "text" => Ok(ParamKind::Text),
-            "integer" => Ok(ParamKind::Integer),
-            "number" => Ok(ParamKind::Number),
-            "date" => Ok(ParamKind::Date),
-            "boolean" => Ok(ParamKind::Boolean),
-            _ => Err(Invalid::one(
-                "parameters",
-                "enum",
-                "parametertype moet text, integer, number, date of boolean zijn",
-            )),
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ParamKind::Text => "text",
+            ParamKind::Integer => "integer",
+            ParamKind::Number => "number",
+            ParamKind::Date => "date",
+            ParamKind::Boolean => "boolean",
         }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, Invalid> {
+        ParamKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| {
+                Invalid::one(
+                    "parameters",
+                    "enum",
+                    "parametertype moet text, integer, number, date of boolean zijn",
+                )
+            })
     }
 }
 

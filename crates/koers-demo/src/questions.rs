@@ -3,15 +3,18 @@
 //! replacing, safe bathing-water sites, and how species fare in nature areas. Every dataset
 //! is marked as generated; each question has its dataset, a saved analysis and a product.
 
+use crate::{input, principal};
 use anyhow::{Result, anyhow};
 use koers_app::Workspace;
 use koers_app::catalog::{ImportRequest, ImportSource};
+use koers_app::register::ChoiceBody;
 use koers_app::results::Results;
+use koers_app::{analysis, questions, register};
 use koers_core::analysis::{Param, ParamKind};
 use koers_core::catalog::DatasetMeta;
-use koers_core::questions::{Assignments, QuestionDraft, Status, TaskDraft, TransitionInput};
-use koers_store::catalog::AnalysisFields;
+use koers_core::questions::{QuestionRole, Status, responsible};
 use koers_store::{Actor, Organisation, User};
+use serde_json::json;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -277,98 +280,95 @@ pub async fn seed(ws: &Workspace, org: &Organisation, p: &People<'_>) -> Result<
             reach: Status::DataFound,
         },
     ];
-    let actor = Actor::cli();
+    let owner = principal(ws, org, p.owner).await?;
+    let analyst = principal(ws, org, p.analyst).await?;
+    let steward = principal(ws, org, p.steward).await?;
+    let board = principal(ws, org, p.board).await?;
     for c in cases {
-        let task = ws
-            .store
-            .questions()
-            .create_task(
-                &org.id,
-                &TaskDraft::parse(c.task.0, c.task.1, "", c.task.2)?,
-                Some(&p.owner.id),
-                &actor,
-            )
-            .await?;
+        let task = questions::create_task(
+            ws,
+            &owner,
+            input(json!({ "name": c.task.0, "theme": c.task.1, "goals": c.task.2 })),
+        )
+        .await?;
         let ds = import_csv(ws, org, c.dataset.0, c.dataset.1, &c.dataset.2, c.dataset.3).await?;
-        let analysis = ws
-            .store
-            .catalog()
-            .create_analysis(
-                &org.id,
-                &AnalysisFields {
-                    title: c.analysis.0.into(),
-                    description: "Demo-analyse op gegenereerde gegevens.".into(),
-                    sql: c.analysis.1.into(),
-                    parameters: c.analysis.2,
-                },
-                &actor,
-            )
-            .await?;
-        let draft = QuestionDraft::parse(
-            c.question,
-            c.task.2,
-            "Gedeputeerde Staten",
-            "2026-12-31",
-            "high",
-            &["combine_sources".into(), "analyse".into()],
-        )?;
-        let a = Assignments {
-            question_owner: Some(p.owner.id.clone()),
-            analyst: Some(p.analyst.id.clone()),
-            data_steward: Some(p.steward.id.clone()),
-            decision_maker: Some(p.board.id.clone()),
-        };
-        let mut q = ws
-            .store
-            .questions()
-            .create_question(&org.id, &task.id, &draft, &a, &actor)
-            .await?;
+        let analysis = analysis::save(
+            ws,
+            &analyst,
+            None,
+            input(json!({
+                "title": c.analysis.0,
+                "description": "Demo-analyse op gegenereerde gegevens.",
+                "sql": c.analysis.1,
+                "paramName": c.analysis.2.iter().map(|x| x.name.as_str()).collect::<Vec<_>>(),
+                "paramKind": c.analysis.2.iter().map(|x| x.kind.as_str()).collect::<Vec<_>>(),
+                "paramDefault": c.analysis.2.iter().map(|x| x.default.as_str()).collect::<Vec<_>>(),
+            })),
+        )
+        .await?;
+        let mut q = questions::create_question(
+            ws,
+            &owner,
+            input(json!({
+                "taskId": task.id,
+                "question": c.question,
+                "policyGoal": c.task.2,
+                "askedBy": "Gedeputeerde Staten",
+                "dueDate": "2026-12-31",
+                "priority": "high",
+                "competences": ["combine_sources", "analyse"],
+                "questionOwner": p.owner.id,
+                "analyst": p.analyst.id,
+                "dataSteward": p.steward.id,
+                "decisionMaker": p.board.id,
+            })),
+        )
+        .await?;
         for to in Status::FLOW.iter().skip(1) {
             if Status::FLOW.iter().position(|s| s == to)
                 > Status::FLOW.iter().position(|s| *s == c.reach)
             {
                 break;
             }
-            match to {
-                Status::DataFound => {
-                    ws.store
-                        .questions()
-                        .link_evidence(&q, "dataset", &ds.id, &ds.meta.title, &actor)
-                        .await?
-                }
-                Status::Analysed => {
-                    ws.store
-                        .questions()
-                        .link_evidence(&q, "analysis", &analysis.id, &analysis.title, &actor)
-                        .await?
-                }
+            // Each step is taken, and its evidence linked, by the person whose role on the
+            // question it is.
+            let evidence = match to {
+                Status::DataFound => Some((&steward, "dataset", ds.id.clone())),
+                Status::Analysed => Some((&analyst, "analysis", analysis.id.clone())),
                 Status::Delivered => {
-                    ws.store
-                        .questions()
-                        .link_evidence(
-                            &q,
-                            "product",
-                            &format!("/analyses/{}", analysis.id),
-                            "Overzicht per wegnummer",
-                            &actor,
-                        )
-                        .await?
+                    Some((&analyst, "product", format!("/analyses/{}", analysis.id)))
                 }
-                _ => {}
-            }
-            let input = TransitionInput {
-                decision_date: "2026-06-16".into(),
-                decision_maker: "Gedeputeerde Staten".into(),
-                decision_reference: "GS-2026-0616-04".into(),
-                evaluation_changed: "Het onderhoudsbudget 2027 gaat eerst naar de wegvakken met conditie 4 en 5.".into(),
-                evaluation_learned: "Conditiemetingen jaarlijks verversen; de drempel als parameter maakt de afweging zichtbaar.".into(),
-                ..Default::default()
+                _ => None,
             };
-            q = ws
-                .store
-                .questions()
-                .record_transition(&q, *to, &input, &actor)
+            if let Some((who, kind, target)) = evidence {
+                questions::link(
+                    ws,
+                    who,
+                    &q.id,
+                    input(json!({ "kind": kind, "target": target })),
+                )
                 .await?;
+            }
+            let holder = match responsible(q.status, *to) {
+                Some(QuestionRole::QuestionOwner) => &owner,
+                Some(QuestionRole::DataSteward) => &steward,
+                Some(QuestionRole::DecisionMaker) => &board,
+                _ => &analyst,
+            };
+            q = questions::transition(
+                ws,
+                holder,
+                &q.id,
+                input(json!({
+                    "to": to.as_str(),
+                    "decisionDate": "2026-06-16",
+                    "decisionMaker": "Gedeputeerde Staten",
+                    "decisionReference": "GS-2026-0616-04",
+                    "evaluationChanged": "Het onderhoudsbudget 2027 gaat eerst naar de wegvakken met conditie 4 en 5.",
+                    "evaluationLearned": "Conditiemetingen jaarlijks verversen; de drempel als parameter maakt de afweging zichtbaar.",
+                })),
+            )
+            .await?;
         }
     }
     println!("Demo-datavragen aangemaakt: wegen, zwemwater en natuur (gegenereerde gegevens).");
@@ -376,67 +376,47 @@ pub async fn seed(ws: &Workspace, org: &Organisation, p: &People<'_>) -> Result<
 }
 
 /// The Utrecht case in the register: the logistics monitor, with a hosting choice that the
-/// default choice framework routes to the board.
-pub async fn seed_register(ws: &Workspace, org: &Organisation) -> Result<()> {
-    use koers_core::register::application::{ApplicationDraft, ApplicationInput};
-    use koers_core::register::choice::{Choice, ChoiceInput, OptionInput};
-    use koers_core::register::framework::{Framework, evaluate};
-    let draft = ApplicationDraft::parse(&ApplicationInput {
-        name: "Monitor logistieke vervoersbewegingen".into(),
-        kind: "monitor".into(),
-        purpose: "Inzicht in vrachtvervoer over weg, water en spoor per provincie en gemeente, als basis voor mobiliteitsbeleid.".into(),
-        department: "Mobiliteit".into(),
-        lifecycle_phase: "monitoring-en-beheer".into(),
-        hosting: "saas".into(),
-        status: "in_use".into(),
-        ai_act_risk_group: "not_high_risk".into(),
-        yearly_cost_eur: "320000".into(),
-        ..Default::default()
-    })
-    .map_err(|e| anyhow!("{e}"))?;
-    let app = ws
-        .store
-        .register()
-        .create_application(&org.id, &draft, &[], &[], &Actor::cli())
-        .await?;
-    let choice = Choice::parse(&ChoiceInput {
-        title: "Hosting van de monitor".into(),
-        choice_type: "hosting".into(),
-        context: "De monitor draait nu bij een leverancier; het contract loopt af.".into(),
-        options: vec![
-            OptionInput {
-                title: "Eigen rekencentrum".into(),
-                ..Default::default()
-            },
-            OptionInput {
-                title: "Overheidscloud".into(),
-                ..Default::default()
-            },
-            OptionInput {
-                title: "Verlengen bij de leverancier".into(),
-                ..Default::default()
-            },
-        ],
-        chosen_option: "Overheidscloud".into(),
-        rationale: "Schaalt mee met de data en houdt de kerndata in eigen beheer.".into(),
-        ..Default::default()
-    })
-    .map_err(|e| anyhow!("{e}"))?;
-    let routing = evaluate(&Framework::default_for(&org.name), &draft, &choice);
-    ws.store
-        .register()
-        .create_choice(
-            &org.id,
-            &app.id,
-            &choice,
-            routing.level,
-            None,
-            &Actor::cli(),
-        )
-        .await?;
+/// default choice framework routes to the board; both recorded by the analyst.
+pub async fn seed_register(ws: &Workspace, org: &Organisation, analyst: &User) -> Result<()> {
+    let who = principal(ws, org, analyst).await?;
+    let app = register::create_application(
+        ws,
+        &who,
+        input(json!({
+            "name": "Monitor logistieke vervoersbewegingen",
+            "kind": "monitor",
+            "purpose": "Inzicht in vrachtvervoer over weg, water en spoor per provincie en gemeente, als basis voor mobiliteitsbeleid.",
+            "department": "Mobiliteit",
+            "lifecyclePhase": "monitoring-en-beheer",
+            "hosting": "saas",
+            "status": "in_use",
+            "aiActRiskGroup": "not_high_risk",
+            "yearlyCostEur": "320000",
+        })),
+    )
+    .await?;
+    let choice = register::create_choice(
+        ws,
+        &who,
+        &app.id,
+        ChoiceBody::from_json(input(json!({
+            "title": "Hosting van de monitor",
+            "choiceType": "hosting",
+            "context": "De monitor draait nu bij een leverancier; het contract loopt af.",
+            "options": [
+                { "title": "Eigen rekencentrum" },
+                { "title": "Overheidscloud" },
+                { "title": "Verlengen bij de leverancier" },
+            ],
+            "chosenOption": "Overheidscloud",
+            "rationale": "Schaalt mee met de data en houdt de kerndata in eigen beheer.",
+        }))),
+    )
+    .await?;
     println!(
-        "Demo-register: {} met een keuze over hosting ({:?}).",
-        app.draft.name, routing.level
+        "Demo-register: {} met een keuze over hosting ({}).",
+        app.draft.name,
+        choice.record.level.label_nl()
     );
     Ok(())
 }
