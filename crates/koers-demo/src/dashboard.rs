@@ -5,14 +5,14 @@
 //! visit answers from the cache.
 
 use crate::movements::Seeded;
+use crate::{input, principal};
 use anyhow::{Result, anyhow};
 use koers_app::Workspace;
+use koers_app::dashboards;
 use koers_core::Role;
-use koers_core::dashboards::{
-    Definition, Filter, FilterKind, Level, Visibility, Widget, WidgetKind,
-};
-use koers_store::dashboards::DashboardSave;
-use koers_store::{Actor, Organisation, User};
+use koers_core::dashboards::{Definition, Filter, FilterKind, Level, Widget, WidgetKind};
+use koers_store::{Organisation, User};
+use serde_json::json;
 use std::collections::BTreeMap;
 
 /// The CBS codes of the twelve provinces.
@@ -144,27 +144,25 @@ pub fn definition(s: &Seeded) -> Result<Definition> {
 /// the default filters.
 pub async fn seed(ws: &Workspace, org: &Organisation, analyst: &User, s: &Seeded) -> Result<()> {
     let def = definition(s)?;
-    let actor = Actor::cli();
-    let d = ws
-        .store
-        .dashboards()
-        .create_dashboard(
-            &org.id,
-            &analyst.id,
-            &DashboardSave {
-                name: "Logistieke bewegingen",
-                description: "Goederenvervoer over weg, water en spoor in en tussen de provincies: kerncijfers, kaart met inzoomen, modal split, 3D-weergave en stromen. Op gegenereerde demogegevens.",
-                definition: &def,
-                note: "demo",
-            },
-            &actor,
-        )
-        .await?;
-    let d = ws
-        .store
-        .dashboards()
-        .share_dashboard(&d, Visibility::Roles, &Role::ALL, None, &actor)
-        .await?;
+    let who = principal(ws, org, analyst).await?;
+    let d = dashboards::create(
+        ws,
+        &who,
+        input(json!({
+            "name": "Logistieke bewegingen",
+            "description": "Goederenvervoer over weg, water en spoor in en tussen de provincies: kerncijfers, kaart met inzoomen, modal split, 3D-weergave en stromen. Op gegenereerde demogegevens.",
+            "definition": def,
+        })),
+    )
+    .await?;
+    let roles: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+    let d = dashboards::share(
+        ws,
+        &who,
+        &d.id,
+        input(json!({ "visibility": "roles", "roles": roles })),
+    )
+    .await?;
     if let Err(e) = koers_app::dashboards::board(ws, &d, &BTreeMap::new(), true, None).await {
         eprintln!(
             "waarschuwing: het dashboard is nog niet berekend ({e}); het rekent bij het eerste bezoek"

@@ -84,6 +84,23 @@ pub(crate) fn input(v: serde_json::Value) -> koers_app::Input {
     }
 }
 
+/// The input of [`koers_app::analysis::save`] for a demo analysis.
+pub(crate) fn analysis_input(
+    title: &str,
+    description: &str,
+    sql: &str,
+    params: &[koers_core::analysis::Param],
+) -> koers_app::Input {
+    input(serde_json::json!({
+        "title": title,
+        "description": description,
+        "sql": sql,
+        "paramName": params.iter().map(|x| x.name.as_str()).collect::<Vec<_>>(),
+        "paramKind": params.iter().map(|x| x.kind.as_str()).collect::<Vec<_>>(),
+        "paramDefault": params.iter().map(|x| x.default.as_str()).collect::<Vec<_>>(),
+    }))
+}
+
 /// The boundaries shipped in the binary: SQL name, title, file.
 pub(crate) const BOUNDARIES: [(&str, &str, &[u8]); 2] = [
     (
@@ -191,7 +208,7 @@ pub async fn seed(ws: &Workspace, movements: &MovementArgs) -> Result<()> {
     crate::questions::seed_register(ws, &org, &users[1]).await?;
     crate::maturity::seed(ws, &org, &users[1]).await?;
     crate::learning::seed(ws, &org, &users[0]).await?;
-    let logistics = crate::movements::seed(ws, &org, movements).await?;
+    let logistics = crate::movements::seed(ws, &org, &users[1], movements).await?;
     crate::dashboard::seed(ws, &org, &users[1], &logistics).await?;
     println!("Demowerkruimte aangemaakt: {} (PV26).", org.name);
     println!(

@@ -5,6 +5,7 @@
 //! On them: saved analyses with named parameters, indicators, and the monitor
 //! "Logistieke bewegingen", refreshed once so that it shows results.
 
+use crate::{analysis_input, input, principal};
 use anyhow::{Context, Result, anyhow, bail};
 use datafusion::arrow::array::{
     ArrayRef, Float64Array, Int32Array, Int64Array, StringArray, TimestampMicrosecondArray,
@@ -17,13 +18,12 @@ use indicatif::{ProgressBar, ProgressStyle};
 use koers_app::Workspace;
 use koers_app::catalog::{ImportRequest, ImportSource};
 use koers_app::results::Results;
-use koers_core::analysis::{Param, ParamKind, parse_analysis};
+use koers_app::{analysis, products};
+use koers_core::analysis::{Param, ParamKind};
 use koers_core::catalog::DatasetMeta;
-use koers_core::indicators::{IndicatorDraft, IndicatorInput, MonitorDraft};
-use koers_store::catalog::AnalysisFields;
-use koers_store::{Actor, Organisation};
+use koers_store::{Actor, Organisation, User};
 use rand::{Rng, RngCore};
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -967,29 +967,24 @@ pub struct Seeded {
     pub indicators: Vec<String>,
 }
 
-pub async fn seed(ws: &Workspace, org: &Organisation, args: &MovementArgs) -> Result<Seeded> {
+pub async fn seed(
+    ws: &Workspace,
+    org: &Organisation,
+    analyst: &User,
+    args: &MovementArgs,
+) -> Result<Seeded> {
     import_movements(ws, org, args).await?;
-    let actor = Actor::cli();
+    let who = principal(ws, org, analyst).await?;
     let mut analysis_ids = Vec::new();
     for (title, description, sql, ps) in ANALYSES {
-        let parameters = params(ps);
-        let used = koers_engine::params::names(sql)?;
-        let (title, sql) =
-            parse_analysis(title, sql, &parameters, &used).map_err(|e| anyhow!("{e}"))?;
-        let a = ws
-            .store
-            .catalog()
-            .create_analysis(
-                &org.id,
-                &AnalysisFields {
-                    title,
-                    description: format!("{description} Op gegenereerde demogegevens."),
-                    sql,
-                    parameters,
-                },
-                &actor,
-            )
-            .await?;
+        let description = format!("{description} Op gegenereerde demogegevens.");
+        let a = analysis::save(
+            ws,
+            &who,
+            None,
+            analysis_input(title, &description, sql, &params(ps)),
+        )
+        .await?;
         analysis_ids.push(a.id);
     }
     // The weekly target follows the data: at least the 2024 average, 3% growth as target.
@@ -1049,44 +1044,52 @@ pub async fn seed(ws: &Workspace, org: &Organisation, args: &MovementArgs) -> Re
             amber: "0".into(),
         },
     ];
+    // Each indicator is checked against its analysis' columns as it is created; one whose
+    // analysis outlasts the query time limit is left out with a warning.
     let mut indicators = Vec::new();
     for d in defs {
-        let draft = IndicatorDraft::parse(&IndicatorInput {
-            name: d.name.into(),
-            description: d.description.into(),
-            unit: d.unit.into(),
-            analysis_id: analysis_ids[d.analysis].clone(),
-            period_column: d.period.into(),
-            value_column: d.value.into(),
-            region_column: d.region.into(),
-            grain: d.grain.into(),
-            direction: "up".into(),
-            target: d.target,
-            green: d.green,
-            amber: d.amber,
-        })
-        .map_err(|e| anyhow!("{e}"))?;
-        indicators.push(
-            ws.store
-                .indicators()
-                .create_indicator(&org.id, &draft, &actor)
-                .await?,
-        );
+        let made = products::create_indicator(
+            ws,
+            &who,
+            input(json!({
+                "name": d.name,
+                "description": d.description,
+                "unit": d.unit,
+                "analysisId": analysis_ids[d.analysis],
+                "periodColumn": d.period,
+                "valueColumn": d.value,
+                "regionColumn": d.region,
+                "grain": d.grain,
+                "direction": "up",
+                "target": d.target,
+                "greenThreshold": d.green,
+                "amberThreshold": d.amber,
+            })),
+        )
+        .await;
+        match made {
+            Ok(i) => indicators.push(i),
+            Err(e) => eprintln!(
+                "waarschuwing: indicator {} niet aangemaakt ({}); maak hem op de pagina Producten, zo nodig met een ruimere query_seconds",
+                d.name,
+                e.detail()
+            ),
+        }
     }
     let ids: Vec<String> = indicators.iter().map(|i| i.id.clone()).collect();
-    let monitor = MonitorDraft::parse(
-        "Logistieke bewegingen",
-        "De modelcasus van Provincie Utrecht: goederenvervoer over weg, water en spoor per week, de modal split en de groei ten opzichte van vorig jaar. Op GEGENEREERDE demogegevens.",
-        &ids,
+    products::create_monitor(
+        ws,
+        &who,
+        input(json!({
+            "name": "Logistieke bewegingen",
+            "description": "De modelcasus van Provincie Utrecht: goederenvervoer over weg, water en spoor per week, de modal split en de groei ten opzichte van vorig jaar. Op GEGENEREERDE demogegevens.",
+            "indicatorIds": ids,
+        })),
     )
-    .map_err(|e| anyhow!("{e}"))?;
-    ws.store
-        .indicators()
-        .create_monitor(&org.id, &monitor, &actor)
-        .await?;
+    .await?;
     for i in indicators {
         let name = i.name.clone();
-        if let Err(e) = koers_app::products::refresh_now(ws, &actor, i).await {
+        if let Err(e) = products::refresh_now(ws, &who.actor(), i).await {
             eprintln!(
                 "waarschuwing: indicator {name} is niet ververst ({e}); ververs hem op zijn pagina, zo nodig met een ruimere query_seconds"
             );
@@ -1262,7 +1265,7 @@ mod tests {
     fn analyses_are_valid_and_bad_requests_are_refused() {
         for (title, _, sql, ps) in ANALYSES {
             let used = koers_engine::params::names(sql).unwrap();
-            parse_analysis(title, sql, &params(ps), &used).unwrap();
+            koers_core::analysis::parse_analysis(title, sql, &params(ps), &used).unwrap();
         }
         let rows = |n| MovementArgs {
             movements_rows: n,

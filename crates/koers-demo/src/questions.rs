@@ -3,7 +3,7 @@
 //! replacing, safe bathing-water sites, and how species fare in nature areas. Every dataset
 //! is marked as generated; each question has its dataset, a saved analysis and a product.
 
-use crate::{input, principal};
+use crate::{analysis_input, input, principal};
 use anyhow::{Result, anyhow};
 use koers_app::Workspace;
 use koers_app::catalog::{ImportRequest, ImportSource};
@@ -296,14 +296,12 @@ pub async fn seed(ws: &Workspace, org: &Organisation, p: &People<'_>) -> Result<
             ws,
             &analyst,
             None,
-            input(json!({
-                "title": c.analysis.0,
-                "description": "Demo-analyse op gegenereerde gegevens.",
-                "sql": c.analysis.1,
-                "paramName": c.analysis.2.iter().map(|x| x.name.as_str()).collect::<Vec<_>>(),
-                "paramKind": c.analysis.2.iter().map(|x| x.kind.as_str()).collect::<Vec<_>>(),
-                "paramDefault": c.analysis.2.iter().map(|x| x.default.as_str()).collect::<Vec<_>>(),
-            })),
+            analysis_input(
+                c.analysis.0,
+                "Demo-analyse op gegenereerde gegevens.",
+                c.analysis.1,
+                &c.analysis.2,
+            ),
         )
         .await?;
         let mut q = questions::create_question(
