@@ -6,9 +6,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 use datafusion::arrow::csv::reader::{BufReader as CsvBatchReader, ReaderBuilder};
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 
+use super::column::Kind;
 use super::{BATCH_ROWS, Counting, Source, SourceGeometry};
 use crate::error::{EngineError, Result};
 use crate::progress::{Progress, Unit};
@@ -24,17 +25,6 @@ fn invalid(message: String) -> EngineError {
         format: "CSV",
         message,
     }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Kind {
-    Unknown,
-    Bool,
-    Int,
-    Float,
-    Date,
-    Timestamp,
-    Text,
 }
 
 fn kind_of(s: &str) -> Kind {
@@ -83,17 +73,6 @@ fn kind_of(s: &str) -> Kind {
         return Kind::Timestamp;
     }
     Kind::Text
-}
-
-fn merge(a: Kind, b: Kind) -> Kind {
-    use Kind::*;
-    match (a, b) {
-        (Unknown, x) | (x, Unknown) => x,
-        (x, y) if x == y => x,
-        (Int, Float) | (Float, Int) => Float,
-        (Date, Timestamp) | (Timestamp, Date) => Timestamp,
-        _ => Text,
-    }
 }
 
 fn sniff_delimiter(path: &Path) -> Result<u8> {
@@ -178,7 +157,7 @@ impl<'a> CsvSource<'a> {
                     ))
                 })?;
                 if !s.is_empty() && kinds[i] != Kind::Text {
-                    kinds[i] = merge(kinds[i], kind_of(s));
+                    kinds[i] = kinds[i].merge(kind_of(s));
                 }
             }
             rows += 1;
@@ -189,17 +168,7 @@ impl<'a> CsvSource<'a> {
         let fields: Vec<Field> = names
             .iter()
             .zip(&kinds)
-            .map(|(n, k)| {
-                let dt = match k {
-                    Kind::Bool => DataType::Boolean,
-                    Kind::Int => DataType::Int64,
-                    Kind::Float => DataType::Float64,
-                    Kind::Date => DataType::Date32,
-                    Kind::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, None),
-                    Kind::Unknown | Kind::Text => DataType::Utf8,
-                };
-                Field::new(n, dt, true)
-            })
+            .map(|(n, k)| Field::new(n, k.data_type(), true))
             .collect();
         let schema = Arc::new(Schema::new(fields));
         let reader = ReaderBuilder::new(Arc::clone(&schema))
@@ -244,6 +213,6 @@ mod tests {
         assert_eq!(kind_of("2024-01-31T10:00:00.123"), Kind::Timestamp);
         assert_eq!(kind_of("GM0344"), Kind::Text);
         assert_eq!(kind_of("inf"), Kind::Text);
-        assert_eq!(merge(Kind::Int, Kind::Float), Kind::Float);
+        assert_eq!(Kind::Int.merge(Kind::Float), Kind::Float);
     }
 }

@@ -10,10 +10,8 @@ use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{
-    ArrayRef, BinaryBuilder, BooleanBuilder, Float64Builder, Int64Builder, StringBuilder,
-};
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::arrow::array::BinaryBuilder;
+use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -21,6 +19,7 @@ use geojson::Feature;
 use serde::de;
 use serde_json::Value;
 
+use super::column::{Col, Kind, batch_with_geometry, builders};
 use super::{BATCH_ROWS, Counting, Source, SourceGeometry};
 use crate::error::{EngineError, Result};
 use crate::progress::{Progress, Unit};
@@ -36,30 +35,12 @@ fn invalid(message: String) -> EngineError {
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Kind {
-    Unknown,
-    Bool,
-    Int,
-    Float,
-    Text,
-}
-
 fn kind_of(v: &Value) -> Kind {
     match v {
         Value::Null => Kind::Unknown,
         Value::Bool(_) => Kind::Bool,
         Value::Number(n) if n.is_i64() => Kind::Int,
         Value::Number(_) => Kind::Float,
-        _ => Kind::Text,
-    }
-}
-
-fn merge(a: Kind, b: Kind) -> Kind {
-    match (a, b) {
-        (Kind::Unknown, x) | (x, Kind::Unknown) => x,
-        (x, y) if x == y => x,
-        (Kind::Int, Kind::Float) | (Kind::Float, Kind::Int) => Kind::Float,
         _ => Kind::Text,
     }
 }
@@ -221,7 +202,7 @@ impl<'a> GeoJsonSource<'a> {
                     columns.push((k, Kind::Unknown));
                     columns.len() - 1
                 });
-                columns[idx].1 = merge(columns[idx].1, kind_of(v));
+                columns[idx].1 = columns[idx].1.merge(kind_of(v));
             }
             Ok(())
         })?;
@@ -235,15 +216,7 @@ impl<'a> GeoJsonSource<'a> {
         };
         let mut fields: Vec<Field> = columns
             .iter()
-            .map(|(n, k)| {
-                let dt = match k {
-                    Kind::Bool => DataType::Boolean,
-                    Kind::Int => DataType::Int64,
-                    Kind::Float => DataType::Float64,
-                    Kind::Unknown | Kind::Text => DataType::Utf8,
-                };
-                Field::new(n, dt, true)
-            })
+            .map(|(n, k)| Field::new(n, k.data_type(), true))
             .collect();
         fields.push(geometry_field(GEOMETRY_COLUMN, srid, true));
 
@@ -274,13 +247,6 @@ impl<'a> GeoJsonSource<'a> {
     }
 }
 
-enum Col {
-    Bool(BooleanBuilder),
-    Int(Int64Builder),
-    Float(Float64Builder),
-    Text(StringBuilder),
-}
-
 impl Source for GeoJsonSource<'_> {
     fn schema(&self) -> SchemaRef {
         Arc::clone(&self.schema)
@@ -294,16 +260,7 @@ impl Source for GeoJsonSource<'_> {
     }
 
     fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
-        let mut cols: Vec<Col> = self
-            .columns
-            .iter()
-            .map(|(_, k)| match k {
-                Kind::Bool => Col::Bool(BooleanBuilder::new()),
-                Kind::Int => Col::Int(Int64Builder::new()),
-                Kind::Float => Col::Float(Float64Builder::new()),
-                Kind::Unknown | Kind::Text => Col::Text(StringBuilder::new()),
-            })
-            .collect();
+        let mut cols = builders(self.columns.iter().map(|(_, k)| *k));
         let mut geoms = BinaryBuilder::new();
         let mut n = 0;
         while n < BATCH_ROWS {
@@ -331,6 +288,10 @@ impl Source for GeoJsonSource<'_> {
                         Value::String(s) => b.append_value(s),
                         other => b.append_value(other.to_string()),
                     },
+                    // GeoJSON properties are never read as dates, timestamps or binary.
+                    other @ (Col::Date(_) | Col::Timestamp(_) | Col::Blob(_)) => {
+                        other.append_null()
+                    }
                 }
             }
             match &f.geometry {
@@ -350,21 +311,6 @@ impl Source for GeoJsonSource<'_> {
         if n == 0 {
             return Ok(None);
         }
-        let mut arrays: Vec<ArrayRef> = cols
-            .into_iter()
-            .map(|c| -> ArrayRef {
-                match c {
-                    Col::Bool(mut b) => Arc::new(b.finish()),
-                    Col::Int(mut b) => Arc::new(b.finish()),
-                    Col::Float(mut b) => Arc::new(b.finish()),
-                    Col::Text(mut b) => Arc::new(b.finish()),
-                }
-            })
-            .collect();
-        arrays.push(Arc::new(geoms.finish()));
-        Ok(Some(RecordBatch::try_new(
-            Arc::clone(&self.schema),
-            arrays,
-        )?))
+        batch_with_geometry(&self.schema, cols, geoms).map(Some)
     }
 }

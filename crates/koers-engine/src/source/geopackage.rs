@@ -12,16 +12,14 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{
-    ArrayRef, BinaryBuilder, BooleanBuilder, Date32Builder, Float64Builder, Int64Builder,
-    StringBuilder, TimestampMicrosecondBuilder,
-};
+use datafusion::arrow::array::BinaryBuilder;
 use datafusion::arrow::compute::kernels::cast_utils::{Parser, string_to_timestamp_nanos};
-use datafusion::arrow::datatypes::{DataType, Date32Type, Field, Schema, SchemaRef, TimeUnit};
+use datafusion::arrow::datatypes::{Date32Type, Field, Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags};
 
+use super::column::{Col, Kind, batch_with_geometry, builders};
 use super::{BATCH_ROWS, Source, SourceGeometry};
 use crate::error::{EngineError, Result};
 use crate::progress::{Progress, Unit};
@@ -73,17 +71,6 @@ pub fn gpkg_wkb(blob: &[u8]) -> std::result::Result<&[u8], String> {
         .ok_or_else(|| "truncated GeoPackage geometry".to_string())
 }
 
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Kind {
-    Int,
-    Float,
-    Bool,
-    Date,
-    Timestamp,
-    Blob,
-    Text,
-}
-
 fn kind_of(declared: &str) -> Kind {
     let t = declared.trim().to_ascii_uppercase();
     if t == "BOOLEAN" || t == "BOOL" {
@@ -101,16 +88,6 @@ fn kind_of(declared: &str) -> Kind {
     } else {
         Kind::Text
     }
-}
-
-enum Col {
-    Int(Int64Builder),
-    Float(Float64Builder),
-    Bool(BooleanBuilder),
-    Date(Date32Builder),
-    Timestamp(TimestampMicrosecondBuilder),
-    Blob(BinaryBuilder),
-    Text(StringBuilder),
 }
 
 /// A feature table of a GeoPackage being read.
@@ -293,15 +270,7 @@ impl<'a> GeoPackageSource<'a> {
                 continue;
             }
             let kind = kind_of(declared);
-            let dt = match kind {
-                Kind::Int => DataType::Int64,
-                Kind::Float => DataType::Float64,
-                Kind::Bool => DataType::Boolean,
-                Kind::Date => DataType::Date32,
-                Kind::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, None),
-                Kind::Blob => DataType::Binary,
-                Kind::Text => DataType::Utf8,
-            };
+            let dt = kind.data_type();
             let out = if name == GEOMETRY_COLUMN {
                 "geom_property".to_string()
             } else {
@@ -357,14 +326,11 @@ impl<'a> GeoPackageSource<'a> {
 }
 
 fn append(col: &mut Col, v: Value) -> std::result::Result<(), String> {
+    if matches!(v, Value::Null) {
+        col.append_null();
+        return Ok(());
+    }
     match (col, v) {
-        (Col::Int(b), Value::Null) => b.append_null(),
-        (Col::Float(b), Value::Null) => b.append_null(),
-        (Col::Bool(b), Value::Null) => b.append_null(),
-        (Col::Date(b), Value::Null) => b.append_null(),
-        (Col::Timestamp(b), Value::Null) => b.append_null(),
-        (Col::Blob(b), Value::Null) => b.append_null(),
-        (Col::Text(b), Value::Null) => b.append_null(),
         (Col::Int(b), Value::Integer(i)) => b.append_value(i),
         (Col::Int(b), Value::Real(x)) if x.fract() == 0.0 && x.abs() < 9.2e18 => {
             b.append_value(x as i64)
@@ -402,19 +368,7 @@ impl Source for GeoPackageSource<'_> {
     }
 
     fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
-        let mut cols: Vec<Col> = self
-            .kinds
-            .iter()
-            .map(|k| match k {
-                Kind::Int => Col::Int(Int64Builder::new()),
-                Kind::Float => Col::Float(Float64Builder::new()),
-                Kind::Bool => Col::Bool(BooleanBuilder::new()),
-                Kind::Date => Col::Date(Date32Builder::new()),
-                Kind::Timestamp => Col::Timestamp(TimestampMicrosecondBuilder::new()),
-                Kind::Blob => Col::Blob(BinaryBuilder::new()),
-                Kind::Text => Col::Text(StringBuilder::new()),
-            })
-            .collect();
+        let mut cols = builders(self.kinds.iter().copied());
         let names: Vec<String> = self
             .schema
             .fields()
@@ -458,25 +412,7 @@ impl Source for GeoPackageSource<'_> {
         if n == 0 {
             return Ok(None);
         }
-        let mut arrays: Vec<ArrayRef> = cols
-            .into_iter()
-            .map(|c| -> ArrayRef {
-                match c {
-                    Col::Int(mut b) => Arc::new(b.finish()),
-                    Col::Float(mut b) => Arc::new(b.finish()),
-                    Col::Bool(mut b) => Arc::new(b.finish()),
-                    Col::Date(mut b) => Arc::new(b.finish()),
-                    Col::Timestamp(mut b) => Arc::new(b.finish()),
-                    Col::Blob(mut b) => Arc::new(b.finish()),
-                    Col::Text(mut b) => Arc::new(b.finish()),
-                }
-            })
-            .collect();
-        arrays.push(Arc::new(geoms.finish()));
-        Ok(Some(RecordBatch::try_new(
-            Arc::clone(&self.schema),
-            arrays,
-        )?))
+        batch_with_geometry(&self.schema, cols, geoms).map(Some)
     }
 }
 

@@ -5,6 +5,7 @@
 //! Readers stream: no reader holds a whole CSV or GeoJSON file in memory (Excel workbooks are
 //! the exception, being zip archives of XML that `calamine` reads whole).
 
+mod column;
 pub mod csv;
 pub mod geojson;
 pub mod geopackage;

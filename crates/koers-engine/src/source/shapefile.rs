@@ -22,16 +22,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use datafusion::arrow::array::{
-    ArrayRef, BinaryBuilder, BooleanBuilder, Date32Builder, Float64Builder, Int64Builder,
-    StringBuilder,
-};
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::arrow::array::BinaryBuilder;
+use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 use geo::{Area, Contains, Coord, Geometry, LineString, MultiLineString, MultiPoint, Polygon};
 use shapefile::dbase::{self, FieldType, FieldValue};
 use shapefile::{Shape, ShapeReader};
 
+use super::column::{Col, Kind, batch_with_geometry, builders};
 use super::{BATCH_ROWS, Source, SourceGeometry};
 use crate::error::{EngineError, Result};
 use crate::progress::{Progress, Unit};
@@ -310,23 +308,6 @@ impl dbase::ReadableRecord for Row {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Kind {
-    Text,
-    Int,
-    Float,
-    Bool,
-    Date,
-}
-
-enum Col {
-    Text(StringBuilder),
-    Int(Int64Builder),
-    Float(Float64Builder),
-    Bool(BooleanBuilder),
-    Date(Date32Builder),
-}
-
 /// A shapefile being read.
 pub struct ShapefileSource<'a> {
     schema: SchemaRef,
@@ -460,13 +441,7 @@ impl<'a> ShapefileSource<'a> {
             if *n > 1 {
                 name = format!("{name}_{n}");
             }
-            let dt = match kind {
-                Kind::Text => DataType::Utf8,
-                Kind::Int => DataType::Int64,
-                Kind::Float => DataType::Float64,
-                Kind::Bool => DataType::Boolean,
-                Kind::Date => DataType::Date32,
-            };
+            let dt = kind.data_type();
             fields.push(Field::new(name, dt, true));
             kinds.push(kind);
         }
@@ -642,17 +617,7 @@ impl Source for ShapefileSource<'_> {
     }
 
     fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
-        let mut cols: Vec<Col> = self
-            .kinds
-            .iter()
-            .map(|k| match k {
-                Kind::Text => Col::Text(StringBuilder::new()),
-                Kind::Int => Col::Int(Int64Builder::new()),
-                Kind::Float => Col::Float(Float64Builder::new()),
-                Kind::Bool => Col::Bool(BooleanBuilder::new()),
-                Kind::Date => Col::Date(Date32Builder::new()),
-            })
-            .collect();
+        let mut cols = builders(self.kinds.iter().copied());
         let mut geoms = BinaryBuilder::new();
         let mut n = 0;
         while n < BATCH_ROWS {
@@ -684,23 +649,7 @@ impl Source for ShapefileSource<'_> {
         if n == 0 {
             return Ok(None);
         }
-        let mut arrays: Vec<ArrayRef> = cols
-            .into_iter()
-            .map(|c| -> ArrayRef {
-                match c {
-                    Col::Text(mut b) => Arc::new(b.finish()),
-                    Col::Int(mut b) => Arc::new(b.finish()),
-                    Col::Float(mut b) => Arc::new(b.finish()),
-                    Col::Bool(mut b) => Arc::new(b.finish()),
-                    Col::Date(mut b) => Arc::new(b.finish()),
-                }
-            })
-            .collect();
-        arrays.push(Arc::new(geoms.finish()));
-        Ok(Some(RecordBatch::try_new(
-            Arc::clone(&self.schema),
-            arrays,
-        )?))
+        batch_with_geometry(&self.schema, cols, geoms).map(Some)
     }
 }
 
@@ -750,6 +699,8 @@ fn append(col: &mut Col, v: FieldValue) -> std::result::Result<(), String> {
             FieldValue::Date(Some(d)) => b.append_value(d.to_unix_days()),
             _ => b.append_null(),
         },
+        // A dBase table declares no timestamp or binary fields.
+        other @ (Col::Timestamp(_) | Col::Blob(_)) => other.append_null(),
     }
     Ok(())
 }

@@ -10,9 +10,10 @@ use datafusion::arrow::array::{
     ArrayRef, BooleanBuilder, Float64Builder, Int64Builder, StringBuilder,
     TimestampMicrosecondBuilder,
 };
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 
+use super::column::Kind;
 use super::{BATCH_ROWS, Source, SourceGeometry};
 use crate::error::{EngineError, Result};
 use crate::progress::{Progress, Unit};
@@ -24,16 +25,6 @@ fn invalid(message: String) -> EngineError {
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Kind {
-    Unknown,
-    Bool,
-    Int,
-    Float,
-    Time,
-    Text,
-}
-
 fn kind_of(d: &Data) -> Kind {
     match d {
         Data::Empty | Data::Error(_) => Kind::Unknown,
@@ -41,16 +32,7 @@ fn kind_of(d: &Data) -> Kind {
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Kind::Int,
         Data::Float(_) => Kind::Float,
         Data::Bool(_) => Kind::Bool,
-        Data::DateTime(d) if d.is_datetime() => Kind::Time,
-        _ => Kind::Text,
-    }
-}
-
-fn merge(a: Kind, b: Kind) -> Kind {
-    match (a, b) {
-        (Kind::Unknown, x) | (x, Kind::Unknown) => x,
-        (x, y) if x == y => x,
-        (Kind::Int, Kind::Float) | (Kind::Float, Kind::Int) => Kind::Float,
+        Data::DateTime(d) if d.is_datetime() => Kind::Timestamp,
         _ => Kind::Text,
     }
 }
@@ -108,22 +90,13 @@ impl XlsxSource {
         let mut kinds = vec![Kind::Unknown; names.len()];
         for r in &data {
             for (k, c) in kinds.iter_mut().zip(r) {
-                *k = merge(*k, kind_of(c));
+                *k = k.merge(kind_of(c));
             }
         }
         let fields: Vec<Field> = names
             .iter()
             .zip(&kinds)
-            .map(|(n, k)| {
-                let dt = match k {
-                    Kind::Bool => DataType::Boolean,
-                    Kind::Int => DataType::Int64,
-                    Kind::Float => DataType::Float64,
-                    Kind::Time => DataType::Timestamp(TimeUnit::Microsecond, None),
-                    Kind::Unknown | Kind::Text => DataType::Utf8,
-                };
-                Field::new(n, dt, true)
-            })
+            .map(|(n, k)| Field::new(n, k.data_type(), true))
             .collect();
         Ok(XlsxSource {
             schema: Arc::new(Schema::new(fields)),
@@ -192,7 +165,7 @@ impl Source for XlsxSource {
                         }
                         Arc::new(b.finish())
                     }
-                    Kind::Time => {
+                    Kind::Timestamp => {
                         let mut b = TimestampMicrosecondBuilder::new();
                         for r in &chunk {
                             b.append_option(match cell(r) {
@@ -202,7 +175,8 @@ impl Source for XlsxSource {
                         }
                         Arc::new(b.finish())
                     }
-                    Kind::Unknown | Kind::Text => {
+                    // Text, and what a workbook cell is never read as.
+                    Kind::Unknown | Kind::Text | Kind::Date | Kind::Blob => {
                         let mut b = StringBuilder::new();
                         for r in &chunk {
                             b.append_option(text_of(&cell(r)));
