@@ -12,8 +12,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use koers_app::Principal;
 use koers_app::accounts::{self, ApiToken, Session};
+use koers_app::{Principal, Workspace};
 use koers_core::secret::{constant_time_eq, new_token};
 
 pub const SESSION_COOKIE: &str = "koers_session";
@@ -164,10 +164,13 @@ pub enum Credential {
     ApiToken(ApiToken),
 }
 
-/// A signed-in request: who asks (the [`Principal`] every use case takes; `ctx.org`,
-/// `ctx.require(…)` read through to it), how they proved it, and the language they read.
+/// A signed-in request: what the handler may use ([`AppState`]; `ctx.ws()` is the
+/// workspace every use case acts on), who asks (the [`Principal`] every use case takes;
+/// `ctx.org`, `ctx.require(…)` read through to it), how they proved it, and the language
+/// they read.
 #[derive(Clone)]
 pub struct Ctx {
+    pub state: AppState,
     pub who: Principal,
     pub credential: Credential,
     pub lang: Lang,
@@ -182,6 +185,11 @@ impl std::ops::Deref for Ctx {
 }
 
 impl Ctx {
+    /// The workspace the use cases act on.
+    pub fn ws(&self) -> &Workspace {
+        &self.state.ws
+    }
+
     /// The session's cookie token; refused (403) for an API token, which has no session to
     /// switch, end or mint tokens with.
     pub fn session_token(&self) -> Result<&str, AppError> {
@@ -227,6 +235,7 @@ impl FromRequestParts<AppState> for Ctx {
         };
         let who = accounts::principal(&state.ws, &user_id, &org_id, via).await?;
         Ok(Ctx {
+            state: state.clone(),
             who,
             credential,
             lang: Lang::from_headers(&parts.headers),

@@ -4,12 +4,20 @@
 use crate::i18n::Lang;
 use crate::schema;
 use crate::templates::Templates;
+use axum::Json;
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use koers_core::{FieldError, Invalid};
 use serde::Serialize;
+
+/// What a handler answers: a response (a page, a redirect, a download, JSON with a status
+/// of its own), or the error that becomes one.
+pub type Reply = Result<Response, AppError>;
+
+/// What an API handler answers with a body of type `T` (200), or the error.
+pub type JsonReply<T> = Result<Json<T>, AppError>;
 
 /// What went wrong while handling a request.
 #[derive(Debug, thiserror::Error)]

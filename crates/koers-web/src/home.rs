@@ -5,7 +5,6 @@ use crate::error::AppError;
 use crate::shell::page;
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::State;
 use axum::response::Html;
 use axum::routing::get;
 use koers_core::Permission;
@@ -15,7 +14,7 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/", get(home))
 }
 
-async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
+async fn home(ctx: Ctx) -> Result<Html<String>, AppError> {
     ctx.require(Permission::Read)?;
-    page(&state, &ctx, "home.html", "/", context! {}).await
+    page(&ctx, "home.html", "/", context! {}).await
 }

@@ -6,14 +6,14 @@ use super::oidc::{self, Callback, Failure, Finished, SignInError};
 use super::pages::{before_sign_in, render_login, safe_next};
 use crate::auth::session_cookie;
 use crate::client::ClientIp;
-use crate::error::AppError;
+use crate::error::{AppError, Reply};
 use crate::i18n::{Lang, t};
 use crate::input::FormInput;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
+use axum::response::{AppendHeaders, IntoResponse, Redirect};
 use axum::routing::get;
 use minijinja::context;
 use serde::Deserialize;
@@ -32,7 +32,7 @@ struct Begin {
 }
 
 /// The sign-in page with the message of `failure`, and the state cookie ended.
-fn failed(state: &AppState, headers: &HeaderMap, failure: Failure) -> Result<Response, AppError> {
+fn failed(state: &AppState, headers: &HeaderMap, failure: Failure) -> Reply {
     let message = t(Lang::from_headers(headers), failure.key());
     let mut resp = render_login(
         state,
@@ -54,7 +54,7 @@ async fn begin(
     Path(id): Path<String>,
     headers: HeaderMap,
     Query(q): Query<Begin>,
-) -> Result<Response, AppError> {
+) -> Reply {
     let p = oidc::provider(&state, &id)?;
     match oidc::start(&state, &headers, p, safe_next(q.next.as_deref())).await {
         Ok((url, cookie)) => Ok((
@@ -72,7 +72,7 @@ async fn callback(
     Path(id): Path<String>,
     headers: HeaderMap,
     Query(cb): Query<Callback>,
-) -> Result<Response, AppError> {
+) -> Reply {
     let p = oidc::provider(&state, &id)?;
     match oidc::finish(&state, &headers, p, cb).await {
         Ok(Finished::ConfirmLink(token)) => Ok((
@@ -101,7 +101,7 @@ async fn logout(
     State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-) -> Result<Response, AppError> {
+) -> Reply {
     let p = oidc::provider(&state, &id)?;
     match oidc::end_session_url(&state, &headers, p).await {
         Ok(Some(url)) => Ok(Redirect::to(&url).into_response()),
@@ -117,7 +117,7 @@ async fn render_link(
     headers: &HeaderMap,
     status: StatusCode,
     error: Option<String>,
-) -> Result<Response, AppError> {
+) -> Reply {
     let (pending, user) = match oidc::waiting_link(state, headers).await {
         Ok(x) => x,
         Err(SignInError::Failed(f)) => return failed(state, headers, f),
@@ -135,10 +135,7 @@ async fn render_link(
     )
 }
 
-async fn link_form(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
+async fn link_form(State(state): State<AppState>, headers: HeaderMap) -> Reply {
     render_link(&state, &headers, StatusCode::OK, None).await
 }
 
@@ -148,7 +145,7 @@ async fn link(
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
     FormInput(mut input): FormInput,
-) -> Result<Response, AppError> {
+) -> Reply {
     let password = input.text("password");
     match oidc::confirm_link(&state, &headers, &password, ip).await {
         Ok((token, next)) => Ok((

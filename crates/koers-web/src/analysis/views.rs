@@ -1,12 +1,12 @@
 //! What the analysis pages and the API answer alike: a result as a downloadable file.
 
-use crate::error::AppError;
+use crate::error::Reply;
 use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use koers_app::analysis::{ExportFormat, QueryOutput, export};
 
 /// A result as a downloadable file named after `stem` (letters, digits, `_` and `-` only).
-pub fn download(out: &QueryOutput, format: ExportFormat, stem: &str) -> Result<Response, AppError> {
+pub fn download(out: &QueryOutput, format: ExportFormat, stem: &str) -> Reply {
     let buf = export(out, format)?;
     let (mime, ext) = match format {
         ExportFormat::Csv | ExportFormat::CsvRaw => ("text/csv; charset=utf-8", "csv"),

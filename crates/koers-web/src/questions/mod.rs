@@ -7,28 +7,22 @@ pub mod pages;
 
 use crate::auth::Ctx;
 use crate::error::AppError;
-use crate::state::AppState;
 use crate::upload::{bad_form, save_field};
 use axum::extract::{FromRequest, Multipart, Request};
 use koers_app::questions::{self, Attachment, Upload};
 
 /// Attaches the file of a multipart form (one `file` part) to question `id`. The question is
 /// looked up before the body is read, so an unknown question is 404 whatever was sent.
-pub async fn receive_attachment(
-    state: &AppState,
-    ctx: &Ctx,
-    id: &str,
-    req: Request,
-) -> Result<Attachment, AppError> {
-    questions::may_attach(&state.ws, &ctx.who, id).await?;
-    let max = state.cfg.max_attachment_bytes;
-    let mut mp = Multipart::from_request(req, state)
+pub async fn receive_attachment(ctx: &Ctx, id: &str, req: Request) -> Result<Attachment, AppError> {
+    questions::may_attach(ctx.ws(), &ctx.who, id).await?;
+    let max = ctx.state.cfg.max_attachment_bytes;
+    let mut mp = Multipart::from_request(req, &ctx.state)
         .await
         .map_err(|e| AppError::BadRequest(e.body_text()))?;
     let mut upload = None;
     while let Some(field) = mp.next_field().await.map_err(bad_form)? {
         if field.name() == Some("file") && !field.file_name().unwrap_or_default().is_empty() {
-            let saved = save_field(state, field, max).await?;
+            let saved = save_field(&ctx.state, field, max).await?;
             upload = Some(Upload {
                 path: saved.path,
                 file_name: saved.file_name,
@@ -38,7 +32,7 @@ pub async fn receive_attachment(
             });
         }
     }
-    Ok(questions::attach(&state.ws, &ctx.who, id, upload, max).await?)
+    Ok(questions::attach(ctx.ws(), &ctx.who, id, upload, max).await?)
 }
 
 /// The download of an attachment: served as an attachment (never shown inline, so an HTML or
