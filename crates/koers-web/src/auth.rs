@@ -119,16 +119,10 @@ async fn provided_token(req: Request, limit: usize) -> Result<(Option<String>, R
     // A file upload cannot be read for its token without reading the whole file first, so
     // an upload form carries the token in its action URL instead.
     if content_type.starts_with("multipart/form-data") {
-        let token = req.uri().query().and_then(|q| {
-            serde_urlencoded::from_str::<Vec<(String, String)>>(q)
-                .ok()
-                .and_then(|pairs| {
-                    pairs
-                        .into_iter()
-                        .find(|(k, _)| k == CSRF_FIELD)
-                        .map(|(_, v)| v)
-                })
-        });
+        let token = req
+            .uri()
+            .query()
+            .and_then(|q| csrf_field(serde_urlencoded::from_str(q)));
         return Ok((token, req));
     }
     let is_form = req
@@ -143,15 +137,19 @@ async fn provided_token(req: Request, limit: usize) -> Result<(Option<String>, R
     let bytes = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| AppError::PayloadTooLarge)?;
-    let token = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
-        .ok()
-        .and_then(|pairs| {
-            pairs
-                .into_iter()
-                .find(|(k, _)| k == CSRF_FIELD)
-                .map(|(_, v)| v)
-        });
+    let token = csrf_field(serde_urlencoded::from_bytes(&bytes));
     Ok((token, Request::from_parts(parts, Body::from(bytes))))
+}
+
+/// The `csrf_token` field of URL-encoded fields (a query or a form body), if they parse.
+fn csrf_field(
+    fields: Result<Vec<(String, String)>, serde_urlencoded::de::Error>,
+) -> Option<String> {
+    fields
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == CSRF_FIELD)
+        .map(|(_, v)| v)
 }
 
 /// How a request proved who is asking.
@@ -257,6 +255,11 @@ pub fn session_cookie(state: &AppState, token: &str) -> String {
         state.cfg.secure_cookies,
         true,
     )
+}
+
+/// The `Set-Cookie` value that ends the session cookie (signing out, a changed password).
+pub fn ended_session_cookie(state: &AppState) -> String {
+    set_cookie(SESSION_COOKIE, "", Some(0), state.cfg.secure_cookies, true)
 }
 
 /// A fresh CSRF token for the sign-in form, with the cookie that carries it.

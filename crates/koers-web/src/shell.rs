@@ -70,18 +70,12 @@ pub enum Done {
 /// (a redirect, or the page again with a notice); when the input was invalid, the page
 /// again (400) with the fields as sent (`form`) and every field's problem; other errors as
 /// usual. `render` draws the page with a status and extra context.
-pub async fn form_outcome<T, E, D, F, Fut>(
-    r: Result<T, E>,
+pub async fn form_outcome<T>(
+    r: Result<T, impl Into<AppError>>,
     form: Value,
-    done: D,
-    render: F,
-) -> Reply
-where
-    E: Into<AppError>,
-    D: FnOnce(T) -> Done,
-    F: FnOnce(StatusCode, Value) -> Fut,
-    Fut: std::future::Future<Output = Reply>,
-{
+    done: impl FnOnce(T) -> Done,
+    render: impl AsyncFnOnce(StatusCode, Value) -> Reply,
+) -> Reply {
     match r.map_err(Into::into) {
         Ok(v) => match done(v) {
             Done::To(url) => Ok(Redirect::to(&url).into_response()),
@@ -102,33 +96,26 @@ where
 /// [`form_outcome`] for a form whose conflicts (it exists already, the last administrator
 /// would go) are the form's own problem too: they show on the page again (409) like
 /// invalid input, with the fields as sent.
-pub async fn form_outcome_with_conflicts<T, E, D, F, Fut>(
-    r: Result<T, E>,
+pub async fn form_outcome_with_conflicts<T>(
+    r: Result<T, impl Into<AppError>>,
     form: Value,
-    done: D,
-    render: F,
-) -> Reply
-where
-    E: Into<AppError>,
-    D: FnOnce(T) -> Done,
-    F: FnOnce(StatusCode, Value) -> Fut,
-    Fut: std::future::Future<Output = Reply>,
-{
+    done: impl FnOnce(T) -> Done,
+    render: impl AsyncFnOnce(StatusCode, Value) -> Reply,
+) -> Reply {
     match r.map_err(Into::into) {
         Err(e @ AppError::Conflict(_)) => {
             render(e.status(), context! { form => form, ..form_problem(&e) }).await
         }
-        r => form_outcome(r, form, done, render).await,
+        r => form_outcome::<T>(r, form, done, render).await,
     }
 }
 
 /// [`form_outcome`] for a form whose success shows the same page with `notice`.
-pub async fn after_form<T, E, F, Fut>(r: Result<T, E>, notice: &'static str, render: F) -> Reply
-where
-    E: Into<AppError>,
-    F: FnOnce(StatusCode, Value) -> Fut,
-    Fut: std::future::Future<Output = Reply>,
-{
+pub async fn after_form<T>(
+    r: Result<T, impl Into<AppError>>,
+    notice: &'static str,
+    render: impl AsyncFnOnce(StatusCode, Value) -> Reply,
+) -> Reply {
     form_outcome(r, Value::UNDEFINED, |_| Done::Notice(notice), render).await
 }
 

@@ -2,9 +2,9 @@
 //! the signed-in person's personal API tokens (for scripts and other systems:
 //! `Authorization: Bearer <token>`), and the OpenID Connect providers one may sign in with.
 
-use crate::auth::{Ctx, SESSION_COOKIE, presented_session, session_cookie};
+use crate::api::created;
+use crate::auth::{Ctx, ended_session_cookie, presented_session, session_cookie};
 use crate::client::ClientIp;
-use crate::cookies::set_cookie;
 use crate::error::{AppError, JsonReply, Reply};
 use crate::input::JsonInput;
 use crate::organisations::api::{OrganisationOut, UserOut};
@@ -207,13 +207,7 @@ pub async fn switch_organisation(
     responses((status = 204, description = "Uitgelogd")))]
 pub async fn end_session(ctx: Ctx) -> Reply {
     accounts::sign_out(ctx.ws(), &ctx.who, ctx.session_token()?).await?;
-    let cookie = set_cookie(
-        SESSION_COOKIE,
-        "",
-        Some(0),
-        ctx.state.cfg.secure_cookies,
-        true,
-    );
+    let cookie = ended_session_cookie(&ctx.state);
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
 }
 
@@ -240,7 +234,7 @@ pub async fn create_token(
         token: made.secret,
         details: (&made.token).into(),
     };
-    Ok((StatusCode::CREATED, Json(out)).into_response())
+    Ok(created(out))
 }
 
 /// Revoke one of your tokens; it is refused from then on.

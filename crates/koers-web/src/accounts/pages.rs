@@ -1,7 +1,7 @@
 //! Signing in and out, the language switch, switching organisation, and the user's own
 //! account page: changing the password, and personal API tokens.
 
-use crate::auth::{Ctx, SESSION_COOKIE, login_csrf, presented_session, session_cookie};
+use crate::auth::{Ctx, ended_session_cookie, login_csrf, presented_session, session_cookie};
 use crate::client::ClientIp;
 use crate::config::OidcProviderConfig;
 use crate::cookies::set_cookie;
@@ -186,13 +186,7 @@ async fn login(
 
 async fn logout(ctx: Ctx) -> Reply {
     let provider = accounts::sign_out(ctx.ws(), &ctx.who, ctx.session_token()?).await?;
-    let cookie = set_cookie(
-        SESSION_COOKIE,
-        "",
-        Some(0),
-        ctx.state.cfg.secure_cookies,
-        true,
-    );
+    let cookie = ended_session_cookie(&ctx.state);
     // Someone who came through a provider is offered to sign out there too.
     let to = match provider {
         Some(id) if super::oidc::provider(&ctx.state, &id).is_ok() => {
@@ -281,13 +275,7 @@ async fn change_password(ctx: Ctx, FormInput(input): FormInput) -> Reply {
     {
         // Every session ended with the old password; sign in again with the new one.
         Ok(()) => {
-            let cookie = set_cookie(
-                SESSION_COOKIE,
-                "",
-                Some(0),
-                ctx.state.cfg.secure_cookies,
-                true,
-            );
+            let cookie = ended_session_cookie(&ctx.state);
             Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response())
         }
         Err(e @ AppError::Invalid(_)) => {

@@ -2,6 +2,7 @@
 //! with results as JSON or, with `format`, as a file.
 
 use super::views::download;
+use crate::api::created;
 use crate::auth::Ctx;
 use crate::error::{AppError, JsonReply, Reply};
 use crate::input::JsonInput;
@@ -153,7 +154,7 @@ pub async fn list_analyses(ctx: Ctx) -> JsonReply<Vec<AnalysisOut>> {
     responses((status = 201, description = "Opgeslagen", body = AnalysisOut)))]
 pub async fn create_analysis(ctx: Ctx, JsonInput(input): JsonInput) -> Reply {
     let a = analysis::save(ctx.ws(), &ctx.who, None, input).await?;
-    Ok((StatusCode::CREATED, Json(AnalysisOut::from(&a))).into_response())
+    Ok(created(AnalysisOut::from(&a)))
 }
 
 /// One saved analysis.

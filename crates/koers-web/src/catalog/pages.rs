@@ -70,7 +70,7 @@ async fn import(ctx: Ctx, mp: Multipart) -> Reply {
         started,
         Value::UNDEFINED,
         |job| Done::To(format!("/bronnen/taken/{}", job.id)),
-        |status, extra| async move { render_list(&ctx, status, extra).await },
+        |status, extra| render_list(&ctx, status, extra),
     )
     .await
 }
@@ -166,7 +166,7 @@ async fn edit_meta(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
         r,
         fields,
         |_| Done::Notice("notice"),
-        |status, extra| async move { render_dataset(&ctx, &id, status, extra).await },
+        |status, extra| render_dataset(&ctx, &id, status, extra),
     )
     .await
 }

@@ -4,6 +4,7 @@
 //! Each handler reads the request, calls one use case of [`koers_app::dashboards`] and
 //! answers with its `*Out` type.
 
+use crate::api::created;
 use crate::auth::Ctx;
 use crate::error::{AppError, JsonReply, Reply};
 use crate::input::JsonInput;
@@ -238,7 +239,7 @@ pub async fn list_dashboards(ctx: Ctx) -> JsonReply<Vec<DashboardOut>> {
 #[utoipa::path(post, path = "/dashboards", tag = "informatieproducten", request_body = DashboardIn, responses((status = 201, description = "Gemaakt", body = DashboardOut)))]
 pub async fn add_dashboard(ctx: Ctx, JsonInput(input): JsonInput) -> Reply {
     let d = dashboards::create(ctx.ws(), &ctx.who, input).await?;
-    Ok((StatusCode::CREATED, Json(DashboardOut::from(&d))).into_response())
+    Ok(created(DashboardOut::from(&d)))
 }
 
 /// A dashboard with its current definition.

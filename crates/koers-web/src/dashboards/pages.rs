@@ -398,7 +398,7 @@ async fn edit(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
         Ok(Edit::Shared) => "dash.shared",
         Ok(Edit::Saved) | Err(_) => "dash.saved",
     };
-    after_form(r.map(|_| ()), notice, |status, extra| async move {
+    after_form(r.map(|_| ()), notice, async |status: StatusCode, extra| {
         // The entered values come back only when they were refused.
         let form = if status.is_success() {
             None

@@ -3,7 +3,7 @@
 //! track, a participant reads their own standing and certificate.
 
 use super::views::certificate_response;
-use crate::api::outs;
+use crate::api::{created, outs};
 use crate::auth::Ctx;
 use crate::error::{AppError, JsonReply, Reply};
 use crate::input::JsonInput;
@@ -12,7 +12,7 @@ use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use koers_app::learning::{
@@ -480,10 +480,6 @@ pub struct ProjectIn {
 #[serde(rename_all = "camelCase")]
 pub struct ImportOut {
     pub imported: usize,
-}
-
-fn created<T: Serialize>(v: T) -> Response {
-    (StatusCode::CREATED, Json(v)).into_response()
 }
 
 /// The organisation's learning programmes.

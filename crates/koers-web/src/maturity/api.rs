@@ -6,7 +6,7 @@
 
 use super::base_url;
 use super::views::benchmark;
-use crate::api::outs;
+use crate::api::{created, outs};
 use crate::auth::Ctx;
 use crate::error::{AppError, JsonReply, Reply};
 use crate::input::JsonInput;
@@ -14,7 +14,7 @@ use crate::schema;
 use crate::state::AppState;
 use axum::extract::{Path, Query};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use koers_app::maturity::{
@@ -471,10 +471,6 @@ pub struct BenchmarkOut {
 pub struct BenchmarkQuery {
     /// Anonymised labels ("Provincie A") instead of names.
     pub anonymous: Option<bool>,
-}
-
-fn created<T: Serialize>(v: T) -> Response {
-    (StatusCode::CREATED, Json(v)).into_response()
 }
 
 /// The organisation's framework versions, newest first (koers' default is version 1).

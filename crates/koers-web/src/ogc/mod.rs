@@ -132,12 +132,7 @@ pub fn base_url(state: &AppState, headers: &HeaderMap) -> String {
         })
         .map(str::to_string)
         .unwrap_or_else(|| state.cfg.bind.to_string());
-    let scheme = if state.cfg.secure_cookies {
-        "https"
-    } else {
-        "http"
-    };
-    format!("{scheme}://{host}")
+    format!("{}://{host}", state.cfg.scheme())
 }
 
 /// The query parameters, each at most once, only those an operation knows.

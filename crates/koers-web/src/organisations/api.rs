@@ -1,5 +1,6 @@
 //! `/api/v1/organisations`: organisations, their members and roles, and their audit log.
 
+use crate::api::created;
 use crate::auth::Ctx;
 use crate::error::{AppError, JsonReply, Reply};
 use crate::input::JsonInput;
@@ -7,7 +8,6 @@ use crate::schema;
 use crate::state::AppState;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
 use koers_app::organisations::{self, AuditEvent, Member, Organisation, User};
@@ -197,7 +197,7 @@ pub async fn list_organisations(ctx: Ctx) -> JsonReply<Vec<OrganisationOut>> {
     responses((status = 201, description = "Aangemaakt", body = OrganisationOut)))]
 pub async fn create_organisation(ctx: Ctx, JsonInput(input): JsonInput) -> Reply {
     let org = organisations::create(ctx.ws(), &ctx.who, input).await?;
-    Ok((StatusCode::CREATED, Json(OrganisationOut::from(&org))).into_response())
+    Ok(created(OrganisationOut::from(&org)))
 }
 
 /// One organisation.
@@ -231,7 +231,7 @@ pub async fn add_member(
     let added = organisations::add_member(ctx.ws(), &ctx.who, &org_id, input).await?;
     let mut out = MemberOut::from(&added.member);
     out.initial_password = added.initial_password;
-    Ok((StatusCode::CREATED, Json(out)).into_response())
+    Ok(created(out))
 }
 
 /// One member.

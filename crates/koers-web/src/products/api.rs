@@ -2,13 +2,14 @@
 //! Each handler reads the request, calls one use case of [`koers_app::products`] and
 //! answers with its `*Out` type.
 
+use crate::api::created;
 use crate::auth::Ctx;
 use crate::error::{JsonReply, Reply};
 use crate::input::{Input, JsonInput};
 use crate::schema;
 use crate::state::AppState;
 use axum::extract::Path;
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -113,7 +114,7 @@ pub async fn list_indicators(ctx: Ctx) -> JsonReply<Vec<IndicatorOut>> {
 pub async fn add_indicator(ctx: Ctx, JsonInput(input): JsonInput) -> Reply {
     let input = numbers_as_text(input, &["target", "greenThreshold", "amberThreshold"]);
     let i = products::create_indicator(ctx.ws(), &ctx.who, input).await?;
-    Ok((StatusCode::CREATED, Json(IndicatorOut::from(&i))).into_response())
+    Ok(created(IndicatorOut::from(&i)))
 }
 
 /// An indicator with its latest cached result: value, status, trend, series, staleness.
@@ -145,7 +146,7 @@ pub async fn list_monitors(ctx: Ctx) -> JsonReply<Vec<MonitorOut>> {
 #[utoipa::path(post, path = "/monitors", tag = "informatieproducten", request_body = MonitorIn, responses((status = 201, description = "Samengesteld", body = MonitorOut)))]
 pub async fn add_monitor(ctx: Ctx, JsonInput(input): JsonInput) -> Reply {
     let m = products::create_monitor(ctx.ws(), &ctx.who, input).await?;
-    Ok((StatusCode::CREATED, Json(MonitorOut::from(&m))).into_response())
+    Ok(created(MonitorOut::from(&m)))
 }
 
 /// A monitor with the key figures of its indicators.
@@ -258,7 +259,7 @@ fn snapshot_out(s: Snapshot, with_content: bool) -> SnapshotOut {
 /// Freezes what `kind` `id` shows now and answers with the snapshot (201).
 pub(crate) async fn snapshot_of(ctx: &Ctx, kind: &str, id: &str, input: Input) -> Reply {
     let s = products::take_snapshot(ctx.ws(), &ctx.who, kind, id, input).await?;
-    Ok((StatusCode::CREATED, Json(snapshot_out(s, true))).into_response())
+    Ok(created(snapshot_out(s, true)))
 }
 
 /// Freeze what a monitor shows now (analysts and board members).

@@ -1,5 +1,6 @@
 //! `/policy-tasks` and `/data-questions`: the policy cycle through the API.
 
+use crate::api::created;
 use crate::auth::Ctx;
 use crate::error::{AppError, JsonReply, Reply};
 use crate::input::JsonInput;
@@ -8,7 +9,6 @@ use crate::schema;
 use crate::state::AppState;
 use axum::extract::{DefaultBodyLimit, Path};
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use koers_app::questions::{
@@ -285,7 +285,7 @@ pub async fn list_tasks(ctx: Ctx) -> JsonReply<Vec<TaskOut>> {
 #[utoipa::path(post, path = "/policy-tasks", tag = "datavragen", request_body = TaskIn, responses((status = 201, description = "Toegevoegd", body = TaskOut)))]
 pub async fn add_task(ctx: Ctx, JsonInput(input): JsonInput) -> Reply {
     let t = questions::create_task(ctx.ws(), &ctx.who, input).await?;
-    Ok((StatusCode::CREATED, Json(TaskOut::from(&t))).into_response())
+    Ok(created(TaskOut::from(&t)))
 }
 
 /// A policy task and its policy cycle.
@@ -318,7 +318,7 @@ pub async fn list_questions(ctx: Ctx) -> JsonReply<Vec<QuestionOut>> {
 #[utoipa::path(post, path = "/data-questions", tag = "datavragen", request_body = QuestionIn, responses((status = 201, description = "Gesteld", body = QuestionOut)))]
 pub async fn ask(ctx: Ctx, JsonInput(input): JsonInput) -> Reply {
     let q = questions::create_question(ctx.ws(), &ctx.who, input).await?;
-    Ok((StatusCode::CREATED, Json(QuestionOut::from(&q))).into_response())
+    Ok(created(QuestionOut::from(&q)))
 }
 
 /// A data question with its evidence and history.
@@ -371,7 +371,7 @@ pub async fn list_comments(ctx: Ctx, Path(id): Path<String>) -> JsonReply<Vec<Co
     request_body = CommentIn, responses((status = 201, description = "Geplaatst", body = CommentOut)))]
 pub async fn add_comment(ctx: Ctx, Path(id): Path<String>, JsonInput(input): JsonInput) -> Reply {
     let c = questions::comment(ctx.ws(), &ctx.who, &id, input).await?;
-    Ok((StatusCode::CREATED, Json(CommentOut::from(&c))).into_response())
+    Ok(created(CommentOut::from(&c)))
 }
 
 /// Who holds which role on a question (user ids; absent or empty for nobody).
@@ -452,7 +452,7 @@ pub async fn add_attachment(
     req: axum::extract::Request,
 ) -> Reply {
     let a = receive_attachment(&ctx, &id, req).await?;
-    Ok((StatusCode::CREATED, Json(AttachmentOut::from(&a))).into_response())
+    Ok(created(AttachmentOut::from(&a)))
 }
 
 /// Download an attachment.

@@ -505,14 +505,13 @@ async fn choice_new(ctx: Ctx, Path(id): Path<String>) -> Reply {
 async fn choice_create(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
     let value = form.value();
     let r = reg::create_choice(ctx.ws(), &ctx.who, &id, ChoiceBody::from_form(form.0)).await;
-    let (ctx, id) = (&ctx, id.as_str());
     form_outcome(
         r,
         value,
         |c| Done::To(format!("/toepassingen/{id}/keuzes/{}", c.record.id)),
-        move |status, extra| async move {
-            let app = reg::application(ctx.ws(), &ctx.who, id).await?;
-            render_choice_new(ctx, &app, status, extra).await
+        async |status, extra| {
+            let app = reg::application(ctx.ws(), &ctx.who, &id).await?;
+            render_choice_new(&ctx, &app, status, extra).await
         },
     )
     .await
