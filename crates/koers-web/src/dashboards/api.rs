@@ -13,7 +13,6 @@ use crate::schema;
 use crate::state::AppState;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use koers_app::dashboards::{
