@@ -10,11 +10,12 @@ use axum::routing::get;
 use axum::{Json, Router};
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/health", get(ready))
-        .route("/health/live", get(live))
-        .route("/health/ready", get(ready))
-        .route("/metrics", get(metrics))
+    routes! {
+        "/health" => get(ready),
+        "/health/live" => get(live),
+        "/health/ready" => get(ready),
+        "/metrics" => get(metrics),
+    }
 }
 
 async fn live() -> Json<serde_json::Value> {

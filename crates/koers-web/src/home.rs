@@ -11,7 +11,9 @@ use koers_core::Permission;
 use minijinja::context;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/", get(home))
+    routes! {
+        "/" => get(home),
+    }
 }
 
 async fn home(ctx: Ctx) -> Result<Html<String>, AppError> {

@@ -23,17 +23,13 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/sessions", post(create_session))
-        .route(
-            "/sessions/current",
-            get(current_session)
-                .patch(switch_organisation)
-                .delete(end_session),
-        )
-        .route("/tokens", get(list_tokens).post(create_token))
-        .route("/tokens/{token_id}", delete(revoke_token))
-        .route("/auth-providers", get(list_auth_providers))
+    routes! {
+        "/sessions" => post(create_session),
+        "/sessions/current" => get(current_session).patch(switch_organisation).delete(end_session),
+        "/tokens" => get(list_tokens).post(create_token),
+        "/tokens/{token_id}" => delete(revoke_token),
+        "/auth-providers" => get(list_auth_providers),
+    }
 }
 
 /// The signed-in session: who, in which organisation, with which roles, and the token to

@@ -19,11 +19,12 @@ use minijinja::context;
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/login/oidc/{provider}", get(begin))
-        .route("/login/oidc/{provider}/callback", get(callback))
-        .route("/login/oidc/{provider}/logout", get(logout))
-        .route("/login/koppelen", get(link_form).post(link))
+    routes! {
+        "/login/oidc/{provider}" => get(begin),
+        "/login/oidc/{provider}/callback" => get(callback),
+        "/login/oidc/{provider}/logout" => get(logout),
+        "/login/koppelen" => get(link_form).post(link),
+    }
 }
 
 #[derive(Deserialize)]

@@ -22,15 +22,16 @@ use minijinja::{Value, context};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/login", get(login_form).post(login))
-        .route("/logout", post(logout))
-        .route("/lang/{code}", get(switch_lang))
-        .route("/organisatie/wisselen", post(switch))
-        .route("/account", get(show_account))
-        .route("/account/wachtwoord", post(change_password))
-        .route("/account/tokens", post(create_token))
-        .route("/account/tokens/{token_id}/intrekken", post(revoke_token))
+    routes! {
+        "/login" => get(login_form).post(login),
+        "/logout" => post(logout),
+        "/lang/{code}" => get(switch_lang),
+        "/organisatie/wisselen" => post(switch),
+        "/account" => get(show_account),
+        "/account/wachtwoord" => post(change_password),
+        "/account/tokens" => post(create_token),
+        "/account/tokens/{token_id}/intrekken" => post(revoke_token),
+    }
 }
 
 #[derive(Deserialize)]

@@ -22,16 +22,12 @@ use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/queries", post(run_query))
-        .route("/analyses", get(list_analyses).post(create_analysis))
-        .route(
-            "/analyses/{analysis_id}",
-            get(get_analysis)
-                .put(update_analysis)
-                .delete(delete_analysis),
-        )
-        .route("/analyses/{analysis_id}/runs", post(run_analysis))
+    routes! {
+        "/queries" => post(run_query),
+        "/analyses" => get(list_analyses).post(create_analysis),
+        "/analyses/{analysis_id}" => get(get_analysis).put(update_analysis).delete(delete_analysis),
+        "/analyses/{analysis_id}/runs" => post(run_analysis),
+    }
 }
 
 /// SQL to run.

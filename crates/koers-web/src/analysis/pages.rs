@@ -22,16 +22,17 @@ use std::collections::BTreeMap;
 const PAGE: usize = 100;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/analyses", get(editor))
-        .route("/analyses/uitvoeren", post(run))
-        .route("/analyses/exporteren", post(export_adhoc))
-        .route("/analyses/opslaan", post(save_new))
-        .route("/analyses/{id}", get(saved))
-        .route("/analyses/{id}/uitvoeren", post(run_saved_page))
-        .route("/analyses/{id}/exporteren", post(export_saved))
-        .route("/analyses/{id}/opslaan", post(save_existing))
-        .route("/analyses/{id}/verwijderen", post(delete))
+    routes! {
+        "/analyses" => get(editor),
+        "/analyses/uitvoeren" => post(run),
+        "/analyses/exporteren" => post(export_adhoc),
+        "/analyses/opslaan" => post(save_new),
+        "/analyses/{id}" => get(saved),
+        "/analyses/{id}/uitvoeren" => post(run_saved_page),
+        "/analyses/{id}/exporteren" => post(export_saved),
+        "/analyses/{id}/opslaan" => post(save_existing),
+        "/analyses/{id}/verwijderen" => post(delete),
+    }
 }
 
 /// The result table's page and the map, for the template.

@@ -22,19 +22,15 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/datasets",
-            get(list_datasets)
-                .post(import_dataset)
-                .layer(DefaultBodyLimit::disable()),
-        )
-        .route("/datasets/{dataset_id}", get(get_dataset))
-        .route("/datasets/{dataset_id}/metadata", put(set_metadata))
-        .route("/datasets/{dataset_id}/versions", get(list_versions))
-        .route("/jobs/{job_id}", get(get_job))
-        .route("/catalog", get(organisation_catalog))
-        .route("/public-catalog", get(public_catalog))
+    routes! {
+        "/datasets" => get(list_datasets).post(import_dataset).layer(DefaultBodyLimit::disable()),
+        "/datasets/{dataset_id}" => get(get_dataset),
+        "/datasets/{dataset_id}/metadata" => put(set_metadata),
+        "/datasets/{dataset_id}/versions" => get(list_versions),
+        "/jobs/{job_id}" => get(get_job),
+        "/catalog" => get(organisation_catalog),
+        "/public-catalog" => get(public_catalog),
+    }
 }
 
 /// A dataset with its DCAT-AP-NL metadata.

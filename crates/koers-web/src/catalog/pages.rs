@@ -26,17 +26,15 @@ use minijinja::{Value, context};
 const PREVIEW_ROWS: usize = 500;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/bronnen", get(list))
-        .route(
-            "/bronnen/importeren",
-            // The upload streams to disk with its own size check.
-            post(import).layer(DefaultBodyLimit::disable()),
-        )
-        .route("/bronnen/taken/{job_id}", get(job_page))
-        .route("/bronnen/taken/{job_id}/voortgang", get(job_fragment))
-        .route("/bronnen/{id}", get(show))
-        .route("/bronnen/{id}/metadata", post(edit_meta))
+    routes! {
+        "/bronnen" => get(list),
+        // The upload streams to disk with its own size check.
+        "/bronnen/importeren" => post(import).layer(DefaultBodyLimit::disable()),
+        "/bronnen/taken/{job_id}" => get(job_page),
+        "/bronnen/taken/{job_id}/voortgang" => get(job_fragment),
+        "/bronnen/{id}" => get(show),
+        "/bronnen/{id}/metadata" => post(edit_meta),
+    }
 }
 
 async fn render_list(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {

@@ -25,44 +25,20 @@ use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/dashboards", get(list_dashboards).post(add_dashboard))
-        .route(
-            "/dashboards/{dashboard_id}",
-            get(get_dashboard)
-                .put(save_dashboard)
-                .delete(delete_dashboard),
-        )
-        .route("/dashboards/{dashboard_id}/data", get(dashboard_data))
-        .route(
-            "/dashboards/{dashboard_id}/refresh",
-            post(refresh_dashboard),
-        )
-        .route("/dashboards/{dashboard_id}/sharing", put(share_dashboard))
-        .route(
-            "/dashboards/{dashboard_id}/schedule",
-            put(schedule_dashboard),
-        )
-        .route(
-            "/dashboards/{dashboard_id}/versions",
-            get(list_dashboard_versions),
-        )
-        .route(
-            "/dashboards/{dashboard_id}/versions/{version}",
-            get(get_dashboard_version),
-        )
-        .route(
-            "/dashboards/{dashboard_id}/versions/{version}/restore",
-            post(restore_dashboard_version),
-        )
-        .route(
-            "/dashboards/{dashboard_id}/changes",
-            get(compare_dashboard_versions),
-        )
-        .route(
-            "/dashboards/{dashboard_id}/snapshots",
-            post(snapshot_dashboard),
-        )
+    routes! {
+        "/dashboards" => get(list_dashboards).post(add_dashboard),
+        "/dashboards/{dashboard_id}" =>
+            get(get_dashboard).put(save_dashboard).delete(delete_dashboard),
+        "/dashboards/{dashboard_id}/data" => get(dashboard_data),
+        "/dashboards/{dashboard_id}/refresh" => post(refresh_dashboard),
+        "/dashboards/{dashboard_id}/sharing" => put(share_dashboard),
+        "/dashboards/{dashboard_id}/schedule" => put(schedule_dashboard),
+        "/dashboards/{dashboard_id}/versions" => get(list_dashboard_versions),
+        "/dashboards/{dashboard_id}/versions/{version}" => get(get_dashboard_version),
+        "/dashboards/{dashboard_id}/versions/{version}/restore" => post(restore_dashboard_version),
+        "/dashboards/{dashboard_id}/changes" => get(compare_dashboard_versions),
+        "/dashboards/{dashboard_id}/snapshots" => post(snapshot_dashboard),
+    }
 }
 
 /// A dashboard with its current definition.

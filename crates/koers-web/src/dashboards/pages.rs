@@ -27,27 +27,22 @@ use std::collections::BTreeMap;
 type Params = Query<BTreeMap<String, String>>;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/dashboards", get(overview).post(add))
-        .route("/dashboards/{id}", get(show))
-        .route("/dashboards/{id}/verversen", post(refresh))
-        .route("/dashboards/{id}/schema", post(set_schedule))
-        .route("/dashboards/{id}/taken/{job}", get(job_progress))
-        .route("/dashboards/{id}/dashboard.png", get(board_png))
-        .route("/dashboards/{id}/dashboard.pdf", get(board_pdf_file))
-        .route("/dashboards/{id}/onderdelen/{file}", get(widget_file))
-        .route("/dashboards/{id}/bewerken", get(editor).post(edit))
-        .route("/dashboards/{id}/versies", get(history))
-        .route(
-            "/dashboards/{id}/versies/{version}/terugzetten",
-            post(restore_version),
-        )
-        .route("/openbaar/{token}", get(public_show))
-        .route(
-            "/openbaar/{token}/onderdelen/{file}",
-            get(public_widget_file),
-        )
-        .route("/embed/{token}", get(embed_show))
+    routes! {
+        "/dashboards" => get(overview).post(add),
+        "/dashboards/{id}" => get(show),
+        "/dashboards/{id}/verversen" => post(refresh),
+        "/dashboards/{id}/schema" => post(set_schedule),
+        "/dashboards/{id}/taken/{job}" => get(job_progress),
+        "/dashboards/{id}/dashboard.png" => get(board_png),
+        "/dashboards/{id}/dashboard.pdf" => get(board_pdf_file),
+        "/dashboards/{id}/onderdelen/{file}" => get(widget_file),
+        "/dashboards/{id}/bewerken" => get(editor).post(edit),
+        "/dashboards/{id}/versies" => get(history),
+        "/dashboards/{id}/versies/{version}/terugzetten" => post(restore_version),
+        "/openbaar/{token}" => get(public_show),
+        "/openbaar/{token}/onderdelen/{file}" => get(public_widget_file),
+        "/embed/{token}" => get(embed_show),
+    }
 }
 
 /// The query string of the current filter choice with `param` set to `value`.

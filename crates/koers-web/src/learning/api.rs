@@ -23,54 +23,25 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/learning/programmes",
-            get(list_programmes).post(add_programme),
-        )
-        .route("/learning/programmes/{programme_id}", get(get_programme))
-        .route(
-            "/learning/programmes/{programme_id}/modules",
-            post(add_module),
-        )
-        .route(
-            "/learning/programmes/{programme_id}/sessions",
-            post(add_session),
-        )
-        .route(
-            "/learning/programmes/{programme_id}/cohorts",
-            post(add_cohort),
-        )
-        .route("/learning/cohorts/{cohort_id}", get(get_cohort))
-        .route(
-            "/learning/cohorts/{cohort_id}/participants",
-            post(import_participants),
-        )
-        .route("/learning/cohorts/{cohort_id}/split", post(split_cohort))
-        .route("/learning/cohorts/{cohort_id}/groups", post(add_group))
-        .route("/learning/cohorts/{cohort_id}/projects", post(add_project))
-        .route("/learning/groups/{group_id}/enrolments", post(enrol))
-        .route(
-            "/learning/participants/{participant_id}",
-            get(get_participant),
-        )
-        .route(
-            "/learning/participants/{participant_id}/attendance",
-            post(set_attendance),
-        )
-        .route(
-            "/learning/participants/{participant_id}/progress",
-            post(set_progress),
-        )
-        .route(
-            "/learning/participants/{participant_id}/certificate",
-            get(get_certificate),
-        )
-        .route(
-            "/learning/projects/{project_id}",
-            get(get_project).put(put_project),
-        )
-        .route("/learning/me", get(my_enrolments))
+    routes! {
+        "/learning/programmes" => get(list_programmes).post(add_programme),
+        "/learning/programmes/{programme_id}" => get(get_programme),
+        "/learning/programmes/{programme_id}/modules" => post(add_module),
+        "/learning/programmes/{programme_id}/sessions" => post(add_session),
+        "/learning/programmes/{programme_id}/cohorts" => post(add_cohort),
+        "/learning/cohorts/{cohort_id}" => get(get_cohort),
+        "/learning/cohorts/{cohort_id}/participants" => post(import_participants),
+        "/learning/cohorts/{cohort_id}/split" => post(split_cohort),
+        "/learning/cohorts/{cohort_id}/groups" => post(add_group),
+        "/learning/cohorts/{cohort_id}/projects" => post(add_project),
+        "/learning/groups/{group_id}/enrolments" => post(enrol),
+        "/learning/participants/{participant_id}" => get(get_participant),
+        "/learning/participants/{participant_id}/attendance" => post(set_attendance),
+        "/learning/participants/{participant_id}/progress" => post(set_progress),
+        "/learning/participants/{participant_id}/certificate" => get(get_certificate),
+        "/learning/projects/{project_id}" => get(get_project).put(put_project),
+        "/learning/me" => get(my_enrolments),
+    }
 }
 
 /// A learning programme.

@@ -24,34 +24,24 @@ use koers_core::learning::{
 use minijinja::{Value, context};
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/leertrajecten", get(index).post(add_programme))
-        .route("/leertrajecten/leergangen/{id}", get(programme))
-        .route("/leertrajecten/leergangen/{id}/modules", post(add_module))
-        .route("/leertrajecten/leergangen/{id}/sessies", post(add_session))
-        .route("/leertrajecten/leergangen/{id}/cohorten", post(add_cohort))
-        .route("/leertrajecten/cohorten/{id}", get(cohort))
-        .route(
-            "/leertrajecten/cohorten/{id}/importeren",
+    routes! {
+        "/leertrajecten" => get(index).post(add_programme),
+        "/leertrajecten/leergangen/{id}" => get(programme),
+        "/leertrajecten/leergangen/{id}/modules" => post(add_module),
+        "/leertrajecten/leergangen/{id}/sessies" => post(add_session),
+        "/leertrajecten/leergangen/{id}/cohorten" => post(add_cohort),
+        "/leertrajecten/cohorten/{id}" => get(cohort),
+        "/leertrajecten/cohorten/{id}/importeren" =>
             post(import).layer(DefaultBodyLimit::max(MAX_ROSTER_BYTES + 64 * 1024)),
-        )
-        .route("/leertrajecten/cohorten/{id}/verdelen", post(split))
-        .route("/leertrajecten/cohorten/{id}/groepen", post(add_group))
-        .route("/leertrajecten/cohorten/{id}/projecten", post(add_project))
-        .route(
-            "/leertrajecten/groepen/{id}",
-            get(group).post(save_register),
-        )
-        .route("/leertrajecten/deelnemers/{id}/groep", post(enrol))
-        .route("/leertrajecten/deelnemers/{id}", get(participant))
-        .route(
-            "/leertrajecten/deelnemers/{id}/certificaat",
-            get(certificate),
-        )
-        .route(
-            "/leertrajecten/projecten/{id}",
-            get(project).post(save_project),
-        )
+        "/leertrajecten/cohorten/{id}/verdelen" => post(split),
+        "/leertrajecten/cohorten/{id}/groepen" => post(add_group),
+        "/leertrajecten/cohorten/{id}/projecten" => post(add_project),
+        "/leertrajecten/groepen/{id}" => get(group).post(save_register),
+        "/leertrajecten/deelnemers/{id}/groep" => post(enrol),
+        "/leertrajecten/deelnemers/{id}" => get(participant),
+        "/leertrajecten/deelnemers/{id}/certificaat" => get(certificate),
+        "/leertrajecten/projecten/{id}" => get(project).post(save_project),
+    }
 }
 
 const HOME: &str = "/leertrajecten";

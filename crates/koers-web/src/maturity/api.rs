@@ -15,7 +15,7 @@ use crate::state::AppState;
 use axum::extract::{Path, Query};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use koers_app::maturity::{
     self as uc, Aggregate, BenchmarkRow, Code, DimensionResult, Framework, FrameworkVersion,
@@ -27,42 +27,23 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/maturity/framework",
-            get(get_maturity_framework).put(put_maturity_framework),
-        )
-        .route("/maturity/rounds", get(list_rounds).post(add_round))
-        .route("/maturity/rounds/{round_id}", get(get_round))
-        .route("/maturity/rounds/{round_id}/close", post(close))
-        .route(
-            "/maturity/rounds/{round_id}/participants",
+    routes! {
+        "/maturity/framework" => get(get_maturity_framework).put(put_maturity_framework),
+        "/maturity/rounds" => get(list_rounds).post(add_round),
+        "/maturity/rounds/{round_id}" => get(get_round),
+        "/maturity/rounds/{round_id}/close" => post(close),
+        "/maturity/rounds/{round_id}/participants" =>
             get(list_participants).post(add_participant_api),
-        )
-        .route("/maturity/rounds/{round_id}/items", post(add_item_api))
-        .route(
-            "/maturity/rounds/{round_id}/invitations",
-            get(list_invitations).post(add_invitations),
-        )
-        .route("/maturity/rounds/{round_id}/reminders", post(reminders))
-        .route(
-            "/maturity/rounds/{round_id}/interviews",
-            post(add_interview_api),
-        )
-        .route(
-            "/maturity/rounds/{round_id}/sources/{source_id}/codes",
-            post(add_code),
-        )
-        .route(
-            "/maturity/rounds/{round_id}/sources/{source_id}/codes/{code_id}",
-            axum::routing::delete(remove_code),
-        )
-        .route("/maturity/rounds/{round_id}/scores", get(scores))
-        .route("/maturity/rounds/{round_id}/benchmark", get(get_benchmark))
-        .route(
-            "/maturity/rounds/{round_id}/participants/{participant_id}/report",
-            get(report),
-        )
+        "/maturity/rounds/{round_id}/items" => post(add_item_api),
+        "/maturity/rounds/{round_id}/invitations" => get(list_invitations).post(add_invitations),
+        "/maturity/rounds/{round_id}/reminders" => post(reminders),
+        "/maturity/rounds/{round_id}/interviews" => post(add_interview_api),
+        "/maturity/rounds/{round_id}/sources/{source_id}/codes" => post(add_code),
+        "/maturity/rounds/{round_id}/sources/{source_id}/codes/{code_id}" => delete(remove_code),
+        "/maturity/rounds/{round_id}/scores" => get(scores),
+        "/maturity/rounds/{round_id}/benchmark" => get(get_benchmark),
+        "/maturity/rounds/{round_id}/participants/{participant_id}/report" => get(report),
+    }
 }
 
 /// A version of the organisation's framework.

@@ -27,43 +27,27 @@ use minijinja::{Value, context};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/volwassenheid", get(list).post(new_round))
-        .route(
-            "/volwassenheid/kader",
-            get(framework).post(new_framework_version),
-        )
-        .route("/volwassenheid/rondes/{id}", get(show))
-        .route("/volwassenheid/rondes/{id}/deelnemers", post(participant))
-        .route("/volwassenheid/rondes/{id}/vragen", post(item))
-        .route(
-            "/volwassenheid/rondes/{id}/uitnodigingen",
-            post(invitations),
-        )
-        .route("/volwassenheid/rondes/{id}/herinneringen", post(reminders))
-        .route("/volwassenheid/rondes/{id}/sluiten", post(close))
-        .route(
-            "/volwassenheid/rondes/{id}/documenten",
+    routes! {
+        "/volwassenheid" => get(list).post(new_round),
+        "/volwassenheid/kader" => get(framework).post(new_framework_version),
+        "/volwassenheid/rondes/{id}" => get(show),
+        "/volwassenheid/rondes/{id}/deelnemers" => post(participant),
+        "/volwassenheid/rondes/{id}/vragen" => post(item),
+        "/volwassenheid/rondes/{id}/uitnodigingen" => post(invitations),
+        "/volwassenheid/rondes/{id}/herinneringen" => post(reminders),
+        "/volwassenheid/rondes/{id}/sluiten" => post(close),
+        "/volwassenheid/rondes/{id}/documenten" =>
             post(document).layer(DefaultBodyLimit::max(MAX_DOCUMENT_BYTES + 64 * 1024)),
-        )
-        .route("/volwassenheid/rondes/{id}/interviews", post(interview))
-        .route("/volwassenheid/rondes/{id}/bronnen/{sid}", get(coding))
-        .route(
-            "/volwassenheid/rondes/{id}/bronnen/{sid}/codes",
-            post(add_code),
-        )
-        .route(
-            "/volwassenheid/rondes/{id}/bronnen/{sid}/codes/{cid}/verwijderen",
-            post(remove_code),
-        )
-        .route("/volwassenheid/rondes/{id}/organisaties/{pid}", get(report))
-        .route(
-            "/volwassenheid/rondes/{id}/organisaties/{pid}/rapport.pdf",
-            get(report_file),
-        )
-        .route("/volwassenheid/rondes/{id}/benchmark", get(bench))
-        .route("/volwassenheid/rondes/{id}/benchmark.csv", get(bench_csv))
-        .route("/enquete/{token}", get(survey_form).post(survey_submit))
+        "/volwassenheid/rondes/{id}/interviews" => post(interview),
+        "/volwassenheid/rondes/{id}/bronnen/{sid}" => get(coding),
+        "/volwassenheid/rondes/{id}/bronnen/{sid}/codes" => post(add_code),
+        "/volwassenheid/rondes/{id}/bronnen/{sid}/codes/{cid}/verwijderen" => post(remove_code),
+        "/volwassenheid/rondes/{id}/organisaties/{pid}" => get(report),
+        "/volwassenheid/rondes/{id}/organisaties/{pid}/rapport.pdf" => get(report_file),
+        "/volwassenheid/rondes/{id}/benchmark" => get(bench),
+        "/volwassenheid/rondes/{id}/benchmark.csv" => get(bench_csv),
+        "/enquete/{token}" => get(survey_form).post(survey_submit),
+    }
 }
 
 const CURRENT: &str = "/volwassenheid";

@@ -14,9 +14,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/notifications", get(list_notifications))
-        .route("/notifications/{notification_id}", patch(mark_notification))
+    routes! {
+        "/notifications" => get(list_notifications),
+        "/notifications/{notification_id}" => patch(mark_notification),
+    }
 }
 
 /// A notification.

@@ -13,9 +13,10 @@ use koers_app::notifications;
 use minijinja::context;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/meldingen", get(list))
-        .route("/meldingen/gelezen", post(mark_read))
+    routes! {
+        "/meldingen" => get(list),
+        "/meldingen/gelezen" => post(mark_read),
+    }
 }
 
 async fn list(ctx: Ctx) -> Reply {

@@ -30,17 +30,15 @@ const TABLE: &str = "dataset_version";
 const FID: &str = "__koers_fid";
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/ogc", get(landing))
-        .route("/ogc/api", get(service_desc))
-        .route("/ogc/conformance", get(conformance))
-        .route("/ogc/collections", get(collections))
-        .route("/ogc/collections/{collection_id}", get(collection))
-        .route("/ogc/collections/{collection_id}/items", get(items))
-        .route(
-            "/ogc/collections/{collection_id}/items/{feature_id}",
-            get(feature),
-        )
+    routes! {
+        "/ogc" => get(landing),
+        "/ogc/api" => get(service_desc),
+        "/ogc/conformance" => get(conformance),
+        "/ogc/collections" => get(collections),
+        "/ogc/collections/{collection_id}" => get(collection),
+        "/ogc/collections/{collection_id}/items" => get(items),
+        "/ogc/collections/{collection_id}/items/{feature_id}" => get(feature),
+    }
 }
 
 /// An error as an OGC API exception (`code`, `description`) that is also an RFC 9457

@@ -16,24 +16,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/organisations",
-            get(list_organisations).post(create_organisation),
-        )
-        .route("/organisations/{organisation_id}", get(get_organisation))
-        .route(
-            "/organisations/{organisation_id}/members",
-            get(list_members).post(add_member),
-        )
-        .route(
-            "/organisations/{organisation_id}/members/{user_id}",
+    routes! {
+        "/organisations" => get(list_organisations).post(create_organisation),
+        "/organisations/{organisation_id}" => get(get_organisation),
+        "/organisations/{organisation_id}/members" => get(list_members).post(add_member),
+        "/organisations/{organisation_id}/members/{user_id}" =>
             get(get_member).put(set_member_roles).delete(remove_member),
-        )
-        .route(
-            "/organisations/{organisation_id}/audit-events",
-            get(list_audit_events),
-        )
+        "/organisations/{organisation_id}/audit-events" => get(list_audit_events),
+    }
 }
 
 /// A user as the API shows it.

@@ -17,13 +17,14 @@ use minijinja::{Value, context};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/organisatie", get(show))
-        .route("/organisatie/leden", post(add))
-        .route("/organisatie/leden/{user_id}/rollen", post(set_roles))
-        .route("/organisatie/leden/{user_id}/verwijderen", post(remove))
-        .route("/organisatie/logboek", get(audit))
-        .route("/beheer/organisaties", get(list_all).post(create))
+    routes! {
+        "/organisatie" => get(show),
+        "/organisatie/leden" => post(add),
+        "/organisatie/leden/{user_id}/rollen" => post(set_roles),
+        "/organisatie/leden/{user_id}/verwijderen" => post(remove),
+        "/organisatie/logboek" => get(audit),
+        "/beheer/organisaties" => get(list_all).post(create),
+    }
 }
 
 /// How many audit events a page shows.

@@ -11,7 +11,7 @@ use crate::state::AppState;
 use axum::extract::Path;
 use axum::http::header;
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use koers_app::products::{
     self as products, Direction, Every, Grain, Indicator, IndicatorDefinition, Light,
@@ -22,41 +22,21 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/indicators", get(list_indicators).post(add_indicator))
-        .route("/indicators/{indicator_id}", get(get_indicator))
-        .route(
-            "/indicators/{indicator_id}/refresh",
-            post(refresh_indicator),
-        )
-        .route("/monitors", get(list_monitors).post(add_monitor))
-        .route(
-            "/monitors/{monitor_id}",
-            get(get_monitor).put(update_monitor),
-        )
-        .route(
-            "/monitors/{monitor_id}/versions",
-            get(list_monitor_versions),
-        )
-        .route(
-            "/monitors/{monitor_id}/versions/{version}/restore",
-            post(restore_monitor_version),
-        )
-        .route("/monitors/{monitor_id}/snapshots", post(snapshot_monitor))
-        .route(
-            "/indicators/{indicator_id}/snapshots",
-            post(snapshot_indicator),
-        )
-        .route(
-            "/indicators/{indicator_id}/schedule",
-            axum::routing::put(set_schedule),
-        )
-        .route("/snapshots", get(list_snapshots))
-        .route("/snapshots/{snapshot_id}", get(get_snapshot))
-        .route(
-            "/snapshots/{snapshot_id}/content",
-            get(get_snapshot_content),
-        )
+    routes! {
+        "/indicators" => get(list_indicators).post(add_indicator),
+        "/indicators/{indicator_id}" => get(get_indicator),
+        "/indicators/{indicator_id}/refresh" => post(refresh_indicator),
+        "/monitors" => get(list_monitors).post(add_monitor),
+        "/monitors/{monitor_id}" => get(get_monitor).put(update_monitor),
+        "/monitors/{monitor_id}/versions" => get(list_monitor_versions),
+        "/monitors/{monitor_id}/versions/{version}/restore" => post(restore_monitor_version),
+        "/monitors/{monitor_id}/snapshots" => post(snapshot_monitor),
+        "/indicators/{indicator_id}/snapshots" => post(snapshot_indicator),
+        "/indicators/{indicator_id}/schedule" => put(set_schedule),
+        "/snapshots" => get(list_snapshots),
+        "/snapshots/{snapshot_id}" => get(get_snapshot),
+        "/snapshots/{snapshot_id}/content" => get(get_snapshot_content),
+    }
 }
 
 /// A new indicator on one of the organisation's saved analyses.

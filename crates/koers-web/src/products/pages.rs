@@ -20,43 +20,21 @@ use koers_svg::chart::{format_number, line_svg};
 use minijinja::{Value, context};
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/informatieproducten", get(overview))
-        .route("/informatieproducten/indicatoren", post(add_indicator))
-        .route("/informatieproducten/indicatoren/{id}", get(show_indicator))
-        .route(
-            "/informatieproducten/indicatoren/{id}/verversen",
-            post(refresh_indicator),
-        )
-        .route(
-            "/informatieproducten/indicatoren/{id}/data.csv",
-            get(export_csv),
-        )
-        .route(
-            "/informatieproducten/indicatoren/{id}/schema",
-            post(set_schedule),
-        )
-        .route("/informatieproducten/monitoren", post(add_monitor))
-        .route(
-            "/informatieproducten/monitoren/{id}",
-            get(show_monitor).post(edit_monitor),
-        )
-        .route(
-            "/informatieproducten/monitoren/{id}/versies/{version}/terugzetten",
+    routes! {
+        "/informatieproducten" => get(overview),
+        "/informatieproducten/indicatoren" => post(add_indicator),
+        "/informatieproducten/indicatoren/{id}" => get(show_indicator),
+        "/informatieproducten/indicatoren/{id}/verversen" => post(refresh_indicator),
+        "/informatieproducten/indicatoren/{id}/data.csv" => get(export_csv),
+        "/informatieproducten/indicatoren/{id}/schema" => post(set_schedule),
+        "/informatieproducten/monitoren" => post(add_monitor),
+        "/informatieproducten/monitoren/{id}" => get(show_monitor).post(edit_monitor),
+        "/informatieproducten/monitoren/{id}/versies/{version}/terugzetten" =>
             post(restore_monitor_version),
-        )
-        .route(
-            "/informatieproducten/{kind}/{id}/momentopnamen",
-            post(snapshot),
-        )
-        .route(
-            "/informatieproducten/momentopnamen/{id}",
-            get(show_snapshot),
-        )
-        .route(
-            "/informatieproducten/momentopnamen/{id}/inhoud.json",
-            get(snapshot_json),
-        )
+        "/informatieproducten/{kind}/{id}/momentopnamen" => post(snapshot),
+        "/informatieproducten/momentopnamen/{id}" => get(show_snapshot),
+        "/informatieproducten/momentopnamen/{id}/inhoud.json" => get(snapshot_json),
+    }
 }
 
 /// The snapshot panel's context for a monitor or indicator page.

@@ -19,34 +19,20 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/policy-tasks", get(list_tasks).post(add_task))
-        .route("/policy-tasks/{task_id}", get(get_task))
-        .route("/data-questions", get(list_questions).post(ask))
-        .route("/data-questions/{question_id}", get(get_question))
-        .route(
-            "/data-questions/{question_id}/transitions",
-            post(move_question),
-        )
-        .route("/data-questions/{question_id}/evidence", post(add_evidence))
-        .route(
-            "/data-questions/{question_id}/comments",
-            get(list_comments).post(add_comment),
-        )
-        .route(
-            "/data-questions/{question_id}/assignments",
-            put(set_assignments),
-        )
-        .route(
-            "/data-questions/{question_id}/attachments",
-            get(list_attachments)
-                .post(add_attachment)
-                .layer(DefaultBodyLimit::disable()),
-        )
-        .route(
-            "/data-questions/{question_id}/attachments/{attachment_id}",
+    routes! {
+        "/policy-tasks" => get(list_tasks).post(add_task),
+        "/policy-tasks/{task_id}" => get(get_task),
+        "/data-questions" => get(list_questions).post(ask),
+        "/data-questions/{question_id}" => get(get_question),
+        "/data-questions/{question_id}/transitions" => post(move_question),
+        "/data-questions/{question_id}/evidence" => post(add_evidence),
+        "/data-questions/{question_id}/comments" => get(list_comments).post(add_comment),
+        "/data-questions/{question_id}/assignments" => put(set_assignments),
+        "/data-questions/{question_id}/attachments" =>
+            get(list_attachments).post(add_attachment).layer(DefaultBodyLimit::disable()),
+        "/data-questions/{question_id}/attachments/{attachment_id}" =>
             get(download_attachment).delete(remove_attachment),
-        )
+    }
 }
 
 /// A policy task (opgave).

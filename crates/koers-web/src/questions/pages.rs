@@ -21,26 +21,21 @@ use serde::Deserialize;
 use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/datavragen", get(board).post(ask))
-        .route("/datavragen/nieuw", get(new_form))
-        .route("/datavragen/opgaven", get(tasks).post(add_task))
-        .route("/datavragen/opgaven/{id}", get(cycle))
-        .route("/datavragen/rollen", get(roles_matrix))
-        .route("/datavragen/{id}", get(show))
-        .route("/datavragen/{id}/stap", post(step))
-        .route("/datavragen/{id}/bewijs", post(add_evidence))
-        .route("/datavragen/{id}/reacties", post(add_comment))
-        .route("/datavragen/{id}/rollen", post(set_roles))
-        .route(
-            "/datavragen/{id}/bijlagen",
-            post(upload).layer(DefaultBodyLimit::disable()),
-        )
-        .route("/datavragen/{id}/bijlagen/{attachment}", get(download))
-        .route(
-            "/datavragen/{id}/bijlagen/{attachment}/verwijderen",
-            post(remove),
-        )
+    routes! {
+        "/datavragen" => get(board).post(ask),
+        "/datavragen/nieuw" => get(new_form),
+        "/datavragen/opgaven" => get(tasks).post(add_task),
+        "/datavragen/opgaven/{id}" => get(cycle),
+        "/datavragen/rollen" => get(roles_matrix),
+        "/datavragen/{id}" => get(show),
+        "/datavragen/{id}/stap" => post(step),
+        "/datavragen/{id}/bewijs" => post(add_evidence),
+        "/datavragen/{id}/reacties" => post(add_comment),
+        "/datavragen/{id}/rollen" => post(set_roles),
+        "/datavragen/{id}/bijlagen" => post(upload).layer(DefaultBodyLimit::disable()),
+        "/datavragen/{id}/bijlagen/{attachment}" => get(download),
+        "/datavragen/{id}/bijlagen/{attachment}/verwijderen" => post(remove),
+    }
 }
 
 #[derive(Deserialize, Default)]

@@ -27,45 +27,22 @@ use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/applications",
-            get(list_applications).post(create_application),
-        )
-        .route(
-            "/applications/{application_id}",
-            get(get_application).put(update_application),
-        )
-        .route(
-            "/applications/{application_id}/choices",
-            get(list_choices).post(create_choice),
-        )
-        .route(
-            "/applications/{application_id}/choices/{choice_id}",
-            get(get_choice),
-        )
-        .route(
-            "/applications/{application_id}/choices/{choice_id}/transitions",
-            post(transition_choice),
-        )
-        .route(
-            "/applications/{application_id}/algoritmeregister",
-            get(export_algoritmeregister),
-        )
-        .route(
-            "/applications/{application_id}/publication",
-            put(set_publication),
-        )
-        .route(
-            "/applications/{application_id}/ai-act-assessment",
-            post(assess_ai_act),
-        )
-        .route("/applications/{application_id}/prescan", put(set_prescan))
-        .route("/applications/{application_id}/measures", put(set_measure))
-        .route("/choice-framework", get(get_framework).put(put_framework))
-        .route("/choice-framework/versions", get(list_framework_versions))
-        .route("/board-agenda", get(board_agenda))
-        .route("/decision-history", get(decision_history))
+    routes! {
+        "/applications" => get(list_applications).post(create_application),
+        "/applications/{application_id}" => get(get_application).put(update_application),
+        "/applications/{application_id}/choices" => get(list_choices).post(create_choice),
+        "/applications/{application_id}/choices/{choice_id}" => get(get_choice),
+        "/applications/{application_id}/choices/{choice_id}/transitions" => post(transition_choice),
+        "/applications/{application_id}/algoritmeregister" => get(export_algoritmeregister),
+        "/applications/{application_id}/publication" => put(set_publication),
+        "/applications/{application_id}/ai-act-assessment" => post(assess_ai_act),
+        "/applications/{application_id}/prescan" => put(set_prescan),
+        "/applications/{application_id}/measures" => put(set_measure),
+        "/choice-framework" => get(get_framework).put(put_framework),
+        "/choice-framework/versions" => get(list_framework_versions),
+        "/board-agenda" => get(board_agenda),
+        "/decision-history" => get(decision_history),
+    }
 }
 
 /// A registered application with its AI Act, pre-scan and measure state.

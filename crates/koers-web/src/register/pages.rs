@@ -11,7 +11,7 @@ use axum::Router;
 use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use koers_app::register::{
     self as reg, AiActWalk, AidStep, Application, ChoiceBody, ChoiceRecord, ai_act_outcome,
     export_record, may_register, prescan_result, publication_titles, requirements_of,
@@ -28,48 +28,22 @@ use serde_json::json;
 use std::collections::BTreeMap;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/toepassingen", get(list).post(create))
-        .route(
-            "/toepassingen/keuzekader",
-            get(framework_page).post(framework_save),
-        )
-        .route("/toepassingen/bestuursagenda", get(agenda))
-        .route(
-            "/toepassingen/bestuursagenda/{choice_id}",
-            axum::routing::post(agenda_decide),
-        )
-        .route("/toepassingen/{id}", get(show).post(edit))
-        .route(
-            "/toepassingen/{id}/publicatie",
-            axum::routing::post(publication),
-        )
-        .route(
-            "/toepassingen/{id}/maatregelen",
-            axum::routing::post(measure),
-        )
-        .route(
-            "/toepassingen/{id}/algoritmeregister.json",
-            get(export_json),
-        )
-        .route("/toepassingen/{id}/algoritmeregister.csv", get(export_csv))
-        .route(
-            "/toepassingen/{id}/ai-verordening",
-            get(aid_start).post(aid_answer),
-        )
-        .route(
-            "/toepassingen/{id}/pre-scan",
-            get(prescan_page).post(prescan_save),
-        )
-        .route(
-            "/toepassingen/{id}/keuzes/nieuw",
-            get(choice_new).post(choice_create),
-        )
-        .route("/toepassingen/{id}/keuzes/{choice_id}", get(choice_show))
-        .route(
-            "/toepassingen/{id}/keuzes/{choice_id}/status",
-            axum::routing::post(choice_transition),
-        )
+    routes! {
+        "/toepassingen" => get(list).post(create),
+        "/toepassingen/keuzekader" => get(framework_page).post(framework_save),
+        "/toepassingen/bestuursagenda" => get(agenda),
+        "/toepassingen/bestuursagenda/{choice_id}" => post(agenda_decide),
+        "/toepassingen/{id}" => get(show).post(edit),
+        "/toepassingen/{id}/publicatie" => post(publication),
+        "/toepassingen/{id}/maatregelen" => post(measure),
+        "/toepassingen/{id}/algoritmeregister.json" => get(export_json),
+        "/toepassingen/{id}/algoritmeregister.csv" => get(export_csv),
+        "/toepassingen/{id}/ai-verordening" => get(aid_start).post(aid_answer),
+        "/toepassingen/{id}/pre-scan" => get(prescan_page).post(prescan_save),
+        "/toepassingen/{id}/keuzes/nieuw" => get(choice_new).post(choice_create),
+        "/toepassingen/{id}/keuzes/{choice_id}" => get(choice_show),
+        "/toepassingen/{id}/keuzes/{choice_id}/status" => post(choice_transition),
+    }
 }
 
 fn options() -> Value {

@@ -14,14 +14,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/service-offers", get(list_offers))
-        .route("/source-imports", post(import_from_source))
-        .route(
-            "/datasets/{dataset_id}/source",
-            get(get_source).put(put_source),
-        )
-        .route("/datasets/{dataset_id}/refreshes", post(refresh))
+    routes! {
+        "/service-offers" => get(list_offers),
+        "/source-imports" => post(import_from_source),
+        "/datasets/{dataset_id}/source" => get(get_source).put(put_source),
+        "/datasets/{dataset_id}/refreshes" => post(refresh),
+    }
 }
 
 /// A remote service and what to read from it.

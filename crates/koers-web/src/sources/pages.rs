@@ -19,10 +19,11 @@ use minijinja::{Value, context};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/bronnen/dienst", get(choose).post(import))
-        .route("/bronnen/{id}/dienst", post(set_source))
-        .route("/bronnen/{id}/verversen", post(refresh))
+    routes! {
+        "/bronnen/dienst" => get(choose).post(import),
+        "/bronnen/{id}/dienst" => post(set_source),
+        "/bronnen/{id}/verversen" => post(refresh),
+    }
 }
 
 /// The fields of the service forms, to fill them in again.
