@@ -24,6 +24,7 @@ pub mod client;
 pub mod config;
 pub mod cookies;
 pub mod dashboards;
+pub mod download;
 pub mod error;
 pub mod health;
 pub mod home;

@@ -6,6 +6,7 @@
 use super::export::{board_pdf, board_svg, png, widget_csv, widget_svg};
 use super::render::{Drawn, View, draw};
 use crate::auth::Ctx;
+use crate::download::uncached_download;
 use crate::error::{AppError, Reply};
 use crate::i18n::Lang;
 use crate::input::FormInput;
@@ -14,7 +15,7 @@ use crate::state::AppState;
 use crate::templates::Templates;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use koers_app::dashboards::{
@@ -228,18 +229,7 @@ async fn job_progress(
 }
 
 fn file_response(content_type: &str, name: &str, body: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_string()),
-        ],
-        body,
-    )
-        .into_response()
+    uncached_download(content_type, name, "no-store", body)
 }
 
 /// A file name made of letters, digits and dashes.

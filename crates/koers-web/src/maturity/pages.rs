@@ -7,6 +7,7 @@
 use super::base_url;
 use super::views::{benchmark, benchmark_csv, fmt_score, report_pdf, weights_line};
 use crate::auth::{Ctx, Resolved, login_csrf};
+use crate::download::{CSV, download, uncached_download};
 use crate::error::{AppError, Reply};
 use crate::i18n::{Lang, t};
 use crate::input::FormInput;
@@ -206,18 +207,7 @@ async fn handed_out(ctx: &Ctx, id: &str, name: &str, handout: Handout) -> Reply 
 }
 
 fn csv_response(name: &str, body: String) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}.csv\""),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_string()),
-        ],
-        body,
-    )
-        .into_response()
+    uncached_download(CSV, &format!("{name}.csv"), "no-store", body)
 }
 
 async fn invitations(
@@ -397,17 +387,7 @@ async fn report_file(ctx: Ctx, Path((id, pid)): Path<(String, String)>) -> Reply
     let res = uc::results(ctx.ws(), &ctx.who, &id).await?;
     let p = res.participant(&pid)?;
     let pdf = report_pdf(&res, p, ctx.lang);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"rapport.pdf\"".to_string(),
-            ),
-        ],
-        pdf,
-    )
-        .into_response())
+    Ok(download("application/pdf", "rapport.pdf", pdf))
 }
 
 #[derive(Deserialize)]

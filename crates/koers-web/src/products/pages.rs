@@ -5,13 +5,14 @@
 //! Snapshots of monitors, indicators and dashboards are taken and shown here too.
 
 use crate::auth::Ctx;
+use crate::download::{CSV, download};
 use crate::error::{AppError, Reply};
 use crate::input::FormInput;
 use crate::shell::{Done, after_form, form_outcome, page, page_with_status};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::Path;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use koers_app::products::{self as products, Grain, IndicatorView};
@@ -81,17 +82,8 @@ async fn show_snapshot(ctx: Ctx, Path(id): Path<String>) -> Reply {
 /// The frozen content exactly as hashed: `sha256sum` of this file is the snapshot's hash.
 async fn snapshot_json(ctx: Ctx, Path(id): Path<String>) -> Reply {
     let s = products::readable_snapshot(ctx.ws(), &ctx.who, &id).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/json".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"momentopname-{}.json\"", s.id),
-            ),
-        ],
-        s.content_text,
-    )
-        .into_response())
+    let name = format!("momentopname-{}.json", s.id);
+    Ok(download("application/json", &name, s.content_text))
 }
 
 /// What a template needs to show an indicator: its view, chart and formatted numbers.
@@ -224,17 +216,7 @@ async fn export_csv(ctx: Ctx, Path(id): Path<String>) -> Reply {
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
         .take(60)
         .collect();
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}.csv\""),
-            ),
-        ],
-        products::csv(&v),
-    )
-        .into_response())
+    Ok(download(CSV, &format!("{name}.csv"), products::csv(&v)))
 }
 
 async fn show_monitor(ctx: Ctx, Path(id): Path<String>) -> Reply {

@@ -6,6 +6,7 @@ pub mod api;
 pub mod pages;
 
 use crate::auth::Ctx;
+use crate::download::uncached_download;
 use crate::error::AppError;
 use crate::upload::{bad_form, save_field};
 use axum::extract::{FromRequest, Multipart, Request};
@@ -38,8 +39,6 @@ pub async fn receive_attachment(ctx: &Ctx, id: &str, req: Request) -> Result<Att
 /// The download of an attachment: served as an attachment (never shown inline, so an HTML or
 /// SVG file could not run in koers' origin even if one slipped through), with its clean name.
 pub fn attachment_response(a: &Attachment, bytes: Vec<u8>) -> axum::response::Response {
-    use axum::http::header;
-    use axum::response::IntoResponse;
     let ascii: String = a
         .file_name
         .chars()
@@ -52,16 +51,5 @@ pub fn attachment_response(a: &Attachment, bytes: Vec<u8>) -> axum::response::Re
         })
         .filter(|c| *c != '"' && *c != '\\')
         .collect();
-    (
-        [
-            (header::CONTENT_TYPE, a.content_type.clone()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{ascii}\""),
-            ),
-            (header::CACHE_CONTROL, "private, no-store".to_string()),
-        ],
-        bytes,
-    )
-        .into_response()
+    uncached_download(&a.content_type, &ascii, "private, no-store", bytes)
 }

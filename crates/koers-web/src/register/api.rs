@@ -2,6 +2,7 @@
 //! algorithms (M5) through the API.
 
 use crate::auth::Ctx;
+use crate::download::{CSV, download};
 use crate::error::{AppError, JsonReply, Reply};
 use crate::input::JsonInput;
 use crate::schema;
@@ -559,17 +560,7 @@ pub async fn export_algoritmeregister(
             })
             .into_response())
         }
-        Some("csv") => Ok((
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"algoritmeregister.csv\"".to_string(),
-                ),
-            ],
-            record.to_csv(),
-        )
-            .into_response()),
+        Some("csv") => Ok(download(CSV, "algoritmeregister.csv", record.to_csv())),
         Some(_) => Err(AppError::Invalid(koers_core::Invalid::one(
             "format",
             "enum",

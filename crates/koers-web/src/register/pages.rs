@@ -3,14 +3,15 @@
 //! Algoritmekader measures and the Algoritmeregister export.
 
 use crate::auth::Ctx;
+use crate::download::{CSV, download};
 use crate::error::{AppError, Reply};
 use crate::input::FormInput;
 use crate::shell::{Done, after_form, form_outcome, form_problem, page_with_status};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::Path;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use koers_app::register::{
     self as reg, AiActWalk, AidStep, Application, ChoiceBody, ChoiceRecord, ai_act_outcome,
@@ -289,35 +290,21 @@ async fn measure(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) 
     .await
 }
 
-fn download(body: String, content_type: &'static str, name: &str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
-}
-
 async fn export_json(ctx: Ctx, Path(id): Path<String>) -> Reply {
     let export = reg::export(ctx.ws(), &ctx.who, &id).await?;
     Ok(download(
-        export.record.to_json(),
         "application/json",
         "algoritmeregister.json",
+        export.record.to_json(),
     ))
 }
 
 async fn export_csv(ctx: Ctx, Path(id): Path<String>) -> Reply {
     let export = reg::export(ctx.ws(), &ctx.who, &id).await?;
     Ok(download(
-        export.record.to_csv(),
-        "text/csv; charset=utf-8",
+        CSV,
         "algoritmeregister.csv",
+        export.record.to_csv(),
     ))
 }
 
