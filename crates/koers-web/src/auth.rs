@@ -12,9 +12,10 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use koers_app::accounts::{self, ApiToken, Session};
+use koers_app::accounts::{self, ApiToken, Presented, Session, SignedIn};
 use koers_app::{Principal, Workspace};
 use koers_core::secret::{constant_time_eq, new_token};
+use std::net::IpAddr;
 
 pub const SESSION_COOKIE: &str = "koers_session";
 /// The double-submit CSRF cookie that protects the sign-in form (before there is a session).
@@ -244,6 +245,25 @@ impl FromRequestParts<AppState> for Ctx {
 /// The token of the session the request carries, if any (a sign-in ends it).
 pub fn presented_session(headers: &HeaderMap) -> Option<String> {
     cookie(headers, SESSION_COOKIE)
+}
+
+/// Signs in with an e-mail address and password sent from `client`; the session the request
+/// presented, if any, ends (see [`accounts::sign_in`]).
+pub async fn sign_in(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: IpAddr,
+    email: &str,
+    password: &str,
+) -> koers_app::Result<SignedIn> {
+    let previous = presented_session(headers);
+    let presented = Presented {
+        email,
+        password,
+        client,
+        previous: previous.as_deref(),
+    };
+    accounts::sign_in(&state.ws, &state.limiter, state.cfg.session_ttl, presented).await
 }
 
 /// The `Set-Cookie` value that carries a new session's token.

@@ -84,6 +84,15 @@ impl AppError {
         }
     }
 
+    /// Sets `Retry-After` on `resp` when this error says when to try again (a rate limit, a
+    /// busy server).
+    pub fn set_retry_after(&self, resp: &mut Response) {
+        if let AppError::TooManyRequests(secs) | AppError::Busy(secs) = self {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*secs));
+        }
+    }
+
     /// The message shown to the user; internal details stay in the log.
     pub fn detail(&self) -> String {
         match self {
@@ -206,19 +215,13 @@ impl IntoResponse for AppError {
             detail: self.detail(),
             fields: self.field_errors().to_vec(),
         });
-        match self {
-            AppError::TooManyRequests(secs) | AppError::Busy(secs) => {
-                resp.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-            }
-            // RFC 6750: the client learns its bearer token is the problem.
-            AppError::InvalidToken => {
-                resp.headers_mut().insert(
-                    header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static("Bearer error=\"invalid_token\""),
-                );
-            }
-            _ => {}
+        self.set_retry_after(&mut resp);
+        // RFC 6750: the client learns its bearer token is the problem.
+        if let AppError::InvalidToken = self {
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer error=\"invalid_token\""),
+            );
         }
         resp
     }

@@ -3,7 +3,7 @@
 //! `Authorization: Bearer <token>`), and the OpenID Connect providers one may sign in with.
 
 use crate::api::created;
-use crate::auth::{Ctx, ended_session_cookie, presented_session, session_cookie};
+use crate::auth::{Ctx, ended_session_cookie, session_cookie, sign_in};
 use crate::client::ClientIp;
 use crate::error::{AppError, JsonReply, Reply};
 use crate::input::JsonInput;
@@ -16,7 +16,7 @@ use axum::response::IntoResponse;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use koers_app::Principal;
-use koers_app::accounts::{self, ApiToken, Presented, tokens};
+use koers_app::accounts::{self, ApiToken, tokens};
 use koers_core::Role;
 use koers_core::tokens::TokenScope;
 use serde::Serialize;
@@ -157,15 +157,7 @@ pub async fn create_session(
     let email = input.text("email");
     let password = input.text("password");
     input.finish(Ok(()))?;
-    let previous = presented_session(&headers);
-    let presented = Presented {
-        email: &email,
-        password: &password,
-        client: ip,
-        previous: previous.as_deref(),
-    };
-    let signed_in =
-        accounts::sign_in(&state.ws, &state.limiter, state.cfg.session_ttl, presented).await?;
+    let signed_in = sign_in(&state, &headers, ip, &email, &password).await?;
     let out = SessionOut::of(&signed_in.who, Some(signed_in.session.csrf_token));
     let cookie = session_cookie(&state, &signed_in.token);
     Ok((

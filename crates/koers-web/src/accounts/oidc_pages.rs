@@ -159,9 +159,7 @@ async fn link(
             .into_response()),
         Err(SignInError::App(e @ (AppError::BadCredentials | AppError::TooManyRequests(_)))) => {
             let mut resp = render_link(&state, &headers, e.status(), Some(e.detail())).await?;
-            if let AppError::TooManyRequests(secs) = e {
-                resp.headers_mut().insert(header::RETRY_AFTER, secs.into());
-            }
+            e.set_retry_after(&mut resp);
             Ok(resp)
         }
         Err(SignInError::Failed(f)) => {

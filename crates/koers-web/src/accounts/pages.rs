@@ -1,7 +1,7 @@
 //! Signing in and out, the language switch, switching organisation, and the user's own
 //! account page: changing the password, and personal API tokens.
 
-use crate::auth::{Ctx, ended_session_cookie, login_csrf, presented_session, session_cookie};
+use crate::auth::{Ctx, ended_session_cookie, login_csrf, session_cookie, sign_in};
 use crate::client::ClientIp;
 use crate::config::OidcProviderConfig;
 use crate::cookies::set_cookie;
@@ -16,7 +16,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect};
 use axum::routing::{get, post};
-use koers_app::accounts::{self, Presented, tokens};
+use koers_app::accounts::{self, tokens};
 use koers_app::organisations;
 use minijinja::{Value, context};
 use serde::Deserialize;
@@ -151,14 +151,7 @@ async fn login(
     let email = input.text("email");
     let password = input.text("password");
     let next = safe_next(Some(&input.text("next")));
-    let previous = presented_session(&headers);
-    let presented = Presented {
-        email: &email,
-        password: &password,
-        client: ip,
-        previous: previous.as_deref(),
-    };
-    match accounts::sign_in(&state.ws, &state.limiter, state.cfg.session_ttl, presented)
+    match sign_in(&state, &headers, ip, &email, &password)
         .await
         .map_err(AppError::from)
     {
@@ -176,9 +169,7 @@ async fn login(
                 Some(e.detail()),
                 None,
             )?;
-            if let AppError::TooManyRequests(secs) = e {
-                resp.headers_mut().insert(header::RETRY_AFTER, secs.into());
-            }
+            e.set_retry_after(&mut resp);
             Ok(resp)
         }
         Err(e) => Err(e),
