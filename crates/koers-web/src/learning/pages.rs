@@ -57,11 +57,14 @@ async fn render_index(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
         .into_iter()
         .map(|s| context! { participant => s.participant, programme => s.programme, cohort => s.cohort, complete => s.missing.is_empty() })
         .collect();
-    page_with_status(ctx, status,
+    page_with_status(
+        ctx,
+        status,
         "learning.html",
         HOME,
         context! { programmes => programmes, mine => mine, can_coordinate => can_coordinate(ctx), ..extra },
-    ).await
+    )
+    .await
 }
 
 async fn index(ctx: Ctx) -> Reply {

@@ -283,11 +283,14 @@ async fn interview(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
 async fn render_coding(ctx: &Ctx, id: &str, sid: &str, status: StatusCode, extra: Value) -> Reply {
     let c = uc::coding(ctx.ws(), &ctx.who, id, sid).await?;
     let (r, s) = (c.round, c.source);
-    page_with_status(ctx, status,
+    page_with_status(
+        ctx,
+        status,
         "maturity_source.html",
         CURRENT,
         context! { lines => s.text.lines().collect::<Vec<_>>(), round => r, source => s, framework => c.framework.framework, codes => c.codes, participant => c.participant, levels => LEVELS, ..extra },
-    ).await
+    )
+    .await
 }
 
 async fn coding(ctx: Ctx, Path((id, sid)): Path<(String, String)>) -> Reply {

@@ -283,8 +283,8 @@ async fn edit_monitor(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormIn
             render_monitor(&ctx, &id, StatusCode::CONFLICT, context! { error => m }).await
         }
         r => {
-            after_form(r, "ip.monitor_saved", |status, extra| async move {
-                render_monitor(&ctx, &id, status, extra).await
+            after_form(r, "ip.monitor_saved", |status, extra| {
+                render_monitor(&ctx, &id, status, extra)
             })
             .await
         }

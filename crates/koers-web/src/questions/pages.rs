@@ -167,7 +167,9 @@ async fn render_question(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) 
         .map(|m| (m.user.id.as_str(), m.user.display_name.as_str()))
         .collect();
     let next: Vec<&str> = p.next.iter().map(|s| s.as_str()).collect();
-    page_with_status(ctx, status,
+    page_with_status(
+        ctx,
+        status,
         "question.html",
         "/datavragen",
         context! {
@@ -184,7 +186,8 @@ async fn render_question(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) 
             max_attachment_mb => ctx.state.cfg.max_attachment_bytes / (1024 * 1024),
             ..extra
         },
-    ).await
+    )
+    .await
 }
 
 async fn show(ctx: Ctx, Path(id): Path<String>) -> Reply {

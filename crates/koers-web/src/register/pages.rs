@@ -234,7 +234,9 @@ async fn render_app(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Re
         .iter()
         .map(|s| context! { value => serde_json::to_value(s).ok(), label => s.label_nl() })
         .collect();
-    page_with_status(ctx, status,
+    page_with_status(
+        ctx,
+        status,
         "register_app.html",
         "/toepassingen",
         context! {
@@ -255,7 +257,8 @@ async fn render_app(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Re
             opts => options(),
             ..extra
         },
-    ).await
+    )
+    .await
 }
 
 async fn show(ctx: Ctx, Path(id): Path<String>) -> Reply {
@@ -332,7 +335,9 @@ async fn render_aid(ctx: &Ctx, walk: AiActWalk, status: StatusCode, extra: Value
             }),
         ),
     };
-    page_with_status(ctx, status,
+    page_with_status(
+        ctx,
+        status,
         "register_ai_act.html",
         "/toepassingen",
         context! {
@@ -345,7 +350,8 @@ async fn render_aid(ctx: &Ctx, walk: AiActWalk, status: StatusCode, extra: Value
             can_register => may_register(ctx),
             ..extra
         },
-    ).await
+    )
+    .await
 }
 
 async fn aid_start(ctx: Ctx, Path(id): Path<String>) -> Reply {
@@ -489,7 +495,9 @@ async fn render_choice(
     let (c, r) = (&routed.record, &routed.routing);
     let next: Vec<&str> = c.choice.status.next().iter().map(|s| s.as_str()).collect();
     let board = r.level.max(c.level) == DecisionLevel::Board;
-    page_with_status(ctx, status,
+    page_with_status(
+        ctx,
+        status,
         "register_choice.html",
         "/toepassingen",
         context! {
@@ -507,7 +515,8 @@ async fn render_choice(
             can_board => ctx.may(Permission::DecideAsBoard),
             ..extra
         },
-    ).await
+    )
+    .await
 }
 
 async fn choice_show(ctx: Ctx, Path((id, choice_id)): Path<(String, String)>) -> Reply {
@@ -544,7 +553,9 @@ async fn render_framework(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply 
             }
         })
         .collect();
-    page_with_status(ctx, status,
+    page_with_status(
+        ctx,
+        status,
         "register_framework.html",
         "/toepassingen",
         context! {
@@ -555,7 +566,8 @@ async fn render_framework(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply 
             can_edit => ctx.may(Permission::ManageMembers),
             ..extra
         },
-    ).await
+    )
+    .await
 }
 
 async fn framework_page(ctx: Ctx) -> Reply {

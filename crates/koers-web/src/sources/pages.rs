@@ -101,7 +101,7 @@ async fn import(ctx: Ctx, form: FormInput) -> Reply {
         started,
         minijinja::Value::UNDEFINED,
         |job| Done::To(format!("/bronnen/taken/{}", job.id)),
-        |status, problem| async move { render(&ctx, status, &f, problem).await },
+        |status, problem| render(&ctx, status, &f, problem),
     )
     .await
 }
@@ -109,7 +109,7 @@ async fn import(ctx: Ctx, form: FormInput) -> Reply {
 /// Saves the schedule (and the definition, sent along) of a dataset's source.
 async fn set_source(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
     let r = sources::replace(ctx.ws(), &ctx.who, &id, input).await;
-    after_form(r, "", |status, extra| async move {
+    after_form(r, "", async |status: StatusCode, extra| {
         let extra = context! { source_notice => status == StatusCode::OK, ..extra };
         render_dataset(&ctx, &id, status, extra).await
     })
