@@ -13,8 +13,8 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use utoipa::OpenApi;
 
-/// Each domain value of a list as its API type.
-pub fn outs<T, O: From<T>>(v: Vec<T>) -> Vec<O> {
+/// Each domain value of a list (owned or borrowed) as its API type.
+pub fn outs<I: IntoIterator, O: From<I::Item>>(v: I) -> Vec<O> {
     v.into_iter().map(O::from).collect()
 }
 

@@ -2,7 +2,7 @@
 //! with results as JSON or, with `format`, as a file.
 
 use super::views::download;
-use crate::api::created;
+use crate::api::{created, outs};
 use crate::auth::Ctx;
 use crate::error::{AppError, JsonReply, Reply};
 use crate::input::JsonInput;
@@ -142,7 +142,7 @@ pub async fn run_query(
     responses((status = 200, description = "Analyses", body = Vec<AnalysisOut>)))]
 pub async fn list_analyses(ctx: Ctx) -> JsonReply<Vec<AnalysisOut>> {
     let all = analysis::analyses(ctx.ws(), &ctx.who).await?;
-    Ok(Json(all.iter().map(Into::into).collect()))
+    Ok(Json(outs(&all)))
 }
 
 /// Save an analysis (analysts).

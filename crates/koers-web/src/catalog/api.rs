@@ -4,6 +4,7 @@
 
 use super::read_import_form;
 use super::views::{JobOut, accepted, describe_failure};
+use crate::api::outs;
 use crate::auth::Ctx;
 use crate::error::{AppError, JsonReply, Reply};
 use crate::input::JsonInput;
@@ -213,7 +214,7 @@ pub async fn set_metadata(
     responses((status = 200, description = "Versies", body = Vec<VersionOut>)))]
 pub async fn list_versions(ctx: Ctx, Path(id): Path<String>) -> JsonReply<Vec<VersionOut>> {
     let versions = catalog::versions(ctx.ws(), &ctx.who, &id).await?;
-    Ok(Json(versions.iter().map(Into::into).collect()))
+    Ok(Json(outs(&versions)))
 }
 
 /// A background job (an import) and its progress.

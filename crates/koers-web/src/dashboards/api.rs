@@ -4,7 +4,7 @@
 //! Each handler reads the request, calls one use case of [`koers_app::dashboards`] and
 //! answers with its `*Out` type.
 
-use crate::api::created;
+use crate::api::{created, outs};
 use crate::auth::Ctx;
 use crate::error::{AppError, JsonReply, Reply};
 use crate::input::JsonInput;
@@ -207,7 +207,7 @@ pub struct CompareQuery {
 #[utoipa::path(get, path = "/dashboards", tag = "informatieproducten", responses((status = 200, description = "Dashboards", body = Vec<DashboardOut>)))]
 pub async fn list_dashboards(ctx: Ctx) -> JsonReply<Vec<DashboardOut>> {
     let all = dashboards::list(ctx.ws(), &ctx.who).await?;
-    Ok(Json(all.iter().map(Into::into).collect()))
+    Ok(Json(outs(&all)))
 }
 
 /// Make a dashboard (analysts); it starts private to its maker.
@@ -301,7 +301,7 @@ pub async fn list_dashboard_versions(
     Path(id): Path<String>,
 ) -> JsonReply<Vec<VersionOut>> {
     let all = dashboards::versions(ctx.ws(), &ctx.who, &id).await?;
-    Ok(Json(all.into_iter().map(Into::into).collect()))
+    Ok(Json(outs(all)))
 }
 
 /// One saved version.

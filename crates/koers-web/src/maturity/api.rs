@@ -363,8 +363,8 @@ impl From<DimensionResult> for DimensionResultOut {
             name: d.name,
             score: d.score,
             survey_respondents: d.survey_respondents,
-            items: d.items.into_iter().map(Into::into).collect(),
-            codes: d.codes.into_iter().map(Into::into).collect(),
+            items: outs(d.items),
+            codes: outs(d.codes),
             finding: d.finding,
             next_step: d.next_step,
         }
@@ -397,7 +397,7 @@ impl From<ParticipantResult> for ParticipantResultOut {
             invited: p.invited,
             responded: p.responded,
             survey_shown: p.survey_shown,
-            dimensions: p.dimensions.into_iter().map(Into::into).collect(),
+            dimensions: outs(p.dimensions),
             comments: p.comments,
         }
     }
@@ -458,7 +458,7 @@ pub struct BenchmarkQuery {
 #[utoipa::path(get, path = "/maturity/framework", tag = "volwassenheid", responses((status = 200, description = "Versies van het kader", body = Vec<FrameworkOut>)))]
 pub async fn get_maturity_framework(ctx: Ctx) -> JsonReply<Vec<FrameworkOut>> {
     let versions = uc::frameworks(ctx.ws(), &ctx.who).await?;
-    Ok(Json(versions.iter().map(Into::into).collect()))
+    Ok(Json(outs(&versions)))
 }
 
 /// Save a new version of the framework (earlier rounds keep theirs).
@@ -472,7 +472,7 @@ pub async fn put_maturity_framework(ctx: Ctx, JsonInput(input): JsonInput) -> Re
 #[utoipa::path(get, path = "/maturity/rounds", tag = "volwassenheid", responses((status = 200, description = "Rondes", body = Vec<RoundOut>)))]
 pub async fn list_rounds(ctx: Ctx) -> JsonReply<Vec<RoundOut>> {
     let rounds = uc::rounds(ctx.ws(), &ctx.who).await?;
-    Ok(Json(rounds.iter().map(Into::into).collect()))
+    Ok(Json(outs(&rounds)))
 }
 
 /// Start a round, with one statement per dimension and an open question.
@@ -498,8 +498,8 @@ pub async fn get_round(ctx: Ctx, Path(id): Path<String>) -> JsonReply<RoundDetai
     let d = uc::round_detail(ctx.ws(), &ctx.who, &id).await?;
     Ok(Json(RoundDetailOut {
         round: RoundOut::from(&d.round),
-        items: d.items.iter().map(Into::into).collect(),
-        sources: d.sources.iter().map(Into::into).collect(),
+        items: outs(&d.items),
+        sources: outs(&d.sources),
     }))
 }
 
@@ -516,7 +516,7 @@ pub async fn close(ctx: Ctx, Path(id): Path<String>) -> JsonReply<RoundOut> {
     responses((status = 200, description = "Deelnemers", body = Vec<ParticipantOut>)))]
 pub async fn list_participants(ctx: Ctx, Path(id): Path<String>) -> JsonReply<Vec<ParticipantOut>> {
     let ps = uc::participants(ctx.ws(), &ctx.who, &id).await?;
-    Ok(Json(ps.iter().map(Into::into).collect()))
+    Ok(Json(outs(&ps)))
 }
 
 /// Add a participating organisation (a name and optionally its CBS code).
@@ -544,7 +544,7 @@ pub async fn add_item_api(ctx: Ctx, Path(id): Path<String>, JsonInput(input): Js
     responses((status = 200, description = "Uitnodigingen", body = Vec<InvitationOut>)))]
 pub async fn list_invitations(ctx: Ctx, Path(id): Path<String>) -> JsonReply<Vec<InvitationOut>> {
     let invs = uc::invitations(ctx.ws(), &ctx.who, &id).await?;
-    Ok(Json(invs.iter().map(Into::into).collect()))
+    Ok(Json(outs(&invs)))
 }
 
 /// Create personal single-use links (`count` anonymous ones, or one per address in `emails`,

@@ -1,6 +1,6 @@
 //! `/api/v1/organisations`: organisations, their members and roles, and their audit log.
 
-use crate::api::created;
+use crate::api::{created, outs};
 use crate::auth::Ctx;
 use crate::error::{AppError, JsonReply, Reply};
 use crate::input::JsonInput;
@@ -179,7 +179,7 @@ pub struct AuditQuery {
     responses((status = 200, description = "Organisaties", body = Vec<OrganisationOut>)))]
 pub async fn list_organisations(ctx: Ctx) -> JsonReply<Vec<OrganisationOut>> {
     let orgs = organisations::mine(ctx.ws(), &ctx.who).await?;
-    Ok(Json(orgs.iter().map(Into::into).collect()))
+    Ok(Json(outs(&orgs)))
 }
 
 /// Create an organisation (deployment administrators).
@@ -205,7 +205,7 @@ pub async fn get_organisation(ctx: Ctx, Path(org_id): Path<String>) -> JsonReply
     responses((status = 200, description = "Leden", body = Vec<MemberOut>)))]
 pub async fn list_members(ctx: Ctx, Path(org_id): Path<String>) -> JsonReply<Vec<MemberOut>> {
     let members = organisations::members(ctx.ws(), &ctx.who, &org_id).await?;
-    Ok(Json(members.iter().map(Into::into).collect()))
+    Ok(Json(outs(&members)))
 }
 
 /// Add a member (administrators).
@@ -274,7 +274,7 @@ pub async fn list_audit_events(
     let events =
         organisations::audit_events(ctx.ws(), &ctx.who, &org_id, q.limit.unwrap_or(50), q.before)
             .await?;
-    Ok(Json(events.into_iter().map(Into::into).collect()))
+    Ok(Json(outs(events)))
 }
 
 /// This module's operations in the OpenAPI document.

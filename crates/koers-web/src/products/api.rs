@@ -2,7 +2,7 @@
 //! Each handler reads the request, calls one use case of [`koers_app::products`] and
 //! answers with its `*Out` type.
 
-use crate::api::created;
+use crate::api::{created, outs};
 use crate::auth::Ctx;
 use crate::error::{JsonReply, Reply};
 use crate::input::{Input, JsonInput};
@@ -86,7 +86,7 @@ fn numbers_as_text(input: Input, fields: &[&str]) -> Input {
 #[utoipa::path(get, path = "/indicators", tag = "informatieproducten", responses((status = 200, description = "Indicatoren", body = Vec<IndicatorOut>)))]
 pub async fn list_indicators(ctx: Ctx) -> JsonReply<Vec<IndicatorOut>> {
     let all = products::indicators(ctx.ws(), &ctx.who).await?;
-    Ok(Json(all.iter().map(Into::into).collect()))
+    Ok(Json(outs(&all)))
 }
 
 /// Define an indicator (analysts); every problem is listed per field.
@@ -119,7 +119,7 @@ pub async fn refresh_indicator(ctx: Ctx, Path(id): Path<String>) -> JsonReply<In
 #[utoipa::path(get, path = "/monitors", tag = "informatieproducten", responses((status = 200, description = "Monitoren", body = Vec<MonitorOut>)))]
 pub async fn list_monitors(ctx: Ctx) -> JsonReply<Vec<MonitorOut>> {
     let all = products::monitors(ctx.ws(), &ctx.who).await?;
-    Ok(Json(all.iter().map(Into::into).collect()))
+    Ok(Json(outs(&all)))
 }
 
 /// Compose a monitor from the organisation's indicators (analysts).
@@ -175,7 +175,7 @@ pub async fn list_monitor_versions(
     Path(id): Path<String>,
 ) -> JsonReply<Vec<MonitorVersionOut>> {
     let all = products::monitor_versions(ctx.ws(), &ctx.who, &id).await?;
-    Ok(Json(all.into_iter().map(Into::into).collect()))
+    Ok(Json(outs(all)))
 }
 
 /// Bring back an older version of a monitor as a new version (analysts).
@@ -504,7 +504,7 @@ impl From<products::MonitorView> for MonitorView {
     fn from(m: products::MonitorView) -> Self {
         MonitorView {
             monitor: (&m.monitor).into(),
-            indicators: m.indicators.into_iter().map(Into::into).collect(),
+            indicators: outs(m.indicators),
         }
     }
 }

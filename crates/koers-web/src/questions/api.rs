@@ -1,6 +1,6 @@
 //! `/policy-tasks` and `/data-questions`: the policy cycle through the API.
 
-use crate::api::created;
+use crate::api::{created, outs};
 use crate::auth::Ctx;
 use crate::error::{AppError, JsonReply, Reply};
 use crate::input::JsonInput;
@@ -264,7 +264,7 @@ impl From<&Comment> for CommentOut {
 #[utoipa::path(get, path = "/policy-tasks", tag = "datavragen", responses((status = 200, description = "Opgaven", body = Vec<TaskOut>)))]
 pub async fn list_tasks(ctx: Ctx) -> JsonReply<Vec<TaskOut>> {
     let tasks = questions::tasks(ctx.ws(), &ctx.who).await?;
-    Ok(Json(tasks.iter().map(Into::into).collect()))
+    Ok(Json(outs(&tasks)))
 }
 
 /// Add a policy task.
@@ -297,7 +297,7 @@ pub async fn get_task(ctx: Ctx, Path(id): Path<String>) -> JsonReply<TaskCycleOu
 #[utoipa::path(get, path = "/data-questions", tag = "datavragen", responses((status = 200, description = "Datavragen", body = Vec<QuestionOut>)))]
 pub async fn list_questions(ctx: Ctx) -> JsonReply<Vec<QuestionOut>> {
     let qs = questions::questions(ctx.ws(), &ctx.who, &QuestionFilter::default()).await?;
-    Ok(Json(qs.iter().map(Into::into).collect()))
+    Ok(Json(outs(&qs)))
 }
 
 /// Ask a data question under a policy task.
@@ -314,8 +314,8 @@ pub async fn get_question(ctx: Ctx, Path(id): Path<String>) -> JsonReply<Questio
     let d = questions::question(ctx.ws(), &ctx.who, &id).await?;
     Ok(Json(QuestionDetailOut {
         question: (&d.question).into(),
-        evidence: d.links.iter().map(Into::into).collect(),
-        history: d.events.iter().map(Into::into).collect(),
+        evidence: outs(&d.links),
+        history: outs(&d.events),
     }))
 }
 
@@ -349,7 +349,7 @@ pub async fn add_evidence(
     responses((status = 200, description = "Reacties", body = Vec<CommentOut>)))]
 pub async fn list_comments(ctx: Ctx, Path(id): Path<String>) -> JsonReply<Vec<CommentOut>> {
     let comments = questions::comments(ctx.ws(), &ctx.who, &id).await?;
-    Ok(Json(comments.iter().map(Into::into).collect()))
+    Ok(Json(outs(&comments)))
 }
 
 /// Comment on a question.
@@ -424,7 +424,7 @@ pub struct AttachmentIn {
     responses((status = 200, description = "Bijlagen", body = Vec<AttachmentOut>)))]
 pub async fn list_attachments(ctx: Ctx, Path(id): Path<String>) -> JsonReply<Vec<AttachmentOut>> {
     let attachments = questions::attachments(ctx.ws(), &ctx.who, &id).await?;
-    Ok(Json(attachments.iter().map(Into::into).collect()))
+    Ok(Json(outs(&attachments)))
 }
 
 /// Attach a file (type checked by name and content, size limited); the people on the

@@ -1,6 +1,7 @@
 //! `/applications`, `/choice-framework`, `/board-agenda`: the register of applications and
 //! algorithms (M5) through the API.
 
+use crate::api::outs;
 use crate::auth::Ctx;
 use crate::download::{CSV, download};
 use crate::error::{AppError, JsonReply, Reply};
@@ -441,7 +442,7 @@ pub struct DecisionEventOut {
     responses((status = 200, description = "Toepassingen", body = Vec<ApplicationOut>)))]
 pub async fn list_applications(ctx: Ctx) -> JsonReply<Vec<ApplicationOut>> {
     let apps = reg::applications(ctx.ws(), &ctx.who).await?;
-    Ok(Json(apps.iter().map(Into::into).collect()))
+    Ok(Json(outs(&apps)))
 }
 
 /// Register an application.
@@ -486,7 +487,7 @@ pub async fn update_application(
     responses((status = 200, description = "Keuzes", body = Vec<ChoiceOut>)))]
 pub async fn list_choices(ctx: Ctx, Path(id): Path<String>) -> JsonReply<Vec<ChoiceOut>> {
     let (_, choices) = reg::choices(ctx.ws(), &ctx.who, &id).await?;
-    Ok(Json(choices.iter().map(Into::into).collect()))
+    Ok(Json(outs(&choices)))
 }
 
 /// Propose a choice (MADR); the framework in force routes it.
@@ -676,7 +677,7 @@ pub async fn put_framework(ctx: Ctx, JsonInput(input): JsonInput) -> JsonReply<F
     responses((status = 200, description = "Versies", body = Vec<FrameworkOut>)))]
 pub async fn list_framework_versions(ctx: Ctx) -> JsonReply<Vec<FrameworkOut>> {
     let versions = reg::framework_versions(ctx.ws(), &ctx.who).await?;
-    Ok(Json(versions.iter().map(Into::into).collect()))
+    Ok(Json(outs(&versions)))
 }
 
 /// Choices routed to the board and not decided yet.
