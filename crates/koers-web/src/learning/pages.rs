@@ -102,37 +102,38 @@ async fn programme(ctx: Ctx, Path(id): Path<String>) -> Reply {
     render_programme(&ctx, &id, StatusCode::OK, context! {}).await
 }
 
-async fn add_module(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
-    let r = uc::add_module(ctx.ws(), &ctx.who, &id, input).await;
+/// After a form on the programme page: on to `to` (what was just made), or the programme
+/// page again with the problem.
+async fn programme_outcome<T>(
+    ctx: &Ctx,
+    id: &str,
+    r: Result<T, koers_app::Error>,
+    to: impl FnOnce(T) -> String,
+) -> Reply {
     form_outcome(
         r,
         Value::UNDEFINED,
-        |m| Done::To(format!("{HOME}/leergangen/{}#modules", m.programme_id)),
-        |status, extra| render_programme(&ctx, &id, status, extra),
+        |made| Done::To(to(made)),
+        |status, extra| render_programme(ctx, id, status, extra),
     )
     .await
+}
+
+async fn add_module(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
+    let r = uc::add_module(ctx.ws(), &ctx.who, &id, input).await;
+    let to = |m: uc::Module| format!("{HOME}/leergangen/{}#modules", m.programme_id);
+    programme_outcome(&ctx, &id, r, to).await
 }
 
 async fn add_session(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
     let r = uc::add_session(ctx.ws(), &ctx.who, &id, input).await;
-    form_outcome(
-        r,
-        Value::UNDEFINED,
-        |s| Done::To(format!("{HOME}/leergangen/{}#sessies", s.programme_id)),
-        |status, extra| render_programme(&ctx, &id, status, extra),
-    )
-    .await
+    let to = |s: uc::LiveSession| format!("{HOME}/leergangen/{}#sessies", s.programme_id);
+    programme_outcome(&ctx, &id, r, to).await
 }
 
 async fn add_cohort(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
     let r = uc::create_cohort(ctx.ws(), &ctx.who, &id, input).await;
-    form_outcome(
-        r,
-        Value::UNDEFINED,
-        |c| Done::To(format!("{HOME}/cohorten/{}", c.id)),
-        |status, extra| render_programme(&ctx, &id, status, extra),
-    )
-    .await
+    programme_outcome(&ctx, &id, r, |c| format!("{HOME}/cohorten/{}", c.id)).await
 }
 
 async fn render_cohort(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Reply {
