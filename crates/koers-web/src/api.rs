@@ -3,16 +3,24 @@
 //! on every response. Each module's `api.rs` holds its handlers and lists them in its `Doc`;
 //! this module holds what every operation shares.
 
+use axum::Json;
 use axum::extract::Request;
+use axum::http::StatusCode;
 use axum::http::{HeaderValue, header::HeaderName};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
 use serde_json::{Value, json};
 use utoipa::OpenApi;
 
-/// Each domain value of a list as its API type.
-pub fn outs<T, O: From<T>>(v: Vec<T>) -> Vec<O> {
+/// Each domain value of a list (owned or borrowed) as its API type.
+pub fn outs<I: IntoIterator, O: From<I::Item>>(v: I) -> Vec<O> {
     v.into_iter().map(O::from).collect()
+}
+
+/// `201 Created` with `body` as JSON: what a POST that makes something answers.
+pub fn created<T: Serialize>(body: T) -> Response {
+    (StatusCode::CREATED, Json(body)).into_response()
 }
 
 /// The full version of the API, sent in the `API-Version` header.

@@ -12,9 +12,10 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use koers_app::Principal;
-use koers_app::accounts::{self, ApiToken, Session};
+use koers_app::accounts::{self, ApiToken, Presented, Session, SignedIn};
+use koers_app::{Principal, Workspace};
 use koers_core::secret::{constant_time_eq, new_token};
+use std::net::IpAddr;
 
 pub const SESSION_COOKIE: &str = "koers_session";
 /// The double-submit CSRF cookie that protects the sign-in form (before there is a session).
@@ -119,16 +120,10 @@ async fn provided_token(req: Request, limit: usize) -> Result<(Option<String>, R
     // A file upload cannot be read for its token without reading the whole file first, so
     // an upload form carries the token in its action URL instead.
     if content_type.starts_with("multipart/form-data") {
-        let token = req.uri().query().and_then(|q| {
-            serde_urlencoded::from_str::<Vec<(String, String)>>(q)
-                .ok()
-                .and_then(|pairs| {
-                    pairs
-                        .into_iter()
-                        .find(|(k, _)| k == CSRF_FIELD)
-                        .map(|(_, v)| v)
-                })
-        });
+        let token = req
+            .uri()
+            .query()
+            .and_then(|q| csrf_field(serde_urlencoded::from_str(q)));
         return Ok((token, req));
     }
     let is_form = req
@@ -143,15 +138,19 @@ async fn provided_token(req: Request, limit: usize) -> Result<(Option<String>, R
     let bytes = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| AppError::PayloadTooLarge)?;
-    let token = serde_urlencoded::from_bytes::<Vec<(String, String)>>(&bytes)
-        .ok()
-        .and_then(|pairs| {
-            pairs
-                .into_iter()
-                .find(|(k, _)| k == CSRF_FIELD)
-                .map(|(_, v)| v)
-        });
+    let token = csrf_field(serde_urlencoded::from_bytes(&bytes));
     Ok((token, Request::from_parts(parts, Body::from(bytes))))
+}
+
+/// The `csrf_token` field of URL-encoded fields (a query or a form body), if they parse.
+fn csrf_field(
+    fields: Result<Vec<(String, String)>, serde_urlencoded::de::Error>,
+) -> Option<String> {
+    fields
+        .ok()?
+        .into_iter()
+        .find(|(k, _)| k == CSRF_FIELD)
+        .map(|(_, v)| v)
 }
 
 /// How a request proved who is asking.
@@ -164,10 +163,13 @@ pub enum Credential {
     ApiToken(ApiToken),
 }
 
-/// A signed-in request: who asks (the [`Principal`] every use case takes; `ctx.org`,
-/// `ctx.require(…)` read through to it), how they proved it, and the language they read.
+/// A signed-in request: what the handler may use ([`AppState`]; `ctx.ws()` is the
+/// workspace every use case acts on), who asks (the [`Principal`] every use case takes;
+/// `ctx.org`, `ctx.require(…)` read through to it), how they proved it, and the language
+/// they read.
 #[derive(Clone)]
 pub struct Ctx {
+    pub state: AppState,
     pub who: Principal,
     pub credential: Credential,
     pub lang: Lang,
@@ -182,6 +184,11 @@ impl std::ops::Deref for Ctx {
 }
 
 impl Ctx {
+    /// The workspace the use cases act on.
+    pub fn ws(&self) -> &Workspace {
+        &self.state.ws
+    }
+
     /// The session's cookie token; refused (403) for an API token, which has no session to
     /// switch, end or mint tokens with.
     pub fn session_token(&self) -> Result<&str, AppError> {
@@ -227,6 +234,7 @@ impl FromRequestParts<AppState> for Ctx {
         };
         let who = accounts::principal(&state.ws, &user_id, &org_id, via).await?;
         Ok(Ctx {
+            state: state.clone(),
             who,
             credential,
             lang: Lang::from_headers(&parts.headers),
@@ -239,6 +247,25 @@ pub fn presented_session(headers: &HeaderMap) -> Option<String> {
     cookie(headers, SESSION_COOKIE)
 }
 
+/// Signs in with an e-mail address and password sent from `client`; the session the request
+/// presented, if any, ends (see [`accounts::sign_in`]).
+pub async fn sign_in(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: IpAddr,
+    email: &str,
+    password: &str,
+) -> koers_app::Result<SignedIn> {
+    let previous = presented_session(headers);
+    let presented = Presented {
+        email,
+        password,
+        client,
+        previous: previous.as_deref(),
+    };
+    accounts::sign_in(&state.ws, &state.limiter, state.cfg.session_ttl, presented).await
+}
+
 /// The `Set-Cookie` value that carries a new session's token.
 pub fn session_cookie(state: &AppState, token: &str) -> String {
     set_cookie(
@@ -248,6 +275,11 @@ pub fn session_cookie(state: &AppState, token: &str) -> String {
         state.cfg.secure_cookies,
         true,
     )
+}
+
+/// The `Set-Cookie` value that ends the session cookie (signing out, a changed password).
+pub fn ended_session_cookie(state: &AppState) -> String {
+    set_cookie(SESSION_COOKIE, "", Some(0), state.cfg.secure_cookies, true)
 }
 
 /// A fresh CSRF token for the sign-in form, with the cookie that carries it.

@@ -36,6 +36,14 @@ pub struct WebConfig {
     pub oidc: Vec<OidcProviderConfig>,
 }
 
+impl WebConfig {
+    /// The scheme people reach koers over: `https` when cookies are marked `Secure` (served
+    /// over TLS), else `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.secure_cookies { "https" } else { "http" }
+    }
+}
+
 impl Default for WebConfig {
     fn default() -> Self {
         WebConfig {

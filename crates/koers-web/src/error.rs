@@ -4,12 +4,20 @@
 use crate::i18n::Lang;
 use crate::schema;
 use crate::templates::Templates;
+use axum::Json;
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use koers_core::{FieldError, Invalid};
 use serde::Serialize;
+
+/// What a handler answers: a response (a page, a redirect, a download, JSON with a status
+/// of its own), or the error that becomes one.
+pub type Reply = Result<Response, AppError>;
+
+/// What an API handler answers with a body of type `T` (200), or the error.
+pub type JsonReply<T> = Result<Json<T>, AppError>;
 
 /// What went wrong while handling a request.
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +81,15 @@ impl AppError {
             AppError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Sets `Retry-After` on `resp` when this error says when to try again (a rate limit, a
+    /// busy server).
+    pub fn set_retry_after(&self, resp: &mut Response) {
+        if let AppError::TooManyRequests(secs) | AppError::Busy(secs) = self {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*secs));
         }
     }
 
@@ -198,19 +215,13 @@ impl IntoResponse for AppError {
             detail: self.detail(),
             fields: self.field_errors().to_vec(),
         });
-        match self {
-            AppError::TooManyRequests(secs) | AppError::Busy(secs) => {
-                resp.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-            }
-            // RFC 6750: the client learns its bearer token is the problem.
-            AppError::InvalidToken => {
-                resp.headers_mut().insert(
-                    header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static("Bearer error=\"invalid_token\""),
-                );
-            }
-            _ => {}
+        self.set_retry_after(&mut resp);
+        // RFC 6750: the client learns its bearer token is the problem.
+        if let AppError::InvalidToken = self {
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer error=\"invalid_token\""),
+            );
         }
         resp
     }

@@ -10,11 +10,12 @@ use axum::routing::get;
 use axum::{Json, Router};
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/health", get(ready))
-        .route("/health/live", get(live))
-        .route("/health/ready", get(ready))
-        .route("/metrics", get(metrics))
+    routes! {
+        "/health" => get(ready),
+        "/health/live" => get(live),
+        "/health/ready" => get(ready),
+        "/metrics" => get(metrics),
+    }
 }
 
 async fn live() -> Json<serde_json::Value> {
@@ -24,24 +25,10 @@ async fn live() -> Json<serde_json::Value> {
 async fn ready(State(state): State<AppState>) -> Response {
     let mut checks = serde_json::Map::new();
     let mut ready = true;
-    let store = match state.ws.check_store().await {
-        Ok(()) => "ok",
-        Err(e) => {
-            tracing::error!(error = %e, "store not ready");
-            ready = false;
-            "unavailable"
-        }
-    };
+    let store = check(state.ws.check_store().await, "store", &mut ready);
     checks.insert("store".into(), store.into());
     if let Some(r) = state.ws.check_storage().await {
-        let objects = match r {
-            Ok(()) => "ok",
-            Err(e) => {
-                tracing::error!(error = %e, "object storage not ready");
-                ready = false;
-                "unavailable"
-            }
-        };
+        let objects = check(r, "object storage", &mut ready);
         checks.insert("objectStorage".into(), objects.into());
     }
     let (status, word) = if ready {
@@ -54,6 +41,19 @@ async fn ready(State(state): State<AppState>) -> Response {
         Json(serde_json::json!({ "status": word, "checks": checks })),
     )
         .into_response()
+}
+
+/// A dependency's check as `/health/ready` reports it: `ok`, or `unavailable` (logged, and
+/// koers not ready).
+fn check(r: Result<(), impl std::fmt::Display>, what: &str, ready: &mut bool) -> &'static str {
+    match r {
+        Ok(()) => "ok",
+        Err(e) => {
+            tracing::error!(error = %e, "{what} not ready");
+            *ready = false;
+            "unavailable"
+        }
+    }
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {

@@ -5,17 +5,18 @@ use crate::error::AppError;
 use crate::shell::page;
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::State;
 use axum::response::Html;
 use axum::routing::get;
 use koers_core::Permission;
 use minijinja::context;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/", get(home))
+    routes! {
+        "/" => get(home),
+    }
 }
 
-async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Html<String>, AppError> {
+async fn home(ctx: Ctx) -> Result<Html<String>, AppError> {
     ctx.require(Permission::Read)?;
-    page(&state, &ctx, "home.html", "/", context! {}).await
+    page(&ctx, "home.html", "/", context! {}).await
 }

@@ -6,6 +6,13 @@
 //! unsafe methods, and asks [`auth::Ctx`] for the permission it needs; objects of another
 //! organisation are reported as not found.
 
+/// A module's router as a table, one route a line: `"/path" => get(list).post(create),`.
+macro_rules! routes {
+    ($($path:literal => $methods:expr),* $(,)?) => {
+        axum::Router::new()$(.route($path, $methods))*
+    };
+}
+
 pub mod accounts;
 pub mod analysis;
 pub mod api;
@@ -17,6 +24,7 @@ pub mod client;
 pub mod config;
 pub mod cookies;
 pub mod dashboards;
+pub mod download;
 pub mod error;
 pub mod health;
 pub mod home;

@@ -3,11 +3,10 @@
 //! answers a sent form ([`form_outcome`]). A bottom module: it imports no page module.
 
 use crate::auth::Ctx;
-use crate::error::AppError;
-use crate::state::AppState;
+use crate::error::{AppError, Reply};
 use crate::templates::Templates;
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Redirect};
 use koers_core::Permission;
 use minijinja::{Value, context};
 use serde::Serialize;
@@ -71,18 +70,12 @@ pub enum Done {
 /// (a redirect, or the page again with a notice); when the input was invalid, the page
 /// again (400) with the fields as sent (`form`) and every field's problem; other errors as
 /// usual. `render` draws the page with a status and extra context.
-pub async fn form_outcome<T, E, D, F, Fut>(
-    r: Result<T, E>,
+pub async fn form_outcome<T>(
+    r: Result<T, impl Into<AppError>>,
     form: Value,
-    done: D,
-    render: F,
-) -> Result<Response, AppError>
-where
-    E: Into<AppError>,
-    D: FnOnce(T) -> Done,
-    F: FnOnce(StatusCode, Value) -> Fut,
-    Fut: std::future::Future<Output = Result<Response, AppError>>,
-{
+    done: impl FnOnce(T) -> Done,
+    render: impl AsyncFnOnce(StatusCode, Value) -> Reply,
+) -> Reply {
     match r.map_err(Into::into) {
         Ok(v) => match done(v) {
             Done::To(url) => Ok(Redirect::to(&url).into_response()),
@@ -103,50 +96,38 @@ where
 /// [`form_outcome`] for a form whose conflicts (it exists already, the last administrator
 /// would go) are the form's own problem too: they show on the page again (409) like
 /// invalid input, with the fields as sent.
-pub async fn form_outcome_with_conflicts<T, E, D, F, Fut>(
-    r: Result<T, E>,
+pub async fn form_outcome_with_conflicts<T>(
+    r: Result<T, impl Into<AppError>>,
     form: Value,
-    done: D,
-    render: F,
-) -> Result<Response, AppError>
-where
-    E: Into<AppError>,
-    D: FnOnce(T) -> Done,
-    F: FnOnce(StatusCode, Value) -> Fut,
-    Fut: std::future::Future<Output = Result<Response, AppError>>,
-{
+    done: impl FnOnce(T) -> Done,
+    render: impl AsyncFnOnce(StatusCode, Value) -> Reply,
+) -> Reply {
     match r.map_err(Into::into) {
         Err(e @ AppError::Conflict(_)) => {
             render(e.status(), context! { form => form, ..form_problem(&e) }).await
         }
-        r => form_outcome(r, form, done, render).await,
+        r => form_outcome::<T>(r, form, done, render).await,
     }
 }
 
 /// [`form_outcome`] for a form whose success shows the same page with `notice`.
-pub async fn after_form<T, E, F, Fut>(
-    r: Result<T, E>,
+pub async fn after_form<T>(
+    r: Result<T, impl Into<AppError>>,
     notice: &'static str,
-    render: F,
-) -> Result<Response, AppError>
-where
-    E: Into<AppError>,
-    F: FnOnce(StatusCode, Value) -> Fut,
-    Fut: std::future::Future<Output = Result<Response, AppError>>,
-{
+    render: impl AsyncFnOnce(StatusCode, Value) -> Reply,
+) -> Reply {
     form_outcome(r, Value::UNDEFINED, |_| Done::Notice(notice), render).await
 }
 
 /// Renders a page for a signed-in user: the shell (navigation, organisation switcher,
 /// language switch) plus the page's own context.
 pub async fn page(
-    state: &AppState,
     ctx: &Ctx,
     name: &str,
     current: &str,
     extra: Value,
 ) -> Result<Html<String>, AppError> {
-    let frame = koers_app::accounts::frame(&state.ws, &ctx.who).await?;
+    let frame = koers_app::accounts::frame(ctx.ws(), &ctx.who).await?;
     let base = context! {
         unread => frame.unread_notifications,
         lang => ctx.lang.code(),
@@ -161,4 +142,17 @@ pub async fn page(
         current => current,
     };
     Ok(Html(Templates::render(name, context! { ..extra, ..base })?))
+}
+
+/// [`page`] answered with `status`: how a page's own `render` draws it, at first (200) and
+/// again after a form (with the form's problem or a notice in `extra`).
+pub async fn page_with_status(
+    ctx: &Ctx,
+    status: StatusCode,
+    name: &str,
+    current: &str,
+    extra: Value,
+) -> Reply {
+    let html = page(ctx, name, current, extra).await?;
+    Ok((status, html).into_response())
 }

@@ -2,38 +2,34 @@
 //! the signed-in person's personal API tokens (for scripts and other systems:
 //! `Authorization: Bearer <token>`), and the OpenID Connect providers one may sign in with.
 
-use crate::auth::{Ctx, SESSION_COOKIE, presented_session, session_cookie};
+use crate::api::created;
+use crate::auth::{Ctx, ended_session_cookie, session_cookie, sign_in};
 use crate::client::ClientIp;
-use crate::cookies::set_cookie;
-use crate::error::AppError;
+use crate::error::{AppError, JsonReply, Reply};
 use crate::input::JsonInput;
 use crate::organisations::api::{OrganisationOut, UserOut};
 use crate::schema;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use koers_app::Principal;
-use koers_app::accounts::{self, ApiToken, Presented, tokens};
+use koers_app::accounts::{self, ApiToken, tokens};
 use koers_core::Role;
 use koers_core::tokens::TokenScope;
 use serde::Serialize;
 use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/sessions", post(create_session))
-        .route(
-            "/sessions/current",
-            get(current_session)
-                .patch(switch_organisation)
-                .delete(end_session),
-        )
-        .route("/tokens", get(list_tokens).post(create_token))
-        .route("/tokens/{token_id}", delete(revoke_token))
-        .route("/auth-providers", get(list_auth_providers))
+    routes! {
+        "/sessions" => post(create_session),
+        "/sessions/current" => get(current_session).patch(switch_organisation).delete(end_session),
+        "/tokens" => get(list_tokens).post(create_token),
+        "/tokens/{token_id}" => delete(revoke_token),
+        "/auth-providers" => get(list_auth_providers),
+    }
 }
 
 /// The signed-in session: who, in which organisation, with which roles, and the token to
@@ -157,19 +153,11 @@ pub async fn create_session(
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
     JsonInput(mut input): JsonInput,
-) -> Result<Response, AppError> {
+) -> Reply {
     let email = input.text("email");
     let password = input.text("password");
     input.finish(Ok(()))?;
-    let previous = presented_session(&headers);
-    let presented = Presented {
-        email: &email,
-        password: &password,
-        client: ip,
-        previous: previous.as_deref(),
-    };
-    let signed_in =
-        accounts::sign_in(&state.ws, &state.limiter, state.cfg.session_ttl, presented).await?;
+    let signed_in = sign_in(&state, &headers, ip, &email, &password).await?;
     let out = SessionOut::of(&signed_in.who, Some(signed_in.session.csrf_token));
     let cookie = session_cookie(&state, &signed_in.token);
     Ok((
@@ -192,34 +180,30 @@ pub async fn current_session(ctx: Ctx) -> Json<SessionOut> {
     responses((status = 200, description = "Gewisseld", body = SessionOut),
         (status = 404, description = "Geen lid van die organisatie (of zij bestaat niet)", body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn switch_organisation(
-    State(state): State<AppState>,
     ctx: Ctx,
     JsonInput(mut input): JsonInput,
-) -> Result<Json<SessionOut>, AppError> {
+) -> JsonReply<SessionOut> {
     let org_id = input.text("organisationId");
     input.finish(Ok(()))?;
     let who =
-        accounts::switch_organisation(&state.ws, &ctx.who, ctx.session_token()?, &org_id).await?;
+        accounts::switch_organisation(ctx.ws(), &ctx.who, ctx.session_token()?, &org_id).await?;
     Ok(Json(SessionOut::of(&who, ctx.csrf().map(str::to_string))))
 }
 
 /// Sign out.
 #[utoipa::path(delete, path = "/sessions/current", tag = "sessies",
     responses((status = 204, description = "Uitgelogd")))]
-pub async fn end_session(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    accounts::sign_out(&state.ws, &ctx.who, ctx.session_token()?).await?;
-    let cookie = set_cookie(SESSION_COOKIE, "", Some(0), state.cfg.secure_cookies, true);
+pub async fn end_session(ctx: Ctx) -> Reply {
+    accounts::sign_out(ctx.ws(), &ctx.who, ctx.session_token()?).await?;
+    let cookie = ended_session_cookie(&ctx.state);
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
 }
 
 /// Your personal API tokens, newest first.
 #[utoipa::path(get, path = "/tokens", tag = "sessies",
     responses((status = 200, description = "Tokens", body = Vec<TokenOut>)))]
-pub async fn list_tokens(
-    State(state): State<AppState>,
-    ctx: Ctx,
-) -> Result<Json<Vec<TokenOut>>, AppError> {
-    let all = tokens::list(&state.ws, &ctx.who).await?;
+pub async fn list_tokens(ctx: Ctx) -> JsonReply<Vec<TokenOut>> {
+    let all = tokens::list(ctx.ws(), &ctx.who).await?;
     Ok(Json(all.iter().map(TokenOut::from).collect()))
 }
 
@@ -229,17 +213,16 @@ pub async fn list_tokens(
 #[utoipa::path(post, path = "/tokens", tag = "sessies", request_body = TokenIn,
     responses((status = 201, description = "Gemaakt; het token staat alleen in dit antwoord", body = TokenCreatedOut)))]
 pub async fn create_token(
-    State(state): State<AppState>,
     ctx: Ctx,
     ClientIp(client): ClientIp,
     JsonInput(input): JsonInput,
-) -> Result<Response, AppError> {
-    let made = tokens::create(&state.ws, &ctx.who, client, input).await?;
+) -> Reply {
+    let made = tokens::create(ctx.ws(), &ctx.who, client, input).await?;
     let out = TokenCreatedOut {
         token: made.secret,
         details: (&made.token).into(),
     };
-    Ok((StatusCode::CREATED, Json(out)).into_response())
+    Ok(created(out))
 }
 
 /// Revoke one of your tokens; it is refused from then on.
@@ -247,12 +230,11 @@ pub async fn create_token(
     params(("tokenId" = String, Path, description = "Id van het token")),
     responses((status = 204, description = "Ingetrokken")))]
 pub async fn revoke_token(
-    State(state): State<AppState>,
     ctx: Ctx,
     ClientIp(client): ClientIp,
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    tokens::revoke(&state.ws, &ctx.who, client, &id).await?;
+    tokens::revoke(ctx.ws(), &ctx.who, client, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

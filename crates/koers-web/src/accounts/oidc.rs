@@ -163,12 +163,7 @@ fn base_url(state: &AppState, headers: &HeaderMap) -> String {
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
-    let scheme = if state.cfg.secure_cookies {
-        "https"
-    } else {
-        "http"
-    };
-    format!("{scheme}://{host}")
+    format!("{}://{host}", state.cfg.scheme())
 }
 
 /// The address the provider sends the browser back to.

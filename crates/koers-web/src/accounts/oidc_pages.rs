@@ -6,24 +6,25 @@ use super::oidc::{self, Callback, Failure, Finished, SignInError};
 use super::pages::{before_sign_in, render_login, safe_next};
 use crate::auth::session_cookie;
 use crate::client::ClientIp;
-use crate::error::AppError;
+use crate::error::{AppError, Reply};
 use crate::i18n::{Lang, t};
 use crate::input::FormInput;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
+use axum::response::{AppendHeaders, IntoResponse, Redirect};
 use axum::routing::get;
 use minijinja::context;
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/login/oidc/{provider}", get(begin))
-        .route("/login/oidc/{provider}/callback", get(callback))
-        .route("/login/oidc/{provider}/logout", get(logout))
-        .route("/login/koppelen", get(link_form).post(link))
+    routes! {
+        "/login/oidc/{provider}" => get(begin),
+        "/login/oidc/{provider}/callback" => get(callback),
+        "/login/oidc/{provider}/logout" => get(logout),
+        "/login/koppelen" => get(link_form).post(link),
+    }
 }
 
 #[derive(Deserialize)]
@@ -32,7 +33,7 @@ struct Begin {
 }
 
 /// The sign-in page with the message of `failure`, and the state cookie ended.
-fn failed(state: &AppState, headers: &HeaderMap, failure: Failure) -> Result<Response, AppError> {
+fn failed(state: &AppState, headers: &HeaderMap, failure: Failure) -> Reply {
     let message = t(Lang::from_headers(headers), failure.key());
     let mut resp = render_login(
         state,
@@ -54,7 +55,7 @@ async fn begin(
     Path(id): Path<String>,
     headers: HeaderMap,
     Query(q): Query<Begin>,
-) -> Result<Response, AppError> {
+) -> Reply {
     let p = oidc::provider(&state, &id)?;
     match oidc::start(&state, &headers, p, safe_next(q.next.as_deref())).await {
         Ok((url, cookie)) => Ok((
@@ -72,7 +73,7 @@ async fn callback(
     Path(id): Path<String>,
     headers: HeaderMap,
     Query(cb): Query<Callback>,
-) -> Result<Response, AppError> {
+) -> Reply {
     let p = oidc::provider(&state, &id)?;
     match oidc::finish(&state, &headers, p, cb).await {
         Ok(Finished::ConfirmLink(token)) => Ok((
@@ -101,7 +102,7 @@ async fn logout(
     State(state): State<AppState>,
     Path(id): Path<String>,
     headers: HeaderMap,
-) -> Result<Response, AppError> {
+) -> Reply {
     let p = oidc::provider(&state, &id)?;
     match oidc::end_session_url(&state, &headers, p).await {
         Ok(Some(url)) => Ok(Redirect::to(&url).into_response()),
@@ -117,7 +118,7 @@ async fn render_link(
     headers: &HeaderMap,
     status: StatusCode,
     error: Option<String>,
-) -> Result<Response, AppError> {
+) -> Reply {
     let (pending, user) = match oidc::waiting_link(state, headers).await {
         Ok(x) => x,
         Err(SignInError::Failed(f)) => return failed(state, headers, f),
@@ -135,10 +136,7 @@ async fn render_link(
     )
 }
 
-async fn link_form(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
+async fn link_form(State(state): State<AppState>, headers: HeaderMap) -> Reply {
     render_link(&state, &headers, StatusCode::OK, None).await
 }
 
@@ -148,7 +146,7 @@ async fn link(
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
     FormInput(mut input): FormInput,
-) -> Result<Response, AppError> {
+) -> Reply {
     let password = input.text("password");
     match oidc::confirm_link(&state, &headers, &password, ip).await {
         Ok((token, next)) => Ok((
@@ -161,9 +159,7 @@ async fn link(
             .into_response()),
         Err(SignInError::App(e @ (AppError::BadCredentials | AppError::TooManyRequests(_)))) => {
             let mut resp = render_link(&state, &headers, e.status(), Some(e.detail())).await?;
-            if let AppError::TooManyRequests(secs) = e {
-                resp.headers_mut().insert(header::RETRY_AFTER, secs.into());
-            }
+            e.set_retry_after(&mut resp);
             Ok(resp)
         }
         Err(SignInError::Failed(f)) => {

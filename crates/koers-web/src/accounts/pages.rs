@@ -1,36 +1,37 @@
 //! Signing in and out, the language switch, switching organisation, and the user's own
 //! account page: changing the password, and personal API tokens.
 
-use crate::auth::{Ctx, SESSION_COOKIE, login_csrf, presented_session, session_cookie};
+use crate::auth::{Ctx, ended_session_cookie, login_csrf, session_cookie, sign_in};
 use crate::client::ClientIp;
 use crate::config::OidcProviderConfig;
 use crate::cookies::set_cookie;
-use crate::error::AppError;
+use crate::error::{AppError, Reply};
 use crate::i18n::{LANG_COOKIE, Lang};
 use crate::input::FormInput;
-use crate::shell::{form_problem, page};
+use crate::shell::{form_problem, page_with_status};
 use crate::state::AppState;
 use crate::templates::Templates;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Redirect};
 use axum::routing::{get, post};
-use koers_app::accounts::{self, Presented, tokens};
+use koers_app::accounts::{self, tokens};
 use koers_app::organisations;
 use minijinja::{Value, context};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/login", get(login_form).post(login))
-        .route("/logout", post(logout))
-        .route("/lang/{code}", get(switch_lang))
-        .route("/organisatie/wisselen", post(switch))
-        .route("/account", get(show_account))
-        .route("/account/wachtwoord", post(change_password))
-        .route("/account/tokens", post(create_token))
-        .route("/account/tokens/{token_id}/intrekken", post(revoke_token))
+    routes! {
+        "/login" => get(login_form).post(login),
+        "/logout" => post(logout),
+        "/lang/{code}" => get(switch_lang),
+        "/organisatie/wisselen" => post(switch),
+        "/account" => get(show_account),
+        "/account/wachtwoord" => post(change_password),
+        "/account/tokens" => post(create_token),
+        "/account/tokens/{token_id}/intrekken" => post(revoke_token),
+    }
 }
 
 #[derive(Deserialize)]
@@ -83,7 +84,7 @@ pub(super) fn render_login(
     email: &str,
     error: Option<String>,
     signed_out_of: Option<&OidcProviderConfig>,
-) -> Result<Response, AppError> {
+) -> Reply {
     let providers: Vec<_> = state
         .cfg
         .oidc
@@ -108,7 +109,7 @@ pub(super) fn before_sign_in(
     status: StatusCode,
     template: &str,
     ctx: minijinja::Value,
-) -> Result<Response, AppError> {
+) -> Reply {
     let (csrf, set) = login_csrf(headers, state.cfg.secure_cookies);
     let html = Templates::render(
         template,
@@ -125,7 +126,7 @@ async fn login_form(
     State(state): State<AppState>,
     headers: HeaderMap,
     Query(q): Query<Next>,
-) -> Result<Response, AppError> {
+) -> Reply {
     let signed_out_of = q
         .signed_out
         .as_deref()
@@ -146,18 +147,11 @@ async fn login(
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
     FormInput(mut input): FormInput,
-) -> Result<Response, AppError> {
+) -> Reply {
     let email = input.text("email");
     let password = input.text("password");
     let next = safe_next(Some(&input.text("next")));
-    let previous = presented_session(&headers);
-    let presented = Presented {
-        email: &email,
-        password: &password,
-        client: ip,
-        previous: previous.as_deref(),
-    };
-    match accounts::sign_in(&state.ws, &state.limiter, state.cfg.session_ttl, presented)
+    match sign_in(&state, &headers, ip, &email, &password)
         .await
         .map_err(AppError::from)
     {
@@ -175,21 +169,19 @@ async fn login(
                 Some(e.detail()),
                 None,
             )?;
-            if let AppError::TooManyRequests(secs) = e {
-                resp.headers_mut().insert(header::RETRY_AFTER, secs.into());
-            }
+            e.set_retry_after(&mut resp);
             Ok(resp)
         }
         Err(e) => Err(e),
     }
 }
 
-async fn logout(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    let provider = accounts::sign_out(&state.ws, &ctx.who, ctx.session_token()?).await?;
-    let cookie = set_cookie(SESSION_COOKIE, "", Some(0), state.cfg.secure_cookies, true);
+async fn logout(ctx: Ctx) -> Reply {
+    let provider = accounts::sign_out(ctx.ws(), &ctx.who, ctx.session_token()?).await?;
+    let cookie = ended_session_cookie(&ctx.state);
     // Someone who came through a provider is offered to sign out there too.
     let to = match provider {
-        Some(id) if super::oidc::provider(&state, &id).is_ok() => {
+        Some(id) if super::oidc::provider(&ctx.state, &id).is_ok() => {
             format!("/login?signed_out={id}")
         }
         _ => "/login".to_string(),
@@ -201,7 +193,7 @@ async fn switch_lang(
     State(state): State<AppState>,
     Path(code): Path<String>,
     Query(q): Query<Next>,
-) -> Result<Response, AppError> {
+) -> Reply {
     let lang = Lang::parse(&code).ok_or(AppError::NotFound)?;
     let cookie = set_cookie(
         LANG_COOKIE,
@@ -218,25 +210,16 @@ async fn switch_lang(
 }
 
 /// Switches the session to another organisation the user is a member of.
-async fn switch(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    FormInput(mut input): FormInput,
-) -> Result<Response, AppError> {
+async fn switch(ctx: Ctx, FormInput(mut input): FormInput) -> Reply {
     let org_id = input.text("orgId");
-    accounts::switch_organisation(&state.ws, &ctx.who, ctx.session_token()?, &org_id).await?;
+    accounts::switch_organisation(ctx.ws(), &ctx.who, ctx.session_token()?, &org_id).await?;
     Ok(Redirect::to("/").into_response())
 }
 
 /// The account page with the user's tokens and `extra` (a new token, a form's problems).
-async fn render_account(
-    state: &AppState,
-    ctx: &Ctx,
-    status: StatusCode,
-    extra: Value,
-) -> Result<Response, AppError> {
-    let orgs = organisations::mine(&state.ws, &ctx.who).await?;
-    let list: Vec<Value> = tokens::list(&state.ws, &ctx.who)
+async fn render_account(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
+    let orgs = organisations::mine(ctx.ws(), &ctx.who).await?;
+    let list: Vec<Value> = tokens::list(ctx.ws(), &ctx.who)
         .await?
         .iter()
         .map(|t| {
@@ -263,37 +246,32 @@ async fn render_account(
         expires_min => day(1),
         expires_max => day(koers_core::tokens::MAX_DAYS),
     };
-    let html = page(
-        state,
+    page_with_status(
         ctx,
+        status,
         "account.html",
         "/account",
         context! { ..extra, ..base },
     )
-    .await?;
-    Ok((status, html).into_response())
+    .await
 }
 
-async fn show_account(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    render_account(&state, &ctx, StatusCode::OK, context! {}).await
+async fn show_account(ctx: Ctx) -> Reply {
+    render_account(&ctx, StatusCode::OK, context! {}).await
 }
 
-async fn change_password(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    FormInput(input): FormInput,
-) -> Result<Response, AppError> {
-    match accounts::change_password(&state.ws, &ctx.who, input)
+async fn change_password(ctx: Ctx, FormInput(input): FormInput) -> Reply {
+    match accounts::change_password(ctx.ws(), &ctx.who, input)
         .await
         .map_err(AppError::from)
     {
         // Every session ended with the old password; sign in again with the new one.
         Ok(()) => {
-            let cookie = set_cookie(SESSION_COOKIE, "", Some(0), state.cfg.secure_cookies, true);
+            let cookie = ended_session_cookie(&ctx.state);
             Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/login")).into_response())
         }
         Err(e @ AppError::Invalid(_)) => {
-            render_account(&state, &ctx, StatusCode::BAD_REQUEST, form_problem(&e)).await
+            render_account(&ctx, StatusCode::BAD_REQUEST, form_problem(&e)).await
         }
         Err(e) => Err(e),
     }
@@ -301,38 +279,28 @@ async fn change_password(
 
 /// Makes a token and shows it, this once, on the account page; the token form's problems
 /// have their own names on that page.
-async fn create_token(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    ClientIp(client): ClientIp,
-    form: FormInput,
-) -> Result<Response, AppError> {
+async fn create_token(ctx: Ctx, ClientIp(client): ClientIp, form: FormInput) -> Reply {
     let fields = form.value();
-    match tokens::create(&state.ws, &ctx.who, client, form.0)
+    match tokens::create(ctx.ws(), &ctx.who, client, form.0)
         .await
         .map_err(AppError::from)
     {
         Ok(made) => {
             let extra = context! { new_token => made.secret, new_token_name => made.token.name };
-            render_account(&state, &ctx, StatusCode::OK, extra).await
+            render_account(&ctx, StatusCode::OK, extra).await
         }
         Err(e @ AppError::Invalid(_)) => {
             let extra = context! {
                 token_error => e.detail(), token_field_errors => e.field_errors(), token_form => fields,
             };
-            render_account(&state, &ctx, StatusCode::BAD_REQUEST, extra).await
+            render_account(&ctx, StatusCode::BAD_REQUEST, extra).await
         }
         Err(e) => Err(e),
     }
 }
 
-async fn revoke_token(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    ClientIp(client): ClientIp,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    tokens::revoke(&state.ws, &ctx.who, client, &id).await?;
+async fn revoke_token(ctx: Ctx, ClientIp(client): ClientIp, Path(id): Path<String>) -> Reply {
+    tokens::revoke(ctx.ws(), &ctx.who, client, &id).await?;
     Ok(Redirect::to("/account#api-tokens").into_response())
 }
 

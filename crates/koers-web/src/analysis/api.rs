@@ -2,15 +2,16 @@
 //! with results as JSON or, with `format`, as a file.
 
 use super::views::download;
+use crate::api::{created, outs};
 use crate::auth::Ctx;
-use crate::error::AppError;
+use crate::error::{AppError, JsonReply, Reply};
 use crate::input::JsonInput;
 use crate::schema;
 use crate::state::AppState;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use koers_app::analysis::{self as analysis, Analysis, QueryOutput, export_format};
@@ -21,16 +22,12 @@ use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/queries", post(run_query))
-        .route("/analyses", get(list_analyses).post(create_analysis))
-        .route(
-            "/analyses/{analysis_id}",
-            get(get_analysis)
-                .put(update_analysis)
-                .delete(delete_analysis),
-        )
-        .route("/analyses/{analysis_id}/runs", post(run_analysis))
+    routes! {
+        "/queries" => post(run_query),
+        "/analyses" => get(list_analyses).post(create_analysis),
+        "/analyses/{analysis_id}" => get(get_analysis).put(update_analysis).delete(delete_analysis),
+        "/analyses/{analysis_id}/runs" => post(run_analysis),
+    }
 }
 
 /// SQL to run.
@@ -119,7 +116,7 @@ pub struct RunIn {
 }
 
 /// A result as JSON, or as a file in `format`.
-fn answer(out: &QueryOutput, format: Option<&str>, stem: &str) -> Result<Response, AppError> {
+fn answer(out: &QueryOutput, format: Option<&str>, stem: &str) -> Reply {
     match format {
         Some(f) => download(out, export_format(f)?, stem),
         None => Ok(Json(ResultsOut::from(Results::from_output(out)?)).into_response()),
@@ -130,50 +127,38 @@ fn answer(out: &QueryOutput, format: Option<&str>, stem: &str) -> Result<Respons
 #[utoipa::path(post, path = "/queries", tag = "analyses", params(FormatQuery), request_body = QueryIn,
     responses((status = 200, description = "Het resultaat", body = ResultsOut)))]
 pub async fn run_query(
-    State(state): State<AppState>,
     ctx: Ctx,
     Query(q): Query<FormatQuery>,
     JsonInput(mut input): JsonInput,
-) -> Result<Response, AppError> {
+) -> Reply {
     let sql = input.text("sql");
     input.finish(Ok(()))?;
-    let out = analysis::run_sql(&state.ws, &ctx.who, &sql).await?;
+    let out = analysis::run_sql(ctx.ws(), &ctx.who, &sql).await?;
     answer(&out, q.format.as_deref(), "resultaat")
 }
 
 /// The organisation's saved analyses.
 #[utoipa::path(get, path = "/analyses", tag = "analyses",
     responses((status = 200, description = "Analyses", body = Vec<AnalysisOut>)))]
-pub async fn list_analyses(
-    State(state): State<AppState>,
-    ctx: Ctx,
-) -> Result<Json<Vec<AnalysisOut>>, AppError> {
-    let all = analysis::analyses(&state.ws, &ctx.who).await?;
-    Ok(Json(all.iter().map(Into::into).collect()))
+pub async fn list_analyses(ctx: Ctx) -> JsonReply<Vec<AnalysisOut>> {
+    let all = analysis::analyses(ctx.ws(), &ctx.who).await?;
+    Ok(Json(outs(&all)))
 }
 
 /// Save an analysis (analysts).
 #[utoipa::path(post, path = "/analyses", tag = "analyses", request_body = AnalysisIn,
     responses((status = 201, description = "Opgeslagen", body = AnalysisOut)))]
-pub async fn create_analysis(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    JsonInput(input): JsonInput,
-) -> Result<Response, AppError> {
-    let a = analysis::save(&state.ws, &ctx.who, None, input).await?;
-    Ok((StatusCode::CREATED, Json(AnalysisOut::from(&a))).into_response())
+pub async fn create_analysis(ctx: Ctx, JsonInput(input): JsonInput) -> Reply {
+    let a = analysis::save(ctx.ws(), &ctx.who, None, input).await?;
+    Ok(created(AnalysisOut::from(&a)))
 }
 
 /// One saved analysis.
 #[utoipa::path(get, path = "/analyses/{analysisId}", tag = "analyses",
     params(("analysisId" = String, Path, description = "Id van de analyse")),
     responses((status = 200, description = "De analyse", body = AnalysisOut)))]
-pub async fn get_analysis(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Json<AnalysisOut>, AppError> {
-    let a = analysis::analysis(&state.ws, &ctx.who, &id).await?;
+pub async fn get_analysis(ctx: Ctx, Path(id): Path<String>) -> JsonReply<AnalysisOut> {
+    let a = analysis::analysis(ctx.ws(), &ctx.who, &id).await?;
     Ok(Json((&a).into()))
 }
 
@@ -183,12 +168,11 @@ pub async fn get_analysis(
     request_body = AnalysisIn,
     responses((status = 200, description = "Opgeslagen", body = AnalysisOut)))]
 pub async fn update_analysis(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     JsonInput(input): JsonInput,
-) -> Result<Json<AnalysisOut>, AppError> {
-    let a = analysis::save(&state.ws, &ctx.who, Some(&id), input).await?;
+) -> JsonReply<AnalysisOut> {
+    let a = analysis::save(ctx.ws(), &ctx.who, Some(&id), input).await?;
     Ok(Json((&a).into()))
 }
 
@@ -196,12 +180,8 @@ pub async fn update_analysis(
 #[utoipa::path(delete, path = "/analyses/{analysisId}", tag = "analyses",
     params(("analysisId" = String, Path, description = "Id van de analyse")),
     responses((status = 204, description = "Verwijderd")))]
-pub async fn delete_analysis(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<StatusCode, AppError> {
-    analysis::delete(&state.ws, &ctx.who, &id).await?;
+pub async fn delete_analysis(ctx: Ctx, Path(id): Path<String>) -> Result<StatusCode, AppError> {
+    analysis::delete(ctx.ws(), &ctx.who, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -211,13 +191,12 @@ pub async fn delete_analysis(
     request_body = RunIn,
     responses((status = 200, description = "Het resultaat", body = ResultsOut)))]
 pub async fn run_analysis(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     Query(q): Query<FormatQuery>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Response, AppError> {
+) -> Reply {
     let values: BTreeMap<String, String> = if body.is_empty() {
         BTreeMap::new()
     } else {
@@ -247,7 +226,7 @@ pub async fn run_analysis(
             }
         }
     };
-    let (a, out) = analysis::run_saved(&state.ws, &ctx.who, &id, &values).await?;
+    let (a, out) = analysis::run_saved(ctx.ws(), &ctx.who, &id, &values).await?;
     answer(&out, q.format.as_deref(), &a.title.replace(' ', "_"))
 }
 

@@ -3,14 +3,14 @@
 
 use super::views::download;
 use crate::auth::Ctx;
-use crate::error::AppError;
+use crate::error::{AppError, Reply};
 use crate::input::{FormInput, Input};
-use crate::shell::{form_problem, page};
+use crate::shell::{form_problem, page_with_status};
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use koers_app::analysis::{self as analysis, Analysis, export_format};
 use koers_app::results::{Results, display};
@@ -22,16 +22,17 @@ use std::collections::BTreeMap;
 const PAGE: usize = 100;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/analyses", get(editor))
-        .route("/analyses/uitvoeren", post(run))
-        .route("/analyses/exporteren", post(export_adhoc))
-        .route("/analyses/opslaan", post(save_new))
-        .route("/analyses/{id}", get(saved))
-        .route("/analyses/{id}/uitvoeren", post(run_saved_page))
-        .route("/analyses/{id}/exporteren", post(export_saved))
-        .route("/analyses/{id}/opslaan", post(save_existing))
-        .route("/analyses/{id}/verwijderen", post(delete))
+    routes! {
+        "/analyses" => get(editor),
+        "/analyses/uitvoeren" => post(run),
+        "/analyses/exporteren" => post(export_adhoc),
+        "/analyses/opslaan" => post(save_new),
+        "/analyses/{id}" => get(saved),
+        "/analyses/{id}/uitvoeren" => post(run_saved_page),
+        "/analyses/{id}/exporteren" => post(export_saved),
+        "/analyses/{id}/opslaan" => post(save_existing),
+        "/analyses/{id}/verwijderen" => post(delete),
+    }
 }
 
 /// The result table's page and the map, for the template.
@@ -56,17 +57,16 @@ fn result_context(r: &Results, page_no: usize) -> Value {
 }
 
 async fn render(
-    state: &AppState,
     ctx: &Ctx,
     template: &str,
     current: &str,
     status: StatusCode,
     extra: Value,
-) -> Result<Response, AppError> {
-    let bench = analysis::workbench(&state.ws, &ctx.who).await?;
-    let html = page(
-        state,
+) -> Reply {
+    let bench = analysis::workbench(ctx.ws(), &ctx.who).await?;
+    page_with_status(
         ctx,
+        status,
         template,
         current,
         context! {
@@ -76,13 +76,11 @@ async fn render(
             ..extra
         },
     )
-    .await?;
-    Ok((status, html).into_response())
+    .await
 }
 
-async fn editor(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
+async fn editor(ctx: Ctx) -> Reply {
     render(
-        &state,
         &ctx,
         "analysis.html",
         "/analyses",
@@ -103,79 +101,43 @@ fn query_error(e: &AppError) -> bool {
     )
 }
 
-async fn run(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    FormInput(mut input): FormInput,
-) -> Result<Response, AppError> {
+async fn run(ctx: Ctx, FormInput(mut input): FormInput) -> Reply {
     let sql = input.text("sql");
     let page_no: usize = input.text("page").parse().unwrap_or(1);
-    match analysis::run_sql(&state.ws, &ctx.who, &sql)
+    match analysis::run_sql(ctx.ws(), &ctx.who, &sql)
         .await
         .map_err(AppError::from)
     {
         Ok(out) => {
             let r = Results::from_output(&out)?;
             let extra = context! { sql => sql, result => result_context(&r, page_no) };
-            render(
-                &state,
-                &ctx,
-                "analysis.html",
-                "/analyses",
-                StatusCode::OK,
-                extra,
-            )
-            .await
+            render(&ctx, "analysis.html", "/analyses", StatusCode::OK, extra).await
         }
         Err(e) if query_error(&e) => {
             let extra = context! { sql => sql, error => e.detail() };
-            render(
-                &state,
-                &ctx,
-                "analysis.html",
-                "/analyses",
-                e.status(),
-                extra,
-            )
-            .await
+            render(&ctx, "analysis.html", "/analyses", e.status(), extra).await
         }
         Err(e) => Err(e),
     }
 }
 
-async fn export_adhoc(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    FormInput(mut input): FormInput,
-) -> Result<Response, AppError> {
+async fn export_adhoc(ctx: Ctx, FormInput(mut input): FormInput) -> Reply {
     let sql = input.text("sql");
     let format = export_format(&input.text("format"))?;
-    let out = analysis::run_sql(&state.ws, &ctx.who, &sql).await?;
+    let out = analysis::run_sql(ctx.ws(), &ctx.who, &sql).await?;
     download(&out, format, "resultaat")
 }
 
-async fn save_new(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    form: FormInput,
-) -> Result<Response, AppError> {
+async fn save_new(ctx: Ctx, form: FormInput) -> Reply {
     let sql = form.value().get_attr("sql").unwrap_or_default();
-    match analysis::save(&state.ws, &ctx.who, None, form.0)
+    match analysis::save(ctx.ws(), &ctx.who, None, form.0)
         .await
         .map_err(AppError::from)
     {
         Ok(a) => Ok(Redirect::to(&format!("/analyses/{}", a.id)).into_response()),
         Err(e) if query_error(&e) => {
             let extra = context! { sql => sql, ..form_problem(&e) };
-            render(
-                &state,
-                &ctx,
-                "analysis.html",
-                "/analyses",
-                e.status(),
-                extra,
-            )
-            .await
+            render(&ctx, "analysis.html", "/analyses", e.status(), extra).await
         }
         Err(e) => Err(e),
     }
@@ -191,16 +153,9 @@ fn param_values(input: &mut Input, a: &Analysis) -> BTreeMap<String, String> {
         .collect()
 }
 
-async fn render_saved(
-    state: &AppState,
-    ctx: &Ctx,
-    id: &str,
-    status: StatusCode,
-    extra: Value,
-) -> Result<Response, AppError> {
-    let a = analysis::analysis(&state.ws, &ctx.who, id).await?;
+async fn render_saved(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Reply {
+    let a = analysis::analysis(ctx.ws(), &ctx.who, id).await?;
     render(
-        state,
         ctx,
         "analysis_saved.html",
         "/analyses",
@@ -210,24 +165,19 @@ async fn render_saved(
     .await
 }
 
-async fn saved(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    render_saved(&state, &ctx, &id, StatusCode::OK, context! {}).await
+async fn saved(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    render_saved(&ctx, &id, StatusCode::OK, context! {}).await
 }
 
 async fn run_saved_page(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     FormInput(mut input): FormInput,
-) -> Result<Response, AppError> {
-    let a = analysis::analysis(&state.ws, &ctx.who, &id).await?;
+) -> Reply {
+    let a = analysis::analysis(ctx.ws(), &ctx.who, &id).await?;
     let values = param_values(&mut input, &a);
     let page_no: usize = input.text("page").parse().unwrap_or(1);
-    match analysis::run_saved(&state.ws, &ctx.who, &id, &values)
+    match analysis::run_saved(ctx.ws(), &ctx.who, &id, &values)
         .await
         .map_err(AppError::from)
     {
@@ -238,11 +188,10 @@ async fn run_saved_page(
                 .map(|(k, v)| (format!("p_{k}"), v.clone()))
                 .collect();
             let extra = context! { values => values, hidden => hidden, result => result_context(&r, page_no) };
-            render_saved(&state, &ctx, &id, StatusCode::OK, extra).await
+            render_saved(&ctx, &id, StatusCode::OK, extra).await
         }
         Err(e) if query_error(&e) => {
             render_saved(
-                &state,
                 &ctx,
                 &id,
                 e.status(),
@@ -254,49 +203,28 @@ async fn run_saved_page(
     }
 }
 
-async fn export_saved(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    FormInput(mut input): FormInput,
-) -> Result<Response, AppError> {
-    let a = analysis::analysis(&state.ws, &ctx.who, &id).await?;
+async fn export_saved(ctx: Ctx, Path(id): Path<String>, FormInput(mut input): FormInput) -> Reply {
+    let a = analysis::analysis(ctx.ws(), &ctx.who, &id).await?;
     let values = param_values(&mut input, &a);
     let format = export_format(&input.text("format"))?;
-    let (a, out) = analysis::run_saved(&state.ws, &ctx.who, &id, &values).await?;
+    let (a, out) = analysis::run_saved(ctx.ws(), &ctx.who, &id, &values).await?;
     download(&out, format, &a.title.replace(' ', "_"))
 }
 
-async fn save_existing(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    FormInput(input): FormInput,
-) -> Result<Response, AppError> {
-    match analysis::save(&state.ws, &ctx.who, Some(&id), input)
+async fn save_existing(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
+    match analysis::save(ctx.ws(), &ctx.who, Some(&id), input)
         .await
         .map_err(AppError::from)
     {
         Ok(a) => Ok(Redirect::to(&format!("/analyses/{}", a.id)).into_response()),
         Err(e) if query_error(&e) => {
-            render_saved(
-                &state,
-                &ctx,
-                &id,
-                e.status(),
-                context! { error => e.detail() },
-            )
-            .await
+            render_saved(&ctx, &id, e.status(), context! { error => e.detail() }).await
         }
         Err(e) => Err(e),
     }
 }
 
-async fn delete(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    analysis::delete(&state.ws, &ctx.who, &id).await?;
+async fn delete(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    analysis::delete(ctx.ws(), &ctx.who, &id).await?;
     Ok(Redirect::to("/analyses").into_response())
 }

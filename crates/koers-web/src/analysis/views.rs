@@ -1,15 +1,14 @@
 //! What the analysis pages and the API answer alike: a result as a downloadable file.
 
-use crate::error::AppError;
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use crate::download::CSV;
+use crate::error::Reply;
 use koers_app::analysis::{ExportFormat, QueryOutput, export};
 
 /// A result as a downloadable file named after `stem` (letters, digits, `_` and `-` only).
-pub fn download(out: &QueryOutput, format: ExportFormat, stem: &str) -> Result<Response, AppError> {
+pub fn download(out: &QueryOutput, format: ExportFormat, stem: &str) -> Reply {
     let buf = export(out, format)?;
     let (mime, ext) = match format {
-        ExportFormat::Csv | ExportFormat::CsvRaw => ("text/csv; charset=utf-8", "csv"),
+        ExportFormat::Csv | ExportFormat::CsvRaw => (CSV, "csv"),
         ExportFormat::GeoJson => ("application/geo+json", "geojson"),
         ExportFormat::Parquet => ("application/vnd.apache.parquet", "parquet"),
     };
@@ -23,15 +22,9 @@ pub fn download(out: &QueryOutput, format: ExportFormat, stem: &str) -> Result<R
     } else {
         safe
     };
-    Ok((
-        [
-            (header::CONTENT_TYPE, mime.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}.{ext}\""),
-            ),
-        ],
+    Ok(crate::download::download(
+        mime,
+        &format!("{name}.{ext}"),
         buf,
-    )
-        .into_response())
+    ))
 }

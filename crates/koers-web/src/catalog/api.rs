@@ -4,8 +4,9 @@
 
 use super::read_import_form;
 use super::views::{JobOut, accepted, describe_failure};
+use crate::api::outs;
 use crate::auth::Ctx;
-use crate::error::AppError;
+use crate::error::{AppError, JsonReply, Reply};
 use crate::input::JsonInput;
 use crate::ogc::base_url;
 use crate::schema;
@@ -22,19 +23,15 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/datasets",
-            get(list_datasets)
-                .post(import_dataset)
-                .layer(DefaultBodyLimit::disable()),
-        )
-        .route("/datasets/{dataset_id}", get(get_dataset))
-        .route("/datasets/{dataset_id}/metadata", put(set_metadata))
-        .route("/datasets/{dataset_id}/versions", get(list_versions))
-        .route("/jobs/{job_id}", get(get_job))
-        .route("/catalog", get(organisation_catalog))
-        .route("/public-catalog", get(public_catalog))
+    routes! {
+        "/datasets" => get(list_datasets).post(import_dataset).layer(DefaultBodyLimit::disable()),
+        "/datasets/{dataset_id}" => get(get_dataset),
+        "/datasets/{dataset_id}/metadata" => put(set_metadata),
+        "/datasets/{dataset_id}/versions" => get(list_versions),
+        "/jobs/{job_id}" => get(get_job),
+        "/catalog" => get(organisation_catalog),
+        "/public-catalog" => get(public_catalog),
+    }
 }
 
 /// A dataset with its DCAT-AP-NL metadata.
@@ -151,11 +148,8 @@ pub struct ImportIn {
 /// The datasets of the organisation and the public ones of others.
 #[utoipa::path(get, path = "/datasets", tag = "bronnen",
     responses((status = 200, description = "Bronnen", body = Vec<DatasetOut>)))]
-pub async fn list_datasets(
-    State(state): State<AppState>,
-    ctx: Ctx,
-) -> Result<Json<Vec<DatasetOut>>, AppError> {
-    let all = catalog::datasets(&state.ws, &ctx.who).await?;
+pub async fn list_datasets(ctx: Ctx) -> JsonReply<Vec<DatasetOut>> {
+    let all = catalog::datasets(ctx.ws(), &ctx.who).await?;
     Ok(Json(
         all.own.iter().chain(&all.public).map(Into::into).collect(),
     ))
@@ -164,11 +158,7 @@ pub async fn list_datasets(
 /// Import a dataset: a JSON body with a URL, or a multipart upload. Answers 202 with the job.
 #[utoipa::path(post, path = "/datasets", tag = "bronnen", request_body(content = ImportIn, content_type = "application/json"),
     responses((status = 202, description = "Import gestart", body = JobOut)))]
-pub async fn import_dataset(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    req: Request,
-) -> Result<Response, AppError> {
+pub async fn import_dataset(ctx: Ctx, req: Request) -> Reply {
     // Rights before reading the body: nothing of a viewer's upload is kept.
     ctx.require(koers_core::Permission::ManageData)?;
     let is_multipart = req
@@ -177,19 +167,19 @@ pub async fn import_dataset(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"));
     let fields = if is_multipart {
-        let mp = Multipart::from_request(req, &state)
+        let mp = Multipart::from_request(req, &ctx.state)
             .await
             .map_err(|e| AppError::BadRequest(e.body_text()))?;
-        read_import_form(&state, mp).await?
+        read_import_form(&ctx.state, mp).await?
     } else {
         // The route takes uploads of any size; a JSON body keeps the usual limit.
         let headers = req.headers().clone();
-        let body = axum::body::to_bytes(req.into_body(), state.cfg.max_body_bytes)
+        let body = axum::body::to_bytes(req.into_body(), ctx.state.cfg.max_body_bytes)
             .await
             .map_err(|_| AppError::PayloadTooLarge)?;
         ImportFields::read(crate::input::json(&headers, &body)?)?
     };
-    let job = catalog::start_import(&state.ws, &ctx.who, fields, describe_failure)?;
+    let job = catalog::start_import(ctx.ws(), &ctx.who, fields, describe_failure)?;
     Ok(accepted(&job))
 }
 
@@ -197,13 +187,9 @@ pub async fn import_dataset(
 #[utoipa::path(get, path = "/datasets/{datasetId}", tag = "bronnen",
     params(("datasetId" = String, Path, description = "Id van de bron")),
     responses((status = 200, description = "De bron", body = DatasetOut)))]
-pub async fn get_dataset(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Json<DatasetOut>, AppError> {
+pub async fn get_dataset(ctx: Ctx, Path(id): Path<String>) -> JsonReply<DatasetOut> {
     Ok(Json(
-        (&catalog::dataset(&state.ws, &ctx.who, &id).await?).into(),
+        (&catalog::dataset(ctx.ws(), &ctx.who, &id).await?).into(),
     ))
 }
 
@@ -213,12 +199,11 @@ pub async fn get_dataset(
     request_body = DatasetOut,
     responses((status = 200, description = "Opgeslagen", body = DatasetOut)))]
 pub async fn set_metadata(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     JsonInput(input): JsonInput,
-) -> Result<Json<DatasetOut>, AppError> {
-    let ds = catalog::update_meta(&state.ws, &ctx.who, &id, input).await?;
+) -> JsonReply<DatasetOut> {
+    let ds = catalog::update_meta(ctx.ws(), &ctx.who, &id, input).await?;
     Ok(Json((&ds).into()))
 }
 
@@ -227,25 +212,17 @@ pub async fn set_metadata(
 #[utoipa::path(get, path = "/datasets/{datasetId}/versions", tag = "bronnen",
     params(("datasetId" = String, Path, description = "Id van de bron")),
     responses((status = 200, description = "Versies", body = Vec<VersionOut>)))]
-pub async fn list_versions(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Json<Vec<VersionOut>>, AppError> {
-    let versions = catalog::versions(&state.ws, &ctx.who, &id).await?;
-    Ok(Json(versions.iter().map(Into::into).collect()))
+pub async fn list_versions(ctx: Ctx, Path(id): Path<String>) -> JsonReply<Vec<VersionOut>> {
+    let versions = catalog::versions(ctx.ws(), &ctx.who, &id).await?;
+    Ok(Json(outs(&versions)))
 }
 
 /// A background job (an import) and its progress.
 #[utoipa::path(get, path = "/jobs/{jobId}", tag = "bronnen",
     params(("jobId" = String, Path, description = "Id van de taak")),
     responses((status = 200, description = "De taak", body = JobOut)))]
-pub async fn get_job(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Json<JobOut>, AppError> {
-    let job = catalog::job(&state.ws, &ctx.who, &id)?;
+pub async fn get_job(ctx: Ctx, Path(id): Path<String>) -> JsonReply<JobOut> {
+    let job = catalog::job(ctx.ws(), &ctx.who, &id)?;
     Ok(Json(JobOut::from(job.as_ref())))
 }
 
@@ -266,13 +243,9 @@ fn rdf_response(headers: &HeaderMap, graph: &Graph) -> Response {
 #[utoipa::path(get, path = "/catalog", tag = "bronnen",
     responses((status = 200, description = "De catalogus (DCAT-AP-NL)",
         content((Object = "application/ld+json"), (String = "text/turtle")))))]
-pub async fn organisation_catalog(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    let base = base_url(&state, &headers);
-    let list = catalog::organisation_catalog(&state.ws, &ctx.who).await?;
+pub async fn organisation_catalog(ctx: Ctx, headers: HeaderMap) -> Reply {
+    let base = base_url(&ctx.state, &headers);
+    let list = catalog::organisation_catalog(ctx.ws(), &ctx.who).await?;
     let title = format!("Catalogus van {}", ctx.org.name);
     let info = CatalogInfo {
         iri: format!("{base}/api/v1/catalog#{}", ctx.org.id),
@@ -289,10 +262,7 @@ pub async fn organisation_catalog(
 #[utoipa::path(get, path = "/public-catalog", tag = "bronnen", security(()),
     responses((status = 200, description = "De openbare catalogus (DCAT-AP-NL)",
         content((Object = "application/ld+json"), (String = "text/turtle")))))]
-pub async fn public_catalog(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
+pub async fn public_catalog(State(state): State<AppState>, headers: HeaderMap) -> Reply {
     let base = base_url(&state, &headers);
     let list = catalog::public_catalog(&state.ws).await?;
     let info = CatalogInfo {

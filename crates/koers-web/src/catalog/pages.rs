@@ -6,14 +6,14 @@
 use super::read_import_form;
 use super::views::{SourceOut, describe_failure};
 use crate::auth::Ctx;
-use crate::error::AppError;
+use crate::error::{AppError, Reply};
 use crate::input::FormInput;
-use crate::shell::{Done, form_outcome, page};
+use crate::shell::{Done, form_outcome, page, page_with_status};
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, IntoResponse};
 use axum::routing::{get, post};
 use koers_app::catalog;
 use koers_app::results::{Results, display};
@@ -26,61 +26,49 @@ use minijinja::{Value, context};
 const PREVIEW_ROWS: usize = 500;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/bronnen", get(list))
-        .route(
-            "/bronnen/importeren",
-            // The upload streams to disk with its own size check.
-            post(import).layer(DefaultBodyLimit::disable()),
-        )
-        .route("/bronnen/taken/{job_id}", get(job_page))
-        .route("/bronnen/taken/{job_id}/voortgang", get(job_fragment))
-        .route("/bronnen/{id}", get(show))
-        .route("/bronnen/{id}/metadata", post(edit_meta))
+    routes! {
+        "/bronnen" => get(list),
+        // The upload streams to disk with its own size check.
+        "/bronnen/importeren" => post(import).layer(DefaultBodyLimit::disable()),
+        "/bronnen/taken/{job_id}" => get(job_page),
+        "/bronnen/taken/{job_id}/voortgang" => get(job_fragment),
+        "/bronnen/{id}" => get(show),
+        "/bronnen/{id}/metadata" => post(edit_meta),
+    }
 }
 
-async fn render_list(
-    state: &AppState,
-    ctx: &Ctx,
-    status: StatusCode,
-    extra: Value,
-) -> Result<Response, AppError> {
-    let all = catalog::datasets(&state.ws, &ctx.who).await?;
-    let html = page(
-        state,
+async fn render_list(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
+    let all = catalog::datasets(ctx.ws(), &ctx.who).await?;
+    page_with_status(
         ctx,
+        status,
         "catalog.html",
         "/bronnen",
         context! {
             own => all.own,
             public => all.public,
             can_import => ctx.may(Permission::ManageData),
-            max_upload_mb => state.cfg.max_upload_bytes / (1024 * 1024),
+            max_upload_mb => ctx.state.cfg.max_upload_bytes / (1024 * 1024),
             ..extra
         },
     )
-    .await?;
-    Ok((status, html).into_response())
+    .await
 }
 
-async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    render_list(&state, &ctx, StatusCode::OK, context! {}).await
+async fn list(ctx: Ctx) -> Reply {
+    render_list(&ctx, StatusCode::OK, context! {}).await
 }
 
-async fn import(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    mp: Multipart,
-) -> Result<Response, AppError> {
+async fn import(ctx: Ctx, mp: Multipart) -> Reply {
     // Rights before reading the form: nothing of a viewer's upload is kept.
     ctx.require(Permission::ManageData)?;
-    let fields = read_import_form(&state, mp).await?;
-    let started = catalog::start_import(&state.ws, &ctx.who, fields, describe_failure);
+    let fields = read_import_form(&ctx.state, mp).await?;
+    let started = catalog::start_import(ctx.ws(), &ctx.who, fields, describe_failure);
     form_outcome(
         started,
         Value::UNDEFINED,
         |job| Done::To(format!("/bronnen/taken/{}", job.id)),
-        |status, extra| async move { render_list(&state, &ctx, status, extra).await },
+        |status, extra| render_list(&ctx, status, extra),
     )
     .await
 }
@@ -90,14 +78,9 @@ fn job_context(job: &koers_app::Job) -> Value {
     Value::from_serialize(job.view())
 }
 
-async fn job_page(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(job_id): Path<String>,
-) -> Result<Html<String>, AppError> {
-    let job = catalog::job(&state.ws, &ctx.who, &job_id)?;
+async fn job_page(ctx: Ctx, Path(job_id): Path<String>) -> Result<Html<String>, AppError> {
+    let job = catalog::job(ctx.ws(), &ctx.who, &job_id)?;
     page(
-        &state,
         &ctx,
         "job.html",
         "/bronnen",
@@ -107,12 +90,8 @@ async fn job_page(
 }
 
 /// The progress part of the job page, polled by the page every second.
-async fn job_fragment(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(job_id): Path<String>,
-) -> Result<Response, AppError> {
-    let job = catalog::job(&state.ws, &ctx.who, &job_id)?;
+async fn job_fragment(ctx: Ctx, Path(job_id): Path<String>) -> Reply {
+    let job = catalog::job(ctx.ws(), &ctx.who, &job_id)?;
     let html = crate::templates::Templates::render(
         "job_progress.html",
         context! { lang => ctx.lang.code(), job => job_context(&job) },
@@ -121,18 +100,12 @@ async fn job_fragment(
 }
 
 /// A dataset's page, with `extra` for the template (a notice, a form's problems).
-pub async fn render_dataset(
-    state: &AppState,
-    ctx: &Ctx,
-    id: &str,
-    status: StatusCode,
-    extra: Value,
-) -> Result<Response, AppError> {
+pub async fn render_dataset(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Reply {
     let catalog::DatasetPage {
         dataset: ds,
         versions,
         preview,
-    } = catalog::dataset_page(&state.ws, &ctx.who, id, PREVIEW_ROWS).await?;
+    } = catalog::dataset_page(ctx.ws(), &ctx.who, id, PREVIEW_ROWS).await?;
     let latest = versions.first();
     let (preview, map_svg) = match preview {
         Some(out) => {
@@ -152,12 +125,12 @@ pub async fn render_dataset(
         None => (None, None),
     };
     let own = ds.org_id == ctx.org.id;
-    let source = koers_app::sources::source_if_any(&state.ws, &ctx.who, &ds.id)
+    let source = koers_app::sources::source_if_any(ctx.ws(), &ctx.who, &ds.id)
         .await?
         .map(SourceOut::from);
-    let html = page(
-        state,
+    page_with_status(
         ctx,
+        status,
         "dataset.html",
         "/bronnen",
         context! {
@@ -177,31 +150,21 @@ pub async fn render_dataset(
             ..extra
         },
     )
-    .await?;
-    Ok((status, html).into_response())
+    .await
 }
 
-async fn show(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    render_dataset(&state, &ctx, &id, StatusCode::OK, context! {}).await
+async fn show(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    render_dataset(&ctx, &id, StatusCode::OK, context! {}).await
 }
 
-async fn edit_meta(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    form: FormInput,
-) -> Result<Response, AppError> {
+async fn edit_meta(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
     let fields = form.value();
-    let r = catalog::update_meta(&state.ws, &ctx.who, &id, form.0).await;
+    let r = catalog::update_meta(ctx.ws(), &ctx.who, &id, form.0).await;
     form_outcome(
         r,
         fields,
         |_| Done::Notice("notice"),
-        |status, extra| async move { render_dataset(&state, &ctx, &id, status, extra).await },
+        |status, extra| render_dataset(&ctx, &id, status, extra),
     )
     .await
 }

@@ -4,15 +4,15 @@
 //! Each handler reads the request, calls one use case of [`koers_app::dashboards`] and
 //! answers with its `*Out` type.
 
+use crate::api::{created, outs};
 use crate::auth::Ctx;
-use crate::error::AppError;
+use crate::error::{AppError, JsonReply, Reply};
 use crate::input::JsonInput;
 use crate::products::api::{ScheduleIn, ScheduleOut, SnapshotOut, snapshot_of};
 use crate::schema;
 use crate::state::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use koers_app::dashboards::{
@@ -25,44 +25,20 @@ use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/dashboards", get(list_dashboards).post(add_dashboard))
-        .route(
-            "/dashboards/{dashboard_id}",
-            get(get_dashboard)
-                .put(save_dashboard)
-                .delete(delete_dashboard),
-        )
-        .route("/dashboards/{dashboard_id}/data", get(dashboard_data))
-        .route(
-            "/dashboards/{dashboard_id}/refresh",
-            post(refresh_dashboard),
-        )
-        .route("/dashboards/{dashboard_id}/sharing", put(share_dashboard))
-        .route(
-            "/dashboards/{dashboard_id}/schedule",
-            put(schedule_dashboard),
-        )
-        .route(
-            "/dashboards/{dashboard_id}/versions",
-            get(list_dashboard_versions),
-        )
-        .route(
-            "/dashboards/{dashboard_id}/versions/{version}",
-            get(get_dashboard_version),
-        )
-        .route(
-            "/dashboards/{dashboard_id}/versions/{version}/restore",
-            post(restore_dashboard_version),
-        )
-        .route(
-            "/dashboards/{dashboard_id}/changes",
-            get(compare_dashboard_versions),
-        )
-        .route(
-            "/dashboards/{dashboard_id}/snapshots",
-            post(snapshot_dashboard),
-        )
+    routes! {
+        "/dashboards" => get(list_dashboards).post(add_dashboard),
+        "/dashboards/{dashboard_id}" =>
+            get(get_dashboard).put(save_dashboard).delete(delete_dashboard),
+        "/dashboards/{dashboard_id}/data" => get(dashboard_data),
+        "/dashboards/{dashboard_id}/refresh" => post(refresh_dashboard),
+        "/dashboards/{dashboard_id}/sharing" => put(share_dashboard),
+        "/dashboards/{dashboard_id}/schedule" => put(schedule_dashboard),
+        "/dashboards/{dashboard_id}/versions" => get(list_dashboard_versions),
+        "/dashboards/{dashboard_id}/versions/{version}" => get(get_dashboard_version),
+        "/dashboards/{dashboard_id}/versions/{version}/restore" => post(restore_dashboard_version),
+        "/dashboards/{dashboard_id}/changes" => get(compare_dashboard_versions),
+        "/dashboards/{dashboard_id}/snapshots" => post(snapshot_dashboard),
+    }
 }
 
 /// A dashboard with its current definition.
@@ -229,35 +205,24 @@ pub struct CompareQuery {
 
 /// The organisation's dashboards this member may open.
 #[utoipa::path(get, path = "/dashboards", tag = "informatieproducten", responses((status = 200, description = "Dashboards", body = Vec<DashboardOut>)))]
-pub async fn list_dashboards(
-    State(state): State<AppState>,
-    ctx: Ctx,
-) -> Result<Json<Vec<DashboardOut>>, AppError> {
-    let all = dashboards::list(&state.ws, &ctx.who).await?;
-    Ok(Json(all.iter().map(Into::into).collect()))
+pub async fn list_dashboards(ctx: Ctx) -> JsonReply<Vec<DashboardOut>> {
+    let all = dashboards::list(ctx.ws(), &ctx.who).await?;
+    Ok(Json(outs(&all)))
 }
 
 /// Make a dashboard (analysts); it starts private to its maker.
 #[utoipa::path(post, path = "/dashboards", tag = "informatieproducten", request_body = DashboardIn, responses((status = 201, description = "Gemaakt", body = DashboardOut)))]
-pub async fn add_dashboard(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    JsonInput(input): JsonInput,
-) -> Result<Response, AppError> {
-    let d = dashboards::create(&state.ws, &ctx.who, input).await?;
-    Ok((StatusCode::CREATED, Json(DashboardOut::from(&d))).into_response())
+pub async fn add_dashboard(ctx: Ctx, JsonInput(input): JsonInput) -> Reply {
+    let d = dashboards::create(ctx.ws(), &ctx.who, input).await?;
+    Ok(created(DashboardOut::from(&d)))
 }
 
 /// A dashboard with its current definition.
 #[utoipa::path(get, path = "/dashboards/{dashboardId}", tag = "informatieproducten", params(("dashboardId" = String, Path, description = "Id van het dashboard")),
     responses((status = 200, description = "Het dashboard", body = DashboardOut)))]
-pub async fn get_dashboard(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Json<DashboardOut>, AppError> {
+pub async fn get_dashboard(ctx: Ctx, Path(id): Path<String>) -> JsonReply<DashboardOut> {
     Ok(Json(
-        (&dashboards::visible(&state.ws, &ctx.who, &id).await?).into(),
+        (&dashboards::visible(ctx.ws(), &ctx.who, &id).await?).into(),
     ))
 }
 
@@ -266,24 +231,19 @@ pub async fn get_dashboard(
     request_body = DashboardSaveIn,
     responses((status = 200, description = "Opgeslagen als nieuwe versie", body = DashboardOut), (status = 409, description = "Intussen door iemand anders opgeslagen")))]
 pub async fn save_dashboard(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     JsonInput(input): JsonInput,
-) -> Result<Json<DashboardOut>, AppError> {
-    let d = dashboards::replace(&state.ws, &ctx.who, &id, input).await?;
+) -> JsonReply<DashboardOut> {
+    let d = dashboards::replace(ctx.ws(), &ctx.who, &id, input).await?;
     Ok(Json((&d).into()))
 }
 
 /// Remove a dashboard with its history (analysts).
 #[utoipa::path(delete, path = "/dashboards/{dashboardId}", tag = "informatieproducten", params(("dashboardId" = String, Path, description = "Id van het dashboard")),
     responses((status = 204, description = "Verwijderd")))]
-pub async fn delete_dashboard(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<StatusCode, AppError> {
-    dashboards::delete(&state.ws, &ctx.who, &id).await?;
+pub async fn delete_dashboard(ctx: Ctx, Path(id): Path<String>) -> Result<StatusCode, AppError> {
+    dashboards::delete(ctx.ws(), &ctx.who, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -292,12 +252,11 @@ pub async fn delete_dashboard(
 #[utoipa::path(get, path = "/dashboards/{dashboardId}/data", tag = "informatieproducten", params(("dashboardId" = String, Path, description = "Id van het dashboard")),
     responses((status = 200, description = "De onderdelen met hun gegevens", body = Board)))]
 pub async fn dashboard_data(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     Query(q): Query<BTreeMap<String, String>>,
-) -> Result<Json<Board>, AppError> {
-    let (_, b) = dashboards::data(&state.ws, &ctx.who, &id, &q).await?;
+) -> JsonReply<Board> {
+    let (_, b) = dashboards::data(ctx.ws(), &ctx.who, &id, &q).await?;
     Ok(Json(b.into()))
 }
 
@@ -305,18 +264,17 @@ pub async fn dashboard_data(
 #[utoipa::path(post, path = "/dashboards/{dashboardId}/refresh", tag = "informatieproducten", params(("dashboardId" = String, Path, description = "Id van het dashboard")),
     responses((status = 200, description = "Ververst", body = Board)))]
 pub async fn refresh_dashboard(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     Query(q): Query<BTreeMap<String, String>>,
-) -> Result<Json<Board>, AppError> {
+) -> JsonReply<Board> {
     let chosen = if q.keys().any(|k| k.starts_with("f.")) {
         chosen_filters(&q)
     } else {
         q
     };
     Ok(Json(
-        dashboards::refresh(&state.ws, &ctx.who, &id, &chosen)
+        dashboards::refresh(ctx.ws(), &ctx.who, &id, &chosen)
             .await?
             .into(),
     ))
@@ -327,12 +285,11 @@ pub async fn refresh_dashboard(
     request_body = SharingIn,
     responses((status = 200, description = "Gedeeld", body = DashboardOut)))]
 pub async fn share_dashboard(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     JsonInput(input): JsonInput,
-) -> Result<Json<DashboardOut>, AppError> {
-    let d = dashboards::share(&state.ws, &ctx.who, &id, input).await?;
+) -> JsonReply<DashboardOut> {
+    let d = dashboards::share(ctx.ws(), &ctx.who, &id, input).await?;
     Ok(Json((&d).into()))
 }
 
@@ -340,12 +297,11 @@ pub async fn share_dashboard(
 #[utoipa::path(get, path = "/dashboards/{dashboardId}/versions", tag = "informatieproducten", params(("dashboardId" = String, Path, description = "Id van het dashboard")),
     responses((status = 200, description = "Versies", body = Vec<VersionOut>)))]
 pub async fn list_dashboard_versions(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-) -> Result<Json<Vec<VersionOut>>, AppError> {
-    let all = dashboards::versions(&state.ws, &ctx.who, &id).await?;
-    Ok(Json(all.into_iter().map(Into::into).collect()))
+) -> JsonReply<Vec<VersionOut>> {
+    let all = dashboards::versions(ctx.ws(), &ctx.who, &id).await?;
+    Ok(Json(outs(all)))
 }
 
 /// One saved version.
@@ -353,12 +309,11 @@ pub async fn list_dashboard_versions(
     params(("dashboardId" = String, Path, description = "Id van het dashboard"), ("version" = i64, Path, description = "Versienummer")),
     responses((status = 200, description = "De versie", body = VersionOut)))]
 pub async fn get_dashboard_version(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path((id, version)): Path<(String, i64)>,
-) -> Result<Json<VersionOut>, AppError> {
+) -> JsonReply<VersionOut> {
     Ok(Json(
-        dashboards::version(&state.ws, &ctx.who, &id, version)
+        dashboards::version(ctx.ws(), &ctx.who, &id, version)
             .await?
             .into(),
     ))
@@ -369,12 +324,11 @@ pub async fn get_dashboard_version(
     params(("dashboardId" = String, Path, description = "Id van het dashboard"), ("version" = i64, Path, description = "Versienummer")),
     responses((status = 200, description = "Teruggezet als nieuwe versie", body = DashboardOut)))]
 pub async fn restore_dashboard_version(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path((id, version)): Path<(String, i64)>,
-) -> Result<Json<DashboardOut>, AppError> {
+) -> JsonReply<DashboardOut> {
     Ok(Json(
-        (&dashboards::restore(&state.ws, &ctx.who, &id, version).await?).into(),
+        (&dashboards::restore(ctx.ws(), &ctx.who, &id, version).await?).into(),
     ))
 }
 
@@ -383,17 +337,16 @@ pub async fn restore_dashboard_version(
     params(("dashboardId" = String, Path, description = "Id van het dashboard"), CompareQuery),
     responses((status = 200, description = "Verschillen", body = Vec<schema::Change>)))]
 pub async fn compare_dashboard_versions(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     Query(q): Query<CompareQuery>,
-) -> Result<Json<Vec<Change>>, AppError> {
+) -> JsonReply<Vec<Change>> {
     match (q.from, q.to) {
         (Some(from), Some(to)) => Ok(Json(
-            dashboards::changes(&state.ws, &ctx.who, &id, from, to).await?,
+            dashboards::changes(ctx.ws(), &ctx.who, &id, from, to).await?,
         )),
         _ => {
-            dashboards::visible(&state.ws, &ctx.who, &id).await?;
+            dashboards::visible(ctx.ws(), &ctx.who, &id).await?;
             Err(AppError::BadRequest(
                 "geef de versies om te vergelijken: from en to".into(),
             ))
@@ -416,12 +369,11 @@ pub struct DashboardSnapshotIn {
 #[utoipa::path(post, path = "/dashboards/{dashboardId}/snapshots", tag = "informatieproducten", params(("dashboardId" = String, Path, description = "Id van het dashboard")),
     request_body = DashboardSnapshotIn, responses((status = 201, description = "Vastgelegd", body = SnapshotOut)))]
 pub async fn snapshot_dashboard(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     JsonInput(input): JsonInput,
-) -> Result<Response, AppError> {
-    snapshot_of(&state, &ctx, "dashboard", &id, input).await
+) -> Reply {
+    snapshot_of(&ctx, "dashboard", &id, input).await
 }
 
 /// Set how often the dashboard computes its figures again by itself, for the default filter
@@ -429,12 +381,11 @@ pub async fn snapshot_dashboard(
 #[utoipa::path(put, path = "/dashboards/{dashboardId}/schedule", tag = "informatieproducten", params(("dashboardId" = String, Path, description = "Id van het dashboard")),
     request_body = ScheduleIn, responses((status = 200, description = "Schema opgeslagen", body = ScheduleOut)))]
 pub async fn schedule_dashboard(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     JsonInput(input): JsonInput,
-) -> Result<Json<ScheduleOut>, AppError> {
-    let s = dashboards::schedule(&state.ws, &ctx.who, &id, input).await?;
+) -> JsonReply<ScheduleOut> {
+    let s = dashboards::schedule(ctx.ws(), &ctx.who, &id, input).await?;
     Ok(Json(s.into()))
 }
 

@@ -6,15 +6,16 @@
 use super::export::{board_pdf, board_svg, png, widget_csv, widget_svg};
 use super::render::{Drawn, View, draw};
 use crate::auth::Ctx;
-use crate::error::AppError;
+use crate::download::uncached_download;
+use crate::error::{AppError, Reply};
 use crate::i18n::Lang;
 use crate::input::FormInput;
-use crate::shell::{Done, after_form, form_outcome, page};
+use crate::shell::{Done, after_form, form_outcome, page, page_with_status};
 use crate::state::AppState;
 use crate::templates::Templates;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use koers_app::dashboards::{
@@ -27,27 +28,22 @@ use std::collections::BTreeMap;
 type Params = Query<BTreeMap<String, String>>;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/dashboards", get(overview).post(add))
-        .route("/dashboards/{id}", get(show))
-        .route("/dashboards/{id}/verversen", post(refresh))
-        .route("/dashboards/{id}/schema", post(set_schedule))
-        .route("/dashboards/{id}/taken/{job}", get(job_progress))
-        .route("/dashboards/{id}/dashboard.png", get(board_png))
-        .route("/dashboards/{id}/dashboard.pdf", get(board_pdf_file))
-        .route("/dashboards/{id}/onderdelen/{file}", get(widget_file))
-        .route("/dashboards/{id}/bewerken", get(editor).post(edit))
-        .route("/dashboards/{id}/versies", get(history))
-        .route(
-            "/dashboards/{id}/versies/{version}/terugzetten",
-            post(restore_version),
-        )
-        .route("/openbaar/{token}", get(public_show))
-        .route(
-            "/openbaar/{token}/onderdelen/{file}",
-            get(public_widget_file),
-        )
-        .route("/embed/{token}", get(embed_show))
+    routes! {
+        "/dashboards" => get(overview).post(add),
+        "/dashboards/{id}" => get(show),
+        "/dashboards/{id}/verversen" => post(refresh),
+        "/dashboards/{id}/schema" => post(set_schedule),
+        "/dashboards/{id}/taken/{job}" => get(job_progress),
+        "/dashboards/{id}/dashboard.png" => get(board_png),
+        "/dashboards/{id}/dashboard.pdf" => get(board_pdf_file),
+        "/dashboards/{id}/onderdelen/{file}" => get(widget_file),
+        "/dashboards/{id}/bewerken" => get(editor).post(edit),
+        "/dashboards/{id}/versies" => get(history),
+        "/dashboards/{id}/versies/{version}/terugzetten" => post(restore_version),
+        "/openbaar/{token}" => get(public_show),
+        "/openbaar/{token}/onderdelen/{file}" => get(public_widget_file),
+        "/embed/{token}" => get(embed_show),
+    }
 }
 
 /// The query string of the current filter choice with `param` set to `value`.
@@ -102,56 +98,41 @@ fn filters_ctx(d: &Dashboard, board: &Board) -> Vec<Value> {
         .collect()
 }
 
-async fn overview(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    render_overview(&state, &ctx, StatusCode::OK, context! {}).await
+async fn overview(ctx: Ctx) -> Reply {
+    render_overview(&ctx, StatusCode::OK, context! {}).await
 }
 
-async fn render_overview(
-    state: &AppState,
-    ctx: &Ctx,
-    status: StatusCode,
-    extra: Value,
-) -> Result<Response, AppError> {
-    let all = dashboards::list(&state.ws, &ctx.who).await?;
-    let html = page(
-        state,
+async fn render_overview(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
+    let all = dashboards::list(ctx.ws(), &ctx.who).await?;
+    page_with_status(
         ctx,
+        status,
         "dashboards.html",
         "/informatieproducten",
         context! { dashboards => all, can_edit => ctx.may(Permission::Analyse), ..extra },
     )
-    .await?;
-    Ok((status, html).into_response())
+    .await
 }
 
-async fn add(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    form: FormInput,
-) -> Result<Response, AppError> {
+async fn add(ctx: Ctx, form: FormInput) -> Reply {
     let value = form.value();
-    let r = dashboards::create(&state.ws, &ctx.who, form.0).await;
+    let r = dashboards::create(ctx.ws(), &ctx.who, form.0).await;
     form_outcome(
         r,
         value,
         |d| Done::To(format!("/dashboards/{}/bewerken", d.id)),
-        |status, extra| render_overview(&state, &ctx, status, extra),
+        |status, extra| render_overview(&ctx, status, extra),
     )
     .await
 }
 
-async fn show(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    Query(q): Params,
-) -> Result<Response, AppError> {
+async fn show(ctx: Ctx, Path(id): Path<String>, Query(q): Params) -> Reply {
     let dashboards::DashboardView {
         dashboard: d,
         board,
         problem,
         schedule,
-    } = dashboards::dashboard_view(&state.ws, &ctx.who, &id, &chosen_filters(&q)).await?;
+    } = dashboards::dashboard_view(ctx.ws(), &ctx.who, &id, &chosen_filters(&q)).await?;
     let problem = problem.map(AppError::from);
     let base = format!("/dashboards/{}", d.id);
     let widgets = drawn(&board, &base, &q);
@@ -164,19 +145,19 @@ async fn show(
     let public_link = d.public_token.as_ref().map(|t| {
         format!(
             "{}/openbaar/{t}",
-            state.cfg.public_url.as_deref().unwrap_or("")
+            ctx.state.cfg.public_url.as_deref().unwrap_or("")
         )
     });
     let embed = d.public_token.as_ref().map(|t| {
         format!(
             "<iframe src=\"{}/embed/{t}\" title=\"{}\" width=\"100%\" height=\"720\" style=\"border:0\"></iframe>",
-            state.cfg.public_url.as_deref().unwrap_or(""),
+            ctx.state.cfg.public_url.as_deref().unwrap_or(""),
             koers_svg::chart::escape(&d.name)
         )
     });
-    let html = page(
-        &state,
+    page_with_status(
         &ctx,
+        status,
         "dashboard.html",
         "/informatieproducten",
         context! {
@@ -184,25 +165,19 @@ async fn show(
             query => query, public_link => public_link, embed => embed,
             can_edit => ctx.may(Permission::Analyse),
             error => problem.as_ref().map(|e| e.detail()),
-            panel => crate::products::pages::snapshot_panel(&state, &ctx, "dashboards", &d.id).await?,
+            panel => crate::products::pages::snapshot_panel(&ctx, "dashboards", &d.id).await?,
             schedule => schedule.map(|(e, next)| context! { every => e.as_str(), next => next }),
         },
     )
-    .await?;
-    Ok((status, html).into_response())
+    .await
 }
 
 /// Starts a refresh of every widget for the current filters, in the background with
 /// progress; the page follows it.
-async fn refresh(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    FormInput(mut input): FormInput,
-) -> Result<Response, AppError> {
+async fn refresh(ctx: Ctx, Path(id): Path<String>, FormInput(mut input): FormInput) -> Reply {
     let query = input.text("query");
     let q: BTreeMap<String, String> = serde_urlencoded::from_str(&query).unwrap_or_default();
-    let job = dashboards::start_refresh(&state.ws, &ctx.who, &id, chosen_filters(&q)).await?;
+    let job = dashboards::start_refresh(ctx.ws(), &ctx.who, &id, chosen_filters(&q)).await?;
     let back = if query.is_empty() {
         String::new()
     } else {
@@ -211,13 +186,8 @@ async fn refresh(
     Ok(Redirect::to(&format!("/dashboards/{id}/taken/{}{back}", job.id)).into_response())
 }
 
-async fn set_schedule(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    FormInput(input): FormInput,
-) -> Result<Response, AppError> {
-    dashboards::schedule(&state.ws, &ctx.who, &id, input).await?;
+async fn set_schedule(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
+    dashboards::schedule(ctx.ws(), &ctx.who, &id, input).await?;
     Ok(Redirect::to(&format!("/dashboards/{id}#schema")).into_response())
 }
 
@@ -229,13 +199,12 @@ fn urlencode(s: &str) -> String {
 }
 
 async fn job_progress(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path((id, job)): Path<(String, String)>,
     Query(q): Params,
     headers: HeaderMap,
-) -> Result<Response, AppError> {
-    let (d, job) = dashboards::refresh_job(&state.ws, &ctx.who, &id, &job).await?;
+) -> Reply {
+    let (d, job) = dashboards::refresh_job(ctx.ws(), &ctx.who, &id, &job).await?;
     let back = match q.get("terug") {
         Some(t) if !t.is_empty() => format!("/dashboards/{}?{t}", d.id),
         _ => format!("/dashboards/{}", d.id),
@@ -252,30 +221,15 @@ async fn job_progress(
         )?;
         return Ok(Html(html).into_response());
     }
-    Ok(page(
-        &state,
-        &ctx,
-        "dashboard_job.html",
-        "/informatieproducten",
-        extra,
+    Ok(
+        page(&ctx, "dashboard_job.html", "/informatieproducten", extra)
+            .await?
+            .into_response(),
     )
-    .await?
-    .into_response())
 }
 
 fn file_response(content_type: &str, name: &str, body: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_string()),
-        ],
-        body,
-    )
-        .into_response()
+    uncached_download(content_type, name, "no-store", body)
 }
 
 /// A file name made of letters, digits and dashes.
@@ -301,7 +255,7 @@ async fn serve_widget_file(
     file: &str,
     q: &BTreeMap<String, String>,
     base: &str,
-) -> Result<Response, AppError> {
+) -> Reply {
     let (wid, ext) = file.rsplit_once('.').ok_or(AppError::NotFound)?;
     if d.definition.widget(wid).is_none() {
         return Err(AppError::NotFound);
@@ -338,22 +292,16 @@ async fn serve_widget_file(
 }
 
 async fn widget_file(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path((id, file)): Path<(String, String)>,
     Query(q): Params,
-) -> Result<Response, AppError> {
-    let d = dashboards::visible(&state.ws, &ctx.who, &id).await?;
-    serve_widget_file(&state, &d, &file, &q, &format!("/dashboards/{id}")).await
+) -> Reply {
+    let d = dashboards::visible(ctx.ws(), &ctx.who, &id).await?;
+    serve_widget_file(&ctx.state, &d, &file, &q, &format!("/dashboards/{id}")).await
 }
 
-async fn board_png(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    Query(q): Params,
-) -> Result<Response, AppError> {
-    let (d, b) = dashboards::data(&state.ws, &ctx.who, &id, &chosen_filters(&q)).await?;
+async fn board_png(ctx: Ctx, Path(id): Path<String>, Query(q): Params) -> Reply {
+    let (d, b) = dashboards::data(ctx.ws(), &ctx.who, &id, &chosen_filters(&q)).await?;
     let svg = board_svg(&d.name, &drawn(&b, "", &q));
     Ok(file_response(
         "image/png",
@@ -362,13 +310,8 @@ async fn board_png(
     ))
 }
 
-async fn board_pdf_file(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    Query(q): Params,
-) -> Result<Response, AppError> {
-    let (d, b) = dashboards::data(&state.ws, &ctx.who, &id, &chosen_filters(&q)).await?;
+async fn board_pdf_file(ctx: Ctx, Path(id): Path<String>, Query(q): Params) -> Reply {
+    let (d, b) = dashboards::data(ctx.ws(), &ctx.who, &id, &chosen_filters(&q)).await?;
     let footer = format!("{} · versie {} · koers", ctx.org.name, d.version);
     let pdf = board_pdf(&d.name, &d.description, &b, &drawn(&b, "", &q), &footer)?;
     Ok(file_response(
@@ -378,26 +321,16 @@ async fn board_pdf_file(
     ))
 }
 
-async fn editor(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    render_editor(&state, &ctx, &id, StatusCode::OK, context! {}).await
+async fn editor(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    render_editor(&ctx, &id, StatusCode::OK, context! {}).await
 }
 
-async fn render_editor(
-    state: &AppState,
-    ctx: &Ctx,
-    id: &str,
-    status: StatusCode,
-    extra: Value,
-) -> Result<Response, AppError> {
+async fn render_editor(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Reply {
     let dashboards::Editor {
         dashboard: d,
         analyses,
         indicators,
-    } = dashboards::editor(&state.ws, &ctx.who, id).await?;
+    } = dashboards::editor(ctx.ws(), &ctx.who, id).await?;
     let title_of = |aid: &Option<String>| {
         aid.as_ref()
             .and_then(|a| analyses.iter().find(|x| &x.id == a))
@@ -417,9 +350,9 @@ async fn render_editor(
             context! { w => w, kind => w.kind.as_str(), source => source }
         })
         .collect();
-    let html = page(
-        state,
+    page_with_status(
         ctx,
+        status,
         "dashboard_edit.html",
         "/informatieproducten",
         context! {
@@ -431,18 +364,12 @@ async fn render_editor(
             ..extra
         },
     )
-    .await?;
-    Ok((status, html).into_response())
+    .await
 }
 
-async fn edit(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    form: FormInput,
-) -> Result<Response, AppError> {
+async fn edit(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
     let value = form.value();
-    let r = dashboards::edit(&state.ws, &ctx.who, &id, form.0)
+    let r = dashboards::edit(ctx.ws(), &ctx.who, &id, form.0)
         .await
         .map_err(AppError::from);
     let notice = match &r {
@@ -450,46 +377,33 @@ async fn edit(
         // Someone saved in between: the editor as it is now, and why nothing changed.
         Err(AppError::Conflict(m)) => {
             let extra = context! { error => m };
-            return render_editor(&state, &ctx, &id, StatusCode::CONFLICT, extra).await;
+            return render_editor(&ctx, &id, StatusCode::CONFLICT, extra).await;
         }
         Ok(Edit::WidgetAdded) => "dash.widget_added",
         Ok(Edit::Shared) => "dash.shared",
         Ok(Edit::Saved) | Err(_) => "dash.saved",
     };
-    after_form(r.map(|_| ()), notice, |status, extra| async move {
+    after_form(r.map(|_| ()), notice, async |status: StatusCode, extra| {
         // The entered values come back only when they were refused.
         let form = if status.is_success() {
             None
         } else {
             Some(value)
         };
-        render_editor(
-            &state,
-            &ctx,
-            &id,
-            status,
-            context! { form => form, ..extra },
-        )
-        .await
+        render_editor(&ctx, &id, status, context! { form => form, ..extra }).await
     })
     .await
 }
 
-async fn history(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    Query(q): Params,
-) -> Result<Response, AppError> {
+async fn history(ctx: Ctx, Path(id): Path<String>, Query(q): Params) -> Reply {
     let num = |k: &str| q.get(k).and_then(|v| v.parse::<i64>().ok());
     let (from, to) = (num("van"), num("tot"));
     let dashboards::History {
         dashboard: d,
         versions,
         compared,
-    } = dashboards::history(&state.ws, &ctx.who, &id, from.zip(to)).await?;
+    } = dashboards::history(ctx.ws(), &ctx.who, &id, from.zip(to)).await?;
     let html = page(
-        &state,
         &ctx,
         "dashboard_history.html",
         "/informatieproducten",
@@ -503,12 +417,11 @@ async fn history(
 }
 
 async fn restore_version(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path((id, version)): Path<(String, i64)>,
     _form: FormInput,
-) -> Result<Response, AppError> {
-    dashboards::restore(&state.ws, &ctx.who, &id, version).await?;
+) -> Reply {
+    dashboards::restore(ctx.ws(), &ctx.who, &id, version).await?;
     Ok(Redirect::to(&format!("/dashboards/{id}/versies")).into_response())
 }
 
@@ -518,7 +431,7 @@ async fn render_public(
     token: &str,
     q: &BTreeMap<String, String>,
     embed: bool,
-) -> Result<Response, AppError> {
+) -> Reply {
     let base = if embed {
         format!("/embed/{token}")
     } else {
@@ -556,7 +469,7 @@ async fn public_show(
     headers: HeaderMap,
     Path(token): Path<String>,
     Query(q): Params,
-) -> Result<Response, AppError> {
+) -> Reply {
     render_public(&state, &headers, &token, &q, false).await
 }
 
@@ -565,7 +478,7 @@ async fn embed_show(
     headers: HeaderMap,
     Path(token): Path<String>,
     Query(q): Params,
-) -> Result<Response, AppError> {
+) -> Reply {
     render_public(&state, &headers, &token, &q, true).await
 }
 
@@ -573,7 +486,7 @@ async fn public_widget_file(
     State(state): State<AppState>,
     Path((token, file)): Path<(String, String)>,
     Query(q): Params,
-) -> Result<Response, AppError> {
+) -> Reply {
     let d = dashboards::public_dashboard(&state.ws, &token).await?;
     serve_widget_file(&state, &d, &file, &q, &format!("/openbaar/{token}")).await
 }

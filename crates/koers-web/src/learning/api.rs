@@ -3,16 +3,15 @@
 //! track, a participant reads their own standing and certificate.
 
 use super::views::certificate_response;
-use crate::api::outs;
+use crate::api::{created, outs};
 use crate::auth::Ctx;
-use crate::error::AppError;
+use crate::error::{AppError, JsonReply, Reply};
 use crate::input::JsonInput;
 use crate::schema;
 use crate::state::AppState;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use koers_app::learning::{
@@ -24,54 +23,25 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/learning/programmes",
-            get(list_programmes).post(add_programme),
-        )
-        .route("/learning/programmes/{programme_id}", get(get_programme))
-        .route(
-            "/learning/programmes/{programme_id}/modules",
-            post(add_module),
-        )
-        .route(
-            "/learning/programmes/{programme_id}/sessions",
-            post(add_session),
-        )
-        .route(
-            "/learning/programmes/{programme_id}/cohorts",
-            post(add_cohort),
-        )
-        .route("/learning/cohorts/{cohort_id}", get(get_cohort))
-        .route(
-            "/learning/cohorts/{cohort_id}/participants",
-            post(import_participants),
-        )
-        .route("/learning/cohorts/{cohort_id}/split", post(split_cohort))
-        .route("/learning/cohorts/{cohort_id}/groups", post(add_group))
-        .route("/learning/cohorts/{cohort_id}/projects", post(add_project))
-        .route("/learning/groups/{group_id}/enrolments", post(enrol))
-        .route(
-            "/learning/participants/{participant_id}",
-            get(get_participant),
-        )
-        .route(
-            "/learning/participants/{participant_id}/attendance",
-            post(set_attendance),
-        )
-        .route(
-            "/learning/participants/{participant_id}/progress",
-            post(set_progress),
-        )
-        .route(
-            "/learning/participants/{participant_id}/certificate",
-            get(get_certificate),
-        )
-        .route(
-            "/learning/projects/{project_id}",
-            get(get_project).put(put_project),
-        )
-        .route("/learning/me", get(my_enrolments))
+    routes! {
+        "/learning/programmes" => get(list_programmes).post(add_programme),
+        "/learning/programmes/{programme_id}" => get(get_programme),
+        "/learning/programmes/{programme_id}/modules" => post(add_module),
+        "/learning/programmes/{programme_id}/sessions" => post(add_session),
+        "/learning/programmes/{programme_id}/cohorts" => post(add_cohort),
+        "/learning/cohorts/{cohort_id}" => get(get_cohort),
+        "/learning/cohorts/{cohort_id}/participants" => post(import_participants),
+        "/learning/cohorts/{cohort_id}/split" => post(split_cohort),
+        "/learning/cohorts/{cohort_id}/groups" => post(add_group),
+        "/learning/cohorts/{cohort_id}/projects" => post(add_project),
+        "/learning/groups/{group_id}/enrolments" => post(enrol),
+        "/learning/participants/{participant_id}" => get(get_participant),
+        "/learning/participants/{participant_id}/attendance" => post(set_attendance),
+        "/learning/participants/{participant_id}/progress" => post(set_progress),
+        "/learning/participants/{participant_id}/certificate" => get(get_certificate),
+        "/learning/projects/{project_id}" => get(get_project).put(put_project),
+        "/learning/me" => get(my_enrolments),
+    }
 }
 
 /// A learning programme.
@@ -482,39 +452,24 @@ pub struct ImportOut {
     pub imported: usize,
 }
 
-fn created<T: Serialize>(v: T) -> Response {
-    (StatusCode::CREATED, Json(v)).into_response()
-}
-
 /// The organisation's learning programmes.
 #[utoipa::path(get, path = "/learning/programmes", tag = "leertrajecten", responses((status = 200, description = "Leergangen", body = Vec<ProgrammeOut>)))]
-pub async fn list_programmes(
-    State(state): State<AppState>,
-    ctx: Ctx,
-) -> Result<Json<Vec<ProgrammeOut>>, AppError> {
-    Ok(Json(outs(uc::programmes(&state.ws, &ctx.who).await?)))
+pub async fn list_programmes(ctx: Ctx) -> JsonReply<Vec<ProgrammeOut>> {
+    Ok(Json(outs(uc::programmes(ctx.ws(), &ctx.who).await?)))
 }
 
 /// Define a programme.
 #[utoipa::path(post, path = "/learning/programmes", tag = "leertrajecten", request_body = ProgrammeIn, responses((status = 201, description = "Aangemaakt", body = ProgrammeOut)))]
-pub async fn add_programme(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    JsonInput(input): JsonInput,
-) -> Result<Response, AppError> {
-    let p = uc::create_programme(&state.ws, &ctx.who, input).await?;
+pub async fn add_programme(ctx: Ctx, JsonInput(input): JsonInput) -> Reply {
+    let p = uc::create_programme(ctx.ws(), &ctx.who, input).await?;
     Ok(created(ProgrammeOut::from(p)))
 }
 
 /// A programme with its modules, sessions and cohorts.
 #[utoipa::path(get, path = "/learning/programmes/{programmeId}", tag = "leertrajecten", params(("programmeId" = String, Path, description = "Id van de leergang")),
     responses((status = 200, description = "De leergang", body = ProgrammeDetailOut)))]
-pub async fn get_programme(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Json<ProgrammeDetailOut>, AppError> {
-    let d = uc::programme(&state.ws, &ctx.who, &id).await?;
+pub async fn get_programme(ctx: Ctx, Path(id): Path<String>) -> JsonReply<ProgrammeDetailOut> {
+    let d = uc::programme(ctx.ws(), &ctx.who, &id).await?;
     Ok(Json(ProgrammeDetailOut {
         programme: d.programme.into(),
         modules: outs(d.modules),
@@ -526,51 +481,32 @@ pub async fn get_programme(
 /// Add a module after the last.
 #[utoipa::path(post, path = "/learning/programmes/{programmeId}/modules", tag = "leertrajecten", params(("programmeId" = String, Path, description = "Id van de leergang")),
     request_body = ModuleIn, responses((status = 201, description = "Toegevoegd", body = ProgrammeModuleOut)))]
-pub async fn add_module(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    JsonInput(input): JsonInput,
-) -> Result<Response, AppError> {
-    let m = uc::add_module(&state.ws, &ctx.who, &id, input).await?;
+pub async fn add_module(ctx: Ctx, Path(id): Path<String>, JsonInput(input): JsonInput) -> Reply {
+    let m = uc::add_module(ctx.ws(), &ctx.who, &id, input).await?;
     Ok(created(ProgrammeModuleOut::from(m)))
 }
 
 /// Plan a live session.
 #[utoipa::path(post, path = "/learning/programmes/{programmeId}/sessions", tag = "leertrajecten", params(("programmeId" = String, Path, description = "Id van de leergang")),
     request_body = SessionIn, responses((status = 201, description = "Gepland", body = LiveSessionOut)))]
-pub async fn add_session(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    JsonInput(input): JsonInput,
-) -> Result<Response, AppError> {
-    let s = uc::add_session(&state.ws, &ctx.who, &id, input).await?;
+pub async fn add_session(ctx: Ctx, Path(id): Path<String>, JsonInput(input): JsonInput) -> Reply {
+    let s = uc::add_session(ctx.ws(), &ctx.who, &id, input).await?;
     Ok(created(LiveSessionOut::from(s)))
 }
 
 /// Start a cohort.
 #[utoipa::path(post, path = "/learning/programmes/{programmeId}/cohorts", tag = "leertrajecten", params(("programmeId" = String, Path, description = "Id van de leergang")),
     request_body = CohortIn, responses((status = 201, description = "Aangemaakt", body = CohortOut)))]
-pub async fn add_cohort(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    JsonInput(input): JsonInput,
-) -> Result<Response, AppError> {
-    let c = uc::create_cohort(&state.ws, &ctx.who, &id, input).await?;
+pub async fn add_cohort(ctx: Ctx, Path(id): Path<String>, JsonInput(input): JsonInput) -> Reply {
+    let c = uc::create_cohort(ctx.ws(), &ctx.who, &id, input).await?;
     Ok(created(CohortOut::from(c)))
 }
 
 /// A cohort with its groups (fill), participants and projects.
 #[utoipa::path(get, path = "/learning/cohorts/{cohortId}", tag = "leertrajecten", params(("cohortId" = String, Path, description = "Id van het cohort")),
     responses((status = 200, description = "Het cohort", body = CohortDetailOut)))]
-pub async fn get_cohort(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Json<CohortDetailOut>, AppError> {
-    let d = uc::cohort_detail(&state.ws, &ctx.who, &id).await?;
+pub async fn get_cohort(ctx: Ctx, Path(id): Path<String>) -> JsonReply<CohortDetailOut> {
+    let d = uc::cohort_detail(ctx.ws(), &ctx.who, &id).await?;
     Ok(Json(CohortDetailOut {
         cohort: d.cohort.into(),
         groups: outs(d.groups),
@@ -584,14 +520,13 @@ pub async fn get_cohort(
 #[utoipa::path(post, path = "/learning/cohorts/{cohortId}/participants", tag = "leertrajecten", params(("cohortId" = String, Path, description = "Id van het cohort")),
     request_body(content = String, content_type = "text/csv"), responses((status = 201, description = "Geïmporteerd", body = ImportOut)))]
 pub async fn import_participants(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Response, AppError> {
+) -> Reply {
     // Another organisation's cohort is not found, whatever the body.
-    uc::cohort(&state.ws, &ctx.who, &id).await?;
+    uc::cohort(ctx.ws(), &ctx.who, &id).await?;
     let ct = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -602,44 +537,30 @@ pub async fn import_participants(
     if body.len() > MAX_ROSTER_BYTES {
         return Err(AppError::PayloadTooLarge);
     }
-    let imported = uc::import_roster(&state.ws, &ctx.who, &id, &body).await?;
+    let imported = uc::import_roster(ctx.ws(), &ctx.who, &id, &body).await?;
     Ok(created(ImportOut { imported }))
 }
 
 /// Split the whole cohort into balanced groups (replaces its groups).
 #[utoipa::path(post, path = "/learning/cohorts/{cohortId}/split", tag = "leertrajecten", params(("cohortId" = String, Path, description = "Id van het cohort")),
     responses((status = 200, description = "De nieuwe groepen", body = Vec<CohortGroupOut>), (status = 409, description = "Het cohort heeft nog geen deelnemers")))]
-pub async fn split_cohort(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Json<Vec<CohortGroupOut>>, AppError> {
-    Ok(Json(outs(uc::split(&state.ws, &ctx.who, &id).await?)))
+pub async fn split_cohort(ctx: Ctx, Path(id): Path<String>) -> JsonReply<Vec<CohortGroupOut>> {
+    Ok(Json(outs(uc::split(ctx.ws(), &ctx.who, &id).await?)))
 }
 
 /// Add an (empty) group.
 #[utoipa::path(post, path = "/learning/cohorts/{cohortId}/groups", tag = "leertrajecten", params(("cohortId" = String, Path, description = "Id van het cohort")),
     request_body = GroupIn, responses((status = 201, description = "Toegevoegd", body = CohortGroupOut)))]
-pub async fn add_group(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    JsonInput(input): JsonInput,
-) -> Result<Response, AppError> {
-    let g = uc::add_group(&state.ws, &ctx.who, &id, input).await?;
+pub async fn add_group(ctx: Ctx, Path(id): Path<String>, JsonInput(input): JsonInput) -> Reply {
+    let g = uc::add_group(ctx.ws(), &ctx.who, &id, input).await?;
     Ok(created(CohortGroupOut::from(g)))
 }
 
 /// Start a make-track project.
 #[utoipa::path(post, path = "/learning/cohorts/{cohortId}/projects", tag = "leertrajecten", params(("cohortId" = String, Path, description = "Id van het cohort")),
     request_body = ProjectIn, responses((status = 201, description = "Aangemaakt", body = LearningProjectOut)))]
-pub async fn add_project(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    JsonInput(input): JsonInput,
-) -> Result<Response, AppError> {
-    let x = uc::create_project(&state.ws, &ctx.who, &id, input).await?;
+pub async fn add_project(ctx: Ctx, Path(id): Path<String>, JsonInput(input): JsonInput) -> Reply {
+    let x = uc::create_project(ctx.ws(), &ctx.who, &id, input).await?;
     Ok(created(LearningProjectOut::from(x)))
 }
 
@@ -648,14 +569,13 @@ pub async fn add_project(
 #[utoipa::path(post, path = "/learning/groups/{groupId}/enrolments", tag = "leertrajecten", params(("groupId" = String, Path, description = "Id van de groep")),
     request_body = EnrolmentIn, responses((status = 200, description = "Ingedeeld of op de wachtlijst", body = EnrolmentOut), (status = 409, description = "De groep is vol")))]
 pub async fn enrol(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     JsonInput(mut input): JsonInput,
-) -> Result<Json<EnrolmentOut>, AppError> {
+) -> JsonReply<EnrolmentOut> {
     let pid = input.text("participantId");
     input.finish(Ok(()))?;
-    let (g, outcome) = uc::enrol(&state.ws, &ctx.who, &id, &pid).await?;
+    let (g, outcome) = uc::enrol(ctx.ws(), &ctx.who, &id, &pid).await?;
     Ok(Json(EnrolmentOut {
         group_id: g.id,
         outcome: match outcome {
@@ -669,24 +589,19 @@ pub async fn enrol(
 /// A participant and what they still miss for the certificate.
 #[utoipa::path(get, path = "/learning/participants/{participantId}", tag = "leertrajecten", params(("participantId" = String, Path, description = "Id van de deelnemer")),
     responses((status = 200, description = "De deelnemer", body = StandingOut)))]
-pub async fn get_participant(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Json<StandingOut>, AppError> {
-    Ok(Json(uc::standing(&state.ws, &ctx.who, &id).await?.into()))
+pub async fn get_participant(ctx: Ctx, Path(id): Path<String>) -> JsonReply<StandingOut> {
+    Ok(Json(uc::standing(ctx.ws(), &ctx.who, &id).await?.into()))
 }
 
 /// Record attendance at a live session.
 #[utoipa::path(post, path = "/learning/participants/{participantId}/attendance", tag = "leertrajecten", params(("participantId" = String, Path, description = "Id van de deelnemer")),
     request_body = AttendanceIn, responses((status = 204, description = "Vastgelegd")))]
 pub async fn set_attendance(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     JsonInput(input): JsonInput,
 ) -> Result<StatusCode, AppError> {
-    uc::record_entry(&state.ws, &ctx.who, &id, EntryKind::Attendance, input).await?;
+    uc::record_entry(ctx.ws(), &ctx.who, &id, EntryKind::Attendance, input).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -694,12 +609,11 @@ pub async fn set_attendance(
 #[utoipa::path(post, path = "/learning/participants/{participantId}/progress", tag = "leertrajecten", params(("participantId" = String, Path, description = "Id van de deelnemer")),
     request_body = ProgressIn, responses((status = 204, description = "Vastgelegd")))]
 pub async fn set_progress(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     JsonInput(input): JsonInput,
 ) -> Result<StatusCode, AppError> {
-    uc::record_entry(&state.ws, &ctx.who, &id, EntryKind::Progress, input).await?;
+    uc::record_entry(ctx.ws(), &ctx.who, &id, EntryKind::Progress, input).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -707,46 +621,34 @@ pub async fn set_progress(
 /// naming what is missing.
 #[utoipa::path(get, path = "/learning/participants/{participantId}/certificate", tag = "leertrajecten", params(("participantId" = String, Path, description = "Id van de deelnemer")),
     responses((status = 200, description = "Het certificaat", content_type = "application/pdf", body = Vec<u8>), (status = 409, description = "Nog niet afgerond; detail noemt wat ontbreekt")))]
-pub async fn get_certificate(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let c = uc::certificate(&state.ws, &ctx.who, &id).await?;
+pub async fn get_certificate(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    let c = uc::certificate(ctx.ws(), &ctx.who, &id).await?;
     Ok(certificate_response(&c))
 }
 
 /// A make-track project.
 #[utoipa::path(get, path = "/learning/projects/{projectId}", tag = "leertrajecten", params(("projectId" = String, Path, description = "Id van het project")),
     responses((status = 200, description = "Het project", body = LearningProjectOut)))]
-pub async fn get_project(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Json<LearningProjectOut>, AppError> {
-    Ok(Json(uc::project(&state.ws, &ctx.who, &id).await?.into()))
+pub async fn get_project(ctx: Ctx, Path(id): Path<String>) -> JsonReply<LearningProjectOut> {
+    Ok(Json(uc::project(ctx.ws(), &ctx.who, &id).await?.into()))
 }
 
 /// Update a project: status, outcome, links, team.
 #[utoipa::path(put, path = "/learning/projects/{projectId}", tag = "leertrajecten", params(("projectId" = String, Path, description = "Id van het project")),
     request_body = ProjectIn, responses((status = 200, description = "Bijgewerkt", body = LearningProjectOut)))]
 pub async fn put_project(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     JsonInput(input): JsonInput,
-) -> Result<Json<LearningProjectOut>, AppError> {
-    let x = uc::update_project(&state.ws, &ctx.who, &id, input).await?;
+) -> JsonReply<LearningProjectOut> {
+    let x = uc::update_project(ctx.ws(), &ctx.who, &id, input).await?;
     Ok(Json(x.into()))
 }
 
 /// The signed-in user's own enrolments (matched by e-mail address).
 #[utoipa::path(get, path = "/learning/me", tag = "leertrajecten", responses((status = 200, description = "Eigen inschrijvingen", body = Vec<StandingOut>)))]
-pub async fn my_enrolments(
-    State(state): State<AppState>,
-    ctx: Ctx,
-) -> Result<Json<Vec<StandingOut>>, AppError> {
-    Ok(Json(outs(uc::my_enrolments(&state.ws, &ctx.who).await?)))
+pub async fn my_enrolments(ctx: Ctx) -> JsonReply<Vec<StandingOut>> {
+    Ok(Json(outs(uc::my_enrolments(ctx.ws(), &ctx.who).await?)))
 }
 
 /// This module's operations in the OpenAPI document.

@@ -6,15 +6,15 @@
 
 use super::views::certificate_response;
 use crate::auth::Ctx;
-use crate::error::AppError;
+use crate::error::{AppError, Reply};
 use crate::input::FormInput;
-use crate::shell::{Done, after_form, form_outcome, form_problem, page};
+use crate::shell::{Done, after_form, form_outcome, form_problem, page, page_with_status};
 use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use koers_app::learning::{self as uc, Enrolment, Entry};
 use koers_core::Permission;
@@ -24,34 +24,24 @@ use koers_core::learning::{
 use minijinja::{Value, context};
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/leertrajecten", get(index).post(add_programme))
-        .route("/leertrajecten/leergangen/{id}", get(programme))
-        .route("/leertrajecten/leergangen/{id}/modules", post(add_module))
-        .route("/leertrajecten/leergangen/{id}/sessies", post(add_session))
-        .route("/leertrajecten/leergangen/{id}/cohorten", post(add_cohort))
-        .route("/leertrajecten/cohorten/{id}", get(cohort))
-        .route(
-            "/leertrajecten/cohorten/{id}/importeren",
+    routes! {
+        "/leertrajecten" => get(index).post(add_programme),
+        "/leertrajecten/leergangen/{id}" => get(programme),
+        "/leertrajecten/leergangen/{id}/modules" => post(add_module),
+        "/leertrajecten/leergangen/{id}/sessies" => post(add_session),
+        "/leertrajecten/leergangen/{id}/cohorten" => post(add_cohort),
+        "/leertrajecten/cohorten/{id}" => get(cohort),
+        "/leertrajecten/cohorten/{id}/importeren" =>
             post(import).layer(DefaultBodyLimit::max(MAX_ROSTER_BYTES + 64 * 1024)),
-        )
-        .route("/leertrajecten/cohorten/{id}/verdelen", post(split))
-        .route("/leertrajecten/cohorten/{id}/groepen", post(add_group))
-        .route("/leertrajecten/cohorten/{id}/projecten", post(add_project))
-        .route(
-            "/leertrajecten/groepen/{id}",
-            get(group).post(save_register),
-        )
-        .route("/leertrajecten/deelnemers/{id}/groep", post(enrol))
-        .route("/leertrajecten/deelnemers/{id}", get(participant))
-        .route(
-            "/leertrajecten/deelnemers/{id}/certificaat",
-            get(certificate),
-        )
-        .route(
-            "/leertrajecten/projecten/{id}",
-            get(project).post(save_project),
-        )
+        "/leertrajecten/cohorten/{id}/verdelen" => post(split),
+        "/leertrajecten/cohorten/{id}/groepen" => post(add_group),
+        "/leertrajecten/cohorten/{id}/projecten" => post(add_project),
+        "/leertrajecten/groepen/{id}" => get(group).post(save_register),
+        "/leertrajecten/deelnemers/{id}/groep" => post(enrol),
+        "/leertrajecten/deelnemers/{id}" => get(participant),
+        "/leertrajecten/deelnemers/{id}/certificaat" => get(certificate),
+        "/leertrajecten/projecten/{id}" => get(project).post(save_project),
+    }
 }
 
 const HOME: &str = "/leertrajecten";
@@ -60,60 +50,44 @@ fn can_coordinate(ctx: &Ctx) -> bool {
     ctx.who.may(Permission::CoordinateLearning)
 }
 
-async fn render_index(
-    state: &AppState,
-    ctx: &Ctx,
-    status: StatusCode,
-    extra: Value,
-) -> Result<Response, AppError> {
-    let programmes = uc::programmes(&state.ws, &ctx.who).await?;
-    let mine: Vec<Value> = uc::my_enrolments(&state.ws, &ctx.who)
+async fn render_index(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
+    let programmes = uc::programmes(ctx.ws(), &ctx.who).await?;
+    let mine: Vec<Value> = uc::my_enrolments(ctx.ws(), &ctx.who)
         .await?
         .into_iter()
         .map(|s| context! { participant => s.participant, programme => s.programme, cohort => s.cohort, complete => s.missing.is_empty() })
         .collect();
-    let html = page(
-        state,
+    page_with_status(
         ctx,
+        status,
         "learning.html",
         HOME,
         context! { programmes => programmes, mine => mine, can_coordinate => can_coordinate(ctx), ..extra },
     )
-    .await?;
-    Ok((status, html).into_response())
+    .await
 }
 
-async fn index(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    render_index(&state, &ctx, StatusCode::OK, context! {}).await
+async fn index(ctx: Ctx) -> Reply {
+    render_index(&ctx, StatusCode::OK, context! {}).await
 }
 
-async fn add_programme(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    form: FormInput,
-) -> Result<Response, AppError> {
+async fn add_programme(ctx: Ctx, form: FormInput) -> Reply {
     let value = form.value();
-    let r = uc::create_programme(&state.ws, &ctx.who, form.0).await;
+    let r = uc::create_programme(ctx.ws(), &ctx.who, form.0).await;
     form_outcome(
         r,
         value,
         |p| Done::To(format!("{HOME}/leergangen/{}", p.id)),
-        |status, extra| render_index(&state, &ctx, status, extra),
+        |status, extra| render_index(&ctx, status, extra),
     )
     .await
 }
 
-async fn render_programme(
-    state: &AppState,
-    ctx: &Ctx,
-    id: &str,
-    status: StatusCode,
-    extra: Value,
-) -> Result<Response, AppError> {
-    let d = uc::programme(&state.ws, &ctx.who, id).await?;
-    let html = page(
-        state,
+async fn render_programme(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Reply {
+    let d = uc::programme(ctx.ws(), &ctx.who, id).await?;
+    page_with_status(
         ctx,
+        status,
         "learning_programme.html",
         HOME,
         context! {
@@ -121,75 +95,50 @@ async fn render_programme(
             cohorts => d.cohorts, can_coordinate => can_coordinate(ctx), ..extra
         },
     )
-    .await?;
-    Ok((status, html).into_response())
-}
-
-async fn programme(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    render_programme(&state, &ctx, &id, StatusCode::OK, context! {}).await
-}
-
-async fn add_module(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    FormInput(input): FormInput,
-) -> Result<Response, AppError> {
-    let r = uc::add_module(&state.ws, &ctx.who, &id, input).await;
-    form_outcome(
-        r,
-        Value::UNDEFINED,
-        |m| Done::To(format!("{HOME}/leergangen/{}#modules", m.programme_id)),
-        |status, extra| render_programme(&state, &ctx, &id, status, extra),
-    )
     .await
 }
 
-async fn add_session(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    FormInput(input): FormInput,
-) -> Result<Response, AppError> {
-    let r = uc::add_session(&state.ws, &ctx.who, &id, input).await;
-    form_outcome(
-        r,
-        Value::UNDEFINED,
-        |s| Done::To(format!("{HOME}/leergangen/{}#sessies", s.programme_id)),
-        |status, extra| render_programme(&state, &ctx, &id, status, extra),
-    )
-    .await
+async fn programme(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    render_programme(&ctx, &id, StatusCode::OK, context! {}).await
 }
 
-async fn add_cohort(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    FormInput(input): FormInput,
-) -> Result<Response, AppError> {
-    let r = uc::create_cohort(&state.ws, &ctx.who, &id, input).await;
-    form_outcome(
-        r,
-        Value::UNDEFINED,
-        |c| Done::To(format!("{HOME}/cohorten/{}", c.id)),
-        |status, extra| render_programme(&state, &ctx, &id, status, extra),
-    )
-    .await
-}
-
-async fn render_cohort(
-    state: &AppState,
+/// After a form on the programme page: on to `to` (what was just made), or the programme
+/// page again with the problem.
+async fn programme_outcome<T>(
     ctx: &Ctx,
     id: &str,
-    status: StatusCode,
-    extra: Value,
-) -> Result<Response, AppError> {
-    let d = uc::cohort_detail(&state.ws, &ctx.who, id).await?;
-    let choices = uc::project_choices(&state.ws, &ctx.who).await?;
+    r: Result<T, koers_app::Error>,
+    to: impl FnOnce(T) -> String,
+) -> Reply {
+    form_outcome(
+        r,
+        Value::UNDEFINED,
+        |made| Done::To(to(made)),
+        |status, extra| render_programme(ctx, id, status, extra),
+    )
+    .await
+}
+
+async fn add_module(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
+    let r = uc::add_module(ctx.ws(), &ctx.who, &id, input).await;
+    let to = |m: uc::Module| format!("{HOME}/leergangen/{}#modules", m.programme_id);
+    programme_outcome(&ctx, &id, r, to).await
+}
+
+async fn add_session(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
+    let r = uc::add_session(ctx.ws(), &ctx.who, &id, input).await;
+    let to = |s: uc::LiveSession| format!("{HOME}/leergangen/{}#sessies", s.programme_id);
+    programme_outcome(&ctx, &id, r, to).await
+}
+
+async fn add_cohort(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
+    let r = uc::create_cohort(ctx.ws(), &ctx.who, &id, input).await;
+    programme_outcome(&ctx, &id, r, |c| format!("{HOME}/cohorten/{}", c.id)).await
+}
+
+async fn render_cohort(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Reply {
+    let d = uc::cohort_detail(ctx.ws(), &ctx.who, id).await?;
+    let choices = uc::project_choices(ctx.ws(), &ctx.who).await?;
     let rows: Vec<Value> = d
         .participants
         .iter()
@@ -206,9 +155,9 @@ async fn render_cohort(
         .filter(|x| x.group_id.is_none() && x.waiting_for.is_none())
         .count();
     let complete = people.iter().filter(|x| d.standing_of(&x.id).1).count();
-    let html = page(
-        state,
+    page_with_status(
         ctx,
+        status,
         "learning_cohort.html",
         HOME,
         context! {
@@ -222,29 +171,23 @@ async fn render_cohort(
             ..extra
         },
     )
-    .await?;
-    Ok((status, html).into_response())
+    .await
 }
 
-async fn cohort(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    render_cohort(&state, &ctx, &id, StatusCode::OK, context! {}).await
+async fn cohort(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    render_cohort(&ctx, &id, StatusCode::OK, context! {}).await
 }
 
 /// After a form on the cohort page: the page with a notice, or with the problem; besides
 /// invalid input, a conflict (a full group, nobody to split) and a file over the limit are
 /// shown on the page too.
 async fn cohort_outcome<T>(
-    state: &AppState,
     ctx: &Ctx,
     id: &str,
     r: Result<T, AppError>,
     notice: &'static str,
-) -> Result<Response, AppError> {
-    let render = |status, extra| render_cohort(state, ctx, id, status, extra);
+) -> Reply {
+    let render = |status, extra| render_cohort(ctx, id, status, extra);
     match r {
         Err(e @ (AppError::Conflict(_) | AppError::PayloadTooLarge)) => {
             render(e.status(), form_problem(&e)).await
@@ -282,87 +225,50 @@ async fn read_roster(mut mp: Multipart) -> Result<Vec<u8>, AppError> {
     )))
 }
 
-async fn import(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    mp: Multipart,
-) -> Result<Response, AppError> {
+async fn import(ctx: Ctx, Path(id): Path<String>, mp: Multipart) -> Reply {
     let r = match read_roster(mp).await {
-        Ok(bytes) => uc::import_roster(&state.ws, &ctx.who, &id, &bytes)
+        Ok(bytes) => uc::import_roster(ctx.ws(), &ctx.who, &id, &bytes)
             .await
             .map_err(AppError::from),
         Err(e) => Err(e),
     };
-    cohort_outcome(&state, &ctx, &id, r, "imported").await
+    cohort_outcome(&ctx, &id, r, "imported").await
 }
 
-async fn split(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let r = uc::split(&state.ws, &ctx.who, &id).await;
-    cohort_outcome(&state, &ctx, &id, r.map_err(AppError::from), "split").await
+async fn split(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    let r = uc::split(ctx.ws(), &ctx.who, &id).await;
+    cohort_outcome(&ctx, &id, r.map_err(AppError::from), "split").await
 }
 
-async fn add_group(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    FormInput(input): FormInput,
-) -> Result<Response, AppError> {
-    let r = uc::add_group(&state.ws, &ctx.who, &id, input).await;
-    cohort_outcome(&state, &ctx, &id, r.map_err(AppError::from), "group_added").await
+async fn add_group(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
+    let r = uc::add_group(ctx.ws(), &ctx.who, &id, input).await;
+    cohort_outcome(&ctx, &id, r.map_err(AppError::from), "group_added").await
 }
 
-async fn add_project(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    FormInput(input): FormInput,
-) -> Result<Response, AppError> {
-    match uc::create_project(&state.ws, &ctx.who, &id, input).await {
+async fn add_project(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
+    match uc::create_project(ctx.ws(), &ctx.who, &id, input).await {
         Ok(x) => {
             Ok(axum::response::Redirect::to(&format!("{HOME}/projecten/{}", x.id)).into_response())
         }
-        Err(e) => cohort_outcome::<()>(&state, &ctx, &id, Err(e.into()), "").await,
+        Err(e) => cohort_outcome::<()>(&ctx, &id, Err(e.into()), "").await,
     }
 }
 
 /// Moves a participant to a group; the form sits on the cohort page and problems are
 /// shown there.
-async fn enrol(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    FormInput(mut input): FormInput,
-) -> Result<Response, AppError> {
+async fn enrol(ctx: Ctx, Path(id): Path<String>, FormInput(mut input): FormInput) -> Reply {
     let group_id = input.text("groupId");
     input.finish(Ok(()))?;
-    let (p, r) = uc::move_to_group(&state.ws, &ctx.who, &id, &group_id).await?;
+    let (p, r) = uc::move_to_group(ctx.ws(), &ctx.who, &id, &group_id).await?;
     let notice = match &r {
         Ok((_, Enrolment::Waiting)) => "waiting",
         _ => "enrolled",
     };
-    cohort_outcome(
-        &state,
-        &ctx,
-        &p.cohort_id,
-        r.map_err(AppError::from),
-        notice,
-    )
-    .await
+    cohort_outcome(&ctx, &p.cohort_id, r.map_err(AppError::from), notice).await
 }
 
-async fn render_group(
-    state: &AppState,
-    ctx: &Ctx,
-    id: &str,
-    status: StatusCode,
-    extra: Value,
-) -> Result<Response, AppError> {
-    let g = uc::group_register(&state.ws, &ctx.who, id).await?;
+async fn render_group(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Reply {
+    let g = uc::group_register(ctx.ws(), &ctx.who, id).await?;
     let attendance: std::collections::HashMap<String, &str> = g
         .attendance
         .iter()
@@ -373,9 +279,9 @@ async fn render_group(
         .iter()
         .map(|((m, p), st)| (format!("{p}.{m}"), st.as_str()))
         .collect();
-    let html = page(
-        state,
+    page_with_status(
         ctx,
+        status,
         "learning_group.html",
         HOME,
         context! {
@@ -388,26 +294,16 @@ async fn render_group(
             ..extra
         },
     )
-    .await?;
-    Ok((status, html).into_response())
+    .await
 }
 
-async fn group(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    render_group(&state, &ctx, &id, StatusCode::OK, context! {}).await
+async fn group(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    render_group(&ctx, &id, StatusCode::OK, context! {}).await
 }
 
 /// Saves the register: fields `a.<participant>.<session>` (attendance) and
 /// `p.<participant>.<module>` (progress); an empty value records nothing.
-async fn save_register(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    body: Bytes,
-) -> Result<Response, AppError> {
+async fn save_register(ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Reply {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
         .map_err(|e| AppError::BadRequest(format!("Ongeldig formulier: {e}")))?;
     let (mut attendance, mut progress) = (Vec::new(), Vec::new());
@@ -431,19 +327,15 @@ async fn save_register(
             _ => {}
         }
     }
-    let r = uc::save_group_register(&state.ws, &ctx.who, &id, &attendance, &progress).await;
+    let r = uc::save_group_register(ctx.ws(), &ctx.who, &id, &attendance, &progress).await;
     after_form(r, "saved", |status, extra| {
-        render_group(&state, &ctx, &id, status, extra)
+        render_group(&ctx, &id, status, extra)
     })
     .await
 }
 
-async fn participant(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let o = uc::participant_overview(&state.ws, &ctx.who, &id).await?;
+async fn participant(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    let o = uc::participant_overview(ctx.ws(), &ctx.who, &id).await?;
     let s = o.standing;
     let modules: Vec<Value> = o
         .modules
@@ -456,7 +348,6 @@ async fn participant(
         .map(|(x, st)| context! { s => x, status => st.map(|a| a.as_str()) })
         .collect();
     let html = page(
-        &state,
         &ctx,
         "learning_participant.html",
         HOME,
@@ -477,24 +368,14 @@ async fn participant(
     Ok(html.into_response())
 }
 
-async fn certificate(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let c = uc::certificate(&state.ws, &ctx.who, &id).await?;
+async fn certificate(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    let c = uc::certificate(ctx.ws(), &ctx.who, &id).await?;
     Ok(certificate_response(&c))
 }
 
-async fn render_project(
-    state: &AppState,
-    ctx: &Ctx,
-    id: &str,
-    status: StatusCode,
-    extra: Value,
-) -> Result<Response, AppError> {
-    let d = uc::project_detail(&state.ws, &ctx.who, id).await?;
-    let choices = uc::project_choices(&state.ws, &ctx.who).await?;
+async fn render_project(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Reply {
+    let d = uc::project_detail(ctx.ws(), &ctx.who, id).await?;
+    let choices = uc::project_choices(ctx.ws(), &ctx.who).await?;
     let students = d
         .project
         .students
@@ -502,9 +383,9 @@ async fn render_project(
         .map(|s| format!("{}; {}", s.name, s.institution))
         .collect::<Vec<_>>()
         .join("\n");
-    let html = page(
-        state,
+    page_with_status(
         ctx,
+        status,
         "learning_project.html",
         HOME,
         context! {
@@ -518,27 +399,17 @@ async fn render_project(
             ..extra
         },
     )
-    .await?;
-    Ok((status, html).into_response())
+    .await
 }
 
-async fn project(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    render_project(&state, &ctx, &id, StatusCode::OK, context! {}).await
+async fn project(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    render_project(&ctx, &id, StatusCode::OK, context! {}).await
 }
 
-async fn save_project(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    FormInput(input): FormInput,
-) -> Result<Response, AppError> {
-    let r = uc::update_project(&state.ws, &ctx.who, &id, input).await;
+async fn save_project(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
+    let r = uc::update_project(ctx.ws(), &ctx.who, &id, input).await;
     after_form(r, "saved", |status, extra| {
-        render_project(&state, &ctx, &id, status, extra)
+        render_project(&ctx, &id, status, extra)
     })
     .await
 }

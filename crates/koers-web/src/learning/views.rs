@@ -1,22 +1,12 @@
 //! What the learning pages and the API draw alike: the certificate as a PDF download.
 
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use crate::download::download;
+use axum::response::Response;
 use koers_app::learning::Certificate;
 
 /// The certificate as a PDF download.
 pub fn certificate_response(c: &Certificate) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "application/pdf"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"certificaat.pdf\"",
-            ),
-        ],
-        certificate_pdf(c),
-    )
-        .into_response()
+    download("application/pdf", "certificaat.pdf", certificate_pdf(c))
 }
 
 fn certificate_pdf(c: &Certificate) -> Vec<u8> {

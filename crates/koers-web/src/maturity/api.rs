@@ -6,16 +6,16 @@
 
 use super::base_url;
 use super::views::benchmark;
-use crate::api::outs;
+use crate::api::{created, outs};
 use crate::auth::Ctx;
-use crate::error::AppError;
+use crate::error::{AppError, JsonReply, Reply};
 use crate::input::JsonInput;
 use crate::schema;
 use crate::state::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::response::IntoResponse;
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use koers_app::maturity::{
     self as uc, Aggregate, BenchmarkRow, Code, DimensionResult, Framework, FrameworkVersion,
@@ -27,42 +27,23 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/maturity/framework",
-            get(get_maturity_framework).put(put_maturity_framework),
-        )
-        .route("/maturity/rounds", get(list_rounds).post(add_round))
-        .route("/maturity/rounds/{round_id}", get(get_round))
-        .route("/maturity/rounds/{round_id}/close", post(close))
-        .route(
-            "/maturity/rounds/{round_id}/participants",
+    routes! {
+        "/maturity/framework" => get(get_maturity_framework).put(put_maturity_framework),
+        "/maturity/rounds" => get(list_rounds).post(add_round),
+        "/maturity/rounds/{round_id}" => get(get_round),
+        "/maturity/rounds/{round_id}/close" => post(close),
+        "/maturity/rounds/{round_id}/participants" =>
             get(list_participants).post(add_participant_api),
-        )
-        .route("/maturity/rounds/{round_id}/items", post(add_item_api))
-        .route(
-            "/maturity/rounds/{round_id}/invitations",
-            get(list_invitations).post(add_invitations),
-        )
-        .route("/maturity/rounds/{round_id}/reminders", post(reminders))
-        .route(
-            "/maturity/rounds/{round_id}/interviews",
-            post(add_interview_api),
-        )
-        .route(
-            "/maturity/rounds/{round_id}/sources/{source_id}/codes",
-            post(add_code),
-        )
-        .route(
-            "/maturity/rounds/{round_id}/sources/{source_id}/codes/{code_id}",
-            axum::routing::delete(remove_code),
-        )
-        .route("/maturity/rounds/{round_id}/scores", get(scores))
-        .route("/maturity/rounds/{round_id}/benchmark", get(get_benchmark))
-        .route(
-            "/maturity/rounds/{round_id}/participants/{participant_id}/report",
-            get(report),
-        )
+        "/maturity/rounds/{round_id}/items" => post(add_item_api),
+        "/maturity/rounds/{round_id}/invitations" => get(list_invitations).post(add_invitations),
+        "/maturity/rounds/{round_id}/reminders" => post(reminders),
+        "/maturity/rounds/{round_id}/interviews" => post(add_interview_api),
+        "/maturity/rounds/{round_id}/sources/{source_id}/codes" => post(add_code),
+        "/maturity/rounds/{round_id}/sources/{source_id}/codes/{code_id}" => delete(remove_code),
+        "/maturity/rounds/{round_id}/scores" => get(scores),
+        "/maturity/rounds/{round_id}/benchmark" => get(get_benchmark),
+        "/maturity/rounds/{round_id}/participants/{participant_id}/report" => get(report),
+    }
 }
 
 /// A version of the organisation's framework.
@@ -382,8 +363,8 @@ impl From<DimensionResult> for DimensionResultOut {
             name: d.name,
             score: d.score,
             survey_respondents: d.survey_respondents,
-            items: d.items.into_iter().map(Into::into).collect(),
-            codes: d.codes.into_iter().map(Into::into).collect(),
+            items: outs(d.items),
+            codes: outs(d.codes),
             finding: d.finding,
             next_step: d.next_step,
         }
@@ -416,7 +397,7 @@ impl From<ParticipantResult> for ParticipantResultOut {
             invited: p.invited,
             responded: p.responded,
             survey_shown: p.survey_shown,
-            dimensions: p.dimensions.into_iter().map(Into::into).collect(),
+            dimensions: outs(p.dimensions),
             comments: p.comments,
         }
     }
@@ -473,49 +454,31 @@ pub struct BenchmarkQuery {
     pub anonymous: Option<bool>,
 }
 
-fn created<T: Serialize>(v: T) -> Response {
-    (StatusCode::CREATED, Json(v)).into_response()
-}
-
 /// The organisation's framework versions, newest first (koers' default is version 1).
 #[utoipa::path(get, path = "/maturity/framework", tag = "volwassenheid", responses((status = 200, description = "Versies van het kader", body = Vec<FrameworkOut>)))]
-pub async fn get_maturity_framework(
-    State(state): State<AppState>,
-    ctx: Ctx,
-) -> Result<Json<Vec<FrameworkOut>>, AppError> {
-    let versions = uc::frameworks(&state.ws, &ctx.who).await?;
-    Ok(Json(versions.iter().map(Into::into).collect()))
+pub async fn get_maturity_framework(ctx: Ctx) -> JsonReply<Vec<FrameworkOut>> {
+    let versions = uc::frameworks(ctx.ws(), &ctx.who).await?;
+    Ok(Json(outs(&versions)))
 }
 
 /// Save a new version of the framework (earlier rounds keep theirs).
 #[utoipa::path(put, path = "/maturity/framework", tag = "volwassenheid", request_body = schema::Framework, responses((status = 201, description = "Nieuwe versie", body = FrameworkOut)))]
-pub async fn put_maturity_framework(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    JsonInput(input): JsonInput,
-) -> Result<Response, AppError> {
-    let v = uc::save_framework(&state.ws, &ctx.who, input).await?;
+pub async fn put_maturity_framework(ctx: Ctx, JsonInput(input): JsonInput) -> Reply {
+    let v = uc::save_framework(ctx.ws(), &ctx.who, input).await?;
     Ok(created(FrameworkOut::from(&v)))
 }
 
 /// The organisation's rounds.
 #[utoipa::path(get, path = "/maturity/rounds", tag = "volwassenheid", responses((status = 200, description = "Rondes", body = Vec<RoundOut>)))]
-pub async fn list_rounds(
-    State(state): State<AppState>,
-    ctx: Ctx,
-) -> Result<Json<Vec<RoundOut>>, AppError> {
-    let rounds = uc::rounds(&state.ws, &ctx.who).await?;
-    Ok(Json(rounds.iter().map(Into::into).collect()))
+pub async fn list_rounds(ctx: Ctx) -> JsonReply<Vec<RoundOut>> {
+    let rounds = uc::rounds(ctx.ws(), &ctx.who).await?;
+    Ok(Json(outs(&rounds)))
 }
 
 /// Start a round, with one statement per dimension and an open question.
 #[utoipa::path(post, path = "/maturity/rounds", tag = "volwassenheid", request_body = RoundIn, responses((status = 201, description = "Gestart", body = RoundOut)))]
-pub async fn add_round(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    JsonInput(input): JsonInput,
-) -> Result<Response, AppError> {
-    let r = uc::create_round(&state.ws, &ctx.who, input).await?;
+pub async fn add_round(ctx: Ctx, JsonInput(input): JsonInput) -> Reply {
+    let r = uc::create_round(ctx.ws(), &ctx.who, input).await?;
     Ok(created(RoundOut::from(&r)))
 }
 
@@ -531,79 +494,57 @@ pub struct RoundDetailOut {
 /// One round.
 #[utoipa::path(get, path = "/maturity/rounds/{roundId}", tag = "volwassenheid", params(("roundId" = String, Path, description = "Id van de ronde")),
     responses((status = 200, description = "De ronde", body = RoundDetailOut)))]
-pub async fn get_round(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Json<RoundDetailOut>, AppError> {
-    let d = uc::round_detail(&state.ws, &ctx.who, &id).await?;
+pub async fn get_round(ctx: Ctx, Path(id): Path<String>) -> JsonReply<RoundDetailOut> {
+    let d = uc::round_detail(ctx.ws(), &ctx.who, &id).await?;
     Ok(Json(RoundDetailOut {
         round: RoundOut::from(&d.round),
-        items: d.items.iter().map(Into::into).collect(),
-        sources: d.sources.iter().map(Into::into).collect(),
+        items: outs(&d.items),
+        sources: outs(&d.sources),
     }))
 }
 
 /// Close the round: it is frozen from now on.
 #[utoipa::path(post, path = "/maturity/rounds/{roundId}/close", tag = "volwassenheid", params(("roundId" = String, Path, description = "Id van de ronde")),
     responses((status = 200, description = "Gesloten", body = RoundOut), (status = 409, description = "Al gesloten")))]
-pub async fn close(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Json<RoundOut>, AppError> {
-    let r = uc::close_round(&state.ws, &ctx.who, &id).await?;
+pub async fn close(ctx: Ctx, Path(id): Path<String>) -> JsonReply<RoundOut> {
+    let r = uc::close_round(ctx.ws(), &ctx.who, &id).await?;
     Ok(Json(RoundOut::from(&r)))
 }
 
 /// The participating organisations.
 #[utoipa::path(get, path = "/maturity/rounds/{roundId}/participants", tag = "volwassenheid", params(("roundId" = String, Path, description = "Id van de ronde")),
     responses((status = 200, description = "Deelnemers", body = Vec<ParticipantOut>)))]
-pub async fn list_participants(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Json<Vec<ParticipantOut>>, AppError> {
-    let ps = uc::participants(&state.ws, &ctx.who, &id).await?;
-    Ok(Json(ps.iter().map(Into::into).collect()))
+pub async fn list_participants(ctx: Ctx, Path(id): Path<String>) -> JsonReply<Vec<ParticipantOut>> {
+    let ps = uc::participants(ctx.ws(), &ctx.who, &id).await?;
+    Ok(Json(outs(&ps)))
 }
 
 /// Add a participating organisation (a name and optionally its CBS code).
 #[utoipa::path(post, path = "/maturity/rounds/{roundId}/participants", tag = "volwassenheid", params(("roundId" = String, Path, description = "Id van de ronde")),
     request_body = ParticipantIn, responses((status = 201, description = "Toegevoegd", body = ParticipantOut), (status = 409, description = "De ronde is gesloten")))]
 pub async fn add_participant_api(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     JsonInput(input): JsonInput,
-) -> Result<Response, AppError> {
-    let p = uc::add_participant(&state.ws, &ctx.who, &id, input).await?;
+) -> Reply {
+    let p = uc::add_participant(ctx.ws(), &ctx.who, &id, input).await?;
     Ok(created(ParticipantOut::from(&p)))
 }
 
 /// Add a survey item.
 #[utoipa::path(post, path = "/maturity/rounds/{roundId}/items", tag = "volwassenheid", params(("roundId" = String, Path, description = "Id van de ronde")),
     request_body = ItemIn, responses((status = 201, description = "Toegevoegd", body = ItemOut), (status = 409, description = "De ronde is gesloten")))]
-pub async fn add_item_api(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    JsonInput(input): JsonInput,
-) -> Result<Response, AppError> {
-    let i = uc::add_item(&state.ws, &ctx.who, &id, input).await?;
+pub async fn add_item_api(ctx: Ctx, Path(id): Path<String>, JsonInput(input): JsonInput) -> Reply {
+    let i = uc::add_item(ctx.ws(), &ctx.who, &id, input).await?;
     Ok(created(ItemOut::from(&i)))
 }
 
 /// The invitations and whether each was used.
 #[utoipa::path(get, path = "/maturity/rounds/{roundId}/invitations", tag = "volwassenheid", params(("roundId" = String, Path, description = "Id van de ronde")),
     responses((status = 200, description = "Uitnodigingen", body = Vec<InvitationOut>)))]
-pub async fn list_invitations(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Json<Vec<InvitationOut>>, AppError> {
-    let invs = uc::invitations(&state.ws, &ctx.who, &id).await?;
-    Ok(Json(invs.iter().map(Into::into).collect()))
+pub async fn list_invitations(ctx: Ctx, Path(id): Path<String>) -> JsonReply<Vec<InvitationOut>> {
+    let invs = uc::invitations(ctx.ws(), &ctx.who, &id).await?;
+    Ok(Json(outs(&invs)))
 }
 
 /// Create personal single-use links (`count` anonymous ones, or one per address in `emails`,
@@ -611,14 +552,13 @@ pub async fn list_invitations(
 #[utoipa::path(post, path = "/maturity/rounds/{roundId}/invitations", tag = "volwassenheid", params(("roundId" = String, Path, description = "Id van de ronde")),
     request_body = InvitationsIn, responses((status = 201, description = "De links", body = Vec<IssuedLinkOut>), (status = 409, description = "De ronde is gesloten")))]
 pub async fn add_invitations(
-    State(state): State<AppState>,
     ctx: Ctx,
     headers: HeaderMap,
     Path(id): Path<String>,
     JsonInput(input): JsonInput,
-) -> Result<Response, AppError> {
-    let base = base_url(&state, &headers);
-    let handout = uc::invite(&state.ws, &ctx.who, &id, &base, input).await?;
+) -> Reply {
+    let base = base_url(&ctx.state, &headers);
+    let handout = uc::invite(ctx.ws(), &ctx.who, &id, &base, input).await?;
     Ok(created(outs::<_, IssuedLinkOut>(handout.links)))
 }
 
@@ -626,13 +566,12 @@ pub async fn add_invitations(
 #[utoipa::path(post, path = "/maturity/rounds/{roundId}/reminders", tag = "volwassenheid", params(("roundId" = String, Path, description = "Id van de ronde")),
     responses((status = 200, description = "De nieuwe links", body = Vec<IssuedLinkOut>), (status = 409, description = "De ronde is gesloten")))]
 pub async fn reminders(
-    State(state): State<AppState>,
     ctx: Ctx,
     headers: HeaderMap,
     Path(id): Path<String>,
-) -> Result<Json<Vec<IssuedLinkOut>>, AppError> {
-    let base = base_url(&state, &headers);
-    let handout = uc::remind(&state.ws, &ctx.who, &id, &base, false).await?;
+) -> JsonReply<Vec<IssuedLinkOut>> {
+    let base = base_url(&ctx.state, &headers);
+    let handout = uc::remind(ctx.ws(), &ctx.who, &id, &base, false).await?;
     Ok(Json(outs(handout.links)))
 }
 
@@ -640,12 +579,11 @@ pub async fn reminders(
 #[utoipa::path(post, path = "/maturity/rounds/{roundId}/interviews", tag = "volwassenheid", params(("roundId" = String, Path, description = "Id van de ronde")),
     request_body = InterviewIn, responses((status = 201, description = "Toegevoegd", body = EvidenceOut), (status = 409, description = "De ronde is gesloten")))]
 pub async fn add_interview_api(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     JsonInput(input): JsonInput,
-) -> Result<Response, AppError> {
-    let s = uc::add_interview(&state.ws, &ctx.who, &id, input).await?;
+) -> Reply {
+    let s = uc::add_interview(ctx.ws(), &ctx.who, &id, input).await?;
     Ok(created(EvidenceOut::from(&s)))
 }
 
@@ -654,12 +592,11 @@ pub async fn add_interview_api(
     params(("roundId" = String, Path, description = "Id van de ronde"), ("sourceId" = String, Path, description = "Id van het document of interview")),
     request_body = CodeIn, responses((status = 201, description = "Gecodeerd", body = EvidenceOut), (status = 409, description = "De ronde is gesloten")))]
 pub async fn add_code(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path((id, sid)): Path<(String, String)>,
     JsonInput(input): JsonInput,
-) -> Result<Response, AppError> {
-    let s = uc::code(&state.ws, &ctx.who, &id, &sid, input).await?;
+) -> Reply {
+    let s = uc::code(ctx.ws(), &ctx.who, &id, &sid, input).await?;
     Ok(created(EvidenceOut::from(&s)))
 }
 
@@ -668,11 +605,10 @@ pub async fn add_code(
     params(("roundId" = String, Path, description = "Id van de ronde"), ("sourceId" = String, Path, description = "Id van het document of interview"), ("codeId" = String, Path, description = "Id van de codering")),
     responses((status = 204, description = "Verwijderd"), (status = 409, description = "De ronde is gesloten")))]
 pub async fn remove_code(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path((id, sid, cid)): Path<(String, String, String)>,
 ) -> Result<StatusCode, AppError> {
-    uc::uncode(&state.ws, &ctx.who, &id, &sid, &cid).await?;
+    uc::uncode(ctx.ws(), &ctx.who, &id, &sid, &cid).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -680,12 +616,8 @@ pub async fn remove_code(
 /// number of respondents), the coded passages and the weights applied.
 #[utoipa::path(get, path = "/maturity/rounds/{roundId}/scores", tag = "volwassenheid", params(("roundId" = String, Path, description = "Id van de ronde")),
     responses((status = 200, description = "Scores met onderbouwing", body = ScoresOut)))]
-pub async fn scores(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Json<ScoresOut>, AppError> {
-    let res = uc::results(&state.ws, &ctx.who, &id).await?;
+pub async fn scores(ctx: Ctx, Path(id): Path<String>) -> JsonReply<ScoresOut> {
+    let res = uc::results(ctx.ws(), &ctx.who, &id).await?;
     Ok(Json(ScoresOut {
         round: RoundOut::from(&res.round),
         method: koers_core::maturity::METHOD.into(),
@@ -697,12 +629,11 @@ pub async fn scores(
 #[utoipa::path(get, path = "/maturity/rounds/{roundId}/benchmark", tag = "volwassenheid", params(("roundId" = String, Path, description = "Id van de ronde"), BenchmarkQuery),
     responses((status = 200, description = "Benchmark", body = BenchmarkOut)))]
 pub async fn get_benchmark(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     Query(q): Query<BenchmarkQuery>,
-) -> Result<Json<BenchmarkOut>, AppError> {
-    let res = uc::results(&state.ws, &ctx.who, &id).await?;
+) -> JsonReply<BenchmarkOut> {
+    let res = uc::results(ctx.ws(), &ctx.who, &id).await?;
     let anonymous = q.anonymous.unwrap_or(false);
     Ok(Json(BenchmarkOut {
         dimensions: res
@@ -722,12 +653,8 @@ pub async fn get_benchmark(
 #[utoipa::path(get, path = "/maturity/rounds/{roundId}/participants/{participantId}/report", tag = "volwassenheid",
     params(("roundId" = String, Path, description = "Id van de ronde"), ("participantId" = String, Path, description = "Id van de deelnemer")),
     responses((status = 200, description = "Het rapport", content_type = "application/pdf", body = Vec<u8>)))]
-pub async fn report(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path((id, pid)): Path<(String, String)>,
-) -> Result<Response, AppError> {
-    let res = uc::results(&state.ws, &ctx.who, &id).await?;
+pub async fn report(ctx: Ctx, Path((id, pid)): Path<(String, String)>) -> Reply {
+    let res = uc::results(ctx.ws(), &ctx.who, &id).await?;
     let p = res.participant(&pid)?;
     Ok((
         [(header::CONTENT_TYPE, "application/pdf")],

@@ -7,10 +7,11 @@
 use super::base_url;
 use super::views::{benchmark, benchmark_csv, fmt_score, report_pdf, weights_line};
 use crate::auth::{Ctx, Resolved, login_csrf};
-use crate::error::AppError;
+use crate::download::{CSV, download, uncached_download};
+use crate::error::{AppError, Reply};
 use crate::i18n::{Lang, t};
 use crate::input::FormInput;
-use crate::shell::{Done, after_form, form_outcome, form_problem, page};
+use crate::shell::{Done, after_form, form_outcome, form_problem, page, page_with_status};
 use crate::state::AppState;
 use crate::templates::Templates;
 use axum::Router;
@@ -27,86 +28,60 @@ use minijinja::{Value, context};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/volwassenheid", get(list).post(new_round))
-        .route(
-            "/volwassenheid/kader",
-            get(framework).post(new_framework_version),
-        )
-        .route("/volwassenheid/rondes/{id}", get(show))
-        .route("/volwassenheid/rondes/{id}/deelnemers", post(participant))
-        .route("/volwassenheid/rondes/{id}/vragen", post(item))
-        .route(
-            "/volwassenheid/rondes/{id}/uitnodigingen",
-            post(invitations),
-        )
-        .route("/volwassenheid/rondes/{id}/herinneringen", post(reminders))
-        .route("/volwassenheid/rondes/{id}/sluiten", post(close))
-        .route(
-            "/volwassenheid/rondes/{id}/documenten",
+    routes! {
+        "/volwassenheid" => get(list).post(new_round),
+        "/volwassenheid/kader" => get(framework).post(new_framework_version),
+        "/volwassenheid/rondes/{id}" => get(show),
+        "/volwassenheid/rondes/{id}/deelnemers" => post(participant),
+        "/volwassenheid/rondes/{id}/vragen" => post(item),
+        "/volwassenheid/rondes/{id}/uitnodigingen" => post(invitations),
+        "/volwassenheid/rondes/{id}/herinneringen" => post(reminders),
+        "/volwassenheid/rondes/{id}/sluiten" => post(close),
+        "/volwassenheid/rondes/{id}/documenten" =>
             post(document).layer(DefaultBodyLimit::max(MAX_DOCUMENT_BYTES + 64 * 1024)),
-        )
-        .route("/volwassenheid/rondes/{id}/interviews", post(interview))
-        .route("/volwassenheid/rondes/{id}/bronnen/{sid}", get(coding))
-        .route(
-            "/volwassenheid/rondes/{id}/bronnen/{sid}/codes",
-            post(add_code),
-        )
-        .route(
-            "/volwassenheid/rondes/{id}/bronnen/{sid}/codes/{cid}/verwijderen",
-            post(remove_code),
-        )
-        .route("/volwassenheid/rondes/{id}/organisaties/{pid}", get(report))
-        .route(
-            "/volwassenheid/rondes/{id}/organisaties/{pid}/rapport.pdf",
-            get(report_file),
-        )
-        .route("/volwassenheid/rondes/{id}/benchmark", get(bench))
-        .route("/volwassenheid/rondes/{id}/benchmark.csv", get(bench_csv))
-        .route("/enquete/{token}", get(survey_form).post(survey_submit))
+        "/volwassenheid/rondes/{id}/interviews" => post(interview),
+        "/volwassenheid/rondes/{id}/bronnen/{sid}" => get(coding),
+        "/volwassenheid/rondes/{id}/bronnen/{sid}/codes" => post(add_code),
+        "/volwassenheid/rondes/{id}/bronnen/{sid}/codes/{cid}/verwijderen" => post(remove_code),
+        "/volwassenheid/rondes/{id}/organisaties/{pid}" => get(report),
+        "/volwassenheid/rondes/{id}/organisaties/{pid}/rapport.pdf" => get(report_file),
+        "/volwassenheid/rondes/{id}/benchmark" => get(bench),
+        "/volwassenheid/rondes/{id}/benchmark.csv" => get(bench_csv),
+        "/enquete/{token}" => get(survey_form).post(survey_submit),
+    }
 }
 
 const CURRENT: &str = "/volwassenheid";
 
-async fn render_list(
-    state: &AppState,
-    ctx: &Ctx,
-    status: StatusCode,
-    extra: Value,
-) -> Result<Response, AppError> {
-    let list = uc::rounds(&state.ws, &ctx.who).await?;
-    let fws = uc::frameworks(&state.ws, &ctx.who).await?;
-    let html = page(
-        state,
+async fn render_list(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
+    let list = uc::rounds(ctx.ws(), &ctx.who).await?;
+    let fws = uc::frameworks(ctx.ws(), &ctx.who).await?;
+    page_with_status(
         ctx,
+        status,
         "maturity_rounds.html",
         CURRENT,
         context! { rounds => list, frameworks => fws, year => chrono_year(), ..extra },
     )
-    .await?;
-    Ok((status, html).into_response())
+    .await
 }
 
 fn chrono_year() -> String {
     chrono::Utc::now().format("%Y").to_string()
 }
 
-async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    render_list(&state, &ctx, StatusCode::OK, context! {}).await
+async fn list(ctx: Ctx) -> Reply {
+    render_list(&ctx, StatusCode::OK, context! {}).await
 }
 
-async fn new_round(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    form: FormInput,
-) -> Result<Response, AppError> {
+async fn new_round(ctx: Ctx, form: FormInput) -> Reply {
     let value = form.value();
-    let r = uc::create_round(&state.ws, &ctx.who, form.0).await;
+    let r = uc::create_round(ctx.ws(), &ctx.who, form.0).await;
     form_outcome(
         r,
         value,
         |r| Done::To(format!("/volwassenheid/rondes/{}", r.id)),
-        |status, extra| render_list(&state, &ctx, status, extra),
+        |status, extra| render_list(&ctx, status, extra),
     )
     .await
 }
@@ -116,35 +91,26 @@ struct VersionQuery {
     versie: Option<i64>,
 }
 
-async fn framework(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<VersionQuery>,
-) -> Result<Response, AppError> {
-    render_framework(&state, &ctx, q.versie, StatusCode::OK, context! {}).await
+async fn framework(ctx: Ctx, Query(q): Query<VersionQuery>) -> Reply {
+    render_framework(&ctx, q.versie, StatusCode::OK, context! {}).await
 }
 
 /// Saves the edited framework as a new version; running rounds keep theirs.
-async fn new_framework_version(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    FormInput(input): FormInput,
-) -> Result<Response, AppError> {
-    let r = uc::save_framework_form(&state.ws, &ctx.who, input).await;
+async fn new_framework_version(ctx: Ctx, FormInput(input): FormInput) -> Reply {
+    let r = uc::save_framework_form(ctx.ws(), &ctx.who, input).await;
     after_form(r, "saved", |status, extra| {
-        render_framework(&state, &ctx, None, status, extra)
+        render_framework(&ctx, None, status, extra)
     })
     .await
 }
 
 async fn render_framework(
-    state: &AppState,
     ctx: &Ctx,
     version: Option<i64>,
     status: StatusCode,
     extra: Value,
-) -> Result<Response, AppError> {
-    let versions = uc::frameworks(&state.ws, &ctx.who).await?;
+) -> Reply {
+    let versions = uc::frameworks(ctx.ws(), &ctx.who).await?;
     let shown = match version {
         Some(v) => versions
             .iter()
@@ -152,9 +118,9 @@ async fn render_framework(
             .ok_or(AppError::NotFound)?,
         None => versions.first().ok_or(AppError::NotFound)?,
     };
-    let html = page(
-        state,
+    page_with_status(
         ctx,
+        status,
         "maturity_framework.html",
         CURRENT,
         context! {
@@ -162,22 +128,15 @@ async fn render_framework(
             can_edit => ctx.who.may(Permission::Research), ..extra
         },
     )
-    .await?;
-    Ok((status, html).into_response())
+    .await
 }
 
-async fn render_round(
-    state: &AppState,
-    ctx: &Ctx,
-    id: &str,
-    status: StatusCode,
-    extra: Value,
-) -> Result<Response, AppError> {
-    let o = uc::round_overview(&state.ws, &ctx.who, id).await?;
+async fn render_round(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Reply {
+    let o = uc::round_overview(ctx.ws(), &ctx.who, id).await?;
     let (res, items, sources) = (o.results, o.items, o.sources);
-    let html = page(
-        state,
+    page_with_status(
         ctx,
+        status,
         "maturity_round.html",
         CURRENT,
         context! {
@@ -186,84 +145,57 @@ async fn render_round(
             upload_max_mb => MAX_DOCUMENT_BYTES / (1024 * 1024), ..extra
         },
     )
-    .await?;
-    Ok((status, html).into_response())
+    .await
 }
 
-async fn show(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    render_round(&state, &ctx, &id, StatusCode::OK, context! {}).await
+async fn show(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    render_round(&ctx, &id, StatusCode::OK, context! {}).await
 }
 
 /// A form on the round page: on success back to the page (at `anchor`), on invalid input
 /// the page again with the problem shown at the form named `which`.
 async fn round_form<T>(
-    state: &AppState,
     ctx: &Ctx,
     id: &str,
     which: &str,
     form: Value,
     r: Result<T, koers_app::Error>,
-) -> Result<Response, AppError> {
+) -> Reply {
     match r.map_err(AppError::from) {
         Ok(_) => Ok(Redirect::to(&format!("/volwassenheid/rondes/{id}#{which}")).into_response()),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let status = e.status();
             let extra = context! { form => form, failed => which, ..form_problem(&e) };
-            render_round(state, ctx, id, status, extra).await
+            render_round(ctx, id, status, extra).await
         }
         Err(e) => Err(e),
     }
 }
 
-async fn participant(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    form: FormInput,
-) -> Result<Response, AppError> {
+async fn participant(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
     let value = form.value();
-    let r = uc::add_participant(&state.ws, &ctx.who, &id, form.0).await;
-    round_form(&state, &ctx, &id, "deelnemers", value, r).await
+    let r = uc::add_participant(ctx.ws(), &ctx.who, &id, form.0).await;
+    round_form(&ctx, &id, "deelnemers", value, r).await
 }
 
-async fn item(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    form: FormInput,
-) -> Result<Response, AppError> {
+async fn item(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
     let value = form.value();
-    let r = uc::add_item(&state.ws, &ctx.who, &id, form.0).await;
-    round_form(&state, &ctx, &id, "vragen", value, r).await
+    let r = uc::add_item(ctx.ws(), &ctx.who, &id, form.0).await;
+    round_form(&ctx, &id, "vragen", value, r).await
 }
 
-async fn close(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let r = uc::close_round(&state.ws, &ctx.who, &id).await;
-    round_form(&state, &ctx, &id, "status", Value::UNDEFINED, r).await
+async fn close(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    let r = uc::close_round(ctx.ws(), &ctx.who, &id).await;
+    round_form(&ctx, &id, "status", Value::UNDEFINED, r).await
 }
 
 /// New links go out: mailed where they can be, the rest as a CSV download; when every link
 /// was mailed, the round's page says how many.
-async fn handed_out(
-    state: &AppState,
-    ctx: &Ctx,
-    id: &str,
-    name: &str,
-    handout: Handout,
-) -> Result<Response, AppError> {
+async fn handed_out(ctx: &Ctx, id: &str, name: &str, handout: Handout) -> Reply {
     match handout.csv {
         Some(csv) => Ok(csv_response(name, csv)),
         None => {
             render_round(
-                state,
                 ctx,
                 id,
                 StatusCode::OK,
@@ -275,55 +207,33 @@ async fn handed_out(
 }
 
 fn csv_response(name: &str, body: String) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}.csv\""),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_string()),
-        ],
-        body,
-    )
-        .into_response()
+    uncached_download(CSV, &format!("{name}.csv"), "no-store", body)
 }
 
 async fn invitations(
-    State(state): State<AppState>,
     ctx: Ctx,
     headers: HeaderMap,
     Path(id): Path<String>,
     form: FormInput,
-) -> Result<Response, AppError> {
+) -> Reply {
     let value = form.value();
-    let base = base_url(&state, &headers);
-    match uc::invite(&state.ws, &ctx.who, &id, &base, form.0).await {
-        Ok(handout) => handed_out(&state, &ctx, &id, "uitnodigingen", handout).await,
-        r => round_form(&state, &ctx, &id, "uitnodigingen", value, r).await,
+    let base = base_url(&ctx.state, &headers);
+    match uc::invite(ctx.ws(), &ctx.who, &id, &base, form.0).await {
+        Ok(handout) => handed_out(&ctx, &id, "uitnodigingen", handout).await,
+        r => round_form(&ctx, &id, "uitnodigingen", value, r).await,
     }
 }
 
-async fn reminders(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let base = base_url(&state, &headers);
-    match uc::remind(&state.ws, &ctx.who, &id, &base, true).await {
-        Ok(handout) => handed_out(&state, &ctx, &id, "herinneringen", handout).await,
-        r => round_form(&state, &ctx, &id, "uitnodigingen", Value::UNDEFINED, r).await,
+async fn reminders(ctx: Ctx, headers: HeaderMap, Path(id): Path<String>) -> Reply {
+    let base = base_url(&ctx.state, &headers);
+    match uc::remind(ctx.ws(), &ctx.who, &id, &base, true).await {
+        Ok(handout) => handed_out(&ctx, &id, "herinneringen", handout).await,
+        r => round_form(&ctx, &id, "uitnodigingen", Value::UNDEFINED, r).await,
     }
 }
 
-async fn document(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    mut mp: Multipart,
-) -> Result<Response, AppError> {
-    uc::round(&state.ws, &ctx.who, &id).await?;
+async fn document(ctx: Ctx, Path(id): Path<String>, mut mp: Multipart) -> Reply {
+    uc::round(ctx.ws(), &ctx.who, &id).await?;
     let bad = |e: axum::extract::multipart::MultipartError| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             AppError::PayloadTooLarge
@@ -351,67 +261,45 @@ async fn document(
         }
     }
     let form = context! { participantId => pid, title => title };
-    let r = uc::add_document(&state.ws, &ctx.who, &id, &pid, &title, upload).await;
+    let r = uc::add_document(ctx.ws(), &ctx.who, &id, &pid, &title, upload).await;
     match r {
         Ok(s) => Ok(
             Redirect::to(&format!("/volwassenheid/rondes/{id}/bronnen/{}", s.id)).into_response(),
         ),
-        r => round_form(&state, &ctx, &id, "bronnen", form, r).await,
+        r => round_form(&ctx, &id, "bronnen", form, r).await,
     }
 }
 
-async fn interview(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    form: FormInput,
-) -> Result<Response, AppError> {
+async fn interview(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
     let value = form.value();
-    match uc::add_interview(&state.ws, &ctx.who, &id, form.0).await {
+    match uc::add_interview(ctx.ws(), &ctx.who, &id, form.0).await {
         Ok(s) => Ok(
             Redirect::to(&format!("/volwassenheid/rondes/{id}/bronnen/{}", s.id)).into_response(),
         ),
-        r => round_form(&state, &ctx, &id, "interviews", value, r).await,
+        r => round_form(&ctx, &id, "interviews", value, r).await,
     }
 }
 
-async fn render_coding(
-    state: &AppState,
-    ctx: &Ctx,
-    id: &str,
-    sid: &str,
-    status: StatusCode,
-    extra: Value,
-) -> Result<Response, AppError> {
-    let c = uc::coding(&state.ws, &ctx.who, id, sid).await?;
+async fn render_coding(ctx: &Ctx, id: &str, sid: &str, status: StatusCode, extra: Value) -> Reply {
+    let c = uc::coding(ctx.ws(), &ctx.who, id, sid).await?;
     let (r, s) = (c.round, c.source);
-    let html = page(
-        state,
+    page_with_status(
         ctx,
+        status,
         "maturity_source.html",
         CURRENT,
         context! { lines => s.text.lines().collect::<Vec<_>>(), round => r, source => s, framework => c.framework.framework, codes => c.codes, participant => c.participant, levels => LEVELS, ..extra },
     )
-    .await?;
-    Ok((status, html).into_response())
+    .await
 }
 
-async fn coding(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path((id, sid)): Path<(String, String)>,
-) -> Result<Response, AppError> {
-    render_coding(&state, &ctx, &id, &sid, StatusCode::OK, context! {}).await
+async fn coding(ctx: Ctx, Path((id, sid)): Path<(String, String)>) -> Reply {
+    render_coding(&ctx, &id, &sid, StatusCode::OK, context! {}).await
 }
 
-async fn add_code(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path((id, sid)): Path<(String, String)>,
-    form: FormInput,
-) -> Result<Response, AppError> {
+async fn add_code(ctx: Ctx, Path((id, sid)): Path<(String, String)>, form: FormInput) -> Reply {
     let value = form.value();
-    match uc::code(&state.ws, &ctx.who, &id, &sid, form.0)
+    match uc::code(ctx.ws(), &ctx.who, &id, &sid, form.0)
         .await
         .map_err(AppError::from)
     {
@@ -422,18 +310,14 @@ async fn add_code(
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let status = e.status();
             let extra = context! { form => value, ..form_problem(&e) };
-            render_coding(&state, &ctx, &id, &sid, status, extra).await
+            render_coding(&ctx, &id, &sid, status, extra).await
         }
         Err(e) => Err(e),
     }
 }
 
-async fn remove_code(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path((id, sid, cid)): Path<(String, String, String)>,
-) -> Result<Response, AppError> {
-    match uc::uncode(&state.ws, &ctx.who, &id, &sid, &cid)
+async fn remove_code(ctx: Ctx, Path((id, sid, cid)): Path<(String, String, String)>) -> Reply {
+    match uc::uncode(ctx.ws(), &ctx.who, &id, &sid, &cid)
         .await
         .map_err(AppError::from)
     {
@@ -443,7 +327,7 @@ async fn remove_code(
         ),
         Err(e @ AppError::Conflict(_)) => {
             let status = e.status();
-            render_coding(&state, &ctx, &id, &sid, status, form_problem(&e)).await
+            render_coding(&ctx, &id, &sid, status, form_problem(&e)).await
         }
         Err(e) => Err(e),
     }
@@ -468,17 +352,12 @@ fn radar_for(res: &RoundResults, pid: &str, lang: Lang) -> Result<Option<String>
     ))
 }
 
-async fn report(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path((id, pid)): Path<(String, String)>,
-) -> Result<Response, AppError> {
-    let res = uc::results(&state.ws, &ctx.who, &id).await?;
+async fn report(ctx: Ctx, Path((id, pid)): Path<(String, String)>) -> Reply {
+    let res = uc::results(ctx.ws(), &ctx.who, &id).await?;
     let p = res.participant(&pid)?;
     let radar = radar_for(&res, &pid, ctx.lang)?;
     let averages: Vec<String> = res.averages().into_iter().map(fmt_score).collect();
     let html = page(
-        &state,
         &ctx,
         "maturity_report.html",
         CURRENT,
@@ -507,25 +386,11 @@ async fn report(
     Ok(html.into_response())
 }
 
-async fn report_file(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path((id, pid)): Path<(String, String)>,
-) -> Result<Response, AppError> {
-    let res = uc::results(&state.ws, &ctx.who, &id).await?;
+async fn report_file(ctx: Ctx, Path((id, pid)): Path<(String, String)>) -> Reply {
+    let res = uc::results(ctx.ws(), &ctx.who, &id).await?;
     let p = res.participant(&pid)?;
     let pdf = report_pdf(&res, p, ctx.lang);
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"rapport.pdf\"".to_string(),
-            ),
-        ],
-        pdf,
-    )
-        .into_response())
+    Ok(download("application/pdf", "rapport.pdf", pdf))
 }
 
 #[derive(Deserialize)]
@@ -539,13 +404,8 @@ impl BenchQuery {
     }
 }
 
-async fn bench(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    Query(q): Query<BenchQuery>,
-) -> Result<Response, AppError> {
-    let res = uc::results(&state.ws, &ctx.who, &id).await?;
+async fn bench(ctx: Ctx, Path(id): Path<String>, Query(q): Query<BenchQuery>) -> Reply {
+    let res = uc::results(ctx.ws(), &ctx.who, &id).await?;
     let anonymous = q.anonymous();
     let rows = benchmark(&res, anonymous, ctx.lang);
     let chart = bars_svg(
@@ -557,7 +417,6 @@ async fn bench(
         &t(ctx.lang, "maturity.benchmark_caption"),
     );
     let html = page(
-        &state,
         &ctx,
         "maturity_benchmark.html",
         CURRENT,
@@ -576,13 +435,8 @@ async fn bench(
     Ok(html.into_response())
 }
 
-async fn bench_csv(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    Query(q): Query<BenchQuery>,
-) -> Result<Response, AppError> {
-    let res = uc::results(&state.ws, &ctx.who, &id).await?;
+async fn bench_csv(ctx: Ctx, Path(id): Path<String>, Query(q): Query<BenchQuery>) -> Reply {
+    let res = uc::results(ctx.ws(), &ctx.who, &id).await?;
     let rows = benchmark(&res, q.anonymous(), ctx.lang);
     Ok(csv_response("benchmark", benchmark_csv(&res, &rows)))
 }
@@ -607,7 +461,7 @@ fn public_page(
     resolved: Option<&Resolved>,
     status: StatusCode,
     ctx: Value,
-) -> Result<Response, AppError> {
+) -> Reply {
     let lang = Lang::from_headers(headers);
     let (csrf, set) = public_csrf(headers, resolved, state.cfg.secure_cookies);
     let html = Templates::render(
@@ -631,7 +485,7 @@ fn refusal(
     headers: &HeaderMap,
     resolved: Option<&Resolved>,
     e: AppError,
-) -> Result<Response, AppError> {
+) -> Reply {
     let (status, reason) = match &e {
         AppError::NotFound => (StatusCode::NOT_FOUND, "unknown"),
         AppError::Conflict(m) if m == "closed" => (StatusCode::GONE, "closed"),
@@ -652,7 +506,7 @@ async fn survey_form(
     headers: HeaderMap,
     resolved: axum::Extension<Option<Resolved>>,
     Path(token): Path<String>,
-) -> Result<Response, AppError> {
+) -> Reply {
     render_survey(
         &state,
         &headers,
@@ -671,7 +525,7 @@ async fn render_survey(
     token: &str,
     status: StatusCode,
     extra: Value,
-) -> Result<Response, AppError> {
+) -> Reply {
     match uc::survey(&state.ws, token).await {
         Ok(uc::Survey {
             target,
@@ -711,7 +565,7 @@ async fn survey_submit(
     resolved: axum::Extension<Option<Resolved>>,
     Path(token): Path<String>,
     form: FormInput,
-) -> Result<Response, AppError> {
+) -> Reply {
     let value = form.value();
     match uc::answer(&state.ws, &token, form.0)
         .await

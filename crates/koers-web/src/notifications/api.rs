@@ -1,11 +1,11 @@
 //! `/notifications`: the signed-in person's notifications in the current organisation.
 
 use crate::auth::Ctx;
-use crate::error::AppError;
+use crate::error::{AppError, JsonReply};
 use crate::input::JsonInput;
 use crate::notifications::views::text;
 use crate::state::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::routing::{get, patch};
 use axum::{Json, Router};
@@ -14,9 +14,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/notifications", get(list_notifications))
-        .route("/notifications/{notification_id}", patch(mark_notification))
+    routes! {
+        "/notifications" => get(list_notifications),
+        "/notifications/{notification_id}" => patch(mark_notification),
+    }
 }
 
 /// A notification.
@@ -57,11 +58,10 @@ pub struct NotificationPatch {
 #[utoipa::path(get, path = "/notifications", tag = "meldingen", params(NotificationQuery),
     responses((status = 200, description = "Meldingen", body = Vec<NotificationOut>)))]
 pub async fn list_notifications(
-    State(state): State<AppState>,
     ctx: Ctx,
     Query(q): Query<NotificationQuery>,
-) -> Result<Json<Vec<NotificationOut>>, AppError> {
-    let all = notifications::notifications(&state.ws, &ctx.who, q.unread.unwrap_or(false)).await?;
+) -> JsonReply<Vec<NotificationOut>> {
+    let all = notifications::notifications(ctx.ws(), &ctx.who, q.unread.unwrap_or(false)).await?;
     Ok(Json(
         all.iter()
             .map(|n| NotificationOut {
@@ -82,12 +82,11 @@ pub async fn list_notifications(
     params(("notificationId" = String, Path, description = "Id van de melding")),
     request_body = NotificationPatch, responses((status = 204, description = "Gelezen")))]
 pub async fn mark_notification(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     JsonInput(input): JsonInput,
 ) -> Result<StatusCode, AppError> {
-    notifications::mark_one_read(&state.ws, &ctx.who, &id, input).await?;
+    notifications::mark_one_read(ctx.ws(), &ctx.who, &id, input).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

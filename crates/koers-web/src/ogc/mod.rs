@@ -30,17 +30,15 @@ const TABLE: &str = "dataset_version";
 const FID: &str = "__koers_fid";
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/ogc", get(landing))
-        .route("/ogc/api", get(service_desc))
-        .route("/ogc/conformance", get(conformance))
-        .route("/ogc/collections", get(collections))
-        .route("/ogc/collections/{collection_id}", get(collection))
-        .route("/ogc/collections/{collection_id}/items", get(items))
-        .route(
-            "/ogc/collections/{collection_id}/items/{feature_id}",
-            get(feature),
-        )
+    routes! {
+        "/ogc" => get(landing),
+        "/ogc/api" => get(service_desc),
+        "/ogc/conformance" => get(conformance),
+        "/ogc/collections" => get(collections),
+        "/ogc/collections/{collection_id}" => get(collection),
+        "/ogc/collections/{collection_id}/items" => get(items),
+        "/ogc/collections/{collection_id}/items/{feature_id}" => get(feature),
+    }
 }
 
 /// An error as an OGC API exception (`code`, `description`) that is also an RFC 9457
@@ -132,12 +130,7 @@ pub fn base_url(state: &AppState, headers: &HeaderMap) -> String {
         })
         .map(str::to_string)
         .unwrap_or_else(|| state.cfg.bind.to_string());
-    let scheme = if state.cfg.secure_cookies {
-        "https"
-    } else {
-        "http"
-    };
-    format!("{scheme}://{host}")
+    format!("{}://{host}", state.cfg.scheme())
 }
 
 /// The query parameters, each at most once, only those an operation knows.

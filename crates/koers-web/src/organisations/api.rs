@@ -1,13 +1,13 @@
 //! `/api/v1/organisations`: organisations, their members and roles, and their audit log.
 
+use crate::api::{created, outs};
 use crate::auth::Ctx;
-use crate::error::AppError;
+use crate::error::{AppError, JsonReply, Reply};
 use crate::input::JsonInput;
 use crate::schema;
 use crate::state::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use koers_app::organisations::{self, AuditEvent, Member, Organisation, User};
@@ -16,24 +16,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/organisations",
-            get(list_organisations).post(create_organisation),
-        )
-        .route("/organisations/{organisation_id}", get(get_organisation))
-        .route(
-            "/organisations/{organisation_id}/members",
-            get(list_members).post(add_member),
-        )
-        .route(
-            "/organisations/{organisation_id}/members/{user_id}",
+    routes! {
+        "/organisations" => get(list_organisations).post(create_organisation),
+        "/organisations/{organisation_id}" => get(get_organisation),
+        "/organisations/{organisation_id}/members" => get(list_members).post(add_member),
+        "/organisations/{organisation_id}/members/{user_id}" =>
             get(get_member).put(set_member_roles).delete(remove_member),
-        )
-        .route(
-            "/organisations/{organisation_id}/audit-events",
-            get(list_audit_events),
-        )
+        "/organisations/{organisation_id}/audit-events" => get(list_audit_events),
+    }
 }
 
 /// A user as the API shows it.
@@ -187,36 +177,25 @@ pub struct AuditQuery {
 /// The organisations the user is a member of.
 #[utoipa::path(get, path = "/organisations", tag = "organisaties",
     responses((status = 200, description = "Organisaties", body = Vec<OrganisationOut>)))]
-pub async fn list_organisations(
-    State(state): State<AppState>,
-    ctx: Ctx,
-) -> Result<Json<Vec<OrganisationOut>>, AppError> {
-    let orgs = organisations::mine(&state.ws, &ctx.who).await?;
-    Ok(Json(orgs.iter().map(Into::into).collect()))
+pub async fn list_organisations(ctx: Ctx) -> JsonReply<Vec<OrganisationOut>> {
+    let orgs = organisations::mine(ctx.ws(), &ctx.who).await?;
+    Ok(Json(outs(&orgs)))
 }
 
 /// Create an organisation (deployment administrators).
 #[utoipa::path(post, path = "/organisations", tag = "organisaties", request_body = OrganisationIn,
     responses((status = 201, description = "Aangemaakt", body = OrganisationOut)))]
-pub async fn create_organisation(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    JsonInput(input): JsonInput,
-) -> Result<Response, AppError> {
-    let org = organisations::create(&state.ws, &ctx.who, input).await?;
-    Ok((StatusCode::CREATED, Json(OrganisationOut::from(&org))).into_response())
+pub async fn create_organisation(ctx: Ctx, JsonInput(input): JsonInput) -> Reply {
+    let org = organisations::create(ctx.ws(), &ctx.who, input).await?;
+    Ok(created(OrganisationOut::from(&org)))
 }
 
 /// One organisation.
 #[utoipa::path(get, path = "/organisations/{organisationId}", tag = "organisaties",
     params(("organisationId" = String, Path, description = "Id van de organisatie")),
     responses((status = 200, description = "De organisatie", body = OrganisationOut)))]
-pub async fn get_organisation(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(org_id): Path<String>,
-) -> Result<Json<OrganisationOut>, AppError> {
-    let org = organisations::get(&state.ws, &ctx.who, &org_id).await?;
+pub async fn get_organisation(ctx: Ctx, Path(org_id): Path<String>) -> JsonReply<OrganisationOut> {
+    let org = organisations::get(ctx.ws(), &ctx.who, &org_id).await?;
     Ok(Json((&org).into()))
 }
 
@@ -224,13 +203,9 @@ pub async fn get_organisation(
 #[utoipa::path(get, path = "/organisations/{organisationId}/members", tag = "organisaties",
     params(("organisationId" = String, Path, description = "Id van de organisatie")),
     responses((status = 200, description = "Leden", body = Vec<MemberOut>)))]
-pub async fn list_members(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(org_id): Path<String>,
-) -> Result<Json<Vec<MemberOut>>, AppError> {
-    let members = organisations::members(&state.ws, &ctx.who, &org_id).await?;
-    Ok(Json(members.iter().map(Into::into).collect()))
+pub async fn list_members(ctx: Ctx, Path(org_id): Path<String>) -> JsonReply<Vec<MemberOut>> {
+    let members = organisations::members(ctx.ws(), &ctx.who, &org_id).await?;
+    Ok(Json(outs(&members)))
 }
 
 /// Add a member (administrators).
@@ -239,15 +214,14 @@ pub async fn list_members(
     request_body = MemberIn,
     responses((status = 201, description = "Toegevoegd", body = MemberOut), (status = 409, description = "Al lid van de organisatie", body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn add_member(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path(org_id): Path<String>,
     JsonInput(input): JsonInput,
-) -> Result<Response, AppError> {
-    let added = organisations::add_member(&state.ws, &ctx.who, &org_id, input).await?;
+) -> Reply {
+    let added = organisations::add_member(ctx.ws(), &ctx.who, &org_id, input).await?;
     let mut out = MemberOut::from(&added.member);
     out.initial_password = added.initial_password;
-    Ok((StatusCode::CREATED, Json(out)).into_response())
+    Ok(created(out))
 }
 
 /// One member.
@@ -255,11 +229,10 @@ pub async fn add_member(
     params(("organisationId" = String, Path, description = "Id van de organisatie"), ("userId" = String, Path, description = "Id van de gebruiker")),
     responses((status = 200, description = "Het lid", body = MemberOut)))]
 pub async fn get_member(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path((org_id, user_id)): Path<(String, String)>,
-) -> Result<Json<MemberOut>, AppError> {
-    let m = organisations::member(&state.ws, &ctx.who, &org_id, &user_id).await?;
+) -> JsonReply<MemberOut> {
+    let m = organisations::member(ctx.ws(), &ctx.who, &org_id, &user_id).await?;
     Ok(Json((&m).into()))
 }
 
@@ -269,12 +242,11 @@ pub async fn get_member(
     request_body = RolesIn,
     responses((status = 200, description = "Opgeslagen", body = MemberOut), (status = 409, description = "Een organisatie houdt minstens één beheerder", body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn set_member_roles(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path((org_id, user_id)): Path<(String, String)>,
     JsonInput(input): JsonInput,
-) -> Result<Json<MemberOut>, AppError> {
-    let m = organisations::set_roles(&state.ws, &ctx.who, &org_id, &user_id, input).await?;
+) -> JsonReply<MemberOut> {
+    let m = organisations::set_roles(ctx.ws(), &ctx.who, &org_id, &user_id, input).await?;
     Ok(Json((&m).into()))
 }
 
@@ -283,11 +255,10 @@ pub async fn set_member_roles(
     params(("organisationId" = String, Path, description = "Id van de organisatie"), ("userId" = String, Path, description = "Id van de gebruiker")),
     responses((status = 204, description = "Verwijderd"), (status = 409, description = "Een organisatie houdt minstens één beheerder", body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn remove_member(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path((org_id, user_id)): Path<(String, String)>,
 ) -> Result<StatusCode, AppError> {
-    organisations::remove_member(&state.ws, &ctx.who, &org_id, &user_id).await?;
+    organisations::remove_member(ctx.ws(), &ctx.who, &org_id, &user_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -296,20 +267,14 @@ pub async fn remove_member(
     params(("organisationId" = String, Path, description = "Id van de organisatie"), AuditQuery),
     responses((status = 200, description = "Gebeurtenissen", body = Vec<AuditEventOut>)))]
 pub async fn list_audit_events(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path(org_id): Path<String>,
     Query(q): Query<AuditQuery>,
-) -> Result<Json<Vec<AuditEventOut>>, AppError> {
-    let events = organisations::audit_events(
-        &state.ws,
-        &ctx.who,
-        &org_id,
-        q.limit.unwrap_or(50),
-        q.before,
-    )
-    .await?;
-    Ok(Json(events.into_iter().map(Into::into).collect()))
+) -> JsonReply<Vec<AuditEventOut>> {
+    let events =
+        organisations::audit_events(ctx.ws(), &ctx.who, &org_id, q.limit.unwrap_or(50), q.before)
+            .await?;
+    Ok(Json(outs(events)))
 }
 
 /// This module's operations in the OpenAPI document.

@@ -2,14 +2,14 @@
 //! audit log, and the deployment administrator's list of organisations.
 
 use crate::auth::Ctx;
-use crate::error::AppError;
+use crate::error::{AppError, Reply};
 use crate::input::FormInput;
-use crate::shell::{Done, form_outcome_with_conflicts, page};
+use crate::shell::{Done, form_outcome_with_conflicts, page, page_with_status};
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Html;
 use axum::routing::{get, post};
 use koers_app::organisations;
 use koers_core::{OrgKind, Role};
@@ -17,13 +17,14 @@ use minijinja::{Value, context};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/organisatie", get(show))
-        .route("/organisatie/leden", post(add))
-        .route("/organisatie/leden/{user_id}/rollen", post(set_roles))
-        .route("/organisatie/leden/{user_id}/verwijderen", post(remove))
-        .route("/organisatie/logboek", get(audit))
-        .route("/beheer/organisaties", get(list_all).post(create))
+    routes! {
+        "/organisatie" => get(show),
+        "/organisatie/leden" => post(add),
+        "/organisatie/leden/{user_id}/rollen" => post(set_roles),
+        "/organisatie/leden/{user_id}/verwijderen" => post(remove),
+        "/organisatie/logboek" => get(audit),
+        "/beheer/organisaties" => get(list_all).post(create),
+    }
 }
 
 /// How many audit events a page shows.
@@ -34,41 +35,31 @@ fn role_names() -> Vec<&'static str> {
 }
 
 /// Renders the organisation page, with a form's outcome (errors or a notice) if any.
-async fn render(
-    state: &AppState,
-    ctx: &Ctx,
-    status: StatusCode,
-    extra: Value,
-) -> Result<Response, AppError> {
-    let members = organisations::members(&state.ws, &ctx.who, &ctx.org.id).await?;
+async fn render(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
+    let members = organisations::members(ctx.ws(), &ctx.who, &ctx.org.id).await?;
     let tooi_uri = ctx
         .org
         .tooi_code
         .as_deref()
         .and_then(|c| koers_core::TooiCode::parse(c).ok())
         .map(|c| c.uri(ctx.org.kind));
-    let html = page(
-        state,
+    page_with_status(
         ctx,
+        status,
         "organisation.html",
         "/organisatie",
         context! { members => members, all_roles => role_names(), tooi_uri => tooi_uri, ..extra },
     )
-    .await?;
-    Ok((status, html).into_response())
+    .await
 }
 
-async fn show(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    render(&state, &ctx, StatusCode::OK, context! {}).await
+async fn show(ctx: Ctx) -> Reply {
+    render(&ctx, StatusCode::OK, context! {}).await
 }
 
-async fn add(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    form: FormInput,
-) -> Result<Response, AppError> {
+async fn add(ctx: Ctx, form: FormInput) -> Reply {
     let fields = form.value();
-    let r = organisations::add_member(&state.ws, &ctx.who, &ctx.org.id, form.0).await;
+    let r = organisations::add_member(ctx.ws(), &ctx.who, &ctx.org.id, form.0).await;
     form_outcome_with_conflicts(
         r,
         fields,
@@ -77,38 +68,29 @@ async fn add(
                 notice => "member_added", added => added.member, initial_password => added.initial_password,
             })
         },
-        |status, extra| render(&state, &ctx, status, extra),
+        |status, extra| render(&ctx, status, extra),
     )
     .await
 }
 
-async fn set_roles(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(user_id): Path<String>,
-    FormInput(input): FormInput,
-) -> Result<Response, AppError> {
-    let r = organisations::set_roles(&state.ws, &ctx.who, &ctx.org.id, &user_id, input).await;
+async fn set_roles(ctx: Ctx, Path(user_id): Path<String>, FormInput(input): FormInput) -> Reply {
+    let r = organisations::set_roles(ctx.ws(), &ctx.who, &ctx.org.id, &user_id, input).await;
     form_outcome_with_conflicts(
         r,
         context! {},
         |_| Done::Notice("roles_saved"),
-        |status, extra| render(&state, &ctx, status, extra),
+        |status, extra| render(&ctx, status, extra),
     )
     .await
 }
 
-async fn remove(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(user_id): Path<String>,
-) -> Result<Response, AppError> {
-    let r = organisations::remove_member(&state.ws, &ctx.who, &ctx.org.id, &user_id).await;
+async fn remove(ctx: Ctx, Path(user_id): Path<String>) -> Reply {
+    let r = organisations::remove_member(ctx.ws(), &ctx.who, &ctx.org.id, &user_id).await;
     form_outcome_with_conflicts(
         r,
         context! {},
         |_| Done::Notice("member_removed"),
-        |status, extra| render(&state, &ctx, status, extra),
+        |status, extra| render(&ctx, status, extra),
     )
     .await
 }
@@ -118,18 +100,13 @@ struct Before {
     before: Option<i64>,
 }
 
-async fn audit(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<Before>,
-) -> Result<Html<String>, AppError> {
+async fn audit(ctx: Ctx, Query(q): Query<Before>) -> Result<Html<String>, AppError> {
     let events =
-        organisations::audit_events(&state.ws, &ctx.who, &ctx.org.id, AUDIT_PAGE, q.before).await?;
+        organisations::audit_events(ctx.ws(), &ctx.who, &ctx.org.id, AUDIT_PAGE, q.before).await?;
     let older = (events.len() as i64 == AUDIT_PAGE)
         .then(|| events.last().map(|e| e.seq))
         .flatten();
     page(
-        &state,
         &ctx,
         "audit.html",
         "/organisatie/logboek",
@@ -139,41 +116,31 @@ async fn audit(
 }
 
 /// The administrator's list of every organisation, with the form to create one.
-async fn render_all(
-    state: &AppState,
-    ctx: &Ctx,
-    status: StatusCode,
-    extra: Value,
-) -> Result<Response, AppError> {
-    let all = organisations::all(&state.ws, &ctx.who).await?;
+async fn render_all(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
+    let all = organisations::all(ctx.ws(), &ctx.who).await?;
     let kinds: Vec<_> = OrgKind::ALL.iter().map(|k| k.as_str()).collect();
-    let html = page(
-        state,
+    page_with_status(
         ctx,
+        status,
         "admin_orgs.html",
         "/beheer/organisaties",
         context! { all => all, kinds => kinds, ..extra },
     )
-    .await?;
-    Ok((status, html).into_response())
+    .await
 }
 
-async fn list_all(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    render_all(&state, &ctx, StatusCode::OK, context! {}).await
+async fn list_all(ctx: Ctx) -> Reply {
+    render_all(&ctx, StatusCode::OK, context! {}).await
 }
 
-async fn create(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    form: FormInput,
-) -> Result<Response, AppError> {
+async fn create(ctx: Ctx, form: FormInput) -> Reply {
     let fields = form.value();
-    let r = organisations::create(&state.ws, &ctx.who, form.0).await;
+    let r = organisations::create(ctx.ws(), &ctx.who, form.0).await;
     form_outcome_with_conflicts(
         r,
         fields,
         |org| Done::Show(context! { created => org }),
-        |status, extra| render_all(&state, &ctx, status, extra),
+        |status, extra| render_all(&ctx, status, extra),
     )
     .await
 }

@@ -2,15 +2,16 @@
 //! Each handler reads the request, calls one use case of [`koers_app::products`] and
 //! answers with its `*Out` type.
 
+use crate::api::{created, outs};
 use crate::auth::Ctx;
-use crate::error::AppError;
+use crate::error::{JsonReply, Reply};
 use crate::input::{Input, JsonInput};
 use crate::schema;
 use crate::state::AppState;
-use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::extract::Path;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use koers_app::products::{
     self as products, Direction, Every, Grain, Indicator, IndicatorDefinition, Light,
@@ -21,41 +22,21 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/indicators", get(list_indicators).post(add_indicator))
-        .route("/indicators/{indicator_id}", get(get_indicator))
-        .route(
-            "/indicators/{indicator_id}/refresh",
-            post(refresh_indicator),
-        )
-        .route("/monitors", get(list_monitors).post(add_monitor))
-        .route(
-            "/monitors/{monitor_id}",
-            get(get_monitor).put(update_monitor),
-        )
-        .route(
-            "/monitors/{monitor_id}/versions",
-            get(list_monitor_versions),
-        )
-        .route(
-            "/monitors/{monitor_id}/versions/{version}/restore",
-            post(restore_monitor_version),
-        )
-        .route("/monitors/{monitor_id}/snapshots", post(snapshot_monitor))
-        .route(
-            "/indicators/{indicator_id}/snapshots",
-            post(snapshot_indicator),
-        )
-        .route(
-            "/indicators/{indicator_id}/schedule",
-            axum::routing::put(set_schedule),
-        )
-        .route("/snapshots", get(list_snapshots))
-        .route("/snapshots/{snapshot_id}", get(get_snapshot))
-        .route(
-            "/snapshots/{snapshot_id}/content",
-            get(get_snapshot_content),
-        )
+    routes! {
+        "/indicators" => get(list_indicators).post(add_indicator),
+        "/indicators/{indicator_id}" => get(get_indicator),
+        "/indicators/{indicator_id}/refresh" => post(refresh_indicator),
+        "/monitors" => get(list_monitors).post(add_monitor),
+        "/monitors/{monitor_id}" => get(get_monitor).put(update_monitor),
+        "/monitors/{monitor_id}/versions" => get(list_monitor_versions),
+        "/monitors/{monitor_id}/versions/{version}/restore" => post(restore_monitor_version),
+        "/monitors/{monitor_id}/snapshots" => post(snapshot_monitor),
+        "/indicators/{indicator_id}/snapshots" => post(snapshot_indicator),
+        "/indicators/{indicator_id}/schedule" => put(set_schedule),
+        "/snapshots" => get(list_snapshots),
+        "/snapshots/{snapshot_id}" => get(get_snapshot),
+        "/snapshots/{snapshot_id}/content" => get(get_snapshot_content),
+    }
 }
 
 /// A new indicator on one of the organisation's saved analyses.
@@ -103,83 +84,57 @@ fn numbers_as_text(input: Input, fields: &[&str]) -> Input {
 
 /// The organisation's indicators.
 #[utoipa::path(get, path = "/indicators", tag = "informatieproducten", responses((status = 200, description = "Indicatoren", body = Vec<IndicatorOut>)))]
-pub async fn list_indicators(
-    State(state): State<AppState>,
-    ctx: Ctx,
-) -> Result<Json<Vec<IndicatorOut>>, AppError> {
-    let all = products::indicators(&state.ws, &ctx.who).await?;
-    Ok(Json(all.iter().map(Into::into).collect()))
+pub async fn list_indicators(ctx: Ctx) -> JsonReply<Vec<IndicatorOut>> {
+    let all = products::indicators(ctx.ws(), &ctx.who).await?;
+    Ok(Json(outs(&all)))
 }
 
 /// Define an indicator (analysts); every problem is listed per field.
 #[utoipa::path(post, path = "/indicators", tag = "informatieproducten", request_body = IndicatorIn, responses((status = 201, description = "Gedefinieerd", body = IndicatorOut)))]
-pub async fn add_indicator(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    JsonInput(input): JsonInput,
-) -> Result<Response, AppError> {
+pub async fn add_indicator(ctx: Ctx, JsonInput(input): JsonInput) -> Reply {
     let input = numbers_as_text(input, &["target", "greenThreshold", "amberThreshold"]);
-    let i = products::create_indicator(&state.ws, &ctx.who, input).await?;
-    Ok((StatusCode::CREATED, Json(IndicatorOut::from(&i))).into_response())
+    let i = products::create_indicator(ctx.ws(), &ctx.who, input).await?;
+    Ok(created(IndicatorOut::from(&i)))
 }
 
 /// An indicator with its latest cached result: value, status, trend, series, staleness.
 #[utoipa::path(get, path = "/indicators/{indicatorId}", tag = "informatieproducten", params(("indicatorId" = String, Path, description = "Id van de indicator")),
     responses((status = 200, description = "De indicator", body = IndicatorView)))]
-pub async fn get_indicator(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Json<IndicatorView>, AppError> {
+pub async fn get_indicator(ctx: Ctx, Path(id): Path<String>) -> JsonReply<IndicatorView> {
     Ok(Json(
-        products::indicator(&state.ws, &ctx.who, &id).await?.into(),
+        products::indicator(ctx.ws(), &ctx.who, &id).await?.into(),
     ))
 }
 
 /// Recompute an indicator now: run its analysis and cache the series (analysts).
 #[utoipa::path(post, path = "/indicators/{indicatorId}/refresh", tag = "informatieproducten", params(("indicatorId" = String, Path, description = "Id van de indicator")),
     responses((status = 200, description = "Ververst", body = IndicatorView)))]
-pub async fn refresh_indicator(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Json<IndicatorView>, AppError> {
+pub async fn refresh_indicator(ctx: Ctx, Path(id): Path<String>) -> JsonReply<IndicatorView> {
     Ok(Json(
-        products::refresh(&state.ws, &ctx.who, &id).await?.into(),
+        products::refresh(ctx.ws(), &ctx.who, &id).await?.into(),
     ))
 }
 
 /// The organisation's monitors.
 #[utoipa::path(get, path = "/monitors", tag = "informatieproducten", responses((status = 200, description = "Monitoren", body = Vec<MonitorOut>)))]
-pub async fn list_monitors(
-    State(state): State<AppState>,
-    ctx: Ctx,
-) -> Result<Json<Vec<MonitorOut>>, AppError> {
-    let all = products::monitors(&state.ws, &ctx.who).await?;
-    Ok(Json(all.iter().map(Into::into).collect()))
+pub async fn list_monitors(ctx: Ctx) -> JsonReply<Vec<MonitorOut>> {
+    let all = products::monitors(ctx.ws(), &ctx.who).await?;
+    Ok(Json(outs(&all)))
 }
 
 /// Compose a monitor from the organisation's indicators (analysts).
 #[utoipa::path(post, path = "/monitors", tag = "informatieproducten", request_body = MonitorIn, responses((status = 201, description = "Samengesteld", body = MonitorOut)))]
-pub async fn add_monitor(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    JsonInput(input): JsonInput,
-) -> Result<Response, AppError> {
-    let m = products::create_monitor(&state.ws, &ctx.who, input).await?;
-    Ok((StatusCode::CREATED, Json(MonitorOut::from(&m))).into_response())
+pub async fn add_monitor(ctx: Ctx, JsonInput(input): JsonInput) -> Reply {
+    let m = products::create_monitor(ctx.ws(), &ctx.who, input).await?;
+    Ok(created(MonitorOut::from(&m)))
 }
 
 /// A monitor with the key figures of its indicators.
 #[utoipa::path(get, path = "/monitors/{monitorId}", tag = "informatieproducten", params(("monitorId" = String, Path, description = "Id van de monitor")),
     responses((status = 200, description = "De monitor", body = MonitorView)))]
-pub async fn get_monitor(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Json<MonitorView>, AppError> {
+pub async fn get_monitor(ctx: Ctx, Path(id): Path<String>) -> JsonReply<MonitorView> {
     Ok(Json(
-        products::monitor_view(&state.ws, &ctx.who, &id)
+        products::monitor_view(ctx.ws(), &ctx.who, &id)
             .await?
             .into(),
     ))
@@ -203,13 +158,12 @@ pub struct MonitorSaveIn {
     request_body = MonitorSaveIn,
     responses((status = 200, description = "Opgeslagen als nieuwe versie", body = MonitorOut), (status = 409, description = "Intussen door iemand anders opgeslagen")))]
 pub async fn update_monitor(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     JsonInput(input): JsonInput,
-) -> Result<Json<MonitorOut>, AppError> {
+) -> JsonReply<MonitorOut> {
     let input = numbers_as_text(input, &["version"]);
-    let m = products::save_monitor(&state.ws, &ctx.who, &id, input).await?;
+    let m = products::save_monitor(ctx.ws(), &ctx.who, &id, input).await?;
     Ok(Json((&m).into()))
 }
 
@@ -217,12 +171,11 @@ pub async fn update_monitor(
 #[utoipa::path(get, path = "/monitors/{monitorId}/versions", tag = "informatieproducten", params(("monitorId" = String, Path, description = "Id van de monitor")),
     responses((status = 200, description = "Versies", body = Vec<MonitorVersionOut>)))]
 pub async fn list_monitor_versions(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-) -> Result<Json<Vec<MonitorVersionOut>>, AppError> {
-    let all = products::monitor_versions(&state.ws, &ctx.who, &id).await?;
-    Ok(Json(all.into_iter().map(Into::into).collect()))
+) -> JsonReply<Vec<MonitorVersionOut>> {
+    let all = products::monitor_versions(ctx.ws(), &ctx.who, &id).await?;
+    Ok(Json(outs(all)))
 }
 
 /// Bring back an older version of a monitor as a new version (analysts).
@@ -230,12 +183,11 @@ pub async fn list_monitor_versions(
     params(("monitorId" = String, Path, description = "Id van de monitor"), ("version" = i64, Path, description = "Versienummer")),
     responses((status = 200, description = "Teruggezet als nieuwe versie", body = MonitorOut)))]
 pub async fn restore_monitor_version(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path((id, version)): Path<(String, i64)>,
-) -> Result<Json<MonitorOut>, AppError> {
+) -> JsonReply<MonitorOut> {
     Ok(Json(
-        (&products::restore_monitor(&state.ws, &ctx.who, &id, version).await?).into(),
+        (&products::restore_monitor(ctx.ws(), &ctx.who, &id, version).await?).into(),
     ))
 }
 
@@ -285,49 +237,38 @@ fn snapshot_out(s: Snapshot, with_content: bool) -> SnapshotOut {
 }
 
 /// Freezes what `kind` `id` shows now and answers with the snapshot (201).
-pub(crate) async fn snapshot_of(
-    state: &AppState,
-    ctx: &Ctx,
-    kind: &str,
-    id: &str,
-    input: Input,
-) -> Result<Response, AppError> {
-    let s = products::take_snapshot(&state.ws, &ctx.who, kind, id, input).await?;
-    Ok((StatusCode::CREATED, Json(snapshot_out(s, true))).into_response())
+pub(crate) async fn snapshot_of(ctx: &Ctx, kind: &str, id: &str, input: Input) -> Reply {
+    let s = products::take_snapshot(ctx.ws(), &ctx.who, kind, id, input).await?;
+    Ok(created(snapshot_out(s, true)))
 }
 
 /// Freeze what a monitor shows now (analysts and board members).
 #[utoipa::path(post, path = "/monitors/{monitorId}/snapshots", tag = "informatieproducten", params(("monitorId" = String, Path, description = "Id van de monitor")),
     request_body = SnapshotIn, responses((status = 201, description = "Vastgelegd", body = SnapshotOut)))]
 pub async fn snapshot_monitor(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     JsonInput(input): JsonInput,
-) -> Result<Response, AppError> {
-    snapshot_of(&state, &ctx, "monitor", &id, input).await
+) -> Reply {
+    snapshot_of(&ctx, "monitor", &id, input).await
 }
 
 /// Freeze what an indicator shows now (analysts and board members).
 #[utoipa::path(post, path = "/indicators/{indicatorId}/snapshots", tag = "informatieproducten", params(("indicatorId" = String, Path, description = "Id van de indicator")),
     request_body = SnapshotIn, responses((status = 201, description = "Vastgelegd", body = SnapshotOut)))]
 pub async fn snapshot_indicator(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     JsonInput(input): JsonInput,
-) -> Result<Response, AppError> {
-    snapshot_of(&state, &ctx, "indicator", &id, input).await
+) -> Reply {
+    snapshot_of(&ctx, "indicator", &id, input).await
 }
 
 /// The organisation's snapshots, newest first.
 #[utoipa::path(get, path = "/snapshots", tag = "informatieproducten",
     responses((status = 200, description = "Momentopnamen", body = Vec<SnapshotOut>)))]
-pub async fn list_snapshots(
-    State(state): State<AppState>,
-    ctx: Ctx,
-) -> Result<Json<Vec<SnapshotOut>>, AppError> {
-    let all = products::readable_snapshots(&state.ws, &ctx.who, None).await?;
+pub async fn list_snapshots(ctx: Ctx) -> JsonReply<Vec<SnapshotOut>> {
+    let all = products::readable_snapshots(ctx.ws(), &ctx.who, None).await?;
     Ok(Json(
         all.into_iter().map(|s| snapshot_out(s, false)).collect(),
     ))
@@ -336,13 +277,9 @@ pub async fn list_snapshots(
 /// One snapshot with its content, and whether its hash still holds.
 #[utoipa::path(get, path = "/snapshots/{snapshotId}", tag = "informatieproducten", params(("snapshotId" = String, Path, description = "Id van de momentopname")),
     responses((status = 200, description = "De momentopname", body = SnapshotOut)))]
-pub async fn get_snapshot(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Json<SnapshotOut>, AppError> {
+pub async fn get_snapshot(ctx: Ctx, Path(id): Path<String>) -> JsonReply<SnapshotOut> {
     Ok(Json(snapshot_out(
-        products::readable_snapshot(&state.ws, &ctx.who, &id).await?,
+        products::readable_snapshot(ctx.ws(), &ctx.who, &id).await?,
         true,
     )))
 }
@@ -351,12 +288,8 @@ pub async fn get_snapshot(
 /// the snapshot's `contentHash` (`sha256sum` checks it without koers).
 #[utoipa::path(get, path = "/snapshots/{snapshotId}/content", tag = "informatieproducten", params(("snapshotId" = String, Path, description = "Id van de momentopname")),
     responses((status = 200, description = "De bevroren inhoud, byte voor byte zoals gehasht", content_type = "application/json", body = Object)))]
-pub async fn get_snapshot_content(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let s = products::readable_snapshot(&state.ws, &ctx.who, &id).await?;
+pub async fn get_snapshot_content(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    let s = products::readable_snapshot(ctx.ws(), &ctx.who, &id).await?;
     Ok(([(header::CONTENT_TYPE, "application/json")], s.content_text).into_response())
 }
 
@@ -383,12 +316,11 @@ pub struct ScheduleIn {
 #[utoipa::path(put, path = "/indicators/{indicatorId}/schedule", tag = "informatieproducten", params(("indicatorId" = String, Path, description = "Id van de indicator")),
     request_body = ScheduleIn, responses((status = 200, description = "Schema opgeslagen", body = ScheduleOut)))]
 pub async fn set_schedule(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     JsonInput(input): JsonInput,
-) -> Result<Json<ScheduleOut>, AppError> {
-    let s = products::schedule(&state.ws, &ctx.who, &id, input).await?;
+) -> JsonReply<ScheduleOut> {
+    let s = products::schedule(ctx.ws(), &ctx.who, &id, input).await?;
     Ok(Json(ScheduleOut::from(s)))
 }
 
@@ -572,7 +504,7 @@ impl From<products::MonitorView> for MonitorView {
     fn from(m: products::MonitorView) -> Self {
         MonitorView {
             monitor: (&m.monitor).into(),
-            indicators: m.indicators.into_iter().map(Into::into).collect(),
+            indicators: outs(m.indicators),
         }
     }
 }

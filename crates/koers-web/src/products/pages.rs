@@ -5,14 +5,15 @@
 //! Snapshots of monitors, indicators and dashboards are taken and shown here too.
 
 use crate::auth::Ctx;
-use crate::error::AppError;
+use crate::download::{CSV, download};
+use crate::error::{AppError, Reply};
 use crate::input::FormInput;
-use crate::shell::{Done, after_form, form_outcome, page};
+use crate::shell::{Done, after_form, form_outcome, page, page_with_status};
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use koers_app::products::{self as products, Grain, IndicatorView};
 use koers_core::Permission;
@@ -20,88 +21,55 @@ use koers_svg::chart::{format_number, line_svg};
 use minijinja::{Value, context};
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/informatieproducten", get(overview))
-        .route("/informatieproducten/indicatoren", post(add_indicator))
-        .route("/informatieproducten/indicatoren/{id}", get(show_indicator))
-        .route(
-            "/informatieproducten/indicatoren/{id}/verversen",
-            post(refresh_indicator),
-        )
-        .route(
-            "/informatieproducten/indicatoren/{id}/data.csv",
-            get(export_csv),
-        )
-        .route(
-            "/informatieproducten/indicatoren/{id}/schema",
-            post(set_schedule),
-        )
-        .route("/informatieproducten/monitoren", post(add_monitor))
-        .route(
-            "/informatieproducten/monitoren/{id}",
-            get(show_monitor).post(edit_monitor),
-        )
-        .route(
-            "/informatieproducten/monitoren/{id}/versies/{version}/terugzetten",
+    routes! {
+        "/informatieproducten" => get(overview),
+        "/informatieproducten/indicatoren" => post(add_indicator),
+        "/informatieproducten/indicatoren/{id}" => get(show_indicator),
+        "/informatieproducten/indicatoren/{id}/verversen" => post(refresh_indicator),
+        "/informatieproducten/indicatoren/{id}/data.csv" => get(export_csv),
+        "/informatieproducten/indicatoren/{id}/schema" => post(set_schedule),
+        "/informatieproducten/monitoren" => post(add_monitor),
+        "/informatieproducten/monitoren/{id}" => get(show_monitor).post(edit_monitor),
+        "/informatieproducten/monitoren/{id}/versies/{version}/terugzetten" =>
             post(restore_monitor_version),
-        )
-        .route(
-            "/informatieproducten/{kind}/{id}/momentopnamen",
-            post(snapshot),
-        )
-        .route(
-            "/informatieproducten/momentopnamen/{id}",
-            get(show_snapshot),
-        )
-        .route(
-            "/informatieproducten/momentopnamen/{id}/inhoud.json",
-            get(snapshot_json),
-        )
+        "/informatieproducten/{kind}/{id}/momentopnamen" => post(snapshot),
+        "/informatieproducten/momentopnamen/{id}" => get(show_snapshot),
+        "/informatieproducten/momentopnamen/{id}/inhoud.json" => get(snapshot_json),
+    }
 }
 
 /// The snapshot panel's context for a monitor or indicator page.
-pub(crate) async fn snapshot_panel(
-    state: &AppState,
-    ctx: &Ctx,
-    kind: &str,
-    id: &str,
-) -> Result<Value, AppError> {
+pub(crate) async fn snapshot_panel(ctx: &Ctx, kind: &str, id: &str) -> Result<Value, AppError> {
     Ok(context! {
-        snapshots => products::readable_snapshots(&state.ws, &ctx.who, Some(id)).await?,
+        snapshots => products::readable_snapshots(ctx.ws(), &ctx.who, Some(id)).await?,
         snapshot_action => format!("/informatieproducten/{kind}/{id}/momentopnamen"),
         can_snapshot => products::may_snapshot(&ctx.who),
     })
 }
 
 async fn snapshot(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path((kind, id)): Path<(String, String)>,
     FormInput(input): FormInput,
-) -> Result<Response, AppError> {
+) -> Reply {
     let kind = match kind.as_str() {
         "monitoren" => "monitor",
         "indicatoren" => "indicator",
         "dashboards" => "dashboard",
         _ => return Err(AppError::NotFound),
     };
-    let s = products::take_snapshot(&state.ws, &ctx.who, kind, &id, input).await?;
+    let s = products::take_snapshot(ctx.ws(), &ctx.who, kind, &id, input).await?;
     Ok(Redirect::to(&format!("/informatieproducten/momentopnamen/{}", s.id)).into_response())
 }
 
-async fn show_snapshot(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let s = products::readable_snapshot(&state.ws, &ctx.who, &id).await?;
+async fn show_snapshot(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    let s = products::readable_snapshot(ctx.ws(), &ctx.who, &id).await?;
     let subject_link = match s.subject_kind.as_str() {
         "monitor" => format!("/informatieproducten/monitoren/{}", s.subject_id),
         "dashboard" => format!("/dashboards/{}", s.subject_id),
         _ => format!("/informatieproducten/indicatoren/{}", s.subject_id),
     };
     let html = page(
-        &state,
         &ctx,
         "snapshot.html",
         "/informatieproducten",
@@ -112,23 +80,10 @@ async fn show_snapshot(
 }
 
 /// The frozen content exactly as hashed: `sha256sum` of this file is the snapshot's hash.
-async fn snapshot_json(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let s = products::readable_snapshot(&state.ws, &ctx.who, &id).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/json".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"momentopname-{}.json\"", s.id),
-            ),
-        ],
-        s.content_text,
-    )
-        .into_response())
+async fn snapshot_json(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    let s = products::readable_snapshot(ctx.ws(), &ctx.who, &id).await?;
+    let name = format!("momentopname-{}.json", s.id);
+    Ok(download("application/json", &name, s.content_text))
 }
 
 /// What a template needs to show an indicator: its view, chart and formatted numbers.
@@ -163,16 +118,11 @@ fn card(v: &IndicatorView) -> Value {
     }
 }
 
-async fn render_overview(
-    state: &AppState,
-    ctx: &Ctx,
-    status: StatusCode,
-    extra: Value,
-) -> Result<Response, AppError> {
-    let o = products::overview(&state.ws, &ctx.who).await?;
-    let html = page(
-        state,
+async fn render_overview(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
+    let o = products::overview(ctx.ws(), &ctx.who).await?;
+    page_with_status(
         ctx,
+        status,
         "products.html",
         "/informatieproducten",
         context! {
@@ -182,44 +132,28 @@ async fn render_overview(
             ..extra
         },
     )
-    .await?;
-    Ok((status, html).into_response())
+    .await
 }
 
-async fn overview(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    render_overview(&state, &ctx, StatusCode::OK, context! {}).await
+async fn overview(ctx: Ctx) -> Reply {
+    render_overview(&ctx, StatusCode::OK, context! {}).await
 }
 
-async fn add_indicator(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    form: FormInput,
-) -> Result<Response, AppError> {
+async fn add_indicator(ctx: Ctx, form: FormInput) -> Reply {
     let value = form.value();
-    let r = products::create_indicator(&state.ws, &ctx.who, form.0).await;
+    let r = products::create_indicator(ctx.ws(), &ctx.who, form.0).await;
     form_outcome(
         r,
         value,
         |i| Done::To(format!("/informatieproducten/indicatoren/{}", i.id)),
-        |status, extra| {
-            render_overview(
-                &state,
-                &ctx,
-                status,
-                context! { open => "indicator", ..extra },
-            )
-        },
+        |status, extra| render_overview(&ctx, status, context! { open => "indicator", ..extra }),
     )
     .await
 }
 
-async fn add_monitor(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    form: FormInput,
-) -> Result<Response, AppError> {
+async fn add_monitor(ctx: Ctx, form: FormInput) -> Reply {
     let value = form.value();
-    match products::create_monitor(&state.ws, &ctx.who, form.0)
+    match products::create_monitor(ctx.ws(), &ctx.who, form.0)
         .await
         .map_err(AppError::from)
     {
@@ -228,81 +162,53 @@ async fn add_monitor(
         }
         Err(e @ AppError::Invalid(_)) => {
             let extra = context! { monitor_error => e.detail(), monitor_field_errors => e.field_errors(), monitor_form => value };
-            render_overview(&state, &ctx, StatusCode::BAD_REQUEST, extra).await
+            render_overview(&ctx, StatusCode::BAD_REQUEST, extra).await
         }
         Err(e) => Err(e),
     }
 }
 
-async fn render_indicator(
-    state: &AppState,
-    ctx: &Ctx,
-    id: &str,
-    status: StatusCode,
-    extra: Value,
-) -> Result<Response, AppError> {
-    let d = products::indicator_details(&state.ws, &ctx.who, id).await?;
+async fn render_indicator(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Reply {
+    let d = products::indicator_details(ctx.ws(), &ctx.who, id).await?;
     let schedule = d
         .schedule
         .map(|(every, next)| context! { every => every.as_str(), next => next });
-    let html = page(
-        state,
+    page_with_status(
         ctx,
+        status,
         "indicator.html",
         "/informatieproducten",
         context! {
             c => card(&d.view), analysis => d.analysis,
             can_refresh => ctx.may(Permission::Analyse),
             schedule => schedule,
-            panel => snapshot_panel(state, ctx, "indicatoren", id).await?,
+            panel => snapshot_panel(ctx, "indicatoren", id).await?,
             ..extra
         },
     )
-    .await?;
-    Ok((status, html).into_response())
+    .await
 }
 
-async fn show_indicator(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    render_indicator(&state, &ctx, &id, StatusCode::OK, context! {}).await
+async fn show_indicator(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    render_indicator(&ctx, &id, StatusCode::OK, context! {}).await
 }
 
-async fn refresh_indicator(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    match products::refresh(&state.ws, &ctx.who, &id)
+async fn refresh_indicator(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    match products::refresh(ctx.ws(), &ctx.who, &id)
         .await
         .map_err(AppError::from)
     {
-        Ok(_) => {
-            render_indicator(
-                &state,
-                &ctx,
-                &id,
-                StatusCode::OK,
-                context! { notice => true },
-            )
-            .await
-        }
+        Ok(_) => render_indicator(&ctx, &id, StatusCode::OK, context! { notice => true }).await,
         Err(e @ (AppError::Unprocessable(_) | AppError::BadRequest(_) | AppError::Invalid(_))) => {
             let extra = context! { error => e.detail() };
-            render_indicator(&state, &ctx, &id, e.status(), extra).await
+            render_indicator(&ctx, &id, e.status(), extra).await
         }
         Err(e) => Err(e),
     }
 }
 
-async fn export_csv(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let v = products::indicator(&state.ws, &ctx.who, &id).await?;
+async fn export_csv(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    let v = products::indicator(ctx.ws(), &ctx.who, &id).await?;
     let name: String = v
         .indicator
         .name
@@ -310,41 +216,21 @@ async fn export_csv(
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
         .take(60)
         .collect();
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}.csv\""),
-            ),
-        ],
-        products::csv(&v),
-    )
-        .into_response())
+    Ok(download(CSV, &format!("{name}.csv"), products::csv(&v)))
 }
 
-async fn show_monitor(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    render_monitor(&state, &ctx, &id, StatusCode::OK, context! {}).await
+async fn show_monitor(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    render_monitor(&ctx, &id, StatusCode::OK, context! {}).await
 }
 
 /// The monitor with its key figures, its editor (analysts) and its versions, each with the
 /// indicators it added and removed.
-async fn render_monitor(
-    state: &AppState,
-    ctx: &Ctx,
-    id: &str,
-    status: StatusCode,
-    extra: Value,
-) -> Result<Response, AppError> {
+async fn render_monitor(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Reply {
     let products::MonitorDetails {
         view: m,
         versions,
         indicators,
-    } = products::monitor_details(&state.ws, &ctx.who, id).await?;
+    } = products::monitor_details(ctx.ws(), &ctx.who, id).await?;
     let cards: Vec<Value> = m.indicators.iter().map(card).collect();
     let name_of = |i: &String| {
         indicators
@@ -369,9 +255,9 @@ async fn render_monitor(
             }
         })
         .collect();
-    let html = page(
-        state,
+    page_with_status(
         ctx,
+        status,
         "monitor.html",
         "/informatieproducten",
         context! {
@@ -381,37 +267,24 @@ async fn render_monitor(
             },
             cards => cards, version => m.monitor.version, indicators => indicators,
             history => history, can_edit => ctx.may(Permission::Analyse),
-            panel => snapshot_panel(state, ctx, "monitoren", id).await?,
+            panel => snapshot_panel(ctx, "monitoren", id).await?,
             ..extra
         },
     )
-    .await?;
-    Ok((status, html).into_response())
+    .await
 }
 
-async fn edit_monitor(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    FormInput(input): FormInput,
-) -> Result<Response, AppError> {
-    match products::save_monitor(&state.ws, &ctx.who, &id, input)
+async fn edit_monitor(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
+    match products::save_monitor(ctx.ws(), &ctx.who, &id, input)
         .await
         .map_err(AppError::from)
     {
         Err(AppError::Conflict(m)) => {
-            render_monitor(
-                &state,
-                &ctx,
-                &id,
-                StatusCode::CONFLICT,
-                context! { error => m },
-            )
-            .await
+            render_monitor(&ctx, &id, StatusCode::CONFLICT, context! { error => m }).await
         }
         r => {
-            after_form(r, "ip.monitor_saved", |status, extra| async move {
-                render_monitor(&state, &ctx, &id, status, extra).await
+            after_form(r, "ip.monitor_saved", |status, extra| {
+                render_monitor(&ctx, &id, status, extra)
             })
             .await
         }
@@ -419,24 +292,18 @@ async fn edit_monitor(
 }
 
 async fn restore_monitor_version(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path((id, version)): Path<(String, i64)>,
     _form: FormInput,
-) -> Result<Response, AppError> {
-    products::restore_monitor(&state.ws, &ctx.who, &id, version).await?;
+) -> Reply {
+    products::restore_monitor(ctx.ws(), &ctx.who, &id, version).await?;
     Ok(Redirect::to(&format!("/informatieproducten/monitoren/{id}#versies")).into_response())
 }
 
-async fn set_schedule(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    FormInput(input): FormInput,
-) -> Result<Response, AppError> {
-    let r = products::schedule(&state.ws, &ctx.who, &id, input).await;
+async fn set_schedule(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
+    let r = products::schedule(ctx.ws(), &ctx.who, &id, input).await;
     after_form(r, "scheduled", |status, extra| {
-        render_indicator(&state, &ctx, &id, status, extra)
+        render_indicator(&ctx, &id, status, extra)
     })
     .await
 }

@@ -1,14 +1,14 @@
 //! `/policy-tasks` and `/data-questions`: the policy cycle through the API.
 
+use crate::api::{created, outs};
 use crate::auth::Ctx;
-use crate::error::AppError;
+use crate::error::{AppError, JsonReply, Reply};
 use crate::input::JsonInput;
 use crate::questions::{attachment_response, receive_attachment};
 use crate::schema;
 use crate::state::AppState;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, Path};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use koers_app::questions::{
@@ -19,34 +19,20 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/policy-tasks", get(list_tasks).post(add_task))
-        .route("/policy-tasks/{task_id}", get(get_task))
-        .route("/data-questions", get(list_questions).post(ask))
-        .route("/data-questions/{question_id}", get(get_question))
-        .route(
-            "/data-questions/{question_id}/transitions",
-            post(move_question),
-        )
-        .route("/data-questions/{question_id}/evidence", post(add_evidence))
-        .route(
-            "/data-questions/{question_id}/comments",
-            get(list_comments).post(add_comment),
-        )
-        .route(
-            "/data-questions/{question_id}/assignments",
-            put(set_assignments),
-        )
-        .route(
-            "/data-questions/{question_id}/attachments",
-            get(list_attachments)
-                .post(add_attachment)
-                .layer(DefaultBodyLimit::disable()),
-        )
-        .route(
-            "/data-questions/{question_id}/attachments/{attachment_id}",
+    routes! {
+        "/policy-tasks" => get(list_tasks).post(add_task),
+        "/policy-tasks/{task_id}" => get(get_task),
+        "/data-questions" => get(list_questions).post(ask),
+        "/data-questions/{question_id}" => get(get_question),
+        "/data-questions/{question_id}/transitions" => post(move_question),
+        "/data-questions/{question_id}/evidence" => post(add_evidence),
+        "/data-questions/{question_id}/comments" => get(list_comments).post(add_comment),
+        "/data-questions/{question_id}/assignments" => put(set_assignments),
+        "/data-questions/{question_id}/attachments" =>
+            get(list_attachments).post(add_attachment).layer(DefaultBodyLimit::disable()),
+        "/data-questions/{question_id}/attachments/{attachment_id}" =>
             get(download_attachment).delete(remove_attachment),
-        )
+    }
 }
 
 /// A policy task (opgave).
@@ -276,34 +262,23 @@ impl From<&Comment> for CommentOut {
 
 /// The organisation's policy tasks.
 #[utoipa::path(get, path = "/policy-tasks", tag = "datavragen", responses((status = 200, description = "Opgaven", body = Vec<TaskOut>)))]
-pub async fn list_tasks(
-    State(state): State<AppState>,
-    ctx: Ctx,
-) -> Result<Json<Vec<TaskOut>>, AppError> {
-    let tasks = questions::tasks(&state.ws, &ctx.who).await?;
-    Ok(Json(tasks.iter().map(Into::into).collect()))
+pub async fn list_tasks(ctx: Ctx) -> JsonReply<Vec<TaskOut>> {
+    let tasks = questions::tasks(ctx.ws(), &ctx.who).await?;
+    Ok(Json(outs(&tasks)))
 }
 
 /// Add a policy task.
 #[utoipa::path(post, path = "/policy-tasks", tag = "datavragen", request_body = TaskIn, responses((status = 201, description = "Toegevoegd", body = TaskOut)))]
-pub async fn add_task(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    JsonInput(input): JsonInput,
-) -> Result<Response, AppError> {
-    let t = questions::create_task(&state.ws, &ctx.who, input).await?;
-    Ok((StatusCode::CREATED, Json(TaskOut::from(&t))).into_response())
+pub async fn add_task(ctx: Ctx, JsonInput(input): JsonInput) -> Reply {
+    let t = questions::create_task(ctx.ws(), &ctx.who, input).await?;
+    Ok(created(TaskOut::from(&t)))
 }
 
 /// A policy task and its policy cycle.
 #[utoipa::path(get, path = "/policy-tasks/{taskId}", tag = "datavragen", params(("taskId" = String, Path, description = "Id van de opgave")),
     responses((status = 200, description = "De opgave", body = TaskCycleOut)))]
-pub async fn get_task(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Json<TaskCycleOut>, AppError> {
-    let (task, rows) = questions::task_cycle(&state.ws, &ctx.who, &id).await?;
+pub async fn get_task(ctx: Ctx, Path(id): Path<String>) -> JsonReply<TaskCycleOut> {
+    let (task, rows) = questions::task_cycle(ctx.ws(), &ctx.who, &id).await?;
     Ok(Json(TaskCycleOut {
         task: (&task).into(),
         questions: rows
@@ -320,38 +295,27 @@ pub async fn get_task(
 
 /// The organisation's data questions.
 #[utoipa::path(get, path = "/data-questions", tag = "datavragen", responses((status = 200, description = "Datavragen", body = Vec<QuestionOut>)))]
-pub async fn list_questions(
-    State(state): State<AppState>,
-    ctx: Ctx,
-) -> Result<Json<Vec<QuestionOut>>, AppError> {
-    let qs = questions::questions(&state.ws, &ctx.who, &QuestionFilter::default()).await?;
-    Ok(Json(qs.iter().map(Into::into).collect()))
+pub async fn list_questions(ctx: Ctx) -> JsonReply<Vec<QuestionOut>> {
+    let qs = questions::questions(ctx.ws(), &ctx.who, &QuestionFilter::default()).await?;
+    Ok(Json(outs(&qs)))
 }
 
 /// Ask a data question under a policy task.
 #[utoipa::path(post, path = "/data-questions", tag = "datavragen", request_body = QuestionIn, responses((status = 201, description = "Gesteld", body = QuestionOut)))]
-pub async fn ask(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    JsonInput(input): JsonInput,
-) -> Result<Response, AppError> {
-    let q = questions::create_question(&state.ws, &ctx.who, input).await?;
-    Ok((StatusCode::CREATED, Json(QuestionOut::from(&q))).into_response())
+pub async fn ask(ctx: Ctx, JsonInput(input): JsonInput) -> Reply {
+    let q = questions::create_question(ctx.ws(), &ctx.who, input).await?;
+    Ok(created(QuestionOut::from(&q)))
 }
 
 /// A data question with its evidence and history.
 #[utoipa::path(get, path = "/data-questions/{questionId}", tag = "datavragen", params(("questionId" = String, Path, description = "Id van de datavraag")),
     responses((status = 200, description = "De datavraag", body = QuestionDetailOut)))]
-pub async fn get_question(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Json<QuestionDetailOut>, AppError> {
-    let d = questions::question(&state.ws, &ctx.who, &id).await?;
+pub async fn get_question(ctx: Ctx, Path(id): Path<String>) -> JsonReply<QuestionDetailOut> {
+    let d = questions::question(ctx.ws(), &ctx.who, &id).await?;
     Ok(Json(QuestionDetailOut {
         question: (&d.question).into(),
-        evidence: d.links.iter().map(Into::into).collect(),
-        history: d.events.iter().map(Into::into).collect(),
+        evidence: outs(&d.links),
+        history: outs(&d.events),
     }))
 }
 
@@ -360,12 +324,11 @@ pub async fn get_question(
     request_body = TransitionIn, responses((status = 200, description = "Stap gezet", body = QuestionOut),
         (status = 409, description = "Deze stap kan niet vanuit de huidige status", body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn move_question(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     JsonInput(input): JsonInput,
-) -> Result<Json<QuestionOut>, AppError> {
-    let q = questions::transition(&state.ws, &ctx.who, &id, input).await?;
+) -> JsonReply<QuestionOut> {
+    let q = questions::transition(ctx.ws(), &ctx.who, &id, input).await?;
     Ok(Json((&q).into()))
 }
 
@@ -373,38 +336,28 @@ pub async fn move_question(
 #[utoipa::path(post, path = "/data-questions/{questionId}/evidence", tag = "datavragen", params(("questionId" = String, Path, description = "Id van de datavraag")),
     request_body = EvidenceIn, responses((status = 200, description = "Gekoppeld", body = QuestionOut)))]
 pub async fn add_evidence(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     JsonInput(input): JsonInput,
-) -> Result<Json<QuestionOut>, AppError> {
-    let q = questions::link(&state.ws, &ctx.who, &id, input).await?;
+) -> JsonReply<QuestionOut> {
+    let q = questions::link(ctx.ws(), &ctx.who, &id, input).await?;
     Ok(Json((&q).into()))
 }
 
 /// The comments on a question.
 #[utoipa::path(get, path = "/data-questions/{questionId}/comments", tag = "datavragen", params(("questionId" = String, Path, description = "Id van de datavraag")),
     responses((status = 200, description = "Reacties", body = Vec<CommentOut>)))]
-pub async fn list_comments(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Json<Vec<CommentOut>>, AppError> {
-    let comments = questions::comments(&state.ws, &ctx.who, &id).await?;
-    Ok(Json(comments.iter().map(Into::into).collect()))
+pub async fn list_comments(ctx: Ctx, Path(id): Path<String>) -> JsonReply<Vec<CommentOut>> {
+    let comments = questions::comments(ctx.ws(), &ctx.who, &id).await?;
+    Ok(Json(outs(&comments)))
 }
 
 /// Comment on a question.
 #[utoipa::path(post, path = "/data-questions/{questionId}/comments", tag = "datavragen", params(("questionId" = String, Path, description = "Id van de datavraag")),
     request_body = CommentIn, responses((status = 201, description = "Geplaatst", body = CommentOut)))]
-pub async fn add_comment(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    JsonInput(input): JsonInput,
-) -> Result<Response, AppError> {
-    let c = questions::comment(&state.ws, &ctx.who, &id, input).await?;
-    Ok((StatusCode::CREATED, Json(CommentOut::from(&c))).into_response())
+pub async fn add_comment(ctx: Ctx, Path(id): Path<String>, JsonInput(input): JsonInput) -> Reply {
+    let c = questions::comment(ctx.ws(), &ctx.who, &id, input).await?;
+    Ok(created(CommentOut::from(&c)))
 }
 
 /// Who holds which role on a question (user ids; absent or empty for nobody).
@@ -421,12 +374,11 @@ pub struct AssignmentsIn {
 #[utoipa::path(put, path = "/data-questions/{questionId}/assignments", tag = "datavragen", params(("questionId" = String, Path, description = "Id van de datavraag")),
     request_body = AssignmentsIn, responses((status = 200, description = "Rollen opgeslagen", body = QuestionOut)))]
 pub async fn set_assignments(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     JsonInput(input): JsonInput,
-) -> Result<Json<QuestionOut>, AppError> {
-    let q = questions::assign(&state.ws, &ctx.who, &id, input).await?;
+) -> JsonReply<QuestionOut> {
+    let q = questions::assign(ctx.ws(), &ctx.who, &id, input).await?;
     Ok(Json((&q).into()))
 }
 
@@ -470,13 +422,9 @@ pub struct AttachmentIn {
 /// The attachments of a question.
 #[utoipa::path(get, path = "/data-questions/{questionId}/attachments", tag = "datavragen", params(("questionId" = String, Path, description = "Id van de datavraag")),
     responses((status = 200, description = "Bijlagen", body = Vec<AttachmentOut>)))]
-pub async fn list_attachments(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Json<Vec<AttachmentOut>>, AppError> {
-    let attachments = questions::attachments(&state.ws, &ctx.who, &id).await?;
-    Ok(Json(attachments.iter().map(Into::into).collect()))
+pub async fn list_attachments(ctx: Ctx, Path(id): Path<String>) -> JsonReply<Vec<AttachmentOut>> {
+    let attachments = questions::attachments(ctx.ws(), &ctx.who, &id).await?;
+    Ok(Json(outs(&attachments)))
 }
 
 /// Attach a file (type checked by name and content, size limited); the people on the
@@ -485,13 +433,12 @@ pub async fn list_attachments(
     request_body(content = AttachmentIn, content_type = "multipart/form-data"),
     responses((status = 201, description = "Toegevoegd", body = AttachmentOut)))]
 pub async fn add_attachment(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     req: axum::extract::Request,
-) -> Result<Response, AppError> {
-    let a = receive_attachment(&state, &ctx, &id, req).await?;
-    Ok((StatusCode::CREATED, Json(AttachmentOut::from(&a))).into_response())
+) -> Reply {
+    let a = receive_attachment(&ctx, &id, req).await?;
+    Ok(created(AttachmentOut::from(&a)))
 }
 
 /// Download an attachment.
@@ -499,11 +446,10 @@ pub async fn add_attachment(
     params(("questionId" = String, Path, description = "Id van de datavraag"), ("attachmentId" = String, Path, description = "Id van de bijlage")),
     responses((status = 200, description = "Het bestand, met het mediatype van de bijlage (PDF, Office, OpenDocument, PNG, JPEG, CSV, tekst)", content_type = "*/*", body = Vec<u8>)))]
 pub async fn download_attachment(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path((id, attachment_id)): Path<(String, String)>,
-) -> Result<Response, AppError> {
-    let (a, bytes) = questions::attachment_file(&state.ws, &ctx.who, &id, &attachment_id).await?;
+) -> Reply {
+    let (a, bytes) = questions::attachment_file(ctx.ws(), &ctx.who, &id, &attachment_id).await?;
     Ok(attachment_response(&a, bytes))
 }
 
@@ -512,11 +458,10 @@ pub async fn download_attachment(
     params(("questionId" = String, Path, description = "Id van de datavraag"), ("attachmentId" = String, Path, description = "Id van de bijlage")),
     responses((status = 204, description = "Verwijderd")))]
 pub async fn remove_attachment(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path((id, attachment_id)): Path<(String, String)>,
 ) -> Result<StatusCode, AppError> {
-    questions::detach(&state.ws, &ctx.who, &id, &attachment_id).await?;
+    questions::detach(ctx.ws(), &ctx.who, &id, &attachment_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

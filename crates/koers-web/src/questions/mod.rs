@@ -6,29 +6,24 @@ pub mod api;
 pub mod pages;
 
 use crate::auth::Ctx;
+use crate::download::uncached_download;
 use crate::error::AppError;
-use crate::state::AppState;
 use crate::upload::{bad_form, save_field};
 use axum::extract::{FromRequest, Multipart, Request};
 use koers_app::questions::{self, Attachment, Upload};
 
 /// Attaches the file of a multipart form (one `file` part) to question `id`. The question is
 /// looked up before the body is read, so an unknown question is 404 whatever was sent.
-pub async fn receive_attachment(
-    state: &AppState,
-    ctx: &Ctx,
-    id: &str,
-    req: Request,
-) -> Result<Attachment, AppError> {
-    questions::may_attach(&state.ws, &ctx.who, id).await?;
-    let max = state.cfg.max_attachment_bytes;
-    let mut mp = Multipart::from_request(req, state)
+pub async fn receive_attachment(ctx: &Ctx, id: &str, req: Request) -> Result<Attachment, AppError> {
+    questions::may_attach(ctx.ws(), &ctx.who, id).await?;
+    let max = ctx.state.cfg.max_attachment_bytes;
+    let mut mp = Multipart::from_request(req, &ctx.state)
         .await
         .map_err(|e| AppError::BadRequest(e.body_text()))?;
     let mut upload = None;
     while let Some(field) = mp.next_field().await.map_err(bad_form)? {
         if field.name() == Some("file") && !field.file_name().unwrap_or_default().is_empty() {
-            let saved = save_field(state, field, max).await?;
+            let saved = save_field(&ctx.state, field, max).await?;
             upload = Some(Upload {
                 path: saved.path,
                 file_name: saved.file_name,
@@ -38,14 +33,12 @@ pub async fn receive_attachment(
             });
         }
     }
-    Ok(questions::attach(&state.ws, &ctx.who, id, upload, max).await?)
+    Ok(questions::attach(ctx.ws(), &ctx.who, id, upload, max).await?)
 }
 
 /// The download of an attachment: served as an attachment (never shown inline, so an HTML or
 /// SVG file could not run in koers' origin even if one slipped through), with its clean name.
 pub fn attachment_response(a: &Attachment, bytes: Vec<u8>) -> axum::response::Response {
-    use axum::http::header;
-    use axum::response::IntoResponse;
     let ascii: String = a
         .file_name
         .chars()
@@ -58,16 +51,5 @@ pub fn attachment_response(a: &Attachment, bytes: Vec<u8>) -> axum::response::Re
         })
         .filter(|c| *c != '"' && *c != '\\')
         .collect();
-    (
-        [
-            (header::CONTENT_TYPE, a.content_type.clone()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{ascii}\""),
-            ),
-            (header::CACHE_CONTROL, "private, no-store".to_string()),
-        ],
-        bytes,
-    )
-        .into_response()
+    uncached_download(&a.content_type, &ascii, "private, no-store", bytes)
 }

@@ -3,15 +3,15 @@
 //! policy-cycle view per task, and the roles matrix.
 
 use crate::auth::Ctx;
-use crate::error::AppError;
+use crate::error::{AppError, Reply};
 use crate::input::FormInput;
 use crate::questions::{attachment_response, receive_attachment};
-use crate::shell::{Done, form_outcome, form_problem, page};
+use crate::shell::{Done, form_outcome, form_problem, page, page_with_status};
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Path, Query};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use koers_app::questions::{self, QuestionFilter};
 use koers_core::Permission;
@@ -21,26 +21,21 @@ use serde::Deserialize;
 use std::collections::HashMap;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/datavragen", get(board).post(ask))
-        .route("/datavragen/nieuw", get(new_form))
-        .route("/datavragen/opgaven", get(tasks).post(add_task))
-        .route("/datavragen/opgaven/{id}", get(cycle))
-        .route("/datavragen/rollen", get(roles_matrix))
-        .route("/datavragen/{id}", get(show))
-        .route("/datavragen/{id}/stap", post(step))
-        .route("/datavragen/{id}/bewijs", post(add_evidence))
-        .route("/datavragen/{id}/reacties", post(add_comment))
-        .route("/datavragen/{id}/rollen", post(set_roles))
-        .route(
-            "/datavragen/{id}/bijlagen",
-            post(upload).layer(DefaultBodyLimit::disable()),
-        )
-        .route("/datavragen/{id}/bijlagen/{attachment}", get(download))
-        .route(
-            "/datavragen/{id}/bijlagen/{attachment}/verwijderen",
-            post(remove),
-        )
+    routes! {
+        "/datavragen" => get(board).post(ask),
+        "/datavragen/nieuw" => get(new_form),
+        "/datavragen/opgaven" => get(tasks).post(add_task),
+        "/datavragen/opgaven/{id}" => get(cycle),
+        "/datavragen/rollen" => get(roles_matrix),
+        "/datavragen/{id}" => get(show),
+        "/datavragen/{id}/stap" => post(step),
+        "/datavragen/{id}/bewijs" => post(add_evidence),
+        "/datavragen/{id}/reacties" => post(add_comment),
+        "/datavragen/{id}/rollen" => post(set_roles),
+        "/datavragen/{id}/bijlagen" => post(upload).layer(DefaultBodyLimit::disable()),
+        "/datavragen/{id}/bijlagen/{attachment}" => get(download),
+        "/datavragen/{id}/bijlagen/{attachment}/verwijderen" => post(remove),
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -51,18 +46,14 @@ struct Filter {
     weergave: Option<String>,
 }
 
-async fn board(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(f): Query<Filter>,
-) -> Result<Response, AppError> {
-    let tasks = questions::tasks(&state.ws, &ctx.who).await?;
+async fn board(ctx: Ctx, Query(f): Query<Filter>) -> Reply {
+    let tasks = questions::tasks(ctx.ws(), &ctx.who).await?;
     let filter = QuestionFilter {
         task: f.opgave.clone(),
         status: f.status.clone(),
         search: f.zoek.clone(),
     };
-    let qs = questions::questions(&state.ws, &ctx.who, &filter).await?;
+    let qs = questions::questions(ctx.ws(), &ctx.who, &filter).await?;
     let columns: Vec<Value> = Status::ALL
         .iter()
         .map(|s| context! { status => s.as_str(), items => qs.iter().filter(|q| q.status == *s).collect::<Vec<_>>() })
@@ -72,7 +63,6 @@ async fn board(
         .map(|t| (t.id.clone(), t.name.clone()))
         .collect();
     let html = page(
-        &state,
         &ctx,
         "questions.html",
         "/datavragen",
@@ -88,88 +78,63 @@ async fn board(
     Ok(html.into_response())
 }
 
-async fn render_new(
-    state: &AppState,
-    ctx: &Ctx,
-    status: StatusCode,
-    extra: Value,
-) -> Result<Response, AppError> {
+async fn render_new(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
     ctx.require(Permission::ManageQuestions)?;
-    let tasks = questions::tasks(&state.ws, &ctx.who).await?;
-    let members = questions::members(&state.ws, &ctx.who).await?;
-    let html = page(state, ctx, "question_new.html", "/datavragen", context! {
+    let tasks = questions::tasks(ctx.ws(), &ctx.who).await?;
+    let members = questions::members(ctx.ws(), &ctx.who).await?;
+    page_with_status(ctx, status, "question_new.html", "/datavragen", context! {
         tasks => tasks, members => members, priorities => PRIORITIES, competences => COMPETENCES, ..extra
-    }).await?;
-    Ok((status, html).into_response())
+    }).await
 }
 
-async fn new_form(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    render_new(&state, &ctx, StatusCode::OK, context! {}).await
+async fn new_form(ctx: Ctx) -> Reply {
+    render_new(&ctx, StatusCode::OK, context! {}).await
 }
 
-async fn ask(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    form: FormInput,
-) -> Result<Response, AppError> {
+async fn ask(ctx: Ctx, form: FormInput) -> Reply {
     let value = form.value();
-    let r = questions::create_question(&state.ws, &ctx.who, form.0).await;
+    let r = questions::create_question(ctx.ws(), &ctx.who, form.0).await;
     form_outcome(
         r,
         value,
         |q| Done::To(format!("/datavragen/{}", q.id)),
-        |status, extra| render_new(&state, &ctx, status, extra),
+        |status, extra| render_new(&ctx, status, extra),
     )
     .await
 }
 
-async fn render_tasks(
-    state: &AppState,
-    ctx: &Ctx,
-    status: StatusCode,
-    extra: Value,
-) -> Result<Response, AppError> {
-    let tasks = questions::tasks(&state.ws, &ctx.who).await?;
-    let html = page(state, ctx, "tasks.html", "/datavragen", context! {
+async fn render_tasks(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
+    let tasks = questions::tasks(ctx.ws(), &ctx.who).await?;
+    page_with_status(ctx, status, "tasks.html", "/datavragen", context! {
         tasks => tasks, themes => THEMES, can_edit => ctx.may(Permission::ManageQuestions), ..extra
-    }).await?;
-    Ok((status, html).into_response())
+    }).await
 }
 
-async fn tasks(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    render_tasks(&state, &ctx, StatusCode::OK, context! {}).await
+async fn tasks(ctx: Ctx) -> Reply {
+    render_tasks(&ctx, StatusCode::OK, context! {}).await
 }
 
-async fn add_task(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    form: FormInput,
-) -> Result<Response, AppError> {
+async fn add_task(ctx: Ctx, form: FormInput) -> Reply {
     let value = form.value();
-    let r = questions::create_task(&state.ws, &ctx.who, form.0).await;
+    let r = questions::create_task(ctx.ws(), &ctx.who, form.0).await;
     form_outcome(
         r,
         value,
         |t| Done::To(format!("/datavragen/opgaven/{}", t.id)),
-        |status, extra| render_tasks(&state, &ctx, status, extra),
+        |status, extra| render_tasks(&ctx, status, extra),
     )
     .await
 }
 
 /// The policy cycle of one task: per question, whether the loop is closed or where it is open.
-async fn cycle(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let (task, cycle) = questions::task_cycle(&state.ws, &ctx.who, &id).await?;
+async fn cycle(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    let (task, cycle) = questions::task_cycle(ctx.ws(), &ctx.who, &id).await?;
     let closed = cycle.iter().filter(|r| r.cycle.closed).count();
     let rows: Vec<Value> = cycle
         .iter()
         .map(|r| context! { q => r.question, cycle => r.cycle, links => r.links })
         .collect();
     let html = page(
-        &state,
         &ctx,
         "task_cycle.html",
         "/datavragen",
@@ -179,11 +144,10 @@ async fn cycle(
     Ok(html.into_response())
 }
 
-async fn roles_matrix(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    let qs = questions::questions(&state.ws, &ctx.who, &QuestionFilter::default()).await?;
-    let members = questions::members(&state.ws, &ctx.who).await?;
+async fn roles_matrix(ctx: Ctx) -> Reply {
+    let qs = questions::questions(ctx.ws(), &ctx.who, &QuestionFilter::default()).await?;
+    let members = questions::members(ctx.ws(), &ctx.who).await?;
     let html = page(
-        &state,
         &ctx,
         "question_roles.html",
         "/datavragen",
@@ -195,23 +159,17 @@ async fn roles_matrix(State(state): State<AppState>, ctx: Ctx) -> Result<Respons
     Ok(html.into_response())
 }
 
-async fn render_question(
-    state: &AppState,
-    ctx: &Ctx,
-    id: &str,
-    status: StatusCode,
-    extra: Value,
-) -> Result<Response, AppError> {
-    let p = questions::question_page(&state.ws, &ctx.who, id).await?;
+async fn render_question(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Reply {
+    let p = questions::question_page(ctx.ws(), &ctx.who, id).await?;
     let names: HashMap<&str, &str> = p
         .members
         .iter()
         .map(|m| (m.user.id.as_str(), m.user.display_name.as_str()))
         .collect();
     let next: Vec<&str> = p.next.iter().map(|s| s.as_str()).collect();
-    let html = page(
-        state,
+    page_with_status(
         ctx,
+        status,
         "question.html",
         "/datavragen",
         context! {
@@ -225,95 +183,64 @@ async fn render_question(
             members => p.members.iter().map(|m| &m.user).collect::<Vec<_>>(),
             attachments => p.attachments,
             accept => koers_core::attachments::accepted_extensions().iter().map(|e| format!(".{e}")).collect::<Vec<_>>().join(","),
-            max_attachment_mb => state.cfg.max_attachment_bytes / (1024 * 1024),
+            max_attachment_mb => ctx.state.cfg.max_attachment_bytes / (1024 * 1024),
             ..extra
         },
     )
-    .await?;
-    Ok((status, html).into_response())
+    .await
 }
 
-async fn show(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    render_question(&state, &ctx, &id, StatusCode::OK, context! {}).await
+async fn show(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    render_question(&ctx, &id, StatusCode::OK, context! {}).await
 }
 
 /// The question's page again after one of its forms: with `notice` when it went through,
 /// with the problem when the input was invalid, the step not allowed from here (409) or not
 /// for this person (403); other errors as usual.
 async fn outcome<T, E: Into<AppError>>(
-    state: &AppState,
     ctx: &Ctx,
     id: &str,
     r: Result<T, E>,
     notice: &'static str,
-) -> Result<Response, AppError> {
+) -> Reply {
     match r.map_err(Into::into) {
         Err(e @ (AppError::Conflict(_) | AppError::Forbidden)) => {
-            render_question(state, ctx, id, e.status(), form_problem(&e)).await
+            render_question(ctx, id, e.status(), form_problem(&e)).await
         }
         r => {
             form_outcome(
                 r,
                 Value::UNDEFINED,
                 |_| Done::Notice(notice),
-                |status, extra| render_question(state, ctx, id, status, extra),
+                |status, extra| render_question(ctx, id, status, extra),
             )
             .await
         }
     }
 }
 
-async fn step(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    FormInput(input): FormInput,
-) -> Result<Response, AppError> {
-    let r = questions::transition(&state.ws, &ctx.who, &id, input).await;
-    outcome(&state, &ctx, &id, r, "moved").await
+async fn step(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
+    let r = questions::transition(ctx.ws(), &ctx.who, &id, input).await;
+    outcome(&ctx, &id, r, "moved").await
 }
 
-async fn add_evidence(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    FormInput(input): FormInput,
-) -> Result<Response, AppError> {
-    let r = questions::link(&state.ws, &ctx.who, &id, input).await;
-    outcome(&state, &ctx, &id, r, "linked").await
+async fn add_evidence(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
+    let r = questions::link(ctx.ws(), &ctx.who, &id, input).await;
+    outcome(&ctx, &id, r, "linked").await
 }
 
-async fn add_comment(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    FormInput(input): FormInput,
-) -> Result<Response, AppError> {
-    let r = questions::comment(&state.ws, &ctx.who, &id, input).await;
-    outcome(&state, &ctx, &id, r, "commented").await
+async fn add_comment(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
+    let r = questions::comment(ctx.ws(), &ctx.who, &id, input).await;
+    outcome(&ctx, &id, r, "commented").await
 }
 
-async fn set_roles(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    FormInput(input): FormInput,
-) -> Result<Response, AppError> {
-    let r = questions::assign(&state.ws, &ctx.who, &id, input).await;
-    outcome(&state, &ctx, &id, r, "assigned").await
+async fn set_roles(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
+    let r = questions::assign(ctx.ws(), &ctx.who, &id, input).await;
+    outcome(&ctx, &id, r, "assigned").await
 }
 
-async fn upload(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    req: axum::extract::Request,
-) -> Result<Response, AppError> {
-    let r = receive_attachment(&state, &ctx, &id, req)
+async fn upload(ctx: Ctx, Path(id): Path<String>, req: axum::extract::Request) -> Reply {
+    let r = receive_attachment(&ctx, &id, req)
         .await
         .map_err(|e| match e {
             AppError::PayloadTooLarge => AppError::Invalid(koers_core::Invalid::one(
@@ -321,28 +248,20 @@ async fn upload(
                 "too_large",
                 &format!(
                     "het bestand is groter dan {} MB",
-                    state.cfg.max_attachment_bytes / (1024 * 1024)
+                    ctx.state.cfg.max_attachment_bytes / (1024 * 1024)
                 ),
             )),
             other => other,
         });
-    outcome(&state, &ctx, &id, r, "attached").await
+    outcome(&ctx, &id, r, "attached").await
 }
 
-async fn download(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path((id, attachment)): Path<(String, String)>,
-) -> Result<Response, AppError> {
-    let (a, bytes) = questions::attachment_file(&state.ws, &ctx.who, &id, &attachment).await?;
+async fn download(ctx: Ctx, Path((id, attachment)): Path<(String, String)>) -> Reply {
+    let (a, bytes) = questions::attachment_file(ctx.ws(), &ctx.who, &id, &attachment).await?;
     Ok(attachment_response(&a, bytes))
 }
 
-async fn remove(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path((id, attachment)): Path<(String, String)>,
-) -> Result<Response, AppError> {
-    let r = questions::detach(&state.ws, &ctx.who, &id, &attachment).await;
-    outcome(&state, &ctx, &id, r, "detached").await
+async fn remove(ctx: Ctx, Path((id, attachment)): Path<(String, String)>) -> Reply {
+    let r = questions::detach(ctx.ws(), &ctx.who, &id, &attachment).await;
+    outcome(&ctx, &id, r, "detached").await
 }

@@ -1,14 +1,16 @@
 //! `/applications`, `/choice-framework`, `/board-agenda`: the register of applications and
 //! algorithms (M5) through the API.
 
+use crate::api::outs;
 use crate::auth::Ctx;
-use crate::error::AppError;
+use crate::download::{CSV, download};
+use crate::error::{AppError, JsonReply, Reply};
 use crate::input::JsonInput;
 use crate::schema;
 use crate::state::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use koers_app::register::{
@@ -27,45 +29,22 @@ use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/applications",
-            get(list_applications).post(create_application),
-        )
-        .route(
-            "/applications/{application_id}",
-            get(get_application).put(update_application),
-        )
-        .route(
-            "/applications/{application_id}/choices",
-            get(list_choices).post(create_choice),
-        )
-        .route(
-            "/applications/{application_id}/choices/{choice_id}",
-            get(get_choice),
-        )
-        .route(
-            "/applications/{application_id}/choices/{choice_id}/transitions",
-            post(transition_choice),
-        )
-        .route(
-            "/applications/{application_id}/algoritmeregister",
-            get(export_algoritmeregister),
-        )
-        .route(
-            "/applications/{application_id}/publication",
-            put(set_publication),
-        )
-        .route(
-            "/applications/{application_id}/ai-act-assessment",
-            post(assess_ai_act),
-        )
-        .route("/applications/{application_id}/prescan", put(set_prescan))
-        .route("/applications/{application_id}/measures", put(set_measure))
-        .route("/choice-framework", get(get_framework).put(put_framework))
-        .route("/choice-framework/versions", get(list_framework_versions))
-        .route("/board-agenda", get(board_agenda))
-        .route("/decision-history", get(decision_history))
+    routes! {
+        "/applications" => get(list_applications).post(create_application),
+        "/applications/{application_id}" => get(get_application).put(update_application),
+        "/applications/{application_id}/choices" => get(list_choices).post(create_choice),
+        "/applications/{application_id}/choices/{choice_id}" => get(get_choice),
+        "/applications/{application_id}/choices/{choice_id}/transitions" => post(transition_choice),
+        "/applications/{application_id}/algoritmeregister" => get(export_algoritmeregister),
+        "/applications/{application_id}/publication" => put(set_publication),
+        "/applications/{application_id}/ai-act-assessment" => post(assess_ai_act),
+        "/applications/{application_id}/prescan" => put(set_prescan),
+        "/applications/{application_id}/measures" => put(set_measure),
+        "/choice-framework" => get(get_framework).put(put_framework),
+        "/choice-framework/versions" => get(list_framework_versions),
+        "/board-agenda" => get(board_agenda),
+        "/decision-history" => get(decision_history),
+    }
 }
 
 /// A registered application with its AI Act, pre-scan and measure state.
@@ -461,23 +440,16 @@ pub struct DecisionEventOut {
 /// The organisation's applications.
 #[utoipa::path(get, path = "/applications", tag = "toepassingen",
     responses((status = 200, description = "Toepassingen", body = Vec<ApplicationOut>)))]
-pub async fn list_applications(
-    State(state): State<AppState>,
-    ctx: Ctx,
-) -> Result<Json<Vec<ApplicationOut>>, AppError> {
-    let apps = reg::applications(&state.ws, &ctx.who).await?;
-    Ok(Json(apps.iter().map(Into::into).collect()))
+pub async fn list_applications(ctx: Ctx) -> JsonReply<Vec<ApplicationOut>> {
+    let apps = reg::applications(ctx.ws(), &ctx.who).await?;
+    Ok(Json(outs(&apps)))
 }
 
 /// Register an application.
 #[utoipa::path(post, path = "/applications", tag = "toepassingen", request_body = ApplicationIn,
     responses((status = 201, description = "Geregistreerd", body = ApplicationOut)))]
-pub async fn create_application(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    JsonInput(input): JsonInput,
-) -> Result<Response, AppError> {
-    let a = reg::create_application(&state.ws, &ctx.who, input).await?;
+pub async fn create_application(ctx: Ctx, JsonInput(input): JsonInput) -> Reply {
+    let a = reg::create_application(ctx.ws(), &ctx.who, input).await?;
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, format!("/api/v1/applications/{}", a.id))],
@@ -490,12 +462,8 @@ pub async fn create_application(
 #[utoipa::path(get, path = "/applications/{applicationId}", tag = "toepassingen",
     params(("applicationId" = String, Path, description = "Id van de toepassing")),
     responses((status = 200, description = "De toepassing", body = ApplicationOut)))]
-pub async fn get_application(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Json<ApplicationOut>, AppError> {
-    let a = reg::application(&state.ws, &ctx.who, &id).await?;
+pub async fn get_application(ctx: Ctx, Path(id): Path<String>) -> JsonReply<ApplicationOut> {
+    let a = reg::application(ctx.ws(), &ctx.who, &id).await?;
     Ok(Json((&a).into()))
 }
 
@@ -505,12 +473,11 @@ pub async fn get_application(
     request_body = ApplicationIn,
     responses((status = 200, description = "Opgeslagen", body = ApplicationOut)))]
 pub async fn update_application(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     JsonInput(input): JsonInput,
-) -> Result<Json<ApplicationOut>, AppError> {
-    let a = reg::update_application(&state.ws, &ctx.who, &id, input).await?;
+) -> JsonReply<ApplicationOut> {
+    let a = reg::update_application(ctx.ws(), &ctx.who, &id, input).await?;
     Ok(Json((&a).into()))
 }
 
@@ -518,13 +485,9 @@ pub async fn update_application(
 #[utoipa::path(get, path = "/applications/{applicationId}/choices", tag = "toepassingen",
     params(("applicationId" = String, Path, description = "Id van de toepassing")),
     responses((status = 200, description = "Keuzes", body = Vec<ChoiceOut>)))]
-pub async fn list_choices(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Json<Vec<ChoiceOut>>, AppError> {
-    let (_, choices) = reg::choices(&state.ws, &ctx.who, &id).await?;
-    Ok(Json(choices.iter().map(Into::into).collect()))
+pub async fn list_choices(ctx: Ctx, Path(id): Path<String>) -> JsonReply<Vec<ChoiceOut>> {
+    let (_, choices) = reg::choices(ctx.ws(), &ctx.who, &id).await?;
+    Ok(Json(outs(&choices)))
 }
 
 /// Propose a choice (MADR); the framework in force routes it.
@@ -532,13 +495,8 @@ pub async fn list_choices(
     params(("applicationId" = String, Path, description = "Id van de toepassing")),
     request_body = ChoiceIn,
     responses((status = 201, description = "Vastgelegd", body = ChoiceOut)))]
-pub async fn create_choice(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    JsonInput(input): JsonInput,
-) -> Result<Response, AppError> {
-    let c = reg::create_choice(&state.ws, &ctx.who, &id, ChoiceBody::from_json(input)).await?;
+pub async fn create_choice(ctx: Ctx, Path(id): Path<String>, JsonInput(input): JsonInput) -> Reply {
+    let c = reg::create_choice(ctx.ws(), &ctx.who, &id, ChoiceBody::from_json(input)).await?;
     Ok((
         StatusCode::CREATED,
         [(
@@ -556,11 +514,10 @@ pub async fn create_choice(
            ("choiceId" = String, Path, description = "Id van de keuze")),
     responses((status = 200, description = "De keuze", body = ChoiceOut)))]
 pub async fn get_choice(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path((id, choice_id)): Path<(String, String)>,
-) -> Result<Json<ChoiceOut>, AppError> {
-    let (_, c) = reg::choice(&state.ws, &ctx.who, &id, &choice_id).await?;
+) -> JsonReply<ChoiceOut> {
+    let (_, c) = reg::choice(ctx.ws(), &ctx.who, &id, &choice_id).await?;
     Ok(Json((&c).into()))
 }
 
@@ -573,12 +530,11 @@ pub async fn get_choice(
     responses((status = 200, description = "De keuze na de overgang", body = ChoiceOut),
               (status = 409, description = "De keuze is intussen gewijzigd", body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn transition_choice(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path((id, choice_id)): Path<(String, String)>,
     JsonInput(input): JsonInput,
-) -> Result<Json<ChoiceOut>, AppError> {
-    let c = reg::transition(&state.ws, &ctx.who, &id, &choice_id, input).await?;
+) -> JsonReply<ChoiceOut> {
+    let c = reg::transition(ctx.ws(), &ctx.who, &id, &choice_id, input).await?;
     Ok(Json((&c).into()))
 }
 
@@ -589,12 +545,11 @@ pub async fn transition_choice(
     responses((status = 200, description = "Het record",
         content((AlgoritmeregisterOut = "application/json"), (String = "text/csv")))))]
 pub async fn export_algoritmeregister(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     Query(q): Query<ExportQuery>,
-) -> Result<Response, AppError> {
-    let reg::Export { record, problems } = reg::export(&state.ws, &ctx.who, &id).await?;
+) -> Reply {
+    let reg::Export { record, problems } = reg::export(ctx.ws(), &ctx.who, &id).await?;
     match q.format.as_deref() {
         None | Some("json") => {
             let value: Value = serde_json::from_str(&record.to_json())
@@ -606,17 +561,7 @@ pub async fn export_algoritmeregister(
             })
             .into_response())
         }
-        Some("csv") => Ok((
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    "attachment; filename=\"algoritmeregister.csv\"".to_string(),
-                ),
-            ],
-            record.to_csv(),
-        )
-            .into_response()),
+        Some("csv") => Ok(download(CSV, "algoritmeregister.csv", record.to_csv())),
         Some(_) => Err(AppError::Invalid(koers_core::Invalid::one(
             "format",
             "enum",
@@ -631,12 +576,11 @@ pub async fn export_algoritmeregister(
     request_body(content = Object, description = "Velden van de publicatiestandaard die met de hand worden ingevuld, met hun sleutel uit de standaard: description_short, contact_email, website, url, begin_date, end_date, proportionality, human_intervention, risks, lawful_basis, source_data, methods_and_models, tags (tekst) en category (lijst)"),
     responses((status = 200, description = "Opgeslagen", body = ApplicationOut)))]
 pub async fn set_publication(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     JsonInput(input): JsonInput,
-) -> Result<Json<ApplicationOut>, AppError> {
-    let a = reg::set_publication(&state.ws, &ctx.who, &id, input).await?;
+) -> JsonReply<ApplicationOut> {
+    let a = reg::set_publication(ctx.ws(), &ctx.who, &id, input).await?;
     Ok(Json((&a).into()))
 }
 
@@ -647,13 +591,12 @@ pub async fn set_publication(
     request_body = AiActIn,
     responses((status = 200, description = "De volgende vraag of de conclusie", body = AiActStepOut)))]
 pub async fn assess_ai_act(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     JsonInput(input): JsonInput,
-) -> Result<Json<AiActStepOut>, AppError> {
+) -> JsonReply<AiActStepOut> {
     let AiActWalk { answers, step, .. } =
-        reg::assess_ai_act(&state.ws, &ctx.who, &id, input).await?;
+        reg::assess_ai_act(ctx.ws(), &ctx.who, &id, input).await?;
     Ok(Json(match step {
         AidStep::Question(q) => AiActStepOut {
             answers,
@@ -678,13 +621,12 @@ pub async fn assess_ai_act(
     request_body = PrescanIn,
     responses((status = 200, description = "De uitkomst", body = schema::PrescanResult)))]
 pub async fn set_prescan(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     JsonInput(input): JsonInput,
-) -> Result<Json<PrescanResult>, AppError> {
+) -> JsonReply<PrescanResult> {
     Ok(Json(
-        reg::save_prescan(&state.ws, &ctx.who, &id, input).await?,
+        reg::save_prescan(ctx.ws(), &ctx.who, &id, input).await?,
     ))
 }
 
@@ -694,24 +636,20 @@ pub async fn set_prescan(
     request_body = MeasureIn,
     responses((status = 200, description = "Opgeslagen", body = ApplicationOut)))]
 pub async fn set_measure(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     JsonInput(input): JsonInput,
-) -> Result<Json<ApplicationOut>, AppError> {
-    let a = reg::set_measure(&state.ws, &ctx.who, &id, input).await?;
+) -> JsonReply<ApplicationOut> {
+    let a = reg::set_measure(ctx.ws(), &ctx.who, &id, input).await?;
     Ok(Json((&a).into()))
 }
 
 /// The choice framework in force (the built-in default until the organisation saves one).
 #[utoipa::path(get, path = "/choice-framework", tag = "toepassingen",
     responses((status = 200, description = "Het keuzekader", body = FrameworkOut)))]
-pub async fn get_framework(
-    State(state): State<AppState>,
-    ctx: Ctx,
-) -> Result<Json<FrameworkOut>, AppError> {
+pub async fn get_framework(ctx: Ctx) -> JsonReply<FrameworkOut> {
     Ok(Json(
-        match reg::framework_in_force(&state.ws, &ctx.who).await? {
+        match reg::framework_in_force(ctx.ws(), &ctx.who).await? {
             FrameworkInForce::Saved(v) => (&v).into(),
             FrameworkInForce::Default(f) => FrameworkOut {
                 version: None,
@@ -728,46 +666,33 @@ pub async fn get_framework(
 #[utoipa::path(put, path = "/choice-framework", tag = "toepassingen",
     request_body(content = Object, description = "Het keuzekader"),
     responses((status = 200, description = "De nieuwe versie", body = FrameworkOut)))]
-pub async fn put_framework(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    JsonInput(input): JsonInput,
-) -> Result<Json<FrameworkOut>, AppError> {
+pub async fn put_framework(ctx: Ctx, JsonInput(input): JsonInput) -> JsonReply<FrameworkOut> {
     let text = Value::Object(input.fields().clone()).to_string();
-    let v = reg::save_framework(&state.ws, &ctx.who, &text).await?;
+    let v = reg::save_framework(ctx.ws(), &ctx.who, &text).await?;
     Ok(Json((&v).into()))
 }
 
 /// Every saved version of the framework, newest first.
 #[utoipa::path(get, path = "/choice-framework/versions", tag = "toepassingen",
     responses((status = 200, description = "Versies", body = Vec<FrameworkOut>)))]
-pub async fn list_framework_versions(
-    State(state): State<AppState>,
-    ctx: Ctx,
-) -> Result<Json<Vec<FrameworkOut>>, AppError> {
-    let versions = reg::framework_versions(&state.ws, &ctx.who).await?;
-    Ok(Json(versions.iter().map(Into::into).collect()))
+pub async fn list_framework_versions(ctx: Ctx) -> JsonReply<Vec<FrameworkOut>> {
+    let versions = reg::framework_versions(ctx.ws(), &ctx.who).await?;
+    Ok(Json(outs(&versions)))
 }
 
 /// Choices routed to the board and not decided yet.
 #[utoipa::path(get, path = "/board-agenda", tag = "toepassingen",
     responses((status = 200, description = "De bestuursagenda", body = Vec<ChoiceOut>)))]
-pub async fn board_agenda(
-    State(state): State<AppState>,
-    ctx: Ctx,
-) -> Result<Json<Vec<ChoiceOut>>, AppError> {
-    let items = reg::board_agenda(&state.ws, &ctx.who).await?;
+pub async fn board_agenda(ctx: Ctx) -> JsonReply<Vec<ChoiceOut>> {
+    let items = reg::board_agenda(ctx.ws(), &ctx.who).await?;
     Ok(Json(items.iter().map(|i| (&i.choice).into()).collect()))
 }
 
 /// The tamper-evident history of decisions and whether it is intact (audit readers).
 #[utoipa::path(get, path = "/decision-history", tag = "toepassingen",
     responses((status = 200, description = "De besluitgeschiedenis", body = DecisionHistoryOut)))]
-pub async fn decision_history(
-    State(state): State<AppState>,
-    ctx: Ctx,
-) -> Result<Json<DecisionHistoryOut>, AppError> {
-    let h = reg::decision_history(&state.ws, &ctx.who).await?;
+pub async fn decision_history(ctx: Ctx) -> JsonReply<DecisionHistoryOut> {
+    let h = reg::decision_history(ctx.ws(), &ctx.who).await?;
     Ok(Json(DecisionHistoryOut {
         intact: h.check.is_intact(),
         entries: h.check.entries,

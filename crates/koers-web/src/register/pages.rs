@@ -3,15 +3,16 @@
 //! Algoritmekader measures and the Algoritmeregister export.
 
 use crate::auth::Ctx;
-use crate::error::AppError;
+use crate::download::{CSV, download};
+use crate::error::{AppError, Reply};
 use crate::input::FormInput;
-use crate::shell::{Done, after_form, form_outcome, form_problem, page};
+use crate::shell::{Done, after_form, form_outcome, form_problem, page_with_status};
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::extract::Path;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
 use koers_app::register::{
     self as reg, AiActWalk, AidStep, Application, ChoiceBody, ChoiceRecord, ai_act_outcome,
     export_record, may_register, prescan_result, publication_titles, requirements_of,
@@ -28,48 +29,22 @@ use serde_json::json;
 use std::collections::BTreeMap;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/toepassingen", get(list).post(create))
-        .route(
-            "/toepassingen/keuzekader",
-            get(framework_page).post(framework_save),
-        )
-        .route("/toepassingen/bestuursagenda", get(agenda))
-        .route(
-            "/toepassingen/bestuursagenda/{choice_id}",
-            axum::routing::post(agenda_decide),
-        )
-        .route("/toepassingen/{id}", get(show).post(edit))
-        .route(
-            "/toepassingen/{id}/publicatie",
-            axum::routing::post(publication),
-        )
-        .route(
-            "/toepassingen/{id}/maatregelen",
-            axum::routing::post(measure),
-        )
-        .route(
-            "/toepassingen/{id}/algoritmeregister.json",
-            get(export_json),
-        )
-        .route("/toepassingen/{id}/algoritmeregister.csv", get(export_csv))
-        .route(
-            "/toepassingen/{id}/ai-verordening",
-            get(aid_start).post(aid_answer),
-        )
-        .route(
-            "/toepassingen/{id}/pre-scan",
-            get(prescan_page).post(prescan_save),
-        )
-        .route(
-            "/toepassingen/{id}/keuzes/nieuw",
-            get(choice_new).post(choice_create),
-        )
-        .route("/toepassingen/{id}/keuzes/{choice_id}", get(choice_show))
-        .route(
-            "/toepassingen/{id}/keuzes/{choice_id}/status",
-            axum::routing::post(choice_transition),
-        )
+    routes! {
+        "/toepassingen" => get(list).post(create),
+        "/toepassingen/keuzekader" => get(framework_page).post(framework_save),
+        "/toepassingen/bestuursagenda" => get(agenda),
+        "/toepassingen/bestuursagenda/{choice_id}" => post(agenda_decide),
+        "/toepassingen/{id}" => get(show).post(edit),
+        "/toepassingen/{id}/publicatie" => post(publication),
+        "/toepassingen/{id}/maatregelen" => post(measure),
+        "/toepassingen/{id}/algoritmeregister.json" => get(export_json),
+        "/toepassingen/{id}/algoritmeregister.csv" => get(export_csv),
+        "/toepassingen/{id}/ai-verordening" => get(aid_start).post(aid_answer),
+        "/toepassingen/{id}/pre-scan" => get(prescan_page).post(prescan_save),
+        "/toepassingen/{id}/keuzes/nieuw" => get(choice_new).post(choice_create),
+        "/toepassingen/{id}/keuzes/{choice_id}" => get(choice_show),
+        "/toepassingen/{id}/keuzes/{choice_id}/status" => post(choice_transition),
+    }
 }
 
 fn options() -> Value {
@@ -154,17 +129,12 @@ fn choice_view(c: &ChoiceRecord) -> Value {
     }
 }
 
-async fn render_list(
-    state: &AppState,
-    ctx: &Ctx,
-    status: StatusCode,
-    extra: Value,
-) -> Result<Response, AppError> {
-    let apps = reg::applications(&state.ws, &ctx.who).await?;
-    let datasets = reg::datasets(&state.ws, &ctx.who).await?;
-    let html = page(
-        state,
+async fn render_list(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
+    let apps = reg::applications(ctx.ws(), &ctx.who).await?;
+    let datasets = reg::datasets(ctx.ws(), &ctx.who).await?;
+    page_with_status(
         ctx,
+        status,
         "register_list.html",
         "/toepassingen",
         context! {
@@ -175,38 +145,27 @@ async fn render_list(
             ..extra
         },
     )
-    .await?;
-    Ok((status, html).into_response())
+    .await
 }
 
-async fn list(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    render_list(&state, &ctx, StatusCode::OK, context! {}).await
+async fn list(ctx: Ctx) -> Reply {
+    render_list(&ctx, StatusCode::OK, context! {}).await
 }
 
-async fn create(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    form: FormInput,
-) -> Result<Response, AppError> {
+async fn create(ctx: Ctx, form: FormInput) -> Reply {
     let value = form.value();
-    let r = reg::create_application(&state.ws, &ctx.who, form.0).await;
+    let r = reg::create_application(ctx.ws(), &ctx.who, form.0).await;
     form_outcome(
         r,
         value,
         |a| Done::To(format!("/toepassingen/{}", a.id)),
-        |status, extra| render_list(&state, &ctx, status, extra),
+        |status, extra| render_list(&ctx, status, extra),
     )
     .await
 }
 
-async fn render_app(
-    state: &AppState,
-    ctx: &Ctx,
-    id: &str,
-    status: StatusCode,
-    extra: Value,
-) -> Result<Response, AppError> {
-    let detail = reg::application_detail(&state.ws, &ctx.who, id).await?;
+async fn render_app(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Reply {
+    let detail = reg::application_detail(ctx.ws(), &ctx.who, id).await?;
     let app = &detail.application;
     let datasets = &detail.datasets;
     let used: Vec<_> = datasets
@@ -275,9 +234,9 @@ async fn render_app(
         .iter()
         .map(|s| context! { value => serde_json::to_value(s).ok(), label => s.label_nl() })
         .collect();
-    let html = page(
-        state,
+    page_with_status(
         ctx,
+        status,
         "register_app.html",
         "/toepassingen",
         context! {
@@ -299,108 +258,60 @@ async fn render_app(
             ..extra
         },
     )
-    .await?;
-    Ok((status, html).into_response())
+    .await
 }
 
-async fn show(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    render_app(&state, &ctx, &id, StatusCode::OK, context! {}).await
+async fn show(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    render_app(&ctx, &id, StatusCode::OK, context! {}).await
 }
 
-async fn edit(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    form: FormInput,
-) -> Result<Response, AppError> {
+async fn edit(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
     let value = form.value();
-    let r = reg::update_application(&state.ws, &ctx.who, &id, form.0).await;
+    let r = reg::update_application(ctx.ws(), &ctx.who, &id, form.0).await;
     form_outcome(
         r,
         value,
         |_| Done::Notice("saved"),
-        |status, extra| render_app(&state, &ctx, &id, status, extra),
+        |status, extra| render_app(&ctx, &id, status, extra),
     )
     .await
 }
 
-async fn publication(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    FormInput(input): FormInput,
-) -> Result<Response, AppError> {
-    let r = reg::set_publication(&state.ws, &ctx.who, &id, input).await;
+async fn publication(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
+    let r = reg::set_publication(ctx.ws(), &ctx.who, &id, input).await;
     after_form(r, "saved", |status, extra| {
-        render_app(&state, &ctx, &id, status, extra)
+        render_app(&ctx, &id, status, extra)
     })
     .await
 }
 
-async fn measure(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    FormInput(input): FormInput,
-) -> Result<Response, AppError> {
-    let r = reg::set_measure(&state.ws, &ctx.who, &id, input).await;
+async fn measure(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
+    let r = reg::set_measure(ctx.ws(), &ctx.who, &id, input).await;
     after_form(r, "saved", |status, extra| {
-        render_app(&state, &ctx, &id, status, extra)
+        render_app(&ctx, &id, status, extra)
     })
     .await
 }
 
-fn download(body: String, content_type: &'static str, name: &str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
-}
-
-async fn export_json(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let export = reg::export(&state.ws, &ctx.who, &id).await?;
+async fn export_json(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    let export = reg::export(ctx.ws(), &ctx.who, &id).await?;
     Ok(download(
-        export.record.to_json(),
         "application/json",
         "algoritmeregister.json",
+        export.record.to_json(),
     ))
 }
 
-async fn export_csv(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let export = reg::export(&state.ws, &ctx.who, &id).await?;
+async fn export_csv(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    let export = reg::export(ctx.ws(), &ctx.who, &id).await?;
     Ok(download(
-        export.record.to_csv(),
-        "text/csv; charset=utf-8",
+        CSV,
         "algoritmeregister.csv",
+        export.record.to_csv(),
     ))
 }
 
-async fn render_aid(
-    state: &AppState,
-    ctx: &Ctx,
-    walk: AiActWalk,
-    status: StatusCode,
-    extra: Value,
-) -> Result<Response, AppError> {
+async fn render_aid(ctx: &Ctx, walk: AiActWalk, status: StatusCode, extra: Value) -> Reply {
     let AiActWalk {
         application: app,
         answers,
@@ -424,9 +335,9 @@ async fn render_aid(
             }),
         ),
     };
-    let html = page(
-        state,
+    page_with_status(
         ctx,
+        status,
         "register_ai_act.html",
         "/toepassingen",
         context! {
@@ -440,31 +351,21 @@ async fn render_aid(
             ..extra
         },
     )
-    .await?;
-    Ok((status, html).into_response())
+    .await
 }
 
-async fn aid_start(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let walk = reg::start_ai_act(&state.ws, &ctx.who, &id).await?;
-    render_aid(&state, &ctx, walk, StatusCode::OK, context! {}).await
+async fn aid_start(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    let walk = reg::start_ai_act(ctx.ws(), &ctx.who, &id).await?;
+    render_aid(&ctx, walk, StatusCode::OK, context! {}).await
 }
 
-async fn aid_answer(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    FormInput(mut input): FormInput,
-) -> Result<Response, AppError> {
+async fn aid_answer(ctx: Ctx, Path(id): Path<String>, FormInput(mut input): FormInput) -> Reply {
     let answers = input.text("answers");
     let answer = input.text("answer");
     // Sent with the "next" button (not "back").
     let next = input.text("action") == "next";
     input.finish(Ok(()))?;
-    match reg::answer_ai_act(&state.ws, &ctx.who, &id, &answers, &answer).await {
+    match reg::answer_ai_act(ctx.ws(), &ctx.who, &id, &answers, &answer).await {
         Ok(walk) => {
             // No choice made with "next": show the question again, asking for one.
             let extra = if answer.trim().is_empty() && next {
@@ -472,31 +373,18 @@ async fn aid_answer(
             } else {
                 context! {}
             };
-            render_aid(&state, &ctx, walk, StatusCode::OK, extra).await
+            render_aid(&ctx, walk, StatusCode::OK, extra).await
         }
         Err(e @ koers_app::Error::Invalid(_)) => {
-            let walk = reg::answer_ai_act(&state.ws, &ctx.who, &id, &answers, "").await?;
+            let walk = reg::answer_ai_act(ctx.ws(), &ctx.who, &id, &answers, "").await?;
             let e = AppError::from(e);
-            render_aid(
-                &state,
-                &ctx,
-                walk,
-                StatusCode::BAD_REQUEST,
-                form_problem(&e),
-            )
-            .await
+            render_aid(&ctx, walk, StatusCode::BAD_REQUEST, form_problem(&e)).await
         }
         Err(e) => Err(e.into()),
     }
 }
 
-async fn render_prescan(
-    state: &AppState,
-    ctx: &Ctx,
-    app: &Application,
-    status: StatusCode,
-    extra: Value,
-) -> Result<Response, AppError> {
+async fn render_prescan(ctx: &Ctx, app: &Application, status: StatusCode, extra: Value) -> Reply {
     let p = reg::prescan()?;
     let answers = app
         .prescan
@@ -533,9 +421,9 @@ async fn render_prescan(
             .map(|a| context! { id => a.id, result => a.result, explanation => a.explanation })
             .collect::<Vec<_>>()
     });
-    let html = page(
-        state,
+    page_with_status(
         ctx,
+        status,
         "register_prescan.html",
         "/toepassingen",
         context! {
@@ -547,92 +435,69 @@ async fn render_prescan(
             ..extra
         },
     )
-    .await?;
-    Ok((status, html).into_response())
+    .await
 }
 
-async fn prescan_page(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let app = reg::application(&state.ws, &ctx.who, &id).await?;
-    render_prescan(&state, &ctx, &app, StatusCode::OK, context! {}).await
+async fn prescan_page(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    let app = reg::application(ctx.ws(), &ctx.who, &id).await?;
+    render_prescan(&ctx, &app, StatusCode::OK, context! {}).await
 }
 
-async fn prescan_save(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    FormInput(input): FormInput,
-) -> Result<Response, AppError> {
-    reg::fill_in_prescan(&state.ws, &ctx.who, &id, input).await?;
+async fn prescan_save(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
+    reg::fill_in_prescan(ctx.ws(), &ctx.who, &id, input).await?;
     Ok(Redirect::to(&format!("/toepassingen/{id}#pre-scan")).into_response())
 }
 
 async fn render_choice_new(
-    state: &AppState,
     ctx: &Ctx,
     app: &Application,
     status: StatusCode,
     extra: Value,
-) -> Result<Response, AppError> {
-    let html = page(
-        state,
+) -> Reply {
+    page_with_status(
         ctx,
+        status,
         "register_choice_new.html",
         "/toepassingen",
         context! { app => app_view(app), opts => options(), slots => [0, 1, 2], ..extra },
     )
-    .await?;
-    Ok((status, html).into_response())
+    .await
 }
 
-async fn choice_new(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let app = reg::choice_draft(&state.ws, &ctx.who, &id).await?;
-    render_choice_new(&state, &ctx, &app, StatusCode::OK, context! {}).await
+async fn choice_new(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    let app = reg::choice_draft(ctx.ws(), &ctx.who, &id).await?;
+    render_choice_new(&ctx, &app, StatusCode::OK, context! {}).await
 }
 
-async fn choice_create(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    form: FormInput,
-) -> Result<Response, AppError> {
+async fn choice_create(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
     let value = form.value();
-    let r = reg::create_choice(&state.ws, &ctx.who, &id, ChoiceBody::from_form(form.0)).await;
-    let (state, ctx, id) = (&state, &ctx, id.as_str());
+    let r = reg::create_choice(ctx.ws(), &ctx.who, &id, ChoiceBody::from_form(form.0)).await;
     form_outcome(
         r,
         value,
         |c| Done::To(format!("/toepassingen/{id}/keuzes/{}", c.record.id)),
-        move |status, extra| async move {
-            let app = reg::application(&state.ws, &ctx.who, id).await?;
-            render_choice_new(state, ctx, &app, status, extra).await
+        async |status, extra| {
+            let app = reg::application(ctx.ws(), &ctx.who, &id).await?;
+            render_choice_new(&ctx, &app, status, extra).await
         },
     )
     .await
 }
 
 async fn render_choice(
-    state: &AppState,
     ctx: &Ctx,
     app_id: &str,
     choice_id: &str,
     status: StatusCode,
     extra: Value,
-) -> Result<Response, AppError> {
-    let (app, routed) = reg::choice(&state.ws, &ctx.who, app_id, choice_id).await?;
+) -> Reply {
+    let (app, routed) = reg::choice(ctx.ws(), &ctx.who, app_id, choice_id).await?;
     let (c, r) = (&routed.record, &routed.routing);
     let next: Vec<&str> = c.choice.status.next().iter().map(|s| s.as_str()).collect();
     let board = r.level.max(c.level) == DecisionLevel::Board;
-    let html = page(
-        state,
+    page_with_status(
         ctx,
+        status,
         "register_choice.html",
         "/toepassingen",
         context! {
@@ -651,41 +516,30 @@ async fn render_choice(
             ..extra
         },
     )
-    .await?;
-    Ok((status, html).into_response())
+    .await
 }
 
-async fn choice_show(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path((id, choice_id)): Path<(String, String)>,
-) -> Result<Response, AppError> {
-    render_choice(&state, &ctx, &id, &choice_id, StatusCode::OK, context! {}).await
+async fn choice_show(ctx: Ctx, Path((id, choice_id)): Path<(String, String)>) -> Reply {
+    render_choice(&ctx, &id, &choice_id, StatusCode::OK, context! {}).await
 }
 
 async fn choice_transition(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path((id, choice_id)): Path<(String, String)>,
     FormInput(input): FormInput,
-) -> Result<Response, AppError> {
-    let r = reg::transition(&state.ws, &ctx.who, &id, &choice_id, input).await;
-    let render = |status, extra| render_choice(&state, &ctx, &id, &choice_id, status, extra);
+) -> Reply {
+    let r = reg::transition(ctx.ws(), &ctx.who, &id, &choice_id, input).await;
+    let render = |status, extra| render_choice(&ctx, &id, &choice_id, status, extra);
     match r.map_err(AppError::from) {
         Err(e @ AppError::Conflict(_)) => render(e.status(), form_problem(&e)).await,
         r => after_form(r, "saved", render).await,
     }
 }
 
-async fn render_framework(
-    state: &AppState,
-    ctx: &Ctx,
-    status: StatusCode,
-    extra: Value,
-) -> Result<Response, AppError> {
-    let in_force = reg::framework_in_force(&state.ws, &ctx.who).await?;
+async fn render_framework(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
+    let in_force = reg::framework_in_force(ctx.ws(), &ctx.who).await?;
     let (f, version) = (in_force.framework(), in_force.version());
-    let versions = reg::framework_versions(&state.ws, &ctx.who).await?;
+    let versions = reg::framework_versions(ctx.ws(), &ctx.who).await?;
     let rules: Vec<Value> = f
         .rules
         .iter()
@@ -699,9 +553,9 @@ async fn render_framework(
             }
         })
         .collect();
-    let html = page(
-        state,
+    page_with_status(
         ctx,
+        status,
         "register_framework.html",
         "/toepassingen",
         context! {
@@ -713,40 +567,30 @@ async fn render_framework(
             ..extra
         },
     )
-    .await?;
-    Ok((status, html).into_response())
+    .await
 }
 
-async fn framework_page(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    render_framework(&state, &ctx, StatusCode::OK, context! {}).await
+async fn framework_page(ctx: Ctx) -> Reply {
+    render_framework(&ctx, StatusCode::OK, context! {}).await
 }
 
-async fn framework_save(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    form: FormInput,
-) -> Result<Response, AppError> {
+async fn framework_save(ctx: Ctx, form: FormInput) -> Reply {
     let value = form.value();
     let FormInput(mut input) = form;
     let json = input.text("framework");
     input.finish(Ok(()))?;
-    let r = reg::save_framework(&state.ws, &ctx.who, &json).await;
+    let r = reg::save_framework(ctx.ws(), &ctx.who, &json).await;
     form_outcome(
         r,
         value,
         |_| Done::Notice("saved"),
-        |status, extra| render_framework(&state, &ctx, status, extra),
+        |status, extra| render_framework(&ctx, status, extra),
     )
     .await
 }
 
-async fn render_agenda(
-    state: &AppState,
-    ctx: &Ctx,
-    status: StatusCode,
-    extra: Value,
-) -> Result<Response, AppError> {
-    let rows: Vec<Value> = reg::board_agenda(&state.ws, &ctx.who)
+async fn render_agenda(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
+    let rows: Vec<Value> = reg::board_agenda(ctx.ws(), &ctx.who)
         .await?
         .iter()
         .map(|item| {
@@ -758,9 +602,9 @@ async fn render_agenda(
             }
         })
         .collect();
-    let html = page(
-        state,
+    page_with_status(
         ctx,
+        status,
         "register_agenda.html",
         "/toepassingen",
         context! {
@@ -770,35 +614,25 @@ async fn render_agenda(
             ..extra
         },
     )
-    .await?;
-    Ok((status, html).into_response())
+    .await
 }
 
-async fn agenda(State(state): State<AppState>, ctx: Ctx) -> Result<Response, AppError> {
-    render_agenda(&state, &ctx, StatusCode::OK, context! {}).await
+async fn agenda(ctx: Ctx) -> Reply {
+    render_agenda(&ctx, StatusCode::OK, context! {}).await
 }
 
 async fn agenda_decide(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path(choice_id): Path<String>,
     FormInput(input): FormInput,
-) -> Result<Response, AppError> {
-    let r = reg::decide_on_agenda(&state.ws, &ctx.who, &choice_id, input).await;
+) -> Reply {
+    let r = reg::decide_on_agenda(ctx.ws(), &ctx.who, &choice_id, input).await;
     match r.map_err(AppError::from) {
-        Ok(_) => {
-            render_agenda(
-                &state,
-                &ctx,
-                StatusCode::OK,
-                context! { notice => "decided" },
-            )
-            .await
-        }
+        Ok(_) => render_agenda(&ctx, StatusCode::OK, context! { notice => "decided" }).await,
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let status = e.status();
             let extra = context! { failed => choice_id, ..form_problem(&e) };
-            render_agenda(&state, &ctx, status, extra).await
+            render_agenda(&ctx, status, extra).await
         }
         Err(e) => Err(e),
     }

@@ -3,11 +3,10 @@
 
 use crate::auth::Ctx;
 use crate::catalog::views::{JobOut, SourceOut, accepted, describe_failure};
-use crate::error::AppError;
+use crate::error::{JsonReply, Reply};
 use crate::input::JsonInput;
 use crate::state::AppState;
-use axum::extract::{Path, Query, State};
-use axum::response::Response;
+use axum::extract::{Path, Query};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use koers_app::sources;
@@ -15,14 +14,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/service-offers", get(list_offers))
-        .route("/source-imports", post(import_from_source))
-        .route(
-            "/datasets/{dataset_id}/source",
-            get(get_source).put(put_source),
-        )
-        .route("/datasets/{dataset_id}/refreshes", post(refresh))
+    routes! {
+        "/service-offers" => get(list_offers),
+        "/source-imports" => post(import_from_source),
+        "/datasets/{dataset_id}/source" => get(get_source).put(put_source),
+        "/datasets/{dataset_id}/refreshes" => post(refresh),
+    }
 }
 
 /// A remote service and what to read from it.
@@ -74,13 +71,9 @@ pub struct OfferQuery {
 /// resources (data stewards).
 #[utoipa::path(get, path = "/service-offers", tag = "bronnen", params(OfferQuery),
     responses((status = 200, description = "Wat de dienst aanbiedt", body = Vec<OfferOut>)))]
-pub async fn list_offers(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(q): Query<OfferQuery>,
-) -> Result<Json<Vec<OfferOut>>, AppError> {
+pub async fn list_offers(ctx: Ctx, Query(q): Query<OfferQuery>) -> JsonReply<Vec<OfferOut>> {
     let item = q.item.unwrap_or_default();
-    let found = sources::offers(&state.ws, &ctx.who, &q.kind, &q.url, &item).await?;
+    let found = sources::offers(ctx.ws(), &ctx.who, &q.kind, &q.url, &item).await?;
     Ok(Json(
         found
             .into_iter()
@@ -96,12 +89,8 @@ pub async fn list_offers(
 /// `datasetId` is the dataset when done.
 #[utoipa::path(post, path = "/source-imports", tag = "bronnen", request_body = SourceIn,
     responses((status = 202, description = "Import gestart", body = JobOut)))]
-pub async fn import_from_source(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    JsonInput(input): JsonInput,
-) -> Result<Response, AppError> {
-    let job = sources::start_import(&state.ws, &ctx.who, input, describe_failure)?;
+pub async fn import_from_source(ctx: Ctx, JsonInput(input): JsonInput) -> Reply {
+    let job = sources::start_import(ctx.ws(), &ctx.who, input, describe_failure)?;
     Ok(accepted(&job))
 }
 
@@ -109,14 +98,8 @@ pub async fn import_from_source(
 #[utoipa::path(get, path = "/datasets/{datasetId}/source", tag = "bronnen",
     params(("datasetId" = String, Path, description = "Id van de bron")),
     responses((status = 200, description = "De dienst van de bron", body = SourceOut)))]
-pub async fn get_source(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Json<SourceOut>, AppError> {
-    Ok(Json(
-        sources::source(&state.ws, &ctx.who, &id).await?.into(),
-    ))
+pub async fn get_source(ctx: Ctx, Path(id): Path<String>) -> JsonReply<SourceOut> {
+    Ok(Json(sources::source(ctx.ws(), &ctx.who, &id).await?.into()))
 }
 
 /// Replace a dataset's source and schedule (data stewards); the next refresh reads it anew.
@@ -125,12 +108,11 @@ pub async fn get_source(
     request_body = SourceIn,
     responses((status = 200, description = "Opgeslagen", body = SourceOut)))]
 pub async fn put_source(
-    State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
     JsonInput(input): JsonInput,
-) -> Result<Json<SourceOut>, AppError> {
-    let v = sources::replace(&state.ws, &ctx.who, &id, input).await?;
+) -> JsonReply<SourceOut> {
+    let v = sources::replace(ctx.ws(), &ctx.who, &id, input).await?;
     Ok(Json(v.into()))
 }
 
@@ -139,12 +121,8 @@ pub async fn put_source(
 #[utoipa::path(post, path = "/datasets/{datasetId}/refreshes", tag = "bronnen",
     params(("datasetId" = String, Path, description = "Id van de bron")),
     responses((status = 202, description = "Verversen gestart", body = JobOut)))]
-pub async fn refresh(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let job = sources::start_refresh(&state.ws, &ctx.who, &id, describe_failure).await?;
+pub async fn refresh(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    let job = sources::start_refresh(ctx.ws(), &ctx.who, &id, describe_failure).await?;
     Ok(accepted(&job))
 }
 

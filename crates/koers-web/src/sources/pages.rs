@@ -5,24 +5,25 @@
 use crate::auth::Ctx;
 use crate::catalog::pages::render_dataset;
 use crate::catalog::views::describe_failure;
-use crate::error::AppError;
+use crate::error::{AppError, Reply};
 use crate::input::FormInput;
-use crate::shell::{Done, after_form, form_outcome, form_problem, page};
+use crate::shell::{Done, after_form, form_outcome, form_problem, page_with_status};
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use koers_app::sources;
 use minijinja::{Value, context};
 use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/bronnen/dienst", get(choose).post(import))
-        .route("/bronnen/{id}/dienst", post(set_source))
-        .route("/bronnen/{id}/verversen", post(refresh))
+    routes! {
+        "/bronnen/dienst" => get(choose).post(import),
+        "/bronnen/{id}/dienst" => post(set_source),
+        "/bronnen/{id}/verversen" => post(refresh),
+    }
 }
 
 /// The fields of the service forms, to fill them in again.
@@ -40,20 +41,14 @@ struct ServiceForm {
     every: String,
 }
 
-async fn render(
-    state: &AppState,
-    ctx: &Ctx,
-    status: StatusCode,
-    f: &ServiceForm,
-    extra: Value,
-) -> Result<Response, AppError> {
+async fn render(ctx: &Ctx, status: StatusCode, f: &ServiceForm, extra: Value) -> Reply {
     let listed = if f.kind.is_empty() && f.url.is_empty() {
         // Nothing to list yet; the page is still for data stewards only.
         ctx.require(koers_core::Permission::ManageData)
             .map(|()| None)
             .map_err(AppError::from)
     } else {
-        sources::offers(&state.ws, &ctx.who, &f.kind, &f.url, &f.item)
+        sources::offers(ctx.ws(), &ctx.who, &f.kind, &f.url, &f.item)
             .await
             .map(Some)
             .map_err(AppError::from)
@@ -82,65 +77,47 @@ async fn render(
             _ => f.item.as_str(),
         },
     };
-    let html = page(
-        state,
+    page_with_status(
         ctx,
+        status,
         "service.html",
         "/bronnen",
         context! { form => form, offers => offered, ..problem },
     )
-    .await?;
-    Ok((status, html).into_response())
+    .await
 }
 
 /// Step 1 and 2: the service, and (once given) what it offers.
-async fn choose(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Query(f): Query<ServiceForm>,
-) -> Result<Response, AppError> {
-    render(&state, &ctx, StatusCode::OK, &f, context! {}).await
+async fn choose(ctx: Ctx, Query(f): Query<ServiceForm>) -> Reply {
+    render(&ctx, StatusCode::OK, &f, context! {}).await
 }
 
 /// Starts the import; the job page shows its progress.
-async fn import(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    form: FormInput,
-) -> Result<Response, AppError> {
+async fn import(ctx: Ctx, form: FormInput) -> Reply {
     let f: ServiceForm = serde_json::from_value(serde_json::Value::Object(form.0.fields().clone()))
         .map_err(|e| AppError::BadRequest(format!("Ongeldig formulier: {e}")))?;
-    let started = sources::start_import(&state.ws, &ctx.who, form.0, describe_failure);
+    let started = sources::start_import(ctx.ws(), &ctx.who, form.0, describe_failure);
     form_outcome(
         started,
         minijinja::Value::UNDEFINED,
         |job| Done::To(format!("/bronnen/taken/{}", job.id)),
-        |status, problem| async move { render(&state, &ctx, status, &f, problem).await },
+        |status, problem| render(&ctx, status, &f, problem),
     )
     .await
 }
 
 /// Saves the schedule (and the definition, sent along) of a dataset's source.
-async fn set_source(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-    FormInput(input): FormInput,
-) -> Result<Response, AppError> {
-    let r = sources::replace(&state.ws, &ctx.who, &id, input).await;
-    after_form(r, "", |status, extra| async move {
+async fn set_source(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
+    let r = sources::replace(ctx.ws(), &ctx.who, &id, input).await;
+    after_form(r, "", async |status: StatusCode, extra| {
         let extra = context! { source_notice => status == StatusCode::OK, ..extra };
-        render_dataset(&state, &ctx, &id, status, extra).await
+        render_dataset(&ctx, &id, status, extra).await
     })
     .await
 }
 
 /// "Nu verversen": reads the dataset from its source again; the job page shows progress.
-async fn refresh(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let job = sources::start_refresh(&state.ws, &ctx.who, &id, describe_failure).await?;
+async fn refresh(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    let job = sources::start_refresh(ctx.ws(), &ctx.who, &id, describe_failure).await?;
     Ok(Redirect::to(&format!("/bronnen/taken/{}", job.id)).into_response())
 }
