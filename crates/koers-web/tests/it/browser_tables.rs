@@ -105,6 +105,12 @@ async fn wide_tables_scroll_in_their_own_box_on_a_phone() {
     }
     c.goto(&app.url("/toepassingen")).await.unwrap();
     wait_for(&c, Locator::Css("main table")).await;
+    c.execute(
+        "document.querySelector('.koers-table-scroll').scrollIntoView();",
+        vec![],
+    )
+    .await
+    .unwrap();
     screenshot(&c, "register-list-390.png").await;
     c.close().await.unwrap();
 }
