@@ -316,7 +316,7 @@ async fn import_a_file_and_analyse_it_in_the_browser() {
     )
     .await;
     wait_for(&c, Locator::Id("resultaat")).await;
-    let table = text_of(&c, Locator::Css(".koers-scroll table")).await;
+    let table = text_of(&c, Locator::Css(".koers-table-scroll table")).await;
     assert!(
         table.contains("Utrecht") && table.contains("Nieuwegein"),
         "{table}"

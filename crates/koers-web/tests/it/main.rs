@@ -11,6 +11,7 @@ mod browser_learning;
 mod browser_maturity;
 mod browser_oidc;
 mod browser_sources;
+mod browser_tables;
 mod browser_tokens;
 mod catalog;
 mod dashboards;

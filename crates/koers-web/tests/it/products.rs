@@ -160,7 +160,7 @@ pub(crate) async fn an_indicator_is_refreshed_judged_and_shown() {
             && html.contains("aria-label=\"Vrachtritten (ritten) per periode, doel 900\"")
     );
     assert!(html.contains("stroke-dasharray"));
-    assert!(html.contains("<caption class=\"utrecht-table__caption\">"));
+    assert!(html.contains("<caption class=\"utrecht-table__caption\""));
     assert!(html.contains("<th scope=\"row\" class=\"utrecht-table__header-cell\">2023</th><td class=\"utrecht-table__cell\">1.150</td>"));
     assert!(!html.contains("Verouderd"));
     let overview = p.page("/informatieproducten").await;

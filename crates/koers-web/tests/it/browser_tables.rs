@@ -1,0 +1,116 @@
+//! Wide tables on a phone, in Chromium: at 390 px the register list and the catalog stay as
+//! wide as the screen, each table scrolling sideways in its own box that the keyboard can
+//! reach and that its caption names; the pages checked with axe-core.
+
+use crate::browser::{check_axe, screenshot, sign_in, start_browser, wait_for};
+use crate::helpers::TestApp;
+use fantoccini::{Client, Locator};
+use serde_json::{Value, json};
+
+/// Asserts that the page is no wider than the window and that every table sits in a
+/// focusable region named by the table's caption.
+async fn tables_scroll_in_their_own_box(c: &Client, what: &str) {
+    // The page's width against the window's, and against the window's inside its vertical
+    // scroll bar; on failure, what sticks out (outside the tables' own boxes).
+    let widths = c
+        .execute(
+            "const d = document.documentElement;
+             const wide = [...document.querySelectorAll('main *')]
+                 .filter(e => !e.closest('table') && e.scrollWidth > e.clientWidth + 1
+                     && getComputedStyle(e).overflowX === 'visible')
+                 .map(e => e.tagName + '.' + e.className);
+             return [d.scrollWidth, window.innerWidth, d.clientWidth, wide];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (page, window, viewport) = (
+        widths[0].as_i64().unwrap(),
+        widths[1].as_i64().unwrap(),
+        widths[2].as_i64().unwrap(),
+    );
+    assert!(
+        page <= window && page <= viewport,
+        "{what}: the page is {page} px wide in a {window} px window ({viewport} px inside its scroll bar); too wide: {}",
+        widths[3]
+    );
+    let tables: Value = c
+        .execute(
+            "return [...document.querySelectorAll('main table')].map(t => {
+                 const box = t.closest('.koers-table-scroll[role=region][tabindex=\"0\"]');
+                 const caption = t.querySelector('caption');
+                 return {
+                     caption: caption ? caption.textContent : '',
+                     boxed: !!box && !!caption && caption.id !== ''
+                         && box.getAttribute('aria-labelledby') === caption.id,
+                     scrolls: !!box && getComputedStyle(box).overflowX === 'auto',
+                 };
+             });",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let tables = tables.as_array().unwrap();
+    assert!(!tables.is_empty(), "{what}: no tables");
+    for t in tables {
+        assert_eq!(t["boxed"], json!(true), "{what}: {t}");
+        assert_eq!(t["scrolls"], json!(true), "{what}: {t}");
+    }
+}
+
+#[tokio::test]
+async fn wide_tables_scroll_in_their_own_box_on_a_phone() {
+    let app = TestApp::spawn().await;
+    let admin = app.as_admin().await;
+    for (name, department) in [
+        (
+            "Digitale tweeling mobiliteit en bereikbaarheid",
+            "Mobiliteit, Infrastructuur en Bereikbaarheid",
+        ),
+        (
+            "Voorspelmodel onderhoud provinciale wegen",
+            "Beheer en Onderhoud Wegen en Vaarwegen",
+        ),
+        ("Monitor vrachtverkeer", "Economie"),
+    ] {
+        let mut a = crate::register::application();
+        a["name"] = json!(name);
+        a["department"] = json!(department);
+        admin
+            .post_json("/api/v1/applications", &a)
+            .await
+            .expect(201);
+    }
+    app.import(
+        &app.org_a,
+        "bevolking_per_gemeente_en_leeftijdsgroep",
+        "csv",
+        "gemeente,inwoners\nUtrecht,361966\nAmersfoort,158531\n",
+    )
+    .await;
+    let (_driver, c, _profile) = start_browser().await;
+    sign_in(&c, &app, "admin@pv26.example").await;
+
+    c.set_window_size(1440, 900).await.unwrap();
+    c.goto(&app.url("/toepassingen")).await.unwrap();
+    wait_for(&c, Locator::Css("main table")).await;
+    screenshot(&c, "register-list-1440.png").await;
+
+    c.set_window_size(390, 844).await.unwrap();
+    for path in ["/toepassingen", "/bronnen"] {
+        c.goto(&app.url(path)).await.unwrap();
+        wait_for(&c, Locator::Css("main table")).await;
+        tables_scroll_in_their_own_box(&c, path).await;
+        check_axe(&c, path).await;
+    }
+    c.goto(&app.url("/toepassingen")).await.unwrap();
+    wait_for(&c, Locator::Css("main table")).await;
+    c.execute(
+        "document.querySelector('.koers-table-scroll').scrollIntoView();",
+        vec![],
+    )
+    .await
+    .unwrap();
+    screenshot(&c, "register-list-390.png").await;
+    c.close().await.unwrap();
+}
