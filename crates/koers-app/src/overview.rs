@@ -78,18 +78,25 @@ async fn choices(ws: &Workspace, who: &Principal, out: &mut Vec<Task>) -> Result
         return Ok(());
     }
     for r in ws.store.register().open_choices(&who.org.id).await? {
-        let kind = match (r.choice.status, r.level == DecisionLevel::Board) {
+        let at_board = r.level == DecisionLevel::Board;
+        let kind = match (r.choice.status, at_board) {
             (ChoiceStatus::Proposed, _) if registers => TaskKind::Advise,
             (ChoiceStatus::Advised, true) if board => TaskKind::Decide,
             (ChoiceStatus::Advised, false) if registers => TaskKind::Decide,
             _ => continue,
         };
-        out.push(Task {
-            kind,
-            subject: Subject::Choice {
+        // The board decides on its agenda; everything else on the choice's own page.
+        let subject = if kind == TaskKind::Decide && at_board {
+            Subject::AgendaItem { id: r.id }
+        } else {
+            Subject::Choice {
                 application: r.application_id,
                 id: r.id,
-            },
+            }
+        };
+        out.push(Task {
+            kind,
+            subject,
             title: r.choice.title,
             step: r.level.as_str().to_owned(),
             due: None,

@@ -4,11 +4,8 @@
 //! survey rounds, live sessions); the rules here say which comes first. Notifications are
 //! listed beside the tasks, newest first, as everywhere else.
 
-use serde::Serialize;
-
 /// What kind of work a task is, from most to least urgent when nothing is overdue.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum TaskKind {
     /// A choice routed to this person's level waits for the decision.
     Decide,
@@ -47,25 +44,39 @@ impl TaskKind {
 }
 
 /// What a task is about: the object the overview links to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Subject {
-    Question { id: String },
-    Choice { application: String, id: String },
-    Indicator { id: String },
-    Round { id: String },
-    Programme { id: String },
+    Question {
+        id: String,
+    },
+    Choice {
+        application: String,
+        id: String,
+    },
+    /// A choice on the board's agenda, decided there.
+    AgendaItem {
+        id: String,
+    },
+    Indicator {
+        id: String,
+    },
+    Round {
+        id: String,
+    },
+    Programme {
+        id: String,
+    },
 }
 
 /// One thing to do.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Task {
     pub kind: TaskKind,
     pub subject: Subject,
     /// The object's own name (a question, a choice's title, an indicator's name, …).
     pub title: String,
     /// The state or step it is in, as a code the page translates (a question's next status,
-    /// a choice's level, a notification's kind); empty when the kind says it all.
+    /// a choice's level, a session's start time); empty when the kind says it all.
     pub step: String,
     /// When it is due (YYYY-MM-DD): a question's due date, a session's date.
     pub due: Option<String>,

@@ -56,6 +56,7 @@ pub async fn version_header(req: Request, next: Next) -> Response {
         (name = "datavragen", description = "Opgaven, datavragen en de beleidscyclus"),
         (name = "analyses", description = "SQL over de bronnen, opgeslagen analyses met parameters, exports"),
         (name = "toepassingen", description = "Register van toepassingen en algoritmen, keuzes volgens het keuzekader, bestuursagenda, AI-verordening, pre-scan, Algoritmeregister"),
+        (name = "overzicht", description = "Wat de ingelogde persoon nu te doen heeft: stappen op datavragen, keuzes om te adviseren of te besluiten, rode indicatoren, open meetrondes en live sessies"),
         (name = "meldingen", description = "Meldingen aan de ingelogde persoon: rollen, stappen, reacties en bijlagen op datavragen, drempels van indicatoren"),
         (name = "volwassenheid", description = "Volwassenheidsmeting: kader, rondes, deelnemers, uitnodigingen, codering van documenten en interviews, scores met onderbouwing, benchmark en rapport"),
         (name = "informatieproducten", description = "Indicatoren op analyses (maat, tijdsgranulariteit, regio, doel, drempels, richting) en monitoren die ze volgen"),

@@ -43,7 +43,7 @@ fn pages() -> Router<AppState> {
     Router::new()
         .merge(crate::accounts::pages::router())
         .merge(crate::accounts::oidc_pages::router())
-        .merge(crate::home::router())
+        .merge(crate::overview::pages::router())
         .merge(crate::organisations::pages::router())
         .merge(crate::catalog::pages::router())
         .merge(crate::analysis::pages::router())
@@ -73,6 +73,7 @@ fn api() -> Router<AppState> {
         .merge(crate::maturity::api::router())
         .merge(crate::learning::api::router())
         .merge(crate::notifications::api::router())
+        .merge(crate::overview::api::router())
 }
 
 /// Every module's operations in the API.
@@ -91,6 +92,7 @@ fn api_docs() -> Vec<utoipa::openapi::OpenApi> {
         crate::maturity::api::Doc::openapi(),
         crate::learning::api::Doc::openapi(),
         crate::notifications::api::Doc::openapi(),
+        crate::overview::api::Doc::openapi(),
     ]
 }
 

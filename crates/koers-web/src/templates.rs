@@ -18,14 +18,37 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
         Ok(Files::get(name).map(|f| String::from_utf8_lossy(&f.data).into_owned()))
     });
     env.add_function("t", |state: &State, key: &str| -> String {
-        let lang = state
-            .lookup("lang")
-            .and_then(|v| v.as_str().and_then(Lang::parse))
-            .unwrap_or_default();
-        t(lang, key)
+        t(lang_of(state), key)
+    });
+    env.add_filter("date", |state: &State, value: &str| -> String {
+        long_date(lang_of(state), value)
     });
     env
 });
+
+/// The language the template is rendered in.
+fn lang_of(state: &State) -> Lang {
+    state
+        .lookup("lang")
+        .and_then(|v| v.as_str().and_then(Lang::parse))
+        .unwrap_or_default()
+}
+
+/// A date (`2026-12-10`, or the date of a timestamp) as people write it in `lang`:
+/// "10 december 2026", "10 December 2026". Anything else is shown as it is.
+pub fn long_date(lang: Lang, value: &str) -> String {
+    match value
+        .get(..10)
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+    {
+        Some(d) => {
+            use chrono::Datelike;
+            let month = t(lang, &format!("month.{}", d.month()));
+            format!("{} {month} {}", d.day(), d.year())
+        }
+        None => value.to_string(),
+    }
+}
 
 /// A template that could not be rendered: a bug in koers, an internal error to the user.
 #[derive(Debug)]
@@ -66,6 +89,13 @@ mod tests {
         .unwrap();
         assert!(!html.contains("<script>alert(1)"));
         assert!(html.contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn dates_are_written_out_in_the_language() {
+        assert_eq!(long_date(Lang::Nl, "2026-12-10"), "10 december 2026");
+        assert_eq!(long_date(Lang::En, "2026-03-01T09:30:00Z"), "1 March 2026");
+        assert_eq!(long_date(Lang::Nl, "onbekend"), "onbekend");
     }
 
     #[test]

@@ -119,7 +119,6 @@ fn choice_view(c: &ChoiceRecord) -> Value {
         status => c.choice.status.as_str(),
         status_label => c.choice.status.label_nl(),
         level => c.level.label_nl(),
-        level_key => match c.level { DecisionLevel::Official => "official", DecisionLevel::Management => "management", DecisionLevel::Board => "board" },
         chosen_option => c.choice.chosen_option,
         decided_on => c.choice.decided_on.map(|d| d.to_string()),
         decided_by => c.choice.decided_by,

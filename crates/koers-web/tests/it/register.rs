@@ -25,7 +25,7 @@ pub(crate) fn application() -> Value {
     })
 }
 
-fn choice() -> Value {
+pub(crate) fn choice() -> Value {
     json!({
         "title": "Hosting van de digitale tweeling",
         "choiceType": "hosting",
@@ -41,7 +41,7 @@ fn choice() -> Value {
     })
 }
 
-async fn board_member(app: &TestApp) {
+pub(crate) async fn board_member(app: &TestApp) {
     let hash = hash_password(PASSWORD).unwrap();
     let d = UserDraft::parse("bestuur@pv26.example", "Bestuurder", PASSWORD).unwrap();
     app.store

@@ -1,0 +1,175 @@
+//! The overview: each member's own task list, most urgent first, built from every module as
+//! the person whose turn it is; the same list in the API; nobody sees another
+//! organisation's work.
+
+use crate::helpers::TestApp;
+use crate::register::{application, board_member, choice};
+use serde_json::{Value, json};
+
+fn kinds(tasks: &Value) -> Vec<&str> {
+    tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["kind"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn each_member_sees_the_work_that_waits_on_them() {
+    let app = TestApp::spawn().await;
+    board_member(&app).await;
+    let admin = app.as_admin().await;
+    let viewer = app.as_viewer().await;
+    let board = app.api_as("bestuur@pv26.example").await;
+    // Nothing yet: an empty list, for everyone.
+    assert_eq!(admin.get_json("/api/v1/tasks").await, json!([]));
+
+    // A question owned by the administrator, analysed by the viewer, overdue.
+    let task = admin
+        .post_json(
+            "/api/v1/policy-tasks",
+            &json!({"name": "Wegen", "theme": "roads", "goals": "Veilige wegen"}),
+        )
+        .await
+        .expect(201)
+        .json();
+    let q = admin
+        .post_json(
+            "/api/v1/data-questions",
+            &json!({
+                "taskId": task["id"], "question": "Hoeveel kilometer weg is aan vervanging toe?",
+                "analyst": app.viewer_a.id, "dueDate": "2026-01-31"
+            }),
+        )
+        .await
+        .expect(201)
+        .json();
+    let qid = q["id"].as_str().unwrap();
+    let tasks = admin.get_json("/api/v1/tasks").await;
+    assert_eq!(kinds(&tasks), ["question_step"]);
+    assert_eq!(
+        tasks[0]["title"],
+        "Hoeveel kilometer weg is aan vervanging toe?"
+    );
+    assert_eq!(tasks[0]["step"], "sharpened");
+    assert_eq!(tasks[0]["overdue"], true);
+    assert_eq!(tasks[0]["link"], format!("/datavragen/{qid}"));
+    // The analyst's turn has not come.
+    assert_eq!(viewer.get_json("/api/v1/tasks").await, json!([]));
+    let url = format!("/api/v1/data-questions/{qid}/transitions");
+    for to in ["sharpened", "data_found"] {
+        admin
+            .post_json(&url, &json!({"to": to}))
+            .await
+            .assert_status(200);
+    }
+    // Now it waits on the analyst, not on the owner.
+    let tasks = viewer.get_json("/api/v1/tasks").await;
+    assert_eq!(kinds(&tasks), ["question_step"]);
+    assert_eq!(tasks[0]["step"], "analysed");
+    assert_eq!(admin.get_json("/api/v1/tasks").await, json!([]));
+
+    // A choice routed to the board: advice first (those who record choices), then the
+    // board decides; the overdue question step stays on top.
+    let a = admin
+        .post_json("/api/v1/applications", &application())
+        .await
+        .expect(201)
+        .json();
+    let aid = a["id"].as_str().unwrap();
+    let ch = admin
+        .post_json(&format!("/api/v1/applications/{aid}/choices"), &choice())
+        .await
+        .expect(201)
+        .json();
+    let cid = ch["id"].as_str().unwrap();
+    let tasks = admin.get_json("/api/v1/tasks").await;
+    assert_eq!(kinds(&tasks), ["advise"]);
+    assert_eq!(tasks[0]["step"], "board");
+    assert_eq!(
+        tasks[0]["link"],
+        format!("/toepassingen/{aid}/keuzes/{cid}")
+    );
+    assert_eq!(board.get_json("/api/v1/tasks").await, json!([]));
+    admin
+        .post_json(
+            &format!("/api/v1/applications/{aid}/choices/{cid}/transitions"),
+            &json!({"to": "advised"}),
+        )
+        .await
+        .assert_status(200);
+    let tasks = board.get_json("/api/v1/tasks").await;
+    assert_eq!(kinds(&tasks), ["decide"]);
+    assert_eq!(
+        tasks[0]["link"],
+        format!("/toepassingen/bestuursagenda#besluit-{cid}")
+    );
+    // Administrators do not decide for the board.
+    assert_eq!(admin.get_json("/api/v1/tasks").await, json!([]));
+    assert_eq!(
+        kinds(&viewer.get_json("/api/v1/tasks").await),
+        ["question_step"]
+    );
+
+    // Another organisation sees none of it.
+    let other = app.api_as("admin@gm0796.example").await;
+    assert_eq!(other.get_json("/api/v1/tasks").await, json!([]));
+    // Signed out: a problem, not a list.
+    let r = app.anonymous().get("/api/v1/tasks").await;
+    r.assert_status(401);
+    assert!(
+        r.header("content-type")
+            .starts_with("application/problem+json")
+    );
+}
+
+#[tokio::test]
+async fn the_overview_page_lists_the_tasks_in_either_language() {
+    let app = TestApp::spawn().await;
+    let admin = app.page_as("admin@pv26.example").await;
+    // Nothing to do: the page says so and where to begin.
+    let html = admin.page("/").await;
+    assert!(html.contains("Er wacht nu niets op u"), "{html}");
+    assert!(html.contains(r#"href="/bronnen""#));
+    let api = app.as_admin().await;
+    let task = api
+        .post_json(
+            "/api/v1/policy-tasks",
+            &json!({"name": "Zwemwater", "theme": "bathing_water", "goals": "Veilig zwemmen"}),
+        )
+        .await
+        .expect(201)
+        .json();
+    let q = api
+        .post_json(
+            "/api/v1/data-questions",
+            &json!({"taskId": task["id"], "question": "Zijn er <genoeg> zwemplekken?", "dueDate": "2026-01-31"}),
+        )
+        .await
+        .expect(201)
+        .json();
+    let html = admin.page("/").await;
+    assert!(html.contains("Datavraag wacht op u"), "{html}");
+    assert!(html.contains("Volgende stap: Aangescherpt"));
+    assert!(html.contains("te laat"));
+    assert!(html.contains("31 januari 2026"));
+    // The question's own text is escaped.
+    assert!(html.contains("Zijn er &lt;genoeg&gt; zwemplekken?"));
+    assert!(html.contains(&format!(
+        r#"href="/datavragen/{}""#,
+        q["id"].as_str().unwrap()
+    )));
+    // The viewer may ask no questions and import nothing: no such invitations.
+    let viewer = app.page_as("viewer@pv26.example").await;
+    let html = viewer.page("/").await;
+    assert!(html.contains("Er wacht nu niets op u"));
+    assert!(!html.contains("/datavragen/nieuw"));
+    assert!(!html.contains(r#"href="/bronnen""#) || !html.contains("Een bron importeren"));
+    // In English.
+    admin.get("/lang/en?next=/").await;
+    let html = admin.page("/").await;
+    assert!(html.contains("Data question waiting for you"), "{html}");
+    assert!(html.contains("Next step: Sharpened"), "{html}");
+    assert!(html.contains("31 January 2026"));
+}
