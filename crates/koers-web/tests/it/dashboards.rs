@@ -3,7 +3,7 @@
 //! cannot overwrite each other and can be compared and restored, sharing by role and by
 //! public link (which shows nothing else), exports as CSV, PNG and PDF, and bad input.
 
-use crate::helpers::{TestApp, invalid_names};
+use crate::helpers::{TestApp, field_of_each, invalid_names, items};
 use crate::session::Session;
 use serde_json::{Value, json};
 
@@ -60,9 +60,7 @@ pub(crate) fn definition(per_province: &str, per_mode: &str, per_municipality: &
 }
 
 fn widget<'a>(board: &'a Value, id: &str) -> &'a Value {
-    board["widgets"]
-        .as_array()
-        .unwrap()
+    items(&board["widgets"])
         .iter()
         .find(|w| w["widget"]["id"] == id)
         .unwrap()
@@ -78,12 +76,7 @@ pub(crate) async fn a_dashboard_filters_drills_down_keeps_versions_and_refuses_b
     let id = d["id"].as_str().unwrap().to_string();
     assert_eq!(d["version"], 1);
     assert_eq!(d["visibility"], "private");
-    let ids: Vec<&str> = d["definition"]["widgets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| w["id"].as_str().unwrap())
-        .collect();
+    let ids = field_of_each(&d["definition"]["widgets"], "id");
     assert_eq!(ids, vec!["w1", "w2", "w3", "w4", "w5"]);
 
     // Data with the default filters (2024, all provinces).

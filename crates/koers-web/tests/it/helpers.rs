@@ -9,6 +9,7 @@ use koers_core::{OrganisationDraft, Role, UserDraft};
 use koers_store::testing::TestDatabase;
 use koers_store::{Actor, Organisation, Store, User};
 use koers_web::{AppState, WebConfig};
+use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -465,13 +466,44 @@ pub fn hidden_csrf(html: &str) -> String {
         .to_string()
 }
 
-/// The names of the fields a problem+json answer lists as invalid, in order.
-pub fn invalid_names(problem: &serde_json::Value) -> Vec<String> {
-    problem["invalidParams"]
-        .as_array()
-        .expect("invalidParams")
+/// The items of the JSON array `list`; panics, showing `list`, when it is not an array.
+#[track_caller]
+pub fn items(list: &Value) -> &[Value] {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not an array: {list}"))
+}
+
+/// The text field `key` of every item of the JSON array `list`, in order.
+#[track_caller]
+pub fn field_of_each<'a>(list: &'a Value, key: &str) -> Vec<&'a str> {
+    items(list)
         .iter()
-        .map(|x| x["name"].as_str().unwrap().to_string())
+        .map(|item| {
+            item[key]
+                .as_str()
+                .unwrap_or_else(|| panic!("no text {key} in {item}"))
+        })
+        .collect()
+}
+
+/// The first item of the JSON array `list` whose field `key` is `value`.
+#[track_caller]
+pub fn find_by<'a, V>(list: &'a Value, key: &str, value: V) -> &'a Value
+where
+    Value: PartialEq<V>,
+    V: std::fmt::Debug,
+{
+    items(list)
+        .iter()
+        .find(|item| item[key] == value)
+        .unwrap_or_else(|| panic!("no item with {key} = {value:?} in {list}"))
+}
+
+/// The names of the fields a problem+json answer lists as invalid, in order.
+pub fn invalid_names(problem: &Value) -> Vec<String> {
+    field_of_each(&problem["invalidParams"], "name")
+        .into_iter()
+        .map(str::to_string)
         .collect()
 }
 

@@ -3,7 +3,7 @@
 //! linked to a data question and a monitor of the same organisation only, the completion
 //! rule and the certificate PDF, and another organisation's objects.
 
-use crate::helpers::{TestApp, invalid_names};
+use crate::helpers::{TestApp, field_of_each, invalid_names};
 use crate::session::Session;
 use serde_json::{Value, json};
 
@@ -107,12 +107,7 @@ async fn import_split_and_bad_files() {
     // Every bad row is reported with its line, and nothing is imported.
     let bad = "naam,e-mail,afdeling,rol\nAnna,anna@pv26.example,ICT,teamleider\n,geen-adres,ICT,x\nBert,anna@pv26.example,ICT,x\n";
     let problem = a.post_csv(&path, bad).await.expect(400).json();
-    let reasons: Vec<&str> = problem["invalidParams"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["reason"].as_str().unwrap())
-        .collect();
+    let reasons = field_of_each(&problem["invalidParams"], "reason");
     assert_eq!(reasons.len(), 3, "{reasons:?}");
     assert!(reasons[0].starts_with("regel 3"));
     assert!(reasons[2].starts_with("regel 4"));

@@ -2,7 +2,7 @@
 //! exports and the reports; single-use token links answered signed out; closing freezes a
 //! round; documents are checked, extracted and coded.
 
-use crate::helpers::{TestApp, hidden_csrf};
+use crate::helpers::{TestApp, field_of_each, find_by, hidden_csrf};
 use crate::session::Session;
 use serde_json::{Value, json};
 
@@ -38,18 +38,18 @@ async fn round_with_two(app: &TestApp) -> (Session, String, Vec<String>) {
 }
 
 async fn links(c: &Session, round: &str, participant: &str, n: usize) -> Vec<String> {
-    c.post_json(
-        &format!("/api/v1/maturity/rounds/{round}/invitations"),
-        &json!({"participantId": participant, "count": n.to_string()}),
-    )
-    .await
-    .expect(201)
-    .json()
-    .as_array()
-    .unwrap()
-    .iter()
-    .map(|l| l["url"].as_str().unwrap().to_string())
-    .collect()
+    let links = c
+        .post_json(
+            &format!("/api/v1/maturity/rounds/{round}/invitations"),
+            &json!({"participantId": participant, "count": n.to_string()}),
+        )
+        .await
+        .expect(201)
+        .json();
+    field_of_each(&links, "url")
+        .into_iter()
+        .map(str::to_string)
+        .collect()
 }
 
 /// Answers a survey link signed out, through the form: every statement `value`, the open
@@ -97,15 +97,7 @@ async fn no_figure_below_the_threshold_anywhere() {
     let scores: Value = c
         .get_json(&format!("/api/v1/maturity/rounds/{round}/scores"))
         .await;
-    let by_name = |n: &str| {
-        scores["participants"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["name"] == n)
-            .unwrap()
-            .clone()
-    };
+    let by_name = |n: &str| find_by(&scores["participants"], "name", n).clone();
     let f = by_name("Provincie Flevoland");
     assert_eq!(f["surveyShown"], false);
     assert_eq!(f["comments"], json!([]));
@@ -125,12 +117,7 @@ async fn no_figure_below_the_threshold_anywhere() {
     let bench: Value = c
         .get_json(&format!("/api/v1/maturity/rounds/{round}/benchmark"))
         .await;
-    let frow = bench["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["label"] == "Provincie Flevoland")
-        .unwrap();
+    let frow = find_by(&bench["rows"], "label", "Provincie Flevoland");
     assert!(
         frow["scores"]
             .as_array()
@@ -212,12 +199,7 @@ async fn no_figure_below_the_threshold_anywhere() {
             "/api/v1/maturity/rounds/{round}/benchmark?anonymous=true"
         ))
         .await;
-    let labels: Vec<&str> = anon["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["label"].as_str().unwrap())
-        .collect();
+    let labels = field_of_each(&anon["rows"], "label");
     assert_eq!(labels, ["Provincie A", "Provincie B"]);
     assert!(!anon.to_string().contains("Flevoland") && !anon.to_string().contains("PV24"));
 }
@@ -609,18 +591,8 @@ async fn documents_are_checked_extracted_and_coded() {
     let scores: Value = c
         .get_json(&format!("/api/v1/maturity/rounds/{round}/scores"))
         .await;
-    let g = scores["participants"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == "Provincie Gelderland")
-        .unwrap();
-    let d = g["dimensions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["key"] == "decisions")
-        .unwrap();
+    let g = find_by(&scores["participants"], "name", "Provincie Gelderland");
+    let d = find_by(&g["dimensions"], "key", "decisions");
     assert_eq!(d["documents"], 4.0);
     assert_eq!(d["score"], 4.0, "only documents: their weight becomes 1");
     assert_eq!(d["applied"]["documents"], 1.0);

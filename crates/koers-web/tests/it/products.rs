@@ -324,7 +324,7 @@ async fn viewers_cannot_define_and_other_organisations_see_nothing() {
 
 #[tokio::test]
 async fn product_pages_pass_axe_in_the_browser() {
-    use crate::browser::{axe, sign_in, start_browser};
+    use crate::browser::{axe, sign_in, start_browser, wait_text};
     let app = TestApp::spawn().await;
     let analysis = with_freight(&app).await;
     let c = app.api_as("admin@pv26.example").await;
@@ -360,14 +360,7 @@ async fn product_pages_pass_axe_in_the_browser() {
         .send_keys("PS-vergadering 12 maart\u{E007}")
         .await
         .unwrap();
-    let hash = b
-        .wait()
-        .for_element(Locator::Css(".koers-facts code"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let hash = wait_text(&b, Locator::Css(".koers-facts code")).await;
     assert!(hash.starts_with("sha256:"), "{hash}");
     let ok = b
         .find(Locator::Css(".utrecht-alert--ok"))

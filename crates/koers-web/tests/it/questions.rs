@@ -1,7 +1,7 @@
 //! Data questions through the pages and the API: the workflow with the right person at each
 //! step, evidence, decision and evaluation closing the policy cycle, and bad input.
 
-use crate::helpers::{ImportOptions, TestApp};
+use crate::helpers::{ImportOptions, TestApp, field_of_each};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -106,12 +106,7 @@ pub(crate) async fn a_question_closes_the_policy_cycle() {
     assert_eq!(cycle["questions"][0]["closed"], true);
     // The history says who did what.
     let detail: Value = c.get_json(&format!("/api/v1/data-questions/{qid}")).await;
-    let steps: Vec<&str> = detail["history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["to_status"].as_str().unwrap())
-        .collect();
+    let steps = field_of_each(&detail["history"], "to_status");
     assert_eq!(
         steps,
         [

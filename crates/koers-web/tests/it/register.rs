@@ -2,7 +2,7 @@
 //! agenda, the decision aid, the pre-scan, measures, the Algoritmeregister export and the
 //! decision history — over the API and the pages.
 
-use crate::helpers::{PASSWORD, TestApp, assert_invalid};
+use crate::helpers::{PASSWORD, TestApp, assert_invalid, field_of_each, find_by};
 use koers_core::secret::hash_password;
 use koers_core::{Role, UserDraft};
 use koers_store::Actor;
@@ -81,12 +81,7 @@ pub(crate) async fn choices_are_routed_to_the_board_and_decided_with_a_reference
     assert_eq!(ch["status"], "proposed");
     assert_eq!(ch["level"], "board");
     assert_eq!(ch["routing"]["level"], "board");
-    let rules: Vec<&str> = ch["routing"]["matched_rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["rule"].as_str().unwrap())
-        .collect();
+    let rules = field_of_each(&ch["routing"]["matched_rules"], "rule");
     assert!(rules.contains(&"Hoog-risico AI"), "{rules:?}");
     assert!(
         ch["routing"]["explanation"]
@@ -259,12 +254,7 @@ async fn export_validates_against_the_publication_standard() {
     let url = format!("/api/v1/applications/{id}/algoritmeregister");
     let e: Value = c.get_json(&url).await;
     assert_eq!(e["valid"], false);
-    let missing: Vec<&str> = e["problems"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["name"].as_str().unwrap())
-        .collect();
+    let missing = field_of_each(&e["problems"], "name");
     assert!(missing.contains(&"description_short"), "{missing:?}");
     assert!(missing.contains(&"contact_email"), "{missing:?}");
     assert_eq!(e["record"]["organization"], "Provincie Utrecht");
@@ -361,13 +351,7 @@ pub(crate) async fn the_decision_aid_sets_the_risk_group_and_the_requirements() 
     assert!(!a["requirements"].as_array().unwrap().is_empty());
     if let Some(m) = measures.first() {
         let a = c.put_json(&format!("/api/v1/applications/{id}/measures"), &json!({"measure": m["urn"], "status": "in_progress", "responsible": "CISO", "evidence": "Plan van aanpak"})).await.expect(200).json();
-        let m2 = a["applicableMeasures"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|x| x["urn"] == m["urn"])
-            .unwrap()
-            .clone();
+        let m2 = find_by(&a["applicableMeasures"], "urn", m["urn"].clone()).clone();
         assert_eq!(m2["status"], "in_progress");
         assert_eq!(m2["responsible"], "CISO");
     }
@@ -623,7 +607,7 @@ pub async fn objects_of_a(app: &TestApp) -> (String, String) {
 /// aid can be answered by keyboard.
 #[tokio::test]
 async fn the_register_pages_pass_axe_and_work_by_keyboard() {
-    use crate::browser::{axe, start_browser};
+    use crate::browser::{axe, start_browser, wait_for};
     use fantoccini::{Locator, key::Key};
     let app = TestApp::spawn().await;
     let (id, cid) = objects_of_a(&app).await;
@@ -650,10 +634,7 @@ async fn the_register_pages_pass_axe_and_work_by_keyboard() {
     let radio = c.find(Locator::Css("input[type=radio]")).await.unwrap();
     radio.send_keys(" ").await.unwrap();
     radio.send_keys(&Key::Enter.to_string()).await.unwrap();
-    c.wait()
-        .for_element(Locator::Css("input[name=answers][value='0']"))
-        .await
-        .unwrap();
+    wait_for(&c, Locator::Css("input[name=answers][value='0']")).await;
     let v = axe(&c).await;
     assert!(v.is_empty(), "second question: {v:?}");
 }
