@@ -21,47 +21,30 @@ fn problem(r: Resp, status: u16) -> Value {
 async fn wrong_password_and_unknown_user_look_the_same() {
     let app = TestApp::spawn().await;
     let c = app.anonymous();
-    let wrong = c
-        .post_json(
-            "/api/v1/sessions",
-            &json!({"email": "admin@pv26.example", "password": "not the password"}),
-        )
-        .await;
-    let wrong = problem(wrong, 401);
-    let unknown = c
-        .post_json(
-            "/api/v1/sessions",
-            &json!({"email": "nobody@pv26.example", "password": "not the password"}),
-        )
-        .await;
-    let unknown = problem(unknown, 401);
+    let wrong = problem(
+        c.try_sign_in("admin@pv26.example", "not the password")
+            .await,
+        401,
+    );
+    let unknown = problem(
+        c.try_sign_in("nobody@pv26.example", "not the password")
+            .await,
+        401,
+    );
     assert_eq!(wrong["detail"], unknown["detail"]);
 }
 
 #[tokio::test]
 async fn sign_in_is_rate_limited() {
-    let app = TestApp::spawn_with(WebConfig {
-        login_max_failures: 3,
-        ..WebConfig::default()
-    })
-    .await;
+    let app = TestApp::spawn_with_login_limit(3).await;
     let c = app.anonymous();
     for _ in 0..3 {
-        let r = c
-            .post_json(
-                "/api/v1/sessions",
-                &json!({"email": "admin@pv26.example", "password": "wrong wrong wrong"}),
-            )
-            .await;
-        assert_eq!(r.status(), 401);
+        c.try_sign_in("admin@pv26.example", "wrong wrong wrong")
+            .await
+            .assert_status(401);
     }
     // Even the right password is refused while the limit holds.
-    let r = c
-        .post_json(
-            "/api/v1/sessions",
-            &json!({"email": "admin@pv26.example", "password": PASSWORD}),
-        )
-        .await;
+    let r = c.try_sign_in("admin@pv26.example", PASSWORD).await;
     assert!(r.headers().contains_key("retry-after"));
     problem(r, 429);
 }

@@ -86,6 +86,15 @@ impl TestApp {
         Self::spawn_full(cfg, None).await
     }
 
+    /// A koers that refuses sign-in from an address after `failures` failed attempts.
+    pub async fn spawn_with_login_limit(failures: u32) -> TestApp {
+        Self::spawn_with(WebConfig {
+            login_max_failures: failures,
+            ..WebConfig::default()
+        })
+        .await
+    }
+
     /// A koers that sends e-mail through `mailer`.
     pub async fn spawn_full(cfg: WebConfig, mailer: Option<koers_app::mail::Mailer>) -> TestApp {
         if ON_POSTGRES.with(|p| p.get())

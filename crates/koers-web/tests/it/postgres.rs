@@ -62,10 +62,7 @@ async fn two_processes() {
     // Sign in on one; the session cookie and its CSRF token work on two.
     let r = one
         .anonymous()
-        .post_json(
-            "/api/v1/sessions",
-            &json!({"email": "admin@pv26.example", "password": PASSWORD}),
-        )
+        .try_sign_in("admin@pv26.example", PASSWORD)
         .await
         .expect(201);
     let session = session_id(r.headers());

@@ -97,15 +97,19 @@ impl Session {
     /// `email` signed in through the API of the koers at `base`.
     pub async fn sign_in(base: &str, email: &str) -> Session {
         let mut s = Session::new(base);
-        let r = s
-            .post_json(
-                "/api/v1/sessions",
-                &serde_json::json!({ "email": email, "password": PASSWORD }),
-            )
-            .await
-            .expect(201);
+        let r = s.try_sign_in(email, PASSWORD).await.expect(201);
         s.csrf = Some(r.json()["csrfToken"].as_str().expect("csrf").to_string());
         s
+    }
+
+    /// Tries to sign in as `email` with `password` through the API (`POST /api/v1/sessions`),
+    /// whatever the answer; this session keeps the cookie it may get, but no CSRF token.
+    pub async fn try_sign_in(&self, email: &str, password: &str) -> Resp {
+        self.post_json(
+            "/api/v1/sessions",
+            &serde_json::json!({ "email": email, "password": password }),
+        )
+        .await
     }
 
     /// The raw client (with this session's cookies), for requests a test crafts itself.
