@@ -101,7 +101,7 @@ async fn changes_need_the_csrf_token() {
         403,
     );
     assert_eq!(app.member_count().await, before, "nothing written");
-    let added = c.post_json(&url, &body).await.expect(201).json();
+    let added = c.create(&url, &body).await;
     assert!(added["initialPassword"].as_str().unwrap().len() >= 12);
     assert_eq!(app.member_count().await, before + 1);
 }
@@ -235,13 +235,11 @@ pub(crate) async fn instance_admins_create_organisations() {
     let app = TestApp::spawn().await;
     let c = app.as_admin().await;
     let org = c
-        .post_json(
+        .create(
             "/api/v1/organisations",
             &json!({"name": "Waterschap Aa en Maas", "kind": "water_board", "cbsCode": "WS0654"}),
         )
-        .await
-        .expect(201)
-        .json();
+        .await;
     assert_eq!(
         org["tooiUri"],
         "https://identifier.overheid.nl/tooi/id/waterschap/ws0654"
@@ -436,7 +434,7 @@ pub(crate) async fn catalog_and_analyses_through_the_api() {
         .await;
     problem(r, 400);
     // A saved analysis with a parameter, run with a value.
-    let a = c.post_json("/api/v1/analyses", &json!({"title": "Groot", "sql": "SELECT naam FROM inwoners WHERE inwoners > {{min}}", "paramName": ["min"], "paramKind": ["integer"], "paramDefault": ["100000"]})).await.expect(201).json();
+    let a = c.create("/api/v1/analyses", &json!({"title": "Groot", "sql": "SELECT naam FROM inwoners WHERE inwoners > {{min}}", "paramName": ["min"], "paramKind": ["integer"], "paramDefault": ["100000"]})).await;
     let run = format!("/api/v1/analyses/{}/runs", a["id"].as_str().unwrap());
     let res: Value = c
         .post_json(&run, &json!({"params": {"min": 1000}}))

@@ -71,8 +71,7 @@ pub(crate) async fn a_dashboard_filters_drills_down_keeps_versions_and_refuses_b
     let app = TestApp::spawn().await;
     let (p, m, g) = freight(&app).await;
     let c = app.api_as("admin@pv26.example").await;
-    let d = c.post_json("/api/v1/dashboards", &json!({"name": "Logistiek", "description": "Goederenvervoer", "definition": definition(&p, &m, &g)}))
-    .await.expect(201).json();
+    let d = c.create("/api/v1/dashboards", &json!({"name": "Logistiek", "description": "Goederenvervoer", "definition": definition(&p, &m, &g)})).await;
     let id = d["id"].as_str().unwrap().to_string();
     assert_eq!(d["version"], 1);
     assert_eq!(d["visibility"], "private");
@@ -105,13 +104,11 @@ pub(crate) async fn a_dashboard_filters_drills_down_keeps_versions_and_refuses_b
 
     // Evidence: what the board saw for 2023, with the exact SQL and the dataset versions.
     let snap = c
-        .post_json(
+        .create(
             &format!("/api/v1/dashboards/{id}/snapshots"),
             &json!({"note": "PS 12 maart", "filters": {"jaar": "2023"}}),
         )
-        .await
-        .expect(201)
-        .json();
+        .await;
     let content = &snap["content"]["content"];
     assert_eq!(content["filters"]["jaar"], "2023");
     let w2 = &content["widgets"][1];

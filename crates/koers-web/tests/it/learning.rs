@@ -75,16 +75,14 @@ fn roster(n: usize) -> String {
 }
 
 async fn programme_and_cohort(a: &Session, capacity: &str) -> (Value, Value) {
-    let p = a.post_json("/api/v1/learning/programmes", &json!({"name": "Digitaal Leiderschap", "dimensions": ["Visie", "Sturen", "Ethiek"], "requiresProject": true})).await.expect(201).json();
+    let p = a.create("/api/v1/learning/programmes", &json!({"name": "Digitaal Leiderschap", "dimensions": ["Visie", "Sturen", "Ethiek"], "requiresProject": true})).await;
     let pid = p["id"].as_str().unwrap();
     let c = a
-        .post_json(
+        .create(
             &format!("/api/v1/learning/programmes/{pid}/cohorts"),
             &json!({"name": "Cohort 2026", "capacity": capacity}),
         )
-        .await
-        .expect(201)
-        .json();
+        .await;
     (p, c)
 }
 
@@ -177,13 +175,11 @@ pub(crate) async fn capacity_holds_under_concurrent_enrolment() {
     .await
     .assert_status(201);
     let g = a
-        .post_json(
+        .create(
             &format!("/api/v1/learning/cohorts/{cid}/groups"),
             &json!({"name": "Groep A"}),
         )
-        .await
-        .expect(201)
-        .json();
+        .await;
     let gid = g["id"].as_str().unwrap().to_string();
     let cohort = a.get_json(&format!("/api/v1/learning/cohorts/{cid}")).await;
     let ids: Vec<String> = cohort["participants"]
@@ -237,7 +233,7 @@ pub(crate) async fn completion_rule_certificate_and_links() {
     let (p, c) = programme_and_cohort(&a, "").await;
     let pid = p["id"].as_str().unwrap();
     let cid = c["id"].as_str().unwrap();
-    let session = a.post_json(&format!("/api/v1/learning/programmes/{pid}/sessions"), &json!({"title": "Aftrap", "date": "2026-02-03", "startTime": "15:00", "endTime": "16:30", "link": "https://vergaderen.example/x", "afterModule": "0"})).await.expect(201).json();
+    let session = a.create(&format!("/api/v1/learning/programmes/{pid}/sessions"), &json!({"title": "Aftrap", "date": "2026-02-03", "startTime": "15:00", "endTime": "16:30", "link": "https://vergaderen.example/x", "afterModule": "0"})).await;
     let problem = a.post_json(&format!("/api/v1/learning/programmes/{pid}/sessions"), &json!({"title": "", "date": "2026-02-30", "startTime": "15:00", "endTime": "14:00", "link": "http://x"})).await.expect(400).json();
     assert_eq!(problem["invalidParams"].as_array().unwrap().len(), 4);
     a.post_csv(
@@ -295,58 +291,49 @@ pub(crate) async fn completion_rule_certificate_and_links() {
     // A project on a question (M4) and a monitor (M3) of the organisation; those of another
     // organisation cannot be linked.
     let task = a
-        .post_json(
+        .create(
             "/api/v1/policy-tasks",
             &json!({"name": "Mobiliteit", "theme": "mobility"}),
         )
-        .await
-        .json();
+        .await;
     let question = a
-        .post_json(
+        .create(
             "/api/v1/data-questions",
             &json!({"taskId": task["id"], "question": "Hoe druk is het op de N201?"}),
         )
-        .await
-        .json();
+        .await;
     let monitor = a
-        .post_json(
+        .create(
             "/api/v1/monitors",
             &json!({"name": "Tijdmachine", "indicatorIds": []}),
         )
-        .await
-        .expect(201)
-        .json();
+        .await;
     let b = app.api_as("admin@gm0796.example").await;
     let task_b = b
-        .post_json(
+        .create(
             "/api/v1/policy-tasks",
             &json!({"name": "Wonen", "theme": "housing"}),
         )
-        .await
-        .json();
+        .await;
     let question_b = b
-        .post_json(
+        .create(
             "/api/v1/data-questions",
             &json!({"taskId": task_b["id"], "question": "Van B?"}),
         )
-        .await
-        .json();
+        .await;
     let monitor_b = b
-        .post_json("/api/v1/monitors", &json!({"name": "Van B"}))
-        .await
-        .json();
+        .create("/api/v1/monitors", &json!({"name": "Van B"}))
+        .await;
     let problem = a.post_json(&format!("/api/v1/learning/cohorts/{cid}/projects"), &json!({"title": "Kaping", "questionId": question_b["id"], "productKind": "monitor", "productId": monitor_b["id"]})).await.expect(400).json();
     let names = invalid_names(&problem);
     assert_eq!(names, ["questionId", "productId"]);
     let project = a
-        .post_json(
+        .create(
             &format!("/api/v1/learning/cohorts/{cid}/projects"),
             &json!({"title": "Mobiliteitsdashboard", "questionId": question["id"], "members": [me],
                    "students": ["Eva Willems; JADS"]}),
         )
-        .await
-        .expect(201)
-        .json();
+        .await;
     assert_eq!(project["questionId"], question["id"]);
     assert_eq!(project["students"][0]["institution"], "JADS");
     let xid = project["id"].as_str().unwrap();

@@ -10,13 +10,11 @@ use serde_json::{Value, json};
 async fn round_with_two(app: &TestApp) -> (Session, String, Vec<String>) {
     let c = app.api_as("admin@pv26.example").await;
     let round = c
-        .post_json(
+        .create(
             "/api/v1/maturity/rounds",
             &json!({"name": "Meting 2026", "year": "2026"}),
         )
-        .await
-        .expect(201)
-        .json();
+        .await;
     assert_eq!(round["minRespondents"], 5);
     let id = round["id"].as_str().unwrap().to_string();
     let mut ps = Vec::new();
@@ -25,13 +23,11 @@ async fn round_with_two(app: &TestApp) -> (Session, String, Vec<String>) {
         ("Provincie Gelderland", "PV25"),
     ] {
         let p = c
-            .post_json(
+            .create(
                 &format!("/api/v1/maturity/rounds/{id}/participants"),
                 &json!({"name": name, "cbsCode": code}),
             )
-            .await
-            .expect(201)
-            .json();
+            .await;
         ps.push(p["id"].as_str().unwrap().to_string());
     }
     (c, id, ps)
@@ -39,13 +35,11 @@ async fn round_with_two(app: &TestApp) -> (Session, String, Vec<String>) {
 
 async fn links(c: &Session, round: &str, participant: &str, n: usize) -> Vec<String> {
     let links = c
-        .post_json(
+        .create(
             &format!("/api/v1/maturity/rounds/{round}/invitations"),
             &json!({"participantId": participant, "count": n.to_string()}),
         )
-        .await
-        .expect(201)
-        .json();
+        .await;
     field_of_each(&links, "url")
         .into_iter()
         .map(str::to_string)

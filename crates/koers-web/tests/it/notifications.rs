@@ -10,15 +10,12 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 /// A task and a question owned by the admin of A, with nobody else on it.
 async fn question(c: &Session) -> String {
     let task = c
-        .post_json(
+        .create(
             "/api/v1/policy-tasks",
             &json!({"name": "Zwemwater", "theme": "bathing_water"}),
         )
-        .await
-        .expect(201)
-        .json();
-    let q = c.post_json("/api/v1/data-questions", &json!({"taskId": task["id"], "question": "Zijn er voldoende veilige zwemwaterlocaties?"}))
-    .await.expect(201).json();
+        .await;
+    let q = c.create("/api/v1/data-questions", &json!({"taskId": task["id"], "question": "Zijn er voldoende veilige zwemwaterlocaties?"})).await;
     q["id"].as_str().unwrap().to_string()
 }
 

@@ -39,11 +39,7 @@ pub(crate) async fn an_indicator_is_refreshed_judged_and_shown() {
     let app = TestApp::spawn().await;
     let analysis = with_freight(&app).await;
     let c = app.api_as("admin@pv26.example").await;
-    let i = c
-        .post_json("/api/v1/indicators", &definition(&analysis))
-        .await
-        .expect(201)
-        .json();
+    let i = c.create("/api/v1/indicators", &definition(&analysis)).await;
     let id = i["id"].as_str().unwrap().to_string();
     assert_eq!(i["direction"], "down");
     assert_eq!(i["greenThreshold"], 1000.0);
@@ -84,13 +80,11 @@ pub(crate) async fn an_indicator_is_refreshed_judged_and_shown() {
     assert_eq!(v["points"].as_array().unwrap().len(), 6);
     // A monitor follows it.
     let m = c
-        .post_json(
+        .create(
             "/api/v1/monitors",
             &json!({"name": "Logistieke bewegingen", "indicatorIds": [id]}),
         )
-        .await
-        .expect(201)
-        .json();
+        .await;
     let mid = m["id"].as_str().unwrap().to_string();
     let mv: Value = c.get_json(&format!("/api/v1/monitors/{mid}")).await;
     assert_eq!(mv["indicators"][0]["status"], "green");
@@ -403,13 +397,11 @@ pub(crate) async fn snapshots_freeze_what_was_shown_and_crossing_a_threshold_ale
 
     // Freeze the monitor for the board meeting.
     let snap = c
-        .post_json(
+        .create(
             &format!("/api/v1/monitors/{mid}/snapshots"),
             &json!({"note": "GS 12 maart"}),
         )
-        .await
-        .expect(201)
-        .json();
+        .await;
     let sid = snap["id"].as_str().unwrap().to_string();
     assert_eq!(snap["intact"], true);
     assert_eq!(
@@ -527,10 +519,7 @@ pub(crate) async fn scheduled_refreshes_run_once_when_due() {
     let app = TestApp::spawn().await;
     let analysis = with_freight(&app).await;
     let c = app.api_as("admin@pv26.example").await;
-    let i: Value = c
-        .post_json("/api/v1/indicators", &definition(&analysis))
-        .await
-        .json();
+    let i = c.create("/api/v1/indicators", &definition(&analysis)).await;
     let id = i["id"].as_str().unwrap().to_string();
     let url = format!("/api/v1/indicators/{id}/schedule");
     let put = async |c: &Session, body: Value| c.put_json(&url, &body).await;
@@ -599,18 +588,17 @@ pub(crate) async fn scheduled_refreshes_run_once_when_due() {
 /// Makes the indicator `definition`, refreshes it and puts it in a new monitor `name`;
 /// returns the indicator's and the monitor's ids.
 async fn in_a_monitor(c: &Session, definition: Value, name: &str) -> (String, String) {
-    let i = c.post_json("/api/v1/indicators", &definition).await.json();
+    let i = c.create("/api/v1/indicators", &definition).await;
     let id = i["id"].as_str().unwrap().to_string();
     c.post_json(&format!("/api/v1/indicators/{id}/refresh"), &json!({}))
         .await
         .assert_status(200);
     let m = c
-        .post_json(
+        .create(
             "/api/v1/monitors",
             &json!({"name": name, "indicatorIds": [id]}),
         )
-        .await
-        .json();
+        .await;
     (id, m["id"].as_str().unwrap().to_string())
 }
 
@@ -651,11 +639,7 @@ pub(crate) async fn snapshots_of_awkward_numbers_and_text_verify_byte_for_byte()
         format!("/api/v1/monitors/{mid}/snapshots"),
         format!("/api/v1/indicators/{id}/snapshots"),
     ] {
-        let snap = c
-            .post_json(&path, &json!({"note": "GS — 12 maart"}))
-            .await
-            .expect(201)
-            .json();
+        let snap = c.create(&path, &json!({"note": "GS — 12 maart"})).await;
         assert_eq!(snap["intact"], true, "{snap}");
         taken.push(snap);
     }

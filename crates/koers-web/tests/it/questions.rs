@@ -9,19 +9,17 @@ pub(crate) async fn a_question_closes_the_policy_cycle() {
     let app = TestApp::spawn().await;
     let c = app.as_admin().await;
     let task = c
-        .post_json(
+        .create(
             "/api/v1/policy-tasks",
             &json!({"name": "Wegen", "theme": "roads", "goals": "Veilige wegen"}),
         )
-        .await
-        .expect(201)
-        .json();
+        .await;
     let task_id = task["id"].as_str().unwrap();
     // The viewer is the analyst; the admin owns the question and decides.
-    let q = c.post_json("/api/v1/data-questions", &json!({
+    let q = c.create("/api/v1/data-questions", &json!({
         "taskId": task_id, "question": "Hoeveel kilometer weg is aan vervanging toe?", "priority": "high",
         "analyst": app.viewer_a.id, "decisionMaker": app.admin_a.id, "dueDate": "2026-12-31", "competences": ["analyse"]
-    })).await.expect(201).json();
+    })).await;
     let qid = q["id"].as_str().unwrap().to_string();
     assert_eq!(q["status"], "asked");
     let step = |to: &str| json!({"to": to});

@@ -63,20 +63,14 @@ pub(crate) async fn choices_are_routed_to_the_board_and_decided_with_a_reference
     let app = TestApp::spawn().await;
     board_member(&app).await;
     let c = app.as_admin().await;
-    let a = c
-        .post_json("/api/v1/applications", &application())
-        .await
-        .expect(201)
-        .json();
+    let a = c.create("/api/v1/applications", &application()).await;
     let id = a["id"].as_str().unwrap().to_string();
     assert_eq!(a["aiActRiskGroup"], "high_risk");
     assert_eq!(a["yearlyCostEur"], 300000);
     // High-risk AI and cost above the threshold: the default framework routes to the board.
     let ch = c
-        .post_json(&format!("/api/v1/applications/{id}/choices"), &choice())
-        .await
-        .expect(201)
-        .json();
+        .create(&format!("/api/v1/applications/{id}/choices"), &choice())
+        .await;
     let cid = ch["id"].as_str().unwrap().to_string();
     assert_eq!(ch["status"], "proposed");
     assert_eq!(ch["level"], "board");
@@ -166,10 +160,7 @@ async fn bad_input_is_listed_field_by_field() {
             "lifecyclePhase",
         ],
     );
-    let a: Value = c
-        .post_json("/api/v1/applications", &application())
-        .await
-        .json();
+    let a = c.create("/api/v1/applications", &application()).await;
     let id = a["id"].as_str().unwrap();
     let p = c
         .post_json(
@@ -205,12 +196,11 @@ pub(crate) async fn the_framework_is_versioned_and_reroutes_choices() {
     low["yearlyCostEur"] = json!("1000");
     low["personalData"] = json!(false);
     low["citizenImpact"] = json!("low");
-    let a: Value = c.post_json("/api/v1/applications", &low).await.json();
+    let a = c.create("/api/v1/applications", &low).await;
     let id = a["id"].as_str().unwrap();
-    let ch: Value = c
-        .post_json(&format!("/api/v1/applications/{id}/choices"), &choice())
-        .await
-        .json();
+    let ch = c
+        .create(&format!("/api/v1/applications/{id}/choices"), &choice())
+        .await;
     assert_eq!(ch["level"], "official");
     assert_eq!(ch["frameworkVersion"], Value::Null);
     // Through the page: hosting choices go to management from now on.
@@ -233,10 +223,9 @@ pub(crate) async fn the_framework_is_versioned_and_reroutes_choices() {
     .assert_status(200);
     let f: Value = c.get_json("/api/v1/choice-framework").await;
     assert_eq!(f["version"], 1);
-    let ch: Value = c
-        .post_json(&format!("/api/v1/applications/{id}/choices"), &choice())
-        .await
-        .json();
+    let ch = c
+        .create(&format!("/api/v1/applications/{id}/choices"), &choice())
+        .await;
     assert_eq!(ch["level"], "management");
     assert_eq!(ch["frameworkVersion"], 1);
     assert_eq!(ch["routing"]["matched_rules"][0]["rule"], "Hosting");
@@ -246,10 +235,7 @@ pub(crate) async fn the_framework_is_versioned_and_reroutes_choices() {
 async fn export_validates_against_the_publication_standard() {
     let app = TestApp::spawn().await;
     let c = app.as_admin().await;
-    let a: Value = c
-        .post_json("/api/v1/applications", &application())
-        .await
-        .json();
+    let a = c.create("/api/v1/applications", &application()).await;
     let id = a["id"].as_str().unwrap();
     let url = format!("/api/v1/applications/{id}/algoritmeregister");
     let e: Value = c.get_json(&url).await;
@@ -307,7 +293,7 @@ pub(crate) async fn the_decision_aid_sets_the_risk_group_and_the_requirements() 
     let c = app.as_admin().await;
     let mut input = application();
     input["aiActRiskGroup"] = json!("");
-    let a: Value = c.post_json("/api/v1/applications", &input).await.json();
+    let a = c.create("/api/v1/applications", &input).await;
     let id = a["id"].as_str().unwrap().to_string();
     let url = format!("/api/v1/applications/{id}/ai-act-assessment");
     // Walk the tree through the API, always taking the last answer, until it concludes.
@@ -523,15 +509,11 @@ async fn the_pages_register_applications_and_choices() {
 pub(crate) async fn another_organisation_sees_nothing_of_the_register() {
     let app = TestApp::spawn().await;
     let c = app.as_admin().await;
-    let a: Value = c
-        .post_json("/api/v1/applications", &application())
-        .await
-        .json();
+    let a = c.create("/api/v1/applications", &application()).await;
     let id = a["id"].as_str().unwrap();
-    let ch: Value = c
-        .post_json(&format!("/api/v1/applications/{id}/choices"), &choice())
-        .await
-        .json();
+    let ch = c
+        .create(&format!("/api/v1/applications/{id}/choices"), &choice())
+        .await;
     let cid = ch["id"].as_str().unwrap();
     let b = app.page_as("admin@gm0796.example").await;
     for path in [

@@ -183,6 +183,12 @@ impl Session {
             .await
     }
 
+    /// Creates something through the API: posts `body` as JSON to `path`, which must answer
+    /// 201 Created; the JSON answer (what was created).
+    pub async fn create(&self, path: &str, body: &impl Serialize) -> Value {
+        self.post_json(path, body).await.expect(201).json()
+    }
+
     /// A change without a body (an action such as a restore): only the CSRF header.
     pub async fn post(&self, path: &str) -> Resp {
         self.send(self.request(Method::POST, path, true)).await

@@ -26,13 +26,11 @@ async fn tokens_are_made_listed_used_and_revoked_through_the_api() {
     let app = TestApp::spawn().await;
     let c = app.as_admin().await;
     let made = c
-        .post_json(
+        .create(
             "/api/v1/tokens",
             &json!({"name": "Nachtelijke export", "scope": "read_write", "expiresOn": in_days(30)}),
         )
-        .await
-        .expect(201)
-        .json();
+        .await;
     let token = made["token"].as_str().unwrap().to_string();
     let id = made["id"].as_str().unwrap().to_string();
     assert!(token.starts_with(&format!("koers_{id}.")), "{made}");
