@@ -91,13 +91,7 @@ pub(crate) async fn saved_analyses_with_parameters() {
         r.text()
     };
     assert!(html.is_empty(), "{html}");
-    let a = app
-        .store
-        .catalog()
-        .analyses(&app.org_a.id)
-        .await
-        .unwrap()
-        .remove(0);
+    let a = app.analyses().await.remove(0);
     let run_url = format!("/analyses/{}/uitvoeren", a.id);
     let html = c.post_form(&run_url, &[]).await.text();
     assert!(
@@ -126,15 +120,7 @@ pub(crate) async fn saved_analyses_with_parameters() {
             .status(),
         404
     );
-    assert_eq!(
-        app.store
-            .catalog()
-            .analyses(&app.org_a.id)
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(app.analyses().await.len(), 1);
 }
 
 #[tokio::test]

@@ -37,12 +37,7 @@ async fn a_round_from_start_to_report_and_benchmark() {
     // Invitations: the form answers with a CSV download; the links themselves are made
     // here through the store, since the browser's download is not readable from the test.
     click(&c, Locator::Css("form[action$='/uitnodigingen'] button")).await;
-    let round = app
-        .store
-        .maturity()
-        .round(&app.org_a.id, &round_id)
-        .await
-        .unwrap();
+    let round = app.round(&round_id).await;
     for _ in 0..50 {
         if app
             .store

@@ -242,15 +242,12 @@ pub(crate) async fn other_organisations_see_only_public_datasets() {
     .assert_status(404);
     assert!(!b.page("/bronnen").await.contains("gemeenten"));
     // Made public, B can read it but not change it.
-    let meta = koers_core::catalog::DatasetMeta {
-        access_rights: koers_core::catalog::AccessRights::Public,
-        ..ds.meta.clone()
-    };
-    app.store
-        .catalog()
-        .update_dataset_meta(&app.org_a.id, &ds.id, &meta, &koers_store::Actor::cli())
-        .await
-        .unwrap();
+    app.set_dataset_access(
+        &app.org_a.id,
+        &ds.id,
+        koers_core::catalog::AccessRights::Public,
+    )
+    .await;
     assert_eq!(b.get(&format!("/bronnen/{}", ds.id)).await.status(), 200);
     b.post_form(
         &format!("/bronnen/{}/metadata", ds.id),
@@ -258,16 +255,7 @@ pub(crate) async fn other_organisations_see_only_public_datasets() {
     )
     .await
     .assert_status(403);
-    assert_eq!(
-        app.store
-            .catalog()
-            .dataset(&app.org_a.id, &ds.id)
-            .await
-            .unwrap()
-            .meta
-            .title,
-        meta.title
-    );
+    assert_eq!(app.dataset(&ds.id).await.meta.title, ds.meta.title);
 }
 
 /// A zipped point shapefile in RD New (with `.prj`), built with the shapefile crate's writer.

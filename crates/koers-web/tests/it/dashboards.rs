@@ -473,12 +473,7 @@ async fn pages_build_refresh_and_export_a_dashboard_and_show_stale_data() {
     let mut bad = form("2", "");
     bad[2].1 = "pie";
     pc.post_form(&editor, &bad).await.assert_status(400);
-    let d = app
-        .store
-        .dashboards()
-        .dashboard(&app.org_a.id, &id)
-        .await
-        .unwrap();
+    let d = app.dashboard(&id).await;
     assert_eq!(d.version, 2);
     assert_eq!(d.definition.widgets.len(), 6);
     // Without the CSRF token nothing happens.
@@ -569,17 +564,7 @@ async fn pages_build_refresh_and_export_a_dashboard_and_show_stale_data() {
         .post_form(&format!("/dashboards/{id}/versies/1/terugzetten"), &[])
         .await;
     assert!(r.status().is_redirection());
-    assert_eq!(
-        app.store
-            .dashboards()
-            .dashboard(&app.org_a.id, &id)
-            .await
-            .unwrap()
-            .definition
-            .widgets
-            .len(),
-        5
-    );
+    assert_eq!(app.dashboard(&id).await.definition.widgets.len(), 5);
 }
 
 #[tokio::test]

@@ -311,6 +311,15 @@ impl TestApp {
         self.store.catalog().datasets(org_id).await.unwrap()
     }
 
+    /// Dataset `id` of organisation A, from the store.
+    pub async fn dataset(&self, id: &str) -> koers_store::Dataset {
+        self.store
+            .catalog()
+            .dataset(&self.org_a.id, id)
+            .await
+            .unwrap()
+    }
+
     /// Sets the access rights of dataset `name` of organisation `org_id`, as the command
     /// line does.
     pub async fn set_access(
@@ -325,13 +334,91 @@ impl TestApp {
             .into_iter()
             .find(|d| d.name == name)
             .unwrap();
-        let mut meta = ds.meta.clone();
-        meta.access_rights = access;
+        self.set_dataset_access(org_id, &ds.id, access).await;
+    }
+
+    /// Sets the access rights of dataset `id` of organisation `org_id`, as the command line
+    /// does.
+    pub async fn set_dataset_access(
+        &self,
+        org_id: &str,
+        id: &str,
+        access: koers_core::catalog::AccessRights,
+    ) {
+        let ds = self.store.catalog().dataset(org_id, id).await.unwrap();
+        let meta = koers_core::catalog::DatasetMeta {
+            access_rights: access,
+            ..ds.meta
+        };
         self.store
             .catalog()
-            .update_dataset_meta(org_id, &ds.id, &meta, &Actor::cli())
+            .update_dataset_meta(org_id, id, &meta, &Actor::cli())
             .await
             .unwrap();
+    }
+
+    /// The analyses of organisation A, from the store.
+    pub async fn analyses(&self) -> Vec<koers_store::Analysis> {
+        self.store.catalog().analyses(&self.org_a.id).await.unwrap()
+    }
+
+    /// Dashboard `id` of organisation A, from the store.
+    pub async fn dashboard(&self, id: &str) -> koers_store::dashboards::Dashboard {
+        self.store
+            .dashboards()
+            .dashboard(&self.org_a.id, id)
+            .await
+            .unwrap()
+    }
+
+    /// The latest result of indicator `id` of organisation A (none before its first
+    /// refresh), from the store.
+    pub async fn latest_result(
+        &self,
+        id: &str,
+    ) -> Option<koers_store::indicators::IndicatorResult> {
+        let indicator = self
+            .store
+            .indicators()
+            .indicator(&self.org_a.id, id)
+            .await
+            .unwrap();
+        self.store
+            .indicators()
+            .latest_indicator_result(&indicator)
+            .await
+            .unwrap()
+    }
+
+    /// Maturity round `id` of organisation A, from the store.
+    pub async fn round(&self, id: &str) -> koers_store::maturity::Round {
+        self.store
+            .maturity()
+            .round(&self.org_a.id, id)
+            .await
+            .unwrap()
+    }
+
+    /// The `limit` latest notifications of user `user_id` in organisation A, from the store.
+    pub async fn notifications_of(
+        &self,
+        user_id: &str,
+        limit: i64,
+    ) -> Vec<koers_store::notifications::Notification> {
+        self.store
+            .notifications()
+            .notifications(user_id, &self.org_a.id, limit)
+            .await
+            .unwrap()
+    }
+
+    /// The `limit` latest entries of organisation A's audit log, from the store.
+    pub async fn audit_log(&self, limit: i64) -> Vec<koers_store::AuditEvent> {
+        self.store
+            .audit()
+            .audit_events(&self.org_a.id, limit, None)
+            .await
+            .unwrap()
     }
 
     /// The user with the address `email`, from the store.

@@ -472,12 +472,7 @@ async fn the_framework_is_edited_in_the_page_as_a_new_version() {
 async fn a_coding_mistake_is_removed_while_the_round_is_open() {
     let app = TestApp::spawn().await;
     let (round, _p, source) = objects_of_a(&app).await;
-    let r = app
-        .store
-        .maturity()
-        .round(&app.org_a.id, &round)
-        .await
-        .unwrap();
+    let r = app.round(&round).await;
     let code = app.store.maturity().codes(&r).await.unwrap().remove(0).id;
     let url = format!("/api/v1/maturity/rounds/{round}/sources/{source}/codes/{code}");
     // A viewer may not; another organisation does not find it; an unknown code is unknown.
@@ -697,12 +692,7 @@ async fn another_organisation_gets_404_on_every_round_page() {
     }
     let html = c.page("/volwassenheid").await;
     assert!(!html.contains("Geheim"));
-    let a_round = app
-        .store
-        .maturity()
-        .round(&app.org_a.id, &round)
-        .await
-        .unwrap();
+    let a_round = app.round(&round).await;
     assert!(a_round.is_open());
     assert_eq!(
         app.store

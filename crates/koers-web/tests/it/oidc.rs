@@ -252,12 +252,7 @@ async fn sign_in_creates_the_user_with_mapped_roles_and_follows_the_claims() {
     let me2 = signed_in_as(&c2).await.expect("signed in");
     assert_eq!(me2["user"]["id"], me["user"]["id"], "the same user");
     assert_eq!(me2["roles"], json!(["analyst", "administrator"]));
-    let log = app
-        .store
-        .audit()
-        .audit_events(&app.org_a.id, 5, None)
-        .await
-        .unwrap();
+    let log = app.audit_log(5).await;
     let actions: Vec<_> = log.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(
         actions[..3],

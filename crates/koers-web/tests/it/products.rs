@@ -424,35 +424,15 @@ pub(crate) async fn snapshots_freeze_what_was_shown_and_crossing_a_threshold_ale
         .await;
     let v: Value = r.json();
     assert_eq!(v["status"], "red");
-    let told = app
-        .store
-        .notifications()
-        .notifications(&analyst.id, &app.org_a.id, 10)
-        .await
-        .unwrap();
+    let told = app.notifications_of(&analyst.id, 10).await;
     assert_eq!(told.len(), 1, "{told:?}");
     assert_eq!(told[0].kind, "indicator.threshold");
     assert_eq!(told[0].params["status"], "red");
-    assert!(
-        app.store
-            .notifications()
-            .notifications(&app.viewer_a.id, &app.org_a.id, 10)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(app.notifications_of(&app.viewer_a.id, 10).await.is_empty());
     // Refreshing again without a change of light alerts nobody again.
     c.post_json(&format!("/api/v1/indicators/{id}/refresh"), &json!({}))
         .await;
-    assert_eq!(
-        app.store
-            .notifications()
-            .notifications(&analyst.id, &app.org_a.id, 10)
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(app.notifications_of(&analyst.id, 10).await.len(), 1);
 
     // The snapshot still shows what the board saw, unchanged.
     let again: Value = c.get_json(&format!("/api/v1/snapshots/{sid}")).await;
@@ -545,19 +525,7 @@ pub(crate) async fn scheduled_refreshes_run_once_when_due() {
     );
     let v: Value = c.get_json(&format!("/api/v1/indicators/{id}")).await;
     assert_eq!(v["value"], 950.0);
-    let indicator = app
-        .store
-        .indicators()
-        .indicator(&app.org_a.id, &id)
-        .await
-        .unwrap();
-    let res = app
-        .store
-        .indicators()
-        .latest_indicator_result(&indicator)
-        .await
-        .unwrap()
-        .unwrap();
+    let res = app.latest_result(&id).await.expect("refreshed");
     assert_eq!(res.computed_by, "koers (schema)");
 
     // The page shows the schedule.

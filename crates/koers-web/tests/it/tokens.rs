@@ -72,12 +72,7 @@ async fn tokens_are_made_listed_used_and_revoked_through_the_api() {
     assert!(list[0]["lastUsedAt"].is_string(), "{list}");
 
     // The write is audited under the user, naming the token.
-    let events = app
-        .store
-        .audit()
-        .audit_events(&app.org_a.id, 5, None)
-        .await
-        .unwrap();
+    let events = app.audit_log(5).await;
     let write = events
         .iter()
         .find(|e| e.action.starts_with("analysis."))
@@ -129,12 +124,7 @@ async fn tokens_are_made_listed_used_and_revoked_through_the_api() {
         "Bearer error=\"invalid_token\""
     );
     problem(r, 401);
-    let events = app
-        .store
-        .audit()
-        .audit_events(&app.org_a.id, 1, None)
-        .await
-        .unwrap();
+    let events = app.audit_log(1).await;
     assert_eq!(events[0].action, "api_token.revoked");
     let r = c.delete(&format!("/api/v1/tokens/{id}")).await;
     problem(r, 404);
@@ -183,14 +173,7 @@ async fn a_read_only_token_only_reads() {
         .await;
     let detail = problem(r, 403);
     assert!(detail.contains("alleen lezen"), "{detail}");
-    assert!(
-        app.store
-            .catalog()
-            .analyses(&app.org_a.id)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(app.analyses().await.is_empty());
     // Running read-only SQL reads, though it is a POST: a script may fetch figures.
     let r = app
         .with_token(&token)
