@@ -102,38 +102,33 @@ pub(crate) async fn import_a_geojson_and_see_its_page() {
     );
     // Metadata edit with every problem listed, then a valid one.
     let url = format!("/bronnen/{}/metadata", ds[0].id);
-    let html = c
-        .post_form(
-            &url,
-            &[
-                ("title", ""),
-                ("publisher", "PU"),
-                ("theme", "WEER"),
-                ("licence", "CC-BY-4.0"),
-                ("accessRights", "public"),
-                ("cadence", "ANNUAL"),
-            ],
-        )
-        .await
-        .expect(400)
-        .text();
-    assert!(html.contains("is verplicht") && html.contains("onbekend thema"));
-    let r = c
-        .post_form(
-            &url,
-            &[
-                ("title", "Gemeenten <2025>"),
-                ("publisher", "PU"),
-                ("theme", "REGI"),
-                ("licence", "CC-BY-4.0"),
-                ("accessRights", "public"),
-                ("cadence", "ANNUAL"),
-                ("tags", "grenzen, cbs"),
-            ],
-        )
-        .await;
-    r.assert_status(200);
-    assert!(r.text().contains("Gemeenten &lt;2025&gt;"));
+    c.post_form(
+        &url,
+        &[
+            ("title", ""),
+            ("publisher", "PU"),
+            ("theme", "WEER"),
+            ("licence", "CC-BY-4.0"),
+            ("accessRights", "public"),
+            ("cadence", "ANNUAL"),
+        ],
+    )
+    .await
+    .assert_shows(400, &["is verplicht", "onbekend thema"]);
+    c.post_form(
+        &url,
+        &[
+            ("title", "Gemeenten <2025>"),
+            ("publisher", "PU"),
+            ("theme", "REGI"),
+            ("licence", "CC-BY-4.0"),
+            ("accessRights", "public"),
+            ("cadence", "ANNUAL"),
+            ("tags", "grenzen, cbs"),
+        ],
+    )
+    .await
+    .assert_shows(200, &["Gemeenten &lt;2025&gt;"]);
 }
 
 #[tokio::test]

@@ -458,18 +458,12 @@ async fn pages_build_refresh_and_export_a_dashboard_and_show_stale_data() {
             ("valueColumn", "tonnen"),
         ]
     };
-    let html = pc
-        .post_form(&editor, &form("1", "Staven"))
+    pc.post_form(&editor, &form("1", "Staven"))
         .await
-        .expect(200)
-        .text();
-    assert!(html.contains("Het onderdeel is toegevoegd."));
-    let html = pc
-        .post_form(&editor, &form("1", "Dubbel"))
+        .assert_shows(200, &["Het onderdeel is toegevoegd."]);
+    pc.post_form(&editor, &form("1", "Dubbel"))
         .await
-        .expect(409)
-        .text();
-    assert!(html.contains("intussen door iemand anders opgeslagen"));
+        .assert_shows(409, &["intussen door iemand anders opgeslagen"]);
     let mut bad = form("2", "");
     bad[2].1 = "pie";
     pc.post_form(&editor, &bad).await.assert_status(400);

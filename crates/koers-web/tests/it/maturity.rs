@@ -234,8 +234,9 @@ pub(crate) async fn tokens_are_single_use_and_bad_links_change_nothing() {
         .expect(404);
     assert!(r.text().contains("bestaat niet"));
     // An empty answer is refused with the form again.
-    let html = anon.post_form(&l[1], &[]).await.expect(400).text();
-    assert!(html.contains("beantwoord minstens één vraag"));
+    anon.post_form(&l[1], &[])
+        .await
+        .assert_shows(400, &["beantwoord minstens één vraag"]);
     assert_eq!(count().await, 1);
     // Reminders replace the unanswered link; the old one stops working.
     let fresh = c
@@ -302,14 +303,12 @@ async fn invitation_links_download_as_csv() {
     let csv = r.text();
     assert!(csv.contains("PV25,cio@gelderland.example,http://"), "{csv}");
     // A bad count is shown on the round page; nothing is created.
-    let r = pc
-        .post_form(
-            &format!("/volwassenheid/rondes/{round}/uitnodigingen"),
-            &[("participantId", ps[1].as_str()), ("count", "0")],
-        )
-        .await;
-    r.assert_status(400);
-    assert!(r.text().contains("geef een aantal van 1 tot 200"));
+    pc.post_form(
+        &format!("/volwassenheid/rondes/{round}/uitnodigingen"),
+        &[("participantId", ps[1].as_str()), ("count", "0")],
+    )
+    .await
+    .assert_shows(400, &["geef een aantal van 1 tot 200"]);
 }
 
 #[tokio::test]

@@ -140,8 +140,9 @@ pub(crate) async fn an_indicator_is_refreshed_judged_and_shown() {
         ("indicatorIds", id.as_str()),
     ];
     let monitor_page = format!("/informatieproducten/monitoren/{mid}");
-    let html = p.post_form(&monitor_page, &form).await.expect(200).text();
-    assert!(html.contains("Opgeslagen als nieuwe versie."));
+    p.post_form(&monitor_page, &form)
+        .await
+        .assert_shows(200, &["Opgeslagen als nieuwe versie."]);
     p.post_form(&monitor_page, &form).await.assert_status(409);
     let html = p
         .page(&format!("/informatieproducten/indicatoren/{id}"))
@@ -243,26 +244,22 @@ async fn bad_definitions_are_listed_field_by_field() {
     );
     // Through the page the form comes back with the problems beside the fields.
     let p = app.page_as("admin@pv26.example").await;
-    let html = p
-        .post_form(
-            "/informatieproducten/indicatoren",
-            &[
-                ("name", "Ritten"),
-                ("unit", "ritten"),
-                ("analysisId", analysis.as_str()),
-                ("periodColumn", "jaar"),
-                ("valueColumn", "ritten"),
-                ("grain", "year"),
-                ("direction", "down"),
-                ("greenThreshold", "1200"),
-                ("amberThreshold", "1000"),
-            ],
-        )
-        .await
-        .expect(400)
-        .text();
-    assert!(html.contains("id=\"amberThreshold-error\""));
-    assert!(html.contains("value=\"Ritten\""));
+    p.post_form(
+        "/informatieproducten/indicatoren",
+        &[
+            ("name", "Ritten"),
+            ("unit", "ritten"),
+            ("analysisId", analysis.as_str()),
+            ("periodColumn", "jaar"),
+            ("valueColumn", "ritten"),
+            ("grain", "year"),
+            ("direction", "down"),
+            ("greenThreshold", "1200"),
+            ("amberThreshold", "1000"),
+        ],
+    )
+    .await
+    .assert_shows(400, &["id=\"amberThreshold-error\"", "value=\"Ritten\""]);
     assert!(
         app.store
             .indicators()

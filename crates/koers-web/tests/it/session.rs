@@ -309,6 +309,21 @@ impl Resp {
         self
     }
 
+    /// Asserts the status and that the body (a page) shows each of `texts`, printing the
+    /// body when it does not.
+    #[track_caller]
+    pub fn assert_shows(&self, status: u16, texts: &[&str]) {
+        self.assert_status(status);
+        let body = self.text();
+        for text in texts {
+            assert!(
+                body.contains(text),
+                "{} shows no {text:?}: {body}",
+                self.what
+            );
+        }
+    }
+
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }

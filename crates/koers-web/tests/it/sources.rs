@@ -583,20 +583,18 @@ async fn the_pages_list_a_service_import_it_and_refresh() {
         .text();
     assert!(html.contains("value=\"wijkenbuurten:buurten\""), "{html}");
     // A bad area: the form again with the problem.
-    let r = c
-        .post_form(
-            "/bronnen/dienst",
-            &[
-                ("kind", "wfs"),
-                ("url", url.as_str()),
-                ("item", "wijkenbuurten:wijken"),
-                ("bbox", "9,9,1,1"),
-                ("every", "weekly"),
-            ],
-        )
-        .await;
-    r.assert_status(400);
-    assert!(r.text().contains("minx moet kleiner"));
+    c.post_form(
+        "/bronnen/dienst",
+        &[
+            ("kind", "wfs"),
+            ("url", url.as_str()),
+            ("item", "wijkenbuurten:wijken"),
+            ("bbox", "9,9,1,1"),
+            ("every", "weekly"),
+        ],
+    )
+    .await
+    .assert_shows(400, &["minx moet kleiner"]);
     let r = c
         .post_form(
             "/bronnen/dienst",
@@ -620,21 +618,18 @@ async fn the_pages_list_a_service_import_it_and_refresh() {
     let page = c.get_ok(&format!("/bronnen/{id}")).await.text();
     assert!(page.contains("Nu verversen"), "{page}");
     assert!(page.contains("Elke week"));
-    let html = c
-        .post_form(
-            &format!("/bronnen/{id}/dienst"),
-            &[
-                ("kind", "wfs"),
-                ("url", url.as_str()),
-                ("item", "wijkenbuurten:wijken"),
-                ("crs", "EPSG:28992"),
-                ("every", "daily"),
-            ],
-        )
-        .await
-        .expect(200)
-        .text();
-    assert!(html.contains("Het schema is opgeslagen"));
+    c.post_form(
+        &format!("/bronnen/{id}/dienst"),
+        &[
+            ("kind", "wfs"),
+            ("url", url.as_str()),
+            ("item", "wijkenbuurten:wijken"),
+            ("crs", "EPSG:28992"),
+            ("every", "daily"),
+        ],
+    )
+    .await
+    .assert_shows(200, &["Het schema is opgeslagen"]);
     c.post_form(&format!("/bronnen/{id}/verversen"), &[])
         .await
         .assert_status(303);
