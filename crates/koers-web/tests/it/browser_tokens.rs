@@ -9,14 +9,8 @@ use fantoccini::{Locator, key::Key};
 #[tokio::test]
 async fn an_analyst_makes_uses_and_revokes_an_api_token() {
     let app = TestApp::spawn().await;
-    crate::helpers::user(
-        &app.store,
-        "analist@pv26.example",
-        &app.org_a,
-        &[koers_core::Role::Analyst],
-        false,
-    )
-    .await;
+    app.add_user("analist@pv26.example", koers_core::Role::Analyst)
+        .await;
     let (_driver, c, _profile) = start_browser().await;
     sign_in(&c, &app, "analist@pv26.example").await;
     c.goto(&app.url("/account")).await.unwrap();

@@ -565,14 +565,8 @@ async fn pages_build_refresh_and_export_a_dashboard_and_show_stale_data() {
 async fn a_dashboard_snapshot_is_read_only_by_those_the_dashboard_is_shared_with() {
     let app = TestApp::spawn().await;
     let (p, m, g) = freight(&app).await;
-    crate::helpers::user(
-        &app.store,
-        "bestuur@pv26.example",
-        &app.org_a,
-        &[koers_core::Role::BoardMember],
-        false,
-    )
-    .await;
+    app.add_user("bestuur@pv26.example", koers_core::Role::BoardMember)
+        .await;
     let c = app.api_as("admin@pv26.example").await;
     let mut def = definition(&p, &m, &g);
     def["widgets"][4]["text"] = json!("Vertrouwelijk 987654");

@@ -60,7 +60,7 @@ pub struct TestApp {
     db: Option<Arc<TestDatabase>>,
 }
 
-pub(crate) async fn user(
+async fn user(
     store: &Store,
     email: &str,
     org: &Organisation,
@@ -419,6 +419,12 @@ impl TestApp {
             .audit_events(&self.org_a.id, limit, None)
             .await
             .unwrap()
+    }
+
+    /// Adds `email` to organisation A with `role` (not a deployment administrator), in the
+    /// store; the user.
+    pub async fn add_user(&self, email: &str, role: Role) -> User {
+        user(&self.store, email, &self.org_a, &[role], false).await
     }
 
     /// The user with the address `email`, from the store.

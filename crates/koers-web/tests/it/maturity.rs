@@ -595,6 +595,29 @@ async fn documents_are_checked_extracted_and_coded() {
 }
 
 /// A round of organisation A with a participant and a source, for the isolation walk.
+/// Adds the notes of an interview with participant `participant_id` to `round`, in the
+/// store; the source.
+pub(crate) async fn add_interview(
+    app: &TestApp,
+    round: &koers_store::maturity::Round,
+    participant_id: &str,
+    title: &str,
+    text: &str,
+) -> koers_store::maturity::Source {
+    let draft = koers_store::maturity::SourceDraft {
+        participant_id,
+        kind: "interview",
+        title,
+        file: None,
+        text,
+    };
+    app.store
+        .maturity()
+        .add_source(round, &draft, &koers_store::Actor::cli())
+        .await
+        .unwrap()
+}
+
 pub(crate) async fn objects_of_a(app: &TestApp) -> (String, String, String) {
     use koers_core::maturity::{ParticipantDraft, RoundDraft, Weights, default_items};
     let actor = koers_store::Actor::cli();
@@ -627,22 +650,7 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> (String, String, String) {
         )
         .await
         .unwrap();
-    let s = app
-        .store
-        .maturity()
-        .add_source(
-            &round,
-            &koers_store::maturity::SourceDraft {
-                participant_id: &p.id,
-                kind: "interview",
-                title: "Geheim gesprek",
-                file: None,
-                text: "Geheim",
-            },
-            &actor,
-        )
-        .await
-        .unwrap();
+    let s = add_interview(app, &round, &p.id, "Geheim gesprek", "Geheim").await;
     let key = fw[0].framework.dimensions[0].key.clone();
     app.store
         .maturity()

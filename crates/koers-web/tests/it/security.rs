@@ -374,7 +374,7 @@ async fn authorization_matrix_over_every_api_route() {
     let plain = reqwest::Client::new();
     for role in roles {
         let email = format!("matrix-{}@pv26.example", role.as_str().replace('_', "-"));
-        let user = crate::helpers::user(&app.store, &email, &app.org_a, &[role], false).await;
+        let user = app.add_user(&email, role).await;
         let c = app.api_as(&email).await;
         let token = app.token_for(&user, &app.org_a.id, "read_write").await;
         let read_only = app.token_for(&user, &app.org_a.id, "read").await;

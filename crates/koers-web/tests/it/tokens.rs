@@ -267,14 +267,7 @@ async fn csrf_is_needed_with_a_cookie_but_not_with_a_bearer_token() {
 #[tokio::test]
 async fn a_token_acts_with_the_users_current_roles() {
     let app = TestApp::spawn().await;
-    let analyst = crate::helpers::user(
-        &app.store,
-        "analist@pv26.example",
-        &app.org_a,
-        &[Role::Analyst],
-        false,
-    )
-    .await;
+    let analyst = app.add_user("analist@pv26.example", Role::Analyst).await;
     let token = app.token_for(&analyst, &app.org_a.id, "read_write").await;
     let script = app.with_token(&token);
     let post = |title: &str| {
