@@ -290,40 +290,9 @@ pub(crate) async fn completion_rule_certificate_and_links() {
 
     // A project on a question (M4) and a monitor (M3) of the organisation; those of another
     // organisation cannot be linked.
-    let task = a
-        .create(
-            "/api/v1/policy-tasks",
-            &json!({"name": "Mobiliteit", "theme": "mobility"}),
-        )
-        .await;
-    let question = a
-        .create(
-            "/api/v1/data-questions",
-            &json!({"taskId": task["id"], "question": "Hoe druk is het op de N201?"}),
-        )
-        .await;
-    let monitor = a
-        .create(
-            "/api/v1/monitors",
-            &json!({"name": "Tijdmachine", "indicatorIds": []}),
-        )
-        .await;
+    let (question, monitor) = question_and_monitor(&a, "Hoe druk is het op de N201?").await;
     let b = app.api_as("admin@gm0796.example").await;
-    let task_b = b
-        .create(
-            "/api/v1/policy-tasks",
-            &json!({"name": "Wonen", "theme": "housing"}),
-        )
-        .await;
-    let question_b = b
-        .create(
-            "/api/v1/data-questions",
-            &json!({"taskId": task_b["id"], "question": "Van B?"}),
-        )
-        .await;
-    let monitor_b = b
-        .create("/api/v1/monitors", &json!({"name": "Van B"}))
-        .await;
+    let (question_b, monitor_b) = question_and_monitor(&b, "Van B?").await;
     let problem = a.post_json(&format!("/api/v1/learning/cohorts/{cid}/projects"), &json!({"title": "Kaping", "questionId": question_b["id"], "productKind": "monitor", "productId": monitor_b["id"]})).await.expect(400).json();
     let names = invalid_names(&problem);
     assert_eq!(names, ["questionId", "productId"]);
@@ -397,4 +366,28 @@ async fn every_page_renders_and_another_organisation_gets_404() {
     for p in &pages[1..] {
         b.get(p).await.assert_status(404);
     }
+}
+
+/// A data question `question` (on a new policy task) and an empty monitor of the
+/// organisation `c` acts in, made through the API.
+async fn question_and_monitor(c: &Session, question: &str) -> (Value, Value) {
+    let task = c
+        .create(
+            "/api/v1/policy-tasks",
+            &json!({"name": "Mobiliteit", "theme": "mobility"}),
+        )
+        .await;
+    let question = c
+        .create(
+            "/api/v1/data-questions",
+            &json!({"taskId": task["id"], "question": question}),
+        )
+        .await;
+    let monitor = c
+        .create(
+            "/api/v1/monitors",
+            &json!({"name": "Tijdmachine", "indicatorIds": []}),
+        )
+        .await;
+    (question, monitor)
 }
