@@ -76,18 +76,7 @@ fn demo_catalog_query_and_bad_input() {
     // A good one becomes a dataset.
     let good = d.join("inwoners.csv");
     std::fs::write(&good, "gm,inwoners\nGM0344,367984\n").unwrap();
-    let o = koers(
-        d,
-        &[
-            "dataset",
-            "import",
-            good.to_str().unwrap(),
-            "--name",
-            "inwoners",
-        ],
-    );
-    assert!(o.status.success(), "{:?}", text(&o));
-    assert!(text(&o).0.contains("inwoners versie 1"));
+    assert!(import_as(d, &good, "inwoners").contains("inwoners versie 1"));
     let o = koers(d, &["dataset", "import", "file:///etc/passwd"]);
     assert_eq!(o.status.code(), Some(1));
     let o = koers(d, &["query", "--org", "GM9999", "SELECT 1"]);
@@ -434,6 +423,16 @@ fn the_commands_and_the_server_run_on_postgres() {
         out.contains("\"inwoners\"") && out.contains("\"gemeenten\""),
         "{out}"
     );
+}
+
+/// `koers dataset import FILE --name NAME` in `data`, which must succeed; what it printed.
+fn import_as(data: &Path, file: &Path, name: &str) -> String {
+    let o = koers(
+        data,
+        &["dataset", "import", file.to_str().unwrap(), "--name", name],
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    text(&o).0
 }
 
 fn query_csv(data: &Path, sql: &str) -> String {
