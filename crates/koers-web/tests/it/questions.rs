@@ -53,21 +53,14 @@ pub(crate) async fn a_question_closes_the_policy_cycle() {
         .save_analysis(&app.org_a.id, "Wegvakken slecht", "SELECT 1", &[])
         .await;
     let ev = format!("/api/v1/data-questions/{qid}/evidence");
-    assert_eq!(
-        c.post_json(&ev, &json!({"kind": "dataset", "target": "nope"}))
+    let link = async |kind: &str, target: &str| {
+        c.post_json(&ev, &json!({"kind": kind, "target": target}))
             .await
-            .status(),
-        400
-    );
-    assert_eq!(
-        c.post_json(
-            &ev,
-            &json!({"kind": "product", "target": "javascript:alert(1)"})
-        )
-        .await
-        .status(),
-        400
-    );
+            .status()
+    };
+    for (kind, target) in [("dataset", "nope"), ("product", "javascript:alert(1)")] {
+        assert_eq!(link(kind, target).await, 400, "{kind} {target}");
+    }
     let tmp = app.ws.temp_path("csv").unwrap();
     std::fs::write(&tmp, "wegvak,conditie\nN201-1,3\n").unwrap();
     let options = ImportOptions {
@@ -78,27 +71,13 @@ pub(crate) async fn a_question_closes_the_policy_cycle() {
         .import_path(&app.org_a, tmp, "wegvakken", options)
         .await
         .unwrap();
-    assert_eq!(
-        c.post_json(&ev, &json!({"kind": "dataset", "target": ds.id}))
-            .await
-            .status(),
-        200
-    );
-    assert_eq!(
-        c.post_json(&ev, &json!({"kind": "analysis", "target": analysis}))
-            .await
-            .status(),
-        200
-    );
-    assert_eq!(
-        c.post_json(
-            &ev,
-            &json!({"kind": "product", "target": "/informatieproducten/wegen"})
-        )
-        .await
-        .status(),
-        200
-    );
+    for (kind, target) in [
+        ("dataset", ds.id.as_str()),
+        ("analysis", analysis.as_str()),
+        ("product", "/informatieproducten/wegen"),
+    ] {
+        assert_eq!(link(kind, target).await, 200, "{kind} {target}");
+    }
     c.post_json(&url, &json!({"to": "evaluated", "evaluationChanged": "Budget naar de N201", "evaluationLearned": "Conditiedata jaarlijks verversen"})).await.assert_status(200);
     let cycle: Value = c.get_json(&format!("/api/v1/policy-tasks/{task_id}")).await;
     assert_eq!(cycle["questions"][0]["closed"], true);
