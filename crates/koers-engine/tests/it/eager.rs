@@ -5,7 +5,7 @@ use datafusion::arrow::util::pretty::pretty_format_batches;
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
 use koers_engine::TableRef;
 
-use crate::helpers::{Work, engine, table};
+use crate::helpers::{Work, engine, explain, table};
 
 /// Movements (some with an origin the lookup does not know, some without one) and a lookup
 /// table in which one code occurs twice, so a movement meets zero, one or two lookup rows.
@@ -115,16 +115,7 @@ async fn aggregates_before_the_join_where_it_applies() {
         .iter()
         .zip([true, true, true, false, false, false, false])
     {
-        let batches = ctx
-            .sql(&format!("EXPLAIN {sql}"))
-            .await
-            .expect("plans")
-            .collect()
-            .await
-            .expect("explains");
-        let text = pretty_format_batches(&batches)
-            .expect("formats")
-            .to_string();
+        let text = explain(&ctx, sql).await;
         assert_eq!(text.contains("__koers_eager_"), rewritten, "{sql}\n{text}");
     }
 }

@@ -2,7 +2,7 @@
 
 use koers_engine::export::{ExportFormat, export};
 
-use crate::helpers::{Work, engine, table};
+use crate::helpers::{Work, engine, geom_field, table};
 
 #[tokio::test]
 async fn exports_three_formats() {
@@ -55,16 +55,7 @@ async fn exports_three_formats() {
     let path = w.dir.path().join("out.parquet");
     let file = std::fs::File::create(&path).expect("create");
     export(&out, ExportFormat::Parquet, file).expect("parquet");
-    let reader =
-        datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
-            std::fs::File::open(&path).expect("open"),
-        )
-        .expect("reads");
-    let field = reader
-        .schema()
-        .field_with_name("geom")
-        .expect("geom")
-        .clone();
+    let field = geom_field(&path);
     assert_eq!(
         field
             .metadata()

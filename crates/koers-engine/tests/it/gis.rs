@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::datatypes::DataType;
-use koers_engine::{EngineError, ImportedVersion, NoProgress, import_file};
+use koers_engine::{ImportedVersion, NoProgress, import_file};
 use shapefile::dbase::{self, FieldName, FieldValue, TableWriterBuilder};
 use shapefile::{Point, Polygon, PolygonRing, ShapeWriter};
 
-use crate::helpers::{Work, engine, table};
+use crate::helpers::{Work, column_types, engine, invalid_message, table};
 
 const RD_PRJ: &str = r#"PROJCS["RD_New",GEOGCS["GCS_Amersfoort",DATUM["D_Amersfoort",SPHEROID["Bessel_1841",6377397.155,299.1528128]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],PROJECTION["Double_Stereographic"],PARAMETER["False_Easting",155000.0],PARAMETER["False_Northing",463000.0],PARAMETER["Central_Meridian",5.38763888888889],PARAMETER["Scale_Factor",0.9999079],PARAMETER["Latitude_Of_Origin",52.15616055555555],UNIT["Meter",1.0]]"#;
 const WGS84_PRJ: &str = r#"GEOGCS["GCS_WGS_1984",DATUM["D_WGS_1984",SPHEROID["WGS_1984",6378137.0,298.257223563]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]]"#;
@@ -178,13 +178,6 @@ fn zip_dir(dir: &Path, stem: &str, prefix: &str) -> Vec<u8> {
     zip_of(&refs)
 }
 
-fn types(v: &ImportedVersion) -> Vec<(String, String)> {
-    v.columns
-        .iter()
-        .map(|c| (c.name.clone(), c.data_type.clone()))
-        .collect()
-}
-
 fn texts(a: &ArrayRef) -> Vec<String> {
     let a = datafusion::arrow::compute::cast(a, &DataType::Utf8).expect("casts");
     let s = a.as_string::<i32>();
@@ -215,19 +208,6 @@ async fn rows(v: &ImportedVersion, sql: &str) -> Vec<Vec<String>> {
     rows
 }
 
-fn invalid_message(r: Result<ImportedVersion, EngineError>) -> String {
-    match r {
-        Err(EngineError::InvalidInput { message, .. }) => message,
-        other => panic!("expected invalid input, got {other:?}"),
-    }
-}
-
-fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
-    v.iter()
-        .map(|(a, b)| (a.to_string(), b.to_string()))
-        .collect()
-}
-
 #[tokio::test]
 async fn shapefile_attributes_geometry_and_rd_from_prj() {
     let w = Work::new();
@@ -236,8 +216,8 @@ async fn shapefile_attributes_geometry_and_rd_from_prj() {
     assert_eq!(v.row_count, 3);
     assert_eq!(v.format, koers_engine::Format::Shapefile);
     assert_eq!(
-        types(&v),
-        pairs(&[
+        column_types(&v),
+        [
             ("Naam", "Utf8"),
             ("aantal", "Int64"),
             ("Opp", "Float64"),
@@ -245,7 +225,7 @@ async fn shapefile_attributes_geometry_and_rd_from_prj() {
             ("actief", "Boolean"),
             ("sinds", "Date32"),
             ("geom", "Binary"),
-        ])
+        ]
     );
     let g = v.geometry.as_ref().expect("geometry");
     assert_eq!((g.column.as_str(), g.crs.as_str()), ("geom", "EPSG:28992"));
@@ -299,7 +279,7 @@ async fn zipped_shapefile_in_a_folder_with_wgs84() {
     let v = w.import(&src, "punten.parquet");
     assert_eq!(v.row_count, 2);
     assert_eq!(v.format, koers_engine::Format::Shapefile);
-    assert_eq!(types(&v), pairs(&[("naam", "Utf8"), ("geom", "Binary")]));
+    assert_eq!(column_types(&v), [("naam", "Utf8"), ("geom", "Binary")]);
     let g = v.geometry.as_ref().expect("geometry");
     assert_eq!(g.crs, "EPSG:4326");
     assert_eq!(g.types, ["Point"]);
@@ -318,7 +298,7 @@ async fn zipped_shapefile_in_a_folder_with_wgs84() {
 fn shapefile_crs_must_be_known_or_given() {
     let w = Work::new();
     let shp = write_points(w.dir.path(), Some(MERCATOR_PRJ));
-    let m = invalid_message(import_file(&shp, &w.opts("p.parquet"), &NoProgress));
+    let m = w.refused(&shp, "p.parquet");
     assert!(
         m.contains("WGS_1984_Web_Mercator_Auxiliary_Sphere")
             && m.contains("EPSG:28992")
@@ -334,7 +314,7 @@ fn shapefile_crs_must_be_known_or_given() {
 
     // No .prj at all: the same request for the CRS.
     std::fs::remove_file(w.dir.path().join("punten.prj")).expect("rm");
-    let m = invalid_message(import_file(&shp, &w.opts("q.parquet"), &NoProgress));
+    let m = w.refused(&shp, "q.parquet");
     assert!(m.contains(".prj") && m.contains("--crs"), "{m}");
 }
 
@@ -343,7 +323,7 @@ fn bad_shapefiles_are_refused_and_leave_nothing() {
     let w = Work::new();
     // A zip without a .shp.
     let src = w.write("leeg.zip", &zip_of(&[("readme.txt", b"nothing here")]));
-    let m = invalid_message(import_file(&src, &w.opts("a.parquet"), &NoProgress));
+    let m = w.refused(&src, "a.parquet");
     assert!(m.contains("no .shp"), "{m}");
 
     // A zip with an entry that climbs out of the folder.
@@ -351,7 +331,7 @@ fn bad_shapefiles_are_refused_and_leave_nothing() {
     std::fs::create_dir_all(&set).expect("dir");
     write_points(&set, Some(WGS84_PRJ));
     let src = w.write("klimmer.zip", &zip_dir(&set, "punten", "../"));
-    let m = invalid_message(import_file(&src, &w.opts("b.parquet"), &NoProgress));
+    let m = w.refused(&src, "b.parquet");
     assert!(m.contains("unsafe path"), "{m}");
 
     // A .shp without its .dbf.
@@ -359,7 +339,7 @@ fn bad_shapefiles_are_refused_and_leave_nothing() {
     std::fs::create_dir_all(&lone).expect("dir");
     let shp = write_points(&lone, Some(WGS84_PRJ));
     std::fs::remove_file(lone.join("punten.dbf")).expect("rm");
-    let m = invalid_message(import_file(&shp, &w.opts("c.parquet"), &NoProgress));
+    let m = w.refused(&shp, "c.parquet");
     assert!(m.contains(".dbf"), "{m}");
 
     // A truncated .shp (cut in the middle of the second point).
@@ -369,7 +349,7 @@ fn bad_shapefiles_are_refused_and_leave_nothing() {
     let bytes = std::fs::read(&shp).expect("read");
     std::fs::write(&shp, &bytes[..bytes.len() - 10]).expect("write");
     std::fs::remove_file(cut.join("punten.shx")).expect("rm");
-    let m = invalid_message(import_file(&shp, &w.opts("d.parquet"), &NoProgress));
+    let m = w.refused(&shp, "d.parquet");
     assert!(m.contains("shape 2"), "{m}");
 
     // Two shapefiles in one zip.
@@ -389,7 +369,7 @@ fn bad_shapefiles_are_refused_and_leave_nothing() {
         .map(|(n, b)| (n.as_str(), b.as_slice()))
         .collect();
     let src = w.write("twee.zip", &zip_of(&refs));
-    let m = invalid_message(import_file(&src, &w.opts("e.parquet"), &NoProgress));
+    let m = w.refused(&src, "e.parquet");
     assert!(m.contains("2 shapefiles"), "{m}");
 
     assert!(w.outputs().is_empty(), "{:?}", w.outputs());
@@ -630,8 +610,8 @@ async fn geopackage_features_with_gp_header_geometry() {
     assert_eq!(v.row_count, 4);
     assert_eq!(v.format, koers_engine::Format::GeoPackage);
     assert_eq!(
-        types(&v),
-        pairs(&[
+        column_types(&v),
+        [
             ("fid", "Int64"),
             ("Naam", "Utf8"),
             ("bouwjaar", "Int64"),
@@ -640,7 +620,7 @@ async fn geopackage_features_with_gp_header_geometry() {
             ("gemeten", "Date32"),
             ("bijgewerkt", "Timestamp(µs)"),
             ("geom", "Binary"),
-        ])
+        ]
     );
     let g = v.geometry.as_ref().expect("geometry");
     assert_eq!((g.column.as_str(), g.crs.as_str()), ("geom", "EPSG:28992"));
@@ -696,7 +676,7 @@ fn geopackage_layers_are_chosen_by_name() {
     let w = Work::new();
     let src = w.dir.path().join("twee.gpkg");
     write_gpkg(&src, Some(4326));
-    let m = invalid_message(import_file(&src, &w.opts("x.parquet"), &NoProgress));
+    let m = w.refused(&src, "x.parquet");
     assert!(
         m.contains("2 layers") && m.contains("gebouwen, wegen") && m.contains("--layer"),
         "{m}"
@@ -748,7 +728,7 @@ fn bad_geopackages_are_refused_and_leave_nothing() {
         .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
         .collect();
     let src = w.write("ruis.gpkg", &noise);
-    let m = invalid_message(import_file(&src, &w.opts("a.parquet"), &NoProgress));
+    let m = w.refused(&src, "a.parquet");
     assert!(m.contains("not an SQLite database"), "{m}");
 
     // An SQLite database that is no GeoPackage.
@@ -757,7 +737,7 @@ fn bad_geopackages_are_refused_and_leave_nothing() {
     c.execute_batch("CREATE TABLE t (a INTEGER); INSERT INTO t VALUES (1);")
         .expect("table");
     drop(c);
-    let m = invalid_message(import_file(&src, &w.opts("b.parquet"), &NoProgress));
+    let m = w.refused(&src, "b.parquet");
     assert!(
         m.contains("not a GeoPackage") && m.contains("gpkg_contents"),
         "{m}"
@@ -767,7 +747,7 @@ fn bad_geopackages_are_refused_and_leave_nothing() {
     let mut broken = b"SQLite format 3\0".to_vec();
     broken.extend_from_slice(&noise);
     let src = w.write("kapot.gpkg", &broken);
-    let m = invalid_message(import_file(&src, &w.opts("c.parquet"), &NoProgress));
+    let m = w.refused(&src, "c.parquet");
     assert!(m.contains("GeoPackage"), "{m}");
 
     // A geometry that is not a GeoPackage blob.
@@ -780,7 +760,7 @@ fn bad_geopackages_are_refused_and_leave_nothing() {
     )
     .expect("update");
     drop(c);
-    let m = invalid_message(import_file(&src, &w.opts("d.parquet"), &NoProgress));
+    let m = w.refused(&src, "d.parquet");
     assert!(m.contains("row 2") && m.contains("GP header"), "{m}");
 
     assert!(w.outputs().is_empty(), "{:?}", w.outputs());
@@ -846,7 +826,7 @@ async fn shapefile_z_and_m_are_dropped_and_parts_become_multilines() {
     drop(wr);
     std::fs::write(w.dir.path().join("leidingen.prj"), RD_PRJ).expect("prj");
     let v = w.import(&shp, "leidingen.parquet");
-    assert_eq!(types(&v), pairs(&[("id", "Int64"), ("geom", "Binary")]));
+    assert_eq!(column_types(&v), [("id", "Int64"), ("geom", "Binary")]);
     assert_eq!(
         v.geometry.as_ref().map(|g| g.types.clone()),
         Some(vec![

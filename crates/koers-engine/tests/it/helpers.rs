@@ -2,8 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
+use datafusion::arrow::datatypes::Field;
+use datafusion::prelude::SessionContext;
 use koers_engine::{
-    Engine, EngineConfig, ImportOptions, ImportedVersion, NoProgress, TableRef, import_file,
+    Engine, EngineConfig, EngineError, ImportOptions, ImportedVersion, NoProgress, TableRef,
+    import_file,
 };
 
 /// A temporary directory with a `data` output folder.
@@ -42,6 +45,11 @@ impl Work {
         import_file(src, &self.opts(file_name), &NoProgress).expect("imports")
     }
 
+    /// Imports `src`, which must be refused as invalid input; the message.
+    pub fn refused(&self, src: &Path, file_name: &str) -> String {
+        invalid_message(import_file(src, &self.opts(file_name), &NoProgress))
+    }
+
     /// Files in the output folder (to check that failed imports leave nothing).
     pub fn outputs(&self) -> Vec<String> {
         match std::fs::read_dir(self.out()) {
@@ -70,4 +78,45 @@ pub fn engine() -> Engine {
 
 pub fn table(name: &str, v: &ImportedVersion) -> TableRef {
     TableRef::new(name, v.path.clone())
+}
+
+/// The message of an import refused as invalid input; panics on anything else.
+pub fn invalid_message(r: Result<ImportedVersion, EngineError>) -> String {
+    match r {
+        Err(EngineError::InvalidInput { message, .. }) => message,
+        other => panic!("expected invalid input, got {other:?}"),
+    }
+}
+
+/// The name and data type of every column of an imported version, in order.
+pub fn column_types(v: &ImportedVersion) -> Vec<(&str, &str)> {
+    v.columns
+        .iter()
+        .map(|c| (c.name.as_str(), c.data_type.as_str()))
+        .collect()
+}
+
+/// The plan DataFusion makes for `sql` in `ctx`, as text (`EXPLAIN`).
+pub async fn explain(ctx: &SessionContext, sql: &str) -> String {
+    let batches = ctx
+        .sql(&format!("EXPLAIN {sql}"))
+        .await
+        .expect("plans")
+        .collect()
+        .await
+        .expect("explains");
+    datafusion::arrow::util::pretty::pretty_format_batches(&batches)
+        .expect("formats")
+        .to_string()
+}
+
+/// The field `geom` of the Parquet file at `path`.
+pub fn geom_field(path: &Path) -> Field {
+    let file = std::fs::File::open(path).expect("open");
+    datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .expect("parquet")
+        .schema()
+        .field_with_name("geom")
+        .expect("geom")
+        .clone()
 }

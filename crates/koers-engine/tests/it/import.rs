@@ -2,7 +2,7 @@
 
 use koers_engine::{EngineError, NoProgress, import_file};
 
-use crate::helpers::{Work, boundaries};
+use crate::helpers::{Work, boundaries, column_types, geom_field};
 
 #[test]
 fn csv_is_typed_and_profiled() {
@@ -14,13 +14,8 @@ fn csv_is_typed_and_profiled() {
     let v = w.import(&src, "m@1.parquet");
     assert_eq!(v.row_count, 3);
     assert!(v.byte_size > 0 && v.path.exists());
-    let types: Vec<(&str, &str)> = v
-        .columns
-        .iter()
-        .map(|c| (c.name.as_str(), c.data_type.as_str()))
-        .collect();
     assert_eq!(
-        types,
+        column_types(&v),
         [
             ("gm_code", "Utf8"),
             ("Name", "Utf8"),
@@ -51,18 +46,11 @@ fn csv_with_semicolons() {
     assert_eq!(v.columns[0].data_type, "Int64");
 }
 
-fn invalid_message(r: Result<koers_engine::ImportedVersion, EngineError>) -> String {
-    match r {
-        Err(EngineError::InvalidInput { message, .. }) => message,
-        other => panic!("expected invalid input, got {other:?}"),
-    }
-}
-
 #[test]
 fn ragged_csv_names_the_line_and_leaves_nothing() {
     let w = Work::new();
     let src = w.write("r.csv", b"a,b,c\n1,2,3\n4,5\n6,7,8\n");
-    let m = invalid_message(import_file(&src, &w.opts("r.parquet"), &NoProgress));
+    let m = w.refused(&src, "r.parquet");
     assert!(m.contains("line 3"), "{m}");
     assert!(w.outputs().is_empty(), "{:?}", w.outputs());
 }
@@ -71,7 +59,7 @@ fn ragged_csv_names_the_line_and_leaves_nothing() {
 fn mis_encoded_csv_names_the_line() {
     let w = Work::new();
     let src = w.write("l.csv", b"plaats,n\nUtrecht,1\nGen\xe8ve,2\n");
-    let m = invalid_message(import_file(&src, &w.opts("l.parquet"), &NoProgress));
+    let m = w.refused(&src, "l.parquet");
     assert!(m.contains("line 3") && m.contains("UTF-8"), "{m}");
     assert!(w.outputs().is_empty());
 }
@@ -140,15 +128,7 @@ fn geojson_properties_and_geometry() {
     assert!((bbox[0] - 5.1).abs() < 1e-9 && (bbox[3] - 52.3).abs() < 1e-9);
 
     // The field carries GeoArrow metadata.
-    let file = std::fs::File::open(&v.path).expect("open");
-    let reader =
-        datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
-            .expect("parquet");
-    let field = reader
-        .schema()
-        .field_with_name("geom")
-        .expect("geom")
-        .clone();
+    let field = geom_field(&v.path);
     assert_eq!(
         field
             .metadata()
@@ -305,13 +285,8 @@ fn xlsx_first_sheet_with_header() {
     let src = w.write("g.xlsx", &xlsx(&refs));
     let v = w.import(&src, "g.parquet");
     assert_eq!(v.row_count, 2);
-    let types: Vec<(&str, &str)> = v
-        .columns
-        .iter()
-        .map(|c| (c.name.as_str(), c.data_type.as_str()))
-        .collect();
     assert_eq!(
-        types,
+        column_types(&v),
         [
             ("Gemeente", "Utf8"),
             ("inwoners", "Int64"),

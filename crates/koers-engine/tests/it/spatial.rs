@@ -4,7 +4,7 @@ use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::{Float64Type, Int64Type};
 use koers_engine::TableRef;
 
-use crate::helpers::{Work, boundaries, engine, table};
+use crate::helpers::{Work, boundaries, engine, explain, table};
 
 fn setup(w: &Work) -> Vec<TableRef> {
     let g = w.import(
@@ -73,27 +73,9 @@ async fn indexed_join_equals_nested_loop() {
     let tables = setup(&w);
     let e = engine();
     let ctx = e.context(&tables).await.expect("context");
-    let plan = ctx
-        .sql(&format!("EXPLAIN {S1}"))
-        .await
-        .expect("plans")
-        .collect()
-        .await
-        .expect("explains");
-    let text = datafusion::arrow::util::pretty::pretty_format_batches(&plan)
-        .expect("formats")
-        .to_string();
+    let text = explain(&ctx, S1).await;
     assert!(text.contains("SpatialJoinExec"), "{text}");
-    let nested = ctx
-        .sql(&format!("EXPLAIN {S1_NESTED}"))
-        .await
-        .expect("plans")
-        .collect()
-        .await
-        .expect("explains");
-    let nested_text = datafusion::arrow::util::pretty::pretty_format_batches(&nested)
-        .expect("formats")
-        .to_string();
+    let nested_text = explain(&ctx, S1_NESTED).await;
     assert!(!nested_text.contains("SpatialJoinExec"), "{nested_text}");
 
     let fast = e.query(S1, &tables).await.expect("indexed join runs");
@@ -129,16 +111,7 @@ async fn a_condition_beside_the_spatial_predicate_keeps_the_index() {
         &format!("({cond})"),
     );
     let ctx = e.context(&tables).await.expect("context");
-    let plan = ctx
-        .sql(&format!("EXPLAIN {indexed}"))
-        .await
-        .expect("plans")
-        .collect()
-        .await
-        .expect("explains");
-    let text = datafusion::arrow::util::pretty::pretty_format_batches(&plan)
-        .expect("formats")
-        .to_string();
+    let text = explain(&ctx, &indexed).await;
     assert!(text.contains("SpatialJoinExec"), "{text}");
     let fast = e.query(&indexed, &tables).await.expect("indexed join runs");
     let slow = e.query(&nested, &tables).await.expect("nested loop runs");

@@ -91,13 +91,7 @@ pub(crate) async fn saved_analyses_with_parameters() {
         r.text()
     };
     assert!(html.is_empty(), "{html}");
-    let a = app
-        .store
-        .catalog()
-        .analyses(&app.org_a.id)
-        .await
-        .unwrap()
-        .remove(0);
+    let a = app.analyses().await.remove(0);
     let run_url = format!("/analyses/{}/uitvoeren", a.id);
     let html = c.post_form(&run_url, &[]).await.text();
     assert!(
@@ -107,11 +101,9 @@ pub(crate) async fn saved_analyses_with_parameters() {
     let html = c.post_form(&run_url, &[("p_minimum", "1000")]).await.text();
     assert!(html.contains(">Veenendaal<"));
     // An injection attempt through a parameter is a type error, not SQL.
-    let r = c
-        .post_form(&run_url, &[("p_minimum", "0; DROP TABLE gemeenten")])
-        .await;
-    r.assert_status(400);
-    assert!(r.text().contains("geheel getal"));
+    c.post_form(&run_url, &[("p_minimum", "0; DROP TABLE gemeenten")])
+        .await
+        .assert_shows(400, &["geheel getal"]);
     // A viewer may run it but not write SQL.
     let v = app.page_as("viewer@pv26.example").await;
     assert_eq!(v.post_form(&run_url, &[]).await.status(), 200);
@@ -126,15 +118,7 @@ pub(crate) async fn saved_analyses_with_parameters() {
             .status(),
         404
     );
-    assert_eq!(
-        app.store
-            .catalog()
-            .analyses(&app.org_a.id)
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(app.analyses().await.len(), 1);
 }
 
 #[tokio::test]

@@ -21,47 +21,30 @@ fn problem(r: Resp, status: u16) -> Value {
 async fn wrong_password_and_unknown_user_look_the_same() {
     let app = TestApp::spawn().await;
     let c = app.anonymous();
-    let wrong = c
-        .post_json(
-            "/api/v1/sessions",
-            &json!({"email": "admin@pv26.example", "password": "not the password"}),
-        )
-        .await;
-    let wrong = problem(wrong, 401);
-    let unknown = c
-        .post_json(
-            "/api/v1/sessions",
-            &json!({"email": "nobody@pv26.example", "password": "not the password"}),
-        )
-        .await;
-    let unknown = problem(unknown, 401);
+    let wrong = problem(
+        c.try_sign_in("admin@pv26.example", "not the password")
+            .await,
+        401,
+    );
+    let unknown = problem(
+        c.try_sign_in("nobody@pv26.example", "not the password")
+            .await,
+        401,
+    );
     assert_eq!(wrong["detail"], unknown["detail"]);
 }
 
 #[tokio::test]
 async fn sign_in_is_rate_limited() {
-    let app = TestApp::spawn_with(WebConfig {
-        login_max_failures: 3,
-        ..WebConfig::default()
-    })
-    .await;
+    let app = TestApp::spawn_with_login_limit(3).await;
     let c = app.anonymous();
     for _ in 0..3 {
-        let r = c
-            .post_json(
-                "/api/v1/sessions",
-                &json!({"email": "admin@pv26.example", "password": "wrong wrong wrong"}),
-            )
-            .await;
-        assert_eq!(r.status(), 401);
+        c.try_sign_in("admin@pv26.example", "wrong wrong wrong")
+            .await
+            .assert_status(401);
     }
     // Even the right password is refused while the limit holds.
-    let r = c
-        .post_json(
-            "/api/v1/sessions",
-            &json!({"email": "admin@pv26.example", "password": PASSWORD}),
-        )
-        .await;
+    let r = c.try_sign_in("admin@pv26.example", PASSWORD).await;
     assert!(r.headers().contains_key("retry-after"));
     problem(r, 429);
 }
@@ -118,7 +101,7 @@ async fn changes_need_the_csrf_token() {
         403,
     );
     assert_eq!(app.member_count().await, before, "nothing written");
-    let added = c.post_json(&url, &body).await.expect(201).json();
+    let added = c.create(&url, &body).await;
     assert!(added["initialPassword"].as_str().unwrap().len() >= 12);
     assert_eq!(app.member_count().await, before + 1);
 }
@@ -252,13 +235,11 @@ pub(crate) async fn instance_admins_create_organisations() {
     let app = TestApp::spawn().await;
     let c = app.as_admin().await;
     let org = c
-        .post_json(
+        .create(
             "/api/v1/organisations",
             &json!({"name": "Waterschap Aa en Maas", "kind": "water_board", "cbsCode": "WS0654"}),
         )
-        .await
-        .expect(201)
-        .json();
+        .await;
     assert_eq!(
         org["tooiUri"],
         "https://identifier.overheid.nl/tooi/id/waterschap/ws0654"
@@ -453,7 +434,7 @@ pub(crate) async fn catalog_and_analyses_through_the_api() {
         .await;
     problem(r, 400);
     // A saved analysis with a parameter, run with a value.
-    let a = c.post_json("/api/v1/analyses", &json!({"title": "Groot", "sql": "SELECT naam FROM inwoners WHERE inwoners > {{min}}", "paramName": ["min"], "paramKind": ["integer"], "paramDefault": ["100000"]})).await.expect(201).json();
+    let a = c.create("/api/v1/analyses", &json!({"title": "Groot", "sql": "SELECT naam FROM inwoners WHERE inwoners > {{min}}", "paramName": ["min"], "paramKind": ["integer"], "paramDefault": ["100000"]})).await;
     let run = format!("/api/v1/analyses/{}/runs", a["id"].as_str().unwrap());
     let res: Value = c
         .post_json(&run, &json!({"params": {"min": 1000}}))

@@ -3,7 +3,7 @@
 //! out.
 
 use crate::helpers::{PASSWORD, TestApp, repo_root};
-use fantoccini::{Client, ClientBuilder, Locator, key::Key};
+use fantoccini::{Client, ClientBuilder, Locator, elements::Element, key::Key};
 use serde_json::{Value, json};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -135,9 +135,14 @@ pub(crate) async fn main_text(c: &Client) -> String {
     text_of(c, Locator::Css("main")).await
 }
 
-/// Waits until the element `at` is on the page.
-pub(crate) async fn wait_for(c: &Client, at: Locator<'_>) {
-    c.wait().for_element(at).await.unwrap();
+/// Waits until the element `at` is on the page; the element.
+pub(crate) async fn wait_for(c: &Client, at: Locator<'_>) -> Element {
+    c.wait().for_element(at).await.unwrap()
+}
+
+/// Waits until the element `at` is on the page; its text.
+pub(crate) async fn wait_text(c: &Client, at: Locator<'_>) -> String {
+    wait_for(c, at).await.text().await.unwrap()
 }
 
 /// Clicks the submit button of the form `form_css`.
@@ -413,14 +418,7 @@ async fn a_data_question_on_the_board_moves_by_keyboard() {
         Locator::Css("form[action*='/bijlagen'] button[type=submit]"),
     )
     .await;
-    let listed = c
-        .wait()
-        .for_element(Locator::Css("a[download]"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let listed = wait_text(&c, Locator::Css("a[download]")).await;
     assert!(listed.ends_with(".txt"), "{listed}");
     check_axe(&c, "question page with roles and attachments").await;
 
@@ -430,14 +428,7 @@ async fn a_data_question_on_the_board_moves_by_keyboard() {
     let bell = c.find(Locator::Css("a.koers-bell")).await.unwrap();
     assert!(bell.text().await.unwrap().contains('2'));
     bell.click().await.unwrap();
-    let list = c
-        .wait()
-        .for_element(Locator::Css(".koers-notifications"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let list = wait_text(&c, Locator::Css(".koers-notifications")).await;
     assert!(list.contains("U bent Analist van de datavraag"), "{list}");
     assert!(list.contains(".txt"), "{list}");
     screenshot(&c, "notifications.png").await;

@@ -10,6 +10,16 @@ async fn fill(c: &Client, id: &str, text: &str) {
     type_into(c, Locator::Id(id), text).await;
 }
 
+/// The learning participant of organisation A with the address `email`, from the store.
+async fn participant(app: &TestApp, email: &str) -> koers_store::learning::Participant {
+    app.store
+        .learning()
+        .participants_by_email(&app.org_a.id, email)
+        .await
+        .unwrap()
+        .remove(0)
+}
+
 #[tokio::test]
 async fn coordinator_runs_a_cohort_to_a_certificate() {
     let app = TestApp::spawn().await;
@@ -68,13 +78,7 @@ async fn coordinator_runs_a_cohort_to_a_certificate() {
     check_axe(&c, "cohort after split").await;
 
     // Find Bea's group and record her attendance and progress there.
-    let bea = app
-        .store
-        .learning()
-        .participants_by_email(&app.org_a.id, "admin@pv26.example")
-        .await
-        .unwrap()
-        .remove(0);
+    let bea = participant(&app, "admin@pv26.example").await;
     let group = bea.group_id.clone().unwrap();
     c.goto(&app.url(&format!("/leertrajecten/groepen/{group}")))
         .await
@@ -117,13 +121,7 @@ async fn coordinator_runs_a_cohort_to_a_certificate() {
         .unwrap();
     assert_eq!(kind.as_str(), Some("application/pdf %PDF-"));
     // Another participant still misses everything and is told what.
-    let other = app
-        .store
-        .learning()
-        .participants_by_email(&app.org_a.id, "d1@pv26.example")
-        .await
-        .unwrap()
-        .remove(0);
+    let other = participant(&app, "d1@pv26.example").await;
     c.goto(&app.url(&format!("/leertrajecten/deelnemers/{}", other.id)))
         .await
         .unwrap();

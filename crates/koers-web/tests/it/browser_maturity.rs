@@ -37,12 +37,7 @@ async fn a_round_from_start_to_report_and_benchmark() {
     // Invitations: the form answers with a CSV download; the links themselves are made
     // here through the store, since the browser's download is not readable from the test.
     click(&c, Locator::Css("form[action$='/uitnodigingen'] button")).await;
-    let round = app
-        .store
-        .maturity()
-        .round(&app.org_a.id, &round_id)
-        .await
-        .unwrap();
+    let round = app.round(&round_id).await;
     for _ in 0..50 {
         if app
             .store
@@ -83,22 +78,14 @@ async fn a_round_from_start_to_report_and_benchmark() {
         .len();
     assert_eq!(invited, 10, "five from the form, five from the store");
     // Interview notes, coded by keyboard on their page.
-    let s = app
-        .store
-        .maturity()
-        .add_source(
-            &round,
-            &koers_store::maturity::SourceDraft {
-                participant_id: &p.id,
-                kind: "interview",
-                title: "Gesprek met de CIO",
-                file: None,
-                text: "Wij hebben een datastrategie die in de begroting is vertaald.",
-            },
-            &koers_store::Actor::cli(),
-        )
-        .await
-        .unwrap();
+    let s = crate::maturity::add_interview(
+        &app,
+        &round,
+        &p.id,
+        "Gesprek met de CIO",
+        "Wij hebben een datastrategie die in de begroting is vertaald.",
+    )
+    .await;
     c.goto(&app.url(&format!(
         "/volwassenheid/rondes/{round_id}/bronnen/{}",
         s.id

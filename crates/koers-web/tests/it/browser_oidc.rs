@@ -12,10 +12,8 @@ async fn sign_in_with_the_provider_in_a_browser() {
     c.goto(&app.url("/login")).await.unwrap();
     check_axe(&c, "sign-in page").await;
     click(&c, Locator::LinkText("Inloggen met Testdienst")).await;
-    c.wait()
-        .for_element(Locator::Css("button[value=alice]"))
+    wait_for(&c, Locator::Css("button[value=alice]"))
         .await
-        .unwrap()
         .click()
         .await
         .unwrap();

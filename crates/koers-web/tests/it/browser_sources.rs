@@ -38,11 +38,7 @@ async fn steward_imports_a_cbs_table_and_refreshes_it() {
         Locator::Css("form[method=post][action='/bronnen/dienst'] button"),
     )
     .await;
-    let link = c
-        .wait()
-        .for_element(Locator::Css("#taak a[href^='/bronnen/']"))
-        .await
-        .unwrap();
+    let link = wait_for(&c, Locator::Css("#taak a[href^='/bronnen/']")).await;
     check_axe(&c, "taak").await;
     link.click().await.unwrap();
     wait_for(&c, Locator::Css("form[action$='/verversen'] button")).await;

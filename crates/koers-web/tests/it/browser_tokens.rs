@@ -2,21 +2,15 @@
 //! one on the account page by keyboard, copy it from the one-time field, use it, revoke it;
 //! the page checked with axe-core.
 
-use crate::browser::{check_axe, screenshot, sign_in, start_browser, text_of, type_into};
+use crate::browser::{check_axe, screenshot, sign_in, start_browser, text_of, type_into, wait_for};
 use crate::helpers::TestApp;
 use fantoccini::{Locator, key::Key};
 
 #[tokio::test]
 async fn an_analyst_makes_uses_and_revokes_an_api_token() {
     let app = TestApp::spawn().await;
-    crate::helpers::user(
-        &app.store,
-        "analist@pv26.example",
-        &app.org_a,
-        &[koers_core::Role::Analyst],
-        false,
-    )
-    .await;
+    app.add_user("analist@pv26.example", koers_core::Role::Analyst)
+        .await;
     let (_driver, c, _profile) = start_browser().await;
     sign_in(&c, &app, "analist@pv26.example").await;
     c.goto(&app.url("/account")).await.unwrap();
@@ -29,11 +23,7 @@ async fn an_analyst_makes_uses_and_revokes_an_api_token() {
         &format!("Nachtelijke export{}", Key::Enter),
     )
     .await;
-    let field = c
-        .wait()
-        .for_element(Locator::Id("new-token"))
-        .await
-        .unwrap();
+    let field = wait_for(&c, Locator::Id("new-token")).await;
     let token = field.prop("value").await.unwrap().unwrap_or_default();
     assert!(token.starts_with("koers_"), "{token}");
     let listed = text_of(&c, Locator::Css("table")).await;

@@ -102,38 +102,33 @@ pub(crate) async fn import_a_geojson_and_see_its_page() {
     );
     // Metadata edit with every problem listed, then a valid one.
     let url = format!("/bronnen/{}/metadata", ds[0].id);
-    let html = c
-        .post_form(
-            &url,
-            &[
-                ("title", ""),
-                ("publisher", "PU"),
-                ("theme", "WEER"),
-                ("licence", "CC-BY-4.0"),
-                ("accessRights", "public"),
-                ("cadence", "ANNUAL"),
-            ],
-        )
-        .await
-        .expect(400)
-        .text();
-    assert!(html.contains("is verplicht") && html.contains("onbekend thema"));
-    let r = c
-        .post_form(
-            &url,
-            &[
-                ("title", "Gemeenten <2025>"),
-                ("publisher", "PU"),
-                ("theme", "REGI"),
-                ("licence", "CC-BY-4.0"),
-                ("accessRights", "public"),
-                ("cadence", "ANNUAL"),
-                ("tags", "grenzen, cbs"),
-            ],
-        )
-        .await;
-    r.assert_status(200);
-    assert!(r.text().contains("Gemeenten &lt;2025&gt;"));
+    c.post_form(
+        &url,
+        &[
+            ("title", ""),
+            ("publisher", "PU"),
+            ("theme", "WEER"),
+            ("licence", "CC-BY-4.0"),
+            ("accessRights", "public"),
+            ("cadence", "ANNUAL"),
+        ],
+    )
+    .await
+    .assert_shows(400, &["is verplicht", "onbekend thema"]);
+    c.post_form(
+        &url,
+        &[
+            ("title", "Gemeenten <2025>"),
+            ("publisher", "PU"),
+            ("theme", "REGI"),
+            ("licence", "CC-BY-4.0"),
+            ("accessRights", "public"),
+            ("cadence", "ANNUAL"),
+            ("tags", "grenzen, cbs"),
+        ],
+    )
+    .await
+    .assert_shows(200, &["Gemeenten &lt;2025&gt;"]);
 }
 
 #[tokio::test]
@@ -242,15 +237,12 @@ pub(crate) async fn other_organisations_see_only_public_datasets() {
     .assert_status(404);
     assert!(!b.page("/bronnen").await.contains("gemeenten"));
     // Made public, B can read it but not change it.
-    let meta = koers_core::catalog::DatasetMeta {
-        access_rights: koers_core::catalog::AccessRights::Public,
-        ..ds.meta.clone()
-    };
-    app.store
-        .catalog()
-        .update_dataset_meta(&app.org_a.id, &ds.id, &meta, &koers_store::Actor::cli())
-        .await
-        .unwrap();
+    app.set_dataset_access(
+        &app.org_a.id,
+        &ds.id,
+        koers_core::catalog::AccessRights::Public,
+    )
+    .await;
     assert_eq!(b.get(&format!("/bronnen/{}", ds.id)).await.status(), 200);
     b.post_form(
         &format!("/bronnen/{}/metadata", ds.id),
@@ -258,16 +250,7 @@ pub(crate) async fn other_organisations_see_only_public_datasets() {
     )
     .await
     .assert_status(403);
-    assert_eq!(
-        app.store
-            .catalog()
-            .dataset(&app.org_a.id, &ds.id)
-            .await
-            .unwrap()
-            .meta
-            .title,
-        meta.title
-    );
+    assert_eq!(app.dataset(&ds.id).await.meta.title, ds.meta.title);
 }
 
 /// A zipped point shapefile in RD New (with `.prj`), built with the shapefile crate's writer.

@@ -3,7 +3,7 @@
 //! cannot overwrite each other and can be compared and restored, sharing by role and by
 //! public link (which shows nothing else), exports as CSV, PNG and PDF, and bad input.
 
-use crate::helpers::{TestApp, invalid_names};
+use crate::helpers::{TestApp, field_of_each, invalid_names, items};
 use crate::session::Session;
 use serde_json::{Value, json};
 
@@ -60,9 +60,7 @@ pub(crate) fn definition(per_province: &str, per_mode: &str, per_municipality: &
 }
 
 fn widget<'a>(board: &'a Value, id: &str) -> &'a Value {
-    board["widgets"]
-        .as_array()
-        .unwrap()
+    items(&board["widgets"])
         .iter()
         .find(|w| w["widget"]["id"] == id)
         .unwrap()
@@ -73,17 +71,11 @@ pub(crate) async fn a_dashboard_filters_drills_down_keeps_versions_and_refuses_b
     let app = TestApp::spawn().await;
     let (p, m, g) = freight(&app).await;
     let c = app.api_as("admin@pv26.example").await;
-    let d = c.post_json("/api/v1/dashboards", &json!({"name": "Logistiek", "description": "Goederenvervoer", "definition": definition(&p, &m, &g)}))
-    .await.expect(201).json();
+    let d = c.create("/api/v1/dashboards", &json!({"name": "Logistiek", "description": "Goederenvervoer", "definition": definition(&p, &m, &g)})).await;
     let id = d["id"].as_str().unwrap().to_string();
     assert_eq!(d["version"], 1);
     assert_eq!(d["visibility"], "private");
-    let ids: Vec<&str> = d["definition"]["widgets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| w["id"].as_str().unwrap())
-        .collect();
+    let ids = field_of_each(&d["definition"]["widgets"], "id");
     assert_eq!(ids, vec!["w1", "w2", "w3", "w4", "w5"]);
 
     // Data with the default filters (2024, all provinces).
@@ -112,13 +104,11 @@ pub(crate) async fn a_dashboard_filters_drills_down_keeps_versions_and_refuses_b
 
     // Evidence: what the board saw for 2023, with the exact SQL and the dataset versions.
     let snap = c
-        .post_json(
+        .create(
             &format!("/api/v1/dashboards/{id}/snapshots"),
             &json!({"note": "PS 12 maart", "filters": {"jaar": "2023"}}),
         )
-        .await
-        .expect(201)
-        .json();
+        .await;
     let content = &snap["content"]["content"];
     assert_eq!(content["filters"]["jaar"], "2023");
     let w2 = &content["widgets"][1];
@@ -468,27 +458,16 @@ async fn pages_build_refresh_and_export_a_dashboard_and_show_stale_data() {
             ("valueColumn", "tonnen"),
         ]
     };
-    let html = pc
-        .post_form(&editor, &form("1", "Staven"))
+    pc.post_form(&editor, &form("1", "Staven"))
         .await
-        .expect(200)
-        .text();
-    assert!(html.contains("Het onderdeel is toegevoegd."));
-    let html = pc
-        .post_form(&editor, &form("1", "Dubbel"))
+        .assert_shows(200, &["Het onderdeel is toegevoegd."]);
+    pc.post_form(&editor, &form("1", "Dubbel"))
         .await
-        .expect(409)
-        .text();
-    assert!(html.contains("intussen door iemand anders opgeslagen"));
+        .assert_shows(409, &["intussen door iemand anders opgeslagen"]);
     let mut bad = form("2", "");
     bad[2].1 = "pie";
     pc.post_form(&editor, &bad).await.assert_status(400);
-    let d = app
-        .store
-        .dashboards()
-        .dashboard(&app.org_a.id, &id)
-        .await
-        .unwrap();
+    let d = app.dashboard(&id).await;
     assert_eq!(d.version, 2);
     assert_eq!(d.definition.widgets.len(), 6);
     // Without the CSRF token nothing happens.
@@ -579,31 +558,15 @@ async fn pages_build_refresh_and_export_a_dashboard_and_show_stale_data() {
         .post_form(&format!("/dashboards/{id}/versies/1/terugzetten"), &[])
         .await;
     assert!(r.status().is_redirection());
-    assert_eq!(
-        app.store
-            .dashboards()
-            .dashboard(&app.org_a.id, &id)
-            .await
-            .unwrap()
-            .definition
-            .widgets
-            .len(),
-        5
-    );
+    assert_eq!(app.dashboard(&id).await.definition.widgets.len(), 5);
 }
 
 #[tokio::test]
 async fn a_dashboard_snapshot_is_read_only_by_those_the_dashboard_is_shared_with() {
     let app = TestApp::spawn().await;
     let (p, m, g) = freight(&app).await;
-    crate::helpers::user(
-        &app.store,
-        "bestuur@pv26.example",
-        &app.org_a,
-        &[koers_core::Role::BoardMember],
-        false,
-    )
-    .await;
+    app.add_user("bestuur@pv26.example", koers_core::Role::BoardMember)
+        .await;
     let c = app.api_as("admin@pv26.example").await;
     let mut def = definition(&p, &m, &g);
     def["widgets"][4]["text"] = json!("Vertrouwelijk 987654");

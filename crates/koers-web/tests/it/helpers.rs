@@ -9,6 +9,7 @@ use koers_core::{OrganisationDraft, Role, UserDraft};
 use koers_store::testing::TestDatabase;
 use koers_store::{Actor, Organisation, Store, User};
 use koers_web::{AppState, WebConfig};
+use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -59,7 +60,7 @@ pub struct TestApp {
     db: Option<Arc<TestDatabase>>,
 }
 
-pub(crate) async fn user(
+async fn user(
     store: &Store,
     email: &str,
     org: &Organisation,
@@ -83,6 +84,15 @@ impl TestApp {
 
     pub async fn spawn_with(cfg: WebConfig) -> TestApp {
         Self::spawn_full(cfg, None).await
+    }
+
+    /// A koers that refuses sign-in from an address after `failures` failed attempts.
+    pub async fn spawn_with_login_limit(failures: u32) -> TestApp {
+        Self::spawn_with(WebConfig {
+            login_max_failures: failures,
+            ..WebConfig::default()
+        })
+        .await
     }
 
     /// A koers that sends e-mail through `mailer`.
@@ -301,6 +311,15 @@ impl TestApp {
         self.store.catalog().datasets(org_id).await.unwrap()
     }
 
+    /// Dataset `id` of organisation A, from the store.
+    pub async fn dataset(&self, id: &str) -> koers_store::Dataset {
+        self.store
+            .catalog()
+            .dataset(&self.org_a.id, id)
+            .await
+            .unwrap()
+    }
+
     /// Sets the access rights of dataset `name` of organisation `org_id`, as the command
     /// line does.
     pub async fn set_access(
@@ -315,13 +334,97 @@ impl TestApp {
             .into_iter()
             .find(|d| d.name == name)
             .unwrap();
-        let mut meta = ds.meta.clone();
-        meta.access_rights = access;
+        self.set_dataset_access(org_id, &ds.id, access).await;
+    }
+
+    /// Sets the access rights of dataset `id` of organisation `org_id`, as the command line
+    /// does.
+    pub async fn set_dataset_access(
+        &self,
+        org_id: &str,
+        id: &str,
+        access: koers_core::catalog::AccessRights,
+    ) {
+        let ds = self.store.catalog().dataset(org_id, id).await.unwrap();
+        let meta = koers_core::catalog::DatasetMeta {
+            access_rights: access,
+            ..ds.meta
+        };
         self.store
             .catalog()
-            .update_dataset_meta(org_id, &ds.id, &meta, &Actor::cli())
+            .update_dataset_meta(org_id, id, &meta, &Actor::cli())
             .await
             .unwrap();
+    }
+
+    /// The analyses of organisation A, from the store.
+    pub async fn analyses(&self) -> Vec<koers_store::Analysis> {
+        self.store.catalog().analyses(&self.org_a.id).await.unwrap()
+    }
+
+    /// Dashboard `id` of organisation A, from the store.
+    pub async fn dashboard(&self, id: &str) -> koers_store::dashboards::Dashboard {
+        self.store
+            .dashboards()
+            .dashboard(&self.org_a.id, id)
+            .await
+            .unwrap()
+    }
+
+    /// The latest result of indicator `id` of organisation A (none before its first
+    /// refresh), from the store.
+    pub async fn latest_result(
+        &self,
+        id: &str,
+    ) -> Option<koers_store::indicators::IndicatorResult> {
+        let indicator = self
+            .store
+            .indicators()
+            .indicator(&self.org_a.id, id)
+            .await
+            .unwrap();
+        self.store
+            .indicators()
+            .latest_indicator_result(&indicator)
+            .await
+            .unwrap()
+    }
+
+    /// Maturity round `id` of organisation A, from the store.
+    pub async fn round(&self, id: &str) -> koers_store::maturity::Round {
+        self.store
+            .maturity()
+            .round(&self.org_a.id, id)
+            .await
+            .unwrap()
+    }
+
+    /// The `limit` latest notifications of user `user_id` in organisation A, from the store.
+    pub async fn notifications_of(
+        &self,
+        user_id: &str,
+        limit: i64,
+    ) -> Vec<koers_store::notifications::Notification> {
+        self.store
+            .notifications()
+            .notifications(user_id, &self.org_a.id, limit)
+            .await
+            .unwrap()
+    }
+
+    /// The `limit` latest entries of organisation A's audit log, from the store.
+    pub async fn audit_log(&self, limit: i64) -> Vec<koers_store::AuditEvent> {
+        self.store
+            .audit()
+            .audit_events(&self.org_a.id, limit, None)
+            .await
+            .unwrap()
+    }
+
+    /// Adds `email` to organisation A with `role` (not a deployment administrator), in the
+    /// store; the user.
+    pub async fn add_user(&self, email: &str, role: Role) -> User {
+        user(&self.store, email, &self.org_a, &[role], false).await
     }
 
     /// The user with the address `email`, from the store.
@@ -465,13 +568,44 @@ pub fn hidden_csrf(html: &str) -> String {
         .to_string()
 }
 
-/// The names of the fields a problem+json answer lists as invalid, in order.
-pub fn invalid_names(problem: &serde_json::Value) -> Vec<String> {
-    problem["invalidParams"]
-        .as_array()
-        .expect("invalidParams")
+/// The items of the JSON array `list`; panics, showing `list`, when it is not an array.
+#[track_caller]
+pub fn items(list: &Value) -> &[Value] {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not an array: {list}"))
+}
+
+/// The text field `key` of every item of the JSON array `list`, in order.
+#[track_caller]
+pub fn field_of_each<'a>(list: &'a Value, key: &str) -> Vec<&'a str> {
+    items(list)
         .iter()
-        .map(|x| x["name"].as_str().unwrap().to_string())
+        .map(|item| {
+            item[key]
+                .as_str()
+                .unwrap_or_else(|| panic!("no text {key} in {item}"))
+        })
+        .collect()
+}
+
+/// The first item of the JSON array `list` whose field `key` is `value`.
+#[track_caller]
+pub fn find_by<'a, V>(list: &'a Value, key: &str, value: V) -> &'a Value
+where
+    Value: PartialEq<V>,
+    V: std::fmt::Debug,
+{
+    items(list)
+        .iter()
+        .find(|item| item[key] == value)
+        .unwrap_or_else(|| panic!("no item with {key} = {value:?} in {list}"))
+}
+
+/// The names of the fields a problem+json answer lists as invalid, in order.
+pub fn invalid_names(problem: &Value) -> Vec<String> {
+    field_of_each(&problem["invalidParams"], "name")
+        .into_iter()
+        .map(str::to_string)
         .collect()
 }
 

@@ -1,7 +1,7 @@
 //! Input that must not change meaning: parameters of saved analyses are values, CSV cells
 //! are not formulas, and `next` never leaves the site.
 
-use crate::helpers::{TestApp, invalid_names};
+use crate::helpers::{TestApp, field_of_each, invalid_names};
 use crate::session::{Resp, Session};
 use serde_json::{Value, json};
 
@@ -272,12 +272,7 @@ async fn export_verdict_equals_an_independent_validator() {
     }
     let independent = independent_verdicts(&records);
     for (((fields, bad), e), theirs) in cases.iter().zip(&koers).zip(&independent) {
-        let ours: Vec<&str> = e["problems"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p["name"].as_str().unwrap())
-            .collect();
+        let ours = field_of_each(&e["problems"], "name");
         assert_eq!(e["valid"], bad.is_none(), "{fields}: {e}");
         assert_eq!(theirs.is_empty(), bad.is_none(), "{fields}: {theirs:?}");
         if let Some(bad) = bad {

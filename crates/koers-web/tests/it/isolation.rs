@@ -147,13 +147,7 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> ObjectsOfA {
         )
         .await
         .unwrap();
-    let notification = app
-        .store
-        .notifications()
-        .notifications(&app.viewer_a.id, &app.org_a.id, 1)
-        .await
-        .unwrap()
-        .remove(0);
+    let notification = app.notifications_of(&app.viewer_a.id, 1).await.remove(0);
     let snapshot = app
         .store
         .snapshots()
@@ -172,12 +166,7 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> ObjectsOfA {
         .unwrap();
     let (m_round, m_participant, m_source) = crate::maturity::objects_of_a(app).await;
     let m_code = {
-        let round = app
-            .store
-            .maturity()
-            .round(&app.org_a.id, &m_round)
-            .await
-            .unwrap();
+        let round = app.round(&m_round).await;
         app.store
             .maturity()
             .codes(&round)
@@ -317,16 +306,7 @@ pub(crate) async fn every_api_route_hides_another_organisations_objects() {
             .title,
         "Geheim"
     );
-    assert_eq!(
-        app.store
-            .catalog()
-            .dataset(&app.org_a.id, &o.dataset)
-            .await
-            .unwrap()
-            .meta
-            .title,
-        "geheim"
-    );
+    assert_eq!(app.dataset(&o.dataset).await.meta.title, "geheim");
     // Lists show only the intruder's own organisation.
     let orgs: Value = c.get_json("/api/v1/organisations").await;
     assert_eq!(orgs.as_array().unwrap().len(), 1);

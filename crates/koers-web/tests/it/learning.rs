@@ -3,7 +3,7 @@
 //! linked to a data question and a monitor of the same organisation only, the completion
 //! rule and the certificate PDF, and another organisation's objects.
 
-use crate::helpers::{TestApp, invalid_names};
+use crate::helpers::{TestApp, field_of_each, invalid_names};
 use crate::session::Session;
 use serde_json::{Value, json};
 
@@ -75,16 +75,14 @@ fn roster(n: usize) -> String {
 }
 
 async fn programme_and_cohort(a: &Session, capacity: &str) -> (Value, Value) {
-    let p = a.post_json("/api/v1/learning/programmes", &json!({"name": "Digitaal Leiderschap", "dimensions": ["Visie", "Sturen", "Ethiek"], "requiresProject": true})).await.expect(201).json();
+    let p = a.create("/api/v1/learning/programmes", &json!({"name": "Digitaal Leiderschap", "dimensions": ["Visie", "Sturen", "Ethiek"], "requiresProject": true})).await;
     let pid = p["id"].as_str().unwrap();
     let c = a
-        .post_json(
+        .create(
             &format!("/api/v1/learning/programmes/{pid}/cohorts"),
             &json!({"name": "Cohort 2026", "capacity": capacity}),
         )
-        .await
-        .expect(201)
-        .json();
+        .await;
     (p, c)
 }
 
@@ -107,12 +105,7 @@ async fn import_split_and_bad_files() {
     // Every bad row is reported with its line, and nothing is imported.
     let bad = "naam,e-mail,afdeling,rol\nAnna,anna@pv26.example,ICT,teamleider\n,geen-adres,ICT,x\nBert,anna@pv26.example,ICT,x\n";
     let problem = a.post_csv(&path, bad).await.expect(400).json();
-    let reasons: Vec<&str> = problem["invalidParams"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["reason"].as_str().unwrap())
-        .collect();
+    let reasons = field_of_each(&problem["invalidParams"], "reason");
     assert_eq!(reasons.len(), 3, "{reasons:?}");
     assert!(reasons[0].starts_with("regel 3"));
     assert!(reasons[2].starts_with("regel 4"));
@@ -182,13 +175,11 @@ pub(crate) async fn capacity_holds_under_concurrent_enrolment() {
     .await
     .assert_status(201);
     let g = a
-        .post_json(
+        .create(
             &format!("/api/v1/learning/cohorts/{cid}/groups"),
             &json!({"name": "Groep A"}),
         )
-        .await
-        .expect(201)
-        .json();
+        .await;
     let gid = g["id"].as_str().unwrap().to_string();
     let cohort = a.get_json(&format!("/api/v1/learning/cohorts/{cid}")).await;
     let ids: Vec<String> = cohort["participants"]
@@ -242,7 +233,7 @@ pub(crate) async fn completion_rule_certificate_and_links() {
     let (p, c) = programme_and_cohort(&a, "").await;
     let pid = p["id"].as_str().unwrap();
     let cid = c["id"].as_str().unwrap();
-    let session = a.post_json(&format!("/api/v1/learning/programmes/{pid}/sessions"), &json!({"title": "Aftrap", "date": "2026-02-03", "startTime": "15:00", "endTime": "16:30", "link": "https://vergaderen.example/x", "afterModule": "0"})).await.expect(201).json();
+    let session = a.create(&format!("/api/v1/learning/programmes/{pid}/sessions"), &json!({"title": "Aftrap", "date": "2026-02-03", "startTime": "15:00", "endTime": "16:30", "link": "https://vergaderen.example/x", "afterModule": "0"})).await;
     let problem = a.post_json(&format!("/api/v1/learning/programmes/{pid}/sessions"), &json!({"title": "", "date": "2026-02-30", "startTime": "15:00", "endTime": "14:00", "link": "http://x"})).await.expect(400).json();
     assert_eq!(problem["invalidParams"].as_array().unwrap().len(), 4);
     a.post_csv(
@@ -299,59 +290,19 @@ pub(crate) async fn completion_rule_certificate_and_links() {
 
     // A project on a question (M4) and a monitor (M3) of the organisation; those of another
     // organisation cannot be linked.
-    let task = a
-        .post_json(
-            "/api/v1/policy-tasks",
-            &json!({"name": "Mobiliteit", "theme": "mobility"}),
-        )
-        .await
-        .json();
-    let question = a
-        .post_json(
-            "/api/v1/data-questions",
-            &json!({"taskId": task["id"], "question": "Hoe druk is het op de N201?"}),
-        )
-        .await
-        .json();
-    let monitor = a
-        .post_json(
-            "/api/v1/monitors",
-            &json!({"name": "Tijdmachine", "indicatorIds": []}),
-        )
-        .await
-        .expect(201)
-        .json();
+    let (question, monitor) = question_and_monitor(&a, "Hoe druk is het op de N201?").await;
     let b = app.api_as("admin@gm0796.example").await;
-    let task_b = b
-        .post_json(
-            "/api/v1/policy-tasks",
-            &json!({"name": "Wonen", "theme": "housing"}),
-        )
-        .await
-        .json();
-    let question_b = b
-        .post_json(
-            "/api/v1/data-questions",
-            &json!({"taskId": task_b["id"], "question": "Van B?"}),
-        )
-        .await
-        .json();
-    let monitor_b = b
-        .post_json("/api/v1/monitors", &json!({"name": "Van B"}))
-        .await
-        .json();
+    let (question_b, monitor_b) = question_and_monitor(&b, "Van B?").await;
     let problem = a.post_json(&format!("/api/v1/learning/cohorts/{cid}/projects"), &json!({"title": "Kaping", "questionId": question_b["id"], "productKind": "monitor", "productId": monitor_b["id"]})).await.expect(400).json();
     let names = invalid_names(&problem);
     assert_eq!(names, ["questionId", "productId"]);
     let project = a
-        .post_json(
+        .create(
             &format!("/api/v1/learning/cohorts/{cid}/projects"),
             &json!({"title": "Mobiliteitsdashboard", "questionId": question["id"], "members": [me],
                    "students": ["Eva Willems; JADS"]}),
         )
-        .await
-        .expect(201)
-        .json();
+        .await;
     assert_eq!(project["questionId"], question["id"]);
     assert_eq!(project["students"][0]["institution"], "JADS");
     let xid = project["id"].as_str().unwrap();
@@ -415,4 +366,28 @@ async fn every_page_renders_and_another_organisation_gets_404() {
     for p in &pages[1..] {
         b.get(p).await.assert_status(404);
     }
+}
+
+/// A data question `question` (on a new policy task) and an empty monitor of the
+/// organisation `c` acts in, made through the API.
+async fn question_and_monitor(c: &Session, question: &str) -> (Value, Value) {
+    let task = c
+        .create(
+            "/api/v1/policy-tasks",
+            &json!({"name": "Mobiliteit", "theme": "mobility"}),
+        )
+        .await;
+    let question = c
+        .create(
+            "/api/v1/data-questions",
+            &json!({"taskId": task["id"], "question": question}),
+        )
+        .await;
+    let monitor = c
+        .create(
+            "/api/v1/monitors",
+            &json!({"name": "Tijdmachine", "indicatorIds": []}),
+        )
+        .await;
+    (question, monitor)
 }

@@ -2,7 +2,7 @@
 //! exports and the reports; single-use token links answered signed out; closing freezes a
 //! round; documents are checked, extracted and coded.
 
-use crate::helpers::{TestApp, hidden_csrf};
+use crate::helpers::{TestApp, field_of_each, find_by, hidden_csrf};
 use crate::session::Session;
 use serde_json::{Value, json};
 
@@ -10,13 +10,11 @@ use serde_json::{Value, json};
 async fn round_with_two(app: &TestApp) -> (Session, String, Vec<String>) {
     let c = app.api_as("admin@pv26.example").await;
     let round = c
-        .post_json(
+        .create(
             "/api/v1/maturity/rounds",
             &json!({"name": "Meting 2026", "year": "2026"}),
         )
-        .await
-        .expect(201)
-        .json();
+        .await;
     assert_eq!(round["minRespondents"], 5);
     let id = round["id"].as_str().unwrap().to_string();
     let mut ps = Vec::new();
@@ -25,31 +23,27 @@ async fn round_with_two(app: &TestApp) -> (Session, String, Vec<String>) {
         ("Provincie Gelderland", "PV25"),
     ] {
         let p = c
-            .post_json(
+            .create(
                 &format!("/api/v1/maturity/rounds/{id}/participants"),
                 &json!({"name": name, "cbsCode": code}),
             )
-            .await
-            .expect(201)
-            .json();
+            .await;
         ps.push(p["id"].as_str().unwrap().to_string());
     }
     (c, id, ps)
 }
 
 async fn links(c: &Session, round: &str, participant: &str, n: usize) -> Vec<String> {
-    c.post_json(
-        &format!("/api/v1/maturity/rounds/{round}/invitations"),
-        &json!({"participantId": participant, "count": n.to_string()}),
-    )
-    .await
-    .expect(201)
-    .json()
-    .as_array()
-    .unwrap()
-    .iter()
-    .map(|l| l["url"].as_str().unwrap().to_string())
-    .collect()
+    let links = c
+        .create(
+            &format!("/api/v1/maturity/rounds/{round}/invitations"),
+            &json!({"participantId": participant, "count": n.to_string()}),
+        )
+        .await;
+    field_of_each(&links, "url")
+        .into_iter()
+        .map(str::to_string)
+        .collect()
 }
 
 /// Answers a survey link signed out, through the form: every statement `value`, the open
@@ -97,15 +91,7 @@ async fn no_figure_below_the_threshold_anywhere() {
     let scores: Value = c
         .get_json(&format!("/api/v1/maturity/rounds/{round}/scores"))
         .await;
-    let by_name = |n: &str| {
-        scores["participants"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["name"] == n)
-            .unwrap()
-            .clone()
-    };
+    let by_name = |n: &str| find_by(&scores["participants"], "name", n).clone();
     let f = by_name("Provincie Flevoland");
     assert_eq!(f["surveyShown"], false);
     assert_eq!(f["comments"], json!([]));
@@ -125,12 +111,7 @@ async fn no_figure_below_the_threshold_anywhere() {
     let bench: Value = c
         .get_json(&format!("/api/v1/maturity/rounds/{round}/benchmark"))
         .await;
-    let frow = bench["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["label"] == "Provincie Flevoland")
-        .unwrap();
+    let frow = find_by(&bench["rows"], "label", "Provincie Flevoland");
     assert!(
         frow["scores"]
             .as_array()
@@ -212,12 +193,7 @@ async fn no_figure_below_the_threshold_anywhere() {
             "/api/v1/maturity/rounds/{round}/benchmark?anonymous=true"
         ))
         .await;
-    let labels: Vec<&str> = anon["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["label"].as_str().unwrap())
-        .collect();
+    let labels = field_of_each(&anon["rows"], "label");
     assert_eq!(labels, ["Provincie A", "Provincie B"]);
     assert!(!anon.to_string().contains("Flevoland") && !anon.to_string().contains("PV24"));
 }
@@ -258,8 +234,9 @@ pub(crate) async fn tokens_are_single_use_and_bad_links_change_nothing() {
         .expect(404);
     assert!(r.text().contains("bestaat niet"));
     // An empty answer is refused with the form again.
-    let html = anon.post_form(&l[1], &[]).await.expect(400).text();
-    assert!(html.contains("beantwoord minstens één vraag"));
+    anon.post_form(&l[1], &[])
+        .await
+        .assert_shows(400, &["beantwoord minstens één vraag"]);
     assert_eq!(count().await, 1);
     // Reminders replace the unanswered link; the old one stops working.
     let fresh = c
@@ -326,14 +303,12 @@ async fn invitation_links_download_as_csv() {
     let csv = r.text();
     assert!(csv.contains("PV25,cio@gelderland.example,http://"), "{csv}");
     // A bad count is shown on the round page; nothing is created.
-    let r = pc
-        .post_form(
-            &format!("/volwassenheid/rondes/{round}/uitnodigingen"),
-            &[("participantId", ps[1].as_str()), ("count", "0")],
-        )
-        .await;
-    r.assert_status(400);
-    assert!(r.text().contains("geef een aantal van 1 tot 200"));
+    pc.post_form(
+        &format!("/volwassenheid/rondes/{round}/uitnodigingen"),
+        &[("participantId", ps[1].as_str()), ("count", "0")],
+    )
+    .await
+    .assert_shows(400, &["geef een aantal van 1 tot 200"]);
 }
 
 #[tokio::test]
@@ -496,12 +471,7 @@ async fn the_framework_is_edited_in_the_page_as_a_new_version() {
 async fn a_coding_mistake_is_removed_while_the_round_is_open() {
     let app = TestApp::spawn().await;
     let (round, _p, source) = objects_of_a(&app).await;
-    let r = app
-        .store
-        .maturity()
-        .round(&app.org_a.id, &round)
-        .await
-        .unwrap();
+    let r = app.round(&round).await;
     let code = app.store.maturity().codes(&r).await.unwrap().remove(0).id;
     let url = format!("/api/v1/maturity/rounds/{round}/sources/{source}/codes/{code}");
     // A viewer may not; another organisation does not find it; an unknown code is unknown.
@@ -609,18 +579,8 @@ async fn documents_are_checked_extracted_and_coded() {
     let scores: Value = c
         .get_json(&format!("/api/v1/maturity/rounds/{round}/scores"))
         .await;
-    let g = scores["participants"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["name"] == "Provincie Gelderland")
-        .unwrap();
-    let d = g["dimensions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["key"] == "decisions")
-        .unwrap();
+    let g = find_by(&scores["participants"], "name", "Provincie Gelderland");
+    let d = find_by(&g["dimensions"], "key", "decisions");
     assert_eq!(d["documents"], 4.0);
     assert_eq!(d["score"], 4.0, "only documents: their weight becomes 1");
     assert_eq!(d["applied"]["documents"], 1.0);
@@ -635,6 +595,29 @@ async fn documents_are_checked_extracted_and_coded() {
 }
 
 /// A round of organisation A with a participant and a source, for the isolation walk.
+/// Adds the notes of an interview with participant `participant_id` to `round`, in the
+/// store; the source.
+pub(crate) async fn add_interview(
+    app: &TestApp,
+    round: &koers_store::maturity::Round,
+    participant_id: &str,
+    title: &str,
+    text: &str,
+) -> koers_store::maturity::Source {
+    let draft = koers_store::maturity::SourceDraft {
+        participant_id,
+        kind: "interview",
+        title,
+        file: None,
+        text,
+    };
+    app.store
+        .maturity()
+        .add_source(round, &draft, &koers_store::Actor::cli())
+        .await
+        .unwrap()
+}
+
 pub(crate) async fn objects_of_a(app: &TestApp) -> (String, String, String) {
     use koers_core::maturity::{ParticipantDraft, RoundDraft, Weights, default_items};
     let actor = koers_store::Actor::cli();
@@ -667,22 +650,7 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> (String, String, String) {
         )
         .await
         .unwrap();
-    let s = app
-        .store
-        .maturity()
-        .add_source(
-            &round,
-            &koers_store::maturity::SourceDraft {
-                participant_id: &p.id,
-                kind: "interview",
-                title: "Geheim gesprek",
-                file: None,
-                text: "Geheim",
-            },
-            &actor,
-        )
-        .await
-        .unwrap();
+    let s = add_interview(app, &round, &p.id, "Geheim gesprek", "Geheim").await;
     let key = fw[0].framework.dimensions[0].key.clone();
     app.store
         .maturity()
@@ -731,12 +699,7 @@ async fn another_organisation_gets_404_on_every_round_page() {
     }
     let html = c.page("/volwassenheid").await;
     assert!(!html.contains("Geheim"));
-    let a_round = app
-        .store
-        .maturity()
-        .round(&app.org_a.id, &round)
-        .await
-        .unwrap();
+    let a_round = app.round(&round).await;
     assert!(a_round.is_open());
     assert_eq!(
         app.store

@@ -10,15 +10,12 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 /// A task and a question owned by the admin of A, with nobody else on it.
 async fn question(c: &Session) -> String {
     let task = c
-        .post_json(
+        .create(
             "/api/v1/policy-tasks",
             &json!({"name": "Zwemwater", "theme": "bathing_water"}),
         )
-        .await
-        .expect(201)
-        .json();
-    let q = c.post_json("/api/v1/data-questions", &json!({"taskId": task["id"], "question": "Zijn er voldoende veilige zwemwaterlocaties?"}))
-    .await.expect(201).json();
+        .await;
+    let q = c.create("/api/v1/data-questions", &json!({"taskId": task["id"], "question": "Zijn er voldoende veilige zwemwaterlocaties?"})).await;
     q["id"].as_str().unwrap().to_string()
 }
 
@@ -253,17 +250,15 @@ async fn the_pages_assign_attach_and_show_notifications() {
     let p = app.page_as("admin@pv26.example").await;
     let page = p.page(&format!("/datavragen/{qid}")).await;
     assert!(page.contains("Rollen wijzigen") && page.contains("Bijlagen"));
-    let r = p
-        .post_form(
-            &format!("/datavragen/{qid}/rollen"),
-            &[
-                ("questionOwner", app.admin_a.id.as_str()),
-                ("analyst", app.viewer_a.id.as_str()),
-            ],
-        )
-        .await;
-    r.assert_status(200);
-    assert!(r.text().contains("De rollen zijn opgeslagen"));
+    p.post_form(
+        &format!("/datavragen/{qid}/rollen"),
+        &[
+            ("questionOwner", app.admin_a.id.as_str()),
+            ("analyst", app.viewer_a.id.as_str()),
+        ],
+    )
+    .await
+    .assert_shows(200, &["De rollen zijn opgeslagen"]);
     // A refused upload shows its reason on the question's page.
     let html = p
         .upload(

@@ -2,7 +2,7 @@
 //! driver and OWSLib as real clients, and the RDF validated with pyshacl against the
 //! DCAT-AP-NL shapes. Only published datasets are reachable; everything else answers 404.
 
-use crate::helpers::{ImportOptions, SendText, TestApp, plain_get_json, repo_root};
+use crate::helpers::{ImportOptions, SendText, TestApp, field_of_each, plain_get_json, repo_root};
 use koers_core::catalog::{AccessRights, DatasetMeta};
 use koers_store::Organisation;
 use serde_json::Value;
@@ -156,12 +156,7 @@ async fn landing_conformance_and_collections() {
     // Only A's public spatial datasets: not the table, not the internal or B's restricted one.
     let (s, _, _, cols) = get(&app, "/ogc/collections?f=json").await;
     assert_eq!(s, 200);
-    let names: Vec<&str> = cols["collections"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|c| c["id"].as_str())
-        .collect();
+    let names = field_of_each(&cols["collections"], "id");
     assert_eq!(names, ["pv26_percelen", "pv26_wegen"]);
 
     let (s, _, _, c) = get(&app, "/ogc/collections/pv26_wegen").await;

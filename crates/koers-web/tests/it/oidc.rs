@@ -252,12 +252,7 @@ async fn sign_in_creates_the_user_with_mapped_roles_and_follows_the_claims() {
     let me2 = signed_in_as(&c2).await.expect("signed in");
     assert_eq!(me2["user"]["id"], me["user"]["id"], "the same user");
     assert_eq!(me2["roles"], json!(["analyst", "administrator"]));
-    let log = app
-        .store
-        .audit()
-        .audit_events(&app.org_a.id, 5, None)
-        .await
-        .unwrap();
+    let log = app.audit_log(5).await;
     let actions: Vec<_> = log.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(
         actions[..3],
@@ -267,10 +262,7 @@ async fn sign_in_creates_the_user_with_mapped_roles_and_follows_the_claims() {
     // The provider's user has no password in koers.
     for password in ["", PASSWORD] {
         app.anonymous()
-            .post_json(
-                "/api/v1/sessions",
-                &json!({"email": "alice@pv26.example", "password": password}),
-            )
+            .try_sign_in("alice@pv26.example", password)
             .await
             .assert_status(401);
     }
@@ -506,10 +498,7 @@ async fn another_organisations_administrator_cannot_take_over_a_provider_identit
     // The planted password opens nothing of PV26.
     let planter = app.anonymous();
     let session = planter
-        .post_json(
-            "/api/v1/sessions",
-            &json!({"email": "alice@pv26.example", "password": planted}),
-        )
+        .try_sign_in("alice@pv26.example", planted)
         .await
         .expect(201)
         .json();

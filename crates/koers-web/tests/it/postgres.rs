@@ -62,10 +62,7 @@ async fn two_processes() {
     // Sign in on one; the session cookie and its CSRF token work on two.
     let r = one
         .anonymous()
-        .post_json(
-            "/api/v1/sessions",
-            &json!({"email": "admin@pv26.example", "password": PASSWORD}),
-        )
+        .try_sign_in("admin@pv26.example", PASSWORD)
         .await
         .expect(201);
     let session = session_id(r.headers());
@@ -109,25 +106,11 @@ async fn two_processes() {
     let later = chrono::Utc::now() + chrono::Duration::minutes(61);
     let runs = run_both(&one, &two, later).await;
     assert_eq!(runs, 1, "the due refresh ran {runs} times");
-    let indicator = one
-        .store
-        .indicators()
-        .indicator(&one.org_a.id, &id)
-        .await
-        .unwrap();
-    let result = two
-        .store
-        .indicators()
-        .latest_indicator_result(&indicator)
-        .await
-        .unwrap();
-    assert_eq!(result.expect("refreshed").latest_value, Some(950.0));
+    let result = two.latest_result(&id).await.expect("refreshed");
+    assert_eq!(result.latest_value, Some(950.0));
     let refreshed = one
-        .store
-        .audit()
-        .audit_events(&one.org_a.id, 100, None)
+        .audit_log(100)
         .await
-        .unwrap()
         .into_iter()
         .filter(|e| e.action == "indicator.refreshed")
         .count();

@@ -39,11 +39,7 @@ pub(crate) async fn an_indicator_is_refreshed_judged_and_shown() {
     let app = TestApp::spawn().await;
     let analysis = with_freight(&app).await;
     let c = app.api_as("admin@pv26.example").await;
-    let i = c
-        .post_json("/api/v1/indicators", &definition(&analysis))
-        .await
-        .expect(201)
-        .json();
+    let i = c.create("/api/v1/indicators", &definition(&analysis)).await;
     let id = i["id"].as_str().unwrap().to_string();
     assert_eq!(i["direction"], "down");
     assert_eq!(i["greenThreshold"], 1000.0);
@@ -84,13 +80,11 @@ pub(crate) async fn an_indicator_is_refreshed_judged_and_shown() {
     assert_eq!(v["points"].as_array().unwrap().len(), 6);
     // A monitor follows it.
     let m = c
-        .post_json(
+        .create(
             "/api/v1/monitors",
             &json!({"name": "Logistieke bewegingen", "indicatorIds": [id]}),
         )
-        .await
-        .expect(201)
-        .json();
+        .await;
     let mid = m["id"].as_str().unwrap().to_string();
     let mv: Value = c.get_json(&format!("/api/v1/monitors/{mid}")).await;
     assert_eq!(mv["indicators"][0]["status"], "green");
@@ -146,8 +140,9 @@ pub(crate) async fn an_indicator_is_refreshed_judged_and_shown() {
         ("indicatorIds", id.as_str()),
     ];
     let monitor_page = format!("/informatieproducten/monitoren/{mid}");
-    let html = p.post_form(&monitor_page, &form).await.expect(200).text();
-    assert!(html.contains("Opgeslagen als nieuwe versie."));
+    p.post_form(&monitor_page, &form)
+        .await
+        .assert_shows(200, &["Opgeslagen als nieuwe versie."]);
     p.post_form(&monitor_page, &form).await.assert_status(409);
     let html = p
         .page(&format!("/informatieproducten/indicatoren/{id}"))
@@ -249,26 +244,22 @@ async fn bad_definitions_are_listed_field_by_field() {
     );
     // Through the page the form comes back with the problems beside the fields.
     let p = app.page_as("admin@pv26.example").await;
-    let html = p
-        .post_form(
-            "/informatieproducten/indicatoren",
-            &[
-                ("name", "Ritten"),
-                ("unit", "ritten"),
-                ("analysisId", analysis.as_str()),
-                ("periodColumn", "jaar"),
-                ("valueColumn", "ritten"),
-                ("grain", "year"),
-                ("direction", "down"),
-                ("greenThreshold", "1200"),
-                ("amberThreshold", "1000"),
-            ],
-        )
-        .await
-        .expect(400)
-        .text();
-    assert!(html.contains("id=\"amberThreshold-error\""));
-    assert!(html.contains("value=\"Ritten\""));
+    p.post_form(
+        "/informatieproducten/indicatoren",
+        &[
+            ("name", "Ritten"),
+            ("unit", "ritten"),
+            ("analysisId", analysis.as_str()),
+            ("periodColumn", "jaar"),
+            ("valueColumn", "ritten"),
+            ("grain", "year"),
+            ("direction", "down"),
+            ("greenThreshold", "1200"),
+            ("amberThreshold", "1000"),
+        ],
+    )
+    .await
+    .assert_shows(400, &["id=\"amberThreshold-error\"", "value=\"Ritten\""]);
     assert!(
         app.store
             .indicators()
@@ -324,7 +315,7 @@ async fn viewers_cannot_define_and_other_organisations_see_nothing() {
 
 #[tokio::test]
 async fn product_pages_pass_axe_in_the_browser() {
-    use crate::browser::{axe, sign_in, start_browser};
+    use crate::browser::{axe, sign_in, start_browser, wait_text};
     let app = TestApp::spawn().await;
     let analysis = with_freight(&app).await;
     let c = app.api_as("admin@pv26.example").await;
@@ -360,14 +351,7 @@ async fn product_pages_pass_axe_in_the_browser() {
         .send_keys("PS-vergadering 12 maart\u{E007}")
         .await
         .unwrap();
-    let hash = b
-        .wait()
-        .for_element(Locator::Css(".koers-facts code"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let hash = wait_text(&b, Locator::Css(".koers-facts code")).await;
     assert!(hash.starts_with("sha256:"), "{hash}");
     let ok = b
         .find(Locator::Css(".utrecht-alert--ok"))
@@ -410,13 +394,11 @@ pub(crate) async fn snapshots_freeze_what_was_shown_and_crossing_a_threshold_ale
 
     // Freeze the monitor for the board meeting.
     let snap = c
-        .post_json(
+        .create(
             &format!("/api/v1/monitors/{mid}/snapshots"),
             &json!({"note": "GS 12 maart"}),
         )
-        .await
-        .expect(201)
-        .json();
+        .await;
     let sid = snap["id"].as_str().unwrap().to_string();
     assert_eq!(snap["intact"], true);
     assert_eq!(
@@ -439,35 +421,15 @@ pub(crate) async fn snapshots_freeze_what_was_shown_and_crossing_a_threshold_ale
         .await;
     let v: Value = r.json();
     assert_eq!(v["status"], "red");
-    let told = app
-        .store
-        .notifications()
-        .notifications(&analyst.id, &app.org_a.id, 10)
-        .await
-        .unwrap();
+    let told = app.notifications_of(&analyst.id, 10).await;
     assert_eq!(told.len(), 1, "{told:?}");
     assert_eq!(told[0].kind, "indicator.threshold");
     assert_eq!(told[0].params["status"], "red");
-    assert!(
-        app.store
-            .notifications()
-            .notifications(&app.viewer_a.id, &app.org_a.id, 10)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(app.notifications_of(&app.viewer_a.id, 10).await.is_empty());
     // Refreshing again without a change of light alerts nobody again.
     c.post_json(&format!("/api/v1/indicators/{id}/refresh"), &json!({}))
         .await;
-    assert_eq!(
-        app.store
-            .notifications()
-            .notifications(&analyst.id, &app.org_a.id, 10)
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(app.notifications_of(&analyst.id, 10).await.len(), 1);
 
     // The snapshot still shows what the board saw, unchanged.
     let again: Value = c.get_json(&format!("/api/v1/snapshots/{sid}")).await;
@@ -534,10 +496,7 @@ pub(crate) async fn scheduled_refreshes_run_once_when_due() {
     let app = TestApp::spawn().await;
     let analysis = with_freight(&app).await;
     let c = app.api_as("admin@pv26.example").await;
-    let i: Value = c
-        .post_json("/api/v1/indicators", &definition(&analysis))
-        .await
-        .json();
+    let i = c.create("/api/v1/indicators", &definition(&analysis)).await;
     let id = i["id"].as_str().unwrap().to_string();
     let url = format!("/api/v1/indicators/{id}/schedule");
     let put = async |c: &Session, body: Value| c.put_json(&url, &body).await;
@@ -563,19 +522,7 @@ pub(crate) async fn scheduled_refreshes_run_once_when_due() {
     );
     let v: Value = c.get_json(&format!("/api/v1/indicators/{id}")).await;
     assert_eq!(v["value"], 950.0);
-    let indicator = app
-        .store
-        .indicators()
-        .indicator(&app.org_a.id, &id)
-        .await
-        .unwrap();
-    let res = app
-        .store
-        .indicators()
-        .latest_indicator_result(&indicator)
-        .await
-        .unwrap()
-        .unwrap();
+    let res = app.latest_result(&id).await.expect("refreshed");
     assert_eq!(res.computed_by, "koers (schema)");
 
     // The page shows the schedule.
@@ -606,18 +553,17 @@ pub(crate) async fn scheduled_refreshes_run_once_when_due() {
 /// Makes the indicator `definition`, refreshes it and puts it in a new monitor `name`;
 /// returns the indicator's and the monitor's ids.
 async fn in_a_monitor(c: &Session, definition: Value, name: &str) -> (String, String) {
-    let i = c.post_json("/api/v1/indicators", &definition).await.json();
+    let i = c.create("/api/v1/indicators", &definition).await;
     let id = i["id"].as_str().unwrap().to_string();
     c.post_json(&format!("/api/v1/indicators/{id}/refresh"), &json!({}))
         .await
         .assert_status(200);
     let m = c
-        .post_json(
+        .create(
             "/api/v1/monitors",
             &json!({"name": name, "indicatorIds": [id]}),
         )
-        .await
-        .json();
+        .await;
     (id, m["id"].as_str().unwrap().to_string())
 }
 
@@ -658,11 +604,7 @@ pub(crate) async fn snapshots_of_awkward_numbers_and_text_verify_byte_for_byte()
         format!("/api/v1/monitors/{mid}/snapshots"),
         format!("/api/v1/indicators/{id}/snapshots"),
     ] {
-        let snap = c
-            .post_json(&path, &json!({"note": "GS — 12 maart"}))
-            .await
-            .expect(201)
-            .json();
+        let snap = c.create(&path, &json!({"note": "GS — 12 maart"})).await;
         assert_eq!(snap["intact"], true, "{snap}");
         taken.push(snap);
     }

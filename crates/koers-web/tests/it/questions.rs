@@ -1,7 +1,7 @@
 //! Data questions through the pages and the API: the workflow with the right person at each
 //! step, evidence, decision and evaluation closing the policy cycle, and bad input.
 
-use crate::helpers::{ImportOptions, TestApp};
+use crate::helpers::{ImportOptions, TestApp, field_of_each};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -9,19 +9,17 @@ pub(crate) async fn a_question_closes_the_policy_cycle() {
     let app = TestApp::spawn().await;
     let c = app.as_admin().await;
     let task = c
-        .post_json(
+        .create(
             "/api/v1/policy-tasks",
             &json!({"name": "Wegen", "theme": "roads", "goals": "Veilige wegen"}),
         )
-        .await
-        .expect(201)
-        .json();
+        .await;
     let task_id = task["id"].as_str().unwrap();
     // The viewer is the analyst; the admin owns the question and decides.
-    let q = c.post_json("/api/v1/data-questions", &json!({
+    let q = c.create("/api/v1/data-questions", &json!({
         "taskId": task_id, "question": "Hoeveel kilometer weg is aan vervanging toe?", "priority": "high",
         "analyst": app.viewer_a.id, "decisionMaker": app.admin_a.id, "dueDate": "2026-12-31", "competences": ["analyse"]
-    })).await.expect(201).json();
+    })).await;
     let qid = q["id"].as_str().unwrap().to_string();
     assert_eq!(q["status"], "asked");
     let step = |to: &str| json!({"to": to});
@@ -55,21 +53,14 @@ pub(crate) async fn a_question_closes_the_policy_cycle() {
         .save_analysis(&app.org_a.id, "Wegvakken slecht", "SELECT 1", &[])
         .await;
     let ev = format!("/api/v1/data-questions/{qid}/evidence");
-    assert_eq!(
-        c.post_json(&ev, &json!({"kind": "dataset", "target": "nope"}))
+    let link = async |kind: &str, target: &str| {
+        c.post_json(&ev, &json!({"kind": kind, "target": target}))
             .await
-            .status(),
-        400
-    );
-    assert_eq!(
-        c.post_json(
-            &ev,
-            &json!({"kind": "product", "target": "javascript:alert(1)"})
-        )
-        .await
-        .status(),
-        400
-    );
+            .status()
+    };
+    for (kind, target) in [("dataset", "nope"), ("product", "javascript:alert(1)")] {
+        assert_eq!(link(kind, target).await, 400, "{kind} {target}");
+    }
     let tmp = app.ws.temp_path("csv").unwrap();
     std::fs::write(&tmp, "wegvak,conditie\nN201-1,3\n").unwrap();
     let options = ImportOptions {
@@ -80,38 +71,19 @@ pub(crate) async fn a_question_closes_the_policy_cycle() {
         .import_path(&app.org_a, tmp, "wegvakken", options)
         .await
         .unwrap();
-    assert_eq!(
-        c.post_json(&ev, &json!({"kind": "dataset", "target": ds.id}))
-            .await
-            .status(),
-        200
-    );
-    assert_eq!(
-        c.post_json(&ev, &json!({"kind": "analysis", "target": analysis}))
-            .await
-            .status(),
-        200
-    );
-    assert_eq!(
-        c.post_json(
-            &ev,
-            &json!({"kind": "product", "target": "/informatieproducten/wegen"})
-        )
-        .await
-        .status(),
-        200
-    );
+    for (kind, target) in [
+        ("dataset", ds.id.as_str()),
+        ("analysis", analysis.as_str()),
+        ("product", "/informatieproducten/wegen"),
+    ] {
+        assert_eq!(link(kind, target).await, 200, "{kind} {target}");
+    }
     c.post_json(&url, &json!({"to": "evaluated", "evaluationChanged": "Budget naar de N201", "evaluationLearned": "Conditiedata jaarlijks verversen"})).await.assert_status(200);
     let cycle: Value = c.get_json(&format!("/api/v1/policy-tasks/{task_id}")).await;
     assert_eq!(cycle["questions"][0]["closed"], true);
     // The history says who did what.
     let detail: Value = c.get_json(&format!("/api/v1/data-questions/{qid}")).await;
-    let steps: Vec<&str> = detail["history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["to_status"].as_str().unwrap())
-        .collect();
+    let steps = field_of_each(&detail["history"], "to_status");
     assert_eq!(
         steps,
         [
@@ -154,19 +126,16 @@ pub(crate) async fn pages_for_the_board_list_question_and_cycle() {
         .await
         .unwrap()
         .remove(0);
-    let html = c
-        .post_form(
-            "/datavragen",
-            &[
-                ("taskId", task.id.as_str()),
-                ("question", ""),
-                ("dueDate", "morgen"),
-            ],
-        )
-        .await
-        .expect(400)
-        .text();
-    assert!(html.contains("is verplicht") && html.contains("JJJJ-MM-DD"));
+    c.post_form(
+        "/datavragen",
+        &[
+            ("taskId", task.id.as_str()),
+            ("question", ""),
+            ("dueDate", "morgen"),
+        ],
+    )
+    .await
+    .assert_shows(400, &["is verplicht", "JJJJ-MM-DD"]);
     let r = c
         .post_form(
             "/datavragen",

@@ -2,7 +2,7 @@
 //! agenda, the decision aid, the pre-scan, measures, the Algoritmeregister export and the
 //! decision history — over the API and the pages.
 
-use crate::helpers::{PASSWORD, TestApp, assert_invalid};
+use crate::helpers::{PASSWORD, TestApp, assert_invalid, field_of_each, find_by};
 use koers_core::secret::hash_password;
 use koers_core::{Role, UserDraft};
 use koers_store::Actor;
@@ -63,30 +63,19 @@ pub(crate) async fn choices_are_routed_to_the_board_and_decided_with_a_reference
     let app = TestApp::spawn().await;
     board_member(&app).await;
     let c = app.as_admin().await;
-    let a = c
-        .post_json("/api/v1/applications", &application())
-        .await
-        .expect(201)
-        .json();
+    let a = c.create("/api/v1/applications", &application()).await;
     let id = a["id"].as_str().unwrap().to_string();
     assert_eq!(a["aiActRiskGroup"], "high_risk");
     assert_eq!(a["yearlyCostEur"], 300000);
     // High-risk AI and cost above the threshold: the default framework routes to the board.
     let ch = c
-        .post_json(&format!("/api/v1/applications/{id}/choices"), &choice())
-        .await
-        .expect(201)
-        .json();
+        .create(&format!("/api/v1/applications/{id}/choices"), &choice())
+        .await;
     let cid = ch["id"].as_str().unwrap().to_string();
     assert_eq!(ch["status"], "proposed");
     assert_eq!(ch["level"], "board");
     assert_eq!(ch["routing"]["level"], "board");
-    let rules: Vec<&str> = ch["routing"]["matched_rules"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["rule"].as_str().unwrap())
-        .collect();
+    let rules = field_of_each(&ch["routing"]["matched_rules"], "rule");
     assert!(rules.contains(&"Hoog-risico AI"), "{rules:?}");
     assert!(
         ch["routing"]["explanation"]
@@ -109,20 +98,17 @@ pub(crate) async fn choices_are_routed_to_the_board_and_decided_with_a_reference
     let html = b.page("/toepassingen/bestuursagenda").await;
     assert!(html.contains("Hosting van de digitale tweeling"));
     // Without a reference: every problem listed, nothing decided.
-    let html = b
-        .post_form(
-            &format!("/toepassingen/bestuursagenda/{cid}"),
-            &[
-                ("to", "decided"),
-                ("date", "2026-03-01"),
-                ("decisionMaker", ""),
-                ("reference", ""),
-            ],
-        )
-        .await
-        .expect(400)
-        .text();
-    assert!(html.contains("kenmerk"), "{html}");
+    b.post_form(
+        &format!("/toepassingen/bestuursagenda/{cid}"),
+        &[
+            ("to", "decided"),
+            ("date", "2026-03-01"),
+            ("decisionMaker", ""),
+            ("reference", ""),
+        ],
+    )
+    .await
+    .assert_shows(400, &["kenmerk"]);
     b.post_form(
         &format!("/toepassingen/bestuursagenda/{cid}"),
         &[
@@ -171,10 +157,7 @@ async fn bad_input_is_listed_field_by_field() {
             "lifecyclePhase",
         ],
     );
-    let a: Value = c
-        .post_json("/api/v1/applications", &application())
-        .await
-        .json();
+    let a = c.create("/api/v1/applications", &application()).await;
     let id = a["id"].as_str().unwrap();
     let p = c
         .post_json(
@@ -210,12 +193,11 @@ pub(crate) async fn the_framework_is_versioned_and_reroutes_choices() {
     low["yearlyCostEur"] = json!("1000");
     low["personalData"] = json!(false);
     low["citizenImpact"] = json!("low");
-    let a: Value = c.post_json("/api/v1/applications", &low).await.json();
+    let a = c.create("/api/v1/applications", &low).await;
     let id = a["id"].as_str().unwrap();
-    let ch: Value = c
-        .post_json(&format!("/api/v1/applications/{id}/choices"), &choice())
-        .await
-        .json();
+    let ch = c
+        .create(&format!("/api/v1/applications/{id}/choices"), &choice())
+        .await;
     assert_eq!(ch["level"], "official");
     assert_eq!(ch["frameworkVersion"], Value::Null);
     // Through the page: hosting choices go to management from now on.
@@ -238,10 +220,9 @@ pub(crate) async fn the_framework_is_versioned_and_reroutes_choices() {
     .assert_status(200);
     let f: Value = c.get_json("/api/v1/choice-framework").await;
     assert_eq!(f["version"], 1);
-    let ch: Value = c
-        .post_json(&format!("/api/v1/applications/{id}/choices"), &choice())
-        .await
-        .json();
+    let ch = c
+        .create(&format!("/api/v1/applications/{id}/choices"), &choice())
+        .await;
     assert_eq!(ch["level"], "management");
     assert_eq!(ch["frameworkVersion"], 1);
     assert_eq!(ch["routing"]["matched_rules"][0]["rule"], "Hosting");
@@ -251,20 +232,12 @@ pub(crate) async fn the_framework_is_versioned_and_reroutes_choices() {
 async fn export_validates_against_the_publication_standard() {
     let app = TestApp::spawn().await;
     let c = app.as_admin().await;
-    let a: Value = c
-        .post_json("/api/v1/applications", &application())
-        .await
-        .json();
+    let a = c.create("/api/v1/applications", &application()).await;
     let id = a["id"].as_str().unwrap();
     let url = format!("/api/v1/applications/{id}/algoritmeregister");
     let e: Value = c.get_json(&url).await;
     assert_eq!(e["valid"], false);
-    let missing: Vec<&str> = e["problems"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["name"].as_str().unwrap())
-        .collect();
+    let missing = field_of_each(&e["problems"], "name");
     assert!(missing.contains(&"description_short"), "{missing:?}");
     assert!(missing.contains(&"contact_email"), "{missing:?}");
     assert_eq!(e["record"]["organization"], "Provincie Utrecht");
@@ -317,7 +290,7 @@ pub(crate) async fn the_decision_aid_sets_the_risk_group_and_the_requirements() 
     let c = app.as_admin().await;
     let mut input = application();
     input["aiActRiskGroup"] = json!("");
-    let a: Value = c.post_json("/api/v1/applications", &input).await.json();
+    let a = c.create("/api/v1/applications", &input).await;
     let id = a["id"].as_str().unwrap().to_string();
     let url = format!("/api/v1/applications/{id}/ai-act-assessment");
     // Walk the tree through the API, always taking the last answer, until it concludes.
@@ -361,13 +334,7 @@ pub(crate) async fn the_decision_aid_sets_the_risk_group_and_the_requirements() 
     assert!(!a["requirements"].as_array().unwrap().is_empty());
     if let Some(m) = measures.first() {
         let a = c.put_json(&format!("/api/v1/applications/{id}/measures"), &json!({"measure": m["urn"], "status": "in_progress", "responsible": "CISO", "evidence": "Plan van aanpak"})).await.expect(200).json();
-        let m2 = a["applicableMeasures"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|x| x["urn"] == m["urn"])
-            .unwrap()
-            .clone();
+        let m2 = find_by(&a["applicableMeasures"], "urn", m["urn"].clone()).clone();
         assert_eq!(m2["status"], "in_progress");
         assert_eq!(m2["responsible"], "CISO");
     }
@@ -410,26 +377,25 @@ async fn the_pages_register_applications_and_choices() {
     let html = p.page("/toepassingen").await;
     assert!(html.contains("Toepassing registreren"));
     // Bad input: the form comes back with the problems and the values typed.
-    let html = p
-        .post_form(
-            "/toepassingen",
-            &[
-                ("name", "Monitor vrachtverkeer"),
-                ("kind", "monitor"),
-                ("purpose", ""),
-                ("department", "Mobiliteit"),
-                ("lifecyclePhase", "monitoring-en-beheer"),
-                ("hosting", "saas"),
-                ("status", "in_use"),
-                ("citizenImpact", "none"),
-                ("yearlyCostEur", "duur"),
-            ],
-        )
-        .await
-        .expect(400)
-        .text();
-    assert!(html.contains("aria-invalid=\"true\""));
-    assert!(html.contains("value=\"Monitor vrachtverkeer\""));
+    p.post_form(
+        "/toepassingen",
+        &[
+            ("name", "Monitor vrachtverkeer"),
+            ("kind", "monitor"),
+            ("purpose", ""),
+            ("department", "Mobiliteit"),
+            ("lifecyclePhase", "monitoring-en-beheer"),
+            ("hosting", "saas"),
+            ("status", "in_use"),
+            ("citizenImpact", "none"),
+            ("yearlyCostEur", "duur"),
+        ],
+    )
+    .await
+    .assert_shows(
+        400,
+        &["aria-invalid=\"true\"", "value=\"Monitor vrachtverkeer\""],
+    );
     let r = p
         .post_form(
             "/toepassingen",
@@ -504,18 +470,16 @@ async fn the_pages_register_applications_and_choices() {
     )
     .await
     .assert_status(400);
-    let r = p
-        .post_form(
-            &format!("{loc}/status"),
-            &[
-                ("to", "decided"),
-                ("date", "2026-02-28"),
-                ("decisionMaker", "Afdelingshoofd"),
-            ],
-        )
-        .await;
-    r.assert_status(200);
-    assert!(r.text().contains("2026-02-28"));
+    p.post_form(
+        &format!("{loc}/status"),
+        &[
+            ("to", "decided"),
+            ("date", "2026-02-28"),
+            ("decisionMaker", "Afdelingshoofd"),
+        ],
+    )
+    .await
+    .assert_shows(200, &["2026-02-28"]);
     // The pre-scan page lists questions and stores answers.
     let html = p.page(&format!("/toepassingen/{id}/pre-scan")).await;
     assert!(html.contains("Pre-scan"));
@@ -539,15 +503,11 @@ async fn the_pages_register_applications_and_choices() {
 pub(crate) async fn another_organisation_sees_nothing_of_the_register() {
     let app = TestApp::spawn().await;
     let c = app.as_admin().await;
-    let a: Value = c
-        .post_json("/api/v1/applications", &application())
-        .await
-        .json();
+    let a = c.create("/api/v1/applications", &application()).await;
     let id = a["id"].as_str().unwrap();
-    let ch: Value = c
-        .post_json(&format!("/api/v1/applications/{id}/choices"), &choice())
-        .await
-        .json();
+    let ch = c
+        .create(&format!("/api/v1/applications/{id}/choices"), &choice())
+        .await;
     let cid = ch["id"].as_str().unwrap();
     let b = app.page_as("admin@gm0796.example").await;
     for path in [
@@ -623,7 +583,7 @@ pub async fn objects_of_a(app: &TestApp) -> (String, String) {
 /// aid can be answered by keyboard.
 #[tokio::test]
 async fn the_register_pages_pass_axe_and_work_by_keyboard() {
-    use crate::browser::{axe, start_browser};
+    use crate::browser::{axe, start_browser, wait_for};
     use fantoccini::{Locator, key::Key};
     let app = TestApp::spawn().await;
     let (id, cid) = objects_of_a(&app).await;
@@ -650,10 +610,7 @@ async fn the_register_pages_pass_axe_and_work_by_keyboard() {
     let radio = c.find(Locator::Css("input[type=radio]")).await.unwrap();
     radio.send_keys(" ").await.unwrap();
     radio.send_keys(&Key::Enter.to_string()).await.unwrap();
-    c.wait()
-        .for_element(Locator::Css("input[name=answers][value='0']"))
-        .await
-        .unwrap();
+    wait_for(&c, Locator::Css("input[name=answers][value='0']")).await;
     let v = axe(&c).await;
     assert!(v.is_empty(), "second question: {v:?}");
 }

@@ -139,6 +139,18 @@ async fn import(
         .await
 }
 
+/// Asserts that importing a CSV file into `app` fails with the upload to `target`, and
+/// leaves no dataset and no local file.
+async fn assert_upload_fails(app: &TestApp, target: &str) {
+    let e = import(app, &app.org_a, "t.csv", CSV, "tellingen")
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains(&format!("upload naar {target} mislukt")), "{e}");
+    assert!(app.datasets_of(&app.org_a.id).await.is_empty());
+    assert_eq!(dataset_files(app), 0);
+}
+
 /// Runs SQL through the API; `format` gives a file instead of JSON.
 async fn query(c: &Session, sql: &str, format: Option<&str>) -> Resp {
     let path = match format {
@@ -313,13 +325,7 @@ async fn a_failing_store_records_nothing_and_leaves_nothing() {
         "{e}"
     );
     let app = TestApp::spawn_with_storage(missing).await;
-    let e = import(&app, &app.org_a, "t.csv", CSV, "tellingen")
-        .await
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("upload naar s3://bestaat-niet mislukt"), "{e}");
-    assert!(app.datasets_of(&app.org_a.id).await.is_empty());
-    assert_eq!(dataset_files(&app), 0);
+    assert_upload_fails(&app, "s3://bestaat-niet").await;
 
     // The store goes down while the parts are sent: the upload is aborted, nothing is
     // recorded, no object and no open upload remain, and the local file is gone.
@@ -330,13 +336,7 @@ async fn a_failing_store_records_nothing_and_leaves_nothing() {
     )
     .await;
     let app = TestApp::spawn_with_storage(Moto::storage(&via, "koers", "pv")).await;
-    let e = import(&app, &app.org_a, "t.csv", CSV, "tellingen")
-        .await
-        .unwrap_err()
-        .to_string();
-    assert!(e.contains("upload naar s3://koers/pv mislukt"), "{e}");
-    assert!(app.datasets_of(&app.org_a.id).await.is_empty());
-    assert_eq!(dataset_files(&app), 0);
+    assert_upload_fails(&app, "s3://koers/pv").await;
     assert_eq!(moto.contents("koers").await, (Vec::new(), 0));
     // Back up, the same import succeeds.
     cut.store(false, Ordering::SeqCst);

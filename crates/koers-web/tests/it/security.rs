@@ -2,7 +2,7 @@
 //! authorization matrix over every API route, and escaping of hostile input.
 
 use crate::helpers::{PASSWORD, SendText, TestApp, session_id};
-use crate::session::{Resp, Session};
+use crate::session::Session;
 use koers_web::WebConfig;
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
@@ -80,35 +80,26 @@ async fn hsts_only_over_tls() {
     assert!(r.headers().contains_key("strict-transport-security"));
 }
 
-async fn api_sign_in(c: &Session, password: &str) -> Resp {
-    c.post_json(
-        "/api/v1/sessions",
-        &json!({"email": "viewer@pv26.example", "password": password}),
-    )
-    .await
-}
-
 #[tokio::test]
 async fn a_successful_sign_in_resets_the_failures() {
-    let app = TestApp::spawn_with(WebConfig {
-        login_max_failures: 3,
-        ..WebConfig::default()
-    })
-    .await;
+    let app = TestApp::spawn_with_login_limit(3).await;
     let c = app.anonymous();
+    // Two failures and a success, twice: four failures in all, still allowed, since the
+    // success began the count again.
     for _ in 0..2 {
-        assert_eq!(api_sign_in(&c, "fout fout fout").await.status(), 401);
+        for _ in 0..2 {
+            c.try_sign_in("viewer@pv26.example", "fout fout fout")
+                .await
+                .assert_status(401);
+        }
+        c.try_sign_in("viewer@pv26.example", PASSWORD)
+            .await
+            .assert_status(201);
     }
-    assert_eq!(api_sign_in(&c, PASSWORD).await.status(), 201);
-    // Two more failures would have made four: still allowed, the count began again.
-    for _ in 0..2 {
-        assert_eq!(api_sign_in(&c, "fout fout fout").await.status(), 401);
-    }
-    assert_eq!(api_sign_in(&c, PASSWORD).await.status(), 201);
     for _ in 0..3 {
-        api_sign_in(&c, "fout fout fout").await;
+        c.try_sign_in("viewer@pv26.example", "fout fout fout").await;
     }
-    let r = api_sign_in(&c, PASSWORD).await;
+    let r = c.try_sign_in("viewer@pv26.example", PASSWORD).await;
     assert_eq!(r.status(), 429);
     let wait: u64 = r.header("retry-after").parse().unwrap();
     assert!((1..=15 * 60).contains(&wait), "{wait}");
@@ -118,11 +109,7 @@ async fn a_successful_sign_in_resets_the_failures() {
 
 #[tokio::test]
 async fn the_sign_in_page_explains_the_limit_in_dutch() {
-    let app = TestApp::spawn_with(WebConfig {
-        login_max_failures: 2,
-        ..WebConfig::default()
-    })
-    .await;
+    let app = TestApp::spawn_with_login_limit(2).await;
     let mut c = app.anonymous();
     c.open_form("/login").await;
     let attempt = async |password: &str| {
@@ -205,11 +192,7 @@ async fn behind_a_trusted_proxy_each_client_is_limited_on_its_own() {
 
 #[tokio::test]
 async fn a_forged_forwarding_header_from_an_untrusted_peer_is_ignored() {
-    let app = TestApp::spawn_with(WebConfig {
-        login_max_failures: 2,
-        ..WebConfig::default()
-    })
-    .await;
+    let app = TestApp::spawn_with_login_limit(2).await;
     for i in 0..8 {
         let (forged, email) = (format!("198.51.100.{i}"), format!("raden{i}@pv26.example"));
         assert_eq!(
@@ -226,18 +209,13 @@ async fn a_forged_forwarding_header_from_an_untrusted_peer_is_ignored() {
 
 #[tokio::test]
 async fn parallel_wrong_passwords_never_pass_the_limit() {
-    let app = std::sync::Arc::new(
-        TestApp::spawn_with(WebConfig {
-            login_max_failures: 5,
-            ..WebConfig::default()
-        })
-        .await,
-    );
+    let app = std::sync::Arc::new(TestApp::spawn_with_login_limit(5).await);
     let mut attempts = tokio::task::JoinSet::new();
     for _ in 0..30 {
         let app = app.clone();
         attempts.spawn(async move {
-            api_sign_in(&app.anonymous(), "fout fout fout")
+            app.anonymous()
+                .try_sign_in("viewer@pv26.example", "fout fout fout")
                 .await
                 .status()
                 .as_u16()
@@ -249,7 +227,10 @@ async fn parallel_wrong_passwords_never_pass_the_limit() {
     let limited = statuses.iter().filter(|s| **s == 429).count();
     assert_eq!((wrong, limited), (5, 25), "{statuses:?}");
     // Locked: the right password is refused too.
-    let r = api_sign_in(&app.anonymous(), PASSWORD).await;
+    let r = app
+        .anonymous()
+        .try_sign_in("viewer@pv26.example", PASSWORD)
+        .await;
     assert_eq!(r.status(), 429);
 }
 
@@ -262,10 +243,10 @@ async fn signing_in_issues_a_new_session_and_ends_the_old_one() {
     let app = TestApp::spawn().await;
     // Through the API: a first session, then signing in again with it.
     let c = app.anonymous();
-    let r = api_sign_in(&c, PASSWORD).await;
+    let r = c.try_sign_in("viewer@pv26.example", PASSWORD).await;
     let first = session_id(r.headers());
     assert_eq!(whoami(&app, &first).await, 200);
-    let r = api_sign_in(&c, PASSWORD).await;
+    let r = c.try_sign_in("viewer@pv26.example", PASSWORD).await;
     assert_eq!(r.status(), 201);
     let second = session_id(r.headers());
     assert_ne!(first, second);
@@ -393,7 +374,7 @@ async fn authorization_matrix_over_every_api_route() {
     let plain = reqwest::Client::new();
     for role in roles {
         let email = format!("matrix-{}@pv26.example", role.as_str().replace('_', "-"));
-        let user = crate::helpers::user(&app.store, &email, &app.org_a, &[role], false).await;
+        let user = app.add_user(&email, role).await;
         let c = app.api_as(&email).await;
         let token = app.token_for(&user, &app.org_a.id, "read_write").await;
         let read_only = app.token_for(&user, &app.org_a.id, "read").await;

@@ -97,15 +97,19 @@ impl Session {
     /// `email` signed in through the API of the koers at `base`.
     pub async fn sign_in(base: &str, email: &str) -> Session {
         let mut s = Session::new(base);
-        let r = s
-            .post_json(
-                "/api/v1/sessions",
-                &serde_json::json!({ "email": email, "password": PASSWORD }),
-            )
-            .await
-            .expect(201);
+        let r = s.try_sign_in(email, PASSWORD).await.expect(201);
         s.csrf = Some(r.json()["csrfToken"].as_str().expect("csrf").to_string());
         s
+    }
+
+    /// Tries to sign in as `email` with `password` through the API (`POST /api/v1/sessions`),
+    /// whatever the answer; this session keeps the cookie it may get, but no CSRF token.
+    pub async fn try_sign_in(&self, email: &str, password: &str) -> Resp {
+        self.post_json(
+            "/api/v1/sessions",
+            &serde_json::json!({ "email": email, "password": password }),
+        )
+        .await
     }
 
     /// The raw client (with this session's cookies), for requests a test crafts itself.
@@ -177,6 +181,12 @@ impl Session {
     pub async fn post_json(&self, path: &str, body: &impl Serialize) -> Resp {
         self.send(self.request(Method::POST, path, true).json(body))
             .await
+    }
+
+    /// Creates something through the API: posts `body` as JSON to `path`, which must answer
+    /// 201 Created; the JSON answer (what was created).
+    pub async fn create(&self, path: &str, body: &impl Serialize) -> Value {
+        self.post_json(path, body).await.expect(201).json()
     }
 
     /// A change without a body (an action such as a restore): only the CSRF header.
@@ -297,6 +307,21 @@ impl Resp {
     pub fn expect(self, status: u16) -> Resp {
         self.assert_status(status);
         self
+    }
+
+    /// Asserts the status and that the body (a page) shows each of `texts`, printing the
+    /// body when it does not.
+    #[track_caller]
+    pub fn assert_shows(&self, status: u16, texts: &[&str]) {
+        self.assert_status(status);
+        let body = self.text();
+        for text in texts {
+            assert!(
+                body.contains(text),
+                "{} shows no {text:?}: {body}",
+                self.what
+            );
+        }
     }
 
     pub fn text(&self) -> String {

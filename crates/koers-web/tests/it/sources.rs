@@ -9,6 +9,7 @@ use crate::session::Session;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use koers_core::catalog::AccessRights;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -316,12 +317,7 @@ async fn cbs_odata_imports_pages_refreshes_only_on_change_and_keeps_a_version_on
     let r = refresh(&c, &id).await;
     assert_failed(&r, "Onbekend");
     // Every change is in the audit log.
-    let log = app
-        .store
-        .audit()
-        .audit_events(&app.org_a.id, 200, None)
-        .await
-        .unwrap();
+    let log = app.audit_log(200).await;
     let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
     for a in [
         "dataset.source_set",
@@ -406,7 +402,7 @@ async fn publishing_app() -> TestApp {
     let file = dir.path().join("wijken.geojson");
     std::fs::write(&file, fixture_file("wfs_wijken.geojson")).unwrap();
     let mut meta = koers_core::catalog::DatasetMeta::for_new("Wijken", &app.org_a.name);
-    meta.access_rights = koers_core::catalog::AccessRights::Public;
+    meta.access_rights = AccessRights::Public;
     let options = ImportOptions {
         crs: Some("EPSG:28992"),
         meta: Some(meta),
@@ -538,19 +534,8 @@ async fn another_organisations_source_is_not_found() {
     .await;
     let id = done["datasetId"].as_str().unwrap().to_string();
     // Published to everyone, still not B's to read the source of or refresh.
-    let mut meta = app
-        .store
-        .catalog()
-        .dataset(&app.org_a.id, &id)
-        .await
-        .unwrap()
-        .meta;
-    meta.access_rights = koers_core::catalog::AccessRights::Public;
-    app.store
-        .catalog()
-        .update_dataset_meta(&app.org_a.id, &id, &meta, &koers_store::Actor::cli())
-        .await
-        .unwrap();
+    app.set_dataset_access(&app.org_a.id, &id, AccessRights::Public)
+        .await;
     let b = app.api_as("admin@gm0796.example").await;
     b.get(&format!("/api/v1/datasets/{id}/source"))
         .await
@@ -598,20 +583,18 @@ async fn the_pages_list_a_service_import_it_and_refresh() {
         .text();
     assert!(html.contains("value=\"wijkenbuurten:buurten\""), "{html}");
     // A bad area: the form again with the problem.
-    let r = c
-        .post_form(
-            "/bronnen/dienst",
-            &[
-                ("kind", "wfs"),
-                ("url", url.as_str()),
-                ("item", "wijkenbuurten:wijken"),
-                ("bbox", "9,9,1,1"),
-                ("every", "weekly"),
-            ],
-        )
-        .await;
-    r.assert_status(400);
-    assert!(r.text().contains("minx moet kleiner"));
+    c.post_form(
+        "/bronnen/dienst",
+        &[
+            ("kind", "wfs"),
+            ("url", url.as_str()),
+            ("item", "wijkenbuurten:wijken"),
+            ("bbox", "9,9,1,1"),
+            ("every", "weekly"),
+        ],
+    )
+    .await
+    .assert_shows(400, &["minx moet kleiner"]);
     let r = c
         .post_form(
             "/bronnen/dienst",
@@ -635,21 +618,18 @@ async fn the_pages_list_a_service_import_it_and_refresh() {
     let page = c.get_ok(&format!("/bronnen/{id}")).await.text();
     assert!(page.contains("Nu verversen"), "{page}");
     assert!(page.contains("Elke week"));
-    let html = c
-        .post_form(
-            &format!("/bronnen/{id}/dienst"),
-            &[
-                ("kind", "wfs"),
-                ("url", url.as_str()),
-                ("item", "wijkenbuurten:wijken"),
-                ("crs", "EPSG:28992"),
-                ("every", "daily"),
-            ],
-        )
-        .await
-        .expect(200)
-        .text();
-    assert!(html.contains("Het schema is opgeslagen"));
+    c.post_form(
+        &format!("/bronnen/{id}/dienst"),
+        &[
+            ("kind", "wfs"),
+            ("url", url.as_str()),
+            ("item", "wijkenbuurten:wijken"),
+            ("crs", "EPSG:28992"),
+            ("every", "daily"),
+        ],
+    )
+    .await
+    .assert_shows(200, &["Het schema is opgeslagen"]);
     c.post_form(&format!("/bronnen/{id}/verversen"), &[])
         .await
         .assert_status(303);
@@ -824,11 +804,8 @@ async fn credentials_in_an_import_url_are_never_shown_and_outsiders_see_the_cata
     );
     let page = c.get_ok(&format!("/bronnen/{wegen}")).await.text();
     let log = serde_json::to_string(
-        &app.store
-            .audit()
-            .audit_events(&app.org_a.id, 100, None)
+        &app.audit_log(100)
             .await
-            .unwrap()
             .iter()
             .map(|e| &e.detail)
             .collect::<Vec<_>>(),
@@ -847,21 +824,8 @@ async fn credentials_in_an_import_url_are_never_shown_and_outsiders_see_the_cata
     // Public: another organisation sees what the catalog shows, not where it came from or
     // who imported it — in the API and on the page.
     for id in [&wegen, &wijken] {
-        let ds = app
-            .store
-            .catalog()
-            .dataset(&app.org_a.id, id)
-            .await
-            .unwrap();
-        let meta = koers_core::catalog::DatasetMeta {
-            access_rights: koers_core::catalog::AccessRights::Public,
-            ..ds.meta.clone()
-        };
-        app.store
-            .catalog()
-            .update_dataset_meta(&app.org_a.id, id, &meta, &koers_store::Actor::cli())
-            .await
-            .unwrap();
+        app.set_dataset_access(&app.org_a.id, id, AccessRights::Public)
+            .await;
     }
     let b = app.api_as("admin@gm0796.example").await;
     for id in [&wegen, &wijken] {

@@ -26,13 +26,11 @@ async fn tokens_are_made_listed_used_and_revoked_through_the_api() {
     let app = TestApp::spawn().await;
     let c = app.as_admin().await;
     let made = c
-        .post_json(
+        .create(
             "/api/v1/tokens",
             &json!({"name": "Nachtelijke export", "scope": "read_write", "expiresOn": in_days(30)}),
         )
-        .await
-        .expect(201)
-        .json();
+        .await;
     let token = made["token"].as_str().unwrap().to_string();
     let id = made["id"].as_str().unwrap().to_string();
     assert!(token.starts_with(&format!("koers_{id}.")), "{made}");
@@ -74,12 +72,7 @@ async fn tokens_are_made_listed_used_and_revoked_through_the_api() {
     assert!(list[0]["lastUsedAt"].is_string(), "{list}");
 
     // The write is audited under the user, naming the token.
-    let events = app
-        .store
-        .audit()
-        .audit_events(&app.org_a.id, 5, None)
-        .await
-        .unwrap();
+    let events = app.audit_log(5).await;
     let write = events
         .iter()
         .find(|e| e.action.starts_with("analysis."))
@@ -131,12 +124,7 @@ async fn tokens_are_made_listed_used_and_revoked_through_the_api() {
         "Bearer error=\"invalid_token\""
     );
     problem(r, 401);
-    let events = app
-        .store
-        .audit()
-        .audit_events(&app.org_a.id, 1, None)
-        .await
-        .unwrap();
+    let events = app.audit_log(1).await;
     assert_eq!(events[0].action, "api_token.revoked");
     let r = c.delete(&format!("/api/v1/tokens/{id}")).await;
     problem(r, 404);
@@ -185,14 +173,7 @@ async fn a_read_only_token_only_reads() {
         .await;
     let detail = problem(r, 403);
     assert!(detail.contains("alleen lezen"), "{detail}");
-    assert!(
-        app.store
-            .catalog()
-            .analyses(&app.org_a.id)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(app.analyses().await.is_empty());
     // Running read-only SQL reads, though it is a POST: a script may fetch figures.
     let r = app
         .with_token(&token)
@@ -286,14 +267,7 @@ async fn csrf_is_needed_with_a_cookie_but_not_with_a_bearer_token() {
 #[tokio::test]
 async fn a_token_acts_with_the_users_current_roles() {
     let app = TestApp::spawn().await;
-    let analyst = crate::helpers::user(
-        &app.store,
-        "analist@pv26.example",
-        &app.org_a,
-        &[Role::Analyst],
-        false,
-    )
-    .await;
+    let analyst = app.add_user("analist@pv26.example", Role::Analyst).await;
     let token = app.token_for(&analyst, &app.org_a.id, "read_write").await;
     let script = app.with_token(&token);
     let post = |title: &str| {

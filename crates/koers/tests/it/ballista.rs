@@ -1,7 +1,7 @@
 //! Distributed queries: a Ballista scheduler and two executors as `koers ballista` processes
 //! on this machine, the reference queries through them and through the embedded engine.
 
-use super::{koers, text};
+use super::{import_as, koers, text};
 use koers_engine::{Engine, EngineConfig, EngineError, EngineMode, TableRef};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -195,17 +195,7 @@ fn ballista_cluster_answers_as_the_embedded_engine() {
     );
     assert!(o.status.success(), "{:?}", text(&o));
     let movements = data.join("movements.parquet");
-    let o = koers(
-        &ws,
-        &[
-            "dataset",
-            "import",
-            movements.to_str().unwrap(),
-            "--name",
-            "movements",
-        ],
-    );
-    assert!(o.status.success(), "{:?}", text(&o));
+    import_as(&ws, &movements, "movements");
 
     // Nobody listens: a clear error, quickly, and hostile SQL is refused before any
     // connection is tried.

@@ -51,16 +51,10 @@ fn demo_catalog_query_and_bad_input() {
     ] {
         assert!(out.contains(t), "{t} in {out}");
     }
-    let o = koers(
-        d,
-        &[
-            "query",
-            "--format",
-            "csv",
-            "SELECT statnaam FROM provincies WHERE statcode = 'PV26'",
-        ],
+    assert_eq!(
+        query_csv(d, "SELECT statnaam FROM provincies WHERE statcode = 'PV26'"),
+        "statnaam\nUtrecht\n"
     );
-    assert_eq!(text(&o).0, "statnaam\nUtrecht\n");
 
     // Hostile SQL: a readable error, exit code 1.
     let o = koers(d, &["query", "DROP TABLE gemeenten"]);
@@ -82,18 +76,7 @@ fn demo_catalog_query_and_bad_input() {
     // A good one becomes a dataset.
     let good = d.join("inwoners.csv");
     std::fs::write(&good, "gm,inwoners\nGM0344,367984\n").unwrap();
-    let o = koers(
-        d,
-        &[
-            "dataset",
-            "import",
-            good.to_str().unwrap(),
-            "--name",
-            "inwoners",
-        ],
-    );
-    assert!(o.status.success(), "{:?}", text(&o));
-    assert!(text(&o).0.contains("inwoners versie 1"));
+    assert!(import_as(d, &good, "inwoners").contains("inwoners versie 1"));
     let o = koers(d, &["dataset", "import", "file:///etc/passwd"]);
     assert_eq!(o.status.code(), Some(1));
     let o = koers(d, &["query", "--org", "GM9999", "SELECT 1"]);
@@ -307,20 +290,16 @@ fn http(addr: &str, request: &str) -> (u16, String) {
 }
 
 /// Stops the server when the test ends, passed or not.
-struct Child(std::process::Child);
-
-impl Drop for Child {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// `koers serve` on a free port of the data folder `data`, stopped when dropped.
 struct Server(std::process::Child, String);
 
 impl Server {
     fn start(data: &Path) -> Server {
+        Server::start_with(data, &[])
+    }
+
+    /// `koers serve` with the global options `options` (such as `--database`).
+    fn start_with(data: &Path, options: &[&str]) -> Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -331,6 +310,7 @@ impl Server {
             Command::new(env!("CARGO_BIN_EXE_koers"))
                 .arg("--data-dir")
                 .arg(data)
+                .args(options)
                 .args(["serve", "--bind", &addr])
                 .stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::null())
@@ -338,13 +318,15 @@ impl Server {
                 .expect("start koers serve"),
             addr,
         );
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return server;
-            }
+        let started = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed().as_secs() < 30,
+                "koers serve did not start"
+            );
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
-        panic!("koers serve did not start");
+        server
     }
 }
 
@@ -433,61 +415,24 @@ fn the_commands_and_the_server_run_on_postgres() {
     assert!(text(&o).0.contains("keten intact"), "{:?}", text(&o));
 
     // koers serve on the same database: the demo administrator signs in over HTTP.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let _server = Child(
-        Command::new(env!("CARGO_BIN_EXE_koers"))
-            .args(["--data-dir", d.to_str().unwrap(), "--database", &db.url])
-            .args(["serve", "--bind", &addr])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let started = std::time::Instant::now();
-    while std::net::TcpStream::connect(&addr).is_err() {
-        assert!(
-            started.elapsed().as_secs() < 30,
-            "koers serve did not start"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    let accounts = std::fs::read_to_string(d.join("demo-accounts.txt")).unwrap();
-    let password = accounts
-        .lines()
-        .find(|l| l.starts_with("beheerder@"))
-        .and_then(|l| l.split('\t').nth(1))
-        .unwrap();
-    let body =
-        format!(r#"{{"email":"beheerder@provincie-utrecht.example","password":"{password}"}}"#);
-    let (status, out) = http(
-        &addr,
-        &format!(
-            "POST /api/v1/sessions HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            body.len()
-        ),
-    );
-    assert_eq!(status, 201, "{out}");
-    let cookie = out
-        .lines()
-        .find_map(|l| l.strip_prefix("set-cookie: koers_session="))
-        .and_then(|v| v.split(';').next())
-        .expect("session cookie");
-    let (status, out) = http(
-        &addr,
-        &format!(
-            "GET /api/v1/datasets HTTP/1.1\r\nHost: {addr}\r\nCookie: koers_session={cookie}\r\nConnection: close\r\n\r\n"
-        ),
-    );
+    let server = Server::start_with(d, &["--database", &db.url]);
+    let (cookie, csrf) = server.sign_in(d);
+    let (status, out) = server.send("GET", "/api/v1/datasets", &format!("{cookie};{csrf}"), "");
     assert_eq!(status, 200, "{out}");
     assert!(
         out.contains("\"inwoners\"") && out.contains("\"gemeenten\""),
         "{out}"
     );
+}
+
+/// `koers dataset import FILE --name NAME` in `data`, which must succeed; what it printed.
+fn import_as(data: &Path, file: &Path, name: &str) -> String {
+    let o = koers(
+        data,
+        &["dataset", "import", file.to_str().unwrap(), "--name", name],
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    text(&o).0
 }
 
 fn query_csv(data: &Path, sql: &str) -> String {

@@ -1,7 +1,7 @@
 //! The logistics-movement monitor of the demo: generated movements, or a folder as
 //! `bench/gen_movements.py` writes it, with analyses, indicators and a monitor.
 
-use super::{koers, text};
+use super::{koers, query_csv, text};
 use datafusion::arrow::array::{
     ArrayRef, Float64Array, Int32Array, Int64Array, StringArray, TimestampMicrosecondArray,
 };
@@ -97,16 +97,13 @@ fn demo_generates_movements_with_a_monitor() {
         "{}",
         text(&o).1
     );
-    let o = koers(
-        d,
-        &[
-            "query",
-            "--format",
-            "csv",
-            "SELECT province_code FROM municipalities WHERE gm_code = 'GM0344'",
-        ],
+    assert_eq!(
+        query_csv(
+            d,
+            "SELECT province_code FROM municipalities WHERE gm_code = 'GM0344'"
+        ),
+        "province_code\nPV26\n"
     );
-    assert_eq!(text(&o).0, "province_code\nPV26\n");
 
     let c = db(d);
     assert_eq!(
