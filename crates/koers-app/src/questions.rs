@@ -8,8 +8,8 @@
 use crate::catalog::RemoveOnDrop;
 use crate::{Error, Input, Principal, Result, Workspace};
 use koers_core::questions::{
-    Assignments, CycleState, QuestionDraft, Refused, Status, TaskDraft, TransitionInput,
-    check_transition, cycle_state,
+    Assignments, CycleState, QuestionDraft, QuestionRole, Refused, Status, TaskDraft,
+    TransitionInput, check_transition, cycle_state, responsible,
 };
 use koers_core::{Invalid, Permission, attachments};
 use koers_store::StoreError;
@@ -52,8 +52,12 @@ pub struct QuestionDetail {
 pub struct QuestionPage {
     pub detail: QuestionDetail,
     pub task: PolicyTask,
-    /// The statuses the workflow can move to from here (given the facts a step asks for).
+    /// The statuses this person may move the question to from here (given the facts a step
+    /// asks for): none when the next step is someone else's.
     pub next: Vec<Status>,
+    /// The next step on the main line and the role whose step it is, when that is not this
+    /// person (so the page can say whom it waits on).
+    pub waiting_on: Option<(Status, QuestionRole)>,
     pub comments: Vec<Comment>,
     pub attachments: Vec<Attachment>,
     pub members: Vec<Member>,
@@ -191,7 +195,8 @@ pub async fn question_page(ws: &Workspace, who: &Principal, id: &str) -> Result<
         evaluation_changed: "x".into(),
         evaluation_learned: "x".into(),
     };
-    let next = Status::ALL
+    let stands_in = who.may(Permission::ManageMembers);
+    let next: Vec<Status> = Status::ALL
         .iter()
         .copied()
         .filter(|to| {
@@ -199,14 +204,19 @@ pub async fn question_page(ws: &Workspace, who: &Principal, id: &str) -> Result<
                 q.status,
                 *to,
                 q.parked_from,
-                "",
+                &who.user.id,
                 &q.assignments,
-                true,
+                stands_in,
                 &facts,
             )
             .is_ok()
         })
         .collect();
+    let waiting_on = q
+        .status
+        .next_on_main_line()
+        .filter(|to| !next.contains(to))
+        .and_then(|to| Some((to, responsible(q.status, to)?)));
     Ok(QuestionPage {
         comments: ws.store.questions().comments(&q.id).await?,
         attachments: ws.store.questions().attachments(&q.id).await?,
@@ -215,6 +225,7 @@ pub async fn question_page(ws: &Workspace, who: &Principal, id: &str) -> Result<
         analyses: ws.store.catalog().analyses(&who.org.id).await?,
         task,
         next,
+        waiting_on,
         detail,
     })
 }

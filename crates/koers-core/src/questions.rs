@@ -79,7 +79,8 @@ impl Status {
             .ok_or_else(|| Invalid::one("to", "enum", "onbekende status"))
     }
 
-    fn next(self) -> Option<Status> {
+    /// The status after this one on the main line (none once evaluated, parked or rejected).
+    pub fn next_on_main_line(self) -> Option<Status> {
         let i = Status::FLOW.iter().position(|s| *s == self)?;
         Status::FLOW.get(i + 1).copied()
     }
@@ -188,7 +189,7 @@ pub fn next_step_for(
     assignments: &Assignments,
     user: &str,
 ) -> Option<(Status, QuestionRole)> {
-    let next = status.next()?;
+    let next = status.next_on_main_line()?;
     let role = responsible(status, next)?;
     (assignments.holder(role) == Some(user)).then_some((next, role))
 }
@@ -244,7 +245,9 @@ pub fn check_transition(
 ) -> Result<(), Refused> {
     let role = if from == Status::Parked && Some(to) == parked_from {
         Some(QuestionRole::QuestionOwner)
-    } else if from.next() == Some(to) || matches!(to, Status::Parked | Status::Rejected) {
+    } else if from.next_on_main_line() == Some(to)
+        || matches!(to, Status::Parked | Status::Rejected)
+    {
         responsible(from, to)
     } else {
         None
@@ -717,7 +720,7 @@ mod tests {
             let ok = check_transition(from, to, parked_from, &who, &people(), stands_in, &input).is_ok();
             if ok {
                 prop_assert!(!from.is_final());
-                let forward = from.next() == Some(to);
+                let forward = from.next_on_main_line() == Some(to);
                 let exit = matches!(to, Status::Parked | Status::Rejected) && from != Status::Parked || (from == Status::Parked && to == Status::Rejected);
                 let resume = from == Status::Parked && Some(to) == parked_from;
                 prop_assert!(forward || exit || resume);

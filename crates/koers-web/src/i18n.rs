@@ -94,6 +94,18 @@ mod tests {
         for n in ["member_added", "roles_saved", "member_removed"] {
             keys.push(format!("org.notice.{n}"));
         }
+        for k in koers_core::tasks::TaskKind::ALL {
+            keys.push(format!("task.{}", k.as_str()));
+        }
+        for k in ["indicator_red", "round_open"] {
+            keys.push(format!("task.{k}.hint"));
+        }
+        keys.extend(
+            koers_core::register::framework::DecisionLevel::ALL
+                .iter()
+                .map(|l| format!("level.{}", l.as_str())),
+        );
+        keys.extend((1..=12).map(|m| format!("month.{m}")));
         for k in keys {
             assert!(NL.contains_key(&k), "{k} missing");
         }

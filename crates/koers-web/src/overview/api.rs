@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
     routes! {
-        "/tasks" => get(list_tasks),
+        "/tasks" => get(my_tasks),
     }
 }
 
@@ -44,7 +44,7 @@ pub struct TaskOut {
 /// rounds and the next live sessions.
 #[utoipa::path(get, path = "/tasks", tag = "overzicht",
     responses((status = 200, description = "Taken", body = Vec<TaskOut>)))]
-pub async fn list_tasks(ctx: Ctx) -> JsonReply<Vec<TaskOut>> {
+pub async fn my_tasks(ctx: Ctx) -> JsonReply<Vec<TaskOut>> {
     let o = overview::overview(ctx.ws(), &ctx.who).await?;
     let today = today();
     Ok(Json(
@@ -65,5 +65,5 @@ pub async fn list_tasks(ctx: Ctx) -> JsonReply<Vec<TaskOut>> {
 
 /// This module's operations in the OpenAPI document.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(list_tasks))]
+#[openapi(paths(my_tasks))]
 pub struct Doc;

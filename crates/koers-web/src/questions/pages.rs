@@ -167,13 +167,21 @@ async fn render_question(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) 
         .map(|m| (m.user.id.as_str(), m.user.display_name.as_str()))
         .collect();
     let next: Vec<&str> = p.next.iter().map(|s| s.as_str()).collect();
+    let waiting = p.waiting_on.map(|(step, role)| {
+        let holder = p.detail.question.assignments.holder(role);
+        context! {
+            step => step.as_str(),
+            role => role.as_str(),
+            holder => holder.and_then(|h| names.get(h).copied()),
+        }
+    });
     page_with_status(
         ctx,
         status,
         "question.html",
         "/datavragen",
         context! {
-            q => p.detail.question, task => p.task, names => names, next => next,
+            q => p.detail.question, task => p.task, names => names, next => next, waiting => waiting,
             links => p.detail.links,
             events => p.detail.events,
             comments => p.comments,

@@ -191,3 +191,34 @@ pub(crate) async fn pages_for_the_board_list_question_and_cycle() {
     );
     assert!(!b.page("/datavragen").await.contains("zwemwaterlocaties"));
 }
+
+#[tokio::test]
+async fn the_step_form_is_shown_only_to_whose_turn_it_is() {
+    let app = TestApp::spawn().await;
+    let api = app.as_admin().await;
+    let task = api
+        .create(
+            "/api/v1/policy-tasks",
+            &json!({"name": "Wegen", "theme": "roads", "goals": "Veilige wegen"}),
+        )
+        .await;
+    // The viewer is the analyst; the administrator owns the question.
+    let q = api
+        .create(
+            "/api/v1/data-questions",
+            &json!({"taskId": task["id"], "question": "Waar zijn de wegen slecht?", "analyst": app.viewer_a.id}),
+        )
+        .await;
+    let path = format!("/datavragen/{}", q["id"].as_str().unwrap());
+    let viewer = app.page_as("viewer@pv26.example").await;
+    let html = viewer.page(&path).await;
+    assert!(
+        !html.contains("/stap\""),
+        "no step form for the viewer: {html}"
+    );
+    assert!(html.contains("De volgende stap is aan"), "{html}");
+    assert!(html.contains("(Vraageigenaar): Aangescherpt."), "{html}");
+    // The owner gets the form.
+    let owner = app.page_as("admin@pv26.example").await;
+    assert!(owner.page(&path).await.contains("/stap\""));
+}

@@ -1,0 +1,113 @@
+//! The frame and the controls on any screen, in Chromium: on a phone the navigation folds
+//! behind a menu button that the keyboard opens and Escape closes; a checked radio button or
+//! checkbox looks different from an unchecked one.
+
+use crate::browser::{check_axe, screenshot, sign_in, start_browser, wait_for};
+use crate::helpers::TestApp;
+use fantoccini::key::Key;
+use fantoccini::{Client, Locator};
+use serde_json::json;
+
+async fn nav_shown(c: &Client) -> bool {
+    c.execute(
+        "const n = document.getElementById('hoofdmenu'); return n.getClientRects().length > 0;",
+        vec![],
+    )
+    .await
+    .unwrap()
+    .as_bool()
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_menu_folds_on_a_phone_and_controls_show_their_state() {
+    let app = TestApp::spawn().await;
+    let api = app.as_admin().await;
+    let d = api
+        .create(
+            "/api/v1/dashboards",
+            &json!({"name": "Leeg", "description": "", "definition": {"widgets": []}}),
+        )
+        .await;
+    let id = d["id"].as_str().unwrap();
+    let (_driver, c, _profile) = start_browser().await;
+    c.set_window_size(390, 844).await.unwrap();
+    sign_in(&c, &app, "admin@pv26.example").await;
+    let button = wait_for(&c, Locator::Css(".koers-menu-button")).await;
+    // Folded: the page's own content comes first on the screen.
+    assert!(!nav_shown(&c).await, "the navigation is folded on a phone");
+    assert_eq!(
+        button.attr("aria-expanded").await.unwrap().as_deref(),
+        Some("false")
+    );
+    check_axe(&c, "overview with the menu folded").await;
+    // Enter opens it; the first link is then reachable with Tab.
+    c.execute(
+        "document.querySelector('.koers-menu-button').focus();",
+        vec![],
+    )
+    .await
+    .unwrap();
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .unwrap();
+    assert!(nav_shown(&c).await, "Enter opens the menu");
+    assert_eq!(
+        button.attr("aria-expanded").await.unwrap().as_deref(),
+        Some("true")
+    );
+    screenshot(&c, "menu-open-390.png").await;
+    check_axe(&c, "overview with the menu open").await;
+    c.execute("document.querySelector('#hoofdmenu a').focus();", vec![])
+        .await
+        .unwrap();
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(&Key::Escape.to_string())
+        .await
+        .unwrap();
+    assert!(!nav_shown(&c).await, "Escape closes the menu");
+    let focused = c
+        .execute(
+            "return document.activeElement.classList.contains('koers-menu-button');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(focused, json!(true), "focus returns to the menu button");
+    // On a wide screen the navigation is simply there, and the button is not.
+    c.set_window_size(1440, 900).await.unwrap();
+    assert!(nav_shown(&c).await);
+    assert!(!button.is_displayed().await.unwrap());
+
+    // A checked control is drawn differently from an unchecked one.
+    c.goto(&app.url(&format!("/dashboards/{id}/bewerken")))
+        .await
+        .unwrap();
+    let private = wait_for(&c, Locator::Id("vis-private")).await;
+    let public = c.find(Locator::Id("vis-public")).await.unwrap();
+    assert!(private.is_selected().await.unwrap());
+    assert!(!public.is_selected().await.unwrap());
+    let checked = private.screenshot().await.unwrap();
+    let unchecked = public.screenshot().await.unwrap();
+    assert_ne!(
+        checked, unchecked,
+        "a checked radio button looks like an unchecked one"
+    );
+    let role = c
+        .find(Locator::Css("input.utrecht-checkbox[name=roles]"))
+        .await
+        .unwrap();
+    let before = role.screenshot().await.unwrap();
+    role.click().await.unwrap();
+    let after = role.screenshot().await.unwrap();
+    assert_ne!(
+        before, after,
+        "a checked checkbox looks like an unchecked one"
+    );
+    c.close().await.unwrap();
+}
