@@ -56,6 +56,20 @@ pub fn form_problem(e: &AppError) -> Value {
     context! { error => e.detail(), field_errors => e.field_errors() }
 }
 
+/// Whether a form for a change that cannot easily be undone carries its confirmation: the
+/// `confirm` checkbox of the [`confirm`](../../templates/macros.html) macro. Refused, the form
+/// is shown again with the checkbox's problem; nothing changes.
+pub fn confirmed(input: &koers_app::Input, lang: crate::i18n::Lang) -> Result<(), AppError> {
+    match input.fields().get("confirm").and_then(|v| v.as_str()) {
+        Some("on") => Ok(()),
+        _ => Err(AppError::Invalid(koers_core::Invalid::one(
+            "confirm",
+            "required",
+            &crate::i18n::t(lang, "form.confirm_required"),
+        ))),
+    }
+}
+
 /// What a form that went through leads to.
 pub enum Done {
     /// On to another page (303 See Other), usually the thing just made or changed.

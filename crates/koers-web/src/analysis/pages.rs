@@ -5,7 +5,7 @@ use super::views::download;
 use crate::auth::Ctx;
 use crate::error::{AppError, Reply};
 use crate::input::{FormInput, Input};
-use crate::shell::{form_problem, page_with_status};
+use crate::shell::{Done, confirmed, form_outcome, form_problem, page_with_status};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::Path;
@@ -224,7 +224,19 @@ async fn save_existing(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormI
     }
 }
 
-async fn delete(ctx: Ctx, Path(id): Path<String>) -> Reply {
-    analysis::delete(ctx.ws(), &ctx.who, &id).await?;
-    Ok(Redirect::to("/analyses").into_response())
+/// Deletes a saved analysis once the form confirms it; otherwise its page again, saying so.
+async fn delete(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
+    let r = match confirmed(&input, ctx.lang) {
+        Ok(()) => analysis::delete(ctx.ws(), &ctx.who, &id)
+            .await
+            .map_err(AppError::from),
+        Err(e) => Err(e),
+    };
+    form_outcome(
+        r,
+        Value::UNDEFINED,
+        |()| Done::To("/analyses".into()),
+        async |status, extra| render_saved(&ctx, &id, status, extra).await,
+    )
+    .await
 }

@@ -10,7 +10,7 @@ use crate::download::uncached_download;
 use crate::error::{AppError, Reply};
 use crate::i18n::Lang;
 use crate::input::FormInput;
-use crate::shell::{Done, after_form, form_outcome, page, page_with_status};
+use crate::shell::{Done, after_form, confirmed, form_outcome, page, page_with_status};
 use crate::state::AppState;
 use crate::templates::Templates;
 use axum::Router;
@@ -369,9 +369,13 @@ async fn render_editor(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) ->
 
 async fn edit(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
     let value = form.value();
-    let r = dashboards::edit(ctx.ws(), &ctx.who, &id, form.0)
-        .await
-        .map_err(AppError::from);
+    let deleting = form.0.fields().get("action").and_then(|a| a.as_str()) == Some("delete");
+    let r = match deleting.then(|| confirmed(&form.0, ctx.lang)) {
+        Some(Err(e)) => Err(e),
+        _ => dashboards::edit(ctx.ws(), &ctx.who, &id, form.0)
+            .await
+            .map_err(AppError::from),
+    };
     let notice = match &r {
         Ok(Edit::Deleted) => return Ok(Redirect::to("/dashboards").into_response()),
         // Someone saved in between: the editor as it is now, and why nothing changed.

@@ -8,7 +8,9 @@ use super::views::certificate_response;
 use crate::auth::Ctx;
 use crate::error::{AppError, Reply};
 use crate::input::FormInput;
-use crate::shell::{Done, after_form, form_outcome, form_problem, page, page_with_status};
+use crate::shell::{
+    Done, after_form, confirmed, form_outcome, form_problem, page, page_with_status,
+};
 use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
@@ -235,9 +237,16 @@ async fn import(ctx: Ctx, Path(id): Path<String>, mp: Multipart) -> Reply {
     cohort_outcome(&ctx, &id, r, "imported").await
 }
 
-async fn split(ctx: Ctx, Path(id): Path<String>) -> Reply {
-    let r = uc::split(ctx.ws(), &ctx.who, &id).await;
-    cohort_outcome(&ctx, &id, r.map_err(AppError::from), "split").await
+/// Splits the cohort into groups anew: it replaces the groups there are, so it asks for
+/// confirmation.
+async fn split(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
+    let r = match confirmed(&input, ctx.lang) {
+        Ok(()) => uc::split(ctx.ws(), &ctx.who, &id)
+            .await
+            .map_err(AppError::from),
+        Err(e) => Err(e),
+    };
+    cohort_outcome(&ctx, &id, r, "split").await
 }
 
 async fn add_group(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {

@@ -119,6 +119,19 @@ pub(crate) async fn saved_analyses_with_parameters() {
         404
     );
     assert_eq!(app.analyses().await.len(), 1);
+    // Deleting asks for confirmation: without it the page says so and nothing is deleted.
+    let owner = app.page_as("admin@pv26.example").await;
+    let delete = format!("/analyses/{}/verwijderen", a.id);
+    owner
+        .post_form(&delete, &[])
+        .await
+        .assert_shows(400, &["Vink aan dat u dit zeker weet."]);
+    assert_eq!(app.analyses().await.len(), 1);
+    owner
+        .post_form(&delete, &[("confirm", "on")])
+        .await
+        .assert_status(303);
+    assert!(app.analyses().await.is_empty());
 }
 
 #[tokio::test]

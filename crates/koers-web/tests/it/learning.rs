@@ -144,6 +144,18 @@ async fn import_split_and_bad_files() {
     let cohort = a.get_json(&format!("/api/v1/learning/cohorts/{cid}")).await;
     let people = cohort["participants"].as_array().unwrap();
     assert!(people.iter().all(|p| p["groupId"].is_string()));
+    // On the page, splitting again replaces the groups: without confirmation it is refused
+    // and the groups stay as they are.
+    let page = app.page_as("admin@pv26.example").await;
+    let split = format!("/leertrajecten/cohorten/{cid}/verdelen");
+    page.post_form(&split, &[])
+        .await
+        .assert_shows(400, &["Vink aan dat u dit zeker weet."]);
+    let after = a.get_json(&format!("/api/v1/learning/cohorts/{cid}")).await;
+    assert_eq!(after["participants"], cohort["participants"]);
+    page.post_form(&split, &[("confirm", "on")])
+        .await
+        .assert_status(200);
     // Importing the same people again is refused row by row.
     let problem = a.post_csv(&path, &roster(2)).await.expect(400).json();
     assert_eq!(problem["invalidParams"].as_array().unwrap().len(), 2);
