@@ -266,11 +266,8 @@ impl Repo<'_> {
         actor: &Actor,
     ) -> Result<Dataset> {
         let mut w = self.write(actor, Some(org_id)).await?;
-        let done = w.exec("UPDATE datasets SET title = $1, description = $2, publisher = $3, contact_name = $4, contact_email = $5, theme = $6, licence = $7, access_rights = $8, cadence = $9, tags = $10, updated_at = $11
+        w.exec_found("UPDATE datasets SET title = $1, description = $2, publisher = $3, contact_name = $4, contact_email = $5, theme = $6, licence = $7, access_rights = $8, cadence = $9, tags = $10, updated_at = $11
              WHERE id = $12 AND org_id = $13", (&meta.title, &meta.description, &meta.publisher, &meta.contact_name, &meta.contact_email, &meta.theme, &meta.licence, meta.access_rights.as_str(), &meta.cadence, serde_json::to_string(&meta.tags).map_err(corrupt)?, now(), id, org_id)).await?;
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
         w.commit(
             "dataset.metadata_changed",
             ("dataset", id),
@@ -369,10 +366,7 @@ impl Repo<'_> {
     ) -> Result<Analysis> {
         let (title, description, sql, params) = (&f.title, &f.description, &f.sql, &f.parameters);
         let mut w = self.write(actor, Some(org_id)).await?;
-        let done = w.exec("UPDATE analyses SET title = $1, description = $2, sql_text = $3, parameters = $4, updated_at = $5 WHERE id = $6 AND org_id = $7", (title, description, sql, serde_json::to_string(params).map_err(corrupt)?, now(), id, org_id)).await?;
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
+        w.exec_found("UPDATE analyses SET title = $1, description = $2, sql_text = $3, parameters = $4, updated_at = $5 WHERE id = $6 AND org_id = $7", (title, description, sql, serde_json::to_string(params).map_err(corrupt)?, now(), id, org_id)).await?;
         let detail = serde_json::json!({ "title": title, "sql": sql });
         w.commit("analysis.changed", ("analysis", id), detail)
             .await?;
@@ -381,15 +375,11 @@ impl Repo<'_> {
 
     pub async fn delete_analysis(&self, org_id: &str, id: &str, actor: &Actor) -> Result<()> {
         let mut w = self.write(actor, Some(org_id)).await?;
-        let done = w
-            .exec(
-                "DELETE FROM analyses WHERE id = $1 AND org_id = $2",
-                (id, org_id),
-            )
-            .await?;
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
+        w.exec_found(
+            "DELETE FROM analyses WHERE id = $1 AND org_id = $2",
+            (id, org_id),
+        )
+        .await?;
         w.commit("analysis.deleted", ("analysis", id), serde_json::json!({}))
             .await?;
         Ok(())

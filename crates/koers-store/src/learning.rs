@@ -3,7 +3,7 @@
 //! projects. Every change writes its audit row in the same transaction.
 
 use crate::audit::Actor;
-use crate::sql::{FromRow, Write, columns, corrupt, count, flag, json, parsed, to_json};
+use crate::sql::{FromRow, Write, columns, corrupt, count, flag, json, parsed, stored, to_json};
 use crate::{Result, StoreError, conflict_on_unique, new_id, now};
 use koers_core::learning::{
     Attendance, CohortDraft, GroupDraft, ModuleDraft, ParticipantDraft, ProgrammeDraft, Progress,
@@ -218,6 +218,11 @@ const GROUP: &str = "SELECT g.id, g.cohort_id, g.position, g.name, g.capacity, g
 const PARTICIPANT: &str = "SELECT p.id, p.cohort_id, p.name, p.email, p.department, p.role, p.group_id, p.waiting_for, p.waiting_since, p.generated FROM learning_participants p JOIN learning_cohorts c ON c.id = p.cohort_id";
 const PROJECT: &str = "SELECT x.id, x.cohort_id, x.title, x.question_id, x.product_kind, x.product_id, x.status, x.outcome, x.students, x.created_at, x.updated_at FROM learning_projects x JOIN learning_cohorts c ON c.id = x.cohort_id";
 
+stored! {
+    Programme: PROGRAMME, Module: MODULE, LiveSession: SESSION, Cohort: COHORT,
+    Group: GROUP by "g.id", Project: PROJECT by "x.id",
+}
+
 /// Frees a place in a group: the first on its waiting list (without a group) takes it.
 async fn free_place(w: &mut Write<'_>, group_id: &str) -> Result<()> {
     w.exec(
@@ -268,13 +273,13 @@ impl Repo<'_> {
             insert_module(&mut w, &id, i as i64 + 1, m).await?;
         }
         let detail = serde_json::json!({ "name": d.name, "modules": modules.len() });
-        w.commit(
+        w.commit_returning(
             "learning_programme.created",
             ("learning_programme", &id),
             detail,
+            &id,
         )
-        .await?;
-        self.programme(org_id, &id).await
+        .await
     }
 
     pub async fn programmes(&self, org_id: &str) -> Result<Vec<Programme>> {
@@ -305,15 +310,11 @@ impl Repo<'_> {
         let last: i64 = w.one("SELECT COALESCE(MAX(position), 0) AS n FROM learning_modules WHERE programme_id = $1", (&p.id,)).await?;
         let id = insert_module(&mut w, &p.id, last + 1, d).await?;
         let detail = serde_json::json!({ "module": id, "title": d.title });
-        w.commit(
+        w.commit_returning(
             "learning_module.added",
             ("learning_programme", &p.id),
             detail,
-        )
-        .await?;
-        self.one(
-            &format!("{MODULE} WHERE id = $1 AND programme_id = $2"),
-            (&id, &p.id),
+            &id,
         )
         .await
     }
@@ -337,15 +338,11 @@ impl Repo<'_> {
         w.exec("INSERT INTO learning_sessions (id, programme_id, title, date, start_time, end_time, link, after_module) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             (&id, &p.id, &d.title, &d.date, &d.start_time, &d.end_time, &d.link, i64::from(d.after_module))).await?;
         let detail = serde_json::json!({ "session": id, "title": d.title, "date": d.date });
-        w.commit(
+        w.commit_returning(
             "learning_session.added",
             ("learning_programme", &p.id),
             detail,
-        )
-        .await?;
-        self.one(
-            &format!("{SESSION} WHERE id = $1 AND programme_id = $2"),
-            (&id, &p.id),
+            &id,
         )
         .await
     }
@@ -371,9 +368,13 @@ impl Repo<'_> {
             (&id, &p.org_id, &p.id, &d.name, &d.start_date, i64::from(d.capacity), now())).await?;
         let detail =
             serde_json::json!({ "programme": p.id, "name": d.name, "capacity": d.capacity });
-        w.commit("learning_cohort.created", ("learning_cohort", &id), detail)
-            .await?;
-        self.cohort(&p.org_id, &id).await
+        w.commit_returning(
+            "learning_cohort.created",
+            ("learning_cohort", &id),
+            detail,
+            &id,
+        )
+        .await
     }
 
     pub async fn cohorts(&self, programme: &Programme) -> Result<Vec<Cohort>> {
@@ -471,9 +472,13 @@ impl Repo<'_> {
         w.exec("INSERT INTO learning_groups (id, cohort_id, position, name, capacity, filled) VALUES ($1, $2, $3, $4, $5, 0)",
             (&id, &c.id, last + 1, &d.name, i64::from(d.capacity))).await?;
         let detail = serde_json::json!({ "group": id, "name": d.name, "capacity": d.capacity });
-        w.commit("learning_group.added", ("learning_cohort", &c.id), detail)
-            .await?;
-        self.group(&c.org_id, &id).await
+        w.commit_returning(
+            "learning_group.added",
+            ("learning_cohort", &c.id),
+            detail,
+            &id,
+        )
+        .await
     }
 
     /// Replaces the cohort's groups by `split` (participant ids per group, as the balanced
@@ -672,13 +677,15 @@ impl Repo<'_> {
             (&id, &c.id, &d.title, d.status.as_str(), &d.outcome, to_json(&d.students)?, now())).await?;
         set_links(&mut w, &id, links).await?;
         let detail = serde_json::json!({ "title": d.title, "question": links.question_id, "product": links.product });
-        w.commit(
-            "learning_project.created",
-            ("learning_project", &id),
-            detail,
-        )
-        .await?;
-        self.project(&c.org_id, &id).await
+        let x = w
+            .commit_returning(
+                "learning_project.created",
+                ("learning_project", &id),
+                detail,
+                &id,
+            )
+            .await?;
+        self.with_members(x).await
     }
 
     /// Replaces a project's fields, links and team.
@@ -700,13 +707,15 @@ impl Repo<'_> {
         .await?;
         set_links(&mut w, &x.id, links).await?;
         let detail = serde_json::json!({ "status": d.status, "question": links.question_id, "product": links.product });
-        w.commit(
-            "learning_project.updated",
-            ("learning_project", &x.id),
-            detail,
-        )
-        .await?;
-        self.project(org_id, &x.id).await
+        let x = w
+            .commit_returning(
+                "learning_project.updated",
+                ("learning_project", &x.id),
+                detail,
+                &x.id,
+            )
+            .await?;
+        self.with_members(x).await
     }
 
     /// A project with its members (participant ids by name).

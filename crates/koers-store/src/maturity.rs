@@ -643,15 +643,11 @@ impl Repo<'_> {
             return Err(StoreError::NotFound);
         }
         let mut w = self.write(actor, Some(&round.org_id)).await?;
-        let done = sql::exec(
-            w.conn(),
+        w.exec_found(
             "DELETE FROM maturity_codes WHERE id = $1 AND source_id = $2",
             (code_id, &source.id),
         )
         .await?;
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
         let detail = serde_json::json!({ "source": source.id });
         w.commit("maturity.code_removed", ("maturity_code", code_id), detail)
             .await?;

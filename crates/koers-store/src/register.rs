@@ -307,10 +307,7 @@ impl Repo<'_> {
                 .filter(|r| r.source == RiskSource::DecisionAid);
         }
         let mut w = self.write(actor, Some(org_id)).await?;
-        let done = w.exec("UPDATE applications SET name = $1, draft = $2, dataset_ids = $3, product_links = $4, updated_at = $5 WHERE id = $6 AND org_id = $7", (&draft.name, to_text(&draft)?, to_text(&dataset_ids)?, to_text(&product_links)?, now(), id, org_id)).await?;
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
+        w.exec_found("UPDATE applications SET name = $1, draft = $2, dataset_ids = $3, product_links = $4, updated_at = $5 WHERE id = $6 AND org_id = $7", (&draft.name, to_text(&draft)?, to_text(&dataset_ids)?, to_text(&product_links)?, now(), id, org_id)).await?;
         w.commit(
             "application.changed",
             ("application", id),
@@ -446,12 +443,9 @@ impl Repo<'_> {
         action: &str,
     ) -> Result<Application> {
         let mut w = self.write(actor, Some(org_id)).await?;
-        let done = w.exec(&format!(
+        w.exec_found(&format!(
             "UPDATE applications SET {column} = $1, updated_at = $2 WHERE id = $3 AND org_id = $4"
         ), (value, now(), id, org_id)).await?;
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
         w.commit(action, ("application", id), json!({})).await?;
         self.application(org_id, id).await
     }

@@ -130,11 +130,8 @@ impl Repo<'_> {
         actor: &Actor,
     ) -> Result<DatasetSource> {
         let mut w = self.write(actor, Some(org_id)).await?;
-        let done = w.exec("UPDATE dataset_sources SET checked_at = $1, outcome = $2, message = $3, content_hash = COALESCE($4, content_hash)
+        w.exec_found("UPDATE dataset_sources SET checked_at = $1, outcome = $2, message = $3, content_hash = COALESCE($4, content_hash)
              WHERE dataset_id = $5 AND dataset_id IN (SELECT id FROM datasets WHERE org_id = $6)", (now(), outcome.as_str(), message, content_hash, dataset_id, org_id)).await?;
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
         let detail = serde_json::json!({ "outcome": outcome.as_str(), "message": message });
         w.commit("dataset.source_checked", ("dataset", dataset_id), detail)
             .await?;

@@ -31,6 +31,27 @@ macro_rules! columns {
 }
 pub(crate) use columns;
 
+/// A type stored as one row of a table (or a join), which a change can read back by its id
+/// ([`Write::commit_returning`]).
+pub(crate) trait Stored: FromRow {
+    /// `SELECT … FROM …`, up to the `WHERE`: the columns [`FromRow::from_row`] reads.
+    const SELECT: &'static str;
+    /// The id column in [`Stored::SELECT`] (qualified where it joins).
+    const ID: &'static str = "id";
+}
+
+/// Declares the types stored by a select (a `&str` const up to its `WHERE`), each read back by
+/// its `id` column or the one named after `by`: `stored!(Group: GROUP by "g.id", …)`.
+macro_rules! stored {
+    ($($T:ident: $select:ident $(by $id:literal)?),* $(,)?) => {$(
+        impl crate::sql::Stored for $T {
+            const SELECT: &str = $select;
+            $(const ID: &str = $id;)?
+        }
+    )*};
+}
+pub(crate) use stored;
+
 /// One column is one value (`SELECT COUNT(*) …`, `SELECT id …`).
 macro_rules! scalar_rows {
     ($($t:ty),*) => {$(
@@ -204,6 +225,18 @@ impl Write<'_> {
         exec(&mut *self.tx, sql, binds).await
     }
 
+    /// Runs a statement that must change a row: [`StoreError::NotFound`] when it changes none.
+    pub(crate) async fn exec_found<'q>(
+        &mut self,
+        sql: &'q str,
+        binds: impl Binds<'q>,
+    ) -> Result<()> {
+        match self.exec(sql, binds).await? {
+            0 => Err(StoreError::NotFound),
+            _ => Ok(()),
+        }
+    }
+
     /// The first row of `sql` as a `T`, if there is one, read inside the change.
     pub(crate) async fn optional<'q, T: FromRow>(
         &mut self,
@@ -267,6 +300,22 @@ impl Write<'_> {
     ) -> Result<()> {
         self.audit(action, object, detail).await?;
         self.finish().await
+    }
+
+    /// Appends the audit entry, reads the `T` with id `id` as the change left it, and commits:
+    /// the row a create or update returns, read in the same transaction.
+    pub(crate) async fn commit_returning<T: Stored>(
+        mut self,
+        action: &str,
+        object: (&str, &str),
+        detail: serde_json::Value,
+        id: &str,
+    ) -> Result<T> {
+        let row = self
+            .one(&format!("{} WHERE {} = $1", T::SELECT, T::ID), (id,))
+            .await?;
+        self.commit(action, object, detail).await?;
+        Ok(row)
     }
 
     /// Commits a change whose audit entries [`Write::audit`] appended.
