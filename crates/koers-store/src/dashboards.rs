@@ -3,7 +3,7 @@
 //! from), and the widgets' results cached per version and filter choice.
 
 use crate::audit::Actor;
-use crate::sql::{self, FromRow, columns};
+use crate::sql::{self, FromRow, columns, from_row};
 use crate::{Result, StoreError, new_id, now};
 use koers_core::Role;
 use koers_core::dashboards::{Definition, Visibility};
@@ -91,15 +91,9 @@ impl FromRow for Dashboard {
     }
 }
 
-impl FromRow for DashboardVersion {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(
-            columns!(r => DashboardVersion { version, name, description, note, saved_by, saved_at;
-                definition: definition(&r.try_get::<String, _>("definition")?)?,
-            }),
-        )
-    }
-}
+from_row!(r => DashboardVersion { version, name, description, note, saved_by, saved_at;
+    definition: definition(&r.try_get::<String, _>("definition")?)?,
+});
 
 async fn insert_version(
     conn: &mut sqlx::AnyConnection,

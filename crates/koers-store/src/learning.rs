@@ -3,7 +3,7 @@
 //! projects. Every change writes its audit row in the same transaction.
 
 use crate::audit::Actor;
-use crate::sql::{FromRow, Write, columns, corrupt, count, flag, json, parsed, stored, to_json};
+use crate::sql::{Write, corrupt, count, flag, from_row, json, parsed, stored, to_json};
 use crate::{Result, StoreError, conflict_on_unique, new_id, now};
 use koers_core::learning::{
     Attendance, CohortDraft, GroupDraft, ModuleDraft, ParticipantDraft, ProgrammeDraft, Progress,
@@ -11,7 +11,6 @@ use koers_core::learning::{
 };
 use serde::Serialize;
 use sqlx::Row;
-use sqlx::any::AnyRow;
 use std::collections::HashMap;
 
 /// A learning programme.
@@ -134,79 +133,43 @@ pub enum Enrolment {
     Waiting,
 }
 
-impl FromRow for Programme {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(
-            columns!(r => Programme { id, org_id, name, description, created_at;
-                dimensions: json(r, "dimensions")?,
-                min_attendance: count(r, "min_attendance")?,
-                requires_project: flag(r, "requires_project")?,
-            }),
-        )
-    }
-}
+from_row!(r => Programme { id, org_id, name, description, created_at;
+    dimensions: json(r, "dimensions")?,
+    min_attendance: count(r, "min_attendance")?,
+    requires_project: flag(r, "requires_project")?,
+});
 
-impl FromRow for Module {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(
-            columns!(r => Module { id, programme_id, title, description, dimension;
-                position: count(r, "position")?,
-            }),
-        )
-    }
-}
+from_row!(r => Module { id, programme_id, title, description, dimension;
+    position: count(r, "position")?,
+});
 
-impl FromRow for LiveSession {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(
-            columns!(r => LiveSession { id, programme_id, title, date, start_time, end_time, link;
-                after_module: count(r, "after_module")?,
-            }),
-        )
-    }
-}
+from_row!(r => LiveSession { id, programme_id, title, date, start_time, end_time, link;
+    after_module: count(r, "after_module")?,
+});
 
-impl FromRow for Cohort {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(
-            columns!(r => Cohort { id, org_id, programme_id, name, start_date, created_at;
-                capacity: count(r, "capacity")?,
-            }),
-        )
-    }
-}
+from_row!(r => Cohort { id, org_id, programme_id, name, start_date, created_at;
+    capacity: count(r, "capacity")?,
+});
 
-impl FromRow for Group {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(columns!(r => Group { id, cohort_id, name;
-            position: count(r, "position")?,
-            capacity: count(r, "capacity")?,
-            filled: count(r, "filled")?,
-        }))
-    }
-}
+from_row!(r => Group { id, cohort_id, name;
+    position: count(r, "position")?,
+    capacity: count(r, "capacity")?,
+    filled: count(r, "filled")?,
+});
 
-impl FromRow for Participant {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(columns!(r => Participant {
-            id, cohort_id, name, email, department, role, group_id, waiting_for, waiting_since;
-            generated: flag(r, "generated")?,
-        }))
-    }
-}
+from_row!(r => Participant {
+    id, cohort_id, name, email, department, role, group_id, waiting_for, waiting_since;
+    generated: flag(r, "generated")?,
+});
 
-/// A project without its members, which [`Store::with_members`] adds.
-impl FromRow for Project {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(columns!(r => Project {
-            id, cohort_id, title, question_id, product_kind, product_id, outcome, created_at,
-            updated_at;
-            status: parsed(r, "status", ProjectStatus::parse)?,
-            students: json(r, "students")?,
-            members: Vec::new(),
-        }))
-    }
-}
+// A project without its members, which [`Store::with_members`] adds.
+from_row!(r => Project {
+    id, cohort_id, title, question_id, product_kind, product_id, outcome, created_at,
+    updated_at;
+    status: parsed(r, "status", ProjectStatus::parse)?,
+    students: json(r, "students")?,
+    members: Vec::new(),
+});
 
 const PROGRAMME: &str = "SELECT id, org_id, name, description, dimensions, min_attendance, requires_project, created_at FROM learning_programmes";
 const MODULE: &str =

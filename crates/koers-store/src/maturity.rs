@@ -4,7 +4,7 @@
 //! runs it: every read and write names that organisation.
 
 use crate::audit::Actor;
-use crate::sql::{self, FromRow, columns};
+use crate::sql::{self, FromRow, columns, from_row};
 use crate::{Result, StoreError, conflict_on_unique, new_id, now};
 use koers_core::maturity::{
     Answers, CodeDraft, Framework, ItemDraft, ItemKind, ParticipantDraft, RoundDraft, Weights,
@@ -174,29 +174,15 @@ impl FromRow for FrameworkVersion {
     }
 }
 
-impl FromRow for Participant {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(columns!(r => Participant { id, name, cbs_code }))
-    }
-}
+from_row!(r => Participant { id, name, cbs_code });
 
-impl FromRow for Invitation {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(columns!(r => Invitation { id, participant_id, label, created_at, used_at }))
-    }
-}
+from_row!(r => Invitation { id, participant_id, label, created_at, used_at });
 
 const SOURCE_COLUMNS: &str = "id, round_id, participant_id, kind, title, file_name, stored_name, media_type, byte_size, body, created_at";
 
-impl FromRow for Source {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(
-            columns!(r => Source { id, round_id, participant_id, kind, title, file_name, stored_name, media_type, byte_size, created_at;
-                text: r.try_get("body")?,
-            }),
-        )
-    }
-}
+from_row!(r => Source { id, round_id, participant_id, kind, title, file_name, stored_name, media_type, byte_size, created_at;
+    text: r.try_get("body")?,
+});
 
 /// Refuses a change to a closed round.
 fn open(round: &Round) -> Result<()> {
@@ -217,34 +203,18 @@ impl FromRow for Item {
     }
 }
 
-impl FromRow for LikertAnswer {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(
-            columns!(r => LikertAnswer { participant_id, response_id, item_id;
-                value: r.try_get("likert")?,
-            }),
-        )
-    }
-}
+from_row!(r => LikertAnswer { participant_id, response_id, item_id;
+    value: r.try_get("likert")?,
+});
 
-impl FromRow for OpenAnswer {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(columns!(r => OpenAnswer { participant_id, item_id;
-            text: r.try_get("comment")?,
-        }))
-    }
-}
+from_row!(r => OpenAnswer { participant_id, item_id;
+    text: r.try_get("comment")?,
+});
 
-impl FromRow for Code {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(
-            columns!(r => Code { id, source_id, participant_id, dimension_key, level, passage, note, coded_by, created_at;
-                source_title: r.try_get("title")?,
-                source_kind: r.try_get("kind")?,
-            }),
-        )
-    }
-}
+from_row!(r => Code { id, source_id, participant_id, dimension_key, level, passage, note, coded_by, created_at;
+    source_title: r.try_get("title")?,
+    source_kind: r.try_get("kind")?,
+});
 
 crate::repository!(
     /// Maturity rounds: frameworks, participants, invitations, answers, coded sources.

@@ -3,7 +3,7 @@
 //! column) when the deployment has SMTP.
 
 use crate::audit::Actor;
-use crate::sql::{self, FromRow, columns};
+use crate::sql::{self, FromRow, columns, from_row};
 use crate::{Result, StoreError, new_id, now, stamp};
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -69,14 +69,10 @@ pub(crate) async fn notify(
     Ok(())
 }
 
-impl FromRow for PendingMail {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(columns!(r => PendingMail { email, display_name;
-            notification: Notification::from_row(r)?,
-            tries: r.try_get("mail_tries")?,
-        }))
-    }
-}
+from_row!(r => PendingMail { email, display_name;
+    notification: Notification::from_row(r)?,
+    tries: r.try_get("mail_tries")?,
+});
 
 crate::repository!(
     /// Notifications to people and the e-mail outbox.

@@ -8,7 +8,7 @@
 //! behind koers' back.
 
 use crate::audit::Actor;
-use crate::sql::{self, FromRow, columns};
+use crate::sql::{self, FromRow, columns, from_row};
 use crate::{Result, StoreError, new_id, now, take_turn};
 use koers_core::register::algoritmeregister::FieldValue;
 use koers_core::register::application::{AiActRisk, AiActRiskGroup, ApplicationDraft, RiskSource};
@@ -148,21 +148,15 @@ fn to_text<T: Serialize>(v: &T) -> Result<String> {
 
 const APP_COLUMNS: &str = "id, org_id, name, draft, dataset_ids, product_links, publication, ai_act, prescan, measures, created_at, updated_at";
 
-impl FromRow for Application {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(
-            columns!(r => Application { id, org_id, created_at, updated_at;
-                draft: json_col(r, "draft")?,
-                dataset_ids: json_col(r, "dataset_ids")?,
-                product_links: json_col(r, "product_links")?,
-                publication: json_col(r, "publication")?,
-                ai_act: opt_json_col(r, "ai_act")?,
-                prescan: opt_json_col(r, "prescan")?,
-                measures: json_col(r, "measures")?,
-            }),
-        )
-    }
-}
+from_row!(r => Application { id, org_id, created_at, updated_at;
+    draft: json_col(r, "draft")?,
+    dataset_ids: json_col(r, "dataset_ids")?,
+    product_links: json_col(r, "product_links")?,
+    publication: json_col(r, "publication")?,
+    ai_act: opt_json_col(r, "ai_act")?,
+    prescan: opt_json_col(r, "prescan")?,
+    measures: json_col(r, "measures")?,
+});
 
 const CHOICE_COLUMNS: &str = "id, org_id, application_id, choice, status, level, framework_version, board_reference, created_at, updated_at";
 
@@ -778,15 +772,9 @@ impl Repo<'_> {
     }
 }
 
-impl FromRow for FrameworkVersion {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(
-            columns!(r => FrameworkVersion { version, created_by, created_at;
-                framework: json_col(r, "framework")?,
-            }),
-        )
-    }
-}
+from_row!(r => FrameworkVersion { version, created_by, created_at;
+    framework: json_col(r, "framework")?,
+});
 
 #[cfg(test)]
 mod tests {

@@ -31,6 +31,18 @@ macro_rules! columns {
 }
 pub(crate) use columns;
 
+/// Implements [`FromRow`] for a struct by [`columns!`]: `from_row!(r => T { cols; field: expr })`.
+macro_rules! from_row {
+    ($r:ident => $T:ident { $($body:tt)* }) => {
+        impl crate::sql::FromRow for $T {
+            fn from_row($r: &sqlx::any::AnyRow) -> crate::Result<Self> {
+                Ok(crate::sql::columns!($r => $T { $($body)* }))
+            }
+        }
+    };
+}
+pub(crate) use from_row;
+
 /// A type stored as one row of a table (or a join), which a change can read back by its id
 /// ([`Write::commit_returning`]).
 pub(crate) trait Stored: FromRow {

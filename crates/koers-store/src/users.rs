@@ -1,7 +1,7 @@
 //! Users and their memberships (roles per organisation).
 
 use crate::audit::Actor;
-use crate::sql::{self, FromRow, columns, flag};
+use crate::sql::{self, FromRow, flag, from_row};
 use crate::{Result, StoreError, conflict_on_unique, new_id, now};
 use koers_core::{Role, UserDraft};
 use serde::Serialize;
@@ -27,13 +27,9 @@ pub struct Member {
 
 pub(crate) const COLUMNS: &str = "id, email, display_name, instance_admin, created_at";
 
-impl FromRow for User {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(columns!(r => User { id, email, display_name, created_at;
-            instance_admin: flag(r, "instance_admin")?,
-        }))
-    }
-}
+from_row!(r => User { id, email, display_name, created_at;
+    instance_admin: flag(r, "instance_admin")?,
+});
 
 /// A role from its column `role`.
 impl FromRow for Role {
