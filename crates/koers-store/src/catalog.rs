@@ -2,8 +2,8 @@
 //! Parquet file in the data folder, with schema and quality figures), and saved analyses.
 
 use crate::audit::Actor;
-use crate::sql::{FromRow, columns};
-use crate::{Result, StoreError, conflict_on_unique, new_id, now};
+use crate::sql::{FromRow, columns, corrupt, from_row, json};
+use crate::{Result, conflict_on_unique, new_id, now};
 use koers_core::analysis::Param;
 use koers_core::catalog::{AccessRights, DatasetMeta};
 use serde::Serialize;
@@ -95,10 +95,6 @@ pub struct Analysis {
 
 const DS_COLUMNS: &str = "d.id, d.org_id, d.name, d.title, d.description, d.publisher, d.contact_name, d.contact_email, d.theme, d.licence, d.access_rights, d.cadence, d.tags, d.owner_id, d.generated, d.created_at, d.updated_at, (SELECT MAX(v.version) FROM dataset_versions v WHERE v.dataset_id = d.id) AS latest_version";
 
-fn corrupt(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(e.to_string())
-}
-
 impl FromRow for Dataset {
     fn from_row(r: &AnyRow) -> Result<Self> {
         let tags: String = r.try_get("tags")?;
@@ -150,17 +146,10 @@ impl FromRow for DatasetVersion {
     }
 }
 
-impl FromRow for Analysis {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        let params: String = r.try_get("parameters")?;
-        Ok(
-            columns!(r => Analysis { id, org_id, title, description, created_by, created_at, updated_at;
-                sql: r.try_get("sql_text")?,
-                parameters: serde_json::from_str(&params).map_err(corrupt)?,
-            }),
-        )
-    }
-}
+from_row!(r => Analysis { id, org_id, title, description, created_by, created_at, updated_at;
+    sql: r.try_get("sql_text")?,
+    parameters: json(r, "parameters")?,
+});
 
 crate::repository!(
     /// The catalog: datasets, their versions and metadata, and saved analyses.
@@ -397,8 +386,8 @@ impl Repo<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Store;
     use crate::testing::on_both_backends;
+    use crate::{Store, StoreError};
 
     fn fields(title: &str, sql: &str) -> AnalysisFields {
         AnalysisFields {

@@ -4,14 +4,13 @@
 //! runs it: every read and write names that organisation.
 
 use crate::audit::Actor;
-use crate::sql::{self, FromRow, columns, from_row};
+use crate::sql::{self, FromRow, corrupt, flag, from_row, json, parsed};
 use crate::{Result, StoreError, conflict_on_unique, new_id, now};
 use koers_core::maturity::{
     Answers, CodeDraft, Framework, ItemDraft, ItemKind, ParticipantDraft, RoundDraft, Weights,
 };
 use serde::Serialize;
 use sqlx::Row;
-use sqlx::any::AnyRow;
 
 /// One version of an organisation's framework.
 #[derive(Debug, Clone, Serialize)]
@@ -146,33 +145,16 @@ pub struct InvitationTarget {
     pub participant: Participant,
 }
 
-fn corrupt(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(e.to_string())
-}
-
 const ROUND_COLUMNS: &str = "id, org_id, framework_id, name, year, min_respondents, weights, status, anon_key, generated, created_at, closed_at";
 
-impl FromRow for Round {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        let weights: String = r.try_get("weights")?;
-        let generated: i64 = r.try_get("generated")?;
-        Ok(
-            columns!(r => Round { id, org_id, framework_id, name, year, min_respondents, status, anon_key, created_at, closed_at;
-                weights: serde_json::from_str(&weights).map_err(corrupt)?,
-                generated: generated != 0,
-            }),
-        )
-    }
-}
+from_row!(r => Round { id, org_id, framework_id, name, year, min_respondents, status, anon_key, created_at, closed_at;
+    weights: json(r, "weights")?,
+    generated: flag(r, "generated")?,
+});
 
-impl FromRow for FrameworkVersion {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        let body: String = r.try_get("body")?;
-        Ok(columns!(r => FrameworkVersion { id, version, created_at;
-            framework: serde_json::from_str(&body).map_err(corrupt)?,
-        }))
-    }
-}
+from_row!(r => FrameworkVersion { id, version, created_at;
+    framework: json(r, "body")?,
+});
 
 from_row!(r => Participant { id, name, cbs_code });
 
@@ -193,15 +175,10 @@ fn open(round: &Round) -> Result<()> {
     }
 }
 
-impl FromRow for Item {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        let kind: String = r.try_get("kind")?;
-        Ok(columns!(r => Item { id, position, dimension_key;
-            kind: ItemKind::parse(&kind).map_err(corrupt)?,
-            text: r.try_get("body")?,
-        }))
-    }
-}
+from_row!(r => Item { id, position, dimension_key;
+    kind: parsed(r, "kind", ItemKind::parse)?,
+    text: r.try_get("body")?,
+});
 
 from_row!(r => LikertAnswer { participant_id, response_id, item_id;
     value: r.try_get("likert")?,

@@ -8,7 +8,7 @@
 //! behind koers' back.
 
 use crate::audit::Actor;
-use crate::sql::{self, FromRow, columns, from_row};
+use crate::sql::{self, FromRow, columns, corrupt, from_row};
 use crate::{Result, StoreError, new_id, now, take_turn};
 use koers_core::register::algoritmeregister::FieldValue;
 use koers_core::register::application::{AiActRisk, AiActRiskGroup, ApplicationDraft, RiskSource};
@@ -113,10 +113,6 @@ impl ChainCheck {
     pub fn result(&self) -> std::result::Result<(), Broken> {
         self.problems.first().cloned().map_or(Ok(()), Err)
     }
-}
-
-fn corrupt(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(e.to_string())
 }
 
 /// The snake_case name serde gives a unit enum value.
