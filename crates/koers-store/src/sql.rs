@@ -377,7 +377,6 @@ pub(crate) fn to_json(v: &impl serde::Serialize) -> Result<String> {
 mod tests {
     use super::*;
     use crate::testing::on_both_backends;
-    use koers_core::OrganisationDraft;
 
     async fn audit_count(s: &Store, org_id: &str) -> i64 {
         s.one(
@@ -400,12 +399,8 @@ mod tests {
     /// A change that fails after its first statement leaves neither that statement's row
     /// nor an audit entry; a committed one leaves both.
     async fn a_failed_write_leaves_neither_row_nor_audit_entry(s: Store) {
-        let d = OrganisationDraft::parse("Gemeente Zeist", "municipality", "GM0355", "").unwrap();
-        let org = s
-            .organisations()
-            .create_organisation(&d, &Actor::cli())
-            .await
-            .unwrap();
+        let org =
+            crate::testing::organisation(&s, "Gemeente Zeist", "municipality", "GM0355").await;
         let before = audit_count(&s, &org.id).await;
         let cli = Actor::cli();
         let insert = "INSERT INTO policy_tasks (id, org_id, name, theme, description, goals, created_at) VALUES ($1, $2, 'Wonen', '', '', '', '2026-01-01T00:00:00.000000Z')";
