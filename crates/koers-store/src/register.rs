@@ -826,6 +826,26 @@ mod tests {
         .unwrap()
     }
 
+    /// The test choice on application `app_id` of `org`, routed to `level`.
+    async fn new_choice(
+        s: &Store,
+        org: &str,
+        app_id: &str,
+        level: DecisionLevel,
+        framework_version: Option<i64>,
+    ) -> Result<ChoiceRecord> {
+        s.register()
+            .create_choice(
+                org,
+                app_id,
+                &choice(),
+                level,
+                framework_version,
+                &Actor::cli(),
+            )
+            .await
+    }
+
     async fn choices_are_chained_and_isolated(s: Store) {
         let (s, a, b) = setup(s).await;
         let app = s
@@ -838,32 +858,14 @@ mod tests {
             Err(StoreError::NotFound)
         ));
         assert!(matches!(
-            s.register()
-                .create_choice(
-                    &b,
-                    &app.id,
-                    &choice(),
-                    DecisionLevel::Board,
-                    None,
-                    &Actor::cli()
-                )
-                .await,
+            new_choice(&s, &b, &app.id, DecisionLevel::Board, None).await,
             Err(StoreError::NotFound)
         ));
         s.register()
             .save_framework(&a, &Framework::default_for(&a), &Actor::cli())
             .await
             .unwrap();
-        let c = s
-            .register()
-            .create_choice(
-                &a,
-                &app.id,
-                &choice(),
-                DecisionLevel::Board,
-                Some(1),
-                &Actor::cli(),
-            )
+        let c = new_choice(&s, &a, &app.id, DecisionLevel::Board, Some(1))
             .await
             .unwrap();
         assert_eq!(s.register().board_agenda(&a).await.unwrap().len(), 1);
@@ -930,16 +932,7 @@ mod tests {
             .create_application(&a, &draft(), &[], &[], &Actor::cli())
             .await
             .unwrap();
-        let c = s
-            .register()
-            .create_choice(
-                &a,
-                &app.id,
-                &choice(),
-                DecisionLevel::Board,
-                None,
-                &Actor::cli(),
-            )
+        let c = new_choice(&s, &a, &app.id, DecisionLevel::Board, None)
             .await
             .unwrap();
         assert!(s.register().verify_register_chain(Some(&a)).await.unwrap()[0].is_intact());
@@ -971,15 +964,7 @@ mod tests {
             .await
             .unwrap();
         for _ in 0..3 {
-            s.register()
-                .create_choice(
-                    &a,
-                    &app.id,
-                    &choice(),
-                    DecisionLevel::Official,
-                    None,
-                    &Actor::cli(),
-                )
+            new_choice(&s, &a, &app.id, DecisionLevel::Official, None)
                 .await
                 .unwrap();
         }
@@ -1071,16 +1056,7 @@ mod tests {
         for _ in 0..8 {
             let (s, a, id) = (s.clone(), a.clone(), app.id.clone());
             tasks.push(tokio::spawn(async move {
-                s.register()
-                    .create_choice(
-                        &a,
-                        &id,
-                        &choice(),
-                        DecisionLevel::Official,
-                        None,
-                        &Actor::cli(),
-                    )
-                    .await
+                new_choice(&s, &a, &id, DecisionLevel::Official, None).await
             }));
         }
         for t in tasks {
