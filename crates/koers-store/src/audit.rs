@@ -106,15 +106,9 @@ mod tests {
     use super::*;
     use crate::Store;
     use crate::testing::on_both_backends;
-    use koers_core::OrganisationDraft;
 
     async fn the_log_is_append_only(s: Store) {
-        let d = OrganisationDraft::parse("Provincie Utrecht", "province", "PV26", "").unwrap();
-        let org = s
-            .organisations()
-            .create_organisation(&d, &Actor::cli())
-            .await
-            .unwrap();
+        let org = crate::testing::organisation(&s, "Provincie Utrecht", "province", "PV26").await;
         let events = s.audit().audit_events(&org.id, 10, None).await.unwrap();
         assert_eq!(events.len(), 1);
         assert_eq!(events[0].action, "organisation.created");

@@ -2,8 +2,8 @@
 //! Parquet file in the data folder, with schema and quality figures), and saved analyses.
 
 use crate::audit::Actor;
-use crate::sql::{FromRow, columns};
-use crate::{Result, StoreError, conflict_on_unique, new_id, now};
+use crate::sql::{FromRow, columns, corrupt, from_row, json};
+use crate::{Result, conflict_on_unique, new_id, now};
 use koers_core::analysis::Param;
 use koers_core::catalog::{AccessRights, DatasetMeta};
 use serde::Serialize;
@@ -95,10 +95,6 @@ pub struct Analysis {
 
 const DS_COLUMNS: &str = "d.id, d.org_id, d.name, d.title, d.description, d.publisher, d.contact_name, d.contact_email, d.theme, d.licence, d.access_rights, d.cadence, d.tags, d.owner_id, d.generated, d.created_at, d.updated_at, (SELECT MAX(v.version) FROM dataset_versions v WHERE v.dataset_id = d.id) AS latest_version";
 
-fn corrupt(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(e.to_string())
-}
-
 impl FromRow for Dataset {
     fn from_row(r: &AnyRow) -> Result<Self> {
         let tags: String = r.try_get("tags")?;
@@ -150,17 +146,10 @@ impl FromRow for DatasetVersion {
     }
 }
 
-impl FromRow for Analysis {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        let params: String = r.try_get("parameters")?;
-        Ok(
-            columns!(r => Analysis { id, org_id, title, description, created_by, created_at, updated_at;
-                sql: r.try_get("sql_text")?,
-                parameters: serde_json::from_str(&params).map_err(corrupt)?,
-            }),
-        )
-    }
-}
+from_row!(r => Analysis { id, org_id, title, description, created_by, created_at, updated_at;
+    sql: r.try_get("sql_text")?,
+    parameters: json(r, "parameters")?,
+});
 
 crate::repository!(
     /// The catalog: datasets, their versions and metadata, and saved analyses.
@@ -266,11 +255,8 @@ impl Repo<'_> {
         actor: &Actor,
     ) -> Result<Dataset> {
         let mut w = self.write(actor, Some(org_id)).await?;
-        let done = w.exec("UPDATE datasets SET title = $1, description = $2, publisher = $3, contact_name = $4, contact_email = $5, theme = $6, licence = $7, access_rights = $8, cadence = $9, tags = $10, updated_at = $11
+        w.exec_found("UPDATE datasets SET title = $1, description = $2, publisher = $3, contact_name = $4, contact_email = $5, theme = $6, licence = $7, access_rights = $8, cadence = $9, tags = $10, updated_at = $11
              WHERE id = $12 AND org_id = $13", (&meta.title, &meta.description, &meta.publisher, &meta.contact_name, &meta.contact_email, &meta.theme, &meta.licence, meta.access_rights.as_str(), &meta.cadence, serde_json::to_string(&meta.tags).map_err(corrupt)?, now(), id, org_id)).await?;
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
         w.commit(
             "dataset.metadata_changed",
             ("dataset", id),
@@ -369,10 +355,7 @@ impl Repo<'_> {
     ) -> Result<Analysis> {
         let (title, description, sql, params) = (&f.title, &f.description, &f.sql, &f.parameters);
         let mut w = self.write(actor, Some(org_id)).await?;
-        let done = w.exec("UPDATE analyses SET title = $1, description = $2, sql_text = $3, parameters = $4, updated_at = $5 WHERE id = $6 AND org_id = $7", (title, description, sql, serde_json::to_string(params).map_err(corrupt)?, now(), id, org_id)).await?;
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
+        w.exec_found("UPDATE analyses SET title = $1, description = $2, sql_text = $3, parameters = $4, updated_at = $5 WHERE id = $6 AND org_id = $7", (title, description, sql, serde_json::to_string(params).map_err(corrupt)?, now(), id, org_id)).await?;
         let detail = serde_json::json!({ "title": title, "sql": sql });
         w.commit("analysis.changed", ("analysis", id), detail)
             .await?;
@@ -381,15 +364,11 @@ impl Repo<'_> {
 
     pub async fn delete_analysis(&self, org_id: &str, id: &str, actor: &Actor) -> Result<()> {
         let mut w = self.write(actor, Some(org_id)).await?;
-        let done = w
-            .exec(
-                "DELETE FROM analyses WHERE id = $1 AND org_id = $2",
-                (id, org_id),
-            )
-            .await?;
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
+        w.exec_found(
+            "DELETE FROM analyses WHERE id = $1 AND org_id = $2",
+            (id, org_id),
+        )
+        .await?;
         w.commit("analysis.deleted", ("analysis", id), serde_json::json!({}))
             .await?;
         Ok(())
@@ -407,8 +386,8 @@ impl Repo<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Store;
     use crate::testing::on_both_backends;
+    use crate::{Store, StoreError};
 
     fn fields(title: &str, sql: &str) -> AnalysisFields {
         AnalysisFields {

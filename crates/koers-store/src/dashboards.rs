@@ -3,7 +3,7 @@
 //! from), and the widgets' results cached per version and filter choice.
 
 use crate::audit::Actor;
-use crate::sql::{self, FromRow, columns};
+use crate::sql::{self, FromRow, columns, from_row, json, to_json};
 use crate::{Result, StoreError, new_id, now};
 use koers_core::Role;
 use koers_core::dashboards::{Definition, Visibility};
@@ -68,10 +68,6 @@ fn definition(raw: &str) -> Result<Definition> {
     serde_json::from_str(raw).map_err(|e| StoreError::Corrupt(format!("dashboard: {e}")))
 }
 
-fn json(d: &Definition) -> Result<String> {
-    serde_json::to_string(d).map_err(|e| StoreError::Corrupt(e.to_string()))
-}
-
 impl FromRow for Dashboard {
     fn from_row(r: &AnyRow) -> Result<Self> {
         let vis: String = r.try_get("visibility")?;
@@ -91,15 +87,9 @@ impl FromRow for Dashboard {
     }
 }
 
-impl FromRow for DashboardVersion {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(
-            columns!(r => DashboardVersion { version, name, description, note, saved_by, saved_at;
-                definition: definition(&r.try_get::<String, _>("definition")?)?,
-            }),
-        )
-    }
-}
+from_row!(r => DashboardVersion { version, name, description, note, saved_by, saved_at;
+    definition: definition(&r.try_get::<String, _>("definition")?)?,
+});
 
 async fn insert_version(
     conn: &mut sqlx::AnyConnection,
@@ -109,19 +99,13 @@ async fn insert_version(
     actor: &Actor,
     at: &str,
 ) -> Result<()> {
-    sql::exec(&mut *conn, "INSERT INTO dashboard_versions (dashboard_id, version, name, description, definition, note, saved_by, saved_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", (id, version, s.name, s.description, json(s.definition)?, s.note, &actor.label, at)).await?;
+    sql::exec(&mut *conn, "INSERT INTO dashboard_versions (dashboard_id, version, name, description, definition, note, saved_by, saved_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", (id, version, s.name, s.description, to_json(s.definition)?, s.note, &actor.label, at)).await?;
     Ok(())
 }
 
-impl FromRow for WidgetResult {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        let data: String = r.try_get("data")?;
-        Ok(columns!(r => WidgetResult { widget_id, computed_at;
-            data: serde_json::from_str(&data)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        }))
-    }
-}
+from_row!(r => WidgetResult { widget_id, computed_at;
+    data: json(r, "data")?,
+});
 
 crate::repository!(
     /// Dashboards, their versions, sharing and cached widget results.
@@ -140,7 +124,7 @@ impl Repo<'_> {
         let id = new_id();
         let at = now();
         let mut w = self.write(actor, Some(org_id)).await?;
-        w.exec(&format!("INSERT INTO dashboards ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, 'private', '', NULL, 1, $6, $7, $7)"), (&id, org_id, s.name, s.description, owner_id, json(s.definition)?, &at)).await?;
+        w.exec(&format!("INSERT INTO dashboards ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, 'private', '', NULL, 1, $6, $7, $7)"), (&id, org_id, s.name, s.description, owner_id, to_json(s.definition)?, &at)).await?;
         insert_version(w.conn(), &id, 1, s, actor, &at).await?;
         w.commit(
             "dashboard.created",
@@ -197,7 +181,7 @@ impl Repo<'_> {
         };
         let next = base_version.checked_add(1).ok_or_else(stale)?;
         let mut w = self.write(actor, Some(&d.org_id)).await?;
-        let done = w.exec("UPDATE dashboards SET name = $1, description = $2, definition = $3, version = $4, updated_at = $5 WHERE id = $6 AND org_id = $7 AND version = $8", (s.name, s.description, json(s.definition)?, next, &at, &d.id, &d.org_id, base_version)).await?;
+        let done = w.exec("UPDATE dashboards SET name = $1, description = $2, definition = $3, version = $4, updated_at = $5 WHERE id = $6 AND org_id = $7 AND version = $8", (s.name, s.description, to_json(s.definition)?, next, &at, &d.id, &d.org_id, base_version)).await?;
         if done != 1 {
             return Err(stale());
         }

@@ -7,7 +7,7 @@
 
 use crate::audit::Actor;
 use crate::schedules::Scheduled;
-use crate::sql::{self, FromRow, columns};
+use crate::sql::{self, FromRow, columns, corrupt, from_row, json};
 use crate::{Result, StoreError, new_id, now};
 use koers_core::indicators::{
     Direction, Every, Grain, IndicatorDraft, Light, MonitorDraft, Point, Thresholds,
@@ -74,10 +74,6 @@ pub struct MonitorVersion {
     pub saved_at: String,
 }
 
-fn corrupt(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(e.to_string())
-}
-
 const I_COLUMNS: &str = "id, org_id, name, description, unit, analysis_id, period_column, value_column, region_column, grain, direction, target, green, amber, created_by, created_at, updated_at";
 
 impl FromRow for Indicator {
@@ -109,16 +105,9 @@ impl FromRow for Indicator {
     }
 }
 
-impl FromRow for MonitorVersion {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        let ids: String = r.try_get("indicator_ids")?;
-        Ok(
-            columns!(r => MonitorVersion { version, name, description, note, saved_by, saved_at;
-                indicator_ids: serde_json::from_str(&ids).map_err(corrupt)?,
-            }),
-        )
-    }
-}
+from_row!(r => MonitorVersion { version, name, description, note, saved_by, saved_at;
+    indicator_ids: json(r, "indicator_ids")?,
+});
 
 crate::repository!(
     /// Indicators, their cached series, and monitors with their versions.

@@ -3,7 +3,7 @@
 //! projects. Every change writes its audit row in the same transaction.
 
 use crate::audit::Actor;
-use crate::sql::{FromRow, Write, columns, corrupt, count, flag, json, parsed, to_json};
+use crate::sql::{Write, corrupt, count, flag, from_row, json, parsed, stored, to_json};
 use crate::{Result, StoreError, conflict_on_unique, new_id, now};
 use koers_core::learning::{
     Attendance, CohortDraft, GroupDraft, ModuleDraft, ParticipantDraft, ProgrammeDraft, Progress,
@@ -11,7 +11,6 @@ use koers_core::learning::{
 };
 use serde::Serialize;
 use sqlx::Row;
-use sqlx::any::AnyRow;
 use std::collections::HashMap;
 
 /// A learning programme.
@@ -134,79 +133,43 @@ pub enum Enrolment {
     Waiting,
 }
 
-impl FromRow for Programme {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(
-            columns!(r => Programme { id, org_id, name, description, created_at;
-                dimensions: json(r, "dimensions")?,
-                min_attendance: count(r, "min_attendance")?,
-                requires_project: flag(r, "requires_project")?,
-            }),
-        )
-    }
-}
+from_row!(r => Programme { id, org_id, name, description, created_at;
+    dimensions: json(r, "dimensions")?,
+    min_attendance: count(r, "min_attendance")?,
+    requires_project: flag(r, "requires_project")?,
+});
 
-impl FromRow for Module {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(
-            columns!(r => Module { id, programme_id, title, description, dimension;
-                position: count(r, "position")?,
-            }),
-        )
-    }
-}
+from_row!(r => Module { id, programme_id, title, description, dimension;
+    position: count(r, "position")?,
+});
 
-impl FromRow for LiveSession {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(
-            columns!(r => LiveSession { id, programme_id, title, date, start_time, end_time, link;
-                after_module: count(r, "after_module")?,
-            }),
-        )
-    }
-}
+from_row!(r => LiveSession { id, programme_id, title, date, start_time, end_time, link;
+    after_module: count(r, "after_module")?,
+});
 
-impl FromRow for Cohort {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(
-            columns!(r => Cohort { id, org_id, programme_id, name, start_date, created_at;
-                capacity: count(r, "capacity")?,
-            }),
-        )
-    }
-}
+from_row!(r => Cohort { id, org_id, programme_id, name, start_date, created_at;
+    capacity: count(r, "capacity")?,
+});
 
-impl FromRow for Group {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(columns!(r => Group { id, cohort_id, name;
-            position: count(r, "position")?,
-            capacity: count(r, "capacity")?,
-            filled: count(r, "filled")?,
-        }))
-    }
-}
+from_row!(r => Group { id, cohort_id, name;
+    position: count(r, "position")?,
+    capacity: count(r, "capacity")?,
+    filled: count(r, "filled")?,
+});
 
-impl FromRow for Participant {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(columns!(r => Participant {
-            id, cohort_id, name, email, department, role, group_id, waiting_for, waiting_since;
-            generated: flag(r, "generated")?,
-        }))
-    }
-}
+from_row!(r => Participant {
+    id, cohort_id, name, email, department, role, group_id, waiting_for, waiting_since;
+    generated: flag(r, "generated")?,
+});
 
-/// A project without its members, which [`Store::with_members`] adds.
-impl FromRow for Project {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(columns!(r => Project {
-            id, cohort_id, title, question_id, product_kind, product_id, outcome, created_at,
-            updated_at;
-            status: parsed(r, "status", ProjectStatus::parse)?,
-            students: json(r, "students")?,
-            members: Vec::new(),
-        }))
-    }
-}
+// A project without its members, which [`Store::with_members`] adds.
+from_row!(r => Project {
+    id, cohort_id, title, question_id, product_kind, product_id, outcome, created_at,
+    updated_at;
+    status: parsed(r, "status", ProjectStatus::parse)?,
+    students: json(r, "students")?,
+    members: Vec::new(),
+});
 
 const PROGRAMME: &str = "SELECT id, org_id, name, description, dimensions, min_attendance, requires_project, created_at FROM learning_programmes";
 const MODULE: &str =
@@ -217,6 +180,11 @@ const COHORT: &str =
 const GROUP: &str = "SELECT g.id, g.cohort_id, g.position, g.name, g.capacity, g.filled FROM learning_groups g JOIN learning_cohorts c ON c.id = g.cohort_id";
 const PARTICIPANT: &str = "SELECT p.id, p.cohort_id, p.name, p.email, p.department, p.role, p.group_id, p.waiting_for, p.waiting_since, p.generated FROM learning_participants p JOIN learning_cohorts c ON c.id = p.cohort_id";
 const PROJECT: &str = "SELECT x.id, x.cohort_id, x.title, x.question_id, x.product_kind, x.product_id, x.status, x.outcome, x.students, x.created_at, x.updated_at FROM learning_projects x JOIN learning_cohorts c ON c.id = x.cohort_id";
+
+stored! {
+    Programme: PROGRAMME, Module: MODULE, LiveSession: SESSION, Cohort: COHORT,
+    Group: GROUP by "g.id", Project: PROJECT by "x.id",
+}
 
 /// Frees a place in a group: the first on its waiting list (without a group) takes it.
 async fn free_place(w: &mut Write<'_>, group_id: &str) -> Result<()> {
@@ -268,13 +236,13 @@ impl Repo<'_> {
             insert_module(&mut w, &id, i as i64 + 1, m).await?;
         }
         let detail = serde_json::json!({ "name": d.name, "modules": modules.len() });
-        w.commit(
+        w.commit_returning(
             "learning_programme.created",
             ("learning_programme", &id),
             detail,
+            &id,
         )
-        .await?;
-        self.programme(org_id, &id).await
+        .await
     }
 
     pub async fn programmes(&self, org_id: &str) -> Result<Vec<Programme>> {
@@ -305,15 +273,11 @@ impl Repo<'_> {
         let last: i64 = w.one("SELECT COALESCE(MAX(position), 0) AS n FROM learning_modules WHERE programme_id = $1", (&p.id,)).await?;
         let id = insert_module(&mut w, &p.id, last + 1, d).await?;
         let detail = serde_json::json!({ "module": id, "title": d.title });
-        w.commit(
+        w.commit_returning(
             "learning_module.added",
             ("learning_programme", &p.id),
             detail,
-        )
-        .await?;
-        self.one(
-            &format!("{MODULE} WHERE id = $1 AND programme_id = $2"),
-            (&id, &p.id),
+            &id,
         )
         .await
     }
@@ -337,15 +301,11 @@ impl Repo<'_> {
         w.exec("INSERT INTO learning_sessions (id, programme_id, title, date, start_time, end_time, link, after_module) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             (&id, &p.id, &d.title, &d.date, &d.start_time, &d.end_time, &d.link, i64::from(d.after_module))).await?;
         let detail = serde_json::json!({ "session": id, "title": d.title, "date": d.date });
-        w.commit(
+        w.commit_returning(
             "learning_session.added",
             ("learning_programme", &p.id),
             detail,
-        )
-        .await?;
-        self.one(
-            &format!("{SESSION} WHERE id = $1 AND programme_id = $2"),
-            (&id, &p.id),
+            &id,
         )
         .await
     }
@@ -371,9 +331,13 @@ impl Repo<'_> {
             (&id, &p.org_id, &p.id, &d.name, &d.start_date, i64::from(d.capacity), now())).await?;
         let detail =
             serde_json::json!({ "programme": p.id, "name": d.name, "capacity": d.capacity });
-        w.commit("learning_cohort.created", ("learning_cohort", &id), detail)
-            .await?;
-        self.cohort(&p.org_id, &id).await
+        w.commit_returning(
+            "learning_cohort.created",
+            ("learning_cohort", &id),
+            detail,
+            &id,
+        )
+        .await
     }
 
     pub async fn cohorts(&self, programme: &Programme) -> Result<Vec<Cohort>> {
@@ -471,9 +435,13 @@ impl Repo<'_> {
         w.exec("INSERT INTO learning_groups (id, cohort_id, position, name, capacity, filled) VALUES ($1, $2, $3, $4, $5, 0)",
             (&id, &c.id, last + 1, &d.name, i64::from(d.capacity))).await?;
         let detail = serde_json::json!({ "group": id, "name": d.name, "capacity": d.capacity });
-        w.commit("learning_group.added", ("learning_cohort", &c.id), detail)
-            .await?;
-        self.group(&c.org_id, &id).await
+        w.commit_returning(
+            "learning_group.added",
+            ("learning_cohort", &c.id),
+            detail,
+            &id,
+        )
+        .await
     }
 
     /// Replaces the cohort's groups by `split` (participant ids per group, as the balanced
@@ -672,13 +640,15 @@ impl Repo<'_> {
             (&id, &c.id, &d.title, d.status.as_str(), &d.outcome, to_json(&d.students)?, now())).await?;
         set_links(&mut w, &id, links).await?;
         let detail = serde_json::json!({ "title": d.title, "question": links.question_id, "product": links.product });
-        w.commit(
-            "learning_project.created",
-            ("learning_project", &id),
-            detail,
-        )
-        .await?;
-        self.project(&c.org_id, &id).await
+        let x = w
+            .commit_returning(
+                "learning_project.created",
+                ("learning_project", &id),
+                detail,
+                &id,
+            )
+            .await?;
+        self.with_members(x).await
     }
 
     /// Replaces a project's fields, links and team.
@@ -700,13 +670,15 @@ impl Repo<'_> {
         .await?;
         set_links(&mut w, &x.id, links).await?;
         let detail = serde_json::json!({ "status": d.status, "question": links.question_id, "product": links.product });
-        w.commit(
-            "learning_project.updated",
-            ("learning_project", &x.id),
-            detail,
-        )
-        .await?;
-        self.project(org_id, &x.id).await
+        let x = w
+            .commit_returning(
+                "learning_project.updated",
+                ("learning_project", &x.id),
+                detail,
+                &x.id,
+            )
+            .await?;
+        self.with_members(x).await
     }
 
     /// A project with its members (participant ids by name).

@@ -4,14 +4,13 @@
 //! runs it: every read and write names that organisation.
 
 use crate::audit::Actor;
-use crate::sql::{self, FromRow, columns};
+use crate::sql::{self, FromRow, corrupt, flag, from_row, json, parsed};
 use crate::{Result, StoreError, conflict_on_unique, new_id, now};
 use koers_core::maturity::{
     Answers, CodeDraft, Framework, ItemDraft, ItemKind, ParticipantDraft, RoundDraft, Weights,
 };
 use serde::Serialize;
 use sqlx::Row;
-use sqlx::any::AnyRow;
 
 /// One version of an organisation's framework.
 #[derive(Debug, Clone, Serialize)]
@@ -146,57 +145,26 @@ pub struct InvitationTarget {
     pub participant: Participant,
 }
 
-fn corrupt(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(e.to_string())
-}
-
 const ROUND_COLUMNS: &str = "id, org_id, framework_id, name, year, min_respondents, weights, status, anon_key, generated, created_at, closed_at";
 
-impl FromRow for Round {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        let weights: String = r.try_get("weights")?;
-        let generated: i64 = r.try_get("generated")?;
-        Ok(
-            columns!(r => Round { id, org_id, framework_id, name, year, min_respondents, status, anon_key, created_at, closed_at;
-                weights: serde_json::from_str(&weights).map_err(corrupt)?,
-                generated: generated != 0,
-            }),
-        )
-    }
-}
+from_row!(r => Round { id, org_id, framework_id, name, year, min_respondents, status, anon_key, created_at, closed_at;
+    weights: json(r, "weights")?,
+    generated: flag(r, "generated")?,
+});
 
-impl FromRow for FrameworkVersion {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        let body: String = r.try_get("body")?;
-        Ok(columns!(r => FrameworkVersion { id, version, created_at;
-            framework: serde_json::from_str(&body).map_err(corrupt)?,
-        }))
-    }
-}
+from_row!(r => FrameworkVersion { id, version, created_at;
+    framework: json(r, "body")?,
+});
 
-impl FromRow for Participant {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(columns!(r => Participant { id, name, cbs_code }))
-    }
-}
+from_row!(r => Participant { id, name, cbs_code });
 
-impl FromRow for Invitation {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(columns!(r => Invitation { id, participant_id, label, created_at, used_at }))
-    }
-}
+from_row!(r => Invitation { id, participant_id, label, created_at, used_at });
 
 const SOURCE_COLUMNS: &str = "id, round_id, participant_id, kind, title, file_name, stored_name, media_type, byte_size, body, created_at";
 
-impl FromRow for Source {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(
-            columns!(r => Source { id, round_id, participant_id, kind, title, file_name, stored_name, media_type, byte_size, created_at;
-                text: r.try_get("body")?,
-            }),
-        )
-    }
-}
+from_row!(r => Source { id, round_id, participant_id, kind, title, file_name, stored_name, media_type, byte_size, created_at;
+    text: r.try_get("body")?,
+});
 
 /// Refuses a change to a closed round.
 fn open(round: &Round) -> Result<()> {
@@ -207,44 +175,23 @@ fn open(round: &Round) -> Result<()> {
     }
 }
 
-impl FromRow for Item {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        let kind: String = r.try_get("kind")?;
-        Ok(columns!(r => Item { id, position, dimension_key;
-            kind: ItemKind::parse(&kind).map_err(corrupt)?,
-            text: r.try_get("body")?,
-        }))
-    }
-}
+from_row!(r => Item { id, position, dimension_key;
+    kind: parsed(r, "kind", ItemKind::parse)?,
+    text: r.try_get("body")?,
+});
 
-impl FromRow for LikertAnswer {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(
-            columns!(r => LikertAnswer { participant_id, response_id, item_id;
-                value: r.try_get("likert")?,
-            }),
-        )
-    }
-}
+from_row!(r => LikertAnswer { participant_id, response_id, item_id;
+    value: r.try_get("likert")?,
+});
 
-impl FromRow for OpenAnswer {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(columns!(r => OpenAnswer { participant_id, item_id;
-            text: r.try_get("comment")?,
-        }))
-    }
-}
+from_row!(r => OpenAnswer { participant_id, item_id;
+    text: r.try_get("comment")?,
+});
 
-impl FromRow for Code {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(
-            columns!(r => Code { id, source_id, participant_id, dimension_key, level, passage, note, coded_by, created_at;
-                source_title: r.try_get("title")?,
-                source_kind: r.try_get("kind")?,
-            }),
-        )
-    }
-}
+from_row!(r => Code { id, source_id, participant_id, dimension_key, level, passage, note, coded_by, created_at;
+    source_title: r.try_get("title")?,
+    source_kind: r.try_get("kind")?,
+});
 
 crate::repository!(
     /// Maturity rounds: frameworks, participants, invitations, answers, coded sources.
@@ -643,15 +590,11 @@ impl Repo<'_> {
             return Err(StoreError::NotFound);
         }
         let mut w = self.write(actor, Some(&round.org_id)).await?;
-        let done = sql::exec(
-            w.conn(),
+        w.exec_found(
             "DELETE FROM maturity_codes WHERE id = $1 AND source_id = $2",
             (code_id, &source.id),
         )
         .await?;
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
         let detail = serde_json::json!({ "source": source.id });
         w.commit("maturity.code_removed", ("maturity_code", code_id), detail)
             .await?;

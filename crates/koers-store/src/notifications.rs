@@ -3,10 +3,9 @@
 //! column) when the deployment has SMTP.
 
 use crate::audit::Actor;
-use crate::sql::{self, FromRow, columns};
-use crate::{Result, StoreError, new_id, now, stamp};
+use crate::sql::{self, from_row, json};
+use crate::{Result, new_id, now, stamp};
 use serde::Serialize;
-use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 /// One notification for one person in one organisation.
@@ -37,16 +36,9 @@ pub struct PendingMail {
 
 const COLUMNS: &str = "id, org_id, user_id, kind, params, link, created_at, read_at";
 
-impl FromRow for Notification {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        let params: String = r.try_get("params")?;
-        Ok(
-            columns!(r => Notification { id, org_id, user_id, kind, link, created_at, read_at;
-                params: serde_json::from_str(&params).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            }),
-        )
-    }
-}
+from_row!(r => Notification { id, org_id, user_id, kind, link, created_at, read_at;
+    params: json(r, "params")?,
+});
 
 /// Writes one notification per recipient inside the caller's transaction. The actor is never
 /// told about their own change.
@@ -69,14 +61,10 @@ pub(crate) async fn notify(
     Ok(())
 }
 
-impl FromRow for PendingMail {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(columns!(r => PendingMail { email, display_name;
-            notification: Notification::from_row(r)?,
-            tries: r.try_get("mail_tries")?,
-        }))
-    }
-}
+from_row!(r => PendingMail { email, display_name;
+    notification: Notification::from_row(r)?,
+    tries: r.try_get("mail_tries")?,
+});
 
 crate::repository!(
     /// Notifications to people and the e-mail outbox.
@@ -178,8 +166,8 @@ impl Repo<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Store;
     use crate::testing::on_both_backends;
+    use crate::{Store, StoreError};
     use koers_core::Role;
 
     async fn notifications_are_personal_and_marked_read(s: Store) {

@@ -1,12 +1,11 @@
 //! Organisations.
 
 use crate::audit::Actor;
-use crate::sql::{FromRow, columns};
-use crate::{Result, StoreError, conflict_on_unique, new_id, now};
+use crate::sql::{from_row, parsed};
+use crate::{Result, conflict_on_unique, new_id, now};
 use koers_core::{OrgKind, OrganisationDraft, table_prefix as table_prefix_for};
 use serde::Serialize;
 use sqlx::Row;
-use sqlx::any::AnyRow;
 
 /// A stored organisation.
 #[derive(Debug, Clone, Serialize)]
@@ -24,16 +23,9 @@ pub struct Organisation {
 
 const COLUMNS: &str = "id, name, kind, cbs_code, tooi_code, created_at, table_prefix";
 
-impl FromRow for Organisation {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        let kind: String = r.try_get("kind")?;
-        Ok(
-            columns!(r => Organisation { id, name, cbs_code, tooi_code, created_at, table_prefix;
-                kind: OrgKind::parse(&kind).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            }),
-        )
-    }
-}
+from_row!(r => Organisation { id, name, cbs_code, tooi_code, created_at, table_prefix;
+    kind: parsed(r, "kind", OrgKind::parse)?,
+});
 
 crate::repository!(
     /// Organisations and memberships.
@@ -142,8 +134,8 @@ impl Repo<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Store;
     use crate::testing::on_both_backends;
+    use crate::{Store, StoreError};
 
     async fn create_find_and_refuse_duplicate_codes(s: Store) {
         let d = OrganisationDraft::parse("Provincie Utrecht", "province", "PV26", "").unwrap();

@@ -3,7 +3,7 @@
 
 use crate::audit::Actor;
 use crate::notifications::notify;
-use crate::sql::{FromRow, columns, corrupt, json, parsed, to_json};
+use crate::sql::{FromRow, columns, corrupt, from_row, json, parsed, to_json};
 use crate::{Result, StoreError, new_id, now};
 use koers_core::questions::{Assignments, QuestionDraft, Status, TaskDraft, TransitionInput};
 use serde::Serialize;
@@ -101,21 +101,9 @@ pub struct NewAttachment {
 
 const A_COLUMNS: &str = "id, question_id, file_name, content_type, size_bytes, sha256, stored_as, uploaded_by, uploaded_at";
 
-impl FromRow for Attachment {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(
-            columns!(r => Attachment { id, question_id, file_name, content_type, size_bytes, sha256, stored_as, uploaded_by, uploaded_at }),
-        )
-    }
-}
+from_row!(r => Attachment { id, question_id, file_name, content_type, size_bytes, sha256, stored_as, uploaded_by, uploaded_at });
 
-impl FromRow for PolicyTask {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(
-            columns!(r => PolicyTask { id, org_id, name, theme, description, goals, owner_id, created_at }),
-        )
-    }
-}
+from_row!(r => PolicyTask { id, org_id, name, theme, description, goals, owner_id, created_at });
 
 const Q_COLUMNS: &str = "id, org_id, task_id, question, policy_goal, asked_by, question_owner, analyst, data_steward, decision_maker, due_date, priority, competences, status, parked_from, decision_date, decision_by, decision_reference, evaluation_changed, evaluation_learned, created_at, updated_at";
 
@@ -136,23 +124,11 @@ impl FromRow for Question {
     }
 }
 
-impl FromRow for QuestionEvent {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(columns!(r => QuestionEvent { at, actor_label, from_status, to_status, note }))
-    }
-}
+from_row!(r => QuestionEvent { at, actor_label, from_status, to_status, note });
 
-impl FromRow for QuestionLink {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(columns!(r => QuestionLink { kind, target, label }))
-    }
-}
+from_row!(r => QuestionLink { kind, target, label });
 
-impl FromRow for Comment {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(columns!(r => Comment { id, at, author_label, body }))
-    }
-}
+from_row!(r => Comment { id, at, author_label, body });
 
 /// Tells the people newly given a role on a question.
 async fn notify_assigned(

@@ -8,7 +8,7 @@
 //! behind koers' back.
 
 use crate::audit::Actor;
-use crate::sql::{self, FromRow, columns};
+use crate::sql::{self, FromRow, columns, corrupt, from_row};
 use crate::{Result, StoreError, new_id, now, take_turn};
 use koers_core::register::algoritmeregister::FieldValue;
 use koers_core::register::application::{AiActRisk, AiActRiskGroup, ApplicationDraft, RiskSource};
@@ -115,10 +115,6 @@ impl ChainCheck {
     }
 }
 
-fn corrupt(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(e.to_string())
-}
-
 /// The snake_case name serde gives a unit enum value.
 fn enum_str<T: Serialize>(v: &T) -> Result<String> {
     match serde_json::to_value(v).map_err(corrupt)? {
@@ -148,21 +144,15 @@ fn to_text<T: Serialize>(v: &T) -> Result<String> {
 
 const APP_COLUMNS: &str = "id, org_id, name, draft, dataset_ids, product_links, publication, ai_act, prescan, measures, created_at, updated_at";
 
-impl FromRow for Application {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(
-            columns!(r => Application { id, org_id, created_at, updated_at;
-                draft: json_col(r, "draft")?,
-                dataset_ids: json_col(r, "dataset_ids")?,
-                product_links: json_col(r, "product_links")?,
-                publication: json_col(r, "publication")?,
-                ai_act: opt_json_col(r, "ai_act")?,
-                prescan: opt_json_col(r, "prescan")?,
-                measures: json_col(r, "measures")?,
-            }),
-        )
-    }
-}
+from_row!(r => Application { id, org_id, created_at, updated_at;
+    draft: json_col(r, "draft")?,
+    dataset_ids: json_col(r, "dataset_ids")?,
+    product_links: json_col(r, "product_links")?,
+    publication: json_col(r, "publication")?,
+    ai_act: opt_json_col(r, "ai_act")?,
+    prescan: opt_json_col(r, "prescan")?,
+    measures: json_col(r, "measures")?,
+});
 
 const CHOICE_COLUMNS: &str = "id, org_id, application_id, choice, status, level, framework_version, board_reference, created_at, updated_at";
 
@@ -307,10 +297,7 @@ impl Repo<'_> {
                 .filter(|r| r.source == RiskSource::DecisionAid);
         }
         let mut w = self.write(actor, Some(org_id)).await?;
-        let done = w.exec("UPDATE applications SET name = $1, draft = $2, dataset_ids = $3, product_links = $4, updated_at = $5 WHERE id = $6 AND org_id = $7", (&draft.name, to_text(&draft)?, to_text(&dataset_ids)?, to_text(&product_links)?, now(), id, org_id)).await?;
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
+        w.exec_found("UPDATE applications SET name = $1, draft = $2, dataset_ids = $3, product_links = $4, updated_at = $5 WHERE id = $6 AND org_id = $7", (&draft.name, to_text(&draft)?, to_text(&dataset_ids)?, to_text(&product_links)?, now(), id, org_id)).await?;
         w.commit(
             "application.changed",
             ("application", id),
@@ -446,12 +433,9 @@ impl Repo<'_> {
         action: &str,
     ) -> Result<Application> {
         let mut w = self.write(actor, Some(org_id)).await?;
-        let done = w.exec(&format!(
+        w.exec_found(&format!(
             "UPDATE applications SET {column} = $1, updated_at = $2 WHERE id = $3 AND org_id = $4"
         ), (value, now(), id, org_id)).await?;
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
         w.commit(action, ("application", id), json!({})).await?;
         self.application(org_id, id).await
     }
@@ -784,15 +768,9 @@ impl Repo<'_> {
     }
 }
 
-impl FromRow for FrameworkVersion {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(
-            columns!(r => FrameworkVersion { version, created_by, created_at;
-                framework: json_col(r, "framework")?,
-            }),
-        )
-    }
-}
+from_row!(r => FrameworkVersion { version, created_by, created_at;
+    framework: json_col(r, "framework")?,
+});
 
 #[cfg(test)]
 mod tests {
@@ -848,6 +826,26 @@ mod tests {
         .unwrap()
     }
 
+    /// The test choice on application `app_id` of `org`, routed to `level`.
+    async fn new_choice(
+        s: &Store,
+        org: &str,
+        app_id: &str,
+        level: DecisionLevel,
+        framework_version: Option<i64>,
+    ) -> Result<ChoiceRecord> {
+        s.register()
+            .create_choice(
+                org,
+                app_id,
+                &choice(),
+                level,
+                framework_version,
+                &Actor::cli(),
+            )
+            .await
+    }
+
     async fn choices_are_chained_and_isolated(s: Store) {
         let (s, a, b) = setup(s).await;
         let app = s
@@ -860,32 +858,14 @@ mod tests {
             Err(StoreError::NotFound)
         ));
         assert!(matches!(
-            s.register()
-                .create_choice(
-                    &b,
-                    &app.id,
-                    &choice(),
-                    DecisionLevel::Board,
-                    None,
-                    &Actor::cli()
-                )
-                .await,
+            new_choice(&s, &b, &app.id, DecisionLevel::Board, None).await,
             Err(StoreError::NotFound)
         ));
         s.register()
             .save_framework(&a, &Framework::default_for(&a), &Actor::cli())
             .await
             .unwrap();
-        let c = s
-            .register()
-            .create_choice(
-                &a,
-                &app.id,
-                &choice(),
-                DecisionLevel::Board,
-                Some(1),
-                &Actor::cli(),
-            )
+        let c = new_choice(&s, &a, &app.id, DecisionLevel::Board, Some(1))
             .await
             .unwrap();
         assert_eq!(s.register().board_agenda(&a).await.unwrap().len(), 1);
@@ -952,16 +932,7 @@ mod tests {
             .create_application(&a, &draft(), &[], &[], &Actor::cli())
             .await
             .unwrap();
-        let c = s
-            .register()
-            .create_choice(
-                &a,
-                &app.id,
-                &choice(),
-                DecisionLevel::Board,
-                None,
-                &Actor::cli(),
-            )
+        let c = new_choice(&s, &a, &app.id, DecisionLevel::Board, None)
             .await
             .unwrap();
         assert!(s.register().verify_register_chain(Some(&a)).await.unwrap()[0].is_intact());
@@ -993,15 +964,7 @@ mod tests {
             .await
             .unwrap();
         for _ in 0..3 {
-            s.register()
-                .create_choice(
-                    &a,
-                    &app.id,
-                    &choice(),
-                    DecisionLevel::Official,
-                    None,
-                    &Actor::cli(),
-                )
+            new_choice(&s, &a, &app.id, DecisionLevel::Official, None)
                 .await
                 .unwrap();
         }
@@ -1093,16 +1056,7 @@ mod tests {
         for _ in 0..8 {
             let (s, a, id) = (s.clone(), a.clone(), app.id.clone());
             tasks.push(tokio::spawn(async move {
-                s.register()
-                    .create_choice(
-                        &a,
-                        &id,
-                        &choice(),
-                        DecisionLevel::Official,
-                        None,
-                        &Actor::cli(),
-                    )
-                    .await
+                new_choice(&s, &a, &id, DecisionLevel::Official, None).await
             }));
         }
         for t in tasks {

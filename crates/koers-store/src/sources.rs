@@ -3,12 +3,11 @@
 //! definition's rules live in `koers_app::sources`; here it is kept as JSON.
 
 use crate::audit::Actor;
-use crate::sql::{FromRow, columns};
+use crate::sql::{from_row, json};
 use crate::{Result, StoreError, now};
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::Row;
-use sqlx::any::AnyRow;
 
 /// A dataset's source as stored.
 #[derive(Debug, Clone, Serialize)]
@@ -48,16 +47,9 @@ impl Outcome {
     }
 }
 
-impl FromRow for DatasetSource {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        let def: String = r.try_get("definition")?;
-        Ok(
-            columns!(r => DatasetSource { dataset_id, kind, content_hash, checked_at, outcome, message, updated_at;
-                definition: serde_json::from_str(&def).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-            }),
-        )
-    }
-}
+from_row!(r => DatasetSource { dataset_id, kind, content_hash, checked_at, outcome, message, updated_at;
+    definition: json(r, "definition")?,
+});
 
 crate::repository!(
     /// The external sources of datasets and how their last check went.
@@ -130,11 +122,8 @@ impl Repo<'_> {
         actor: &Actor,
     ) -> Result<DatasetSource> {
         let mut w = self.write(actor, Some(org_id)).await?;
-        let done = w.exec("UPDATE dataset_sources SET checked_at = $1, outcome = $2, message = $3, content_hash = COALESCE($4, content_hash)
+        w.exec_found("UPDATE dataset_sources SET checked_at = $1, outcome = $2, message = $3, content_hash = COALESCE($4, content_hash)
              WHERE dataset_id = $5 AND dataset_id IN (SELECT id FROM datasets WHERE org_id = $6)", (now(), outcome.as_str(), message, content_hash, dataset_id, org_id)).await?;
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
         let detail = serde_json::json!({ "outcome": outcome.as_str(), "message": message });
         w.commit("dataset.source_checked", ("dataset", dataset_id), detail)
             .await?;

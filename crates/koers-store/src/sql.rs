@@ -31,6 +31,39 @@ macro_rules! columns {
 }
 pub(crate) use columns;
 
+/// Implements [`FromRow`] for a struct by [`columns!`]: `from_row!(r => T { cols; field: expr })`.
+macro_rules! from_row {
+    ($r:ident => $T:ident { $($body:tt)* }) => {
+        impl crate::sql::FromRow for $T {
+            fn from_row($r: &sqlx::any::AnyRow) -> crate::Result<Self> {
+                Ok(crate::sql::columns!($r => $T { $($body)* }))
+            }
+        }
+    };
+}
+pub(crate) use from_row;
+
+/// A type stored as one row of a table (or a join), which a change can read back by its id
+/// ([`Write::commit_returning`]).
+pub(crate) trait Stored: FromRow {
+    /// `SELECT … FROM …`, up to the `WHERE`: the columns [`FromRow::from_row`] reads.
+    const SELECT: &'static str;
+    /// The id column in [`Stored::SELECT`] (qualified where it joins).
+    const ID: &'static str = "id";
+}
+
+/// Declares the types stored by a select (a `&str` const up to its `WHERE`), each read back by
+/// its `id` column or the one named after `by`: `stored!(Group: GROUP by "g.id", …)`.
+macro_rules! stored {
+    ($($T:ident: $select:ident $(by $id:literal)?),* $(,)?) => {$(
+        impl crate::sql::Stored for $T {
+            const SELECT: &str = $select;
+            $(const ID: &str = $id;)?
+        }
+    )*};
+}
+pub(crate) use stored;
+
 /// One column is one value (`SELECT COUNT(*) …`, `SELECT id …`).
 macro_rules! scalar_rows {
     ($($t:ty),*) => {$(
@@ -204,6 +237,18 @@ impl Write<'_> {
         exec(&mut *self.tx, sql, binds).await
     }
 
+    /// Runs a statement that must change a row: [`StoreError::NotFound`] when it changes none.
+    pub(crate) async fn exec_found<'q>(
+        &mut self,
+        sql: &'q str,
+        binds: impl Binds<'q>,
+    ) -> Result<()> {
+        match self.exec(sql, binds).await? {
+            0 => Err(StoreError::NotFound),
+            _ => Ok(()),
+        }
+    }
+
     /// The first row of `sql` as a `T`, if there is one, read inside the change.
     pub(crate) async fn optional<'q, T: FromRow>(
         &mut self,
@@ -269,6 +314,22 @@ impl Write<'_> {
         self.finish().await
     }
 
+    /// Appends the audit entry, reads the `T` with id `id` as the change left it, and commits:
+    /// the row a create or update returns, read in the same transaction.
+    pub(crate) async fn commit_returning<T: Stored>(
+        mut self,
+        action: &str,
+        object: (&str, &str),
+        detail: serde_json::Value,
+        id: &str,
+    ) -> Result<T> {
+        let row = self
+            .one(&format!("{} WHERE {} = $1", T::SELECT, T::ID), (id,))
+            .await?;
+        self.commit(action, object, detail).await?;
+        Ok(row)
+    }
+
     /// Commits a change whose audit entries [`Write::audit`] appended.
     pub(crate) async fn finish(self) -> Result<()> {
         Ok(self.tx.commit().await?)
@@ -316,7 +377,6 @@ pub(crate) fn to_json(v: &impl serde::Serialize) -> Result<String> {
 mod tests {
     use super::*;
     use crate::testing::on_both_backends;
-    use koers_core::OrganisationDraft;
 
     async fn audit_count(s: &Store, org_id: &str) -> i64 {
         s.one(
@@ -339,12 +399,8 @@ mod tests {
     /// A change that fails after its first statement leaves neither that statement's row
     /// nor an audit entry; a committed one leaves both.
     async fn a_failed_write_leaves_neither_row_nor_audit_entry(s: Store) {
-        let d = OrganisationDraft::parse("Gemeente Zeist", "municipality", "GM0355", "").unwrap();
-        let org = s
-            .organisations()
-            .create_organisation(&d, &Actor::cli())
-            .await
-            .unwrap();
+        let org =
+            crate::testing::organisation(&s, "Gemeente Zeist", "municipality", "GM0355").await;
         let before = audit_count(&s, &org.id).await;
         let cli = Actor::cli();
         let insert = "INSERT INTO policy_tasks (id, org_id, name, theme, description, goals, created_at) VALUES ($1, $2, 'Wonen', '', '', '', '2026-01-01T00:00:00.000000Z')";

@@ -1,7 +1,7 @@
 //! Users and their memberships (roles per organisation).
 
 use crate::audit::Actor;
-use crate::sql::{self, FromRow, columns, flag};
+use crate::sql::{self, FromRow, flag, from_row};
 use crate::{Result, StoreError, conflict_on_unique, new_id, now};
 use koers_core::{Role, UserDraft};
 use serde::Serialize;
@@ -27,13 +27,9 @@ pub struct Member {
 
 pub(crate) const COLUMNS: &str = "id, email, display_name, instance_admin, created_at";
 
-impl FromRow for User {
-    fn from_row(r: &AnyRow) -> Result<Self> {
-        Ok(columns!(r => User { id, email, display_name, created_at;
-            instance_admin: flag(r, "instance_admin")?,
-        }))
-    }
-}
+from_row!(r => User { id, email, display_name, created_at;
+    instance_admin: flag(r, "instance_admin")?,
+});
 
 /// A role from its column `role`.
 impl FromRow for Role {
@@ -152,15 +148,11 @@ impl Repo<'_> {
 
     pub async fn set_password_hash(&self, user_id: &str, hash: &str, actor: &Actor) -> Result<()> {
         let mut w = self.write(actor, None).await?;
-        let done = w
-            .exec(
-                "UPDATE users SET password_hash = $1 WHERE id = $2",
-                (hash, user_id),
-            )
-            .await?;
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
+        w.exec_found(
+            "UPDATE users SET password_hash = $1 WHERE id = $2",
+            (hash, user_id),
+        )
+        .await?;
         // Every session of the user ends with the old password.
         w.exec("DELETE FROM sessions WHERE user_id = $1", (user_id,))
             .await?;
@@ -241,15 +233,11 @@ impl Repo<'_> {
     /// Ends a membership and the sessions that worked in that organisation.
     pub async fn remove_member(&self, org_id: &str, user_id: &str, actor: &Actor) -> Result<()> {
         let mut w = self.write(actor, Some(org_id)).await?;
-        let done = w
-            .exec(
-                "DELETE FROM memberships WHERE org_id = $1 AND user_id = $2",
-                (org_id, user_id),
-            )
-            .await?;
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
+        w.exec_found(
+            "DELETE FROM memberships WHERE org_id = $1 AND user_id = $2",
+            (org_id, user_id),
+        )
+        .await?;
         w.exec(
             "DELETE FROM sessions WHERE org_id = $1 AND user_id = $2",
             (org_id, user_id),
