@@ -173,6 +173,9 @@ pub struct Ctx {
     pub who: Principal,
     pub credential: Credential,
     pub lang: Lang,
+    /// The page asked for, with its query, when it was a GET: where the language switch
+    /// returns to.
+    pub here: Option<String>,
 }
 
 impl std::ops::Deref for Ctx {
@@ -238,6 +241,9 @@ impl FromRequestParts<AppState> for Ctx {
             who,
             credential,
             lang: Lang::from_headers(&parts.headers),
+            here: (parts.method == axum::http::Method::GET)
+                .then(|| parts.uri.path_and_query().map(|p| p.as_str().to_owned()))
+                .flatten(),
         })
     }
 }

@@ -154,6 +154,7 @@ pub async fn page(
         can_audit => ctx.require(Permission::ReadAudit).is_ok(),
         modules => MODULES,
         current => current,
+        here => ctx.here.as_deref().unwrap_or(current),
     };
     Ok(Html(Templates::render(name, context! { ..extra, ..base })?))
 }

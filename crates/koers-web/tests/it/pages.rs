@@ -149,3 +149,21 @@ async fn language_switch_and_error_pages() {
     // A viewer has no audit log.
     c.get("/organisatie/logboek").await.assert_status(403);
 }
+
+#[tokio::test]
+async fn the_language_switch_keeps_the_page_and_its_query() {
+    let app = TestApp::spawn().await;
+    let c = app.page_as("admin@pv26.example").await;
+    let html = c.page("/datavragen?zoek=wegen&weergave=lijst").await;
+    let next = "/lang/en?next=/datavragen%3Fzoek%3Dwegen%26weergave%3Dlijst";
+    assert!(
+        html.replace("&#x2f;", "/").contains(next),
+        "the switch should come back here: {html}"
+    );
+    let r = c.get(next).await;
+    r.assert_status(303);
+    assert_eq!(
+        r.header("location"),
+        "/datavragen?zoek=wegen&weergave=lijst"
+    );
+}
