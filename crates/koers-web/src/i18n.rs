@@ -106,6 +106,11 @@ mod tests {
                 .map(|l| format!("level.{}", l.as_str())),
         );
         keys.extend((1..=12).map(|m| format!("month.{m}")));
+        keys.extend(
+            koers_core::catalog::THEMES
+                .iter()
+                .map(|(code, _)| format!("theme.{code}")),
+        );
         for k in keys {
             assert!(NL.contains_key(&k), "{k} missing");
         }

@@ -129,6 +129,9 @@ pub(crate) async fn import_a_geojson_and_see_its_page() {
     )
     .await
     .assert_shows(200, &["Gemeenten &lt;2025&gt;"]);
+    // The theme is shown by its name, not its code.
+    let page = c.page(&format!("/bronnen/{}", ds[0].id)).await;
+    assert!(page.contains("<dd>Regio&#x27;s en steden</dd>"), "{page}");
 }
 
 #[tokio::test]
