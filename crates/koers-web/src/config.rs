@@ -42,6 +42,26 @@ impl WebConfig {
     pub fn scheme(&self) -> &'static str {
         if self.secure_cookies { "https" } else { "http" }
     }
+
+    /// The address people and clients reach koers at (links in documents, e-mail, embeds,
+    /// OpenID Connect callbacks): `public_url` when configured, otherwise the request's `Host`
+    /// (when it looks like a host name), otherwise the bind address.
+    pub fn base_url(&self, headers: &axum::http::HeaderMap) -> String {
+        if let Some(u) = &self.public_url {
+            return u.trim_end_matches('/').to_string();
+        }
+        let host = headers
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .filter(|h| {
+                !h.is_empty()
+                    && h.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+            })
+            .map(str::to_string)
+            .unwrap_or_else(|| self.bind.to_string());
+        format!("{}://{host}", self.scheme())
+    }
 }
 
 impl Default for WebConfig {

@@ -10,7 +10,7 @@ use crate::config::OidcProviderConfig;
 use crate::cookies::{cookie, set_cookie};
 use crate::error::AppError;
 use crate::state::AppState;
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use chrono::Duration;
 use koers_app::accounts::oidc::{self as accounts_oidc, OidcFlow, Outcome, PendingLink, Vouched};
 use koers_app::accounts::{Presented, User};
@@ -154,18 +154,6 @@ pub fn provider<'a>(state: &'a AppState, id: &str) -> Result<&'a OidcProviderCon
         .ok_or(AppError::NotFound)
 }
 
-/// Where people reach koers: the configured public address, else the request's host.
-fn base_url(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(url) = &state.cfg.public_url {
-        return url.clone();
-    }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    format!("{}://{host}", state.cfg.scheme())
-}
-
 /// The address the provider sends the browser back to.
 pub fn callback_path(id: &str) -> String {
     format!("/login/oidc/{id}/callback")
@@ -214,7 +202,7 @@ pub async fn start(
     next: String,
 ) -> Result<(String, String), SignInError> {
     let http = http_client()?;
-    let redirect = format!("{}{}", base_url(state, headers), callback_path(&p.id));
+    let redirect = format!("{}{}", state.cfg.base_url(headers), callback_path(&p.id));
     let (client, _) = discover(p, redirect, &http).await?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let mut request = client
@@ -288,7 +276,7 @@ pub async fn finish(
     }
     let code = cb.code.ok_or(Failure::Denied)?;
     let http = http_client()?;
-    let redirect = format!("{}{}", base_url(state, headers), callback_path(&p.id));
+    let redirect = format!("{}{}", state.cfg.base_url(headers), callback_path(&p.id));
     let (client, _) = discover(p, redirect, &http).await?;
     let tokens = client
         .exchange_code(AuthorizationCode::new(code))
@@ -443,7 +431,7 @@ pub async fn end_session_url(
     p: &OidcProviderConfig,
 ) -> Result<Option<String>, Failure> {
     let http = http_client()?;
-    let base = base_url(state, headers);
+    let base = state.cfg.base_url(headers);
     let (_, metadata) = discover(p, format!("{base}{}", callback_path(&p.id)), &http).await?;
     let Some(end) = metadata.additional_metadata().end_session_endpoint.clone() else {
         return Ok(None);

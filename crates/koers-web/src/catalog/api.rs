@@ -8,7 +8,6 @@ use crate::api::outs;
 use crate::auth::Ctx;
 use crate::error::{AppError, JsonReply, Reply};
 use crate::input::JsonInput;
-use crate::ogc::base_url;
 use crate::schema;
 use crate::state::AppState;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
@@ -244,7 +243,7 @@ fn rdf_response(headers: &HeaderMap, graph: &Graph) -> Response {
     responses((status = 200, description = "De catalogus (DCAT-AP-NL)",
         content((Object = "application/ld+json"), (String = "text/turtle")))))]
 pub async fn organisation_catalog(ctx: Ctx, headers: HeaderMap) -> Reply {
-    let base = base_url(&ctx.state, &headers);
+    let base = ctx.state.cfg.base_url(&headers);
     let list = catalog::organisation_catalog(ctx.ws(), &ctx.who).await?;
     let title = format!("Catalogus van {}", ctx.org.name);
     let info = CatalogInfo {
@@ -263,7 +262,7 @@ pub async fn organisation_catalog(ctx: Ctx, headers: HeaderMap) -> Reply {
     responses((status = 200, description = "De openbare catalogus (DCAT-AP-NL)",
         content((Object = "application/ld+json"), (String = "text/turtle")))))]
 pub async fn public_catalog(State(state): State<AppState>, headers: HeaderMap) -> Reply {
-    let base = base_url(&state, &headers);
+    let base = state.cfg.base_url(&headers);
     let list = catalog::public_catalog(&state.ws).await?;
     let info = CatalogInfo {
         iri: format!("{base}/api/v1/public-catalog"),

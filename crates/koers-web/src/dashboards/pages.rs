@@ -126,7 +126,7 @@ async fn add(ctx: Ctx, form: FormInput) -> Reply {
     .await
 }
 
-async fn show(ctx: Ctx, Path(id): Path<String>, Query(q): Params) -> Reply {
+async fn show(ctx: Ctx, Path(id): Path<String>, Query(q): Params, headers: HeaderMap) -> Reply {
     let dashboards::DashboardView {
         dashboard: d,
         board,
@@ -142,16 +142,15 @@ async fn show(ctx: Ctx, Path(id): Path<String>, Query(q): Params) -> Reply {
     } else {
         StatusCode::OK
     };
-    let public_link = d.public_token.as_ref().map(|t| {
-        format!(
-            "{}/openbaar/{t}",
-            ctx.state.cfg.public_url.as_deref().unwrap_or("")
-        )
-    });
+    // Absolute, so the link and the embed work from another site too.
+    let origin = ctx.state.cfg.base_url(&headers);
+    let public_link = d
+        .public_token
+        .as_ref()
+        .map(|t| format!("{origin}/openbaar/{t}"));
     let embed = d.public_token.as_ref().map(|t| {
         format!(
-            "<iframe src=\"{}/embed/{t}\" title=\"{}\" width=\"100%\" height=\"720\" style=\"border:0\"></iframe>",
-            ctx.state.cfg.public_url.as_deref().unwrap_or(""),
+            "<iframe src=\"{origin}/embed/{t}\" title=\"{}\" width=\"100%\" height=\"720\" style=\"border:0\"></iframe>",
             koers_svg::chart::escape(&d.name)
         )
     });

@@ -4,7 +4,6 @@
 //! number of respondents are absent here as everywhere. Researchers only (see
 //! [`koers_app::maturity`]); every member reads the framework.
 
-use super::base_url;
 use super::views::benchmark;
 use crate::api::{created, outs};
 use crate::auth::Ctx;
@@ -557,7 +556,7 @@ pub async fn add_invitations(
     Path(id): Path<String>,
     JsonInput(input): JsonInput,
 ) -> Reply {
-    let base = base_url(&ctx.state, &headers);
+    let base = ctx.state.cfg.base_url(&headers);
     let handout = uc::invite(ctx.ws(), &ctx.who, &id, &base, input).await?;
     Ok(created(outs::<_, IssuedLinkOut>(handout.links)))
 }
@@ -570,7 +569,7 @@ pub async fn reminders(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> JsonReply<Vec<IssuedLinkOut>> {
-    let base = base_url(&ctx.state, &headers);
+    let base = ctx.state.cfg.base_url(&headers);
     let handout = uc::remind(ctx.ws(), &ctx.who, &id, &base, false).await?;
     Ok(Json(outs(handout.links)))
 }

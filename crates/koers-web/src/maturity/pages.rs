@@ -4,7 +4,6 @@
 //! outside the sign-in. Who may do what is decided by the use cases in
 //! [`koers_app::maturity`].
 
-use super::base_url;
 use super::views::{benchmark, benchmark_csv, fmt_score, report_pdf, weights_line};
 use crate::auth::{Ctx, Resolved, login_csrf};
 use crate::download::{CSV, download, uncached_download};
@@ -217,7 +216,7 @@ async fn invitations(
     form: FormInput,
 ) -> Reply {
     let value = form.value();
-    let base = base_url(&ctx.state, &headers);
+    let base = ctx.state.cfg.base_url(&headers);
     match uc::invite(ctx.ws(), &ctx.who, &id, &base, form.0).await {
         Ok(handout) => handed_out(&ctx, &id, "uitnodigingen", handout).await,
         r => round_form(&ctx, &id, "uitnodigingen", value, r).await,
@@ -225,7 +224,7 @@ async fn invitations(
 }
 
 async fn reminders(ctx: Ctx, headers: HeaderMap, Path(id): Path<String>) -> Reply {
-    let base = base_url(&ctx.state, &headers);
+    let base = ctx.state.cfg.base_url(&headers);
     match uc::remind(ctx.ws(), &ctx.who, &id, &base, true).await {
         Ok(handout) => handed_out(&ctx, &id, "herinneringen", handout).await,
         r => round_form(&ctx, &id, "uitnodigingen", Value::UNDEFINED, r).await,

@@ -114,25 +114,6 @@ impl IntoResponse for OgcError {
 
 type Result<T> = std::result::Result<T, OgcError>;
 
-/// The address clients reach koers at: `public_url` when configured, otherwise the request's
-/// `Host` (when it looks like a host name), otherwise the bind address.
-pub fn base_url(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(u) = &state.cfg.public_url {
-        return u.trim_end_matches('/').to_string();
-    }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            !h.is_empty()
-                && h.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-        })
-        .map(str::to_string)
-        .unwrap_or_else(|| state.cfg.bind.to_string());
-    format!("{}://{host}", state.cfg.scheme())
-}
-
 /// The query parameters, each at most once, only those an operation knows.
 fn query_params(raw: Option<&str>, allowed: &[&str]) -> Result<Vec<(String, String)>> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.unwrap_or(""))
@@ -182,7 +163,7 @@ async fn landing(
     RawQuery(q): RawQuery,
 ) -> Result<Response> {
     query_params(q.as_deref(), &["f"])?;
-    let base = base_url(&state, &headers);
+    let base = state.cfg.base_url(&headers);
     Ok(json_response(
         json!({
             "title": "koers – open ruimtelijke data",
@@ -338,7 +319,7 @@ async fn collections(
     RawQuery(q): RawQuery,
 ) -> Result<Response> {
     query_params(q.as_deref(), &["f"])?;
-    let base = base_url(&state, &headers);
+    let base = state.cfg.base_url(&headers);
     let all = published(&state).await?;
     Ok(json_response(
         json!({
@@ -359,7 +340,7 @@ async fn collection(
     query_params(q.as_deref(), &["f"])?;
     let p = published_one(&state, &id).await?;
     Ok(json_response(
-        p.json(&base_url(&state, &headers)),
+        p.json(&state.cfg.base_url(&headers)),
         "application/json",
     ))
 }
@@ -503,7 +484,7 @@ async fn items(
         results::features(&out, srid, Some(FID))?
     };
     let returned = features.len() as u64;
-    let base = base_url(&state, &headers);
+    let base = state.cfg.base_url(&headers);
     let url = format!("{base}/ogc/collections/{}/items", p.id);
     let mut links = vec![
         link(
@@ -588,7 +569,7 @@ async fn feature(
         .into_iter()
         .next()
         .ok_or_else(|| OgcError::not_found("feature"))?;
-    let base = base_url(&state, &headers);
+    let base = state.cfg.base_url(&headers);
     let url = format!("{base}/ogc/collections/{}", p.id);
     feature["links"] = json!([
         link(
@@ -605,7 +586,7 @@ async fn feature(
 /// The OpenAPI 3.0 document of `/ogc` (its service description).
 async fn service_desc(State(state): State<AppState>, headers: HeaderMap) -> Response {
     json_response(
-        openapi(&base_url(&state, &headers)),
+        openapi(&state.cfg.base_url(&headers)),
         "application/vnd.oai.openapi+json;version=3.0",
     )
 }

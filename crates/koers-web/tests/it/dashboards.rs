@@ -313,6 +313,20 @@ pub(crate) async fn sharing_by_role_and_by_public_link_shows_only_that_dashboard
         .await;
     let shared: Value = r.json();
     let path = shared["publicPath"].as_str().unwrap().to_string();
+    // The dashboard's page shows the link and an embed snippet with this server's address,
+    // so the snippet works on another site.
+    let page = app
+        .page_as("admin@pv26.example")
+        .await
+        .page(&format!("/dashboards/{id}"))
+        .await
+        .replace("&#x2f;", "/");
+    let origin = app.url("");
+    assert!(page.contains(&format!("{origin}{path}")), "{page}");
+    assert!(
+        page.contains(&format!("src=&quot;{origin}/embed/")),
+        "{page}"
+    );
     let anon = app.anonymous();
     let html = anon.get(&path).await.expect(200).text();
     assert!(html.contains("Logistiek openbaar") && html.contains("Tonnen per provincie"));
