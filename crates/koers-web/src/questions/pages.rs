@@ -166,6 +166,12 @@ async fn render_question(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) 
         .iter()
         .map(|m| (m.user.id.as_str(), m.user.display_name.as_str()))
         .collect();
+    // The history names people as members know them, not by their e-mail address.
+    let by_email: HashMap<&str, &str> = p
+        .members
+        .iter()
+        .map(|m| (m.user.email.as_str(), m.user.display_name.as_str()))
+        .collect();
     let next: Vec<&str> = p.next.iter().map(|s| s.as_str()).collect();
     let waiting = p.waiting_on.map(|(step, role)| {
         let holder = p.detail.question.assignments.holder(role);
@@ -181,7 +187,7 @@ async fn render_question(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) 
         "question.html",
         "/datavragen",
         context! {
-            q => p.detail.question, task => p.task, names => names, next => next, waiting => waiting,
+            q => p.detail.question, task => p.task, names => names, next => next, waiting => waiting, by_email => by_email,
             links => p.detail.links,
             events => p.detail.events,
             comments => p.comments,
