@@ -7,30 +7,49 @@ use crate::error::{Collector, Invalid, text};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-coded_enum! {
-    /// The type of a parameter.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
-    pub enum ParamKind {
-        Text = "text",
-        Integer = "integer",
-        Number = "number",
-        /// A calendar date, `YYYY-MM-DD`.
-        Date = "date",
-        /// `true` or `false`.
-        Boolean = "boolean",
-    }
+/// The type of a parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParamKind {
+    Text,
+    Integer,
+    Number,
+    /// A calendar date, `YYYY-MM-DD`.
+    Date,
+    /// `true` or `false`.
+    Boolean,
 }
 
 impl ParamKind {
+    pub const ALL: [ParamKind; 5] = [
+        ParamKind::Text,
+        ParamKind::Integer,
+        ParamKind::Number,
+        ParamKind::Date,
+        ParamKind::Boolean,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ParamKind::Text => "text",
+            ParamKind::Integer => "integer",
+            ParamKind::Number => "number",
+            ParamKind::Date => "date",
+            ParamKind::Boolean => "boolean",
+        }
+    }
+
     pub fn parse(s: &str) -> Result<Self, Invalid> {
-        ParamKind::from_code(s).ok_or_else(|| {
-            Invalid::one(
-                "parameters",
-                "enum",
-                "parametertype moet text, integer, number, date of boolean zijn",
-            )
-        })
+        ParamKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| {
+                Invalid::one(
+                    "parameters",
+                    "enum",
+                    "parametertype moet text, integer, number, date of boolean zijn",
+                )
+            })
     }
 }
 

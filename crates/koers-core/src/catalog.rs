@@ -4,21 +4,33 @@
 use crate::error::{Collector, Invalid, text};
 use serde::{Deserialize, Serialize};
 
-coded_enum! {
-    /// Access rights, from the EU vocabulary that DCAT-AP-NL uses.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
-    pub enum AccessRights {
-        /// Open to everyone, also to other organisations on this koers.
-        Public = "public",
-        /// For the organisation and those it grants.
-        Restricted = "restricted",
-        /// Internal to the organisation.
-        NonPublic = "non_public",
-    }
+/// Access rights, from the EU vocabulary that DCAT-AP-NL uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccessRights {
+    /// Open to everyone, also to other organisations on this koers.
+    Public,
+    /// For the organisation and those it grants.
+    Restricted,
+    /// Internal to the organisation.
+    NonPublic,
 }
 
 impl AccessRights {
+    pub const ALL: [AccessRights; 3] = [
+        AccessRights::Public,
+        AccessRights::Restricted,
+        AccessRights::NonPublic,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessRights::Public => "public",
+            AccessRights::Restricted => "restricted",
+            AccessRights::NonPublic => "non_public",
+        }
+    }
+
     /// The URI in the EU access-right vocabulary.
     pub fn uri(self) -> &'static str {
         match self {
@@ -35,13 +47,16 @@ impl AccessRights {
     }
 
     pub fn parse(s: &str) -> Result<Self, Invalid> {
-        Self::from_code(s).ok_or_else(|| {
-            Invalid::one(
-                "accessRights",
-                "enum",
-                "moet public, restricted of non_public zijn",
-            )
-        })
+        Self::ALL
+            .into_iter()
+            .find(|a| a.as_str() == s)
+            .ok_or_else(|| {
+                Invalid::one(
+                    "accessRights",
+                    "enum",
+                    "moet public, restricted of non_public zijn",
+                )
+            })
     }
 }
 

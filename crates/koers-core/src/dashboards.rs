@@ -20,33 +20,59 @@ pub const MAX_FILTERS: usize = 8;
 /// At most this many characters in a text widget.
 pub const MAX_TEXT: usize = 4000;
 
-coded_enum! {
-    /// What a widget shows.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
-    pub enum WidgetKind {
-        /// A key figure of an indicator, with its trend and target.
-        Kpi = "kpi",
-        Line = "line",
-        Area = "area",
-        /// Grouped bars.
-        Bar = "bar",
-        /// Stacked bars.
-        Stacked = "stacked",
-        Table = "table",
-        /// Regions coloured by a measure.
-        Choropleth = "choropleth",
-        /// Points of a geometry column.
-        Points = "points",
-        /// Regions extruded by a measure, seen from an angle (the 3D view of the digital twin).
-        Extrude = "extrude",
-        Text = "text",
-    }
+/// What a widget shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WidgetKind {
+    /// A key figure of an indicator, with its trend and target.
+    Kpi,
+    Line,
+    Area,
+    /// Grouped bars.
+    Bar,
+    /// Stacked bars.
+    Stacked,
+    Table,
+    /// Regions coloured by a measure.
+    Choropleth,
+    /// Points of a geometry column.
+    Points,
+    /// Regions extruded by a measure, seen from an angle (the 3D view of the digital twin).
+    Extrude,
+    Text,
 }
 
 impl WidgetKind {
+    pub const ALL: [WidgetKind; 10] = [
+        WidgetKind::Kpi,
+        WidgetKind::Line,
+        WidgetKind::Area,
+        WidgetKind::Bar,
+        WidgetKind::Stacked,
+        WidgetKind::Table,
+        WidgetKind::Choropleth,
+        WidgetKind::Points,
+        WidgetKind::Extrude,
+        WidgetKind::Text,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WidgetKind::Kpi => "kpi",
+            WidgetKind::Line => "line",
+            WidgetKind::Area => "area",
+            WidgetKind::Bar => "bar",
+            WidgetKind::Stacked => "stacked",
+            WidgetKind::Table => "table",
+            WidgetKind::Choropleth => "choropleth",
+            WidgetKind::Points => "points",
+            WidgetKind::Extrude => "extrude",
+            WidgetKind::Text => "text",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<WidgetKind> {
-        WidgetKind::from_code(s)
+        WidgetKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
     /// Whether the widget draws a chart of categories and values.
@@ -68,19 +94,26 @@ impl WidgetKind {
     }
 }
 
-coded_enum! {
-    /// The regions a map is drawn with (the 2025 boundaries).
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
-    pub enum Level {
-        Province = "province",
-        Municipality = "municipality",
-    }
+/// The regions a map is drawn with (the 2025 boundaries).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    Province,
+    Municipality,
 }
 
 impl Level {
+    pub const ALL: [Level; 2] = [Level::Province, Level::Municipality];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Province => "province",
+            Level::Municipality => "municipality",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Level> {
-        Level::from_code(s)
+        Level::ALL.into_iter().find(|x| x.as_str() == s)
     }
 }
 
@@ -128,21 +161,28 @@ pub struct Widget {
     pub wide: bool,
 }
 
-coded_enum! {
-    /// How a filter is chosen.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
-    pub enum FilterKind {
-        /// One of a list of options (or all).
-        Select = "select",
-        /// A whole number on a slider between a minimum and a maximum: the time machine.
-        Slider = "slider",
-    }
+/// How a filter is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FilterKind {
+    /// One of a list of options (or all).
+    Select,
+    /// A whole number on a slider between a minimum and a maximum: the time machine.
+    Slider,
 }
 
 impl FilterKind {
+    pub const ALL: [FilterKind; 2] = [FilterKind::Select, FilterKind::Slider];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FilterKind::Select => "select",
+            FilterKind::Slider => "slider",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<FilterKind> {
-        FilterKind::from_code(s)
+        FilterKind::ALL.into_iter().find(|x| x.as_str() == s)
     }
 }
 
@@ -553,23 +593,31 @@ pub fn filter_key(values: &BTreeMap<String, String>) -> String {
         .join("&")
 }
 
-coded_enum! {
-    /// Who may open a dashboard.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
-    pub enum Visibility {
-        /// Its maker, and the organisation's analysts and administrators who look after it.
-        Private = "private",
-        /// Members of the organisation who hold one of the chosen roles.
-        Roles = "roles",
-        /// Everyone with the link, without signing in (read-only); members as with `Roles`.
-        Public = "public",
-    }
+/// Who may open a dashboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Visibility {
+    /// Its maker, and the organisation's analysts and administrators who look after it.
+    Private,
+    /// Members of the organisation who hold one of the chosen roles.
+    Roles,
+    /// Everyone with the link, without signing in (read-only); members as with `Roles`.
+    Public,
 }
 
 impl Visibility {
+    pub const ALL: [Visibility; 3] = [Visibility::Private, Visibility::Roles, Visibility::Public];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Private => "private",
+            Visibility::Roles => "roles",
+            Visibility::Public => "public",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Visibility> {
-        Visibility::from_code(s)
+        Visibility::ALL.into_iter().find(|x| x.as_str() == s)
     }
 }
 

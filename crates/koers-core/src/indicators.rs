@@ -6,68 +6,109 @@
 use crate::error::{Collector, Invalid, text};
 use serde::{Deserialize, Serialize};
 
-coded_enum! {
-    /// The time grain of an indicator's series.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
-    pub enum Grain {
-        Day = "day",
-        Week = "week",
-        Month = "month",
-        Quarter = "quarter",
-        Year = "year",
-    }
+/// The time grain of an indicator's series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Grain {
+    Day,
+    Week,
+    Month,
+    Quarter,
+    Year,
 }
 
 impl Grain {
+    pub const ALL: [Grain; 5] = [
+        Grain::Day,
+        Grain::Week,
+        Grain::Month,
+        Grain::Quarter,
+        Grain::Year,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grain::Day => "day",
+            Grain::Week => "week",
+            Grain::Month => "month",
+            Grain::Quarter => "quarter",
+            Grain::Year => "year",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Grain> {
-        Grain::from_code(s)
+        Grain::ALL.into_iter().find(|g| g.as_str() == s)
     }
 }
 
-coded_enum! {
-    /// Which way is good.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
-    pub enum Direction {
-        /// Higher is better.
-        Up = "up",
-        /// Lower is better.
-        Down = "down",
-    }
+/// Which way is good.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Higher is better.
+    Up,
+    /// Lower is better.
+    Down,
 }
 
 impl Direction {
+    pub const ALL: [Direction; 2] = [Direction::Up, Direction::Down];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Up => "up",
+            Direction::Down => "down",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Direction> {
-        Direction::from_code(s)
+        Direction::ALL.into_iter().find(|x| x.as_str() == s)
     }
 }
 
-coded_enum! {
-    /// The judgement of a value.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
-    pub enum Light {
-        Red = "red",
-        Amber = "amber",
-        Green = "green",
-    }
+/// The judgement of a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Light {
+    Red,
+    Amber,
+    Green,
 }
 
 impl Light {
+    pub const ALL: [Light; 3] = [Light::Red, Light::Amber, Light::Green];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Light::Red => "red",
+            Light::Amber => "amber",
+            Light::Green => "green",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Light> {
-        Light::from_code(s)
+        Light::ALL.into_iter().find(|x| x.as_str() == s)
     }
 }
 
-coded_enum! {
-    /// How the last value compares with the one before.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
-    pub enum Trend {
-        Up = "up",
-        Down = "down",
-        Flat = "flat",
+/// How the last value compares with the one before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Trend {
+    Up,
+    Down,
+    Flat,
+}
+
+impl Trend {
+    pub const ALL: [Trend; 3] = [Trend::Up, Trend::Down, Trend::Flat];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trend::Up => "up",
+            Trend::Down => "down",
+            Trend::Flat => "flat",
+        }
     }
 }
 
@@ -102,25 +143,37 @@ pub fn status(value: f64, t: &Thresholds, d: Direction) -> Light {
     }
 }
 
-coded_enum! {
-    /// How often an indicator is refreshed by itself.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
-    pub enum Every {
-        Hourly = "hourly",
-        Daily = "daily",
-        Weekly = "weekly",
-    }
+/// How often an indicator is refreshed by itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Every {
+    Hourly,
+    Daily,
+    Weekly,
 }
 
 impl Every {
+    pub const ALL: [Every; 3] = [Every::Hourly, Every::Daily, Every::Weekly];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Every::Hourly => "hourly",
+            Every::Daily => "daily",
+            Every::Weekly => "weekly",
+        }
+    }
+
     /// `manual` (or empty) is no schedule; anything else unknown is refused.
     pub fn parse(s: &str) -> Result<Option<Every>, Invalid> {
         match s.trim() {
             "" | "manual" => Ok(None),
-            other => Every::from_code(other).map(Some).ok_or_else(|| {
-                Invalid::one("every", "enum", "kies manual, hourly, daily of weekly")
-            }),
+            other => Every::ALL
+                .into_iter()
+                .find(|e| e.as_str() == other)
+                .map(Some)
+                .ok_or_else(|| {
+                    Invalid::one("every", "enum", "kies manual, hourly, daily of weekly")
+                }),
         }
     }
 

@@ -450,63 +450,100 @@ pub fn balanced_split(people: &[(String, String)], capacity: u32) -> Vec<Vec<usi
     out
 }
 
-coded_enum! {
-    /// Whether a participant attended a live session.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
-    pub enum Attendance {
-        Present = "present",
-        Absent = "absent",
-        Excused = "excused",
-    }
+/// Whether a participant attended a live session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Attendance {
+    Present,
+    Absent,
+    Excused,
 }
 
 impl Attendance {
+    pub const ALL: [Attendance; 3] = [Attendance::Present, Attendance::Absent, Attendance::Excused];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Attendance::Present => "present",
+            Attendance::Absent => "absent",
+            Attendance::Excused => "excused",
+        }
+    }
+
     pub fn parse(name: &str, s: &str) -> Result<Self, Invalid> {
-        Attendance::from_code(s.trim())
+        Attendance::ALL
+            .into_iter()
+            .find(|a| a.as_str() == s.trim())
             .ok_or_else(|| Invalid::one(name, "enum", "moet present, absent of excused zijn"))
     }
 }
 
-coded_enum! {
-    /// How far a participant is with a module.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
-    pub enum Progress {
-        NotStarted = "not_started",
-        Started = "started",
-        Done = "done",
-    }
+/// How far a participant is with a module.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Progress {
+    NotStarted,
+    Started,
+    Done,
 }
 
 impl Progress {
+    pub const ALL: [Progress; 3] = [Progress::NotStarted, Progress::Started, Progress::Done];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Progress::NotStarted => "not_started",
+            Progress::Started => "started",
+            Progress::Done => "done",
+        }
+    }
+
     pub fn parse(name: &str, s: &str) -> Result<Self, Invalid> {
-        Progress::from_code(s.trim())
+        Progress::ALL
+            .into_iter()
+            .find(|a| a.as_str() == s.trim())
             .ok_or_else(|| Invalid::one(name, "enum", "moet not_started, started of done zijn"))
     }
 }
 
-coded_enum! {
-    /// Where a make-track project stands.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
-    pub enum ProjectStatus {
-        Proposed = "proposed",
-        Running = "running",
-        Delivered = "delivered",
-        Stopped = "stopped",
-    }
+/// Where a make-track project stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProjectStatus {
+    Proposed,
+    Running,
+    Delivered,
+    Stopped,
 }
 
 impl ProjectStatus {
+    pub const ALL: [ProjectStatus; 4] = [
+        ProjectStatus::Proposed,
+        ProjectStatus::Running,
+        ProjectStatus::Delivered,
+        ProjectStatus::Stopped,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProjectStatus::Proposed => "proposed",
+            ProjectStatus::Running => "running",
+            ProjectStatus::Delivered => "delivered",
+            ProjectStatus::Stopped => "stopped",
+        }
+    }
+
     pub fn parse(s: &str) -> Result<Self, Invalid> {
-        ProjectStatus::from_code(s.trim()).ok_or_else(|| {
-            Invalid::one(
-                "status",
-                "enum",
-                "moet proposed, running, delivered of stopped zijn",
-            )
-        })
+        ProjectStatus::ALL
+            .into_iter()
+            .find(|a| a.as_str() == s.trim())
+            .ok_or_else(|| {
+                Invalid::one(
+                    "status",
+                    "enum",
+                    "moet proposed, running, delivered of stopped zijn",
+                )
+            })
     }
 }
 

@@ -4,9 +4,6 @@
 //! (organisations, users, roles) and the rules that decide what is valid and who may do what,
 //! so that the web layer, the command line and the store all apply the same rules.
 
-#[macro_use]
-mod codes;
-
 pub mod access;
 pub mod analysis;
 pub mod attachments;

@@ -391,22 +391,31 @@ impl ParticipantDraft {
     }
 }
 
-coded_enum! {
-    /// What kind of answer an item takes.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
-    pub enum ItemKind {
-        /// A statement answered from 1 (fully disagree) to 5 (fully agree).
-        Likert = "likert",
-        /// An open comment.
-        Open = "open",
-    }
+/// What kind of answer an item takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemKind {
+    /// A statement answered from 1 (fully disagree) to 5 (fully agree).
+    Likert,
+    /// An open comment.
+    Open,
 }
 
 impl ItemKind {
+    pub const ALL: [ItemKind; 2] = [ItemKind::Likert, ItemKind::Open];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemKind::Likert => "likert",
+            ItemKind::Open => "open",
+        }
+    }
+
     pub fn parse(s: &str) -> Result<ItemKind, Invalid> {
         let s = s.trim();
-        ItemKind::from_code(s)
+        ItemKind::ALL
+            .into_iter()
+            .find(|x| x.as_str() == s)
             .ok_or_else(|| Invalid::one("kind", "enum", "moet likert of open zijn"))
     }
 }

@@ -5,27 +5,44 @@
 use crate::error::{Collector, Invalid, text};
 use serde::{Deserialize, Serialize};
 
-coded_enum! {
-    /// The kind of public organisation.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
-    pub enum OrgKind {
-        Province = "province",
-        Municipality = "municipality",
-        WaterBoard = "water_board",
-        Other = "other",
-    }
+/// The kind of public organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgKind {
+    Province,
+    Municipality,
+    WaterBoard,
+    Other,
 }
 
 impl OrgKind {
+    pub const ALL: [OrgKind; 4] = [
+        OrgKind::Province,
+        OrgKind::Municipality,
+        OrgKind::WaterBoard,
+        OrgKind::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrgKind::Province => "province",
+            OrgKind::Municipality => "municipality",
+            OrgKind::WaterBoard => "water_board",
+            OrgKind::Other => "other",
+        }
+    }
+
     pub fn parse(s: &str) -> Result<Self, Invalid> {
-        OrgKind::from_code(s).ok_or_else(|| {
-            Invalid::one(
-                "kind",
-                "enum",
-                "moet province, municipality, water_board of other zijn",
-            )
-        })
+        OrgKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| {
+                Invalid::one(
+                    "kind",
+                    "enum",
+                    "moet province, municipality, water_board of other zijn",
+                )
+            })
     }
 
     /// The CBS code prefix that organisations of this kind carry, if any.

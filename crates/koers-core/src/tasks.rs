@@ -4,22 +4,42 @@
 //! survey rounds, live sessions); the rules here say which comes first. Notifications are
 //! listed beside the tasks, newest first, as everywhere else.
 
-coded_enum! {
-    /// What kind of work a task is, from most to least urgent when nothing is overdue.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-    pub enum TaskKind {
-        /// A choice routed to this person's level waits for the decision.
-        Decide = "decide",
-        /// An indicator's latest value is red.
-        IndicatorRed = "indicator_red",
-        /// A data question waits for the step this person's role on it takes.
-        QuestionStep = "question_step",
-        /// A proposed choice waits for advice.
-        Advise = "advise",
-        /// A survey round this person runs is open.
-        RoundOpen = "round_open",
-        /// A live session of a learning programme comes up.
-        Session = "session",
+/// What kind of work a task is, from most to least urgent when nothing is overdue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TaskKind {
+    /// A choice routed to this person's level waits for the decision.
+    Decide,
+    /// An indicator's latest value is red.
+    IndicatorRed,
+    /// A data question waits for the step this person's role on it takes.
+    QuestionStep,
+    /// A proposed choice waits for advice.
+    Advise,
+    /// A survey round this person runs is open.
+    RoundOpen,
+    /// A live session of a learning programme comes up.
+    Session,
+}
+
+impl TaskKind {
+    pub const ALL: [TaskKind; 6] = [
+        TaskKind::Decide,
+        TaskKind::IndicatorRed,
+        TaskKind::QuestionStep,
+        TaskKind::Advise,
+        TaskKind::RoundOpen,
+        TaskKind::Session,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskKind::Decide => "decide",
+            TaskKind::IndicatorRed => "indicator_red",
+            TaskKind::QuestionStep => "question_step",
+            TaskKind::Advise => "advise",
+            TaskKind::RoundOpen => "round_open",
+            TaskKind::Session => "session",
+        }
     }
 }
 

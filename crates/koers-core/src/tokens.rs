@@ -15,22 +15,31 @@ pub const MAX_DAYS: u64 = 365;
 
 const PREFIX: &str = "koers_";
 
-coded_enum! {
-    /// What a token may do.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
-    pub enum TokenScope {
-        /// Reading only: every method but GET, HEAD and OPTIONS is refused.
-        Read = "read",
-        /// Whatever the user's roles allow.
-        ReadWrite = "read_write",
-    }
+/// What a token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenScope {
+    /// Reading only: every method but GET, HEAD and OPTIONS is refused.
+    Read,
+    /// Whatever the user's roles allow.
+    ReadWrite,
 }
 
 impl TokenScope {
+    pub const ALL: [TokenScope; 2] = [TokenScope::Read, TokenScope::ReadWrite];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenScope::Read => "read",
+            TokenScope::ReadWrite => "read_write",
+        }
+    }
+
     pub fn parse(s: &str) -> Result<Self, Invalid> {
         let s = s.trim();
-        TokenScope::from_code(s)
+        TokenScope::ALL
+            .into_iter()
+            .find(|x| x.as_str() == s)
             .ok_or_else(|| Invalid::one("scope", "enum", "moet read of read_write zijn"))
     }
 

@@ -10,21 +10,39 @@ use std::sync::OnceLock;
 /// The lifecycle phases of the Algoritmekader, as published in the task registry.
 const LIFECYCLES_YAML: &str = include_str!("../../reference/task-registry/lifecycles.yaml");
 
-coded_enum! {
-    /// The kind of application.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
-    pub enum AppKind {
-        Monitor = "monitor",
-        Dashboard = "dashboard",
-        DigitalTwin = "digital_twin",
-        Model = "model",
-        Algorithm = "algorithm",
-        Other = "other",
-    }
+/// The kind of application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppKind {
+    Monitor,
+    Dashboard,
+    DigitalTwin,
+    Model,
+    Algorithm,
+    Other,
 }
 
 impl AppKind {
+    pub const ALL: [AppKind; 6] = [
+        AppKind::Monitor,
+        AppKind::Dashboard,
+        AppKind::DigitalTwin,
+        AppKind::Model,
+        AppKind::Algorithm,
+        AppKind::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppKind::Monitor => "monitor",
+            AppKind::Dashboard => "dashboard",
+            AppKind::DigitalTwin => "digital_twin",
+            AppKind::Model => "model",
+            AppKind::Algorithm => "algorithm",
+            AppKind::Other => "other",
+        }
+    }
+
     /// The Dutch name shown to users.
     pub fn label_nl(self) -> &'static str {
         match self {
@@ -48,21 +66,39 @@ impl AppKind {
     }
 }
 
-coded_enum! {
-    /// Where the application runs.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
-    pub enum Hosting {
-        OnPremise = "on_premise",
-        PrivateCloud = "private_cloud",
-        PublicCloud = "public_cloud",
-        Saas = "saas",
-        SharedService = "shared_service",
-        Other = "other",
-    }
+/// Where the application runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Hosting {
+    OnPremise,
+    PrivateCloud,
+    PublicCloud,
+    Saas,
+    SharedService,
+    Other,
 }
 
 impl Hosting {
+    pub const ALL: [Hosting; 6] = [
+        Hosting::OnPremise,
+        Hosting::PrivateCloud,
+        Hosting::PublicCloud,
+        Hosting::Saas,
+        Hosting::SharedService,
+        Hosting::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Hosting::OnPremise => "on_premise",
+            Hosting::PrivateCloud => "private_cloud",
+            Hosting::PublicCloud => "public_cloud",
+            Hosting::Saas => "saas",
+            Hosting::SharedService => "shared_service",
+            Hosting::Other => "other",
+        }
+    }
+
     pub fn label_nl(self) -> &'static str {
         match self {
             Hosting::OnPremise => "Eigen rekencentrum (on-premise)",
@@ -85,18 +121,30 @@ impl Hosting {
     }
 }
 
-coded_enum! {
-    /// Whether the application is in use; the values of the Algoritmeregister's `status`.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
-    pub enum AppStatus {
-        InDevelopment = "in_development",
-        InUse = "in_use",
-        OutOfUse = "out_of_use",
-    }
+/// Whether the application is in use; the values of the Algoritmeregister's `status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppStatus {
+    InDevelopment,
+    InUse,
+    OutOfUse,
 }
 
 impl AppStatus {
+    pub const ALL: [AppStatus; 3] = [
+        AppStatus::InDevelopment,
+        AppStatus::InUse,
+        AppStatus::OutOfUse,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppStatus::InDevelopment => "in_development",
+            AppStatus::InUse => "in_use",
+            AppStatus::OutOfUse => "out_of_use",
+        }
+    }
+
     /// The Dutch label, identical to the Algoritmeregister's permitted value.
     pub fn label_nl(self) -> &'static str {
         match self {
@@ -117,21 +165,37 @@ impl AppStatus {
     }
 }
 
-coded_enum! {
-    /// The AI Act risk group of an application. The first four are the risk-group labels of the
-    /// decision aid; `NotApplicable` means the AI Act does not apply (no AI system or model).
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
-    pub enum AiActRiskGroup {
-        NotApplicable = "not_applicable",
-        Exception = "exception",
-        NotHighRisk = "not_high_risk",
-        HighRisk = "high_risk",
-        Prohibited = "prohibited",
-    }
+/// The AI Act risk group of an application. The first four are the risk-group labels of the
+/// decision aid; `NotApplicable` means the AI Act does not apply (no AI system or model).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AiActRiskGroup {
+    NotApplicable,
+    Exception,
+    NotHighRisk,
+    HighRisk,
+    Prohibited,
 }
 
 impl AiActRiskGroup {
+    pub const ALL: [AiActRiskGroup; 5] = [
+        AiActRiskGroup::NotApplicable,
+        AiActRiskGroup::Exception,
+        AiActRiskGroup::NotHighRisk,
+        AiActRiskGroup::HighRisk,
+        AiActRiskGroup::Prohibited,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AiActRiskGroup::NotApplicable => "not_applicable",
+            AiActRiskGroup::Exception => "exception",
+            AiActRiskGroup::NotHighRisk => "not_high_risk",
+            AiActRiskGroup::HighRisk => "high_risk",
+            AiActRiskGroup::Prohibited => "prohibited",
+        }
+    }
+
     /// The label the decision aid uses, or a Dutch description for `NotApplicable`.
     pub fn label_nl(self) -> &'static str {
         match self {
@@ -179,19 +243,33 @@ pub struct AiActRisk {
     pub source: RiskSource,
 }
 
-coded_enum! {
-    /// How strongly the application affects citizens.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
-    pub enum ImpactLevel {
-        None = "none",
-        Low = "low",
-        Medium = "medium",
-        High = "high",
-    }
+/// How strongly the application affects citizens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImpactLevel {
+    None,
+    Low,
+    Medium,
+    High,
 }
 
 impl ImpactLevel {
+    pub const ALL: [ImpactLevel; 4] = [
+        ImpactLevel::None,
+        ImpactLevel::Low,
+        ImpactLevel::Medium,
+        ImpactLevel::High,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImpactLevel::None => "none",
+            ImpactLevel::Low => "low",
+            ImpactLevel::Medium => "medium",
+            ImpactLevel::High => "high",
+        }
+    }
+
     pub fn label_nl(self) -> &'static str {
         match self {
             ImpactLevel::None => "geen",

@@ -11,21 +11,39 @@ use serde::{Deserialize, Serialize};
 
 use super::application::parse_enum;
 
-coded_enum! {
-    /// What the choice is about.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
-    pub enum ChoiceType {
-        AlgorithmSelection = "algorithm_selection",
-        BuildBuyOutsourceReuse = "build_buy_outsource_reuse",
-        Hosting = "hosting",
-        DataSharing = "data_sharing",
-        OpenSource = "open_source",
-        Other = "other",
-    }
+/// What the choice is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChoiceType {
+    AlgorithmSelection,
+    BuildBuyOutsourceReuse,
+    Hosting,
+    DataSharing,
+    OpenSource,
+    Other,
 }
 
 impl ChoiceType {
+    pub const ALL: [ChoiceType; 6] = [
+        ChoiceType::AlgorithmSelection,
+        ChoiceType::BuildBuyOutsourceReuse,
+        ChoiceType::Hosting,
+        ChoiceType::DataSharing,
+        ChoiceType::OpenSource,
+        ChoiceType::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChoiceType::AlgorithmSelection => "algorithm_selection",
+            ChoiceType::BuildBuyOutsourceReuse => "build_buy_outsource_reuse",
+            ChoiceType::Hosting => "hosting",
+            ChoiceType::DataSharing => "data_sharing",
+            ChoiceType::OpenSource => "open_source",
+            ChoiceType::Other => "other",
+        }
+    }
+
     pub fn label_nl(self) -> &'static str {
         match self {
             ChoiceType::AlgorithmSelection => "keuze van het algoritme",
@@ -48,19 +66,33 @@ impl ChoiceType {
     }
 }
 
-coded_enum! {
-    /// The status of a choice.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-    #[serde(rename_all = "snake_case")]
-    pub enum ChoiceStatus {
-        Proposed = "proposed",
-        Advised = "advised",
-        Decided = "decided",
-        Superseded = "superseded",
-    }
+/// The status of a choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChoiceStatus {
+    Proposed,
+    Advised,
+    Decided,
+    Superseded,
 }
 
 impl ChoiceStatus {
+    pub const ALL: [ChoiceStatus; 4] = [
+        ChoiceStatus::Proposed,
+        ChoiceStatus::Advised,
+        ChoiceStatus::Decided,
+        ChoiceStatus::Superseded,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChoiceStatus::Proposed => "proposed",
+            ChoiceStatus::Advised => "advised",
+            ChoiceStatus::Decided => "decided",
+            ChoiceStatus::Superseded => "superseded",
+        }
+    }
+
     pub fn label_nl(self) -> &'static str {
         match self {
             ChoiceStatus::Proposed => "voorgesteld",
