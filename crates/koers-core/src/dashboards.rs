@@ -453,14 +453,14 @@ impl Definition {
             out.push(FieldError::new(
                 "widgets",
                 "too_many",
-                &format!("hoogstens {MAX_WIDGETS} onderdelen per dashboard"),
+                format!("hoogstens {MAX_WIDGETS} onderdelen per dashboard"),
             ));
         }
         if self.filters.len() > MAX_FILTERS {
             out.push(FieldError::new(
                 "filters",
                 "too_many",
-                &format!("hoogstens {MAX_FILTERS} filters per dashboard"),
+                format!("hoogstens {MAX_FILTERS} filters per dashboard"),
             ));
         }
         for (i, f) in self.filters.iter().enumerate() {
