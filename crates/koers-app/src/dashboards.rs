@@ -103,21 +103,21 @@ async fn check_definition(
             if let Some(id) = id.as_deref().filter(|s| !s.is_empty())
                 && ws.store.catalog().analysis(org_id, id).await.is_err()
             {
-                errors.push(FieldError {
-                    name: format!("widgets[{i}].{field}"),
-                    code: "unknown".into(),
-                    reason: "kies een opgeslagen analyse van deze organisatie".into(),
-                });
+                errors.push(FieldError::new(
+                    format!("widgets[{i}].{field}"),
+                    "unknown",
+                    "kies een opgeslagen analyse van deze organisatie",
+                ));
             }
         }
         if let Some(id) = w.indicator_id.as_deref().filter(|s| !s.is_empty())
             && ws.store.indicators().indicator(org_id, id).await.is_err()
         {
-            errors.push(FieldError {
-                name: format!("widgets[{i}].indicatorId"),
-                code: "unknown".into(),
-                reason: "kies een indicator van deze organisatie".into(),
-            });
+            errors.push(FieldError::new(
+                format!("widgets[{i}].indicatorId"),
+                "unknown",
+                "kies een indicator van deze organisatie",
+            ));
         }
     }
     Invalid::unless_empty(errors)
@@ -211,11 +211,11 @@ pub async fn replace(
     let note = input.text("note");
     let mut errors = checked.err().map(|i| i.0).unwrap_or_default();
     if version.is_none() {
-        errors.push(FieldError {
-            name: "version".into(),
-            code: "required".into(),
-            reason: "geef de versie waarop de wijziging is gemaakt".into(),
-        });
+        errors.push(FieldError::new(
+            "version",
+            "required",
+            "geef de versie waarop de wijziging is gemaakt",
+        ));
     }
     let checked = Invalid::unless_empty(errors);
     input.finish(checked)?;
@@ -471,11 +471,11 @@ pub async fn share(
     let mut errors = Vec::new();
     let visibility = Visibility::parse(&vis);
     if visibility.is_none() {
-        errors.push(FieldError {
-            name: "visibility".into(),
-            code: "enum".into(),
-            reason: "kies private, roles of public".into(),
-        });
+        errors.push(FieldError::new(
+            "visibility",
+            "enum",
+            "kies private, roles of public",
+        ));
     }
     // No roles is allowed here: private, or public to outsiders only.
     let parsed = if roles.is_empty() {

@@ -333,6 +333,25 @@ fn concept(g: &mut Graph, iri: String, class: Option<&str>, label: &str) -> Term
 }
 
 /// A web address a distribution points to.
+/// States a distribution's EU file type (`code` as in the vocabulary, `label` for people).
+fn file_type(g: &mut Graph, dist: &Term, code: &str, label: &str) {
+    let format = concept(
+        g,
+        format!("{EU}file-type/{code}"),
+        Some(&dct("MediaTypeOrExtent")),
+        label,
+    );
+    g.add(dist, &dct("format"), format);
+}
+
+/// Ends a distribution: its licence (when the dataset has one) and its link from the dataset.
+fn attach(g: &mut Graph, ds: &Term, dist: Term, licence: Option<&Term>) {
+    if let Some(l) = licence {
+        g.add(&dist, &dct("license"), l.clone());
+    }
+    g.add(ds, &dcat("distribution"), dist);
+}
+
 fn resource(g: &mut Graph, iri: String) -> Term {
     let r = Term::iri(iri);
     g.typed(&r, "http://www.w3.org/2000/01/rdf-schema#Resource");
@@ -489,13 +508,7 @@ fn dataset(g: &mut Graph, base: &str, e: &Entry) -> Term {
         );
         let page = resource(g, format!("{base}/bronnen/{}", d.id));
         g.add(&dist, &dcat("accessURL"), page);
-        let format = concept(
-            g,
-            format!("{EU}file-type/PARQUET"),
-            Some(&dct("MediaTypeOrExtent")),
-            "Parquet",
-        );
-        g.add(&dist, &dct("format"), format);
+        file_type(g, &dist, "PARQUET", "Parquet");
         g.add(
             &dist,
             &dcat("byteSize"),
@@ -506,10 +519,7 @@ fn dataset(g: &mut Graph, base: &str, e: &Entry) -> Term {
             &dct("issued"),
             Term::typed(&v.created_at, XSD_DATETIME),
         );
-        if let Some(l) = &licence {
-            g.add(&dist, &dct("license"), l.clone());
-        }
-        g.add(&ds, &dcat("distribution"), dist);
+        attach(g, &ds, dist, licence.as_ref());
     }
     if let Some(c) = &e.ogc_collection {
         let url = format!("{base}/ogc/collections/{c}");
@@ -527,17 +537,8 @@ fn dataset(g: &mut Graph, base: &str, e: &Entry) -> Term {
         let media = Term::iri("https://www.iana.org/assignments/media-types/application/geo+json");
         g.typed(&media, &dct("MediaType"));
         g.add(&dist, &dcat("mediaType"), media);
-        let format = concept(
-            g,
-            format!("{EU}file-type/GEOJSON"),
-            Some(&dct("MediaTypeOrExtent")),
-            "GeoJSON",
-        );
-        g.add(&dist, &dct("format"), format);
-        if let Some(l) = &licence {
-            g.add(&dist, &dct("license"), l.clone());
-        }
-        g.add(&ds, &dcat("distribution"), dist);
+        file_type(g, &dist, "GEOJSON", "GeoJSON");
+        attach(g, &ds, dist, licence.as_ref());
     }
     ds
 }

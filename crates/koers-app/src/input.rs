@@ -46,11 +46,11 @@ impl Input {
     }
 
     fn type_error(&mut self, name: &str, expected: &str) {
-        self.errors.push(FieldError {
-            name: name.into(),
-            code: "type".into(),
-            reason: format!("moet {expected} zijn"),
-        });
+        self.errors.push(FieldError::new(
+            name,
+            "type",
+            format!("moet {expected} zijn"),
+        ));
     }
 
     /// A text field; missing or null reads as empty (the domain rules decide if that is allowed).
@@ -102,11 +102,11 @@ impl Input {
             Some(v) => match serde_json::from_value(v.clone()) {
                 Ok(t) => Some(t),
                 Err(e) => {
-                    self.errors.push(FieldError {
-                        name: name.into(),
-                        code: "type".into(),
-                        reason: format!("heeft niet de verwachte vorm: {e}"),
-                    });
+                    self.errors.push(FieldError::new(
+                        name,
+                        "type",
+                        format!("heeft niet de verwachte vorm: {e}"),
+                    ));
                     None
                 }
             },

@@ -151,11 +151,13 @@ pub struct RoundOverview {
 }
 
 pub async fn round_overview(ws: &Workspace, who: &Principal, id: &str) -> Result<RoundOverview> {
-    let r = round(ws, who, id).await?;
-    let items = ws.store.maturity().items(&r).await?;
-    let sources = ws.store.maturity().sources(&r).await?;
+    let RoundDetail {
+        round,
+        items,
+        sources,
+    } = round_detail(ws, who, id).await?;
     Ok(RoundOverview {
-        results: results_of(ws, r).await?,
+        results: results_of(ws, round).await?,
         items,
         sources,
     })

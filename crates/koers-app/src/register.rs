@@ -177,11 +177,11 @@ async fn read_application(
     let mut errs = Vec::new();
     for (i, d) in dataset_ids.iter().enumerate() {
         if ws.store.catalog().dataset(&who.org.id, d).await.is_err() {
-            errs.push(FieldError {
-                name: format!("datasetIds[{i}]"),
-                code: "not_found".into(),
-                reason: "is geen bron in de catalogus".into(),
-            });
+            errs.push(FieldError::new(
+                format!("datasetIds[{i}]"),
+                "not_found",
+                "is geen bron in de catalogus",
+            ));
         }
     }
     for (i, l) in links.iter().enumerate() {
@@ -189,11 +189,11 @@ async fn read_application(
             && l.len() <= 2000
             && !l.contains(char::is_whitespace);
         if !ok {
-            errs.push(FieldError {
-                name: format!("productLinks[{i}]"),
-                code: "url".into(),
-                reason: "moet een http(s)-adres of een pad binnen koers zijn".into(),
-            });
+            errs.push(FieldError::new(
+                format!("productLinks[{i}]"),
+                "url",
+                "moet een http(s)-adres of een pad binnen koers zijn",
+            ));
         }
     }
     let parsed = match ApplicationDraft::parse(&raw) {
@@ -360,11 +360,7 @@ impl ChoiceBody {
         let v = Value::Object(input.fields().clone());
         let mut errors = Vec::new();
         let mut ty = |name: String, what: &str| {
-            errors.push(FieldError {
-                name,
-                code: "type".into(),
-                reason: format!("moet {what} zijn"),
-            })
+            errors.push(FieldError::new(name, "type", format!("moet {what} zijn")))
         };
         let text =
             |o: &Value, k: &str, name: String, ty: &mut dyn FnMut(String, &str)| match o.get(k) {
@@ -562,11 +558,11 @@ pub async fn transition(
         match chrono::NaiveDate::parse_from_str(date_raw.trim(), "%Y-%m-%d") {
             Ok(d) => Some(d),
             Err(_) => {
-                errs.push(FieldError {
-                    name: "date".into(),
-                    code: "date".into(),
-                    reason: "moet een datum zijn als 2026-03-01".into(),
-                });
+                errs.push(FieldError::new(
+                    "date",
+                    "date",
+                    "moet een datum zijn als 2026-03-01",
+                ));
                 None
             }
         }
@@ -579,27 +575,27 @@ pub async fn transition(
         }),
         "superseded" => Some(Transition::Superseded { by: by.clone() }),
         _ => {
-            errs.push(FieldError {
-                name: "to".into(),
-                code: "enum".into(),
-                reason: "moet advised, decided of superseded zijn".into(),
-            });
+            errs.push(FieldError::new(
+                "to",
+                "enum",
+                "moet advised, decided of superseded zijn",
+            ));
             None
         }
     };
     let reference = reference.trim().to_string();
     if board && reference.is_empty() {
-        errs.push(FieldError {
-            name: "reference".into(),
-            code: "required".into(),
-            reason: "het kenmerk van het bestuursbesluit is verplicht".into(),
-        });
+        errs.push(FieldError::new(
+            "reference",
+            "required",
+            "het kenmerk van het bestuursbesluit is verplicht",
+        ));
     } else if reference.chars().count() > 200 {
-        errs.push(FieldError {
-            name: "reference".into(),
-            code: "too_long".into(),
-            reason: "mag hoogstens 200 tekens zijn".into(),
-        });
+        errs.push(FieldError::new(
+            "reference",
+            "too_long",
+            "mag hoogstens 200 tekens zijn",
+        ));
     }
     if to.trim() == "superseded" && !by.trim().is_empty() {
         // The replacing choice must be one of this organisation's.
@@ -611,11 +607,11 @@ pub async fn transition(
             .is_err()
             || by.trim() == rec.id
         {
-            errs.push(FieldError {
-                name: "supersededBy".into(),
-                code: "not_found".into(),
-                reason: "is geen andere keuze van deze organisatie".into(),
-            });
+            errs.push(FieldError::new(
+                "supersededBy",
+                "not_found",
+                "is geen andere keuze van deze organisatie",
+            ));
         }
     }
     let moved = match t {
@@ -1001,11 +997,11 @@ async fn store_prescan(
     let mut errs = Vec::new();
     for k in answers.keys() {
         if !p.questions().iter().any(|q| &q.id == k) {
-            errs.push(FieldError {
-                name: k.clone(),
-                code: "unknown_field".into(),
-                reason: "is geen vraag van de pre-scan".into(),
-            });
+            errs.push(FieldError::new(
+                k.clone(),
+                "unknown_field",
+                "is geen vraag van de pre-scan",
+            ));
         }
     }
     if !errs.is_empty() {
@@ -1070,30 +1066,30 @@ pub async fn set_measure(
     let mut errs = Vec::new();
     let (_, measures) = requirements_of(&app);
     if !measures.iter().any(|m| m.urn == urn) {
-        errs.push(FieldError {
-            name: "measure".into(),
-            code: "not_applicable".into(),
-            reason: "is geen maatregel die bij deze toepassing hoort".into(),
-        });
+        errs.push(FieldError::new(
+            "measure",
+            "not_applicable",
+            "is geen maatregel die bij deze toepassing hoort",
+        ));
     }
     let status = serde_json::from_value::<MeasureStatus>(Value::String(status.trim().into()));
     if status.is_err() {
-        errs.push(FieldError {
-            name: "status".into(),
-            code: "enum".into(),
-            reason: "moet todo, in_progress, in_review, done of not_implemented zijn".into(),
-        });
+        errs.push(FieldError::new(
+            "status",
+            "enum",
+            "moet todo, in_progress, in_review, done of not_implemented zijn",
+        ));
     }
     for (name, v, max) in [
         ("responsible", &responsible, 200),
         ("evidence", &evidence, 4000),
     ] {
         if v.chars().count() > max {
-            errs.push(FieldError {
-                name: name.into(),
-                code: "too_long".into(),
-                reason: format!("mag hoogstens {max} tekens zijn"),
-            });
+            errs.push(FieldError::new(
+                name,
+                "too_long",
+                format!("mag hoogstens {max} tekens zijn"),
+            ));
         }
     }
     let status = input.finish(if errs.is_empty() {

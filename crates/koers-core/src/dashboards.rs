@@ -218,14 +218,6 @@ pub struct Definition {
     pub filters: Vec<Filter>,
 }
 
-fn err(name: String, code: &str, reason: &str) -> FieldError {
-    FieldError {
-        name,
-        code: code.into(),
-        reason: reason.into(),
-    }
-}
-
 fn blank(v: &Option<String>) -> bool {
     v.as_deref().is_none_or(|s| s.trim().is_empty())
 }
@@ -292,14 +284,18 @@ impl Widget {
             out.extend(e);
         }
         if self.kind.needs_analysis() && blank(&self.analysis_id) {
-            out.push(err(
+            out.push(FieldError::new(
                 at("analysisId"),
                 "required",
                 "kies een opgeslagen analyse",
             ));
         }
         if self.kind == WidgetKind::Kpi && blank(&self.indicator_id) {
-            out.push(err(at("indicatorId"), "required", "kies een indicator"));
+            out.push(FieldError::new(
+                at("indicatorId"),
+                "required",
+                "kies een indicator",
+            ));
         }
         if (self.kind.is_chart() || self.kind.is_regional()) && blank(&self.category_column) {
             let reason = if self.kind.is_regional() {
@@ -307,21 +303,25 @@ impl Widget {
             } else {
                 "kies de kolom met de categorieën"
             };
-            out.push(err(at("categoryColumn"), "required", reason));
+            out.push(FieldError::new(at("categoryColumn"), "required", reason));
         }
         if (self.kind.is_chart() || self.kind.is_regional()) && blank(&self.value_column) {
-            out.push(err(
+            out.push(FieldError::new(
                 at("valueColumn"),
                 "required",
                 "kies de kolom met de waarde",
             ));
         }
         if self.kind.is_regional() && self.level.is_none() {
-            out.push(err(at("level"), "required", "kies provincies of gemeenten"));
+            out.push(FieldError::new(
+                at("level"),
+                "required",
+                "kies provincies of gemeenten",
+            ));
         }
         if self.kind == WidgetKind::Text {
             if self.text.trim().is_empty() {
-                out.push(err(at("text"), "required", "is verplicht"));
+                out.push(FieldError::new(at("text"), "required", "is verplicht"));
             } else if let Err(Invalid(e)) = long_text(&at("text"), &self.text, MAX_TEXT) {
                 out.extend(e);
             }
@@ -330,21 +330,21 @@ impl Widget {
             (None, None) => {}
             (Some(p), Some(a)) if !p.is_empty() && !a.is_empty() => {
                 if self.kind != WidgetKind::Choropleth || self.level != Some(Level::Province) {
-                    out.push(err(
+                    out.push(FieldError::new(
                         at("drillParam"),
                         "not_drillable",
                         "inzoomen kan alleen op een kaart van provincies",
                     ));
                 }
                 if !filters.iter().any(|f| &f.param == p) {
-                    out.push(err(
+                    out.push(FieldError::new(
                         at("drillParam"),
                         "unknown",
                         "inzoomen zet een filter: kies een filter van dit dashboard",
                     ));
                 }
             }
-            _ => out.push(err(
+            _ => out.push(FieldError::new(
                 at("drillParam"),
                 "incomplete",
                 "inzoomen vraagt een filter én een analyse op gemeenteniveau",
@@ -357,7 +357,7 @@ impl Filter {
     fn problems(&self, i: usize, out: &mut Vec<FieldError>) {
         let at = |f: &str| format!("filters[{i}].{f}");
         if !is_ident(&self.param) {
-            out.push(err(
+            out.push(FieldError::new(
                 at("param"),
                 "pattern",
                 "de naam van een parameter: letters, cijfers en _, beginnend met een letter",
@@ -369,7 +369,7 @@ impl Filter {
         match self.kind {
             FilterKind::Select => {
                 if self.options.is_empty() || self.options.len() > 200 {
-                    out.push(err(
+                    out.push(FieldError::new(
                         at("options"),
                         "count",
                         "geef 1 tot 200 keuzes",
@@ -381,7 +381,7 @@ impl Filter {
                     }
                 }
                 if !self.default.is_empty() && !self.options.contains(&self.default) {
-                    out.push(err(
+                    out.push(FieldError::new(
                         at("default"),
                         "not_an_option",
                         "de standaardwaarde moet een van de keuzes zijn",
@@ -391,14 +391,14 @@ impl Filter {
             FilterKind::Slider => match (self.min, self.max) {
                 (Some(lo), Some(hi)) if lo < hi && hi - lo <= 1000 => {
                     if self.slider_value(&self.default).is_none() {
-                        out.push(err(
+                        out.push(FieldError::new(
                             at("default"),
                             "range",
                             "de standaardwaarde moet een geheel getal tussen minimum en maximum zijn",
                         ));
                     }
                 }
-                _ => out.push(err(
+                _ => out.push(FieldError::new(
                     at("max"),
                     "range",
                     "een schuif vraagt een minimum kleiner dan het maximum (hoogstens 1000 stappen)",
@@ -450,23 +450,23 @@ impl Definition {
     pub fn check(&self) -> Result<(), Invalid> {
         let mut out = Vec::new();
         if self.widgets.len() > MAX_WIDGETS {
-            out.push(err(
-                "widgets".into(),
+            out.push(FieldError::new(
+                "widgets",
                 "too_many",
-                &format!("hoogstens {MAX_WIDGETS} onderdelen per dashboard"),
+                format!("hoogstens {MAX_WIDGETS} onderdelen per dashboard"),
             ));
         }
         if self.filters.len() > MAX_FILTERS {
-            out.push(err(
-                "filters".into(),
+            out.push(FieldError::new(
+                "filters",
                 "too_many",
-                &format!("hoogstens {MAX_FILTERS} filters per dashboard"),
+                format!("hoogstens {MAX_FILTERS} filters per dashboard"),
             ));
         }
         for (i, f) in self.filters.iter().enumerate() {
             f.problems(i, &mut out);
             if self.filters[..i].iter().any(|g| g.param == f.param) {
-                out.push(err(
+                out.push(FieldError::new(
                     format!("filters[{i}].param"),
                     "duplicate",
                     "deze parameter heeft al een filter",

@@ -14,6 +14,17 @@ pub struct FieldError {
     pub reason: String,
 }
 
+impl FieldError {
+    /// The problem `code` with field `name`, told as `reason`.
+    pub fn new(name: impl Into<String>, code: &str, reason: impl Into<String>) -> Self {
+        FieldError {
+            name: name.into(),
+            code: code.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
 /// Input that failed validation; carries every problem found.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("ongeldige invoer: {}", .0.iter().map(|e| format!("{}: {}", e.name, e.reason)).collect::<Vec<_>>().join("; "))]
@@ -43,11 +54,7 @@ impl Invalid {
 
     /// A single problem.
     pub fn one(name: &str, code: &str, reason: &str) -> Self {
-        Invalid(vec![FieldError {
-            name: name.into(),
-            code: code.into(),
-            reason: reason.into(),
-        }])
+        Invalid(vec![FieldError::new(name, code, reason)])
     }
 }
 

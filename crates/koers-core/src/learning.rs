@@ -287,11 +287,11 @@ const COLUMNS: [(&str, &str); 4] = [
 ];
 
 fn row_error(line: u64, column: &str, reason: &str) -> FieldError {
-    FieldError {
-        name: format!("line {line}"),
-        code: "row".into(),
-        reason: format!("regel {line}, {column}: {reason}"),
-    }
+    FieldError::new(
+        format!("line {line}"),
+        "row",
+        format!("regel {line}, {column}: {reason}"),
+    )
 }
 
 /// Reads a cohort file (CSV with a header row `naam,e-mail,afdeling,rol` or

@@ -133,17 +133,17 @@ pub async fn create_indicator(
                         errors.extend(e);
                     }
                 }
-                Err(e) => errors.push(FieldError {
-                    name: "analysisId".into(),
-                    code: "failed".into(),
-                    reason: format!("de analyse kon niet worden uitgevoerd: {}", e.detail()),
-                }),
+                Err(e) => errors.push(FieldError::new(
+                    "analysisId",
+                    "failed",
+                    format!("de analyse kon niet worden uitgevoerd: {}", e.detail()),
+                )),
             },
-            Err(StoreError::NotFound) => errors.push(FieldError {
-                name: "analysisId".into(),
-                code: "unknown".into(),
-                reason: "kies een opgeslagen analyse van deze organisatie".into(),
-            }),
+            Err(StoreError::NotFound) => errors.push(FieldError::new(
+                "analysisId",
+                "unknown",
+                "kies een opgeslagen analyse van deze organisatie",
+            )),
             Err(e) => return Err(e.into()),
         }
     }
@@ -580,11 +580,11 @@ pub async fn save_monitor(
         (d, _) => {
             let mut errors = d.err().map(|i| i.0).unwrap_or_default();
             if base.is_none() {
-                errors.push(FieldError {
-                    name: "version".into(),
-                    code: "required".into(),
-                    reason: "geef de versie waarop de wijziging is gemaakt".into(),
-                });
+                errors.push(FieldError::new(
+                    "version",
+                    "required",
+                    "geef de versie waarop de wijziging is gemaakt",
+                ));
             }
             Err(Invalid(errors))
         }

@@ -99,14 +99,6 @@ const WFS_KEYS: [&str; 10] = [
     "bbox",
 ];
 
-fn field(name: &str, code: &str, reason: impl Into<String>) -> FieldError {
-    FieldError {
-        name: name.into(),
-        code: code.into(),
-        reason: reason.into(),
-    }
-}
-
 /// Splits `a/b/c` off the end of a path: the part before `/{marker}/` and the segment after.
 fn split_after<'a>(path: &'a str, marker: &str) -> Option<(&'a str, &'a str)> {
     let at = path.find(marker)?;
@@ -137,15 +129,27 @@ impl SourceDef {
         let parsed = match Url::parse(url.trim()) {
             Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => Some(u),
             Ok(_) => {
-                errors.push(field("url", "scheme", "alleen http- en https-adressen"));
+                errors.push(FieldError::new(
+                    "url",
+                    "scheme",
+                    "alleen http- en https-adressen",
+                ));
                 None
             }
             Err(_) if url.trim().is_empty() => {
-                errors.push(field("url", "required", "geef het adres van de dienst"));
+                errors.push(FieldError::new(
+                    "url",
+                    "required",
+                    "geef het adres van de dienst",
+                ));
                 None
             }
             Err(e) => {
-                errors.push(field("url", "url", format!("ongeldig adres: {e}")));
+                errors.push(FieldError::new(
+                    "url",
+                    "url",
+                    format!("ongeldig adres: {e}"),
+                ));
                 None
             }
         };
@@ -158,7 +162,7 @@ impl SourceDef {
         }
         let item_name = "item";
         if item.is_empty() {
-            errors.push(field(
+            errors.push(FieldError::new(
                 item_name,
                 "required",
                 "kies wat u uit de dienst wilt lezen",
@@ -168,7 +172,7 @@ impl SourceDef {
                 .chars()
                 .any(|c| c.is_whitespace() || c.is_control() || "/?#&".contains(c))
         {
-            errors.push(field(
+            errors.push(FieldError::new(
                 item_name,
                 "pattern",
                 "een naam zonder spaties, /, ?, # of &",
@@ -184,19 +188,23 @@ impl SourceDef {
             "CRS84" | "OGC:CRS84" | "EPSG:4326" => "EPSG:4326".to_string(),
             "EPSG:28992" => crs,
             _ => {
-                errors.push(field("crs", "enum", "kies EPSG:4326 of EPSG:28992"));
+                errors.push(FieldError::new(
+                    "crs",
+                    "enum",
+                    "kies EPSG:4326 of EPSG:28992",
+                ));
                 String::new()
             }
         };
         let bbox = match parse_bbox(bbox) {
             Ok(b) => b,
             Err(reason) => {
-                errors.push(field("bbox", "bbox", reason));
+                errors.push(FieldError::new("bbox", "bbox", reason));
                 None
             }
         };
         if bbox.is_some() && matches!(kind, Some(SourceKind::Odata | SourceKind::Ckan)) {
-            errors.push(field(
+            errors.push(FieldError::new(
                 "bbox",
                 "unsupported",
                 "een gebied kan alleen bij ogcapi en wfs",
@@ -204,7 +212,7 @@ impl SourceDef {
         }
         let resource = resource.trim().to_string();
         if !resource.is_empty() && kind != Some(SourceKind::Ckan) {
-            errors.push(field(
+            errors.push(FieldError::new(
                 "resource",
                 "unsupported",
                 "een resource kiest u alleen bij ckan",

@@ -374,11 +374,7 @@ pub fn html_tags(s: &str) -> Vec<String> {
 
 fn check_text(spec: &FieldSpec, name: &str, value: &str, errs: &mut Vec<FieldError>) {
     let push = |errs: &mut Vec<FieldError>, code: &str, reason: String| {
-        errs.push(FieldError {
-            name: name.into(),
-            code: code.into(),
-            reason,
-        })
+        errs.push(FieldError::new(name, code, reason))
     };
     if let Some(max) = spec.max_length
         && value.chars().count() > max
@@ -432,21 +428,21 @@ pub fn validate_against(schema: &Schema, record: &AlgoritmeregisterRecord) -> Re
     let mut errs = Vec::new();
     for key in record.fields.keys() {
         if schema.field(key).is_none() {
-            errs.push(FieldError {
-                name: key.clone(),
-                code: "unknown_field".into(),
-                reason: "is geen veld van de publicatiestandaard 1.0".into(),
-            });
+            errs.push(FieldError::new(
+                key.clone(),
+                "unknown_field",
+                "is geen veld van de publicatiestandaard 1.0",
+            ));
         }
     }
     for spec in &schema.fields {
         let value = record.fields.get(&spec.key);
         if spec.required && value.is_none_or(FieldValue::is_empty) {
-            errs.push(FieldError {
-                name: spec.key.clone(),
-                code: "required".into(),
-                reason: format!("{} is verplicht", spec.title),
-            });
+            errs.push(FieldError::new(
+                spec.key.clone(),
+                "required",
+                format!("{} is verplicht", spec.title),
+            ));
             continue;
         }
         let Some(value) = value else { continue };
@@ -461,22 +457,22 @@ pub fn validate_against(schema: &Schema, record: &AlgoritmeregisterRecord) -> Re
                 for (i, g) in groups.iter().enumerate() {
                     for k in g.keys() {
                         if !spec.items.iter().any(|it| &it.key == k) {
-                            errs.push(FieldError {
-                                name: format!("{}[{i}].{k}", spec.key),
-                                code: "unknown_field".into(),
-                                reason: "is geen onderdeel van deze groep".into(),
-                            });
+                            errs.push(FieldError::new(
+                                format!("{}[{i}].{k}", spec.key),
+                                "unknown_field",
+                                "is geen onderdeel van deze groep",
+                            ));
                         }
                     }
                     for it in &spec.items {
                         let name = format!("{}[{i}].{}", spec.key, it.key);
                         match g.get(&it.key) {
                             Some(v) if !v.trim().is_empty() => check_text(it, &name, v, &mut errs),
-                            _ if it.required => errs.push(FieldError {
+                            _ if it.required => errs.push(FieldError::new(
                                 name,
-                                code: "required".into(),
-                                reason: format!("{} is verplicht", it.title),
-                            }),
+                                "required",
+                                format!("{} is verplicht", it.title),
+                            )),
                             _ => {}
                         }
                     }

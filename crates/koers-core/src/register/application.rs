@@ -490,11 +490,11 @@ fn parse_suppliers(raw: &[String]) -> Result<Vec<String>, Invalid> {
         }
     }
     if out.len() > 50 {
-        errs.push(FieldError {
-            name: "suppliers".into(),
-            code: "too_many".into(),
-            reason: "mag hoogstens 50 leveranciers bevatten".into(),
-        });
+        errs.push(FieldError::new(
+            "suppliers",
+            "too_many",
+            "mag hoogstens 50 leveranciers bevatten",
+        ));
     }
     if errs.is_empty() {
         Ok(out)

@@ -235,11 +235,11 @@ fn list(
         }
     }
     if out.len() > max_items {
-        errs.push(FieldError {
-            name: name.into(),
-            code: "too_many".into(),
-            reason: format!("mag hoogstens {max_items} items bevatten"),
-        });
+        errs.push(FieldError::new(
+            name,
+            "too_many",
+            format!("mag hoogstens {max_items} items bevatten"),
+        ));
     }
     if errs.is_empty() {
         Ok(out)

@@ -324,11 +324,7 @@ const MAX_DEPTH: usize = 8;
 const MAX_RULES: usize = 200;
 
 fn problem(errs: &mut Vec<FieldError>, name: &str, code: &str, reason: &str) {
-    errs.push(FieldError {
-        name: name.into(),
-        code: code.into(),
-        reason: reason.into(),
-    });
+    errs.push(FieldError::new(name, code, reason));
 }
 
 fn validate_condition(c: &Condition, path: &str, depth: usize, errs: &mut Vec<FieldError>) {
