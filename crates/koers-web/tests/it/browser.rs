@@ -145,6 +145,22 @@ pub(crate) async fn wait_text(c: &Client, at: Locator<'_>) -> String {
     wait_for(c, at).await.text().await.unwrap()
 }
 
+/// Focuses the first element matching `css` and presses `key` there, as a keyboard user does.
+pub(crate) async fn press(c: &Client, css: &str, key: Key) {
+    c.execute(
+        "document.querySelector(arguments[0]).focus();",
+        vec![serde_json::json!(css)],
+    )
+    .await
+    .unwrap();
+    c.active_element()
+        .await
+        .unwrap()
+        .send_keys(&key.to_string())
+        .await
+        .unwrap();
+}
+
 /// Clicks the submit button of the form `form_css`.
 pub(crate) async fn submit(c: &Client, form_css: &str) {
     click(c, Locator::Css(&format!("{form_css} button[type=submit]"))).await;

@@ -2,7 +2,7 @@
 //! behind a menu button that the keyboard opens and Escape closes; a checked radio button or
 //! checkbox looks different from an unchecked one.
 
-use crate::browser::{check_axe, screenshot, sign_in, start_browser, wait_for};
+use crate::browser::{check_axe, press, screenshot, sign_in, start_browser, wait_for};
 use crate::helpers::TestApp;
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
@@ -42,18 +42,7 @@ async fn the_menu_folds_on_a_phone_and_controls_show_their_state() {
     );
     check_axe(&c, "overview with the menu folded").await;
     // Enter opens it; the first link is then reachable with Tab.
-    c.execute(
-        "document.querySelector('.koers-menu-button').focus();",
-        vec![],
-    )
-    .await
-    .unwrap();
-    c.active_element()
-        .await
-        .unwrap()
-        .send_keys(&Key::Enter.to_string())
-        .await
-        .unwrap();
+    press(&c, ".koers-menu-button", Key::Enter).await;
     assert!(nav_shown(&c).await, "Enter opens the menu");
     assert_eq!(
         button.attr("aria-expanded").await.unwrap().as_deref(),
@@ -61,15 +50,7 @@ async fn the_menu_folds_on_a_phone_and_controls_show_their_state() {
     );
     screenshot(&c, "menu-open-390.png").await;
     check_axe(&c, "overview with the menu open").await;
-    c.execute("document.querySelector('#hoofdmenu a').focus();", vec![])
-        .await
-        .unwrap();
-    c.active_element()
-        .await
-        .unwrap()
-        .send_keys(&Key::Escape.to_string())
-        .await
-        .unwrap();
+    press(&c, "#hoofdmenu a", Key::Escape).await;
     assert!(!nav_shown(&c).await, "Escape closes the menu");
     let focused = c
         .execute(

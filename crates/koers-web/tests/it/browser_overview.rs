@@ -2,34 +2,20 @@
 //! officer at a desk each start on their own task list and reach their first task in one
 //! step, by keyboard (focus the task's link, Enter); both languages checked with axe.
 
-use crate::browser::{check_axe, screenshot, sign_in, start_browser, wait_for};
+use crate::browser::{check_axe, press, screenshot, sign_in, start_browser, wait_for};
 use crate::helpers::TestApp;
-use crate::register::{application, board_member, choice};
+use crate::overview::{advise, ask, board_choice};
+use crate::register::board_member;
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 use serde_json::json;
 
 /// Opens the first task of the overview by keyboard and returns the page it leads to.
 async fn open_first_task(c: &Client) -> String {
-    let link = c
-        .find(Locator::Css(
-            ".koers-tasks li:first-child .koers-task__title a",
-        ))
-        .await
-        .expect("a task");
+    const FIRST: &str = ".koers-tasks li:first-child .koers-task__title a";
+    let link = c.find(Locator::Css(FIRST)).await.expect("a task");
     let href = link.attr("href").await.unwrap().unwrap();
-    c.execute(
-        "document.querySelector('.koers-tasks li:first-child .koers-task__title a').focus();",
-        vec![],
-    )
-    .await
-    .unwrap();
-    c.active_element()
-        .await
-        .unwrap()
-        .send_keys(&Key::Enter.to_string())
-        .await
-        .unwrap();
+    press(c, FIRST, Key::Enter).await;
     href
 }
 
@@ -38,41 +24,13 @@ async fn each_role_reaches_its_first_task_from_the_overview() {
     let app = TestApp::spawn().await;
     board_member(&app).await;
     let admin = app.as_admin().await;
-    let a = admin
-        .post_json("/api/v1/applications", &application())
-        .await
-        .expect(201)
-        .json();
-    let aid = a["id"].as_str().unwrap();
-    let ch = admin
-        .post_json(&format!("/api/v1/applications/{aid}/choices"), &choice())
-        .await
-        .expect(201)
-        .json();
-    let cid = ch["id"].as_str().unwrap();
-    admin
-        .post_json(
-            &format!("/api/v1/applications/{aid}/choices/{cid}/transitions"),
-            &json!({"to": "advised"}),
-        )
-        .await
-        .assert_status(200);
-    let task = admin
-        .post_json(
-            "/api/v1/policy-tasks",
-            &json!({"name": "Wegen", "theme": "roads", "goals": "Veilige wegen"}),
-        )
-        .await
-        .expect(201)
-        .json();
-    let q = admin
-        .post_json(
-            "/api/v1/data-questions",
-            &json!({"taskId": task["id"], "question": "Hoeveel kilometer weg is aan vervanging toe?"}),
-        )
-        .await
-        .expect(201)
-        .json();
+    let (aid, cid) = board_choice(&admin).await;
+    advise(&admin, &aid, &cid).await;
+    let q = ask(
+        &admin,
+        json!({"question": "Hoeveel kilometer weg is aan vervanging toe?"}),
+    )
+    .await;
 
     let (_driver, c, _profile) = start_browser().await;
     // The board member, on a phone: the decision waits on the board agenda.

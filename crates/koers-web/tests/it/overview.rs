@@ -4,6 +4,7 @@
 
 use crate::helpers::TestApp;
 use crate::register::{application, board_member, choice};
+use crate::session::Session;
 use serde_json::{Value, json};
 
 fn kinds(tasks: &Value) -> Vec<&str> {
@@ -13,6 +14,43 @@ fn kinds(tasks: &Value) -> Vec<&str> {
         .iter()
         .map(|t| t["kind"].as_str().unwrap())
         .collect()
+}
+
+/// A data question under a new policy task, asked by the session's user with `fields`
+/// (`question` and any roles or due date); its JSON.
+pub(crate) async fn ask(api: &Session, fields: Value) -> Value {
+    let task = api
+        .create(
+            "/api/v1/policy-tasks",
+            &json!({"name": "Wegen", "theme": "roads", "goals": "Veilige wegen"}),
+        )
+        .await;
+    let mut body = json!({"taskId": task["id"]});
+    body.as_object_mut()
+        .unwrap()
+        .extend(fields.as_object().unwrap().clone());
+    api.create("/api/v1/data-questions", &body).await
+}
+
+/// A choice the default framework routes to the board, on a new application: its
+/// application id and id.
+pub(crate) async fn board_choice(api: &Session) -> (String, String) {
+    let a = api.create("/api/v1/applications", &application()).await;
+    let aid = a["id"].as_str().unwrap().to_string();
+    let ch = api
+        .create(&format!("/api/v1/applications/{aid}/choices"), &choice())
+        .await;
+    (aid, ch["id"].as_str().unwrap().to_string())
+}
+
+/// Records advice on the choice, which puts it before the board.
+pub(crate) async fn advise(api: &Session, aid: &str, cid: &str) {
+    api.post_json(
+        &format!("/api/v1/applications/{aid}/choices/{cid}/transitions"),
+        &json!({"to": "advised"}),
+    )
+    .await
+    .assert_status(200);
 }
 
 #[tokio::test]
@@ -26,25 +64,14 @@ async fn each_member_sees_the_work_that_waits_on_them() {
     assert_eq!(admin.get_json("/api/v1/tasks").await, json!([]));
 
     // A question owned by the administrator, analysed by the viewer, overdue.
-    let task = admin
-        .post_json(
-            "/api/v1/policy-tasks",
-            &json!({"name": "Wegen", "theme": "roads", "goals": "Veilige wegen"}),
-        )
-        .await
-        .expect(201)
-        .json();
-    let q = admin
-        .post_json(
-            "/api/v1/data-questions",
-            &json!({
-                "taskId": task["id"], "question": "Hoeveel kilometer weg is aan vervanging toe?",
-                "analyst": app.viewer_a.id, "dueDate": "2026-01-31"
-            }),
-        )
-        .await
-        .expect(201)
-        .json();
+    let q = ask(
+        &admin,
+        json!({
+            "question": "Hoeveel kilometer weg is aan vervanging toe?",
+            "analyst": app.viewer_a.id, "dueDate": "2026-01-31"
+        }),
+    )
+    .await;
     let qid = q["id"].as_str().unwrap();
     let tasks = admin.get_json("/api/v1/tasks").await;
     assert_eq!(kinds(&tasks), ["question_step"]);
@@ -72,18 +99,7 @@ async fn each_member_sees_the_work_that_waits_on_them() {
 
     // A choice routed to the board: advice first (those who record choices), then the
     // board decides; the overdue question step stays on top.
-    let a = admin
-        .post_json("/api/v1/applications", &application())
-        .await
-        .expect(201)
-        .json();
-    let aid = a["id"].as_str().unwrap();
-    let ch = admin
-        .post_json(&format!("/api/v1/applications/{aid}/choices"), &choice())
-        .await
-        .expect(201)
-        .json();
-    let cid = ch["id"].as_str().unwrap();
+    let (aid, cid) = board_choice(&admin).await;
     let tasks = admin.get_json("/api/v1/tasks").await;
     assert_eq!(kinds(&tasks), ["advise"]);
     assert_eq!(tasks[0]["step"], "board");
@@ -92,13 +108,7 @@ async fn each_member_sees_the_work_that_waits_on_them() {
         format!("/toepassingen/{aid}/keuzes/{cid}")
     );
     assert_eq!(board.get_json("/api/v1/tasks").await, json!([]));
-    admin
-        .post_json(
-            &format!("/api/v1/applications/{aid}/choices/{cid}/transitions"),
-            &json!({"to": "advised"}),
-        )
-        .await
-        .assert_status(200);
+    advise(&admin, &aid, &cid).await;
     let tasks = board.get_json("/api/v1/tasks").await;
     assert_eq!(kinds(&tasks), ["decide"]);
     assert_eq!(
@@ -133,22 +143,11 @@ async fn the_overview_page_lists_the_tasks_in_either_language() {
     assert!(html.contains("Er wacht nu niets op u"), "{html}");
     assert!(html.contains(r#"href="/bronnen""#));
     let api = app.as_admin().await;
-    let task = api
-        .post_json(
-            "/api/v1/policy-tasks",
-            &json!({"name": "Zwemwater", "theme": "bathing_water", "goals": "Veilig zwemmen"}),
-        )
-        .await
-        .expect(201)
-        .json();
-    let q = api
-        .post_json(
-            "/api/v1/data-questions",
-            &json!({"taskId": task["id"], "question": "Zijn er <genoeg> zwemplekken?", "dueDate": "2026-01-31"}),
-        )
-        .await
-        .expect(201)
-        .json();
+    let q = ask(
+        &api,
+        json!({"question": "Zijn er <genoeg> zwemplekken?", "dueDate": "2026-01-31"}),
+    )
+    .await;
     let html = admin.page("/").await;
     assert!(html.contains("Datavraag wacht op u"), "{html}");
     assert!(html.contains("Volgende stap: Aangescherpt"));

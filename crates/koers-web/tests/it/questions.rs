@@ -196,19 +196,12 @@ pub(crate) async fn pages_for_the_board_list_question_and_cycle() {
 async fn the_step_form_is_shown_only_to_whose_turn_it_is() {
     let app = TestApp::spawn().await;
     let api = app.as_admin().await;
-    let task = api
-        .create(
-            "/api/v1/policy-tasks",
-            &json!({"name": "Wegen", "theme": "roads", "goals": "Veilige wegen"}),
-        )
-        .await;
     // The viewer is the analyst; the administrator owns the question.
-    let q = api
-        .create(
-            "/api/v1/data-questions",
-            &json!({"taskId": task["id"], "question": "Waar zijn de wegen slecht?", "analyst": app.viewer_a.id}),
-        )
-        .await;
+    let q = crate::overview::ask(
+        &api,
+        json!({"question": "Waar zijn de wegen slecht?", "analyst": app.viewer_a.id}),
+    )
+    .await;
     let path = format!("/datavragen/{}", q["id"].as_str().unwrap());
     let viewer = app.page_as("viewer@pv26.example").await;
     let html = viewer.page(&path).await;
