@@ -7,6 +7,7 @@ use crate::browser::{
 };
 use crate::helpers::TestApp;
 use fantoccini::{Client, Locator, key::Key};
+use serde_json::json;
 
 async fn fill(c: &Client, id: &str, text: &str) {
     let e = c.find(Locator::Id(id)).await.unwrap();
@@ -89,7 +90,9 @@ async fn build_filter_drill_down_share_and_export_a_dashboard() {
     check_axe(&c, "dashboard").await;
     screenshot(&c, "dashboard.png").await;
 
-    // The time slider by keyboard: one step left is 2023, applied when let go.
+    // The time slider by keyboard: one step left is 2023, applied when let go, without
+    // reloading the page (a mark set on the window survives), focus kept on the slider.
+    c.execute("window.koersMark = 1;", vec![]).await.unwrap();
     let slider = c.find(Locator::Id("f-jaar")).await.unwrap();
     slider.send_keys(&Key::Left.to_string()).await.unwrap();
     let mut moved = false;
@@ -102,9 +105,17 @@ async fn build_filter_drill_down_share_and_export_a_dashboard() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert!(moved, "the slider did not apply 2023");
-    wait_for(&c, Locator::Css("svg.koers-map")).await;
+    wait_for_text(&c, "Dashboard bijgewerkt").await;
     let table = main_text(&c).await;
     assert!(table.contains("140"), "2023 figures: {table}");
+    let kept = c
+        .execute(
+            "return [window.koersMark === 1, document.activeElement && document.activeElement.id];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(kept, json!([true, "f-jaar"]), "reloaded or lost focus");
 
     // Drill down from the table alternative (keyboard-reachable links) to Utrecht's municipalities.
     click(&c, Locator::Css("a[href*='f.provincie=PV26']")).await;
