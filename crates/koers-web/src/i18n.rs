@@ -132,4 +132,84 @@ mod tests {
             }
         }
     }
+
+    /// Words people read come from the translation files: a template may hold only names
+    /// and codes that are the same in every language (these), markup and expressions.
+    #[test]
+    fn no_template_hard_codes_words_people_read() {
+        const SAME_IN_EVERY_LANGUAGE: &[&str] = &[
+            "koers",
+            "English",
+            "Nederlands",
+            "API",
+            "HTTP",
+            "UTC",
+            "MB",
+            "kB",
+            "bytes",
+            "ms",
+            "EPSG",
+            "RD",
+            "New",
+            "WGS",
+            "CSV",
+            "GeoJSON",
+            "Parquet",
+            "ST",
+            "Point",
+            "GeomFromText",
+            "GeomFromWKB",
+            "GeomFromGeoJSON",
+            "AsText",
+            "AsGeoJSON",
+            "informatieproducten",
+            "momentopnamen",
+            "aria",
+            "invalid",
+            "true",
+            "describedby",
+            "error",
+        ];
+        let strip = |s: &str, open: &str, close: &str| -> String {
+            let mut out = String::new();
+            let mut rest = s;
+            while let Some(i) = rest.find(open) {
+                out.push_str(&rest[..i]);
+                out.push(' ');
+                rest = rest[i + open.len()..]
+                    .split_once(close)
+                    .map_or("", |(_, after)| after);
+            }
+            out.push_str(rest);
+            out
+        };
+        for (name, src) in Templates::sources() {
+            if !name.ends_with(".html") {
+                continue;
+            }
+            let mut text = src.clone();
+            for (open, close) in [
+                ("{#", "#}"),
+                ("<script", "</script>"),
+                ("<style", "</style>"),
+                ("<pre", "</pre>"),
+                ("<code", "</code>"),
+                ("{{", "}}"),
+                ("{%", "%}"),
+                ("<", ">"),
+                ("&", ";"),
+            ] {
+                text = strip(&text, open, close);
+            }
+            for word in text
+                .split(|c: char| !c.is_alphabetic())
+                .filter(|w| w.chars().count() > 1)
+            {
+                assert!(
+                    SAME_IN_EVERY_LANGUAGE.contains(&word),
+                    "{name}: \"{word}\" is written in the template; give it a key in the locales"
+                );
+            }
+        }
+    }
 }
