@@ -4,6 +4,7 @@
 
 use super::render::{Drawn, TableOut, cell, columns_rows};
 use crate::error::AppError;
+use crate::i18n::{Lang, t};
 use koers_app::dashboards::{Board, WidgetData};
 use koers_core::csv::spreadsheet_cell;
 use koers_core::dashboards::WidgetKind;
@@ -75,7 +76,7 @@ fn fonts() -> Arc<usvg::fontdb::Database> {
 
 /// A widget's drawing as a standalone SVG of [`WIDTH`] wide: its title and the chart, map,
 /// or key figure. `None` for widgets without a picture (tables, text).
-pub fn widget_svg(d: &Drawn) -> Option<(String, f64)> {
+pub fn widget_svg(d: &Drawn, lang: Lang) -> Option<(String, f64)> {
     let title = format!(
         "<text x=\"20\" y=\"30\" font-size=\"18\" font-weight=\"bold\" font-family=\"sans-serif\" fill=\"#1a1a1a\">{}</text>",
         escape(&d.title)
@@ -93,8 +94,12 @@ pub fn widget_svg(d: &Drawn) -> Option<(String, f64)> {
             escape(&line)
         ));
         let status = [
-            k.status.as_deref().map(|s| format!("status {s}")),
-            k.target.as_deref().map(|t| format!("doel {t}")),
+            k.status
+                .as_deref()
+                .map(|s| t(lang, &format!("ip.light.{s}"))),
+            k.target
+                .as_deref()
+                .map(|v| format!("{} {v}", t(lang, "ip.target"))),
         ]
         .into_iter()
         .flatten()
@@ -140,11 +145,11 @@ fn view_box(svg: &str) -> Option<(f64, f64)> {
 }
 
 /// The widgets with a picture stacked into one SVG, with the dashboard's name on top.
-pub fn board_svg(name: &str, drawn: &[Drawn]) -> String {
+pub fn board_svg(name: &str, drawn: &[Drawn], lang: Lang) -> String {
     let mut y = 50.0;
     let mut parts = String::new();
     for d in drawn {
-        if let Some((svg, h)) = widget_svg(d) {
+        if let Some((svg, h)) = widget_svg(d, lang) {
             parts.push_str(&svg.replacen("<svg ", &format!("<svg y=\"{y}\" "), 1));
             y += h;
         }
@@ -218,6 +223,7 @@ pub fn board_pdf(
     board: &Board,
     drawn: &[Drawn],
     footer: &str,
+    lang: Lang,
 ) -> Result<Vec<u8>, AppError> {
     let mut blocks = vec![Block::Title(name.to_string())];
     if !description.is_empty() {
@@ -226,15 +232,22 @@ pub fn board_pdf(
     let chosen: Vec<String> = board
         .filters
         .iter()
-        .map(|(k, v)| format!("{k}: {}", if v.is_empty() { "alle" } else { v }))
+        .map(|(k, v)| {
+            let all = t(lang, "dash.all");
+            format!("{k}: {}", if v.is_empty() { all.as_str() } else { v })
+        })
         .collect();
     if !chosen.is_empty() {
-        blocks.push(Block::Note(format!("Filters — {}", chosen.join(", "))));
+        blocks.push(Block::Note(format!(
+            "{} — {}",
+            t(lang, "dash.filters"),
+            chosen.join(", ")
+        )));
     }
     for d in drawn {
         // A picture carries its own title, so the title never ends a page alone.
         let picture = if d.error.is_none() {
-            widget_svg(d)
+            widget_svg(d, lang)
         } else {
             None
         };
@@ -246,26 +259,39 @@ pub fn board_pdf(
             None => blocks.push(Block::Heading(d.title.clone())),
         }
         if let Some(e) = &d.error {
-            blocks.push(Block::Paragraph(format!("Niet beschikbaar: {e}")));
+            blocks.push(Block::Paragraph(format!(
+                "{}: {e}",
+                t(lang, "dash.widget_error")
+            )));
             continue;
         }
         for p in &d.paragraphs {
             blocks.push(Block::Paragraph(p.join("\n")));
         }
-        if let Some(t) = &d.table {
+        if let Some(table) = &d.table {
             if picture.is_some() {
-                blocks.push(Block::Subheading(format!("Cijfers: {}", d.title)));
+                blocks.push(Block::Subheading(format!(
+                    "{}: {}",
+                    t(lang, "dash.pdf_figures"),
+                    d.title
+                )));
             }
-            blocks.push(Block::Table(pdf_table(t)));
-            if t.rows.len() > 40 || t.more > 0 {
-                blocks.push(Block::Note(
-                    "Eerste 40 rijen; de CSV van dit onderdeel bevat alle.".into(),
-                ));
+            blocks.push(Block::Table(pdf_table(table)));
+            if table.rows.len() > 40 || table.more > 0 {
+                blocks.push(Block::Note(t(lang, "dash.pdf_first_rows")));
             }
         }
         if let Some(at) = &d.computed_at {
-            let stale = if d.stale { " (verouderd)" } else { "" };
-            blocks.push(Block::Note(format!("Berekend {at}{stale}")));
+            let stale = if d.stale {
+                format!(" ({})", t(lang, "dash.stale"))
+            } else {
+                String::new()
+            };
+            blocks.push(Block::Note(format!(
+                "{} {}{stale}",
+                t(lang, "dash.pdf_computed"),
+                crate::templates::long_date(lang, at)
+            )));
         }
     }
     Ok(koers_pdf::render(&Document {
@@ -279,6 +305,7 @@ pub fn board_pdf(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dashboards::render::Kpi;
 
     #[test]
     fn pictures_keep_their_proportions_and_draw() {
@@ -303,12 +330,30 @@ mod tests {
             rotate: 0,
             tilt: 45,
         };
-        let (standalone, h) = widget_svg(&d).unwrap();
+        let (standalone, h) = widget_svg(&d, Lang::Nl).unwrap();
         assert!(standalone.contains("Tonnen &lt;per&gt; week"));
         assert!((h - (44.0 + 320.0 + 16.0)).abs() < 1.0);
         let bytes = png(&standalone).unwrap();
         assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
-        let board = board_svg("Logistiek", &[d.clone(), d]);
+        let board = board_svg("Logistiek", &[d.clone(), d.clone()], Lang::En);
         assert!(png(&board).unwrap().len() > 1000);
+        // A key figure's status and target in the reader's language.
+        let figure = Drawn {
+            kpi: Some(Kpi {
+                name: "Tonnen".into(),
+                unit: "t".into(),
+                value: Some("140".into()),
+                period: None,
+                status: Some("green".into()),
+                trend: None,
+                target: Some("150".into()),
+            }),
+            ..d
+        };
+        let (nl, _) = widget_svg(&figure, Lang::Nl).unwrap();
+        assert!(nl.contains("Groen · Doel 150"), "{nl}");
+        let (en, _) = widget_svg(&figure, Lang::En).unwrap();
+        assert!(en.contains("Green · Target 150"), "{en}");
+        assert!(!en.contains("green") && !nl.contains("status"));
     }
 }

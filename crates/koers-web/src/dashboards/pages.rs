@@ -8,7 +8,7 @@ use super::render::{Drawn, View, draw};
 use crate::auth::Ctx;
 use crate::download::uncached_download;
 use crate::error::{AppError, Reply};
-use crate::i18n::Lang;
+use crate::i18n::{Lang, t};
 use crate::input::FormInput;
 use crate::shell::{Done, after_form, confirmed, form_outcome, page, page_with_status};
 use crate::state::AppState;
@@ -254,6 +254,7 @@ async fn serve_widget_file(
     file: &str,
     q: &BTreeMap<String, String>,
     base: &str,
+    lang: Lang,
 ) -> Reply {
     let (wid, ext) = file.rsplit_once('.').ok_or(AppError::NotFound)?;
     if d.definition.widget(wid).is_none() {
@@ -277,7 +278,7 @@ async fn serve_widget_file(
         "png" => {
             let all = drawn(&board, base, q);
             let one = all.iter().find(|w| w.id == wid).ok_or(AppError::NotFound)?;
-            let (svg, _) = widget_svg(one).ok_or_else(|| {
+            let (svg, _) = widget_svg(one, lang).ok_or_else(|| {
                 AppError::Unprocessable("dit onderdeel heeft geen afbeelding; neem de CSV".into())
             })?;
             Ok(file_response(
@@ -296,12 +297,13 @@ async fn widget_file(
     Query(q): Params,
 ) -> Reply {
     let d = dashboards::visible(ctx.ws(), &ctx.who, &id).await?;
-    serve_widget_file(&ctx.state, &d, &file, &q, &format!("/dashboards/{id}")).await
+    let base = format!("/dashboards/{id}");
+    serve_widget_file(&ctx.state, &d, &file, &q, &base, ctx.lang).await
 }
 
 async fn board_png(ctx: Ctx, Path(id): Path<String>, Query(q): Params) -> Reply {
     let (d, b) = dashboards::data(ctx.ws(), &ctx.who, &id, &chosen_filters(&q)).await?;
-    let svg = board_svg(&d.name, &drawn(&b, "", &q));
+    let svg = board_svg(&d.name, &drawn(&b, "", &q), ctx.lang);
     Ok(file_response(
         "image/png",
         &format!("{}.png", stem(&d.name)),
@@ -311,8 +313,14 @@ async fn board_png(ctx: Ctx, Path(id): Path<String>, Query(q): Params) -> Reply 
 
 async fn board_pdf_file(ctx: Ctx, Path(id): Path<String>, Query(q): Params) -> Reply {
     let (d, b) = dashboards::data(ctx.ws(), &ctx.who, &id, &chosen_filters(&q)).await?;
-    let footer = format!("{} · versie {} · koers", ctx.org.name, d.version);
-    let pdf = board_pdf(&d.name, &d.description, &b, &drawn(&b, "", &q), &footer)?;
+    let footer = format!(
+        "{} · {} {} · koers",
+        ctx.org.name,
+        t(ctx.lang, "dash.version"),
+        d.version
+    );
+    let drawn = drawn(&b, "", &q);
+    let pdf = board_pdf(&d.name, &d.description, &b, &drawn, &footer, ctx.lang)?;
     Ok(file_response(
         "application/pdf",
         &format!("{}.pdf", stem(&d.name)),
@@ -489,9 +497,11 @@ async fn public_widget_file(
     State(state): State<AppState>,
     Path((token, file)): Path<(String, String)>,
     Query(q): Params,
+    headers: HeaderMap,
 ) -> Reply {
     let d = dashboards::public_dashboard(&state.ws, &token).await?;
-    serve_widget_file(&state, &d, &file, &q, &format!("/openbaar/{token}")).await
+    let base = format!("/openbaar/{token}");
+    serve_widget_file(&state, &d, &file, &q, &base, Lang::from_headers(&headers)).await
 }
 
 #[cfg(test)]
