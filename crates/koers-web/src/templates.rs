@@ -23,6 +23,9 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env.add_filter("date", |state: &State, value: &str| -> String {
         long_date(lang_of(state), value)
     });
+    env.add_filter("number", |state: &State, value: f64| -> String {
+        number(lang_of(state), value)
+    });
     env
 });
 
@@ -32,6 +35,33 @@ fn lang_of(state: &State) -> Lang {
         .lookup("lang")
         .and_then(|v| v.as_str().and_then(Lang::parse))
         .unwrap_or_default()
+}
+
+/// A number as people write it in `lang`, grouped by thousands, at most two decimals:
+/// "250.000" and "1.234,5" in Dutch, "250,000" and "1,234.5" in English.
+pub fn number(lang: Lang, value: f64) -> String {
+    let (group, decimal) = match lang {
+        Lang::Nl => ('.', ','),
+        Lang::En => (',', '.'),
+    };
+    let fixed = format!("{:.2}", value.abs());
+    let (whole, fraction) = fixed.split_once('.').unwrap_or((&fixed, ""));
+    let mut out = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i) % 3 == 0 {
+            out.push(group);
+        }
+        out.push(c);
+    }
+    let fraction = fraction.trim_end_matches('0');
+    if !fraction.is_empty() {
+        out.push(decimal);
+        out.push_str(fraction);
+    }
+    if value < 0.0 && out.chars().any(|c| c != '0' && c != group && c != decimal) {
+        out.insert(0, '-');
+    }
+    out
 }
 
 /// A date (`2026-12-10`, or the date of a timestamp) as people write it in `lang`:
@@ -89,6 +119,16 @@ mod tests {
         .unwrap();
         assert!(!html.contains("<script>alert(1)"));
         assert!(html.contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn numbers_are_grouped_as_the_language_writes_them() {
+        assert_eq!(number(Lang::Nl, 250_000.0), "250.000");
+        assert_eq!(number(Lang::En, 250_000.0), "250,000");
+        assert_eq!(number(Lang::Nl, 1234.5), "1.234,5");
+        assert_eq!(number(Lang::En, -1234.567), "-1,234.57");
+        assert_eq!(number(Lang::Nl, 999.0), "999");
+        assert_eq!(number(Lang::Nl, 0.0), "0");
     }
 
     #[test]

@@ -276,6 +276,8 @@ async fn export_validates_against_the_publication_standard() {
     let html = p.page(&format!("/toepassingen/{id}")).await;
     assert!(html.contains("algoritmeregister.json"));
     assert!(html.contains("voldoet aan publicatiestandaard"));
+    // Amounts as people write them.
+    assert!(html.contains("€&nbsp;300.000"), "{html}");
     let v = p
         .get(&format!("/toepassingen/{id}/algoritmeregister.json"))
         .await
