@@ -298,6 +298,9 @@ pub struct ChoiceBody {
     pub consequences: Vec<ConsequenceInput>,
     /// Type problems in the nested lists.
     pub errors: Vec<FieldError>,
+    /// The chosen option's title when the form chose it among the options (`chosenIndex`,
+    /// the option's row), rather than typing it as `chosenOption`.
+    pub chosen: Option<String>,
 }
 
 impl ChoiceBody {
@@ -318,6 +321,11 @@ impl ChoiceBody {
             })
             .unwrap_or_default()
         };
+        let chosen_row: Option<usize> = input.text("chosenIndex").trim().parse().ok();
+        let chosen = chosen_row
+            .and_then(|i| titles.get(i))
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty());
         let mut options = Vec::new();
         for (i, t) in titles.iter().enumerate() {
             let o = OptionInput {
@@ -351,6 +359,7 @@ impl ChoiceBody {
             options,
             consequences,
             errors: Vec::new(),
+            chosen,
         }
     }
 
@@ -425,6 +434,7 @@ impl ChoiceBody {
             options,
             consequences,
             errors,
+            chosen: None,
         }
     }
 
@@ -435,7 +445,10 @@ impl ChoiceBody {
             context: self.input.text("context"),
             drivers: lines(&mut self.input, "drivers"),
             options: self.options,
-            chosen_option: self.input.text("chosenOption"),
+            chosen_option: match self.chosen.take() {
+                Some(title) => title,
+                None => self.input.text("chosenOption"),
+            },
             rationale: self.input.text("rationale"),
             consequences: self.consequences,
             decision_makers: lines(&mut self.input, "decisionMakers"),

@@ -448,13 +448,21 @@ async fn the_pages_register_applications_and_choices() {
                 ("optionDescription", ""),
                 ("optionPros", ""),
                 ("optionCons", ""),
-                ("chosenOption", "Kopen"),
+                // The chosen option is marked among the options (the second), not typed.
+                ("chosenIndex", "1"),
                 ("rationale", "het snel beschikbaar is."),
             ],
         )
         .await;
     assert_eq!(r.status(), 303, "{}", r.text());
     let loc = r.header("location").to_string();
+    let cid = loc.rsplit('/').next().unwrap();
+    let chosen = app
+        .as_admin()
+        .await
+        .get_json(&format!("/api/v1/applications/{id}/choices/{cid}"))
+        .await;
+    assert_eq!(chosen["record"]["chosen_option"], "Kopen", "{chosen}");
     let html = p.page(&loc).await;
     assert!(html.contains("Standaardpakket"));
     assert!(html.contains("Geen regel van het keuzekader"));
