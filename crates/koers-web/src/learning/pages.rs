@@ -315,13 +315,21 @@ async fn group(ctx: Ctx, Path(id): Path<String>) -> Reply {
 async fn save_register(ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Reply {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
         .map_err(|e| AppError::BadRequest(format!("Ongeldig formulier: {e}")))?;
+    // "Iedereen aanwezig" under a session's heading marks the whole group present there.
+    let all_present = pairs
+        .iter()
+        .find(|(k, _)| k == "allPresent")
+        .map(|(_, v)| v.clone());
     let (mut attendance, mut progress) = (Vec::new(), Vec::new());
-    for (k, v) in pairs {
+    for (k, mut v) in pairs {
         let mut parts = k.splitn(3, '.');
         let (Some(kind), Some(pid), Some(target)) = (parts.next(), parts.next(), parts.next())
         else {
             continue;
         };
+        if kind == "a" && all_present.as_deref() == Some(target) {
+            v = Attendance::Present.as_str().to_string();
+        }
         if v.is_empty() {
             continue;
         }

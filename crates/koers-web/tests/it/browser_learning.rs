@@ -84,6 +84,27 @@ async fn coordinator_runs_a_cohort_to_a_certificate() {
         .await
         .unwrap();
     check_axe(&c, "group register").await;
+    // Everyone present at the first session, in one step.
+    let all = c
+        .find(Locator::Css("button[name=allPresent]"))
+        .await
+        .unwrap();
+    let session = all.attr("value").await.unwrap().unwrap();
+    all.click().await.unwrap();
+    wait_for(&c, Locator::Css(".utrecht-alert--ok")).await;
+    let marked = c
+        .execute(
+            "return [...document.querySelectorAll('select[name^=\"a.\"]')]
+                 .filter(s => s.name.endsWith('.' + arguments[0])).map(s => s.value);",
+            vec![serde_json::json!(session)],
+        )
+        .await
+        .unwrap();
+    let marked = marked.as_array().unwrap();
+    assert!(
+        marked.len() > 1 && marked.iter().all(|v| v == "present"),
+        "{marked:?}"
+    );
     for sel in c
         .find_all(Locator::Css(&format!("select[name^='a.{}.']", bea.id)))
         .await
@@ -98,7 +119,26 @@ async fn coordinator_runs_a_cohort_to_a_certificate() {
     {
         sel.select_by_value("done").await.unwrap();
     }
-    submit(&c, "form[action^='/leertrajecten/groepen/']").await;
+    // Saved: the page the answer brings (not the one before it) says so.
+    c.execute("window.koersMark = 1;", vec![]).await.unwrap();
+    click(
+        &c,
+        Locator::Css("form[action^='/leertrajecten/groepen/'] .utrecht-button--primary-action"),
+    )
+    .await;
+    let mut reloaded = false;
+    for _ in 0..50 {
+        let gone = c
+            .execute("return window.koersMark === undefined;", vec![])
+            .await
+            .unwrap();
+        if gone == serde_json::json!(true) {
+            reloaded = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(reloaded, "the register was not saved");
     wait_for(&c, Locator::Css(".utrecht-alert--ok")).await;
 
     // The participant's page offers the certificate, and it is a PDF.
