@@ -23,6 +23,9 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env.add_filter("date", |state: &State, value: &str| -> String {
         long_date(lang_of(state), value)
     });
+    env.add_filter("datetime", |state: &State, value: &str| -> String {
+        long_datetime(lang_of(state), value)
+    });
     env.add_filter("number", |state: &State, value: f64| -> String {
         number(lang_of(state), value)
     });
@@ -64,19 +67,38 @@ pub fn number(lang: Lang, value: f64) -> String {
     out
 }
 
-/// A date (`2026-12-10`, or the date of a timestamp) as people write it in `lang`:
+/// A timestamp (RFC 3339, as koers stores them in UTC) as the local time in the
+/// Netherlands.
+fn local(value: &str) -> Option<chrono::NaiveDateTime> {
+    chrono::DateTime::parse_from_rfc3339(value)
+        .ok()
+        .map(|t| t.with_timezone(&chrono_tz::Europe::Amsterdam).naive_local())
+}
+
+/// A date (`2026-12-10`, or the local date of a timestamp) as people write it in `lang`:
 /// "10 december 2026", "10 December 2026". Anything else is shown as it is.
 pub fn long_date(lang: Lang, value: &str) -> String {
-    match value
-        .get(..10)
-        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-    {
+    let date = local(value).map(|t| t.date()).or_else(|| {
+        value
+            .get(..10)
+            .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+    });
+    match date {
         Some(d) => {
             use chrono::Datelike;
             let month = t(lang, &format!("month.{}", d.month()));
             format!("{} {month} {}", d.day(), d.year())
         }
         None => value.to_string(),
+    }
+}
+
+/// A timestamp as the local date and time in the Netherlands, written as `lang` writes it:
+/// "5 december 2026, 04:01". A date alone, or anything else, as [`long_date`] shows it.
+pub fn long_datetime(lang: Lang, value: &str) -> String {
+    match local(value) {
+        Some(t) => format!("{}, {}", long_date(lang, value), t.format("%H:%M")),
+        None => long_date(lang, value),
     }
 }
 
@@ -135,6 +157,16 @@ mod tests {
     fn dates_are_written_out_in_the_language() {
         assert_eq!(long_date(Lang::Nl, "2026-12-10"), "10 december 2026");
         assert_eq!(long_date(Lang::En, "2026-03-01T09:30:00Z"), "1 March 2026");
+        // Local time in the Netherlands: CET in winter, CEST in summer.
+        assert_eq!(
+            long_datetime(Lang::Nl, "2026-12-05T03:01:11.828250Z"),
+            "5 december 2026, 04:01"
+        );
+        assert_eq!(
+            long_datetime(Lang::En, "2026-06-30T22:30:00Z"),
+            "1 July 2026, 00:30"
+        );
+        assert_eq!(long_datetime(Lang::Nl, "2026-12-10"), "10 december 2026");
         assert_eq!(long_date(Lang::Nl, "onbekend"), "onbekend");
     }
 
