@@ -32,6 +32,24 @@ pub async fn notifications(
     if unread_only {
         all.retain(|n| n.read_at.is_none());
     }
+    // Members know each other by name: who did it (`by`, stored as the audit label, an
+    // e-mail address) is shown by their display name when they are a member.
+    let members = ws.store.users().members(&who.org.id).await?;
+    for n in &mut all {
+        let name = n
+            .params
+            .get("by")
+            .and_then(|by| by.as_str())
+            .and_then(|by| {
+                members
+                    .iter()
+                    .find(|m| m.user.email == by)
+                    .map(|m| m.user.display_name.clone())
+            });
+        if let Some(name) = name {
+            n.params["by"] = name.into();
+        }
+    }
     Ok(all)
 }
 

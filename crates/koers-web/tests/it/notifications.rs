@@ -49,6 +49,11 @@ pub(crate) async fn assignments_steps_and_comments_notify_the_people_on_a_questi
         text.contains("Analist") && text.contains("zwemwaterlocaties"),
         "{text}"
     );
+    // Who did it, by their name as a member, not their e-mail address.
+    assert!(
+        text.contains("door admin)") && !text.contains('@'),
+        "{text}"
+    );
     assert_eq!(mine[0]["link"], format!("/datavragen/{qid}"));
     assert!(notifications(&c).await.is_empty());
 
