@@ -73,28 +73,51 @@ async fn import(ctx: Ctx, mp: Multipart) -> Reply {
     .await
 }
 
-/// The job's state for the templates.
-fn job_context(job: &koers_app::Job) -> Value {
-    Value::from_serialize(job.view())
+/// The job's state for the templates and, once an import is done, its summary: what the
+/// new version holds (rows, columns and their types, empty values, geometry) and what to
+/// do next.
+async fn job_context(ctx: &Ctx, job: &koers_app::Job) -> Result<Value, AppError> {
+    let view = job.view();
+    let summary = match &view.result {
+        Some(id) => {
+            let ds = catalog::dataset(ctx.ws(), &ctx.who, id).await?;
+            let versions = catalog::versions(ctx.ws(), &ctx.who, id).await?;
+            versions.first().map(|v| {
+                let columns = v.columns.as_array().cloned().unwrap_or_default();
+                let with_empty = v
+                    .quality
+                    .as_array()
+                    .map(|q| {
+                        q.iter()
+                            .filter(|c| c["null_count"].as_i64().unwrap_or(0) > 0)
+                            .count()
+                    })
+                    .unwrap_or(0);
+                context! {
+                    id => ds.id, name => ds.name, title => ds.meta.title, version => v.version,
+                    rows => v.row_count, columns => columns, with_empty => with_empty,
+                    geometry => v.geometry.is_some(),
+                }
+            })
+        }
+        None => None,
+    };
+    Ok(context! { job => Value::from_serialize(view), summary => summary })
 }
 
 async fn job_page(ctx: Ctx, Path(job_id): Path<String>) -> Result<Html<String>, AppError> {
     let job = catalog::job(ctx.ws(), &ctx.who, &job_id)?;
-    page(
-        &ctx,
-        "job.html",
-        "/bronnen",
-        context! { job => job_context(&job) },
-    )
-    .await
+    let extra = job_context(&ctx, &job).await?;
+    page(&ctx, "job.html", "/bronnen", extra).await
 }
 
 /// The progress part of the job page, polled by the page every second.
 async fn job_fragment(ctx: Ctx, Path(job_id): Path<String>) -> Reply {
     let job = catalog::job(ctx.ws(), &ctx.who, &job_id)?;
+    let extra = job_context(&ctx, &job).await?;
     let html = crate::templates::Templates::render(
         "job_progress.html",
-        context! { lang => ctx.lang.code(), job => job_context(&job) },
+        context! { lang => ctx.lang.code(), ..extra },
     )?;
     Ok(Html(html).into_response())
 }

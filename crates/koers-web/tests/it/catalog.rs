@@ -74,6 +74,16 @@ pub(crate) async fn import_a_geojson_and_see_its_page() {
     let ds = app.datasets_of(&app.org_a.id).await;
     assert_eq!(ds.len(), 1);
     assert_eq!(ds[0].name, "gemeenten_2025");
+    // The import ends on a summary: rows, columns with their types, quality, what next.
+    for shown in [
+        "<dt>Rijen</dt>",
+        "<code>statcode</code>",
+        "met geometrie (kaart)",
+        "Wat nu?",
+        "<code>gemeenten_2025</code>",
+    ] {
+        assert!(done.contains(shown), "{shown} missing: {done}");
+    }
     let html = c.page(&format!("/bronnen/{}", ds[0].id)).await;
     assert!(
         html.contains("<svg class=\"koers-map\""),
