@@ -114,3 +114,68 @@ async fn wide_tables_scroll_in_their_own_box_on_a_phone() {
     screenshot(&c, "register-list-390.png").await;
     c.close().await.unwrap();
 }
+
+/// The page's width against the window's: what sticks out when it is wider.
+async fn page_fits(c: &Client, what: &str) {
+    let widths = c
+        .execute(
+            "const d = document.documentElement;
+             const wide = [...document.querySelectorAll('main *')]
+                 .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1
+                     && !e.closest('.koers-table-scroll, .koers-board'))
+                 .slice(0, 5).map(e => e.tagName + '.' + e.className);
+             return [d.scrollWidth, window.innerWidth, wide];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let (page, window) = (widths[0].as_i64().unwrap(), widths[1].as_i64().unwrap());
+    assert!(
+        page <= window,
+        "{what}: the page is {page} px wide in a {window} px window; sticking out: {}",
+        widths[2]
+    );
+}
+
+#[tokio::test]
+async fn no_main_page_is_wider_than_a_phone() {
+    let app = TestApp::spawn().await;
+    let admin = app.as_admin().await;
+    admin
+        .post_json("/api/v1/applications", &crate::register::application())
+        .await
+        .expect(201);
+    crate::overview::ask(
+        &admin,
+        json!({"question": "Welke provinciale wegen moeten als eerste worden vervangen?"}),
+    )
+    .await;
+    let (_driver, c, _profile) = start_browser().await;
+    c.set_window_size(390, 844).await.unwrap();
+    sign_in(&c, &app, "admin@pv26.example").await;
+    for path in [
+        "/",
+        "/bronnen",
+        "/analyses",
+        "/informatieproducten",
+        "/dashboards",
+        "/datavragen",
+        "/datavragen?weergave=lijst",
+        "/datavragen/opgaven",
+        "/datavragen/rollen",
+        "/toepassingen",
+        "/toepassingen/bestuursagenda",
+        "/toepassingen/keuzekader",
+        "/volwassenheid",
+        "/leertrajecten",
+        "/organisatie",
+        "/organisatie/logboek",
+        "/meldingen",
+        "/account",
+    ] {
+        c.goto(&app.url(path)).await.unwrap();
+        wait_for(&c, Locator::Css("main h1")).await;
+        page_fits(&c, path).await;
+    }
+    c.close().await.unwrap();
+}
