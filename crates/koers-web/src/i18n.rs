@@ -106,6 +106,39 @@ mod tests {
                 .map(|l| format!("level.{}", l.as_str())),
         );
         keys.extend((1..=12).map(|m| format!("month.{m}")));
+        {
+            use koers_core::register::application::{
+                AiActRiskGroup, AppKind, AppStatus, Hosting, ImpactLevel,
+            };
+            use koers_core::register::choice::{ChoiceStatus, ChoiceType};
+            let groups: [(&str, Vec<&str>); 7] = [
+                ("kind", AppKind::ALL.iter().map(|k| k.as_str()).collect()),
+                ("hosting", Hosting::ALL.iter().map(|k| k.as_str()).collect()),
+                (
+                    "status",
+                    AppStatus::ALL.iter().map(|k| k.as_str()).collect(),
+                ),
+                (
+                    "risk",
+                    AiActRiskGroup::ALL.iter().map(|k| k.as_str()).collect(),
+                ),
+                (
+                    "impact",
+                    ImpactLevel::ALL.iter().map(|k| k.as_str()).collect(),
+                ),
+                (
+                    "ctype",
+                    ChoiceType::ALL.iter().map(|k| k.as_str()).collect(),
+                ),
+                (
+                    "cstatus",
+                    ChoiceStatus::ALL.iter().map(|k| k.as_str()).collect(),
+                ),
+            ];
+            for (group, codes) in groups {
+                keys.extend(codes.into_iter().map(|c| format!("reg.{group}.{c}")));
+            }
+        }
         keys.extend(
             koers_core::catalog::THEMES
                 .iter()

@@ -5,6 +5,7 @@
 use crate::auth::Ctx;
 use crate::download::{CSV, download};
 use crate::error::{AppError, Reply};
+use crate::i18n::{Lang, t};
 use crate::input::FormInput;
 use crate::shell::{Done, after_form, form_outcome, form_problem, page_with_status};
 use crate::state::AppState;
@@ -47,19 +48,25 @@ pub fn router() -> Router<AppState> {
     }
 }
 
-fn options() -> Value {
-    let pairs = |v: Vec<(&'static str, &'static str)>| -> Vec<Value> {
-        v.into_iter()
-            .map(|(value, label)| context! { value => value, label => label })
+/// The label of a register value's `code` in its `group` (`kind`, `hosting`, …) in `lang`.
+fn label(lang: Lang, group: &str, code: &str) -> String {
+    t(lang, &format!("reg.{group}.{code}"))
+}
+
+fn options(lang: Lang) -> Value {
+    let pairs = |group: &str, codes: Vec<&'static str>| -> Vec<Value> {
+        codes
+            .into_iter()
+            .map(|value| context! { value => value, label => label(lang, group, value) })
             .collect()
     };
     context! {
-        kinds => pairs(AppKind::ALL.iter().map(|k| (k.as_str(), k.label_nl())).collect()),
-        hostings => pairs(Hosting::ALL.iter().map(|k| (k.as_str(), k.label_nl())).collect()),
-        statuses => pairs(AppStatus::ALL.iter().map(|k| (k.as_str(), k.label_nl())).collect()),
-        risks => pairs(AiActRiskGroup::ALL.iter().map(|k| (k.as_str(), k.label_nl())).collect()),
-        impacts => pairs(ImpactLevel::ALL.iter().map(|k| (k.as_str(), k.label_nl())).collect()),
-        choice_types => pairs(ChoiceType::ALL.iter().map(|k| (k.as_str(), k.label_nl())).collect()),
+        kinds => pairs("kind", AppKind::ALL.iter().map(|k| k.as_str()).collect()),
+        hostings => pairs("hosting", Hosting::ALL.iter().map(|k| k.as_str()).collect()),
+        statuses => pairs("status", AppStatus::ALL.iter().map(|k| k.as_str()).collect()),
+        risks => pairs("risk", AiActRiskGroup::ALL.iter().map(|k| k.as_str()).collect()),
+        impacts => pairs("impact", ImpactLevel::ALL.iter().map(|k| k.as_str()).collect()),
+        choice_types => pairs("ctype", ChoiceType::ALL.iter().map(|k| k.as_str()).collect()),
         phases => lifecycle_phases().iter().map(|p| context! { value => p.id, label => p.name }).collect::<Vec<_>>(),
     }
 }
@@ -82,7 +89,7 @@ fn app_form(a: &Application) -> serde_json::Value {
 }
 
 /// Labels of an application for display.
-fn app_view(a: &Application) -> Value {
+fn app_view(a: &Application, lang: Lang) -> Value {
     let d = &a.draft;
     let phase = lifecycle_phases()
         .iter()
@@ -92,16 +99,16 @@ fn app_view(a: &Application) -> Value {
     context! {
         id => a.id,
         name => d.name,
-        kind => d.kind.label_nl(),
+        kind => label(lang, "kind", d.kind.as_str()),
         purpose => d.purpose,
         department => d.department,
         phase => phase,
         suppliers => d.suppliers,
-        hosting => d.hosting.label_nl(),
-        status => d.status.label_nl(),
-        risk => d.ai_act_risk.map(|r| r.group.label_nl()),
+        hosting => label(lang, "hosting", d.hosting.as_str()),
+        status => label(lang, "status", d.status.as_str()),
+        risk => d.ai_act_risk.map(|r| label(lang, "risk", r.group.as_str())),
         risk_from_aid => d.ai_act_risk.is_some_and(|r| r.source == koers_core::register::application::RiskSource::DecisionAid),
-        impact => d.citizen_impact.label_nl(),
+        impact => label(lang, "impact", d.citizen_impact.as_str()),
         personal_data => d.personal_data,
         core_data_outsourced => d.core_data_outsourced,
         cost => d.yearly_cost_eur,
@@ -110,15 +117,15 @@ fn app_view(a: &Application) -> Value {
     }
 }
 
-fn choice_view(c: &ChoiceRecord) -> Value {
+fn choice_view(c: &ChoiceRecord, lang: Lang) -> Value {
     context! {
         id => c.id,
         application_id => c.application_id,
         title => c.choice.title,
-        choice_type => c.choice.choice_type.label_nl(),
+        choice_type => label(lang, "ctype", c.choice.choice_type.as_str()),
         status => c.choice.status.as_str(),
-        status_label => c.choice.status.label_nl(),
-        level => c.level.label_nl(),
+        status_label => label(lang, "cstatus", c.choice.status.as_str()),
+        level => t(lang, &format!("level.{}", c.level.as_str())),
         chosen_option => c.choice.chosen_option,
         decided_on => c.choice.decided_on.map(|d| d.to_string()),
         decided_by => c.choice.decided_by,
@@ -137,10 +144,10 @@ async fn render_list(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
         "register_list.html",
         "/toepassingen",
         context! {
-            apps => apps.iter().map(app_view).collect::<Vec<_>>(),
+            apps => apps.iter().map(|a| app_view(a, ctx.lang)).collect::<Vec<_>>(),
             datasets => datasets,
             can_register => may_register(ctx),
-            opts => options(),
+            opts => options(ctx.lang),
             ..extra
         },
     )
@@ -177,10 +184,10 @@ async fn render_app(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Re
         .map(|c| {
             let r = &c.routing;
             context! {
-                c => choice_view(&c.record),
-                routing_level => r.level.label_nl(),
+                c => choice_view(&c.record, ctx.lang),
+                routing_level => t(ctx.lang, &format!("level.{}", r.level.as_str())),
                 instruments => r.instruments.iter().map(|i| i.label_nl()).collect::<Vec<_>>(),
-                rules => r.matched_rules.iter().map(|m| context! { rule => m.rule, why => m.why, level => m.level.label_nl() }).collect::<Vec<_>>(),
+                rules => r.matched_rules.iter().map(|m| context! { rule => m.rule, why => m.why, level => t(ctx.lang, &format!("level.{}", m.level.as_str())) }).collect::<Vec<_>>(),
                 explanation => r.explanation(),
             }
         })
@@ -188,7 +195,7 @@ async fn render_app(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Re
     let aid = ai_act_outcome(app).map(|o| {
         context! {
             text => o.conclusion.text,
-            risk => o.conclusion.register_risk_group().label_nl(),
+            risk => label(ctx.lang, "risk", o.conclusion.register_risk_group().as_str()),
             labels => o.conclusion.labels,
             concluded_at => app.ai_act.as_ref().map(|a| a.concluded_at.clone()),
         }
@@ -239,7 +246,7 @@ async fn render_app(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Re
         "register_app.html",
         "/toepassingen",
         context! {
-            app => app_view(app),
+            app => app_view(app, ctx.lang),
             form => app_form(app),
             used_datasets => used,
             datasets => datasets,
@@ -253,7 +260,7 @@ async fn render_app(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Re
             publication => publication,
             publication_fields => publication_titles(),
             can_register => may_register(ctx),
-            opts => options(),
+            opts => options(ctx.lang),
             ..extra
         },
     )
@@ -328,7 +335,7 @@ async fn render_aid(ctx: &Ctx, walk: AiActWalk, status: StatusCode, extra: Value
             Some(context! {
                 text => o.conclusion.text,
                 comment => o.conclusion.comment,
-                risk => o.conclusion.register_risk_group().label_nl(),
+                risk => label(ctx.lang, "risk", o.conclusion.register_risk_group().as_str()),
                 labels => o.conclusion.labels,
                 subresults => o.subresults,
             }),
@@ -340,7 +347,7 @@ async fn render_aid(ctx: &Ctx, walk: AiActWalk, status: StatusCode, extra: Value
         "register_ai_act.html",
         "/toepassingen",
         context! {
-            app => app_view(&app),
+            app => app_view(&app, ctx.lang),
             question => question,
             conclusion => conclusion,
             answers => answers_s,
@@ -426,7 +433,7 @@ async fn render_prescan(ctx: &Ctx, app: &Application, status: StatusCode, extra:
         "register_prescan.html",
         "/toepassingen",
         context! {
-            app => app_view(app),
+            app => app_view(app, ctx.lang),
             questions => questions,
             result => result,
             name => p.name,
@@ -458,7 +465,7 @@ async fn render_choice_new(
         status,
         "register_choice_new.html",
         "/toepassingen",
-        context! { app => app_view(app), opts => options(), slots => [0, 1, 2], ..extra },
+        context! { app => app_view(app, ctx.lang), opts => options(ctx.lang), slots => [0, 1, 2], ..extra },
     )
     .await
 }
@@ -500,13 +507,13 @@ async fn render_choice(
         "register_choice.html",
         "/toepassingen",
         context! {
-            app => app_view(&app),
-            c => choice_view(c),
+            app => app_view(&app, ctx.lang),
+            c => choice_view(c, ctx.lang),
             choice => c.choice,
             madr => koers_core::register::choice::render_madr(&c.choice),
-            routing_level => r.level.label_nl(),
+            routing_level => t(ctx.lang, &format!("level.{}", r.level.as_str())),
             instruments => r.instruments.iter().map(|i| i.label_nl()).collect::<Vec<_>>(),
-            rules => r.matched_rules.iter().map(|m| context! { rule => m.rule, why => m.why, level => m.level.label_nl() }).collect::<Vec<_>>(),
+            rules => r.matched_rules.iter().map(|m| context! { rule => m.rule, why => m.why, level => t(ctx.lang, &format!("level.{}", m.level.as_str())) }).collect::<Vec<_>>(),
             explanation => r.explanation(),
             next => next,
             board => board,
@@ -546,7 +553,7 @@ async fn render_framework(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply 
             context! {
                 name => r.name,
                 description => r.description,
-                level => r.level.label_nl(),
+                level => t(ctx.lang, &format!("level.{}", r.level.as_str())),
                 instruments => r.instruments.iter().map(|i| i.label_nl()).collect::<Vec<_>>(),
                 condition => serde_json::to_string(&r.condition).unwrap_or_default(),
             }
@@ -595,7 +602,7 @@ async fn render_agenda(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
         .map(|item| {
             let c = &item.choice.record;
             context! {
-                c => choice_view(c),
+                c => choice_view(c, ctx.lang),
                 app_name => item.application.draft.name,
                 advised => c.choice.status == ChoiceStatus::Advised,
             }

@@ -278,6 +278,13 @@ async fn export_validates_against_the_publication_standard() {
     assert!(html.contains("voldoet aan publicatiestandaard"));
     // Amounts as people write them.
     assert!(html.contains("€&nbsp;300.000"), "{html}");
+    // In English the register's values are English too.
+    p.get("/lang/en?next=/").await;
+    let html = p.page(&format!("/toepassingen/{id}")).await;
+    assert!(html.contains("<dd>high-risk AI</dd>"), "{html}");
+    assert!(html.contains(">AI Act does not apply</option>"), "{html}");
+    assert!(html.contains("€&nbsp;300,000"), "{html}");
+    p.get("/lang/nl?next=/").await;
     let v = p
         .get(&format!("/toepassingen/{id}/algoritmeregister.json"))
         .await
