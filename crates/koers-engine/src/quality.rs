@@ -1,7 +1,8 @@
-//! Quality statistics gathered while a version is written: nulls, (approximate) distinct
-//! values, ranges, and for geometry the invalid count, types and the WGS84 bounding box.
+//! Quality statistics gathered while a version is written: nulls, distinct values (exact up
+//! to [`EXACT_DISTINCT`], estimated beyond), ranges, and for geometry the invalid count,
+//! types and the WGS84 bounding box.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
@@ -23,8 +24,13 @@ pub struct ColumnQuality {
     pub name: String,
     /// Rows where the value is NULL.
     pub null_count: u64,
-    /// Distinct non-null values (HyperLogLog estimate, exact for small counts).
+    /// Distinct non-null values: counted exactly up to [`EXACT_DISTINCT`], beyond that a
+    /// HyperLogLog estimate (never more than the non-null rows).
     pub distinct_count: u64,
+    /// Whether `distinct_count` is exact (false: an estimate; also for figures stored before
+    /// koers said so).
+    #[serde(default)]
+    pub distinct_exact: bool,
     /// Smallest value, for numbers, dates and times.
     pub min: Option<String>,
     /// Largest value, for numbers, dates and times.
@@ -34,6 +40,10 @@ pub struct ColumnQuality {
     /// For geometry columns: [min lon, min lat, max lon, max lat] in WGS84.
     pub bbox_wgs84: Option<[f64; 4]>,
 }
+
+/// Up to this many distinct values per column are counted exactly (by their 64-bit hashes);
+/// beyond it the count is a HyperLogLog estimate.
+pub const EXACT_DISTINCT: usize = 50_000;
 
 /// A HyperLogLog sketch with 2^12 registers (about 1.6 % standard error).
 struct Hll {
@@ -79,7 +89,10 @@ impl Hll {
 struct ColumnState {
     name: String,
     nulls: u64,
+    values: u64,
     hll: Hll,
+    /// The hashes seen, until there are more than [`EXACT_DISTINCT`] (then `None`).
+    exact: Option<HashSet<u64>>,
     converter: Option<RowConverter>,
     min: Option<MinAccumulator>,
     max: Option<MaxAccumulator>,
@@ -113,7 +126,9 @@ impl QualityCollector {
             columns.push(ColumnState {
                 name: f.name().clone(),
                 nulls: 0,
+                values: 0,
                 hll: Hll::new(),
+                exact: Some(HashSet::new()),
                 converter: RowConverter::new(vec![SortField::new(t.clone())]).ok(),
                 min: if ranged(t) {
                     Some(MinAccumulator::try_new(t)?)
@@ -144,7 +159,15 @@ impl QualityCollector {
                     if a.is_valid(i) {
                         let mut h = DefaultHasher::new();
                         rows.row(i).as_ref().hash(&mut h);
-                        c.hll.add(h.finish());
+                        let h = h.finish();
+                        c.hll.add(h);
+                        c.values += 1;
+                        if let Some(set) = &mut c.exact {
+                            set.insert(h);
+                            if set.len() > EXACT_DISTINCT {
+                                c.exact = None;
+                            }
+                        }
                     }
                 }
             }
@@ -186,10 +209,15 @@ impl QualityCollector {
                 }
                 None => (None, None),
             };
+            let (distinct_count, distinct_exact) = match (&c.exact, &c.converter) {
+                (Some(set), Some(_)) => (set.len() as u64, true),
+                _ => (c.hll.estimate().min(c.values), false),
+            };
             out.push(ColumnQuality {
                 name: c.name,
                 null_count: c.nulls,
-                distinct_count: c.hll.estimate(),
+                distinct_count,
+                distinct_exact,
                 min,
                 max,
                 invalid_geometries: invalid,
@@ -254,6 +282,37 @@ fn update_geometry(g: &mut GeomState, a: &ArrayRef) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn distinct_values_are_exact_up_to_the_limit_then_estimated() {
+        use datafusion::arrow::array::Int64Array;
+        use datafusion::arrow::datatypes::{Field, Schema};
+        use std::sync::Arc;
+        let schema = Arc::new(Schema::new(vec![Field::new("id", DataType::Int64, true)]));
+        let count = |n: i64| {
+            let mut q = QualityCollector::new(&schema, None).unwrap();
+            let values: Vec<Option<i64>> = (0..n).map(Some).chain([None, Some(0)]).collect();
+            let batch =
+                RecordBatch::try_new(schema.clone(), vec![Arc::new(Int64Array::from(values))])
+                    .unwrap();
+            q.update(&batch).unwrap();
+            let (cols, _) = q.finish().unwrap();
+            (
+                cols[0].distinct_count,
+                cols[0].distinct_exact,
+                cols[0].null_count,
+            )
+        };
+        // 342 municipalities: exactly 342, not an estimate near it.
+        assert_eq!(count(342), (342, true, 1));
+        let (many, exact, _) = count(EXACT_DISTINCT as i64 + 10_000);
+        assert!(!exact);
+        assert!(many <= EXACT_DISTINCT as u64 + 10_001);
+        assert!(
+            many as f64 > (EXACT_DISTINCT as f64 + 10_000.0) * 0.95,
+            "{many}"
+        );
+    }
 
     #[test]
     fn hll_is_close() {

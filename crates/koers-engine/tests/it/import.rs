@@ -229,7 +229,9 @@ fn real_boundaries_import() {
         .iter()
         .find(|q| q.name == "statcode")
         .expect("statcode");
-    assert!((330..=355).contains(&statcode.distinct_count));
+    // Exactly one code per municipality, and said to be exact.
+    assert_eq!(statcode.distinct_count, 342);
+    assert!(statcode.distinct_exact);
     let bbox = m.quality.last().and_then(|q| q.bbox_wgs84).expect("bbox");
     assert!(
         bbox[0] > 3.0 && bbox[2] < 7.3 && bbox[1] > 50.7 && bbox[3] < 53.6,
