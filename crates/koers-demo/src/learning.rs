@@ -133,29 +133,30 @@ pub async fn seed(ws: &Workspace, org: &Organisation, coordinator: &User) -> Res
         input(json!({"name": "Cohort 2026", "startDate": "2026-02-03", "capacity": "20"})),
     )
     .await?;
-    let mut people: Vec<ParticipantDraft> = (0..139)
+    let people: Vec<ParticipantDraft> = (0..139)
         .map(|i| {
             let first = FIRST[i % FIRST.len()];
             let last = LAST[(i * 7 + i / FIRST.len()) % LAST.len()];
             ParticipantDraft {
-                name: format!("{first} {last} (gegenereerd)"),
+                name: format!("{first} {last}"),
                 email: format!("deelnemer{:03}@deelnemers.example", i + 1),
                 department: DEPARTMENTS[(i * 3 + i / 11) % DEPARTMENTS.len()].into(),
                 role: ROLES[(i * 5 + i / 7) % ROLES.len()].into(),
             }
         })
         .collect();
-    people.push(ParticipantDraft {
-        name: coordinator.display_name.clone(),
-        email: coordinator.email.clone(),
-        department: "Informatievoorziening".into(),
-        role: "programmamanager".into(),
-    });
-    // Store call: the roster import use case cannot mark participants as generated.
+    // Store call: the roster import use case cannot mark participants as generated. The
+    // generated people are marked so (the pages say it); the coordinator, a real account,
+    // joins through the cohort file as anyone would.
     ws.store
         .learning()
         .import_participants(&cohort, &people, true, &who.actor())
         .await?;
+    let roster = format!(
+        "naam,e-mail,afdeling,rol\n{},{},Informatievoorziening,programmamanager\n",
+        coordinator.display_name, coordinator.email
+    );
+    learning::import_roster(ws, &who, &cohort.id, roster.as_bytes()).await?;
     let groups = learning::split(ws, &who, &cohort.id).await?;
     let detail = learning::cohort_detail(ws, &who, &cohort.id).await?;
     let participants = detail.participants;
