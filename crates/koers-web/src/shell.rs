@@ -50,10 +50,17 @@ pub const MODULES: [Module; 7] = [
     },
 ];
 
-/// The context that shows a form's own problem on its page: the message, and every invalid
-/// field for the field-level messages.
+/// The context that shows a form's own problem on its page. Invalid input: every problem in
+/// the error summary at the top of the page (`problems`, the frame draws it) and beside its
+/// field (`field_errors`); anything else: the message (`error`).
 pub fn form_problem(e: &AppError) -> Value {
-    context! { error => e.detail(), field_errors => e.field_errors() }
+    match e {
+        AppError::Invalid(i) => context! {
+            problems => i.0.iter().map(|f| f.reason.clone()).collect::<Vec<_>>(),
+            field_errors => e.field_errors(),
+        },
+        _ => context! { error => e.detail(), field_errors => e.field_errors() },
+    }
 }
 
 /// Whether a form for a change that cannot easily be undone carries its confirmation: the

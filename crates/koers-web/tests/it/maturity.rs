@@ -234,9 +234,16 @@ pub(crate) async fn tokens_are_single_use_and_bad_links_change_nothing() {
         .expect(404);
     assert!(r.text().contains("bestaat niet"));
     // An empty answer is refused with the form again.
-    anon.post_form(&l[1], &[])
-        .await
-        .assert_shows(400, &["beantwoord minstens één vraag"]);
+    let r = anon.post_form(&l[1], &[]).await;
+    r.assert_shows(
+        400,
+        &[
+            "Controleer wat u invulde:",
+            "<li>beantwoord minstens één vraag</li>",
+        ],
+    );
+    // The summary names no internal field.
+    assert!(!r.text().contains("answers beantwoord"), "{}", r.text());
     assert_eq!(count().await, 1);
     // Reminders replace the unanswered link; the old one stops working.
     let fresh = c
