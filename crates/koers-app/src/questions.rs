@@ -331,12 +331,18 @@ pub async fn transition(
 }
 
 /// Links a dataset or analysis of the organisation, or an information product (a path in
-/// koers or an http(s) address), as evidence: fields `kind` and `target`.
+/// koers or an http(s) address), as evidence: fields `kind` and `target`, or `evidence` as
+/// `kind:target`.
 pub async fn link(ws: &Workspace, who: &Principal, id: &str, mut input: Input) -> Result<Question> {
     who.require(Permission::ManageQuestions)?;
     let q = ws.store.questions().question(&who.org.id, id).await?;
-    let kind = input.text("kind");
-    let target = input.text("target");
+    // A form chooses a dataset or analysis by name as `evidence` ("dataset:<id>"); a
+    // product is a `kind` with a `target` path or address.
+    let evidence = input.text("evidence");
+    let (kind, target) = match evidence.split_once(':') {
+        Some((kind, target)) if !target.is_empty() => (kind.to_string(), target.to_string()),
+        _ => (input.text("kind"), input.text("target")),
+    };
     input.finish(Ok(()))?;
     let bad_target = |_| {
         Error::Invalid(Invalid::one(

@@ -215,3 +215,41 @@ async fn the_step_form_is_shown_only_to_whose_turn_it_is() {
     let owner = app.page_as("admin@pv26.example").await;
     assert!(owner.page(&path).await.contains("/stap\""));
 }
+
+#[tokio::test]
+async fn evidence_is_chosen_by_name_on_the_page() {
+    let app = TestApp::spawn().await;
+    let api = app.as_admin().await;
+    let q = crate::overview::ask(&api, json!({"question": "Hoe veilig is het zwemwater?"})).await;
+    let analysis = app
+        .save_analysis(&app.org_a.id, "Zwemplekken per gemeente", "SELECT 1", &[])
+        .await;
+    let path = format!("/datavragen/{}", q["id"].as_str().unwrap());
+    let page = app.page_as("admin@pv26.example").await;
+    let html = page.page(&path).await;
+    // The list shows the analysis by its title; the value carries the id.
+    assert!(
+        html.contains(&format!(
+            r#"<option value="analysis:{}">Zwemplekken per gemeente</option>"#,
+            analysis
+        )),
+        "{html}"
+    );
+    page.post_form(
+        &format!("{path}/bewijs"),
+        &[
+            ("evidence", format!("analysis:{analysis}").as_str()),
+            ("kind", "product"),
+            ("target", ""),
+        ],
+    )
+    .await
+    .assert_shows(200, &["Zwemplekken per gemeente"]);
+    // Neither chosen nor typed: the page says what is missing.
+    page.post_form(
+        &format!("{path}/bewijs"),
+        &[("evidence", ""), ("kind", "product"), ("target", "")],
+    )
+    .await
+    .assert_status(400);
+}
