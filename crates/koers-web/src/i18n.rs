@@ -111,7 +111,17 @@ mod tests {
                 AiActRiskGroup, AppKind, AppStatus, Hosting, ImpactLevel,
             };
             use koers_core::register::choice::{ChoiceStatus, ChoiceType};
-            let groups: [(&str, Vec<&str>); 7] = [
+            use koers_core::register::framework::Instrument;
+            use koers_core::register::requirements::MeasureStatus;
+            let groups: [(&str, Vec<&str>); 9] = [
+                (
+                    "measure",
+                    MeasureStatus::ALL.iter().map(|k| k.as_str()).collect(),
+                ),
+                (
+                    "instrument",
+                    Instrument::ALL.iter().map(|k| k.as_str()).collect(),
+                ),
                 ("kind", AppKind::ALL.iter().map(|k| k.as_str()).collect()),
                 ("hosting", Hosting::ALL.iter().map(|k| k.as_str()).collect()),
                 (

@@ -43,18 +43,6 @@ impl AppKind {
         }
     }
 
-    /// The Dutch name shown to users.
-    pub fn label_nl(self) -> &'static str {
-        match self {
-            AppKind::Monitor => "Monitor",
-            AppKind::Dashboard => "Dashboard",
-            AppKind::DigitalTwin => "Digitale tweeling",
-            AppKind::Model => "Model",
-            AppKind::Algorithm => "Algoritme",
-            AppKind::Other => "Overig",
-        }
-    }
-
     pub fn parse(s: &str) -> Result<Self, Invalid> {
         parse_enum(
             "kind",
@@ -96,17 +84,6 @@ impl Hosting {
             Hosting::Saas => "saas",
             Hosting::SharedService => "shared_service",
             Hosting::Other => "other",
-        }
-    }
-
-    pub fn label_nl(self) -> &'static str {
-        match self {
-            Hosting::OnPremise => "Eigen rekencentrum (on-premise)",
-            Hosting::PrivateCloud => "Private cloud",
-            Hosting::PublicCloud => "Publieke cloud",
-            Hosting::Saas => "Software als dienst (SaaS)",
-            Hosting::SharedService => "Gedeelde dienstverlener",
-            Hosting::Other => "Overig",
         }
     }
 

@@ -82,15 +82,16 @@ impl Instrument {
         Instrument::AlgorithmRegister,
     ];
 
-    pub fn label_nl(self) -> &'static str {
+    /// The instrument's code, as in JSON.
+    pub fn as_str(self) -> &'static str {
         match self {
-            Instrument::Dpia => "DPIA",
-            Instrument::Iama => "IAMA",
-            Instrument::Dtia => "DTIA",
-            Instrument::Kia => "KIA",
-            Instrument::Aiia => "AIIA",
-            Instrument::ConformityAssessment => "conformiteitsbeoordeling",
-            Instrument::AlgorithmRegister => "registratie in het Algoritmeregister",
+            Instrument::Dpia => "dpia",
+            Instrument::Iama => "iama",
+            Instrument::Dtia => "dtia",
+            Instrument::Kia => "kia",
+            Instrument::Aiia => "aiia",
+            Instrument::ConformityAssessment => "conformity_assessment",
+            Instrument::AlgorithmRegister => "algorithm_register",
         }
     }
 }

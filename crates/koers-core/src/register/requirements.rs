@@ -101,13 +101,14 @@ impl MeasureStatus {
         MeasureStatus::NotImplemented,
     ];
 
-    pub fn label_nl(self) -> &'static str {
+    /// The status's code, as in JSON.
+    pub fn as_str(self) -> &'static str {
         match self {
-            MeasureStatus::Todo => "te doen",
-            MeasureStatus::InProgress => "in uitvoering",
-            MeasureStatus::InReview => "ter beoordeling",
-            MeasureStatus::Done => "gereed",
-            MeasureStatus::NotImplemented => "niet uitgevoerd",
+            MeasureStatus::Todo => "todo",
+            MeasureStatus::InProgress => "in_progress",
+            MeasureStatus::InReview => "in_review",
+            MeasureStatus::Done => "done",
+            MeasureStatus::NotImplemented => "not_implemented",
         }
     }
 }
@@ -230,6 +231,16 @@ pub fn applicable(profile: &AiActProfile) -> Vec<Requirement> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn codes_are_the_json_names() {
+        for m in MeasureStatus::ALL {
+            assert_eq!(serde_json::to_value(m).unwrap(), m.as_str());
+        }
+        for i in crate::register::framework::Instrument::ALL {
+            assert_eq!(serde_json::to_value(i).unwrap(), i.as_str());
+        }
+    }
     use crate::register::ai_act::DecisionTree;
 
     fn urns(rs: &[Requirement]) -> BTreeSet<String> {
@@ -331,7 +342,6 @@ mod tests {
     #[test]
     fn measure_status_labels() {
         assert_eq!(MeasureStatus::ALL.len(), 5);
-        assert_eq!(MeasureStatus::InReview.label_nl(), "ter beoordeling");
         assert_eq!(
             serde_json::to_string(&MeasureStatus::NotImplemented).unwrap(),
             "\"not_implemented\""

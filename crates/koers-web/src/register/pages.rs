@@ -186,7 +186,7 @@ async fn render_app(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Re
             context! {
                 c => choice_view(&c.record, ctx.lang),
                 routing_level => t(ctx.lang, &format!("level.{}", r.level.as_str())),
-                instruments => r.instruments.iter().map(|i| i.label_nl()).collect::<Vec<_>>(),
+                instruments => r.instruments.iter().map(|i| label(ctx.lang, "instrument", i.as_str())).collect::<Vec<_>>(),
                 rules => r.matched_rules.iter().map(|m| context! { rule => m.rule, why => m.why, level => t(ctx.lang, &format!("level.{}", m.level.as_str())) }).collect::<Vec<_>>(),
                 explanation => r.explanation(),
             }
@@ -215,7 +215,7 @@ async fn render_app(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Re
                 name => m.name,
                 url => m.url,
                 status => st.and_then(|s| serde_json::to_value(s.status).ok()),
-                status_label => st.map_or(MeasureStatus::Todo.label_nl(), |s| s.status.label_nl()),
+                status_label => label(ctx.lang, "measure", st.map_or(MeasureStatus::Todo, |s| s.status).as_str()),
                 responsible => st.map(|s| s.responsible.clone()),
                 evidence => st.map(|s| s.evidence.clone()),
             }
@@ -238,7 +238,7 @@ async fn render_app(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Re
         .collect();
     let measure_statuses: Vec<Value> = MeasureStatus::ALL
         .iter()
-        .map(|s| context! { value => serde_json::to_value(s).ok(), label => s.label_nl() })
+        .map(|s| context! { value => s.as_str(), label => label(ctx.lang, "measure", s.as_str()) })
         .collect();
     page_with_status(
         ctx,
@@ -512,7 +512,7 @@ async fn render_choice(
             choice => c.choice,
             madr => koers_core::register::choice::render_madr(&c.choice),
             routing_level => t(ctx.lang, &format!("level.{}", r.level.as_str())),
-            instruments => r.instruments.iter().map(|i| i.label_nl()).collect::<Vec<_>>(),
+            instruments => r.instruments.iter().map(|i| label(ctx.lang, "instrument", i.as_str())).collect::<Vec<_>>(),
             rules => r.matched_rules.iter().map(|m| context! { rule => m.rule, why => m.why, level => t(ctx.lang, &format!("level.{}", m.level.as_str())) }).collect::<Vec<_>>(),
             explanation => r.explanation(),
             next => next,
@@ -554,7 +554,7 @@ async fn render_framework(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply 
                 name => r.name,
                 description => r.description,
                 level => t(ctx.lang, &format!("level.{}", r.level.as_str())),
-                instruments => r.instruments.iter().map(|i| i.label_nl()).collect::<Vec<_>>(),
+                instruments => r.instruments.iter().map(|i| label(ctx.lang, "instrument", i.as_str())).collect::<Vec<_>>(),
                 condition => serde_json::to_string(&r.condition).unwrap_or_default(),
             }
         })
