@@ -1043,8 +1043,17 @@ pub fn prescan_result(app: &Application) -> Option<PrescanResult> {
 }
 
 /// The Algoritmekader requirements for the application's AI Act profile (from the decision
-/// aid; without it only the ones that always apply) and the measures that meet them.
+/// aid; without it only the ones that always apply) and the measures that meet them; the
+/// data-protection requirements only when it processes personal data.
 pub fn requirements_of(app: &Application) -> (Vec<Requirement>, Vec<Measure>) {
+    let (reqs, measures, _) = requirements_with_set_aside(app);
+    (reqs, measures)
+}
+
+/// [`requirements_of`] and the requirements set aside as not applicable to the application.
+pub fn requirements_with_set_aside(
+    app: &Application,
+) -> (Vec<Requirement>, Vec<Measure>, Vec<Requirement>) {
     let mut labels: Vec<String> = ai_act_outcome(app)
         .map(|o| o.conclusion.labels)
         .unwrap_or_default();
@@ -1057,11 +1066,12 @@ pub fn requirements_of(app: &Application) -> (Vec<Requirement>, Vec<Measure>) {
         .into(),
     );
     let profile = AiActProfile::from_labels(&labels);
-    let reqs = requirements::applicable(&profile);
+    let (reqs, set_aside) =
+        requirements::applicable_and_set_aside(&profile, app.draft.personal_data);
     let measures = Registry::load()
         .map(|r| r.measures_for(&reqs))
         .unwrap_or_default();
-    (reqs, measures)
+    (reqs, measures, set_aside)
 }
 
 /// Records a measure's status, responsible person and evidence.

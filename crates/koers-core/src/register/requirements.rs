@@ -216,6 +216,21 @@ pub fn applies(r: &Requirement, profile: &AiActProfile) -> bool {
 }
 
 /// The requirements that apply to the profile, in registry order.
+/// The subject of the requirements that come from data-protection law (the AVG/GDPR).
+pub const DATA_PROTECTION: &str = "privacy-en-gegevensbescherming";
+
+/// The requirements for an application of `profile`, split into those that apply and those
+/// set aside as not applicable: data-protection requirements do not apply to an application
+/// that processes no personal data.
+pub fn applicable_and_set_aside(
+    profile: &AiActProfile,
+    personal_data: bool,
+) -> (Vec<Requirement>, Vec<Requirement>) {
+    applicable(profile)
+        .into_iter()
+        .partition(|r| personal_data || !r.subject.iter().any(|s| s == DATA_PROTECTION))
+}
+
 pub fn applicable(profile: &AiActProfile) -> Vec<Requirement> {
     Registry::load()
         .map(|reg| {
@@ -240,6 +255,25 @@ mod tests {
         for i in crate::register::framework::Instrument::ALL {
             assert_eq!(serde_json::to_value(i).unwrap(), i.as_str());
         }
+    }
+    #[test]
+    fn data_protection_applies_only_to_personal_data() {
+        let p = AiActProfile::default();
+        let (with, none_aside) = applicable_and_set_aside(&p, true);
+        assert!(none_aside.is_empty());
+        let (without, aside) = applicable_and_set_aside(&p, false);
+        assert!(!aside.is_empty());
+        assert!(
+            aside
+                .iter()
+                .all(|r| r.subject.iter().any(|s| s == DATA_PROTECTION))
+        );
+        assert!(
+            without
+                .iter()
+                .all(|r| !r.subject.iter().any(|s| s == DATA_PROTECTION))
+        );
+        assert_eq!(with.len(), without.len() + aside.len());
     }
     use crate::register::ai_act::DecisionTree;
 

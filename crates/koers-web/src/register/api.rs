@@ -23,6 +23,7 @@ use koers_core::register::chain::Broken;
 use koers_core::register::choice::Choice;
 use koers_core::register::framework::Framework;
 use koers_core::register::prescan::PrescanResult;
+use koers_core::register::requirements::MeasureStatus;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -161,7 +162,10 @@ impl From<&Application> for ApplicationOut {
             .map(|m| {
                 let st = a.measures.get(&m.urn);
                 MeasureOut {
-                    status: st.map_or("todo".to_string(), |s| enum_s(&s.status)),
+                    status: st
+                        .map_or(MeasureStatus::Todo, |s| s.status)
+                        .as_str()
+                        .to_string(),
                     responsible: st.map(|s| s.responsible.clone()),
                     evidence: st.map(|s| s.evidence.clone()),
                     urn: m.urn,
@@ -259,7 +263,7 @@ impl From<&RoutedChoice> for ChoiceOut {
             application_id: rec.application_id.clone(),
             title: rec.choice.title.clone(),
             status: rec.choice.status.as_str().into(),
-            level: enum_s(&rec.level),
+            level: rec.level.as_str().to_string(),
             framework_version: rec.framework_version,
             board_reference: rec.board_reference.clone(),
             record: rec.choice.clone(),

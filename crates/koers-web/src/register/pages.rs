@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use koers_app::register::{
     self as reg, AiActWalk, AidStep, Application, ChoiceBody, ChoiceRecord, ai_act_outcome,
-    export_record, may_register, prescan_result, publication_titles, requirements_of,
+    export_record, may_register, prescan_result, publication_titles, requirements_with_set_aside,
 };
 use koers_core::Permission;
 use koers_core::register::application::{
@@ -205,7 +205,7 @@ async fn render_app(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Re
             assessments => p.assessments.iter().map(|a| context! { id => a.id, result => a.result, explanation => a.explanation }).collect::<Vec<_>>(),
         }
     });
-    let (reqs, measures) = requirements_of(app);
+    let (reqs, measures, set_aside) = requirements_with_set_aside(app);
     let measure_rows: Vec<Value> = measures
         .iter()
         .map(|m| {
@@ -254,6 +254,7 @@ async fn render_app(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Re
             aid => aid,
             prescan => prescan,
             requirements => reqs.iter().map(|r| context! { urn => r.urn, name => r.name, url => r.url }).collect::<Vec<_>>(),
+            set_aside => set_aside.iter().map(|r| context! { urn => r.urn, name => r.name, url => r.url }).collect::<Vec<_>>(),
             measures => measure_rows,
             measure_statuses => measure_statuses,
             problems => problems,

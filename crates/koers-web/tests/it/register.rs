@@ -631,3 +631,31 @@ async fn the_register_pages_pass_axe_and_work_by_keyboard() {
     let v = axe(&c).await;
     assert!(v.is_empty(), "second question: {v:?}");
 }
+
+#[tokio::test]
+async fn data_protection_measures_only_for_personal_data() {
+    let app = TestApp::spawn().await;
+    let c = app.as_admin().await;
+    let mut a = application();
+    let with = c.create("/api/v1/applications", &a).await;
+    a["personalData"] = json!(false);
+    a["name"] = json!("Dashboard vrachtverkeer");
+    let without = c.create("/api/v1/applications", &a).await;
+    let count = |v: &Value| v["applicableMeasures"].as_array().unwrap().len();
+    assert!(
+        count(&without) < count(&with),
+        "{} measures without personal data, {} with",
+        count(&without),
+        count(&with)
+    );
+    // The page says which requirements were set aside, and why.
+    let p = app.page_as("admin@pv26.example").await;
+    let html = p
+        .page(&format!(
+            "/toepassingen/{}",
+            without["id"].as_str().unwrap()
+        ))
+        .await;
+    assert!(html.contains("Niet van toepassing"), "{html}");
+    assert!(html.contains("verwerkt geen persoonsgegevens"), "{html}");
+}
