@@ -124,6 +124,27 @@ async fn build_filter_drill_down_share_and_export_a_dashboard() {
     assert!(source.contains("Amersfoort: 40") && source.contains("Utrecht: 100"));
     check_axe(&c, "drilled dashboard").await;
 
+    // On a phone the page stays as wide as the screen; a chart keeps a readable size and
+    // scrolls in its own figure, which the keyboard can reach.
+    c.set_window_size(390, 844).await.unwrap();
+    c.goto(&app.url(&format!("/dashboards/{id}")))
+        .await
+        .unwrap();
+    wait_for(&c, Locator::Css("svg.koers-chart")).await;
+    let fit = c
+        .execute(
+            "const f = document.querySelector('svg.koers-chart').closest('figure');
+             return [document.documentElement.scrollWidth <= window.innerWidth,
+                     getComputedStyle(f).overflowX, f.tabIndex,
+                     document.querySelector('svg.koers-chart').getBoundingClientRect().width >= 500];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(fit, json!([true, "auto", 0, true]), "phone layout");
+    check_axe(&c, "dashboard on a phone").await;
+    c.set_window_size(1440, 900).await.unwrap();
+
     // Share publicly.
     c.goto(&app.url(&editor)).await.unwrap();
     click(&c, Locator::Id("vis-public")).await;
