@@ -51,12 +51,12 @@ pub const MODULES: [Module; 7] = [
 ];
 
 /// The context that shows a form's own problem on its page. Invalid input: every problem in
-/// the error summary at the top of the page (`problems`, the frame draws it) and beside its
+/// the error summary at the top of the page (`form_problems`, the frame draws it) and beside its
 /// field (`field_errors`); anything else: the message (`error`).
 pub fn form_problem(e: &AppError) -> Value {
     match e {
         AppError::Invalid(i) => context! {
-            problems => i.0.iter().map(|f| f.reason.clone()).collect::<Vec<_>>(),
+            form_problems => i.0.iter().map(|f| f.reason.clone()).collect::<Vec<_>>(),
             field_errors => e.field_errors(),
         },
         _ => context! { error => e.detail(), field_errors => e.field_errors() },

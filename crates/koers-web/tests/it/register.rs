@@ -658,4 +658,6 @@ async fn data_protection_measures_only_for_personal_data() {
         .await;
     assert!(html.contains("Niet van toepassing"), "{html}");
     assert!(html.contains("verwerkt geen persoonsgegevens"), "{html}");
+    // The page's own list of what the export still misses is not a form's error summary.
+    assert!(!html.contains("Controleer wat u invulde"), "{html}");
 }
