@@ -41,6 +41,7 @@ pub mod dashboards;
 pub mod indicators;
 pub mod learning;
 pub mod maturity;
+mod migrations;
 pub mod notifications;
 pub mod oidc;
 pub mod organisations;
@@ -146,18 +147,11 @@ impl Store {
         Ok(store)
     }
 
-    /// Brings the schema up to date. Each backend has its folder of migrations; one that is
-    /// the same SQL on both lives once in `migrations/shared/`, and both folders link to it,
-    /// so the two can never drift apart (sqlx reads through the links).
+    /// Brings the schema up to date (see `migrations` for how one file serves both).
     async fn migrate(&self) -> Result<()> {
-        match self.backend {
-            Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.pool).await?,
-            Backend::Postgres => {
-                sqlx::migrate!("migrations/postgres")
-                    .run(&self.pool)
-                    .await?
-            }
-        }
+        migrations::migrator(self.backend, i64::MAX)
+            .run(&self.pool)
+            .await?;
         Ok(())
     }
 

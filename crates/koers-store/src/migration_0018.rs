@@ -2,32 +2,19 @@
 //! prefixes (the old one kept where it was unique), and recorded sources lose their
 //! credentials.
 
-use crate::Store;
 use crate::testing::TestDatabase;
+use crate::{Backend, Store};
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::migrate::Migrator;
 
-/// Brings an empty database at `url` to migration 0017, with the SQL files of `dir`.
-async fn migrate_to_0017(url: &str, dir: &str) {
-    let all = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("migrations")
-        .join(dir);
-    let before = tempfile::tempdir().unwrap();
-    for f in std::fs::read_dir(&all).unwrap().flatten() {
-        let name = f.file_name().to_string_lossy().into_owned();
-        if name.as_str() < "0018" {
-            std::fs::copy(f.path(), before.path().join(&name)).unwrap();
-        }
-    }
+/// Brings an empty database at `url` to migration 0017.
+async fn migrate_to_0017(url: &str, backend: Backend) {
     install_default_drivers();
     let pool = AnyPoolOptions::new()
         .max_connections(1)
         .connect(url)
         .await
         .unwrap();
-    Migrator::new(before.path())
-        .await
-        .unwrap()
+    crate::migrations::migrator(backend, 17)
         .run(&pool)
         .await
         .unwrap();
@@ -68,8 +55,8 @@ async fn migrate_to_0017(url: &str, dir: &str) {
     pool.close().await;
 }
 
-async fn existing_rows_are_migrated(url: &str, dir: &str) {
-    migrate_to_0017(url, dir).await;
+async fn existing_rows_are_migrated(url: &str, backend: Backend) {
+    migrate_to_0017(url, backend).await;
     let s = Store::connect(url).await.unwrap();
     let prefix = |id: &'static str| {
         let s = s.clone();
@@ -122,7 +109,7 @@ async fn existing_rows_are_migrated_on_sqlite() {
         "sqlite://{}?mode=rwc",
         dir.path().join("koers.db").display()
     );
-    existing_rows_are_migrated(&url, "sqlite").await;
+    existing_rows_are_migrated(&url, Backend::Sqlite).await;
 }
 
 #[tokio::test]
@@ -130,5 +117,5 @@ async fn existing_rows_are_migrated_on_postgres() {
     let Some(db) = TestDatabase::create().await else {
         return;
     };
-    existing_rows_are_migrated(&db.url, "postgres").await;
+    existing_rows_are_migrated(&db.url, Backend::Postgres).await;
 }

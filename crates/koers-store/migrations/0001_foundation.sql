@@ -1,5 +1,7 @@
--- Organisations, users, memberships with roles, sessions and the audit log (PostgreSQL).
--- Same shape as the SQLite migration so one query layer serves both.
+--sqlite:-- Organisations, users, memberships with roles, sessions and the audit log.
+--sqlite:-- Identifiers are UUID text; timestamps are RFC 3339 UTC text with microseconds, so they sort.
+--postgres:-- Organisations, users, memberships with roles, sessions and the audit log (PostgreSQL).
+--postgres:-- Same shape as the SQLite migration so one query layer serves both.
 
 CREATE TABLE organisations (
     id          TEXT PRIMARY KEY,
@@ -15,7 +17,8 @@ CREATE TABLE users (
     email           TEXT NOT NULL UNIQUE,
     display_name    TEXT NOT NULL,
     password_hash   TEXT NOT NULL,
-    instance_admin  BIGINT NOT NULL DEFAULT 0,
+--sqlite:    instance_admin  INTEGER NOT NULL DEFAULT 0,
+--postgres:    instance_admin  BIGINT NOT NULL DEFAULT 0,
     created_at      TEXT NOT NULL
 );
 
@@ -39,7 +42,8 @@ CREATE TABLE sessions (
 CREATE INDEX sessions_user ON sessions (user_id);
 
 CREATE TABLE audit_log (
-    seq          BIGSERIAL PRIMARY KEY,
+--sqlite:    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+--postgres:    seq          BIGSERIAL PRIMARY KEY,
     at           TEXT NOT NULL,
     org_id       TEXT,
     actor_id     TEXT,
@@ -51,8 +55,12 @@ CREATE TABLE audit_log (
 );
 CREATE INDEX audit_log_org ON audit_log (org_id, seq);
 
-CREATE FUNCTION audit_log_append_only() RETURNS trigger AS $$
-BEGIN RAISE EXCEPTION 'audit log is append-only'; END;
-$$ LANGUAGE plpgsql;
-CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
-FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
+--sqlite:CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+--sqlite:BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+--sqlite:CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+--sqlite:BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+--postgres:CREATE FUNCTION audit_log_append_only() RETURNS trigger AS $$
+--postgres:BEGIN RAISE EXCEPTION 'audit log is append-only'; END;
+--postgres:$$ LANGUAGE plpgsql;
+--postgres:CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
+--postgres:FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();

@@ -8,8 +8,10 @@ CREATE TABLE learning_programmes (
     name              TEXT NOT NULL,
     description       TEXT NOT NULL DEFAULT '',
     dimensions        TEXT NOT NULL DEFAULT '[]',
-    min_attendance    BIGINT NOT NULL CHECK (min_attendance BETWEEN 0 AND 100),
-    requires_project  BIGINT NOT NULL DEFAULT 1,
+--sqlite:    min_attendance    INTEGER NOT NULL CHECK (min_attendance BETWEEN 0 AND 100),
+--sqlite:    requires_project  INTEGER NOT NULL DEFAULT 1,
+--postgres:    min_attendance    BIGINT NOT NULL CHECK (min_attendance BETWEEN 0 AND 100),
+--postgres:    requires_project  BIGINT NOT NULL DEFAULT 1,
     created_at        TEXT NOT NULL
 );
 CREATE INDEX learning_programmes_org ON learning_programmes (org_id);
@@ -17,7 +19,8 @@ CREATE INDEX learning_programmes_org ON learning_programmes (org_id);
 CREATE TABLE learning_modules (
     id            TEXT PRIMARY KEY,
     programme_id  TEXT NOT NULL REFERENCES learning_programmes (id) ON DELETE CASCADE,
-    position      BIGINT NOT NULL,
+--sqlite:    position      INTEGER NOT NULL,
+--postgres:    position      BIGINT NOT NULL,
     title         TEXT NOT NULL,
     description   TEXT NOT NULL DEFAULT '',
     dimension     TEXT NOT NULL DEFAULT ''
@@ -32,7 +35,8 @@ CREATE TABLE learning_sessions (
     start_time    TEXT NOT NULL,
     end_time      TEXT NOT NULL,
     link          TEXT NOT NULL DEFAULT '',
-    after_module  BIGINT NOT NULL
+--sqlite:    after_module  INTEGER NOT NULL
+--postgres:    after_module  BIGINT NOT NULL
 );
 CREATE INDEX learning_sessions_p ON learning_sessions (programme_id, date);
 
@@ -42,7 +46,8 @@ CREATE TABLE learning_cohorts (
     programme_id  TEXT NOT NULL REFERENCES learning_programmes (id) ON DELETE CASCADE,
     name          TEXT NOT NULL,
     start_date    TEXT,
-    capacity      BIGINT NOT NULL CHECK (capacity > 0),
+--sqlite:    capacity      INTEGER NOT NULL CHECK (capacity > 0),
+--postgres:    capacity      BIGINT NOT NULL CHECK (capacity > 0),
     created_at    TEXT NOT NULL
 );
 CREATE INDEX learning_cohorts_org ON learning_cohorts (org_id, programme_id);
@@ -52,10 +57,13 @@ CREATE INDEX learning_cohorts_org ON learning_cohorts (org_id, programme_id);
 CREATE TABLE learning_groups (
     id         TEXT PRIMARY KEY,
     cohort_id  TEXT NOT NULL REFERENCES learning_cohorts (id) ON DELETE CASCADE,
-    position   BIGINT NOT NULL,
+--sqlite:    position   INTEGER NOT NULL,
+--postgres:    position   BIGINT NOT NULL,
     name       TEXT NOT NULL,
-    capacity   BIGINT NOT NULL CHECK (capacity > 0),
-    filled     BIGINT NOT NULL DEFAULT 0,
+--sqlite:    capacity   INTEGER NOT NULL CHECK (capacity > 0),
+--sqlite:    filled     INTEGER NOT NULL DEFAULT 0,
+--postgres:    capacity   BIGINT NOT NULL CHECK (capacity > 0),
+--postgres:    filled     BIGINT NOT NULL DEFAULT 0,
     CHECK (filled >= 0 AND filled <= capacity)
 );
 CREATE INDEX learning_groups_c ON learning_groups (cohort_id, position);
@@ -70,7 +78,8 @@ CREATE TABLE learning_participants (
     group_id       TEXT REFERENCES learning_groups (id) ON DELETE SET NULL,
     waiting_for    TEXT REFERENCES learning_groups (id) ON DELETE SET NULL,
     waiting_since  TEXT,
-    generated      BIGINT NOT NULL DEFAULT 0,
+--sqlite:    generated      INTEGER NOT NULL DEFAULT 0,
+--postgres:    generated      BIGINT NOT NULL DEFAULT 0,
     created_at     TEXT NOT NULL,
     UNIQUE (cohort_id, email)
 );

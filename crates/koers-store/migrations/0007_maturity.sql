@@ -5,7 +5,8 @@
 CREATE TABLE maturity_frameworks (
     id          TEXT PRIMARY KEY,
     org_id      TEXT NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
-    version     BIGINT NOT NULL,
+--sqlite:    version     INTEGER NOT NULL,
+--postgres:    version     BIGINT NOT NULL,
     name        TEXT NOT NULL,
     body        TEXT NOT NULL,
     created_at  TEXT NOT NULL,
@@ -17,12 +18,15 @@ CREATE TABLE maturity_rounds (
     org_id           TEXT NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
     framework_id     TEXT NOT NULL REFERENCES maturity_frameworks (id),
     name             TEXT NOT NULL,
-    year             BIGINT NOT NULL,
-    min_respondents  BIGINT NOT NULL,
+--sqlite:    year             INTEGER NOT NULL,
+--sqlite:    min_respondents  INTEGER NOT NULL,
+--postgres:    year             BIGINT NOT NULL,
+--postgres:    min_respondents  BIGINT NOT NULL,
     weights          TEXT NOT NULL,
     status           TEXT NOT NULL CHECK (status IN ('open', 'closed')),
     anon_key         TEXT NOT NULL,
-    generated        BIGINT NOT NULL DEFAULT 0,
+--sqlite:    generated        INTEGER NOT NULL DEFAULT 0,
+--postgres:    generated        BIGINT NOT NULL DEFAULT 0,
     created_at       TEXT NOT NULL,
     closed_at        TEXT
 );
@@ -39,7 +43,8 @@ CREATE TABLE maturity_participants (
 CREATE TABLE maturity_items (
     id             TEXT PRIMARY KEY,
     round_id       TEXT NOT NULL REFERENCES maturity_rounds (id) ON DELETE CASCADE,
-    position       BIGINT NOT NULL,
+--sqlite:    position       INTEGER NOT NULL,
+--postgres:    position       BIGINT NOT NULL,
     dimension_key  TEXT,
     kind           TEXT NOT NULL CHECK (kind IN ('likert', 'open')),
     body           TEXT NOT NULL
@@ -69,7 +74,8 @@ CREATE INDEX maturity_responses_round ON maturity_responses (round_id, participa
 CREATE TABLE maturity_answers (
     response_id  TEXT NOT NULL REFERENCES maturity_responses (id) ON DELETE CASCADE,
     item_id      TEXT NOT NULL REFERENCES maturity_items (id) ON DELETE CASCADE,
-    likert       BIGINT,
+--sqlite:    likert       INTEGER,
+--postgres:    likert       BIGINT,
     comment      TEXT,
     PRIMARY KEY (response_id, item_id)
 );
@@ -83,7 +89,8 @@ CREATE TABLE maturity_sources (
     file_name       TEXT,
     stored_name     TEXT,
     media_type      TEXT,
-    byte_size       BIGINT NOT NULL DEFAULT 0,
+--sqlite:    byte_size       INTEGER NOT NULL DEFAULT 0,
+--postgres:    byte_size       BIGINT NOT NULL DEFAULT 0,
     body            TEXT NOT NULL,
     created_at      TEXT NOT NULL
 );
@@ -93,7 +100,8 @@ CREATE TABLE maturity_codes (
     id             TEXT PRIMARY KEY,
     source_id      TEXT NOT NULL REFERENCES maturity_sources (id) ON DELETE CASCADE,
     dimension_key  TEXT NOT NULL,
-    level          BIGINT NOT NULL CHECK (level BETWEEN 1 AND 5),
+--sqlite:    level          INTEGER NOT NULL CHECK (level BETWEEN 1 AND 5),
+--postgres:    level          BIGINT NOT NULL CHECK (level BETWEEN 1 AND 5),
     passage        TEXT NOT NULL,
     note           TEXT NOT NULL DEFAULT '',
     coded_by       TEXT NOT NULL,

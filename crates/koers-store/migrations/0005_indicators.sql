@@ -12,9 +12,12 @@ CREATE TABLE indicators (
     region_column  TEXT,
     grain          TEXT NOT NULL CHECK (grain IN ('day', 'week', 'month', 'quarter', 'year')),
     direction      TEXT NOT NULL CHECK (direction IN ('up', 'down')),
-    target         DOUBLE PRECISION,
-    green          DOUBLE PRECISION NOT NULL,
-    amber          DOUBLE PRECISION NOT NULL,
+--sqlite:    target         REAL,
+--sqlite:    green          REAL NOT NULL,
+--sqlite:    amber          REAL NOT NULL,
+--postgres:    target         DOUBLE PRECISION,
+--postgres:    green          DOUBLE PRECISION NOT NULL,
+--postgres:    amber          DOUBLE PRECISION NOT NULL,
     created_by     TEXT NOT NULL,
     created_at     TEXT NOT NULL,
     updated_at     TEXT NOT NULL
@@ -29,7 +32,8 @@ CREATE TABLE indicator_results (
     computed_at   TEXT NOT NULL,
     computed_by   TEXT NOT NULL,
     series        TEXT NOT NULL,
-    latest_value  DOUBLE PRECISION,
+--sqlite:    latest_value  REAL,
+--postgres:    latest_value  DOUBLE PRECISION,
     status        TEXT CHECK (status IN ('green', 'amber', 'red'))
 );
 CREATE INDEX indicator_results_i ON indicator_results (indicator_id, computed_at);
@@ -47,6 +51,7 @@ CREATE INDEX monitors_org ON monitors (org_id);
 CREATE TABLE monitor_indicators (
     monitor_id    TEXT NOT NULL REFERENCES monitors (id) ON DELETE CASCADE,
     indicator_id  TEXT NOT NULL REFERENCES indicators (id) ON DELETE CASCADE,
-    position      BIGINT NOT NULL,
+--sqlite:    position      INTEGER NOT NULL,
+--postgres:    position      BIGINT NOT NULL,
     PRIMARY KEY (monitor_id, indicator_id)
 );

@@ -25,7 +25,8 @@ CREATE TABLE choices (
     choice             TEXT NOT NULL,
     status             TEXT NOT NULL CHECK (status IN ('proposed', 'advised', 'decided', 'superseded')),
     level              TEXT NOT NULL CHECK (level IN ('official', 'management', 'board')),
-    framework_version  BIGINT,
+--sqlite:    framework_version  INTEGER,
+--postgres:    framework_version  BIGINT,
     board_reference    TEXT,
     created_at         TEXT NOT NULL,
     updated_at         TEXT NOT NULL
@@ -35,7 +36,8 @@ CREATE INDEX choices_agenda ON choices (org_id, level, status);
 
 CREATE TABLE choice_frameworks (
     org_id      TEXT NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
-    version     BIGINT NOT NULL,
+--sqlite:    version     INTEGER NOT NULL,
+--postgres:    version     BIGINT NOT NULL,
     framework   TEXT NOT NULL,
     created_by  TEXT NOT NULL,
     created_at  TEXT NOT NULL,
@@ -44,7 +46,8 @@ CREATE TABLE choice_frameworks (
 
 CREATE TABLE decision_events (
     org_id      TEXT NOT NULL,
-    seq         BIGINT NOT NULL,
+--sqlite:    seq         INTEGER NOT NULL,
+--postgres:    seq         BIGINT NOT NULL,
     prev_hash   TEXT NOT NULL,
     payload     TEXT NOT NULL,
     hash        TEXT NOT NULL,
@@ -52,14 +55,19 @@ CREATE TABLE decision_events (
     PRIMARY KEY (org_id, seq)
 );
 
-CREATE FUNCTION decision_events_append_only() RETURNS trigger AS $$
-BEGIN RAISE EXCEPTION 'decision history is append-only'; END;
-$$ LANGUAGE plpgsql;
-CREATE TRIGGER decision_events_no_change BEFORE UPDATE OR DELETE ON decision_events
-FOR EACH ROW EXECUTE FUNCTION decision_events_append_only();
-CREATE FUNCTION choice_frameworks_immutable() RETURNS trigger AS $$
-BEGIN RAISE EXCEPTION 'framework versions are immutable'; END;
-$$ LANGUAGE plpgsql;
+--sqlite:CREATE TRIGGER decision_events_no_update BEFORE UPDATE ON decision_events
+--sqlite:BEGIN SELECT RAISE(ABORT, 'decision history is append-only'); END;
+--sqlite:CREATE TRIGGER decision_events_no_delete BEFORE DELETE ON decision_events
+--sqlite:BEGIN SELECT RAISE(ABORT, 'decision history is append-only'); END;
+--postgres:CREATE FUNCTION decision_events_append_only() RETURNS trigger AS $$
+--postgres:BEGIN RAISE EXCEPTION 'decision history is append-only'; END;
+--postgres:$$ LANGUAGE plpgsql;
+--postgres:CREATE TRIGGER decision_events_no_change BEFORE UPDATE OR DELETE ON decision_events
+--postgres:FOR EACH ROW EXECUTE FUNCTION decision_events_append_only();
+--postgres:CREATE FUNCTION choice_frameworks_immutable() RETURNS trigger AS $$
+--postgres:BEGIN RAISE EXCEPTION 'framework versions are immutable'; END;
+--postgres:$$ LANGUAGE plpgsql;
 CREATE TRIGGER choice_frameworks_no_update BEFORE UPDATE ON choice_frameworks
-FOR EACH ROW EXECUTE FUNCTION choice_frameworks_immutable();
-
+--sqlite:BEGIN SELECT RAISE(ABORT, 'framework versions are immutable'); END;
+--postgres:FOR EACH ROW EXECUTE FUNCTION choice_frameworks_immutable();
+--postgres:

@@ -1,1 +1,0 @@
-../shared/0004_questions.sql

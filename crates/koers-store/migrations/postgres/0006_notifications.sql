@@ -1,1 +1,0 @@
-../shared/0006_notifications.sql

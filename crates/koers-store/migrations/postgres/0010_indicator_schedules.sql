@@ -1,1 +1,0 @@
-../shared/0010_indicator_schedules.sql

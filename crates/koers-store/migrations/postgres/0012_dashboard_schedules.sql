@@ -1,1 +1,0 @@
-../shared/0012_dashboard_schedules.sql

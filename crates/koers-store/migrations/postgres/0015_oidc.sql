@@ -1,1 +1,0 @@
-../shared/0015_oidc.sql

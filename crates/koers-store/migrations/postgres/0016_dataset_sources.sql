@@ -1,1 +1,0 @@
-../shared/0016_dataset_sources.sql

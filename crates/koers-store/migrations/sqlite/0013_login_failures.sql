@@ -1,1 +1,0 @@
-../shared/0013_login_failures.sql

@@ -1,1 +1,0 @@
-../shared/0017_login_attempts_and_api_tokens.sql
