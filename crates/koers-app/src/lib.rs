@@ -99,11 +99,16 @@ pub enum Error {
     #[error("{0}")]
     ObjectStorage(String),
     /// Too many queries run or wait already (see [`admission`]): try again later.
-    #[error(
-        "koers is druk: er lopen al te veel queries; probeer het over {} seconden opnieuw",
-        retry_after.as_secs()
-    )]
+    #[error("{}", busy_message(retry_after.as_secs()))]
     Busy { retry_after: std::time::Duration },
+}
+
+/// What a person reads when koers turns a query away because too many run already.
+pub fn busy_message(retry_after_secs: u64) -> String {
+    format!(
+        "koers is druk: er lopen al te veel queries. Probeer het over {} seconden opnieuw",
+        retry_after_secs.max(1)
+    )
 }
 
 impl Error {
@@ -127,10 +132,6 @@ impl Error {
             e if e.is_internal() => INTERNAL.into(),
             Error::Invalid(i) => i.summary(),
             Error::NotFound => "Niet gevonden".into(),
-            Error::Busy { retry_after } => format!(
-                "koers is druk: er lopen al te veel queries. Probeer het over {} seconden opnieuw",
-                retry_after.as_secs().max(1)
-            ),
             other => other.to_string(),
         }
     }

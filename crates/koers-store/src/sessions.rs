@@ -232,6 +232,21 @@ mod tests {
             .await
             .unwrap();
         assert!(s.sessions().session(&token, ttl).await.unwrap().is_none());
+
+        // Expired sessions nobody comes back for are removed in one sweep; live ones stay.
+        let (live, _) = s
+            .sessions()
+            .create_session(&u.id, &org.id, ttl)
+            .await
+            .unwrap();
+        for _ in 0..2 {
+            s.sessions()
+                .create_session(&u.id, &org.id, short)
+                .await
+                .unwrap();
+        }
+        assert_eq!(s.sessions().purge_expired_sessions().await.unwrap(), 2);
+        assert!(s.sessions().session(&live, ttl).await.unwrap().is_some());
     }
 
     on_both_backends!(sessions_live_and_die);

@@ -56,7 +56,7 @@ pub enum AppError {
     #[error("{0}")]
     Unprocessable(String),
     /// Too many queries run or wait already; the number is the seconds to wait.
-    #[error("koers is druk: er lopen al te veel queries. Probeer het over {0} seconden opnieuw")]
+    #[error("{}", koers_app::busy_message(*.0))]
     Busy(u64),
     #[error("interne fout: {0}")]
     Internal(String),
