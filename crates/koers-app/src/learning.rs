@@ -681,24 +681,22 @@ pub struct Certificate {
     pub organisation: String,
 }
 
-/// The certificate, or a clear refusal naming what is still missing.
-pub async fn certificate(ws: &Workspace, who: &Principal, id: &str) -> Result<Certificate> {
+/// The certificate once the completion rule is met; until then the participant's standing,
+/// whose `missing` says what is still to do.
+pub async fn certificate(
+    ws: &Workspace,
+    who: &Principal,
+    id: &str,
+) -> Result<std::result::Result<Certificate, Standing>> {
     let s = standing(ws, who, id).await?;
     if !s.missing.is_empty() {
-        return Err(Error::Conflict(format!(
-            "Nog geen certificaat: {}",
-            s.missing
-                .iter()
-                .map(Missing::message)
-                .collect::<Vec<_>>()
-                .join("; ")
-        )));
+        return Ok(Err(s));
     }
-    Ok(Certificate {
+    Ok(Ok(Certificate {
         modules: ws.store.learning().modules(&s.programme.id).await?,
         standing: s,
         organisation: who.org.name.clone(),
-    })
+    }))
 }
 
 /// Reads a project's fields and checks its links: a data question and an indicator or

@@ -59,6 +59,22 @@ pub fn t(lang: Lang, key: &str) -> String {
     table.get(key).cloned().unwrap_or_else(|| key.to_string())
 }
 
+/// The text for `key` with each `{name}` replaced by its value.
+pub fn tr(lang: Lang, key: &str, values: &[(&str, &str)]) -> String {
+    values.iter().fold(t(lang, key), |text, (name, value)| {
+        text.replace(&format!("{{{name}}}"), value)
+    })
+}
+
+/// An enumeration as the language writes it: `a, b en c` / `a, b and c`.
+pub fn join(lang: Lang, items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} {} {last}", init.join(", "), t(lang, "list.and")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

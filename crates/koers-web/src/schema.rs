@@ -319,10 +319,41 @@ pub struct ChoiceRouting {
 #[derive(ToSchema)]
 pub struct MatchedRule {
     pub rule: String,
-    /// A Dutch explanation built from the facts that made the condition hold.
+    /// The facts that made the condition hold, as data.
+    pub reasons: Vec<RoutingReason>,
+    /// The same, as a Dutch clause.
     pub why: String,
     pub level: DecisionLevel,
     pub instruments: Vec<Instrument>,
+}
+
+/// One fact that made a rule's condition hold; which fields it has depends on `kind`.
+#[derive(ToSchema)]
+pub struct RoutingReason {
+    pub kind: RoutingReasonKind,
+    /// With `risk_group`.
+    pub group: Option<AiActRiskGroup>,
+    /// With `citizen_impact` and `citizen_impact_at_least`.
+    pub impact: Option<ImpactLevel>,
+    /// With `citizen_impact_at_least`.
+    pub threshold: Option<ImpactLevel>,
+    /// With `cost_above`: the yearly cost in euros, and the rule's limit.
+    pub cost: Option<u64>,
+    pub limit: Option<u64>,
+    /// With `choice_type`.
+    pub choice_type: Option<ChoiceType>,
+}
+
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum RoutingReasonKind {
+    RiskGroup,
+    CitizenImpact,
+    CitizenImpactAtLeast,
+    CostAbove,
+    CoreDataOutsourced,
+    PersonalData,
+    ChoiceType,
 }
 
 /// A choice framework of one organisation: rules that route choices to a level.

@@ -12,7 +12,6 @@ use std::collections::BTreeSet;
 
 use super::application::{AiActRiskGroup, ApplicationDraft, ImpactLevel};
 use super::choice::{Choice, ChoiceType};
-use super::join_nl;
 
 /// Who takes the decision; ordered from lowest to highest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -168,12 +167,42 @@ impl Facts {
     }
 }
 
+/// One fact that made a rule's condition hold; the interface words it in its language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Reason {
+    /// The application's AI risk group is one the rule names.
+    RiskGroup {
+        group: AiActRiskGroup,
+    },
+    /// The application affects citizens, at this level.
+    CitizenImpact {
+        impact: ImpactLevel,
+    },
+    /// The impact on citizens reaches the rule's threshold.
+    CitizenImpactAtLeast {
+        impact: ImpactLevel,
+        threshold: ImpactLevel,
+    },
+    /// The yearly cost, in euros, is above the rule's limit.
+    CostAbove {
+        cost: u64,
+        limit: u64,
+    },
+    CoreDataOutsourced,
+    PersonalData,
+    /// The choice is of a type the rule names.
+    ChoiceType {
+        choice_type: ChoiceType,
+    },
+}
+
 /// A rule that matched, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MatchedRule {
     pub rule: String,
-    /// A Dutch explanation built from the facts that made the condition hold.
-    pub why: String,
+    /// The facts that made the condition hold, in the order the condition names them.
+    pub reasons: Vec<Reason>,
     pub level: DecisionLevel,
     pub instruments: Vec<Instrument>,
 }
@@ -188,49 +217,16 @@ pub struct Routing {
 }
 
 impl Routing {
-    /// A Dutch summary: which rules put the choice at its level.
-    pub fn explanation(&self) -> String {
-        let deciding: Vec<String> = self
-            .matched_rules
-            .iter()
-            .filter(|m| m.level == self.level)
-            .map(|m| format!("regel \"{}\" ({})", m.rule, m.why))
-            .collect();
-        if deciding.is_empty() {
-            format!(
-                "Geen regel van het keuzekader is van toepassing; de keuze wordt {} genomen.",
-                self.level.label_nl()
-            )
-        } else {
-            format!(
-                "De keuze wordt op niveau {} genomen vanwege {}.",
-                self.level.label_nl(),
-                join_nl(&deciding)
-            )
-        }
+    /// The matched rules that put the choice at its level (a rule asking a lower level only
+    /// adds its instruments), for the one-sentence explanation.
+    pub fn deciding_rules(&self) -> impl Iterator<Item = &MatchedRule> {
+        self.matched_rules.iter().filter(|m| m.level == self.level)
     }
-}
-
-fn euros_nl(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(ch);
-    }
-    format!("€ {out}")
 }
 
 impl Condition {
-    /// Whether the condition holds; when it does, the reasons in Dutch.
-    pub fn check(&self, f: &Facts) -> Option<Vec<String>> {
-        let risk = |f: &Facts| {
-            f.risk_group
-                .map_or("onbekend", |g| g.label_nl())
-                .to_string()
-        };
+    /// Whether the condition holds; when it does, the facts that make it hold.
+    pub fn check(&self, f: &Facts) -> Option<Vec<Reason>> {
         match self {
             Condition::All { conditions } => {
                 let mut why = Vec::new();
@@ -240,50 +236,45 @@ impl Condition {
                 Some(why)
             }
             Condition::Any { conditions } => {
-                let why: Vec<String> = conditions
+                let why: Vec<Reason> = conditions
                     .iter()
                     .filter_map(|c| c.check(f))
                     .flatten()
                     .collect();
                 if why.is_empty() { None } else { Some(why) }
             }
-            Condition::RiskGroupIs { value } => (f.risk_group == Some(*value))
-                .then(|| vec![format!("de AI-risicogroep is {}", risk(f))]),
+            Condition::RiskGroupIs { value } => {
+                (f.risk_group == Some(*value)).then(|| vec![Reason::RiskGroup { group: *value }])
+            }
             Condition::RiskGroupIn { values } => f
                 .risk_group
                 .filter(|g| values.contains(g))
-                .map(|_| vec![format!("de AI-risicogroep is {}", risk(f))]),
+                .map(|group| vec![Reason::RiskGroup { group }]),
             Condition::ImpactsCitizens => f.citizen_impact.affects_citizens().then(|| {
-                vec![format!(
-                    "de impact op burgers is {}",
-                    f.citizen_impact.label_nl()
-                )]
+                vec![Reason::CitizenImpact {
+                    impact: f.citizen_impact,
+                }]
             }),
             Condition::CitizenImpactAtLeast { level } => (f.citizen_impact >= *level).then(|| {
-                vec![format!(
-                    "de impact op burgers is {} (drempel: {})",
-                    f.citizen_impact.label_nl(),
-                    level.label_nl()
-                )]
+                vec![Reason::CitizenImpactAtLeast {
+                    impact: f.citizen_impact,
+                    threshold: *level,
+                }]
             }),
-            Condition::CostAbove { euros } => f.yearly_cost_eur.filter(|c| c > euros).map(|c| {
-                vec![format!(
-                    "de kosten van {} per jaar liggen boven {}",
-                    euros_nl(c),
-                    euros_nl(*euros)
-                )]
+            Condition::CostAbove { euros } => f.yearly_cost_eur.filter(|c| c > euros).map(|cost| {
+                vec![Reason::CostAbove {
+                    cost,
+                    limit: *euros,
+                }]
             }),
             Condition::CoreDataOutsourced => f
                 .core_data_outsourced
-                .then(|| vec!["kerngegevens worden uitbesteed".to_string()]),
-            Condition::PersonalData => f
-                .personal_data
-                .then(|| vec!["er worden persoonsgegevens verwerkt".to_string()]),
+                .then(|| vec![Reason::CoreDataOutsourced]),
+            Condition::PersonalData => f.personal_data.then(|| vec![Reason::PersonalData]),
             Condition::ChoiceTypeIn { values } => values.contains(&f.choice_type).then(|| {
-                vec![format!(
-                    "het is een keuze over {}",
-                    f.choice_type.label_nl()
-                )]
+                vec![Reason::ChoiceType {
+                    choice_type: f.choice_type,
+                }]
             }),
         }
     }
@@ -300,7 +291,7 @@ pub fn evaluate_facts(framework: &Framework, facts: &Facts) -> Routing {
     let mut instruments = BTreeSet::new();
     let mut matched_rules = Vec::new();
     for rule in &framework.rules {
-        if let Some(why) = rule.condition.check(facts) {
+        if let Some(reasons) = rule.condition.check(facts) {
             level = level.max(rule.level);
             instruments.extend(rule.instruments.iter().copied());
             let mut own: Vec<Instrument> = rule.instruments.clone();
@@ -308,7 +299,7 @@ pub fn evaluate_facts(framework: &Framework, facts: &Facts) -> Routing {
             own.dedup();
             matched_rules.push(MatchedRule {
                 rule: rule.name.clone(),
-                why: join_nl(&why),
+                reasons,
                 level: rule.level,
                 instruments: own,
             });
@@ -574,7 +565,6 @@ mod tests {
         assert_eq!(r.level, DecisionLevel::Official);
         assert!(r.instruments.is_empty());
         assert!(r.matched_rules.is_empty());
-        assert!(r.explanation().contains("Geen regel"));
     }
 
     #[test]
@@ -591,8 +581,10 @@ mod tests {
         );
         assert_eq!(r.matched_rules[0].rule, "Hoog-risico AI");
         assert_eq!(
-            r.matched_rules[0].why,
-            "de AI-risicogroep is hoog-risico AI"
+            r.matched_rules[0].reasons,
+            vec![Reason::RiskGroup {
+                group: AiActRiskGroup::HighRisk
+            }]
         );
 
         let personal = Facts {
@@ -669,13 +661,15 @@ mod tests {
                 "Hoge impact op burgers"
             ]
         );
-        let e = r.explanation();
-        assert!(e.contains("bestuur"), "{e}");
-        assert!(
-            e.contains("€ 300.000 per jaar liggen boven € 250.000"),
-            "{e}"
+        assert_eq!(
+            r.matched_rules[1].reasons,
+            vec![Reason::CostAbove {
+                cost: 300_000,
+                limit: 250_000
+            }]
         );
-        assert!(!e.contains("Hoge impact"), "only the deciding rules: {e}");
+        let deciding: Vec<&str> = r.deciding_rules().map(|m| m.rule.as_str()).collect();
+        assert_eq!(deciding, vec!["Kosten boven € 250.000"]);
     }
 
     #[test]
@@ -715,8 +709,13 @@ mod tests {
         );
         assert_eq!(r.level, DecisionLevel::Management);
         assert_eq!(
-            r.matched_rules[0].why,
-            "het is een keuze over hosting en er worden persoonsgegevens verwerkt"
+            r.matched_rules[0].reasons,
+            vec![
+                Reason::ChoiceType {
+                    choice_type: ChoiceType::Hosting
+                },
+                Reason::PersonalData
+            ]
         );
         let r = evaluate_facts(
             &fw,

@@ -22,12 +22,3 @@ pub mod choice;
 pub mod framework;
 pub mod prescan;
 pub mod requirements;
-
-/// Joins the Dutch enumeration `a, b en c`.
-pub(crate) fn join_nl(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} en {}", init.join(", "), last),
-    }
-}

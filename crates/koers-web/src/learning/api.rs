@@ -326,7 +326,7 @@ impl From<uc::Standing> for StandingOut {
                     Missing::Project => "project",
                 }
                 .into(),
-                message: m.message(),
+                message: crate::learning::views::missing(crate::i18n::Lang::Nl, m),
             })
             .collect::<Vec<_>>();
         StandingOut {
@@ -622,8 +622,7 @@ pub async fn set_progress(
 #[utoipa::path(get, path = "/learning/participants/{participantId}/certificate", tag = "leertrajecten", params(("participantId" = String, Path, description = "Id van de deelnemer")),
     responses((status = 200, description = "Het certificaat", content_type = "application/pdf", body = Vec<u8>), (status = 409, description = "Nog niet afgerond; detail noemt wat ontbreekt")))]
 pub async fn get_certificate(ctx: Ctx, Path(id): Path<String>) -> Reply {
-    let c = uc::certificate(ctx.ws(), &ctx.who, &id).await?;
-    Ok(certificate_response(&c))
+    certificate_response(&ctx, &id).await
 }
 
 /// A make-track project.

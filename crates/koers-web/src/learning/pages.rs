@@ -374,7 +374,7 @@ async fn participant(ctx: Ctx, Path(id): Path<String>) -> Reply {
                 present => s.record.sessions_present, sessions => s.record.sessions_total,
                 percent => attendance_percent(&s.record),
             },
-            missing => s.missing.iter().map(|m| m.message()).collect::<Vec<_>>(),
+            missing => s.missing.iter().map(|m| crate::learning::views::missing(ctx.lang, m)).collect::<Vec<_>>(),
             group => o.group,
             waiting_for => o.waiting_for,
             mods => modules, sessions => sessions, projects => o.projects,
@@ -386,8 +386,7 @@ async fn participant(ctx: Ctx, Path(id): Path<String>) -> Reply {
 }
 
 async fn certificate(ctx: Ctx, Path(id): Path<String>) -> Reply {
-    let c = uc::certificate(ctx.ws(), &ctx.who, &id).await?;
-    Ok(certificate_response(&c))
+    certificate_response(&ctx, &id).await
 }
 
 async fn render_project(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Reply {

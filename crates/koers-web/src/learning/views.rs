@@ -1,12 +1,54 @@
-//! What the learning pages and the API draw alike: the certificate as a PDF download.
+//! What the learning pages and the API draw alike: what a participant still misses for the
+//! certificate, and the certificate as a PDF download.
 
+use crate::auth::Ctx;
 use crate::download::download;
-use axum::response::Response;
+use crate::error::{AppError, Reply};
+use crate::i18n::{Lang, t, tr};
 use koers_app::learning::Certificate;
+use koers_core::learning::Missing;
 
-/// The certificate as a PDF download.
-pub fn certificate_response(c: &Certificate) -> Response {
-    download("application/pdf", "certificaat.pdf", certificate_pdf(c))
+/// One thing still missing for the certificate, as the participant reads it.
+pub fn missing(lang: Lang, m: &Missing) -> String {
+    match m {
+        Missing::Modules { done, total } => tr(
+            lang,
+            "learning.missing.modules",
+            &[("done", &done.to_string()), ("total", &total.to_string())],
+        ),
+        Missing::Attendance { percent, required } => tr(
+            lang,
+            "learning.missing.attendance",
+            &[
+                ("percent", &percent.to_string()),
+                ("required", &required.to_string()),
+            ],
+        ),
+        Missing::Project => t(lang, "learning.missing.project"),
+    }
+}
+
+/// The certificate as a PDF download; 409 naming what is missing while it is not earned.
+pub async fn certificate_response(ctx: &Ctx, participant_id: &str) -> Reply {
+    match koers_app::learning::certificate(ctx.ws(), &ctx.who, participant_id).await? {
+        Ok(c) => Ok(download(
+            "application/pdf",
+            "certificaat.pdf",
+            certificate_pdf(&c),
+        )),
+        Err(standing) => {
+            let what: Vec<String> = standing
+                .missing
+                .iter()
+                .map(|m| missing(ctx.lang, m))
+                .collect();
+            Err(AppError::Conflict(format!(
+                "{}: {}",
+                t(ctx.lang, "learning.no_certificate_yet"),
+                what.join("; ")
+            )))
+        }
+    }
 }
 
 fn certificate_pdf(c: &Certificate) -> Vec<u8> {
@@ -47,4 +89,25 @@ fn certificate_pdf(c: &Certificate) -> Vec<u8> {
         chrono::Utc::now().format("%Y-%m-%d")
     )));
     render(&doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_items_read_in_either_language() {
+        let m = Missing::Attendance {
+            percent: 60,
+            required: 80,
+        };
+        assert_eq!(
+            missing(Lang::Nl, &m),
+            "aanwezig bij 60% van de live sessies; minstens 80% is nodig"
+        );
+        assert_eq!(
+            missing(Lang::En, &Missing::Modules { done: 3, total: 5 }),
+            "3 of 5 modules completed; all modules must be done"
+        );
+    }
 }

@@ -5,6 +5,7 @@ use crate::api::outs;
 use crate::auth::Ctx;
 use crate::download::{CSV, download};
 use crate::error::{AppError, JsonReply, Reply};
+use crate::i18n::Lang;
 use crate::input::JsonInput;
 use crate::schema;
 use crate::state::AppState;
@@ -254,10 +255,7 @@ pub struct ChoiceOut {
 impl From<&RoutedChoice> for ChoiceOut {
     fn from(c: &RoutedChoice) -> Self {
         let (rec, r) = (&c.record, &c.routing);
-        let mut routing = serde_json::to_value(r).unwrap_or(Value::Null);
-        if let Some(o) = routing.as_object_mut() {
-            o.insert("explanation".into(), Value::String(r.explanation()));
-        }
+        let routing = crate::register::views::routing_json(Lang::Nl, r);
         ChoiceOut {
             id: rec.id.clone(),
             application_id: rec.application_id.clone(),

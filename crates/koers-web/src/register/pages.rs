@@ -7,6 +7,7 @@ use crate::download::{CSV, download};
 use crate::error::{AppError, Reply};
 use crate::i18n::{Lang, t};
 use crate::input::FormInput;
+use crate::register::views::{label, routing_context};
 use crate::shell::{Done, after_form, form_outcome, form_problem, page_with_status};
 use crate::state::AppState;
 use axum::Router;
@@ -49,10 +50,6 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The label of a register value's `code` in its `group` (`kind`, `hosting`, …) in `lang`.
-fn label(lang: Lang, group: &str, code: &str) -> String {
-    t(lang, &format!("reg.{group}.{code}"))
-}
-
 fn options(lang: Lang) -> Value {
     let pairs = |group: &str, codes: Vec<&'static str>| -> Vec<Value> {
         codes
@@ -185,10 +182,7 @@ async fn render_app(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Re
             let r = &c.routing;
             context! {
                 c => choice_view(&c.record, ctx.lang),
-                routing_level => t(ctx.lang, &format!("level.{}", r.level.as_str())),
-                instruments => r.instruments.iter().map(|i| label(ctx.lang, "instrument", i.as_str())).collect::<Vec<_>>(),
-                rules => r.matched_rules.iter().map(|m| context! { rule => m.rule, why => m.why, level => t(ctx.lang, &format!("level.{}", m.level.as_str())) }).collect::<Vec<_>>(),
-                explanation => r.explanation(),
+                ..routing_context(ctx.lang, r)
             }
         })
         .collect();
@@ -512,15 +506,11 @@ async fn render_choice(
             c => choice_view(c, ctx.lang),
             choice => c.choice,
             madr => koers_core::register::choice::render_madr(&c.choice),
-            routing_level => t(ctx.lang, &format!("level.{}", r.level.as_str())),
-            instruments => r.instruments.iter().map(|i| label(ctx.lang, "instrument", i.as_str())).collect::<Vec<_>>(),
-            rules => r.matched_rules.iter().map(|m| context! { rule => m.rule, why => m.why, level => t(ctx.lang, &format!("level.{}", m.level.as_str())) }).collect::<Vec<_>>(),
-            explanation => r.explanation(),
             next => next,
             board => board,
             can_register => may_register(ctx),
             can_board => ctx.may(Permission::DecideAsBoard),
-            ..extra
+            ..context! { ..routing_context(ctx.lang, r), ..extra }
         },
     )
     .await

@@ -268,6 +268,18 @@ pub(crate) async fn completion_rule_certificate_and_links() {
     let detail = problem["detail"].as_str().unwrap();
     assert!(detail.contains("0 van de 5 modules"), "{detail}");
     assert!(detail.contains("maakproject"), "{detail}");
+    // In English, the same refusal reads in English.
+    a.get("/lang/en?next=/").await;
+    let r = a
+        .get(&format!("/api/v1/learning/participants/{me}/certificate"))
+        .await;
+    r.assert_status(409);
+    let detail = r.json()["detail"].as_str().unwrap().to_string();
+    assert!(
+        detail.starts_with("No certificate yet: 0 of 5 modules completed"),
+        "{detail}"
+    );
+    a.get("/lang/nl?next=/").await;
 
     // Progress on every module, attendance at the one session.
     let prog = a

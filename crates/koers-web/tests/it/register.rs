@@ -77,12 +77,25 @@ pub(crate) async fn choices_are_routed_to_the_board_and_decided_with_a_reference
     assert_eq!(ch["routing"]["level"], "board");
     let rules = field_of_each(&ch["routing"]["matched_rules"], "rule");
     assert!(rules.contains(&"Hoog-risico AI"), "{rules:?}");
-    assert!(
-        ch["routing"]["explanation"]
-            .as_str()
-            .unwrap()
-            .contains("bestuur")
+    let explanation = ch["routing"]["explanation"].as_str().unwrap();
+    assert!(explanation.contains("op niveau bestuur"), "{explanation}");
+    assert!(explanation.contains("€ 300.000 per jaar"), "{explanation}");
+    // Each rule's reasons are data too, for clients that word them themselves.
+    let high = find_by(&ch["routing"]["matched_rules"], "rule", "Hoog-risico AI");
+    assert_eq!(
+        high["reasons"],
+        json!([{"kind": "risk_group", "group": "high_risk"}])
     );
+    // The choice's page words the routing in the reader's language.
+    let en = app.page_as("bestuur@pv26.example").await;
+    en.get("/lang/en?next=/").await;
+    let page = en.page(&format!("/toepassingen/{id}/keuzes/{cid}")).await;
+    assert!(
+        page.contains("The choice is made at board level because of rule"),
+        "{page}"
+    );
+    assert!(page.contains("the cost of € 300,000 a year is above € 250,000"));
+    assert!(!page.contains("wordt op niveau"));
     assert!(ch["madr"].as_str().unwrap().contains("## Overwogen opties"));
     // On the agenda.
     let agenda: Value = c.get_json("/api/v1/board-agenda").await;
