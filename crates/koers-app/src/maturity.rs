@@ -300,14 +300,33 @@ pub struct IssuedLink {
 
 /// Links just issued and how they reach respondents: a link whose label is an e-mail
 /// address is mailed to it when the deployment has SMTP; the others (or all, without SMTP)
-/// are in a CSV for the researcher to hand out.
+/// are for the researcher to hand out, shown once or downloaded as CSV.
 #[derive(Debug, Clone)]
 pub struct Handout {
     pub links: Vec<IssuedLink>,
     /// How many links were mailed.
     pub mailed: usize,
-    /// The links left to hand out as CSV (`None` when nothing is left).
-    pub csv: Option<String>,
+    /// The links left to hand out (not mailed).
+    pub unsent: Vec<IssuedLink>,
+}
+
+impl Handout {
+    /// The links left to hand out as CSV; `None` when every link was mailed.
+    pub fn csv(&self) -> Option<String> {
+        (!self.unsent.is_empty()).then(|| {
+            let mut out = String::from("organisatie,cbs_code,label,link\n");
+            for l in &self.unsent {
+                out.push_str(&format!(
+                    "{},{},{},{}\n",
+                    spreadsheet_cell(&l.organisation),
+                    spreadsheet_cell(l.cbs_code.as_deref().unwrap_or("")),
+                    spreadsheet_cell(&l.label),
+                    spreadsheet_cell(&l.url)
+                ));
+            }
+            out
+        })
+    }
 }
 
 fn survey_url(base: &str, token: &str) -> String {
@@ -465,9 +484,9 @@ pub async fn remind(
         Ok(deliver(ws, &r.name, links).await)
     } else {
         Ok(Handout {
+            unsent: links.clone(),
             links,
             mailed: 0,
-            csv: None,
         })
     }
 }
@@ -509,20 +528,12 @@ async fn deliver(ws: &Workspace, round_name: &str, links: Vec<IssuedLink>) -> Ha
             rest.push(l);
         }
     }
-    let csv = (!rest.is_empty()).then(|| {
-        let mut out = String::from("organisatie,cbs_code,label,link\n");
-        for l in rest {
-            out.push_str(&format!(
-                "{},{},{},{}\n",
-                spreadsheet_cell(&l.organisation),
-                spreadsheet_cell(l.cbs_code.as_deref().unwrap_or("")),
-                spreadsheet_cell(&l.label),
-                spreadsheet_cell(&l.url)
-            ));
-        }
-        out
-    });
-    Handout { links, mailed, csv }
+    let unsent = rest.into_iter().cloned().collect();
+    Handout {
+        links,
+        mailed,
+        unsent,
+    }
 }
 
 /// The survey behind a personal link, for whoever holds it.

@@ -34,3 +34,30 @@
     setUp();
   }
 })();
+
+// Copy buttons: a button with data-copy="<id>" copies that field's value, and a polite
+// live region (data-copy-status) says it did. Without script, the field is selectable.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (e) {
+    var button = e.target.closest ? e.target.closest("[data-copy]") : null;
+    if (!button) return;
+    var field = document.getElementById(button.getAttribute("data-copy"));
+    if (!field) return;
+    var status = document.querySelector("[data-copy-status]");
+    function done() {
+      if (status) status.textContent = status.getAttribute("data-done") + ": " + field.value;
+      button.setAttribute("data-copied", "true");
+    }
+    field.select();
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(field.value).then(done, function () {
+        document.execCommand("copy");
+        done();
+      });
+    } else {
+      document.execCommand("copy");
+      done();
+    }
+  });
+})();

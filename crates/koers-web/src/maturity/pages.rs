@@ -188,21 +188,28 @@ async fn close(ctx: Ctx, Path(id): Path<String>) -> Reply {
     round_form(&ctx, &id, "status", Value::UNDEFINED, r).await
 }
 
-/// New links go out: mailed where they can be, the rest as a CSV download; when every link
-/// was mailed, the round's page says how many.
-async fn handed_out(ctx: &Ctx, id: &str, name: &str, handout: Handout) -> Reply {
-    match handout.csv {
-        Some(csv) => Ok(csv_response(name, csv)),
-        None => {
-            render_round(
-                ctx,
-                id,
-                StatusCode::OK,
-                context! { mailed => handout.mailed },
-            )
-            .await
-        }
-    }
+/// New links go out: mailed where they can be; the rest shown once on the round's page,
+/// each to copy, and as a CSV download. koers keeps only hashes of the tokens, so the page
+/// is not stored by the browser or a proxy.
+async fn handed_out(ctx: &Ctx, id: &str, handout: Handout) -> Reply {
+    let csv = handout.csv();
+    let issued: Vec<Value> = handout
+        .unsent
+        .iter()
+        .map(|l| context! { organisation => l.organisation, label => l.label, url => l.url })
+        .collect();
+    let mut page = render_round(
+        ctx,
+        id,
+        StatusCode::OK,
+        context! { mailed => handout.mailed, issued => issued, issued_csv => csv },
+    )
+    .await?;
+    page.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    Ok(page)
 }
 
 fn csv_response(name: &str, body: String) -> Response {
@@ -218,7 +225,7 @@ async fn invitations(
     let value = form.value();
     let base = ctx.state.cfg.base_url(&headers);
     match uc::invite(ctx.ws(), &ctx.who, &id, &base, form.0).await {
-        Ok(handout) => handed_out(&ctx, &id, "uitnodigingen", handout).await,
+        Ok(handout) => handed_out(&ctx, &id, handout).await,
         r => round_form(&ctx, &id, "uitnodigingen", value, r).await,
     }
 }
@@ -226,7 +233,7 @@ async fn invitations(
 async fn reminders(ctx: Ctx, headers: HeaderMap, Path(id): Path<String>) -> Reply {
     let base = ctx.state.cfg.base_url(&headers);
     match uc::remind(ctx.ws(), &ctx.who, &id, &base, true).await {
-        Ok(handout) => handed_out(&ctx, &id, "herinneringen", handout).await,
+        Ok(handout) => handed_out(&ctx, &id, handout).await,
         r => round_form(&ctx, &id, "uitnodigingen", Value::UNDEFINED, r).await,
     }
 }

@@ -34,24 +34,31 @@ async fn a_round_from_start_to_report_and_benchmark() {
     type_into(&c, Locator::Id("p-name"), "Provincie Utrecht").await;
     type_into(&c, Locator::Id("p-code"), &format!("PV26{}", Key::Enter)).await;
     wait_for(&c, Locator::LinkText("Provincie Utrecht")).await;
-    // Invitations: the form answers with a CSV download; the links themselves are made
-    // here through the store, since the browser's download is not readable from the test.
+    // Invitations: the page shows the new links once, each with a copy button.
     click(&c, Locator::Css("form[action$='/uitnodigingen'] button")).await;
-    let round = app.round(&round_id).await;
-    for _ in 0..50 {
-        if app
-            .store
-            .maturity()
-            .invitations(&round)
-            .await
-            .unwrap()
-            .len()
-            == 5
-        {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    wait_for(&c, Locator::Id("nieuwe-links")).await;
+    check_axe(&c, "links").await;
+    let fields = c
+        .find_all(Locator::Css(".koers-copy__value"))
+        .await
+        .unwrap();
+    let mut tokens = Vec::new();
+    for f in &fields {
+        let url = f.prop("value").await.unwrap().unwrap();
+        assert!(url.starts_with(&app.url("/enquete/")), "{url}");
+        tokens.push(url.rsplit('/').next().unwrap().to_string());
     }
+    assert_eq!(tokens.len(), 5);
+    click(&c, Locator::Css("[data-copy='link-1']")).await;
+    let status = c
+        .find(Locator::Css("[data-copy-status]"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(status.starts_with("Gekopieerd"), "{status}");
+    let round = app.round(&round_id).await;
     let p = app
         .store
         .maturity()
@@ -59,24 +66,6 @@ async fn a_round_from_start_to_report_and_benchmark() {
         .await
         .unwrap()
         .remove(0);
-    let tokens: Vec<String> = (0..5).map(|_| koers_core::secret::new_token()).collect();
-    let digests: Vec<(String, String)> = tokens
-        .iter()
-        .map(|t| (koers_core::secret::token_digest(t), String::new()))
-        .collect();
-    app.store
-        .maturity()
-        .add_invitations(&round, &p, &digests, &koers_store::Actor::cli())
-        .await
-        .unwrap();
-    let invited = app
-        .store
-        .maturity()
-        .invitations(&round)
-        .await
-        .unwrap()
-        .len();
-    assert_eq!(invited, 10, "five from the form, five from the store");
     // Interview notes, coded by keyboard on their page.
     let s = crate::maturity::add_interview(
         &app,

@@ -278,7 +278,7 @@ pub(crate) async fn tokens_are_single_use_and_bad_links_change_nothing() {
 }
 
 #[tokio::test]
-async fn invitation_links_download_as_csv() {
+async fn invitation_links_are_shown_once_to_copy_and_as_csv() {
     let app = TestApp::spawn().await;
     let (_c, round, ps) = round_with_two(&app).await;
     let pc = app.page_as("admin@pv26.example").await;
@@ -293,11 +293,29 @@ async fn invitation_links_download_as_csv() {
         )
         .await;
     r.assert_status(200);
-    assert!(r.header("content-type").starts_with("text/csv"));
-    let csv = r.text();
-    assert_eq!(csv.lines().count(), 4, "{csv}");
-    assert!(csv.contains("Provincie Gelderland,PV25,gedeputeerde,http://"));
-    // Without SMTP, personal links for addresses come as a CSV too.
+    assert_eq!(r.header("cache-control"), "no-store");
+    let html = r.text();
+    assert!(html.contains("3 nieuwe links om uit te delen"), "{html}");
+    assert_eq!(
+        html.matches("class=\"utrecht-textbox koers-copy__value\"")
+            .count(),
+        3
+    );
+    assert_eq!(
+        html.matches("Provincie Gelderland — gedeputeerde").count(),
+        3
+    );
+    // The same links as CSV, in the page itself (nothing of them is kept on the server).
+    let csv = html
+        .split("href=\"data:text/csv;charset=utf-8,")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap();
+    assert!(
+        csv.contains("Provincie%20Gelderland%2CPV25%2Cgedeputeerde%2Chttp"),
+        "{csv}"
+    );
+    // Without SMTP, personal links for addresses are shown too.
     let r = pc
         .post_form(
             &format!("/volwassenheid/rondes/{round}/uitnodigingen"),
@@ -307,8 +325,11 @@ async fn invitation_links_download_as_csv() {
             ],
         )
         .await;
-    let csv = r.text();
-    assert!(csv.contains("PV25,cio@gelderland.example,http://"), "{csv}");
+    let html = r.text();
+    assert!(
+        html.contains("Provincie Gelderland — cio@gelderland.example"),
+        "{html}"
+    );
     // A bad count is shown on the round page; nothing is created.
     pc.post_form(
         &format!("/volwassenheid/rondes/{round}/uitnodigingen"),
@@ -361,6 +382,8 @@ async fn personal_invitations_are_mailed_when_smtp_is_configured() {
         html.contains("2 persoonlijke links zijn per e-mail verstuurd"),
         "{html}"
     );
+    // Mailed links are not shown again on the page.
+    assert!(!html.contains("nieuwe links om uit te delen"));
     let mut got = Vec::new();
     for _ in 0..2 {
         let m = tokio::time::timeout(std::time::Duration::from_secs(10), mails.recv())
