@@ -123,6 +123,40 @@ async fn build_filter_drill_down_share_and_export_a_dashboard() {
     let source = c.source().await.unwrap();
     assert!(source.contains("Amersfoort: 40") && source.contains("Utrecht: 100"));
     check_axe(&c, "drilled dashboard").await;
+    // Only the widgets and filters changed: no reload, the address and the province filter
+    // follow, and focus is on the heading of the widget that was drilled.
+    let drilled = c
+        .execute(
+            "const a = document.activeElement;
+             return [window.koersMark === 1, location.search.includes('f.provincie=PV26'),
+                     document.getElementById('f-provincie').value,
+                     a.tagName, !!a.closest('.koers-widget')];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        drilled,
+        json!([true, true, "PV26", "H2", true]),
+        "drill-down reloaded or lost its place"
+    );
+    // Back returns to the provinces, still without a reload.
+    c.back().await.unwrap();
+    for _ in 0..50 {
+        if !main_text(&c).await.contains("Ingezoomd") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        !main_text(&c).await.contains("Ingezoomd"),
+        "Back did not return"
+    );
+    let mark = c
+        .execute("return window.koersMark === 1;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(mark, json!(true));
 
     // On a phone the page stays as wide as the screen; a chart keeps a readable size and
     // scrolls in its own figure, which the keyboard can reach.
