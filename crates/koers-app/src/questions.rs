@@ -181,11 +181,9 @@ async fn readable(ws: &Workspace, who: &Principal, id: &str) -> Result<Question>
     Ok(ws.store.questions().question(&who.org.id, id).await?)
 }
 
-/// Everything the question's page shows.
-pub async fn question_page(ws: &Workspace, who: &Principal, id: &str) -> Result<QuestionPage> {
-    let detail = question(ws, who, id).await?;
-    let q = &detail.question;
-    let task = ws.store.questions().task(&who.org.id, &q.task_id).await?;
+/// The steps `who` may take a question to now, whose turn it is deciding (what a step asks
+/// for, such as a note or a decision date, is asked on the step's form).
+pub fn next_steps(who: &Principal, q: &Question) -> Vec<Status> {
     // Every fact a step may ask for is given, so only the workflow itself decides.
     let facts = TransitionInput {
         note: "x".into(),
@@ -196,7 +194,7 @@ pub async fn question_page(ws: &Workspace, who: &Principal, id: &str) -> Result<
         evaluation_learned: "x".into(),
     };
     let stands_in = who.may(Permission::ManageMembers);
-    let next: Vec<Status> = Status::ALL
+    Status::ALL
         .iter()
         .copied()
         .filter(|to| {
@@ -211,7 +209,15 @@ pub async fn question_page(ws: &Workspace, who: &Principal, id: &str) -> Result<
             )
             .is_ok()
         })
-        .collect();
+        .collect()
+}
+
+/// Everything the question's page shows.
+pub async fn question_page(ws: &Workspace, who: &Principal, id: &str) -> Result<QuestionPage> {
+    let detail = question(ws, who, id).await?;
+    let q = &detail.question;
+    let task = ws.store.questions().task(&who.org.id, &q.task_id).await?;
+    let next = next_steps(who, q);
     let waiting_on = q
         .status
         .next_on_main_line()

@@ -58,6 +58,14 @@ async fn board(ctx: Ctx, Query(f): Query<Filter>) -> Reply {
         .iter()
         .map(|s| context! { status => s.as_str(), items => qs.iter().filter(|q| q.status == *s).collect::<Vec<_>>() })
         .collect();
+    // Where this person may move each card: the drop targets, and the links beside a card.
+    let moves: HashMap<&str, Vec<&str>> = qs
+        .iter()
+        .map(|q| {
+            let to = questions::next_steps(&ctx.who, q);
+            (q.id.as_str(), to.iter().map(|s| s.as_str()).collect())
+        })
+        .collect();
     let task_names: HashMap<String, String> = tasks
         .iter()
         .map(|t| (t.id.clone(), t.name.clone()))
@@ -67,7 +75,7 @@ async fn board(ctx: Ctx, Query(f): Query<Filter>) -> Reply {
         "questions.html",
         "/datavragen",
         context! {
-            columns => columns, questions => qs, tasks => tasks, task_names => task_names,
+            columns => columns, questions => qs, tasks => tasks, task_names => task_names, moves => moves,
             statuses => Status::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
             filter => context! { opgave => f.opgave, status => f.status, zoek => f.zoek },
             list => f.weergave.as_deref() == Some("lijst"),
@@ -204,8 +212,14 @@ async fn render_question(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) 
     .await
 }
 
-async fn show(ctx: Ctx, Path(id): Path<String>) -> Reply {
-    render_question(&ctx, &id, StatusCode::OK, context! {}).await
+#[derive(Deserialize)]
+struct StepChoice {
+    /// The step to preselect in the form (from the board: a card dropped on a column).
+    naar: Option<String>,
+}
+
+async fn show(ctx: Ctx, Path(id): Path<String>, Query(c): Query<StepChoice>) -> Reply {
+    render_question(&ctx, &id, StatusCode::OK, context! { chosen => c.naar }).await
 }
 
 /// The question's page again after one of its forms: with `notice` when it went through,

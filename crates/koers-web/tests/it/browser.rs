@@ -366,16 +366,46 @@ async fn a_data_question_on_the_board_moves_by_keyboard() {
     check_axe(&c, "board").await;
     let column = text_of(&c, Locator::Css("#kol-asked")).await;
     assert!(column.contains('1'), "{column}");
-    click(&c, Locator::Css("section[aria-labelledby=kol-asked] a")).await;
-    wait_for(&c, Locator::Css(".koers-steps")).await;
-    check_axe(&c, "question page").await;
-    // Take the next step with the keyboard: the first radio is focused, Enter submits.
-    let radio = c
-        .find(Locator::Css("input[name=to][value=sharpened]"))
+    // Drag the card onto a column: only the columns it may go to accept it, and dropping it
+    // opens the step's form with that step chosen and the note to fill in.
+    let refused = c
+        .execute(
+            "const card = document.querySelector('.koers-card[data-question]');
+             const dt = new DataTransfer();
+             card.dispatchEvent(new DragEvent('dragstart', {bubbles: true, dataTransfer: dt}));
+             const over = (s) => { const e = new DragEvent('dragover', {bubbles: true, cancelable: true, dataTransfer: dt});
+                                   document.querySelector(`[data-status=${s}]`).dispatchEvent(e); return e.defaultPrevented; };
+             const result = [over('decided'), over('sharpened')];
+             document.querySelector('[data-status=sharpened]').dispatchEvent(new DragEvent('drop', {bubbles: true, cancelable: true, dataTransfer: dt}));
+             return result;",
+            vec![],
+        )
         .await
         .unwrap();
-    radio.send_keys(" ").await.unwrap();
-    radio.send_keys(&Key::Enter.to_string()).await.unwrap();
+    assert_eq!(refused, json!([false, true]), "drop targets");
+    wait_for(&c, Locator::Css(".koers-steps")).await;
+    check_axe(&c, "question page").await;
+    let chosen = c
+        .execute(
+            "return [location.search, document.querySelector('input[name=to]:checked').value, document.activeElement.id];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(chosen, json!(["?naar=sharpened", "sharpened", "s-note"]));
+    // The same by keyboard: the card's link to the step, then the note and Enter.
+    c.goto(&app.url("/datavragen")).await.unwrap();
+    press(
+        &c,
+        "section[aria-labelledby=kol-asked] a[href*='naar=sharpened']",
+        Key::Enter,
+    )
+    .await;
+    wait_for(&c, Locator::Css(".koers-steps")).await;
+    let note = c.find(Locator::Id("s-note")).await.unwrap();
+    note.send_keys(&format!("Scherper gemaakt{}", Key::Enter))
+        .await
+        .unwrap();
     wait_for(&c, Locator::Css(".utrecht-alert--ok")).await;
     let current = text_of(&c, Locator::Css("[aria-current=step]")).await;
     assert_eq!(current, "Aangescherpt");
