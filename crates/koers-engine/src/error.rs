@@ -2,7 +2,9 @@
 //!
 //! Every variant carries a message written for the person who caused it (an analyst who typed
 //! SQL, a steward who uploaded a file): it names the line, column or table, and never leaks a
-//! server path beyond the file the user gave.
+//! server path beyond the file the user gave. Messages are in Dutch, the language of koers'
+//! users; the common DataFusion failures (an unknown column or table, division by zero, a
+//! syntax error's position) are worded in Dutch too, the rest keep DataFusion's own words.
 
 use datafusion::error::DataFusionError;
 
@@ -10,7 +12,7 @@ use datafusion::error::DataFusionError;
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     /// The input file could not be read as the format it claims to be.
-    #[error("invalid {format} input: {message}")]
+    #[error("geen geldig {format}-bestand: {message}")]
     InvalidInput {
         /// The source format (`CSV`, `GeoJSON`, …).
         format: &'static str,
@@ -18,52 +20,106 @@ pub enum EngineError {
         message: String,
     },
     /// The input file holds no rows.
-    #[error("the file is empty: no rows to import")]
+    #[error("het bestand is leeg: er zijn geen rijen om te importeren")]
     Empty,
     /// The format could not be told from the file name and none was given.
-    #[error("unknown file format: {0}")]
+    #[error("onbekend bestandsformaat: {0}")]
     UnknownFormat(String),
     /// The coordinate reference system is not one koers knows.
     #[error(
-        "unsupported coordinate reference system {0:?}: koers supports EPSG:4326 (WGS84) and EPSG:28992 (RD New)"
+        "onbekend coördinatenstelsel {0:?}: koers kent EPSG:4326 (WGS84) en EPSG:28992 (RD New)"
     )]
     UnknownCrs(String),
     /// The SQL was refused by the sandbox before planning.
-    #[error("query not allowed: {0}")]
+    #[error("query niet toegestaan: {0}")]
     Forbidden(String),
     /// The SQL could not be parsed.
-    #[error("SQL syntax error: {0}")]
+    #[error("fout in de SQL: {0}")]
     Syntax(String),
     /// The query ran longer than its time limit and was cancelled.
-    #[error("query cancelled: it ran longer than the time limit of {0:?}")]
+    #[error("query gestopt: hij liep langer dan de tijdslimiet van {} s", .0.as_secs_f64())]
     Timeout(std::time::Duration),
     /// The query was cancelled by the user.
-    #[error("query cancelled")]
+    #[error("query afgebroken")]
     Cancelled,
     /// The query needed more memory than the limit allows.
-    #[error("query needs more memory than allowed: {0}")]
+    #[error("de query heeft meer geheugen nodig dan toegestaan: {0}")]
     ResourcesExhausted(String),
     /// Planning or execution failed (unknown table or column, type error, …).
-    #[error("query failed: {0}")]
+    #[error("de query mislukte: {0}")]
     Query(String),
     /// A geometry could not be decoded or processed.
-    #[error("geometry error: {0}")]
+    #[error("fout in een geometrie: {0}")]
     Geometry(String),
     /// Reading or writing a file failed.
-    #[error("I/O error: {0}")]
+    #[error("lees- of schrijffout: {0}")]
     Io(#[from] std::io::Error),
+}
+
+/// A parser message in Dutch where its pattern is known (`Expected: …, found: … at Line: 1,
+/// Column: 8`); otherwise as it is.
+pub(crate) fn syntax_nl(message: &str) -> String {
+    message
+        .replace("sql parser error: ", "")
+        .replace("Expected: ", "verwacht: ")
+        .replace(", found: ", ", gevonden: ")
+        .replace(" at Line: ", " op regel ")
+        .replace(", Column: ", ", kolom ")
+        .replace("end of statement", "einde van de opdracht")
+        .replace("an expression", "een expressie")
+}
+
+/// A query failure in Dutch where DataFusion's message is one of the common ones.
+fn query_nl(root: &DataFusionError) -> String {
+    use datafusion::common::SchemaError;
+    match root {
+        DataFusionError::SchemaError(e, _) => match e.as_ref() {
+            SchemaError::FieldNotFound {
+                field,
+                valid_fields,
+            } => {
+                let known: Vec<String> = valid_fields.iter().map(|c| c.name.clone()).collect();
+                format!(
+                    "onbekende kolom {}; bestaande kolommen: {}",
+                    field.name,
+                    known.join(", ")
+                )
+            }
+            SchemaError::AmbiguousReference { field } => format!(
+                "kolom {} staat in meer dan één tabel; noem de tabel erbij (tabel.kolom)",
+                field.name
+            ),
+            other => other.to_string(),
+        },
+        DataFusionError::ArrowError(e, _)
+            if matches!(
+                e.as_ref(),
+                datafusion::arrow::error::ArrowError::DivideByZero
+            ) =>
+        {
+            "deling door nul; sluit nul uit met NULLIF(noemer, 0)".into()
+        }
+        DataFusionError::Plan(m) if m.starts_with("table '") && m.ends_with("' not found") => {
+            let name = m
+                .trim_start_matches("table '")
+                .trim_end_matches("' not found");
+            let short = name.rsplit('.').next().unwrap_or(name);
+            format!("onbekende tabel {short}; u kunt de datasets bevragen waartoe u toegang heeft")
+        }
+        other => other.message().to_string(),
+    }
 }
 
 impl From<DataFusionError> for EngineError {
     fn from(e: DataFusionError) -> Self {
         match e.find_root() {
             DataFusionError::ResourcesExhausted(m) => EngineError::ResourcesExhausted(m.clone()),
-            DataFusionError::SQL(p, _) => EngineError::Syntax(p.to_string()),
+            DataFusionError::SQL(p, _) => EngineError::Syntax(syntax_nl(&p.to_string())),
             DataFusionError::External(inner) => match inner.downcast_ref::<EngineError>() {
                 Some(EngineError::Geometry(m)) => EngineError::Geometry(m.clone()),
                 _ => EngineError::Query(inner.to_string()),
             },
-            root => EngineError::Query(root.message().to_string()),
+            root => EngineError::Query(query_nl(root)),
         }
     }
 }
@@ -85,3 +141,43 @@ impl From<datafusion::parquet::errors::ParquetError> for EngineError {
 
 /// Shorthand used across the crate.
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::prelude::SessionContext;
+
+    async fn fails(sql: &str) -> String {
+        let ctx = SessionContext::new();
+        ctx.sql("CREATE TABLE t (a INT, b INT) AS VALUES (1, 0)")
+            .await
+            .unwrap();
+        let e = match ctx.sql(sql).await {
+            Ok(df) => df.collect().await.err().unwrap(),
+            Err(e) => e,
+        };
+        EngineError::from(e).to_string()
+    }
+
+    #[tokio::test]
+    async fn common_failures_read_in_dutch() {
+        assert_eq!(
+            fails("SELECT c FROM t").await,
+            "de query mislukte: onbekende kolom c; bestaande kolommen: a, b"
+        );
+        assert_eq!(
+            fails("SELECT a FROM nergens").await,
+            "de query mislukte: onbekende tabel nergens; u kunt de datasets bevragen waartoe u toegang heeft"
+        );
+        assert!(
+            fails("SELECT a / b FROM t")
+                .await
+                .contains("deling door nul")
+        );
+        let syntax = fails("SELECT a FROM t WHERE").await;
+        assert!(
+            syntax.starts_with("fout in de SQL: verwacht: een expressie, gevonden: EOF"),
+            "{syntax}"
+        );
+    }
+}

@@ -98,7 +98,7 @@ fn parameter_at(tokens: &[TokenWithSpan], i: usize) -> Result<Option<(String, us
     }
     let at = tokens[i].span.start;
     Err(EngineError::Syntax(format!(
-        "`{{{{` at line {}, column {} does not start a parameter: write {{{{name}}}}, a letter followed by letters, digits or _",
+        "`{{{{` op regel {}, kolom {} begint geen parameter: schrijf {{{{naam}}}}, een letter gevolgd door letters, cijfers of _",
         at.line, at.column
     )))
 }
@@ -123,7 +123,7 @@ fn mentioned(text: &str) -> Option<&str> {
 pub(crate) fn tokens(sql: &str) -> Result<(Vec<TokenWithSpan>, Vec<String>)> {
     let raw = Tokenizer::new(&GenericDialect {}, sql)
         .tokenize_with_location()
-        .map_err(|e| EngineError::Syntax(e.to_string()))?;
+        .map_err(|e| EngineError::Syntax(crate::error::syntax_nl(&e.to_string())))?;
     let mut out = Vec::with_capacity(raw.len());
     let mut names: Vec<String> = Vec::new();
     let mut i = 0;
@@ -142,7 +142,7 @@ pub(crate) fn tokens(sql: &str) -> Result<(Vec<TokenWithSpan>, Vec<String>)> {
             && let Some(name) = mentioned(&t.token.to_string())
         {
             return Err(EngineError::Syntax(format!(
-                "parameter {{{{{name}}}}} at line {}, column {} is inside quotes, where it is not filled in; write it outside them, e.g. '%' || {{{{{name}}}}} || '%'",
+                "parameter {{{{{name}}}}} op regel {}, kolom {} staat tussen aanhalingstekens, waar hij niet wordt ingevuld; zet hem erbuiten, bijvoorbeeld '%' || {{{{{name}}}}} || '%'",
                 t.span.start.line, t.span.start.column
             )));
         }
@@ -192,7 +192,7 @@ pub(crate) fn bind(q: &mut Query, params: &Params) -> Result<()> {
                 Some(value) => *e = literal(value),
                 None => {
                     return ControlFlow::Break(EngineError::Query(format!(
-                        "parameter {{{{{name}}}}} has no value: it is not declared"
+                        "parameter {{{{{name}}}}} heeft geen waarde: hij is niet gedeclareerd"
                     )));
                 }
             }

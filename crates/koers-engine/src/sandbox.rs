@@ -52,7 +52,7 @@ impl Visitor for Gate<'_> {
     fn pre_visit_select(&mut self, s: &Select) -> ControlFlow<EngineError> {
         if s.into.is_some() {
             return ControlFlow::Break(EngineError::Forbidden(
-                "SELECT … INTO creates a table; only reading queries are allowed".into(),
+                "SELECT … INTO maakt een tabel; alleen lezende queries zijn toegestaan".into(),
             ));
         }
         ControlFlow::Continue(())
@@ -61,28 +61,28 @@ impl Visitor for Gate<'_> {
     fn pre_visit_table_factor(&mut self, t: &TableFactor) -> ControlFlow<EngineError> {
         let refuse = |what: &str| {
             ControlFlow::Break(EngineError::Forbidden(format!(
-                "{what} are not allowed in queries; use the tables of the catalog"
+                "{what} zijn niet toegestaan in queries; gebruik de tabellen van de catalogus"
             )))
         };
         match t {
             TableFactor::Table { args: Some(_), .. }
             | TableFactor::TableFunction { .. }
-            | TableFactor::Function { .. } => refuse("table functions"),
+            | TableFactor::Function { .. } => refuse("tabelfuncties"),
             TableFactor::JsonTable { .. }
             | TableFactor::OpenJsonTable { .. }
-            | TableFactor::XmlTable { .. } => refuse("JSON and XML table functions"),
+            | TableFactor::XmlTable { .. } => refuse("JSON- en XML-tabelfuncties"),
             TableFactor::Table { .. }
             | TableFactor::Derived { .. }
             | TableFactor::NestedJoin { .. }
             | TableFactor::UNNEST { .. } => ControlFlow::Continue(()),
-            _ => refuse("this kind of FROM clause"),
+            _ => refuse("zulke FROM-onderdelen"),
         }
     }
 
     fn pre_visit_value(&mut self, v: &ValueWithSpan) -> ControlFlow<EngineError> {
         match &v.value {
             Value::Placeholder(p) => ControlFlow::Break(EngineError::Forbidden(format!(
-                "placeholder {p} cannot be used here; parameters of saved analyses are written {{{{name}}}} where a value goes"
+                "plaatshouder {p} kan hier niet; parameters van opgeslagen analyses schrijft u als {{{{naam}}}} waar een waarde hoort"
             ))),
             _ => ControlFlow::Continue(()),
         }
@@ -101,7 +101,7 @@ impl Visitor for Gate<'_> {
             ControlFlow::Continue(())
         } else {
             ControlFlow::Break(EngineError::Query(format!(
-                "table {r} not found; the tables you can query are the datasets you have access to"
+                "onbekende tabel {r}; u kunt de datasets bevragen waartoe u toegang heeft"
             )))
         }
     }
@@ -117,13 +117,15 @@ pub fn check(sql: &str, tables: &[&str]) -> Result<()> {
 pub fn statement(sql: &Sql, tables: &[&str]) -> Result<DFStatement> {
     if sql.text.len() > MAX_SQL_BYTES {
         return Err(EngineError::Forbidden(format!(
-            "the query is longer than {MAX_SQL_BYTES} bytes"
+            "de query is langer dan {MAX_SQL_BYTES} bytes"
         )));
     }
     let (tokens, _) = params::tokens(&sql.text)?;
     let syntax = |e| match e {
-        datafusion::error::DataFusionError::SQL(p, _) => EngineError::Syntax(p.to_string()),
-        other => EngineError::Syntax(other.to_string()),
+        datafusion::error::DataFusionError::SQL(p, _) => {
+            EngineError::Syntax(crate::error::syntax_nl(&p.to_string()))
+        }
+        other => EngineError::Syntax(crate::error::syntax_nl(&other.to_string())),
     };
     let mut stmts = DFParserBuilder::new(tokens)
         .build()
@@ -132,14 +134,14 @@ pub fn statement(sql: &Sql, tables: &[&str]) -> Result<DFStatement> {
         .map_err(syntax)?;
     if stmts.len() != 1 {
         return Err(EngineError::Forbidden(if stmts.is_empty() {
-            "the query is empty".into()
+            "de query is leeg".into()
         } else {
-            "only one statement per query is allowed".into()
+            "één opdracht per query; er staan er meer".into()
         }));
     }
     let mut stmt = stmts
         .pop_front()
-        .ok_or(EngineError::Forbidden("empty".into()))?;
+        .ok_or(EngineError::Forbidden("de query is leeg".into()))?;
     let query = match &mut stmt {
         DFStatement::Statement(s) => match s.as_mut() {
             Statement::Query(q) => q,
@@ -148,29 +150,29 @@ pub fn statement(sql: &Sql, tables: &[&str]) -> Result<DFStatement> {
                 let verb = kind
                     .split_whitespace()
                     .next()
-                    .unwrap_or("this")
+                    .unwrap_or("deze")
                     .to_uppercase();
                 return Err(EngineError::Forbidden(format!(
-                    "{verb} statements are not allowed; only SELECT, WITH and VALUES queries"
+                    "{verb}-opdrachten zijn niet toegestaan; alleen SELECT-, WITH- en VALUES-queries"
                 )));
             }
         },
         DFStatement::CreateExternalTable(_) => {
             return Err(EngineError::Forbidden(
-                "CREATE EXTERNAL TABLE is not allowed; import files into the catalog instead"
+                "CREATE EXTERNAL TABLE is niet toegestaan; importeer bestanden in de catalogus"
                     .into(),
             ));
         }
         DFStatement::CopyTo(_) => {
             return Err(EngineError::Forbidden(
-                "COPY is not allowed; export results from the result view instead".into(),
+                "COPY is niet toegestaan; exporteer resultaten vanuit het resultaat".into(),
             ));
         }
         DFStatement::Explain(_) => {
-            return Err(EngineError::Forbidden("EXPLAIN is not allowed".into()));
+            return Err(EngineError::Forbidden("EXPLAIN is niet toegestaan".into()));
         }
         DFStatement::Reset(_) => {
-            return Err(EngineError::Forbidden("RESET is not allowed".into()));
+            return Err(EngineError::Forbidden("RESET is niet toegestaan".into()));
         }
     };
     params::bind(query, &sql.params)?;
@@ -251,7 +253,7 @@ mod tests {
             "SELECT * FROM movements",
         ] {
             match check(sql, T) {
-                Err(EngineError::Query(m)) => assert!(m.contains("not found"), "{m}"),
+                Err(EngineError::Query(m)) => assert!(m.contains("onbekende tabel"), "{m}"),
                 other => panic!("{sql}: {other:?}"),
             }
         }

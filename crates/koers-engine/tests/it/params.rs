@@ -172,13 +172,13 @@ async fn misused_parameters_are_clear_errors() {
     )
     .await
     {
-        Err(EngineError::Syntax(m)) => assert!(m.contains("inside quotes"), "{m}"),
+        Err(EngineError::Syntax(m)) => assert!(m.contains("tussen aanhalingstekens"), "{m}"),
         other => panic!("{other:?}"),
     }
     // Other placeholder forms are no parameters.
     for sql in ["SELECT $1", "SELECT $n", "SELECT ?"] {
         match run(sql, &[("n", ParamValue::Integer(1))], &t).await {
-            Err(EngineError::Forbidden(m)) => assert!(m.contains("placeholder"), "{m}"),
+            Err(EngineError::Forbidden(m)) => assert!(m.contains("plaatshouder"), "{m}"),
             other => panic!("{sql}: {other:?}"),
         }
     }

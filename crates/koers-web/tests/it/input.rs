@@ -91,7 +91,10 @@ async fn saved_analysis_parameters_are_bound_as_values() {
     // A parameter inside quotes would not be filled in: saving says so.
     let p = c.post_json("/api/v1/analyses", &json!({"title": "Quotes", "sql": "SELECT * FROM plaatsen WHERE naam LIKE '%{{naam}}%'", "paramName": ["naam"], "paramKind": ["text"], "paramDefault": ["U"]})).await.expect(400).json();
     assert!(
-        p["detail"].as_str().unwrap().contains("inside quotes"),
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains("tussen aanhalingstekens"),
         "{p}"
     );
 }

@@ -61,7 +61,7 @@ fn demo_catalog_query_and_bad_input() {
     assert_eq!(o.status.code(), Some(1));
     let (_, err) = text(&o);
     assert!(
-        err.starts_with("fout: ") && err.contains("not allowed"),
+        err.starts_with("fout: ") && err.contains("niet toegestaan"),
         "{err}"
     );
     assert!(!err.contains("backtrace"));
