@@ -630,18 +630,21 @@ pub struct Record {
 pub enum Missing {
     /// Modules not yet done.
     Modules { done: u32, total: u32 },
-    /// Attendance below the required share (percentages, rounded down).
+    /// Attendance below the required share (percentages; `percent` is always below
+    /// `required`, so the message never reads "67 % of at least 67 %").
     Attendance { percent: u32, required: u32 },
     /// No delivered make-track project.
     Project,
 }
 
-/// The share of sessions attended, in percent, rounded down; 100 when there are none.
+/// The share of sessions attended, in whole percent, half rounded up (4 of 6 is 67 %); 100
+/// when there are none. The completion rule compares the exact share, not this figure.
 pub fn attendance_percent(r: &Record) -> u32 {
     if r.sessions_total == 0 {
         100
     } else {
-        (u64::from(r.sessions_present) * 100 / u64::from(r.sessions_total)) as u32
+        let total = u64::from(r.sessions_total);
+        ((u64::from(r.sessions_present) * 200 + total) / (2 * total)) as u32
     }
 }
 
@@ -665,8 +668,10 @@ pub fn missing_for_certificate(
     // Compare exactly: present / total >= required / 100.
     if u64::from(r.sessions_present) * 100 < u64::from(min_attendance) * u64::from(r.sessions_total)
     {
+        // Below the requirement by less than half a percent, rounding would meet it: say
+        // the whole percent below instead (66.7 % of a required 67 % reads as 66 %).
         out.push(Missing::Attendance {
-            percent,
+            percent: percent.min(min_attendance.saturating_sub(1)),
             required: min_attendance,
         });
     }
@@ -729,7 +734,27 @@ mod tests {
             ..complete()
         };
         assert!(missing_for_certificate(&r, 66, true).is_empty());
-        assert_eq!(missing_for_certificate(&r, 67, true).len(), 1);
+        assert_eq!(attendance_percent(&r), 67, "half rounded up");
+        assert_eq!(
+            missing_for_certificate(&r, 67, true),
+            vec![Missing::Attendance {
+                percent: 66,
+                required: 67
+            }],
+            "never shown as meeting what it misses"
+        );
+        let four_of_six = Record {
+            sessions_total: 6,
+            sessions_present: 4,
+            ..complete()
+        };
+        assert_eq!(attendance_percent(&four_of_six), 67);
+        let one_of_eight = Record {
+            sessions_total: 8,
+            sessions_present: 1,
+            ..complete()
+        };
+        assert_eq!(attendance_percent(&one_of_eight), 13, "12.5 rounds up");
         // No sessions at all: nothing to miss.
         let none = Record {
             sessions_total: 0,
