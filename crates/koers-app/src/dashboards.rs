@@ -560,7 +560,8 @@ pub async fn run_due(ws: &Workspace, now: chrono::DateTime<chrono::Utc>) -> usiz
     done
 }
 
-/// Removes a dashboard with its history (analysts).
+/// Deletes a dashboard (analysts): it is gone from every list and link at once, and can be
+/// restored with [`undelete`] for [`koers_store::dashboards::BIN_DAYS`] days.
 pub async fn delete(ws: &Workspace, who: &Principal, id: &str) -> Result<()> {
     let d = editable(ws, who, id).await?;
     Ok(ws
@@ -568,6 +569,44 @@ pub async fn delete(ws: &Workspace, who: &Principal, id: &str) -> Result<()> {
         .dashboards()
         .delete_dashboard(&d, &who.actor())
         .await?)
+}
+
+/// A deleted dashboard of the organisation that can still be restored (analysts).
+pub async fn deleted(ws: &Workspace, who: &Principal, id: &str) -> Result<Dashboard> {
+    who.require(Permission::Analyse)?;
+    Ok(ws
+        .store
+        .dashboards()
+        .deleted_dashboard(&who.org.id, id)
+        .await?)
+}
+
+/// Undoes a deletion (analysts): the dashboard is back with its versions and sharing.
+pub async fn undelete(ws: &Workspace, who: &Principal, id: &str) -> Result<Dashboard> {
+    let d = deleted(ws, who, id).await?;
+    Ok(ws
+        .store
+        .dashboards()
+        .restore_dashboard(&d, &who.actor())
+        .await?)
+}
+
+/// Removes for good the dashboards deleted longer ago than the bin keeps them (the
+/// scheduler); returns how many.
+pub async fn purge_deleted(ws: &Workspace, now: chrono::DateTime<chrono::Utc>) -> usize {
+    let before = now - chrono::Duration::days(koers_store::dashboards::BIN_DAYS);
+    match ws
+        .store
+        .dashboards()
+        .purge_deleted_dashboards(before, &crate::scheduler::actor())
+        .await
+    {
+        Ok(n) => n,
+        Err(e) => {
+            tracing::warn!("removing deleted dashboards failed: {e}");
+            0
+        }
+    }
 }
 
 /// One widget with its data as shown.

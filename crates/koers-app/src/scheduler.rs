@@ -1,7 +1,8 @@
 //! The scheduler: once a minute, the due refreshes of indicators
 //! ([`crate::products::run_due_refreshes`]), dashboards ([`crate::dashboards::run_due`])
 //! and datasets read from a service ([`crate::sources::run_due`]); and it removes expired
-//! sign-in sessions, so a table of dead tokens does not grow. It acts for the deployment,
+//! sign-in sessions, so a table of dead tokens does not grow, and dashboards deleted more
+//! than 30 days ago. It acts for the deployment,
 //! under the actor "koers (schema)"; every due item is claimed by one process only.
 
 use crate::Workspace;
@@ -23,6 +24,7 @@ pub fn spawn(ws: Workspace) {
             let now = chrono::Utc::now();
             crate::products::run_due_refreshes(&ws, now).await;
             crate::dashboards::run_due(&ws, now).await;
+            crate::dashboards::purge_deleted(&ws, now).await;
             crate::sources::run_due(&ws, now).await;
             if let Err(e) = ws.store.sessions().purge_expired_sessions().await {
                 tracing::warn!("removing expired sessions failed: {e}");

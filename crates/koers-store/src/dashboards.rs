@@ -4,7 +4,7 @@
 
 use crate::audit::Actor;
 use crate::sql::{self, FromRow, columns, from_row, json, to_json};
-use crate::{Result, StoreError, new_id, now};
+use crate::{Result, StoreError, new_id, now, stamp};
 use koers_core::Role;
 use koers_core::dashboards::{Definition, Visibility};
 use serde::Serialize;
@@ -61,6 +61,9 @@ pub struct DashboardSave<'a> {
 }
 
 const V_COLUMNS: &str = "version, name, description, definition, note, saved_by, saved_at";
+
+/// How many days a deleted dashboard can still be restored.
+pub const BIN_DAYS: i64 = 30;
 
 const COLUMNS: &str = "id, org_id, name, description, owner_id, visibility, shared_roles, public_token, version, definition, created_at, updated_at";
 
@@ -138,7 +141,7 @@ impl Repo<'_> {
     /// The organisation's dashboards, by name.
     pub async fn dashboards(&self, org_id: &str) -> Result<Vec<Dashboard>> {
         self.all(
-            &format!("SELECT {COLUMNS} FROM dashboards WHERE org_id = $1 ORDER BY name, id"),
+            &format!("SELECT {COLUMNS} FROM dashboards WHERE org_id = $1 AND deleted_at IS NULL ORDER BY name, id"),
             (org_id,),
         )
         .await
@@ -146,7 +149,7 @@ impl Repo<'_> {
 
     pub async fn dashboard(&self, org_id: &str, id: &str) -> Result<Dashboard> {
         self.one(
-            &format!("SELECT {COLUMNS} FROM dashboards WHERE org_id = $1 AND id = $2"),
+            &format!("SELECT {COLUMNS} FROM dashboards WHERE org_id = $1 AND id = $2 AND deleted_at IS NULL"),
             (org_id, id),
         )
         .await
@@ -156,7 +159,7 @@ impl Repo<'_> {
     pub async fn public_dashboard(&self, token: &str) -> Result<Dashboard> {
         self.one(
             &format!(
-                "SELECT {COLUMNS} FROM dashboards WHERE public_token = $1 AND visibility = 'public'"
+                "SELECT {COLUMNS} FROM dashboards WHERE public_token = $1 AND visibility = 'public' AND deleted_at IS NULL"
             ),
             (token,),
         )
@@ -181,7 +184,7 @@ impl Repo<'_> {
         };
         let next = base_version.checked_add(1).ok_or_else(stale)?;
         let mut w = self.write(actor, Some(&d.org_id)).await?;
-        let done = w.exec("UPDATE dashboards SET name = $1, description = $2, definition = $3, version = $4, updated_at = $5 WHERE id = $6 AND org_id = $7 AND version = $8", (s.name, s.description, to_json(s.definition)?, next, &at, &d.id, &d.org_id, base_version)).await?;
+        let done = w.exec("UPDATE dashboards SET name = $1, description = $2, definition = $3, version = $4, updated_at = $5 WHERE id = $6 AND org_id = $7 AND version = $8 AND deleted_at IS NULL", (s.name, s.description, to_json(s.definition)?, next, &at, &d.id, &d.org_id, base_version)).await?;
         if done != 1 {
             return Err(stale());
         }
@@ -222,18 +225,19 @@ impl Repo<'_> {
     }
 
     /// Removes a dashboard with its versions and cached results.
+    /// Deletes a dashboard: it leaves every list and link at once (its public link too), and
+    /// is kept with its versions for [`BIN_DAYS`] days, so [`Repo::restore_dashboard`] can undo
+    /// it; its cached results go now.
     pub async fn delete_dashboard(&self, d: &Dashboard, actor: &Actor) -> Result<()> {
         let mut w = self.write(actor, Some(&d.org_id)).await?;
-        for table in ["dashboard_results", "dashboard_versions"] {
-            w.exec(
-                &format!("DELETE FROM {table} WHERE dashboard_id = $1"),
-                (&d.id,),
-            )
-            .await?;
-        }
         w.exec(
-            "DELETE FROM dashboards WHERE id = $1 AND org_id = $2",
-            (&d.id, &d.org_id),
+            "DELETE FROM dashboard_results WHERE dashboard_id = $1",
+            (&d.id,),
+        )
+        .await?;
+        w.exec(
+            "UPDATE dashboards SET deleted_at = $1 WHERE id = $2 AND org_id = $3 AND deleted_at IS NULL",
+            (now(), &d.id, &d.org_id),
         )
         .await?;
         w.commit(
@@ -243,6 +247,74 @@ impl Repo<'_> {
         )
         .await?;
         Ok(())
+    }
+
+    /// A deleted dashboard of the organisation that can still be restored.
+    pub async fn deleted_dashboard(&self, org_id: &str, id: &str) -> Result<Dashboard> {
+        self.one(
+            &format!("SELECT {COLUMNS} FROM dashboards WHERE org_id = $1 AND id = $2 AND deleted_at IS NOT NULL"),
+            (org_id, id),
+        )
+        .await
+    }
+
+    /// Undoes a deletion: the dashboard is back as it was (sharing included).
+    pub async fn restore_dashboard(&self, d: &Dashboard, actor: &Actor) -> Result<Dashboard> {
+        let mut w = self.write(actor, Some(&d.org_id)).await?;
+        let done = w
+            .exec(
+                "UPDATE dashboards SET deleted_at = NULL WHERE id = $1 AND org_id = $2 AND deleted_at IS NOT NULL",
+                (&d.id, &d.org_id),
+            )
+            .await?;
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        w.commit(
+            "dashboard.restored",
+            ("dashboard", &d.id),
+            serde_json::json!({ "name": d.name }),
+        )
+        .await?;
+        self.dashboard(&d.org_id, &d.id).await
+    }
+
+    /// Removes for good the dashboards deleted before `before`, with their versions and
+    /// schedules; returns how many.
+    pub async fn purge_deleted_dashboards(
+        &self,
+        before: chrono::DateTime<chrono::Utc>,
+        actor: &Actor,
+    ) -> Result<usize> {
+        let old: Vec<Dashboard> = self
+            .all(
+                &format!("SELECT {COLUMNS} FROM dashboards WHERE deleted_at IS NOT NULL AND deleted_at < $1"),
+                (stamp(before),),
+            )
+            .await?;
+        for d in &old {
+            let mut w = self.write(actor, Some(&d.org_id)).await?;
+            for table in [
+                "dashboard_results",
+                "dashboard_versions",
+                "dashboard_schedules",
+            ] {
+                w.exec(
+                    &format!("DELETE FROM {table} WHERE dashboard_id = $1"),
+                    (&d.id,),
+                )
+                .await?;
+            }
+            w.exec("DELETE FROM dashboards WHERE id = $1", (&d.id,))
+                .await?;
+            w.commit(
+                "dashboard.purged",
+                ("dashboard", &d.id),
+                serde_json::json!({ "name": d.name }),
+            )
+            .await?;
+        }
+        Ok(old.len())
     }
 
     /// The cached results of the current version for one filter choice.
@@ -401,6 +473,48 @@ mod tests {
             Err(StoreError::NotFound)
         ));
         assert!(s.dashboards().dashboards(&org.id).await.unwrap().is_empty());
+
+        // A deletion can be undone: the dashboard is back with its versions and sharing.
+        let gone = s
+            .dashboards()
+            .deleted_dashboard(&org.id, &d.id)
+            .await
+            .unwrap();
+        let back = s
+            .dashboards()
+            .restore_dashboard(&gone, &Actor::cli())
+            .await
+            .unwrap();
+        assert_eq!(back.version, d2.version);
+        assert!(matches!(
+            s.dashboards().restore_dashboard(&gone, &Actor::cli()).await,
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            s.dashboards().deleted_dashboard(&org.id, &d.id).await,
+            Err(StoreError::NotFound)
+        ));
+        // Deleted again, it is removed for good only once its time in the bin is over.
+        s.dashboards()
+            .delete_dashboard(&back, &Actor::cli())
+            .await
+            .unwrap();
+        let now = chrono::Utc::now();
+        let purge = |before| {
+            let s = s.clone();
+            async move {
+                s.dashboards()
+                    .purge_deleted_dashboards(before, &Actor::cli())
+                    .await
+                    .unwrap()
+            }
+        };
+        assert_eq!(purge(now - chrono::Duration::days(BIN_DAYS)).await, 0);
+        assert_eq!(purge(now + chrono::Duration::seconds(1)).await, 1);
+        assert!(matches!(
+            s.dashboards().deleted_dashboard(&org.id, &d.id).await,
+            Err(StoreError::NotFound)
+        ));
     }
 
     on_both_backends!(saves_add_versions_and_stale_saves_conflict);

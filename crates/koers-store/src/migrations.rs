@@ -37,6 +37,7 @@ const FILES: &[(&str, &str)] = files![
     "0016_dataset_sources.sql",
     "0017_login_attempts_and_api_tokens.sql",
     "0018_access.sql",
+    "0019_dashboard_bin.sql",
 ];
 
 /// One file's SQL for one database.

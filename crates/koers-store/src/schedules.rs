@@ -42,6 +42,14 @@ impl Scheduled {
         }
     }
 
+    /// The condition a subject must meet to be refreshed (a deleted dashboard waits).
+    fn live(self) -> &'static str {
+        match self {
+            Scheduled::Dashboard => " AND x.deleted_at IS NULL",
+            Scheduled::Indicator | Scheduled::Dataset => "",
+        }
+    }
+
     fn name(self) -> &'static str {
         match self {
             Scheduled::Indicator => "indicator",
@@ -122,8 +130,9 @@ impl Repo<'_> {
         kind: Scheduled,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Vec<(String, String)>> {
-        let (table, col, subjects) = (kind.table(), kind.id_column(), kind.subjects());
-        let rows = sqlx::query(&format!("SELECT s.{col} AS id, x.org_id AS org_id, s.every AS every, s.next_due AS next_due FROM {table} s JOIN {subjects} x ON x.id = s.{col} WHERE s.next_due <= $1 ORDER BY s.next_due"))
+        let (table, col, subjects, live) =
+            (kind.table(), kind.id_column(), kind.subjects(), kind.live());
+        let rows = sqlx::query(&format!("SELECT s.{col} AS id, x.org_id AS org_id, s.every AS every, s.next_due AS next_due FROM {table} s JOIN {subjects} x ON x.id = s.{col} WHERE s.next_due <= $1{live} ORDER BY s.next_due"))
             .bind(stamp(now))
             .fetch_all(self.pool())
             .await?;

@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
             get(get_dashboard).put(save_dashboard).delete(delete_dashboard),
         "/dashboards/{dashboard_id}/data" => get(dashboard_data),
         "/dashboards/{dashboard_id}/refresh" => post(refresh_dashboard),
+        "/dashboards/{dashboard_id}/restore" => post(restore_deleted_dashboard),
         "/dashboards/{dashboard_id}/sharing" => put(share_dashboard),
         "/dashboards/{dashboard_id}/schedule" => put(schedule_dashboard),
         "/dashboards/{dashboard_id}/versions" => get(list_dashboard_versions),
@@ -239,12 +240,23 @@ pub async fn save_dashboard(
     Ok(Json((&d).into()))
 }
 
-/// Remove a dashboard with its history (analysts).
+/// Delete a dashboard (analysts); for 30 days it can be restored.
 #[utoipa::path(delete, path = "/dashboards/{dashboardId}", tag = "informatieproducten", params(("dashboardId" = String, Path, description = "Id van het dashboard")),
-    responses((status = 204, description = "Verwijderd")))]
+    responses((status = 204, description = "Verwijderd (30 dagen terug te zetten)")))]
 pub async fn delete_dashboard(ctx: Ctx, Path(id): Path<String>) -> Result<StatusCode, AppError> {
     dashboards::delete(ctx.ws(), &ctx.who, &id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Undo the deletion of a dashboard (analysts), within 30 days of it.
+#[utoipa::path(post, path = "/dashboards/{dashboardId}/restore", tag = "informatieproducten", params(("dashboardId" = String, Path, description = "Id van het verwijderde dashboard")),
+    responses((status = 200, description = "Teruggezet", body = DashboardOut), (status = 404, description = "Geen verwijderd dashboard met dit id")))]
+pub async fn restore_deleted_dashboard(
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> JsonReply<DashboardOut> {
+    let d = dashboards::undelete(ctx.ws(), &ctx.who, &id).await?;
+    Ok(Json((&d).into()))
 }
 
 /// The widgets' data for a filter choice, from the cache (what is missing is computed and
@@ -397,6 +409,7 @@ pub async fn schedule_dashboard(
     get_dashboard,
     save_dashboard,
     delete_dashboard,
+    restore_deleted_dashboard,
     dashboard_data,
     refresh_dashboard,
     share_dashboard,

@@ -23,6 +23,7 @@ use koers_app::dashboards::{
 };
 use koers_core::{Permission, Role};
 use minijinja::{Value, context};
+use serde::Deserialize;
 use std::collections::BTreeMap;
 
 type Params = Query<BTreeMap<String, String>>;
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
     routes! {
         "/dashboards" => get(overview).post(add),
         "/dashboards/{id}" => get(show),
+        "/dashboards/{id}/herstellen" => post(undelete),
         "/dashboards/{id}/verversen" => post(refresh),
         "/dashboards/{id}/schema" => post(set_schedule),
         "/dashboards/{id}/taken/{job}" => get(job_progress),
@@ -98,8 +100,35 @@ fn filters_ctx(d: &Dashboard, board: &Board) -> Vec<Value> {
         .collect()
 }
 
-async fn overview(ctx: Ctx) -> Reply {
-    render_overview(&ctx, StatusCode::OK, context! {}).await
+#[derive(Deserialize)]
+struct OverviewQuery {
+    /// A dashboard just deleted: the page offers to undo it.
+    verwijderd: Option<String>,
+    /// A dashboard just restored: the page says so.
+    teruggezet: Option<String>,
+}
+
+async fn overview(ctx: Ctx, Query(q): Query<OverviewQuery>) -> Reply {
+    let deleted = match q.verwijderd {
+        Some(id) => dashboards::deleted(ctx.ws(), &ctx.who, &id).await.ok(),
+        None => None,
+    };
+    let all = dashboards::list(ctx.ws(), &ctx.who).await?;
+    let restored = q
+        .teruggezet
+        .and_then(|id| all.iter().find(|d| d.id == id).map(|d| d.name.clone()));
+    render_overview(
+        &ctx,
+        StatusCode::OK,
+        context! { deleted => deleted, restored => restored },
+    )
+    .await
+}
+
+/// Undoes a deletion from the notice on the overview; the overview then says so.
+async fn undelete(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    let d = dashboards::undelete(ctx.ws(), &ctx.who, &id).await?;
+    Ok(Redirect::to(&format!("/dashboards?teruggezet={}", d.id)).into_response())
 }
 
 async fn render_overview(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
@@ -384,7 +413,9 @@ async fn edit(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
             .map_err(AppError::from),
     };
     let notice = match &r {
-        Ok(Edit::Deleted) => return Ok(Redirect::to("/dashboards").into_response()),
+        Ok(Edit::Deleted) => {
+            return Ok(Redirect::to(&format!("/dashboards?verwijderd={id}")).into_response());
+        }
         // Someone saved in between: the editor as it is now, and why nothing changed.
         Err(AppError::Conflict(m)) => {
             let extra = context! { error => m };

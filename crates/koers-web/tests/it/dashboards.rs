@@ -664,3 +664,91 @@ async fn a_dashboard_snapshot_is_read_only_by_those_the_dashboard_is_shared_with
     assert_eq!(statuses(&c, &paths).await, [200, 200, 200]);
     assert_eq!(listed(&c).await, [sid]);
 }
+
+/// Deleting a dashboard asks for confirmation and can be undone from the notice that follows
+/// (for 30 days); a viewer may not undo it, another organisation cannot see it, and the API
+/// restores it too.
+#[tokio::test]
+async fn a_deleted_dashboard_comes_back_with_undo() {
+    let app = TestApp::spawn().await;
+    let c = app.api_as("admin@pv26.example").await;
+    let id = c
+        .post_json("/api/v1/dashboards", &json!({"name": "Prullenbak"}))
+        .await
+        .id();
+    let pc = app.page_as("admin@pv26.example").await;
+    let editor = format!("/dashboards/{id}/bewerken");
+    let html = pc.page(&editor).await;
+    let version = html
+        .split("name=\"version\" value=\"")
+        .nth(1)
+        .and_then(|v| v.split('"').next())
+        .unwrap()
+        .to_string();
+    // Without the confirmation nothing happens.
+    pc.post_form(&editor, &[("action", "delete"), ("version", &version)])
+        .await
+        .assert_status(400);
+    assert_eq!(
+        c.get(&format!("/api/v1/dashboards/{id}")).await.status(),
+        200
+    );
+    // Confirmed: gone, and the overview offers to undo it.
+    let r = pc
+        .post_form(
+            &editor,
+            &[
+                ("action", "delete"),
+                ("version", &version),
+                ("confirm", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(r.header("location"), format!("/dashboards?verwijderd={id}"));
+    assert_eq!(
+        c.get(&format!("/api/v1/dashboards/{id}")).await.status(),
+        404
+    );
+    let html = pc.page(&format!("/dashboards?verwijderd={id}")).await;
+    assert!(
+        html.contains("Dashboard ‘Prullenbak’ is verwijderd"),
+        "{html}"
+    );
+    let undo = format!("/dashboards/{id}/herstellen");
+    assert!(html.contains(&undo.replace('/', "&#x2f;")) || html.contains(&undo));
+    // A viewer may not undo it; another organisation does not know it.
+    app.page_as("viewer@pv26.example")
+        .await
+        .post_form(&undo, &[])
+        .await
+        .assert_status(403);
+    app.page_as("admin@gm0796.example")
+        .await
+        .post_form(&undo, &[])
+        .await
+        .assert_status(404);
+    // Undone: back in the list, and the page says so.
+    let r = pc.post_form(&undo, &[]).await;
+    assert_eq!(r.header("location"), format!("/dashboards?teruggezet={id}"));
+    let html = pc.page(&format!("/dashboards?teruggezet={id}")).await;
+    assert!(
+        html.contains("Dashboard ‘Prullenbak’ is teruggezet"),
+        "{html}"
+    );
+    assert_eq!(
+        c.get(&format!("/api/v1/dashboards/{id}")).await.status(),
+        200
+    );
+    // Undoing twice, or something never deleted, is not found.
+    pc.post_form(&undo, &[]).await.assert_status(404);
+    // The API: delete, restore, restore again.
+    c.delete(&format!("/api/v1/dashboards/{id}")).await;
+    let back = c
+        .post_json(&format!("/api/v1/dashboards/{id}/restore"), &json!({}))
+        .await;
+    back.assert_status(200);
+    assert_eq!(back.json()["name"], "Prullenbak");
+    c.post_json(&format!("/api/v1/dashboards/{id}/restore"), &json!({}))
+        .await
+        .assert_status(404);
+}
