@@ -59,6 +59,24 @@ pub fn t(lang: Lang, key: &str) -> String {
     table.get(key).cloned().unwrap_or_else(|| key.to_string())
 }
 
+/// koers' built-in default content (the default maturity framework, its open question and
+/// the default choice framework) in English, keyed by its Dutch text.
+static BUILTIN_EN: LazyLock<HashMap<String, String>> =
+    LazyLock::new(|| load(include_str!("../locales/builtin-en.toml")));
+
+/// A text an organisation keeps as its own content, in `lang`: koers' built-in defaults are
+/// shown in the reader's language as long as they are unchanged; what the organisation
+/// wrote or changed is shown as it was written.
+pub fn builtin(lang: Lang, text: &str) -> String {
+    match lang {
+        Lang::En => BUILTIN_EN
+            .get(text)
+            .cloned()
+            .unwrap_or_else(|| text.to_string()),
+        Lang::Nl => text.to_string(),
+    }
+}
+
 /// The text for `key` with each `{name}` replaced by its value.
 pub fn tr(lang: Lang, key: &str, values: &[(&str, &str)]) -> String {
     values.iter().fold(t(lang, key), |text, (name, value)| {
@@ -79,6 +97,43 @@ pub fn join(lang: Lang, items: &[String]) -> String {
 mod tests {
     use super::*;
     use crate::templates::Templates;
+
+    /// Every Dutch text of the built-in defaults has its English, and nothing else is there:
+    /// a changed default without its translation fails here.
+    #[test]
+    fn the_built_in_defaults_are_translated_exactly() {
+        use koers_core::maturity::{default_framework, default_items};
+        use koers_core::register::framework::Framework;
+        let fw = default_framework();
+        let mut texts: Vec<String> = vec![fw.name.clone()];
+        for d in &fw.dimensions {
+            texts.extend([d.name.clone(), d.description.clone(), d.statement.clone()]);
+            texts.extend(d.levels.iter().cloned());
+        }
+        texts.extend(default_items(&fw).into_iter().map(|i| i.text));
+        let choice = Framework::default_for("x");
+        texts.push(choice.name.clone());
+        for r in &choice.rules {
+            texts.extend([r.name.clone(), r.description.clone()]);
+        }
+        texts.sort();
+        texts.dedup();
+        let mut keys: Vec<String> = BUILTIN_EN.keys().cloned().collect();
+        keys.sort();
+        assert_eq!(keys, texts);
+        assert_eq!(
+            builtin(Lang::En, "Visie en strategie"),
+            "Vision and strategy"
+        );
+        assert_eq!(
+            builtin(Lang::Nl, "Visie en strategie"),
+            "Visie en strategie"
+        );
+        assert_eq!(
+            builtin(Lang::En, "Onze eigen dimensie"),
+            "Onze eigen dimensie"
+        );
+    }
 
     #[test]
     fn both_languages_have_the_same_keys() {

@@ -8,7 +8,7 @@ use super::views::{benchmark, benchmark_csv, fmt_score, report_pdf, weights_line
 use crate::auth::{Ctx, Resolved, login_csrf};
 use crate::download::{CSV, download, uncached_download};
 use crate::error::{AppError, Reply};
-use crate::i18n::{Lang, t};
+use crate::i18n::{Lang, builtin, t};
 use crate::input::FormInput;
 use crate::shell::{Done, after_form, form_outcome, form_problem, page, page_with_status};
 use crate::state::AppState;
@@ -344,7 +344,7 @@ fn radar_for(res: &RoundResults, pid: &str, lang: Lang) -> Result<Option<String>
     Ok(radar_svg(
         &p.dimensions
             .iter()
-            .map(|d| d.name.clone())
+            .map(|d| builtin(lang, &d.name))
             .collect::<Vec<_>>(),
         &[
             (
@@ -380,7 +380,7 @@ async fn report(ctx: Ctx, Path((id, pid)): Path<(String, String)>) -> Reply {
                 },
                 level => d.score.level.map(koers_core::maturity::level_key),
                 items => d.items.iter().map(|i| context! {
-                    text => i.text,
+                    text => builtin(ctx.lang, &i.text),
                     mean => i.aggregate.as_ref().map(|a| fmt_score(Some(a.mean))),
                     n => i.aggregate.as_ref().map(|a| a.n),
                     distribution => i.aggregate.as_ref().map(|a| a.distribution),

@@ -2,7 +2,7 @@
 //! translated labels and as CSV, the report of one organisation as a PDF and the round's
 //! weights in one line.
 
-use crate::i18n::{Lang, t};
+use crate::i18n::{Lang, builtin, t};
 use koers_app::maturity::{BenchmarkRow, Naming, ParticipantResult, Round, RoundResults};
 use koers_core::csv::spreadsheet_cell;
 
@@ -56,7 +56,11 @@ pub fn report_pdf(res: &RoundResults, p: &ParticipantResult, lang: Lang) -> Vec<
     }
     doc.push(Block::Heading(t(lang, "maturity.scores")));
     doc.push(Block::Radar(Radar {
-        axes: p.dimensions.iter().map(|d| d.name.clone()).collect(),
+        axes: p
+            .dimensions
+            .iter()
+            .map(|d| builtin(lang, &d.name))
+            .collect(),
         series: vec![
             (
                 p.name.clone(),
@@ -80,7 +84,7 @@ pub fn report_pdf(res: &RoundResults, p: &ParticipantResult, lang: Lang) -> Vec<
             .iter()
             .map(|d| {
                 vec![
-                    d.name.clone(),
+                    builtin(lang, &d.name),
                     fmt_score(d.score.score),
                     d.score
                         .level
@@ -103,7 +107,7 @@ pub fn report_pdf(res: &RoundResults, p: &ParticipantResult, lang: Lang) -> Vec<
     for d in &p.dimensions {
         doc.push(Block::Subheading(format!(
             "{} — {}",
-            d.name,
+            builtin(lang, &d.name),
             fmt_score(d.score.score)
         )));
         match &d.finding {

@@ -1,6 +1,6 @@
 //! How the register's domain values read on a page and in the API, in either language.
 
-use crate::i18n::{Lang, join, t, tr};
+use crate::i18n::{Lang, builtin, join, t, tr};
 use crate::templates::number;
 use koers_core::register::framework::{MatchedRule, Reason, Routing};
 use serde_json::{Value, json};
@@ -71,7 +71,7 @@ pub fn explanation(lang: Lang, r: &Routing) -> String {
             tr(
                 lang,
                 "routing.rule",
-                &[("rule", &m.rule), ("why", &why(lang, m))],
+                &[("rule", &builtin(lang, &m.rule)), ("why", &why(lang, m))],
             )
         })
         .collect();
@@ -95,7 +95,7 @@ pub fn routing_context(lang: Lang, r: &Routing) -> minijinja::Value {
         routing_level => level(lang, r),
         instruments => r.instruments.iter().map(|i| label(lang, "instrument", i.as_str())).collect::<Vec<_>>(),
         rules => r.matched_rules.iter().map(|m| minijinja::context! {
-            rule => m.rule,
+            rule => builtin(lang, &m.rule),
             why => why(lang, m),
             level => t(lang, &format!("level.{}", m.level.as_str())),
         }).collect::<Vec<_>>(),

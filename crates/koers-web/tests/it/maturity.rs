@@ -741,3 +741,17 @@ async fn another_organisation_gets_404_on_every_round_page() {
         1
     );
 }
+
+/// koers' built-in framework reads in the reader's language; in Dutch it is as written.
+#[tokio::test]
+async fn the_built_in_framework_reads_in_english() {
+    let app = TestApp::spawn().await;
+    let pc = app.page_as("admin@pv26.example").await;
+    let nl = pc.page("/volwassenheid/kader").await;
+    assert!(nl.contains("Visie en strategie"), "{nl}");
+    pc.get("/lang/en?next=/").await;
+    let en = pc.page("/volwassenheid/kader").await;
+    assert!(en.contains("Digital maturity (koers default)"), "{en}");
+    // Shown in English; the edit form keeps the words as stored, to change them.
+    assert!(en.contains("1. Vision and strategy") && !en.contains("1. Visie en strategie"));
+}

@@ -95,6 +95,10 @@ pub(crate) async fn choices_are_routed_to_the_board_and_decided_with_a_reference
         "{page}"
     );
     assert!(page.contains("the cost of € 300,000 a year is above € 250,000"));
+    // The built-in framework's rule names read in English too.
+    assert!(page.contains("Costs above € 250,000"), "{page}");
+    let fw = en.page("/toepassingen/keuzekader").await;
+    assert!(fw.contains("Default choice framework") && fw.contains("High-risk AI"));
     assert!(!page.contains("wordt op niveau"));
     assert!(ch["madr"].as_str().unwrap().contains("## Overwogen opties"));
     // On the agenda.
