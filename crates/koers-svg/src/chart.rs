@@ -5,8 +5,33 @@
 
 use std::fmt::Write;
 
+/// The width of the charts that have one layout (radar, bars).
 const W: f64 = 640.0;
 const H: f64 = 320.0;
+
+/// How wide a chart is drawn: for a wide screen and print, or for a phone, where the same
+/// chart is laid out again (fewer axis labels, the legend in rows) rather than shrunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Width {
+    Wide,
+    Narrow,
+}
+
+impl Width {
+    fn px(self) -> f64 {
+        match self {
+            Width::Wide => 640.0,
+            Width::Narrow => 340.0,
+        }
+    }
+
+    fn class(self) -> &'static str {
+        match self {
+            Width::Wide => "koers-chart",
+            Width::Narrow => "koers-chart koers-chart--narrow",
+        }
+    }
+}
 const LEFT: f64 = 64.0;
 const RIGHT: f64 = 16.0;
 const TOP: f64 = 16.0;
@@ -74,10 +99,16 @@ pub const PALETTE: [&str; 6] = [
 
 /// A line chart of `series` (period label, value) with an optional dashed target line.
 /// `caption` names the chart for screen readers; `None` when there is nothing to draw.
-pub fn line_svg(series: &[(String, f64)], target: Option<f64>, caption: &str) -> Option<String> {
+pub fn line_svg(
+    width: Width,
+    series: &[(String, f64)],
+    target: Option<f64>,
+    caption: &str,
+) -> Option<String> {
     let categories: Vec<String> = series.iter().map(|(p, _)| p.clone()).collect();
     let values = series.iter().map(|(_, v)| Some(*v)).collect();
     series_svg(
+        width,
         Shape::Line,
         &categories,
         &[Series {
@@ -93,6 +124,7 @@ pub fn line_svg(series: &[(String, f64)], target: Option<f64>, caption: &str) ->
 /// or stacked bars, with an optional dashed target line and a legend when there are several
 /// series. `None` when there is nothing to draw.
 pub fn series_svg(
+    width: Width,
     shape: Shape,
     categories: &[String],
     series: &[Series],
@@ -136,7 +168,22 @@ pub fn series_svg(
     if hi <= lo {
         hi = lo + 1.0;
     }
-    let legend = if series.len() > 1 { 22.0 } else { 0.0 };
+    let w = width.px();
+    // The legend in rows that fit the width: where each entry goes.
+    let mut legend_at: Vec<(f64, f64)> = Vec::new();
+    if series.len() > 1 {
+        let (mut lx, mut row) = (LEFT, 0.0);
+        for s in series {
+            let wide = 28.0 + 7.0 * s.name.chars().count() as f64;
+            if lx > LEFT && lx + wide > w - RIGHT {
+                lx = LEFT;
+                row += 18.0;
+            }
+            legend_at.push((lx, row));
+            lx += wide;
+        }
+    }
+    let legend = legend_at.last().map_or(0.0, |(_, row)| row + 22.0);
     // Room at the left for the longest value label.
     let widest = (0..=4)
         .map(|k| {
@@ -148,8 +195,9 @@ pub fn series_svg(
         .unwrap_or(0);
     let left = LEFT.max(14.0 + 7.0 * widest as f64);
     let top = TOP + legend;
-    let pw = W - left - RIGHT;
-    let ph = H - top - BOTTOM;
+    let pw = w - left - RIGHT;
+    let h = H + legend - 22.0_f64.min(legend);
+    let ph = h - top - BOTTOM;
     let bars = matches!(shape, Shape::Bar | Shape::Stacked);
     let band = pw / n as f64;
     let x = |i: usize| {
@@ -163,7 +211,8 @@ pub fn series_svg(
     };
     let y = |v: f64| top + ph * (hi - v) / (hi - lo);
     let mut out = format!(
-        "<svg class=\"koers-chart\" viewBox=\"0 0 {W} {H}\" width=\"100%\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">",
+        "<svg class=\"{}\" viewBox=\"0 0 {w} {h}\" width=\"100%\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">",
+        width.class(),
         escape(caption)
     );
     // Axes and a few horizontal grid lines with their values.
@@ -185,33 +234,37 @@ pub fn series_svg(
             escape(&format_number(v))
         );
     }
-    // Category labels: at most about eight, always the first and the last.
-    let step = n.div_ceil(8).max(1);
+    // Category labels: as many as fit (about eight on a wide chart), always the first and
+    // the last.
+    let fit = ((pw / 72.0).floor() as usize).max(2);
+    let step = n.div_ceil(fit).max(1);
     for (i, p) in categories.iter().enumerate() {
         if i.is_multiple_of(step) || i == n - 1 {
+            // The last label of a line ends at the chart's edge instead of running off it.
+            let anchor = if i == n - 1 && n > 1 && !bars {
+                "end"
+            } else {
+                "middle"
+            };
             let _ = write!(
                 out,
-                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\">{}</text>",
                 x(i),
                 top + ph + 20.0,
                 escape(p)
             );
         }
     }
-    if series.len() > 1 {
-        let mut lx = left;
-        for (k, s) in series.iter().enumerate() {
-            let _ = write!(
-                out,
-                "<rect x=\"{lx:.1}\" y=\"{:.1}\" width=\"12\" height=\"12\" fill=\"{}\"/><text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-                TOP - 6.0,
-                PALETTE[k % PALETTE.len()],
-                lx + 16.0,
-                TOP + 4.0,
-                escape(&s.name)
-            );
-            lx += 28.0 + 7.0 * s.name.chars().count() as f64;
-        }
+    for (k, (s, (lx, row))) in series.iter().zip(&legend_at).enumerate() {
+        let _ = write!(
+            out,
+            "<rect x=\"{lx:.1}\" y=\"{:.1}\" width=\"12\" height=\"12\" fill=\"{}\"/><text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+            TOP - 6.0 + row,
+            PALETTE[k % PALETTE.len()],
+            lx + 16.0,
+            TOP + 4.0 + row,
+            escape(&s.name)
+        );
     }
     out.push_str("</g>");
     if let Some(t) = target {
@@ -463,15 +516,15 @@ mod tests {
             ("2024".to_string(), 1100.5),
             ("<b>".to_string(), 900.0),
         ];
-        let svg = line_svg(&s, Some(1000.0), "Ritten \"per jaar\"").unwrap();
+        let svg = line_svg(Width::Wide, &s, Some(1000.0), "Ritten \"per jaar\"").unwrap();
         assert!(svg.contains("role=\"img\""));
         assert!(svg.contains("aria-label=\"Ritten &quot;per jaar&quot;\""));
         assert!(svg.contains("stroke-dasharray"));
         assert!(svg.contains(">2023<") && svg.contains("&lt;b&gt;"));
         assert!(svg.contains("1.100,5"));
         assert!(!svg.contains("<b>"));
-        assert!(line_svg(&[], None, "leeg").is_none());
-        assert!(line_svg(&[("2024".into(), 5.0)], None, "een").is_some());
+        assert!(line_svg(Width::Wide, &[], None, "leeg").is_none());
+        assert!(line_svg(Width::Wide, &[("2024".into(), 5.0)], None, "een").is_some());
     }
 
     #[test]
@@ -491,21 +544,21 @@ mod tests {
             },
         ];
         for shape in [Shape::Line, Shape::Area, Shape::Bar, Shape::Stacked] {
-            let svg = series_svg(shape, &cats, &series, Some(11.0), "Tonnen").unwrap();
+            let svg = series_svg(Width::Wide, shape, &cats, &series, Some(11.0), "Tonnen").unwrap();
             assert!(svg.contains("&lt;spoor&gt;") && !svg.contains("<spoor>"));
             assert!(svg.contains(PALETTE[1]));
             assert!(svg.contains("weg — 2025: 12"));
         }
-        let stacked = series_svg(Shape::Stacked, &cats, &series, None, "s").unwrap();
+        let stacked = series_svg(Width::Wide, Shape::Stacked, &cats, &series, None, "s").unwrap();
         assert_eq!(stacked.matches("<rect x=").count() - 2, 5);
-        let line = series_svg(Shape::Line, &cats, &series, None, "l").unwrap();
+        let line = series_svg(Width::Wide, Shape::Line, &cats, &series, None, "l").unwrap();
         assert_eq!(line.matches("<circle").count(), 5);
         let empty = vec![Series {
             name: "x".into(),
             values: vec![None, None, None],
         }];
-        assert!(series_svg(Shape::Bar, &cats, &empty, None, "x").is_none());
-        assert!(series_svg(Shape::Bar, &[], &series, None, "x").is_none());
+        assert!(series_svg(Width::Wide, Shape::Bar, &cats, &empty, None, "x").is_none());
+        assert!(series_svg(Width::Wide, Shape::Bar, &[], &series, None, "x").is_none());
     }
 
     #[test]
@@ -535,5 +588,33 @@ mod tests {
         );
         assert!(bars.unwrap().contains("3,3"));
         assert!(bars_svg(&[], 5.0, "x").is_none());
+    }
+
+    #[test]
+    fn a_narrow_chart_is_laid_out_again_not_shrunk() {
+        let cats: Vec<String> = (1..=12).map(|m| format!("2025-{m:02}")).collect();
+        let series: Vec<Series> = ["Weg", "Binnenvaart", "Spoor", "Zee"]
+            .iter()
+            .map(|n| Series {
+                name: (*n).into(),
+                values: (1..=12).map(|v| Some(f64::from(v))).collect(),
+            })
+            .collect();
+        let wide = series_svg(Width::Wide, Shape::Line, &cats, &series, None, "t").unwrap();
+        let narrow = series_svg(Width::Narrow, Shape::Line, &cats, &series, None, "t").unwrap();
+        assert!(
+            narrow.starts_with("<svg class=\"koers-chart koers-chart--narrow\" viewBox=\"0 0 340 ")
+        );
+        let labels = |svg: &str| svg.matches(">2025-").count();
+        assert!(labels(&narrow) < labels(&wide), "fewer axis labels");
+        assert!(labels(&narrow) >= 2);
+        // The legend wraps to a second row instead of running off the chart.
+        let ys: std::collections::BTreeSet<&str> = narrow
+            .split("<rect x=")
+            .skip(1)
+            .filter_map(|r| r.split("y=\"").nth(1)?.split('"').next())
+            .filter(|y| y.parse::<f64>().is_ok_and(|y| y < 60.0))
+            .collect();
+        assert!(ys.len() >= 2, "{ys:?}");
     }
 }

@@ -309,9 +309,13 @@ mod tests {
 
     #[test]
     fn pictures_keep_their_proportions_and_draw() {
-        let svg =
-            koers_svg::chart::line_svg(&[("2024".into(), 1.0), ("2025".into(), 2.0)], None, "x")
-                .unwrap();
+        let svg = koers_svg::chart::line_svg(
+            koers_svg::chart::Width::Wide,
+            &[("2024".into(), 1.0), ("2025".into(), 2.0)],
+            None,
+            "x",
+        )
+        .unwrap();
         assert_eq!(view_box(&svg), Some((640.0, 320.0)));
         assert_eq!(view_box("<svg viewBox=\"0 0 0 5\">"), None);
         let d = Drawn {
@@ -320,6 +324,7 @@ mod tests {
             title: "Tonnen <per> week".into(),
             wide: false,
             svg: Some(svg),
+            svg_narrow: None,
             table: None,
             kpi: None,
             paragraphs: vec![],

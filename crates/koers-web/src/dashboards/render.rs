@@ -5,7 +5,7 @@
 use koers_app::dashboards::WidgetData;
 use koers_core::dashboards::{Level, WidgetKind, paragraphs};
 use koers_core::regions::regions;
-use koers_svg::chart::{Series, Shape, format_number, line_svg, series_svg};
+use koers_svg::chart::{Series, Shape, Width, format_number, line_svg, series_svg};
 use koers_svg::map::{Area, Block, choropleth_svg, extrude_svg, svg as points_svg};
 use serde::Serialize;
 use serde_json::Value;
@@ -44,6 +44,8 @@ pub struct Drawn {
     pub title: String,
     pub wide: bool,
     pub svg: Option<String>,
+    /// The same chart laid out for a phone (shown instead of `svg` on a narrow screen).
+    pub svg_narrow: Option<String>,
     pub table: Option<TableOut>,
     pub kpi: Option<Kpi>,
     pub paragraphs: Vec<Vec<String>>,
@@ -235,7 +237,7 @@ fn shape(kind: WidgetKind) -> Shape {
     }
 }
 
-fn kpi(data: &Value) -> (Kpi, Option<String>) {
+fn kpi(data: &Value) -> (Kpi, [Option<String>; 2]) {
     let ind = &data["indicator"];
     let s = |v: &Value| v.as_str().map(str::to_string);
     let unit = s(&ind["unit"]).unwrap_or_default();
@@ -247,7 +249,8 @@ fn kpi(data: &Value) -> (Kpi, Option<String>) {
         .collect();
     let name = s(&ind["name"]).unwrap_or_default();
     let target = ind["target"].as_f64();
-    let chart = line_svg(&series, target, &format!("{name} ({unit}) per periode"));
+    let caption = format!("{name} ({unit}) per periode");
+    let chart = [Width::Wide, Width::Narrow].map(|w| line_svg(w, &series, target, &caption));
     (
         Kpi {
             value: data["value"].as_f64().map(format_number),
@@ -272,6 +275,7 @@ pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
         title: w.title.clone(),
         wide: w.wide,
         svg: None,
+        svg_narrow: None,
         table: None,
         kpi: None,
         paragraphs: Vec::new(),
@@ -294,9 +298,9 @@ pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
         return out;
     }
     if w.kind == WidgetKind::Kpi {
-        let (k, chart) = kpi(data);
+        let (k, [wide, narrow]) = kpi(data);
         out.kpi = Some(k);
-        out.svg = chart;
+        (out.svg, out.svg_narrow) = (wide, narrow);
         return out;
     }
     let (columns, rows) = columns_rows(data);
@@ -314,7 +318,9 @@ pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
                 &w.value_column,
                 &w.series_column,
             );
-            out.svg = series_svg(shape(k), &cats, &series, None, &w.title);
+            let [wide, narrow] = [Width::Wide, Width::Narrow]
+                .map(|width| series_svg(width, shape(k), &cats, &series, None, &w.title));
+            (out.svg, out.svg_narrow) = (wide, narrow);
             let mut header = vec![w.category_column.clone().unwrap_or_default()];
             header.extend(series.iter().map(|s| s.name.clone()));
             out.table = Some(TableOut {

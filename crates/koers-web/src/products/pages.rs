@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use koers_app::products::{self as products, Grain, IndicatorView};
 use koers_core::Permission;
-use koers_svg::chart::{format_number, line_svg};
+use koers_svg::chart::{Width, format_number, line_svg};
 use minijinja::{Value, context};
 
 pub fn router() -> Router<AppState> {
@@ -113,7 +113,8 @@ fn card(v: &IndicatorView) -> Value {
         target => v.indicator.target.map(format_number),
         green => format_number(v.indicator.green_threshold),
         amber => format_number(v.indicator.amber_threshold),
-        chart => line_svg(&series, v.indicator.target, &caption),
+        chart => line_svg(Width::Wide, &series, v.indicator.target, &caption),
+        chart_narrow => line_svg(Width::Narrow, &series, v.indicator.target, &caption),
         rows => rows,
     }
 }
