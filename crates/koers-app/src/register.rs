@@ -530,7 +530,8 @@ async fn choice_of(
 }
 
 /// Moves a choice along `proposed → advised → decided → superseded`. Fields: `to`
-/// (`advised`, `decided`, `superseded`), for `decided` the `date` (YYYY-MM-DD), the
+/// (`advised`, `decided`, `superseded`), for `advised` the `advice` and the `adviser` who
+/// gave it, for `decided` the `date` (YYYY-MM-DD), the
 /// `decisionMaker` and — for choices at board level — the board's `reference`; for
 /// `superseded` the id of the new choice in `supersededBy`. Board-level decisions need the
 /// board member role; everything else the register role.
@@ -548,6 +549,8 @@ pub async fn transition(
     let maker = input.text("decisionMaker");
     let by = input.text("supersededBy");
     let reference = input.text("reference");
+    let advice = input.text("advice");
+    let adviser = input.text("adviser");
     let mut choice = rec.choice.clone();
     // Re-route with the framework in force: the application may have changed since.
     let level = if choice.status == ChoiceStatus::Proposed || choice.status == ChoiceStatus::Advised
@@ -581,7 +584,7 @@ pub async fn transition(
         }
     };
     let t = match to.trim() {
-        "advised" => Some(Transition::Advised),
+        "advised" => Some(Transition::Advised { advice, adviser }),
         "decided" => Some(Transition::Decided {
             date,
             decision_maker: maker,

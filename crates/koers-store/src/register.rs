@@ -875,7 +875,11 @@ mod tests {
             Err(StoreError::NotFound)
         ));
         let mut ch = c.choice.clone();
-        ch.transition(Transition::Advised).unwrap();
+        ch.transition(Transition::Advised {
+            advice: "Doen.".into(),
+            adviser: "CIO".into(),
+        })
+        .unwrap();
         s.register()
             .update_choice(
                 &a,

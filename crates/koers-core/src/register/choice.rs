@@ -197,13 +197,24 @@ pub struct Choice {
     pub decided_by: Option<String>,
     /// The id of the choice that replaced this one.
     pub superseded_by: Option<String>,
+    /// The advice given before the decision, and who gave it (also among `consulted`).
+    #[serde(default)]
+    pub advice: Option<String>,
+    #[serde(default)]
+    pub advised_by: Option<String>,
 }
 
 /// A requested status change.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(tag = "to", rename_all = "snake_case")]
 pub enum Transition {
-    Advised,
+    /// The advice (its text) and who gave it.
+    Advised {
+        #[serde(default)]
+        advice: String,
+        #[serde(default)]
+        adviser: String,
+    },
     Decided {
         date: Option<NaiveDate>,
         decision_maker: String,
@@ -377,6 +388,8 @@ impl Choice {
                 decided_on: None,
                 decided_by: None,
                 superseded_by: None,
+                advice: None,
+                advised_by: None,
             }),
             _ => Err(Invalid::one("title", "invalid", "ongeldige invoer")),
         }
@@ -386,7 +399,7 @@ impl Choice {
     /// On error the choice is unchanged.
     pub fn transition(&mut self, t: Transition) -> Result<(), Invalid> {
         let target = match &t {
-            Transition::Advised => ChoiceStatus::Advised,
+            Transition::Advised { .. } => ChoiceStatus::Advised,
             Transition::Decided { .. } => ChoiceStatus::Decided,
             Transition::Superseded { .. } => ChoiceStatus::Superseded,
         };
@@ -419,8 +432,17 @@ impl Choice {
             }
         }
         match t {
-            Transition::Advised => {
+            Transition::Advised { advice, adviser } => {
+                let advice = c.take(text("advice", &advice, LONG));
+                let adviser = c.take(text("adviser", &adviser, SHORT));
                 c.finish()?;
+                if let Some(a) = &adviser
+                    && !self.consulted.contains(a)
+                {
+                    self.consulted.push(a.clone());
+                }
+                self.advice = advice;
+                self.advised_by = adviser;
             }
             Transition::Decided {
                 date,
@@ -529,6 +551,13 @@ pub fn render_madr(choice: &Choice) -> String {
         )),
         (Some(o), None) => md.push_str(&format!("Gekozen optie: \"{}\"\n", one_line(o))),
         (None, _) => md.push_str("Nog geen optie gekozen.\n"),
+    }
+    if let (Some(by), Some(advice)) = (&choice.advised_by, &choice.advice) {
+        md.push_str(&format!(
+            "\nAdvies van {}: {}\n",
+            one_line(by),
+            advice.trim()
+        ));
     }
     if let (Some(by), Some(d)) = (&choice.decided_by, choice.decided_on) {
         md.push_str(&format!(
@@ -681,8 +710,10 @@ pub(crate) mod tests {
             c.transition(Transition::Superseded { by: "c2".into() })
                 .is_err()
         );
-        c.transition(Transition::Advised).unwrap();
-        assert!(c.transition(Transition::Advised).is_err());
+        c.transition(advised()).unwrap();
+        assert_eq!(c.advice.as_deref(), Some("Kies de tweede optie."));
+        assert!(c.consulted.contains(&"CIO-office".to_string()));
+        assert!(c.transition(advised()).is_err());
         // Deciding needs a date and a decision maker; errors leave the choice unchanged.
         let errs = c
             .transition(Transition::Decided {
@@ -710,7 +741,14 @@ pub(crate) mod tests {
         })
         .unwrap();
         assert_eq!(c.status, ChoiceStatus::Superseded);
-        assert!(c.transition(Transition::Advised).is_err());
+        assert!(c.transition(advised()).is_err());
+    }
+
+    fn advised() -> Transition {
+        Transition::Advised {
+            advice: "Kies de tweede optie.".into(),
+            adviser: "CIO-office".into(),
+        }
     }
 
     #[test]
@@ -721,8 +759,19 @@ pub(crate) mod tests {
             ..input()
         })
         .unwrap();
-        let errs = c.transition(Transition::Advised).unwrap_err().0;
+        let errs = c.transition(advised()).unwrap_err().0;
         assert_eq!(errs.len(), 2);
+        // The advice itself and its adviser are needed too.
+        let mut c = Choice::parse(&input()).unwrap();
+        let errs = c
+            .transition(Transition::Advised {
+                advice: " ".into(),
+                adviser: "".into(),
+            })
+            .unwrap_err()
+            .0;
+        let names: Vec<&str> = errs.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["advice", "adviser"]);
         assert_eq!(c.status, ChoiceStatus::Proposed);
     }
 
@@ -737,7 +786,7 @@ pub(crate) mod tests {
     #[test]
     fn renders_madr() {
         let mut c = Choice::parse(&input()).unwrap();
-        c.transition(Transition::Advised).unwrap();
+        c.transition(advised()).unwrap();
         c.transition(Transition::Decided {
             date: NaiveDate::from_ymd_opt(2026, 3, 1),
             decision_maker: "Gedeputeerde Staten".into(),
@@ -746,6 +795,10 @@ pub(crate) mod tests {
         let md = render_madr(&c);
         assert!(
             md.starts_with("---\nstatus: \"accepted\"\ndate: 2026-03-01\n"),
+            "{md}"
+        );
+        assert!(
+            md.contains("Advies van CIO-office: Kies de tweede optie."),
             "{md}"
         );
         assert!(md.contains("decision-makers: [\"Gedeputeerde Staten\"]"));
@@ -770,7 +823,7 @@ pub(crate) mod tests {
         #[test]
         fn rendering_never_breaks_the_front_matter(title in ".{1,80}", maker in ".{1,40}") {
             if let Ok(mut c) = Choice::parse(&ChoiceInput { title, decision_makers: vec![maker], ..input() }) {
-                c.transition(Transition::Advised).unwrap();
+                c.transition(advised()).unwrap();
                 let md = render_madr(&c);
                 // Exactly one front-matter block, and the title on one line.
                 prop_assert_eq!(md.matches("\n---\n").count(), 1);

@@ -316,6 +316,10 @@ pub struct ConsequenceIn {
 pub struct TransitionIn {
     /// `advised`, `decided` or `superseded`.
     pub to: String,
+    /// For `advised`: the advice itself.
+    pub advice: Option<String>,
+    /// For `advised`: who gave the advice (a person or a body, such as the CIO office).
+    pub adviser: Option<String>,
     /// For `decided`: the day of the decision, `YYYY-MM-DD`.
     #[schema(format = Date)]
     pub date: Option<String>,

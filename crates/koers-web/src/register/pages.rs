@@ -124,6 +124,8 @@ fn choice_view(c: &ChoiceRecord, lang: Lang) -> Value {
         status_label => label(lang, "cstatus", c.choice.status.as_str()),
         level => t(lang, &format!("level.{}", c.level.as_str())),
         chosen_option => c.choice.chosen_option,
+        advice => c.choice.advice,
+        advised_by => c.choice.advised_by,
         decided_on => c.choice.decided_on.map(|d| d.to_string()),
         decided_by => c.choice.decided_by,
         board_reference => c.board_reference,

@@ -47,7 +47,7 @@ pub(crate) async fn board_choice(api: &Session) -> (String, String) {
 pub(crate) async fn advise(api: &Session, aid: &str, cid: &str) {
     api.post_json(
         &format!("/api/v1/applications/{aid}/choices/{cid}/transitions"),
-        &json!({"to": "advised"}),
+        &json!({"to": "advised", "advice": "Doen.", "adviser": "CIO-office"}),
     )
     .await
     .assert_status(200);

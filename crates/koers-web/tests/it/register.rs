@@ -106,7 +106,7 @@ pub(crate) async fn choices_are_routed_to_the_board_and_decided_with_a_reference
     assert_eq!(agenda.as_array().unwrap().len(), 1);
     // Advice, then the administrator may not decide for the board.
     let tr = format!("/api/v1/applications/{id}/choices/{cid}/transitions");
-    c.post_json(&tr, &json!({"to": "advised"}))
+    c.post_json(&tr, &json!({"to": "advised", "advice": "Akkoord, met een exitstrategie.", "adviser": "CIO-office"}))
         .await
         .assert_status(200);
     c.post_json(&tr, &json!({"to": "decided", "date": "2026-03-01", "decisionMaker": "GS", "reference": "GS-2026-12"})).await.assert_status(403);
@@ -491,9 +491,24 @@ async fn the_pages_register_applications_and_choices() {
     assert!(html.contains("Standaardpakket"));
     assert!(html.contains("Geen regel van het keuzekader"));
     // Status buttons: advise, then decide (official level, so no board needed).
+    // Advice without its text or adviser: both named, nothing recorded.
     p.post_form(&format!("{loc}/status"), &[("to", "advised")])
         .await
-        .assert_status(200);
+        .assert_shows(400, &["Advies", "is verplicht"]);
+    let html = p
+        .post_form(
+            &format!("{loc}/status"),
+            &[
+                ("to", "advised"),
+                ("advice", "Kopen is goedkoper dan bouwen."),
+                ("adviser", "Informatiemanager"),
+            ],
+        )
+        .await
+        .expect(200)
+        .text();
+    assert!(html.contains("Kopen is goedkoper dan bouwen."), "{html}");
+    assert!(html.contains("Informatiemanager"));
     p.post_form(
         &format!("{loc}/status"),
         &[

@@ -251,7 +251,12 @@ async fn decisions(c: &Client, base: &str, round: usize, acked: Arc<Mutex<Acked>
             .insert(key.clone(), ch["status"].as_str().unwrap().to_string());
         let url = format!("{base}/api/v1/applications/{app_id}/choices/{choice_id}/transitions");
         let Some(ch) = c
-            .send(Method::POST, url, json!({"to": "advised"}), 200)
+            .send(
+                Method::POST,
+                url,
+                json!({"to": "advised", "advice": "Doen.", "adviser": "CIO"}),
+                200,
+            )
             .await
         else {
             return;
