@@ -64,7 +64,7 @@ impl Results {
         })
     }
 
-    /// The geometries with a label (the first other column), for a map.
+    /// The geometries with a label that names them (see [`label_column`]), for a map.
     pub fn features(&self) -> Vec<(Value, String)> {
         let Some(g) = self
             .geometry_column
@@ -73,7 +73,10 @@ impl Results {
         else {
             return Vec::new();
         };
-        let label_col = (0..self.columns.len()).find(|&i| i != g);
+        let first = self.rows.first();
+        let label_col = label_column(&self.columns, g, |i| {
+            first.is_some_and(|r| r[i].is_string())
+        });
         self.rows
             .iter()
             .filter(|r| !r[g].is_null())
@@ -83,6 +86,29 @@ impl Results {
             })
             .collect()
     }
+}
+
+/// The column whose value names a feature on a map (its tooltip): a column called like a
+/// name (`naam`, `name`, `statnaam`, `gemeentenaam`, …); else the first text column that is
+/// no identifier or code; else the first column beside the geometry `g`. `is_text` says
+/// whether a column holds text.
+pub fn label_column(
+    columns: &[String],
+    g: usize,
+    is_text: impl Fn(usize) -> bool,
+) -> Option<usize> {
+    let lower: Vec<String> = columns.iter().map(|c| c.to_lowercase()).collect();
+    let others = || (0..columns.len()).filter(move |&i| i != g);
+    let named = |c: &str| {
+        ["naam", "name", "label", "titel", "title", "omschrijving"]
+            .iter()
+            .any(|n| c == *n || c.ends_with(&format!("_{n}")) || c.ends_with(n))
+    };
+    let id_like = |c: &str| c.ends_with("id") || c.ends_with("code");
+    others()
+        .find(|&i| named(&lower[i]) && is_text(i))
+        .or_else(|| others().find(|&i| is_text(i) && !id_like(&lower[i])))
+        .or_else(|| others().next())
 }
 
 /// A value as text in a table cell: strings bare, geometry as its type, others as JSON.
@@ -103,4 +129,30 @@ pub fn display(v: &Value) -> String {
 /// `id_column` (which is then left out of the properties) when given.
 pub fn features(out: &QueryOutput, srid: i32, id_column: Option<&str>) -> Result<Vec<Value>> {
     Ok(koers_engine::export::features(out, srid, id_column)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cols(names: &[&str]) -> Vec<String> {
+        names.iter().map(|n| n.to_string()).collect()
+    }
+
+    #[test]
+    fn a_map_names_its_features_by_a_name_not_an_id() {
+        let all_text = |_| true;
+        // Boundaries: an internal id and a code come first, the name after.
+        let c = cols(&["id", "statcode", "statnaam", "geom"]);
+        assert_eq!(label_column(&c, 3, all_text), Some(2));
+        let c = cols(&["fid", "gm_code", "gemeentenaam", "geometry"]);
+        assert_eq!(label_column(&c, 3, all_text), Some(2));
+        // No name-like column: the first text column that is no id or code.
+        let c = cols(&["geom", "objectid", "wegnummer", "conditie"]);
+        assert_eq!(label_column(&c, 0, |i| i != 3), Some(2));
+        // Only ids: still something to show.
+        let c = cols(&["id", "geom"]);
+        assert_eq!(label_column(&c, 1, all_text), Some(0));
+        assert_eq!(label_column(&cols(&["geom"]), 0, all_text), None);
+    }
 }

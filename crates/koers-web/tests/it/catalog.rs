@@ -90,6 +90,9 @@ pub(crate) async fn import_a_geojson_and_see_its_page() {
         "a map of the polygons"
     );
     assert!(html.contains("Veenendaal"), "the preview rows");
+    // The map names each region, not its code.
+    assert!(html.contains("<title>Veenendaal</title>"), "{html}");
+    assert!(!html.contains("<title>GM0345</title>"));
     assert!(html.contains("EPSG:4326"));
     assert!(html.contains("statcode"));
     // A second import of the same name is version 2; the first stays.
