@@ -362,8 +362,24 @@ async fn a_data_question_on_the_board_moves_by_keyboard() {
     let q: Value = api.post_json("/api/v1/data-questions", &json!({"taskId": task["id"], "question": "Hoe gaat het met de dieren en planten in onze natuurgebieden?"})).await.json();
     let (_driver, c, _profile) = start_browser().await;
     sign_in(&c, &app, "admin@pv26.example").await;
+    c.set_window_size(1440, 900).await.unwrap();
     c.goto(&app.url("/datavragen")).await.unwrap();
     check_axe(&c, "board").await;
+    // Every column of the board is on the screen, none behind a sideways scroll.
+    let visible = c
+        .execute(
+            "return [...document.querySelectorAll('.koers-board__column')]
+               .every(col => col.getBoundingClientRect().right <= window.innerWidth)
+               && document.querySelectorAll('.koers-board__column').length === 9;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        visible,
+        json!(true),
+        "a board column is off-screen at 1440 px"
+    );
     let column = text_of(&c, Locator::Css("#kol-asked")).await;
     assert!(column.contains('1'), "{column}");
     // Drag the card onto a column: only the columns it may go to accept it, and dropping it
