@@ -204,6 +204,11 @@ async fn build_filter_drill_down_share_and_export_a_dashboard() {
         .await
         .unwrap()
         .unwrap();
+    // The link and the embed snippet are shown open, each with a copy button.
+    check_axe(&c, "shared dashboard").await;
+    click(&c, Locator::Css("[data-copy='embed-code']")).await;
+    let copied = text_of(&c, Locator::Css("[data-copy-status]")).await;
+    assert!(copied.starts_with("Gekopieerd: <iframe"), "{copied}");
     let exports: Vec<String> = {
         let mut out = Vec::new();
         for a in c.find_all(Locator::Css("a[download]")).await.unwrap() {
@@ -232,4 +237,54 @@ async fn build_filter_drill_down_share_and_export_a_dashboard() {
         let r = http.get(&href).await;
         assert_eq!(r.status(), 200, "{href}");
     }
+}
+
+/// The 3D view turns by keyboard without reloading the page: the arrow key on the rotation
+/// slider redraws the widgets, the address carries the angle, focus stays on the slider.
+#[tokio::test]
+async fn the_3d_view_turns_without_a_reload() {
+    let app = TestApp::spawn().await;
+    let (p, m, g) = crate::dashboards::freight(&app).await;
+    let id = app
+        .as_admin()
+        .await
+        .post_json(
+            "/api/v1/dashboards",
+            &json!({"name": "Logistiek", "definition": crate::dashboards::definition(&p, &m, &g)}),
+        )
+        .await
+        .id();
+    let (_driver, c, _profile) = start_browser().await;
+    sign_in(&c, &app, "admin@pv26.example").await;
+    c.goto(&app.url(&format!("/dashboards/{id}")))
+        .await
+        .unwrap();
+    wait_for(&c, Locator::Id("rot-w3")).await;
+    c.execute("window.koersMark = 1;", vec![]).await.unwrap();
+    let slider = c.find(Locator::Id("rot-w3")).await.unwrap();
+    slider.send_keys(&Key::Right.to_string()).await.unwrap();
+    let mut turned = false;
+    for _ in 0..50 {
+        let url = c.current_url().await.unwrap();
+        if url.query().is_some_and(|q| q.contains("rot.w3=")) {
+            turned = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(turned, "the rotation was not applied");
+    let kept = c
+        .execute(
+            "return [window.koersMark === 1, document.activeElement.id,
+                     location.search.includes('rot.w3=' + document.getElementById('rot-w3').value),
+                     document.getElementById('rot-w3').value !== '20'];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        kept,
+        json!([true, "rot-w3", true, true]),
+        "reloaded or lost focus"
+    );
 }
