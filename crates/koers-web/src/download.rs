@@ -35,3 +35,20 @@ pub fn uncached_download(
     );
     response
 }
+
+/// A file name made of letters, digits and dashes (from a title such as a dashboard's or
+/// a participant's name).
+pub fn stem(name: &str, fallback: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let s = s.trim_matches('-').to_string();
+    if s.is_empty() { fallback.into() } else { s }
+}

@@ -6,7 +6,7 @@
 use super::export::{board_pdf, board_svg, png, widget_csv, widget_svg};
 use super::render::{Drawn, View, draw};
 use crate::auth::Ctx;
-use crate::download::uncached_download;
+use crate::download::{stem, uncached_download};
 use crate::error::{AppError, Reply};
 use crate::i18n::{Lang, t};
 use crate::input::FormInput;
@@ -260,22 +260,6 @@ fn file_response(content_type: &str, name: &str, body: Vec<u8>) -> Response {
     uncached_download(content_type, name, "no-store", body)
 }
 
-/// A file name made of letters, digits and dashes.
-fn stem(name: &str) -> String {
-    let s: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    let s = s.trim_matches('-').to_string();
-    if s.is_empty() { "dashboard".into() } else { s }
-}
-
 /// `<widget>.csv` or `<widget>.png` of a dashboard for the filters in the query.
 async fn serve_widget_file(
     state: &AppState,
@@ -290,7 +274,7 @@ async fn serve_widget_file(
         return Err(AppError::NotFound);
     }
     let board = dashboards::board(&state.ws, d, &chosen_filters(q), false, None).await?;
-    let name = format!("{}-{wid}", stem(&d.name));
+    let name = format!("{}-{wid}", stem(&d.name, "dashboard"));
     match ext {
         "csv" => {
             let w = board
@@ -335,7 +319,7 @@ async fn board_png(ctx: Ctx, Path(id): Path<String>, Query(q): Params) -> Reply 
     let svg = board_svg(&d.name, &drawn(&b, "", &q), ctx.lang);
     Ok(file_response(
         "image/png",
-        &format!("{}.png", stem(&d.name)),
+        &format!("{}.png", stem(&d.name, "dashboard")),
         png(&svg)?,
     ))
 }
@@ -352,7 +336,7 @@ async fn board_pdf_file(ctx: Ctx, Path(id): Path<String>, Query(q): Params) -> R
     let pdf = board_pdf(&d.name, &d.description, &b, &drawn, &footer, ctx.lang)?;
     Ok(file_response(
         "application/pdf",
-        &format!("{}.pdf", stem(&d.name)),
+        &format!("{}.pdf", stem(&d.name, "dashboard")),
         pdf,
     ))
 }
@@ -555,7 +539,7 @@ mod tests {
         let a = angles(&q);
         assert_eq!(a.get("w1"), Some(&(330, 90)));
         assert_eq!(a.get("w2"), Some(&(20, 45)));
-        assert_eq!(stem("Logistiek <2025>"), "logistiek--2025");
-        assert_eq!(stem("!!"), "dashboard");
+        assert_eq!(stem("Logistiek <2025>", "dashboard"), "logistiek--2025");
+        assert_eq!(stem("!!", "dashboard"), "dashboard");
     }
 }

@@ -2,7 +2,7 @@
 //! certificate, and the certificate as a PDF download.
 
 use crate::auth::Ctx;
-use crate::download::download;
+use crate::download::{download, stem};
 use crate::error::{AppError, Reply};
 use crate::i18n::{Lang, t, tr};
 use koers_app::learning::Certificate;
@@ -31,11 +31,14 @@ pub fn missing(lang: Lang, m: &Missing) -> String {
 /// The certificate as a PDF download; 409 naming what is missing while it is not earned.
 pub async fn certificate_response(ctx: &Ctx, participant_id: &str) -> Reply {
     match koers_app::learning::certificate(ctx.ws(), &ctx.who, participant_id).await? {
-        Ok(c) => Ok(download(
-            "application/pdf",
-            "certificaat.pdf",
-            certificate_pdf(&c),
-        )),
+        Ok(c) => {
+            let name = format!(
+                "certificaat-{}-{}.pdf",
+                stem(&c.standing.participant.name, "deelnemer"),
+                stem(&c.standing.programme.name, "leertraject")
+            );
+            Ok(download("application/pdf", &name, certificate_pdf(&c)))
+        }
         Err(standing) => {
             let what: Vec<String> = standing
                 .missing

@@ -6,7 +6,7 @@
 
 use super::views::{benchmark, benchmark_csv, fmt_score, report_pdf, weights_line};
 use crate::auth::{Ctx, Resolved, login_csrf};
-use crate::download::{CSV, download, uncached_download};
+use crate::download::{CSV, download, stem, uncached_download};
 use crate::error::{AppError, Reply};
 use crate::i18n::{Lang, builtin, t};
 use crate::input::FormInput;
@@ -396,7 +396,13 @@ async fn report_file(ctx: Ctx, Path((id, pid)): Path<(String, String)>) -> Reply
     let res = uc::results(ctx.ws(), &ctx.who, &id).await?;
     let p = res.participant(&pid)?;
     let pdf = report_pdf(&res, p, ctx.lang);
-    Ok(download("application/pdf", "rapport.pdf", pdf))
+    let name = format!(
+        "volwassenheid-{}-{}-{}.pdf",
+        stem(&p.name, "deelnemer"),
+        stem(&res.round.name, "ronde"),
+        res.round.year
+    );
+    Ok(download("application/pdf", &name, pdf))
 }
 
 #[derive(Deserialize)]

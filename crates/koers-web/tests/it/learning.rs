@@ -349,6 +349,12 @@ pub(crate) async fn completion_rule_certificate_and_links() {
         .await;
     r.assert_status(200);
     assert_eq!(r.header("content-type"), "application/pdf");
+    assert!(
+        r.header("content-disposition")
+            .contains("certificaat-bea-beheer-"),
+        "{}",
+        r.header("content-disposition")
+    );
     let doc = lopdf::Document::load_mem(r.bytes()).unwrap();
     let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
     let text = doc.extract_text(&pages).unwrap();

@@ -151,6 +151,15 @@ async fn no_figure_below_the_threshold_anywhere() {
     ))
     .await;
     assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    // The file's name says what it is: whose report, of which round.
+    let disposition = pdf.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        disposition.contains("volwassenheid-provincie-flevoland-"),
+        "{disposition}"
+    );
     let text = pdf_text(pdf.bytes());
     assert!(
         text.contains("Volwassenheidsrapport Provincie Flevoland"),
