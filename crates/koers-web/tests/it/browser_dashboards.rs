@@ -95,16 +95,10 @@ async fn build_filter_drill_down_share_and_export_a_dashboard() {
     c.execute("window.koersMark = 1;", vec![]).await.unwrap();
     let slider = c.find(Locator::Id("f-jaar")).await.unwrap();
     slider.send_keys(&Key::Left.to_string()).await.unwrap();
-    let mut moved = false;
-    for _ in 0..50 {
-        let url = c.current_url().await.unwrap();
-        if url.query().is_some_and(|q| q.contains("f.jaar=2023")) {
-            moved = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(moved, "the slider did not apply 2023");
+    assert!(
+        address_gets(&c, "f.jaar=2023").await,
+        "the slider did not apply 2023"
+    );
     wait_for_text(&c, "Dashboard bijgewerkt").await;
     let table = main_text(&c).await;
     assert!(table.contains("140"), "2023 figures: {table}");
@@ -263,16 +257,10 @@ async fn the_3d_view_turns_without_a_reload() {
     c.execute("window.koersMark = 1;", vec![]).await.unwrap();
     let slider = c.find(Locator::Id("rot-w3")).await.unwrap();
     slider.send_keys(&Key::Right.to_string()).await.unwrap();
-    let mut turned = false;
-    for _ in 0..50 {
-        let url = c.current_url().await.unwrap();
-        if url.query().is_some_and(|q| q.contains("rot.w3=")) {
-            turned = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(turned, "the rotation was not applied");
+    assert!(
+        address_gets(&c, "rot.w3=").await,
+        "the rotation was not applied"
+    );
     let kept = c
         .execute(
             "return [window.koersMark === 1, document.activeElement.id,
@@ -287,4 +275,16 @@ async fn the_3d_view_turns_without_a_reload() {
         json!([true, "rot-w3", true, true]),
         "reloaded or lost focus"
     );
+}
+
+/// Waits (up to five seconds) until the page's address has `part` in its query.
+async fn address_gets(c: &Client, part: &str) -> bool {
+    for _ in 0..50 {
+        let url = c.current_url().await.unwrap();
+        if url.query().is_some_and(|q| q.contains(part)) {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    false
 }
