@@ -77,6 +77,144 @@ pub fn builtin(lang: Lang, text: &str) -> String {
     }
 }
 
+/// One piece of a message pattern: literal text, or a `{name}` hole for a value.
+enum Part {
+    Text(String),
+    Hole(String),
+}
+
+/// Messages without holes by their Dutch text, and the patterns with holes with their English.
+type Messages = (HashMap<String, String>, Vec<(Vec<Part>, String)>);
+
+/// koers' own messages (refused input, what cannot be done, the engine's errors) in English:
+/// the Dutch message as a pattern (`mag hoogstens {max} tekens zijn`) and its English.
+static MESSAGES_EN: LazyLock<Messages> = LazyLock::new(|| {
+    let all = load(include_str!("../locales/messages-en.toml"));
+    let mut exact = HashMap::new();
+    let mut patterns = Vec::new();
+    for (dutch, english) in all {
+        let parts = pattern(&dutch);
+        if parts.iter().any(|p| matches!(p, Part::Hole(_))) {
+            patterns.push((parts, english));
+        } else {
+            exact.insert(dutch, english);
+        }
+    }
+    // The most specific pattern first: the one with the most literal text.
+    let literal = |parts: &[Part]| -> usize {
+        parts
+            .iter()
+            .map(|p| match p {
+                Part::Text(t) => t.len(),
+                Part::Hole(_) => 0,
+            })
+            .sum()
+    };
+    patterns.sort_by_key(|(parts, _)| std::cmp::Reverse(literal(parts)));
+    (exact, patterns)
+});
+
+/// Splits `a {x} b` into its text and holes.
+fn pattern(key: &str) -> Vec<Part> {
+    let mut parts = Vec::new();
+    let mut rest = key;
+    while let Some(open) = rest.find('{') {
+        // `{{name}}` is the parameter syntax of saved analyses: text, not a hole.
+        if rest[open..].starts_with("{{") {
+            let end = rest[open..].find("}}").map_or(rest.len(), |c| open + c + 2);
+            parts.push(Part::Text(rest[..end].to_string()));
+            rest = &rest[end..];
+            continue;
+        }
+        let Some(close) = rest[open..].find('}').map(|c| open + c) else {
+            break;
+        };
+        let name = &rest[open + 1..close];
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            parts.push(Part::Text(rest[..=open].to_string()));
+            rest = &rest[open + 1..];
+            continue;
+        }
+        if open > 0 {
+            parts.push(Part::Text(rest[..open].to_string()));
+        }
+        parts.push(Part::Hole(name.to_string()));
+        rest = &rest[close + 1..];
+    }
+    if !rest.is_empty() {
+        parts.push(Part::Text(rest.to_string()));
+    }
+    // Neighbouring texts (from a `{` that opened no hole) are one text.
+    let mut merged: Vec<Part> = Vec::new();
+    for p in parts {
+        match (merged.last_mut(), p) {
+            (Some(Part::Text(a)), Part::Text(b)) => a.push_str(&b),
+            (_, p) => merged.push(p),
+        }
+    }
+    merged
+}
+
+/// The values of the holes when `text` has the shape of `parts`.
+fn fill(parts: &[Part], text: &str) -> Option<Vec<(String, String)>> {
+    let mut values = Vec::new();
+    let mut pos = 0;
+    let mut open: Option<&str> = None;
+    for (i, part) in parts.iter().enumerate() {
+        match part {
+            Part::Hole(name) => open = Some(name),
+            Part::Text(t) => {
+                let last = i == parts.len() - 1;
+                let at = match (open, last) {
+                    (None, _) => text[pos..].starts_with(t.as_str()).then_some(pos)?,
+                    (Some(_), true) => text
+                        .ends_with(t.as_str())
+                        .then(|| text.len() - t.len())
+                        .filter(|&at| at >= pos)?,
+                    (Some(_), false) => pos + text[pos..].find(t.as_str())?,
+                };
+                if let Some(name) = open.take() {
+                    values.push((name.to_string(), text[pos..at].to_string()));
+                }
+                pos = at + t.len();
+            }
+        }
+    }
+    match open {
+        Some(name) => values.push((name.to_string(), text[pos..].to_string())),
+        None if pos != text.len() => return None,
+        None => {}
+    }
+    Some(values)
+}
+
+/// One of koers' own messages in `lang`. Dutch is the language they are written in; in
+/// English a message found in `locales/messages-en.toml` is translated, with the values of
+/// its holes (themselves translated where they are messages too); anything else, such as
+/// what a user wrote or a library's own words, is shown as it is.
+pub fn message(lang: Lang, text: &str) -> String {
+    fn english(text: &str, depth: u8) -> String {
+        let (exact, patterns) = &*MESSAGES_EN;
+        if let Some(e) = exact.get(text) {
+            return e.clone();
+        }
+        if depth < 3 {
+            for (parts, template) in patterns {
+                if let Some(values) = fill(parts, text) {
+                    return values.iter().fold(template.clone(), |out, (name, value)| {
+                        out.replace(&format!("{{{name}}}"), &english(value, depth + 1))
+                    });
+                }
+            }
+        }
+        text.to_string()
+    }
+    match lang {
+        Lang::En => english(text, 0),
+        Lang::Nl => text.to_string(),
+    }
+}
+
 /// The text for `key` with each `{name}` replaced by its value.
 pub fn tr(lang: Lang, key: &str, values: &[(&str, &str)]) -> String {
     values.iter().fold(t(lang, key), |text, (name, value)| {
@@ -132,6 +270,52 @@ mod tests {
         assert_eq!(
             builtin(Lang::En, "Onze eigen dimensie"),
             "Onze eigen dimensie"
+        );
+    }
+
+    #[test]
+    fn messages_are_matched_with_their_values() {
+        let parts = pattern("mag hoogstens {max} tekens zijn");
+        assert_eq!(
+            fill(&parts, "mag hoogstens 200 tekens zijn"),
+            Some(vec![("max".into(), "200".into())])
+        );
+        assert_eq!(fill(&parts, "mag hoogstens 200 tekens"), None);
+        let parts = pattern("de query mislukte: {m}");
+        assert_eq!(
+            fill(&parts, "de query mislukte: x: y"),
+            Some(vec![("m".into(), "x: y".into())])
+        );
+        let parts = pattern("kan niet van {from} naar {to}");
+        assert_eq!(
+            fill(&parts, "kan niet van voorgesteld naar besloten"),
+            Some(vec![
+                ("from".into(), "voorgesteld".into()),
+                ("to".into(), "besloten".into())
+            ])
+        );
+        // Braces that open no hole are text.
+        assert_eq!(
+            fill(&pattern("schrijf {{naam}} zo"), "schrijf {{naam}} zo"),
+            Some(vec![])
+        );
+        assert_eq!(message(Lang::Nl, "is verplicht"), "is verplicht");
+        assert_eq!(message(Lang::En, "is verplicht"), "is required");
+        // A message inside a message is translated too.
+        assert_eq!(
+            message(
+                Lang::En,
+                "de query mislukte: onbekende kolom c; bestaande kolommen: a, b"
+            ),
+            "the query failed: unknown column c; existing columns: a, b"
+        );
+        assert_eq!(
+            message(Lang::En, "mag hoogstens 120 tekens zijn"),
+            "must be at most 120 characters"
+        );
+        assert_eq!(
+            message(Lang::En, "iets van een gebruiker"),
+            "iets van een gebruiker"
         );
     }
 

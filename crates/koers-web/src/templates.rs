@@ -1,7 +1,7 @@
 //! HTML templates (minijinja), embedded in the binary. Auto-escaping is on for every
 //! `.html` template, so user text can never become markup.
 
-use crate::i18n::{Lang, builtin, t};
+use crate::i18n::{Lang, builtin, message, t};
 use minijinja::{Environment, State, Value};
 use rust_embed::RustEmbed;
 use std::sync::LazyLock;
@@ -19,6 +19,9 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     });
     env.add_function("t", |state: &State, key: &str| -> String {
         t(lang_of(state), key)
+    });
+    env.add_filter("msg", |state: &State, value: &str| -> String {
+        message(lang_of(state), value)
     });
     env.add_filter("builtin", |state: &State, value: &str| -> String {
         builtin(lang_of(state), value)

@@ -167,3 +167,24 @@ async fn the_language_switch_keeps_the_page_and_its_query() {
         "/datavragen?zoek=wegen&weergave=lijst"
     );
 }
+
+/// In English, koers' own refusals read in English too: a form's problems and a query's
+/// error; what a person wrote is left as it is.
+#[tokio::test]
+async fn refusals_read_in_the_chosen_language() {
+    let app = TestApp::spawn().await;
+    let c = app.page_as("admin@pv26.example").await;
+    c.post_form("/dashboards", &[("name", "")])
+        .await
+        .assert_shows(400, &["is verplicht"]);
+    c.get("/lang/en?next=/").await;
+    let html = c
+        .post_form("/dashboards", &[("name", "")])
+        .await
+        .expect(400)
+        .text();
+    assert!(
+        html.contains("is required") && !html.contains("is verplicht"),
+        "{html}"
+    );
+}
