@@ -249,6 +249,7 @@ mod tests {
             texts.extend(d.levels.iter().cloned());
         }
         texts.extend(default_items(&fw).into_iter().map(|i| i.text));
+        texts.push(koers_core::maturity::METHOD.to_string());
         let choice = Framework::default_for("x");
         texts.push(choice.name.clone());
         for r in &choice.rules {

@@ -111,7 +111,7 @@ pub fn report_pdf(res: &RoundResults, p: &ParticipantResult, lang: Lang) -> Vec<
             fmt_score(d.score.score)
         )));
         match &d.finding {
-            Some(f) => doc.push(Block::Paragraph(f.clone())),
+            Some(f) => doc.push(Block::Paragraph(builtin(lang, f))),
             None => doc.push(Block::Paragraph(t(lang, "maturity.no_evidence"))),
         };
         for c in d.codes.iter().take(3) {
@@ -122,8 +122,9 @@ pub fn report_pdf(res: &RoundResults, p: &ParticipantResult, lang: Lang) -> Vec<
         }
         if let Some(n) = &d.next_step {
             doc.push(Block::Paragraph(format!(
-                "{}: {n}",
-                t(lang, "maturity.recommendation")
+                "{}: {}",
+                t(lang, "maturity.recommendation"),
+                builtin(lang, n)
             )));
         }
     }
@@ -134,7 +135,10 @@ pub fn report_pdf(res: &RoundResults, p: &ParticipantResult, lang: Lang) -> Vec<
         }
     }
     doc.push(Block::Heading(t(lang, "maturity.method")));
-    doc.push(Block::Paragraph(koers_core::maturity::METHOD.into()));
+    doc.push(Block::Paragraph(builtin(
+        lang,
+        koers_core::maturity::METHOD,
+    )));
     doc.push(Block::Note(weights_line(&res.round, lang)));
     render(&doc)
 }
