@@ -260,18 +260,13 @@ mod tests {
         let mut keys: Vec<String> = BUILTIN_EN.keys().cloned().collect();
         keys.sort();
         assert_eq!(keys, texts);
-        assert_eq!(
-            builtin(Lang::En, "Visie en strategie"),
-            "Vision and strategy"
-        );
-        assert_eq!(
-            builtin(Lang::Nl, "Visie en strategie"),
-            "Visie en strategie"
-        );
-        assert_eq!(
-            builtin(Lang::En, "Onze eigen dimensie"),
-            "Onze eigen dimensie"
-        );
+        for (lang, text, shown) in [
+            (Lang::En, "Visie en strategie", "Vision and strategy"),
+            (Lang::Nl, "Visie en strategie", "Visie en strategie"),
+            (Lang::En, "Onze eigen dimensie", "Onze eigen dimensie"),
+        ] {
+            assert_eq!(builtin(lang, text), shown);
+        }
     }
 
     #[test]
@@ -300,24 +295,25 @@ mod tests {
             fill(&pattern("schrijf {{naam}} zo"), "schrijf {{naam}} zo"),
             Some(vec![])
         );
-        assert_eq!(message(Lang::Nl, "is verplicht"), "is verplicht");
-        assert_eq!(message(Lang::En, "is verplicht"), "is required");
-        // A message inside a message is translated too.
-        assert_eq!(
-            message(
+        for (lang, text, shown) in [
+            (Lang::Nl, "is verplicht", "is verplicht"),
+            (Lang::En, "is verplicht", "is required"),
+            (
                 Lang::En,
-                "de query mislukte: onbekende kolom c; bestaande kolommen: a, b"
+                "mag hoogstens 120 tekens zijn",
+                "must be at most 120 characters",
             ),
-            "the query failed: unknown column c; existing columns: a, b"
-        );
-        assert_eq!(
-            message(Lang::En, "mag hoogstens 120 tekens zijn"),
-            "must be at most 120 characters"
-        );
-        assert_eq!(
-            message(Lang::En, "iets van een gebruiker"),
-            "iets van een gebruiker"
-        );
+            // A message inside a message is translated too.
+            (
+                Lang::En,
+                "de query mislukte: onbekende kolom c; bestaande kolommen: a, b",
+                "the query failed: unknown column c; existing columns: a, b",
+            ),
+            // What is no message of koers' stays as it is.
+            (Lang::En, "iets van een gebruiker", "iets van een gebruiker"),
+        ] {
+            assert_eq!(message(lang, text), shown);
+        }
     }
 
     #[test]
