@@ -250,6 +250,11 @@ mod tests {
         }
         texts.extend(default_items(&fw).into_iter().map(|i| i.text));
         texts.push(koers_core::maturity::METHOD.to_string());
+        texts.extend(
+            koers_core::register::application::lifecycle_phases()
+                .iter()
+                .map(|p| p.name.clone()),
+        );
         let choice = Framework::default_for("x");
         texts.push(choice.name.clone());
         for r in &choice.rules {

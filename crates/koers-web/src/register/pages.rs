@@ -5,7 +5,7 @@
 use crate::auth::Ctx;
 use crate::download::{CSV, download};
 use crate::error::{AppError, Reply};
-use crate::i18n::{Lang, t};
+use crate::i18n::{Lang, builtin, t};
 use crate::input::FormInput;
 use crate::register::views::{label, routing_context};
 use crate::shell::{Done, after_form, form_outcome, form_problem, page_with_status};
@@ -64,7 +64,7 @@ fn options(lang: Lang) -> Value {
         risks => pairs("risk", AiActRiskGroup::ALL.iter().map(|k| k.as_str()).collect()),
         impacts => pairs("impact", ImpactLevel::ALL.iter().map(|k| k.as_str()).collect()),
         choice_types => pairs("ctype", ChoiceType::ALL.iter().map(|k| k.as_str()).collect()),
-        phases => lifecycle_phases().iter().map(|p| context! { value => p.id, label => p.name }).collect::<Vec<_>>(),
+        phases => lifecycle_phases().iter().map(|p| context! { value => p.id, label => builtin(lang, &p.name) }).collect::<Vec<_>>(),
     }
 }
 
@@ -91,7 +91,7 @@ fn app_view(a: &Application, lang: Lang) -> Value {
     let phase = lifecycle_phases()
         .iter()
         .find(|p| p.id == d.lifecycle_phase)
-        .map(|p| p.name.clone())
+        .map(|p| builtin(lang, &p.name))
         .unwrap_or_else(|| d.lifecycle_phase.clone());
     context! {
         id => a.id,

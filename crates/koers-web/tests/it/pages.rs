@@ -188,3 +188,78 @@ async fn refusals_read_in_the_chosen_language() {
         "{html}"
     );
 }
+
+/// In English, no main page says anything in Dutch: the words on the page (without tags,
+/// scripts and the organisation's name) contain none of the most common Dutch words.
+#[tokio::test]
+async fn english_pages_have_no_dutch_words() {
+    const DUTCH: &[&str] = &[
+        "de", "het", "een", "van", "niet", "voor", "zijn", "wordt", "geen", "naar", "met", "bij",
+        "nog", "uw", "en", "op", "te", "deze", "wat", "wie", "alle", "nieuwe",
+    ];
+    let app = TestApp::spawn().await;
+    let c = app.page_as("admin@pv26.example").await;
+    c.get("/lang/en?next=/").await;
+    let org = app.org_a.name.clone();
+    for path in [
+        "/",
+        "/bronnen",
+        "/bronnen/nieuw",
+        "/analyses",
+        "/informatieproducten",
+        "/dashboards",
+        "/datavragen",
+        "/datavragen?weergave=lijst",
+        "/datavragen/opgaven",
+        "/datavragen/rollen",
+        "/datavragen/nieuw",
+        "/toepassingen",
+        "/toepassingen/bestuursagenda",
+        "/toepassingen/keuzekader",
+        "/volwassenheid",
+        "/volwassenheid/kader",
+        "/leertrajecten",
+        "/organisatie",
+        "/organisatie/logboek",
+        "/meldingen",
+        "/account",
+    ] {
+        let html = c.page(path).await;
+        let main = html
+            .split("<main")
+            .nth(1)
+            .and_then(|m| m.split("</main>").next())
+            .unwrap_or(&html);
+        // What a form holds to be edited is the organisation's own words, as stored.
+        let main: String = main
+            .split("<textarea")
+            .enumerate()
+            .map(|(i, part)| {
+                if i == 0 {
+                    part
+                } else {
+                    part.split_once("</textarea>").map_or("", |(_, rest)| rest)
+                }
+            })
+            .collect();
+        let mut text = String::new();
+        // The text starts inside the <main …> tag.
+        let mut in_tag = true;
+        for ch in main.replace(&org, " ").chars() {
+            match ch {
+                '<' => in_tag = true,
+                '>' => {
+                    in_tag = false;
+                    text.push(' ');
+                }
+                c if !in_tag => text.push(c),
+                _ => {}
+            }
+        }
+        let found: Vec<&str> = text
+            .split(|c: char| !c.is_alphabetic())
+            .filter(|w| DUTCH.contains(&w.to_lowercase().as_str()))
+            .collect();
+        assert!(found.is_empty(), "{path}: Dutch words {found:?} in: {text}");
+    }
+}
