@@ -1,6 +1,9 @@
 //! CSV: delimiter sniffed from the header (`,` `;` or tab), types inferred over the whole file
 //! in a first streaming pass that also checks every row (field count, UTF-8) and names the line
-//! of the first problem; the second pass parses with Arrow's CSV reader in batches.
+//! of the first problem; the second pass parses with Arrow's CSV reader in batches. A file that
+//! Dutch Excel wrote (`;` between fields) may write numbers with a decimal comma and thousands
+//! dots (`1.234,5`): in such a file, a column whose every value reads so, and that has at least
+//! one such mark, is a number column read the Dutch way (`160.000` is then 160000).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -18,6 +21,44 @@ use crate::progress::{Progress, Unit};
 pub struct CsvSource<'a> {
     schema: SchemaRef,
     reader: CsvBatchReader<std::io::BufReader<Counting<'a, std::io::BufReader<std::fs::File>>>>,
+    /// The columns written the Dutch way (read as text, turned into numbers per batch).
+    dutch: Vec<usize>,
+}
+
+/// A number as Dutch spreadsheets write it: an optional sign, digits in groups of three
+/// separated by dots (or no dots at all), and an optional decimal comma. `None` for
+/// anything else.
+fn dutch_number(s: &str) -> Option<f64> {
+    let t = s.trim();
+    let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
+    let (whole, fraction) = match digits.split_once(',') {
+        Some((w, f)) => (w, Some(f)),
+        None => (digits, None),
+    };
+    let groups: Vec<&str> = whole.split('.').collect();
+    let grouped = groups.len() > 1;
+    let whole_ok = !groups[0].is_empty()
+        && groups[0].len() <= if grouped { 3 } else { usize::MAX }
+        && groups.iter().all(|g| g.bytes().all(|c| c.is_ascii_digit()))
+        && groups[1..].iter().all(|g| g.len() == 3);
+    let fraction_ok =
+        fraction.is_none_or(|f| !f.is_empty() && f.bytes().all(|c| c.is_ascii_digit()));
+    if !whole_ok || !fraction_ok {
+        return None;
+    }
+    let plain = format!(
+        "{}{}{}",
+        if t.starts_with('-') { "-" } else { "" },
+        groups.concat(),
+        fraction.map(|f| format!(".{f}")).unwrap_or_default()
+    );
+    plain.parse().ok()
+}
+
+/// Whether a value that reads as a Dutch number shows it is one: a decimal comma, or a dot
+/// before a group of three digits (in a file Dutch Excel wrote, that dot groups thousands).
+fn dutch_mark(s: &str) -> bool {
+    s.contains([',', '.'])
 }
 
 fn invalid(message: String) -> EngineError {
@@ -130,6 +171,9 @@ impl<'a> CsvSource<'a> {
             names.push(name);
         }
         let mut kinds = vec![Kind::Unknown; names.len()];
+        // Per column: every value so far reads as a Dutch number, and one shows it.
+        let mut dutch_ok = vec![delimiter != b','; names.len()];
+        let mut dutch_seen = vec![false; names.len()];
         let mut rows = 0u64;
         let mut rec = ::csv::ByteRecord::new();
         loop {
@@ -159,25 +203,49 @@ impl<'a> CsvSource<'a> {
                 if !s.is_empty() && kinds[i] != Kind::Text {
                     kinds[i] = kinds[i].merge(kind_of(s));
                 }
+                if !s.trim().is_empty() && dutch_ok[i] {
+                    dutch_ok[i] = dutch_number(s).is_some();
+                    dutch_seen[i] |= dutch_mark(s);
+                }
             }
             rows += 1;
         }
         if rows == 0 {
             return Err(EngineError::Empty);
         }
-        let fields: Vec<Field> = names
-            .iter()
-            .zip(&kinds)
-            .map(|(n, k)| Field::new(n, k.data_type(), true))
+        let dutch: Vec<usize> = (0..names.len())
+            .filter(|&i| {
+                matches!(kinds[i], Kind::Text | Kind::Float) && dutch_ok[i] && dutch_seen[i]
+            })
             .collect();
-        let schema = Arc::new(Schema::new(fields));
-        let reader = ReaderBuilder::new(Arc::clone(&schema))
+        // Dutch number columns are read as text and turned into numbers per batch.
+        let field = |i: usize, read: bool| {
+            let kind = match (dutch.contains(&i), read) {
+                (true, true) => Kind::Text,
+                (true, false) => Kind::Float,
+                (false, _) => kinds[i],
+            };
+            Field::new(&names[i], kind.data_type(), true)
+        };
+        let read_schema = Arc::new(Schema::new(
+            (0..names.len()).map(|i| field(i, true)).collect::<Vec<_>>(),
+        ));
+        let schema = Arc::new(Schema::new(
+            (0..names.len())
+                .map(|i| field(i, false))
+                .collect::<Vec<_>>(),
+        ));
+        let reader = ReaderBuilder::new(read_schema)
             .with_header(true)
             .with_delimiter(delimiter)
             .with_batch_size(BATCH_ROWS)
             .build_buffered(std::io::BufReader::new(Counting::open(path, progress)?))
             .map_err(|e| invalid(e.to_string()))?;
-        Ok(CsvSource { schema, reader })
+        Ok(CsvSource {
+            schema,
+            reader,
+            dutch,
+        })
     }
 }
 
@@ -191,11 +259,34 @@ impl Source for CsvSource<'_> {
     }
 
     fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
-        match self.reader.next() {
-            None => Ok(None),
-            Some(Ok(b)) => Ok(Some(b)),
-            Some(Err(e)) => Err(invalid(e.to_string())),
+        use datafusion::arrow::array::{Array, ArrayRef, Float64Array, StringArray};
+        let batch = match self.reader.next() {
+            None => return Ok(None),
+            Some(Ok(b)) => b,
+            Some(Err(e)) => return Err(invalid(e.to_string())),
+        };
+        if self.dutch.is_empty() {
+            return Ok(Some(batch));
         }
+        let columns: Vec<ArrayRef> = batch
+            .columns()
+            .iter()
+            .enumerate()
+            .map(
+                |(i, col)| match col.as_any().downcast_ref::<StringArray>() {
+                    Some(text) if self.dutch.contains(&i) => Arc::new(
+                        text.iter()
+                            .map(|v| v.and_then(dutch_number))
+                            .collect::<Float64Array>(),
+                    ) as ArrayRef,
+                    _ => Arc::clone(col),
+                },
+            )
+            .collect();
+        Ok(Some(
+            RecordBatch::try_new(Arc::clone(&self.schema), columns)
+                .map_err(|e| invalid(e.to_string()))?,
+        ))
     }
 }
 
@@ -214,5 +305,58 @@ mod tests {
         assert_eq!(kind_of("GM0344"), Kind::Text);
         assert_eq!(kind_of("inf"), Kind::Text);
         assert_eq!(Kind::Int.merge(Kind::Float), Kind::Float);
+    }
+
+    #[test]
+    fn reads_dutch_numbers() {
+        for (text, value) in [
+            ("12,5", Some(12.5)),
+            ("1.234,56", Some(1234.56)),
+            ("-1.234.567", Some(-1_234_567.0)),
+            ("1234,5", Some(1234.5)),
+            ("0,75", Some(0.75)),
+            ("12", Some(12.0)),
+            ("1.23,4", None),
+            ("12,", None),
+            ("1,2,3", None),
+            ("GM0344", None),
+            ("", None),
+        ] {
+            assert_eq!(dutch_number(text), value, "{text}");
+        }
+        assert!(dutch_mark("12,5") && dutch_mark("1.234") && !dutch_mark("1234"));
+        // "1.5" is no Dutch number (a dot groups three digits), so such a column stays English.
+        assert_eq!(dutch_number("1.5"), None);
+    }
+
+    #[test]
+    fn a_dutch_excel_csv_has_number_columns() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nl.csv");
+        std::fs::write(
+            &path,
+            "gemeente;inwoners;aandeel;code\nUtrecht;361.924;12,5;0344\nAmersfoort;160.000;7,25;0307\nLeeg;;;0000\n",
+        )
+        .unwrap();
+        let mut src = CsvSource::open(&path, &crate::progress::NoProgress).unwrap();
+        let schema = src.schema();
+        let types: Vec<String> = schema
+            .fields()
+            .iter()
+            .map(|f| f.data_type().to_string())
+            .collect();
+        assert_eq!(types, ["Utf8", "Float64", "Float64", "Utf8"]);
+        let batch = src.next_batch().unwrap().unwrap();
+        let col = |i: usize| {
+            batch
+                .column(i)
+                .as_any()
+                .downcast_ref::<datafusion::arrow::array::Float64Array>()
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(col(1).value(0), 361_924.0);
+        assert_eq!(col(2).value(1), 7.25);
+        assert!(datafusion::arrow::array::Array::is_null(&col(2), 2));
     }
 }
