@@ -168,17 +168,20 @@ pub async fn delete(ws: &Workspace, who: &Principal, id: &str) -> Result<()> {
         .await?)
 }
 
-/// Parses an export format name: `csv`, `csv-raw`, `geojson` or `parquet`.
+/// Parses an export format name: `csv`, `csv-nl`, `csv-raw`, `geojson` or `parquet`.
 pub fn export_format(name: &str) -> Result<ExportFormat> {
     match name {
         "csv" => Ok(ExportFormat::Csv),
         "csv-raw" => Ok(ExportFormat::CsvRaw),
+        "csv-nl" => Ok(ExportFormat::CsvNl),
         "geojson" => Ok(ExportFormat::GeoJson),
         "parquet" => Ok(ExportFormat::Parquet),
         other => Err(Error::Invalid(koers_core::Invalid::one(
             "format",
             "enum",
-            &format!("onbekend exportformaat {other:?}; kies csv, csv-raw, geojson of parquet"),
+            &format!(
+                "onbekend exportformaat {other:?}; kies csv, csv-nl, csv-raw, geojson of parquet"
+            ),
         ))),
     }
 }
@@ -198,6 +201,7 @@ mod tests {
     #[test]
     fn export_formats_by_name() {
         assert!(matches!(export_format("csv-raw"), Ok(ExportFormat::CsvRaw)));
+        assert!(matches!(export_format("csv-nl"), Ok(ExportFormat::CsvNl)));
         assert!(matches!(export_format("xml"), Err(Error::Invalid(_))));
     }
 }

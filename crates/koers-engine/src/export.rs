@@ -28,6 +28,9 @@ pub enum ExportFormat {
     Csv,
     /// The same CSV with every cell exactly as it is, for scripts and other machines.
     CsvRaw,
+    /// CSV as Dutch Excel opens it: a UTF-8 byte order mark, `;` between fields and a
+    /// decimal comma; text cells defused as in [`ExportFormat::Csv`].
+    CsvNl,
     /// A GeoJSON FeatureCollection in WGS84.
     GeoJson,
     /// Parquet with EWKB geometry.
@@ -39,6 +42,7 @@ pub fn export<W: Write + Send>(out: &QueryOutput, format: ExportFormat, w: W) ->
     match format {
         ExportFormat::Csv => to_csv(out, w, true),
         ExportFormat::CsvRaw => to_csv(out, w, false),
+        ExportFormat::CsvNl => to_csv_nl(out, w),
         ExportFormat::GeoJson => to_geojson(out, w),
         ExportFormat::Parquet => to_parquet(out, w),
     }
@@ -101,6 +105,24 @@ fn is_text(t: &DataType) -> bool {
 /// CSV with a header row; geometry as WKT. For a `spreadsheet`, every text cell is
 /// [`defuse`](koers_core::csv::defuse)d (numbers and other columns stay as they are).
 pub fn to_csv<W: Write>(out: &QueryOutput, w: W, spreadsheet: bool) -> Result<()> {
+    write_csv(out, w, spreadsheet, b',')
+}
+
+/// CSV for Dutch Excel: a byte order mark, `;` between fields, numbers with a decimal comma
+/// (no thousands separator, so Excel reads them as numbers), text defused.
+pub fn to_csv_nl<W: Write>(out: &QueryOutput, mut w: W) -> Result<()> {
+    w.write_all("\u{feff}".as_bytes())?;
+    write_csv(out, w, true, b';')
+}
+
+fn is_float(t: &DataType) -> bool {
+    matches!(
+        t,
+        DataType::Float16 | DataType::Float32 | DataType::Float64 | DataType::Decimal128(_, _)
+    )
+}
+
+fn write_csv<W: Write>(out: &QueryOutput, w: W, spreadsheet: bool, delimiter: u8) -> Result<()> {
     use wkt::ToWkt;
     let geoms = geometry_columns(out);
     let texts: Vec<usize> = out
@@ -111,13 +133,22 @@ pub fn to_csv<W: Write>(out: &QueryOutput, w: W, spreadsheet: bool) -> Result<()
         .filter(|(_, f)| spreadsheet && is_text(f.data_type()))
         .map(|(i, _)| i)
         .collect();
+    // With `;` between fields the decimal separator is a comma (as Dutch Excel writes it).
+    let floats: Vec<usize> = out
+        .schema
+        .fields()
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| delimiter == b';' && is_float(f.data_type()))
+        .map(|(i, _)| i)
+        .collect();
     let fields: Vec<Field> = out
         .schema
         .fields()
         .iter()
         .enumerate()
         .map(|(i, f)| {
-            if geoms.contains(&i) || texts.contains(&i) {
+            if geoms.contains(&i) || texts.contains(&i) || floats.contains(&i) {
                 Field::new(f.name(), DataType::Utf8, true)
             } else {
                 Field::clone(f)
@@ -127,6 +158,7 @@ pub fn to_csv<W: Write>(out: &QueryOutput, w: W, spreadsheet: bool) -> Result<()
     let schema: SchemaRef = Arc::new(Schema::new(fields));
     let mut writer = datafusion::arrow::csv::WriterBuilder::new()
         .with_header(true)
+        .with_delimiter(delimiter)
         .build(w);
     for b in &out.batches {
         let mut cols = b.columns().to_vec();
@@ -149,6 +181,15 @@ pub fn to_csv<W: Write>(out: &QueryOutput, w: W, spreadsheet: bool) -> Result<()
                 .map(|v| v.map(koers_core::csv::defuse))
                 .collect();
             cols[t] = Arc::new(defused);
+        }
+        for &f in &floats {
+            let a = cast(&cols[f], &DataType::Utf8)?;
+            let comma: StringArray = a
+                .as_string::<i32>()
+                .iter()
+                .map(|v| v.map(|n| n.replace('.', ",")))
+                .collect();
+            cols[f] = Arc::new(comma);
         }
         writer.write(&RecordBatch::try_new(Arc::clone(&schema), cols)?)?;
     }

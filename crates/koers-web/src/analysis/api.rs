@@ -42,7 +42,8 @@ pub struct QueryIn {
 pub struct FormatQuery {
     /// Return a file instead of JSON: `csv` (for spreadsheets: text cells that would start a
     /// formula, with `=`, `+`, `-`, `@`, a tab or a carriage return, get a leading `'`),
-    /// `csv-raw` (every cell as it is, for scripts), `geojson` or `parquet`.
+    /// `csv-raw` (every cell as it is, for scripts), `csv-nl` (for Dutch Excel: `;`, decimal
+    /// comma, byte order mark), `geojson` or `parquet`.
     pub format: Option<String>,
 }
 

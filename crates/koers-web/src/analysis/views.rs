@@ -8,7 +8,7 @@ use koers_app::analysis::{ExportFormat, QueryOutput, export};
 pub fn download(out: &QueryOutput, format: ExportFormat, stem: &str) -> Reply {
     let buf = export(out, format)?;
     let (mime, ext) = match format {
-        ExportFormat::Csv | ExportFormat::CsvRaw => (CSV, "csv"),
+        ExportFormat::Csv | ExportFormat::CsvRaw | ExportFormat::CsvNl => (CSV, "csv"),
         ExportFormat::GeoJson => ("application/geo+json", "geojson"),
         ExportFormat::Parquet => ("application/vnd.apache.parquet", "parquet"),
     };

@@ -121,6 +121,18 @@ async fn csv_exports_are_spreadsheet_safe_with_a_raw_variant() {
             .text()
         }
     };
+    let get_sql = |format: &'static str, sql: &'static str| {
+        let c = &c;
+        async move {
+            c.post_json(
+                &format!("/api/v1/queries?format={format}"),
+                &json!({ "sql": sql }),
+            )
+            .await
+            .expect(200)
+            .text()
+        }
+    };
     let safe = get("csv").await;
     assert_eq!(
         safe,
@@ -131,7 +143,17 @@ async fn csv_exports_are_spreadsheet_safe_with_a_raw_variant() {
         raw,
         "min_nr,tekst\n-1,\"=HYPERLINK(\"\"https://evil.example\"\",\"\"klik\"\")\"\n-2,+31 30 123\n-3,-2+3\n-4,@SUM(A1)\n-5,\tx\n-6,-5\n-7,gewoon\n"
     );
-    // The result page offers both.
+    // For Dutch Excel: a byte order mark, `;`, a decimal comma; text still defused.
+    let nl = get_sql(
+        "csv-nl",
+        "SELECT nr, nr / 4.0 AS kwart, tekst FROM cellen WHERE nr IN (1, 6) ORDER BY nr",
+    )
+    .await;
+    assert_eq!(
+        nl,
+        "\u{feff}nr;kwart;tekst\n1;0,25;\"'=HYPERLINK(\"\"https://evil.example\"\",\"\"klik\"\")\"\n6;1,5;-5\n"
+    );
+    // The result page offers all three.
     let p = app.page_as("admin@pv26.example").await;
     let html = p
         .post_form(
@@ -144,6 +166,7 @@ async fn csv_exports_are_spreadsheet_safe_with_a_raw_variant() {
         html.contains("value=\"csv-raw\">CSV (ruw, voor scripts)<"),
         "{html}"
     );
+    assert!(html.contains("value=\"csv-nl\">Excel (NL)<"), "{html}");
 }
 
 #[tokio::test]
