@@ -153,26 +153,7 @@ async fn no_main_page_is_wider_than_a_phone() {
     let (_driver, c, _profile) = start_browser().await;
     c.set_window_size(390, 844).await.unwrap();
     sign_in(&c, &app, "admin@pv26.example").await;
-    for path in [
-        "/",
-        "/bronnen",
-        "/analyses",
-        "/informatieproducten",
-        "/dashboards",
-        "/datavragen",
-        "/datavragen?weergave=lijst",
-        "/datavragen/opgaven",
-        "/datavragen/rollen",
-        "/toepassingen",
-        "/toepassingen/bestuursagenda",
-        "/toepassingen/keuzekader",
-        "/volwassenheid",
-        "/leertrajecten",
-        "/organisatie",
-        "/organisatie/logboek",
-        "/meldingen",
-        "/account",
-    ] {
+    for path in crate::helpers::MAIN_PAGES {
         c.goto(&app.url(path)).await.unwrap();
         wait_for(&c, Locator::Css("main h1")).await;
         page_fits(&c, path).await;

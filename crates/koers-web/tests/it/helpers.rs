@@ -633,3 +633,29 @@ pub fn request(c: &reqwest::Client, method: &str, url: &str) -> reqwest::Request
         other => panic!("undocumented method {other}"),
     }
 }
+
+/// The main pages of every module, as a signed-in administrator reaches them: the pages
+/// that are checked for width on a phone and for words in the other language.
+pub const MAIN_PAGES: &[&str] = &[
+    "/",
+    "/bronnen",
+    "/bronnen/nieuw",
+    "/analyses",
+    "/informatieproducten",
+    "/dashboards",
+    "/datavragen",
+    "/datavragen?weergave=lijst",
+    "/datavragen/opgaven",
+    "/datavragen/rollen",
+    "/datavragen/nieuw",
+    "/toepassingen",
+    "/toepassingen/bestuursagenda",
+    "/toepassingen/keuzekader",
+    "/volwassenheid",
+    "/volwassenheid/kader",
+    "/leertrajecten",
+    "/organisatie",
+    "/organisatie/logboek",
+    "/meldingen",
+    "/account",
+];

@@ -201,29 +201,7 @@ async fn english_pages_have_no_dutch_words() {
     let c = app.page_as("admin@pv26.example").await;
     c.get("/lang/en?next=/").await;
     let org = app.org_a.name.clone();
-    for path in [
-        "/",
-        "/bronnen",
-        "/bronnen/nieuw",
-        "/analyses",
-        "/informatieproducten",
-        "/dashboards",
-        "/datavragen",
-        "/datavragen?weergave=lijst",
-        "/datavragen/opgaven",
-        "/datavragen/rollen",
-        "/datavragen/nieuw",
-        "/toepassingen",
-        "/toepassingen/bestuursagenda",
-        "/toepassingen/keuzekader",
-        "/volwassenheid",
-        "/volwassenheid/kader",
-        "/leertrajecten",
-        "/organisatie",
-        "/organisatie/logboek",
-        "/meldingen",
-        "/account",
-    ] {
+    for path in crate::helpers::MAIN_PAGES {
         let html = c.page(path).await;
         let main = html
             .split("<main")
