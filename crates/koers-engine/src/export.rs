@@ -105,14 +105,14 @@ fn is_text(t: &DataType) -> bool {
 /// CSV with a header row; geometry as WKT. For a `spreadsheet`, every text cell is
 /// [`defuse`](koers_core::csv::defuse)d (numbers and other columns stay as they are).
 pub fn to_csv<W: Write>(out: &QueryOutput, w: W, spreadsheet: bool) -> Result<()> {
-    write_csv(out, w, spreadsheet, b',')
+    write_csv(out, w, spreadsheet, b',', false)
 }
 
 /// CSV for Dutch Excel: a byte order mark, `;` between fields, numbers with a decimal comma
 /// (no thousands separator, so Excel reads them as numbers), text defused.
 pub fn to_csv_nl<W: Write>(out: &QueryOutput, mut w: W) -> Result<()> {
     w.write_all("\u{feff}".as_bytes())?;
-    write_csv(out, w, true, b';')
+    write_csv(out, w, true, b';', true)
 }
 
 fn is_float(t: &DataType) -> bool {
@@ -122,26 +122,24 @@ fn is_float(t: &DataType) -> bool {
     )
 }
 
-fn write_csv<W: Write>(out: &QueryOutput, w: W, spreadsheet: bool, delimiter: u8) -> Result<()> {
+/// CSV with `delimiter` between fields; text defused for a `spreadsheet`, and numbers with
+/// a fraction written with a `decimal_comma`.
+fn write_csv<W: Write>(
+    out: &QueryOutput,
+    w: W,
+    spreadsheet: bool,
+    delimiter: u8,
+    decimal_comma: bool,
+) -> Result<()> {
     use wkt::ToWkt;
     let geoms = geometry_columns(out);
-    let texts: Vec<usize> = out
-        .schema
-        .fields()
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| spreadsheet && is_text(f.data_type()))
-        .map(|(i, _)| i)
-        .collect();
-    // With `;` between fields the decimal separator is a comma (as Dutch Excel writes it).
-    let floats: Vec<usize> = out
-        .schema
-        .fields()
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| delimiter == b';' && is_float(f.data_type()))
-        .map(|(i, _)| i)
-        .collect();
+    let columns_where = |keep: bool, kind: fn(&DataType) -> bool| -> Vec<usize> {
+        (0..out.schema.fields().len())
+            .filter(|&i| keep && kind(out.schema.field(i).data_type()))
+            .collect()
+    };
+    let texts = columns_where(spreadsheet, is_text);
+    let floats = columns_where(decimal_comma, is_float);
     let fields: Vec<Field> = out
         .schema
         .fields()
