@@ -8,6 +8,7 @@
 
 use crate::{Error, Input, Principal, Result, Workspace};
 use koers_core::Permission;
+use koers_core::analysis::builder::{self, ColumnShape, Compiled, Definition, Kind, TableShape};
 use koers_core::analysis::{Param, ParamKind, bind, parse_analysis};
 use koers_engine::Sql;
 use std::collections::BTreeMap;
@@ -89,6 +90,137 @@ pub async fn workbench(ws: &Workspace, who: &Principal) -> Result<Workbench> {
     Ok(Workbench { tables, saved })
 }
 
+/// The tables as the query builder sees them: every column with its kind and title, the
+/// geometry column marked.
+pub fn shapes(tables: &[TableInfo]) -> Vec<TableShape> {
+    tables
+        .iter()
+        .filter(|t| !t.shadowed)
+        .map(|t| {
+            let columns = t
+                .columns
+                .as_array()
+                .map(|cols| {
+                    cols.iter()
+                        .filter_map(|c| {
+                            let name = c.get("name")?.as_str()?.to_string();
+                            let kind = if t.geometry.as_deref() == Some(name.as_str()) {
+                                Kind::Geometry
+                            } else {
+                                Kind::of(c.get("data_type")?.as_str()?)
+                            };
+                            let title = c.get("title").and_then(|v| v.as_str()).map(str::to_string);
+                            Some(ColumnShape { name, kind, title })
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            TableShape {
+                name: t.name.clone(),
+                title: t.title.clone(),
+                columns,
+            }
+        })
+        .collect()
+}
+
+/// The tables the organisation may query, for the query builder (everyone who may read).
+pub async fn builder_tables(ws: &Workspace, who: &Principal) -> Result<Vec<TableShape>> {
+    who.require(Permission::Read)?;
+    let (_, tables) = ws.tables(&who.org.id).await?;
+    Ok(shapes(&tables))
+}
+
+/// The SQL of a builder definition over the organisation's tables.
+async fn compile(ws: &Workspace, org_id: &str, def: &Definition) -> Result<Compiled> {
+    let (_, tables) = ws.tables(org_id).await?;
+    let limit = u32::try_from(ws.engine.config().row_limit).unwrap_or(u32::MAX);
+    Ok(builder::compile(def, &shapes(&tables), limit)?)
+}
+
+/// What the builder shows while an analysis is put together: its SQL, the first rows and
+/// how many rows the whole result has.
+pub struct Preview {
+    pub compiled: Compiled,
+    pub output: QueryOutput,
+    pub total: u64,
+}
+
+/// Runs a builder definition for its preview: the first `rows` rows and the row count
+/// (everyone who may read: the builder writes only read-only SQL, checked by the sandbox).
+pub async fn preview(
+    ws: &Workspace,
+    who: &Principal,
+    def: &Definition,
+    rows: usize,
+) -> Result<Preview> {
+    who.require(Permission::Read)?;
+    let compiled = compile(ws, &who.org.id, def).await?;
+    let values = bind(&compiled.params, &BTreeMap::new())?;
+    let output = ws
+        .query(
+            &who.org.id,
+            Sql::new(compiled.sql.clone(), values.clone()),
+            rows,
+            None,
+        )
+        .await?;
+    let count = Sql::new(
+        format!("SELECT COUNT(*) AS n FROM ({}) AS q", compiled.sql),
+        values,
+    );
+    let counted = ws.query(&who.org.id, count, 1, None).await?;
+    let total = crate::results::Results::from_output(&counted)?
+        .rows
+        .first()
+        .and_then(|r| r.first())
+        .and_then(serde_json::Value::as_u64)
+        .unwrap_or(0);
+    Ok(Preview {
+        compiled,
+        output,
+        total,
+    })
+}
+
+/// The distinct values of a column (at most 200, most frequent first), to choose filter
+/// values from instead of typing them (everyone who may read).
+pub async fn column_values(
+    ws: &Workspace,
+    who: &Principal,
+    dataset: &str,
+    column: &str,
+) -> Result<Vec<String>> {
+    let def = Definition {
+        dataset: dataset.to_string(),
+        groups: vec![builder::Group {
+            column: column.to_string(),
+            grain: None,
+        }],
+        measures: vec![builder::Measure {
+            func: builder::Func::Count,
+            column: None,
+            name: None,
+        }],
+        sort: Some(builder::Sort {
+            column: "aantal".into(),
+            descending: true,
+        }),
+        limit: Some(200),
+        ..Definition::default()
+    };
+    let p = preview(ws, who, &def, 200).await?;
+    let r = crate::results::Results::from_output(&p.output)?;
+    Ok(r.rows
+        .iter()
+        .filter_map(|row| match row.first()? {
+            serde_json::Value::Null => None,
+            serde_json::Value::String(s) => Some(s.clone()),
+            v => Some(v.to_string()),
+        })
+        .collect())
+}
+
 /// Reads parameters from parallel lists `paramName`, `paramKind`, `paramDefault`.
 fn read_params(input: &mut Input) -> Result<Vec<Param>> {
     let names = input.texts("paramName");
@@ -125,8 +257,22 @@ pub async fn save(
     who.require(Permission::Analyse)?;
     let title = input.text("title");
     let description = input.text("description");
-    let sql = input.text("sql");
-    let params = read_params(&mut input)?;
+    let definition: Option<Definition> = input.structured("builder");
+    let (sql, params, columns) = match &definition {
+        Some(def) => {
+            if !input.text("sql").is_empty() {
+                return Err(Error::Invalid(koers_core::Invalid::one(
+                    "sql",
+                    "conflict",
+                    "geef SQL of een builder-definitie, niet beide",
+                )));
+            }
+            let c = compile(ws, &who.org.id, def).await?;
+            let columns = c.columns.into_iter().map(|o| o.name).collect();
+            (c.sql, c.params, Some(columns))
+        }
+        None => (input.text("sql"), read_params(&mut input)?, None),
+    };
     let used = koers_engine::params::names(&sql).map_err(|e| Error::Rejected(e.to_string()))?;
     let (title, sql) = input.finish(parse_analysis(&title, &sql, &params, &used))?;
     let defaults = Sql::new(sql.as_str(), bind(&params, &BTreeMap::new())?);
@@ -134,12 +280,20 @@ pub async fn save(
     let names: Vec<&str> = refs.iter().map(|t| t.name.as_str()).collect();
     koers_engine::sandbox::statement(&defaults, &names)
         .map_err(|e| Error::Rejected(e.to_string()))?;
+    // The result's column names, for forms that offer them: the builder knows them; SQL is
+    // planned (not run) for them.
+    let columns = match columns {
+        Some(c) => c,
+        None => result_columns(ws, &who.org.id, defaults).await?,
+    };
     let actor = who.actor();
     let fields = koers_store::catalog::AnalysisFields {
         title,
         description,
         sql,
         parameters: params,
+        builder: definition,
+        columns,
     };
     Ok(match id {
         Some(id) => {
@@ -155,6 +309,25 @@ pub async fn save(
                 .await?
         }
     })
+}
+
+/// The names of the columns `sql` returns, read from its plan: the query is wrapped in a
+/// `LIMIT 0`, which the engine answers without reading the data.
+async fn result_columns(ws: &Workspace, org_id: &str, sql: Sql) -> Result<Vec<String>> {
+    let probe = Sql::new(
+        format!(
+            "SELECT * FROM ({}) AS q LIMIT 0",
+            sql.text.trim_end().trim_end_matches(';')
+        ),
+        sql.params,
+    );
+    let out = ws.query(org_id, probe, 1, None).await?;
+    Ok(out
+        .schema
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect())
 }
 
 /// Deletes a saved analysis (analysts); one that does not exist is not found, whoever asks.

@@ -187,6 +187,8 @@ pub struct TableInfo {
     pub shadowed: bool,
     pub version: i64,
     pub columns: serde_json::Value,
+    /// The geometry column, if the dataset has one.
+    pub geometry: Option<String>,
     pub generated: bool,
 }
 
@@ -415,6 +417,12 @@ impl Workspace {
                 shadowed,
                 version: latest.version,
                 columns: latest.columns.clone(),
+                geometry: latest
+                    .geometry
+                    .as_ref()
+                    .and_then(|g| g.get("column"))
+                    .and_then(|c| c.as_str())
+                    .map(str::to_string),
                 generated: d.generated,
             });
         }

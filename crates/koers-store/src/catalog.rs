@@ -5,6 +5,7 @@ use crate::audit::Actor;
 use crate::sql::{FromRow, columns, corrupt, from_row, json};
 use crate::{Result, conflict_on_unique, new_id, now};
 use koers_core::analysis::Param;
+use koers_core::analysis::builder::Definition;
 use koers_core::catalog::{AccessRights, DatasetMeta};
 use serde::Serialize;
 use serde_json::Value;
@@ -71,12 +72,16 @@ pub struct NewVersion {
 }
 
 /// What a user writes of an analysis.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct AnalysisFields {
     pub title: String,
     pub description: String,
     pub sql: String,
     pub parameters: Vec<Param>,
+    /// The query builder's choices the SQL was made from, if it was.
+    pub builder: Option<Definition>,
+    /// The names of the result's columns.
+    pub columns: Vec<String>,
 }
 
 /// A saved analysis.
@@ -88,6 +93,10 @@ pub struct Analysis {
     pub description: String,
     pub sql: String,
     pub parameters: Vec<Param>,
+    pub builder: Option<Definition>,
+    /// The names of the result's columns, as last saved (empty for analyses saved before
+    /// koers kept them).
+    pub columns: Vec<String>,
     pub created_by: String,
     pub created_at: String,
     pub updated_at: String,
@@ -149,7 +158,25 @@ impl FromRow for DatasetVersion {
 from_row!(r => Analysis { id, org_id, title, description, created_by, created_at, updated_at;
     sql: r.try_get("sql_text")?,
     parameters: json(r, "parameters")?,
+    builder: {
+        let b: Option<String> = r.try_get("builder")?;
+        b.map(|b| serde_json::from_str(&b).map_err(corrupt)).transpose()?
+    },
+    columns: json(r, "result_columns")?,
 });
+
+/// An analysis' parameters, builder choices and result columns as stored (JSON).
+fn analysis_json(f: &AnalysisFields) -> Result<(String, Option<String>, String)> {
+    Ok((
+        serde_json::to_string(&f.parameters).map_err(corrupt)?,
+        f.builder
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(corrupt)?,
+        serde_json::to_string(&f.columns).map_err(corrupt)?,
+    ))
+}
 
 crate::repository!(
     /// The catalog: datasets, their versions and metadata, and saved analyses.
@@ -330,12 +357,13 @@ impl Repo<'_> {
         f: &AnalysisFields,
         actor: &Actor,
     ) -> Result<Analysis> {
-        let (title, description, sql, params) = (&f.title, &f.description, &f.sql, &f.parameters);
+        let (title, description, sql) = (&f.title, &f.description, &f.sql);
+        let (params, builder, columns) = analysis_json(f)?;
         let id = new_id();
         let at = now();
         let mut w = self.write(actor, Some(org_id)).await?;
-        w.exec("INSERT INTO analyses (id, org_id, title, description, sql_text, parameters, created_by, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", (&id, org_id, title, description, sql, serde_json::to_string(params).map_err(corrupt)?, &actor.label, &at, &at)).await?;
+        w.exec("INSERT INTO analyses (id, org_id, title, description, sql_text, parameters, builder, result_columns, created_by, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)", (&id, org_id, title, description, sql, params, builder, columns, &actor.label, &at, &at)).await?;
         w.commit(
             "analysis.created",
             ("analysis", &id),
@@ -353,9 +381,10 @@ impl Repo<'_> {
         f: &AnalysisFields,
         actor: &Actor,
     ) -> Result<Analysis> {
-        let (title, description, sql, params) = (&f.title, &f.description, &f.sql, &f.parameters);
+        let (title, description, sql) = (&f.title, &f.description, &f.sql);
+        let (params, builder, columns) = analysis_json(f)?;
         let mut w = self.write(actor, Some(org_id)).await?;
-        w.exec_found("UPDATE analyses SET title = $1, description = $2, sql_text = $3, parameters = $4, updated_at = $5 WHERE id = $6 AND org_id = $7", (title, description, sql, serde_json::to_string(params).map_err(corrupt)?, now(), id, org_id)).await?;
+        w.exec_found("UPDATE analyses SET title = $1, description = $2, sql_text = $3, parameters = $4, builder = $5, result_columns = $6, updated_at = $7 WHERE id = $8 AND org_id = $9", (title, description, sql, params, builder, columns, now(), id, org_id)).await?;
         let detail = serde_json::json!({ "title": title, "sql": sql });
         w.commit("analysis.changed", ("analysis", id), detail)
             .await?;
@@ -375,11 +404,11 @@ impl Repo<'_> {
     }
 
     pub async fn analyses(&self, org_id: &str) -> Result<Vec<Analysis>> {
-        self.all("SELECT id, org_id, title, description, sql_text, parameters, created_by, created_at, updated_at FROM analyses WHERE org_id = $1 ORDER BY title, id", (org_id,)).await
+        self.all("SELECT id, org_id, title, description, sql_text, parameters, builder, result_columns, created_by, created_at, updated_at FROM analyses WHERE org_id = $1 ORDER BY title, id", (org_id,)).await
     }
 
     pub async fn analysis(&self, org_id: &str, id: &str) -> Result<Analysis> {
-        self.one("SELECT id, org_id, title, description, sql_text, parameters, created_by, created_at, updated_at FROM analyses WHERE id = $1 AND org_id = $2", (id, org_id)).await
+        self.one("SELECT id, org_id, title, description, sql_text, parameters, builder, result_columns, created_by, created_at, updated_at FROM analyses WHERE id = $1 AND org_id = $2", (id, org_id)).await
     }
 }
 
@@ -394,7 +423,7 @@ mod tests {
             title: title.into(),
             description: String::new(),
             sql: sql.into(),
-            parameters: Vec::new(),
+            ..AnalysisFields::default()
         }
     }
 

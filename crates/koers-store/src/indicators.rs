@@ -439,7 +439,7 @@ mod tests {
                     title: "Ritten".into(),
                     description: String::new(),
                     sql: "SELECT jaar, ritten FROM vracht".into(),
-                    parameters: Vec::new(),
+                    ..Default::default()
                 },
                 &Actor::cli(),
             )

@@ -38,6 +38,7 @@ const FILES: &[(&str, &str)] = files![
     "0017_login_attempts_and_api_tokens.sql",
     "0018_access.sql",
     "0019_dashboard_bin.sql",
+    "0020_analysis_builder.sql",
 ];
 
 /// One file's SQL for one database.

@@ -489,6 +489,7 @@ impl TestApp {
                     default: (*d).into(),
                 })
                 .collect(),
+            ..Default::default()
         };
         self.store
             .catalog()

@@ -187,7 +187,7 @@ pub(crate) async fn an_indicator_is_refreshed_judged_and_shown() {
                 title: "Vrachtritten per jaar en regio".into(),
                 description: "bijgewerkt".into(),
                 sql: "SELECT jaar, regio, ritten FROM vracht WHERE regio <> 'Amersfoort'".into(),
-                parameters: Vec::new(),
+                ..Default::default()
             },
             &koers_store::Actor::cli(),
         )

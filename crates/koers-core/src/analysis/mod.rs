@@ -4,6 +4,8 @@
 //! value cannot change the shape of the query.
 
 use crate::error::{Collector, Invalid, text};
+
+pub mod builder;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
