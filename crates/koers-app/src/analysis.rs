@@ -183,6 +183,17 @@ pub async fn preview(
     })
 }
 
+/// The SQL of a builder definition to take over in the SQL editor: the parameters' defaults
+/// written in as values, so it runs there as it is (analysts).
+pub async fn editor_sql(ws: &Workspace, who: &Principal, def: &Definition) -> Result<String> {
+    who.require(Permission::Analyse)?;
+    let mut def = def.clone();
+    for f in &mut def.filters {
+        f.param = None;
+    }
+    Ok(compile(ws, &who.org.id, &def).await?.sql)
+}
+
 /// The distinct values of a column (at most 200, most frequent first), to choose filter
 /// values from instead of typing them (everyone who may read).
 pub async fn column_values(

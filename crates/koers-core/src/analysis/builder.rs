@@ -1042,13 +1042,13 @@ fn code_like(name: &str) -> bool {
 /// The ways to join `other` to `base`, most likely first: columns with the same name, then
 /// code columns of the same kind, then "lies in" when `other` has a geometry and `base` a
 /// geometry or longitude and latitude columns.
-pub fn suggest_joins(base: &TableShape, other: &TableShape) -> Vec<Suggestion> {
+pub fn suggest_joins(base: &TableShape, other: &TableShape) -> Vec<JoinOn> {
     let mut out = Vec::new();
     for l in &base.columns {
         for r in &other.columns {
             if l.name == r.name && l.kind == r.kind && matches!(l.kind, Kind::Text | Kind::Integer)
             {
-                out.push(Suggestion::Key {
+                out.push(JoinOn::Key {
                     left: l.name.clone(),
                     right: r.name.clone(),
                 });
@@ -1065,7 +1065,7 @@ pub fn suggest_joins(base: &TableShape, other: &TableShape) -> Vec<Suggestion> {
             .iter()
             .filter(|c| c.kind == Kind::Text && code_like(&c.name))
         {
-            let s = Suggestion::Key {
+            let s = JoinOn::Key {
                 left: l.name.clone(),
                 right: r.name.clone(),
             };
@@ -1076,7 +1076,7 @@ pub fn suggest_joins(base: &TableShape, other: &TableShape) -> Vec<Suggestion> {
     }
     if other.geometry().is_some() {
         if base.geometry().is_some() {
-            out.push(Suggestion::Within {
+            out.push(JoinOn::Within {
                 lon: None,
                 lat: None,
             });
@@ -1097,7 +1097,7 @@ pub fn suggest_joins(base: &TableShape, other: &TableShape) -> Vec<Suggestion> {
             find(&["lon", "lng", "longitude", "lengtegraad"]),
             find(&["lat", "latitude", "breedtegraad"]),
         ) {
-            out.push(Suggestion::Within {
+            out.push(JoinOn::Within {
                 lon: Some(lon),
                 lat: Some(lat),
             });
@@ -1383,14 +1383,14 @@ mod tests {
         let s = suggest_joins(&t[0], &t[1]);
         assert_eq!(
             s[0],
-            Suggestion::Key {
+            JoinOn::Key {
                 left: "origin_gm".into(),
                 right: "gm_code".into()
             }
         );
-        assert!(!s.iter().any(|x| matches!(x, Suggestion::Within { .. })));
+        assert!(!s.iter().any(|x| matches!(x, JoinOn::Within { .. })));
         let s = suggest_joins(&t[0], &t[2]);
-        assert!(s.contains(&Suggestion::Within {
+        assert!(s.contains(&JoinOn::Within {
             lon: Some("origin_lon".into()),
             lat: Some("origin_lat".into())
         }));

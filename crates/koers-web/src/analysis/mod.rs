@@ -3,5 +3,6 @@
 //! is decided by the use cases in [`koers_app::analysis`].
 
 pub mod api;
+pub mod builder;
 pub mod pages;
 pub mod views;

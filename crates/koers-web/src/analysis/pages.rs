@@ -24,6 +24,8 @@ const PAGE: usize = 100;
 pub fn router() -> Router<AppState> {
     routes! {
         "/analyses" => get(editor),
+        "/analyses/bouwer" => get(super::builder::new).post(super::builder::change),
+        "/analyses/{id}/bouwer" => get(super::builder::open),
         "/analyses/uitvoeren" => post(run),
         "/analyses/exporteren" => post(export_adhoc),
         "/analyses/opslaan" => post(save_new),
@@ -101,7 +103,12 @@ fn query_error(e: &AppError) -> bool {
     )
 }
 
-async fn run(ctx: Ctx, FormInput(mut input): FormInput) -> Reply {
+async fn run(ctx: Ctx, FormInput(input): FormInput) -> Reply {
+    run_with(ctx, input).await
+}
+
+/// Runs the SQL of a form in the editor and shows it with its result or its problem.
+pub async fn run_with(ctx: Ctx, mut input: Input) -> Reply {
     let sql = input.text("sql");
     let page_no: usize = input.text("page").parse().unwrap_or(1);
     match analysis::run_sql(ctx.ws(), &ctx.who, &sql)
