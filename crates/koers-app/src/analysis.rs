@@ -322,6 +322,11 @@ pub async fn save(
     })
 }
 
+/// The names of the columns a saved analysis returns (with its parameters' defaults).
+pub async fn columns_of(ws: &Workspace, org_id: &str, a: &Analysis) -> Result<Vec<String>> {
+    result_columns(ws, org_id, bound_sql(a, &BTreeMap::new())?).await
+}
+
 /// The names of the columns `sql` returns, read from its plan: the query is wrapped in a
 /// `LIMIT 0`, which the engine answers without reading the data.
 async fn result_columns(ws: &Workspace, org_id: &str, sql: Sql) -> Result<Vec<String>> {

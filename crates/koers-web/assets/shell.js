@@ -61,3 +61,24 @@
     }
   });
 })();
+
+// Column lists that follow a chosen analysis: a select with data-columns (a JSON map of
+// analysis id → its result's column names) and data-columns-for (the ids of the column
+// selects) fills those selects with the chosen analysis' columns. Without script the page
+// opens with the first analysis' columns (or the one in ?analyse=).
+(function () {
+  "use strict";
+  document.querySelectorAll("select[data-columns]").forEach(function (source) {
+    var map = JSON.parse(source.getAttribute("data-columns"));
+    source.addEventListener("change", function () {
+      var names = map[source.value] || [];
+      source.getAttribute("data-columns-for").split(" ").forEach(function (id) {
+        var target = document.getElementById(id);
+        if (!target) return;
+        var keep = target.hasAttribute("data-optional") ? 1 : 0;
+        while (target.options.length > keep) target.remove(keep);
+        names.forEach(function (n) { target.add(new Option(n, n)); });
+      });
+    });
+  });
+})();

@@ -17,6 +17,7 @@ use axum::{Json, Router};
 use koers_app::analysis::{self as analysis, Analysis, QueryOutput, export_format};
 use koers_app::results::Results;
 use koers_core::analysis::Param;
+use koers_core::analysis::builder::Definition;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
@@ -80,6 +81,11 @@ pub struct AnalysisOut {
     pub sql: String,
     #[schema(value_type = Vec<schema::Param>)]
     pub parameters: Vec<Param>,
+    /// The query builder's choices the SQL was made from; absent for SQL written by hand.
+    #[schema(value_type = Option<Object>)]
+    pub builder: Option<Definition>,
+    /// The names of the result's columns.
+    pub columns: Vec<String>,
     #[schema(format = DateTime)]
     pub updated_at: String,
 }
@@ -92,18 +98,34 @@ impl From<&Analysis> for AnalysisOut {
             description: a.description.clone(),
             sql: a.sql.clone(),
             parameters: a.parameters.clone(),
+            builder: a.builder.clone(),
+            columns: a.columns.clone(),
             updated_at: a.updated_at.clone(),
         }
     }
 }
 
-/// A saved analysis to store: SQL with `{{name}}` parameters, declared with type and default.
+/// A saved analysis to store: SQL with `{{name}}` parameters, declared with type and default,
+/// or instead of SQL the query builder's choices (`builder`), from which koers writes the SQL
+/// and its parameters.
 #[derive(ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AnalysisIn {
     pub title: String,
     pub description: Option<String>,
-    pub sql: String,
+    pub sql: Option<String>,
+    /// The query builder's choices, instead of `sql`: `{"dataset": "movements", "join":
+    /// {"dataset": "municipalities", "on": {"kind": "key", "left": "origin_gm", "right":
+    /// "gm_code"}}, "filters": [{"column": "ts", "op": {"kind": "year", "year": 2024},
+    /// "param": "jaar"}], "groups": [{"column": "municipalities.province_name"}, {"column":
+    /// "ts", "grain": "month"}], "measures": [{"fn": "sum", "column": "tonnes"}], "sort":
+    /// {"column": "tonnes", "descending": true}, "limit": 10}`. Joins are `key` or `within`
+    /// ("lies in", with `lon`/`lat` columns or the geometry); filters `in` (`values`),
+    /// `between` (`from`, `to`) or `year`; grains `week`, `month`, `quarter`, `year`; functions
+    /// `count`, `sum`, `avg`, `min`, `max`, `median`, `share`, `change`. A column of the joined
+    /// dataset is written `<dataset>.<column>`; an unknown column is refused by name.
+    #[schema(value_type = Option<Object>)]
+    pub builder: Option<serde_json::Value>,
     pub param_name: Option<Vec<String>>,
     pub param_kind: Option<Vec<String>>,
     pub param_default: Option<Vec<String>>,

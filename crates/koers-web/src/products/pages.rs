@@ -11,7 +11,7 @@ use crate::input::FormInput;
 use crate::shell::{Done, after_form, form_outcome, page, page_with_status};
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::Path;
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
@@ -119,8 +119,53 @@ fn card(v: &IndicatorView) -> Value {
     }
 }
 
+/// The column an indicator most likely takes its period from, and its value from: a column
+/// named for a period (`jaar`, `ts_maand`, `year`, `week`, …), and the last column that is
+/// not the period.
+fn likely_columns(columns: &[String]) -> (String, String) {
+    const PERIOD: [&str; 9] = [
+        "jaar", "maand", "kwartaal", "week", "year", "month", "quarter", "period", "periode",
+    ];
+    let period = columns
+        .iter()
+        .find(|c| {
+            let c = c.to_lowercase();
+            PERIOD
+                .iter()
+                .any(|p| c == *p || c.ends_with(&format!("_{p}")))
+        })
+        .or(columns.first())
+        .cloned()
+        .unwrap_or_default();
+    let value = columns
+        .iter()
+        .rev()
+        .find(|c| **c != period)
+        .cloned()
+        .unwrap_or_default();
+    (period, value)
+}
+
 async fn render_overview(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
     let o = products::overview(ctx.ws(), &ctx.who).await?;
+    let columns: std::collections::BTreeMap<&str, Value> = o
+        .analyses
+        .iter()
+        .map(|a| {
+            let (period, value) = likely_columns(&a.columns);
+            (
+                a.id.as_str(),
+                context! { names => a.columns, period => period, value => value },
+            )
+        })
+        .collect();
+    let columns_json = serde_json::to_string(
+        &o.analyses
+            .iter()
+            .map(|a| (a.id.as_str(), &a.columns))
+            .collect::<std::collections::BTreeMap<_, _>>(),
+    )
+    .map_err(|e| AppError::Internal(e.to_string()))?;
     page_with_status(
         ctx,
         status,
@@ -128,6 +173,7 @@ async fn render_overview(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
         "/informatieproducten",
         context! {
             indicators => o.indicators, monitors => o.monitors, analyses => o.analyses,
+            columns => columns, columns_json => columns_json,
             grains => Grain::ALL.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
             can_edit => ctx.may(Permission::Analyse),
             ..extra
@@ -136,8 +182,19 @@ async fn render_overview(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
     .await
 }
 
-async fn overview(ctx: Ctx) -> Reply {
-    render_overview(&ctx, StatusCode::OK, context! {}).await
+/// Which analysis the new-indicator form starts with (`?analyse=<id>`, from an analysis'
+/// page).
+#[derive(serde::Deserialize)]
+struct Start {
+    analyse: Option<String>,
+}
+
+async fn overview(ctx: Ctx, Query(start): Query<Start>) -> Reply {
+    let extra = match start.analyse {
+        Some(id) => context! { form => context! { analysisId => id }, open => "indicator" },
+        None => context! {},
+    };
+    render_overview(&ctx, StatusCode::OK, extra).await
 }
 
 async fn add_indicator(ctx: Ctx, form: FormInput) -> Reply {

@@ -15,6 +15,7 @@ mod browser_overview;
 mod browser_sources;
 mod browser_tables;
 mod browser_tokens;
+mod builder;
 mod catalog;
 mod dashboards;
 mod helpers;
