@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 /// The reference workload of `rows` movements, the municipalities and the real provinces,
 /// imported for organisation A.
-async fn reference(app: &TestApp, rows: usize) {
+pub(crate) async fn reference(app: &TestApp, rows: usize) {
     let dir = tempfile::tempdir().expect("temp dir");
     let (m, g) = (dir.path().join("m.parquet"), dir.path().join("g.csv"));
     koers_demo::movements::generate_files(rows, &m, &g).expect("generate");
