@@ -323,8 +323,18 @@ pub async fn save(
 }
 
 /// The names of the columns a saved analysis returns (with its parameters' defaults).
-pub async fn columns_of(ws: &Workspace, org_id: &str, a: &Analysis) -> Result<Vec<String>> {
+async fn columns_of(ws: &Workspace, org_id: &str, a: &Analysis) -> Result<Vec<String>> {
     result_columns(ws, org_id, bound_sql(a, &BTreeMap::new())?).await
+}
+
+/// The organisation's saved analyses, each with its result's columns: analyses saved
+/// before koers kept them learn them from their plan (empty when the plan fails).
+pub async fn with_columns(ws: &Workspace, org_id: &str) -> Result<Vec<Analysis>> {
+    let mut analyses = ws.store.catalog().analyses(org_id).await?;
+    for a in analyses.iter_mut().filter(|a| a.columns.is_empty()) {
+        a.columns = columns_of(ws, org_id, a).await.unwrap_or_default();
+    }
+    Ok(analyses)
 }
 
 /// The names of the columns `sql` returns, read from its plan: the query is wrapped in a

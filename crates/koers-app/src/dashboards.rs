@@ -90,7 +90,8 @@ async fn check_definition(
     ws: &Workspace,
     org_id: &str,
     d: &Definition,
-) -> std::result::Result<(), Invalid> {
+    previous: &Definition,
+) -> Result<()> {
     let mut errors = match d.check() {
         Ok(()) => Vec::new(),
         Err(Invalid(e)) => e,
@@ -120,7 +121,16 @@ async fn check_definition(
             ));
         }
     }
-    Invalid::unless_empty(errors)
+    let known: BTreeMap<String, Vec<String>> = crate::analysis::with_columns(ws, org_id)
+        .await?
+        .into_iter()
+        .filter(|a| !a.columns.is_empty())
+        .map(|a| (a.id, a.columns))
+        .collect();
+    if let Err(Invalid(mut e)) = d.check_columns(previous, &|id| known.get(id).cloned()) {
+        errors.append(&mut e);
+    }
+    Ok(Invalid::unless_empty(errors)?)
 }
 
 fn name_and_description(input: &mut Input) -> (String, String, std::result::Result<(), Invalid>) {
@@ -144,10 +154,14 @@ pub async fn create(ws: &Workspace, who: &Principal, mut input: Input) -> Result
     let (name, description, mut checked) = name_and_description(&mut input);
     let mut def: Definition = input.structured("definition").unwrap_or_default();
     def.assign_ids();
-    if let Err(Invalid(mut e)) = check_definition(ws, &who.org.id, &def).await {
-        let mut all = checked.err().map(|i| i.0).unwrap_or_default();
-        all.append(&mut e);
-        checked = Err(Invalid(all));
+    match check_definition(ws, &who.org.id, &def, &Definition::default()).await {
+        Ok(()) => {}
+        Err(Error::Invalid(Invalid(mut e))) => {
+            let mut all = checked.err().map(|i| i.0).unwrap_or_default();
+            all.append(&mut e);
+            checked = Err(Invalid(all));
+        }
+        Err(e) => return Err(e),
     }
     input.finish(checked)?;
     Ok(ws
@@ -178,7 +192,7 @@ async fn save(
 ) -> Result<Dashboard> {
     let mut def = s.definition.clone();
     def.assign_ids();
-    check_definition(ws, &who.org.id, &def).await?;
+    check_definition(ws, &who.org.id, &def, &d.definition).await?;
     let note = koers_core::dashboards::long_text("note", s.note, 500)?;
     Ok(ws
         .store
@@ -296,7 +310,7 @@ fn filter_from(input: &mut Input) -> Result<Filter> {
 }
 
 /// One change from the editor (analysts): `action` says which (`details`, `add_widget`,
-/// `up`, `down`, `remove_widget`, `add_filter`, `remove_filter`, `share`, `delete`); each
+/// `update_widget`, `duplicate_widget`, `up`, `down`, `remove_widget`, `add_filter`, `remove_filter`, `share`, `delete`); each
 /// change of the content saves a new version made from the form's `version`.
 pub async fn edit(ws: &Workspace, who: &Principal, id: &str, mut input: Input) -> Result<Edit> {
     let d = editable(ws, who, id).await?;
@@ -319,6 +333,19 @@ pub async fn edit(ws: &Workspace, who: &Principal, id: &str, mut input: Input) -
             let w = widget_from(&mut input)?;
             def.widgets.push(w);
             ("onderdeel toegevoegd", Edit::WidgetAdded)
+        }
+        "update_widget" => {
+            let w = widget_from(&mut input)?;
+            if !def.replace_widget(&target, w) {
+                return Err(Error::NotFound);
+            }
+            ("onderdeel gewijzigd", Edit::Saved)
+        }
+        "duplicate_widget" => {
+            if !def.duplicate_widget(&target, "kopie") {
+                return Err(Error::NotFound);
+            }
+            ("onderdeel gedupliceerd", Edit::Saved)
         }
         "up" | "down" => {
             if !def.move_widget(&target, if action == "up" { -1 } else { 1 }) {
@@ -376,7 +403,7 @@ pub struct Editor {
 pub async fn editor(ws: &Workspace, who: &Principal, id: &str) -> Result<Editor> {
     let dashboard = editable(ws, who, id).await?;
     Ok(Editor {
-        analyses: ws.store.catalog().analyses(&who.org.id).await?,
+        analyses: crate::analysis::with_columns(ws, &who.org.id).await?,
         indicators: ws.store.indicators().indicators(&who.org.id).await?,
         dashboard,
     })

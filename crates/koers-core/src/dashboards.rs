@@ -522,6 +522,78 @@ impl Definition {
         true
     }
 
+    /// Puts `w` in the place of the widget `id`, keeping its id; false when there is none.
+    pub fn replace_widget(&mut self, id: &str, mut w: Widget) -> bool {
+        match self.widgets.iter_mut().find(|x| x.id == id) {
+            Some(x) => {
+                w.id = x.id.clone();
+                *x = w;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Adds a copy of the widget `id` right after it (a new id is given on saving, the
+    /// title says it is a copy); false when there is none.
+    pub fn duplicate_widget(&mut self, id: &str, copy_of: &str) -> bool {
+        let Some(i) = self.widgets.iter().position(|w| w.id == id) else {
+            return false;
+        };
+        let mut copy = self.widgets[i].clone();
+        copy.id = String::new();
+        copy.title = format!("{} ({copy_of})", copy.title);
+        self.widgets.insert(i + 1, copy);
+        true
+    }
+
+    /// Every column a new or changed widget names that is not in its analysis' result: the
+    /// category, value and series columns against `analysis_id`'s columns, the drill-down's
+    /// column against `drill_analysis_id`'s. `columns` gives an analysis' result columns
+    /// when they are known; widgets as they were in `previous` are not checked again, so an
+    /// older widget that broke cannot block other changes.
+    pub fn check_columns(
+        &self,
+        previous: &Definition,
+        columns: &dyn Fn(&str) -> Option<Vec<String>>,
+    ) -> Result<(), Invalid> {
+        let mut errors = Vec::new();
+        for (i, w) in self.widgets.iter().enumerate() {
+            if previous.widgets.contains(w) {
+                continue;
+            }
+            let checks = [
+                ("categoryColumn", &w.category_column, &w.analysis_id),
+                ("valueColumn", &w.value_column, &w.analysis_id),
+                ("seriesColumn", &w.series_column, &w.analysis_id),
+                (
+                    "drillCategoryColumn",
+                    &w.drill_category_column,
+                    &w.drill_analysis_id,
+                ),
+            ];
+            for (field, column, analysis) in checks {
+                let (Some(column), Some(analysis)) = (column, analysis) else {
+                    continue;
+                };
+                let Some(known) = columns(analysis) else {
+                    continue;
+                };
+                if !known.contains(column) {
+                    errors.push(FieldError::new(
+                        format!("widgets[{i}].{field}"),
+                        "unknown_column",
+                        format!(
+                            "kolom {column:?} zit niet in het resultaat van de analyse; kies uit {}",
+                            known.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+        Invalid::unless_empty(errors)
+    }
+
     /// Removes a widget; false when there was none with that id.
     pub fn remove_widget(&mut self, id: &str) -> bool {
         let before = self.widgets.len();
@@ -783,6 +855,72 @@ mod tests {
         e.0.into_iter()
             .map(|f| format!("{}:{}", f.name, f.code))
             .collect()
+    }
+
+    #[test]
+    fn new_and_changed_widgets_name_only_columns_their_analysis_has() {
+        let columns = |a: &str| {
+            (a == "a1").then(|| vec!["week".to_string(), "tonnes".to_string(), "mode".to_string()])
+        };
+        let old = Definition {
+            widgets: vec![Widget {
+                value_column: Some("weg".into()),
+                ..chart("w1")
+            }],
+            ..Definition::default()
+        };
+        // The old widget broke (its analysis lost a column): other changes still save.
+        let mut d = old.clone();
+        d.widgets.push(chart(""));
+        assert!(d.check_columns(&old, &columns).is_ok());
+        d.widgets.push(Widget {
+            category_column: Some("maand".into()),
+            series_column: Some("modus".into()),
+            ..chart("")
+        });
+        let e = d.check_columns(&old, &columns).unwrap_err();
+        assert_eq!(
+            names(e.clone()),
+            [
+                "widgets[2].categoryColumn:unknown_column",
+                "widgets[2].seriesColumn:unknown_column"
+            ]
+        );
+        assert!(
+            e.0[0].reason.contains("\"maand\"") && e.0[0].reason.contains("week, tonnes, mode")
+        );
+        // An analysis whose columns are not known is not checked here.
+        d.widgets.truncate(2);
+        d.widgets.push(Widget {
+            analysis_id: Some("a2".into()),
+            value_column: Some("x".into()),
+            ..chart("")
+        });
+        assert!(d.check_columns(&old, &columns).is_ok());
+    }
+
+    #[test]
+    fn widgets_are_edited_in_place_and_duplicated_next_to_themselves() {
+        let mut d = Definition {
+            widgets: vec![chart("w1"), chart("w2")],
+            ..Definition::default()
+        };
+        assert!(d.duplicate_widget("w1", "kopie"));
+        assert_eq!(d.widgets[1].title, "Tonnen per week (kopie)");
+        assert_eq!(d.widgets[1].id, "");
+        d.assign_ids();
+        assert_eq!(d.widgets[1].id, "w3");
+        let edited = Widget {
+            title: "Anders".into(),
+            ..chart("x")
+        };
+        assert!(d.replace_widget("w2", edited));
+        assert_eq!(
+            (d.widgets[2].id.as_str(), d.widgets[2].title.as_str()),
+            ("w2", "Anders")
+        );
+        assert!(!d.replace_widget("w9", chart("")));
+        assert!(!d.duplicate_widget("w9", "kopie"));
     }
 
     #[test]

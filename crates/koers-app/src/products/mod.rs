@@ -80,17 +80,10 @@ pub struct Overview {
 /// The overview of the organisation's information products (everyone who may read).
 pub async fn overview(ws: &Workspace, who: &Principal) -> Result<Overview> {
     who.require(Permission::Read)?;
-    let mut analyses = ws.store.catalog().analyses(&who.org.id).await?;
-    // Analyses saved before koers kept their result's columns learn them from their plan.
-    for a in analyses.iter_mut().filter(|a| a.columns.is_empty()) {
-        a.columns = crate::analysis::columns_of(ws, &who.org.id, a)
-            .await
-            .unwrap_or_default();
-    }
     Ok(Overview {
         indicators: ws.store.indicators().indicators(&who.org.id).await?,
         monitors: ws.store.indicators().monitors(&who.org.id).await?,
-        analyses,
+        analyses: crate::analysis::with_columns(ws, &who.org.id).await?,
     })
 }
 

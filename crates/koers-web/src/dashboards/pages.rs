@@ -341,8 +341,13 @@ async fn board_pdf_file(ctx: Ctx, Path(id): Path<String>, Query(q): Params) -> R
     ))
 }
 
-async fn editor(ctx: Ctx, Path(id): Path<String>) -> Reply {
-    render_editor(&ctx, &id, StatusCode::OK, context! {}).await
+/// The editor; `?onderdeel=<id>` opens that widget's form to change it in place.
+async fn editor(ctx: Ctx, Path(id): Path<String>, Query(q): Params) -> Reply {
+    let extra = match q.get("onderdeel") {
+        Some(w) => context! { editing => w },
+        None => context! {},
+    };
+    render_editor(&ctx, &id, StatusCode::OK, extra).await
 }
 
 async fn render_editor(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Reply {
@@ -370,6 +375,22 @@ async fn render_editor(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) ->
             context! { w => w, kind => w.kind.as_str(), source => source }
         })
         .collect();
+    // The widget being changed fills the form, unless the form comes back refused.
+    let editing = extra
+        .get_attr("editing")
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .and_then(|w| d.definition.widget(&w).cloned());
+    let columns_json = serde_json::to_string(
+        &analyses
+            .iter()
+            .map(|a| (a.id.as_str(), &a.columns))
+            .collect::<std::collections::BTreeMap<_, _>>(),
+    )
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut all_columns: Vec<&String> = analyses.iter().flat_map(|a| &a.columns).collect();
+    all_columns.sort();
+    all_columns.dedup();
     page_with_status(
         ctx,
         status,
@@ -377,6 +398,12 @@ async fn render_editor(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) ->
         "/informatieproducten",
         context! {
             d => d, widgets => widgets, analyses => analyses, indicators => indicators,
+            columns_json => columns_json, all_columns => all_columns,
+            columns_by_id => analyses
+                .iter()
+                .map(|a| (a.id.as_str(), &a.columns))
+                .collect::<std::collections::BTreeMap<_, _>>(),
+            editing_widget => editing,
             kinds => WidgetKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
             roles => Role::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
             shared => d.shared_roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),

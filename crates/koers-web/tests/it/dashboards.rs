@@ -3,7 +3,7 @@
 //! cannot overwrite each other and can be compared and restored, sharing by role and by
 //! public link (which shows nothing else), exports as CSV, PNG and PDF, and bad input.
 
-use crate::helpers::{TestApp, field_of_each, invalid_names, items};
+use crate::helpers::{TestApp, assert_invalid, field_of_each, invalid_names, items};
 use crate::session::Session;
 use serde_json::{Value, json};
 
@@ -751,4 +751,111 @@ async fn a_deleted_dashboard_comes_back_with_undo() {
     c.post_json(&format!("/api/v1/dashboards/{id}/restore"), &json!({}))
         .await
         .assert_status(404);
+}
+
+#[tokio::test]
+async fn widgets_name_only_columns_their_analysis_has_and_change_in_place() {
+    let app = TestApp::spawn().await;
+    let (p, m, g) = freight(&app).await;
+    let c = app.as_admin().await;
+    // The API refuses a widget with a column its analysis does not return, by name.
+    let mut def = definition(&p, &m, &g);
+    def["widgets"][0]["valueColumn"] = json!("ton");
+    let r = c
+        .post_json(
+            "/api/v1/dashboards",
+            &json!({"name": "Logistiek", "definition": def}),
+        )
+        .await;
+    r.assert_status(400);
+    let problem = r.json();
+    assert_invalid(&problem, &["widgets[0].valueColumn"]);
+    assert!(
+        problem.to_string().contains("jaar, modaliteit, tonnen"),
+        "{problem}"
+    );
+    let d = c
+        .create(
+            "/api/v1/dashboards",
+            &json!({"name": "Logistiek", "definition": definition(&p, &m, &g)}),
+        )
+        .await;
+    let id = d["id"].as_str().expect("id").to_string();
+
+    // The editor offers the analysis' columns and refuses one typed around it.
+    let pc = app.page_as("admin@pv26.example").await;
+    let editor = format!("/dashboards/{id}/bewerken");
+    let html = pc.page(&editor).await;
+    assert!(
+        html.contains("<option value=\"modaliteit\""),
+        "columns to choose from"
+    );
+    let add = [
+        ("version", "1"),
+        ("action", "add_widget"),
+        ("kind", "bar"),
+        ("title", "Staven"),
+        ("analysisId", p.as_str()),
+        ("categoryColumn", "provincie"),
+        ("valueColumn", "gewicht"),
+    ];
+    pc.post_form(&editor, &add).await.assert_shows(
+        400,
+        &["kolom &quot;gewicht&quot; zit niet in het resultaat"],
+    );
+    assert_eq!(app.dashboard(&id).await.version, 1, "nothing saved");
+
+    // Change a widget in place: its form opens filled in, and it keeps its id and place.
+    let first = app.dashboard(&id).await.definition.widgets[0].clone();
+    let html = pc.page(&format!("{editor}?onderdeel={}", first.id)).await;
+    assert!(html.contains("value=\"update_widget\"") && html.contains(&first.title));
+    pc.post_form(
+        &editor,
+        &[
+            ("version", "1"),
+            ("action", "update_widget"),
+            ("widget", first.id.as_str()),
+            ("kind", "bar"),
+            ("title", "Tonnen per jaar (staven)"),
+            ("analysisId", m.as_str()),
+            ("categoryColumn", "jaar"),
+            ("valueColumn", "tonnen"),
+            ("seriesColumn", "modaliteit"),
+        ],
+    )
+    .await
+    .assert_status(200);
+    let d = app.dashboard(&id).await;
+    assert_eq!(d.definition.widgets[0].id, first.id);
+    assert_eq!(d.definition.widgets[0].title, "Tonnen per jaar (staven)");
+    assert_eq!(d.definition.widgets.len(), 5);
+    // Duplicate it: the copy stands right after it with an id of its own.
+    pc.post_form(
+        &editor,
+        &[
+            ("version", "2"),
+            ("action", "duplicate_widget"),
+            ("widget", first.id.as_str()),
+        ],
+    )
+    .await
+    .assert_status(200);
+    let d = app.dashboard(&id).await;
+    assert_eq!(d.definition.widgets.len(), 6);
+    assert_eq!(
+        d.definition.widgets[1].title,
+        "Tonnen per jaar (staven) (kopie)"
+    );
+    assert_ne!(d.definition.widgets[1].id, first.id);
+    // Unknown widgets are not found.
+    pc.post_form(
+        &editor,
+        &[
+            ("version", "3"),
+            ("action", "duplicate_widget"),
+            ("widget", "w99"),
+        ],
+    )
+    .await
+    .assert_status(404);
 }
