@@ -322,6 +322,51 @@ pub async fn save(
     })
 }
 
+/// The columns a saved analysis returns, with their kinds, read from its plan (everyone who
+/// may read).
+pub async fn shape(
+    ws: &Workspace,
+    who: &Principal,
+    id: &str,
+) -> Result<(Analysis, Vec<(String, Kind)>)> {
+    let a = analysis(ws, who, id).await?;
+    let out = ws
+        .query(
+            &who.org.id,
+            probe(bound_sql(&a, &BTreeMap::new())?),
+            1,
+            None,
+        )
+        .await?;
+    let geometry = crate::results::Results::from_output(&out)?.geometry_column;
+    let columns = out
+        .schema
+        .fields()
+        .iter()
+        .map(|f| {
+            let kind = if geometry.as_deref() == Some(f.name().as_str()) {
+                Kind::Geometry
+            } else {
+                Kind::of(&f.data_type().to_string())
+            };
+            (f.name().clone(), kind)
+        })
+        .collect();
+    Ok((a, columns))
+}
+
+/// `sql` wrapped in a `LIMIT 0`, which the engine answers from the plan without reading
+/// the data.
+fn probe(sql: Sql) -> Sql {
+    Sql::new(
+        format!(
+            "SELECT * FROM ({}) AS q LIMIT 0",
+            sql.text.trim_end().trim_end_matches(';')
+        ),
+        sql.params,
+    )
+}
+
 /// The names of the columns a saved analysis returns (with its parameters' defaults).
 async fn columns_of(ws: &Workspace, org_id: &str, a: &Analysis) -> Result<Vec<String>> {
     result_columns(ws, org_id, bound_sql(a, &BTreeMap::new())?).await
@@ -337,17 +382,9 @@ pub async fn with_columns(ws: &Workspace, org_id: &str) -> Result<Vec<Analysis>>
     Ok(analyses)
 }
 
-/// The names of the columns `sql` returns, read from its plan: the query is wrapped in a
-/// `LIMIT 0`, which the engine answers without reading the data.
+/// The names of the columns `sql` returns, read from its plan.
 async fn result_columns(ws: &Workspace, org_id: &str, sql: Sql) -> Result<Vec<String>> {
-    let probe = Sql::new(
-        format!(
-            "SELECT * FROM ({}) AS q LIMIT 0",
-            sql.text.trim_end().trim_end_matches(';')
-        ),
-        sql.params,
-    );
-    let out = ws.query(org_id, probe, 1, None).await?;
+    let out = ws.query(org_id, probe(sql), 1, None).await?;
     Ok(out
         .schema
         .fields()

@@ -399,6 +399,17 @@ pub struct Editor {
     pub indicators: Vec<Indicator>,
 }
 
+/// The widget that fits a saved analysis' result, to start a new widget from (analysts).
+pub async fn suggested_widget(
+    ws: &Workspace,
+    who: &Principal,
+    analysis_id: &str,
+) -> Result<Widget> {
+    who.require(Permission::Analyse)?;
+    let (a, columns) = crate::analysis::shape(ws, who, analysis_id).await?;
+    Ok(Widget::suggested(&a.title, &a.id, &columns))
+}
+
 /// The editor of a dashboard (analysts).
 pub async fn editor(ws: &Workspace, who: &Principal, id: &str) -> Result<Editor> {
     let dashboard = editable(ws, who, id).await?;

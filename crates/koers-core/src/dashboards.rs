@@ -8,6 +8,7 @@
 //! filter values apply, and what changed.
 
 use crate::access::Role;
+use crate::analysis::builder::Kind;
 use crate::analysis::is_ident;
 use crate::error::{Collector, FieldError, Invalid, text};
 use serde::{Deserialize, Serialize};
@@ -261,6 +262,87 @@ impl Widget {
             text: String::new(),
             wide: false,
         }
+    }
+
+    /// The widget that fits a result of these columns (name and kind), with its columns
+    /// filled in: a period (a date, or a column named for a year, quarter, month or week)
+    /// gives a line chart, split by a text column when there is one; a region code column
+    /// (named for a province or municipality code) a map of those regions; two text columns
+    /// stacked bars; one text column bars; a geometry points on a map; anything else a
+    /// table. The value is the last number column that is not the period.
+    pub fn suggested(title: &str, analysis_id: &str, columns: &[(String, Kind)]) -> Widget {
+        let lower = |n: &str| n.to_lowercase();
+        let is_period = |(n, k): &(String, Kind)| {
+            k.temporal()
+                || (k.numeric() || *k == Kind::Text)
+                    && [
+                        "jaar", "year", "kwartaal", "quarter", "maand", "month", "week", "periode",
+                        "period",
+                    ]
+                    .iter()
+                    .any(|p| lower(n) == *p || lower(n).ends_with(&format!("_{p}")))
+        };
+        let region = |n: &str| -> Option<Level> {
+            let n = lower(n);
+            let code = n.contains("code") || n.ends_with("_gm") || n.ends_with("_pv");
+            if code && (n.contains("prov") || n.contains("pv")) || n == "provincie" {
+                Some(Level::Province)
+            } else if code && (n.contains("gm") || n.contains("gemeente") || n.contains("munic"))
+                || n == "gemeente"
+                || n == "statcode"
+            {
+                Some(Level::Municipality)
+            } else {
+                None
+            }
+        };
+        let period = columns.iter().find(|c| is_period(c));
+        let value = columns
+            .iter()
+            .rev()
+            .find(|c| c.1.numeric() && Some(*c) != period)
+            .map(|c| c.0.clone());
+        let texts: Vec<&String> = columns
+            .iter()
+            .filter(|c| c.1 == Kind::Text && Some(*c) != period)
+            .map(|c| &c.0)
+            .collect();
+        let regional = columns
+            .iter()
+            .filter(|c| c.1 == Kind::Text)
+            .find_map(|c| region(&c.0).map(|l| (c.0.clone(), l)));
+        let mut w = Widget::new(WidgetKind::Table, title);
+        w.analysis_id = Some(analysis_id.to_string());
+        match (period, &value, regional, texts.as_slice()) {
+            (Some(p), Some(_), _, texts) => {
+                w.kind = WidgetKind::Line;
+                w.category_column = Some(p.0.clone());
+                w.series_column = texts.first().map(|t| (*t).clone());
+            }
+            (None, Some(_), Some((code, level)), _) => {
+                w.kind = WidgetKind::Choropleth;
+                w.category_column = Some(code);
+                w.level = Some(level);
+            }
+            (None, Some(_), None, [first, second, ..]) => {
+                w.kind = WidgetKind::Stacked;
+                w.category_column = Some((*first).clone());
+                w.series_column = Some((*second).clone());
+            }
+            (None, Some(_), None, [first]) => {
+                w.kind = WidgetKind::Bar;
+                w.category_column = Some((*first).clone());
+            }
+            _ if columns.iter().any(|c| c.1 == Kind::Geometry) => {
+                w.kind = WidgetKind::Points;
+                w.category_column = texts.first().map(|t| (*t).clone());
+            }
+            _ => {}
+        }
+        if w.kind != WidgetKind::Table && w.kind != WidgetKind::Points {
+            w.value_column = value;
+        }
+        w
     }
 
     /// The region or category column read when `drilled` (the drill-down analysis' own
@@ -897,6 +979,102 @@ mod tests {
             ..chart("")
         });
         assert!(d.check_columns(&old, &columns).is_ok());
+    }
+
+    #[test]
+    fn a_result_suggests_the_widget_that_fits_it() {
+        let cols = |c: &[(&str, Kind)]| -> Vec<(String, Kind)> {
+            c.iter().map(|(n, k)| (n.to_string(), *k)).collect()
+        };
+        let w = Widget::suggested(
+            "T",
+            "a1",
+            &cols(&[
+                ("province_name", Kind::Text),
+                ("ts_jaar", Kind::Integer),
+                ("tonnes", Kind::Number),
+            ]),
+        );
+        assert_eq!(
+            (
+                w.kind,
+                w.category_column.as_deref(),
+                w.value_column.as_deref(),
+                w.series_column.as_deref()
+            ),
+            (
+                WidgetKind::Line,
+                Some("ts_jaar"),
+                Some("tonnes"),
+                Some("province_name")
+            )
+        );
+        assert_eq!(w.analysis_id.as_deref(), Some("a1"));
+        let w = Widget::suggested(
+            "T",
+            "a",
+            &cols(&[("province_code", Kind::Text), ("tonnes", Kind::Number)]),
+        );
+        assert_eq!(
+            (w.kind, w.level),
+            (WidgetKind::Choropleth, Some(Level::Province))
+        );
+        let w = Widget::suggested(
+            "T",
+            "a",
+            &cols(&[("gm_code", Kind::Text), ("n", Kind::Integer)]),
+        );
+        assert_eq!(
+            (w.kind, w.level),
+            (WidgetKind::Choropleth, Some(Level::Municipality))
+        );
+        let w = Widget::suggested(
+            "T",
+            "a",
+            &cols(&[
+                ("mode", Kind::Text),
+                ("soort", Kind::Text),
+                ("n", Kind::Integer),
+            ]),
+        );
+        assert_eq!(
+            (w.kind, w.series_column.as_deref()),
+            (WidgetKind::Stacked, Some("soort"))
+        );
+        let w = Widget::suggested(
+            "T",
+            "a",
+            &cols(&[("mode", Kind::Text), ("n", Kind::Integer)]),
+        );
+        assert_eq!(
+            (w.kind, w.category_column.as_deref()),
+            (WidgetKind::Bar, Some("mode"))
+        );
+        let w = Widget::suggested(
+            "T",
+            "a",
+            &cols(&[("ts", Kind::Timestamp), ("n", Kind::Integer)]),
+        );
+        assert_eq!(w.kind, WidgetKind::Line);
+        let w = Widget::suggested(
+            "T",
+            "a",
+            &cols(&[("naam", Kind::Text), ("geom", Kind::Geometry)]),
+        );
+        assert_eq!(
+            (w.kind, w.category_column.as_deref()),
+            (WidgetKind::Points, Some("naam"))
+        );
+        let w = Widget::suggested("T", "a", &cols(&[("a", Kind::Text), ("b", Kind::Text)]));
+        assert_eq!(w.kind, WidgetKind::Table);
+        assert!(
+            Definition {
+                widgets: vec![w],
+                ..Definition::default()
+            }
+            .check()
+            .is_ok()
+        );
     }
 
     #[test]

@@ -19,6 +19,7 @@ use koers_core::analysis::builder::{
     Definition, Filter, FilterOp, Func, Grain, Group, Join, JoinOn, Kind, Measure, Sort,
     TableShape, suggest_joins,
 };
+use koers_core::dashboards::Widget;
 use minijinja::{Value, context};
 use serde::Serialize;
 
@@ -335,12 +336,19 @@ fn preview_context(p: &Preview) -> Result<Value, AppError> {
         .iter()
         .map(|row| row.iter().map(display).collect())
         .collect();
+    let shape: Vec<(String, Kind)> = p
+        .compiled
+        .columns
+        .iter()
+        .map(|c| (c.name.clone(), c.kind))
+        .collect();
     Ok(context! {
         sql => p.compiled.sql,
         params => p.compiled.params,
         columns => r.columns,
         rows => rows,
         total => p.total,
+        suggestion => Widget::suggested("", "", &shape),
     })
 }
 

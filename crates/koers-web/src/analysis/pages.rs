@@ -162,12 +162,18 @@ fn param_values(input: &mut Input, a: &Analysis) -> BTreeMap<String, String> {
 
 async fn render_saved(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Reply {
     let a = analysis::analysis(ctx.ws(), &ctx.who, id).await?;
+    // The dashboards its result can be put on.
+    let dashboards = if ctx.may(Permission::Analyse) {
+        koers_app::dashboards::list(ctx.ws(), &ctx.who).await?
+    } else {
+        Vec::new()
+    };
     render(
         ctx,
         "analysis_saved.html",
         "/analyses",
         status,
-        context! { a => a, ..extra },
+        context! { a => a, dashboards => dashboards, ..extra },
     )
     .await
 }

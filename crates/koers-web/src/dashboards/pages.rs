@@ -31,6 +31,7 @@ type Params = Query<BTreeMap<String, String>>;
 pub fn router() -> Router<AppState> {
     routes! {
         "/dashboards" => get(overview).post(add),
+        "/dashboards/onderdeel-uit-analyse" => get(widget_from_analysis),
         "/dashboards/{id}" => get(show),
         "/dashboards/{id}/herstellen" => post(undelete),
         "/dashboards/{id}/verversen" => post(refresh),
@@ -341,13 +342,34 @@ async fn board_pdf_file(ctx: Ctx, Path(id): Path<String>, Query(q): Params) -> R
     ))
 }
 
-/// The editor; `?onderdeel=<id>` opens that widget's form to change it in place.
+/// The editor; `?onderdeel=<id>` opens that widget's form to change it in place,
+/// `?analyse=<id>` starts a new widget with what fits that analysis' result.
 async fn editor(ctx: Ctx, Path(id): Path<String>, Query(q): Params) -> Reply {
-    let extra = match q.get("onderdeel") {
-        Some(w) => context! { editing => w },
-        None => context! {},
+    let extra = match (q.get("onderdeel"), q.get("analyse")) {
+        (Some(w), _) => context! { editing => w },
+        (None, Some(a)) => {
+            let w = dashboards::suggested_widget(ctx.ws(), &ctx.who, a).await?;
+            context! { suggested => w }
+        }
+        _ => context! {},
     };
     render_editor(&ctx, &id, StatusCode::OK, extra).await
+}
+
+/// From an analysis' page to the editor of the chosen dashboard, with a new widget for the
+/// analysis suggested (`?dashboard=<id>&analyse=<id>`).
+async fn widget_from_analysis(Query(q): Params) -> Reply {
+    let id = |k: &str| {
+        q.get(k)
+            .filter(|v| !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+            .cloned()
+            .ok_or_else(|| AppError::BadRequest(format!("{k} ontbreekt of is ongeldig")))
+    };
+    let (d, a) = (id("dashboard")?, id("analyse")?);
+    Ok(Redirect::to(&format!(
+        "/dashboards/{d}/bewerken?analyse={a}#nieuw-onderdeel"
+    ))
+    .into_response())
 }
 
 async fn render_editor(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Reply {

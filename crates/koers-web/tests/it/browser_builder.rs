@@ -83,6 +83,13 @@ async fn an_analyst_builds_an_indicator_from_scratch_by_keyboard() {
     let app = TestApp::spawn().await;
     crate::builder::reference(&app, 800).await;
     app.add_user("analist@pv26.example", Role::Analyst).await;
+    app.api_as("analist@pv26.example")
+        .await
+        .create(
+            "/api/v1/dashboards",
+            &serde_json::json!({"name": "Vervoer"}),
+        )
+        .await;
     let (_driver, c, _profile) = start_browser().await;
     sign_in(&c, &app, "analist@pv26.example").await;
 
@@ -107,10 +114,35 @@ async fn an_analyst_builds_an_indicator_from_scratch_by_keyboard() {
     check_axe(&c, "builder with a preview").await;
     screenshot(&c, "builder.png").await;
 
+    assert!(text.contains("Past het best als: Lijngrafiek"), "{text}");
+
     // Saved under a title: the only words typed.
     type_text(&c, "b-title", "Tonnen per jaar").await;
     enter(&c, "button[value='save']").await;
     assert!(main_text(&c).await.contains("Openen in de bouwer"));
+    let analysis_page = c.current_url().await.unwrap();
+
+    // On a dashboard: the editor opens with the widget that fits, its columns filled in.
+    enter(
+        &c,
+        "form[action='/dashboards/onderdeel-uit-analyse'] button",
+    )
+    .await;
+    let text = main_text(&c).await;
+    assert!(
+        text.contains("Voorgestelde weergave voor deze analyse: Lijngrafiek"),
+        "{text}"
+    );
+    let category = c.find(Locator::Css("#w-cat option:checked")).await.unwrap();
+    assert_eq!(category.text().await.unwrap(), "ts_jaar");
+    check_axe(&c, "editor with a suggested widget").await;
+    enter(
+        &c,
+        "form[aria-labelledby='nieuw-onderdeel'] button[type=submit]",
+    )
+    .await;
+    assert!(main_text(&c).await.contains("Het onderdeel is toegevoegd."));
+    c.goto(analysis_page.as_str()).await.unwrap();
     let sql = app.analyses().await;
     assert!(
         sql.iter().any(|a| a.title == "Tonnen per jaar"

@@ -847,6 +847,31 @@ async fn widgets_name_only_columns_their_analysis_has_and_change_in_place() {
         "Tonnen per jaar (staven) (kopie)"
     );
     assert_ne!(d.definition.widgets[1].id, first.id);
+    // A suggested widget from an analysis; an unknown analysis or a hostile id is refused.
+    let r = pc
+        .get(&format!(
+            "/dashboards/onderdeel-uit-analyse?dashboard={id}&analyse={p}"
+        ))
+        .await;
+    let to = r.header("location").to_string();
+    assert_eq!(
+        to,
+        format!("/dashboards/{id}/bewerken?analyse={p}#nieuw-onderdeel")
+    );
+    let html = pc
+        .page(&format!("/dashboards/{id}/bewerken?analyse={p}"))
+        .await;
+    assert!(
+        html.contains("Voorgestelde weergave")
+            && html.contains("<option value=\"provincie\" selected>"),
+        "{html}"
+    );
+    pc.get("/dashboards/onderdeel-uit-analyse?dashboard=https://evil.example/&analyse=x")
+        .await
+        .assert_status(400);
+    pc.get(&format!("/dashboards/{id}/bewerken?analyse=onbekend"))
+        .await
+        .assert_status(404);
     // Unknown widgets are not found.
     pc.post_form(
         &editor,

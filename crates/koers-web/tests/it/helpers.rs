@@ -642,6 +642,7 @@ pub const MAIN_PAGES: &[&str] = &[
     "/bronnen",
     "/bronnen/nieuw",
     "/analyses",
+    "/analyses/bouwer",
     "/informatieproducten",
     "/dashboards",
     "/datavragen",
