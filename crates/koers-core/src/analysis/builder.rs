@@ -680,10 +680,10 @@ pub fn compile(
                     ))
                 } else {
                     let mut parts = Vec::new();
-                    if let Some(v) = from {
-                        if let Some(l) = c.take(literal(&format!("{field}.from"), col.kind, v)) {
-                            parts.push(format!("{} >= {l}", col.sql));
-                        }
+                    if let Some(v) = from
+                        && let Some(l) = c.take(literal(&format!("{field}.from"), col.kind, v))
+                    {
+                        parts.push(format!("{} >= {l}", col.sql));
                     }
                     if let Some(v) = to {
                         let l = if col.kind.temporal() {
@@ -729,10 +729,10 @@ pub fn compile(
                 }
             }
         };
-        if let Some(cond) = c.take(cond) {
-            if !cond.is_empty() {
-                conditions.push(cond);
-            }
+        if let Some(cond) = c.take(cond)
+            && !cond.is_empty()
+        {
+            conditions.push(cond);
         }
     }
 
@@ -942,14 +942,14 @@ pub fn compile(
                 .map(|o| ident(&o.name)),
         )
         .collect();
-    if let Some(l) = def.limit {
-        if l == 0 || l > row_limit {
-            c.take::<()>(Err(Invalid::one(
-                "limit",
-                "range",
-                &format!("kies een aantal rijen van 1 tot en met {row_limit}"),
-            )));
-        }
+    if let Some(l) = def.limit
+        && (l == 0 || l > row_limit)
+    {
+        c.take::<()>(Err(Invalid::one(
+            "limit",
+            "range",
+            &format!("kies een aantal rijen van 1 tot en met {row_limit}"),
+        )));
     }
     c.finish()?;
 
