@@ -659,6 +659,9 @@ pub struct WidgetData {
     pub computed_at: Option<String>,
     /// Computed before a source (analysis or dataset) last changed.
     pub stale: bool,
+    /// The labels of chosen filters that do not reach this widget (its analysis has no
+    /// parameter for them; a key figure has none).
+    pub unfiltered: Vec<String>,
 }
 
 /// A dashboard's widgets for one filter choice.
@@ -848,7 +851,18 @@ pub async fn board(
                 stale |= changed_at.get(a).is_some_and(|c| c > at);
             }
         }
+        let params: Vec<String> = match source_of(w, &values).0 {
+            Some(a) if w.kind != WidgetKind::Kpi => {
+                match ws.store.catalog().analysis(&d.org_id, a).await {
+                    Ok(a) => a.parameters.into_iter().map(|p| p.name).collect(),
+                    Err(StoreError::NotFound) => Vec::new(),
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            _ => Vec::new(),
+        };
         widgets.push(WidgetData {
+            unfiltered: d.definition.unfiltered(w, &params, &values),
             widget: w.clone(),
             data,
             computed_at,

@@ -697,6 +697,26 @@ impl Definition {
         before != self.filters.len()
     }
 
+    /// The labels of the filters that have a value but do not reach widget `w`, whose
+    /// source takes the parameters `params`: a widget says so instead of seeming filtered
+    /// (a key figure takes none; text is not filtered at all).
+    pub fn unfiltered(
+        &self,
+        w: &Widget,
+        params: &[String],
+        values: &BTreeMap<String, String>,
+    ) -> Vec<String> {
+        if w.kind == WidgetKind::Text {
+            return Vec::new();
+        }
+        self.filters
+            .iter()
+            .filter(|f| values.get(&f.param).is_some_and(|v| !v.is_empty()))
+            .filter(|f| !params.contains(&f.param))
+            .map(|f| f.label.clone())
+            .collect()
+    }
+
     /// The filter values that apply: each filter's chosen value when given and valid, else
     /// its default. Every invalid choice is listed; values for unknown filters are ignored
     /// (a shared link may outlive a filter).
@@ -1075,6 +1095,32 @@ mod tests {
             .check()
             .is_ok()
         );
+    }
+
+    #[test]
+    fn a_widget_knows_which_chosen_filters_do_not_reach_it() {
+        let d = Definition {
+            widgets: vec![chart("w1")],
+            filters: vec![year(), province()],
+            ..Definition::default()
+        };
+        let mut values = BTreeMap::new();
+        values.insert("jaar".to_string(), "2024".to_string());
+        values.insert("provincie".to_string(), String::new());
+        let w = &d.widgets[0];
+        assert_eq!(
+            d.unfiltered(w, &[], &values),
+            ["Jaar"],
+            "'all' filters nothing"
+        );
+        assert!(d.unfiltered(w, &["jaar".to_string()], &values).is_empty());
+        values.insert("provincie".to_string(), "PV26".to_string());
+        assert_eq!(
+            d.unfiltered(w, &["jaar".to_string()], &values),
+            ["Provincie"]
+        );
+        let text = Widget::new(WidgetKind::Text, "Toelichting");
+        assert!(d.unfiltered(&text, &[], &values).is_empty());
     }
 
     #[test]

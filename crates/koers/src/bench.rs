@@ -207,6 +207,7 @@ async fn dashboard_in(dir: &Path, data: &Path, requests: usize) -> Result<()> {
     let view = koers_web::dashboards::render::View {
         link: &link,
         angles: &angles,
+        filters: &none,
     };
     let mut times = Vec::with_capacity(requests);
     for _ in 0..requests.max(1) {

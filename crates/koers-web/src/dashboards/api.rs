@@ -130,6 +130,8 @@ pub struct WidgetData {
     pub computed_at: Option<String>,
     /// Computed before a source (analysis or dataset) last changed.
     pub stale: bool,
+    /// The labels of chosen filters that do not reach this widget.
+    pub unfiltered: Vec<String>,
 }
 
 /// A dashboard's widgets for one filter choice.
@@ -153,6 +155,7 @@ impl From<dashboards::Board> for Board {
                     data: w.data,
                     computed_at: w.computed_at,
                     stale: w.stale,
+                    unfiltered: w.unfiltered,
                 })
                 .collect(),
         }

@@ -82,6 +82,7 @@ fn drawn(board: &Board, base: &str, q: &BTreeMap<String, String>) -> Vec<Drawn> 
     let view = View {
         link: &link,
         angles: &angles,
+        filters: &board.filters,
     };
     board.widgets.iter().map(|w| draw(w, &view)).collect()
 }

@@ -4,7 +4,7 @@
 
 use koers_app::dashboards::WidgetData;
 use koers_core::dashboards::{Level, WidgetKind, paragraphs};
-use koers_core::regions::regions;
+use koers_core::regions::{self, regions};
 use koers_svg::chart::{Series, Shape, Width, format_number, line_svg, series_svg};
 use koers_svg::map::{Area, Block, choropleth_svg, extrude_svg, svg as points_svg};
 use serde::Serialize;
@@ -52,8 +52,13 @@ pub struct Drawn {
     pub error: Option<String>,
     pub computed_at: Option<String>,
     pub stale: bool,
+    /// The chosen filters that do not reach this widget, by label.
+    pub unfiltered: Vec<String>,
     /// The map shows municipalities of a chosen province.
     pub drilled: bool,
+    /// The province drilled into, by name, and the link back to all provinces.
+    pub drilled_into: Option<String>,
+    pub back: Option<String>,
     pub rotate: i64,
     pub tilt: i64,
 }
@@ -63,6 +68,8 @@ pub struct View<'a> {
     /// The link that chooses `value` for filter `param`, keeping the other choices.
     pub link: &'a dyn Fn(&str, &str) -> String,
     pub angles: &'a BTreeMap<String, (i64, i64)>,
+    /// The filter values that apply.
+    pub filters: &'a BTreeMap<String, String>,
 }
 
 /// A cell as text: numbers the Dutch way, nothing for null.
@@ -282,7 +289,10 @@ pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
         error: None,
         computed_at: wd.computed_at.clone(),
         stale: wd.stale,
+        unfiltered: wd.unfiltered.clone(),
         drilled: false,
+        drilled_into: None,
+        back: None,
         rotate,
         tilt,
     };
@@ -305,6 +315,17 @@ pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
     }
     let (columns, rows) = columns_rows(data);
     out.drilled = data["drilled"].as_bool().unwrap_or(false);
+    if out.drilled
+        && let Some(param) = &w.drill_param
+    {
+        let code = view.filters.get(param).cloned().unwrap_or_default();
+        out.drilled_into = Some(
+            regions::region(Level::Province, &code)
+                .map(|r| r.name.clone())
+                .unwrap_or(code),
+        );
+        out.back = Some((view.link)(param, ""));
+    }
     let level = data["level"]
         .as_str()
         .and_then(Level::parse)

@@ -96,11 +96,25 @@ pub(crate) async fn a_dashboard_filters_drills_down_keeps_versions_and_refuses_b
     assert_eq!(map["drilled"], true, "{map}");
     assert_eq!(map["level"], "municipality");
     assert_eq!(map["rows"], json!([["GM0307", 40], ["GM0344", 100]]));
-    // The other province widget has no drill-down and ignores the province filter.
+    // The other province widget has no drill-down and ignores the province filter, and says so.
     assert_eq!(
         widget(&b, "w3")["data"]["rows"],
         json!([["PV26", 140], ["PV27", 300]])
     );
+    assert_eq!(widget(&b, "w3")["unfiltered"], json!(["Provincie"]));
+    assert_eq!(widget(&b, "w2")["unfiltered"], json!([]));
+    assert_eq!(widget(&b, "w1")["unfiltered"], json!(["Jaar", "Provincie"]));
+    let page = app
+        .page_as("admin@pv26.example")
+        .await
+        .page(&format!("/dashboards/{id}?f.jaar=2023&f.provincie=PV26"))
+        .await;
+    assert!(
+        page.contains("Ingezoomd op de gemeenten van <strong>Utrecht</strong>"),
+        "{page}"
+    );
+    assert!(page.contains("Terug naar alle provincies") && page.contains("f.provincie=\""));
+    assert!(page.contains("Niet gefilterd op: Provincie"));
 
     // Evidence: what the board saw for 2023, with the exact SQL and the dataset versions.
     let snap = c
