@@ -231,9 +231,58 @@ pub fn join(lang: Lang, items: &[String]) -> String {
     }
 }
 
+/// A number as a person reads it in `lang`: a decimal comma and thousands dots in Dutch
+/// (`12.601,55`), the other way round in English; at most four decimals, trailing zeros
+/// dropped, and no thousands separator below 10,000 (so a year stays 2024).
+pub fn number(lang: Lang, v: f64) -> String {
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    let (group, point) = match lang {
+        Lang::Nl => ('.', ','),
+        Lang::En => (',', '.'),
+    };
+    let text = format!("{:.4}", v.abs());
+    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let frac = frac.trim_end_matches('0');
+    let mut out = String::new();
+    if v < 0.0 && (int != "0" || !frac.is_empty()) {
+        out.push('-');
+    }
+    for (i, ch) in int.chars().enumerate() {
+        if int.len() > 4 && i > 0 && (int.len() - i).is_multiple_of(3) {
+            out.push(group);
+        }
+        out.push(ch);
+    }
+    if !frac.is_empty() {
+        out.push(point);
+        out.push_str(frac);
+    }
+    out
+}
+
+/// A value of a query result as text in `lang`: numbers as [`number`] writes them.
+pub fn cell(lang: Lang, v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Number(n) => n.as_f64().map(|f| number(lang, f)).unwrap_or_default(),
+        other => koers_app::results::display(other),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_read_the_way_of_the_language() {
+        assert_eq!(number(Lang::Nl, 1325.9540000000002), "1325,954");
+        assert_eq!(number(Lang::Nl, 57815353.5), "57.815.353,5");
+        assert_eq!(number(Lang::En, 57815353.5), "57,815,353.5");
+        assert_eq!(number(Lang::Nl, 2024.0), "2024");
+        assert_eq!(number(Lang::Nl, -0.00001), "0");
+        assert_eq!(number(Lang::Nl, -12601.55), "-12.601,55");
+    }
     use crate::templates::Templates;
 
     /// Every Dutch text of the built-in defaults has its English, and nothing else is there:
@@ -469,6 +518,7 @@ mod tests {
             "true",
             "describedby",
             "error",
+            "autofocus",
         ];
         let strip = |s: &str, open: &str, close: &str| -> String {
             let mut out = String::new();

@@ -13,7 +13,7 @@ use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use koers_app::analysis::{self as analysis, Preview};
-use koers_app::results::{Results, display};
+use koers_app::results::Results;
 use koers_core::Permission;
 use koers_core::analysis::builder::{
     Definition, Filter, FilterOp, Func, Grain, Group, Join, JoinOn, Kind, Measure, Sort,
@@ -289,7 +289,7 @@ async fn render(
             .await
             .map_err(AppError::from)
         {
-            Ok(p) => preview = preview_context(&p)?,
+            Ok(p) => preview = preview_context(&p, ctx.lang)?,
             Err(e) => problem = crate::shell::form_problem(&e),
         }
     }
@@ -329,12 +329,12 @@ fn join_value(on: &JoinOn) -> String {
     }
 }
 
-fn preview_context(p: &Preview) -> Result<Value, AppError> {
+fn preview_context(p: &Preview, lang: crate::i18n::Lang) -> Result<Value, AppError> {
     let r = Results::from_output(&p.output)?;
     let rows: Vec<Vec<String>> = r
         .rows
         .iter()
-        .map(|row| row.iter().map(display).collect())
+        .map(|row| row.iter().map(|v| crate::i18n::cell(lang, v)).collect())
         .collect();
     let shape: Vec<(String, Kind)> = p
         .compiled

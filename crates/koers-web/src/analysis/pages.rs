@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use koers_app::analysis::{self as analysis, Analysis, export_format};
-use koers_app::results::{Results, display};
+use koers_app::results::Results;
 use koers_core::Permission;
 use koers_svg::map;
 use minijinja::{Value, context};
@@ -38,7 +38,7 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The result table's page and the map, for the template.
-fn result_context(r: &Results, page_no: usize) -> Value {
+fn result_context(r: &Results, page_no: usize, lang: crate::i18n::Lang) -> Value {
     let pages = r.rows.len().div_ceil(PAGE).max(1);
     let page_no = page_no.clamp(1, pages);
     let rows: Vec<Vec<String>> = r
@@ -46,7 +46,7 @@ fn result_context(r: &Results, page_no: usize) -> Value {
         .iter()
         .skip((page_no - 1) * PAGE)
         .take(PAGE)
-        .map(|row| row.iter().map(display).collect())
+        .map(|row| row.iter().map(|v| crate::i18n::cell(lang, v)).collect())
         .collect();
     let svg = map::svg(
         &r.features().into_iter().take(5000).collect::<Vec<_>>(),
@@ -117,7 +117,7 @@ pub async fn run_with(ctx: Ctx, mut input: Input) -> Reply {
     {
         Ok(out) => {
             let r = Results::from_output(&out)?;
-            let extra = context! { sql => sql, result => result_context(&r, page_no) };
+            let extra = context! { sql => sql, result => result_context(&r, page_no, ctx.lang) };
             render(&ctx, "analysis.html", "/analyses", StatusCode::OK, extra).await
         }
         Err(e) if query_error(&e) => {
@@ -200,7 +200,7 @@ async fn run_saved_page(
                 .iter()
                 .map(|(k, v)| (format!("p_{k}"), v.clone()))
                 .collect();
-            let extra = context! { values => values, hidden => hidden, result => result_context(&r, page_no) };
+            let extra = context! { values => values, hidden => hidden, result => result_context(&r, page_no, ctx.lang) };
             render_saved(&ctx, &id, StatusCode::OK, extra).await
         }
         Err(e) if query_error(&e) => {

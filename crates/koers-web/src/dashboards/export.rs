@@ -265,6 +265,13 @@ pub fn board_pdf(
             )));
             continue;
         }
+        if !d.unfiltered.is_empty() {
+            blocks.push(Block::Note(format!(
+                "{} {}",
+                t(lang, "dash.unfiltered"),
+                d.unfiltered.join(", ")
+            )));
+        }
         for p in &d.paragraphs {
             blocks.push(Block::Paragraph(p.join("\n")));
         }
@@ -331,7 +338,10 @@ mod tests {
             error: None,
             computed_at: None,
             stale: false,
+            unfiltered: vec![],
             drilled: false,
+            drilled_into: None,
+            back: None,
             rotate: 0,
             tilt: 45,
         };
