@@ -1102,7 +1102,6 @@ mod tests {
         let d = Definition {
             widgets: vec![chart("w1")],
             filters: vec![year(), province()],
-            ..Definition::default()
         };
         let mut values = BTreeMap::new();
         values.insert("jaar".to_string(), "2024".to_string());
