@@ -72,6 +72,23 @@ pub fn format_number(v: f64) -> String {
     out
 }
 
+/// A round step for an axis from `lo` to `hi` (1, 2, 2.5 or 5 times a power of ten) that
+/// divides it into at most five parts, so the axis reads 0, 20.000, 40.000 instead of
+/// 0, 14.453.838,4.
+pub fn nice_step(lo: f64, hi: f64) -> f64 {
+    let span = (hi - lo).abs();
+    if !span.is_finite() || span == 0.0 {
+        return 1.0;
+    }
+    let raw = span / 5.0;
+    let power = 10f64.powf(raw.log10().floor());
+    [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * power)
+        .find(|step| span / step <= 5.0 + 1e-9)
+        .unwrap_or(10.0 * power)
+}
+
 /// How the values of a series chart are drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
@@ -168,6 +185,12 @@ pub fn series_svg(
     if hi <= lo {
         hi = lo + 1.0;
     }
+    let step = nice_step(lo, hi);
+    lo = (lo / step).floor() * step;
+    hi = (hi / step).ceil() * step;
+    let ticks: Vec<f64> = (0..=((hi - lo) / step).round() as usize)
+        .map(|k| lo + step * k as f64)
+        .collect();
     let w = width.px();
     // The legend in rows that fit the width: where each entry goes.
     let mut legend_at: Vec<(f64, f64)> = Vec::new();
@@ -185,12 +208,9 @@ pub fn series_svg(
     }
     let legend = legend_at.last().map_or(0.0, |(_, row)| row + 22.0);
     // Room at the left for the longest value label.
-    let widest = (0..=4)
-        .map(|k| {
-            format_number(lo + (hi - lo) * k as f64 / 4.0)
-                .chars()
-                .count()
-        })
+    let widest = ticks
+        .iter()
+        .map(|v| format_number(*v).chars().count())
         .max()
         .unwrap_or(0);
     let left = LEFT.max(14.0 + 7.0 * widest as f64);
@@ -222,8 +242,7 @@ pub fn series_svg(
         top + ph,
         left + pw
     );
-    for k in 0..=4 {
-        let v = lo + (hi - lo) * k as f64 / 4.0;
+    for &v in &ticks {
         let yy = y(v);
         let _ = write!(
             out,
@@ -563,6 +582,10 @@ mod tests {
 
     #[test]
     fn numbers_read_the_dutch_way() {
+        assert_eq!(nice_step(0.0, 57_815_353.5), 20_000_000.0);
+        assert_eq!(nice_step(0.0, 100.0), 20.0);
+        assert_eq!(nice_step(3.0, 4.0), 0.2);
+        assert_eq!(nice_step(0.0, 0.0), 1.0);
         assert_eq!(format_number(1234567.0), "1.234.567");
         assert_eq!(format_number(0.5), "0,5");
         assert_eq!(format_number(-12.25), "-12,25");
