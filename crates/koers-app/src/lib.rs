@@ -125,6 +125,15 @@ impl Error {
         )
     }
 
+    /// The query engine's own words for a failure koers told in its own (Dutch, with a
+    /// hint), for who wants to see them.
+    pub fn original(&self) -> Option<String> {
+        match self {
+            Error::Data(EngineError::Explained { original, .. }) => Some(original.clone()),
+            _ => None,
+        }
+    }
+
     /// The message shown to the person, as the web shows it; internal details stay in the
     /// log. Kept with what is computed (a widget's error, a failed background job).
     pub fn detail(&self) -> String {

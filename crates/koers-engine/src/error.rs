@@ -48,6 +48,10 @@ pub enum EngineError {
     /// Planning or execution failed (unknown table or column, type error, …).
     #[error("de query mislukte: {0}")]
     Query(String),
+    /// Planning or execution failed with one of DataFusion's common failures, told in Dutch
+    /// with a hint; `original` is DataFusion's own message, for who wants to see it.
+    #[error("de query mislukte: {message}")]
+    Explained { message: String, original: String },
     /// A geometry could not be decoded or processed.
     #[error("fout in een geometrie: {0}")]
     Geometry(String),
@@ -67,6 +71,67 @@ pub(crate) fn syntax_nl(message: &str) -> String {
         .replace(", Column: ", ", kolom ")
         .replace("end of statement", "einde van de opdracht")
         .replace("an expression", "een expressie")
+        .replace("an SQL statement", "een SQL-opdracht")
+}
+
+/// An Arrow type in words (`Utf8View` → tekst).
+fn type_nl(t: &str) -> &'static str {
+    let t = t.trim();
+    if t.starts_with("Int") || t.starts_with("UInt") {
+        "geheel getal"
+    } else if t.starts_with("Float") || t.starts_with("Decimal") {
+        "getal"
+    } else if t.contains("Utf8") {
+        "tekst"
+    } else if t.starts_with("Date") || t.starts_with("Timestamp") {
+        "datum"
+    } else if t == "Boolean" {
+        "ja/nee"
+    } else {
+        "waarde"
+    }
+}
+
+/// A type mismatch in Dutch, with how to mend it, where DataFusion's message is one of the
+/// known ones: an arithmetic or a comparison of two kinds, or a value that cannot be cast.
+fn mismatch_nl(m: &str) -> Option<String> {
+    const CAST: &str = "zet een van beide om met CAST(kolom AS DOUBLE) of CAST(kolom AS VARCHAR)";
+    if let Some(rest) = m
+        .split("Cannot coerce arithmetic expression ")
+        .nth(1)
+        .and_then(|r| r.split(" to valid types").next())
+    {
+        let parts: Vec<&str> = rest.split_whitespace().collect();
+        if let [l, op, r] = parts.as_slice() {
+            return Some(format!(
+                "de soorten waarden passen niet bij elkaar: {} {op} {}; {CAST}",
+                type_nl(l),
+                type_nl(r)
+            ));
+        }
+    }
+    if let Some(rest) = m.split("Cannot cast string '").nth(1) {
+        let (value, tail) = rest.split_once("' to value of ")?;
+        let to = tail.split_whitespace().next()?;
+        return Some(format!(
+            "de waarde '{value}' is geen {}; vergelijk met een waarde van dezelfde soort (tekst tussen enkele aanhalingstekens) of {CAST}",
+            type_nl(to)
+        ));
+    }
+    if let Some(rest) = m
+        .split("Cannot infer common argument type for comparison operation ")
+        .nth(1)
+    {
+        let parts: Vec<&str> = rest.split_whitespace().collect();
+        if let [l, op, r, ..] = parts.as_slice() {
+            return Some(format!(
+                "{} en {} zijn niet te vergelijken ({op}); {CAST}",
+                type_nl(l),
+                type_nl(r)
+            ));
+        }
+    }
+    None
 }
 
 /// A query failure in Dutch where DataFusion's message is one of the common ones.
@@ -106,7 +171,10 @@ fn query_nl(root: &DataFusionError) -> String {
             let short = name.rsplit('.').next().unwrap_or(name);
             format!("onbekende tabel {short}; u kunt de datasets bevragen waartoe u toegang heeft")
         }
-        other => other.message().to_string(),
+        other => {
+            let m = other.message().to_string();
+            mismatch_nl(&m).unwrap_or(m)
+        }
     }
 }
 
@@ -119,7 +187,15 @@ impl From<DataFusionError> for EngineError {
                 Some(EngineError::Geometry(m)) => EngineError::Geometry(m.clone()),
                 _ => EngineError::Query(inner.to_string()),
             },
-            root => EngineError::Query(query_nl(root)),
+            root => {
+                let message = query_nl(root);
+                let original = root.message().to_string();
+                if message == original {
+                    EngineError::Query(message)
+                } else {
+                    EngineError::Explained { message, original }
+                }
+            }
         }
     }
 }
@@ -174,6 +250,19 @@ mod tests {
                 .await
                 .contains("deling door nul")
         );
+        assert_eq!(
+            fails("SELECT a + 'x' FROM t").await,
+            "de query mislukte: de soorten waarden passen niet bij elkaar: geheel getal + tekst; zet een van beide om met CAST(kolom AS DOUBLE) of CAST(kolom AS VARCHAR)"
+        );
+        assert_eq!(
+            fails("SELECT a FROM t WHERE a = 'x'").await,
+            "de query mislukte: de waarde 'x' is geen geheel getal; vergelijk met een waarde van dezelfde soort (tekst tussen enkele aanhalingstekens) of zet een van beide om met CAST(kolom AS DOUBLE) of CAST(kolom AS VARCHAR)"
+        );
+        assert_eq!(
+            mismatch_nl("Error during planning: Cannot coerce arithmetic expression Utf8View + Int64 to valid types").as_deref(),
+            Some("de soorten waarden passen niet bij elkaar: tekst + geheel getal; zet een van beide om met CAST(kolom AS DOUBLE) of CAST(kolom AS VARCHAR)")
+        );
+        assert!(mismatch_nl("something else").is_none());
         let syntax = fails("SELECT a FROM t WHERE").await;
         assert!(
             syntax.starts_with("fout in de SQL: verwacht: een expressie, gevonden: EOF"),

@@ -111,20 +111,21 @@ async fn run(ctx: Ctx, FormInput(input): FormInput) -> Reply {
 pub async fn run_with(ctx: Ctx, mut input: Input) -> Reply {
     let sql = input.text("sql");
     let page_no: usize = input.text("page").parse().unwrap_or(1);
-    match analysis::run_sql(ctx.ws(), &ctx.who, &sql)
-        .await
-        .map_err(AppError::from)
-    {
+    match analysis::run_sql(ctx.ws(), &ctx.who, &sql).await {
         Ok(out) => {
             let r = Results::from_output(&out)?;
             let extra = context! { sql => sql, result => result_context(&r, page_no, ctx.lang) };
             render(&ctx, "analysis.html", "/analyses", StatusCode::OK, extra).await
         }
-        Err(e) if query_error(&e) => {
-            let extra = context! { sql => sql, error => e.detail() };
+        Err(e) => {
+            let original = e.original();
+            let e = AppError::from(e);
+            if !query_error(&e) {
+                return Err(e);
+            }
+            let extra = context! { sql => sql, error => e.detail(), original => original };
             render(&ctx, "analysis.html", "/analyses", e.status(), extra).await
         }
-        Err(e) => Err(e),
     }
 }
 
@@ -190,10 +191,7 @@ async fn run_saved_page(
     let a = analysis::analysis(ctx.ws(), &ctx.who, &id).await?;
     let values = param_values(&mut input, &a);
     let page_no: usize = input.text("page").parse().unwrap_or(1);
-    match analysis::run_saved(ctx.ws(), &ctx.who, &id, &values)
-        .await
-        .map_err(AppError::from)
-    {
+    match analysis::run_saved(ctx.ws(), &ctx.who, &id, &values).await {
         Ok((_, out)) => {
             let r = Results::from_output(&out)?;
             let hidden: Vec<(String, String)> = values
@@ -203,16 +201,15 @@ async fn run_saved_page(
             let extra = context! { values => values, hidden => hidden, result => result_context(&r, page_no, ctx.lang) };
             render_saved(&ctx, &id, StatusCode::OK, extra).await
         }
-        Err(e) if query_error(&e) => {
-            render_saved(
-                &ctx,
-                &id,
-                e.status(),
-                context! { values => values, error => e.detail() },
-            )
-            .await
+        Err(e) => {
+            let original = e.original();
+            let e = AppError::from(e);
+            if !query_error(&e) {
+                return Err(e);
+            }
+            let extra = context! { values => values, error => e.detail(), original => original };
+            render_saved(&ctx, &id, e.status(), extra).await
         }
-        Err(e) => Err(e),
     }
 }
 

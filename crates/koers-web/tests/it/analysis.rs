@@ -167,3 +167,25 @@ async fn hostile_sql_is_refused_and_the_server_stays_up() {
         assert!(app.ws.data_dir().join("koers.db").exists());
     }
 }
+
+#[tokio::test]
+async fn a_type_mismatch_reads_in_words_with_a_hint_and_the_original_behind_a_toggle() {
+    let app = TestApp::spawn().await;
+    with_gemeenten(&app).await;
+    let c = app.page_as("admin@pv26.example").await;
+    let (status, html) = run(&c, "SELECT statnaam + 1 FROM gemeenten").await;
+    assert_eq!(status, 400);
+    assert!(
+        html.contains("de soorten waarden passen niet bij elkaar: tekst + geheel getal; zet een van beide om met CAST"),
+        "{html}"
+    );
+    assert!(html.contains("De oorspronkelijke melding van de query-engine"));
+    assert!(html.contains("Cannot coerce arithmetic expression"));
+    // In English, the same in English.
+    c.get("/lang/en?next=/analyses").await;
+    let (_, html) = run(&c, "SELECT inwoners FROM gemeenten WHERE inwoners = 'veel'").await;
+    assert!(
+        html.contains("the value &#x27;veel&#x27; is not a whole number"),
+        "{html}"
+    );
+}
