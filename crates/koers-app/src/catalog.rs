@@ -703,6 +703,64 @@ pub async fn dataset_page(
     })
 }
 
+/// Sets what a column of an own dataset means (data stewards): `title`, `unit` and `codes`
+/// (one `code = label` a line); all empty forgets them. The column must be one of the
+/// newest version's.
+pub async fn label_column(
+    ws: &Workspace,
+    who: &Principal,
+    id: &str,
+    column: &str,
+    mut input: Input,
+) -> Result<Dataset> {
+    let ds = ws.store.catalog().dataset(&who.org.id, id).await?;
+    who.require(Permission::ManageData)?;
+    if ds.org_id != who.org.id {
+        return Err(Error::Forbidden);
+    }
+    let versions = ws.store.catalog().dataset_versions(&ds.id).await?;
+    let known = versions
+        .first()
+        .and_then(|v| v.columns.as_array())
+        .is_some_and(|cols| {
+            cols.iter()
+                .any(|c| c.get("name").and_then(|n| n.as_str()) == Some(column))
+        });
+    if !known {
+        return Err(Error::NotFound);
+    }
+    // The code list as lines from a form, or as an object (code → label) from the API.
+    let codes = if input.fields().get("codes").is_some_and(|c| c.is_object()) {
+        input
+            .structured::<BTreeMap<String, String>>("codes")
+            .unwrap_or_default()
+            .iter()
+            .map(|(k, v)| format!("{k} = {v}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    } else {
+        input.text("codes")
+    };
+    let (title, unit) = (input.text("title"), input.text("unit"));
+    let labels = input.finish(koers_core::catalog::labels::parse_column_labels(
+        &title, &unit, &codes,
+    ))?;
+    Ok(ws
+        .store
+        .catalog()
+        .set_column_labels(&who.org.id, id, column, &labels, &who.actor())
+        .await?)
+}
+
+/// The labels of the organisation's own columns (and the regions' names), to show values
+/// and headings as a reader reads them.
+pub async fn labels(ws: &Workspace, org_id: &str) -> Result<koers_core::catalog::labels::Labels> {
+    let own = ws.store.catalog().datasets(org_id).await?;
+    Ok(koers_core::catalog::labels::Labels::new(
+        own.iter().map(|d| &d.column_labels),
+    ))
+}
+
 /// Replaces the DCAT-AP-NL metadata of one of the organisation's own datasets (data
 /// stewards): `title`, `description`, `publisher`, `contactName`, `contactEmail`, `theme`,
 /// `licence`, `accessRights`, `cadence` and the list `tags`.

@@ -21,6 +21,7 @@ use crate::products::{Analysis, Every, Indicator, versions_read, view};
 use crate::results::Results;
 use crate::{Error, Input, Principal, Result, Workspace};
 use koers_core::analysis::ParamKind;
+use koers_core::catalog::labels::Labels;
 use koers_core::dashboards::{compare, filter_key, may_view};
 use koers_core::{FieldError, Invalid, Permission, Role};
 use koers_engine::{Progress, Sql};
@@ -671,6 +672,9 @@ pub struct Board {
     /// The filter values that apply (chosen or default).
     pub filters: BTreeMap<String, String>,
     pub widgets: Vec<WidgetData>,
+    /// What the organisation's columns and codes mean, to show names instead of codes.
+    #[serde(skip)]
+    pub labels: Labels,
 }
 
 /// Which analysis a widget reads for these filter values: the drill-down analysis once its
@@ -875,6 +879,7 @@ pub async fn board(
     Ok(Board {
         filters: values,
         widgets,
+        labels: crate::catalog::labels(ws, &d.org_id).await?,
     })
 }
 

@@ -209,6 +209,7 @@ pub async fn seed(ws: &Workspace, movements: &MovementArgs) -> Result<()> {
     crate::maturity::seed(ws, &org, &users[1]).await?;
     crate::learning::seed(ws, &org, &users[0]).await?;
     let logistics = crate::movements::seed(ws, &org, &users[1], movements).await?;
+    crate::movements::label_columns(ws, &org, &users[2]).await?;
     crate::dashboard::seed(ws, &org, &users[1], &logistics).await?;
     println!("Demowerkruimte aangemaakt: {} (PV26).", org.name);
     println!(

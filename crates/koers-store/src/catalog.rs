@@ -6,11 +6,13 @@ use crate::sql::{FromRow, columns, corrupt, from_row, json};
 use crate::{Result, conflict_on_unique, new_id, now};
 use koers_core::analysis::Param;
 use koers_core::analysis::builder::Definition;
+use koers_core::catalog::labels::ColumnLabels;
 use koers_core::catalog::{AccessRights, DatasetMeta};
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use std::collections::BTreeMap;
 
 /// A dataset in the catalog.
 #[derive(Debug, Clone, Serialize)]
@@ -27,6 +29,8 @@ pub struct Dataset {
     pub updated_at: String,
     /// The newest version number, if any.
     pub latest_version: Option<i64>,
+    /// What its columns mean to a reader, by column name.
+    pub column_labels: BTreeMap<String, ColumnLabels>,
 }
 
 /// One immutable version of a dataset.
@@ -102,7 +106,7 @@ pub struct Analysis {
     pub updated_at: String,
 }
 
-const DS_COLUMNS: &str = "d.id, d.org_id, d.name, d.title, d.description, d.publisher, d.contact_name, d.contact_email, d.theme, d.licence, d.access_rights, d.cadence, d.tags, d.owner_id, d.generated, d.created_at, d.updated_at, (SELECT MAX(v.version) FROM dataset_versions v WHERE v.dataset_id = d.id) AS latest_version";
+const DS_COLUMNS: &str = "d.id, d.org_id, d.name, d.title, d.description, d.publisher, d.contact_name, d.contact_email, d.theme, d.licence, d.access_rights, d.cadence, d.tags, d.owner_id, d.generated, d.column_labels, d.created_at, d.updated_at, (SELECT MAX(v.version) FROM dataset_versions v WHERE v.dataset_id = d.id) AS latest_version";
 
 impl FromRow for Dataset {
     fn from_row(r: &AnyRow) -> Result<Self> {
@@ -130,6 +134,10 @@ impl FromRow for Dataset {
             created_at: r.try_get("created_at")?,
             updated_at: r.try_get("updated_at")?,
             latest_version: r.try_get("latest_version")?,
+            column_labels: {
+                let l: String = r.try_get("column_labels")?;
+                serde_json::from_str(&l).map_err(corrupt)?
+            },
         })
     }
 }
@@ -288,6 +296,41 @@ impl Repo<'_> {
             "dataset.metadata_changed",
             ("dataset", id),
             serde_json::to_value(meta).map_err(corrupt)?,
+        )
+        .await?;
+        self.dataset(org_id, id).await
+    }
+
+    /// Sets what one column of an own dataset means (its labels empty: forgets them).
+    pub async fn set_column_labels(
+        &self,
+        org_id: &str,
+        id: &str,
+        column: &str,
+        labels: &ColumnLabels,
+        actor: &Actor,
+    ) -> Result<Dataset> {
+        let mut all = self.dataset(org_id, id).await?.column_labels;
+        if labels.is_empty() {
+            all.remove(column);
+        } else {
+            all.insert(column.to_string(), labels.clone());
+        }
+        let mut w = self.write(actor, Some(org_id)).await?;
+        w.exec_found(
+            "UPDATE datasets SET column_labels = $1, updated_at = $2 WHERE id = $3 AND org_id = $4",
+            (
+                serde_json::to_string(&all).map_err(corrupt)?,
+                now(),
+                id,
+                org_id,
+            ),
+        )
+        .await?;
+        w.commit(
+            "dataset.column_labels_changed",
+            ("dataset", id),
+            serde_json::json!({ "column": column, "labels": labels }),
         )
         .await?;
         self.dataset(org_id, id).await

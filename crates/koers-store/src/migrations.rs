@@ -39,6 +39,7 @@ const FILES: &[(&str, &str)] = files![
     "0018_access.sql",
     "0019_dashboard_bin.sql",
     "0020_analysis_builder.sql",
+    "0021_column_labels.sql",
 ];
 
 /// One file's SQL for one database.

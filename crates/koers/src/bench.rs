@@ -208,6 +208,9 @@ async fn dashboard_in(dir: &Path, data: &Path, requests: usize) -> Result<()> {
         link: &link,
         angles: &angles,
         filters: &none,
+        labels: &koers_core::catalog::labels::Labels::default(),
+        area: "Gebied",
+        code: "Code",
     };
     let mut times = Vec::with_capacity(requests);
     for _ in 0..requests.max(1) {

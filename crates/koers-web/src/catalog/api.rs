@@ -18,7 +18,9 @@ use axum::{Json, Router};
 use koers_app::catalog::{self as catalog, Dataset, DatasetVersion, ImportFields};
 use koers_app::dcat::{CatalogInfo, Graph, RdfFormat, catalog_graph};
 use koers_core::catalog::AccessRights;
+use koers_core::catalog::labels::ColumnLabels;
 use serde::Serialize;
+use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
 pub fn router() -> Router<AppState> {
@@ -26,6 +28,7 @@ pub fn router() -> Router<AppState> {
         "/datasets" => get(list_datasets).post(import_dataset).layer(DefaultBodyLimit::disable()),
         "/datasets/{dataset_id}" => get(get_dataset),
         "/datasets/{dataset_id}/metadata" => put(set_metadata),
+        "/datasets/{dataset_id}/columns/{column}" => put(set_column_labels),
         "/datasets/{dataset_id}/versions" => get(list_versions),
         "/jobs/{job_id}" => get(get_job),
         "/catalog" => get(organisation_catalog),
@@ -55,8 +58,23 @@ pub struct DatasetOut {
     pub tags: Vec<String>,
     pub generated: bool,
     pub latest_version: Option<i64>,
+    /// What its columns mean to a reader, by column name: title, unit and code list.
+    #[schema(value_type = Object)]
+    pub column_labels: BTreeMap<String, ColumnLabels>,
     #[schema(format = DateTime)]
     pub updated_at: String,
+}
+
+/// What a column means to a reader.
+#[derive(ToSchema)]
+pub struct ColumnLabelsIn {
+    /// What the column holds, in words (`Vervoerd gewicht`); empty for none.
+    pub title: Option<String>,
+    /// Its unit (`ton`); empty for none.
+    pub unit: Option<String>,
+    /// Code → what it stands for (`{"road": "Weg"}`); at most 1000.
+    #[schema(value_type = Option<Object>)]
+    pub codes: Option<BTreeMap<String, String>>,
 }
 
 impl From<&Dataset> for DatasetOut {
@@ -77,6 +95,7 @@ impl From<&Dataset> for DatasetOut {
             tags: m.tags.clone(),
             generated: d.generated,
             latest_version: d.latest_version,
+            column_labels: d.column_labels.clone(),
             updated_at: d.updated_at.clone(),
         }
     }
@@ -206,6 +225,21 @@ pub async fn set_metadata(
     Ok(Json((&ds).into()))
 }
 
+/// Say what a column of a dataset means: title, unit and code list (data stewards); all
+/// empty forgets it. Pages, filters, legends and tables then show the labels.
+#[utoipa::path(put, path = "/datasets/{datasetId}/columns/{column}", tag = "bronnen",
+    params(("datasetId" = String, Path, description = "Id van de bron"), ("column" = String, Path, description = "Naam van de kolom")),
+    request_body = ColumnLabelsIn,
+    responses((status = 200, description = "Opgeslagen", body = DatasetOut)))]
+pub async fn set_column_labels(
+    ctx: Ctx,
+    Path((id, column)): Path<(String, String)>,
+    JsonInput(input): JsonInput,
+) -> JsonReply<DatasetOut> {
+    let ds = catalog::label_column(ctx.ws(), &ctx.who, &id, &column, input).await?;
+    Ok(Json((&ds).into()))
+}
+
 /// Every version of a dataset, newest first; of another organisation's public dataset only
 /// what the public catalog shows (no source, no importer).
 #[utoipa::path(get, path = "/datasets/{datasetId}/versions", tag = "bronnen",
@@ -281,6 +315,7 @@ pub async fn public_catalog(State(state): State<AppState>, headers: HeaderMap) -
     import_dataset,
     get_dataset,
     set_metadata,
+    set_column_labels,
     list_versions,
     get_job,
     organisation_catalog,

@@ -11,7 +11,7 @@ use crate::input::FormInput;
 use crate::shell::{Done, form_outcome, page, page_with_status};
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Multipart, Path};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse};
 use axum::routing::{get, post};
@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
         "/bronnen/taken/{job_id}/voortgang" => get(job_fragment),
         "/bronnen/{id}" => get(show),
         "/bronnen/{id}/metadata" => post(edit_meta),
+        "/bronnen/{id}/kolommen" => post(label_column),
     }
 }
 
@@ -176,8 +177,41 @@ pub async fn render_dataset(ctx: &Ctx, id: &str, status: StatusCode, extra: Valu
     .await
 }
 
-async fn show(ctx: Ctx, Path(id): Path<String>) -> Reply {
-    render_dataset(&ctx, &id, StatusCode::OK, context! {}).await
+/// A dataset's page; `?kolom=<name>` opens the form that says what that column means.
+async fn show(
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<std::collections::BTreeMap<String, String>>,
+) -> Reply {
+    let extra = match q.get("kolom") {
+        Some(c) => context! { column_form => context! { column => c } },
+        None => context! {},
+    };
+    render_dataset(&ctx, &id, StatusCode::OK, extra).await
+}
+
+/// Says what a column means: title, unit, code list (data stewards).
+async fn label_column(ctx: Ctx, Path(id): Path<String>, FormInput(mut input): FormInput) -> Reply {
+    let column = input.text("column");
+    let fields = context! {
+        column => column, title => input.text("title"), unit => input.text("unit"),
+        codes => input.text("codes"),
+    };
+    let r = catalog::label_column(ctx.ws(), &ctx.who, &id, &column, input).await;
+    form_outcome(
+        r,
+        Value::UNDEFINED,
+        |_| Done::Notice("notice"),
+        async |status, extra| {
+            let back = if status.is_success() {
+                context! {}
+            } else {
+                context! { column_form => fields }
+            };
+            render_dataset(&ctx, &id, status, context! { ..back, ..extra }).await
+        },
+    )
+    .await
 }
 
 async fn edit_meta(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {

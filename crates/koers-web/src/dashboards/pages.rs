@@ -76,13 +76,17 @@ fn angles(q: &BTreeMap<String, String>) -> BTreeMap<String, (i64, i64)> {
     out
 }
 
-fn drawn(board: &Board, base: &str, q: &BTreeMap<String, String>) -> Vec<Drawn> {
+fn drawn(board: &Board, base: &str, q: &BTreeMap<String, String>, lang: Lang) -> Vec<Drawn> {
     let link = |p: &str, v: &str| link_with(base, &board.filters, p, v);
     let angles = angles(q);
+    let (area, code) = (t(lang, "dash.area"), t(lang, "dash.code"));
     let view = View {
         link: &link,
         angles: &angles,
         filters: &board.filters,
+        labels: &board.labels,
+        area: &area,
+        code: &code,
     };
     board.widgets.iter().map(|w| draw(w, &view)).collect()
 }
@@ -95,7 +99,12 @@ fn filters_ctx(d: &Dashboard, board: &Board) -> Vec<Value> {
         .map(|f| {
             context! {
                 param => f.param, label => f.label, kind => f.kind.as_str(),
-                options => f.options, min => f.min, max => f.max,
+                options => f
+                    .options
+                    .iter()
+                    .map(|o| (o.clone(), board.labels.show(&f.param, o)))
+                    .collect::<Vec<_>>(),
+                min => f.min, max => f.max,
                 value => board.filters.get(&f.param).cloned().unwrap_or_default(),
             }
         })
@@ -166,7 +175,7 @@ async fn show(ctx: Ctx, Path(id): Path<String>, Query(q): Params, headers: Heade
     } = dashboards::dashboard_view(ctx.ws(), &ctx.who, &id, &chosen_filters(&q)).await?;
     let problem = problem.map(AppError::from);
     let base = format!("/dashboards/{}", d.id);
-    let widgets = drawn(&board, &base, &q);
+    let widgets = drawn(&board, &base, &q, ctx.lang);
     let query = serde_urlencoded::to_string(&q).unwrap_or_default();
     let status = if problem.is_some() {
         StatusCode::BAD_REQUEST
@@ -291,7 +300,7 @@ async fn serve_widget_file(
             ))
         }
         "png" => {
-            let all = drawn(&board, base, q);
+            let all = drawn(&board, base, q, lang);
             let one = all.iter().find(|w| w.id == wid).ok_or(AppError::NotFound)?;
             let (svg, _) = widget_svg(one, lang).ok_or_else(|| {
                 AppError::Unprocessable("dit onderdeel heeft geen afbeelding; neem de CSV".into())
@@ -318,7 +327,7 @@ async fn widget_file(
 
 async fn board_png(ctx: Ctx, Path(id): Path<String>, Query(q): Params) -> Reply {
     let (d, b) = dashboards::data(ctx.ws(), &ctx.who, &id, &chosen_filters(&q)).await?;
-    let svg = board_svg(&d.name, &drawn(&b, "", &q), ctx.lang);
+    let svg = board_svg(&d.name, &drawn(&b, "", &q, ctx.lang), ctx.lang);
     Ok(file_response(
         "image/png",
         &format!("{}.png", stem(&d.name, "dashboard")),
@@ -334,7 +343,7 @@ async fn board_pdf_file(ctx: Ctx, Path(id): Path<String>, Query(q): Params) -> R
         t(ctx.lang, "dash.version"),
         d.version
     );
-    let drawn = drawn(&b, "", &q);
+    let drawn = drawn(&b, "", &q, ctx.lang);
     let pdf = board_pdf(&d.name, &d.description, &b, &drawn, &footer, ctx.lang)?;
     Ok(file_response(
         "application/pdf",
@@ -520,8 +529,8 @@ async fn render_public(
         problem,
     } = dashboards::public_view(&state.ws, token, &chosen_filters(q)).await?;
     let problem = problem.map(AppError::from);
-    let widgets = drawn(&b, &base, q);
     let lang = Lang::from_headers(headers);
+    let widgets = drawn(&b, &base, q, lang);
     let html = Templates::render(
         "dashboard_public.html",
         context! {

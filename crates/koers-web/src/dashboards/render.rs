@@ -3,6 +3,7 @@
 //! signed-in page, the public page, the embed and the PNG and PDF exports alike.
 
 use koers_app::dashboards::WidgetData;
+use koers_core::catalog::labels::Labels;
 use koers_core::dashboards::{Level, WidgetKind, paragraphs};
 use koers_core::regions::{self, regions};
 use koers_svg::chart::{Series, Shape, Width, format_number, line_svg, series_svg};
@@ -70,6 +71,11 @@ pub struct View<'a> {
     pub angles: &'a BTreeMap<String, (i64, i64)>,
     /// The filter values that apply.
     pub filters: &'a BTreeMap<String, String>,
+    /// What columns and codes mean: headings and values as a reader reads them.
+    pub labels: &'a Labels,
+    /// The headings of a map's table in the page's language ("Gebied", "Code").
+    pub area: &'a str,
+    pub code: &'a str,
 }
 
 /// A cell as text: numbers the Dutch way, nothing for null.
@@ -208,7 +214,12 @@ fn by_region(
     out
 }
 
-fn plain_table(columns: &[String], rows: &[Vec<Value>], geometry: Option<&str>) -> TableOut {
+fn plain_table(
+    columns: &[String],
+    rows: &[Vec<Value>],
+    geometry: Option<&str>,
+    names: &Labels,
+) -> TableOut {
     let keep: Vec<usize> = (0..columns.len())
         .filter(|i| Some(columns[*i].as_str()) != geometry)
         .collect();
@@ -216,13 +227,14 @@ fn plain_table(columns: &[String], rows: &[Vec<Value>], geometry: Option<&str>) 
         .map(|i| is_label_column(&columns[i], i, rows))
         .collect();
     TableOut {
-        header: keep.iter().map(|i| columns[*i].clone()).collect(),
+        header: keep.iter().map(|i| names.heading(&columns[*i])).collect(),
         rows: rows
             .iter()
             .take(SHOWN_ROWS)
             .map(|r| {
                 keep.iter()
                     .map(|i| match r.get(*i) {
+                        Some(Value::String(s)) => names.show(&columns[*i], s),
                         Some(v) if labels[*i] => label(v),
                         Some(v) => cell(v),
                         None => String::new(),
@@ -339,10 +351,28 @@ pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
                 &w.value_column,
                 &w.series_column,
             );
+            // Codes read as what they stand for: on the axis, in the legend, in the table.
+            let of = |c: &Option<String>| c.clone().unwrap_or_default();
+            let (category, serie) = (of(&w.category_column), of(&w.series_column));
+            let cats: Vec<String> = cats
+                .iter()
+                .map(|c| view.labels.show(&category, c))
+                .collect();
+            let series: Vec<Series> = series
+                .into_iter()
+                .map(|mut s| {
+                    if !serie.is_empty() {
+                        s.name = view.labels.show(&serie, &s.name);
+                    } else {
+                        s.name = view.labels.heading(&s.name);
+                    }
+                    s
+                })
+                .collect();
             let [wide, narrow] = [Width::Wide, Width::Narrow]
                 .map(|width| series_svg(width, shape(k), &cats, &series, None, &w.title));
             (out.svg, out.svg_narrow) = (wide, narrow);
-            let mut header = vec![w.category_column.clone().unwrap_or_default()];
+            let mut header = vec![view.labels.heading(&category)];
             header.extend(series.iter().map(|s| s.name.clone()));
             out.table = Some(TableOut {
                 header,
@@ -401,9 +431,10 @@ pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
             }
             let mut table = TableOut {
                 header: vec![
-                    "Gebied".into(),
-                    "Code".into(),
-                    w.value_column.clone().unwrap_or_default(),
+                    view.area.to_string(),
+                    view.code.to_string(),
+                    view.labels
+                        .heading(&w.value_column.clone().unwrap_or_default()),
                 ],
                 ..TableOut::default()
             };
@@ -447,6 +478,7 @@ pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
                 &columns,
                 &rows,
                 data["geometryColumn"].as_str(),
+                view.labels,
             ));
         }
         _ => {
@@ -454,6 +486,7 @@ pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
                 &columns,
                 &rows,
                 data["geometryColumn"].as_str(),
+                view.labels,
             ));
         }
     }
@@ -494,7 +527,7 @@ mod tests {
             vec![json!(null), json!(3)],
         ];
         let cols: Vec<String> = vec!["periode".into(), "tonnen".into()];
-        let t = plain_table(&cols, &years, None);
+        let t = plain_table(&cols, &years, None, &Labels::default());
         assert_eq!(t.rows[0], vec!["2024", "1.234.567,5"]);
         assert!(is_label_column("gm_code", 0, &[]) && !is_label_column("tonnen", 1, &years));
         let (none, _) = pivot(

@@ -898,3 +898,114 @@ async fn widgets_name_only_columns_their_analysis_has_and_change_in_place() {
     .await
     .assert_status(404);
 }
+
+#[tokio::test]
+async fn codes_read_as_names_once_a_steward_says_what_they_mean() {
+    let app = TestApp::spawn().await;
+    let (p, m, g) = freight(&app).await;
+    let vracht = app.datasets_of(&app.org_a.id).await[0].id.clone();
+    let c = app.as_admin().await;
+    let d = c
+        .create(
+            "/api/v1/dashboards",
+            &json!({"name": "Logistiek", "definition": definition(&p, &m, &g)}),
+        )
+        .await;
+    let id = d["id"].as_str().expect("id").to_string();
+    // Through the API: a code list and a title with its unit.
+    let ds = c
+        .put_json(
+            &format!("/api/v1/datasets/{vracht}/columns/modaliteit"),
+            &json!({"title": "Modaliteit", "codes": {"weg": "Weg", "spoor": "Spoor", "binnenvaart": "Binnenvaart"}}),
+        )
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(
+        ds["columnLabels"]["modaliteit"]["codes"]["binnenvaart"],
+        "Binnenvaart"
+    );
+    c.put_json(
+        &format!("/api/v1/datasets/{vracht}/columns/tonnen"),
+        &json!({"title": "Vervoerd gewicht", "unit": "ton"}),
+    )
+    .await
+    .assert_status(200);
+    // The dashboard reads names: in the legend and table, the headings, the filter's options.
+    let pc = app.page_as("admin@pv26.example").await;
+    let page = pc.page(&format!("/dashboards/{id}")).await;
+    assert!(
+        page.contains(">Binnenvaart<") && !page.contains(">binnenvaart<"),
+        "{page}"
+    );
+    assert!(page.contains("Vervoerd gewicht (ton)"));
+    assert!(page.contains("<option value=\"PV26\"") && page.contains(">Utrecht</option>"));
+
+    // In the page: a code list line that is no pair is named; nothing changes.
+    let r = pc
+        .post_form(
+            &format!("/bronnen/{vracht}/kolommen"),
+            &[
+                ("column", "modaliteit"),
+                ("title", "Modus"),
+                ("codes", "weg = Weg\nspoor Spoor"),
+            ],
+        )
+        .await;
+    r.assert_shows(400, &["regel 2: schrijf code = omschrijving"]);
+    let html = pc.page(&format!("/bronnen/{vracht}?kolom=tonnen")).await;
+    assert!(
+        html.contains("value=\"Vervoerd gewicht\""),
+        "the form shows what is set"
+    );
+    pc.post_form(
+        &format!("/bronnen/{vracht}/kolommen"),
+        &[
+            ("column", "tonnen"),
+            ("title", ""),
+            ("unit", ""),
+            ("codes", ""),
+        ],
+    )
+    .await
+    .assert_status(200);
+    assert!(
+        !app.dataset(&vracht)
+            .await
+            .column_labels
+            .contains_key("tonnen"),
+        "emptied: forgotten"
+    );
+    assert_eq!(
+        app.dataset(&vracht).await.column_labels["modaliteit"].title,
+        "Modaliteit"
+    );
+    // An unknown column, a reader, another organisation's dataset.
+    c.put_json(
+        &format!("/api/v1/datasets/{vracht}/columns/nergens"),
+        &json!({"title": "x"}),
+    )
+    .await
+    .assert_status(404);
+    app.as_viewer()
+        .await
+        .put_json(
+            &format!("/api/v1/datasets/{vracht}/columns/tonnen"),
+            &json!({"title": "x"}),
+        )
+        .await
+        .assert_status(403);
+    let b = app.import(&app.org_b, "elders", "csv", "a,b\n1,2\n").await;
+    c.put_json(
+        &format!("/api/v1/datasets/{}/columns/a", b.id),
+        &json!({"title": "x"}),
+    )
+    .await
+    .assert_status(404);
+    c.put_json(
+        &format!("/api/v1/datasets/{vracht}/columns/tonnen"),
+        &json!({"codes": ["weg"]}),
+    )
+    .await
+    .assert_status(400);
+}

@@ -2,6 +2,8 @@
 //! reaches them.
 
 use crate::error::{Collector, Invalid, text};
+
+pub mod labels;
 use serde::{Deserialize, Serialize};
 
 /// Access rights, from the EU vocabulary that DCAT-AP-NL uses.
