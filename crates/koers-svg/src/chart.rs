@@ -253,12 +253,18 @@ pub fn series_svg(
             escape(&format_number(v))
         );
     }
-    // Category labels: as many as fit (about eight on a wide chart), always the first and
-    // the last.
-    let fit = ((pw / 72.0).floor() as usize).max(2);
+    // Category labels: as many as fit side by side at the longest label's width, always
+    // the first and the last; one that would run into the last is left out.
+    let longest = categories
+        .iter()
+        .map(|c| c.chars().count())
+        .max()
+        .unwrap_or(0) as f64;
+    let slot = (7.0 * longest + 12.0).max(72.0);
+    let fit = ((pw / slot).floor() as usize).max(2);
     let step = n.div_ceil(fit).max(1);
     for (i, p) in categories.iter().enumerate() {
-        if i.is_multiple_of(step) || i == n - 1 {
+        if i == n - 1 || (i.is_multiple_of(step) && n - 1 - i >= step) {
             // The last label of a line ends at the chart's edge instead of running off it.
             let anchor = if i == n - 1 && n > 1 && !bars {
                 "end"
@@ -544,6 +550,24 @@ mod tests {
         assert!(!svg.contains("<b>"));
         assert!(line_svg(Width::Wide, &[], None, "leeg").is_none());
         assert!(line_svg(Width::Wide, &[("2024".into(), 5.0)], None, "een").is_some());
+    }
+
+    #[test]
+    fn axis_labels_never_run_into_each_other() {
+        let weeks: Vec<(String, f64)> = (1..=52)
+            .map(|w| (format!("2025-W{w:02}"), w as f64))
+            .collect();
+        let svg = line_svg(Width::Wide, &weeks, None, "Weken").unwrap();
+        let shown: Vec<usize> = (1..=52)
+            .filter(|w| svg.contains(&format!(">2025-W{w:02}<")))
+            .collect();
+        assert_eq!(shown.first(), Some(&1));
+        assert_eq!(shown.last(), Some(&52));
+        let gaps: Vec<usize> = shown.windows(2).map(|p| p[1] - p[0]).collect();
+        let step = gaps[0];
+        assert!(gaps.iter().all(|g| *g >= step), "{shown:?}");
+        // Round values on the axis.
+        assert!(svg.contains(">60<") && !svg.contains(",5<"));
     }
 
     #[test]
