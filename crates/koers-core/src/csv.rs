@@ -3,7 +3,13 @@
 
 /// A cell quoted when it holds a comma, quote or line break.
 pub fn quote(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
+    quote_for(s, ',')
+}
+
+/// A cell quoted when it holds the separator `sep` (`,`, or `;` for Dutch Excel), a quote
+/// or a line break.
+pub fn quote_for(s: &str, sep: char) -> String {
+    if s.contains([sep, '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s.to_string()
@@ -44,6 +50,11 @@ pub fn spreadsheet_cell(s: &str) -> String {
     quote(&defuse(s))
 }
 
+/// A text cell for a spreadsheet file whose cells are separated by `sep`.
+pub fn spreadsheet_cell_for(s: &str, sep: char) -> String {
+    quote_for(&defuse(s), sep)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,6 +62,8 @@ mod tests {
     #[test]
     fn cells_are_quoted_and_defused() {
         assert_eq!(quote("a,b"), "\"a,b\"");
+        assert_eq!(quote_for("a,b", ';'), "a,b");
+        assert_eq!(spreadsheet_cell_for("=a;b", ';'), "\"'=a;b\"");
         assert_eq!(quote("zeg \"ja\""), "\"zeg \"\"ja\"\"\"");
         assert_eq!(quote("-3"), "-3");
         assert_eq!(spreadsheet_cell("=HYPERLINK(1)"), "'=HYPERLINK(1)");

@@ -6,7 +6,7 @@ use super::render::{Drawn, TableOut, cell, columns_rows};
 use crate::error::AppError;
 use crate::i18n::{Lang, t};
 use koers_app::dashboards::{Board, WidgetData};
-use koers_core::csv::spreadsheet_cell;
+use koers_core::csv::spreadsheet_cell_for;
 use koers_core::dashboards::WidgetKind;
 use koers_pdf::{Block, Document, Image, Table};
 use koers_svg::chart::escape;
@@ -22,33 +22,38 @@ const WIDTH: f64 = 680.0;
 const STYLE: &str = ".koers-map__point{fill:#01689b;stroke:#fff;stroke-width:0.5}.koers-map__area{fill:#9ecae1;stroke:#01689b;stroke-width:0.6}.koers-map__line{fill:none;stroke:#01689b;stroke-width:1.5}";
 
 /// The data behind a widget as CSV (every cached row; spreadsheet-safe cells).
-pub fn widget_csv(wd: &WidgetData) -> Result<String, AppError> {
+///
+/// `dutch` writes it for Dutch Excel: a byte order mark, `;` between cells and a decimal
+/// comma in numbers (`1234,5`), as the analyses' "Excel (NL)" export does.
+pub fn widget_csv(wd: &WidgetData, dutch: bool) -> Result<String, AppError> {
     let data = wd.data.as_ref().ok_or(AppError::NotFound)?;
     if let Some(e) = data.get("error").and_then(Value::as_str) {
         return Err(AppError::Unprocessable(e.to_string()));
     }
-    let line = |cells: Vec<String>| {
-        cells
-            .iter()
-            .map(|c| spreadsheet_cell(c))
-            .collect::<Vec<_>>()
-            .join(",")
+    let sep = if dutch { ';' } else { ',' };
+    let line = |cells: Vec<String>| cells.join(&sep.to_string());
+    let text = |s: &str| spreadsheet_cell_for(s, sep);
+    // Numbers as numbers (a decimal comma for Dutch Excel); text defused and quoted.
+    let value = |v: &Value| match v {
+        Value::Number(_) if dutch => raw(v).replace('.', ","),
+        Value::Number(_) => raw(v),
+        _ => text(&raw(v)),
     };
-    let mut out = String::new();
+    let mut out = String::from(if dutch { "\u{feff}" } else { "" });
     if wd.widget.kind == WidgetKind::Kpi {
         out.push_str(&line(vec!["periode".into(), "waarde".into()]));
         out.push_str("\r\n");
         for p in data["series"].as_array().into_iter().flatten() {
-            out.push_str(&line(vec![cell(&p["period"]), raw(&p["value"])]));
+            out.push_str(&line(vec![text(&cell(&p["period"])), value(&p["value"])]));
             out.push_str("\r\n");
         }
         return Ok(out);
     }
     let (columns, rows) = columns_rows(data);
-    out.push_str(&line(columns));
+    out.push_str(&line(columns.iter().map(|c| text(c)).collect()));
     out.push_str("\r\n");
     for r in &rows {
-        out.push_str(&line(r.iter().map(raw).collect()));
+        out.push_str(&line(r.iter().map(value).collect()));
         out.push_str("\r\n");
     }
     Ok(out)
@@ -312,6 +317,37 @@ pub fn board_pdf(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_widget_as_dutch_excel_csv() {
+        let mut w = koers_core::dashboards::Widget::new(WidgetKind::Table, "T");
+        w.id = "w1".into();
+        let wd = WidgetData {
+            widget: w,
+            data: Some(
+                serde_json::json!({"columns": ["gebied", "tonnen"], "rows": [["=Utrecht", 1234.5], ["Zeist", null]]}),
+            ),
+            computed_at: None,
+            stale: false,
+            unfiltered: vec![],
+        };
+        assert_eq!(
+            widget_csv(&wd, true).unwrap(),
+            "\u{feff}gebied;tonnen\r\n'=Utrecht;1234,5\r\nZeist;\r\n"
+        );
+        assert_eq!(
+            widget_csv(&wd, false).unwrap(),
+            "gebied,tonnen\r\n'=Utrecht,1234.5\r\nZeist,\r\n"
+        );
+        let negative = WidgetData {
+            data: Some(serde_json::json!({"columns": ["x"], "rows": [[-2.5]]})),
+            ..wd
+        };
+        assert_eq!(
+            widget_csv(&negative, true).unwrap(),
+            "\u{feff}x\r\n-2,5\r\n"
+        );
+    }
     use crate::dashboards::render::Kpi;
 
     #[test]

@@ -296,7 +296,8 @@ async fn serve_widget_file(
             Ok(file_response(
                 "text/csv; charset=utf-8",
                 &format!("{name}.csv"),
-                widget_csv(w)?.into_bytes(),
+                widget_csv(w, q.get("formaat").map(String::as_str) == Some("excel-nl"))?
+                    .into_bytes(),
             ))
         }
         "png" => {

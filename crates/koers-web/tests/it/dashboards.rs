@@ -447,6 +447,17 @@ async fn pages_build_refresh_and_export_a_dashboard_and_show_stale_data() {
         csv.text()
             .starts_with("jaar,modaliteit,tonnen\r\n2023,spoor,40")
     );
+    let nl = pc
+        .get(&format!(
+            "/dashboards/{id}/onderdelen/w4.csv?formaat=excel-nl"
+        ))
+        .await;
+    assert!(
+        nl.text()
+            .starts_with("\u{feff}jaar;modaliteit;tonnen\r\n2023;spoor;40"),
+        "{}",
+        nl.text()
+    );
     for file in ["onderdelen/w1.png", "dashboard.png"] {
         let r = pc.get(&format!("/dashboards/{id}/{file}")).await;
         assert_eq!(r.status(), 200, "{file}");
