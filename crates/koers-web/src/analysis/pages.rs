@@ -92,6 +92,20 @@ async fn editor(ctx: Ctx) -> Reply {
     .await
 }
 
+/// A failed query shown on its page, next to the SQL that caused it: its status, and the
+/// message with the engine's own words for the toggle; a failure of koers itself goes on.
+fn query_problem(e: koers_app::Error) -> Result<(StatusCode, Value), AppError> {
+    let original = e.original();
+    let e = AppError::from(e);
+    if !query_error(&e) {
+        return Err(e);
+    }
+    Ok((
+        e.status(),
+        context! { error => e.detail(), original => original },
+    ))
+}
+
 /// Shows a query's problem on the page itself, next to the SQL that caused it.
 fn query_error(e: &AppError) -> bool {
     matches!(
@@ -118,13 +132,9 @@ pub async fn run_with(ctx: Ctx, mut input: Input) -> Reply {
             render(&ctx, "analysis.html", "/analyses", StatusCode::OK, extra).await
         }
         Err(e) => {
-            let original = e.original();
-            let e = AppError::from(e);
-            if !query_error(&e) {
-                return Err(e);
-            }
-            let extra = context! { sql => sql, error => e.detail(), original => original };
-            render(&ctx, "analysis.html", "/analyses", e.status(), extra).await
+            let (status, problem) = query_problem(e)?;
+            let extra = context! { sql => sql, ..problem };
+            render(&ctx, "analysis.html", "/analyses", status, extra).await
         }
     }
 }
@@ -202,13 +212,8 @@ async fn run_saved_page(
             render_saved(&ctx, &id, StatusCode::OK, extra).await
         }
         Err(e) => {
-            let original = e.original();
-            let e = AppError::from(e);
-            if !query_error(&e) {
-                return Err(e);
-            }
-            let extra = context! { values => values, error => e.detail(), original => original };
-            render_saved(&ctx, &id, e.status(), extra).await
+            let (status, problem) = query_problem(e)?;
+            render_saved(&ctx, &id, status, context! { values => values, ..problem }).await
         }
     }
 }

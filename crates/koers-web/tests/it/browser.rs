@@ -147,6 +147,12 @@ pub(crate) async fn wait_text(c: &Client, at: Locator<'_>) -> String {
 
 /// Focuses the first element matching `css` and presses `key` there, as a keyboard user does.
 pub(crate) async fn press(c: &Client, css: &str, key: Key) {
+    keys_at(c, css, &key.to_string()).await;
+}
+
+/// Focuses the first element matching `css` and types `keys` there (on a closed list: the
+/// start of an option's label, which chooses it).
+pub(crate) async fn keys_at(c: &Client, css: &str, keys: &str) {
     c.execute(
         "document.querySelector(arguments[0]).focus();",
         vec![serde_json::json!(css)],
@@ -156,7 +162,7 @@ pub(crate) async fn press(c: &Client, css: &str, key: Key) {
     c.active_element()
         .await
         .unwrap()
-        .send_keys(&key.to_string())
+        .send_keys(keys)
         .await
         .unwrap();
 }

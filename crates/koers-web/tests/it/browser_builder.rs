@@ -2,7 +2,9 @@
 //! page to an indicator, by keyboard only, without typing SQL or a column name — every
 //! dataset, column, period and measure is chosen from a list; axe-core on the way.
 
-use crate::browser::{check_axe, main_text, press, screenshot, sign_in, start_browser, wait_for};
+use crate::browser::{
+    check_axe, keys_at, main_text, press, screenshot, sign_in, start_browser, wait_for,
+};
 use crate::helpers::TestApp;
 use fantoccini::{Client, Locator, key::Key};
 use koers_core::Role;
@@ -42,18 +44,7 @@ async fn reloaded(c: &Client) {
 /// does on a closed list; the builder refreshes itself and focus comes back to the list.
 async fn pick(c: &Client, id: &str, typed: &str) {
     mark(c).await;
-    c.execute(
-        "document.getElementById(arguments[0]).focus();",
-        vec![serde_json::json!(id)],
-    )
-    .await
-    .unwrap();
-    c.active_element()
-        .await
-        .unwrap()
-        .send_keys(typed)
-        .await
-        .unwrap();
+    keys_at(c, &format!("#{id}"), typed).await;
     reloaded(c).await;
     let focused = c
         .execute("return document.activeElement.id;", vec![])
