@@ -251,6 +251,7 @@ pub(crate) fn concrete(path: &str, o: &ObjectsOfA) -> String {
         .replace("{projectId}", &o.project)
         .replace("{dashboardId}", &o.dashboard)
         .replace("{tokenId}", &o.token)
+        .replace("{column}", "naam")
         .replace("{version}", "1")
 }
 
@@ -307,6 +308,7 @@ pub(crate) async fn every_api_route_hides_another_organisations_objects() {
         "Geheim"
     );
     assert_eq!(app.dataset(&o.dataset).await.meta.title, "geheim");
+    assert!(app.dataset(&o.dataset).await.column_labels.is_empty());
     // Lists show only the intruder's own organisation.
     let orgs: Value = c.get_json("/api/v1/organisations").await;
     assert_eq!(orgs.as_array().unwrap().len(), 1);
