@@ -6,6 +6,7 @@ use super::render::{Drawn, TableOut, cell, columns_rows};
 use crate::error::AppError;
 use crate::i18n::{Lang, t};
 use koers_app::dashboards::{Board, WidgetData};
+use koers_core::catalog::labels::Labels;
 use koers_core::csv::spreadsheet_cell_for;
 use koers_core::dashboards::WidgetKind;
 use koers_pdf::{Block, Document, Image, Table};
@@ -23,37 +24,45 @@ const STYLE: &str = ".koers-map__point{fill:#01689b;stroke:#fff;stroke-width:0.5
 
 /// The data behind a widget as CSV (every cached row; spreadsheet-safe cells).
 ///
-/// `dutch` writes it for Dutch Excel: a byte order mark, `;` between cells and a decimal
-/// comma in numbers (`1234,5`), as the analyses' "Excel (NL)" export does.
-pub fn widget_csv(wd: &WidgetData, dutch: bool) -> Result<String, AppError> {
+/// `dutch` writes it for Dutch Excel: a byte order mark, `;` between cells, a decimal comma
+/// in numbers (`1234,5`), and headings and codes as `labels` read them (`Vervoerd gewicht
+/// (ton)`, `Weg`), as the analyses' "Excel (NL)" export does.
+pub fn widget_csv(wd: &WidgetData, dutch: Option<&Labels>) -> Result<String, AppError> {
     let data = wd.data.as_ref().ok_or(AppError::NotFound)?;
     if let Some(e) = data.get("error").and_then(Value::as_str) {
         return Err(AppError::Unprocessable(e.to_string()));
     }
-    let sep = if dutch { ';' } else { ',' };
+    let sep = if dutch.is_some() { ';' } else { ',' };
     let line = |cells: Vec<String>| cells.join(&sep.to_string());
     let text = |s: &str| spreadsheet_cell_for(s, sep);
     // Numbers as numbers (a decimal comma for Dutch Excel); text defused and quoted.
-    let value = |v: &Value| match v {
-        Value::Number(_) if dutch => raw(v).replace('.', ","),
-        Value::Number(_) => raw(v),
+    let value = |column: &str, v: &Value| match (v, dutch) {
+        (Value::Number(_), Some(_)) => raw(v).replace('.', ","),
+        (Value::Number(_), None) => raw(v),
+        (Value::String(s), Some(labels)) => text(&labels.show(column, s)),
         _ => text(&raw(v)),
     };
-    let mut out = String::from(if dutch { "\u{feff}" } else { "" });
+    let heading = |c: &str| text(&dutch.map_or_else(|| c.to_string(), |l| l.heading(c)));
+    let mut out = String::from(if dutch.is_some() { "\u{feff}" } else { "" });
     if wd.widget.kind == WidgetKind::Kpi {
         out.push_str(&line(vec!["periode".into(), "waarde".into()]));
         out.push_str("\r\n");
         for p in data["series"].as_array().into_iter().flatten() {
-            out.push_str(&line(vec![text(&cell(&p["period"])), value(&p["value"])]));
+            out.push_str(&line(vec![
+                text(&cell(&p["period"])),
+                value("", &p["value"]),
+            ]));
             out.push_str("\r\n");
         }
         return Ok(out);
     }
     let (columns, rows) = columns_rows(data);
-    out.push_str(&line(columns.iter().map(|c| text(c)).collect()));
+    out.push_str(&line(columns.iter().map(|c| heading(c)).collect()));
     out.push_str("\r\n");
     for r in &rows {
-        out.push_str(&line(r.iter().map(value).collect()));
+        out.push_str(&line(
+            r.iter().zip(&columns).map(|(v, c)| value(c, v)).collect(),
+        ));
         out.push_str("\r\n");
     }
     Ok(out)
@@ -332,11 +341,11 @@ mod tests {
             unfiltered: vec![],
         };
         assert_eq!(
-            widget_csv(&wd, true).unwrap(),
+            widget_csv(&wd, Some(&Labels::default())).unwrap(),
             "\u{feff}gebied;tonnen\r\n'=Utrecht;1234,5\r\nZeist;\r\n"
         );
         assert_eq!(
-            widget_csv(&wd, false).unwrap(),
+            widget_csv(&wd, None).unwrap(),
             "gebied,tonnen\r\n'=Utrecht,1234.5\r\nZeist,\r\n"
         );
         let negative = WidgetData {
@@ -344,10 +353,19 @@ mod tests {
             ..wd
         };
         assert_eq!(
-            widget_csv(&negative, true).unwrap(),
+            widget_csv(&negative, Some(&Labels::default())).unwrap(),
             "\u{feff}x\r\n-2,5\r\n"
         );
+        let regions = WidgetData {
+            data: Some(serde_json::json!({"columns": ["provincie"], "rows": [["PV26"]]})),
+            ..negative
+        };
+        assert_eq!(
+            widget_csv(&regions, Some(&Labels::default())).unwrap(),
+            "\u{feff}provincie\r\nUtrecht\r\n"
+        );
     }
+
     use crate::dashboards::render::Kpi;
 
     #[test]

@@ -296,8 +296,12 @@ async fn serve_widget_file(
             Ok(file_response(
                 "text/csv; charset=utf-8",
                 &format!("{name}.csv"),
-                widget_csv(w, q.get("formaat").map(String::as_str) == Some("excel-nl"))?
-                    .into_bytes(),
+                widget_csv(
+                    w,
+                    (q.get("formaat").map(String::as_str) == Some("excel-nl"))
+                        .then_some(&board.labels),
+                )?
+                .into_bytes(),
             ))
         }
         "png" => {

@@ -951,6 +951,18 @@ async fn codes_read_as_names_once_a_steward_says_what_they_mean() {
     );
     assert!(page.contains("Vervoerd gewicht (ton)"));
     assert!(page.contains("<option value=\"PV26\"") && page.contains(">Utrecht</option>"));
+    let w1 = app.dashboard(&id).await.definition.widgets[0].id.clone();
+    let nl = pc
+        .get(&format!(
+            "/dashboards/{id}/onderdelen/{w1}.csv?formaat=excel-nl"
+        ))
+        .await
+        .text();
+    assert!(
+        nl.starts_with("\u{feff}jaar;Modaliteit;Vervoerd gewicht (ton)\r\n")
+            && nl.contains(";Binnenvaart;"),
+        "{nl}"
+    );
 
     // In the page: a code list line that is no pair is named; nothing changes.
     let r = pc
