@@ -169,6 +169,8 @@ pub struct ImportRequest {
     pub meta: Option<DatasetMeta>,
     /// Marks generated (synthetic) data.
     pub generated: bool,
+    /// Types a person chose for columns of a CSV file over the detected ones.
+    pub column_types: BTreeMap<String, koers_engine::source::csv::ColumnType>,
 }
 
 /// A table a query can read, as the schema browser shows it.
@@ -307,6 +309,7 @@ impl Workspace {
                 .transpose()?,
             crs: req.crs.clone(),
             layer: req.layer.clone(),
+            column_types: req.column_types.clone(),
         };
         let p = progress.clone();
         let imported =
@@ -812,6 +815,8 @@ pub struct Upload {
 #[derive(Default)]
 pub struct ImportFields {
     pub upload: Option<Upload>,
+    /// Check the columns' types before importing (a CSV file).
+    pub check: bool,
     pub url: String,
     pub name: String,
     pub crs: String,
@@ -824,6 +829,7 @@ impl ImportFields {
     pub fn read(mut input: Input) -> Result<ImportFields> {
         let fields = ImportFields {
             upload: None,
+            check: false,
             url: input.text("url"),
             name: input.text("name"),
             crs: input.text("crs"),
@@ -873,6 +879,7 @@ pub fn start_import(
         layer: non_empty(&fields.layer),
         meta: None,
         generated: false,
+        column_types: Default::default(),
     };
     let (w, org, actor) = (ws.clone(), who.org.clone(), who.actor());
     Ok(background(ws, &who.org.id, &label, describe, move |job| {
@@ -882,6 +889,146 @@ pub fn start_import(
             Ok(ds.id)
         })
     }))
+}
+
+pub use koers_engine::source::csv::{ColumnType, DetectedColumn};
+
+/// An uploaded CSV file kept until its column types are checked and it is imported.
+pub struct Staged {
+    /// What the import form sends back to import it.
+    pub token: String,
+    /// The dataset name suggested from the file's name (or the one given).
+    pub name: String,
+    pub columns: Vec<DetectedColumn>,
+}
+
+/// Where a staged upload of organisation `org_id` is kept.
+fn staged_path(ws: &Workspace, org_id: &str, token: &str) -> Result<PathBuf> {
+    if token.len() != 32 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(Error::NotFound);
+    }
+    let dir = ws.cfg.data_dir.join("staged");
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir.join(format!("{org_id}-{token}.csv")))
+}
+
+/// Keeps an uploaded CSV file and reads its columns with the types koers detects, so a
+/// data steward can check and correct them before importing ([`import_staged`]).
+pub async fn stage_import(ws: &Workspace, who: &Principal, fields: ImportFields) -> Result<Staged> {
+    // Removes the upload also when it is refused.
+    let upload = fields.upload.map(|u| (RemoveOnDrop(u.path.clone()), u));
+    who.require(Permission::ManageData)?;
+    let Some((_, u)) = &upload else {
+        return Err(Error::Invalid(koers_core::Invalid::one(
+            "file",
+            "required",
+            "kies een CSV-bestand om de kolommen van te controleren",
+        )));
+    };
+    let csv = matches!(
+        koers_engine::source::Format::from_path(Path::new(&u.file_name)),
+        Ok(koers_engine::source::Format::Csv)
+    );
+    if !csv {
+        return Err(Error::Invalid(koers_core::Invalid::one(
+            "file",
+            "format",
+            "kolomtypen controleren kan bij een CSV-bestand",
+        )));
+    }
+    let token = uuid::Uuid::new_v4().simple().to_string();
+    let path = staged_path(ws, &who.org.id, &token)?;
+    std::fs::rename(&u.path, &path)?;
+    let kept = RemoveOnDrop(path.clone());
+    let columns = tokio::task::spawn_blocking(move || koers_engine::source::csv::detect(&path))
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))??;
+    std::mem::forget(kept);
+    let name = non_empty(&fields.name)
+        .unwrap_or_else(|| koers_core::catalog::suggest_dataset_name(&u.file_name));
+    Ok(Staged {
+        token,
+        name,
+        columns,
+    })
+}
+
+/// Imports a staged CSV file as dataset `name` with the column types chosen in `types`
+/// (column name → `text`, `integer`, `number` or `date`), as a background job; the staged
+/// file goes once the import ends (data stewards).
+pub fn import_staged(
+    ws: &Workspace,
+    who: &Principal,
+    token: &str,
+    name: &str,
+    types: &BTreeMap<String, String>,
+    describe: Describe,
+) -> Result<Arc<crate::Job>> {
+    who.require(Permission::ManageData)?;
+    let path = staged_path(ws, &who.org.id, token)?;
+    if !path.exists() {
+        return Err(Error::NotFound);
+    }
+    let mut column_types = BTreeMap::new();
+    let mut errors = Vec::new();
+    if let Err(koers_core::Invalid(mut e)) = koers_core::catalog::parse_dataset_name(name) {
+        errors.append(&mut e);
+    }
+    for (column, t) in types {
+        match koers_engine::source::csv::ColumnType::parse(t) {
+            Some(t) => {
+                column_types.insert(column.clone(), t);
+            }
+            None => errors.push(koers_core::FieldError::new(
+                format!("type.{column}"),
+                "enum",
+                "kies tekst, geheel getal, getal of datum",
+            )),
+        }
+    }
+    koers_core::Invalid::unless_empty(errors)?;
+    let req = ImportRequest {
+        source: ImportSource::Upload {
+            path: path.clone(),
+            file_name: format!("{}.csv", name.trim()),
+        },
+        name: non_empty(name),
+        crs: None,
+        format: Some("csv".into()),
+        layer: None,
+        meta: None,
+        generated: false,
+        column_types,
+    };
+    let label = req.source.label();
+    let staged = RemoveOnDrop(path);
+    let (w, org, actor) = (ws.clone(), who.org.clone(), who.actor());
+    Ok(background(ws, &who.org.id, &label, describe, move |job| {
+        Box::pin(async move {
+            let _remove = staged;
+            let (ds, _) = w.import(&org, &actor, req, job).await?;
+            Ok(ds.id)
+        })
+    }))
+}
+
+/// Removes staged uploads older than a day that were never imported (the scheduler).
+pub fn purge_staged(ws: &Workspace) {
+    let Ok(entries) = std::fs::read_dir(ws.cfg.data_dir.join("staged")) else {
+        return;
+    };
+    let day = std::time::Duration::from_secs(24 * 3600);
+    for e in entries.flatten() {
+        let old = e
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > day);
+        if old {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
 
 /// One of the organisation's background jobs (everyone who may read).

@@ -26,6 +26,7 @@ pub fn spawn(ws: Workspace) {
             crate::dashboards::run_due(&ws, now).await;
             crate::dashboards::purge_deleted(&ws, now).await;
             crate::sources::run_due(&ws, now).await;
+            crate::catalog::purge_staged(&ws);
             if let Err(e) = ws.store.sessions().purge_expired_sessions().await {
                 tracing::warn!("removing expired sessions failed: {e}");
             }

@@ -142,6 +142,7 @@ async fn import_boundaries(ws: &Workspace, org: &Organisation) -> Result<()> {
             layer: None,
             meta: Some(meta),
             generated: false,
+            column_types: Default::default(),
         };
         let r = ws
             .import(

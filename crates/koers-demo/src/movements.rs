@@ -697,6 +697,7 @@ async fn import_as(
         layer: None,
         meta: Some(meta),
         generated: true,
+        column_types: Default::default(),
     };
     let r = ws
         .import(

@@ -182,6 +182,7 @@ async fn import_csv(
         layer: None,
         meta: Some(meta),
         generated: true,
+        column_types: Default::default(),
     };
     let r = ws
         .import(org, &Actor::cli(), req, Arc::new(koers_engine::NoProgress))

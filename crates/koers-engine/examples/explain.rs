@@ -17,6 +17,7 @@ async fn main() {
             format: None,
             crs: None,
             layer: None,
+            ..Default::default()
         },
         &NoProgress,
     )

@@ -206,6 +206,7 @@ fn import_to(src: &Path, dir: &Path, name: &str) -> Result<TableRef> {
             format: None,
             crs: None,
             layer: None,
+            ..Default::default()
         },
         &NoProgress,
     )?;

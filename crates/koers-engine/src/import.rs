@@ -31,6 +31,8 @@ pub struct ImportOptions {
     pub crs: Option<String>,
     /// The layer (feature table) to import from a GeoPackage with several; only for GeoPackages.
     pub layer: Option<String>,
+    /// Types a person chose for columns of a CSV file (by name) over the detected ones.
+    pub column_types: std::collections::BTreeMap<String, source::csv::ColumnType>,
 }
 
 /// One column of an imported version.
@@ -120,7 +122,23 @@ pub fn import_file(
         .as_deref()
         .map(str::trim)
         .filter(|l| !l.is_empty());
-    let mut reader = source::open(format, src, srid, layer, progress)?;
+    let mut reader: Box<dyn source::Source> = if opts.column_types.is_empty() {
+        source::open(format, src, srid, layer, progress)?
+    } else if format == Format::Csv {
+        Box::new(source::csv::CsvSource::open_with(
+            src,
+            progress,
+            &opts.column_types,
+        )?)
+    } else {
+        return Err(EngineError::InvalidInput {
+            format: "options",
+            message: format!(
+                "column types can only be chosen for a CSV file, not for a {} file",
+                format.label()
+            ),
+        });
+    };
     let schema = reader.schema();
     let geometry = reader.geometry();
 

@@ -14,7 +14,11 @@ document.addEventListener("DOMContentLoaded", () => {
       if (e.lengthComputable) bar.value = Math.round((e.loaded / e.total) * 100);
     });
     xhr.addEventListener("load", () => {
-      if (xhr.responseURL && xhr.status < 400) {
+      // Redirected (to the import's progress): go there. Answered in place (the columns to
+      // check, or a problem): show that page.
+      const moved = xhr.responseURL &&
+        new URL(xhr.responseURL).pathname !== new URL(form.action).pathname;
+      if (moved && xhr.status < 400) {
         window.location.assign(xhr.responseURL);
       } else {
         document.open();

@@ -60,6 +60,7 @@ pub async fn import(
         layer,
         meta: None,
         generated: false,
+        column_types: Default::default(),
     };
     let result = ws.import(org, &Actor::cli(), req, progress).await;
     pb.finish_and_clear();

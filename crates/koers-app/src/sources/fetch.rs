@@ -552,6 +552,7 @@ impl Workspace {
             layer: None,
             meta,
             generated: false,
+            column_types: Default::default(),
         };
         self.import(org, actor, req, progress).await
     }

@@ -21,8 +21,110 @@ use crate::progress::{Progress, Unit};
 pub struct CsvSource<'a> {
     schema: SchemaRef,
     reader: CsvBatchReader<std::io::BufReader<Counting<'a, std::io::BufReader<std::fs::File>>>>,
-    /// The columns written the Dutch way (read as text, turned into numbers per batch).
+    /// The columns read as text and turned into their type per batch (Dutch numbers, and
+    /// the types a person chose over what was detected), with how.
+    convert: Vec<(usize, Convert)>,
+    names: Vec<String>,
+    /// Rows read so far, to name the line of a value that does not convert.
+    rows_read: usize,
+}
+
+/// A type a person chose for a CSV column over the one koers detected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ColumnType {
+    Text,
+    Integer,
+    Number,
+    /// A calendar date, `2024-12-31` or as Dutch people write it, `31-12-2024`.
+    Date,
+}
+
+impl ColumnType {
+    pub const ALL: [ColumnType; 4] = [
+        ColumnType::Text,
+        ColumnType::Integer,
+        ColumnType::Number,
+        ColumnType::Date,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ColumnType::Text => "text",
+            ColumnType::Integer => "integer",
+            ColumnType::Number => "number",
+            ColumnType::Date => "date",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ColumnType> {
+        ColumnType::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+}
+
+/// How a column read as text becomes its type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Convert {
+    /// `1.234,5`, or in a file that is not Dutch, `1234.5`.
+    Number {
+        dutch: bool,
+    },
+    Integer {
+        dutch: bool,
+    },
+    Date,
+}
+
+/// A CSV column as koers reads it without being told: its name, the type it detected
+/// (`text` for what is not one of the others, booleans and moments included) and its first
+/// values.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct DetectedColumn {
+    pub name: String,
+    pub detected: ColumnType,
+    pub samples: Vec<String>,
+}
+
+/// What the first pass over a CSV file found.
+struct Scan {
+    delimiter: u8,
+    names: Vec<String>,
+    kinds: Vec<Kind>,
+    /// The columns written the Dutch way.
     dutch: Vec<usize>,
+    samples: Vec<Vec<String>>,
+}
+
+/// The columns of a CSV file with the types koers detects, to show before importing.
+pub fn detect(path: &Path) -> Result<Vec<DetectedColumn>> {
+    let scan = Scan::read(path, &crate::progress::NoProgress)?;
+    Ok((0..scan.names.len())
+        .map(|i| DetectedColumn {
+            name: scan.names[i].clone(),
+            detected: if scan.dutch.contains(&i) {
+                ColumnType::Number
+            } else {
+                match scan.kinds[i] {
+                    Kind::Int => ColumnType::Integer,
+                    Kind::Float => ColumnType::Number,
+                    Kind::Date => ColumnType::Date,
+                    _ => ColumnType::Text,
+                }
+            },
+            samples: scan.samples[i].clone(),
+        })
+        .collect())
+}
+
+/// A date as `2024-12-31`, `31-12-2024` or `31/12/2024`, as days since 1970-01-01.
+fn date_days(s: &str) -> Option<i32> {
+    let t = s.trim();
+    let d = chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .or_else(|_| chrono::NaiveDate::parse_from_str(t, "%d-%m-%Y"))
+        .or_else(|_| chrono::NaiveDate::parse_from_str(t, "%d/%m/%Y"))
+        .ok()?;
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1)?;
+    i32::try_from((d - epoch).num_days()).ok()
 }
 
 /// A number as Dutch spreadsheets write it: an optional sign, digits in groups of three
@@ -131,11 +233,10 @@ fn sniff_delimiter(path: &Path) -> Result<u8> {
     })
 }
 
-impl<'a> CsvSource<'a> {
-    /// Check and type the file (first pass), then open it for batch reading.
-    pub fn open(path: &Path, progress: &'a dyn Progress) -> Result<Self> {
-        let size = std::fs::metadata(path)?.len();
-        progress.set_total(size * 2, Unit::Bytes);
+impl Scan {
+    /// The first pass: the delimiter, the header, every row checked (field count, UTF-8)
+    /// and each column's kind.
+    fn read(path: &Path, progress: &dyn Progress) -> Result<Scan> {
         let delimiter = sniff_delimiter(path)?;
         let mut rdr = ::csv::ReaderBuilder::new()
             .delimiter(delimiter)
@@ -171,6 +272,7 @@ impl<'a> CsvSource<'a> {
             names.push(name);
         }
         let mut kinds = vec![Kind::Unknown; names.len()];
+        let mut samples = vec![Vec::new(); names.len()];
         // Per column: every value so far reads as a Dutch number, and one shows it.
         let mut dutch_ok = vec![delimiter != b','; names.len()];
         let mut dutch_seen = vec![false; names.len()];
@@ -207,6 +309,9 @@ impl<'a> CsvSource<'a> {
                     dutch_ok[i] = dutch_number(s).is_some();
                     dutch_seen[i] |= dutch_mark(s);
                 }
+                if samples[i].len() < 3 && !s.trim().is_empty() {
+                    samples[i].push(s.to_string());
+                }
             }
             rows += 1;
         }
@@ -218,33 +323,93 @@ impl<'a> CsvSource<'a> {
                 matches!(kinds[i], Kind::Text | Kind::Float) && dutch_ok[i] && dutch_seen[i]
             })
             .collect();
-        // Dutch number columns are read as text and turned into numbers per batch.
-        let field = |i: usize, read: bool| {
-            let kind = match (dutch.contains(&i), read) {
-                (true, true) => Kind::Text,
-                (true, false) => Kind::Float,
-                (false, _) => kinds[i],
+        Ok(Scan {
+            delimiter,
+            names,
+            kinds,
+            dutch,
+            samples,
+        })
+    }
+}
+
+impl<'a> CsvSource<'a> {
+    /// Check and type the file (first pass), then open it for batch reading.
+    pub fn open(path: &Path, progress: &'a dyn Progress) -> Result<Self> {
+        Self::open_with(path, progress, &std::collections::BTreeMap::new())
+    }
+
+    /// [`open`](Self::open), with the types a person chose for some columns (by name) over
+    /// the detected ones. A value that is not of its chosen type is refused with its line.
+    pub fn open_with(
+        path: &Path,
+        progress: &'a dyn Progress,
+        types: &std::collections::BTreeMap<String, ColumnType>,
+    ) -> Result<Self> {
+        let size = std::fs::metadata(path)?.len();
+        progress.set_total(size * 2, Unit::Bytes);
+        let scan = Scan::read(path, progress)?;
+        if let Some(unknown) = types.keys().find(|k| !scan.names.contains(k)) {
+            return Err(invalid(format!("the file has no column {unknown:?}")));
+        }
+        let dutch_file = scan.delimiter == b';';
+        // Per column: the kind it is read as, the kind it becomes, and how.
+        let mut convert = Vec::new();
+        let mut fields_read = Vec::new();
+        let mut fields = Vec::new();
+        for (i, name) in scan.names.iter().enumerate() {
+            let detected = scan.kinds[i];
+            let (read, out, how) = match (types.get(name), scan.dutch.contains(&i)) {
+                (Some(ColumnType::Text), _) => (Kind::Text, Kind::Text, None),
+                (Some(ColumnType::Integer), _) if detected == Kind::Int => {
+                    (Kind::Int, Kind::Int, None)
+                }
+                (Some(ColumnType::Integer), _) => (
+                    Kind::Text,
+                    Kind::Int,
+                    Some(Convert::Integer { dutch: dutch_file }),
+                ),
+                (Some(ColumnType::Number), false)
+                    if matches!(detected, Kind::Int | Kind::Float) =>
+                {
+                    (Kind::Float, Kind::Float, None)
+                }
+                (Some(ColumnType::Number), dutch) => (
+                    Kind::Text,
+                    Kind::Float,
+                    Some(Convert::Number {
+                        dutch: dutch || dutch_file,
+                    }),
+                ),
+                (Some(ColumnType::Date), _) if detected == Kind::Date => {
+                    (Kind::Date, Kind::Date, None)
+                }
+                (Some(ColumnType::Date), _) => (Kind::Text, Kind::Date, Some(Convert::Date)),
+                (None, true) => (
+                    Kind::Text,
+                    Kind::Float,
+                    Some(Convert::Number { dutch: true }),
+                ),
+                (None, false) => (detected, detected, None),
             };
-            Field::new(&names[i], kind.data_type(), true)
-        };
-        let read_schema = Arc::new(Schema::new(
-            (0..names.len()).map(|i| field(i, true)).collect::<Vec<_>>(),
-        ));
-        let schema = Arc::new(Schema::new(
-            (0..names.len())
-                .map(|i| field(i, false))
-                .collect::<Vec<_>>(),
-        ));
-        let reader = ReaderBuilder::new(read_schema)
+            if let Some(how) = how {
+                convert.push((i, how));
+            }
+            fields_read.push(Field::new(name, read.data_type(), true));
+            fields.push(Field::new(name, out.data_type(), true));
+        }
+        let reader = ReaderBuilder::new(Arc::new(Schema::new(fields_read)))
             .with_header(true)
-            .with_delimiter(delimiter)
+            .with_delimiter(scan.delimiter)
             .with_batch_size(BATCH_ROWS)
             .build_buffered(std::io::BufReader::new(Counting::open(path, progress)?))
             .map_err(|e| invalid(e.to_string()))?;
         Ok(CsvSource {
-            schema,
+            schema: Arc::new(Schema::new(fields)),
             reader,
-            dutch,
+            convert,
+            names: scan.names,
+            rows_read: 0,
         })
     }
 }
@@ -259,30 +424,84 @@ impl Source for CsvSource<'_> {
     }
 
     fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
-        use datafusion::arrow::array::{Array, ArrayRef, Float64Array, StringArray};
+        use datafusion::arrow::array::{
+            Array, ArrayRef, Date32Array, Float64Array, Int64Array, StringArray,
+        };
         let batch = match self.reader.next() {
             None => return Ok(None),
             Some(Ok(b)) => b,
             Some(Err(e)) => return Err(invalid(e.to_string())),
         };
-        if self.dutch.is_empty() {
+        let first = self.rows_read;
+        self.rows_read += batch.num_rows();
+        if self.convert.is_empty() {
             return Ok(Some(batch));
         }
-        let columns: Vec<ArrayRef> = batch
-            .columns()
-            .iter()
-            .enumerate()
-            .map(
-                |(i, col)| match col.as_any().downcast_ref::<StringArray>() {
-                    Some(text) if self.dutch.contains(&i) => Arc::new(
-                        text.iter()
-                            .map(|v| v.and_then(dutch_number))
-                            .collect::<Float64Array>(),
-                    ) as ArrayRef,
-                    _ => Arc::clone(col),
-                },
-            )
-            .collect();
+        let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
+        for &(i, how) in &self.convert {
+            let Some(text) = columns[i].as_any().downcast_ref::<StringArray>() else {
+                continue;
+            };
+            // The value at `row` that is not of its type, refused with its line.
+            let refuse = |row: usize, value: &str, what: &str| {
+                invalid(format!(
+                    "line {}, column {:?}: {value:?} is not {what}",
+                    first + row + 2,
+                    self.names[i]
+                ))
+            };
+            let values = text
+                .iter()
+                .enumerate()
+                .map(|(row, v)| (row, v.map(str::trim).filter(|v| !v.is_empty())));
+            columns[i] = match how {
+                Convert::Number { dutch } => Arc::new(
+                    values
+                        .map(|(row, v)| match v {
+                            None => Ok(None),
+                            Some(v) => {
+                                let n = if dutch {
+                                    dutch_number(v)
+                                } else {
+                                    v.parse().ok()
+                                };
+                                n.filter(|n: &f64| n.is_finite())
+                                    .map(Some)
+                                    .ok_or_else(|| refuse(row, v, "a number"))
+                            }
+                        })
+                        .collect::<Result<Float64Array>>()?,
+                ) as ArrayRef,
+                Convert::Integer { dutch } => Arc::new(
+                    values
+                        .map(|(row, v)| match v {
+                            None => Ok(None),
+                            Some(v) => {
+                                let digits = if dutch {
+                                    v.replace('.', "")
+                                } else {
+                                    v.to_string()
+                                };
+                                digits
+                                    .parse::<i64>()
+                                    .map(Some)
+                                    .map_err(|_| refuse(row, v, "a whole number"))
+                            }
+                        })
+                        .collect::<Result<Int64Array>>()?,
+                ),
+                Convert::Date => Arc::new(
+                    values
+                        .map(|(row, v)| match v {
+                            None => Ok(None),
+                            Some(v) => date_days(v)
+                                .map(Some)
+                                .ok_or_else(|| refuse(row, v, "a date (2024-12-31 or 31-12-2024)")),
+                        })
+                        .collect::<Result<Date32Array>>()?,
+                ),
+            };
+        }
         Ok(Some(
             RecordBatch::try_new(Arc::clone(&self.schema), columns)
                 .map_err(|e| invalid(e.to_string()))?,
@@ -358,5 +577,72 @@ mod tests {
         assert_eq!(col(1).value(0), 361_924.0);
         assert_eq!(col(2).value(1), 7.25);
         assert!(datafusion::arrow::array::Array::is_null(&col(2), 2));
+    }
+
+    #[test]
+    fn chosen_types_go_over_detected_ones_and_a_misfit_names_its_line() {
+        use datafusion::arrow::array::{Array, Date32Array, Int64Array, StringArray};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nl.csv");
+        std::fs::write(
+            &path,
+            "gemeente;inwoners;peildatum;code\nUtrecht;361.924;31-12-2024;0344\nAmersfoort;160.000;2024-12-31;0307\nLeeg;;;12\n",
+        )
+        .unwrap();
+        let detected = detect(&path).unwrap();
+        let kinds: Vec<ColumnType> = detected.iter().map(|c| c.detected).collect();
+        assert_eq!(
+            kinds,
+            [
+                ColumnType::Text,
+                ColumnType::Number,
+                ColumnType::Text,
+                ColumnType::Text
+            ]
+        );
+        assert_eq!(detected[2].samples, ["31-12-2024", "2024-12-31"]);
+        let mut types = std::collections::BTreeMap::new();
+        types.insert("inwoners".to_string(), ColumnType::Integer);
+        types.insert("peildatum".to_string(), ColumnType::Date);
+        types.insert("code".to_string(), ColumnType::Text);
+        let mut src = CsvSource::open_with(&path, &crate::progress::NoProgress, &types).unwrap();
+        let types_out: Vec<String> = src
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.data_type().to_string())
+            .collect();
+        assert_eq!(types_out, ["Utf8", "Int64", "Date32", "Utf8"]);
+        let batch = src.next_batch().unwrap().unwrap();
+        let n = batch
+            .column(1)
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .unwrap();
+        assert_eq!((n.value(0), n.value(1)), (361_924, 160_000));
+        assert!(n.is_null(2));
+        let d = batch
+            .column(2)
+            .as_any()
+            .downcast_ref::<Date32Array>()
+            .unwrap();
+        assert_eq!(d.value(0), d.value(1), "31-12-2024 is 2024-12-31");
+        let code = batch
+            .column(3)
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .unwrap();
+        assert_eq!(code.value(0), "0344");
+        // A value that is not of its chosen type is refused with its line and column.
+        types.insert("gemeente".to_string(), ColumnType::Number);
+        let mut src = CsvSource::open_with(&path, &crate::progress::NoProgress, &types).unwrap();
+        let e = src.next_batch().unwrap_err().to_string();
+        assert!(
+            e.contains("line 2, column \"gemeente\": \"Utrecht\" is not a number"),
+            "{e}"
+        );
+        types.clear();
+        types.insert("nergens".to_string(), ColumnType::Text);
+        assert!(CsvSource::open_with(&path, &crate::progress::NoProgress, &types).is_err());
     }
 }

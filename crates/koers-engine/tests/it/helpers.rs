@@ -38,6 +38,7 @@ impl Work {
             format: None,
             crs: None,
             layer: None,
+            ..Default::default()
         }
     }
 

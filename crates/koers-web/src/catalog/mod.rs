@@ -40,6 +40,7 @@ pub async fn read_import_form(
                 "crs" => form.crs = text,
                 "format" => form.format = text,
                 "layer" => form.layer = text,
+                "check" => form.check = text == "on",
                 _ => {}
             }
         }

@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         "/bronnen" => get(list),
         // The upload streams to disk with its own size check.
         "/bronnen/importeren" => post(import).layer(DefaultBodyLimit::disable()),
+        "/bronnen/importeren/controle" => post(import_checked),
         "/bronnen/taken/{job_id}" => get(job_page),
         "/bronnen/taken/{job_id}/voortgang" => get(job_fragment),
         "/bronnen/{id}" => get(show),
@@ -64,7 +65,65 @@ async fn import(ctx: Ctx, mp: Multipart) -> Reply {
     // Rights before reading the form: nothing of a viewer's upload is kept.
     ctx.require(Permission::ManageData)?;
     let fields = read_import_form(&ctx.state, mp).await?;
+    if fields.check {
+        return match catalog::stage_import(ctx.ws(), &ctx.who, fields)
+            .await
+            .map_err(AppError::from)
+        {
+            Ok(staged) => render_check(&ctx, &staged, StatusCode::OK, context! {}).await,
+            Err(e @ (AppError::Invalid(_) | AppError::BadRequest(_))) => {
+                render_list(&ctx, e.status(), crate::shell::form_problem(&e)).await
+            }
+            Err(e) => Err(e),
+        };
+    }
     let started = catalog::start_import(ctx.ws(), &ctx.who, fields, describe_failure);
+    form_outcome(
+        started,
+        Value::UNDEFINED,
+        |job| Done::To(format!("/bronnen/taken/{}", job.id)),
+        |status, extra| render_list(&ctx, status, extra),
+    )
+    .await
+}
+
+/// The columns of a staged CSV file with their detected types, to check before importing.
+async fn render_check(
+    ctx: &Ctx,
+    staged: &catalog::Staged,
+    status: StatusCode,
+    extra: Value,
+) -> Reply {
+    page_with_status(
+        ctx,
+        status,
+        "import_check.html",
+        "/bronnen",
+        context! {
+            token => staged.token, name => staged.name, columns => staged.columns,
+            types => catalog::ColumnType::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
+            ..extra
+        },
+    )
+    .await
+}
+
+/// Imports a checked CSV file with the chosen column types (`type.<column>`).
+async fn import_checked(ctx: Ctx, FormInput(mut input): FormInput) -> Reply {
+    let token = input.text("token");
+    let name = input.text("name");
+    let types: std::collections::BTreeMap<String, String> = input
+        .fields()
+        .iter()
+        .filter_map(|(k, v)| {
+            Some((
+                k.strip_prefix("type.")?.to_string(),
+                v.as_str()?.to_string(),
+            ))
+        })
+        .collect();
+    let started =
+        catalog::import_staged(ctx.ws(), &ctx.who, &token, &name, &types, describe_failure);
     form_outcome(
         started,
         Value::UNDEFINED,

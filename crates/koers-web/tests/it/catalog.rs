@@ -496,3 +496,144 @@ async fn public_tables_of_others_never_collide_with_each_other_or_with_own_table
         "the own one is listed as own"
     );
 }
+
+/// A steward checks the column types of a CSV file before importing it: koers shows what it
+/// recognised with sample values, the steward corrects a date and a code, and the dataset
+/// has those types; a value that does not fit, a stale token or a file that is no CSV is
+/// refused and nothing is imported.
+#[tokio::test]
+async fn column_types_are_checked_and_corrected_before_importing() {
+    let app = TestApp::spawn().await;
+    let c = app.page_as("admin@pv26.example").await;
+    let csv = "gemeente;inwoners;peildatum;code\nUtrecht;361.924;31-12-2024;0344\nAmersfoort;160.000;31-12-2023;0307\n";
+    let r = post_import(
+        &c,
+        Some(("gemeenten.csv", csv.as_bytes().to_vec())),
+        &[("check", "on")],
+    )
+    .await;
+    r.assert_shows(
+        200,
+        &["Kolomtypen controleren", "361.924 · 160.000", "31-12-2024"],
+    );
+    let html = r.text();
+    let token = html
+        .split("name=\"token\" value=\"")
+        .nth(1)
+        .and_then(|t| t.split('"').next())
+        .expect("token")
+        .to_string();
+    assert!(
+        html.contains("value=\"number\" selected"),
+        "the Dutch numbers were recognised"
+    );
+    assert!(
+        html.contains("value=\"gemeenten\""),
+        "a name suggested from the file"
+    );
+    assert_eq!(
+        app.datasets_of(&app.org_a.id).await.len(),
+        0,
+        "nothing imported yet"
+    );
+    // A type that is no type, and an unknown token.
+    let bad = [
+        ("token", token.as_str()),
+        ("name", "gemeenten"),
+        ("type.peildatum", "dag"),
+    ];
+    c.post_form("/bronnen/importeren/controle", &bad)
+        .await
+        .assert_shows(400, &["kies tekst, geheel getal, getal of datum"]);
+    c.post_form(
+        "/bronnen/importeren/controle",
+        &[("token", "0123456789abcdef0123456789abcdef"), ("name", "x")],
+    )
+    .await
+    .assert_status(404);
+    c.post_form(
+        "/bronnen/importeren/controle",
+        &[("token", "../../koers.db"), ("name", "x")],
+    )
+    .await
+    .assert_status(404);
+    // The corrected types: a date as Dutch people write it, the code as text.
+    let r = c
+        .post_form(
+            "/bronnen/importeren/controle",
+            &[
+                ("token", token.as_str()),
+                ("name", "gemeenten"),
+                ("type.gemeente", "text"),
+                ("type.inwoners", "integer"),
+                ("type.peildatum", "date"),
+                ("type.code", "text"),
+            ],
+        )
+        .await;
+    let job = r.header("location").to_string();
+    assert!(job.starts_with("/bronnen/taken/"), "{}", r.text());
+    wait_job(&c, &job).await;
+    let ds = &app.datasets_of(&app.org_a.id).await[0];
+    let v = app
+        .ws
+        .store
+        .catalog()
+        .dataset_versions(&ds.id)
+        .await
+        .unwrap();
+    let types: Vec<&str> = v[0]
+        .columns
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["data_type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["Utf8", "Int64", "Date32", "Utf8"]);
+    // The staged file went with the import: the token does not work twice.
+    c.post_form(
+        "/bronnen/importeren/controle",
+        &[("token", token.as_str()), ("name", "gemeenten")],
+    )
+    .await
+    .assert_status(404);
+    // A value that does not fit its chosen type fails the import, naming its line.
+    let r = post_import(
+        &c,
+        Some(("b.csv", "a;b\nx;1\n".as_bytes().to_vec())),
+        &[("check", "on")],
+    )
+    .await;
+    let token = r
+        .text()
+        .split("name=\"token\" value=\"")
+        .nth(1)
+        .and_then(|t| t.split('"').next())
+        .unwrap_or_default()
+        .to_string();
+    let r = c
+        .post_form(
+            "/bronnen/importeren/controle",
+            &[
+                ("token", token.as_str()),
+                ("name", "b"),
+                ("type.a", "number"),
+            ],
+        )
+        .await;
+    let done = wait_job(&c, r.header("location")).await;
+    assert!(done.contains("line 2, column &quot;a&quot;"), "{done}");
+    assert_eq!(
+        app.datasets_of(&app.org_a.id).await.len(),
+        1,
+        "nothing more imported"
+    );
+    // Only a CSV file can be checked.
+    post_import(
+        &c,
+        Some(("g.geojson", GEOJSON.as_bytes().to_vec())),
+        &[("check", "on")],
+    )
+    .await
+    .assert_shows(400, &["kolomtypen controleren kan bij een CSV-bestand"]);
+}

@@ -300,6 +300,7 @@ impl TestApp {
             layer: None,
             meta: options.meta,
             generated: options.generated,
+            column_types: Default::default(),
         };
         self.ws
             .import(org, &Actor::cli(), req, Arc::new(koers_engine::NoProgress))
