@@ -663,6 +663,8 @@ pub struct WidgetData {
     /// The labels of chosen filters that do not reach this widget (its analysis has no
     /// parameter for them; a key figure has none).
     pub unfiltered: Vec<String>,
+    /// Where its figures come from: the analysis' title, or the indicator's name.
+    pub source: Option<String>,
 }
 
 /// A dashboard's widgets for one filter choice.
@@ -855,17 +857,28 @@ pub async fn board(
                 stale |= changed_at.get(a).is_some_and(|c| c > at);
             }
         }
-        let params: Vec<String> = match source_of(w, &values).0 {
-            Some(a) if w.kind != WidgetKind::Kpi => {
-                match ws.store.catalog().analysis(&d.org_id, a).await {
-                    Ok(a) => a.parameters.into_iter().map(|p| p.name).collect(),
-                    Err(StoreError::NotFound) => Vec::new(),
-                    Err(e) => return Err(e.into()),
+        let (params, source): (Vec<String>, Option<String>) =
+            match (w.kind, source_of(w, &values).0) {
+                (WidgetKind::Kpi, _) => {
+                    let id = w.indicator_id.as_deref().unwrap_or_default();
+                    match ws.store.indicators().indicator(&d.org_id, id).await {
+                        Ok(i) => (Vec::new(), Some(i.name)),
+                        Err(StoreError::NotFound) => (Vec::new(), None),
+                        Err(e) => return Err(e.into()),
+                    }
                 }
-            }
-            _ => Vec::new(),
-        };
+                (_, Some(a)) => match ws.store.catalog().analysis(&d.org_id, a).await {
+                    Ok(a) => (
+                        a.parameters.into_iter().map(|p| p.name).collect(),
+                        Some(a.title),
+                    ),
+                    Err(StoreError::NotFound) => (Vec::new(), None),
+                    Err(e) => return Err(e.into()),
+                },
+                _ => (Vec::new(), None),
+            };
         widgets.push(WidgetData {
+            source,
             unfiltered: d.definition.unfiltered(w, &params, &values),
             widget: w.clone(),
             data,

@@ -132,6 +132,8 @@ pub struct WidgetData {
     pub stale: bool,
     /// The labels of chosen filters that do not reach this widget.
     pub unfiltered: Vec<String>,
+    /// Where its figures come from: the analysis' title, or the indicator's name.
+    pub source: Option<String>,
 }
 
 /// A dashboard's widgets for one filter choice.
@@ -156,6 +158,7 @@ impl From<dashboards::Board> for Board {
                     computed_at: w.computed_at,
                     stale: w.stale,
                     unfiltered: w.unfiltered,
+                    source: w.source,
                 })
                 .collect(),
         }

@@ -136,10 +136,30 @@ pub fn widget_svg(d: &Drawn, lang: Lang) -> Option<(String, f64)> {
         ),
         1,
     );
-    let total = y + h + 16.0;
+    // Where the figures come from and for which filter choice, under the picture.
+    let caption = [
+        d.source
+            .as_ref()
+            .map(|s| format!("{}: {s}", t(lang, "dash.source"))),
+        (!d.chosen.is_empty()).then(|| format!("{}: {}", t(lang, "dash.filters"), d.chosen)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" · ");
+    let caption = if caption.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "<text x=\"20\" y=\"{:.0}\" font-size=\"12\" font-family=\"sans-serif\" fill=\"#555555\">{}</text>",
+            y + h + 18.0,
+            escape(&caption)
+        )
+    };
+    let total = y + h + if caption.is_empty() { 16.0 } else { 30.0 };
     Some((
         format!(
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{total:.0}\" viewBox=\"0 0 {WIDTH} {total:.0}\"><rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>{title}{body}{inner}</svg>"
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{total:.0}\" viewBox=\"0 0 {WIDTH} {total:.0}\"><rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>{title}{body}{inner}{caption}</svg>"
         ),
         total,
     ))
@@ -279,6 +299,9 @@ pub fn board_pdf(
             )));
             continue;
         }
+        if let Some(source) = &d.source {
+            blocks.push(Block::Note(format!("{}: {source}", t(lang, "dash.source"))));
+        }
         if !d.unfiltered.is_empty() {
             blocks.push(Block::Note(format!(
                 "{} {}",
@@ -339,6 +362,7 @@ mod tests {
             computed_at: None,
             stale: false,
             unfiltered: vec![],
+            source: None,
         };
         assert_eq!(
             widget_csv(&wd, Some(&Labels::default())).unwrap(),
@@ -393,6 +417,8 @@ mod tests {
             computed_at: None,
             stale: false,
             unfiltered: vec![],
+            source: Some("Tonnen per week".into()),
+            chosen: "jaar 2024".into(),
             drilled: false,
             drilled_into: None,
             back: None,
@@ -401,7 +427,11 @@ mod tests {
         };
         let (standalone, h) = widget_svg(&d, Lang::Nl).unwrap();
         assert!(standalone.contains("Tonnen &lt;per&gt; week"));
-        assert!((h - (44.0 + 320.0 + 16.0)).abs() < 1.0);
+        assert!((h - (44.0 + 320.0 + 30.0)).abs() < 1.0);
+        assert!(
+            standalone.contains("Bron: Tonnen per week · Filters: jaar 2024"),
+            "the picture carries its source and filter choice"
+        );
         let bytes = png(&standalone).unwrap();
         assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
         let board = board_svg("Logistiek", &[d.clone(), d.clone()], Lang::En);

@@ -55,6 +55,11 @@ pub struct Drawn {
     pub stale: bool,
     /// The chosen filters that do not reach this widget, by label.
     pub unfiltered: Vec<String>,
+    /// Where its figures come from (an analysis' title, an indicator's name).
+    pub source: Option<String>,
+    /// The filter choice it was drawn for, as people read it (`jaar 2024, provincie
+    /// Utrecht`); carried by its picture.
+    pub chosen: String,
     /// The map shows municipalities of a chosen province.
     pub drilled: bool,
     /// The province drilled into, by name, and the link back to all provinces.
@@ -302,6 +307,14 @@ pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
         computed_at: wd.computed_at.clone(),
         stale: wd.stale,
         unfiltered: wd.unfiltered.clone(),
+        source: wd.source.clone(),
+        chosen: view
+            .filters
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k} {}", view.labels.show(k, v)))
+            .collect::<Vec<_>>()
+            .join(", "),
         drilled: false,
         drilled_into: None,
         back: None,

@@ -102,6 +102,7 @@ pub(crate) async fn a_dashboard_filters_drills_down_keeps_versions_and_refuses_b
         json!([["PV26", 140], ["PV27", 300]])
     );
     assert_eq!(widget(&b, "w3")["unfiltered"], json!(["Provincie"]));
+    assert_eq!(widget(&b, "w3")["source"], "Tonnen per provincie");
     assert_eq!(widget(&b, "w2")["unfiltered"], json!([]));
     assert_eq!(widget(&b, "w1")["unfiltered"], json!(["Jaar", "Provincie"]));
     let page = app
