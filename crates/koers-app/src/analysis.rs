@@ -124,11 +124,20 @@ pub fn shapes(tables: &[TableInfo]) -> Vec<TableShape> {
         .collect()
 }
 
-/// The tables the organisation may query, for the query builder (everyone who may read).
+/// The tables the organisation may query, for the query builder (everyone who may read);
+/// a column a data steward described is titled as described (`Vervoerd gewicht (ton)`).
 pub async fn builder_tables(ws: &Workspace, who: &Principal) -> Result<Vec<TableShape>> {
     who.require(Permission::Read)?;
     let (_, tables) = ws.tables(&who.org.id).await?;
-    Ok(shapes(&tables))
+    let labels = crate::catalog::labels(ws, &who.org.id).await?;
+    let mut shapes = shapes(&tables);
+    for c in shapes.iter_mut().flat_map(|t| t.columns.iter_mut()) {
+        let heading = labels.heading(&c.name);
+        if heading != c.name {
+            c.title = Some(heading);
+        }
+    }
+    Ok(shapes)
 }
 
 /// The SQL of a builder definition over the organisation's tables.
