@@ -431,8 +431,26 @@ pub fn export_format(name: &str) -> Result<ExportFormat> {
     }
 }
 
+/// A result as the bytes of a file in `format` for a person of `who`'s organisation:
+/// "Excel (NL)" heads the columns with their titles and writes codes as their labels
+/// (`Vervoerd gewicht (ton)`, `Weg`, `Utrecht`); the other formats as the result is.
+pub async fn export_for(
+    ws: &Workspace,
+    who: &Principal,
+    out: &QueryOutput,
+    format: ExportFormat,
+) -> Result<Vec<u8>> {
+    if format != ExportFormat::CsvNl {
+        return export(out, format);
+    }
+    let labels = crate::catalog::labels(ws, &who.org.id).await?;
+    let shown =
+        koers_engine::export::relabel(out, &|c| labels.heading(c), &|c, v| labels.value(c, v))?;
+    export(&shown, format)
+}
+
 /// A result as the bytes of a file in `format`.
-pub fn export(out: &QueryOutput, format: ExportFormat) -> Result<Vec<u8>> {
+fn export(out: &QueryOutput, format: ExportFormat) -> Result<Vec<u8>> {
     let mut buf = Vec::new();
     koers_engine::export::export(out, format, &mut buf)
         .map_err(|e| Error::Internal(e.to_string()))?;

@@ -115,6 +115,66 @@ pub fn to_csv_nl<W: Write>(out: &QueryOutput, mut w: W) -> Result<()> {
     write_csv(out, w, true, b';', true)
 }
 
+/// `out` as a reader reads it: each column headed by `heading(name)`, and each text value
+/// replaced by `label(column, value)` where that gives one (a code list's label, a region's
+/// name). The rows and their order stay as they are.
+pub fn relabel(
+    out: &QueryOutput,
+    heading: &dyn Fn(&str) -> String,
+    label: &dyn Fn(&str, &str) -> Option<String>,
+) -> Result<QueryOutput> {
+    let text = |f: &Field| {
+        matches!(
+            f.data_type(),
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+        ) && !is_geometry_field(f)
+    };
+    let fields: Vec<Field> = out
+        .schema
+        .fields()
+        .iter()
+        .map(|f| {
+            let g = f.as_ref().clone().with_name(heading(f.name()));
+            if text(f) {
+                g.with_data_type(DataType::Utf8)
+            } else {
+                g
+            }
+        })
+        .collect();
+    let schema: SchemaRef = Arc::new(Schema::new_with_metadata(
+        fields,
+        out.schema.metadata().clone(),
+    ));
+    let mut batches = Vec::with_capacity(out.batches.len());
+    for b in &out.batches {
+        let columns: Vec<ArrayRef> = b
+            .columns()
+            .iter()
+            .zip(out.schema.fields())
+            .map(|(col, f)| {
+                if !text(f) {
+                    return Ok(Arc::clone(col));
+                }
+                let utf8 = cast(col, &DataType::Utf8)?;
+                Ok(Arc::new(
+                    utf8.as_string::<i32>()
+                        .iter()
+                        .map(|v| v.map(|v| label(f.name(), v).unwrap_or_else(|| v.to_string())))
+                        .collect::<StringArray>(),
+                ) as ArrayRef)
+            })
+            .collect::<Result<_>>()?;
+        batches.push(RecordBatch::try_new(Arc::clone(&schema), columns)?);
+    }
+    Ok(QueryOutput {
+        schema,
+        batches,
+        truncated: out.truncated,
+        elapsed: out.elapsed,
+    })
+}
+
 fn is_float(t: &DataType) -> bool {
     matches!(
         t,

@@ -139,9 +139,9 @@ pub struct RunIn {
 }
 
 /// A result as JSON, or as a file in `format`.
-fn answer(out: &QueryOutput, format: Option<&str>, stem: &str) -> Reply {
+async fn answer(ctx: &Ctx, out: &QueryOutput, format: Option<&str>, stem: &str) -> Reply {
     match format {
-        Some(f) => download(out, export_format(f)?, stem),
+        Some(f) => download(ctx, out, export_format(f)?, stem).await,
         None => Ok(Json(ResultsOut::from(Results::from_output(out)?)).into_response()),
     }
 }
@@ -157,7 +157,7 @@ pub async fn run_query(
     let sql = input.text("sql");
     input.finish(Ok(()))?;
     let out = analysis::run_sql(ctx.ws(), &ctx.who, &sql).await?;
-    answer(&out, q.format.as_deref(), "resultaat")
+    answer(&ctx, &out, q.format.as_deref(), "resultaat").await
 }
 
 /// The organisation's saved analyses.
@@ -250,7 +250,7 @@ pub async fn run_analysis(
         }
     };
     let (a, out) = analysis::run_saved(ctx.ws(), &ctx.who, &id, &values).await?;
-    answer(&out, q.format.as_deref(), &a.title.replace(' ', "_"))
+    answer(&ctx, &out, q.format.as_deref(), &a.title.replace(' ', "_")).await
 }
 
 /// This module's operations in the OpenAPI document.

@@ -143,7 +143,7 @@ async fn export_adhoc(ctx: Ctx, FormInput(mut input): FormInput) -> Reply {
     let sql = input.text("sql");
     let format = export_format(&input.text("format"))?;
     let out = analysis::run_sql(ctx.ws(), &ctx.who, &sql).await?;
-    download(&out, format, "resultaat")
+    download(&ctx, &out, format, "resultaat").await
 }
 
 async fn save_new(ctx: Ctx, form: FormInput) -> Reply {
@@ -223,7 +223,7 @@ async fn export_saved(ctx: Ctx, Path(id): Path<String>, FormInput(mut input): Fo
     let values = param_values(&mut input, &a);
     let format = export_format(&input.text("format"))?;
     let (a, out) = analysis::run_saved(ctx.ws(), &ctx.who, &id, &values).await?;
-    download(&out, format, &a.title.replace(' ', "_"))
+    download(&ctx, &out, format, &a.title.replace(' ', "_")).await
 }
 
 async fn save_existing(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {

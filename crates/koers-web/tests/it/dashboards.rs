@@ -965,6 +965,19 @@ async fn codes_read_as_names_once_a_steward_says_what_they_mean() {
         "{nl}"
     );
 
+    // The SQL editor's "Excel (NL)" reads the same: titles as headings, codes as labels.
+    let xl = c
+        .post_json(
+            "/api/v1/queries?format=csv-nl",
+            &json!({"sql": "SELECT provincie, modaliteit, tonnen FROM vracht WHERE jaar = 2024 ORDER BY tonnen DESC LIMIT 1"}),
+        )
+        .await
+        .expect(200)
+        .text();
+    assert_eq!(
+        xl,
+        "\u{feff}provincie;Modaliteit;Vervoerd gewicht (ton)\nNoord-Holland;Binnenvaart;500\n"
+    );
     // In the page: a code list line that is no pair is named; nothing changes.
     let r = pc
         .post_form(
