@@ -92,6 +92,8 @@ struct Scan {
     kinds: Vec<Kind>,
     /// The columns written the Dutch way.
     dutch: Vec<usize>,
+    /// The text columns whose every value is a date written day first (`31-12-2024`).
+    dates: Vec<usize>,
     samples: Vec<Vec<String>>,
 }
 
@@ -103,6 +105,8 @@ pub fn detect(path: &Path) -> Result<Vec<DetectedColumn>> {
             name: scan.names[i].clone(),
             detected: if scan.dutch.contains(&i) {
                 ColumnType::Number
+            } else if scan.dates.contains(&i) {
+                ColumnType::Date
             } else {
                 match scan.kinds[i] {
                     Kind::Int => ColumnType::Integer,
@@ -276,6 +280,7 @@ impl Scan {
         // Per column: every value so far reads as a Dutch number, and one shows it.
         let mut dutch_ok = vec![delimiter != b','; names.len()];
         let mut dutch_seen = vec![false; names.len()];
+        let mut dates_ok = vec![true; names.len()];
         let mut rows = 0u64;
         let mut rec = ::csv::ByteRecord::new();
         loop {
@@ -309,6 +314,9 @@ impl Scan {
                     dutch_ok[i] = dutch_number(s).is_some();
                     dutch_seen[i] |= dutch_mark(s);
                 }
+                if !s.trim().is_empty() && dates_ok[i] {
+                    dates_ok[i] = date_days(s).is_some();
+                }
                 if samples[i].len() < 3 && !s.trim().is_empty() {
                     samples[i].push(s.to_string());
                 }
@@ -323,11 +331,16 @@ impl Scan {
                 matches!(kinds[i], Kind::Text | Kind::Float) && dutch_ok[i] && dutch_seen[i]
             })
             .collect();
+        // Dates in ISO form are read as dates already; these are the ones written day first.
+        let dates: Vec<usize> = (0..names.len())
+            .filter(|&i| kinds[i] == Kind::Text && dates_ok[i])
+            .collect();
         Ok(Scan {
             delimiter,
             names,
             kinds,
             dutch,
+            dates,
             samples,
         })
     }
@@ -390,6 +403,9 @@ impl<'a> CsvSource<'a> {
                     Kind::Float,
                     Some(Convert::Number { dutch: true }),
                 ),
+                (None, false) if scan.dates.contains(&i) => {
+                    (Kind::Text, Kind::Date, Some(Convert::Date))
+                }
                 (None, false) => (detected, detected, None),
             };
             if let Some(how) = how {
@@ -596,11 +612,15 @@ mod tests {
             [
                 ColumnType::Text,
                 ColumnType::Number,
-                ColumnType::Text,
+                ColumnType::Date,
                 ColumnType::Text
             ]
         );
         assert_eq!(detected[2].samples, ["31-12-2024", "2024-12-31"]);
+        // Without a choice, dates written day first are read as dates too.
+        let mut plain = CsvSource::open(&path, &crate::progress::NoProgress).unwrap();
+        assert_eq!(plain.schema().field(2).data_type().to_string(), "Date32");
+        assert!(plain.next_batch().is_ok());
         let mut types = std::collections::BTreeMap::new();
         types.insert("inwoners".to_string(), ColumnType::Integer);
         types.insert("peildatum".to_string(), ColumnType::Date);
