@@ -881,14 +881,27 @@ pub fn start_import(
         generated: false,
         column_types: Default::default(),
     };
+    Ok(import_job(ws, who, req, &label, upload, describe))
+}
+
+/// Runs `req` as a background import of `who`'s organisation; `keep` (the uploaded file)
+/// lives until the import ends. The job's result is the dataset's id.
+fn import_job<K: Send + 'static>(
+    ws: &Workspace,
+    who: &Principal,
+    req: ImportRequest,
+    label: &str,
+    keep: K,
+    describe: Describe,
+) -> Arc<crate::Job> {
     let (w, org, actor) = (ws.clone(), who.org.clone(), who.actor());
-    Ok(background(ws, &who.org.id, &label, describe, move |job| {
+    background(ws, &who.org.id, label, describe, move |job| {
         Box::pin(async move {
-            let _remove = upload;
+            let _keep = keep;
             let (ds, _) = w.import(&org, &actor, req, job).await?;
             Ok(ds.id)
         })
-    }))
+    })
 }
 
 pub use koers_engine::source::csv::{ColumnType, DetectedColumn};
@@ -1001,15 +1014,14 @@ pub fn import_staged(
         column_types,
     };
     let label = req.source.label();
-    let staged = RemoveOnDrop(path);
-    let (w, org, actor) = (ws.clone(), who.org.clone(), who.actor());
-    Ok(background(ws, &who.org.id, &label, describe, move |job| {
-        Box::pin(async move {
-            let _remove = staged;
-            let (ds, _) = w.import(&org, &actor, req, job).await?;
-            Ok(ds.id)
-        })
-    }))
+    Ok(import_job(
+        ws,
+        who,
+        req,
+        &label,
+        RemoveOnDrop(path),
+        describe,
+    ))
 }
 
 /// Removes staged uploads older than a day that were never imported (the scheduler).

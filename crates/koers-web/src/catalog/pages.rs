@@ -78,11 +78,17 @@ async fn import(ctx: Ctx, mp: Multipart) -> Reply {
         };
     }
     let started = catalog::start_import(ctx.ws(), &ctx.who, fields, describe_failure);
+    to_job(&ctx, started).await
+}
+
+/// An import that started goes to its progress page; one refused shows the list again
+/// with why.
+async fn to_job(ctx: &Ctx, started: koers_app::Result<std::sync::Arc<koers_app::Job>>) -> Reply {
     form_outcome(
         started,
         Value::UNDEFINED,
         |job| Done::To(format!("/bronnen/taken/{}", job.id)),
-        |status, extra| render_list(&ctx, status, extra),
+        |status, extra| render_list(ctx, status, extra),
     )
     .await
 }
@@ -124,13 +130,7 @@ async fn import_checked(ctx: Ctx, FormInput(mut input): FormInput) -> Reply {
         .collect();
     let started =
         catalog::import_staged(ctx.ws(), &ctx.who, &token, &name, &types, describe_failure);
-    form_outcome(
-        started,
-        Value::UNDEFINED,
-        |job| Done::To(format!("/bronnen/taken/{}", job.id)),
-        |status, extra| render_list(&ctx, status, extra),
-    )
-    .await
+    to_job(&ctx, started).await
 }
 
 /// The job's state for the templates and, once an import is done, its summary: what the
