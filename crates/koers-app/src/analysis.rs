@@ -153,6 +153,8 @@ pub struct Preview {
     pub compiled: Compiled,
     pub output: QueryOutput,
     pub total: u64,
+    /// The result's columns as a reader reads them (a described column's title and unit).
+    pub headings: Vec<String>,
 }
 
 /// Runs a builder definition for its preview: the first `rows` rows and the row count
@@ -185,10 +187,17 @@ pub async fn preview(
         .and_then(|r| r.first())
         .and_then(serde_json::Value::as_u64)
         .unwrap_or(0);
+    let labels = crate::catalog::labels(ws, &who.org.id).await?;
+    let headings = compiled
+        .columns
+        .iter()
+        .map(|c| labels.heading(&c.name))
+        .collect();
     Ok(Preview {
         compiled,
         output,
         total,
+        headings,
     })
 }
 

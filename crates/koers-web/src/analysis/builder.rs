@@ -346,6 +346,7 @@ fn preview_context(p: &Preview, lang: crate::i18n::Lang) -> Result<Value, AppErr
         sql => p.compiled.sql,
         params => p.compiled.params,
         columns => r.columns,
+        headings => p.headings,
         rows => rows,
         total => p.total,
         suggestion => Widget::suggested("", "", &shape),
