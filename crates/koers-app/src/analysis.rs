@@ -157,6 +157,22 @@ pub struct Preview {
     pub headings: Vec<String>,
 }
 
+/// A builder definition's SQL and the first `rows` rows of its result.
+async fn first_rows(
+    ws: &Workspace,
+    org_id: &str,
+    def: &Definition,
+    rows: usize,
+) -> Result<(Compiled, QueryOutput)> {
+    let compiled = compile(ws, org_id, def).await?;
+    let sql = Sql::new(
+        compiled.sql.clone(),
+        bind(&compiled.params, &BTreeMap::new())?,
+    );
+    let output = ws.query(org_id, sql, rows, None).await?;
+    Ok((compiled, output))
+}
+
 /// Runs a builder definition for its preview: the first `rows` rows and the row count
 /// (everyone who may read: the builder writes only read-only SQL, checked by the sandbox).
 pub async fn preview(
@@ -166,19 +182,10 @@ pub async fn preview(
     rows: usize,
 ) -> Result<Preview> {
     who.require(Permission::Read)?;
-    let compiled = compile(ws, &who.org.id, def).await?;
-    let values = bind(&compiled.params, &BTreeMap::new())?;
-    let output = ws
-        .query(
-            &who.org.id,
-            Sql::new(compiled.sql.clone(), values.clone()),
-            rows,
-            None,
-        )
-        .await?;
+    let (compiled, output) = first_rows(ws, &who.org.id, def, rows).await?;
     let count = Sql::new(
         format!("SELECT COUNT(*) AS n FROM ({}) AS q", compiled.sql),
-        values,
+        bind(&compiled.params, &BTreeMap::new())?,
     );
     let counted = ws.query(&who.org.id, count, 1, None).await?;
     let total = crate::results::Results::from_output(&counted)?
@@ -238,8 +245,9 @@ pub async fn column_values(
         limit: Some(200),
         ..Definition::default()
     };
-    let p = preview(ws, who, &def, 200).await?;
-    let r = crate::results::Results::from_output(&p.output)?;
+    who.require(Permission::Read)?;
+    let (_, output) = first_rows(ws, &who.org.id, &def, 200).await?;
+    let r = crate::results::Results::from_output(&output)?;
     Ok(r.rows
         .iter()
         .filter_map(|row| match row.first()? {

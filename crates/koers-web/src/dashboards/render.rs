@@ -5,7 +5,7 @@
 use koers_app::dashboards::WidgetData;
 use koers_core::catalog::labels::Labels;
 use koers_core::dashboards::{Level, WidgetKind, paragraphs};
-use koers_core::regions::{self, regions};
+use koers_core::regions::regions;
 use koers_svg::chart::{Series, Shape, Width, format_number, line_svg, series_svg};
 use koers_svg::map::{Area, Block, choropleth_svg, extrude_svg, svg as points_svg};
 use serde::Serialize;
@@ -344,11 +344,7 @@ pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
         && let Some(param) = &w.drill_param
     {
         let code = view.filters.get(param).cloned().unwrap_or_default();
-        out.drilled_into = Some(
-            regions::region(Level::Province, &code)
-                .map(|r| r.name.clone())
-                .unwrap_or(code),
-        );
+        out.drilled_into = Some(view.labels.show(param, &code));
         out.back = Some((view.link)(param, ""));
     }
     let level = data["level"]
