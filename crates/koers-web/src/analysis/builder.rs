@@ -252,7 +252,7 @@ async fn filter_values(ctx: &Ctx, def: &Definition, cols: &[Choice]) -> Vec<Vec<
 /// The builder page for `def`, with its preview or what is wrong with it.
 async fn render(
     ctx: &Ctx,
-    def: Definition,
+    mut def: Definition,
     id: Option<&str>,
     extra: Value,
     status: StatusCode,
@@ -263,8 +263,18 @@ async fn render(
         .join
         .as_ref()
         .and_then(|j| tables.iter().find(|t| t.name == j.dataset));
+    let found = match (base, joined) {
+        (Some(b), Some(j)) => suggest_joins(b, j),
+        _ => vec![],
+    };
+    // A second dataset just chosen is joined the most likely way until another is chosen.
+    if let (Some(j), Some(first)) = (def.join.as_mut(), found.first())
+        && matches!(&j.on, JoinOn::Key { left, .. } if left.is_empty())
+    {
+        j.on = first.clone();
+    }
     let suggestions: Vec<(String, String)> = match (base, joined) {
-        (Some(b), Some(j)) => suggest_joins(b, j)
+        (Some(b), Some(j)) => found
             .iter()
             .map(|s| {
                 let label = match s {

@@ -262,4 +262,18 @@ async fn bad_definitions_are_refused_by_name_and_nothing_is_saved() {
         )
         .await;
     r.assert_shows(400, &["kolom &quot;modus&quot; bestaat niet in movements"]);
+    // A second dataset just chosen is joined on the most likely key at once.
+    let r = page
+        .post_form(
+            "/analyses/bouwer",
+            &[("dataset", "movements"), ("joinDataset", "municipalities")],
+        )
+        .await;
+    r.assert_shows(
+        200,
+        &[
+            "rijen in het resultaat",
+            "ON t.&quot;origin_gm&quot; = j.&quot;gm_code&quot;",
+        ],
+    );
 }
