@@ -393,17 +393,24 @@ fn probe(sql: Sql) -> Sql {
     )
 }
 
-/// The names of the columns a saved analysis returns (with its parameters' defaults).
-async fn columns_of(ws: &Workspace, org_id: &str, a: &Analysis) -> Result<Vec<String>> {
-    result_columns(ws, org_id, bound_sql(a, &BTreeMap::new())?).await
+/// The names of the columns a saved analysis returns: as kept with it, or, for one saved
+/// before koers kept them, read from its plan (with its parameters' defaults; empty when
+/// the plan fails).
+pub(crate) async fn columns_of(ws: &Workspace, org_id: &str, a: &Analysis) -> Vec<String> {
+    if !a.columns.is_empty() {
+        return a.columns.clone();
+    }
+    match bound_sql(a, &BTreeMap::new()) {
+        Ok(sql) => result_columns(ws, org_id, sql).await.unwrap_or_default(),
+        Err(_) => Vec::new(),
+    }
 }
 
-/// The organisation's saved analyses, each with its result's columns: analyses saved
-/// before koers kept them learn them from their plan (empty when the plan fails).
+/// The organisation's saved analyses, each with its result's columns ([`columns_of`]).
 pub async fn with_columns(ws: &Workspace, org_id: &str) -> Result<Vec<Analysis>> {
     let mut analyses = ws.store.catalog().analyses(org_id).await?;
-    for a in analyses.iter_mut().filter(|a| a.columns.is_empty()) {
-        a.columns = columns_of(ws, org_id, a).await.unwrap_or_default();
+    for a in analyses.iter_mut() {
+        a.columns = columns_of(ws, org_id, a).await;
     }
     Ok(analyses)
 }

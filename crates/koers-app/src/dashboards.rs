@@ -122,12 +122,23 @@ async fn check_definition(
             ));
         }
     }
-    let known: BTreeMap<String, Vec<String>> = crate::analysis::with_columns(ws, org_id)
-        .await?
-        .into_iter()
-        .filter(|a| !a.columns.is_empty())
-        .map(|a| (a.id, a.columns))
-        .collect();
+    // The columns of the analyses that new or changed widgets read (unknown ones are
+    // named above).
+    let mut known: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (_, w) in d.changed_widgets(previous) {
+        for id in [&w.analysis_id, &w.drill_analysis_id].into_iter().flatten() {
+            if known.contains_key(id) {
+                continue;
+            }
+            if let Ok(a) = ws.store.catalog().analysis(org_id, id).await {
+                known.insert(
+                    id.clone(),
+                    crate::analysis::columns_of(ws, org_id, &a).await,
+                );
+            }
+        }
+    }
+    known.retain(|_, columns| !columns.is_empty());
     if let Err(Invalid(mut e)) = d.check_columns(previous, &|id| known.get(id).cloned()) {
         errors.append(&mut e);
     }

@@ -629,6 +629,17 @@ impl Definition {
         true
     }
 
+    /// The widgets (with their place) that are new or changed since `previous`.
+    pub fn changed_widgets<'a>(
+        &'a self,
+        previous: &'a Definition,
+    ) -> impl Iterator<Item = (usize, &'a Widget)> + 'a {
+        self.widgets
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| !previous.widgets.contains(w))
+    }
+
     /// Every column a new or changed widget names that is not in its analysis' result: the
     /// category, value and series columns against `analysis_id`'s columns, the drill-down's
     /// column against `drill_analysis_id`'s. `columns` gives an analysis' result columns
@@ -640,10 +651,7 @@ impl Definition {
         columns: &dyn Fn(&str) -> Option<Vec<String>>,
     ) -> Result<(), Invalid> {
         let mut errors = Vec::new();
-        for (i, w) in self.widgets.iter().enumerate() {
-            if previous.widgets.contains(w) {
-                continue;
-            }
+        for (i, w) in self.changed_widgets(previous) {
             let checks = [
                 ("categoryColumn", &w.category_column, &w.analysis_id),
                 ("valueColumn", &w.value_column, &w.analysis_id),
