@@ -203,14 +203,82 @@ pub struct Area<'a> {
     pub link: Option<String>,
 }
 
-/// A choropleth: regions coloured in five classes of their values, with a legend. `None`
-/// when there is nothing to draw.
-pub fn choropleth_svg(areas: &[Area], caption: &str) -> Option<String> {
+/// The width of the legend column beside a thematic map: wide enough for two numbers of
+/// millions with their separators, so the legend is never cut off nor laid over the map.
+const LEGEND_W: f64 = 210.0;
+
+/// One row of a thematic map's legend: its colour and the range it stands for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LegendRow {
+    pub colour: &'static str,
+    pub text: String,
+}
+
+/// The colour of a value among classes with these upper bounds ([`class_bounds`]).
+pub fn class_colour(bounds: &[f64], v: f64) -> &'static str {
+    CLASSES[class_of(bounds, v)]
+}
+
+/// The legend of values in classes with these upper bounds: `lo – hi` per class, from the
+/// smallest value; `no_data` adds the grey row of regions without a value.
+pub fn legend(values: &[f64], bounds: &[f64], no_data: Option<&str>) -> Vec<LegendRow> {
+    let mut lo = values.iter().copied().fold(f64::MAX, f64::min);
+    let mut rows: Vec<LegendRow> = bounds
+        .iter()
+        .map(|b| {
+            let text = format!(
+                "{} – {}",
+                crate::chart::format_number(lo),
+                crate::chart::format_number(*b)
+            );
+            lo = *b;
+            LegendRow {
+                colour: class_colour(bounds, *b),
+                text,
+            }
+        })
+        .collect();
+    if let Some(text) = no_data {
+        rows.push(LegendRow {
+            colour: NO_DATA,
+            text: text.to_string(),
+        });
+    }
+    rows
+}
+
+/// The fill of a region without a value.
+pub const NO_DATA: &str = "#f3f3f3";
+
+/// The legend drawn in its own column right of a map of width `W`.
+fn legend_svg(rows: &[LegendRow], out: &mut String) {
+    let _ = write!(
+        out,
+        "<g class=\"koers-map__legend\" font-size=\"12\" font-family=\"sans-serif\" fill=\"#1a1a1a\">"
+    );
+    for (k, row) in rows.iter().enumerate() {
+        let y = 20.0 + 22.0 * k as f64;
+        let _ = write!(
+            out,
+            "<rect x=\"{}\" y=\"{y:.1}\" width=\"14\" height=\"14\" fill=\"{}\" stroke=\"#555\"/><text x=\"{}\" y=\"{:.1}\">{}</text>",
+            W + 10.0,
+            row.colour,
+            W + 30.0,
+            y + 11.0,
+            escape(&row.text)
+        );
+    }
+    out.push_str("</g>");
+}
+
+/// A choropleth: regions coloured in five classes of their values, with the legend in a
+/// column beside the map (`no_data` names the grey of regions without a value). `None` when
+/// there is nothing to draw.
+pub fn choropleth_svg(areas: &[Area], caption: &str, no_data: &str) -> Option<String> {
     let geoms: Vec<&Value> = areas.iter().map(|a| a.geometry).collect();
     let p = Projection::fit(&geoms)?;
     let values: Vec<f64> = areas.iter().filter_map(|a| a.value).collect();
     let bounds = class_bounds(&values);
-    let legend_h = 24.0 + 20.0 * bounds.len() as f64;
     // With links the map is a group of links (an image may not hold interactive parts).
     let role = if areas.iter().any(|a| a.link.is_some()) {
         "group"
@@ -218,18 +286,19 @@ pub fn choropleth_svg(areas: &[Area], caption: &str) -> Option<String> {
         "img"
     };
     let mut out = format!(
-        "<svg class=\"koers-map\" viewBox=\"0 0 {W} {H}\" role=\"{role}\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">",
+        "<svg class=\"koers-map\" viewBox=\"0 0 {} {H}\" role=\"{role}\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">",
+        W + LEGEND_W,
         escape(caption)
     );
     for a in areas {
         let fill = match a.value {
-            Some(v) => CLASSES[class_of(&bounds, v)],
-            None => "#f3f3f3",
+            Some(v) => class_colour(&bounds, v),
+            None => NO_DATA,
         };
         let shown = a
             .value
             .map(crate::chart::format_number)
-            .unwrap_or_else(|| "geen gegevens".into());
+            .unwrap_or_else(|| no_data.to_string());
         let mut shape_svg = String::new();
         shape(
             &p,
@@ -255,28 +324,9 @@ pub fn choropleth_svg(areas: &[Area], caption: &str) -> Option<String> {
             None => out.push_str(&shape_svg),
         }
     }
-    let _ = write!(
-        out,
-        "<g font-size=\"12\" font-family=\"sans-serif\" fill=\"#1a1a1a\"><rect x=\"{}\" y=\"{}\" width=\"150\" height=\"{legend_h}\" fill=\"#fff\" fill-opacity=\"0.85\"/>",
-        W - 160.0,
-        H - legend_h - 10.0
-    );
-    let mut lo = values.iter().copied().fold(f64::MAX, f64::min);
-    for (k, b) in bounds.iter().enumerate() {
-        let y = H - legend_h + 4.0 + 20.0 * k as f64;
-        let colour = CLASSES[class_of(&bounds, *b)];
-        let _ = write!(
-            out,
-            "<rect x=\"{}\" y=\"{y:.1}\" width=\"14\" height=\"14\" fill=\"{colour}\" stroke=\"#555\"/><text x=\"{}\" y=\"{:.1}\">{} – {}</text>",
-            W - 152.0,
-            W - 132.0,
-            y + 11.0,
-            escape(&crate::chart::format_number(lo)),
-            escape(&crate::chart::format_number(*b))
-        );
-        lo = *b;
-    }
-    out.push_str("</g></svg>");
+    let missing = areas.iter().any(|a| a.value.is_none()).then_some(no_data);
+    legend_svg(&legend(&values, &bounds, missing), &mut out);
+    out.push_str("</svg>");
     Some(out)
 }
 
@@ -318,7 +368,7 @@ pub fn extrude_svg(blocks: &[Block], rotate: f64, tilt: f64, caption: &str) -> O
         } else {
             0.0
         };
-        let colour = CLASSES[class_of(&bounds, b.value)];
+        let colour = class_colour(&bounds, b.value);
         let title = format!(
             "<title>{}: {}</title>",
             escape(&b.label),
@@ -375,12 +425,14 @@ pub fn extrude_svg(blocks: &[Block], rotate: f64, tilt: f64, caption: &str) -> O
     // Far (small y after turning) first.
     faces.sort_by(|a, b| a.0.total_cmp(&b.0));
     let mut out = format!(
-        "<svg class=\"koers-map koers-map--3d\" viewBox=\"0 0 {W} {H}\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\"><rect width=\"{W}\" height=\"{H}\" fill=\"#f7f9fb\"/>",
+        "<svg class=\"koers-map koers-map--3d\" viewBox=\"0 0 {} {H}\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\"><rect width=\"{W}\" height=\"{H}\" fill=\"#f7f9fb\"/>",
+        W + LEGEND_W,
         escape(caption)
     );
     for (_, f) in faces {
         out.push_str(&f);
     }
+    legend_svg(&legend(&values, &bounds, None), &mut out);
     out.push_str("</svg>");
     Some(out)
 }
@@ -476,11 +528,30 @@ mod tests {
                 link: None,
             },
         ];
-        let svg = choropleth_svg(&areas, "Tonnen").unwrap();
+        let svg = choropleth_svg(&areas, "Tonnen", "geen gegevens").unwrap();
         assert!(svg.contains(CLASSES[0]) && svg.contains(CLASSES[4]) && svg.contains("#f3f3f3"));
         assert!(svg.contains("href=\"?provincie=PV26&amp;jaar=2024\""));
         assert!(svg.contains("&lt;A&gt;") && !svg.contains("<A>"));
-        assert!(svg.contains("geen gegevens"));
+        // The legend stands in its own column right of the map, grey row included.
+        assert!(svg.contains(&format!("viewBox=\"0 0 {} {H}\"", W + LEGEND_W)));
+        let legend_part = &svg[svg.find("koers-map__legend").unwrap()..];
+        assert!(legend_part.contains(&format!("x=\"{}\"", W + 10.0)));
+        assert!(legend_part.contains("1 – 1") && legend_part.contains("1 – 10"));
+        assert!(legend_part.contains("geen gegevens"));
+        let rows = legend(&[1.0, 10.0], &class_bounds(&[1.0, 10.0]), None);
+        assert_eq!(
+            rows,
+            vec![
+                LegendRow {
+                    colour: CLASSES[0],
+                    text: "1 – 1".into()
+                },
+                LegendRow {
+                    colour: CLASSES[4],
+                    text: "1 – 10".into()
+                }
+            ]
+        );
         let blocks = vec![
             Block {
                 geometry: &a,

@@ -93,7 +93,8 @@ document.addEventListener("submit", (e) => {
 });
 document.addEventListener("change", (e) => {
   const form = e.target.closest && e.target.closest("form.koers-3d-controls");
-  if (form) form.requestSubmit();
+  // A live map turns in place (map.js); only the server-drawn view is fetched anew.
+  if (form && !form.dataset.koersLive) form.requestSubmit();
 });
 
 window.addEventListener("popstate", () => show(window.location.href, null));

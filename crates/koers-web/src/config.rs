@@ -34,6 +34,60 @@ pub struct WebConfig {
     pub forwarded_header: ForwardedHeader,
     /// OpenID Connect providers people may sign in with beside their password.
     pub oidc: Vec<OidcProviderConfig>,
+    /// A MapLibre style drawn beneath the interactive maps instead of the offline base map
+    /// (e.g. PDOK's BRT Achtergrondkaart); the content security policy then admits exactly
+    /// its origin. None: nothing is fetched from outside.
+    pub map_style: Option<MapStyle>,
+}
+
+/// A base map style URL from `koers.toml`, checked at start: https (or http on loopback, for
+/// a tile server beside koers), with the origin the security policy admits.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct MapStyle {
+    pub url: String,
+    pub origin: String,
+}
+
+impl MapStyle {
+    /// Reads `map_style`; a wrong URL is refused with what is wrong.
+    pub fn parse(url: &str) -> Result<MapStyle, String> {
+        let u = url.trim();
+        let rest = u
+            .strip_prefix("https://")
+            .map(|r| ("https", r))
+            .or_else(|| u.strip_prefix("http://").map(|r| ("http", r)));
+        let Some((scheme, rest)) = rest else {
+            return Err(format!("map_style moet met https:// beginnen: {u}"));
+        };
+        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+        let name = host.rsplit_once(':').map_or(host, |(h, _)| h);
+        let loopback = matches!(name, "127.0.0.1" | "localhost" | "[::1]");
+        let valid = !host.is_empty()
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
+        if !valid {
+            return Err(format!("map_style heeft geen geldige host: {u}"));
+        }
+        if scheme == "http" && !loopback {
+            return Err(format!(
+                "map_style moet https gebruiken (http alleen op deze machine): {u}"
+            ));
+        }
+        Ok(MapStyle {
+            url: u.to_string(),
+            origin: format!("{scheme}://{host}"),
+        })
+    }
+}
+
+impl TryFrom<String> for MapStyle {
+    type Error = String;
+
+    fn try_from(url: String) -> Result<MapStyle, String> {
+        MapStyle::parse(&url)
+    }
 }
 
 impl WebConfig {
@@ -79,6 +133,7 @@ impl Default for WebConfig {
             trusted_proxies: TrustedProxies::default(),
             forwarded_header: ForwardedHeader::default(),
             oidc: Vec::new(),
+            map_style: None,
         }
     }
 }

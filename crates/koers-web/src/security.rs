@@ -24,6 +24,16 @@ macro_rules! csp {
 }
 const CSP: &str = csp!("'none'");
 const CSP_EMBED: &str = csp!("*");
+
+/// The policy with a configured base map's origin admitted for what a map fetches (its
+/// style, tiles, sprites and glyphs, as data and as images) — that origin and no other.
+fn with_map_origin(policy: &str, origin: &str) -> String {
+    policy.replacen(
+        "img-src 'self' data:;",
+        &format!("img-src 'self' data: {origin}; connect-src 'self' {origin};"),
+        1,
+    )
+}
 const HSTS: &str = "max-age=31536000; includeSubDomains";
 
 /// Whether the page at `path` may be shown inside another site's frame.
@@ -52,13 +62,16 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     let tls = over_tls(&state, req.headers());
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
+    let policy = if frame { CSP_EMBED } else { CSP };
+    let policy = match &state.cfg.map_style {
+        Some(style) => HeaderValue::from_str(&with_map_origin(policy, &style.origin))
+            .unwrap_or(HeaderValue::from_static(policy)),
+        None => HeaderValue::from_static(policy),
+    };
+    h.entry(header::CONTENT_SECURITY_POLICY).or_insert(policy);
     let mut add = |name: HeaderName, value: &'static str| {
         h.entry(name).or_insert(HeaderValue::from_static(value));
     };
-    add(
-        header::CONTENT_SECURITY_POLICY,
-        if frame { CSP_EMBED } else { CSP },
-    );
     add(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     add(header::REFERRER_POLICY, "same-origin");
     if !frame {
@@ -81,5 +94,26 @@ mod tests {
         assert!(!frameable("/catalogus"));
         assert!(CSP.ends_with("frame-ancestors 'none'"));
         assert!(CSP_EMBED.ends_with("frame-ancestors *"));
+    }
+
+    #[test]
+    fn a_configured_base_map_admits_its_origin_only() {
+        let p = with_map_origin(CSP, "https://service.pdok.nl");
+        assert!(p.contains("img-src 'self' data: https://service.pdok.nl;"));
+        assert!(p.contains("connect-src 'self' https://service.pdok.nl;"));
+        assert!(p.contains("script-src 'self';") && p.ends_with("frame-ancestors 'none'"));
+        use crate::config::MapStyle;
+        let s = MapStyle::parse("https://service.pdok.nl/brt/achtergrondkaart/style.json").unwrap();
+        assert_eq!(s.origin, "https://service.pdok.nl");
+        assert_eq!(
+            MapStyle::parse("http://127.0.0.1:8099/style.json")
+                .unwrap()
+                .origin,
+            "http://127.0.0.1:8099"
+        );
+        assert!(MapStyle::parse("http://tiles.example.nl/style.json").is_err());
+        assert!(MapStyle::parse("ftp://x/style.json").is_err());
+        assert!(MapStyle::parse("https://a b/style.json").is_err());
+        assert!(MapStyle::parse("https://x.nl;script-src */s.json").is_err());
     }
 }

@@ -211,6 +211,7 @@ async fn dashboard_in(dir: &Path, data: &Path, requests: usize) -> Result<()> {
         labels: &koers_core::catalog::labels::Labels::default(),
         area: "Gebied",
         code: "Code",
+        no_data: "geen gegevens",
     };
     let mut times = Vec::with_capacity(requests);
     for _ in 0..requests.max(1) {

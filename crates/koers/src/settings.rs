@@ -96,6 +96,9 @@ pub struct FileSettings {
     pub max_attachment_bytes: Option<u64>,
     /// The address people reach koers at, for links in e-mail.
     pub public_url: Option<String>,
+    /// A MapLibre style URL for the base map of the interactive maps (e.g. PDOK's BRT
+    /// Achtergrondkaart) [default: none: the offline base map of built-in boundaries].
+    pub map_style: Option<koers_web::config::MapStyle>,
     /// Memory one query may use, in MiB.
     pub query_memory_mb: Option<usize>,
     /// Seconds one query may run.
@@ -196,7 +199,7 @@ fn apply_env(table: &mut toml::Table, vars: impl Iterator<Item = (String, String
     }
 }
 
-const FILE_KEYS: [&str; 32] = [
+const FILE_KEYS: [&str; 33] = [
     "bind",
     "data_dir",
     "database_url",
@@ -210,6 +213,7 @@ const FILE_KEYS: [&str; 32] = [
     "max_upload_bytes",
     "max_attachment_bytes",
     "public_url",
+    "map_style",
     "query_memory_mb",
     "query_seconds",
     "query_rows",
@@ -445,6 +449,7 @@ pub fn web_config(args: &ServeArgs, file: &FileSettings) -> koers_web::WebConfig
         trusted_proxies: file.trusted_proxies.clone().unwrap_or_default(),
         forwarded_header: file.forwarded_header.unwrap_or_default(),
         oidc: file.oidc.clone(),
+        map_style: file.map_style.clone(),
     }
 }
 
@@ -618,6 +623,12 @@ roles = { "koers-analyst" = "analyst" }
         assert!(c.trusted_proxies.contains("10.0.0.2".parse().unwrap()));
         let bad: Result<FileSettings, _> = toml::from_str("trusted_proxies = [\"proxy.intern\"]");
         assert!(bad.unwrap_err().to_string().contains("CIDR"));
+        let map: FileSettings =
+            toml::from_str("map_style = \"https://service.pdok.nl/style.json\"").unwrap();
+        let c = web_config(&ServeArgs::default(), &map);
+        assert_eq!(c.map_style.unwrap().origin, "https://service.pdok.nl");
+        let bad: Result<FileSettings, _> = toml::from_str("map_style = \"http://tiles.example/s\"");
+        assert!(bad.unwrap_err().to_string().contains("https"));
     }
 
     #[test]

@@ -424,6 +424,7 @@ mod tests {
             back: None,
             rotate: 0,
             tilt: 45,
+            map: None,
         };
         let (standalone, h) = widget_svg(&d, Lang::Nl).unwrap();
         assert!(standalone.contains("Tonnen &lt;per&gt; week"));

@@ -46,7 +46,28 @@ pub fn router() -> Router<AppState> {
         "/openbaar/{token}" => get(public_show),
         "/openbaar/{token}/onderdelen/{file}" => get(public_widget_file),
         "/embed/{token}" => get(embed_show),
+        "/kaart/grenzen/{file}" => get(boundaries),
     }
+}
+
+/// The built-in boundaries (`provincies.geojson`, `gemeenten.geojson`) the interactive maps
+/// draw their regions and their offline base map from: public shapes (CBS / Kadaster,
+/// CC BY 4.0), the same for everyone, so they are cached like the other static files.
+async fn boundaries(Path(file): Path<String>) -> Response {
+    use koers_core::regions::{MUNICIPALITIES_GEOJSON, PROVINCES_GEOJSON};
+    let body = match file.as_str() {
+        "provincies.geojson" => PROVINCES_GEOJSON,
+        "gemeenten.geojson" => MUNICIPALITIES_GEOJSON,
+        _ => return AppError::NotFound.into_response(),
+    };
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, "application/geo+json"),
+            (axum::http::header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 /// The query string of the current filter choice with `param` set to `value`.
@@ -79,7 +100,11 @@ fn angles(q: &BTreeMap<String, String>) -> BTreeMap<String, (i64, i64)> {
 fn drawn(board: &Board, base: &str, q: &BTreeMap<String, String>, lang: Lang) -> Vec<Drawn> {
     let link = |p: &str, v: &str| link_with(base, &board.filters, p, v);
     let angles = angles(q);
-    let (area, code) = (t(lang, "dash.area"), t(lang, "dash.code"));
+    let (area, code, no_data) = (
+        t(lang, "dash.area"),
+        t(lang, "dash.code"),
+        t(lang, "dash.no_data"),
+    );
     let view = View {
         link: &link,
         angles: &angles,
@@ -87,6 +112,7 @@ fn drawn(board: &Board, base: &str, q: &BTreeMap<String, String>, lang: Lang) ->
         labels: &board.labels,
         area: &area,
         code: &code,
+        no_data: &no_data,
     };
     board.widgets.iter().map(|w| draw(w, &view)).collect()
 }
@@ -201,6 +227,7 @@ async fn show(ctx: Ctx, Path(id): Path<String>, Query(q): Params, headers: Heade
         "/informatieproducten",
         context! {
             d => d, widgets => widgets, filters => filters_ctx(&d, &board), base => base,
+            basemap => ctx.state.cfg.map_style.as_ref().map(|s| s.url.clone()),
             query => query, public_link => public_link, embed => embed,
             can_edit => ctx.may(Permission::Analyse),
             error => problem.as_ref().map(|e| e.detail()),
@@ -542,6 +569,7 @@ async fn render_public(
             lang => lang.code(), d => context! { id => d.id, name => d.name, description => d.description },
             organisation => org, widgets => widgets, filters => filters_ctx(&d, &b),
             base => base, token => token, embed => embed,
+            basemap => state.cfg.map_style.as_ref().map(|s| s.url.clone()),
             query => serde_urlencoded::to_string(q).unwrap_or_default(),
             error => problem.as_ref().map(|e| e.detail()),
         },

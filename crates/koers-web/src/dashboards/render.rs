@@ -7,7 +7,10 @@ use koers_core::catalog::labels::Labels;
 use koers_core::dashboards::{Level, WidgetKind, paragraphs};
 use koers_core::regions::regions;
 use koers_svg::chart::{Series, Shape, Width, format_number, line_svg, series_svg};
-use koers_svg::map::{Area, Block, choropleth_svg, extrude_svg, svg as points_svg};
+use koers_svg::map::{
+    Area, Block, LegendRow, NO_DATA, choropleth_svg, class_bounds, class_colour, extrude_svg,
+    legend, svg as points_svg,
+};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -67,6 +70,70 @@ pub struct Drawn {
     pub back: Option<String>,
     pub rotate: i64,
     pub tilt: i64,
+    /// What the interactive map draws (maps only).
+    pub map: Option<MapOut>,
+}
+
+/// At most this many points go to the interactive map in the page (the table and the CSV
+/// have every row).
+pub const MAP_POINTS: usize = 5000;
+
+/// What a widget's interactive map draws; the page's script reads it from `data-koers-map`.
+/// The same regions, colours, legend and drill-down links as the SVG, which stays for export
+/// and for pages without script.
+#[derive(Debug, Clone, Serialize)]
+pub struct MapOut {
+    /// `areas`, `extrude` or `points`.
+    pub kind: &'static str,
+    /// The built-in boundaries the areas come from (`/kaart/grenzen/{level}.geojson`).
+    pub level: Option<&'static str>,
+    pub areas: Vec<MapArea>,
+    pub legend: Vec<MapLegend>,
+    /// The measure's heading, for the tooltip.
+    pub measure: String,
+    /// Points (a GeoJSON feature collection) with their tooltip lines.
+    pub points: Option<Value>,
+    /// Rows left out of the map (the table and CSV have them).
+    pub more: usize,
+    pub rotate: i64,
+    pub tilt: i64,
+}
+
+/// A region on the interactive map.
+#[derive(Debug, Clone, Serialize)]
+pub struct MapArea {
+    pub code: String,
+    pub name: String,
+    /// The value as the page writes it; empty without a value.
+    pub shown: String,
+    pub colour: &'static str,
+    /// The value as a share of the largest (the height of a 3D block).
+    pub height: f64,
+    pub link: Option<String>,
+}
+
+/// One legend row: its colour and the range it stands for.
+#[derive(Debug, Clone, Serialize)]
+pub struct MapLegend {
+    pub colour: &'static str,
+    pub text: String,
+}
+
+impl From<LegendRow> for MapLegend {
+    fn from(r: LegendRow) -> MapLegend {
+        MapLegend {
+            colour: r.colour,
+            text: r.text,
+        }
+    }
+}
+
+/// The built-in boundaries' name for a level, as in `/kaart/grenzen/{name}.geojson`.
+pub fn boundaries_name(level: Level) -> &'static str {
+    match level {
+        Level::Province => "provincies",
+        Level::Municipality => "gemeenten",
+    }
 }
 
 /// How the page is drawn: where a drill-down link goes and the 3D angles per widget.
@@ -81,6 +148,8 @@ pub struct View<'a> {
     /// The headings of a map's table in the page's language ("Gebied", "Code").
     pub area: &'a str,
     pub code: &'a str,
+    /// What a region without a value says ("geen gegevens").
+    pub no_data: &'a str,
 }
 
 /// A cell as text: numbers the Dutch way, nothing for null.
@@ -252,6 +321,34 @@ fn plain_table(
     }
 }
 
+/// A point's tooltip: its label column first, then the other columns (at most four lines),
+/// each as "heading: value" the way a reader reads them, never an internal id alone.
+fn tooltip(
+    columns: &[String],
+    row: &[Value],
+    geometry: usize,
+    label: Option<usize>,
+    names: &Labels,
+) -> Vec<String> {
+    let order = label
+        .into_iter()
+        .chain((0..columns.len()).filter(|i| Some(*i) != label));
+    order
+        .filter(|i| *i != geometry)
+        .filter_map(|i| {
+            let v = row.get(i)?;
+            let text = match v {
+                Value::Null => return None,
+                Value::String(s) => names.show(&columns[i], s),
+                v if is_label_column(&columns[i], i, &[]) => self::label(v),
+                v => cell(v),
+            };
+            Some(format!("{}: {text}", names.heading(&columns[i])))
+        })
+        .take(4)
+        .collect()
+}
+
 fn shape(kind: WidgetKind) -> Shape {
     match kind {
         WidgetKind::Area => Shape::Area,
@@ -320,6 +417,7 @@ pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
         back: None,
         rotate,
         tilt,
+        map: None,
     };
     if w.kind == WidgetKind::Text {
         out.paragraphs = paragraphs(&w.text);
@@ -414,7 +512,42 @@ pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
                 .filter(|r| level == Level::Province || values.contains_key(&r.code))
                 .collect();
             let link = |code: &str| drill.map(|p| (view.link)(p, code));
-            if w.kind == WidgetKind::Choropleth {
+            let all: Vec<f64> = values.values().copied().collect();
+            let bounds = class_bounds(&all);
+            let max = all.iter().copied().fold(0.0f64, f64::max);
+            let missing = shown.iter().any(|r| !values.contains_key(&r.code));
+            let extrude = w.kind == WidgetKind::Extrude;
+            let map = MapOut {
+                kind: if extrude { "extrude" } else { "areas" },
+                level: Some(boundaries_name(level)),
+                areas: shown
+                    .iter()
+                    .map(|r| {
+                        let v = values.get(&r.code).copied();
+                        MapArea {
+                            code: r.code.clone(),
+                            name: r.name.clone(),
+                            shown: v.map(format_number).unwrap_or_default(),
+                            colour: v.map_or(NO_DATA, |v| class_colour(&bounds, v)),
+                            height: v.filter(|_| max > 0.0).map_or(0.0, |v| (v / max).max(0.0)),
+                            link: link(&r.code),
+                        }
+                    })
+                    .collect(),
+                legend: legend(&all, &bounds, (missing && !extrude).then_some(view.no_data))
+                    .into_iter()
+                    .map(MapLegend::from)
+                    .collect(),
+                measure: view
+                    .labels
+                    .heading(&w.value_column.clone().unwrap_or_default()),
+                points: None,
+                more: 0,
+                rotate,
+                tilt,
+            };
+            out.map = Some(map);
+            if !extrude {
                 let areas: Vec<Area> = shown
                     .iter()
                     .map(|r| Area {
@@ -424,7 +557,7 @@ pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
                         link: link(&r.code),
                     })
                     .collect();
-                out.svg = choropleth_svg(&areas, &w.title);
+                out.svg = choropleth_svg(&areas, &w.title, view.no_data);
             } else {
                 let blocks: Vec<Block> = shown
                     .iter()
@@ -462,7 +595,7 @@ pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
                 .as_str()
                 .and_then(|g| columns.iter().position(|c| c == g));
             let label = col(&columns, &w.category_column);
-            let features: Vec<(Value, String)> = match g {
+            let features: Vec<(Value, String, Vec<String>)> = match g {
                 Some(g) => rows
                     .iter()
                     .filter_map(|r| {
@@ -474,12 +607,48 @@ pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
                         Some((
                             geom,
                             label.and_then(|l| r.get(l)).map(cell).unwrap_or_default(),
+                            tooltip(&columns, r, g, label, view.labels),
                         ))
                     })
                     .collect(),
                 None => Vec::new(),
             };
-            out.svg = points_svg(&features, &w.title);
+            let titled: Vec<(Value, String)> = features
+                .iter()
+                .map(|(geom, l, lines)| {
+                    let title = if l.is_empty() {
+                        lines.join(", ")
+                    } else {
+                        l.clone()
+                    };
+                    (geom.clone(), title)
+                })
+                .collect();
+            out.svg = points_svg(&titled, &w.title);
+            let collection = serde_json::json!({
+                "type": "FeatureCollection",
+                "features": features
+                    .iter()
+                    .take(MAP_POINTS)
+                    .map(|(geom, _, lines)| serde_json::json!({
+                        "type": "Feature",
+                        "geometry": geom,
+                        "properties": {"lines": lines.join("\n")},
+                    }))
+                    .collect::<Vec<_>>(),
+            });
+            let map = MapOut {
+                kind: "points",
+                level: None,
+                areas: Vec::new(),
+                legend: Vec::new(),
+                measure: String::new(),
+                points: Some(collection),
+                more: features.len().saturating_sub(MAP_POINTS),
+                rotate,
+                tilt,
+            };
+            out.map = g.map(|_| map);
             if g.is_none() {
                 out.error = Some("het resultaat heeft geen geometriekolom".into());
             }
@@ -547,5 +716,87 @@ mod tests {
             &None,
         );
         assert!(none.is_empty());
+    }
+
+    fn widget_data(widget: Value, data: Value) -> WidgetData {
+        WidgetData {
+            widget: serde_json::from_value(widget).unwrap(),
+            data: Some(data),
+            computed_at: None,
+            stale: false,
+            unfiltered: Vec::new(),
+            source: None,
+        }
+    }
+
+    fn drawn_with(wd: &WidgetData) -> Drawn {
+        let link = |p: &str, v: &str| format!("?f.{p}={v}");
+        let (angles, filters) = (BTreeMap::new(), BTreeMap::new());
+        let labels = Labels::default();
+        let view = View {
+            link: &link,
+            angles: &angles,
+            filters: &filters,
+            labels: &labels,
+            area: "Gebied",
+            code: "Code",
+            no_data: "geen gegevens",
+        };
+        draw(wd, &view)
+    }
+
+    #[test]
+    fn a_map_gives_its_live_map_the_same_regions_colours_legend_and_links() {
+        let wd = widget_data(
+            json!({"id": "w1", "kind": "choropleth", "title": "Tonnen", "categoryColumn": "pv",
+                   "valueColumn": "tonnen", "level": "province", "drillParam": "provincie"}),
+            json!({"columns": ["pv", "tonnen"], "rows": [["PV26", 10.0], ["pv27", 30.5]],
+                   "level": "province"}),
+        );
+        let d = drawn_with(&wd);
+        let map = d.map.expect("a live map");
+        assert_eq!((map.kind, map.level), ("areas", Some("provincies")));
+        // Every province is drawn; those without a value are grey and named so in the legend.
+        assert_eq!(map.areas.len(), 12);
+        let utrecht = map.areas.iter().find(|a| a.code == "PV26").unwrap();
+        assert_eq!(utrecht.name, "Utrecht");
+        assert_eq!(utrecht.shown, "10");
+        assert_eq!(utrecht.link.as_deref(), Some("?f.provincie=PV26"));
+        let nh = map.areas.iter().find(|a| a.code == "PV27").unwrap();
+        assert_eq!((nh.shown.as_str(), nh.height), ("30,5", 1.0));
+        assert_ne!(utrecht.colour, nh.colour);
+        let groningen = map.areas.iter().find(|a| a.code == "PV20").unwrap();
+        assert_eq!((groningen.colour, groningen.shown.as_str()), (NO_DATA, ""));
+        assert_eq!(
+            map.legend.last().map(|l| l.text.as_str()),
+            Some("geen gegevens")
+        );
+        // The SVG for export carries the same colours.
+        let svg = d.svg.unwrap();
+        assert!(svg.contains(utrecht.colour) && svg.contains(nh.colour));
+    }
+
+    #[test]
+    fn points_tell_what_they_are_by_their_columns_not_an_internal_id() {
+        let wd = widget_data(
+            json!({"id": "w1", "kind": "points", "title": "Locaties", "categoryColumn": "naam"}),
+            json!({"columns": ["fid", "naam", "geom", "capaciteit"],
+                   "rows": [[17, "Laadpaal <Zuid>", "{\"type\":\"Point\",\"coordinates\":[5.1,52.1]}", 22]],
+                   "geometryColumn": "geom"}),
+        );
+        let map = drawn_with(&wd).map.expect("a live map");
+        let points = map.points.unwrap();
+        let lines = points["features"][0]["properties"]["lines"]
+            .as_str()
+            .unwrap();
+        assert_eq!(lines, "naam: Laadpaal <Zuid>\nfid: 17\ncapaciteit: 22");
+        assert_eq!(points["features"][0]["geometry"]["type"], "Point");
+        // Without a geometry column there is no live map, and the page says why.
+        let none = widget_data(
+            json!({"id": "w1", "kind": "points", "title": "Locaties"}),
+            json!({"columns": ["naam"], "rows": [["x"]]}),
+        );
+        let d = drawn_with(&none);
+        assert!(d.map.is_none() && d.error.is_some());
     }
 }

@@ -58,6 +58,8 @@ pub(crate) async fn start_browser() -> (Driver, Client, tempfile::TempDir) {
             "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
             "args": [
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                // WebGL in software for the interactive maps (trusted pages of the test).
+                "--enable-unsafe-swiftshader",
                 "--disable-quic", "--no-first-run", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--window-size=1280,900",
                 format!("--user-data-dir={}", profile.path().display()),

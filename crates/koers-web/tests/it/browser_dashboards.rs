@@ -112,7 +112,16 @@ async fn build_filter_drill_down_share_and_export_a_dashboard() {
     assert_eq!(kept, json!([true, "f-jaar"]), "reloaded or lost focus");
 
     // Drill down from the table alternative (keyboard-reachable links) to Utrecht's municipalities.
-    click(&c, Locator::Css("a[href*='f.provincie=PV26']")).await;
+    click(
+        &c,
+        Locator::Css("#onderdeel-w1 details.koers-details summary"),
+    )
+    .await;
+    click(
+        &c,
+        Locator::Css("#onderdeel-w1 table a[href*='f.provincie=PV26']"),
+    )
+    .await;
     wait_for_text(&c, "Ingezoomd").await;
     let source = c.source().await.unwrap();
     assert!(source.contains("Amersfoort: 40") && source.contains("Utrecht: 100"));
@@ -233,10 +242,11 @@ async fn build_filter_drill_down_share_and_export_a_dashboard() {
     }
 }
 
-/// The 3D view turns by keyboard without reloading the page: the arrow key on the rotation
-/// slider redraws the widgets, the address carries the angle, focus stays on the slider.
-#[tokio::test]
-async fn the_3d_view_turns_without_a_reload() {
+/// A dashboard with the freight figures' maps, opened in Chromium as `who`.
+/// The app, the browser's driver and profile (kept alive with it), and the browser.
+async fn freight_dashboard(
+    who: &str,
+) -> (TestApp, (crate::browser::Driver, tempfile::TempDir), Client) {
     let app = TestApp::spawn().await;
     let (p, m, g) = crate::dashboards::freight(&app).await;
     let id = app
@@ -248,33 +258,151 @@ async fn the_3d_view_turns_without_a_reload() {
         )
         .await
         .id();
-    let (_driver, c, _profile) = start_browser().await;
-    sign_in(&c, &app, "admin@pv26.example").await;
+    let (driver, c, profile) = start_browser().await;
+    sign_in(&c, &app, who).await;
     c.goto(&app.url(&format!("/dashboards/{id}")))
         .await
         .unwrap();
-    wait_for(&c, Locator::Id("rot-w3")).await;
-    c.execute("window.koersMark = 1;", vec![]).await.unwrap();
+    (app, (driver, profile), c)
+}
+
+/// The 3D view turns in place: the arrow key on the rotation slider turns the live map
+/// without fetching the widgets anew, the address carries the angle, focus stays.
+#[tokio::test]
+async fn the_3d_view_turns_without_a_reload() {
+    let (_app, _browser, c) = freight_dashboard("admin@pv26.example").await;
+    let c = &c;
+    wait_for(
+        c,
+        Locator::Css("#onderdeel-w3 .koers-live-map[data-koers-ready]"),
+    )
+    .await;
+    // The widget's own element survives a turn: nothing was redrawn from the server.
+    c.execute(
+        "window.koersMark = 1; document.getElementById('onderdeel-w3').koersMark = 1;",
+        vec![],
+    )
+    .await
+    .unwrap();
     let slider = c.find(Locator::Id("rot-w3")).await.unwrap();
     slider.send_keys(&Key::Right.to_string()).await.unwrap();
     assert!(
-        address_gets(&c, "rot.w3=").await,
+        address_gets(c, "rot.w3=").await,
         "the rotation was not applied"
     );
     let kept = c
         .execute(
-            "return [window.koersMark === 1, document.activeElement.id,
+            "const w = document.getElementById('onderdeel-w3');
+             return [window.koersMark === 1, w.koersMark === 1, document.activeElement.id,
                      location.search.includes('rot.w3=' + document.getElementById('rot-w3').value),
-                     document.getElementById('rot-w3').value !== '20'];",
+                     document.getElementById('rot-w3').value !== '20',
+                     w.querySelector('.koers-3d-controls button').hidden,
+                     w.querySelector('.koers-figure').hidden];",
             vec![],
         )
         .await
         .unwrap();
     assert_eq!(
         kept,
-        json!([true, "rot-w3", true, true]),
-        "reloaded or lost focus"
+        json!([true, true, "rot-w3", true, true, true, true]),
+        "reloaded, lost focus, or the server view still shows"
     );
+}
+
+/// The interactive map as a policy officer uses it by keyboard: the map takes focus, names
+/// the region in its middle with its value (and shows it in a tooltip), Enter drills down to
+/// that province's municipalities; the legend stands beside the map, the table stays the
+/// text alternative, and the page passes axe-core.
+#[tokio::test]
+async fn the_interactive_map_names_regions_and_drills_down_by_keyboard() {
+    let (_app, _browser, c) = freight_dashboard("admin@pv26.example").await;
+    let c = &c;
+    wait_for(
+        c,
+        Locator::Css("#onderdeel-w2 .koers-live-map[data-koers-ready]"),
+    )
+    .await;
+    let canvas = c
+        .find(Locator::Css("#onderdeel-w2 .koers-live-map canvas"))
+        .await
+        .unwrap();
+    // The server-drawn map gives way; its legend now stands beside or under the live map.
+    let layout = c
+        .execute(
+            "const w = document.getElementById('onderdeel-w2');
+             const map = w.querySelector('.koers-live-map__canvas').getBoundingClientRect();
+             const legend = w.querySelector('.koers-legend').getBoundingClientRect();
+             const overlaps = !(legend.left >= map.right || legend.top >= map.bottom);
+             return [w.querySelector('.koers-figure').hidden, overlaps,
+                     w.querySelectorAll('.koers-legend li').length > 1,
+                     !!w.querySelector('table'),
+                     w.querySelector('canvas').getAttribute('aria-label')];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        layout,
+        json!([true, false, true, true, "Tonnen per provincie"]),
+        "live map layout"
+    );
+    check_axe(c, "dashboard with live maps").await;
+    canvas.send_keys("=").await.unwrap();
+    let named = wait_for_centre(c, "onderdeel-w2").await;
+    assert!(named.starts_with("In het midden: "), "{named}");
+    let tip = c
+        .execute(
+            "const t = document.querySelector('#onderdeel-w2 .koers-live-map__tip');
+             return t.hidden ? null : t.textContent;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        tip.as_str().map(|t| format!("In het midden: {t}")),
+        Some(named.clone()),
+        "the tooltip names the same region"
+    );
+    screenshot(c, "dashboard-live-map.png").await;
+    canvas.send_keys(&Key::Enter.to_string()).await.unwrap();
+    assert!(
+        address_gets(c, "f.provincie=PV").await,
+        "Enter did not drill down"
+    );
+    wait_for_text(c, "Ingezoomd op de gemeenten van").await;
+    let province = named
+        .trim_start_matches("In het midden: ")
+        .split(':')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        main_text(c)
+            .await
+            .contains(&format!("Ingezoomd op de gemeenten van {province}")),
+        "drilled into another province than the one named"
+    );
+}
+
+/// Waits (up to ten seconds) until the live map of `widget` names the region in its middle.
+async fn wait_for_centre(c: &Client, widget: &str) -> String {
+    for _ in 0..100 {
+        let v = c
+            .execute(
+                &format!(
+                    "return document.querySelector('#{widget} .koers-live-map__centre').textContent;"
+                ),
+                vec![],
+            )
+            .await
+            .unwrap();
+        let text = v.as_str().unwrap_or_default().to_string();
+        if !text.is_empty() {
+            return text;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the map never named the region in its middle");
 }
 
 /// Waits (up to five seconds) until the page's address has `part` in its query.

@@ -1046,3 +1046,77 @@ async fn codes_read_as_names_once_a_steward_says_what_they_mean() {
     .await
     .assert_status(400);
 }
+
+/// The boundaries the live maps draw are public, cached, and only the two built-in files;
+/// the dashboard page hands its maps their regions in an attribute that survives names
+/// with an apostrophe ('s-Hertogenbosch) and markup in titles.
+#[tokio::test]
+async fn the_live_maps_get_public_boundaries_and_their_data_in_the_page() {
+    let app = TestApp::spawn().await;
+    let http = app.anonymous();
+    let r = http.get("/kaart/grenzen/provincies.geojson").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/geo+json");
+    assert!(
+        r.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("max-age")
+    );
+    let doc: Value = r.json();
+    assert_eq!(items(&doc["features"]).len(), 12);
+    let m: Value = http.get("/kaart/grenzen/gemeenten.geojson").await.json();
+    assert!(
+        items(&m["features"])
+            .iter()
+            .any(|f| f["properties"]["statnaam"] == "'s-Hertogenbosch")
+    );
+    for bad in [
+        "/kaart/grenzen/wegen.geojson",
+        "/kaart/grenzen/..%2F..%2FCargo.toml",
+        "/kaart/grenzen/provincies.json",
+    ] {
+        assert_eq!(http.get(bad).await.status(), 404, "{bad}");
+    }
+
+    app.import(
+        &app.org_a,
+        "gm",
+        "csv",
+        "gemeente,tonnen\nGM0796,5\nGM0344,7\n",
+    )
+    .await;
+    let a = app
+        .save_analysis(
+            &app.org_a.id,
+            "Per gemeente",
+            "SELECT gemeente, tonnen FROM gm",
+            &[],
+        )
+        .await;
+    let def = json!({"widgets": [{"kind": "choropleth", "title": "Tonnen <b>per</b> gemeente",
+        "analysisId": a, "categoryColumn": "gemeente", "valueColumn": "tonnen",
+        "level": "municipality"}]});
+    let c = app.as_admin().await;
+    let id = c
+        .post_json(
+            "/api/v1/dashboards",
+            &json!({"name": "Logistiek", "definition": def}),
+        )
+        .await
+        .id();
+    let html = c.get(&format!("/dashboards/{id}")).await.text();
+    let start = html.find("data-koers-map='").expect("a live map") + "data-koers-map='".len();
+    let end = start + html[start..].find('\'').unwrap();
+    let attr = html[start..end]
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&");
+    let map: Value = serde_json::from_str(&attr).expect("the attribute holds all of the JSON");
+    assert_eq!(
+        (&map["kind"], &map["level"]),
+        (&json!("areas"), &json!("gemeenten"))
+    );
+    let names = field_of_each(&map["areas"], "name");
+    assert_eq!(names, vec!["Utrecht", "'s-Hertogenbosch"]);
+    assert!(!html.contains("<b>per</b>"), "the title is escaped");
+}
