@@ -287,7 +287,7 @@ fn widget_from(input: &mut Input) -> Result<Widget> {
         indicator_id: opt(input.text("indicatorId")).filter(|_| kind == WidgetKind::Kpi),
         category_column: opt(input.text("categoryColumn")),
         value_column: opt(input.text("valueColumn")),
-        series_column: opt(input.text("seriesColumn")).filter(|_| kind.is_chart()),
+        series_column: opt(input.text("seriesColumn")).filter(|_| kind.uses_series()),
         level: Level::parse(&level).filter(|_| kind.is_regional()),
         drill_param: opt(input.text("drillParam")).filter(|_| kind == WidgetKind::Choropleth),
         drill_analysis_id: opt(input.text("drillAnalysisId"))

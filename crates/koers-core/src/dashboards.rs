@@ -40,11 +40,14 @@ pub enum WidgetKind {
     Points,
     /// Regions extruded by a measure, seen from an angle (the 3D view of the digital twin).
     Extrude,
+    /// Flows from one region to another (origin–destination), as arcs as wide as their
+    /// measure, with the largest flows listed beside them.
+    Flow,
     Text,
 }
 
 impl WidgetKind {
-    pub const ALL: [WidgetKind; 10] = [
+    pub const ALL: [WidgetKind; 11] = [
         WidgetKind::Kpi,
         WidgetKind::Line,
         WidgetKind::Area,
@@ -54,6 +57,7 @@ impl WidgetKind {
         WidgetKind::Choropleth,
         WidgetKind::Points,
         WidgetKind::Extrude,
+        WidgetKind::Flow,
         WidgetKind::Text,
     ];
 
@@ -68,6 +72,7 @@ impl WidgetKind {
             WidgetKind::Choropleth => "choropleth",
             WidgetKind::Points => "points",
             WidgetKind::Extrude => "extrude",
+            WidgetKind::Flow => "flow",
             WidgetKind::Text => "text",
         }
     }
@@ -84,9 +89,18 @@ impl WidgetKind {
         )
     }
 
-    /// Whether the widget colours or raises regions by their code.
+    /// Whether the widget draws regions by their code (coloured, raised, or joined by flows).
     pub fn is_regional(self) -> bool {
-        matches!(self, WidgetKind::Choropleth | WidgetKind::Extrude)
+        matches!(
+            self,
+            WidgetKind::Choropleth | WidgetKind::Extrude | WidgetKind::Flow
+        )
+    }
+
+    /// Whether the widget reads a second column beside its category: the series of a chart,
+    /// the destination of a flow.
+    pub fn uses_series(self) -> bool {
+        self.is_chart() || self == WidgetKind::Flow
     }
 
     /// Whether the widget's data comes from a saved analysis.
@@ -307,10 +321,17 @@ impl Widget {
             .filter(|c| c.1 == Kind::Text && Some(*c) != period)
             .map(|c| &c.0)
             .collect();
-        let regional = columns
+        let regionals: Vec<(String, Level)> = columns
             .iter()
             .filter(|c| c.1 == Kind::Text)
-            .find_map(|c| region(&c.0).map(|l| (c.0.clone(), l)));
+            .filter_map(|c| region(&c.0).map(|l| (c.0.clone(), l)))
+            .collect();
+        let regional = regionals.first().cloned();
+        // Two region codes of one level: from one region to another.
+        let flow = match regionals.as_slice() {
+            [(from, a), (to, b), ..] if a == b => Some((from.clone(), to.clone(), *a)),
+            _ => None,
+        };
         let mut w = Widget::new(WidgetKind::Table, title);
         w.analysis_id = Some(analysis_id.to_string());
         match (period, &value, regional, texts.as_slice()) {
@@ -318,6 +339,14 @@ impl Widget {
                 w.kind = WidgetKind::Line;
                 w.category_column = Some(p.0.clone());
                 w.series_column = texts.first().map(|t| (*t).clone());
+            }
+            (None, Some(_), Some(_), _) if flow.is_some() => {
+                if let Some((from, to, level)) = flow {
+                    w.kind = WidgetKind::Flow;
+                    w.category_column = Some(from);
+                    w.series_column = Some(to);
+                    w.level = Some(level);
+                }
             }
             (None, Some(_), Some((code, level)), _) => {
                 w.kind = WidgetKind::Choropleth;
@@ -380,12 +409,19 @@ impl Widget {
             ));
         }
         if (self.kind.is_chart() || self.kind.is_regional()) && blank(&self.category_column) {
-            let reason = if self.kind.is_regional() {
-                "kies de kolom met de gebiedscode"
-            } else {
-                "kies de kolom met de categorieën"
+            let reason = match self.kind {
+                WidgetKind::Flow => "kies de kolom met de gebiedscode van de herkomst",
+                k if k.is_regional() => "kies de kolom met de gebiedscode",
+                _ => "kies de kolom met de categorieën",
             };
             out.push(FieldError::new(at("categoryColumn"), "required", reason));
+        }
+        if self.kind == WidgetKind::Flow && blank(&self.series_column) {
+            out.push(FieldError::new(
+                at("seriesColumn"),
+                "required",
+                "kies de kolom met de gebiedscode van de bestemming",
+            ));
         }
         if (self.kind.is_chart() || self.kind.is_regional()) && blank(&self.value_column) {
             out.push(FieldError::new(
@@ -1047,6 +1083,51 @@ mod tests {
             (w.kind, w.level),
             (WidgetKind::Choropleth, Some(Level::Province))
         );
+        // Two region codes of one level: a flow from the first to the second.
+        let w = Widget::suggested(
+            "T",
+            "a",
+            &cols(&[
+                ("origin_province_code", Kind::Text),
+                ("origin_province_name", Kind::Text),
+                ("dest_province_code", Kind::Text),
+                ("tonnes", Kind::Number),
+            ]),
+        );
+        assert_eq!(
+            (
+                w.kind,
+                w.category_column.as_deref(),
+                w.series_column.as_deref(),
+                w.value_column.as_deref(),
+                w.level
+            ),
+            (
+                WidgetKind::Flow,
+                Some("origin_province_code"),
+                Some("dest_province_code"),
+                Some("tonnes"),
+                Some(Level::Province)
+            )
+        );
+        assert!(
+            Definition {
+                widgets: vec![w.clone()],
+                ..Definition::default()
+            }
+            .check()
+            .is_ok()
+        );
+        // A flow needs its destination.
+        let mut no_destination = w;
+        no_destination.series_column = None;
+        let e = Definition {
+            widgets: vec![no_destination],
+            ..Definition::default()
+        }
+        .check()
+        .unwrap_err();
+        assert_eq!(e.0[0].name, "widgets[0].seriesColumn");
         let w = Widget::suggested(
             "T",
             "a",

@@ -92,8 +92,17 @@ pub fn definition(s: &Seeded) -> Result<Definition> {
         "change_pct",
     );
     growth.series_column = Some("province_code".into());
-    let mut flows = Widget::new(WidgetKind::Table, "Goederenstromen tussen provincies");
-    flows.analysis_id = Some(a(3)?);
+    let mut flows = on(
+        Widget::new(
+            WidgetKind::Flow,
+            "Goederenstromen tussen provincies (tonnen)",
+        ),
+        &a(3)?,
+        "origin_province_code",
+        "tonnes",
+    );
+    flows.series_column = Some("dest_province_code".into());
+    flows.level = Some(Level::Province);
     flows.wide = true;
     let mut note = Widget::new(WidgetKind::Text, "Over dit dashboard");
     note.text = "De goederenbewegingen in dit dashboard zijn GEGENEREERD voor de demo, over de echte gemeenten en provincies van 2025; ze zeggen niets over werkelijk vervoer.\n\nKies een jaar met de schuif, een provincie of een modaliteit. Klik op een provincie in de kaart of in de tabel eronder om naar haar gemeenten in te zoomen.".into();

@@ -330,6 +330,90 @@ pub fn choropleth_svg(areas: &[Area], caption: &str, no_data: &str) -> Option<St
     Some(out)
 }
 
+/// A flow between two places (longitude, latitude): from, to, its value and what it says.
+pub struct Flow {
+    pub from: (f64, f64),
+    pub to: (f64, f64),
+    pub value: f64,
+    pub label: String,
+}
+
+/// The points of a flow's arc, from `from` to `to`: a quadratic curve bending to the right
+/// of its direction (by a fifth of its length), so a flow and its return run side by side.
+pub fn arc(from: (f64, f64), to: (f64, f64), steps: usize) -> Vec<(f64, f64)> {
+    let (dx, dy) = (to.0 - from.0, to.1 - from.1);
+    let control = (
+        (from.0 + to.0) / 2.0 + dy * 0.2,
+        (from.1 + to.1) / 2.0 - dx * 0.2,
+    );
+    let steps = steps.max(1);
+    (0..=steps)
+        .map(|i| {
+            let t = i as f64 / steps as f64;
+            let u = 1.0 - t;
+            (
+                u * u * from.0 + 2.0 * u * t * control.0 + t * t * to.0,
+                u * u * from.1 + 2.0 * u * t * control.1 + t * t * to.1,
+            )
+        })
+        .collect()
+}
+
+/// A flow's line width in pixels: 1.5 to 12, in proportion to the largest flow.
+pub fn flow_width(value: f64, max: f64) -> f64 {
+    if max > 0.0 {
+        1.5 + 10.5 * (value / max).clamp(0.0, 1.0)
+    } else {
+        1.5
+    }
+}
+
+/// Flows as arcs over the regions they join (`base`, drawn plain), as wide as their value
+/// and coloured in five classes, the largest on top; the legend in a column beside the map,
+/// a dot where each flow arrives. `None` when there is nothing to draw.
+pub fn flows_svg(base: &[&Value], flows: &[Flow], caption: &str) -> Option<String> {
+    let p = Projection::fit(base)?;
+    let values: Vec<f64> = flows.iter().map(|f| f.value).collect();
+    let bounds = class_bounds(&values);
+    let max = values.iter().copied().fold(0.0f64, f64::max);
+    let mut out = format!(
+        "<svg class=\"koers-map\" viewBox=\"0 0 {} {H}\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">",
+        W + LEGEND_W,
+        escape(caption)
+    );
+    for g in base {
+        let mut d = String::new();
+        shape(&p, g, "", &mut d);
+        out.push_str(&d.replace(
+            "class=\"koers-map__area\"",
+            "class=\"koers-map__region\" fill=\"#f4f3ee\" stroke=\"#8d969e\" stroke-width=\"0.6\"",
+        ).replace("<title></title>", ""));
+    }
+    let mut order: Vec<&Flow> = flows.iter().collect();
+    order.sort_by(|a, b| a.value.total_cmp(&b.value));
+    for f in order {
+        let pts: Vec<(f64, f64)> = arc(f.from, f.to, 24)
+            .into_iter()
+            .map(|(x, y)| p.xy(x, y))
+            .collect();
+        let d: Vec<String> = pts.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
+        let colour = class_colour(&bounds, f.value);
+        let width = flow_width(f.value, max);
+        let (ex, ey) = pts.last().copied().unwrap_or_default();
+        let _ = write!(
+            out,
+            "<g class=\"koers-map__flow\"><title>{}</title><polyline points=\"{}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"{width:.1}\" stroke-linecap=\"round\" stroke-opacity=\"0.85\"/><circle cx=\"{ex:.1}\" cy=\"{ey:.1}\" r=\"{:.1}\" fill=\"{}\"/></g>",
+            escape(&f.label),
+            d.join(" "),
+            width / 2.0 + 1.5,
+            darker(colour)
+        );
+    }
+    legend_svg(&legend(&values, &bounds, None), &mut out);
+    out.push_str("</svg>");
+    Some(out)
+}
+
 /// A region raised by its value: the 3D view of a digital twin.
 pub struct Block<'a> {
     pub geometry: &'a Value,
@@ -569,5 +653,40 @@ mod tests {
         assert_ne!(flat, turned);
         assert_eq!(turned.matches("koers-map__block").count(), 2);
         assert!(extrude_svg(&[], 0.0, 45.0, "x").is_none());
+    }
+
+    #[test]
+    fn flows_bend_right_widen_with_their_value_and_say_what_they_are() {
+        let a = arc((0.0, 0.0), (10.0, 0.0), 4);
+        assert_eq!((a[0], a[4]), ((0.0, 0.0), (10.0, 0.0)));
+        // Going east, right is south.
+        assert!(a[2].1 < 0.0);
+        let back = arc((10.0, 0.0), (0.0, 0.0), 4);
+        assert!(back[2].1 > 0.0, "the return runs beside it");
+        assert_eq!(flow_width(0.0, 10.0), 1.5);
+        assert_eq!(flow_width(10.0, 10.0), 12.0);
+        assert_eq!(flow_width(5.0, 0.0), 1.5);
+        let sq = json!({"type": "Polygon", "coordinates": [[[5.0, 52.0], [6.0, 52.0], [6.0, 53.0], [5.0, 53.0], [5.0, 52.0]]]});
+        let flows = vec![
+            Flow {
+                from: (5.2, 52.2),
+                to: (5.8, 52.8),
+                value: 100.0,
+                label: "A → <B>: 100".into(),
+            },
+            Flow {
+                from: (5.8, 52.8),
+                to: (5.2, 52.2),
+                value: 10.0,
+                label: "B → A: 10".into(),
+            },
+        ];
+        let svg = flows_svg(&[&sq], &flows, "Stromen").unwrap();
+        assert_eq!(svg.matches("koers-map__flow").count(), 2);
+        assert!(svg.contains("stroke-width=\"12.0\"") && svg.contains("A → &lt;B&gt;: 100"));
+        // The small flow is drawn first, the large one on top.
+        assert!(svg.find("B → A").unwrap() < svg.find("A → &lt;B&gt;").unwrap());
+        assert!(svg.contains("koers-map__legend"));
+        assert!(flows_svg(&[], &flows, "x").is_none());
     }
 }

@@ -63,6 +63,12 @@ function offlineStyle(provinces, municipalities) {
 // The widget's own layers: coloured regions (flat or raised) or points.
 function addData(map, spec, features) {
   map.addSource("gegevens", { type: "geojson", data: { type: "FeatureCollection", features } });
+  if (spec.kind === "flows") {
+    const ends = features.map((f) => ({
+      type: "Feature", geometry: { type: "Point", coordinates: f.geometry.coordinates.at(-1) }, properties: f.properties,
+    }));
+    map.addSource("aankomst", { type: "geojson", data: { type: "FeatureCollection", features: ends } });
+  }
   if (spec.kind === "points") {
     map.addLayer({
       id: "gegevens", type: "circle", source: "gegevens",
@@ -70,6 +76,22 @@ function addData(map, spec, features) {
         "circle-radius": ["case", ["boolean", ["feature-state", "hover"], false], 7, 4.5],
         "circle-color": "#0b5ea8", "circle-stroke-color": "#ffffff", "circle-stroke-width": 1,
       },
+    });
+    return;
+  }
+  if (spec.kind === "flows") {
+    map.addLayer({
+      id: "gegevens", type: "line", source: "gegevens",
+      layout: { "line-cap": "round", "line-join": "round" },
+      paint: {
+        "line-color": ["case", ["boolean", ["feature-state", "hover"], false], "#1a1a1a", ["get", "colour"]],
+        "line-width": ["get", "width"],
+        "line-opacity": 0.85,
+      },
+    });
+    map.addLayer({
+      id: "gegevens-aankomst", type: "circle", source: "aankomst",
+      paint: { "circle-radius": ["+", 1.5, ["/", ["get", "width"], 2]], "circle-color": ["get", "colour"], "circle-stroke-color": "#1a1a1a", "circle-stroke-width": 0.5 },
     });
     return;
   }
@@ -99,6 +121,7 @@ function addData(map, spec, features) {
 function describe(box, f) {
   const p = f.properties || {};
   if (p.lines !== undefined) return String(p.lines).split("\n").join(" · ");
+  if (p.label !== undefined) return String(p.label);
   return `${p.name}: ${p.shown || box.dataset.koersNoData}`;
 }
 
@@ -132,6 +155,11 @@ async function mount(box) {
   }
   if (spec.points) {
     features = spec.points.features.map((f, i) => ({ ...f, id: i }));
+  } else if (spec.kind === "flows") {
+    features = spec.flows.map((f, i) => ({
+      type: "Feature", id: i, geometry: { type: "LineString", coordinates: f.line },
+      properties: { label: f.label, colour: f.colour, width: f.width },
+    }));
   } else {
     const regions = spec.level === "gemeenten" ? municipalities : provinces;
     const byCode = new Map(spec.areas.map((a) => [a.code, a]));
@@ -168,7 +196,7 @@ async function mount(box) {
     box.hidden = true; // No WebGL after all: the SVG stays.
     return;
   }
-  map.addControl(new AttributionControl({ compact: true, customAttribution: "Grenzen: CBS / Kadaster (CC BY 4.0)" }));
+  map.addControl(new AttributionControl({ compact: true, customAttribution: box.dataset.koersAttribution }));
   live.add({ box, map });
   const canvas = map.getCanvas();
   canvas.setAttribute("role", "application");

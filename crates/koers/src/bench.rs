@@ -209,9 +209,7 @@ async fn dashboard_in(dir: &Path, data: &Path, requests: usize) -> Result<()> {
         angles: &angles,
         filters: &none,
         labels: &koers_core::catalog::labels::Labels::default(),
-        area: "Gebied",
-        code: "Code",
-        no_data: "geen gegevens",
+        words: &koers_web::dashboards::render::Words::new(koers_web::i18n::Lang::Nl),
     };
     let mut times = Vec::with_capacity(requests);
     for _ in 0..requests.max(1) {

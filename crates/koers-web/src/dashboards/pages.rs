@@ -4,7 +4,7 @@
 //! history with comparison and restore; and the public page and embed behind a link.
 
 use super::export::{board_pdf, board_svg, png, widget_csv, widget_svg};
-use super::render::{Drawn, View, draw};
+use super::render::{Drawn, View, Words, draw};
 use crate::auth::Ctx;
 use crate::download::{stem, uncached_download};
 use crate::error::{AppError, Reply};
@@ -100,19 +100,13 @@ fn angles(q: &BTreeMap<String, String>) -> BTreeMap<String, (i64, i64)> {
 fn drawn(board: &Board, base: &str, q: &BTreeMap<String, String>, lang: Lang) -> Vec<Drawn> {
     let link = |p: &str, v: &str| link_with(base, &board.filters, p, v);
     let angles = angles(q);
-    let (area, code, no_data) = (
-        t(lang, "dash.area"),
-        t(lang, "dash.code"),
-        t(lang, "dash.no_data"),
-    );
+    let words = Words::new(lang);
     let view = View {
         link: &link,
         angles: &angles,
         filters: &board.filters,
         labels: &board.labels,
-        area: &area,
-        code: &code,
-        no_data: &no_data,
+        words: &words,
     };
     board.widgets.iter().map(|w| draw(w, &view)).collect()
 }

@@ -8,8 +8,8 @@ use koers_core::dashboards::{Level, WidgetKind, paragraphs};
 use koers_core::regions::regions;
 use koers_svg::chart::{Series, Shape, Width, format_number, line_svg, series_svg};
 use koers_svg::map::{
-    Area, Block, LegendRow, NO_DATA, choropleth_svg, class_bounds, class_colour, extrude_svg,
-    legend, svg as points_svg,
+    Area, Block, Flow, LegendRow, NO_DATA, arc, choropleth_svg, class_bounds, class_colour,
+    extrude_svg, flow_width, flows_svg, legend, svg as points_svg,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -74,6 +74,12 @@ pub struct Drawn {
     pub map: Option<MapOut>,
 }
 
+/// At most this many flows are drawn on a flow map (the largest between two regions).
+pub const MAX_FLOWS: usize = 60;
+
+/// The largest flows listed beside a flow map (the CSV has every one).
+pub const LISTED_FLOWS: usize = 25;
+
 /// At most this many points go to the interactive map in the page (the table and the CSV
 /// have every row).
 pub const MAP_POINTS: usize = 5000;
@@ -93,6 +99,8 @@ pub struct MapOut {
     pub measure: String,
     /// Points (a GeoJSON feature collection) with their tooltip lines.
     pub points: Option<Value>,
+    /// Flows between regions, largest last.
+    pub flows: Vec<MapFlow>,
     /// Rows left out of the map (the table and CSV have them).
     pub more: usize,
     pub rotate: i64,
@@ -110,6 +118,16 @@ pub struct MapArea {
     /// The value as a share of the largest (the height of a 3D block).
     pub height: f64,
     pub link: Option<String>,
+}
+
+/// A flow on the interactive map: its arc (longitude, latitude), width in pixels, colour,
+/// and what it says ("Utrecht → Gelderland: 1.234").
+#[derive(Debug, Clone, Serialize)]
+pub struct MapFlow {
+    pub label: String,
+    pub colour: &'static str,
+    pub width: f64,
+    pub line: Vec<[f64; 2]>,
 }
 
 /// One legend row: its colour and the range it stands for.
@@ -145,11 +163,32 @@ pub struct View<'a> {
     pub filters: &'a BTreeMap<String, String>,
     /// What columns and codes mean: headings and values as a reader reads them.
     pub labels: &'a Labels,
-    /// The headings of a map's table in the page's language ("Gebied", "Code").
-    pub area: &'a str,
-    pub code: &'a str,
+    /// The words a map brings along, in the page's language.
+    pub words: &'a Words,
+}
+
+/// The words of maps and their tables in the page's language.
+pub struct Words {
+    /// The headings of a map's table ("Gebied", "Code"), of a flow's ends ("Van", "Naar").
+    pub area: String,
+    pub code: String,
+    pub from: String,
+    pub to: String,
     /// What a region without a value says ("geen gegevens").
-    pub no_data: &'a str,
+    pub no_data: String,
+}
+
+impl Words {
+    pub fn new(lang: crate::i18n::Lang) -> Words {
+        let t = |k: &str| crate::i18n::t(lang, k);
+        Words {
+            area: t("dash.area"),
+            code: t("dash.code"),
+            from: t("dash.flow_from"),
+            to: t("dash.flow_to"),
+            no_data: t("dash.no_data"),
+        }
+    }
 }
 
 /// A cell as text: numbers the Dutch way, nothing for null.
@@ -319,6 +358,113 @@ fn plain_table(
         links: Vec::new(),
         more: rows.len().saturating_sub(SHOWN_ROWS),
     }
+}
+
+/// A flow map: the value per origin and destination summed, the largest [`MAX_FLOWS`]
+/// between two regions drawn as arcs (SVG and live map), every flow in the table, largest
+/// first (flows within one region are listed, not drawn).
+fn flows(
+    columns: &[String],
+    rows: &[Vec<Value>],
+    w: &koers_core::dashboards::Widget,
+    level: Level,
+    view: &View,
+) -> (MapOut, Option<String>, TableOut) {
+    let (from, to, value) = (
+        col(columns, &w.category_column),
+        col(columns, &w.series_column),
+        col(columns, &w.value_column),
+    );
+    let mut sums: BTreeMap<(String, String), f64> = BTreeMap::new();
+    if let (Some(f), Some(t), Some(v)) = (from, to, value) {
+        for row in rows {
+            if let (Some(a), Some(b), Some(x)) =
+                (row.get(f), row.get(t), row.get(v).and_then(number))
+            {
+                let code = |c: &Value| cell(c).trim().to_uppercase();
+                *sums.entry((code(a), code(b))).or_insert(0.0) += x;
+            }
+        }
+    }
+    // Flows between regions first, largest first; flows within one region after them.
+    let mut all: Vec<((String, String), f64)> = sums.into_iter().collect();
+    all.sort_by(|a, b| {
+        (a.0.0 == a.0.1)
+            .cmp(&(b.0.0 == b.0.1))
+            .then(b.1.total_cmp(&a.1))
+    });
+    let name =
+        |c: &str| koers_core::regions::region(level, c).map_or(c.to_string(), |r| r.name.clone());
+    let label = |(a, b): &(String, String), x: f64| {
+        format!("{} → {}: {}", name(a), name(b), format_number(x))
+    };
+    // Flows between two known regions, largest first; the largest are drawn.
+    let between: Vec<Flow> = all
+        .iter()
+        .filter(|((a, b), _)| a != b)
+        .filter_map(|(k, x)| {
+            Some(Flow {
+                from: koers_core::regions::region(level, &k.0)?.centre,
+                to: koers_core::regions::region(level, &k.1)?.centre,
+                value: *x,
+                label: label(k, *x),
+            })
+        })
+        .collect();
+    let svg_flows = &between[..between.len().min(MAX_FLOWS)];
+    let base: Vec<&Value> = regions(Level::Province)
+        .iter()
+        .map(|r| &r.geometry)
+        .collect();
+    let svg = flows_svg(&base, svg_flows, &w.title);
+    let values: Vec<f64> = svg_flows.iter().map(|f| f.value).collect();
+    let bounds = class_bounds(&values);
+    let max = values.iter().copied().fold(0.0f64, f64::max);
+    let map = MapOut {
+        kind: "flows",
+        level: Some(boundaries_name(level)),
+        areas: Vec::new(),
+        legend: legend(&values, &bounds, None)
+            .into_iter()
+            .map(MapLegend::from)
+            .collect(),
+        measure: view
+            .labels
+            .heading(&w.value_column.clone().unwrap_or_default()),
+        points: None,
+        flows: svg_flows
+            .iter()
+            .rev()
+            .map(|f| MapFlow {
+                label: f.label.clone(),
+                colour: class_colour(&bounds, f.value),
+                width: flow_width(f.value, max),
+                line: arc(f.from, f.to, 24)
+                    .into_iter()
+                    .map(|(x, y)| [x, y])
+                    .collect(),
+            })
+            .collect(),
+        more: between.len().saturating_sub(MAX_FLOWS),
+        rotate: 0,
+        tilt: 90,
+    };
+    let table = TableOut {
+        header: vec![
+            view.words.from.clone(),
+            view.words.to.clone(),
+            view.labels
+                .heading(&w.value_column.clone().unwrap_or_default()),
+        ],
+        rows: all
+            .iter()
+            .take(LISTED_FLOWS)
+            .map(|((a, b), x)| vec![name(a), name(b), format_number(*x)])
+            .collect(),
+        links: Vec::new(),
+        more: all.len().saturating_sub(LISTED_FLOWS),
+    };
+    (map, svg, table)
 }
 
 /// A point's tooltip: its label column first, then the other columns (at most four lines),
@@ -534,14 +680,19 @@ pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
                         }
                     })
                     .collect(),
-                legend: legend(&all, &bounds, (missing && !extrude).then_some(view.no_data))
-                    .into_iter()
-                    .map(MapLegend::from)
-                    .collect(),
+                legend: legend(
+                    &all,
+                    &bounds,
+                    (missing && !extrude).then_some(&view.words.no_data),
+                )
+                .into_iter()
+                .map(MapLegend::from)
+                .collect(),
                 measure: view
                     .labels
                     .heading(&w.value_column.clone().unwrap_or_default()),
                 points: None,
+                flows: Vec::new(),
                 more: 0,
                 rotate,
                 tilt,
@@ -557,7 +708,7 @@ pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
                         link: link(&r.code),
                     })
                     .collect();
-                out.svg = choropleth_svg(&areas, &w.title, view.no_data);
+                out.svg = choropleth_svg(&areas, &w.title, &view.words.no_data);
             } else {
                 let blocks: Vec<Block> = shown
                     .iter()
@@ -573,8 +724,8 @@ pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
             }
             let mut table = TableOut {
                 header: vec![
-                    view.area.to_string(),
-                    view.code.to_string(),
+                    view.words.area.clone(),
+                    view.words.code.clone(),
                     view.labels
                         .heading(&w.value_column.clone().unwrap_or_default()),
                 ],
@@ -589,6 +740,10 @@ pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
                 }
             }
             out.table = Some(table);
+        }
+        WidgetKind::Flow => {
+            let (map, svg, table) = flows(&columns, &rows, w, level, view);
+            (out.map, out.svg, out.table) = (Some(map), svg, Some(table));
         }
         WidgetKind::Points => {
             let g = data["geometryColumn"]
@@ -644,6 +799,7 @@ pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
                 legend: Vec::new(),
                 measure: String::new(),
                 points: Some(collection),
+                flows: Vec::new(),
                 more: features.len().saturating_sub(MAP_POINTS),
                 rotate,
                 tilt,
@@ -738,9 +894,7 @@ mod tests {
             angles: &angles,
             filters: &filters,
             labels: &labels,
-            area: "Gebied",
-            code: "Code",
-            no_data: "geen gegevens",
+            words: &Words::new(crate::i18n::Lang::Nl),
         };
         draw(wd, &view)
     }

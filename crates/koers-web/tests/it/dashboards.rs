@@ -1120,3 +1120,99 @@ async fn the_live_maps_get_public_boundaries_and_their_data_in_the_page() {
     assert_eq!(names, vec!["Utrecht", "'s-Hertogenbosch"]);
     assert!(!html.contains("<b>per</b>"), "the title is escaped");
 }
+
+/// A policy officer's flow map: made in the editor from an origin–destination analysis, drawn
+/// as arcs named by their regions, the largest flows listed beside it (open, not folded), a
+/// flow without a destination refused by name.
+#[tokio::test]
+async fn a_flow_map_joins_regions_and_lists_the_largest_flows() {
+    let app = TestApp::spawn().await;
+    app.import(
+        &app.org_a,
+        "stromen",
+        "csv",
+        "herkomst,bestemming,tonnen\nPV26,PV27,30\nPV26,PV27,12\nPV27,PV26,5\nPV26,PV26,100\nPV26,XX99,1\n",
+    )
+    .await;
+    let a = app
+        .save_analysis(
+            &app.org_a.id,
+            "Stromen",
+            "SELECT herkomst, bestemming, tonnen FROM stromen",
+            &[],
+        )
+        .await;
+    let c = app.as_admin().await;
+    let id = c
+        .post_json(
+            "/api/v1/dashboards",
+            &json!({"name": "Stromen", "definition": {"widgets": []}}),
+        )
+        .await
+        .id();
+    let pc = app.page_as("admin@pv26.example").await;
+    let editor = format!("/dashboards/{id}/bewerken");
+    pc.page(&editor).await;
+    let form = |version, destination| {
+        [
+            ("version", version),
+            ("action", "add_widget"),
+            ("kind", "flow"),
+            ("title", "Tonnen tussen provincies"),
+            ("analysisId", a.as_str()),
+            ("categoryColumn", "herkomst"),
+            ("seriesColumn", destination),
+            ("valueColumn", "tonnen"),
+            ("level", "province"),
+        ]
+    };
+    pc.post_form(&editor, &form("1", ""))
+        .await
+        .assert_shows(400, &["kies de kolom met de gebiedscode van de bestemming"]);
+    pc.post_form(&editor, &form("1", "bestemming"))
+        .await
+        .assert_shows(200, &["Het onderdeel is toegevoegd."]);
+    let html = pc.page(&format!("/dashboards/{id}")).await;
+    // The arcs say where from and where to; the SVG and the live map carry the same flows.
+    assert!(
+        html.contains("Utrecht → Noord-Holland: 42"),
+        "summed per pair"
+    );
+    assert!(html.contains("Noord-Holland → Utrecht: 5"));
+    assert!(
+        !html.contains("Utrecht → Utrecht"),
+        "a flow within a region is not drawn"
+    );
+    let start = html.find("data-koers-map='").unwrap() + "data-koers-map='".len();
+    let end = start + html[start..].find('\'').unwrap();
+    let map: Value = serde_json::from_str(
+        &html[start..end]
+            .replace("&quot;", "\"")
+            .replace("&amp;", "&"),
+    )
+    .unwrap();
+    assert_eq!(map["kind"], "flows");
+    // The largest last, drawn on top.
+    assert_eq!(
+        field_of_each(&map["flows"], "label"),
+        vec!["Noord-Holland → Utrecht: 5", "Utrecht → Noord-Holland: 42"]
+    );
+    assert!(
+        map["flows"][1]["width"].as_f64().unwrap() > map["flows"][0]["width"].as_f64().unwrap()
+    );
+    // The table is open beside the map: flows between regions first, then within one.
+    let table = &html[html.find("id=\"tabel-").unwrap()..];
+    assert!(!html[..html.find("id=\"tabel-").unwrap()].ends_with("<summary>"));
+    let order: Vec<usize> = [
+        "Noord-Holland</td><td class=\"utrecht-table__cell\">42",
+        "XX99",
+        "Utrecht</td><td class=\"utrecht-table__cell\">100",
+    ]
+    .iter()
+    .map(|t| table.find(t).unwrap_or_else(|| panic!("{t} in the table")))
+    .collect();
+    assert!(order[0] < order[2] && order[1] < order[2], "{order:?}");
+    assert!(!html.contains(
+        "<details class=\"koers-details\"><summary>Tabel met de cijfers</summary>\n  <table"
+    ));
+}
