@@ -51,6 +51,8 @@ pub struct Workspace {
     queries: Arc<QueryThreads>,
     /// How many queries may run at once (see [`crate::admission`]).
     admission: Arc<Admission>,
+    /// The point indexes vector tiles are cut from (see [`crate::tiles`]).
+    pub(crate) tiles: Arc<crate::tiles::TileCache>,
 }
 
 /// The query runtime; shut down without waiting when the last workspace goes, which may be
@@ -209,6 +211,7 @@ impl Workspace {
             cfg: Arc::new(cfg),
             queries: Arc::new(queries),
             admission: Arc::new(Admission::new(admission)),
+            tiles: Arc::default(),
         })
     }
 
@@ -433,7 +436,7 @@ impl Workspace {
     }
 
     /// The table `name` reading `version`'s file: in the data folder, or an object URL.
-    fn table_ref(&self, name: String, version: &DatasetVersion) -> Result<TableRef> {
+    pub(crate) fn table_ref(&self, name: String, version: &DatasetVersion) -> Result<TableRef> {
         if version.on_object_storage() {
             let url = url::Url::parse(&version.file).map_err(|e| {
                 Error::ObjectStorage(format!(

@@ -31,6 +31,7 @@ pub mod results;
 pub mod scheduler;
 pub mod sources;
 pub mod storage;
+pub mod tiles;
 
 pub use catalog::{Workspace, WorkspaceConfig};
 pub use input::Input;

@@ -41,6 +41,7 @@ pub mod sandbox;
 pub mod source;
 pub mod spatial;
 pub mod stats;
+pub mod tiles;
 
 pub use distributed::EngineMode;
 pub use engine::{CancelToken, Engine, EngineConfig, QueryOutput, TableLocation, TableRef};

@@ -10,7 +10,7 @@ use crate::error::{AppError, JsonReply, Reply};
 use crate::input::JsonInput;
 use crate::schema;
 use crate::state::AppState;
-use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         "/datasets/{dataset_id}/metadata" => put(set_metadata),
         "/datasets/{dataset_id}/columns/{column}" => put(set_column_labels),
         "/datasets/{dataset_id}/versions" => get(list_versions),
+        "/datasets/{dataset_id}/tiles/{z}/{x}/{y}" => get(get_tile),
         "/jobs/{job_id}" => get(get_job),
         "/catalog" => get(organisation_catalog),
         "/public-catalog" => get(public_catalog),
@@ -250,6 +251,64 @@ pub async fn list_versions(ctx: Ctx, Path(id): Path<String>) -> JsonReply<Vec<Ve
     Ok(Json(outs(&versions)))
 }
 
+/// Which columns hold a tile's points.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+pub struct TileColumns {
+    /// The longitude column (WGS 84); with `lat`. Without both, the one pair whose names
+    /// say so (`lon`/`lat`, `origin_lon`/`origin_lat`, …).
+    lon: Option<String>,
+    /// The latitude column (WGS 84).
+    lat: Option<String>,
+}
+
+/// A vector tile of the points of a dataset's newest version (Mapbox Vector Tile 2.1, layer
+/// `punten`, extent 4096): every point with `aantal` 1, or, in a tile with more than 4,096
+/// points, one point per cell of a 128 × 128 grid with the number of points in it. Same
+/// access as the dataset. The index behind the tiles is built on the first request for a
+/// version.
+#[utoipa::path(get, path = "/datasets/{datasetId}/tiles/{z}/{x}/{y}", tag = "bronnen",
+    params(("datasetId" = String, Path, description = "Id van de bron"),
+        ("z" = u32, Path, description = "Zoomniveau, 0 tot en met 24"),
+        ("x" = u32, Path, description = "Kolom van de tegel"),
+        ("y" = u32, Path, description = "Rij van de tegel"),
+        TileColumns),
+    responses((status = 200, description = "De tegel", content_type = "application/vnd.mapbox-vector-tile", body = Vec<u8>)))]
+pub async fn get_tile(
+    ctx: Ctx,
+    Path((id, z, x, y)): Path<(String, String, String, String)>,
+    Query(q): Query<TileColumns>,
+) -> Reply {
+    let whole = |name: &str, v: &str| {
+        v.parse::<u32>().map_err(|_| {
+            AppError::from(koers_app::Error::Invalid(koers_core::Invalid::one(
+                name,
+                "type",
+                &format!("{v:?} is geen geheel getal van 0 of meer"),
+            )))
+        })
+    };
+    let tile = koers_app::tiles::dataset_tile(
+        ctx.ws(),
+        &ctx.who,
+        &id,
+        (whole("z", &z)?, whole("x", &x)?, whole("y", &y)?),
+        q.lon.as_deref(),
+        q.lat.as_deref(),
+    )
+    .await?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.mapbox-vector-tile",
+            ),
+            (axum::http::header::CACHE_CONTROL, "private, max-age=60"),
+        ],
+        tile,
+    )
+        .into_response())
+}
+
 /// A background job (an import) and its progress.
 #[utoipa::path(get, path = "/jobs/{jobId}", tag = "bronnen",
     params(("jobId" = String, Path, description = "Id van de taak")),
@@ -317,6 +376,7 @@ pub async fn public_catalog(State(state): State<AppState>, headers: HeaderMap) -
     set_metadata,
     set_column_labels,
     list_versions,
+    get_tile,
     get_job,
     organisation_catalog,
     public_catalog,

@@ -637,3 +637,76 @@ async fn column_types_are_checked_and_corrected_before_importing() {
     .await
     .assert_shows(400, &["kolomtypen controleren kan bij een CSV-bestand"]);
 }
+
+/// Vector tiles of a dataset's points: cut from the index of its newest version, readable
+/// by who may read the dataset and nobody else, and every wrong address refused in words.
+#[tokio::test]
+async fn a_dataset_serves_vector_tiles_of_its_points_to_who_may_read_it() {
+    let app = TestApp::spawn().await;
+    let csv =
+        "naam,lon,lat\nDom,5.1214,52.0907\nStation,5.1096,52.0894\nAmsterdam,4.9041,52.3676\n";
+    let id = app.import(&app.org_a, "plekken", "csv", csv).await.id;
+    let c = app.as_admin().await;
+    let base = format!("/api/v1/datasets/{id}/tiles");
+    // The whole world in one tile: a Mapbox Vector Tile with its layer.
+    let r = c.get(&format!("{base}/0/0/0")).await;
+    r.assert_status(200);
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/vnd.mapbox-vector-tile"
+    );
+    let world = r.bytes().to_vec();
+    assert_eq!(world[0], 0x1a, "field 3 (layers), length-delimited");
+    assert!(world.windows(6).any(|w| w == b"punten"));
+    // Utrecht's tile at zoom 6 (32/21) holds all three; the tile west of it none.
+    let full = c.get(&format!("{base}/6/32/21")).await.bytes().to_vec();
+    let empty = c.get(&format!("{base}/6/31/21")).await.bytes().to_vec();
+    assert!(full.len() > empty.len(), "{} {}", full.len(), empty.len());
+
+    // Wrong addresses, in words.
+    for (path, field) in [
+        (format!("{base}/25/0/0"), "z"),
+        (format!("{base}/2/4/0"), "z"),
+        (format!("{base}/abc/0/0"), "z"),
+        (format!("{base}/1/-1/0"), "x"),
+        (format!("{base}/1/0/0?lon=naam&lat=geen"), "lat"),
+    ] {
+        let r = c.get(&path).await;
+        r.assert_status(400);
+        let body = r.json();
+        assert_eq!(body["invalidParams"][0]["name"], field, "{path}: {body}");
+    }
+    let two = app
+        .import(
+            &app.org_a,
+            "ritten",
+            "csv",
+            "van_lon,van_lat,naar_lon,naar_lat\n5.1,52.1,4.9,52.4\n",
+        )
+        .await
+        .id;
+    let r = c.get(&format!("/api/v1/datasets/{two}/tiles/0/0/0")).await;
+    r.assert_status(400);
+    assert!(
+        r.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("van_lon en van_lat")
+    );
+    c.get(&format!(
+        "/api/v1/datasets/{two}/tiles/0/0/0?lon=naar_lon&lat=naar_lat"
+    ))
+    .await
+    .assert_status(200);
+
+    // Nobody else: unknown, another organisation's own data, no session.
+    c.get("/api/v1/datasets/nope/tiles/0/0/0")
+        .await
+        .assert_status(404);
+    let other = app.api_as("admin@gm0796.example").await;
+    other.get(&format!("{base}/0/0/0")).await.assert_status(404);
+    app.anonymous()
+        .get(&format!("{base}/0/0/0"))
+        .await
+        .assert_status(401);
+}

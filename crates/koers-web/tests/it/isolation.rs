@@ -253,6 +253,7 @@ pub(crate) fn concrete(path: &str, o: &ObjectsOfA) -> String {
         .replace("{tokenId}", &o.token)
         .replace("{column}", "naam")
         .replace("{version}", "1")
+        .replace("{z}/{x}/{y}", "0/0/0")
 }
 
 #[tokio::test]
