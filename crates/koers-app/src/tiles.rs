@@ -45,6 +45,28 @@ impl TileCache {
 const LON: [&str; 4] = ["lon", "lng", "longitude", "lengtegraad"];
 const LAT: [&str; 3] = ["lat", "latitude", "breedtegraad"];
 
+/// The pairs of longitude and latitude columns whose names say so: `lon`/`lat`,
+/// `origin_lon`/`origin_lat`, `x_lengtegraad`/`x_breedtegraad`, …
+pub fn point_pairs(columns: &[String]) -> Vec<(String, String)> {
+    let ends = |name: &str, words: &[&str]| {
+        let n = name.to_lowercase();
+        words
+            .iter()
+            .any(|w| n == *w || n.ends_with(&format!("_{w}")))
+    };
+    let stem = |c: &str| c.rsplit_once('_').map_or("", |(s, _)| s).to_string();
+    columns
+        .iter()
+        .filter(|c| ends(c, &LON))
+        .filter_map(|lon| {
+            columns
+                .iter()
+                .find(|lat| ends(lat, &LAT) && stem(lat) == stem(lon))
+                .map(|lat| (lon.clone(), lat.clone()))
+        })
+        .collect()
+}
+
 /// The longitude and latitude columns: those asked for, which must exist, or else the one
 /// pair whose names say so (`lon`/`lat`, `origin_lon`/`origin_lat`, …). Several pairs, or
 /// none, are refused with the candidates.
@@ -53,12 +75,6 @@ fn point_columns(
     lon: Option<&str>,
     lat: Option<&str>,
 ) -> Result<(String, String)> {
-    let ends = |name: &str, words: &[&str]| {
-        let n = name.to_lowercase();
-        words
-            .iter()
-            .any(|w| n == *w || n.ends_with(&format!("_{w}")))
-    };
     if let (Some(lon), Some(lat)) = (lon, lat) {
         for (field, c) in [("lon", lon), ("lat", lat)] {
             if !columns.iter().any(|x| x == c) {
@@ -74,17 +90,7 @@ fn point_columns(
         }
         return Ok((lon.to_string(), lat.to_string()));
     }
-    let pairs: Vec<(String, String)> = columns
-        .iter()
-        .filter(|c| ends(c, &LON))
-        .filter_map(|lon| {
-            let stem = lon.rsplit_once('_').map_or("", |(s, _)| s);
-            columns
-                .iter()
-                .find(|lat| ends(lat, &LAT) && lat.rsplit_once('_').map_or("", |(s, _)| s) == stem)
-                .map(|lat| (lon.clone(), lat.clone()))
-        })
-        .collect();
+    let pairs = point_pairs(columns);
     match pairs.as_slice() {
         [one] => Ok(one.clone()),
         [] => Err(Error::Invalid(Invalid::one(

@@ -62,6 +62,19 @@ function offlineStyle(provinces, municipalities) {
 
 // The widget's own layers: coloured regions (flat or raised) or points.
 function addData(map, spec, features) {
+  if (spec.kind === "tiles") {
+    // Every point from vector tiles (layer `punten`): a point, or a cell with `aantal` points.
+    map.addSource("gegevens", { type: "vector", tiles: [window.location.origin + spec.tiles] /* new URL() would encode {z} */, maxzoom: 16 });
+    map.addLayer({
+      id: "gegevens", type: "circle", source: "gegevens", "source-layer": "punten",
+      paint: {
+        "circle-radius": ["interpolate", ["linear"], ["sqrt", ["get", "aantal"]], 1, 3, 30, 14],
+        "circle-color": "#0b5ea8", "circle-opacity": 0.75,
+        "circle-stroke-color": "#ffffff", "circle-stroke-width": 0.5,
+      },
+    });
+    return;
+  }
   map.addSource("gegevens", { type: "geojson", data: { type: "FeatureCollection", features } });
   if (spec.kind === "flows") {
     const ends = features.map((f) => ({
@@ -122,6 +135,7 @@ function describe(box, f) {
   const p = f.properties || {};
   if (p.lines !== undefined) return String(p.lines).split("\n").join(" · ");
   if (p.label !== undefined) return String(p.label);
+  if (p.aantal !== undefined) return `${p.aantal} ${box.dataset.koersPoints}`;
   return `${p.name}: ${p.shown || box.dataset.koersNoData}`;
 }
 
@@ -155,6 +169,8 @@ async function mount(box) {
   }
   if (spec.points) {
     features = spec.points.features.map((f, i) => ({ ...f, id: i }));
+  } else if (spec.kind === "tiles") {
+    features = []; // The tiles bring them.
   } else if (spec.kind === "flows") {
     features = spec.flows.map((f, i) => ({
       type: "Feature", id: i, geometry: { type: "LineString", coordinates: f.line },
@@ -198,6 +214,7 @@ async function mount(box) {
   }
   map.addControl(new AttributionControl({ compact: true, customAttribution: box.dataset.koersAttribution }));
   live.add({ box, map });
+  map.on("error", (e) => console.warn("kaart:", e.error && e.error.message));
   const canvas = map.getCanvas();
   canvas.setAttribute("role", "application");
   canvas.setAttribute("aria-label", holder.dataset.koersLabel || "");
@@ -219,6 +236,7 @@ async function mount(box) {
   holder.appendChild(tip);
   let hovered = null;
   const highlight = (f) => {
+    if (spec.kind === "tiles") return; // Tile features carry no id to mark.
     if (hovered !== null) map.setFeatureState({ source: "gegevens", id: hovered }, { hover: false });
     hovered = f ? f.id : null;
     if (hovered !== null) map.setFeatureState({ source: "gegevens", id: hovered }, { hover: true });

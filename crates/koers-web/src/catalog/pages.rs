@@ -207,6 +207,32 @@ pub async fn render_dataset(ctx: &Ctx, id: &str, status: StatusCode, extra: Valu
         }
         None => (None, None),
     };
+    // A map of every point, from vector tiles, for each pair of longitude and latitude.
+    let columns: Vec<String> = latest
+        .and_then(|v| v.columns.as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c.get("name").and_then(|n| n.as_str()).map(str::to_string))
+        .collect();
+    let pairs = koers_app::tiles::point_pairs(&columns);
+    let chosen = extra
+        .get_attr("kaart")
+        .ok()
+        .and_then(|k| k.as_str().map(str::to_string))
+        .and_then(|k| pairs.iter().find(|(lon, _)| *lon == k).cloned())
+        .or_else(|| pairs.first().cloned());
+    let points = chosen.map(|(lon, lat)| {
+        let q = serde_urlencoded::to_string([("lon", &lon), ("lat", &lat)]).unwrap_or_default();
+        context! {
+            lon => lon,
+            pairs => pairs.iter().map(|p| p.0.clone()).collect::<Vec<_>>(),
+            map => serde_json::json!({
+                "kind": "tiles",
+                "tiles": format!("/api/v1/datasets/{}/tiles/{{z}}/{{x}}/{{y}}?{q}", ds.id),
+                "legend": [], "areas": [], "flows": [], "more": 0, "rotate": 0, "tilt": 90,
+            }),
+        }
+    });
     let own = ds.org_id == ctx.org.id;
     let source = koers_app::sources::source_if_any(ctx.ws(), &ctx.who, &ds.id)
         .await?
@@ -223,6 +249,7 @@ pub async fn render_dataset(ctx: &Ctx, id: &str, status: StatusCode, extra: Valu
             latest => latest,
             preview => preview,
             map_svg => map_svg,
+            points => points,
             can_edit => own && ctx.may(Permission::ManageData),
             themes => THEMES,
             licences => LICENCES.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
@@ -243,8 +270,8 @@ async fn show(
     Query(q): Query<std::collections::BTreeMap<String, String>>,
 ) -> Reply {
     let extra = match q.get("kolom") {
-        Some(c) => context! { column_form => context! { column => c } },
-        None => context! {},
+        Some(c) => context! { column_form => context! { column => c }, kaart => q.get("kaart") },
+        None => context! { kaart => q.get("kaart") },
     };
     render_dataset(&ctx, &id, StatusCode::OK, extra).await
 }

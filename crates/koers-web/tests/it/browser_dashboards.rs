@@ -384,7 +384,8 @@ async fn the_interactive_map_names_regions_and_drills_down_by_keyboard() {
     );
 }
 
-/// Waits (up to ten seconds) until the live map of `widget` names the region in its middle.
+/// Waits (up to ten seconds) until the live map in `widget` (an element id) names what is in
+/// its middle.
 async fn wait_for_centre(c: &Client, widget: &str) -> String {
     for _ in 0..100 {
         let v = c

@@ -57,3 +57,41 @@ async fn steward_imports_a_cbs_table_and_refreshes_it() {
     assert_eq!(source.outcome.as_deref(), Some("unchanged"));
     c.close().await.unwrap();
 }
+
+/// A data steward sees every point of a dataset on its page: the map of all points is drawn
+/// from koers' vector tiles of the longitude and latitude columns, and the page passes
+/// axe-core.
+#[tokio::test]
+async fn a_dataset_page_maps_every_point_from_vector_tiles() {
+    let app = TestApp::spawn().await;
+    let mut csv = String::from("naam,lon,lat\n");
+    for i in 0..300 {
+        csv.push_str(&format!(
+            "p{i},{},{}\n",
+            5.0 + (i % 20) as f64 * 0.01,
+            52.0 + (i / 20) as f64 * 0.01
+        ));
+    }
+    let id = app.import(&app.org_a, "palen", "csv", &csv).await.id;
+    let (_driver, c, _profile) = start_browser().await;
+    sign_in(&c, &app, "admin@pv26.example").await;
+    c.goto(&app.url(&format!("/bronnen/{id}"))).await.unwrap();
+    wait_for(&c, Locator::Css("#puntenkaart")).await;
+    wait_for(&c, Locator::Css(".koers-live-map[data-koers-ready]")).await;
+    check_axe(&c, "dataset page with its points map").await;
+    // The map is drawn with its tile source (MapLibre fetches the tiles in its worker; the
+    // tiles themselves are checked in catalog::a_dataset_serves_vector_tiles…).
+    let shown = c
+        .execute(
+            "const box = document.querySelector('.koers-live-map');
+             return [box.hidden, JSON.parse(box.dataset.koersMap).tiles.includes('/tiles/{z}/{x}/{y}?lon=lon&lat=lat'),
+                     box.querySelector('canvas').getAttribute('aria-label')];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        shown,
+        serde_json::json!([false, true, "Kaart van alle punten"])
+    );
+}
