@@ -7,6 +7,7 @@ use crate::Principal;
 use crate::catalog::{self, Workspace};
 use crate::{Error, Result};
 use koers_core::Invalid;
+use koers_core::analysis::quote_ident;
 use koers_core::catalog::AccessRights;
 use koers_engine::tiles::{PointIndex, TileId};
 use koers_engine::{Sql, TableRef};
@@ -112,11 +113,6 @@ fn point_columns(
     }
 }
 
-/// A quoted SQL identifier.
-fn ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
 /// Tile `z/x/y` of the points of a dataset's newest version (Mapbox Vector Tile, layer
 /// `punten`), its points one by one or counted per cell where they are many.
 pub async fn dataset_tile(
@@ -153,8 +149,8 @@ pub async fn dataset_tile(
                     let table: TableRef = ws.table_ref("punten".into(), version)?;
                     let sql = Sql::from(format!(
                         "SELECT {}, {} FROM punten",
-                        ident(&lon),
-                        ident(&lat)
+                        quote_ident(&lon),
+                        quote_ident(&lat)
                     ));
                     let stream = ws.engine.stream(&sql, &[table]).await?;
                     let index = Arc::new(PointIndex::build(stream).await?);
@@ -196,6 +192,5 @@ mod tests {
             .to_string();
         assert!(e.contains("geen kolom \"x\""), "{e}");
         assert!(point_columns(&names(&["naam"]), None, None).is_err());
-        assert_eq!(ident("a\"b"), "\"a\"\"b\"");
     }
 }

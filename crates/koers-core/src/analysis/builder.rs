@@ -10,7 +10,7 @@
 //! literals (text with its quotes doubled); filters a dashboard may set become parameters
 //! (`{{name}}`), bound by the engine like those of any saved analysis.
 
-use super::{Param, ParamKind, is_ident};
+use super::{Param, ParamKind, is_ident, quote_ident};
 use crate::error::{Collector, Invalid};
 use serde::{Deserialize, Serialize};
 
@@ -313,11 +313,6 @@ pub struct Compiled {
     pub columns: Vec<OutColumn>,
 }
 
-/// An identifier in double quotes.
-fn ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
 /// Text as a SQL literal.
 fn text_literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
@@ -351,7 +346,7 @@ impl Tables<'_> {
             ));
         };
         Ok(Resolved {
-            sql: format!("{alias}.{}", ident(&col.name)),
+            sql: format!("{alias}.{}", quote_ident(&col.name)),
             name: col.name.clone(),
             kind: col.kind,
         })
@@ -474,7 +469,7 @@ pub fn compile(
     }
 
     // FROM and JOIN
-    let mut from = format!("FROM {} AS t", ident(&base.name));
+    let mut from = format!("FROM {} AS t", quote_ident(&base.name));
     if let (Some(j), Some(jt)) = (&def.join, joined) {
         match &j.on {
             JoinOn::Key { left, right } => {
@@ -500,9 +495,9 @@ pub fn compile(
                     }
                     from.push_str(&format!(
                         " JOIN {} AS j ON {} = j.{}",
-                        ident(&jt.name),
+                        quote_ident(&jt.name),
                         l.sql,
-                        ident(&r.name)
+                        quote_ident(&r.name)
                     ));
                 }
             }
@@ -535,7 +530,7 @@ pub fn compile(
                         }
                     }
                     (None, None) => match base.geometry() {
-                        Some(g) => Some(format!("t.{}", ident(&g.name))),
+                        Some(g) => Some(format!("t.{}", quote_ident(&g.name))),
                         None => {
                             c.take::<()>(Err(Invalid::one(
                                 "join.lon",
@@ -560,8 +555,8 @@ pub fn compile(
                 if let (Some(area), Some(point)) = (area, point) {
                     from.push_str(&format!(
                         " JOIN {} AS j ON ST_Contains(j.{}, {point})",
-                        ident(&jt.name),
-                        ident(&area.name)
+                        quote_ident(&jt.name),
+                        quote_ident(&area.name)
                     ));
                 }
             }
@@ -775,7 +770,7 @@ pub fn compile(
         } else {
             others.push(name.clone());
         }
-        select.push(format!("{expr} AS {}", ident(&name)));
+        select.push(format!("{expr} AS {}", quote_ident(&name)));
         group_by.push(expr);
         columns.push(OutColumn {
             name,
@@ -874,7 +869,7 @@ pub fn compile(
         if m.func.over_groups() {
             windows.push((m.func, name.clone()));
         }
-        select.push(format!("{expr} AS {}", ident(&name)));
+        select.push(format!("{expr} AS {}", quote_ident(&name)));
         columns.push(OutColumn {
             name,
             kind,
@@ -896,7 +891,7 @@ pub fn compile(
         for (i, raw) in def.columns.iter().enumerate() {
             if let Some(col) = c.take(t.resolve(&format!("columns[{i}]"), raw)) {
                 let name = unique(&mut taken, &col.name);
-                select.push(format!("{} AS {}", col.sql, ident(&name)));
+                select.push(format!("{} AS {}", col.sql, quote_ident(&name)));
                 columns.push(OutColumn {
                     name,
                     kind: col.kind,
@@ -917,7 +912,7 @@ pub fn compile(
         Some(s) => match columns.iter().find(|o| o.name == s.column) {
             Some(o) => vec![format!(
                 "{}{}",
-                ident(&o.name),
+                quote_ident(&o.name),
                 if s.descending { " DESC" } else { "" }
             )],
             None => {
@@ -939,7 +934,7 @@ pub fn compile(
                 .iter()
                 .take(def.groups.len())
                 .filter(|o| def.sort.as_ref().is_none_or(|s| s.column != o.name))
-                .map(|o| ident(&o.name)),
+                .map(|o| quote_ident(&o.name)),
         )
         .collect();
     if let Some(l) = def.limit
@@ -982,11 +977,11 @@ pub fn compile(
                 Some((Func::Share, n)) => {
                     let over = period
                         .as_ref()
-                        .map(|p| format!("PARTITION BY {}", ident(p)))
+                        .map(|p| format!("PARTITION BY {}", quote_ident(p)))
                         .unwrap_or_default();
                     format!(
                         "CAST({q} AS DOUBLE) / NULLIF(SUM({q}) OVER ({over}), 0) AS {q}",
-                        q = ident(n)
+                        q = quote_ident(n)
                     )
                 }
                 Some((_, n)) => {
@@ -995,16 +990,16 @@ pub fn compile(
                     } else {
                         format!(
                             "PARTITION BY {} ",
-                            others.iter().map(|o| ident(o)).collect::<Vec<_>>().join(", ")
+                            others.iter().map(|o| quote_ident(o)).collect::<Vec<_>>().join(", ")
                         )
                     };
-                    let p = period.as_deref().map(ident).unwrap_or_default();
+                    let p = period.as_deref().map(quote_ident).unwrap_or_default();
                     format!(
                         "CAST({q} AS DOUBLE) / NULLIF(LAG({q}) OVER ({partition}ORDER BY {p}), 0) - 1 AS {q}",
-                        q = ident(n)
+                        q = quote_ident(n)
                     )
                 }
-                None => ident(&o.name),
+                None => quote_ident(&o.name),
             })
             .collect();
         format!(

@@ -7,6 +7,12 @@ use crate::error::{Collector, Invalid, text};
 
 pub mod builder;
 use serde::{Deserialize, Serialize};
+
+/// An SQL identifier in double quotes (a `"` inside doubled), for the names koers writes
+/// into SQL itself: columns picked in the query builder, tile columns, OGC API filters.
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
 use std::collections::BTreeMap;
 
 /// The type of a parameter.

@@ -16,6 +16,7 @@ use datafusion::arrow::array::BinaryBuilder;
 use datafusion::arrow::compute::kernels::cast_utils::{Parser, string_to_timestamp_nanos};
 use datafusion::arrow::datatypes::{Date32Type, Field, Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
+use koers_core::analysis::quote_ident;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags};
 
@@ -39,11 +40,6 @@ fn invalid(message: impl Into<String>) -> EngineError {
 
 fn sql_error(e: rusqlite::Error) -> EngineError {
     invalid(format!("cannot read the GeoPackage: {e}"))
-}
-
-/// `"name"` as an SQL identifier.
-fn quote(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// The WKB inside a GeoPackage geometry blob (after the `GP` header and envelope).
@@ -244,7 +240,10 @@ impl<'a> GeoPackageSource<'a> {
 
         // Attribute columns in table order; the geometry column goes last as `geom`.
         let mut st = conn
-            .prepare(&format!("PRAGMA table_info({})", quote(&chosen.table)))
+            .prepare(&format!(
+                "PRAGMA table_info({})",
+                quote_ident(&chosen.table)
+            ))
             .map_err(sql_error)?;
         let info: Vec<(String, String)> = st
             .query_map([], |r| Ok((r.get(1)?, r.get::<_, Option<String>>(2)?)))
@@ -278,11 +277,11 @@ impl<'a> GeoPackageSource<'a> {
             };
             fields.push(Field::new(out, dt, true));
             kinds.push(kind);
-            select.push(quote(name));
+            select.push(quote_ident(name));
         }
-        select.push(quote(&chosen.column));
+        select.push(quote_ident(&chosen.column));
         fields.push(geometry_field(GEOMETRY_COLUMN, srid, true));
-        let from = quote(&chosen.table);
+        let from = quote_ident(&chosen.table);
         let total_rows: i64 = conn
             .query_row(&format!("SELECT count(*) FROM {from}"), [], |r| r.get(0))
             .map_err(sql_error)?;

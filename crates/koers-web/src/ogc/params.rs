@@ -173,10 +173,7 @@ impl TimeRange {
     }
 }
 
-/// An SQL identifier, quoted.
-pub fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
+pub use koers_core::analysis::quote_ident;
 
 #[cfg(test)]
 mod tests {
