@@ -727,11 +727,7 @@ pub async fn label_column(
     let versions = ws.store.catalog().dataset_versions(&ds.id).await?;
     let known = versions
         .first()
-        .and_then(|v| v.columns.as_array())
-        .is_some_and(|cols| {
-            cols.iter()
-                .any(|c| c.get("name").and_then(|n| n.as_str()) == Some(column))
-        });
+        .is_some_and(|v| v.column_names().iter().any(|c| c == column));
     if !known {
         return Err(Error::NotFound);
     }

@@ -130,14 +130,7 @@ pub async fn dataset_tile(
     let tile = TileId::new(z, x, y).map_err(|m| Error::Invalid(Invalid::one("z", "range", &m)))?;
     let versions = ws.store.catalog().dataset_versions(&ds.id).await?;
     let version = versions.first().ok_or(Error::NotFound)?;
-    let columns: Vec<String> = version
-        .columns
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|c| c.get("name").and_then(|n| n.as_str()).map(str::to_string))
-        .collect();
-    let (lon, lat) = point_columns(&columns, lon, lat)?;
+    let (lon, lat) = point_columns(&version.column_names(), lon, lat)?;
     let key = format!("{}\u{1f}{lon}\u{1f}{lat}", version.id);
     let index = match ws.tiles.get(&key) {
         Some(index) => index,

@@ -59,6 +59,16 @@ impl DatasetVersion {
     pub fn on_object_storage(&self) -> bool {
         self.file.contains("://")
     }
+
+    /// The names of its columns, in order.
+    pub fn column_names(&self) -> Vec<String> {
+        self.columns
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c.get("name").and_then(|n| n.as_str()).map(str::to_string))
+            .collect()
+    }
 }
 
 /// What an import produced, to be recorded as a version.

@@ -6,6 +6,7 @@
 use super::read_import_form;
 use super::views::{SourceOut, describe_failure};
 use crate::auth::Ctx;
+use crate::dashboards::render::MapOut;
 use crate::error::{AppError, Reply};
 use crate::input::FormInput;
 use crate::shell::{Done, form_outcome, page, page_with_status};
@@ -208,12 +209,7 @@ pub async fn render_dataset(ctx: &Ctx, id: &str, status: StatusCode, extra: Valu
         None => (None, None),
     };
     // A map of every point, from vector tiles, for each pair of longitude and latitude.
-    let columns: Vec<String> = latest
-        .and_then(|v| v.columns.as_array())
-        .into_iter()
-        .flatten()
-        .filter_map(|c| c.get("name").and_then(|n| n.as_str()).map(str::to_string))
-        .collect();
+    let columns = latest.map(|v| v.column_names()).unwrap_or_default();
     let pairs = koers_app::tiles::point_pairs(&columns);
     let chosen = extra
         .get_attr("kaart")
@@ -226,11 +222,7 @@ pub async fn render_dataset(ctx: &Ctx, id: &str, status: StatusCode, extra: Valu
         context! {
             lon => lon,
             pairs => pairs.iter().map(|p| p.0.clone()).collect::<Vec<_>>(),
-            map => serde_json::json!({
-                "kind": "tiles",
-                "tiles": format!("/api/v1/datasets/{}/tiles/{{z}}/{{x}}/{{y}}?{q}", ds.id),
-                "legend": [], "areas": [], "flows": [], "more": 0, "rotate": 0, "tilt": 90,
-            }),
+            map => MapOut::tiles(format!("/api/v1/datasets/{}/tiles/{{z}}/{{x}}/{{y}}?{q}", ds.id)),
         }
     });
     let own = ds.org_id == ctx.org.id;

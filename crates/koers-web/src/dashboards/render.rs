@@ -87,9 +87,9 @@ pub const MAP_POINTS: usize = 5000;
 /// What a widget's interactive map draws; the page's script reads it from `data-koers-map`.
 /// The same regions, colours, legend and drill-down links as the SVG, which stays for export
 /// and for pages without script.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct MapOut {
-    /// `areas`, `extrude` or `points`.
+    /// `areas`, `extrude`, `points`, `flows` or `tiles`.
     pub kind: &'static str,
     /// The built-in boundaries the areas come from (`/kaart/grenzen/{level}.geojson`).
     pub level: Option<&'static str>,
@@ -105,6 +105,19 @@ pub struct MapOut {
     pub more: usize,
     pub rotate: i64,
     pub tilt: i64,
+    /// The address of vector tiles with the points (`{z}/{x}/{y}` in it), for `tiles`.
+    pub tiles: Option<String>,
+}
+
+impl MapOut {
+    /// Every point of a dataset from vector tiles at this address.
+    pub fn tiles(url: String) -> MapOut {
+        MapOut {
+            kind: "tiles",
+            tiles: Some(url),
+            ..MapOut::default()
+        }
+    }
 }
 
 /// A region on the interactive map.
@@ -423,7 +436,6 @@ fn flows(
     let map = MapOut {
         kind: "flows",
         level: Some(boundaries_name(level)),
-        areas: Vec::new(),
         legend: legend(&values, &bounds, None)
             .into_iter()
             .map(MapLegend::from)
@@ -431,7 +443,6 @@ fn flows(
         measure: view
             .labels
             .heading(&w.value_column.clone().unwrap_or_default()),
-        points: None,
         flows: svg_flows
             .iter()
             .rev()
@@ -446,8 +457,7 @@ fn flows(
             })
             .collect(),
         more: between.len().saturating_sub(MAX_FLOWS),
-        rotate: 0,
-        tilt: 90,
+        ..MapOut::default()
     };
     let table = TableOut {
         header: vec![
@@ -691,11 +701,9 @@ pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
                 measure: view
                     .labels
                     .heading(&w.value_column.clone().unwrap_or_default()),
-                points: None,
-                flows: Vec::new(),
-                more: 0,
                 rotate,
                 tilt,
+                ..MapOut::default()
             };
             out.map = Some(map);
             if !extrude {
@@ -794,15 +802,9 @@ pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
             });
             let map = MapOut {
                 kind: "points",
-                level: None,
-                areas: Vec::new(),
-                legend: Vec::new(),
-                measure: String::new(),
                 points: Some(collection),
-                flows: Vec::new(),
                 more: features.len().saturating_sub(MAP_POINTS),
-                rotate,
-                tilt,
+                ..MapOut::default()
             };
             out.map = g.map(|_| map);
             if g.is_none() {
