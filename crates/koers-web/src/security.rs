@@ -25,6 +25,29 @@ macro_rules! csp {
 const CSP: &str = csp!("'none'");
 const CSP_EMBED: &str = csp!("*");
 
+/// The content security policies of this koers, made once at start: for pages, and for
+/// pages that may be framed.
+#[derive(Debug, Clone)]
+pub struct Policies {
+    page: HeaderValue,
+    embed: HeaderValue,
+}
+
+impl Policies {
+    /// The strict policies, with a configured base map's origin admitted.
+    pub fn new(map_origin: Option<&str>) -> Policies {
+        let make = |policy: &'static str| match map_origin {
+            Some(origin) => HeaderValue::from_str(&with_map_origin(policy, origin))
+                .unwrap_or(HeaderValue::from_static(policy)),
+            None => HeaderValue::from_static(policy),
+        };
+        Policies {
+            page: make(CSP),
+            embed: make(CSP_EMBED),
+        }
+    }
+}
+
 /// The policy with a configured base map's origin admitted for what a map fetches (its
 /// style, tiles, sprites and glyphs, as data and as images) — that origin and no other.
 fn with_map_origin(policy: &str, origin: &str) -> String {
@@ -62,13 +85,13 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     let tls = over_tls(&state, req.headers());
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
-    let policy = if frame { CSP_EMBED } else { CSP };
-    let policy = match &state.cfg.map_style {
-        Some(style) => HeaderValue::from_str(&with_map_origin(policy, &style.origin))
-            .unwrap_or(HeaderValue::from_static(policy)),
-        None => HeaderValue::from_static(policy),
+    let policy = if frame {
+        &state.policies.embed
+    } else {
+        &state.policies.page
     };
-    h.entry(header::CONTENT_SECURITY_POLICY).or_insert(policy);
+    h.entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(policy.clone());
     let mut add = |name: HeaderName, value: &'static str| {
         h.entry(name).or_insert(HeaderValue::from_static(value));
     };
@@ -102,6 +125,10 @@ mod tests {
         assert!(p.contains("img-src 'self' data: https://service.pdok.nl;"));
         assert!(p.contains("connect-src 'self' https://service.pdok.nl;"));
         assert!(p.contains("script-src 'self';") && p.ends_with("frame-ancestors 'none'"));
+        let made = Policies::new(Some("https://service.pdok.nl"));
+        assert_eq!(made.page.to_str().unwrap(), p);
+        assert!(made.embed.to_str().unwrap().ends_with("frame-ancestors *"));
+        assert_eq!(Policies::new(None).page.to_str().unwrap(), CSP);
         use crate::config::MapStyle;
         let s = MapStyle::parse("https://service.pdok.nl/brt/achtergrondkaart/style.json").unwrap();
         assert_eq!(s.origin, "https://service.pdok.nl");
