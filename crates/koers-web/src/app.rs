@@ -23,7 +23,7 @@ pub fn build_app(state: AppState) -> Router {
         .layer(from_fn(finish_errors))
         .layer(DefaultBodyLimit::max(state.cfg.max_body_bytes))
         .layer(from_fn_with_state(
-            state.clone(),
+            std::sync::Arc::new(crate::security::Policies::new(&state.cfg)),
             crate::security::security_headers,
         ))
         .layer(from_fn(crate::api::version_header))

@@ -4,11 +4,12 @@
 //! One hook decides what may be framed: [`frameable`]. Pages under [`EMBED_PREFIX`] may be
 //! shown in another site's `<iframe>`; everything else refuses it.
 
-use crate::state::AppState;
+use crate::config::WebConfig;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
+use std::sync::Arc;
 
 /// Paths under this prefix may be framed by other sites (embeddable charts and maps).
 pub const EMBED_PREFIX: &str = "/embed/";
@@ -25,18 +26,21 @@ macro_rules! csp {
 const CSP: &str = csp!("'none'");
 const CSP_EMBED: &str = csp!("*");
 
-/// The content security policies of this koers, made once at start: for pages, and for
-/// pages that may be framed.
+/// What the security headers of this koers are, made once at start from its configuration:
+/// the content security policies for pages and for pages that may be framed (with a
+/// configured base map's origin admitted), and whether koers itself is served over TLS.
 #[derive(Debug, Clone)]
 pub struct Policies {
     page: HeaderValue,
     embed: HeaderValue,
+    /// Secure cookies, or an https public address.
+    tls: bool,
 }
 
 impl Policies {
-    /// The strict policies, with a configured base map's origin admitted.
-    pub fn new(map_origin: Option<&str>) -> Policies {
-        let make = |policy: &'static str| match map_origin {
+    pub fn new(cfg: &WebConfig) -> Policies {
+        let origin = cfg.map_style.as_ref().map(|s| s.origin.as_str());
+        let make = |policy: &'static str| match origin {
             Some(origin) => HeaderValue::from_str(&with_map_origin(policy, origin))
                 .unwrap_or(HeaderValue::from_static(policy)),
             None => HeaderValue::from_static(policy),
@@ -44,6 +48,11 @@ impl Policies {
         Policies {
             page: make(CSP),
             embed: make(CSP_EMBED),
+            tls: cfg.secure_cookies
+                || cfg
+                    .public_url
+                    .as_deref()
+                    .is_some_and(|u| u.starts_with("https://")),
         }
     }
 }
@@ -66,13 +75,8 @@ pub fn frameable(path: &str) -> bool {
 
 /// Whether the request reached koers over TLS: koers itself is configured for it (secure
 /// cookies, an https public address), or the proxy in front says so.
-fn over_tls(state: &AppState, headers: &HeaderMap) -> bool {
-    state.cfg.secure_cookies
-        || state
-            .cfg
-            .public_url
-            .as_deref()
-            .is_some_and(|u| u.starts_with("https://"))
+fn over_tls(policies: &Policies, headers: &HeaderMap) -> bool {
+    policies.tls
         || headers
             .get("x-forwarded-proto")
             .and_then(|v| v.to_str().ok())
@@ -80,15 +84,19 @@ fn over_tls(state: &AppState, headers: &HeaderMap) -> bool {
 }
 
 /// Middleware: adds the security headers a handler did not set itself.
-pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn security_headers(
+    State(policies): State<Arc<Policies>>,
+    req: Request,
+    next: Next,
+) -> Response {
     let frame = frameable(req.uri().path());
-    let tls = over_tls(&state, req.headers());
+    let tls = over_tls(&policies, req.headers());
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
     let policy = if frame {
-        &state.policies.embed
+        &policies.embed
     } else {
-        &state.policies.page
+        &policies.page
     };
     h.entry(header::CONTENT_SECURITY_POLICY)
         .or_insert(policy.clone());
@@ -125,10 +133,17 @@ mod tests {
         assert!(p.contains("img-src 'self' data: https://service.pdok.nl;"));
         assert!(p.contains("connect-src 'self' https://service.pdok.nl;"));
         assert!(p.contains("script-src 'self';") && p.ends_with("frame-ancestors 'none'"));
-        let made = Policies::new(Some("https://service.pdok.nl"));
+        let cfg = WebConfig {
+            map_style: Some(
+                crate::config::MapStyle::parse("https://service.pdok.nl/s.json").unwrap(),
+            ),
+            ..WebConfig::default()
+        };
+        let made = Policies::new(&cfg);
         assert_eq!(made.page.to_str().unwrap(), p);
         assert!(made.embed.to_str().unwrap().ends_with("frame-ancestors *"));
-        assert_eq!(Policies::new(None).page.to_str().unwrap(), CSP);
+        let plain = Policies::new(&WebConfig::default());
+        assert_eq!((plain.page.to_str().unwrap(), plain.tls), (CSP, false));
         use crate::config::MapStyle;
         let s = MapStyle::parse("https://service.pdok.nl/brt/achtergrondkaart/style.json").unwrap();
         assert_eq!(s.origin, "https://service.pdok.nl");

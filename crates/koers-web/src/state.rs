@@ -19,17 +19,12 @@ pub struct AppState {
     pub cfg: Arc<WebConfig>,
     pub limiter: Arc<LoginLimiter>,
     pub metrics: Arc<Metrics>,
-    /// The content security policies, made once from the configuration.
-    pub policies: crate::security::Policies,
 }
 
 impl AppState {
     pub fn new(ws: Workspace, cfg: WebConfig) -> Self {
         let limiter = LoginLimiter::new(cfg.login_max_failures, cfg.login_window);
-        let policies =
-            crate::security::Policies::new(cfg.map_style.as_ref().map(|s| s.origin.as_str()));
         AppState {
-            policies,
             ws,
             cfg: Arc::new(cfg),
             limiter: Arc::new(limiter),
