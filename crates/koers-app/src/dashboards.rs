@@ -676,6 +676,10 @@ pub struct WidgetData {
     pub unfiltered: Vec<String>,
     /// Where its figures come from: the analysis' title, or the indicator's name.
     pub source: Option<String>,
+    /// A map's data at the other stops of the sliders its analysis reads
+    /// ([`koers_core::dashboards::Filter::stops`]): what fixes its colour scale.
+    #[serde(skip)]
+    pub across: Vec<Value>,
 }
 
 /// A dashboard's widgets for one filter choice.
@@ -834,19 +838,8 @@ pub async fn board(
     for w in &d.definition.widgets {
         let (data, computed_at) = if w.kind == WidgetKind::Text {
             (None, None)
-        } else if let Some(c) = cached.iter().find(|c| c.widget_id == w.id) {
-            (Some(c.data.clone()), Some(c.computed_at.clone()))
         } else {
-            let data = match compute(ws, &d.org_id, w, &values).await {
-                Ok(v) => v,
-                Err(e) if e.is_internal() => return Err(e),
-                Err(e) => json!({ "error": e.detail() }),
-            };
-            let at = ws
-                .store
-                .dashboards()
-                .save_widget_result(d, &key, &w.id, &data)
-                .await?;
+            let (data, at) = widget_data(ws, d, w, &values, (&key, &cached)).await?;
             (Some(data), Some(at))
         };
         let mut stale = false;
@@ -888,7 +881,33 @@ pub async fn board(
                 },
                 _ => (Vec::new(), None),
             };
+        // A map under a slider its analysis reads (the time machine, a scenario): its data at
+        // the slider's other positions too, so that it keeps one colour scale across them.
+        let mut across = Vec::new();
+        if w.kind.is_regional() {
+            for f in d
+                .definition
+                .filters
+                .iter()
+                .filter(|f| params.contains(&f.param))
+            {
+                for stop in f.stops() {
+                    let mut other = values.clone();
+                    if other.insert(f.param.clone(), stop.to_string()) == Some(stop.to_string()) {
+                        continue;
+                    }
+                    let other_key = filter_key(&other);
+                    let cached = ws.store.dashboards().widget_results(d, &other_key).await?;
+                    across.push(
+                        widget_data(ws, d, w, &other, (&other_key, &cached))
+                            .await?
+                            .0,
+                    );
+                }
+            }
+        }
         widgets.push(WidgetData {
+            across,
             source,
             unfiltered: d.definition.unfiltered(w, &params, &values),
             widget: w.clone(),
@@ -905,6 +924,31 @@ pub async fn board(
         widgets,
         labels: crate::catalog::labels(ws, &d.org_id).await?,
     })
+}
+
+/// A widget's data for filter values (whose key and cached results are given): from the
+/// cache, or computed and kept. Failures a person can act on become the widget's `error`.
+async fn widget_data(
+    ws: &Workspace,
+    d: &Dashboard,
+    w: &Widget,
+    values: &BTreeMap<String, String>,
+    (key, cached): (&str, &[koers_store::dashboards::WidgetResult]),
+) -> Result<(Value, String)> {
+    if let Some(c) = cached.iter().find(|c| c.widget_id == w.id) {
+        return Ok((c.data.clone(), c.computed_at.clone()));
+    }
+    let data = match compute(ws, &d.org_id, w, values).await {
+        Ok(v) => v,
+        Err(e) if e.is_internal() => return Err(e),
+        Err(e) => json!({ "error": e.detail() }),
+    };
+    let at = ws
+        .store
+        .dashboards()
+        .save_widget_result(d, key, &w.id, &data)
+        .await?;
+    Ok((data, at))
 }
 
 /// The board for the chosen filters; when a chosen value is not valid, the board with the

@@ -43,11 +43,14 @@ pub enum WidgetKind {
     /// Flows from one region to another (origin–destination), as arcs as wide as their
     /// measure, with the largest flows listed beside them.
     Flow,
+    /// Buildings (footprints of a geometry column) raised to their height in metres, coloured
+    /// by a measure: the buildings of the digital twin (e.g. the 3D BAG's roof heights).
+    Buildings,
     Text,
 }
 
 impl WidgetKind {
-    pub const ALL: [WidgetKind; 11] = [
+    pub const ALL: [WidgetKind; 12] = [
         WidgetKind::Kpi,
         WidgetKind::Line,
         WidgetKind::Area,
@@ -58,6 +61,7 @@ impl WidgetKind {
         WidgetKind::Points,
         WidgetKind::Extrude,
         WidgetKind::Flow,
+        WidgetKind::Buildings,
         WidgetKind::Text,
     ];
 
@@ -73,6 +77,7 @@ impl WidgetKind {
             WidgetKind::Points => "points",
             WidgetKind::Extrude => "extrude",
             WidgetKind::Flow => "flow",
+            WidgetKind::Buildings => "buildings",
             WidgetKind::Text => "text",
         }
     }
@@ -332,8 +337,24 @@ impl Widget {
             [(from, a), (to, b), ..] if a == b => Some((from.clone(), to.clone(), *a)),
             _ => None,
         };
+        // A geometry with a height in metres: buildings (the 3D BAG's `b3_h_dak_50p`, a
+        // `hoogte` or `height` column).
+        let height = columns
+            .iter()
+            .filter(|c| c.1.numeric())
+            .find(|c| {
+                let n = lower(&c.0);
+                n.contains("hoogte") || n.contains("height") || n.starts_with("b3_h_")
+            })
+            .filter(|_| columns.iter().any(|c| c.1 == Kind::Geometry));
         let mut w = Widget::new(WidgetKind::Table, title);
         w.analysis_id = Some(analysis_id.to_string());
+        if let Some((h, _)) = height {
+            w.kind = WidgetKind::Buildings;
+            w.value_column = Some(h.clone());
+            w.category_column = texts.first().map(|t| (*t).clone());
+            return w;
+        }
         match (period, &value, regional, texts.as_slice()) {
             (Some(p), Some(_), _, texts) => {
                 w.kind = WidgetKind::Line;
@@ -430,6 +451,13 @@ impl Widget {
                 "kies de kolom met de waarde",
             ));
         }
+        if self.kind == WidgetKind::Buildings && blank(&self.value_column) {
+            out.push(FieldError::new(
+                at("valueColumn"),
+                "required",
+                "kies de kolom met de hoogte in meter",
+            ));
+        }
         if self.kind.is_regional() && self.level.is_none() {
             out.push(FieldError::new(
                 at("level"),
@@ -470,6 +498,9 @@ impl Widget {
         }
     }
 }
+
+/// At most this many positions of a slider are computed to fix a map's colour scale.
+pub const SCALE_STOPS: usize = 11;
 
 impl Filter {
     fn problems(&self, i: usize, out: &mut Vec<FieldError>) {
@@ -523,6 +554,25 @@ impl Filter {
                 )),
             },
         }
+    }
+
+    /// The positions of a slider that fix a map's colour scale (the time machine: the same
+    /// colour means the same value in every year): every position up to
+    /// [`SCALE_STOPS`], else that many evenly spread from minimum to maximum. None for a list.
+    pub fn stops(&self) -> Vec<i64> {
+        let (FilterKind::Slider, Some(lo), Some(hi)) = (self.kind, self.min, self.max) else {
+            return Vec::new();
+        };
+        let n = (hi - lo + 1).max(1) as usize;
+        if n <= SCALE_STOPS {
+            return (lo..=hi).collect();
+        }
+        let span = (hi - lo) as f64;
+        let mut out: Vec<i64> = (0..SCALE_STOPS)
+            .map(|i| lo + (span * i as f64 / (SCALE_STOPS - 1) as f64).round() as i64)
+            .collect();
+        out.dedup();
+        out
     }
 
     fn slider_value(&self, raw: &str) -> Option<i64> {
@@ -1174,6 +1224,27 @@ mod tests {
             (w.kind, w.category_column.as_deref()),
             (WidgetKind::Points, Some("naam"))
         );
+        // Footprints with a roof height are buildings; a height without a geometry is not.
+        let w = Widget::suggested(
+            "T",
+            "a",
+            &cols(&[
+                ("identificatie", Kind::Text),
+                ("bouwjaar", Kind::Integer),
+                ("b3_h_dak_50p", Kind::Number),
+                ("geom", Kind::Geometry),
+            ]),
+        );
+        assert_eq!(
+            (w.kind, w.value_column.as_deref()),
+            (WidgetKind::Buildings, Some("b3_h_dak_50p"))
+        );
+        let w = Widget::suggested(
+            "T",
+            "a",
+            &cols(&[("gebouw", Kind::Text), ("hoogte", Kind::Number)]),
+        );
+        assert_eq!(w.kind, WidgetKind::Bar);
         let w = Widget::suggested("T", "a", &cols(&[("a", Kind::Text), ("b", Kind::Text)]));
         assert_eq!(w.kind, WidgetKind::Table);
         assert!(
@@ -1264,6 +1335,7 @@ mod tests {
                 empty(WidgetKind::Extrude),
                 empty(WidgetKind::Text),
                 empty(WidgetKind::Table),
+                empty(WidgetKind::Buildings),
             ],
             filters: vec![],
         };
@@ -1281,6 +1353,8 @@ mod tests {
                 "widgets[2].level:required",
                 "widgets[3].text:required",
                 "widgets[4].analysisId:required",
+                "widgets[5].analysisId:required",
+                "widgets[5].valueColumn:required",
             ]
         );
     }
@@ -1356,6 +1430,21 @@ mod tests {
         assert_eq!(d.widgets[1].id, "w3");
         assert!(d.remove_widget("w4"));
         assert!(!d.remove_widget("w4"));
+    }
+
+    #[test]
+    fn a_slider_stops_at_every_year_or_at_eleven_spread_positions() {
+        assert_eq!(year().stops(), (2021..=2025).collect::<Vec<_>>());
+        let mut shift = year();
+        (shift.min, shift.max) = (Some(0), Some(50));
+        assert_eq!(
+            shift.stops(),
+            vec![0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50]
+        );
+        (shift.min, shift.max) = (Some(1), Some(12));
+        let s = shift.stops();
+        assert_eq!((s.len(), s[0], s[10]), (11, 1, 12));
+        assert!(province().stops().is_empty());
     }
 
     #[test]

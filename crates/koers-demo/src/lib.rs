@@ -13,6 +13,7 @@ mod learning;
 mod maturity;
 pub mod movements;
 mod questions;
+mod twin;
 
 use crate::movements::MovementArgs;
 use anyhow::{Context, Result, bail};
@@ -212,6 +213,7 @@ pub async fn seed(ws: &Workspace, movements: &MovementArgs) -> Result<()> {
     let logistics = crate::movements::seed(ws, &org, &users[1], movements).await?;
     crate::movements::label_columns(ws, &org, &users[2]).await?;
     crate::dashboard::seed(ws, &org, &users[1], &logistics).await?;
+    crate::twin::seed(ws, &org, &users[1]).await?;
     println!("Demowerkruimte aangemaakt: {} (PV26).", org.name);
     println!(
         "Accounts (e-mailadres, wachtwoord, rol) — ook in {}:",

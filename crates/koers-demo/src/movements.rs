@@ -680,11 +680,13 @@ pub fn generate_files(rows: usize, movements: &Path, municipalities: &Path) -> R
 // ---------------------------------------------------------------------------------------
 // Into the workspace.
 
-async fn import_as(
+/// Imports generated data as dataset `name`; `crs` names the coordinates' CRS where the file
+/// does not (GeoJSON in RD New).
+pub(crate) async fn import_as(
     ws: &Workspace,
     org: &Organisation,
     source: ImportSource,
-    name: &str,
+    (name, crs): (&str, Option<&str>),
     meta: DatasetMeta,
 ) -> Result<()> {
     let pb = crate::console::bar();
@@ -692,7 +694,7 @@ async fn import_as(
     let req = ImportRequest {
         source,
         name: Some(name.into()),
-        crs: None,
+        crs: crs.map(str::to_string),
         format: None,
         layer: None,
         meta: Some(meta),
@@ -779,7 +781,7 @@ async fn import_movements(ws: &Workspace, org: &Organisation, args: &MovementArg
             ws,
             org,
             mv,
-            "movements",
+            ("movements", None),
             meta(
                 "Gegenereerde goederenbewegingen (demo)",
                 format!(
@@ -793,7 +795,7 @@ async fn import_movements(ws: &Workspace, org: &Organisation, args: &MovementArg
             ws,
             org,
             mu,
-            "municipalities",
+            ("municipalities", None),
             meta(
                 "Gemeenten met provincie en gewicht (demo)",
                 format!(

@@ -306,14 +306,8 @@ pub async fn run_bench(
                     run().await?;
                     times.push(t0.elapsed().as_secs_f64());
                 }
-                times.sort_by(f64::total_cmp);
                 if !times.is_empty() {
-                    let n = times.len();
-                    r.median_s = if n % 2 == 1 {
-                        times[n / 2]
-                    } else {
-                        (times[n / 2 - 1] + times[n / 2]) / 2.0
-                    };
+                    r.median_s = median(&mut times);
                     r.min_s = times[0];
                 }
             }
@@ -323,6 +317,115 @@ pub async fn run_bench(
     }
     let _ = std::fs::remove_dir_all(&work);
     Ok(results)
+}
+
+/// One tile of the tile benchmark: where, how long (median of the runs) and what it holds.
+#[derive(Debug, Clone, Serialize)]
+pub struct TileTime {
+    pub z: u8,
+    pub x: u32,
+    pub y: u32,
+    /// Median milliseconds to cut and encode the tile.
+    pub ms: f64,
+    /// Features in the tile (points, or occupied cells of an aggregated tile).
+    pub features: usize,
+    /// Points the features stand for (the sum of `aantal`).
+    pub points: u64,
+    /// The tile's size in bytes.
+    pub bytes: usize,
+}
+
+/// The tile benchmark's outcome.
+#[derive(Debug, Clone, Serialize)]
+pub struct TileBench {
+    pub engine: String,
+    /// Points in the index (rows with a place).
+    pub indexed: usize,
+    /// Seconds to read the column pair and build the index.
+    pub build_s: f64,
+    pub tiles: Vec<TileTime>,
+}
+
+/// The box the reference workload's places lie in (the Netherlands, with a margin).
+const NL_BOX: (f64, f64, f64, f64) = (3.0, 50.5, 7.5, 53.8);
+
+/// Every non-empty tile of `zooms` over the movements' origins (`movements.parquet` in
+/// `data_dir`): the index is built once, then each tile is cut `runs` times after a warm-up.
+pub async fn run_tile_bench(
+    data_dir: &Path,
+    zooms: std::ops::RangeInclusive<u8>,
+    runs: usize,
+) -> Result<TileBench> {
+    use crate::tiles::{PointIndex, TileId};
+    let engine = Engine::new(EngineConfig {
+        time_limit: std::time::Duration::from_secs(3600),
+        row_limit: usize::MAX,
+        memory_limit_bytes: 4 << 30,
+        ..EngineConfig::default()
+    });
+    let table = TableRef::new("movements", data_dir.join("movements.parquet"));
+    let t0 = Instant::now();
+    let stream = engine
+        .stream(
+            &"SELECT origin_lon, origin_lat FROM movements".into(),
+            &[table],
+        )
+        .await?;
+    let index = PointIndex::build(stream).await?;
+    let build_s = t0.elapsed().as_secs_f64();
+    let (west, south, east, north) = NL_BOX;
+    let mut tiles = Vec::new();
+    for z in zooms {
+        for t in TileId::covering(z, west, south, east, north) {
+            if index.count(t) == 0 {
+                continue;
+            }
+            let bytes = index.tile(t).len();
+            let mut times: Vec<f64> = (0..runs.max(1))
+                .map(|_| {
+                    let t0 = Instant::now();
+                    std::hint::black_box(index.tile(t));
+                    t0.elapsed().as_secs_f64() * 1000.0
+                })
+                .collect();
+            let features = index.features(t);
+            tiles.push(TileTime {
+                z: t.z,
+                x: t.x,
+                y: t.y,
+                ms: median(&mut times),
+                features: features.len(),
+                points: features.iter().map(|f| f.2).sum(),
+                bytes,
+            });
+        }
+    }
+    Ok(TileBench {
+        engine: format!("koers {}", env!("CARGO_PKG_VERSION")),
+        indexed: index.len(),
+        build_s,
+        tiles,
+    })
+}
+
+/// The `p`-th percentile (0–100) of `values`, nearest rank; NaN when empty.
+pub fn percentile(values: &mut [f64], p: f64) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    values.sort_by(f64::total_cmp);
+    let rank = ((p / 100.0) * values.len() as f64).ceil() as usize;
+    values[rank.clamp(1, values.len()) - 1]
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    match n {
+        0 => f64::NAN,
+        _ if n % 2 == 1 => values[n / 2],
+        _ => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
 }
 
 #[cfg(test)]
@@ -339,6 +442,16 @@ mod tests {
         assert_eq!(python_float(0.0001), "0.0001");
         assert_eq!(python_float(0.00001234), "1.234e-05");
         assert_eq!(python_float(-2.5), "-2.5");
+    }
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        let mut v: Vec<f64> = (1..=20).rev().map(f64::from).collect();
+        assert_eq!(percentile(&mut v, 50.0), 10.0);
+        assert_eq!(percentile(&mut v, 95.0), 19.0);
+        assert_eq!(percentile(&mut v, 100.0), 20.0);
+        assert!(percentile(&mut [], 50.0).is_nan());
+        assert_eq!(median(&mut [3.0, 1.0, 2.0, 10.0]), 2.5);
     }
 
     #[test]

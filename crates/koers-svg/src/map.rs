@@ -222,15 +222,21 @@ pub fn class_colour(bounds: &[f64], v: f64) -> &'static str {
 /// The legend of values in classes with these upper bounds: `lo – hi` per class, from the
 /// smallest value; `no_data` adds the grey row of regions without a value.
 pub fn legend(values: &[f64], bounds: &[f64], no_data: Option<&str>) -> Vec<LegendRow> {
+    legend_with(values, bounds, no_data, &crate::chart::format_number)
+}
+
+/// [`legend`], its numbers written by `show` (a year as 1895, not 1.895).
+pub fn legend_with(
+    values: &[f64],
+    bounds: &[f64],
+    no_data: Option<&str>,
+    show: &dyn Fn(f64) -> String,
+) -> Vec<LegendRow> {
     let mut lo = values.iter().copied().fold(f64::MAX, f64::min);
     let mut rows: Vec<LegendRow> = bounds
         .iter()
         .map(|b| {
-            let text = format!(
-                "{} – {}",
-                crate::chart::format_number(lo),
-                crate::chart::format_number(*b)
-            );
+            let text = format!("{} – {}", show(lo), show(*b));
             lo = *b;
             LegendRow {
                 colour: class_colour(bounds, *b),
@@ -272,12 +278,22 @@ fn legend_svg(rows: &[LegendRow], out: &mut String) {
 }
 
 /// A choropleth: regions coloured in five classes of their values, with the legend in a
-/// column beside the map (`no_data` names the grey of regions without a value). `None` when
-/// there is nothing to draw.
-pub fn choropleth_svg(areas: &[Area], caption: &str, no_data: &str) -> Option<String> {
+/// column beside the map (`no_data` names the grey of regions without a value). The classes
+/// span `scale` too: the values of other years, so that a colour means one value in each.
+/// `None` when there is nothing to draw.
+pub fn choropleth_svg(
+    areas: &[Area],
+    scale: &[f64],
+    caption: &str,
+    no_data: &str,
+) -> Option<String> {
     let geoms: Vec<&Value> = areas.iter().map(|a| a.geometry).collect();
     let p = Projection::fit(&geoms)?;
-    let values: Vec<f64> = areas.iter().filter_map(|a| a.value).collect();
+    let values: Vec<f64> = areas
+        .iter()
+        .filter_map(|a| a.value)
+        .chain(scale.iter().copied())
+        .collect();
     let bounds = class_bounds(&values);
     // With links the map is a group of links (an image may not hold interactive parts).
     let role = if areas.iter().any(|a| a.link.is_some()) {
@@ -370,10 +386,15 @@ pub fn flow_width(value: f64, max: f64) -> f64 {
 
 /// Flows as arcs over the regions they join (`base`, drawn plain), as wide as their value
 /// and coloured in five classes, the largest on top; the legend in a column beside the map,
-/// a dot where each flow arrives. `None` when there is nothing to draw.
-pub fn flows_svg(base: &[&Value], flows: &[Flow], caption: &str) -> Option<String> {
+/// a dot where each flow arrives. Classes and widths span `scale` too (other years). `None`
+/// when there is nothing to draw.
+pub fn flows_svg(base: &[&Value], flows: &[Flow], scale: &[f64], caption: &str) -> Option<String> {
     let p = Projection::fit(base)?;
-    let values: Vec<f64> = flows.iter().map(|f| f.value).collect();
+    let values: Vec<f64> = flows
+        .iter()
+        .map(|f| f.value)
+        .chain(scale.iter().copied())
+        .collect();
     let bounds = class_bounds(&values);
     let max = values.iter().copied().fold(0.0f64, f64::max);
     let mut out = format!(
@@ -424,11 +445,22 @@ pub struct Block<'a> {
 /// Regions extruded in proportion to their values and seen from an angle: `rotate` turns
 /// the map (degrees, clockwise from north), `tilt` is the angle of view above the horizon
 /// (15–90 degrees; 90 looks straight down). Faces are drawn far to near, so nearer blocks
-/// hide farther ones. `None` when there is nothing to draw.
-pub fn extrude_svg(blocks: &[Block], rotate: f64, tilt: f64, caption: &str) -> Option<String> {
+/// hide farther ones. Heights and classes span `scale` too (other years). `None` when there
+/// is nothing to draw.
+pub fn extrude_svg(
+    blocks: &[Block],
+    scale: &[f64],
+    (rotate, tilt): (f64, f64),
+    caption: &str,
+) -> Option<String> {
     let geoms: Vec<&Value> = blocks.iter().map(|b| b.geometry).collect();
     let p = Projection::fit(&geoms)?;
-    let max = blocks.iter().map(|b| b.value).fold(0.0f64, f64::max);
+    let values: Vec<f64> = blocks
+        .iter()
+        .map(|b| b.value)
+        .chain(scale.iter().copied())
+        .collect();
+    let max = values.iter().copied().fold(0.0f64, f64::max);
     let (cx, cy) = (W / 2.0, H / 2.0);
     let (sin_r, cos_r) = rotate.to_radians().sin_cos();
     let t = tilt.clamp(15.0, 90.0).to_radians();
@@ -443,7 +475,6 @@ pub fn extrude_svg(blocks: &[Block], rotate: f64, tilt: f64, caption: &str) -> O
     };
     let screen =
         |rx: f64, ry: f64, z: f64| (cx + rx * 0.8, cy + 40.0 + ry * 0.8 * squash - z * rise);
-    let values: Vec<f64> = blocks.iter().map(|b| b.value).collect();
     let bounds = class_bounds(&values);
     let mut faces: Vec<(f64, String)> = Vec::new();
     for b in blocks {
@@ -612,7 +643,7 @@ mod tests {
                 link: None,
             },
         ];
-        let svg = choropleth_svg(&areas, "Tonnen", "geen gegevens").unwrap();
+        let svg = choropleth_svg(&areas, &[], "Tonnen", "geen gegevens").unwrap();
         assert!(svg.contains(CLASSES[0]) && svg.contains(CLASSES[4]) && svg.contains("#f3f3f3"));
         assert!(svg.contains("href=\"?provincie=PV26&amp;jaar=2024\""));
         assert!(svg.contains("&lt;A&gt;") && !svg.contains("<A>"));
@@ -648,11 +679,11 @@ mod tests {
                 value: 10.0,
             },
         ];
-        let flat = extrude_svg(&blocks, 0.0, 90.0, "3D").unwrap();
-        let turned = extrude_svg(&blocks, 45.0, 30.0, "3D").unwrap();
+        let flat = extrude_svg(&blocks, &[], (0.0, 90.0), "3D").unwrap();
+        let turned = extrude_svg(&blocks, &[], (45.0, 30.0), "3D").unwrap();
         assert_ne!(flat, turned);
         assert_eq!(turned.matches("koers-map__block").count(), 2);
-        assert!(extrude_svg(&[], 0.0, 45.0, "x").is_none());
+        assert!(extrude_svg(&[], &[], (0.0, 45.0), "x").is_none());
     }
 
     #[test]
@@ -681,12 +712,12 @@ mod tests {
                 label: "B → A: 10".into(),
             },
         ];
-        let svg = flows_svg(&[&sq], &flows, "Stromen").unwrap();
+        let svg = flows_svg(&[&sq], &flows, &[], "Stromen").unwrap();
         assert_eq!(svg.matches("koers-map__flow").count(), 2);
         assert!(svg.contains("stroke-width=\"12.0\"") && svg.contains("A → &lt;B&gt;: 100"));
         // The small flow is drawn first, the large one on top.
         assert!(svg.find("B → A").unwrap() < svg.find("A → &lt;B&gt;").unwrap());
         assert!(svg.contains("koers-map__legend"));
-        assert!(flows_svg(&[], &flows, "x").is_none());
+        assert!(flows_svg(&[], &flows, &[], "x").is_none());
     }
 }

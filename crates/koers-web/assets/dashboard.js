@@ -21,7 +21,64 @@ function wire(form) {
     });
   });
   form.addEventListener("change", () => form.requestSubmit());
+  form.querySelectorAll("[data-koers-player]").forEach((player) => wirePlayer(form, player));
 }
+
+// The time machine: a slider's values one step at a time, or played one after another. The
+// next step waits until the widgets of the previous one are drawn (and a moment to look).
+let playing = null;
+function wirePlayer(form, player) {
+  const slider = document.getElementById(player.dataset.koersPlayer);
+  const play = player.querySelector("[data-koers-play]");
+  if (!slider || !play) return;
+  player.hidden = false;
+  const set = (v) => {
+    const lo = Number(slider.min), hi = Number(slider.max);
+    slider.value = String(Math.max(lo, Math.min(hi, v)));
+    slider.dispatchEvent(new Event("input"));
+    form.requestSubmit();
+  };
+  const stop = () => {
+    if (playing) clearTimeout(playing.timer);
+    playing = null;
+    play.setAttribute("aria-pressed", "false");
+    play.textContent = play.dataset.koersPlayText;
+  };
+  player.querySelectorAll("[data-koers-step]").forEach((b) => {
+    b.addEventListener("click", () => {
+      stop();
+      set(Number(slider.value) + Number(b.dataset.koersStep));
+    });
+  });
+  play.addEventListener("click", () => {
+    if (playing) {
+      stop();
+      return;
+    }
+    play.setAttribute("aria-pressed", "true");
+    play.textContent = play.dataset.koersPauseText;
+    // From the start when at the end; otherwise on from here.
+    const from = Number(slider.value) >= Number(slider.max) ? Number(slider.min) : Number(slider.value) + 1;
+    playing = { slider, next: from, timer: null, stop };
+    set(from);
+  });
+}
+// After the widgets of a step are drawn: the next step, or the end.
+document.body.addEventListener("htmx:afterSettle", () => {
+  if (!playing) return;
+  const p = playing;
+  if (p.next >= Number(p.slider.max)) {
+    p.stop();
+    return;
+  }
+  p.timer = setTimeout(() => {
+    if (playing !== p) return;
+    p.next += 1;
+    p.slider.value = String(p.next);
+    p.slider.dispatchEvent(new Event("input"));
+    p.slider.form.requestSubmit();
+  }, 1500);
+});
 document.querySelectorAll("form.koers-filters").forEach(wire);
 document.body.addEventListener("htmx:afterSettle", (e) => {
   const config = e.detail && e.detail.requestConfig;

@@ -108,6 +108,18 @@ function addData(map, spec, features) {
     });
     return;
   }
+  if (spec.kind === "buildings") {
+    // Buildings stand at their own height in metres.
+    map.addLayer({
+      id: "gegevens", type: "fill-extrusion", source: "gegevens",
+      paint: {
+        "fill-extrusion-color": ["case", ["boolean", ["feature-state", "hover"], false], "#1a1a1a", ["get", "kleur"]],
+        "fill-extrusion-height": ["get", "hoogte"],
+        "fill-extrusion-opacity": 0.95,
+      },
+    });
+    return;
+  }
   if (spec.kind === "extrude") {
     const top = spec.level === "provincies" ? 60000 : 15000;
     map.addLayer({
@@ -186,6 +198,7 @@ async function mount(box) {
   const bounds = bbox(features) || bbox(provinces.features);
   if (!bounds) return;
   const configured = box.dataset.koersBasemap;
+  const threeD = spec.kind === "extrude" || spec.kind === "buildings";
   box.hidden = false;
   let map;
   try {
@@ -195,10 +208,10 @@ async function mount(box) {
     bounds,
     fitBoundsOptions: { padding: 20 },
     attributionControl: false,
-    dragRotate: spec.kind === "extrude",
-    touchPitch: spec.kind === "extrude",
-    pitch: spec.kind === "extrude" ? 90 - spec.tilt : 0,
-    bearing: spec.kind === "extrude" ? spec.rotate : 0,
+    dragRotate: threeD,
+    touchPitch: threeD,
+    pitch: threeD ? 90 - spec.tilt : 0,
+    bearing: threeD ? spec.rotate : 0,
     maxPitch: 75,
       // The page scrolls past a map: two fingers (or Ctrl with the wheel) move it.
       cooperativeGestures: true,
@@ -214,6 +227,7 @@ async function mount(box) {
   }
   map.addControl(new AttributionControl({ compact: true, customAttribution: box.dataset.koersAttribution }));
   live.add({ box, map });
+  box.koersMap = map; // For the page's own checks (the browser tests read features back).
   map.on("error", (e) => console.warn("kaart:", e.error && e.error.message));
   const canvas = map.getCanvas();
   canvas.setAttribute("role", "application");
@@ -226,7 +240,9 @@ async function mount(box) {
     if (figure) figure.hidden = true;
     box.dataset.koersReady = "1";
     map.resize();
-    map.fitBounds(bounds, { padding: 20, duration: 0, bearing: map.getBearing(), pitch: map.getPitch() });
+    // Buildings are seen from a street's height at most: a few tall ones fill no screen.
+    const maxZoom = spec.kind === "buildings" ? 16 : 22;
+    map.fitBounds(bounds, { padding: 20, duration: 0, maxZoom, bearing: map.getBearing(), pitch: map.getPitch() });
   });
 
   // Hover: the region's outline darkens and a tooltip names it and its value.
@@ -309,7 +325,7 @@ async function mount(box) {
 
   // 3D: the sliders turn and tilt the map in place, and follow the mouse and keys.
   const form = widget && widget.querySelector("form.koers-3d-controls");
-  if (form && spec.kind === "extrude") {
+  if (form && threeD) {
     form.dataset.koersLive = "1";
     const rot = form.querySelector('input[name^="rot."]');
     const tilt = form.querySelector('input[name^="tilt."]');

@@ -55,7 +55,8 @@ fn duckdb(opts: &BenchOptions, python: &Path) -> Result<HashMap<String, Value>> 
     Ok(by_query)
 }
 
-pub async fn run(opts: BenchOptions) -> Result<()> {
+/// The movements of `opts.data`, generated first when asked.
+fn movements(opts: &BenchOptions) -> Result<()> {
     if let Some(rows) = opts.generate {
         std::fs::create_dir_all(&opts.data)
             .with_context(|| format!("kan {} niet aanmaken", opts.data.display()))?;
@@ -71,6 +72,11 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
             opts.data.display()
         );
     }
+    Ok(())
+}
+
+pub async fn run(opts: BenchOptions) -> Result<()> {
+    movements(&opts)?;
     let ours = koers_engine::bench::run_bench(
         &opts.data,
         &opts.queries,
@@ -104,6 +110,100 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
                 "duckdb_median_s": their_s,
                 "ratio": if their_s > 0.0 { r.median_s / their_s } else { f64::NAN },
                 "same_answer": same,
+            })
+        );
+    }
+    Ok(())
+}
+
+/// p50 and p95 of tile times, in milliseconds.
+fn spread(times: &mut [f64]) -> (f64, f64) {
+    use koers_engine::bench::percentile;
+    (percentile(times, 50.0), percentile(times, 95.0))
+}
+
+/// The tile benchmark: every non-empty tile of zoom 6 to 10 over the movements' origins, cut
+/// by koers from its point index, then — with `--compare` — by PostGIS `ST_AsMVT` in the
+/// same run (`bench/run_postgis_tiles.py`), with the ratio of p50 and p95 per zoom and
+/// whether each tile holds the same points.
+pub async fn tiles(opts: BenchOptions) -> Result<()> {
+    movements(&opts)?;
+    let ours = koers_engine::bench::run_tile_bench(&opts.data, 6..=10, opts.runs)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "{}",
+        json!({"engine": ours.engine, "bench": "tiles", "indexed": ours.indexed,
+               "index_build_s": ours.build_s, "tiles": ours.tiles.len()})
+    );
+    for t in &ours.tiles {
+        println!("{}", serde_json::to_string(t)?);
+    }
+    let Some(python) = &opts.compare else {
+        return Ok(());
+    };
+    let list = std::env::temp_dir().join(format!("koers-bench-tiles-{}.txt", std::process::id()));
+    let text: String = ours
+        .tiles
+        .iter()
+        .map(|t| format!("{}/{}/{}\n", t.z, t.x, t.y))
+        .collect();
+    std::fs::write(&list, text)?;
+    let out = Command::new(python)
+        .arg(opts.queries.join("../run_postgis_tiles.py"))
+        .arg("--data")
+        .arg(&opts.data)
+        .arg("--geo")
+        .arg(&opts.geo)
+        .arg("--runs")
+        .arg(opts.runs.to_string())
+        .arg("--tiles")
+        .arg(&list)
+        .output()
+        .with_context(|| format!("kan {} niet starten", python.display()));
+    let _ = std::fs::remove_file(&list);
+    let out = out?;
+    if !out.status.success() {
+        bail!(
+            "PostGIS-vergelijking mislukt: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let mut theirs: HashMap<(u64, u64, u64), Value> = HashMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        if let Ok(v) = serde_json::from_str::<Value>(line) {
+            let at = |k: &str| v.get(k).and_then(Value::as_u64).unwrap_or(u64::MAX);
+            theirs.insert((at("z"), at("x"), at("y")), v.clone());
+        }
+    }
+    let mut zooms: Vec<Option<u8>> = ours.tiles.iter().map(|t| Some(t.z)).collect();
+    zooms.dedup();
+    zooms.push(None);
+    for zoom in zooms {
+        let (mut mine, mut other, mut same_points, mut same_features, mut n) =
+            (Vec::new(), Vec::new(), 0, 0, 0);
+        for t in ours.tiles.iter().filter(|t| zoom.is_none_or(|z| t.z == z)) {
+            let Some(d) = theirs.get(&(u64::from(t.z), u64::from(t.x), u64::from(t.y))) else {
+                continue;
+            };
+            n += 1;
+            mine.push(t.ms);
+            other.push(d.get("ms").and_then(Value::as_f64).unwrap_or(f64::NAN));
+            same_points += usize::from(d.get("points").and_then(Value::as_u64) == Some(t.points));
+            same_features +=
+                usize::from(d.get("features").and_then(Value::as_u64) == Some(t.features as u64));
+        }
+        let ((k50, k95), (p50, p95)) = (spread(&mut mine), spread(&mut other));
+        println!(
+            "{}",
+            json!({
+                "bench": "tiles",
+                "zoom": zoom.map_or("6-10".to_string(), |z| z.to_string()),
+                "tiles": n,
+                "koers_p50_ms": k50, "postgis_p50_ms": p50, "ratio_p50": k50 / p50,
+                "koers_p95_ms": k95, "postgis_p95_ms": p95, "ratio_p95": k95 / p95,
+                "same_points": format!("{same_points}/{n}"),
+                "same_features": format!("{same_features}/{n}"),
             })
         );
     }

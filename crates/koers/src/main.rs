@@ -131,6 +131,10 @@ struct BenchArgs {
     /// logistics monitor and dashboard, and this many dashboard views from the cache (p50, p95).
     #[arg(long, value_name = "VIEWS")]
     dashboard: Option<usize>,
+    /// Instead of the queries: every vector tile of zoom 6 to 10 over the movements' origins,
+    /// p50 and p95 per tile, with --compare against PostGIS ST_AsMVT (psycopg in that Python).
+    #[arg(long, conflicts_with = "dashboard")]
+    tiles: bool,
     /// Generate this many movements (and the municipalities) into --data first, with koers'
     /// own generator instead of bench/gen_movements.py.
     #[arg(long, value_name = "ROWS")]
@@ -386,6 +390,19 @@ async fn run(cli: Cli) -> Result<()> {
             dashboard: Some(views),
             ..
         }) => bench::dashboard(&data, views).await,
+        Command::Bench(b) if b.tiles => {
+            bench::tiles(bench::BenchOptions {
+                data: b.data,
+                queries: b.queries,
+                geo: b.geo,
+                runs: b.runs.max(1),
+                compare: b.compare,
+                spatial: false,
+                engine: koers_engine::EngineMode::Embedded,
+                generate: b.generate,
+            })
+            .await
+        }
         Command::Bench(b) => {
             let engine = settings::engine_mode(b.engine.engine.as_ref(), &file)?;
             bench::run(bench::BenchOptions {

@@ -2,8 +2,9 @@
 //!
 //! The file is opened read-only. `gpkg_contents` and `gpkg_geometry_columns` name the feature
 //! tables; with more than one, the caller names the layer (else the error lists them).
-//! `gpkg_spatial_ref_sys` gives the CRS: EPSG codes 28992 and 4326, or a WKT definition of RD
-//! New or WGS84; anything else needs the caller's override. Columns keep their names and map
+//! `gpkg_spatial_ref_sys` gives the CRS: EPSG codes 28992 and 4326 (also as the compound
+//! 7415, RD New + NAP height, of the 3D BAG, and 4979), or a WKT definition of RD New or WGS84;
+//! anything else needs the caller's override. Columns keep their names and map
 //! by declared type (INTEGER-like Int64, REAL/FLOAT/DOUBLE Float64, BOOLEAN Boolean, DATE
 //! Date32, DATETIME Timestamp, BLOB Binary, the rest Utf8). Geometry blobs carry the GeoPackage
 //! header (magic `GP`, version, flags for envelope, byte order and emptiness, SRS id, envelope)
@@ -157,8 +158,9 @@ fn layer_srid(conn: &Connection, layer: &Layer) -> Result<i32> {
     if org
         .as_deref()
         .is_some_and(|o| o.eq_ignore_ascii_case("EPSG"))
-        && let Some(c) = code.and_then(|c| i32::try_from(c).ok())
-        && crs::is_supported(c)
+        && let Some(c) = code
+            .and_then(|c| i32::try_from(c).ok())
+            .and_then(crs::horizontal)
     {
         return Ok(c);
     }

@@ -16,6 +16,10 @@ use crate::error::EngineError;
 pub const WGS84: i32 = 4326;
 /// SRID of Amersfoort / RD New.
 pub const RD_NEW: i32 = 28992;
+/// Amersfoort / RD New + NAP height (compound; the 3D BAG's CRS).
+const RD_NEW_NAP: i32 = 7415;
+/// WGS 84 with ellipsoidal height.
+const WGS84_3D: i32 = 4979;
 
 const WGS84_DEF: &str = "+proj=longlat +datum=WGS84 +no_defs";
 const RD_NEW_DEF: &str = "+proj=sterea +lat_0=52.15616055555555 +lon_0=5.38763888888889 +k=0.9999079 +x_0=155000 +y_0=463000 +ellps=bessel +towgs84=565.417,50.3319,465.552,-0.398957,0.343988,-1.8774,4.0725 +units=m +no_defs";
@@ -43,9 +47,21 @@ pub fn parse_crs(s: &str) -> Result<i32, EngineError> {
         let digits = t.rsplit(':').next().unwrap_or("");
         digits.parse::<i32>().ok()
     };
-    match code {
-        Some(c) if is_supported(c) => Ok(c),
+    match code.and_then(horizontal) {
+        Some(c) => Ok(c),
         _ => Err(EngineError::UnknownCrs(s.to_string())),
+    }
+}
+
+/// The horizontal CRS koers reads for an EPSG code: RD New for EPSG:28992 and for the
+/// compound RD New + NAP height (EPSG:7415, the 3D BAG's CRS), WGS84 for EPSG:4326 and its
+/// 3D form EPSG:4979 — heights are kept as attributes (the 3D BAG's `b3_h_*`), not in the
+/// coordinates.
+pub fn horizontal(code: i32) -> Option<i32> {
+    match code {
+        RD_NEW | RD_NEW_NAP => Some(RD_NEW),
+        WGS84 | WGS84_3D => Some(WGS84),
+        _ => None,
     }
 }
 
@@ -59,6 +75,14 @@ pub fn srid_from_wkt(wkt: &str) -> Option<i32> {
         .trim_start_matches('\u{feff}')
         .to_ascii_uppercase();
     let top = t.split('[').next().unwrap_or_default().trim();
+    // A compound CRS (RD New + NAP height): its horizontal part decides.
+    if matches!(top, "COMPD_CS" | "COMPOUNDCRS") {
+        let inner = ["PROJCS[", "PROJCRS[", "GEOGCS[", "GEOGCRS["]
+            .iter()
+            .filter_map(|k| t.find(k))
+            .min()?;
+        return srid_from_wkt(&t[inner..]);
+    }
     // The authority of the outermost CRS is its last ID/AUTHORITY (WKT1 puts it last, WKT2 too).
     let code = ["AUTHORITY[\"EPSG\",", "ID[\"EPSG\","]
         .iter()
@@ -208,6 +232,15 @@ mod tests {
         assert_eq!(srid_from_wkt(esri_wgs), Some(WGS84));
         assert_eq!(srid_from_wkt(wkt2_wgs), Some(WGS84));
         assert_eq!(srid_from_wkt(utm), None);
+        // Compound CRSs (as GDAL writes EPSG:7415): the horizontal part decides.
+        let compound = r#"COMPD_CS["Amersfoort / RD New + NAP height", PROJCS["Amersfoort / RD New", GEOGCS["Amersfoort", DATUM["Amersfoort", SPHEROID["Bessel 1841",6377397.155,299.1528128]]], PROJECTION["Oblique_Stereographic"], AUTHORITY["EPSG","28992"]], VERT_CS["NAP height", VERT_DATUM["Normaal Amsterdams Peil",2005], AUTHORITY["EPSG","5709"]], AUTHORITY["EPSG","7415"]]"#;
+        assert_eq!(srid_from_wkt(compound), Some(RD_NEW));
+        let wkt2 = r#"COMPOUNDCRS["Amersfoort / RD New + NAP height", PROJCRS["Amersfoort / RD New", BASEGEOGCRS["Amersfoort", DATUM["Amersfoort"]], CONVERSION["RD New", METHOD["Oblique Stereographic"]], ID["EPSG",28992]], VERTCRS["NAP height"], ID["EPSG",7415]]"#;
+        assert_eq!(srid_from_wkt(wkt2), Some(RD_NEW));
+        assert_eq!(
+            srid_from_wkt(r#"COMPD_CS["x", VERT_CS["NAP height"]]"#),
+            None
+        );
         assert_eq!(srid_from_wkt("garbage"), None);
     }
 
@@ -217,6 +250,9 @@ mod tests {
         assert_eq!(parse_crs("epsg:4326").ok(), Some(WGS84));
         assert_eq!(parse_crs("urn:ogc:def:crs:EPSG::28992").ok(), Some(RD_NEW));
         assert_eq!(parse_crs("urn:ogc:def:crs:OGC:1.3:CRS84").ok(), Some(WGS84));
+        // The 3D BAG's compound RD New + NAP height reads as RD New.
+        assert_eq!(parse_crs("EPSG:7415").ok(), Some(RD_NEW));
+        assert_eq!(parse_crs("EPSG:4979").ok(), Some(WGS84));
         assert!(matches!(
             parse_crs("EPSG:3857"),
             Err(EngineError::UnknownCrs(_))

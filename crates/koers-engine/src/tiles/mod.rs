@@ -188,10 +188,9 @@ impl PointIndex {
         self.run(t).len()
     }
 
-    /// The tile as a Mapbox Vector Tile: its points one by one, or aggregated on a grid with
-    /// their number when there are more than [`MAX_POINTS`]. An empty tile is a tile with
-    /// an empty layer.
-    pub fn tile(&self, t: TileId) -> Vec<u8> {
+    /// The features of a tile: `(x, y, aantal)` in tile coordinates, its points one by one, or
+    /// aggregated on a grid with their number when there are more than [`MAX_POINTS`].
+    pub fn features(&self, t: TileId) -> Vec<(u32, u32, u64)> {
         let run = self.run(t);
         let shift = BITS - u32::from(t.z);
         // A point's place in the tile, 0..EXTENT.
@@ -203,30 +202,39 @@ impl PointIndex {
             };
             (within(x, t.x), within(y, t.y))
         };
-        let mut layer = mvt::Layer::new("punten");
         if run.len() <= MAX_POINTS {
-            for k in run {
-                let (x, y) = local(*k);
-                layer.point(x, y, &[("aantal", 1)]);
-            }
-        } else {
-            let cell = EXTENT / GRID;
-            let mut counts = vec![0u32; (GRID * GRID) as usize];
-            for k in run {
-                let (x, y) = local(*k);
-                let (cx, cy) = ((x / cell).min(GRID - 1), (y / cell).min(GRID - 1));
-                counts[(cy * GRID + cx) as usize] += 1;
-            }
-            for (i, n) in counts.iter().enumerate() {
-                if *n > 0 {
-                    let (cx, cy) = (i as u32 % GRID, i as u32 / GRID);
-                    layer.point(
-                        cx * cell + cell / 2,
-                        cy * cell + cell / 2,
-                        &[("aantal", u64::from(*n))],
-                    );
-                }
-            }
+            return run
+                .iter()
+                .map(|k| {
+                    let (x, y) = local(*k);
+                    (x, y, 1)
+                })
+                .collect();
+        }
+        let cell = EXTENT / GRID;
+        let mut counts = vec![0u32; (GRID * GRID) as usize];
+        for k in run {
+            let (x, y) = local(*k);
+            let (cx, cy) = ((x / cell).min(GRID - 1), (y / cell).min(GRID - 1));
+            counts[(cy * GRID + cx) as usize] += 1;
+        }
+        counts
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(|(i, n)| {
+                let (cx, cy) = (i as u32 % GRID, i as u32 / GRID);
+                (cx * cell + cell / 2, cy * cell + cell / 2, u64::from(*n))
+            })
+            .collect()
+    }
+
+    /// The tile as a Mapbox Vector Tile, one layer `punten` of [`PointIndex::features`]. An
+    /// empty tile is a tile with an empty layer.
+    pub fn tile(&self, t: TileId) -> Vec<u8> {
+        let mut layer = mvt::Layer::new("punten");
+        for (x, y, n) in self.features(t) {
+            layer.point(x, y, &[("aantal", n)]);
         }
         mvt::tile(&[layer])
     }

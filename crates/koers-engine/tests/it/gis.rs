@@ -671,6 +671,45 @@ async fn geopackage_features_with_gp_header_geometry() {
     assert_eq!(beside, ["gebouwen.gpkg"]);
 }
 
+/// A 3D BAG tile as GDAL writes it (`tests/fixtures/make-3dbag.sh`): layer `lod12_2d` in
+/// EPSG:7415 (RD New + NAP height), footprints with Z at ground level. koers reads it as RD
+/// New, drops the Z, and keeps the heights as the 3D BAG's attributes.
+#[tokio::test]
+async fn a_3d_bag_geopackage_made_with_gdal_reads_as_rd_new() {
+    let w = Work::new();
+    let src = w.dir.path().join("3dbag.gpkg");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/3dbag-utrecht.gpkg"),
+        &src,
+    )
+    .expect("fixture");
+    let v = w.import(&src, "3dbag.parquet");
+    assert_eq!(v.row_count, 4);
+    let g = v.geometry.as_ref().expect("geometry");
+    assert_eq!((g.column.as_str(), g.crs.as_str()), ("geom", "EPSG:28992"));
+    let r = rows(
+        &v,
+        "SELECT identificatie, oorspronkelijkbouwjaar, b3_h_dak_50p, ST_AsText(geom), \
+         ST_Area(geom) FROM t ORDER BY identificatie",
+    )
+    .await;
+    assert_eq!(r[0][0], "NL.IMBAG.Pand.0344100000000001");
+    assert_eq!((r[0][1].as_str(), r[0][2].as_str()), ("1382", "112.3"));
+    assert_eq!(
+        r[0][3],
+        "POLYGON((136700 455880,136712 455880,136712 455892,136700 455892,136700 455880))"
+    );
+    assert_eq!(r[0][4].parse::<f64>().expect("area"), 144.0);
+    assert_eq!(r[3][2], "NULL", "a building without a measured roof");
+    // In WGS84 the footprints lie in the centre of Utrecht.
+    let t = rows(&v, "SELECT ST_X(ST_Centroid(ST_Transform(geom, 4326))), ST_Y(ST_Centroid(ST_Transform(geom, 4326))) FROM t LIMIT 1").await;
+    let (lon, lat): (f64, f64) = (t[0][0].parse().expect("x"), t[0][1].parse().expect("y"));
+    assert!(
+        (5.11..5.13).contains(&lon) && (52.08..52.10).contains(&lat),
+        "{t:?}"
+    );
+}
+
 #[test]
 fn geopackage_layers_are_chosen_by_name() {
     let w = Work::new();

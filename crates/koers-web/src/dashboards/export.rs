@@ -363,6 +363,7 @@ mod tests {
             stale: false,
             unfiltered: vec![],
             source: None,
+            across: Vec::new(),
         };
         assert_eq!(
             widget_csv(&wd, Some(&Labels::default())).unwrap(),

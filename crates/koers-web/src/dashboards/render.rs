@@ -9,7 +9,7 @@ use koers_core::regions::regions;
 use koers_svg::chart::{Series, Shape, Width, format_number, line_svg, series_svg};
 use koers_svg::map::{
     Area, Block, Flow, LegendRow, NO_DATA, arc, choropleth_svg, class_bounds, class_colour,
-    extrude_svg, flow_width, flows_svg, legend, svg as points_svg,
+    extrude_svg, flow_width, flows_svg, legend, legend_with, svg as points_svg,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -89,7 +89,7 @@ pub const MAP_POINTS: usize = 5000;
 /// and for pages without script.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct MapOut {
-    /// `areas`, `extrude`, `points`, `flows` or `tiles`.
+    /// `areas`, `extrude`, `points`, `flows`, `buildings` or `tiles`.
     pub kind: &'static str,
     /// The built-in boundaries the areas come from (`/kaart/grenzen/{level}.geojson`).
     pub level: Option<&'static str>,
@@ -97,7 +97,8 @@ pub struct MapOut {
     pub legend: Vec<MapLegend>,
     /// The measure's heading, for the tooltip.
     pub measure: String,
-    /// Points (a GeoJSON feature collection) with their tooltip lines.
+    /// Points, or buildings with their height and colour (a GeoJSON feature collection), with
+    /// their tooltip lines.
     pub points: Option<Value>,
     /// Flows between regions, largest last.
     pub flows: Vec<MapFlow>,
@@ -376,13 +377,13 @@ fn plain_table(
 /// A flow map: the value per origin and destination summed, the largest [`MAX_FLOWS`]
 /// between two regions drawn as arcs (SVG and live map), every flow in the table, largest
 /// first (flows within one region are listed, not drawn).
-fn flows(
+/// A flow widget's flows summed per (origin, destination) code, between regions first and
+/// largest first, flows within one region after them.
+fn flow_sums(
     columns: &[String],
     rows: &[Vec<Value>],
     w: &koers_core::dashboards::Widget,
-    level: Level,
-    view: &View,
-) -> (MapOut, Option<String>, TableOut) {
+) -> Vec<((String, String), f64)> {
     let (from, to, value) = (
         col(columns, &w.category_column),
         col(columns, &w.series_column),
@@ -399,13 +400,48 @@ fn flows(
             }
         }
     }
-    // Flows between regions first, largest first; flows within one region after them.
     let mut all: Vec<((String, String), f64)> = sums.into_iter().collect();
     all.sort_by(|a, b| {
         (a.0.0 == a.0.1)
             .cmp(&(b.0.0 == b.0.1))
             .then(b.1.total_cmp(&a.1))
     });
+    all
+}
+
+/// The values a map's colour scale spans beyond its own: its data at the other stops of a
+/// slider (`across`), per region, or per flow for the flows drawn.
+fn scale_of(wd: &WidgetData, drilled: bool) -> Vec<f64> {
+    let w = &wd.widget;
+    wd.across
+        .iter()
+        .flat_map(|a| {
+            let (columns, rows) = columns_rows(a);
+            if w.kind == WidgetKind::Flow {
+                flow_sums(&columns, &rows, w)
+                    .into_iter()
+                    .filter(|((a, b), _)| a != b)
+                    .take(MAX_FLOWS)
+                    .map(|(_, x)| x)
+                    .collect::<Vec<_>>()
+            } else {
+                let code = w.category(drilled).map(str::to_string);
+                by_region(&columns, &rows, &code, &w.value_column)
+                    .into_values()
+                    .collect()
+            }
+        })
+        .collect()
+}
+
+fn flows(
+    (columns, rows): (&[String], &[Vec<Value>]),
+    w: &koers_core::dashboards::Widget,
+    level: Level,
+    scale: &[f64],
+    view: &View,
+) -> (MapOut, Option<String>, TableOut) {
+    let all = flow_sums(columns, rows, w);
     let name =
         |c: &str| koers_core::regions::region(level, c).map_or(c.to_string(), |r| r.name.clone());
     let label = |(a, b): &(String, String), x: f64| {
@@ -429,8 +465,12 @@ fn flows(
         .iter()
         .map(|r| &r.geometry)
         .collect();
-    let svg = flows_svg(&base, svg_flows, &w.title);
-    let values: Vec<f64> = svg_flows.iter().map(|f| f.value).collect();
+    let svg = flows_svg(&base, svg_flows, scale, &w.title);
+    let values: Vec<f64> = svg_flows
+        .iter()
+        .map(|f| f.value)
+        .chain(scale.iter().copied())
+        .collect();
     let bounds = class_bounds(&values);
     let max = values.iter().copied().fold(0.0f64, f64::max);
     let map = MapOut {
@@ -539,6 +579,101 @@ fn kpi(data: &Value) -> (Kpi, [Option<String>; 2]) {
             unit,
         },
         chart,
+    )
+}
+
+/// A GeoJSON geometry cell: an object, or its text.
+fn geometry(v: &Value) -> Option<Value> {
+    match v {
+        Value::String(s) => serde_json::from_str(s).ok(),
+        v @ Value::Object(_) => Some(v.clone()),
+        _ => None,
+    }
+}
+
+/// Buildings: each row's footprint (column `g`) raised to its height in metres (the value
+/// column), coloured in classes of the series column when it holds numbers (a construction
+/// year, an energy use), else of the height. The live map draws them as they are; the SVG
+/// for export raises them in proportion, seen from the widget's angle.
+fn buildings(
+    columns: &[String],
+    rows: &[Vec<Value>],
+    g: usize,
+    w: &koers_core::dashboards::Widget,
+    (rotate, tilt): (i64, i64),
+    view: &View,
+) -> (MapOut, Option<String>) {
+    let height = col(columns, &w.value_column);
+    let colour_by = col(columns, &w.series_column).or(height);
+    let label = col(columns, &w.category_column);
+    // (footprint, height, colour value, tooltip lines)
+    let found: Vec<(Value, f64, Option<f64>, Vec<String>)> = rows
+        .iter()
+        .filter_map(|r| {
+            let h = number(r.get(height?)?)?;
+            Some((
+                geometry(r.get(g)?)?,
+                h.max(0.0),
+                colour_by.and_then(|c| r.get(c)).and_then(number),
+                tooltip(columns, r, g, label, view.labels),
+            ))
+        })
+        .collect();
+    let values: Vec<f64> = found.iter().filter_map(|f| f.2).collect();
+    let bounds = class_bounds(&values);
+    // A year (bouwjaar, year) is written without a thousands separator.
+    let is_year = colour_by.is_some_and(|c| {
+        let n = columns[c].to_lowercase();
+        n.contains("jaar") || n.contains("year")
+    });
+    let colour = |v: Option<f64>| v.map_or(NO_DATA, |v| class_colour(&bounds, v));
+    let features: Vec<Value> = found
+        .iter()
+        .take(MAP_POINTS)
+        .map(|(geom, h, v, lines)| {
+            serde_json::json!({
+                "type": "Feature",
+                "geometry": geom,
+                "properties": {"hoogte": h, "kleur": colour(*v), "lines": lines.join("\n")},
+            })
+        })
+        .collect();
+    let missing = found.iter().any(|f| f.2.is_none());
+    let blocks: Vec<Block> = found
+        .iter()
+        .map(|(geom, h, _, lines)| Block {
+            geometry: geom,
+            label: lines.first().cloned().unwrap_or_default(),
+            value: *h,
+        })
+        .collect();
+    let map = MapOut {
+        kind: "buildings",
+        points: Some(serde_json::json!({"type": "FeatureCollection", "features": features})),
+        legend: legend_with(
+            &values,
+            &bounds,
+            missing.then_some(&view.words.no_data),
+            &|v| {
+                if is_year {
+                    format!("{v:.0}")
+                } else {
+                    format_number(v)
+                }
+            },
+        )
+        .into_iter()
+        .map(MapLegend::from)
+        .collect(),
+        measure: colour_by.map_or_else(String::new, |c| view.labels.heading(&columns[c])),
+        more: found.len().saturating_sub(MAP_POINTS),
+        rotate,
+        tilt,
+        ..MapOut::default()
+    };
+    (
+        map,
+        extrude_svg(&blocks, &[], (rotate as f64, tilt as f64), &w.title),
     )
 }
 
@@ -668,7 +803,12 @@ pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
                 .filter(|r| level == Level::Province || values.contains_key(&r.code))
                 .collect();
             let link = |code: &str| drill.map(|p| (view.link)(p, code));
-            let all: Vec<f64> = values.values().copied().collect();
+            let scale = scale_of(wd, out.drilled);
+            let all: Vec<f64> = values
+                .values()
+                .copied()
+                .chain(scale.iter().copied())
+                .collect();
             let bounds = class_bounds(&all);
             let max = all.iter().copied().fold(0.0f64, f64::max);
             let missing = shown.iter().any(|r| !values.contains_key(&r.code));
@@ -716,7 +856,7 @@ pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
                         link: link(&r.code),
                     })
                     .collect();
-                out.svg = choropleth_svg(&areas, &w.title, &view.words.no_data);
+                out.svg = choropleth_svg(&areas, &scale, &w.title, &view.words.no_data);
             } else {
                 let blocks: Vec<Block> = shown
                     .iter()
@@ -728,7 +868,7 @@ pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
                         })
                     })
                     .collect();
-                out.svg = extrude_svg(&blocks, rotate as f64, tilt as f64, &w.title);
+                out.svg = extrude_svg(&blocks, &scale, (rotate as f64, tilt as f64), &w.title);
             }
             let mut table = TableOut {
                 header: vec![
@@ -750,8 +890,27 @@ pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
             out.table = Some(table);
         }
         WidgetKind::Flow => {
-            let (map, svg, table) = flows(&columns, &rows, w, level, view);
+            let scale = scale_of(wd, out.drilled);
+            let (map, svg, table) = flows((&columns, &rows), w, level, &scale, view);
             (out.map, out.svg, out.table) = (Some(map), svg, Some(table));
+        }
+        WidgetKind::Buildings => {
+            let g = data["geometryColumn"]
+                .as_str()
+                .and_then(|g| columns.iter().position(|c| c == g));
+            match g {
+                Some(g) => {
+                    let (map, svg) = buildings(&columns, &rows, g, w, (rotate, tilt), view);
+                    (out.map, out.svg) = (Some(map), svg);
+                }
+                None => out.error = Some("het resultaat heeft geen geometriekolom".into()),
+            }
+            out.table = Some(plain_table(
+                &columns,
+                &rows,
+                data["geometryColumn"].as_str(),
+                view.labels,
+            ));
         }
         WidgetKind::Points => {
             let g = data["geometryColumn"]
@@ -762,13 +921,8 @@ pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
                 Some(g) => rows
                     .iter()
                     .filter_map(|r| {
-                        let geom = match r.get(g)? {
-                            Value::String(s) => serde_json::from_str(s).ok()?,
-                            v @ Value::Object(_) => v.clone(),
-                            _ => return None,
-                        };
                         Some((
-                            geom,
+                            geometry(r.get(g)?)?,
                             label.and_then(|l| r.get(l)).map(cell).unwrap_or_default(),
                             tooltip(&columns, r, g, label, view.labels),
                         ))
@@ -884,6 +1038,7 @@ mod tests {
             stale: false,
             unfiltered: Vec::new(),
             source: None,
+            across: Vec::new(),
         }
     }
 
@@ -951,6 +1106,83 @@ mod tests {
         let none = widget_data(
             json!({"id": "w1", "kind": "points", "title": "Locaties"}),
             json!({"columns": ["naam"], "rows": [["x"]]}),
+        );
+        let d = drawn_with(&none);
+        assert!(d.map.is_none() && d.error.is_some());
+    }
+
+    #[test]
+    fn a_map_under_a_slider_keeps_one_colour_scale_across_its_stops() {
+        let mut wd = widget_data(
+            json!({"id": "w1", "kind": "choropleth", "title": "Tonnen", "categoryColumn": "pv",
+                   "valueColumn": "tonnen", "level": "province"}),
+            json!({"columns": ["pv", "tonnen"], "rows": [["PV26", 10.0], ["PV27", 20.0]]}),
+        );
+        let alone = drawn_with(&wd).map.unwrap();
+        // Another year had far more: the same 20 is no longer the top of the scale.
+        wd.across = vec![json!({"columns": ["pv", "tonnen"],
+                                "rows": [["PV26", 100.0], ["PV27", 400.0]]})];
+        let fixed = drawn_with(&wd).map.unwrap();
+        let colour = |m: &MapOut| m.areas.iter().find(|a| a.code == "PV27").unwrap().colour;
+        assert_ne!(colour(&alone), colour(&fixed));
+        assert!(
+            fixed.legend[fixed.legend.len() - 2].text.ends_with("400"),
+            "{:?}",
+            fixed.legend
+        );
+        // The flows' widths are measured against the largest flow of any stop.
+        let mut flows = widget_data(
+            json!({"id": "w2", "kind": "flow", "title": "Stromen", "categoryColumn": "van",
+                   "seriesColumn": "naar", "valueColumn": "t", "level": "province"}),
+            json!({"columns": ["van", "naar", "t"], "rows": [["PV26", "PV27", 10.0]]}),
+        );
+        let width = |wd: &WidgetData| drawn_with(wd).map.unwrap().flows[0].width;
+        let own = width(&flows);
+        flows.across =
+            vec![json!({"columns": ["van", "naar", "t"], "rows": [["PV26", "PV27", 40.0]]})];
+        assert!(width(&flows) < own);
+    }
+
+    #[test]
+    fn buildings_stand_at_their_height_coloured_by_their_year() {
+        let square = |x: f64| {
+            format!(
+                "{{\"type\":\"Polygon\",\"coordinates\":[[[{x},52.09],[{x}1,52.09],[{x}1,52.091],[{x},52.091],[{x},52.09]]]}}"
+            )
+        };
+        let wd = widget_data(
+            json!({"id": "w1", "kind": "buildings", "title": "Stad", "categoryColumn": "id",
+                   "valueColumn": "hoogte", "seriesColumn": "bouwjaar"}),
+            json!({"columns": ["id", "bouwjaar", "hoogte", "geom"],
+                   "rows": [["A", 1382, 110.3, square(5.12)], ["B", 2019, "14,5", square(5.13)],
+                            ["C", null, 9.0, square(5.14)], ["D", 1950, null, square(5.15)]],
+                   "geometryColumn": "geom"}),
+        );
+        let d = drawn_with(&wd);
+        let map = d.map.expect("a live map");
+        assert_eq!(map.kind, "buildings");
+        let features = map.points.unwrap()["features"].as_array().unwrap().clone();
+        // A building without a height is left out; the others stand at theirs, in metres.
+        assert_eq!(features.len(), 3);
+        let p = |i: usize| features[i]["properties"].clone();
+        assert_eq!(
+            (p(0)["hoogte"].as_f64(), p(1)["hoogte"].as_f64()),
+            (Some(110.3), Some(14.5))
+        );
+        assert!(p(0)["lines"].as_str().unwrap().starts_with("id: A"));
+        assert_ne!(p(0)["kleur"], p(1)["kleur"]);
+        assert_eq!(p(2)["kleur"], NO_DATA, "no year, no colour");
+        assert_eq!(map.measure, "bouwjaar");
+        assert_eq!(
+            map.legend[0].text, "1382 – 1382",
+            "a year has no thousands separator"
+        );
+        assert_eq!(map.legend.last().unwrap().text, "geen gegevens");
+        assert!(d.svg.is_some() && d.table.is_some());
+        // Without a geometry the page says why.
+        let none = widget_data(
+            json!({"id": "w1", "kind": "buildings", "title": "Stad", "valueColumn": "hoogte"}),
+            json!({"columns": ["hoogte"], "rows": [[3]]}),
         );
         let d = drawn_with(&none);
         assert!(d.map.is_none() && d.error.is_some());

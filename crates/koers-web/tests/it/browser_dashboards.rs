@@ -417,3 +417,165 @@ async fn address_gets(c: &Client, part: &str) -> bool {
     }
     false
 }
+
+/// The time machine as a policy officer uses it by keyboard: Play runs the year slider from
+/// the first year to the last, the widgets redraw at each, the map keeps one legend for all
+/// years, and the button says Play again at the end.
+#[tokio::test]
+async fn the_time_machine_plays_the_years_with_one_colour_scale() {
+    let (_app, _browser, c) = freight_dashboard("admin@pv26.example").await;
+    let c = &c;
+    wait_for(
+        c,
+        Locator::Css("#onderdeel-w2 .koers-live-map[data-koers-ready]"),
+    )
+    .await;
+    let legend = "return [...document.querySelectorAll('#onderdeel-w2 .koers-live-map .koers-legend li')].map(l => l.textContent.trim()).join('|');";
+    let last_year = c.execute(legend, vec![]).await.unwrap();
+    let play = c
+        .find(Locator::Css(
+            "[data-koers-player='f-jaar'] [data-koers-play]",
+        ))
+        .await
+        .unwrap();
+    assert!(
+        play.is_displayed().await.unwrap(),
+        "the player shows with script"
+    );
+    play.send_keys(&Key::Enter.to_string()).await.unwrap();
+    assert!(
+        address_gets(c, "f.jaar=2023").await,
+        "Play starts at the first year"
+    );
+    wait_for(
+        c,
+        Locator::Css("#onderdeel-w2 .koers-live-map[data-koers-ready]"),
+    )
+    .await;
+    let first_year = c.execute(legend, vec![]).await.unwrap();
+    assert_eq!(
+        first_year, last_year,
+        "the colour scale moved with the year"
+    );
+    assert!(
+        address_gets(c, "f.jaar=2024").await,
+        "Play goes on to the next year"
+    );
+    // At the last year it stops, and says Play again.
+    let mut stopped = false;
+    for _ in 0..60 {
+        let s = c
+            .execute(
+                "const b = document.querySelector('[data-koers-play]');
+                 return [b.getAttribute('aria-pressed'), b.textContent.trim(),
+                         document.getElementById('f-jaar').value];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if s == json!(["false", "Afspelen", "2024"]) {
+            stopped = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(stopped, "the player did not stop at the last year");
+    // A step back by keyboard goes one year back.
+    c.find(Locator::Css(
+        "[data-koers-player='f-jaar'] [data-koers-step='-1']",
+    ))
+    .await
+    .unwrap()
+    .send_keys(&Key::Enter.to_string())
+    .await
+    .unwrap();
+    assert!(address_gets(c, "f.jaar=2023").await, "Step back");
+}
+
+/// The digital twin: a 3D BAG tile (a GeoPackage made with GDAL) on a dashboard stands in
+/// 3D, each building at its own height — read back from the features MapLibre drew.
+#[tokio::test]
+async fn buildings_from_the_3d_bag_stand_at_their_heights() {
+    let app = TestApp::spawn().await;
+    let tmp = app.ws.temp_path("gpkg").unwrap();
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../koers-engine/tests/fixtures/3dbag-utrecht.gpkg"
+        ),
+        &tmp,
+    )
+    .unwrap();
+    app.import_path(&app.org_a, tmp, "bag", Default::default())
+        .await
+        .unwrap();
+    let a = app
+        .save_analysis(
+            &app.org_a.id,
+            "Gebouwen",
+            "SELECT identificatie, oorspronkelijkbouwjaar AS bouwjaar, \
+             b3_h_dak_50p - b3_h_maaiveld AS hoogte, geom FROM bag",
+            &[],
+        )
+        .await;
+    let id = app
+        .as_admin()
+        .await
+        .post_json(
+            "/api/v1/dashboards",
+            &json!({"name": "Stad", "definition": {"widgets": [
+                {"kind": "buildings", "title": "Binnenstad in 3D", "analysisId": a, "wide": true,
+                 "categoryColumn": "identificatie", "valueColumn": "hoogte", "seriesColumn": "bouwjaar"}]}}),
+        )
+        .await
+        .id();
+    let (_driver, c, _profile) = start_browser().await;
+    sign_in(&c, &app, "admin@pv26.example").await;
+    c.goto(&app.url(&format!("/dashboards/{id}?tilt.w1=90")))
+        .await
+        .unwrap();
+    let c = &c;
+    wait_for(
+        c,
+        Locator::Css("#onderdeel-w1 .koers-live-map[data-koers-ready]"),
+    )
+    .await;
+    let mut heights = json!(null);
+    for _ in 0..50 {
+        heights = c
+            .execute(
+                "const m = document.querySelector('#onderdeel-w1 .koers-live-map').koersMap;
+                 if (!m.loaded()) return null;
+                 return [...new Set(m.queryRenderedFeatures({layers: ['gegevens']})
+                   .map(f => Math.round(f.properties.hoogte * 10) / 10))].sort((a, b) => a - b);",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if heights.as_array().is_some_and(|h| h.len() == 3) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(heights, json!([12.5, 29.1, 110.2]), "the buildings drawn");
+    // The legend names the colour's measure, and the 3D controls turn the city by keyboard.
+    let side = c
+        .execute(
+            "const w = document.getElementById('onderdeel-w1');
+             return [w.querySelector('.koers-live-map__heading').textContent.trim(),
+                     !!w.querySelector('#rot-w1'), w.querySelector('.koers-figure').hidden];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(side, json!(["Legenda: bouwjaar", true, true]));
+    c.find(Locator::Id("rot-w1"))
+        .await
+        .unwrap()
+        .send_keys(&Key::Right.to_string())
+        .await
+        .unwrap();
+    assert!(address_gets(c, "rot.w1=").await, "the city did not turn");
+    check_axe(c, "dashboard with buildings in 3D").await;
+    screenshot(c, "dashboard-buildings-3d").await;
+}

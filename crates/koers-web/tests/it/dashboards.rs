@@ -1216,3 +1216,156 @@ async fn a_flow_map_joins_regions_and_lists_the_largest_flows() {
         "<details class=\"koers-details\"><summary>Tabel met de cijfers</summary>\n  <table"
     ));
 }
+
+/// The live map's description in a page (the first, or the one after `after`).
+fn live_map_in(html: &str, after: usize) -> Value {
+    let start = after + html[after..].find("data-koers-map='").unwrap() + "data-koers-map='".len();
+    let end = start + html[start..].find('\'').unwrap();
+    serde_json::from_str(
+        &html[start..end]
+            .replace("&quot;", "\"")
+            .replace("&#x27;", "'")
+            .replace("&amp;", "&"),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_3d_bag_tile_stands_in_3d_on_a_dashboard() {
+    let app = TestApp::spawn().await;
+    // The 3D BAG's own form: a GeoPackage (layer lod12_2d, EPSG:7415) made with GDAL.
+    let tmp = app.ws.temp_path("gpkg").unwrap();
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../koers-engine/tests/fixtures/3dbag-utrecht.gpkg"
+        ),
+        &tmp,
+    )
+    .unwrap();
+    app.import_path(&app.org_a, tmp, "bag", Default::default())
+        .await
+        .expect("a 3D BAG tile imports");
+    let a = app
+        .save_analysis(
+            &app.org_a.id,
+            "Gebouwen",
+            "SELECT identificatie, oorspronkelijkbouwjaar AS bouwjaar, \
+             b3_h_dak_50p - b3_h_maaiveld AS hoogte, geom FROM bag",
+            &[],
+        )
+        .await;
+    let c = app.as_admin().await;
+    let id = c
+        .post_json(
+            "/api/v1/dashboards",
+            &json!({"name": "Stad", "definition": {"widgets": []}}),
+        )
+        .await
+        .id();
+    let pc = app.page_as("admin@pv26.example").await;
+    let editor = format!("/dashboards/{id}/bewerken");
+    // The editor suggests buildings for footprints with a height.
+    let suggestion = pc.page(&format!("{editor}?analyse={a}")).await;
+    assert!(suggestion.contains("Gebouwen in 3D"), "suggested kind");
+    let form = |height| {
+        [
+            ("version", "1"),
+            ("action", "add_widget"),
+            ("kind", "buildings"),
+            ("title", "Binnenstad in 3D"),
+            ("analysisId", a.as_str()),
+            ("categoryColumn", "identificatie"),
+            ("valueColumn", height),
+            ("seriesColumn", "bouwjaar"),
+        ]
+    };
+    pc.post_form(&editor, &form(""))
+        .await
+        .assert_shows(400, &["kies de kolom met de hoogte in meter"]);
+    pc.post_form(&editor, &form("hoogte"))
+        .await
+        .assert_shows(200, &["Het onderdeel is toegevoegd."]);
+    let html = pc.page(&format!("/dashboards/{id}")).await;
+    let map = live_map_in(&html, 0);
+    assert_eq!(map["kind"], "buildings");
+    let features = map["points"]["features"].as_array().unwrap();
+    // The building without a measured roof is left out of the 3D view; it stays in the table.
+    assert_eq!(features.len(), 3);
+    let mut heights: Vec<f64> = features
+        .iter()
+        .map(|f| f["properties"]["hoogte"].as_f64().unwrap())
+        .collect();
+    heights.sort_by(f64::total_cmp);
+    let expected = [12.5, 29.1, 110.2];
+    for (h, e) in heights.iter().zip(expected) {
+        assert!((h - e).abs() < 1e-6, "{heights:?}");
+    }
+    // Footprints arrive in WGS84, in the centre of Utrecht.
+    let lon = features[0]["geometry"]["coordinates"][0][0][0]
+        .as_f64()
+        .unwrap();
+    assert!((5.11..5.13).contains(&lon), "{lon}");
+    assert!(
+        html.contains("NL.IMBAG.Pand.0344100000000004"),
+        "the table has every row"
+    );
+    // The 3D controls turn it, as they do the 3D provinces.
+    assert!(html.contains("koers-3d-controls"));
+}
+
+#[tokio::test]
+async fn a_map_under_the_year_slider_keeps_one_colour_scale() {
+    let app = TestApp::spawn().await;
+    app.import(
+        &app.org_a,
+        "jaren",
+        "csv",
+        "jaar,pv,tonnen\n2021,PV26,10\n2021,PV27,20\n2022,PV26,100\n2022,PV27,400\n",
+    )
+    .await;
+    let a = app
+        .save_analysis(
+            &app.org_a.id,
+            "Per jaar",
+            "SELECT pv, tonnen FROM jaren WHERE jaar = {{jaar}}",
+            &[("jaar", "integer", "2022")],
+        )
+        .await;
+    let c = app.as_admin().await;
+    let id = c
+        .post_json(
+            "/api/v1/dashboards",
+            &json!({"name": "Jaren", "definition": {
+                "widgets": [{"kind": "choropleth", "title": "Tonnen", "analysisId": a,
+                             "categoryColumn": "pv", "valueColumn": "tonnen", "level": "province"}],
+                "filters": [{"param": "jaar", "label": "Jaar", "kind": "slider",
+                             "min": 2021, "max": 2022, "default": "2022"}]}}),
+        )
+        .await
+        .id();
+    let pc = app.page_as("admin@pv26.example").await;
+    let page = |year: &str| {
+        let pc = &pc;
+        let url = format!("/dashboards/{id}?f.jaar={year}");
+        async move { pc.page(&url).await }
+    };
+    let (early, late) = (page("2021").await, page("2022").await);
+    // The time machine plays through the years (with script).
+    assert!(early.contains("data-koers-player=\"f-jaar\"") && early.contains("Afspelen"));
+    let (m1, m2) = (live_map_in(&early, 0), live_map_in(&late, 0));
+    // One legend for both years, up to the largest value of any year.
+    assert_eq!(m1["legend"], m2["legend"]);
+    assert!(m1["legend"].to_string().contains("400"), "{}", m1["legend"]);
+    let colour = |m: &Value, code: &str| {
+        m["areas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["code"] == code)
+            .unwrap()["colour"]
+            .clone()
+    };
+    // 20 tonnes in 2021 is not coloured like 400 tonnes in 2022.
+    assert_ne!(colour(&m1, "PV27"), colour(&m2, "PV27"));
+}
