@@ -680,6 +680,9 @@ pub struct WidgetData {
     /// ([`koers_core::dashboards::Filter::stops`]): what fixes its colour scale.
     #[serde(skip)]
     pub across: Vec<Value>,
+    /// The filter values its analysis reads (what its tiles are asked with).
+    #[serde(skip)]
+    pub parameters: BTreeMap<String, String>,
 }
 
 /// A dashboard's widgets for one filter choice.
@@ -712,7 +715,13 @@ fn source_of<'a>(w: &'a Widget, values: &BTreeMap<String, String>) -> (Option<&'
 /// An analysis' SQL with the filters it has parameters for (each analysis gets only its own).
 /// "All" (an empty choice) reaches a text parameter as '' and leaves another at its default.
 fn sql_for(a: &Analysis, values: &BTreeMap<String, String>) -> Result<Sql> {
-    let own: BTreeMap<String, String> = values
+    bound_sql(a, &own_values(a, values))
+}
+
+/// The filter values an analysis reads: those it has a parameter for, an empty choice only
+/// for a text parameter.
+fn own_values(a: &Analysis, values: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    values
         .iter()
         .filter(|(k, v)| {
             a.parameters
@@ -720,8 +729,7 @@ fn sql_for(a: &Analysis, values: &BTreeMap<String, String>) -> Result<Sql> {
                 .any(|p| &p.name == *k && (!v.is_empty() || p.kind == ParamKind::Text))
         })
         .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    bound_sql(a, &own)
+        .collect()
 }
 
 /// What a dashboard shows for a filter choice, as evidence: every widget with its data, the
@@ -861,25 +869,26 @@ pub async fn board(
                 stale |= changed_at.get(a).is_some_and(|c| c > at);
             }
         }
-        let (params, source): (Vec<String>, Option<String>) =
+        let (params, source, parameters): (Vec<String>, Option<String>, _) =
             match (w.kind, source_of(w, &values).0) {
                 (WidgetKind::Kpi, _) => {
                     let id = w.indicator_id.as_deref().unwrap_or_default();
                     match ws.store.indicators().indicator(&d.org_id, id).await {
-                        Ok(i) => (Vec::new(), Some(i.name)),
-                        Err(StoreError::NotFound) => (Vec::new(), None),
+                        Ok(i) => (Vec::new(), Some(i.name), BTreeMap::new()),
+                        Err(StoreError::NotFound) => (Vec::new(), None, BTreeMap::new()),
                         Err(e) => return Err(e.into()),
                     }
                 }
                 (_, Some(a)) => match ws.store.catalog().analysis(&d.org_id, a).await {
                     Ok(a) => (
-                        a.parameters.into_iter().map(|p| p.name).collect(),
-                        Some(a.title),
+                        a.parameters.iter().map(|p| p.name.clone()).collect(),
+                        Some(a.title.clone()),
+                        own_values(&a, &values),
                     ),
-                    Err(StoreError::NotFound) => (Vec::new(), None),
+                    Err(StoreError::NotFound) => (Vec::new(), None, BTreeMap::new()),
                     Err(e) => return Err(e.into()),
                 },
-                _ => (Vec::new(), None),
+                _ => (Vec::new(), None, BTreeMap::new()),
             };
         // A map under a slider its analysis reads (the time machine, a scenario): its data at
         // the slider's other positions too, so that it keeps one colour scale across them.
@@ -908,6 +917,7 @@ pub async fn board(
         }
         widgets.push(WidgetData {
             across,
+            parameters,
             source,
             unfiltered: d.definition.unfiltered(w, &params, &values),
             widget: w.clone(),

@@ -113,8 +113,116 @@ fn point_columns(
     }
 }
 
+/// What a tile index reads of a table with these columns: its longitude and latitude
+/// ([`point_columns`]), or, without such a pair, the middle of its `geometry` in WGS 84.
+/// With the columns' names, for the index's key.
+fn points_select(
+    names: &[String],
+    geometry: Option<String>,
+    lon: Option<&str>,
+    lat: Option<&str>,
+) -> Result<(String, String)> {
+    match (point_columns(names, lon, lat), geometry) {
+        (Ok((lon, lat)), _) => Ok((
+            format!("SELECT {}, {}", quote_ident(&lon), quote_ident(&lat)),
+            format!("{lon}\u{1f}{lat}"),
+        )),
+        (Err(_), Some(g)) if lon.is_none() && lat.is_none() => {
+            let middle = format!("ST_Centroid(ST_Transform({}, 4326))", quote_ident(&g));
+            Ok((format!("SELECT ST_X({middle}), ST_Y({middle})"), g))
+        }
+        (Err(e), _) => Err(e),
+    }
+}
+
+/// The index under `key` from the cache, or built by `build` (one build at a time) and kept.
+async fn cached<F>(ws: &Workspace, key: String, build: F) -> Result<Arc<PointIndex>>
+where
+    F: std::future::Future<Output = Result<PointIndex>>,
+{
+    if let Some(index) = ws.tiles.get(&key) {
+        return Ok(index);
+    }
+    let _one = ws.tiles.building.lock().await;
+    if let Some(index) = ws.tiles.get(&key) {
+        return Ok(index);
+    }
+    let index = Arc::new(build.await?);
+    ws.tiles.put(key, index.clone());
+    Ok(index)
+}
+
+/// The most points an analysis result may bring to its tiles.
+pub const ANALYSIS_POINTS: usize = 10_000_000;
+
+/// Tile `z/x/y` of the points of a saved analysis' result for these parameter values (the
+/// defaults for the rest): its longitude and latitude columns (named, or the one pair whose
+/// names say so), or else the middle of its geometry. Who may read the organisation's
+/// analyses may read their tiles. The index is kept per analysis version, parameter values
+/// and versions of the datasets it reads, so a new import or a changed analysis gives new
+/// tiles.
+pub async fn analysis_tile(
+    ws: &Workspace,
+    who: &Principal,
+    id: &str,
+    (z, x, y): (u32, u32, u32),
+    values: &std::collections::BTreeMap<String, String>,
+    (lon, lat): (Option<&str>, Option<&str>),
+) -> Result<Vec<u8>> {
+    who.require(koers_core::Permission::Read)?;
+    let tile = TileId::new(z, x, y).map_err(|m| Error::Invalid(Invalid::one("z", "range", &m)))?;
+    let a = ws.store.catalog().analysis(&who.org.id, id).await?;
+    let sql = crate::analysis::bound_sql(&a, values)?;
+    let inner = sql.text.trim().trim_end_matches(';').to_string();
+    let over =
+        |select: String| Sql::new(format!("{select} FROM ({inner}) AS r"), sql.params.clone());
+    // Its columns, from its first row (a geometry is known by its value).
+    let empty = Sql::new(
+        format!("SELECT * FROM ({inner}) AS r LIMIT 1"),
+        sql.params.clone(),
+    );
+    let shape = ws.query(&who.org.id, empty, 1, None).await?;
+    let names: Vec<String> = shape
+        .schema
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let geometry = koers_engine::export::geometry_columns(&shape)
+        .first()
+        .map(|i| names[*i].clone());
+    let (select, columns) = points_select(&names, geometry, lon, lat)?;
+    let read = ws
+        .store
+        .indicators()
+        .versions_read_by(&who.org.id, &sql.text)
+        .await?;
+    let key = format!(
+        "analyse\u{1f}{}\u{1f}{}\u{1f}{:?}\u{1f}{columns}\u{1f}{read:?}",
+        a.id, a.updated_at, sql.params
+    );
+    let index = cached(ws, key, async {
+        let out = ws
+            .query(&who.org.id, over(select), ANALYSIS_POINTS, None)
+            .await?;
+        if out.truncated {
+            return Err(Error::Invalid(Invalid::one(
+                "analysisId",
+                "too_large",
+                &format!(
+                    "het resultaat heeft meer dan {ANALYSIS_POINTS} punten; beperk de analyse (bijvoorbeeld met een filter) voor een kaart"
+                ),
+            )));
+        }
+        Ok(PointIndex::from_batches(&out.batches)?)
+    })
+    .await?;
+    Ok(index.tile(tile))
+}
+
 /// Tile `z/x/y` of the points of a dataset's newest version (Mapbox Vector Tile, layer
-/// `punten`), its points one by one or counted per cell where they are many.
+/// `punten`), its points one by one or counted per cell where they are many: its longitude
+/// and latitude columns, or else the middle of each geometry.
 pub async fn dataset_tile(
     ws: &Workspace,
     who: &Principal,
@@ -127,32 +235,37 @@ pub async fn dataset_tile(
     if ds.org_id != who.org.id && ds.meta.access_rights != AccessRights::Public {
         return Err(Error::NotFound);
     }
-    let tile = TileId::new(z, x, y).map_err(|m| Error::Invalid(Invalid::one("z", "range", &m)))?;
     let versions = ws.store.catalog().dataset_versions(&ds.id).await?;
     let version = versions.first().ok_or(Error::NotFound)?;
-    let (lon, lat) = point_columns(&version.column_names(), lon, lat)?;
-    let key = format!("{}\u{1f}{lon}\u{1f}{lat}", version.id);
-    let index = match ws.tiles.get(&key) {
-        Some(index) => index,
-        None => {
-            let _one = ws.tiles.building.lock().await;
-            match ws.tiles.get(&key) {
-                Some(index) => index,
-                None => {
-                    let table: TableRef = ws.table_ref("punten".into(), version)?;
-                    let sql = Sql::from(format!(
-                        "SELECT {}, {} FROM punten",
-                        quote_ident(&lon),
-                        quote_ident(&lat)
-                    ));
-                    let stream = ws.engine.stream(&sql, &[table]).await?;
-                    let index = Arc::new(PointIndex::build(stream).await?);
-                    ws.tiles.put(key, index.clone());
-                    index
-                }
-            }
-        }
-    };
+    version_tile(ws, version, (z, x, y), lon, lat).await
+}
+
+/// Tile `z/x/y` of the points of a dataset version, for whoever the caller let through
+/// (a reader of the dataset; anyone for a published one, through OGC API – Tiles): its
+/// longitude and latitude columns, or else the middle of each geometry.
+pub async fn version_tile(
+    ws: &Workspace,
+    version: &koers_store::DatasetVersion,
+    (z, x, y): (u32, u32, u32),
+    lon: Option<&str>,
+    lat: Option<&str>,
+) -> Result<Vec<u8>> {
+    let tile = TileId::new(z, x, y).map_err(|m| Error::Invalid(Invalid::one("z", "range", &m)))?;
+    let geometry = version
+        .geometry
+        .as_ref()
+        .and_then(|g| g.get("column"))
+        .and_then(|c| c.as_str())
+        .map(str::to_string);
+    let (select, columns) = points_select(&version.column_names(), geometry, lon, lat)?;
+    let key = format!("{}\u{1f}{columns}", version.id);
+    let index = cached(ws, key, async {
+        let table: TableRef = ws.table_ref("punten".into(), version)?;
+        let sql = Sql::from(format!("{select} FROM punten"));
+        let stream = ws.engine.stream(&sql, &[table]).await?;
+        Ok(PointIndex::build(stream).await?)
+    })
+    .await?;
     Ok(index.tile(tile))
 }
 

@@ -165,14 +165,14 @@ const BUILDINGS_SQL: &str = "SELECT identificatie, oorspronkelijkbouwjaar AS bou
 /// Road transport of 100 km or more is what can move to the water: `verschuiving` per cent of
 /// it does, between provinces.
 const SHIFT_FLOWS_SQL: &str = "SELECT o.province_code AS origin_province_code, d.province_code AS dest_province_code, \
-     ROUND(SUM(CASE WHEN m.mode = 'road' THEN m.tonnes * (CASE WHEN m.distance_km >= 100 THEN 1 - {{verschuiving}} / 100.0 ELSE 1 END) ELSE 0 END), 1) AS road_tonnes, \
-     ROUND(SUM(CASE WHEN m.mode = 'inland_water' THEN m.tonnes WHEN m.mode = 'road' AND m.distance_km >= 100 THEN m.tonnes * {{verschuiving}} / 100.0 ELSE 0 END), 1) AS water_tonnes \
+     ROUND(SUM(CASE WHEN m.mode = 'road' THEN m.tonnes * (CASE WHEN m.distance_km >= 100 THEN 1 - {{verschuiving}} / 100.0 ELSE 1 END) ELSE 0 END), 1) AS wegvervoer_ton, \
+     ROUND(SUM(CASE WHEN m.mode = 'inland_water' THEN m.tonnes WHEN m.mode = 'road' AND m.distance_km >= 100 THEN m.tonnes * {{verschuiving}} / 100.0 ELSE 0 END), 1) AS binnenvaart_ton \
      FROM movements m JOIN municipalities o ON o.gm_code = m.origin_gm JOIN municipalities d ON d.gm_code = m.dest_gm \
-     WHERE EXTRACT(YEAR FROM m.ts) = 2025 GROUP BY 1, 2 ORDER BY road_tonnes DESC";
+     WHERE EXTRACT(YEAR FROM m.ts) = 2025 GROUP BY 1, 2 ORDER BY wegvervoer_ton DESC";
 
 const SHIFT_PROVINCES_SQL: &str = "SELECT g.province_code, g.province_name, \
-     ROUND(SUM(CASE WHEN m.mode = 'road' THEN m.tonnes * (CASE WHEN m.distance_km >= 100 THEN 1 - {{verschuiving}} / 100.0 ELSE 1 END) ELSE 0 END), 1) AS road_tonnes, \
-     ROUND(SUM(CASE WHEN m.mode = 'inland_water' THEN m.tonnes WHEN m.mode = 'road' AND m.distance_km >= 100 THEN m.tonnes * {{verschuiving}} / 100.0 ELSE 0 END), 1) AS water_tonnes \
+     ROUND(SUM(CASE WHEN m.mode = 'road' THEN m.tonnes * (CASE WHEN m.distance_km >= 100 THEN 1 - {{verschuiving}} / 100.0 ELSE 1 END) ELSE 0 END), 1) AS wegvervoer_ton, \
+     ROUND(SUM(CASE WHEN m.mode = 'inland_water' THEN m.tonnes WHEN m.mode = 'road' AND m.distance_km >= 100 THEN m.tonnes * {{verschuiving}} / 100.0 ELSE 0 END), 1) AS binnenvaart_ton \
      FROM movements m JOIN municipalities g ON g.gm_code = m.origin_gm \
      WHERE EXTRACT(YEAR FROM m.ts) = 2025 GROUP BY 1, 2 ORDER BY 1";
 
@@ -204,7 +204,7 @@ pub fn definition(analyses: &[String; 3]) -> Result<Definition> {
     road.analysis_id = Some(flows.clone());
     road.category_column = Some("origin_province_code".into());
     road.series_column = Some("dest_province_code".into());
-    road.value_column = Some("road_tonnes".into());
+    road.value_column = Some("wegvervoer_ton".into());
     road.level = Some(Level::Province);
     road.wide = true;
     let mut raised = Widget::new(
@@ -213,7 +213,7 @@ pub fn definition(analyses: &[String; 3]) -> Result<Definition> {
     );
     raised.analysis_id = Some(provinces.clone());
     raised.category_column = Some("province_code".into());
-    raised.value_column = Some("road_tonnes".into());
+    raised.value_column = Some("wegvervoer_ton".into());
     raised.level = Some(Level::Province);
     let mut water = Widget::new(
         WidgetKind::Choropleth,
@@ -221,7 +221,7 @@ pub fn definition(analyses: &[String; 3]) -> Result<Definition> {
     );
     water.analysis_id = Some(provinces.clone());
     water.category_column = Some("province_code".into());
-    water.value_column = Some("water_tonnes".into());
+    water.value_column = Some("binnenvaart_ton".into());
     water.level = Some(Level::Province);
     let mut note = Widget::new(WidgetKind::Text, "Over deze digitale tweeling");
     note.text = "De gebouwen, de plannen en de goederenbewegingen zijn GEGENEREERD voor de demo: de gebouwen in de vorm van de 3D BAG (footprints in RD New, dakhoogte b3_h_dak_50p en maaiveld b3_h_maaiveld in meter NAP), de bewegingen over de echte gemeenten en provincies van 2025.\n\nKies 'met' bij Plannen om de geplande torens bij het station te zien. Schuif de verschuiving om een deel van het wegvervoer over 100 km of meer naar de binnenvaart te verplaatsen: de stromen, de 3D-provincies en de kaart van de binnenvaart rekenen mee. Een momentopname legt de gekozen waarden vast.".into();

@@ -45,6 +45,7 @@ pub mod shell;
 pub mod sources;
 pub mod state;
 pub mod templates;
+pub mod tiles;
 pub mod upload;
 
 pub use app::{build_app, serve};

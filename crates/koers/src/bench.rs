@@ -310,6 +310,7 @@ async fn dashboard_in(dir: &Path, data: &Path, requests: usize) -> Result<()> {
         filters: &none,
         labels: &koers_core::catalog::labels::Labels::default(),
         words: &koers_web::dashboards::render::Words::new(koers_web::i18n::Lang::Nl),
+        tiles: true,
     };
     let mut times = Vec::with_capacity(requests);
     for _ in 0..requests.max(1) {

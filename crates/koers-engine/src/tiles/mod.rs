@@ -15,7 +15,7 @@
 pub mod mvt;
 
 use crate::error::{EngineError, Result};
-use datafusion::arrow::array::{Array, Float64Array};
+use datafusion::arrow::array::{Array, Float64Array, RecordBatch};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::physical_plan::SendableRecordBatchStream;
@@ -125,39 +125,54 @@ impl TileId {
     }
 }
 
+/// The keys of a batch's points (its first two columns: longitude, latitude).
+fn add(batch: &RecordBatch, keys: &mut Vec<u64>) -> Result<()> {
+    if batch.num_columns() < 2 {
+        return Err(EngineError::Query(
+            "een tegelindex vraagt een lengte- en een breedtegraadkolom".into(),
+        ));
+    }
+    let column = |i: usize| -> Result<Float64Array> {
+        let c = cast(batch.column(i), &DataType::Float64).map_err(|_| {
+            EngineError::Query(format!(
+                "kolom {} is geen getal: lengte- en breedtegraad moeten getallen zijn",
+                batch.schema().field(i).name()
+            ))
+        })?;
+        c.as_any()
+            .downcast_ref::<Float64Array>()
+            .cloned()
+            .ok_or_else(|| EngineError::Query("geen getallen".into()))
+    };
+    let (lon, lat) = (column(0)?, column(1)?);
+    for i in 0..batch.num_rows() {
+        if lon.is_null(i) || lat.is_null(i) {
+            continue;
+        }
+        if let Some((x, y)) = grid(lon.value(i), lat.value(i)) {
+            keys.push(morton(x, y));
+        }
+    }
+    Ok(())
+}
+
 impl PointIndex {
     /// Reads the longitude and latitude (the first two columns, any numeric type) of every
     /// row of `stream`; rows without both, or outside Web Mercator, are left out.
     pub async fn build(mut stream: SendableRecordBatchStream) -> Result<PointIndex> {
         let mut keys = Vec::new();
         while let Some(batch) = stream.next().await {
-            let batch = batch?;
-            if batch.num_columns() < 2 {
-                return Err(EngineError::Query(
-                    "een tegelindex vraagt een lengte- en een breedtegraadkolom".into(),
-                ));
-            }
-            let column = |i: usize| -> Result<Float64Array> {
-                let c = cast(batch.column(i), &DataType::Float64).map_err(|_| {
-                    EngineError::Query(format!(
-                        "kolom {} is geen getal: lengte- en breedtegraad moeten getallen zijn",
-                        batch.schema().field(i).name()
-                    ))
-                })?;
-                c.as_any()
-                    .downcast_ref::<Float64Array>()
-                    .cloned()
-                    .ok_or_else(|| EngineError::Query("geen getallen".into()))
-            };
-            let (lon, lat) = (column(0)?, column(1)?);
-            for i in 0..batch.num_rows() {
-                if lon.is_null(i) || lat.is_null(i) {
-                    continue;
-                }
-                if let Some((x, y)) = grid(lon.value(i), lat.value(i)) {
-                    keys.push(morton(x, y));
-                }
-            }
+            add(&batch?, &mut keys)?;
+        }
+        keys.sort_unstable();
+        Ok(PointIndex { keys })
+    }
+
+    /// [`PointIndex::build`] from batches at hand (a query's output).
+    pub fn from_batches(batches: &[RecordBatch]) -> Result<PointIndex> {
+        let mut keys = Vec::new();
+        for batch in batches {
+            add(batch, &mut keys)?;
         }
         keys.sort_unstable();
         Ok(PointIndex { keys })

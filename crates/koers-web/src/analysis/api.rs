@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
         "/analyses" => get(list_analyses).post(create_analysis),
         "/analyses/{analysis_id}" => get(get_analysis).put(update_analysis).delete(delete_analysis),
         "/analyses/{analysis_id}/runs" => post(run_analysis),
+        "/analyses/{analysis_id}/tiles/{z}/{x}/{y}" => get(get_tile),
     }
 }
 
@@ -253,9 +254,41 @@ pub async fn run_analysis(
     answer(&ctx, &out, q.format.as_deref(), &a.title.replace(' ', "_")).await
 }
 
+/// A vector tile of the points of a saved analysis' result (Mapbox Vector Tile 2.1, layer
+/// `punten`, extent 4096), as the dataset tiles: every point, or in a tile with more than
+/// 4,096 points one point per cell of a 128 × 128 grid with their number (`aantal`). The
+/// points are the result's longitude and latitude columns, or else the middle of its
+/// geometry. Every other query parameter is a parameter of the analysis, by name (the
+/// defaults for the rest). At most ten million points.
+#[utoipa::path(get, path = "/analyses/{analysisId}/tiles/{z}/{x}/{y}", tag = "analyses",
+    params(("analysisId" = String, Path, description = "Id van de analyse"),
+        ("z" = u32, Path, description = "Zoomniveau, 0 tot en met 24"),
+        ("x" = u32, Path, description = "Kolom van de tegel"),
+        ("y" = u32, Path, description = "Rij van de tegel"),
+        crate::tiles::TileColumns),
+    responses((status = 200, description = "De tegel", content_type = "application/vnd.mapbox-vector-tile", body = Vec<u8>)))]
+pub async fn get_tile(
+    ctx: Ctx,
+    Path((id, z, x, y)): Path<(String, String, String, String)>,
+    Query(mut q): Query<BTreeMap<String, String>>,
+) -> Reply {
+    let (lon, lat) = (q.remove("lon"), q.remove("lat"));
+    let tile = koers_app::tiles::analysis_tile(
+        ctx.ws(),
+        &ctx.who,
+        &id,
+        crate::tiles::address((&z, &x, &y))?,
+        &q,
+        (lon.as_deref(), lat.as_deref()),
+    )
+    .await?;
+    Ok(crate::tiles::answer(tile))
+}
+
 /// This module's operations in the OpenAPI document.
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(
+    get_tile,
     run_query,
     list_analyses,
     create_analysis,

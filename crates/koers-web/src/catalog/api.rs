@@ -10,6 +10,7 @@ use crate::error::{AppError, JsonReply, Reply};
 use crate::input::JsonInput;
 use crate::schema;
 use crate::state::AppState;
+use crate::tiles::TileColumns;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -251,16 +252,6 @@ pub async fn list_versions(ctx: Ctx, Path(id): Path<String>) -> JsonReply<Vec<Ve
     Ok(Json(outs(&versions)))
 }
 
-/// Which columns hold a tile's points.
-#[derive(serde::Deserialize, utoipa::IntoParams)]
-pub struct TileColumns {
-    /// The longitude column (WGS 84); with `lat`. Without both, the one pair whose names
-    /// say so (`lon`/`lat`, `origin_lon`/`origin_lat`, …).
-    lon: Option<String>,
-    /// The latitude column (WGS 84).
-    lat: Option<String>,
-}
-
 /// A vector tile of the points of a dataset's newest version (Mapbox Vector Tile 2.1, layer
 /// `punten`, extent 4096): every point with `aantal` 1, or, in a tile with more than 4,096
 /// points, one point per cell of a 128 × 128 grid with the number of points in it. Same
@@ -278,35 +269,16 @@ pub async fn get_tile(
     Path((id, z, x, y)): Path<(String, String, String, String)>,
     Query(q): Query<TileColumns>,
 ) -> Reply {
-    let whole = |name: &str, v: &str| {
-        v.parse::<u32>().map_err(|_| {
-            AppError::from(koers_app::Error::Invalid(koers_core::Invalid::one(
-                name,
-                "type",
-                &format!("{v:?} is geen geheel getal van 0 of meer"),
-            )))
-        })
-    };
     let tile = koers_app::tiles::dataset_tile(
         ctx.ws(),
         &ctx.who,
         &id,
-        (whole("z", &z)?, whole("x", &x)?, whole("y", &y)?),
+        crate::tiles::address((&z, &x, &y))?,
         q.lon.as_deref(),
         q.lat.as_deref(),
     )
     .await?;
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/vnd.mapbox-vector-tile",
-            ),
-            (axum::http::header::CACHE_CONTROL, "private, max-age=60"),
-        ],
-        tile,
-    )
-        .into_response())
+    Ok(crate::tiles::answer(tile))
 }
 
 /// A background job (an import) and its progress.

@@ -364,6 +364,7 @@ mod tests {
             unfiltered: vec![],
             source: None,
             across: Vec::new(),
+            parameters: Default::default(),
         };
         assert_eq!(
             widget_csv(&wd, Some(&Labels::default())).unwrap(),

@@ -97,7 +97,14 @@ fn angles(q: &BTreeMap<String, String>) -> BTreeMap<String, (i64, i64)> {
     out
 }
 
-fn drawn(board: &Board, base: &str, q: &BTreeMap<String, String>, lang: Lang) -> Vec<Drawn> {
+/// The widgets drawn for a page at `base`; `tiles` lets point maps read the analysis'
+/// vector tiles (signed-in pages only).
+fn drawn(
+    board: &Board,
+    (base, tiles): (&str, bool),
+    q: &BTreeMap<String, String>,
+    lang: Lang,
+) -> Vec<Drawn> {
     let link = |p: &str, v: &str| link_with(base, &board.filters, p, v);
     let angles = angles(q);
     let words = Words::new(lang);
@@ -107,6 +114,7 @@ fn drawn(board: &Board, base: &str, q: &BTreeMap<String, String>, lang: Lang) ->
         filters: &board.filters,
         labels: &board.labels,
         words: &words,
+        tiles,
     };
     board.widgets.iter().map(|w| draw(w, &view)).collect()
 }
@@ -195,7 +203,7 @@ async fn show(ctx: Ctx, Path(id): Path<String>, Query(q): Params, headers: Heade
     } = dashboards::dashboard_view(ctx.ws(), &ctx.who, &id, &chosen_filters(&q)).await?;
     let problem = problem.map(AppError::from);
     let base = format!("/dashboards/{}", d.id);
-    let widgets = drawn(&board, &base, &q, ctx.lang);
+    let widgets = drawn(&board, (&base, true), &q, ctx.lang);
     let query = serde_urlencoded::to_string(&q).unwrap_or_default();
     let status = if problem.is_some() {
         StatusCode::BAD_REQUEST
@@ -326,7 +334,7 @@ async fn serve_widget_file(
             ))
         }
         "png" => {
-            let all = drawn(&board, base, q, lang);
+            let all = drawn(&board, (base, false), q, lang);
             let one = all.iter().find(|w| w.id == wid).ok_or(AppError::NotFound)?;
             let (svg, _) = widget_svg(one, lang).ok_or_else(|| {
                 AppError::Unprocessable("dit onderdeel heeft geen afbeelding; neem de CSV".into())
@@ -353,7 +361,7 @@ async fn widget_file(
 
 async fn board_png(ctx: Ctx, Path(id): Path<String>, Query(q): Params) -> Reply {
     let (d, b) = dashboards::data(ctx.ws(), &ctx.who, &id, &chosen_filters(&q)).await?;
-    let svg = board_svg(&d.name, &drawn(&b, "", &q, ctx.lang), ctx.lang);
+    let svg = board_svg(&d.name, &drawn(&b, ("", false), &q, ctx.lang), ctx.lang);
     Ok(file_response(
         "image/png",
         &format!("{}.png", stem(&d.name, "dashboard")),
@@ -369,7 +377,7 @@ async fn board_pdf_file(ctx: Ctx, Path(id): Path<String>, Query(q): Params) -> R
         t(ctx.lang, "dash.version"),
         d.version
     );
-    let drawn = drawn(&b, "", &q, ctx.lang);
+    let drawn = drawn(&b, ("", false), &q, ctx.lang);
     let pdf = board_pdf(&d.name, &d.description, &b, &drawn, &footer, ctx.lang)?;
     Ok(file_response(
         "application/pdf",
@@ -556,7 +564,7 @@ async fn render_public(
     } = dashboards::public_view(&state.ws, token, &chosen_filters(q)).await?;
     let problem = problem.map(AppError::from);
     let lang = Lang::from_headers(headers);
-    let widgets = drawn(&b, &base, q, lang);
+    let widgets = drawn(&b, (&base, false), q, lang);
     let html = Templates::render(
         "dashboard_public.html",
         context! {

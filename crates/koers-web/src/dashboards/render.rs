@@ -179,6 +179,9 @@ pub struct View<'a> {
     pub labels: &'a Labels,
     /// The words a map brings along, in the page's language.
     pub words: &'a Words,
+    /// A point map with more points than the page carries may draw them from the
+    /// analysis' vector tiles (a signed-in page; not a public page or an export).
+    pub tiles: bool,
 }
 
 /// The words of maps and their tables in the page's language.
@@ -954,11 +957,19 @@ pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
                     }))
                     .collect::<Vec<_>>(),
             });
-            let map = MapOut {
-                kind: "points",
-                points: Some(collection),
-                more: features.len().saturating_sub(MAP_POINTS),
-                ..MapOut::default()
+            let many = features.len() > MAP_POINTS || data["truncated"].as_bool() == Some(true);
+            let map = match &w.analysis_id {
+                // Every point, from the analysis' tiles for the same filter values.
+                Some(id) if many && view.tiles => MapOut::tiles(format!(
+                    "/api/v1/analyses/{id}/tiles/{{z}}/{{x}}/{{y}}?{}",
+                    serde_urlencoded::to_string(&wd.parameters).unwrap_or_default()
+                )),
+                _ => MapOut {
+                    kind: "points",
+                    points: Some(collection),
+                    more: features.len().saturating_sub(MAP_POINTS),
+                    ..MapOut::default()
+                },
             };
             out.map = g.map(|_| map);
             if g.is_none() {
@@ -1039,6 +1050,7 @@ mod tests {
             unfiltered: Vec::new(),
             source: None,
             across: Vec::new(),
+            parameters: BTreeMap::new(),
         }
     }
 
@@ -1052,6 +1064,7 @@ mod tests {
             filters: &filters,
             labels: &labels,
             words: &Words::new(crate::i18n::Lang::Nl),
+            tiles: true,
         };
         draw(wd, &view)
     }

@@ -1,5 +1,7 @@
-//! OGC API – Features at `/ogc`: the published spatial datasets of every organisation, for
-//! GIS clients such as QGIS, GDAL and OWSLib, without an account.
+//! OGC API – Features and OGC API – Tiles at `/ogc`: the published spatial datasets of every
+//! organisation, for GIS clients such as QGIS, GDAL and OWSLib, without an account — their
+//! objects, and vector tiles of them in WebMercatorQuad (each object as the middle of its
+//! geometry, counted per cell where they are many).
 //!
 //! Published means: DCAT access rights *public* (the same rule that lets other organisations
 //! query a dataset). Each such dataset with a geometry column is a collection named
@@ -38,6 +40,9 @@ pub fn router() -> Router<AppState> {
         "/ogc/collections/{collection_id}" => get(collection),
         "/ogc/collections/{collection_id}/items" => get(items),
         "/ogc/collections/{collection_id}/items/{feature_id}" => get(feature),
+        "/ogc/collections/{collection_id}/tiles" => get(tilesets),
+        "/ogc/collections/{collection_id}/tiles/{tile_matrix_set}" => get(tileset),
+        "/ogc/collections/{collection_id}/tiles/{tile_matrix_set}/{tile_matrix}/{tile_row}/{tile_col}" => get(tile),
     }
 }
 
@@ -181,12 +186,115 @@ async fn landing(
 }
 
 /// The conformance classes koers implements.
-pub const CONFORMANCE: [&str; 4] = [
+pub const CONFORMANCE: [&str; 9] = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
 ];
+
+/// The one tile matrix set koers cuts tiles in: OGC's WebMercatorQuad (the XYZ scheme of
+/// web maps).
+const WEB_MERCATOR_QUAD: &str = "WebMercatorQuad";
+const WEB_MERCATOR_QUAD_URI: &str =
+    "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad";
+const MVT: &str = "application/vnd.mapbox-vector-tile";
+
+/// A collection's vector tileset in WebMercatorQuad: what it holds and where its tiles are.
+fn tileset_json(p: &Published, base: &str) -> Value {
+    let url = format!("{base}/ogc/collections/{}/tiles/{WEB_MERCATOR_QUAD}", p.id);
+    json!({
+        "title": format!("{} (vectortegels)", p.dataset.meta.title),
+        "description": "Elk object als punt (het midden van zijn geometrie); in een tegel met meer dan 4.096 punten één punt per cel van een raster van 128 × 128 met het aantal (aantal).",
+        "dataType": "vector",
+        "crs": "http://www.opengis.net/def/crs/EPSG/0/3857",
+        "tileMatrixSetURI": WEB_MERCATOR_QUAD_URI,
+        "layers": [{"id": "punten", "dataType": "vector", "geometryDimension": 0,
+                    "propertiesSchema": {"type": "object", "properties": {"aantal": {"type": "integer"}}}}],
+        "links": [
+            link(url.clone(), "self", "application/json", "Deze tegelset"),
+            link(WEB_MERCATOR_QUAD_URI.into(), "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme", "application/json", "WebMercatorQuad"),
+            link(format!("{base}/ogc/collections/{}", p.id), "http://www.opengis.net/def/rel/ogc/1.0/geodata", "application/json", "De collectie"),
+            json!({"href": format!("{url}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}"), "rel": "item",
+                   "type": MVT, "templated": true, "title": "Een tegel"}),
+        ],
+    })
+}
+
+/// The tilesets of a collection: one, vector tiles in WebMercatorQuad.
+async fn tilesets(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    RawQuery(q): RawQuery,
+) -> Result<Response> {
+    query_params(q.as_deref(), &["f"])?;
+    let p = published_one(&state, &id).await?;
+    let base = state.cfg.base_url(&headers);
+    let set = tileset_json(&p, &base);
+    Ok(json_response(
+        json!({
+            "links": [link(format!("{base}/ogc/collections/{id}/tiles"), "self", "application/json", "Tegelsets")],
+            "tilesets": [{
+                "title": set["title"], "dataType": "vector", "crs": set["crs"],
+                "tileMatrixSetURI": WEB_MERCATOR_QUAD_URI,
+                "links": [link(format!("{base}/ogc/collections/{id}/tiles/{WEB_MERCATOR_QUAD}"), "self", "application/json", "De tegelset"),
+                          link(WEB_MERCATOR_QUAD_URI.into(), "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme", "application/json", "WebMercatorQuad")],
+            }],
+        }),
+        "application/json",
+    ))
+}
+
+/// The tile matrix set of a path: only WebMercatorQuad is cut.
+fn web_mercator_quad(name: &str) -> Result<()> {
+    if name == WEB_MERCATOR_QUAD {
+        Ok(())
+    } else {
+        Err(OgcError::not_found("tile matrix set"))
+    }
+}
+
+async fn tileset(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((id, set)): Path<(String, String)>,
+    RawQuery(q): RawQuery,
+) -> Result<Response> {
+    query_params(q.as_deref(), &["f"])?;
+    web_mercator_quad(&set)?;
+    let p = published_one(&state, &id).await?;
+    Ok(json_response(
+        tileset_json(&p, &state.cfg.base_url(&headers)),
+        "application/json",
+    ))
+}
+
+/// One vector tile of a published collection (Mapbox Vector Tile, layer `punten`).
+async fn tile(
+    State(state): State<AppState>,
+    Path((id, set, matrix, row, col)): Path<(String, String, String, String, String)>,
+    RawQuery(q): RawQuery,
+) -> Result<Response> {
+    query_params(q.as_deref(), &["f"])?;
+    web_mercator_quad(&set)?;
+    let (z, y, x) = crate::tiles::address((&matrix, &row, &col)).map_err(|_| {
+        OgcError::bad("tileMatrix, tileRow and tileCol are whole numbers of 0 or more")
+    })?;
+    let p = published_one(&state, &id).await?;
+    let tile = koers_app::tiles::version_tile(&state.ws, &p.version, (z, x, y), None, None)
+        .await
+        .map_err(|e| match e {
+            koers_app::Error::Invalid(i) => OgcError::bad(i.to_string()),
+            e => e.into(),
+        })?;
+    Ok(crate::tiles::answer(tile))
+}
 
 async fn conformance(RawQuery(q): RawQuery) -> Result<Response> {
     query_params(q.as_deref(), &["f"])?;
@@ -251,6 +359,12 @@ impl Published {
                 "items",
                 "application/geo+json",
                 "De objecten",
+            ),
+            link(
+                format!("{url}/tiles"),
+                "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
+                "application/json",
+                "Vectortegels",
             ),
         ];
         if let Some(uri) = m.licence_uri() {

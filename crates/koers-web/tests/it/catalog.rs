@@ -641,6 +641,109 @@ async fn column_types_are_checked_and_corrected_before_importing() {
 /// Vector tiles of a dataset's points: cut from the index of its newest version, readable
 /// by who may read the dataset and nobody else, and every wrong address refused in words.
 #[tokio::test]
+async fn an_analysis_serves_vector_tiles_of_its_result_for_its_parameters() {
+    let app = TestApp::spawn().await;
+    let csv =
+        "naam,lon,lat\nDom,5.1214,52.0907\nStation,5.1096,52.0894\nAmsterdam,4.9041,52.3676\n";
+    app.import(&app.org_a, "plekken", "csv", csv).await;
+    let a = app
+        .save_analysis(
+            &app.org_a.id,
+            "Plekken",
+            "SELECT naam, lon, lat FROM plekken WHERE naam <> {{zonder}} ORDER BY naam;",
+            &[("zonder", "text", "")],
+        )
+        .await;
+    let c = app.as_admin().await;
+    let base = format!("/api/v1/analyses/{a}/tiles");
+    let r = c.get(&format!("{base}/0/0/0")).await;
+    r.assert_status(200);
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/vnd.mapbox-vector-tile"
+    );
+    let all = r.bytes().to_vec();
+    // A parameter value gives the tiles of that result: one point fewer.
+    let fewer = c
+        .get(&format!("{base}/0/0/0?zonder=Amsterdam"))
+        .await
+        .bytes()
+        .to_vec();
+    assert!(fewer.len() < all.len(), "{} {}", fewer.len(), all.len());
+    let west = c.get(&format!("{base}/6/31/21")).await.bytes().to_vec();
+    assert!(west.len() < fewer.len());
+    // A result with a geometry: the middle of each.
+    app.import(
+        &app.org_a,
+        "vlakken",
+        "geojson",
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"naam":"Dom"},
+            "geometry":{"type":"Polygon","coordinates":[[[5.12,52.09],[5.123,52.09],[5.123,52.092],[5.12,52.09]]]}}]}"#,
+    )
+    .await;
+    let g = app
+        .save_analysis(
+            &app.org_a.id,
+            "Vlakken",
+            "SELECT naam, geom FROM vlakken",
+            &[],
+        )
+        .await;
+    let r = c.get(&format!("/api/v1/analyses/{g}/tiles/6/32/21")).await;
+    assert_eq!(r.status(), 200, "{}", r.text());
+    let inside = r.bytes().to_vec();
+    let outside = c
+        .get(&format!("/api/v1/analyses/{g}/tiles/6/31/21"))
+        .await
+        .bytes()
+        .to_vec();
+    assert!(
+        inside.len() > outside.len(),
+        "{} {}",
+        inside.len(),
+        outside.len()
+    );
+
+    // Bad input, in words: a parameter it does not have, a wrong type, a wrong address,
+    // columns it does not have, a result without places.
+    for (path, status, field) in [
+        (format!("{base}/0/0/0?onbekend=1"), 400, "params.onbekend"),
+        (format!("{base}/x/0/0"), 400, "z"),
+        (format!("{base}/0/0/0?lon=naam&lat=nope"), 400, "lat"),
+    ] {
+        let r = c.get(&path).await;
+        r.assert_status(status);
+        assert_eq!(r.json()["invalidParams"][0]["name"], field, "{path}");
+    }
+    let names = app
+        .save_analysis(&app.org_a.id, "Namen", "SELECT naam FROM plekken", &[])
+        .await;
+    let r = c
+        .get(&format!("/api/v1/analyses/{names}/tiles/0/0/0"))
+        .await;
+    r.assert_status(400);
+    assert!(
+        r.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("lengte- en breedtegraad")
+    );
+    // Nobody else: another organisation, no session, no such analysis.
+    app.api_as("admin@gm0796.example")
+        .await
+        .get(&format!("{base}/0/0/0"))
+        .await
+        .assert_status(404);
+    app.anonymous()
+        .get(&format!("{base}/0/0/0"))
+        .await
+        .assert_status(401);
+    c.get("/api/v1/analyses/nope/tiles/0/0/0")
+        .await
+        .assert_status(404);
+}
+
+#[tokio::test]
 async fn a_dataset_serves_vector_tiles_of_its_points_to_who_may_read_it() {
     let app = TestApp::spawn().await;
     let csv =

@@ -1368,4 +1368,84 @@ async fn a_map_under_the_year_slider_keeps_one_colour_scale() {
     };
     // 20 tonnes in 2021 is not coloured like 400 tonnes in 2022.
     assert_ne!(colour(&m1, "PV27"), colour(&m2, "PV27"));
+    // A snapshot of a slider's position (a year, a scenario's share) keeps the value with
+    // the SQL it was bound to.
+    let r = c
+        .post_json(
+            &format!("/api/v1/dashboards/{id}/snapshots"),
+            &json!({"note": "Scenario 2021", "filters": {"jaar": "2021"}}),
+        )
+        .await;
+    r.assert_status(201);
+    let snapshot = c.get_json(&format!("/api/v1/snapshots/{}", r.id())).await;
+    let content = &snapshot["content"]["content"];
+    assert_eq!(content["filters"]["jaar"], "2021", "{snapshot}");
+    let query = &content["widgets"][0]["query"];
+    assert!(query["sql"].as_str().unwrap().contains("jaar"), "{query}");
+    assert!(query["parameters"].to_string().contains("2021"), "{query}");
+}
+
+#[tokio::test]
+async fn a_point_map_of_many_points_reads_them_from_the_analysis_tiles() {
+    let app = TestApp::spawn().await;
+    let mut csv = String::from("naam,soort,lon,lat\n");
+    for i in 0..10_200 {
+        let soort = if i % 2 == 0 { "laadpaal" } else { "fietsenrek" };
+        csv.push_str(&format!(
+            "P{i},{soort},{},{}\n",
+            5.0 + (i % 100) as f64 * 0.002,
+            52.0 + (i / 100) as f64 * 0.002
+        ));
+    }
+    app.import(&app.org_a, "punten", "csv", &csv).await;
+    let a = app
+        .save_analysis(
+            &app.org_a.id,
+            "Punten",
+            "SELECT naam, soort, lon, lat, ST_Point(lon, lat) AS geom FROM punten WHERE {{soort}} = '' OR soort = {{soort}}",
+            &[("soort", "text", "")],
+        )
+        .await;
+    let c = app.as_admin().await;
+    let id = c
+        .post_json(
+            "/api/v1/dashboards",
+            &json!({"name": "Punten", "definition": {
+                "widgets": [{"kind": "points", "title": "Alle punten", "analysisId": a,
+                             "categoryColumn": "naam"}],
+                "filters": [{"param": "soort", "label": "Soort", "kind": "select",
+                             "options": ["laadpaal", "fietsenrek"]}]}}),
+        )
+        .await
+        .id();
+    let pc = app.page_as("admin@pv26.example").await;
+    // 5,100 charging points: more than a page carries, so the map reads the analysis' tiles,
+    // asked with the filter values the analysis reads.
+    let html = pc.page(&format!("/dashboards/{id}?f.soort=laadpaal")).await;
+    let map = live_map_in(&html, 0);
+    assert_eq!(map["kind"], "tiles");
+    let url = map["tiles"].as_str().unwrap();
+    assert_eq!(
+        url,
+        format!("/api/v1/analyses/{a}/tiles/{{z}}/{{x}}/{{y}}?soort=laadpaal")
+    );
+    c.get(&url.replace("{z}/{x}/{y}", "0/0/0"))
+        .await
+        .assert_status(200);
+    // The public page carries the first points itself (its readers have no session).
+    let shared = c
+        .put_json(
+            &format!("/api/v1/dashboards/{id}/sharing"),
+            &json!({"visibility": "public"}),
+        )
+        .await
+        .json();
+    let public = app
+        .anonymous()
+        .get(shared["publicPath"].as_str().unwrap())
+        .await
+        .text();
+    let map = live_map_in(&public, 0);
+    assert_eq!(map["kind"], "points");
+    assert_eq!(map["points"]["features"].as_array().unwrap().len(), 5000);
 }

@@ -317,6 +317,109 @@ async fn items_page_filter_and_transform() {
     }
 }
 
+/// OGC API – Tiles: a published collection lists its vector tileset, describes it, and serves
+/// Mapbox Vector Tiles in WebMercatorQuad (tileMatrix/tileRow/tileCol = z/y/x); RD New
+/// geometries land where they are.
+#[tokio::test]
+async fn published_collections_serve_vector_tiles() {
+    let app = published_app().await;
+    let (_, _, _, conf) = get(&app, "/ogc/conformance").await;
+    for class in [
+        "core",
+        "tileset",
+        "tilesets-list",
+        "geodata-tilesets",
+        "mvt",
+    ] {
+        let uri = format!("http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/{class}");
+        assert!(conf["conformsTo"].to_string().contains(&uri), "{class}");
+    }
+    let (_, _, _, col) = get(&app, "/ogc/collections/pv26_wegen").await;
+    let sets = link(
+        &col,
+        "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
+    )
+    .unwrap();
+    assert_eq!(sets, app.url("/ogc/collections/pv26_wegen/tiles"));
+    let (s, _, _, list) = get(&app, "/ogc/collections/pv26_wegen/tiles").await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        list["tilesets"][0]["tileMatrixSetURI"],
+        "http://www.opengis.net/def/tilematrixset/OGC/1.0/WebMercatorQuad"
+    );
+    let (s, _, _, set) = get(&app, "/ogc/collections/pv26_wegen/tiles/WebMercatorQuad").await;
+    assert_eq!((s, set["dataType"].as_str()), (200, Some("vector")));
+    let template = set["links"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["rel"] == "item")
+        .unwrap()["href"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(template.ends_with("/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}"));
+    // The grid lies in 6/32/21 (x 32, y 21): tileRow 21, tileCol 32; the tile beside it is empty.
+    let base = "/ogc/collections/pv26_wegen/tiles/WebMercatorQuad";
+    let r = reqwest::get(app.url(&format!("{base}/6/21/32")))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/vnd.mapbox-vector-tile"
+    );
+    let full = r.bytes().await.unwrap().to_vec();
+    let empty = reqwest::get(app.url(&format!("{base}/6/21/31")))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    assert!(
+        full.len() > empty.len() + 100,
+        "{} {}",
+        full.len(),
+        empty.len()
+    );
+    // RD New points (Utrecht) are in Utrecht's tile too.
+    let rd = reqwest::get(app.url("/ogc/collections/pv26_percelen/tiles/WebMercatorQuad/6/21/32"))
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap()
+        .to_vec();
+    assert!(rd.len() > empty.len(), "{} {}", rd.len(), empty.len());
+    // Bad addresses are OGC exceptions.
+    for (path, status) in [
+        (format!("{base}/25/0/0"), 400),
+        (format!("{base}/a/0/0"), 400),
+        (format!("{base}/1/2/0"), 400),
+        (format!("{base}/0/0/0?kleur=rood"), 400),
+        (
+            "/ogc/collections/pv26_wegen/tiles/WorldCRS84Quad/0/0/0".to_string(),
+            404,
+        ),
+        (
+            "/ogc/collections/pv26_wegen/tiles/WorldCRS84Quad".to_string(),
+            404,
+        ),
+    ] {
+        let (s, ct, _, body) = get(&app, &path).await;
+        assert_eq!(
+            (s, ct.as_str()),
+            (status, "application/problem+json"),
+            "{path}"
+        );
+        assert!(
+            body["code"].is_string() && body["description"].is_string(),
+            "{path}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn bad_requests_are_400_exceptions() {
     let app = published_app().await;
@@ -383,6 +486,8 @@ async fn unpublished_and_other_organisations_data_is_unreachable() {
             format!("/ogc/collections/{id}"),
             format!("/ogc/collections/{id}/items"),
             format!("/ogc/collections/{id}/items/1"),
+            format!("/ogc/collections/{id}/tiles"),
+            format!("/ogc/collections/{id}/tiles/WebMercatorQuad/0/0/0"),
         ] {
             let (s, _, _, _) = get(&app, &path).await;
             assert_eq!(s, 404, "{path}");
