@@ -176,6 +176,20 @@ pub async fn tiles(opts: BenchOptions) -> Result<()> {
             theirs.insert((at("z"), at("x"), at("y")), v.clone());
         }
     }
+    // Where the answers differ, by how much (points on a tile's edge: PostGIS' && takes them
+    // into both tiles, koers into one).
+    for t in &ours.tiles {
+        if let Some(d) = theirs.get(&(u64::from(t.z), u64::from(t.x), u64::from(t.y)))
+            && d.get("points").and_then(Value::as_u64) != Some(t.points)
+        {
+            println!(
+                "{}",
+                json!({"bench": "tiles", "differs": format!("{}/{}/{}", t.z, t.x, t.y),
+                       "koers_points": t.points, "postgis_points": d.get("points"),
+                       "koers_features": t.features, "postgis_features": d.get("features")})
+            );
+        }
+    }
     let mut zooms: Vec<Option<u8>> = ours.tiles.iter().map(|t| Some(t.z)).collect();
     zooms.dedup();
     zooms.push(None);
