@@ -83,8 +83,20 @@ function addData(map, spec, features) {
     map.addSource("aankomst", { type: "geojson", data: { type: "FeatureCollection", features: ends } });
   }
   if (spec.kind === "points") {
+    // Any geometry of a result: areas and lines as they are, points as dots.
+    const hover = ["boolean", ["feature-state", "hover"], false];
+    const is = (...types) => ["in", ["geometry-type"], ["literal", types]];
     map.addLayer({
-      id: "gegevens", type: "circle", source: "gegevens",
+      id: "gegevens-vlak", type: "fill", source: "gegevens", filter: is("Polygon", "MultiPolygon"),
+      paint: { "fill-color": "#0b5ea8", "fill-opacity": ["case", hover, 0.6, 0.35], "fill-outline-color": "#08306b" },
+    });
+    map.addLayer({
+      id: "gegevens-lijn", type: "line", source: "gegevens", filter: is("LineString", "MultiLineString"),
+      layout: { "line-cap": "round", "line-join": "round" },
+      paint: { "line-color": ["case", hover, "#1a1a1a", "#0b5ea8"], "line-width": ["case", hover, 4, 2.5] },
+    });
+    map.addLayer({
+      id: "gegevens", type: "circle", source: "gegevens", filter: is("Point", "MultiPoint"),
       paint: {
         "circle-radius": ["case", ["boolean", ["feature-state", "hover"], false], 7, 4.5],
         "circle-color": "#0b5ea8", "circle-stroke-color": "#ffffff", "circle-stroke-width": 1,
@@ -269,9 +281,10 @@ async function mount(box) {
     tip.style.top = `${Math.max(4, point.y - tip.offsetHeight - 10)}px`;
   };
   const at = (point) => {
-    if (!map.getLayer("gegevens")) return null;
+    const layers = ["gegevens", "gegevens-lijn", "gegevens-vlak"].filter((id) => map.getLayer(id));
+    if (!layers.length) return null;
     // A plain {x, y} would be read as options (the whole map): pass [x, y].
-    return map.queryRenderedFeatures([point.x, point.y], { layers: ["gegevens"] })[0] || null;
+    return map.queryRenderedFeatures([point.x, point.y], { layers })[0] || null;
   };
   map.on("mousemove", (e) => {
     const f = at(e.point);

@@ -579,3 +579,81 @@ async fn buildings_from_the_3d_bag_stand_at_their_heights() {
     check_axe(c, "dashboard with buildings in 3D").await;
     screenshot(c, "dashboard-buildings-3d").await;
 }
+
+/// A map of any result with a geometry draws its areas, lines and points as they are, on the
+/// offline base map: no request leaves the machine.
+#[tokio::test]
+async fn a_map_of_any_geometry_draws_areas_lines_and_points_offline() {
+    let app = TestApp::spawn().await;
+    app.import(
+        &app.org_a,
+        "vormen",
+        "geojson",
+        r#"{"type":"FeatureCollection","features":[
+          {"type":"Feature","properties":{"naam":"Park"},"geometry":{"type":"Polygon","coordinates":[[[5.10,52.08],[5.13,52.08],[5.13,52.10],[5.10,52.10],[5.10,52.08]]]}},
+          {"type":"Feature","properties":{"naam":"Singel"},"geometry":{"type":"LineString","coordinates":[[5.09,52.11],[5.14,52.115]]}},
+          {"type":"Feature","properties":{"naam":"Dom"},"geometry":{"type":"Point","coordinates":[5.1214,52.0907]}}]}"#,
+    )
+    .await;
+    let a = app
+        .save_analysis(
+            &app.org_a.id,
+            "Vormen",
+            "SELECT naam, geom FROM vormen",
+            &[],
+        )
+        .await;
+    let id = app
+        .as_admin()
+        .await
+        .post_json(
+            "/api/v1/dashboards",
+            &json!({"name": "Vormen", "definition": {"widgets": [
+                {"kind": "points", "title": "Vormen", "analysisId": a, "categoryColumn": "naam", "wide": true}]}}),
+        )
+        .await
+        .id();
+    let (_driver, c, _profile) = start_browser().await;
+    sign_in(&c, &app, "admin@pv26.example").await;
+    c.goto(&app.url(&format!("/dashboards/{id}")))
+        .await
+        .unwrap();
+    let c = &c;
+    wait_for(
+        c,
+        Locator::Css("#onderdeel-w1 .koers-live-map[data-koers-ready]"),
+    )
+    .await;
+    let mut drawn = json!(null);
+    for _ in 0..50 {
+        drawn = c
+            .execute(
+                "const m = document.querySelector('#onderdeel-w1 .koers-live-map').koersMap;
+                 if (!m.loaded()) return null;
+                 const names = (layer) => [...new Set(m.queryRenderedFeatures({layers: [layer]})
+                   .map(f => f.properties.lines.split('\\n')[0]))];
+                 return [names('gegevens-vlak'), names('gegevens-lijn'), names('gegevens')];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if drawn == json!([["naam: Park"], ["naam: Singel"], ["naam: Dom"]]) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        drawn,
+        json!([["naam: Park"], ["naam: Singel"], ["naam: Dom"]]),
+        "area, line and point each in their layer"
+    );
+    let elsewhere = c
+        .execute(
+            "return performance.getEntriesByType('resource').map(e => e.name)
+               .filter(n => !n.startsWith(location.origin));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(elsewhere, json!([]), "a request left the machine");
+}
