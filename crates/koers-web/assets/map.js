@@ -250,6 +250,12 @@ async function mount(box) {
     addData(map, spec, features);
     const figure = widget && widget.querySelector(".koers-figure");
     if (figure) figure.hidden = true;
+    // On a narrow map the attribution starts folded to its (i) button, off the map.
+    const attribution = holder.querySelector(".maplibregl-ctrl-attrib");
+    if (attribution && holder.clientWidth < 500) {
+      attribution.classList.remove("maplibregl-compact-show");
+      attribution.removeAttribute("open");
+    }
     box.dataset.koersReady = "1";
     map.resize();
     // Buildings are seen from a street's height at most: a few tall ones fill no screen.

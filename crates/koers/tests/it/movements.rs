@@ -129,8 +129,26 @@ fn demo_generates_movements_with_a_monitor() {
         ),
         3
     );
+    // The digital twin: the generated buildings and plans, marked as generated.
+    assert_eq!(
+        count(
+            &c,
+            "SELECT COUNT(*) FROM datasets WHERE name IN ('gebouwen_utrecht', 'geplande_gebouwen') AND generated = 1"
+        ),
+        2
+    );
+    // The monitor's seven analyses and the modal-shift scenario's two.
     let columns = run_analyses(d);
-    assert_eq!(columns.len(), 7, "{columns:?}");
+    assert_eq!(columns.len(), 9, "{columns:?}");
+    assert_eq!(
+        columns["Scenario modal shift: stromen tussen provincies"],
+        [
+            "origin_province_code",
+            "dest_province_code",
+            "wegvervoer_ton",
+            "binnenvaart_ton"
+        ]
+    );
     assert_eq!(
         columns["Goederenvervoer per week, provincie en modaliteit"],
         [
@@ -253,7 +271,7 @@ fn demo_imports_a_folder_of_movements() {
         "{}",
         text(&o).1
     );
-    assert_eq!(run_analyses(d).len(), 7);
+    assert_eq!(run_analyses(d).len(), 9);
     let c = db(d);
     assert_eq!(
         count(
