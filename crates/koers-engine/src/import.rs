@@ -106,7 +106,8 @@ pub fn import_file(
     let format = match opts.format {
         Some(f) => f,
         None => Format::from_path(src)?,
-    };
+    }
+    .refine(src)?;
     let srid = opts.crs.as_deref().map(crs::parse_crs).transpose()?;
     if opts.file_name.is_empty()
         || opts.file_name.contains(['/', '\\'])

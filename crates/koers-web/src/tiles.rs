@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 
 /// Which columns hold a tile's points.
 #[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TileColumns {
     /// The longitude column (WGS 84); with `lat`. Without both, the one pair whose names
     /// say so (`lon`/`lat`, `origin_lon`/`origin_lat`, …).

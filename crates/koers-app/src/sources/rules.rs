@@ -694,6 +694,7 @@ impl CkanResource {
                 "xlsx" => Some("xlsx"),
                 "shp" | "shapefile" | "zip" | "esri shapefile" => Some("shp"),
                 "gpkg" | "geopackage" => Some("gpkg"),
+                "cityjson" | "jsonl" => Some("cityjson"),
                 _ => None,
             })
     }

@@ -5,6 +5,7 @@
 //! Readers stream: no reader holds a whole CSV or GeoJSON file in memory (Excel workbooks are
 //! the exception, being zip archives of XML that `calamine` reads whole).
 
+pub mod cityjson;
 mod column;
 pub mod csv;
 pub mod geojson;
@@ -43,11 +44,14 @@ pub enum Format {
     Shapefile,
     /// An OGC GeoPackage (`.gpkg`): one feature table, chosen by name when there are several.
     GeoPackage,
+    /// CityJSON or a CityJSON Text Sequence (the 3D BAG): one row per building, its footprint
+    /// as the geometry.
+    #[serde(rename = "cityjson")]
+    CityJson,
 }
 
 /// The formats as users name them, for messages.
-pub const FORMAT_NAMES: &str =
-    "csv, geojson, parquet, xlsx, shp (a .shp or a zipped shapefile) and gpkg";
+pub const FORMAT_NAMES: &str = "csv, geojson, parquet, xlsx, shp (a .shp or a zipped shapefile), gpkg and cityjson (.city.json, .city.jsonl)";
 
 impl Format {
     /// Parse a format name (`csv`, `geojson`, `json`, `parquet`, `xlsx`, `shp`, `shapefile`,
@@ -60,6 +64,7 @@ impl Format {
             "xlsx" | "excel" => Ok(Format::Xlsx),
             "shp" | "shapefile" | "zip" => Ok(Format::Shapefile),
             "gpkg" | "geopackage" => Ok(Format::GeoPackage),
+            "cityjson" | "jsonl" | "cityjsonseq" => Ok(Format::CityJson),
             other => Err(EngineError::UnknownFormat(format!(
                 "{other:?}; koers reads {FORMAT_NAMES}"
             ))),
@@ -90,7 +95,17 @@ impl Format {
             Format::Xlsx => "Excel",
             Format::Shapefile => "Shapefile",
             Format::GeoPackage => "GeoPackage",
+            Format::CityJson => "CityJSON",
         }
+    }
+
+    /// The format the file's content tells, where its name cannot: a `.json` file of type
+    /// CityJSON is CityJSON, not GeoJSON.
+    pub fn refine(self, path: &Path) -> Result<Format> {
+        if self == Format::GeoJson && cityjson::is_cityjson(path)? {
+            return Ok(Format::CityJson);
+        }
+        Ok(self)
     }
 }
 
@@ -149,6 +164,9 @@ pub fn open<'a>(
         )?)),
         Format::GeoPackage => Ok(Box::new(geopackage::GeoPackageSource::open(
             path, srid, layer, progress,
+        )?)),
+        Format::CityJson => Ok(Box::new(cityjson::CityJsonSource::open(
+            path, srid, progress,
         )?)),
     }
 }

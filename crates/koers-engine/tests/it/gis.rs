@@ -710,6 +710,76 @@ async fn a_3d_bag_geopackage_made_with_gdal_reads_as_rd_new() {
     );
 }
 
+/// The 3D BAG's CityJSON (a document and a text sequence): one row per building with its
+/// attributes, its footprint from LoD 0 or, without, from the ground of its parts' solids.
+#[tokio::test]
+async fn a_3d_bag_cityjson_reads_as_building_footprints() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for (file, ext) in [
+        ("3dbag-utrecht.city.json", "json"),
+        ("3dbag-utrecht.city.jsonl", "jsonl"),
+    ] {
+        let w = Work::new();
+        let src = w.dir.path().join(format!("tegel.{ext}"));
+        std::fs::copy(fixtures.join(file), &src).expect("fixture");
+        let v = w.import(&src, "tegel.parquet");
+        assert_eq!(v.format, koers_engine::Format::CityJson, "{file}");
+        assert_eq!(v.row_count, 2, "{file}: buildings, not their parts");
+        let g = v.geometry.as_ref().expect("geometry");
+        assert_eq!(g.crs, "EPSG:28992", "EPSG:7415 reads as RD New");
+        let r = rows(
+            &v,
+            "SELECT cityobject_id, cityobject_type, oorspronkelijkbouwjaar, b3_h_dak_50p, \
+             ST_Area(geom), ST_X(ST_Centroid(geom)) FROM t ORDER BY cityobject_id",
+        )
+        .await;
+        assert_eq!(r[0][0], "NL.IMBAG.Pand.0344100000000002");
+        assert_eq!((r[0][1].as_str(), r[0][2].as_str()), ("Building", "1895"));
+        assert_eq!(r[0][3], "14.5");
+        // LoD 0 footprint, 12 × 12 m; the other from its part's lowest faces, 20 × 15 m.
+        let area = |i: usize| r[i][4].parse::<f64>().expect("area");
+        assert!(
+            (area(0) - 144.0).abs() < 1e-6 && (area(1) - 300.0).abs() < 1e-6,
+            "{r:?}"
+        );
+        let x = r[0][5].parse::<f64>().expect("x");
+        assert!((x - 136_706.0).abs() < 1e-6, "transform applied: {x}");
+    }
+    // A .json that is GeoJSON stays GeoJSON; a broken CityJSON is refused in words.
+    let w = Work::new();
+    let geo = w.write(
+        "punten.json",
+        br#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"a":1},"geometry":{"type":"Point","coordinates":[5.1,52.1]}}]}"#,
+    );
+    assert_eq!(
+        w.import(&geo, "p.parquet").format,
+        koers_engine::Format::GeoJson
+    );
+    for (bad, says) in [
+        (
+            r#"{"type":"CityJSON","version":"2.0","CityObjects":{"a":{"type":"Building","geometry":[{"type":"MultiSurface","lod":"0","boundaries":[[[0,1,9]]]}]}},"vertices":[[0,0,0],[1,0,0]]}"#,
+            "vertex index 9 does not exist",
+        ),
+        (
+            r#"{"type":"CityJSON","version":"2.0","CityObjects":{},"vertices":[]}"#,
+            "no city objects",
+        ),
+        (
+            r#"{"type":"CityJSON","version":"2.0","CityObjects":{"a":{"type":"Building"}},"vertices":[]}"#,
+            "coordinate reference system",
+        ),
+    ] {
+        let src = w.write("kapot.city.json", bad.as_bytes());
+        let m = w.refused(&src, "k.parquet");
+        assert!(m.contains(says), "{m}");
+    }
+    assert!(
+        w.outputs().iter().all(|o| o == "p.parquet"),
+        "{:?}",
+        w.outputs()
+    );
+}
+
 #[test]
 fn geopackage_layers_are_chosen_by_name() {
     let w = Work::new();

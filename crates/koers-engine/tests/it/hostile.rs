@@ -19,6 +19,11 @@ fn import(format: Format, ext: &str, data: &[u8]) {
 fn targets_survive_hostile_and_mutated_input() {
     let csv = b"gm,naam\nGM0344,Utrecht\n\"GM0307\",\"Amers\"\"foort\"\n".to_vec();
     let geojson = br#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"a":1},"geometry":{"type":"Point","coordinates":[5.1,52.1]}}]}"#.to_vec();
+    let cityjson = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/3dbag-utrecht.city.jsonl"),
+    )
+    .unwrap();
     let hostile: [&[u8]; 6] = [
         b"",
         b"\xef\xbb\xbf",
@@ -33,6 +38,7 @@ fn targets_survive_hostile_and_mutated_input() {
         (Format::Xlsx, "xlsx", &csv),
         (Format::Shapefile, "zip", &csv),
         (Format::GeoPackage, "gpkg", &csv),
+        (Format::CityJson, "jsonl", &cityjson),
     ];
     let mut seed = 0x2545_f491_4f6c_dd1du64;
     let mut next = move || {

@@ -10,3 +10,4 @@ mod import;
 mod params;
 mod query;
 mod spatial;
+mod tiles_postgis;

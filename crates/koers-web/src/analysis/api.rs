@@ -28,7 +28,7 @@ pub fn router() -> Router<AppState> {
         "/analyses" => get(list_analyses).post(create_analysis),
         "/analyses/{analysis_id}" => get(get_analysis).put(update_analysis).delete(delete_analysis),
         "/analyses/{analysis_id}/runs" => post(run_analysis),
-        "/analyses/{analysis_id}/tiles/{z}/{x}/{y}" => get(get_tile),
+        "/analyses/{analysis_id}/tiles/{z}/{x}/{y}" => get(get_analysis_tile),
     }
 }
 
@@ -267,7 +267,7 @@ pub async fn run_analysis(
         ("y" = u32, Path, description = "Rij van de tegel"),
         crate::tiles::TileColumns),
     responses((status = 200, description = "De tegel", content_type = "application/vnd.mapbox-vector-tile", body = Vec<u8>)))]
-pub async fn get_tile(
+pub async fn get_analysis_tile(
     ctx: Ctx,
     Path((id, z, x, y)): Path<(String, String, String, String)>,
     Query(mut q): Query<BTreeMap<String, String>>,
@@ -288,7 +288,7 @@ pub async fn get_tile(
 /// This module's operations in the OpenAPI document.
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(
-    get_tile,
+    get_analysis_tile,
     run_query,
     list_analyses,
     create_analysis,

@@ -159,7 +159,8 @@ pub struct ImportIn {
     pub name: Option<String>,
     /// `EPSG:28992` or `EPSG:4326`.
     pub crs: Option<String>,
-    /// `csv`, `geojson`, `parquet`, `xlsx`, `shp` (a zipped shapefile) or `gpkg`.
+    /// `csv`, `geojson`, `parquet`, `xlsx`, `shp` (a zipped shapefile), `gpkg` or `cityjson`
+    /// (CityJSON or a CityJSON Text Sequence, such as a 3D BAG tile).
     pub format: Option<String>,
     /// The layer of a GeoPackage with several feature tables.
     pub layer: Option<String>,
