@@ -152,37 +152,53 @@ pub fn definition(s: &Seeded) -> Result<Definition> {
 /// Makes the dashboard (by the analyst), shares it with every role, and fills its cache for
 /// the default filters.
 pub async fn seed(ws: &Workspace, org: &Organisation, analyst: &User, s: &Seeded) -> Result<()> {
-    let def = definition(s)?;
     let who = principal(ws, org, analyst).await?;
-    let d = dashboards::create(
+    let d = publish(
         ws,
         &who,
-        input(json!({
-            "name": "Logistieke bewegingen",
-            "description": "Goederenvervoer over weg, water en spoor in en tussen de provincies: kerncijfers, kaart met inzoomen, modal split, 3D-weergave en stromen. Op gegenereerde demogegevens.",
-            "definition": def,
-        })),
+        "Logistieke bewegingen",
+        "Goederenvervoer over weg, water en spoor in en tussen de provincies: kerncijfers, kaart met inzoomen, modal split, 3D-weergave en stromen. Op gegenereerde demogegevens.",
+        definition(s)?,
     )
     .await?;
-    let roles: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
-    let d = dashboards::share(
-        ws,
-        &who,
-        &d.id,
-        input(json!({ "visibility": "roles", "roles": roles })),
-    )
-    .await?;
-    if let Err(e) = koers_app::dashboards::board(ws, &d, &BTreeMap::new(), true, None).await {
-        eprintln!(
-            "waarschuwing: het dashboard is nog niet berekend ({e}); het rekent bij het eerste bezoek"
-        );
-    }
     println!(
         "Demo-dashboard {} met {} onderdelen.",
         d.name,
         d.definition.widgets.len()
     );
     Ok(())
+}
+
+/// A demo dashboard made by `who`, shared with every role and computed once for its default
+/// filters (a failure there only postpones it to the first visit).
+pub(crate) async fn publish(
+    ws: &Workspace,
+    who: &koers_app::Principal,
+    name: &str,
+    description: &str,
+    def: Definition,
+) -> Result<dashboards::Dashboard> {
+    let d = dashboards::create(
+        ws,
+        who,
+        input(json!({ "name": name, "description": description, "definition": def })),
+    )
+    .await?;
+    let roles: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+    let d = dashboards::share(
+        ws,
+        who,
+        &d.id,
+        input(json!({ "visibility": "roles", "roles": roles })),
+    )
+    .await?;
+    if let Err(e) = dashboards::board(ws, &d, &BTreeMap::new(), true, None).await {
+        eprintln!(
+            "waarschuwing: dashboard {} is nog niet berekend ({e}); het rekent bij het eerste bezoek",
+            d.name
+        );
+    }
+    Ok(d)
 }
 
 #[cfg(test)]

@@ -6,19 +6,17 @@
 //! flows and provinces; every choice is kept in an evidence snapshot like any figure.
 
 use crate::movements::{Xoshiro, import_as};
-use crate::{analysis_input, input, principal};
+use crate::{analysis_input, principal};
 use anyhow::{Result, anyhow};
 use koers_app::Workspace;
 use koers_app::analysis;
 use koers_app::catalog::ImportSource;
-use koers_core::Role;
 use koers_core::analysis::{Param, ParamKind};
 use koers_core::catalog::DatasetMeta;
 use koers_core::dashboards::{Definition, Filter, FilterKind, Level, Widget, WidgetKind};
 use koers_store::{Organisation, User};
 use rand::Rng;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
 
 /// The generated district: RD New metres, west–south to east–north (the inner city of
 /// Utrecht, from the station to the Maliebaan).
@@ -322,30 +320,14 @@ pub async fn seed(ws: &Workspace, org: &Organisation, analyst: &User) -> Result<
     let ids: [String; 3] = ids
         .try_into()
         .map_err(|_| anyhow!("de analyses van de tweeling ontbreken"))?;
-    let def = definition(&ids)?;
-    let d = koers_app::dashboards::create(
+    let d = crate::dashboard::publish(
         ws,
         &who,
-        input(json!({
-            "name": "Digitale tweeling binnenstad en modal shift",
-            "description": "Gebouwen van de binnenstad van Utrecht in 3D, met of zonder plannen, en het scenario waarin wegvervoer naar de binnenvaart verschuift. Op gegenereerde demogegevens.",
-            "definition": def,
-        })),
+        "Digitale tweeling binnenstad en modal shift",
+        "Gebouwen van de binnenstad van Utrecht in 3D, met of zonder plannen, en het scenario waarin wegvervoer naar de binnenvaart verschuift. Op gegenereerde demogegevens.",
+        definition(&ids)?,
     )
     .await?;
-    let roles: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
-    let d = koers_app::dashboards::share(
-        ws,
-        &who,
-        &d.id,
-        input(json!({ "visibility": "roles", "roles": roles })),
-    )
-    .await?;
-    if let Err(e) = koers_app::dashboards::board(ws, &d, &BTreeMap::new(), true, None).await {
-        eprintln!(
-            "waarschuwing: de tweeling is nog niet berekend ({e}); hij rekent bij het eerste bezoek"
-        );
-    }
     println!("Demo-dashboard {} met een 3D-stad en een scenario.", d.name);
     Ok(())
 }

@@ -249,21 +249,52 @@ async fn freight_dashboard(
 ) -> (TestApp, (crate::browser::Driver, tempfile::TempDir), Client) {
     let app = TestApp::spawn().await;
     let (p, m, g) = crate::dashboards::freight(&app).await;
-    let id = app
-        .as_admin()
-        .await
-        .post_json(
-            "/api/v1/dashboards",
-            &json!({"name": "Logistiek", "definition": crate::dashboards::definition(&p, &m, &g)}),
-        )
-        .await
-        .id();
+    let id = crate::dashboards::new_dashboard(
+        &app.as_admin().await,
+        "Logistiek",
+        crate::dashboards::definition(&p, &m, &g),
+    )
+    .await;
     let (driver, c, profile) = start_browser().await;
     sign_in(&c, &app, who).await;
     c.goto(&app.url(&format!("/dashboards/{id}")))
         .await
         .unwrap();
     (app, (driver, profile), c)
+}
+
+/// A dashboard of this definition, opened (at `query`) in Chromium by A's administrator once
+/// the live map of its first widget is ready.
+async fn open_dashboard(
+    app: &TestApp,
+    definition: serde_json::Value,
+    query: &str,
+) -> ((crate::browser::Driver, tempfile::TempDir), Client) {
+    let id = crate::dashboards::new_dashboard(&app.as_admin().await, "Kaart", definition).await;
+    let (driver, c, profile) = start_browser().await;
+    sign_in(&c, app, "admin@pv26.example").await;
+    c.goto(&app.url(&format!("/dashboards/{id}{query}")))
+        .await
+        .unwrap();
+    wait_for(
+        &c,
+        Locator::Css("#onderdeel-w1 .koers-live-map[data-koers-ready]"),
+    )
+    .await;
+    ((driver, profile), c)
+}
+
+/// Runs `script` in the page until it answers `want` (up to five seconds); its last answer.
+async fn until(c: &Client, script: &str, want: &serde_json::Value) -> serde_json::Value {
+    let mut got = serde_json::Value::Null;
+    for _ in 0..50 {
+        got = c.execute(script, vec![]).await.unwrap();
+        if &got == want {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    got
 }
 
 /// The 3D view turns in place: the arrow key on the rotation slider turns the live map
@@ -462,24 +493,16 @@ async fn the_time_machine_plays_the_years_with_one_colour_scale() {
         "Play goes on to the next year"
     );
     // At the last year it stops, and says Play again.
-    let mut stopped = false;
-    for _ in 0..60 {
-        let s = c
-            .execute(
-                "const b = document.querySelector('[data-koers-play]');
-                 return [b.getAttribute('aria-pressed'), b.textContent.trim(),
-                         document.getElementById('f-jaar').value];",
-                vec![],
-            )
-            .await
-            .unwrap();
-        if s == json!(["false", "Afspelen", "2024"]) {
-            stopped = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(stopped, "the player did not stop at the last year");
+    let end = json!(["false", "Afspelen", "2024"]);
+    let state = until(
+        c,
+        "const b = document.querySelector('[data-koers-play]');
+         return [b.getAttribute('aria-pressed'), b.textContent.trim(),
+                 document.getElementById('f-jaar').value];",
+        &end,
+    )
+    .await;
+    assert_eq!(state, end, "the player did not stop at the last year");
     // A step back by keyboard goes one year back.
     c.find(Locator::Css(
         "[data-koers-player='f-jaar'] [data-koers-step='-1']",
@@ -497,66 +520,25 @@ async fn the_time_machine_plays_the_years_with_one_colour_scale() {
 #[tokio::test]
 async fn buildings_from_the_3d_bag_stand_at_their_heights() {
     let app = TestApp::spawn().await;
-    let tmp = app.ws.temp_path("gpkg").unwrap();
-    std::fs::copy(
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../koers-engine/tests/fixtures/3dbag-utrecht.gpkg"
-        ),
-        &tmp,
-    )
-    .unwrap();
-    app.import_path(&app.org_a, tmp, "bag", Default::default())
-        .await
-        .unwrap();
-    let a = app
-        .save_analysis(
-            &app.org_a.id,
-            "Gebouwen",
-            "SELECT identificatie, oorspronkelijkbouwjaar AS bouwjaar, \
-             b3_h_dak_50p - b3_h_maaiveld AS hoogte, geom FROM bag",
-            &[],
-        )
-        .await;
-    let id = app
-        .as_admin()
-        .await
-        .post_json(
-            "/api/v1/dashboards",
-            &json!({"name": "Stad", "definition": {"widgets": [
-                {"kind": "buildings", "title": "Binnenstad in 3D", "analysisId": a, "wide": true,
-                 "categoryColumn": "identificatie", "valueColumn": "hoogte", "seriesColumn": "bouwjaar"}]}}),
-        )
-        .await
-        .id();
-    let (_driver, c, _profile) = start_browser().await;
-    sign_in(&c, &app, "admin@pv26.example").await;
-    c.goto(&app.url(&format!("/dashboards/{id}?tilt.w1=90")))
-        .await
-        .unwrap();
-    let c = &c;
-    wait_for(
-        c,
-        Locator::Css("#onderdeel-w1 .koers-live-map[data-koers-ready]"),
+    let a = crate::dashboards::bag_buildings(&app).await;
+    let (_browser, c) = open_dashboard(
+        &app,
+        json!({"widgets": [
+            {"kind": "buildings", "title": "Binnenstad in 3D", "analysisId": a, "wide": true,
+             "categoryColumn": "identificatie", "valueColumn": "hoogte", "seriesColumn": "bouwjaar"}]}),
+        "?tilt.w1=90",
     )
     .await;
-    let mut heights = json!(null);
-    for _ in 0..50 {
-        heights = c
-            .execute(
-                "const m = document.querySelector('#onderdeel-w1 .koers-live-map').koersMap;
-                 if (!m.loaded()) return null;
-                 return [...new Set(m.queryRenderedFeatures({layers: ['gegevens']})
-                   .map(f => Math.round(f.properties.hoogte * 10) / 10))].sort((a, b) => a - b);",
-                vec![],
-            )
-            .await
-            .unwrap();
-        if heights.as_array().is_some_and(|h| h.len() == 3) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let c = &c;
+    let heights = until(
+        c,
+        "const m = document.querySelector('#onderdeel-w1 .koers-live-map').koersMap;
+         if (!m.loaded()) return null;
+         return [...new Set(m.queryRenderedFeatures({layers: ['gegevens']})
+           .map(f => Math.round(f.properties.hoogte * 10) / 10))].sort((a, b) => a - b);",
+        &json!([12.5, 29.1, 110.2]),
+    )
+    .await;
     assert_eq!(heights, json!([12.5, 29.1, 110.2]), "the buildings drawn");
     // The legend names the colour's measure, and the 3D controls turn the city by keyboard.
     let side = c
@@ -603,50 +585,26 @@ async fn a_map_of_any_geometry_draws_areas_lines_and_points_offline() {
             &[],
         )
         .await;
-    let id = app
-        .as_admin()
-        .await
-        .post_json(
-            "/api/v1/dashboards",
-            &json!({"name": "Vormen", "definition": {"widgets": [
-                {"kind": "points", "title": "Vormen", "analysisId": a, "categoryColumn": "naam", "wide": true}]}}),
-        )
-        .await
-        .id();
-    let (_driver, c, _profile) = start_browser().await;
-    sign_in(&c, &app, "admin@pv26.example").await;
-    c.goto(&app.url(&format!("/dashboards/{id}")))
-        .await
-        .unwrap();
-    let c = &c;
-    wait_for(
-        c,
-        Locator::Css("#onderdeel-w1 .koers-live-map[data-koers-ready]"),
+    let (_browser, c) = open_dashboard(
+        &app,
+        json!({"widgets": [
+            {"kind": "points", "title": "Vormen", "analysisId": a, "categoryColumn": "naam", "wide": true}]}),
+        "",
     )
     .await;
-    let mut drawn = json!(null);
-    for _ in 0..50 {
-        drawn = c
-            .execute(
-                "const m = document.querySelector('#onderdeel-w1 .koers-live-map').koersMap;
-                 if (!m.loaded()) return null;
-                 const names = (layer) => [...new Set(m.queryRenderedFeatures({layers: [layer]})
-                   .map(f => f.properties.lines.split('\\n')[0]))];
-                 return [names('gegevens-vlak'), names('gegevens-lijn'), names('gegevens')];",
-                vec![],
-            )
-            .await
-            .unwrap();
-        if drawn == json!([["naam: Park"], ["naam: Singel"], ["naam: Dom"]]) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert_eq!(
-        drawn,
-        json!([["naam: Park"], ["naam: Singel"], ["naam: Dom"]]),
-        "area, line and point each in their layer"
-    );
+    let c = &c;
+    let want = json!([["naam: Park"], ["naam: Singel"], ["naam: Dom"]]);
+    let drawn = until(
+        c,
+        "const m = document.querySelector('#onderdeel-w1 .koers-live-map').koersMap;
+         if (!m.loaded()) return null;
+         const names = (layer) => [...new Set(m.queryRenderedFeatures({layers: [layer]})
+           .map(f => f.properties.lines.split('\\n')[0]))];
+         return [names('gegevens-vlak'), names('gegevens-lijn'), names('gegevens')];",
+        &want,
+    )
+    .await;
+    assert_eq!(drawn, want, "area, line and point each in their layer");
     let elsewhere = c
         .execute(
             "return performance.getEntriesByType('resource').map(e => e.name)

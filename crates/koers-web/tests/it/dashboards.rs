@@ -1217,6 +1217,42 @@ async fn a_flow_map_joins_regions_and_lists_the_largest_flows() {
     ));
 }
 
+/// A 3D BAG tile in its own form — a GeoPackage (layer lod12_2d, EPSG:7415) made with GDAL —
+/// imported as `bag`, and an analysis of its buildings with their height above the ground
+/// (`hoogte`) and construction year (`bouwjaar`); the analysis' id.
+pub(crate) async fn bag_buildings(app: &TestApp) -> String {
+    let tmp = app.ws.temp_path("gpkg").unwrap();
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../koers-engine/tests/fixtures/3dbag-utrecht.gpkg"
+        ),
+        &tmp,
+    )
+    .unwrap();
+    app.import_path(&app.org_a, tmp, "bag", Default::default())
+        .await
+        .expect("a 3D BAG tile imports");
+    app.save_analysis(
+        &app.org_a.id,
+        "Gebouwen",
+        "SELECT identificatie, oorspronkelijkbouwjaar AS bouwjaar, \
+         b3_h_dak_50p - b3_h_maaiveld AS hoogte, geom FROM bag",
+        &[],
+    )
+    .await
+}
+
+/// A new dashboard with this definition, made through the API; its id.
+pub(crate) async fn new_dashboard(c: &Session, name: &str, definition: Value) -> String {
+    c.post_json(
+        "/api/v1/dashboards",
+        &json!({"name": name, "definition": definition}),
+    )
+    .await
+    .id()
+}
+
 /// The live map's description in a page (the first, or the one after `after`).
 fn live_map_in(html: &str, after: usize) -> Value {
     let start = after + html[after..].find("data-koers-map='").unwrap() + "data-koers-map='".len();
@@ -1233,36 +1269,9 @@ fn live_map_in(html: &str, after: usize) -> Value {
 #[tokio::test]
 async fn a_3d_bag_tile_stands_in_3d_on_a_dashboard() {
     let app = TestApp::spawn().await;
-    // The 3D BAG's own form: a GeoPackage (layer lod12_2d, EPSG:7415) made with GDAL.
-    let tmp = app.ws.temp_path("gpkg").unwrap();
-    std::fs::copy(
-        concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../koers-engine/tests/fixtures/3dbag-utrecht.gpkg"
-        ),
-        &tmp,
-    )
-    .unwrap();
-    app.import_path(&app.org_a, tmp, "bag", Default::default())
-        .await
-        .expect("a 3D BAG tile imports");
-    let a = app
-        .save_analysis(
-            &app.org_a.id,
-            "Gebouwen",
-            "SELECT identificatie, oorspronkelijkbouwjaar AS bouwjaar, \
-             b3_h_dak_50p - b3_h_maaiveld AS hoogte, geom FROM bag",
-            &[],
-        )
-        .await;
+    let a = bag_buildings(&app).await;
     let c = app.as_admin().await;
-    let id = c
-        .post_json(
-            "/api/v1/dashboards",
-            &json!({"name": "Stad", "definition": {"widgets": []}}),
-        )
-        .await
-        .id();
+    let id = new_dashboard(&c, "Stad", json!({"widgets": []})).await;
     let pc = app.page_as("admin@pv26.example").await;
     let editor = format!("/dashboards/{id}/bewerken");
     // The editor suggests buildings for footprints with a height.
@@ -1333,17 +1342,16 @@ async fn a_map_under_the_year_slider_keeps_one_colour_scale() {
         )
         .await;
     let c = app.as_admin().await;
-    let id = c
-        .post_json(
-            "/api/v1/dashboards",
-            &json!({"name": "Jaren", "definition": {
-                "widgets": [{"kind": "choropleth", "title": "Tonnen", "analysisId": a,
-                             "categoryColumn": "pv", "valueColumn": "tonnen", "level": "province"}],
-                "filters": [{"param": "jaar", "label": "Jaar", "kind": "slider",
-                             "min": 2021, "max": 2022, "default": "2022"}]}}),
-        )
-        .await
-        .id();
+    let id = new_dashboard(
+        &c,
+        "Jaren",
+        json!({
+            "widgets": [{"kind": "choropleth", "title": "Tonnen", "analysisId": a,
+                         "categoryColumn": "pv", "valueColumn": "tonnen", "level": "province"}],
+            "filters": [{"param": "jaar", "label": "Jaar", "kind": "slider",
+                         "min": 2021, "max": 2022, "default": "2022"}]}),
+    )
+    .await;
     let pc = app.page_as("admin@pv26.example").await;
     let page = |year: &str| {
         let pc = &pc;
@@ -1407,17 +1415,16 @@ async fn a_point_map_of_many_points_reads_them_from_the_analysis_tiles() {
         )
         .await;
     let c = app.as_admin().await;
-    let id = c
-        .post_json(
-            "/api/v1/dashboards",
-            &json!({"name": "Punten", "definition": {
-                "widgets": [{"kind": "points", "title": "Alle punten", "analysisId": a,
-                             "categoryColumn": "naam"}],
-                "filters": [{"param": "soort", "label": "Soort", "kind": "select",
-                             "options": ["laadpaal", "fietsenrek"]}]}}),
-        )
-        .await
-        .id();
+    let id = new_dashboard(
+        &c,
+        "Punten",
+        json!({
+            "widgets": [{"kind": "points", "title": "Alle punten", "analysisId": a,
+                         "categoryColumn": "naam"}],
+            "filters": [{"param": "soort", "label": "Soort", "kind": "select",
+                         "options": ["laadpaal", "fietsenrek"]}]}),
+    )
+    .await;
     let pc = app.page_as("admin@pv26.example").await;
     // 5,100 charging points: more than a page carries, so the map reads the analysis' tiles,
     // asked with the filter values the analysis reads.

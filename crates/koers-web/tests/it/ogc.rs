@@ -370,13 +370,16 @@ async fn published_collections_serve_vector_tiles() {
         "application/vnd.mapbox-vector-tile"
     );
     let full = r.bytes().await.unwrap().to_vec();
-    let empty = reqwest::get(app.url(&format!("{base}/6/21/31")))
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap()
-        .to_vec();
+    let bytes = |path: String| async move {
+        reqwest::get(path)
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+            .to_vec()
+    };
+    let empty = bytes(app.url(&format!("{base}/6/21/31"))).await;
     assert!(
         full.len() > empty.len() + 100,
         "{} {}",
@@ -384,13 +387,7 @@ async fn published_collections_serve_vector_tiles() {
         empty.len()
     );
     // RD New points (Utrecht) are in Utrecht's tile too.
-    let rd = reqwest::get(app.url("/ogc/collections/pv26_percelen/tiles/WebMercatorQuad/6/21/32"))
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap()
-        .to_vec();
+    let rd = bytes(app.url("/ogc/collections/pv26_percelen/tiles/WebMercatorQuad/6/21/32")).await;
     assert!(rd.len() > empty.len(), "{} {}", rd.len(), empty.len());
     // Bad addresses are OGC exceptions.
     for (path, status) in [
