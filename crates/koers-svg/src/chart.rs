@@ -45,8 +45,39 @@ pub fn escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// A number as a short Dutch label: thousands with a dot, decimals with a comma.
+/// How numbers are written: Dutch (`1.234,5`, the default) or English (`1,234.5`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Separators {
+    #[default]
+    Dutch,
+    English,
+}
+
+thread_local! {
+    static SEPARATORS: std::cell::Cell<Separators> = const { std::cell::Cell::new(Separators::Dutch) };
+}
+
+/// Runs `f` with numbers written the `separators` way: a page in English draws its charts,
+/// maps and tables inside this. Drawing is synchronous, so the choice holds on this thread
+/// for exactly that drawing and is undone afterwards (also when `f` panics).
+pub fn written_as<T>(separators: Separators, f: impl FnOnce() -> T) -> T {
+    struct Restore(Separators);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            SEPARATORS.with(|s| s.set(self.0));
+        }
+    }
+    let _restore = Restore(SEPARATORS.with(|s| s.replace(separators)));
+    f()
+}
+
+/// A number as the reader's language writes it ([`written_as`]; Dutch unless chosen): a
+/// thousands separator, at most two decimals.
 pub fn format_number(v: f64) -> String {
+    let (group, decimal) = match SEPARATORS.with(std::cell::Cell::get) {
+        Separators::Dutch => ('.', ','),
+        Separators::English => (',', '.'),
+    };
     let neg = v < 0.0;
     let a = v.abs();
     let rounded = (a * 100.0).round() / 100.0;
@@ -56,7 +87,7 @@ pub fn format_number(v: f64) -> String {
     let mut grouped = String::new();
     for (i, ch) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push('.');
+            grouped.push(group);
         }
         grouped.push(ch);
     }
@@ -67,7 +98,7 @@ pub fn format_number(v: f64) -> String {
     };
     if frac > 0 {
         let f = format!("{frac:02}");
-        let _ = write!(out, ",{}", f.trim_end_matches('0'));
+        let _ = write!(out, "{decimal}{}", f.trim_end_matches('0'));
     }
     out
 }
@@ -614,6 +645,12 @@ mod tests {
         assert_eq!(format_number(0.5), "0,5");
         assert_eq!(format_number(-12.25), "-12,25");
         assert_eq!(format_number(0.0), "0");
+        // An English page writes them the English way, for as long as it draws.
+        let english = written_as(Separators::English, || {
+            [format_number(1234567.5), format_number(-0.25)]
+        });
+        assert_eq!(english, ["1,234,567.5", "-0.25"]);
+        assert_eq!(format_number(1234.5), "1.234,5", "back to Dutch afterwards");
     }
 
     #[test]

@@ -16,6 +16,16 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// How this language writes numbers (`1.234,5` or `1,234.5`).
+    pub fn separators(self) -> koers_svg::chart::Separators {
+        match self {
+            Lang::Nl => koers_svg::chart::Separators::Dutch,
+            Lang::En => koers_svg::chart::Separators::English,
+        }
+    }
+}
+
+impl Lang {
     pub fn code(self) -> &'static str {
         match self {
             Lang::Nl => "nl",

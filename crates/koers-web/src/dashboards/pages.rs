@@ -116,7 +116,9 @@ fn drawn(
         words: &words,
         tiles,
     };
-    board.widgets.iter().map(|w| draw(w, &view)).collect()
+    koers_svg::chart::written_as(lang.separators(), || {
+        board.widgets.iter().map(|w| draw(w, &view)).collect()
+    })
 }
 
 /// What the dashboard templates need besides the widgets: filters with their values.

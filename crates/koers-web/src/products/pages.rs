@@ -237,7 +237,8 @@ async fn render_indicator(ctx: &Ctx, id: &str, status: StatusCode, extra: Value)
         "indicator.html",
         "/informatieproducten",
         context! {
-            c => card(&d.view), analysis => d.analysis,
+            c => koers_svg::chart::written_as(ctx.lang.separators(), || card(&d.view)),
+            analysis => d.analysis,
             can_refresh => ctx.may(Permission::Analyse),
             schedule => schedule,
             panel => snapshot_panel(ctx, "indicatoren", id).await?,
@@ -289,7 +290,9 @@ async fn render_monitor(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -
         versions,
         indicators,
     } = products::monitor_details(ctx.ws(), &ctx.who, id).await?;
-    let cards: Vec<Value> = m.indicators.iter().map(card).collect();
+    let cards: Vec<Value> = koers_svg::chart::written_as(ctx.lang.separators(), || {
+        m.indicators.iter().map(card).collect()
+    });
     let name_of = |i: &String| {
         indicators
             .iter()

@@ -1330,7 +1330,7 @@ async fn a_map_under_the_year_slider_keeps_one_colour_scale() {
         &app.org_a,
         "jaren",
         "csv",
-        "jaar,pv,tonnen\n2021,PV26,10\n2021,PV27,20\n2022,PV26,100\n2022,PV27,400\n",
+        "jaar,pv,tonnen\n2021,PV26,10\n2021,PV27,20\n2022,PV26,1250.5\n2022,PV27,400\n",
     )
     .await;
     let a = app
@@ -1364,7 +1364,11 @@ async fn a_map_under_the_year_slider_keeps_one_colour_scale() {
     let (m1, m2) = (live_map_in(&early, 0), live_map_in(&late, 0));
     // One legend for both years, up to the largest value of any year.
     assert_eq!(m1["legend"], m2["legend"]);
-    assert!(m1["legend"].to_string().contains("400"), "{}", m1["legend"]);
+    assert!(
+        m1["legend"].to_string().contains("1.250,5"),
+        "{}",
+        m1["legend"]
+    );
     let colour = |m: &Value, code: &str| {
         m["areas"]
             .as_array()
@@ -1376,6 +1380,16 @@ async fn a_map_under_the_year_slider_keeps_one_colour_scale() {
     };
     // 20 tonnes in 2021 is not coloured like 400 tonnes in 2022.
     assert_ne!(colour(&m1, "PV27"), colour(&m2, "PV27"));
+    // Numbers are written the reader's way: Dutch, or English once English is chosen.
+    assert!(late.contains("1.250,5") && !late.contains("1,250.5"));
+    pc.get("/lang/en?next=/").await;
+    let english = page("2022").await;
+    assert!(
+        english.contains("1,250.5") && !english.contains("1.250,5"),
+        "an English page writes 1,250.5"
+    );
+    let legend = live_map_in(&english, 0)["legend"].to_string();
+    assert!(legend.contains("400 – 1,250.5"), "{legend}");
     // A snapshot of a slider's position (a year, a scenario's share) keeps the value with
     // the SQL it was bound to.
     let r = c
