@@ -69,8 +69,9 @@ async fn question_steps(ws: &Workspace, who: &Principal, out: &mut Vec<Task>) ->
     Ok(())
 }
 
-/// Proposed choices wait for advice from those who record choices; advised ones for the
-/// decision at their level: the board's by board members, the others by those who record.
+/// Proposed choices wait for advice from those who record choices (not the proposer);
+/// advised and deferred ones for the decision at their level: the board's by board members,
+/// the others by those who record (not the adviser).
 async fn choices(ws: &Workspace, who: &Principal, out: &mut Vec<Task>) -> Result<()> {
     let registers = may_register(who);
     let board = who.may(Permission::DecideAsBoard);
@@ -79,10 +80,20 @@ async fn choices(ws: &Workspace, who: &Principal, out: &mut Vec<Task>) -> Result
     }
     for r in ws.store.register().open_choices(&who.org.id).await? {
         let at_board = r.level == DecisionLevel::Board;
+        // Four eyes: nobody is asked to advise on their own proposal or decide on their advice.
+        let me = Some(&who.user.id);
+        let (proposer, adviser) = (
+            r.choice.proposed_by_user.as_ref() == me,
+            r.choice.advice_by_user.as_ref() == me,
+        );
+        let waits = matches!(
+            r.choice.status,
+            ChoiceStatus::Advised | ChoiceStatus::Deferred
+        );
         let kind = match (r.choice.status, at_board) {
-            (ChoiceStatus::Proposed, _) if registers => TaskKind::Advise,
-            (ChoiceStatus::Advised, true) if board => TaskKind::Decide,
-            (ChoiceStatus::Advised, false) if registers => TaskKind::Decide,
+            (ChoiceStatus::Proposed, _) if registers && !proposer => TaskKind::Advise,
+            (_, true) if waits && board && !adviser => TaskKind::Decide,
+            (_, false) if waits && registers && !adviser => TaskKind::Decide,
             _ => continue,
         };
         // The board decides on its agenda; everything else on the choice's own page.

@@ -486,13 +486,47 @@ pub async fn create_choice(
     body: ChoiceBody,
 ) -> Result<RoutedChoice> {
     let app = choice_draft(ws, who, application_id).await?;
-    let choice = body.parse()?;
+    let mut choice = body.parse()?;
+    choice.proposed_by_user = Some(who.user.id.clone());
     let (f, version) = in_force(ws, who).await?;
     let level = framework::evaluate(&f, &app.draft, &choice).level;
     let record = ws
         .store
         .register()
         .create_choice(&who.org.id, &app.id, &choice, level, version, &who.actor())
+        .await?;
+    Ok(route(&f, &app, record))
+}
+
+/// The proposer's revision of a proposed or sent-back choice (who may record choices): its
+/// new content, proposed again and routed afresh; the revision is an event in the hash chain.
+pub async fn revise_choice(
+    ws: &Workspace,
+    who: &Principal,
+    application_id: &str,
+    choice_id: &str,
+    body: ChoiceBody,
+) -> Result<RoutedChoice> {
+    require_register(who)?;
+    let (app, rec) = choice_of(ws, who, application_id, choice_id).await?;
+    let next = body.parse()?;
+    let mut choice = rec.choice.clone();
+    choice.revise(next)?;
+    let (f, _) = in_force(ws, who).await?;
+    let level = framework::evaluate(&f, &app.draft, &choice).level;
+    let record = ws
+        .store
+        .register()
+        .update_choice(
+            &who.org.id,
+            &rec.id,
+            rec.choice.status.as_str(),
+            &choice,
+            level,
+            None,
+            "choice.revised",
+            &who.actor(),
+        )
         .await?;
     Ok(route(&f, &app, record))
 }
@@ -529,12 +563,16 @@ async fn choice_of(
     Ok((app, c))
 }
 
-/// Moves a choice along `proposed → advised → decided → superseded`. Fields: `to`
-/// (`advised`, `decided`, `superseded`), for `advised` the `advice` and the `adviser` who
-/// gave it, for `decided` the `date` (YYYY-MM-DD), the
-/// `decisionMaker` and — for choices at board level — the board's `reference`; for
-/// `superseded` the id of the new choice in `supersededBy`. Board-level decisions need the
-/// board member role; everything else the register role.
+/// Moves a choice along `proposed → advised → decided → superseded`, or sends it back,
+/// rejects or defers it. Fields: `to` (`advised`, `decided`, `sent_back`, `rejected`,
+/// `deferred`, `superseded`); for `advised` the `advice` and the `adviser` who gave it; for
+/// `decided` the `date` (YYYY-MM-DD), the `decisionMaker`, for choices at board level the
+/// board's `reference`, and — to choose another option than proposed — `option` with its
+/// `rationale`; for `sent_back` and `rejected` the `reason` (and for `rejected` the `date`);
+/// for `deferred` the meeting or date `until` (and optionally a `reason`); for `superseded`
+/// the id of the new choice in `supersededBy`. The board's acts at board level need the board
+/// member role, everything else the register role; four eyes: the proposer does not advise,
+/// the adviser does not decide.
 pub async fn transition(
     ws: &Workspace,
     who: &Principal,
@@ -551,17 +589,26 @@ pub async fn transition(
     let reference = input.text("reference");
     let advice = input.text("advice");
     let adviser = input.text("adviser");
+    let reason = input.text("reason");
+    let option = input.text("option");
+    // The agenda's one text field (`reason`) is also the rationale for another option.
+    let rationale = match input.text("rationale") {
+        r if r.trim().is_empty() => reason.clone(),
+        r => r,
+    };
+    let until = input.text("until");
     let mut choice = rec.choice.clone();
     // Re-route with the framework in force: the application may have changed since.
-    let level = if choice.status == ChoiceStatus::Proposed || choice.status == ChoiceStatus::Advised
-    {
+    let level = if choice.status.open() {
         framework::evaluate(&f, &app.draft, &choice)
             .level
             .max(rec.level)
     } else {
         rec.level
     };
-    let board = level == DecisionLevel::Board && to.trim() == "decided";
+    // The board's own acts: deciding, sending back, rejecting, deferring.
+    let board = level == DecisionLevel::Board
+        && matches!(to.trim(), "decided" | "sent_back" | "rejected" | "deferred");
     if board {
         who.require(Permission::DecideAsBoard)?;
     } else {
@@ -588,19 +635,24 @@ pub async fn transition(
         "decided" => Some(Transition::Decided {
             date,
             decision_maker: maker,
+            option,
+            rationale,
         }),
+        "sent_back" => Some(Transition::SentBack { reason }),
+        "rejected" => Some(Transition::Rejected { reason, date }),
+        "deferred" => Some(Transition::Deferred { until, reason }),
         "superseded" => Some(Transition::Superseded { by: by.clone() }),
         _ => {
             errs.push(FieldError::new(
                 "to",
                 "enum",
-                "moet advised, decided of superseded zijn",
+                "moet advised, decided, sent_back, rejected, deferred of superseded zijn",
             ));
             None
         }
     };
     let reference = reference.trim().to_string();
-    if board && reference.is_empty() {
+    if board && to.trim() == "decided" && reference.is_empty() {
         errs.push(FieldError::new(
             "reference",
             "required",
@@ -631,7 +683,7 @@ pub async fn transition(
         }
     }
     let moved = match t {
-        Some(t) => match choice.transition(t) {
+        Some(t) => match choice.transition(t, &who.user.id) {
             Ok(()) if errs.is_empty() => Ok(()),
             Ok(()) => Err(Invalid(errs)),
             Err(Invalid(mut e)) => {
@@ -642,12 +694,22 @@ pub async fn transition(
         None => Err(Invalid(errs)),
     };
     input.finish(moved)?;
-    let board_reference = if board {
+    let board_reference = if board && !reference.is_empty() {
         Some(reference.as_str())
     } else {
         rec.board_reference.as_deref()
     };
     let action = format!("choice.{}", choice.status.as_str());
+    let proposer = choice
+        .proposed_by_user
+        .clone()
+        .filter(|p| *p != who.user.id)
+        .filter(|_| {
+            matches!(
+                choice.status,
+                ChoiceStatus::Decided | ChoiceStatus::SentBack | ChoiceStatus::Rejected
+            )
+        });
     let record = ws
         .store
         .register()
@@ -662,11 +724,25 @@ pub async fn transition(
             &who.actor(),
         )
         .await?;
+    // The proposer hears what became of their proposal.
+    if let Some(p) = proposer {
+        ws.store
+            .notifications()
+            .notify(
+                &who.org.id,
+                &[p],
+                &who.actor(),
+                &format!("choice.{}", choice.status.as_str()),
+                &serde_json::json!({ "choice": choice.title, "reason": choice.board_reason.clone().unwrap_or_default() }),
+                &format!("/toepassingen/{}/keuzes/{}", app.id, rec.id),
+            )
+            .await?;
+    }
     Ok(route(&f, &app, record))
 }
 
-/// Records the board's decision on a choice from the agenda: only `to` = `decided` is taken
-/// here (see [`transition`] for the fields).
+/// Records the board's act on a choice from the agenda: `to` is `decided`, `sent_back`,
+/// `rejected` or `deferred` (see [`transition`] for the fields).
 pub async fn decide_on_agenda(
     ws: &Workspace,
     who: &Principal,
@@ -674,9 +750,12 @@ pub async fn decide_on_agenda(
     mut input: Input,
 ) -> Result<RoutedChoice> {
     let c = ws.store.register().choice(&who.org.id, choice_id).await?;
-    if input.text("to") != "decided" {
+    if !matches!(
+        input.text("to").as_str(),
+        "decided" | "sent_back" | "rejected" | "deferred"
+    ) {
         return Err(Error::Rejected(
-            "Alleen een besluit kan hier worden vastgelegd".into(),
+            "Hier besluit het bestuur: besluiten, terugsturen, afwijzen of aanhouden".into(),
         ));
     }
     transition(ws, who, &c.application_id, choice_id, input).await

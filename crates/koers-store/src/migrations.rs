@@ -40,6 +40,7 @@ const FILES: &[(&str, &str)] = files![
     "0019_dashboard_bin.sql",
     "0020_analysis_builder.sql",
     "0021_column_labels.sql",
+    "0022_choice_lifecycle.sql",
 ];
 
 /// One file's SQL for one database.

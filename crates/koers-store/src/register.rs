@@ -545,14 +545,14 @@ impl Repo<'_> {
     /// The board's agenda: choices routed to the board and not yet decided, oldest first.
     pub async fn board_agenda(&self, org_id: &str) -> Result<Vec<ChoiceRecord>> {
         self.all(&format!(
-            "SELECT {CHOICE_COLUMNS} FROM choices WHERE org_id = $1 AND level = 'board' AND status IN ('proposed', 'advised') ORDER BY created_at, id"
+            "SELECT {CHOICE_COLUMNS} FROM choices WHERE org_id = $1 AND level = 'board' AND status IN ('proposed', 'advised', 'deferred') ORDER BY created_at, id"
         ), (org_id,)).await
     }
 
     /// The choices still open (proposed or advised) at every level, oldest first.
     pub async fn open_choices(&self, org_id: &str) -> Result<Vec<ChoiceRecord>> {
         self.all(&format!(
-            "SELECT {CHOICE_COLUMNS} FROM choices WHERE org_id = $1 AND status IN ('proposed', 'advised') ORDER BY created_at, id"
+            "SELECT {CHOICE_COLUMNS} FROM choices WHERE org_id = $1 AND status IN ('proposed', 'advised', 'deferred') ORDER BY created_at, id"
         ), (org_id,)).await
     }
 
@@ -875,10 +875,13 @@ mod tests {
             Err(StoreError::NotFound)
         ));
         let mut ch = c.choice.clone();
-        ch.transition(Transition::Advised {
-            advice: "Doen.".into(),
-            adviser: "CIO".into(),
-        })
+        ch.transition(
+            Transition::Advised {
+                advice: "Doen.".into(),
+                adviser: "CIO".into(),
+            },
+            "adviser",
+        )
         .unwrap();
         s.register()
             .update_choice(

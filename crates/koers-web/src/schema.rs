@@ -464,6 +464,21 @@ pub struct Choice {
     pub decided_by: Option<String>,
     /// The id of the choice that replaced this one.
     pub superseded_by: Option<String>,
+    /// The advice before the decision, and who gave it.
+    pub advice: Option<String>,
+    pub advised_by: Option<String>,
+    /// The users (ids) who proposed, advised and decided it (four eyes).
+    pub proposed_by_user: Option<String>,
+    pub advice_by_user: Option<String>,
+    pub decided_by_user: Option<String>,
+    /// Why the board sent it back, rejected or deferred it, or chose another option.
+    pub board_reason: Option<String>,
+    /// The meeting or date a deferred choice is put off to.
+    pub deferred_to: Option<String>,
+    /// The option the proposal named, where the board chose another.
+    pub proposed_option: Option<String>,
+    /// How many times it was revised after being sent back.
+    pub revision: u32,
 }
 
 /// One option considered, with its arguments.

@@ -3,7 +3,11 @@
 //! pros and cons, the chosen option with its rationale and consequences, and who decided,
 //! was consulted and was informed.
 //!
-//! Status moves `proposed → advised → decided → superseded`, and only along that path.
+//! Status moves `proposed → advised → decided → superseded`; an advised (or deferred) choice
+//! may also be **sent back** to its proposer (who revises it: proposed again), **rejected**,
+//! or **deferred** to a later meeting, and the board may decide on another option than the
+//! one proposed, saying why. Four eyes: the proposer does not advise their own choice, and
+//! whoever advised a choice does not decide on it.
 
 use crate::error::{Collector, FieldError, Invalid, text};
 use chrono::NaiveDate;
@@ -72,14 +76,22 @@ impl ChoiceType {
 pub enum ChoiceStatus {
     Proposed,
     Advised,
+    /// Put off to a later meeting.
+    Deferred,
+    /// Returned to the proposer with a reason, to revise.
+    SentBack,
+    Rejected,
     Decided,
     Superseded,
 }
 
 impl ChoiceStatus {
-    pub const ALL: [ChoiceStatus; 4] = [
+    pub const ALL: [ChoiceStatus; 7] = [
         ChoiceStatus::Proposed,
         ChoiceStatus::Advised,
+        ChoiceStatus::Deferred,
+        ChoiceStatus::SentBack,
+        ChoiceStatus::Rejected,
         ChoiceStatus::Decided,
         ChoiceStatus::Superseded,
     ];
@@ -88,6 +100,9 @@ impl ChoiceStatus {
         match self {
             ChoiceStatus::Proposed => "proposed",
             ChoiceStatus::Advised => "advised",
+            ChoiceStatus::Deferred => "deferred",
+            ChoiceStatus::SentBack => "sent_back",
+            ChoiceStatus::Rejected => "rejected",
             ChoiceStatus::Decided => "decided",
             ChoiceStatus::Superseded => "superseded",
         }
@@ -97,19 +112,42 @@ impl ChoiceStatus {
         match self {
             ChoiceStatus::Proposed => "voorgesteld",
             ChoiceStatus::Advised => "geadviseerd",
+            ChoiceStatus::Deferred => "aangehouden",
+            ChoiceStatus::SentBack => "teruggestuurd",
+            ChoiceStatus::Rejected => "afgewezen",
             ChoiceStatus::Decided => "besloten",
             ChoiceStatus::Superseded => "vervangen",
         }
     }
 
-    /// The statuses reachable in one step.
+    /// The statuses reachable in one step (a sent-back choice becomes proposed again by
+    /// being revised, see [`Choice::revise`]).
     pub fn next(self) -> &'static [ChoiceStatus] {
+        const BOARD: &[ChoiceStatus] = &[
+            ChoiceStatus::Decided,
+            ChoiceStatus::SentBack,
+            ChoiceStatus::Rejected,
+            ChoiceStatus::Deferred,
+        ];
         match self {
             ChoiceStatus::Proposed => &[ChoiceStatus::Advised],
-            ChoiceStatus::Advised => &[ChoiceStatus::Decided],
+            ChoiceStatus::Advised | ChoiceStatus::Deferred => BOARD,
             ChoiceStatus::Decided => &[ChoiceStatus::Superseded],
-            ChoiceStatus::Superseded => &[],
+            ChoiceStatus::SentBack | ChoiceStatus::Rejected | ChoiceStatus::Superseded => &[],
         }
+    }
+
+    /// Whether the proposer may still change the choice.
+    pub fn editable(self) -> bool {
+        matches!(self, ChoiceStatus::Proposed | ChoiceStatus::SentBack)
+    }
+
+    /// Whether the choice waits for a decision (on an agenda).
+    pub fn open(self) -> bool {
+        matches!(
+            self,
+            ChoiceStatus::Proposed | ChoiceStatus::Advised | ChoiceStatus::Deferred
+        )
     }
 }
 
@@ -202,6 +240,25 @@ pub struct Choice {
     pub advice: Option<String>,
     #[serde(default)]
     pub advised_by: Option<String>,
+    /// Who (a user id) proposed it, recorded the advice and decided on it: the four-eyes rule.
+    #[serde(default)]
+    pub proposed_by_user: Option<String>,
+    #[serde(default)]
+    pub advice_by_user: Option<String>,
+    #[serde(default)]
+    pub decided_by_user: Option<String>,
+    /// Why the board sent it back, rejected or deferred it, or chose another option.
+    #[serde(default)]
+    pub board_reason: Option<String>,
+    /// The meeting or date a deferred choice is put off to.
+    #[serde(default)]
+    pub deferred_to: Option<String>,
+    /// The option the proposal named, where the board chose another.
+    #[serde(default)]
+    pub proposed_option: Option<String>,
+    /// How many times it was revised after being sent back.
+    #[serde(default)]
+    pub revision: u32,
 }
 
 /// A requested status change.
@@ -218,6 +275,27 @@ pub enum Transition {
     Decided {
         date: Option<NaiveDate>,
         decision_maker: String,
+        /// Another option than the one proposed (empty: the proposed one), with `rationale`.
+        #[serde(default)]
+        option: String,
+        #[serde(default)]
+        rationale: String,
+    },
+    SentBack {
+        #[serde(default)]
+        reason: String,
+    },
+    Rejected {
+        #[serde(default)]
+        reason: String,
+        date: Option<NaiveDate>,
+    },
+    Deferred {
+        /// The meeting or date it is put off to.
+        #[serde(default)]
+        until: String,
+        #[serde(default)]
+        reason: String,
     },
     Superseded {
         by: String,
@@ -390,17 +468,27 @@ impl Choice {
                 superseded_by: None,
                 advice: None,
                 advised_by: None,
+                proposed_by_user: None,
+                advice_by_user: None,
+                decided_by_user: None,
+                board_reason: None,
+                deferred_to: None,
+                proposed_option: None,
+                revision: 0,
             }),
             _ => Err(Invalid::one("title", "invalid", "ongeldige invoer")),
         }
     }
 
-    /// Moves the choice to the next status when that step is allowed and complete.
-    /// On error the choice is unchanged.
-    pub fn transition(&mut self, t: Transition) -> Result<(), Invalid> {
+    /// Moves the choice to the next status when that step is allowed and complete, taken by
+    /// the user `by` (their id): the four-eyes rule holds. On error the choice is unchanged.
+    pub fn transition(&mut self, t: Transition, by: &str) -> Result<(), Invalid> {
         let target = match &t {
             Transition::Advised { .. } => ChoiceStatus::Advised,
             Transition::Decided { .. } => ChoiceStatus::Decided,
+            Transition::SentBack { .. } => ChoiceStatus::SentBack,
+            Transition::Rejected { .. } => ChoiceStatus::Rejected,
+            Transition::Deferred { .. } => ChoiceStatus::Deferred,
             Transition::Superseded { .. } => ChoiceStatus::Superseded,
         };
         if !self.status.next().contains(&target) {
@@ -414,8 +502,26 @@ impl Choice {
                 ),
             ));
         }
+        let four_eyes = |who: &Option<String>, message: &str| {
+            if who.as_deref() == Some(by) {
+                Err(Invalid::one("status", "four_eyes", message))
+            } else {
+                Ok(())
+            }
+        };
+        match target {
+            ChoiceStatus::Advised => four_eyes(
+                &self.proposed_by_user,
+                "wie een keuze voorstelt, adviseert er niet zelf over (vier ogen)",
+            )?,
+            ChoiceStatus::Superseded => {}
+            _ => four_eyes(
+                &self.advice_by_user,
+                "wie over een keuze adviseerde, besluit er niet zelf over (vier ogen)",
+            )?,
+        }
         let mut c = Collector::default();
-        if matches!(target, ChoiceStatus::Advised | ChoiceStatus::Decided) {
+        if matches!(target, ChoiceStatus::Advised) {
             if self.chosen_option.is_none() {
                 c.take::<()>(Err(Invalid::one(
                     "chosenOption",
@@ -431,6 +537,18 @@ impl Choice {
                 )));
             }
         }
+        let reason = |c: &mut Collector, raw: &str, what: &str| {
+            if raw.trim().is_empty() {
+                c.take::<()>(Err(Invalid::one(
+                    "reason",
+                    "required",
+                    &format!("geef de reden om {what}"),
+                )));
+                None
+            } else {
+                c.take(text("reason", raw, LONG))
+            }
+        };
         match t {
             Transition::Advised { advice, adviser } => {
                 let advice = c.take(text("advice", &advice, LONG));
@@ -443,10 +561,13 @@ impl Choice {
                 }
                 self.advice = advice;
                 self.advised_by = adviser;
+                self.advice_by_user = Some(by.to_string());
             }
             Transition::Decided {
                 date,
                 decision_maker,
+                option,
+                rationale,
             } => {
                 if date.is_none() {
                     c.take::<()>(Err(Invalid::one(
@@ -456,6 +577,24 @@ impl Choice {
                     )));
                 }
                 let maker = c.take(text("decisionMaker", &decision_maker, SHORT));
+                // Another option than proposed: one of those considered, and why.
+                let other = match option.trim() {
+                    "" => None,
+                    o if self.chosen_option.as_deref() == Some(o) => None,
+                    o if !self.options.iter().any(|x| x.title == o) => {
+                        c.take::<()>(Err(Invalid::one(
+                            "option",
+                            "not_an_option",
+                            "moet een van de overwogen opties zijn",
+                        )));
+                        None
+                    }
+                    o => Some(o.to_string()),
+                };
+                let why = match &other {
+                    Some(_) => reason(&mut c, &rationale, "een andere optie te kiezen"),
+                    None => None,
+                };
                 c.finish()?;
                 if let Some(maker) = maker {
                     if !self.decision_makers.contains(&maker) {
@@ -463,15 +602,60 @@ impl Choice {
                     }
                     self.decided_by = Some(maker);
                 }
+                if let Some(o) = other {
+                    self.proposed_option = self.chosen_option.replace(o);
+                    self.board_reason = why;
+                }
                 self.decided_on = date;
+                self.decided_by_user = Some(by.to_string());
             }
-            Transition::Superseded { by } => {
-                let by = c.take(text("supersededBy", &by, SHORT));
+            Transition::SentBack { reason: raw } => {
+                let why = reason(&mut c, &raw, "de keuze terug te sturen");
                 c.finish()?;
-                self.superseded_by = by;
+                self.board_reason = why;
+            }
+            Transition::Rejected { reason: raw, date } => {
+                let why = reason(&mut c, &raw, "de keuze af te wijzen");
+                c.finish()?;
+                self.board_reason = why;
+                self.decided_on = date;
+                self.decided_by_user = Some(by.to_string());
+            }
+            Transition::Deferred { until, reason: raw } => {
+                let until = c.take(text("until", &until, SHORT));
+                let why = optional_text("reason", &raw, LONG);
+                let why = c.take(why);
+                c.finish()?;
+                self.deferred_to = until;
+                self.board_reason = why.flatten();
+            }
+            Transition::Superseded { by: new } => {
+                let new = c.take(text("supersededBy", &new, SHORT));
+                c.finish()?;
+                self.superseded_by = new;
             }
         }
         self.status = target;
+        Ok(())
+    }
+
+    /// The proposer's revision of a proposed or sent-back choice: the new content, proposed
+    /// again (advice and the board's reason start afresh), its revision counted.
+    pub fn revise(&mut self, mut next: Choice) -> Result<(), Invalid> {
+        if !self.status.editable() {
+            return Err(Invalid::one(
+                "status",
+                "transition",
+                &format!(
+                    "een {} keuze kan niet meer worden gewijzigd",
+                    self.status.label_nl()
+                ),
+            ));
+        }
+        next.status = ChoiceStatus::Proposed;
+        next.proposed_by_user = self.proposed_by_user.take();
+        next.revision = self.revision + u32::from(self.status == ChoiceStatus::SentBack);
+        *self = next;
         Ok(())
     }
 }
@@ -504,6 +688,9 @@ pub fn render_madr(choice: &Choice) -> String {
     let status = match choice.status {
         ChoiceStatus::Proposed => "proposed".to_string(),
         ChoiceStatus::Advised => "advised".to_string(),
+        ChoiceStatus::Deferred => "deferred".to_string(),
+        ChoiceStatus::SentBack => "sent back".to_string(),
+        ChoiceStatus::Rejected => "rejected".to_string(),
         ChoiceStatus::Decided => "accepted".to_string(),
         ChoiceStatus::Superseded => format!(
             "superseded by {}",
@@ -700,48 +887,66 @@ pub(crate) mod tests {
         let date = NaiveDate::from_ymd_opt(2026, 3, 1);
         // Cannot skip advice, cannot supersede a proposal.
         assert!(
-            c.transition(Transition::Decided {
-                date,
-                decision_maker: "GS".into()
-            })
+            c.transition(
+                Transition::Decided {
+                    option: String::new(),
+                    rationale: String::new(),
+                    date,
+                    decision_maker: "GS".into()
+                },
+                "u"
+            )
             .is_err()
         );
         assert!(
-            c.transition(Transition::Superseded { by: "c2".into() })
+            c.transition(Transition::Superseded { by: "c2".into() }, "u")
                 .is_err()
         );
-        c.transition(advised()).unwrap();
+        c.transition(advised(), "adviser").unwrap();
         assert_eq!(c.advice.as_deref(), Some("Kies de tweede optie."));
         assert!(c.consulted.contains(&"CIO-office".to_string()));
-        assert!(c.transition(advised()).is_err());
+        assert!(c.transition(advised(), "adviser").is_err());
         // Deciding needs a date and a decision maker; errors leave the choice unchanged.
         let errs = c
-            .transition(Transition::Decided {
-                date: None,
-                decision_maker: " ".into(),
-            })
+            .transition(
+                Transition::Decided {
+                    option: String::new(),
+                    rationale: String::new(),
+                    date: None,
+                    decision_maker: " ".into(),
+                },
+                "u",
+            )
             .unwrap_err()
             .0;
         assert_eq!(errs.len(), 2);
         assert_eq!(c.status, ChoiceStatus::Advised);
-        c.transition(Transition::Decided {
-            date,
-            decision_maker: "GS".into(),
-        })
+        c.transition(
+            Transition::Decided {
+                option: String::new(),
+                rationale: String::new(),
+                date,
+                decision_maker: "GS".into(),
+            },
+            "u",
+        )
         .unwrap();
         assert_eq!(c.decided_by.as_deref(), Some("GS"));
         assert!(c.decision_makers.contains(&"GS".to_string()));
         // Superseding needs the id of the new choice.
         assert!(
-            c.transition(Transition::Superseded { by: "".into() })
+            c.transition(Transition::Superseded { by: "".into() }, "u")
                 .is_err()
         );
-        c.transition(Transition::Superseded {
-            by: "keuze-42".into(),
-        })
+        c.transition(
+            Transition::Superseded {
+                by: "keuze-42".into(),
+            },
+            "u",
+        )
         .unwrap();
         assert_eq!(c.status, ChoiceStatus::Superseded);
-        assert!(c.transition(advised()).is_err());
+        assert!(c.transition(advised(), "adviser").is_err());
     }
 
     fn advised() -> Transition {
@@ -759,15 +964,18 @@ pub(crate) mod tests {
             ..input()
         })
         .unwrap();
-        let errs = c.transition(advised()).unwrap_err().0;
+        let errs = c.transition(advised(), "adviser").unwrap_err().0;
         assert_eq!(errs.len(), 2);
         // The advice itself and its adviser are needed too.
         let mut c = Choice::parse(&input()).unwrap();
         let errs = c
-            .transition(Transition::Advised {
-                advice: " ".into(),
-                adviser: "".into(),
-            })
+            .transition(
+                Transition::Advised {
+                    advice: " ".into(),
+                    adviser: "".into(),
+                },
+                "u",
+            )
             .unwrap_err()
             .0;
         let names: Vec<&str> = errs.iter().map(|e| e.name.as_str()).collect();
@@ -776,21 +984,124 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn the_board_sends_back_rejects_defers_or_chooses_another_option_with_four_eyes() {
+        let date = NaiveDate::from_ymd_opt(2026, 3, 1);
+        let fresh = || {
+            let mut c = Choice::parse(&input()).unwrap();
+            c.proposed_by_user = Some("proposer".into());
+            c
+        };
+        // The proposer does not advise their own choice; the adviser does not decide.
+        let mut c = fresh();
+        let e = c.transition(advised(), "proposer").unwrap_err();
+        assert_eq!(e.0[0].code, "four_eyes");
+        c.transition(advised(), "adviser").unwrap();
+        assert_eq!(c.advice_by_user.as_deref(), Some("adviser"));
+        let decide = |option: &str, rationale: &str| Transition::Decided {
+            date,
+            decision_maker: "GS".into(),
+            option: option.into(),
+            rationale: rationale.into(),
+        };
+        let e = c.transition(decide("", ""), "adviser").unwrap_err();
+        assert_eq!(e.0[0].code, "four_eyes");
+        // Sending back, rejecting and choosing another option need their reason.
+        for t in [
+            Transition::SentBack { reason: " ".into() },
+            Transition::Rejected {
+                reason: "".into(),
+                date,
+            },
+            decide("Publieke cloud", ""),
+        ] {
+            let e = c.transition(t, "board").unwrap_err();
+            assert_eq!(e.0[0].name, "reason");
+            assert_eq!(c.status, ChoiceStatus::Advised, "unchanged");
+        }
+        assert_eq!(
+            c.transition(decide("Bestaat niet", "x"), "board")
+                .unwrap_err()
+                .0[0]
+                .code,
+            "not_an_option"
+        );
+        // Deferred to a later meeting, then decided on another option, with its rationale.
+        c.transition(
+            Transition::Deferred {
+                until: "GS 12 maart".into(),
+                reason: "".into(),
+            },
+            "board",
+        )
+        .unwrap();
+        assert_eq!(
+            (c.status, c.deferred_to.as_deref()),
+            (ChoiceStatus::Deferred, Some("GS 12 maart"))
+        );
+        let proposed = c.chosen_option.clone();
+        c.transition(decide("Publieke cloud", "Data blijft binnen."), "board")
+            .unwrap();
+        assert_eq!(c.status, ChoiceStatus::Decided);
+        assert_eq!(c.chosen_option.as_deref(), Some("Publieke cloud"));
+        assert_eq!(c.proposed_option, proposed);
+        assert_eq!(c.board_reason.as_deref(), Some("Data blijft binnen."));
+        assert_eq!(c.decided_by_user.as_deref(), Some("board"));
+        // Sent back: the proposer revises, and it is proposed again, counted.
+        let mut c = fresh();
+        c.transition(advised(), "adviser").unwrap();
+        c.transition(
+            Transition::SentBack {
+                reason: "Werk de kosten uit.".into(),
+            },
+            "board",
+        )
+        .unwrap();
+        assert!(c.status.editable() && !c.status.open());
+        assert!(c.status.next().is_empty(), "only a revision moves it on");
+        let mut changed = input();
+        changed.context = "Met kosten: 40.000 euro per jaar.".into();
+        c.revise(Choice::parse(&changed).unwrap()).unwrap();
+        assert_eq!((c.status, c.revision), (ChoiceStatus::Proposed, 1));
+        assert_eq!(c.proposed_by_user.as_deref(), Some("proposer"));
+        assert!(c.advice.is_none() && c.board_reason.is_none());
+        // Rejected is final; a decided choice is no longer revised.
+        c.transition(advised(), "adviser").unwrap();
+        c.transition(
+            Transition::Rejected {
+                reason: "Past niet in het beleid.".into(),
+                date,
+            },
+            "board",
+        )
+        .unwrap();
+        assert!(c.status.next().is_empty() && !c.status.editable());
+        assert!(c.revise(Choice::parse(&input()).unwrap()).is_err());
+    }
+
+    #[test]
     fn transition_from_json() {
         let t: Transition =
             serde_json::from_str(r#"{"to":"decided","date":"2026-03-01","decision_maker":"GS"}"#)
                 .unwrap();
-        assert!(matches!(t, Transition::Decided { .. }));
+        assert!(matches!(
+            t,
+            Transition::Decided { ref option, .. } if option.is_empty()
+        ));
     }
 
     #[test]
     fn renders_madr() {
         let mut c = Choice::parse(&input()).unwrap();
-        c.transition(advised()).unwrap();
-        c.transition(Transition::Decided {
-            date: NaiveDate::from_ymd_opt(2026, 3, 1),
-            decision_maker: "Gedeputeerde Staten".into(),
-        })
+        c.transition(advised(), "adviser").unwrap();
+        c.transition(
+            Transition::Decided {
+                option: String::new(),
+                rationale: String::new(),
+                date: NaiveDate::from_ymd_opt(2026, 3, 1),
+                decision_maker: "Gedeputeerde Staten".into(),
+            },
+            "u",
+        )
         .unwrap();
         let md = render_madr(&c);
         assert!(
@@ -812,9 +1123,12 @@ pub(crate) mod tests {
         assert!(md.contains(
             "### Publieke cloud\n\nBij een grote aanbieder.\n\n* Goed, omdat schaalbaar\n"
         ));
-        c.transition(Transition::Superseded {
-            by: "keuze-7".into(),
-        })
+        c.transition(
+            Transition::Superseded {
+                by: "keuze-7".into(),
+            },
+            "u",
+        )
         .unwrap();
         assert!(render_madr(&c).starts_with("---\nstatus: \"superseded by keuze-7\""));
     }
@@ -823,7 +1137,7 @@ pub(crate) mod tests {
         #[test]
         fn rendering_never_breaks_the_front_matter(title in ".{1,80}", maker in ".{1,40}") {
             if let Ok(mut c) = Choice::parse(&ChoiceInput { title, decision_makers: vec![maker], ..input() }) {
-                c.transition(advised()).unwrap();
+                c.transition(advised(), "adviser").unwrap();
                 let md = render_madr(&c);
                 // Exactly one front-matter block, and the title on one line.
                 prop_assert_eq!(md.matches("\n---\n").count(), 1);

@@ -35,7 +35,7 @@ pub fn router() -> Router<AppState> {
         "/applications" => get(list_applications).post(create_application),
         "/applications/{application_id}" => get(get_application).put(update_application),
         "/applications/{application_id}/choices" => get(list_choices).post(create_choice),
-        "/applications/{application_id}/choices/{choice_id}" => get(get_choice),
+        "/applications/{application_id}/choices/{choice_id}" => get(get_choice).put(revise_choice),
         "/applications/{application_id}/choices/{choice_id}/transitions" => post(transition_choice),
         "/applications/{application_id}/algoritmeregister" => get(export_algoritmeregister),
         "/applications/{application_id}/publication" => put(set_publication),
@@ -234,7 +234,7 @@ pub struct ChoiceOut {
     pub id: String,
     pub application_id: String,
     pub title: String,
-    /// `proposed`, `advised`, `decided` or `superseded`.
+    /// `proposed`, `advised`, `deferred`, `sent_back`, `rejected`, `decided` or `superseded`.
     pub status: String,
     /// The level the choice is recorded at: `official`, `management` or `board`.
     pub level: String,
@@ -314,7 +314,7 @@ pub struct ConsequenceIn {
 #[schema(as = ChoiceTransitionIn)]
 #[serde(rename_all = "camelCase")]
 pub struct TransitionIn {
-    /// `advised`, `decided` or `superseded`.
+    /// `advised`, `decided`, `sent_back`, `rejected`, `deferred` or `superseded`.
     pub to: String,
     /// For `advised`: the advice itself.
     pub advice: Option<String>,
@@ -329,6 +329,14 @@ pub struct TransitionIn {
     pub reference: Option<String>,
     /// For `superseded`: the id of the replacing choice.
     pub superseded_by: Option<String>,
+    /// For `decided`: another option than the one proposed (its title), with `rationale`.
+    pub option: Option<String>,
+    /// For `decided` on another option: why.
+    pub rationale: Option<String>,
+    /// For `sent_back` and `rejected` (required) and `deferred`: why.
+    pub reason: Option<String>,
+    /// For `deferred`: the meeting or date it is put off to.
+    pub until: Option<String>,
 }
 
 /// A version of the choice framework.
@@ -527,8 +535,34 @@ pub async fn get_choice(
     Ok(Json((&c).into()))
 }
 
-/// Move a choice along proposed → advised → decided → superseded. Decisions at board level
-/// need a board member, with date and reference.
+/// Revise a proposed or sent-back choice (the proposer's new version, in MADR shape): it is
+/// proposed again and routed afresh; the revision is kept in the decision history.
+#[utoipa::path(put, path = "/applications/{applicationId}/choices/{choiceId}", tag = "toepassingen",
+    params(("applicationId" = String, Path, description = "Id van de toepassing"),
+           ("choiceId" = String, Path, description = "Id van de keuze")),
+    request_body = ChoiceIn,
+    responses((status = 200, description = "De herziene keuze", body = ChoiceOut),
+              (status = 409, description = "De keuze is intussen gewijzigd", body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn revise_choice(
+    ctx: Ctx,
+    Path((id, choice_id)): Path<(String, String)>,
+    JsonInput(input): JsonInput,
+) -> JsonReply<ChoiceOut> {
+    let c = reg::revise_choice(
+        ctx.ws(),
+        &ctx.who,
+        &id,
+        &choice_id,
+        ChoiceBody::from_json(input),
+    )
+    .await?;
+    Ok(Json((&c).into()))
+}
+
+/// Move a choice along proposed → advised → decided → superseded, or send it back, reject
+/// or defer it; the board may decide on another option with its rationale. The board's acts
+/// at board level need a board member (a decision with date and reference); four eyes: the
+/// proposer does not advise, the adviser does not decide.
 #[utoipa::path(post, path = "/applications/{applicationId}/choices/{choiceId}/transitions", tag = "toepassingen",
     params(("applicationId" = String, Path, description = "Id van de toepassing"),
            ("choiceId" = String, Path, description = "Id van de keuze")),
@@ -724,6 +758,7 @@ pub async fn decision_history(ctx: Ctx) -> JsonReply<DecisionHistoryOut> {
     get_application,
     update_application,
     list_choices,
+    revise_choice,
     create_choice,
     get_choice,
     transition_choice,

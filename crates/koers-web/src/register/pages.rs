@@ -128,6 +128,11 @@ fn choice_view(c: &ChoiceRecord, lang: Lang) -> Value {
         advised_by => c.choice.advised_by,
         decided_on => c.choice.decided_on.map(|d| d.to_string()),
         decided_by => c.choice.decided_by,
+        board_reason => c.choice.board_reason,
+        deferred_to => c.choice.deferred_to,
+        proposed_option => c.choice.proposed_option,
+        revision => c.choice.revision,
+        options => c.choice.options.iter().map(|o| o.title.clone()).collect::<Vec<_>>(),
         board_reference => c.board_reference,
         framework_version => c.framework_version,
         updated_at => c.updated_at,
@@ -597,7 +602,7 @@ async fn render_agenda(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
             context! {
                 c => choice_view(c, ctx.lang),
                 app_name => item.application.draft.name,
-                advised => c.choice.status == ChoiceStatus::Advised,
+                advised => matches!(c.choice.status, ChoiceStatus::Advised | ChoiceStatus::Deferred),
             }
         })
         .collect();

@@ -25,7 +25,7 @@ async fn each_role_reaches_its_first_task_from_the_overview() {
     board_member(&app).await;
     let admin = app.as_admin().await;
     let (aid, cid) = board_choice(&admin).await;
-    advise(&admin, &aid, &cid).await;
+    advise(&app, &aid, &cid).await;
     let q = ask(
         &admin,
         json!({"question": "Hoeveel kilometer weg is aan vervanging toe?"}),

@@ -43,8 +43,19 @@ pub(crate) async fn board_choice(api: &Session) -> (String, String) {
     (aid, ch["id"].as_str().unwrap().to_string())
 }
 
-/// Records advice on the choice, which puts it before the board.
-pub(crate) async fn advise(api: &Session, aid: &str, cid: &str) {
+/// Records advice on the choice, which puts it before the board — by an analyst, as the
+/// proposer does not advise on their own choice (four eyes).
+/// The organisation's adviser (an analyst), made on first use; their e-mail address.
+pub(crate) async fn adviser(app: &TestApp) -> String {
+    let email = "adviseur@pv26.example";
+    if app.user_by_email(email).await.is_none() {
+        app.add_user(email, koers_core::Role::Analyst).await;
+    }
+    email.to_string()
+}
+
+pub(crate) async fn advise(app: &TestApp, aid: &str, cid: &str) {
+    let api = app.api_as(&adviser(app).await).await;
     api.post_json(
         &format!("/api/v1/applications/{aid}/choices/{cid}/transitions"),
         &json!({"to": "advised", "advice": "Doen.", "adviser": "CIO-office"}),
@@ -100,7 +111,10 @@ async fn each_member_sees_the_work_that_waits_on_them() {
     // A choice routed to the board: advice first (those who record choices), then the
     // board decides; the overdue question step stays on top.
     let (aid, cid) = board_choice(&admin).await;
-    let tasks = admin.get_json("/api/v1/tasks").await;
+    // Not the proposer: another who records choices advises (four eyes).
+    assert_eq!(admin.get_json("/api/v1/tasks").await, json!([]));
+    let analyst = app.api_as(&adviser(&app).await).await;
+    let tasks = analyst.get_json("/api/v1/tasks").await;
     assert_eq!(kinds(&tasks), ["advise"]);
     assert_eq!(tasks[0]["step"], "board");
     assert_eq!(
@@ -108,7 +122,7 @@ async fn each_member_sees_the_work_that_waits_on_them() {
         format!("/toepassingen/{aid}/keuzes/{cid}")
     );
     assert_eq!(board.get_json("/api/v1/tasks").await, json!([]));
-    advise(&admin, &aid, &cid).await;
+    advise(&app, &aid, &cid).await;
     let tasks = board.get_json("/api/v1/tasks").await;
     assert_eq!(kinds(&tasks), ["decide"]);
     assert_eq!(

@@ -104,9 +104,20 @@ pub(crate) async fn choices_are_routed_to_the_board_and_decided_with_a_reference
     // On the agenda.
     let agenda: Value = c.get_json("/api/v1/board-agenda").await;
     assert_eq!(agenda.as_array().unwrap().len(), 1);
-    // Advice, then the administrator may not decide for the board.
+    // Advice (by another than the proposer: four eyes), then the administrator may not
+    // decide for the board.
     let tr = format!("/api/v1/applications/{id}/choices/{cid}/transitions");
-    c.post_json(&tr, &json!({"to": "advised", "advice": "Akkoord, met een exitstrategie.", "adviser": "CIO-office"}))
+    let own = c
+        .post_json(
+            &tr,
+            &json!({"to": "advised", "advice": "Eigen advies.", "adviser": "Ik"}),
+        )
+        .await;
+    own.assert_status(400);
+    assert_eq!(own.json()["invalidParams"][0]["code"], "four_eyes");
+    let adviser = app.api_as(&crate::overview::adviser(&app).await).await;
+    adviser
+        .post_json(&tr, &json!({"to": "advised", "advice": "Akkoord, met een exitstrategie.", "adviser": "CIO-office"}))
         .await
         .assert_status(200);
     c.post_json(&tr, &json!({"to": "decided", "date": "2026-03-01", "decisionMaker": "GS", "reference": "GS-2026-12"})).await.assert_status(403);
@@ -490,8 +501,11 @@ async fn the_pages_register_applications_and_choices() {
     let html = p.page(&loc).await;
     assert!(html.contains("Standaardpakket"));
     assert!(html.contains("Geen regel van het keuzekader"));
-    // Status buttons: advise, then decide (official level, so no board needed).
-    // Advice without its text or adviser: both named, nothing recorded.
+    // Status buttons: advise (another than the proposer: four eyes), then decide (official
+    // level, so no board needed). Advice without its text or adviser: both named, nothing
+    // recorded.
+    let proposer = p;
+    let p = app.page_as(&crate::overview::adviser(&app).await).await;
     p.post_form(&format!("{loc}/status"), &[("to", "advised")])
         .await
         .assert_shows(400, &["Advies", "is verplicht"]);
@@ -509,6 +523,18 @@ async fn the_pages_register_applications_and_choices() {
         .text();
     assert!(html.contains("Kopen is goedkoper dan bouwen."), "{html}");
     assert!(html.contains("Informatiemanager"));
+    // The adviser does not decide; the proposer may.
+    p.post_form(
+        &format!("{loc}/status"),
+        &[
+            ("to", "decided"),
+            ("date", "2026-02-28"),
+            ("decisionMaker", "Afdelingshoofd"),
+        ],
+    )
+    .await
+    .assert_shows(400, &["vier ogen"]);
+    let p = proposer;
     p.post_form(
         &format!("{loc}/status"),
         &[
@@ -692,4 +718,168 @@ async fn data_protection_measures_only_for_personal_data() {
     assert!(html.contains("verwerkt geen persoonsgegevens"), "{html}");
     // The page's own list of what the export still misses is not a form's error summary.
     assert!(!html.contains("Controleer wat u invulde"), "{html}");
+}
+
+/// The board decides: it sends a choice back (the proposer revises it, proposed again and
+/// counted), defers it to a later meeting, rejects it, or decides on another option than
+/// proposed with its rationale — by the right person only (four eyes), the proposer notified,
+/// every step in the intact hash chain.
+#[tokio::test]
+async fn the_board_sends_back_defers_rejects_or_chooses_another_option() {
+    let app = TestApp::spawn().await;
+    board_member(&app).await;
+    let c = app.as_admin().await;
+    let id = c.create("/api/v1/applications", &application()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let choices = format!("/api/v1/applications/{id}/choices");
+    let adviser = app.api_as(&crate::overview::adviser(&app).await).await;
+    let board = app.api_as("bestuur@pv26.example").await;
+    let board_page = app.page_as("bestuur@pv26.example").await;
+    let advise = async |cid: &str| {
+        adviser
+            .post_json(
+                &format!("{choices}/{cid}/transitions"),
+                &json!({"to": "advised", "advice": "Akkoord.", "adviser": "CIO-office"}),
+            )
+            .await
+            .assert_status(200);
+    };
+    let cid = c.create(&choices, &choice()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let tr = format!("{choices}/{cid}/transitions");
+    // A proposed choice is not the board's yet; the adviser may not act for the board.
+    board
+        .post_json(&tr, &json!({"to": "sent_back", "reason": "Te vroeg."}))
+        .await
+        .assert_status(400);
+    advise(&cid).await;
+    adviser
+        .post_json(&tr, &json!({"to": "rejected", "reason": "Nee."}))
+        .await
+        .assert_status(403);
+    // Sending back needs a reason; then the proposer hears of it and revises.
+    let r = board.post_json(&tr, &json!({"to": "sent_back"})).await;
+    r.assert_status(400);
+    assert_eq!(r.json()["invalidParams"][0]["name"], "reason");
+    let sent = board
+        .post_json(
+            &tr,
+            &json!({"to": "sent_back", "reason": "Werk de exitstrategie uit."}),
+        )
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(sent["status"], "sent_back");
+    assert_eq!(sent["record"]["board_reason"], "Werk de exitstrategie uit.");
+    let notes = c.get_json("/api/v1/notifications").await.to_string();
+    assert!(
+        notes.contains("teruggestuurd") && notes.contains("exitstrategie"),
+        "{notes}"
+    );
+    // Only the proposer's revision moves it on; the revision is counted and routed afresh.
+    board
+        .post_json(&tr, &json!({"to": "decided", "date": "2026-03-01", "decisionMaker": "GS", "reference": "GS-1"}))
+        .await
+        .assert_status(400);
+    let mut revised = choice();
+    revised["context"] =
+        json!("Waar draait de tweeling? Met exitstrategie: data terug in 30 dagen.");
+    let r = c
+        .put_json(&format!("{choices}/{cid}"), &revised)
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(
+        (r["status"].as_str(), r["record"]["revision"].as_u64()),
+        (Some("proposed"), Some(1))
+    );
+    assert!(r["record"]["advice"].is_null(), "advice starts afresh");
+    // A bad revision is refused by name and changes nothing.
+    let mut bad = choice();
+    bad["options"] = json!([]);
+    c.put_json(&format!("{choices}/{cid}"), &bad)
+        .await
+        .assert_status(400);
+    // Deferred on the agenda page, to a later meeting; then decided on another option.
+    advise(&cid).await;
+    board_page
+        .post_form(
+            &format!("/toepassingen/bestuursagenda/{cid}"),
+            &[("to", "deferred"), ("until", "GS 12 maart"), ("reason", "")],
+        )
+        .await
+        .assert_status(200);
+    let agenda = board_page.page("/toepassingen/bestuursagenda").await;
+    assert!(
+        agenda.contains("Aangehouden tot: GS 12 maart"),
+        "still on the agenda"
+    );
+    board_page
+        .post_form(
+            &format!("/toepassingen/bestuursagenda/{cid}"),
+            &[
+                ("to", "decided"),
+                ("option", "Publieke cloud"),
+                ("reason", ""),
+                ("date", "2026-03-12"),
+                ("decisionMaker", "Gedeputeerde Staten"),
+                ("reference", "GS-2026-20"),
+            ],
+        )
+        .await
+        .assert_shows(400, &["reden om een andere optie te kiezen"]);
+    board_page
+        .post_form(
+            &format!("/toepassingen/bestuursagenda/{cid}"),
+            &[
+                ("to", "decided"),
+                ("option", "Publieke cloud"),
+                ("reason", "Schaalbaarheid weegt zwaarder."),
+                ("date", "2026-03-12"),
+                ("decisionMaker", "Gedeputeerde Staten"),
+                ("reference", "GS-2026-20"),
+            ],
+        )
+        .await
+        .assert_status(200);
+    let done: Value = c.get_json(&format!("{choices}/{cid}")).await;
+    assert_eq!(done["status"], "decided");
+    assert_eq!(done["record"]["chosen_option"], "Publieke cloud");
+    assert_eq!(done["record"]["proposed_option"], "Eigen rekencentrum");
+    assert_eq!(
+        done["record"]["board_reason"],
+        "Schaalbaarheid weegt zwaarder."
+    );
+    // A second choice is rejected, with its reason; rejected is final.
+    let other = c.create(&choices, &choice()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    advise(&other).await;
+    let tr2 = format!("{choices}/{other}/transitions");
+    board
+        .post_json(
+            &tr2,
+            &json!({"to": "rejected", "reason": "Past niet in het beleid.", "date": "2026-03-12"}),
+        )
+        .await
+        .assert_status(200);
+    c.put_json(&format!("{choices}/{other}"), &choice())
+        .await
+        .assert_status(400);
+    assert_eq!(c.get_json("/api/v1/board-agenda").await, json!([]));
+    // Every step is in the decision history, and it is intact.
+    let h: Value = c.get_json("/api/v1/decision-history").await;
+    assert_eq!(h["intact"], true, "{h}");
+    let checks = app
+        .store
+        .register()
+        .verify_register_chain(None)
+        .await
+        .unwrap();
+    assert!(checks.iter().all(|c| c.is_intact()));
 }

@@ -21,6 +21,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 const ADMIN: &str = "beheerder@provincie-utrecht.example";
+/// Advises on the administrator's proposals (four eyes: no one advises their own).
+const ADVISER: &str = "analist@provincie-utrecht.example";
 
 /// The writes koers acknowledged, to be found again after a crash.
 #[derive(Default)]
@@ -44,12 +46,15 @@ fn killed_koers_loses_nothing_acknowledged_and_shows_nothing_half_written() {
     let d = dir.path();
     let o = super::koers(d, &["demo"]);
     assert!(o.status.success(), "{:?}", super::text(&o));
-    let password = std::fs::read_to_string(d.join("demo-accounts.txt"))
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix(&format!("{ADMIN}\t")).map(str::to_string))
-        .and_then(|rest| rest.split('\t').next().map(str::to_string))
-        .expect("the administrator's password");
+    let accounts = std::fs::read_to_string(d.join("demo-accounts.txt")).unwrap();
+    let password_of = |who: &str| {
+        accounts
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{who}\t")).map(str::to_string))
+            .and_then(|rest| rest.split('\t').next().map(str::to_string))
+            .expect("a demo account's password")
+    };
+    let (password, adviser_password) = (password_of(ADMIN), password_of(ADVISER));
     let rt = tokio::runtime::Runtime::new().unwrap();
     let acked = Arc::new(Mutex::new(Acked::default()));
     let csv = d.join("crash.csv");
@@ -61,7 +66,8 @@ fn killed_koers_loses_nothing_acknowledged_and_shows_nothing_half_written() {
     for round in 0..=rounds {
         let log = d.join(format!("serve-{round}.log"));
         let (mut child, base) = start(d, &log);
-        let c = rt.block_on(sign_in(&base, &password, &log));
+        let c = rt.block_on(sign_in(&base, (ADMIN, &password), &log));
+        let adviser = rt.block_on(sign_in(&base, (ADVISER, &adviser_password), &log));
         rt.block_on(check_acknowledged(&c, &base, &acked.lock().unwrap()));
         if round == rounds {
             child.kill().unwrap();
@@ -71,7 +77,7 @@ fn killed_koers_loses_nothing_acknowledged_and_shows_nothing_half_written() {
         let kill_after = Duration::from_millis(150 + rand::random::<u64>() % 2500);
         rt.block_on(async {
             tokio::select! {
-                _ = workload(&c, &base, &csv, round, acked.clone()) => {},
+                _ = workload((&c, &adviser), &base, &csv, round, acked.clone()) => {},
                 _ = tokio::time::sleep(kill_after) => {},
             }
         });
@@ -132,15 +138,15 @@ fn start(d: &Path, log: &Path) -> (Child, String) {
     }
 }
 
-/// A client signed in as the demo administrator (cookie kept; CSRF token sent as header).
-async fn sign_in(base: &str, password: &str, log: &Path) -> Client {
+/// A client signed in as a demo account (cookie kept; CSRF token sent as header).
+async fn sign_in(base: &str, (email, password): (&str, &str), log: &Path) -> Client {
     let http = reqwest::Client::builder()
         .cookie_store(true)
         .build()
         .unwrap();
     let r = http
         .post(format!("{base}/api/v1/sessions"))
-        .json(&json!({ "email": ADMIN, "password": password }))
+        .json(&json!({ "email": email, "password": password }))
         .send()
         .await
         .unwrap();
@@ -199,15 +205,26 @@ impl Client {
 }
 
 /// Writes until koers is killed: decisions in the register, dataset imports, refreshes.
-async fn workload(c: &Client, base: &str, csv: &Path, round: usize, acked: Arc<Mutex<Acked>>) {
+async fn workload(
+    (c, adviser): (&Client, &Client),
+    base: &str,
+    csv: &Path,
+    round: usize,
+    acked: Arc<Mutex<Acked>>,
+) {
     tokio::join!(
-        decisions(c, base, round, acked.clone()),
+        decisions((c, adviser), base, round, acked.clone()),
         imports(c, base, csv, acked.clone()),
         refreshes(c, base, acked),
     );
 }
 
-async fn decisions(c: &Client, base: &str, round: usize, acked: Arc<Mutex<Acked>>) {
+async fn decisions(
+    (c, adviser): (&Client, &Client),
+    base: &str,
+    round: usize,
+    acked: Arc<Mutex<Acked>>,
+) {
     use reqwest::Method;
     for i in 0.. {
         let name = format!("Crashproef {round}.{i}");
@@ -250,7 +267,7 @@ async fn decisions(c: &Client, base: &str, round: usize, acked: Arc<Mutex<Acked>
             .choices
             .insert(key.clone(), ch["status"].as_str().unwrap().to_string());
         let url = format!("{base}/api/v1/applications/{app_id}/choices/{choice_id}/transitions");
-        let Some(ch) = c
+        let Some(ch) = adviser
             .send(
                 Method::POST,
                 url,

@@ -1,0 +1,22 @@
+-- The board decides: a choice can also be sent back, rejected or deferred (issue 22).
+-- SQLite cannot change a CHECK constraint: the table is rebuilt with the same rows.
+--sqlite:CREATE TABLE choices_new (
+--sqlite:    id                 TEXT PRIMARY KEY,
+--sqlite:    org_id             TEXT NOT NULL REFERENCES organisations (id) ON DELETE CASCADE,
+--sqlite:    application_id     TEXT NOT NULL REFERENCES applications (id) ON DELETE CASCADE,
+--sqlite:    choice             TEXT NOT NULL,
+--sqlite:    status             TEXT NOT NULL CHECK (status IN ('proposed', 'advised', 'deferred', 'sent_back', 'rejected', 'decided', 'superseded')),
+--sqlite:    level              TEXT NOT NULL CHECK (level IN ('official', 'management', 'board')),
+--sqlite:    framework_version  INTEGER,
+--sqlite:    board_reference    TEXT,
+--sqlite:    created_at         TEXT NOT NULL,
+--sqlite:    updated_at         TEXT NOT NULL
+--sqlite:);
+--sqlite:INSERT INTO choices_new SELECT id, org_id, application_id, choice, status, level, framework_version, board_reference, created_at, updated_at FROM choices;
+--sqlite:DROP TABLE choices;
+--sqlite:ALTER TABLE choices_new RENAME TO choices;
+--sqlite:CREATE INDEX choices_app ON choices (org_id, application_id);
+--sqlite:CREATE INDEX choices_agenda ON choices (org_id, level, status);
+--postgres:ALTER TABLE choices DROP CONSTRAINT choices_status_check;
+--postgres:ALTER TABLE choices ADD CONSTRAINT choices_status_check
+--postgres:    CHECK (status IN ('proposed', 'advised', 'deferred', 'sent_back', 'rejected', 'decided', 'superseded'));
