@@ -44,6 +44,7 @@ pub fn router() -> Router<AppState> {
         "/toepassingen/{id}/ai-verordening" => get(aid_start).post(aid_answer),
         "/toepassingen/{id}/pre-scan" => get(prescan_page).post(prescan_save),
         "/toepassingen/{id}/keuzes/nieuw" => get(choice_new).post(choice_create),
+        "/toepassingen/{id}/keuzes/{choice_id}/wijzigen" => get(choice_edit).post(choice_revise),
         "/toepassingen/{id}/keuzes/{choice_id}" => get(choice_show),
         "/toepassingen/{id}/keuzes/{choice_id}/status" => post(choice_transition),
     }
@@ -492,6 +493,78 @@ async fn choice_create(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Rep
     .await
 }
 
+/// The MADR form filled with a choice, as its proposer revises it.
+fn choice_form(c: &koers_core::register::choice::Choice) -> Value {
+    let lines = |v: &[String]| v.join("\n");
+    let options = &c.options;
+    context! {
+        title => c.title, choiceType => c.choice_type.as_str(), context => c.context,
+        drivers => lines(&c.drivers),
+        optionTitle => options.iter().map(|o| o.title.clone()).collect::<Vec<_>>(),
+        optionDescription => options.iter().map(|o| o.description.clone().unwrap_or_default()).collect::<Vec<_>>(),
+        optionPros => options.iter().map(|o| lines(&o.pros)).collect::<Vec<_>>(),
+        optionCons => options.iter().map(|o| lines(&o.cons)).collect::<Vec<_>>(),
+        chosenIndex => options.iter().position(|o| Some(&o.title) == c.chosen_option.as_ref()).map(|i| i.to_string()).unwrap_or_default(),
+        rationale => c.rationale, decisionMakers => lines(&c.decision_makers),
+        consulted => lines(&c.consulted), informed => lines(&c.informed),
+    }
+}
+
+/// The revision form of a proposed or sent-back choice (who may record choices).
+async fn render_choice_edit(
+    ctx: &Ctx,
+    (app_id, choice_id): (&str, &str),
+    status: StatusCode,
+    extra: Value,
+) -> Reply {
+    let (app, routed) = reg::choice(ctx.ws(), &ctx.who, app_id, choice_id).await?;
+    let c = &routed.record.choice;
+    if !c.status.editable() || !may_register(ctx) {
+        return Err(AppError::Forbidden);
+    }
+    let slots: Vec<usize> = (0..c.options.len().max(3)).collect();
+    page_with_status(
+        ctx,
+        status,
+        "register_choice_new.html",
+        "/toepassingen",
+        context! {
+            app => app_view(&app, ctx.lang), opts => options(ctx.lang), slots => slots,
+            revising => context! { id => routed.record.id, reason => c.board_reason },
+            form => choice_form(c),
+            ..extra
+        },
+    )
+    .await
+}
+
+async fn choice_edit(ctx: Ctx, Path((id, choice_id)): Path<(String, String)>) -> Reply {
+    render_choice_edit(&ctx, (&id, &choice_id), StatusCode::OK, context! {}).await
+}
+
+async fn choice_revise(
+    ctx: Ctx,
+    Path((id, choice_id)): Path<(String, String)>,
+    form: FormInput,
+) -> Reply {
+    let value = form.value();
+    let r = reg::revise_choice(
+        ctx.ws(),
+        &ctx.who,
+        &id,
+        &choice_id,
+        ChoiceBody::from_form(form.0),
+    )
+    .await;
+    form_outcome(
+        r,
+        value,
+        |c| Done::To(format!("/toepassingen/{id}/keuzes/{}", c.record.id)),
+        async |status, extra| render_choice_edit(&ctx, (&id, &choice_id), status, extra).await,
+    )
+    .await
+}
+
 async fn render_choice(
     ctx: &Ctx,
     app_id: &str,
@@ -514,6 +587,7 @@ async fn render_choice(
             choice => c.choice,
             madr => koers_core::register::choice::render_madr(&c.choice),
             next => next,
+            editable => c.choice.status.editable(),
             board => board,
             can_register => may_register(ctx),
             can_board => ctx.may(Permission::DecideAsBoard),

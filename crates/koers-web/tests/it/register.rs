@@ -780,6 +780,17 @@ async fn the_board_sends_back_defers_rejects_or_chooses_another_option() {
         notes.contains("teruggestuurd") && notes.contains("exitstrategie"),
         "{notes}"
     );
+    // The choice's page says why and offers the revision form, filled in.
+    let pages = app.page_as("admin@pv26.example").await;
+    let page = pages
+        .page(&format!("/toepassingen/{id}/keuzes/{cid}"))
+        .await;
+    assert!(page.contains("Werk de exitstrategie uit.") && page.contains("/wijzigen"));
+    let form = pages
+        .page(&format!("/toepassingen/{id}/keuzes/{cid}/wijzigen"))
+        .await;
+    assert!(form.contains("Teruggestuurd door het bestuur: Werk de exitstrategie uit."));
+    assert!(form.contains("value=\"Hosting van de digitale tweeling\""));
     // Only the proposer's revision moves it on; the revision is counted and routed afresh.
     board
         .post_json(&tr, &json!({"to": "decided", "date": "2026-03-01", "decisionMaker": "GS", "reference": "GS-1"}))
@@ -854,6 +865,11 @@ async fn the_board_sends_back_defers_rejects_or_chooses_another_option() {
         done["record"]["board_reason"],
         "Schaalbaarheid weegt zwaarder."
     );
+    // A decided choice is no longer revised, in the page either.
+    pages
+        .get(&format!("/toepassingen/{id}/keuzes/{cid}/wijzigen"))
+        .await
+        .assert_status(403);
     // A second choice is rejected, with its reason; rejected is final.
     let other = c.create(&choices, &choice()).await["id"]
         .as_str()
