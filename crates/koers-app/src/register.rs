@@ -514,21 +514,33 @@ pub async fn revise_choice(
     choice.revise(next)?;
     let (f, _) = in_force(ws, who).await?;
     let level = framework::evaluate(&f, &app.draft, &choice).level;
-    let record = ws
+    let record = save_step(ws, who, &rec, (&choice, level, None), "choice.revised").await?;
+    Ok(route(&f, &app, record))
+}
+
+/// Stores a choice's new state if it still has the status it was read with, as one step of
+/// the hash-chained decision history.
+async fn save_step(
+    ws: &Workspace,
+    who: &Principal,
+    rec: &ChoiceRecord,
+    (choice, level, board_reference): (&Choice, DecisionLevel, Option<&str>),
+    action: &str,
+) -> Result<ChoiceRecord> {
+    Ok(ws
         .store
         .register()
         .update_choice(
             &who.org.id,
             &rec.id,
             rec.choice.status.as_str(),
-            &choice,
+            choice,
             level,
-            None,
-            "choice.revised",
+            board_reference,
+            action,
             &who.actor(),
         )
-        .await?;
-    Ok(route(&f, &app, record))
+        .await?)
 }
 
 /// A choice of the application, routed (not found when it belongs to another application).
@@ -710,20 +722,7 @@ pub async fn transition(
                 ChoiceStatus::Decided | ChoiceStatus::SentBack | ChoiceStatus::Rejected
             )
         });
-    let record = ws
-        .store
-        .register()
-        .update_choice(
-            &who.org.id,
-            &rec.id,
-            rec.choice.status.as_str(),
-            &choice,
-            level,
-            board_reference,
-            &action,
-            &who.actor(),
-        )
-        .await?;
+    let record = save_step(ws, who, &rec, (&choice, level, board_reference), &action).await?;
     // The proposer hears what became of their proposal.
     if let Some(p) = proposer {
         ws.store
