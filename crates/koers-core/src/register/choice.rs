@@ -646,10 +646,7 @@ impl Choice {
             return Err(Invalid::one(
                 "status",
                 "transition",
-                &format!(
-                    "een {} keuze kan niet meer worden gewijzigd",
-                    self.status.label_nl()
-                ),
+                "alleen een voorgestelde of teruggestuurde keuze kan worden gewijzigd",
             ));
         }
         next.status = ChoiceStatus::Proposed;
