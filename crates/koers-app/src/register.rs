@@ -26,7 +26,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 pub use koers_store::Dataset;
-pub use koers_store::register::DecisionEvent;
+pub use koers_store::register::{DecisionEvent, MeetingRecord};
 pub use koers_store::{Application, ChainCheck, ChoiceRecord, FrameworkVersion};
 
 /// Whether the person may register applications and record choices: analysts, data
@@ -784,6 +784,133 @@ pub async fn board_agenda(ws: &Workspace, who: &Principal) -> Result<Vec<AgendaI
         });
     }
     Ok(items)
+}
+
+/// A meeting with its agenda: the choices placed on it, in order, each with its application
+/// and routing; those with an outcome (decided, sent back, rejected, deferred) form its
+/// decision list.
+#[derive(Debug, Clone)]
+pub struct MeetingAgenda {
+    pub meeting: MeetingRecord,
+    pub items: Vec<AgendaItem>,
+}
+
+/// Who may plan meetings and fill their agendas: board members and those who record choices.
+fn require_planner(who: &Principal) -> Result<()> {
+    if who.may(Permission::DecideAsBoard) || may_register(who) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden)
+    }
+}
+
+/// The organisation's meetings, the latest first.
+pub async fn meetings(ws: &Workspace, who: &Principal) -> Result<Vec<MeetingRecord>> {
+    who.require(Permission::Read)?;
+    Ok(ws.store.register().meetings(&who.org.id).await?)
+}
+
+/// Records a meeting: `body` (Gedeputeerde Staten, the management team, …) and `heldOn`
+/// (`YYYY-MM-DD`).
+pub async fn create_meeting(
+    ws: &Workspace,
+    who: &Principal,
+    mut input: Input,
+) -> Result<MeetingRecord> {
+    require_planner(who)?;
+    let (body, held_on) = (input.text("body"), input.text("heldOn"));
+    let draft = input.finish(koers_core::register::meeting::MeetingDraft::parse(
+        &body, &held_on,
+    ))?;
+    Ok(ws
+        .store
+        .register()
+        .create_meeting(
+            &who.org.id,
+            (&draft.body, &draft.held_on.to_string()),
+            &who.actor(),
+        )
+        .await?)
+}
+
+/// A meeting with its agenda.
+pub async fn meeting(ws: &Workspace, who: &Principal, id: &str) -> Result<MeetingAgenda> {
+    who.require(Permission::Read)?;
+    let meeting = ws.store.register().meeting(&who.org.id, id).await?;
+    let (f, _) = in_force(ws, who).await?;
+    let mut items = Vec::new();
+    for record in ws.store.register().meeting_choices(&who.org.id, id).await? {
+        let application = ws
+            .store
+            .register()
+            .application(&who.org.id, &record.application_id)
+            .await?;
+        items.push(AgendaItem {
+            choice: route(&f, &application, record),
+            application,
+        });
+    }
+    Ok(MeetingAgenda { meeting, items })
+}
+
+/// Places a choice that waits for a decision (`choiceId`) last on a meeting's agenda; the
+/// board members are told.
+pub async fn place_on_agenda(
+    ws: &Workspace,
+    who: &Principal,
+    meeting_id: &str,
+    mut input: Input,
+) -> Result<MeetingAgenda> {
+    require_planner(who)?;
+    let m = ws.store.register().meeting(&who.org.id, meeting_id).await?;
+    let choice_id = input.text("choiceId");
+    let found = match ws
+        .store
+        .register()
+        .choice(&who.org.id, choice_id.trim())
+        .await
+    {
+        Ok(c) if c.choice.status.open() => Ok(c),
+        Ok(_) => Err(Invalid::one(
+            "choiceId",
+            "status",
+            "over deze keuze is al besloten; alleen een open keuze komt op de agenda",
+        )),
+        Err(koers_store::StoreError::NotFound) => Err(Invalid::one(
+            "choiceId",
+            "unknown",
+            "is geen keuze van deze organisatie",
+        )),
+        Err(e) => return Err(e.into()),
+    };
+    let c = input.finish(found)?;
+    ws.store
+        .register()
+        .place_on_agenda(&who.org.id, &m.id, &c.id, &who.actor())
+        .await?;
+    let board: Vec<String> = ws
+        .store
+        .users()
+        .members(&who.org.id)
+        .await?
+        .into_iter()
+        .filter(|x| x.roles.contains(&koers_core::Role::BoardMember) && x.user.id != who.user.id)
+        .map(|x| x.user.id)
+        .collect();
+    if !board.is_empty() {
+        ws.store
+            .notifications()
+            .notify(
+                &who.org.id,
+                &board,
+                &who.actor(),
+                "meeting.item_placed",
+                &serde_json::json!({ "choice": c.choice.title, "body": m.body, "date": m.held_on }),
+                &format!("/toepassingen/vergaderingen/{}", m.id),
+            )
+            .await?;
+    }
+    meeting(ws, who, &m.id).await
 }
 
 /// The organisation's decision history: whether its chain is intact, and the newest events.

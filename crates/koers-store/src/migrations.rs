@@ -41,6 +41,7 @@ const FILES: &[(&str, &str)] = files![
     "0020_analysis_builder.sql",
     "0021_column_labels.sql",
     "0022_choice_lifecycle.sql",
+    "0023_meetings.sql",
 ];
 
 /// One file's SQL for one database.

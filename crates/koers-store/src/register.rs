@@ -154,6 +154,28 @@ from_row!(r => Application { id, org_id, created_at, updated_at;
     measures: json_col(r, "measures")?,
 });
 
+/// A meeting of a body that decides.
+#[derive(Debug, Clone, Serialize)]
+pub struct MeetingRecord {
+    pub id: String,
+    pub org_id: String,
+    pub body: String,
+    /// The day, `YYYY-MM-DD`.
+    pub held_on: String,
+    pub created_at: String,
+}
+
+const MEETING_COLUMNS: &str = "id, org_id, body, held_on, created_at";
+
+from_row!(r => MeetingRecord { id, org_id, body, held_on, created_at; });
+
+/// The next position on an agenda.
+struct Next {
+    position: i64,
+}
+
+from_row!(r => Next { position; });
+
 const CHOICE_COLUMNS: &str = "id, org_id, application_id, choice, status, level, framework_version, board_reference, created_at, updated_at";
 
 impl FromRow for ChoiceRecord {
@@ -540,6 +562,104 @@ impl Repo<'_> {
         self.all(&format!(
             "SELECT {CHOICE_COLUMNS} FROM choices WHERE org_id = $1 AND application_id = $2 ORDER BY created_at, id"
         ), (org_id, application_id)).await
+    }
+
+    /// Records a meeting of a body on a day.
+    pub async fn create_meeting(
+        &self,
+        org_id: &str,
+        (body, held_on): (&str, &str),
+        actor: &Actor,
+    ) -> Result<MeetingRecord> {
+        let id = new_id();
+        let mut w = self.write(actor, Some(org_id)).await?;
+        w.exec(
+            "INSERT INTO meetings (id, org_id, body, held_on, created_at) VALUES ($1, $2, $3, $4, $5)",
+            (&id, org_id, body, held_on, now()),
+        )
+        .await?;
+        w.audit(
+            "meeting.created",
+            ("meeting", &id),
+            json!({ "body": body, "heldOn": held_on }),
+        )
+        .await?;
+        w.finish().await?;
+        self.meeting(org_id, &id).await
+    }
+
+    /// The organisation's meetings, the latest first.
+    pub async fn meetings(&self, org_id: &str) -> Result<Vec<MeetingRecord>> {
+        self.all(
+            &format!("SELECT {MEETING_COLUMNS} FROM meetings WHERE org_id = $1 ORDER BY held_on DESC, created_at DESC"),
+            (org_id,),
+        )
+        .await
+    }
+
+    /// One of the organisation's meetings.
+    pub async fn meeting(&self, org_id: &str, id: &str) -> Result<MeetingRecord> {
+        self.one(
+            &format!("SELECT {MEETING_COLUMNS} FROM meetings WHERE id = $1 AND org_id = $2"),
+            (id, org_id),
+        )
+        .await
+    }
+
+    /// Places a choice last on a meeting's agenda; [`StoreError::Conflict`] when it is on it.
+    pub async fn place_on_agenda(
+        &self,
+        org_id: &str,
+        meeting_id: &str,
+        choice_id: &str,
+        actor: &Actor,
+    ) -> Result<()> {
+        self.meeting(org_id, meeting_id).await?;
+        self.choice(org_id, choice_id).await?;
+        let mut w = self.write(actor, Some(org_id)).await?;
+        w.take_turn(&format!("meeting_items:{meeting_id}")).await?;
+        let next: Next = w
+            .one(
+                "SELECT COALESCE(MAX(position), 0) + 1 AS position FROM meeting_items WHERE meeting_id = $1",
+                (meeting_id,),
+            )
+            .await?;
+        w.exec(
+            "INSERT INTO meeting_items (meeting_id, choice_id, position) VALUES ($1, $2, $3)",
+            (meeting_id, choice_id, next.position),
+        )
+        .await
+        .map_err(crate::conflict_on_unique(
+            "de keuze staat al op deze agenda",
+        ))?;
+        w.audit(
+            "meeting.item_placed",
+            ("meeting", meeting_id),
+            json!({ "choiceId": choice_id, "position": next.position }),
+        )
+        .await?;
+        w.finish().await
+    }
+
+    /// The choices on a meeting's agenda, in their order.
+    pub async fn meeting_choices(
+        &self,
+        org_id: &str,
+        meeting_id: &str,
+    ) -> Result<Vec<ChoiceRecord>> {
+        let columns = CHOICE_COLUMNS
+            .split(", ")
+            .map(|c| format!("c.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        self.all(
+            &format!(
+                "SELECT {columns} FROM meeting_items i JOIN choices c ON c.id = i.choice_id \
+                 WHERE i.meeting_id = $1 AND c.org_id = $2 ORDER BY i.position"
+            ),
+            (meeting_id, org_id),
+        )
+        .await
     }
 
     /// The board's agenda: choices routed to the board and not yet decided, oldest first.

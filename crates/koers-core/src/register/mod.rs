@@ -8,6 +8,7 @@
 //! - [`application`]: a registered application and the attributes the framework reads.
 //! - [`choice`]: a choice in the shape of MADR 4, with its status state machine.
 //! - [`framework`]: the keuzekader, rules that route a choice to a decision level.
+//! - [`meeting`]: a meeting of a body that decides, whose agenda holds choices.
 //! - [`ai_act`]: the AI Act decision aid (beslishulp AI-verordening), driven by its YAML.
 //! - [`prescan`]: the DPIA pre-scan deciding whether a DPIA, DTIA, KIA or IAMA is needed.
 //! - [`algoritmeregister`]: export to the Algoritmeregister publication standard 1.0.
@@ -20,5 +21,6 @@ pub mod application;
 pub mod chain;
 pub mod choice;
 pub mod framework;
+pub mod meeting;
 pub mod prescan;
 pub mod requirements;

@@ -45,6 +45,9 @@ pub fn router() -> Router<AppState> {
         "/choice-framework" => get(get_framework).put(put_framework),
         "/choice-framework/versions" => get(list_framework_versions),
         "/board-agenda" => get(board_agenda),
+        "/meetings" => get(list_meetings).post(create_meeting),
+        "/meetings/{meeting_id}" => get(get_meeting),
+        "/meetings/{meeting_id}/items" => post(place_on_agenda),
         "/decision-history" => get(decision_history),
     }
 }
@@ -728,6 +731,120 @@ pub async fn board_agenda(ctx: Ctx) -> JsonReply<Vec<ChoiceOut>> {
     Ok(Json(items.iter().map(|i| (&i.choice).into()).collect()))
 }
 
+/// A meeting of a body that decides.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MeetingOut {
+    pub id: String,
+    /// Gedeputeerde Staten, Provinciale Staten, the management team, …
+    pub body: String,
+    #[schema(format = Date)]
+    pub held_on: String,
+}
+
+impl From<&reg::MeetingRecord> for MeetingOut {
+    fn from(m: &reg::MeetingRecord) -> Self {
+        MeetingOut {
+            id: m.id.clone(),
+            body: m.body.clone(),
+            held_on: m.held_on.clone(),
+        }
+    }
+}
+
+/// A meeting with its agenda, in order, and its decision list: the choices with an outcome
+/// (decided, sent back, rejected, deferred) and their reasons.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MeetingAgendaOut {
+    pub meeting: MeetingOut,
+    pub agenda: Vec<ChoiceOut>,
+    pub decision_list: Vec<ChoiceOut>,
+}
+
+impl From<&reg::MeetingAgenda> for MeetingAgendaOut {
+    fn from(a: &reg::MeetingAgenda) -> Self {
+        let outcome = |c: &&reg::AgendaItem| {
+            !c.choice.record.choice.status.open()
+                || c.choice.record.choice.status
+                    == koers_core::register::choice::ChoiceStatus::Deferred
+        };
+        MeetingAgendaOut {
+            meeting: (&a.meeting).into(),
+            agenda: a.items.iter().map(|i| (&i.choice).into()).collect(),
+            decision_list: a
+                .items
+                .iter()
+                .filter(outcome)
+                .map(|i| (&i.choice).into())
+                .collect(),
+        }
+    }
+}
+
+/// A meeting to record.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MeetingIn {
+    pub body: String,
+    #[schema(format = Date)]
+    pub held_on: String,
+}
+
+/// A choice to place on an agenda.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AgendaItemIn {
+    pub choice_id: String,
+}
+
+/// The organisation's meetings, the latest first.
+#[utoipa::path(get, path = "/meetings", tag = "toepassingen",
+    responses((status = 200, description = "Vergaderingen", body = Vec<MeetingOut>)))]
+pub async fn list_meetings(ctx: Ctx) -> JsonReply<Vec<MeetingOut>> {
+    let all = reg::meetings(ctx.ws(), &ctx.who).await?;
+    Ok(Json(all.iter().map(MeetingOut::from).collect()))
+}
+
+/// Record a meeting of a body on a day (board members and those who record choices).
+#[utoipa::path(post, path = "/meetings", tag = "toepassingen",
+    request_body = MeetingIn,
+    responses((status = 201, description = "Vastgelegd", body = MeetingOut)))]
+pub async fn create_meeting(ctx: Ctx, JsonInput(input): JsonInput) -> Reply {
+    let m = reg::create_meeting(ctx.ws(), &ctx.who, input).await?;
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, format!("/api/v1/meetings/{}", m.id))],
+        Json(MeetingOut::from(&m)),
+    )
+        .into_response())
+}
+
+/// A meeting with its agenda and decision list.
+#[utoipa::path(get, path = "/meetings/{meetingId}", tag = "toepassingen",
+    params(("meetingId" = String, Path, description = "Id van de vergadering")),
+    responses((status = 200, description = "De vergadering", body = MeetingAgendaOut)))]
+pub async fn get_meeting(ctx: Ctx, Path(id): Path<String>) -> JsonReply<MeetingAgendaOut> {
+    let a = reg::meeting(ctx.ws(), &ctx.who, &id).await?;
+    Ok(Json((&a).into()))
+}
+
+/// Place a choice that waits for a decision last on the meeting's agenda; the board members
+/// are notified. A choice already on it: 409.
+#[utoipa::path(post, path = "/meetings/{meetingId}/items", tag = "toepassingen",
+    params(("meetingId" = String, Path, description = "Id van de vergadering")),
+    request_body = AgendaItemIn,
+    responses((status = 200, description = "De vergadering met haar agenda", body = MeetingAgendaOut),
+              (status = 409, description = "De keuze staat al op de agenda", body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn place_on_agenda(
+    ctx: Ctx,
+    Path(id): Path<String>,
+    JsonInput(input): JsonInput,
+) -> JsonReply<MeetingAgendaOut> {
+    let a = reg::place_on_agenda(ctx.ws(), &ctx.who, &id, input).await?;
+    Ok(Json((&a).into()))
+}
+
 /// The tamper-evident history of decisions and whether it is intact (audit readers).
 #[utoipa::path(get, path = "/decision-history", tag = "toepassingen",
     responses((status = 200, description = "De besluitgeschiedenis", body = DecisionHistoryOut)))]
@@ -759,6 +876,10 @@ pub async fn decision_history(ctx: Ctx) -> JsonReply<DecisionHistoryOut> {
     update_application,
     list_choices,
     revise_choice,
+    list_meetings,
+    create_meeting,
+    get_meeting,
+    place_on_agenda,
     create_choice,
     get_choice,
     transition_choice,

@@ -35,6 +35,8 @@ pub fn router() -> Router<AppState> {
         "/toepassingen" => get(list).post(create),
         "/toepassingen/keuzekader" => get(framework_page).post(framework_save),
         "/toepassingen/bestuursagenda" => get(agenda),
+        "/toepassingen/vergaderingen" => get(meetings_page).post(meeting_create),
+        "/toepassingen/vergaderingen/{meeting_id}" => get(meeting_page).post(meeting_place),
         "/toepassingen/bestuursagenda/{choice_id}" => post(agenda_decide),
         "/toepassingen/{id}" => get(show).post(edit),
         "/toepassingen/{id}/publicatie" => post(publication),
@@ -714,4 +716,92 @@ async fn agenda_decide(
         }
         Err(e) => Err(e),
     }
+}
+
+async fn render_meetings(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
+    let all = reg::meetings(ctx.ws(), &ctx.who).await?;
+    page_with_status(
+        ctx,
+        status,
+        "register_meetings.html",
+        "/toepassingen",
+        context! {
+            meetings => all,
+            bodies => koers_core::register::meeting::BODIES,
+            can_plan => ctx.may(Permission::DecideAsBoard) || may_register(ctx),
+            ..extra
+        },
+    )
+    .await
+}
+
+async fn meetings_page(ctx: Ctx) -> Reply {
+    render_meetings(&ctx, StatusCode::OK, context! {}).await
+}
+
+async fn meeting_create(ctx: Ctx, form: FormInput) -> Reply {
+    let value = form.value();
+    let r = reg::create_meeting(ctx.ws(), &ctx.who, form.0).await;
+    form_outcome(
+        r,
+        value,
+        |m| Done::To(format!("/toepassingen/vergaderingen/{}", m.id)),
+        async |status, extra| render_meetings(&ctx, status, extra).await,
+    )
+    .await
+}
+
+/// A meeting's page: its agenda in order, what can still be placed on it, and its decision
+/// list.
+async fn render_meeting(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Reply {
+    let a = reg::meeting(ctx.ws(), &ctx.who, id).await?;
+    let row = |i: &reg::AgendaItem| {
+        context! { c => choice_view(&i.choice.record, ctx.lang), app_name => i.application.draft.name }
+    };
+    let placed: Vec<&str> = a
+        .items
+        .iter()
+        .map(|i| i.choice.record.id.as_str())
+        .collect();
+    let open: Vec<Value> = reg::board_agenda(ctx.ws(), &ctx.who)
+        .await?
+        .iter()
+        .filter(|i| !placed.contains(&i.choice.record.id.as_str()))
+        .map(row)
+        .collect();
+    let outcome = |i: &&reg::AgendaItem| {
+        let s = i.choice.record.choice.status;
+        !s.open() || s == ChoiceStatus::Deferred
+    };
+    page_with_status(
+        ctx,
+        status,
+        "register_meeting.html",
+        "/toepassingen",
+        context! {
+            m => a.meeting,
+            items => a.items.iter().map(row).collect::<Vec<_>>(),
+            decisions => a.items.iter().filter(outcome).map(row).collect::<Vec<_>>(),
+            open => open,
+            can_plan => ctx.may(Permission::DecideAsBoard) || may_register(ctx),
+            ..extra
+        },
+    )
+    .await
+}
+
+async fn meeting_page(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    render_meeting(&ctx, &id, StatusCode::OK, context! {}).await
+}
+
+async fn meeting_place(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
+    let value = form.value();
+    let r = reg::place_on_agenda(ctx.ws(), &ctx.who, &id, form.0).await;
+    form_outcome(
+        r,
+        value,
+        |_| Done::To(format!("/toepassingen/vergaderingen/{id}")),
+        async |status, extra| render_meeting(&ctx, &id, status, extra).await,
+    )
+    .await
 }

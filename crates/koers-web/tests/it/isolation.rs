@@ -16,6 +16,8 @@ pub(crate) struct ObjectsOfA {
     pub question: String,
     pub application: String,
     pub choice: String,
+    /// A meeting with the choice on its agenda.
+    pub meeting: String,
     pub indicator: String,
     pub monitor: String,
     pub attachment: String,
@@ -80,6 +82,23 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> ObjectsOfA {
         .await
         .unwrap();
     let (application, choice) = crate::register::objects_of_a(app).await;
+    let admin = app.as_admin().await;
+    let meeting = admin
+        .create(
+            "/api/v1/meetings",
+            &serde_json::json!({"body": "Gedeputeerde Staten", "heldOn": "2026-03-12"}),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    admin
+        .post_json(
+            &format!("/api/v1/meetings/{meeting}/items"),
+            &serde_json::json!({"choiceId": choice}),
+        )
+        .await
+        .assert_status(200);
     let indicator = app
         .store
         .indicators()
@@ -205,6 +224,7 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> ObjectsOfA {
         question: question.id,
         application,
         choice,
+        meeting,
         indicator: indicator.id,
         monitor: monitor.id,
         attachment: attachment.id,
@@ -233,6 +253,7 @@ pub(crate) fn concrete(path: &str, o: &ObjectsOfA) -> String {
         .replace("{jobId}", &o.job)
         .replace("{applicationId}", &o.application)
         .replace("{choiceId}", &o.choice)
+        .replace("{meetingId}", &o.meeting)
         .replace("{taskId}", &o.task)
         .replace("{questionId}", &o.question)
         .replace("{indicatorId}", &o.indicator)

@@ -887,3 +887,154 @@ async fn the_board_sends_back_defers_rejects_or_chooses_another_option() {
         .unwrap();
     assert!(checks.iter().all(|c| c.is_intact()));
 }
+
+/// Meetings: a body's meeting with a date, its agenda built from the choices that wait for
+/// the board (in the order placed, the board members notified), and after the meeting its
+/// decision list; over the API and the pages, with bad input and another organisation's.
+#[tokio::test]
+async fn meetings_have_an_agenda_and_a_decision_list() {
+    let app = TestApp::spawn().await;
+    board_member(&app).await;
+    let c = app.as_admin().await;
+    let id = c.create("/api/v1/applications", &application()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let choices = format!("/api/v1/applications/{id}/choices");
+    let first = c.create(&choices, &choice()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut second_choice = choice();
+    second_choice["title"] = json!("Open source of niet");
+    let second = c.create(&choices, &second_choice).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // Bad input, in words.
+    let r = c
+        .post_json(
+            "/api/v1/meetings",
+            &json!({"body": "", "heldOn": "12 maart"}),
+        )
+        .await;
+    r.assert_status(400);
+    assert_eq!(invalid_of(&r.json()), ["body", "heldOn"]);
+    let m = c
+        .create(
+            "/api/v1/meetings",
+            &json!({"body": "Gedeputeerde Staten", "heldOn": "2026-03-12"}),
+        )
+        .await;
+    let mid = m["id"].as_str().unwrap().to_string();
+    let items = format!("/api/v1/meetings/{mid}/items");
+    for cid in [&second, &first] {
+        c.post_json(&items, &json!({"choiceId": cid}))
+            .await
+            .assert_status(200);
+    }
+    // Twice on one agenda: a conflict; an unknown choice: refused by name.
+    c.post_json(&items, &json!({"choiceId": first}))
+        .await
+        .assert_status(409);
+    let r = c.post_json(&items, &json!({"choiceId": "onbekend"})).await;
+    r.assert_status(400);
+    assert_eq!(r.json()["invalidParams"][0]["name"], "choiceId");
+    let a: Value = c.get_json(&format!("/api/v1/meetings/{mid}")).await;
+    assert_eq!(
+        field_of_each(&a["agenda"], "title"),
+        ["Open source of niet", "Hosting van de digitale tweeling"],
+        "in the order placed"
+    );
+    assert_eq!(a["decisionList"], json!([]));
+    // The board member hears of it.
+    let board = app.api_as("bestuur@pv26.example").await;
+    let notes = board.get_json("/api/v1/notifications").await.to_string();
+    assert!(
+        notes.contains("staat op de agenda van Gedeputeerde Staten"),
+        "{notes}"
+    );
+    // After the meeting: one rejected, one deferred — the decision list says so.
+    let adviser = app.api_as(&crate::overview::adviser(&app).await).await;
+    for cid in [&first, &second] {
+        adviser
+            .post_json(
+                &format!("{choices}/{cid}/transitions"),
+                &json!({"to": "advised", "advice": "Akkoord.", "adviser": "CIO-office"}),
+            )
+            .await
+            .assert_status(200);
+    }
+    board
+        .post_json(
+            &format!("{choices}/{first}/transitions"),
+            &json!({"to": "rejected", "reason": "Te duur.", "date": "2026-03-12"}),
+        )
+        .await
+        .assert_status(200);
+    board
+        .post_json(
+            &format!("{choices}/{second}/transitions"),
+            &json!({"to": "deferred", "until": "GS 26 maart"}),
+        )
+        .await
+        .assert_status(200);
+    let a: Value = c.get_json(&format!("/api/v1/meetings/{mid}")).await;
+    assert_eq!(
+        field_of_each(&a["decisionList"], "status"),
+        ["deferred", "rejected"]
+    );
+    // A decided choice is not placed on another agenda.
+    let later = c
+        .create(
+            "/api/v1/meetings",
+            &json!({"body": "Gedeputeerde Staten", "heldOn": "2026-03-26"}),
+        )
+        .await;
+    let r = c
+        .post_json(
+            &format!("/api/v1/meetings/{}/items", later["id"].as_str().unwrap()),
+            &json!({"choiceId": first}),
+        )
+        .await;
+    r.assert_status(400);
+    // The pages: the list, the agenda in order, the decision list with the reason.
+    let p = app.page_as("bestuur@pv26.example").await;
+    let list = p.page("/toepassingen/vergaderingen").await;
+    assert!(list.contains("2026-03-12") && list.contains("Gedeputeerde Staten"));
+    let page = p.page(&format!("/toepassingen/vergaderingen/{mid}")).await;
+    let agenda = &page[page.find("tabel-agendapunten").unwrap()..];
+    assert!(
+        agenda.find("Open source of niet").unwrap()
+            < agenda.find("Hosting van de digitale tweeling").unwrap()
+    );
+    assert!(
+        page.contains("Besluitenlijst")
+            && page.contains("Te duur.")
+            && page.contains("GS 26 maart")
+    );
+    // Another organisation sees none of it; a viewer may not plan.
+    let other = app.api_as("admin@gm0796.example").await;
+    other
+        .get(&format!("/api/v1/meetings/{mid}"))
+        .await
+        .assert_status(404);
+    assert_eq!(other.get_json("/api/v1/meetings").await, json!([]));
+    app.api_as("viewer@pv26.example")
+        .await
+        .post_json(
+            "/api/v1/meetings",
+            &json!({"body": "MT", "heldOn": "2026-04-01"}),
+        )
+        .await
+        .assert_status(403);
+}
+
+fn invalid_of(problem: &Value) -> Vec<String> {
+    problem["invalidParams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap().to_string())
+        .collect()
+}
