@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
         "/toepassingen/bestuursagenda" => get(agenda),
         "/toepassingen/vergaderingen" => get(meetings_page).post(meeting_create),
         "/toepassingen/vergaderingen/{meeting_id}" => get(meeting_page).post(meeting_place),
+        "/toepassingen/vergaderingen/{meeting_id}/vergaderstukken.pdf" => get(meeting_documents),
         "/toepassingen/bestuursagenda/{choice_id}" => post(agenda_decide),
         "/toepassingen/{id}" => get(show).post(edit),
         "/toepassingen/{id}/publicatie" => post(publication),
@@ -804,4 +805,15 @@ async fn meeting_place(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Rep
         async |status, extra| render_meeting(&ctx, &id, status, extra).await,
     )
     .await
+}
+
+/// The meeting's documents as a PDF (agenda, proposals, decision list).
+async fn meeting_documents(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    let a = reg::meeting(ctx.ws(), &ctx.who, &id).await?;
+    let pdf = crate::register::views::meeting_pdf(&a, ctx.lang);
+    Ok(crate::download::download(
+        "application/pdf",
+        &format!("vergaderstukken-{}.pdf", a.meeting.held_on),
+        pdf,
+    ))
 }

@@ -120,6 +120,142 @@ pub fn routing_json(lang: Lang, r: &Routing) -> Value {
     })
 }
 
+/// A meeting's documents as one PDF a board's secretary can upload: the agenda, each
+/// proposal (context, options with their pros and cons, the proposed option and why, the
+/// advice, the routing and the instruments it asks), and the decision list so far.
+pub fn meeting_pdf(a: &koers_app::register::MeetingAgenda, lang: Lang) -> Vec<u8> {
+    use koers_pdf::{Block, Document, Table, render};
+    let m = &a.meeting;
+    let title = format!(
+        "{} {}, {}",
+        t(lang, "register.meeting_documents"),
+        m.body,
+        m.held_on
+    );
+    let mut doc = Document::new(title.clone());
+    doc.footer = Some(format!("koers · {} {}", m.body, m.held_on));
+    doc.push(Block::Title(title));
+    doc.push(Block::Heading(t(lang, "register.meeting_agenda")));
+    doc.push(Block::Table(Table {
+        header: vec![
+            "#".into(),
+            t(lang, "register.c.title"),
+            t(lang, "register.application"),
+        ],
+        rows: a
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, x)| {
+                vec![
+                    (i + 1).to_string(),
+                    x.choice.record.choice.title.clone(),
+                    x.application.draft.name.clone(),
+                ]
+            })
+            .collect(),
+        weights: vec![0.5, 4.0, 4.0],
+    }));
+    for (i, x) in a.items.iter().enumerate() {
+        let c = &x.choice.record.choice;
+        doc.push(Block::PageBreak);
+        doc.push(Block::Heading(format!(
+            "{}. {} — {}",
+            i + 1,
+            t(lang, "register.proposal"),
+            c.title
+        )));
+        doc.push(Block::Note(format!(
+            "{} · {}",
+            x.application.draft.name,
+            label(lang, "cstatus", c.status.as_str())
+        )));
+        doc.push(Block::Subheading(t(lang, "register.c.context")));
+        doc.push(Block::Paragraph(c.context.clone()));
+        doc.push(Block::Subheading(t(lang, "register.c.options")));
+        doc.push(Block::Table(Table {
+            header: vec![
+                t(lang, "register.c.title"),
+                t(lang, "register.pros"),
+                t(lang, "register.cons"),
+            ],
+            rows: c
+                .options
+                .iter()
+                .map(|o| vec![o.title.clone(), o.pros.join("; "), o.cons.join("; ")])
+                .collect(),
+            weights: vec![2.0, 3.0, 3.0],
+        }));
+        if let Some(chosen) = &c.chosen_option {
+            doc.push(Block::Paragraph(format!(
+                "{}: {chosen}. {}",
+                t(lang, "register.proposed_option_was"),
+                c.rationale.clone().unwrap_or_default()
+            )));
+        }
+        if let Some(advice) = &c.advice {
+            doc.push(Block::Subheading(t(lang, "register.c.advice")));
+            doc.push(Block::Quote(format!(
+                "{advice} ({})",
+                c.advised_by.clone().unwrap_or_default()
+            )));
+        }
+        doc.push(Block::Subheading(t(lang, "register.routing")));
+        let r = &x.choice.routing;
+        let instruments: Vec<String> = r
+            .instruments
+            .iter()
+            .map(|i| label(lang, "instrument", i.as_str()))
+            .collect();
+        doc.push(Block::Paragraph(format!(
+            "{} {}: {}",
+            explanation(lang, r),
+            t(lang, "register.c.instruments"),
+            if instruments.is_empty() {
+                "—".into()
+            } else {
+                instruments.join(", ")
+            }
+        )));
+    }
+    doc.push(Block::PageBreak);
+    doc.push(Block::Heading(t(lang, "register.decision_list")));
+    let decided: Vec<Vec<String>> = a
+        .items
+        .iter()
+        .map(|x| &x.choice.record.choice)
+        .filter(|c| {
+            !c.status.open() || c.status == koers_core::register::choice::ChoiceStatus::Deferred
+        })
+        .map(|c| {
+            vec![
+                c.title.clone(),
+                label(lang, "cstatus", c.status.as_str()),
+                c.chosen_option.clone().unwrap_or_default(),
+                c.board_reason
+                    .clone()
+                    .or_else(|| c.deferred_to.clone())
+                    .unwrap_or_default(),
+            ]
+        })
+        .collect();
+    if decided.is_empty() {
+        doc.push(Block::Paragraph(t(lang, "register.decision_list_empty")));
+    } else {
+        doc.push(Block::Table(Table {
+            header: vec![
+                t(lang, "register.c.title"),
+                t(lang, "register.c.status"),
+                t(lang, "register.c.chosenOption"),
+                t(lang, "register.c.board_reason"),
+            ],
+            rows: decided,
+            weights: vec![3.0, 2.0, 2.0, 3.0],
+        }));
+    }
+    render(&doc)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

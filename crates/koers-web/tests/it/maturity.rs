@@ -67,7 +67,7 @@ async fn answer(link: &str, value: &str, comment: &str) -> (u16, String) {
     (r.status().as_u16(), r.text())
 }
 
-fn pdf_text(pdf: &[u8]) -> String {
+pub(crate) fn pdf_text(pdf: &[u8]) -> String {
     let doc = lopdf::Document::load_mem(pdf).expect("a valid PDF");
     let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
     doc.extract_text(&pages).expect("text")

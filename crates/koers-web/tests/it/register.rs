@@ -1013,6 +1013,27 @@ async fn meetings_have_an_agenda_and_a_decision_list() {
             && page.contains("Te duur.")
             && page.contains("GS 26 maart")
     );
+    // The meeting documents a secretary uploads: agenda, proposals, decision list (PDF).
+    let r = p
+        .get(&format!(
+            "/toepassingen/vergaderingen/{mid}/vergaderstukken.pdf"
+        ))
+        .await;
+    r.assert_status(200);
+    assert_eq!(r.headers()["content-type"], "application/pdf");
+    let text = crate::maturity::pdf_text(&r.bytes());
+    for part in [
+        "Vergaderstukken Gedeputeerde Staten, 2026-03-12",
+        "Voorstel",
+        "Open source of niet",
+        "Eigen rekencentrum",
+        "Akkoord.",
+        "Besluitenlijst",
+        "Te duur.",
+        "GS 26 maart",
+    ] {
+        assert!(text.contains(part), "{part} missing from the PDF: {text}");
+    }
     // Another organisation sees none of it; a viewer may not plan.
     let other = app.api_as("admin@gm0796.example").await;
     other
