@@ -1021,7 +1021,7 @@ async fn meetings_have_an_agenda_and_a_decision_list() {
         .await;
     r.assert_status(200);
     assert_eq!(r.headers()["content-type"], "application/pdf");
-    let text = crate::maturity::pdf_text(&r.bytes());
+    let text = crate::maturity::pdf_text(r.bytes());
     for part in [
         "Vergaderstukken Gedeputeerde Staten, 2026-03-12",
         "Voorstel",
