@@ -913,6 +913,30 @@ pub async fn place_on_agenda(
     meeting(ws, who, &m.id).await
 }
 
+/// Moves a choice on a meeting's agenda one place `up` or `down` (field `direction`).
+pub async fn move_on_agenda(
+    ws: &Workspace,
+    who: &Principal,
+    meeting_id: &str,
+    choice_id: &str,
+    mut input: Input,
+) -> Result<MeetingAgenda> {
+    require_planner(who)?;
+    // Another organisation's meeting is not found before anything is checked.
+    ws.store.register().meeting(&who.org.id, meeting_id).await?;
+    let step = match input.text("direction").trim() {
+        "up" => Ok(-1),
+        "down" => Ok(1),
+        _ => Err(Invalid::one("direction", "enum", "moet up of down zijn")),
+    };
+    let step = input.finish(step)?;
+    ws.store
+        .register()
+        .move_on_agenda(&who.org.id, meeting_id, choice_id, step, &who.actor())
+        .await?;
+    meeting(ws, who, meeting_id).await
+}
+
 /// The organisation's decision history: whether its chain is intact, and the newest events.
 #[derive(Debug, Clone)]
 pub struct DecisionHistory {

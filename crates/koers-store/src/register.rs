@@ -641,6 +641,55 @@ impl Repo<'_> {
         w.finish().await
     }
 
+    /// Moves a choice one place up (`-1`) or down (`1`) on a meeting's agenda, swapping it
+    /// with its neighbour; at the top or bottom nothing moves. `NotFound` when the choice is
+    /// not on the agenda.
+    pub async fn move_on_agenda(
+        &self,
+        org_id: &str,
+        meeting_id: &str,
+        choice_id: &str,
+        step: i64,
+        actor: &Actor,
+    ) -> Result<()> {
+        self.meeting(org_id, meeting_id).await?;
+        let mut w = self.write(actor, Some(org_id)).await?;
+        w.take_turn(&format!("meeting_items:{meeting_id}")).await?;
+        let here: Next = w
+            .one(
+                "SELECT position FROM meeting_items WHERE meeting_id = $1 AND choice_id = $2",
+                (meeting_id, choice_id),
+            )
+            .await?;
+        let neighbour = if step < 0 {
+            "SELECT COALESCE(MAX(position), 0) AS position FROM meeting_items WHERE meeting_id = $1 AND position < $2"
+        } else {
+            "SELECT COALESCE(MIN(position), 0) AS position FROM meeting_items WHERE meeting_id = $1 AND position > $2"
+        };
+        let other: Option<Next> = w.optional(neighbour, (meeting_id, here.position)).await?;
+        if let Some(other) = other.filter(|o| o.position > 0) {
+            // Through a free position, so that no two items share one at any moment.
+            for (from, to) in [
+                (other.position, -1),
+                (here.position, other.position),
+                (-1, here.position),
+            ] {
+                w.exec(
+                    "UPDATE meeting_items SET position = $1 WHERE meeting_id = $2 AND position = $3",
+                    (to, meeting_id, from),
+                )
+                .await?;
+            }
+            w.audit(
+                "meeting.item_moved",
+                ("meeting", meeting_id),
+                json!({ "choiceId": choice_id, "from": here.position, "to": other.position }),
+            )
+            .await?;
+        }
+        w.finish().await
+    }
+
     /// The choices on a meeting's agenda, in their order.
     pub async fn meeting_choices(
         &self,

@@ -48,6 +48,7 @@ pub fn router() -> Router<AppState> {
         "/meetings" => get(list_meetings).post(create_meeting),
         "/meetings/{meeting_id}" => get(get_meeting),
         "/meetings/{meeting_id}/items" => post(place_on_agenda),
+        "/meetings/{meeting_id}/items/{choice_id}/position" => post(move_on_agenda),
         "/decision-history" => get(decision_history),
     }
 }
@@ -845,6 +846,28 @@ pub async fn place_on_agenda(
     Ok(Json((&a).into()))
 }
 
+/// Which way an agenda item moves.
+#[derive(ToSchema)]
+pub struct MoveIn {
+    /// `up` or `down`.
+    pub direction: String,
+}
+
+/// Move a choice one place up or down on the meeting's agenda.
+#[utoipa::path(post, path = "/meetings/{meetingId}/items/{choiceId}/position", tag = "toepassingen",
+    params(("meetingId" = String, Path, description = "Id van de vergadering"),
+           ("choiceId" = String, Path, description = "Id van de keuze op de agenda")),
+    request_body = MoveIn,
+    responses((status = 200, description = "De vergadering met haar agenda", body = MeetingAgendaOut)))]
+pub async fn move_on_agenda(
+    ctx: Ctx,
+    Path((id, choice_id)): Path<(String, String)>,
+    JsonInput(input): JsonInput,
+) -> JsonReply<MeetingAgendaOut> {
+    let a = reg::move_on_agenda(ctx.ws(), &ctx.who, &id, &choice_id, input).await?;
+    Ok(Json((&a).into()))
+}
+
 /// The tamper-evident history of decisions and whether it is intact (audit readers).
 #[utoipa::path(get, path = "/decision-history", tag = "toepassingen",
     responses((status = 200, description = "De besluitgeschiedenis", body = DecisionHistoryOut)))]
@@ -880,6 +903,7 @@ pub async fn decision_history(ctx: Ctx) -> JsonReply<DecisionHistoryOut> {
     create_meeting,
     get_meeting,
     place_on_agenda,
+    move_on_agenda,
     create_choice,
     get_choice,
     transition_choice,

@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
         "/toepassingen/vergaderingen" => get(meetings_page).post(meeting_create),
         "/toepassingen/vergaderingen/{meeting_id}" => get(meeting_page).post(meeting_place),
         "/toepassingen/vergaderingen/{meeting_id}/vergaderstukken.pdf" => get(meeting_documents),
+        "/toepassingen/vergaderingen/{meeting_id}/agendapunten/{choice_id}" => post(meeting_move),
         "/toepassingen/bestuursagenda/{choice_id}" => post(agenda_decide),
         "/toepassingen/{id}" => get(show).post(edit),
         "/toepassingen/{id}/publicatie" => post(publication),
@@ -816,4 +817,20 @@ async fn meeting_documents(ctx: Ctx, Path(id): Path<String>) -> Reply {
         &format!("vergaderstukken-{}.pdf", a.meeting.held_on),
         pdf,
     ))
+}
+
+async fn meeting_move(
+    ctx: Ctx,
+    Path((id, choice_id)): Path<(String, String)>,
+    form: FormInput,
+) -> Reply {
+    let value = form.value();
+    let r = reg::move_on_agenda(ctx.ws(), &ctx.who, &id, &choice_id, form.0).await;
+    form_outcome(
+        r,
+        value,
+        |_| Done::To(format!("/toepassingen/vergaderingen/{id}#agenda")),
+        async |status, extra| render_meeting(&ctx, &id, status, extra).await,
+    )
+    .await
 }

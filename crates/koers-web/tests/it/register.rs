@@ -947,6 +947,48 @@ async fn meetings_have_an_agenda_and_a_decision_list() {
         "in the order placed"
     );
     assert_eq!(a["decisionList"], json!([]));
+    // The agenda can be ordered: the hosting choice one place up; the top one goes no higher.
+    let moved: Value = c
+        .post_json(
+            &format!("{items}/{first}/position"),
+            &json!({"direction": "up"}),
+        )
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(
+        field_of_each(&moved["agenda"], "title"),
+        ["Hosting van de digitale tweeling", "Open source of niet"]
+    );
+    c.post_json(
+        &format!("{items}/{first}/position"),
+        &json!({"direction": "up"}),
+    )
+    .await
+    .assert_status(200);
+    let r = c
+        .post_json(
+            &format!("{items}/{first}/position"),
+            &json!({"direction": "sideways"}),
+        )
+        .await;
+    r.assert_status(400);
+    assert_eq!(r.json()["invalidParams"][0]["name"], "direction");
+    c.post_json(
+        &format!("{items}/onbekend/position"),
+        &json!({"direction": "up"}),
+    )
+    .await
+    .assert_status(404);
+    // And back, through the page's own button.
+    app.page_as("admin@pv26.example")
+        .await
+        .post_form(
+            &format!("/toepassingen/vergaderingen/{mid}/agendapunten/{first}"),
+            &[("direction", "down")],
+        )
+        .await
+        .assert_status(303);
     // The board member hears of it.
     let board = app.api_as("bestuur@pv26.example").await;
     let notes = board.get_json("/api/v1/notifications").await.to_string();
