@@ -214,6 +214,29 @@ pub struct LegendRow {
     pub text: String,
 }
 
+/// What a map's colours and sizes are measured against: its values (its own, and any others
+/// it must span, such as the other stops of a slider), their classes ([`class_bounds`]) and
+/// the largest. Made once and handed to both the SVG and the live map.
+#[derive(Debug, Clone, Default)]
+pub struct Scale {
+    pub values: Vec<f64>,
+    pub bounds: Vec<f64>,
+    /// The largest value, at least 0.
+    pub max: f64,
+}
+
+impl Scale {
+    pub fn of(values: Vec<f64>) -> Scale {
+        let bounds = class_bounds(&values);
+        let max = values.iter().copied().fold(0.0f64, f64::max);
+        Scale {
+            values,
+            bounds,
+            max,
+        }
+    }
+}
+
 /// The colour of a value among classes with these upper bounds ([`class_bounds`]).
 pub fn class_colour(bounds: &[f64], v: f64) -> &'static str {
     CLASSES[class_of(bounds, v)]
@@ -278,23 +301,17 @@ fn legend_svg(rows: &[LegendRow], out: &mut String) {
 }
 
 /// A choropleth: regions coloured in five classes of their values, with the legend in a
-/// column beside the map (`no_data` names the grey of regions without a value). The classes
-/// span `scale` too: the values of other years, so that a colour means one value in each.
+/// column beside the map (`no_data` names the grey of regions without a value), in the
+/// classes of `scale` (which may span other years, so that a colour means one value in each).
 /// `None` when there is nothing to draw.
 pub fn choropleth_svg(
     areas: &[Area],
-    scale: &[f64],
+    scale: &Scale,
     caption: &str,
     no_data: &str,
 ) -> Option<String> {
     let geoms: Vec<&Value> = areas.iter().map(|a| a.geometry).collect();
     let p = Projection::fit(&geoms)?;
-    let values: Vec<f64> = areas
-        .iter()
-        .filter_map(|a| a.value)
-        .chain(scale.iter().copied())
-        .collect();
-    let bounds = class_bounds(&values);
     // With links the map is a group of links (an image may not hold interactive parts).
     let role = if areas.iter().any(|a| a.link.is_some()) {
         "group"
@@ -308,7 +325,7 @@ pub fn choropleth_svg(
     );
     for a in areas {
         let fill = match a.value {
-            Some(v) => class_colour(&bounds, v),
+            Some(v) => class_colour(&scale.bounds, v),
             None => NO_DATA,
         };
         let shown = a
@@ -341,7 +358,7 @@ pub fn choropleth_svg(
         }
     }
     let missing = areas.iter().any(|a| a.value.is_none()).then_some(no_data);
-    legend_svg(&legend(&values, &bounds, missing), &mut out);
+    legend_svg(&legend(&scale.values, &scale.bounds, missing), &mut out);
     out.push_str("</svg>");
     Some(out)
 }
@@ -386,17 +403,10 @@ pub fn flow_width(value: f64, max: f64) -> f64 {
 
 /// Flows as arcs over the regions they join (`base`, drawn plain), as wide as their value
 /// and coloured in five classes, the largest on top; the legend in a column beside the map,
-/// a dot where each flow arrives. Classes and widths span `scale` too (other years). `None`
-/// when there is nothing to draw.
-pub fn flows_svg(base: &[&Value], flows: &[Flow], scale: &[f64], caption: &str) -> Option<String> {
+/// a dot where each flow arrives; classes and widths measured against `scale` (which may
+/// span other years). `None` when there is nothing to draw.
+pub fn flows_svg(base: &[&Value], flows: &[Flow], scale: &Scale, caption: &str) -> Option<String> {
     let p = Projection::fit(base)?;
-    let values: Vec<f64> = flows
-        .iter()
-        .map(|f| f.value)
-        .chain(scale.iter().copied())
-        .collect();
-    let bounds = class_bounds(&values);
-    let max = values.iter().copied().fold(0.0f64, f64::max);
     let mut out = format!(
         "<svg class=\"koers-map\" viewBox=\"0 0 {} {H}\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">",
         W + LEGEND_W,
@@ -418,8 +428,8 @@ pub fn flows_svg(base: &[&Value], flows: &[Flow], scale: &[f64], caption: &str) 
             .map(|(x, y)| p.xy(x, y))
             .collect();
         let d: Vec<String> = pts.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
-        let colour = class_colour(&bounds, f.value);
-        let width = flow_width(f.value, max);
+        let colour = class_colour(&scale.bounds, f.value);
+        let width = flow_width(f.value, scale.max);
         let (ex, ey) = pts.last().copied().unwrap_or_default();
         let _ = write!(
             out,
@@ -430,7 +440,7 @@ pub fn flows_svg(base: &[&Value], flows: &[Flow], scale: &[f64], caption: &str) 
             darker(colour)
         );
     }
-    legend_svg(&legend(&values, &bounds, None), &mut out);
+    legend_svg(&legend(&scale.values, &scale.bounds, None), &mut out);
     out.push_str("</svg>");
     Some(out)
 }
@@ -445,22 +455,17 @@ pub struct Block<'a> {
 /// Regions extruded in proportion to their values and seen from an angle: `rotate` turns
 /// the map (degrees, clockwise from north), `tilt` is the angle of view above the horizon
 /// (15–90 degrees; 90 looks straight down). Faces are drawn far to near, so nearer blocks
-/// hide farther ones. Heights and classes span `scale` too (other years). `None` when there
-/// is nothing to draw.
+/// hide farther ones. Heights and classes are measured against `scale` (which may span other
+/// years). `None` when there is nothing to draw.
 pub fn extrude_svg(
     blocks: &[Block],
-    scale: &[f64],
+    scale: &Scale,
     (rotate, tilt): (f64, f64),
     caption: &str,
 ) -> Option<String> {
     let geoms: Vec<&Value> = blocks.iter().map(|b| b.geometry).collect();
     let p = Projection::fit(&geoms)?;
-    let values: Vec<f64> = blocks
-        .iter()
-        .map(|b| b.value)
-        .chain(scale.iter().copied())
-        .collect();
-    let max = values.iter().copied().fold(0.0f64, f64::max);
+    let max = scale.max;
     let (cx, cy) = (W / 2.0, H / 2.0);
     let (sin_r, cos_r) = rotate.to_radians().sin_cos();
     let t = tilt.clamp(15.0, 90.0).to_radians();
@@ -475,7 +480,7 @@ pub fn extrude_svg(
     };
     let screen =
         |rx: f64, ry: f64, z: f64| (cx + rx * 0.8, cy + 40.0 + ry * 0.8 * squash - z * rise);
-    let bounds = class_bounds(&values);
+    let bounds = &scale.bounds;
     let mut faces: Vec<(f64, String)> = Vec::new();
     for b in blocks {
         let z = if max > 0.0 {
@@ -483,7 +488,7 @@ pub fn extrude_svg(
         } else {
             0.0
         };
-        let colour = class_colour(&bounds, b.value);
+        let colour = class_colour(bounds, b.value);
         let title = format!(
             "<title>{}: {}</title>",
             escape(&b.label),
@@ -547,7 +552,7 @@ pub fn extrude_svg(
     for (_, f) in faces {
         out.push_str(&f);
     }
-    legend_svg(&legend(&values, &bounds, None), &mut out);
+    legend_svg(&legend(&scale.values, &scale.bounds, None), &mut out);
     out.push_str("</svg>");
     Some(out)
 }
@@ -643,7 +648,8 @@ mod tests {
                 link: None,
             },
         ];
-        let svg = choropleth_svg(&areas, &[], "Tonnen", "geen gegevens").unwrap();
+        let scale = Scale::of(areas.iter().filter_map(|a| a.value).collect());
+        let svg = choropleth_svg(&areas, &scale, "Tonnen", "geen gegevens").unwrap();
         assert!(svg.contains(CLASSES[0]) && svg.contains(CLASSES[4]) && svg.contains("#f3f3f3"));
         assert!(svg.contains("href=\"?provincie=PV26&amp;jaar=2024\""));
         assert!(svg.contains("&lt;A&gt;") && !svg.contains("<A>"));
@@ -679,11 +685,12 @@ mod tests {
                 value: 10.0,
             },
         ];
-        let flat = extrude_svg(&blocks, &[], (0.0, 90.0), "3D").unwrap();
-        let turned = extrude_svg(&blocks, &[], (45.0, 30.0), "3D").unwrap();
+        let scale = Scale::of(blocks.iter().map(|b| b.value).collect());
+        let flat = extrude_svg(&blocks, &scale, (0.0, 90.0), "3D").unwrap();
+        let turned = extrude_svg(&blocks, &scale, (45.0, 30.0), "3D").unwrap();
         assert_ne!(flat, turned);
         assert_eq!(turned.matches("koers-map__block").count(), 2);
-        assert!(extrude_svg(&[], &[], (0.0, 45.0), "x").is_none());
+        assert!(extrude_svg(&[], &Scale::default(), (0.0, 45.0), "x").is_none());
     }
 
     #[test]
@@ -712,12 +719,13 @@ mod tests {
                 label: "B → A: 10".into(),
             },
         ];
-        let svg = flows_svg(&[&sq], &flows, &[], "Stromen").unwrap();
+        let scale = Scale::of(flows.iter().map(|f| f.value).collect());
+        let svg = flows_svg(&[&sq], &flows, &scale, "Stromen").unwrap();
         assert_eq!(svg.matches("koers-map__flow").count(), 2);
         assert!(svg.contains("stroke-width=\"12.0\"") && svg.contains("A → &lt;B&gt;: 100"));
         // The small flow is drawn first, the large one on top.
         assert!(svg.find("B → A").unwrap() < svg.find("A → &lt;B&gt;").unwrap());
         assert!(svg.contains("koers-map__legend"));
-        assert!(flows_svg(&[], &flows, &[], "x").is_none());
+        assert!(flows_svg(&[], &flows, &scale, "x").is_none());
     }
 }

@@ -8,8 +8,8 @@ use koers_core::dashboards::{Level, WidgetKind, paragraphs};
 use koers_core::regions::regions;
 use koers_svg::chart::{Series, Shape, Width, format_number, line_svg, series_svg};
 use koers_svg::map::{
-    Area, Block, Flow, LegendRow, NO_DATA, arc, choropleth_svg, class_bounds, class_colour,
-    extrude_svg, flow_width, flows_svg, legend, legend_with, svg as points_svg,
+    Area, Block, Flow, LegendRow, NO_DATA, Scale, arc, choropleth_svg, class_colour, extrude_svg,
+    flow_width, flows_svg, legend, legend_with, svg as points_svg,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -414,7 +414,7 @@ fn flow_sums(
 
 /// The values a map's colour scale spans beyond its own: its data at the other stops of a
 /// slider (`across`), per region, or per flow for the flows drawn.
-fn scale_of(wd: &WidgetData, drilled: bool) -> Vec<f64> {
+fn across_values(wd: &WidgetData, drilled: bool) -> Vec<f64> {
     let w = &wd.widget;
     wd.across
         .iter()
@@ -441,7 +441,7 @@ fn flows(
     (columns, rows): (&[String], &[Vec<Value>]),
     w: &koers_core::dashboards::Widget,
     level: Level,
-    scale: &[f64],
+    across: &[f64],
     view: &View,
 ) -> (MapOut, Option<String>, TableOut) {
     let all = flow_sums(columns, rows, w);
@@ -468,18 +468,18 @@ fn flows(
         .iter()
         .map(|r| &r.geometry)
         .collect();
-    let svg = flows_svg(&base, svg_flows, scale, &w.title);
-    let values: Vec<f64> = svg_flows
-        .iter()
-        .map(|f| f.value)
-        .chain(scale.iter().copied())
-        .collect();
-    let bounds = class_bounds(&values);
-    let max = values.iter().copied().fold(0.0f64, f64::max);
+    let scale = Scale::of(
+        svg_flows
+            .iter()
+            .map(|f| f.value)
+            .chain(across.iter().copied())
+            .collect(),
+    );
+    let svg = flows_svg(&base, svg_flows, &scale, &w.title);
     let map = MapOut {
         kind: "flows",
         level: Some(boundaries_name(level)),
-        legend: legend(&values, &bounds, None)
+        legend: legend(&scale.values, &scale.bounds, None)
             .into_iter()
             .map(MapLegend::from)
             .collect(),
@@ -491,8 +491,8 @@ fn flows(
             .rev()
             .map(|f| MapFlow {
                 label: f.label.clone(),
-                colour: class_colour(&bounds, f.value),
-                width: flow_width(f.value, max),
+                colour: class_colour(&scale.bounds, f.value),
+                width: flow_width(f.value, scale.max),
                 line: arc(f.from, f.to, 24)
                     .into_iter()
                     .map(|(x, y)| [x, y])
@@ -622,14 +622,13 @@ fn buildings(
             ))
         })
         .collect();
-    let values: Vec<f64> = found.iter().filter_map(|f| f.2).collect();
-    let bounds = class_bounds(&values);
+    let colours = Scale::of(found.iter().filter_map(|f| f.2).collect());
     // A year (bouwjaar, year) is written without a thousands separator.
     let is_year = colour_by.is_some_and(|c| {
         let n = columns[c].to_lowercase();
         n.contains("jaar") || n.contains("year")
     });
-    let colour = |v: Option<f64>| v.map_or(NO_DATA, |v| class_colour(&bounds, v));
+    let colour = |v: Option<f64>| v.map_or(NO_DATA, |v| class_colour(&colours.bounds, v));
     let features: Vec<Value> = found
         .iter()
         .take(MAP_POINTS)
@@ -654,8 +653,8 @@ fn buildings(
         kind: "buildings",
         points: Some(serde_json::json!({"type": "FeatureCollection", "features": features})),
         legend: legend_with(
-            &values,
-            &bounds,
+            &colours.values,
+            &colours.bounds,
             missing.then_some(&view.words.no_data),
             &|v| {
                 if is_year {
@@ -676,7 +675,12 @@ fn buildings(
     };
     (
         map,
-        extrude_svg(&blocks, &[], (rotate as f64, tilt as f64), &w.title),
+        extrude_svg(
+            &blocks,
+            &Scale::of(blocks.iter().map(|b| b.value).collect()),
+            (rotate as f64, tilt as f64),
+            &w.title,
+        ),
     )
 }
 
@@ -806,14 +810,13 @@ pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
                 .filter(|r| level == Level::Province || values.contains_key(&r.code))
                 .collect();
             let link = |code: &str| drill.map(|p| (view.link)(p, code));
-            let scale = scale_of(wd, out.drilled);
-            let all: Vec<f64> = values
-                .values()
-                .copied()
-                .chain(scale.iter().copied())
-                .collect();
-            let bounds = class_bounds(&all);
-            let max = all.iter().copied().fold(0.0f64, f64::max);
+            let scale = Scale::of(
+                values
+                    .values()
+                    .copied()
+                    .chain(across_values(wd, out.drilled))
+                    .collect(),
+            );
             let missing = shown.iter().any(|r| !values.contains_key(&r.code));
             let extrude = w.kind == WidgetKind::Extrude;
             let map = MapOut {
@@ -827,15 +830,17 @@ pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
                             code: r.code.clone(),
                             name: r.name.clone(),
                             shown: v.map(format_number).unwrap_or_default(),
-                            colour: v.map_or(NO_DATA, |v| class_colour(&bounds, v)),
-                            height: v.filter(|_| max > 0.0).map_or(0.0, |v| (v / max).max(0.0)),
+                            colour: v.map_or(NO_DATA, |v| class_colour(&scale.bounds, v)),
+                            height: v
+                                .filter(|_| scale.max > 0.0)
+                                .map_or(0.0, |v| (v / scale.max).max(0.0)),
                             link: link(&r.code),
                         }
                     })
                     .collect(),
                 legend: legend(
-                    &all,
-                    &bounds,
+                    &scale.values,
+                    &scale.bounds,
                     (missing && !extrude).then_some(&view.words.no_data),
                 )
                 .into_iter()
@@ -893,8 +898,8 @@ pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
             out.table = Some(table);
         }
         WidgetKind::Flow => {
-            let scale = scale_of(wd, out.drilled);
-            let (map, svg, table) = flows((&columns, &rows), w, level, &scale, view);
+            let across = across_values(wd, out.drilled);
+            let (map, svg, table) = flows((&columns, &rows), w, level, &across, view);
             (out.map, out.svg, out.table) = (Some(map), svg, Some(table));
         }
         WidgetKind::Buildings => {
