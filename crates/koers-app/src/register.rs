@@ -795,12 +795,21 @@ pub struct MeetingAgenda {
     pub items: Vec<AgendaItem>,
 }
 
+impl MeetingAgenda {
+    /// The decision list: the items with an outcome, in agenda order.
+    pub fn decisions(&self) -> impl Iterator<Item = &AgendaItem> {
+        self.items
+            .iter()
+            .filter(|i| i.choice.record.choice.status.has_outcome())
+    }
+}
+
 /// Who may plan meetings and fill their agendas: board members and those who record choices.
 fn require_planner(who: &Principal) -> Result<()> {
-    if who.may(Permission::DecideAsBoard) || may_register(who) {
+    if who.may(Permission::DecideAsBoard) {
         Ok(())
     } else {
-        Err(Error::Forbidden)
+        require_register(who)
     }
 }
 

@@ -142,6 +142,12 @@ impl ChoiceStatus {
         matches!(self, ChoiceStatus::Proposed | ChoiceStatus::SentBack)
     }
 
+    /// Whether a meeting's decision list records it: the board decided, sent it back,
+    /// rejected or deferred it (or it was since superseded).
+    pub fn has_outcome(self) -> bool {
+        !matches!(self, ChoiceStatus::Proposed | ChoiceStatus::Advised)
+    }
+
     /// Whether the choice waits for a decision (on an agenda).
     pub fn open(self) -> bool {
         matches!(
@@ -1053,7 +1059,7 @@ pub(crate) mod tests {
             "board",
         )
         .unwrap();
-        assert!(c.status.editable() && !c.status.open());
+        assert!(c.status.editable() && !c.status.open() && c.status.has_outcome());
         assert!(c.status.next().is_empty(), "only a revision moves it on");
         let mut changed = input();
         changed.context = "Met kosten: 40.000 euro per jaar.".into();

@@ -765,20 +765,10 @@ pub struct MeetingAgendaOut {
 
 impl From<&reg::MeetingAgenda> for MeetingAgendaOut {
     fn from(a: &reg::MeetingAgenda) -> Self {
-        let outcome = |c: &&reg::AgendaItem| {
-            !c.choice.record.choice.status.open()
-                || c.choice.record.choice.status
-                    == koers_core::register::choice::ChoiceStatus::Deferred
-        };
         MeetingAgendaOut {
             meeting: (&a.meeting).into(),
             agenda: a.items.iter().map(|i| (&i.choice).into()).collect(),
-            decision_list: a
-                .items
-                .iter()
-                .filter(outcome)
-                .map(|i| (&i.choice).into())
-                .collect(),
+            decision_list: a.decisions().map(|i| (&i.choice).into()).collect(),
         }
     }
 }

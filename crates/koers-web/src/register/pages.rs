@@ -771,10 +771,6 @@ async fn render_meeting(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -
         .filter(|i| !placed.contains(&i.choice.record.id.as_str()))
         .map(row)
         .collect();
-    let outcome = |i: &&reg::AgendaItem| {
-        let s = i.choice.record.choice.status;
-        !s.open() || s == ChoiceStatus::Deferred
-    };
     page_with_status(
         ctx,
         status,
@@ -783,7 +779,7 @@ async fn render_meeting(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -
         context! {
             m => a.meeting,
             items => a.items.iter().map(row).collect::<Vec<_>>(),
-            decisions => a.items.iter().filter(outcome).map(row).collect::<Vec<_>>(),
+            decisions => a.decisions().map(row).collect::<Vec<_>>(),
             open => open,
             can_plan => ctx.may(Permission::DecideAsBoard) || may_register(ctx),
             ..extra

@@ -221,12 +221,8 @@ pub fn meeting_pdf(a: &koers_app::register::MeetingAgenda, lang: Lang) -> Vec<u8
     doc.push(Block::PageBreak);
     doc.push(Block::Heading(t(lang, "register.decision_list")));
     let decided: Vec<Vec<String>> = a
-        .items
-        .iter()
+        .decisions()
         .map(|x| &x.choice.record.choice)
-        .filter(|c| {
-            !c.status.open() || c.status == koers_core::register::choice::ChoiceStatus::Deferred
-        })
         .map(|c| {
             vec![
                 c.title.clone(),
