@@ -842,6 +842,8 @@ pub async fn board(
         p.set_total(d.definition.widgets.len() as u64, koers_engine::Unit::Steps);
     }
     let mut changed_at: BTreeMap<String, String> = BTreeMap::new();
+    let mut at_stops: BTreeMap<String, Vec<koers_store::dashboards::WidgetResult>> =
+        BTreeMap::new();
     let mut widgets = Vec::new();
     for w in &d.definition.widgets {
         let (data, computed_at) = if w.kind == WidgetKind::Text {
@@ -906,12 +908,13 @@ pub async fn board(
                         continue;
                     }
                     let other_key = filter_key(&other);
-                    let cached = ws.store.dashboards().widget_results(d, &other_key).await?;
-                    across.push(
-                        widget_data(ws, d, w, &other, (&other_key, &cached))
-                            .await?
-                            .0,
-                    );
+                    // Each stop's cached results are read once for all the maps under it.
+                    if !at_stops.contains_key(&other_key) {
+                        let cached = ws.store.dashboards().widget_results(d, &other_key).await?;
+                        at_stops.insert(other_key.clone(), cached);
+                    }
+                    let cached = at_stops.get(&other_key).map_or(&[][..], Vec::as_slice);
+                    across.push(widget_data(ws, d, w, &other, (&other_key, cached)).await?.0);
                 }
             }
         }
