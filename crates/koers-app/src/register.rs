@@ -805,11 +805,15 @@ impl MeetingAgenda {
 }
 
 /// Who may plan meetings and fill their agendas: board members and those who record choices.
+pub fn may_plan(who: &Principal) -> bool {
+    who.may(Permission::DecideAsBoard) || may_register(who)
+}
+
 fn require_planner(who: &Principal) -> Result<()> {
-    if who.may(Permission::DecideAsBoard) {
+    if may_plan(who) {
         Ok(())
     } else {
-        require_register(who)
+        Err(Error::Forbidden)
     }
 }
 

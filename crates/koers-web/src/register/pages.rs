@@ -730,7 +730,7 @@ async fn render_meetings(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
         context! {
             meetings => all,
             bodies => koers_core::register::meeting::BODIES,
-            can_plan => ctx.may(Permission::DecideAsBoard) || may_register(ctx),
+            can_plan => reg::may_plan(ctx),
             ..extra
         },
     )
@@ -781,7 +781,7 @@ async fn render_meeting(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -
             items => a.items.iter().map(row).collect::<Vec<_>>(),
             decisions => a.decisions().map(row).collect::<Vec<_>>(),
             open => open,
-            can_plan => ctx.may(Permission::DecideAsBoard) || may_register(ctx),
+            can_plan => reg::may_plan(ctx),
             ..extra
         },
     )
