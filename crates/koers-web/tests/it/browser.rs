@@ -84,6 +84,17 @@ pub(crate) async fn start_browser() -> (Driver, Client, tempfile::TempDir) {
     panic!("could not reach chromedriver: {last_err:?}");
 }
 
+/// Ends the WebDriver session. All checks have run by then, so a session that does not end
+/// cleanly (a slow Chromium quitting on a busy CI machine) is reported, not failed: the
+/// [`Driver`] guard stops chromedriver and its browser either way.
+pub(crate) async fn end_session(c: Client) {
+    match tokio::time::timeout(Duration::from_secs(20), c.close()).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => eprintln!("the browser session did not end cleanly: {e}"),
+        Err(_) => eprintln!("the browser session did not end within 20 s"),
+    }
+}
+
 /// Runs axe-core on the current page; returns the WCAG 2.1 A/AA violations.
 pub(crate) async fn axe(c: &Client) -> Vec<String> {
     let src = std::fs::read_to_string(repo_root().join("node_modules/axe-core/axe.min.js"))
@@ -297,7 +308,7 @@ async fn sign_in_visit_every_module_and_sign_out() {
         c.current_url().await.unwrap().path().starts_with("/login"),
         "signed out for real"
     );
-    c.close().await.unwrap();
+    end_session(c).await;
 }
 
 #[tokio::test]
@@ -353,7 +364,7 @@ async fn import_a_file_and_analyse_it_in_the_browser() {
     c.find(Locator::Css("svg.koers-map")).await.unwrap();
     screenshot(&c, "analysis.png").await;
     check_axe(&c, "analysis page").await;
-    c.close().await.unwrap();
+    end_session(c).await;
 }
 
 #[tokio::test]
@@ -503,5 +514,5 @@ async fn a_data_question_on_the_board_moves_by_keyboard() {
     assert!(list.contains(".txt"), "{list}");
     screenshot(&c, "notifications.png").await;
     check_axe(&c, "notifications").await;
-    c.close().await.unwrap();
+    end_session(c).await;
 }

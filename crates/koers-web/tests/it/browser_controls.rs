@@ -2,7 +2,7 @@
 //! behind a menu button that the keyboard opens and Escape closes; a checked radio button or
 //! checkbox looks different from an unchecked one.
 
-use crate::browser::{check_axe, press, screenshot, sign_in, start_browser, wait_for};
+use crate::browser::{check_axe, end_session, press, screenshot, sign_in, start_browser, wait_for};
 use crate::helpers::TestApp;
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
@@ -90,5 +90,5 @@ async fn the_menu_folds_on_a_phone_and_controls_show_their_state() {
         before, after,
         "a checked checkbox looks like an unchecked one"
     );
-    c.close().await.unwrap();
+    end_session(c).await;
 }

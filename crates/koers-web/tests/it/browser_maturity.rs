@@ -2,7 +2,9 @@
 //! organisation and its invitations, the survey answered through token links signed out,
 //! the round closed, the report and the benchmark; axe-core on every page.
 
-use crate::browser::{check_axe, click, main_text, sign_in, start_browser, type_into, wait_for};
+use crate::browser::{
+    check_axe, click, end_session, main_text, sign_in, start_browser, type_into, wait_for,
+};
 use crate::helpers::TestApp;
 use fantoccini::{Locator, key::Key};
 
@@ -145,5 +147,5 @@ async fn a_round_from_start_to_report_and_benchmark() {
     let bench = main_text(&c).await;
     assert!(bench.contains("Provincie A") && !bench.contains("PV26"));
     check_axe(&c, "benchmark").await;
-    c.close().await.unwrap();
+    end_session(c).await;
 }

@@ -1,7 +1,7 @@
 //! Signing in through the test OpenID Connect provider in a real browser: the button on the
 //! sign-in page (checked with axe-core), the provider's page, and back in koers signed in.
 
-use crate::browser::{check_axe, click, start_browser, wait_for};
+use crate::browser::{check_axe, click, end_session, start_browser, wait_for};
 use crate::oidc::app_with_provider;
 use fantoccini::Locator;
 
@@ -28,5 +28,5 @@ async fn sign_in_with_the_provider_in_a_browser() {
         app.roles_of(&me.id, &app.org_a.id).await,
         vec![koers_core::Role::Analyst]
     );
-    c.close().await.unwrap();
+    end_session(c).await;
 }

@@ -2,7 +2,7 @@
 //! officer at a desk each start on their own task list and reach their first task in one
 //! step, by keyboard (focus the task's link, Enter); both languages checked with axe.
 
-use crate::browser::{check_axe, press, screenshot, sign_in, start_browser, wait_for};
+use crate::browser::{check_axe, end_session, press, screenshot, sign_in, start_browser, wait_for};
 use crate::helpers::TestApp;
 use crate::overview::{advise, ask, board_choice};
 use crate::register::board_member;
@@ -84,6 +84,6 @@ async fn each_role_reaches_its_first_task_from_the_overview() {
         .unwrap();
     assert!(text.contains("Data question waiting for you"), "{text}");
     check_axe(&c2, "overview (English)").await;
-    c.close().await.unwrap();
-    c2.close().await.unwrap();
+    end_session(c).await;
+    end_session(c2).await;
 }

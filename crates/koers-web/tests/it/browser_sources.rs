@@ -2,7 +2,9 @@
 //! table offers, import it with progress, and refresh it from the dataset's page; every page
 //! checked with axe-core.
 
-use crate::browser::{check_axe, click, select, sign_in, start_browser, type_into, wait_for};
+use crate::browser::{
+    check_axe, click, end_session, select, sign_in, start_browser, type_into, wait_for,
+};
 use crate::helpers::TestApp;
 use fantoccini::Locator;
 
@@ -55,7 +57,7 @@ async fn steward_imports_a_cbs_table_and_refreshes_it() {
     assert_eq!(ds[0].name, "kerncijfers");
     let source = app.store.sources().dataset_source(&ds[0].id).await.unwrap();
     assert_eq!(source.outcome.as_deref(), Some("unchanged"));
-    c.close().await.unwrap();
+    end_session(c).await;
 }
 
 /// A data steward sees every point of a dataset on its page: the map of all points is drawn

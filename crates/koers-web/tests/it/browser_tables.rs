@@ -2,7 +2,7 @@
 //! wide as the screen, each table scrolling sideways in its own box that the keyboard can
 //! reach and that its caption names; the pages checked with axe-core.
 
-use crate::browser::{check_axe, screenshot, sign_in, start_browser, wait_for};
+use crate::browser::{check_axe, end_session, screenshot, sign_in, start_browser, wait_for};
 use crate::helpers::TestApp;
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
@@ -112,7 +112,7 @@ async fn wide_tables_scroll_in_their_own_box_on_a_phone() {
     .await
     .unwrap();
     screenshot(&c, "register-list-390.png").await;
-    c.close().await.unwrap();
+    end_session(c).await;
 }
 
 /// The page's width against the window's: what sticks out when it is wider.
@@ -158,5 +158,5 @@ async fn no_main_page_is_wider_than_a_phone() {
         wait_for(&c, Locator::Css("main h1")).await;
         page_fits(&c, path).await;
     }
-    c.close().await.unwrap();
+    end_session(c).await;
 }

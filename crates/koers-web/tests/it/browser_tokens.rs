@@ -2,7 +2,9 @@
 //! one on the account page by keyboard, copy it from the one-time field, use it, revoke it;
 //! the page checked with axe-core.
 
-use crate::browser::{check_axe, screenshot, sign_in, start_browser, text_of, type_into, wait_for};
+use crate::browser::{
+    check_axe, end_session, screenshot, sign_in, start_browser, text_of, type_into, wait_for,
+};
 use crate::helpers::TestApp;
 use fantoccini::{Locator, key::Key};
 
@@ -57,5 +59,5 @@ async fn an_analyst_makes_uses_and_revokes_an_api_token() {
     }
     assert!(revoked, "{}", c.source().await.unwrap());
     script.get("/api/v1/datasets").await.assert_status(401);
-    c.close().await.unwrap();
+    end_session(c).await;
 }
