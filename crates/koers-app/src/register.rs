@@ -16,6 +16,9 @@ use koers_core::register::choice::{
     Choice, ChoiceInput, ChoiceStatus, ConsequenceInput, OptionInput, Transition,
 };
 use koers_core::register::framework::{self, DecisionLevel, Framework, Routing};
+use koers_core::register::framework_form::{
+    self, ClauseForm, DecidersForm, FrameworkForm, Move, RuleChange, RuleForm,
+};
 use koers_core::register::prescan::{Prescan, PrescanResult};
 use koers_core::register::requirements::{
     self, AiActProfile, Measure, MeasureStatus, Registry, Requirement,
@@ -582,9 +585,10 @@ async fn choice_of(
 /// board's `reference`, and — to choose another option than proposed — `option` with its
 /// `rationale`; for `sent_back` and `rejected` the `reason` (and for `rejected` the `date`);
 /// for `deferred` the meeting or date `until` (and optionally a `reason`); for `superseded`
-/// the id of the new choice in `supersededBy`. The board's acts at board level need the board
-/// member role, everything else the register role; four eyes: the proposer does not advise,
-/// the adviser does not decide.
+/// the id of the new choice in `supersededBy`. Deciding, sending back, rejecting and deferring
+/// are for the deciders the framework names at the choice's level (board members for the
+/// board, unless the organisation set otherwise), everything else for the register roles; four
+/// eyes: the proposer does not advise, the adviser does not decide.
 pub async fn transition(
     ws: &Workspace,
     who: &Principal,
@@ -618,11 +622,14 @@ pub async fn transition(
     } else {
         rec.level
     };
-    // The board's own acts: deciding, sending back, rejecting, deferring.
-    let board = level == DecisionLevel::Board
-        && matches!(to.trim(), "decided" | "sent_back" | "rejected" | "deferred");
-    if board {
-        who.require(Permission::DecideAsBoard)?;
+    // Deciding, sending back, rejecting and deferring are for those the framework names at
+    // the choice's level; everything else for those who keep the register.
+    let deciding = matches!(to.trim(), "decided" | "sent_back" | "rejected" | "deferred");
+    let board = deciding && level == DecisionLevel::Board;
+    if deciding {
+        if !f.may_decide(level, &who.roles, &who.user.id) {
+            return Err(Error::Forbidden);
+        }
     } else {
         require_register(who)?;
     }
@@ -866,8 +873,8 @@ pub async fn meeting(ws: &Workspace, who: &Principal, id: &str) -> Result<Meetin
     Ok(MeetingAgenda { meeting, items })
 }
 
-/// Places a choice that waits for a decision (`choiceId`) last on a meeting's agenda; the
-/// board members are told.
+/// Places a choice that waits for a decision (`choiceId`) last on a meeting's agenda; those
+/// who decide at its level are told.
 pub async fn place_on_agenda(
     ws: &Workspace,
     who: &Principal,
@@ -901,13 +908,16 @@ pub async fn place_on_agenda(
         .register()
         .place_on_agenda(&who.org.id, &m.id, &c.id, &who.actor())
         .await?;
+    // Those who decide at the choice's level hear that it waits for them.
+    let (f, _) = in_force(ws, who).await?;
+    let deciders = f.deciders(c.level);
     let board: Vec<String> = ws
         .store
         .users()
         .members(&who.org.id)
         .await?
         .into_iter()
-        .filter(|x| x.roles.contains(&koers_core::Role::BoardMember) && x.user.id != who.user.id)
+        .filter(|x| deciders.include(&x.roles, &x.user.id) && x.user.id != who.user.id)
         .map(|x| x.user.id)
         .collect();
     if !board.is_empty() {
@@ -1006,11 +1016,267 @@ pub async fn save_framework(
         }
     }
     let f = Framework::from_json(&v.to_string())?;
+    store_framework(ws, who, &f).await
+}
+
+/// Stores a checked framework as the next version; the members it names as deciders must be
+/// the organisation's.
+async fn store_framework(ws: &Workspace, who: &Principal, f: &Framework) -> Result<FrameworkVersion> {
+    let members = member_ids(ws, who).await?;
+    let mut errs = Vec::new();
+    for (level, d) in &f.deciders {
+        if d.members.iter().any(|m| !members.contains(m)) {
+            errs.push(FieldError::new(
+                format!("deciders.{}.members", level.as_str()),
+                "unknown",
+                "kies leden van deze organisatie",
+            ));
+        }
+    }
+    if !errs.is_empty() {
+        return Err(Error::Invalid(Invalid(errs)));
+    }
     Ok(ws
         .store
         .register()
-        .save_framework(&who.org.id, &f, &who.actor())
+        .save_framework(&who.org.id, f, &who.actor())
         .await?)
+}
+
+async fn member_ids(ws: &Workspace, who: &Principal) -> Result<Vec<String>> {
+    Ok(ws
+        .store
+        .users()
+        .members(&who.org.id)
+        .await?
+        .into_iter()
+        .map(|m| m.user.id)
+        .collect())
+}
+
+/// The framework editor: the framework in force as a form, and the members who may be named
+/// as deciders.
+#[derive(Debug, Clone)]
+pub struct FrameworkEditor {
+    pub form: FrameworkForm,
+    pub members: Vec<koers_store::Member>,
+}
+
+/// The framework in force as a form to edit (administrators).
+pub async fn framework_editor(ws: &Workspace, who: &Principal) -> Result<FrameworkEditor> {
+    who.require(Permission::ManageMembers)?;
+    let (f, _) = in_force(ws, who).await?;
+    Ok(FrameworkEditor {
+        form: FrameworkForm::of(&f),
+        members: ws.store.users().members(&who.org.id).await?,
+    })
+}
+
+/// The display names of the members a framework names as deciders, by user id.
+pub async fn decider_names(
+    ws: &Workspace,
+    who: &Principal,
+    f: &Framework,
+) -> Result<BTreeMap<String, String>> {
+    who.require(Permission::Read)?;
+    let named: Vec<&String> = f.deciders.values().flat_map(|d| &d.members).collect();
+    if named.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    Ok(ws
+        .store
+        .users()
+        .members(&who.org.id)
+        .await?
+        .into_iter()
+        .filter(|m| named.contains(&&m.user.id))
+        .map(|m| (m.user.id, m.user.display_name))
+        .collect())
+}
+
+/// Reads the editor's fields: `name`; per rule `rules[i].name`, `.description`, `.join`
+/// (`all`/`any`), `.level`, `.instruments`, `.nested` and per clause `rules[i].clauses[j].kind`,
+/// `.risk_groups`, `.impact`, `.euros`, `.choice_types`; per level `deciders.<level>.roles` and
+/// `.members`.
+pub fn read_framework_form(input: &mut Input) -> FrameworkForm {
+    // The highest index used among the fields starting with `prefix` and `[`.
+    fn count(input: &Input, prefix: &str) -> usize {
+        input
+            .fields()
+            .keys()
+            .filter_map(|k| k.strip_prefix(prefix)?.strip_prefix('['))
+            .filter_map(|k| k.split(']').next()?.parse::<usize>().ok())
+            .filter(|i| *i < 500)
+            .map(|i| i + 1)
+            .max()
+            .unwrap_or(0)
+    }
+    let rules = (0..count(input, "rules"))
+        .map(|i| {
+            let p = format!("rules[{i}]");
+            let clauses = (0..count(input, &format!("{p}.clauses")))
+                .map(|j| {
+                    let c = format!("{p}.clauses[{j}]");
+                    ClauseForm {
+                        kind: input.text(&format!("{c}.kind")),
+                        risk_groups: input.texts(&format!("{c}.risk_groups")),
+                        impact: input.text(&format!("{c}.impact")),
+                        euros: input.text(&format!("{c}.euros")),
+                        choice_types: input.texts(&format!("{c}.choice_types")),
+                    }
+                })
+                .collect();
+            RuleForm {
+                name: input.text(&format!("{p}.name")),
+                description: input.text(&format!("{p}.description")),
+                join: input.text(&format!("{p}.join")),
+                clauses,
+                nested: input.text(&format!("{p}.nested")),
+                level: input.text(&format!("{p}.level")),
+                instruments: input.texts(&format!("{p}.instruments")),
+            }
+        })
+        .collect();
+    FrameworkForm {
+        name: input.text("name"),
+        rules,
+        deciders: DecisionLevel::ALL
+            .into_iter()
+            .map(|l| DecidersForm {
+                level: l.as_str().into(),
+                roles: input.texts(&format!("deciders.{}.roles", l.as_str())),
+                members: input.texts(&format!("deciders.{}.members", l.as_str())),
+            })
+            .collect(),
+    }
+}
+
+/// An open choice that a new framework would route differently.
+#[derive(Debug, Clone)]
+pub struct ChoiceMove {
+    pub application: Application,
+    pub choice: ChoiceRecord,
+    pub change: Move,
+}
+
+/// Where the editor goes next.
+#[derive(Debug, Clone)]
+pub enum FrameworkStep {
+    /// A rule or clause was added or removed: the form again.
+    Editing(FrameworkForm),
+    /// The form is a valid framework: what it would change, before it is saved.
+    Preview {
+        form: FrameworkForm,
+        moves: Vec<ChoiceMove>,
+    },
+    Saved(FrameworkVersion),
+}
+
+/// One step of the framework editor (administrators): `action` is `add_rule`,
+/// `add_clause:<i>`, `remove_rule:<i>`, `preview` or `save`.
+pub async fn edit_framework(
+    ws: &Workspace,
+    who: &Principal,
+    mut input: Input,
+) -> Result<FrameworkStep> {
+    who.require(Permission::ManageMembers)?;
+    let action = input.text("action");
+    let mut form = read_framework_form(&mut input);
+    let index = |a: &str| a.split(':').nth(1).and_then(|i| i.parse::<usize>().ok());
+    match action.split(':').next().unwrap_or_default() {
+        "add_rule" => form.add_rule(),
+        "add_clause" => form.add_clause(index(&action).unwrap_or(usize::MAX)),
+        "remove_rule" => form.remove_rule(index(&action).unwrap_or(usize::MAX)),
+        act @ ("preview" | "save") => {
+            let members = member_ids(ws, who).await?;
+            let parsed = form.parse(&who.org.id, 1, &members);
+            let f = input.finish(parsed)?;
+            return Ok(if act == "save" {
+                FrameworkStep::Saved(store_framework(ws, who, &f).await?)
+            } else {
+                FrameworkStep::Preview {
+                    moves: preview_framework(ws, who, &f).await?,
+                    form,
+                }
+            });
+        }
+        _ => {
+            return Err(Error::Invalid(Invalid::one(
+                "action",
+                "enum",
+                "moet add_rule, add_clause, remove_rule, preview of save zijn",
+            )));
+        }
+    }
+    Ok(FrameworkStep::Editing(form))
+}
+
+/// The open choices that `new` would route to another level or to other instruments than the
+/// framework in force does.
+pub async fn preview_framework(
+    ws: &Workspace,
+    who: &Principal,
+    new: &Framework,
+) -> Result<Vec<ChoiceMove>> {
+    who.require(Permission::Read)?;
+    let (old, _) = in_force(ws, who).await?;
+    let mut out = Vec::new();
+    let mut apps: BTreeMap<String, Application> = BTreeMap::new();
+    for choice in ws.store.register().open_choices(&who.org.id).await? {
+        let app = match apps.get(&choice.application_id) {
+            Some(a) => a.clone(),
+            None => {
+                let a = ws
+                    .store
+                    .register()
+                    .application(&who.org.id, &choice.application_id)
+                    .await?;
+                apps.insert(a.id.clone(), a.clone());
+                a
+            }
+        };
+        let facts = framework::Facts::of(&app.draft, &choice.choice);
+        if let Some(change) = framework_form::moves(&old, new, &facts) {
+            out.push(ChoiceMove {
+                application: app,
+                choice,
+                change,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Two saved versions of the framework side by side.
+#[derive(Debug, Clone)]
+pub struct FrameworkComparison {
+    pub before: FrameworkVersion,
+    pub after: FrameworkVersion,
+    pub rules: Vec<RuleChange>,
+}
+
+/// Compares versions `a` and `b` of the organisation's framework rule by rule.
+pub async fn compare_frameworks(
+    ws: &Workspace,
+    who: &Principal,
+    a: i64,
+    b: i64,
+) -> Result<FrameworkComparison> {
+    who.require(Permission::Read)?;
+    let versions = ws.store.register().framework_versions(&who.org.id).await?;
+    let find = |n: i64| {
+        versions
+            .iter()
+            .find(|v| v.version == n)
+            .cloned()
+            .ok_or(Error::NotFound)
+    };
+    let (before, after) = (find(a)?, find(b)?);
+    Ok(FrameworkComparison {
+        rules: framework_form::compare(&before.framework, &after.framework),
+        before,
+        after,
+    })
 }
 
 /// The decision aid's tree, or an internal error when the shipped file does not load.

@@ -5,12 +5,15 @@
 //! page numbers. Text uses the PDF base fonts Helvetica and Helvetica-Bold in WinAnsi encoding,
 //! so nothing is embedded and every PDF reader shows it; characters outside WinAnsi (which
 //! covers Dutch and the other western European languages) are written as `?`.
+//! [`render_odt`] writes the same document as an editable OpenDocument Text file (`.odt`).
 
 mod layout;
 mod metrics;
+mod odt;
 mod text;
 
 pub use layout::render;
+pub use odt::render_odt;
 
 /// A PDF document to be rendered.
 #[derive(Debug, Clone, Default)]

@@ -6,9 +6,10 @@
 //! (official when none match), the union of their instruments, and explains which rule put
 //! the choice where.
 
+use crate::access::Role;
 use crate::error::{FieldError, Invalid};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::application::{AiActRiskGroup, ApplicationDraft, ImpactLevel};
 use super::choice::{Choice, ChoiceType};
@@ -141,6 +142,50 @@ pub struct Framework {
     pub version: u32,
     pub name: String,
     pub rules: Vec<Rule>,
+    /// Who may decide at each level; a level not named here has its [`Deciders::default_for`].
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub deciders: BTreeMap<DecisionLevel, Deciders>,
+}
+
+/// Who may take the decisions of one level (decide, send back, reject, defer): anyone with
+/// one of `roles`, and the named `members` (user ids) whatever their roles.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Deciders {
+    #[serde(default)]
+    pub roles: Vec<Role>,
+    #[serde(default)]
+    pub members: Vec<String>,
+}
+
+impl Deciders {
+    /// Who decides at a level the organisation has not set: those who keep the register
+    /// (analysts, data stewards, policy owners, administrators) at the official level, policy
+    /// owners for the management, board members for the board.
+    pub fn default_for(level: DecisionLevel) -> Deciders {
+        let roles = match level {
+            DecisionLevel::Official => vec![
+                Role::Analyst,
+                Role::DataSteward,
+                Role::PolicyOwner,
+                Role::Administrator,
+            ],
+            DecisionLevel::Management => vec![Role::PolicyOwner],
+            DecisionLevel::Board => vec![Role::BoardMember],
+        };
+        Deciders {
+            roles,
+            members: Vec::new(),
+        }
+    }
+
+    /// Whether someone with `roles`, as user `user_id`, is among them.
+    pub fn include(&self, roles: &[Role], user_id: &str) -> bool {
+        self.roles.iter().any(|r| roles.contains(r)) || self.members.iter().any(|m| m == user_id)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.roles.is_empty() && self.members.is_empty()
+    }
 }
 
 /// The facts a condition reads.
@@ -364,6 +409,20 @@ fn validate_condition(c: &Condition, path: &str, depth: usize, errs: &mut Vec<Fi
 }
 
 impl Framework {
+    /// Who may decide at `level` in this organisation.
+    pub fn deciders(&self, level: DecisionLevel) -> Deciders {
+        self.deciders
+            .get(&level)
+            .filter(|d| !d.is_empty())
+            .cloned()
+            .unwrap_or_else(|| Deciders::default_for(level))
+    }
+
+    /// Whether someone with `roles`, as user `user_id`, may decide a choice at `level`.
+    pub fn may_decide(&self, level: DecisionLevel, roles: &[Role], user_id: &str) -> bool {
+        self.deciders(level).include(roles, user_id)
+    }
+
     /// Parses and validates a user-edited framework in its JSON form, listing every problem.
     pub fn from_json(json: &str) -> Result<Framework, Invalid> {
         let f: Framework = serde_json::from_str(json).map_err(|e| {
@@ -447,6 +506,16 @@ impl Framework {
                 );
             }
         }
+        for (level, d) in &self.deciders {
+            if d.members.len() > 500 || d.members.iter().any(|m| m.trim().is_empty()) {
+                problem(
+                    &mut errs,
+                    &format!("deciders.{}.members", level.as_str()),
+                    "invalid",
+                    "noem hoogstens 500 leden, elk met een gebruikers-id",
+                );
+            }
+        }
         if errs.is_empty() {
             Ok(())
         } else {
@@ -473,6 +542,7 @@ impl Framework {
             organisation: organisation.into(),
             version: 1,
             name: "Standaard keuzekader".into(),
+            deciders: BTreeMap::new(),
             rules: vec![
                 rule(
                     "Verboden AI",
@@ -675,6 +745,7 @@ mod tests {
     #[test]
     fn all_and_any_combine() {
         let fw = Framework {
+            deciders: BTreeMap::new(),
             organisation: "pv26".into(),
             version: 2,
             name: "test".into(),
@@ -812,6 +883,7 @@ mod tests {
             };
         }
         let fw = Framework {
+            deciders: BTreeMap::new(),
             organisation: "o".into(),
             version: 1,
             name: "n".into(),
@@ -913,6 +985,7 @@ mod tests {
 
     fn arb_framework() -> impl Strategy<Value = Framework> {
         proptest::collection::vec(arb_rule(), 0..8).prop_map(|rules| Framework {
+            deciders: BTreeMap::new(),
             organisation: "o".into(),
             version: 1,
             name: "n".into(),

@@ -8,6 +8,7 @@
 //! - [`application`]: a registered application and the attributes the framework reads.
 //! - [`choice`]: a choice in the shape of MADR 4, with its status state machine.
 //! - [`framework`]: the keuzekader, rules that route a choice to a decision level.
+//! - [`framework_form`]: the framework as a form (condition builder), previews and comparisons.
 //! - [`meeting`]: a meeting of a body that decides, whose agenda holds choices.
 //! - [`ai_act`]: the AI Act decision aid (beslishulp AI-verordening), driven by its YAML.
 //! - [`prescan`]: the DPIA pre-scan deciding whether a DPIA, DTIA, KIA or IAMA is needed.
@@ -21,6 +22,7 @@ pub mod application;
 pub mod chain;
 pub mod choice;
 pub mod framework;
+pub mod framework_form;
 pub mod meeting;
 pub mod prescan;
 pub mod requirements;

@@ -706,7 +706,9 @@ pub async fn get_framework(ctx: Ctx) -> JsonReply<FrameworkOut> {
 }
 
 /// Save the framework as a new version (administrators). The body is the framework:
-/// `{name, rules: [{name, description, condition, level, instruments}]}`.
+/// `{name, rules: [{name, description, condition, level, instruments}], deciders}`, where
+/// `deciders` optionally names per level (`official`, `management`, `board`) who decides
+/// there: `{roles: [...], members: [user ids]}`.
 #[utoipa::path(put, path = "/choice-framework", tag = "toepassingen",
     request_body(content = Object, description = "Het keuzekader"),
     responses((status = 200, description = "De nieuwe versie", body = FrameworkOut)))]

@@ -5,18 +5,19 @@
 use crate::auth::Ctx;
 use crate::download::{CSV, download};
 use crate::error::{AppError, Reply};
-use crate::i18n::{Lang, builtin, t};
+use crate::i18n::{Lang, builtin, join, t};
 use crate::input::FormInput;
-use crate::register::views::{label, routing_context};
+use crate::register::views::{condition_words, label, routing_context};
 use crate::shell::{Done, after_form, form_outcome, form_problem, page_with_status};
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::Path;
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use koers_app::register::{
-    self as reg, AiActWalk, AidStep, Application, ChoiceBody, ChoiceRecord, ai_act_outcome,
+    self as reg, AiActWalk, AidStep, Application, ChoiceBody, ChoiceRecord, FrameworkStep,
+    ai_act_outcome,
     export_record, may_register, prescan_result, publication_titles, requirements_with_set_aside,
 };
 use koers_core::Permission;
@@ -24,7 +25,9 @@ use koers_core::register::application::{
     AiActRiskGroup, AppKind, AppStatus, Hosting, ImpactLevel, lifecycle_phases,
 };
 use koers_core::register::choice::{ChoiceStatus, ChoiceType};
-use koers_core::register::framework::DecisionLevel;
+use koers_core::Role;
+use koers_core::register::framework::{DecisionLevel, Instrument};
+use koers_core::register::framework_form::{CLAUSE_KINDS, FrameworkForm};
 use koers_core::register::requirements::MeasureStatus;
 use minijinja::{Value, context};
 use serde_json::json;
@@ -33,7 +36,8 @@ use std::collections::BTreeMap;
 pub fn router() -> Router<AppState> {
     routes! {
         "/toepassingen" => get(list).post(create),
-        "/toepassingen/keuzekader" => get(framework_page).post(framework_save),
+        "/toepassingen/keuzekader" => get(framework_page).post(framework_edit),
+        "/toepassingen/keuzekader/vergelijken" => get(framework_compare),
         "/toepassingen/bestuursagenda" => get(agenda),
         "/toepassingen/vergaderingen" => get(meetings_page).post(meeting_create),
         "/toepassingen/vergaderingen/{meeting_id}" => get(meeting_page).post(meeting_place),
@@ -618,21 +622,49 @@ async fn choice_transition(
     }
 }
 
-async fn render_framework(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
+/// The choice framework: its rules in words, who decides per level, its versions, and for
+/// administrators the editor (a form with a condition builder) with the preview of what a
+/// new version would change.
+async fn render_framework(
+    ctx: &Ctx,
+    status: StatusCode,
+    form: Option<FrameworkForm>,
+    extra: Value,
+) -> Reply {
+    let lang = ctx.lang;
     let in_force = reg::framework_in_force(ctx.ws(), &ctx.who).await?;
     let (f, version) = (in_force.framework(), in_force.version());
     let versions = reg::framework_versions(ctx.ws(), &ctx.who).await?;
-    let rules: Vec<Value> = f
-        .rules
-        .iter()
-        .map(|r| {
-            context! {
-                name => r.name,
-                description => r.description,
-                level => t(ctx.lang, &format!("level.{}", r.level.as_str())),
-                instruments => r.instruments.iter().map(|i| label(ctx.lang, "instrument", i.as_str())).collect::<Vec<_>>(),
-                condition => serde_json::to_string(&r.condition).unwrap_or_default(),
-            }
+    let can_edit = ctx.may(Permission::ManageMembers);
+    let editor = if can_edit {
+        let e = reg::framework_editor(ctx.ws(), &ctx.who).await?;
+        let form = form.unwrap_or(e.form);
+        // A condition nested deeper than the builder shows, in words.
+        let nested: Vec<String> = form
+            .rules
+            .iter()
+            .map(|r| {
+                serde_json::from_str(&r.nested)
+                    .map(|c| condition_words(lang, &c))
+                    .unwrap_or_default()
+            })
+            .collect();
+        Some(context! {
+            form => form,
+            nested => nested,
+            members => e.members.iter().map(|m| context! { id => m.user.id, name => m.user.display_name, email => m.user.email }).collect::<Vec<_>>(),
+        })
+    } else {
+        None
+    };
+    let member_names = reg::decider_names(ctx.ws(), &ctx.who, f).await?;
+    let deciders: Vec<Value> = DecisionLevel::ALL
+        .into_iter()
+        .map(|level| {
+            let d = f.deciders(level);
+            let mut who: Vec<String> = d.roles.iter().map(|r| t(lang, &format!("role.{}", r.as_str()))).collect();
+            who.extend(d.members.iter().map(|m| member_names.get(m).cloned().unwrap_or_else(|| m.clone())));
+            context! { level => t(lang, &format!("level.{}", level.as_str())), who => join(lang, &who) }
         })
         .collect();
     page_with_status(
@@ -641,32 +673,129 @@ async fn render_framework(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply 
         "register_framework.html",
         "/toepassingen",
         context! {
-            framework => context! { name => f.name, rules => rules },
+            framework => context! { name => f.name, rules => rules_view(lang, &f.rules) },
+            deciders => deciders,
             version => version,
             versions => versions.iter().map(|v| context! { version => v.version, created_by => v.created_by, created_at => v.created_at, rules => v.framework.rules.len() }).collect::<Vec<_>>(),
-            json => f.to_json(),
-            can_edit => ctx.may(Permission::ManageMembers),
+            can_edit => can_edit,
+            editor => editor,
+            opts => framework_options(lang),
             ..extra
         },
     )
     .await
 }
 
-async fn framework_page(ctx: Ctx) -> Reply {
-    render_framework(&ctx, StatusCode::OK, context! {}).await
+/// Rules as the pages show them: the condition in words, the level, the instruments.
+fn rules_view(lang: Lang, rules: &[koers_core::register::framework::Rule]) -> Vec<Value> {
+    rules.iter().map(|r| rule_view(lang, r)).collect()
 }
 
-async fn framework_save(ctx: Ctx, form: FormInput) -> Reply {
-    let value = form.value();
-    let FormInput(mut input) = form;
-    let json = input.text("framework");
-    input.finish(Ok(()))?;
-    let r = reg::save_framework(ctx.ws(), &ctx.who, &json).await;
-    form_outcome(
-        r,
-        value,
-        |_| Done::Notice("saved"),
-        |status, extra| render_framework(&ctx, status, extra),
+fn rule_view(lang: Lang, r: &koers_core::register::framework::Rule) -> Value {
+    context! {
+        name => builtin(lang, &r.name),
+        description => builtin(lang, &r.description),
+        level => t(lang, &format!("level.{}", r.level.as_str())),
+        instruments => r.instruments.iter().map(|i| label(lang, "instrument", i.as_str())).collect::<Vec<_>>(),
+        condition => condition_words(lang, &r.condition),
+    }
+}
+
+/// The lists the condition builder offers.
+fn framework_options(lang: Lang) -> Value {
+    let pairs = |group: &str, codes: Vec<&'static str>| -> Vec<Value> {
+        codes
+            .into_iter()
+            .map(|value| context! { value => value, label => t(lang, &format!("{group}.{value}")) })
+            .collect()
+    };
+    context! {
+        clause_kinds => pairs("fw.kind", CLAUSE_KINDS.to_vec()),
+        levels => pairs("level", DecisionLevel::ALL.iter().map(|l| l.as_str()).collect()),
+        instruments => pairs("reg.instrument", Instrument::ALL.iter().map(|i| i.as_str()).collect()),
+        roles => pairs("role", Role::ALL.iter().map(|r| r.as_str()).collect()),
+        ..options(lang)
+    }
+}
+
+async fn framework_page(ctx: Ctx) -> Reply {
+    render_framework(&ctx, StatusCode::OK, None, context! {}).await
+}
+
+/// One step of the editor: add or remove a rule or clause, preview, or save.
+async fn framework_edit(ctx: Ctx, FormInput(input): FormInput) -> Reply {
+    let as_sent = reg::read_framework_form(&mut input.clone());
+    let step = reg::edit_framework(ctx.ws(), &ctx.who, input).await;
+    let lang = ctx.lang;
+    match step.map_err(AppError::from) {
+        Ok(FrameworkStep::Editing(form)) => {
+            render_framework(&ctx, StatusCode::OK, Some(form), context! { editing => true }).await
+        }
+        Ok(FrameworkStep::Preview { form, moves }) => {
+            let moves: Vec<Value> = moves
+                .iter()
+                .map(|m| {
+                    let levels = |r: &koers_core::register::framework::Routing| t(lang, &format!("level.{}", r.level.as_str()));
+                    let names = |v: Vec<Instrument>| v.iter().map(|i| label(lang, "instrument", i.as_str())).collect::<Vec<_>>();
+                    context! {
+                        app_id => m.application.id, app_name => m.application.draft.name,
+                        id => m.choice.id, title => m.choice.choice.title,
+                        status => label(lang, "cstatus", m.choice.choice.status.as_str()),
+                        before => levels(&m.change.before), after => levels(&m.change.after),
+                        moves_level => m.change.changes_level(),
+                        added => names(m.change.instruments_added()),
+                        dropped => names(m.change.instruments_dropped()),
+                    }
+                })
+                .collect();
+            render_framework(&ctx, StatusCode::OK, Some(form), context! { editing => true, preview => moves, previewed => true }).await
+        }
+        Ok(FrameworkStep::Saved(_)) => {
+            render_framework(&ctx, StatusCode::OK, None, context! { notice => "saved" }).await
+        }
+        Err(e @ AppError::Invalid(_)) => {
+            render_framework(&ctx, e.status(), Some(as_sent), context! { editing => true, ..form_problem(&e) }).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct CompareQuery {
+    van: Option<i64>,
+    naar: Option<i64>,
+}
+
+/// Two versions of the framework side by side (`?van=1&naar=2`).
+async fn framework_compare(ctx: Ctx, Query(q): Query<CompareQuery>) -> Reply {
+    let lang = ctx.lang;
+    let versions = reg::framework_versions(ctx.ws(), &ctx.who).await?;
+    let newest = versions.first().map(|v| v.version).unwrap_or(1);
+    let (a, b) = (q.van.unwrap_or(newest - 1), q.naar.unwrap_or(newest));
+    let c = reg::compare_frameworks(ctx.ws(), &ctx.who, a, b).await?;
+    let rows: Vec<Value> = c
+        .rules
+        .iter()
+        .map(|r| {
+            context! {
+                name => builtin(lang, &r.name),
+                kind => r.kind(),
+                before => r.before.as_ref().map(|x| rule_view(lang, x)),
+                after => r.after.as_ref().map(|x| rule_view(lang, x)),
+            }
+        })
+        .collect();
+    page_with_status(
+        &ctx,
+        StatusCode::OK,
+        "register_framework_compare.html",
+        "/toepassingen",
+        context! {
+            before => context! { version => c.before.version, name => c.before.framework.name, created_by => c.before.created_by, created_at => c.before.created_at },
+            after => context! { version => c.after.version, name => c.after.framework.name, created_by => c.after.created_by, created_at => c.after.created_at },
+            rows => rows,
+            versions => versions.iter().map(|v| v.version).collect::<Vec<_>>(),
+        },
     )
     .await
 }

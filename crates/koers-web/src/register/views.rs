@@ -2,7 +2,7 @@
 
 use crate::i18n::{Lang, builtin, join, t, tr};
 use crate::templates::number;
-use koers_core::register::framework::{MatchedRule, Reason, Routing};
+use koers_core::register::framework::{Condition, MatchedRule, Reason, Routing};
 use serde_json::{Value, json};
 
 /// A code's label from the locales, as `reg.<group>.<code>`.
@@ -61,6 +61,64 @@ pub fn why(lang: Lang, m: &MatchedRule) -> String {
 
 fn level(lang: Lang, r: &Routing) -> String {
     t(lang, &format!("level.{}", r.level.as_str()))
+}
+
+/// A rule's condition in words: `the AI risk group is high-risk AI or prohibited AI and …`.
+pub fn condition_words(lang: Lang, c: &Condition) -> String {
+    let or = |items: Vec<String>| match items.as_slice() {
+        [init @ .., last] if !init.is_empty() => {
+            format!("{} {} {last}", init.join(", "), t(lang, "list.or"))
+        }
+        _ => items.concat(),
+    };
+    let group = |conditions: &[Condition], key: &str| {
+        let parts: Vec<String> = conditions
+            .iter()
+            .map(|c| match c {
+                Condition::All { .. } | Condition::Any { .. } => {
+                    format!("({})", condition_words(lang, c))
+                }
+                leaf => condition_words(lang, leaf),
+            })
+            .collect();
+        parts.join(&format!(" {} ", t(lang, key)))
+    };
+    match c {
+        Condition::All { conditions } => group(conditions, "cond.and"),
+        Condition::Any { conditions } => group(conditions, "cond.or"),
+        Condition::RiskGroupIs { value } => tr(
+            lang,
+            "cond.risk_group_in",
+            &[("groups", &label(lang, "risk", value.as_str()))],
+        ),
+        Condition::RiskGroupIn { values } => tr(
+            lang,
+            "cond.risk_group_in",
+            &[(
+                "groups",
+                &or(values.iter().map(|v| label(lang, "risk", v.as_str())).collect()),
+            )],
+        ),
+        Condition::ImpactsCitizens => t(lang, "cond.impacts_citizens"),
+        Condition::CitizenImpactAtLeast { level } => tr(
+            lang,
+            "cond.citizen_impact_at_least",
+            &[("impact", &label(lang, "impact", level.as_str()))],
+        ),
+        Condition::CostAbove { euros: n } => {
+            tr(lang, "cond.cost_above", &[("limit", &euros(lang, *n))])
+        }
+        Condition::CoreDataOutsourced => t(lang, "routing.why.core_data_outsourced"),
+        Condition::PersonalData => t(lang, "routing.why.personal_data"),
+        Condition::ChoiceTypeIn { values } => tr(
+            lang,
+            "routing.why.choice_type",
+            &[(
+                "type",
+                &or(values.iter().map(|v| label(lang, "ctype", v.as_str())).collect()),
+            )],
+        ),
+    }
 }
 
 /// One sentence: at which level the choice is made, and which rules put it there.

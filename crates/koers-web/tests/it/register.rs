@@ -228,24 +228,63 @@ pub(crate) async fn the_framework_is_versioned_and_reroutes_choices() {
         .await;
     assert_eq!(ch["level"], "official");
     assert_eq!(ch["frameworkVersion"], Value::Null);
-    // Through the page: hosting choices go to management from now on.
+    // Through the page: hosting choices go to management from now on. The framework is a
+    // form (a condition builder), not JSON.
     let p = app.page_as("admin@pv26.example").await;
     let html = p.page("/toepassingen/keuzekader").await;
     assert!(html.contains("Hoog-risico AI"));
-    let bad = p
-        .post_form("/toepassingen/keuzekader", &[("framework", "{\"name\": ")])
+    assert!(html.contains("de kosten per jaar liggen boven € 250.000"), "{html}");
+    assert!(!html.contains("&quot;type&quot;") && !html.contains("\"type\":"), "the condition reads in words, not JSON");
+    let form = |euros: &'static str, action: &'static str| {
+        vec![
+            ("name", "Keuzekader PU"),
+            ("rules[0].name", "Hosting"),
+            ("rules[0].join", "all"),
+            ("rules[0].clauses[0].kind", "choice_type_in"),
+            ("rules[0].clauses[0].choice_types", "hosting"),
+            ("rules[0].level", "management"),
+            ("rules[1].name", "Duur"),
+            ("rules[1].join", "all"),
+            ("rules[1].clauses[0].kind", "cost_above"),
+            ("rules[1].clauses[0].euros", euros),
+            ("rules[1].level", "board"),
+            ("deciders.official.roles", "analyst"),
+            ("deciders.management.roles", "policy_owner"),
+            ("deciders.board.roles", "board_member"),
+            ("action", action),
+        ]
+    };
+    // Adding a clause keeps what was typed and adds an empty row.
+    let more = p
+        .post_form("/toepassingen/keuzekader", &form("veel", "add_clause:1"))
         .await;
-    bad.assert_status(400);
-    assert!(bad.text().contains("geen geldige JSON"));
-    let fw = json!({"name": "Keuzekader PU", "rules": [
-        {"name": "Hosting", "description": "", "condition": {"type": "choice_type_in", "values": ["hosting"]}, "level": "management", "instruments": []}
-    ]});
-    p.post_form(
-        "/toepassingen/keuzekader",
-        &[("framework", fw.to_string().as_str())],
-    )
-    .await
-    .assert_status(200);
+    more.assert_shows(200, &["rules[1].clauses[1].kind", "value=\"veel\""]);
+    // A wrong amount is named in words at its field; nothing is saved.
+    let bad = p
+        .post_form("/toepassingen/keuzekader", &form("veel", "preview"))
+        .await;
+    bad.assert_shows(400, &["vul een bedrag in hele euro", "rules[1].clauses[0].euros-error"]);
+    assert!(!bad.text().contains("expected"), "no serde words");
+    assert_eq!(
+        c.get_json("/api/v1/choice-framework").await["version"],
+        Value::Null
+    );
+    // The preview names the open choice that would go to the management.
+    let preview = p
+        .post_form("/toepassingen/keuzekader", &form("€ 500.000", "preview"))
+        .await;
+    preview.assert_shows(
+        200,
+        &["Gevolgen voor lopende keuzes", "Hosting van de digitale tweeling", "Opslaan als nieuwe versie"],
+    );
+    assert_eq!(
+        c.get_json("/api/v1/choice-framework").await["version"],
+        Value::Null,
+        "a preview saves nothing"
+    );
+    p.post_form("/toepassingen/keuzekader", &form("€ 500.000", "save"))
+        .await
+        .assert_shows(200, &["Opgeslagen"]);
     let f: Value = c.get_json("/api/v1/choice-framework").await;
     assert_eq!(f["version"], 1);
     let ch = c
@@ -254,6 +293,72 @@ pub(crate) async fn the_framework_is_versioned_and_reroutes_choices() {
     assert_eq!(ch["level"], "management");
     assert_eq!(ch["frameworkVersion"], 1);
     assert_eq!(ch["routing"]["matched_rules"][0]["rule"], "Hosting");
+    // A second version, compared side by side with the first.
+    p.post_form("/toepassingen/keuzekader", &form("€ 100.000", "save"))
+        .await
+        .assert_status(200);
+    let cmp = p.page("/toepassingen/keuzekader/vergelijken?van=1&naar=2").await;
+    assert!(cmp.contains("gewijzigd") && cmp.contains("ongewijzigd"), "{cmp}");
+    assert!(cmp.contains("€ 500.000") && cmp.contains("€ 100.000"), "{cmp}");
+    p.get("/toepassingen/keuzekader/vergelijken?van=1&naar=9")
+        .await
+        .assert_status(404);
+}
+
+/// A choice at management level is decided by those the framework names for that level
+/// (policy owners unless the organisation sets otherwise), not by any analyst.
+#[tokio::test]
+async fn management_choices_are_decided_by_those_the_framework_names() {
+    let app = TestApp::spawn().await;
+    let c = app.as_admin().await;
+    let mut high_impact = application();
+    high_impact["aiActRiskGroup"] = json!("not_high_risk");
+    high_impact["yearlyCostEur"] = json!("1000");
+    high_impact["citizenImpact"] = json!("high");
+    let a = c.create("/api/v1/applications", &high_impact).await;
+    let id = a["id"].as_str().unwrap();
+    let propose = async || {
+        let ch = c
+            .create(&format!("/api/v1/applications/{id}/choices"), &choice())
+            .await;
+        assert_eq!(ch["level"], "management", "{ch}");
+        let cid = ch["id"].as_str().unwrap().to_string();
+        crate::overview::advise(&app, id, &cid).await;
+        format!("/api/v1/applications/{id}/choices/{cid}/transitions")
+    };
+    let decide = json!({"to": "decided", "date": "2026-03-01", "decisionMaker": "Directieteam"});
+    let analyst = app.add_user("analist2@pv26.example", Role::Analyst).await;
+    app.add_user("mt@pv26.example", Role::PolicyOwner).await;
+    let tr = propose().await;
+    for who in ["analist2@pv26.example", "admin@pv26.example"] {
+        let api = app.api_as(who).await;
+        api.post_json(&tr, &json!({"to": "sent_back", "reason": "nee"}))
+            .await
+            .assert_status(403);
+        api.post_json(&tr, &decide).await.assert_status(403);
+    }
+    let mt = app.api_as("mt@pv26.example").await;
+    mt.post_json(&tr, &decide).await.assert_status(200);
+    // The organisation names the analyst for the management level.
+    let mut fw: Value = c.get_json("/api/v1/choice-framework").await;
+    fw["framework"]["deciders"] = json!({"management": {"members": ["no-such-user"]}});
+    c.put_json("/api/v1/choice-framework", &fw["framework"])
+        .await
+        .assert_status(400);
+    fw["framework"]["deciders"] = json!({"management": {"members": [analyst.id]}});
+    c.put_json("/api/v1/choice-framework", &fw["framework"])
+        .await
+        .assert_status(200);
+    let page = app.page_as("viewer@pv26.example").await;
+    let html = page.page("/toepassingen/keuzekader").await;
+    assert!(html.contains("Wie besluit per niveau"), "{html}");
+    let tr = propose().await;
+    mt.post_json(&tr, &decide).await.assert_status(403);
+    app.api_as("analist2@pv26.example")
+        .await
+        .post_json(&tr, &decide)
+        .await
+        .assert_status(200);
 }
 
 #[tokio::test]
