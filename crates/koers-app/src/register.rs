@@ -584,7 +584,8 @@ async fn choice_of(
 /// `decided` the `date` (YYYY-MM-DD), the `decisionMaker`, for choices at board level the
 /// board's `reference`, and — to choose another option than proposed — `option` with its
 /// `rationale`; for `sent_back` and `rejected` the `reason` (and for `rejected` the `date`);
-/// for `deferred` the meeting or date `until` (and optionally a `reason`); for `superseded`
+/// for `deferred` a later meeting `untilMeeting` (its id: the choice goes on its agenda) or
+/// the meeting or date `until` in words (and optionally a `reason`); for `superseded`
 /// the id of the new choice in `supersededBy`. Deciding, sending back, rejecting and deferring
 /// are for the deciders the framework names at the choice's level (board members for the
 /// board, unless the organisation set otherwise), everything else for the register roles; four
@@ -612,7 +613,24 @@ pub async fn transition(
         r if r.trim().is_empty() => reason.clone(),
         r => r,
     };
-    let until = input.text("until");
+    let mut until = input.text("until");
+    // Deferred to a later meeting: it goes on that meeting's agenda.
+    let until_meeting = match input.text("untilMeeting").trim() {
+        "" => None,
+        id => match ws.store.register().meeting(&who.org.id, id).await {
+            Ok(m) => {
+                let on_it = ws
+                    .store
+                    .register()
+                    .meeting_choices(&who.org.id, &m.id)
+                    .await?;
+                // A meeting whose agenda holds it already is not a later one.
+                Some((!on_it.iter().any(|c| c.id == rec.id)).then_some(m))
+            }
+            Err(koers_store::StoreError::NotFound) => Some(None),
+            Err(e) => return Err(e.into()),
+        },
+    };
     let mut choice = rec.choice.clone();
     // Re-route with the framework in force: the application may have changed since.
     let level = if choice.status.open() {
@@ -649,6 +667,16 @@ pub async fn transition(
             }
         }
     };
+    let today = chrono::Utc::now().date_naive().to_string();
+    match &until_meeting {
+        Some(Some(m)) if m.held_on >= today => until = format!("{} {}", m.body, m.held_on),
+        Some(_) => errs.push(FieldError::new(
+            "untilMeeting",
+            "unknown",
+            "kies een komende vergadering van deze organisatie",
+        )),
+        None => {}
+    }
     let t = match to.trim() {
         "advised" => Some(Transition::Advised { advice, adviser }),
         "decided" => Some(Transition::Decided {
@@ -706,6 +734,10 @@ pub async fn transition(
             Ok(()) if errs.is_empty() => Ok(()),
             Ok(()) => Err(Invalid(errs)),
             Err(Invalid(mut e)) => {
+                // A refused meeting says what is wrong with the deferral by itself.
+                if errs.iter().any(|f| f.name == "untilMeeting") {
+                    e.retain(|f| f.name != "until");
+                }
                 e.append(&mut errs);
                 Err(Invalid(e))
             }
@@ -730,6 +762,12 @@ pub async fn transition(
             )
         });
     let record = save_step(ws, who, &rec, (&choice, level, board_reference), &action).await?;
+    if let (ChoiceStatus::Deferred, Some(Some(m))) = (choice.status, &until_meeting) {
+        ws.store
+            .register()
+            .place_on_agenda(&who.org.id, &m.id, &rec.id, &who.actor())
+            .await?;
+    }
     // The proposer hears what became of their proposal.
     if let Some(p) = proposer {
         ws.store
@@ -1021,7 +1059,11 @@ pub async fn save_framework(
 
 /// Stores a checked framework as the next version; the members it names as deciders must be
 /// the organisation's.
-async fn store_framework(ws: &Workspace, who: &Principal, f: &Framework) -> Result<FrameworkVersion> {
+async fn store_framework(
+    ws: &Workspace,
+    who: &Principal,
+    f: &Framework,
+) -> Result<FrameworkVersion> {
     let members = member_ids(ws, who).await?;
     let mut errs = Vec::new();
     for (level, d) in &f.deciders {

@@ -111,7 +111,11 @@ impl ClauseForm {
     /// The condition this clause stands for; problems are named under `path`.
     fn condition(&self, path: &str, errs: &mut Vec<FieldError>) -> Option<Condition> {
         let mut fail = |field: &str, reason: &str| {
-            errs.push(FieldError::new(format!("{path}.{field}"), "invalid", reason));
+            errs.push(FieldError::new(
+                format!("{path}.{field}"),
+                "invalid",
+                reason,
+            ));
             None
         };
         match self.kind.as_str() {
@@ -191,7 +195,11 @@ impl RuleForm {
                     ),
                 }
             }
-            leaf => ("all", ClauseForm::of(leaf).into_iter().collect(), String::new()),
+            leaf => (
+                "all",
+                ClauseForm::of(leaf).into_iter().collect(),
+                String::new(),
+            ),
         };
         RuleForm {
             name: r.name.clone(),
@@ -238,11 +246,18 @@ impl RuleForm {
             ));
             Condition::All { conditions: vec![] }
         } else if clauses.len() == 1 && filled == 1 {
-            clauses.into_iter().next().unwrap_or(Condition::All { conditions: vec![] })
+            clauses
+                .into_iter()
+                .next()
+                .unwrap_or(Condition::All { conditions: vec![] })
         } else if self.join == "any" {
-            Condition::Any { conditions: clauses }
+            Condition::Any {
+                conditions: clauses,
+            }
         } else {
-            Condition::All { conditions: clauses }
+            Condition::All {
+                conditions: clauses,
+            }
         };
         if !matches!(self.join.as_str(), "all" | "any") {
             errs.push(FieldError::new(

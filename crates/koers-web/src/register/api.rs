@@ -22,6 +22,7 @@ use koers_core::register::ai_act::{Conclusion, QuestionView};
 use koers_core::register::algoritmeregister::FieldValue;
 use koers_core::register::chain::Broken;
 use koers_core::register::choice::Choice;
+use koers_core::register::choice::ChoiceStatus;
 use koers_core::register::framework::Framework;
 use koers_core::register::prescan::PrescanResult;
 use koers_core::register::requirements::MeasureStatus;
@@ -47,6 +48,7 @@ pub fn router() -> Router<AppState> {
         "/board-agenda" => get(board_agenda),
         "/meetings" => get(list_meetings).post(create_meeting),
         "/meetings/{meeting_id}" => get(get_meeting),
+        "/meetings/{meeting_id}/decision-list" => get(get_decision_list),
         "/meetings/{meeting_id}/items" => post(place_on_agenda),
         "/meetings/{meeting_id}/items/{choice_id}/position" => post(move_on_agenda),
         "/decision-history" => get(decision_history),
@@ -775,6 +777,90 @@ impl From<&reg::MeetingAgenda> for MeetingAgendaOut {
     }
 }
 
+/// One item of a decision list: what the body decided about a choice on its agenda.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DecisionOut {
+    /// The item's place on the agenda, from 1.
+    pub position: usize,
+    pub choice_id: String,
+    pub application_id: String,
+    pub application: String,
+    pub title: String,
+    /// `decided`, `sent_back`, `rejected` or `deferred`.
+    pub outcome: String,
+    /// The option decided on, when decided.
+    pub chosen_option: Option<String>,
+    /// The option the proposal named, where the body chose another.
+    pub proposed_option: Option<String>,
+    pub rationale: Option<String>,
+    /// Why it was sent back, rejected or deferred, or another option chosen.
+    pub reason: Option<String>,
+    /// The meeting or date a deferred item is put off to.
+    pub deferred_to: Option<String>,
+    /// The body's reference (decision number).
+    pub reference: Option<String>,
+    #[schema(format = Date)]
+    pub decided_on: Option<String>,
+    pub decided_by: Option<String>,
+}
+
+/// A meeting's decision list ("besluitenlijst").
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DecisionListOut {
+    pub meeting: MeetingOut,
+    pub decisions: Vec<DecisionOut>,
+}
+
+impl From<&reg::MeetingAgenda> for DecisionListOut {
+    fn from(a: &reg::MeetingAgenda) -> Self {
+        let decisions = a
+            .items
+            .iter()
+            .enumerate()
+            .filter(|(_, x)| x.choice.record.choice.status.has_outcome())
+            .map(|(i, x)| {
+                let (r, c) = (&x.choice.record, &x.choice.record.choice);
+                DecisionOut {
+                    position: i + 1,
+                    choice_id: r.id.clone(),
+                    application_id: r.application_id.clone(),
+                    application: x.application.draft.name.clone(),
+                    title: c.title.clone(),
+                    outcome: c.status.as_str().into(),
+                    chosen_option: c
+                        .chosen_option
+                        .clone()
+                        .filter(|_| c.status == ChoiceStatus::Decided),
+                    proposed_option: c.proposed_option.clone(),
+                    rationale: c.rationale.clone(),
+                    reason: c.board_reason.clone(),
+                    deferred_to: c.deferred_to.clone(),
+                    reference: r.board_reference.clone(),
+                    decided_on: c.decided_on.map(|d| d.to_string()),
+                    decided_by: c.decided_by.clone(),
+                }
+            })
+            .collect();
+        DecisionListOut {
+            meeting: (&a.meeting).into(),
+            decisions,
+        }
+    }
+}
+
+/// A meeting's decision list: each item with an outcome, its decision or reason and the
+/// body's reference (also as PDF and OpenDocument text on the meeting's page).
+#[utoipa::path(get, path = "/meetings/{meetingId}/decision-list", tag = "toepassingen",
+    params(("meetingId" = String, Path, description = "Id van de vergadering")),
+    responses((status = 200, description = "De besluitenlijst", body = DecisionListOut),
+        (status = 404, description = "Geen vergadering van deze organisatie", body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn get_decision_list(ctx: Ctx, Path(id): Path<String>) -> JsonReply<DecisionListOut> {
+    let a = reg::meeting(ctx.ws(), &ctx.who, &id).await?;
+    Ok(Json((&a).into()))
+}
+
 /// A meeting to record.
 #[derive(ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -894,6 +980,7 @@ pub async fn decision_history(ctx: Ctx) -> JsonReply<DecisionHistoryOut> {
     list_meetings,
     create_meeting,
     get_meeting,
+    get_decision_list,
     place_on_agenda,
     move_on_agenda,
     create_choice,

@@ -7,7 +7,10 @@ use crate::download::{CSV, download};
 use crate::error::{AppError, Reply};
 use crate::i18n::{Lang, builtin, join, t};
 use crate::input::FormInput;
-use crate::register::views::{condition_words, label, routing_context};
+use crate::register::views::{
+    DocFormat, condition_words, decision_list_document, label, meeting_document, proposal_document,
+    routing_context,
+};
 use crate::shell::{Done, after_form, form_outcome, form_problem, page_with_status};
 use crate::state::AppState;
 use axum::Router;
@@ -17,15 +20,15 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use koers_app::register::{
     self as reg, AiActWalk, AidStep, Application, ChoiceBody, ChoiceRecord, FrameworkStep,
-    ai_act_outcome,
-    export_record, may_register, prescan_result, publication_titles, requirements_with_set_aside,
+    ai_act_outcome, export_record, may_register, prescan_result, publication_titles,
+    requirements_with_set_aside,
 };
 use koers_core::Permission;
+use koers_core::Role;
 use koers_core::register::application::{
     AiActRiskGroup, AppKind, AppStatus, Hosting, ImpactLevel, lifecycle_phases,
 };
 use koers_core::register::choice::{ChoiceStatus, ChoiceType};
-use koers_core::Role;
 use koers_core::register::framework::{DecisionLevel, Instrument};
 use koers_core::register::framework_form::{CLAUSE_KINDS, FrameworkForm};
 use koers_core::register::requirements::MeasureStatus;
@@ -42,6 +45,10 @@ pub fn router() -> Router<AppState> {
         "/toepassingen/vergaderingen" => get(meetings_page).post(meeting_create),
         "/toepassingen/vergaderingen/{meeting_id}" => get(meeting_page).post(meeting_place),
         "/toepassingen/vergaderingen/{meeting_id}/vergaderstukken.pdf" => get(meeting_documents),
+        "/toepassingen/vergaderingen/{meeting_id}/vergaderstukken.odt" => get(meeting_documents_odt),
+        "/toepassingen/vergaderingen/{meeting_id}/besluitenlijst.pdf" => get(decision_list_pdf),
+        "/toepassingen/vergaderingen/{meeting_id}/besluitenlijst.odt" => get(decision_list_odt),
+        "/toepassingen/vergaderingen/{meeting_id}/besluitenlijst.json" => get(decision_list_json),
         "/toepassingen/vergaderingen/{meeting_id}/agendapunten/{choice_id}" => post(meeting_move),
         "/toepassingen/bestuursagenda/{choice_id}" => post(agenda_decide),
         "/toepassingen/{id}" => get(show).post(edit),
@@ -54,6 +61,8 @@ pub fn router() -> Router<AppState> {
         "/toepassingen/{id}/keuzes/nieuw" => get(choice_new).post(choice_create),
         "/toepassingen/{id}/keuzes/{choice_id}/wijzigen" => get(choice_edit).post(choice_revise),
         "/toepassingen/{id}/keuzes/{choice_id}" => get(choice_show),
+        "/toepassingen/{id}/keuzes/{choice_id}/voorstel.pdf" => get(proposal_pdf),
+        "/toepassingen/{id}/keuzes/{choice_id}/voorstel.odt" => get(proposal_odt),
         "/toepassingen/{id}/keuzes/{choice_id}/status" => post(choice_transition),
     }
 }
@@ -729,14 +738,26 @@ async fn framework_edit(ctx: Ctx, FormInput(input): FormInput) -> Reply {
     let lang = ctx.lang;
     match step.map_err(AppError::from) {
         Ok(FrameworkStep::Editing(form)) => {
-            render_framework(&ctx, StatusCode::OK, Some(form), context! { editing => true }).await
+            render_framework(
+                &ctx,
+                StatusCode::OK,
+                Some(form),
+                context! { editing => true },
+            )
+            .await
         }
         Ok(FrameworkStep::Preview { form, moves }) => {
             let moves: Vec<Value> = moves
                 .iter()
                 .map(|m| {
-                    let levels = |r: &koers_core::register::framework::Routing| t(lang, &format!("level.{}", r.level.as_str()));
-                    let names = |v: Vec<Instrument>| v.iter().map(|i| label(lang, "instrument", i.as_str())).collect::<Vec<_>>();
+                    let levels = |r: &koers_core::register::framework::Routing| {
+                        t(lang, &format!("level.{}", r.level.as_str()))
+                    };
+                    let names = |v: Vec<Instrument>| {
+                        v.iter()
+                            .map(|i| label(lang, "instrument", i.as_str()))
+                            .collect::<Vec<_>>()
+                    };
                     context! {
                         app_id => m.application.id, app_name => m.application.draft.name,
                         id => m.choice.id, title => m.choice.choice.title,
@@ -748,13 +769,25 @@ async fn framework_edit(ctx: Ctx, FormInput(input): FormInput) -> Reply {
                     }
                 })
                 .collect();
-            render_framework(&ctx, StatusCode::OK, Some(form), context! { editing => true, preview => moves, previewed => true }).await
+            render_framework(
+                &ctx,
+                StatusCode::OK,
+                Some(form),
+                context! { editing => true, preview => moves, previewed => true },
+            )
+            .await
         }
         Ok(FrameworkStep::Saved(_)) => {
             render_framework(&ctx, StatusCode::OK, None, context! { notice => "saved" }).await
         }
         Err(e @ AppError::Invalid(_)) => {
-            render_framework(&ctx, e.status(), Some(as_sent), context! { editing => true, ..form_problem(&e) }).await
+            render_framework(
+                &ctx,
+                e.status(),
+                Some(as_sent),
+                context! { editing => true, ..form_problem(&e) },
+            )
+            .await
         }
         Err(e) => Err(e),
     }
@@ -813,6 +846,13 @@ async fn render_agenda(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
             }
         })
         .collect();
+    // The meetings still to come, to defer an item to.
+    let today = chrono::Utc::now().date_naive().to_string();
+    let upcoming: Vec<reg::MeetingRecord> = reg::meetings(ctx.ws(), &ctx.who)
+        .await?
+        .into_iter()
+        .filter(|m| m.held_on >= today)
+        .collect();
     page_with_status(
         ctx,
         status,
@@ -820,6 +860,7 @@ async fn render_agenda(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
         "/toepassingen",
         context! {
             items => rows,
+            upcoming => upcoming,
             can_board => ctx.may(Permission::DecideAsBoard),
             today => chrono::Utc::now().date_naive().to_string(),
             ..extra
@@ -934,14 +975,65 @@ async fn meeting_place(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Rep
 }
 
 /// The meeting's documents as a PDF (agenda, proposals, decision list).
+/// A meeting's documents to download: `vergaderstukken` (agenda, proposals, decision list)
+/// or `besluitenlijst` (the decision list), as PDF or OpenDocument text.
+async fn meeting_file(ctx: &Ctx, id: &str, decisions_only: bool, format: DocFormat) -> Reply {
+    let a = reg::meeting(ctx.ws(), &ctx.who, id).await?;
+    let (doc, stem) = if decisions_only {
+        (decision_list_document(&a, ctx.lang), "besluitenlijst")
+    } else {
+        (meeting_document(&a, ctx.lang), "vergaderstukken")
+    };
+    let (kind, name, bytes) = format.file(&doc, &format!("{stem}-{}", a.meeting.held_on), ctx.lang);
+    Ok(crate::download::download(kind, &name, bytes))
+}
+
 async fn meeting_documents(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    meeting_file(&ctx, &id, false, DocFormat::Pdf).await
+}
+
+async fn meeting_documents_odt(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    meeting_file(&ctx, &id, false, DocFormat::Odt).await
+}
+
+async fn decision_list_pdf(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    meeting_file(&ctx, &id, true, DocFormat::Pdf).await
+}
+
+async fn decision_list_odt(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    meeting_file(&ctx, &id, true, DocFormat::Odt).await
+}
+
+/// The decision list as JSON, the same document as the API's.
+async fn decision_list_json(ctx: Ctx, Path(id): Path<String>) -> Reply {
     let a = reg::meeting(ctx.ws(), &ctx.who, &id).await?;
-    let pdf = crate::register::views::meeting_pdf(&a, ctx.lang);
+    let body = serde_json::to_vec_pretty(&crate::register::api::DecisionListOut::from(&a))
+        .map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(crate::download::download(
-        "application/pdf",
-        &format!("vergaderstukken-{}.pdf", a.meeting.held_on),
-        pdf,
+        "application/json",
+        &format!("besluitenlijst-{}.json", a.meeting.held_on),
+        body,
     ))
+}
+
+/// One proposal by itself, as PDF or OpenDocument text.
+async fn proposal_file(ctx: &Ctx, app_id: &str, choice_id: &str, format: DocFormat) -> Reply {
+    let (application, choice) = reg::choice(ctx.ws(), &ctx.who, app_id, choice_id).await?;
+    let item = reg::AgendaItem {
+        application,
+        choice,
+    };
+    let (kind, name, bytes) =
+        format.file(&proposal_document(&item, ctx.lang), "voorstel", ctx.lang);
+    Ok(crate::download::download(kind, &name, bytes))
+}
+
+async fn proposal_pdf(ctx: Ctx, Path((id, choice_id)): Path<(String, String)>) -> Reply {
+    proposal_file(&ctx, &id, &choice_id, DocFormat::Pdf).await
+}
+
+async fn proposal_odt(ctx: Ctx, Path((id, choice_id)): Path<(String, String)>) -> Reply {
+    proposal_file(&ctx, &id, &choice_id, DocFormat::Odt).await
 }
 
 async fn meeting_move(

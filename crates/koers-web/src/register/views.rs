@@ -2,6 +2,7 @@
 
 use crate::i18n::{Lang, builtin, join, t, tr};
 use crate::templates::number;
+use koers_core::register::choice::ChoiceStatus;
 use koers_core::register::framework::{Condition, MatchedRule, Reason, Routing};
 use serde_json::{Value, json};
 
@@ -96,7 +97,10 @@ pub fn condition_words(lang: Lang, c: &Condition) -> String {
             "cond.risk_group_in",
             &[(
                 "groups",
-                &or(values.iter().map(|v| label(lang, "risk", v.as_str())).collect()),
+                &or(values
+                    .iter()
+                    .map(|v| label(lang, "risk", v.as_str()))
+                    .collect()),
             )],
         ),
         Condition::ImpactsCitizens => t(lang, "cond.impacts_citizens"),
@@ -115,7 +119,10 @@ pub fn condition_words(lang: Lang, c: &Condition) -> String {
             "routing.why.choice_type",
             &[(
                 "type",
-                &or(values.iter().map(|v| label(lang, "ctype", v.as_str())).collect()),
+                &or(values
+                    .iter()
+                    .map(|v| label(lang, "ctype", v.as_str()))
+                    .collect()),
             )],
         ),
     }
@@ -178,23 +185,144 @@ pub fn routing_json(lang: Lang, r: &Routing) -> Value {
     })
 }
 
-/// A meeting's documents as one PDF a board's secretary can upload: the agenda, each
-/// proposal (context, options with their pros and cons, the proposed option and why, the
-/// advice, the routing and the instruments it asks), and the decision list so far.
-pub fn meeting_pdf(a: &koers_app::register::MeetingAgenda, lang: Lang) -> Vec<u8> {
-    use koers_pdf::{Block, Document, Table, render};
-    let m = &a.meeting;
-    let title = format!(
-        "{} {}, {}",
-        t(lang, "register.meeting_documents"),
-        m.body,
-        m.held_on
-    );
-    let mut doc = Document::new(title.clone());
-    doc.footer = Some(format!("koers · {} {}", m.body, m.held_on));
-    doc.push(Block::Title(title));
-    doc.push(Block::Heading(t(lang, "register.meeting_agenda")));
+/// A document a board's secretary downloads, as PDF or as OpenDocument text (to edit and
+/// upload to iBabs, NotuBiz or the like).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocFormat {
+    Pdf,
+    Odt,
+}
+
+impl DocFormat {
+    /// The file for `doc` named `stem`: its content type, its name and its bytes.
+    pub fn file(
+        self,
+        doc: &koers_pdf::Document,
+        stem: &str,
+        lang: Lang,
+    ) -> (&'static str, String, Vec<u8>) {
+        match self {
+            DocFormat::Pdf => (
+                "application/pdf",
+                format!("{stem}.pdf"),
+                koers_pdf::render(doc),
+            ),
+            DocFormat::Odt => (
+                "application/vnd.oasis.opendocument.text",
+                format!("{stem}.odt"),
+                koers_pdf::render_odt(doc, lang.code()),
+            ),
+        }
+    }
+}
+
+/// One proposal ("voorstel"): context, options with their pros and cons, the proposed option
+/// and why, the advice, the routing and the instruments it asks, and how far the application's
+/// pre-scan and AI Act assessment are.
+fn push_proposal(
+    doc: &mut koers_pdf::Document,
+    heading: String,
+    x: &koers_app::register::AgendaItem,
+    lang: Lang,
+) {
+    use koers_pdf::{Block, Table};
+    let c = &x.choice.record.choice;
+    doc.push(Block::Heading(heading));
+    doc.push(Block::Note(format!(
+        "{} · {} · {} {}",
+        x.application.draft.name,
+        label(lang, "cstatus", c.status.as_str()),
+        t(lang, "register.version"),
+        c.revision + 1
+    )));
+    doc.push(Block::Subheading(t(lang, "register.c.context")));
+    doc.push(Block::Paragraph(c.context.clone()));
+    doc.push(Block::Subheading(t(lang, "register.c.options")));
     doc.push(Block::Table(Table {
+        header: vec![
+            t(lang, "register.c.title"),
+            t(lang, "register.pros"),
+            t(lang, "register.cons"),
+        ],
+        rows: c
+            .options
+            .iter()
+            .map(|o| vec![o.title.clone(), o.pros.join("; "), o.cons.join("; ")])
+            .collect(),
+        weights: vec![2.0, 3.0, 3.0],
+    }));
+    if let Some(chosen) = c.proposed_option.as_ref().or(c.chosen_option.as_ref()) {
+        doc.push(Block::Paragraph(format!(
+            "{}: {chosen}. {}",
+            t(lang, "register.proposed_option_was"),
+            c.rationale.clone().unwrap_or_default()
+        )));
+    }
+    if let Some(advice) = &c.advice {
+        doc.push(Block::Subheading(t(lang, "register.c.advice")));
+        doc.push(Block::Quote(format!(
+            "{advice} ({})",
+            c.advised_by.clone().unwrap_or_default()
+        )));
+    }
+    doc.push(Block::Subheading(t(lang, "register.routing")));
+    let r = &x.choice.routing;
+    let instruments: Vec<String> = r
+        .instruments
+        .iter()
+        .map(|i| label(lang, "instrument", i.as_str()))
+        .collect();
+    doc.push(Block::Paragraph(format!(
+        "{} {}: {}",
+        explanation(lang, r),
+        t(lang, "register.c.instruments"),
+        if instruments.is_empty() {
+            "—".into()
+        } else {
+            instruments.join(", ")
+        }
+    )));
+    // What has been done of the instruments: the pre-scan's outcome and the AI Act assessment.
+    let mut done = Vec::new();
+    if let Some(p) = koers_app::register::prescan_result(&x.application) {
+        let needed: Vec<String> = [
+            ("dpia", p.dpia),
+            ("dtia", p.dtia),
+            ("kia", p.kia),
+            ("iama", p.iama),
+        ]
+        .into_iter()
+        .filter(|(_, n)| *n)
+        .map(|(i, _)| label(lang, "instrument", i))
+        .collect();
+        done.push(tr(
+            lang,
+            "register.doc.prescan",
+            &[(
+                "needed",
+                &if needed.is_empty() {
+                    "—".into()
+                } else {
+                    needed.join(", ")
+                },
+            )],
+        ));
+    } else {
+        done.push(t(lang, "register.doc.no_prescan"));
+    }
+    if let Some(g) = x.application.draft.risk_group() {
+        done.push(tr(
+            lang,
+            "register.doc.ai_act",
+            &[("group", &label(lang, "risk", g.as_str()))],
+        ));
+    }
+    doc.push(Block::Subheading(t(lang, "register.doc.instruments_done")));
+    doc.push(Block::Paragraph(done.join(" ")));
+}
+
+fn agenda_table(a: &koers_app::register::MeetingAgenda, lang: Lang) -> koers_pdf::Block {
+    koers_pdf::Block::Table(koers_pdf::Table {
         header: vec![
             "#".into(),
             t(lang, "register.c.title"),
@@ -213,101 +341,124 @@ pub fn meeting_pdf(a: &koers_app::register::MeetingAgenda, lang: Lang) -> Vec<u8
             })
             .collect(),
         weights: vec![0.5, 4.0, 4.0],
-    }));
-    for (i, x) in a.items.iter().enumerate() {
-        let c = &x.choice.record.choice;
-        doc.push(Block::PageBreak);
-        doc.push(Block::Heading(format!(
-            "{}. {} — {}",
-            i + 1,
-            t(lang, "register.proposal"),
-            c.title
-        )));
-        doc.push(Block::Note(format!(
-            "{} · {}",
-            x.application.draft.name,
-            label(lang, "cstatus", c.status.as_str())
-        )));
-        doc.push(Block::Subheading(t(lang, "register.c.context")));
-        doc.push(Block::Paragraph(c.context.clone()));
-        doc.push(Block::Subheading(t(lang, "register.c.options")));
-        doc.push(Block::Table(Table {
-            header: vec![
-                t(lang, "register.c.title"),
-                t(lang, "register.pros"),
-                t(lang, "register.cons"),
-            ],
-            rows: c
-                .options
-                .iter()
-                .map(|o| vec![o.title.clone(), o.pros.join("; "), o.cons.join("; ")])
-                .collect(),
-            weights: vec![2.0, 3.0, 3.0],
-        }));
-        if let Some(chosen) = &c.chosen_option {
-            doc.push(Block::Paragraph(format!(
-                "{}: {chosen}. {}",
-                t(lang, "register.proposed_option_was"),
-                c.rationale.clone().unwrap_or_default()
-            )));
-        }
-        if let Some(advice) = &c.advice {
-            doc.push(Block::Subheading(t(lang, "register.c.advice")));
-            doc.push(Block::Quote(format!(
-                "{advice} ({})",
-                c.advised_by.clone().unwrap_or_default()
-            )));
-        }
-        doc.push(Block::Subheading(t(lang, "register.routing")));
-        let r = &x.choice.routing;
-        let instruments: Vec<String> = r
-            .instruments
-            .iter()
-            .map(|i| label(lang, "instrument", i.as_str()))
-            .collect();
-        doc.push(Block::Paragraph(format!(
-            "{} {}: {}",
-            explanation(lang, r),
-            t(lang, "register.c.instruments"),
-            if instruments.is_empty() {
-                "—".into()
-            } else {
-                instruments.join(", ")
-            }
-        )));
-    }
-    doc.push(Block::PageBreak);
-    doc.push(Block::Heading(t(lang, "register.decision_list")));
-    let decided: Vec<Vec<String>> = a
-        .decisions()
-        .map(|x| &x.choice.record.choice)
-        .map(|c| {
+    })
+}
+
+fn decision_table(a: &koers_app::register::MeetingAgenda, lang: Lang) -> koers_pdf::Block {
+    use koers_pdf::{Block, Table};
+    let rows: Vec<Vec<String>> = a
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(_, x)| x.choice.record.choice.status.has_outcome())
+        .map(|(i, x)| {
+            let c = &x.choice.record.choice;
             vec![
+                (i + 1).to_string(),
                 c.title.clone(),
                 label(lang, "cstatus", c.status.as_str()),
-                c.chosen_option.clone().unwrap_or_default(),
+                // Only a decision chooses an option; otherwise it is the one proposed.
+                c.chosen_option
+                    .clone()
+                    .filter(|_| c.status == ChoiceStatus::Decided)
+                    .unwrap_or_default(),
                 c.board_reason
                     .clone()
                     .or_else(|| c.deferred_to.clone())
                     .unwrap_or_default(),
+                x.choice.record.board_reference.clone().unwrap_or_default(),
             ]
         })
         .collect();
-    if decided.is_empty() {
-        doc.push(Block::Paragraph(t(lang, "register.decision_list_empty")));
-    } else {
-        doc.push(Block::Table(Table {
-            header: vec![
-                t(lang, "register.c.title"),
-                t(lang, "register.c.status"),
-                t(lang, "register.c.chosenOption"),
-                t(lang, "register.c.board_reason"),
-            ],
-            rows: decided,
-            weights: vec![3.0, 2.0, 2.0, 3.0],
-        }));
+    if rows.is_empty() {
+        return Block::Paragraph(t(lang, "register.decision_list_empty"));
     }
-    render(&doc)
+    Block::Table(Table {
+        header: vec![
+            "#".into(),
+            t(lang, "register.c.title"),
+            t(lang, "register.c.status"),
+            t(lang, "register.c.chosenOption"),
+            t(lang, "register.c.board_reason"),
+            t(lang, "register.c.reference"),
+        ],
+        rows,
+        weights: vec![0.5, 3.0, 1.5, 2.0, 3.0, 1.5],
+    })
+}
+
+fn titled(title: String, footer: String) -> koers_pdf::Document {
+    let mut doc = koers_pdf::Document::new(title.clone());
+    doc.footer = Some(footer);
+    doc.push(koers_pdf::Block::Title(title));
+    doc
+}
+
+/// A meeting's documents a board's secretary can upload: the agenda, each proposal, and the
+/// decision list so far.
+pub fn meeting_document(a: &koers_app::register::MeetingAgenda, lang: Lang) -> koers_pdf::Document {
+    use koers_pdf::Block;
+    let m = &a.meeting;
+    let mut doc = titled(
+        format!(
+            "{} {}, {}",
+            t(lang, "register.meeting_documents"),
+            m.body,
+            m.held_on
+        ),
+        format!("koers · {} {}", m.body, m.held_on),
+    );
+    doc.push(Block::Heading(t(lang, "register.meeting_agenda")));
+    doc.push(agenda_table(a, lang));
+    for (i, x) in a.items.iter().enumerate() {
+        doc.push(Block::PageBreak);
+        let heading = format!(
+            "{}. {} — {}",
+            i + 1,
+            t(lang, "register.proposal"),
+            x.choice.record.choice.title
+        );
+        push_proposal(&mut doc, heading, x, lang);
+    }
+    doc.push(Block::PageBreak);
+    doc.push(Block::Heading(t(lang, "register.decision_list")));
+    doc.push(decision_table(a, lang));
+    doc
+}
+
+/// The decision list ("besluitenlijst") of a meeting: each item with an outcome, its
+/// decision or reason and the board's reference.
+pub fn decision_list_document(
+    a: &koers_app::register::MeetingAgenda,
+    lang: Lang,
+) -> koers_pdf::Document {
+    let m = &a.meeting;
+    let mut doc = titled(
+        format!(
+            "{} {}, {}",
+            t(lang, "register.decision_list"),
+            m.body,
+            m.held_on
+        ),
+        format!("koers · {} {}", m.body, m.held_on),
+    );
+    doc.push(decision_table(a, lang));
+    doc
+}
+
+/// One proposal by itself.
+pub fn proposal_document(x: &koers_app::register::AgendaItem, lang: Lang) -> koers_pdf::Document {
+    let title = format!(
+        "{} — {}",
+        t(lang, "register.proposal"),
+        x.choice.record.choice.title
+    );
+    let mut doc = titled(
+        title.clone(),
+        format!("koers · {}", x.application.draft.name),
+    );
+    push_proposal(&mut doc, x.application.draft.name.clone(), x, lang);
+    doc
 }
 
 #[cfg(test)]

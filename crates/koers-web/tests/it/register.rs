@@ -233,8 +233,14 @@ pub(crate) async fn the_framework_is_versioned_and_reroutes_choices() {
     let p = app.page_as("admin@pv26.example").await;
     let html = p.page("/toepassingen/keuzekader").await;
     assert!(html.contains("Hoog-risico AI"));
-    assert!(html.contains("de kosten per jaar liggen boven € 250.000"), "{html}");
-    assert!(!html.contains("&quot;type&quot;") && !html.contains("\"type\":"), "the condition reads in words, not JSON");
+    assert!(
+        html.contains("de kosten per jaar liggen boven € 250.000"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("&quot;type&quot;") && !html.contains("\"type\":"),
+        "the condition reads in words, not JSON"
+    );
     let form = |euros: &'static str, action: &'static str| {
         vec![
             ("name", "Keuzekader PU"),
@@ -263,7 +269,13 @@ pub(crate) async fn the_framework_is_versioned_and_reroutes_choices() {
     let bad = p
         .post_form("/toepassingen/keuzekader", &form("veel", "preview"))
         .await;
-    bad.assert_shows(400, &["vul een bedrag in hele euro", "rules[1].clauses[0].euros-error"]);
+    bad.assert_shows(
+        400,
+        &[
+            "vul een bedrag in hele euro",
+            "rules[1].clauses[0].euros-error",
+        ],
+    );
     assert!(!bad.text().contains("expected"), "no serde words");
     assert_eq!(
         c.get_json("/api/v1/choice-framework").await["version"],
@@ -275,7 +287,11 @@ pub(crate) async fn the_framework_is_versioned_and_reroutes_choices() {
         .await;
     preview.assert_shows(
         200,
-        &["Gevolgen voor lopende keuzes", "Hosting van de digitale tweeling", "Opslaan als nieuwe versie"],
+        &[
+            "Gevolgen voor lopende keuzes",
+            "Hosting van de digitale tweeling",
+            "Opslaan als nieuwe versie",
+        ],
     );
     assert_eq!(
         c.get_json("/api/v1/choice-framework").await["version"],
@@ -297,9 +313,17 @@ pub(crate) async fn the_framework_is_versioned_and_reroutes_choices() {
     p.post_form("/toepassingen/keuzekader", &form("€ 100.000", "save"))
         .await
         .assert_status(200);
-    let cmp = p.page("/toepassingen/keuzekader/vergelijken?van=1&naar=2").await;
-    assert!(cmp.contains("gewijzigd") && cmp.contains("ongewijzigd"), "{cmp}");
-    assert!(cmp.contains("€ 500.000") && cmp.contains("€ 100.000"), "{cmp}");
+    let cmp = p
+        .page("/toepassingen/keuzekader/vergelijken?van=1&naar=2")
+        .await;
+    assert!(
+        cmp.contains("gewijzigd") && cmp.contains("ongewijzigd"),
+        "{cmp}"
+    );
+    assert!(
+        cmp.contains("€ 500.000") && cmp.contains("€ 100.000"),
+        "{cmp}"
+    );
     p.get("/toepassingen/keuzekader/vergelijken?van=1&naar=9")
         .await
         .assert_status(404);
@@ -1181,10 +1205,134 @@ async fn meetings_have_an_agenda_and_a_decision_list() {
     ] {
         assert!(text.contains(part), "{part} missing from the PDF: {text}");
     }
+    // The same documents as OpenDocument text, to edit before uploading; the decision list
+    // by itself as PDF, ODT and JSON.
+    let r = p
+        .get(&format!(
+            "/toepassingen/vergaderingen/{mid}/vergaderstukken.odt"
+        ))
+        .await;
+    r.assert_status(200);
+    assert_eq!(
+        r.headers()["content-type"],
+        "application/vnd.oasis.opendocument.text"
+    );
+    let odt = odt_text(r.bytes());
+    for part in [
+        "Vergaderstukken Gedeputeerde Staten, 2026-03-12",
+        "Open source of niet",
+        "Akkoord.",
+        "Te duur.",
+        "GS 26 maart",
+    ] {
+        assert!(odt.contains(part), "{part} missing from the ODT: {odt}");
+    }
+    let list = crate::maturity::pdf_text(
+        p.get(&format!(
+            "/toepassingen/vergaderingen/{mid}/besluitenlijst.pdf"
+        ))
+        .await
+        .expect(200)
+        .bytes(),
+    );
+    assert!(
+        list.contains("Besluitenlijst") && list.contains("Te duur."),
+        "{list}"
+    );
+    let list = odt_text(
+        p.get(&format!(
+            "/toepassingen/vergaderingen/{mid}/besluitenlijst.odt"
+        ))
+        .await
+        .expect(200)
+        .bytes(),
+    );
+    assert!(
+        list.contains("Te duur.") && !list.contains("Eigen rekencentrum"),
+        "{list}"
+    );
+    let json_list: Value = serde_json::from_slice(
+        p.get(&format!(
+            "/toepassingen/vergaderingen/{mid}/besluitenlijst.json"
+        ))
+        .await
+        .expect(200)
+        .bytes(),
+    )
+    .unwrap();
+    let api_list: Value = c
+        .get_json(&format!("/api/v1/meetings/{mid}/decision-list"))
+        .await;
+    assert_eq!(json_list, api_list);
+    assert_eq!(
+        field_of_each(&api_list["decisions"], "outcome"),
+        ["deferred", "rejected"]
+    );
+    assert_eq!(api_list["decisions"][1]["reason"], "Te duur.");
+    // One proposal by itself.
+    let aid = id.to_string();
+    let proposal = odt_text(
+        p.get(&format!("/toepassingen/{aid}/keuzes/{second}/voorstel.odt"))
+            .await
+            .expect(200)
+            .bytes(),
+    );
+    assert!(
+        proposal.contains("Voorstel") && proposal.contains("Open source of niet"),
+        "{proposal}"
+    );
+    assert!(proposal.contains("Uitgevoerde instrumenten"), "{proposal}");
+    p.get(&format!("/toepassingen/{aid}/keuzes/{second}/voorstel.pdf"))
+        .await
+        .assert_status(200);
+    // Deferred to a meeting still to come, the item goes on its agenda; a past meeting or
+    // another organisation's is refused.
+    let soon = (chrono::Utc::now().date_naive() + chrono::Days::new(30)).to_string();
+    let next = c
+        .create(
+            "/api/v1/meetings",
+            &json!({"body": "Gedeputeerde Staten", "heldOn": soon}),
+        )
+        .await;
+    let next_id = next["id"].as_str().unwrap();
+    let defer = async |until: &str| {
+        board
+            .post_json(
+                &format!("{choices}/{second}/transitions"),
+                &json!({"to": "deferred", "untilMeeting": until}),
+            )
+            .await
+    };
+    let r = defer(later["id"].as_str().unwrap()).await;
+    r.assert_status(400);
+    assert_eq!(invalid_of(&r.json()), ["untilMeeting"]);
+    defer("no-such-meeting").await.assert_status(400);
+    defer(next_id).await.assert_status(200);
+    let n: Value = c.get_json(&format!("/api/v1/meetings/{next_id}")).await;
+    assert_eq!(field_of_each(&n["agenda"], "id"), [second.as_str()]);
+    assert_eq!(
+        n["agenda"][0]["record"]["deferred_to"],
+        format!("Gedeputeerde Staten {soon}")
+    );
     // Another organisation sees none of it; a viewer may not plan.
     let other = app.api_as("admin@gm0796.example").await;
     other
         .get(&format!("/api/v1/meetings/{mid}"))
+        .await
+        .assert_status(404);
+    for doc in [
+        "vergaderstukken.odt",
+        "besluitenlijst.pdf",
+        "besluitenlijst.json",
+    ] {
+        app.page_as("admin@gm0796.example")
+            .await
+            .get(&format!("/toepassingen/vergaderingen/{mid}/{doc}"))
+            .await
+            .assert_status(404);
+    }
+    other
+        .get(&format!("/api/v1/meetings/{mid}/decision-list"))
         .await
         .assert_status(404);
     assert_eq!(other.get_json("/api/v1/meetings").await, json!([]));
@@ -1196,6 +1344,37 @@ async fn meetings_have_an_agenda_and_a_decision_list() {
         )
         .await
         .assert_status(403);
+}
+
+/// The text of an OpenDocument text file: its content.xml without the markup.
+pub(crate) fn odt_text(odt: &[u8]) -> String {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(odt)).expect("an ODT is a zip");
+    let mut xml = String::new();
+    zip.by_name("content.xml")
+        .expect("content.xml")
+        .read_to_string(&mut xml)
+        .unwrap();
+    let mut text = String::new();
+    let mut in_tag = false;
+    for ch in xml.chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let text = text
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn invalid_of(problem: &Value) -> Vec<String> {
