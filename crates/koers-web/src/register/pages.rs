@@ -647,7 +647,18 @@ async fn render_framework(
     let can_edit = ctx.may(Permission::ManageMembers);
     let editor = if can_edit {
         let e = reg::framework_editor(ctx.ws(), &ctx.who).await?;
-        let form = form.unwrap_or(e.form);
+        let form = form.unwrap_or_else(|| {
+            let mut form = e.form;
+            if version.is_none() {
+                // The built-in framework in the page's language, as its table shows it.
+                form.name = builtin(lang, &form.name);
+                for r in &mut form.rules {
+                    r.name = builtin(lang, &r.name);
+                    r.description = builtin(lang, &r.description);
+                }
+            }
+            form
+        });
         // A condition nested deeper than the builder shows, in words.
         let nested: Vec<String> = form
             .rules
@@ -734,17 +745,29 @@ async fn framework_page(ctx: Ctx) -> Reply {
 /// One step of the editor: add or remove a rule or clause, preview, or save.
 async fn framework_edit(ctx: Ctx, FormInput(input): FormInput) -> Reply {
     let as_sent = reg::read_framework_form(&mut input.clone());
+    let action = input.clone().text("action");
     let step = reg::edit_framework(ctx.ws(), &ctx.who, input).await;
     let lang = ctx.lang;
     match step.map_err(AppError::from) {
         Ok(FrameworkStep::Editing(form)) => {
-            render_framework(
-                &ctx,
-                StatusCode::OK,
-                Some(form),
-                context! { editing => true },
-            )
-            .await
+            // Where to go on: the new rule's name, the new condition, or the editor's top.
+            let (open, focus) = match action.split_once(':') {
+                Some(("add_clause", i)) => {
+                    let i: usize = i.parse().unwrap_or_default();
+                    let last = form
+                        .rules
+                        .get(i)
+                        .map_or(0, |r| r.clauses.len().saturating_sub(1));
+                    (Some(i), format!("r{i}-c{last}-kind"))
+                }
+                _ if action == "add_rule" => {
+                    let n = form.rules.len().saturating_sub(1);
+                    (Some(n), format!("r{n}-name"))
+                }
+                _ => (None, "bewerken".to_string()),
+            };
+            let extra = context! { editing => true, open_rule => open, focus => focus };
+            render_framework(&ctx, StatusCode::OK, Some(form), extra).await
         }
         Ok(FrameworkStep::Preview { form, moves }) => {
             let moves: Vec<Value> = moves
@@ -773,7 +796,7 @@ async fn framework_edit(ctx: Ctx, FormInput(input): FormInput) -> Reply {
                 &ctx,
                 StatusCode::OK,
                 Some(form),
-                context! { editing => true, preview => moves, previewed => true },
+                context! { editing => true, preview => moves, previewed => true, focus => "gevolgen" },
             )
             .await
         }
@@ -785,7 +808,7 @@ async fn framework_edit(ctx: Ctx, FormInput(input): FormInput) -> Reply {
                 &ctx,
                 e.status(),
                 Some(as_sent),
-                context! { editing => true, ..form_problem(&e) },
+                context! { editing => true, focus => "problemen", ..form_problem(&e) },
             )
             .await
         }

@@ -1,0 +1,186 @@
+//! The board decides, in a browser, by keyboard: a board member defers a proposal to the next
+//! meeting and then decides on another option than proposed, on a phone; an administrator
+//! changes the choice framework with the condition builder and looks at what it would change
+//! before saving it.
+
+use crate::browser::{
+    check_axe, end_session, keys_at, main_text, press, screenshot, sign_in, start_browser,
+    type_into, wait_for,
+};
+use crate::helpers::TestApp;
+use crate::register::{application, board_member, choice};
+use fantoccini::{Locator, key::Key};
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn a_board_member_defers_and_then_decides_another_option_by_keyboard() {
+    let app = TestApp::spawn().await;
+    board_member(&app).await;
+    let c = app.as_admin().await;
+    let id = c.create("/api/v1/applications", &application()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let cid = c
+        .create(&format!("/api/v1/applications/{id}/choices"), &choice())
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    crate::overview::advise(&app, &id, &cid).await;
+    let soon = (chrono::Utc::now().date_naive() + chrono::Days::new(14)).to_string();
+    let next = c
+        .create(
+            "/api/v1/meetings",
+            &json!({"body": "Gedeputeerde Staten", "heldOn": soon}),
+        )
+        .await;
+    let next_id = next["id"].as_str().unwrap().to_string();
+
+    let (_driver, b, _profile) = start_browser().await;
+    b.set_window_size(390, 844).await.unwrap();
+    sign_in(&b, &app, "bestuur@pv26.example").await;
+    b.goto(&app.url("/toepassingen/bestuursagenda"))
+        .await
+        .unwrap();
+    wait_for(&b, Locator::Id(&format!("besluit-{cid}"))).await;
+    check_axe(&b, "the board's agenda").await;
+    // Defer: arrow from "decide" to "defer" in the group of acts, pick the next meeting.
+    press(&b, &format!("#d-to-decided-0-{cid}"), Key::Down).await;
+    press(&b, &format!("#d-to-sent_back-1-{cid}"), Key::Down).await;
+    press(&b, &format!("#d-to-rejected-2-{cid}"), Key::Down).await;
+    let deferred = b
+        .find(Locator::Id(&format!("d-to-deferred-3-{cid}")))
+        .await
+        .unwrap();
+    assert!(
+        deferred.is_selected().await.unwrap(),
+        "arrows choose an act"
+    );
+    keys_at(&b, &format!("#d-meeting-{cid}"), "Gedeputeerde").await;
+    screenshot(&b, "board-defer-390.png").await;
+    press(
+        &b,
+        &format!("form[action='/toepassingen/bestuursagenda/{cid}'] button[type=submit]"),
+        Key::Enter,
+    )
+    .await;
+    wait_for(&b, Locator::Css(".utrecht-alert--ok")).await;
+    let n: Value = c.get_json(&format!("/api/v1/meetings/{next_id}")).await;
+    assert_eq!(
+        n["agenda"][0]["id"],
+        cid.as_str(),
+        "on the next meeting's agenda"
+    );
+    assert_eq!(n["agenda"][0]["record"]["status"], "deferred");
+
+    // At that meeting: decide on the other option, with the rationale and the reference.
+    keys_at(&b, &format!("#d-option-{cid}"), "Publieke").await;
+    type_into(
+        &b,
+        Locator::Id(&format!("d-reason-{cid}")),
+        "Schaalbaar en goedkoper.",
+    )
+    .await;
+    type_into(&b, Locator::Css("input[name=reference]"), "GS-2026-114").await;
+    type_into(
+        &b,
+        Locator::Css("input[name=decisionMaker]"),
+        "Gedeputeerde Staten",
+    )
+    .await;
+    press(
+        &b,
+        &format!("form[action='/toepassingen/bestuursagenda/{cid}'] button[type=submit]"),
+        Key::Enter,
+    )
+    .await;
+    wait_for(&b, Locator::Css(".utrecht-alert--ok")).await;
+    screenshot(&b, "board-decided-390.png").await;
+    let ch: Value = c
+        .get_json(&format!("/api/v1/applications/{id}/choices/{cid}"))
+        .await;
+    assert_eq!(ch["record"]["status"], "decided", "{ch}");
+    assert_eq!(ch["record"]["chosen_option"], "Publieke cloud");
+    assert_eq!(ch["record"]["proposed_option"], "Eigen rekencentrum");
+    assert_eq!(ch["record"]["board_reason"], "Schaalbaar en goedkoper.");
+    // The meeting's decision list says so.
+    b.goto(&app.url(&format!("/toepassingen/vergaderingen/{next_id}")))
+        .await
+        .unwrap();
+    let text = main_text(&b).await;
+    assert!(text.contains("Publieke cloud"), "{text}");
+    check_axe(&b, "the meeting with its decision list").await;
+    end_session(b).await;
+}
+
+#[tokio::test]
+async fn an_administrator_changes_the_framework_by_keyboard_after_a_preview() {
+    let app = TestApp::spawn().await;
+    let c = app.as_admin().await;
+    let mut low = application();
+    low["aiActRiskGroup"] = json!("not_high_risk");
+    low["yearlyCostEur"] = json!("1000");
+    low["personalData"] = json!(false);
+    low["citizenImpact"] = json!("low");
+    let id = c.create("/api/v1/applications", &low).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let ch = c
+        .create(&format!("/api/v1/applications/{id}/choices"), &choice())
+        .await;
+    assert_eq!(ch["level"], "official");
+
+    let (_driver, b, _profile) = start_browser().await;
+    sign_in(&b, &app, "admin@pv26.example").await;
+    b.goto(&app.url("/toepassingen/keuzekader")).await.unwrap();
+    wait_for(&b, Locator::Id("bewerken")).await;
+    check_axe(&b, "the framework and its editor").await;
+    // A new rule: hosting choices are for the management.
+    press(&b, "button[value=add_rule]", Key::Enter).await;
+    let name = wait_for(&b, Locator::Id("r6-name")).await;
+    name.send_keys("Hosting").await.unwrap();
+    keys_at(&b, "#r6-c0-kind", "Soort").await;
+    // The builder shows the kinds of choice, and only those.
+    let types = b
+        .find(Locator::Css("#regel-6 [data-for-kind=choice_type_in]"))
+        .await
+        .unwrap();
+    assert!(
+        types.is_displayed().await.unwrap(),
+        "the kinds of choice show"
+    );
+    let amount = b.find(Locator::Id("r6-c0-euros")).await.unwrap();
+    assert!(!amount.is_displayed().await.unwrap(), "the amount hides");
+    press(&b, "#r6-c0-type-hosting", Key::Space).await;
+    keys_at(&b, "#r6-level", "man").await;
+    check_axe(&b, "the editor with a new rule").await;
+    // Enter in a text field looks at the consequences.
+    press(&b, "#r6-name", Key::Enter).await;
+    wait_for(&b, Locator::Id("gevolgen")).await;
+    let text = main_text(&b).await;
+    assert!(
+        text.contains("Hosting van de digitale tweeling") && text.contains("management"),
+        "{text}"
+    );
+    assert_eq!(
+        c.get_json("/api/v1/choice-framework").await["version"],
+        Value::Null,
+        "nothing saved before the preview is confirmed"
+    );
+    screenshot(&b, "framework-preview-1440.png").await;
+    check_axe(&b, "the preview").await;
+    press(&b, "button[value=save]", Key::Enter).await;
+    wait_for(&b, Locator::Css(".utrecht-alert--ok")).await;
+    let f: Value = c.get_json("/api/v1/choice-framework").await;
+    assert_eq!(f["version"], 1);
+    let rules = f["framework"]["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), 7);
+    assert_eq!(
+        rules[6]["condition"],
+        json!({"type": "choice_type_in", "values": ["hosting"]})
+    );
+    assert_eq!(rules[6]["level"], "management");
+    end_session(b).await;
+}
