@@ -20,6 +20,7 @@ use koers_core::register::framework_form::{
     self, ClauseForm, DecidersForm, FrameworkForm, Move, RuleChange, RuleForm,
 };
 use koers_core::register::prescan::{Prescan, PrescanResult};
+use koers_core::register::publication::{self, WooField, WooRecord};
 use koers_core::register::requirements::{
     self, AiActProfile, Measure, MeasureStatus, Registry, Requirement,
 };
@@ -29,7 +30,7 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 
 pub use koers_store::Dataset;
-pub use koers_store::register::{DecisionEvent, MeetingRecord};
+pub use koers_store::register::{DecisionEvent, MeetingRecord, Publication};
 pub use koers_store::{Application, ChainCheck, ChoiceRecord, FrameworkVersion};
 
 /// Whether the person may register applications and record choices: analysts, data
@@ -998,6 +999,101 @@ pub async fn move_on_agenda(
     meeting(ws, who, meeting_id).await
 }
 
+/// Publishes a decided or rejected choice on the organisation's public page of decisions
+/// (Woo), leaving out the fields named in `redacted` (`context`, `decision`, `rationale`,
+/// `body`, `reference`); publishing again changes what is left out.
+pub async fn publish_choice(
+    ws: &Workspace,
+    who: &Principal,
+    application_id: &str,
+    choice_id: &str,
+    mut input: Input,
+) -> Result<Publication> {
+    let (_, rec) = choice_of(ws, who, application_id, choice_id).await?;
+    require_planner(who)?;
+    let raw = input.texts("redacted");
+    let parsed =
+        publication::publishable(rec.choice.status).and_then(|()| WooField::parse_all(&raw));
+    let redacted = input.finish(parsed)?;
+    let codes: Vec<String> = redacted.iter().map(|f| f.as_str().to_string()).collect();
+    ws.store
+        .register()
+        .publish_choice(&who.org.id, &rec.id, &codes, &who.actor())
+        .await?;
+    ws.store
+        .register()
+        .publication(&who.org.id, &rec.id)
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+/// Takes a choice off the public page of decisions.
+pub async fn withdraw_publication(
+    ws: &Workspace,
+    who: &Principal,
+    application_id: &str,
+    choice_id: &str,
+) -> Result<()> {
+    let (_, rec) = choice_of(ws, who, application_id, choice_id).await?;
+    require_planner(who)?;
+    Ok(ws
+        .store
+        .register()
+        .withdraw_publication(&who.org.id, &rec.id, &who.actor())
+        .await?)
+}
+
+/// How a choice is published, if it is.
+pub async fn publication_of(
+    ws: &Workspace,
+    who: &Principal,
+    choice_id: &str,
+) -> Result<Option<Publication>> {
+    who.require(Permission::Read)?;
+    Ok(ws
+        .store
+        .register()
+        .publication(&who.org.id, choice_id)
+        .await?)
+}
+
+/// An organisation's public page of decisions: what it published, as the public reads it.
+#[derive(Debug, Clone)]
+pub struct PublicDecisions {
+    pub organisation: koers_store::Organisation,
+    /// Each decision with the moment it was published, newest first.
+    pub decisions: Vec<(WooRecord, String)>,
+}
+
+/// The public decisions of the organisation with CBS code (or id) `code`; nobody needs to
+/// sign in. An unknown code is not found.
+pub async fn public_decisions(ws: &Workspace, code: &str) -> Result<PublicDecisions> {
+    let orgs = ws.store.organisations();
+    let organisation = match orgs.organisation_by_cbs(code).await {
+        Err(koers_store::StoreError::NotFound) => orgs.organisation(code).await?,
+        r => r?,
+    };
+    let decisions = ws
+        .store
+        .register()
+        .published_choices(&organisation.id)
+        .await?
+        .into_iter()
+        .map(|(c, p)| {
+            let redacted: Vec<WooField> =
+                WooField::parse_all(&p.redacted).unwrap_or_else(|_| WooField::ALL.to_vec());
+            (
+                publication::woo_record(&c.choice, c.board_reference.as_deref(), &redacted),
+                p.published_at,
+            )
+        })
+        .collect();
+    Ok(PublicDecisions {
+        organisation,
+        decisions,
+    })
+}
+
 /// The organisation's decision history: whether its chain is intact, and the newest events.
 #[derive(Debug, Clone)]
 pub struct DecisionHistory {
@@ -1114,15 +1210,27 @@ pub async fn framework_editor(ws: &Workspace, who: &Principal) -> Result<Framewo
     })
 }
 
-/// The display names of the members a framework names as deciders, by user id.
+/// Whether `who` may decide, send back, reject or defer a choice at `level`, and who may.
+pub async fn deciders_at(
+    ws: &Workspace,
+    who: &Principal,
+    level: DecisionLevel,
+) -> Result<(bool, framework::Deciders)> {
+    let (f, _) = in_force(ws, who).await?;
+    Ok((
+        f.may_decide(level, &who.roles, &who.user.id),
+        f.deciders(level),
+    ))
+}
+
+/// The display names of the members named as deciders (`ids`), by user id.
 pub async fn decider_names(
     ws: &Workspace,
     who: &Principal,
-    f: &Framework,
+    ids: &[String],
 ) -> Result<BTreeMap<String, String>> {
     who.require(Permission::Read)?;
-    let named: Vec<&String> = f.deciders.values().flat_map(|d| &d.members).collect();
-    if named.is_empty() {
+    if ids.is_empty() {
         return Ok(BTreeMap::new());
     }
     Ok(ws
@@ -1131,7 +1239,7 @@ pub async fn decider_names(
         .members(&who.org.id)
         .await?
         .into_iter()
-        .filter(|m| named.contains(&&m.user.id))
+        .filter(|m| ids.contains(&m.user.id))
         .map(|m| (m.user.id, m.user.display_name))
         .collect())
 }

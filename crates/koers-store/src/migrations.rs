@@ -42,6 +42,7 @@ const FILES: &[(&str, &str)] = files![
     "0021_column_labels.sql",
     "0022_choice_lifecycle.sql",
     "0023_meetings.sql",
+    "0024_choice_publications.sql",
 ];
 
 /// One file's SQL for one database.

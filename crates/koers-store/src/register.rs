@@ -165,6 +165,20 @@ pub struct MeetingRecord {
     pub created_at: String,
 }
 
+/// How a choice is published on the organisation's public page.
+#[derive(Debug, Clone, Serialize)]
+pub struct Publication {
+    pub choice_id: String,
+    /// The codes of the fields left out (`context`, `decision`, `rationale`, …).
+    pub redacted: Vec<String>,
+    pub published_by: String,
+    pub published_at: String,
+}
+
+from_row!(r => Publication { choice_id, published_by, published_at;
+    redacted: serde_json::from_str(&r.try_get::<String, _>("redacted")?).map_err(corrupt)?,
+});
+
 const MEETING_COLUMNS: &str = "id, org_id, body, held_on, created_at";
 
 from_row!(r => MeetingRecord { id, org_id, body, held_on, created_at; });
@@ -562,6 +576,87 @@ impl Repo<'_> {
         self.all(&format!(
             "SELECT {CHOICE_COLUMNS} FROM choices WHERE org_id = $1 AND application_id = $2 ORDER BY created_at, id"
         ), (org_id, application_id)).await
+    }
+
+    /// Publishes a decided choice on the organisation's public page, leaving out the
+    /// `redacted` fields (codes); publishing again replaces what was left out.
+    pub async fn publish_choice(
+        &self,
+        org_id: &str,
+        choice_id: &str,
+        redacted: &[String],
+        actor: &Actor,
+    ) -> Result<()> {
+        self.choice(org_id, choice_id).await?;
+        let fields = serde_json::to_string(redacted).map_err(corrupt)?;
+        let mut w = self.write(actor, Some(org_id)).await?;
+        w.exec(
+            "DELETE FROM choice_publications WHERE choice_id = $1 AND org_id = $2",
+            (choice_id, org_id),
+        )
+        .await?;
+        w.exec(
+            "INSERT INTO choice_publications (choice_id, org_id, redacted, published_by, published_at) VALUES ($1, $2, $3, $4, $5)",
+            (choice_id, org_id, &fields, &actor.label, now()),
+        )
+        .await?;
+        w.audit(
+            "choice.published",
+            ("choice", choice_id),
+            json!({ "redacted": redacted }),
+        )
+        .await?;
+        w.finish().await
+    }
+
+    /// Takes a choice off the public page; `NotFound` when it was not on it.
+    pub async fn withdraw_publication(
+        &self,
+        org_id: &str,
+        choice_id: &str,
+        actor: &Actor,
+    ) -> Result<()> {
+        self.publication(org_id, choice_id)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let mut w = self.write(actor, Some(org_id)).await?;
+        w.exec(
+            "DELETE FROM choice_publications WHERE choice_id = $1 AND org_id = $2",
+            (choice_id, org_id),
+        )
+        .await?;
+        w.audit("choice.withdrawn", ("choice", choice_id), json!({}))
+            .await?;
+        w.finish().await
+    }
+
+    /// How a choice is published, if it is.
+    pub async fn publication(&self, org_id: &str, choice_id: &str) -> Result<Option<Publication>> {
+        let rows: Vec<Publication> = self
+            .all(
+                "SELECT choice_id, redacted, published_by, published_at FROM choice_publications WHERE choice_id = $1 AND org_id = $2",
+                (choice_id, org_id),
+            )
+            .await?;
+        Ok(rows.into_iter().next())
+    }
+
+    /// The organisation's published choices with how each is published, newest first.
+    pub async fn published_choices(
+        &self,
+        org_id: &str,
+    ) -> Result<Vec<(ChoiceRecord, Publication)>> {
+        let pubs: Vec<Publication> = self
+            .all(
+                "SELECT choice_id, redacted, published_by, published_at FROM choice_publications WHERE org_id = $1 ORDER BY published_at DESC, choice_id",
+                (org_id,),
+            )
+            .await?;
+        let mut out = Vec::with_capacity(pubs.len());
+        for p in pubs {
+            out.push((self.choice(org_id, &p.choice_id).await?, p));
+        }
+        Ok(out)
     }
 
     /// Records a meeting of a body on a day.

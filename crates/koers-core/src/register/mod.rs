@@ -13,6 +13,7 @@
 //! - [`ai_act`]: the AI Act decision aid (beslishulp AI-verordening), driven by its YAML.
 //! - [`prescan`]: the DPIA pre-scan deciding whether a DPIA, DTIA, KIA or IAMA is needed.
 //! - [`algoritmeregister`]: export to the Algoritmeregister publication standard 1.0.
+//! - [`publication`]: publishing decisions for public accountability (Woo), with redaction.
 //! - [`chain`]: a tamper-evident hash chain for the history of decisions.
 //! - [`requirements`]: Algoritmekader requirements and measures filtered by AI Act profile.
 
@@ -25,4 +26,5 @@ pub mod framework;
 pub mod framework_form;
 pub mod meeting;
 pub mod prescan;
+pub mod publication;
 pub mod requirements;

@@ -9,7 +9,7 @@ use crate::i18n::Lang;
 use crate::input::JsonInput;
 use crate::schema;
 use crate::state::AppState;
-use axum::extract::{Path, Query};
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post, put};
@@ -38,6 +38,8 @@ pub fn router() -> Router<AppState> {
         "/applications/{application_id}/choices" => get(list_choices).post(create_choice),
         "/applications/{application_id}/choices/{choice_id}" => get(get_choice).put(revise_choice),
         "/applications/{application_id}/choices/{choice_id}/transitions" => post(transition_choice),
+        "/applications/{application_id}/choices/{choice_id}/publication" => put(publish_choice).delete(withdraw_publication),
+        "/public-decisions/{org_code}" => get(get_public_decisions),
         "/applications/{application_id}/algoritmeregister" => get(export_algoritmeregister),
         "/applications/{application_id}/publication" => put(set_publication),
         "/applications/{application_id}/ai-act-assessment" => post(assess_ai_act),
@@ -861,6 +863,124 @@ pub async fn get_decision_list(ctx: Ctx, Path(id): Path<String>) -> JsonReply<De
     Ok(Json((&a).into()))
 }
 
+/// Which parts of a decision to leave out of its publication.
+#[derive(ToSchema)]
+pub struct PublicationIn {
+    /// `context`, `decision`, `rationale`, `body` and/or `reference`.
+    pub redacted: Vec<String>,
+}
+
+/// How a decision is published on the organisation's public page.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PublicationOut {
+    pub choice_id: String,
+    pub redacted: Vec<String>,
+    pub published_by: String,
+    pub published_at: String,
+    /// The public page (no sign-in needed).
+    pub public_page: String,
+}
+
+/// Publish a decided or rejected choice on the organisation's public page of decisions (Woo),
+/// leaving out the parts named in `redacted`; publishing again changes what is left out.
+#[utoipa::path(put, path = "/applications/{applicationId}/choices/{choiceId}/publication", tag = "toepassingen",
+    params(("applicationId" = String, Path, description = "Id van de toepassing"),
+           ("choiceId" = String, Path, description = "Id van de keuze")),
+    request_body = PublicationIn,
+    responses((status = 200, description = "Openbaar gemaakt", body = PublicationOut)))]
+pub async fn publish_choice(
+    ctx: Ctx,
+    Path((application_id, choice_id)): Path<(String, String)>,
+    JsonInput(input): JsonInput,
+) -> JsonReply<PublicationOut> {
+    let p = reg::publish_choice(ctx.ws(), &ctx.who, &application_id, &choice_id, input).await?;
+    let code = ctx
+        .who
+        .org
+        .cbs_code
+        .clone()
+        .unwrap_or_else(|| ctx.who.org.id.clone());
+    Ok(Json(PublicationOut {
+        choice_id: p.choice_id,
+        redacted: p.redacted,
+        published_by: p.published_by,
+        published_at: p.published_at,
+        public_page: format!("/besluiten/{code}"),
+    }))
+}
+
+/// Take a decision off the public page of decisions.
+#[utoipa::path(delete, path = "/applications/{applicationId}/choices/{choiceId}/publication", tag = "toepassingen",
+    params(("applicationId" = String, Path, description = "Id van de toepassing"),
+           ("choiceId" = String, Path, description = "Id van de keuze")),
+    responses((status = 204, description = "Niet langer openbaar")))]
+pub async fn withdraw_publication(
+    ctx: Ctx,
+    Path((application_id, choice_id)): Path<(String, String)>,
+) -> Result<StatusCode, AppError> {
+    reg::withdraw_publication(ctx.ws(), &ctx.who, &application_id, &choice_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A published decision as the public reads it; parts left out are named in `redacted`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PublicDecisionOut {
+    pub title: String,
+    /// `decided` or `rejected`.
+    pub outcome: String,
+    #[schema(format = Date)]
+    pub date: Option<String>,
+    pub body: Option<String>,
+    pub context: Option<String>,
+    pub decision: Option<String>,
+    pub rationale: Option<String>,
+    pub reference: Option<String>,
+    pub redacted: Vec<String>,
+    pub published_at: String,
+}
+
+/// An organisation's public decisions.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PublicDecisionsOut {
+    pub organisation: String,
+    pub decisions: Vec<PublicDecisionOut>,
+}
+
+/// The decisions an organisation (by CBS code, e.g. `PV26`) published under the Open
+/// Government Act (Woo); no sign-in needed.
+#[utoipa::path(get, path = "/public-decisions/{orgCode}", tag = "toepassingen", security(()),
+    params(("orgCode" = String, Path, description = "CBS-code van de organisatie, zoals PV26")),
+    responses((status = 200, description = "De openbare besluiten", body = PublicDecisionsOut),
+        (status = 404, description = "Geen organisatie met deze code", body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn get_public_decisions(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> JsonReply<PublicDecisionsOut> {
+    let p = reg::public_decisions(&state.ws, &code).await?;
+    Ok(Json(PublicDecisionsOut {
+        organisation: p.organisation.name,
+        decisions: p
+            .decisions
+            .into_iter()
+            .map(|(r, at)| PublicDecisionOut {
+                title: r.title,
+                outcome: r.outcome,
+                date: r.date,
+                body: r.body,
+                context: r.context,
+                decision: r.decision,
+                rationale: r.rationale,
+                reference: r.reference,
+                redacted: r.redacted.iter().map(|f| f.as_str().to_string()).collect(),
+                published_at: at,
+            })
+            .collect(),
+    }))
+}
+
 /// A meeting to record.
 #[derive(ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -981,6 +1101,9 @@ pub async fn decision_history(ctx: Ctx) -> JsonReply<DecisionHistoryOut> {
     create_meeting,
     get_meeting,
     get_decision_list,
+    publish_choice,
+    withdraw_publication,
+    get_public_decisions,
     place_on_agenda,
     move_on_agenda,
     create_choice,

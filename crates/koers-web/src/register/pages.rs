@@ -13,9 +13,12 @@ use crate::register::views::{
 };
 use crate::shell::{Done, after_form, form_outcome, form_problem, page_with_status};
 use crate::state::AppState;
+use crate::templates::Templates;
 use axum::Router;
-use axum::extract::{Path, Query};
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
+use axum::response::Html;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use koers_app::register::{
@@ -31,6 +34,7 @@ use koers_core::register::application::{
 use koers_core::register::choice::{ChoiceStatus, ChoiceType};
 use koers_core::register::framework::{DecisionLevel, Instrument};
 use koers_core::register::framework_form::{CLAUSE_KINDS, FrameworkForm};
+use koers_core::register::publication::WooField;
 use koers_core::register::requirements::MeasureStatus;
 use minijinja::{Value, context};
 use serde_json::json;
@@ -64,6 +68,8 @@ pub fn router() -> Router<AppState> {
         "/toepassingen/{id}/keuzes/{choice_id}/voorstel.pdf" => get(proposal_pdf),
         "/toepassingen/{id}/keuzes/{choice_id}/voorstel.odt" => get(proposal_odt),
         "/toepassingen/{id}/keuzes/{choice_id}/status" => post(choice_transition),
+        "/toepassingen/{id}/keuzes/{choice_id}/openbaar" => post(choice_publication),
+        "/besluiten/{code}" => get(public_decisions),
     }
 }
 
@@ -592,7 +598,12 @@ async fn render_choice(
     let (app, routed) = reg::choice(ctx.ws(), &ctx.who, app_id, choice_id).await?;
     let (c, r) = (&routed.record, &routed.routing);
     let next: Vec<&str> = c.choice.status.next().iter().map(|s| s.as_str()).collect();
-    let board = r.level.max(c.level) == DecisionLevel::Board;
+    let level = r.level.max(c.level);
+    let board = level == DecisionLevel::Board;
+    let (can_decide, deciders) = reg::deciders_at(ctx.ws(), &ctx.who, level).await?;
+    let who_decides = deciders_words(ctx, &deciders).await?;
+    let publication = reg::publication_of(ctx.ws(), &ctx.who, &c.id).await?;
+    let publishable = koers_core::register::publication::publishable(c.choice.status).is_ok();
     page_with_status(
         ctx,
         status,
@@ -608,10 +619,67 @@ async fn render_choice(
             board => board,
             can_register => may_register(ctx),
             can_board => ctx.may(Permission::DecideAsBoard),
+            can_decide => can_decide,
+            who_decides => who_decides,
+            level_label => t(ctx.lang, &format!("level.{}", level.as_str())),
+            publishable => publishable,
+            can_publish => reg::may_plan(ctx),
+            publication => publication,
+            public_url => format!("/besluiten/{}", ctx.who.org.cbs_code.clone().unwrap_or_else(|| ctx.who.org.id.clone())),
+            woo_fields => WooField::ALL.iter().map(|f| context! { value => f.as_str(), label => t(ctx.lang, &format!("woo.field.{}", f.as_str())) }).collect::<Vec<_>>(),
             ..context! { ..routing_context(ctx.lang, r), ..extra }
         },
     )
     .await
+}
+
+/// Publishes the decision on the organisation's public page (`action=publish`, the fields
+/// to leave out in `redacted`) or takes it off (`action=withdraw`).
+async fn choice_publication(
+    ctx: Ctx,
+    Path((id, choice_id)): Path<(String, String)>,
+    FormInput(mut input): FormInput,
+) -> Reply {
+    let r = match input.text("action").as_str() {
+        "withdraw" => reg::withdraw_publication(ctx.ws(), &ctx.who, &id, &choice_id).await,
+        _ => reg::publish_choice(ctx.ws(), &ctx.who, &id, &choice_id, input)
+            .await
+            .map(|_| ()),
+    };
+    let render = async |status, extra| render_choice(&ctx, &id, &choice_id, status, extra).await;
+    after_form(r, "saved", render).await
+}
+
+/// The organisation's public page of decisions (Woo): no sign-in needed.
+async fn public_decisions(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> Reply {
+    let lang = Lang::from_headers(&headers);
+    let p = reg::public_decisions(&state.ws, &code).await?;
+    let decisions: Vec<Value> = p
+        .decisions
+        .iter()
+        .map(|(r, at)| {
+            context! {
+                title => r.title, outcome => t(lang, &format!("woo.outcome.{}", r.outcome)),
+                date => r.date, body => r.body, context => r.context, decision => r.decision,
+                rationale => r.rationale, reference => r.reference, published_at => at,
+                left_out => r.redacted.iter().map(|f| t(lang, &format!("woo.field.{}", f.as_str()))).collect::<Vec<_>>(),
+            }
+        })
+        .collect();
+    let html = Templates::render(
+        "woo_decisions.html",
+        context! {
+            lang => lang.code(),
+            organisation => p.organisation.name,
+            code => code,
+            decisions => decisions,
+        },
+    )?;
+    Ok(Html(html).into_response())
 }
 
 async fn choice_show(ctx: Ctx, Path((id, choice_id)): Path<(String, String)>) -> Reply {
@@ -677,16 +745,13 @@ async fn render_framework(
     } else {
         None
     };
-    let member_names = reg::decider_names(ctx.ws(), &ctx.who, f).await?;
-    let deciders: Vec<Value> = DecisionLevel::ALL
-        .into_iter()
-        .map(|level| {
-            let d = f.deciders(level);
-            let mut who: Vec<String> = d.roles.iter().map(|r| t(lang, &format!("role.{}", r.as_str()))).collect();
-            who.extend(d.members.iter().map(|m| member_names.get(m).cloned().unwrap_or_else(|| m.clone())));
-            context! { level => t(lang, &format!("level.{}", level.as_str())), who => join(lang, &who) }
-        })
-        .collect();
+    let mut deciders = Vec::new();
+    for level in DecisionLevel::ALL {
+        deciders.push(context! {
+            level => t(lang, &format!("level.{}", level.as_str())),
+            who => deciders_words(ctx, &f.deciders(level)).await?,
+        });
+    }
     page_with_status(
         ctx,
         status,
@@ -704,6 +769,25 @@ async fn render_framework(
         },
     )
     .await
+}
+
+/// Who decides at a level, in words: the roles and the members by name.
+async fn deciders_words(
+    ctx: &Ctx,
+    d: &koers_core::register::framework::Deciders,
+) -> Result<String, AppError> {
+    let names = reg::decider_names(ctx.ws(), &ctx.who, &d.members).await?;
+    let mut who: Vec<String> = d
+        .roles
+        .iter()
+        .map(|r| t(ctx.lang, &format!("role.{}", r.as_str())))
+        .collect();
+    who.extend(
+        d.members
+            .iter()
+            .map(|m| names.get(m).cloned().unwrap_or_else(|| m.clone())),
+    );
+    Ok(join(ctx.lang, &who))
 }
 
 /// Rules as the pages show them: the condition in words, the level, the instruments.

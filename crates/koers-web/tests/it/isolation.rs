@@ -272,6 +272,7 @@ pub(crate) fn concrete(path: &str, o: &ObjectsOfA) -> String {
         .replace("{projectId}", &o.project)
         .replace("{dashboardId}", &o.dashboard)
         .replace("{tokenId}", &o.token)
+        .replace("{orgCode}", "PV26")
         .replace("{column}", "naam")
         .replace("{version}", "1")
         .replace("{z}/{x}/{y}", "0/0/0")
@@ -296,7 +297,11 @@ pub(crate) async fn every_api_route_hides_another_organisations_objects() {
             !concrete.contains('{'),
             "the walk does not know a parameter of {path}"
         );
-        for method in item.as_object().unwrap().keys() {
+        for (method, op) in item.as_object().unwrap() {
+            // What an organisation publishes (its public decisions) is for everyone.
+            if op["security"] == json!([{}]) {
+                continue;
+            }
             let url = app.url(&format!("/api/v1{concrete}"));
             let req = crate::helpers::request(c.client(), method, &url);
             let body = json!({"email": "spion@gm0796.example", "displayName": "Spion", "roles": ["administrator"], "password": PASSWORD,

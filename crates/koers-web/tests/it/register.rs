@@ -329,6 +329,105 @@ pub(crate) async fn the_framework_is_versioned_and_reroutes_choices() {
         .assert_status(404);
 }
 
+/// A decided choice is published for everyone on the organisation's page of decisions (Woo),
+/// without the parts marked for redaction; only decided or rejected choices, only by those
+/// who plan the board's work, only the organisation's own.
+#[tokio::test]
+async fn decisions_are_published_for_everyone_without_what_is_redacted() {
+    let app = TestApp::spawn().await;
+    board_member(&app).await;
+    let c = app.as_admin().await;
+    let id = c.create("/api/v1/applications", &application()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let cid = c
+        .create(&format!("/api/v1/applications/{id}/choices"), &choice())
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let publication = format!("/api/v1/applications/{id}/choices/{cid}/publication");
+    let r = c.put_json(&publication, &json!({"redacted": []})).await;
+    r.assert_status(400);
+    assert_eq!(invalid_of(&r.json()), ["status"]);
+    crate::overview::advise(&app, &id, &cid).await;
+    app.api_as("bestuur@pv26.example")
+        .await
+        .post_json(
+            &format!("/api/v1/applications/{id}/choices/{cid}/transitions"),
+            &json!({"to": "decided", "date": "2026-03-12", "decisionMaker": "Gedeputeerde Staten", "reference": "GS-2026-031"}),
+        )
+        .await
+        .assert_status(200);
+    // Wrong fields, another organisation, a viewer: refused, nothing published.
+    let r = c
+        .put_json(&publication, &json!({"redacted": ["rationale", "salaris"]}))
+        .await;
+    r.assert_status(400);
+    assert_eq!(invalid_of(&r.json()), ["redacted"]);
+    app.api_as("admin@gm0796.example")
+        .await
+        .put_json(&publication, &json!({"redacted": []}))
+        .await
+        .assert_status(404);
+    app.api_as("viewer@pv26.example")
+        .await
+        .put_json(&publication, &json!({"redacted": []}))
+        .await
+        .assert_status(403);
+    let anon = app.anonymous();
+    let public: Value = anon.get_json("/api/v1/public-decisions/PV26").await;
+    assert_eq!(public["decisions"], json!([]));
+    // Published without its rationale.
+    let p: Value = c
+        .put_json(&publication, &json!({"redacted": ["rationale"]}))
+        .await
+        .json();
+    assert_eq!(p["publicPage"], "/besluiten/PV26");
+    let public: Value = anon.get_json("/api/v1/public-decisions/PV26").await;
+    let d = &public["decisions"][0];
+    assert_eq!(d["title"], "Hosting van de digitale tweeling");
+    assert_eq!(d["decision"], "Eigen rekencentrum");
+    assert_eq!(d["reference"], "GS-2026-031");
+    assert_eq!(d["date"], "2026-03-12");
+    assert_eq!(d["rationale"], Value::Null);
+    assert_eq!(d["redacted"], json!(["rationale"]));
+    let html = anon.get("/besluiten/PV26").await.expect(200).text();
+    assert!(
+        html.contains("Hosting van de digitale tweeling") && html.contains("GS-2026-031"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("kernregistraties"),
+        "the rationale is left out"
+    );
+    assert!(
+        html.contains("Weggelaten") && html.contains("Motivering"),
+        "{html}"
+    );
+    // Through the page, the whole decision; then taken off again.
+    let page = app.page_as("admin@pv26.example").await;
+    let shown = page.page(&format!("/toepassingen/{id}/keuzes/{cid}")).await;
+    assert!(shown.contains("Openbaar maken (Woo)"), "{shown}");
+    page.post_form(
+        &format!("/toepassingen/{id}/keuzes/{cid}/openbaar"),
+        &[("action", "publish")],
+    )
+    .await
+    .assert_shows(200, &["Openbaar gemaakt op"]);
+    let html = anon.get("/besluiten/PV26").await.expect(200).text();
+    assert!(html.contains("kernregistraties"), "{html}");
+    c.delete(&publication).await.assert_status(204);
+    c.delete(&publication).await.assert_status(404);
+    let html = anon.get("/besluiten/PV26").await.expect(200).text();
+    assert!(html.contains("nog geen besluiten"), "{html}");
+    anon.get("/besluiten/XX99").await.assert_status(404);
+    anon.get("/api/v1/public-decisions/XX99")
+        .await
+        .assert_status(404);
+}
+
 /// A choice at management level is decided by those the framework names for that level
 /// (policy owners unless the organisation sets otherwise), not by any analyst.
 #[tokio::test]

@@ -299,6 +299,8 @@ const PUBLIC: &[(&str, &str)] = &[
     ("get", "/public-catalog"),
     // The sign-in providers, for a client to offer before anyone signs in.
     ("get", "/auth-providers"),
+    // An organisation's published decisions (Woo) are for everyone.
+    ("get", "/public-decisions/{orgCode}"),
 ];
 
 /// Calls a viewer may make that are not GET: running a saved analysis and the AI Act
