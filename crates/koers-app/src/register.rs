@@ -8,6 +8,7 @@
 //! deciding a choice routed to the board needs `DecideAsBoard`; saving the framework needs
 //! `ManageMembers`; the decision history is for audit readers (`ReadAudit`).
 
+use crate::products::{Snapshot, readable_snapshot, readable_snapshots};
 use crate::{Error, Input, Principal, Result, Workspace};
 use koers_core::register::ai_act::{DecisionTree, Outcome, QuestionView, Step};
 use koers_core::register::algoritmeregister::{self, AlgoritmeregisterRecord, FieldValue, Schema};
@@ -458,6 +459,7 @@ impl ChoiceBody {
             decision_makers: lines(&mut self.input, "decisionMakers"),
             consulted: lines(&mut self.input, "consulted"),
             informed: lines(&mut self.input, "informed"),
+            evidence: self.input.texts("evidence"),
         };
         let mut errs = self.errors;
         let parsed = match Choice::parse(&raw) {
@@ -491,6 +493,7 @@ pub async fn create_choice(
 ) -> Result<RoutedChoice> {
     let app = choice_draft(ws, who, application_id).await?;
     let mut choice = body.parse()?;
+    check_evidence(ws, who, &choice).await?;
     choice.proposed_by_user = Some(who.user.id.clone());
     let (f, version) = in_force(ws, who).await?;
     let level = framework::evaluate(&f, &app.draft, &choice).level;
@@ -514,6 +517,7 @@ pub async fn revise_choice(
     require_register(who)?;
     let (app, rec) = choice_of(ws, who, application_id, choice_id).await?;
     let next = body.parse()?;
+    check_evidence(ws, who, &next).await?;
     let mut choice = rec.choice.clone();
     choice.revise(next)?;
     let (f, _) = in_force(ws, who).await?;
@@ -806,30 +810,87 @@ pub async fn decide_on_agenda(
     transition(ws, who, &c.application_id, choice_id, input).await
 }
 
-/// A choice on the board's agenda, with the application it is about.
+/// A choice on an agenda, with the application it is about and the evidence snapshots its
+/// proposal rests on (those the reader may read).
 #[derive(Debug, Clone)]
 pub struct AgendaItem {
     pub application: Application,
     pub choice: RoutedChoice,
+    pub evidence: Vec<Snapshot>,
 }
 
-/// Choices routed to the board and not decided yet.
-pub async fn board_agenda(ws: &Workspace, who: &Principal) -> Result<Vec<AgendaItem>> {
-    who.require(Permission::Read)?;
+/// The agenda items of `records`: each with its application, routing and evidence.
+async fn agenda_items(
+    ws: &Workspace,
+    who: &Principal,
+    records: Vec<ChoiceRecord>,
+) -> Result<Vec<AgendaItem>> {
     let (f, _) = in_force(ws, who).await?;
     let mut items = Vec::new();
-    for record in ws.store.register().board_agenda(&who.org.id).await? {
+    for record in records {
         let application = ws
             .store
             .register()
             .application(&who.org.id, &record.application_id)
             .await?;
+        let mut evidence = Vec::new();
+        for id in &record.choice.evidence {
+            match readable_snapshot(ws, who, id).await {
+                Ok(s) => evidence.push(s),
+                Err(Error::NotFound) => {}
+                Err(e) => return Err(e),
+            }
+        }
         items.push(AgendaItem {
             choice: route(&f, &application, record),
             application,
+            evidence,
         });
     }
     Ok(items)
+}
+
+/// One choice as an agenda item: its proposal with application, routing and evidence.
+pub async fn agenda_item(
+    ws: &Workspace,
+    who: &Principal,
+    application_id: &str,
+    choice_id: &str,
+) -> Result<AgendaItem> {
+    let (_, rec) = choice_of(ws, who, application_id, choice_id).await?;
+    let mut items = agenda_items(ws, who, vec![rec]).await?;
+    items.pop().ok_or(Error::NotFound)
+}
+
+/// The evidence snapshots a proposal may rest on: those of the organisation the member may
+/// read, newest first.
+pub async fn evidence_options(ws: &Workspace, who: &Principal) -> Result<Vec<Snapshot>> {
+    readable_snapshots(ws, who, None).await
+}
+
+/// Refuses evidence that is not a snapshot the member may read.
+async fn check_evidence(ws: &Workspace, who: &Principal, c: &Choice) -> Result<()> {
+    for id in &c.evidence {
+        match readable_snapshot(ws, who, id).await {
+            Ok(_) => {}
+            Err(Error::NotFound) => {
+                return Err(Error::Invalid(Invalid::one(
+                    "evidence",
+                    "unknown",
+                    "is geen momentopname van deze organisatie",
+                )));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Choices routed to the board and not decided yet.
+pub async fn board_agenda(ws: &Workspace, who: &Principal) -> Result<Vec<AgendaItem>> {
+    who.require(Permission::Read)?;
+    let records = ws.store.register().board_agenda(&who.org.id).await?;
+    agenda_items(ws, who, records).await
 }
 
 /// A meeting with its agenda: the choices placed on it, in order, each with its application
@@ -896,19 +957,8 @@ pub async fn create_meeting(
 pub async fn meeting(ws: &Workspace, who: &Principal, id: &str) -> Result<MeetingAgenda> {
     who.require(Permission::Read)?;
     let meeting = ws.store.register().meeting(&who.org.id, id).await?;
-    let (f, _) = in_force(ws, who).await?;
-    let mut items = Vec::new();
-    for record in ws.store.register().meeting_choices(&who.org.id, id).await? {
-        let application = ws
-            .store
-            .register()
-            .application(&who.org.id, &record.application_id)
-            .await?;
-        items.push(AgendaItem {
-            choice: route(&f, &application, record),
-            application,
-        });
-    }
+    let records = ws.store.register().meeting_choices(&who.org.id, id).await?;
+    let items = agenda_items(ws, who, records).await?;
     Ok(MeetingAgenda { meeting, items })
 }
 

@@ -220,6 +220,8 @@ pub struct ChoiceInput {
     pub decision_makers: Vec<String>,
     pub consulted: Vec<String>,
     pub informed: Vec<String>,
+    /// Ids of evidence snapshots (frozen monitors and indicators) the proposal rests on.
+    pub evidence: Vec<String>,
 }
 
 /// A recorded choice.
@@ -265,6 +267,10 @@ pub struct Choice {
     /// How many times it was revised after being sent back.
     #[serde(default)]
     pub revision: u32,
+    /// Ids of the evidence snapshots (what the board saw, frozen with its hash) the proposal
+    /// rests on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<String>,
 }
 
 /// A requested status change.
@@ -434,6 +440,9 @@ impl Choice {
         let decision_makers = c.take(list("decisionMakers", &input.decision_makers, SHORT, 50));
         let consulted = c.take(list("consulted", &input.consulted, SHORT, 100));
         let informed = c.take(list("informed", &input.informed, SHORT, 100));
+        let evidence = c
+            .take(list("evidence", &input.evidence, 100, 20))
+            .unwrap_or_default();
         c.finish()?;
         match (
             title,
@@ -481,6 +490,7 @@ impl Choice {
                 deferred_to: None,
                 proposed_option: None,
                 revision: 0,
+                evidence,
             }),
             _ => Err(Invalid::one("title", "invalid", "ongeldige invoer")),
         }

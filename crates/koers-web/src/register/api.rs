@@ -296,6 +296,8 @@ pub struct ChoiceIn {
     pub decision_makers: Option<Vec<String>>,
     pub consulted: Option<Vec<String>>,
     pub informed: Option<Vec<String>>,
+    /// Ids of the evidence snapshots (frozen monitors and indicators) the proposal rests on.
+    pub evidence: Option<Vec<String>>,
 }
 
 /// An option considered, with its arguments.

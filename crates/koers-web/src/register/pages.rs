@@ -491,7 +491,7 @@ async fn render_choice_new(
         status,
         "register_choice_new.html",
         "/toepassingen",
-        context! { app => app_view(app, ctx.lang), opts => options(ctx.lang), slots => [0, 1, 2], ..extra },
+        context! { app => app_view(app, ctx.lang), opts => options(ctx.lang), slots => [0, 1, 2], snapshots => evidence_options(ctx).await?, ..extra },
     )
     .await
 }
@@ -530,7 +530,17 @@ fn choice_form(c: &koers_core::register::choice::Choice) -> Value {
         chosenIndex => options.iter().position(|o| Some(&o.title) == c.chosen_option.as_ref()).map(|i| i.to_string()).unwrap_or_default(),
         rationale => c.rationale, decisionMakers => lines(&c.decision_makers),
         consulted => lines(&c.consulted), informed => lines(&c.informed),
+        evidence => c.evidence,
     }
+}
+
+/// The evidence snapshots a proposal may rest on, for the form's list.
+async fn evidence_options(ctx: &Ctx) -> Result<Vec<Value>, AppError> {
+    Ok(reg::evidence_options(ctx.ws(), &ctx.who)
+        .await?
+        .iter()
+        .map(|s| context! { id => s.id, title => s.title, created_at => s.created_at, note => s.note })
+        .collect())
 }
 
 /// The revision form of a proposed or sent-back choice (who may record choices).
@@ -555,6 +565,7 @@ async fn render_choice_edit(
             app => app_view(&app, ctx.lang), opts => options(ctx.lang), slots => slots,
             revising => context! { id => routed.record.id, reason => c.board_reason },
             form => choice_form(c),
+            snapshots => evidence_options(ctx).await?,
             ..extra
         },
     )
@@ -603,6 +614,12 @@ async fn render_choice(
     let (can_decide, deciders) = reg::deciders_at(ctx.ws(), &ctx.who, level).await?;
     let who_decides = deciders_words(ctx, &deciders).await?;
     let publication = reg::publication_of(ctx.ws(), &ctx.who, &c.id).await?;
+    let evidence: Vec<Value> = reg::agenda_item(ctx.ws(), &ctx.who, app_id, choice_id)
+        .await?
+        .evidence
+        .iter()
+        .map(|s| context! { id => s.id, title => s.title, created_at => s.created_at, intact => koers_app::products::snapshot_intact(s) })
+        .collect();
     let publishable = koers_core::register::publication::publishable(c.choice.status).is_ok();
     page_with_status(
         ctx,
@@ -623,6 +640,7 @@ async fn render_choice(
             who_decides => who_decides,
             level_label => t(ctx.lang, &format!("level.{}", level.as_str())),
             publishable => publishable,
+            evidence => evidence,
             can_publish => reg::may_plan(ctx),
             publication => publication,
             public_url => format!("/besluiten/{}", ctx.who.org.cbs_code.clone().unwrap_or_else(|| ctx.who.org.id.clone())),
@@ -1125,11 +1143,7 @@ async fn decision_list_json(ctx: Ctx, Path(id): Path<String>) -> Reply {
 
 /// One proposal by itself, as PDF or OpenDocument text.
 async fn proposal_file(ctx: &Ctx, app_id: &str, choice_id: &str, format: DocFormat) -> Reply {
-    let (application, choice) = reg::choice(ctx.ws(), &ctx.who, app_id, choice_id).await?;
-    let item = reg::AgendaItem {
-        application,
-        choice,
-    };
+    let item = reg::agenda_item(ctx.ws(), &ctx.who, app_id, choice_id).await?;
     let (kind, name, bytes) =
         format.file(&proposal_document(&item, ctx.lang), "voorstel", ctx.lang);
     Ok(crate::download::download(kind, &name, bytes))

@@ -319,6 +319,29 @@ fn push_proposal(
     }
     doc.push(Block::Subheading(t(lang, "register.doc.instruments_done")));
     doc.push(Block::Paragraph(done.join(" ")));
+    // The evidence the proposal rests on, each verifiable by its hash.
+    if !x.evidence.is_empty() {
+        doc.push(Block::Subheading(t(lang, "register.c.evidence")));
+        doc.push(Block::Table(Table {
+            header: vec![
+                t(lang, "register.c.title"),
+                t(lang, "register.doc.frozen_on"),
+                t(lang, "register.doc.hash"),
+            ],
+            rows: x
+                .evidence
+                .iter()
+                .map(|s| {
+                    vec![
+                        s.title.clone(),
+                        s.created_at.chars().take(10).collect(),
+                        s.content_hash.chars().take(16).collect(),
+                    ]
+                })
+                .collect(),
+            weights: vec![4.0, 2.0, 3.0],
+        }));
+    }
 }
 
 fn agenda_table(a: &koers_app::register::MeetingAgenda, lang: Lang) -> koers_pdf::Block {

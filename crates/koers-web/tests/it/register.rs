@@ -329,6 +329,67 @@ pub(crate) async fn the_framework_is_versioned_and_reroutes_choices() {
         .assert_status(404);
 }
 
+/// A proposal rests on evidence snapshots of its own organisation; the proposal document
+/// names each with its hash, so the board can check what it was shown.
+#[tokio::test]
+async fn a_proposal_names_its_evidence_with_its_hash() {
+    let app = TestApp::spawn().await;
+    let snapshot = |org: String, title: &'static str| {
+        let store = app.store.clone();
+        async move {
+            store
+                .snapshots()
+                .create_snapshot(
+                    &org,
+                    &koers_store::snapshots::NewSnapshot {
+                        subject_kind: "indicator",
+                        subject_id: "vrachtverkeer",
+                        title,
+                        note: "voor GS 12 maart",
+                        content: &koers_core::snapshot::Frozen::of(&json!({"waarde": 42})),
+                    },
+                    &Actor::cli(),
+                )
+                .await
+                .unwrap()
+        }
+    };
+    let ours = snapshot(app.org_a.id.clone(), "Monitor vrachtverkeer maart").await;
+    let theirs = snapshot(app.org_b.id.clone(), "Andermans monitor").await;
+    let c = app.as_admin().await;
+    let id = c.create("/api/v1/applications", &application()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let choices = format!("/api/v1/applications/{id}/choices");
+    for bad in [theirs.id.as_str(), "geen-momentopname"] {
+        let mut ch = choice();
+        ch["evidence"] = json!([bad]);
+        let r = c.post_json(&choices, &ch).await;
+        r.assert_status(400);
+        assert_eq!(invalid_of(&r.json()), ["evidence"]);
+    }
+    let mut ch = choice();
+    ch["evidence"] = json!([ours.id]);
+    let created = c.create(&choices, &ch).await;
+    assert_eq!(created["record"]["evidence"], json!([ours.id]));
+    let cid = created["id"].as_str().unwrap();
+    let p = app.page_as("admin@pv26.example").await;
+    let page = p.page(&format!("/toepassingen/{id}/keuzes/{cid}")).await;
+    assert!(page.contains("Monitor vrachtverkeer maart"), "{page}");
+    assert!(page.contains(&format!("/informatieproducten/momentopnamen/{}", ours.id)));
+    let form = p.page(&format!("/toepassingen/{id}/keuzes/nieuw")).await;
+    assert!(form.contains("Monitor vrachtverkeer maart") && !form.contains("Andermans"));
+    let doc = odt_text(
+        p.get(&format!("/toepassingen/{id}/keuzes/{cid}/voorstel.odt"))
+            .await
+            .expect(200)
+            .bytes(),
+    );
+    assert!(doc.contains("Monitor vrachtverkeer maart"), "{doc}");
+    assert!(doc.contains(&ours.content_hash[..16]), "{doc}");
+}
+
 /// A decided choice is published for everyone on the organisation's page of decisions (Woo),
 /// without the parts marked for redaction; only decided or rejected choices, only by those
 /// who plan the board's work, only the organisation's own.
