@@ -833,6 +833,7 @@ pub(crate) mod tests {
             decision_makers: vec!["Gedeputeerde Staten".into()],
             consulted: vec!["CISO".into()],
             informed: vec!["Provinciale Staten".into()],
+            evidence: vec![],
         }
     }
 

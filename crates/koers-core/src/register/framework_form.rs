@@ -537,8 +537,10 @@ mod tests {
 
     #[test]
     fn clauses_join_with_all_or_any_and_amounts_read_as_typed() {
-        let mut form = FrameworkForm::default();
-        form.name = "Kader".into();
+        let mut form = FrameworkForm {
+            name: "Kader".into(),
+            ..FrameworkForm::default()
+        };
         form.add_rule();
         let r = &mut form.rules[0];
         r.name = "Duur en persoonlijk".into();
