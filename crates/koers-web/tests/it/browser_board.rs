@@ -8,7 +8,7 @@ use crate::browser::{
     type_into, wait_for,
 };
 use crate::helpers::TestApp;
-use crate::register::{application, board_member, choice};
+use crate::register::{application, board_member, modest_application, propose};
 use fantoccini::{Locator, key::Key};
 use serde_json::{Value, json};
 
@@ -17,16 +17,8 @@ async fn a_board_member_defers_and_then_decides_another_option_by_keyboard() {
     let app = TestApp::spawn().await;
     board_member(&app).await;
     let c = app.as_admin().await;
-    let id = c.create("/api/v1/applications", &application()).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let cid = c
-        .create(&format!("/api/v1/applications/{id}/choices"), &choice())
-        .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (id, ch) = propose(&c, &application()).await;
+    let cid = ch["id"].as_str().unwrap().to_string();
     crate::overview::advise(&app, &id, &cid).await;
     let soon = (chrono::Utc::now().date_naive() + chrono::Days::new(14)).to_string();
     let next = c
@@ -44,6 +36,12 @@ async fn a_board_member_defers_and_then_decides_another_option_by_keyboard() {
         .await
         .unwrap();
     wait_for(&b, Locator::Id(&format!("besluit-{cid}"))).await;
+    // Enter on the form's button records the act; the page confirms it.
+    let submit = format!("form[action='/toepassingen/bestuursagenda/{cid}'] button[type=submit]");
+    let record_act = async || {
+        press(&b, &submit, Key::Enter).await;
+        wait_for(&b, Locator::Css(".utrecht-alert--ok")).await;
+    };
     check_axe(&b, "the board's agenda").await;
     // Defer: arrow from "decide" to "defer" in the group of acts, pick the next meeting.
     press(&b, &format!("#d-to-decided-0-{cid}"), Key::Down).await;
@@ -59,13 +57,7 @@ async fn a_board_member_defers_and_then_decides_another_option_by_keyboard() {
     );
     keys_at(&b, &format!("#d-meeting-{cid}"), "Gedeputeerde").await;
     screenshot(&b, "board-defer-390.png").await;
-    press(
-        &b,
-        &format!("form[action='/toepassingen/bestuursagenda/{cid}'] button[type=submit]"),
-        Key::Enter,
-    )
-    .await;
-    wait_for(&b, Locator::Css(".utrecht-alert--ok")).await;
+    record_act().await;
     let n: Value = c.get_json(&format!("/api/v1/meetings/{next_id}")).await;
     assert_eq!(
         n["agenda"][0]["id"],
@@ -89,13 +81,7 @@ async fn a_board_member_defers_and_then_decides_another_option_by_keyboard() {
         "Gedeputeerde Staten",
     )
     .await;
-    press(
-        &b,
-        &format!("form[action='/toepassingen/bestuursagenda/{cid}'] button[type=submit]"),
-        Key::Enter,
-    )
-    .await;
-    wait_for(&b, Locator::Css(".utrecht-alert--ok")).await;
+    record_act().await;
     screenshot(&b, "board-decided-390.png").await;
     let ch: Value = c
         .get_json(&format!("/api/v1/applications/{id}/choices/{cid}"))
@@ -118,18 +104,7 @@ async fn a_board_member_defers_and_then_decides_another_option_by_keyboard() {
 async fn an_administrator_changes_the_framework_by_keyboard_after_a_preview() {
     let app = TestApp::spawn().await;
     let c = app.as_admin().await;
-    let mut low = application();
-    low["aiActRiskGroup"] = json!("not_high_risk");
-    low["yearlyCostEur"] = json!("1000");
-    low["personalData"] = json!(false);
-    low["citizenImpact"] = json!("low");
-    let id = c.create("/api/v1/applications", &low).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let ch = c
-        .create(&format!("/api/v1/applications/{id}/choices"), &choice())
-        .await;
+    let (_, ch) = propose(&c, &modest_application("low")).await;
     assert_eq!(ch["level"], "official");
 
     let (_driver, b, _profile) = start_browser().await;

@@ -662,3 +662,21 @@ pub const MAIN_PAGES: &[&str] = &[
     "/meldingen",
     "/account",
 ];
+
+/// The text of HTML or XML: what stands outside its tags, each tag read as a space.
+pub fn text_of_markup(markup: &str) -> String {
+    let mut text = String::new();
+    let mut in_tag = false;
+    for ch in markup.chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text
+}

@@ -220,20 +220,8 @@ async fn english_pages_have_no_dutch_words() {
                 }
             })
             .collect();
-        let mut text = String::new();
         // The text starts inside the <main …> tag.
-        let mut in_tag = true;
-        for ch in main.replace(&org, " ").chars() {
-            match ch {
-                '<' => in_tag = true,
-                '>' => {
-                    in_tag = false;
-                    text.push(' ');
-                }
-                c if !in_tag => text.push(c),
-                _ => {}
-            }
-        }
+        let text = crate::helpers::text_of_markup(&format!("<{}", main.replace(&org, " ")));
         let found: Vec<&str> = text
             .split(|c: char| !c.is_alphabetic())
             .filter(|w| DUTCH.contains(&w.to_lowercase().as_str()))

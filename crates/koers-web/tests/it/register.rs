@@ -41,6 +41,30 @@ pub(crate) fn choice() -> Value {
     })
 }
 
+/// An application no rule of the default framework looks at, apart from `citizen_impact`:
+/// no high-risk AI, cheap, no personal data.
+pub(crate) fn modest_application(citizen_impact: &str) -> Value {
+    let mut a = application();
+    a["aiActRiskGroup"] = json!("not_high_risk");
+    a["yearlyCostEur"] = json!("1000");
+    a["personalData"] = json!(false);
+    a["citizenImpact"] = json!(citizen_impact);
+    a
+}
+
+/// Registers `application` and proposes [`choice`] about it: the application's id and the
+/// choice as the API answered.
+pub(crate) async fn propose(c: &crate::session::Session, application: &Value) -> (String, Value) {
+    let id = c.create("/api/v1/applications", application).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let ch = c
+        .create(&format!("/api/v1/applications/{id}/choices"), &choice())
+        .await;
+    (id, ch)
+}
+
 pub(crate) async fn board_member(app: &TestApp) {
     let hash = hash_password(PASSWORD).unwrap();
     let d = UserDraft::parse("bestuur@pv26.example", "Bestuurder", PASSWORD).unwrap();
@@ -216,16 +240,8 @@ async fn bad_input_is_listed_field_by_field() {
 pub(crate) async fn the_framework_is_versioned_and_reroutes_choices() {
     let app = TestApp::spawn().await;
     let c = app.as_admin().await;
-    let mut low = application();
-    low["aiActRiskGroup"] = json!("not_high_risk");
-    low["yearlyCostEur"] = json!("1000");
-    low["personalData"] = json!(false);
-    low["citizenImpact"] = json!("low");
-    let a = c.create("/api/v1/applications", &low).await;
-    let id = a["id"].as_str().unwrap();
-    let ch = c
-        .create(&format!("/api/v1/applications/{id}/choices"), &choice())
-        .await;
+    let (id, ch) = propose(&c, &modest_application("low")).await;
+    let id = id.as_str();
     assert_eq!(ch["level"], "official");
     assert_eq!(ch["frameworkVersion"], Value::Null);
     // Through the page: hosting choices go to management from now on. The framework is a
@@ -398,16 +414,8 @@ async fn decisions_are_published_for_everyone_without_what_is_redacted() {
     let app = TestApp::spawn().await;
     board_member(&app).await;
     let c = app.as_admin().await;
-    let id = c.create("/api/v1/applications", &application()).await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let cid = c
-        .create(&format!("/api/v1/applications/{id}/choices"), &choice())
-        .await["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (id, ch) = propose(&c, &application()).await;
+    let cid = ch["id"].as_str().unwrap().to_string();
     let publication = format!("/api/v1/applications/{id}/choices/{cid}/publication");
     let r = c.put_json(&publication, &json!({"redacted": []})).await;
     r.assert_status(400);
@@ -495,25 +503,18 @@ async fn decisions_are_published_for_everyone_without_what_is_redacted() {
 async fn management_choices_are_decided_by_those_the_framework_names() {
     let app = TestApp::spawn().await;
     let c = app.as_admin().await;
-    let mut high_impact = application();
-    high_impact["aiActRiskGroup"] = json!("not_high_risk");
-    high_impact["yearlyCostEur"] = json!("1000");
-    high_impact["citizenImpact"] = json!("high");
-    let a = c.create("/api/v1/applications", &high_impact).await;
-    let id = a["id"].as_str().unwrap();
-    let propose = async || {
-        let ch = c
-            .create(&format!("/api/v1/applications/{id}/choices"), &choice())
-            .await;
+    let high_impact = modest_application("high");
+    let advised = async || {
+        let (id, ch) = propose(&c, &high_impact).await;
         assert_eq!(ch["level"], "management", "{ch}");
         let cid = ch["id"].as_str().unwrap().to_string();
-        crate::overview::advise(&app, id, &cid).await;
+        crate::overview::advise(&app, &id, &cid).await;
         format!("/api/v1/applications/{id}/choices/{cid}/transitions")
     };
     let decide = json!({"to": "decided", "date": "2026-03-01", "decisionMaker": "Directieteam"});
     let analyst = app.add_user("analist2@pv26.example", Role::Analyst).await;
     app.add_user("mt@pv26.example", Role::PolicyOwner).await;
-    let tr = propose().await;
+    let tr = advised().await;
     for who in ["analist2@pv26.example", "admin@pv26.example"] {
         let api = app.api_as(who).await;
         api.post_json(&tr, &json!({"to": "sent_back", "reason": "nee"}))
@@ -536,7 +537,7 @@ async fn management_choices_are_decided_by_those_the_framework_names() {
     let page = app.page_as("viewer@pv26.example").await;
     let html = page.page("/toepassingen/keuzekader").await;
     assert!(html.contains("Wie besluit per niveau"), "{html}");
-    let tr = propose().await;
+    let tr = advised().await;
     mt.post_json(&tr, &decide).await.assert_status(403);
     app.api_as("analist2@pv26.example")
         .await
@@ -1515,20 +1516,7 @@ pub(crate) fn odt_text(odt: &[u8]) -> String {
         .expect("content.xml")
         .read_to_string(&mut xml)
         .unwrap();
-    let mut text = String::new();
-    let mut in_tag = false;
-    for ch in xml.chars() {
-        match ch {
-            '<' => in_tag = true,
-            '>' => {
-                in_tag = false;
-                text.push(' ');
-            }
-            c if !in_tag => text.push(c),
-            _ => {}
-        }
-    }
-    let text = text
+    let text = crate::helpers::text_of_markup(&xml)
         .replace("&amp;", "&")
         .replace("&lt;", "<")
         .replace("&gt;", ">")
