@@ -207,7 +207,7 @@ pub async fn seed(ws: &Workspace, movements: &MovementArgs) -> Result<()> {
         board: &users[4],
     };
     crate::questions::seed(ws, &org, &people).await?;
-    crate::questions::seed_register(ws, &org, &users[1]).await?;
+    crate::questions::seed_register(ws, &org, &people).await?;
     crate::maturity::seed(ws, &org, &users[1]).await?;
     crate::learning::seed(ws, &org, &users[0]).await?;
     let logistics = crate::movements::seed(ws, &org, &users[1], movements).await?;

@@ -375,9 +375,11 @@ pub async fn seed(ws: &Workspace, org: &Organisation, p: &People<'_>) -> Result<
 }
 
 /// The Utrecht case in the register: the logistics monitor, with a hosting choice that the
-/// default choice framework routes to the board; both recorded by the analyst.
-pub async fn seed_register(ws: &Workspace, org: &Organisation, analyst: &User) -> Result<()> {
-    let who = principal(ws, org, analyst).await?;
+/// default choice framework routes to the board, recorded by the analyst; and a choice about
+/// the monitor's data that went all the way: advised by the policy owner, on the agenda of
+/// Gedeputeerde Staten, decided there and published on the public page of decisions.
+pub async fn seed_register(ws: &Workspace, org: &Organisation, people: &People<'_>) -> Result<()> {
+    let who = principal(ws, org, people.analyst).await?;
     let app = register::create_application(
         ws,
         &who,
@@ -412,10 +414,66 @@ pub async fn seed_register(ws: &Workspace, org: &Organisation, analyst: &User) -
         }))),
     )
     .await?;
+    let shared = register::create_choice(
+        ws,
+        &who,
+        &app.id,
+        ChoiceBody::from_json(input(json!({
+            "title": "Vervoersgegevens delen met de gemeenten",
+            "choiceType": "data_sharing",
+            "context": "Gemeenten vragen de vervoersbewegingen per gemeente voor hun eigen mobiliteitsplannen.",
+            "options": [
+                { "title": "Open data per gemeente en jaar", "pros": ["iedereen kan ermee werken"], "cons": ["geen detail per route"] },
+                { "title": "Alleen op verzoek", "pros": ["meer detail mogelijk"], "cons": ["handwerk per verzoek"] },
+            ],
+            "chosenOption": "Open data per gemeente en jaar",
+            "rationale": "Geaggregeerd per gemeente en jaar zijn de gegevens niet tot bedrijven te herleiden.",
+        }))),
+    )
+    .await?;
+    let owner = principal(ws, org, people.owner).await?;
+    register::transition(
+        ws,
+        &owner,
+        &app.id,
+        &shared.record.id,
+        input(json!({"to": "advised", "advice": "Akkoord; publiceer per gemeente en jaar.", "adviser": "Beleid mobiliteit"})),
+    )
+    .await?;
+    let meeting = register::create_meeting(
+        ws,
+        &owner,
+        input(json!({"body": "Gedeputeerde Staten", "heldOn": "2026-11-10"})),
+    )
+    .await?;
+    register::place_on_agenda(
+        ws,
+        &owner,
+        &meeting.id,
+        input(json!({"choiceId": shared.record.id})),
+    )
+    .await?;
+    let board = principal(ws, org, people.board).await?;
+    register::decide_on_agenda(
+        ws,
+        &board,
+        &shared.record.id,
+        input(json!({"to": "decided", "date": "2026-11-10", "decisionMaker": "Gedeputeerde Staten", "reference": "GS-2026-1110-07"})),
+    )
+    .await?;
+    register::publish_choice(
+        ws,
+        &owner,
+        &app.id,
+        &shared.record.id,
+        input(json!({"redacted": ["context"]})),
+    )
+    .await?;
     println!(
-        "Demo-register: {} met een keuze over hosting ({}).",
+        "Demo-register: {} met een keuze over hosting ({}) en een besluit over het delen van gegevens, openbaar op /besluiten/{}.",
         app.draft.name,
-        choice.record.level.label_nl()
+        choice.record.level.label_nl(),
+        org.cbs_code.clone().unwrap_or_else(|| org.id.clone())
     );
     Ok(())
 }
