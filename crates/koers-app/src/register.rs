@@ -888,8 +888,17 @@ async fn check_evidence(ws: &Workspace, who: &Principal, c: &Choice) -> Result<(
 
 /// Choices routed to the board and not decided yet.
 pub async fn board_agenda(ws: &Workspace, who: &Principal) -> Result<Vec<AgendaItem>> {
+    waiting_at(ws, who, DecisionLevel::Board).await
+}
+
+/// Choices routed to `level` that wait for a decision: what a meeting at that level can take.
+pub async fn waiting_at(
+    ws: &Workspace,
+    who: &Principal,
+    level: DecisionLevel,
+) -> Result<Vec<AgendaItem>> {
     who.require(Permission::Read)?;
-    let records = ws.store.register().board_agenda(&who.org.id).await?;
+    let records = ws.store.register().waiting_at(&who.org.id, level).await?;
     agenda_items(ws, who, records).await
 }
 
@@ -930,24 +939,29 @@ pub async fn meetings(ws: &Workspace, who: &Principal) -> Result<Vec<MeetingReco
     Ok(ws.store.register().meetings(&who.org.id).await?)
 }
 
-/// Records a meeting: `body` (Gedeputeerde Staten, the management team, …) and `heldOn`
-/// (`YYYY-MM-DD`).
+/// Records a meeting: `body` (Gedeputeerde Staten, the management team, …), `heldOn`
+/// (`YYYY-MM-DD`) and the `level` it decides at (`management` or `board`; by default the
+/// management for a management team, else the board).
 pub async fn create_meeting(
     ws: &Workspace,
     who: &Principal,
     mut input: Input,
 ) -> Result<MeetingRecord> {
     require_planner(who)?;
-    let (body, held_on) = (input.text("body"), input.text("heldOn"));
+    let (body, held_on, level) = (
+        input.text("body"),
+        input.text("heldOn"),
+        input.text("level"),
+    );
     let draft = input.finish(koers_core::register::meeting::MeetingDraft::parse(
-        &body, &held_on,
+        &body, &held_on, &level,
     ))?;
     Ok(ws
         .store
         .register()
         .create_meeting(
             &who.org.id,
-            (&draft.body, &draft.held_on.to_string()),
+            (&draft.body, &draft.held_on.to_string(), draft.level),
             &who.actor(),
         )
         .await?)
@@ -979,6 +993,11 @@ pub async fn place_on_agenda(
         .choice(&who.org.id, choice_id.trim())
         .await
     {
+        Ok(c) if c.level > m.level => Err(Invalid::one(
+            "choiceId",
+            "level",
+            "deze keuze wordt op een hoger niveau genomen dan deze vergadering besluit",
+        )),
         Ok(c) if c.choice.status.open() => Ok(c),
         Ok(_) => Err(Invalid::one(
             "choiceId",

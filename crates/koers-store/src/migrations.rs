@@ -43,6 +43,7 @@ const FILES: &[(&str, &str)] = files![
     "0022_choice_lifecycle.sql",
     "0023_meetings.sql",
     "0024_choice_publications.sql",
+    "0025_meeting_levels.sql",
 ];
 
 /// One file's SQL for one database.

@@ -162,6 +162,8 @@ pub struct MeetingRecord {
     pub body: String,
     /// The day, `YYYY-MM-DD`.
     pub held_on: String,
+    /// The level whose choices it decides.
+    pub level: DecisionLevel,
     pub created_at: String,
 }
 
@@ -179,9 +181,11 @@ from_row!(r => Publication { choice_id, published_by, published_at;
     redacted: serde_json::from_str(&r.try_get::<String, _>("redacted")?).map_err(corrupt)?,
 });
 
-const MEETING_COLUMNS: &str = "id, org_id, body, held_on, created_at";
+const MEETING_COLUMNS: &str = "id, org_id, body, held_on, level, created_at";
 
-from_row!(r => MeetingRecord { id, org_id, body, held_on, created_at; });
+from_row!(r => MeetingRecord { id, org_id, body, held_on, created_at;
+    level: enum_from(&r.try_get::<String, _>("level")?)?,
+});
 
 /// The next position on an agenda.
 struct Next {
@@ -659,24 +663,24 @@ impl Repo<'_> {
         Ok(out)
     }
 
-    /// Records a meeting of a body on a day.
+    /// Records a meeting of a body on a day, deciding at `level`.
     pub async fn create_meeting(
         &self,
         org_id: &str,
-        (body, held_on): (&str, &str),
+        (body, held_on, level): (&str, &str, DecisionLevel),
         actor: &Actor,
     ) -> Result<MeetingRecord> {
         let id = new_id();
         let mut w = self.write(actor, Some(org_id)).await?;
         w.exec(
-            "INSERT INTO meetings (id, org_id, body, held_on, created_at) VALUES ($1, $2, $3, $4, $5)",
-            (&id, org_id, body, held_on, now()),
+            "INSERT INTO meetings (id, org_id, body, held_on, level, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            (&id, org_id, body, held_on, level.as_str(), now()),
         )
         .await?;
         w.audit(
             "meeting.created",
             ("meeting", &id),
-            json!({ "body": body, "heldOn": held_on }),
+            json!({ "body": body, "heldOn": held_on, "level": level }),
         )
         .await?;
         w.finish().await?;
@@ -806,11 +810,16 @@ impl Repo<'_> {
         .await
     }
 
-    /// The board's agenda: choices routed to the board and not yet decided, oldest first.
-    pub async fn board_agenda(&self, org_id: &str) -> Result<Vec<ChoiceRecord>> {
+    /// The choices routed to `level` that wait for a decision (proposed, advised or
+    /// deferred), oldest first.
+    pub async fn waiting_at(
+        &self,
+        org_id: &str,
+        level: DecisionLevel,
+    ) -> Result<Vec<ChoiceRecord>> {
         self.all(&format!(
-            "SELECT {CHOICE_COLUMNS} FROM choices WHERE org_id = $1 AND level = 'board' AND status IN ('proposed', 'advised', 'deferred') ORDER BY created_at, id"
-        ), (org_id,)).await
+            "SELECT {CHOICE_COLUMNS} FROM choices WHERE org_id = $1 AND level = $2 AND status IN ('proposed', 'advised', 'deferred') ORDER BY created_at, id"
+        ), (org_id, level.as_str())).await
     }
 
     /// The choices still open (proposed or advised) at every level, oldest first.
@@ -1132,8 +1141,21 @@ mod tests {
         let c = new_choice(&s, &a, &app.id, DecisionLevel::Board, Some(1))
             .await
             .unwrap();
-        assert_eq!(s.register().board_agenda(&a).await.unwrap().len(), 1);
-        assert!(s.register().board_agenda(&b).await.unwrap().is_empty());
+        assert_eq!(
+            s.register()
+                .waiting_at(&a, DecisionLevel::Board)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(
+            s.register()
+                .waiting_at(&b, DecisionLevel::Board)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         assert!(matches!(
             s.register().choice(&b, &c.id).await,
             Err(StoreError::NotFound)

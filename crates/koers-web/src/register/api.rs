@@ -749,6 +749,9 @@ pub struct MeetingOut {
     pub body: String,
     #[schema(format = Date)]
     pub held_on: String,
+    /// The level whose choices it decides: `management` or `board`.
+    #[schema(value_type = String)]
+    pub level: koers_core::register::framework::DecisionLevel,
 }
 
 impl From<&reg::MeetingRecord> for MeetingOut {
@@ -757,6 +760,7 @@ impl From<&reg::MeetingRecord> for MeetingOut {
             id: m.id.clone(),
             body: m.body.clone(),
             held_on: m.held_on.clone(),
+            level: m.level,
         }
     }
 }
@@ -990,6 +994,9 @@ pub struct MeetingIn {
     pub body: String,
     #[schema(format = Date)]
     pub held_on: String,
+    /// `management` or `board`; by default the management for a management team, else the
+    /// board.
+    pub level: Option<String>,
 }
 
 /// A choice to place on an agenda.

@@ -1060,7 +1060,7 @@ async fn render_meeting(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -
         .iter()
         .map(|i| i.choice.record.id.as_str())
         .collect();
-    let open: Vec<Value> = reg::board_agenda(ctx.ws(), &ctx.who)
+    let open: Vec<Value> = reg::waiting_at(ctx.ws(), &ctx.who, a.meeting.level)
         .await?
         .iter()
         .filter(|i| !placed.contains(&i.choice.record.id.as_str()))

@@ -544,6 +544,42 @@ async fn management_choices_are_decided_by_those_the_framework_names() {
         .post_json(&tr, &decide)
         .await
         .assert_status(200);
+    // A management team meets on the management's choices; the board's are not for it.
+    let meeting = c
+        .create(
+            "/api/v1/meetings",
+            &json!({"body": "Managementteam", "heldOn": "2026-12-20"}),
+        )
+        .await;
+    assert_eq!(meeting["level"], "management");
+    let items = format!("/api/v1/meetings/{}/items", meeting["id"].as_str().unwrap());
+    let (_, ours) = propose(&c, &high_impact).await;
+    let page = app.page_as("admin@pv26.example").await;
+    let html = page
+        .page(&format!(
+            "/toepassingen/vergaderingen/{}",
+            meeting["id"].as_str().unwrap()
+        ))
+        .await;
+    assert!(
+        html.contains("Hosting van de digitale tweeling"),
+        "offered: {html}"
+    );
+    c.post_json(&items, &json!({"choiceId": ours["id"]}))
+        .await
+        .assert_status(200);
+    let (_, boards) = propose(&c, &application()).await;
+    let r = c
+        .post_json(&items, &json!({"choiceId": boards["id"]}))
+        .await;
+    r.assert_status(400);
+    assert_eq!(invalid_of(&r.json()), ["choiceId"]);
+    c.post_json(
+        "/api/v1/meetings",
+        &json!({"body": "MT", "heldOn": "2026-12-20", "level": "official"}),
+    )
+    .await
+    .assert_status(400);
 }
 
 #[tokio::test]
