@@ -310,6 +310,23 @@ fn push_proposal(
     } else {
         done.push(t(lang, "register.doc.no_prescan"));
     }
+    // How far the Algoritmekader's measures for this application are carried out.
+    let (_, measures) = koers_app::register::requirements_of(&x.application);
+    let done_measures = measures
+        .iter()
+        .filter(|m| {
+            x.application.measures.get(&m.urn).map(|s| s.status)
+                == Some(koers_core::register::requirements::MeasureStatus::Done)
+        })
+        .count();
+    done.push(tr(
+        lang,
+        "register.doc.measures",
+        &[
+            ("done", &done_measures.to_string()),
+            ("total", &measures.len().to_string()),
+        ],
+    ));
     if let Some(g) = x.application.draft.risk_group() {
         done.push(tr(
             lang,

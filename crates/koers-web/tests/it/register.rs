@@ -1478,7 +1478,11 @@ async fn meetings_have_an_agenda_and_a_decision_list() {
         proposal.contains("Voorstel") && proposal.contains("Open source of niet"),
         "{proposal}"
     );
-    assert!(proposal.contains("Uitgevoerde instrumenten"), "{proposal}");
+    assert!(
+        proposal.contains("Uitgevoerde instrumenten")
+            && proposal.contains("Maatregelen uit het Algoritmekader: 0 van"),
+        "{proposal}"
+    );
     p.get(&format!("/toepassingen/{aid}/keuzes/{second}/voorstel.pdf"))
         .await
         .assert_status(200);
