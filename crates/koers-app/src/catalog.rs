@@ -205,9 +205,9 @@ impl Workspace {
             engine = engine.with_object_store(s.bucket_url().clone(), s.store());
         }
         Ok(Workspace {
+            jobs: crate::Jobs::shared(store.clone()),
             store,
             engine,
-            jobs: crate::Jobs::default(),
             cfg: Arc::new(cfg),
             queries: Arc::new(queries),
             admission: Arc::new(Admission::new(admission)),
@@ -1042,10 +1042,11 @@ pub fn purge_staged(ws: &Workspace) {
     }
 }
 
-/// One of the organisation's background jobs (everyone who may read).
-pub fn job(ws: &Workspace, who: &Principal, id: &str) -> Result<Arc<crate::Job>> {
+/// Where one of the organisation's background jobs stands, whichever koers process runs it
+/// (everyone who may read).
+pub async fn job(ws: &Workspace, who: &Principal, id: &str) -> Result<crate::JobView> {
     who.require(Permission::Read)?;
-    ws.jobs.get(&who.org.id, id).ok_or(Error::NotFound)
+    ws.jobs.view(&who.org.id, id).await?.ok_or(Error::NotFound)
 }
 
 /// One dataset in a catalog, with what the catalog says about it.

@@ -1033,8 +1033,12 @@ pub async fn refresh_job(
     job: &str,
 ) -> Result<(Dashboard, JobView)> {
     let d = visible(ws, who, id).await?;
-    let job = ws.jobs.get(&who.org.id, job).ok_or(Error::NotFound)?;
-    Ok((d, job.view()))
+    let job = ws
+        .jobs
+        .view(&who.org.id, job)
+        .await?
+        .ok_or(Error::NotFound)?;
+    Ok((d, job))
 }
 
 /// What a dashboard's page shows for a filter choice.

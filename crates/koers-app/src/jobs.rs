@@ -1,6 +1,11 @@
-//! Long work in the background (imports), with progress that a page can poll.
+//! Long work in the background (imports, refreshes), with progress that a page can poll —
+//! on any koers process of the same database: the process running a job writes where it
+//! stands to the store as it goes (a few times a second at most), and a process asked about
+//! a job it does not run reads it from there.
 
 use koers_engine::{Progress, Unit};
+use koers_store::Store;
+use koers_store::jobs::JobRow;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -70,7 +75,7 @@ impl Job {
 }
 
 /// A job as pages and the API show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct JobView {
     pub id: String,
     pub label: String,
@@ -100,14 +105,102 @@ impl Progress for Job {
     }
 }
 
-/// The jobs of this process. Finished jobs are kept until a newer job pushes them out.
+impl JobView {
+    /// A job another process runs, as stored.
+    fn of(row: JobRow) -> JobView {
+        // The stored codes are this program's own; anything else reads as the first choice.
+        let pick = |value: &str, codes: &[&'static str]| {
+            codes
+                .iter()
+                .copied()
+                .find(|c| *c == value)
+                .unwrap_or(codes[0])
+        };
+        let (done, total) = (row.done.max(0) as u64, row.total.max(0) as u64);
+        JobView {
+            id: row.id,
+            label: row.label,
+            state: pick(&row.state, &["running", "done", "failed"]),
+            result: row.result,
+            error: row.error,
+            done,
+            total,
+            unit: pick(&row.unit, &["bytes", "features", "rows", "steps"]),
+            percent: (done.min(total) * 100).checked_div(total).unwrap_or(0),
+        }
+    }
+
+    fn row(&self, org_id: &str) -> JobRow {
+        JobRow {
+            id: self.id.clone(),
+            org_id: org_id.into(),
+            label: self.label.clone(),
+            state: self.state.into(),
+            result: self.result.clone(),
+            error: self.error.clone(),
+            done: i64::try_from(self.done).unwrap_or(i64::MAX),
+            total: i64::try_from(self.total).unwrap_or(i64::MAX),
+            unit: self.unit.into(),
+        }
+    }
+}
+
+/// The jobs of this process, and through the store those of the others. Finished jobs are
+/// kept in memory until a newer job pushes them out.
 #[derive(Default, Clone)]
 pub struct Jobs {
     inner: Arc<Mutex<HashMap<String, Arc<Job>>>>,
+    /// Where jobs are shared with the other processes (none in unit tests).
+    store: Option<Store>,
+}
+
+/// How often a running job's progress is written for the other processes.
+const SHARE_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Writes where `job` stands to the store whenever it changed, until it has ended.
+async fn share(store: Store, job: Arc<Job>) {
+    let mut last: Option<JobView> = None;
+    loop {
+        let view = job.view();
+        if last.as_ref() != Some(&view) {
+            if let Err(e) = store.jobs().save_job(&view.row(&job.org_id)).await {
+                tracing::warn!(error = %e, job = %job.id, "could not share the job's progress");
+            }
+            last = Some(view.clone());
+        }
+        if view.state != "running" {
+            break;
+        }
+        tokio::time::sleep(SHARE_EVERY).await;
+    }
 }
 
 impl Jobs {
     const KEEP: usize = 200;
+
+    /// Jobs shared through `store` with every process on it.
+    pub fn shared(store: Store) -> Jobs {
+        Jobs {
+            inner: Arc::default(),
+            store: Some(store),
+        }
+    }
+
+    /// Where job `id` of `org_id` stands, whichever process runs it; `None` when the
+    /// organisation has no such job.
+    pub async fn view(&self, org_id: &str, id: &str) -> crate::Result<Option<JobView>> {
+        if let Some(j) = self.get(org_id, id) {
+            return Ok(Some(j.view()));
+        }
+        match &self.store {
+            Some(store) => match store.jobs().job(org_id, id).await {
+                Ok(row) => Ok(Some(JobView::of(row))),
+                Err(koers_store::StoreError::NotFound) => Ok(None),
+                Err(e) => Err(e.into()),
+            },
+            None => Ok(None),
+        }
+    }
 
     pub fn start(&self, org_id: &str, label: &str) -> Arc<Job> {
         let job = Arc::new(Job {
@@ -130,6 +223,10 @@ impl Jobs {
             }
         }
         map.insert(job.id.clone(), job.clone());
+        drop(map);
+        if let Some(store) = &self.store {
+            tokio::spawn(share(store.clone(), job.clone()));
+        }
         job
     }
 

@@ -39,6 +39,7 @@ pub mod backup;
 pub mod catalog;
 pub mod dashboards;
 pub mod indicators;
+pub mod jobs;
 pub mod learning;
 pub mod maturity;
 mod migrations;

@@ -44,6 +44,7 @@ const FILES: &[(&str, &str)] = files![
     "0023_meetings.sql",
     "0024_choice_publications.sql",
     "0025_meeting_levels.sql",
+    "0026_jobs.sql",
 ];
 
 /// One file's SQL for one database.

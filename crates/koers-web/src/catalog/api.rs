@@ -287,8 +287,8 @@ pub async fn get_tile(
     params(("jobId" = String, Path, description = "Id van de taak")),
     responses((status = 200, description = "De taak", body = JobOut)))]
 pub async fn get_job(ctx: Ctx, Path(id): Path<String>) -> JsonReply<JobOut> {
-    let job = catalog::job(ctx.ws(), &ctx.who, &id)?;
-    Ok(Json(JobOut::from(job.as_ref())))
+    let job = catalog::job(ctx.ws(), &ctx.who, &id).await?;
+    Ok(Json(JobOut::from(job)))
 }
 
 fn rdf_response(headers: &HeaderMap, graph: &Graph) -> Response {

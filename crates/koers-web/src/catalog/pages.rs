@@ -137,8 +137,7 @@ async fn import_checked(ctx: Ctx, FormInput(mut input): FormInput) -> Reply {
 /// The job's state for the templates and, once an import is done, its summary: what the
 /// new version holds (rows, columns and their types, empty values, geometry) and what to
 /// do next.
-async fn job_context(ctx: &Ctx, job: &koers_app::Job) -> Result<Value, AppError> {
-    let view = job.view();
+async fn job_context(ctx: &Ctx, view: &koers_app::JobView) -> Result<Value, AppError> {
     let summary = match &view.result {
         Some(id) => {
             let ds = catalog::dataset(ctx.ws(), &ctx.who, id).await?;
@@ -167,14 +166,14 @@ async fn job_context(ctx: &Ctx, job: &koers_app::Job) -> Result<Value, AppError>
 }
 
 async fn job_page(ctx: Ctx, Path(job_id): Path<String>) -> Result<Html<String>, AppError> {
-    let job = catalog::job(ctx.ws(), &ctx.who, &job_id)?;
+    let job = catalog::job(ctx.ws(), &ctx.who, &job_id).await?;
     let extra = job_context(&ctx, &job).await?;
     page(&ctx, "job.html", "/bronnen", extra).await
 }
 
 /// The progress part of the job page, polled by the page every second.
 async fn job_fragment(ctx: Ctx, Path(job_id): Path<String>) -> Reply {
-    let job = catalog::job(ctx.ws(), &ctx.who, &job_id)?;
+    let job = catalog::job(ctx.ws(), &ctx.who, &job_id).await?;
     let extra = job_context(&ctx, &job).await?;
     let html = crate::templates::Templates::render(
         "job_progress.html",

@@ -31,9 +31,8 @@ pub struct JobOut {
     pub error: Option<String>,
 }
 
-impl From<&koers_app::Job> for JobOut {
-    fn from(j: &koers_app::Job) -> Self {
-        let v = j.view();
+impl From<koers_app::JobView> for JobOut {
+    fn from(v: koers_app::JobView) -> Self {
         JobOut {
             id: v.id,
             label: v.label,
@@ -53,7 +52,7 @@ pub fn accepted(job: &koers_app::Job) -> Response {
     (
         StatusCode::ACCEPTED,
         [(header::LOCATION, format!("/api/v1/jobs/{}", job.id))],
-        Json(JobOut::from(job)),
+        Json(JobOut::from(job.view())),
     )
         .into_response()
 }

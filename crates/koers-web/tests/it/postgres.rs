@@ -49,7 +49,7 @@ on_postgres_too! {
 }
 
 #[test]
-fn two_processes_share_sessions_and_claim_a_refresh_once() {
+fn two_processes_share_sessions_jobs_and_the_sign_in_limit_and_claim_a_refresh_once() {
     on_postgres(two_processes);
 }
 
@@ -115,6 +115,68 @@ async fn two_processes() {
         .filter(|e| e.action == "indicator.refreshed")
         .count();
     assert_eq!(refreshed, 1);
+
+    // An import started on one is followed on two, to its end.
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(
+                b"gm,naam,inwoners\nGM0344,Utrecht,367984\nGM0345,Veenendaal,68000\n".to_vec(),
+            )
+            .file_name("gemeenten.csv"),
+        )
+        .text("name", "inwoners");
+    let r = plain
+        .post(one.url("/api/v1/datasets"))
+        .header("cookie", &cookie)
+        .header("x-csrf-token", &csrf)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let job: Value = r.json().await.unwrap();
+    let job_url = two.url(&format!("/api/v1/jobs/{}", job["id"].as_str().unwrap()));
+    let mut state = Value::Null;
+    for _ in 0..200 {
+        state = plain
+            .get(&job_url)
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if state["state"] == "done" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(state["state"], "done", "two follows one's import: {state}");
+    assert!(state["datasetId"].is_string());
+    // Another organisation does not see the job on either process.
+    let other = two.api_as("admin@gm0796.example").await;
+    other
+        .get(&format!("/api/v1/jobs/{}", job["id"].as_str().unwrap()))
+        .await
+        .assert_status(404);
+
+    // Failed sign-ins count on both: the limit reached by alternating holds on either.
+    for i in 0..5 {
+        let app = if i % 2 == 0 { &one } else { &two };
+        app.anonymous()
+            .try_sign_in("viewer@pv26.example", "fout fout fout")
+            .await
+            .assert_status(401);
+    }
+    for app in [&one, &two] {
+        let r = app
+            .anonymous()
+            .try_sign_in("viewer@pv26.example", PASSWORD)
+            .await;
+        assert_eq!(r.status(), 429, "the limit holds on every process");
+    }
 
     // Signing out on one ends the session on two as well.
     let r = plain
