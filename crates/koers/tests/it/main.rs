@@ -5,6 +5,7 @@ use std::process::{Command, Output};
 
 #[cfg(feature = "ballista")]
 mod ballista;
+mod cluster_script;
 mod crash;
 mod movements;
 
