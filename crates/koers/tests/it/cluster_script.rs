@@ -28,6 +28,9 @@ fn the_cluster_example_runs_the_workload_across_processes() {
         .output()
         .expect("run scripts/cluster");
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "scripts/cluster --check failed:\n{err}");
+    assert!(
+        out.status.success(),
+        "scripts/cluster --check failed:\n{err}"
+    );
     assert!(err.contains("all held: 5000 movements"), "{err}");
 }

@@ -98,10 +98,12 @@ fn audit_verify_finds_a_row_changed_behind_koers_back() {
         sqlx::any::install_default_drivers();
         let url = format!("sqlite://{}", d.join("koers.db").display());
         let pool = sqlx::AnyPool::connect(&url).await.unwrap();
-        let n = sqlx::query("UPDATE choices SET level = 'official'")
-            .execute(&pool)
-            .await
-            .unwrap();
+        let n = sqlx::query(
+            "UPDATE choices SET level = 'official' WHERE id = (SELECT MIN(id) FROM choices)",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
         assert_eq!(n.rows_affected(), 1);
         pool.close().await;
     });
