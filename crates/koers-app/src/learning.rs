@@ -11,7 +11,7 @@
 use crate::{Error, Input, Principal, Result, Workspace};
 use koers_core::error::Collector;
 use koers_core::learning::{
-    CohortDraft, GroupDraft, ModuleDraft, ProgrammeDraft, ProjectDraft, SessionDraft,
+    CohortDraft, ContentDraft, GroupDraft, ModuleDraft, ProgrammeDraft, ProjectDraft, SessionDraft,
     balanced_split, missing_for_certificate, parse_roster,
 };
 use koers_core::{Invalid, Permission};
@@ -19,10 +19,11 @@ use koers_store::StoreError;
 use koers_store::learning::ProjectLinks;
 use std::collections::{HashMap, HashSet};
 
+pub use koers_core::learning::ContentKind;
 pub use koers_core::learning::{Attendance, Missing, Progress, Record};
 pub use koers_store::indicators::{Indicator, Monitor};
 pub use koers_store::learning::{
-    Cohort, Enrolment, Group, LiveSession, Module, Participant, Programme, Project,
+    Cohort, Content, Enrolment, Group, LiveSession, Module, Participant, Programme, Project,
 };
 pub use koers_store::questions::Question;
 
@@ -104,6 +105,132 @@ pub async fn add_module(
         &p.dimensions,
     ))?;
     Ok(ws.store.learning().add_module(&p, &d, &who.actor()).await?)
+}
+
+/// A module with its content, for the coordinator who fills it.
+pub struct ModuleContent {
+    pub programme: Programme,
+    pub module: Module,
+    pub contents: Vec<Content>,
+}
+
+/// A module of one of the organisation's programmes and its content (coordinators).
+pub async fn module_content(
+    ws: &Workspace,
+    who: &Principal,
+    module_id: &str,
+) -> Result<ModuleContent> {
+    who.require(Permission::CoordinateLearning)?;
+    let module = ws.store.learning().module(&who.org.id, module_id).await?;
+    Ok(ModuleContent {
+        programme: ws
+            .store
+            .learning()
+            .programme(&who.org.id, &module.programme_id)
+            .await?,
+        contents: ws.store.learning().contents(&module.id).await?,
+        module,
+    })
+}
+
+/// Adds a page, link, video or assignment to a module (coordinators): `kind`, `title`,
+/// `body` (Markdown) and `url`.
+pub async fn add_content(
+    ws: &Workspace,
+    who: &Principal,
+    module_id: &str,
+    mut input: Input,
+) -> Result<Content> {
+    who.require(Permission::CoordinateLearning)?;
+    let module = ws.store.learning().module(&who.org.id, module_id).await?;
+    let (kind, title, body, url) = (
+        input.text("kind"),
+        input.text("title"),
+        input.text("body"),
+        input.text("url"),
+    );
+    let d = input.finish(ContentDraft::parse(&kind, &title, &body, &url))?;
+    Ok(ws
+        .store
+        .learning()
+        .add_content(&who.org.id, &module, &d, &who.actor())
+        .await?)
+}
+
+/// Removes a piece of a module's content (coordinators).
+pub async fn remove_content(
+    ws: &Workspace,
+    who: &Principal,
+    module_id: &str,
+    content_id: &str,
+) -> Result<()> {
+    who.require(Permission::CoordinateLearning)?;
+    let module = ws.store.learning().module(&who.org.id, module_id).await?;
+    Ok(ws
+        .store
+        .learning()
+        .remove_content(&who.org.id, &module, content_id, &who.actor())
+        .await?)
+}
+
+/// A participant working through one module of their programme: its content and how far
+/// they are.
+pub struct Study {
+    pub standing: Standing,
+    pub module: Module,
+    pub contents: Vec<Content>,
+    pub progress: Progress,
+}
+
+/// One module of the participant's programme, for the participant themselves or a
+/// coordinator; a module of another programme is not found.
+pub async fn study(
+    ws: &Workspace,
+    who: &Principal,
+    participant_id: &str,
+    module_id: &str,
+) -> Result<Study> {
+    let standing = standing(ws, who, participant_id).await?;
+    let module = ws.store.learning().module(&who.org.id, module_id).await?;
+    if module.programme_id != standing.programme.id {
+        return Err(Error::NotFound);
+    }
+    let progress = ws
+        .store
+        .learning()
+        .progress(&standing.cohort)
+        .await?
+        .get(&(module.id.clone(), standing.participant.id.clone()))
+        .copied()
+        .unwrap_or(Progress::NotStarted);
+    Ok(Study {
+        contents: ws.store.learning().contents(&module.id).await?,
+        standing,
+        module,
+        progress,
+    })
+}
+
+/// The participant marks how far they are with a module (`status`: `not_started`, `started`
+/// or `done`); a coordinator may do so for them. The coordinator sees it in the register.
+pub async fn mark_progress(
+    ws: &Workspace,
+    who: &Principal,
+    participant_id: &str,
+    module_id: &str,
+    mut input: Input,
+) -> Result<()> {
+    let Study {
+        standing, module, ..
+    } = study(ws, who, participant_id, module_id).await?;
+    let status = input.text("status");
+    input.finish(Ok(()))?;
+    let e = [Entry {
+        participant_id: standing.participant.id,
+        target: module.id,
+        status,
+    }];
+    record_register(ws, who, &standing.cohort, &[], &e).await
 }
 
 pub async fn add_session(
@@ -435,22 +562,12 @@ async fn record_register(
         .await?)
 }
 
-/// What a participant's entry records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EntryKind {
-    /// Attendance at a live session (`sessionId`).
-    Attendance,
-    /// Progress on a module (`moduleId`).
-    Progress,
-}
-
-/// Records one attendance or progress entry of one participant: the fields `sessionId` or
-/// `moduleId` (after `kind`) and `status`.
-pub async fn record_entry(
+/// Records one participant's attendance at a live session (coordinators): `sessionId` and
+/// `status`.
+pub async fn record_attendance(
     ws: &Workspace,
     who: &Principal,
     participant_id: &str,
-    kind: EntryKind,
     mut input: Input,
 ) -> Result<()> {
     who.require(Permission::CoordinateLearning)?;
@@ -464,10 +581,7 @@ pub async fn record_entry(
         .learning()
         .cohort(&who.org.id, &p.cohort_id)
         .await?;
-    let target = input.text(match kind {
-        EntryKind::Attendance => "sessionId",
-        EntryKind::Progress => "moduleId",
-    });
+    let target = input.text("sessionId");
     let status = input.text("status");
     input.finish(Ok(()))?;
     let e = [Entry {
@@ -475,10 +589,7 @@ pub async fn record_entry(
         target,
         status,
     }];
-    match kind {
-        EntryKind::Attendance => record_register(ws, who, &c, &e, &[]).await,
-        EntryKind::Progress => record_register(ws, who, &c, &[], &e).await,
-    }
+    record_register(ws, who, &c, &e, &[]).await
 }
 
 /// A group with its members, its programme's sessions and modules, and the cohort's

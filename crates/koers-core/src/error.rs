@@ -84,9 +84,19 @@ impl Collector {
     }
 }
 
-/// Trims `raw` and checks it is non-empty and at most `max` characters long.
+/// Trims `raw` and checks it is non-empty and at most `max` characters long, on one line.
 pub fn text(name: &str, raw: &str, max: usize) -> Result<String, Invalid> {
-    let t = raw.trim();
+    checked(name, raw.trim(), max, |c| c.is_control())
+}
+
+/// [`text`] over several lines (paragraphs, Markdown): line breaks and tabs are allowed, other
+/// control characters are not; Windows line ends become `\n`.
+pub fn long_text(name: &str, raw: &str, max: usize) -> Result<String, Invalid> {
+    let t = raw.trim().replace("\r\n", "\n");
+    checked(name, &t, max, |c| c.is_control() && c != '\n' && c != '\t')
+}
+
+fn checked(name: &str, t: &str, max: usize, bad: impl Fn(char) -> bool) -> Result<String, Invalid> {
     if t.is_empty() {
         return Err(Invalid::one(name, "required", "is verplicht"));
     }
@@ -97,7 +107,7 @@ pub fn text(name: &str, raw: &str, max: usize) -> Result<String, Invalid> {
             &format!("mag hoogstens {max} tekens zijn"),
         ));
     }
-    if t.chars().any(|c| c.is_control()) {
+    if t.chars().any(bad) {
         return Err(Invalid::one(
             name,
             "control_chars",
@@ -110,6 +120,16 @@ pub fn text(name: &str, raw: &str, max: usize) -> Result<String, Invalid> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_text_keeps_its_lines() {
+        assert_eq!(long_text("n", " a\r\n\tb ", 9).unwrap(), "a\n\tb");
+        assert_eq!(
+            long_text("n", "a\u{0}b", 5).unwrap_err().0[0].code,
+            "control_chars"
+        );
+        assert!(text("n", "a\nb", 5).is_err());
+    }
 
     #[test]
     fn text_rules() {

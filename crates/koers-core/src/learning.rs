@@ -2,7 +2,7 @@
 //! sessions, cohorts split into groups of limited size, attendance and progress, make-track
 //! projects, and the rule that decides who earns a certificate.
 
-use crate::error::{Collector, FieldError, Invalid, text};
+use crate::error::{Collector, FieldError, Invalid, long_text, text};
 use crate::user::Email;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
@@ -151,6 +151,113 @@ impl ModuleDraft {
             dimension: dimension.into(),
         })
     }
+}
+
+/// What a piece of a module's content is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContentKind {
+    /// A page of text (Markdown).
+    Page,
+    /// A link to read elsewhere.
+    Link,
+    /// A video to watch (a link to where it is published).
+    Video,
+    /// An assignment to do (Markdown), optionally with a link.
+    Assignment,
+}
+
+impl ContentKind {
+    pub const ALL: [ContentKind; 4] = [
+        ContentKind::Page,
+        ContentKind::Link,
+        ContentKind::Video,
+        ContentKind::Assignment,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContentKind::Page => "page",
+            ContentKind::Link => "link",
+            ContentKind::Video => "video",
+            ContentKind::Assignment => "assignment",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<ContentKind, Invalid> {
+        ContentKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == raw.trim())
+            .ok_or_else(|| Invalid::one("kind", "enum", "kies een pagina, link, video of opdracht"))
+    }
+}
+
+/// The most text one page or assignment may hold.
+pub const MAX_CONTENT_TEXT: usize = 20_000;
+
+/// A validated piece of a module's content: a page or assignment has text, a link or video an
+/// address on the web (`https://` or `http://`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContentDraft {
+    pub kind: ContentKind,
+    pub title: String,
+    /// Markdown; empty for a link or video without a note.
+    pub body: String,
+    /// Empty for a page (and optional for an assignment).
+    pub url: String,
+}
+
+impl ContentDraft {
+    pub fn parse(kind: &str, title: &str, body: &str, url: &str) -> Result<Self, Invalid> {
+        let mut c = Collector::default();
+        let kind = c.take(ContentKind::parse(kind));
+        let title = c.take(text("title", title, 200));
+        let body = c.take(if body.trim().is_empty() {
+            Ok(String::new())
+        } else {
+            long_text("body", body, MAX_CONTENT_TEXT)
+        });
+        let url = url.trim();
+        let needs_text = matches!(kind, Some(ContentKind::Page | ContentKind::Assignment));
+        let needs_url = matches!(kind, Some(ContentKind::Link | ContentKind::Video));
+        if needs_text && body.as_ref().is_some_and(|b| b.is_empty()) {
+            c.take(bad(
+                "body",
+                "required",
+                "schrijf de tekst van de pagina of opdracht",
+            ));
+        }
+        if needs_url && url.is_empty() {
+            c.take(bad("url", "required", "vul het webadres in"));
+        } else if !url.is_empty() && !web_address(url) {
+            c.take(bad(
+                "url",
+                "format",
+                "moet een webadres zijn dat begint met https:// (of http://), zonder spaties",
+            ));
+        }
+        c.finish()?;
+        Ok(ContentDraft {
+            kind: kind.unwrap_or(ContentKind::Page),
+            title: title.unwrap_or_default(),
+            body: body.unwrap_or_default(),
+            url: url.into(),
+        })
+    }
+}
+
+/// Whether `url` is an address on the web a page may link to: `https://` or `http://`, a
+/// host, no spaces or control characters, at most 2000 characters.
+pub fn web_address(url: &str) -> bool {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    url.len() <= 2000
+        && rest.is_some_and(|r| {
+            !r.is_empty()
+                && !r.starts_with('/')
+                && r.chars().all(|c| !c.is_whitespace() && !c.is_control())
+        })
 }
 
 fn parse_time(name: &str, raw: &str) -> Result<String, Invalid> {
@@ -683,6 +790,32 @@ pub fn missing_for_certificate(
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn module_content_needs_text_or_a_web_address() {
+        let page = ContentDraft::parse("page", "Wat is datagedreven?", "# Inleiding", "").unwrap();
+        assert_eq!(page.kind, ContentKind::Page);
+        let video =
+            ContentDraft::parse("video", "Lezing", "", " https://video.example/1 ").unwrap();
+        assert_eq!(video.url, "https://video.example/1");
+        let e = ContentDraft::parse("podcast", "", "", "").unwrap_err();
+        let names: Vec<&str> = e.0.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["kind", "title"]);
+        for bad_url in [
+            "javascript:alert(1)",
+            "https://",
+            "ftp://x",
+            "https://a b",
+            "//x.nl",
+        ] {
+            let e = ContentDraft::parse("link", "Link", "", bad_url).unwrap_err();
+            assert_eq!(e.0[0].name, "url", "{bad_url}");
+        }
+        assert!(ContentDraft::parse("page", "Leeg", " ", "").is_err());
+        assert!(ContentDraft::parse("link", "Zonder adres", "", "").is_err());
+        let long = "x".repeat(MAX_CONTENT_TEXT + 1);
+        assert!(ContentDraft::parse("assignment", "Te lang", &long, "").is_err());
+    }
     use super::*;
     use proptest::prelude::*;
 

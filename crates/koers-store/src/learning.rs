@@ -6,8 +6,8 @@ use crate::audit::Actor;
 use crate::sql::{Write, corrupt, count, flag, from_row, json, parsed, stored, to_json};
 use crate::{Result, StoreError, conflict_on_unique, new_id, now};
 use koers_core::learning::{
-    Attendance, CohortDraft, GroupDraft, ModuleDraft, ParticipantDraft, ProgrammeDraft, Progress,
-    ProjectDraft, ProjectStatus, Record, SessionDraft, Student,
+    Attendance, CohortDraft, ContentDraft, ContentKind, GroupDraft, ModuleDraft, ParticipantDraft,
+    ProgrammeDraft, Progress, ProjectDraft, ProjectStatus, Record, SessionDraft, Student,
 };
 use serde::Serialize;
 use sqlx::Row;
@@ -141,6 +141,24 @@ from_row!(r => Programme { id, org_id, name, description, created_at;
 
 from_row!(r => Module { id, programme_id, title, description, dimension;
     position: count(r, "position")?,
+});
+
+/// A piece of a module's content.
+#[derive(Debug, Clone, Serialize)]
+pub struct Content {
+    pub id: String,
+    pub module_id: String,
+    pub position: u32,
+    pub kind: ContentKind,
+    pub title: String,
+    /// Markdown (a page or assignment).
+    pub body: String,
+    pub url: String,
+}
+
+from_row!(r => Content { id, module_id, title, body, url;
+    position: count(r, "position")?,
+    kind: parsed(r, "kind", ContentKind::parse)?,
 });
 
 from_row!(r => LiveSession { id, programme_id, title, date, start_time, end_time, link;
@@ -278,6 +296,83 @@ impl Repo<'_> {
             ("learning_programme", &p.id),
             detail,
             &id,
+        )
+        .await
+    }
+
+    /// One of the organisation's modules.
+    pub async fn module(&self, org_id: &str, id: &str) -> Result<Module> {
+        self.one(
+            &format!("{MODULE} WHERE id = $1 AND programme_id IN (SELECT id FROM learning_programmes WHERE org_id = $2)"),
+            (id, org_id),
+        )
+        .await
+    }
+
+    /// Adds a piece of content after the module's last one.
+    pub async fn add_content(
+        &self,
+        org_id: &str,
+        m: &Module,
+        d: &ContentDraft,
+        actor: &Actor,
+    ) -> Result<Content> {
+        let id = new_id();
+        let mut w = self.write(actor, Some(org_id)).await?;
+        w.take_turn(&format!("learning_content:{}", m.id)).await?;
+        let last: i64 = w
+            .one(
+                "SELECT COALESCE(MAX(position), 0) AS n FROM learning_content WHERE module_id = $1",
+                (&m.id,),
+            )
+            .await?;
+        w.exec(
+            "INSERT INTO learning_content (id, module_id, position, kind, title, body, url, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            (&id, &m.id, last + 1, d.kind.as_str(), &d.title, &d.body, &d.url, now()),
+        )
+        .await?;
+        let detail =
+            serde_json::json!({ "content": id, "kind": d.kind.as_str(), "title": d.title });
+        w.commit("learning_content.added", ("learning_module", &m.id), detail)
+            .await?;
+        self.one(
+            "SELECT id, module_id, position, kind, title, body, url FROM learning_content WHERE id = $1",
+            (&id,),
+        )
+        .await
+    }
+
+    /// A module's content, in order.
+    pub async fn contents(&self, module_id: &str) -> Result<Vec<Content>> {
+        self.all(
+            "SELECT id, module_id, position, kind, title, body, url FROM learning_content WHERE module_id = $1 ORDER BY position, id",
+            (module_id,),
+        )
+        .await
+    }
+
+    /// Removes a piece of a module's content; `NotFound` when the module has no such piece.
+    pub async fn remove_content(
+        &self,
+        org_id: &str,
+        m: &Module,
+        content_id: &str,
+        actor: &Actor,
+    ) -> Result<()> {
+        let mut w = self.write(actor, Some(org_id)).await?;
+        let n = w
+            .exec(
+                "DELETE FROM learning_content WHERE id = $1 AND module_id = $2",
+                (content_id, &m.id),
+            )
+            .await?;
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        w.commit(
+            "learning_content.removed",
+            ("learning_module", &m.id),
+            serde_json::json!({ "content": content_id }),
         )
         .await
     }

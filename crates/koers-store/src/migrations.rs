@@ -45,6 +45,7 @@ const FILES: &[(&str, &str)] = files![
     "0024_choice_publications.sql",
     "0025_meeting_levels.sql",
     "0026_jobs.sql",
+    "0027_learning_content.sql",
 ];
 
 /// One file's SQL for one database.

@@ -30,6 +30,7 @@ pub mod health;
 pub mod i18n;
 pub mod input;
 pub mod learning;
+pub mod markdown;
 pub mod maturity;
 pub mod metrics;
 pub mod notifications;

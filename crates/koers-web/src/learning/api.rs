@@ -12,11 +12,11 @@ use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use koers_app::learning::{
-    self as uc, Cohort, Enrolment, EntryKind, Group, LiveSession, Missing, Module, Participant,
-    Programme, Project,
+    self as uc, Cohort, Enrolment, Group, LiveSession, Missing, Module, Participant, Programme,
+    Project,
 };
 use koers_core::learning::{MAX_ROSTER_BYTES, ProjectStatus, Student};
 use serde::Serialize;
@@ -39,6 +39,9 @@ pub fn router() -> Router<AppState> {
         "/learning/participants/{participant_id}/attendance" => post(set_attendance),
         "/learning/participants/{participant_id}/progress" => post(set_progress),
         "/learning/participants/{participant_id}/certificate" => get(get_certificate),
+        "/learning/participants/{participant_id}/modules/{module_id}" => get(get_study),
+        "/learning/modules/{module_id}/content" => get(get_module_content).post(add_content),
+        "/learning/modules/{module_id}/content/{content_id}" => delete(remove_content),
         "/learning/projects/{project_id}" => get(get_project).put(put_project),
         "/learning/me" => get(my_enrolments),
     }
@@ -601,19 +604,126 @@ pub async fn set_attendance(
     Path(id): Path<String>,
     JsonInput(input): JsonInput,
 ) -> Result<StatusCode, AppError> {
-    uc::record_entry(ctx.ws(), &ctx.who, &id, EntryKind::Attendance, input).await?;
+    uc::record_attendance(ctx.ws(), &ctx.who, &id, input).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Record progress on a module.
+/// A piece of a module's content.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ContentOut {
+    pub id: String,
+    pub position: u32,
+    /// `page`, `link`, `video` or `assignment`.
+    pub kind: String,
+    pub title: String,
+    /// Markdown (a page or assignment).
+    pub body: String,
+    pub url: String,
+}
+
+impl From<uc::Content> for ContentOut {
+    fn from(c: uc::Content) -> Self {
+        ContentOut {
+            id: c.id,
+            position: c.position,
+            kind: c.kind.as_str().into(),
+            title: c.title,
+            body: c.body,
+            url: c.url,
+        }
+    }
+}
+
+/// A piece of content to add to a module.
+#[derive(ToSchema)]
+pub struct ContentIn {
+    /// `page`, `link`, `video` or `assignment`.
+    pub kind: String,
+    pub title: String,
+    /// Markdown: required for a page or assignment.
+    pub body: Option<String>,
+    /// `https://…`: required for a link or video.
+    pub url: Option<String>,
+}
+
+/// A module with its content.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ModuleContentOut {
+    pub module: ProgrammeModuleOut,
+    pub content: Vec<ContentOut>,
+}
+
+/// A module and its content (coordinators).
+#[utoipa::path(get, path = "/learning/modules/{moduleId}/content", tag = "leertrajecten", params(("moduleId" = String, Path, description = "Id van de module")),
+    responses((status = 200, description = "De module en haar inhoud", body = ModuleContentOut)))]
+pub async fn get_module_content(ctx: Ctx, Path(id): Path<String>) -> JsonReply<ModuleContentOut> {
+    let m = uc::module_content(ctx.ws(), &ctx.who, &id).await?;
+    Ok(Json(ModuleContentOut {
+        module: m.module.into(),
+        content: outs(m.contents),
+    }))
+}
+
+/// Add a page, link, video or assignment after the module's last piece (coordinators).
+#[utoipa::path(post, path = "/learning/modules/{moduleId}/content", tag = "leertrajecten", params(("moduleId" = String, Path, description = "Id van de module")),
+    request_body = ContentIn, responses((status = 201, description = "Toegevoegd", body = ContentOut)))]
+pub async fn add_content(ctx: Ctx, Path(id): Path<String>, JsonInput(input): JsonInput) -> Reply {
+    let c = uc::add_content(ctx.ws(), &ctx.who, &id, input).await?;
+    Ok(created(ContentOut::from(c)))
+}
+
+/// Remove a piece of a module's content (coordinators).
+#[utoipa::path(delete, path = "/learning/modules/{moduleId}/content/{contentId}", tag = "leertrajecten",
+    params(("moduleId" = String, Path, description = "Id van de module"), ("contentId" = String, Path, description = "Id van het onderdeel")),
+    responses((status = 204, description = "Verwijderd")))]
+pub async fn remove_content(
+    ctx: Ctx,
+    Path((module, content)): Path<(String, String)>,
+) -> Result<StatusCode, AppError> {
+    uc::remove_content(ctx.ws(), &ctx.who, &module, &content).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A module as the participant works through it.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StudyOut {
+    pub module: ProgrammeModuleOut,
+    pub content: Vec<ContentOut>,
+    /// `not_started`, `started` or `done`.
+    pub progress: String,
+}
+
+/// One module of the participant's programme with its content and their progress (the
+/// participant themselves or a coordinator).
+#[utoipa::path(get, path = "/learning/participants/{participantId}/modules/{moduleId}", tag = "leertrajecten",
+    params(("participantId" = String, Path, description = "Id van de deelnemer"), ("moduleId" = String, Path, description = "Id van de module")),
+    responses((status = 200, description = "De module", body = StudyOut)))]
+pub async fn get_study(
+    ctx: Ctx,
+    Path((participant, module)): Path<(String, String)>,
+) -> JsonReply<StudyOut> {
+    let s = uc::study(ctx.ws(), &ctx.who, &participant, &module).await?;
+    Ok(Json(StudyOut {
+        module: s.module.into(),
+        content: outs(s.contents),
+        progress: s.progress.as_str().into(),
+    }))
+}
+
+/// Record progress on a module (`moduleId`, `status`): the participant themselves or a
+/// coordinator.
 #[utoipa::path(post, path = "/learning/participants/{participantId}/progress", tag = "leertrajecten", params(("participantId" = String, Path, description = "Id van de deelnemer")),
     request_body = ProgressIn, responses((status = 204, description = "Vastgelegd")))]
 pub async fn set_progress(
     ctx: Ctx,
     Path(id): Path<String>,
-    JsonInput(input): JsonInput,
+    JsonInput(mut input): JsonInput,
 ) -> Result<StatusCode, AppError> {
-    uc::record_entry(ctx.ws(), &ctx.who, &id, EntryKind::Progress, input).await?;
+    let module = input.text("moduleId");
+    uc::mark_progress(ctx.ws(), &ctx.who, &id, &module, input).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -668,6 +778,10 @@ pub async fn my_enrolments(ctx: Ctx) -> JsonReply<Vec<StandingOut>> {
     get_participant,
     set_attendance,
     set_progress,
+    get_study,
+    get_module_content,
+    add_content,
+    remove_content,
     get_certificate,
     get_project,
     put_project,

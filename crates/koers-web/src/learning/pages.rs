@@ -42,6 +42,9 @@ pub fn router() -> Router<AppState> {
         "/leertrajecten/deelnemers/{id}/groep" => post(enrol),
         "/leertrajecten/deelnemers/{id}" => get(participant),
         "/leertrajecten/deelnemers/{id}/certificaat" => get(certificate),
+        "/leertrajecten/deelnemers/{id}/modules/{module_id}" => get(study).post(mark_progress),
+        "/leertrajecten/modules/{id}" => get(module_content).post(add_content),
+        "/leertrajecten/modules/{id}/inhoud/{content_id}/verwijderen" => post(remove_content),
         "/leertrajecten/projecten/{id}" => get(project).post(save_project),
     }
 }
@@ -383,6 +386,109 @@ async fn participant(ctx: Ctx, Path(id): Path<String>) -> Reply {
     )
     .await?;
     Ok(html.into_response())
+}
+
+/// A module's content as a page shows it: Markdown as safe HTML under a heading of level
+/// `below`.
+fn contents_view(contents: Vec<uc::Content>, below: usize) -> Vec<Value> {
+    contents
+        .into_iter()
+        .map(|c| {
+            context! {
+                id => c.id, kind => c.kind.as_str(), title => c.title, url => c.url,
+                html => Value::from_safe_string(crate::markdown::to_html(&c.body, below)),
+            }
+        })
+        .collect()
+}
+
+/// A module's content for the coordinator: what it holds, a form to add to it.
+async fn render_module_content(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Reply {
+    let m = uc::module_content(ctx.ws(), &ctx.who, id).await?;
+    page_with_status(
+        ctx,
+        status,
+        "learning_module.html",
+        HOME,
+        context! {
+            p => m.programme, m => m.module, contents => contents_view(m.contents, 3),
+            kinds => uc::ContentKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+            ..extra
+        },
+    )
+    .await
+}
+
+async fn module_content(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    render_module_content(&ctx, &id, StatusCode::OK, context! {}).await
+}
+
+async fn add_content(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
+    let value = form.value();
+    let r = uc::add_content(ctx.ws(), &ctx.who, &id, form.0).await;
+    form_outcome(
+        r,
+        value,
+        |_| Done::Notice("content_added"),
+        async |status, extra| render_module_content(&ctx, &id, status, extra).await,
+    )
+    .await
+}
+
+async fn remove_content(
+    ctx: Ctx,
+    Path((id, content_id)): Path<(String, String)>,
+    FormInput(input): FormInput,
+) -> Reply {
+    let r = match confirmed(&input, ctx.lang) {
+        Ok(()) => uc::remove_content(ctx.ws(), &ctx.who, &id, &content_id)
+            .await
+            .map_err(AppError::from),
+        Err(e) => Err(e),
+    };
+    after_form(r, "content_removed", async |status, extra| {
+        render_module_content(&ctx, &id, status, extra).await
+    })
+    .await
+}
+
+/// A participant working through one module: its content, and how far they are.
+async fn render_study(
+    ctx: &Ctx,
+    (id, module_id): (&str, &str),
+    status: StatusCode,
+    extra: Value,
+) -> Reply {
+    let s = uc::study(ctx.ws(), &ctx.who, id, module_id).await?;
+    page_with_status(
+        ctx,
+        status,
+        "learning_study.html",
+        HOME,
+        context! {
+            p => s.standing.participant, programme => s.standing.programme, m => s.module,
+            contents => contents_view(s.contents, 2), progress => s.progress.as_str(),
+            statuses => Progress::ALL.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+            ..extra
+        },
+    )
+    .await
+}
+
+async fn study(ctx: Ctx, Path((id, module_id)): Path<(String, String)>) -> Reply {
+    render_study(&ctx, (&id, &module_id), StatusCode::OK, context! {}).await
+}
+
+async fn mark_progress(
+    ctx: Ctx,
+    Path((id, module_id)): Path<(String, String)>,
+    FormInput(input): FormInput,
+) -> Reply {
+    let r = uc::mark_progress(ctx.ws(), &ctx.who, &id, &module_id, input).await;
+    after_form(r, "progress_saved", async |status, extra| {
+        render_study(&ctx, (&id, &module_id), status, extra).await
+    })
+    .await
 }
 
 async fn certificate(ctx: Ctx, Path(id): Path<String>) -> Reply {

@@ -173,3 +173,107 @@ async fn coordinator_runs_a_cohort_to_a_certificate() {
             .is_err()
     );
 }
+
+/// A participant on a phone finds their programme under "my learning track", opens a module
+/// the coordinator filled, reads it and marks it done — by keyboard only.
+#[tokio::test]
+async fn a_participant_works_through_a_module_by_keyboard() {
+    use crate::browser::{end_session, keys_at, press, screenshot};
+    use fantoccini::key::Key;
+    use koers_core::learning::*;
+    let app = TestApp::spawn().await;
+    let actor = koers_store::Actor::cli();
+    let d = ProgrammeDraft::parse("Digitaal Leiderschap", "", "Visie", "", false).unwrap();
+    let store = app.store.learning();
+    let p = store
+        .create_programme(&app.org_a.id, &d, &d.default_modules(), &actor)
+        .await
+        .unwrap();
+    let module = store.modules(&p.id).await.unwrap().remove(0);
+    for (kind, title, body, url) in [
+        (
+            "page",
+            "Waarom data?",
+            "## Drie vragen\n\n- Wat wil je weten?\n- Wie beslist?\n- Welke gegevens zijn er?",
+            "",
+        ),
+        (
+            "video",
+            "Lezing van de CIO",
+            "",
+            "https://video.example/cio",
+        ),
+        (
+            "assignment",
+            "Jouw beleidsvraag",
+            "Schrijf één vraag op en bespreek hem in je groep.",
+            "",
+        ),
+    ] {
+        store
+            .add_content(
+                &app.org_a.id,
+                &module,
+                &ContentDraft::parse(kind, title, body, url).unwrap(),
+                &actor,
+            )
+            .await
+            .unwrap();
+    }
+    let c = store
+        .create_cohort(&p, &CohortDraft::parse("2026", "", "").unwrap(), &actor)
+        .await
+        .unwrap();
+    let people = parse_roster(
+        "naam,e-mail,afdeling,rol\nVera Viewer,viewer@pv26.example,Mobiliteit,beleidsmaker\n",
+        &Default::default(),
+    )
+    .unwrap();
+    store
+        .import_participants(&c, &people, false, &actor)
+        .await
+        .unwrap();
+    let me = participant(&app, "viewer@pv26.example").await;
+
+    let (_driver, b, _profile) = start_browser().await;
+    b.set_window_size(390, 844).await.unwrap();
+    sign_in(&b, &app, "viewer@pv26.example").await;
+    b.goto(&app.url("/leertrajecten")).await.unwrap();
+    press(
+        &b,
+        &format!("a[href='/leertrajecten/deelnemers/{}']", me.id),
+        Key::Enter,
+    )
+    .await;
+    let link = format!(
+        "a[href='/leertrajecten/deelnemers/{}/modules/{}']",
+        me.id, module.id
+    );
+    wait_for(&b, Locator::Css(&link)).await;
+    check_axe(&b, "my programme").await;
+    press(&b, &link, Key::Enter).await;
+    wait_for(&b, Locator::Id("voortgang")).await;
+    check_axe(&b, "a module to work through").await;
+    let text = crate::browser::main_text(&b).await;
+    for part in [
+        "Drie vragen",
+        "Welke gegevens zijn er?",
+        "Bekijk de video",
+        "Jouw beleidsvraag",
+    ] {
+        assert!(text.contains(part), "{part} in {text}");
+    }
+    // From "not started", two steps down the group of choices is "done"; Enter saves.
+    press(&b, "#st-not_started", Key::Down).await;
+    press(&b, "#st-started", Key::Down).await;
+    keys_at(&b, "#st-done", &Key::Enter.to_string()).await;
+    wait_for(&b, Locator::Css(".utrecht-alert--ok")).await;
+    screenshot(&b, "learning-module-390.png").await;
+    let progress = store.progress(&c).await.unwrap();
+    assert_eq!(
+        progress.get(&(module.id.clone(), me.id.clone())),
+        Some(&Progress::Done),
+        "the coordinator sees the module done"
+    );
+    end_session(b).await;
+}

@@ -32,6 +32,8 @@ pub(crate) struct ObjectsOfA {
     pub group: String,
     pub participant: String,
     pub project: String,
+    pub module: String,
+    pub content: String,
     pub dashboard: String,
     /// A personal API token of A's viewer.
     pub token: String,
@@ -194,7 +196,15 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> ObjectsOfA {
             .remove(0)
             .id
     };
-    let (programme, cohort, group, participant, project) = crate::learning::objects_of_a(app).await;
+    let crate::learning::LearningOfA {
+        programme,
+        cohort,
+        group,
+        participant,
+        project,
+        module,
+        content,
+    } = crate::learning::objects_of_a(app).await;
     let dashboard = app
         .store
         .dashboards()
@@ -239,6 +249,8 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> ObjectsOfA {
         group,
         participant,
         project,
+        module,
+        content,
         dashboard,
         token,
     }
@@ -270,6 +282,8 @@ pub(crate) fn concrete(path: &str, o: &ObjectsOfA) -> String {
         .replace("{groupId}", &o.group)
         .replace("{participantId}", &o.participant)
         .replace("{projectId}", &o.project)
+        .replace("{moduleId}", &o.module)
+        .replace("{contentId}", &o.content)
         .replace("{dashboardId}", &o.dashboard)
         .replace("{tokenId}", &o.token)
         .replace("{orgCode}", "PV26")

@@ -7,8 +7,19 @@ use crate::helpers::{TestApp, field_of_each, invalid_names};
 use crate::session::Session;
 use serde_json::{Value, json};
 
-/// Learning objects of organisation A: (programme, cohort, group, participant, project).
-pub async fn objects_of_a(app: &TestApp) -> (String, String, String, String, String) {
+/// Learning objects of organisation A.
+pub struct LearningOfA {
+    pub programme: String,
+    pub cohort: String,
+    pub group: String,
+    pub participant: String,
+    pub project: String,
+    pub module: String,
+    pub content: String,
+}
+
+/// One learning object of every kind in organisation A.
+pub async fn objects_of_a(app: &TestApp) -> LearningOfA {
     use koers_core::learning::*;
     let actor = koers_store::Actor::cli();
     let d = ProgrammeDraft::parse("Geheime leergang", "", "", "", true).unwrap();
@@ -58,7 +69,27 @@ pub async fn objects_of_a(app: &TestApp) -> (String, String, String, String, Str
         )
         .await
         .unwrap();
-    (p.id, c.id, g.id, participant.id, x.id)
+    let module = app.store.learning().modules(&p.id).await.unwrap().remove(0);
+    let content = app
+        .store
+        .learning()
+        .add_content(
+            &app.org_a.id,
+            &module,
+            &ContentDraft::parse("page", "Geheime pagina", "Geheim.", "").unwrap(),
+            &actor,
+        )
+        .await
+        .unwrap();
+    LearningOfA {
+        programme: p.id,
+        cohort: c.id,
+        group: g.id,
+        participant: participant.id,
+        project: x.id,
+        module: module.id,
+        content: content.id,
+    }
 }
 
 /// A roster of `n` participants over five departments and three roles.
@@ -379,7 +410,15 @@ pub(crate) async fn completion_rule_certificate_and_links() {
 #[tokio::test]
 async fn every_page_renders_and_another_organisation_gets_404() {
     let app = TestApp::spawn().await;
-    let (programme, cohort, group, participant, project) = objects_of_a(&app).await;
+    let LearningOfA {
+        programme,
+        cohort,
+        group,
+        participant,
+        project,
+        module,
+        ..
+    } = objects_of_a(&app).await;
     let c = app.page_as("admin@pv26.example").await;
     let pages = [
         "/leertrajecten".to_string(),
@@ -388,6 +427,8 @@ async fn every_page_renders_and_another_organisation_gets_404() {
         format!("/leertrajecten/groepen/{group}"),
         format!("/leertrajecten/deelnemers/{participant}"),
         format!("/leertrajecten/projecten/{project}"),
+        format!("/leertrajecten/modules/{module}"),
+        format!("/leertrajecten/deelnemers/{participant}/modules/{module}"),
     ];
     for p in &pages {
         c.get(p).await.assert_status(200);
@@ -400,6 +441,146 @@ async fn every_page_renders_and_another_organisation_gets_404() {
 
 /// A data question `question` (on a new policy task) and an empty monitor of the
 /// organisation `c` acts in, made through the API.
+/// A coordinator fills a module with a page, a video and an assignment; the participant
+/// (signed in with the address the cohort lists) reads it, marks it done, and the coordinator
+/// sees that. Hostile Markdown shows as text; bad content and someone else's module are refused.
+#[tokio::test]
+async fn a_participant_works_through_a_module_the_coordinator_filled() {
+    let app = TestApp::spawn().await;
+    let a = app.as_admin().await;
+    let (p, c) = programme_and_cohort(&a, "20").await;
+    let pid = p["id"].as_str().unwrap();
+    let cid = c["id"].as_str().unwrap();
+    let prog = a
+        .get_json(&format!("/api/v1/learning/programmes/{pid}"))
+        .await;
+    let module = prog["modules"][0]["id"].as_str().unwrap().to_string();
+    let content = format!("/api/v1/learning/modules/{module}/content");
+    // Bad content: every problem named.
+    let problem = a
+        .post_json(
+            &content,
+            &json!({"kind": "podcast", "title": "", "url": "javascript:alert(1)"}),
+        )
+        .await
+        .expect(400)
+        .json();
+    assert_eq!(invalid_names(&problem), ["kind", "title", "url"]);
+    a.post_json(&content, &json!({"kind": "video", "title": "Lezing"}))
+        .await
+        .assert_status(400);
+    a.create(&content, &json!({"kind": "page", "title": "Wat is datagedreven werken?",
+        "body": "# Inleiding\n\nDatagedreven werken **begint bij de vraag**.\n\n<script>alert(1)</script> [klik](javascript:alert(1))"}))
+        .await;
+    a.create(
+        &content,
+        &json!({"kind": "video", "title": "Lezing van de CIO", "url": "https://video.example/cio"}),
+    )
+    .await;
+    let assignment = a
+        .create(&content, &json!({"kind": "assignment", "title": "Opdracht: jouw vraag", "body": "Schrijf één beleidsvraag op."}))
+        .await;
+    let listed = a.get_json(&content).await;
+    assert_eq!(
+        field_of_each(&listed["content"], "kind"),
+        ["page", "video", "assignment"]
+    );
+    // The viewer of A is a participant of the cohort.
+    a.post_csv(
+        &format!("/api/v1/learning/cohorts/{cid}/participants"),
+        "naam,e-mail,afdeling,rol\nVera Viewer,viewer@pv26.example,Mobiliteit,beleidsmaker\n",
+    )
+    .await
+    .assert_status(201);
+    let v = app.api_as("viewer@pv26.example").await;
+    let mine = v.get_json("/api/v1/learning/me").await;
+    let me = mine[0]["participant"]["id"].as_str().unwrap().to_string();
+    // The participant reads the module and marks it done; the page escapes hostile text.
+    let page = app.page_as("viewer@pv26.example").await;
+    let study = format!("/leertrajecten/deelnemers/{me}/modules/{module}");
+    let html = page.page(&study).await;
+    assert!(
+        html.contains("<h2>Inleiding</h2>") || html.contains("Inleiding"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<strong>begint bij de vraag</strong>"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("<script>alert(1)</script>"),
+        "hostile markup is text"
+    );
+    assert!(!html.contains("href=\"javascript:"), "{html}");
+    assert!(html.contains("<h3>Inleiding</h3>"), "{html}");
+    assert!(html.contains("video.example&#x2f;cio"), "{html}");
+    page.post_form(&study, &[("status", "done")])
+        .await
+        .assert_shows(200, &["Je voortgang is opgeslagen"]);
+    page.post_form(&study, &[("status", "klaar")])
+        .await
+        .assert_status(400);
+    // The coordinator sees it.
+    let overview = a
+        .get_json(&format!("/api/v1/learning/participants/{me}"))
+        .await;
+    assert_eq!(overview["modulesDone"], 1, "{overview}");
+    let got = v
+        .get_json(&format!(
+            "/api/v1/learning/participants/{me}/modules/{module}"
+        ))
+        .await;
+    assert_eq!(got["progress"], "done");
+    // Someone else's progress, another programme's module, another organisation: refused.
+    let b = app.api_as("admin@gm0796.example").await;
+    b.get(&content).await.assert_status(404);
+    b.post_json(
+        &content,
+        &json!({"kind": "page", "title": "x", "body": "y"}),
+    )
+    .await
+    .assert_status(404);
+    v.post_json(
+        &content,
+        &json!({"kind": "page", "title": "x", "body": "y"}),
+    )
+    .await
+    .assert_status(403);
+    let (p2, _) = programme_and_cohort(&a, "10").await;
+    let foreign = a
+        .get_json(&format!(
+            "/api/v1/learning/programmes/{}",
+            p2["id"].as_str().unwrap()
+        ))
+        .await["modules"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    v.get(&format!(
+        "/api/v1/learning/participants/{me}/modules/{foreign}"
+    ))
+    .await
+    .assert_status(404);
+    // The coordinator removes a part, after confirming.
+    let coordinator = app.page_as("admin@pv26.example").await;
+    let remove = format!(
+        "/leertrajecten/modules/{module}/inhoud/{}/verwijderen",
+        assignment["id"].as_str().unwrap()
+    );
+    coordinator.post_form(&remove, &[]).await.assert_status(400);
+    coordinator
+        .post_form(&remove, &[("confirm", "on")])
+        .await
+        .assert_status(200);
+    assert_eq!(
+        a.get_json(&content).await["content"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
 async fn question_and_monitor(c: &Session, question: &str) -> (Value, Value) {
     let task = c
         .create(
