@@ -62,6 +62,34 @@ pub async fn programme(ws: &Workspace, who: &Principal, id: &str) -> Result<Prog
     })
 }
 
+/// A programme's live sessions as an iCalendar file (everyone who may read): its name and
+/// the file's text.
+pub async fn programme_calendar(
+    ws: &Workspace,
+    who: &Principal,
+    id: &str,
+) -> Result<(Programme, String)> {
+    who.require(Permission::Read)?;
+    let p = ws.store.learning().programme(&who.org.id, id).await?;
+    let events: Vec<koers_core::learning::calendar::CalendarEvent> = ws
+        .store
+        .learning()
+        .sessions(&p.id)
+        .await?
+        .into_iter()
+        .map(|s| koers_core::learning::calendar::CalendarEvent {
+            uid: format!("{}@koers", s.id),
+            title: s.title,
+            date: s.date,
+            start: s.start_time,
+            end: s.end_time,
+            link: s.link,
+        })
+        .collect();
+    let ics = koers_core::learning::calendar::calendar(&p.name, &events, chrono::Utc::now());
+    Ok((p, ics))
+}
+
 /// Defines a programme; five modules are made along the model's dimensions.
 pub async fn create_programme(
     ws: &Workspace,

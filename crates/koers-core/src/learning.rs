@@ -2,6 +2,8 @@
 //! sessions, cohorts split into groups of limited size, attendance and progress, make-track
 //! projects, and the rule that decides who earns a certificate.
 
+pub mod calendar;
+
 use crate::error::{Collector, FieldError, Invalid, long_text, text};
 use crate::user::Email;
 use serde::{Deserialize, Serialize};

@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
     routes! {
         "/learning/programmes" => get(list_programmes).post(add_programme),
         "/learning/programmes/{programme_id}" => get(get_programme),
+        "/learning/programmes/{programme_id}/calendar" => get(get_programme_calendar),
         "/learning/programmes/{programme_id}/modules" => post(add_module),
         "/learning/programmes/{programme_id}/sessions" => post(add_session),
         "/learning/programmes/{programme_id}/cohorts" => post(add_cohort),
@@ -481,6 +482,17 @@ pub async fn get_programme(ctx: Ctx, Path(id): Path<String>) -> JsonReply<Progra
     }))
 }
 
+/// The programme's live sessions as an iCalendar file (RFC 5545) to add to an agenda.
+#[utoipa::path(get, path = "/learning/programmes/{programmeId}/calendar", tag = "leertrajecten", params(("programmeId" = String, Path, description = "Id van de leergang")),
+    responses((status = 200, description = "De live sessies (iCalendar)", content_type = "text/calendar", body = String)))]
+pub async fn get_programme_calendar(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    let (_, ics) = uc::programme_calendar(ctx.ws(), &ctx.who, &id).await?;
+    Ok(axum::response::IntoResponse::into_response((
+        [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
+        ics,
+    )))
+}
+
 /// Add a module after the last.
 #[utoipa::path(post, path = "/learning/programmes/{programmeId}/modules", tag = "leertrajecten", params(("programmeId" = String, Path, description = "Id van de leergang")),
     request_body = ModuleIn, responses((status = 201, description = "Toegevoegd", body = ProgrammeModuleOut)))]
@@ -778,6 +790,7 @@ pub async fn my_enrolments(ctx: Ctx) -> JsonReply<Vec<StandingOut>> {
     get_participant,
     set_attendance,
     set_progress,
+    get_programme_calendar,
     get_study,
     get_module_content,
     add_content,

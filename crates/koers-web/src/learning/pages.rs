@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
     routes! {
         "/leertrajecten" => get(index).post(add_programme),
         "/leertrajecten/leergangen/{id}" => get(programme),
+        "/leertrajecten/leergangen/{id}/sessies.ics" => get(programme_calendar),
         "/leertrajecten/leergangen/{id}/modules" => post(add_module),
         "/leertrajecten/leergangen/{id}/sessies" => post(add_session),
         "/leertrajecten/leergangen/{id}/cohorten" => post(add_cohort),
@@ -489,6 +490,16 @@ async fn mark_progress(
         render_study(&ctx, (&id, &module_id), status, extra).await
     })
     .await
+}
+
+/// The programme's live sessions to add to an agenda.
+async fn programme_calendar(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    let (p, ics) = uc::programme_calendar(ctx.ws(), &ctx.who, &id).await?;
+    Ok(crate::download::download(
+        "text/calendar; charset=utf-8",
+        &format!("{}.ics", crate::download::stem(&p.name, "sessies")),
+        ics.into_bytes(),
+    ))
 }
 
 async fn certificate(ctx: Ctx, Path(id): Path<String>) -> Reply {

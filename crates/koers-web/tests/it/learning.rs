@@ -581,6 +581,104 @@ async fn a_participant_works_through_a_module_the_coordinator_filled() {
     );
 }
 
+/// The programme's live sessions as an .ics file that an independent parser (Python's
+/// icalendar) reads back: the sessions in Dutch time, escaped titles, the meeting link; for
+/// members only, and another organisation's programme is not found.
+#[tokio::test]
+async fn the_live_sessions_download_as_a_calendar_a_parser_reads() {
+    let app = TestApp::spawn().await;
+    let a = app.as_admin().await;
+    let (p, _) = programme_and_cohort(&a, "20").await;
+    let pid = p["id"].as_str().unwrap();
+    for (title, date, start, end) in [
+        (
+            "Aftrap; kennismaking, doelen",
+            "2026-03-10",
+            "13:30",
+            "15:00",
+        ),
+        ("Terugkomdag", "2026-11-03", "09:00", "12:00"),
+    ] {
+        a.create(
+            &format!("/api/v1/learning/programmes/{pid}/sessions"),
+            &json!({"title": title, "date": date, "startTime": start, "endTime": end,
+                    "link": "https://meet.example/digitaal-leiderschap", "afterModule": "1"}),
+        )
+        .await;
+    }
+    let r = a
+        .get(&format!("/api/v1/learning/programmes/{pid}/calendar"))
+        .await;
+    r.assert_status(200);
+    assert!(r.header("content-type").starts_with("text/calendar"));
+    let ics = r.text();
+    let page = app.page_as("viewer@pv26.example").await;
+    let download = page
+        .get(&format!("/leertrajecten/leergangen/{pid}/sessies.ics"))
+        .await;
+    download.assert_status(200);
+    assert!(download.header("content-disposition").contains(".ics"));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sessies.ics");
+    std::fs::write(&file, &ics).unwrap();
+    let script = r#"
+import sys, icalendar
+cal = icalendar.Calendar.from_ical(open(sys.argv[1], "rb").read())
+for e in cal.walk("VEVENT"):
+    s = e.decoded("DTSTART")
+    print(f"{e.get('SUMMARY')}|{s.isoformat()}|{s.utcoffset()}|{e.get('URL')}")
+"#;
+    let out = std::process::Command::new(crate::ogc::python())
+        .args(["-c", script, file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "Aftrap; kennismaking, doelen|2026-03-10T13:30:00+01:00|1:00:00|https://meet.example/digitaal-leiderschap",
+            "Terugkomdag|2026-11-03T09:00:00+01:00|1:00:00|https://meet.example/digitaal-leiderschap",
+        ]
+    );
+    // Summer time: a session in June is at +02:00.
+    a.create(
+        &format!("/api/v1/learning/programmes/{pid}/sessions"),
+        &json!({"title": "Zomersessie", "date": "2026-06-16", "startTime": "10:00", "endTime": "11:00", "afterModule": "2"}),
+    )
+    .await;
+    std::fs::write(
+        &file,
+        a.get(&format!("/api/v1/learning/programmes/{pid}/calendar"))
+            .await
+            .text(),
+    )
+    .unwrap();
+    let out = std::process::Command::new(crate::ogc::python())
+        .args(["-c", script, file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Zomersessie|2026-06-16T10:00:00+02:00"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    app.api_as("admin@gm0796.example")
+        .await
+        .get(&format!("/api/v1/learning/programmes/{pid}/calendar"))
+        .await
+        .assert_status(404);
+    app.anonymous()
+        .get(&format!("/api/v1/learning/programmes/{pid}/calendar"))
+        .await
+        .assert_status(401);
+}
+
 async fn question_and_monitor(c: &Session, question: &str) -> (Value, Value) {
     let task = c
         .create(
