@@ -120,19 +120,123 @@ pub async fn add_module(
     ws: &Workspace,
     who: &Principal,
     programme_id: &str,
-    mut input: Input,
+    input: Input,
 ) -> Result<Module> {
     let p = coordinated_programme(ws, who, programme_id).await?;
+    let d = module_draft(&p, input)?;
+    Ok(ws.store.learning().add_module(&p, &d, &who.actor()).await?)
+}
+
+/// A module's fields: `title`, `description` and `dimension` (one of the programme's).
+fn module_draft(p: &Programme, mut input: Input) -> Result<ModuleDraft> {
     let title = input.text("title");
     let description = input.text("description");
     let dimension = input.text("dimension");
-    let d = input.finish(ModuleDraft::parse(
+    input.finish(ModuleDraft::parse(
         &title,
         &description,
         &dimension,
         &p.dimensions,
-    ))?;
-    Ok(ws.store.learning().add_module(&p, &d, &who.actor()).await?)
+    ))
+}
+
+/// A session's fields: `title`, `date`, `startTime`, `endTime`, `link` and `afterModule`.
+async fn session_draft(ws: &Workspace, p: &Programme, mut input: Input) -> Result<SessionDraft> {
+    let modules = ws.store.learning().modules(&p.id).await?.len() as u32;
+    let title = input.text("title");
+    let date = input.text("date");
+    let start = input.text("startTime");
+    let end = input.text("endTime");
+    let link = input.text("link");
+    let after = input.text("afterModule");
+    input.finish(SessionDraft::parse(
+        &title, &date, &start, &end, &link, &after, modules,
+    ))
+}
+
+/// A module the coordinator may change, with its programme.
+async fn coordinated_module(
+    ws: &Workspace,
+    who: &Principal,
+    id: &str,
+) -> Result<(Programme, Module)> {
+    who.require(Permission::CoordinateLearning)?;
+    let m = ws.store.learning().module(&who.org.id, id).await?;
+    let p = ws
+        .store
+        .learning()
+        .programme(&who.org.id, &m.programme_id)
+        .await?;
+    Ok((p, m))
+}
+
+/// Changes a module's title, description and dimension (coordinators).
+pub async fn update_module(
+    ws: &Workspace,
+    who: &Principal,
+    id: &str,
+    input: Input,
+) -> Result<Module> {
+    let (p, m) = coordinated_module(ws, who, id).await?;
+    let d = module_draft(&p, input)?;
+    Ok(ws
+        .store
+        .learning()
+        .update_module(&who.org.id, &m, &d, &who.actor())
+        .await?)
+}
+
+/// Removes a module with its content and the progress on it (coordinators); the modules and
+/// sessions after it move up.
+pub async fn remove_module(ws: &Workspace, who: &Principal, id: &str) -> Result<Programme> {
+    let (p, m) = coordinated_module(ws, who, id).await?;
+    ws.store
+        .learning()
+        .remove_module(&who.org.id, &m, &who.actor())
+        .await?;
+    Ok(p)
+}
+
+/// A live session the coordinator may change, with its programme.
+pub async fn coordinated_session(
+    ws: &Workspace,
+    who: &Principal,
+    id: &str,
+) -> Result<(Programme, LiveSession)> {
+    who.require(Permission::CoordinateLearning)?;
+    let x = ws.store.learning().session(&who.org.id, id).await?;
+    let p = ws
+        .store
+        .learning()
+        .programme(&who.org.id, &x.programme_id)
+        .await?;
+    Ok((p, x))
+}
+
+/// Changes a live session (coordinators).
+pub async fn update_session(
+    ws: &Workspace,
+    who: &Principal,
+    id: &str,
+    input: Input,
+) -> Result<LiveSession> {
+    let (p, x) = coordinated_session(ws, who, id).await?;
+    let d = session_draft(ws, &p, input).await?;
+    Ok(ws
+        .store
+        .learning()
+        .update_session(&who.org.id, &x, &d, &who.actor())
+        .await?)
+}
+
+/// Removes a live session and its attendance (coordinators).
+pub async fn remove_session(ws: &Workspace, who: &Principal, id: &str) -> Result<Programme> {
+    let (p, x) = coordinated_session(ws, who, id).await?;
+    ws.store
+        .learning()
+        .remove_session(&who.org.id, &x, &who.actor())
+        .await?;
+    Ok(p)
 }
 
 /// A module with its content, for the coordinator who fills it.
@@ -265,19 +369,10 @@ pub async fn add_session(
     ws: &Workspace,
     who: &Principal,
     programme_id: &str,
-    mut input: Input,
+    input: Input,
 ) -> Result<LiveSession> {
     let p = coordinated_programme(ws, who, programme_id).await?;
-    let modules = ws.store.learning().modules(&p.id).await?.len() as u32;
-    let title = input.text("title");
-    let date = input.text("date");
-    let start = input.text("startTime");
-    let end = input.text("endTime");
-    let link = input.text("link");
-    let after = input.text("afterModule");
-    let d = input.finish(SessionDraft::parse(
-        &title, &date, &start, &end, &link, &after, modules,
-    ))?;
+    let d = session_draft(ws, &p, input).await?;
     Ok(ws
         .store
         .learning()

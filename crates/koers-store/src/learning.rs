@@ -405,6 +405,104 @@ impl Repo<'_> {
         .await
     }
 
+    /// Changes a module's title, description and dimension.
+    pub async fn update_module(
+        &self,
+        org_id: &str,
+        m: &Module,
+        d: &ModuleDraft,
+        actor: &Actor,
+    ) -> Result<Module> {
+        let mut w = self.write(actor, Some(org_id)).await?;
+        w.exec(
+            "UPDATE learning_modules SET title = $1, description = $2, dimension = $3 WHERE id = $4",
+            (&d.title, &d.description, &d.dimension, &m.id),
+        )
+        .await?;
+        let detail = serde_json::json!({ "title": d.title });
+        w.commit(
+            "learning_module.changed",
+            ("learning_module", &m.id),
+            detail,
+        )
+        .await?;
+        self.module(org_id, &m.id).await
+    }
+
+    /// Removes a module with its content and the progress on it; the modules after it move
+    /// up one place, and so do the live sessions planned after them.
+    pub async fn remove_module(&self, org_id: &str, m: &Module, actor: &Actor) -> Result<()> {
+        let mut w = self.write(actor, Some(org_id)).await?;
+        w.take_turn(&format!("learning_modules:{}", m.programme_id))
+            .await?;
+        w.exec("DELETE FROM learning_modules WHERE id = $1", (&m.id,))
+            .await?;
+        w.exec(
+            "UPDATE learning_modules SET position = position - 1 WHERE programme_id = $1 AND position > $2",
+            (&m.programme_id, i64::from(m.position)),
+        )
+        .await?;
+        w.exec(
+            "UPDATE learning_sessions SET after_module = after_module - 1 WHERE programme_id = $1 AND after_module >= $2",
+            (&m.programme_id, i64::from(m.position)),
+        )
+        .await?;
+        let detail = serde_json::json!({ "title": m.title, "position": m.position });
+        w.commit(
+            "learning_module.removed",
+            ("learning_programme", &m.programme_id),
+            detail,
+        )
+        .await
+    }
+
+    /// One of the organisation's live sessions.
+    pub async fn session(&self, org_id: &str, id: &str) -> Result<LiveSession> {
+        self.one(
+            &format!("{SESSION} WHERE id = $1 AND programme_id IN (SELECT id FROM learning_programmes WHERE org_id = $2)"),
+            (id, org_id),
+        )
+        .await
+    }
+
+    /// Changes a live session.
+    pub async fn update_session(
+        &self,
+        org_id: &str,
+        x: &LiveSession,
+        d: &SessionDraft,
+        actor: &Actor,
+    ) -> Result<LiveSession> {
+        let mut w = self.write(actor, Some(org_id)).await?;
+        w.exec(
+            "UPDATE learning_sessions SET title = $1, date = $2, start_time = $3, end_time = $4, link = $5, after_module = $6 WHERE id = $7",
+            (&d.title, &d.date, &d.start_time, &d.end_time, &d.link, i64::from(d.after_module), &x.id),
+        )
+        .await?;
+        let detail = serde_json::json!({ "title": d.title, "date": d.date });
+        w.commit(
+            "learning_session.changed",
+            ("learning_session", &x.id),
+            detail,
+        )
+        .await?;
+        self.session(org_id, &x.id).await
+    }
+
+    /// Removes a live session and the attendance recorded for it.
+    pub async fn remove_session(&self, org_id: &str, x: &LiveSession, actor: &Actor) -> Result<()> {
+        let mut w = self.write(actor, Some(org_id)).await?;
+        w.exec("DELETE FROM learning_sessions WHERE id = $1", (&x.id,))
+            .await?;
+        let detail = serde_json::json!({ "title": x.title, "date": x.date });
+        w.commit(
+            "learning_session.removed",
+            ("learning_programme", &x.programme_id),
+            detail,
+        )
+        .await
+    }
+
     /// The programme's live sessions in time order.
     pub async fn sessions(&self, programme_id: &str) -> Result<Vec<LiveSession>> {
         self.all(

@@ -12,7 +12,7 @@ use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use koers_app::learning::{
     self as uc, Cohort, Enrolment, Group, LiveSession, Missing, Module, Participant, Programme,
@@ -41,6 +41,8 @@ pub fn router() -> Router<AppState> {
         "/learning/participants/{participant_id}/progress" => post(set_progress),
         "/learning/participants/{participant_id}/certificate" => get(get_certificate),
         "/learning/participants/{participant_id}/modules/{module_id}" => get(get_study),
+        "/learning/modules/{module_id}" => put(put_module).delete(delete_module),
+        "/learning/sessions/{session_id}" => put(put_session).delete(delete_session),
         "/learning/modules/{module_id}/content" => get(get_module_content).post(add_content),
         "/learning/modules/{module_id}/content/{content_id}" => delete(remove_content),
         "/learning/projects/{project_id}" => get(get_project).put(put_project),
@@ -501,6 +503,53 @@ pub async fn add_module(ctx: Ctx, Path(id): Path<String>, JsonInput(input): Json
     Ok(created(ProgrammeModuleOut::from(m)))
 }
 
+/// Change a module's title, description and dimension (coordinators).
+#[utoipa::path(put, path = "/learning/modules/{moduleId}", tag = "leertrajecten", params(("moduleId" = String, Path, description = "Id van de module")),
+    request_body = ModuleIn, responses((status = 200, description = "Gewijzigd", body = ProgrammeModuleOut)))]
+pub async fn put_module(
+    ctx: Ctx,
+    Path(id): Path<String>,
+    JsonInput(input): JsonInput,
+) -> JsonReply<ProgrammeModuleOut> {
+    Ok(Json(
+        uc::update_module(ctx.ws(), &ctx.who, &id, input)
+            .await?
+            .into(),
+    ))
+}
+
+/// Remove a module with its content and the progress on it (coordinators); the modules and
+/// sessions after it move up one place.
+#[utoipa::path(delete, path = "/learning/modules/{moduleId}", tag = "leertrajecten", params(("moduleId" = String, Path, description = "Id van de module")),
+    responses((status = 204, description = "Verwijderd")))]
+pub async fn delete_module(ctx: Ctx, Path(id): Path<String>) -> Result<StatusCode, AppError> {
+    uc::remove_module(ctx.ws(), &ctx.who, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Change a live session (coordinators).
+#[utoipa::path(put, path = "/learning/sessions/{sessionId}", tag = "leertrajecten", params(("sessionId" = String, Path, description = "Id van de live sessie")),
+    request_body = SessionIn, responses((status = 200, description = "Gewijzigd", body = LiveSessionOut)))]
+pub async fn put_session(
+    ctx: Ctx,
+    Path(id): Path<String>,
+    JsonInput(input): JsonInput,
+) -> JsonReply<LiveSessionOut> {
+    Ok(Json(
+        uc::update_session(ctx.ws(), &ctx.who, &id, input)
+            .await?
+            .into(),
+    ))
+}
+
+/// Remove a live session and the attendance recorded for it (coordinators).
+#[utoipa::path(delete, path = "/learning/sessions/{sessionId}", tag = "leertrajecten", params(("sessionId" = String, Path, description = "Id van de live sessie")),
+    responses((status = 204, description = "Verwijderd")))]
+pub async fn delete_session(ctx: Ctx, Path(id): Path<String>) -> Result<StatusCode, AppError> {
+    uc::remove_session(ctx.ws(), &ctx.who, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// Plan a live session.
 #[utoipa::path(post, path = "/learning/programmes/{programmeId}/sessions", tag = "leertrajecten", params(("programmeId" = String, Path, description = "Id van de leergang")),
     request_body = SessionIn, responses((status = 201, description = "Gepland", body = LiveSessionOut)))]
@@ -791,6 +840,10 @@ pub async fn my_enrolments(ctx: Ctx) -> JsonReply<Vec<StandingOut>> {
     set_attendance,
     set_progress,
     get_programme_calendar,
+    put_module,
+    delete_module,
+    put_session,
+    delete_session,
     get_study,
     get_module_content,
     add_content,

@@ -16,7 +16,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Multipart, Path};
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use koers_app::learning::{self as uc, Enrolment, Entry};
 use koers_core::Permission;
@@ -45,6 +45,10 @@ pub fn router() -> Router<AppState> {
         "/leertrajecten/deelnemers/{id}/certificaat" => get(certificate),
         "/leertrajecten/deelnemers/{id}/modules/{module_id}" => get(study).post(mark_progress),
         "/leertrajecten/modules/{id}" => get(module_content).post(add_content),
+        "/leertrajecten/modules/{id}/wijzigen" => post(change_module),
+        "/leertrajecten/modules/{id}/verwijderen" => post(remove_module),
+        "/leertrajecten/sessies/{id}" => get(session_page).post(change_session),
+        "/leertrajecten/sessies/{id}/verwijderen" => post(remove_session),
         "/leertrajecten/modules/{id}/inhoud/{content_id}/verwijderen" => post(remove_content),
         "/leertrajecten/projecten/{id}" => get(project).post(save_project),
     }
@@ -451,6 +455,66 @@ async fn remove_content(
         render_module_content(&ctx, &id, status, extra).await
     })
     .await
+}
+
+async fn change_module(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
+    let value = form.value();
+    let r = uc::update_module(ctx.ws(), &ctx.who, &id, form.0).await;
+    form_outcome(
+        r,
+        value,
+        |_| Done::Notice("module_changed"),
+        async |status, extra| render_module_content(&ctx, &id, status, extra).await,
+    )
+    .await
+}
+
+/// Removes a module after its confirmation; back to the programme.
+async fn remove_module(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
+    if let Err(e) = confirmed(&input, ctx.lang) {
+        return render_module_content(&ctx, &id, e.status(), form_problem(&e)).await;
+    }
+    let p = uc::remove_module(ctx.ws(), &ctx.who, &id).await?;
+    Ok(Redirect::to(&format!("/leertrajecten/leergangen/{}#modules", p.id)).into_response())
+}
+
+/// A live session to change or remove (coordinators).
+async fn render_session(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Reply {
+    let (p, x) = uc::coordinated_session(ctx.ws(), &ctx.who, id).await?;
+    let mods = uc::programme(ctx.ws(), &ctx.who, &p.id).await?.modules;
+    page_with_status(
+        ctx,
+        status,
+        "learning_session.html",
+        HOME,
+        context! { p => p, s => x, mods => mods, ..extra },
+    )
+    .await
+}
+
+async fn session_page(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    render_session(&ctx, &id, StatusCode::OK, context! {}).await
+}
+
+async fn change_session(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
+    let value = form.value();
+    let r = uc::update_session(ctx.ws(), &ctx.who, &id, form.0).await;
+    form_outcome(
+        r,
+        value,
+        |_| Done::Notice("session_changed"),
+        async |status, extra| render_session(&ctx, &id, status, extra).await,
+    )
+    .await
+}
+
+/// Removes a live session after its confirmation; back to the programme.
+async fn remove_session(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
+    if let Err(e) = confirmed(&input, ctx.lang) {
+        return render_session(&ctx, &id, e.status(), form_problem(&e)).await;
+    }
+    let p = uc::remove_session(ctx.ws(), &ctx.who, &id).await?;
+    Ok(Redirect::to(&format!("/leertrajecten/leergangen/{}#modules", p.id)).into_response())
 }
 
 /// A participant working through one module: its content, and how far they are.

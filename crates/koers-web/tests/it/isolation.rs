@@ -34,6 +34,7 @@ pub(crate) struct ObjectsOfA {
     pub project: String,
     pub module: String,
     pub content: String,
+    pub session: String,
     pub dashboard: String,
     /// A personal API token of A's viewer.
     pub token: String,
@@ -204,6 +205,7 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> ObjectsOfA {
         project,
         module,
         content,
+        session,
     } = crate::learning::objects_of_a(app).await;
     let dashboard = app
         .store
@@ -251,6 +253,7 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> ObjectsOfA {
         project,
         module,
         content,
+        session,
         dashboard,
         token,
     }
@@ -284,6 +287,7 @@ pub(crate) fn concrete(path: &str, o: &ObjectsOfA) -> String {
         .replace("{projectId}", &o.project)
         .replace("{moduleId}", &o.module)
         .replace("{contentId}", &o.content)
+        .replace("{sessionId}", &o.session)
         .replace("{dashboardId}", &o.dashboard)
         .replace("{tokenId}", &o.token)
         .replace("{orgCode}", "PV26")

@@ -16,6 +16,7 @@ pub struct LearningOfA {
     pub project: String,
     pub module: String,
     pub content: String,
+    pub session: String,
 }
 
 /// One learning object of every kind in organisation A.
@@ -81,7 +82,19 @@ pub async fn objects_of_a(app: &TestApp) -> LearningOfA {
         )
         .await
         .unwrap();
+    let session = app
+        .store
+        .learning()
+        .add_session(
+            &p,
+            &SessionDraft::parse("Geheime sessie", "2026-03-10", "13:00", "14:00", "", "1", 5)
+                .unwrap(),
+            &actor,
+        )
+        .await
+        .unwrap();
     LearningOfA {
+        session: session.id,
         programme: p.id,
         cohort: c.id,
         group: g.id,
@@ -677,6 +690,129 @@ for e in cal.walk("VEVENT"):
         .get(&format!("/api/v1/learning/programmes/{pid}/calendar"))
         .await
         .assert_status(401);
+}
+
+/// The coordinator changes and removes modules and live sessions, after a confirmation on
+/// the pages; the modules and sessions after a removed module move up; bad input and another
+/// organisation are refused.
+#[tokio::test]
+async fn the_coordinator_changes_and_removes_modules_and_sessions() {
+    let app = TestApp::spawn().await;
+    let a = app.as_admin().await;
+    let (p, _) = programme_and_cohort(&a, "20").await;
+    let pid = p["id"].as_str().unwrap();
+    let prog = a
+        .get_json(&format!("/api/v1/learning/programmes/{pid}"))
+        .await;
+    let ids: Vec<String> = field_of_each(&prog["modules"], "id")
+        .into_iter()
+        .map(String::from)
+        .collect();
+    let session = a
+        .create(
+            &format!("/api/v1/learning/programmes/{pid}/sessions"),
+            &json!({"title": "Na module 3", "date": "2026-04-01", "startTime": "10:00", "endTime": "11:00", "afterModule": "3"}),
+        )
+        .await;
+    let sid = session["id"].as_str().unwrap().to_string();
+    // Change a module; bad input named.
+    let changed = a
+        .put_json(
+            &format!("/api/v1/learning/modules/{}", ids[1]),
+            &json!({"title": "Sturen op data", "description": "Met cijfers", "dimension": "Sturen"}),
+        )
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(changed["title"], "Sturen op data");
+    let problem = a
+        .put_json(
+            &format!("/api/v1/learning/modules/{}", ids[1]),
+            &json!({"title": "", "dimension": "Dromen"}),
+        )
+        .await
+        .expect(400)
+        .json();
+    assert_eq!(invalid_names(&problem), ["title", "dimension"]);
+    // Remove module 2 on the page: first without, then with the confirmation.
+    let page = app.page_as("admin@pv26.example").await;
+    let remove = format!("/leertrajecten/modules/{}/verwijderen", ids[1]);
+    page.post_form(&remove, &[]).await.assert_status(400);
+    let r = page.post_form(&remove, &[("confirm", "on")]).await;
+    r.assert_status(303);
+    let prog = a
+        .get_json(&format!("/api/v1/learning/programmes/{pid}"))
+        .await;
+    assert_eq!(prog["modules"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        prog["modules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["position"].as_u64().unwrap())
+            .collect::<Vec<_>>(),
+        [1, 2, 3, 4]
+    );
+    assert_eq!(
+        prog["sessions"][0]["afterModule"], 2,
+        "the session moved up with its module"
+    );
+    // Change the session on its page, then remove it through the API.
+    let html = page.page(&format!("/leertrajecten/sessies/{sid}")).await;
+    assert!(html.contains("Na module 3"));
+    page.post_form(
+        &format!("/leertrajecten/sessies/{sid}"),
+        &[
+            ("title", "Terugkomdag"),
+            ("date", "2026-04-02"),
+            ("startTime", "09:00"),
+            ("endTime", "08:00"),
+            ("link", ""),
+            ("afterModule", "2"),
+        ],
+    )
+    .await
+    .assert_status(400);
+    page.post_form(
+        &format!("/leertrajecten/sessies/{sid}"),
+        &[
+            ("title", "Terugkomdag"),
+            ("date", "2026-04-02"),
+            ("startTime", "09:00"),
+            ("endTime", "12:00"),
+            ("link", ""),
+            ("afterModule", "2"),
+        ],
+    )
+    .await
+    .assert_shows(200, &["De sessie is gewijzigd"]);
+    // Another organisation and a viewer are refused; nothing changes.
+    let b = app.api_as("admin@gm0796.example").await;
+    b.delete(&format!("/api/v1/learning/sessions/{sid}"))
+        .await
+        .assert_status(404);
+    b.put_json(
+        &format!("/api/v1/learning/modules/{}", ids[0]),
+        &json!({"title": "x"}),
+    )
+    .await
+    .assert_status(404);
+    app.as_viewer()
+        .await
+        .delete(&format!("/api/v1/learning/sessions/{sid}"))
+        .await
+        .assert_status(403);
+    a.delete(&format!("/api/v1/learning/sessions/{sid}"))
+        .await
+        .assert_status(204);
+    a.delete(&format!("/api/v1/learning/sessions/{sid}"))
+        .await
+        .assert_status(404);
+    let prog = a
+        .get_json(&format!("/api/v1/learning/programmes/{pid}"))
+        .await;
+    assert_eq!(prog["sessions"], json!([]));
+    assert_eq!(prog["modules"][1]["title"], "Module 3");
 }
 
 async fn question_and_monitor(c: &Session, question: &str) -> (Value, Value) {
