@@ -14,6 +14,11 @@ fn safe(dest: &str) -> bool {
         || d.starts_with('#')
 }
 
+/// A destination as written when it may be followed, else none.
+fn followable(dest: CowStr<'_>) -> CowStr<'_> {
+    if safe(&dest) { dest } else { CowStr::from("") }
+}
+
 /// A Markdown heading's level moved `below` levels down (at most `h6`).
 fn lower(level: HeadingLevel, below: usize) -> HeadingLevel {
     const LEVELS: [HeadingLevel; 6] = [
@@ -42,11 +47,7 @@ pub fn to_html(text: &str, below: usize) -> String {
                     id,
                 }) => Event::Start(Tag::Link {
                     link_type,
-                    dest_url: if safe(&dest_url) {
-                        dest_url
-                    } else {
-                        CowStr::from("")
-                    },
+                    dest_url: followable(dest_url),
                     title,
                     id,
                 }),
@@ -57,11 +58,7 @@ pub fn to_html(text: &str, below: usize) -> String {
                     id,
                 }) => Event::Start(Tag::Image {
                     link_type,
-                    dest_url: if safe(&dest_url) {
-                        dest_url
-                    } else {
-                        CowStr::from("")
-                    },
+                    dest_url: followable(dest_url),
                     title,
                     id,
                 }),

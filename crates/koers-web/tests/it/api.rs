@@ -385,15 +385,7 @@ pub(crate) async fn catalog_and_analyses_through_the_api() {
     let app = TestApp::spawn().await;
     let c = app.as_admin().await;
     // Upload a CSV (multipart, CSRF in the header).
-    let form = reqwest::multipart::Form::new()
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(
-                b"gm,naam,inwoners\nGM0344,Utrecht,367984\nGM0345,Veenendaal,68000\n".to_vec(),
-            )
-            .file_name("gemeenten.csv"),
-        )
-        .text("name", "inwoners");
+    let form = crate::helpers::inwoners_upload();
     let r = c.post_multipart("/api/v1/datasets", form).await;
     let job = r.expect(202).json();
     let job_url = format!("/api/v1/jobs/{}", job["id"].as_str().unwrap());

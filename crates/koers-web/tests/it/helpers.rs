@@ -680,3 +680,17 @@ pub fn text_of_markup(markup: &str) -> String {
     }
     text
 }
+
+/// An upload of two municipalities and their inhabitants as the dataset `inwoners`
+/// (multipart, as a browser or script sends it to `POST /api/v1/datasets`).
+pub fn inwoners_upload() -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(
+                b"gm,naam,inwoners\nGM0344,Utrecht,367984\nGM0345,Veenendaal,68000\n".to_vec(),
+            )
+            .file_name("gemeenten.csv"),
+        )
+        .text("name", "inwoners")
+}

@@ -27,14 +27,7 @@ pub(crate) struct ObjectsOfA {
     pub m_participant: String,
     pub m_source: String,
     pub m_code: String,
-    pub programme: String,
-    pub cohort: String,
-    pub group: String,
-    pub participant: String,
-    pub project: String,
-    pub module: String,
-    pub content: String,
-    pub session: String,
+    pub learning: crate::learning::LearningOfA,
     pub dashboard: String,
     /// A personal API token of A's viewer.
     pub token: String,
@@ -197,16 +190,7 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> ObjectsOfA {
             .remove(0)
             .id
     };
-    let crate::learning::LearningOfA {
-        programme,
-        cohort,
-        group,
-        participant,
-        project,
-        module,
-        content,
-        session,
-    } = crate::learning::objects_of_a(app).await;
+    let learning = crate::learning::objects_of_a(app).await;
     let dashboard = app
         .store
         .dashboards()
@@ -246,14 +230,7 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> ObjectsOfA {
         m_participant,
         m_source,
         m_code,
-        programme,
-        cohort,
-        group,
-        participant,
-        project,
-        module,
-        content,
-        session,
+        learning,
         dashboard,
         token,
     }
@@ -280,14 +257,14 @@ pub(crate) fn concrete(path: &str, o: &ObjectsOfA) -> String {
         .replace("{participantId}", &o.m_participant)
         .replace("{sourceId}", &o.m_source)
         .replace("{codeId}", &o.m_code)
-        .replace("{programmeId}", &o.programme)
-        .replace("{cohortId}", &o.cohort)
-        .replace("{groupId}", &o.group)
-        .replace("{participantId}", &o.participant)
-        .replace("{projectId}", &o.project)
-        .replace("{moduleId}", &o.module)
-        .replace("{contentId}", &o.content)
-        .replace("{sessionId}", &o.session)
+        .replace("{programmeId}", &o.learning.programme)
+        .replace("{cohortId}", &o.learning.cohort)
+        .replace("{groupId}", &o.learning.group)
+        .replace("{participantId}", &o.learning.participant)
+        .replace("{projectId}", &o.learning.project)
+        .replace("{moduleId}", &o.learning.module)
+        .replace("{contentId}", &o.learning.content)
+        .replace("{sessionId}", &o.learning.session)
         .replace("{dashboardId}", &o.dashboard)
         .replace("{tokenId}", &o.token)
         .replace("{orgCode}", "PV26")

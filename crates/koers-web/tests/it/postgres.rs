@@ -117,15 +117,7 @@ async fn two_processes() {
     assert_eq!(refreshed, 1);
 
     // An import started on one is followed on two, to its end.
-    let form = reqwest::multipart::Form::new()
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(
-                b"gm,naam,inwoners\nGM0344,Utrecht,367984\nGM0345,Veenendaal,68000\n".to_vec(),
-            )
-            .file_name("gemeenten.csv"),
-        )
-        .text("name", "inwoners");
+    let form = crate::helpers::inwoners_upload();
     let r = plain
         .post(one.url("/api/v1/datasets"))
         .header("cookie", &cookie)
