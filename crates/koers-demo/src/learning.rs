@@ -102,6 +102,25 @@ pub async fn seed(ws: &Workspace, org: &Organisation, coordinator: &User) -> Res
         .learning()
         .create_programme(&org.id, &d, &modules, &who.actor())
         .await?;
+    // The first module's content, as a coordinator fills it.
+    let first = ws
+        .store
+        .learning()
+        .modules(&programme.id)
+        .await?
+        .into_iter()
+        .next();
+    if let Some(first) = first {
+        for c in [
+            json!({"kind": "page", "title": "Waarom een digitale visie?",
+                   "body": "## Drie vragen om mee te beginnen\n\n- Welke opgaven van de gemeente veranderen door digitalisering?\n- Welke besluiten wil je met data onderbouwen?\n- Wat vraagt dat van jou als leidinggevende?\n\nLees ook de [Nederlandse Digitaliseringsstrategie](https://www.nldigitalgovernment.nl/)."}),
+            json!({"kind": "video", "title": "Lezing: sturen op de digitale opgave", "url": "https://video.voorbeeld.example/digitale-visie"}),
+            json!({"kind": "assignment", "title": "Opdracht: jouw digitale opgave",
+                   "body": "Beschrijf in een halve pagina één opgave van je team die door digitalisering verandert, en neem die mee naar de live sessie."}),
+        ] {
+            learning::add_content(ws, &who, &first.id, input(c)).await?;
+        }
+    }
     let dates = [
         "2026-02-03",
         "2026-03-03",
