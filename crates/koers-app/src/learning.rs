@@ -573,6 +573,22 @@ pub async fn enrol(
     Ok((g, outcome))
 }
 
+/// Takes a participant out of their group and off any waiting list (coordinators); their
+/// place goes to the first one waiting. The participant, for their cohort.
+pub async fn unenrol(ws: &Workspace, who: &Principal, participant_id: &str) -> Result<Participant> {
+    who.require(Permission::CoordinateLearning)?;
+    let p = ws
+        .store
+        .learning()
+        .participant(&who.org.id, participant_id)
+        .await?;
+    ws.store
+        .learning()
+        .unenrol(&who.org.id, &p, &who.actor())
+        .await?;
+    Ok(p)
+}
+
 /// Moves a participant (found first: an unknown one or a refusal is the outer error) into
 /// the group `group_id` names; the inner result is the move's own outcome, with a group
 /// that is not the organisation's as an invalid `groupId`. The participant is returned

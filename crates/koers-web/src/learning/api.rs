@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
         "/learning/cohorts/{cohort_id}/projects" => post(add_project),
         "/learning/groups/{group_id}/enrolments" => post(enrol),
         "/learning/participants/{participant_id}" => get(get_participant),
+        "/learning/participants/{participant_id}/enrolment" => delete(delete_enrolment),
         "/learning/participants/{participant_id}/attendance" => post(set_attendance),
         "/learning/participants/{participant_id}/progress" => post(set_progress),
         "/learning/participants/{participant_id}/certificate" => get(get_certificate),
@@ -774,6 +775,15 @@ pub async fn get_study(
     }))
 }
 
+/// Take a participant out of their group and off any waiting list (coordinators); the free
+/// place goes to the first one waiting. Attendance and progress are kept.
+#[utoipa::path(delete, path = "/learning/participants/{participantId}/enrolment", tag = "leertrajecten", params(("participantId" = String, Path, description = "Id van de deelnemer")),
+    responses((status = 204, description = "Uit de groep gehaald")))]
+pub async fn delete_enrolment(ctx: Ctx, Path(id): Path<String>) -> Result<StatusCode, AppError> {
+    uc::unenrol(ctx.ws(), &ctx.who, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// Record progress on a module (`moduleId`, `status`): the participant themselves or a
 /// coordinator.
 #[utoipa::path(post, path = "/learning/participants/{participantId}/progress", tag = "leertrajecten", params(("participantId" = String, Path, description = "Id van de deelnemer")),
@@ -840,6 +850,7 @@ pub async fn my_enrolments(ctx: Ctx) -> JsonReply<Vec<StandingOut>> {
     set_attendance,
     set_progress,
     get_programme_calendar,
+    delete_enrolment,
     put_module,
     delete_module,
     put_session,

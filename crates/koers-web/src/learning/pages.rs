@@ -8,9 +8,7 @@ use super::views::certificate_response;
 use crate::auth::Ctx;
 use crate::error::{AppError, Reply};
 use crate::input::FormInput;
-use crate::shell::{
-    Done, after_form, confirmed, form_outcome, form_problem, page, page_with_status,
-};
+use crate::shell::{Done, after_form, confirmed, form_outcome, form_problem, page_with_status};
 use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
@@ -42,6 +40,7 @@ pub fn router() -> Router<AppState> {
         "/leertrajecten/groepen/{id}" => get(group).post(save_register),
         "/leertrajecten/deelnemers/{id}/groep" => post(enrol),
         "/leertrajecten/deelnemers/{id}" => get(participant),
+        "/leertrajecten/deelnemers/{id}/uitschrijven" => post(unenrol),
         "/leertrajecten/deelnemers/{id}/certificaat" => get(certificate),
         "/leertrajecten/deelnemers/{id}/modules/{module_id}" => get(study).post(mark_progress),
         "/leertrajecten/modules/{id}" => get(module_content).post(add_content),
@@ -360,7 +359,20 @@ async fn save_register(ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Reply {
 }
 
 async fn participant(ctx: Ctx, Path(id): Path<String>) -> Reply {
-    let o = uc::participant_overview(ctx.ws(), &ctx.who, &id).await?;
+    render_participant(&ctx, &id, StatusCode::OK, context! {}).await
+}
+
+/// Takes the participant out of their group after a confirmation; back to their cohort.
+async fn unenrol(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
+    if let Err(e) = confirmed(&input, ctx.lang) {
+        return render_participant(&ctx, &id, e.status(), form_problem(&e)).await;
+    }
+    let p = uc::unenrol(ctx.ws(), &ctx.who, &id).await?;
+    cohort_outcome(&ctx, &p.cohort_id, Ok::<_, AppError>(()), "unenrolled").await
+}
+
+async fn render_participant(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Reply {
+    let o = uc::participant_overview(ctx.ws(), &ctx.who, id).await?;
     let s = o.standing;
     let modules: Vec<Value> = o
         .modules
@@ -372,8 +384,9 @@ async fn participant(ctx: Ctx, Path(id): Path<String>) -> Reply {
         .into_iter()
         .map(|(x, st)| context! { s => x, status => st.map(|a| a.as_str()) })
         .collect();
-    let html = page(
-        &ctx,
+    page_with_status(
+        ctx,
+        status,
         "learning_participant.html",
         HOME,
         context! {
@@ -386,11 +399,11 @@ async fn participant(ctx: Ctx, Path(id): Path<String>) -> Reply {
             group => o.group,
             waiting_for => o.waiting_for,
             mods => modules, sessions => sessions, projects => o.projects,
-            can_coordinate => can_coordinate(&ctx),
+            can_coordinate => can_coordinate(ctx),
+            ..extra
         },
     )
-    .await?;
-    Ok(html.into_response())
+    .await
 }
 
 /// A module's content as a page shows it: Markdown as safe HTML under a heading of level

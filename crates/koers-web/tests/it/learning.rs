@@ -815,6 +815,85 @@ async fn the_coordinator_changes_and_removes_modules_and_sessions() {
     assert_eq!(prog["modules"][1]["title"], "Module 3");
 }
 
+/// The coordinator takes a participant out of a full group, after a confirmation on the page:
+/// the first one waiting gets the place; a viewer and another organisation are refused.
+#[tokio::test]
+async fn taking_someone_out_of_a_full_group_gives_the_place_to_who_waits() {
+    let app = TestApp::spawn().await;
+    let a = app.as_admin().await;
+    let (_, c) = programme_and_cohort(&a, "1").await;
+    let cid = c["id"].as_str().unwrap();
+    a.post_csv(
+        &format!("/api/v1/learning/cohorts/{cid}/participants"),
+        &roster(2),
+    )
+    .await
+    .assert_status(201);
+    let g = a
+        .create(
+            &format!("/api/v1/learning/cohorts/{cid}/groups"),
+            &json!({"name": "Groep A", "capacity": "1"}),
+        )
+        .await;
+    let gid = g["id"].as_str().unwrap();
+    let detail = a.get_json(&format!("/api/v1/learning/cohorts/{cid}")).await;
+    let people: Vec<String> = field_of_each(&detail["participants"], "id")
+        .into_iter()
+        .map(String::from)
+        .collect();
+    for p in &people {
+        a.post_json(
+            &format!("/api/v1/learning/groups/{gid}/enrolments"),
+            &json!({"participantId": p}),
+        )
+        .await;
+    }
+    let group_of = async |id: &str| {
+        a.get_json(&format!("/api/v1/learning/participants/{id}"))
+            .await["participant"]["groupId"]
+            .clone()
+    };
+    assert_eq!(group_of(&people[0]).await, gid);
+    assert_eq!(group_of(&people[1]).await, Value::Null, "the second waits");
+    // Refused without the confirmation, for a viewer and for another organisation.
+    let page = app.page_as("admin@pv26.example").await;
+    let out = format!("/leertrajecten/deelnemers/{}/uitschrijven", people[0]);
+    page.post_form(&out, &[]).await.assert_status(400);
+    app.as_viewer()
+        .await
+        .delete(&format!(
+            "/api/v1/learning/participants/{}/enrolment",
+            people[0]
+        ))
+        .await
+        .assert_status(403);
+    app.api_as("admin@gm0796.example")
+        .await
+        .delete(&format!(
+            "/api/v1/learning/participants/{}/enrolment",
+            people[0]
+        ))
+        .await
+        .assert_status(404);
+    assert_eq!(group_of(&people[0]).await, gid);
+    page.post_form(&out, &[("confirm", "on")])
+        .await
+        .assert_shows(200, &["De deelnemer is uit de groep gehaald"]);
+    assert_eq!(group_of(&people[0]).await, Value::Null);
+    assert_eq!(
+        group_of(&people[1]).await,
+        gid,
+        "the one waiting got the place"
+    );
+    a.delete(&format!(
+        "/api/v1/learning/participants/{}/enrolment",
+        people[1]
+    ))
+    .await
+    .assert_status(204);
+    assert_eq!(group_of(&people[1]).await, Value::Null);
+}
+
 async fn question_and_monitor(c: &Session, question: &str) -> (Value, Value) {
     let task = c
         .create(
