@@ -70,12 +70,17 @@ async fn question_steps(ws: &Workspace, who: &Principal, out: &mut Vec<Task>) ->
 }
 
 /// Proposed choices wait for advice from those who record choices (not the proposer);
-/// advised and deferred ones for the decision at their level: the board's by board members,
-/// the others by those who record (not the adviser).
+/// advised and deferred ones for the decision of those the framework names at their level
+/// (not the adviser).
 async fn choices(ws: &Workspace, who: &Principal, out: &mut Vec<Task>) -> Result<()> {
     let registers = may_register(who);
-    let board = who.may(Permission::DecideAsBoard);
-    if !registers && !board {
+    let framework = crate::register::framework_in_force(ws, who).await?;
+    let decides = |level: DecisionLevel| {
+        framework
+            .framework()
+            .may_decide(level, &who.roles, &who.user.id)
+    };
+    if !registers && !DecisionLevel::ALL.into_iter().any(decides) {
         return Ok(());
     }
     for r in ws.store.register().open_choices(&who.org.id).await? {
@@ -90,10 +95,9 @@ async fn choices(ws: &Workspace, who: &Principal, out: &mut Vec<Task>) -> Result
             r.choice.status,
             ChoiceStatus::Advised | ChoiceStatus::Deferred
         );
-        let kind = match (r.choice.status, at_board) {
-            (ChoiceStatus::Proposed, _) if registers && !proposer => TaskKind::Advise,
-            (_, true) if waits && board && !adviser => TaskKind::Decide,
-            (_, false) if waits && registers && !adviser => TaskKind::Decide,
+        let kind = match r.choice.status {
+            ChoiceStatus::Proposed if registers && !proposer => TaskKind::Advise,
+            _ if waits && decides(r.level) && !adviser => TaskKind::Decide,
             _ => continue,
         };
         // The board decides on its agenda; everything else on the choice's own page.

@@ -515,6 +515,18 @@ async fn management_choices_are_decided_by_those_the_framework_names() {
     let analyst = app.add_user("analist2@pv26.example", Role::Analyst).await;
     app.add_user("mt@pv26.example", Role::PolicyOwner).await;
     let tr = advised().await;
+    // The overview asks the management's deciders, and not an analyst, to decide.
+    let decide_tasks = async |who: &str| {
+        let tasks = app.api_as(who).await.get_json("/api/v1/tasks").await;
+        tasks
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|t| t["kind"] == "decide")
+            .count()
+    };
+    assert_eq!(decide_tasks("mt@pv26.example").await, 1);
+    assert_eq!(decide_tasks("analist2@pv26.example").await, 0);
     for who in ["analist2@pv26.example", "admin@pv26.example"] {
         let api = app.api_as(who).await;
         api.post_json(&tr, &json!({"to": "sent_back", "reason": "nee"}))
