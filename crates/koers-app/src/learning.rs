@@ -252,14 +252,9 @@ pub async fn module_content(
     who: &Principal,
     module_id: &str,
 ) -> Result<ModuleContent> {
-    who.require(Permission::CoordinateLearning)?;
-    let module = ws.store.learning().module(&who.org.id, module_id).await?;
+    let (programme, module) = coordinated_module(ws, who, module_id).await?;
     Ok(ModuleContent {
-        programme: ws
-            .store
-            .learning()
-            .programme(&who.org.id, &module.programme_id)
-            .await?,
+        programme,
         contents: ws.store.learning().contents(&module.id).await?,
         module,
     })

@@ -1134,6 +1134,12 @@ pub struct PublicDecisions {
     pub decisions: Vec<(WooRecord, String)>,
 }
 
+/// The code an organisation's public page of decisions goes by: its CBS code, or its id when
+/// it has none ([`public_decisions`] finds it by either).
+pub fn public_code(org: &koers_store::Organisation) -> &str {
+    org.cbs_code.as_deref().unwrap_or(&org.id)
+}
+
 /// The public decisions of the organisation with CBS code (or id) `code`; nobody needs to
 /// sign in. An unknown code is not found.
 pub async fn public_decisions(ws: &Workspace, code: &str) -> Result<PublicDecisions> {
@@ -1378,11 +1384,21 @@ pub struct ChoiceMove {
     pub change: Move,
 }
 
+/// A row the editor added: a rule, or a clause of a rule (indexes into the form).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Added {
+    Rule(usize),
+    Clause { rule: usize, clause: usize },
+}
+
 /// Where the editor goes next.
 #[derive(Debug, Clone)]
 pub enum FrameworkStep {
-    /// A rule or clause was added or removed: the form again.
-    Editing(FrameworkForm),
+    /// A rule or clause was added or removed: the form again, with where the new row is.
+    Editing {
+        form: FrameworkForm,
+        added: Option<Added>,
+    },
     /// The form is a valid framework: what it would change, before it is saved.
     Preview {
         form: FrameworkForm,
@@ -1401,11 +1417,27 @@ pub async fn edit_framework(
     who.require(Permission::ManageMembers)?;
     let action = input.text("action");
     let mut form = read_framework_form(&mut input);
-    let index = |a: &str| a.split(':').nth(1).and_then(|i| i.parse::<usize>().ok());
-    match action.split(':').next().unwrap_or_default() {
-        "add_rule" => form.add_rule(),
-        "add_clause" => form.add_clause(index(&action).unwrap_or(usize::MAX)),
-        "remove_rule" => form.remove_rule(index(&action).unwrap_or(usize::MAX)),
+    let index = action
+        .split(':')
+        .nth(1)
+        .and_then(|i| i.parse::<usize>().ok())
+        .unwrap_or(usize::MAX);
+    let added = match action.split(':').next().unwrap_or_default() {
+        "add_rule" => {
+            form.add_rule();
+            Some(Added::Rule(form.rules.len() - 1))
+        }
+        "add_clause" => {
+            form.add_clause(index);
+            form.rules.get(index).map(|r| Added::Clause {
+                rule: index,
+                clause: r.clauses.len().saturating_sub(1),
+            })
+        }
+        "remove_rule" => {
+            form.remove_rule(index);
+            None
+        }
         act @ ("preview" | "save") => {
             let members = member_ids(ws, who).await?;
             let parsed = form.parse(&who.org.id, 1, &members);
@@ -1426,8 +1458,8 @@ pub async fn edit_framework(
                 "moet add_rule, add_clause, remove_rule, preview of save zijn",
             )));
         }
-    }
-    Ok(FrameworkStep::Editing(form))
+    };
+    Ok(FrameworkStep::Editing { form, added })
 }
 
 /// The open choices that `new` would route to another level or to other instruments than the

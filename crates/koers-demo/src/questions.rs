@@ -473,7 +473,7 @@ pub async fn seed_register(ws: &Workspace, org: &Organisation, people: &People<'
         "Demo-register: {} met een keuze over hosting ({}) en een besluit over het delen van gegevens, openbaar op /besluiten/{}.",
         app.draft.name,
         choice.record.level.label_nl(),
-        org.cbs_code.clone().unwrap_or_else(|| org.id.clone())
+        register::public_code(org)
     );
     Ok(())
 }

@@ -901,12 +901,7 @@ pub async fn publish_choice(
     JsonInput(input): JsonInput,
 ) -> JsonReply<PublicationOut> {
     let p = reg::publish_choice(ctx.ws(), &ctx.who, &application_id, &choice_id, input).await?;
-    let code = ctx
-        .who
-        .org
-        .cbs_code
-        .clone()
-        .unwrap_or_else(|| ctx.who.org.id.clone());
+    let code = reg::public_code(&ctx.who.org);
     Ok(Json(PublicationOut {
         choice_id: p.choice_id,
         redacted: p.redacted,

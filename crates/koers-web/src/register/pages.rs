@@ -606,7 +606,12 @@ async fn render_choice(
     status: StatusCode,
     extra: Value,
 ) -> Reply {
-    let (app, routed) = reg::choice(ctx.ws(), &ctx.who, app_id, choice_id).await?;
+    // The choice with its application, routing and evidence, read once.
+    let reg::AgendaItem {
+        application: app,
+        choice: routed,
+        evidence,
+    } = reg::agenda_item(ctx.ws(), &ctx.who, app_id, choice_id).await?;
     let (c, r) = (&routed.record, &routed.routing);
     let next: Vec<&str> = c.choice.status.next().iter().map(|s| s.as_str()).collect();
     let level = r.level.max(c.level);
@@ -614,9 +619,7 @@ async fn render_choice(
     let (can_decide, deciders) = reg::deciders_at(ctx.ws(), &ctx.who, level).await?;
     let who_decides = deciders_words(ctx, &deciders).await?;
     let publication = reg::publication_of(ctx.ws(), &ctx.who, &c.id).await?;
-    let evidence: Vec<Value> = reg::agenda_item(ctx.ws(), &ctx.who, app_id, choice_id)
-        .await?
-        .evidence
+    let evidence: Vec<Value> = evidence
         .iter()
         .map(|s| context! { id => s.id, title => s.title, created_at => s.created_at, intact => koers_app::products::snapshot_intact(s) })
         .collect();
@@ -643,7 +646,7 @@ async fn render_choice(
             evidence => evidence,
             can_publish => reg::may_plan(ctx),
             publication => publication,
-            public_url => format!("/besluiten/{}", ctx.who.org.cbs_code.clone().unwrap_or_else(|| ctx.who.org.id.clone())),
+            public_url => format!("/besluiten/{}", reg::public_code(&ctx.who.org)),
             woo_fields => WooField::ALL.iter().map(|f| context! { value => f.as_str(), label => t(ctx.lang, &format!("woo.field.{}", f.as_str())) }).collect::<Vec<_>>(),
             ..context! { ..routing_context(ctx.lang, r), ..extra }
         },
@@ -847,26 +850,17 @@ async fn framework_page(ctx: Ctx) -> Reply {
 /// One step of the editor: add or remove a rule or clause, preview, or save.
 async fn framework_edit(ctx: Ctx, FormInput(input): FormInput) -> Reply {
     let as_sent = reg::read_framework_form(&mut input.clone());
-    let action = input.clone().text("action");
     let step = reg::edit_framework(ctx.ws(), &ctx.who, input).await;
     let lang = ctx.lang;
     match step.map_err(AppError::from) {
-        Ok(FrameworkStep::Editing(form)) => {
+        Ok(FrameworkStep::Editing { form, added }) => {
             // Where to go on: the new rule's name, the new condition, or the editor's top.
-            let (open, focus) = match action.split_once(':') {
-                Some(("add_clause", i)) => {
-                    let i: usize = i.parse().unwrap_or_default();
-                    let last = form
-                        .rules
-                        .get(i)
-                        .map_or(0, |r| r.clauses.len().saturating_sub(1));
-                    (Some(i), format!("r{i}-c{last}-kind"))
+            let (open, focus) = match added {
+                Some(reg::Added::Rule(n)) => (Some(n), format!("r{n}-name")),
+                Some(reg::Added::Clause { rule, clause }) => {
+                    (Some(rule), format!("r{rule}-c{clause}-kind"))
                 }
-                _ if action == "add_rule" => {
-                    let n = form.rules.len().saturating_sub(1);
-                    (Some(n), format!("r{n}-name"))
-                }
-                _ => (None, "bewerken".to_string()),
+                None => (None, "bewerken".to_string()),
             };
             let extra = context! { editing => true, open_rule => open, focus => focus };
             render_framework(&ctx, StatusCode::OK, Some(form), extra).await
