@@ -65,6 +65,19 @@ impl Input {
         }
     }
 
+    /// A whole number as text: a JSON integer, or the text a form sends (the domain rules
+    /// parse and bound it); missing or null reads as empty.
+    pub fn whole(&mut self, name: &str) -> String {
+        match self.fields.get(name) {
+            Some(Value::Number(n)) if n.is_i64() => n.to_string(),
+            Some(Value::Number(_)) => {
+                self.type_error(name, "een geheel getal");
+                String::new()
+            }
+            _ => self.text(name),
+        }
+    }
+
     /// A list of texts; a single text counts as a list of one.
     pub fn texts(&mut self, name: &str) -> Vec<String> {
         match self.fields.get(name) {

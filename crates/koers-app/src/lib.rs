@@ -15,6 +15,7 @@ pub mod dashboards;
 pub mod dcat;
 pub mod documents;
 pub mod fetch;
+pub mod guests;
 pub mod input;
 pub mod jobs;
 pub mod learning;

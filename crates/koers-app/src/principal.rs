@@ -33,6 +33,21 @@ impl Principal {
         permitted(&self.roles, p)
     }
 
+    /// Whether they hold no role in the organisation: a guest, who sees only what is shared
+    /// with them.
+    pub fn is_guest(&self) -> bool {
+        self.roles.is_empty()
+    }
+
+    /// Refuses an API token: this needs a session (a password or OpenID Connect sign-in).
+    pub fn require_session(&self) -> Result<()> {
+        if self.via_token {
+            Err(Error::SessionRequired)
+        } else {
+            Ok(())
+        }
+    }
+
     /// Refuses unless the user administers the whole deployment.
     pub fn require_instance_admin(&self) -> Result<()> {
         if self.user.instance_admin {

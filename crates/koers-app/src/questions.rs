@@ -7,13 +7,14 @@
 
 use crate::catalog::RemoveOnDrop;
 use crate::{Error, Input, Principal, Result, Workspace};
+use koers_core::guests::GuestObject;
 use koers_core::questions::{
     Assignments, CycleState, QuestionDraft, QuestionRole, Refused, Status, TaskDraft,
     TransitionInput, check_transition, cycle_state, responsible,
 };
 use koers_core::{Invalid, Permission, attachments};
-use koers_store::StoreError;
 use koers_store::questions::NewAttachment;
+use koers_store::{Actor, StoreError};
 use std::path::PathBuf;
 
 pub use koers_store::questions::{
@@ -63,6 +64,8 @@ pub struct QuestionPage {
     pub members: Vec<Member>,
     pub datasets: Vec<Dataset>,
     pub analyses: Vec<Analysis>,
+    /// The guests invited to the question, for those who may invite them (else `None`).
+    pub guests: Option<Vec<koers_store::guests::GuestGrant>>,
 }
 
 /// A file received for a question, still at a temporary path (removed if not kept).
@@ -229,6 +232,16 @@ pub async fn question_page(ws: &Workspace, who: &Principal, id: &str) -> Result<
         members: ws.store.users().members(&who.org.id).await?,
         datasets: ws.store.catalog().datasets(&who.org.id).await?,
         analyses: ws.store.catalog().analyses(&who.org.id).await?,
+        guests: if who.may(Permission::ManageQuestions) {
+            Some(
+                ws.store
+                    .guests()
+                    .grants_on(&who.org.id, (GuestObject::Question, &q.id))
+                    .await?,
+            )
+        } else {
+            None
+        },
         task,
         next,
         waiting_on,
@@ -483,6 +496,17 @@ pub async fn attach(
     max_bytes: u64,
 ) -> Result<Attachment> {
     let q = readable(ws, who, id).await?;
+    attach_to(ws, &q, upload, max_bytes, &who.actor()).await
+}
+
+/// Attaches a received file to question `q` for `actor` (a member or a guest): see [`attach`].
+pub(crate) async fn attach_to(
+    ws: &Workspace,
+    q: &Question,
+    upload: Option<Upload>,
+    max_bytes: u64,
+    actor: &Actor,
+) -> Result<Attachment> {
     let Some(upload) = upload else {
         return Err(Error::Invalid(Invalid::one(
             "file",
@@ -492,7 +516,7 @@ pub async fn attach(
     };
     let temp = RemoveOnDrop(upload.path.clone());
     let kind = attachments::check(&upload.file_name, upload.size, &upload.head, max_bytes)?;
-    let dir = attachment_dir(ws, &who.org.id);
+    let dir = attachment_dir(ws, &q.org_id);
     tokio::fs::create_dir_all(&dir).await?;
     let target = dir.join(&upload.sha256);
     if tokio::fs::metadata(&target).await.is_err() {
@@ -504,7 +528,7 @@ pub async fn attach(
         .store
         .questions()
         .add_attachment(
-            &q,
+            q,
             &NewAttachment {
                 file_name: attachments::clean_file_name(&upload.file_name),
                 content_type: kind.content_type.to_string(),
@@ -512,7 +536,7 @@ pub async fn attach(
                 sha256: upload.sha256.clone(),
                 stored_as: upload.sha256,
             },
-            &who.actor(),
+            actor,
         )
         .await?)
 }
@@ -525,12 +549,21 @@ pub async fn attachment_file(
     attachment_id: &str,
 ) -> Result<(Attachment, Vec<u8>)> {
     let q = readable(ws, who, id).await?;
+    attachment_bytes(ws, &q, attachment_id).await
+}
+
+/// An attachment of question `q`, with its bytes.
+pub(crate) async fn attachment_bytes(
+    ws: &Workspace,
+    q: &Question,
+    attachment_id: &str,
+) -> Result<(Attachment, Vec<u8>)> {
     let a = ws
         .store
         .questions()
         .attachment(&q.id, attachment_id)
         .await?;
-    let bytes = tokio::fs::read(attachment_dir(ws, &who.org.id).join(&a.stored_as))
+    let bytes = tokio::fs::read(attachment_dir(ws, &q.org_id).join(&a.stored_as))
         .await
         .map_err(|e| Error::Internal(format!("bijlage {}: {e}", a.id)))?;
     Ok((a, bytes))

@@ -12,6 +12,7 @@ pub mod csv;
 pub mod dashboards;
 pub mod dates;
 pub mod error;
+pub mod guests;
 pub mod indicators;
 pub mod learning;
 pub mod maturity;

@@ -38,6 +38,7 @@ pub mod audit;
 pub mod backup;
 pub mod catalog;
 pub mod dashboards;
+pub mod guests;
 pub mod indicators;
 pub mod jobs;
 pub mod learning;

@@ -46,6 +46,7 @@ const FILES: &[(&str, &str)] = files![
     "0025_meeting_levels.sql",
     "0026_jobs.sql",
     "0027_learning_content.sql",
+    "0028_guests.sql",
 ];
 
 /// One file's SQL for one database.

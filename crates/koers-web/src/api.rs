@@ -55,6 +55,7 @@ pub async fn version_header(req: Request, next: Next) -> Response {
         (name = "bronnen", description = "De catalogus: bronnen, versies, metadata (DCAT-AP-NL) en imports"),
         (name = "datavragen", description = "Opgaven, datavragen en de beleidscyclus"),
         (name = "analyses", description = "SQL over de bronnen, opgeslagen analyses met parameters, exports"),
+        (name = "gasten", description = "Gasten van buiten de organisatie: uitnodigen voor één datavraag, intrekken, de uitnodiging aannemen, en wat met een gast gedeeld is"),
         (name = "toepassingen", description = "Register van toepassingen en algoritmen, keuzes volgens het keuzekader, bestuursagenda, AI-verordening, pre-scan, Algoritmeregister"),
         (name = "overzicht", description = "Wat de ingelogde persoon nu te doen heeft: stappen op datavragen, keuzes om te adviseren of te besluiten, rode indicatoren, open meetrondes en live sessies"),
         (name = "meldingen", description = "Meldingen aan de ingelogde persoon: rollen, stappen, reacties en bijlagen op datavragen, drempels van indicatoren"),

@@ -51,6 +51,7 @@ fn pages() -> Router<AppState> {
         .merge(crate::products::pages::router())
         .merge(crate::dashboards::pages::router())
         .merge(crate::questions::pages::router())
+        .merge(crate::guests::pages::router())
         .merge(crate::register::pages::router())
         .merge(crate::maturity::pages::router())
         .merge(crate::learning::pages::router())
@@ -69,6 +70,7 @@ fn api() -> Router<AppState> {
         .merge(crate::products::api::router())
         .merge(crate::dashboards::api::router())
         .merge(crate::questions::api::router())
+        .merge(crate::guests::api::router())
         .merge(crate::register::api::router())
         .merge(crate::maturity::api::router())
         .merge(crate::learning::api::router())
@@ -88,6 +90,7 @@ fn api_docs() -> Vec<utoipa::openapi::OpenApi> {
         crate::products::api::Doc::openapi(),
         crate::dashboards::api::Doc::openapi(),
         crate::questions::api::Doc::openapi(),
+        crate::guests::api::Doc::openapi(),
         crate::register::api::Doc::openapi(),
         crate::maturity::api::Doc::openapi(),
         crate::learning::api::Doc::openapi(),

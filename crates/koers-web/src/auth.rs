@@ -34,10 +34,11 @@ fn is_unsafe(m: &Method) -> bool {
     !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-/// Requests that need no CSRF token: signing in through the API, which demands a JSON body
-/// (a cross-site form cannot send one) and has no session yet to protect.
+/// Requests that need no CSRF token: signing in and taking an invitation up through the API,
+/// which demand a JSON body (a cross-site form cannot send one).
 fn csrf_exempt(method: &Method, path: &str) -> bool {
-    *method == Method::POST && path == "/api/v1/sessions"
+    *method == Method::POST
+        && (path == "/api/v1/sessions" || path.starts_with("/api/v1/invitations/"))
 }
 
 /// A personal API token a request to the API presents, resolved by [`session_layer`].
@@ -245,6 +246,23 @@ impl FromRequestParts<AppState> for Ctx {
                 .then(|| parts.uri.path_and_query().map(|p| p.as_str().to_owned()))
                 .flatten(),
         })
+    }
+}
+
+/// A request that may or may not be signed in (an invitation's page): `None` when no one is,
+/// or the session ended; other failures as usual.
+impl axum::extract::OptionalFromRequestParts<AppState> for Ctx {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, AppError> {
+        match <Ctx as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
+            Ok(ctx) => Ok(Some(ctx)),
+            Err(AppError::Unauthorized) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 }
 

@@ -55,6 +55,12 @@ string_enums! {
     AccessRights = koers_core::catalog::AccessRights;
     /// Where a question stands.
     Status = koers_core::questions::Status;
+    /// What a guest may be invited to.
+    GuestObject = koers_core::guests::GuestObject;
+    /// What a guest may do beyond reading.
+    GuestAbility = koers_core::guests::Ability;
+    /// Where a guest's invitation stands.
+    GrantState = koers_core::guests::GrantState;
     /// The type of a parameter.
     ParamKind = koers_core::analysis::ParamKind;
     /// The time grain of an indicator's series.

@@ -159,6 +159,8 @@ pub async fn page(
         csrf => ctx.csrf(),
         can_manage => ctx.require(Permission::ManageMembers).is_ok(),
         can_audit => ctx.require(Permission::ReadAudit).is_ok(),
+        is_guest => ctx.is_guest(),
+        shared_with_me => frame.shared_with_me,
         modules => MODULES,
         current => current,
         here => ctx.here.as_deref().unwrap_or(current),

@@ -81,30 +81,45 @@ pub async fn sign_in(
             return refused();
         }
     };
-    let Some(org) = ws
+    // A member works in their first organisation; a guest only, in the first one that
+    // shares something with them.
+    let member_of = ws
         .store
         .organisations()
         .organisations_of(&user.id)
         .await?
         .into_iter()
         .next()
-    else {
+        .map(|o| o.id);
+    let org_id = match member_of {
+        Some(id) => Some(id),
+        None => crate::guests::guest_organisations(ws, &user.id)
+            .await?
+            .into_iter()
+            .next(),
+    };
+    let Some(org_id) = org_id else {
         return refused();
     };
     limiter.succeed(&ws.store, &email, &attempt).await?;
-    let (token, session) = start_session(ws, ttl, &user.id, &org.id, p.previous).await?;
-    let roles = ws.store.users().roles_in(&user.id, &org.id).await?;
-    let actor = Actor::user(&user.id, &user.email);
+    start_signed_in(ws, ttl, &user.id, &org_id, p.previous).await
+}
+
+/// A fresh session for `user_id`, who proved who they are, in `org_id` (see
+/// [`start_session`]), with who they are there.
+pub(crate) async fn start_signed_in(
+    ws: &Workspace,
+    ttl: SessionTtl,
+    user_id: &str,
+    org_id: &str,
+    previous: Option<&str>,
+) -> Result<SignedIn> {
+    let (token, session) = start_session(ws, ttl, user_id, org_id, previous).await?;
+    let who = principal(ws, user_id, org_id, None).await?;
     Ok(SignedIn {
         token,
         session,
-        who: Principal {
-            user,
-            org,
-            roles,
-            actor,
-            via_token: false,
-        },
+        who,
     })
 }
 
@@ -153,7 +168,11 @@ pub async fn principal(
     let user = ws.store.users().user(user_id).await?;
     let org = ws.store.organisations().organisation(org_id).await?;
     let roles = ws.store.users().roles_in(&user.id, &org.id).await?;
-    if roles.is_empty() {
+    // Without a role, only a guest of the organisation (and only in a session: an API token
+    // is made by a member) is someone there.
+    if roles.is_empty()
+        && (via.is_some() || !crate::guests::is_guest_of(ws, &user.id, &org.id).await?)
+    {
         return Err(Error::Unauthenticated);
     }
     let actor = match via {
@@ -249,6 +268,8 @@ pub struct Frame {
     pub organisations: Vec<Organisation>,
     /// Their unread notifications in the organisation they work in.
     pub unread_notifications: i64,
+    /// How many objects of other organisations are shared with them as a guest.
+    pub shared_with_me: usize,
 }
 
 /// The frame of `who`'s pages.
@@ -264,5 +285,6 @@ pub async fn frame(ws: &Workspace, who: &Principal) -> Result<Frame> {
             .notifications()
             .unread_notifications(&who.user.id, &who.org.id)
             .await?,
+        shared_with_me: crate::guests::active_grants(ws, &who.user.id).await?.len(),
     })
 }

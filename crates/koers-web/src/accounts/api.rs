@@ -62,7 +62,7 @@ pub struct SwitchIn {
 
 impl SessionOut {
     /// The session of `who`, with its CSRF token (none with an API token).
-    fn of(who: &Principal, csrf: Option<String>) -> Self {
+    pub(crate) fn of(who: &Principal, csrf: Option<String>) -> Self {
         SessionOut {
             csrf_token: csrf,
             user: (&who.user).into(),

@@ -103,7 +103,7 @@ pub(super) fn render_login(
 
 /// A page for someone not signed in yet, in the browser's language and with the pre-sign-in
 /// CSRF token (`csrf`; its cookie is set when the browser had none) beside `ctx`.
-pub(super) fn before_sign_in(
+pub(crate) fn before_sign_in(
     state: &AppState,
     headers: &HeaderMap,
     status: StatusCode,

@@ -7,7 +7,7 @@ use crate::overview::views::{TaskRow, today};
 use crate::shell::page;
 use crate::state::AppState;
 use axum::Router;
-use axum::response::Html;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use koers_app::overview;
 use koers_core::Permission;
@@ -19,7 +19,11 @@ pub fn router() -> Router<AppState> {
     }
 }
 
-async fn home(ctx: Ctx) -> Result<Html<String>, AppError> {
+/// The overview; a guest, who holds no role here, goes to what is shared with them.
+async fn home(ctx: Ctx) -> Result<Response, AppError> {
+    if ctx.is_guest() {
+        return Ok(Redirect::to("/gast").into_response());
+    }
     let o = overview::overview(ctx.ws(), &ctx.who).await?;
     let today = today();
     let tasks: Vec<TaskRow> = o.tasks.iter().map(|t| TaskRow::new(t, &today)).collect();
@@ -43,4 +47,5 @@ async fn home(ctx: Ctx) -> Result<Html<String>, AppError> {
         context! { tasks, notifications, unread_total => o.unread, may },
     )
     .await
+    .map(IntoResponse::into_response)
 }

@@ -16,6 +16,14 @@ use koers_app::questions::{self, Attachment, Upload};
 /// looked up before the body is read, so an unknown question is 404 whatever was sent.
 pub async fn receive_attachment(ctx: &Ctx, id: &str, req: Request) -> Result<Attachment, AppError> {
     questions::may_attach(ctx.ws(), &ctx.who, id).await?;
+    let upload = read_upload(ctx, req).await?;
+    let max = ctx.state.cfg.max_attachment_bytes;
+    Ok(questions::attach(ctx.ws(), &ctx.who, id, upload, max).await?)
+}
+
+/// The file of a multipart form's `file` part, saved to a temporary file within the
+/// attachment size limit (`None`: no file was chosen).
+pub async fn read_upload(ctx: &Ctx, req: Request) -> Result<Option<Upload>, AppError> {
     let max = ctx.state.cfg.max_attachment_bytes;
     let mut mp = Multipart::from_request(req, &ctx.state)
         .await
@@ -33,7 +41,22 @@ pub async fn receive_attachment(ctx: &Ctx, id: &str, req: Request) -> Result<Att
             });
         }
     }
-    Ok(questions::attach(ctx.ws(), &ctx.who, id, upload, max).await?)
+    Ok(upload)
+}
+
+/// A file over the attachment limit as the problem of the form's `file` field.
+pub fn too_large_as_field(ctx: &Ctx, e: AppError) -> AppError {
+    match e {
+        AppError::PayloadTooLarge => AppError::Invalid(koers_core::Invalid::one(
+            "file",
+            "too_large",
+            &format!(
+                "het bestand is groter dan {} MB",
+                ctx.state.cfg.max_attachment_bytes / (1024 * 1024)
+            ),
+        )),
+        other => other,
+    }
 }
 
 /// The download of an attachment: served as an attachment (never shown inline, so an HTML or

@@ -5,16 +5,18 @@
 use crate::auth::Ctx;
 use crate::error::{AppError, Reply};
 use crate::input::FormInput;
-use crate::questions::{attachment_response, receive_attachment};
-use crate::shell::{Done, form_outcome, form_problem, page, page_with_status};
+use crate::questions::{attachment_response, receive_attachment, too_large_as_field};
+use crate::shell::{Done, confirmed, form_outcome, form_problem, page, page_with_status};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, Query};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
+use koers_app::guests;
 use koers_app::questions::{self, QuestionFilter};
 use koers_core::Permission;
+use koers_core::guests::GuestObject;
 use koers_core::questions::{COMPETENCES, PRIORITIES, Status, THEMES};
 use minijinja::{Value, context};
 use serde::Deserialize;
@@ -35,6 +37,8 @@ pub fn router() -> Router<AppState> {
         "/datavragen/{id}/bijlagen" => post(upload).layer(DefaultBodyLimit::disable()),
         "/datavragen/{id}/bijlagen/{attachment}" => get(download),
         "/datavragen/{id}/bijlagen/{attachment}/verwijderen" => post(remove),
+        "/datavragen/{id}/gasten" => post(invite_guest),
+        "/datavragen/{id}/gasten/{grant}/intrekken" => post(revoke_guest),
     }
 }
 
@@ -206,6 +210,7 @@ async fn render_question(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) 
             attachments => p.attachments,
             accept => koers_core::attachments::accepted_extensions().iter().map(|e| format!(".{e}")).collect::<Vec<_>>().join(","),
             max_attachment_mb => ctx.state.cfg.max_attachment_bytes / (1024 * 1024),
+            guests => p.guests,
             ..extra
         },
     )
@@ -270,17 +275,7 @@ async fn set_roles(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput
 async fn upload(ctx: Ctx, Path(id): Path<String>, req: axum::extract::Request) -> Reply {
     let r = receive_attachment(&ctx, &id, req)
         .await
-        .map_err(|e| match e {
-            AppError::PayloadTooLarge => AppError::Invalid(koers_core::Invalid::one(
-                "file",
-                "too_large",
-                &format!(
-                    "het bestand is groter dan {} MB",
-                    ctx.state.cfg.max_attachment_bytes / (1024 * 1024)
-                ),
-            )),
-            other => other,
-        });
+        .map_err(|e| too_large_as_field(&ctx, e));
     outcome(&ctx, &id, r, "attached").await
 }
 
@@ -292,4 +287,45 @@ async fn download(ctx: Ctx, Path((id, attachment)): Path<(String, String)>) -> R
 async fn remove(ctx: Ctx, Path((id, attachment)): Path<(String, String)>) -> Reply {
     let r = questions::detach(ctx.ws(), &ctx.who, &id, &attachment).await;
     outcome(&ctx, &id, r, "detached").await
+}
+
+/// Invites a guest to the question; the page shows the link (once) to pass on.
+async fn invite_guest(
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    form: FormInput,
+) -> Reply {
+    let value = form.value();
+    let base = ctx.state.cfg.base_url(&headers);
+    let r = guests::invite(
+        ctx.ws(),
+        &ctx.who,
+        (GuestObject::Question, &id),
+        form.0,
+        &base,
+    )
+    .await;
+    form_outcome(
+        r,
+        value,
+        |i| Done::Show(context! { invited => context! { link => i.link, mailed => i.mailed }, notice => "guest_invited" }),
+        |status, extra| render_question(&ctx, &id, status, extra),
+    )
+    .await
+}
+
+/// Withdraws a guest's invitation, after its confirmation.
+async fn revoke_guest(
+    ctx: Ctx,
+    Path((id, grant)): Path<(String, String)>,
+    FormInput(input): FormInput,
+) -> Reply {
+    let r = match confirmed(&input, ctx.lang) {
+        Ok(()) => guests::revoke(ctx.ws(), &ctx.who, &grant)
+            .await
+            .map_err(AppError::from),
+        Err(e) => Err(e),
+    };
+    outcome(&ctx, &id, r, "guest_revoked").await
 }

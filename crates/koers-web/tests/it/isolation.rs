@@ -31,6 +31,9 @@ pub(crate) struct ObjectsOfA {
     pub dashboard: String,
     /// A personal API token of A's viewer.
     pub token: String,
+    /// A guest's invitation to the question, and its link's token.
+    pub grant: String,
+    pub invitation: String,
 }
 
 /// Creates one object of every kind in organisation A.
@@ -210,6 +213,27 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> ObjectsOfA {
         .id;
     let token = app.token_for(&app.viewer_a, &app.org_a.id, "read").await;
     let token = koers_core::tokens::split(&token).unwrap().0.to_string();
+    let invitation = koers_core::secret::new_token();
+    let grant = app
+        .store
+        .guests()
+        .invite(
+            &app.org_a.id,
+            (koers_core::guests::GuestObject::Question, &question.id),
+            &koers_core::guests::GuestInvite::parse(
+                "partner@elders.example",
+                "Partner",
+                "Elders",
+                &["comment".into()],
+                "",
+            )
+            .unwrap(),
+            &koers_core::secret::token_digest(&invitation),
+            &koers_store::Actor::cli(),
+        )
+        .await
+        .unwrap()
+        .id;
     ObjectsOfA {
         org: app.org_a.id.clone(),
         user: app.viewer_a.id.clone(),
@@ -233,6 +257,8 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> ObjectsOfA {
         learning,
         dashboard,
         token,
+        grant,
+        invitation,
     }
 }
 
@@ -267,6 +293,8 @@ pub(crate) fn concrete(path: &str, o: &ObjectsOfA) -> String {
         .replace("{sessionId}", &o.learning.session)
         .replace("{dashboardId}", &o.dashboard)
         .replace("{tokenId}", &o.token)
+        .replace("{grantId}", &o.grant)
+        .replace("{token}", &o.invitation)
         .replace("{orgCode}", "PV26")
         .replace("{column}", "naam")
         .replace("{version}", "1")

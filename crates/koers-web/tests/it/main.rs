@@ -20,6 +20,7 @@ mod browser_tokens;
 mod builder;
 mod catalog;
 mod dashboards;
+mod guests;
 mod helpers;
 mod input;
 mod isolation;

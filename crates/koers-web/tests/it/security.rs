@@ -301,6 +301,9 @@ const PUBLIC: &[(&str, &str)] = &[
     ("get", "/auth-providers"),
     // An organisation's published decisions (Woo) are for everyone.
     ("get", "/public-decisions/{orgCode}"),
+    // An invitation's link is its own credential: whoever holds it may see and take it up.
+    ("get", "/invitations/{token}"),
+    ("post", "/invitations/{token}"),
 ];
 
 /// Calls a viewer may make that are not GET: running a saved analysis and the AI Act

@@ -1,0 +1,400 @@
+//! `/data-questions/{id}/guests`, `/guests`, `/invitations` and `/shared`: guests through the
+//! API.
+
+use crate::accounts::api::SessionOut;
+use crate::api::{created, outs};
+use crate::auth::{Ctx, presented_session, session_cookie};
+use crate::error::{JsonReply, Reply};
+use crate::input::JsonInput;
+use crate::questions::api::{AttachmentIn, AttachmentOut, CommentIn, CommentOut, EvidenceOut};
+use crate::questions::{attachment_response, read_upload};
+use crate::schema;
+use crate::state::AppState;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::{delete, get, post};
+use axum::{Json, Router};
+use koers_app::guests::GuestGrant;
+use koers_app::guests::{self, Invitation, Shared, SharedObject};
+use koers_core::guests::{Ability, GrantState, GuestObject};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub fn router() -> Router<AppState> {
+    routes! {
+        "/data-questions/{question_id}/guests" => get(list_question_guests).post(invite_to_question),
+        "/guests/{grant_id}" => delete(revoke),
+        "/invitations/{token}" => get(get_invitation).post(accept),
+        "/shared" => get(list_shared),
+        "/shared/{grant_id}" => get(get_shared),
+        "/shared/{grant_id}/comments" => post(comment),
+        "/shared/{grant_id}/attachments" => post(upload).layer(DefaultBodyLimit::disable()),
+        "/shared/{grant_id}/attachments/{attachment_id}" => get(download),
+    }
+}
+
+/// An invitation of a guest, as the organisation sees it.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GuestOut {
+    pub id: String,
+    #[schema(value_type = schema::GuestObject)]
+    pub object_type: GuestObject,
+    pub object_id: String,
+    pub email: String,
+    pub name: String,
+    /// The organisation the guest comes from.
+    pub affiliation: String,
+    #[schema(value_type = Vec<schema::GuestAbility>)]
+    pub abilities: Vec<Ability>,
+    #[schema(value_type = schema::GrantState)]
+    pub state: GrantState,
+    pub invited_by: String,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub expires_at: String,
+    #[schema(format = DateTime)]
+    pub accepted_at: Option<String>,
+    #[schema(format = DateTime)]
+    pub revoked_at: Option<String>,
+}
+
+impl From<&GuestGrant> for GuestOut {
+    fn from(g: &GuestGrant) -> Self {
+        GuestOut {
+            id: g.id.clone(),
+            object_type: g.object_type,
+            object_id: g.object_id.clone(),
+            email: g.email.clone(),
+            name: g.name.clone(),
+            affiliation: g.affiliation.clone(),
+            abilities: g.abilities.clone(),
+            state: g.state,
+            invited_by: g.invited_by.clone(),
+            created_at: g.created_at.clone(),
+            expires_at: g.expires_at.clone(),
+            accepted_at: g.accepted_at.clone(),
+            revoked_at: g.revoked_at.clone(),
+        }
+    }
+}
+
+/// Invite a guest.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GuestIn {
+    pub email: String,
+    pub name: String,
+    /// The organisation the guest comes from (a partner, a school, another government).
+    pub affiliation: String,
+    /// What the guest may do beyond reading (none: reading only).
+    #[schema(value_type = Vec<schema::GuestAbility>)]
+    pub abilities: Vec<String>,
+    /// How many days the invitation and the access last (1–365; default 30).
+    pub days: Option<i64>,
+}
+
+/// An invitation just made, with its link (shown once).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InvitedOut {
+    pub guest: GuestOut,
+    /// The link the guest takes the invitation up with; koers keeps only its digest.
+    pub link: String,
+    /// Whether koers mailed it (when the deployment sends e-mail).
+    pub mailed: bool,
+}
+
+/// The guests invited to a data question.
+#[utoipa::path(get, path = "/data-questions/{questionId}/guests", tag = "gasten",
+    params(("questionId" = String, Path, description = "Id van de datavraag")),
+    responses((status = 200, description = "Uitnodigingen", body = Vec<GuestOut>)))]
+pub async fn list_question_guests(ctx: Ctx, Path(id): Path<String>) -> JsonReply<Vec<GuestOut>> {
+    let grants = guests::guests_of(ctx.ws(), &ctx.who, (GuestObject::Question, &id)).await?;
+    Ok(Json(outs(&grants)))
+}
+
+/// Invite someone from outside the organisation to a data question (those who manage
+/// questions); the link is mailed when the deployment sends e-mail.
+#[utoipa::path(post, path = "/data-questions/{questionId}/guests", tag = "gasten",
+    params(("questionId" = String, Path, description = "Id van de datavraag")),
+    request_body = GuestIn,
+    responses((status = 201, description = "Uitgenodigd", body = InvitedOut)))]
+pub async fn invite_to_question(
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    JsonInput(input): JsonInput,
+) -> Reply {
+    let base = ctx.state.cfg.base_url(&headers);
+    let i = guests::invite(
+        ctx.ws(),
+        &ctx.who,
+        (GuestObject::Question, &id),
+        input,
+        &base,
+    )
+    .await?;
+    Ok(created(InvitedOut {
+        guest: GuestOut::from(&i.grant),
+        link: i.link,
+        mailed: i.mailed,
+    }))
+}
+
+/// Withdraw an invitation: its link stops working and the guest loses access.
+#[utoipa::path(delete, path = "/guests/{grantId}", tag = "gasten",
+    params(("grantId" = String, Path, description = "Id van de uitnodiging")),
+    responses((status = 200, description = "Ingetrokken", body = GuestOut)))]
+pub async fn revoke(ctx: Ctx, Path(id): Path<String>) -> JsonReply<GuestOut> {
+    let g = guests::revoke(ctx.ws(), &ctx.who, &id).await?;
+    Ok(Json((&g).into()))
+}
+
+/// An invitation as its link shows it.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InvitationOut {
+    pub organisation: String,
+    pub title: String,
+    pub name: String,
+    pub email: String,
+    #[schema(value_type = Vec<schema::GuestAbility>)]
+    pub abilities: Vec<Ability>,
+    #[schema(format = DateTime)]
+    pub expires_at: String,
+    /// Whether an account with this address exists: sign in to accept; otherwise send a
+    /// display name and password to make one.
+    pub has_account: bool,
+}
+
+impl From<&Invitation> for InvitationOut {
+    fn from(i: &Invitation) -> Self {
+        InvitationOut {
+            organisation: i.organisation.name.clone(),
+            title: i.title.clone(),
+            name: i.grant.name.clone(),
+            email: i.grant.email.clone(),
+            abilities: i.grant.abilities.clone(),
+            expires_at: i.grant.expires_at.clone(),
+            has_account: i.has_account,
+        }
+    }
+}
+
+/// The invitation a link stands for (anyone holding the link); 409 when it expired, was
+/// revoked or was taken up.
+#[utoipa::path(get, path = "/invitations/{token}", tag = "gasten", security(()),
+    params(("token" = String, Path, description = "Het geheim uit de link van de uitnodiging")),
+    responses((status = 200, description = "De uitnodiging", body = InvitationOut)))]
+pub async fn get_invitation(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> JsonReply<InvitationOut> {
+    let i = guests::invitation(&state.ws, &token).await?;
+    Ok(Json((&i).into()))
+}
+
+/// Take an invitation up: signed in (with the invitation's address), or with a new account
+/// (`displayName`, `password`) that is signed in at once.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AcceptIn {
+    pub display_name: Option<String>,
+    pub password: Option<String>,
+}
+
+/// An invitation taken up: what is shared now, and the session when a new account was made.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AcceptedOut {
+    pub shared: SharedOut,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session: Option<SessionOut>,
+}
+
+/// Take an invitation up. Signed in: the session's address must be the invitation's. Not
+/// signed in: a new account is made with the invitation's address and signed in (the
+/// session cookie is set; 409 when the address has an account already: sign in first).
+#[utoipa::path(post, path = "/invitations/{token}", tag = "gasten", security(()),
+    params(("token" = String, Path, description = "Het geheim uit de link van de uitnodiging")),
+    request_body = AcceptIn,
+    responses((status = 201, description = "Aangenomen", body = AcceptedOut)))]
+pub async fn accept(
+    State(state): State<AppState>,
+    ctx: Option<Ctx>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    JsonInput(input): JsonInput,
+) -> Reply {
+    if let Some(ctx) = ctx {
+        let g = guests::accept(ctx.ws(), &ctx.who, &token).await?;
+        let shared = shared_of(&state, &ctx, &g.id).await?;
+        return Ok(created(AcceptedOut {
+            shared,
+            session: None,
+        }));
+    }
+    let previous = presented_session(&headers);
+    let (signed_in, g) = guests::accept_with_new_account(
+        &state.ws,
+        state.cfg.session_ttl,
+        &token,
+        input,
+        previous.as_deref(),
+    )
+    .await?;
+    let (shared, _) = guests::open(&state.ws, &signed_in.who, &g.id).await?;
+    let out = AcceptedOut {
+        shared: SharedOut::from(&shared),
+        session: Some(SessionOut::of(
+            &signed_in.who,
+            Some(signed_in.session.csrf_token.clone()),
+        )),
+    };
+    let cookie = session_cookie(&state, &signed_in.token);
+    Ok((
+        StatusCode::CREATED,
+        [(header::SET_COOKIE, cookie)],
+        Json(out),
+    )
+        .into_response())
+}
+
+async fn shared_of(
+    state: &AppState,
+    ctx: &Ctx,
+    grant_id: &str,
+) -> Result<SharedOut, crate::error::AppError> {
+    let (shared, _) = guests::open(&state.ws, &ctx.who, grant_id).await?;
+    Ok(SharedOut::from(&shared))
+}
+
+/// Something shared with the signed-in person as a guest.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SharedOut {
+    /// The invitation's id: the address of what is shared (`/shared/{grantId}`).
+    pub id: String,
+    pub organisation: String,
+    #[schema(value_type = schema::GuestObject)]
+    pub object_type: GuestObject,
+    pub title: String,
+    #[schema(value_type = Vec<schema::GuestAbility>)]
+    pub abilities: Vec<Ability>,
+    #[schema(format = DateTime)]
+    pub expires_at: String,
+}
+
+impl From<&Shared> for SharedOut {
+    fn from(s: &Shared) -> Self {
+        SharedOut {
+            id: s.grant.id.clone(),
+            organisation: s.organisation.name.clone(),
+            object_type: s.grant.object_type,
+            title: s.title.clone(),
+            abilities: s.grant.abilities.clone(),
+            expires_at: s.grant.expires_at.clone(),
+        }
+    }
+}
+
+/// What is shared with the signed-in person as a guest, in every organisation.
+#[utoipa::path(get, path = "/shared", tag = "gasten",
+    responses((status = 200, description = "Gedeeld met mij", body = Vec<SharedOut>)))]
+pub async fn list_shared(ctx: Ctx) -> JsonReply<Vec<SharedOut>> {
+    let shared = guests::shared_with_me(ctx.ws(), &ctx.who).await?;
+    Ok(Json(outs(&shared)))
+}
+
+/// A data question as a guest sees it.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SharedQuestionOut {
+    pub shared: SharedOut,
+    pub question: String,
+    pub policy_goal: String,
+    #[schema(value_type = schema::Status)]
+    pub status: koers_core::questions::Status,
+    pub evidence: Vec<EvidenceOut>,
+    pub comments: Vec<CommentOut>,
+    pub attachments: Vec<AttachmentOut>,
+}
+
+/// One thing shared with the signed-in person (404 for anything not theirs, expired or
+/// revoked).
+#[utoipa::path(get, path = "/shared/{grantId}", tag = "gasten",
+    params(("grantId" = String, Path, description = "Id van de uitnodiging")),
+    responses((status = 200, description = "Wat gedeeld is", body = SharedQuestionOut)))]
+pub async fn get_shared(ctx: Ctx, Path(id): Path<String>) -> JsonReply<SharedQuestionOut> {
+    let (shared, object) = guests::open(ctx.ws(), &ctx.who, &id).await?;
+    let SharedObject::Question(q) = object;
+    Ok(Json(SharedQuestionOut {
+        shared: SharedOut::from(&shared),
+        question: q.question.question.clone(),
+        policy_goal: q.question.policy_goal.clone(),
+        status: q.question.status,
+        evidence: outs(&q.links),
+        comments: outs(&q.comments),
+        attachments: outs(&q.attachments),
+    }))
+}
+
+/// Comment on what is shared (when the invitation allows commenting).
+#[utoipa::path(post, path = "/shared/{grantId}/comments", tag = "gasten",
+    params(("grantId" = String, Path, description = "Id van de uitnodiging")),
+    request_body = CommentIn, responses((status = 201, description = "Geplaatst", body = CommentOut)))]
+pub async fn comment(ctx: Ctx, Path(id): Path<String>, JsonInput(input): JsonInput) -> Reply {
+    let c = guests::comment(ctx.ws(), &ctx.who, &id, input).await?;
+    Ok(created(CommentOut::from(&c)))
+}
+
+/// Add a file to what is shared (when the invitation allows uploading); checked as every
+/// attachment.
+#[utoipa::path(post, path = "/shared/{grantId}/attachments", tag = "gasten",
+    params(("grantId" = String, Path, description = "Id van de uitnodiging")),
+    request_body(content = AttachmentIn, content_type = "multipart/form-data"),
+    responses((status = 201, description = "Toegevoegd", body = AttachmentOut)))]
+pub async fn upload(ctx: Ctx, Path(id): Path<String>, req: axum::extract::Request) -> Reply {
+    let a = receive(&ctx, &id, req).await?;
+    Ok(created(AttachmentOut::from(&a)))
+}
+
+/// Receives a guest's file for grant `id`: the invitation is checked before the body is read.
+pub(super) async fn receive(
+    ctx: &Ctx,
+    id: &str,
+    req: axum::extract::Request,
+) -> Result<koers_app::questions::Attachment, crate::error::AppError> {
+    guests::may_upload(ctx.ws(), &ctx.who, id).await?;
+    let upload = read_upload(ctx, req).await?;
+    let max = ctx.state.cfg.max_attachment_bytes;
+    Ok(guests::attach(ctx.ws(), &ctx.who, id, upload, max).await?)
+}
+
+/// Download a file of what is shared.
+#[utoipa::path(get, path = "/shared/{grantId}/attachments/{attachmentId}", tag = "gasten",
+    params(("grantId" = String, Path, description = "Id van de uitnodiging"), ("attachmentId" = String, Path, description = "Id van de bijlage")),
+    responses((status = 200, description = "Het bestand", content_type = "*/*", body = Vec<u8>)))]
+pub async fn download(ctx: Ctx, Path((id, attachment_id)): Path<(String, String)>) -> Reply {
+    let (a, bytes) = guests::attachment_file(ctx.ws(), &ctx.who, &id, &attachment_id).await?;
+    Ok(attachment_response(&a, bytes))
+}
+
+/// This module's operations in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    list_question_guests,
+    invite_to_question,
+    revoke,
+    get_invitation,
+    accept,
+    list_shared,
+    get_shared,
+    comment,
+    upload,
+    download,
+))]
+pub struct Doc;

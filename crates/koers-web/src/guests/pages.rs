@@ -1,0 +1,212 @@
+//! The guest's pages: an invitation's link (`/uitnodiging/{token}`), what is shared with them
+//! (`/gast`) and the data question shared (`/gast/{grant}`), with its comments and files.
+
+use crate::accounts::pages::before_sign_in;
+use crate::auth::{Ctx, presented_session, session_cookie};
+use crate::error::{AppError, Reply};
+use crate::guests::api::{InvitationOut, SharedOut, receive};
+use crate::input::FormInput;
+use crate::questions::{attachment_response, too_large_as_field};
+use crate::shell::{Done, form_outcome, form_problem, page, page_with_status};
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
+use koers_app::guests::{self, SharedObject};
+use minijinja::{Value, context};
+
+pub fn router() -> Router<AppState> {
+    routes! {
+        "/uitnodiging/{token}" => get(invitation).post(accept),
+        "/gast" => get(home),
+        "/gast/{id}" => get(show),
+        "/gast/{id}/reacties" => post(comment),
+        "/gast/{id}/bijlagen" => post(upload).layer(DefaultBodyLimit::disable()),
+        "/gast/{id}/bijlagen/{attachment}" => get(download),
+    }
+}
+
+/// The invitation's page, for whoever holds the link: signed in (accept with a button), with
+/// an account (sign in first) or without (make one). An invitation that ended says so (409).
+async fn render_invitation(
+    state: &AppState,
+    ctx: Option<&Ctx>,
+    headers: &HeaderMap,
+    token: &str,
+    status: StatusCode,
+    extra: Value,
+) -> Reply {
+    let (status, inv) = match guests::invitation(&state.ws, token).await {
+        Ok(i) => (status, Some(InvitationOut::from(&i))),
+        Err(e @ koers_app::Error::Conflict(_)) => {
+            let e = AppError::from(e);
+            let extra = context! { error => e.detail(), ..extra };
+            return draw(
+                state,
+                ctx,
+                headers,
+                StatusCode::CONFLICT,
+                token,
+                None,
+                extra,
+            )
+            .await;
+        }
+        Err(e) => return Err(e.into()),
+    };
+    draw(state, ctx, headers, status, token, inv, extra).await
+}
+
+async fn draw(
+    state: &AppState,
+    ctx: Option<&Ctx>,
+    headers: &HeaderMap,
+    status: StatusCode,
+    token: &str,
+    inv: Option<InvitationOut>,
+    extra: Value,
+) -> Reply {
+    let c = context! { inv => inv, token => token, ..extra };
+    match ctx {
+        Some(ctx) => page_with_status(ctx, status, "guest_invitation.html", "/gast", c).await,
+        None => before_sign_in(state, headers, status, "guest_invitation.html", c),
+    }
+}
+
+async fn invitation(
+    State(state): State<AppState>,
+    ctx: Option<Ctx>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Reply {
+    render_invitation(
+        &state,
+        ctx.as_ref(),
+        &headers,
+        &token,
+        StatusCode::OK,
+        context! {},
+    )
+    .await
+}
+
+/// Takes the invitation up: signed in, as that account; otherwise with a new account, signed
+/// in at once. Either way on to what is shared.
+async fn accept(
+    State(state): State<AppState>,
+    ctx: Option<Ctx>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    form: FormInput,
+) -> Reply {
+    let value = form.value();
+    if let Some(ctx) = &ctx {
+        let r = guests::accept(ctx.ws(), &ctx.who, &token).await;
+        return form_outcome(
+            r,
+            value,
+            |g| Done::To(format!("/gast/{}", g.id)),
+            |status, extra| render_invitation(&state, Some(ctx), &headers, &token, status, extra),
+        )
+        .await;
+    }
+    let previous = presented_session(&headers);
+    let r = guests::accept_with_new_account(
+        &state.ws,
+        state.cfg.session_ttl,
+        &token,
+        form.0,
+        previous.as_deref(),
+    )
+    .await;
+    match r.map_err(AppError::from) {
+        Ok((signed_in, g)) => {
+            let cookie = session_cookie(&state, &signed_in.token);
+            Ok((
+                [(header::SET_COOKIE, cookie)],
+                Redirect::to(&format!("/gast/{}", g.id)),
+            )
+                .into_response())
+        }
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let extra = context! { form => value, ..form_problem(&e) };
+            render_invitation(&state, None, &headers, &token, e.status(), extra).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn home(ctx: Ctx) -> Reply {
+    let shared = guests::shared_with_me(ctx.ws(), &ctx.who).await?;
+    let shared: Vec<SharedOut> = shared.iter().map(SharedOut::from).collect();
+    let html = page(
+        &ctx,
+        "guest_home.html",
+        "/gast",
+        context! { shared => shared },
+    )
+    .await?;
+    Ok(html.into_response())
+}
+
+async fn render_shared(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Reply {
+    let (shared, object) = guests::open(ctx.ws(), &ctx.who, id).await?;
+    let SharedObject::Question(q) = object;
+    page_with_status(
+        ctx,
+        status,
+        "guest_question.html",
+        "/gast",
+        context! {
+            shared => SharedOut::from(&shared),
+            q => q.question,
+            links => q.links,
+            comments => q.comments,
+            attachments => q.attachments,
+            accept => koers_core::attachments::accepted_extensions().iter().map(|e| format!(".{e}")).collect::<Vec<_>>().join(","),
+            max_attachment_mb => ctx.state.cfg.max_attachment_bytes / (1024 * 1024),
+            ..extra
+        },
+    )
+    .await
+}
+
+async fn show(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    render_shared(&ctx, &id, StatusCode::OK, context! {}).await
+}
+
+/// The shared question's page again after one of its forms: with `notice`, or with the
+/// problem (invalid input, or 403 when the invitation does not allow it).
+async fn outcome<T>(ctx: &Ctx, id: &str, r: Result<T, AppError>, notice: &'static str) -> Reply {
+    match r {
+        Err(e @ AppError::Forbidden) => render_shared(ctx, id, e.status(), form_problem(&e)).await,
+        r => {
+            form_outcome(
+                r,
+                Value::UNDEFINED,
+                |_| Done::Notice(notice),
+                |status, extra| render_shared(ctx, id, status, extra),
+            )
+            .await
+        }
+    }
+}
+
+async fn comment(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
+    let r = guests::comment(ctx.ws(), &ctx.who, &id, input).await;
+    outcome(&ctx, &id, r.map_err(AppError::from), "commented").await
+}
+
+async fn upload(ctx: Ctx, Path(id): Path<String>, req: axum::extract::Request) -> Reply {
+    let r = receive(&ctx, &id, req)
+        .await
+        .map_err(|e| too_large_as_field(&ctx, e));
+    outcome(&ctx, &id, r, "attached").await
+}
+
+async fn download(ctx: Ctx, Path((id, attachment)): Path<(String, String)>) -> Reply {
+    let (a, bytes) = guests::attachment_file(ctx.ws(), &ctx.who, &id, &attachment).await?;
+    Ok(attachment_response(&a, bytes))
+}

@@ -1,0 +1,520 @@
+//! Guests: someone from outside invited to one data question sees and does only that, on
+//! every route, in either organisation; invitations are audited, can be revoked, and bad input
+//! is refused field by field.
+
+use crate::helpers::{PASSWORD, TestApp, assert_invalid};
+use crate::session::Session;
+use serde_json::{Value, json};
+
+/// A policy task and a data question of A, asked by A's administrator; the question's id.
+pub(crate) async fn question_of_a(c: &Session) -> String {
+    let task = c
+        .create(
+            "/api/v1/policy-tasks",
+            &json!({"name": "Energie", "theme": "energy"}),
+        )
+        .await;
+    let q = c
+        .create(
+            "/api/v1/data-questions",
+            &json!({"taskId": task["id"], "question": "Hoeveel daken kunnen zonnepanelen dragen?", "policyGoal": "Meer zonne-energie"}),
+        )
+        .await;
+    q["id"].as_str().unwrap().to_string()
+}
+
+/// Invites `email` to question `qid` with `abilities`; the invitation's answer.
+async fn invite(c: &Session, qid: &str, email: &str, abilities: &[&str]) -> Value {
+    c.create(
+        &format!("/api/v1/data-questions/{qid}/guests"),
+        &json!({"email": email, "name": "Sam de Vries", "affiliation": "Netbeheerder Oost", "abilities": abilities, "days": 14}),
+    )
+    .await
+}
+
+/// The secret of an invitation's link.
+fn token_of(invited: &Value) -> String {
+    let link = invited["link"].as_str().unwrap();
+    link.rsplit('/').next().unwrap().to_string()
+}
+
+/// Takes invitation `token` up with a new account, through the API; the guest's session.
+async fn accept_new(app: &TestApp, token: &str) -> (Session, Value) {
+    let mut guest = app.anonymous();
+    let r = guest
+        .post_json(
+            &format!("/api/v1/invitations/{token}"),
+            &json!({"displayName": "Sam de Vries", "password": PASSWORD}),
+        )
+        .await
+        .expect(201);
+    let accepted = r.json();
+    guest.set_csrf(accepted["session"]["csrfToken"].as_str().unwrap());
+    (guest, accepted)
+}
+
+fn pdf_form(name: &str) -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(b"%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n".to_vec())
+            .file_name(name.to_string()),
+    )
+}
+
+#[tokio::test]
+async fn a_partner_works_on_one_question_as_a_guest_until_revoked() {
+    let app = TestApp::spawn().await;
+    let admin = app.as_admin().await;
+    let qid = question_of_a(&admin).await;
+    let invited = invite(
+        &admin,
+        &qid,
+        "Sam@Netbeheer.example",
+        &["comment", "upload"],
+    )
+    .await;
+    assert_eq!(invited["guest"]["email"], "sam@netbeheer.example");
+    assert_eq!(invited["guest"]["state"], "invited");
+    assert_eq!(invited["mailed"], false);
+    let link = invited["link"].as_str().unwrap();
+    assert!(
+        link.starts_with(&app.base) && link.contains("/uitnodiging/"),
+        "{link}"
+    );
+    let token = token_of(&invited);
+    // Only the digest is kept: the link's secret is nowhere in the store's answer.
+    let listed: Value = admin
+        .get_json(&format!("/api/v1/data-questions/{qid}/guests"))
+        .await;
+    assert!(!listed.to_string().contains(&token));
+
+    // Whoever holds the link sees what it is for, before signing in.
+    let anon = app.anonymous();
+    let inv: Value = anon.get_json(&format!("/api/v1/invitations/{token}")).await;
+    assert_eq!(inv["organisation"], app.org_a.name.as_str());
+    assert_eq!(inv["title"], "Hoeveel daken kunnen zonnepanelen dragen?");
+    assert_eq!(inv["hasAccount"], false);
+
+    let (guest, accepted) = accept_new(&app, &token).await;
+    let grant = accepted["shared"]["id"].as_str().unwrap().to_string();
+    assert_eq!(accepted["session"]["roles"], json!([]));
+    // The link works once.
+    anon.get(&format!("/api/v1/invitations/{token}"))
+        .await
+        .assert_status(409);
+
+    // What is shared, and the question as a guest sees it.
+    let shared: Value = guest.get_json("/api/v1/shared").await;
+    assert_eq!(shared.as_array().unwrap().len(), 1, "{shared}");
+    let view: Value = guest.get_json(&format!("/api/v1/shared/{grant}")).await;
+    assert_eq!(view["policyGoal"], "Meer zonne-energie");
+    assert_eq!(view["status"], "asked");
+    guest
+        .create(
+            &format!("/api/v1/shared/{grant}/comments"),
+            &json!({"body": "Wij hebben de dakgegevens per postcode."}),
+        )
+        .await;
+    let a = guest
+        .post_multipart(
+            &format!("/api/v1/shared/{grant}/attachments"),
+            pdf_form("daken.pdf"),
+        )
+        .await
+        .expect(201)
+        .json();
+    guest
+        .get(&format!(
+            "/api/v1/shared/{grant}/attachments/{}",
+            a["id"].as_str().unwrap()
+        ))
+        .await
+        .assert_status(200);
+
+    // The organisation sees the guest's work under their address and organisation.
+    let comments: Value = admin
+        .get_json(&format!("/api/v1/data-questions/{qid}/comments"))
+        .await;
+    let label = "sam@netbeheer.example (gast, Netbeheerder Oost)";
+    assert_eq!(comments[0]["authorLabel"], label, "{comments}");
+    let files: Value = admin
+        .get_json(&format!("/api/v1/data-questions/{qid}/attachments"))
+        .await;
+    assert_eq!(files[0]["uploadedBy"], label);
+    let log = app.audit_log(50).await;
+    for action in ["guest.invited", "guest.accepted", "question.commented"] {
+        assert!(
+            log.iter()
+                .any(|e| e.action == action && e.org_id.as_deref() == Some(app.org_a.id.as_str())),
+            "no {action} in {:?}",
+            log.iter().map(|e| &e.action).collect::<Vec<_>>()
+        );
+    }
+    let accepted_entry = log.iter().find(|e| e.action == "guest.accepted").unwrap();
+    assert_eq!(accepted_entry.actor_label, label);
+
+    // Revoked: the guest loses the question, and with it the session (nothing else of A
+    // is theirs).
+    let revoked = admin
+        .delete(&format!("/api/v1/guests/{grant}"))
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(revoked["state"], "revoked");
+    guest
+        .get(&format!("/api/v1/shared/{grant}"))
+        .await
+        .assert_status(401);
+    admin
+        .delete(&format!("/api/v1/guests/{grant}"))
+        .await
+        .assert_status(409);
+    // Signing in again does not bring it back.
+    let again = app.anonymous();
+    again
+        .try_sign_in("sam@netbeheer.example", PASSWORD)
+        .await
+        .assert_status(401);
+}
+
+#[tokio::test]
+async fn a_guest_reaches_nothing_else_on_any_route_in_either_organisation() {
+    let app = TestApp::spawn().await;
+    let o = crate::isolation::objects_of_a(&app).await;
+    let admin = app.as_admin().await;
+    let qid = question_of_a(&admin).await;
+    let invited = invite(
+        &admin,
+        &qid,
+        "student@hogeschool.example",
+        &["comment", "upload"],
+    )
+    .await;
+    let (guest, accepted) = accept_new(&app, &token_of(&invited)).await;
+    let own = accepted["shared"]["id"].as_str().unwrap().to_string();
+    // B has a question too; its id stands in where a route names one of B's objects.
+    let b = app.api_as("admin@gm0796.example").await;
+    let b_question = question_of_a(&b).await;
+    let doc = app.openapi().await;
+    let body = json!({"email": "x@y.example", "displayName": "X", "name": "X", "roles": ["administrator"],
+        "password": PASSWORD, "title": "gekaapt", "sql": "SELECT 1", "body": "gekaapt", "question": "gekaapt",
+        "affiliation": "X", "taskId": o.task});
+    let mut problems = Vec::new();
+    let mut walked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            if op["security"] == json!([{}]) {
+                continue; // public: an organisation's publications, an invitation's own link
+            }
+            if path == "/sessions/current" && method == "delete" {
+                continue; // signing out ends the walk's own session
+            }
+            for (whose, objects_path) in [
+                ("A", crate::isolation::concrete(path, &o)),
+                (
+                    "B",
+                    crate::isolation::concrete(path, &o).replace(&o.question, &b_question),
+                ),
+            ] {
+                let url = app.url(&format!("/api/v1{objects_path}"));
+                let r = crate::helpers::request(guest.client(), method, &url)
+                    .header("x-csrf-token", guest.csrf())
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                let status = r.status().as_u16();
+                // The guest's own things: the list of what is shared with them, and their
+                // session. Everything else is refused or does not exist.
+                let own_route = path == "/shared"
+                    || path == "/sessions/current"
+                    || (path == "/sessions" && method == "post")
+                    // their own notifications, memberships and API tokens (none)
+                    || (["/notifications", "/organisations", "/tokens"].contains(&path.as_str())
+                        && method == "get");
+                if !own_route && status < 400 {
+                    problems.push(format!("guest {method} {path} ({whose}): {status}"));
+                }
+                if status >= 500 {
+                    problems.push(format!("guest {method} {path} ({whose}): {status}"));
+                }
+                walked += 1;
+            }
+        }
+    }
+    assert!(walked > 200, "walked only {walked}");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    // A's grant of the fixture is someone else's: not found for this guest.
+    guest
+        .get(&format!("/api/v1/shared/{}", o.grant))
+        .await
+        .assert_status(404);
+    // Their own still works, and nothing of A's changed.
+    guest
+        .get(&format!("/api/v1/shared/{own}"))
+        .await
+        .assert_status(200);
+    let q: Value = admin
+        .get_json(&format!("/api/v1/data-questions/{}", o.question))
+        .await;
+    assert_eq!(q["question"]["question"], "Geheime vraag?");
+    // The pages: the guest's home is what is shared; every member page is refused.
+    let pages = app.page_as("student@hogeschool.example").await;
+    let r = pages.get("/").await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.header("location"), "/gast");
+    pages
+        .get("/gast")
+        .await
+        .assert_shows(200, &["Hoeveel daken kunnen zonnepanelen dragen?"]);
+    for path in crate::helpers::MAIN_PAGES {
+        // Their home, their own (empty) notifications and their account are theirs.
+        if ["/", "/meldingen", "/account"].contains(path) {
+            continue;
+        }
+        let r = pages.get(path).await;
+        assert!(
+            matches!(r.status().as_u16(), 403 | 404),
+            "guest page {path}: {}",
+            r.status()
+        );
+    }
+    for path in [
+        format!("/datavragen/{qid}"),
+        format!("/datavragen/{}", o.question),
+        format!("/gast/{}", o.grant),
+    ] {
+        let r = pages.get(&path).await;
+        assert!(
+            matches!(r.status().as_u16(), 403 | 404),
+            "guest page {path}: {}",
+            r.status()
+        );
+    }
+}
+
+#[tokio::test]
+async fn invitations_refuse_bad_input_and_other_peoples_questions() {
+    let app = TestApp::spawn().await;
+    let admin = app.as_admin().await;
+    let qid = question_of_a(&admin).await;
+    let url = format!("/api/v1/data-questions/{qid}/guests");
+    // Every wrong field at once.
+    let p = admin
+        .post_json(
+            &url,
+            &json!({"email": "geen adres", "name": "", "affiliation": "", "abilities": ["delete"], "days": "400"}),
+        )
+        .await
+        .expect(400)
+        .json();
+    assert_invalid(&p, &["email", "name", "affiliation", "abilities", "days"]);
+    admin
+        .post_json(&url, &json!({"email": "a@b.example", "name": "A", "affiliation": "B", "abilities": "comment", "days": 7}))
+        .await
+        .assert_status(201);
+    admin
+        .post_json(
+            &url,
+            &json!({"email": "a@b.example", "name": "A", "affiliation": "B", "abilities": [1]}),
+        )
+        .await
+        .assert_status(400);
+    // A viewer may not share; an unknown question and one of B's are not found.
+    app.as_viewer()
+        .await
+        .post_json(
+            &url,
+            &json!({"email": "a@b.example", "name": "A", "affiliation": "B"}),
+        )
+        .await
+        .assert_status(403);
+    admin
+        .post_json(
+            "/api/v1/data-questions/onbekend/guests",
+            &json!({"email": "a@b.example", "name": "A", "affiliation": "B"}),
+        )
+        .await
+        .assert_status(404);
+    let b = app.api_as("admin@gm0796.example").await;
+    b.post_json(
+        &url,
+        &json!({"email": "a@b.example", "name": "A", "affiliation": "B"}),
+    )
+    .await
+    .assert_status(404);
+    b.delete("/api/v1/guests/onbekend").await.assert_status(404);
+
+    // A link that does not exist; a password too short; an address with an account.
+    let anon = app.anonymous();
+    anon.get("/api/v1/invitations/verzonnen")
+        .await
+        .assert_status(404);
+    let invited = invite(&admin, &qid, "lezer@elders.example", &[]).await;
+    let token = token_of(&invited);
+    let p = anon
+        .post_json(
+            &format!("/api/v1/invitations/{token}"),
+            &json!({"displayName": "", "password": "kort"}),
+        )
+        .await
+        .expect(400)
+        .json();
+    assert_invalid(&p, &["displayName", "password"]);
+    let member = invite(&admin, &qid, "viewer@pv26.example", &[]).await;
+    anon.post_json(
+        &format!("/api/v1/invitations/{}", token_of(&member)),
+        &json!({"displayName": "V", "password": PASSWORD}),
+    )
+    .await
+    .assert_status(409);
+    // Nothing was made by the refusals.
+    assert!(app.user_by_email("lezer@elders.example").await.is_none());
+
+    // A guest who may only read cannot comment or upload.
+    let (guest, accepted) = accept_new(&app, &token).await;
+    let grant = accepted["shared"]["id"].as_str().unwrap();
+    guest
+        .post_json(
+            &format!("/api/v1/shared/{grant}/comments"),
+            &json!({"body": "Mag dit?"}),
+        )
+        .await
+        .assert_status(403);
+    guest
+        .post_multipart(
+            &format!("/api/v1/shared/{grant}/attachments"),
+            pdf_form("x.pdf"),
+        )
+        .await
+        .assert_status(403);
+    let comments: Value = admin
+        .get_json(&format!("/api/v1/data-questions/{qid}/comments"))
+        .await;
+    assert_eq!(comments, json!([]));
+}
+
+#[tokio::test]
+async fn a_member_invites_and_a_guest_works_through_the_pages() {
+    let app = TestApp::spawn_with(koers_web::WebConfig {
+        max_attachment_bytes: 64 * 1024,
+        ..Default::default()
+    })
+    .await;
+    let admin = app.page_as("admin@pv26.example").await;
+    let qid = question_of_a(&app.as_admin().await).await;
+    let page = format!("/datavragen/{qid}");
+    admin
+        .get(&page)
+        .await
+        .assert_shows(200, &["Gasten", "Gast uitnodigen"]);
+    // The viewer sees no guest section.
+    let viewer = app.page_as("viewer@pv26.example").await;
+    assert!(!viewer.page(&page).await.contains("Gast uitnodigen"));
+    // Invalid: the page again with every field's problem.
+    admin
+        .post_form(
+            &format!("{page}/gasten"),
+            &[
+                ("email", "fout"),
+                ("name", ""),
+                ("affiliation", "Hogeschool"),
+            ],
+        )
+        .await
+        .assert_shows(400, &["is geen geldig e-mailadres", "value=\"Hogeschool\""]);
+    let r = admin
+        .post_form(
+            &format!("{page}/gasten"),
+            &[
+                ("email", "kim@hogeschool.example"),
+                ("name", "Kim"),
+                ("affiliation", "Hogeschool"),
+                ("abilities", "comment"),
+                ("abilities", "upload"),
+                ("days", "30"),
+            ],
+        )
+        .await;
+    r.assert_shows(200, &["De gast is uitgenodigd", "Uitgenodigd"]);
+    let html = r.text().replace("&#x2f;", "/");
+    let start = html.find("/uitnodiging/").unwrap() + "/uitnodiging/".len();
+    let token: String = html[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+
+    // The guest opens the link, makes an account and lands on the question.
+    let mut guest = app.anonymous();
+    let inv = guest.open_form(&format!("/uitnodiging/{token}")).await;
+    assert!(inv.contains("Maak uw account") && inv.contains("kim@hogeschool.example"));
+    guest
+        .post_form(
+            &format!("/uitnodiging/{token}"),
+            &[("displayName", "Kim"), ("password", "kort")],
+        )
+        .await
+        .assert_shows(400, &["moet minstens 12 tekens zijn"]);
+    let r = guest
+        .post_form(
+            &format!("/uitnodiging/{token}"),
+            &[("displayName", "Kim"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "{}", r.text());
+    let to = r.header("location").to_string();
+    assert!(to.starts_with("/gast/"), "{to}");
+    let guest = app.page_as("kim@hogeschool.example").await;
+    let mut guest = guest;
+    let html = guest.open_form(&to).await;
+    assert!(html.contains("Hoeveel daken kunnen zonnepanelen dragen?"));
+    assert!(html.contains("Gedeeld met mij"));
+    assert!(
+        !html.contains("href=\"/bronnen\""),
+        "a guest sees no modules"
+    );
+    guest
+        .post_form(&format!("{to}/reacties"), &[("body", "Wij kunnen helpen.")])
+        .await
+        .assert_shows(
+            200,
+            &[
+                "Reactie geplaatst",
+                "Wij kunnen helpen.",
+                "kim@hogeschool.example (gast, Hogeschool)",
+            ],
+        );
+    guest
+        .post_form(&format!("{to}/reacties"), &[("body", "")])
+        .await
+        .assert_shows(400, &["is verplicht"]);
+    // Too large a file: the field's problem on the page, nothing kept.
+    let big = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes([b"%PDF-".as_slice(), &vec![b'x'; 70 * 1024]].concat())
+            .file_name("groot.pdf"),
+    );
+    guest
+        .upload(&format!("{to}/bijlagen"), big)
+        .await
+        .assert_shows(400, &["het bestand is groter dan"]);
+    guest
+        .upload(&format!("{to}/bijlagen"), pdf_form("plan.pdf"))
+        .await
+        .assert_shows(200, &["plan.pdf"]);
+
+    // Revoking asks for a confirmation first.
+    let grant = to.trim_start_matches("/gast/");
+    let revoke = format!("{page}/gasten/{grant}/intrekken");
+    admin
+        .post_form(&revoke, &[])
+        .await
+        .assert_shows(400, &["Ja, trek de uitnodiging in"]);
+    guest.get(&to).await.assert_status(200);
+    admin
+        .post_form(&revoke, &[("confirm", "on")])
+        .await
+        .assert_shows(200, &["De uitnodiging is ingetrokken", "Ingetrokken"]);
+    let r = guest.get(&to).await;
+    assert_eq!(r.status(), 303, "signed out: back to the sign-in page");
+}
