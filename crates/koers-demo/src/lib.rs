@@ -197,8 +197,6 @@ pub async fn seed(ws: &Workspace, movements: &MovementArgs) -> Result<()> {
         let role_names: Vec<_> = roles.iter().map(|r| r.as_str()).collect();
         lines.push(format!("{email}\t{password}\t{}", role_names.join(",")));
     }
-    let path = data_dir.join(ACCOUNTS_FILE);
-    write_private(&path, &(lines.join("\n") + "\n"))?;
     import_boundaries(ws, &org).await?;
     let people = crate::questions::People {
         owner: &users[3],
@@ -207,6 +205,9 @@ pub async fn seed(ws: &Workspace, movements: &MovementArgs) -> Result<()> {
         board: &users[4],
     };
     crate::questions::seed(ws, &org, &people).await?;
+    lines.push(invite_partner(ws, &org, &users[3]).await?);
+    let path = data_dir.join(ACCOUNTS_FILE);
+    write_private(&path, &(lines.join("\n") + "\n"))?;
     crate::questions::seed_register(ws, &org, &people).await?;
     crate::maturity::seed(ws, &org, &users[1]).await?;
     crate::learning::seed(ws, &org, &users[0]).await?;
@@ -223,6 +224,49 @@ pub async fn seed(ws: &Workspace, movements: &MovementArgs) -> Result<()> {
         println!("  {l}");
     }
     Ok(())
+}
+
+/// A partner from outside, invited by the policy owner to the first data question (reading,
+/// commenting and adding files) with an account of their own: the demo's guest. Returns the
+/// accounts file's line for them.
+async fn invite_partner(
+    ws: &Workspace,
+    org: &Organisation,
+    owner: &koers_store::User,
+) -> Result<String> {
+    let who = principal(ws, org, owner).await?;
+    let first = koers_app::questions::questions(ws, &who, &Default::default())
+        .await?
+        .into_iter()
+        .next()
+        .context("de demo heeft geen datavraag")?;
+    let email = "partner@netbeheerder-oost.example";
+    let invited = koers_app::guests::invite(
+        ws,
+        &who,
+        (koers_core::guests::GuestObject::Question, &first.id),
+        input(serde_json::json!({
+            "email": email, "name": "Sam Partner", "affiliation": "Netbeheerder Oost",
+            "abilities": ["comment", "upload"], "days": 365,
+        })),
+        "",
+    )
+    .await?;
+    let token = invited
+        .link
+        .rsplit('/')
+        .next()
+        .context("een uitnodiging zonder link")?;
+    let password = generate_password();
+    koers_app::guests::accept_with_new_account(
+        ws,
+        Default::default(),
+        token,
+        input(serde_json::json!({"displayName": "Sam Partner", "password": password})),
+        None,
+    )
+    .await?;
+    Ok(format!("{email}\t{password}\tgast"))
 }
 
 /// Seeds the demo workspace when the data folder is empty; otherwise says where the

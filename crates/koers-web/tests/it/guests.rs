@@ -518,3 +518,58 @@ async fn a_member_invites_and_a_guest_works_through_the_pages() {
     let r = guest.get(&to).await;
     assert_eq!(r.status(), 303, "signed out: back to the sign-in page");
 }
+
+#[tokio::test]
+async fn someone_with_an_account_elsewhere_accepts_signed_in() {
+    let app = TestApp::spawn().await;
+    let admin = app.as_admin().await;
+    let qid = question_of_a(&admin).await;
+    // B's administrator, invited by A as a partner.
+    let invited = invite(&admin, &qid, "admin@gm0796.example", &["comment"]).await;
+    let token = token_of(&invited);
+    let anon = app.anonymous();
+    let inv: Value = anon.get_json(&format!("/api/v1/invitations/{token}")).await;
+    assert_eq!(inv["hasAccount"], true);
+    // Not signed in, no account is made for an address that has one.
+    anon.post_json(
+        &format!("/api/v1/invitations/{token}"),
+        &json!({"displayName": "Spion", "password": PASSWORD}),
+    )
+    .await
+    .assert_status(409);
+    // Someone else signed in may not take it.
+    app.as_viewer()
+        .await
+        .post_json(&format!("/api/v1/invitations/{token}"), &json!({}))
+        .await
+        .assert_status(400);
+    // With a personal API token neither: it needs the person's session.
+    let b_admin = app.user_by_email("admin@gm0796.example").await.unwrap();
+    let script = app.with_token(&app.token_for(&b_admin, &app.org_b.id, "read_write").await);
+    script
+        .post_json(&format!("/api/v1/invitations/{token}"), &json!({}))
+        .await
+        .assert_status(403);
+    let b = app.api_as("admin@gm0796.example").await;
+    let accepted = b
+        .post_json(&format!("/api/v1/invitations/{token}"), &json!({}))
+        .await
+        .expect(201)
+        .json();
+    assert!(accepted.get("session").is_none(), "{accepted}");
+    let grant = accepted["shared"]["id"].as_str().unwrap();
+    // They keep working in B, and see A's question as a guest beside it.
+    let session: Value = b.get_json("/api/v1/sessions/current").await;
+    assert_eq!(session["organisation"]["id"], app.org_b.id.as_str());
+    b.create(
+        &format!("/api/v1/shared/{grant}/comments"),
+        &json!({"body": "Vanuit Oss: wij doen mee."}),
+    )
+    .await;
+    b.get(&format!("/api/v1/data-questions/{qid}"))
+        .await
+        .assert_status(404);
+    // The page frame offers what is shared with them.
+    let pages = app.page_as("admin@gm0796.example").await;
+    assert!(pages.page("/").await.contains("href=\"/gast\""));
+}

@@ -10,6 +10,7 @@ mod browser_board;
 mod browser_builder;
 mod browser_controls;
 mod browser_dashboards;
+mod browser_guests;
 mod browser_learning;
 mod browser_maturity;
 mod browser_oidc;
