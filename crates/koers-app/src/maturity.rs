@@ -12,6 +12,7 @@ use crate::documents::{detect, extract, store_file};
 use crate::{Error, Input, Principal, Result, Workspace};
 use koers_core::csv::spreadsheet_cell;
 use koers_core::error::Collector;
+use koers_core::maturity::trend;
 use koers_core::maturity::{
     Answers, CodeDraft, Dimension, ItemDraft, ParticipantDraft, RoundDraft, Weights, aggregate,
     anonymous_labels, coded_component, default_items, score, survey_component,
@@ -21,6 +22,7 @@ use koers_core::{Invalid, Permission};
 use koers_store::StoreError;
 use koers_store::maturity::SourceDraft;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 pub use koers_core::maturity::{Aggregate, Framework, ItemKind, Score};
 pub use koers_store::maturity::{
@@ -957,6 +959,198 @@ impl RoundResults {
     }
 }
 
+/// Links round `id` to the earlier round it follows (`previousRoundId`; empty: none), with
+/// how its dimensions continue that round's: `dimensionMap` (or `map.<this key>` fields) =
+/// the earlier key, or empty for a new dimension; unmapped dimensions continue the one with
+/// the same key, and the same round chosen again keeps its map (researchers).
+pub async fn link_round(
+    ws: &Workspace,
+    who: &Principal,
+    id: &str,
+    mut input: Input,
+) -> Result<Round> {
+    let r = round(ws, who, id).await?;
+    let previous_id = input.text("previousRoundId");
+    let given: Vec<(String, String)> =
+        match input.structured::<BTreeMap<String, Option<String>>>("dimensionMap") {
+            Some(m) => m
+                .into_iter()
+                .map(|(k, v)| (k, v.unwrap_or_default()))
+                .collect(),
+            None => input
+                .fields()
+                .iter()
+                .filter_map(|(k, v)| {
+                    Some((k.strip_prefix("map.")?.to_string(), v.as_str()?.to_string()))
+                })
+                .collect(),
+        };
+    // Choosing the same round again keeps how its dimensions were mapped.
+    let given = if given.is_empty() && r.previous_round_id.as_deref() == Some(previous_id.trim()) {
+        r.dimension_map
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone().unwrap_or_default()))
+            .collect()
+    } else {
+        given
+    };
+    if previous_id.trim().is_empty() {
+        input.finish(Ok(()))?;
+        return Ok(ws
+            .store
+            .maturity()
+            .link_round(&r, None, &who.actor())
+            .await?);
+    }
+    let previous = match ws
+        .store
+        .maturity()
+        .round(&who.org.id, previous_id.trim())
+        .await
+    {
+        Ok(p) => p,
+        Err(StoreError::NotFound) => {
+            return Err(Error::Invalid(Invalid::one(
+                "previousRoundId",
+                "unknown",
+                "onbekende ronde",
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let newer = framework_of(ws, &r).await?;
+    let older = framework_of(ws, &previous).await?;
+    let map = input.finish(
+        trend::check_previous(r.year, previous.year)
+            .and_then(|()| trend::link(&newer.framework, &older.framework, &given)),
+    )?;
+    Ok(ws
+        .store
+        .maturity()
+        .link_round(&r, Some((&previous, &map)), &who.actor())
+        .await?)
+}
+
+/// What the page that links a round to its previous one shows.
+#[derive(Debug, Clone)]
+pub struct LinkView {
+    pub round: Round,
+    pub framework: FrameworkVersion,
+    /// The rounds of earlier years it may follow, newest first.
+    pub candidates: Vec<Round>,
+    /// The round it follows now, with that round's framework.
+    pub previous: Option<(Round, FrameworkVersion)>,
+    pub participants: Vec<Participant>,
+}
+
+/// A round with what linking it to an earlier one needs (researchers).
+pub async fn link_view(ws: &Workspace, who: &Principal, id: &str) -> Result<LinkView> {
+    let r = round(ws, who, id).await?;
+    let framework = framework_of(ws, &r).await?;
+    let candidates: Vec<Round> = ws
+        .store
+        .maturity()
+        .rounds(&who.org.id)
+        .await?
+        .into_iter()
+        .filter(|c| c.year < r.year)
+        .collect();
+    let previous = match candidates
+        .iter()
+        .find(|c| Some(&c.id) == r.previous_round_id.as_ref())
+    {
+        Some(p) => Some((p.clone(), framework_of(ws, p).await?)),
+        None => None,
+    };
+    Ok(LinkView {
+        participants: ws.store.maturity().round_participants(&r).await?,
+        round: r,
+        framework,
+        candidates,
+        previous,
+    })
+}
+
+/// One organisation over the years: its scores and the benchmark per dimension of the
+/// newest round's framework, along the chain of rounds that ends at the newest.
+#[derive(Debug, Clone)]
+pub struct Trend {
+    /// The rounds of the chain in which the organisation took part, oldest first.
+    pub rounds: Vec<Round>,
+    pub participant: Participant,
+    pub lines: Vec<trend::TrendLine>,
+}
+
+/// The trend of participant `participant_id` of round `round_id`: the rounds before it are
+/// found by following each round's previous round, the organisation in each by its CBS code
+/// or name; each round's figures are its own, under its own anonymity threshold
+/// (researchers).
+pub async fn trend(
+    ws: &Workspace,
+    who: &Principal,
+    round_id: &str,
+    participant_id: &str,
+) -> Result<Trend> {
+    let newest = round(ws, who, round_id).await?;
+    let mut chain = vec![newest.clone()];
+    while let Some(prev) = chain.last().and_then(|r| r.previous_round_id.clone()) {
+        if chain.len() >= trend::MAX_ROUNDS || chain.iter().any(|r| r.id == prev) {
+            break;
+        }
+        chain.push(ws.store.maturity().round(&who.org.id, &prev).await?);
+    }
+    chain.reverse();
+    let mut points = Vec::new();
+    let mut rounds = Vec::new();
+    let newest_results = results_of(ws, newest.clone()).await?;
+    let me = newest_results.participant(participant_id)?.clone();
+    for r in chain {
+        let res = if r.id == newest.id {
+            newest_results.clone()
+        } else {
+            results_of(ws, r.clone()).await?
+        };
+        // A round the organisation skipped keeps its place (and its benchmark), so that the
+        // maps of later rounds still lead back through it.
+        let mine = res.participants.iter().find(|p| {
+            trend::same_organisation(
+                (&p.name, p.cbs_code.as_deref()),
+                (&me.name, me.cbs_code.as_deref()),
+            )
+        });
+        let keys = res
+            .framework
+            .framework
+            .dimensions
+            .iter()
+            .map(|d| d.key.clone());
+        points.push(trend::RoundPoint {
+            label: r.year.to_string(),
+            scores: mine
+                .map(|p| {
+                    p.dimensions
+                        .iter()
+                        .map(|d| (d.key.clone(), d.score.score))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            benchmark: keys.zip(res.averages()).collect(),
+            to_previous: r.dimension_map.clone(),
+        });
+        rounds.push(r);
+    }
+    let lines = trend::trend(&newest_results.framework.framework, &points);
+    Ok(Trend {
+        rounds,
+        participant: Participant {
+            id: me.id,
+            name: me.name,
+            cbs_code: me.cbs_code,
+        },
+        lines,
+    })
+}
+
 /// Computes a round's results (researchers).
 pub async fn results(ws: &Workspace, who: &Principal, round_id: &str) -> Result<RoundResults> {
     let r = round(ws, who, round_id).await?;
@@ -1111,6 +1305,8 @@ mod tests {
                 generated: false,
                 created_at: String::new(),
                 closed_at: None,
+                previous_round_id: None,
+                dimension_map: Default::default(),
             },
             framework: FrameworkVersion {
                 id: "f".into(),

@@ -3,6 +3,8 @@
 //! documents and interviews, the scoring method with its weights, and anonymised labels for
 //! the benchmark.
 
+pub mod trend;
+
 use crate::error::{Collector, Invalid, text};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};

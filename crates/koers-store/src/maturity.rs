@@ -6,6 +6,7 @@
 use crate::audit::Actor;
 use crate::sql::{self, FromRow, corrupt, flag, from_row, json, parsed};
 use crate::{Result, StoreError, conflict_on_unique, new_id, now};
+use koers_core::maturity::trend::DimensionMap;
 use koers_core::maturity::{
     Answers, CodeDraft, Framework, ItemDraft, ItemKind, ParticipantDraft, RoundDraft, Weights,
 };
@@ -40,6 +41,10 @@ pub struct Round {
     pub generated: bool,
     pub created_at: String,
     pub closed_at: Option<String>,
+    /// The round of an earlier year this one follows (the study repeated), if any.
+    pub previous_round_id: Option<String>,
+    /// How this round's dimensions continue those of the previous round.
+    pub dimension_map: DimensionMap,
 }
 
 impl Round {
@@ -147,10 +152,14 @@ pub struct InvitationTarget {
 
 const ROUND_COLUMNS: &str = "id, org_id, framework_id, name, year, min_respondents, weights, status, anon_key, generated, created_at, closed_at";
 
-from_row!(r => Round { id, org_id, framework_id, name, year, min_respondents, status, anon_key, created_at, closed_at;
+from_row!(r => Round { id, org_id, framework_id, name, year, min_respondents, status, anon_key, created_at, closed_at, previous_round_id;
     weights: json(r, "weights")?,
     generated: flag(r, "generated")?,
+    dimension_map: json(r, "dimension_map")?,
 });
+
+/// The columns a round is read with.
+const ROUND_SELECT: &str = "id, org_id, framework_id, name, year, min_respondents, weights, status, anon_key, generated, created_at, closed_at, previous_round_id, dimension_map";
 
 from_row!(r => FrameworkVersion { id, version, created_at;
     framework: json(r, "body")?,
@@ -283,16 +292,46 @@ impl Repo<'_> {
 
     pub async fn rounds(&self, org_id: &str) -> Result<Vec<Round>> {
         self.all(&format!(
-            "SELECT {ROUND_COLUMNS} FROM maturity_rounds WHERE org_id = $1 ORDER BY year DESC, created_at DESC"
+            "SELECT {ROUND_SELECT} FROM maturity_rounds WHERE org_id = $1 ORDER BY year DESC, created_at DESC"
         ), (org_id,)).await
     }
 
     pub async fn round(&self, org_id: &str, id: &str) -> Result<Round> {
         self.one(
-            &format!("SELECT {ROUND_COLUMNS} FROM maturity_rounds WHERE id = $1 AND org_id = $2"),
+            &format!("SELECT {ROUND_SELECT} FROM maturity_rounds WHERE id = $1 AND org_id = $2"),
             (id, org_id),
         )
         .await
+    }
+
+    /// Links a round to the earlier round it follows, with how its dimensions continue that
+    /// round's (`None`: the round follows none). Allowed on a closed round too: the link
+    /// reads the rounds, it changes none of their figures.
+    pub async fn link_round(
+        &self,
+        round: &Round,
+        previous: Option<(&Round, &DimensionMap)>,
+        actor: &Actor,
+    ) -> Result<Round> {
+        let empty = DimensionMap::new();
+        let (previous_id, map) = match previous {
+            Some((p, map)) => (Some(p.id.as_str()), map),
+            None => (None, &empty),
+        };
+        let map_json = serde_json::to_string(map).map_err(corrupt)?;
+        let mut w = self.write(actor, Some(&round.org_id)).await?;
+        w.exec_found(
+            "UPDATE maturity_rounds SET previous_round_id = $1, dimension_map = $2 WHERE id = $3 AND org_id = $4",
+            (previous_id, &map_json, &round.id, &round.org_id),
+        )
+        .await?;
+        w.commit(
+            "maturity.round_linked",
+            ("maturity_round", &round.id),
+            serde_json::json!({ "previous": previous_id, "dimensionMap": map }),
+        )
+        .await?;
+        self.round(&round.org_id, &round.id).await
     }
 
     /// Closes a round: from now on nothing in it changes.

@@ -47,6 +47,7 @@ const FILES: &[(&str, &str)] = files![
     "0026_jobs.sql",
     "0027_learning_content.sql",
     "0028_guests.sql",
+    "0029_maturity_rounds_over_years.sql",
 ];
 
 /// One file's SQL for one database.

@@ -54,6 +54,7 @@ fn pages() -> Router<AppState> {
         .merge(crate::guests::pages::router())
         .merge(crate::register::pages::router())
         .merge(crate::maturity::pages::router())
+        .merge(crate::maturity::trend::router())
         .merge(crate::learning::pages::router())
         .merge(crate::notifications::pages::router())
 }

@@ -14,7 +14,7 @@ use crate::state::AppState;
 use axum::extract::{Path, Query};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use koers_app::maturity::{
     self as uc, Aggregate, BenchmarkRow, Code, DimensionResult, Framework, FrameworkVersion,
@@ -42,6 +42,8 @@ pub fn router() -> Router<AppState> {
         "/maturity/rounds/{round_id}/scores" => get(scores),
         "/maturity/rounds/{round_id}/benchmark" => get(get_benchmark),
         "/maturity/rounds/{round_id}/participants/{participant_id}/report" => get(report),
+        "/maturity/rounds/{round_id}/previous" => put(link_previous),
+        "/maturity/rounds/{round_id}/participants/{participant_id}/trend" => get(get_trend),
     }
 }
 
@@ -84,6 +86,11 @@ pub struct RoundOut {
     /// Whether the responses were generated (demo data).
     pub generated: bool,
     pub closed_at: Option<String>,
+    /// The round of an earlier year this one follows, if any.
+    pub previous_round_id: Option<String>,
+    /// How this round's dimensions continue the previous round's: this key → the earlier
+    /// key, or null for a dimension without history.
+    pub dimension_map: std::collections::BTreeMap<String, Option<String>>,
 }
 
 impl From<&Round> for RoundOut {
@@ -98,6 +105,8 @@ impl From<&Round> for RoundOut {
             status: r.status.clone(),
             generated: r.generated,
             closed_at: r.closed_at.clone(),
+            previous_round_id: r.previous_round_id.clone(),
+            dimension_map: r.dimension_map.clone(),
         }
     }
 }
@@ -502,6 +511,85 @@ pub async fn get_round(ctx: Ctx, Path(id): Path<String>) -> JsonReply<RoundDetai
     }))
 }
 
+/// Which earlier round a round follows, and how its dimensions continue that round's.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PreviousIn {
+    /// The earlier round (of an earlier year); empty or absent: none.
+    pub previous_round_id: Option<String>,
+    /// This round's dimension key → the earlier round's key, or null for a new dimension;
+    /// dimensions left out continue the one with the same key.
+    pub dimension_map: Option<std::collections::BTreeMap<String, Option<String>>>,
+}
+
+/// Link a round to the round of an earlier year it follows (the study repeated).
+#[utoipa::path(put, path = "/maturity/rounds/{roundId}/previous", tag = "volwassenheid", params(("roundId" = String, Path, description = "Id van de ronde")),
+    request_body = PreviousIn, responses((status = 200, description = "Gekoppeld", body = RoundOut)))]
+pub async fn link_previous(
+    ctx: Ctx,
+    Path(id): Path<String>,
+    JsonInput(input): JsonInput,
+) -> JsonReply<RoundOut> {
+    let r = uc::link_round(ctx.ws(), &ctx.who, &id, input).await?;
+    Ok(Json((&r).into()))
+}
+
+/// One organisation over the years.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TrendOut {
+    pub participant: ParticipantOut,
+    /// The rounds of the chain, oldest first.
+    pub rounds: Vec<RoundOut>,
+    /// Per dimension of the newest round's framework: the organisation's score and the
+    /// benchmark per round (null: no figure, e.g. below the round's anonymity threshold).
+    pub dimensions: Vec<TrendLineOut>,
+    /// The mean over the dimensions per round.
+    pub overall: Vec<Option<f64>>,
+    pub overall_benchmark: Vec<Option<f64>>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TrendLineOut {
+    pub key: String,
+    pub name: String,
+    pub values: Vec<Option<f64>>,
+    pub benchmark: Vec<Option<f64>>,
+}
+
+impl From<&uc::Trend> for TrendOut {
+    fn from(t: &uc::Trend) -> Self {
+        let (overall, overall_benchmark) = koers_core::maturity::trend::overall(&t.lines);
+        TrendOut {
+            participant: ParticipantOut::from(&t.participant),
+            rounds: outs(&t.rounds),
+            dimensions: t
+                .lines
+                .iter()
+                .map(|l| TrendLineOut {
+                    key: l.key.clone(),
+                    name: l.name.clone(),
+                    values: l.values.clone(),
+                    benchmark: l.benchmark.clone(),
+                })
+                .collect(),
+            overall,
+            overall_benchmark,
+        }
+    }
+}
+
+/// An organisation's scores and the benchmark over the years, along the rounds each round
+/// follows (researchers).
+#[utoipa::path(get, path = "/maturity/rounds/{roundId}/participants/{participantId}/trend", tag = "volwassenheid",
+    params(("roundId" = String, Path, description = "Id van de ronde"), ("participantId" = String, Path, description = "Id van de deelnemende organisatie")),
+    responses((status = 200, description = "Het verloop", body = TrendOut)))]
+pub async fn get_trend(ctx: Ctx, Path((id, pid)): Path<(String, String)>) -> JsonReply<TrendOut> {
+    let t = uc::trend(ctx.ws(), &ctx.who, &id, &pid).await?;
+    Ok(Json((&t).into()))
+}
+
 /// Close the round: it is frozen from now on.
 #[utoipa::path(post, path = "/maturity/rounds/{roundId}/close", tag = "volwassenheid", params(("roundId" = String, Path, description = "Id van de ronde")),
     responses((status = 200, description = "Gesloten", body = RoundOut), (status = 409, description = "Al gesloten")))]
@@ -683,5 +771,7 @@ pub async fn report(ctx: Ctx, Path((id, pid)): Path<(String, String)>) -> Reply 
     scores,
     get_benchmark,
     report,
+    link_previous,
+    get_trend,
 ))]
 pub struct Doc;

@@ -764,3 +764,201 @@ async fn the_built_in_framework_reads_in_english() {
     // Shown in English; the edit form keeps the words as stored, to change them.
     assert!(en.contains("1. Vision and strategy") && !en.contains("1. Visie en strategie"));
 }
+
+/// A round of `year` on framework `framework` (the newest when `None`) with Flevoland and
+/// Gelderland, whose respondents answer every statement with the values given (as many
+/// respondents as values). Returns the round and Flevoland's participant id.
+async fn yearly_round(
+    c: &Session,
+    year: &str,
+    framework: Option<&str>,
+    flevo: &[&str],
+    gelre: &[&str],
+) -> (String, String) {
+    let round = c
+        .create(
+            "/api/v1/maturity/rounds",
+            &json!({"name": format!("Meting {year}"), "year": year, "frameworkId": framework}),
+        )
+        .await;
+    let id = round["id"].as_str().unwrap().to_string();
+    let mut flevo_id = String::new();
+    for (name, code, values) in [
+        ("Provincie Flevoland", "PV24", flevo),
+        ("Provincie Gelderland", "PV25", gelre),
+    ] {
+        let p = c
+            .create(
+                &format!("/api/v1/maturity/rounds/{id}/participants"),
+                &json!({"name": name, "cbsCode": code}),
+            )
+            .await;
+        let pid = p["id"].as_str().unwrap().to_string();
+        if code == "PV24" {
+            flevo_id = pid.clone();
+        }
+        if values.is_empty() {
+            continue;
+        }
+        for (l, v) in links(c, &id, &pid, values.len())
+            .await
+            .iter()
+            .zip(values.iter())
+        {
+            assert_eq!(answer(l, v, "").await.0, 200);
+        }
+    }
+    (id, flevo_id)
+}
+
+#[tokio::test]
+async fn a_province_over_three_years_with_the_threshold_per_round() {
+    let app = TestApp::spawn().await;
+    let c = app.api_as("admin@pv26.example").await;
+    // 2024: both provinces above the threshold (5).
+    let (r24, _) = yearly_round(&c, "2024", None, &["2"; 5], &["4"; 5]).await;
+    // 2025: Flevoland has three respondents, below the threshold: no figure that year.
+    let (r25, _) = yearly_round(&c, "2025", None, &["5"; 3], &["4"; 5]).await;
+    // 2026 on a new framework version whose first dimension has a new key.
+    let versions: Value = c.get_json("/api/v1/maturity/framework").await;
+    let mut fw = versions.as_array().unwrap().last().unwrap()["framework"].clone();
+    let old_key = fw["dimensions"][0]["key"].as_str().unwrap().to_string();
+    fw["dimensions"][0]["key"] = json!("visie_en_strategie");
+    let v2 = c
+        .put_json("/api/v1/maturity/framework", &fw)
+        .await
+        .expect(201)
+        .json();
+    let (r26, flevo) = yearly_round(&c, "2026", v2["id"].as_str(), &["3"; 5], &["5"; 5]).await;
+
+    // Link the chain; the renamed dimension is mapped, the rest continue by key.
+    let link = |round: &str| format!("/api/v1/maturity/rounds/{round}/previous");
+    let linked = c
+        .put_json(&link(&r25), &json!({"previousRoundId": r24}))
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(linked["previousRoundId"], r24.as_str());
+    assert_eq!(linked["dimensionMap"][&old_key], old_key.as_str());
+    let linked = c
+        .put_json(
+            &link(&r26),
+            &json!({"previousRoundId": r25, "dimensionMap": {"visie_en_strategie": old_key}}),
+        )
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(
+        linked["dimensionMap"]["visie_en_strategie"],
+        old_key.as_str()
+    );
+
+    let trend: Value = c
+        .get_json(&format!(
+            "/api/v1/maturity/rounds/{r26}/participants/{flevo}/trend"
+        ))
+        .await;
+    let years: Vec<i64> = trend["rounds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["year"].as_i64().unwrap())
+        .collect();
+    assert_eq!(years, [2024, 2025, 2026]);
+    let first = &trend["dimensions"][0];
+    assert_eq!(first["key"], "visie_en_strategie");
+    // Flevoland's own figure is absent in 2025 (three respondents); the benchmark of 2025
+    // is Gelderland's alone.
+    assert_eq!(first["values"], json!([2.0, null, 3.0]), "{trend}");
+    assert_eq!(first["benchmark"], json!([3.0, 4.0, 4.0]));
+    assert_eq!(trend["overall"], json!([2.0, null, 3.0]));
+    // The three respondents of 2025 leave no trace anywhere in the answer.
+    assert!(!trend.to_string().contains("5.0"), "{trend}");
+
+    // The page: the chain, the chart and the table.
+    let pages = app.page_as("admin@pv26.example").await;
+    let html = pages
+        .get(&format!(
+            "/volwassenheid/rondes/{r26}/verloop?organisatie={flevo}"
+        ))
+        .await
+        .expect(200)
+        .text();
+    assert!(
+        html.contains("<svg") && html.contains("Meting 2025 (2025)"),
+        "{html}"
+    );
+    assert!(
+        html.contains("3,0 <span class=\"koers-hint\">(4,0)</span>"),
+        "{html}"
+    );
+    // The page's forms: the previous round, then the map (a wrong choice shown at its field).
+    let page = format!("/volwassenheid/rondes/{r26}/verloop");
+    pages
+        .post_form(&page, &[("previousRoundId", &r25)])
+        .await
+        .assert_shows(
+            200,
+            &["De koppeling is opgeslagen", "Dimensies door de jaren"],
+        );
+    let kept: Value = c.get_json(&format!("/api/v1/maturity/rounds/{r26}")).await;
+    assert_eq!(
+        kept["round"]["dimensionMap"]["visie_en_strategie"],
+        old_key.as_str()
+    );
+    let field = "map.visie_en_strategie";
+    pages
+        .post_form(&page, &[("previousRoundId", &r25), (field, "weg")])
+        .await
+        .assert_shows(
+            400,
+            &["deze dimensie staat niet in het kader van de vorige ronde"],
+        );
+    pages
+        .post_form(&page, &[("previousRoundId", &r25), (field, &old_key)])
+        .await
+        .assert_status(200);
+
+    // Bad input: an unknown round, a later year, unknown and doubled dimensions.
+    let p = c
+        .put_json(&link(&r26), &json!({"previousRoundId": "onbekend"}))
+        .await
+        .expect(400)
+        .json();
+    crate::helpers::assert_invalid(&p, &["previousRoundId"]);
+    c.put_json(&link(&r24), &json!({"previousRoundId": r26}))
+        .await
+        .assert_status(400);
+    let p = c
+        .put_json(
+            &link(&r26),
+            &json!({"previousRoundId": r25, "dimensionMap": {"bestaat_niet": old_key}}),
+        )
+        .await
+        .expect(400)
+        .json();
+    crate::helpers::assert_invalid(&p, &["dimensionMap.bestaat_niet"]);
+    let second = fw["dimensions"][1]["key"].as_str().unwrap();
+    c.put_json(
+        &link(&r26),
+        &json!({"previousRoundId": r25, "dimensionMap": {"visie_en_strategie": second}}),
+    )
+    .await
+    .assert_status(400);
+    c.put_json(&link(&r26), &json!({"previousRoundId": 7}))
+        .await
+        .assert_status(400);
+    // Nothing of that changed the link.
+    let still: Value = c.get_json(&format!("/api/v1/maturity/rounds/{r26}")).await;
+    assert_eq!(still["round"]["previousRoundId"], r25.as_str());
+    // A viewer may not link, and may not read the trend.
+    let v = app.as_viewer().await;
+    v.put_json(&link(&r26), &json!({"previousRoundId": r25}))
+        .await
+        .assert_status(403);
+    v.get(&format!(
+        "/api/v1/maturity/rounds/{r26}/participants/{flevo}/trend"
+    ))
+    .await
+    .assert_status(403);
+}
