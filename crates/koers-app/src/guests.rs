@@ -6,6 +6,7 @@
 //! a role: a guest holds none.
 
 use crate::accounts::{self, SignedIn};
+use crate::maturity::{Participant, ParticipantResult, Round, RoundResults};
 use crate::questions::{self as q, Upload};
 use crate::{Error, Input, Principal, Result, Workspace};
 use koers_core::guests::{Ability, GrantState, GuestInvite, GuestObject};
@@ -38,7 +39,17 @@ async fn shareable(ws: &Workspace, who: &Principal, kind: GuestObject, id: &str)
                 .await?
                 .question)
         }
+        GuestObject::MaturityReport => {
+            who.require(Permission::Research)?;
+            let (round, p) = ws.store.maturity().participant_of(&who.org.id, id).await?;
+            Ok(report_title(&round, &p))
+        }
     }
+}
+
+/// What a report shared with a guest is called.
+fn report_title(round: &Round, p: &Participant) -> String {
+    format!("{} — {} ({})", p.name, round.name, round.year)
 }
 
 /// Invites a guest to `object` (`email`, `name`, `affiliation`, `abilities`: `comment` and/or
@@ -59,13 +70,10 @@ pub async fn invite(
         input.texts("abilities"),
         input.whole("days"),
     );
-    let inv = input.finish(GuestInvite::parse(
-        &email,
-        &name,
-        &affiliation,
-        &abilities,
-        &days,
-    ))?;
+    let inv = input.finish(
+        GuestInvite::parse(&email, &name, &affiliation, &abilities, &days)
+            .and_then(|i| object.0.check(&i.abilities).map(|()| i)),
+    )?;
     let token = new_token();
     let grant = ws
         .store
@@ -183,6 +191,14 @@ async fn object_title(ws: &Workspace, g: &GuestGrant) -> Result<String> {
                 .question(&g.org_id, &g.object_id)
                 .await?
                 .question
+        }
+        GuestObject::MaturityReport => {
+            let (round, p) = ws
+                .store
+                .maturity()
+                .participant_of(&g.org_id, &g.object_id)
+                .await?;
+            report_title(&round, &p)
         }
     })
 }
@@ -314,10 +330,34 @@ pub struct GuestQuestion {
     pub attachments: Vec<Attachment>,
 }
 
+/// An organisation's maturity report as its contact sees it: the round's results (for the
+/// report and the average beside it; the threshold applied as everywhere), their own
+/// organisation's, and what was said about the report.
+#[derive(Debug, Clone)]
+pub struct GuestReport {
+    pub results: RoundResults,
+    pub participant_id: String,
+    pub comments: Vec<Comment>,
+}
+
+impl GuestReport {
+    /// The organisation's own results.
+    pub fn participant(&self) -> Result<&ParticipantResult> {
+        self.results.participant(&self.participant_id)
+    }
+
+    /// Whether the report may still be commented on: until the round is closed, it is not
+    /// final.
+    pub fn open(&self) -> bool {
+        self.results.round.is_open()
+    }
+}
+
 /// What a guest opens.
 #[derive(Debug, Clone)]
 pub enum SharedObject {
     Question(Box<GuestQuestion>),
+    Report(Box<GuestReport>),
 }
 
 /// One object shared with `who`, as they may see it.
@@ -342,6 +382,20 @@ pub async fn open(
                 g.question.question.clone(),
                 SharedObject::Question(Box::new(g)),
             )
+        }
+        GuestObject::MaturityReport => {
+            let (round, p) = ws
+                .store
+                .maturity()
+                .participant_of(&grant.org_id, &grant.object_id)
+                .await?;
+            let title = report_title(&round, &p);
+            let r = GuestReport {
+                results: crate::maturity::results_of(ws, round).await?,
+                comments: ws.store.maturity().report_comments(&p.id).await?,
+                participant_id: p.id,
+            };
+            (title, SharedObject::Report(Box::new(r)))
         }
     };
     Ok((
@@ -377,22 +431,45 @@ async fn question_allowing(
     Ok((g, question))
 }
 
-/// A guest's comment (`body`) on the question shared with them, audited under their address
-/// and the organisation they come from.
+/// A guest's comment (`body`) on what is shared with them — the question, or their report
+/// while its round is open — audited under their address and the organisation they come
+/// from.
 pub async fn comment(
     ws: &Workspace,
     who: &Principal,
     grant_id: &str,
     mut input: Input,
 ) -> Result<Comment> {
-    let (g, question) = question_allowing(ws, who, grant_id, Ability::Comment).await?;
+    let g = own_grant_allowing(ws, who, grant_id, Ability::Comment).await?;
     let body = input.text("body");
     let body = input.finish(koers_core::error::long_text("body", &body, 5000))?;
-    Ok(ws
-        .store
-        .questions()
-        .add_comment(&question, &body, &g.actor())
-        .await?)
+    match g.object_type {
+        GuestObject::Question => {
+            let question = shared_question(ws, &g).await?;
+            Ok(ws
+                .store
+                .questions()
+                .add_comment(&question, &body, &g.actor())
+                .await?)
+        }
+        GuestObject::MaturityReport => {
+            let (round, p) = ws
+                .store
+                .maturity()
+                .participant_of(&g.org_id, &g.object_id)
+                .await?;
+            if !round.is_open() {
+                return Err(Error::Conflict(
+                    "De ronde is gesloten: het rapport is definitief.".into(),
+                ));
+            }
+            Ok(ws
+                .store
+                .maturity()
+                .add_report_comment(&round, &p, &body, &g.actor())
+                .await?)
+        }
+    }
 }
 
 /// Whether `who` may upload to what grant `grant_id` shares, asked before a file is received.

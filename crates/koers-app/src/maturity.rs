@@ -12,6 +12,7 @@ use crate::documents::{detect, extract, store_file};
 use crate::{Error, Input, Principal, Result, Workspace};
 use koers_core::csv::spreadsheet_cell;
 use koers_core::error::Collector;
+use koers_core::guests::GuestObject;
 use koers_core::maturity::trend;
 use koers_core::maturity::{
     Answers, CodeDraft, Dimension, ItemDraft, ParticipantDraft, RoundDraft, Weights, aggregate,
@@ -1151,6 +1152,58 @@ pub async fn trend(
     })
 }
 
+/// A participating organisation of round `round_id` (researchers).
+async fn round_participant(
+    ws: &Workspace,
+    who: &Principal,
+    round_id: &str,
+    participant_id: &str,
+) -> Result<(Round, Participant)> {
+    let r = round(ws, who, round_id).await?;
+    let p = ws
+        .store
+        .maturity()
+        .round_participant(&r, participant_id)
+        .await?;
+    Ok((r, p))
+}
+
+/// What the organisation's contact said about their report (researchers).
+pub async fn report_comments(
+    ws: &Workspace,
+    who: &Principal,
+    round_id: &str,
+    participant_id: &str,
+) -> Result<Vec<koers_store::questions::Comment>> {
+    let (_, p) = round_participant(ws, who, round_id, participant_id).await?;
+    Ok(ws.store.maturity().report_comments(&p.id).await?)
+}
+
+/// The guests invited to a participant's report: its contact(s) (researchers).
+pub async fn report_guests(
+    ws: &Workspace,
+    who: &Principal,
+    round_id: &str,
+    participant_id: &str,
+) -> Result<Vec<crate::guests::GuestGrant>> {
+    let (_, p) = round_participant(ws, who, round_id, participant_id).await?;
+    crate::guests::guests_of(ws, who, (GuestObject::MaturityReport, &p.id)).await
+}
+
+/// Invites the organisation's contact to read their report and comment on it before the
+/// round is final (see [`crate::guests::invite`]; researchers).
+pub async fn invite_contact(
+    ws: &Workspace,
+    who: &Principal,
+    round_id: &str,
+    participant_id: &str,
+    input: Input,
+    base: &str,
+) -> Result<crate::guests::Invited> {
+    let (_, p) = round_participant(ws, who, round_id, participant_id).await?;
+    crate::guests::invite(ws, who, (GuestObject::MaturityReport, &p.id), input, base).await
+}
+
 /// Computes a round's results (researchers).
 pub async fn results(ws: &Workspace, who: &Principal, round_id: &str) -> Result<RoundResults> {
     let r = round(ws, who, round_id).await?;
@@ -1159,7 +1212,7 @@ pub async fn results(ws: &Workspace, who: &Principal, round_id: &str) -> Result<
 
 /// The only place where survey answers become figures: below the round's minimum number of
 /// respondents no figure (mean, distribution, count, comment) leaves this function.
-async fn results_of(ws: &Workspace, r: Round) -> Result<RoundResults> {
+pub(crate) async fn results_of(ws: &Workspace, r: Round) -> Result<RoundResults> {
     let fw = framework_of(ws, &r).await?;
     let items = ws.store.maturity().items(&r).await?;
     let likert = ws.store.maturity().likert_answers(&r).await?;

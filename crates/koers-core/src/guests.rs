@@ -1,5 +1,6 @@
 //! Guests: people from outside an organisation (a partner organisation, a student, another
-//! government) invited by e-mail to one object only (today: a data question). A guest reads that object and, as the invitation
+//! government) invited by e-mail to one object only: a data question, or the report of a
+//! participating organisation in a maturity round (its contact). A guest reads that object and, as the invitation
 //! allows, comments on it or uploads a file to it; nothing else of the organisation exists
 //! for them. An invitation holds until it expires or is revoked, and whatever a guest does is
 //! audited under their address and the organisation they come from.
@@ -20,14 +21,39 @@ pub const MAX_DAYS: i64 = 365;
 pub enum GuestObject {
     /// A data question: its question, status, evidence, comments and attachments.
     Question,
+    /// One participating organisation's report in a maturity round, for its contact to read
+    /// and comment on before the round is final.
+    MaturityReport,
 }
 
 impl GuestObject {
-    pub const ALL: [GuestObject; 1] = [GuestObject::Question];
+    pub const ALL: [GuestObject; 2] = [GuestObject::Question, GuestObject::MaturityReport];
 
     pub fn as_str(self) -> &'static str {
         match self {
             GuestObject::Question => "question",
+            GuestObject::MaturityReport => "maturity_report",
+        }
+    }
+
+    /// What a guest may be allowed here: files only on a data question.
+    pub fn offers(self, a: Ability) -> bool {
+        match self {
+            GuestObject::Question => true,
+            GuestObject::MaturityReport => a == Ability::Comment,
+        }
+    }
+
+    /// Refuses abilities this kind of object does not offer.
+    pub fn check(self, abilities: &[Ability]) -> Result<(), Invalid> {
+        if abilities.iter().all(|a| self.offers(*a)) {
+            Ok(())
+        } else {
+            Err(Invalid::one(
+                "abilities",
+                "not_offered",
+                "bij een rapport kan een gast lezen en reageren, geen bestanden toevoegen",
+            ))
         }
     }
 
@@ -290,6 +316,21 @@ mod tests {
             assert_eq!(GuestObject::parse(k.as_str()), Some(k));
         }
         assert_eq!(GuestObject::parse("dataset"), None);
+        assert!(
+            GuestObject::Question
+                .check(&[Ability::Comment, Ability::Upload])
+                .is_ok()
+        );
+        assert!(
+            GuestObject::MaturityReport
+                .check(&[Ability::Comment])
+                .is_ok()
+        );
+        assert!(
+            GuestObject::MaturityReport
+                .check(&[Ability::Upload])
+                .is_err()
+        );
         let a = vec![Ability::Comment, Ability::Upload];
         assert_eq!(abilities_from_str(&abilities_to_str(&a)), a);
         assert!(abilities_from_str("").is_empty());

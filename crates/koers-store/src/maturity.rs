@@ -4,6 +4,7 @@
 //! runs it: every read and write names that organisation.
 
 use crate::audit::Actor;
+use crate::questions::Comment;
 use crate::sql::{self, FromRow, corrupt, flag, from_row, json, parsed};
 use crate::{Result, StoreError, conflict_on_unique, new_id, now};
 use koers_core::maturity::trend::DimensionMap;
@@ -380,6 +381,57 @@ impl Repo<'_> {
         self.one(
             "SELECT id, name, cbs_code FROM maturity_participants WHERE round_id = $1 AND id = $2",
             (&round.id, id),
+        )
+        .await
+    }
+
+    /// The round a participating organisation of `org_id`'s rounds takes part in, with it.
+    pub async fn participant_of(&self, org_id: &str, id: &str) -> Result<(Round, Participant)> {
+        let round_id: String = self
+            .one(
+                "SELECT p.round_id FROM maturity_participants p JOIN maturity_rounds r ON r.id = p.round_id WHERE p.id = $1 AND r.org_id = $2",
+                (id, org_id),
+            )
+            .await?;
+        let round = self.round(org_id, &round_id).await?;
+        let p = self.round_participant(&round, id).await?;
+        Ok((round, p))
+    }
+
+    /// What was said about a participant's report, oldest first.
+    pub async fn report_comments(&self, participant_id: &str) -> Result<Vec<Comment>> {
+        self.all(
+            "SELECT id, at, author_label, body FROM maturity_report_comments WHERE participant_id = $1 ORDER BY at, id",
+            (participant_id,),
+        )
+        .await
+    }
+
+    /// A comment on a participant's report, while the round is open.
+    pub async fn add_report_comment(
+        &self,
+        round: &Round,
+        p: &Participant,
+        body: &str,
+        actor: &Actor,
+    ) -> Result<Comment> {
+        open(round)?;
+        let id = new_id();
+        let mut w = self.write(actor, Some(&round.org_id)).await?;
+        w.exec(
+            "INSERT INTO maturity_report_comments (id, participant_id, author_label, body, at) VALUES ($1, $2, $3, $4, $5)",
+            (&id, &p.id, &actor.label, body, now()),
+        )
+        .await?;
+        w.commit(
+            "maturity.report_commented",
+            ("maturity_participant", &p.id),
+            serde_json::json!({ "comment": id }),
+        )
+        .await?;
+        self.one(
+            "SELECT id, at, author_label, body FROM maturity_report_comments WHERE id = $1",
+            (&id,),
         )
         .await
     }

@@ -48,6 +48,7 @@ const FILES: &[(&str, &str)] = files![
     "0027_learning_content.sql",
     "0028_guests.sql",
     "0029_maturity_rounds_over_years.sql",
+    "0030_maturity_report_comments.sql",
 ];
 
 /// One file's SQL for one database.

@@ -1,5 +1,5 @@
-//! `/data-questions/{id}/guests`, `/guests`, `/invitations` and `/shared`: guests through the
-//! API.
+//! `/data-questions/{id}/guests`, `/maturity/rounds/{id}/participants/{id}/guests`, `/guests`,
+//! `/invitations` and `/shared`: guests through the API.
 
 use crate::accounts::api::SessionOut;
 use crate::api::{created, outs};
@@ -24,6 +24,8 @@ use utoipa::ToSchema;
 pub fn router() -> Router<AppState> {
     routes! {
         "/data-questions/{question_id}/guests" => get(list_question_guests).post(invite_to_question),
+        "/maturity/rounds/{round_id}/participants/{participant_id}/guests" =>
+            get(list_contacts).post(invite_contact),
         "/guests/{grant_id}" => delete(revoke),
         "/invitations/{token}" => get(get_invitation).post(accept),
         "/shared" => get(list_shared),
@@ -137,6 +139,40 @@ pub async fn invite_to_question(
         &base,
     )
     .await?;
+    Ok(created(InvitedOut {
+        guest: GuestOut::from(&i.grant),
+        link: i.link,
+        mailed: i.mailed,
+    }))
+}
+
+/// The guests invited to a participating organisation's report (its contact).
+#[utoipa::path(get, path = "/maturity/rounds/{roundId}/participants/{participantId}/guests", tag = "gasten",
+    params(("roundId" = String, Path, description = "Id van de ronde"), ("participantId" = String, Path, description = "Id van de deelnemende organisatie")),
+    responses((status = 200, description = "Uitnodigingen", body = Vec<GuestOut>)))]
+pub async fn list_contacts(
+    ctx: Ctx,
+    Path((id, pid)): Path<(String, String)>,
+) -> JsonReply<Vec<GuestOut>> {
+    let grants = koers_app::maturity::report_guests(ctx.ws(), &ctx.who, &id, &pid).await?;
+    Ok(Json(outs(&grants)))
+}
+
+/// Invite the organisation's contact to read their report and comment on it while the round
+/// is open (researchers; `abilities` may only be `comment`).
+#[utoipa::path(post, path = "/maturity/rounds/{roundId}/participants/{participantId}/guests", tag = "gasten",
+    params(("roundId" = String, Path, description = "Id van de ronde"), ("participantId" = String, Path, description = "Id van de deelnemende organisatie")),
+    request_body = GuestIn,
+    responses((status = 201, description = "Uitgenodigd", body = InvitedOut)))]
+pub async fn invite_contact(
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path((id, pid)): Path<(String, String)>,
+    JsonInput(input): JsonInput,
+) -> Reply {
+    let base = ctx.state.cfg.base_url(&headers);
+    let i =
+        koers_app::maturity::invite_contact(ctx.ws(), &ctx.who, &id, &pid, input, &base).await?;
     Ok(created(InvitedOut {
         guest: GuestOut::from(&i.grant),
         link: i.link,
@@ -309,11 +345,21 @@ pub async fn list_shared(ctx: Ctx) -> JsonReply<Vec<SharedOut>> {
     Ok(Json(outs(&shared)))
 }
 
+/// What is shared, as the guest sees it: a data question or an organisation's report.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SharedObjectOut {
+    pub shared: SharedOut,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub question: Option<SharedQuestionOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report: Option<SharedReportOut>,
+}
+
 /// A data question as a guest sees it.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SharedQuestionOut {
-    pub shared: SharedOut,
     pub question: String,
     pub policy_goal: String,
     #[schema(value_type = schema::Status)]
@@ -323,22 +369,83 @@ pub struct SharedQuestionOut {
     pub attachments: Vec<AttachmentOut>,
 }
 
+/// An organisation's maturity report as its contact sees it (the threshold applied).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SharedReportOut {
+    pub round: String,
+    pub year: i64,
+    /// The round is closed: the report is final and takes no more comments.
+    pub r#final: bool,
+    /// Whether enough respondents answered for survey figures to be shown.
+    pub survey_shown: bool,
+    pub dimensions: Vec<SharedScoreOut>,
+    pub comments: Vec<CommentOut>,
+}
+
+/// One dimension of a shared report: the organisation's score and the round's average.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SharedScoreOut {
+    pub key: String,
+    pub name: String,
+    pub score: Option<f64>,
+    pub level: Option<i64>,
+    pub average: Option<f64>,
+    pub finding: Option<String>,
+    pub next_step: Option<String>,
+}
+
 /// One thing shared with the signed-in person (404 for anything not theirs, expired or
 /// revoked).
 #[utoipa::path(get, path = "/shared/{grantId}", tag = "gasten",
     params(("grantId" = String, Path, description = "Id van de uitnodiging")),
-    responses((status = 200, description = "Wat gedeeld is", body = SharedQuestionOut)))]
-pub async fn get_shared(ctx: Ctx, Path(id): Path<String>) -> JsonReply<SharedQuestionOut> {
+    responses((status = 200, description = "Wat gedeeld is", body = SharedObjectOut)))]
+pub async fn get_shared(ctx: Ctx, Path(id): Path<String>) -> JsonReply<SharedObjectOut> {
     let (shared, object) = guests::open(ctx.ws(), &ctx.who, &id).await?;
-    let SharedObject::Question(q) = object;
-    Ok(Json(SharedQuestionOut {
+    let (question, report) = match object {
+        SharedObject::Question(q) => (
+            Some(SharedQuestionOut {
+                question: q.question.question.clone(),
+                policy_goal: q.question.policy_goal.clone(),
+                status: q.question.status,
+                evidence: outs(&q.links),
+                comments: outs(&q.comments),
+                attachments: outs(&q.attachments),
+            }),
+            None,
+        ),
+        SharedObject::Report(r) => {
+            let p = r.participant()?;
+            let averages = r.results.averages();
+            let report = SharedReportOut {
+                round: r.results.round.name.clone(),
+                year: r.results.round.year,
+                r#final: !r.open(),
+                survey_shown: p.survey_shown,
+                dimensions: p
+                    .dimensions
+                    .iter()
+                    .zip(averages)
+                    .map(|(d, average)| SharedScoreOut {
+                        key: d.key.clone(),
+                        name: d.name.clone(),
+                        score: d.score.score,
+                        level: d.score.level,
+                        average,
+                        finding: d.finding.clone(),
+                        next_step: d.next_step.clone(),
+                    })
+                    .collect(),
+                comments: outs(&r.comments),
+            };
+            (None, Some(report))
+        }
+    };
+    Ok(Json(SharedObjectOut {
         shared: SharedOut::from(&shared),
-        question: q.question.question.clone(),
-        policy_goal: q.question.policy_goal.clone(),
-        status: q.question.status,
-        evidence: outs(&q.links),
-        comments: outs(&q.comments),
-        attachments: outs(&q.attachments),
+        question,
+        report,
     }))
 }
 
@@ -388,6 +495,8 @@ pub async fn download(ctx: Ctx, Path((id, attachment_id)): Path<(String, String)
 #[openapi(paths(
     list_question_guests,
     invite_to_question,
+    list_contacts,
+    invite_contact,
     revoke,
     get_invitation,
     accept,

@@ -3,9 +3,11 @@
 
 use crate::accounts::pages::before_sign_in;
 use crate::auth::{Ctx, presented_session, session_cookie};
+use crate::download::stem;
 use crate::error::{AppError, Reply};
 use crate::guests::api::{InvitationOut, SharedOut, receive};
 use crate::input::FormInput;
+use crate::maturity::views::{report_context, report_pdf};
 use crate::questions::{attachment_response, too_large_as_field};
 use crate::shell::{Done, form_outcome, form_problem, page, page_with_status};
 use crate::state::AppState;
@@ -25,6 +27,7 @@ pub fn router() -> Router<AppState> {
         "/gast/{id}/reacties" => post(comment),
         "/gast/{id}/bijlagen" => post(upload).layer(DefaultBodyLimit::disable()),
         "/gast/{id}/bijlagen/{attachment}" => get(download),
+        "/gast/{id}/rapport.pdf" => get(report_file),
     }
 }
 
@@ -153,24 +156,42 @@ async fn home(ctx: Ctx) -> Reply {
 
 async fn render_shared(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Reply {
     let (shared, object) = guests::open(ctx.ws(), &ctx.who, id).await?;
-    let SharedObject::Question(q) = object;
-    page_with_status(
-        ctx,
-        status,
-        "guest_question.html",
-        "/gast",
-        context! {
-            shared => SharedOut::from(&shared),
-            q => q.question,
-            links => q.links,
-            comments => q.comments,
-            attachments => q.attachments,
-            accept => koers_core::attachments::accepted_extensions().iter().map(|e| format!(".{e}")).collect::<Vec<_>>().join(","),
-            max_attachment_mb => ctx.state.cfg.max_attachment_bytes / (1024 * 1024),
-            ..extra
-        },
-    )
-    .await
+    let shared = SharedOut::from(&shared);
+    match object {
+        SharedObject::Question(q) => {
+            page_with_status(
+                ctx,
+                status,
+                "guest_question.html",
+                "/gast",
+                context! {
+                    shared => shared,
+                    q => q.question,
+                    links => q.links,
+                    comments => q.comments,
+                    attachments => q.attachments,
+                    accept => koers_core::attachments::accepted_extensions().iter().map(|e| format!(".{e}")).collect::<Vec<_>>().join(","),
+                    max_attachment_mb => ctx.state.cfg.max_attachment_bytes / (1024 * 1024),
+                    ..extra
+                },
+            )
+            .await
+        }
+        SharedObject::Report(r) => {
+            let body = report_context(&r.results, &r.participant_id, ctx.lang)?;
+            page_with_status(
+                ctx,
+                status,
+                "guest_report.html",
+                "/gast",
+                context! {
+                    ..extra,
+                    ..context! { shared => shared, comments => r.comments, open => r.open(), ..body }
+                },
+            )
+            .await
+        }
+    }
 }
 
 async fn show(ctx: Ctx, Path(id): Path<String>) -> Reply {
@@ -181,7 +202,9 @@ async fn show(ctx: Ctx, Path(id): Path<String>) -> Reply {
 /// problem (invalid input, or 403 when the invitation does not allow it).
 async fn outcome<T>(ctx: &Ctx, id: &str, r: Result<T, AppError>, notice: &'static str) -> Reply {
     match r {
-        Err(e @ AppError::Forbidden) => render_shared(ctx, id, e.status(), form_problem(&e)).await,
+        Err(e @ (AppError::Forbidden | AppError::Conflict(_))) => {
+            render_shared(ctx, id, e.status(), form_problem(&e)).await
+        }
         r => {
             form_outcome(
                 r,
@@ -209,4 +232,23 @@ async fn upload(ctx: Ctx, Path(id): Path<String>, req: axum::extract::Request) -
 async fn download(ctx: Ctx, Path((id, attachment)): Path<(String, String)>) -> Reply {
     let (a, bytes) = guests::attachment_file(ctx.ws(), &ctx.who, &id, &attachment).await?;
     Ok(attachment_response(&a, bytes))
+}
+
+/// The shared report as a PDF (the same file the researcher downloads).
+async fn report_file(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    let (_, object) = guests::open(ctx.ws(), &ctx.who, &id).await?;
+    let SharedObject::Report(r) = object else {
+        return Err(AppError::NotFound);
+    };
+    let p = r.participant()?;
+    let name = format!(
+        "volwassenheid-{}-{}.pdf",
+        stem(&p.name, "rapport"),
+        r.results.round.year
+    );
+    Ok(crate::download::download(
+        "application/pdf",
+        &name,
+        report_pdf(&r.results, p, ctx.lang),
+    ))
 }

@@ -43,6 +43,7 @@ pub fn router() -> Router<AppState> {
         "/maturity/rounds/{round_id}/benchmark" => get(get_benchmark),
         "/maturity/rounds/{round_id}/participants/{participant_id}/report" => get(report),
         "/maturity/rounds/{round_id}/previous" => put(link_previous),
+        "/maturity/rounds/{round_id}/publication" => get(publication),
         "/maturity/rounds/{round_id}/participants/{participant_id}/trend" => get(get_trend),
     }
 }
@@ -750,6 +751,20 @@ pub async fn report(ctx: Ctx, Path((id, pid)): Path<(String, String)>) -> Reply 
         .into_response())
 }
 
+/// The study's publication of the round: the benchmark, the method and every organisation's
+/// report in one PDF.
+#[utoipa::path(get, path = "/maturity/rounds/{roundId}/publication", tag = "volwassenheid",
+    params(("roundId" = String, Path, description = "Id van de ronde")),
+    responses((status = 200, description = "De publicatie", content_type = "application/pdf", body = Vec<u8>)))]
+pub async fn publication(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    let res = uc::results(ctx.ws(), &ctx.who, &id).await?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/pdf")],
+        super::views::book_pdf(&res, ctx.lang),
+    )
+        .into_response())
+}
+
 /// This module's operations in the OpenAPI document.
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(
@@ -773,5 +788,6 @@ pub async fn report(ctx: Ctx, Path((id, pid)): Path<(String, String)>) -> Reply 
     report,
     link_previous,
     get_trend,
+    publication,
 ))]
 pub struct Doc;

@@ -4,13 +4,18 @@
 //! outside the sign-in. Who may do what is decided by the use cases in
 //! [`koers_app::maturity`].
 
-use super::views::{benchmark, benchmark_csv, fmt_score, report_pdf, weights_line};
+use super::views::{
+    benchmark, benchmark_csv, book_name, book_pdf, fmt_score, report_context, report_pdf,
+    weights_line,
+};
 use crate::auth::{Ctx, Resolved, login_csrf};
 use crate::download::{CSV, download, stem, uncached_download};
 use crate::error::{AppError, Reply};
-use crate::i18n::{Lang, builtin, t};
+use crate::i18n::{Lang, t};
 use crate::input::FormInput;
-use crate::shell::{Done, after_form, form_outcome, form_problem, page, page_with_status};
+use crate::shell::{
+    Done, after_form, confirmed, form_outcome, form_problem, page, page_with_status,
+};
 use crate::state::AppState;
 use crate::templates::Templates;
 use axum::Router;
@@ -19,10 +24,10 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use koers_app::documents::MAX_DOCUMENT_BYTES;
-use koers_app::maturity::{self as uc, Handout, RoundResults, Upload};
+use koers_app::maturity::{self as uc, Handout, Upload};
 use koers_core::Permission;
-use koers_core::maturity::{LEVELS, METHOD};
-use koers_svg::chart::{bars_svg, radar_svg};
+use koers_core::maturity::LEVELS;
+use koers_svg::chart::bars_svg;
 use minijinja::{Value, context};
 use serde::Deserialize;
 
@@ -43,9 +48,12 @@ pub fn router() -> Router<AppState> {
         "/volwassenheid/rondes/{id}/bronnen/{sid}/codes" => post(add_code),
         "/volwassenheid/rondes/{id}/bronnen/{sid}/codes/{cid}/verwijderen" => post(remove_code),
         "/volwassenheid/rondes/{id}/organisaties/{pid}" => get(report),
+        "/volwassenheid/rondes/{id}/organisaties/{pid}/gasten" => post(invite_contact),
+        "/volwassenheid/rondes/{id}/organisaties/{pid}/gasten/{grant}/intrekken" => post(revoke_contact),
         "/volwassenheid/rondes/{id}/organisaties/{pid}/rapport.pdf" => get(report_file),
         "/volwassenheid/rondes/{id}/benchmark" => get(bench),
         "/volwassenheid/rondes/{id}/benchmark.csv" => get(bench_csv),
+        "/volwassenheid/rondes/{id}/publicatie.pdf" => get(book_file),
         "/enquete/{token}" => get(survey_form).post(survey_submit),
     }
 }
@@ -339,57 +347,68 @@ async fn remove_code(ctx: Ctx, Path((id, sid, cid)): Path<(String, String, Strin
     }
 }
 
-fn radar_for(res: &RoundResults, pid: &str, lang: Lang) -> Result<Option<String>, AppError> {
-    let p = res.participant(pid)?;
-    Ok(radar_svg(
-        &p.dimensions
-            .iter()
-            .map(|d| builtin(lang, &d.name))
-            .collect::<Vec<_>>(),
-        &[
-            (
-                p.name.clone(),
-                p.dimensions.iter().map(|d| d.score.score).collect(),
-            ),
-            (t(lang, "maturity.average"), res.averages()),
-        ],
-        5.0,
-        &format!("{} {}", t(lang, "maturity.radar_caption"), p.name),
-    ))
+async fn render_report(ctx: &Ctx, id: &str, pid: &str, status: StatusCode, extra: Value) -> Reply {
+    let res = uc::results(ctx.ws(), &ctx.who, id).await?;
+    let body = report_context(&res, pid, ctx.lang)?;
+    let comments = uc::report_comments(ctx.ws(), &ctx.who, id, pid).await?;
+    let guests = uc::report_guests(ctx.ws(), &ctx.who, id, pid).await?;
+    page_with_status(
+        ctx,
+        status,
+        "maturity_report.html",
+        CURRENT,
+        context! { ..extra, ..context! { report_comments => comments, guests => guests, ..body } },
+    )
+    .await
 }
 
 async fn report(ctx: Ctx, Path((id, pid)): Path<(String, String)>) -> Reply {
-    let res = uc::results(ctx.ws(), &ctx.who, &id).await?;
-    let p = res.participant(&pid)?;
-    let radar = radar_for(&res, &pid, ctx.lang)?;
-    let averages: Vec<String> = res.averages().into_iter().map(fmt_score).collect();
-    let html = page(
-        &ctx,
-        "maturity_report.html",
-        CURRENT,
-        context! {
-            round => res.round, p => p, radar => radar, averages => averages,
-            method => METHOD, weights => weights_line(&res.round, ctx.lang),
-            scores => p.dimensions.iter().map(|d| context! {
-                score => fmt_score(d.score.score), survey => fmt_score(d.score.survey),
-                documents => fmt_score(d.score.documents), interviews => fmt_score(d.score.interviews),
-                applied => context! {
-                    survey => format!("{:.0}%", d.score.applied.survey * 100.0),
-                    documents => format!("{:.0}%", d.score.applied.documents * 100.0),
-                    interviews => format!("{:.0}%", d.score.applied.interviews * 100.0),
-                },
-                level => d.score.level.map(koers_core::maturity::level_key),
-                items => d.items.iter().map(|i| context! {
-                    text => builtin(ctx.lang, &i.text),
-                    mean => i.aggregate.as_ref().map(|a| fmt_score(Some(a.mean))),
-                    n => i.aggregate.as_ref().map(|a| a.n),
-                    distribution => i.aggregate.as_ref().map(|a| a.distribution),
-                }).collect::<Vec<_>>(),
-            }).collect::<Vec<_>>(),
-        },
+    render_report(&ctx, &id, &pid, StatusCode::OK, context! {}).await
+}
+
+/// Invites the organisation's contact to their report; the page shows the link (once).
+async fn invite_contact(
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path((id, pid)): Path<(String, String)>,
+    form: FormInput,
+) -> Reply {
+    let value = form.value();
+    let base = ctx.state.cfg.base_url(&headers);
+    let r = uc::invite_contact(ctx.ws(), &ctx.who, &id, &pid, form.0, &base).await;
+    form_outcome(
+        r,
+        value,
+        |i| Done::Show(context! { invited => context! { link => i.link, mailed => i.mailed } }),
+        |status, extra| render_report(&ctx, &id, &pid, status, extra),
     )
-    .await?;
-    Ok(html.into_response())
+    .await
+}
+
+/// Withdraws a contact's invitation, after its confirmation.
+async fn revoke_contact(
+    ctx: Ctx,
+    Path((id, pid, grant)): Path<(String, String, String)>,
+    FormInput(input): FormInput,
+) -> Reply {
+    let r = match confirmed(&input, ctx.lang) {
+        Ok(()) => koers_app::guests::revoke(ctx.ws(), &ctx.who, &grant)
+            .await
+            .map_err(AppError::from),
+        Err(e) => Err(e),
+    };
+    match r {
+        Err(e @ AppError::Invalid(_)) => {
+            render_report(&ctx, &id, &pid, e.status(), form_problem(&e)).await
+        }
+        r => {
+            r?;
+            Ok(Redirect::to(&format!(
+                "/volwassenheid/rondes/{id}/organisaties/{pid}#gasten"
+            ))
+            .into_response())
+        }
+    }
 }
 
 async fn report_file(ctx: Ctx, Path((id, pid)): Path<(String, String)>) -> Reply {
@@ -403,6 +422,16 @@ async fn report_file(ctx: Ctx, Path((id, pid)): Path<(String, String)>) -> Reply
         res.round.year
     );
     Ok(download("application/pdf", &name, pdf))
+}
+
+/// The study's publication of the round as one PDF.
+async fn book_file(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    let res = uc::results(ctx.ws(), &ctx.who, &id).await?;
+    Ok(download(
+        "application/pdf",
+        &book_name(&res),
+        book_pdf(&res, ctx.lang),
+    ))
 }
 
 #[derive(Deserialize)]

@@ -107,8 +107,9 @@ async fn a_partner_works_on_one_question_as_a_guest_until_revoked() {
     let shared: Value = guest.get_json("/api/v1/shared").await;
     assert_eq!(shared.as_array().unwrap().len(), 1, "{shared}");
     let view: Value = guest.get_json(&format!("/api/v1/shared/{grant}")).await;
-    assert_eq!(view["policyGoal"], "Meer zonne-energie");
-    assert_eq!(view["status"], "asked");
+    assert_eq!(view["question"]["policyGoal"], "Meer zonne-energie");
+    assert_eq!(view["question"]["status"], "asked");
+    assert!(view.get("report").is_none());
     guest
         .create(
             &format!("/api/v1/shared/{grant}/comments"),
@@ -572,4 +573,131 @@ async fn someone_with_an_account_elsewhere_accepts_signed_in() {
     // The page frame offers what is shared with them.
     let pages = app.page_as("admin@gm0796.example").await;
     assert!(pages.page("/").await.contains("href=\"/gast\""));
+}
+
+#[tokio::test]
+async fn a_provinces_contact_reads_and_comments_on_its_own_report_until_final() {
+    let app = TestApp::spawn().await;
+    let c = app.as_admin().await;
+    let round = c
+        .create(
+            "/api/v1/maturity/rounds",
+            &json!({"name": "Meting 2026", "year": "2026"}),
+        )
+        .await;
+    let rid = round["id"].as_str().unwrap();
+    let mut ps = Vec::new();
+    for (name, code) in [
+        ("Provincie Flevoland", "PV24"),
+        ("Provincie Gelderland", "PV25"),
+    ] {
+        let p = c
+            .create(
+                &format!("/api/v1/maturity/rounds/{rid}/participants"),
+                &json!({"name": name, "cbsCode": code}),
+            )
+            .await;
+        ps.push(p["id"].as_str().unwrap().to_string());
+    }
+    let url = format!(
+        "/api/v1/maturity/rounds/{rid}/participants/{}/guests",
+        ps[0]
+    );
+    // Files are for data questions only.
+    let p = c
+        .post_json(&url, &json!({"email": "contact@flevoland.example", "name": "Fenna", "affiliation": "Provincie Flevoland", "abilities": ["comment", "upload"]}))
+        .await
+        .expect(400)
+        .json();
+    assert_invalid(&p, &["abilities"]);
+    let invited = c
+        .create(&url, &json!({"email": "contact@flevoland.example", "name": "Fenna", "affiliation": "Provincie Flevoland", "abilities": ["comment"]}))
+        .await;
+    assert_eq!(invited["guest"]["objectType"], "maturity_report");
+    let inv: Value = app
+        .anonymous()
+        .get_json(&format!("/api/v1/invitations/{}", token_of(&invited)))
+        .await;
+    assert_eq!(inv["title"], "Provincie Flevoland — Meting 2026 (2026)");
+    let (guest, accepted) = accept_new(&app, &token_of(&invited)).await;
+    let grant = accepted["shared"]["id"].as_str().unwrap().to_string();
+    let view: Value = guest.get_json(&format!("/api/v1/shared/{grant}")).await;
+    assert_eq!(view["report"]["round"], "Meting 2026");
+    assert_eq!(view["report"]["final"], false);
+    assert_eq!(view["report"]["surveyShown"], false);
+    assert!(view["report"]["dimensions"].as_array().unwrap().len() >= 5);
+    assert!(view.get("question").is_none());
+    guest
+        .create(
+            &format!("/api/v1/shared/{grant}/comments"),
+            &json!({"body": "De score voor data klopt niet met ons datalab."}),
+        )
+        .await;
+    // The contact reaches nothing else: not Gelderland's report, not the round.
+    guest
+        .get(&format!(
+            "/api/v1/maturity/rounds/{rid}/participants/{}/report",
+            ps[1]
+        ))
+        .await
+        .assert_status(403);
+    guest
+        .get(&format!("/api/v1/maturity/rounds/{rid}/scores"))
+        .await
+        .assert_status(403);
+    guest
+        .post_multipart(
+            &format!("/api/v1/shared/{grant}/attachments"),
+            pdf_form("x.pdf"),
+        )
+        .await
+        .assert_status(403);
+    // The researcher sees the comment beside the report, under the contact's name.
+    let pages = app.page_as("admin@pv26.example").await;
+    pages
+        .get(&format!(
+            "/volwassenheid/rondes/{rid}/organisaties/{}",
+            ps[0]
+        ))
+        .await
+        .assert_shows(
+            200,
+            &[
+                "De score voor data klopt niet",
+                "contact@flevoland.example (gast, Provincie Flevoland)",
+                "Actief",
+            ],
+        );
+    // The contact's pages: the report and its PDF.
+    let contact = app.page_as("contact@flevoland.example").await;
+    contact.get(&format!("/gast/{grant}")).await.assert_shows(
+        200,
+        &[
+            "Volwassenheidsrapport Provincie Flevoland",
+            "nog niet definitief",
+            "Uw reactie op het rapport",
+        ],
+    );
+    let pdf = contact
+        .get(&format!("/gast/{grant}/rapport.pdf"))
+        .await
+        .expect(200);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    // Once the round is closed the report is final: no more comments.
+    c.post(&format!("/api/v1/maturity/rounds/{rid}/close"))
+        .await
+        .assert_status(200);
+    guest
+        .post_json(
+            &format!("/api/v1/shared/{grant}/comments"),
+            &json!({"body": "Nog iets"}),
+        )
+        .await
+        .assert_status(409);
+    contact
+        .get(&format!("/gast/{grant}"))
+        .await
+        .assert_shows(200, &["dit rapport is definitief"]);
+    let comments: Value = guest.get_json(&format!("/api/v1/shared/{grant}")).await;
+    assert_eq!(comments["report"]["comments"].as_array().unwrap().len(), 1);
 }

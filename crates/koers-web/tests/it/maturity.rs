@@ -187,6 +187,37 @@ async fn no_figure_below_the_threshold_anywhere() {
         .await
         .text();
     assert!(!bench_html.contains("2,0"));
+    // The study's publication: the benchmark, the method and both reports in one PDF, with
+    // the threshold applied as everywhere (page and API alike).
+    let book = get(format!("/volwassenheid/rondes/{round}/publicatie.pdf")).await;
+    assert_eq!(book.headers()["content-type"], "application/pdf");
+    let text = pdf_text(book.bytes());
+    for part in [
+        "Meting 2026",
+        "Volwassenheidsrapport Provincie Flevoland",
+        "Volwassenheidsrapport Provincie Gelderland",
+        "Gelre-opmerking",
+        "4,0",
+    ] {
+        assert!(
+            text.contains(part),
+            "the publication lacks {part:?}: {text}"
+        );
+    }
+    assert!(
+        !text.contains("2,0") && !text.contains("Flevo-opmerking"),
+        "{text}"
+    );
+    let api_book = c
+        .get(&format!("/api/v1/maturity/rounds/{round}/publication"))
+        .await
+        .expect(200);
+    assert_eq!(pdf_text(api_book.bytes()), text);
+    app.as_viewer()
+        .await
+        .get(&format!("/api/v1/maturity/rounds/{round}/publication"))
+        .await
+        .assert_status(403);
     // The fifth respondent lifts Flevoland over the threshold: now the figure shows.
     assert_eq!(answer(&flevo[4], "2", "x").await.0, 200);
     let html = get(format!(
