@@ -68,84 +68,27 @@ pub async fn seed(ws: &Workspace, org: &Organisation, researcher: &User) -> Resu
         .into_iter()
         .next()
         .ok_or_else(|| anyhow::anyhow!("geen kader"))?;
-    let draft = RoundDraft::parse(
-        "De moderne digitale provincie (gegenereerde gegevens)",
-        "2026",
-        "5",
-        Ok(Weights::default()),
-    )?;
-    // Store call: the use case cannot mark a round as generated, which the demo's is.
-    let round = ws
-        .store
-        .maturity()
-        .create_round(
-            &org.id,
-            &fw.id,
-            &draft,
-            &default_items(&fw.framework),
-            true,
-            &who.actor(),
-        )
-        .await?;
-    let items = maturity::round_detail(ws, &who, &round.id).await?.items;
     let mut rng = Rng(0x1b0_2026);
-    let mut participants = Vec::new();
-    for ((name, code), n) in PROVINCES.iter().zip(RESPONDENTS) {
-        let p = maturity::add_participant(
-            ws,
-            &who,
-            &round.id,
-            input(json!({"name": name, "cbsCode": code})),
-        )
-        .await?;
-        // Two more invitations than answers: not everyone responds.
-        let tokens: Vec<String> = (0..n + 2).map(|_| new_token()).collect();
-        let digests: Vec<(String, String)> = tokens
-            .iter()
-            .enumerate()
-            .map(|(i, t)| {
-                let label = if i % 3 == 0 {
-                    "gedeputeerde"
-                } else {
-                    "directie"
-                };
-                (token_digest(t), label.to_string())
-            })
-            .collect();
-        // Store call: the invite use case mails its links; the demo keeps the tokens to
-        // answer with below and sends no mail.
-        ws.store
-            .maturity()
-            .add_invitations(&round, &p, &digests, &who.actor())
-            .await?;
-        // Each province has its own profile: a base level with a slope over the dimensions.
-        let base = 2.0 + rng.f() * 1.8;
-        let slope = rng.f() - 0.5;
-        for t in tokens.iter().take(n) {
-            let mut answers = serde_json::Map::new();
-            for (k, item) in items.iter().enumerate() {
-                let field = format!("item_{}", item.id);
-                match item.kind {
-                    ItemKind::Likert => {
-                        let v = base + slope * (k as f64 / 5.0 - 1.0) + (rng.f() - 0.5) * 2.0;
-                        let v = (v.round() as i64).clamp(1, 5);
-                        answers.insert(field, v.to_string().into());
-                    }
-                    ItemKind::Open if rng.f() < 0.3 => {
-                        answers.insert(
-                            field,
-                            "Gegenereerde toelichting: we zetten stappen, maar de uitvoering loopt achter op de ambitie."
-                                .into(),
-                        );
-                    }
-                    ItemKind::Open => {}
-                }
-            }
-            // A respondent answers through their link, as the survey page does.
-            maturity::answer(ws, t, Input::from_object(answers)).await?;
+    // The study repeats every year: two earlier rounds (closed, the provinces a little less
+    // far), each followed by the next, so that the trend over the years has three points.
+    let mut previous: Option<String> = None;
+    for (year, shift) in [(2024, -0.6), (2025, -0.3)] {
+        let (round, _) = survey_round(ws, org, &who, &fw, year, shift, &mut rng).await?;
+        if let Some(prev) = &previous {
+            maturity::link_round(ws, &who, &round.id, input(json!({"previousRoundId": prev})))
+                .await?;
         }
-        participants.push(p);
+        maturity::close_round(ws, &who, &round.id).await?;
+        previous = Some(round.id);
     }
+    let (round, participants) = survey_round(ws, org, &who, &fw, 2026, 0.0, &mut rng).await?;
+    maturity::link_round(
+        ws,
+        &who,
+        &round.id,
+        input(json!({"previousRoundId": previous})),
+    )
+    .await?;
     // Interview notes and a vision text for Utrecht and Gelderland, coded.
     for p in participants
         .iter()
@@ -241,6 +184,97 @@ async fn code(
     Ok(())
 }
 
+/// A generated survey round of `year` over the twelve provinces, each a little further than
+/// its profile by `shift`; the round and its participants.
+async fn survey_round(
+    ws: &Workspace,
+    org: &Organisation,
+    who: &Principal,
+    fw: &maturity::FrameworkVersion,
+    year: i64,
+    shift: f64,
+    rng: &mut Rng,
+) -> Result<(maturity::Round, Vec<maturity::Participant>)> {
+    let draft = RoundDraft::parse(
+        &format!("De moderne digitale provincie {year} (gegenereerde gegevens)"),
+        &year.to_string(),
+        "5",
+        Ok(Weights::default()),
+    )?;
+    // Store call: the use case cannot mark a round as generated, which the demo's is.
+    let round = ws
+        .store
+        .maturity()
+        .create_round(
+            &org.id,
+            &fw.id,
+            &draft,
+            &default_items(&fw.framework),
+            true,
+            &who.actor(),
+        )
+        .await?;
+    let items = maturity::round_detail(ws, who, &round.id).await?.items;
+    let mut participants = Vec::new();
+    for ((name, code), n) in PROVINCES.iter().zip(RESPONDENTS) {
+        let p = maturity::add_participant(
+            ws,
+            who,
+            &round.id,
+            input(json!({"name": name, "cbsCode": code})),
+        )
+        .await?;
+        // Two more invitations than answers: not everyone responds.
+        let tokens: Vec<String> = (0..n + 2).map(|_| new_token()).collect();
+        let digests: Vec<(String, String)> = tokens
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let label = if i % 3 == 0 {
+                    "gedeputeerde"
+                } else {
+                    "directie"
+                };
+                (token_digest(t), label.to_string())
+            })
+            .collect();
+        // Store call: the invite use case mails its links; the demo keeps the tokens to
+        // answer with below and sends no mail.
+        ws.store
+            .maturity()
+            .add_invitations(&round, &p, &digests, &who.actor())
+            .await?;
+        // Each province has its own profile: a base level with a slope over the dimensions.
+        let base = 2.0 + rng.f() * 1.8 + shift;
+        let slope = rng.f() - 0.5;
+        for t in tokens.iter().take(n) {
+            let mut answers = serde_json::Map::new();
+            for (k, item) in items.iter().enumerate() {
+                let field = format!("item_{}", item.id);
+                match item.kind {
+                    ItemKind::Likert => {
+                        let v = base + slope * (k as f64 / 5.0 - 1.0) + (rng.f() - 0.5) * 2.0;
+                        let v = (v.round() as i64).clamp(1, 5);
+                        answers.insert(field, v.to_string().into());
+                    }
+                    ItemKind::Open if rng.f() < 0.3 => {
+                        answers.insert(
+                            field,
+                            "Gegenereerde toelichting: we zetten stappen, maar de uitvoering loopt achter op de ambitie."
+                                .into(),
+                        );
+                    }
+                    ItemKind::Open => {}
+                }
+            }
+            // A respondent answers through their link, as the survey page does.
+            maturity::answer(ws, t, Input::from_object(answers)).await?;
+        }
+        participants.push(p);
+    }
+    Ok((round, participants))
+}
+
 #[cfg(test)]
 mod tests {
     use koers_app::{Workspace, WorkspaceConfig};
@@ -289,8 +323,19 @@ mod tests {
             .unwrap();
         super::seed(&ws, &org, &analyst).await.unwrap();
         let rounds = store.maturity().rounds(&org.id).await.unwrap();
-        assert_eq!(rounds.len(), 1);
-        assert!(rounds[0].generated);
+        // Newest first: 2026, open, follows 2025, which follows 2024; both earlier ones closed.
+        let years: Vec<i64> = rounds.iter().map(|r| r.year).collect();
+        assert_eq!(years, [2026, 2025, 2024]);
+        assert!(rounds.iter().all(|r| r.generated));
+        assert!(rounds[0].is_open() && !rounds[1].is_open() && !rounds[2].is_open());
+        assert_eq!(
+            rounds[0].previous_round_id.as_deref(),
+            Some(rounds[1].id.as_str())
+        );
+        assert_eq!(
+            rounds[1].previous_round_id.as_deref(),
+            Some(rounds[2].id.as_str())
+        );
         let ps = store
             .maturity()
             .round_participants(&rounds[0])
@@ -305,5 +350,20 @@ mod tests {
         assert_eq!(counts.iter().map(|(_, n)| n).sum::<i64>(), 80);
         assert_eq!(counts.iter().filter(|(_, n)| *n < 5).count(), 2);
         assert_eq!(store.maturity().codes(&rounds[0]).await.unwrap().len(), 14);
+        // The trend of a province runs over the three years.
+        let who = crate::principal(&ws, &org, &analyst).await.unwrap();
+        let utrecht = ps
+            .iter()
+            .find(|p| p.cbs_code.as_deref() == Some("PV26"))
+            .unwrap();
+        let trend = koers_app::maturity::trend(&ws, &who, &rounds[0].id, &utrecht.id)
+            .await
+            .unwrap();
+        assert_eq!(trend.rounds.len(), 3);
+        assert!(
+            trend.lines[0].values.iter().all(Option::is_some),
+            "{:?}",
+            trend.lines[0]
+        );
     }
 }
