@@ -193,11 +193,7 @@ async fn object_title(ws: &Workspace, g: &GuestGrant) -> Result<String> {
                 .question
         }
         GuestObject::MaturityReport => {
-            let (round, p) = ws
-                .store
-                .maturity()
-                .participant_of(&g.org_id, &g.object_id)
-                .await?;
+            let (round, p) = shared_participant(ws, &g).await?;
             report_title(&round, &p)
         }
     })
@@ -384,11 +380,7 @@ pub async fn open(
             )
         }
         GuestObject::MaturityReport => {
-            let (round, p) = ws
-                .store
-                .maturity()
-                .participant_of(&grant.org_id, &grant.object_id)
-                .await?;
+            let (round, p) = shared_participant(ws, &grant).await?;
             let title = report_title(&round, &p);
             let r = GuestReport {
                 results: crate::maturity::results_of(ws, round).await?,
@@ -406,6 +398,15 @@ pub async fn open(
         },
         object,
     ))
+}
+
+/// The organisation whose report grant `g` shares, with its round.
+async fn shared_participant(ws: &Workspace, g: &GuestGrant) -> Result<(Round, Participant)> {
+    Ok(ws
+        .store
+        .maturity()
+        .participant_of(&g.org_id, &g.object_id)
+        .await?)
 }
 
 async fn shared_question(ws: &Workspace, g: &GuestGrant) -> Result<Question> {
@@ -453,11 +454,7 @@ pub async fn comment(
                 .await?)
         }
         GuestObject::MaturityReport => {
-            let (round, p) = ws
-                .store
-                .maturity()
-                .participant_of(&g.org_id, &g.object_id)
-                .await?;
+            let (round, p) = shared_participant(ws, &g).await?;
             if !round.is_open() {
                 return Err(Error::Conflict(
                     "De ronde is gesloten: het rapport is definitief.".into(),

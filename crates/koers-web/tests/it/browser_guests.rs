@@ -72,3 +72,84 @@ async fn a_partner_is_invited_and_comments_by_keyboard() {
     screenshot(&p, "guest-question-phone.png").await;
     end_session(p).await;
 }
+
+#[tokio::test]
+async fn a_researcher_follows_a_province_and_its_contact_comments_by_keyboard() {
+    let app = TestApp::spawn().await;
+    let c = app.api_as("admin@pv26.example").await;
+    let (r25, _) = crate::maturity::yearly_round(&c, "2025", None, &["2"; 5], &["4"; 5]).await;
+    let (r26, flevo) = crate::maturity::yearly_round(&c, "2026", None, &["3"; 5], &["4"; 5]).await;
+    c.put_json(
+        &format!("/api/v1/maturity/rounds/{r26}/previous"),
+        &serde_json::json!({"previousRoundId": r25}),
+    )
+    .await
+    .assert_status(200);
+
+    // The researcher: the round's trend page, the province chosen by keyboard.
+    let (_driver, b, _profile) = start_browser().await;
+    sign_in(&b, &app, "admin@pv26.example").await;
+    b.goto(&app.url(&format!("/volwassenheid/rondes/{r26}/verloop")))
+        .await
+        .unwrap();
+    keys_at(&b, "#t-org", "Provincie Flevo").await;
+    press(&b, "form[method=get] button[type=submit]", Key::Enter).await;
+    wait_for(&b, Locator::Id("tabel-verloop")).await;
+    check_axe(&b, "trend").await;
+    let text = main_text(&b).await;
+    assert!(
+        text.contains("2,0 (3,0)") && text.contains("3,0 (3,5)"),
+        "{text}"
+    );
+    // Then invites Flevoland's contact from the province's report.
+    b.goto(&app.url(&format!(
+        "/volwassenheid/rondes/{r26}/organisaties/{flevo}#gasten"
+    )))
+    .await
+    .unwrap();
+    press(&b, "#gasten ~ details > summary", Key::Enter).await;
+    keys_at(&b, "#g-email", "contact@flevoland.example").await;
+    keys_at(&b, "#g-name", "Fenna Flevo").await;
+    keys_at(
+        &b,
+        "#g-affiliation",
+        &format!("Provincie Flevoland{}", Key::Enter),
+    )
+    .await;
+    let link = wait_for(&b, Locator::Id("g-link"))
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap();
+    check_axe(&b, "report with contact invited").await;
+    end_session(b).await;
+
+    // The contact, on a phone: account, report, comment.
+    let (_driver, p, _profile) = start_browser().await;
+    p.set_window_size(390, 844).await.unwrap();
+    p.goto(&link).await.unwrap();
+    keys_at(&p, "#i-password", &format!("{PASSWORD}{}", Key::Enter)).await;
+    wait_for(&p, Locator::Id("c-body")).await;
+    check_axe(&p, "contact's report").await;
+    assert!(
+        main_text(&p)
+            .await
+            .contains("Volwassenheidsrapport Provincie Flevoland")
+    );
+    keys_at(&p, "#c-body", "Ons datalab ontbreekt in de scores.").await;
+    press(
+        &p,
+        "form[action$='/reacties'] button[type=submit]",
+        Key::Enter,
+    )
+    .await;
+    wait_for(&p, Locator::Css(".utrecht-alert--ok")).await;
+    assert!(
+        main_text(&p)
+            .await
+            .contains("Ons datalab ontbreekt in de scores.")
+    );
+    screenshot(&p, "contact-report-phone.png").await;
+    end_session(p).await;
+}

@@ -578,27 +578,7 @@ async fn someone_with_an_account_elsewhere_accepts_signed_in() {
 #[tokio::test]
 async fn a_provinces_contact_reads_and_comments_on_its_own_report_until_final() {
     let app = TestApp::spawn().await;
-    let c = app.as_admin().await;
-    let round = c
-        .create(
-            "/api/v1/maturity/rounds",
-            &json!({"name": "Meting 2026", "year": "2026"}),
-        )
-        .await;
-    let rid = round["id"].as_str().unwrap();
-    let mut ps = Vec::new();
-    for (name, code) in [
-        ("Provincie Flevoland", "PV24"),
-        ("Provincie Gelderland", "PV25"),
-    ] {
-        let p = c
-            .create(
-                &format!("/api/v1/maturity/rounds/{rid}/participants"),
-                &json!({"name": name, "cbsCode": code}),
-            )
-            .await;
-        ps.push(p["id"].as_str().unwrap().to_string());
-    }
+    let (c, rid, ps) = crate::maturity::round_with_two(&app).await;
     let url = format!(
         "/api/v1/maturity/rounds/{rid}/participants/{}/guests",
         ps[0]

@@ -7,7 +7,7 @@ use crate::session::Session;
 use serde_json::{Value, json};
 
 /// Starts a round with two provinces and returns (session, round id, [participant ids]).
-async fn round_with_two(app: &TestApp) -> (Session, String, Vec<String>) {
+pub(crate) async fn round_with_two(app: &TestApp) -> (Session, String, Vec<String>) {
     let c = app.api_as("admin@pv26.example").await;
     let round = c
         .create(
@@ -799,7 +799,7 @@ async fn the_built_in_framework_reads_in_english() {
 /// A round of `year` on framework `framework` (the newest when `None`) with Flevoland and
 /// Gelderland, whose respondents answer every statement with the values given (as many
 /// respondents as values). Returns the round and Flevoland's participant id.
-async fn yearly_round(
+pub(crate) async fn yearly_round(
     c: &Session,
     year: &str,
     framework: Option<&str>,
