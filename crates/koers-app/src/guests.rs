@@ -193,7 +193,7 @@ async fn object_title(ws: &Workspace, g: &GuestGrant) -> Result<String> {
                 .question
         }
         GuestObject::MaturityReport => {
-            let (round, p) = shared_participant(ws, &g).await?;
+            let (round, p) = shared_participant(ws, g).await?;
             report_title(&round, &p)
         }
     })
