@@ -837,6 +837,8 @@ pub struct DimensionResult {
     /// The descriptor of the level reached (the finding) and of the next (the recommendation).
     pub finding: Option<String>,
     pub next_step: Option<String>,
+    /// What the researcher recommends beside it, if they wrote something.
+    pub recommendation: Option<String>,
 }
 
 /// One participating organisation's results.
@@ -1168,6 +1170,39 @@ async fn round_participant(
     Ok((r, p))
 }
 
+/// Writes the researcher's own recommendation (`text`; empty removes it) to an organisation
+/// on dimension `key` of the round's framework, beside the generated one, while the round is
+/// open (researchers).
+pub async fn recommend(
+    ws: &Workspace,
+    who: &Principal,
+    round_id: &str,
+    participant_id: &str,
+    key: &str,
+    mut input: Input,
+) -> Result<()> {
+    let (r, p) = round_participant(ws, who, round_id, participant_id).await?;
+    if framework_of(ws, &r)
+        .await?
+        .framework
+        .dimension(key)
+        .is_none()
+    {
+        return Err(Error::NotFound);
+    }
+    let text = input.text("text");
+    let text = input.finish(if text.trim().is_empty() {
+        Ok(None)
+    } else {
+        koers_core::error::long_text("text", &text, 2000).map(Some)
+    })?;
+    ws.store
+        .maturity()
+        .set_recommendation(&r, &p, key, text.as_deref(), &who.actor())
+        .await
+        .map_err(store_err)
+}
+
 /// What the organisation's contact said about their report (researchers).
 pub async fn report_comments(
     ws: &Workspace,
@@ -1220,6 +1255,7 @@ pub(crate) async fn results_of(ws: &Workspace, r: Round) -> Result<RoundResults>
     let codes = ws.store.maturity().codes(&r).await?;
     let invitations = ws.store.maturity().invitations(&r).await?;
     let counts = ws.store.maturity().response_counts(&r).await?;
+    let recommendations = ws.store.maturity().recommendations(&r).await?;
     let min = r.min_respondents;
     let participants = ws
         .store
@@ -1289,6 +1325,10 @@ pub(crate) async fn results_of(ws: &Workspace, r: Round) -> Result<RoundResults>
                             })
                             .collect(),
                         codes: mine,
+                        recommendation: recommendations
+                            .iter()
+                            .find(|x| x.participant_id == p.id && x.dimension_key == d.key)
+                            .map(|x| x.body.clone()),
                         finding: s.level.and_then(descriptor),
                         next_step: s.level.filter(|l| *l < 5).and_then(|l| descriptor(l + 1)),
                         score: s,

@@ -109,6 +109,18 @@ pub struct SourceDraft<'a> {
     pub text: &'a str,
 }
 
+/// What the researcher recommends an organisation on one dimension.
+#[derive(Debug, Clone, Serialize)]
+pub struct Recommendation {
+    pub participant_id: String,
+    pub dimension_key: String,
+    pub body: String,
+    pub written_by: String,
+    pub updated_at: String,
+}
+
+from_row!(r => Recommendation { participant_id, dimension_key, body, written_by, updated_at });
+
 /// A coded passage, with where it comes from.
 #[derive(Debug, Clone, Serialize)]
 pub struct Code {
@@ -432,6 +444,47 @@ impl Repo<'_> {
         self.one(
             "SELECT id, at, author_label, body FROM maturity_report_comments WHERE id = $1",
             (&id,),
+        )
+        .await
+    }
+
+    /// The researcher's recommendations to the round's organisations.
+    pub async fn recommendations(&self, round: &Round) -> Result<Vec<Recommendation>> {
+        self.all(
+            "SELECT m.participant_id, m.dimension_key, m.body, m.written_by, m.updated_at FROM maturity_recommendations m JOIN maturity_participants p ON p.id = m.participant_id WHERE p.round_id = $1 ORDER BY m.participant_id, m.dimension_key",
+            (&round.id,),
+        )
+        .await
+    }
+
+    /// Writes (`Some`) or removes (`None`) the researcher's recommendation to an organisation
+    /// on a dimension, while the round is open.
+    pub async fn set_recommendation(
+        &self,
+        round: &Round,
+        p: &Participant,
+        dimension_key: &str,
+        body: Option<&str>,
+        actor: &Actor,
+    ) -> Result<()> {
+        open(round)?;
+        let mut w = self.write(actor, Some(&round.org_id)).await?;
+        w.exec(
+            "DELETE FROM maturity_recommendations WHERE participant_id = $1 AND dimension_key = $2",
+            (&p.id, dimension_key),
+        )
+        .await?;
+        if let Some(body) = body {
+            w.exec(
+                "INSERT INTO maturity_recommendations (participant_id, dimension_key, body, written_by, updated_at) VALUES ($1, $2, $3, $4, $5)",
+                (&p.id, dimension_key, body, &actor.label, now()),
+            )
+            .await?;
+        }
+        w.commit(
+            "maturity.recommendation_written",
+            ("maturity_participant", &p.id),
+            serde_json::json!({ "dimension": dimension_key, "removed": body.is_none() }),
         )
         .await
     }

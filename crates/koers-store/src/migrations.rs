@@ -49,6 +49,7 @@ const FILES: &[(&str, &str)] = files![
     "0028_guests.sql",
     "0029_maturity_rounds_over_years.sql",
     "0030_maturity_report_comments.sql",
+    "0031_maturity_recommendations.sql",
 ];
 
 /// One file's SQL for one database.

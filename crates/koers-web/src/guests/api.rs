@@ -394,6 +394,8 @@ pub struct SharedScoreOut {
     pub average: Option<f64>,
     pub finding: Option<String>,
     pub next_step: Option<String>,
+    /// What the researcher recommends beside it.
+    pub recommendation: Option<String>,
 }
 
 /// One thing shared with the signed-in person (404 for anything not theirs, expired or
@@ -435,6 +437,7 @@ pub async fn get_shared(ctx: Ctx, Path(id): Path<String>) -> JsonReply<SharedObj
                         average,
                         finding: d.finding.clone(),
                         next_step: d.next_step.clone(),
+                        recommendation: d.recommendation.clone(),
                     })
                     .collect(),
                 comments: outs(&r.comments),

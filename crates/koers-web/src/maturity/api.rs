@@ -44,6 +44,8 @@ pub fn router() -> Router<AppState> {
         "/maturity/rounds/{round_id}/participants/{participant_id}/report" => get(report),
         "/maturity/rounds/{round_id}/previous" => put(link_previous),
         "/maturity/rounds/{round_id}/publication" => get(publication),
+        "/maturity/rounds/{round_id}/participants/{participant_id}/recommendations/{dimension_key}" =>
+            put(put_recommendation),
         "/maturity/rounds/{round_id}/participants/{participant_id}/trend" => get(get_trend),
     }
 }
@@ -363,6 +365,8 @@ pub struct DimensionResultOut {
     /// The descriptor of the level reached (the finding) and of the next (the recommendation).
     pub finding: Option<String>,
     pub next_step: Option<String>,
+    /// What the researcher recommends beside it.
+    pub recommendation: Option<String>,
 }
 
 impl From<DimensionResult> for DimensionResultOut {
@@ -376,6 +380,7 @@ impl From<DimensionResult> for DimensionResultOut {
             codes: outs(d.codes),
             finding: d.finding,
             next_step: d.next_step,
+            recommendation: d.recommendation,
         }
     }
 }
@@ -765,6 +770,28 @@ pub async fn publication(ctx: Ctx, Path(id): Path<String>) -> Reply {
         .into_response())
 }
 
+/// The researcher's recommendation to an organisation on one dimension.
+#[derive(ToSchema)]
+pub struct RecommendationIn {
+    /// At most 2,000 characters; empty removes the recommendation.
+    pub text: String,
+}
+
+/// Write the researcher's own recommendation to an organisation on a dimension, beside the
+/// generated one (while the round is open).
+#[utoipa::path(put, path = "/maturity/rounds/{roundId}/participants/{participantId}/recommendations/{dimensionKey}", tag = "volwassenheid",
+    params(("roundId" = String, Path, description = "Id van de ronde"), ("participantId" = String, Path, description = "Id van de deelnemer"), ("dimensionKey" = String, Path, description = "Sleutel van de dimensie")),
+    request_body = RecommendationIn,
+    responses((status = 204, description = "Opgeslagen")))]
+pub async fn put_recommendation(
+    ctx: Ctx,
+    Path((id, pid, key)): Path<(String, String, String)>,
+    JsonInput(input): JsonInput,
+) -> Result<StatusCode, AppError> {
+    uc::recommend(ctx.ws(), &ctx.who, &id, &pid, &key, input).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// This module's operations in the OpenAPI document.
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(
@@ -789,5 +816,6 @@ pub async fn publication(ctx: Ctx, Path(id): Path<String>) -> Reply {
     link_previous,
     get_trend,
     publication,
+    put_recommendation,
 ))]
 pub struct Doc;

@@ -49,6 +49,7 @@ pub fn router() -> Router<AppState> {
         "/volwassenheid/rondes/{id}/bronnen/{sid}/codes/{cid}/verwijderen" => post(remove_code),
         "/volwassenheid/rondes/{id}/organisaties/{pid}" => get(report),
         "/volwassenheid/rondes/{id}/organisaties/{pid}/gasten" => post(invite_contact),
+        "/volwassenheid/rondes/{id}/organisaties/{pid}/aanbevelingen/{key}" => post(recommend),
         "/volwassenheid/rondes/{id}/organisaties/{pid}/gasten/{grant}/intrekken" => post(revoke_contact),
         "/volwassenheid/rondes/{id}/organisaties/{pid}/rapport.pdf" => get(report_file),
         "/volwassenheid/rondes/{id}/benchmark" => get(bench),
@@ -364,6 +365,27 @@ async fn render_report(ctx: &Ctx, id: &str, pid: &str, status: StatusCode, extra
 
 async fn report(ctx: Ctx, Path((id, pid)): Path<(String, String)>) -> Reply {
     render_report(&ctx, &id, &pid, StatusCode::OK, context! {}).await
+}
+
+/// Saves the researcher's recommendation on one dimension; back to that dimension.
+async fn recommend(
+    ctx: Ctx,
+    Path((id, pid, key)): Path<(String, String, String)>,
+    form: FormInput,
+) -> Reply {
+    let value = form.value();
+    let r = uc::recommend(ctx.ws(), &ctx.who, &id, &pid, &key, form.0).await;
+    match r.map_err(AppError::from) {
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/volwassenheid/rondes/{id}/organisaties/{pid}#dim-{key}"
+        ))
+        .into_response()),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let extra = context! { form => value, ..form_problem(&e) };
+            render_report(&ctx, &id, &pid, e.status(), extra).await
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Invites the organisation's contact to their report; the page shows the link (once).

@@ -265,6 +265,12 @@ fn report_blocks(doc: &mut Document, res: &RoundResults, p: &ParticipantResult, 
                 builtin(lang, n)
             )));
         }
+        if let Some(r) = &d.recommendation {
+            doc.push(Block::Paragraph(format!(
+                "{}: {r}",
+                t(lang, "maturity.researcher_recommendation")
+            )));
+        }
     }
     if !p.comments.is_empty() {
         doc.push(Block::Heading(t(lang, "maturity.comments")));

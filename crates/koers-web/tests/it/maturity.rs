@@ -993,3 +993,86 @@ async fn a_province_over_three_years_with_the_threshold_per_round() {
     .await
     .assert_status(403);
 }
+
+#[tokio::test]
+async fn the_researcher_writes_recommendations_beside_the_generated_ones() {
+    let app = TestApp::spawn().await;
+    let (c, round, ps) = round_with_two(&app).await;
+    let url = |key: &str| {
+        format!(
+            "/api/v1/maturity/rounds/{round}/participants/{}/recommendations/{key}",
+            ps[0]
+        )
+    };
+    c.put_json(
+        &url("vision"),
+        &json!({"text": "Begin met een datastrategie die het college vaststelt."}),
+    )
+    .await
+    .assert_status(204);
+    let scores: Value = c
+        .get_json(&format!("/api/v1/maturity/rounds/{round}/scores"))
+        .await;
+    let f = find_by(&scores["participants"], "name", "Provincie Flevoland");
+    let vision = find_by(&f["dimensions"], "key", "vision");
+    assert_eq!(
+        vision["recommendation"],
+        "Begin met een datastrategie die het college vaststelt."
+    );
+    // On the report page and in its PDF.
+    let pages = app.page_as("admin@pv26.example").await;
+    pages
+        .get(&format!(
+            "/volwassenheid/rondes/{round}/organisaties/{}",
+            ps[0]
+        ))
+        .await
+        .assert_shows(
+            200,
+            &[
+                "Aanbeveling van de onderzoeker",
+                "Begin met een datastrategie",
+            ],
+        );
+    let pdf = c
+        .get(&format!(
+            "/api/v1/maturity/rounds/{round}/participants/{}/report",
+            ps[0]
+        ))
+        .await;
+    assert!(pdf_text(pdf.bytes()).contains("Begin met een datastrategie"));
+    // Through the page's form; an empty text removes it.
+    let form = format!(
+        "/volwassenheid/rondes/{round}/organisaties/{}/aanbevelingen/vision",
+        ps[0]
+    );
+    let r = pages.post_form(&form, &[("text", "")]).await;
+    assert_eq!(r.status(), 303);
+    let scores: Value = c
+        .get_json(&format!("/api/v1/maturity/rounds/{round}/scores"))
+        .await;
+    let f = find_by(&scores["participants"], "name", "Provincie Flevoland");
+    assert!(find_by(&f["dimensions"], "key", "vision")["recommendation"].is_null());
+    // Bad input: too long, a dimension the framework lacks, a viewer, a closed round.
+    c.put_json(&url("vision"), &json!({"text": "x".repeat(2001)}))
+        .await
+        .assert_status(400);
+    pages
+        .post_form(&form, &[("text", &"x".repeat(2001))])
+        .await
+        .assert_shows(400, &["mag hoogstens 2000 tekens zijn"]);
+    c.put_json(&url("bestaat_niet"), &json!({"text": "x"}))
+        .await
+        .assert_status(404);
+    app.as_viewer()
+        .await
+        .put_json(&url("vision"), &json!({"text": "x"}))
+        .await
+        .assert_status(403);
+    c.post(&format!("/api/v1/maturity/rounds/{round}/close"))
+        .await
+        .assert_status(200);
+    c.put_json(&url("vision"), &json!({"text": "Te laat"}))
+        .await
+        .assert_status(409);
+}
