@@ -15,8 +15,8 @@ use koers_core::error::Collector;
 use koers_core::guests::GuestObject;
 use koers_core::maturity::trend;
 use koers_core::maturity::{
-    Answers, CodeDraft, Dimension, ItemDraft, ParticipantDraft, RoundDraft, Weights, aggregate,
-    anonymous_labels, coded_component, default_items, score, survey_component,
+    Answers, CodeDraft, Dimension, IntervieweeRole, ItemDraft, ParticipantDraft, RoundDraft,
+    Weights, aggregate, anonymous_labels, coded_component, default_items, score, survey_component,
 };
 use koers_core::secret::{new_token, token_digest};
 use koers_core::{Invalid, Permission};
@@ -652,6 +652,7 @@ pub async fn add_document(
                     upload.bytes.len() as i64,
                 )),
                 text: &text,
+                interviewee_role: None,
             },
             &who.actor(),
         )
@@ -670,8 +671,10 @@ pub async fn add_interview(
     let pid = input.text("participantId");
     let title = input.text("title");
     let notes = input.text("notes");
+    let role = input.text("intervieweeRole");
     let mut c = Collector::default();
     let title = c.take(koers_core::error::text("title", &title, 200));
+    let role = c.take(IntervieweeRole::parse(&role)).flatten();
     let notes = notes.trim().to_string();
     if notes.is_empty() || notes.chars().count() > 200_000 {
         c.take::<()>(Err(Invalid::one(
@@ -701,6 +704,7 @@ pub async fn add_interview(
                 title: &title,
                 file: None,
                 text: &notes,
+                interviewee_role: role.map(IntervieweeRole::as_str),
             },
             &who.actor(),
         )

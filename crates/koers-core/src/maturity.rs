@@ -393,6 +393,47 @@ impl ParticipantDraft {
     }
 }
 
+/// Whom an interview was with, by role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IntervieweeRole {
+    /// A member of the board (gedeputeerde, wethouder, bestuurder).
+    Executive,
+    /// A civil servant (ambtenaar: director, manager, advisor).
+    CivilServant,
+}
+
+impl IntervieweeRole {
+    pub const ALL: [IntervieweeRole; 2] =
+        [IntervieweeRole::Executive, IntervieweeRole::CivilServant];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IntervieweeRole::Executive => "executive",
+            IntervieweeRole::CivilServant => "civil_servant",
+        }
+    }
+
+    /// The role a form or the API names; empty: not recorded.
+    pub fn parse(raw: &str) -> Result<Option<Self>, Invalid> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Ok(None);
+        }
+        Self::ALL
+            .into_iter()
+            .find(|r| r.as_str() == raw)
+            .map(Some)
+            .ok_or_else(|| {
+                Invalid::one(
+                    "intervieweeRole",
+                    "enum",
+                    "kies executive (bestuurder) of civil_servant (ambtenaar)",
+                )
+            })
+    }
+}
+
 /// What kind of answer an item takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -869,6 +910,19 @@ mod tests {
         );
         assert!(ItemDraft::parse(&fw, "", "likert", "Stelling").is_err());
         assert!(ItemDraft::parse(&fw, "", "open", "Vraag").is_ok());
+    }
+
+    #[test]
+    fn an_interviewee_is_a_board_member_or_a_civil_servant() {
+        assert_eq!(IntervieweeRole::parse(""), Ok(None));
+        assert_eq!(
+            IntervieweeRole::parse(" executive "),
+            Ok(Some(IntervieweeRole::Executive))
+        );
+        for r in IntervieweeRole::ALL {
+            assert_eq!(IntervieweeRole::parse(r.as_str()), Ok(Some(r)));
+        }
+        assert!(IntervieweeRole::parse("burger").is_err());
     }
 
     #[test]

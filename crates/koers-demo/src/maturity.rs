@@ -102,6 +102,7 @@ pub async fn seed(ws: &Workspace, org: &Organisation, researcher: &User) -> Resu
                 "participantId": p.id,
                 "title": "Interview CIO en concerncontroller (gegenereerd)",
                 "notes": INTERVIEW,
+                "intervieweeRole": "civil_servant",
             })),
         )
         .await?;
@@ -147,6 +148,7 @@ pub async fn seed(ws: &Workspace, org: &Organisation, researcher: &User) -> Resu
                     title: "Visie op datagedreven werken (gegenereerd)",
                     file: None,
                     text: VISION,
+                    interviewee_role: None,
                 },
                 &who.actor(),
             )

@@ -97,6 +97,8 @@ pub struct Source {
     pub byte_size: i64,
     pub text: String,
     pub created_at: String,
+    /// Whom an interview was with, by role (`executive`, `civil_servant`), when recorded.
+    pub interviewee_role: Option<String>,
 }
 
 /// A new document or interview.
@@ -107,6 +109,8 @@ pub struct SourceDraft<'a> {
     /// Original file name (shown only), stored name, media type and size of an upload.
     pub file: Option<(&'a str, &'a str, &'a str, i64)>,
     pub text: &'a str,
+    /// Whom an interview was with, by role.
+    pub interviewee_role: Option<&'a str>,
 }
 
 /// What the researcher recommends an organisation on one dimension.
@@ -129,6 +133,8 @@ pub struct Code {
     pub source_title: String,
     /// `document` or `interview`.
     pub source_kind: String,
+    /// Whom the interview was with, by role, when recorded.
+    pub interviewee_role: Option<String>,
     pub participant_id: String,
     pub dimension_key: String,
     pub level: i64,
@@ -182,9 +188,9 @@ from_row!(r => Participant { id, name, cbs_code });
 
 from_row!(r => Invitation { id, participant_id, label, created_at, used_at });
 
-const SOURCE_COLUMNS: &str = "id, round_id, participant_id, kind, title, file_name, stored_name, media_type, byte_size, body, created_at";
+const SOURCE_COLUMNS: &str = "id, round_id, participant_id, kind, title, file_name, stored_name, media_type, byte_size, body, created_at, interviewee_role";
 
-from_row!(r => Source { id, round_id, participant_id, kind, title, file_name, stored_name, media_type, byte_size, created_at;
+from_row!(r => Source { id, round_id, participant_id, kind, title, file_name, stored_name, media_type, byte_size, created_at, interviewee_role;
     text: r.try_get("body")?,
 });
 
@@ -210,7 +216,7 @@ from_row!(r => OpenAnswer { participant_id, item_id;
     text: r.try_get("comment")?,
 });
 
-from_row!(r => Code { id, source_id, participant_id, dimension_key, level, passage, note, coded_by, created_at;
+from_row!(r => Code { id, source_id, participant_id, dimension_key, level, passage, note, coded_by, created_at, interviewee_role;
     source_title: r.try_get("title")?,
     source_kind: r.try_get("kind")?,
 });
@@ -677,7 +683,7 @@ impl Repo<'_> {
             None => (None, None, None, d.text.len() as i64),
         };
         let mut w = self.write(actor, Some(&round.org_id)).await?;
-        w.exec(&format!("INSERT INTO maturity_sources ({SOURCE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"), (&id, &round.id, d.participant_id, d.kind, d.title, file_name, stored, media, size, d.text, now())).await?;
+        w.exec(&format!("INSERT INTO maturity_sources ({SOURCE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"), (&id, &round.id, d.participant_id, d.kind, d.title, file_name, stored, media, size, d.text, now(), d.interviewee_role)).await?;
         let detail = serde_json::json!({ "round": round.id, "kind": d.kind, "title": d.title, "storedName": stored });
         w.commit("maturity.source_added", ("maturity_source", &id), detail)
             .await?;
@@ -747,7 +753,7 @@ impl Repo<'_> {
 
     /// Every coded passage of the round, with its source.
     pub async fn codes(&self, round: &Round) -> Result<Vec<Code>> {
-        self.all("SELECT c.id, c.source_id, s.title, s.kind, s.participant_id, c.dimension_key, c.level, c.passage, c.note, c.coded_by, c.created_at FROM maturity_codes c JOIN maturity_sources s ON s.id = c.source_id WHERE s.round_id = $1 ORDER BY c.created_at, c.id", (&round.id,)).await
+        self.all("SELECT c.id, c.source_id, s.title, s.kind, s.interviewee_role, s.participant_id, c.dimension_key, c.level, c.passage, c.note, c.coded_by, c.created_at FROM maturity_codes c JOIN maturity_sources s ON s.id = c.source_id WHERE s.round_id = $1 ORDER BY c.created_at, c.id", (&round.id,)).await
     }
 }
 

@@ -50,6 +50,7 @@ const FILES: &[(&str, &str)] = files![
     "0029_maturity_rounds_over_years.sql",
     "0030_maturity_report_comments.sql",
     "0031_maturity_recommendations.sql",
+    "0032_maturity_interviewee_role.sql",
 ];
 
 /// One file's SQL for one database.

@@ -55,6 +55,8 @@ string_enums! {
     AccessRights = koers_core::catalog::AccessRights;
     /// Where a question stands.
     Status = koers_core::questions::Status;
+    /// Whom a maturity interview was with, by role.
+    IntervieweeRole = koers_core::maturity::IntervieweeRole;
     /// What a guest may be invited to.
     GuestObject = koers_core::guests::GuestObject;
     /// What a guest may do beyond reading.

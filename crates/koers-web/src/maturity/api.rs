@@ -229,6 +229,9 @@ pub struct InterviewIn {
     pub participant_id: String,
     pub title: String,
     pub notes: String,
+    /// Whom the interview was with, by role (optional).
+    #[schema(value_type = Option<schema::IntervieweeRole>)]
+    pub interviewee_role: Option<String>,
 }
 
 /// A document or interview notes.
@@ -241,6 +244,9 @@ pub struct EvidenceOut {
     pub kind: String,
     pub title: String,
     pub text: String,
+    /// Whom an interview was with, by role, when recorded.
+    #[schema(value_type = Option<schema::IntervieweeRole>)]
+    pub interviewee_role: Option<String>,
 }
 
 impl From<&Source> for EvidenceOut {
@@ -251,6 +257,7 @@ impl From<&Source> for EvidenceOut {
             kind: s.kind.clone(),
             title: s.title.clone(),
             text: s.text.clone(),
+            interviewee_role: s.interviewee_role.clone(),
         }
     }
 }

@@ -659,9 +659,31 @@ async fn documents_are_checked_extracted_and_coded() {
         "Wij sturen op data in elk besluit."
     );
     // Interview notes are coded the same way; the coding page shows the codes.
-    c.post_json(&format!("/api/v1/maturity/rounds/{round}/interviews"), &json!({"participantId": ps[1], "title": "Gesprek CIO", "notes": "De CIO zegt: data is van iedereen."})).await.assert_status(201);
+    // Interviews record whom they were with, by role.
+    let interview = c
+        .create(
+            &format!("/api/v1/maturity/rounds/{round}/interviews"),
+            &json!({"participantId": ps[1], "title": "Gesprek CIO", "notes": "De CIO zegt: data is van iedereen.", "intervieweeRole": "civil_servant"}),
+        )
+        .await;
+    assert_eq!(interview["intervieweeRole"], "civil_servant");
+    let p = c
+        .post_json(
+            &format!("/api/v1/maturity/rounds/{round}/interviews"),
+            &json!({"participantId": ps[1], "title": "Gesprek", "notes": "x", "intervieweeRole": "burger"}),
+        )
+        .await
+        .expect(400)
+        .json();
+    crate::helpers::assert_invalid(&p, &["intervieweeRole"]);
     let html = pc.page(&to).await;
     assert!(html.contains("Wij sturen op data in elk besluit."));
+    let round_page = pc.page(&format!("/volwassenheid/rondes/{round}")).await;
+    assert!(
+        round_page
+            .contains("Gesprek CIO</a> <span class=\"koers-badge\">Interview</span> Ambtenaar"),
+        "{round_page}"
+    );
 }
 
 /// A round of organisation A with a participant and a source, for the isolation walk.
@@ -680,6 +702,7 @@ pub(crate) async fn add_interview(
         title,
         file: None,
         text,
+        interviewee_role: Some("civil_servant"),
     };
     app.store
         .maturity()
