@@ -242,15 +242,56 @@ pub async fn add_participant(
         .maturity()
         .add_participant(&r, &d, &who.actor())
         .await
-        .map_err(|e| match e {
-            StoreError::Conflict(m) if m.contains("gesloten") => Error::Conflict(m),
-            StoreError::Conflict(_) => Error::Invalid(Invalid::one(
-                "name",
-                "duplicate",
-                "deze organisatie doet al mee aan de ronde",
-            )),
-            other => other.into(),
-        })
+        .map_err(participant_conflict)
+}
+
+/// A closed round says so; a name taken is the name field's problem.
+fn participant_conflict(e: StoreError) -> Error {
+    match e {
+        StoreError::Conflict(m) if m.contains("gesloten") => Error::Conflict(m),
+        StoreError::Conflict(_) => Error::Invalid(Invalid::one(
+            "name",
+            "duplicate",
+            "deze organisatie doet al mee aan de ronde",
+        )),
+        other => other.into(),
+    }
+}
+
+/// Corrects a participating organisation (`name`, `cbsCode`) while the round is open
+/// (researchers).
+pub async fn update_participant(
+    ws: &Workspace,
+    who: &Principal,
+    round_id: &str,
+    participant_id: &str,
+    mut input: Input,
+) -> Result<Participant> {
+    let (r, p) = round_participant(ws, who, round_id, participant_id).await?;
+    let name = input.text("name");
+    let code = input.text("cbsCode");
+    let d = input.finish(ParticipantDraft::parse(&name, &code))?;
+    ws.store
+        .maturity()
+        .update_participant(&r, &p, &d, &who.actor())
+        .await
+        .map_err(participant_conflict)
+}
+
+/// Removes a participating organisation, and everything of it in the round, while the round
+/// is open (researchers).
+pub async fn remove_participant(
+    ws: &Workspace,
+    who: &Principal,
+    round_id: &str,
+    participant_id: &str,
+) -> Result<()> {
+    let (r, p) = round_participant(ws, who, round_id, participant_id).await?;
+    ws.store
+        .maturity()
+        .remove_participant(&r, &p, &who.actor())
+        .await
+        .map_err(store_err)
 }
 
 async fn framework_of(ws: &Workspace, r: &Round) -> Result<FrameworkVersion> {

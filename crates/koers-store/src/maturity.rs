@@ -391,6 +391,61 @@ impl Repo<'_> {
         self.round_participant(round, &id).await
     }
 
+    /// Corrects a participating organisation's name and CBS code while the round is open.
+    pub async fn update_participant(
+        &self,
+        round: &Round,
+        p: &Participant,
+        d: &ParticipantDraft,
+        actor: &Actor,
+    ) -> Result<Participant> {
+        open(round)?;
+        let mut w = self.write(actor, Some(&round.org_id)).await?;
+        w.exec_found(
+            "UPDATE maturity_participants SET name = $1, cbs_code = $2 WHERE id = $3 AND round_id = $4",
+            (&d.name, &d.cbs_code, &p.id, &round.id),
+        )
+        .await
+        .map_err(conflict_on_unique("een deelnemer met deze naam"))?;
+        let detail = serde_json::json!({ "from": p.name, "name": d.name, "cbsCode": d.cbs_code });
+        w.commit(
+            "maturity.participant_changed",
+            ("maturity_participant", &p.id),
+            detail,
+        )
+        .await?;
+        self.round_participant(round, &p.id).await
+    }
+
+    /// Removes a participating organisation while the round is open, with its invitations,
+    /// answers, sources, codes, comments and recommendations, and the invitations of guests to
+    /// its report.
+    pub async fn remove_participant(
+        &self,
+        round: &Round,
+        p: &Participant,
+        actor: &Actor,
+    ) -> Result<()> {
+        open(round)?;
+        let mut w = self.write(actor, Some(&round.org_id)).await?;
+        w.exec(
+            "DELETE FROM guest_grants WHERE org_id = $1 AND object_type = 'maturity_report' AND object_id = $2",
+            (&round.org_id, &p.id),
+        )
+        .await?;
+        w.exec_found(
+            "DELETE FROM maturity_participants WHERE id = $1 AND round_id = $2",
+            (&p.id, &round.id),
+        )
+        .await?;
+        w.commit(
+            "maturity.participant_removed",
+            ("maturity_participant", &p.id),
+            serde_json::json!({ "round": round.id, "name": p.name }),
+        )
+        .await
+    }
+
     pub async fn round_participants(&self, round: &Round) -> Result<Vec<Participant>> {
         self.all("SELECT id, name, cbs_code FROM maturity_participants WHERE round_id = $1 ORDER BY name, id", (&round.id,)).await
     }

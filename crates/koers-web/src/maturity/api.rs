@@ -33,6 +33,8 @@ pub fn router() -> Router<AppState> {
         "/maturity/rounds/{round_id}/close" => post(close),
         "/maturity/rounds/{round_id}/participants" =>
             get(list_participants).post(add_participant_api),
+        "/maturity/rounds/{round_id}/participants/{participant_id}" =>
+            put(put_participant).delete(delete_participant),
         "/maturity/rounds/{round_id}/items" => post(add_item_api),
         "/maturity/rounds/{round_id}/invitations" => get(list_invitations).post(add_invitations),
         "/maturity/rounds/{round_id}/reminders" => post(reminders),
@@ -777,6 +779,33 @@ pub async fn publication(ctx: Ctx, Path(id): Path<String>) -> Reply {
         .into_response())
 }
 
+/// Correct a participating organisation while the round is open.
+#[utoipa::path(put, path = "/maturity/rounds/{roundId}/participants/{participantId}", tag = "volwassenheid",
+    params(("roundId" = String, Path, description = "Id van de ronde"), ("participantId" = String, Path, description = "Id van de deelnemer")),
+    request_body = ParticipantIn,
+    responses((status = 200, description = "Gecorrigeerd", body = ParticipantOut)))]
+pub async fn put_participant(
+    ctx: Ctx,
+    Path((id, pid)): Path<(String, String)>,
+    JsonInput(input): JsonInput,
+) -> JsonReply<ParticipantOut> {
+    let p = uc::update_participant(ctx.ws(), &ctx.who, &id, &pid, input).await?;
+    Ok(Json((&p).into()))
+}
+
+/// Remove a participating organisation, with everything of it in the round, while the round
+/// is open.
+#[utoipa::path(delete, path = "/maturity/rounds/{roundId}/participants/{participantId}", tag = "volwassenheid",
+    params(("roundId" = String, Path, description = "Id van de ronde"), ("participantId" = String, Path, description = "Id van de deelnemer")),
+    responses((status = 204, description = "Verwijderd")))]
+pub async fn delete_participant(
+    ctx: Ctx,
+    Path((id, pid)): Path<(String, String)>,
+) -> Result<StatusCode, AppError> {
+    uc::remove_participant(ctx.ws(), &ctx.who, &id, &pid).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// The researcher's recommendation to an organisation on one dimension.
 #[derive(ToSchema)]
 pub struct RecommendationIn {
@@ -824,5 +853,7 @@ pub async fn put_recommendation(
     get_trend,
     publication,
     put_recommendation,
+    put_participant,
+    delete_participant,
 ))]
 pub struct Doc;

@@ -49,6 +49,8 @@ pub fn router() -> Router<AppState> {
         "/volwassenheid/rondes/{id}/bronnen/{sid}/codes/{cid}/verwijderen" => post(remove_code),
         "/volwassenheid/rondes/{id}/organisaties/{pid}" => get(report),
         "/volwassenheid/rondes/{id}/organisaties/{pid}/gasten" => post(invite_contact),
+        "/volwassenheid/rondes/{id}/organisaties/{pid}/wijzigen" => post(correct_participant),
+        "/volwassenheid/rondes/{id}/organisaties/{pid}/verwijderen" => post(remove_participant),
         "/volwassenheid/rondes/{id}/organisaties/{pid}/aanbevelingen/{key}" => post(recommend),
         "/volwassenheid/rondes/{id}/organisaties/{pid}/gasten/{grant}/intrekken" => post(revoke_contact),
         "/volwassenheid/rondes/{id}/organisaties/{pid}/rapport.pdf" => get(report_file),
@@ -365,6 +367,50 @@ async fn render_report(ctx: &Ctx, id: &str, pid: &str, status: StatusCode, extra
 
 async fn report(ctx: Ctx, Path((id, pid)): Path<(String, String)>) -> Reply {
     render_report(&ctx, &id, &pid, StatusCode::OK, context! {}).await
+}
+
+/// Corrects the organisation's name and CBS code; the report again.
+async fn correct_participant(
+    ctx: Ctx,
+    Path((id, pid)): Path<(String, String)>,
+    form: FormInput,
+) -> Reply {
+    let value = form.value();
+    let r = uc::update_participant(ctx.ws(), &ctx.who, &id, &pid, form.0).await;
+    match r.map_err(AppError::from) {
+        Ok(_) => Ok(
+            Redirect::to(&format!("/volwassenheid/rondes/{id}/organisaties/{pid}")).into_response(),
+        ),
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let extra = context! { form => value, failed => "deelnemer", ..form_problem(&e) };
+            render_report(&ctx, &id, &pid, e.status(), extra).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Removes the organisation from the round, after its confirmation; back to the round.
+async fn remove_participant(
+    ctx: Ctx,
+    Path((id, pid)): Path<(String, String)>,
+    FormInput(input): FormInput,
+) -> Reply {
+    let r = match confirmed(&input, ctx.lang) {
+        Ok(()) => uc::remove_participant(ctx.ws(), &ctx.who, &id, &pid)
+            .await
+            .map_err(AppError::from),
+        Err(e) => Err(e),
+    };
+    match r {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/volwassenheid/rondes/{id}#deelnemers")).into_response())
+        }
+        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let extra = context! { failed => "verwijderen", ..form_problem(&e) };
+            render_report(&ctx, &id, &pid, e.status(), extra).await
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Saves the researcher's recommendation on one dimension; back to that dimension.

@@ -1099,3 +1099,82 @@ async fn the_researcher_writes_recommendations_beside_the_generated_ones() {
         .await
         .assert_status(409);
 }
+
+#[tokio::test]
+async fn participants_are_corrected_or_removed_while_the_round_is_open() {
+    let app = TestApp::spawn().await;
+    let (c, round, ps) = round_with_two(&app).await;
+    let one = |pid: &str| format!("/api/v1/maturity/rounds/{round}/participants/{pid}");
+    // A typo in the name, and a code added.
+    let p = c
+        .put_json(
+            &one(&ps[0]),
+            &json!({"name": "Provincie Flevoland ", "cbsCode": "PV24"}),
+        )
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(p["name"], "Provincie Flevoland");
+    // Bad input: a name another participant has, an empty name, a wrong code.
+    let e = c
+        .put_json(&one(&ps[0]), &json!({"name": "Provincie Gelderland"}))
+        .await
+        .expect(400)
+        .json();
+    crate::helpers::assert_invalid(&e, &["name"]);
+    c.put_json(&one(&ps[0]), &json!({"name": "", "cbsCode": "XX"}))
+        .await
+        .assert_status(400);
+    c.put_json(&one("onbekend"), &json!({"name": "X"}))
+        .await
+        .assert_status(404);
+    // Gelderland answered and its contact was invited; removing it takes all of that along.
+    for l in links(&c, &round, &ps[1], 5).await {
+        assert_eq!(answer(&l, "4", "Gelre-verdwijnt").await.0, 200);
+    }
+    c.create(
+        &format!("/api/v1/maturity/rounds/{round}/participants/{}/guests", ps[1]),
+        &json!({"email": "contact@gelderland.example", "name": "G", "affiliation": "Provincie Gelderland", "abilities": ["comment"]}),
+    )
+    .await;
+    // Through the page: the confirmation first.
+    let pages = app.page_as("admin@pv26.example").await;
+    let remove = format!(
+        "/volwassenheid/rondes/{round}/organisaties/{}/verwijderen",
+        ps[1]
+    );
+    pages
+        .post_form(&remove, &[])
+        .await
+        .assert_shows(400, &["Ja, verwijder deze organisatie"]);
+    let r = pages.post_form(&remove, &[("confirm", "on")]).await;
+    assert_eq!(r.status(), 303);
+    let list: Value = c
+        .get_json(&format!("/api/v1/maturity/rounds/{round}/participants"))
+        .await;
+    assert_eq!(field_of_each(&list, "name"), ["Provincie Flevoland"]);
+    let scores: Value = c
+        .get_json(&format!("/api/v1/maturity/rounds/{round}/scores"))
+        .await;
+    assert!(!scores.to_string().contains("Gelre-verdwijnt"), "its answers are gone");
+    let grants: Value = c
+        .get_json(&format!(
+            "/api/v1/maturity/rounds/{round}/participants/{}/guests",
+            ps[1]
+        ))
+        .await;
+    assert_eq!(grants["status"], 404, "{grants}");
+    // A viewer may not; after closing, nobody may.
+    app.as_viewer()
+        .await
+        .delete(&one(&ps[0]))
+        .await
+        .assert_status(403);
+    c.post(&format!("/api/v1/maturity/rounds/{round}/close"))
+        .await
+        .assert_status(200);
+    c.put_json(&one(&ps[0]), &json!({"name": "Flevoland"}))
+        .await
+        .assert_status(409);
+    c.delete(&one(&ps[0])).await.assert_status(409);
+}
