@@ -9,6 +9,19 @@ use crate::helpers::{PASSWORD, TestApp};
 use fantoccini::Locator;
 use fantoccini::key::Key;
 
+/// Types `text` into the comment field and sends it with Enter on its button, as a keyboard
+/// user does; waits for the page to confirm.
+async fn comment_by_keyboard(c: &fantoccini::Client, text: &str) {
+    keys_at(c, "#c-body", text).await;
+    press(
+        c,
+        "form[action$='/reacties'] button[type=submit]",
+        Key::Enter,
+    )
+    .await;
+    wait_for(c, Locator::Css(".utrecht-alert--ok")).await;
+}
+
 #[tokio::test]
 async fn a_partner_is_invited_and_comments_by_keyboard() {
     let app = TestApp::spawn().await;
@@ -56,14 +69,7 @@ async fn a_partner_is_invited_and_comments_by_keyboard() {
     assert!(text.contains("Gedeeld door Provincie Utrecht"), "{text}");
     // Reading and commenting only: no file form.
     assert!(p.find(Locator::Id("a-file")).await.is_err());
-    keys_at(&p, "#c-body", "Wij hebben de dakgegevens per postcode.").await;
-    press(
-        &p,
-        "form[action$='/reacties'] button[type=submit]",
-        Key::Enter,
-    )
-    .await;
-    wait_for(&p, Locator::Css(".utrecht-alert--ok")).await;
+    comment_by_keyboard(&p, "Wij hebben de dakgegevens per postcode.").await;
     let text = main_text(&p).await;
     assert!(
         text.contains("sam@netbeheer.example (gast, Netbeheerder Oost)"),
@@ -137,14 +143,7 @@ async fn a_researcher_follows_a_province_and_its_contact_comments_by_keyboard() 
             .await
             .contains("Volwassenheidsrapport Provincie Flevoland")
     );
-    keys_at(&p, "#c-body", "Ons datalab ontbreekt in de scores.").await;
-    press(
-        &p,
-        "form[action$='/reacties'] button[type=submit]",
-        Key::Enter,
-    )
-    .await;
-    wait_for(&p, Locator::Css(".utrecht-alert--ok")).await;
+    comment_by_keyboard(&p, "Ons datalab ontbreekt in de scores.").await;
     assert!(
         main_text(&p)
             .await

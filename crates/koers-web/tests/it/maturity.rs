@@ -1156,7 +1156,10 @@ async fn participants_are_corrected_or_removed_while_the_round_is_open() {
     let scores: Value = c
         .get_json(&format!("/api/v1/maturity/rounds/{round}/scores"))
         .await;
-    assert!(!scores.to_string().contains("Gelre-verdwijnt"), "its answers are gone");
+    assert!(
+        !scores.to_string().contains("Gelre-verdwijnt"),
+        "its answers are gone"
+    );
     let grants: Value = c
         .get_json(&format!(
             "/api/v1/maturity/rounds/{round}/participants/{}/guests",
