@@ -321,6 +321,49 @@ pub async fn add_item(
         .map_err(store_err)
 }
 
+/// Corrects a survey item's `text` and `dimension` while the round is open; its kind stays
+/// (researchers).
+pub async fn update_item(
+    ws: &Workspace,
+    who: &Principal,
+    round_id: &str,
+    item_id: &str,
+    mut input: Input,
+) -> Result<Item> {
+    let r = round(ws, who, round_id).await?;
+    let item = ws.store.maturity().item(&r, item_id).await?;
+    let fw = framework_of(ws, &r).await?;
+    let dim = input.text("dimension");
+    let text = input.text("text");
+    let d = input.finish(ItemDraft::parse(
+        &fw.framework,
+        &dim,
+        item.kind.as_str(),
+        &text,
+    ))?;
+    ws.store
+        .maturity()
+        .update_item(&r, &item, &d, &who.actor())
+        .await
+        .map_err(store_err)
+}
+
+/// Removes a survey item, with the answers to it, while the round is open (researchers).
+pub async fn remove_item(
+    ws: &Workspace,
+    who: &Principal,
+    round_id: &str,
+    item_id: &str,
+) -> Result<()> {
+    let r = round(ws, who, round_id).await?;
+    let item = ws.store.maturity().item(&r, item_id).await?;
+    ws.store
+        .maturity()
+        .remove_item(&r, &item, &who.actor())
+        .await
+        .map_err(store_err)
+}
+
 /// The round's invitations and whether each was used.
 pub async fn invitations(
     ws: &Workspace,

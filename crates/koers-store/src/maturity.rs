@@ -565,6 +565,50 @@ impl Repo<'_> {
         let detail = serde_json::json!({ "round": round.id, "kind": d.kind.as_str(), "dimension": d.dimension_key });
         w.commit("maturity.item_added", ("maturity_item", &id), detail)
             .await?;
+        self.item(round, &id).await
+    }
+
+    /// Corrects an item's text and dimension while the round is open (its kind stays, so the
+    /// answers given keep their meaning).
+    pub async fn update_item(
+        &self,
+        round: &Round,
+        item: &Item,
+        d: &ItemDraft,
+        actor: &Actor,
+    ) -> Result<Item> {
+        open(round)?;
+        let mut w = self.write(actor, Some(&round.org_id)).await?;
+        w.exec_found(
+            "UPDATE maturity_items SET body = $1, dimension_key = $2 WHERE id = $3 AND round_id = $4",
+            (&d.text, &d.dimension_key, &item.id, &round.id),
+        )
+        .await?;
+        let detail = serde_json::json!({ "round": round.id, "dimension": d.dimension_key });
+        w.commit("maturity.item_changed", ("maturity_item", &item.id), detail)
+            .await?;
+        self.item(round, &item.id).await
+    }
+
+    /// Removes an item, with the answers given to it, while the round is open.
+    pub async fn remove_item(&self, round: &Round, item: &Item, actor: &Actor) -> Result<()> {
+        open(round)?;
+        let mut w = self.write(actor, Some(&round.org_id)).await?;
+        w.exec_found(
+            "DELETE FROM maturity_items WHERE id = $1 AND round_id = $2",
+            (&item.id, &round.id),
+        )
+        .await?;
+        w.commit(
+            "maturity.item_removed",
+            ("maturity_item", &item.id),
+            serde_json::json!({ "round": round.id, "text": item.text }),
+        )
+        .await
+    }
+
+    /// One item of the round.
+    pub async fn item(&self, round: &Round, id: &str) -> Result<Item> {
         self.items(round)
             .await?
             .into_iter()

@@ -36,6 +36,7 @@ pub fn router() -> Router<AppState> {
         "/maturity/rounds/{round_id}/participants/{participant_id}" =>
             put(put_participant).delete(delete_participant),
         "/maturity/rounds/{round_id}/items" => post(add_item_api),
+        "/maturity/rounds/{round_id}/items/{item_id}" => put(put_item).delete(delete_item),
         "/maturity/rounds/{round_id}/invitations" => get(list_invitations).post(add_invitations),
         "/maturity/rounds/{round_id}/reminders" => post(reminders),
         "/maturity/rounds/{round_id}/interviews" => post(add_interview_api),
@@ -806,6 +807,40 @@ pub async fn delete_participant(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Correct a survey item while the round is open.
+#[derive(ToSchema)]
+pub struct ItemChangeIn {
+    /// A dimension key of the round's framework; empty for none.
+    pub dimension: Option<String>,
+    pub text: String,
+}
+
+/// Correct a survey item's text and dimension while the round is open (its kind stays).
+#[utoipa::path(put, path = "/maturity/rounds/{roundId}/items/{itemId}", tag = "volwassenheid",
+    params(("roundId" = String, Path, description = "Id van de ronde"), ("itemId" = String, Path, description = "Id van de vraag")),
+    request_body = ItemChangeIn,
+    responses((status = 200, description = "Gecorrigeerd", body = ItemOut)))]
+pub async fn put_item(
+    ctx: Ctx,
+    Path((id, item)): Path<(String, String)>,
+    JsonInput(input): JsonInput,
+) -> JsonReply<ItemOut> {
+    let i = uc::update_item(ctx.ws(), &ctx.who, &id, &item, input).await?;
+    Ok(Json((&i).into()))
+}
+
+/// Remove a survey item, with the answers to it, while the round is open.
+#[utoipa::path(delete, path = "/maturity/rounds/{roundId}/items/{itemId}", tag = "volwassenheid",
+    params(("roundId" = String, Path, description = "Id van de ronde"), ("itemId" = String, Path, description = "Id van de vraag")),
+    responses((status = 204, description = "Verwijderd")))]
+pub async fn delete_item(
+    ctx: Ctx,
+    Path((id, item)): Path<(String, String)>,
+) -> Result<StatusCode, AppError> {
+    uc::remove_item(ctx.ws(), &ctx.who, &id, &item).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// The researcher's recommendation to an organisation on one dimension.
 #[derive(ToSchema)]
 pub struct RecommendationIn {
@@ -855,5 +890,7 @@ pub async fn put_recommendation(
     put_recommendation,
     put_participant,
     delete_participant,
+    put_item,
+    delete_item,
 ))]
 pub struct Doc;

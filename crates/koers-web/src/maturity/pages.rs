@@ -38,6 +38,8 @@ pub fn router() -> Router<AppState> {
         "/volwassenheid/rondes/{id}" => get(show),
         "/volwassenheid/rondes/{id}/deelnemers" => post(participant),
         "/volwassenheid/rondes/{id}/vragen" => post(item),
+        "/volwassenheid/rondes/{id}/vragen/{item}" => post(correct_item),
+        "/volwassenheid/rondes/{id}/vragen/{item}/verwijderen" => post(remove_item),
         "/volwassenheid/rondes/{id}/uitnodigingen" => post(invitations),
         "/volwassenheid/rondes/{id}/herinneringen" => post(reminders),
         "/volwassenheid/rondes/{id}/sluiten" => post(close),
@@ -192,6 +194,29 @@ async fn item(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
     let value = form.value();
     let r = uc::add_item(ctx.ws(), &ctx.who, &id, form.0).await;
     round_form(&ctx, &id, "vragen", value, r).await
+}
+
+async fn correct_item(
+    ctx: Ctx,
+    Path((id, item)): Path<(String, String)>,
+    form: FormInput,
+) -> Reply {
+    let value = form.value();
+    let r = uc::update_item(ctx.ws(), &ctx.who, &id, &item, form.0).await;
+    round_form(&ctx, &id, &format!("vraag-{item}"), value, r).await
+}
+
+async fn remove_item(
+    ctx: Ctx,
+    Path((id, item)): Path<(String, String)>,
+    FormInput(input): FormInput,
+) -> Reply {
+    let r = match confirmed(&input, ctx.lang) {
+        Ok(()) => uc::remove_item(ctx.ws(), &ctx.who, &id, &item).await,
+        Err(AppError::Invalid(i)) => Err(koers_app::Error::Invalid(i)),
+        Err(_) => Err(koers_app::Error::Forbidden),
+    };
+    round_form(&ctx, &id, &format!("vraag-{item}"), Value::UNDEFINED, r).await
 }
 
 async fn close(ctx: Ctx, Path(id): Path<String>) -> Reply {

@@ -27,6 +27,7 @@ pub(crate) struct ObjectsOfA {
     pub m_participant: String,
     pub m_source: String,
     pub m_code: String,
+    pub m_item: String,
     pub learning: crate::learning::LearningOfA,
     pub dashboard: String,
     /// A personal API token of A's viewer.
@@ -193,6 +194,16 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> ObjectsOfA {
             .remove(0)
             .id
     };
+    let m_item = {
+        let round = app.round(&m_round).await;
+        app.store
+            .maturity()
+            .items(&round)
+            .await
+            .unwrap()
+            .remove(0)
+            .id
+    };
     let learning = crate::learning::objects_of_a(app).await;
     let dashboard = app
         .store
@@ -254,6 +265,7 @@ pub(crate) async fn objects_of_a(app: &TestApp) -> ObjectsOfA {
         m_participant,
         m_source,
         m_code,
+        m_item,
         learning,
         dashboard,
         token,
@@ -283,6 +295,7 @@ pub(crate) fn concrete(path: &str, o: &ObjectsOfA) -> String {
         .replace("{participantId}", &o.m_participant)
         .replace("{sourceId}", &o.m_source)
         .replace("{codeId}", &o.m_code)
+        .replace("{itemId}", &o.m_item)
         .replace("{programmeId}", &o.learning.programme)
         .replace("{cohortId}", &o.learning.cohort)
         .replace("{groupId}", &o.learning.group)

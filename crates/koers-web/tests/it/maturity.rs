@@ -1181,3 +1181,93 @@ async fn participants_are_corrected_or_removed_while_the_round_is_open() {
         .assert_status(409);
     c.delete(&one(&ps[0])).await.assert_status(409);
 }
+
+#[tokio::test]
+async fn survey_items_are_corrected_or_removed_while_the_round_is_open() {
+    let app = TestApp::spawn().await;
+    let (c, round, ps) = round_with_two(&app).await;
+    let detail: Value = c
+        .get_json(&format!("/api/v1/maturity/rounds/{round}"))
+        .await;
+    let first = detail["items"][0].clone();
+    let item = first["id"].as_str().unwrap().to_string();
+    let url = format!("/api/v1/maturity/rounds/{round}/items/{item}");
+    let changed = c
+        .put_json(&url, &json!({"dimension": first["dimensionKey"], "text": "Wij hebben een vastgestelde visie op data."}))
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(
+        changed["text"],
+        "Wij hebben een vastgestelde visie op data."
+    );
+    assert_eq!(changed["kind"], first["kind"]);
+    // Bad input: no text, a dimension the framework lacks, an unknown item.
+    let e = c
+        .put_json(&url, &json!({"dimension": "bestaat_niet", "text": ""}))
+        .await
+        .expect(400)
+        .json();
+    assert_eq!(crate::helpers::invalid_names(&e).len(), 2, "{e}");
+    c.put_json(
+        &format!("/api/v1/maturity/rounds/{round}/items/onbekend"),
+        &json!({"text": "x"}),
+    )
+    .await
+    .assert_status(404);
+    // Removing it through the page asks for a confirmation; then it is gone with its answers.
+    for l in links(&c, &round, &ps[1], 1).await {
+        assert_eq!(answer(&l, "4", "").await.0, 200);
+    }
+    let pages = app.page_as("admin@pv26.example").await;
+    let remove = format!("/volwassenheid/rondes/{round}/vragen/{item}/verwijderen");
+    pages
+        .post_form(&remove, &[])
+        .await
+        .assert_shows(400, &["Ja, verwijder deze vraag"]);
+    assert_eq!(
+        pages
+            .post_form(&remove, &[("confirm", "on")])
+            .await
+            .status(),
+        303
+    );
+    let detail: Value = c
+        .get_json(&format!("/api/v1/maturity/rounds/{round}"))
+        .await;
+    assert!(!detail.to_string().contains(&item));
+    // Correcting through the page.
+    let second = detail["items"][0]["id"].as_str().unwrap().to_string();
+    let dim = detail["items"][0]["dimensionKey"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let form = format!("/volwassenheid/rondes/{round}/vragen/{second}");
+    // A statement belongs to a dimension: the page says so at the item.
+    pages
+        .post_form(&form, &[("dimension", ""), ("text", "Zonder dimensie.")])
+        .await
+        .assert_shows(400, &["een stelling hoort bij een dimensie"]);
+    let r = pages
+        .post_form(
+            &form,
+            &[
+                ("dimension", &dim),
+                ("text", "Wij delen data met gemeenten."),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        r.header("location"),
+        format!("/volwassenheid/rondes/{round}#vraag-{second}")
+    );
+    // A viewer may not; once closed, nobody may.
+    app.as_viewer().await.delete(&url).await.assert_status(403);
+    c.post(&format!("/api/v1/maturity/rounds/{round}/close"))
+        .await
+        .assert_status(200);
+    c.delete(&format!("/api/v1/maturity/rounds/{round}/items/{second}"))
+        .await
+        .assert_status(409);
+}
