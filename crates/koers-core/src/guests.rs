@@ -221,20 +221,6 @@ impl GrantState {
             GrantState::Invited
         }
     }
-
-    /// Whether the invitation still works: it may be taken up, or gives access.
-    pub fn open(self) -> bool {
-        matches!(self, GrantState::Invited | GrantState::Active)
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            GrantState::Invited => "invited",
-            GrantState::Active => "active",
-            GrantState::Expired => "expired",
-            GrantState::Revoked => "revoked",
-        }
-    }
 }
 
 /// How the audit log names a guest: their address and the organisation they come from.
@@ -306,8 +292,6 @@ mod tests {
         );
         assert_eq!(GrantState::of(true, false, now, now), GrantState::Expired);
         assert_eq!(GrantState::of(true, true, later, now), GrantState::Revoked);
-        assert!(GrantState::Invited.open() && GrantState::Active.open());
-        assert!(!GrantState::Expired.open() && !GrantState::Revoked.open());
     }
 
     #[test]
