@@ -116,6 +116,34 @@ pub async fn create_programme(
         .await?)
 }
 
+/// Changes a programme's `name`, `description`, `minAttendance` and `requiresProject`
+/// (coordinators). Its leadership model's dimensions stay: the modules are built on them.
+pub async fn update_programme(
+    ws: &Workspace,
+    who: &Principal,
+    id: &str,
+    mut input: Input,
+) -> Result<Programme> {
+    who.require(Permission::CoordinateLearning)?;
+    let p = ws.store.learning().programme(&who.org.id, id).await?;
+    let name = input.text("name");
+    let description = input.text("description");
+    let min = input.whole("minAttendance");
+    let requires_project = input.flag("requiresProject");
+    let d = input.finish(ProgrammeDraft::parse(
+        &name,
+        &description,
+        &p.dimensions.join("\n"),
+        &min,
+        requires_project,
+    ))?;
+    Ok(ws
+        .store
+        .learning()
+        .update_programme(&p, &d, &who.actor())
+        .await?)
+}
+
 pub async fn add_module(
     ws: &Workspace,
     who: &Principal,

@@ -271,6 +271,30 @@ impl Repo<'_> {
         .await
     }
 
+    /// Changes a programme's name, description, attendance rule and whether a project is
+    /// needed; its dimensions and modules stay.
+    pub async fn update_programme(
+        &self,
+        p: &Programme,
+        d: &ProgrammeDraft,
+        actor: &Actor,
+    ) -> Result<Programme> {
+        let mut w = self.write(actor, Some(&p.org_id)).await?;
+        w.exec_found(
+            "UPDATE learning_programmes SET name = $1, description = $2, min_attendance = $3, requires_project = $4 WHERE id = $5 AND org_id = $6",
+            (&d.name, &d.description, i64::from(d.min_attendance), i64::from(d.requires_project), &p.id, &p.org_id),
+        )
+        .await?;
+        let detail = serde_json::json!({ "name": d.name, "minAttendance": d.min_attendance, "requiresProject": d.requires_project });
+        w.commit_returning(
+            "learning_programme.changed",
+            ("learning_programme", &p.id),
+            detail,
+            &p.id,
+        )
+        .await
+    }
+
     pub async fn programme(&self, org_id: &str, id: &str) -> Result<Programme> {
         self.one(
             &format!("{PROGRAMME} WHERE id = $1 AND org_id = $2"),

@@ -25,7 +25,7 @@ use utoipa::ToSchema;
 pub fn router() -> Router<AppState> {
     routes! {
         "/learning/programmes" => get(list_programmes).post(add_programme),
-        "/learning/programmes/{programme_id}" => get(get_programme),
+        "/learning/programmes/{programme_id}" => get(get_programme).put(put_programme),
         "/learning/programmes/{programme_id}/calendar" => get(get_programme_calendar),
         "/learning/programmes/{programme_id}/modules" => post(add_module),
         "/learning/programmes/{programme_id}/sessions" => post(add_session),
@@ -485,6 +485,19 @@ pub async fn get_programme(ctx: Ctx, Path(id): Path<String>) -> JsonReply<Progra
     }))
 }
 
+/// Change a programme's name, description, attendance rule and whether a project is needed
+/// (its dimensions and modules stay).
+#[utoipa::path(put, path = "/learning/programmes/{programmeId}", tag = "leertrajecten", params(("programmeId" = String, Path, description = "Id van de leergang")),
+    request_body = ProgrammeIn, responses((status = 200, description = "Gewijzigd", body = ProgrammeOut)))]
+pub async fn put_programme(
+    ctx: Ctx,
+    Path(id): Path<String>,
+    JsonInput(input): JsonInput,
+) -> JsonReply<ProgrammeOut> {
+    let p = uc::update_programme(ctx.ws(), &ctx.who, &id, input).await?;
+    Ok(Json(p.into()))
+}
+
 /// The programme's live sessions as an iCalendar file (RFC 5545) to add to an agenda.
 #[utoipa::path(get, path = "/learning/programmes/{programmeId}/calendar", tag = "leertrajecten", params(("programmeId" = String, Path, description = "Id van de leergang")),
     responses((status = 200, description = "De live sessies (iCalendar)", content_type = "text/calendar", body = String)))]
@@ -837,6 +850,7 @@ pub async fn my_enrolments(ctx: Ctx) -> JsonReply<Vec<StandingOut>> {
     list_programmes,
     add_programme,
     get_programme,
+    put_programme,
     add_module,
     add_session,
     add_cohort,

@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
     routes! {
         "/leertrajecten" => get(index).post(add_programme),
         "/leertrajecten/leergangen/{id}" => get(programme),
+        "/leertrajecten/leergangen/{id}/wijzigen" => post(change_programme),
         "/leertrajecten/leergangen/{id}/sessies.ics" => get(programme_calendar),
         "/leertrajecten/leergangen/{id}/modules" => post(add_module),
         "/leertrajecten/leergangen/{id}/sessies" => post(add_session),
@@ -132,6 +133,14 @@ async fn add_module(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInpu
     let r = uc::add_module(ctx.ws(), &ctx.who, &id, input).await;
     let to = |m: uc::Module| format!("{HOME}/leergangen/{}#modules", m.programme_id);
     programme_outcome(&ctx, &id, r, to).await
+}
+
+async fn change_programme(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
+    let r = uc::update_programme(ctx.ws(), &ctx.who, &id, input).await;
+    programme_outcome(&ctx, &id, r, |p| {
+        format!("/leertrajecten/leergangen/{}", p.id)
+    })
+    .await
 }
 
 async fn add_session(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {

@@ -915,3 +915,74 @@ async fn question_and_monitor(c: &Session, question: &str) -> (Value, Value) {
         .await;
     (question, monitor)
 }
+
+#[tokio::test]
+async fn the_coordinator_changes_a_programme_but_not_its_model() {
+    let app = TestApp::spawn().await;
+    let a = app.as_admin().await;
+    let (p, _) = programme_and_cohort(&a, "10").await;
+    let id = p["id"].as_str().unwrap();
+    let url = format!("/api/v1/learning/programmes/{id}");
+    let changed = a
+        .put_json(
+            &url,
+            &json!({"name": "Digitaal Leiderschap 2027", "description": "Tweede lichting", "minAttendance": 70}),
+        )
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(changed["name"], "Digitaal Leiderschap 2027");
+    assert_eq!(changed["minAttendance"], 70);
+    assert_eq!(changed["requiresProject"], false);
+    // The leadership model stays, whatever is sent.
+    assert_eq!(changed["dimensions"], p["dimensions"]);
+    // Bad input: every field's problem at once; nothing changes.
+    let e = a
+        .put_json(&url, &json!({"name": "", "minAttendance": 150}))
+        .await
+        .expect(400)
+        .json();
+    crate::helpers::assert_invalid(&e, &["name", "minAttendance"]);
+    a.put_json(&url, &json!({"name": "X", "minAttendance": "veel"}))
+        .await
+        .assert_status(400);
+    let now: Value = a.get_json(&url).await;
+    assert_eq!(
+        now["programme"]["name"], "Digitaal Leiderschap 2027",
+        "{now}"
+    );
+    // A viewer may not; an unknown programme is not found.
+    app.as_viewer()
+        .await
+        .put_json(&url, &json!({"name": "Nee"}))
+        .await
+        .assert_status(403);
+    a.put_json(
+        "/api/v1/learning/programmes/onbekend",
+        &json!({"name": "X"}),
+    )
+    .await
+    .assert_status(404);
+    // Through the page.
+    let pages = app.page_as("admin@pv26.example").await;
+    let form = format!("/leertrajecten/leergangen/{id}/wijzigen");
+    pages
+        .post_form(&form, &[("name", ""), ("minAttendance", "80")])
+        .await
+        .assert_shows(400, &["is verplicht"]);
+    let r = pages
+        .post_form(
+            &form,
+            &[
+                ("name", "Datagedreven leiden"),
+                ("minAttendance", "80"),
+                ("requiresProject", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    pages
+        .get(&format!("/leertrajecten/leergangen/{id}"))
+        .await
+        .assert_shows(200, &["Datagedreven leiden", "80%"]);
+}
