@@ -208,7 +208,7 @@ pub async fn accept_with_new_account(
     token: &str,
     mut input: Input,
     previous: Option<&str>,
-) -> Result<(SignedIn, GuestGrant)> {
+) -> Result<(SignedIn, Shared)> {
     let inv = invitation(ws, token).await?;
     if inv.has_account {
         return Err(Error::Conflict(
@@ -224,11 +224,11 @@ pub async fn accept_with_new_account(
         .accept_with_new_account(&inv.grant, &draft, &hash)
         .await?;
     let signed_in = accounts::start_signed_in(ws, ttl, &user.id, &grant.org_id, previous).await?;
-    Ok((signed_in, grant))
+    Ok((signed_in, shared(ws, grant).await?))
 }
 
 /// Takes an invitation up as the signed-in `who`, whose address must be the invitation's.
-pub async fn accept(ws: &Workspace, who: &Principal, token: &str) -> Result<GuestGrant> {
+pub async fn accept(ws: &Workspace, who: &Principal, token: &str) -> Result<Shared> {
     who.require_session()?;
     let inv = invitation(ws, token).await?;
     if inv.grant.email != who.user.email {
@@ -238,7 +238,8 @@ pub async fn accept(ws: &Workspace, who: &Principal, token: &str) -> Result<Gues
             "deze uitnodiging is voor een ander e-mailadres; log in met dat adres",
         )));
     }
-    Ok(ws.store.guests().accept(&inv.grant, &who.user.id).await?)
+    let grant = ws.store.guests().accept(&inv.grant, &who.user.id).await?;
+    shared(ws, grant).await
 }
 
 /// An object shared with the signed-in person, with the organisation that shared it.
@@ -254,15 +255,21 @@ pub struct Shared {
 pub async fn shared_with_me(ws: &Workspace, who: &Principal) -> Result<Vec<Shared>> {
     let mut out = Vec::new();
     for grant in active_grants(ws, &who.user.id).await? {
-        let organisation = ws.store.organisations().organisation(&grant.org_id).await?;
-        let title = object_title(ws, &grant).await?;
-        out.push(Shared {
-            grant,
-            organisation,
-            title,
-        });
+        out.push(shared(ws, grant).await?);
     }
     Ok(out)
+}
+
+/// What `grant` shares, named: the organisation and the object's title (not the object
+/// itself, which [`open`] reads).
+async fn shared(ws: &Workspace, grant: GuestGrant) -> Result<Shared> {
+    let organisation = ws.store.organisations().organisation(&grant.org_id).await?;
+    let title = object_title(ws, &grant).await?;
+    Ok(Shared {
+        grant,
+        organisation,
+        title,
+    })
 }
 
 /// The invitations `user_id` took up that give access now, in every organisation.

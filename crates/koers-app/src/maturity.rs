@@ -1196,10 +1196,12 @@ pub async fn trend(
     let newest_results = results_of(ws, newest.clone()).await?;
     let me = newest_results.participant(participant_id)?.clone();
     for r in chain {
+        let earlier;
         let res = if r.id == newest.id {
-            newest_results.clone()
+            &newest_results
         } else {
-            results_of(ws, r.clone()).await?
+            earlier = results_of(ws, r.clone()).await?;
+            &earlier
         };
         // A round the organisation skipped keeps its place (and its benchmark), so that the
         // maps of later rounds still lead back through it.

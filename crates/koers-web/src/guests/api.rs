@@ -266,15 +266,14 @@ pub async fn accept(
     JsonInput(input): JsonInput,
 ) -> Reply {
     if let Some(ctx) = ctx {
-        let g = guests::accept(ctx.ws(), &ctx.who, &token).await?;
-        let shared = shared_of(&state, &ctx, &g.id).await?;
+        let shared = guests::accept(ctx.ws(), &ctx.who, &token).await?;
         return Ok(created(AcceptedOut {
-            shared,
+            shared: SharedOut::from(&shared),
             session: None,
         }));
     }
     let previous = presented_session(&headers);
-    let (signed_in, g) = guests::accept_with_new_account(
+    let (signed_in, shared) = guests::accept_with_new_account(
         &state.ws,
         state.cfg.session_ttl,
         &token,
@@ -282,7 +281,6 @@ pub async fn accept(
         previous.as_deref(),
     )
     .await?;
-    let (shared, _) = guests::open(&state.ws, &signed_in.who, &g.id).await?;
     let out = AcceptedOut {
         shared: SharedOut::from(&shared),
         session: Some(SessionOut::of(
@@ -297,15 +295,6 @@ pub async fn accept(
         Json(out),
     )
         .into_response())
-}
-
-async fn shared_of(
-    state: &AppState,
-    ctx: &Ctx,
-    grant_id: &str,
-) -> Result<SharedOut, crate::error::AppError> {
-    let (shared, _) = guests::open(&state.ws, &ctx.who, grant_id).await?;
-    Ok(SharedOut::from(&shared))
 }
 
 /// Something shared with the signed-in person as a guest.

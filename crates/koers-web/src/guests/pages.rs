@@ -110,7 +110,7 @@ async fn accept(
         return form_outcome(
             r,
             value,
-            |g| Done::To(format!("/gast/{}", g.id)),
+            |s| Done::To(format!("/gast/{}", s.grant.id)),
             |status, extra| render_invitation(&state, Some(ctx), &headers, &token, status, extra),
         )
         .await;
@@ -125,11 +125,11 @@ async fn accept(
     )
     .await;
     match r.map_err(AppError::from) {
-        Ok((signed_in, g)) => {
+        Ok((signed_in, shared)) => {
             let cookie = session_cookie(&state, &signed_in.token);
             Ok((
                 [(header::SET_COOKIE, cookie)],
-                Redirect::to(&format!("/gast/{}", g.id)),
+                Redirect::to(&format!("/gast/{}", shared.grant.id)),
             )
                 .into_response())
         }
