@@ -62,7 +62,16 @@ async fn the_menu_folds_on_a_phone_and_controls_show_their_state() {
     assert_eq!(focused, json!(true), "focus returns to the menu button");
     // On a wide screen the navigation is simply there, and the button is not.
     c.set_window_size(1440, 900).await.unwrap();
-    assert!(nav_shown(&c).await);
+    // The page hears of the new width through a media-query event, a moment after the resize.
+    let mut shown = false;
+    for _ in 0..50 {
+        shown = nav_shown(&c).await;
+        if shown {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(shown, "the navigation shows on a wide screen");
     assert!(!button.is_displayed().await.unwrap());
 
     // A checked control is drawn differently from an unchecked one.
