@@ -53,6 +53,12 @@ impl Input {
         ));
     }
 
+    /// Sets a field as text, as if it had been given (a use case filling in what was left
+    /// out).
+    pub fn set(&mut self, name: &str, value: String) {
+        self.fields.insert(name.to_string(), Value::String(value));
+    }
+
     /// A text field; missing or null reads as empty (the domain rules decide if that is allowed).
     pub fn text(&mut self, name: &str) -> String {
         match self.fields.get(name) {

@@ -8,11 +8,14 @@
 //! departments) is shown only to coordinators; a participant signed in with the address they
 //! were enrolled under sees their own enrolment and gets their own certificate.
 
+mod model;
+
 use crate::{Error, Input, Principal, Result, Workspace};
 use koers_core::error::Collector;
+use koers_core::learning::model::{ModelUse, check_model_change, session_applies, target_group};
 use koers_core::learning::{
-    CohortDraft, ContentDraft, GroupDraft, ModuleDraft, ProgrammeDraft, ProjectDraft, SessionDraft,
-    balanced_split, missing_for_certificate, parse_roster,
+    CohortDraft, ContentDraft, GroupDraft, ModelText, ModuleDraft, ProgrammeDraft, ProjectDraft,
+    SessionDraft, balanced_split, missing_for_certificate, parse_roster,
 };
 use koers_core::{Invalid, Permission};
 use koers_store::StoreError;
@@ -20,12 +23,17 @@ use koers_store::learning::ProjectLinks;
 use std::collections::{HashMap, HashSet};
 
 pub use koers_core::learning::ContentKind;
+pub use koers_core::learning::model::{Moment, Movement};
 pub use koers_core::learning::{Attendance, Missing, Progress, Record};
 pub use koers_store::indicators::{Indicator, Monitor};
 pub use koers_store::learning::{
     Cohort, Content, Enrolment, Group, LiveSession, Module, Participant, Programme, Project,
 };
 pub use koers_store::questions::Question;
+pub use model::{
+    ProgrammeMovement, SelfScan, movement, participant_calendar, save_self_assessment,
+    self_assessment, send_reminders, set_target_group,
+};
 
 fn invalid(name: &str, code: &str, reason: &str) -> Error {
     Error::Invalid(Invalid::one(name, code, reason))
@@ -71,44 +79,36 @@ pub async fn programme_calendar(
 ) -> Result<(Programme, String)> {
     who.require(Permission::Read)?;
     let p = ws.store.learning().programme(&who.org.id, id).await?;
-    let events: Vec<koers_core::learning::calendar::CalendarEvent> = ws
-        .store
-        .learning()
-        .sessions(&p.id)
-        .await?
+    let sessions = ws.store.learning().sessions(&p.id).await?;
+    let ics = calendar_of(&p, sessions);
+    Ok((p, ics))
+}
+
+/// Sessions as an iCalendar file named after the programme; a session for one target group
+/// says so in its title.
+fn calendar_of(p: &Programme, sessions: Vec<LiveSession>) -> String {
+    let events: Vec<koers_core::learning::calendar::CalendarEvent> = sessions
         .into_iter()
         .map(|s| koers_core::learning::calendar::CalendarEvent {
             uid: format!("{}@koers", s.id),
-            title: s.title,
+            title: if s.target_group.is_empty() {
+                s.title
+            } else {
+                format!("{} ({})", s.title, s.target_group)
+            },
             date: s.date,
             start: s.start_time,
             end: s.end_time,
             link: s.link,
         })
         .collect();
-    let ics = koers_core::learning::calendar::calendar(&p.name, &events, chrono::Utc::now());
-    Ok((p, ics))
+    koers_core::learning::calendar::calendar(&p.name, &events, chrono::Utc::now())
 }
 
 /// Defines a programme; five modules are made along the model's dimensions.
-pub async fn create_programme(
-    ws: &Workspace,
-    who: &Principal,
-    mut input: Input,
-) -> Result<Programme> {
+pub async fn create_programme(ws: &Workspace, who: &Principal, input: Input) -> Result<Programme> {
     who.require(Permission::CoordinateLearning)?;
-    let name = input.text("name");
-    let description = input.text("description");
-    let dimensions = input.texts("dimensions").join("\n");
-    let min = input.text("minAttendance");
-    let requires_project = input.flag("requiresProject");
-    let d = input.finish(ProgrammeDraft::parse(
-        &name,
-        &description,
-        &dimensions,
-        &min,
-        requires_project,
-    ))?;
+    let d = programme_draft(input)?;
     Ok(ws
         .store
         .learning()
@@ -116,8 +116,35 @@ pub async fn create_programme(
         .await?)
 }
 
-/// Changes a programme's `name`, `description`, `minAttendance` and `requiresProject`
-/// (coordinators). Its leadership model's dimensions stay: the modules are built on them.
+/// A programme's fields: `name`, `description`, its leadership model as `dimensions` and
+/// `levels` and its `targetGroups` (each a list, or lines of one text), the attendance rule
+/// `minAttendance` and `requiresProject`.
+fn programme_draft(mut input: Input) -> Result<ProgrammeDraft> {
+    let name = input.text("name");
+    let description = input.text("description");
+    let dimensions = input.texts("dimensions").join("\n");
+    let levels = input.texts("levels").join("\n");
+    let target_groups = input.texts("targetGroups").join("\n");
+    let min = input.whole("minAttendance");
+    let requires_project = input.flag("requiresProject");
+    let model = ModelText {
+        dimensions: &dimensions,
+        levels: &levels,
+        target_groups: &target_groups,
+    };
+    input.finish(ProgrammeDraft::parse(
+        &name,
+        &description,
+        model,
+        &min,
+        requires_project,
+    ))
+}
+
+/// Changes a programme (coordinators): the fields of [`create_programme`]; `dimensions`,
+/// `levels` or `targetGroups` left out keep theirs. The change must keep what is in use
+/// ([`check_model_change`]): a module's dimension, a target group with participants or
+/// sessions, and once anyone assessed themselves, the number of levels.
 pub async fn update_programme(
     ws: &Workspace,
     who: &Principal,
@@ -126,17 +153,36 @@ pub async fn update_programme(
 ) -> Result<Programme> {
     who.require(Permission::CoordinateLearning)?;
     let p = ws.store.learning().programme(&who.org.id, id).await?;
-    let name = input.text("name");
-    let description = input.text("description");
-    let min = input.whole("minAttendance");
-    let requires_project = input.flag("requiresProject");
-    let d = input.finish(ProgrammeDraft::parse(
-        &name,
-        &description,
-        &p.dimensions.join("\n"),
-        &min,
-        requires_project,
-    ))?;
+    for (field, kept) in [
+        ("dimensions", &p.dimensions),
+        ("levels", &p.levels),
+        ("targetGroups", &p.target_groups),
+    ] {
+        if !input.fields().contains_key(field) {
+            input.set(field, kept.join("\n"));
+        }
+    }
+    let d = programme_draft(input)?;
+    let modules = ws.store.learning().modules(&p.id).await?;
+    let (groups, assessed) = ws.store.learning().model_in_use(&p.id).await?;
+    let used = ModelUse {
+        modules: modules
+            .iter()
+            .map(|m| (m.title.as_str(), m.dimension.as_str()))
+            .collect(),
+        target_groups: groups.iter().map(String::as_str).collect(),
+        assessed,
+    };
+    let mut c = Collector::default();
+    check_model_change(
+        &mut c,
+        &used,
+        p.levels.len(),
+        &d.dimensions,
+        &d.levels,
+        &d.target_groups,
+    );
+    c.finish()?;
     Ok(ws
         .store
         .learning()
@@ -177,9 +223,21 @@ async fn session_draft(ws: &Workspace, p: &Programme, mut input: Input) -> Resul
     let end = input.text("endTime");
     let link = input.text("link");
     let after = input.text("afterModule");
-    input.finish(SessionDraft::parse(
-        &title, &date, &start, &end, &link, &after, modules,
-    ))
+    let group = input.text("targetGroup");
+    let parsed = match (
+        SessionDraft::parse(&title, &date, &start, &end, &link, &after, modules),
+        target_group("targetGroup", &group, &p.target_groups),
+    ) {
+        (Ok(d), Ok(target_group)) => Ok(SessionDraft { target_group, ..d }),
+        (d, g) => Err(Invalid(
+            d.err()
+                .into_iter()
+                .chain(g.err())
+                .flat_map(|e| e.0)
+                .collect(),
+        )),
+    };
+    input.finish(parsed)
 }
 
 /// A module the coordinator may change, with its programme.
@@ -513,7 +571,12 @@ pub async fn import_roster(
         .into_iter()
         .map(|p| p.email)
         .collect();
-    let people = parse_roster(text, &existing)?;
+    let programme = ws
+        .store
+        .learning()
+        .programme(&who.org.id, &c.programme_id)
+        .await?;
+    let people = parse_roster(text, &existing, &programme.target_groups)?;
     Ok(ws
         .store
         .learning()
@@ -656,21 +719,22 @@ async fn record_register(
     attendance: &[Entry],
     progress: &[Entry],
 ) -> Result<()> {
-    let people: HashSet<String> = ws
+    // Each participant's and session's target group.
+    let people: HashMap<String, String> = ws
         .store
         .learning()
         .participants(c)
         .await?
         .into_iter()
-        .map(|p| p.id)
+        .map(|p| (p.id, p.target_group))
         .collect();
-    let sessions: HashSet<String> = ws
+    let sessions: HashMap<String, String> = ws
         .store
         .learning()
         .sessions(&c.programme_id)
         .await?
         .into_iter()
-        .map(|s| s.id)
+        .map(|s| (s.id, s.target_group))
         .collect();
     let modules: HashSet<String> = ws
         .store
@@ -690,9 +754,19 @@ async fn record_register(
     };
     let mut a = Vec::new();
     for e in attendance {
-        if !people.contains(&e.participant_id) {
+        let Some(person_group) = people.get(&e.participant_id) else {
             errors.take::<()>(Err(unknown_participant()));
-        } else if !sessions.contains(&e.target) {
+            continue;
+        };
+        if let Some(session_group) = sessions.get(&e.target)
+            && !session_applies(session_group, person_group)
+        {
+            errors.take::<()>(Err(Invalid::one(
+                "sessionId",
+                "target_group",
+                &format!("deze sessie is voor de doelgroep {session_group}"),
+            )));
+        } else if !sessions.contains_key(&e.target) {
             errors.take::<()>(Err(Invalid::one(
                 "sessionId",
                 "unknown",
@@ -704,7 +778,7 @@ async fn record_register(
     }
     let mut g = Vec::new();
     for e in progress {
-        if !people.contains(&e.participant_id) {
+        if !people.contains_key(&e.participant_id) {
             errors.take::<()>(Err(unknown_participant()));
         } else if !modules.contains(&e.target) {
             errors.take::<()>(Err(Invalid::one(
@@ -890,6 +964,8 @@ pub struct ParticipantOverview {
     /// Each live session with the participant's attendance, when recorded.
     pub sessions: Vec<(LiveSession, Option<Attendance>)>,
     pub projects: Vec<Project>,
+    /// The participant's own self-assessment, only when they themselves look.
+    pub own: Option<SelfScan>,
 }
 
 pub async fn participant_overview(
@@ -922,6 +998,7 @@ pub async fn participant_overview(
         .sessions(&s.programme.id)
         .await?
         .into_iter()
+        .filter(|x| session_applies(&x.target_group, &s.participant.target_group))
         .map(|x| {
             let st = attendance.get(&(x.id.clone(), pid.clone())).copied();
             (x, st)
@@ -936,7 +1013,13 @@ pub async fn participant_overview(
         .filter(|x| x.members.contains(&pid))
         .collect();
     let find = |id: &Option<String>| groups.iter().find(|g| Some(&g.id) == id.as_ref()).cloned();
+    let own = if s.participant.email == who.user.email {
+        Some(self_assessment(ws, who, id).await?)
+    } else {
+        None
+    };
     Ok(ParticipantOverview {
+        own,
         group: find(&s.participant.group_id),
         waiting_for: find(&s.participant.waiting_for),
         modules,

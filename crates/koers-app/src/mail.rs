@@ -4,8 +4,8 @@
 //! relay on the local network), `smtp://user:password@mail.example.nl:587?tls=required`
 //! (STARTTLS) or `smtps://mail.example.nl:465` (TLS).
 
-use lettre::message::Mailbox;
 use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 /// Where and as whom koers sends e-mail.
@@ -64,17 +64,49 @@ impl Mailer {
         subject: &str,
         body: &str,
     ) -> Result<(), MailError> {
+        let msg = self
+            .builder(to_address, to_name, subject)?
+            .header(ContentType::TEXT_PLAIN)
+            .body(body.to_string());
+        self.deliver(msg).await
+    }
+
+    /// Sends a plain-text message with an iCalendar file (`ics`) attached as `file_name`, so
+    /// the receiver can put the event in their agenda.
+    pub async fn send_with_calendar(
+        &self,
+        to: (&str, &str),
+        subject: &str,
+        body: &str,
+        (file_name, ics): (&str, &str),
+    ) -> Result<(), MailError> {
+        let calendar = ContentType::parse("text/calendar; charset=utf-8; method=PUBLISH")
+            .map_err(|e| MailError::Send(e.to_string()))?;
+        let parts = MultiPart::mixed()
+            .singlepart(SinglePart::plain(body.to_string()))
+            .singlepart(Attachment::new(file_name.to_string()).body(ics.to_string(), calendar));
+        let msg = self.builder(to.0, to.1, subject)?.multipart(parts);
+        self.deliver(msg).await
+    }
+
+    fn builder(
+        &self,
+        to_address: &str,
+        to_name: &str,
+        subject: &str,
+    ) -> Result<lettre::message::MessageBuilder, MailError> {
         let address = to_address
             .parse()
             .map_err(|_| MailError::Address(to_address.to_string()))?;
         let to = Mailbox::new(Some(to_name.to_string()), address);
-        let msg = Message::builder()
+        Ok(Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(subject)
-            .header(ContentType::TEXT_PLAIN)
-            .body(body.to_string())
-            .map_err(|e| MailError::Send(e.to_string()))?;
+            .subject(subject))
+    }
+
+    async fn deliver(&self, msg: Result<Message, lettre::error::Error>) -> Result<(), MailError> {
+        let msg = msg.map_err(|e| MailError::Send(e.to_string()))?;
         self.transport
             .send(msg)
             .await

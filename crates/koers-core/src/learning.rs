@@ -3,6 +3,7 @@
 //! projects, and the rule that decides who earns a certificate.
 
 pub mod calendar;
+pub mod model;
 
 use crate::error::{Collector, FieldError, Invalid, long_text, text};
 use crate::user::Email;
@@ -57,26 +58,40 @@ pub struct ProgrammeDraft {
     pub description: String,
     /// The dimensions of the organisation's leadership model, in order.
     pub dimensions: Vec<String>,
+    /// The model's levels, lowest first.
+    pub levels: Vec<String>,
+    /// The groups participants belong to and sessions may be for.
+    pub target_groups: Vec<String>,
     /// The share of live sessions a participant must attend, in percent.
     pub min_attendance: u32,
     /// Whether a delivered make-track project is needed for the certificate.
     pub requires_project: bool,
 }
 
+/// A programme's leadership model and target groups as typed: one item per line.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ModelText<'a> {
+    pub dimensions: &'a str,
+    /// Empty for [`model::DEFAULT_LEVELS`].
+    pub levels: &'a str,
+    pub target_groups: &'a str,
+}
+
 impl ProgrammeDraft {
-    /// `dimensions` holds one dimension per line.
     pub fn parse(
         name: &str,
         description: &str,
-        dimensions: &str,
+        model: ModelText<'_>,
         min_attendance: &str,
         requires_project: bool,
     ) -> Result<Self, Invalid> {
         let mut c = Collector::default();
         let name = c.take(text("name", name, 200));
         let description = c.take(optional("description", description, 5000));
+        let levels = model::parse_levels(&mut c, model.levels);
+        let target_groups = model::parse_target_groups(&mut c, model.target_groups);
         let mut dims: Vec<String> = Vec::new();
-        for line in dimensions.lines().filter(|l| !l.trim().is_empty()) {
+        for line in model.dimensions.lines().filter(|l| !l.trim().is_empty()) {
             if let Some(d) = c.take(text("dimensions", line, 200))
                 && !dims.contains(&d)
             {
@@ -97,6 +112,8 @@ impl ProgrammeDraft {
             name: name.unwrap_or_default(),
             description: description.unwrap_or_default(),
             dimensions: dims,
+            levels,
+            target_groups,
             min_attendance: min_attendance.unwrap_or(DEFAULT_MIN_ATTENDANCE),
             requires_project,
         })
@@ -286,6 +303,8 @@ pub struct SessionDraft {
     pub link: String,
     /// The number of modules that come before it (0 = before the first module).
     pub after_module: u32,
+    /// The target group it is for (checked by [`model::target_group`]); empty for everyone.
+    pub target_group: String,
 }
 
 impl SessionDraft {
@@ -325,6 +344,7 @@ impl SessionDraft {
             end_time: end.unwrap_or_default(),
             link: link.into(),
             after_module: after.unwrap_or(modules),
+            target_group: String::new(),
         })
     }
 }
@@ -385,6 +405,8 @@ pub struct ParticipantDraft {
     pub email: String,
     pub department: String,
     pub role: String,
+    /// One of the programme's target groups; empty for none.
+    pub target_group: String,
 }
 
 /// The columns of a cohort file, in Dutch or English.
@@ -403,13 +425,18 @@ fn row_error(line: u64, column: &str, reason: &str) -> FieldError {
     )
 }
 
+/// The optional column naming a participant's target group.
+const TARGET_GROUP_COLUMN: [&str; 3] = ["doelgroep", "target group", "target_group"];
+
 /// Reads a cohort file (CSV with a header row `naam,e-mail,afdeling,rol` or
-/// `name,email,department,role`, comma or semicolon separated). Every bad row is reported
+/// `name,email,department,role`, comma or semicolon separated, and optionally `doelgroep` /
+/// `target group` naming one of the programme's `target_groups`). Every bad row is reported
 /// with its line number; one bad row means nothing is taken. Addresses already in the
 /// cohort (`existing`, lower-case) count as duplicates.
 pub fn parse_roster(
     raw: &str,
     existing: &HashSet<String>,
+    target_groups: &[String],
 ) -> Result<Vec<ParticipantDraft>, Invalid> {
     if raw.len() > MAX_ROSTER_BYTES {
         return Err(Invalid::one(
@@ -448,6 +475,9 @@ pub fn parse_roster(
             None => missing.push(*nl),
         }
     }
+    let group_column = header
+        .iter()
+        .position(|h| TARGET_GROUP_COLUMN.contains(&h.as_str()));
     if !missing.is_empty() {
         return Err(Invalid::one(
             "file",
@@ -494,6 +524,15 @@ pub fn parse_roster(
         let name = field(0, 200, "naam");
         let department = field(2, 200, "afdeling");
         let role = field(3, 200, "rol");
+        let group = group_column.map_or("", |i| record.get(i).unwrap_or(""));
+        let target_group = match model::target_group("x", group, target_groups) {
+            Ok(g) => g,
+            Err(e) => {
+                ok = false;
+                errors.push(row_error(line, "doelgroep", &e.0[0].reason));
+                String::new()
+            }
+        };
         let email = match Email::parse(cell(1)) {
             Ok(e) if existing.contains(e.as_str()) => {
                 errors.push(row_error(line, "e-mail", "staat al in dit cohort"));
@@ -515,6 +554,7 @@ pub fn parse_roster(
                 email,
                 department,
                 role,
+                target_group,
             });
         }
     }
@@ -915,13 +955,29 @@ mod tests {
     #[test]
     fn a_good_roster_reads_in_either_language_and_separator() {
         let nl = "naam,e-mail,afdeling,rol\nAnna de Vries,Anna@Example.nl,Financiën,teamleider\n";
-        let r = parse_roster(nl, &HashSet::new()).unwrap();
+        let r = parse_roster(nl, &HashSet::new(), &[]).unwrap();
         assert_eq!(r[0].email, "anna@example.nl");
         assert_eq!(r[0].department, "Financiën");
         let en = "\u{feff}role;department;email;name\nmanager;ICT;b@example.nl;Bert\n";
-        let r = parse_roster(en, &HashSet::new()).unwrap();
+        let r = parse_roster(en, &HashSet::new(), &[]).unwrap();
         assert_eq!(r[0].name, "Bert");
         assert_eq!(r[0].role, "manager");
+        assert_eq!(r[0].target_group, "");
+    }
+
+    #[test]
+    fn a_roster_may_name_each_target_group() {
+        let groups = vec!["Beleidsmakers".to_string(), "Uitvoerders".to_string()];
+        let csv = "naam,e-mail,afdeling,rol,doelgroep\nAnna,a@example.nl,ICT,teamleider,Uitvoerders\nBert,b@example.nl,ICT,adviseur,\n";
+        let r = parse_roster(csv, &HashSet::new(), &groups).unwrap();
+        assert_eq!(r[0].target_group, "Uitvoerders");
+        assert_eq!(r[1].target_group, "");
+        let csv = "name,email,department,role,target group\nAnna,a@example.nl,ICT,lead,Iedereen\n";
+        let e = parse_roster(csv, &HashSet::new(), &groups).unwrap_err();
+        assert_eq!(
+            e.0[0].reason,
+            "regel 2, doelgroep: kies een doelgroep van deze leergang"
+        );
     }
 
     #[test]
@@ -933,7 +989,7 @@ mod tests {
                    Cor,cor@example.nl,,manager\n\
                    Dirk,dirk@example.nl,ICT,manager\n";
         let existing: HashSet<String> = ["dirk@example.nl".to_string()].into();
-        let e = parse_roster(csv, &existing).unwrap_err();
+        let e = parse_roster(csv, &existing, &[]).unwrap_err();
         let reasons: Vec<_> = e.0.iter().map(|f| f.reason.as_str()).collect();
         assert_eq!(reasons.len(), 5, "{reasons:?}");
         assert!(reasons[0].starts_with("regel 3, naam"));
@@ -946,14 +1002,14 @@ mod tests {
     #[test]
     fn a_roster_needs_its_columns_rows_and_a_sane_size() {
         assert_eq!(
-            parse_roster("naam,email\nA,a@b.nl\n", &HashSet::new())
+            parse_roster("naam,email\nA,a@b.nl\n", &HashSet::new(), &[])
                 .unwrap_err()
                 .0[0]
                 .code,
             "header"
         );
         assert_eq!(
-            parse_roster("naam,e-mail,afdeling,rol\n", &HashSet::new())
+            parse_roster("naam,e-mail,afdeling,rol\n", &HashSet::new(), &[])
                 .unwrap_err()
                 .0[0]
                 .code,
@@ -961,7 +1017,7 @@ mod tests {
         );
         let big = "x".repeat(MAX_ROSTER_BYTES + 1);
         assert_eq!(
-            parse_roster(&big, &HashSet::new()).unwrap_err().0[0].code,
+            parse_roster(&big, &HashSet::new(), &[]).unwrap_err().0[0].code,
             "too_large"
         );
     }
@@ -978,12 +1034,17 @@ mod tests {
         let p = ProgrammeDraft::parse(
             "Digitaal Leiderschap",
             "",
-            "Visie\nSturen\n\nVisie",
+            ModelText {
+                dimensions: "Visie\nSturen\n\nVisie",
+                ..ModelText::default()
+            },
             "",
             false,
         )
         .unwrap();
         assert_eq!(p.dimensions, ["Visie", "Sturen"]);
+        assert_eq!(p.levels, model::DEFAULT_LEVELS);
+        assert!(p.target_groups.is_empty());
         assert_eq!(p.min_attendance, 80);
         let m = p.default_modules();
         assert_eq!(m.len(), 5);

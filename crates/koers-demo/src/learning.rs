@@ -8,7 +8,8 @@ use crate::input;
 use anyhow::Result;
 use koers_app::learning::{self, Attendance, Entry, Participant, Progress};
 use koers_app::{Workspace, products};
-use koers_core::learning::{ModuleDraft, ParticipantDraft, ProgrammeDraft};
+use koers_core::learning::model::{DEFAULT_TARGET_GROUPS, Moment, SelfAssessment};
+use koers_core::learning::{ModelText, ModuleDraft, ParticipantDraft, ProgrammeDraft};
 use koers_store::{Organisation, User};
 use serde_json::json;
 use std::collections::HashMap;
@@ -87,7 +88,11 @@ pub async fn seed(ws: &Workspace, org: &Organisation, coordinator: &User) -> Res
     let d = ProgrammeDraft::parse(
         "Digitaal Leiderschap",
         "Leergang voor leidinggevenden: vijf online modules, afgewisseld met live sessies, en een maaktraject waarin deelnemers met studenten een echte datavraag uitwerken.",
-        &DIMENSIONS.join("\n"),
+        ModelText {
+            dimensions: &DIMENSIONS.join("\n"),
+            levels: "",
+            target_groups: &DEFAULT_TARGET_GROUPS.join("\n"),
+        },
         "80",
         true,
     )?;
@@ -145,6 +150,17 @@ pub async fn seed(ws: &Workspace, org: &Organisation, coordinator: &User) -> Res
         }));
         learning::add_session(ws, &who, &programme.id, s).await?;
     }
+    // A session for one target group: the managers discuss steering with data.
+    let s = input(json!({
+        "title": "Intervisie leidinggevenden",
+        "date": "2026-09-08",
+        "startTime": "15:00",
+        "endTime": "16:30",
+        "link": "https://vergaderen.voorbeeld.example/intervisie",
+        "afterModule": "5",
+        "targetGroup": DEFAULT_TARGET_GROUPS[0],
+    }));
+    learning::add_session(ws, &who, &programme.id, s).await?;
     let cohort = learning::create_cohort(
         ws,
         &who,
@@ -161,6 +177,8 @@ pub async fn seed(ws: &Workspace, org: &Organisation, coordinator: &User) -> Res
                 email: format!("deelnemer{:03}@deelnemers.example", i + 1),
                 department: DEPARTMENTS[(i * 3 + i / 11) % DEPARTMENTS.len()].into(),
                 role: ROLES[(i * 5 + i / 7) % ROLES.len()].into(),
+                target_group: DEFAULT_TARGET_GROUPS[(i * 3 + i / 5) % DEFAULT_TARGET_GROUPS.len()]
+                    .into(),
             }
         })
         .collect();
@@ -225,6 +243,38 @@ pub async fn seed(ws: &Workspace, org: &Organisation, coordinator: &User) -> Res
             }
         }
         learning::save_group_register(ws, &who, &g.id, &attendance, &progress).await?;
+    }
+
+    // Self-assessments of the generated participants: everyone at the start, a third at the
+    // end too, mostly a level or so higher. Store call: the use case takes a participant's
+    // own answers only, and the generated people cannot sign in.
+    let levels = programme.programme.levels.len() as u32;
+    for (i, p) in participants.iter().filter(|p| p.generated).enumerate() {
+        for moment in [Moment::Start, Moment::End] {
+            if moment == Moment::End && i % 3 != 0 {
+                continue;
+            }
+            let answers = DIMENSIONS
+                .iter()
+                .enumerate()
+                .map(|(j, d)| {
+                    let start = 1 + ((i + j * 2) % 2) as u32;
+                    let rise = u32::from(moment == Moment::End) * (1 + u32::from((i + j) % 4 == 0));
+                    (d.to_string(), (start + rise).min(levels).to_string())
+                })
+                .collect();
+            let a = SelfAssessment::parse(
+                &programme.programme.dimensions,
+                levels as usize,
+                moment.as_str(),
+                &answers,
+                true,
+            )?;
+            ws.store
+                .learning()
+                .save_self_assessment(&org.id, p, &a, &who.actor())
+                .await?;
+        }
     }
 
     // Two make-track projects on the demo's data questions, delivering a monitor.

@@ -2,6 +2,8 @@
 //! in groups (with the capacity held by the database), attendance, progress and make-track
 //! projects. Every change writes its audit row in the same transaction.
 
+mod model;
+
 use crate::audit::Actor;
 use crate::sql::{Write, corrupt, count, flag, from_row, json, parsed, stored, to_json};
 use crate::{Result, StoreError, conflict_on_unique, new_id, now};
@@ -22,6 +24,9 @@ pub struct Programme {
     pub name: String,
     pub description: String,
     pub dimensions: Vec<String>,
+    /// The leadership model's levels, lowest first.
+    pub levels: Vec<String>,
+    pub target_groups: Vec<String>,
     pub min_attendance: u32,
     pub requires_project: bool,
     pub created_at: String,
@@ -51,6 +56,8 @@ pub struct LiveSession {
     pub end_time: String,
     pub link: String,
     pub after_module: u32,
+    /// The target group it is for; empty for everyone.
+    pub target_group: String,
 }
 
 /// A cohort: one run of a programme.
@@ -88,6 +95,8 @@ pub struct Participant {
     pub email: String,
     pub department: String,
     pub role: String,
+    /// One of the programme's target groups; empty for none.
+    pub target_group: String,
     pub group_id: Option<String>,
     pub waiting_for: Option<String>,
     pub waiting_since: Option<String>,
@@ -135,6 +144,8 @@ pub enum Enrolment {
 
 from_row!(r => Programme { id, org_id, name, description, created_at;
     dimensions: json(r, "dimensions")?,
+    levels: json(r, "levels")?,
+    target_groups: json(r, "target_groups")?,
     min_attendance: count(r, "min_attendance")?,
     requires_project: flag(r, "requires_project")?,
 });
@@ -161,7 +172,7 @@ from_row!(r => Content { id, module_id, title, body, url;
     kind: parsed(r, "kind", ContentKind::parse)?,
 });
 
-from_row!(r => LiveSession { id, programme_id, title, date, start_time, end_time, link;
+from_row!(r => LiveSession { id, programme_id, title, date, start_time, end_time, link, target_group;
     after_module: count(r, "after_module")?,
 });
 
@@ -176,7 +187,8 @@ from_row!(r => Group { id, cohort_id, name;
 });
 
 from_row!(r => Participant {
-    id, cohort_id, name, email, department, role, group_id, waiting_for, waiting_since;
+    id, cohort_id, name, email, department, role, target_group, group_id, waiting_for,
+    waiting_since;
     generated: flag(r, "generated")?,
 });
 
@@ -189,14 +201,14 @@ from_row!(r => Project {
     members: Vec::new(),
 });
 
-const PROGRAMME: &str = "SELECT id, org_id, name, description, dimensions, min_attendance, requires_project, created_at FROM learning_programmes";
+const PROGRAMME: &str = "SELECT id, org_id, name, description, dimensions, levels, target_groups, min_attendance, requires_project, created_at FROM learning_programmes";
 const MODULE: &str =
     "SELECT id, programme_id, position, title, description, dimension FROM learning_modules";
-const SESSION: &str = "SELECT id, programme_id, title, date, start_time, end_time, link, after_module FROM learning_sessions";
+const SESSION: &str = "SELECT id, programme_id, title, date, start_time, end_time, link, after_module, target_group FROM learning_sessions";
 const COHORT: &str =
     "SELECT id, org_id, programme_id, name, start_date, capacity, created_at FROM learning_cohorts";
 const GROUP: &str = "SELECT g.id, g.cohort_id, g.position, g.name, g.capacity, g.filled FROM learning_groups g JOIN learning_cohorts c ON c.id = g.cohort_id";
-const PARTICIPANT: &str = "SELECT p.id, p.cohort_id, p.name, p.email, p.department, p.role, p.group_id, p.waiting_for, p.waiting_since, p.generated FROM learning_participants p JOIN learning_cohorts c ON c.id = p.cohort_id";
+const PARTICIPANT: &str = "SELECT p.id, p.cohort_id, p.name, p.email, p.department, p.role, p.target_group, p.group_id, p.waiting_for, p.waiting_since, p.generated FROM learning_participants p JOIN learning_cohorts c ON c.id = p.cohort_id";
 const PROJECT: &str = "SELECT x.id, x.cohort_id, x.title, x.question_id, x.product_kind, x.product_id, x.status, x.outcome, x.students, x.created_at, x.updated_at FROM learning_projects x JOIN learning_cohorts c ON c.id = x.cohort_id";
 
 stored! {
@@ -248,8 +260,8 @@ impl Repo<'_> {
     ) -> Result<Programme> {
         let id = new_id();
         let mut w = self.write(actor, Some(org_id)).await?;
-        w.exec("INSERT INTO learning_programmes (id, org_id, name, description, dimensions, min_attendance, requires_project, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            (&id, org_id, &d.name, &d.description, to_json(&d.dimensions)?, i64::from(d.min_attendance), i64::from(d.requires_project), now())).await?;
+        w.exec("INSERT INTO learning_programmes (id, org_id, name, description, dimensions, levels, target_groups, min_attendance, requires_project, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            (&id, org_id, &d.name, &d.description, to_json(&d.dimensions)?, to_json(&d.levels)?, to_json(&d.target_groups)?, i64::from(d.min_attendance), i64::from(d.requires_project), now())).await?;
         for (i, m) in modules.iter().enumerate() {
             insert_module(&mut w, &id, i as i64 + 1, m).await?;
         }
@@ -271,8 +283,8 @@ impl Repo<'_> {
         .await
     }
 
-    /// Changes a programme's name, description, attendance rule and whether a project is
-    /// needed; its dimensions and modules stay.
+    /// Changes a programme: name, description, leadership model, target groups, attendance
+    /// rule and whether a project is needed (the caller checked the model change).
     pub async fn update_programme(
         &self,
         p: &Programme,
@@ -281,11 +293,11 @@ impl Repo<'_> {
     ) -> Result<Programme> {
         let mut w = self.write(actor, Some(&p.org_id)).await?;
         w.exec_found(
-            "UPDATE learning_programmes SET name = $1, description = $2, min_attendance = $3, requires_project = $4 WHERE id = $5 AND org_id = $6",
-            (&d.name, &d.description, i64::from(d.min_attendance), i64::from(d.requires_project), &p.id, &p.org_id),
+            "UPDATE learning_programmes SET name = $1, description = $2, min_attendance = $3, requires_project = $4, dimensions = $5, levels = $6, target_groups = $7 WHERE id = $8 AND org_id = $9",
+            (&d.name, &d.description, i64::from(d.min_attendance), i64::from(d.requires_project), to_json(&d.dimensions)?, to_json(&d.levels)?, to_json(&d.target_groups)?, &p.id, &p.org_id),
         )
         .await?;
-        let detail = serde_json::json!({ "name": d.name, "minAttendance": d.min_attendance, "requiresProject": d.requires_project });
+        let detail = serde_json::json!({ "name": d.name, "minAttendance": d.min_attendance, "requiresProject": d.requires_project, "dimensions": d.dimensions, "levels": d.levels, "targetGroups": d.target_groups });
         w.commit_returning(
             "learning_programme.changed",
             ("learning_programme", &p.id),
@@ -417,8 +429,8 @@ impl Repo<'_> {
     ) -> Result<LiveSession> {
         let id = new_id();
         let mut w = self.write(actor, Some(&p.org_id)).await?;
-        w.exec("INSERT INTO learning_sessions (id, programme_id, title, date, start_time, end_time, link, after_module) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            (&id, &p.id, &d.title, &d.date, &d.start_time, &d.end_time, &d.link, i64::from(d.after_module))).await?;
+        w.exec("INSERT INTO learning_sessions (id, programme_id, title, date, start_time, end_time, link, after_module, target_group) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            (&id, &p.id, &d.title, &d.date, &d.start_time, &d.end_time, &d.link, i64::from(d.after_module), &d.target_group)).await?;
         let detail = serde_json::json!({ "session": id, "title": d.title, "date": d.date });
         w.commit_returning(
             "learning_session.added",
@@ -499,8 +511,8 @@ impl Repo<'_> {
     ) -> Result<LiveSession> {
         let mut w = self.write(actor, Some(org_id)).await?;
         w.exec(
-            "UPDATE learning_sessions SET title = $1, date = $2, start_time = $3, end_time = $4, link = $5, after_module = $6 WHERE id = $7",
-            (&d.title, &d.date, &d.start_time, &d.end_time, &d.link, i64::from(d.after_module), &x.id),
+            "UPDATE learning_sessions SET title = $1, date = $2, start_time = $3, end_time = $4, link = $5, after_module = $6, target_group = $7, reminded_at = NULL WHERE id = $8",
+            (&d.title, &d.date, &d.start_time, &d.end_time, &d.link, i64::from(d.after_module), &d.target_group, &x.id),
         )
         .await?;
         let detail = serde_json::json!({ "title": d.title, "date": d.date });
@@ -583,8 +595,8 @@ impl Repo<'_> {
         let at = now();
         let mut w = self.write(actor, Some(&c.org_id)).await?;
         for p in people {
-            w.exec("INSERT INTO learning_participants (id, cohort_id, name, email, department, role, generated, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                (new_id(), &c.id, &p.name, &p.email, &p.department, &p.role, i64::from(generated), &at))
+            w.exec("INSERT INTO learning_participants (id, cohort_id, name, email, department, role, target_group, generated, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                (new_id(), &c.id, &p.name, &p.email, &p.department, &p.role, &p.target_group, i64::from(generated), &at))
                 .await
                 .map_err(conflict_on_unique(&p.email))?;
         }
@@ -815,14 +827,24 @@ impl Repo<'_> {
     /// What the completion rule needs, per participant of the cohort.
     pub async fn records(&self, c: &Cohort) -> Result<HashMap<String, Record>> {
         let n = |v: i64| u32::try_from(v).map_err(corrupt);
-        let (modules, sessions): (i64, i64) = self.one("SELECT (SELECT COUNT(*) FROM learning_modules WHERE programme_id = $1) AS m, (SELECT COUNT(*) FROM learning_sessions WHERE programme_id = $1) AS s", (&c.programme_id,)).await?;
-        let (modules_total, sessions_total) = (n(modules)?, n(sessions)?);
-        let rows: Vec<(String, i64, i64, i64)> = self.all(
+        let modules: i64 = self
+            .one(
+                "SELECT COUNT(*) FROM learning_modules WHERE programme_id = $1",
+                (&c.programme_id,),
+            )
+            .await?;
+        let modules_total = n(modules)?;
+        // The sessions a participant is expected at: those for everyone and those for their
+        // target group (`model::session_applies`).
+        let rows: Vec<(String, i64, i64, i64, i64)> = self.all(
             "SELECT p.id,
                (SELECT COUNT(*) FROM learning_progress g JOIN learning_modules m ON m.id = g.module_id
                   WHERE g.participant_id = p.id AND g.status = 'done' AND m.programme_id = $2) AS done,
+               (SELECT COUNT(*) FROM learning_sessions s
+                  WHERE s.programme_id = $2 AND (s.target_group = '' OR s.target_group = p.target_group)) AS sessions,
                (SELECT COUNT(*) FROM learning_attendance a JOIN learning_sessions s ON s.id = a.session_id
-                  WHERE a.participant_id = p.id AND a.status = 'present' AND s.programme_id = $2) AS present,
+                  WHERE a.participant_id = p.id AND a.status = 'present' AND s.programme_id = $2
+                    AND (s.target_group = '' OR s.target_group = p.target_group)) AS present,
                (SELECT COUNT(*) FROM learning_project_members pm JOIN learning_projects x ON x.id = pm.project_id
                   WHERE pm.participant_id = p.id AND x.status = 'delivered') AS delivered
              FROM learning_participants p WHERE p.cohort_id = $1",
@@ -830,11 +852,11 @@ impl Repo<'_> {
         )
         .await?;
         rows.into_iter()
-            .map(|(id, done, present, delivered)| {
+            .map(|(id, done, sessions, present, delivered)| {
                 let record = Record {
                     modules_total,
                     modules_done: n(done)?,
-                    sessions_total,
+                    sessions_total: n(sessions)?,
                     sessions_present: n(present)?,
                     project_delivered: n(delivered)? > 0,
                 };
@@ -955,12 +977,23 @@ mod tests {
     use super::*;
     use crate::Store;
     use crate::testing::on_both_backends;
+    use koers_core::learning::ModelText;
 
     async fn cohort_with(s: &Store, n: usize, capacity: &str) -> (Cohort, Vec<Participant>) {
         let org =
             crate::testing::organisation(s, "Gemeente 's-Hertogenbosch", "municipality", "GM0796")
                 .await;
-        let d = ProgrammeDraft::parse("Digitaal Leiderschap", "", "Visie", "", true).unwrap();
+        let d = ProgrammeDraft::parse(
+            "Digitaal Leiderschap",
+            "",
+            ModelText {
+                dimensions: "Visie",
+                ..ModelText::default()
+            },
+            "",
+            true,
+        )
+        .unwrap();
         let p = s
             .learning()
             .create_programme(&org.id, &d, &d.default_modules(), &Actor::cli())
@@ -981,6 +1014,7 @@ mod tests {
                 email: format!("d{i}@example.nl"),
                 department: format!("Afdeling {}", i % 3),
                 role: "medewerker".into(),
+                target_group: String::new(),
             })
             .collect();
         s.learning()
@@ -1094,6 +1128,7 @@ mod tests {
             email: "d0@example.nl".into(),
             department: "A".into(),
             role: "B".into(),
+            target_group: String::new(),
         }];
         assert!(matches!(
             s.learning()

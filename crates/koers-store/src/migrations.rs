@@ -51,6 +51,7 @@ const FILES: &[(&str, &str)] = files![
     "0030_maturity_report_comments.sql",
     "0031_maturity_recommendations.sql",
     "0032_maturity_interviewee_role.sql",
+    "0033_learning_model_and_target_groups.sql",
 ];
 
 /// One file's SQL for one database.

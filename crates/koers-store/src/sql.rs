@@ -89,7 +89,12 @@ macro_rules! tuple_rows {
         }
     )*};
 }
-tuple_rows!((A 0, B 1), (A 0, B 1, C 2), (A 0, B 1, C 2, D 3));
+tuple_rows!(
+    (A 0, B 1),
+    (A 0, B 1, C 2),
+    (A 0, B 1, C 2, D 3),
+    (A 0, B 1, C 2, D 3, E 4)
+);
 
 /// The values bound to a query's `$1`, `$2`, …, as a tuple (`()` for none).
 pub(crate) trait Binds<'q>: Send {

@@ -101,9 +101,42 @@ pub fn calendar(name: &str, events: &[CalendarEvent], now: DateTime<Utc>) -> Str
     out
 }
 
+/// How long before a live session its reminder goes out.
+pub const REMINDER_AHEAD_HOURS: i64 = 24;
+
+/// The window of session starts whose reminder is due at `now`: after now and at most
+/// [`REMINDER_AHEAD_HOURS`] ahead, both as Dutch local time `YYYY-MM-DD HH:MM` (how sessions
+/// are planned), so the comparison holds across summer and winter time.
+pub fn reminder_window(now: DateTime<Utc>) -> (String, String) {
+    let local = |t: DateTime<Utc>| {
+        t.with_timezone(&chrono_tz::Europe::Amsterdam)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    };
+    (
+        local(now),
+        local(now + chrono::Duration::hours(REMINDER_AHEAD_HOURS)),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_reminder_window_is_in_dutch_time() {
+        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        // Winter: UTC+1.
+        assert_eq!(
+            reminder_window(at("2026-12-04T14:00:00Z")),
+            ("2026-12-04 15:00".into(), "2026-12-05 15:00".into())
+        );
+        // Summer: UTC+2; the night the clocks go back is 25 hours long.
+        assert_eq!(
+            reminder_window(at("2026-10-24T12:00:00Z")),
+            ("2026-10-24 14:00".into(), "2026-10-25 13:00".into())
+        );
+    }
 
     fn event(title: &str) -> CalendarEvent {
         CalendarEvent {

@@ -41,6 +41,11 @@ pub fn router() -> Router<AppState> {
         "/learning/participants/{participant_id}/attendance" => post(set_attendance),
         "/learning/participants/{participant_id}/progress" => post(set_progress),
         "/learning/participants/{participant_id}/certificate" => get(get_certificate),
+        "/learning/participants/{participant_id}/self-assessment" =>
+            get(get_self_assessment).put(put_self_assessment),
+        "/learning/participants/{participant_id}/target-group" => put(put_target_group),
+        "/learning/participants/{participant_id}/calendar" => get(get_participant_calendar),
+        "/learning/programmes/{programme_id}/movement" => get(get_movement),
         "/learning/participants/{participant_id}/modules/{module_id}" => get(get_study),
         "/learning/modules/{module_id}" => put(put_module).delete(delete_module),
         "/learning/sessions/{session_id}" => put(put_session).delete(delete_session),
@@ -61,6 +66,10 @@ pub struct ProgrammeOut {
     pub description: String,
     /// The dimensions of the leadership model, in order.
     pub dimensions: Vec<String>,
+    /// The model's levels, lowest first (a self-assessment gives 1 for the first).
+    pub levels: Vec<String>,
+    /// The target groups participants are in and sessions may be for.
+    pub target_groups: Vec<String>,
     /// Share of live sessions to attend, in percent.
     pub min_attendance: u32,
     /// Whether a delivered project is needed for the certificate.
@@ -77,6 +86,8 @@ impl From<Programme> for ProgrammeOut {
             name: p.name,
             description: p.description,
             dimensions: p.dimensions,
+            levels: p.levels,
+            target_groups: p.target_groups,
             min_attendance: p.min_attendance,
             requires_project: p.requires_project,
             created_at: p.created_at,
@@ -126,6 +137,8 @@ pub struct LiveSessionOut {
     pub link: String,
     /// How many modules come before it.
     pub after_module: u32,
+    /// The target group it is for; empty for everyone.
+    pub target_group: String,
 }
 
 impl From<LiveSession> for LiveSessionOut {
@@ -139,6 +152,7 @@ impl From<LiveSession> for LiveSessionOut {
             end_time: s.end_time,
             link: s.link,
             after_module: s.after_module,
+            target_group: s.target_group,
         }
     }
 }
@@ -208,6 +222,8 @@ pub struct LearnerOut {
     pub email: String,
     pub department: String,
     pub role: String,
+    /// One of the programme's target groups; empty for none.
+    pub target_group: String,
     pub group_id: Option<String>,
     /// The group whose waiting list they are on.
     pub waiting_for: Option<String>,
@@ -226,6 +242,7 @@ impl From<Participant> for LearnerOut {
             email: p.email,
             department: p.department,
             role: p.role,
+            target_group: p.target_group,
             group_id: p.group_id,
             waiting_for: p.waiting_for,
             waiting_since: p.waiting_since,
@@ -355,8 +372,16 @@ impl From<uc::Standing> for StandingOut {
 pub struct ProgrammeIn {
     pub name: String,
     pub description: Option<String>,
-    /// The dimensions of the leadership model, in order.
+    /// The dimensions of the leadership model, in order. On a change, left out keeps them;
+    /// a dimension a module covers cannot go.
     pub dimensions: Option<Vec<String>>,
+    /// The model's levels, lowest first (2 to 7; default Bewust, Verkennend, Toepassend,
+    /// Leidend). On a change, left out keeps them; once anyone assessed themselves their
+    /// number stays.
+    pub levels: Option<Vec<String>>,
+    /// The target groups (at most 12). On a change, left out keeps them; one with
+    /// participants or sessions cannot go.
+    pub target_groups: Option<Vec<String>>,
     /// Share of live sessions to attend, in percent (default 80).
     pub min_attendance: Option<String>,
     /// Whether a delivered project is needed for the certificate.
@@ -385,6 +410,92 @@ pub struct SessionIn {
     pub link: Option<String>,
     /// How many modules come before it (default: all).
     pub after_module: Option<String>,
+    /// One of the programme's target groups; empty or left out for everyone.
+    pub target_group: Option<String>,
+}
+
+/// A participant's self-assessment at one moment.
+#[derive(ToSchema)]
+pub struct SelfAssessmentIn {
+    /// start or end (the end after the start).
+    pub moment: String,
+    /// Every dimension of the programme's model with a level, from 1 (the lowest) to the
+    /// number of levels.
+    pub levels: std::collections::BTreeMap<String, u32>,
+}
+
+/// Which target group a participant is in.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TargetGroupIn {
+    /// One of the programme's target groups; empty for none.
+    pub target_group: String,
+}
+
+/// A participant's own self-assessment.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SelfAssessmentOut {
+    pub participant_id: String,
+    /// The model's levels, lowest first.
+    pub levels: Vec<String>,
+    /// Per dimension the level (from 1) at the start and at the end, when given.
+    pub dimensions: Vec<DimensionLevelsOut>,
+    /// The moment to fill in next: start until it is given, then end.
+    pub next: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DimensionLevelsOut {
+    pub dimension: String,
+    pub start: Option<u32>,
+    pub end: Option<u32>,
+}
+
+impl From<uc::SelfScan> for SelfAssessmentOut {
+    fn from(s: uc::SelfScan) -> Self {
+        SelfAssessmentOut {
+            participant_id: s.standing.participant.id,
+            levels: s.standing.programme.levels,
+            dimensions: s
+                .levels
+                .into_iter()
+                .map(|(dimension, [start, end])| DimensionLevelsOut {
+                    dimension,
+                    start,
+                    end,
+                })
+                .collect(),
+            next: s.next.as_str().into(),
+        }
+    }
+}
+
+/// How the participants of a programme moved on its model.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MovementOut {
+    pub programme_id: String,
+    pub levels: Vec<String>,
+    /// The fewest participants with both assessments a dimension's figures need.
+    pub min_group: usize,
+    pub dimensions: Vec<DimensionMovementOut>,
+}
+
+/// The movement on one dimension; the averages are left out (null) below the minimum group.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DimensionMovementOut {
+    pub dimension: String,
+    pub started: usize,
+    pub ended: usize,
+    /// Participants with both a start and an end assessment.
+    pub pairs: usize,
+    pub start: Option<f64>,
+    pub end: Option<f64>,
+    pub change: Option<f64>,
+    /// Share of the pairs (percent) who rose at least one level.
+    pub rose: Option<u32>,
 }
 
 #[derive(ToSchema)]
@@ -485,8 +596,10 @@ pub async fn get_programme(ctx: Ctx, Path(id): Path<String>) -> JsonReply<Progra
     }))
 }
 
-/// Change a programme's name, description, attendance rule and whether a project is needed
-/// (its dimensions and modules stay).
+/// Change a programme: name, description, attendance rule, whether a project is needed, and
+/// its leadership model and target groups as long as what is in use stays (a module's
+/// dimension, a target group with participants or sessions, the number of levels once
+/// anyone assessed themselves).
 #[utoipa::path(put, path = "/learning/programmes/{programmeId}", tag = "leertrajecten", params(("programmeId" = String, Path, description = "Id van de leergang")),
     request_body = ProgrammeIn, responses((status = 200, description = "Gewijzigd", body = ProgrammeOut)))]
 pub async fn put_programme(
@@ -503,10 +616,97 @@ pub async fn put_programme(
     responses((status = 200, description = "De live sessies (iCalendar)", content_type = "text/calendar", body = String)))]
 pub async fn get_programme_calendar(ctx: Ctx, Path(id): Path<String>) -> Reply {
     let (_, ics) = uc::programme_calendar(ctx.ws(), &ctx.who, &id).await?;
-    Ok(axum::response::IntoResponse::into_response((
+    Ok(calendar_file(ics))
+}
+
+fn calendar_file(ics: String) -> axum::response::Response {
+    axum::response::IntoResponse::into_response((
         [(header::CONTENT_TYPE, "text/calendar; charset=utf-8")],
         ics,
-    )))
+    ))
+}
+
+/// The live sessions one participant is expected at (for everyone and for their target
+/// group) as an iCalendar file: the participant themselves or a coordinator.
+#[utoipa::path(get, path = "/learning/participants/{participantId}/calendar", tag = "leertrajecten", params(("participantId" = String, Path, description = "Id van de deelnemer")),
+    responses((status = 200, description = "De eigen live sessies (iCalendar)", content_type = "text/calendar", body = String)))]
+pub async fn get_participant_calendar(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    let (_, ics) = uc::participant_calendar(ctx.ws(), &ctx.who, &id).await?;
+    Ok(calendar_file(ics))
+}
+
+/// The participant's own self-assessment on the programme's leadership model (only the
+/// participant themselves: a coordinator sees the movement over everyone, not one person's
+/// answers).
+#[utoipa::path(get, path = "/learning/participants/{participantId}/self-assessment", tag = "leertrajecten", params(("participantId" = String, Path, description = "Id van de deelnemer")),
+    responses((status = 200, description = "De eigen zelfscan", body = SelfAssessmentOut)))]
+pub async fn get_self_assessment(ctx: Ctx, Path(id): Path<String>) -> JsonReply<SelfAssessmentOut> {
+    Ok(Json(
+        uc::self_assessment(ctx.ws(), &ctx.who, &id).await?.into(),
+    ))
+}
+
+/// Give (or give again) the self-assessment at the start or the end: a level for every
+/// dimension. Only the participant themselves.
+#[utoipa::path(put, path = "/learning/participants/{participantId}/self-assessment", tag = "leertrajecten", params(("participantId" = String, Path, description = "Id van de deelnemer")),
+    request_body = SelfAssessmentIn, responses((status = 200, description = "Opgeslagen", body = SelfAssessmentOut)))]
+pub async fn put_self_assessment(
+    ctx: Ctx,
+    Path(id): Path<String>,
+    JsonInput(mut input): JsonInput,
+) -> JsonReply<SelfAssessmentOut> {
+    let moment = input.text("moment");
+    let levels: Option<std::collections::BTreeMap<String, u32>> = input.structured("levels");
+    let answers = input.finish(Ok(levels.unwrap_or_default()))?;
+    let answers = answers
+        .into_iter()
+        .map(|(d, l)| (d, l.to_string()))
+        .collect();
+    let s = uc::save_self_assessment(ctx.ws(), &ctx.who, &id, &moment, &answers).await?;
+    Ok(Json(s.into()))
+}
+
+/// Put a participant in one of the programme's target groups, or none (coordinators).
+#[utoipa::path(put, path = "/learning/participants/{participantId}/target-group", tag = "leertrajecten", params(("participantId" = String, Path, description = "Id van de deelnemer")),
+    request_body = TargetGroupIn, responses((status = 200, description = "Opgeslagen", body = LearnerOut)))]
+pub async fn put_target_group(
+    ctx: Ctx,
+    Path(id): Path<String>,
+    JsonInput(input): JsonInput,
+) -> JsonReply<LearnerOut> {
+    Ok(Json(
+        uc::set_target_group(ctx.ws(), &ctx.who, &id, input)
+            .await?
+            .into(),
+    ))
+}
+
+/// How the programme's participants moved on its leadership model, per dimension
+/// (coordinators): counts always; averages only over enough participants with both a start
+/// and an end assessment.
+#[utoipa::path(get, path = "/learning/programmes/{programmeId}/movement", tag = "leertrajecten", params(("programmeId" = String, Path, description = "Id van de leergang")),
+    responses((status = 200, description = "De beweging", body = MovementOut)))]
+pub async fn get_movement(ctx: Ctx, Path(id): Path<String>) -> JsonReply<MovementOut> {
+    let m = uc::movement(ctx.ws(), &ctx.who, &id).await?;
+    Ok(Json(MovementOut {
+        programme_id: m.programme.id,
+        levels: m.programme.levels,
+        min_group: m.min_group,
+        dimensions: m
+            .movement
+            .into_iter()
+            .map(|d| DimensionMovementOut {
+                dimension: d.dimension,
+                started: d.started,
+                ended: d.ended,
+                pairs: d.pairs,
+                start: d.start,
+                end: d.end,
+                change: d.change,
+                rose: d.rose,
+            })
+            .collect(),
+    }))
 }
 
 /// Add a module after the last.
@@ -874,6 +1074,11 @@ pub async fn my_enrolments(ctx: Ctx) -> JsonReply<Vec<StandingOut>> {
     add_content,
     remove_content,
     get_certificate,
+    get_participant_calendar,
+    get_self_assessment,
+    put_self_assessment,
+    put_target_group,
+    get_movement,
     get_project,
     put_project,
     my_enrolments,

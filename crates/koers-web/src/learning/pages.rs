@@ -18,6 +18,7 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use koers_app::learning::{self as uc, Enrolment, Entry};
 use koers_core::Permission;
+use koers_core::learning::model::{DEFAULT_LEVELS, DEFAULT_TARGET_GROUPS};
 use koers_core::learning::{
     Attendance, MAX_ROSTER_BYTES, Progress, ProjectStatus, attendance_percent,
 };
@@ -29,6 +30,7 @@ pub fn router() -> Router<AppState> {
         "/leertrajecten/leergangen/{id}" => get(programme),
         "/leertrajecten/leergangen/{id}/wijzigen" => post(change_programme),
         "/leertrajecten/leergangen/{id}/sessies.ics" => get(programme_calendar),
+        "/leertrajecten/leergangen/{id}/beweging" => get(movement),
         "/leertrajecten/leergangen/{id}/modules" => post(add_module),
         "/leertrajecten/leergangen/{id}/sessies" => post(add_session),
         "/leertrajecten/leergangen/{id}/cohorten" => post(add_cohort),
@@ -43,6 +45,9 @@ pub fn router() -> Router<AppState> {
         "/leertrajecten/deelnemers/{id}" => get(participant),
         "/leertrajecten/deelnemers/{id}/uitschrijven" => post(unenrol),
         "/leertrajecten/deelnemers/{id}/certificaat" => get(certificate),
+        "/leertrajecten/deelnemers/{id}/zelfscan" => get(self_scan).post(save_self_scan),
+        "/leertrajecten/deelnemers/{id}/doelgroep" => post(change_target_group),
+        "/leertrajecten/deelnemers/{id}/sessies.ics" => get(participant_calendar),
         "/leertrajecten/deelnemers/{id}/modules/{module_id}" => get(study).post(mark_progress),
         "/leertrajecten/modules/{id}" => get(module_content).post(add_content),
         "/leertrajecten/modules/{id}/wijzigen" => post(change_module),
@@ -72,7 +77,11 @@ async fn render_index(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
         status,
         "learning.html",
         HOME,
-        context! { programmes => programmes, mine => mine, can_coordinate => can_coordinate(ctx), ..extra },
+        context! {
+            programmes => programmes, mine => mine, can_coordinate => can_coordinate(ctx),
+            default_levels => DEFAULT_LEVELS, default_target_groups => DEFAULT_TARGET_GROUPS,
+            ..extra
+        },
     )
     .await
 }
@@ -135,12 +144,98 @@ async fn add_module(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInpu
     programme_outcome(&ctx, &id, r, to).await
 }
 
-async fn change_programme(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
-    let r = uc::update_programme(ctx.ws(), &ctx.who, &id, input).await;
-    programme_outcome(&ctx, &id, r, |p| {
-        format!("/leertrajecten/leergangen/{}", p.id)
-    })
+async fn change_programme(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
+    let value = form.value();
+    let r = uc::update_programme(ctx.ws(), &ctx.who, &id, form.0).await;
+    form_outcome(
+        r,
+        value,
+        |p| Done::To(format!("{HOME}/leergangen/{}", p.id)),
+        |status, extra| render_programme(&ctx, &id, status, extra),
+    )
     .await
+}
+
+/// How the programme's participants moved on its leadership model (coordinators).
+async fn movement(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    let m = uc::movement(ctx.ws(), &ctx.who, &id).await?;
+    page_with_status(
+        &ctx,
+        StatusCode::OK,
+        "learning_movement.html",
+        HOME,
+        context! { p => m.programme, rows => m.movement, min_group => m.min_group },
+    )
+    .await
+}
+
+async fn render_self_scan(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Reply {
+    let s = uc::self_assessment(ctx.ws(), &ctx.who, id).await?;
+    page_with_status(
+        ctx,
+        status,
+        "learning_self_scan.html",
+        HOME,
+        context! {
+            p => s.standing.participant, programme => s.standing.programme,
+            levels => s.levels.iter().map(|(d, l)| context! { dimension => d, start => l[0], end => l[1] }).collect::<Vec<_>>(),
+            next => s.next.as_str(),
+            ..extra
+        },
+    )
+    .await
+}
+
+/// The participant's own self-assessment, with the form for the next moment.
+async fn self_scan(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    render_self_scan(&ctx, &id, StatusCode::OK, context! {}).await
+}
+
+/// Saves the self-assessment: `moment`, and per dimension a field `niveau:<dimension>`.
+async fn save_self_scan(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
+    let value = form.value();
+    let mut input = form.0;
+    let moment = input.text("moment");
+    let answers: std::collections::BTreeMap<String, String> = input
+        .fields()
+        .iter()
+        .filter_map(|(k, v)| {
+            Some((
+                k.strip_prefix("niveau:")?.to_string(),
+                v.as_str()?.to_string(),
+            ))
+        })
+        .collect();
+    let r = uc::save_self_assessment(ctx.ws(), &ctx.who, &id, &moment, &answers).await;
+    form_outcome(
+        r,
+        value,
+        |_| Done::Notice("self_scan_saved"),
+        |status, extra| render_self_scan(&ctx, &id, status, extra),
+    )
+    .await
+}
+
+/// The coordinator puts a participant in a target group.
+async fn change_target_group(
+    ctx: Ctx,
+    Path(id): Path<String>,
+    FormInput(input): FormInput,
+) -> Reply {
+    let r = uc::set_target_group(ctx.ws(), &ctx.who, &id, input).await;
+    form_outcome(
+        r,
+        Value::UNDEFINED,
+        |p| Done::To(format!("{HOME}/deelnemers/{}", p.id)),
+        |status, extra| render_participant(&ctx, &id, status, extra),
+    )
+    .await
+}
+
+/// The sessions one participant is expected at, for their agenda.
+async fn participant_calendar(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    let (p, ics) = uc::participant_calendar(ctx.ws(), &ctx.who, &id).await?;
+    Ok(calendar_download(&p.name, ics))
 }
 
 async fn add_session(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
@@ -409,6 +504,10 @@ async fn render_participant(ctx: &Ctx, id: &str, status: StatusCode, extra: Valu
             waiting_for => o.waiting_for,
             mods => modules, sessions => sessions, projects => o.projects,
             can_coordinate => can_coordinate(ctx),
+            own => o.own.map(|s| context! {
+                next => s.next.as_str(),
+                levels => s.levels.iter().map(|(d, l)| context! { dimension => d, start => l[0], end => l[1] }).collect::<Vec<_>>(),
+            }),
             ..extra
         },
     )
@@ -581,11 +680,16 @@ async fn mark_progress(
 /// The programme's live sessions to add to an agenda.
 async fn programme_calendar(ctx: Ctx, Path(id): Path<String>) -> Reply {
     let (p, ics) = uc::programme_calendar(ctx.ws(), &ctx.who, &id).await?;
-    Ok(crate::download::download(
+    Ok(calendar_download(&p.name, ics))
+}
+
+/// An iCalendar file to save, named after the programme.
+fn calendar_download(name: &str, ics: String) -> axum::response::Response {
+    crate::download::download(
         "text/calendar; charset=utf-8",
-        &format!("{}.ics", crate::download::stem(&p.name, "sessies")),
+        &format!("{}.ics", crate::download::stem(name, "sessies")),
         ics.into_bytes(),
-    ))
+    )
 }
 
 async fn certificate(ctx: Ctx, Path(id): Path<String>) -> Reply {

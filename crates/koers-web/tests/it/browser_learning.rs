@@ -183,7 +183,17 @@ async fn a_participant_works_through_a_module_by_keyboard() {
     use koers_core::learning::*;
     let app = TestApp::spawn().await;
     let actor = koers_store::Actor::cli();
-    let d = ProgrammeDraft::parse("Digitaal Leiderschap", "", "Visie", "", false).unwrap();
+    let d = ProgrammeDraft::parse(
+        "Digitaal Leiderschap",
+        "",
+        ModelText {
+            dimensions: "Visie",
+            ..ModelText::default()
+        },
+        "",
+        false,
+    )
+    .unwrap();
     let store = app.store.learning();
     let p = store
         .create_programme(&app.org_a.id, &d, &d.default_modules(), &actor)
@@ -227,6 +237,7 @@ async fn a_participant_works_through_a_module_by_keyboard() {
     let people = parse_roster(
         "naam,e-mail,afdeling,rol\nVera Viewer,viewer@pv26.example,Mobiliteit,beleidsmaker\n",
         &Default::default(),
+        &[],
     )
     .unwrap();
     store

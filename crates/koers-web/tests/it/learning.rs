@@ -23,7 +23,7 @@ pub struct LearningOfA {
 pub async fn objects_of_a(app: &TestApp) -> LearningOfA {
     use koers_core::learning::*;
     let actor = koers_store::Actor::cli();
-    let d = ProgrammeDraft::parse("Geheime leergang", "", "", "", true).unwrap();
+    let d = ProgrammeDraft::parse("Geheime leergang", "", ModelText::default(), "", true).unwrap();
     let p = app
         .store
         .learning()
@@ -39,6 +39,7 @@ pub async fn objects_of_a(app: &TestApp) -> LearningOfA {
     let people = parse_roster(
         "naam,e-mail,afdeling,rol\nGeheim,geheim@pv26.example,ICT,teamleider\n",
         &Default::default(),
+        &[],
     )
     .unwrap();
     app.store
