@@ -1139,8 +1139,95 @@ mod tests {
         assert_eq!(s.learning().participants(&c).await.unwrap().len(), 7);
     }
 
+    async fn reminders_are_claimed_once_and_reach_the_target_group(s: Store) {
+        use koers_core::learning::model::{Moment, SelfAssessment};
+        let (c, ps) = cohort_with(&s, 3, "5").await;
+        let p = s
+            .learning()
+            .programme(&c.org_id, &c.programme_id)
+            .await
+            .unwrap();
+        let g = s
+            .learning()
+            .add_group(
+                &c,
+                &GroupDraft::parse("Groep A", "", 5).unwrap(),
+                &Actor::cli(),
+            )
+            .await
+            .unwrap();
+        for x in &ps[..2] {
+            s.learning()
+                .enrol(&c.org_id, &g, x, &Actor::cli())
+                .await
+                .unwrap();
+        }
+        s.learning()
+            .set_target_group(&c.org_id, &ps[1], "Uitvoerders", &Actor::cli())
+            .await
+            .unwrap();
+        for (title, time, group) in [
+            ("Aftrap", "10:00", ""),
+            ("Intervisie", "11:00", "Uitvoerders"),
+        ] {
+            let mut d = SessionDraft::parse(title, "2026-03-10", time, "12:00", "", "", 1).unwrap();
+            d.target_group = group.into();
+            s.learning()
+                .add_session(&p, &d, &Actor::cli())
+                .await
+                .unwrap();
+        }
+        // Only the sessions in the window, each once.
+        let due = s
+            .learning()
+            .claim_due_reminders("2026-03-09 10:30", "2026-03-10 10:30")
+            .await
+            .unwrap();
+        assert_eq!(
+            due.iter()
+                .map(|(x, _)| x.title.as_str())
+                .collect::<Vec<_>>(),
+            ["Aftrap"]
+        );
+        assert_eq!(due[0].1.id, p.id);
+        let later = s
+            .learning()
+            .claim_due_reminders("2026-03-09 10:30", "2026-03-10 11:30")
+            .await
+            .unwrap();
+        assert_eq!(later.len(), 1, "the kick-off was claimed already");
+        // Placed participants only, and of the session's group.
+        let everyone = s.learning().expected_at(&due[0].0).await.unwrap();
+        assert_eq!(everyone.len(), 2, "the third waits for no group");
+        let group = s.learning().expected_at(&later[0].0).await.unwrap();
+        assert_eq!(
+            group.iter().map(|x| x.id.as_str()).collect::<Vec<_>>(),
+            [ps[1].id.as_str()]
+        );
+        // Self-assessments: saved per moment, replaced, and counted as the model in use.
+        assert_eq!(
+            s.learning().model_in_use(&p.id).await.unwrap(),
+            (vec![String::new(), "Uitvoerders".into()], false)
+        );
+        let dims = vec!["Visie".to_string()];
+        let answers = |l: &str| [("Visie".to_string(), l.to_string())].into();
+        for (moment, level) in [("start", "1"), ("start", "2"), ("end", "3")] {
+            let a = SelfAssessment::parse(&dims, 4, moment, &answers(level), true).unwrap();
+            s.learning()
+                .save_self_assessment(&c.org_id, &ps[0], &a, &Actor::cli())
+                .await
+                .unwrap();
+        }
+        let mine = s.learning().scores_of(&ps[0].id).await.unwrap();
+        let levels: Vec<(Moment, u32)> = mine.iter().map(|x| (x.moment, x.level)).collect();
+        assert_eq!(levels, [(Moment::End, 3), (Moment::Start, 2)]);
+        assert_eq!(s.learning().scores(&p.id).await.unwrap().len(), 2);
+        assert!(s.learning().model_in_use(&p.id).await.unwrap().1);
+    }
+
     on_both_backends!(
         capacity_holds_under_concurrent_enrolment,
-        a_split_replaces_the_groups_and_moves_keep_counts
+        a_split_replaces_the_groups_and_moves_keep_counts,
+        reminders_are_claimed_once_and_reach_the_target_group
     );
 }

@@ -96,7 +96,7 @@ impl Repo<'_> {
     pub async fn model_in_use(&self, programme_id: &str) -> Result<(Vec<String>, bool)> {
         let groups: Vec<String> = self
             .all(
-                &format!("SELECT DISTINCT target_group FROM learning_participants WHERE id IN ({OF_PROGRAMME}) UNION SELECT DISTINCT target_group FROM learning_sessions WHERE programme_id = $1"),
+                &format!("SELECT DISTINCT target_group FROM learning_participants WHERE id IN ({OF_PROGRAMME}) UNION SELECT DISTINCT target_group FROM learning_sessions WHERE programme_id = $1 ORDER BY 1"),
                 (programme_id,),
             )
             .await?;

@@ -288,3 +288,107 @@ async fn a_participant_works_through_a_module_by_keyboard() {
     );
     end_session(b).await;
 }
+
+/// A participant on a phone fills in their self-assessment by keyboard (the start, then the
+/// end); the coordinator reads the movement over the group on a wide screen.
+#[tokio::test]
+async fn a_participant_assesses_themselves_by_keyboard_and_the_coordinator_sees_the_movement() {
+    use crate::browser::{end_session, keys_at, press, screenshot};
+    use crate::learning_model::{participant_of, programme_with};
+    use fantoccini::key::Key;
+    let app = TestApp::spawn().await;
+    let a = app.as_admin().await;
+    let others: Vec<String> = (1..=4).map(|i| format!("leider{i}@pv26.example")).collect();
+    for e in &others {
+        app.add_user(e, koers_core::Role::Viewer).await;
+    }
+    let mut people: Vec<(&str, &str)> = others.iter().map(|e| (e.as_str(), "")).collect();
+    people.push(("viewer@pv26.example", "Beleidsmakers"));
+    let (pid, cid) = programme_with(&a, &people).await;
+    for e in &others {
+        let id = participant_of(&a, &cid, e).await;
+        let url = format!("/api/v1/learning/participants/{id}/self-assessment");
+        let s = app.api_as(e).await;
+        for (moment, level) in [("start", 1), ("end", 3)] {
+            s.put_json(
+                &url,
+                &serde_json::json!({"moment": moment, "levels": {"Visie": level, "Data": 2}}),
+            )
+            .await
+            .assert_status(200);
+        }
+    }
+    let me = participant_of(&a, &cid, "viewer@pv26.example").await;
+
+    let (_driver, b, _profile) = start_browser().await;
+    b.set_window_size(390, 844).await.unwrap();
+    sign_in(&b, &app, "viewer@pv26.example").await;
+    b.goto(&app.url(&format!("/leertrajecten/deelnemers/{me}")))
+        .await
+        .unwrap();
+    let go = format!("a[href='/leertrajecten/deelnemers/{me}/zelfscan']");
+    wait_for(&b, Locator::Css(&go)).await;
+    press(&b, &go, Key::Enter).await;
+    wait_for(&b, Locator::Id("invullen")).await;
+    check_axe(&b, "the self-assessment").await;
+    // The start is chosen already; on each dimension, from the first level one step down
+    // chooses the second; Enter saves.
+    for dim in ["Visie", "Data"] {
+        press(
+            &b,
+            &format!("input[name='niveau:{dim}'][value='1']"),
+            Key::Down,
+        )
+        .await;
+    }
+    keys_at(
+        &b,
+        "input[name='niveau:Data'][value='2']",
+        &Key::Enter.to_string(),
+    )
+    .await;
+    wait_for(&b, Locator::Css(".utrecht-alert--ok")).await;
+    // Now the end: it is the moment offered; Visie three steps up from the first.
+    let end = b
+        .find(Locator::Css("input[name='moment'][value='end']"))
+        .await
+        .unwrap();
+    assert_eq!(end.prop("checked").await.unwrap().as_deref(), Some("true"));
+    press(&b, "input[name='niveau:Visie'][value='1']", Key::Down).await;
+    press(&b, "input[name='niveau:Visie'][value='2']", Key::Down).await;
+    press(&b, "input[name='niveau:Data'][value='1']", Key::Down).await;
+    keys_at(
+        &b,
+        "input[name='niveau:Data'][value='2']",
+        &Key::Enter.to_string(),
+    )
+    .await;
+    wait_for(&b, Locator::Css(".utrecht-alert--ok")).await;
+    let text = crate::browser::main_text(&b).await;
+    assert!(
+        text.contains("2 · Verkennend") && text.contains("3 · Toepassend"),
+        "{text}"
+    );
+    check_axe(&b, "the self-assessment, both given").await;
+    crate::browser_tables::tables_scroll_in_their_own_box(&b, "the self-assessment at 390 px")
+        .await;
+    screenshot(&b, "learning-self-scan-390.png").await;
+    end_session(b).await;
+
+    let (_driver, b, _profile) = start_browser().await;
+    b.set_window_size(1440, 900).await.unwrap();
+    sign_in(&b, &app, "admin@pv26.example").await;
+    b.goto(&app.url(&format!("/leertrajecten/leergangen/{pid}")))
+        .await
+        .unwrap();
+    let link = format!("a[href='/leertrajecten/leergangen/{pid}/beweging']");
+    wait_for(&b, Locator::Css(&link)).await;
+    press(&b, &link, Key::Enter).await;
+    wait_for(&b, Locator::Id("tabel-beweging")).await;
+    check_axe(&b, "the movement").await;
+    let text = crate::browser::main_text(&b).await;
+    // Visie: four went 1 → 3 and one 2 → 3: start 1,2, end 3, +1,8.
+    assert!(text.contains("1,2") && text.contains("+1,8"), "{text}");
+    screenshot(&b, "learning-movement-1440.png").await;
+    end_session(b).await;
+}

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 /// Asserts that the page is no wider than the window and that every table sits in a
 /// focusable region named by the table's caption.
-async fn tables_scroll_in_their_own_box(c: &Client, what: &str) {
+pub(crate) async fn tables_scroll_in_their_own_box(c: &Client, what: &str) {
     // The page's width against the window's, and against the window's inside its vertical
     // scroll bar; on failure, what sticks out (outside the tables' own boxes).
     let widths = c

@@ -918,7 +918,7 @@ async fn question_and_monitor(c: &Session, question: &str) -> (Value, Value) {
 }
 
 #[tokio::test]
-async fn the_coordinator_changes_a_programme_but_not_its_model() {
+async fn the_coordinator_changes_a_programme_leaving_its_model_out() {
     let app = TestApp::spawn().await;
     let a = app.as_admin().await;
     let (p, _) = programme_and_cohort(&a, "10").await;
@@ -935,7 +935,7 @@ async fn the_coordinator_changes_a_programme_but_not_its_model() {
     assert_eq!(changed["name"], "Digitaal Leiderschap 2027");
     assert_eq!(changed["minAttendance"], 70);
     assert_eq!(changed["requiresProject"], false);
-    // The leadership model stays, whatever is sent.
+    // Left out, the leadership model stays (changing it: learning_model.rs).
     assert_eq!(changed["dimensions"], p["dimensions"]);
     // Bad input: every field's problem at once; nothing changes.
     let e = a

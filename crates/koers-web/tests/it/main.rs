@@ -26,6 +26,7 @@ mod helpers;
 mod input;
 mod isolation;
 mod learning;
+mod learning_model;
 mod limits;
 mod maturity;
 mod notifications;

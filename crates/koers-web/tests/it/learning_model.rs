@@ -1,0 +1,526 @@
+//! The learning track's leadership model in use: participants assess themselves at the start
+//! and the end (theirs alone), the programme's movement shown only above the minimum group,
+//! target groups deciding who a live session is for, a model that changes only where nothing
+//! depends on it, and the e-mail reminder before a session.
+
+use crate::helpers::{TestApp, assert_invalid};
+use crate::session::Session;
+use koers_core::Role;
+use serde_json::{Value, json};
+
+/// A programme with two dimensions and two target groups, a cohort with the given people
+/// (address, target group) split into groups.
+pub(crate) async fn programme_with(a: &Session, people: &[(&str, &str)]) -> (String, String) {
+    let p = a
+        .create(
+            "/api/v1/learning/programmes",
+            &json!({"name": "Digitaal Leiderschap", "dimensions": ["Visie", "Data"],
+                    "targetGroups": ["Beleidsmakers", "Uitvoerders"]}),
+        )
+        .await;
+    let pid = p["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        p["levels"],
+        json!(["Bewust", "Verkennend", "Toepassend", "Leidend"])
+    );
+    let c = a
+        .create(
+            &format!("/api/v1/learning/programmes/{pid}/cohorts"),
+            &json!({"name": "Cohort 2026", "capacity": "20"}),
+        )
+        .await;
+    let cid = c["id"].as_str().unwrap().to_string();
+    let mut csv = String::from("naam,e-mail,afdeling,rol,doelgroep\n");
+    for (i, (email, group)) in people.iter().enumerate() {
+        csv.push_str(&format!(
+            "Deelnemer {i},{email},Mobiliteit,adviseur,{group}\n"
+        ));
+    }
+    a.post_csv(
+        &format!("/api/v1/learning/cohorts/{cid}/participants"),
+        &csv,
+    )
+    .await
+    .assert_status(201);
+    a.post_json(&format!("/api/v1/learning/cohorts/{cid}/split"), &json!({}))
+        .await
+        .assert_status(200);
+    (pid, cid)
+}
+
+/// The participant id of `email` in the cohort.
+pub(crate) async fn participant_of(a: &Session, cid: &str, email: &str) -> String {
+    let c: Value = a.get_json(&format!("/api/v1/learning/cohorts/{cid}")).await;
+    c["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["email"] == email)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn participants_assess_themselves_and_the_movement_shows_above_the_group() {
+    let app = TestApp::spawn().await;
+    let a = app.as_admin().await;
+    let emails: Vec<String> = (1..=5).map(|i| format!("leider{i}@pv26.example")).collect();
+    for e in &emails {
+        app.add_user(e, Role::Viewer).await;
+    }
+    let mut people: Vec<(&str, &str)> = emails.iter().map(|e| (e.as_str(), "")).collect();
+    people.push(("viewer@pv26.example", "Beleidsmakers"));
+    let (pid, cid) = programme_with(&a, &people).await;
+    let me = participant_of(&a, &cid, "viewer@pv26.example").await;
+    let v = app.as_viewer().await;
+    let url = format!("/api/v1/learning/participants/{me}/self-assessment");
+
+    // Nothing given yet: the start comes first.
+    let s: Value = v.get_json(&url).await;
+    assert_eq!(s["next"], "start");
+    assert_eq!(
+        s["dimensions"][0],
+        json!({"dimension": "Visie", "start": null, "end": null})
+    );
+
+    // Bad input, each named; nothing is saved.
+    let put = async |body: Value| v.put_json(&url, &body).await;
+    let e = put(json!({"moment": "end", "levels": {"Visie": 2, "Data": 2}}))
+        .await
+        .expect(400)
+        .json();
+    assert_invalid(&e, &["moment"]);
+    let e = put(json!({"moment": "start", "levels": {"Visie": 9, "Anders": 1}}))
+        .await
+        .expect(400)
+        .json();
+    let reasons: Vec<&str> = e["invalidParams"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["reason"].as_str().unwrap())
+        .collect();
+    assert!(
+        reasons.contains(&"‘Anders’ is geen dimensie van deze leergang"),
+        "{e}"
+    );
+    assert!(
+        reasons.contains(&"kies een niveau van 1 tot en met 4 voor ‘Visie’"),
+        "{e}"
+    );
+    assert!(
+        reasons.contains(&"kies een niveau van 1 tot en met 4 voor ‘Data’"),
+        "{e}"
+    );
+    for bad in [
+        json!({"moment": "start", "levels": {"Visie": "twee", "Data": 1}}),
+        json!({"moment": "start", "levels": [1, 2]}),
+        json!({"moment": "halverwege", "levels": {"Visie": 1, "Data": 1}}),
+        json!({"moment": 1, "levels": {"Visie": 1, "Data": 1}}),
+    ] {
+        put(bad).await.assert_status(400);
+    }
+    assert_eq!(v.get_json(&url).await["next"], "start");
+
+    // Start, then end; giving a moment again replaces it.
+    put(json!({"moment": "start", "levels": {"Visie": 1, "Data": 2}}))
+        .await
+        .assert_status(200);
+    put(json!({"moment": "start", "levels": {"Visie": 2, "Data": 2}}))
+        .await
+        .assert_status(200);
+    let s = put(json!({"moment": "end", "levels": {"Visie": 3, "Data": 2}}))
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(
+        s["dimensions"][0],
+        json!({"dimension": "Visie", "start": 2, "end": 3})
+    );
+    assert_eq!(s["next"], "end");
+
+    // Theirs alone: the coordinator may not read or give it; another organisation finds
+    // nothing; a colleague who is not the participant is refused.
+    a.get(&url).await.assert_status(403);
+    a.put_json(
+        &url,
+        &json!({"moment": "start", "levels": {"Visie": 4, "Data": 4}}),
+    )
+    .await
+    .assert_status(403);
+    app.api_as("admin@gm0796.example")
+        .await
+        .get(&url)
+        .await
+        .assert_status(404);
+    app.api_as(&emails[0])
+        .await
+        .get(&url)
+        .await
+        .assert_status(403);
+
+    // One pair is too few: counts, no figures.
+    let movement = format!("/api/v1/learning/programmes/{pid}/movement");
+    let m: Value = a.get_json(&movement).await;
+    assert_eq!(m["minGroup"], 5);
+    assert_eq!(m["dimensions"][0]["pairs"], 1);
+    assert_eq!(m["dimensions"][0]["start"], Value::Null);
+    v.get(&movement).await.assert_status(403);
+
+    // Four more do both: Visie 1 → 2 each. Five pairs: (2+1+1+1+1)/5 = 1.2 → (3+2+2+2+2)/5.
+    for e in &emails[..4] {
+        let s = app.api_as(e).await;
+        let id = participant_of(&a, &cid, e).await;
+        let url = format!("/api/v1/learning/participants/{id}/self-assessment");
+        for (moment, level) in [("start", 1), ("end", 2)] {
+            s.put_json(
+                &url,
+                &json!({"moment": moment, "levels": {"Visie": level, "Data": 3}}),
+            )
+            .await
+            .assert_status(200);
+        }
+    }
+    let m: Value = a.get_json(&movement).await;
+    let visie = &m["dimensions"][0];
+    assert_eq!(
+        (visie["started"].as_u64(), visie["pairs"].as_u64()),
+        (Some(5), Some(5))
+    );
+    assert!((visie["start"].as_f64().unwrap() - 1.2).abs() < 1e-9, "{m}");
+    assert!((visie["end"].as_f64().unwrap() - 2.2).abs() < 1e-9, "{m}");
+    assert_eq!(visie["rose"], 100);
+    let data = &m["dimensions"][1];
+    assert!((data["change"].as_f64().unwrap() - 0.0).abs() < 1e-9, "{m}");
+
+    // The pages: the participant's own, the coordinator's movement.
+    let page = app.page_as("viewer@pv26.example").await;
+    page.get(&format!("/leertrajecten/deelnemers/{me}"))
+        .await
+        .assert_shows(
+            200,
+            &[
+                "Zelfscan leiderschapsmodel",
+                "Visie: 2 · Verkennend → 3 · Toepassend",
+            ],
+        );
+    page.post_form(
+        &format!("/leertrajecten/deelnemers/{me}/zelfscan"),
+        &[("moment", "end"), ("niveau:Visie", "4")],
+    )
+    .await
+    .assert_shows(400, &["kies een niveau van 1 tot en met 4 voor ‘Data’"]);
+    page.post_form(
+        &format!("/leertrajecten/deelnemers/{me}/zelfscan"),
+        &[
+            ("moment", "end"),
+            ("niveau:Visie", "4"),
+            ("niveau:Data", "3"),
+        ],
+    )
+    .await
+    .assert_shows(200, &["Je zelfscan is opgeslagen.", "4 · Leidend"]);
+    let coordinator = app.page_as("admin@pv26.example").await;
+    coordinator
+        .get(&format!("/leertrajecten/leergangen/{pid}/beweging"))
+        .await
+        .assert_shows(200, &["Beweging op het leiderschapsmodel", "1,2", "2,4"]);
+    coordinator
+        .get(&format!("/leertrajecten/deelnemers/{me}/zelfscan"))
+        .await
+        .assert_status(403);
+}
+
+#[tokio::test]
+async fn target_groups_decide_who_a_session_is_for() {
+    let app = TestApp::spawn().await;
+    let a = app.as_admin().await;
+    let (pid, cid) = programme_with(
+        &a,
+        &[
+            ("viewer@pv26.example", "Beleidsmakers"),
+            ("uitvoerder@pv26.example", "Uitvoerders"),
+        ],
+    )
+    .await;
+    let me = participant_of(&a, &cid, "viewer@pv26.example").await;
+    let other = participant_of(&a, &cid, "uitvoerder@pv26.example").await;
+    let sessions = format!("/api/v1/learning/programmes/{pid}/sessions");
+    let session = async |title: &str, group: &str| {
+        a.post_json(
+            &sessions,
+            &json!({"title": title, "date": "2026-03-10", "startTime": "13:00",
+                    "endTime": "14:00", "afterModule": "1", "targetGroup": group}),
+        )
+        .await
+    };
+    // A group the programme lacks is refused by name.
+    let e = session("Voor iedereen?", "Iedereen")
+        .await
+        .expect(400)
+        .json();
+    assert_invalid(&e, &["targetGroup"]);
+    let all = session("Aftrap", "").await.expect(201).json();
+    let policy = session("Beleidsintervisie", "Beleidsmakers")
+        .await
+        .expect(201)
+        .json();
+    assert_eq!(policy["targetGroup"], "Beleidsmakers");
+
+    // The policy maker is expected at both, the other at one; their calendars say so.
+    let standing = async |id: &str| -> Value {
+        a.get_json(&format!("/api/v1/learning/participants/{id}"))
+            .await
+    };
+    assert_eq!(
+        standing(&me).await["sessionsTotal"],
+        2,
+        "{}",
+        standing(&me).await
+    );
+    assert_eq!(standing(&other).await["sessionsTotal"], 1);
+    let ics = app
+        .as_viewer()
+        .await
+        .get(&format!("/api/v1/learning/participants/{me}/calendar"))
+        .await
+        .expect(200)
+        .text();
+    assert!(
+        ics.contains("SUMMARY:Beleidsintervisie (Beleidsmakers)"),
+        "{ics}"
+    );
+    let theirs = a
+        .get(&format!("/api/v1/learning/participants/{other}/calendar"))
+        .await
+        .expect(200)
+        .text();
+    assert!(theirs.contains("SUMMARY:Aftrap") && !theirs.contains("Beleidsintervisie"));
+    app.as_viewer()
+        .await
+        .get(&format!("/api/v1/learning/participants/{other}/calendar"))
+        .await
+        .assert_status(403);
+
+    // Attendance at a session that is not for someone's group is refused.
+    let attendance = format!("/api/v1/learning/participants/{other}/attendance");
+    let e = a
+        .post_json(
+            &attendance,
+            &json!({"sessionId": policy["id"], "status": "present"}),
+        )
+        .await
+        .expect(400)
+        .json();
+    assert_eq!(
+        e["invalidParams"][0]["reason"],
+        "deze sessie is voor de doelgroep Beleidsmakers"
+    );
+    a.post_json(
+        &attendance,
+        &json!({"sessionId": all["id"], "status": "present"}),
+    )
+    .await
+    .assert_status(204);
+
+    // Moving someone to another group: a group the programme lacks is refused; the move
+    // changes what they are expected at.
+    let group = format!("/api/v1/learning/participants/{other}/target-group");
+    let e = a
+        .put_json(&group, &json!({"targetGroup": "Bestuurders"}))
+        .await
+        .expect(400)
+        .json();
+    assert_invalid(&e, &["targetGroup"]);
+    app.as_viewer()
+        .await
+        .put_json(&group, &json!({"targetGroup": "Beleidsmakers"}))
+        .await
+        .assert_status(403);
+    let moved = a
+        .put_json(&group, &json!({"targetGroup": "Beleidsmakers"}))
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(moved["targetGroup"], "Beleidsmakers");
+    assert_eq!(standing(&other).await["sessionsTotal"], 2);
+
+    // The register shows "not for this target group" instead of a choice.
+    let page = app.page_as("admin@pv26.example").await;
+    page.post_form(
+        &format!("/leertrajecten/deelnemers/{other}/doelgroep"),
+        &[("targetGroup", "Uitvoerders")],
+    )
+    .await
+    .assert_status(303);
+    let c: Value = a.get_json(&format!("/api/v1/learning/cohorts/{cid}")).await;
+    let gid = c["groups"][0]["id"].as_str().unwrap();
+    page.get(&format!("/leertrajecten/groepen/{gid}"))
+        .await
+        .assert_shows(200, &["niet voor deze doelgroep", "Beleidsmakers"]);
+}
+
+#[tokio::test]
+async fn a_programme_model_changes_only_where_nothing_depends_on_it() {
+    let app = TestApp::spawn().await;
+    let a = app.as_admin().await;
+    let (pid, cid) = programme_with(&a, &[("viewer@pv26.example", "Uitvoerders")]).await;
+    let url = format!("/api/v1/learning/programmes/{pid}");
+    // The first five modules are on Visie and Data in turn; a new dimension and renamed
+    // levels are fine.
+    let changed = a
+        .put_json(
+            &url,
+            &json!({"name": "Digitaal Leiderschap", "dimensions": ["Visie", "Data", "Ethiek"],
+                    "levels": ["Laag", "Midden", "Hoog", "Top"]}),
+        )
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(changed["dimensions"], json!(["Visie", "Data", "Ethiek"]));
+    assert_eq!(
+        changed["targetGroups"],
+        json!(["Beleidsmakers", "Uitvoerders"])
+    );
+    // Taking away a module's dimension or a group in use is refused, each by name.
+    let e = a
+        .put_json(
+            &url,
+            &json!({"name": "X", "dimensions": ["Ethiek"], "targetGroups": ["Beleidsmakers"]}),
+        )
+        .await
+        .expect(400)
+        .json();
+    assert_invalid(&e, &["dimensions", "targetGroups"]);
+    let e = a
+        .put_json(&url, &json!({"name": "X", "levels": ["Een"]}))
+        .await
+        .expect(400)
+        .json();
+    assert_invalid(&e, &["levels"]);
+    // Once someone assessed themselves, the number of levels stays.
+    let me = participant_of(&a, &cid, "viewer@pv26.example").await;
+    app.as_viewer()
+        .await
+        .put_json(
+            &format!("/api/v1/learning/participants/{me}/self-assessment"),
+            &json!({"moment": "start", "levels": {"Visie": 4, "Data": 1, "Ethiek": 2}}),
+        )
+        .await
+        .assert_status(200);
+    let e = a
+        .put_json(&url, &json!({"name": "X", "levels": ["Laag", "Hoog"]}))
+        .await
+        .expect(400)
+        .json();
+    assert_eq!(
+        e["invalidParams"][0]["reason"],
+        "er zijn al zelfscans op 4 niveaus; geef weer 4 niveaus (andere namen mag)"
+    );
+    let now: Value = a.get_json(&url).await;
+    assert_eq!(
+        now["programme"]["levels"],
+        json!(["Laag", "Midden", "Hoog", "Top"])
+    );
+    // Through the page: the form holds the model, a refused change keeps what was typed.
+    let page = app.page_as("admin@pv26.example").await;
+    let html = page
+        .post_form(
+            &format!("/leertrajecten/leergangen/{pid}/wijzigen"),
+            &[
+                ("name", "Digitaal Leiderschap"),
+                ("dimensions", "Ethiek"),
+                ("levels", "Laag\nMidden\nHoog\nTop"),
+                ("targetGroups", "Beleidsmakers\nUitvoerders"),
+            ],
+        )
+        .await
+        .expect(400)
+        .text();
+    assert!(
+        html.contains("‘Visie’ is de dimensie van module ‘Module 1’"),
+        "{html}"
+    );
+    assert!(html.contains(">Ethiek</textarea>"), "{html}");
+}
+
+#[tokio::test]
+async fn session_reminders_are_mailed_once_with_the_session_attached() {
+    let (port, mut mails) = crate::notifications::smtp_sink().await;
+    let mailer = koers_app::mail::Mailer::new(&koers_app::mail::MailConfig {
+        smtp_url: format!("smtp://127.0.0.1:{port}"),
+        from: "koers <koers@pv26.example>".into(),
+    })
+    .unwrap();
+    let app = TestApp::spawn_full(koers_web::WebConfig::default(), Some(mailer)).await;
+    let a = app.as_admin().await;
+    let (pid, _) = programme_with(
+        &a,
+        &[
+            ("viewer@pv26.example", "Beleidsmakers"),
+            ("uitvoerder@pv26.example", "Uitvoerders"),
+        ],
+    )
+    .await;
+    // Sessions tomorrow at 10:00 (Dutch time), one for everyone and one for a group, and
+    // one in a week.
+    let now: chrono::DateTime<chrono::Utc> = "2026-03-09T12:00:00Z".parse().unwrap();
+    for (title, date, group) in [
+        ("Aftrap", "2026-03-10", ""),
+        ("Beleidsintervisie", "2026-03-10", "Beleidsmakers"),
+        ("Later", "2026-03-17", ""),
+    ] {
+        a.create(
+            &format!("/api/v1/learning/programmes/{pid}/sessions"),
+            &json!({"title": title, "date": date, "startTime": "10:00", "endTime": "11:00",
+                    "link": "https://meet.example/dl", "afterModule": "1", "targetGroup": group}),
+        )
+        .await;
+    }
+    let sent = koers_app::learning::send_reminders(&app.state.ws, now).await;
+    assert_eq!(
+        sent, 3,
+        "two for the kick-off, one for the policy makers' session"
+    );
+    let mut got = Vec::new();
+    for _ in 0..3 {
+        got.push(
+            tokio::time::timeout(std::time::Duration::from_secs(10), mails.recv())
+                .await
+                .unwrap()
+                .unwrap(),
+        );
+    }
+    let to_viewer: Vec<&String> = got
+        .iter()
+        .filter(|m| m.contains("RCPT TO:<viewer@pv26.example>"))
+        .collect();
+    assert_eq!(to_viewer.len(), 2, "{got:?}");
+    let intervisie = got
+        .iter()
+        .find(|m| m.contains("Beleidsintervisie"))
+        .unwrap();
+    assert!(
+        intervisie.contains("RCPT TO:<viewer@pv26.example>"),
+        "{intervisie}"
+    );
+    assert!(intervisie.contains("text/calendar"), "{intervisie}");
+    assert!(intervisie.contains("BEGIN:VEVENT"), "{intervisie}");
+    // Once: a second round sends nothing; the session in a week is not yet due.
+    assert_eq!(
+        koers_app::learning::send_reminders(&app.state.ws, now).await,
+        0
+    );
+    assert!(
+        tokio::time::timeout(std::time::Duration::from_millis(300), mails.recv())
+            .await
+            .is_err()
+    );
+    let week = now + chrono::Duration::days(7);
+    assert_eq!(
+        koers_app::learning::send_reminders(&app.state.ws, week).await,
+        2
+    );
+}
