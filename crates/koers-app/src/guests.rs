@@ -44,6 +44,17 @@ async fn shareable(ws: &Workspace, who: &Principal, kind: GuestObject, id: &str)
             let (round, p) = ws.store.maturity().participant_of(&who.org.id, id).await?;
             Ok(report_title(&round, &p))
         }
+        GuestObject::LearningProject => {
+            who.require(Permission::CoordinateLearning)?;
+            let x = ws.store.learning().project(&who.org.id, id).await?;
+            if x.question_id.is_none() {
+                return Err(Error::Conflict(
+                    "Koppel eerst een datavraag aan het project: de reacties en bestanden van studenten komen daar."
+                        .into(),
+                ));
+            }
+            Ok(x.title)
+        }
     }
 }
 
@@ -195,6 +206,13 @@ async fn object_title(ws: &Workspace, g: &GuestGrant) -> Result<String> {
         GuestObject::MaturityReport => {
             let (round, p) = shared_participant(ws, g).await?;
             report_title(&round, &p)
+        }
+        GuestObject::LearningProject => {
+            ws.store
+                .learning()
+                .project(&g.org_id, &g.object_id)
+                .await?
+                .title
         }
     })
 }
@@ -356,11 +374,55 @@ impl GuestReport {
     }
 }
 
+/// A make-track project as a student invited to it sees it: the project (status, outcome,
+/// the team and the students by name, what it delivers by name) and its data question, whose
+/// comments and files are the project's.
+#[derive(Debug, Clone)]
+pub struct GuestProject {
+    pub project: crate::learning::Project,
+    /// The team's names (participants of the cohort).
+    pub team: Vec<String>,
+    /// What it delivers, by name: an indicator, monitor or dashboard.
+    pub deliverables: Vec<String>,
+    pub question: GuestQuestion,
+}
+
 /// What a guest opens.
 #[derive(Debug, Clone)]
 pub enum SharedObject {
     Question(Box<GuestQuestion>),
     Report(Box<GuestReport>),
+    Project(Box<GuestProject>),
+}
+
+/// The question as a guest sees it.
+async fn guest_question(ws: &Workspace, question: Question) -> Result<GuestQuestion> {
+    let store = ws.store.questions();
+    Ok(GuestQuestion {
+        links: store.question_links(&question.id).await?,
+        comments: store.comments(&question.id).await?,
+        attachments: store.attachments(&question.id).await?,
+        question,
+    })
+}
+
+/// The names of what a project of organisation `org_id` delivers.
+async fn deliverables(
+    ws: &Workspace,
+    org_id: &str,
+    x: &crate::learning::Project,
+) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    let products = ws.store.indicators();
+    match (x.product_kind.as_deref(), x.product_id.as_deref()) {
+        (Some("indicator"), Some(id)) => out.push(products.indicator(org_id, id).await?.name),
+        (Some("monitor"), Some(id)) => out.push(products.monitor(org_id, id).await?.name),
+        _ => {}
+    }
+    if let Some(id) = &x.dashboard_id {
+        out.push(ws.store.dashboards().dashboard(org_id, id).await?.name);
+    }
+    Ok(out)
 }
 
 /// One object shared with `who`, as they may see it.
@@ -373,18 +435,39 @@ pub async fn open(
     let organisation = ws.store.organisations().organisation(&grant.org_id).await?;
     let (title, object) = match grant.object_type {
         GuestObject::Question => {
-            let question = shared_question(ws, &grant).await?;
-            let store = ws.store.questions();
-            let g = GuestQuestion {
-                links: store.question_links(&question.id).await?,
-                comments: store.comments(&question.id).await?,
-                attachments: store.attachments(&question.id).await?,
-                question,
-            };
+            let g = guest_question(ws, shared_question(ws, &grant).await?).await?;
             (
                 g.question.question.clone(),
                 SharedObject::Question(Box::new(g)),
             )
+        }
+        GuestObject::LearningProject => {
+            let project = ws
+                .store
+                .learning()
+                .project(&grant.org_id, &grant.object_id)
+                .await?;
+            let cohort = ws
+                .store
+                .learning()
+                .cohort(&grant.org_id, &project.cohort_id)
+                .await?;
+            let team = ws
+                .store
+                .learning()
+                .participants(&cohort)
+                .await?
+                .into_iter()
+                .filter(|p| project.members.contains(&p.id))
+                .map(|p| p.name)
+                .collect();
+            let g = GuestProject {
+                question: guest_question(ws, shared_question(ws, &grant).await?).await?,
+                deliverables: deliverables(ws, &grant.org_id, &project).await?,
+                team,
+                project,
+            };
+            (g.project.title.clone(), SharedObject::Project(Box::new(g)))
         }
         GuestObject::MaturityReport => {
             let (round, p) = shared_participant(ws, &grant).await?;
@@ -416,12 +499,21 @@ async fn shared_participant(ws: &Workspace, g: &GuestGrant) -> Result<(Round, Pa
         .await?)
 }
 
+/// The data question grant `g` shares: the question itself, or the one the shared project
+/// works out (a project that lost its question shares none).
 async fn shared_question(ws: &Workspace, g: &GuestGrant) -> Result<Question> {
-    Ok(ws
-        .store
-        .questions()
-        .question(&g.org_id, &g.object_id)
-        .await?)
+    let id = match g.object_type {
+        GuestObject::Question => g.object_id.clone(),
+        GuestObject::LearningProject => ws
+            .store
+            .learning()
+            .project(&g.org_id, &g.object_id)
+            .await?
+            .question_id
+            .ok_or(Error::NotFound)?,
+        GuestObject::MaturityReport => return Err(Error::NotFound),
+    };
+    Ok(ws.store.questions().question(&g.org_id, &id).await?)
 }
 
 /// A question shared with `who` that their invitation lets them do `a` on.
@@ -432,9 +524,6 @@ async fn question_allowing(
     a: Ability,
 ) -> Result<(GuestGrant, Question)> {
     let g = own_grant_allowing(ws, who, grant_id, a).await?;
-    if g.object_type != GuestObject::Question {
-        return Err(Error::NotFound);
-    }
     let question = shared_question(ws, &g).await?;
     Ok((g, question))
 }
@@ -452,7 +541,7 @@ pub async fn comment(
     let body = input.text("body");
     let body = input.finish(koers_core::error::long_text("body", &body, 5000))?;
     match g.object_type {
-        GuestObject::Question => {
+        GuestObject::Question | GuestObject::LearningProject => {
             let question = shared_question(ws, &g).await?;
             Ok(ws
                 .store
@@ -503,9 +592,6 @@ pub async fn attachment_file(
     attachment_id: &str,
 ) -> Result<(Attachment, Vec<u8>)> {
     let g = own_grant(ws, who, grant_id).await?;
-    if g.object_type != GuestObject::Question {
-        return Err(Error::NotFound);
-    }
     let question = shared_question(ws, &g).await?;
     q::attachment_bytes(ws, &question, attachment_id).await
 }

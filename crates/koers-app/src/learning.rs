@@ -12,6 +12,7 @@ mod model;
 
 use crate::{Error, Input, Principal, Result, Workspace};
 use koers_core::error::Collector;
+use koers_core::guests::GuestObject;
 use koers_core::learning::model::{ModelUse, check_model_change, session_applies, target_group};
 use koers_core::learning::{
     CohortDraft, ContentDraft, GroupDraft, ModelText, ModuleDraft, ProgrammeDraft, ProjectDraft,
@@ -541,6 +542,8 @@ pub struct ProjectChoices {
     pub questions: Vec<Question>,
     pub indicators: Vec<Indicator>,
     pub monitors: Vec<Monitor>,
+    /// The dashboards the coordinator can see.
+    pub dashboards: Vec<crate::dashboards::Dashboard>,
 }
 
 pub async fn project_choices(ws: &Workspace, who: &Principal) -> Result<ProjectChoices> {
@@ -549,6 +552,7 @@ pub async fn project_choices(ws: &Workspace, who: &Principal) -> Result<ProjectC
         questions: ws.store.questions().questions(&who.org.id, None).await?,
         indicators: ws.store.indicators().indicators(&who.org.id).await?,
         monitors: ws.store.indicators().monitors(&who.org.id).await?,
+        dashboards: crate::dashboards::list(ws, who).await?,
     })
 }
 
@@ -1070,6 +1074,7 @@ async fn project_input(
     let question = input.text("questionId");
     let kind = input.text("productKind");
     let product = input.text("productId");
+    let dashboard = input.text("dashboardId");
     let members = input.texts("members");
     let d = input.finish(ProjectDraft::parse(&title, &status, &outcome, &students))?;
     let mut problems = Collector::default();
@@ -1110,6 +1115,21 @@ async fn project_input(
             found.then(|| (kind.to_string(), id.to_string()))
         }
     };
+    let dashboard_id = match dashboard.trim() {
+        "" => None,
+        id => match crate::dashboards::visible(ws, who, id).await {
+            Ok(d) => Some(d.id),
+            Err(Error::NotFound | Error::Forbidden) => {
+                problems.take::<()>(Err(Invalid::one(
+                    "dashboardId",
+                    "unknown",
+                    "kies een dashboard van deze organisatie",
+                )));
+                None
+            }
+            Err(e) => return Err(e),
+        },
+    };
     let cohort_people: HashSet<String> = ws
         .store
         .learning()
@@ -1136,6 +1156,7 @@ async fn project_input(
         ProjectLinks {
             question_id,
             product,
+            dashboard_id,
             members: team,
         },
     ))
@@ -1168,6 +1189,8 @@ pub struct ProjectDetail {
     pub cohort: Cohort,
     pub participants: Vec<Participant>,
     pub question: Option<Question>,
+    /// The students invited to it as guests.
+    pub guests: Vec<crate::guests::GuestGrant>,
 }
 
 pub async fn project_detail(ws: &Workspace, who: &Principal, id: &str) -> Result<ProjectDetail> {
@@ -1181,7 +1204,13 @@ pub async fn project_detail(ws: &Workspace, who: &Principal, id: &str) -> Result
         Some(q) => ws.store.questions().question(&who.org.id, q).await.ok(),
         None => None,
     };
+    let guests = ws
+        .store
+        .guests()
+        .grants_on(&who.org.id, (GuestObject::LearningProject, &x.id))
+        .await?;
     Ok(ProjectDetail {
+        guests,
         participants: ws.store.learning().participants(&c).await?,
         project: x,
         cohort: c,

@@ -1,6 +1,7 @@
 //! Guests: people from outside an organisation (a partner organisation, a student, another
-//! government) invited by e-mail to one object only: a data question, or the report of a
-//! participating organisation in a maturity round (its contact). A guest reads that object and, as the invitation
+//! government) invited by e-mail to one object only: a data question, a make-track project
+//! (its students), or the report of a participating organisation in a maturity round (its
+//! contact). A guest reads that object and, as the invitation
 //! allows, comments on it or uploads a file to it; nothing else of the organisation exists
 //! for them. An invitation holds until it expires or is revoked, and whatever a guest does is
 //! audited under their address and the organisation they come from.
@@ -24,22 +25,32 @@ pub enum GuestObject {
     /// One participating organisation's report in a maturity round, for its contact to read
     /// and comment on before the round is final.
     MaturityReport,
+    /// A make-track project of the learning track, for the students working on it: the
+    /// project and the data question it works out, whose comments and files are the
+    /// project's.
+    LearningProject,
 }
 
 impl GuestObject {
-    pub const ALL: [GuestObject; 2] = [GuestObject::Question, GuestObject::MaturityReport];
+    pub const ALL: [GuestObject; 3] = [
+        GuestObject::Question,
+        GuestObject::MaturityReport,
+        GuestObject::LearningProject,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             GuestObject::Question => "question",
             GuestObject::MaturityReport => "maturity_report",
+            GuestObject::LearningProject => "learning_project",
         }
     }
 
-    /// What a guest may be allowed here: files only on a data question.
+    /// What a guest may be allowed here: files on a data question and a project, not on a
+    /// report.
     pub fn offers(self, a: Ability) -> bool {
         match self {
-            GuestObject::Question => true,
+            GuestObject::Question | GuestObject::LearningProject => true,
             GuestObject::MaturityReport => a == Ability::Comment,
         }
     }
@@ -314,6 +325,11 @@ mod tests {
             GuestObject::MaturityReport
                 .check(&[Ability::Upload])
                 .is_err()
+        );
+        assert!(
+            GuestObject::LearningProject
+                .check(&[Ability::Comment, Ability::Upload])
+                .is_ok()
         );
         let a = vec![Ability::Comment, Ability::Upload];
         assert_eq!(abilities_from_str(&abilities_to_str(&a)), a);

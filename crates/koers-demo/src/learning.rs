@@ -5,9 +5,10 @@
 //! demo's data questions delivering a monitor.
 
 use crate::input;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use koers_app::learning::{self, Attendance, Entry, Participant, Progress};
 use koers_app::{Workspace, products};
+use koers_core::guests::GuestObject;
 use koers_core::learning::model::{DEFAULT_TARGET_GROUPS, Moment, SelfAssessment};
 use koers_core::learning::{ModelText, ModuleDraft, ParticipantDraft, ProgrammeDraft};
 use koers_store::{Organisation, User};
@@ -318,4 +319,51 @@ pub async fn seed(ws: &Workspace, org: &Organisation, coordinator: &User) -> Res
         learning::create_project(ws, &who, &cohort.id, d).await?;
     }
     Ok(())
+}
+
+/// Once the demo's dashboards exist: the running make-track project delivers the first one,
+/// and its student takes part as a guest. Returns the accounts file's line for the student.
+pub async fn deliver_dashboard(
+    ws: &Workspace,
+    org: &Organisation,
+    coordinator: &User,
+) -> Result<String> {
+    let who = crate::principal(ws, org, coordinator).await?;
+    let dashboard = koers_app::dashboards::list(ws, &who)
+        .await?
+        .into_iter()
+        .next()
+        .context("de demo heeft geen dashboard")?;
+    let running = ws
+        .store
+        .learning()
+        .participants_by_email(&org.id, &coordinator.email)
+        .await?
+        .into_iter()
+        .next()
+        .context("de coördinator staat niet in het cohort")?;
+    let project = learning::cohort_detail(ws, &who, &running.cohort_id)
+        .await?
+        .projects
+        .into_iter()
+        .find(|x| x.status == koers_core::learning::ProjectStatus::Running)
+        .context("de demo heeft geen lopend project")?;
+    let students: Vec<String> = project
+        .students
+        .iter()
+        .map(|s| format!("{}; {}", s.name, s.institution))
+        .collect();
+    let d = input(json!({
+        "title": project.title,
+        "status": "running",
+        "outcome": project.outcome,
+        "students": students,
+        "questionId": project.question_id,
+        "dashboardId": dashboard.id,
+        "members": project.members,
+    }));
+    learning::update_project(ws, &who, &project.id, d).await?;
+    let object = (GuestObject::LearningProject, project.id.as_str());
+    let student = ("student@uu.example", "Sara Öztürk", "Universiteit Utrecht");
+    crate::guest(ws, &who, object, student).await
 }

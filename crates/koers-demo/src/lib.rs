@@ -206,8 +206,6 @@ pub async fn seed(ws: &Workspace, movements: &MovementArgs) -> Result<()> {
     };
     crate::questions::seed(ws, &org, &people).await?;
     lines.push(invite_partner(ws, &org, &users[3]).await?);
-    let path = data_dir.join(ACCOUNTS_FILE);
-    write_private(&path, &(lines.join("\n") + "\n"))?;
     crate::questions::seed_register(ws, &org, &people).await?;
     crate::maturity::seed(ws, &org, &users[1]).await?;
     crate::learning::seed(ws, &org, &users[0]).await?;
@@ -215,6 +213,9 @@ pub async fn seed(ws: &Workspace, movements: &MovementArgs) -> Result<()> {
     crate::movements::label_columns(ws, &org, &users[2]).await?;
     crate::dashboard::seed(ws, &org, &users[1], &logistics).await?;
     crate::twin::seed(ws, &org, &users[1]).await?;
+    lines.push(crate::learning::deliver_dashboard(ws, &org, &users[0]).await?);
+    let path = data_dir.join(ACCOUNTS_FILE);
+    write_private(&path, &(lines.join("\n") + "\n"))?;
     println!("Demowerkruimte aangemaakt: {} (PV26).", org.name);
     println!(
         "Accounts (e-mailadres, wachtwoord, rol) — ook in {}:",
@@ -240,13 +241,35 @@ async fn invite_partner(
         .into_iter()
         .next()
         .context("de demo heeft geen datavraag")?;
-    let email = "partner@netbeheerder-oost.example";
-    let invited = koers_app::guests::invite(
+    let object = (koers_core::guests::GuestObject::Question, first.id.as_str());
+    guest(
         ws,
         &who,
-        (koers_core::guests::GuestObject::Question, &first.id),
+        object,
+        (
+            "partner@netbeheerder-oost.example",
+            "Sam Partner",
+            "Netbeheerder Oost",
+        ),
+    )
+    .await
+}
+
+/// Invites a guest (address, name, where they come from) to `object`, reading, commenting and
+/// adding files for a year, and takes the invitation up with a new account. Returns the
+/// accounts file's line for them.
+pub(crate) async fn guest(
+    ws: &Workspace,
+    who: &koers_app::Principal,
+    object: (koers_core::guests::GuestObject, &str),
+    (email, name, affiliation): (&str, &str, &str),
+) -> Result<String> {
+    let invited = koers_app::guests::invite(
+        ws,
+        who,
+        object,
         input(serde_json::json!({
-            "email": email, "name": "Sam Partner", "affiliation": "Netbeheerder Oost",
+            "email": email, "name": name, "affiliation": affiliation,
             "abilities": ["comment", "upload"], "days": 365,
         })),
         "",
@@ -262,7 +285,7 @@ async fn invite_partner(
         ws,
         Default::default(),
         token,
-        input(serde_json::json!({"displayName": "Sam Partner", "password": password})),
+        input(serde_json::json!({"displayName": name, "password": password})),
         None,
     )
     .await?;

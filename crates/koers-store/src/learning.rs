@@ -114,6 +114,8 @@ pub struct Project {
     pub question_id: Option<String>,
     pub product_kind: Option<String>,
     pub product_id: Option<String>,
+    /// A dashboard it delivers, besides or instead of the indicator or monitor.
+    pub dashboard_id: Option<String>,
     pub status: ProjectStatus,
     pub outcome: String,
     pub students: Vec<Student>,
@@ -128,6 +130,7 @@ pub struct ProjectLinks {
     pub question_id: Option<String>,
     /// `indicator` or `monitor`, and its id.
     pub product: Option<(String, String)>,
+    pub dashboard_id: Option<String>,
     /// Participant ids of the same cohort.
     pub members: Vec<String>,
 }
@@ -194,8 +197,8 @@ from_row!(r => Participant {
 
 // A project without its members, which [`Store::with_members`] adds.
 from_row!(r => Project {
-    id, cohort_id, title, question_id, product_kind, product_id, outcome, created_at,
-    updated_at;
+    id, cohort_id, title, question_id, product_kind, product_id, dashboard_id, outcome,
+    created_at, updated_at;
     status: parsed(r, "status", ProjectStatus::parse)?,
     students: json(r, "students")?,
     members: Vec::new(),
@@ -209,7 +212,7 @@ const COHORT: &str =
     "SELECT id, org_id, programme_id, name, start_date, capacity, created_at FROM learning_cohorts";
 const GROUP: &str = "SELECT g.id, g.cohort_id, g.position, g.name, g.capacity, g.filled FROM learning_groups g JOIN learning_cohorts c ON c.id = g.cohort_id";
 const PARTICIPANT: &str = "SELECT p.id, p.cohort_id, p.name, p.email, p.department, p.role, p.target_group, p.group_id, p.waiting_for, p.waiting_since, p.generated FROM learning_participants p JOIN learning_cohorts c ON c.id = p.cohort_id";
-const PROJECT: &str = "SELECT x.id, x.cohort_id, x.title, x.question_id, x.product_kind, x.product_id, x.status, x.outcome, x.students, x.created_at, x.updated_at FROM learning_projects x JOIN learning_cohorts c ON c.id = x.cohort_id";
+const PROJECT: &str = "SELECT x.id, x.cohort_id, x.title, x.question_id, x.product_kind, x.product_id, x.dashboard_id, x.status, x.outcome, x.students, x.created_at, x.updated_at FROM learning_projects x JOIN learning_cohorts c ON c.id = x.cohort_id";
 
 stored! {
     Programme: PROGRAMME, Module: MODULE, LiveSession: SESSION, Cohort: COHORT,
@@ -958,8 +961,8 @@ async fn insert_module(
 async fn set_links(w: &mut Write<'_>, id: &str, links: &ProjectLinks) -> Result<()> {
     let product = links.product.as_ref();
     w.exec(
-        "UPDATE learning_projects SET question_id = $1, product_kind = $2, product_id = $3 WHERE id = $4",
-        (&links.question_id, product.map(|p| p.0.as_str()), product.map(|p| p.1.as_str()), id),
+        "UPDATE learning_projects SET question_id = $1, product_kind = $2, product_id = $3, dashboard_id = $4 WHERE id = $5",
+        (&links.question_id, product.map(|p| p.0.as_str()), product.map(|p| p.1.as_str()), &links.dashboard_id, id),
     )
     .await?;
     for m in &links.members {

@@ -109,6 +109,16 @@ pub struct InvitedOut {
     pub mailed: bool,
 }
 
+impl From<&guests::Invited> for InvitedOut {
+    fn from(i: &guests::Invited) -> Self {
+        InvitedOut {
+            guest: GuestOut::from(&i.grant),
+            link: i.link.clone(),
+            mailed: i.mailed,
+        }
+    }
+}
+
 /// The guests invited to a data question.
 #[utoipa::path(get, path = "/data-questions/{questionId}/guests", tag = "gasten",
     params(("questionId" = String, Path, description = "Id van de datavraag")),
@@ -139,11 +149,7 @@ pub async fn invite_to_question(
         &base,
     )
     .await?;
-    Ok(created(InvitedOut {
-        guest: GuestOut::from(&i.grant),
-        link: i.link,
-        mailed: i.mailed,
-    }))
+    Ok(created(InvitedOut::from(&i)))
 }
 
 /// The guests invited to a participating organisation's report (its contact).
@@ -173,11 +179,7 @@ pub async fn invite_contact(
     let base = ctx.state.cfg.base_url(&headers);
     let i =
         koers_app::maturity::invite_contact(ctx.ws(), &ctx.who, &id, &pid, input, &base).await?;
-    Ok(created(InvitedOut {
-        guest: GuestOut::from(&i.grant),
-        link: i.link,
-        mailed: i.mailed,
-    }))
+    Ok(created(InvitedOut::from(&i)))
 }
 
 /// Withdraw an invitation: its link stops working and the guest loses access.
@@ -334,7 +336,8 @@ pub async fn list_shared(ctx: Ctx) -> JsonReply<Vec<SharedOut>> {
     Ok(Json(outs(&shared)))
 }
 
-/// What is shared, as the guest sees it: a data question or an organisation's report.
+/// What is shared, as the guest sees it: a data question, a make-track project or an
+/// organisation's report.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SharedObjectOut {
@@ -343,6 +346,39 @@ pub struct SharedObjectOut {
     pub question: Option<SharedQuestionOut>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub report: Option<SharedReportOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project: Option<SharedProjectOut>,
+}
+
+/// A make-track project as a student invited to it sees it; its data question carries the
+/// project's comments and files.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SharedProjectOut {
+    pub title: String,
+    #[schema(value_type = schema::ProjectStatus)]
+    pub status: koers_core::learning::ProjectStatus,
+    pub outcome: String,
+    /// The team's names.
+    pub team: Vec<String>,
+    /// The students, as `name; institution`.
+    pub students: Vec<String>,
+    /// What it delivers, by name.
+    pub deliverables: Vec<String>,
+    pub question: SharedQuestionOut,
+}
+
+impl From<&guests::GuestQuestion> for SharedQuestionOut {
+    fn from(q: &guests::GuestQuestion) -> Self {
+        SharedQuestionOut {
+            question: q.question.question.clone(),
+            policy_goal: q.question.policy_goal.clone(),
+            status: q.question.status,
+            evidence: outs(&q.links),
+            comments: outs(&q.comments),
+            attachments: outs(&q.attachments),
+        }
+    }
 }
 
 /// A data question as a guest sees it.
@@ -394,18 +430,25 @@ pub struct SharedScoreOut {
     responses((status = 200, description = "Wat gedeeld is", body = SharedObjectOut)))]
 pub async fn get_shared(ctx: Ctx, Path(id): Path<String>) -> JsonReply<SharedObjectOut> {
     let (shared, object) = guests::open(ctx.ws(), &ctx.who, &id).await?;
-    let (question, report) = match object {
-        SharedObject::Question(q) => (
-            Some(SharedQuestionOut {
-                question: q.question.question.clone(),
-                policy_goal: q.question.policy_goal.clone(),
-                status: q.question.status,
-                evidence: outs(&q.links),
-                comments: outs(&q.comments),
-                attachments: outs(&q.attachments),
-            }),
-            None,
-        ),
+    let (question, report, project) = match object {
+        SharedObject::Question(q) => (Some(SharedQuestionOut::from(&*q)), None, None),
+        SharedObject::Project(x) => {
+            let project = SharedProjectOut {
+                title: x.project.title.clone(),
+                status: x.project.status,
+                outcome: x.project.outcome.clone(),
+                team: x.team.clone(),
+                students: x
+                    .project
+                    .students
+                    .iter()
+                    .map(|s| format!("{}; {}", s.name, s.institution))
+                    .collect(),
+                deliverables: x.deliverables.clone(),
+                question: SharedQuestionOut::from(&x.question),
+            };
+            (None, None, Some(project))
+        }
         SharedObject::Report(r) => {
             let p = r.participant()?;
             let averages = r.results.averages();
@@ -431,13 +474,14 @@ pub async fn get_shared(ctx: Ctx, Path(id): Path<String>) -> JsonReply<SharedObj
                     .collect(),
                 comments: outs(&r.comments),
             };
-            (None, Some(report))
+            (None, Some(report), None)
         }
     };
     Ok(Json(SharedObjectOut {
         shared: SharedOut::from(&shared),
         question,
         report,
+        project,
     }))
 }
 

@@ -165,14 +165,31 @@ async fn render_shared(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) ->
                 "guest_question.html",
                 "/gast",
                 context! {
-                    shared => shared,
-                    q => q.question,
-                    links => q.links,
-                    comments => q.comments,
-                    attachments => q.attachments,
-                    accept => koers_core::attachments::accepted_extensions().iter().map(|e| format!(".{e}")).collect::<Vec<_>>().join(","),
-                    max_attachment_mb => ctx.state.cfg.max_attachment_bytes / (1024 * 1024),
-                    ..extra
+                    ..extra,
+                    ..context! {
+                        shared => shared, q => q.question, links => q.links,
+                        comments => q.comments, attachments => q.attachments,
+                        ..crate::questions::upload_limits(ctx)
+                    }
+                },
+            )
+            .await
+        }
+        SharedObject::Project(x) => {
+            page_with_status(
+                ctx,
+                status,
+                "guest_project.html",
+                "/gast",
+                context! {
+                    ..extra,
+                    ..context! {
+                        shared => shared, x => x.project, team => x.team,
+                        deliverables => x.deliverables, q => x.question.question,
+                        links => x.question.links, comments => x.question.comments,
+                        attachments => x.question.attachments,
+                        ..crate::questions::upload_limits(ctx)
+                    }
                 },
             )
             .await

@@ -6,6 +6,7 @@ use super::views::certificate_response;
 use crate::api::{created, outs};
 use crate::auth::Ctx;
 use crate::error::{AppError, JsonReply, Reply};
+use crate::guests::api::{GuestIn, GuestOut, InvitedOut};
 use crate::input::JsonInput;
 use crate::schema;
 use crate::state::AppState;
@@ -18,6 +19,7 @@ use koers_app::learning::{
     self as uc, Cohort, Enrolment, Group, LiveSession, Missing, Module, Participant, Programme,
     Project,
 };
+use koers_core::guests::GuestObject;
 use koers_core::learning::{MAX_ROSTER_BYTES, ProjectStatus, Student};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -52,6 +54,7 @@ pub fn router() -> Router<AppState> {
         "/learning/modules/{module_id}/content" => get(get_module_content).post(add_content),
         "/learning/modules/{module_id}/content/{content_id}" => delete(remove_content),
         "/learning/projects/{project_id}" => get(get_project).put(put_project),
+        "/learning/projects/{project_id}/guests" => get(list_students).post(invite_student),
         "/learning/me" => get(my_enrolments),
     }
 }
@@ -262,6 +265,8 @@ pub struct LearningProjectOut {
     /// indicator or monitor.
     pub product_kind: Option<String>,
     pub product_id: Option<String>,
+    /// A dashboard it delivers.
+    pub dashboard_id: Option<String>,
     #[schema(value_type = schema::ProjectStatus)]
     pub status: ProjectStatus,
     pub outcome: String,
@@ -284,6 +289,7 @@ impl From<Project> for LearningProjectOut {
             question_id: x.question_id,
             product_kind: x.product_kind,
             product_id: x.product_id,
+            dashboard_id: x.dashboard_id,
             status: x.status,
             outcome: x.outcome,
             students: x.students,
@@ -560,6 +566,8 @@ pub struct ProjectIn {
     pub product_kind: Option<String>,
     /// An indicator or monitor of the same organisation.
     pub product_id: Option<String>,
+    /// A dashboard of the same organisation the coordinator can see.
+    pub dashboard_id: Option<String>,
     /// Participant ids of the same cohort.
     pub members: Option<Vec<String>>,
 }
@@ -1038,6 +1046,32 @@ pub async fn put_project(
     Ok(Json(x.into()))
 }
 
+/// The students invited to a project as guests (coordinators).
+#[utoipa::path(get, path = "/learning/projects/{projectId}/guests", tag = "leertrajecten", params(("projectId" = String, Path, description = "Id van het project")),
+    responses((status = 200, description = "Uitnodigingen", body = Vec<GuestOut>)))]
+pub async fn list_students(ctx: Ctx, Path(id): Path<String>) -> JsonReply<Vec<GuestOut>> {
+    let object = (GuestObject::LearningProject, id.as_str());
+    let grants = koers_app::guests::guests_of(ctx.ws(), &ctx.who, object).await?;
+    Ok(Json(outs(&grants)))
+}
+
+/// Invite a student to a make-track project (coordinators): they see the project and its data
+/// question and, as allowed, comment and add files there. The project needs a data question
+/// (409 otherwise); the link is mailed when the deployment sends e-mail.
+#[utoipa::path(post, path = "/learning/projects/{projectId}/guests", tag = "leertrajecten", params(("projectId" = String, Path, description = "Id van het project")),
+    request_body = GuestIn, responses((status = 201, description = "Uitgenodigd", body = InvitedOut)))]
+pub async fn invite_student(
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    JsonInput(input): JsonInput,
+) -> Reply {
+    let base = ctx.state.cfg.base_url(&headers);
+    let object = (GuestObject::LearningProject, id.as_str());
+    let i = koers_app::guests::invite(ctx.ws(), &ctx.who, object, input, &base).await?;
+    Ok(created(InvitedOut::from(&i)))
+}
+
 /// The signed-in user's own enrolments (matched by e-mail address).
 #[utoipa::path(get, path = "/learning/me", tag = "leertrajecten", responses((status = 200, description = "Eigen inschrijvingen", body = Vec<StandingOut>)))]
 pub async fn my_enrolments(ctx: Ctx) -> JsonReply<Vec<StandingOut>> {
@@ -1081,6 +1115,8 @@ pub async fn my_enrolments(ctx: Ctx) -> JsonReply<Vec<StandingOut>> {
     get_movement,
     get_project,
     put_project,
+    list_students,
+    invite_student,
     my_enrolments,
 ))]
 pub struct Doc;

@@ -18,6 +18,7 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use koers_app::learning::{self as uc, Enrolment, Entry};
 use koers_core::Permission;
+use koers_core::guests::GuestObject;
 use koers_core::learning::model::{DEFAULT_LEVELS, DEFAULT_TARGET_GROUPS};
 use koers_core::learning::{
     Attendance, MAX_ROSTER_BYTES, Progress, ProjectStatus, attendance_percent,
@@ -56,6 +57,8 @@ pub fn router() -> Router<AppState> {
         "/leertrajecten/sessies/{id}/verwijderen" => post(remove_session),
         "/leertrajecten/modules/{id}/inhoud/{content_id}/verwijderen" => post(remove_content),
         "/leertrajecten/projecten/{id}" => get(project).post(save_project),
+        "/leertrajecten/projecten/{id}/gasten" => post(invite_student),
+        "/leertrajecten/projecten/{id}/gasten/{grant}/intrekken" => post(revoke_student),
     }
 }
 
@@ -717,8 +720,10 @@ async fn render_project(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -
             questions => choices.questions,
             indicators => choices.indicators,
             monitors => choices.monitors,
+            dashboards => choices.dashboards,
             statuses => ProjectStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
             students => students,
+            guests => d.guests,
             ..extra
         },
     )
@@ -727,6 +732,47 @@ async fn render_project(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -
 
 async fn project(ctx: Ctx, Path(id): Path<String>) -> Reply {
     render_project(&ctx, &id, StatusCode::OK, context! {}).await
+}
+
+/// Invites a student to the project as a guest; the page shows the link (once) to pass on.
+async fn invite_student(
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<String>,
+    form: FormInput,
+) -> Reply {
+    let value = form.value();
+    let base = ctx.state.cfg.base_url(&headers);
+    let object = (GuestObject::LearningProject, id.as_str());
+    let r = koers_app::guests::invite(ctx.ws(), &ctx.who, object, form.0, &base).await;
+    form_outcome(
+        r,
+        value,
+        |i| Done::Show(context! { invited => context! { link => i.link, mailed => i.mailed }, notice => "guest_invited" }),
+        |status, extra| render_project(&ctx, &id, status, extra),
+    )
+    .await
+}
+
+/// Withdraws a student's invitation, after its confirmation.
+async fn revoke_student(
+    ctx: Ctx,
+    Path((id, grant)): Path<(String, String)>,
+    FormInput(input): FormInput,
+) -> Reply {
+    let r = match confirmed(&input, ctx.lang) {
+        Ok(()) => koers_app::guests::revoke(ctx.ws(), &ctx.who, &grant)
+            .await
+            .map_err(AppError::from),
+        Err(e) => Err(e),
+    };
+    form_outcome(
+        r,
+        Value::UNDEFINED,
+        |_| Done::Notice("guest_revoked"),
+        |status, extra| render_project(&ctx, &id, status, extra),
+    )
+    .await
 }
 
 async fn save_project(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {

@@ -76,3 +76,15 @@ pub fn attachment_response(a: &Attachment, bytes: Vec<u8>) -> axum::response::Re
         .collect();
     uncached_download(&a.content_type, &ascii, "private, no-store", bytes)
 }
+
+/// What the upload form says of the files it takes.
+pub(crate) fn upload_limits(ctx: &Ctx) -> minijinja::Value {
+    let accept: Vec<String> = koers_core::attachments::accepted_extensions()
+        .iter()
+        .map(|e| format!(".{e}"))
+        .collect();
+    minijinja::context! {
+        accept => accept.join(","),
+        max_attachment_mb => ctx.state.cfg.max_attachment_bytes / (1024 * 1024),
+    }
+}

@@ -208,10 +208,8 @@ async fn render_question(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) 
             can_link => ctx.may(Permission::ManageQuestions),
             members => p.members.iter().map(|m| &m.user).collect::<Vec<_>>(),
             attachments => p.attachments,
-            accept => koers_core::attachments::accepted_extensions().iter().map(|e| format!(".{e}")).collect::<Vec<_>>().join(","),
-            max_attachment_mb => ctx.state.cfg.max_attachment_bytes / (1024 * 1024),
             guests => p.guests,
-            ..extra
+            ..context! { ..extra, ..super::upload_limits(ctx) }
         },
     )
     .await

@@ -681,3 +681,153 @@ async fn a_provinces_contact_reads_and_comments_on_its_own_report_until_final() 
     let comments: Value = guest.get_json(&format!("/api/v1/shared/{grant}")).await;
     assert_eq!(comments["report"]["comments"].as_array().unwrap().len(), 1);
 }
+
+/// A make-track project delivers a dashboard, and its student takes part as a guest: they
+/// read the project and its data question, comment and add a file there, and reach nothing
+/// else (not the project's own API, not the dashboard); bad input and someone else's
+/// dashboard are refused.
+#[tokio::test]
+async fn a_student_works_on_a_make_track_project_as_a_guest() {
+    let app = TestApp::spawn().await;
+    let a = app.as_admin().await;
+    let qid = question_of_a(&a).await;
+    let p = a
+        .create(
+            "/api/v1/learning/programmes",
+            &json!({"name": "Digitaal Leiderschap"}),
+        )
+        .await;
+    let c = a
+        .create(
+            &format!(
+                "/api/v1/learning/programmes/{}/cohorts",
+                p["id"].as_str().unwrap()
+            ),
+            &json!({"name": "Cohort 2026"}),
+        )
+        .await;
+    let x = a
+        .create(
+            &format!(
+                "/api/v1/learning/cohorts/{}/projects",
+                c["id"].as_str().unwrap()
+            ),
+            &json!({"title": "Zonnedaken in beeld"}),
+        )
+        .await;
+    let xid = x["id"].as_str().unwrap();
+    let guests = format!("/api/v1/learning/projects/{xid}/guests");
+    let student = json!({"email": "student@uu.example", "name": "Sara Öztürk",
+                         "affiliation": "Universiteit Utrecht", "abilities": ["comment", "upload"]});
+    // Without a data question there is nowhere for the student's work to go.
+    a.post_json(&guests, &student).await.assert_status(409);
+
+    // The project delivers a dashboard: an unknown one and another organisation's are refused.
+    let dash = a
+        .create("/api/v1/dashboards", &json!({"name": "Zonnedaken"}))
+        .await;
+    let theirs = app
+        .api_as("admin@gm0796.example")
+        .await
+        .create("/api/v1/dashboards", &json!({"name": "Van B"}))
+        .await;
+    let url = format!("/api/v1/learning/projects/{xid}");
+    for bad in ["onbekend", theirs["id"].as_str().unwrap()] {
+        let e = a
+            .put_json(
+                &url,
+                &json!({"title": "Zonnedaken in beeld", "questionId": qid, "dashboardId": bad}),
+            )
+            .await
+            .expect(400)
+            .json();
+        assert_invalid(&e, &["dashboardId"]);
+    }
+    let x = a
+        .put_json(&url, &json!({"title": "Zonnedaken in beeld", "status": "running", "questionId": qid, "dashboardId": dash["id"]}))
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(x["dashboardId"], dash["id"]);
+
+    // A viewer may not invite; bad input is refused by field; the coordinator invites.
+    app.as_viewer()
+        .await
+        .post_json(&guests, &student)
+        .await
+        .assert_status(403);
+    let e = a
+        .post_json(
+            &guests,
+            &json!({"email": "geen-adres", "name": "", "affiliation": "UU"}),
+        )
+        .await
+        .expect(400)
+        .json();
+    assert_invalid(&e, &["email", "name"]);
+    let invited = a.create(&guests, &student).await;
+    assert_eq!(invited["guest"]["objectType"], "learning_project");
+    let listed: Value = a.get_json(&guests).await;
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    let (s, accepted) = accept_new(&app, &token_of(&invited)).await;
+    let gid = accepted["shared"]["id"].as_str().unwrap().to_string();
+
+    // What the student sees: the project, what it delivers by name, its question.
+    let shared: Value = s.get_json(&format!("/api/v1/shared/{gid}")).await;
+    let project = &shared["project"];
+    assert_eq!(project["title"], "Zonnedaken in beeld");
+    assert_eq!(project["deliverables"], json!(["Zonnedaken"]));
+    assert_eq!(
+        project["question"]["question"],
+        "Hoeveel daken kunnen zonnepanelen dragen?"
+    );
+    // Commenting and adding a file land on the project's question.
+    s.create(
+        &format!("/api/v1/shared/{gid}/comments"),
+        &json!({"body": "Eerste kaart van de daken staat klaar."}),
+    )
+    .await;
+    s.post_multipart(
+        &format!("/api/v1/shared/{gid}/attachments"),
+        pdf_form("daken.pdf"),
+    )
+    .await
+    .assert_status(201);
+    let comments: Value = a
+        .get_json(&format!("/api/v1/data-questions/{qid}/comments"))
+        .await;
+    assert!(
+        comments.to_string().contains("Eerste kaart van de daken"),
+        "{comments}"
+    );
+    assert!(
+        comments
+            .to_string()
+            .contains("student@uu.example (gast, Universiteit Utrecht)"),
+        "{comments}"
+    );
+    // Nothing else: the project's own API, the dashboard, the question's own API.
+    for path in [
+        url.clone(),
+        format!("/api/v1/dashboards/{}", dash["id"].as_str().unwrap()),
+        format!("/api/v1/data-questions/{qid}"),
+    ] {
+        let status = s.get(&path).await.status();
+        assert!(status == 403 || status == 404, "{path}: {status}");
+    }
+    // The page shows it to the student; revoking ends it.
+    let page = s.page(&format!("/gast/{gid}")).await;
+    assert!(
+        page.contains("Zonnedaken in beeld") && page.contains("Zonnedaken"),
+        "{page}"
+    );
+    a.delete(&format!(
+        "/api/v1/guests/{}",
+        invited["guest"]["id"].as_str().unwrap()
+    ))
+    .await
+    .assert_status(200);
+    s.get(&format!("/api/v1/shared/{gid}"))
+        .await
+        .assert_status(401);
+}
