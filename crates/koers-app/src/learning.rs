@@ -225,20 +225,11 @@ async fn session_draft(ws: &Workspace, p: &Programme, mut input: Input) -> Resul
     let link = input.text("link");
     let after = input.text("afterModule");
     let group = input.text("targetGroup");
-    let parsed = match (
+    let (d, target_group) = input.finish(Invalid::both(
         SessionDraft::parse(&title, &date, &start, &end, &link, &after, modules),
         target_group("targetGroup", &group, &p.target_groups),
-    ) {
-        (Ok(d), Ok(target_group)) => Ok(SessionDraft { target_group, ..d }),
-        (d, g) => Err(Invalid(
-            d.err()
-                .into_iter()
-                .chain(g.err())
-                .flat_map(|e| e.0)
-                .collect(),
-        )),
-    };
-    input.finish(parsed)
+    ))?;
+    Ok(SessionDraft { target_group, ..d })
 }
 
 /// A module the coordinator may change, with its programme.

@@ -13,6 +13,7 @@ use crate::{Error, Input, Principal, Result, Workspace};
 use koers_core::csv::spreadsheet_cell;
 use koers_core::error::Collector;
 use koers_core::guests::GuestObject;
+use koers_core::maturity::groups::{RespondentGroup, shown_groups};
 use koers_core::maturity::trend;
 use koers_core::maturity::{
     Answers, CodeDraft, Dimension, IntervieweeRole, ItemDraft, ParticipantDraft, RoundDraft,
@@ -653,7 +654,8 @@ pub async fn survey(ws: &Workspace, token: &str) -> Result<Survey> {
     })
 }
 
-/// Records the answers given through a token link (fields `item_<id>`), once.
+/// Records the answers given through a token link (fields `item_<id>`, and `group`: the
+/// respondent's group, empty when they prefer not to say), once.
 pub async fn answer(ws: &Workspace, token: &str, mut input: Input) -> Result<()> {
     let s = survey(ws, token).await?;
     let kinds: Vec<(String, ItemKind)> = s.items.iter().map(|i| (i.id.clone(), i.kind)).collect();
@@ -662,10 +664,14 @@ pub async fn answer(ws: &Workspace, token: &str, mut input: Input) -> Result<()>
         .iter()
         .map(|i| (i.id.clone(), input.text(&format!("item_{}", i.id))))
         .collect();
-    let answers = input.finish(Answers::parse(&kinds, &raw))?;
+    let group = input.text("group");
+    let (answers, group) = input.finish(Invalid::both(
+        Answers::parse(&kinds, &raw),
+        RespondentGroup::parse(&group),
+    ))?;
     ws.store
         .maturity()
-        .submit_response(&token_digest(token), &answers)
+        .submit_response(&token_digest(token), &answers, group)
         .await
         .map_err(|e| match e {
             StoreError::Conflict(_) => Error::Conflict("used".into()),
@@ -943,6 +949,20 @@ pub struct ParticipantResult {
     pub dimensions: Vec<DimensionResult>,
     /// Open comments, only when the survey is shown.
     pub comments: Vec<String>,
+    /// The survey per respondent group: only groups that pass the threshold (and do not
+    /// give a hidden one away), see [`shown_groups`].
+    pub groups: Vec<GroupResult>,
+}
+
+/// The survey part of one respondent group of an organisation.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupResult {
+    pub group: RespondentGroup,
+    pub respondents: i64,
+    /// Per dimension in the framework's order, the group's survey figure (1–5); `None`
+    /// where fewer than the minimum of the group answered the dimension's statements.
+    pub dimensions: Vec<Option<f64>>,
 }
 
 impl ParticipantResult {
@@ -1345,6 +1365,7 @@ pub(crate) async fn results_of(ws: &Workspace, r: Round) -> Result<RoundResults>
     let codes = ws.store.maturity().codes(&r).await?;
     let invitations = ws.store.maturity().invitations(&r).await?;
     let counts = ws.store.maturity().response_counts(&r).await?;
+    let group_counts = ws.store.maturity().group_counts(&r).await?;
     let recommendations = ws.store.maturity().recommendations(&r).await?;
     let min = r.min_respondents;
     let participants = ws
@@ -1426,7 +1447,45 @@ pub(crate) async fn results_of(ws: &Workspace, r: Round) -> Result<RoundResults>
                 })
                 .collect();
             let survey_shown = responded >= min;
+            let mine: Vec<(Option<RespondentGroup>, i64)> = group_counts
+                .iter()
+                .filter(|(id, _, _)| *id == p.id)
+                .map(|(_, g, n)| (*g, *n))
+                .collect();
+            let groups = shown_groups(&mine, min)
+                .into_iter()
+                .map(|g| GroupResult {
+                    group: g,
+                    respondents: mine
+                        .iter()
+                        .filter(|(x, _)| *x == Some(g))
+                        .map(|(_, n)| n)
+                        .sum(),
+                    dimensions: fw
+                        .framework
+                        .dimensions
+                        .iter()
+                        .map(|d| {
+                            let answers: Vec<(String, i64)> = likert
+                                .iter()
+                                .filter(|a| {
+                                    a.participant_id == p.id
+                                        && a.group == Some(g)
+                                        && items.iter().any(|i| {
+                                            i.id == a.item_id
+                                                && i.kind == ItemKind::Likert
+                                                && i.dimension_key.as_deref() == Some(&d.key)
+                                        })
+                                })
+                                .map(|a| (a.response_id.clone(), a.value))
+                                .collect();
+                            survey_component(&answers, min).map(|(v, _)| v)
+                        })
+                        .collect(),
+                })
+                .collect();
             ParticipantResult {
+                groups,
                 invited: invitations
                     .iter()
                     .filter(|i| i.participant_id == p.id)
@@ -1472,6 +1531,7 @@ mod tests {
                 survey_shown: false,
                 dimensions: Vec::new(),
                 comments: Vec::new(),
+                groups: Vec::new(),
             })
             .collect();
         RoundResults {

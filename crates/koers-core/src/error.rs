@@ -56,6 +56,20 @@ impl Invalid {
     pub fn one(name: &str, code: &str, reason: &str) -> Self {
         Invalid(vec![FieldError::new(name, code, reason)])
     }
+
+    /// Two values parsed apart, together: both, or every problem of either.
+    pub fn both<A, B>(a: Result<A, Invalid>, b: Result<B, Invalid>) -> Result<(A, B), Invalid> {
+        match (a, b) {
+            (Ok(a), Ok(b)) => Ok((a, b)),
+            (a, b) => Err(Invalid(
+                a.err()
+                    .into_iter()
+                    .chain(b.err())
+                    .flat_map(|e| e.0)
+                    .collect(),
+            )),
+        }
+    }
 }
 
 /// Collects field errors while parsing several fields, then yields all or the value.

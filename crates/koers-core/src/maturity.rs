@@ -3,6 +3,7 @@
 //! documents and interviews, the scoring method with its weights, and anonymised labels for
 //! the benchmark.
 
+pub mod groups;
 pub mod trend;
 
 use crate::error::{Collector, Invalid, text};
@@ -505,7 +506,34 @@ impl ItemDraft {
     }
 }
 
-/// The items a round starts with: one statement per dimension and one open question.
+/// The themes IPO's study measured besides the dimensions' own statements, each a statement
+/// under the dimension it speaks to: the vision known, a data lab, awareness sessions, and
+/// cooperation with citizens and with other governments.
+pub const THEME_ITEMS: [(&str, &str); 5] = [
+    (
+        "vision",
+        "Ik ken de visie van onze organisatie op data en digitalisering.",
+    ),
+    (
+        "innovation",
+        "Onze organisatie heeft een datalab of een team dat met data experimenteert en analyses maakt.",
+    ),
+    (
+        "people",
+        "In het afgelopen jaar waren er bewustwordingssessies over data en digitalisering waaraan ik kon deelnemen.",
+    ),
+    (
+        "collaboration",
+        "Wij betrekken inwoners bij vraagstukken over data en digitalisering.",
+    ),
+    (
+        "collaboration",
+        "Wij delen data en voorzieningen met andere overheden.",
+    ),
+];
+
+/// The items a round starts with: one statement per dimension, the theme statements whose
+/// dimension the framework has, and one open question.
 pub fn default_items(fw: &Framework) -> Vec<ItemDraft> {
     let mut items: Vec<ItemDraft> = fw
         .dimensions
@@ -516,6 +544,16 @@ pub fn default_items(fw: &Framework) -> Vec<ItemDraft> {
             text: d.statement.clone(),
         })
         .collect();
+    items.extend(
+        THEME_ITEMS
+            .iter()
+            .filter(|(key, _)| fw.dimension(key).is_some())
+            .map(|(key, text)| ItemDraft {
+                dimension_key: Some((*key).to_string()),
+                kind: ItemKind::Likert,
+                text: (*text).to_string(),
+            }),
+    );
     items.push(ItemDraft {
         dimension_key: None,
         kind: ItemKind::Open,
@@ -802,7 +840,11 @@ mod tests {
         let fw = default_framework().validate().unwrap();
         assert_eq!(fw.dimensions.len(), 10);
         assert!(fw.dimensions.iter().all(|d| d.levels.len() == 5));
-        assert_eq!(default_items(&fw).len(), 11);
+        // Ten statements, five theme statements and the open question.
+        assert_eq!(default_items(&fw).len(), 16);
+        let mut other = fw.clone();
+        other.dimensions.retain(|d| d.key != "collaboration");
+        assert_eq!(default_items(&other).len(), 9 + 3 + 1);
     }
 
     #[test]

@@ -249,8 +249,16 @@ async fn survey_round(
         // Each province has its own profile: a base level with a slope over the dimensions.
         let base = 2.0 + rng.f() * 1.8 + shift;
         let slope = rng.f() - 0.5;
-        for t in tokens.iter().take(n) {
+        for (i, t) in tokens.iter().take(n).enumerate() {
             let mut answers = serde_json::Map::new();
+            // Most say which group they are in; every seventh prefers not to.
+            let group = match (i % 7, i % 3) {
+                (6, _) => "",
+                (_, 0) => "executive",
+                (_, 1) => "manager",
+                _ => "employee",
+            };
+            answers.insert("group".into(), group.into());
             for (k, item) in items.iter().enumerate() {
                 let field = format!("item_{}", item.id);
                 match item.kind {

@@ -7,6 +7,7 @@ use crate::audit::Actor;
 use crate::questions::Comment;
 use crate::sql::{self, FromRow, corrupt, flag, from_row, json, parsed};
 use crate::{Result, StoreError, conflict_on_unique, new_id, now};
+use koers_core::maturity::groups::RespondentGroup;
 use koers_core::maturity::trend::DimensionMap;
 use koers_core::maturity::{
     Answers, CodeDraft, Framework, ItemDraft, ItemKind, ParticipantDraft, RoundDraft, Weights,
@@ -151,6 +152,8 @@ pub struct LikertAnswer {
     pub response_id: String,
     pub item_id: String,
     pub value: i64,
+    /// The group the respondent said they belong to; `None` when they did not say.
+    pub group: Option<RespondentGroup>,
 }
 
 /// One open comment.
@@ -210,6 +213,7 @@ from_row!(r => Item { id, position, dimension_key;
 
 from_row!(r => LikertAnswer { participant_id, response_id, item_id;
     value: r.try_get("likert")?,
+    group: parsed(r, "respondent_group", RespondentGroup::parse)?,
 });
 
 from_row!(r => OpenAnswer { participant_id, item_id;
@@ -709,7 +713,12 @@ impl Repo<'_> {
     /// Records a response through an invitation, once: the invitation is marked used in the
     /// same transaction, and the response keeps no link to it. A used token, or a closed
     /// round, changes nothing.
-    pub async fn submit_response(&self, digest: &str, answers: &Answers) -> Result<()> {
+    pub async fn submit_response(
+        &self,
+        digest: &str,
+        answers: &Answers,
+        group: Option<RespondentGroup>,
+    ) -> Result<()> {
         let target = self.invitation_target(digest).await?;
         open(&target.round)?;
         // The respondent is anonymous: the survey itself is the actor.
@@ -727,8 +736,8 @@ impl Repo<'_> {
         let id = new_id();
         sql::exec(
             w.conn(),
-            "INSERT INTO maturity_responses (id, round_id, participant_id) VALUES ($1, $2, $3)",
-            (&id, &target.round.id, &target.participant.id),
+            "INSERT INTO maturity_responses (id, round_id, participant_id, respondent_group) VALUES ($1, $2, $3, $4)",
+            (&id, &target.round.id, &target.participant.id, group.map_or("", |g| g.as_str())),
         )
         .await?;
         for (item, v) in &answers.likert {
@@ -749,12 +758,23 @@ impl Repo<'_> {
 
     /// Every Likert answer of the round.
     pub async fn likert_answers(&self, round: &Round) -> Result<Vec<LikertAnswer>> {
-        self.all("SELECT r.participant_id, a.response_id, a.item_id, a.likert FROM maturity_answers a JOIN maturity_responses r ON r.id = a.response_id WHERE r.round_id = $1 AND a.likert IS NOT NULL", (&round.id,)).await
+        self.all("SELECT r.participant_id, a.response_id, a.item_id, a.likert, r.respondent_group FROM maturity_answers a JOIN maturity_responses r ON r.id = a.response_id WHERE r.round_id = $1 AND a.likert IS NOT NULL", (&round.id,)).await
     }
 
     /// Every open comment of the round.
     pub async fn open_answers(&self, round: &Round) -> Result<Vec<OpenAnswer>> {
         self.all("SELECT r.participant_id, a.item_id, a.comment FROM maturity_answers a JOIN maturity_responses r ON r.id = a.response_id WHERE r.round_id = $1 AND a.comment IS NOT NULL ORDER BY a.response_id", (&round.id,)).await
+    }
+
+    /// Number of responses per participant id and respondent group (`None`: did not say).
+    pub async fn group_counts(
+        &self,
+        round: &Round,
+    ) -> Result<Vec<(String, Option<RespondentGroup>, i64)>> {
+        let rows: Vec<(String, String, i64)> = self.all("SELECT participant_id, respondent_group, COUNT(*) FROM maturity_responses WHERE round_id = $1 GROUP BY participant_id, respondent_group", (&round.id,)).await?;
+        rows.into_iter()
+            .map(|(p, g, n)| Ok((p, RespondentGroup::parse(&g).map_err(corrupt)?, n)))
+            .collect()
     }
 
     /// Number of responses per participant id.
@@ -873,6 +893,7 @@ mod tests {
     use crate::testing::on_both_backends;
     use crate::{Actor, StoreError};
     use koers_core::OrganisationDraft;
+    use koers_core::maturity::groups::RespondentGroup;
     use koers_core::maturity::{Answers, ParticipantDraft, RoundDraft, Weights, default_items};
     use koers_core::secret::{new_token, token_digest};
 
@@ -902,7 +923,7 @@ mod tests {
             .await
             .unwrap();
         let items = s.maturity().items(&round).await.unwrap();
-        assert_eq!(items.len(), 11);
+        assert_eq!(items.len(), 16);
         let p = s
             .maturity()
             .add_participant(
@@ -930,18 +951,24 @@ mod tests {
             comments: vec![],
         };
         s.maturity()
-            .submit_response(&token_digest(&t1), &answers)
+            .submit_response(&token_digest(&t1), &answers, Some(RespondentGroup::Manager))
             .await
             .unwrap();
+        let stored = s.maturity().likert_answers(&round).await.unwrap();
+        assert_eq!(stored[0].group, Some(RespondentGroup::Manager));
+        assert_eq!(
+            s.maturity().group_counts(&round).await.unwrap(),
+            vec![(p.id.clone(), Some(RespondentGroup::Manager), 1)]
+        );
         assert!(matches!(
             s.maturity()
-                .submit_response(&token_digest(&t1), &answers)
+                .submit_response(&token_digest(&t1), &answers, None)
                 .await,
             Err(StoreError::Conflict(_))
         ));
         assert!(matches!(
             s.maturity()
-                .submit_response(&token_digest("unknown"), &answers)
+                .submit_response(&token_digest("unknown"), &answers, None)
                 .await,
             Err(StoreError::NotFound)
         ));
@@ -949,7 +976,7 @@ mod tests {
         let closed = s.maturity().close_round(&round, &a).await.unwrap();
         assert!(matches!(
             s.maturity()
-                .submit_response(&token_digest(&t2), &answers)
+                .submit_response(&token_digest(&t2), &answers, None)
                 .await,
             Err(StoreError::Conflict(_))
         ));

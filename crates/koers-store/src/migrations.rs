@@ -53,6 +53,7 @@ const FILES: &[(&str, &str)] = files![
     "0032_maturity_interviewee_role.sql",
     "0033_learning_model_and_target_groups.sql",
     "0034_learning_project_dashboards.sql",
+    "0035_maturity_respondent_groups.sql",
 ];
 
 /// One file's SQL for one database.

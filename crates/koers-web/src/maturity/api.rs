@@ -410,6 +410,20 @@ pub struct ParticipantResultOut {
     pub dimensions: Vec<DimensionResultOut>,
     /// Open comments, only when the survey is shown.
     pub comments: Vec<String>,
+    /// The survey per respondent group, only for groups above the threshold (and never so
+    /// that a hidden group follows from the others).
+    pub groups: Vec<GroupResultOut>,
+}
+
+/// The survey part of one respondent group.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GroupResultOut {
+    /// executive (bestuurders), manager or employee (medewerkers).
+    pub group: String,
+    pub respondents: i64,
+    /// Per dimension in the framework's order, 1–5; null where too few of the group answered.
+    pub dimensions: Vec<Option<f64>>,
 }
 
 impl From<ParticipantResult> for ParticipantResultOut {
@@ -423,6 +437,15 @@ impl From<ParticipantResult> for ParticipantResultOut {
             survey_shown: p.survey_shown,
             dimensions: outs(p.dimensions),
             comments: p.comments,
+            groups: p
+                .groups
+                .into_iter()
+                .map(|g| GroupResultOut {
+                    group: g.group.as_str().into(),
+                    respondents: g.respondents,
+                    dimensions: g.dimensions,
+                })
+                .collect(),
         }
     }
 }

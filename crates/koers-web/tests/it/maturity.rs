@@ -49,11 +49,19 @@ async fn links(c: &Session, round: &str, participant: &str, n: usize) -> Vec<Str
 /// Answers a survey link signed out, through the form: every statement `value`, the open
 /// question `comment`. Returns the status and page.
 async fn answer(link: &str, value: &str, comment: &str) -> (u16, String) {
+    answer_in_group(link, value, comment, "").await
+}
+
+/// [`answer`], saying which respondent group one is in (`""`: prefers not to say).
+async fn answer_in_group(link: &str, value: &str, comment: &str, group: &str) -> (u16, String) {
     // A browser signed out, following the absolute link.
     let c = Session::new("");
     let html = c.get(link).await.expect(200).text();
     let csrf = hidden_csrf(&html);
-    let mut form = vec![("csrf_token".to_string(), csrf)];
+    let mut form = vec![
+        ("csrf_token".to_string(), csrf),
+        ("group".to_string(), group.to_string()),
+    ];
     for part in html.split("name=\"item_").skip(1) {
         let id = part.split('"').next().unwrap().to_string();
         let field = format!("item_{id}");
@@ -1270,4 +1278,75 @@ async fn survey_items_are_corrected_or_removed_while_the_round_is_open() {
     c.delete(&format!("/api/v1/maturity/rounds/{round}/items/{second}"))
         .await
         .assert_status(409);
+}
+
+/// Respondents say which group they are in; the results per group show only groups above the
+/// threshold, and never leave a single small group to be worked out by subtraction.
+#[tokio::test]
+async fn results_per_group_pass_the_threshold_and_give_no_group_away() {
+    let app = TestApp::spawn().await;
+    let (c, round, ps) = round_with_two(&app).await;
+    let l = links(&c, &round, &ps[0], 17).await;
+    // A group that does not exist is refused, and the link stays unused.
+    let (status, html) = answer_in_group(&l[0], "3", "", "wethouder").await;
+    assert_eq!(status, 400, "{html}");
+    assert!(html.contains("kies bestuurder (executive)"), "{html}");
+    for (range, value, group) in [
+        (0..5, "2", "executive"),
+        (5..10, "4", "manager"),
+        (10..12, "5", "employee"),
+    ] {
+        for link in &l[range] {
+            assert_eq!(answer_in_group(link, value, "", group).await.0, 200);
+        }
+    }
+    let groups = async || -> Value {
+        let scores: Value = c
+            .get_json(&format!("/api/v1/maturity/rounds/{round}/scores"))
+            .await;
+        find_by(&scores["participants"], "name", "Provincie Flevoland")["groups"].clone()
+    };
+    // Two employees are too few; left alone they would follow from the total, so the
+    // smallest shown group (the executives) is held back too.
+    let g = groups().await;
+    assert_eq!(field_of_each(&g, "group"), ["manager"], "{g}");
+    assert_eq!(g[0]["respondents"], 5);
+    assert_eq!(g[0]["dimensions"][0], 4.0);
+    // Three more employees: every group shows.
+    for link in &l[12..15] {
+        assert_eq!(answer_in_group(link, "5", "", "employee").await.0, 200);
+    }
+    let g = groups().await;
+    assert_eq!(
+        field_of_each(&g, "group"),
+        ["executive", "manager", "employee"],
+        "{g}"
+    );
+    assert_eq!(
+        g.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["dimensions"][0].as_f64().unwrap())
+            .collect::<Vec<_>>(),
+        [2.0, 4.0, 5.0]
+    );
+    // One who prefers not to say is a hidden pool of one: the smallest group steps back.
+    assert_eq!(answer_in_group(&l[15], "1", "", "").await.0, 200);
+    assert_eq!(groups().await.as_array().unwrap().len(), 2);
+    // The report page shows the table.
+    let page = app.page_as("admin@pv26.example").await;
+    page.get(&format!(
+        "/volwassenheid/rondes/{round}/organisaties/{}",
+        ps[0]
+    ))
+    .await
+    .assert_shows(200, &["Enquête per groep", "Managers", "Medewerkers"]);
+    // The other province has nobody: no groups at all.
+    let scores: Value = c
+        .get_json(&format!("/api/v1/maturity/rounds/{round}/scores"))
+        .await;
+    assert_eq!(
+        find_by(&scores["participants"], "name", "Provincie Gelderland")["groups"],
+        json!([])
+    );
 }
