@@ -1259,9 +1259,77 @@ pub async fn trend(
             id: me.id,
             name: me.name,
             cbs_code: me.cbs_code,
+            member_org_id: None,
         },
         lines,
     })
+}
+
+/// Adds every member organisation of the umbrella body that does not take part yet to a
+/// round of it (researchers of an umbrella body); each participant then stands for its
+/// organisation, which reads its own report once the round is final. How many were added.
+pub async fn add_member_participants(
+    ws: &Workspace,
+    who: &Principal,
+    round_id: &str,
+) -> Result<usize> {
+    let r = round(ws, who, round_id).await?;
+    let members = ws
+        .store
+        .organisations()
+        .member_organisations(&who.org.id)
+        .await?;
+    if members.is_empty() {
+        return Err(Error::Conflict(
+            "Deze organisatie heeft geen lidorganisaties: alleen een koepelorganisatie met leden kan ze in één keer laten deelnemen.".into(),
+        ));
+    }
+    Ok(ws
+        .store
+        .maturity()
+        .add_member_participants(&r, &members, &who.actor())
+        .await?)
+}
+
+/// A member organisation's own report in an umbrella body's final round.
+#[derive(Debug, Clone)]
+pub struct MemberReport {
+    /// The umbrella body that ran the round.
+    pub umbrella: koers_store::Organisation,
+    pub round: Round,
+    pub participant: Participant,
+}
+
+/// The final reports about `who`'s organisation in the rounds of umbrella bodies it is a
+/// member of (every member reads them).
+pub async fn member_reports(ws: &Workspace, who: &Principal) -> Result<Vec<MemberReport>> {
+    who.require(Permission::Read)?;
+    let mut out = Vec::new();
+    for (round, participant) in ws.store.maturity().member_reports(&who.org.id).await? {
+        out.push(MemberReport {
+            umbrella: ws.store.organisations().organisation(&round.org_id).await?,
+            round,
+            participant,
+        });
+    }
+    Ok(out)
+}
+
+/// One of those reports with the round's results (the threshold applied as everywhere): the
+/// participant must stand for `who`'s organisation and the round must be final; anything
+/// else is not found.
+pub async fn member_report(
+    ws: &Workspace,
+    who: &Principal,
+    participant_id: &str,
+) -> Result<(MemberReport, RoundResults)> {
+    let report = member_reports(ws, who)
+        .await?
+        .into_iter()
+        .find(|m| m.participant.id == participant_id)
+        .ok_or(Error::NotFound)?;
+    let results = results_of(ws, report.round.clone()).await?;
+    Ok((report, results))
 }
 
 /// A participating organisation of round `round_id` (researchers).

@@ -25,6 +25,81 @@ async fn require_in(ws: &Workspace, who: &Principal, org_id: &str, p: Permission
     }
 }
 
+/// The member organisations of `org_id`, when it is an umbrella body (its members read the
+/// list).
+pub async fn member_organisations(
+    ws: &Workspace,
+    who: &Principal,
+    org_id: &str,
+) -> Result<Vec<Organisation>> {
+    require_in(ws, who, org_id, Permission::Read).await?;
+    Ok(ws
+        .store
+        .organisations()
+        .member_organisations(org_id)
+        .await?)
+}
+
+/// Lists an organisation (field `code`: its CBS code, or its id) as a member of the umbrella
+/// body `org_id` (its administrators, [`koers_core::organisation::check_member`]).
+pub async fn add_member_organisation(
+    ws: &Workspace,
+    who: &Principal,
+    org_id: &str,
+    mut input: Input,
+) -> Result<Organisation> {
+    require_in(ws, who, org_id, Permission::ManageMembers).await?;
+    let umbrella = ws.store.organisations().organisation(org_id).await?;
+    let code = input.text("code");
+    input.finish(Ok(()))?;
+    let orgs = ws.store.organisations();
+    let found = match orgs.organisation_by_cbs(code.trim()).await {
+        Err(koers_store::StoreError::NotFound) => orgs.organisation(code.trim()).await,
+        r => r,
+    };
+    let member = match found {
+        Ok(o) => o,
+        Err(koers_store::StoreError::NotFound) => {
+            return Err(Error::Invalid(Invalid::one(
+                "code",
+                "unknown",
+                "geen organisatie in koers met deze CBS-code",
+            )));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    koers_core::organisation::check_member(umbrella.kind, member.kind, member.id == umbrella.id)?;
+    ws.store
+        .organisations()
+        .add_member_organisation(&umbrella, &member, &who.actor())
+        .await?;
+    Ok(member)
+}
+
+/// Takes a member organisation off the umbrella body `org_id`'s list (its administrators).
+pub async fn remove_member_organisation(
+    ws: &Workspace,
+    who: &Principal,
+    org_id: &str,
+    member_id: &str,
+) -> Result<Organisation> {
+    require_in(ws, who, org_id, Permission::ManageMembers).await?;
+    let umbrella = ws.store.organisations().organisation(org_id).await?;
+    let member = ws
+        .store
+        .organisations()
+        .member_organisations(org_id)
+        .await?
+        .into_iter()
+        .find(|m| m.id == member_id)
+        .ok_or(Error::NotFound)?;
+    ws.store
+        .organisations()
+        .remove_member_organisation(&umbrella, &member, &who.actor())
+        .await?;
+    Ok(member)
+}
+
 /// The organisations `who` is a member of.
 pub async fn mine(ws: &Workspace, who: &Principal) -> Result<Vec<Organisation>> {
     Ok(ws

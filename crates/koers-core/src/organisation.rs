@@ -1,4 +1,5 @@
-//! Organisations: provinces, municipalities, water boards and others, identified by their
+//! Organisations: provinces, municipalities, water boards, umbrella bodies (such as IPO, of the
+//! provinces) and others, identified by their
 //! CBS code (PV26, GM0344, WS0155) and their TOOI code (the government's organisation
 //! identifiers, e.g. `https://identifier.overheid.nl/tooi/id/provincie/pv26`).
 
@@ -12,14 +13,18 @@ pub enum OrgKind {
     Province,
     Municipality,
     WaterBoard,
+    /// An umbrella body of other organisations (IPO, VNG, Unie van Waterschappen): it lists its
+    /// member organisations and runs studies across them.
+    Umbrella,
     Other,
 }
 
 impl OrgKind {
-    pub const ALL: [OrgKind; 4] = [
+    pub const ALL: [OrgKind; 5] = [
         OrgKind::Province,
         OrgKind::Municipality,
         OrgKind::WaterBoard,
+        OrgKind::Umbrella,
         OrgKind::Other,
     ];
 
@@ -28,6 +33,7 @@ impl OrgKind {
             OrgKind::Province => "province",
             OrgKind::Municipality => "municipality",
             OrgKind::WaterBoard => "water_board",
+            OrgKind::Umbrella => "umbrella",
             OrgKind::Other => "other",
         }
     }
@@ -40,7 +46,7 @@ impl OrgKind {
                 Invalid::one(
                     "kind",
                     "enum",
-                    "moet province, municipality, water_board of other zijn",
+                    "moet province, municipality, water_board, umbrella of other zijn",
                 )
             })
     }
@@ -51,7 +57,7 @@ impl OrgKind {
             OrgKind::Province => Some("PV"),
             OrgKind::Municipality => Some("GM"),
             OrgKind::WaterBoard => Some("WS"),
-            OrgKind::Other => None,
+            OrgKind::Umbrella | OrgKind::Other => None,
         }
     }
 
@@ -61,8 +67,29 @@ impl OrgKind {
             OrgKind::Province => "provincie",
             OrgKind::Municipality => "gemeente",
             OrgKind::WaterBoard => "waterschap",
-            OrgKind::Other => "oorg",
+            OrgKind::Umbrella | OrgKind::Other => "oorg",
         }
+    }
+}
+
+/// Whether an organisation of kind `member` may be listed as a member of one of kind
+/// `umbrella` (`same`: they are one and the same): only an umbrella body has members, and its
+/// members are the organisations it speaks for — not itself, not another umbrella body.
+pub fn check_member(umbrella: OrgKind, member: OrgKind, same: bool) -> Result<(), Invalid> {
+    if umbrella != OrgKind::Umbrella {
+        Err(Invalid::one(
+            "organisation",
+            "not_umbrella",
+            "alleen een koepelorganisatie heeft lidorganisaties",
+        ))
+    } else if same || member == OrgKind::Umbrella {
+        Err(Invalid::one(
+            "code",
+            "not_member",
+            "een lidorganisatie is een provincie, gemeente, waterschap of andere organisatie, niet een koepel",
+        ))
+    } else {
+        Ok(())
     }
 }
 
@@ -205,6 +232,22 @@ pub fn table_prefix(cbs_code: Option<&CbsCode>, random: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_an_umbrella_body_has_members_and_they_are_not_umbrellas() {
+        assert!(check_member(OrgKind::Umbrella, OrgKind::Province, false).is_ok());
+        assert!(check_member(OrgKind::Umbrella, OrgKind::Other, false).is_ok());
+        assert_eq!(
+            check_member(OrgKind::Province, OrgKind::Province, false)
+                .unwrap_err()
+                .0[0]
+                .code,
+            "not_umbrella"
+        );
+        assert!(check_member(OrgKind::Umbrella, OrgKind::Umbrella, false).is_err());
+        assert!(check_member(OrgKind::Umbrella, OrgKind::Municipality, true).is_err());
+        assert_eq!(OrgKind::parse("umbrella").unwrap(), OrgKind::Umbrella);
+    }
     use proptest::prelude::*;
 
     #[test]

@@ -238,3 +238,5 @@ pub mod testing;
 
 #[cfg(test)]
 mod migration_0018;
+#[cfg(test)]
+mod migration_0036;

@@ -61,6 +61,8 @@ pub struct Participant {
     pub id: String,
     pub name: String,
     pub cbs_code: Option<String>,
+    /// The member organisation in koers it stands for (in an umbrella body's round).
+    pub member_org_id: Option<String>,
 }
 
 /// A survey item.
@@ -187,7 +189,7 @@ from_row!(r => FrameworkVersion { id, version, created_at;
     framework: json(r, "body")?,
 });
 
-from_row!(r => Participant { id, name, cbs_code });
+from_row!(r => Participant { id, name, cbs_code, member_org_id });
 
 from_row!(r => Invitation { id, participant_id, label, created_at, used_at });
 
@@ -395,6 +397,59 @@ impl Repo<'_> {
         self.round_participant(round, &id).await
     }
 
+    /// Adds the umbrella's member organisations that do not take part yet (by organisation,
+    /// or by name), each standing for its organisation; how many were added.
+    pub async fn add_member_participants(
+        &self,
+        round: &Round,
+        members: &[crate::organisations::Organisation],
+        actor: &Actor,
+    ) -> Result<usize> {
+        open(round)?;
+        let mut w = self.write(actor, Some(&round.org_id)).await?;
+        let mut added = 0;
+        for m in members {
+            let there: Option<String> = w
+                .optional(
+                    "SELECT id FROM maturity_participants WHERE round_id = $1 AND (member_org_id = $2 OR name = $3)",
+                    (&round.id, &m.id, &m.name),
+                )
+                .await?;
+            if there.is_none() {
+                w.exec("INSERT INTO maturity_participants (id, round_id, name, cbs_code, member_org_id) VALUES ($1, $2, $3, $4, $5)",
+                    (new_id(), &round.id, &m.name, &m.cbs_code, &m.id)).await?;
+                added += 1;
+            }
+        }
+        let detail = serde_json::json!({ "round": round.id, "added": added });
+        w.commit(
+            "maturity.members_added",
+            ("maturity_round", &round.id),
+            detail,
+        )
+        .await?;
+        Ok(added)
+    }
+
+    /// The closed rounds of any organisation in which `member_org_id` took part as a member,
+    /// with its participant: the member's own final reports.
+    pub async fn member_reports(&self, member_org_id: &str) -> Result<Vec<(Round, Participant)>> {
+        let ids: Vec<(String, String)> = self.all("SELECT p.round_id, p.id FROM maturity_participants p JOIN maturity_rounds r ON r.id = p.round_id WHERE p.member_org_id = $1 AND r.status = 'closed' ORDER BY r.year DESC, r.name", (member_org_id,)).await?;
+        let mut out = Vec::new();
+        for (round_id, participant_id) in ids {
+            let org_id: String = self
+                .one(
+                    "SELECT org_id FROM maturity_rounds WHERE id = $1",
+                    (&round_id,),
+                )
+                .await?;
+            let round = self.round(&org_id, &round_id).await?;
+            let p = self.round_participant(&round, &participant_id).await?;
+            out.push((round, p));
+        }
+        Ok(out)
+    }
+
     /// Corrects a participating organisation's name and CBS code while the round is open.
     pub async fn update_participant(
         &self,
@@ -451,12 +506,12 @@ impl Repo<'_> {
     }
 
     pub async fn round_participants(&self, round: &Round) -> Result<Vec<Participant>> {
-        self.all("SELECT id, name, cbs_code FROM maturity_participants WHERE round_id = $1 ORDER BY name, id", (&round.id,)).await
+        self.all("SELECT id, name, cbs_code, member_org_id FROM maturity_participants WHERE round_id = $1 ORDER BY name, id", (&round.id,)).await
     }
 
     pub async fn round_participant(&self, round: &Round, id: &str) -> Result<Participant> {
         self.one(
-            "SELECT id, name, cbs_code FROM maturity_participants WHERE round_id = $1 AND id = $2",
+            "SELECT id, name, cbs_code, member_org_id FROM maturity_participants WHERE round_id = $1 AND id = $2",
             (&round.id, id),
         )
         .await

@@ -54,6 +54,7 @@ const FILES: &[(&str, &str)] = files![
     "0033_learning_model_and_target_groups.sql",
     "0034_learning_project_dashboards.sql",
     "0035_maturity_respondent_groups.sql",
+    "0036_umbrella_organisations.sql",
 ];
 
 /// One file's SQL for one database.

@@ -121,6 +121,64 @@ impl Repo<'_> {
         .await
     }
 
+    /// The member organisations of an umbrella body, by name.
+    pub async fn member_organisations(&self, umbrella_id: &str) -> Result<Vec<Organisation>> {
+        self.all(
+            &format!(
+                "SELECT {COLUMNS} FROM organisations WHERE id IN
+               (SELECT member_id FROM organisation_members WHERE umbrella_id = $1) ORDER BY name, id"
+            ),
+            (umbrella_id,),
+        )
+        .await
+    }
+
+    /// Makes `member` a member organisation of `umbrella` (the caller checked both kinds);
+    /// a member already listed is a conflict.
+    pub async fn add_member_organisation(
+        &self,
+        umbrella: &Organisation,
+        member: &Organisation,
+        actor: &Actor,
+    ) -> Result<()> {
+        let mut w = self.write(actor, Some(&umbrella.id)).await?;
+        w.exec(
+            "INSERT INTO organisation_members (umbrella_id, member_id, added_at) VALUES ($1, $2, $3)",
+            (&umbrella.id, &member.id, now()),
+        )
+        .await
+        .map_err(conflict_on_unique(&member.name))?;
+        let detail = serde_json::json!({ "member": member.id, "name": member.name });
+        w.commit(
+            "organisation.member_added",
+            ("organisation", &umbrella.id),
+            detail,
+        )
+        .await
+    }
+
+    /// Takes a member organisation off an umbrella body's list (their past rounds stay).
+    pub async fn remove_member_organisation(
+        &self,
+        umbrella: &Organisation,
+        member: &Organisation,
+        actor: &Actor,
+    ) -> Result<()> {
+        let mut w = self.write(actor, Some(&umbrella.id)).await?;
+        w.exec_found(
+            "DELETE FROM organisation_members WHERE umbrella_id = $1 AND member_id = $2",
+            (&umbrella.id, &member.id),
+        )
+        .await?;
+        let detail = serde_json::json!({ "member": member.id, "name": member.name });
+        w.commit(
+            "organisation.member_removed",
+            ("organisation", &umbrella.id),
+            detail,
+        )
+        .await
+    }
+
     /// The organisation the command line acts in when none is named: the oldest one.
     pub async fn default_organisation(&self) -> Result<Organisation> {
         self.one(

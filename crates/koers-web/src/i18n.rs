@@ -407,7 +407,13 @@ mod tests {
             keys.push(m.key.to_string());
             keys.push(format!("{}.desc", m.key));
         }
-        for n in ["member_added", "roles_saved", "member_removed"] {
+        for n in [
+            "member_added",
+            "roles_saved",
+            "member_removed",
+            "member_organisation_added",
+            "member_organisation_removed",
+        ] {
             keys.push(format!("org.notice.{n}"));
         }
         for k in koers_core::tasks::TaskKind::ALL {

@@ -36,6 +36,9 @@ pub fn router() -> Router<AppState> {
         "/maturity/rounds/{round_id}/participants/{participant_id}" =>
             put(put_participant).delete(delete_participant),
         "/maturity/rounds/{round_id}/items" => post(add_item_api),
+        "/maturity/rounds/{round_id}/member-participants" => post(add_member_participants),
+        "/maturity/member-reports" => get(list_member_reports),
+        "/maturity/member-reports/{participant_id}" => get(get_member_report),
         "/maturity/rounds/{round_id}/items/{item_id}" => put(put_item).delete(delete_item),
         "/maturity/rounds/{round_id}/invitations" => get(list_invitations).post(add_invitations),
         "/maturity/rounds/{round_id}/reminders" => post(reminders),
@@ -139,6 +142,8 @@ pub struct ParticipantOut {
     pub id: String,
     pub name: String,
     pub cbs_code: Option<String>,
+    /// The member organisation in koers it stands for (in an umbrella body's round).
+    pub member_organisation_id: Option<String>,
 }
 
 impl From<&Participant> for ParticipantOut {
@@ -147,8 +152,81 @@ impl From<&Participant> for ParticipantOut {
             id: p.id.clone(),
             name: p.name.clone(),
             cbs_code: p.cbs_code.clone(),
+            member_organisation_id: p.member_org_id.clone(),
         }
     }
+}
+
+/// How many member organisations were added.
+#[derive(Serialize, ToSchema)]
+pub struct AddedOut {
+    pub added: usize,
+}
+
+/// A final report about the signed-in organisation in an umbrella body's round.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberReportOut {
+    /// The participant's id: the report's address.
+    pub participant_id: String,
+    pub umbrella: String,
+    pub round: String,
+    pub year: i64,
+}
+
+impl From<&uc::MemberReport> for MemberReportOut {
+    fn from(m: &uc::MemberReport) -> Self {
+        MemberReportOut {
+            participant_id: m.participant.id.clone(),
+            umbrella: m.umbrella.name.clone(),
+            round: m.round.name.clone(),
+            year: m.round.year,
+        }
+    }
+}
+
+/// One such report: the organisation's results beside the round's averages.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberReportDetailOut {
+    pub report: MemberReportOut,
+    pub result: ParticipantResultOut,
+    /// The mean over the organisations per dimension, in the framework's order.
+    pub averages: Vec<Option<f64>>,
+}
+
+/// Have every member organisation of the umbrella body take part in the round (researchers
+/// of an umbrella body; 409 without members or when the round is closed).
+#[utoipa::path(post, path = "/maturity/rounds/{roundId}/member-participants", tag = "volwassenheid", params(("roundId" = String, Path, description = "Id van de ronde")),
+    responses((status = 200, description = "Toegevoegd", body = AddedOut), (status = 409, description = "Geen lidorganisaties, of de ronde is gesloten")))]
+pub async fn add_member_participants(ctx: Ctx, Path(id): Path<String>) -> JsonReply<AddedOut> {
+    let added = uc::add_member_participants(ctx.ws(), &ctx.who, &id).await?;
+    Ok(Json(AddedOut { added }))
+}
+
+/// The final reports about the signed-in organisation from the rounds of umbrella bodies it
+/// is a member of (every member).
+#[utoipa::path(get, path = "/maturity/member-reports", tag = "volwassenheid",
+    responses((status = 200, description = "Rapporten", body = Vec<MemberReportOut>)))]
+pub async fn list_member_reports(ctx: Ctx) -> JsonReply<Vec<MemberReportOut>> {
+    Ok(Json(outs(&uc::member_reports(ctx.ws(), &ctx.who).await?)))
+}
+
+/// One of those reports (404 for any other participant, or a round not yet final).
+#[utoipa::path(get, path = "/maturity/member-reports/{participantId}", tag = "volwassenheid", params(("participantId" = String, Path, description = "Id van de deelnemer")),
+    responses((status = 200, description = "Het rapport", body = MemberReportDetailOut)))]
+pub async fn get_member_report(
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> JsonReply<MemberReportDetailOut> {
+    let (m, res) = uc::member_report(ctx.ws(), &ctx.who, &id).await?;
+    let averages = res.averages();
+    let result = res.participant(&m.participant.id)?.clone();
+    Ok(Json(MemberReportDetailOut {
+        report: MemberReportOut::from(&m),
+        result: result.into(),
+        averages,
+    }))
 }
 
 #[derive(ToSchema)]
@@ -889,6 +967,9 @@ pub async fn put_recommendation(
 /// This module's operations in the OpenAPI document.
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(
+    add_member_participants,
+    list_member_reports,
+    get_member_report,
     get_maturity_framework,
     put_maturity_framework,
     list_rounds,

@@ -37,6 +37,9 @@ pub fn router() -> Router<AppState> {
         "/volwassenheid/kader" => get(framework).post(new_framework_version),
         "/volwassenheid/rondes/{id}" => get(show),
         "/volwassenheid/rondes/{id}/deelnemers" => post(participant),
+        "/volwassenheid/rondes/{id}/lidorganisaties" => post(member_participants),
+        "/volwassenheid/koepelrapporten" => get(member_reports),
+        "/volwassenheid/koepelrapporten/{pid}" => get(member_report),
         "/volwassenheid/rondes/{id}/vragen" => post(item),
         "/volwassenheid/rondes/{id}/vragen/{item}" => post(correct_item),
         "/volwassenheid/rondes/{id}/vragen/{item}/verwijderen" => post(remove_item),
@@ -82,8 +85,51 @@ fn chrono_year() -> String {
     chrono::Utc::now().format("%Y").to_string()
 }
 
+/// The module's entry: the rounds for researchers; for everyone else, the reports umbrella
+/// bodies made about their organisation.
 async fn list(ctx: Ctx) -> Reply {
+    let may = |p| ctx.who.may(p);
+    if may(koers_core::Permission::Read) && !may(koers_core::Permission::Research) {
+        return Ok(Redirect::to("/volwassenheid/koepelrapporten").into_response());
+    }
     render_list(&ctx, StatusCode::OK, context! {}).await
+}
+
+/// The final reports about this organisation in the rounds of umbrella bodies it belongs to.
+async fn member_reports(ctx: Ctx) -> Reply {
+    let reports = uc::member_reports(ctx.ws(), &ctx.who).await?;
+    let rows: Vec<Value> = reports
+        .iter()
+        .map(|m| context! { umbrella => m.umbrella.name, round => m.round, p => m.participant })
+        .collect();
+    page_with_status(
+        &ctx,
+        StatusCode::OK,
+        "maturity_member_reports.html",
+        CURRENT,
+        context! { reports => rows, researcher => ctx.who.may(koers_core::Permission::Research) },
+    )
+    .await
+}
+
+/// One of those reports, read in the member's own workspace.
+async fn member_report(ctx: Ctx, Path(pid): Path<String>) -> Reply {
+    let (m, res) = uc::member_report(ctx.ws(), &ctx.who, &pid).await?;
+    let body = report_context(&res, &m.participant.id, ctx.lang)?;
+    page_with_status(
+        &ctx,
+        StatusCode::OK,
+        "maturity_member_report.html",
+        CURRENT,
+        context! { ..body, ..context! { umbrella => m.umbrella.name } },
+    )
+    .await
+}
+
+/// Every member organisation of the umbrella body takes part in the round.
+async fn member_participants(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    let r = uc::add_member_participants(ctx.ws(), &ctx.who, &id).await;
+    round_form(&ctx, &id, "deelnemers", Value::UNDEFINED, r).await
 }
 
 async fn new_round(ctx: Ctx, form: FormInput) -> Reply {
@@ -154,7 +200,8 @@ async fn render_round(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> 
         context! {
             round => res.round, framework => res.framework, participants => res.participants,
             items => items, sources => sources, weights => weights_line(&res.round, ctx.lang),
-            upload_max_mb => MAX_DOCUMENT_BYTES / (1024 * 1024), ..extra
+            upload_max_mb => MAX_DOCUMENT_BYTES / (1024 * 1024),
+            umbrella => ctx.org.kind == koers_core::OrgKind::Umbrella, ..extra
         },
     )
     .await

@@ -23,6 +23,10 @@ pub fn router() -> Router<AppState> {
         "/organisations/{organisation_id}/members/{user_id}" =>
             get(get_member).put(set_member_roles).delete(remove_member),
         "/organisations/{organisation_id}/audit-events" => get(list_audit_events),
+        "/organisations/{organisation_id}/member-organisations" =>
+            get(list_member_organisations).post(add_member_organisation),
+        "/organisations/{organisation_id}/member-organisations/{member_id}" =>
+            axum::routing::delete(remove_member_organisation),
     }
 }
 
@@ -199,6 +203,52 @@ pub async fn get_organisation(ctx: Ctx, Path(org_id): Path<String>) -> JsonReply
     Ok(Json((&org).into()))
 }
 
+/// The member organisations of an umbrella body (empty for any other organisation).
+#[utoipa::path(get, path = "/organisations/{organisationId}/member-organisations", tag = "organisaties",
+    params(("organisationId" = String, Path, description = "Id van de organisatie")),
+    responses((status = 200, description = "Lidorganisaties", body = Vec<OrganisationOut>)))]
+pub async fn list_member_organisations(
+    ctx: Ctx,
+    Path(org_id): Path<String>,
+) -> JsonReply<Vec<OrganisationOut>> {
+    let orgs = organisations::member_organisations(ctx.ws(), &ctx.who, &org_id).await?;
+    Ok(Json(outs(&orgs)))
+}
+
+/// An organisation to list as a member of an umbrella body.
+#[derive(ToSchema)]
+pub struct MemberOrganisationIn {
+    /// Its CBS code (PV26), or its id for an organisation without one.
+    pub code: String,
+}
+
+/// List an organisation as a member of an umbrella body (its administrators); 400 when this
+/// organisation is no umbrella body or the other one is, 409 when it is listed already.
+#[utoipa::path(post, path = "/organisations/{organisationId}/member-organisations", tag = "organisaties",
+    params(("organisationId" = String, Path, description = "Id van de organisatie")),
+    request_body = MemberOrganisationIn,
+    responses((status = 201, description = "Toegevoegd", body = OrganisationOut), (status = 409, description = "Al lidorganisatie", body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn add_member_organisation(
+    ctx: Ctx,
+    Path(org_id): Path<String>,
+    JsonInput(input): JsonInput,
+) -> Reply {
+    let m = organisations::add_member_organisation(ctx.ws(), &ctx.who, &org_id, input).await?;
+    Ok(created(OrganisationOut::from(&m)))
+}
+
+/// Take a member organisation off an umbrella body's list (its administrators).
+#[utoipa::path(delete, path = "/organisations/{organisationId}/member-organisations/{memberId}", tag = "organisaties",
+    params(("organisationId" = String, Path, description = "Id van de organisatie"), ("memberId" = String, Path, description = "Id van de lidorganisatie")),
+    responses((status = 204, description = "Van de lijst gehaald")))]
+pub async fn remove_member_organisation(
+    ctx: Ctx,
+    Path((org_id, member_id)): Path<(String, String)>,
+) -> Result<StatusCode, AppError> {
+    organisations::remove_member_organisation(ctx.ws(), &ctx.who, &org_id, &member_id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// The members of an organisation.
 #[utoipa::path(get, path = "/organisations/{organisationId}/members", tag = "organisaties",
     params(("organisationId" = String, Path, description = "Id van de organisatie")),
@@ -289,5 +339,8 @@ pub async fn list_audit_events(
     set_member_roles,
     remove_member,
     list_audit_events,
+    list_member_organisations,
+    add_member_organisation,
+    remove_member_organisation,
 ))]
 pub struct Doc;

@@ -23,6 +23,8 @@ pub fn router() -> Router<AppState> {
         "/organisatie/leden/{user_id}/rollen" => post(set_roles),
         "/organisatie/leden/{user_id}/verwijderen" => post(remove),
         "/organisatie/logboek" => get(audit),
+        "/organisatie/lidorganisaties" => post(add_member_organisation),
+        "/organisatie/lidorganisaties/{member_id}/verwijderen" => post(remove_member_organisation),
         "/beheer/organisaties" => get(list_all).post(create),
     }
 }
@@ -37,6 +39,11 @@ fn role_names() -> Vec<&'static str> {
 /// Renders the organisation page, with a form's outcome (errors or a notice) if any.
 async fn render(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
     let members = organisations::members(ctx.ws(), &ctx.who, &ctx.org.id).await?;
+    let member_organisations = if ctx.org.kind == OrgKind::Umbrella {
+        organisations::member_organisations(ctx.ws(), &ctx.who, &ctx.org.id).await?
+    } else {
+        Vec::new()
+    };
     let tooi_uri = ctx
         .org
         .tooi_code
@@ -48,7 +55,11 @@ async fn render(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
         status,
         "organisation.html",
         "/organisatie",
-        context! { members => members, all_roles => role_names(), tooi_uri => tooi_uri, ..extra },
+        context! {
+            members => members, all_roles => role_names(), tooi_uri => tooi_uri,
+            umbrella => ctx.org.kind == OrgKind::Umbrella, member_organisations => member_organisations,
+            ..extra
+        },
     )
     .await
 }
@@ -90,6 +101,42 @@ async fn remove(ctx: Ctx, Path(user_id): Path<String>) -> Reply {
         r,
         context! {},
         |_| Done::Notice("member_removed"),
+        |status, extra| render(&ctx, status, extra),
+    )
+    .await
+}
+
+/// Lists another organisation (by CBS code) as a member of this umbrella body.
+async fn add_member_organisation(ctx: Ctx, form: FormInput) -> Reply {
+    let fields = form.value();
+    let r = organisations::add_member_organisation(ctx.ws(), &ctx.who, &ctx.org.id, form.0).await;
+    form_outcome_with_conflicts(
+        r,
+        fields,
+        |_| Done::Notice("member_organisation_added"),
+        |status, extra| render(&ctx, status, extra),
+    )
+    .await
+}
+
+/// Takes a member organisation off the list, after its confirmation.
+async fn remove_member_organisation(
+    ctx: Ctx,
+    Path(member_id): Path<String>,
+    FormInput(input): FormInput,
+) -> Reply {
+    let r = match crate::shell::confirmed(&input, ctx.lang) {
+        Ok(()) => {
+            organisations::remove_member_organisation(ctx.ws(), &ctx.who, &ctx.org.id, &member_id)
+                .await
+                .map_err(AppError::from)
+        }
+        Err(e) => Err(e),
+    };
+    form_outcome_with_conflicts(
+        r,
+        context! {},
+        |_| Done::Notice("member_organisation_removed"),
         |status, extra| render(&ctx, status, extra),
     )
     .await

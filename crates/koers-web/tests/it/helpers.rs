@@ -60,7 +60,8 @@ pub struct TestApp {
     db: Option<Arc<TestDatabase>>,
 }
 
-async fn user(
+/// A user with `roles` in `org`, signing in with [`PASSWORD`].
+pub(crate) async fn user(
     store: &Store,
     email: &str,
     org: &Organisation,

@@ -307,6 +307,7 @@ pub(crate) fn concrete(path: &str, o: &ObjectsOfA) -> String {
         .replace("{dashboardId}", &o.dashboard)
         .replace("{tokenId}", &o.token)
         .replace("{grantId}", &o.grant)
+        .replace("{memberId}", &o.org)
         .replace("{dimensionKey}", "vision")
         .replace("{token}", &o.invitation)
         .replace("{orgCode}", "PV26")

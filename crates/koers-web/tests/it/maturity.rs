@@ -1350,3 +1350,144 @@ async fn results_per_group_pass_the_threshold_and_give_no_group_away() {
         json!([])
     );
 }
+
+/// An umbrella body (IPO) lists its member organisations, has them all take part in a round,
+/// and each member reads its own report in its own workspace once the round is final — and
+/// nobody else's; bad input is refused by field.
+#[tokio::test]
+async fn an_umbrella_body_runs_a_round_and_each_member_reads_its_own_final_report() {
+    use koers_core::{OrganisationDraft, Role};
+    let app = TestApp::spawn().await;
+    let ipo = app
+        .store
+        .organisations()
+        .create_organisation(
+            &OrganisationDraft::parse("Interprovinciaal Overleg", "umbrella", "", "").unwrap(),
+            &koers_store::Actor::cli(),
+        )
+        .await
+        .unwrap();
+    crate::helpers::user(
+        &app.store,
+        "onderzoek@ipo.example",
+        &ipo,
+        &[Role::Administrator],
+        false,
+    )
+    .await;
+    let c = app.api_as("onderzoek@ipo.example").await;
+    let members = format!("/api/v1/organisations/{}/member-organisations", ipo.id);
+    // Bad input: an unknown code, the umbrella itself; a member twice is a conflict.
+    let e = c
+        .post_json(&members, &json!({"code": "PV99"}))
+        .await
+        .expect(400)
+        .json();
+    assert_eq!(e["invalidParams"][0]["name"], "code");
+    c.post_json(&members, &json!({"code": ipo.id}))
+        .await
+        .assert_status(400);
+    c.create(&members, &json!({"code": "pv26"})).await;
+    c.post_json(&members, &json!({"code": "PV26"}))
+        .await
+        .assert_status(409);
+    c.create(&members, &json!({"code": app.org_b.cbs_code}))
+        .await;
+    let listed: Value = c.get_json(&members).await;
+    assert_eq!(listed.as_array().unwrap().len(), 2);
+    // A province is no umbrella body; a province's administrator cannot touch IPO's list.
+    let a = app.as_admin().await;
+    let e = a
+        .post_json(
+            &format!(
+                "/api/v1/organisations/{}/member-organisations",
+                app.org_a.id
+            ),
+            &json!({"code": "GM0796"}),
+        )
+        .await
+        .expect(400)
+        .json();
+    assert_eq!(e["invalidParams"][0]["code"], "not_umbrella");
+    a.post_json(&members, &json!({"code": "GM0796"}))
+        .await
+        .assert_status(404);
+
+    // The round: every member takes part in one step, once.
+    let round = c
+        .create(
+            "/api/v1/maturity/rounds",
+            &json!({"name": "IPO-meting 2026", "year": "2026"}),
+        )
+        .await;
+    let rid = round["id"].as_str().unwrap();
+    let take_part = format!("/api/v1/maturity/rounds/{rid}/member-participants");
+    assert_eq!(
+        c.post_json(&take_part, &json!({})).await.expect(200).json()["added"],
+        2
+    );
+    assert_eq!(
+        c.post_json(&take_part, &json!({})).await.expect(200).json()["added"],
+        0
+    );
+    a.post_json(&take_part, &json!({})).await.assert_status(404);
+    let ps: Value = c
+        .get_json(&format!("/api/v1/maturity/rounds/{rid}/participants"))
+        .await;
+    let utrecht = find_by(&ps, "memberOrganisationId", app.org_a.id.as_str())["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    for l in links(&c, rid, &utrecht, 5).await {
+        assert_eq!(answer(&l, "4", "").await.0, 200);
+    }
+    // Not final yet: the member sees nothing.
+    let v = app.as_viewer().await;
+    assert_eq!(
+        v.get_json("/api/v1/maturity/member-reports").await,
+        json!([])
+    );
+    v.get(&format!("/api/v1/maturity/member-reports/{utrecht}"))
+        .await
+        .assert_status(404);
+    c.post(&format!("/api/v1/maturity/rounds/{rid}/close"))
+        .await
+        .assert_status(200);
+    // Final: PV26's viewer reads its own report; the municipality does not get PV26's.
+    let list: Value = v.get_json("/api/v1/maturity/member-reports").await;
+    assert_eq!(list[0]["umbrella"], "Interprovinciaal Overleg");
+    let report: Value = v
+        .get_json(&format!("/api/v1/maturity/member-reports/{utrecht}"))
+        .await;
+    assert_eq!(report["result"]["surveyShown"], true);
+    assert_eq!(report["result"]["dimensions"][0]["survey"], 4.0);
+    let b = app.api_as("admin@gm0796.example").await;
+    b.get(&format!("/api/v1/maturity/member-reports/{utrecht}"))
+        .await
+        .assert_status(404);
+    let theirs: Value = b.get_json("/api/v1/maturity/member-reports").await;
+    assert_eq!(theirs.as_array().unwrap().len(), 1, "their own report only");
+    assert_ne!(theirs[0]["participantId"], utrecht.as_str());
+    // The pages: a viewer's entry to the module leads to these reports.
+    let page = app.page_as("viewer@pv26.example").await;
+    let r = page.get("/volwassenheid").await;
+    assert_eq!(r.status(), 303);
+    page.get("/volwassenheid/koepelrapporten")
+        .await
+        .assert_shows(200, &["Interprovinciaal Overleg", "IPO-meting 2026"]);
+    page.get(&format!("/volwassenheid/koepelrapporten/{utrecht}"))
+        .await
+        .assert_shows(200, &["Enquête per groep", "Interprovinciaal Overleg"]);
+    // Taken off the list, the member keeps its past reports.
+    c.delete(&format!("{members}/{}", app.org_a.id))
+        .await
+        .assert_status(204);
+    assert_eq!(
+        v.get_json("/api/v1/maturity/member-reports")
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
