@@ -29,6 +29,7 @@ pub use koers_core::learning::{Attendance, Missing, Progress, Record};
 pub use koers_store::indicators::{Indicator, Monitor};
 pub use koers_store::learning::{
     Cohort, Content, Enrolment, Group, LiveSession, Module, Participant, Programme, Project,
+    Response,
 };
 pub use koers_store::questions::Question;
 pub use model::{
@@ -322,6 +323,8 @@ pub struct ModuleContent {
     pub programme: Programme,
     pub module: Module,
     pub contents: Vec<Content>,
+    /// Everyone's answers to its reflections and quizzes.
+    pub responses: Vec<Response>,
 }
 
 /// A module of one of the organisation's programmes and its content (coordinators).
@@ -334,6 +337,7 @@ pub async fn module_content(
     Ok(ModuleContent {
         programme,
         contents: ws.store.learning().contents(&module.id).await?,
+        responses: ws.store.learning().responses_in(&module.id).await?,
         module,
     })
 }
@@ -385,6 +389,8 @@ pub struct Study {
     pub module: Module,
     pub contents: Vec<Content>,
     pub progress: Progress,
+    /// The participant's own answers to the module's reflections and quizzes.
+    pub responses: Vec<Response>,
 }
 
 /// One module of the participant's programme, for the participant themselves or a
@@ -410,10 +416,77 @@ pub async fn study(
         .unwrap_or(Progress::NotStarted);
     Ok(Study {
         contents: ws.store.learning().contents(&module.id).await?,
+        responses: ws
+            .store
+            .learning()
+            .responses_of(&standing.participant.id, &module.id)
+            .await?,
         standing,
         module,
         progress,
     })
+}
+
+/// The participant answers a reflection (`answer`) or a quiz (`choices`: the option chosen
+/// per question, from 0) of a module of theirs; answering again replaces the answer. Only the
+/// participant themselves: the coordinator reads the answers, but gives none.
+pub async fn respond(
+    ws: &Workspace,
+    who: &Principal,
+    (participant_id, module_id, content_id): (&str, &str, &str),
+    mut input: Input,
+) -> Result<Study> {
+    let s = study(ws, who, participant_id, module_id).await?;
+    if s.standing.participant.email != who.user.email {
+        return Err(Error::Forbidden);
+    }
+    let content = s
+        .contents
+        .iter()
+        .find(|c| c.id == content_id)
+        .ok_or(Error::NotFound)?;
+    let (answer, mark) = match content.kind {
+        ContentKind::Reflection => {
+            let raw = input.text("answer");
+            (
+                input.finish(koers_core::learning::quiz::reflection(&raw))?,
+                None,
+            )
+        }
+        ContentKind::Quiz => {
+            let quiz = koers_core::learning::quiz::Quiz::parse(&content.body)?;
+            // A list `choices`, or a form's fields `q1`, `q2`, … (one group of options each).
+            let mut choices = input.texts("choices");
+            if choices.is_empty() {
+                choices = (1..=quiz.questions.len())
+                    .map(|i| input.text(&format!("q{i}")))
+                    .collect();
+            }
+            let marked = input.finish(quiz.mark(&choices))?;
+            let answer = serde_json::to_string(&marked.chosen)
+                .map_err(|e| Error::Internal(e.to_string()))?;
+            (answer, Some((marked.right, marked.total)))
+        }
+        _ => {
+            return Err(Error::Invalid(Invalid::one(
+                "contentId",
+                "not_answered",
+                "dit onderdeel vraagt geen antwoord",
+            )));
+        }
+    };
+    ws.store
+        .learning()
+        .save_response(
+            &who.org.id,
+            &s.standing.participant,
+            content,
+            &answer,
+            mark,
+            &who.actor(),
+        )
+        .await?;
+    study(ws, who, participant_id, module_id).await
 }
 
 /// The participant marks how far they are with a module (`status`: `not_started`, `started`

@@ -4,6 +4,7 @@
 
 pub mod calendar;
 pub mod model;
+pub mod quiz;
 
 use crate::error::{Collector, FieldError, Invalid, long_text, text};
 use crate::user::Email;
@@ -184,15 +185,26 @@ pub enum ContentKind {
     Video,
     /// An assignment to do (Markdown), optionally with a link.
     Assignment,
+    /// A prompt (Markdown) each participant answers in their own words.
+    Reflection,
+    /// A short multiple-choice quiz ([`quiz::Quiz`]), marked when answered.
+    Quiz,
 }
 
 impl ContentKind {
-    pub const ALL: [ContentKind; 4] = [
+    pub const ALL: [ContentKind; 6] = [
         ContentKind::Page,
         ContentKind::Link,
         ContentKind::Video,
         ContentKind::Assignment,
+        ContentKind::Reflection,
+        ContentKind::Quiz,
     ];
+
+    /// Whether participants answer it (a reflection or a quiz).
+    pub fn answered(self) -> bool {
+        matches!(self, ContentKind::Reflection | ContentKind::Quiz)
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -200,6 +212,8 @@ impl ContentKind {
             ContentKind::Link => "link",
             ContentKind::Video => "video",
             ContentKind::Assignment => "assignment",
+            ContentKind::Reflection => "reflection",
+            ContentKind::Quiz => "quiz",
         }
     }
 
@@ -207,7 +221,13 @@ impl ContentKind {
         ContentKind::ALL
             .into_iter()
             .find(|k| k.as_str() == raw.trim())
-            .ok_or_else(|| Invalid::one("kind", "enum", "kies een pagina, link, video of opdracht"))
+            .ok_or_else(|| {
+                Invalid::one(
+                    "kind",
+                    "enum",
+                    "kies een pagina, link, video, opdracht, reflectie of quiz",
+                )
+            })
     }
 }
 
@@ -237,14 +257,26 @@ impl ContentDraft {
             long_text("body", body, MAX_CONTENT_TEXT)
         });
         let url = url.trim();
-        let needs_text = matches!(kind, Some(ContentKind::Page | ContentKind::Assignment));
+        let needs_text = matches!(
+            kind,
+            Some(
+                ContentKind::Page
+                    | ContentKind::Assignment
+                    | ContentKind::Reflection
+                    | ContentKind::Quiz
+            )
+        );
         let needs_url = matches!(kind, Some(ContentKind::Link | ContentKind::Video));
         if needs_text && body.as_ref().is_some_and(|b| b.is_empty()) {
             c.take(bad(
                 "body",
                 "required",
-                "schrijf de tekst van de pagina of opdracht",
+                "schrijf de tekst van de pagina, opdracht, reflectie of quiz",
             ));
+        } else if kind == Some(ContentKind::Quiz)
+            && let Some(b) = &body
+        {
+            c.take(quiz::Quiz::parse(b));
         }
         if needs_url && url.is_empty() {
             c.take(bad("url", "required", "vul het webadres in"));

@@ -123,6 +123,10 @@ pub async fn seed(ws: &Workspace, org: &Organisation, coordinator: &User) -> Res
             json!({"kind": "video", "title": "Lezing: sturen op de digitale opgave", "url": "https://video.voorbeeld.example/digitale-visie"}),
             json!({"kind": "assignment", "title": "Opdracht: jouw digitale opgave",
                    "body": "Beschrijf in een halve pagina één opgave van je team die door digitalisering verandert, en neem die mee naar de live sessie."}),
+            json!({"kind": "reflection", "title": "Reflectie: wat neem je mee?",
+                   "body": "Welk besluit in jouw team zou je voortaan met data onderbouwen, en wat heb je daarvoor nodig?"}),
+            json!({"kind": "quiz", "title": "Korte toets: digitale visie",
+                   "body": "? Wat geeft een digitale visie vooral?\n- Een lijst met systemen die we aanschaffen\n* Richting voor keuzes over data en digitalisering\n- Een jaarplan van de ICT-afdeling\n? Wie is eigenaar van de digitale opgave van je team?\n- De ICT-afdeling\n* Jij als leidinggevende, samen met je team\n- De leverancier\n"}),
         ] {
             learning::add_content(ws, &who, &first.id, input(c)).await?;
         }

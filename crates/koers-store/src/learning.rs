@@ -4,6 +4,8 @@
 
 mod model;
 
+pub use model::Response;
+
 use crate::audit::Actor;
 use crate::sql::{Write, corrupt, count, flag, from_row, json, parsed, stored, to_json};
 use crate::{Result, StoreError, conflict_on_unique, new_id, now};

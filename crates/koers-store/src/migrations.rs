@@ -55,6 +55,7 @@ const FILES: &[(&str, &str)] = files![
     "0034_learning_project_dashboards.sql",
     "0035_maturity_respondent_groups.sql",
     "0036_umbrella_organisations.sql",
+    "0037_learning_reflections_and_quizzes.sql",
 ];
 
 /// One file's SQL for one database.

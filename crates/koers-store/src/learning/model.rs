@@ -1,11 +1,12 @@
 //! The learning track's leadership model in use: participants' self-assessments, their
 //! target groups, and the live sessions whose reminder is due.
 
-use super::{LiveSession, Participant, Programme, Repo, SESSION};
+use super::{Content, LiveSession, Participant, Programme, Repo, SESSION};
 use crate::audit::Actor;
 use crate::sql::corrupt;
 use crate::{Result, now};
 use koers_core::learning::model::{Moment, Score, SelfAssessment};
+use sqlx::Row;
 
 /// The participants of every cohort of a programme.
 const OF_PROGRAMME: &str = "SELECT p.id FROM learning_participants p JOIN learning_cohorts c ON c.id = p.cohort_id WHERE c.programme_id = $1";
@@ -23,7 +24,72 @@ fn scores(rows: Vec<(String, String, String, i64)>) -> Result<Vec<Score>> {
         .collect()
 }
 
+/// A participant's answer to a reflection or quiz.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Response {
+    pub content_id: String,
+    pub participant_id: String,
+    /// The participant's name (for the coordinator's overview).
+    pub participant_name: String,
+    /// The reflection's text, or the quiz's chosen options as JSON.
+    pub answer: String,
+    /// A quiz's mark: right and total.
+    pub quiz_right: Option<u32>,
+    pub quiz_total: Option<u32>,
+    pub answered_at: String,
+}
+
+crate::sql::from_row!(r => Response { content_id, participant_id, participant_name, answer, answered_at;
+    quiz_right: r.try_get::<Option<i64>, _>("quiz_right")?.map(u32::try_from).transpose().map_err(corrupt)?,
+    quiz_total: r.try_get::<Option<i64>, _>("quiz_total")?.map(u32::try_from).transpose().map_err(corrupt)?,
+});
+
+const RESPONSE: &str = "SELECT x.content_id, x.participant_id, p.name AS participant_name, x.answer, x.quiz_right, x.quiz_total, x.answered_at FROM learning_responses x JOIN learning_participants p ON p.id = x.participant_id JOIN learning_content c ON c.id = x.content_id";
+
 impl Repo<'_> {
+    /// Saves a participant's answer to a reflection or quiz (`mark`: a quiz's right and
+    /// total), replacing an earlier one. The audit names the piece, not the answer.
+    pub async fn save_response(
+        &self,
+        org_id: &str,
+        p: &Participant,
+        content: &Content,
+        answer: &str,
+        mark: Option<(u32, u32)>,
+        actor: &Actor,
+    ) -> Result<()> {
+        let mut w = self.write(actor, Some(org_id)).await?;
+        let (right, total) = (mark.map(|m| i64::from(m.0)), mark.map(|m| i64::from(m.1)));
+        w.exec("INSERT INTO learning_responses (content_id, participant_id, answer, quiz_right, quiz_total, answered_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (content_id, participant_id) DO UPDATE SET answer = excluded.answer, quiz_right = excluded.quiz_right, quiz_total = excluded.quiz_total, answered_at = excluded.answered_at",
+            (&content.id, &p.id, answer, right, total, now())).await?;
+        let detail = serde_json::json!({ "content": content.id, "kind": content.kind.as_str() });
+        w.commit(
+            "learning_response.saved",
+            ("learning_participant", &p.id),
+            detail,
+        )
+        .await
+    }
+
+    /// One participant's answers in one module.
+    pub async fn responses_of(
+        &self,
+        participant_id: &str,
+        module_id: &str,
+    ) -> Result<Vec<Response>> {
+        let sql = format!(
+            "{RESPONSE} WHERE x.participant_id = $1 AND c.module_id = $2 ORDER BY c.position"
+        );
+        self.all(&sql, (participant_id, module_id)).await
+    }
+
+    /// Everyone's answers in one module (for its coordinator), by piece and name.
+    pub async fn responses_in(&self, module_id: &str) -> Result<Vec<Response>> {
+        let sql = format!("{RESPONSE} WHERE c.module_id = $1 ORDER BY c.position, p.name, p.id");
+        self.all(&sql, (module_id,)).await
+    }
+
     /// Puts a participant in one of the programme's target groups (checked by the caller);
     /// empty takes them out of any.
     pub async fn set_target_group(

@@ -49,6 +49,8 @@ pub fn router() -> Router<AppState> {
         "/learning/participants/{participant_id}/calendar" => get(get_participant_calendar),
         "/learning/programmes/{programme_id}/movement" => get(get_movement),
         "/learning/participants/{participant_id}/modules/{module_id}" => get(get_study),
+        "/learning/participants/{participant_id}/modules/{module_id}/content/{content_id}/response" =>
+            put(put_response),
         "/learning/modules/{module_id}" => put(put_module).delete(delete_module),
         "/learning/sessions/{session_id}" => put(put_session).delete(delete_session),
         "/learning/modules/{module_id}/content" => get(get_module_content).post(add_content),
@@ -897,12 +899,87 @@ pub async fn set_attendance(
 pub struct ContentOut {
     pub id: String,
     pub position: u32,
-    /// `page`, `link`, `video` or `assignment`.
+    /// `page`, `link`, `video`, `assignment`, `reflection` or `quiz`.
     pub kind: String,
     pub title: String,
-    /// Markdown (a page or assignment).
+    /// Markdown (a page, assignment or reflection's prompt); a quiz's lines for its
+    /// coordinator, empty for a participant (who gets `quiz`, without the right answers).
     pub body: String,
     pub url: String,
+    /// A quiz's questions and options as a participant sees them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quiz: Option<Vec<QuizQuestionOut>>,
+}
+
+/// A quiz question as a participant answers it.
+#[derive(Serialize, ToSchema)]
+pub struct QuizQuestionOut {
+    pub text: String,
+    /// The options, chosen by their index from 0.
+    pub options: Vec<String>,
+}
+
+impl ContentOut {
+    /// The piece as a participant may see it: a quiz without its right answers.
+    fn for_participant(c: uc::Content) -> Self {
+        if c.kind != uc::ContentKind::Quiz {
+            return c.into();
+        }
+        let quiz = koers_core::learning::quiz::Quiz::parse(&c.body)
+            .map(|q| {
+                q.questions
+                    .into_iter()
+                    .map(|x| QuizQuestionOut {
+                        text: x.text,
+                        options: x.options,
+                    })
+                    .collect()
+            })
+            .ok();
+        ContentOut {
+            body: String::new(),
+            quiz,
+            ..c.into()
+        }
+    }
+}
+
+/// A participant's answer to a reflection or quiz.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ResponseOut {
+    pub content_id: String,
+    pub participant_id: String,
+    pub participant_name: String,
+    /// The reflection's text, or the quiz's chosen options as a JSON list.
+    pub answer: String,
+    pub quiz_right: Option<u32>,
+    pub quiz_total: Option<u32>,
+    #[schema(format = DateTime)]
+    pub answered_at: String,
+}
+
+impl From<uc::Response> for ResponseOut {
+    fn from(r: uc::Response) -> Self {
+        ResponseOut {
+            content_id: r.content_id,
+            participant_id: r.participant_id,
+            participant_name: r.participant_name,
+            answer: r.answer,
+            quiz_right: r.quiz_right,
+            quiz_total: r.quiz_total,
+            answered_at: r.answered_at,
+        }
+    }
+}
+
+/// An answer to a reflection (`answer`) or a quiz (`choices`).
+#[derive(ToSchema)]
+pub struct ResponseIn {
+    /// The reflection's text.
+    pub answer: Option<String>,
+    /// The option chosen per question of a quiz, from 0.
+    pub choices: Option<Vec<String>>,
 }
 
 impl From<uc::Content> for ContentOut {
@@ -914,6 +991,7 @@ impl From<uc::Content> for ContentOut {
             title: c.title,
             body: c.body,
             url: c.url,
+            quiz: None,
         }
     }
 }
@@ -921,10 +999,11 @@ impl From<uc::Content> for ContentOut {
 /// A piece of content to add to a module.
 #[derive(ToSchema)]
 pub struct ContentIn {
-    /// `page`, `link`, `video` or `assignment`.
+    /// `page`, `link`, `video`, `assignment`, `reflection` or `quiz`.
     pub kind: String,
     pub title: String,
-    /// Markdown: required for a page or assignment.
+    /// Markdown: required for a page, assignment or reflection; a quiz's lines (`? question`,
+    /// `- option`, `* the right option`) for a quiz.
     pub body: Option<String>,
     /// `https://…`: required for a link or video.
     pub url: Option<String>,
@@ -936,6 +1015,8 @@ pub struct ContentIn {
 pub struct ModuleContentOut {
     pub module: ProgrammeModuleOut,
     pub content: Vec<ContentOut>,
+    /// Everyone's answers to its reflections and quizzes.
+    pub responses: Vec<ResponseOut>,
 }
 
 /// A module and its content (coordinators).
@@ -946,6 +1027,7 @@ pub async fn get_module_content(ctx: Ctx, Path(id): Path<String>) -> JsonReply<M
     Ok(Json(ModuleContentOut {
         module: m.module.into(),
         content: outs(m.contents),
+        responses: outs(m.responses),
     }))
 }
 
@@ -977,6 +1059,37 @@ pub struct StudyOut {
     pub content: Vec<ContentOut>,
     /// `not_started`, `started` or `done`.
     pub progress: String,
+    /// The participant's own answers to its reflections and quizzes.
+    pub responses: Vec<ResponseOut>,
+}
+
+impl From<uc::Study> for StudyOut {
+    fn from(s: uc::Study) -> Self {
+        StudyOut {
+            module: s.module.into(),
+            content: s
+                .contents
+                .into_iter()
+                .map(ContentOut::for_participant)
+                .collect(),
+            progress: s.progress.as_str().into(),
+            responses: outs(s.responses),
+        }
+    }
+}
+
+/// Answer a reflection or quiz of a module (the participant themselves; answering again
+/// replaces the answer); the module with the participant's answers, a quiz marked.
+#[utoipa::path(put, path = "/learning/participants/{participantId}/modules/{moduleId}/content/{contentId}/response", tag = "leertrajecten",
+    params(("participantId" = String, Path, description = "Id van de deelnemer"), ("moduleId" = String, Path, description = "Id van de module"), ("contentId" = String, Path, description = "Id van het onderdeel")),
+    request_body = ResponseIn, responses((status = 200, description = "Opgeslagen", body = StudyOut)))]
+pub async fn put_response(
+    ctx: Ctx,
+    Path((participant, module, content)): Path<(String, String, String)>,
+    JsonInput(input): JsonInput,
+) -> JsonReply<StudyOut> {
+    let s = uc::respond(ctx.ws(), &ctx.who, (&participant, &module, &content), input).await?;
+    Ok(Json(s.into()))
 }
 
 /// One module of the participant's programme with its content and their progress (the
@@ -989,11 +1102,7 @@ pub async fn get_study(
     Path((participant, module)): Path<(String, String)>,
 ) -> JsonReply<StudyOut> {
     let s = uc::study(ctx.ws(), &ctx.who, &participant, &module).await?;
-    Ok(Json(StudyOut {
-        module: s.module.into(),
-        content: outs(s.contents),
-        progress: s.progress.as_str().into(),
-    }))
+    Ok(Json(s.into()))
 }
 
 /// Take a participant out of their group and off any waiting list (coordinators); the free
@@ -1104,6 +1213,7 @@ pub async fn my_enrolments(ctx: Ctx) -> JsonReply<Vec<StandingOut>> {
     put_session,
     delete_session,
     get_study,
+    put_response,
     get_module_content,
     add_content,
     remove_content,

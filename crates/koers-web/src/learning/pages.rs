@@ -50,6 +50,7 @@ pub fn router() -> Router<AppState> {
         "/leertrajecten/deelnemers/{id}/doelgroep" => post(change_target_group),
         "/leertrajecten/deelnemers/{id}/sessies.ics" => get(participant_calendar),
         "/leertrajecten/deelnemers/{id}/modules/{module_id}" => get(study).post(mark_progress),
+        "/leertrajecten/deelnemers/{id}/modules/{module_id}/antwoorden/{content_id}" => post(respond),
         "/leertrajecten/modules/{id}" => get(module_content).post(add_content),
         "/leertrajecten/modules/{id}/wijzigen" => post(change_module),
         "/leertrajecten/modules/{id}/verwijderen" => post(remove_module),
@@ -518,14 +519,47 @@ async fn render_participant(ctx: &Ctx, id: &str, status: StatusCode, extra: Valu
 }
 
 /// A module's content as a page shows it: Markdown as safe HTML under a heading of level
-/// `below`.
-fn contents_view(contents: Vec<uc::Content>, below: usize) -> Vec<Value> {
+/// `below`; a quiz as its questions and options, with the right ones only where `reveal`
+/// says so (the coordinator), or once the participant answered (their `responses`).
+fn contents_view(
+    contents: Vec<uc::Content>,
+    below: usize,
+    responses: &[uc::Response],
+    reveal: bool,
+) -> Vec<Value> {
     contents
         .into_iter()
         .map(|c| {
+            let mine = responses.iter().find(|r| r.content_id == c.id);
+            let quiz = (c.kind == uc::ContentKind::Quiz)
+                .then(|| koers_core::learning::quiz::Quiz::parse(&c.body).ok())
+                .flatten();
+            let chosen: Vec<usize> = mine
+                .and_then(|r| serde_json::from_str(&r.answer).ok())
+                .unwrap_or_default();
+            let questions = quiz.map(|q| {
+                q.questions
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, x)| {
+                        let shown = reveal || mine.is_some();
+                        context! {
+                            n => i + 1, text => x.text, options => x.options,
+                            correct => shown.then_some(x.correct), chosen => chosen.get(i),
+                        }
+                    })
+                    .collect::<Vec<_>>()
+            });
+            let html = if c.kind == uc::ContentKind::Quiz {
+                String::new()
+            } else {
+                crate::markdown::to_html(&c.body, below)
+            };
             context! {
                 id => c.id, kind => c.kind.as_str(), title => c.title, url => c.url,
-                html => Value::from_safe_string(crate::markdown::to_html(&c.body, below)),
+                html => Value::from_safe_string(html), questions => questions,
+                answer => mine.filter(|_| c.kind == uc::ContentKind::Reflection).map(|r| r.answer.clone()),
+                right => mine.and_then(|r| r.quiz_right), total => mine.and_then(|r| r.quiz_total),
             }
         })
         .collect()
@@ -540,7 +574,8 @@ async fn render_module_content(ctx: &Ctx, id: &str, status: StatusCode, extra: V
         "learning_module.html",
         HOME,
         context! {
-            p => m.programme, m => m.module, contents => contents_view(m.contents, 3),
+            p => m.programme, m => m.module, contents => contents_view(m.contents, 3, &[], true),
+            responses => m.responses,
             kinds => uc::ContentKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
             ..extra
         },
@@ -656,7 +691,7 @@ async fn render_study(
         HOME,
         context! {
             p => s.standing.participant, programme => s.standing.programme, m => s.module,
-            contents => contents_view(s.contents, 2), progress => s.progress.as_str(),
+            contents => contents_view(s.contents, 2, &s.responses, false), progress => s.progress.as_str(),
             statuses => Progress::ALL.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
             ..extra
         },
@@ -666,6 +701,20 @@ async fn render_study(
 
 async fn study(ctx: Ctx, Path((id, module_id)): Path<(String, String)>) -> Reply {
     render_study(&ctx, (&id, &module_id), StatusCode::OK, context! {}).await
+}
+
+/// The participant answers a reflection or quiz of the module; the module again, with it.
+async fn respond(
+    ctx: Ctx,
+    Path((id, module_id, content_id)): Path<(String, String, String)>,
+    FormInput(input): FormInput,
+) -> Reply {
+    let r = uc::respond(ctx.ws(), &ctx.who, (&id, &module_id, &content_id), input).await;
+    after_form(r, "answer_saved", async |status, extra| {
+        let extra = context! { ..extra, ..context! { answered => content_id.clone() } };
+        render_study(&ctx, (&id, &module_id), status, extra).await
+    })
+    .await
 }
 
 async fn mark_progress(

@@ -524,3 +524,150 @@ async fn session_reminders_are_mailed_once_with_the_session_attached() {
         2
     );
 }
+
+/// A module's reflection and quiz: the coordinator writes them (a bad quiz is refused by its
+/// line), the participant answers — the quiz marked, its right answers hidden until then —
+/// and the coordinator reads everyone's answers; nobody answers for someone else.
+#[tokio::test]
+async fn a_participant_reflects_and_takes_a_quiz_the_coordinator_reads() {
+    let app = TestApp::spawn().await;
+    let a = app.as_admin().await;
+    let (pid, cid) = programme_with(&a, &[("viewer@pv26.example", "")]).await;
+    let prog: Value = a
+        .get_json(&format!("/api/v1/learning/programmes/{pid}"))
+        .await;
+    let module = prog["modules"][0]["id"].as_str().unwrap().to_string();
+    let content = format!("/api/v1/learning/modules/{module}/content");
+    let e = a
+        .post_json(
+            &content,
+            &json!({"kind": "quiz", "title": "Toets", "body": "? Vraag\n- a\n- b\n"}),
+        )
+        .await
+        .expect(400)
+        .json();
+    assert_eq!(
+        e["invalidParams"][0]["reason"],
+        "regel 1: markeer precies één goed antwoord met *"
+    );
+    let reflection = a
+        .create(&content, &json!({"kind": "reflection", "title": "Terugblik", "body": "Wat neem je mee naar je team?"}))
+        .await;
+    let quiz = a
+        .create(&content, &json!({"kind": "quiz", "title": "Toets", "body": "? Wie is eigenaar van een dataset?\n- Iedereen\n* De data-eigenaar\n? Wat is een indicator?\n* Een gemeten grootheid\n- Een dashboard\n"}))
+        .await;
+    let page_piece = a
+        .create(
+            &content,
+            &json!({"kind": "page", "title": "Lezen", "body": "Tekst"}),
+        )
+        .await;
+    let me = participant_of(&a, &cid, "viewer@pv26.example").await;
+    let v = app.as_viewer().await;
+    let study = format!("/api/v1/learning/participants/{me}/modules/{module}");
+    // Before answering, the quiz comes without its key.
+    let s: Value = v.get_json(&study).await;
+    let q = s["content"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == "quiz")
+        .unwrap();
+    assert_eq!(q["body"], "");
+    assert_eq!(
+        q["quiz"][0]["options"],
+        json!(["Iedereen", "De data-eigenaar"])
+    );
+    assert!(!s.to_string().contains("* De data-eigenaar"));
+    let answer = |id: &Value| format!("{study}/content/{}/response", id["id"].as_str().unwrap());
+    // Bad answers, each named; nothing is saved.
+    v.put_json(&answer(&reflection), &json!({"answer": "  "}))
+        .await
+        .assert_status(400);
+    let e = v
+        .put_json(&answer(&quiz), &json!({"choices": ["1"]}))
+        .await
+        .expect(400)
+        .json();
+    assert_invalid(&e, &["q2"]);
+    v.put_json(&answer(&quiz), &json!({"choices": ["1", "7"]}))
+        .await
+        .assert_status(400);
+    v.put_json(&answer(&page_piece), &json!({"answer": "x"}))
+        .await
+        .assert_status(400);
+    v.put_json(
+        &format!("{study}/content/onbekend/response"),
+        &json!({"answer": "x"}),
+    )
+    .await
+    .assert_status(404);
+    // Answers: the reflection kept, the quiz marked (one of two right).
+    v.put_json(
+        &answer(&reflection),
+        &json!({"answer": "Vaker eerst de vraag stellen."}),
+    )
+    .await
+    .assert_status(200);
+    let s = v
+        .put_json(&answer(&quiz), &json!({"choices": ["1", "1"]}))
+        .await
+        .expect(200)
+        .json();
+    let marked = s["responses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["contentId"] == quiz["id"])
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (marked["quizRight"].as_u64(), marked["quizTotal"].as_u64()),
+        (Some(1), Some(2))
+    );
+    // Nobody answers for someone else: not the coordinator, not another organisation.
+    a.put_json(&answer(&reflection), &json!({"answer": "Namens Vera"}))
+        .await
+        .assert_status(403);
+    app.api_as("admin@gm0796.example")
+        .await
+        .put_json(&answer(&reflection), &json!({"answer": "x"}))
+        .await
+        .assert_status(404);
+    // The coordinator reads everyone's answers.
+    let listed: Value = a.get_json(&content).await;
+    let texts: Vec<&str> = listed["responses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["answer"].as_str().unwrap())
+        .collect();
+    assert!(texts.contains(&"Vaker eerst de vraag stellen."), "{listed}");
+    // Through the page: a quiz answered by form fields, the score shown with the key.
+    let page = app.page_as("viewer@pv26.example").await;
+    let form = format!(
+        "/leertrajecten/deelnemers/{me}/modules/{module}/antwoorden/{}",
+        quiz["id"].as_str().unwrap()
+    );
+    page.post_form(&form, &[("q1", "1")])
+        .await
+        .assert_shows(400, &["kies een antwoord bij vraag 2"]);
+    page.post_form(&form, &[("q1", "1"), ("q2", "0")])
+        .await
+        .assert_shows(
+            200,
+            &["Je antwoord is opgeslagen.", "Jouw score: 2 / 2", "(goed)"],
+        );
+    let coordinator = app.page_as("admin@pv26.example").await;
+    coordinator
+        .get(&format!("/leertrajecten/modules/{module}"))
+        .await
+        .assert_shows(
+            200,
+            &[
+                "Antwoorden van deelnemers (1)",
+                "Vaker eerst de vraag stellen.",
+                "2 / 2",
+            ],
+        );
+}
