@@ -8,6 +8,7 @@
 //! departments) is shown only to coordinators; a participant signed in with the address they
 //! were enrolled under sees their own enrolment and gets their own certificate.
 
+mod badge;
 mod model;
 
 use crate::{Error, Input, Principal, Result, Workspace};
@@ -23,6 +24,7 @@ use koers_store::StoreError;
 use koers_store::learning::ProjectLinks;
 use std::collections::{HashMap, HashSet};
 
+pub use badge::{Badge, badge, issuer_profile};
 pub use koers_core::learning::ContentKind;
 pub use koers_core::learning::model::{Moment, Movement};
 pub use koers_core::learning::{Attendance, Missing, Progress, Record};

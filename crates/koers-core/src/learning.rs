@@ -2,6 +2,7 @@
 //! sessions, cohorts split into groups of limited size, attendance and progress, make-track
 //! projects, and the rule that decides who earns a certificate.
 
+pub mod badge;
 pub mod calendar;
 pub mod model;
 pub mod quiz;

@@ -38,11 +38,16 @@ pub fn verify_against_nothing(password: &str) {
     let _ = verify_password(password, DUMMY);
 }
 
-/// A fresh random token of 32 bytes, URL-safe base64.
-pub fn new_token() -> String {
+/// 32 fresh random bytes (a token's, or a signing key's seed).
+pub fn random_bytes() -> [u8; 32] {
     let mut b = [0u8; 32];
     OsRng.fill_bytes(&mut b);
-    URL_SAFE_NO_PAD.encode(b)
+    b
+}
+
+/// A fresh random token of 32 bytes, URL-safe base64.
+pub fn new_token() -> String {
+    URL_SAFE_NO_PAD.encode(random_bytes())
 }
 
 /// The SHA-256 of a token, hex encoded: the form in which tokens are stored.

@@ -11,7 +11,7 @@ use crate::input::JsonInput;
 use crate::schema;
 use crate::state::AppState;
 use axum::body::Bytes;
-use axum::extract::Path;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
@@ -43,6 +43,8 @@ pub fn router() -> Router<AppState> {
         "/learning/participants/{participant_id}/attendance" => post(set_attendance),
         "/learning/participants/{participant_id}/progress" => post(set_progress),
         "/learning/participants/{participant_id}/certificate" => get(get_certificate),
+        "/learning/participants/{participant_id}/badge" => get(get_badge),
+        "/badges/issuers/{organisation_id}" => get(get_issuer),
         "/learning/participants/{participant_id}/self-assessment" =>
             get(get_self_assessment).put(put_self_assessment),
         "/learning/participants/{participant_id}/target-group" => put(put_target_group),
@@ -1136,6 +1138,48 @@ pub async fn get_certificate(ctx: Ctx, Path(id): Path<String>) -> Reply {
     certificate_response(&ctx, &id).await
 }
 
+/// The participant's Open Badges 3.0 credential, when the completion rule is met (the
+/// participant themselves or a coordinator): the credential and the same signed as a VC-JWT
+/// (EdDSA; the issuer's key in its header and in the issuer's profile); otherwise 409 naming
+/// what is missing.
+#[utoipa::path(get, path = "/learning/participants/{participantId}/badge", tag = "leertrajecten", params(("participantId" = String, Path, description = "Id van de deelnemer")),
+    responses((status = 200, description = "De badge", body = BadgeOut), (status = 409, description = "Nog niet afgerond; detail noemt wat ontbreekt")))]
+pub async fn get_badge(
+    ctx: Ctx,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> JsonReply<BadgeOut> {
+    let b = super::views::badge_of(&ctx, &headers, &id).await?;
+    Ok(Json(BadgeOut {
+        credential: b.credential,
+        jwt: b.jwt,
+    }))
+}
+
+/// An Open Badges 3.0 credential.
+#[derive(Serialize, ToSchema)]
+pub struct BadgeOut {
+    /// The OpenBadgeCredential (Verifiable Credentials 2.0).
+    #[schema(value_type = Object)]
+    pub credential: serde_json::Value,
+    /// The same, signed: a VC-JWT (Open Badges 3.0 §8.2).
+    pub jwt: String,
+}
+
+/// A badge issuer's profile with the public key (JWK, Ed25519) its badges verify with; for
+/// everyone, so anyone can check a badge.
+#[utoipa::path(get, path = "/badges/issuers/{organisationId}", tag = "leertrajecten", security(()),
+    params(("organisationId" = String, Path, description = "Id van de organisatie")),
+    responses((status = 200, description = "Het profiel van de uitgever", body = Object)))]
+pub async fn get_issuer(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> JsonReply<serde_json::Value> {
+    let base = state.cfg.base_url(&headers);
+    Ok(Json(uc::issuer_profile(&state.ws, &id, &base).await?))
+}
+
 /// A make-track project.
 #[utoipa::path(get, path = "/learning/projects/{projectId}", tag = "leertrajecten", params(("projectId" = String, Path, description = "Id van het project")),
     responses((status = 200, description = "Het project", body = LearningProjectOut)))]
@@ -1218,6 +1262,8 @@ pub async fn my_enrolments(ctx: Ctx) -> JsonReply<Vec<StandingOut>> {
     add_content,
     remove_content,
     get_certificate,
+    get_badge,
+    get_issuer,
     get_participant_calendar,
     get_self_assessment,
     put_self_assessment,

@@ -46,6 +46,7 @@ pub fn router() -> Router<AppState> {
         "/leertrajecten/deelnemers/{id}" => get(participant),
         "/leertrajecten/deelnemers/{id}/uitschrijven" => post(unenrol),
         "/leertrajecten/deelnemers/{id}/certificaat" => get(certificate),
+        "/leertrajecten/deelnemers/{id}/open-badge.jwt" => get(open_badge),
         "/leertrajecten/deelnemers/{id}/zelfscan" => get(self_scan).post(save_self_scan),
         "/leertrajecten/deelnemers/{id}/doelgroep" => post(change_target_group),
         "/leertrajecten/deelnemers/{id}/sessies.ics" => get(participant_calendar),
@@ -746,6 +747,20 @@ fn calendar_download(name: &str, ics: String) -> axum::response::Response {
 
 async fn certificate(ctx: Ctx, Path(id): Path<String>) -> Reply {
     certificate_response(&ctx, &id).await
+}
+
+/// The Open Badge as a signed file to keep (a wallet or portfolio reads it).
+async fn open_badge(ctx: Ctx, headers: axum::http::HeaderMap, Path(id): Path<String>) -> Reply {
+    let b = super::views::badge_of(&ctx, &headers, &id).await?;
+    let name = b.credential["name"].as_str().unwrap_or("leertraject");
+    Ok(crate::download::download(
+        "application/vc+jwt",
+        &format!(
+            "open-badge-{}.jwt",
+            crate::download::stem(name, "leertraject")
+        ),
+        b.jwt.into_bytes(),
+    ))
 }
 
 async fn render_project(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Reply {

@@ -28,6 +28,33 @@ pub fn missing(lang: Lang, m: &Missing) -> String {
     }
 }
 
+/// The refusal while a participant has not completed: 409 naming what is missing.
+fn not_yet(ctx: &Ctx, standing: &koers_app::learning::Standing) -> AppError {
+    let what: Vec<String> = standing
+        .missing
+        .iter()
+        .map(|m| missing(ctx.lang, m))
+        .collect();
+    AppError::Conflict(format!(
+        "{}: {}",
+        t(ctx.lang, "learning.no_certificate_yet"),
+        what.join("; ")
+    ))
+}
+
+/// The participant's Open Badges 3.0 credential; 409 naming what is missing while it is not
+/// earned.
+pub async fn badge_of(
+    ctx: &Ctx,
+    headers: &axum::http::HeaderMap,
+    participant_id: &str,
+) -> Result<koers_app::learning::Badge, AppError> {
+    let base = ctx.state.cfg.base_url(headers);
+    koers_app::learning::badge(ctx.ws(), &ctx.who, participant_id, &base)
+        .await?
+        .map_err(|standing| not_yet(ctx, &standing))
+}
+
 /// The certificate as a PDF download; 409 naming what is missing while it is not earned.
 pub async fn certificate_response(ctx: &Ctx, participant_id: &str) -> Reply {
     match koers_app::learning::certificate(ctx.ws(), &ctx.who, participant_id).await? {
@@ -39,18 +66,7 @@ pub async fn certificate_response(ctx: &Ctx, participant_id: &str) -> Reply {
             );
             Ok(download("application/pdf", &name, certificate_pdf(&c)))
         }
-        Err(standing) => {
-            let what: Vec<String> = standing
-                .missing
-                .iter()
-                .map(|m| missing(ctx.lang, m))
-                .collect();
-            Err(AppError::Conflict(format!(
-                "{}: {}",
-                t(ctx.lang, "learning.no_certificate_yet"),
-                what.join("; ")
-            )))
-        }
+        Err(standing) => Err(not_yet(ctx, &standing)),
     }
 }
 

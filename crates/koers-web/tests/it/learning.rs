@@ -304,7 +304,7 @@ pub(crate) async fn completion_rule_certificate_and_links() {
         .unwrap()
         .to_string();
 
-    // Nothing done yet: no certificate, and the reasons are named.
+    // Nothing done yet: no certificate or badge, and the reasons are named.
     let r = a
         .get(&format!("/api/v1/learning/participants/{me}/certificate"))
         .await;
@@ -313,6 +313,9 @@ pub(crate) async fn completion_rule_certificate_and_links() {
     let detail = problem["detail"].as_str().unwrap();
     assert!(detail.contains("0 van de 5 modules"), "{detail}");
     assert!(detail.contains("maakproject"), "{detail}");
+    a.get(&format!("/api/v1/learning/participants/{me}/badge"))
+        .await
+        .assert_status(409);
     // In English, the same refusal reads in English.
     a.get("/lang/en?next=/").await;
     let r = a
@@ -419,6 +422,85 @@ pub(crate) async fn completion_rule_certificate_and_links() {
         .assert_status(403);
     let mine = v.get_json("/api/v1/learning/me").await;
     assert_eq!(mine, json!([]));
+    open_badge_verifies(&app, &me).await;
+}
+
+/// The completed participant's Open Badge: an OpenBadgeCredential whose VC-JWT verifies, by
+/// an independent Ed25519 implementation (Python's `cryptography`), against the key in the
+/// issuer's public profile; nobody else gets it.
+async fn open_badge_verifies(app: &TestApp, me: &str) {
+    let a = app.api_as("admin@pv26.example").await;
+    let badge: Value = a
+        .get_json(&format!("/api/v1/learning/participants/{me}/badge"))
+        .await;
+    let c = &badge["credential"];
+    assert_eq!(
+        c["type"],
+        json!(["VerifiableCredential", "OpenBadgeCredential"])
+    );
+    assert_eq!(c["issuer"]["name"], "Provincie Utrecht");
+    assert_eq!(
+        c["credentialSubject"]["achievement"]["name"],
+        "Digitaal Leiderschap"
+    );
+    assert!(
+        !badge.to_string().contains("admin@pv26.example"),
+        "the address is hashed"
+    );
+    let issuer = c["issuer"]["id"].as_str().unwrap();
+    let path = &issuer[issuer.find("/api/v1/").unwrap()..];
+    let profile: Value = app.anonymous().get_json(path).await;
+    assert_eq!(profile["publicKey"]["crv"], "Ed25519");
+    let script = r#"
+import base64, json, sys
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+jwt, x = sys.argv[1], sys.argv[2]
+b = lambda s: base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
+h, p, s = jwt.split(".")
+Ed25519PublicKey.from_public_bytes(b(x)).verify(b(s), f"{h}.{p}".encode())
+claims = json.loads(b(p))
+print(json.loads(b(h))["alg"], claims["type"][1], claims["iss"] == claims["issuer"]["id"], claims["jti"] == claims["id"])
+"#;
+    let out = std::process::Command::new(crate::ogc::python())
+        .args([
+            "-c",
+            script,
+            badge["jwt"].as_str().unwrap(),
+            profile["publicKey"]["x"].as_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "EdDSA OpenBadgeCredential True True"
+    );
+    // The file to keep, from the participant's page.
+    let page = app.page_as("admin@pv26.example").await;
+    let r = page
+        .get(&format!("/leertrajecten/deelnemers/{me}/open-badge.jwt"))
+        .await;
+    r.assert_status(200);
+    assert_eq!(r.text().split('.').count(), 3);
+    // Someone else of the organisation: refused; another organisation: not found.
+    app.as_viewer()
+        .await
+        .get(&format!("/api/v1/learning/participants/{me}/badge"))
+        .await
+        .assert_status(403);
+    app.api_as("admin@gm0796.example")
+        .await
+        .get(&format!("/api/v1/learning/participants/{me}/badge"))
+        .await
+        .assert_status(404);
+    app.anonymous()
+        .get("/api/v1/badges/issuers/onbekend")
+        .await
+        .assert_status(404);
 }
 
 #[tokio::test]

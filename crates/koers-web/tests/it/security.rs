@@ -304,6 +304,8 @@ const PUBLIC: &[(&str, &str)] = &[
     // An invitation's link is its own credential: whoever holds it may see and take it up.
     ("get", "/invitations/{token}"),
     ("post", "/invitations/{token}"),
+    // A badge issuer's profile and key: anyone checking a badge needs them.
+    ("get", "/badges/issuers/{organisationId}"),
 ];
 
 /// Calls a viewer may make that are not GET: running a saved analysis and the AI Act
