@@ -30,8 +30,8 @@ pub use koers_core::learning::model::{Moment, Movement};
 pub use koers_core::learning::{Attendance, Missing, Progress, Record};
 pub use koers_store::indicators::{Indicator, Monitor};
 pub use koers_store::learning::{
-    Cohort, Content, Enrolment, Group, LiveSession, Module, Participant, Programme, Project,
-    Response,
+    Cohort, Content, ContentFile, Enrolment, Group, LiveSession, Module, Participant, Programme,
+    Project, Response,
 };
 pub use koers_store::questions::Question;
 pub use model::{
@@ -361,11 +361,90 @@ pub async fn add_content(
         input.text("url"),
     );
     let d = input.finish(ContentDraft::parse(&kind, &title, &body, &url))?;
+    if d.kind == ContentKind::File {
+        return Err(invalid(
+            "kind",
+            "upload",
+            "een bestand voeg je toe met het formulier voor bestanden",
+        ));
+    }
     Ok(ws
         .store
         .learning()
-        .add_content(&who.org.id, &module, &d, &who.actor())
+        .add_content(&who.org.id, &module, (&d, None), &who.actor())
         .await?)
+}
+
+/// Whether `who` may add a file to module `module_id`, asked before a file is received (so
+/// an unknown module is not found, and a viewer refused, whatever is sent).
+pub async fn may_add_file(ws: &Workspace, who: &Principal, module_id: &str) -> Result<()> {
+    coordinated_module(ws, who, module_id).await.map(|_| ())
+}
+
+/// Adds a file (`title`, and the received file checked as an attachment, at most
+/// `max_bytes`) after the module's last piece (coordinators).
+pub async fn add_file(
+    ws: &Workspace,
+    who: &Principal,
+    module_id: &str,
+    title: &str,
+    upload: Option<crate::questions::Upload>,
+    max_bytes: u64,
+) -> Result<Content> {
+    who.require(Permission::CoordinateLearning)?;
+    let module = ws.store.learning().module(&who.org.id, module_id).await?;
+    let d = match ContentDraft::parse("file", title, "", "") {
+        Ok(d) => d,
+        Err(e) => {
+            if let Some(u) = upload {
+                let _ = tokio::fs::remove_file(&u.path).await;
+            }
+            return Err(e.into());
+        }
+    };
+    let kept = crate::questions::keep_upload(ws, &who.org.id, upload, max_bytes).await?;
+    let file = koers_store::learning::ContentFile {
+        file_name: kept.file_name,
+        content_type: kept.content_type,
+        size_bytes: kept.size_bytes,
+        stored_as: kept.sha256,
+    };
+    Ok(ws
+        .store
+        .learning()
+        .add_content(&who.org.id, &module, (&d, Some(&file)), &who.actor())
+        .await?)
+}
+
+/// A module's file with its bytes, for its coordinators and the participants of its
+/// programme.
+pub async fn content_file(
+    ws: &Workspace,
+    who: &Principal,
+    module_id: &str,
+    content_id: &str,
+) -> Result<(koers_store::learning::ContentFile, Vec<u8>)> {
+    let module = ws.store.learning().module(&who.org.id, module_id).await?;
+    if !who.may(Permission::CoordinateLearning) {
+        let mut enrolled = false;
+        for p in my_enrolments(ws, who).await? {
+            enrolled |= p.programme.id == module.programme_id;
+        }
+        if !enrolled {
+            return Err(Error::Forbidden);
+        }
+    }
+    let file = ws
+        .store
+        .learning()
+        .contents(&module.id)
+        .await?
+        .into_iter()
+        .find(|c| c.id == content_id)
+        .and_then(|c| c.file)
+        .ok_or(Error::NotFound)?;
+    let bytes = crate::questions::kept_bytes(ws, &who.org.id, &file.stored_as).await?;
+    Ok((file, bytes))
 }
 
 /// Removes a piece of a module's content (coordinators).

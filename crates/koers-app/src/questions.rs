@@ -507,6 +507,42 @@ pub(crate) async fn attach_to(
     max_bytes: u64,
     actor: &Actor,
 ) -> Result<Attachment> {
+    let kept = keep_upload(ws, &q.org_id, upload, max_bytes).await?;
+    Ok(ws
+        .store
+        .questions()
+        .add_attachment(
+            q,
+            &NewAttachment {
+                file_name: kept.file_name,
+                content_type: kept.content_type,
+                size_bytes: kept.size_bytes,
+                sha256: kept.sha256.clone(),
+                stored_as: kept.sha256,
+            },
+            actor,
+        )
+        .await?)
+}
+
+/// A received file, checked and kept in the organisation's attachment folder.
+pub(crate) struct Kept {
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    /// Its SHA-256 (hex), also its name in the folder.
+    pub sha256: String,
+}
+
+/// Checks a received file (`None`: none was chosen) by its name, size (at most `max_bytes`)
+/// and content, and moves it into organisation `org_id`'s attachment folder under its hash
+/// (where the same content is kept once); a refused file is removed.
+pub(crate) async fn keep_upload(
+    ws: &Workspace,
+    org_id: &str,
+    upload: Option<Upload>,
+    max_bytes: u64,
+) -> Result<Kept> {
     let Some(upload) = upload else {
         return Err(Error::Invalid(Invalid::one(
             "file",
@@ -516,29 +552,26 @@ pub(crate) async fn attach_to(
     };
     let temp = RemoveOnDrop(upload.path.clone());
     let kind = attachments::check(&upload.file_name, upload.size, &upload.head, max_bytes)?;
-    let dir = attachment_dir(ws, &q.org_id);
+    let dir = attachment_dir(ws, org_id);
     tokio::fs::create_dir_all(&dir).await?;
     let target = dir.join(&upload.sha256);
     if tokio::fs::metadata(&target).await.is_err() {
         tokio::fs::rename(&upload.path, &target).await?;
     }
     drop(temp);
-    let size_bytes = i64::try_from(upload.size).map_err(|_| Error::Internal("te groot".into()))?;
-    Ok(ws
-        .store
-        .questions()
-        .add_attachment(
-            q,
-            &NewAttachment {
-                file_name: attachments::clean_file_name(&upload.file_name),
-                content_type: kind.content_type.to_string(),
-                size_bytes,
-                sha256: upload.sha256.clone(),
-                stored_as: upload.sha256,
-            },
-            actor,
-        )
-        .await?)
+    Ok(Kept {
+        file_name: attachments::clean_file_name(&upload.file_name),
+        content_type: kind.content_type.to_string(),
+        size_bytes: i64::try_from(upload.size).map_err(|_| Error::Internal("te groot".into()))?,
+        sha256: upload.sha256,
+    })
+}
+
+/// The bytes of a file kept for organisation `org_id` under `stored_as`.
+pub(crate) async fn kept_bytes(ws: &Workspace, org_id: &str, stored_as: &str) -> Result<Vec<u8>> {
+    tokio::fs::read(attachment_dir(ws, org_id).join(stored_as))
+        .await
+        .map_err(|e| Error::Internal(format!("bestand {stored_as}: {e}")))
 }
 
 /// An attachment of a question of the organisation, with its bytes.
@@ -563,9 +596,7 @@ pub(crate) async fn attachment_bytes(
         .questions()
         .attachment(&q.id, attachment_id)
         .await?;
-    let bytes = tokio::fs::read(attachment_dir(ws, &q.org_id).join(&a.stored_as))
-        .await
-        .map_err(|e| Error::Internal(format!("bijlage {}: {e}", a.id)))?;
+    let bytes = kept_bytes(ws, &q.org_id, &a.stored_as).await?;
     Ok((a, bytes))
 }
 

@@ -186,6 +186,8 @@ pub enum ContentKind {
     Video,
     /// An assignment to do (Markdown), optionally with a link.
     Assignment,
+    /// A file to download (a reader, slides, a template), checked as an attachment.
+    File,
     /// A prompt (Markdown) each participant answers in their own words.
     Reflection,
     /// A short multiple-choice quiz ([`quiz::Quiz`]), marked when answered.
@@ -193,11 +195,12 @@ pub enum ContentKind {
 }
 
 impl ContentKind {
-    pub const ALL: [ContentKind; 6] = [
+    pub const ALL: [ContentKind; 7] = [
         ContentKind::Page,
         ContentKind::Link,
         ContentKind::Video,
         ContentKind::Assignment,
+        ContentKind::File,
         ContentKind::Reflection,
         ContentKind::Quiz,
     ];
@@ -213,6 +216,7 @@ impl ContentKind {
             ContentKind::Link => "link",
             ContentKind::Video => "video",
             ContentKind::Assignment => "assignment",
+            ContentKind::File => "file",
             ContentKind::Reflection => "reflection",
             ContentKind::Quiz => "quiz",
         }
@@ -226,7 +230,7 @@ impl ContentKind {
                 Invalid::one(
                     "kind",
                     "enum",
-                    "kies een pagina, link, video, opdracht, reflectie of quiz",
+                    "kies een pagina, link, video, opdracht, bestand, reflectie of quiz",
                 )
             })
     }

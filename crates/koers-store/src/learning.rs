@@ -167,15 +167,41 @@ pub struct Content {
     pub position: u32,
     pub kind: ContentKind,
     pub title: String,
-    /// Markdown (a page or assignment).
+    /// Markdown (a page, assignment or reflection), or a quiz's lines.
     pub body: String,
     pub url: String,
+    /// The file of a file piece.
+    pub file: Option<ContentFile>,
+}
+
+/// A file kept for a module (in the organisation's attachment folder, under its hash).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContentFile {
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    #[serde(skip)]
+    pub stored_as: String,
 }
 
 from_row!(r => Content { id, module_id, title, body, url;
     position: count(r, "position")?,
     kind: parsed(r, "kind", ContentKind::parse)?,
+    file: match (
+        r.try_get::<Option<String>, _>("file_name")?,
+        r.try_get::<Option<String>, _>("content_type")?,
+        r.try_get::<Option<i64>, _>("size_bytes")?,
+        r.try_get::<Option<String>, _>("stored_as")?,
+    ) {
+        (Some(file_name), Some(content_type), Some(size_bytes), Some(stored_as)) => Some(ContentFile {
+            file_name, content_type, size_bytes, stored_as,
+        }),
+        _ => None,
+    },
 });
+
+const CONTENT: &str = "SELECT id, module_id, position, kind, title, body, url, file_name, content_type, size_bytes, stored_as FROM learning_content";
 
 from_row!(r => LiveSession { id, programme_id, title, date, start_time, end_time, link, target_group;
     after_module: count(r, "after_module")?,
@@ -351,11 +377,12 @@ impl Repo<'_> {
     }
 
     /// Adds a piece of content after the module's last one.
+    /// Adds a piece after the module's last (`file`: a file piece's kept file).
     pub async fn add_content(
         &self,
         org_id: &str,
         m: &Module,
-        d: &ContentDraft,
+        (d, file): (&ContentDraft, Option<&ContentFile>),
         actor: &Actor,
     ) -> Result<Content> {
         let id = new_id();
@@ -368,25 +395,23 @@ impl Repo<'_> {
             )
             .await?;
         w.exec(
-            "INSERT INTO learning_content (id, module_id, position, kind, title, body, url, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            (&id, &m.id, last + 1, d.kind.as_str(), &d.title, &d.body, &d.url, now()),
+            "INSERT INTO learning_content (id, module_id, position, kind, title, body, url, created_at, file_name, content_type, size_bytes, stored_as) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            (&id, &m.id, last + 1, d.kind.as_str(), &d.title, &d.body, &d.url, now(),
+             file.map(|f| f.file_name.as_str()), file.map(|f| f.content_type.as_str()),
+             file.map(|f| f.size_bytes), file.map(|f| f.stored_as.as_str())),
         )
         .await?;
         let detail =
             serde_json::json!({ "content": id, "kind": d.kind.as_str(), "title": d.title });
         w.commit("learning_content.added", ("learning_module", &m.id), detail)
             .await?;
-        self.one(
-            "SELECT id, module_id, position, kind, title, body, url FROM learning_content WHERE id = $1",
-            (&id,),
-        )
-        .await
+        self.one(&format!("{CONTENT} WHERE id = $1"), (&id,)).await
     }
 
     /// A module's content, in order.
     pub async fn contents(&self, module_id: &str) -> Result<Vec<Content>> {
         self.all(
-            "SELECT id, module_id, position, kind, title, body, url FROM learning_content WHERE module_id = $1 ORDER BY position, id",
+            &format!("{CONTENT} WHERE module_id = $1 ORDER BY position, id"),
             (module_id,),
         )
         .await

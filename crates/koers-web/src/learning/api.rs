@@ -57,6 +57,9 @@ pub fn router() -> Router<AppState> {
         "/learning/sessions/{session_id}" => put(put_session).delete(delete_session),
         "/learning/modules/{module_id}/content" => get(get_module_content).post(add_content),
         "/learning/modules/{module_id}/content/{content_id}" => delete(remove_content),
+        "/learning/modules/{module_id}/files" =>
+            post(add_file).layer(axum::extract::DefaultBodyLimit::disable()),
+        "/learning/modules/{module_id}/content/{content_id}/file" => get(get_file),
         "/learning/projects/{project_id}" => get(get_project).put(put_project),
         "/learning/projects/{project_id}/guests" => get(list_students).post(invite_student),
         "/learning/me" => get(my_enrolments),
@@ -911,6 +914,43 @@ pub struct ContentOut {
     /// A quiz's questions and options as a participant sees them.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub quiz: Option<Vec<QuizQuestionOut>>,
+    /// A file piece's file (download it from `…/content/{contentId}/file`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<ContentFileOut>,
+}
+
+/// A module's file.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ContentFileOut {
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+}
+
+/// A file for a module: its title and the file (checked as an attachment).
+#[derive(ToSchema)]
+pub struct ContentFileIn {
+    pub title: String,
+    #[schema(format = Binary, content_media_type = "application/octet-stream")]
+    pub file: String,
+}
+
+/// Add a file after the module's last piece (coordinators; multipart: `title`, `file`).
+#[utoipa::path(post, path = "/learning/modules/{moduleId}/files", tag = "leertrajecten", params(("moduleId" = String, Path, description = "Id van de module")),
+    request_body(content = ContentFileIn, content_type = "multipart/form-data"),
+    responses((status = 201, description = "Toegevoegd", body = ContentOut)))]
+pub async fn add_file(ctx: Ctx, Path(id): Path<String>, req: axum::extract::Request) -> Reply {
+    let c = super::pages::receive_file(&ctx, &id, req).await?;
+    Ok(created(ContentOut::from(c)))
+}
+
+/// A module's file (its coordinators and the participants of its programme).
+#[utoipa::path(get, path = "/learning/modules/{moduleId}/content/{contentId}/file", tag = "leertrajecten",
+    params(("moduleId" = String, Path, description = "Id van de module"), ("contentId" = String, Path, description = "Id van het onderdeel")),
+    responses((status = 200, description = "Het bestand", content_type = "application/octet-stream", body = Vec<u8>)))]
+pub async fn get_file(ctx: Ctx, Path((id, content)): Path<(String, String)>) -> Reply {
+    super::pages::file_response(&ctx, &id, &content).await
 }
 
 /// A quiz question as a participant answers it.
@@ -994,6 +1034,11 @@ impl From<uc::Content> for ContentOut {
             body: c.body,
             url: c.url,
             quiz: None,
+            file: c.file.map(|f| ContentFileOut {
+                file_name: f.file_name,
+                content_type: f.content_type,
+                size_bytes: f.size_bytes,
+            }),
         }
     }
 }
@@ -1258,6 +1303,8 @@ pub async fn my_enrolments(ctx: Ctx) -> JsonReply<Vec<StandingOut>> {
     delete_session,
     get_study,
     put_response,
+    add_file,
+    get_file,
     get_module_content,
     add_content,
     remove_content,

@@ -53,6 +53,9 @@ pub fn router() -> Router<AppState> {
         "/leertrajecten/deelnemers/{id}/modules/{module_id}" => get(study).post(mark_progress),
         "/leertrajecten/deelnemers/{id}/modules/{module_id}/antwoorden/{content_id}" => post(respond),
         "/leertrajecten/modules/{id}" => get(module_content).post(add_content),
+        "/leertrajecten/modules/{id}/bestanden" =>
+            post(add_file).layer(DefaultBodyLimit::disable()),
+        "/leertrajecten/modules/{id}/inhoud/{content_id}/bestand" => get(content_file),
         "/leertrajecten/modules/{id}/wijzigen" => post(change_module),
         "/leertrajecten/modules/{id}/verwijderen" => post(remove_module),
         "/leertrajecten/sessies/{id}" => get(session_page).post(change_session),
@@ -557,7 +560,7 @@ fn contents_view(
                 crate::markdown::to_html(&c.body, below)
             };
             context! {
-                id => c.id, kind => c.kind.as_str(), title => c.title, url => c.url,
+                id => c.id, kind => c.kind.as_str(), title => c.title, url => c.url, file => c.file,
                 html => Value::from_safe_string(html), questions => questions,
                 answer => mine.filter(|_| c.kind == uc::ContentKind::Reflection).map(|r| r.answer.clone()),
                 right => mine.and_then(|r| r.quiz_right), total => mine.and_then(|r| r.quiz_total),
@@ -577,8 +580,8 @@ async fn render_module_content(ctx: &Ctx, id: &str, status: StatusCode, extra: V
         context! {
             p => m.programme, m => m.module, contents => contents_view(m.contents, 3, &[], true),
             responses => m.responses,
-            kinds => uc::ContentKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
-            ..extra
+            kinds => uc::ContentKind::ALL.iter().filter(|k| **k != uc::ContentKind::File).map(|k| k.as_str()).collect::<Vec<_>>(),
+            ..context! { ..extra, ..crate::questions::upload_limits(ctx) }
         },
     )
     .await
@@ -586,6 +589,43 @@ async fn render_module_content(ctx: &Ctx, id: &str, status: StatusCode, extra: V
 
 async fn module_content(ctx: Ctx, Path(id): Path<String>) -> Reply {
     render_module_content(&ctx, &id, StatusCode::OK, context! {}).await
+}
+
+/// Receives a file for the module (a multipart form: `title`, `file`).
+pub(super) async fn receive_file(
+    ctx: &Ctx,
+    module_id: &str,
+    req: axum::extract::Request,
+) -> Result<uc::Content, AppError> {
+    uc::may_add_file(ctx.ws(), &ctx.who, module_id).await?;
+    let (upload, fields) = crate::questions::read_upload_with(ctx, req, &["title"])
+        .await
+        .map_err(|e| crate::questions::too_large_as_field(ctx, e))?;
+    let title = fields.get("title").map_or("", String::as_str);
+    let max = ctx.state.cfg.max_attachment_bytes;
+    Ok(uc::add_file(ctx.ws(), &ctx.who, module_id, title, upload, max).await?)
+}
+
+async fn add_file(ctx: Ctx, Path(id): Path<String>, req: axum::extract::Request) -> Reply {
+    let r = receive_file(&ctx, &id, req).await;
+    after_form(r, "content_added", async |status, extra| {
+        render_module_content(&ctx, &id, status, extra).await
+    })
+    .await
+}
+
+/// A module's file, for its coordinators and the participants of its programme.
+pub(super) async fn file_response(ctx: &Ctx, module_id: &str, content_id: &str) -> Reply {
+    let (f, bytes) = uc::content_file(ctx.ws(), &ctx.who, module_id, content_id).await?;
+    Ok(crate::questions::kept_file_response(
+        &f.file_name,
+        &f.content_type,
+        bytes,
+    ))
+}
+
+async fn content_file(ctx: Ctx, Path((id, content_id)): Path<(String, String)>) -> Reply {
+    file_response(&ctx, &id, &content_id).await
 }
 
 async fn add_content(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {

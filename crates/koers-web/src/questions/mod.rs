@@ -24,13 +24,28 @@ pub async fn receive_attachment(ctx: &Ctx, id: &str, req: Request) -> Result<Att
 /// The file of a multipart form's `file` part, saved to a temporary file within the
 /// attachment size limit (`None`: no file was chosen).
 pub async fn read_upload(ctx: &Ctx, req: Request) -> Result<Option<Upload>, AppError> {
+    Ok(read_upload_with(ctx, req, &[]).await?.0)
+}
+
+/// [`read_upload`], with the form's text fields named in `texts` (at most 1,000 characters
+/// each; others are left out).
+pub async fn read_upload_with(
+    ctx: &Ctx,
+    req: Request,
+    texts: &[&str],
+) -> Result<(Option<Upload>, std::collections::HashMap<String, String>), AppError> {
     let max = ctx.state.cfg.max_attachment_bytes;
     let mut mp = Multipart::from_request(req, &ctx.state)
         .await
         .map_err(|e| AppError::BadRequest(e.body_text()))?;
     let mut upload = None;
+    let mut fields = std::collections::HashMap::new();
     while let Some(field) = mp.next_field().await.map_err(bad_form)? {
-        if field.name() == Some("file") && !field.file_name().unwrap_or_default().is_empty() {
+        let name = field.name().unwrap_or_default().to_string();
+        if texts.contains(&name.as_str()) {
+            let text = field.text().await.map_err(bad_form)?;
+            fields.insert(name, text.chars().take(1000).collect());
+        } else if name == "file" && !field.file_name().unwrap_or_default().is_empty() {
             let saved = save_field(&ctx.state, field, max).await?;
             upload = Some(Upload {
                 path: saved.path,
@@ -41,7 +56,7 @@ pub async fn read_upload(ctx: &Ctx, req: Request) -> Result<Option<Upload>, AppE
             });
         }
     }
-    Ok(upload)
+    Ok((upload, fields))
 }
 
 /// A file over the attachment limit as the problem of the form's `file` field.
@@ -62,8 +77,17 @@ pub fn too_large_as_field(ctx: &Ctx, e: AppError) -> AppError {
 /// The download of an attachment: served as an attachment (never shown inline, so an HTML or
 /// SVG file could not run in koers' origin even if one slipped through), with its clean name.
 pub fn attachment_response(a: &Attachment, bytes: Vec<u8>) -> axum::response::Response {
-    let ascii: String = a
-        .file_name
+    kept_file_response(&a.file_name, &a.content_type, bytes)
+}
+
+/// A kept file (an attachment, a module's file) as a download under its clean name, never
+/// inline.
+pub fn kept_file_response(
+    file_name: &str,
+    content_type: &str,
+    bytes: Vec<u8>,
+) -> axum::response::Response {
+    let ascii: String = file_name
         .chars()
         .map(|c| {
             if c.is_ascii_graphic() || c == ' ' {
@@ -74,7 +98,7 @@ pub fn attachment_response(a: &Attachment, bytes: Vec<u8>) -> axum::response::Re
         })
         .filter(|c| *c != '"' && *c != '\\')
         .collect();
-    uncached_download(&a.content_type, &ascii, "private, no-store", bytes)
+    uncached_download(content_type, &ascii, "private, no-store", bytes)
 }
 
 /// What the upload form says of the files it takes.

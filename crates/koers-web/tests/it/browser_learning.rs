@@ -224,7 +224,7 @@ async fn a_participant_works_through_a_module_by_keyboard() {
             .add_content(
                 &app.org_a.id,
                 &module,
-                &ContentDraft::parse(kind, title, body, url).unwrap(),
+                (&ContentDraft::parse(kind, title, body, url).unwrap(), None),
                 &actor,
             )
             .await

@@ -78,7 +78,10 @@ pub async fn objects_of_a(app: &TestApp) -> LearningOfA {
         .add_content(
             &app.org_a.id,
             &module,
-            &ContentDraft::parse("page", "Geheime pagina", "Geheim.", "").unwrap(),
+            (
+                &ContentDraft::parse("page", "Geheime pagina", "Geheim.", "").unwrap(),
+                None,
+            ),
             &actor,
         )
         .await

@@ -671,3 +671,96 @@ async fn a_participant_reflects_and_takes_a_quiz_the_coordinator_reads() {
             ],
         );
 }
+
+/// The coordinator adds a file to a module (checked as an attachment); the participants of
+/// the programme download it, nobody else; a refused file keeps nothing.
+#[tokio::test]
+async fn a_module_file_reaches_the_participants_only() {
+    let app = TestApp::spawn().await;
+    let a = app.as_admin().await;
+    let (pid, cid) = programme_with(&a, &[("viewer@pv26.example", "")]).await;
+    let prog: Value = a
+        .get_json(&format!("/api/v1/learning/programmes/{pid}"))
+        .await;
+    let module = prog["modules"][0]["id"].as_str().unwrap().to_string();
+    let files = format!("/api/v1/learning/modules/{module}/files");
+    let form = |title: &str, name: &str, bytes: &[u8]| {
+        reqwest::multipart::Form::new()
+            .text("title", title.to_string())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(name.to_string()),
+            )
+    };
+    let pdf = b"%PDF-1.7\n1 0 obj <<>> endobj\n%%EOF\n";
+    let dir = app.ws.data_dir().join("attachments").join(&app.org_a.id);
+    let stored = || std::fs::read_dir(&dir).map_or(0, |d| d.count());
+    // Refused: a script dressed as a PDF, no title, no file, a file piece without a file.
+    let e = a
+        .post_multipart(
+            &files,
+            form("Reader", "reader.pdf", b"<svg onload=alert(1)>"),
+        )
+        .await
+        .expect(400)
+        .json();
+    assert_invalid(&e, &["file"]);
+    let e = a
+        .post_multipart(&files, form("", "reader.pdf", pdf))
+        .await
+        .expect(400)
+        .json();
+    assert_invalid(&e, &["title"]);
+    a.post_multipart(
+        &files,
+        reqwest::multipart::Form::new().text("title", "Leeg"),
+    )
+    .await
+    .assert_status(400);
+    a.post_json(
+        &format!("/api/v1/learning/modules/{module}/content"),
+        &json!({"kind": "file", "title": "X"}),
+    )
+    .await
+    .assert_status(400);
+    assert_eq!(stored(), 0, "nothing kept");
+    app.as_viewer()
+        .await
+        .post_multipart(&files, form("Reader", "reader.pdf", pdf))
+        .await
+        .assert_status(403);
+    // Added: listed with its name and size.
+    let c = a
+        .post_multipart(&files, form("Reader digitale visie", "reader.pdf", pdf))
+        .await
+        .expect(201)
+        .json();
+    assert_eq!(c["kind"], "file");
+    assert_eq!(c["file"]["fileName"], "reader.pdf");
+    let url = format!(
+        "/api/v1/learning/modules/{module}/content/{}/file",
+        c["id"].as_str().unwrap()
+    );
+    // The participant downloads it, from the module page too; nobody else.
+    let me = participant_of(&a, &cid, "viewer@pv26.example").await;
+    let v = app.as_viewer().await;
+    let r = v.get(&url).await;
+    r.assert_status(200);
+    assert_eq!(r.bytes(), pdf);
+    assert!(r.header("content-disposition").contains("reader.pdf"));
+    let page = app.page_as("viewer@pv26.example").await;
+    page.get(&format!("/leertrajecten/deelnemers/{me}/modules/{module}"))
+        .await
+        .assert_shows(200, &["Bestand downloaden: reader.pdf"]);
+    app.add_user("buiten@pv26.example", Role::Viewer).await;
+    app.api_as("buiten@pv26.example")
+        .await
+        .get(&url)
+        .await
+        .assert_status(403);
+    app.api_as("admin@gm0796.example")
+        .await
+        .get(&url)
+        .await
+        .assert_status(404);
+}
