@@ -194,6 +194,17 @@ pub async fn update_programme(
         .await?)
 }
 
+/// Removes a programme with everything in it (coordinators): see
+/// [`koers_store::learning::Repo::remove_programme`].
+pub async fn remove_programme(ws: &Workspace, who: &Principal, id: &str) -> Result<Programme> {
+    let p = coordinated_programme(ws, who, id).await?;
+    ws.store
+        .learning()
+        .remove_programme(&p, &who.actor())
+        .await?;
+    Ok(p)
+}
+
 pub async fn add_module(
     ws: &Workspace,
     who: &Principal,

@@ -497,6 +497,30 @@ impl Repo<'_> {
 
     /// Removes a module with its content and the progress on it; the modules after it move
     /// up one place, and so do the live sessions planned after them.
+    /// Removes a programme with everything in it: modules and their content, sessions,
+    /// cohorts with their participants, groups, attendance, progress, answers and projects;
+    /// the students invited to its projects lose their invitations.
+    pub async fn remove_programme(&self, p: &Programme, actor: &Actor) -> Result<()> {
+        let mut w = self.write(actor, Some(&p.org_id)).await?;
+        w.exec(
+            "DELETE FROM guest_grants WHERE org_id = $1 AND object_type = 'learning_project' AND object_id IN (SELECT x.id FROM learning_projects x JOIN learning_cohorts c ON c.id = x.cohort_id WHERE c.programme_id = $2)",
+            (&p.org_id, &p.id),
+        )
+        .await?;
+        w.exec_found(
+            "DELETE FROM learning_programmes WHERE id = $1 AND org_id = $2",
+            (&p.id, &p.org_id),
+        )
+        .await?;
+        let detail = serde_json::json!({ "name": p.name });
+        w.commit(
+            "learning_programme.removed",
+            ("learning_programme", &p.id),
+            detail,
+        )
+        .await
+    }
+
     pub async fn remove_module(&self, org_id: &str, m: &Module, actor: &Actor) -> Result<()> {
         let mut w = self.write(actor, Some(org_id)).await?;
         w.take_turn(&format!("learning_modules:{}", m.programme_id))

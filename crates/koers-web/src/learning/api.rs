@@ -27,7 +27,8 @@ use utoipa::ToSchema;
 pub fn router() -> Router<AppState> {
     routes! {
         "/learning/programmes" => get(list_programmes).post(add_programme),
-        "/learning/programmes/{programme_id}" => get(get_programme).put(put_programme),
+        "/learning/programmes/{programme_id}" =>
+            get(get_programme).put(put_programme).delete(delete_programme),
         "/learning/programmes/{programme_id}/calendar" => get(get_programme_calendar),
         "/learning/programmes/{programme_id}/modules" => post(add_module),
         "/learning/programmes/{programme_id}/sessions" => post(add_session),
@@ -747,6 +748,16 @@ pub async fn put_module(
     ))
 }
 
+/// Remove a programme with everything in it — modules, content, sessions, cohorts with their
+/// participants, attendance, progress, answers and projects (coordinators); the students
+/// invited to its projects lose their invitations.
+#[utoipa::path(delete, path = "/learning/programmes/{programmeId}", tag = "leertrajecten", params(("programmeId" = String, Path, description = "Id van de leergang")),
+    responses((status = 204, description = "Verwijderd")))]
+pub async fn delete_programme(ctx: Ctx, Path(id): Path<String>) -> Result<StatusCode, AppError> {
+    uc::remove_programme(ctx.ws(), &ctx.who, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// Remove a module with its content and the progress on it (coordinators); the modules and
 /// sessions after it move up one place.
 #[utoipa::path(delete, path = "/learning/modules/{moduleId}", tag = "leertrajecten", params(("moduleId" = String, Path, description = "Id van de module")),
@@ -1283,6 +1294,7 @@ pub async fn my_enrolments(ctx: Ctx) -> JsonReply<Vec<StandingOut>> {
     add_programme,
     get_programme,
     put_programme,
+    delete_programme,
     add_module,
     add_session,
     add_cohort,

@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         "/leertrajecten" => get(index).post(add_programme),
         "/leertrajecten/leergangen/{id}" => get(programme),
         "/leertrajecten/leergangen/{id}/wijzigen" => post(change_programme),
+        "/leertrajecten/leergangen/{id}/verwijderen" => post(remove_programme),
         "/leertrajecten/leergangen/{id}/sessies.ics" => get(programme_calendar),
         "/leertrajecten/leergangen/{id}/beweging" => get(movement),
         "/leertrajecten/leergangen/{id}/modules" => post(add_module),
@@ -667,6 +668,15 @@ async fn change_module(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Rep
         async |status, extra| render_module_content(&ctx, &id, status, extra).await,
     )
     .await
+}
+
+/// Removes a programme with everything in it, after its confirmation; back to the list.
+async fn remove_programme(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
+    if let Err(e) = confirmed(&input, ctx.lang) {
+        return render_programme(&ctx, &id, e.status(), form_problem(&e)).await;
+    }
+    uc::remove_programme(ctx.ws(), &ctx.who, &id).await?;
+    Ok(Redirect::to(HOME).into_response())
 }
 
 /// Removes a module after its confirmation; back to the programme.

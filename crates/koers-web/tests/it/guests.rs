@@ -39,7 +39,7 @@ fn token_of(invited: &Value) -> String {
 }
 
 /// Takes invitation `token` up with a new account, through the API; the guest's session.
-async fn accept_new(app: &TestApp, token: &str) -> (Session, Value) {
+pub(crate) async fn accept_new(app: &TestApp, token: &str) -> (Session, Value) {
     let mut guest = app.anonymous();
     let r = guest
         .post_json(

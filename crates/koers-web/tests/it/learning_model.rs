@@ -764,3 +764,60 @@ async fn a_module_file_reaches_the_participants_only() {
         .await
         .assert_status(404);
 }
+
+/// The coordinator removes a programme with everything in it, after a confirmation; students
+/// invited to its projects lose their access with it.
+#[tokio::test]
+async fn a_programme_is_removed_with_everything_in_it() {
+    let app = TestApp::spawn().await;
+    let a = app.as_admin().await;
+    let (pid, cid) = programme_with(&a, &[("viewer@pv26.example", "Uitvoerders")]).await;
+    let qid = crate::guests::question_of_a(&a).await;
+    let x = a
+        .create(
+            &format!("/api/v1/learning/cohorts/{cid}/projects"),
+            &json!({"title": "Zonnedaken", "questionId": qid}),
+        )
+        .await;
+    let invited = a
+        .create(
+            &format!(
+                "/api/v1/learning/projects/{}/guests",
+                x["id"].as_str().unwrap()
+            ),
+            &json!({"email": "student@uu.example", "name": "Sara", "affiliation": "UU"}),
+        )
+        .await;
+    let token = invited["link"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let (student, _) = crate::guests::accept_new(&app, &token).await;
+    student.get("/api/v1/shared").await.assert_status(200);
+    // The page asks for a confirmation; a viewer may not; another organisation finds nothing.
+    let page = app.page_as("admin@pv26.example").await;
+    let remove = format!("/leertrajecten/leergangen/{pid}/verwijderen");
+    page.post_form(&remove, &[])
+        .await
+        .assert_shows(400, &["Leergang verwijderen"]);
+    let url = format!("/api/v1/learning/programmes/{pid}");
+    app.as_viewer().await.delete(&url).await.assert_status(403);
+    app.api_as("admin@gm0796.example")
+        .await
+        .delete(&url)
+        .await
+        .assert_status(404);
+    let r = page.post_form(&remove, &[("confirm", "on")]).await;
+    assert_eq!(r.status(), 303);
+    a.get(&url).await.assert_status(404);
+    a.get(&format!("/api/v1/learning/cohorts/{cid}"))
+        .await
+        .assert_status(404);
+    assert_eq!(a.get_json("/api/v1/learning/programmes").await, json!([]));
+    // The student's invitation went with it.
+    let status = student.get("/api/v1/shared").await.status();
+    assert!(status == 401 || status == 403, "{status}");
+}
