@@ -302,7 +302,7 @@ pub async fn seed(ws: &Workspace, org: &Organisation, coordinator: &User) -> Res
             Some(monitor.id.clone()),
         ),
         (
-            "Dashboard veilige zwemwaterlocaties",
+            "Dashboard vrachtverkeer en wegen",
             "running",
             "",
             "Sara Öztürk; Universiteit Utrecht",
@@ -315,7 +315,8 @@ pub async fn seed(ws: &Workspace, org: &Organisation, coordinator: &User) -> Res
             "status": status,
             "outcome": outcome,
             "students": students,
-            "questionId": questions.get(k).map(|q| q.id.clone()),
+            // Both work on the roads question (the second one from the goods traffic over them).
+            "questionId": questions.first().map(|q| q.id.clone()),
             "productKind": product.as_ref().map(|_| "monitor"),
             "productId": product,
             "members": teams.get(k).cloned().unwrap_or_default(),
@@ -325,7 +326,7 @@ pub async fn seed(ws: &Workspace, org: &Organisation, coordinator: &User) -> Res
     Ok(())
 }
 
-/// Once the demo's dashboards exist: the running make-track project delivers the first one,
+/// Once the demo's dashboards exist: the running make-track project delivers the logistics one,
 /// and its student takes part as a guest. Returns the accounts file's line for the student.
 pub async fn deliver_dashboard(
     ws: &Workspace,
@@ -333,10 +334,11 @@ pub async fn deliver_dashboard(
     coordinator: &User,
 ) -> Result<String> {
     let who = crate::principal(ws, org, coordinator).await?;
-    let dashboard = koers_app::dashboards::list(ws, &who)
-        .await?
-        .into_iter()
-        .next()
+    let dashboards = koers_app::dashboards::list(ws, &who).await?;
+    let dashboard = dashboards
+        .iter()
+        .find(|d| d.name == "Logistieke bewegingen")
+        .or(dashboards.first())
         .context("de demo heeft geen dashboard")?;
     let running = ws
         .store

@@ -251,11 +251,13 @@ async fn survey_round(
         let slope = rng.f() - 0.5;
         for (i, t) in tokens.iter().take(n).enumerate() {
             let mut answers = serde_json::Map::new();
-            // Most say which group they are in; every seventh prefers not to.
-            let group = match (i % 7, i % 3) {
-                (6, _) => "",
-                (_, 0) => "executive",
-                (_, 1) => "manager",
+            // Most say which group they are in (one board member, a few managers, mostly
+            // employees); every seventh prefers not to. Where nine answered, the employees
+            // are enough to be shown as a group.
+            let group = match (i, i % 4, i % 7) {
+                (_, _, 6) => "",
+                (0, _, _) => "executive",
+                (_, 1, _) => "manager",
                 _ => "employee",
             };
             answers.insert("group".into(), group.into());
