@@ -1092,6 +1092,19 @@ async fn standing_of(ws: &Workspace, p: Participant, org_id: &str) -> Result<Sta
     })
 }
 
+/// The live sessions a participant is expected at: those for everyone and those for their
+/// target group.
+async fn sessions_for(ws: &Workspace, s: &Standing) -> Result<Vec<LiveSession>> {
+    Ok(ws
+        .store
+        .learning()
+        .sessions(&s.programme.id)
+        .await?
+        .into_iter()
+        .filter(|x| session_applies(&x.target_group, &s.participant.target_group))
+        .collect())
+}
+
 /// A participant and where they stand (coordinators, and the participant themselves).
 pub async fn standing(ws: &Workspace, who: &Principal, id: &str) -> Result<Standing> {
     let p = participant(ws, who, id).await?;
@@ -1152,13 +1165,9 @@ pub async fn participant_overview(
             (m, st)
         })
         .collect();
-    let sessions = ws
-        .store
-        .learning()
-        .sessions(&s.programme.id)
+    let sessions = sessions_for(ws, &s)
         .await?
         .into_iter()
-        .filter(|x| session_applies(&x.target_group, &s.participant.target_group))
         .map(|x| {
             let st = attendance.get(&(x.id.clone(), pid.clone())).copied();
             (x, st)

@@ -77,6 +77,17 @@ pub fn confirmed(input: &koers_app::Input, lang: crate::i18n::Lang) -> Result<()
     }
 }
 
+/// Runs `act` when the form carries its confirmation ([`confirmed`]); the refusal otherwise,
+/// and then `act` never runs.
+pub async fn when_confirmed<T>(
+    input: &koers_app::Input,
+    lang: crate::i18n::Lang,
+    act: impl std::future::Future<Output = Result<T, koers_app::Error>>,
+) -> Result<T, AppError> {
+    confirmed(input, lang)?;
+    Ok(act.await?)
+}
+
 /// What a form that went through leads to.
 pub enum Done {
     /// On to another page (303 See Other), usually the thing just made or changed.

@@ -3,13 +3,14 @@
 //! and only above the minimum group), target groups, a participant's own calendar and the
 //! e-mail reminder before each live session.
 
-use super::{LiveSession, Participant, Programme, Standing, calendar_of, participant, standing_of};
+use super::{
+    LiveSession, Participant, Programme, Standing, calendar_of, participant, sessions_for,
+    standing_of,
+};
 use crate::{Error, Input, Principal, Result, Workspace};
 use koers_core::Permission;
 use koers_core::learning::calendar::reminder_window;
-use koers_core::learning::model::{
-    MIN_GROUP, Moment, Movement, SelfAssessment, own, session_applies, target_group,
-};
+use koers_core::learning::model::{MIN_GROUP, Moment, Movement, SelfAssessment, own, target_group};
 use std::collections::BTreeMap;
 
 /// A participant's own self-assessment: per dimension their level at the start and at the
@@ -142,15 +143,7 @@ pub async fn participant_calendar(
     participant_id: &str,
 ) -> Result<(Programme, String)> {
     let s = super::standing(ws, who, participant_id).await?;
-    let sessions = ws
-        .store
-        .learning()
-        .sessions(&s.programme.id)
-        .await?
-        .into_iter()
-        .filter(|x| session_applies(&x.target_group, &s.participant.target_group))
-        .collect();
-    let ics = calendar_of(&s.programme, sessions);
+    let ics = calendar_of(&s.programme, sessions_for(ws, &s).await?);
     Ok((s.programme, ics))
 }
 

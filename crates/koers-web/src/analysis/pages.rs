@@ -5,7 +5,7 @@ use super::views::download;
 use crate::auth::Ctx;
 use crate::error::{AppError, Reply};
 use crate::input::{FormInput, Input};
-use crate::shell::{Done, confirmed, form_outcome, form_problem, page_with_status};
+use crate::shell::{Done, form_outcome, form_problem, page_with_status, when_confirmed};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::Path;
@@ -241,12 +241,7 @@ async fn save_existing(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormI
 
 /// Deletes a saved analysis once the form confirms it; otherwise its page again, saying so.
 async fn delete(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
-    let r = match confirmed(&input, ctx.lang) {
-        Ok(()) => analysis::delete(ctx.ws(), &ctx.who, &id)
-            .await
-            .map_err(AppError::from),
-        Err(e) => Err(e),
-    };
+    let r = when_confirmed(&input, ctx.lang, analysis::delete(ctx.ws(), &ctx.who, &id)).await;
     form_outcome(
         r,
         Value::UNDEFINED,

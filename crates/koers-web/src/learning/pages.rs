@@ -8,7 +8,9 @@ use super::views::certificate_response;
 use crate::auth::Ctx;
 use crate::error::{AppError, Reply};
 use crate::input::FormInput;
-use crate::shell::{Done, after_form, confirmed, form_outcome, form_problem, page_with_status};
+use crate::shell::{
+    Done, after_form, confirmed, form_outcome, form_problem, page_with_status, when_confirmed,
+};
 use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
@@ -360,12 +362,7 @@ async fn import(ctx: Ctx, Path(id): Path<String>, mp: Multipart) -> Reply {
 /// Splits the cohort into groups anew: it replaces the groups there are, so it asks for
 /// confirmation.
 async fn split(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
-    let r = match confirmed(&input, ctx.lang) {
-        Ok(()) => uc::split(ctx.ws(), &ctx.who, &id)
-            .await
-            .map_err(AppError::from),
-        Err(e) => Err(e),
-    };
+    let r = when_confirmed(&input, ctx.lang, uc::split(ctx.ws(), &ctx.who, &id)).await;
     cohort_outcome(&ctx, &id, r, "split").await
 }
 
@@ -646,12 +643,12 @@ async fn remove_content(
     Path((id, content_id)): Path<(String, String)>,
     FormInput(input): FormInput,
 ) -> Reply {
-    let r = match confirmed(&input, ctx.lang) {
-        Ok(()) => uc::remove_content(ctx.ws(), &ctx.who, &id, &content_id)
-            .await
-            .map_err(AppError::from),
-        Err(e) => Err(e),
-    };
+    let r = when_confirmed(
+        &input,
+        ctx.lang,
+        uc::remove_content(ctx.ws(), &ctx.who, &id, &content_id),
+    )
+    .await;
     after_form(r, "content_removed", async |status, extra| {
         render_module_content(&ctx, &id, status, extra).await
     })
@@ -874,12 +871,12 @@ async fn revoke_student(
     Path((id, grant)): Path<(String, String)>,
     FormInput(input): FormInput,
 ) -> Reply {
-    let r = match confirmed(&input, ctx.lang) {
-        Ok(()) => koers_app::guests::revoke(ctx.ws(), &ctx.who, &grant)
-            .await
-            .map_err(AppError::from),
-        Err(e) => Err(e),
-    };
+    let r = when_confirmed(
+        &input,
+        ctx.lang,
+        koers_app::guests::revoke(ctx.ws(), &ctx.who, &grant),
+    )
+    .await;
     form_outcome(
         r,
         Value::UNDEFINED,

@@ -14,7 +14,7 @@ use crate::error::{AppError, Reply};
 use crate::i18n::{Lang, t};
 use crate::input::FormInput;
 use crate::shell::{
-    Done, after_form, confirmed, form_outcome, form_problem, page, page_with_status,
+    Done, after_form, confirmed, form_outcome, form_problem, page, page_with_status, when_confirmed,
 };
 use crate::state::AppState;
 use crate::templates::Templates;
@@ -467,12 +467,12 @@ async fn remove_participant(
     Path((id, pid)): Path<(String, String)>,
     FormInput(input): FormInput,
 ) -> Reply {
-    let r = match confirmed(&input, ctx.lang) {
-        Ok(()) => uc::remove_participant(ctx.ws(), &ctx.who, &id, &pid)
-            .await
-            .map_err(AppError::from),
-        Err(e) => Err(e),
-    };
+    let r = when_confirmed(
+        &input,
+        ctx.lang,
+        uc::remove_participant(ctx.ws(), &ctx.who, &id, &pid),
+    )
+    .await;
     match r {
         Ok(()) => {
             Ok(Redirect::to(&format!("/volwassenheid/rondes/{id}#deelnemers")).into_response())
@@ -531,12 +531,12 @@ async fn revoke_contact(
     Path((id, pid, grant)): Path<(String, String, String)>,
     FormInput(input): FormInput,
 ) -> Reply {
-    let r = match confirmed(&input, ctx.lang) {
-        Ok(()) => koers_app::guests::revoke(ctx.ws(), &ctx.who, &grant)
-            .await
-            .map_err(AppError::from),
-        Err(e) => Err(e),
-    };
+    let r = when_confirmed(
+        &input,
+        ctx.lang,
+        koers_app::guests::revoke(ctx.ws(), &ctx.who, &grant),
+    )
+    .await;
     match r {
         Err(e @ AppError::Invalid(_)) => {
             render_report(&ctx, &id, &pid, e.status(), form_problem(&e)).await

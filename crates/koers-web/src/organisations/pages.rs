@@ -125,14 +125,9 @@ async fn remove_member_organisation(
     Path(member_id): Path<String>,
     FormInput(input): FormInput,
 ) -> Reply {
-    let r = match crate::shell::confirmed(&input, ctx.lang) {
-        Ok(()) => {
-            organisations::remove_member_organisation(ctx.ws(), &ctx.who, &ctx.org.id, &member_id)
-                .await
-                .map_err(AppError::from)
-        }
-        Err(e) => Err(e),
-    };
+    let remove =
+        organisations::remove_member_organisation(ctx.ws(), &ctx.who, &ctx.org.id, &member_id);
+    let r = crate::shell::when_confirmed(&input, ctx.lang, remove).await;
     form_outcome_with_conflicts(
         r,
         context! {},

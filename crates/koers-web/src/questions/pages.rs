@@ -6,7 +6,7 @@ use crate::auth::Ctx;
 use crate::error::{AppError, Reply};
 use crate::input::FormInput;
 use crate::questions::{attachment_response, receive_attachment, too_large_as_field};
-use crate::shell::{Done, confirmed, form_outcome, form_problem, page, page_with_status};
+use crate::shell::{Done, form_outcome, form_problem, page, page_with_status, when_confirmed};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, Query};
@@ -319,11 +319,6 @@ async fn revoke_guest(
     Path((id, grant)): Path<(String, String)>,
     FormInput(input): FormInput,
 ) -> Reply {
-    let r = match confirmed(&input, ctx.lang) {
-        Ok(()) => guests::revoke(ctx.ws(), &ctx.who, &grant)
-            .await
-            .map_err(AppError::from),
-        Err(e) => Err(e),
-    };
+    let r = when_confirmed(&input, ctx.lang, guests::revoke(ctx.ws(), &ctx.who, &grant)).await;
     outcome(&ctx, &id, r, "guest_revoked").await
 }
