@@ -392,3 +392,111 @@ async fn a_participant_assesses_themselves_by_keyboard_and_the_coordinator_sees_
     screenshot(&b, "learning-movement-1440.png").await;
     end_session(b).await;
 }
+
+/// On a phone, by keyboard: a participant writes a reflection and takes a module's quiz
+/// (the score said at once); then a student invited to a make-track project opens it as a
+/// guest. Both pages checked with axe-core.
+#[tokio::test]
+async fn a_participant_takes_a_quiz_and_a_student_opens_the_project_by_keyboard() {
+    use crate::browser::{end_session, keys_at, press, screenshot};
+    use crate::learning_model::{participant_of, programme_with};
+    use fantoccini::key::Key;
+    use serde_json::json;
+    let app = TestApp::spawn().await;
+    let a = app.as_admin().await;
+    let (pid, cid) = programme_with(&a, &[("viewer@pv26.example", "")]).await;
+    let prog: serde_json::Value = a
+        .get_json(&format!("/api/v1/learning/programmes/{pid}"))
+        .await;
+    let module = prog["modules"][0]["id"].as_str().unwrap().to_string();
+    let content = format!("/api/v1/learning/modules/{module}/content");
+    a.create(
+        &content,
+        &json!({"kind": "reflection", "title": "Terugblik", "body": "Wat neem je mee?"}),
+    )
+    .await;
+    let quiz = a
+        .create(&content, &json!({"kind": "quiz", "title": "Toets", "body": "? Wie is eigenaar van een dataset?\n- Iedereen\n* De data-eigenaar\n"}))
+        .await;
+    let me = participant_of(&a, &cid, "viewer@pv26.example").await;
+
+    let (_driver, b, _profile) = start_browser().await;
+    b.set_window_size(390, 844).await.unwrap();
+    sign_in(&b, &app, "viewer@pv26.example").await;
+    b.goto(&app.url(&format!("/leertrajecten/deelnemers/{me}/modules/{module}")))
+        .await
+        .unwrap();
+    wait_for(&b, Locator::Css("textarea[name=answer]")).await;
+    check_axe(&b, "a module with a reflection and a quiz").await;
+    keys_at(&b, "textarea[name=answer]", "Vaker eerst de vraag stellen.").await;
+    keys_at(&b, "textarea[name=answer]", &Key::Tab.to_string()).await;
+    b.active_element()
+        .await
+        .unwrap()
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .unwrap();
+    wait_for(&b, Locator::Css(".utrecht-alert--ok")).await;
+    // The quiz: from the first option one step down is the second; Enter checks it.
+    let first = format!(
+        "input[name=q1][id$='-0'][id^='q-{}']",
+        quiz["id"].as_str().unwrap()
+    );
+    press(&b, &first, Key::Down).await;
+    b.active_element()
+        .await
+        .unwrap()
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .unwrap();
+    let notice = crate::browser::wait_text(&b, Locator::Css(".utrecht-alert--ok")).await;
+    assert!(notice.contains("Jouw score: 1 / 1"), "{notice}");
+    check_axe(&b, "the quiz, answered").await;
+    screenshot(&b, "learning-quiz-390.png").await;
+    end_session(b).await;
+
+    // The student: invited to the project (on a data question), signs in, opens it.
+    let qid = crate::guests::question_of_a(&a).await;
+    let x = a
+        .create(
+            &format!("/api/v1/learning/cohorts/{cid}/projects"),
+            &json!({"title": "Zonnedaken in beeld", "questionId": qid}),
+        )
+        .await;
+    let invited = a
+        .create(
+            &format!("/api/v1/learning/projects/{}/guests", x["id"].as_str().unwrap()),
+            &json!({"email": "student@uu.example", "name": "Sara", "affiliation": "Universiteit Utrecht"}),
+        )
+        .await;
+    let token = invited["link"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    crate::guests::accept_new(&app, &token).await;
+    let (_driver, b, _profile) = start_browser().await;
+    b.set_window_size(390, 844).await.unwrap();
+    sign_in(&b, &app, "student@uu.example").await;
+    let link = "main a[href^='/gast/']";
+    wait_for(&b, Locator::Css(link)).await;
+    press(&b, link, Key::Enter).await;
+    let h1 = crate::browser::wait_text(&b, Locator::Css("h1")).await;
+    assert_eq!(h1, "Zonnedaken in beeld");
+    check_axe(&b, "a make-track project as its student sees it").await;
+    let w = b
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        w[0].as_i64() <= w[1].as_i64(),
+        "wider than the screen: {w:?}"
+    );
+    screenshot(&b, "learning-student-390.png").await;
+    end_session(b).await;
+}
