@@ -412,15 +412,30 @@ async fn deliverables(
     org_id: &str,
     x: &crate::learning::Project,
 ) -> Result<Vec<String>> {
+    // A deliverable removed since is left out, not an error: the project stays readable.
+    let found = |r: std::result::Result<String, koers_store::StoreError>| match r {
+        Ok(name) => Ok(Some(name)),
+        Err(koers_store::StoreError::NotFound) => Ok(None),
+        Err(e) => Err(Error::from(e)),
+    };
     let mut out = Vec::new();
     let products = ws.store.indicators();
-    match (x.product_kind.as_deref(), x.product_id.as_deref()) {
-        (Some("indicator"), Some(id)) => out.push(products.indicator(org_id, id).await?.name),
-        (Some("monitor"), Some(id)) => out.push(products.monitor(org_id, id).await?.name),
-        _ => {}
-    }
+    let product = match (x.product_kind.as_deref(), x.product_id.as_deref()) {
+        (Some("indicator"), Some(id)) => {
+            found(products.indicator(org_id, id).await.map(|i| i.name))?
+        }
+        (Some("monitor"), Some(id)) => found(products.monitor(org_id, id).await.map(|m| m.name))?,
+        _ => None,
+    };
+    out.extend(product);
     if let Some(id) = &x.dashboard_id {
-        out.push(ws.store.dashboards().dashboard(org_id, id).await?.name);
+        out.extend(found(
+            ws.store
+                .dashboards()
+                .dashboard(org_id, id)
+                .await
+                .map(|d| d.name),
+        )?);
     }
     Ok(out)
 }
