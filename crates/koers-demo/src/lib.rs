@@ -185,17 +185,9 @@ pub async fn seed(ws: &Workspace, movements: &MovementArgs) -> Result<()> {
         org.name, "PV26"
     )];
     for (email, name, roles, instance_admin) in ACCOUNTS {
-        let password = generate_password();
-        let draft = UserDraft::parse(email, name, &password)?;
-        let hash = hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
-        users.push(
-            store
-                .users()
-                .create_user(&draft, &hash, instance_admin, &org.id, roles, &actor)
-                .await?,
-        );
-        let role_names: Vec<_> = roles.iter().map(|r| r.as_str()).collect();
-        lines.push(format!("{email}\t{password}\t{}", role_names.join(",")));
+        let (user, line) = account(ws, &org, (email, name), roles, instance_admin).await?;
+        users.push(user);
+        lines.push(line);
     }
     import_boundaries(ws, &org).await?;
     let people = crate::questions::People {
@@ -214,6 +206,7 @@ pub async fn seed(ws: &Workspace, movements: &MovementArgs) -> Result<()> {
     crate::dashboard::seed(ws, &org, &users[1], &logistics).await?;
     crate::twin::seed(ws, &org, &users[1]).await?;
     lines.push(crate::learning::deliver_dashboard(ws, &org, &users[0]).await?);
+    lines.push(crate::maturity::seed_umbrella(ws, &org).await?);
     let path = data_dir.join(ACCOUNTS_FILE);
     write_private(&path, &(lines.join("\n") + "\n"))?;
     println!("Demowerkruimte aangemaakt: {} (PV26).", org.name);
@@ -225,6 +218,30 @@ pub async fn seed(ws: &Workspace, movements: &MovementArgs) -> Result<()> {
         println!("  {l}");
     }
     Ok(())
+}
+
+/// A demo account (address, name) with `roles` in `org` and a fresh password; the account and
+/// the accounts file's line for it.
+pub(crate) async fn account(
+    ws: &Workspace,
+    org: &Organisation,
+    (email, name): (&str, &str),
+    roles: &[Role],
+    instance_admin: bool,
+) -> Result<(koers_store::User, String)> {
+    let password = generate_password();
+    let draft = UserDraft::parse(email, name, &password)?;
+    let hash = hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let user = ws
+        .store
+        .users()
+        .create_user(&draft, &hash, instance_admin, &org.id, roles, &Actor::cli())
+        .await?;
+    let role_names: Vec<_> = roles.iter().map(|r| r.as_str()).collect();
+    Ok((
+        user,
+        format!("{email}\t{password}\t{}", role_names.join(",")),
+    ))
 }
 
 /// A partner from outside, invited by the policy owner to the first data question (reading,

@@ -172,6 +172,62 @@ pub async fn seed(ws: &Workspace, org: &Organisation, researcher: &User) -> Resu
 }
 
 /// Codes `passage` of a source to a dimension and level, as a researcher does.
+/// IPO as an umbrella body: its researcher, Provincie Utrecht (`member`) as a member, and a
+/// closed round of IPO in which the province took part with six respondents — so the province's
+/// readers find their own report under "Rapporten van koepelorganisaties". Returns the
+/// accounts file's line for IPO's researcher.
+pub async fn seed_umbrella(ws: &Workspace, member: &Organisation) -> Result<String> {
+    let draft =
+        koers_core::OrganisationDraft::parse("Interprovinciaal Overleg", "umbrella", "", "")?;
+    let ipo = ws
+        .store
+        .organisations()
+        .create_organisation(&draft, &koers_store::Actor::cli())
+        .await?;
+    let person = ("onderzoek@ipo.example", "Iris Onderzoek");
+    let (user, line) =
+        crate::account(ws, &ipo, person, &[koers_core::Role::Administrator], false).await?;
+    let who = crate::principal(ws, &ipo, &user).await?;
+    let code = json!({ "code": member.cbs_code });
+    koers_app::organisations::add_member_organisation(ws, &who, &ipo.id, input(code)).await?;
+    let round = maturity::create_round(
+        ws,
+        &who,
+        input(json!({"name": "IPO-meting digitale volwassenheid (gegenereerde gegevens)", "year": "2026"})),
+    )
+    .await?;
+    maturity::add_member_participants(ws, &who, &round.id).await?;
+    let participant = maturity::participants(ws, &who, &round.id)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("IPO's ronde heeft geen deelnemer"))?;
+    let tokens: Vec<String> = (0..6).map(|_| new_token()).collect();
+    let digests: Vec<(String, String)> = tokens
+        .iter()
+        .map(|t| (token_digest(t), String::new()))
+        .collect();
+    // Store call: the invite use case mails its links; the demo answers with the tokens.
+    ws.store
+        .maturity()
+        .add_invitations(&round, &participant, &digests, &who.actor())
+        .await?;
+    let items = maturity::round_detail(ws, &who, &round.id).await?.items;
+    for (i, t) in tokens.iter().enumerate() {
+        let mut answers = serde_json::Map::new();
+        for (k, item) in items.iter().enumerate() {
+            if item.kind == ItemKind::Likert {
+                let v = 2 + (i + k) % 3;
+                answers.insert(format!("item_{}", item.id), v.to_string().into());
+            }
+        }
+        answers.insert("group".into(), "employee".into());
+        maturity::answer(ws, t, Input::from_object(answers)).await?;
+    }
+    maturity::close_round(ws, &who, &round.id).await?;
+    Ok(line)
+}
+
 async fn code(
     ws: &Workspace,
     who: &Principal,

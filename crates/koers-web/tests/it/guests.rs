@@ -782,9 +782,12 @@ async fn a_student_works_on_a_make_track_project_as_a_guest() {
         "Hoeveel daken kunnen zonnepanelen dragen?"
     );
     // A deliverable removed since is left out; the project stays readable.
-    a.delete(&format!("/api/v1/dashboards/{}", dash["id"].as_str().unwrap()))
-        .await
-        .assert_status(204);
+    a.delete(&format!(
+        "/api/v1/dashboards/{}",
+        dash["id"].as_str().unwrap()
+    ))
+    .await
+    .assert_status(204);
     let shared: Value = s.get_json(&format!("/api/v1/shared/{gid}")).await;
     assert_eq!(shared["project"]["deliverables"], json!([]));
     // Commenting and adding a file land on the project's question.
