@@ -437,9 +437,20 @@ pub async fn content_file(
 ) -> Result<(koers_store::learning::ContentFile, Vec<u8>)> {
     let module = ws.store.learning().module(&who.org.id, module_id).await?;
     if !who.may(Permission::CoordinateLearning) {
+        who.require(Permission::Read)?;
         let mut enrolled = false;
-        for p in my_enrolments(ws, who).await? {
-            enrolled |= p.programme.id == module.programme_id;
+        for p in ws
+            .store
+            .learning()
+            .participants_by_email(&who.org.id, &who.user.email)
+            .await?
+        {
+            let c = ws
+                .store
+                .learning()
+                .cohort(&who.org.id, &p.cohort_id)
+                .await?;
+            enrolled |= c.programme_id == module.programme_id;
         }
         if !enrolled {
             return Err(Error::Forbidden);
@@ -528,7 +539,7 @@ pub async fn respond(
     (participant_id, module_id, content_id): (&str, &str, &str),
     mut input: Input,
 ) -> Result<Study> {
-    let s = study(ws, who, participant_id, module_id).await?;
+    let mut s = study(ws, who, participant_id, module_id).await?;
     if s.standing.participant.email != who.user.email {
         return Err(Error::Forbidden);
     }
@@ -578,7 +589,13 @@ pub async fn respond(
             &who.actor(),
         )
         .await?;
-    study(ws, who, participant_id, module_id).await
+    // Only the answers changed.
+    s.responses = ws
+        .store
+        .learning()
+        .responses_of(&s.standing.participant.id, &s.module.id)
+        .await?;
+    Ok(s)
 }
 
 /// The participant marks how far they are with a module (`status`: `not_started`, `started`
@@ -1056,6 +1073,7 @@ async fn participant(ws: &Workspace, who: &Principal, id: &str) -> Result<Partic
 }
 
 /// Where a participant stands against the completion rule.
+#[derive(Clone)]
 pub struct Standing {
     pub participant: Participant,
     pub cohort: Cohort,
@@ -1183,7 +1201,7 @@ pub async fn participant_overview(
         .collect();
     let find = |id: &Option<String>| groups.iter().find(|g| Some(&g.id) == id.as_ref()).cloned();
     let own = if s.participant.email == who.user.email {
-        Some(self_assessment(ws, who, id).await?)
+        Some(model::scan(ws, s.clone()).await?)
     } else {
         None
     };

@@ -33,7 +33,8 @@ async fn own_standing(ws: &Workspace, who: &Principal, participant_id: &str) -> 
     standing_of(ws, p, &who.org.id).await
 }
 
-async fn scan(ws: &Workspace, standing: Standing) -> Result<SelfScan> {
+/// The self-assessment of the participant `standing` is about (whoever may read it checked).
+pub(super) async fn scan(ws: &Workspace, standing: Standing) -> Result<SelfScan> {
     let scores = ws
         .store
         .learning()
