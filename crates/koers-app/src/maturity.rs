@@ -1432,10 +1432,37 @@ pub(crate) async fn results_of(ws: &Workspace, r: Round) -> Result<RoundResults>
     let open = ws.store.maturity().open_answers(&r).await?;
     let codes = ws.store.maturity().codes(&r).await?;
     let invitations = ws.store.maturity().invitations(&r).await?;
-    let counts = ws.store.maturity().response_counts(&r).await?;
     let group_counts = ws.store.maturity().group_counts(&r).await?;
     let recommendations = ws.store.maturity().recommendations(&r).await?;
     let min = r.min_respondents;
+    // The Likert items of each dimension, in the framework's order.
+    let dim_items: Vec<Vec<&Item>> = fw
+        .framework
+        .dimensions
+        .iter()
+        .map(|d| {
+            items
+                .iter()
+                .filter(|i| {
+                    i.kind == ItemKind::Likert && i.dimension_key.as_deref() == Some(&d.key)
+                })
+                .collect()
+        })
+        .collect();
+    // An organisation's answers (respondent, value) to a dimension's statements: of every
+    // respondent (`None`), or of one group's.
+    let answers_to =
+        |pid: &str, dim: usize, group: Option<RespondentGroup>| -> Vec<(String, i64)> {
+            likert
+                .iter()
+                .filter(|a| {
+                    a.participant_id == pid
+                        && group.is_none_or(|g| a.group == Some(g))
+                        && dim_items[dim].iter().any(|i| i.id == a.item_id)
+                })
+                .map(|a| (a.response_id.clone(), a.value))
+                .collect()
+        };
     let participants = ws
         .store
         .maturity()
@@ -1443,29 +1470,20 @@ pub(crate) async fn results_of(ws: &Workspace, r: Round) -> Result<RoundResults>
         .await?
         .into_iter()
         .map(|p| {
-            let responded = counts
+            // Responses per respondent group (`None`: did not say); together, all of them.
+            let by_group: Vec<(Option<RespondentGroup>, i64)> = group_counts
                 .iter()
-                .find(|(id, _)| *id == p.id)
-                .map_or(0, |(_, n)| *n);
+                .filter(|(id, _, _)| *id == p.id)
+                .map(|(_, g, n)| (*g, *n))
+                .collect();
+            let responded: i64 = by_group.iter().map(|(_, n)| n).sum();
             let dimensions = fw
                 .framework
                 .dimensions
                 .iter()
-                .map(|d| {
-                    let dim_items: Vec<&Item> = items
-                        .iter()
-                        .filter(|i| {
-                            i.kind == ItemKind::Likert && i.dimension_key.as_deref() == Some(&d.key)
-                        })
-                        .collect();
-                    let answers: Vec<(String, i64)> = likert
-                        .iter()
-                        .filter(|a| {
-                            a.participant_id == p.id && dim_items.iter().any(|i| i.id == a.item_id)
-                        })
-                        .map(|a| (a.response_id.clone(), a.value))
-                        .collect();
-                    let survey = survey_component(&answers, min);
+                .enumerate()
+                .map(|(k, d)| {
+                    let survey = survey_component(&answers_to(&p.id, k, None), min);
                     let mine: Vec<Code> = codes
                         .iter()
                         .filter(|c| c.participant_id == p.id && c.dimension_key == d.key)
@@ -1488,7 +1506,7 @@ pub(crate) async fn results_of(ws: &Workspace, r: Round) -> Result<RoundResults>
                         key: d.key.clone(),
                         name: d.name.clone(),
                         survey_respondents: survey.map(|(_, n)| n),
-                        items: dim_items
+                        items: dim_items[k]
                             .iter()
                             .map(|i| ItemResult {
                                 item_id: i.id.clone(),
@@ -1515,39 +1533,18 @@ pub(crate) async fn results_of(ws: &Workspace, r: Round) -> Result<RoundResults>
                 })
                 .collect();
             let survey_shown = responded >= min;
-            let mine: Vec<(Option<RespondentGroup>, i64)> = group_counts
-                .iter()
-                .filter(|(id, _, _)| *id == p.id)
-                .map(|(_, g, n)| (*g, *n))
-                .collect();
-            let groups = shown_groups(&mine, min)
+            let groups = shown_groups(&by_group, min)
                 .into_iter()
                 .map(|g| GroupResult {
                     group: g,
-                    respondents: mine
+                    respondents: by_group
                         .iter()
                         .filter(|(x, _)| *x == Some(g))
                         .map(|(_, n)| n)
                         .sum(),
-                    dimensions: fw
-                        .framework
-                        .dimensions
-                        .iter()
-                        .map(|d| {
-                            let answers: Vec<(String, i64)> = likert
-                                .iter()
-                                .filter(|a| {
-                                    a.participant_id == p.id
-                                        && a.group == Some(g)
-                                        && items.iter().any(|i| {
-                                            i.id == a.item_id
-                                                && i.kind == ItemKind::Likert
-                                                && i.dimension_key.as_deref() == Some(&d.key)
-                                        })
-                                })
-                                .map(|a| (a.response_id.clone(), a.value))
-                                .collect();
-                            survey_component(&answers, min).map(|(v, _)| v)
+                    dimensions: (0..dim_items.len())
+                        .map(|k| {
+                            survey_component(&answers_to(&p.id, k, Some(g)), min).map(|(v, _)| v)
                         })
                         .collect(),
                 })

@@ -832,17 +832,6 @@ impl Repo<'_> {
             .collect()
     }
 
-    /// Number of responses per participant id.
-    pub async fn response_counts(&self, round: &Round) -> Result<Vec<(String, i64)>> {
-        let rows = sqlx::query("SELECT participant_id, COUNT(*) AS n FROM maturity_responses WHERE round_id = $1 GROUP BY participant_id")
-            .bind(&round.id)
-            .fetch_all(self.pool())
-            .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get("participant_id")?, r.try_get("n")?)))
-            .collect()
-    }
-
     pub async fn add_source(
         &self,
         round: &Round,
