@@ -50,7 +50,9 @@ pub async fn run_saved(
 }
 
 /// Runs a saved analysis of an organisation, for whoever may (scheduled refreshes, which
-/// have no signed-in person, come here directly).
+/// have no signed-in person, come here directly). Its aggregate's state is kept, so that
+/// after rows are appended to a dataset it reads, the next run reads those rows only
+/// ([`Workspace::query_kept`]).
 pub async fn run_saved_in(
     ws: &Workspace,
     org_id: &str,
@@ -60,7 +62,7 @@ pub async fn run_saved_in(
     let a = ws.store.catalog().analysis(org_id, id).await?;
     let sql = bound_sql(&a, values)?;
     let limit = ws.engine.config().row_limit;
-    let out = ws.query(org_id, sql, limit, None).await?;
+    let out = ws.query_kept(org_id, sql, limit).await?;
     Ok((a, out))
 }
 

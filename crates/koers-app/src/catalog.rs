@@ -16,8 +16,8 @@ use crate::{Error, Input, Principal, Result};
 use koers_core::Permission;
 use koers_core::catalog::{AccessRights, DatasetMeta, parse_dataset_name, suggest_dataset_name};
 use koers_engine::{
-    CancelToken, ColumnInfo, Engine, EngineConfig, ImportOptions, Progress, QueryOutput, Sql,
-    TableRef, Unit,
+    CancelToken, ColumnInfo, Engine, EngineConfig, ImportOptions, ImportedVersion, Progress,
+    QueryOutput, Sql, TableRef, Unit,
 };
 use koers_store::{Actor, NewVersion, Store};
 use serde::Serialize;
@@ -173,6 +173,9 @@ pub struct ImportRequest {
     pub generated: bool,
     /// Types a person chose for columns of a CSV file over the detected ones.
     pub column_types: BTreeMap<String, koers_engine::source::csv::ColumnType>,
+    /// The file holds rows to append to the dataset's latest version (the new version is
+    /// that version's rows, then these), not a whole new version.
+    pub append: bool,
 }
 
 /// A table a query can read, as the schema browser shows it.
@@ -314,13 +317,19 @@ impl Workspace {
             layer: req.layer.clone(),
             column_types: req.column_types.clone(),
         };
+        let previous = self.latest_local_version(org, &name, req.append).await?;
         let p = progress.clone();
-        let imported =
-            tokio::task::spawn_blocking(move || koers_engine::import_file(&src, &opts, p.as_ref()))
-                .await
-                .map_err(|e| Error::Fetch(format!("import afgebroken: {e}")))??;
+        let append = req.append;
+        let (imported, added) = tokio::task::spawn_blocking(move || {
+            let imported = koers_engine::import_file(&src, &opts, p.as_ref())?;
+            appended_rows(imported, previous, append, &opts, p.as_ref())
+        })
+        .await
+        .map_err(|e| Error::Fetch(format!("import afgebroken: {e}")))??;
         drop(downloaded);
         let file_guard = RemoveOnDrop(imported.path.clone());
+        let added_guard = added.as_ref().map(|(a, _)| RemoveOnDrop(a.path.clone()));
+        let rel_added = rel_file.replace(".parquet", ".added.parquet");
         let (file, uploaded) = match &self.cfg.storage {
             Some(s) => {
                 let key = s.key(&rel_file)?;
@@ -330,6 +339,13 @@ impl Workspace {
             }
             None => (rel_file, None),
         };
+        let appended = added
+            .as_ref()
+            .map(|(a, to)| koers_store::catalog::Appended {
+                to: to.clone(),
+                file: rel_added.clone(),
+                rows: a.row_count as i64,
+            });
         let meta = req
             .meta
             .clone()
@@ -350,6 +366,7 @@ impl Workspace {
                 .as_ref()
                 .and_then(|g| serde_json::to_value(g).ok()),
             quality: serde_json::to_value(&imported.quality).unwrap_or_default(),
+            appended,
         };
         let recorded = match self
             .store
@@ -370,8 +387,44 @@ impl Workspace {
         // A local version file stays; an uploaded one's local copy goes with the guard.
         if uploaded.is_none() {
             std::mem::forget(file_guard);
+            std::mem::forget(added_guard);
         }
         Ok(recorded)
+    }
+
+    /// The latest version of `org`'s dataset `name` when it is in the data folder (rows can be
+    /// appended to it, or found appended): `None` for a new dataset, or when versions go to
+    /// object storage. With `append`, the rows must have a version to go to.
+    async fn latest_local_version(
+        &self,
+        org: &Organisation,
+        name: &str,
+        append: bool,
+    ) -> Result<Option<(PathBuf, DatasetVersion)>> {
+        let refuse = |why: &str| Error::Invalid(koers_core::Invalid::one("mode", "append", why));
+        let existing = self.store.catalog().datasets(&org.id).await?;
+        let latest = match existing.iter().find(|d| d.name == name) {
+            Some(d) => self
+                .store
+                .catalog()
+                .dataset_versions(&d.id)
+                .await?
+                .into_iter()
+                .next(),
+            None => None,
+        };
+        match latest {
+            None if append => Err(refuse(&format!(
+                "er is nog geen dataset {name} om rijen aan toe te voegen; importeer het bestand eerst als nieuwe dataset"
+            ))),
+            Some(_) if append && self.cfg.storage.is_some() => Err(refuse(
+                "rijen toevoegen kan niet waar versies op objectopslag staan; importeer het hele bestand als nieuwe versie",
+            )),
+            Some(v) if !v.on_object_storage() && self.cfg.storage.is_none() => {
+                Ok(Some((self.cfg.data_dir.join(&v.file), v)))
+            }
+            _ => Ok(None),
+        }
     }
 
     /// Every table `org_id` may query: its own datasets by name (and every version as
@@ -380,6 +433,20 @@ impl Workspace {
     /// the own datasets' is not registered (it is listed, `shadowed`), so no one else's
     /// publication can hide or break an organisation's own table.
     pub async fn tables(&self, org_id: &str) -> Result<(Vec<TableRef>, Vec<TableInfo>)> {
+        let (refs, infos, _) = self.tables_and_versions(org_id).await?;
+        Ok((refs, infos))
+    }
+
+    /// [`tables`](Self::tables), with the version each table reads.
+    async fn tables_and_versions(
+        &self,
+        org_id: &str,
+    ) -> Result<(
+        Vec<TableRef>,
+        Vec<TableInfo>,
+        BTreeMap<String, DatasetVersion>,
+    )> {
+        let mut read = BTreeMap::new();
         let mut refs = Vec::new();
         let mut infos = Vec::new();
         let own = self.store.catalog().datasets(org_id).await?;
@@ -408,10 +475,13 @@ impl Workspace {
             let shadowed = !is_own && own_names.contains(name.as_str());
             if !shadowed {
                 refs.push(self.table_ref(name.clone(), latest)?);
+                read.insert(name.clone(), latest.clone());
             }
             if is_own {
                 for v in &versions {
-                    refs.push(self.table_ref(format!("{}@{}", d.name, v.version), v)?);
+                    let pinned = format!("{}@{}", d.name, v.version);
+                    refs.push(self.table_ref(pinned.clone(), v)?);
+                    read.insert(pinned, v.clone());
                 }
             }
             infos.push(TableInfo {
@@ -432,21 +502,26 @@ impl Workspace {
                 generated: d.generated,
             });
         }
-        Ok((refs, infos))
+        Ok((refs, infos, read))
     }
 
     /// The table `name` reading `version`'s file: in the data folder, or an object URL.
     pub(crate) fn table_ref(&self, name: String, version: &DatasetVersion) -> Result<TableRef> {
-        if version.on_object_storage() {
-            let url = url::Url::parse(&version.file).map_err(|e| {
+        self.file_ref(name, &version.file, &version.id)
+    }
+
+    /// The table `name` reading `file` (of version `id`): a path in the data folder, or an
+    /// object URL.
+    fn file_ref(&self, name: String, file: &str, id: &str) -> Result<TableRef> {
+        if file.contains("://") {
+            let url = url::Url::parse(file).map_err(|e| {
                 Error::ObjectStorage(format!(
-                    "versie {} heeft een ongeldige objectlocatie: {e}",
-                    version.id
+                    "versie {id} heeft een ongeldige objectlocatie: {e}"
                 ))
             })?;
             Ok(TableRef::object(name, url))
         } else {
-            Ok(TableRef::new(name, self.cfg.data_dir.join(&version.file)))
+            Ok(TableRef::new(name, self.cfg.data_dir.join(file)))
         }
     }
 
@@ -474,36 +549,114 @@ impl Workspace {
     ) -> Result<QueryOutput> {
         let sql = sql.into();
         let (refs, _) = self.tables(org_id).await?;
-        self.run_on(
-            org_id,
-            self.engine.clone(),
-            sql,
-            refs,
-            row_limit,
-            cancel.cloned(),
-        )
+        let (engine, cancel) = (self.engine.clone(), cancel.cloned());
+        let limit = engine.config().time_limit;
+        self.run_on(org_id, limit, async move {
+            engine
+                .query_with(sql, &refs, row_limit, cancel.as_ref())
+                .await
+        })
         .await
+    }
+
+    /// Runs a query of `org_id` that keeps its aggregate's state (a saved analysis: for an
+    /// indicator, a dashboard widget, a page): when the rows of one table it reads were only
+    /// appended to since the state was kept, the answer is brought up to date from the appended
+    /// rows alone (see [`koers_engine::incremental`]; the answer's `incremental` says so);
+    /// otherwise it runs in full.
+    pub async fn query_kept(
+        &self,
+        org_id: &str,
+        sql: impl Into<Sql>,
+        row_limit: usize,
+    ) -> Result<QueryOutput> {
+        let sql = sql.into();
+        let (refs, _, read) = self.tables_and_versions(org_id).await?;
+        let key = query_key(&sql);
+        let growth = match self.store.catalog().kept_state(org_id, &key).await? {
+            Some(k) => self.growth(k, &read).await?,
+            None => None,
+        };
+        let engine = self.engine.clone();
+        let kept = self
+            .run_on(org_id, engine.config().time_limit, async move {
+                engine.query_kept(sql, &refs, growth, row_limit, None).await
+            })
+            .await?;
+        if let Some(state) = kept.state {
+            let versions: Option<BTreeMap<String, String>> = kept
+                .tables
+                .iter()
+                .map(|t| read.get(t).map(|v| (t.clone(), v.id.clone())))
+                .collect();
+            if let Some(versions) = versions {
+                let k = koers_store::catalog::KeptState { versions, state };
+                self.store.catalog().keep_state(org_id, &key, &k).await?;
+            }
+        }
+        Ok(kept.output)
+    }
+
+    /// How the tables a state was kept over grew since: nothing changed, or one table had
+    /// rows appended (each version since appends to the one before). `None` otherwise.
+    async fn growth(
+        &self,
+        kept: koers_store::catalog::KeptState,
+        read: &BTreeMap<String, DatasetVersion>,
+    ) -> Result<Option<koers_engine::incremental::Growth>> {
+        let mut changed = Vec::new();
+        for (table, id) in &kept.versions {
+            match read.get(table) {
+                Some(v) if &v.id == id => {}
+                Some(v) => changed.push((table, v.clone(), id)),
+                None => return Ok(None),
+            }
+        }
+        let (table, deltas) = match changed.as_slice() {
+            [] => (String::new(), Vec::new()),
+            [(table, now, since)] => {
+                let mut deltas = Vec::new();
+                let mut v = now.clone();
+                loop {
+                    let Some(a) = v.appended.clone() else {
+                        return Ok(None);
+                    };
+                    deltas.push(self.file_ref(table.to_string(), &a.file, &v.id)?);
+                    if &a.to == *since {
+                        break;
+                    }
+                    if deltas.len() >= MAX_APPENDS {
+                        return Ok(None);
+                    }
+                    v = match self.store.catalog().version_by_id(&a.to).await {
+                        Ok(v) => v,
+                        Err(koers_store::StoreError::NotFound) => return Ok(None),
+                        Err(e) => return Err(e.into()),
+                    };
+                }
+                deltas.reverse();
+                (table.to_string(), deltas)
+            }
+            _ => return Ok(None),
+        };
+        Ok(Some(koers_engine::incremental::Growth {
+            table,
+            deltas,
+            state: kept.state,
+        }))
     }
 
     /// Runs a query on the query threads, once admitted in `lane`'s (an organisation's) and
     /// the process's slots. The engine stops it at its time limit; should it not yield in
     /// time, the caller is answered anyway and the task is aborted.
-    async fn run_on(
+    async fn run_on<T: Send + 'static>(
         &self,
         lane: &str,
-        engine: Engine,
-        sql: Sql,
-        refs: Vec<TableRef>,
-        row_limit: usize,
-        cancel: Option<CancelToken>,
-    ) -> Result<QueryOutput> {
+        limit: std::time::Duration,
+        query: impl Future<Output = koers_engine::error::Result<T>> + Send + 'static,
+    ) -> Result<T> {
         let _ticket = self.admission.admit(lane).await?;
-        let limit = engine.config().time_limit;
-        let task = self.queries.spawn(async move {
-            engine
-                .query_with(sql, &refs, row_limit, cancel.as_ref())
-                .await
-        })?;
+        let task = self.queries.spawn(query)?;
         let abort = task.abort_handle();
         match tokio::time::timeout(limit + std::time::Duration::from_secs(1), task).await {
             Ok(Ok(r)) => Ok(r?),
@@ -578,8 +731,11 @@ impl Workspace {
         // Reads of one dataset (previews, the OGC API, open to anyone for a public dataset)
         // share a lane of their own.
         let lane = format!("dataset {}", version.dataset_id);
-        self.run_on(&lane, engine, sql.into(), refs, row_limit, None)
-            .await
+        let limit = engine.config().time_limit;
+        self.run_on(&lane, limit, async move {
+            engine.query_with(sql, &refs, row_limit, None).await
+        })
+        .await
     }
 }
 
@@ -821,10 +977,25 @@ pub struct ImportFields {
     pub crs: String,
     pub format: String,
     pub layer: String,
+    /// `replace` (or empty) or `append` (see [`ImportRequest::append`]).
+    pub mode: String,
 }
 
 impl ImportFields {
-    /// The fields `url`, `name`, `crs`, `format` and `layer` of a JSON body (no file).
+    /// Whether the rows are to be appended to the latest version.
+    fn append(mode: &str) -> Result<bool> {
+        match mode.trim() {
+            "" | "replace" => Ok(false),
+            "append" => Ok(true),
+            _ => Err(Error::Invalid(koers_core::Invalid::one(
+                "mode",
+                "enum",
+                "kies replace (een hele nieuwe versie) of append (rijen toevoegen)",
+            ))),
+        }
+    }
+
+    /// The fields `url`, `name`, `crs`, `format`, `layer` and `mode` of a JSON body (no file).
     pub fn read(mut input: Input) -> Result<ImportFields> {
         let fields = ImportFields {
             upload: None,
@@ -834,6 +1005,7 @@ impl ImportFields {
             crs: input.text("crs"),
             format: input.text("format"),
             layer: input.text("layer"),
+            mode: input.text("mode"),
         };
         input.finish(Ok(fields))
     }
@@ -879,6 +1051,7 @@ pub fn start_import(
         meta: None,
         generated: false,
         column_types: Default::default(),
+        append: ImportFields::append(&fields.mode)?,
     };
     Ok(import_job(ws, who, req, &label, upload, describe))
 }
@@ -922,6 +1095,53 @@ fn staged_path(ws: &Workspace, org_id: &str, token: &str) -> Result<PathBuf> {
     let dir = ws.cfg.data_dir.join("staged");
     std::fs::create_dir_all(&dir)?;
     Ok(dir.join(format!("{org_id}-{token}.csv")))
+}
+
+/// The version `imported` makes and the rows it appends to `previous` (and that version's
+/// id), if any. With `append`, `imported` holds only the rows to append: the version is
+/// `previous`'s rows, then those. Otherwise, when `imported` starts with every row of
+/// `previous` and has more, those further rows are what it appends. Blocking.
+fn appended_rows(
+    imported: ImportedVersion,
+    previous: Option<(PathBuf, DatasetVersion)>,
+    append: bool,
+    opts: &ImportOptions,
+    progress: &dyn Progress,
+) -> Result<(ImportedVersion, Option<(ImportedVersion, String)>)> {
+    let Some((path, previous)) = previous else {
+        return Ok((imported, None));
+    };
+    let added_opts = ImportOptions {
+        file_name: opts.file_name.replace(".parquet", ".added.parquet"),
+        ..opts.clone()
+    };
+    if append {
+        let added_path = opts.output_dir.join(&added_opts.file_name);
+        std::fs::rename(&imported.path, &added_path)?;
+        let added_guard = RemoveOnDrop(added_path.clone());
+        let whole = koers_engine::import::append_version(&path, &added_path, opts, progress)?;
+        std::mem::forget(added_guard);
+        let added = ImportedVersion {
+            path: added_path,
+            ..imported
+        };
+        return Ok((whole, Some((added, previous.id))));
+    }
+    if imported.row_count <= previous.row_count as u64 {
+        return Ok((imported, None));
+    }
+    let added = koers_engine::import::split_appended(&path, &imported.path, &added_opts)?;
+    Ok((imported, added.map(|a| (a, previous.id))))
+}
+
+/// How many appended versions in a row a kept state is brought up to date over; past that,
+/// a query runs in full.
+const MAX_APPENDS: usize = 50;
+
+/// The key of a query's kept state: its SQL and parameter values, hashed.
+fn query_key(sql: &Sql) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(format!("{sql:?}").as_bytes()))
 }
 
 /// Keeps an uploaded CSV file and reads its columns with the types koers detects, so a
@@ -1011,6 +1231,7 @@ pub fn import_staged(
         meta: None,
         generated: false,
         column_types,
+        append: false,
     };
     let label = req.source.label();
     Ok(import_job(

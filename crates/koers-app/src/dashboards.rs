@@ -791,7 +791,7 @@ async fn compute(
         .analysis(org_id, analysis_id.unwrap_or_default())
         .await?;
     let sql = sql_for(&a, values)?;
-    let out = ws.query(org_id, sql, WIDGET_ROWS, None).await?;
+    let out = ws.query_kept(org_id, sql, WIDGET_ROWS).await?;
     let res = Results::from_output(&out)?;
     for c in [
         w.category(drilled),

@@ -18,6 +18,8 @@ pub struct Results {
     /// Whether the engine cut the result off at its row limit.
     pub truncated: bool,
     pub elapsed_ms: u128,
+    /// Whether it was brought up to date from the rows appended since the last run.
+    pub incremental: bool,
 }
 
 impl Results {
@@ -61,6 +63,7 @@ impl Results {
             geometry_column,
             truncated: out.truncated,
             elapsed_ms: out.elapsed.as_millis(),
+            incremental: out.incremental,
         })
     }
 

@@ -144,6 +144,7 @@ async fn import_boundaries(ws: &Workspace, org: &Organisation) -> Result<()> {
             meta: Some(meta),
             generated: false,
             column_types: Default::default(),
+            append: false,
         };
         let r = ws
             .import(

@@ -700,6 +700,7 @@ pub(crate) async fn import_as(
         meta: Some(meta),
         generated: true,
         column_types: Default::default(),
+        append: false,
     };
     let r = ws
         .import(

@@ -183,6 +183,7 @@ async fn import_csv(
         meta: Some(meta),
         generated: true,
         column_types: Default::default(),
+        append: false,
     };
     let r = ws
         .import(org, &Actor::cli(), req, Arc::new(koers_engine::NoProgress))

@@ -13,6 +13,7 @@ use datafusion::execution::memory_pool::{FairSpillPool, MemoryConsumer, MemoryPo
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
 use datafusion::execution::{FunctionRegistry, SendableRecordBatchStream};
+use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
 use futures::StreamExt;
 use object_store::ObjectStore;
@@ -108,6 +109,9 @@ pub struct QueryOutput {
     pub truncated: bool,
     /// How long the query took.
     pub elapsed: Duration,
+    /// Whether the answer was brought up to date from a kept state and the rows appended
+    /// since, not computed in full (see [`crate::incremental`]).
+    pub incremental: bool,
 }
 
 impl QueryOutput {
@@ -271,12 +275,13 @@ impl Engine {
         Ok(self.planned(sql, tables).await?.0)
     }
 
-    /// [`stream`](Self::stream), with the query's memory pool.
-    async fn planned(
+    /// `sql` checked by the sandbox, its parameters bound, as a logical plan over `tables`
+    /// (not yet optimised), with the context it runs in.
+    pub(crate) async fn plan(
         &self,
         sql: &Sql,
         tables: &[TableRef],
-    ) -> Result<(SendableRecordBatchStream, Arc<dyn MemoryPool>)> {
+    ) -> Result<(SessionContext, LogicalPlan)> {
         let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
         let statement = sandbox::statement(sql, &names)?;
         let ctx = self.context(tables).await?;
@@ -287,6 +292,16 @@ impl Engine {
             .with_allow_statements(false);
         let plan = ctx.state().statement_to_plan(statement).await?;
         options.verify_plan(&plan)?;
+        Ok((ctx, plan))
+    }
+
+    /// [`stream`](Self::stream), with the query's memory pool.
+    async fn planned(
+        &self,
+        sql: &Sql,
+        tables: &[TableRef],
+    ) -> Result<(SendableRecordBatchStream, Arc<dyn MemoryPool>)> {
+        let (ctx, plan) = self.plan(sql, tables).await?;
         let df = ctx.execute_logical_plan(plan).await?;
         let pool = ctx.runtime_env().memory_pool.clone();
         let stream = match self.config.mode.scheduler_url() {
@@ -315,45 +330,20 @@ impl Engine {
     ) -> Result<QueryOutput> {
         let sql = sql.into();
         let start = Instant::now();
-        let limit = self.config.time_limit;
         let work = async {
-            let (mut stream, pool) = self.planned(&sql, tables).await?;
-            let schema = stream.schema();
-            // The rows kept for the answer count against the query's memory limit too.
-            let kept = MemoryConsumer::new("query result").register(&pool);
-            let mut batches = Vec::new();
-            let mut rows = 0usize;
-            let mut truncated = false;
-            while let Some(b) = stream.next().await {
-                let b = b?;
-                if start.elapsed() > limit {
-                    return Err(EngineError::Timeout(limit));
-                }
-                // DataFusion's CPU work returns Ready without end; yield so the time limit
-                // and a cancel can be seen between batches.
-                tokio::task::yield_now().await;
-                let b = if rows + b.num_rows() > row_limit {
-                    truncated = true;
-                    b.slice(0, row_limit - rows)
-                } else {
-                    b
-                };
-                kept.try_grow(b.get_array_memory_size())?;
-                rows += b.num_rows();
-                if b.num_rows() > 0 || !truncated {
-                    batches.push(b);
-                }
-                if truncated {
-                    break;
-                }
-            }
-            Ok(QueryOutput {
-                schema,
-                batches,
-                truncated,
-                elapsed: start.elapsed(),
-            })
+            let (stream, pool) = self.planned(&sql, tables).await?;
+            self.collect(stream, &pool, row_limit, start).await
         };
+        self.within_limits(work, cancel).await
+    }
+
+    /// Runs `work` within the time limit, stopping it when `cancel` is cancelled.
+    pub(crate) async fn within_limits<T>(
+        &self,
+        work: impl Future<Output = Result<T>>,
+        cancel: Option<&CancelToken>,
+    ) -> Result<T> {
+        let limit = self.config.time_limit;
         let never = CancelToken::new();
         let token = cancel.unwrap_or(&never);
         // A span entered across an await would make the future !Send; instrument instead.
@@ -362,5 +352,53 @@ impl Engine {
             r = tokio::time::timeout(limit, work) => r.map_err(|_| EngineError::Timeout(limit))?,
             _ = token.cancelled() => Err(EngineError::Cancelled),
         }
+    }
+
+    /// The rows of `stream` up to `row_limit` (more set `truncated`), counted against the
+    /// query's memory `pool`; stops at the time limit counted from `start`.
+    pub(crate) async fn collect(
+        &self,
+        mut stream: SendableRecordBatchStream,
+        pool: &Arc<dyn MemoryPool>,
+        row_limit: usize,
+        start: Instant,
+    ) -> Result<QueryOutput> {
+        let limit = self.config.time_limit;
+        let schema = stream.schema();
+        // The rows kept for the answer count against the query's memory limit too.
+        let kept = MemoryConsumer::new("query result").register(pool);
+        let mut batches = Vec::new();
+        let mut rows = 0usize;
+        let mut truncated = false;
+        while let Some(b) = stream.next().await {
+            let b = b?;
+            if start.elapsed() > limit {
+                return Err(EngineError::Timeout(limit));
+            }
+            // DataFusion's CPU work returns Ready without end; yield so the time limit
+            // and a cancel can be seen between batches.
+            tokio::task::yield_now().await;
+            let b = if rows + b.num_rows() > row_limit {
+                truncated = true;
+                b.slice(0, row_limit - rows)
+            } else {
+                b
+            };
+            kept.try_grow(b.get_array_memory_size())?;
+            rows += b.num_rows();
+            if b.num_rows() > 0 || !truncated {
+                batches.push(b);
+            }
+            if truncated {
+                break;
+            }
+        }
+        Ok(QueryOutput {
+            schema,
+            batches,
+            truncated,
+            elapsed: start.elapsed(),
+            incremental: false,
+        })
     }
 }

@@ -55,6 +55,9 @@ pub enum EngineError {
     /// A geometry could not be decoded or processed.
     #[error("fout in een geometrie: {0}")]
     Geometry(String),
+    /// Rows to append do not fit the version they are appended to.
+    #[error("de rijen passen niet bij de huidige versie: de kolommen moeten dezelfde zijn ({0})")]
+    NotAnAppend(String),
     /// Reading or writing a file failed.
     #[error("lees- of schrijffout: {0}")]
     Io(#[from] std::io::Error),

@@ -172,6 +172,7 @@ pub fn relabel(
         batches,
         truncated: out.truncated,
         elapsed: out.elapsed,
+        incremental: out.incremental,
     })
 }
 

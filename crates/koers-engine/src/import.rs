@@ -6,6 +6,8 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
+use datafusion::arrow::datatypes::{Schema, SchemaRef};
+use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::basic::{Compression, ZstdLevel};
 use datafusion::parquet::file::properties::WriterProperties;
@@ -14,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{EngineError, Result};
 use crate::progress::Progress;
 use crate::quality::{ColumnQuality, QualityCollector};
-use crate::source::{self, Format};
+use crate::source::{self, Format, Source};
 use crate::spatial::crs;
 
 /// How to import a file.
@@ -140,6 +142,16 @@ pub fn import_file(
             ),
         });
     };
+    write_version(reader.as_mut(), format, opts)
+}
+
+/// Writes what `reader` reads as a version file (see [`import_file`]); `format` is what it was
+/// read from.
+fn write_version(
+    reader: &mut dyn source::Source,
+    format: Format,
+    opts: &ImportOptions,
+) -> Result<ImportedVersion> {
     let schema = reader.schema();
     let geometry = reader.geometry();
 
@@ -200,4 +212,163 @@ pub fn import_file(
         }),
         quality,
     })
+}
+
+/// A source that reads one source to its end, then another with the same columns.
+struct Then<'a> {
+    first: Box<dyn Source + 'a>,
+    then: Box<dyn Source + 'a>,
+    first_done: bool,
+}
+
+impl Source for Then<'_> {
+    fn schema(&self) -> SchemaRef {
+        self.first.schema()
+    }
+
+    fn geometry(&self) -> Option<source::SourceGeometry> {
+        self.first.geometry()
+    }
+
+    fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
+        if !self.first_done {
+            match self.first.next_batch()? {
+                Some(b) => return Ok(Some(b)),
+                None => self.first_done = true,
+            }
+        }
+        match self.then.next_batch()? {
+            // Under the first's schema (the same columns; field metadata may differ).
+            Some(b) => Ok(Some(RecordBatch::try_new(
+                self.first.schema(),
+                b.columns().to_vec(),
+            )?)),
+            None => Ok(None),
+        }
+    }
+}
+
+/// Why the columns of `added` do not fit `previous`'s to append to it, if they do not.
+fn column_difference(previous: &Schema, added: &Schema) -> Option<String> {
+    let describe = |s: &Schema| {
+        s.fields()
+            .iter()
+            .map(|f| format!("{} ({})", f.name(), f.data_type()))
+            .collect::<Vec<_>>()
+    };
+    let (p, a) = (describe(previous), describe(added));
+    if p == a {
+        return None;
+    }
+    let missing: Vec<&String> = p.iter().filter(|c| !a.contains(c)).collect();
+    let extra: Vec<&String> = a.iter().filter(|c| !p.contains(c)).collect();
+    let list = |v: Vec<&String>| v.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+    Some(match (missing.is_empty(), extra.is_empty()) {
+        (true, true) => "de kolommen staan in een andere volgorde".to_string(),
+        (false, true) => format!("ontbreekt: {}", list(missing)),
+        (true, false) => format!("nieuw: {}", list(extra)),
+        (false, false) => format!("ontbreekt: {}; nieuw: {}", list(missing), list(extra)),
+    })
+}
+
+/// A new version file (written as `opts` says) of the rows of version file `previous`, then
+/// those of version file `added` — the rows an import appends. Both must have the same columns,
+/// name for name and type for type, in the same order. Blocking, like [`import_file`].
+pub fn append_version(
+    previous: &Path,
+    added: &Path,
+    opts: &ImportOptions,
+    progress: &dyn Progress,
+) -> Result<ImportedVersion> {
+    let first = source::parquet::ParquetSource::open(previous, None, progress)?;
+    let then = source::parquet::ParquetSource::open(added, None, &crate::NoProgress)?;
+    if let Some(why) = column_difference(&first.schema(), &then.schema()) {
+        return Err(EngineError::NotAnAppend(why));
+    }
+    let mut both = Then {
+        first: Box::new(first),
+        then: Box::new(then),
+        first_done: false,
+    };
+    write_version(&mut both, Format::Parquet, opts)
+}
+
+/// Rows of a source, taken a given number at a time across its batches.
+struct Rows<'a> {
+    src: Box<dyn Source + 'a>,
+    pending: Option<RecordBatch>,
+}
+
+impl Rows<'_> {
+    /// Up to `n` of the next rows (fewer at a batch's end); `None` at the end.
+    fn take(&mut self, n: usize) -> Result<Option<RecordBatch>> {
+        let b = match self.pending.take() {
+            Some(b) => b,
+            None => match self.src.next_batch()? {
+                Some(b) => b,
+                None => return Ok(None),
+            },
+        };
+        if b.num_rows() > n {
+            self.pending = Some(b.slice(n, b.num_rows() - n));
+            Ok(Some(b.slice(0, n)))
+        } else {
+            Ok(Some(b))
+        }
+    }
+}
+
+impl Source for Rows<'_> {
+    fn schema(&self) -> SchemaRef {
+        self.src.schema()
+    }
+
+    fn geometry(&self) -> Option<source::SourceGeometry> {
+        self.src.geometry()
+    }
+
+    fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
+        self.take(usize::MAX)
+    }
+}
+
+/// When version file `whole` holds, row for row, every row of version file `start` first and
+/// then more: those further rows, written as a version file as `opts` says. `None` when it
+/// does not (other columns, other or fewer rows). Blocking, like [`import_file`].
+pub fn split_appended(
+    start: &Path,
+    whole: &Path,
+    opts: &ImportOptions,
+) -> Result<Option<ImportedVersion>> {
+    let mut start = source::parquet::ParquetSource::open(start, None, &crate::NoProgress)?;
+    let whole = source::parquet::ParquetSource::open(whole, None, &crate::NoProgress)?;
+    if column_difference(&start.schema(), &whole.schema()).is_some() {
+        return Ok(None);
+    }
+    let mut rows = Rows {
+        src: Box::new(whole),
+        pending: None,
+    };
+    while let Some(b) = start.next_batch()? {
+        let mut at = 0;
+        while at < b.num_rows() {
+            let Some(w) = rows.take(b.num_rows() - at)? else {
+                return Ok(None);
+            };
+            let same = w
+                .columns()
+                .iter()
+                .zip(b.slice(at, w.num_rows()).columns())
+                .all(|(x, y)| x.to_data() == y.to_data());
+            if !same {
+                return Ok(None);
+            }
+            at += w.num_rows();
+        }
+    }
+    match write_version(&mut rows, Format::Parquet, opts) {
+        Ok(v) => Ok(Some(v)),
+        Err(EngineError::Empty) => Ok(None),
+        Err(e) => Err(e),
+    }
 }

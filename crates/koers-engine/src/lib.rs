@@ -19,6 +19,8 @@
 //!   query's memory pool before making them.
 //! - [`spatial`]: geometry as EWKB, EPSG:4326 ↔ EPSG:28992 transforms, `ST_*` functions with
 //!   PostGIS names, and an R-tree spatial join that replaces DataFusion's nested-loop join.
+//! - [`incremental`]: answers of one `GROUP BY` over rows that only grow, kept as a state and
+//!   brought up to date from the appended rows alone.
 //! - [`eager`]: eager aggregation, so a `GROUP BY` over a fact table joined to a lookup table
 //!   aggregates the facts per join key before the join.
 //! - [`export`]: results as CSV, GeoJSON or Parquet.
@@ -34,6 +36,7 @@ pub mod engine;
 pub mod error;
 pub mod export;
 pub mod import;
+pub mod incremental;
 pub mod params;
 pub mod progress;
 pub mod quality;

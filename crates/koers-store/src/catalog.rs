@@ -52,6 +52,27 @@ pub struct DatasetVersion {
     pub quality: Value,
     pub created_at: String,
     pub created_by: String,
+    /// When this version only appends rows to the version before it: which, and those rows.
+    pub appended: Option<Appended>,
+}
+
+/// Rows a version appends to the version before it (which is, row for row, its start).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Appended {
+    /// The version it appends to.
+    pub to: String,
+    /// The appended rows alone, as a Parquet file beside the version's (same kind of
+    /// location as [`DatasetVersion::file`]).
+    pub file: String,
+    pub rows: i64,
+}
+
+/// The aggregate state of a query kept for incremental refresh, with the dataset version
+/// each table it read was at (table name → version id).
+#[derive(Debug, Clone)]
+pub struct KeptState {
+    pub versions: BTreeMap<String, String>,
+    pub state: Vec<u8>,
 }
 
 impl DatasetVersion {
@@ -83,6 +104,9 @@ pub struct NewVersion {
     pub columns: Value,
     pub geometry: Option<Value>,
     pub quality: Value,
+    /// When it only appends rows to the latest version; recorded so only while that version is
+    /// still the latest.
+    pub appended: Option<Appended>,
 }
 
 /// What a user writes of an analysis.
@@ -153,6 +177,7 @@ impl FromRow for Dataset {
 }
 
 const V_COLUMNS: &str = "id, dataset_id, version, file, source, format, row_count, byte_size, columns, geometry, quality, created_at, created_by";
+const V_SELECT: &str = "id, dataset_id, version, file, source, format, row_count, byte_size, columns, geometry, quality, created_at, created_by, appended_to, added_file, added_rows";
 
 impl FromRow for DatasetVersion {
     fn from_row(r: &AnyRow) -> Result<Self> {
@@ -161,6 +186,9 @@ impl FromRow for DatasetVersion {
             serde_json::from_str(&s).map_err(corrupt)
         };
         let geometry: Option<String> = r.try_get("geometry")?;
+        let appended_to: Option<String> = r.try_get("appended_to")?;
+        let added_file: Option<String> = r.try_get("added_file")?;
+        let added_rows: Option<i64> = r.try_get("added_rows")?;
         Ok(
             columns!(r => DatasetVersion { id, dataset_id, version, file, source, format, row_count, byte_size, created_at, created_by;
                 columns: json("columns")?,
@@ -168,6 +196,10 @@ impl FromRow for DatasetVersion {
                 .map(|g| serde_json::from_str(&g).map_err(corrupt))
                 .transpose()?,
                 quality: json("quality")?,
+                appended: match (appended_to, added_file) {
+                    (Some(to), Some(file)) => Some(Appended { to, file, rows: added_rows.unwrap_or(0) }),
+                    _ => None,
+                },
             }),
         )
     }
@@ -247,12 +279,20 @@ impl Repo<'_> {
         w.exec(&format!(
             "INSERT INTO dataset_versions ({V_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
         ), (&v.id, &dataset_id, next, &v.file, &v.source, &v.format, v.row_count, v.byte_size, v.columns.to_string(), v.geometry.as_ref().map(Value::to_string), v.quality.to_string(), &at, &actor.label)).await?;
+        // An append is one only to the version that is still the latest.
+        if let Some(a) = &v.appended {
+            w.exec(
+                "UPDATE dataset_versions SET appended_to = $1, added_file = $2, added_rows = $3 WHERE id = $4 AND $1 = (SELECT p.id FROM dataset_versions p WHERE p.dataset_id = $5 AND p.version = $6)",
+                (&a.to, &a.file, a.rows, &v.id, &dataset_id, next - 1),
+            )
+            .await?;
+        }
         w.exec(
             "UPDATE datasets SET updated_at = $1 WHERE id = $2",
             (&at, &dataset_id),
         )
         .await?;
-        let detail = serde_json::json!({ "name": name, "version": next, "rows": v.row_count, "source": v.source });
+        let detail = serde_json::json!({ "name": name, "version": next, "rows": v.row_count, "source": v.source, "appendedRows": v.appended.as_ref().map(|a| a.rows) });
         w.commit("dataset.version_imported", ("dataset", &dataset_id), detail)
             .await?;
         let ds = self.dataset(org_id, &dataset_id).await?;
@@ -349,14 +389,14 @@ impl Repo<'_> {
     /// Every version of a dataset, newest first.
     pub async fn dataset_versions(&self, dataset_id: &str) -> Result<Vec<DatasetVersion>> {
         self.all(&format!(
-            "SELECT {V_COLUMNS} FROM dataset_versions WHERE dataset_id = $1 ORDER BY version DESC"
+            "SELECT {V_SELECT} FROM dataset_versions WHERE dataset_id = $1 ORDER BY version DESC"
         ), (dataset_id,)).await
     }
 
     pub async fn dataset_version(&self, dataset_id: &str, version: i64) -> Result<DatasetVersion> {
         self.one(
             &format!(
-                "SELECT {V_COLUMNS} FROM dataset_versions WHERE dataset_id = $1 AND version = $2"
+                "SELECT {V_SELECT} FROM dataset_versions WHERE dataset_id = $1 AND version = $2"
             ),
             (dataset_id, version),
         )
@@ -366,14 +406,16 @@ impl Repo<'_> {
     /// Every dataset version of every organisation, oldest first (for moving files).
     pub async fn all_dataset_versions(&self) -> Result<Vec<DatasetVersion>> {
         self.all(
-            &format!("SELECT {V_COLUMNS} FROM dataset_versions ORDER BY created_at, id"),
+            &format!("SELECT {V_SELECT} FROM dataset_versions ORDER BY created_at, id"),
             (),
         )
         .await
     }
 
     /// Records that the file of version `version_id` now lives at `file` (the same bytes,
-    /// moved to other storage). One transaction, with its audit row.
+    /// moved to other storage). Its appended rows' file stays behind, so from then on it
+    /// counts as a whole version (queries over it are refreshed in full). One transaction,
+    /// with its audit row.
     pub async fn relocate_version(
         &self,
         version_id: &str,
@@ -388,7 +430,7 @@ impl Repo<'_> {
         .await?;
         w.set_org(&org_id);
         w.exec(
-            "UPDATE dataset_versions SET file = $1 WHERE id = $2",
+            "UPDATE dataset_versions SET file = $1, appended_to = NULL, added_file = NULL, added_rows = NULL WHERE id = $2",
             (file, version_id),
         )
         .await?;
@@ -399,8 +441,54 @@ impl Repo<'_> {
             detail,
         )
         .await?;
-        let sql = format!("SELECT {V_COLUMNS} FROM dataset_versions WHERE id = $1");
+        let sql = format!("SELECT {V_SELECT} FROM dataset_versions WHERE id = $1");
         self.one(&sql, (version_id,)).await
+    }
+
+    /// The state kept for query `key` of `org_id`, if any.
+    pub async fn kept_state(&self, org_id: &str, key: &str) -> Result<Option<KeptState>> {
+        let row = sqlx::query(
+            "SELECT versions, state FROM kept_states WHERE org_id = $1 AND query_key = $2",
+        )
+        .bind(org_id)
+        .bind(key)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|r| {
+            let versions: String = r.try_get("versions")?;
+            Ok(KeptState {
+                versions: serde_json::from_str(&versions).map_err(corrupt)?,
+                state: r.try_get("state")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Keeps the state of query `key` of `org_id`, replacing the one before (a cache: no
+    /// audit row).
+    pub async fn keep_state(&self, org_id: &str, key: &str, kept: &KeptState) -> Result<()> {
+        let versions = serde_json::to_string(&kept.versions).map_err(corrupt)?;
+        sqlx::query(
+            "INSERT INTO kept_states (org_id, query_key, versions, state, computed_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (org_id, query_key) DO UPDATE SET versions = $3, state = $4, computed_at = $5",
+        )
+        .bind(org_id)
+        .bind(key)
+        .bind(versions)
+        .bind(&kept.state)
+        .bind(now())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// The version with id `id` of a dataset of `org_id` or a public one.
+    pub async fn version_by_id(&self, id: &str) -> Result<DatasetVersion> {
+        self.one(
+            &format!("SELECT {V_SELECT} FROM dataset_versions WHERE id = $1"),
+            (id,),
+        )
+        .await
     }
 
     /// Saves a new analysis.
@@ -491,7 +579,80 @@ mod tests {
             columns: serde_json::json!([{"name": "statcode"}]),
             geometry: Some(serde_json::json!({"column": "geom", "crs": "EPSG:4326"})),
             quality: serde_json::json!([]),
+            appended: None,
         }
+    }
+
+    async fn an_append_is_recorded_only_onto_the_latest_version_and_states_are_kept(s: Store) {
+        let a = crate::testing::organisation(&s, "A", "province", "PV26").await;
+        let meta = DatasetMeta::for_new("Bewegingen", "A");
+        let import = |v: NewVersion| {
+            let (s, org, meta) = (s.clone(), a.id.clone(), meta.clone());
+            async move {
+                s.catalog()
+                    .record_import(&org, "bewegingen", &meta, false, &v, &Actor::cli())
+                    .await
+                    .unwrap()
+                    .1
+            }
+        };
+        let v1 = import(version("v1")).await;
+        let appended = |to: &str| Appended {
+            to: to.into(),
+            file: "datasets/x/v2.added.parquet".into(),
+            rows: 170,
+        };
+        let v2 = import(NewVersion {
+            appended: Some(appended(&v1.id)),
+            ..version("v2")
+        })
+        .await;
+        assert_eq!(v2.appended, Some(appended("v1")));
+        assert_eq!(
+            s.catalog().version_by_id("v2").await.unwrap().appended,
+            v2.appended
+        );
+        // Made on v1 while v2 came in: no longer an append to the latest.
+        let v3 = import(NewVersion {
+            appended: Some(appended(&v1.id)),
+            ..version("v3")
+        })
+        .await;
+        assert_eq!(v3.appended, None);
+        // Moved elsewhere, a version counts as whole.
+        let moved = s
+            .catalog()
+            .relocate_version("v2", "s3://b/v2.parquet", &Actor::cli())
+            .await
+            .unwrap();
+        assert_eq!(moved.appended, None);
+
+        assert!(s.catalog().kept_state(&a.id, "q").await.unwrap().is_none());
+        let kept = |v: &str, bytes: &[u8]| KeptState {
+            versions: BTreeMap::from([("bewegingen".to_string(), v.to_string())]),
+            state: bytes.to_vec(),
+        };
+        s.catalog()
+            .keep_state(&a.id, "q", &kept("v1", &[0, 1, 255]))
+            .await
+            .unwrap();
+        s.catalog()
+            .keep_state(&a.id, "q", &kept("v2", &[7; 3000]))
+            .await
+            .unwrap();
+        let back = s.catalog().kept_state(&a.id, "q").await.unwrap().unwrap();
+        assert_eq!(
+            (back.versions, back.state),
+            (kept("v2", &[]).versions, vec![7; 3000])
+        );
+        let other = crate::testing::organisation(&s, "B", "province", "PV27").await;
+        assert!(
+            s.catalog()
+                .kept_state(&other.id, "q")
+                .await
+                .unwrap()
+                .is_none()
+        );
     }
 
     async fn versions_accumulate_and_other_orgs_see_only_public_datasets(s: Store) {
@@ -700,6 +861,7 @@ mod tests {
 
     on_both_backends!(
         versions_accumulate_and_other_orgs_see_only_public_datasets,
+        an_append_is_recorded_only_onto_the_latest_version_and_states_are_kept,
         analyses_belong_to_their_organisation,
         a_version_is_relocated_with_an_audit_row
     );

@@ -56,6 +56,7 @@ const FILES: &[(&str, &str)] = files![
     "0035_maturity_respondent_groups.sql",
     "0036_umbrella_organisations.sql",
     "0037_learning_reflections_and_quizzes.sql",
+    "0038_appended_versions_and_kept_states.sql",
 ];
 
 /// One file's SQL for one database.

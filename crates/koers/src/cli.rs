@@ -61,6 +61,7 @@ pub async fn import(
         meta: None,
         generated: false,
         column_types: Default::default(),
+        append: false,
     };
     let result = ws.import(org, &Actor::cli(), req, progress).await;
     pb.finish_and_clear();

@@ -553,6 +553,7 @@ impl Workspace {
             meta,
             generated: false,
             column_types: Default::default(),
+            append: false,
         };
         self.import(org, actor, req, progress).await
     }

@@ -58,6 +58,9 @@ pub struct ResultsOut {
     pub geometry_column: Option<String>,
     pub truncated: bool,
     pub elapsed_ms: u64,
+    /// Brought up to date from the rows appended to a dataset since the analysis last ran,
+    /// not computed in full (the same answer, sooner).
+    pub incremental: bool,
 }
 
 impl From<Results> for ResultsOut {
@@ -68,6 +71,7 @@ impl From<Results> for ResultsOut {
             geometry_column: r.geometry_column,
             truncated: r.truncated,
             elapsed_ms: r.elapsed_ms as u64,
+            incremental: r.incremental,
         }
     }
 }

@@ -54,7 +54,7 @@ fn result_context(r: &Results, page_no: usize, lang: crate::i18n::Lang) -> Value
     );
     context! {
         columns => r.columns, rows => rows, total => r.rows.len(), page => page_no, pages => pages,
-        truncated => r.truncated, elapsed_ms => r.elapsed_ms as u64, map_svg => svg,
+        truncated => r.truncated, elapsed_ms => r.elapsed_ms as u64, map_svg => svg, incremental => r.incremental,
     }
 }
 

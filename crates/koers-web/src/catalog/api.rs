@@ -164,6 +164,12 @@ pub struct ImportIn {
     pub format: Option<String>,
     /// The layer of a GeoPackage with several feature tables.
     pub layer: Option<String>,
+    /// `replace` (default): the file is the dataset's whole new version; when it starts with
+    /// every row of the latest version, the rows after them count as appended. `append`: the
+    /// file holds only rows to add to the latest version (same columns); the new version is
+    /// that version's rows, then these. Analyses over appended rows are refreshed from those
+    /// rows alone.
+    pub mode: Option<String>,
 }
 
 /// The datasets of the organisation and the public ones of others.

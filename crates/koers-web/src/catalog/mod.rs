@@ -14,7 +14,7 @@ use axum::extract::Multipart;
 use koers_app::catalog::{ImportFields, Upload};
 
 /// Reads a multipart import form (a `file` and the fields `url`, `name`, `crs`, `format`,
-/// `layer`), streaming the file to a temporary file in the data folder and refusing more
+/// `layer`, `mode`), streaming the file to a temporary file in the data folder and refusing more
 /// than the upload limit (nothing is kept then).
 pub async fn read_import_form(
     state: &AppState,
@@ -40,6 +40,7 @@ pub async fn read_import_form(
                 "crs" => form.crs = text,
                 "format" => form.format = text,
                 "layer" => form.layer = text,
+                "mode" => form.mode = text,
                 "check" => form.check = text == "on",
                 _ => {}
             }

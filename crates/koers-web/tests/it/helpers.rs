@@ -302,6 +302,7 @@ impl TestApp {
             meta: options.meta,
             generated: options.generated,
             column_types: Default::default(),
+            append: false,
         };
         self.ws
             .import(org, &Actor::cli(), req, Arc::new(koers_engine::NoProgress))

@@ -1,0 +1,587 @@
+//! Incremental refresh: a query whose answer is one `GROUP BY` of `SUM`, `COUNT`, `MIN`, `MAX`
+//! and `AVG` over rows that only grow keeps that aggregate's *state* (per group the sums,
+//! counts, minima and maxima; an average as its sum and count). When rows are appended to one
+//! table it reads, the same aggregate over the appended rows alone is merged into the kept
+//! state, and the answer is finished from the merged state — with the parts of the query
+//! above the aggregate (`HAVING`, the select list, `ORDER BY`, `LIMIT`) applied as always.
+//!
+//! Appended rows may simply be added when every row of the answer's aggregate input comes
+//! from one row of the grown table, unchanged by the others: the grown table is read once,
+//! below the aggregate only filters, projections and joins that keep its rows (an inner join,
+//! or an outer or semi join on its side) stand, and nothing is random or a subquery. Anything
+//! else — and any query on a cluster — runs in full ([`Kept::incremental`] says which).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::compute::cast as cast_array;
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::arrow::ipc::reader::StreamReader;
+use datafusion::arrow::ipc::writer::StreamWriter;
+use datafusion::common::Column;
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+use datafusion::datasource::{MemTable, provider_as_source};
+use datafusion::functions_aggregate::count::count_udaf;
+use datafusion::functions_aggregate::min_max::{max_udaf, min_udaf};
+use datafusion::functions_aggregate::sum::sum_udaf;
+use datafusion::logical_expr::expr::AggregateFunction;
+use datafusion::logical_expr::{
+    Aggregate, AggregateUDF, Expr, ExprSchemable, JoinType, LogicalPlan, LogicalPlanBuilder, cast,
+    col, lit,
+};
+use datafusion::prelude::{SessionContext, coalesce, nullif};
+
+use crate::engine::{CancelToken, Engine, QueryOutput, TableRef};
+use crate::error::{EngineError, Result};
+use crate::params::Sql;
+
+/// A kept state holds at most this many groups; a larger one is not kept (the query then
+/// runs in full each time).
+pub const MAX_STATE_ROWS: usize = 500_000;
+
+/// The name the state is read under in the plans that merge and finish it.
+const STATE: &str = "__koers_state";
+
+/// What a query answered (whether from a kept state: [`QueryOutput::incremental`]), and the
+/// state kept for adding appended rows later.
+#[derive(Debug, Clone)]
+pub struct Kept {
+    pub output: QueryOutput,
+    /// The aggregate's state (Arrow IPC), when the query is one that can grow.
+    pub state: Option<Vec<u8>>,
+    /// The tables the query read.
+    pub tables: Vec<String>,
+}
+
+/// The rows appended to one table since a state was kept: the state, and the appended rows
+/// of each version since, oldest first (none: nothing changed since).
+#[derive(Debug, Clone)]
+pub struct Growth {
+    pub table: String,
+    pub deltas: Vec<TableRef>,
+    pub state: Vec<u8>,
+}
+
+/// How one aggregate of the answer is kept and merged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    Sum,
+    Count,
+    Min,
+    Max,
+    /// As a sum (of the values as doubles) and a count.
+    Avg,
+}
+
+/// A query's aggregate whose state can be kept.
+struct Decomposed {
+    aggregate: Aggregate,
+    parts: Vec<Part>,
+}
+
+/// The one aggregate under the top of `plan` (nodes that read one input and no table of
+/// their own), when its functions can be kept and merged.
+fn decompose(plan: &LogicalPlan) -> Option<Decomposed> {
+    let aggregate = top_aggregate(plan)?;
+    if aggregate
+        .group_expr
+        .iter()
+        .any(|e| matches!(e, Expr::GroupingSet(_)) || !plain(e))
+    {
+        return None;
+    }
+    let input = aggregate.input.schema();
+    let parts = aggregate
+        .aggr_expr
+        .iter()
+        .map(|e| {
+            let f = function(e)?;
+            let p = &f.params;
+            if p.distinct || !p.order_by.is_empty() || p.null_treatment.is_some() {
+                return None;
+            }
+            if !p.args.iter().all(plain) || p.filter.as_deref().is_some_and(|f| !plain(f)) {
+                return None;
+            }
+            match f.func.name() {
+                "sum" => Some(Part::Sum),
+                "count" => Some(Part::Count),
+                "min" => Some(Part::Min),
+                "max" => Some(Part::Max),
+                // A decimal's average is exact in its own type, not through a double.
+                "avg" => match p.args.first()?.get_type(input.as_ref()).ok()? {
+                    t if t.is_integer() || t.is_floating() => Some(Part::Avg),
+                    _ => None,
+                },
+                _ => None,
+            }
+        })
+        .collect::<Option<Vec<Part>>>()?;
+    Some(Decomposed {
+        aggregate: aggregate.clone(),
+        parts,
+    })
+}
+
+fn top_aggregate(plan: &LogicalPlan) -> Option<&Aggregate> {
+    match plan {
+        LogicalPlan::Aggregate(a) => Some(a),
+        LogicalPlan::Projection(_)
+        | LogicalPlan::Sort(_)
+        | LogicalPlan::Filter(_)
+        | LogicalPlan::Limit(_)
+        | LogicalPlan::SubqueryAlias(_)
+        | LogicalPlan::Distinct(_) => match plan.inputs().as_slice() {
+            [input] if plan.expressions().iter().all(plain) => top_aggregate(input),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// An expression without subqueries and without anything random or time-dependent.
+fn plain(e: &Expr) -> bool {
+    !e.exists(|x| {
+        Ok(x.is_volatile_node()
+            || matches!(
+                x,
+                Expr::ScalarSubquery(_) | Expr::InSubquery(_) | Expr::Exists(_)
+            ))
+    })
+    .unwrap_or(true)
+}
+
+fn function(e: &Expr) -> Option<&AggregateFunction> {
+    match e {
+        Expr::Alias(a) => function(&a.expr),
+        Expr::AggregateFunction(f) => Some(f),
+        _ => None,
+    }
+}
+
+/// How many times `plan` reads `table`, when appended rows of `table` only add rows to what
+/// `plan` makes; `None` otherwise.
+fn reads(plan: &LogicalPlan, table: &str) -> Option<usize> {
+    if !plan.expressions().iter().all(plain) {
+        return None;
+    }
+    match plan {
+        LogicalPlan::TableScan(s) => Some(usize::from(s.table_name.table() == table)),
+        LogicalPlan::Projection(_) | LogicalPlan::Filter(_) | LogicalPlan::SubqueryAlias(_) => {
+            reads(plan.inputs().first()?, table)
+        }
+        LogicalPlan::Join(j) => {
+            let (l, r) = (reads(&j.left, table)?, reads(&j.right, table)?);
+            let keeps = match (l, r) {
+                (0, 0) => true,
+                (_, 0) => matches!(
+                    j.join_type,
+                    JoinType::Inner | JoinType::Left | JoinType::LeftSemi | JoinType::LeftAnti
+                ),
+                (0, _) => matches!(
+                    j.join_type,
+                    JoinType::Inner | JoinType::Right | JoinType::RightSemi | JoinType::RightAnti
+                ),
+                _ => false,
+            };
+            keeps.then_some(l + r)
+        }
+        // Anything else may stand where it does not read the table.
+        other => {
+            let mut n = 0;
+            for input in other.inputs() {
+                n += reads(input, table)?;
+            }
+            (n == 0).then_some(0)
+        }
+    }
+}
+
+/// The tables `plan` reads, subqueries included.
+fn tables_read(plan: &LogicalPlan) -> Vec<String> {
+    let mut names = Vec::new();
+    let _ = plan.apply_with_subqueries(|n| {
+        if let LogicalPlan::TableScan(s) = n {
+            names.push(s.table_name.table().to_string());
+        }
+        Ok(TreeNodeRecursion::Continue)
+    });
+    names.sort();
+    names.dedup();
+    names
+}
+
+fn aggregate_call(f: &AggregateFunction, func: Arc<AggregateUDF>, args: Vec<Expr>) -> Expr {
+    Expr::AggregateFunction(AggregateFunction::new_udf(
+        func,
+        args,
+        false,
+        f.params.filter.clone(),
+        Vec::new(),
+        None,
+    ))
+}
+
+fn state_column(i: usize) -> String {
+    format!("__s{i}")
+}
+
+fn count_column(i: usize) -> String {
+    format!("__c{i}")
+}
+
+fn group_column(k: usize) -> String {
+    format!("__g{k}")
+}
+
+impl Decomposed {
+    /// The aggregate's state over its input: the groups as `__g0…`, each aggregate's state
+    /// as `__s0…` (and an average's count as `__c…`).
+    fn state_plan(&self) -> Result<LogicalPlan> {
+        let mut exprs = Vec::new();
+        for (i, (e, part)) in self.aggregate.aggr_expr.iter().zip(&self.parts).enumerate() {
+            let f = function(e).ok_or_else(|| EngineError::Query("no aggregate".into()))?;
+            match part {
+                Part::Avg => {
+                    let arg = f.params.args.first().cloned().unwrap_or(lit(1));
+                    exprs.push(
+                        aggregate_call(f, sum_udaf(), vec![cast(arg.clone(), DataType::Float64)])
+                            .alias(state_column(i)),
+                    );
+                    exprs.push(aggregate_call(f, count_udaf(), vec![arg]).alias(count_column(i)));
+                }
+                _ => exprs.push(Expr::AggregateFunction(f.clone()).alias(state_column(i))),
+            }
+        }
+        let groups = self.aggregate.group_expr.len();
+        let plan = LogicalPlanBuilder::from(self.aggregate.input.as_ref().clone())
+            .aggregate(self.aggregate.group_expr.clone(), exprs)?
+            .build()?;
+        let named: Vec<Expr> = plan
+            .schema()
+            .iter()
+            .enumerate()
+            .map(|(k, (q, f))| {
+                let c = Expr::Column(Column::new(q.cloned(), f.name()));
+                if k < groups {
+                    c.alias(group_column(k))
+                } else {
+                    c
+                }
+            })
+            .collect();
+        Ok(LogicalPlanBuilder::from(plan).project(named)?.build()?)
+    }
+
+    /// Two states (as one table) merged into one.
+    fn merge_plan(&self, states: MemTable) -> Result<LogicalPlan> {
+        let groups: Vec<Expr> = (0..self.aggregate.group_expr.len())
+            .map(|k| col(group_column(k)))
+            .collect();
+        let mut exprs = Vec::new();
+        for (i, part) in self.parts.iter().enumerate() {
+            let s = state_column(i);
+            let merged = match part {
+                Part::Min => min_udaf().call(vec![col(&s)]),
+                Part::Max => max_udaf().call(vec![col(&s)]),
+                Part::Sum | Part::Count | Part::Avg => sum_udaf().call(vec![col(&s)]),
+            };
+            exprs.push(merged.alias(s));
+            if *part == Part::Avg {
+                let c = count_column(i);
+                exprs.push(sum_udaf().call(vec![col(&c)]).alias(c));
+            }
+        }
+        Ok(
+            LogicalPlanBuilder::scan(STATE, provider_as_source(Arc::new(states)), None)?
+                .aggregate(groups, exprs)?
+                .build()?,
+        )
+    }
+
+    /// `plan` with its aggregate replaced by the answer finished from `state`.
+    fn final_plan(&self, plan: &LogicalPlan, state: MemTable) -> Result<LogicalPlan> {
+        let groups = self.aggregate.group_expr.len();
+        let exprs: Vec<Expr> = self
+            .aggregate
+            .schema
+            .iter()
+            .enumerate()
+            .map(|(k, (q, f))| {
+                let e = if k < groups {
+                    col(group_column(k))
+                } else {
+                    let i = k - groups;
+                    let s = col(state_column(i));
+                    match self.parts[i] {
+                        Part::Count => coalesce(vec![s, lit(0i64)]),
+                        Part::Avg => {
+                            cast(s, DataType::Float64)
+                                / nullif(cast(col(count_column(i)), DataType::Float64), lit(0f64))
+                        }
+                        _ => s,
+                    }
+                };
+                cast(e, f.data_type().clone()).alias_qualified(q.cloned(), f.name())
+            })
+            .collect();
+        let finished = LogicalPlanBuilder::scan(STATE, provider_as_source(Arc::new(state)), None)?
+            .project(exprs)?
+            .build()?;
+        replace_aggregate(plan, finished)
+    }
+}
+
+/// `plan` with its top aggregate (see [`top_aggregate`]) replaced by `by`.
+fn replace_aggregate(plan: &LogicalPlan, by: LogicalPlan) -> Result<LogicalPlan> {
+    match plan {
+        LogicalPlan::Aggregate(_) => Ok(by),
+        other => {
+            let input = other
+                .inputs()
+                .first()
+                .copied()
+                .ok_or_else(|| EngineError::Query("no aggregate in the plan".into()))?;
+            let input = replace_aggregate(input, by)?;
+            Ok(other.with_new_exprs(other.expressions(), vec![input])?)
+        }
+    }
+}
+
+/// A state's rows under one schema in which every column may be null (states from the
+/// store and from a new run then always fit one table).
+#[derive(Debug, Clone)]
+struct State {
+    schema: SchemaRef,
+    batches: Vec<RecordBatch>,
+}
+
+impl State {
+    fn new(schema: &Schema, batches: Vec<RecordBatch>) -> Result<State> {
+        let fields: Vec<Field> = schema
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone().with_nullable(true))
+            .collect();
+        let schema = Arc::new(Schema::new(fields));
+        let batches = batches
+            .into_iter()
+            .map(|b| conform(&b, &schema))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(State { schema, batches })
+    }
+
+    fn table(&self) -> Result<MemTable> {
+        Ok(MemTable::try_new(
+            self.schema.clone(),
+            vec![self.batches.clone()],
+        )?)
+    }
+
+    /// This state and `other` as one table, when their columns agree.
+    fn with(&self, other: &State) -> Result<MemTable> {
+        if self.schema.fields().len() != other.schema.fields().len() {
+            return Err(EngineError::Query(
+                "the kept state has other columns".into(),
+            ));
+        }
+        let mut batches = self.batches.clone();
+        for b in &other.batches {
+            batches.push(conform(b, &self.schema)?);
+        }
+        Ok(MemTable::try_new(self.schema.clone(), vec![batches])?)
+    }
+
+    fn encode(&self) -> Result<Vec<u8>> {
+        let mut buf = Vec::new();
+        let mut w = StreamWriter::try_new(&mut buf, &self.schema)?;
+        for b in &self.batches {
+            w.write(b)?;
+        }
+        w.finish()?;
+        drop(w);
+        Ok(buf)
+    }
+
+    fn decode(bytes: &[u8]) -> Result<State> {
+        let r = StreamReader::try_new(bytes, None)?;
+        let schema = r.schema();
+        let batches = r.collect::<std::result::Result<Vec<_>, _>>()?;
+        State::new(&schema, batches)
+    }
+}
+
+/// `b`'s columns cast to `schema`'s types, under `schema`.
+fn conform(b: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {
+    if b.num_columns() != schema.fields().len() {
+        return Err(EngineError::Query(
+            "the kept state has other columns".into(),
+        ));
+    }
+    let columns = b
+        .columns()
+        .iter()
+        .zip(schema.fields())
+        .map(|(c, f)| cast_array(c, f.data_type()))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok(RecordBatch::try_new(schema.clone(), columns)?)
+}
+
+impl Engine {
+    /// Runs `sql` over `tables` like [`query_with`](Engine::query_with), keeping the state of
+    /// its aggregate where it has one that can grow (see the module). With `growth` — a state
+    /// kept by an earlier run of the same query, and the rows appended since to one table —
+    /// the answer is made from that state and the appended rows, when the query allows; else
+    /// in full.
+    pub async fn query_kept(
+        &self,
+        sql: impl Into<Sql>,
+        tables: &[TableRef],
+        growth: Option<Growth>,
+        row_limit: usize,
+        cancel: Option<&CancelToken>,
+    ) -> Result<Kept> {
+        let sql = sql.into();
+        let start = Instant::now();
+        let work = async {
+            let (ctx, plan) = self.plan(&sql, tables).await?;
+            let read = tables_read(&plan);
+            let decomposed = match self.config().mode.scheduler_url() {
+                // The cluster cannot read the in-memory state.
+                Some(_) => None,
+                None => decompose(&plan),
+            };
+            let Some(d) = decomposed else {
+                return self.plain(&ctx, plan, row_limit, start, read).await;
+            };
+            let grown = match growth {
+                Some(g) => match self.grow(&sql, tables, &d, g, start).await {
+                    Ok(s) => s,
+                    Err(e @ (EngineError::Timeout(_) | EngineError::Cancelled)) => return Err(e),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "kept state not usable; computing in full");
+                        None
+                    }
+                },
+                None => None,
+            };
+            let incremental = grown.is_some();
+            let state = match grown {
+                Some(s) => s,
+                None => match self.state_of(&ctx, &d, start).await? {
+                    Some(s) => s,
+                    None => return self.plain(&ctx, plan, row_limit, start, read).await,
+                },
+            };
+            let finished = d.final_plan(&plan, state.table()?)?;
+            let df = ctx.execute_logical_plan(finished).await?;
+            let pool = ctx.runtime_env().memory_pool.clone();
+            let mut output = self
+                .collect(df.execute_stream().await?, &pool, row_limit, start)
+                .await?;
+            output.incremental = incremental;
+            Ok(Kept {
+                output,
+                state: Some(state.encode()?),
+                tables: read,
+            })
+        };
+        self.within_limits(work, cancel).await
+    }
+
+    async fn plain(
+        &self,
+        ctx: &SessionContext,
+        plan: LogicalPlan,
+        row_limit: usize,
+        start: Instant,
+        tables: Vec<String>,
+    ) -> Result<Kept> {
+        let stream = match self.config().mode.scheduler_url() {
+            None => {
+                ctx.execute_logical_plan(plan)
+                    .await?
+                    .execute_stream()
+                    .await?
+            }
+            #[cfg(feature = "ballista")]
+            Some(url) => {
+                crate::distributed::execute(ctx.execute_logical_plan(plan).await?, &url).await?
+            }
+            #[cfg(not(feature = "ballista"))]
+            Some(_) => return Err(crate::distributed::not_built()),
+        };
+        let pool = ctx.runtime_env().memory_pool.clone();
+        Ok(Kept {
+            output: self.collect(stream, &pool, row_limit, start).await?,
+            state: None,
+            tables,
+        })
+    }
+
+    /// The state of `d` over its input in `ctx`; `None` when it has too many groups to keep.
+    async fn state_of(
+        &self,
+        ctx: &SessionContext,
+        d: &Decomposed,
+        start: Instant,
+    ) -> Result<Option<State>> {
+        let df = ctx.execute_logical_plan(d.state_plan()?).await?;
+        let pool = ctx.runtime_env().memory_pool.clone();
+        let out = self
+            .collect(df.execute_stream().await?, &pool, MAX_STATE_ROWS, start)
+            .await?;
+        if out.truncated {
+            return Ok(None);
+        }
+        Ok(Some(State::new(&out.schema, out.batches)?))
+    }
+
+    /// The kept state of `growth` with its appended rows merged in; `None` when the query
+    /// does not let appended rows of that table simply add.
+    async fn grow(
+        &self,
+        sql: &Sql,
+        tables: &[TableRef],
+        d: &Decomposed,
+        growth: Growth,
+        start: Instant,
+    ) -> Result<Option<State>> {
+        let mut state = State::decode(&growth.state)?;
+        if growth.deltas.is_empty() {
+            return Ok(Some(state));
+        }
+        if reads(&d.aggregate.input, &growth.table) != Some(1) {
+            return Ok(None);
+        }
+        for delta in growth.deltas {
+            let mut refs = tables.to_vec();
+            for r in refs.iter_mut().filter(|r| r.name == growth.table) {
+                r.location = delta.location.clone();
+            }
+            let (ctx, plan) = self.plan(sql, &refs).await?;
+            let Some(dd) = decompose(&plan) else {
+                return Ok(None);
+            };
+            let Some(added) = self.state_of(&ctx, &dd, start).await? else {
+                return Ok(None);
+            };
+            let merged = ctx
+                .execute_logical_plan(d.merge_plan(state.with(&added)?)?)
+                .await?;
+            let pool = ctx.runtime_env().memory_pool.clone();
+            let out = self
+                .collect(merged.execute_stream().await?, &pool, MAX_STATE_ROWS, start)
+                .await?;
+            if out.truncated {
+                return Ok(None);
+            }
+            state = State::new(&out.schema, out.batches)?;
+        }
+        Ok(Some(state))
+    }
+}
+
+#[cfg(test)]
+mod tests;
