@@ -756,6 +756,10 @@ pub fn outsider_view(v: DatasetVersion) -> DatasetVersion {
         source: String::new(),
         created_by: String::new(),
         file: String::new(),
+        appended: v.appended.map(|a| koers_store::catalog::Appended {
+            file: String::new(),
+            ..a
+        }),
         ..v
     }
 }

@@ -130,6 +130,10 @@ pub struct VersionOut {
     /// Who imported it; only for the organisation's own datasets.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
+    /// How many rows it appends to the version before it, when it only appends rows
+    /// (analyses over it are then refreshed from those rows alone).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub appended_rows: Option<i64>,
 }
 
 impl From<&DatasetVersion> for VersionOut {
@@ -146,6 +150,7 @@ impl From<&DatasetVersion> for VersionOut {
             quality: v.quality.clone(),
             created_at: v.created_at.clone(),
             created_by: (!v.created_by.is_empty()).then(|| v.created_by.clone()),
+            appended_rows: v.appended.as_ref().map(|a| a.rows),
         }
     }
 }

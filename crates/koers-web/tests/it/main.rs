@@ -23,6 +23,7 @@ mod catalog;
 mod dashboards;
 mod guests;
 mod helpers;
+mod incremental;
 mod input;
 mod isolation;
 mod learning;

@@ -1,0 +1,343 @@
+//! Incremental refresh as a data steward and an analyst use it: rows appended to a dataset
+//! (an import that says "append", or a new whole file that starts with the old rows) bring a
+//! saved analysis up to date from those rows alone — with the answer a full run gives — and
+//! everything else runs in full.
+
+use crate::helpers::{TestApp, assert_invalid};
+use crate::session::Session;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+fn csv_upload(name: &str, content: String, mode: Option<&str>) -> reqwest::multipart::Form {
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(content.into_bytes()).file_name(format!("{name}.csv")),
+        )
+        .text("name", name.to_string());
+    match mode {
+        Some(m) => form.text("mode", m.to_string()),
+        None => form,
+    }
+}
+
+/// Rows `from..to` of a movements file: a municipality, a month, a count and a distance.
+fn rows(from: usize, to: usize) -> String {
+    (from..to)
+        .map(|i| {
+            format!(
+                "GM{:04},2025-{:02}-01,{},{}.5\n",
+                340 + i % 7,
+                1 + i % 12,
+                i % 13,
+                i % 29
+            )
+        })
+        .collect()
+}
+
+const HEADER: &str = "gemeente,maand,aantal,afstand\n";
+
+/// Imports through the API and waits for the job; the finished job.
+async fn import(c: &Session, form: reqwest::multipart::Form) -> Value {
+    let job = c
+        .post_multipart("/api/v1/datasets", form)
+        .await
+        .expect(202)
+        .json();
+    let url = format!("/api/v1/jobs/{}", job["id"].as_str().unwrap());
+    for _ in 0..400 {
+        let state = c.get_json(&url).await;
+        if state["state"] != "running" {
+            return state;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("the import did not finish");
+}
+
+const SQL: &str = "SELECT gemeente, COUNT(*) AS n, SUM(aantal) AS totaal, MIN(maand) AS eerste, \
+    MAX(afstand) AS verst, AVG(aantal) AS gemiddeld FROM bewegingen GROUP BY gemeente ORDER BY gemeente";
+
+/// A saved analysis' run, and the same SQL as a plain query.
+async fn run_and_full(c: &Session, analysis: &str) -> (Value, Value) {
+    let run = c
+        .post_json(&format!("/api/v1/analyses/{analysis}/runs"), &json!({}))
+        .await
+        .expect(200)
+        .json();
+    let full = c
+        .post_json("/api/v1/queries", &json!({ "sql": SQL }))
+        .await
+        .expect(200)
+        .json();
+    (run, full)
+}
+
+#[tokio::test]
+async fn appended_rows_refresh_an_analysis_from_those_rows_alone_with_the_full_answer() {
+    let app = TestApp::spawn().await;
+    let c = app.as_admin().await;
+    let first = import(
+        &c,
+        csv_upload("bewegingen", format!("{HEADER}{}", rows(0, 200)), None),
+    )
+    .await;
+    assert_eq!(first["state"], "done", "{first}");
+    let id = first["datasetId"].as_str().unwrap().to_string();
+    let analysis = app
+        .save_analysis(&app.org_a.id, "Per gemeente", SQL, &[])
+        .await;
+    let (run, full) = run_and_full(&c, &analysis).await;
+    assert_eq!(run["incremental"], false);
+    assert_eq!(run["rows"], full["rows"]);
+
+    // A month of new rows, appended: only they are read for the next run.
+    let appended = import(
+        &c,
+        csv_upload(
+            "bewegingen",
+            format!("{HEADER}{}", rows(200, 260)),
+            Some("append"),
+        ),
+    )
+    .await;
+    assert_eq!(appended["state"], "done", "{appended}");
+    let versions = c.get_json(&format!("/api/v1/datasets/{id}/versions")).await;
+    assert_eq!(versions[0]["rowCount"], 260);
+    assert_eq!(versions[0]["appendedRows"], 60);
+    assert!(versions[1].get("appendedRows").is_none());
+    let (run, full) = run_and_full(&c, &analysis).await;
+    assert_eq!(run["incremental"], true, "{run}");
+    assert_eq!(run["rows"], full["rows"]);
+    assert_eq!(run["rows"].as_array().unwrap().len(), 7);
+
+    // Nothing changed since: answered from the kept state.
+    let (again, _) = run_and_full(&c, &analysis).await;
+    assert_eq!(
+        (again["incremental"].clone(), again["rows"].clone()),
+        (json!(true), run["rows"].clone())
+    );
+
+    // The whole file again with more rows at its end: found to append those.
+    let whole = import(
+        &c,
+        csv_upload("bewegingen", format!("{HEADER}{}", rows(0, 300)), None),
+    )
+    .await;
+    assert_eq!(whole["state"], "done", "{whole}");
+    let versions = c.get_json(&format!("/api/v1/datasets/{id}/versions")).await;
+    assert_eq!(
+        (
+            versions[0]["rowCount"].clone(),
+            versions[0]["appendedRows"].clone()
+        ),
+        (json!(300), json!(40))
+    );
+    let (run, full) = run_and_full(&c, &analysis).await;
+    assert_eq!(run["incremental"], true);
+    assert_eq!(run["rows"], full["rows"]);
+
+    // A file whose old rows changed is a whole new version: the analysis runs in full.
+    let changed = import(
+        &c,
+        csv_upload("bewegingen", format!("{HEADER}{}", rows(1, 320)), None),
+    )
+    .await;
+    assert_eq!(changed["state"], "done");
+    let versions = c.get_json(&format!("/api/v1/datasets/{id}/versions")).await;
+    assert!(versions[0].get("appendedRows").is_none());
+    let (run, full) = run_and_full(&c, &analysis).await;
+    assert_eq!(run["incremental"], false);
+    assert_eq!(run["rows"], full["rows"]);
+
+    // The saved analysis' page says where its answer came from.
+    import(
+        &c,
+        csv_upload(
+            "bewegingen",
+            format!("{HEADER}{}", rows(500, 510)),
+            Some("append"),
+        ),
+    )
+    .await;
+    let page = c
+        .post_form(&format!("/analyses/{analysis}/uitvoeren"), &[])
+        .await
+        .expect(200)
+        .text();
+    assert!(
+        page.contains("bijgewerkt uit alleen de toegevoegde rijen"),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn rows_that_do_not_fit_are_refused_and_change_nothing() {
+    let app = TestApp::spawn().await;
+    let c = app.as_admin().await;
+    // Appending to a dataset that does not exist yet.
+    let r = import(
+        &c,
+        csv_upload("nieuw", format!("{HEADER}{}", rows(0, 5)), Some("append")),
+    )
+    .await;
+    assert_eq!(r["state"], "failed", "{r}");
+    assert!(
+        r["error"]
+            .as_str()
+            .unwrap()
+            .contains("nog geen dataset nieuw"),
+        "{r}"
+    );
+    // An unknown mode.
+    let p = c
+        .post_multipart(
+            "/api/v1/datasets",
+            csv_upload("x", format!("{HEADER}{}", rows(0, 5)), Some("bijvoegen")),
+        )
+        .await
+        .expect(400)
+        .json();
+    assert_invalid(&p, &["mode"]);
+    // Other columns.
+    let first = import(
+        &c,
+        csv_upload("bewegingen", format!("{HEADER}{}", rows(0, 20)), None),
+    )
+    .await;
+    let id = first["datasetId"].as_str().unwrap().to_string();
+    let other = import(
+        &c,
+        csv_upload(
+            "bewegingen",
+            "gemeente,maand\nGM0344,2025-01-01\n".into(),
+            Some("append"),
+        ),
+    )
+    .await;
+    assert_eq!(other["state"], "failed", "{other}");
+    let why = other["error"].as_str().unwrap();
+    assert!(
+        why.contains("de kolommen moeten dezelfde zijn") && why.contains("ontbreekt: aantal"),
+        "{why}"
+    );
+    let versions = c.get_json(&format!("/api/v1/datasets/{id}/versions")).await;
+    assert_eq!(versions.as_array().unwrap().len(), 1);
+    assert_eq!(versions[0]["rowCount"], 20);
+    // No version file of the refused import is left behind.
+    let dir = app
+        .ws
+        .data_dir()
+        .join("datasets")
+        .join(&app.org_a.id)
+        .join("bewegingen");
+    assert_eq!(std::fs::read_dir(dir).unwrap().count(), 1);
+}
+
+/// Every analysis of the demo gives the same answer after rows are appended to the movements,
+/// refreshed from the kept state where it can be and in full where not.
+#[tokio::test]
+async fn every_demo_analysis_answers_the_same_after_an_append() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = koers_store::Store::open_in(dir.path()).await.unwrap();
+    let ws = koers_app::Workspace::new(
+        store,
+        koers_app::WorkspaceConfig {
+            data_dir: dir.path().to_path_buf(),
+            engine: koers_engine::EngineConfig::default(),
+            fetch: koers_app::fetch::FetchPolicy::default(),
+            mailer: None,
+            storage: None,
+        },
+    )
+    .unwrap();
+    let args = koers_demo::movements::MovementArgs {
+        movements_rows: 3000,
+        movements: None,
+    };
+    koers_demo::seed(&ws, &args).await.expect("demo");
+    let orgs = ws.store.organisations().organisations().await.unwrap();
+    let mut checked = 0;
+    let mut incremental = 0;
+    let mut grown = Vec::new();
+    for org in &orgs {
+        let analyses = ws.store.catalog().analyses(&org.id).await.unwrap();
+        if analyses.is_empty() {
+            continue;
+        }
+        for a in &analyses {
+            koers_app::analysis::run_saved_in(&ws, &org.id, &a.id, &BTreeMap::new())
+                .await
+                .unwrap_or_else(|e| panic!("{}: {e}", a.title));
+        }
+        // Each dataset's own rows appended once more.
+        for d in ws.store.catalog().datasets(&org.id).await.unwrap() {
+            let v = &ws.store.catalog().dataset_versions(&d.id).await.unwrap()[0];
+            if v.on_object_storage() {
+                continue;
+            }
+            let req = koers_app::catalog::ImportRequest {
+                source: koers_app::catalog::ImportSource::Path(ws.data_dir().join(&v.file)),
+                name: Some(d.name.clone()),
+                crs: None,
+                format: Some("parquet".into()),
+                layer: None,
+                meta: None,
+                generated: d.generated,
+                column_types: Default::default(),
+                append: true,
+            };
+            let (_, nv) = ws
+                .import(
+                    org,
+                    &koers_store::Actor::cli(),
+                    req,
+                    std::sync::Arc::new(koers_engine::NoProgress),
+                )
+                .await
+                .unwrap_or_else(|e| panic!("append to {}: {e}", d.name));
+            assert_eq!(nv.row_count, 2 * v.row_count);
+            grown.push(d.name.clone());
+        }
+        for a in &analyses {
+            let (_, kept) =
+                koers_app::analysis::run_saved_in(&ws, &org.id, &a.id, &BTreeMap::new())
+                    .await
+                    .unwrap();
+            let sql = koers_app::analysis::bound_sql(a, &BTreeMap::new()).unwrap();
+            let full = ws.query(&org.id, sql, 100_000, None).await.unwrap();
+            assert!(!full.incremental);
+            let (k, f) = (
+                koers_app::results::Results::from_output(&kept).unwrap(),
+                koers_app::results::Results::from_output(&full).unwrap(),
+            );
+            assert_eq!(k.columns, f.columns, "{}", a.title);
+            // As sets of rows: rows that tie in the ORDER BY come in either order; sums of
+            // doubles may differ in their last digits by the order they were added in.
+            let canonical = |rows: &[Vec<Value>]| {
+                let mut out: Vec<String> = rows
+                    .iter()
+                    .map(|r| {
+                        r.iter()
+                            .map(|v| match v.as_f64() {
+                                Some(x) if v.is_f64() => format!("{x:.6e}"),
+                                _ => v.to_string(),
+                            })
+                            .collect::<Vec<_>>()
+                            .join("|")
+                    })
+                    .collect();
+                out.sort();
+                out
+            };
+            assert_eq!(canonical(&k.rows), canonical(&f.rows), "{}", a.title);
+            checked += 1;
+            incremental += usize::from(kept.incremental);
+        }
+    }
+    assert!(grown.iter().any(|n| n == "movements"), "{grown:?}");
+    assert!(checked >= 5, "{checked} analyses");
+    // The demo's monitor analyses over the movements are the kind that grow.
+    assert!(incremental >= 2, "{incremental} of {checked} incremental");
+}
