@@ -1089,6 +1089,8 @@ pub struct Staged {
     /// The dataset name suggested from the file's name (or the one given).
     pub name: String,
     pub columns: Vec<DetectedColumn>,
+    /// `replace` or `append`, as the import form said (see [`ImportFields::mode`]).
+    pub mode: String,
 }
 
 /// Where a staged upload of organisation `org_id` is kept.
@@ -1161,6 +1163,7 @@ pub async fn stage_import(ws: &Workspace, who: &Principal, fields: ImportFields)
             "kies een CSV-bestand om de kolommen van te controleren",
         )));
     };
+    ImportFields::append(&fields.mode)?;
     let csv = matches!(
         koers_engine::source::Format::from_path(Path::new(&u.file_name)),
         Ok(koers_engine::source::Format::Csv)
@@ -1186,11 +1189,13 @@ pub async fn stage_import(ws: &Workspace, who: &Principal, fields: ImportFields)
         token,
         name,
         columns,
+        mode: fields.mode,
     })
 }
 
 /// Imports a staged CSV file as dataset `name` with the column types chosen in `types`
-/// (column name → `text`, `integer`, `number` or `date`), as a background job; the staged
+/// (column name → `text`, `integer`, `number` or `date`), as a whole new version or rows to
+/// append (`mode`, see [`ImportFields::mode`]), as a background job; the staged
 /// file goes once the import ends (data stewards).
 pub fn import_staged(
     ws: &Workspace,
@@ -1198,9 +1203,11 @@ pub fn import_staged(
     token: &str,
     name: &str,
     types: &BTreeMap<String, String>,
+    mode: &str,
     describe: Describe,
 ) -> Result<Arc<crate::Job>> {
     who.require(Permission::ManageData)?;
+    let append = ImportFields::append(mode)?;
     let path = staged_path(ws, &who.org.id, token)?;
     if !path.exists() {
         return Err(Error::NotFound);
@@ -1235,7 +1242,7 @@ pub fn import_staged(
         meta: None,
         generated: false,
         column_types,
-        append: false,
+        append,
     };
     let label = req.source.label();
     Ok(import_job(

@@ -28,15 +28,35 @@ pub async fn organisation(store: &Store, code: Option<&str>) -> Result<Organisat
     }
 }
 
+/// How `koers dataset import` reads a file.
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The dataset's SQL name [default: from the file name].
+    #[arg(long)]
+    name: Option<String>,
+    /// The coordinate reference system of the file's geometry: EPSG:28992 or EPSG:4326.
+    #[arg(long)]
+    crs: Option<String>,
+    /// The format when the file name does not tell: csv, geojson, parquet, xlsx, shp (a
+    /// .shp with its .dbf beside it, or a .zip holding one shapefile), gpkg or cityjson
+    /// (a .city.json or .city.jsonl; a .json of type CityJSON is recognised).
+    #[arg(long)]
+    format: Option<String>,
+    /// The layer (feature table) to import from a GeoPackage that holds several.
+    #[arg(long)]
+    layer: Option<String>,
+    /// The file holds only rows to append to the dataset's latest version (same columns);
+    /// analyses over it are then refreshed from those rows alone.
+    #[arg(long)]
+    append: bool,
+}
+
 /// `koers dataset import`.
 pub async fn import(
     ws: &Workspace,
     org: &Organisation,
     source: &str,
-    name: Option<String>,
-    crs: Option<String>,
-    format: Option<String>,
-    layer: Option<String>,
+    how: ImportArgs,
 ) -> Result<()> {
     let src = if source.starts_with("http://") || source.starts_with("https://") {
         ImportSource::Url(source.to_string())
@@ -54,14 +74,14 @@ pub async fn import(
     let progress = Arc::new(Bar(pb.clone()));
     let req = ImportRequest {
         source: src,
-        name,
-        crs,
-        format,
-        layer,
+        name: how.name,
+        crs: how.crs,
+        format: how.format,
+        layer: how.layer,
         meta: None,
         generated: false,
         column_types: Default::default(),
-        append: false,
+        append: how.append,
     };
     let result = ws.import(org, &Actor::cli(), req, progress).await;
     pb.finish_and_clear();
@@ -98,6 +118,13 @@ fn report(org: &Organisation, ds: &koers_store::Dataset, v: &koers_store::Datase
             .map(|c| format!(", geometrie in {c}"))
             .unwrap_or_default()
     );
+    if let Some(a) = &v.appended {
+        println!(
+            "  waarvan {} rijen toegevoegd aan versie {}: analyses hierover worden bijgewerkt uit alleen die rijen",
+            a.rows,
+            v.version - 1
+        );
+    }
 }
 
 /// `koers dataset import-source`.

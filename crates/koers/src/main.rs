@@ -149,20 +149,8 @@ enum DatasetCommand {
     Import {
         /// A local path or an http(s) URL.
         source: String,
-        /// The dataset's SQL name [default: from the file name].
-        #[arg(long)]
-        name: Option<String>,
-        /// The coordinate reference system of the file's geometry: EPSG:28992 or EPSG:4326.
-        #[arg(long)]
-        crs: Option<String>,
-        /// The format when the file name does not tell: csv, geojson, parquet, xlsx, shp (a
-        /// .shp with its .dbf beside it, or a .zip holding one shapefile), gpkg or cityjson
-        /// (a .city.json or .city.jsonl; a .json of type CityJSON is recognised).
-        #[arg(long)]
-        format: Option<String>,
-        /// The layer (feature table) to import from a GeoPackage that holds several.
-        #[arg(long)]
-        layer: Option<String>,
+        #[command(flatten)]
+        how: cli::ImportArgs,
         /// The organisation's CBS code [default: the data folder's first organisation].
         #[arg(long)]
         org: Option<String>,
@@ -338,17 +326,10 @@ async fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Dataset(DatasetCommand::Import {
-            source,
-            name,
-            crs,
-            format,
-            layer,
-            org,
-        }) => {
+        Command::Dataset(DatasetCommand::Import { source, how, org }) => {
             let ws = store_settings.workspace(&file).await?;
             let org = cli::organisation(&ws.store, org.as_deref()).await?;
-            cli::import(&ws, &org, &source, name, crs, format, layer).await
+            cli::import(&ws, &org, &source, how).await
         }
         Command::Dataset(DatasetCommand::ImportSource {
             kind,

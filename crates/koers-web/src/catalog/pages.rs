@@ -107,7 +107,7 @@ async fn render_check(
         "import_check.html",
         "/bronnen",
         context! {
-            token => staged.token, name => staged.name, columns => staged.columns,
+            token => staged.token, name => staged.name, columns => staged.columns, mode => staged.mode,
             types => catalog::ColumnType::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
             ..extra
         },
@@ -129,8 +129,16 @@ async fn import_checked(ctx: Ctx, FormInput(mut input): FormInput) -> Reply {
             ))
         })
         .collect();
-    let started =
-        catalog::import_staged(ctx.ws(), &ctx.who, &token, &name, &types, describe_failure);
+    let mode = input.text("mode");
+    let started = catalog::import_staged(
+        ctx.ws(),
+        &ctx.who,
+        &token,
+        &name,
+        &types,
+        &mode,
+        describe_failure,
+    );
     to_job(&ctx, started).await
 }
 

@@ -78,6 +78,50 @@ fn demo_catalog_query_and_bad_input() {
     let good = d.join("inwoners.csv");
     std::fs::write(&good, "gm,inwoners\nGM0344,367984\n").unwrap();
     assert!(import_as(d, &good, "inwoners").contains("inwoners versie 1"));
+    // Rows appended to it: a new version of both, saying what it appends.
+    let more = d.join("meer.csv");
+    std::fs::write(&more, "gm,inwoners\nGM0345,68000\n").unwrap();
+    let o = koers(
+        d,
+        &[
+            "dataset",
+            "import",
+            "--append",
+            "--name",
+            "inwoners",
+            more.to_str().unwrap(),
+        ],
+    );
+    let (out, err) = text(&o);
+    assert!(o.status.success(), "{out}{err}");
+    assert!(
+        out.contains("inwoners versie 2") && out.contains("2 rijen"),
+        "{out}"
+    );
+    assert!(
+        out.contains("waarvan 1 rijen toegevoegd aan versie 1"),
+        "{out}"
+    );
+    // Rows with other columns are refused, and the dataset stays as it was.
+    std::fs::write(&more, "gm,naam\nGM0345,Veenendaal\n").unwrap();
+    let o = koers(
+        d,
+        &[
+            "dataset",
+            "import",
+            "--append",
+            "--name",
+            "inwoners",
+            more.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o).1.contains("de kolommen moeten dezelfde zijn"),
+        "{}",
+        text(&o).1
+    );
+    assert_eq!(query_csv(d, "SELECT COUNT(*) AS n FROM inwoners"), "n\n2\n");
     let o = koers(d, &["dataset", "import", "file:///etc/passwd"]);
     assert_eq!(o.status.code(), Some(1));
     let o = koers(d, &["query", "--org", "GM9999", "SELECT 1"]);
