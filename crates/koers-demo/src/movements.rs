@@ -655,25 +655,52 @@ pub fn generate_files(rows: usize, movements: &Path, municipalities: &Path) -> R
             .progress_chars("=> "),
     );
     pb.set_message("bewegingen genereren");
-    let mut generator = Generator::new(SEED)?;
+    let generator = Generator::new(SEED)?;
     std::fs::write(
         municipalities,
         municipalities_csv(generator.municipalities()),
     )?;
+    write_movements(generator, rows, movements, |m| m, &pb)?;
+    pb.finish_and_clear();
+    Ok(())
+}
+
+/// Generates `rows` movements of the month after the generated years (January 2026), with
+/// ids from `first_id` on, into the Parquet file `movements` (the columns of
+/// [`generate_files`]): what a new month of data appends.
+pub fn generate_month(rows: usize, first_id: i64, movements: &Path) -> Result<()> {
+    let mut generator = Generator::new(SEED + 1)?;
+    generator.next_id = first_id;
+    const MONTH: i64 = 31 * 86_400;
+    let next = START + DAYS as i64 * 86_400;
+    let shift = |mut m: Movement| {
+        m.ts = (next + (m.ts / 1_000_000 - START).rem_euclid(MONTH)) * 1_000_000;
+        m
+    };
+    write_movements(generator, rows, movements, shift, &ProgressBar::hidden())
+}
+
+/// Writes `rows` movements of `generator` (each as `each` makes it) to `path`.
+fn write_movements(
+    mut generator: Generator,
+    rows: usize,
+    path: &Path,
+    each: impl Fn(Movement) -> Movement,
+    pb: &ProgressBar,
+) -> Result<()> {
     let schema = movement_schema();
-    let mut writer = ArrowWriter::try_new(std::fs::File::create(movements)?, schema.clone(), None)?;
+    let mut writer = ArrowWriter::try_new(std::fs::File::create(path)?, schema.clone(), None)?;
     let mut left = rows;
     let mut chunk = Vec::with_capacity(BATCH.min(rows));
     while left > 0 {
         let n = left.min(BATCH);
         chunk.clear();
-        chunk.extend(generator.by_ref().take(n));
+        chunk.extend(generator.by_ref().take(n).map(&each));
         writer.write(&batch(&schema, generator.municipalities(), &chunk)?)?;
         left -= n;
         pb.inc(n as u64);
     }
     writer.close()?;
-    pb.finish_and_clear();
     Ok(())
 }
 

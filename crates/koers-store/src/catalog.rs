@@ -482,7 +482,16 @@ impl Repo<'_> {
         Ok(())
     }
 
-    /// The version with id `id` of a dataset of `org_id` or a public one.
+    /// Forgets every state kept for `org_id`'s queries: their next runs are in full.
+    pub async fn forget_states(&self, org_id: &str) -> Result<u64> {
+        Ok(sqlx::query("DELETE FROM kept_states WHERE org_id = $1")
+            .bind(org_id)
+            .execute(self.pool())
+            .await?
+            .rows_affected())
+    }
+
+    /// The version with id `id`.
     pub async fn version_by_id(&self, id: &str) -> Result<DatasetVersion> {
         self.one(
             &format!("SELECT {V_SELECT} FROM dataset_versions WHERE id = $1"),
@@ -653,6 +662,9 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
+        assert_eq!(s.catalog().forget_states(&other.id).await.unwrap(), 0);
+        assert_eq!(s.catalog().forget_states(&a.id).await.unwrap(), 1);
+        assert!(s.catalog().kept_state(&a.id, "q").await.unwrap().is_none());
     }
 
     async fn versions_accumulate_and_other_orgs_see_only_public_datasets(s: Store) {

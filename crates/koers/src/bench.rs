@@ -57,19 +57,24 @@ fn duckdb(opts: &BenchOptions, python: &Path) -> Result<HashMap<String, Value>> 
 
 /// The movements of `opts.data`, generated first when asked.
 fn movements(opts: &BenchOptions) -> Result<()> {
-    if let Some(rows) = opts.generate {
-        std::fs::create_dir_all(&opts.data)
-            .with_context(|| format!("kan {} niet aanmaken", opts.data.display()))?;
+    movements_in(&opts.data, opts.generate)
+}
+
+/// The movements of `data`, `generate` of them generated first when asked.
+fn movements_in(data: &Path, generate: Option<usize>) -> Result<()> {
+    if let Some(rows) = generate {
+        std::fs::create_dir_all(data)
+            .with_context(|| format!("kan {} niet aanmaken", data.display()))?;
         koers_demo::movements::generate_files(
             rows,
-            &opts.data.join("movements.parquet"),
-            &opts.data.join("municipalities.csv"),
+            &data.join("movements.parquet"),
+            &data.join("municipalities.csv"),
         )?;
     }
-    if !opts.data.join("movements.parquet").exists() {
+    if !data.join("movements.parquet").exists() {
         bail!(
             "{} bevat geen movements.parquet; maak de gegevens met bench/gen_movements.py (zie bench/README.md)",
-            opts.data.display()
+            data.display()
         );
     }
     Ok(())
@@ -227,8 +232,12 @@ pub async fn tiles(opts: BenchOptions) -> Result<()> {
 /// The dashboard benchmark: the demo workspace over the movements in `data` (as written by
 /// gen_movements.py), then a full refresh of the logistics monitor (its indicators) and of the
 /// dashboard, and `requests` views of the dashboard answered from the cache — the server's
-/// work per view (cache, staleness check, drawing every widget) — with p50 and p95.
-pub async fn dashboard(data: &Path, requests: usize) -> Result<()> {
+/// work per view (cache, staleness check, drawing every widget) — with p50 and p95. Then a
+/// month of movements is appended and both are refreshed from it, and in full, side by side
+/// (see [`append_month`]). With `generate`, that many movements are generated into `data`
+/// first.
+pub async fn dashboard(data: &Path, generate: Option<usize>, requests: usize) -> Result<()> {
+    movements_in(data, generate)?;
     let dir = std::env::temp_dir().join(format!("koers-bench-dashboard-{}", std::process::id()));
     if dir.exists() {
         std::fs::remove_dir_all(&dir)?;
@@ -265,22 +274,16 @@ async fn dashboard_in(dir: &Path, data: &Path, requests: usize) -> Result<()> {
     )
     .await?;
     let seed_s = started.elapsed().as_secs_f64();
-    let org = ws
-        .store
-        .organisations()
-        .organisations()
-        .await?
-        .into_iter()
-        .next()
-        .ok_or_else(|| anyhow::anyhow!("geen organisatie"))?;
-    let movements = ws
-        .store
-        .catalog()
-        .datasets(&org.id)
-        .await?
-        .into_iter()
-        .find(|d| d.name == "movements")
-        .ok_or_else(|| anyhow::anyhow!("geen movements"))?;
+    // The province of the demo: the organisation whose movements the monitor reads.
+    let mut found = None;
+    for org in ws.store.organisations().organisations().await? {
+        let datasets = ws.store.catalog().datasets(&org.id).await?;
+        if let Some(d) = datasets.into_iter().find(|d| d.name == "movements") {
+            found = Some((org, d));
+            break;
+        }
+    }
+    let (org, movements) = found.ok_or_else(|| anyhow::anyhow!("geen movements"))?;
     let rows = ws
         .store
         .catalog()
@@ -356,5 +359,123 @@ async fn dashboard_in(dir: &Path, data: &Path, requests: usize) -> Result<()> {
             "cached_view_p95_ms": pct(0.95),
         })
     );
+    append_month(&ws, &org, &d, rows).await
+}
+
+/// A month of new movements (a sixtieth of the rows) appended, then the monitor and the
+/// dashboard refreshed from those rows alone and, with the kept states forgotten, in full;
+/// prints both times, their ratio and whether the answers are the same.
+async fn append_month(
+    ws: &koers_app::Workspace,
+    org: &koers_store::Organisation,
+    d: &koers_store::dashboards::Dashboard,
+    rows: i64,
+) -> Result<()> {
+    let actor = koers_store::Actor::cli();
+    let month = (rows / 60).max(1);
+    std::fs::create_dir_all(ws.data_dir().join("tmp"))?;
+    let file = ws.data_dir().join("tmp").join("month.parquet");
+    koers_demo::movements::generate_month(month as usize, rows + 1, &file)?;
+    let req = koers_app::catalog::ImportRequest {
+        source: koers_app::catalog::ImportSource::Path(file.clone()),
+        name: Some("movements".into()),
+        crs: None,
+        format: Some("parquet".into()),
+        layer: None,
+        meta: None,
+        generated: true,
+        column_types: Default::default(),
+        append: true,
+    };
+    let t = Instant::now();
+    let (_, v) = ws
+        .import(
+            org,
+            &actor,
+            req,
+            std::sync::Arc::new(koers_engine::NoProgress),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let append_s = t.elapsed().as_secs_f64();
+    std::fs::remove_file(&file)?;
+    if v.appended.is_none() {
+        bail!("de maand is niet als toegevoegde rijen vastgelegd");
+    }
+    let incremental = refresh_all(ws, org, d).await?;
+    let forgotten = ws.store.catalog().forget_states(&org.id).await?;
+    let full = refresh_all(ws, org, d).await?;
+    println!(
+        "{}",
+        json!({
+            "bench": "append",
+            "rows": v.row_count,
+            "appended_rows": month,
+            "append_import_s": append_s,
+            "states_kept": forgotten,
+            "monitor_incremental_s": incremental.monitor_s,
+            "monitor_full_s": full.monitor_s,
+            "monitor_ratio": incremental.monitor_s / full.monitor_s,
+            "dashboard_incremental_s": incremental.dashboard_s,
+            "dashboard_full_s": full.dashboard_s,
+            "dashboard_ratio": incremental.dashboard_s / full.dashboard_s,
+            "same_answer": canonical(&incremental.answers) == canonical(&full.answers),
+        })
+    );
     Ok(())
+}
+
+/// What one refresh of the monitor and the dashboard took and answered.
+struct Refreshed {
+    monitor_s: f64,
+    dashboard_s: f64,
+    answers: Value,
+}
+
+async fn refresh_all(
+    ws: &koers_app::Workspace,
+    org: &koers_store::Organisation,
+    d: &koers_store::dashboards::Dashboard,
+) -> Result<Refreshed> {
+    let actor = koers_store::Actor::cli();
+    let err = |e: koers_app::Error| anyhow::anyhow!("{e}");
+    let mut series = Vec::new();
+    let t = Instant::now();
+    for i in ws.store.indicators().indicators(&org.id).await? {
+        let v = koers_app::products::refresh_now(ws, &actor, i)
+            .await
+            .map_err(err)?;
+        series.push(serde_json::to_value(&v.series)?);
+    }
+    let monitor_s = t.elapsed().as_secs_f64();
+    let t = Instant::now();
+    let b = koers_app::dashboards::board(ws, d, &std::collections::BTreeMap::new(), true, None)
+        .await
+        .map_err(err)?;
+    let dashboard_s = t.elapsed().as_secs_f64();
+    let widgets: Vec<Value> = b.widgets.iter().map(|w| json!(w.data)).collect();
+    Ok(Refreshed {
+        monitor_s,
+        dashboard_s,
+        answers: json!({ "series": series, "widgets": widgets }),
+    })
+}
+
+/// `v` with numbers to nine significant digits and lists of rows sorted: two refreshes that
+/// added doubles in another order, or put rows that tie in another order, compare equal.
+fn canonical(v: &Value) -> Value {
+    match v {
+        Value::Number(n) if n.is_f64() => json!(format!("{:.8e}", n.as_f64().unwrap_or(0.0))),
+        Value::Array(a) => {
+            let mut items: Vec<Value> = a.iter().map(canonical).collect();
+            if items.iter().all(Value::is_array) {
+                items.sort_by_key(Value::to_string);
+            }
+            Value::Array(items)
+        }
+        Value::Object(o) => {
+            Value::Object(o.iter().map(|(k, x)| (k.clone(), canonical(x))).collect())
+        }
+        other => other.clone(),
+    }
 }

@@ -370,8 +370,9 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Bench(BenchArgs {
             data,
             dashboard: Some(views),
+            generate,
             ..
-        }) => bench::dashboard(&data, views).await,
+        }) => bench::dashboard(&data, generate, views).await,
         Command::Bench(b) if b.tiles => {
             bench::tiles(bench::BenchOptions {
                 data: b.data,
