@@ -1,15 +1,17 @@
-//! Incremental refresh: a query whose answer is one `GROUP BY` of `SUM`, `COUNT`, `MIN`, `MAX`
-//! and `AVG` over rows that only grow keeps that aggregate's *state* (per group the sums,
-//! counts, minima and maxima; an average as its sum and count). When rows are appended to one
-//! table it reads, the same aggregate over the appended rows alone is merged into the kept
-//! state, and the answer is finished from the merged state — with the parts of the query
-//! above the aggregate (`HAVING`, the select list, `ORDER BY`, `LIMIT`) applied as always.
+//! Incremental refresh: every `GROUP BY` of `SUM`, `COUNT`, `MIN`, `MAX` and `AVG` in a query
+//! keeps its *state* (per group the sums, counts, minima and maxima; an average as its sum and
+//! count). When rows are appended to one table the query reads, each such aggregate over that
+//! table merges the same aggregate over the appended rows alone into its kept state, and the
+//! rest of the query — what stands above and beside the aggregates: `HAVING`, joins of
+//! aggregates with each other or with lookup tables, windows, the select list, `ORDER BY`,
+//! `LIMIT` — runs as always over the finished aggregates.
 //!
-//! Appended rows may simply be added when every row of the answer's aggregate input comes
-//! from one row of the grown table, unchanged by the others: the grown table is read once,
-//! below the aggregate only filters, projections and joins that keep its rows (an inner join,
-//! or an outer or semi join on its side) stand, and nothing is random or a subquery. Anything
-//! else — and any query on a cluster — runs in full ([`Kept::incremental`] says which).
+//! Appended rows may simply be added when every read of the grown table sits below such an
+//! aggregate, once, where every row of the aggregate's input comes from one row of the grown
+//! table unchanged by the others: below it only filters, projections and joins that keep the
+//! grown table's rows (an inner join, or an outer or semi join on its side) stand, and nothing
+//! is random or a subquery. Anything else — and any query on a cluster — runs in full
+//! ([`QueryOutput::incremental`] says which).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -74,16 +76,79 @@ enum Part {
     Avg,
 }
 
-/// A query's aggregate whose state can be kept.
+/// An aggregate of a query whose state can be kept.
 struct Decomposed {
     aggregate: Aggregate,
     parts: Vec<Part>,
 }
 
-/// The one aggregate under the top of `plan` (nodes that read one input and no table of
-/// their own), when its functions can be kept and merged.
-fn decompose(plan: &LogicalPlan) -> Option<Decomposed> {
-    let aggregate = top_aggregate(plan)?;
+/// The aggregates of `plan` whose states are kept: each outermost aggregate that can be
+/// ([`decomposable`]), top down; `None` when there is none, or when something outside them
+/// holds a subquery (which could read a table unseen).
+fn decompose(plan: &LogicalPlan) -> Option<Vec<Decomposed>> {
+    fn walk(plan: &LogicalPlan, out: &mut Vec<Decomposed>) -> bool {
+        if let LogicalPlan::Aggregate(a) = plan
+            && let Some(d) = decomposable(a)
+        {
+            out.push(d);
+            return true;
+        }
+        let no_subquery = plan.expressions().iter().all(|e| {
+            !e.exists(|x| {
+                Ok(matches!(
+                    x,
+                    Expr::ScalarSubquery(_) | Expr::InSubquery(_) | Expr::Exists(_)
+                ))
+            })
+            .unwrap_or(true)
+        });
+        no_subquery
+            && !matches!(plan, LogicalPlan::Subquery(_))
+            && plan.inputs().into_iter().all(|i| walk(i, out))
+    }
+    let mut out = Vec::new();
+    (walk(plan, &mut out) && !out.is_empty()).then_some(out)
+}
+
+/// How many times `plan` reads `table` outside its kept aggregates (see [`decompose`]).
+fn reads_outside(plan: &LogicalPlan, table: &str) -> usize {
+    match plan {
+        LogicalPlan::Aggregate(a) if decomposable(a).is_some() => 0,
+        LogicalPlan::TableScan(s) => usize::from(s.table_name.table() == table),
+        other => other
+            .inputs()
+            .into_iter()
+            .map(|i| reads_outside(i, table))
+            .sum(),
+    }
+}
+
+/// `plan` with each of its kept aggregates (top down, as [`decompose`] found them) replaced
+/// by the next of `finished`.
+fn replace_aggregates(
+    plan: &LogicalPlan,
+    finished: &mut impl Iterator<Item = LogicalPlan>,
+) -> Result<LogicalPlan> {
+    if let LogicalPlan::Aggregate(a) = plan
+        && decomposable(a).is_some()
+    {
+        return finished
+            .next()
+            .ok_or_else(|| EngineError::Query("an aggregate without its state".into()));
+    }
+    let inputs = plan.inputs();
+    if inputs.is_empty() {
+        return Ok(plan.clone());
+    }
+    let inputs = inputs
+        .into_iter()
+        .map(|i| replace_aggregates(i, finished))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(plan.with_new_exprs(plan.expressions(), inputs)?)
+}
+
+/// `aggregate`, when its functions can be kept and merged.
+fn decomposable(aggregate: &Aggregate) -> Option<Decomposed> {
     if aggregate
         .group_expr
         .iter()
@@ -122,22 +187,6 @@ fn decompose(plan: &LogicalPlan) -> Option<Decomposed> {
         aggregate: aggregate.clone(),
         parts,
     })
-}
-
-fn top_aggregate(plan: &LogicalPlan) -> Option<&Aggregate> {
-    match plan {
-        LogicalPlan::Aggregate(a) => Some(a),
-        LogicalPlan::Projection(_)
-        | LogicalPlan::Sort(_)
-        | LogicalPlan::Filter(_)
-        | LogicalPlan::Limit(_)
-        | LogicalPlan::SubqueryAlias(_)
-        | LogicalPlan::Distinct(_) => match plan.inputs().as_slice() {
-            [input] if plan.expressions().iter().all(plain) => top_aggregate(input),
-            _ => None,
-        },
-        _ => None,
-    }
 }
 
 /// An expression without subqueries and without anything random or time-dependent.
@@ -300,8 +349,9 @@ impl Decomposed {
         )
     }
 
-    /// `plan` with its aggregate replaced by the answer finished from `state`.
-    fn final_plan(&self, plan: &LogicalPlan, state: MemTable) -> Result<LogicalPlan> {
+    /// The aggregate's answer finished from `state`: its columns, named as the aggregate names
+    /// them.
+    fn finished(&self, state: MemTable) -> Result<LogicalPlan> {
         let groups = self.aggregate.group_expr.len();
         let exprs: Vec<Expr> = self
             .aggregate
@@ -326,26 +376,11 @@ impl Decomposed {
                 cast(e, f.data_type().clone()).alias_qualified(q.cloned(), f.name())
             })
             .collect();
-        let finished = LogicalPlanBuilder::scan(STATE, provider_as_source(Arc::new(state)), None)?
-            .project(exprs)?
-            .build()?;
-        replace_aggregate(plan, finished)
-    }
-}
-
-/// `plan` with its top aggregate (see [`top_aggregate`]) replaced by `by`.
-fn replace_aggregate(plan: &LogicalPlan, by: LogicalPlan) -> Result<LogicalPlan> {
-    match plan {
-        LogicalPlan::Aggregate(_) => Ok(by),
-        other => {
-            let input = other
-                .inputs()
-                .first()
-                .copied()
-                .ok_or_else(|| EngineError::Query("no aggregate in the plan".into()))?;
-            let input = replace_aggregate(input, by)?;
-            Ok(other.with_new_exprs(other.expressions(), vec![input])?)
-        }
+        Ok(
+            LogicalPlanBuilder::scan(STATE, provider_as_source(Arc::new(state)), None)?
+                .project(exprs)?
+                .build()?,
+        )
     }
 }
 
@@ -393,22 +428,40 @@ impl State {
         Ok(MemTable::try_new(self.schema.clone(), vec![batches])?)
     }
 
-    fn encode(&self) -> Result<Vec<u8>> {
-        let mut buf = Vec::new();
-        let mut w = StreamWriter::try_new(&mut buf, &self.schema)?;
-        for b in &self.batches {
-            w.write(b)?;
+    /// States as one byte string: each as an Arrow IPC stream, after its length.
+    fn encode_all(states: &[State]) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        for s in states {
+            let mut buf = Vec::new();
+            let mut w = StreamWriter::try_new(&mut buf, &s.schema)?;
+            for b in &s.batches {
+                w.write(b)?;
+            }
+            w.finish()?;
+            drop(w);
+            out.extend_from_slice(&(buf.len() as u64).to_le_bytes());
+            out.extend_from_slice(&buf);
         }
-        w.finish()?;
-        drop(w);
-        Ok(buf)
+        Ok(out)
     }
 
-    fn decode(bytes: &[u8]) -> Result<State> {
-        let r = StreamReader::try_new(bytes, None)?;
-        let schema = r.schema();
-        let batches = r.collect::<std::result::Result<Vec<_>, _>>()?;
-        State::new(&schema, batches)
+    fn decode_all(mut bytes: &[u8]) -> Result<Vec<State>> {
+        let damaged = || EngineError::Query("the kept state is damaged".into());
+        let mut states = Vec::new();
+        while !bytes.is_empty() {
+            let (len, rest) = bytes.split_first_chunk::<8>().ok_or_else(damaged)?;
+            let len = usize::try_from(u64::from_le_bytes(*len)).map_err(|_| damaged())?;
+            if len > rest.len() {
+                return Err(damaged());
+            }
+            let (one, rest) = rest.split_at(len);
+            let r = StreamReader::try_new(one, None)?;
+            let schema = r.schema();
+            let batches = r.collect::<std::result::Result<Vec<_>, _>>()?;
+            states.push(State::new(&schema, batches)?);
+            bytes = rest;
+        }
+        Ok(states)
     }
 }
 
@@ -426,6 +479,20 @@ fn conform(b: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {
         .map(|(c, f)| cast_array(c, f.data_type()))
         .collect::<std::result::Result<Vec<_>, _>>()?;
     Ok(RecordBatch::try_new(schema.clone(), columns)?)
+}
+
+/// Whether `p` and `q`, a number of one answer of a query computed two ways (from a kept
+/// state, in full; or in full on other partitions), are the same answer: equal up to the last
+/// digits of a sum of doubles, which depend on the order the values were added in — and so,
+/// where `q` is rounded to at most two decimals (`ROUND(SUM(x), 1)`), at most one step of that
+/// rounding apart.
+pub fn same_number(p: f64, q: f64) -> bool {
+    let d = (p - q).abs();
+    if d <= 1e-9 * q.abs().max(1.0) {
+        return true;
+    }
+    let decimals = format!("{q}").split('.').nth(1).map_or(0, str::len);
+    decimals <= 2 && d <= 10f64.powi(-(decimals as i32)) * (1.0 + 1e-9)
 }
 
 impl Engine {
@@ -456,7 +523,7 @@ impl Engine {
                 return self.plain(&ctx, plan, row_limit, start, read).await;
             };
             let grown = match growth {
-                Some(g) => match self.grow(&sql, tables, &d, g, start).await {
+                Some(g) => match self.grow(&sql, tables, &plan, &d, g, start).await {
                     Ok(s) => s,
                     Err(e @ (EngineError::Timeout(_) | EngineError::Cancelled)) => return Err(e),
                     Err(e) => {
@@ -467,15 +534,26 @@ impl Engine {
                 None => None,
             };
             let incremental = grown.is_some();
-            let state = match grown {
+            let states = match grown {
                 Some(s) => s,
-                None => match self.state_of(&ctx, &d, start).await? {
-                    Some(s) => s,
-                    None => return self.plain(&ctx, plan, row_limit, start, read).await,
-                },
+                None => {
+                    let mut states = Vec::with_capacity(d.len());
+                    for one in &d {
+                        match self.state_of(&ctx, one, start).await? {
+                            Some(s) => states.push(s),
+                            None => return self.plain(&ctx, plan, row_limit, start, read).await,
+                        }
+                    }
+                    states
+                }
             };
-            let finished = d.final_plan(&plan, state.table()?)?;
-            let df = ctx.execute_logical_plan(finished).await?;
+            let finished = d
+                .iter()
+                .zip(&states)
+                .map(|(one, s)| one.finished(s.table()?))
+                .collect::<Result<Vec<_>>>()?;
+            let whole = replace_aggregates(&plan, &mut finished.into_iter())?;
+            let df = ctx.execute_logical_plan(whole).await?;
             let pool = ctx.runtime_env().memory_pool.clone();
             let mut output = self
                 .collect(df.execute_stream().await?, &pool, row_limit, start)
@@ -483,7 +561,7 @@ impl Engine {
             output.incremental = incremental;
             Ok(Kept {
                 output,
-                state: Some(state.encode()?),
+                state: Some(State::encode_all(&states)?),
                 tables: read,
             })
         };
@@ -538,48 +616,63 @@ impl Engine {
         Ok(Some(State::new(&out.schema, out.batches)?))
     }
 
-    /// The kept state of `growth` with its appended rows merged in; `None` when the query
-    /// does not let appended rows of that table simply add.
+    /// The kept states of `growth` with the appended rows merged in (one per kept aggregate of
+    /// `plan`, `d`); `None` when the query does not let appended rows of that table simply add.
     async fn grow(
         &self,
         sql: &Sql,
         tables: &[TableRef],
-        d: &Decomposed,
+        plan: &LogicalPlan,
+        d: &[Decomposed],
         growth: Growth,
         start: Instant,
-    ) -> Result<Option<State>> {
-        let mut state = State::decode(&growth.state)?;
-        if growth.deltas.is_empty() {
-            return Ok(Some(state));
+    ) -> Result<Option<Vec<State>>> {
+        let mut states = State::decode_all(&growth.state)?;
+        if states.len() != d.len() {
+            return Err(EngineError::Query(
+                "the kept state is of another query".into(),
+            ));
         }
-        if reads(&d.aggregate.input, &growth.table) != Some(1) {
+        if growth.deltas.is_empty() {
+            return Ok(Some(states));
+        }
+        if reads_outside(plan, &growth.table) != 0 {
             return Ok(None);
+        }
+        let mut grows = Vec::with_capacity(d.len());
+        for one in d {
+            match reads(&one.aggregate.input, &growth.table) {
+                Some(0) => grows.push(false),
+                Some(1) => grows.push(true),
+                _ => return Ok(None),
+            }
         }
         for delta in growth.deltas {
             let mut refs = tables.to_vec();
             for r in refs.iter_mut().filter(|r| r.name == growth.table) {
                 r.location = delta.location.clone();
             }
-            let (ctx, plan) = self.plan(sql, &refs).await?;
-            let Some(dd) = decompose(&plan) else {
+            let (ctx, delta_plan) = self.plan(sql, &refs).await?;
+            let Some(dd) = decompose(&delta_plan).filter(|dd| dd.len() == d.len()) else {
                 return Ok(None);
             };
-            let Some(added) = self.state_of(&ctx, &dd, start).await? else {
-                return Ok(None);
-            };
-            let merged = ctx
-                .execute_logical_plan(d.merge_plan(state.with(&added)?)?)
-                .await?;
-            let pool = ctx.runtime_env().memory_pool.clone();
-            let out = self
-                .collect(merged.execute_stream().await?, &pool, MAX_STATE_ROWS, start)
-                .await?;
-            if out.truncated {
-                return Ok(None);
+            for (i, one) in dd.iter().enumerate().filter(|(i, _)| grows[*i]) {
+                let Some(added) = self.state_of(&ctx, one, start).await? else {
+                    return Ok(None);
+                };
+                let merged = one.merge_plan(states[i].with(&added)?)?;
+                let merged = ctx.execute_logical_plan(merged).await?;
+                let pool = ctx.runtime_env().memory_pool.clone();
+                let out = self
+                    .collect(merged.execute_stream().await?, &pool, MAX_STATE_ROWS, start)
+                    .await?;
+                if out.truncated {
+                    return Ok(None);
+                }
+                states[i] = State::new(&out.schema, out.batches)?;
             }
-            state = State::new(&out.schema, out.batches)?;
         }
-        Ok(Some(state))
+        Ok(Some(states))
     }
 }
 
