@@ -6,6 +6,7 @@ mod api;
 mod api_fuzz;
 mod architecture;
 mod browser;
+mod browser_appends;
 mod browser_board;
 mod browser_builder;
 mod browser_controls;

@@ -1,0 +1,112 @@
+//! A data steward adds a month of rows to a dataset on a phone, by keyboard, and the analyst's
+//! saved analysis then says it was brought up to date from those rows alone.
+
+use crate::browser::{
+    check_axe, end_session, main_text, press, screenshot, sign_in, start_browser, type_into,
+    wait_for,
+};
+use crate::helpers::TestApp;
+use fantoccini::key::Key;
+use fantoccini::{Client, Locator};
+use std::time::Duration;
+
+/// Uploads `file` through the import form with `mode` chosen by keyboard, and opens the
+/// dataset once the import is done.
+async fn import(c: &Client, app: &TestApp, file: &std::path::Path, mode: &str) {
+    c.goto(&app.url("/bronnen")).await.unwrap();
+    type_into(c, Locator::Id("i-file"), &file.display().to_string()).await;
+    type_into(c, Locator::Id("i-name"), "bewegingen").await;
+    // The radio buttons: Space chooses the focused one.
+    press(c, &format!("#i-mode-{mode}"), Key::Space).await;
+    let checked = c
+        .execute(
+            "return document.getElementById(arguments[0]).checked;",
+            vec![serde_json::json!(format!("i-mode-{mode}"))],
+        )
+        .await
+        .unwrap();
+    assert_eq!(checked, serde_json::json!(true));
+    press(c, "form[data-koers-upload] button[type=submit]", Key::Enter).await;
+    let link = c
+        .wait()
+        .at_most(Duration::from_secs(60))
+        .for_element(Locator::Css("#taak a[href^='/bronnen/']"))
+        .await
+        .unwrap();
+    link.click().await.unwrap();
+    wait_for(c, Locator::Id("tabel-versies")).await;
+}
+
+async fn scroll_to(c: &Client, id: &str) {
+    c.execute(
+        "document.getElementById(arguments[0]).scrollIntoView({block: 'center'});",
+        vec![serde_json::json!(id)],
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_steward_appends_a_month_and_the_analysis_reads_only_those_rows() {
+    let app = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let rows = |from: usize, to: usize| -> String {
+        (from..to)
+            .map(|i| format!("GM{:04},2025-{:02}-01,{}\n", 340 + i % 5, 1 + i % 12, i % 9))
+            .collect()
+    };
+    let first = dir.path().join("bewegingen.csv");
+    std::fs::write(&first, format!("gemeente,maand,aantal\n{}", rows(0, 120))).unwrap();
+    let month = dir.path().join("januari.csv");
+    std::fs::write(&month, format!("gemeente,maand,aantal\n{}", rows(120, 150))).unwrap();
+
+    let (_driver, c, _profile) = start_browser().await;
+    c.set_window_size(390, 844).await.unwrap();
+    sign_in(&c, &app, "admin@pv26.example").await;
+    import(&c, &app, &first, "replace").await;
+    let analysis = app
+        .save_analysis(
+            &app.org_a.id,
+            "Aantal per gemeente",
+            "SELECT gemeente, COUNT(*) AS n, SUM(aantal) AS aantal FROM bewegingen GROUP BY gemeente ORDER BY gemeente",
+            &[],
+        )
+        .await;
+    let run = |c: &Client| {
+        let c = c.clone();
+        let url = app.url(&format!("/analyses/{analysis}"));
+        async move {
+            c.goto(&url).await.unwrap();
+            press(
+                &c,
+                "form[action$='/uitvoeren'] button[type=submit]",
+                Key::Enter,
+            )
+            .await;
+            wait_for(&c, Locator::Id("resultaat")).await;
+            main_text(&c).await
+        }
+    };
+    assert!(!run(&c).await.contains("toegevoegde rijen"));
+
+    // The new month, as rows to add.
+    c.goto(&app.url("/bronnen")).await.unwrap();
+    check_axe(&c, "catalog with the import choice").await;
+    scroll_to(&c, "i-mode-append").await;
+    screenshot(&c, "import-choice.png").await;
+    import(&c, &app, &month, "append").await;
+    let versions = main_text(&c).await;
+    assert!(versions.contains("+30 rijen toegevoegd"), "{versions}");
+    scroll_to(&c, "tabel-versies").await;
+    screenshot(&c, "appended-version.png").await;
+    check_axe(&c, "dataset with an appended version").await;
+
+    let shown = run(&c).await;
+    assert!(
+        shown.contains("bijgewerkt uit alleen de toegevoegde rijen"),
+        "{shown}"
+    );
+    assert!(shown.contains("GM0340"), "{shown}");
+    screenshot(&c, "incremental-run.png").await;
+    end_session(c).await;
+}
