@@ -373,6 +373,11 @@ mod tests {
                 "de query mislukte: onbekende kolom c; bestaande kolommen: a, b",
                 "the query failed: unknown column c; existing columns: a, b",
             ),
+            (
+                Lang::En,
+                "de rijen passen niet bij de huidige versie: de kolommen moeten dezelfde zijn (ontbreekt: aantal (Int64); nieuw: naam (Utf8))",
+                "the rows do not fit the current version: the columns must be the same (missing: aantal (Int64); new: naam (Utf8))",
+            ),
             // What is no message of koers' stays as it is.
             (Lang::En, "iets van een gebruiker", "iets van een gebruiker"),
         ] {

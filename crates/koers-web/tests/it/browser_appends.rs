@@ -11,8 +11,8 @@ use fantoccini::{Client, Locator};
 use std::time::Duration;
 
 /// Uploads `file` through the import form with `mode` chosen by keyboard, and opens the
-/// dataset once the import is done.
-async fn import(c: &Client, app: &TestApp, file: &std::path::Path, mode: &str) {
+/// dataset once the import is done; what the finished import said.
+async fn import(c: &Client, app: &TestApp, file: &std::path::Path, mode: &str) -> String {
     c.goto(&app.url("/bronnen")).await.unwrap();
     type_into(c, Locator::Id("i-file"), &file.display().to_string()).await;
     type_into(c, Locator::Id("i-name"), "bewegingen").await;
@@ -33,8 +33,10 @@ async fn import(c: &Client, app: &TestApp, file: &std::path::Path, mode: &str) {
         .for_element(Locator::Css("#taak a[href^='/bronnen/']"))
         .await
         .unwrap();
+    let done = main_text(c).await;
     link.click().await.unwrap();
     wait_for(c, Locator::Id("tabel-versies")).await;
+    done
 }
 
 async fn scroll_to(c: &Client, id: &str) {
@@ -94,7 +96,11 @@ async fn a_steward_appends_a_month_and_the_analysis_reads_only_those_rows() {
     check_axe(&c, "catalog with the import choice").await;
     scroll_to(&c, "i-mode-append").await;
     screenshot(&c, "import-choice.png").await;
-    import(&c, &app, &month, "append").await;
+    let done = import(&c, &app, &month, "append").await;
+    assert!(
+        done.contains("150 · waarvan 30 toegevoegd aan versie 1"),
+        "{done}"
+    );
     let versions = main_text(&c).await;
     assert!(versions.contains("+30 rijen toegevoegd"), "{versions}");
     scroll_to(&c, "tabel-versies").await;
