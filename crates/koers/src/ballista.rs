@@ -78,6 +78,12 @@ async fn scheduler(bind: SocketAddr) -> Result<()> {
         .with_port(bind.port())
         .with_scheduler_policy(TaskSchedulingPolicy::PullStaged)
         .with_override_session_builder(Arc::new(koers_engine::distributed::cluster_state));
+    let config = SchedulerConfig {
+        override_physical_codec: Some(Arc::new(
+            koers_engine::distributed::KoersPhysicalCodec::default(),
+        )),
+        ..config
+    };
     let cluster = BallistaCluster::new_from_config(&config)
         .await
         .map_err(|e| anyhow!("{e}"))?;
@@ -116,6 +122,9 @@ async fn executor(
         vcores: concurrency.unwrap_or(0),
         work_dir,
         override_function_registry: Some(Arc::new(functions)),
+        override_physical_codec: Some(Arc::new(
+            koers_engine::distributed::KoersPhysicalCodec::default(),
+        )),
         ..ExecutorProcessConfig::default()
     };
     println!("koers Ballista-executor op {bind}, scheduler {scheduler_host}:{scheduler_port}");

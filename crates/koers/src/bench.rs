@@ -92,6 +92,9 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
     .await
     .map_err(|e| anyhow::anyhow!("{e}"))?;
     // run_bench prints koers' own lines as it goes.
+    if opts.engine.scheduler_url().is_some() {
+        embedded_beside(&opts, &ours).await?;
+    }
     let Some(python) = &opts.compare else {
         return Ok(());
     };
@@ -115,6 +118,43 @@ pub async fn run(opts: BenchOptions) -> Result<()> {
                 "duckdb_median_s": their_s,
                 "ratio": if their_s > 0.0 { r.median_s / their_s } else { f64::NAN },
                 "same_answer": same,
+            })
+        );
+    }
+    Ok(())
+}
+
+/// The same workload in this process, after a run on a cluster: per query the cluster's time
+/// beside the embedded engine's, their ratio, and whether the answers are the same.
+async fn embedded_beside(
+    opts: &BenchOptions,
+    cluster: &[koers_engine::bench::BenchResult],
+) -> Result<()> {
+    let embedded = koers_engine::bench::run_bench(
+        &opts.data,
+        &opts.queries,
+        &opts.geo,
+        opts.runs,
+        &koers_engine::EngineMode::Embedded,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    for c in cluster {
+        let Some(e) = embedded.iter().find(|e| e.query == c.query) else {
+            continue;
+        };
+        let answer = |r: &koers_engine::bench::BenchResult| {
+            let line: Value = serde_json::from_str(&r.json_line()).unwrap_or(Value::Null);
+            (line.get("rows").cloned(), line.get("digest").cloned())
+        };
+        println!(
+            "{}",
+            json!({
+                "query": c.query,
+                "cluster_median_s": c.median_s,
+                "embedded_median_s": e.median_s,
+                "ratio": if e.median_s > 0.0 { c.median_s / e.median_s } else { f64::NAN },
+                "same_answer": answer(c) == answer(e),
             })
         );
     }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use ballista_core::config::BALLISTA_CLIENT_PULL;
+use ballista_core::config::{BALLISTA_ADAPTIVE_PLANNER_ENABLED, BALLISTA_CLIENT_PULL};
 use ballista_core::execution_plans::DistributedQueryExec;
 use ballista_core::extension::{SessionConfigExt, SessionStateExt};
 use ballista_core::registry::BallistaFunctionRegistry;
@@ -43,6 +43,12 @@ pub(crate) fn remote_state(state: SessionState, scheduler_url: &str) -> Result<S
         .config_mut()
         .options_mut()
         .set(BALLISTA_CLIENT_PULL, "true")?;
+    // The static planner plans with the scheduler session's physical rules ([`cluster_state`]),
+    // among them koers' spatial join; Ballista's adaptive planner uses a fixed list of its own.
+    state
+        .config_mut()
+        .options_mut()
+        .set(BALLISTA_ADAPTIVE_PLANNER_ENABLED, "false")?;
     Ok(state)
 }
 
@@ -138,8 +144,8 @@ impl Drop for ClusterStream {
     }
 }
 
-/// The session of koers' scheduler: DataFusion's and Ballista's rules, koers' functions and
-/// join statistics, without the spatial join (see the module documentation).
+/// The session of koers' scheduler: DataFusion's and Ballista's rules, koers' functions, join
+/// statistics and the R-tree spatial join (see the module documentation).
 pub fn cluster_state(config: SessionConfig) -> datafusion::error::Result<SessionState> {
     let mut state = SessionStateBuilder::new()
         .with_default_features()
@@ -147,6 +153,7 @@ pub fn cluster_state(config: SessionConfig) -> datafusion::error::Result<Session
         .with_runtime_env(Arc::new(RuntimeEnvBuilder::new().build()?))
         .with_optimizer_rules(ballista_core::optimizer::ballista_default_optimizer_rules())
         .with_statistics_registry(stats::registry())
+        .with_physical_optimizer_rule(Arc::new(crate::spatial::join::SpatialJoinRule))
         .build();
     // An executor's functions count what they make against one budget of a query's memory
     // limit, shared by the queries it runs (its sessions are Ballista's, not koers').

@@ -5,12 +5,13 @@
 //! query planner is Ballista's: the optimised logical plan goes to the scheduler, which plans
 //! it into stages for the executors, and the result streams back from them.
 //!
-//! The scheduler and the executors must know koers' `ST_*` functions, so koers runs its own
-//! (`koers ballista scheduler` / `executor`) with [`cluster_state`] and [`cluster_functions`].
-//! koers' R-tree spatial join ([`crate::spatial::join`]) is left out of the distributed plan:
-//! Ballista would have to ship it to the executors, and its build side is one in-memory tree
-//! per process, which does not fit Ballista's stages; DataFusion's own join with the same
-//! predicate gives the same answers, only slower.
+//! The scheduler and the executors must know koers' `ST_*` functions and its R-tree spatial
+//! join ([`crate::spatial::join`]), so koers runs its own (`koers ballista scheduler` /
+//! `executor`) with [`cluster_state`], [`cluster_functions`] and [`KoersPhysicalCodec`]. The
+//! scheduler plans the join as the embedded engine does; its build side (the polygons) is the
+//! nested-loop join's single partition, which Ballista makes a stage of its own, so every task
+//! of the probe side reads the whole build side and builds its tree from it — the small side
+//! broadcast to every task.
 //!
 //! Dropping a result stream before its end (the time limit, a cancel, a row limit) cancels the
 //! job on the scheduler, once the scheduler has accepted it.
@@ -24,9 +25,13 @@ use std::str::FromStr;
 #[cfg(feature = "ballista")]
 mod cluster;
 #[cfg(feature = "ballista")]
+mod codec;
+#[cfg(feature = "ballista")]
 pub(crate) use cluster::{check_reachable, execute, remote_state};
 #[cfg(feature = "ballista")]
 pub use cluster::{cluster_functions, cluster_state};
+#[cfg(feature = "ballista")]
+pub use codec::KoersPhysicalCodec;
 
 /// What a `ballista://` engine gives in a koers built without the `ballista` feature.
 #[cfg(not(feature = "ballista"))]

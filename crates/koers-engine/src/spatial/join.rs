@@ -606,3 +606,125 @@ impl ExecutionPlan for SpatialJoinExec {
         )))
     }
 }
+
+/// [`SpatialJoinExec`] on the wire, for a Ballista cluster (see
+/// [`crate::distributed::codec`]): the function, which side's geometry comes first, the
+/// projection, both geometry expressions and the output schema; the two inputs travel as
+/// Ballista sends any plan's children.
+#[cfg(feature = "ballista")]
+pub(crate) mod wire {
+    use super::*;
+    use datafusion_proto::physical_plan::PhysicalExtensionCodec;
+    use datafusion_proto::physical_plan::from_proto::parse_physical_expr;
+    use datafusion_proto::physical_plan::to_proto::serialize_physical_expr;
+    use datafusion_proto::protobuf;
+    use prost::Message;
+
+    fn put(buf: &mut Vec<u8>, n: usize) -> Result<()> {
+        let n = u32::try_from(n)
+            .map_err(|_| DataFusionError::Internal("SpatialJoinExec too large to send".into()))?;
+        buf.extend_from_slice(&n.to_le_bytes());
+        Ok(())
+    }
+
+    fn bad() -> DataFusionError {
+        DataFusionError::Internal("a damaged SpatialJoinExec arrived".into())
+    }
+
+    fn take<'a>(buf: &mut &'a [u8], n: usize) -> Result<&'a [u8]> {
+        if buf.len() < n {
+            return Err(bad());
+        }
+        let (head, rest) = buf.split_at(n);
+        *buf = rest;
+        Ok(head)
+    }
+
+    fn get(buf: &mut &[u8]) -> Result<u32> {
+        let b = take(buf, 4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+
+    pub(crate) fn encode(
+        j: &SpatialJoinExec,
+        codec: &dyn PhysicalExtensionCodec,
+        buf: &mut Vec<u8>,
+    ) -> Result<()> {
+        buf.push(match j.func {
+            Func::Contains => 0,
+            Func::Within => 1,
+            _ => 2,
+        });
+        buf.push(u8::from(j.left_is_first));
+        match &j.projection {
+            None => buf.extend_from_slice(&u32::MAX.to_le_bytes()),
+            Some(p) => {
+                put(buf, p.len())?;
+                for &i in p {
+                    put(buf, i)?;
+                }
+            }
+        }
+        let parts = [
+            serialize_physical_expr(&j.left_expr, codec)?.encode_to_vec(),
+            serialize_physical_expr(&j.right_expr, codec)?.encode_to_vec(),
+            protobuf::Schema::try_from(j.schema.as_ref())?.encode_to_vec(),
+        ];
+        for part in parts {
+            put(buf, part.len())?;
+            buf.extend_from_slice(&part);
+        }
+        Ok(())
+    }
+
+    pub(crate) fn decode(
+        mut buf: &[u8],
+        inputs: &[Arc<dyn ExecutionPlan>],
+        ctx: &TaskContext,
+        codec: &dyn PhysicalExtensionCodec,
+    ) -> Result<SpatialJoinExec> {
+        let [left, right] = inputs else {
+            return Err(DataFusionError::Internal(
+                "SpatialJoinExec has two inputs".into(),
+            ));
+        };
+        let head = take(&mut buf, 2)?;
+        let func = match head[0] {
+            0 => Func::Contains,
+            1 => Func::Within,
+            2 => Func::Intersects,
+            _ => return Err(bad()),
+        };
+        let left_is_first = head[1] == 1;
+        let projection = match get(&mut buf)? {
+            u32::MAX => None,
+            n => Some(
+                (0..n)
+                    .map(|_| get(&mut buf).map(|i| i as usize))
+                    .collect::<Result<Vec<_>>>()?,
+            ),
+        };
+        let mut part = || -> Result<&[u8]> {
+            let n = get(&mut buf)? as usize;
+            take(&mut buf, n)
+        };
+        let expr = |bytes: &[u8], schema: &Schema| -> Result<Arc<dyn PhysicalExpr>> {
+            let node = protobuf::PhysicalExprNode::decode(bytes).map_err(|_| bad())?;
+            parse_physical_expr(&node, ctx, schema, codec)
+        };
+        let left_expr = expr(part()?, &left.schema())?;
+        let right_expr = expr(part()?, &right.schema())?;
+        let schema = protobuf::Schema::decode(part()?).map_err(|_| bad())?;
+        let schema = Arc::new(Schema::try_from(&schema)?);
+        SpatialJoinExec::try_new(
+            Arc::clone(left),
+            Arc::clone(right),
+            left_expr,
+            right_expr,
+            func,
+            left_is_first,
+            projection,
+            schema,
+        )
+    }
+}
