@@ -289,7 +289,15 @@ async fn run(cli: Cli) -> Result<()> {
             serve(&store_settings, &file, &args).await
         }
         #[cfg(feature = "ballista")]
-        Command::Ballista(command) => ballista::run(command).await,
+        Command::Ballista(command) => {
+            // Versions on object storage: the cluster reads them with the deployment's S3
+            // settings (koers.toml or KOERS_S3_* / AWS_*, never in a plan or a log).
+            let storage = match &store_settings.storage {
+                Some(url) => Some(StoreSettings::object_storage(url, &file).await?),
+                None => None,
+            };
+            ballista::run(command, storage).await
+        }
         Command::Demo(movements) => {
             let ws = store_settings.workspace(&file).await?;
             koers_demo::seed(&ws, &movements).await

@@ -23,10 +23,16 @@ struct Cluster {
     children: Vec<(String, Child)>,
     logs: PathBuf,
     port: u16,
+    env: Vec<(String, String)>,
 }
 
 impl Cluster {
     fn start(dir: &Path) -> Cluster {
+        Cluster::start_with(dir, &[])
+    }
+
+    /// A cluster whose processes have `env` (object storage settings) besides the usual.
+    fn start_with(dir: &Path, env: &[(&str, &str)]) -> Cluster {
         let logs = dir.join("logs");
         std::fs::create_dir_all(&logs).unwrap();
         let port = free_port();
@@ -34,6 +40,10 @@ impl Cluster {
             children: Vec::new(),
             logs,
             port,
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         };
         let scheduler = format!("127.0.0.1:{port}");
         cluster.spawn(
@@ -70,6 +80,7 @@ impl Cluster {
         let log = std::fs::File::create(self.logs.join(format!("{name}.log"))).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_koers"))
             .args(args)
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .env("KOERS_LOG", "info")
             .stdout(log.try_clone().unwrap())
             .stderr(log)
@@ -305,4 +316,164 @@ fn ballista_cluster_answers_as_the_embedded_engine() {
     }
     drop(runtime);
     drop(cluster);
+}
+
+/// A moto S3 server (`moto[server]` in the test Python) on a free loopback port, stopped when
+/// dropped, with one bucket.
+struct Moto {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Moto {
+    fn start(bucket: &str) -> Moto {
+        let python = std::env::var("KOERS_PYTHON")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| {
+                PathBuf::from(std::env::var("HOME").unwrap_or_default())
+                    .join(".cache/koers-py/venv/bin/python")
+            });
+        let port = free_port();
+        let child = Command::new(python)
+            .args([
+                "-m",
+                "moto.server",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("moto: run ./scripts/test once (it installs moto[server] in the venv)");
+        let moto = Moto { child, port };
+        let start = Instant::now();
+        // moto takes an unsigned request to make a bucket.
+        loop {
+            if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
+                use std::io::{Read, Write};
+                write!(
+                    s,
+                    "PUT /{bucket} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                )
+                .unwrap();
+                let mut answer = String::new();
+                let _ = s.read_to_string(&mut answer);
+                assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+                return moto;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "moto does not start"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+/// `koers` with `env` besides the usual.
+fn koers_with(data: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_koers"))
+        .arg("--data-dir")
+        .arg(data)
+        .args(args)
+        .envs(env.iter().copied())
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .expect("run koers")
+}
+
+#[test]
+fn the_cluster_reads_versions_kept_on_object_storage() {
+    const SECRET: &str = "s3cr3t-never-in-a-plan-or-log";
+    let dir = tempfile::tempdir().unwrap();
+    let moto = Moto::start("koers-cluster");
+    let endpoint = format!("http://127.0.0.1:{}", moto.port);
+    let env = [
+        ("KOERS_STORAGE", "s3://koers-cluster/versies"),
+        ("KOERS_S3_ENDPOINT", endpoint.as_str()),
+        ("KOERS_S3_ALLOW_HTTP", "true"),
+        ("KOERS_S3_REGION", "eu-west-1"),
+        ("KOERS_S3_ACCESS_KEY_ID", "koers-test"),
+        ("KOERS_S3_SECRET_ACCESS_KEY", SECRET),
+    ];
+    let ws = dir.path().join("ws");
+    let data = dir.path().join("bench");
+    bench(&ws, &data, &["--generate", "3000"]);
+    let o = koers_with(
+        &ws,
+        &env,
+        &[
+            "org",
+            "add",
+            "--name",
+            "Provincie Utrecht",
+            "--kind",
+            "province",
+            "--cbs",
+            "PV26",
+        ],
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    let movements = data.join("movements.parquet");
+    let o = koers_with(
+        &ws,
+        &env,
+        &[
+            "dataset",
+            "import",
+            "--name",
+            "movements",
+            movements.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{:?}", text(&o));
+    // The version is an object in the bucket, not a file in the data folder.
+    assert!(
+        !ws.join("datasets").exists()
+            || std::fs::read_dir(ws.join("datasets")).unwrap().count() == 0
+    );
+
+    let cluster = Cluster::start_with(dir.path(), &env);
+    let sql = "SELECT mode, COUNT(*) AS n, ROUND(SUM(tonnes), 3) AS tonnes FROM movements GROUP BY mode ORDER BY mode";
+    let here = koers_with(&ws, &env, &["query", "--format", "csv", sql]);
+    assert!(here.status.success(), "{:?}", text(&here));
+    let url = cluster.url();
+    let there = koers_with(
+        &ws,
+        &env,
+        &["query", "--format", "csv", "--engine", &url, sql],
+    );
+    assert!(there.status.success(), "{:?}", text(&there));
+    assert_eq!(text(&here).0, text(&there).0);
+    assert!(text(&there).0.lines().count() > 2, "{:?}", text(&there));
+    for name in ["scheduler", "executor-1", "executor-2"] {
+        let log = cluster.log(name);
+        assert!(!log.contains(SECRET), "{name} logged the secret");
+        assert!(
+            log.contains("s3://koers-cluster") || name != "scheduler" || log.contains("Job"),
+            "{log}"
+        );
+    }
+    assert!(!text(&there).0.contains(SECRET) && !text(&there).1.contains(SECRET));
+
+    // A cluster that was not told about the storage cannot read it, and says so.
+    drop(cluster);
+    let blind = Cluster::start(dir.path());
+    let o = koers_with(&ws, &env, &["query", "--engine", &blind.url(), sql]);
+    assert!(!o.status.success());
+    let (_, err) = text(&o);
+    assert!(
+        err.contains("fout: de query mislukte") && err.contains("s3://koers-cluster"),
+        "{err}"
+    );
+    assert!(!err.contains(SECRET), "{err}");
 }
