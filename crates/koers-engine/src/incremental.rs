@@ -605,11 +605,23 @@ impl Engine {
         d: &Decomposed,
         start: Instant,
     ) -> Result<Option<State>> {
-        let df = ctx.execute_logical_plan(d.state_plan()?).await?;
-        let pool = ctx.runtime_env().memory_pool.clone();
-        let out = self
-            .collect(df.execute_stream().await?, &pool, MAX_STATE_ROWS, start)
+        self.state_from(ctx, d.state_plan()?, start).await
+    }
+
+    /// What `plan` (of a state) makes in `ctx`; `None` when it has too many groups to keep.
+    async fn state_from(
+        &self,
+        ctx: &SessionContext,
+        plan: LogicalPlan,
+        start: Instant,
+    ) -> Result<Option<State>> {
+        let stream = ctx
+            .execute_logical_plan(plan)
+            .await?
+            .execute_stream()
             .await?;
+        let pool = ctx.runtime_env().memory_pool.clone();
+        let out = self.collect(stream, &pool, MAX_STATE_ROWS, start).await?;
         if out.truncated {
             return Ok(None);
         }
@@ -661,15 +673,10 @@ impl Engine {
                     return Ok(None);
                 };
                 let merged = one.merge_plan(states[i].with(&added)?)?;
-                let merged = ctx.execute_logical_plan(merged).await?;
-                let pool = ctx.runtime_env().memory_pool.clone();
-                let out = self
-                    .collect(merged.execute_stream().await?, &pool, MAX_STATE_ROWS, start)
-                    .await?;
-                if out.truncated {
+                let Some(merged) = self.state_from(&ctx, merged, start).await? else {
                     return Ok(None);
-                }
-                states[i] = State::new(&out.schema, out.batches)?;
+                };
+                states[i] = merged;
             }
         }
         Ok(Some(states))

@@ -1,7 +1,7 @@
 //! Distributed queries: a Ballista scheduler and two executors as `koers ballista` processes
 //! on this machine, the reference queries through them and through the embedded engine.
 
-use super::{import_as, koers, text};
+use super::{import_as, koers, koers_with, text};
 use koers_engine::{Engine, EngineConfig, EngineError, EngineMode, TableRef};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -170,6 +170,22 @@ fn answers(out: &str) -> BTreeMap<String, (u64, Value)> {
     answers
 }
 
+/// The organisation of the workspace `ws`.
+fn add_province(ws: &Path, env: &[(&str, &str)]) {
+    let args = [
+        "org",
+        "add",
+        "--name",
+        "Provincie Utrecht",
+        "--kind",
+        "province",
+        "--cbs",
+        "PV26",
+    ];
+    let o = koers_with(ws, env, &args);
+    assert!(o.status.success(), "{:?}", text(&o));
+}
+
 #[test]
 fn ballista_cluster_answers_as_the_embedded_engine() {
     let dir = tempfile::tempdir().unwrap();
@@ -199,20 +215,7 @@ fn ballista_cluster_answers_as_the_embedded_engine() {
     }
 
     // A workspace with the movements, for `koers query`.
-    let o = koers(
-        &ws,
-        &[
-            "org",
-            "add",
-            "--name",
-            "Provincie Utrecht",
-            "--kind",
-            "province",
-            "--cbs",
-            "PV26",
-        ],
-    );
-    assert!(o.status.success(), "{:?}", text(&o));
+    add_province(&ws, &[]);
     let movements = data.join("movements.parquet");
     import_as(&ws, &movements, "movements");
 
@@ -379,18 +382,6 @@ impl Moto {
     }
 }
 
-/// `koers` with `env` besides the usual.
-fn koers_with(data: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_koers"))
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .envs(env.iter().copied())
-        .env_remove("RUST_BACKTRACE")
-        .output()
-        .expect("run koers")
-}
-
 #[test]
 fn the_cluster_reads_versions_kept_on_object_storage() {
     const SECRET: &str = "s3cr3t-never-in-a-plan-or-log";
@@ -408,21 +399,7 @@ fn the_cluster_reads_versions_kept_on_object_storage() {
     let ws = dir.path().join("ws");
     let data = dir.path().join("bench");
     bench(&ws, &data, &["--generate", "3000"]);
-    let o = koers_with(
-        &ws,
-        &env,
-        &[
-            "org",
-            "add",
-            "--name",
-            "Provincie Utrecht",
-            "--kind",
-            "province",
-            "--cbs",
-            "PV26",
-        ],
-    );
-    assert!(o.status.success(), "{:?}", text(&o));
+    add_province(&ws, &env);
     let movements = data.join("movements.parquet");
     let o = koers_with(
         &ws,

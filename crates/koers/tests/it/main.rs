@@ -10,10 +10,16 @@ mod crash;
 mod movements;
 
 fn koers(data: &Path, args: &[&str]) -> Output {
+    koers_with(data, &[], args)
+}
+
+/// `koers` with `env` (object storage settings, say) besides the usual.
+fn koers_with(data: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_koers"))
         .arg("--data-dir")
         .arg(data)
         .args(args)
+        .envs(env.iter().copied())
         .env_remove("RUST_BACKTRACE")
         // The demo's generated movements, few enough for a debug build.
         .env("KOERS_DEMO_MOVEMENTS_ROWS", "2000")
@@ -79,19 +85,13 @@ fn demo_catalog_query_and_bad_input() {
     std::fs::write(&good, "gm,inwoners\nGM0344,367984\n").unwrap();
     assert!(import_as(d, &good, "inwoners").contains("inwoners versie 1"));
     // Rows appended to it: a new version of both, saying what it appends.
-    let more = d.join("meer.csv");
-    std::fs::write(&more, "gm,inwoners\nGM0345,68000\n").unwrap();
-    let o = koers(
-        d,
-        &[
-            "dataset",
-            "import",
-            "--append",
-            "--name",
-            "inwoners",
-            more.to_str().unwrap(),
-        ],
-    );
+    let append = |csv: &str| {
+        let more = d.join("meer.csv");
+        std::fs::write(&more, csv).unwrap();
+        let args = ["dataset", "import", "--append", "--name", "inwoners"];
+        koers(d, &[&args[..], &[more.to_str().unwrap()]].concat())
+    };
+    let o = append("gm,inwoners\nGM0345,68000\n");
     let (out, err) = text(&o);
     assert!(o.status.success(), "{out}{err}");
     assert!(
@@ -103,18 +103,7 @@ fn demo_catalog_query_and_bad_input() {
         "{out}"
     );
     // Rows with other columns are refused, and the dataset stays as it was.
-    std::fs::write(&more, "gm,naam\nGM0345,Veenendaal\n").unwrap();
-    let o = koers(
-        d,
-        &[
-            "dataset",
-            "import",
-            "--append",
-            "--name",
-            "inwoners",
-            more.to_str().unwrap(),
-        ],
-    );
+    let o = append("gm,naam\nGM0345,Veenendaal\n");
     assert_eq!(o.status.code(), Some(1));
     assert!(
         text(&o).1.contains("de kolommen moeten dezelfde zijn"),
