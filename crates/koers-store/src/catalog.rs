@@ -67,6 +67,9 @@ pub struct Appended {
     pub rows: i64,
 }
 
+/// How long a query's kept state stays without the query running again.
+pub const STATES_KEPT_DAYS: i64 = 90;
+
 /// The aggregate state of a query kept for incremental refresh, with the dataset version
 /// each table it read was at (table name → version id).
 #[derive(Debug, Clone)]
@@ -465,8 +468,15 @@ impl Repo<'_> {
     }
 
     /// Keeps the state of query `key` of `org_id`, replacing the one before (a cache: no
-    /// audit row).
+    /// audit row). States of the organisation's queries that did not run for
+    /// [`STATES_KEPT_DAYS`] days go (a query with parameter values no one chooses again).
     pub async fn keep_state(&self, org_id: &str, key: &str, kept: &KeptState) -> Result<()> {
+        let cutoff = crate::stamp(chrono::Utc::now() - chrono::Duration::days(STATES_KEPT_DAYS));
+        sqlx::query("DELETE FROM kept_states WHERE org_id = $1 AND computed_at < $2")
+            .bind(org_id)
+            .bind(cutoff)
+            .execute(self.pool())
+            .await?;
         let versions = serde_json::to_string(&kept.versions).map_err(corrupt)?;
         sqlx::query(
             "INSERT INTO kept_states (org_id, query_key, versions, state, computed_at) VALUES ($1, $2, $3, $4, $5)
@@ -665,6 +675,33 @@ mod tests {
         assert_eq!(s.catalog().forget_states(&other.id).await.unwrap(), 0);
         assert_eq!(s.catalog().forget_states(&a.id).await.unwrap(), 1);
         assert!(s.catalog().kept_state(&a.id, "q").await.unwrap().is_none());
+        // A state whose query has not run for long goes when another is kept.
+        s.catalog()
+            .keep_state(&a.id, "old", &kept("v1", &[1]))
+            .await
+            .unwrap();
+        sqlx::query("UPDATE kept_states SET computed_at = '2020-01-01T00:00:00Z'")
+            .execute(s.pool())
+            .await
+            .unwrap();
+        s.catalog()
+            .keep_state(&a.id, "new", &kept("v2", &[2]))
+            .await
+            .unwrap();
+        assert!(
+            s.catalog()
+                .kept_state(&a.id, "old")
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            s.catalog()
+                .kept_state(&a.id, "new")
+                .await
+                .unwrap()
+                .is_some()
+        );
     }
 
     async fn versions_accumulate_and_other_orgs_see_only_public_datasets(s: Store) {
