@@ -22,7 +22,7 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::arrow::ipc::reader::StreamReader;
 use datafusion::arrow::ipc::writer::StreamWriter;
 use datafusion::common::Column;
-use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
 use datafusion::datasource::{MemTable, provider_as_source};
 use datafusion::functions_aggregate::count::count_udaf;
 use datafusion::functions_aggregate::min_max::{max_udaf, min_udaf};
@@ -83,8 +83,10 @@ struct Decomposed {
 }
 
 /// The aggregates of `plan` whose states are kept: each outermost aggregate that can be
-/// ([`decomposable`]), top down; `None` when there is none, or when something outside them
-/// holds a subquery (which could read a table unseen).
+/// ([`decomposable`]), top down — in a node, those of its scalar subqueries
+/// (`… <= (SELECT MAX(ts) FROM t)`) before those of its inputs; `None` when there is none, or
+/// when something outside them holds another kind of subquery (`IN`, `EXISTS`, or one that
+/// refers to the outer query), whose rows could not be followed.
 fn decompose(plan: &LogicalPlan) -> Option<Vec<Decomposed>> {
     fn walk(plan: &LogicalPlan, out: &mut Vec<Decomposed>) -> bool {
         if let LogicalPlan::Aggregate(a) = plan
@@ -93,21 +95,39 @@ fn decompose(plan: &LogicalPlan) -> Option<Vec<Decomposed>> {
             out.push(d);
             return true;
         }
-        let no_subquery = plan.expressions().iter().all(|e| {
-            !e.exists(|x| {
-                Ok(matches!(
-                    x,
-                    Expr::ScalarSubquery(_) | Expr::InSubquery(_) | Expr::Exists(_)
-                ))
-            })
-            .unwrap_or(true)
-        });
-        no_subquery
-            && !matches!(plan, LogicalPlan::Subquery(_))
+        let Some(subqueries) = scalar_subqueries(plan) else {
+            return false;
+        };
+        !matches!(plan, LogicalPlan::Subquery(_))
+            && subqueries.iter().all(|s| walk(s, out))
             && plan.inputs().into_iter().all(|i| walk(i, out))
     }
     let mut out = Vec::new();
     (walk(plan, &mut out) && !out.is_empty()).then_some(out)
+}
+
+/// The plans of the scalar subqueries in `plan`'s own expressions that stand alone (refer to
+/// nothing of the outer query), in the order of its expressions; `None` when it holds any
+/// other subquery.
+fn scalar_subqueries(plan: &LogicalPlan) -> Option<Vec<Arc<LogicalPlan>>> {
+    let mut found = Vec::new();
+    let mut other = false;
+    for e in plan.expressions() {
+        let _ = e.apply(|x| {
+            match x {
+                Expr::ScalarSubquery(s) if s.outer_ref_columns.is_empty() => {
+                    found.push(Arc::clone(&s.subquery));
+                }
+                Expr::ScalarSubquery(_)
+                | Expr::InSubquery(_)
+                | Expr::Exists(_)
+                | Expr::SetComparison(_) => other = true,
+                _ => {}
+            }
+            Ok(TreeNodeRecursion::Continue)
+        });
+    }
+    (!other).then_some(found)
 }
 
 /// How many times `plan` reads `table` outside its kept aggregates (see [`decompose`]).
@@ -115,11 +135,19 @@ fn reads_outside(plan: &LogicalPlan, table: &str) -> usize {
     match plan {
         LogicalPlan::Aggregate(a) if decomposable(a).is_some() => 0,
         LogicalPlan::TableScan(s) => usize::from(s.table_name.table() == table),
-        other => other
-            .inputs()
-            .into_iter()
-            .map(|i| reads_outside(i, table))
-            .sum(),
+        other => {
+            let subqueries: usize = scalar_subqueries(other)
+                .unwrap_or_default()
+                .iter()
+                .map(|s| reads_outside(s, table))
+                .sum();
+            let inputs: usize = other
+                .inputs()
+                .into_iter()
+                .map(|i| reads_outside(i, table))
+                .sum();
+            subqueries + inputs
+        }
     }
 }
 
@@ -136,9 +164,30 @@ fn replace_aggregates(
             .next()
             .ok_or_else(|| EngineError::Query("an aggregate without its state".into()));
     }
+    // Its scalar subqueries first, as `decompose` found them.
+    let mut failed = None;
+    let plan = plan
+        .clone()
+        .map_subqueries(|sub| match sub {
+            LogicalPlan::Subquery(mut s) => match replace_aggregates(&s.subquery, finished) {
+                Ok(p) => {
+                    s.subquery = Arc::new(p);
+                    Ok(Transformed::yes(LogicalPlan::Subquery(s)))
+                }
+                Err(e) => {
+                    failed = Some(e);
+                    Ok(Transformed::no(LogicalPlan::Subquery(s)))
+                }
+            },
+            other => Ok(Transformed::no(other)),
+        })?
+        .data;
+    if let Some(e) = failed {
+        return Err(e);
+    }
     let inputs = plan.inputs();
     if inputs.is_empty() {
-        return Ok(plan.clone());
+        return Ok(plan);
     }
     let inputs = inputs
         .into_iter()

@@ -143,6 +143,10 @@ async fn grouped_sums_counts_extremes_and_averages_grow_from_the_appended_rows_o
         "WITH y AS (SELECT EXTRACT(YEAR FROM d) AS jaar, g, COUNT(*) AS n FROM t GROUP BY 1, 2) \
          SELECT a.g, a.jaar, a.n, b.n AS vorig FROM y a LEFT JOIN y b ON a.g = b.g AND b.jaar = a.jaar - 1 ORDER BY 1, 2",
         "SELECT g, SUM(v) AS s, SUM(SUM(v)) OVER () AS total, RANK() OVER (ORDER BY SUM(v) DESC, g) AS r FROM t GROUP BY g ORDER BY g",
+        // A scalar subquery above the aggregates: its own aggregate is kept too.
+        "SELECT x.g, x.s FROM (SELECT g, SUM(v) AS s, MAX(d) AS last FROM t GROUP BY g) x \
+         WHERE x.last + 20 <= (SELECT MAX(d) FROM t) ORDER BY x.g",
+        "SELECT g, COUNT(*) AS n, (SELECT COUNT(*) FROM t) AS alle FROM t GROUP BY g ORDER BY g",
     ] {
         let (full, grown, incremental) = both(sql).await;
         assert!(incremental, "incremental: {sql}");
@@ -161,6 +165,8 @@ async fn queries_that_cannot_simply_add_rows_run_in_full_with_the_same_answer() 
         "SELECT g, SUM(v) FROM t GROUP BY ROLLUP(g) ORDER BY g",
         "SELECT g, SUM(v + random() * 0) FROM t GROUP BY g ORDER BY g",
         "SELECT g, COUNT(*) FROM t WHERE v > (SELECT AVG(v) FROM t) GROUP BY g ORDER BY g",
+        "SELECT g, v FROM t WHERE d <= (SELECT MAX(d) FROM t) ORDER BY g, v",
+        "SELECT x.g FROM (SELECT g, SUM(v) AS s FROM t GROUP BY g) x WHERE x.g IN (SELECT g FROM t WHERE v > 5) ORDER BY 1",
         // The grown table read twice, or on the side an anti join drops.
         "SELECT a.g, COUNT(*) FROM t a JOIN t b ON a.g = b.g GROUP BY a.g ORDER BY a.g",
         "SELECT n.naam, COUNT(*) FROM names n LEFT JOIN t ON t.g = n.g GROUP BY n.naam ORDER BY 1",

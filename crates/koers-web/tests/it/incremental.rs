@@ -357,6 +357,7 @@ async fn every_demo_analysis_answers_the_same_after_an_append() {
             let grown = same_answers(&ws, &org).await;
             // The monitor's and the dashboard's analyses over the movements grow.
             for title in [
+                "Goederenvervoer per week, provincie en modaliteit",
                 "Goederenstromen tussen provincies",
                 "Modal split in tonkilometers per maand",
                 "Tonnen per gemeente",
