@@ -158,6 +158,29 @@ pub(crate) async fn wait_text(c: &Client, at: Locator<'_>) -> String {
     wait_for(c, at).await.text().await.unwrap()
 }
 
+/// Marks the page shown, so that [`wait_new_page`] can tell when the next one has loaded (a
+/// notice of the page before must not pass for the next one's).
+pub(crate) async fn mark_page(c: &Client) {
+    c.execute("window.koersOldPage = true;", vec![])
+        .await
+        .unwrap();
+}
+
+/// Waits until a page other than the one [`mark_page`] marked has loaded.
+pub(crate) async fn wait_new_page(c: &Client) {
+    for _ in 0..600 {
+        // While the browser navigates a script may fail: not loaded yet.
+        let old = c
+            .execute("return window.koersOldPage === true;", vec![])
+            .await;
+        if matches!(old, Ok(serde_json::Value::Bool(false))) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the next page did not load");
+}
+
 /// Focuses the first element matching `css` and presses `key` there, as a keyboard user does.
 pub(crate) async fn press(c: &Client, css: &str, key: Key) {
     keys_at(c, css, &key.to_string()).await;

@@ -357,12 +357,14 @@ async fn a_participant_assesses_themselves_by_keyboard_and_the_coordinator_sees_
     press(&b, "input[name='niveau:Visie'][value='1']", Key::Down).await;
     press(&b, "input[name='niveau:Visie'][value='2']", Key::Down).await;
     press(&b, "input[name='niveau:Data'][value='1']", Key::Down).await;
+    crate::browser::mark_page(&b).await;
     keys_at(
         &b,
         "input[name='niveau:Data'][value='2']",
         &Key::Enter.to_string(),
     )
     .await;
+    crate::browser::wait_new_page(&b).await;
     wait_for(&b, Locator::Css(".utrecht-alert--ok")).await;
     let text = crate::browser::main_text(&b).await;
     assert!(
@@ -443,12 +445,14 @@ async fn a_participant_takes_a_quiz_and_a_student_opens_the_project_by_keyboard(
         quiz["id"].as_str().unwrap()
     );
     press(&b, &first, Key::Down).await;
+    crate::browser::mark_page(&b).await;
     b.active_element()
         .await
         .unwrap()
         .send_keys(&Key::Enter.to_string())
         .await
         .unwrap();
+    crate::browser::wait_new_page(&b).await;
     let notice = crate::browser::wait_text(&b, Locator::Css(".utrecht-alert--ok")).await;
     assert!(notice.contains("Jouw score: 1 / 1"), "{notice}");
     check_axe(&b, "the quiz, answered").await;
