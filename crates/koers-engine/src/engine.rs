@@ -283,8 +283,14 @@ impl Engine {
         tables: &[TableRef],
     ) -> Result<(SessionContext, LogicalPlan)> {
         let names: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
-        let statement = sandbox::statement(sql, &names)?;
-        let ctx = self.context(tables).await?;
+        let (statement, read) = sandbox::statement_reading(sql, &names)?;
+        // Only the tables the query names are opened (each costs a read of its file's footer).
+        let reading: Vec<TableRef> = tables
+            .iter()
+            .filter(|t| read.contains(&t.name))
+            .cloned()
+            .collect();
+        let ctx = self.context(&reading).await?;
         // Defence in depth: DataFusion itself refuses DDL, DML and SET as well.
         let options = SQLOptions::new()
             .with_allow_ddl(false)

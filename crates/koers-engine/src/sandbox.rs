@@ -35,6 +35,8 @@ fn normalise(i: &Ident) -> String {
 struct Gate<'a> {
     tables: &'a HashSet<String>,
     ctes: HashSet<String>,
+    /// The given tables the query names.
+    read: HashSet<String>,
 }
 
 impl Visitor for Gate<'_> {
@@ -93,7 +95,12 @@ impl Visitor for Gate<'_> {
         let known = match parts.as_slice() {
             [one] => {
                 let n = normalise(one);
-                self.tables.contains(&n) || self.ctes.contains(&n)
+                let table = self.tables.contains(&n);
+                let known = table || self.ctes.contains(&n);
+                if table {
+                    self.read.insert(n);
+                }
+                known
             }
             _ => false,
         };
@@ -115,6 +122,15 @@ pub fn check(sql: &str, tables: &[&str]) -> Result<()> {
 /// Parses `sql`, binds its parameters and checks the result against the gate, with `tables`
 /// the names the query may read: the statement to plan.
 pub fn statement(sql: &Sql, tables: &[&str]) -> Result<DFStatement> {
+    Ok(statement_reading(sql, tables)?.0)
+}
+
+/// [`statement`], with the given tables the query names (so that only those need to be
+/// opened to plan it).
+pub(crate) fn statement_reading(
+    sql: &Sql,
+    tables: &[&str],
+) -> Result<(DFStatement, HashSet<String>)> {
     if sql.text.len() > MAX_SQL_BYTES {
         return Err(EngineError::Forbidden(format!(
             "de query is langer dan {MAX_SQL_BYTES} bytes"
@@ -180,10 +196,11 @@ pub fn statement(sql: &Sql, tables: &[&str]) -> Result<DFStatement> {
     let mut gate = Gate {
         tables: &allowed,
         ctes: HashSet::new(),
+        read: HashSet::new(),
     };
     match query.visit(&mut gate) {
         ControlFlow::Break(e) => Err(e),
-        ControlFlow::Continue(()) => Ok(stmt),
+        ControlFlow::Continue(()) => Ok((stmt, gate.read)),
     }
 }
 
@@ -192,6 +209,28 @@ mod tests {
     use super::*;
 
     const T: &[&str] = &["gemeenten", "movements@2"];
+
+    #[test]
+    fn only_the_tables_a_query_names_are_read() {
+        let read = |sql: &str| {
+            let mut r: Vec<String> =
+                statement_reading(&Sql::from(sql), &["gemeenten", "movements@2", "wegen"])
+                    .unwrap()
+                    .1
+                    .into_iter()
+                    .collect();
+            r.sort();
+            r
+        };
+        assert_eq!(read("SELECT 1"), Vec::<String>::new());
+        assert_eq!(read("SELECT * FROM GEMEENTEN"), ["gemeenten"]);
+        assert_eq!(
+            read(
+                "WITH w AS (SELECT 1) SELECT * FROM \"movements@2\" m JOIN w ON true WHERE EXISTS (SELECT 1 FROM gemeenten)"
+            ),
+            ["gemeenten", "movements@2"]
+        );
+    }
 
     fn forbidden(sql: &str) {
         match check(sql, T) {
