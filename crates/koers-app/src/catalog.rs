@@ -577,13 +577,15 @@ impl Workspace {
             Some(k) => self.growth(k, &read).await?,
             None => None,
         };
+        // Answered from a state nothing was added to: the kept one stays as it is.
+        let unchanged = growth.as_ref().is_some_and(|g| g.deltas.is_empty());
         let engine = self.engine.clone();
         let kept = self
             .run_on(org_id, engine.config().time_limit, async move {
                 engine.query_kept(sql, &refs, growth, row_limit, None).await
             })
             .await?;
-        if let Some(state) = kept.state {
+        if let Some(state) = kept.state.filter(|_| !(unchanged && kept.output.incremental)) {
             let versions: Option<BTreeMap<String, String>> = kept
                 .tables
                 .iter()

@@ -40,7 +40,7 @@ use crate::params::Sql;
 
 /// A kept state holds at most this many groups; a larger one is not kept (the query then
 /// runs in full each time).
-pub const MAX_STATE_ROWS: usize = 500_000;
+pub const MAX_STATE_ROWS: usize = 100_000;
 
 /// The name the state is read under in the plans that merge and finish it.
 const STATE: &str = "__koers_state";
