@@ -585,7 +585,10 @@ impl Workspace {
                 engine.query_kept(sql, &refs, growth, row_limit, None).await
             })
             .await?;
-        if let Some(state) = kept.state.filter(|_| !(unchanged && kept.output.incremental)) {
+        if let Some(state) = kept
+            .state
+            .filter(|_| !(unchanged && kept.output.incremental))
+        {
             let versions: Option<BTreeMap<String, String>> = kept
                 .tables
                 .iter()
