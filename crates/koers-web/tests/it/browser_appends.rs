@@ -70,7 +70,7 @@ async fn a_steward_appends_a_month_and_the_analysis_reads_only_those_rows() {
         .save_analysis(
             &app.org_a.id,
             "Aantal per gemeente",
-            "SELECT gemeente, COUNT(*) AS n, SUM(aantal) AS aantal FROM bewegingen GROUP BY gemeente ORDER BY gemeente",
+            "SELECT gemeente, COUNT(*) AS bewegingen_in_de_periode, SUM(aantal) AS totaal_vervoerde_aantal, MIN(maand) AS eerste_maand_met_gegevens, MAX(maand) AS laatste_maand_met_gegevens FROM bewegingen GROUP BY gemeente ORDER BY gemeente",
             &[],
         )
         .await;
@@ -113,6 +113,15 @@ async fn a_steward_appends_a_month_and_the_analysis_reads_only_those_rows() {
         "{shown}"
     );
     assert!(shown.contains("GM0340"), "{shown}");
+    // The result's table scrolls in its own box: the page stays as wide as the phone.
+    let widths = c
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(widths[0].as_i64() <= widths[1].as_i64(), "{widths}");
     screenshot(&c, "incremental-run.png").await;
     end_session(c).await;
 }
