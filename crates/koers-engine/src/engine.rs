@@ -272,7 +272,8 @@ impl Engine {
         sql: &Sql,
         tables: &[TableRef],
     ) -> Result<SendableRecordBatchStream> {
-        Ok(self.planned(sql, tables).await?.0)
+        let (ctx, plan) = self.plan(sql, tables).await?;
+        self.execute(&ctx, plan).await
     }
 
     /// `sql` checked by the sandbox, its parameters bound, as a logical plan over `tables`
@@ -301,23 +302,34 @@ impl Engine {
         Ok((ctx, plan))
     }
 
-    /// [`stream`](Self::stream), with the query's memory pool.
-    async fn planned(
+    /// The result stream of `plan` in `ctx`: run in this process, or on the cluster.
+    async fn execute(
         &self,
-        sql: &Sql,
-        tables: &[TableRef],
-    ) -> Result<(SendableRecordBatchStream, Arc<dyn MemoryPool>)> {
-        let (ctx, plan) = self.plan(sql, tables).await?;
+        ctx: &SessionContext,
+        plan: LogicalPlan,
+    ) -> Result<SendableRecordBatchStream> {
         let df = ctx.execute_logical_plan(plan).await?;
-        let pool = ctx.runtime_env().memory_pool.clone();
-        let stream = match self.config.mode.scheduler_url() {
+        Ok(match self.config.mode.scheduler_url() {
             None => df.execute_stream().await?,
             #[cfg(feature = "ballista")]
             Some(url) => distributed::execute(df, &url).await?,
             #[cfg(not(feature = "ballista"))]
             Some(_) => return Err(distributed::not_built()),
-        };
-        Ok((stream, pool))
+        })
+    }
+
+    /// The rows of `plan` in `ctx` up to `row_limit`, counted against the query's memory
+    /// pool (see [`collect`](Self::collect)).
+    pub(crate) async fn run_plan(
+        &self,
+        ctx: &SessionContext,
+        plan: LogicalPlan,
+        row_limit: usize,
+        start: Instant,
+    ) -> Result<QueryOutput> {
+        let stream = self.execute(ctx, plan).await?;
+        let pool = ctx.runtime_env().memory_pool.clone();
+        self.collect(stream, &pool, row_limit, start).await
     }
 
     /// Run a query with the engine's limits.
@@ -337,8 +349,8 @@ impl Engine {
         let sql = sql.into();
         let start = Instant::now();
         let work = async {
-            let (stream, pool) = self.planned(&sql, tables).await?;
-            self.collect(stream, &pool, row_limit, start).await
+            let (ctx, plan) = self.plan(&sql, tables).await?;
+            self.run_plan(&ctx, plan, row_limit, start).await
         };
         self.within_limits(work, cancel).await
     }

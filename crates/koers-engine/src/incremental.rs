@@ -602,11 +602,7 @@ impl Engine {
                 .map(|(one, s)| one.finished(s.table()?))
                 .collect::<Result<Vec<_>>>()?;
             let whole = replace_aggregates(&plan, &mut finished.into_iter())?;
-            let df = ctx.execute_logical_plan(whole).await?;
-            let pool = ctx.runtime_env().memory_pool.clone();
-            let mut output = self
-                .collect(df.execute_stream().await?, &pool, row_limit, start)
-                .await?;
+            let mut output = self.run_plan(&ctx, whole, row_limit, start).await?;
             output.incremental = incremental;
             Ok(Kept {
                 output,
@@ -625,23 +621,8 @@ impl Engine {
         start: Instant,
         tables: Vec<String>,
     ) -> Result<Kept> {
-        let stream = match self.config().mode.scheduler_url() {
-            None => {
-                ctx.execute_logical_plan(plan)
-                    .await?
-                    .execute_stream()
-                    .await?
-            }
-            #[cfg(feature = "ballista")]
-            Some(url) => {
-                crate::distributed::execute(ctx.execute_logical_plan(plan).await?, &url).await?
-            }
-            #[cfg(not(feature = "ballista"))]
-            Some(_) => return Err(crate::distributed::not_built()),
-        };
-        let pool = ctx.runtime_env().memory_pool.clone();
         Ok(Kept {
-            output: self.collect(stream, &pool, row_limit, start).await?,
+            output: self.run_plan(ctx, plan, row_limit, start).await?,
             state: None,
             tables,
         })
@@ -664,13 +645,7 @@ impl Engine {
         plan: LogicalPlan,
         start: Instant,
     ) -> Result<Option<State>> {
-        let stream = ctx
-            .execute_logical_plan(plan)
-            .await?
-            .execute_stream()
-            .await?;
-        let pool = ctx.runtime_env().memory_pool.clone();
-        let out = self.collect(stream, &pool, MAX_STATE_ROWS, start).await?;
+        let out = self.run_plan(ctx, plan, MAX_STATE_ROWS, start).await?;
         if out.truncated {
             return Ok(None);
         }
