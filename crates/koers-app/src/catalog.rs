@@ -329,7 +329,7 @@ impl Workspace {
         drop(downloaded);
         let file_guard = RemoveOnDrop(imported.path.clone());
         let added_guard = added.as_ref().map(|(a, _)| RemoveOnDrop(a.path.clone()));
-        let rel_added = rel_file.replace(".parquet", ".added.parquet");
+        let rel_added = added_name(&rel_file);
         let (file, uploaded) = match &self.cfg.storage {
             Some(s) => {
                 let key = s.key(&rel_file)?;
@@ -550,8 +550,7 @@ impl Workspace {
         let sql = sql.into();
         let (refs, _) = self.tables(org_id).await?;
         let (engine, cancel) = (self.engine.clone(), cancel.cloned());
-        let limit = engine.config().time_limit;
-        self.run_on(org_id, limit, async move {
+        self.run_on(org_id, async move {
             engine
                 .query_with(sql, &refs, row_limit, cancel.as_ref())
                 .await
@@ -581,7 +580,7 @@ impl Workspace {
         let unchanged = growth.as_ref().is_some_and(|g| g.deltas.is_empty());
         let engine = self.engine.clone();
         let kept = self
-            .run_on(org_id, engine.config().time_limit, async move {
+            .run_on(org_id, async move {
                 engine.query_kept(sql, &refs, growth, row_limit, None).await
             })
             .await?;
@@ -657,9 +656,10 @@ impl Workspace {
     async fn run_on<T: Send + 'static>(
         &self,
         lane: &str,
-        limit: std::time::Duration,
         query: impl Future<Output = koers_engine::error::Result<T>> + Send + 'static,
     ) -> Result<T> {
+        // Every engine a query runs on here keeps this one's time limit.
+        let limit = self.engine.config().time_limit;
         let _ticket = self.admission.admit(lane).await?;
         let task = self.queries.spawn(query)?;
         let abort = task.abort_handle();
@@ -736,8 +736,7 @@ impl Workspace {
         // Reads of one dataset (previews, the OGC API, open to anyone for a public dataset)
         // share a lane of their own.
         let lane = format!("dataset {}", version.dataset_id);
-        let limit = engine.config().time_limit;
-        self.run_on(&lane, limit, async move {
+        self.run_on(&lane, async move {
             engine.query_with(sql, &refs, row_limit, None).await
         })
         .await
@@ -1123,7 +1122,7 @@ fn appended_rows(
         return Ok((imported, None));
     };
     let added_opts = ImportOptions {
-        file_name: opts.file_name.replace(".parquet", ".added.parquet"),
+        file_name: added_name(&opts.file_name),
         ..opts.clone()
     };
     if append {
@@ -1143,6 +1142,11 @@ fn appended_rows(
     }
     let added = koers_engine::import::split_appended(&path, &imported.path, &added_opts)?;
     Ok((imported, added.map(|a| (a, previous.id))))
+}
+
+/// The file of the rows a version appends, beside the version's own `file`.
+fn added_name(file: &str) -> String {
+    file.replace(".parquet", ".added.parquet")
 }
 
 /// How many appended versions in a row a kept state is brought up to date over; past that,
