@@ -544,6 +544,46 @@ pub fn same_number(p: f64, q: f64) -> bool {
     decimals <= 2 && d <= 10f64.powi(-(decimals as i32)) * (1.0 + 1e-9)
 }
 
+/// Whether `a` and `b`, one answer computed two ways (as JSON: rows, or documents holding
+/// them), are the same answer: numbers as [`same_number`] says, and lists of rows in either
+/// order where rows tie in the `ORDER BY` — ordered by their values that are not doubles.
+pub fn same_answer(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Number(p), Value::Number(q)) if p.is_f64() || q.is_f64() => same_number(
+            p.as_f64().unwrap_or(f64::NAN),
+            q.as_f64().unwrap_or(f64::NAN),
+        ),
+        (Value::Array(x), Value::Array(y)) => {
+            let order = |rows: &[Value]| {
+                let mut rows = rows.to_vec();
+                if rows.iter().all(Value::is_array) {
+                    rows.sort_by_key(|r| {
+                        r.as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter(|v| !v.is_f64())
+                            .map(Value::to_string)
+                            .collect::<Vec<_>>()
+                    });
+                }
+                rows
+            };
+            x.len() == y.len()
+                && order(x)
+                    .iter()
+                    .zip(&order(y))
+                    .all(|(u, w)| same_answer(u, w))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, u)| y.get(k).is_some_and(|w| same_answer(u, w)))
+        }
+        _ => a == b,
+    }
+}
+
 impl Engine {
     /// Runs `sql` over `tables` like [`query_with`](Engine::query_with), keeping the state of
     /// its aggregate where it has one that can grow (see the module). With `growth` — a state

@@ -461,7 +461,7 @@ async fn append_month(
             "dashboard_incremental_s": incremental.dashboard_s,
             "dashboard_full_s": full.dashboard_s,
             "dashboard_ratio": incremental.dashboard_s / full.dashboard_s,
-            "same_answer": same(&incremental.answers, &full.answers),
+            "same_answer": koers_engine::incremental::same_answer(&incremental.answers, &full.answers),
         })
     );
     Ok(())
@@ -501,39 +501,4 @@ async fn refresh_all(
         dashboard_s,
         answers: json!({ "series": series, "widgets": widgets }),
     })
-}
-
-/// Whether two refreshes answered the same: numbers as
-/// [`koers_engine::incremental::same_number`] says, lists of rows in either order where they
-/// tie (ordered by their values that are not doubles).
-fn same(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(p), Value::Number(q)) if p.is_f64() || q.is_f64() => {
-            koers_engine::incremental::same_number(
-                p.as_f64().unwrap_or(f64::NAN),
-                q.as_f64().unwrap_or(f64::NAN),
-            )
-        }
-        (Value::Array(x), Value::Array(y)) => {
-            let order = |rows: &[Value]| {
-                let mut rows = rows.to_vec();
-                if rows.iter().all(Value::is_array) {
-                    rows.sort_by_key(|r| {
-                        r.as_array()
-                            .into_iter()
-                            .flatten()
-                            .filter(|v| !v.is_f64())
-                            .map(Value::to_string)
-                            .collect::<Vec<_>>()
-                    });
-                }
-                rows
-            };
-            x.len() == y.len() && order(x).iter().zip(&order(y)).all(|(u, w)| same(u, w))
-        }
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, u)| y.get(k).is_some_and(|w| same(u, w)))
-        }
-        _ => a == b,
-    }
 }

@@ -338,3 +338,20 @@ fn numbers_of_two_runs_agree_up_to_the_order_doubles_were_added_in() {
     assert!(!same_number(1.25, 1.35));
     assert!(!same_number(2.0, 4.0));
 }
+
+#[test]
+fn answers_agree_as_rows_in_either_order_with_numbers_as_the_same() {
+    use serde_json::json;
+    let a = json!({"rows": [["b", 2, 1.25], ["a", 1, 0.1]], "n": 2});
+    let b = json!({"rows": [["a", 1, 0.1000000000001], ["b", 2, 1.25]], "n": 2});
+    assert!(same_answer(&a, &b));
+    assert!(!same_answer(
+        &a,
+        &json!({"rows": [["a", 1, 0.1], ["b", 3, 1.25]], "n": 2})
+    ));
+    assert!(!same_answer(&a, &json!({"rows": [["a", 1, 0.1]], "n": 2})));
+    assert!(!same_answer(
+        &a,
+        &json!({"rows": [["a", 1, 0.1], ["b", 2, 1.25]]})
+    ));
+}
