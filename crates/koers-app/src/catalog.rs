@@ -513,7 +513,7 @@ impl Workspace {
     /// The table `name` reading `file` (of version `id`): a path in the data folder, or an
     /// object URL.
     fn file_ref(&self, name: String, file: &str, id: &str) -> Result<TableRef> {
-        if file.contains("://") {
+        if koers_store::catalog::on_object_storage(file) {
             let url = url::Url::parse(file).map_err(|e| {
                 Error::ObjectStorage(format!(
                     "versie {id} heeft een ongeldige objectlocatie: {e}"

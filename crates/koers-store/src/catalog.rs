@@ -78,10 +78,16 @@ pub struct KeptState {
     pub state: Vec<u8>,
 }
 
+/// Whether a version's `file` (or its appended rows' file) is an object on object storage
+/// (`s3://…`), not a path in the data folder.
+pub fn on_object_storage(file: &str) -> bool {
+    file.contains("://")
+}
+
 impl DatasetVersion {
     /// Whether the file is an object on object storage (`s3://…`), not in the data folder.
     pub fn on_object_storage(&self) -> bool {
-        self.file.contains("://")
+        on_object_storage(&self.file)
     }
 
     /// The names of its columns, in order.
