@@ -17,11 +17,13 @@ use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
 use futures::StreamExt;
 use object_store::ObjectStore;
+use object_store::path::Path as ObjectPath;
 use std::path::PathBuf;
 use tokio::sync::Notify;
 use url::Url;
 
 use crate::bounded;
+use crate::cache::{CacheUse, CachedTable, ColumnCache, FileSource};
 use crate::datetime;
 use crate::distributed::{self, EngineMode};
 use crate::eager;
@@ -45,6 +47,9 @@ pub struct EngineConfig {
     pub row_limit: usize,
     /// Where queries run: in this process or on a Ballista cluster.
     pub mode: EngineMode,
+    /// Bytes of decoded dataset columns kept in memory between queries (see
+    /// [`crate::cache`]; default a quarter of the machine's memory); 0 keeps none.
+    pub column_cache_bytes: usize,
 }
 
 impl Default for EngineConfig {
@@ -57,8 +62,22 @@ impl Default for EngineConfig {
                 .unwrap_or(2),
             row_limit: 100_000,
             mode: EngineMode::Embedded,
+            column_cache_bytes: machine_memory() / 4,
         }
     }
+}
+
+/// The machine's memory in bytes (`MemTotal` of `/proc/meminfo`), or 4 GiB when unknown.
+pub fn machine_memory() -> usize {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .find_map(|l| l.strip_prefix("MemTotal:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<usize>().ok())
+        })
+        .map(|kib| kib.saturating_mul(1024))
+        .unwrap_or(4 << 30)
 }
 
 /// A table a query may read: a dataset version the caller has access to.
@@ -176,12 +195,15 @@ pub struct Engine {
     config: EngineConfig,
     /// Object stores by bucket URL (`s3://bucket`), for tables on object storage.
     object_stores: Vec<(Url, Arc<dyn ObjectStore>)>,
+    /// Decoded columns of the versions queries read, shared by every clone.
+    cache: Arc<ColumnCache>,
 }
 
 impl Engine {
     /// An engine with these limits.
     pub fn new(config: EngineConfig) -> Self {
         Engine {
+            cache: Arc::new(ColumnCache::new(config.column_cache_bytes)),
             config,
             object_stores: Vec::new(),
         }
@@ -198,6 +220,34 @@ impl Engine {
         Engine {
             config,
             object_stores: self.object_stores.clone(),
+            cache: self.cache.clone(),
+        }
+    }
+
+    /// What the column cache holds now.
+    pub fn cache_usage(&self) -> CacheUse {
+        self.cache.usage()
+    }
+
+    /// Where `location` is read from, for the column cache: the local file system or the
+    /// object store registered for its bucket.
+    fn file_source(&self, location: &TableLocation) -> Option<FileSource> {
+        match location {
+            TableLocation::File(path) => Some(FileSource {
+                store: Arc::new(object_store::local::LocalFileSystem::new()),
+                path: ObjectPath::from_filesystem_path(path).ok()?,
+                location: path.to_string_lossy().into_owned(),
+            }),
+            TableLocation::Object(url) => {
+                let (_, store) = self.object_stores.iter().find(|(bucket, _)| {
+                    bucket.scheme() == url.scheme() && bucket.host_str() == url.host_str()
+                })?;
+                Some(FileSource {
+                    store: store.clone(),
+                    path: ObjectPath::from_url_path(url.path()).ok()?,
+                    location: url.to_string(),
+                })
+            }
         }
     }
 
@@ -254,12 +304,19 @@ impl Engine {
                 })?,
                 TableLocation::Object(url) => url.as_str(),
             };
-            ctx.register_parquet(
-                TableReference::bare(t.name.as_str()),
-                location,
-                ParquetReadOptions::default(),
-            )
-            .await?;
+            let name = TableReference::bare(t.name.as_str());
+            ctx.register_parquet(name.clone(), location, ParquetReadOptions::default())
+                .await?;
+            // Embedded queries read kept columns; a cluster's executors read the files.
+            let cached = self.config.mode.scheduler_url().is_none() && self.cache.budget() > 0;
+            if let Some(source) = self.file_source(&t.location).filter(|_| cached) {
+                let inner = ctx.table_provider(name.clone()).await?;
+                ctx.deregister_table(name.clone())?;
+                ctx.register_table(
+                    name,
+                    Arc::new(CachedTable::new(inner, source, self.cache.clone())),
+                )?;
+            }
         }
         Ok(ctx)
     }

@@ -29,6 +29,7 @@
 
 pub mod bench;
 pub mod bounded;
+pub mod cache;
 pub mod datetime;
 pub mod distributed;
 pub mod eager;

@@ -107,6 +107,9 @@ pub struct FileSettings {
     pub query_rows: Option<usize>,
     /// Memory all running queries together may use, in MiB [default: half the machine's].
     pub query_memory_budget_mb: Option<usize>,
+    /// Decoded dataset columns kept in memory between queries, in MiB [default: a quarter of
+    /// the machine's memory; 0 keeps none].
+    pub column_cache_mb: Option<usize>,
     /// Queries running at once [default: twice the cores, at least 4].
     pub max_running_queries: Option<usize>,
     /// Queries of one organisation running at once [default: half of `max_running_queries`].
@@ -199,7 +202,7 @@ fn apply_env(table: &mut toml::Table, vars: impl Iterator<Item = (String, String
     }
 }
 
-const FILE_KEYS: [&str; 33] = [
+const FILE_KEYS: [&str; 34] = [
     "bind",
     "data_dir",
     "database_url",
@@ -218,6 +221,7 @@ const FILE_KEYS: [&str; 33] = [
     "query_seconds",
     "query_rows",
     "query_memory_budget_mb",
+    "column_cache_mb",
     "max_running_queries",
     "max_running_queries_per_organisation",
     "query_queue_length",
@@ -300,6 +304,9 @@ impl StoreSettings {
         }
         if let Some(r) = file.query_rows {
             engine.row_limit = r.max(1);
+        }
+        if let Some(mb) = file.column_cache_mb {
+            engine.column_cache_bytes = mb.saturating_mul(1024 * 1024);
         }
         let admission = admission(file);
         engine.memory_limit_bytes = query_memory_limit(
@@ -384,17 +391,9 @@ pub fn admission(file: &FileSettings) -> koers_app::admission::AdmissionConfig {
     a
 }
 
-/// Half the machine's memory (`MemTotal` of `/proc/meminfo`), or 4 GiB when unknown.
+/// Half the machine's memory.
 fn default_memory_budget() -> usize {
-    std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|m| {
-            m.lines()
-                .find_map(|l| l.strip_prefix("MemTotal:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<usize>().ok())
-        })
-        .map(|kib| kib.saturating_mul(1024) / 2)
-        .unwrap_or(4 << 30)
+    koers_engine::engine::machine_memory() / 2
 }
 
 /// One query's memory limit: `per_query`, but no more than its share of `budget` when

@@ -1,6 +1,7 @@
 //! Integration tests of koers-engine: one binary, one module per area.
 
 mod bench;
+mod cache;
 mod eager;
 mod export;
 mod gis;
