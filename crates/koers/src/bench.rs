@@ -447,6 +447,15 @@ async fn append_month(
     let incremental = refresh_all(ws, org, d).await?;
     let forgotten = ws.store.catalog().forget_states(&org.id).await?;
     let full = refresh_all(ws, org, d).await?;
+    let same = koers_engine::incremental::same_answer(&incremental.answers, &full.answers);
+    if !same {
+        // Both answers kept for a look at where they part.
+        for (name, answers) in [("incremental", &incremental.answers), ("full", &full.answers)] {
+            let path = std::env::temp_dir().join(format!("koers-bench-{name}.json"));
+            std::fs::write(&path, serde_json::to_string_pretty(answers)?)?;
+            eprintln!("{name}: {}", path.display());
+        }
+    }
     println!(
         "{}",
         json!({
@@ -461,7 +470,7 @@ async fn append_month(
             "dashboard_incremental_s": incremental.dashboard_s,
             "dashboard_full_s": full.dashboard_s,
             "dashboard_ratio": incremental.dashboard_s / full.dashboard_s,
-            "same_answer": koers_engine::incremental::same_answer(&incremental.answers, &full.answers),
+            "same_answer": same,
         })
     );
     Ok(())
