@@ -448,12 +448,7 @@ async fn a_programme_model_changes_only_where_nothing_depends_on_it() {
 
 #[tokio::test]
 async fn session_reminders_are_mailed_once_with_the_session_attached() {
-    let (port, mut mails) = crate::notifications::smtp_sink().await;
-    let mailer = koers_app::mail::Mailer::new(&koers_app::mail::MailConfig {
-        smtp_url: format!("smtp://127.0.0.1:{port}"),
-        from: "koers <koers@pv26.example>".into(),
-    })
-    .unwrap();
+    let (mailer, mut mails) = crate::notifications::smtp_sink().await;
     let app = TestApp::spawn_full(koers_web::WebConfig::default(), Some(mailer)).await;
     let a = app.as_admin().await;
     let (pid, _) = programme_with(

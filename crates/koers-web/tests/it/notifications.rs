@@ -296,8 +296,11 @@ async fn the_pages_assign_attach_and_show_notifications() {
     assert!(!html.contains("koers-badge\">"));
 }
 
-/// A minimal SMTP server that records each message it receives.
-pub(crate) async fn smtp_sink() -> (u16, tokio::sync::mpsc::UnboundedReceiver<String>) {
+/// A minimal SMTP server that records each message it receives, and a mailer that sends to it.
+pub(crate) async fn smtp_sink() -> (
+    koers_app::mail::Mailer,
+    tokio::sync::mpsc::UnboundedReceiver<String>,
+) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
@@ -346,17 +349,17 @@ pub(crate) async fn smtp_sink() -> (u16, tokio::sync::mpsc::UnboundedReceiver<St
             });
         }
     });
-    (port, rx)
-}
-
-#[tokio::test]
-async fn notifications_are_mailed_when_smtp_is_configured() {
-    let (port, mut mails) = smtp_sink().await;
     let mailer = koers_app::mail::Mailer::new(&koers_app::mail::MailConfig {
         smtp_url: format!("smtp://127.0.0.1:{port}"),
         from: "koers <koers@pv26.example>".into(),
     })
     .unwrap();
+    (mailer, rx)
+}
+
+#[tokio::test]
+async fn notifications_are_mailed_when_smtp_is_configured() {
+    let (mailer, mut mails) = smtp_sink().await;
     let app = TestApp::spawn_full(
         koers_web::WebConfig {
             public_url: Some("https://koers.pv26.example".into()),
