@@ -177,20 +177,7 @@ async fn versions_on_s3_are_imported_queried_exported_and_served() {
                 .file_name("gemeenten.geojson"),
         )
         .text("name", "gemeenten");
-    let job = c
-        .post_multipart("/api/v1/datasets", form)
-        .await
-        .expect(202)
-        .json();
-    let job_url = format!("/api/v1/jobs/{}", job["id"].as_str().unwrap());
-    let mut state = job;
-    for _ in 0..400 {
-        state = c.get_json(&job_url).await;
-        if state["state"] != "running" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let state = c.upload_job(form).await;
     assert_eq!(state["state"], "done", "{state}");
     let (_, tel) = import(&app, &app.org_a, "tellingen.csv", CSV, "tellingen")
         .await

@@ -250,6 +250,48 @@ impl Session {
             .await
     }
 
+    /// Runs `sql` through the API, which must answer 200 OK; the result.
+    pub async fn query(&self, sql: &str) -> Value {
+        self.post_json("/api/v1/queries", &serde_json::json!({ "sql": sql }))
+            .await
+            .expect(200)
+            .json()
+    }
+
+    /// Runs the saved analysis `id` with `body` (`{}`, or its `params`), which must answer
+    /// 200 OK; the result.
+    pub async fn run_analysis(&self, id: &str, body: &Value) -> Value {
+        self.post_json(&format!("/api/v1/analyses/{id}/runs"), body)
+            .await
+            .expect(200)
+            .json()
+    }
+
+    /// Waits for a job of the API (`job`, as the request that started it answered) to end;
+    /// its last state.
+    pub async fn job_end(&self, job: &Value) -> Value {
+        let url = format!("/api/v1/jobs/{}", job["id"].as_str().expect("a job id"));
+        for _ in 0..400 {
+            let state = self.get_json(&url).await;
+            if state["state"] != "running" {
+                return state;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("job {job} did not end");
+    }
+
+    /// Uploads a dataset through the API (multipart) and waits for its import job; the job's
+    /// last state.
+    pub async fn upload_job(&self, form: reqwest::multipart::Form) -> Value {
+        let job = self
+            .post_multipart("/api/v1/datasets", form)
+            .await
+            .expect(202)
+            .json();
+        self.job_end(&job).await
+    }
+
     /// Uploads a multipart form as a page does: the session's CSRF token in the query string
     /// (the form's `action`), since the body is read only after the check.
     pub async fn upload(&self, path: &str, form: reqwest::multipart::Form) -> Resp {
