@@ -407,10 +407,7 @@ async fn a_participant_takes_a_quiz_and_a_student_opens_the_project_by_keyboard(
     let app = TestApp::spawn().await;
     let a = app.as_admin().await;
     let (pid, cid) = programme_with(&a, &[("viewer@pv26.example", "")]).await;
-    let prog: serde_json::Value = a
-        .get_json(&format!("/api/v1/learning/programmes/{pid}"))
-        .await;
-    let module = prog["modules"][0]["id"].as_str().unwrap().to_string();
+    let module = crate::learning_model::first_module(&a, &pid).await;
     let content = format!("/api/v1/learning/modules/{module}/content");
     a.create(
         &content,
@@ -460,26 +457,7 @@ async fn a_participant_takes_a_quiz_and_a_student_opens_the_project_by_keyboard(
     end_session(b).await;
 
     // The student: invited to the project (on a data question), signs in, opens it.
-    let qid = crate::guests::question_of_a(&a).await;
-    let x = a
-        .create(
-            &format!("/api/v1/learning/cohorts/{cid}/projects"),
-            &json!({"title": "Zonnedaken in beeld", "questionId": qid}),
-        )
-        .await;
-    let invited = a
-        .create(
-            &format!("/api/v1/learning/projects/{}/guests", x["id"].as_str().unwrap()),
-            &json!({"email": "student@uu.example", "name": "Sara", "affiliation": "Universiteit Utrecht"}),
-        )
-        .await;
-    let token = invited["link"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_string();
+    let token = crate::learning_model::project_with_student(&a, &cid, "Zonnedaken in beeld").await;
     crate::guests::accept_new(&app, &token).await;
     let (_driver, b, _profile) = start_browser().await;
     b.set_window_size(390, 844).await.unwrap();

@@ -96,6 +96,15 @@ impl TestApp {
         .await
     }
 
+    /// A koers that refuses attachments over `bytes`.
+    pub async fn spawn_with_attachment_limit(bytes: u64) -> TestApp {
+        Self::spawn_with(WebConfig {
+            max_attachment_bytes: bytes,
+            ..WebConfig::default()
+        })
+        .await
+    }
+
     /// A koers that sends e-mail through `mailer`.
     pub async fn spawn_full(cfg: WebConfig, mailer: Option<koers_app::mail::Mailer>) -> TestApp {
         if ON_POSTGRES.with(|p| p.get())

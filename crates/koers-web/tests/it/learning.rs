@@ -550,10 +550,7 @@ async fn a_participant_works_through_a_module_the_coordinator_filled() {
     let (p, c) = programme_and_cohort(&a, "20").await;
     let pid = p["id"].as_str().unwrap();
     let cid = c["id"].as_str().unwrap();
-    let prog = a
-        .get_json(&format!("/api/v1/learning/programmes/{pid}"))
-        .await;
-    let module = prog["modules"][0]["id"].as_str().unwrap().to_string();
+    let module = crate::learning_model::first_module(&a, pid).await;
     let content = format!("/api/v1/learning/modules/{module}/content");
     // Bad content: every problem named.
     let problem = a

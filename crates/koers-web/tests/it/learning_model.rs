@@ -48,6 +48,36 @@ pub(crate) async fn programme_with(a: &Session, people: &[(&str, &str)]) -> (Str
     (pid, cid)
 }
 
+/// A make-track project of cohort `cid`, titled `title`, on a new data question of A, with a
+/// student of Universiteit Utrecht invited to it; the secret of the student's invitation.
+pub(crate) async fn project_with_student(a: &Session, cid: &str, title: &str) -> String {
+    let qid = crate::guests::question_of_a(a).await;
+    let x = a
+        .create(
+            &format!("/api/v1/learning/cohorts/{cid}/projects"),
+            &json!({"title": title, "questionId": qid}),
+        )
+        .await;
+    let invited = a
+        .create(
+            &format!(
+                "/api/v1/learning/projects/{}/guests",
+                x["id"].as_str().unwrap()
+            ),
+            &json!({"email": "student@uu.example", "name": "Sara", "affiliation": "Universiteit Utrecht"}),
+        )
+        .await;
+    crate::guests::token_of(&invited)
+}
+
+/// The id of the first module of programme `pid`.
+pub(crate) async fn first_module(a: &Session, pid: &str) -> String {
+    let prog = a
+        .get_json(&format!("/api/v1/learning/programmes/{pid}"))
+        .await;
+    prog["modules"][0]["id"].as_str().unwrap().to_string()
+}
+
 /// The participant id of `email` in the cohort.
 pub(crate) async fn participant_of(a: &Session, cid: &str, email: &str) -> String {
     let c: Value = a.get_json(&format!("/api/v1/learning/cohorts/{cid}")).await;
@@ -528,10 +558,7 @@ async fn a_participant_reflects_and_takes_a_quiz_the_coordinator_reads() {
     let app = TestApp::spawn().await;
     let a = app.as_admin().await;
     let (pid, cid) = programme_with(&a, &[("viewer@pv26.example", "")]).await;
-    let prog: Value = a
-        .get_json(&format!("/api/v1/learning/programmes/{pid}"))
-        .await;
-    let module = prog["modules"][0]["id"].as_str().unwrap().to_string();
+    let module = first_module(&a, &pid).await;
     let content = format!("/api/v1/learning/modules/{module}/content");
     let e = a
         .post_json(
@@ -674,10 +701,7 @@ async fn a_module_file_reaches_the_participants_only() {
     let app = TestApp::spawn().await;
     let a = app.as_admin().await;
     let (pid, cid) = programme_with(&a, &[("viewer@pv26.example", "")]).await;
-    let prog: Value = a
-        .get_json(&format!("/api/v1/learning/programmes/{pid}"))
-        .await;
-    let module = prog["modules"][0]["id"].as_str().unwrap().to_string();
+    let module = first_module(&a, &pid).await;
     let files = format!("/api/v1/learning/modules/{module}/files");
     let form = |title: &str, name: &str, bytes: &[u8]| {
         reqwest::multipart::Form::new()
@@ -767,29 +791,7 @@ async fn a_programme_is_removed_with_everything_in_it() {
     let app = TestApp::spawn().await;
     let a = app.as_admin().await;
     let (pid, cid) = programme_with(&a, &[("viewer@pv26.example", "Uitvoerders")]).await;
-    let qid = crate::guests::question_of_a(&a).await;
-    let x = a
-        .create(
-            &format!("/api/v1/learning/cohorts/{cid}/projects"),
-            &json!({"title": "Zonnedaken", "questionId": qid}),
-        )
-        .await;
-    let invited = a
-        .create(
-            &format!(
-                "/api/v1/learning/projects/{}/guests",
-                x["id"].as_str().unwrap()
-            ),
-            &json!({"email": "student@uu.example", "name": "Sara", "affiliation": "UU"}),
-        )
-        .await;
-    let token = invited["link"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_string();
+    let token = project_with_student(&a, &cid, "Zonnedaken").await;
     let (student, _) = crate::guests::accept_new(&app, &token).await;
     student.get("/api/v1/shared").await.assert_status(200);
     // The page asks for a confirmation; a viewer may not; another organisation finds nothing.

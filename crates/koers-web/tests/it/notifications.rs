@@ -134,11 +134,7 @@ fn temp_files(app: &TestApp) -> usize {
 
 #[tokio::test]
 async fn attachments_are_checked_stored_once_and_served_as_downloads() {
-    let app = TestApp::spawn_with(koers_web::WebConfig {
-        max_attachment_bytes: 64 * 1024,
-        ..Default::default()
-    })
-    .await;
+    let app = TestApp::spawn_with_attachment_limit(64 * 1024).await;
     let c = app.api_as("admin@pv26.example").await;
     let qid = question(&c).await;
     c.put_json(
