@@ -336,14 +336,12 @@ impl Repo<'_> {
                 .ai_act_risk
                 .filter(|r| r.source == RiskSource::DecisionAid);
         }
-        let mut w = self.write(actor, Some(org_id)).await?;
-        w.exec_found("UPDATE applications SET name = $1, draft = $2, dataset_ids = $3, product_links = $4, updated_at = $5 WHERE id = $6 AND org_id = $7", (&draft.name, to_text(&draft)?, to_text(&dataset_ids)?, to_text(&product_links)?, now(), id, org_id)).await?;
-        w.commit(
+        let audit = (
             "application.changed",
             ("application", id),
             json!({ "name": draft.name }),
-        )
-        .await?;
+        );
+        self.write_one(actor, org_id, "UPDATE applications SET name = $1, draft = $2, dataset_ids = $3, product_links = $4, updated_at = $5 WHERE id = $6 AND org_id = $7", (&draft.name, to_text(&draft)?, to_text(&dataset_ids)?, to_text(&product_links)?, now(), id, org_id), audit).await?;
         self.application(org_id, id).await
     }
 
@@ -472,11 +470,12 @@ impl Repo<'_> {
         actor: &Actor,
         action: &str,
     ) -> Result<Application> {
-        let mut w = self.write(actor, Some(org_id)).await?;
-        w.exec_found(&format!(
+        let sql = format!(
             "UPDATE applications SET {column} = $1, updated_at = $2 WHERE id = $3 AND org_id = $4"
-        ), (value, now(), id, org_id)).await?;
-        w.commit(action, ("application", id), json!({})).await?;
+        );
+        let audit = (action, ("application", id), json!({}));
+        self.write_one(actor, org_id, &sql, (value, now(), id, org_id), audit)
+            .await?;
         self.application(org_id, id).await
     }
 

@@ -211,6 +211,22 @@ impl Store {
         exec(self.pool(), sql, binds).await
     }
 
+    /// A change of one statement that must change a row ([`Write::exec_found`]), by `actor` in
+    /// `org_id`, committed with its audit entry `audit` (action, object, detail): the audited
+    /// write of [`Store::write`] in one call.
+    pub(crate) async fn write_one<'q>(
+        &self,
+        actor: &Actor,
+        org_id: &str,
+        sql: &'q str,
+        binds: impl Binds<'q>,
+        (action, object, detail): (&str, (&str, &str), serde_json::Value),
+    ) -> Result<()> {
+        let mut w = self.write(actor, Some(org_id)).await?;
+        w.exec_found(sql, binds).await?;
+        w.commit(action, object, detail).await
+    }
+
     /// Begins an audited write by `actor` in `org_id` (the audited-write helper): run the
     /// change on the [`Write`], then [`Write::commit`] it with its audit entry.
     /// When the organisation is known only from what the change reads, pass `None` and name
