@@ -524,8 +524,9 @@ async fn history(ctx: Ctx, Path(id): Path<String>, Query(q): Params) -> Reply {
         versions,
         compared,
     } = dashboards::history(ctx.ws(), &ctx.who, &id, from.zip(to)).await?;
-    let html = page(
+    page_with_status(
         &ctx,
+        StatusCode::OK,
         "dashboard_history.html",
         "/informatieproducten",
         context! {
@@ -533,8 +534,7 @@ async fn history(ctx: Ctx, Path(id): Path<String>, Query(q): Params) -> Reply {
             can_edit => ctx.may(Permission::Analyse),
         },
     )
-    .await?;
-    Ok(html.into_response())
+    .await
 }
 
 async fn restore_version(

@@ -14,7 +14,7 @@ use crate::error::{AppError, Reply};
 use crate::i18n::{Lang, t};
 use crate::input::FormInput;
 use crate::shell::{
-    Done, after_form, confirmed, form_outcome, form_problem, page, page_with_status, when_confirmed,
+    Done, after_form, confirmed, form_outcome, form_problem, page_with_status, when_confirmed,
 };
 use crate::state::AppState;
 use crate::templates::Templates;
@@ -597,8 +597,9 @@ async fn bench(ctx: Ctx, Path(id): Path<String>, Query(q): Query<BenchQuery>) ->
         5.0,
         &t(ctx.lang, "maturity.benchmark_caption"),
     );
-    let html = page(
+    page_with_status(
         &ctx,
+        StatusCode::OK,
         "maturity_benchmark.html",
         CURRENT,
         context! {
@@ -612,8 +613,7 @@ async fn bench(ctx: Ctx, Path(id): Path<String>, Query(q): Query<BenchQuery>) ->
             }).collect::<Vec<_>>(),
         },
     )
-    .await?;
-    Ok(html.into_response())
+    .await
 }
 
 async fn bench_csv(ctx: Ctx, Path(id): Path<String>, Query(q): Query<BenchQuery>) -> Reply {
