@@ -475,6 +475,14 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Asserts that nobody outside organisation A reads `path`: B's administrator finds
+    /// nothing there (404), and without a session it asks for one (401).
+    pub async fn assert_only_a_reads(&self, path: &str) {
+        let b = self.api_as("admin@gm0796.example").await;
+        b.get(path).await.assert_status(404);
+        self.anonymous().get(path).await.assert_status(401);
+    }
+
     /// The API's OpenAPI document, fetched without a session.
     pub async fn openapi(&self) -> serde_json::Value {
         plain_get_json(self.url("/api/v1/openapi.json")).await

@@ -764,15 +764,8 @@ for e in cal.walk("VEVENT"):
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    app.api_as("admin@gm0796.example")
-        .await
-        .get(&format!("/api/v1/learning/programmes/{pid}/calendar"))
-        .await
-        .assert_status(404);
-    app.anonymous()
-        .get(&format!("/api/v1/learning/programmes/{pid}/calendar"))
-        .await
-        .assert_status(401);
+    app.assert_only_a_reads(&format!("/api/v1/learning/programmes/{pid}/calendar"))
+        .await;
 }
 
 /// The coordinator changes and removes modules and live sessions, after a confirmation on
