@@ -122,11 +122,7 @@ impl Repo<'_> {
 
     /// One invitation of the organisation.
     pub async fn grant(&self, org_id: &str, id: &str) -> Result<GuestGrant> {
-        self.one(
-            &format!("{GRANT} WHERE org_id = $1 AND id = $2"),
-            (org_id, id),
-        )
-        .await
+        self.in_org(org_id, id).await
     }
 
     /// The invitation a link's token (by its digest) stands for.

@@ -5,7 +5,7 @@
 
 use crate::audit::Actor;
 use crate::questions::Comment;
-use crate::sql::{self, FromRow, corrupt, flag, from_row, json, parsed};
+use crate::sql::{self, FromRow, corrupt, flag, from_row, json, parsed, stored};
 use crate::{Result, StoreError, conflict_on_unique, new_id, now};
 use koers_core::maturity::groups::RespondentGroup;
 use koers_core::maturity::trend::DimensionMap;
@@ -183,7 +183,9 @@ from_row!(r => Round { id, org_id, framework_id, name, year, min_respondents, st
 });
 
 /// The columns a round is read with.
-const ROUND_SELECT: &str = "id, org_id, framework_id, name, year, min_respondents, weights, status, anon_key, generated, created_at, closed_at, previous_round_id, dimension_map";
+const ROUND: &str = "SELECT id, org_id, framework_id, name, year, min_respondents, weights, status, anon_key, generated, created_at, closed_at, previous_round_id, dimension_map FROM maturity_rounds";
+
+stored!(Round: ROUND);
 
 from_row!(r => FrameworkVersion { id, version, created_at;
     framework: json(r, "body")?,
@@ -316,17 +318,15 @@ impl Repo<'_> {
     }
 
     pub async fn rounds(&self, org_id: &str) -> Result<Vec<Round>> {
-        self.all(&format!(
-            "SELECT {ROUND_SELECT} FROM maturity_rounds WHERE org_id = $1 ORDER BY year DESC, created_at DESC"
-        ), (org_id,)).await
+        self.all(
+            &format!("{ROUND} WHERE org_id = $1 ORDER BY year DESC, created_at DESC"),
+            (org_id,),
+        )
+        .await
     }
 
     pub async fn round(&self, org_id: &str, id: &str) -> Result<Round> {
-        self.one(
-            &format!("SELECT {ROUND_SELECT} FROM maturity_rounds WHERE id = $1 AND org_id = $2"),
-            (id, org_id),
-        )
-        .await
+        self.in_org(org_id, id).await
     }
 
     /// Links a round to the earlier round it follows, with how its dimensions continue that

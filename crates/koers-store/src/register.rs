@@ -8,7 +8,7 @@
 //! behind koers' back.
 
 use crate::audit::Actor;
-use crate::sql::{self, FromRow, columns, corrupt, from_row};
+use crate::sql::{self, FromRow, columns, corrupt, from_row, stored};
 use crate::{Result, StoreError, new_id, now, take_turn};
 use koers_core::register::algoritmeregister::FieldValue;
 use koers_core::register::application::{AiActRisk, AiActRiskGroup, ApplicationDraft, RiskSource};
@@ -142,7 +142,7 @@ fn to_text<T: Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(corrupt)
 }
 
-const APP_COLUMNS: &str = "id, org_id, name, draft, dataset_ids, product_links, publication, ai_act, prescan, measures, created_at, updated_at";
+const APPLICATION: &str = "SELECT id, org_id, name, draft, dataset_ids, product_links, publication, ai_act, prescan, measures, created_at, updated_at FROM applications";
 
 from_row!(r => Application { id, org_id, created_at, updated_at;
     draft: json_col(r, "draft")?,
@@ -181,7 +181,9 @@ from_row!(r => Publication { choice_id, published_by, published_at;
     redacted: serde_json::from_str(&r.try_get::<String, _>("redacted")?).map_err(corrupt)?,
 });
 
-const MEETING_COLUMNS: &str = "id, org_id, body, held_on, level, created_at";
+const MEETING: &str = "SELECT id, org_id, body, held_on, level, created_at FROM meetings";
+
+stored!(Application: APPLICATION, MeetingRecord: MEETING);
 
 from_row!(r => MeetingRecord { id, org_id, body, held_on, created_at;
     level: enum_from(&r.try_get::<String, _>("level")?)?,
@@ -348,7 +350,7 @@ impl Repo<'_> {
     /// The organisation's applications, by name.
     pub async fn applications(&self, org_id: &str) -> Result<Vec<Application>> {
         self.all(
-            &format!("SELECT {APP_COLUMNS} FROM applications WHERE org_id = $1 ORDER BY name, id"),
+            &format!("{APPLICATION} WHERE org_id = $1 ORDER BY name, id"),
             (org_id,),
         )
         .await
@@ -356,11 +358,7 @@ impl Repo<'_> {
 
     /// One of the organisation's applications.
     pub async fn application(&self, org_id: &str, id: &str) -> Result<Application> {
-        self.one(
-            &format!("SELECT {APP_COLUMNS} FROM applications WHERE id = $1 AND org_id = $2"),
-            (id, org_id),
-        )
-        .await
+        self.in_org(org_id, id).await
     }
 
     /// Stores the conclusion of the AI Act decision aid and sets the risk group from it.
@@ -689,7 +687,7 @@ impl Repo<'_> {
     /// The organisation's meetings, the latest first.
     pub async fn meetings(&self, org_id: &str) -> Result<Vec<MeetingRecord>> {
         self.all(
-            &format!("SELECT {MEETING_COLUMNS} FROM meetings WHERE org_id = $1 ORDER BY held_on DESC, created_at DESC"),
+            &format!("{MEETING} WHERE org_id = $1 ORDER BY held_on DESC, created_at DESC"),
             (org_id,),
         )
         .await
@@ -697,11 +695,7 @@ impl Repo<'_> {
 
     /// One of the organisation's meetings.
     pub async fn meeting(&self, org_id: &str, id: &str) -> Result<MeetingRecord> {
-        self.one(
-            &format!("SELECT {MEETING_COLUMNS} FROM meetings WHERE id = $1 AND org_id = $2"),
-            (id, org_id),
-        )
-        .await
+        self.in_org(org_id, id).await
     }
 
     /// Places a choice last on a meeting's agenda; [`StoreError::Conflict`] when it is on it.

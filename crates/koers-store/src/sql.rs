@@ -44,21 +44,26 @@ macro_rules! from_row {
 pub(crate) use from_row;
 
 /// A type stored as one row of a table (or a join), which a change can read back by its id
-/// ([`Write::commit_returning`]).
+/// ([`Write::commit_returning`]) and an organisation can look up by its id ([`Store::in_org`]).
 pub(crate) trait Stored: FromRow {
     /// `SELECT … FROM …`, up to the `WHERE`: the columns [`FromRow::from_row`] reads.
     const SELECT: &'static str;
     /// The id column in [`Stored::SELECT`] (qualified where it joins).
     const ID: &'static str = "id";
+    /// The condition that the row belongs to the organisation `$2`.
+    const IN_ORG: &'static str = "org_id = $2";
 }
 
 /// Declares the types stored by a select (a `&str` const up to its `WHERE`), each read back by
-/// its `id` column or the one named after `by`: `stored!(Group: GROUP by "g.id", …)`.
+/// its `id` column or the one named after `by`, and of the organisation in its `org_id`
+/// column or as the condition after `in`:
+/// `stored!(Group: GROUP by "g.id" in "c.org_id = $2", …)`.
 macro_rules! stored {
-    ($($T:ident: $select:ident $(by $id:literal)?),* $(,)?) => {$(
+    ($($T:ident: $select:ident $(by $id:literal)? $(in $org:literal)?),* $(,)?) => {$(
         impl crate::sql::Stored for $T {
             const SELECT: &str = $select;
             $(const ID: &str = $id;)?
+            $(const IN_ORG: &str = $org;)?
         }
     )*};
 }
@@ -204,6 +209,13 @@ impl Store {
         binds: impl Binds<'q>,
     ) -> Result<T> {
         self.optional(sql, binds).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// The `T` with id `id` of organisation `org_id`, or [`StoreError::NotFound`] (also when
+    /// it is another organisation's).
+    pub(crate) async fn in_org<T: Stored>(&self, org_id: &str, id: &str) -> Result<T> {
+        let sql = format!("{} WHERE {} = $1 AND {}", T::SELECT, T::ID, T::IN_ORG);
+        self.one(&sql, (id, org_id)).await
     }
 
     /// Runs a statement outside any transaction; the number of rows it changed.
