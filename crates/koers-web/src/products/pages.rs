@@ -8,7 +8,7 @@ use crate::auth::Ctx;
 use crate::download::{CSV, download};
 use crate::error::{AppError, Reply};
 use crate::input::FormInput;
-use crate::shell::{Done, after_form, form_outcome, page_with_status};
+use crate::shell::{Done, after_form, page_with_status, run_form};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Path, Query};
@@ -198,11 +198,9 @@ async fn overview(ctx: Ctx, Query(start): Query<Start>) -> Reply {
 }
 
 async fn add_indicator(ctx: Ctx, form: FormInput) -> Reply {
-    let value = form.value();
-    let r = products::create_indicator(ctx.ws(), &ctx.who, form.0).await;
-    form_outcome(
-        r,
-        value,
+    run_form(
+        form,
+        async |input| products::create_indicator(ctx.ws(), &ctx.who, input).await,
         |i| Done::To(format!("/informatieproducten/indicatoren/{}", i.id)),
         |status, extra| render_overview(&ctx, status, context! { open => "indicator", ..extra }),
     )

@@ -6,7 +6,7 @@ use crate::auth::Ctx;
 use crate::error::{AppError, Reply};
 use crate::input::FormInput;
 use crate::questions::{attachment_response, receive_attachment, too_large_as_field};
-use crate::shell::{Done, form_outcome, form_problem, page_with_status, when_confirmed};
+use crate::shell::{Done, form_outcome, form_problem, page_with_status, run_form, when_confirmed};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, Query};
@@ -103,11 +103,9 @@ async fn new_form(ctx: Ctx) -> Reply {
 }
 
 async fn ask(ctx: Ctx, form: FormInput) -> Reply {
-    let value = form.value();
-    let r = questions::create_question(ctx.ws(), &ctx.who, form.0).await;
-    form_outcome(
-        r,
-        value,
+    run_form(
+        form,
+        async |input| questions::create_question(ctx.ws(), &ctx.who, input).await,
         |q| Done::To(format!("/datavragen/{}", q.id)),
         |status, extra| render_new(&ctx, status, extra),
     )
@@ -126,11 +124,9 @@ async fn tasks(ctx: Ctx) -> Reply {
 }
 
 async fn add_task(ctx: Ctx, form: FormInput) -> Reply {
-    let value = form.value();
-    let r = questions::create_task(ctx.ws(), &ctx.who, form.0).await;
-    form_outcome(
-        r,
-        value,
+    run_form(
+        form,
+        async |input| questions::create_task(ctx.ws(), &ctx.who, input).await,
         |t| Done::To(format!("/datavragen/opgaven/{}", t.id)),
         |status, extra| render_tasks(&ctx, status, extra),
     )
@@ -293,19 +289,13 @@ async fn invite_guest(
     Path(id): Path<String>,
     form: FormInput,
 ) -> Reply {
-    let value = form.value();
     let base = ctx.state.cfg.base_url(&headers);
-    let r = guests::invite(
-        ctx.ws(),
-        &ctx.who,
-        (GuestObject::Question, &id),
-        form.0,
-        &base,
-    )
-    .await;
-    form_outcome(
-        r,
-        value,
+    run_form(
+        form,
+        async |input| {
+            let object = (GuestObject::Question, id.as_str());
+            guests::invite(ctx.ws(), &ctx.who, object, input, &base).await
+        },
         |i| Done::Show(context! { invited => context! { link => i.link, mailed => i.mailed }, notice => "guest_invited" }),
         |status, extra| render_question(&ctx, &id, status, extra),
     )
