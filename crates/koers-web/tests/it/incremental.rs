@@ -137,15 +137,9 @@ async fn appended_rows_refresh_an_analysis_from_those_rows_alone_with_the_full_a
         Some("append"),
     ))
     .await;
-    let page = c
-        .post_form(&format!("/analyses/{analysis}/uitvoeren"), &[])
+    c.post_form(&format!("/analyses/{analysis}/uitvoeren"), &[])
         .await
-        .expect(200)
-        .text();
-    assert!(
-        page.contains("bijgewerkt uit alleen de toegevoegde rijen"),
-        "{page}"
-    );
+        .assert_shows(200, &["bijgewerkt uit alleen de toegevoegde rijen"]);
 }
 
 #[tokio::test]
