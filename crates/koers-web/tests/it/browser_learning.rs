@@ -2,13 +2,11 @@
 //! its CSV, split it automatically, record attendance and progress, and view the
 //! certificate; every page checked with axe-core.
 
-use crate::browser::{check_axe, click, sign_in, start_browser, submit, type_into, wait_for};
+use crate::browser::{
+    check_axe, click, fill_in, sign_in, start_browser, submit, type_into, wait_for,
+};
 use crate::helpers::TestApp;
-use fantoccini::{Client, Locator};
-
-async fn fill(c: &Client, id: &str, text: &str) {
-    type_into(c, Locator::Id(id), text).await;
-}
+use fantoccini::Locator;
 
 /// The learning participant of organisation A with the address `email`, from the store.
 async fn participant(app: &TestApp, email: &str) -> koers_store::learning::Participant {
@@ -28,14 +26,14 @@ async fn coordinator_runs_a_cohort_to_a_certificate() {
 
     c.goto(&app.url("/leertrajecten")).await.unwrap();
     check_axe(&c, "leertrajecten").await;
-    fill(&c, "p-name", "Digitaal Leiderschap").await;
-    fill(&c, "p-dims", "Visie\nSturen").await;
+    fill_in(&c, "p-name", "Digitaal Leiderschap").await;
+    fill_in(&c, "p-dims", "Visie\nSturen").await;
     // No project needed in this run, so attendance and modules complete it.
     click(&c, Locator::Css("input[name=requiresProject]")).await;
     submit(&c, "form[action='/leertrajecten']").await;
     wait_for(&c, Locator::Id("c-name")).await;
     check_axe(&c, "programme").await;
-    fill(&c, "s-title", "Aftrap").await;
+    fill_in(&c, "s-title", "Aftrap").await;
     c.execute(
         "document.getElementById('s-date').value = '2026-02-03';
          document.getElementById('s-start').value = '15:00';
@@ -47,7 +45,7 @@ async fn coordinator_runs_a_cohort_to_a_certificate() {
     submit(&c, "form[action$='/sessies']").await;
     // Wait for the new page to list the session (the old page has the form too).
     wait_for(&c, Locator::XPath("//*[contains(text(), 'Aftrap')]")).await;
-    fill(&c, "c-name", "Cohort 2026").await;
+    fill_in(&c, "c-name", "Cohort 2026").await;
     submit(&c, "form[action$='/cohorten']").await;
     wait_for(&c, Locator::Id("i-file")).await;
     check_axe(&c, "cohort").await;
