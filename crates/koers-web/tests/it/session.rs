@@ -250,12 +250,20 @@ impl Session {
             .await
     }
 
+    /// Runs `sql` through the API, the result in `format` (JSON when `None`); the answer,
+    /// whatever its status.
+    pub async fn post_query(&self, sql: &str, format: Option<&str>) -> Resp {
+        let path = match format {
+            Some(f) => format!("/api/v1/queries?format={f}"),
+            None => "/api/v1/queries".to_string(),
+        };
+        self.post_json(&path, &serde_json::json!({ "sql": sql }))
+            .await
+    }
+
     /// Runs `sql` through the API, which must answer 200 OK; the result.
     pub async fn query(&self, sql: &str) -> Value {
-        self.post_json("/api/v1/queries", &serde_json::json!({ "sql": sql }))
-            .await
-            .expect(200)
-            .json()
+        self.post_query(sql, None).await.expect(200).json()
     }
 
     /// Runs the saved analysis `id` with `body` (`{}`, or its `params`), which must answer
