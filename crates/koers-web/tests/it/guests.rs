@@ -8,19 +8,12 @@ use serde_json::{Value, json};
 
 /// A policy task and a data question of A, asked by A's administrator; the question's id.
 pub(crate) async fn question_of_a(c: &Session) -> String {
-    let task = c
-        .create(
-            "/api/v1/policy-tasks",
-            &json!({"name": "Energie", "theme": "energy"}),
-        )
-        .await;
-    let q = c
-        .create(
-            "/api/v1/data-questions",
-            &json!({"taskId": task["id"], "question": "Hoeveel daken kunnen zonnepanelen dragen?", "policyGoal": "Meer zonne-energie"}),
-        )
-        .await;
-    q["id"].as_str().unwrap().to_string()
+    let task = json!({"name": "Energie", "theme": "energy"});
+    let q = json!({"question": "Hoeveel daken kunnen zonnepanelen dragen?", "policyGoal": "Meer zonne-energie"});
+    c.ask_question(task, q).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 /// Invites `email` to question `qid` with `abilities`; the invitation's answer.

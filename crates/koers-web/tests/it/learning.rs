@@ -971,18 +971,8 @@ async fn taking_someone_out_of_a_full_group_gives_the_place_to_who_waits() {
 }
 
 async fn question_and_monitor(c: &Session, question: &str) -> (Value, Value) {
-    let task = c
-        .create(
-            "/api/v1/policy-tasks",
-            &json!({"name": "Mobiliteit", "theme": "mobility"}),
-        )
-        .await;
-    let question = c
-        .create(
-            "/api/v1/data-questions",
-            &json!({"taskId": task["id"], "question": question}),
-        )
-        .await;
+    let task = json!({"name": "Mobiliteit", "theme": "mobility"});
+    let question = c.ask_question(task, json!({"question": question})).await;
     let monitor = c
         .create(
             "/api/v1/monitors",

@@ -9,14 +9,12 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 /// A task and a question owned by the admin of A, with nobody else on it.
 async fn question(c: &Session) -> String {
-    let task = c
-        .create(
-            "/api/v1/policy-tasks",
-            &json!({"name": "Zwemwater", "theme": "bathing_water"}),
-        )
-        .await;
-    let q = c.create("/api/v1/data-questions", &json!({"taskId": task["id"], "question": "Zijn er voldoende veilige zwemwaterlocaties?"})).await;
-    q["id"].as_str().unwrap().to_string()
+    let task = json!({"name": "Zwemwater", "theme": "bathing_water"});
+    let q = json!({"question": "Zijn er voldoende veilige zwemwaterlocaties?"});
+    c.ask_question(task, q).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 async fn notifications(c: &Session) -> Vec<Value> {

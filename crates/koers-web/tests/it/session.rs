@@ -200,6 +200,17 @@ impl Session {
         self.post_json(path, body).await.expect(201).json()
     }
 
+    /// Asks a data question: makes a policy task (`task`), then the question (`question`,
+    /// without its `taskId`) under it; the question as created.
+    pub async fn ask_question(&self, task: Value, question: Value) -> Value {
+        let task = self.create("/api/v1/policy-tasks", &task).await;
+        let mut body = serde_json::json!({"taskId": task["id"]});
+        if let (Some(body), Some(fields)) = (body.as_object_mut(), question.as_object()) {
+            body.extend(fields.clone());
+        }
+        self.create("/api/v1/data-questions", &body).await
+    }
+
     /// A change without a body (an action such as a restore): only the CSRF header.
     pub async fn post(&self, path: &str) -> Resp {
         self.send(self.request(Method::POST, path, true)).await
