@@ -244,11 +244,11 @@ const PROJECT: &str = "SELECT x.id, x.cohort_id, x.title, x.question_id, x.produ
 
 stored! {
     Programme: PROGRAMME, Cohort: COHORT,
-    Module: MODULE in "programme_id IN (SELECT id FROM learning_programmes WHERE org_id = $2)",
-    LiveSession: SESSION in "programme_id IN (SELECT id FROM learning_programmes WHERE org_id = $2)",
-    Group: GROUP by "g.id" in "c.org_id = $2",
-    Participant: PARTICIPANT by "p.id" in "c.org_id = $2",
-    Project: PROJECT by "x.id" in "c.org_id = $2",
+    Module: MODULE in "(SELECT p.org_id FROM learning_programmes p WHERE p.id = programme_id)",
+    LiveSession: SESSION in "(SELECT p.org_id FROM learning_programmes p WHERE p.id = programme_id)",
+    Group: GROUP by "g.id" in "c.org_id",
+    Participant: PARTICIPANT by "p.id" in "c.org_id",
+    Project: PROJECT by "x.id" in "c.org_id",
 }
 
 /// Frees a place in a group: the first on its waiting list (without a group) takes it.
@@ -311,11 +311,7 @@ impl Repo<'_> {
     }
 
     pub async fn programmes(&self, org_id: &str) -> Result<Vec<Programme>> {
-        self.all(
-            &format!("{PROGRAMME} WHERE org_id = $1 ORDER BY name, id"),
-            (org_id,),
-        )
-        .await
+        self.of_org(org_id, "name, id").await
     }
 
     /// Changes a programme: name, description, leadership model, target groups, attendance

@@ -318,11 +318,7 @@ impl Repo<'_> {
     }
 
     pub async fn rounds(&self, org_id: &str) -> Result<Vec<Round>> {
-        self.all(
-            &format!("{ROUND} WHERE org_id = $1 ORDER BY year DESC, created_at DESC"),
-            (org_id,),
-        )
-        .await
+        self.of_org(org_id, "year DESC, created_at DESC").await
     }
 
     pub async fn round(&self, org_id: &str, id: &str) -> Result<Round> {

@@ -349,11 +349,7 @@ impl Repo<'_> {
 
     /// The organisation's applications, by name.
     pub async fn applications(&self, org_id: &str) -> Result<Vec<Application>> {
-        self.all(
-            &format!("{APPLICATION} WHERE org_id = $1 ORDER BY name, id"),
-            (org_id,),
-        )
-        .await
+        self.of_org(org_id, "name, id").await
     }
 
     /// One of the organisation's applications.
@@ -686,11 +682,7 @@ impl Repo<'_> {
 
     /// The organisation's meetings, the latest first.
     pub async fn meetings(&self, org_id: &str) -> Result<Vec<MeetingRecord>> {
-        self.all(
-            &format!("{MEETING} WHERE org_id = $1 ORDER BY held_on DESC, created_at DESC"),
-            (org_id,),
-        )
-        .await
+        self.of_org(org_id, "held_on DESC, created_at DESC").await
     }
 
     /// One of the organisation's meetings.

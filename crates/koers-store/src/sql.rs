@@ -44,26 +44,27 @@ macro_rules! from_row {
 pub(crate) use from_row;
 
 /// A type stored as one row of a table (or a join), which a change can read back by its id
-/// ([`Write::commit_returning`]) and an organisation can look up by its id ([`Store::in_org`]).
+/// ([`Write::commit_returning`]) and an organisation can look up by its id ([`Store::in_org`])
+/// or list ([`Store::of_org`]).
 pub(crate) trait Stored: FromRow {
     /// `SELECT … FROM …`, up to the `WHERE`: the columns [`FromRow::from_row`] reads.
     const SELECT: &'static str;
     /// The id column in [`Stored::SELECT`] (qualified where it joins).
     const ID: &'static str = "id";
-    /// The condition that the row belongs to the organisation `$2`.
-    const IN_ORG: &'static str = "org_id = $2";
+    /// The organisation the row belongs to: its column, or an expression for it.
+    const ORG: &'static str = "org_id";
 }
 
 /// Declares the types stored by a select (a `&str` const up to its `WHERE`), each read back by
 /// its `id` column or the one named after `by`, and of the organisation in its `org_id`
-/// column or as the condition after `in`:
-/// `stored!(Group: GROUP by "g.id" in "c.org_id = $2", …)`.
+/// column or the one (or the expression) named after `in`:
+/// `stored!(Group: GROUP by "g.id" in "c.org_id", …)`.
 macro_rules! stored {
     ($($T:ident: $select:ident $(by $id:literal)? $(in $org:literal)?),* $(,)?) => {$(
         impl crate::sql::Stored for $T {
             const SELECT: &str = $select;
             $(const ID: &str = $id;)?
-            $(const IN_ORG: &str = $org;)?
+            $(const ORG: &str = $org;)?
         }
     )*};
 }
@@ -214,8 +215,14 @@ impl Store {
     /// The `T` with id `id` of organisation `org_id`, or [`StoreError::NotFound`] (also when
     /// it is another organisation's).
     pub(crate) async fn in_org<T: Stored>(&self, org_id: &str, id: &str) -> Result<T> {
-        let sql = format!("{} WHERE {} = $1 AND {}", T::SELECT, T::ID, T::IN_ORG);
+        let sql = format!("{} WHERE {} = $1 AND {} = $2", T::SELECT, T::ID, T::ORG);
         self.one(&sql, (id, org_id)).await
+    }
+
+    /// Every `T` of organisation `org_id`, in `order` (an `ORDER BY` list).
+    pub(crate) async fn of_org<T: Stored>(&self, org_id: &str, order: &str) -> Result<Vec<T>> {
+        let sql = format!("{} WHERE {} = $1 ORDER BY {order}", T::SELECT, T::ORG);
+        self.all(&sql, (org_id,)).await
     }
 
     /// Runs a statement outside any transaction; the number of rows it changed.
