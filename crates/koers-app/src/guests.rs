@@ -107,21 +107,8 @@ pub async fn invite(
                 who.org.name,
                 grant.expires_at.get(..10).unwrap_or(&grant.expires_at),
             );
-            match m
-                .send(
-                    inv.email.as_str(),
-                    &inv.name,
-                    &format!("Uitnodiging: {title}"),
-                    &body,
-                )
+            m.invite((inv.email.as_str(), &inv.name), &title, &body)
                 .await
-            {
-                Ok(()) => true,
-                Err(e) => {
-                    tracing::warn!("guest invitation to {}: {e}", inv.email.as_str());
-                    false
-                }
-            }
         }
         None => false,
     };

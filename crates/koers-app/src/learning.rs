@@ -155,8 +155,7 @@ pub async fn update_programme(
     id: &str,
     mut input: Input,
 ) -> Result<Programme> {
-    who.require(Permission::CoordinateLearning)?;
-    let p = ws.store.learning().programme(&who.org.id, id).await?;
+    let p = coordinated_programme(ws, who, id).await?;
     for (field, kept) in [
         ("dimensions", &p.dimensions),
         ("levels", &p.levels),
@@ -363,8 +362,7 @@ pub async fn add_content(
     module_id: &str,
     mut input: Input,
 ) -> Result<Content> {
-    who.require(Permission::CoordinateLearning)?;
-    let module = ws.store.learning().module(&who.org.id, module_id).await?;
+    let module = module_to_fill(ws, who, module_id).await?;
     let (kind, title, body, url) = (
         input.text("kind"),
         input.text("title"),
@@ -402,8 +400,7 @@ pub async fn add_file(
     upload: Option<crate::questions::Upload>,
     max_bytes: u64,
 ) -> Result<Content> {
-    who.require(Permission::CoordinateLearning)?;
-    let module = ws.store.learning().module(&who.org.id, module_id).await?;
+    let module = module_to_fill(ws, who, module_id).await?;
     let d = match ContentDraft::parse("file", title, "", "") {
         Ok(d) => d,
         Err(e) => {
@@ -476,8 +473,7 @@ pub async fn remove_content(
     module_id: &str,
     content_id: &str,
 ) -> Result<()> {
-    who.require(Permission::CoordinateLearning)?;
-    let module = ws.store.learning().module(&who.org.id, module_id).await?;
+    let module = module_to_fill(ws, who, module_id).await?;
     Ok(ws
         .store
         .learning()
@@ -654,9 +650,25 @@ pub async fn create_cohort(
 }
 
 /// A programme the coordinator may change.
-async fn coordinated_programme(ws: &Workspace, who: &Principal, id: &str) -> Result<Programme> {
+pub(crate) async fn coordinated_programme(
+    ws: &Workspace,
+    who: &Principal,
+    id: &str,
+) -> Result<Programme> {
     who.require(Permission::CoordinateLearning)?;
     Ok(ws.store.learning().programme(&who.org.id, id).await?)
+}
+
+/// A module whose content the coordinator may change.
+async fn module_to_fill(ws: &Workspace, who: &Principal, id: &str) -> Result<Module> {
+    who.require(Permission::CoordinateLearning)?;
+    Ok(ws.store.learning().module(&who.org.id, id).await?)
+}
+
+/// A participant the coordinator may place, move or change.
+async fn coordinated_participant(ws: &Workspace, who: &Principal, id: &str) -> Result<Participant> {
+    who.require(Permission::CoordinateLearning)?;
+    Ok(ws.store.learning().participant(&who.org.id, id).await?)
 }
 
 /// A cohort the coordinator may run.
@@ -839,12 +851,7 @@ pub async fn enrol(
 /// Takes a participant out of their group and off any waiting list (coordinators); their
 /// place goes to the first one waiting. The participant, for their cohort.
 pub async fn unenrol(ws: &Workspace, who: &Principal, participant_id: &str) -> Result<Participant> {
-    who.require(Permission::CoordinateLearning)?;
-    let p = ws
-        .store
-        .learning()
-        .participant(&who.org.id, participant_id)
-        .await?;
+    let p = coordinated_participant(ws, who, participant_id).await?;
     ws.store
         .learning()
         .unenrol(&who.org.id, &p, &who.actor())
@@ -862,12 +869,7 @@ pub async fn move_to_group(
     participant_id: &str,
     group_id: &str,
 ) -> Result<(Participant, Result<(Group, Enrolment)>)> {
-    who.require(Permission::CoordinateLearning)?;
-    let p = ws
-        .store
-        .learning()
-        .participant(&who.org.id, participant_id)
-        .await?;
+    let p = coordinated_participant(ws, who, participant_id).await?;
     let r = match ws.store.learning().group(&who.org.id, group_id).await {
         Ok(g) => enrol(ws, who, &g.id, &p.id).await,
         Err(_) => Err(invalid(
@@ -983,12 +985,7 @@ pub async fn record_attendance(
     participant_id: &str,
     mut input: Input,
 ) -> Result<()> {
-    who.require(Permission::CoordinateLearning)?;
-    let p = ws
-        .store
-        .learning()
-        .participant(&who.org.id, participant_id)
-        .await?;
+    let p = coordinated_participant(ws, who, participant_id).await?;
     let c = ws
         .store
         .learning()

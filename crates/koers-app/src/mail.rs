@@ -105,6 +105,25 @@ impl Mailer {
             .subject(subject))
     }
 
+    /// Mails an invitation to `what` (its subject says so); whether it went. A failure is
+    /// logged rather than returned: the invitation's link works all the same, and the one
+    /// who invites is shown it instead.
+    pub async fn invite(
+        &self,
+        (to_address, to_name): (&str, &str),
+        what: &str,
+        body: &str,
+    ) -> bool {
+        let subject = format!("Uitnodiging: {what}");
+        match self.send(to_address, to_name, &subject, body).await {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!("invitation to {to_address}: {e}");
+                false
+            }
+        }
+    }
+
     async fn deliver(&self, msg: Result<Message, lettre::error::Error>) -> Result<(), MailError> {
         let msg = msg.map_err(|e| MailError::Send(e.to_string()))?;
         self.transport

@@ -592,21 +592,7 @@ async fn deliver(ws: &Workspace, round_name: &str, links: Vec<IssuedLink>) -> Ha
                     "Goedendag,\n\n{} doet mee aan het onderzoek ‘{round_name}’ naar digitale volwassenheid. Wilt u de vragenlijst invullen? Uw persoonlijke link (één keer te gebruiken):\n\n{}\n\nUw antwoorden worden alleen samengevoegd getoond, en niet zolang te weinig mensen uit uw organisatie hebben geantwoord.\n",
                     l.organisation, l.url
                 );
-                match m
-                    .send(
-                        &l.label,
-                        &l.label,
-                        &format!("Uitnodiging: {round_name}"),
-                        &body,
-                    )
-                    .await
-                {
-                    Ok(()) => true,
-                    Err(e) => {
-                        tracing::warn!("invitation to {}: {e}", l.label);
-                        false
-                    }
-                }
+                m.invite((&l.label, &l.label), round_name, &body).await
             }
             _ => false,
         };

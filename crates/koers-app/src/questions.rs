@@ -184,6 +184,12 @@ async fn readable(ws: &Workspace, who: &Principal, id: &str) -> Result<Question>
     Ok(ws.store.questions().question(&who.org.id, id).await?)
 }
 
+/// A question of the organisation, for a member who may manage questions.
+async fn managed(ws: &Workspace, who: &Principal, id: &str) -> Result<Question> {
+    who.require(Permission::ManageQuestions)?;
+    Ok(ws.store.questions().question(&who.org.id, id).await?)
+}
+
 /// The steps `who` may take a question to now, whose turn it is deciding (what a step asks
 /// for, such as a note or a decision date, is asked on the step's form).
 pub fn next_steps(who: &Principal, q: &Question) -> Vec<Status> {
@@ -353,8 +359,7 @@ pub async fn transition(
 /// koers or an http(s) address), as evidence: fields `kind` and `target`, or `evidence` as
 /// `kind:target`.
 pub async fn link(ws: &Workspace, who: &Principal, id: &str, mut input: Input) -> Result<Question> {
-    who.require(Permission::ManageQuestions)?;
-    let q = ws.store.questions().question(&who.org.id, id).await?;
+    let q = managed(ws, who, id).await?;
     // A form chooses a dataset or analysis by name as `evidence` ("dataset:<id>"); a
     // product is a `kind` with a `target` path or address.
     let evidence = input.text("evidence");
@@ -445,8 +450,7 @@ pub async fn assign(
     id: &str,
     mut input: Input,
 ) -> Result<Question> {
-    who.require(Permission::ManageQuestions)?;
-    let q = ws.store.questions().question(&who.org.id, id).await?;
+    let q = managed(ws, who, id).await?;
     let a = read_assignments(&mut input);
     input.finish(Ok(()))?;
     ws.store
@@ -602,8 +606,7 @@ pub(crate) async fn attachment_bytes(
 
 /// Removes an attachment; the file goes too when no other attachment has the same content.
 pub async fn detach(ws: &Workspace, who: &Principal, id: &str, attachment_id: &str) -> Result<()> {
-    who.require(Permission::ManageQuestions)?;
-    let q = ws.store.questions().question(&who.org.id, id).await?;
+    let q = managed(ws, who, id).await?;
     let a = ws
         .store
         .questions()

@@ -131,6 +131,21 @@ fn checked(name: &str, t: &str, max: usize, bad: impl Fn(char) -> bool) -> Resul
     Ok(t.to_string())
 }
 
+/// Finds the enum value whose `as_str` equals the trimmed input.
+pub(crate) fn parse_enum<T: Copy>(
+    name: &str,
+    raw: &str,
+    all: &[T],
+    as_str: fn(T) -> &'static str,
+    reason: &str,
+) -> Result<T, Invalid> {
+    let s = raw.trim();
+    all.iter()
+        .copied()
+        .find(|v| as_str(*v) == s)
+        .ok_or_else(|| Invalid::one(name, "enum", reason))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

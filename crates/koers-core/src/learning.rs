@@ -7,7 +7,7 @@ pub mod calendar;
 pub mod model;
 pub mod quiz;
 
-use crate::error::{Collector, FieldError, Invalid, long_text, text};
+use crate::error::{Collector, FieldError, Invalid, long_text, parse_enum, text};
 use crate::user::Email;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
@@ -223,16 +223,13 @@ impl ContentKind {
     }
 
     pub fn parse(raw: &str) -> Result<ContentKind, Invalid> {
-        ContentKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == raw.trim())
-            .ok_or_else(|| {
-                Invalid::one(
-                    "kind",
-                    "enum",
-                    "kies een pagina, link, video, opdracht, bestand, reflectie of quiz",
-                )
-            })
+        parse_enum(
+            "kind",
+            raw,
+            &ContentKind::ALL,
+            ContentKind::as_str,
+            "kies een pagina, link, video, opdracht, bestand, reflectie of quiz",
+        )
     }
 }
 
@@ -657,10 +654,13 @@ impl Attendance {
     }
 
     pub fn parse(name: &str, s: &str) -> Result<Self, Invalid> {
-        Attendance::ALL
-            .into_iter()
-            .find(|a| a.as_str() == s.trim())
-            .ok_or_else(|| Invalid::one(name, "enum", "moet present, absent of excused zijn"))
+        parse_enum(
+            name,
+            s,
+            &Attendance::ALL,
+            Attendance::as_str,
+            "moet present, absent of excused zijn",
+        )
     }
 }
 
@@ -685,10 +685,13 @@ impl Progress {
     }
 
     pub fn parse(name: &str, s: &str) -> Result<Self, Invalid> {
-        Progress::ALL
-            .into_iter()
-            .find(|a| a.as_str() == s.trim())
-            .ok_or_else(|| Invalid::one(name, "enum", "moet not_started, started of done zijn"))
+        parse_enum(
+            name,
+            s,
+            &Progress::ALL,
+            Progress::as_str,
+            "moet not_started, started of done zijn",
+        )
     }
 }
 
@@ -720,16 +723,13 @@ impl ProjectStatus {
     }
 
     pub fn parse(s: &str) -> Result<Self, Invalid> {
-        ProjectStatus::ALL
-            .into_iter()
-            .find(|a| a.as_str() == s.trim())
-            .ok_or_else(|| {
-                Invalid::one(
-                    "status",
-                    "enum",
-                    "moet proposed, running, delivered of stopped zijn",
-                )
-            })
+        parse_enum(
+            "status",
+            s,
+            &ProjectStatus::ALL,
+            ProjectStatus::as_str,
+            "moet proposed, running, delivered of stopped zijn",
+        )
     }
 }
 

@@ -6,7 +6,7 @@
 pub mod groups;
 pub mod trend;
 
-use crate::error::{Collector, Invalid, text};
+use crate::error::{Collector, Invalid, parse_enum, text};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -456,11 +456,13 @@ impl ItemKind {
     }
 
     pub fn parse(s: &str) -> Result<ItemKind, Invalid> {
-        let s = s.trim();
-        ItemKind::ALL
-            .into_iter()
-            .find(|x| x.as_str() == s)
-            .ok_or_else(|| Invalid::one("kind", "enum", "moet likert of open zijn"))
+        parse_enum(
+            "kind",
+            s,
+            &ItemKind::ALL,
+            ItemKind::as_str,
+            "moet likert of open zijn",
+        )
     }
 }
 

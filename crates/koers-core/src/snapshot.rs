@@ -79,7 +79,8 @@ pub fn verify(text: &str, hash: &str) -> bool {
     text_hash(text) == hash
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Bytes as lowercase hex.
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -6,7 +6,7 @@
 //! secret (32 random bytes) is compared with the SHA-256 kept of it.
 
 use crate::dates::parse_date;
-use crate::error::{Collector, Invalid, text};
+use crate::error::{Collector, Invalid, parse_enum, text};
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -36,11 +36,13 @@ impl TokenScope {
     }
 
     pub fn parse(s: &str) -> Result<Self, Invalid> {
-        let s = s.trim();
-        TokenScope::ALL
-            .into_iter()
-            .find(|x| x.as_str() == s)
-            .ok_or_else(|| Invalid::one("scope", "enum", "moet read of read_write zijn"))
+        parse_enum(
+            "scope",
+            s,
+            &TokenScope::ALL,
+            TokenScope::as_str,
+            "moet read of read_write zijn",
+        )
     }
 
     /// Whether the scope allows a request with this HTTP method to this API path. A

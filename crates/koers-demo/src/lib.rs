@@ -22,9 +22,10 @@ use koers_app::catalog::{ImportRequest, ImportSource};
 use koers_core::catalog::{AccessRights, DatasetMeta};
 use koers_core::secret::{generate_password, hash_password};
 use koers_core::{OrganisationDraft, Role, UserDraft};
-use koers_store::{Actor, Organisation};
+use koers_store::{Actor, Dataset, DatasetVersion, Organisation};
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
 
 /// The demo accounts: e-mail address, name, roles, deployment administrator.
 const ACCOUNTS: [(&str, &str, &[Role], bool); 6] = [
@@ -118,8 +119,6 @@ pub(crate) const BOUNDARIES: [(&str, &str, &[u8]); 2] = [
 
 async fn import_boundaries(ws: &Workspace, org: &Organisation) -> Result<()> {
     for (name, title, bytes) in BOUNDARIES {
-        let tmp = ws.temp_path("geojson")?;
-        std::fs::write(&tmp, bytes)?;
         let meta = DatasetMeta {
             description: format!(
                 "{title}, gegeneraliseerd, WGS84 (statcode, statnaam). Bron: CBS / PDOK gebiedsindelingen. Naamsvermelding: CBS / Kadaster, 2025."
@@ -132,33 +131,78 @@ async fn import_boundaries(ws: &Workspace, org: &Organisation) -> Result<()> {
             tags: vec!["grenzen".into(), "cbs".into(), "2025".into()],
             ..DatasetMeta::for_new(title, "CBS / Kadaster")
         };
-        let req = ImportRequest {
-            source: ImportSource::Upload {
-                path: tmp.clone(),
-                file_name: format!("{name}_2025.geojson"),
-            },
-            name: Some(name.into()),
-            crs: None,
-            format: None,
-            layer: None,
-            meta: Some(meta),
-            generated: false,
-            column_types: Default::default(),
-            append: false,
-        };
-        let r = ws
-            .import(
-                org,
-                &Actor::cli(),
-                req,
-                std::sync::Arc::new(koers_engine::NoProgress),
-            )
-            .await;
-        let _ = std::fs::remove_file(&tmp);
-        let (ds, v) = r.map_err(|e| anyhow::anyhow!("kan {name} niet importeren: {e}"))?;
+        let file = (format!("{name}_2025.geojson"), bytes);
+        let (ds, v) = import_bytes(ws, org, file, (name, None, false), meta).await?;
         println!("Bron {} geïmporteerd: {} rijen.", ds.name, v.row_count);
     }
     Ok(())
+}
+
+/// Imports `source` as dataset `name` of `org`, by the command line, with `meta`; `crs` names
+/// the coordinates' CRS where the file does not, and `generated` marks generated data.
+pub(crate) async fn import(
+    ws: &Workspace,
+    org: &Organisation,
+    source: ImportSource,
+    (name, crs, generated): (&str, Option<&str>, bool),
+    meta: DatasetMeta,
+    progress: Arc<dyn koers_engine::Progress + Send + Sync>,
+) -> Result<(Dataset, DatasetVersion)> {
+    let req = ImportRequest {
+        source,
+        name: Some(name.into()),
+        crs: crs.map(str::to_string),
+        format: None,
+        layer: None,
+        meta: Some(meta),
+        generated,
+        column_types: Default::default(),
+        append: false,
+    };
+    ws.import(org, &Actor::cli(), req, progress)
+        .await
+        .map_err(|e| anyhow::anyhow!("kan {name} niet importeren: {e}"))
+}
+
+/// Imports `bytes` as if uploaded as `file_name` (through a temporary file) as dataset
+/// `name` of `org`: see [`import`].
+pub(crate) async fn import_bytes(
+    ws: &Workspace,
+    org: &Organisation,
+    (file_name, bytes): (String, &[u8]),
+    (name, crs, generated): (&str, Option<&str>, bool),
+    meta: DatasetMeta,
+) -> Result<(Dataset, DatasetVersion)> {
+    let ext = file_name.rsplit('.').next().unwrap_or_default();
+    let tmp = ws.temp_path(ext)?;
+    std::fs::write(&tmp, bytes)?;
+    let source = ImportSource::Upload {
+        path: tmp.clone(),
+        file_name,
+    };
+    let progress = Arc::new(koers_engine::NoProgress);
+    let r = import(ws, org, source, (name, crs, generated), meta, progress).await;
+    let _ = std::fs::remove_file(&tmp);
+    r
+}
+
+/// A small deterministic generator (xorshift64*), so every demo is the same.
+pub(crate) struct Rng(pub(crate) u64);
+
+impl Rng {
+    pub(crate) fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    /// Uniform in [0, 1).
+    pub(crate) fn f(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    pub(crate) fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+        xs[(self.next() % xs.len() as u64) as usize]
+    }
 }
 
 /// Seeds the demo workspace; refuses when the data folder already has organisations.

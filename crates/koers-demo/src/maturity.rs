@@ -4,7 +4,7 @@
 //! generated everywhere it is shown. Two provinces get fewer responses than the minimum,
 //! so the anonymity threshold is visible.
 
-use crate::input;
+use crate::{Rng, input};
 use anyhow::Result;
 use koers_app::{Input, Principal, Workspace, maturity};
 use koers_core::maturity::{ItemKind, RoundDraft, Weights, default_items};
@@ -30,22 +30,6 @@ const PROVINCES: [(&str, &str); 12] = [
 
 /// Respondents per province; Flevoland (4) and Zeeland (3) stay below the minimum of 5.
 const RESPONDENTS: [usize; 12] = [7, 6, 5, 8, 4, 9, 8, 7, 9, 3, 8, 6];
-
-/// A small deterministic generator (xorshift64*), so every demo is the same.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    /// Uniform in [0, 1).
-    fn f(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
 
 const INTERVIEW: &str = "Gesprek met de CIO en de concerncontroller.\n\
 De provincie heeft in 2024 een datastrategie vastgesteld die in de begroting is vertaald.\n\

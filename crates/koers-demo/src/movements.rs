@@ -16,12 +16,12 @@ use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use indicatif::{ProgressBar, ProgressStyle};
 use koers_app::Workspace;
-use koers_app::catalog::{ImportRequest, ImportSource};
+use koers_app::catalog::ImportSource;
 use koers_app::results::Results;
 use koers_app::{analysis, products};
 use koers_core::analysis::{Param, ParamKind};
 use koers_core::catalog::DatasetMeta;
-use koers_store::{Actor, Organisation, User};
+use koers_store::{Organisation, User};
 use rand::{Rng, RngCore};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -718,27 +718,10 @@ pub(crate) async fn import_as(
 ) -> Result<()> {
     let pb = crate::console::bar();
     pb.set_message(format!("{name} importeren"));
-    let req = ImportRequest {
-        source,
-        name: Some(name.into()),
-        crs: crs.map(str::to_string),
-        format: None,
-        layer: None,
-        meta: Some(meta),
-        generated: true,
-        column_types: Default::default(),
-        append: false,
-    };
-    let r = ws
-        .import(
-            org,
-            &Actor::cli(),
-            req,
-            Arc::new(crate::console::Bar(pb.clone())),
-        )
-        .await;
+    let progress = Arc::new(crate::console::Bar(pb.clone()));
+    let r = crate::import(ws, org, source, (name, crs, true), meta, progress).await;
     pb.finish_and_clear();
-    let (ds, v) = r.map_err(|e| anyhow!("kan {name} niet importeren: {e}"))?;
+    let (ds, v) = r?;
     println!("Bron {} geïmporteerd: {} rijen.", ds.name, v.row_count);
     Ok(())
 }

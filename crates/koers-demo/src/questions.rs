@@ -3,39 +3,18 @@
 //! replacing, safe bathing-water sites, and how species fare in nature areas. Every dataset
 //! is marked as generated; each question has its dataset, a saved analysis and a product.
 
-use crate::{analysis_input, input, principal};
+use crate::{Rng, analysis_input, input, principal};
 use anyhow::{Result, anyhow};
 use koers_app::Workspace;
-use koers_app::catalog::{ImportRequest, ImportSource};
 use koers_app::register::ChoiceBody;
 use koers_app::results::Results;
 use koers_app::{analysis, questions, register};
 use koers_core::analysis::{Param, ParamKind};
 use koers_core::catalog::DatasetMeta;
 use koers_core::questions::{QuestionRole, Status, responsible};
-use koers_store::{Actor, Organisation, User};
+use koers_store::{Organisation, User};
 use serde_json::json;
 use std::fmt::Write as _;
-use std::sync::Arc;
-
-/// A small deterministic generator (xorshift64*), so every demo is the same.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    /// Uniform in [0, 1).
-    fn f(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
-        xs[(self.next() % xs.len() as u64) as usize]
-    }
-}
 
 struct Gemeente {
     code: String,
@@ -160,8 +139,6 @@ async fn import_csv(
     body: &str,
     theme: &str,
 ) -> Result<koers_store::Dataset> {
-    let tmp = ws.temp_path("csv")?;
-    std::fs::write(&tmp, body)?;
     let meta = DatasetMeta {
         description: format!(
             "{title}. Gegenereerde (synthetische) gegevens voor de demo, over de echte gemeenten van de provincie Utrecht; geen waarnemingen."
@@ -171,25 +148,10 @@ async fn import_csv(
         tags: vec!["demo".into(), "gegenereerd".into()],
         ..DatasetMeta::for_new(title, &org.name)
     };
-    let req = ImportRequest {
-        source: ImportSource::Upload {
-            path: tmp.clone(),
-            file_name: format!("{name}.csv"),
-        },
-        name: Some(name.into()),
-        crs: None,
-        format: None,
-        layer: None,
-        meta: Some(meta),
-        generated: true,
-        column_types: Default::default(),
-        append: false,
-    };
-    let r = ws
-        .import(org, &Actor::cli(), req, Arc::new(koers_engine::NoProgress))
-        .await;
-    let _ = std::fs::remove_file(&tmp);
-    Ok(r.map_err(|e| anyhow!("kan {name} niet importeren: {e}"))?.0)
+    let file = (format!("{name}.csv"), body.as_bytes());
+    Ok(crate::import_bytes(ws, org, file, (name, None, true), meta)
+        .await?
+        .0)
 }
 
 /// The users of the demo by role name.

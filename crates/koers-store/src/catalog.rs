@@ -348,15 +348,13 @@ impl Repo<'_> {
         meta: &DatasetMeta,
         actor: &Actor,
     ) -> Result<Dataset> {
-        let mut w = self.write(actor, Some(org_id)).await?;
-        w.exec_found("UPDATE datasets SET title = $1, description = $2, publisher = $3, contact_name = $4, contact_email = $5, theme = $6, licence = $7, access_rights = $8, cadence = $9, tags = $10, updated_at = $11
-             WHERE id = $12 AND org_id = $13", (&meta.title, &meta.description, &meta.publisher, &meta.contact_name, &meta.contact_email, &meta.theme, &meta.licence, meta.access_rights.as_str(), &meta.cadence, serde_json::to_string(&meta.tags).map_err(corrupt)?, now(), id, org_id)).await?;
-        w.commit(
+        let audit = (
             "dataset.metadata_changed",
             ("dataset", id),
             serde_json::to_value(meta).map_err(corrupt)?,
-        )
-        .await?;
+        );
+        self.write_one(actor, org_id, "UPDATE datasets SET title = $1, description = $2, publisher = $3, contact_name = $4, contact_email = $5, theme = $6, licence = $7, access_rights = $8, cadence = $9, tags = $10, updated_at = $11
+             WHERE id = $12 AND org_id = $13", (&meta.title, &meta.description, &meta.publisher, &meta.contact_name, &meta.contact_email, &meta.theme, &meta.licence, meta.access_rights.as_str(), &meta.cadence, serde_json::to_string(&meta.tags).map_err(corrupt)?, now(), id, org_id), audit).await?;
         self.dataset(org_id, id).await
     }
 
@@ -549,24 +547,20 @@ impl Repo<'_> {
     ) -> Result<Analysis> {
         let (title, description, sql) = (&f.title, &f.description, &f.sql);
         let (params, builder, columns) = analysis_json(f)?;
-        let mut w = self.write(actor, Some(org_id)).await?;
-        w.exec_found("UPDATE analyses SET title = $1, description = $2, sql_text = $3, parameters = $4, builder = $5, result_columns = $6, updated_at = $7 WHERE id = $8 AND org_id = $9", (title, description, sql, params, builder, columns, now(), id, org_id)).await?;
         let detail = serde_json::json!({ "title": title, "sql": sql });
-        w.commit("analysis.changed", ("analysis", id), detail)
-            .await?;
+        self.write_one(actor, org_id, "UPDATE analyses SET title = $1, description = $2, sql_text = $3, parameters = $4, builder = $5, result_columns = $6, updated_at = $7 WHERE id = $8 AND org_id = $9", (title, description, sql, params, builder, columns, now(), id, org_id), ("analysis.changed", ("analysis", id), detail)).await?;
         self.analysis(org_id, id).await
     }
 
     pub async fn delete_analysis(&self, org_id: &str, id: &str, actor: &Actor) -> Result<()> {
-        let mut w = self.write(actor, Some(org_id)).await?;
-        w.exec_found(
+        self.write_one(
+            actor,
+            org_id,
             "DELETE FROM analyses WHERE id = $1 AND org_id = $2",
             (id, org_id),
+            ("analysis.deleted", ("analysis", id), serde_json::json!({})),
         )
-        .await?;
-        w.commit("analysis.deleted", ("analysis", id), serde_json::json!({}))
-            .await?;
-        Ok(())
+        .await
     }
 
     pub async fn analyses(&self, org_id: &str) -> Result<Vec<Analysis>> {

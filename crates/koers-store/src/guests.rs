@@ -2,7 +2,7 @@
 //! may do there, and since when they took it up (see [`koers_core::guests`]).
 
 use crate::audit::Actor;
-use crate::sql::{from_row, parsed, stored};
+use crate::sql::{Binds, Write, from_row, parsed, stored};
 use crate::users::{User, insert_user};
 use crate::{Result, StoreError, new_id, now, parse_stamp, stamp};
 use koers_core::UserDraft;
@@ -122,11 +122,7 @@ impl Repo<'_> {
 
     /// One invitation of the organisation.
     pub async fn grant(&self, org_id: &str, id: &str) -> Result<GuestGrant> {
-        self.one(
-            &format!("{GRANT} WHERE org_id = $1 AND id = $2"),
-            (org_id, id),
-        )
-        .await
+        self.in_org(org_id, id).await
     }
 
     /// The invitation a link's token (by its digest) stands for.
@@ -146,19 +142,13 @@ impl Repo<'_> {
 
     /// Withdraws an invitation: the link stops working and the guest loses access.
     pub async fn revoke(&self, g: &GuestGrant, actor: &Actor) -> Result<GuestGrant> {
-        let mut w = self.write(actor, Some(&g.org_id)).await?;
-        w.exec_found(
+        let w = self.write(actor, Some(&g.org_id)).await?;
+        step(
+            w,
+            g,
             "UPDATE guest_grants SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
             (now(), &g.id),
-        )
-        .await
-        .map_err(|_| StoreError::Conflict("de uitnodiging is al ingetrokken".into()))?;
-        let detail = serde_json::json!({ "grant": g.id, "email": g.email });
-        w.commit_returning(
-            "guest.revoked",
-            (g.object_type.as_str(), &g.object_id),
-            detail,
-            &g.id,
+            ("guest.revoked", "de uitnodiging is al ingetrokken"),
         )
         .await
     }
@@ -201,20 +191,33 @@ impl Repo<'_> {
     }
 }
 
-async fn accept_in(
-    mut w: crate::sql::Write<'_>,
-    g: &GuestGrant,
-    user_id: &str,
-) -> Result<GuestGrant> {
-    w.exec_found(
+async fn accept_in(w: Write<'_>, g: &GuestGrant, user_id: &str) -> Result<GuestGrant> {
+    step(
+        w,
+        g,
         "UPDATE guest_grants SET user_id = $1, accepted_at = $2 WHERE id = $3 AND accepted_at IS NULL AND revoked_at IS NULL",
         (user_id, now(), &g.id),
+        ("guest.accepted", "de uitnodiging is al gebruikt of ingetrokken"),
     )
     .await
-    .map_err(|_| StoreError::Conflict("de uitnodiging is al gebruikt of ingetrokken".into()))?;
+}
+
+/// Takes an invitation one step on (accepted, revoked) by `sql`, which changes it only while
+/// that step is still open; audits `action` on the shared object and reads the grant back.
+/// When the step was taken already: `Conflict` saying `taken`.
+async fn step<'q>(
+    mut w: Write<'_>,
+    g: &GuestGrant,
+    sql: &'q str,
+    binds: impl Binds<'q>,
+    (action, taken): (&str, &str),
+) -> Result<GuestGrant> {
+    w.exec_found(sql, binds)
+        .await
+        .map_err(|_| StoreError::Conflict(taken.into()))?;
     let detail = serde_json::json!({ "grant": g.id, "email": g.email });
     w.commit_returning(
-        "guest.accepted",
+        action,
         (g.object_type.as_str(), &g.object_id),
         detail,
         &g.id,

@@ -243,8 +243,12 @@ const PARTICIPANT: &str = "SELECT p.id, p.cohort_id, p.name, p.email, p.departme
 const PROJECT: &str = "SELECT x.id, x.cohort_id, x.title, x.question_id, x.product_kind, x.product_id, x.dashboard_id, x.status, x.outcome, x.students, x.created_at, x.updated_at FROM learning_projects x JOIN learning_cohorts c ON c.id = x.cohort_id";
 
 stored! {
-    Programme: PROGRAMME, Module: MODULE, LiveSession: SESSION, Cohort: COHORT,
-    Group: GROUP by "g.id", Project: PROJECT by "x.id",
+    Programme: PROGRAMME, Cohort: COHORT,
+    Module: MODULE in "(SELECT p.org_id FROM learning_programmes p WHERE p.id = programme_id)",
+    LiveSession: SESSION in "(SELECT p.org_id FROM learning_programmes p WHERE p.id = programme_id)",
+    Group: GROUP by "g.id" in "c.org_id",
+    Participant: PARTICIPANT by "p.id" in "c.org_id",
+    Project: PROJECT by "x.id" in "c.org_id",
 }
 
 /// Frees a place in a group: the first on its waiting list (without a group) takes it.
@@ -307,11 +311,7 @@ impl Repo<'_> {
     }
 
     pub async fn programmes(&self, org_id: &str) -> Result<Vec<Programme>> {
-        self.all(
-            &format!("{PROGRAMME} WHERE org_id = $1 ORDER BY name, id"),
-            (org_id,),
-        )
-        .await
+        self.of_org(org_id, "name, id").await
     }
 
     /// Changes a programme: name, description, leadership model, target groups, attendance
@@ -339,11 +339,7 @@ impl Repo<'_> {
     }
 
     pub async fn programme(&self, org_id: &str, id: &str) -> Result<Programme> {
-        self.one(
-            &format!("{PROGRAMME} WHERE id = $1 AND org_id = $2"),
-            (id, org_id),
-        )
-        .await
+        self.in_org(org_id, id).await
     }
 
     /// Adds a module after the last one.
@@ -369,11 +365,7 @@ impl Repo<'_> {
 
     /// One of the organisation's modules.
     pub async fn module(&self, org_id: &str, id: &str) -> Result<Module> {
-        self.one(
-            &format!("{MODULE} WHERE id = $1 AND programme_id IN (SELECT id FROM learning_programmes WHERE org_id = $2)"),
-            (id, org_id),
-        )
-        .await
+        self.in_org(org_id, id).await
     }
 
     /// Adds a piece of content after the module's last one.
@@ -548,11 +540,7 @@ impl Repo<'_> {
 
     /// One of the organisation's live sessions.
     pub async fn session(&self, org_id: &str, id: &str) -> Result<LiveSession> {
-        self.one(
-            &format!("{SESSION} WHERE id = $1 AND programme_id IN (SELECT id FROM learning_programmes WHERE org_id = $2)"),
-            (id, org_id),
-        )
-        .await
+        self.in_org(org_id, id).await
     }
 
     /// Changes a live session.
@@ -630,11 +618,7 @@ impl Repo<'_> {
     }
 
     pub async fn cohort(&self, org_id: &str, id: &str) -> Result<Cohort> {
-        self.one(
-            &format!("{COHORT} WHERE id = $1 AND org_id = $2"),
-            (id, org_id),
-        )
-        .await
+        self.in_org(org_id, id).await
     }
 
     /// Adds every participant of a checked file, or none (an address already in the cohort
@@ -672,11 +656,7 @@ impl Repo<'_> {
     }
 
     pub async fn participant(&self, org_id: &str, id: &str) -> Result<Participant> {
-        self.one(
-            &format!("{PARTICIPANT} WHERE p.id = $1 AND c.org_id = $2"),
-            (id, org_id),
-        )
-        .await
+        self.in_org(org_id, id).await
     }
 
     /// The enrolments of one e-mail address in the organisation (a user's own).
@@ -698,11 +678,7 @@ impl Repo<'_> {
     }
 
     pub async fn group(&self, org_id: &str, id: &str) -> Result<Group> {
-        self.one(
-            &format!("{GROUP} WHERE g.id = $1 AND c.org_id = $2"),
-            (id, org_id),
-        )
-        .await
+        self.in_org(org_id, id).await
     }
 
     pub async fn add_group(&self, c: &Cohort, d: &GroupDraft, actor: &Actor) -> Result<Group> {
@@ -992,8 +968,7 @@ impl Repo<'_> {
     }
 
     pub async fn project(&self, org_id: &str, id: &str) -> Result<Project> {
-        let sql = format!("{PROJECT} WHERE x.id = $1 AND c.org_id = $2");
-        self.with_members(self.one(&sql, (id, org_id)).await?).await
+        self.with_members(self.in_org(org_id, id).await?).await
     }
 }
 

@@ -5,7 +5,7 @@
 
 use crate::audit::Actor;
 use crate::questions::Comment;
-use crate::sql::{self, FromRow, corrupt, flag, from_row, json, parsed};
+use crate::sql::{self, FromRow, corrupt, flag, from_row, json, parsed, stored};
 use crate::{Result, StoreError, conflict_on_unique, new_id, now};
 use koers_core::maturity::groups::RespondentGroup;
 use koers_core::maturity::trend::DimensionMap;
@@ -183,7 +183,9 @@ from_row!(r => Round { id, org_id, framework_id, name, year, min_respondents, st
 });
 
 /// The columns a round is read with.
-const ROUND_SELECT: &str = "id, org_id, framework_id, name, year, min_respondents, weights, status, anon_key, generated, created_at, closed_at, previous_round_id, dimension_map";
+const ROUND: &str = "SELECT id, org_id, framework_id, name, year, min_respondents, weights, status, anon_key, generated, created_at, closed_at, previous_round_id, dimension_map FROM maturity_rounds";
+
+stored!(Round: ROUND);
 
 from_row!(r => FrameworkVersion { id, version, created_at;
     framework: json(r, "body")?,
@@ -316,17 +318,11 @@ impl Repo<'_> {
     }
 
     pub async fn rounds(&self, org_id: &str) -> Result<Vec<Round>> {
-        self.all(&format!(
-            "SELECT {ROUND_SELECT} FROM maturity_rounds WHERE org_id = $1 ORDER BY year DESC, created_at DESC"
-        ), (org_id,)).await
+        self.of_org(org_id, "year DESC, created_at DESC").await
     }
 
     pub async fn round(&self, org_id: &str, id: &str) -> Result<Round> {
-        self.one(
-            &format!("SELECT {ROUND_SELECT} FROM maturity_rounds WHERE id = $1 AND org_id = $2"),
-            (id, org_id),
-        )
-        .await
+        self.in_org(org_id, id).await
     }
 
     /// Links a round to the earlier round it follows, with how its dimensions continue that
@@ -344,16 +340,13 @@ impl Repo<'_> {
             None => (None, &empty),
         };
         let map_json = serde_json::to_string(map).map_err(corrupt)?;
-        let mut w = self.write(actor, Some(&round.org_id)).await?;
-        w.exec_found(
+        let detail = serde_json::json!({ "previous": previous_id, "dimensionMap": map });
+        self.write_one(
+            actor,
+            &round.org_id,
             "UPDATE maturity_rounds SET previous_round_id = $1, dimension_map = $2 WHERE id = $3 AND org_id = $4",
             (previous_id, &map_json, &round.id, &round.org_id),
-        )
-        .await?;
-        w.commit(
-            "maturity.round_linked",
-            ("maturity_round", &round.id),
-            serde_json::json!({ "previous": previous_id, "dimensionMap": map }),
+            ("maturity.round_linked", ("maturity_round", &round.id), detail),
         )
         .await?;
         self.round(&round.org_id, &round.id).await
@@ -637,31 +630,28 @@ impl Repo<'_> {
         actor: &Actor,
     ) -> Result<Item> {
         open(round)?;
-        let mut w = self.write(actor, Some(&round.org_id)).await?;
-        w.exec_found(
+        let detail = serde_json::json!({ "round": round.id, "dimension": d.dimension_key });
+        self.write_one(
+            actor,
+            &round.org_id,
             "UPDATE maturity_items SET body = $1, dimension_key = $2 WHERE id = $3 AND round_id = $4",
             (&d.text, &d.dimension_key, &item.id, &round.id),
+            ("maturity.item_changed", ("maturity_item", &item.id), detail),
         )
         .await?;
-        let detail = serde_json::json!({ "round": round.id, "dimension": d.dimension_key });
-        w.commit("maturity.item_changed", ("maturity_item", &item.id), detail)
-            .await?;
         self.item(round, &item.id).await
     }
 
     /// Removes an item, with the answers given to it, while the round is open.
     pub async fn remove_item(&self, round: &Round, item: &Item, actor: &Actor) -> Result<()> {
         open(round)?;
-        let mut w = self.write(actor, Some(&round.org_id)).await?;
-        w.exec_found(
+        let detail = serde_json::json!({ "round": round.id, "text": item.text });
+        self.write_one(
+            actor,
+            &round.org_id,
             "DELETE FROM maturity_items WHERE id = $1 AND round_id = $2",
             (&item.id, &round.id),
-        )
-        .await?;
-        w.commit(
-            "maturity.item_removed",
-            ("maturity_item", &item.id),
-            serde_json::json!({ "round": round.id, "text": item.text }),
+            ("maturity.item_removed", ("maturity_item", &item.id), detail),
         )
         .await
     }
@@ -902,16 +892,15 @@ impl Repo<'_> {
         if source.round_id != round.id {
             return Err(StoreError::NotFound);
         }
-        let mut w = self.write(actor, Some(&round.org_id)).await?;
-        w.exec_found(
+        let detail = serde_json::json!({ "source": source.id });
+        self.write_one(
+            actor,
+            &round.org_id,
             "DELETE FROM maturity_codes WHERE id = $1 AND source_id = $2",
             (code_id, &source.id),
+            ("maturity.code_removed", ("maturity_code", code_id), detail),
         )
-        .await?;
-        let detail = serde_json::json!({ "source": source.id });
-        w.commit("maturity.code_removed", ("maturity_code", code_id), detail)
-            .await?;
-        Ok(())
+        .await
     }
 
     /// Every coded passage of the round, with its source.

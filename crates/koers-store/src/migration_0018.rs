@@ -2,22 +2,12 @@
 //! prefixes (the old one kept where it was unique), and recorded sources lose their
 //! credentials.
 
-use crate::testing::TestDatabase;
+use crate::testing::{on_both_databases, pool_at_migration};
 use crate::{Backend, Store};
-use sqlx::any::{AnyPoolOptions, install_default_drivers};
 
 /// Brings an empty database at `url` to migration 0017.
 async fn migrate_to_0017(url: &str, backend: Backend) {
-    install_default_drivers();
-    let pool = AnyPoolOptions::new()
-        .max_connections(1)
-        .connect(url)
-        .await
-        .unwrap();
-    crate::migrations::migrator(backend, 17)
-        .run(&pool)
-        .await
-        .unwrap();
+    let pool = pool_at_migration(url, backend, 17).await;
     for (id, cbs) in [
         ("0190aaaa-0000-7000-8000-000000000001", None),
         ("0190aaaa-0000-7000-8000-000000000002", None),
@@ -102,20 +92,4 @@ async fn existing_rows_are_migrated(url: &str, backend: Backend) {
     );
 }
 
-#[tokio::test]
-async fn existing_rows_are_migrated_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("koers.db").display()
-    );
-    existing_rows_are_migrated(&url, Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn existing_rows_are_migrated_on_postgres() {
-    let Some(db) = TestDatabase::create().await else {
-        return;
-    };
-    existing_rows_are_migrated(&db.url, Backend::Postgres).await;
-}
+on_both_databases!(existing_rows_are_migrated);

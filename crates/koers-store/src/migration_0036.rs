@@ -2,23 +2,13 @@
 //! for the umbrella kind without losing a row or a reference, and the foreign keys hold (and
 //! cascade) afterwards.
 
-use crate::testing::TestDatabase;
+use crate::testing::{on_both_databases, pool_at_migration};
 use crate::{Backend, Store};
-use sqlx::any::{AnyPoolOptions, install_default_drivers};
 
 const ORG: &str = "0190aaaa-0000-7000-8000-000000000001";
 
 async fn organisation_with_members_and_data(url: &str, backend: Backend) {
-    install_default_drivers();
-    let pool = AnyPoolOptions::new()
-        .max_connections(1)
-        .connect(url)
-        .await
-        .unwrap();
-    crate::migrations::migrator(backend, 35)
-        .run(&pool)
-        .await
-        .unwrap();
+    let pool = pool_at_migration(url, backend, 35).await;
     for sql in [
         "INSERT INTO organisations (id, name, kind, cbs_code, created_at, table_prefix) VALUES ('0190aaaa-0000-7000-8000-000000000001', 'Provincie Utrecht', 'province', 'PV26', 'x', 'pv26')",
         "INSERT INTO users (id, email, display_name, password_hash, created_at) VALUES ('u', 'a@pv26.example', 'A', 'h', 'x')",
@@ -63,20 +53,4 @@ async fn the_rebuild_keeps_rows_and_references(url: &str, backend: Backend) {
     assert_eq!((left, datasets), (0, 0));
 }
 
-#[tokio::test]
-async fn the_rebuild_keeps_rows_and_references_on_sqlite() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("koers.db").display()
-    );
-    the_rebuild_keeps_rows_and_references(&url, Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn the_rebuild_keeps_rows_and_references_on_postgres() {
-    let Some(db) = TestDatabase::create().await else {
-        return;
-    };
-    the_rebuild_keeps_rows_and_references(&db.url, Backend::Postgres).await;
-}
+on_both_databases!(the_rebuild_keeps_rows_and_references);

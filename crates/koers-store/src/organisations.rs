@@ -164,17 +164,17 @@ impl Repo<'_> {
         member: &Organisation,
         actor: &Actor,
     ) -> Result<()> {
-        let mut w = self.write(actor, Some(&umbrella.id)).await?;
-        w.exec_found(
+        let detail = serde_json::json!({ "member": member.id, "name": member.name });
+        self.write_one(
+            actor,
+            &umbrella.id,
             "DELETE FROM organisation_members WHERE umbrella_id = $1 AND member_id = $2",
             (&umbrella.id, &member.id),
-        )
-        .await?;
-        let detail = serde_json::json!({ "member": member.id, "name": member.name });
-        w.commit(
-            "organisation.member_removed",
-            ("organisation", &umbrella.id),
-            detail,
+            (
+                "organisation.member_removed",
+                ("organisation", &umbrella.id),
+                detail,
+            ),
         )
         .await
     }

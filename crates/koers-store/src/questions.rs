@@ -3,7 +3,7 @@
 
 use crate::audit::Actor;
 use crate::notifications::notify;
-use crate::sql::{FromRow, columns, corrupt, from_row, json, parsed, to_json};
+use crate::sql::{FromRow, columns, corrupt, from_row, json, parsed, stored, to_json};
 use crate::{Result, StoreError, new_id, now};
 use koers_core::questions::{Assignments, QuestionDraft, Status, TaskDraft, TransitionInput};
 use serde::Serialize;
@@ -104,6 +104,11 @@ const A_COLUMNS: &str = "id, question_id, file_name, content_type, size_bytes, s
 from_row!(r => Attachment { id, question_id, file_name, content_type, size_bytes, sha256, stored_as, uploaded_by, uploaded_at });
 
 from_row!(r => PolicyTask { id, org_id, name, theme, description, goals, owner_id, created_at });
+
+const TASK: &str =
+    "SELECT id, org_id, name, theme, description, goals, owner_id, created_at FROM policy_tasks";
+
+stored!(PolicyTask: TASK);
 
 const Q_COLUMNS: &str = "id, org_id, task_id, question, policy_goal, asked_by, question_owner, analyst, data_steward, decision_maker, due_date, priority, competences, status, parked_from, decision_date, decision_by, decision_reference, evaluation_changed, evaluation_learned, created_at, updated_at";
 
@@ -207,11 +212,11 @@ impl Repo<'_> {
     }
 
     pub async fn tasks(&self, org_id: &str) -> Result<Vec<PolicyTask>> {
-        self.all("SELECT id, org_id, name, theme, description, goals, owner_id, created_at FROM policy_tasks WHERE org_id = $1 ORDER BY name, id", (org_id,)).await
+        self.of_org(org_id, "name, id").await
     }
 
     pub async fn task(&self, org_id: &str, id: &str) -> Result<PolicyTask> {
-        self.one("SELECT id, org_id, name, theme, description, goals, owner_id, created_at FROM policy_tasks WHERE id = $1 AND org_id = $2", (id, org_id)).await
+        self.in_org(org_id, id).await
     }
 
     /// Asks a question under a task of the same organisation; the people assigned must be

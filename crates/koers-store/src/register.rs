@@ -8,7 +8,7 @@
 //! behind koers' back.
 
 use crate::audit::Actor;
-use crate::sql::{self, FromRow, columns, corrupt, from_row};
+use crate::sql::{self, FromRow, columns, corrupt, from_row, stored};
 use crate::{Result, StoreError, new_id, now, take_turn};
 use koers_core::register::algoritmeregister::FieldValue;
 use koers_core::register::application::{AiActRisk, AiActRiskGroup, ApplicationDraft, RiskSource};
@@ -142,7 +142,7 @@ fn to_text<T: Serialize>(v: &T) -> Result<String> {
     serde_json::to_string(v).map_err(corrupt)
 }
 
-const APP_COLUMNS: &str = "id, org_id, name, draft, dataset_ids, product_links, publication, ai_act, prescan, measures, created_at, updated_at";
+const APPLICATION: &str = "SELECT id, org_id, name, draft, dataset_ids, product_links, publication, ai_act, prescan, measures, created_at, updated_at FROM applications";
 
 from_row!(r => Application { id, org_id, created_at, updated_at;
     draft: json_col(r, "draft")?,
@@ -181,7 +181,9 @@ from_row!(r => Publication { choice_id, published_by, published_at;
     redacted: serde_json::from_str(&r.try_get::<String, _>("redacted")?).map_err(corrupt)?,
 });
 
-const MEETING_COLUMNS: &str = "id, org_id, body, held_on, level, created_at";
+const MEETING: &str = "SELECT id, org_id, body, held_on, level, created_at FROM meetings";
+
+stored!(Application: APPLICATION, MeetingRecord: MEETING);
 
 from_row!(r => MeetingRecord { id, org_id, body, held_on, created_at;
     level: enum_from(&r.try_get::<String, _>("level")?)?,
@@ -336,33 +338,23 @@ impl Repo<'_> {
                 .ai_act_risk
                 .filter(|r| r.source == RiskSource::DecisionAid);
         }
-        let mut w = self.write(actor, Some(org_id)).await?;
-        w.exec_found("UPDATE applications SET name = $1, draft = $2, dataset_ids = $3, product_links = $4, updated_at = $5 WHERE id = $6 AND org_id = $7", (&draft.name, to_text(&draft)?, to_text(&dataset_ids)?, to_text(&product_links)?, now(), id, org_id)).await?;
-        w.commit(
+        let audit = (
             "application.changed",
             ("application", id),
             json!({ "name": draft.name }),
-        )
-        .await?;
+        );
+        self.write_one(actor, org_id, "UPDATE applications SET name = $1, draft = $2, dataset_ids = $3, product_links = $4, updated_at = $5 WHERE id = $6 AND org_id = $7", (&draft.name, to_text(&draft)?, to_text(&dataset_ids)?, to_text(&product_links)?, now(), id, org_id), audit).await?;
         self.application(org_id, id).await
     }
 
     /// The organisation's applications, by name.
     pub async fn applications(&self, org_id: &str) -> Result<Vec<Application>> {
-        self.all(
-            &format!("SELECT {APP_COLUMNS} FROM applications WHERE org_id = $1 ORDER BY name, id"),
-            (org_id,),
-        )
-        .await
+        self.of_org(org_id, "name, id").await
     }
 
     /// One of the organisation's applications.
     pub async fn application(&self, org_id: &str, id: &str) -> Result<Application> {
-        self.one(
-            &format!("SELECT {APP_COLUMNS} FROM applications WHERE id = $1 AND org_id = $2"),
-            (id, org_id),
-        )
-        .await
+        self.in_org(org_id, id).await
     }
 
     /// Stores the conclusion of the AI Act decision aid and sets the risk group from it.
@@ -472,11 +464,12 @@ impl Repo<'_> {
         actor: &Actor,
         action: &str,
     ) -> Result<Application> {
-        let mut w = self.write(actor, Some(org_id)).await?;
-        w.exec_found(&format!(
+        let sql = format!(
             "UPDATE applications SET {column} = $1, updated_at = $2 WHERE id = $3 AND org_id = $4"
-        ), (value, now(), id, org_id)).await?;
-        w.commit(action, ("application", id), json!({})).await?;
+        );
+        let audit = (action, ("application", id), json!({}));
+        self.write_one(actor, org_id, &sql, (value, now(), id, org_id), audit)
+            .await?;
         self.application(org_id, id).await
     }
 
@@ -689,20 +682,12 @@ impl Repo<'_> {
 
     /// The organisation's meetings, the latest first.
     pub async fn meetings(&self, org_id: &str) -> Result<Vec<MeetingRecord>> {
-        self.all(
-            &format!("SELECT {MEETING_COLUMNS} FROM meetings WHERE org_id = $1 ORDER BY held_on DESC, created_at DESC"),
-            (org_id,),
-        )
-        .await
+        self.of_org(org_id, "held_on DESC, created_at DESC").await
     }
 
     /// One of the organisation's meetings.
     pub async fn meeting(&self, org_id: &str, id: &str) -> Result<MeetingRecord> {
-        self.one(
-            &format!("SELECT {MEETING_COLUMNS} FROM meetings WHERE id = $1 AND org_id = $2"),
-            (id, org_id),
-        )
-        .await
+        self.in_org(org_id, id).await
     }
 
     /// Places a choice last on a meeting's agenda; [`StoreError::Conflict`] when it is on it.

@@ -44,21 +44,27 @@ macro_rules! from_row {
 pub(crate) use from_row;
 
 /// A type stored as one row of a table (or a join), which a change can read back by its id
-/// ([`Write::commit_returning`]).
+/// ([`Write::commit_returning`]) and an organisation can look up by its id ([`Store::in_org`])
+/// or list ([`Store::of_org`]).
 pub(crate) trait Stored: FromRow {
     /// `SELECT … FROM …`, up to the `WHERE`: the columns [`FromRow::from_row`] reads.
     const SELECT: &'static str;
     /// The id column in [`Stored::SELECT`] (qualified where it joins).
     const ID: &'static str = "id";
+    /// The organisation the row belongs to: its column, or an expression for it.
+    const ORG: &'static str = "org_id";
 }
 
 /// Declares the types stored by a select (a `&str` const up to its `WHERE`), each read back by
-/// its `id` column or the one named after `by`: `stored!(Group: GROUP by "g.id", …)`.
+/// its `id` column or the one named after `by`, and of the organisation in its `org_id`
+/// column or the one (or the expression) named after `in`:
+/// `stored!(Group: GROUP by "g.id" in "c.org_id", …)`.
 macro_rules! stored {
-    ($($T:ident: $select:ident $(by $id:literal)?),* $(,)?) => {$(
+    ($($T:ident: $select:ident $(by $id:literal)? $(in $org:literal)?),* $(,)?) => {$(
         impl crate::sql::Stored for $T {
             const SELECT: &str = $select;
             $(const ID: &str = $id;)?
+            $(const ORG: &str = $org;)?
         }
     )*};
 }
@@ -206,9 +212,38 @@ impl Store {
         self.optional(sql, binds).await?.ok_or(StoreError::NotFound)
     }
 
+    /// The `T` with id `id` of organisation `org_id`, or [`StoreError::NotFound`] (also when
+    /// it is another organisation's).
+    pub(crate) async fn in_org<T: Stored>(&self, org_id: &str, id: &str) -> Result<T> {
+        let sql = format!("{} WHERE {} = $1 AND {} = $2", T::SELECT, T::ID, T::ORG);
+        self.one(&sql, (id, org_id)).await
+    }
+
+    /// Every `T` of organisation `org_id`, in `order` (an `ORDER BY` list).
+    pub(crate) async fn of_org<T: Stored>(&self, org_id: &str, order: &str) -> Result<Vec<T>> {
+        let sql = format!("{} WHERE {} = $1 ORDER BY {order}", T::SELECT, T::ORG);
+        self.all(&sql, (org_id,)).await
+    }
+
     /// Runs a statement outside any transaction; the number of rows it changed.
     pub(crate) async fn exec<'q>(&self, sql: &'q str, binds: impl Binds<'q>) -> Result<u64> {
         exec(self.pool(), sql, binds).await
+    }
+
+    /// A change of one statement that must change a row ([`Write::exec_found`]), by `actor` in
+    /// `org_id`, committed with its audit entry `audit` (action, object, detail): the audited
+    /// write of [`Store::write`] in one call.
+    pub(crate) async fn write_one<'q>(
+        &self,
+        actor: &Actor,
+        org_id: &str,
+        sql: &'q str,
+        binds: impl Binds<'q>,
+        (action, object, detail): (&str, (&str, &str), serde_json::Value),
+    ) -> Result<()> {
+        let mut w = self.write(actor, Some(org_id)).await?;
+        w.exec_found(sql, binds).await?;
+        w.commit(action, object, detail).await
     }
 
     /// Begins an audited write by `actor` in `org_id` (the audited-write helper): run the

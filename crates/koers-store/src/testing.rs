@@ -188,6 +188,72 @@ macro_rules! on_both_backends {
 #[cfg(test)]
 pub(crate) use on_both_backends;
 
+/// An empty database on `backend` (its URL) for a migration test, which brings the schema up
+/// itself; `None` when a PostgreSQL test is skipped.
+#[cfg(test)]
+pub(crate) async fn empty_database(backend: Backend) -> Option<(String, Guard)> {
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let url = format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("koers.db").display()
+            );
+            Some((url, Guard::Sqlite(dir)))
+        }
+        Backend::Postgres => {
+            let db = TestDatabase::create().await?;
+            Some((db.url.clone(), Guard::Postgres(db)))
+        }
+    }
+}
+
+/// A pool of one connection to the database at `url`, its schema migrated up to `version`:
+/// where a migration test writes the rows the next migrations must keep.
+#[cfg(test)]
+pub(crate) async fn pool_at_migration(url: &str, backend: Backend, version: i64) -> sqlx::AnyPool {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(url)
+        .await
+        .unwrap();
+    crate::migrations::migrator(backend, version)
+        .run(&pool)
+        .await
+        .unwrap();
+    pool
+}
+
+/// Runs each named `async fn(&str, Backend)` migration test twice, `<name>::sqlite` and
+/// `<name>::postgres`, each on an empty database (see [`empty_database`]).
+#[cfg(test)]
+macro_rules! on_both_databases {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test]
+                async fn sqlite() {
+                    let backend = $crate::Backend::Sqlite;
+                    if let Some((url, _guard)) = $crate::testing::empty_database(backend).await {
+                        super::$name(&url, backend).await;
+                    }
+                }
+
+                #[tokio::test]
+                async fn postgres() {
+                    let backend = $crate::Backend::Postgres;
+                    if let Some((url, _guard)) = $crate::testing::empty_database(backend).await {
+                        super::$name(&url, backend).await;
+                    }
+                }
+            }
+        )+
+    };
+}
+#[cfg(test)]
+pub(crate) use on_both_databases;
+
 /// An organisation for a store test, created from the command line (`kind` and `code` as
 /// [`koers_core::OrganisationDraft::parse`] takes them).
 #[cfg(test)]

@@ -88,6 +88,16 @@ fn ring_path(p: &Projection, ring: &Value, out: &mut String) {
     });
 }
 
+/// The parts of a geometry's coordinates: the one of a single geometry, or each of a
+/// `Multi…` one.
+fn parts(kind: &str, coords: Value) -> Vec<Value> {
+    if kind.starts_with("Multi") {
+        coords.as_array().cloned().unwrap_or_default()
+    } else {
+        vec![coords]
+    }
+}
+
 fn shape(p: &Projection, g: &Value, label: &str, out: &mut String) {
     let kind = g.get("type").and_then(Value::as_str).unwrap_or("");
     let coords = g.get("coordinates").cloned().unwrap_or(Value::Null);
@@ -102,12 +112,7 @@ fn shape(p: &Projection, g: &Value, label: &str, out: &mut String) {
         }),
         "LineString" | "MultiLineString" => {
             let mut d = String::new();
-            let lines: Vec<Value> = if kind == "LineString" {
-                vec![coords]
-            } else {
-                coords.as_array().cloned().unwrap_or_default()
-            };
-            for l in &lines {
+            for l in &parts(kind, coords) {
                 ring_path(p, l, &mut d);
             }
             let _ = write!(
@@ -117,12 +122,7 @@ fn shape(p: &Projection, g: &Value, label: &str, out: &mut String) {
         }
         "Polygon" | "MultiPolygon" => {
             let mut d = String::new();
-            let polys: Vec<Value> = if kind == "Polygon" {
-                vec![coords]
-            } else {
-                coords.as_array().cloned().unwrap_or_default()
-            };
-            for poly in &polys {
+            for poly in &parts(kind, coords) {
                 for ring in poly.as_array().into_iter().flatten() {
                     ring_path(p, ring, &mut d);
                     d.push('Z');

@@ -40,39 +40,16 @@ pub fn to_html(text: &str, below: usize) -> String {
         Parser::new_ext(text, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH).map(|e| {
             match e {
                 Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
-                Event::Start(Tag::Link {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                }) => Event::Start(Tag::Link {
-                    link_type,
-                    dest_url: followable(dest_url),
-                    title,
-                    id,
-                }),
-                Event::Start(Tag::Image {
-                    link_type,
-                    dest_url,
-                    title,
-                    id,
-                }) => Event::Start(Tag::Image {
-                    link_type,
-                    dest_url: followable(dest_url),
-                    title,
-                    id,
-                }),
-                Event::Start(Tag::Heading {
-                    level,
-                    id,
-                    classes,
-                    attrs,
-                }) => Event::Start(Tag::Heading {
-                    level: lower(level, below),
-                    id,
-                    classes,
-                    attrs,
-                }),
+                Event::Start(mut tag) => {
+                    match &mut tag {
+                        Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. } => {
+                            *dest_url = followable(std::mem::replace(dest_url, CowStr::from("")));
+                        }
+                        Tag::Heading { level, .. } => *level = lower(*level, below),
+                        _ => {}
+                    }
+                    Event::Start(tag)
+                }
                 Event::End(TagEnd::Heading(level)) => {
                     Event::End(TagEnd::Heading(lower(level, below)))
                 }

@@ -125,6 +125,19 @@ pub async fn form_outcome<T>(
     }
 }
 
+/// Runs `act` on the input of `form` and answers as [`form_outcome`] does, with the fields
+/// as sent when the form is shown again.
+pub async fn run_form<T, E: Into<AppError>>(
+    form: crate::input::FormInput,
+    act: impl AsyncFnOnce(koers_app::Input) -> Result<T, E>,
+    done: impl FnOnce(T) -> Done,
+    render: impl AsyncFnOnce(StatusCode, Value) -> Reply,
+) -> Reply {
+    let value = form.value();
+    let r = act(form.0).await;
+    form_outcome(r, value, done, render).await
+}
+
 /// [`form_outcome`] for a form whose conflicts (it exists already, the last administrator
 /// would go) are the form's own problem too: they show on the page again (409) like
 /// invalid input, with the fields as sent.

@@ -314,17 +314,22 @@ pub async fn migrate_storage(
     Ok(())
 }
 
+/// The name of organisation `org_id`, or its id when it cannot be read.
+async fn org_name(store: &Store, org_id: &str) -> String {
+    store
+        .organisations()
+        .organisation(org_id)
+        .await
+        .map(|o| o.name)
+        .unwrap_or_else(|_| org_id.to_string())
+}
+
 /// `koers audit verify`: every organisation's decision history, checked.
 pub async fn verify(store: &Store, org_id: Option<&str>) -> Result<()> {
     let checks = store.register().verify_register_chain(org_id).await?;
     let mut broken = 0;
     for c in &checks {
-        let name = store
-            .organisations()
-            .organisation(&c.org_id)
-            .await
-            .map(|o| o.name)
-            .unwrap_or_else(|_| c.org_id.clone());
+        let name = org_name(store, &c.org_id).await;
         if c.is_intact() {
             println!("{name}: {} gebeurtenissen, keten intact", c.entries);
         } else {
@@ -345,12 +350,7 @@ pub async fn verify(store: &Store, org_id: Option<&str>) -> Result<()> {
     // Evidence snapshots: the stored bytes of each must still have their hash.
     let mut broken_snapshots = 0;
     for c in store.snapshots().verify_snapshots(org_id).await? {
-        let name = store
-            .organisations()
-            .organisation(&c.org_id)
-            .await
-            .map(|o| o.name)
-            .unwrap_or_else(|_| c.org_id.clone());
+        let name = org_name(store, &c.org_id).await;
         if c.broken.is_empty() {
             println!("{name}: {} momentopname(n), alle ongewijzigd", c.count);
         } else {

@@ -99,12 +99,7 @@ pub async fn movement(
     who: &Principal,
     programme_id: &str,
 ) -> Result<ProgrammeMovement> {
-    who.require(Permission::CoordinateLearning)?;
-    let programme = ws
-        .store
-        .learning()
-        .programme(&who.org.id, programme_id)
-        .await?;
+    let programme = super::coordinated_programme(ws, who, programme_id).await?;
     let scores = ws.store.learning().scores(&programme.id).await?;
     Ok(ProgrammeMovement {
         movement: koers_core::learning::model::movement(&programme.dimensions, &scores, MIN_GROUP),

@@ -206,8 +206,7 @@ pub fn points_of(i: &Indicator, res: &Results) -> Result<Vec<Point>> {
 
 /// Runs the indicator's analysis now and caches the series (analysts).
 pub async fn refresh(ws: &Workspace, who: &Principal, id: &str) -> Result<IndicatorView> {
-    who.require(Permission::Read)?;
-    let i = ws.store.indicators().indicator(&who.org.id, id).await?;
+    let i = readable_indicator(ws, who, id).await?;
     who.require(Permission::Analyse)?;
     refresh_now(ws, &who.actor(), i).await
 }
@@ -284,8 +283,7 @@ pub async fn schedule(
     id: &str,
     mut input: Input,
 ) -> Result<Option<(Every, String)>> {
-    who.require(Permission::Read)?;
-    let i = ws.store.indicators().indicator(&who.org.id, id).await?;
+    let i = readable_indicator(ws, who, id).await?;
     who.require(Permission::Analyse)?;
     let every = input.text("every");
     let every = input.finish(Every::parse(&every))?;
@@ -386,6 +384,18 @@ pub struct IndicatorView {
     pub stale: bool,
 }
 
+/// An indicator of the organisation, for a member who may read.
+async fn readable_indicator(ws: &Workspace, who: &Principal, id: &str) -> Result<Indicator> {
+    who.require(Permission::Read)?;
+    Ok(ws.store.indicators().indicator(&who.org.id, id).await?)
+}
+
+/// A monitor of the organisation, for a member who may read.
+async fn readable_monitor(ws: &Workspace, who: &Principal, id: &str) -> Result<Monitor> {
+    who.require(Permission::Read)?;
+    Ok(ws.store.indicators().monitor(&who.org.id, id).await?)
+}
+
 /// The key figure of an indicator from its latest cached result.
 pub(crate) async fn view(ws: &Workspace, i: Indicator) -> Result<IndicatorView> {
     let res = ws.store.indicators().latest_indicator_result(&i).await?;
@@ -415,8 +425,7 @@ pub(crate) async fn view(ws: &Workspace, i: Indicator) -> Result<IndicatorView> 
 
 /// One indicator with its key figure (everyone who may read).
 pub async fn indicator(ws: &Workspace, who: &Principal, id: &str) -> Result<IndicatorView> {
-    who.require(Permission::Read)?;
-    let i = ws.store.indicators().indicator(&who.org.id, id).await?;
+    let i = readable_indicator(ws, who, id).await?;
     view(ws, i).await
 }
 
@@ -435,8 +444,7 @@ pub async fn indicator_details(
     who: &Principal,
     id: &str,
 ) -> Result<IndicatorDetails> {
-    who.require(Permission::Read)?;
-    let i = ws.store.indicators().indicator(&who.org.id, id).await?;
+    let i = readable_indicator(ws, who, id).await?;
     let analysis = ws
         .store
         .catalog()
@@ -482,8 +490,7 @@ pub struct MonitorView {
 
 /// A monitor with its key figures (everyone who may read).
 pub async fn monitor_view(ws: &Workspace, who: &Principal, id: &str) -> Result<MonitorView> {
-    who.require(Permission::Read)?;
-    let m = ws.store.indicators().monitor(&who.org.id, id).await?;
+    let m = readable_monitor(ws, who, id).await?;
     let mut indicators = Vec::new();
     for i in &m.indicator_ids {
         let i = ws.store.indicators().indicator(&who.org.id, i).await?;
@@ -501,8 +508,7 @@ pub async fn monitor_versions(
     who: &Principal,
     id: &str,
 ) -> Result<Vec<MonitorVersion>> {
-    who.require(Permission::Read)?;
-    let m = ws.store.indicators().monitor(&who.org.id, id).await?;
+    let m = readable_monitor(ws, who, id).await?;
     Ok(ws.store.indicators().monitor_versions(&m).await?)
 }
 
@@ -568,8 +574,7 @@ pub async fn save_monitor(
     id: &str,
     mut input: Input,
 ) -> Result<Monitor> {
-    who.require(Permission::Read)?;
-    let m = ws.store.indicators().monitor(&who.org.id, id).await?;
+    let m = readable_monitor(ws, who, id).await?;
     who.require(Permission::Analyse)?;
     let base = input.text("version");
     let note = input.text("note");
@@ -605,8 +610,7 @@ pub async fn restore_monitor(
     id: &str,
     version: i64,
 ) -> Result<Monitor> {
-    who.require(Permission::Read)?;
-    let m = ws.store.indicators().monitor(&who.org.id, id).await?;
+    let m = readable_monitor(ws, who, id).await?;
     who.require(Permission::Analyse)?;
     let old = ws
         .store

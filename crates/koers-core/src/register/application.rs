@@ -3,7 +3,7 @@
 //! framework reads: AI Act risk group, impact on citizens, personal data, outsourcing of core
 //! data and yearly cost.
 
-use crate::error::{Collector, FieldError, Invalid, text};
+use crate::error::{Collector, FieldError, Invalid, parse_enum, text};
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 
@@ -504,21 +504,6 @@ pub fn parse_euros(name: &str, raw: &str) -> Result<Option<u64>, Invalid> {
         return Err(bad());
     }
     digits.parse::<u64>().map(Some).map_err(|_| bad())
-}
-
-/// Finds the enum value whose `as_str` equals the trimmed input.
-pub(crate) fn parse_enum<T: Copy>(
-    name: &str,
-    raw: &str,
-    all: &[T],
-    as_str: fn(T) -> &'static str,
-    reason: &str,
-) -> Result<T, Invalid> {
-    let s = raw.trim();
-    all.iter()
-        .copied()
-        .find(|v| as_str(*v) == s)
-        .ok_or_else(|| Invalid::one(name, "enum", reason))
 }
 
 #[cfg(test)]

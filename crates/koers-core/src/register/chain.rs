@@ -11,7 +11,6 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use std::fmt::Write as _;
 
 /// The `prev_hash` of the first entry: 64 zeros.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -65,44 +64,10 @@ pub struct Broken {
     pub reason: String,
 }
 
-/// Canonical JSON: object keys sorted by their UTF-8 bytes, no whitespace.
+/// Canonical JSON: object keys sorted by their UTF-8 bytes, no whitespace (the same form
+/// evidence snapshots are frozen in, [`crate::snapshot::canonical`]).
 pub fn canonical_json(v: &Value) -> String {
-    let mut out = String::new();
-    write_canonical(v, &mut out);
-    out
-}
-
-fn write_canonical(v: &Value, out: &mut String) {
-    match v {
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, k) in keys.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_canonical(&Value::String((*k).clone()), out);
-                out.push(':');
-                if let Some(val) = map.get(*k) {
-                    write_canonical(val, out);
-                }
-            }
-            out.push('}');
-        }
-        Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_canonical(item, out);
-            }
-            out.push(']');
-        }
-        // Scalars: serde_json's own compact form is canonical.
-        other => out.push_str(&other.to_string()),
-    }
+    crate::snapshot::canonical(v)
 }
 
 /// sha256(prev_hash || payload_json), hex encoded.
@@ -110,12 +75,7 @@ pub fn entry_hash(prev_hash: &str, payload_json: &str) -> String {
     let mut h = Sha256::new();
     h.update(prev_hash.as_bytes());
     h.update(payload_json.as_bytes());
-    let digest = h.finalize();
-    let mut hex = String::with_capacity(64);
-    for b in digest {
-        let _ = write!(hex, "{b:02x}");
-    }
-    hex
+    crate::snapshot::hex(&h.finalize())
 }
 
 /// Appends `payload` after `prev` (or starts a chain when `prev` is `None`).

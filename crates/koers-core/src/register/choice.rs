@@ -9,11 +9,9 @@
 //! one proposed, saying why. Four eyes: the proposer does not advise their own choice, and
 //! whoever advised a choice does not decide on it.
 
-use crate::error::{Collector, FieldError, Invalid, text};
+use crate::error::{Collector, FieldError, Invalid, parse_enum, text};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-
-use super::application::parse_enum;
 
 /// What the choice is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

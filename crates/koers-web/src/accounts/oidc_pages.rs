@@ -50,6 +50,21 @@ fn failed(state: &AppState, headers: &HeaderMap, failure: Failure) -> Reply {
     Ok(resp)
 }
 
+/// A sign-in step that did not go through: a refusal (by the provider, or of what it sent)
+/// shows the sign-in page with it ([`failed`]); any other error is answered as usual.
+fn refused(state: &AppState, headers: &HeaderMap, e: SignInError) -> Reply {
+    match e {
+        SignInError::Failed(f) => failed(state, headers, f),
+        SignInError::App(e) => Err(e),
+    }
+}
+
+/// Sets the `cookies` and sends the browser on to `to`.
+fn redirect_setting<const N: usize>(cookies: [String; N], to: &str) -> Reply {
+    let cookies = AppendHeaders(cookies.map(|c| (header::SET_COOKIE, c)));
+    Ok((cookies, Redirect::to(to)).into_response())
+}
+
 async fn begin(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -58,13 +73,8 @@ async fn begin(
 ) -> Reply {
     let p = oidc::provider(&state, &id)?;
     match oidc::start(&state, &headers, p, safe_next(q.next.as_deref())).await {
-        Ok((url, cookie)) => Ok((
-            AppendHeaders([(header::SET_COOKIE, cookie)]),
-            Redirect::to(&url),
-        )
-            .into_response()),
-        Err(SignInError::Failed(f)) => failed(&state, &headers, f),
-        Err(SignInError::App(e)) => Err(e),
+        Ok((url, cookie)) => redirect_setting([cookie], &url),
+        Err(e) => refused(&state, &headers, e),
     }
 }
 
@@ -76,24 +86,21 @@ async fn callback(
 ) -> Reply {
     let p = oidc::provider(&state, &id)?;
     match oidc::finish(&state, &headers, p, cb).await {
-        Ok(Finished::ConfirmLink(token)) => Ok((
-            AppendHeaders([
-                (header::SET_COOKIE, oidc::link_cookie(&state, &token)),
-                (header::SET_COOKIE, oidc::clear_state_cookie(&state)),
-            ]),
-            Redirect::to("/login/koppelen"),
-        )
-            .into_response()),
-        Ok(Finished::SignedIn { token, next }) => Ok((
-            AppendHeaders([
-                (header::SET_COOKIE, session_cookie(&state, &token)),
-                (header::SET_COOKIE, oidc::clear_state_cookie(&state)),
-            ]),
-            Redirect::to(&next),
-        )
-            .into_response()),
-        Err(SignInError::Failed(f)) => failed(&state, &headers, f),
-        Err(SignInError::App(e)) => Err(e),
+        Ok(Finished::ConfirmLink(token)) => redirect_setting(
+            [
+                oidc::link_cookie(&state, &token),
+                oidc::clear_state_cookie(&state),
+            ],
+            "/login/koppelen",
+        ),
+        Ok(Finished::SignedIn { token, next }) => redirect_setting(
+            [
+                session_cookie(&state, &token),
+                oidc::clear_state_cookie(&state),
+            ],
+            &next,
+        ),
+        Err(e) => refused(&state, &headers, e),
     }
 }
 
@@ -121,8 +128,7 @@ async fn render_link(
 ) -> Reply {
     let (pending, user) = match oidc::waiting_link(state, headers).await {
         Ok(x) => x,
-        Err(SignInError::Failed(f)) => return failed(state, headers, f),
-        Err(SignInError::App(e)) => return Err(e),
+        Err(e) => return refused(state, headers, e),
     };
     let provider = oidc::provider(state, &pending.provider)
         .map(|p| p.name.clone())
@@ -149,14 +155,13 @@ async fn link(
 ) -> Reply {
     let password = input.text("password");
     match oidc::confirm_link(&state, &headers, &password, ip).await {
-        Ok((token, next)) => Ok((
-            AppendHeaders([
-                (header::SET_COOKIE, session_cookie(&state, &token)),
-                (header::SET_COOKIE, oidc::clear_link_cookie(&state)),
-            ]),
-            Redirect::to(&next),
-        )
-            .into_response()),
+        Ok((token, next)) => redirect_setting(
+            [
+                session_cookie(&state, &token),
+                oidc::clear_link_cookie(&state),
+            ],
+            &next,
+        ),
         Err(SignInError::App(e @ (AppError::BadCredentials | AppError::TooManyRequests(_)))) => {
             let mut resp = render_link(&state, &headers, e.status(), Some(e.detail())).await?;
             e.set_retry_after(&mut resp);

@@ -9,7 +9,7 @@ use crate::auth::Ctx;
 use crate::dashboards::render::MapOut;
 use crate::error::{AppError, Reply};
 use crate::input::FormInput;
-use crate::shell::{Done, form_outcome, page, page_with_status};
+use crate::shell::{Done, form_outcome, page, page_with_status, run_form};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, Query};
@@ -301,11 +301,9 @@ async fn label_column(ctx: Ctx, Path(id): Path<String>, FormInput(mut input): Fo
 }
 
 async fn edit_meta(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
-    let fields = form.value();
-    let r = catalog::update_meta(ctx.ws(), &ctx.who, &id, form.0).await;
-    form_outcome(
-        r,
-        fields,
+    run_form(
+        form,
+        async |input| catalog::update_meta(ctx.ws(), &ctx.who, &id, input).await,
         |_| Done::Notice("notice"),
         |status, extra| render_dataset(&ctx, &id, status, extra),
     )

@@ -10,7 +10,7 @@ use crate::download::{stem, uncached_download};
 use crate::error::{AppError, Reply};
 use crate::i18n::{Lang, t};
 use crate::input::FormInput;
-use crate::shell::{Done, after_form, confirmed, form_outcome, page, page_with_status};
+use crate::shell::{Done, after_form, confirmed, page, page_with_status, run_form};
 use crate::state::AppState;
 use crate::templates::Templates;
 use axum::Router;
@@ -185,11 +185,9 @@ async fn render_overview(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
 }
 
 async fn add(ctx: Ctx, form: FormInput) -> Reply {
-    let value = form.value();
-    let r = dashboards::create(ctx.ws(), &ctx.who, form.0).await;
-    form_outcome(
-        r,
-        value,
+    run_form(
+        form,
+        async |input| dashboards::create(ctx.ws(), &ctx.who, input).await,
         |d| Done::To(format!("/dashboards/{}/bewerken", d.id)),
         |status, extra| render_overview(&ctx, status, extra),
     )
@@ -524,8 +522,9 @@ async fn history(ctx: Ctx, Path(id): Path<String>, Query(q): Params) -> Reply {
         versions,
         compared,
     } = dashboards::history(ctx.ws(), &ctx.who, &id, from.zip(to)).await?;
-    let html = page(
+    page_with_status(
         &ctx,
+        StatusCode::OK,
         "dashboard_history.html",
         "/informatieproducten",
         context! {
@@ -533,8 +532,7 @@ async fn history(ctx: Ctx, Path(id): Path<String>, Query(q): Params) -> Reply {
             can_edit => ctx.may(Permission::Analyse),
         },
     )
-    .await?;
-    Ok(html.into_response())
+    .await
 }
 
 async fn restore_version(

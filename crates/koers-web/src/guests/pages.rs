@@ -9,7 +9,7 @@ use crate::guests::api::{InvitationOut, SharedOut, receive};
 use crate::input::FormInput;
 use crate::maturity::views::{report_context, report_pdf};
 use crate::questions::{attachment_response, too_large_as_field};
-use crate::shell::{Done, form_outcome, form_problem, page, page_with_status};
+use crate::shell::{Done, form_outcome, form_problem, page_with_status};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -144,14 +144,14 @@ async fn accept(
 async fn home(ctx: Ctx) -> Reply {
     let shared = guests::shared_with_me(ctx.ws(), &ctx.who).await?;
     let shared: Vec<SharedOut> = shared.iter().map(SharedOut::from).collect();
-    let html = page(
+    page_with_status(
         &ctx,
+        StatusCode::OK,
         "guest_home.html",
         "/gast",
         context! { shared => shared },
     )
-    .await?;
-    Ok(html.into_response())
+    .await
 }
 
 async fn render_shared(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Reply {

@@ -9,7 +9,8 @@ use crate::auth::Ctx;
 use crate::error::{AppError, Reply};
 use crate::input::FormInput;
 use crate::shell::{
-    Done, after_form, confirmed, form_outcome, form_problem, page_with_status, when_confirmed,
+    Done, after_form, confirmed, form_outcome, form_problem, page_with_status, run_form,
+    when_confirmed,
 };
 use crate::state::AppState;
 use axum::Router;
@@ -102,11 +103,9 @@ async fn index(ctx: Ctx) -> Reply {
 }
 
 async fn add_programme(ctx: Ctx, form: FormInput) -> Reply {
-    let value = form.value();
-    let r = uc::create_programme(ctx.ws(), &ctx.who, form.0).await;
-    form_outcome(
-        r,
-        value,
+    run_form(
+        form,
+        async |input| uc::create_programme(ctx.ws(), &ctx.who, input).await,
         |p| Done::To(format!("{HOME}/leergangen/{}", p.id)),
         |status, extra| render_index(&ctx, status, extra),
     )
@@ -156,11 +155,9 @@ async fn add_module(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInpu
 }
 
 async fn change_programme(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
-    let value = form.value();
-    let r = uc::update_programme(ctx.ws(), &ctx.who, &id, form.0).await;
-    form_outcome(
-        r,
-        value,
+    run_form(
+        form,
+        async |input| uc::update_programme(ctx.ws(), &ctx.who, &id, input).await,
         |p| Done::To(format!("{HOME}/leergangen/{}", p.id)),
         |status, extra| render_programme(&ctx, &id, status, extra),
     )
@@ -627,11 +624,9 @@ async fn content_file(ctx: Ctx, Path((id, content_id)): Path<(String, String)>) 
 }
 
 async fn add_content(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
-    let value = form.value();
-    let r = uc::add_content(ctx.ws(), &ctx.who, &id, form.0).await;
-    form_outcome(
-        r,
-        value,
+    run_form(
+        form,
+        async |input| uc::add_content(ctx.ws(), &ctx.who, &id, input).await,
         |_| Done::Notice("content_added"),
         async |status, extra| render_module_content(&ctx, &id, status, extra).await,
     )
@@ -656,11 +651,9 @@ async fn remove_content(
 }
 
 async fn change_module(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
-    let value = form.value();
-    let r = uc::update_module(ctx.ws(), &ctx.who, &id, form.0).await;
-    form_outcome(
-        r,
-        value,
+    run_form(
+        form,
+        async |input| uc::update_module(ctx.ws(), &ctx.who, &id, input).await,
         |_| Done::Notice("module_changed"),
         async |status, extra| render_module_content(&ctx, &id, status, extra).await,
     )
@@ -704,11 +697,9 @@ async fn session_page(ctx: Ctx, Path(id): Path<String>) -> Reply {
 }
 
 async fn change_session(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
-    let value = form.value();
-    let r = uc::update_session(ctx.ws(), &ctx.who, &id, form.0).await;
-    form_outcome(
-        r,
-        value,
+    run_form(
+        form,
+        async |input| uc::update_session(ctx.ws(), &ctx.who, &id, input).await,
         |_| Done::Notice("session_changed"),
         async |status, extra| render_session(&ctx, &id, status, extra).await,
     )

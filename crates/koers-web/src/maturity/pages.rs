@@ -14,7 +14,7 @@ use crate::error::{AppError, Reply};
 use crate::i18n::{Lang, t};
 use crate::input::FormInput;
 use crate::shell::{
-    Done, after_form, confirmed, form_outcome, form_problem, page, page_with_status, when_confirmed,
+    Done, after_form, confirmed, form_problem, page_with_status, run_form, when_confirmed,
 };
 use crate::state::AppState;
 use crate::templates::Templates;
@@ -133,11 +133,9 @@ async fn member_participants(ctx: Ctx, Path(id): Path<String>) -> Reply {
 }
 
 async fn new_round(ctx: Ctx, form: FormInput) -> Reply {
-    let value = form.value();
-    let r = uc::create_round(ctx.ws(), &ctx.who, form.0).await;
-    form_outcome(
-        r,
-        value,
+    run_form(
+        form,
+        async |input| uc::create_round(ctx.ws(), &ctx.who, input).await,
         |r| Done::To(format!("/volwassenheid/rondes/{}", r.id)),
         |status, extra| render_list(&ctx, status, extra),
     )
@@ -513,12 +511,10 @@ async fn invite_contact(
     Path((id, pid)): Path<(String, String)>,
     form: FormInput,
 ) -> Reply {
-    let value = form.value();
     let base = ctx.state.cfg.base_url(&headers);
-    let r = uc::invite_contact(ctx.ws(), &ctx.who, &id, &pid, form.0, &base).await;
-    form_outcome(
-        r,
-        value,
+    run_form(
+        form,
+        async |input| uc::invite_contact(ctx.ws(), &ctx.who, &id, &pid, input, &base).await,
         |i| Done::Show(context! { invited => context! { link => i.link, mailed => i.mailed } }),
         |status, extra| render_report(&ctx, &id, &pid, status, extra),
     )
@@ -597,8 +593,9 @@ async fn bench(ctx: Ctx, Path(id): Path<String>, Query(q): Query<BenchQuery>) ->
         5.0,
         &t(ctx.lang, "maturity.benchmark_caption"),
     );
-    let html = page(
+    page_with_status(
         &ctx,
+        StatusCode::OK,
         "maturity_benchmark.html",
         CURRENT,
         context! {
@@ -612,8 +609,7 @@ async fn bench(ctx: Ctx, Path(id): Path<String>, Query(q): Query<BenchQuery>) ->
             }).collect::<Vec<_>>(),
         },
     )
-    .await?;
-    Ok(html.into_response())
+    .await
 }
 
 async fn bench_csv(ctx: Ctx, Path(id): Path<String>, Query(q): Query<BenchQuery>) -> Reply {

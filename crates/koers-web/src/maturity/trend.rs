@@ -7,7 +7,7 @@ use crate::auth::Ctx;
 use crate::error::{AppError, Reply};
 use crate::i18n::{builtin, t};
 use crate::input::FormInput;
-use crate::shell::{Done, form_outcome, page_with_status};
+use crate::shell::{Done, page_with_status, run_form};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Path, Query};
@@ -120,12 +120,10 @@ async fn show(ctx: Ctx, Path(id): Path<String>, Query(chosen): Query<Chosen>) ->
 
 /// Saves which round this one follows and how its dimensions continue.
 async fn link(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
-    let value = form.value();
-    let r = uc::link_round(ctx.ws(), &ctx.who, &id, form.0).await;
     let none = Chosen::default();
-    form_outcome(
-        r,
-        value,
+    run_form(
+        form,
+        async |input| uc::link_round(ctx.ws(), &ctx.who, &id, input).await,
         |_| Done::Notice("linked"),
         |status, extra| render(&ctx, &id, &none, status, extra),
     )

@@ -4,9 +4,10 @@ use crate::auth::Ctx;
 use crate::error::Reply;
 use crate::input::FormInput;
 use crate::notifications::views::text;
-use crate::shell::page;
+use crate::shell::page_with_status;
 use crate::state::AppState;
 use axum::Router;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use koers_app::notifications;
@@ -30,14 +31,14 @@ async fn list(ctx: Ctx) -> Reply {
             }
         })
         .collect();
-    let html = page(
+    page_with_status(
         &ctx,
+        StatusCode::OK,
         "notifications.html",
         "/meldingen",
         context! { items => items },
     )
-    .await?;
-    Ok(html.into_response())
+    .await
 }
 
 /// Marks one notification (field `id`) or all of them read.

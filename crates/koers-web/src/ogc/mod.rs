@@ -17,7 +17,8 @@ pub mod params;
 use crate::error::AppError;
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{FromRequestParts, Path, RawQuery, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -144,6 +145,19 @@ fn query_params(raw: Option<&str>, allowed: &[&str]) -> Result<Vec<(String, Stri
     Ok(pairs)
 }
 
+/// A request whose query may only name the format (`f`, which must be `json`), checked as
+/// [`query_params`] does.
+struct FormatOnly;
+
+impl<S: Send + Sync> FromRequestParts<S> for FormatOnly {
+    type Rejection = OgcError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self> {
+        query_params(parts.uri.query(), &["f"])?;
+        Ok(FormatOnly)
+    }
+}
+
 fn param<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
     pairs
         .iter()
@@ -165,9 +179,8 @@ fn link(href: String, rel: &str, kind: &str, title: &str) -> Value {
 async fn landing(
     State(state): State<AppState>,
     headers: HeaderMap,
-    RawQuery(q): RawQuery,
+    _: FormatOnly,
 ) -> Result<Response> {
-    query_params(q.as_deref(), &["f"])?;
     let base = state.cfg.base_url(&headers);
     Ok(json_response(
         json!({
@@ -231,9 +244,8 @@ async fn tilesets(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    RawQuery(q): RawQuery,
+    _: FormatOnly,
 ) -> Result<Response> {
-    query_params(q.as_deref(), &["f"])?;
     let p = published_one(&state, &id).await?;
     let base = state.cfg.base_url(&headers);
     let set = tileset_json(&p, &base);
@@ -264,9 +276,8 @@ async fn tileset(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path((id, set)): Path<(String, String)>,
-    RawQuery(q): RawQuery,
+    _: FormatOnly,
 ) -> Result<Response> {
-    query_params(q.as_deref(), &["f"])?;
     web_mercator_quad(&set)?;
     let p = published_one(&state, &id).await?;
     Ok(json_response(
@@ -279,9 +290,8 @@ async fn tileset(
 async fn tile(
     State(state): State<AppState>,
     Path((id, set, matrix, row, col)): Path<(String, String, String, String, String)>,
-    RawQuery(q): RawQuery,
+    _: FormatOnly,
 ) -> Result<Response> {
-    query_params(q.as_deref(), &["f"])?;
     web_mercator_quad(&set)?;
     let (z, y, x) = crate::tiles::address((&matrix, &row, &col)).map_err(|_| {
         OgcError::bad("tileMatrix, tileRow and tileCol are whole numbers of 0 or more")
@@ -296,8 +306,7 @@ async fn tile(
     Ok(crate::tiles::answer(tile))
 }
 
-async fn conformance(RawQuery(q): RawQuery) -> Result<Response> {
-    query_params(q.as_deref(), &["f"])?;
+async fn conformance(_: FormatOnly) -> Result<Response> {
     Ok(json_response(
         json!({ "conformsTo": CONFORMANCE }),
         "application/json",
@@ -430,9 +439,8 @@ async fn published_one(state: &AppState, id: &str) -> Result<Published> {
 async fn collections(
     State(state): State<AppState>,
     headers: HeaderMap,
-    RawQuery(q): RawQuery,
+    _: FormatOnly,
 ) -> Result<Response> {
-    query_params(q.as_deref(), &["f"])?;
     let base = state.cfg.base_url(&headers);
     let all = published(&state).await?;
     Ok(json_response(
@@ -449,9 +457,8 @@ async fn collection(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
-    RawQuery(q): RawQuery,
+    _: FormatOnly,
 ) -> Result<Response> {
-    query_params(q.as_deref(), &["f"])?;
     let p = published_one(&state, &id).await?;
     Ok(json_response(
         p.json(&state.cfg.base_url(&headers)),

@@ -8,7 +8,7 @@ use crate::auth::Ctx;
 use crate::download::{CSV, download};
 use crate::error::{AppError, Reply};
 use crate::input::FormInput;
-use crate::shell::{Done, after_form, form_outcome, page, page_with_status};
+use crate::shell::{Done, after_form, page_with_status, run_form};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Path, Query};
@@ -69,14 +69,14 @@ async fn show_snapshot(ctx: Ctx, Path(id): Path<String>) -> Reply {
         "dashboard" => format!("/dashboards/{}", s.subject_id),
         _ => format!("/informatieproducten/indicatoren/{}", s.subject_id),
     };
-    let html = page(
+    page_with_status(
         &ctx,
+        StatusCode::OK,
         "snapshot.html",
         "/informatieproducten",
         context! { intact => products::snapshot_intact(&s), s => s, subject_link => subject_link },
     )
-    .await?;
-    Ok(html.into_response())
+    .await
 }
 
 /// The frozen content exactly as hashed: `sha256sum` of this file is the snapshot's hash.
@@ -198,11 +198,9 @@ async fn overview(ctx: Ctx, Query(start): Query<Start>) -> Reply {
 }
 
 async fn add_indicator(ctx: Ctx, form: FormInput) -> Reply {
-    let value = form.value();
-    let r = products::create_indicator(ctx.ws(), &ctx.who, form.0).await;
-    form_outcome(
-        r,
-        value,
+    run_form(
+        form,
+        async |input| products::create_indicator(ctx.ws(), &ctx.who, input).await,
         |i| Done::To(format!("/informatieproducten/indicatoren/{}", i.id)),
         |status, extra| render_overview(&ctx, status, context! { open => "indicator", ..extra }),
     )

@@ -6,12 +6,11 @@ use crate::auth::Ctx;
 use crate::error::{AppError, Reply};
 use crate::input::FormInput;
 use crate::questions::{attachment_response, receive_attachment, too_large_as_field};
-use crate::shell::{Done, form_outcome, form_problem, page, page_with_status, when_confirmed};
+use crate::shell::{Done, form_outcome, form_problem, page_with_status, run_form, when_confirmed};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, Query};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use koers_app::guests;
 use koers_app::questions::{self, QuestionFilter};
@@ -74,8 +73,9 @@ async fn board(ctx: Ctx, Query(f): Query<Filter>) -> Reply {
         .iter()
         .map(|t| (t.id.clone(), t.name.clone()))
         .collect();
-    let html = page(
+    page_with_status(
         &ctx,
+        StatusCode::OK,
         "questions.html",
         "/datavragen",
         context! {
@@ -86,8 +86,7 @@ async fn board(ctx: Ctx, Query(f): Query<Filter>) -> Reply {
             can_ask => ctx.may(Permission::ManageQuestions),
         },
     )
-    .await?;
-    Ok(html.into_response())
+    .await
 }
 
 async fn render_new(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
@@ -104,11 +103,9 @@ async fn new_form(ctx: Ctx) -> Reply {
 }
 
 async fn ask(ctx: Ctx, form: FormInput) -> Reply {
-    let value = form.value();
-    let r = questions::create_question(ctx.ws(), &ctx.who, form.0).await;
-    form_outcome(
-        r,
-        value,
+    run_form(
+        form,
+        async |input| questions::create_question(ctx.ws(), &ctx.who, input).await,
         |q| Done::To(format!("/datavragen/{}", q.id)),
         |status, extra| render_new(&ctx, status, extra),
     )
@@ -127,11 +124,9 @@ async fn tasks(ctx: Ctx) -> Reply {
 }
 
 async fn add_task(ctx: Ctx, form: FormInput) -> Reply {
-    let value = form.value();
-    let r = questions::create_task(ctx.ws(), &ctx.who, form.0).await;
-    form_outcome(
-        r,
-        value,
+    run_form(
+        form,
+        async |input| questions::create_task(ctx.ws(), &ctx.who, input).await,
         |t| Done::To(format!("/datavragen/opgaven/{}", t.id)),
         |status, extra| render_tasks(&ctx, status, extra),
     )
@@ -146,29 +141,29 @@ async fn cycle(ctx: Ctx, Path(id): Path<String>) -> Reply {
         .iter()
         .map(|r| context! { q => r.question, cycle => r.cycle, links => r.links })
         .collect();
-    let html = page(
+    page_with_status(
         &ctx,
+        StatusCode::OK,
         "task_cycle.html",
         "/datavragen",
         context! { task => task, rows => rows, closed => closed },
     )
-    .await?;
-    Ok(html.into_response())
+    .await
 }
 
 async fn roles_matrix(ctx: Ctx) -> Reply {
     let qs = questions::questions(ctx.ws(), &ctx.who, &QuestionFilter::default()).await?;
     let members = questions::members(ctx.ws(), &ctx.who).await?;
-    let html = page(
+    page_with_status(
         &ctx,
+        StatusCode::OK,
         "question_roles.html",
         "/datavragen",
         context! {
             questions => qs, members => members, competences => COMPETENCES,
         },
     )
-    .await?;
-    Ok(html.into_response())
+    .await
 }
 
 async fn render_question(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Reply {
@@ -294,19 +289,13 @@ async fn invite_guest(
     Path(id): Path<String>,
     form: FormInput,
 ) -> Reply {
-    let value = form.value();
     let base = ctx.state.cfg.base_url(&headers);
-    let r = guests::invite(
-        ctx.ws(),
-        &ctx.who,
-        (GuestObject::Question, &id),
-        form.0,
-        &base,
-    )
-    .await;
-    form_outcome(
-        r,
-        value,
+    run_form(
+        form,
+        async |input| {
+            let object = (GuestObject::Question, id.as_str());
+            guests::invite(ctx.ws(), &ctx.who, object, input, &base).await
+        },
         |i| Done::Show(context! { invited => context! { link => i.link, mailed => i.mailed }, notice => "guest_invited" }),
         |status, extra| render_question(&ctx, &id, status, extra),
     )

@@ -11,7 +11,7 @@ use crate::register::views::{
     DocFormat, condition_words, decision_list_document, label, meeting_document, proposal_document,
     routing_context,
 };
-use crate::shell::{Done, after_form, form_outcome, form_problem, page_with_status};
+use crate::shell::{Done, after_form, form_problem, page_with_status, run_form};
 use crate::state::AppState;
 use crate::templates::Templates;
 use axum::Router;
@@ -187,11 +187,9 @@ async fn list(ctx: Ctx) -> Reply {
 }
 
 async fn create(ctx: Ctx, form: FormInput) -> Reply {
-    let value = form.value();
-    let r = reg::create_application(ctx.ws(), &ctx.who, form.0).await;
-    form_outcome(
-        r,
-        value,
+    run_form(
+        form,
+        async |input| reg::create_application(ctx.ws(), &ctx.who, input).await,
         |a| Done::To(format!("/toepassingen/{}", a.id)),
         |status, extra| render_list(&ctx, status, extra),
     )
@@ -298,11 +296,9 @@ async fn show(ctx: Ctx, Path(id): Path<String>) -> Reply {
 }
 
 async fn edit(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
-    let value = form.value();
-    let r = reg::update_application(ctx.ws(), &ctx.who, &id, form.0).await;
-    form_outcome(
-        r,
-        value,
+    run_form(
+        form,
+        async |input| reg::update_application(ctx.ws(), &ctx.who, &id, input).await,
         |_| Done::Notice("saved"),
         |status, extra| render_app(&ctx, &id, status, extra),
     )
@@ -502,11 +498,11 @@ async fn choice_new(ctx: Ctx, Path(id): Path<String>) -> Reply {
 }
 
 async fn choice_create(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
-    let value = form.value();
-    let r = reg::create_choice(ctx.ws(), &ctx.who, &id, ChoiceBody::from_form(form.0)).await;
-    form_outcome(
-        r,
-        value,
+    run_form(
+        form,
+        async |input| {
+            reg::create_choice(ctx.ws(), &ctx.who, &id, ChoiceBody::from_form(input)).await
+        },
         |c| Done::To(format!("/toepassingen/{id}/keuzes/{}", c.record.id)),
         async |status, extra| {
             let app = reg::application(ctx.ws(), &ctx.who, &id).await?;
@@ -581,18 +577,12 @@ async fn choice_revise(
     Path((id, choice_id)): Path<(String, String)>,
     form: FormInput,
 ) -> Reply {
-    let value = form.value();
-    let r = reg::revise_choice(
-        ctx.ws(),
-        &ctx.who,
-        &id,
-        &choice_id,
-        ChoiceBody::from_form(form.0),
-    )
-    .await;
-    form_outcome(
-        r,
-        value,
+    run_form(
+        form,
+        async |input| {
+            let body = ChoiceBody::from_form(input);
+            reg::revise_choice(ctx.ws(), &ctx.who, &id, &choice_id, body).await
+        },
         |c| Done::To(format!("/toepassingen/{id}/keuzes/{}", c.record.id)),
         async |status, extra| render_choice_edit(&ctx, (&id, &choice_id), status, extra).await,
     )
@@ -1031,11 +1021,9 @@ async fn meetings_page(ctx: Ctx) -> Reply {
 }
 
 async fn meeting_create(ctx: Ctx, form: FormInput) -> Reply {
-    let value = form.value();
-    let r = reg::create_meeting(ctx.ws(), &ctx.who, form.0).await;
-    form_outcome(
-        r,
-        value,
+    run_form(
+        form,
+        async |input| reg::create_meeting(ctx.ws(), &ctx.who, input).await,
         |m| Done::To(format!("/toepassingen/vergaderingen/{}", m.id)),
         async |status, extra| render_meetings(&ctx, status, extra).await,
     )
@@ -1082,11 +1070,9 @@ async fn meeting_page(ctx: Ctx, Path(id): Path<String>) -> Reply {
 }
 
 async fn meeting_place(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
-    let value = form.value();
-    let r = reg::place_on_agenda(ctx.ws(), &ctx.who, &id, form.0).await;
-    form_outcome(
-        r,
-        value,
+    run_form(
+        form,
+        async |input| reg::place_on_agenda(ctx.ws(), &ctx.who, &id, input).await,
         |_| Done::To(format!("/toepassingen/vergaderingen/{id}")),
         async |status, extra| render_meeting(&ctx, &id, status, extra).await,
     )
@@ -1156,11 +1142,9 @@ async fn meeting_move(
     Path((id, choice_id)): Path<(String, String)>,
     form: FormInput,
 ) -> Reply {
-    let value = form.value();
-    let r = reg::move_on_agenda(ctx.ws(), &ctx.who, &id, &choice_id, form.0).await;
-    form_outcome(
-        r,
-        value,
+    run_form(
+        form,
+        async |input| reg::move_on_agenda(ctx.ws(), &ctx.who, &id, &choice_id, input).await,
         |_| Done::To(format!("/toepassingen/vergaderingen/{id}#agenda")),
         async |status, extra| render_meeting(&ctx, &id, status, extra).await,
     )

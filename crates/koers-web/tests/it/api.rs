@@ -386,30 +386,15 @@ pub(crate) async fn catalog_and_analyses_through_the_api() {
     let c = app.as_admin().await;
     // Upload a CSV (multipart, CSRF in the header).
     let form = crate::helpers::inwoners_upload();
-    let r = c.post_multipart("/api/v1/datasets", form).await;
-    let job = r.expect(202).json();
-    let job_url = format!("/api/v1/jobs/{}", job["id"].as_str().unwrap());
-    let mut state = job.clone();
-    for _ in 0..200 {
-        state = c.get_json(&job_url).await;
-        if state["state"] != "running" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let state = c.upload_job(form).await;
     assert_eq!(state["state"], "done", "{state}");
     let id = state["datasetId"].as_str().unwrap();
     let versions: Value = c.get_json(&format!("/api/v1/datasets/{id}/versions")).await;
     assert_eq!(versions[0]["rowCount"], 2);
     // Query as JSON and as CSV.
     let res = c
-        .post_json(
-            "/api/v1/queries",
-            &json!({"sql": "SELECT naam, inwoners FROM inwoners ORDER BY inwoners DESC"}),
-        )
-        .await
-        .expect(200)
-        .json();
+        .query("SELECT naam, inwoners FROM inwoners ORDER BY inwoners DESC")
+        .await;
     assert_eq!(res["columns"], json!(["naam", "inwoners"]));
     assert_eq!(res["rows"][0], json!(["Utrecht", 367984]));
     let csv = c

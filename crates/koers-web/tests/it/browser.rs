@@ -123,6 +123,11 @@ pub(crate) async fn type_into(c: &Client, at: Locator<'_>, text: &str) {
     c.find(at).await.unwrap().send_keys(text).await.unwrap();
 }
 
+/// Types `text` into the field with id `id`.
+pub(crate) async fn fill_in(c: &Client, id: &str, text: &str) {
+    type_into(c, Locator::Id(id), text).await;
+}
+
 /// Clicks the element `at`.
 pub(crate) async fn click(c: &Client, at: Locator<'_>) {
     c.find(at).await.unwrap().click().await.unwrap();

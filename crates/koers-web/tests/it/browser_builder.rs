@@ -3,7 +3,7 @@
 //! dataset, column, period and measure is chosen from a list; axe-core on the way.
 
 use crate::browser::{
-    check_axe, keys_at, main_text, press, screenshot, sign_in, start_browser, wait_for,
+    check_axe, fill_in, keys_at, main_text, press, screenshot, sign_in, start_browser, wait_for,
 };
 use crate::helpers::TestApp;
 use fantoccini::{Client, Locator, key::Key};
@@ -60,15 +60,6 @@ async fn enter(c: &Client, css: &str) {
     reloaded(c).await;
 }
 
-async fn type_text(c: &Client, id: &str, text: &str) {
-    c.find(Locator::Id(id))
-        .await
-        .unwrap()
-        .send_keys(text)
-        .await
-        .unwrap();
-}
-
 #[tokio::test]
 async fn an_analyst_builds_an_indicator_from_scratch_by_keyboard() {
     let app = TestApp::spawn().await;
@@ -108,7 +99,7 @@ async fn an_analyst_builds_an_indicator_from_scratch_by_keyboard() {
     assert!(text.contains("Past het best als: Lijngrafiek"), "{text}");
 
     // Saved under a title: the only words typed.
-    type_text(&c, "b-title", "Tonnen per jaar").await;
+    fill_in(&c, "b-title", "Tonnen per jaar").await;
     enter(&c, "button[value='save']").await;
     assert!(main_text(&c).await.contains("Openen in de bouwer"));
     let analysis_page = c.current_url().await.unwrap();
@@ -152,10 +143,10 @@ async fn an_analyst_builds_an_indicator_from_scratch_by_keyboard() {
         .unwrap();
     assert_eq!(value.text().await.unwrap(), "tonnes");
     check_axe(&c, "new indicator with column lists").await;
-    type_text(&c, "i-name", "Vervoerde tonnen").await;
-    type_text(&c, "i-unit", "ton").await;
-    type_text(&c, "i-green", "100").await;
-    type_text(&c, "i-amber", "50").await;
+    fill_in(&c, "i-name", "Vervoerde tonnen").await;
+    fill_in(&c, "i-unit", "ton").await;
+    fill_in(&c, "i-green", "100").await;
+    fill_in(&c, "i-amber", "50").await;
     enter(
         &c,
         "form[action='/informatieproducten/indicatoren'] button[type=submit]",

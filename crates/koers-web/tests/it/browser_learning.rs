@@ -2,13 +2,11 @@
 //! its CSV, split it automatically, record attendance and progress, and view the
 //! certificate; every page checked with axe-core.
 
-use crate::browser::{check_axe, click, sign_in, start_browser, submit, type_into, wait_for};
+use crate::browser::{
+    check_axe, click, fill_in, sign_in, start_browser, submit, type_into, wait_for,
+};
 use crate::helpers::TestApp;
-use fantoccini::{Client, Locator};
-
-async fn fill(c: &Client, id: &str, text: &str) {
-    type_into(c, Locator::Id(id), text).await;
-}
+use fantoccini::Locator;
 
 /// The learning participant of organisation A with the address `email`, from the store.
 async fn participant(app: &TestApp, email: &str) -> koers_store::learning::Participant {
@@ -28,14 +26,14 @@ async fn coordinator_runs_a_cohort_to_a_certificate() {
 
     c.goto(&app.url("/leertrajecten")).await.unwrap();
     check_axe(&c, "leertrajecten").await;
-    fill(&c, "p-name", "Digitaal Leiderschap").await;
-    fill(&c, "p-dims", "Visie\nSturen").await;
+    fill_in(&c, "p-name", "Digitaal Leiderschap").await;
+    fill_in(&c, "p-dims", "Visie\nSturen").await;
     // No project needed in this run, so attendance and modules complete it.
     click(&c, Locator::Css("input[name=requiresProject]")).await;
     submit(&c, "form[action='/leertrajecten']").await;
     wait_for(&c, Locator::Id("c-name")).await;
     check_axe(&c, "programme").await;
-    fill(&c, "s-title", "Aftrap").await;
+    fill_in(&c, "s-title", "Aftrap").await;
     c.execute(
         "document.getElementById('s-date').value = '2026-02-03';
          document.getElementById('s-start').value = '15:00';
@@ -47,7 +45,7 @@ async fn coordinator_runs_a_cohort_to_a_certificate() {
     submit(&c, "form[action$='/sessies']").await;
     // Wait for the new page to list the session (the old page has the form too).
     wait_for(&c, Locator::XPath("//*[contains(text(), 'Aftrap')]")).await;
-    fill(&c, "c-name", "Cohort 2026").await;
+    fill_in(&c, "c-name", "Cohort 2026").await;
     submit(&c, "form[action$='/cohorten']").await;
     wait_for(&c, Locator::Id("i-file")).await;
     check_axe(&c, "cohort").await;
@@ -407,10 +405,7 @@ async fn a_participant_takes_a_quiz_and_a_student_opens_the_project_by_keyboard(
     let app = TestApp::spawn().await;
     let a = app.as_admin().await;
     let (pid, cid) = programme_with(&a, &[("viewer@pv26.example", "")]).await;
-    let prog: serde_json::Value = a
-        .get_json(&format!("/api/v1/learning/programmes/{pid}"))
-        .await;
-    let module = prog["modules"][0]["id"].as_str().unwrap().to_string();
+    let module = crate::learning_model::first_module(&a, &pid).await;
     let content = format!("/api/v1/learning/modules/{module}/content");
     a.create(
         &content,
@@ -460,26 +455,7 @@ async fn a_participant_takes_a_quiz_and_a_student_opens_the_project_by_keyboard(
     end_session(b).await;
 
     // The student: invited to the project (on a data question), signs in, opens it.
-    let qid = crate::guests::question_of_a(&a).await;
-    let x = a
-        .create(
-            &format!("/api/v1/learning/cohorts/{cid}/projects"),
-            &json!({"title": "Zonnedaken in beeld", "questionId": qid}),
-        )
-        .await;
-    let invited = a
-        .create(
-            &format!("/api/v1/learning/projects/{}/guests", x["id"].as_str().unwrap()),
-            &json!({"email": "student@uu.example", "name": "Sara", "affiliation": "Universiteit Utrecht"}),
-        )
-        .await;
-    let token = invited["link"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_string();
+    let token = crate::learning_model::project_with_student(&a, &cid, "Zonnedaken in beeld").await;
     crate::guests::accept_new(&app, &token).await;
     let (_driver, b, _profile) = start_browser().await;
     b.set_window_size(390, 844).await.unwrap();

@@ -2,7 +2,9 @@
 //! officer at a desk each start on their own task list and reach their first task in one
 //! step, by keyboard (focus the task's link, Enter); both languages checked with axe.
 
-use crate::browser::{check_axe, end_session, press, screenshot, sign_in, start_browser, wait_for};
+use crate::browser::{
+    check_axe, end_session, press, screenshot, sign_in, start_browser, wait_for, wait_text,
+};
 use crate::helpers::TestApp;
 use crate::overview::{advise, ask, board_choice};
 use crate::register::board_member;
@@ -74,14 +76,7 @@ async fn each_role_reaches_its_first_task_from_the_overview() {
     wait_for(&c2, Locator::Css("form[action$='/stap']")).await;
     // In English the same list, checked again.
     c2.goto(&app.url("/lang/en?next=/")).await.unwrap();
-    wait_for(&c2, Locator::Css(".koers-tasks")).await;
-    let text = c2
-        .find(Locator::Css(".koers-tasks"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = wait_text(&c2, Locator::Css(".koers-tasks")).await;
     assert!(text.contains("Data question waiting for you"), "{text}");
     check_axe(&c2, "overview (English)").await;
     end_session(c).await;

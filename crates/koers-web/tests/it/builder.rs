@@ -133,16 +133,8 @@ async fn every_step_gives_what_hand_written_sql_gives() {
         let a = saved(&c, &builder).await;
         assert_eq!(a["builder"], builder, "the definition is kept as given");
         let id = a["id"].as_str().expect("id");
-        let ours = c
-            .post_json(&format!("/api/v1/analyses/{id}/runs"), &json!({}))
-            .await
-            .expect(200)
-            .json();
-        let theirs = c
-            .post_json("/api/v1/queries", &json!({"sql": hand}))
-            .await
-            .expect(200)
-            .json();
+        let ours = c.run_analysis(id, &json!({})).await;
+        let theirs = c.query(hand).await;
         let (ours, theirs) = (rows(&ours), rows(&theirs));
         assert!(!ours.is_empty(), "{builder}: no rows");
         assert!(same(&ours, &theirs), "{builder}\n{ours:?}\n{theirs:?}");
@@ -160,13 +152,8 @@ async fn every_step_gives_what_hand_written_sql_gives() {
         .expect("an analysis with a parameter");
     let count = |v: Value| rows(&v).len();
     let all = c
-        .post_json(
-            &format!("/api/v1/analyses/{}/runs", with_param.id),
-            &json!({"params": {"jaar": 0}}),
-        )
-        .await
-        .expect(200)
-        .json();
+        .run_analysis(&with_param.id, &json!({"params": {"jaar": 0}}))
+        .await;
     assert_eq!(count(all), 5, "still limited to five rows");
 }
 
@@ -228,16 +215,8 @@ async fn bad_definitions_are_refused_by_name_and_nothing_is_saved() {
     )
     .await;
     let r = c
-        .post_json(
-            &format!(
-                "/api/v1/analyses/{}/runs",
-                a["id"].as_str().unwrap_or_default()
-            ),
-            &json!({}),
-        )
-        .await
-        .expect(200)
-        .json();
+        .run_analysis(a["id"].as_str().unwrap_or_default(), &json!({}))
+        .await;
     assert_eq!(rows(&r), [[json!(0)]]);
     // A reader may look but not save.
     let v = app.as_viewer().await;

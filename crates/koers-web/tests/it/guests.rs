@@ -8,19 +8,12 @@ use serde_json::{Value, json};
 
 /// A policy task and a data question of A, asked by A's administrator; the question's id.
 pub(crate) async fn question_of_a(c: &Session) -> String {
-    let task = c
-        .create(
-            "/api/v1/policy-tasks",
-            &json!({"name": "Energie", "theme": "energy"}),
-        )
-        .await;
-    let q = c
-        .create(
-            "/api/v1/data-questions",
-            &json!({"taskId": task["id"], "question": "Hoeveel daken kunnen zonnepanelen dragen?", "policyGoal": "Meer zonne-energie"}),
-        )
-        .await;
-    q["id"].as_str().unwrap().to_string()
+    let task = json!({"name": "Energie", "theme": "energy"});
+    let q = json!({"question": "Hoeveel daken kunnen zonnepanelen dragen?", "policyGoal": "Meer zonne-energie"});
+    c.ask_question(task, q).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 /// Invites `email` to question `qid` with `abilities`; the invitation's answer.
@@ -33,7 +26,7 @@ async fn invite(c: &Session, qid: &str, email: &str, abilities: &[&str]) -> Valu
 }
 
 /// The secret of an invitation's link.
-fn token_of(invited: &Value) -> String {
+pub(crate) fn token_of(invited: &Value) -> String {
     let link = invited["link"].as_str().unwrap();
     link.rsplit('/').next().unwrap().to_string()
 }
@@ -397,11 +390,7 @@ async fn invitations_refuse_bad_input_and_other_peoples_questions() {
 
 #[tokio::test]
 async fn a_member_invites_and_a_guest_works_through_the_pages() {
-    let app = TestApp::spawn_with(koers_web::WebConfig {
-        max_attachment_bytes: 64 * 1024,
-        ..Default::default()
-    })
-    .await;
+    let app = TestApp::spawn_with_attachment_limit(64 * 1024).await;
     let admin = app.page_as("admin@pv26.example").await;
     let qid = question_of_a(&app.as_admin().await).await;
     let page = format!("/datavragen/{qid}");

@@ -96,6 +96,15 @@ impl TestApp {
         .await
     }
 
+    /// A koers that refuses attachments over `bytes`.
+    pub async fn spawn_with_attachment_limit(bytes: u64) -> TestApp {
+        Self::spawn_with(WebConfig {
+            max_attachment_bytes: bytes,
+            ..WebConfig::default()
+        })
+        .await
+    }
+
     /// A koers that sends e-mail through `mailer`.
     pub async fn spawn_full(cfg: WebConfig, mailer: Option<koers_app::mail::Mailer>) -> TestApp {
         if ON_POSTGRES.with(|p| p.get())
@@ -464,6 +473,14 @@ impl TestApp {
             .send()
             .await
             .unwrap()
+    }
+
+    /// Asserts that nobody outside organisation A reads `path`: B's administrator finds
+    /// nothing there (404), and without a session it asks for one (401).
+    pub async fn assert_only_a_reads(&self, path: &str) {
+        let b = self.api_as("admin@gm0796.example").await;
+        b.get(path).await.assert_status(404);
+        self.anonymous().get(path).await.assert_status(401);
     }
 
     /// The API's OpenAPI document, fetched without a session.

@@ -38,51 +38,28 @@ fn rows(from: usize, to: usize) -> String {
 
 const HEADER: &str = "gemeente,maand,aantal,afstand\n";
 
-/// Imports through the API and waits for the job; the finished job.
-async fn import(c: &Session, form: reqwest::multipart::Form) -> Value {
-    let job = c
-        .post_multipart("/api/v1/datasets", form)
-        .await
-        .expect(202)
-        .json();
-    let url = format!("/api/v1/jobs/{}", job["id"].as_str().unwrap());
-    for _ in 0..400 {
-        let state = c.get_json(&url).await;
-        if state["state"] != "running" {
-            return state;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-    }
-    panic!("the import did not finish");
-}
-
 const SQL: &str = "SELECT gemeente, COUNT(*) AS n, SUM(aantal) AS totaal, MIN(maand) AS eerste, \
     MAX(afstand) AS verst, AVG(aantal) AS gemiddeld FROM bewegingen GROUP BY gemeente ORDER BY gemeente";
 
 /// A saved analysis' run, and the same SQL as a plain query.
 async fn run_and_full(c: &Session, analysis: &str) -> (Value, Value) {
-    let run = c
-        .post_json(&format!("/api/v1/analyses/{analysis}/runs"), &json!({}))
-        .await
-        .expect(200)
-        .json();
-    let full = c
-        .post_json("/api/v1/queries", &json!({ "sql": SQL }))
-        .await
-        .expect(200)
-        .json();
-    (run, full)
+    (
+        c.run_analysis(analysis, &json!({})).await,
+        c.query(SQL).await,
+    )
 }
 
 #[tokio::test]
 async fn appended_rows_refresh_an_analysis_from_those_rows_alone_with_the_full_answer() {
     let app = TestApp::spawn().await;
     let c = app.as_admin().await;
-    let first = import(
-        &c,
-        csv_upload("bewegingen", format!("{HEADER}{}", rows(0, 200)), None),
-    )
-    .await;
+    let first = c
+        .upload_job(csv_upload(
+            "bewegingen",
+            format!("{HEADER}{}", rows(0, 200)),
+            None,
+        ))
+        .await;
     assert_eq!(first["state"], "done", "{first}");
     let id = first["datasetId"].as_str().unwrap().to_string();
     let analysis = app
@@ -93,15 +70,13 @@ async fn appended_rows_refresh_an_analysis_from_those_rows_alone_with_the_full_a
     assert_eq!(run["rows"], full["rows"]);
 
     // A month of new rows, appended: only they are read for the next run.
-    let appended = import(
-        &c,
-        csv_upload(
+    let appended = c
+        .upload_job(csv_upload(
             "bewegingen",
             format!("{HEADER}{}", rows(200, 260)),
             Some("append"),
-        ),
-    )
-    .await;
+        ))
+        .await;
     assert_eq!(appended["state"], "done", "{appended}");
     let versions = c.get_json(&format!("/api/v1/datasets/{id}/versions")).await;
     assert_eq!(versions[0]["rowCount"], 260);
@@ -120,11 +95,13 @@ async fn appended_rows_refresh_an_analysis_from_those_rows_alone_with_the_full_a
     );
 
     // The whole file again with more rows at its end: found to append those.
-    let whole = import(
-        &c,
-        csv_upload("bewegingen", format!("{HEADER}{}", rows(0, 300)), None),
-    )
-    .await;
+    let whole = c
+        .upload_job(csv_upload(
+            "bewegingen",
+            format!("{HEADER}{}", rows(0, 300)),
+            None,
+        ))
+        .await;
     assert_eq!(whole["state"], "done", "{whole}");
     let versions = c.get_json(&format!("/api/v1/datasets/{id}/versions")).await;
     assert_eq!(
@@ -139,11 +116,13 @@ async fn appended_rows_refresh_an_analysis_from_those_rows_alone_with_the_full_a
     assert_eq!(run["rows"], full["rows"]);
 
     // A file whose old rows changed is a whole new version: the analysis runs in full.
-    let changed = import(
-        &c,
-        csv_upload("bewegingen", format!("{HEADER}{}", rows(1, 320)), None),
-    )
-    .await;
+    let changed = c
+        .upload_job(csv_upload(
+            "bewegingen",
+            format!("{HEADER}{}", rows(1, 320)),
+            None,
+        ))
+        .await;
     assert_eq!(changed["state"], "done");
     let versions = c.get_json(&format!("/api/v1/datasets/{id}/versions")).await;
     assert!(versions[0].get("appendedRows").is_none());
@@ -152,24 +131,15 @@ async fn appended_rows_refresh_an_analysis_from_those_rows_alone_with_the_full_a
     assert_eq!(run["rows"], full["rows"]);
 
     // The saved analysis' page says where its answer came from.
-    import(
-        &c,
-        csv_upload(
-            "bewegingen",
-            format!("{HEADER}{}", rows(500, 510)),
-            Some("append"),
-        ),
-    )
+    c.upload_job(csv_upload(
+        "bewegingen",
+        format!("{HEADER}{}", rows(500, 510)),
+        Some("append"),
+    ))
     .await;
-    let page = c
-        .post_form(&format!("/analyses/{analysis}/uitvoeren"), &[])
+    c.post_form(&format!("/analyses/{analysis}/uitvoeren"), &[])
         .await
-        .expect(200)
-        .text();
-    assert!(
-        page.contains("bijgewerkt uit alleen de toegevoegde rijen"),
-        "{page}"
-    );
+        .assert_shows(200, &["bijgewerkt uit alleen de toegevoegde rijen"]);
 }
 
 #[tokio::test]
@@ -177,11 +147,13 @@ async fn rows_that_do_not_fit_are_refused_and_change_nothing() {
     let app = TestApp::spawn().await;
     let c = app.as_admin().await;
     // Appending to a dataset that does not exist yet.
-    let r = import(
-        &c,
-        csv_upload("nieuw", format!("{HEADER}{}", rows(0, 5)), Some("append")),
-    )
-    .await;
+    let r = c
+        .upload_job(csv_upload(
+            "nieuw",
+            format!("{HEADER}{}", rows(0, 5)),
+            Some("append"),
+        ))
+        .await;
     assert_eq!(r["state"], "failed", "{r}");
     assert!(
         r["error"]
@@ -201,21 +173,21 @@ async fn rows_that_do_not_fit_are_refused_and_change_nothing() {
         .json();
     assert_invalid(&p, &["mode"]);
     // Other columns.
-    let first = import(
-        &c,
-        csv_upload("bewegingen", format!("{HEADER}{}", rows(0, 20)), None),
-    )
-    .await;
+    let first = c
+        .upload_job(csv_upload(
+            "bewegingen",
+            format!("{HEADER}{}", rows(0, 20)),
+            None,
+        ))
+        .await;
     let id = first["datasetId"].as_str().unwrap().to_string();
-    let other = import(
-        &c,
-        csv_upload(
+    let other = c
+        .upload_job(csv_upload(
             "bewegingen",
             "gemeente,maand\nGM0344,2025-01-01\n".into(),
             Some("append"),
-        ),
-    )
-    .await;
+        ))
+        .await;
     assert_eq!(other["state"], "failed", "{other}");
     let why = other["error"].as_str().unwrap();
     assert!(

@@ -329,16 +329,7 @@ async fn a_dutch_excel_csv_makes_the_round_trip() {
     let file = "\u{feff}gemeente;inwoners;aandeel;code\nUtrecht;361.924;12,5;0344\nAmersfoort;160.000;7,25;0307\n's-Hertogenbosch;157.486;-0,5;0796\n";
     app.import(&app.org_a, "gemeenten_nl", "csv", file).await;
     let c = app.as_admin().await;
-    let query = |sql: &'static str, format: Option<&'static str>| {
-        let c = &c;
-        async move {
-            let path = match format {
-                Some(f) => format!("/api/v1/queries?format={f}"),
-                None => "/api/v1/queries".into(),
-            };
-            c.post_json(&path, &json!({ "sql": sql })).await.expect(200)
-        }
-    };
+    let query = async |sql: &str, format: Option<&str>| c.post_query(sql, format).await.expect(200);
     let first = query("SELECT * FROM gemeenten_nl ORDER BY gemeente", None)
         .await
         .json();

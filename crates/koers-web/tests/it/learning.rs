@@ -550,10 +550,7 @@ async fn a_participant_works_through_a_module_the_coordinator_filled() {
     let (p, c) = programme_and_cohort(&a, "20").await;
     let pid = p["id"].as_str().unwrap();
     let cid = c["id"].as_str().unwrap();
-    let prog = a
-        .get_json(&format!("/api/v1/learning/programmes/{pid}"))
-        .await;
-    let module = prog["modules"][0]["id"].as_str().unwrap().to_string();
+    let module = crate::learning_model::first_module(&a, pid).await;
     let content = format!("/api/v1/learning/modules/{module}/content");
     // Bad content: every problem named.
     let problem = a
@@ -767,15 +764,8 @@ for e in cal.walk("VEVENT"):
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    app.api_as("admin@gm0796.example")
-        .await
-        .get(&format!("/api/v1/learning/programmes/{pid}/calendar"))
-        .await
-        .assert_status(404);
-    app.anonymous()
-        .get(&format!("/api/v1/learning/programmes/{pid}/calendar"))
-        .await
-        .assert_status(401);
+    app.assert_only_a_reads(&format!("/api/v1/learning/programmes/{pid}/calendar"))
+        .await;
 }
 
 /// The coordinator changes and removes modules and live sessions, after a confirmation on
@@ -981,18 +971,8 @@ async fn taking_someone_out_of_a_full_group_gives_the_place_to_who_waits() {
 }
 
 async fn question_and_monitor(c: &Session, question: &str) -> (Value, Value) {
-    let task = c
-        .create(
-            "/api/v1/policy-tasks",
-            &json!({"name": "Mobiliteit", "theme": "mobility"}),
-        )
-        .await;
-    let question = c
-        .create(
-            "/api/v1/data-questions",
-            &json!({"taskId": task["id"], "question": question}),
-        )
-        .await;
+    let task = json!({"name": "Mobiliteit", "theme": "mobility"});
+    let question = c.ask_question(task, json!({"question": question})).await;
     let monitor = c
         .create(
             "/api/v1/monitors",

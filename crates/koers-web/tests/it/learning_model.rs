@@ -48,6 +48,36 @@ pub(crate) async fn programme_with(a: &Session, people: &[(&str, &str)]) -> (Str
     (pid, cid)
 }
 
+/// A make-track project of cohort `cid`, titled `title`, on a new data question of A, with a
+/// student of Universiteit Utrecht invited to it; the secret of the student's invitation.
+pub(crate) async fn project_with_student(a: &Session, cid: &str, title: &str) -> String {
+    let qid = crate::guests::question_of_a(a).await;
+    let x = a
+        .create(
+            &format!("/api/v1/learning/cohorts/{cid}/projects"),
+            &json!({"title": title, "questionId": qid}),
+        )
+        .await;
+    let invited = a
+        .create(
+            &format!(
+                "/api/v1/learning/projects/{}/guests",
+                x["id"].as_str().unwrap()
+            ),
+            &json!({"email": "student@uu.example", "name": "Sara", "affiliation": "Universiteit Utrecht"}),
+        )
+        .await;
+    crate::guests::token_of(&invited)
+}
+
+/// The id of the first module of programme `pid`.
+pub(crate) async fn first_module(a: &Session, pid: &str) -> String {
+    let prog = a
+        .get_json(&format!("/api/v1/learning/programmes/{pid}"))
+        .await;
+    prog["modules"][0]["id"].as_str().unwrap().to_string()
+}
+
 /// The participant id of `email` in the cohort.
 pub(crate) async fn participant_of(a: &Session, cid: &str, email: &str) -> String {
     let c: Value = a.get_json(&format!("/api/v1/learning/cohorts/{cid}")).await;
@@ -281,17 +311,11 @@ async fn target_groups_decide_who_a_session_is_for() {
         standing(&me).await
     );
     assert_eq!(standing(&other).await["sessionsTotal"], 1);
-    let ics = app
-        .as_viewer()
+    app.as_viewer()
         .await
         .get(&format!("/api/v1/learning/participants/{me}/calendar"))
         .await
-        .expect(200)
-        .text();
-    assert!(
-        ics.contains("SUMMARY:Beleidsintervisie (Beleidsmakers)"),
-        "{ics}"
-    );
+        .assert_shows(200, &["SUMMARY:Beleidsintervisie (Beleidsmakers)"]);
     let theirs = a
         .get(&format!("/api/v1/learning/participants/{other}/calendar"))
         .await
@@ -426,34 +450,28 @@ async fn a_programme_model_changes_only_where_nothing_depends_on_it() {
     );
     // Through the page: the form holds the model, a refused change keeps what was typed.
     let page = app.page_as("admin@pv26.example").await;
-    let html = page
-        .post_form(
-            &format!("/leertrajecten/leergangen/{pid}/wijzigen"),
-            &[
-                ("name", "Digitaal Leiderschap"),
-                ("dimensions", "Ethiek"),
-                ("levels", "Laag\nMidden\nHoog\nTop"),
-                ("targetGroups", "Beleidsmakers\nUitvoerders"),
-            ],
-        )
-        .await
-        .expect(400)
-        .text();
-    assert!(
-        html.contains("‘Visie’ is de dimensie van module ‘Module 1’"),
-        "{html}"
+    page.post_form(
+        &format!("/leertrajecten/leergangen/{pid}/wijzigen"),
+        &[
+            ("name", "Digitaal Leiderschap"),
+            ("dimensions", "Ethiek"),
+            ("levels", "Laag\nMidden\nHoog\nTop"),
+            ("targetGroups", "Beleidsmakers\nUitvoerders"),
+        ],
+    )
+    .await
+    .assert_shows(
+        400,
+        &[
+            "‘Visie’ is de dimensie van module ‘Module 1’",
+            ">Ethiek</textarea>",
+        ],
     );
-    assert!(html.contains(">Ethiek</textarea>"), "{html}");
 }
 
 #[tokio::test]
 async fn session_reminders_are_mailed_once_with_the_session_attached() {
-    let (port, mut mails) = crate::notifications::smtp_sink().await;
-    let mailer = koers_app::mail::Mailer::new(&koers_app::mail::MailConfig {
-        smtp_url: format!("smtp://127.0.0.1:{port}"),
-        from: "koers <koers@pv26.example>".into(),
-    })
-    .unwrap();
+    let (mailer, mut mails) = crate::notifications::smtp_sink().await;
     let app = TestApp::spawn_full(koers_web::WebConfig::default(), Some(mailer)).await;
     let a = app.as_admin().await;
     let (pid, _) = programme_with(
@@ -533,10 +551,7 @@ async fn a_participant_reflects_and_takes_a_quiz_the_coordinator_reads() {
     let app = TestApp::spawn().await;
     let a = app.as_admin().await;
     let (pid, cid) = programme_with(&a, &[("viewer@pv26.example", "")]).await;
-    let prog: Value = a
-        .get_json(&format!("/api/v1/learning/programmes/{pid}"))
-        .await;
-    let module = prog["modules"][0]["id"].as_str().unwrap().to_string();
+    let module = first_module(&a, &pid).await;
     let content = format!("/api/v1/learning/modules/{module}/content");
     let e = a
         .post_json(
@@ -679,10 +694,7 @@ async fn a_module_file_reaches_the_participants_only() {
     let app = TestApp::spawn().await;
     let a = app.as_admin().await;
     let (pid, cid) = programme_with(&a, &[("viewer@pv26.example", "")]).await;
-    let prog: Value = a
-        .get_json(&format!("/api/v1/learning/programmes/{pid}"))
-        .await;
-    let module = prog["modules"][0]["id"].as_str().unwrap().to_string();
+    let module = first_module(&a, &pid).await;
     let files = format!("/api/v1/learning/modules/{module}/files");
     let form = |title: &str, name: &str, bytes: &[u8]| {
         reqwest::multipart::Form::new()
@@ -772,29 +784,7 @@ async fn a_programme_is_removed_with_everything_in_it() {
     let app = TestApp::spawn().await;
     let a = app.as_admin().await;
     let (pid, cid) = programme_with(&a, &[("viewer@pv26.example", "Uitvoerders")]).await;
-    let qid = crate::guests::question_of_a(&a).await;
-    let x = a
-        .create(
-            &format!("/api/v1/learning/cohorts/{cid}/projects"),
-            &json!({"title": "Zonnedaken", "questionId": qid}),
-        )
-        .await;
-    let invited = a
-        .create(
-            &format!(
-                "/api/v1/learning/projects/{}/guests",
-                x["id"].as_str().unwrap()
-            ),
-            &json!({"email": "student@uu.example", "name": "Sara", "affiliation": "UU"}),
-        )
-        .await;
-    let token = invited["link"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_string();
+    let token = project_with_student(&a, &cid, "Zonnedaken").await;
     let (student, _) = crate::guests::accept_new(&app, &token).await;
     student.get("/api/v1/shared").await.assert_status(200);
     // The page asks for a confirmation; a viewer may not; another organisation finds nothing.

@@ -3,10 +3,9 @@
 //! `koers_app::accounts::passwords`.)
 
 use crate::helpers::TestApp;
-use crate::session::{Resp, Session};
+use crate::session::Session;
 use koers_app::admission::AdmissionConfig;
 use koers_web::{AppState, WebConfig};
-use serde_json::json;
 use std::time::{Duration, Instant};
 
 /// The resident memory of this process (the test and the koers it runs), in bytes.
@@ -17,10 +16,6 @@ fn resident_bytes() -> u64 {
         .find_map(|l| l.strip_prefix("VmRSS:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
         .map_or(0, |kib| kib * 1024)
-}
-
-async fn query(c: &Session, sql: &str) -> Resp {
-    c.post_json("/api/v1/queries", &json!({ "sql": sql })).await
 }
 
 /// Queries whose functions would make terabytes are a 422 problem+json naming the memory
@@ -36,14 +31,16 @@ async fn hostile_queries_do_not_take_the_server_down() {
         "SELECT array_repeat(1, 1000000000000)",
         "SELECT count(*) FROM unnest(range(1000000000000))",
     ] {
-        let r = query(&c, sql).await;
+        let r = c.post_query(sql, None).await;
         assert_eq!(r.status(), 422, "{sql}");
         assert_eq!(r.header("content-type"), "application/problem+json");
         let body = r.json();
         let detail = body["detail"].as_str().unwrap();
         assert!(detail.contains("memory limit"), "{sql}: {detail}");
     }
-    query(&c, "SELECT 1 AS een").await.assert_status(200);
+    c.post_query("SELECT 1 AS een", None)
+        .await
+        .assert_status(200);
     let rss = resident_bytes();
     assert!(rss < 2 << 30, "the process holds {rss} bytes");
 }
@@ -77,14 +74,14 @@ async fn a_busy_organisation_queues_then_gets_503_and_others_still_answer() {
                 unnest(range(100000)) AS b(y) WHERE x * y = -1";
     let holding = tokio::spawn({
         let a = a.clone();
-        async move { query(&a, slow).await.status() }
+        async move { a.post_query(slow, None).await.status() }
     });
     tokio::time::sleep(Duration::from_millis(300)).await;
     let queued = tokio::spawn({
         let a = a.clone();
         async move {
             let start = Instant::now();
-            let r = query(&a, slow).await;
+            let r = a.post_query(slow, None).await;
             (
                 r.status(),
                 start.elapsed(),
@@ -94,14 +91,14 @@ async fn a_busy_organisation_queues_then_gets_503_and_others_still_answer() {
     });
     tokio::time::sleep(Duration::from_millis(200)).await;
     // The queue is full: refused at once.
-    let r = query(&a, "SELECT 1").await.expect(503);
+    let r = a.post_query("SELECT 1", None).await.expect(503);
     assert_eq!(r.header("retry-after"), "1");
     assert_eq!(r.header("content-type"), "application/problem+json");
     let body = r.json();
     assert!(body["detail"].as_str().unwrap().contains("druk"), "{body}");
     // Another organisation is not held up.
     let start = Instant::now();
-    query(&b, "SELECT 1").await.assert_status(200);
+    b.post_query("SELECT 1", None).await.assert_status(200);
     assert!(
         start.elapsed() < Duration::from_secs(2),
         "{:?}",
@@ -118,5 +115,5 @@ async fn a_busy_organisation_queues_then_gets_503_and_others_still_answer() {
         "the slow query ends at its time limit"
     );
     // With the slot free again, the organisation's queries run.
-    query(&a, "SELECT 1").await.assert_status(200);
+    a.post_query("SELECT 1", None).await.assert_status(200);
 }

@@ -389,12 +389,7 @@ async fn invitation_links_are_shown_once_to_copy_and_as_csv() {
 
 #[tokio::test]
 async fn personal_invitations_are_mailed_when_smtp_is_configured() {
-    let (port, mut mails) = crate::notifications::smtp_sink().await;
-    let mailer = koers_app::mail::Mailer::new(&koers_app::mail::MailConfig {
-        smtp_url: format!("smtp://127.0.0.1:{port}"),
-        from: "koers <koers@pv26.example>".into(),
-    })
-    .unwrap();
+    let (mailer, mut mails) = crate::notifications::smtp_sink().await;
     let app = TestApp::spawn_full(koers_web::WebConfig::default(), Some(mailer)).await;
     let (_c, round, ps) = round_with_two(&app).await;
     let pc = app.page_as("admin@pv26.example").await;

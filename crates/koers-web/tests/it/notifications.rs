@@ -9,14 +9,12 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 /// A task and a question owned by the admin of A, with nobody else on it.
 async fn question(c: &Session) -> String {
-    let task = c
-        .create(
-            "/api/v1/policy-tasks",
-            &json!({"name": "Zwemwater", "theme": "bathing_water"}),
-        )
-        .await;
-    let q = c.create("/api/v1/data-questions", &json!({"taskId": task["id"], "question": "Zijn er voldoende veilige zwemwaterlocaties?"})).await;
-    q["id"].as_str().unwrap().to_string()
+    let task = json!({"name": "Zwemwater", "theme": "bathing_water"});
+    let q = json!({"question": "Zijn er voldoende veilige zwemwaterlocaties?"});
+    c.ask_question(task, q).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 async fn notifications(c: &Session) -> Vec<Value> {
@@ -134,11 +132,7 @@ fn temp_files(app: &TestApp) -> usize {
 
 #[tokio::test]
 async fn attachments_are_checked_stored_once_and_served_as_downloads() {
-    let app = TestApp::spawn_with(koers_web::WebConfig {
-        max_attachment_bytes: 64 * 1024,
-        ..Default::default()
-    })
-    .await;
+    let app = TestApp::spawn_with_attachment_limit(64 * 1024).await;
     let c = app.api_as("admin@pv26.example").await;
     let qid = question(&c).await;
     c.put_json(
@@ -296,8 +290,11 @@ async fn the_pages_assign_attach_and_show_notifications() {
     assert!(!html.contains("koers-badge\">"));
 }
 
-/// A minimal SMTP server that records each message it receives.
-pub(crate) async fn smtp_sink() -> (u16, tokio::sync::mpsc::UnboundedReceiver<String>) {
+/// A minimal SMTP server that records each message it receives, and a mailer that sends to it.
+pub(crate) async fn smtp_sink() -> (
+    koers_app::mail::Mailer,
+    tokio::sync::mpsc::UnboundedReceiver<String>,
+) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
@@ -346,17 +343,17 @@ pub(crate) async fn smtp_sink() -> (u16, tokio::sync::mpsc::UnboundedReceiver<St
             });
         }
     });
-    (port, rx)
-}
-
-#[tokio::test]
-async fn notifications_are_mailed_when_smtp_is_configured() {
-    let (port, mut mails) = smtp_sink().await;
     let mailer = koers_app::mail::Mailer::new(&koers_app::mail::MailConfig {
         smtp_url: format!("smtp://127.0.0.1:{port}"),
         from: "koers <koers@pv26.example>".into(),
     })
     .unwrap();
+    (mailer, rx)
+}
+
+#[tokio::test]
+async fn notifications_are_mailed_when_smtp_is_configured() {
+    let (mailer, mut mails) = smtp_sink().await;
     let app = TestApp::spawn_full(
         koers_web::WebConfig {
             public_url: Some("https://koers.pv26.example".into()),

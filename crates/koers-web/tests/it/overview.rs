@@ -19,17 +19,8 @@ fn kinds(tasks: &Value) -> Vec<&str> {
 /// A data question under a new policy task, asked by the session's user with `fields`
 /// (`question` and any roles or due date); its JSON.
 pub(crate) async fn ask(api: &Session, fields: Value) -> Value {
-    let task = api
-        .create(
-            "/api/v1/policy-tasks",
-            &json!({"name": "Wegen", "theme": "roads", "goals": "Veilige wegen"}),
-        )
-        .await;
-    let mut body = json!({"taskId": task["id"]});
-    body.as_object_mut()
-        .unwrap()
-        .extend(fields.as_object().unwrap().clone());
-    api.create("/api/v1/data-questions", &body).await
+    let task = json!({"name": "Wegen", "theme": "roads", "goals": "Veilige wegen"});
+    api.ask_question(task, fields).await
 }
 
 /// A choice the default framework routes to the board, on a new application: its

@@ -315,7 +315,8 @@ async fn viewers_cannot_define_and_other_organisations_see_nothing() {
 
 #[tokio::test]
 async fn product_pages_pass_axe_in_the_browser() {
-    use crate::browser::{axe, sign_in, start_browser, wait_text};
+    use crate::browser::{check_axe, sign_in, start_browser, text_of, type_into, wait_text};
+    use fantoccini::Locator;
     let app = TestApp::spawn().await;
     let analysis = with_freight(&app).await;
     let c = app.api_as("admin@pv26.example").await;
@@ -340,29 +341,20 @@ async fn product_pages_pass_axe_in_the_browser() {
         format!("/informatieproducten/monitoren/{mid}"),
     ] {
         b.goto(&app.url(&path)).await.unwrap();
-        let v = axe(&b).await;
-        assert!(v.is_empty(), "{path}: {v:?}");
+        check_axe(&b, &path).await;
     }
     // Take a snapshot of the monitor by keyboard; its page opens and passes too.
-    use fantoccini::Locator;
-    b.find(Locator::Id("snap-note"))
-        .await
-        .unwrap()
-        .send_keys("PS-vergadering 12 maart\u{E007}")
-        .await
-        .unwrap();
+    type_into(
+        &b,
+        Locator::Id("snap-note"),
+        "PS-vergadering 12 maart\u{E007}",
+    )
+    .await;
     let hash = wait_text(&b, Locator::Css(".koers-facts code")).await;
     assert!(hash.starts_with("sha256:"), "{hash}");
-    let ok = b
-        .find(Locator::Css(".utrecht-alert--ok"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let ok = text_of(&b, Locator::Css(".utrecht-alert--ok")).await;
     assert!(ok.contains("ongewijzigd"), "{ok}");
-    let v = axe(&b).await;
-    assert!(v.is_empty(), "snapshot: {v:?}");
+    check_axe(&b, "snapshot").await;
     let _ = b.close().await;
 }
 

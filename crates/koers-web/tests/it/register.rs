@@ -82,6 +82,18 @@ pub(crate) async fn board_member(app: &TestApp) {
         .unwrap();
 }
 
+/// Asserts that every organisation's decision history still chains (nothing was changed
+/// behind its back).
+async fn assert_chains_intact(app: &TestApp) {
+    let checks = app
+        .store
+        .register()
+        .verify_register_chain(None)
+        .await
+        .unwrap();
+    assert!(checks.iter().all(|c| c.is_intact()));
+}
+
 #[tokio::test]
 pub(crate) async fn choices_are_routed_to_the_board_and_decided_with_a_reference() {
     let app = TestApp::spawn().await;
@@ -184,13 +196,7 @@ pub(crate) async fn choices_are_routed_to_the_board_and_decided_with_a_reference
     let h: Value = c.get_json("/api/v1/decision-history").await;
     assert_eq!(h["intact"], true);
     assert_eq!(h["entries"], 3);
-    let checks = app
-        .store
-        .register()
-        .verify_register_chain(None)
-        .await
-        .unwrap();
-    assert!(checks.iter().all(|c| c.is_intact()));
+    assert_chains_intact(&app).await;
 }
 
 #[tokio::test]
@@ -1217,13 +1223,7 @@ async fn the_board_sends_back_defers_rejects_or_chooses_another_option() {
     // Every step is in the decision history, and it is intact.
     let h: Value = c.get_json("/api/v1/decision-history").await;
     assert_eq!(h["intact"], true, "{h}");
-    let checks = app
-        .store
-        .register()
-        .verify_register_chain(None)
-        .await
-        .unwrap();
-    assert!(checks.iter().all(|c| c.is_intact()));
+    assert_chains_intact(&app).await;
 }
 
 /// Meetings: a body's meeting with a date, its agenda built from the choices that wait for

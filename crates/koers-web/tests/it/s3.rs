@@ -3,7 +3,6 @@
 
 use crate::catalog::{GEOJSON, dataset_files};
 use crate::helpers::{ImportOptions, TestApp, plain_get_json, plain_get_text};
-use crate::session::{Resp, Session};
 use koers_app::storage::{ObjectStorage, S3Options};
 use koers_core::catalog::AccessRights;
 use koers_store::{Actor, Organisation};
@@ -152,14 +151,6 @@ async fn assert_upload_fails(app: &TestApp, target: &str) {
 }
 
 /// Runs SQL through the API; `format` gives a file instead of JSON.
-async fn query(c: &Session, sql: &str, format: Option<&str>) -> Resp {
-    let path = match format {
-        Some(f) => format!("/api/v1/queries?format={f}"),
-        None => "/api/v1/queries".to_string(),
-    };
-    c.post_json(&path, &json!({ "sql": sql })).await
-}
-
 #[tokio::test]
 async fn versions_on_s3_are_imported_queried_exported_and_served() {
     let moto = Moto::start(false).await;
@@ -177,20 +168,7 @@ async fn versions_on_s3_are_imported_queried_exported_and_served() {
                 .file_name("gemeenten.geojson"),
         )
         .text("name", "gemeenten");
-    let job = c
-        .post_multipart("/api/v1/datasets", form)
-        .await
-        .expect(202)
-        .json();
-    let job_url = format!("/api/v1/jobs/{}", job["id"].as_str().unwrap());
-    let mut state = job;
-    for _ in 0..400 {
-        state = c.get_json(&job_url).await;
-        if state["state"] != "running" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let state = c.upload_job(form).await;
     assert_eq!(state["state"], "done", "{state}");
     let (_, tel) = import(&app, &app.org_a, "tellingen.csv", CSV, "tellingen")
         .await
@@ -210,21 +188,23 @@ async fn versions_on_s3_are_imported_queried_exported_and_served() {
     // A query joining both, with a spatial function, read straight from the bucket.
     let sql = "SELECT g.statnaam, t.aantal, ST_Contains(g.geom, ST_Point(5.1, 52.1, 4326)) AS binnen \
                FROM gemeenten g JOIN tellingen t ON t.code = g.statcode ORDER BY t.aantal";
-    let res = query(&c, sql, None).await.expect(200).json();
+    let res = c.post_query(sql, None).await.expect(200).json();
     assert_eq!(
         res["rows"],
         json!([["Utrecht", 10, true], ["Veenendaal", 20, false]])
     );
     // Exports.
-    let r = query(
-        &c,
-        "SELECT code, aantal FROM tellingen ORDER BY code",
-        Some("csv"),
-    )
-    .await;
+    let r = c
+        .post_query(
+            "SELECT code, aantal FROM tellingen ORDER BY code",
+            Some("csv"),
+        )
+        .await;
     r.assert_status(200);
     assert_eq!(r.text(), "code,aantal\nGM0344,10\nGM0345,20\n");
-    let r = query(&c, "SELECT * FROM gemeenten", Some("parquet")).await;
+    let r = c
+        .post_query("SELECT * FROM gemeenten", Some("parquet"))
+        .await;
     r.assert_status(200);
     let bytes = r.bytes();
     assert!(bytes.starts_with(b"PAR1") && bytes.len() > 100);
@@ -241,7 +221,7 @@ async fn versions_on_s3_are_imported_queried_exported_and_served() {
         .await
         .expect("second version");
     assert_eq!(v2.version, 2);
-    let r = query(&c, "SELECT (SELECT COUNT(*) FROM gemeenten) AS nu, (SELECT COUNT(*) FROM \"gemeenten@1\") AS eerst",
+    let r = c.post_query("SELECT (SELECT COUNT(*) FROM gemeenten) AS nu, (SELECT COUNT(*) FROM \"gemeenten@1\") AS eerst",
         None,
     )
     .await;

@@ -200,6 +200,17 @@ impl Session {
         self.post_json(path, body).await.expect(201).json()
     }
 
+    /// Asks a data question: makes a policy task (`task`), then the question (`question`,
+    /// without its `taskId`) under it; the question as created.
+    pub async fn ask_question(&self, task: Value, question: Value) -> Value {
+        let task = self.create("/api/v1/policy-tasks", &task).await;
+        let mut body = serde_json::json!({"taskId": task["id"]});
+        if let (Some(body), Some(fields)) = (body.as_object_mut(), question.as_object()) {
+            body.extend(fields.clone());
+        }
+        self.create("/api/v1/data-questions", &body).await
+    }
+
     /// A change without a body (an action such as a restore): only the CSRF header.
     pub async fn post(&self, path: &str) -> Resp {
         self.send(self.request(Method::POST, path, true)).await
@@ -248,6 +259,56 @@ impl Session {
     pub async fn post_multipart(&self, path: &str, form: reqwest::multipart::Form) -> Resp {
         self.send(self.request(Method::POST, path, true).multipart(form))
             .await
+    }
+
+    /// Runs `sql` through the API, the result in `format` (JSON when `None`); the answer,
+    /// whatever its status.
+    pub async fn post_query(&self, sql: &str, format: Option<&str>) -> Resp {
+        let path = match format {
+            Some(f) => format!("/api/v1/queries?format={f}"),
+            None => "/api/v1/queries".to_string(),
+        };
+        self.post_json(&path, &serde_json::json!({ "sql": sql }))
+            .await
+    }
+
+    /// Runs `sql` through the API, which must answer 200 OK; the result.
+    pub async fn query(&self, sql: &str) -> Value {
+        self.post_query(sql, None).await.expect(200).json()
+    }
+
+    /// Runs the saved analysis `id` with `body` (`{}`, or its `params`), which must answer
+    /// 200 OK; the result.
+    pub async fn run_analysis(&self, id: &str, body: &Value) -> Value {
+        self.post_json(&format!("/api/v1/analyses/{id}/runs"), body)
+            .await
+            .expect(200)
+            .json()
+    }
+
+    /// Waits for a job of the API (`job`, as the request that started it answered) to end;
+    /// its last state.
+    pub async fn job_end(&self, job: &Value) -> Value {
+        let url = format!("/api/v1/jobs/{}", job["id"].as_str().expect("a job id"));
+        for _ in 0..400 {
+            let state = self.get_json(&url).await;
+            if state["state"] != "running" {
+                return state;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("job {job} did not end");
+    }
+
+    /// Uploads a dataset through the API (multipart) and waits for its import job; the job's
+    /// last state.
+    pub async fn upload_job(&self, form: reqwest::multipart::Form) -> Value {
+        let job = self
+            .post_multipart("/api/v1/datasets", form)
+            .await
+            .expect(202)
+            .json();
+        self.job_end(&job).await
     }
 
     /// Uploads a multipart form as a page does: the session's CSRF token in the query string

@@ -139,24 +139,11 @@ pub(crate) async fn fixture() -> Arc<Fixture> {
     f
 }
 
-/// Waits for a job of the API to end and gives its last state.
-async fn finished(c: &Session, job: &Value) -> Value {
-    let url = format!("/api/v1/jobs/{}", job["id"].as_str().unwrap());
-    for _ in 0..400 {
-        let state = c.get_json(&url).await;
-        if state["state"] != "running" {
-            return state;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("job {job} did not end");
-}
-
 /// Posts a source import and waits for it: the job's last state.
 async fn import(c: &Session, body: Value) -> Value {
     let r = c.post_json("/api/v1/source-imports", &body).await;
     assert_eq!(r.status(), 202, "{body}");
-    finished(c, &r.json()).await
+    c.job_end(&r.json()).await
 }
 
 /// What the service at `url` offers to import, as `kind`.
@@ -197,7 +184,7 @@ async fn refresh(c: &Session, id: &str) -> Value {
         .await
         .expect(202)
         .json();
-    finished(c, &job).await
+    c.job_end(&job).await
 }
 
 async fn rows(app: &TestApp, sql: &str) -> Vec<Vec<Value>> {
@@ -777,7 +764,7 @@ async fn credentials_in_an_import_url_are_never_shown_and_outsiders_see_the_cata
 
     // A file from a URL.
     let job = c.post_json("/api/v1/datasets", &json!({"url": format!("{secret_base}/files/wegen.csv?jaar=2024&token=abc123"), "name": "wegen"})).await.expect(202).json();
-    let done = finished(&c, &job).await;
+    let done = c.job_end(&job).await;
     assert_eq!(done["state"], "done", "{done}");
     let wegen = done["datasetId"].as_str().unwrap().to_string();
     // A service, refreshed with the credentials kept for it.
