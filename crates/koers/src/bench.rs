@@ -450,7 +450,10 @@ async fn append_month(
     let same = koers_engine::incremental::same_answer(&incremental.answers, &full.answers);
     if !same {
         // Both answers kept for a look at where they part.
-        for (name, answers) in [("incremental", &incremental.answers), ("full", &full.answers)] {
+        for (name, answers) in [
+            ("incremental", &incremental.answers),
+            ("full", &full.answers),
+        ] {
             let path = std::env::temp_dir().join(format!("koers-bench-{name}.json"));
             std::fs::write(&path, serde_json::to_string_pretty(answers)?)?;
             eprintln!("{name}: {}", path.display());
