@@ -19,6 +19,12 @@ fn movements(rows: usize, factor: f64) -> String {
     csv
 }
 
+/// The table `movements` over an imported version of [`movements`].
+fn movements_table(work: &Work, rows: usize, factor: f64) -> TableRef {
+    let src = work.write("m.csv", movements(rows, factor).as_bytes());
+    TableRef::new("movements", work.import(&src, "m.parquet").path)
+}
+
 fn engine(cache_bytes: usize) -> Engine {
     Engine::new(EngineConfig {
         target_partitions: 2,
@@ -44,9 +50,7 @@ async fn answer(engine: &Engine, sql: &str, table: &TableRef) -> String {
 #[tokio::test]
 async fn kept_columns_answer_as_the_file_does() {
     let work = Work::new();
-    let src = work.write("m.csv", movements(50_000, 1.5).as_bytes());
-    let v = work.import(&src, "m.parquet");
-    let table = TableRef::new("movements", v.path.clone());
+    let table = movements_table(&work, 50_000, 1.5);
     let cached = engine(64 << 20);
     let plain = engine(0);
 
@@ -104,19 +108,19 @@ async fn kept_columns_answer_as_the_file_does() {
 #[tokio::test]
 async fn a_file_replaced_in_place_is_read_afresh() {
     let work = Work::new();
-    let first = work.import(
-        &work.write("a.csv", movements(20_000, 1.0).as_bytes()),
-        "m.parquet",
-    );
-    let table = TableRef::new("movements", first.path.clone());
+    let table = movements_table(&work, 20_000, 1.0);
     let cached = engine(64 << 20);
     let before = answer(&cached, GROUPED, &table).await;
 
     // Another file written over the same path (a restore, a hand-made repair).
-    let other = work.write("b.csv", movements(30_000, 2.0).as_bytes());
     let second = Work::new();
-    let replacement = second.import(&other, "m.parquet");
-    std::fs::copy(&replacement.path, &first.path).expect("copies");
+    let replacement = movements_table(&second, 30_000, 2.0);
+    let (koers_engine::TableLocation::File(from), koers_engine::TableLocation::File(to)) =
+        (&replacement.location, &table.location)
+    else {
+        panic!("local files")
+    };
+    std::fs::copy(from, to).expect("copies");
     let after = answer(&cached, GROUPED, &table).await;
     assert_ne!(after, before, "not the kept columns of the old file");
     assert_eq!(after, answer(&engine(0), GROUPED, &table).await);
@@ -125,11 +129,7 @@ async fn a_file_replaced_in_place_is_read_afresh() {
 #[tokio::test]
 async fn the_cache_stays_within_its_budget() {
     let work = Work::new();
-    let v = work.import(
-        &work.write("m.csv", movements(100_000, 1.0).as_bytes()),
-        "m.parquet",
-    );
-    let table = TableRef::new("movements", v.path.clone());
+    let table = movements_table(&work, 100_000, 1.0);
     let plain = engine(0);
 
     // Room for about one column: the least recently used goes.
