@@ -533,15 +533,24 @@ fn conform(b: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {
 /// Whether `p` and `q`, a number of one answer of a query computed two ways (from a kept
 /// state, in full; or in full on other partitions), are the same answer: equal up to the last
 /// digits of a sum of doubles, which depend on the order the values were added in — and so,
-/// where `q` is rounded to at most two decimals (`ROUND(SUM(x), 1)`), at most one step of that
-/// rounding apart.
+/// where they are rounded to at most two decimals (`ROUND(SUM(x), 1)`), at most one step of
+/// that rounding apart.
 pub fn same_number(p: f64, q: f64) -> bool {
     let d = (p - q).abs();
-    if d <= 1e-9 * q.abs().max(1.0) {
+    let noise = 1e-9 * p.abs().max(q.abs()).max(1.0);
+    if d <= noise {
         return true;
     }
-    let decimals = format!("{q}").split('.').nth(1).map_or(0, str::len);
-    decimals <= 2 && d <= 10f64.powi(-(decimals as i32)) * (1.0 + 1e-9)
+    // The decimals a value was rounded to, read past the noise of later arithmetic on it
+    // (`731192.1000000001` is one decimal), of whichever of the two has more.
+    let decimals = |v: f64| {
+        let text = format!("{v:.6}");
+        text.split('.')
+            .nth(1)
+            .map_or(0, |f| f.trim_end_matches('0').len())
+    };
+    let decimals = decimals(p).max(decimals(q));
+    decimals <= 2 && d <= 10f64.powi(-(decimals as i32)) + noise
 }
 
 /// Whether `a` and `b`, one answer computed two ways (as JSON: rows, or documents holding
