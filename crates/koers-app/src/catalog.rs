@@ -525,6 +525,11 @@ impl Workspace {
         }
     }
 
+    /// What the engine's column cache holds now (for `/metrics`).
+    pub fn column_cache(&self) -> koers_engine::cache::CacheUse {
+        self.engine.cache_usage()
+    }
+
     /// Whether the store's database answers.
     pub async fn check_store(&self) -> Result<()> {
         Ok(self.store.ping().await?)

@@ -57,9 +57,29 @@ fn check(r: Result<(), impl std::fmt::Display>, what: &str, ready: &mut bool) ->
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(),
-    )
-        .into_response()
+    let mut text = state.metrics.render();
+    // How much of its budget the column cache uses: what `column_cache_mb` is sized by.
+    let cache = state.ws.column_cache();
+    for (name, help, value) in [
+        (
+            "koers_column_cache_bytes",
+            "Bytes of decoded dataset columns kept in memory between queries.",
+            cache.bytes,
+        ),
+        (
+            "koers_column_cache_budget_bytes",
+            "The most the column cache keeps (column_cache_mb).",
+            cache.budget,
+        ),
+        (
+            "koers_column_cache_columns",
+            "Columns of dataset versions the column cache keeps.",
+            cache.columns,
+        ),
+    ] {
+        text.push_str(&format!(
+            "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n"
+        ));
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }

@@ -274,6 +274,24 @@ async fn health_and_metrics() {
         "{m}"
     );
     assert!(m.contains("koers_http_request_duration_seconds_bucket"));
+
+    // The column cache: its budget, and what a query over a dataset left in it.
+    let gauge = |m: &str, name: &str| -> usize {
+        m.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{name} in {m}"))
+    };
+    assert!(gauge(&m, "koers_column_cache_budget_bytes") > 0);
+    assert_eq!(gauge(&m, "koers_column_cache_columns"), 0);
+    app.import(&app.org_a, "wegen", "csv", "naam,km\nA2,10\nA12,20\n")
+        .await;
+    let c = app.as_admin().await;
+    c.query("SELECT SUM(km) AS km FROM wegen WHERE km > 5")
+        .await;
+    let m = plain_get_text(app.url("/metrics")).await;
+    assert_eq!(gauge(&m, "koers_column_cache_columns"), 1, "{m}");
+    assert!(gauge(&m, "koers_column_cache_bytes") > 0);
 }
 
 /// Series of `/metrics` (the lines of `koers_http_requests_total`).
