@@ -214,11 +214,13 @@ impl CachedTable {
             modified: meta.last_modified.timestamp_micros(),
         };
         let mut found = self.cache.take(&key, columns);
-        let missing: Vec<usize> = columns
+        // (where in `found`, which column) of each column not kept yet.
+        let missing: Vec<(usize, usize)> = found
             .iter()
-            .zip(&found)
-            .filter(|(_, f)| f.is_none())
-            .map(|(c, _)| *c)
+            .zip(columns)
+            .enumerate()
+            .filter(|(_, (f, _))| f.is_none())
+            .map(|(slot, (_, &c))| (slot, c))
             .collect();
         if !missing.is_empty() {
             let reader = StoreReader {
@@ -231,7 +233,7 @@ impl CachedTable {
                 ParquetRecordBatchStreamBuilder::new_with_options(reader, options).await?;
             let estimate: usize = missing
                 .iter()
-                .map(|&c| estimated_bytes(builder.metadata(), c, schema.field(c).data_type()))
+                .map(|&(_, c)| estimated_bytes(builder.metadata(), c, schema.field(c).data_type()))
                 .sum();
             // Decoding counts against the query's memory limit like any other work of the
             // query; what is kept afterwards counts against the cache's budget.
@@ -239,19 +241,18 @@ impl CachedTable {
             if estimate > self.cache.budget() / 2 || decoding.try_grow(estimate).is_err() {
                 return Ok(None);
             }
-            let mask = ProjectionMask::roots(builder.parquet_schema(), missing.iter().copied());
+            let mask =
+                ProjectionMask::roots(builder.parquet_schema(), missing.iter().map(|&(_, c)| c));
             let batches: Vec<RecordBatch> = builder
                 .with_projection(mask)
                 .with_batch_size(CHUNK_ROWS)
                 .build()?
                 .try_collect()
                 .await?;
-            for (i, &c) in missing.iter().enumerate() {
+            for (i, &(slot, c)) in missing.iter().enumerate() {
                 let chunks: Vec<ArrayRef> = batches.iter().map(|b| b.column(i).clone()).collect();
                 self.cache.keep(&key, c, chunks.clone());
-                if let Some(slot) = columns.iter().position(|&x| x == c) {
-                    found[slot] = Some(chunks);
-                }
+                found[slot] = Some(chunks);
             }
         }
         Ok(found.into_iter().collect())

@@ -294,6 +294,8 @@ impl Engine {
         // After Ballista's upgrade, which replaces the function lists.
         install_functions(&mut state, &pool)?;
         let ctx = SessionContext::new_with_state(state);
+        // Embedded queries read kept columns; a cluster's executors read the files.
+        let cached = self.config.mode.scheduler_url().is_none() && self.cache.budget() > 0;
         for t in tables {
             let location = match &t.location {
                 TableLocation::File(path) => path.to_str().ok_or_else(|| {
@@ -307,8 +309,6 @@ impl Engine {
             let name = TableReference::bare(t.name.as_str());
             ctx.register_parquet(name.clone(), location, ParquetReadOptions::default())
                 .await?;
-            // Embedded queries read kept columns; a cluster's executors read the files.
-            let cached = self.config.mode.scheduler_url().is_none() && self.cache.budget() > 0;
             if let Some(source) = self.file_source(&t.location).filter(|_| cached) {
                 let inner = ctx.table_provider(name.clone()).await?;
                 ctx.deregister_table(name.clone())?;
