@@ -77,9 +77,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
             cache.columns,
         ),
     ] {
-        text.push_str(&format!(
-            "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n"
-        ));
+        crate::metrics::gauge(&mut text, name, help, value);
     }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }

@@ -45,21 +45,30 @@ impl Metrics {
     /// The Prometheus text exposition of everything observed.
     pub fn render(&self) -> String {
         let map = self.series.lock().unwrap_or_else(|p| p.into_inner());
-        let mut out = String::from(
-            "# HELP koers_build_info Version of koers.\n# TYPE koers_build_info gauge\n",
-        );
+        let mut out = String::new();
+        family(&mut out, "koers_build_info", "gauge", "Version of koers.");
         out.push_str(&format!(
             "koers_build_info{{version=\"{}\"}} 1\n",
             env!("CARGO_PKG_VERSION")
         ));
-        out.push_str("# HELP koers_http_requests_total HTTP requests handled.\n# TYPE koers_http_requests_total counter\n");
+        family(
+            &mut out,
+            "koers_http_requests_total",
+            "counter",
+            "HTTP requests handled.",
+        );
         for ((m, r, st), s) in map.iter() {
             out.push_str(&format!(
                 "koers_http_requests_total{{method=\"{m}\",route=\"{r}\",status=\"{st}\"}} {}\n",
                 s.count
             ));
         }
-        out.push_str("# HELP koers_http_request_duration_seconds Time to handle a request.\n# TYPE koers_http_request_duration_seconds histogram\n");
+        family(
+            &mut out,
+            "koers_http_request_duration_seconds",
+            "histogram",
+            "Time to handle a request.",
+        );
         for ((m, r, st), s) in map.iter() {
             let labels = format!("method=\"{m}\",route=\"{r}\",status=\"{st}\"");
             for (i, b) in BUCKETS.iter().enumerate() {
@@ -79,6 +88,17 @@ impl Metrics {
         }
         out
     }
+}
+
+/// The head of a metric family in the text exposition: its help and its type.
+fn family(out: &mut String, name: &str, kind: &str, help: &str) {
+    out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} {kind}\n"));
+}
+
+/// A gauge without labels, with its head.
+pub fn gauge(out: &mut String, name: &str, help: &str, value: usize) {
+    family(out, name, "gauge", help);
+    out.push_str(&format!("{name} {value}\n"));
 }
 
 /// The method as a label: one of the standard methods, anything else `other`, so that
