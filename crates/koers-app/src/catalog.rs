@@ -17,7 +17,7 @@ use koers_core::Permission;
 use koers_core::catalog::{AccessRights, DatasetMeta, parse_dataset_name, suggest_dataset_name};
 use koers_engine::{
     CancelToken, ColumnInfo, Engine, EngineConfig, ImportOptions, ImportedVersion, Progress,
-    QueryOutput, Sql, TableRef, Unit,
+    QueryOutput, Sql, TableRef,
 };
 use koers_store::{Actor, NewVersion, Store};
 use serde::Serialize;
@@ -317,91 +317,107 @@ impl Workspace {
             layer: req.layer.clone(),
             column_types: req.column_types.clone(),
         };
-        let previous = self.latest_local_version(org, &name, req.append).await?;
-        let p = progress.clone();
         let append = req.append;
-        let (imported, added) = tokio::task::spawn_blocking(move || {
-            let imported = koers_engine::import_file(&src, &opts, p.as_ref())?;
-            appended_rows(imported, previous, append, &opts, p.as_ref())
-        })
-        .await
-        .map_err(|e| Error::Fetch(format!("import afgebroken: {e}")))??;
+        let latest = self.latest_version(org, &name, append).await?;
+        let (p, o) = (progress.clone(), opts.clone());
+        let imported =
+            blocking(move || Ok(koers_engine::import_file(&src, &o, p.as_ref())?)).await?;
         drop(downloaded);
         let file_guard = RemoveOnDrop(imported.path.clone());
+        let previous = match latest {
+            Some(v) => self.readable_copy(v, append, imported.row_count).await?,
+            None => None,
+        };
+        let p = progress.clone();
+        let (imported, added) = blocking(move || {
+            let previous = previous.as_ref().map(|(path, v, _)| (path.as_path(), v));
+            appended_rows(imported, previous, append, &opts, p.as_ref())
+        })
+        .await?;
         let added_guard = added.as_ref().map(|(a, _)| RemoveOnDrop(a.path.clone()));
         let rel_added = added_name(&rel_file);
-        let (file, uploaded) = match &self.cfg.storage {
-            Some(s) => {
-                let key = s.key(&rel_file)?;
-                progress.set_total(imported.byte_size, Unit::Bytes);
-                s.upload(&imported.path, &key, progress.as_ref()).await?;
-                (s.object_url(&key), Some((s, key)))
-            }
-            None => (rel_file, None),
-        };
-        let appended = added
-            .as_ref()
-            .map(|(a, to)| koers_store::catalog::Appended {
-                to: to.clone(),
-                file: rel_added.clone(),
-                rows: a.row_count as i64,
+        // The version's file, then its appended rows' beside it; with object storage, the
+        // objects uploaded so far are removed again should anything after them fail.
+        let mut uploaded = Uploaded::default();
+        let recorded = async {
+            let (file, added_file) = match &self.cfg.storage {
+                Some(s) => {
+                    let file = uploaded
+                        .upload(s, &imported.path, &rel_file, progress.as_ref())
+                        .await?;
+                    let added_file = match &added {
+                        Some((a, _)) => Some(
+                            uploaded
+                                .upload(s, &a.path, &rel_added, progress.as_ref())
+                                .await?,
+                        ),
+                        None => None,
+                    };
+                    (file, added_file)
+                }
+                None => (rel_file, Some(rel_added)),
+            };
+            let appended = added.as_ref().zip(added_file).map(|((a, to), file)| {
+                koers_store::catalog::Appended {
+                    to: to.clone(),
+                    file,
+                    rows: a.row_count as i64,
+                }
             });
-        let meta = req
-            .meta
-            .clone()
-            .unwrap_or_else(|| DatasetMeta::for_new(&name, &org.name));
-        let v = NewVersion {
-            id: version_id.clone(),
-            file,
-            // Shown to everyone who may read the dataset: no credentials (a dataset read
-            // from a service keeps its full definition apart, for its refreshes).
-            source: koers_core::catalog::redact_urls(&req.source.label()),
-            format: imported.format.label().to_lowercase(),
-            row_count: imported.row_count as i64,
-            byte_size: imported.byte_size as i64,
-            columns: serde_json::to_value(req.source.titled(imported.columns.clone()))
-                .unwrap_or_default(),
-            geometry: imported
-                .geometry
-                .as_ref()
-                .and_then(|g| serde_json::to_value(g).ok()),
-            quality: serde_json::to_value(&imported.quality).unwrap_or_default(),
-            appended,
-        };
-        let recorded = match self
-            .store
-            .catalog()
-            .record_import(&org.id, &name, &meta, req.generated, &v, actor)
-            .await
-        {
+            let meta = req
+                .meta
+                .clone()
+                .unwrap_or_else(|| DatasetMeta::for_new(&name, &org.name));
+            let v = NewVersion {
+                id: version_id.clone(),
+                file,
+                // Shown to everyone who may read the dataset: no credentials (a dataset read
+                // from a service keeps its full definition apart, for its refreshes).
+                source: koers_core::catalog::redact_urls(&req.source.label()),
+                format: imported.format.label().to_lowercase(),
+                row_count: imported.row_count as i64,
+                byte_size: imported.byte_size as i64,
+                columns: serde_json::to_value(req.source.titled(imported.columns.clone()))
+                    .unwrap_or_default(),
+                geometry: imported
+                    .geometry
+                    .as_ref()
+                    .and_then(|g| serde_json::to_value(g).ok()),
+                quality: serde_json::to_value(&imported.quality).unwrap_or_default(),
+                appended,
+            };
+            Ok::<_, Error>(
+                self.store
+                    .catalog()
+                    .record_import(&org.id, &name, &meta, req.generated, &v, actor)
+                    .await?,
+            )
+        }
+        .await;
+        let recorded = match recorded {
             Ok(r) => r,
             Err(e) => {
-                if let Some((s, key)) = &uploaded
-                    && let Err(d) = s.delete(key).await
-                {
-                    tracing::warn!(error = %d, "could not remove the object of an unrecorded version");
-                }
-                return Err(e.into());
+                // Nothing is half there: what was uploaded for it goes again.
+                uploaded.remove().await;
+                return Err(e);
             }
         };
         // A local version file stays; an uploaded one's local copy goes with the guard.
-        if uploaded.is_none() {
+        if self.cfg.storage.is_none() {
             std::mem::forget(file_guard);
             std::mem::forget(added_guard);
         }
         Ok(recorded)
     }
 
-    /// The latest version of `org`'s dataset `name` when it is in the data folder (rows can be
-    /// appended to it, or found appended): `None` for a new dataset, or when versions go to
-    /// object storage. With `append`, the rows must have a version to go to.
-    async fn latest_local_version(
+    /// The latest version of `org`'s dataset `name`, `None` for a new dataset. With `append`,
+    /// the rows must have a version to go to.
+    async fn latest_version(
         &self,
         org: &Organisation,
         name: &str,
         append: bool,
-    ) -> Result<Option<(PathBuf, DatasetVersion)>> {
-        let refuse = |why: &str| Error::Invalid(koers_core::Invalid::one("mode", "append", why));
+    ) -> Result<Option<DatasetVersion>> {
         let existing = self.store.catalog().datasets(&org.id).await?;
         let latest = match existing.iter().find(|d| d.name == name) {
             Some(d) => self
@@ -413,18 +429,44 @@ impl Workspace {
                 .next(),
             None => None,
         };
-        match latest {
-            None if append => Err(refuse(&format!(
+        if latest.is_none() && append {
+            return Err(refuse_append(&format!(
                 "er is nog geen dataset {name} om rijen aan toe te voegen; importeer het bestand eerst als nieuwe dataset"
-            ))),
-            Some(_) if append && self.cfg.storage.is_some() => Err(refuse(
-                "rijen toevoegen kan niet waar versies op objectopslag staan; importeer het hele bestand als nieuwe versie",
-            )),
-            Some(v) if !v.on_object_storage() && self.cfg.storage.is_none() => {
-                Ok(Some((self.cfg.data_dir.join(&v.file), v)))
-            }
-            _ => Ok(None),
+            )));
         }
+        Ok(latest)
+    }
+
+    /// A local file of version `v` to append `rows` rows to, or to find them appended to:
+    /// its file in the data folder, or a copy of its object (removed with the guard). An
+    /// object is copied only when it is needed: to append to it, or when the new file has
+    /// more rows than it (its old rows may start the new file). `None` when there is nothing
+    /// to compare with.
+    async fn readable_copy(
+        &self,
+        v: DatasetVersion,
+        append: bool,
+        rows: u64,
+    ) -> Result<Option<(PathBuf, DatasetVersion, Option<RemoveOnDrop>)>> {
+        if !v.on_object_storage() {
+            return Ok(Some((self.cfg.data_dir.join(&v.file), v, None)));
+        }
+        if !append && rows <= v.row_count as u64 {
+            return Ok(None);
+        }
+        let Some(s) = &self.cfg.storage else {
+            return if append {
+                Err(refuse_append(
+                    "de laatste versie staat op objectopslag, maar er is geen objectopslag ingesteld",
+                ))
+            } else {
+                Ok(None)
+            };
+        };
+        let copy = self.temp_path("parquet")?;
+        let guard = RemoveOnDrop(copy.clone());
+        s.download(&s.key_of(&v.file)?, &copy).await?;
+        Ok(Some((copy, v, Some(guard))))
     }
 
     /// Every table `org_id` may query: its own datasets by name (and every version as
@@ -1118,7 +1160,7 @@ fn staged_path(ws: &Workspace, org_id: &str, token: &str) -> Result<PathBuf> {
 /// `previous` and has more, those further rows are what it appends. Blocking.
 fn appended_rows(
     imported: ImportedVersion,
-    previous: Option<(PathBuf, DatasetVersion)>,
+    previous: Option<(&Path, &DatasetVersion)>,
     append: bool,
     opts: &ImportOptions,
     progress: &dyn Progress,
@@ -1134,19 +1176,65 @@ fn appended_rows(
         let added_path = opts.output_dir.join(&added_opts.file_name);
         std::fs::rename(&imported.path, &added_path)?;
         let added_guard = RemoveOnDrop(added_path.clone());
-        let whole = koers_engine::import::append_version(&path, &added_path, opts, progress)?;
+        let whole = koers_engine::import::append_version(path, &added_path, opts, progress)?;
         std::mem::forget(added_guard);
         let added = ImportedVersion {
             path: added_path,
             ..imported
         };
-        return Ok((whole, Some((added, previous.id))));
+        return Ok((whole, Some((added, previous.id.clone()))));
     }
     if imported.row_count <= previous.row_count as u64 {
         return Ok((imported, None));
     }
-    let added = koers_engine::import::split_appended(&path, &imported.path, &added_opts)?;
-    Ok((imported, added.map(|a| (a, previous.id))))
+    let added = koers_engine::import::split_appended(path, &imported.path, &added_opts)?;
+    Ok((imported, added.map(|a| (a, previous.id.clone()))))
+}
+
+/// Runs blocking work (reading and writing files) on a blocking thread.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| Error::Fetch(format!("import afgebroken: {e}")))?
+}
+
+/// Why rows cannot be appended, as a problem of the import's mode.
+fn refuse_append(why: &str) -> Error {
+    Error::Invalid(koers_core::Invalid::one("mode", "append", why))
+}
+
+/// The objects an import uploaded, to remove them again when it fails after them.
+#[derive(Default)]
+struct Uploaded(Vec<(crate::storage::ObjectStorage, object_store::path::Path)>);
+
+impl Uploaded {
+    /// Uploads the local file `local` as `relative` (its path below the data folder); the
+    /// object's URL.
+    async fn upload(
+        &mut self,
+        s: &crate::storage::ObjectStorage,
+        local: &Path,
+        relative: &str,
+        progress: &(dyn Progress + Send + Sync),
+    ) -> Result<String> {
+        let key = s.key(relative)?;
+        s.upload(local, &key, progress).await?;
+        let url = s.object_url(&key);
+        self.0.push((s.clone(), key));
+        Ok(url)
+    }
+
+    /// Removes every object uploaded (what failed is already said; a failed removal is
+    /// logged).
+    async fn remove(self) {
+        for (s, key) in self.0 {
+            if let Err(e) = s.delete(&key).await {
+                tracing::warn!(error = %e, "could not remove the object of an unrecorded version");
+            }
+        }
+    }
 }
 
 /// The file of the rows a version appends, beside the version's own `file`.

@@ -246,27 +246,66 @@ impl ObjectStorage {
     /// The size and SHA-256 of the object at `key`, read as a stream; `None` when there is
     /// no such object.
     pub async fn digest(&self, key: &ObjectPath) -> Result<Option<(u64, String)>> {
+        let mut hash = Sha256::new();
+        let size = self
+            .read(key, |chunk| {
+                hash.update(chunk);
+                Ok(())
+            })
+            .await?;
+        Ok(size.map(|s| (s, hex::encode(hash.finalize()))))
+    }
+
+    /// Writes the object at `key` to the local file `local` (a copy of a version to work
+    /// on, as when rows are appended to it), chunk by chunk as it streams in.
+    pub async fn download(&self, key: &ObjectPath, local: &Path) -> Result<u64> {
+        use std::io::Write;
+        let mut file = std::io::BufWriter::new(std::fs::File::create(local)?);
+        let size = self.read(key, |chunk| Ok(file.write_all(chunk)?)).await?;
+        file.flush()?;
+        size.ok_or_else(|| {
+            Error::ObjectStorage(format!("{} bestaat niet (meer)", self.object_url(key)))
+        })
+    }
+
+    /// Streams the object at `key` through `each` chunk; its size, or `None` when there is no
+    /// such object.
+    async fn read(
+        &self,
+        key: &ObjectPath,
+        mut each: impl FnMut(&[u8]) -> Result<()>,
+    ) -> Result<Option<u64>> {
+        let unreadable = |e: object_store::Error| {
+            Error::ObjectStorage(format!("kan {} niet lezen: {e}", self.object_url(key)))
+        };
         let got = match self.store.get(key).await {
             Ok(g) => g,
             Err(object_store::Error::NotFound { .. }) => return Ok(None),
-            Err(e) => {
-                return Err(Error::ObjectStorage(format!(
-                    "kan {} niet lezen: {e}",
-                    self.object_url(key)
-                )));
-            }
+            Err(e) => return Err(unreadable(e)),
         };
         let mut stream = got.into_stream();
-        let mut hash = Sha256::new();
         let mut size = 0u64;
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| {
-                Error::ObjectStorage(format!("kan {} niet lezen: {e}", self.object_url(key)))
-            })?;
+            let chunk = chunk.map_err(unreadable)?;
             size += chunk.len() as u64;
-            hash.update(&chunk);
+            each(&chunk)?;
         }
-        Ok(Some((size, hex::encode(hash.finalize()))))
+        Ok(Some(size))
+    }
+
+    /// The key of an object recorded as `url` (`s3://bucket/<key>`), when it is in this
+    /// storage's bucket.
+    pub fn key_of(&self, url: &str) -> Result<ObjectPath> {
+        let bucket = self.bucket.as_str().trim_end_matches('/');
+        url.strip_prefix(bucket)
+            .and_then(|rest| rest.strip_prefix('/'))
+            .and_then(|key| ObjectPath::parse(key).ok())
+            .ok_or_else(|| {
+                Error::ObjectStorage(format!(
+                    "{url} staat niet in de ingestelde objectopslag {}",
+                    self.describe()
+                ))
+            })
     }
 
     /// Removes the object at `key` (after an upload whose recording failed).

@@ -22,6 +22,8 @@ pub struct ImportOptions {
     pub meta: Option<koers_core::catalog::DatasetMeta>,
     /// Whether the dataset is marked as generated.
     pub generated: bool,
+    /// Whether the file's rows are appended to the latest version.
+    pub append: bool,
 }
 
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -311,7 +313,7 @@ impl TestApp {
             meta: options.meta,
             generated: options.generated,
             column_types: Default::default(),
-            append: false,
+            append: options.append,
         };
         self.ws
             .import(org, &Actor::cli(), req, Arc::new(koers_engine::NoProgress))

@@ -8,7 +8,11 @@ use crate::session::Session;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-fn csv_upload(name: &str, content: String, mode: Option<&str>) -> reqwest::multipart::Form {
+pub(crate) fn csv_upload(
+    name: &str,
+    content: String,
+    mode: Option<&str>,
+) -> reqwest::multipart::Form {
     let form = reqwest::multipart::Form::new()
         .part(
             "file",

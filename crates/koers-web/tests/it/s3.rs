@@ -3,6 +3,7 @@
 
 use crate::catalog::{GEOJSON, dataset_files};
 use crate::helpers::{ImportOptions, TestApp, plain_get_json, plain_get_text};
+use crate::incremental::csv_upload;
 use koers_app::storage::{ObjectStorage, S3Options};
 use koers_core::catalog::AccessRights;
 use koers_store::{Actor, Organisation};
@@ -250,6 +251,111 @@ async fn versions_on_s3_are_imported_queried_exported_and_served() {
     assert_eq!(ready["checks"]["store"], "ok");
 }
 
+/// A data steward appends rows to a dataset whose versions are kept on object storage, as
+/// they would in the data folder: the new version and its appended rows are objects in the
+/// bucket, and a saved analysis is brought up to date from those rows alone, with the answer
+/// a full run gives. A whole file that starts with the old rows is found to append too (the
+/// old version read back from the bucket); no copy stays behind in the data folder.
+#[tokio::test]
+async fn rows_appended_to_a_version_on_s3_refresh_an_analysis_from_them() {
+    let moto = Moto::start(false).await;
+    moto.bucket("koers").await;
+    let app = TestApp::spawn_with_storage(Moto::storage(&moto.url, "koers", "pv")).await;
+    let c = app.as_admin().await;
+    let rows = |from: usize, to: usize| -> String {
+        let body: String = (from..to)
+            .map(|i| format!("GM{:04},{}\n", 340 + i % 7, i % 13))
+            .collect();
+        format!("gemeente,aantal\n{body}")
+    };
+    let sql = "SELECT gemeente, COUNT(*) AS n, SUM(aantal) AS totaal, MAX(aantal) AS hoogst \
+               FROM tellingen GROUP BY gemeente ORDER BY gemeente";
+    let first = c
+        .upload_job(csv_upload("tellingen", rows(0, 100), None))
+        .await;
+    assert_eq!(first["state"], "done", "{first}");
+    let id = first["datasetId"].as_str().unwrap().to_string();
+    let analysis = app
+        .save_analysis(&app.org_a.id, "Per gemeente", sql, &[])
+        .await;
+    let run = c.run_analysis(&analysis, &json!({})).await;
+    assert_eq!(run["incremental"], false);
+
+    let appended = c
+        .upload_job(csv_upload("tellingen", rows(100, 130), Some("append")))
+        .await;
+    assert_eq!(appended["state"], "done", "{appended}");
+    let versions = c.get_json(&format!("/api/v1/datasets/{id}/versions")).await;
+    assert_eq!(
+        (
+            versions[0]["rowCount"].clone(),
+            versions[0]["appendedRows"].clone()
+        ),
+        (json!(130), json!(30))
+    );
+    let (keys, open) = moto.contents("koers").await;
+    assert_eq!(
+        keys.len(),
+        3,
+        "two versions and the appended rows: {keys:?}"
+    );
+    assert_eq!(
+        keys.iter()
+            .filter(|k| k.ends_with(".added.parquet"))
+            .count(),
+        1,
+        "{keys:?}"
+    );
+    assert_eq!(open, 0, "no multipart upload left open");
+    let run = c.run_analysis(&analysis, &json!({})).await;
+    assert_eq!(run["incremental"], true, "{run}");
+    assert_eq!(run["rows"], c.query(sql).await["rows"]);
+
+    let whole = c
+        .upload_job(csv_upload("tellingen", rows(0, 150), None))
+        .await;
+    assert_eq!(whole["state"], "done", "{whole}");
+    let versions = c.get_json(&format!("/api/v1/datasets/{id}/versions")).await;
+    assert_eq!(
+        (
+            versions[0]["rowCount"].clone(),
+            versions[0]["appendedRows"].clone()
+        ),
+        (json!(150), json!(20))
+    );
+    let run = c.run_analysis(&analysis, &json!({})).await;
+    assert_eq!(run["incremental"], true, "{run}");
+    assert_eq!(run["rows"], c.query(sql).await["rows"]);
+    assert_eq!(
+        dataset_files(&app),
+        0,
+        "no local version, copy or temporary file"
+    );
+
+    // The latest version's object gone from the bucket (behind koers' back): appending to it
+    // fails as the storage's failures do (the details go to the operator's log), and records
+    // and leaves nothing.
+    let s = Moto::storage(&moto.url, "koers", "pv");
+    let latest = app.store.catalog().dataset_versions(&id).await.unwrap();
+    s.delete(&s.key_of(&latest[0].file).unwrap()).await.unwrap();
+    let failed = c
+        .upload_job(csv_upload("tellingen", rows(150, 160), Some("append")))
+        .await;
+    assert_eq!(failed["state"], "failed", "{failed}");
+    assert!(
+        failed["error"].as_str().unwrap().contains("aan onze kant"),
+        "{failed}"
+    );
+    let after = app.store.catalog().dataset_versions(&id).await.unwrap();
+    assert_eq!(after.len(), latest.len());
+    assert_eq!(
+        moto.contents("koers").await.0.len(),
+        4,
+        "the versions left, nothing added"
+    );
+    assert_eq!(dataset_files(&app), 0);
+}
+
 /// A TCP proxy to `target` that, once `cut` is set, drops every connection that sends an
 /// upload part (a request with `partNumber=`), as a store that goes down mid-upload.
 async fn proxy(target: String, cut: Arc<AtomicBool>) -> String {
@@ -366,6 +472,32 @@ async fn local_versions_migrate_to_s3_and_stay_queryable() {
     // Again: nothing to do.
     let again = migrate(&app, &target).await.unwrap();
     assert_eq!((again.moved, again.skipped), (0, 2));
+    // A koers without the storage cannot append to a moved version, and says why.
+    let dir = tempfile::tempdir().unwrap();
+    let more = dir.path().join("meer.csv");
+    std::fs::write(&more, "code,aantal\nGM0346,5\n").unwrap();
+    let append = ImportOptions {
+        append: true,
+        ..Default::default()
+    };
+    let e = app
+        .import_path(&app.org_a, more.clone(), "tellingen", append)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, koers_app::Error::Invalid(_))
+            && e.to_string().contains("geen objectopslag ingesteld"),
+        "{e}"
+    );
+    assert_eq!(
+        app.store
+            .catalog()
+            .all_dataset_versions()
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
     // A koers with that storage queries the moved versions.
     let ws = koers_app::Workspace::new(
         app.store.clone(),
@@ -389,4 +521,26 @@ async fn local_versions_migrate_to_s3_and_stay_queryable() {
         .expect("query moved versions");
     let res = koers_app::results::Results::from_output(&out).unwrap();
     assert_eq!(res.rows, vec![vec![json!(30), json!(2)]]);
+    // With it, rows are appended to the moved version (read back from the bucket).
+    let req = koers_app::catalog::ImportRequest {
+        source: koers_app::catalog::ImportSource::Path(more),
+        name: Some("tellingen".into()),
+        crs: None,
+        format: None,
+        layer: None,
+        meta: None,
+        generated: false,
+        column_types: Default::default(),
+        append: true,
+    };
+    let (_, v3) = ws
+        .import(
+            &app.org_a,
+            &Actor::cli(),
+            req,
+            Arc::new(koers_engine::NoProgress),
+        )
+        .await
+        .expect("append to a moved version");
+    assert_eq!((v3.row_count, v3.appended.map(|a| a.rows)), (3, Some(1)));
 }
