@@ -29,8 +29,8 @@ use datafusion::functions_aggregate::min_max::{max_udaf, min_udaf};
 use datafusion::functions_aggregate::sum::sum_udaf;
 use datafusion::logical_expr::expr::AggregateFunction;
 use datafusion::logical_expr::{
-    Aggregate, AggregateUDF, Expr, ExprSchemable, JoinType, LogicalPlan, LogicalPlanBuilder, cast,
-    col, lit,
+    Aggregate, AggregateUDF, Expr, ExprSchemable, JoinType, LogicalPlan, LogicalPlanBuilder,
+    Volatility, cast, col, lit,
 };
 use datafusion::prelude::{SessionContext, coalesce, nullif};
 
@@ -238,10 +238,15 @@ fn decomposable(aggregate: &Aggregate) -> Option<Decomposed> {
     })
 }
 
-/// An expression without subqueries and without anything random or time-dependent.
+/// An expression without subqueries and without anything random or time-dependent: every
+/// function in it gives the same answer for the same arguments at any time (`now()` and
+/// `current_date` are *stable*, not volatile — the same within one query, another tomorrow —
+/// so a state kept over them would go stale).
 fn plain(e: &Expr) -> bool {
     !e.exists(|x| {
         Ok(x.is_volatile_node()
+            || matches!(x, Expr::ScalarFunction(f)
+                if f.func.signature().volatility != Volatility::Immutable)
             || matches!(
                 x,
                 Expr::ScalarSubquery(_) | Expr::InSubquery(_) | Expr::Exists(_)
