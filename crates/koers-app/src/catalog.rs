@@ -499,20 +499,33 @@ impl Workspace {
             .await?;
         let own_names: std::collections::BTreeSet<&str> =
             own.iter().map(|d| d.name.as_str()).collect();
+        let mut by_dataset: BTreeMap<String, Vec<DatasetVersion>> = BTreeMap::new();
+        for v in self.store.catalog().versions_readable_by(org_id).await? {
+            by_dataset.entry(v.dataset_id.clone()).or_default().push(v);
+        }
+        let mut organisations: BTreeMap<&str, Organisation> = BTreeMap::new();
         for (d, is_own) in own
             .iter()
             .map(|d| (d, true))
             .chain(others.iter().map(|d| (d, false)))
         {
-            let versions = self.store.catalog().dataset_versions(&d.id).await?;
+            let Some(versions) = by_dataset.get(&d.id) else {
+                continue;
+            };
             let Some(latest) = versions.first() else {
                 continue;
             };
             let (name, organisation) = if is_own {
                 (d.name.clone(), None)
             } else {
-                let org = self.store.organisations().organisation(&d.org_id).await?;
-                (qualified_name(&org, &d.name), Some(org.name))
+                let org = match organisations.get(d.org_id.as_str()) {
+                    Some(o) => o,
+                    None => {
+                        let o = self.store.organisations().organisation(&d.org_id).await?;
+                        organisations.entry(&d.org_id).or_insert(o)
+                    }
+                };
+                (qualified_name(org, &d.name), Some(org.name.clone()))
             };
             let shadowed = !is_own && own_names.contains(name.as_str());
             if !shadowed {
@@ -520,7 +533,7 @@ impl Workspace {
                 read.insert(name.clone(), latest.clone());
             }
             if is_own {
-                for v in &versions {
+                for v in versions {
                     let pinned = format!("{}@{}", d.name, v.version);
                     refs.push(self.table_ref(pinned.clone(), v)?);
                     read.insert(pinned, v.clone());

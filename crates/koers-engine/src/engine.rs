@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::common::TableReference;
+use datafusion::execution::cache::cache_manager::{CacheManager, CacheManagerConfig};
 use datafusion::execution::context::SQLOptions;
 use datafusion::execution::memory_pool::{FairSpillPool, MemoryConsumer, MemoryPool};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
@@ -197,6 +198,11 @@ pub struct Engine {
     object_stores: Vec<(Url, Arc<dyn ObjectStore>)>,
     /// Decoded columns of the versions queries read, shared by every clone.
     cache: Arc<ColumnCache>,
+    /// DataFusion's caches of Parquet footers and file statistics, shared by every query's
+    /// context (each entry is checked against the file's size and time of change), so a
+    /// query does not read and parse again the footer the one before it read (`None`: each
+    /// query has its own).
+    file_caches: Option<Arc<CacheManager>>,
 }
 
 impl Engine {
@@ -206,6 +212,7 @@ impl Engine {
             cache: Arc::new(ColumnCache::new(config.column_cache_bytes)),
             config,
             object_stores: Vec::new(),
+            file_caches: CacheManager::try_new(&CacheManagerConfig::default()).ok(),
         }
     }
 
@@ -221,6 +228,7 @@ impl Engine {
             config,
             object_stores: self.object_stores.clone(),
             cache: self.cache.clone(),
+            file_caches: self.file_caches.clone(),
         }
     }
 
@@ -261,9 +269,15 @@ impl Engine {
     pub async fn context(&self, tables: &[TableRef]) -> Result<SessionContext> {
         let pool: Arc<dyn MemoryPool> =
             Arc::new(FairSpillPool::new(self.config.memory_limit_bytes));
-        let runtime = RuntimeEnvBuilder::new()
-            .with_memory_pool(pool.clone())
-            .build_arc()?;
+        let mut runtime = RuntimeEnvBuilder::new().with_memory_pool(pool.clone());
+        if let Some(shared) = &self.file_caches {
+            runtime = runtime.with_cache_manager(
+                CacheManagerConfig::default()
+                    .with_file_metadata_cache(Some(shared.get_file_metadata_cache()))
+                    .with_file_statistics_cache(shared.get_file_statistic_cache()),
+            );
+        }
+        let runtime = runtime.build_arc()?;
         for (url, store) in &self.object_stores {
             runtime.register_object_store(url, store.clone());
         }

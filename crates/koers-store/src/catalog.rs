@@ -400,6 +400,14 @@ impl Repo<'_> {
         ), (dataset_id,)).await
     }
 
+    /// Every version of the datasets `org_id` may query (its own and every public one), by
+    /// dataset, newest first: what a query's tables are made of, in one read.
+    pub async fn versions_readable_by(&self, org_id: &str) -> Result<Vec<DatasetVersion>> {
+        self.all(&format!(
+            "SELECT {V_SELECT} FROM dataset_versions WHERE dataset_id IN (SELECT id FROM datasets WHERE org_id = $1 OR access_rights = 'public') ORDER BY dataset_id, version DESC"
+        ), (org_id,)).await
+    }
+
     pub async fn dataset_version(&self, dataset_id: &str, version: i64) -> Result<DatasetVersion> {
         self.one(
             &format!(
