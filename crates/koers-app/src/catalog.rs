@@ -325,7 +325,10 @@ impl Workspace {
         drop(downloaded);
         let file_guard = RemoveOnDrop(imported.path.clone());
         let previous = match latest {
-            Some(v) => self.readable_copy(v, append, imported.row_count).await?,
+            Some(v) => {
+                self.readable_copy(v, append, imported.row_count, progress.as_ref())
+                    .await?
+            }
             None => None,
         };
         let p = progress.clone();
@@ -438,7 +441,8 @@ impl Workspace {
     }
 
     /// A local file of version `v` to append `rows` rows to, or to find them appended to:
-    /// its file in the data folder, or a copy of its object (removed with the guard). An
+    /// its file in the data folder, or a copy of its object (removed with the guard; its
+    /// download told to `progress`). An
     /// object is copied only when it is needed: to append to it, or when the new file has
     /// more rows than it (its old rows may start the new file). `None` when there is nothing
     /// to compare with.
@@ -447,6 +451,7 @@ impl Workspace {
         v: DatasetVersion,
         append: bool,
         rows: u64,
+        progress: &(dyn Progress + Send + Sync),
     ) -> Result<Option<(PathBuf, DatasetVersion, Option<RemoveOnDrop>)>> {
         if !v.on_object_storage() {
             return Ok(Some((self.cfg.data_dir.join(&v.file), v, None)));
@@ -465,7 +470,7 @@ impl Workspace {
         };
         let copy = self.temp_path("parquet")?;
         let guard = RemoveOnDrop(copy.clone());
-        s.download(&s.key_of(&v.file)?, &copy).await?;
+        s.download(&s.key_of(&v.file)?, &copy, progress).await?;
         Ok(Some((copy, v, Some(guard))))
     }
 

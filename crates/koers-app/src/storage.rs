@@ -248,7 +248,7 @@ impl ObjectStorage {
     pub async fn digest(&self, key: &ObjectPath) -> Result<Option<(u64, String)>> {
         let mut hash = Sha256::new();
         let size = self
-            .read(key, |chunk| {
+            .read(key, None, |chunk| {
                 hash.update(chunk);
                 Ok(())
             })
@@ -257,22 +257,31 @@ impl ObjectStorage {
     }
 
     /// Writes the object at `key` to the local file `local` (a copy of a version to work
-    /// on, as when rows are appended to it), chunk by chunk as it streams in.
-    pub async fn download(&self, key: &ObjectPath, local: &Path) -> Result<u64> {
+    /// on, as when rows are appended to it), chunk by chunk as it streams in; `progress`
+    /// hears its size and every byte.
+    pub async fn download(
+        &self,
+        key: &ObjectPath,
+        local: &Path,
+        progress: &(dyn Progress + Send + Sync),
+    ) -> Result<u64> {
         use std::io::Write;
         let mut file = std::io::BufWriter::new(std::fs::File::create(local)?);
-        let size = self.read(key, |chunk| Ok(file.write_all(chunk)?)).await?;
+        let size = self
+            .read(key, Some(progress), |chunk| Ok(file.write_all(chunk)?))
+            .await?;
         file.flush()?;
         size.ok_or_else(|| {
             Error::ObjectStorage(format!("{} bestaat niet (meer)", self.object_url(key)))
         })
     }
 
-    /// Streams the object at `key` through `each` chunk; its size, or `None` when there is no
-    /// such object.
+    /// Streams the object at `key` through `each` chunk (told to `progress`, if any); its
+    /// size, or `None` when there is no such object.
     async fn read(
         &self,
         key: &ObjectPath,
+        progress: Option<&(dyn Progress + Send + Sync)>,
         mut each: impl FnMut(&[u8]) -> Result<()>,
     ) -> Result<Option<u64>> {
         let unreadable = |e: object_store::Error| {
@@ -283,12 +292,18 @@ impl ObjectStorage {
             Err(object_store::Error::NotFound { .. }) => return Ok(None),
             Err(e) => return Err(unreadable(e)),
         };
+        if let Some(p) = progress {
+            p.set_total(got.meta.size, Unit::Bytes);
+        }
         let mut stream = got.into_stream();
         let mut size = 0u64;
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(unreadable)?;
             size += chunk.len() as u64;
             each(&chunk)?;
+            if let Some(p) = progress {
+                p.advance(chunk.len() as u64);
+            }
         }
         Ok(Some(size))
     }
