@@ -3,7 +3,7 @@
 
 use crate::catalog::{GEOJSON, dataset_files};
 use crate::helpers::{ImportOptions, TestApp, plain_get_json, plain_get_text};
-use crate::incremental::csv_upload;
+use crate::incremental::{csv_upload, newest_version};
 use koers_app::storage::{ObjectStorage, S3Options};
 use koers_core::catalog::AccessRights;
 use koers_store::{Actor, Organisation};
@@ -285,14 +285,7 @@ async fn rows_appended_to_a_version_on_s3_refresh_an_analysis_from_them() {
         .upload_job(csv_upload("tellingen", rows(100, 130), Some("append")))
         .await;
     assert_eq!(appended["state"], "done", "{appended}");
-    let versions = c.get_json(&format!("/api/v1/datasets/{id}/versions")).await;
-    assert_eq!(
-        (
-            versions[0]["rowCount"].clone(),
-            versions[0]["appendedRows"].clone()
-        ),
-        (json!(130), json!(30))
-    );
+    assert_eq!(newest_version(&c, &id).await, (json!(130), json!(30)));
     let (keys, open) = moto.contents("koers").await;
     assert_eq!(
         keys.len(),
@@ -315,14 +308,7 @@ async fn rows_appended_to_a_version_on_s3_refresh_an_analysis_from_them() {
         .upload_job(csv_upload("tellingen", rows(0, 150), None))
         .await;
     assert_eq!(whole["state"], "done", "{whole}");
-    let versions = c.get_json(&format!("/api/v1/datasets/{id}/versions")).await;
-    assert_eq!(
-        (
-            versions[0]["rowCount"].clone(),
-            versions[0]["appendedRows"].clone()
-        ),
-        (json!(150), json!(20))
-    );
+    assert_eq!(newest_version(&c, &id).await, (json!(150), json!(20)));
     let run = c.run_analysis(&analysis, &json!({})).await;
     assert_eq!(run["incremental"], true, "{run}");
     assert_eq!(run["rows"], c.query(sql).await["rows"]);
