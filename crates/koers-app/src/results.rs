@@ -33,25 +33,28 @@ impl Results {
         let geometry_column = geometry_columns(out).first().map(|&i| columns[i].clone());
         let mut buf = Vec::new();
         to_geojson(out, &mut buf)?;
-        let fc: Value = serde_json::from_slice(&buf).unwrap_or(Value::Null);
-        let features = fc
-            .get("features")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
+        let mut fc: Value = serde_json::from_slice(&buf).unwrap_or(Value::Null);
+        let features = match fc.get_mut("features").map(Value::take) {
+            Some(Value::Array(features)) => features,
+            _ => Vec::new(),
+        };
+        // Each value is moved out of its feature, not copied (a map's geometries are most of
+        // the answer); a name two columns share is copied for the first.
+        let shared = |i: usize| columns[i + 1..].contains(&columns[i]);
         let rows = features
             .into_iter()
-            .map(|f| {
-                columns
-                    .iter()
-                    .map(|c| {
-                        if Some(c) == geometry_column.as_ref() {
-                            f.get("geometry").cloned().unwrap_or(Value::Null)
+            .map(|mut f| {
+                (0..columns.len())
+                    .map(|i| {
+                        let value = if Some(&columns[i]) == geometry_column.as_ref() {
+                            f.get_mut("geometry")
                         } else {
-                            f.get("properties")
-                                .and_then(|p| p.get(c))
-                                .cloned()
-                                .unwrap_or(Value::Null)
+                            f.get_mut("properties").and_then(|p| p.get_mut(&columns[i]))
+                        };
+                        match value {
+                            Some(v) if shared(i) => v.clone(),
+                            Some(v) => v.take(),
+                            None => Value::Null,
                         }
                     })
                     .collect()
@@ -140,6 +143,31 @@ mod tests {
 
     fn cols(names: &[&str]) -> Vec<String> {
         names.iter().map(|n| n.to_string()).collect()
+    }
+
+    #[tokio::test]
+    async fn rows_hold_every_column_s_value_also_where_two_columns_share_a_name() {
+        let engine = koers_engine::Engine::new(Default::default());
+        let run = |sql: &'static str| {
+            let engine = engine.clone();
+            async move { Results::from_output(&engine.query(sql, &[]).await.unwrap()).unwrap() }
+        };
+        let r =
+            run("SELECT 'Utrecht' AS naam, 3 AS n UNION ALL SELECT 'Zeist', 5 ORDER BY n").await;
+        assert_eq!(r.columns, cols(&["naam", "n"]));
+        assert_eq!(
+            r.rows,
+            vec![
+                vec![Value::from("Utrecht"), Value::from(3)],
+                vec![Value::from("Zeist"), Value::from(5)]
+            ]
+        );
+        // A join's two `naam` columns are one property of a feature: both columns show it.
+        let r = run(
+            "SELECT x.naam, y.naam FROM (SELECT 'a' AS naam) x CROSS JOIN (SELECT 'a' AS naam) y",
+        )
+        .await;
+        assert_eq!(r.rows, vec![vec![Value::from("a"), Value::from("a")]]);
     }
 
     #[test]
