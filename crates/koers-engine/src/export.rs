@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 
 use crate::engine::QueryOutput;
 use crate::error::{EngineError, Result};
-use crate::spatial::{crs, ewkb, geometry_field, is_geometry_field};
+use crate::spatial::{bytes_at, crs, ewkb, geometry_field, is_geometry_field};
 
 /// Export formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,18 +48,6 @@ pub fn export<W: Write + Send>(out: &QueryOutput, format: ExportFormat, w: W) ->
     }
 }
 
-fn binary_value(a: &ArrayRef, i: usize) -> Option<&[u8]> {
-    if a.is_null(i) {
-        return None;
-    }
-    match a.data_type() {
-        DataType::Binary => Some(a.as_binary::<i32>().value(i)),
-        DataType::LargeBinary => Some(a.as_binary::<i64>().value(i)),
-        DataType::BinaryView => Some(a.as_binary_view().value(i)),
-        _ => None,
-    }
-}
-
 /// Indices of the geometry columns of a result.
 pub fn geometry_columns(out: &QueryOutput) -> Vec<usize> {
     out.schema
@@ -81,7 +69,7 @@ pub fn geometry_columns(out: &QueryOutput) -> Vec<usize> {
                 .iter()
                 .find_map(|b| {
                     let a = b.column(*i);
-                    (0..a.len()).find_map(|r| binary_value(a, r))
+                    (0..a.len()).find_map(|r| bytes_at(a, r))
                 })
                 .is_some_and(|v| ewkb::decode(v).is_ok())
         })
@@ -225,7 +213,7 @@ fn write_csv<W: Write>(
             let a = &cols[g];
             let mut s = StringBuilder::new();
             for r in 0..a.len() {
-                match binary_value(a, r).map(ewkb::decode) {
+                match bytes_at(a, r).map(ewkb::decode) {
                     Some(Ok(v)) => s.append_value(v.geometry.wkt_string()),
                     _ => s.append_null(),
                 }
@@ -358,7 +346,7 @@ impl Layout {
             }
             let col = b.column(c);
             let v = if self.geoms.contains(&c) {
-                match binary_value(col, r).map(ewkb::decode) {
+                match bytes_at(col, r).map(ewkb::decode) {
                     Some(Ok(g)) => {
                         use wkt::ToWkt;
                         Value::String(g.geometry.wkt_string())
@@ -374,7 +362,7 @@ impl Layout {
                 props.insert(name.clone(), v);
             }
         }
-        let geometry = match self.geom_col.and_then(|g| binary_value(b.column(g), r)) {
+        let geometry = match self.geom_col.and_then(|g| bytes_at(b.column(g), r)) {
             None => Value::Null,
             Some(bytes) => {
                 let g = ewkb::decode(bytes).map_err(EngineError::Geometry)?;
@@ -414,7 +402,7 @@ pub fn to_parquet<W: Write + Send>(out: &QueryOutput, w: W) -> Result<()> {
                     .iter()
                     .find_map(|b| {
                         let a = b.column(i);
-                        (0..a.len()).find_map(|r| binary_value(a, r))
+                        (0..a.len()).find_map(|r| bytes_at(a, r))
                     })
                     .and_then(|v| ewkb::srid_of(v).ok())
                     .filter(|s| *s != 0)
