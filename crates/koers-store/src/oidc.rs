@@ -4,7 +4,7 @@
 use crate::audit::{Actor, record};
 use crate::sql::{self, FromRow};
 use crate::users::{COLUMNS, User, insert_memberships, insert_user, parse_role};
-use crate::{Result, StoreError, conflict_on_unique, new_id, now, parse_stamp, stamp};
+use crate::{Result, StoreError, conflict_on_unique, now, parse_stamp, stamp};
 use chrono::{Duration, Utc};
 use koers_core::secret::token_digest;
 use koers_core::{Email, Role};
@@ -145,13 +145,7 @@ impl Repo<'_> {
                     }
                     return Err(StoreError::Conflict("email".into()));
                 }
-                let user = User {
-                    id: new_id(),
-                    email: who.email.as_str().to_string(),
-                    display_name: who.display_name.to_string(),
-                    instance_admin: false,
-                    created_at: now(),
-                };
+                let user = User::new(who.email, who.display_name, false);
                 // No password hash: a password can never match.
                 insert_user(&mut tx, &user, "").await?;
                 link(&mut tx, who.provider, who.subject, &user, true, org_id).await?;
