@@ -189,20 +189,10 @@ fn write_csv<W: Write>(
     };
     let texts = columns_where(spreadsheet, is_text);
     let floats = columns_where(decimal_comma, is_float);
-    let fields: Vec<Field> = out
-        .schema
-        .fields()
-        .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            if geoms.contains(&i) || texts.contains(&i) || floats.contains(&i) {
-                Field::new(f.name(), DataType::Utf8, true)
-            } else {
-                Field::clone(f)
-            }
-        })
-        .collect();
-    let schema: SchemaRef = Arc::new(Schema::new(fields));
+    let schema = replaced_fields(out, |i, f| {
+        (geoms.contains(&i) || texts.contains(&i) || floats.contains(&i))
+            .then(|| Field::new(f.name(), DataType::Utf8, true))
+    });
     let mut writer = datafusion::arrow::csv::WriterBuilder::new()
         .with_header(true)
         .with_delimiter(delimiter)
@@ -387,33 +377,35 @@ impl Layout {
     }
 }
 
+/// The output's schema with the fields `replace` gives another for (by their place).
+fn replaced_fields(
+    out: &QueryOutput,
+    replace: impl Fn(usize, &Field) -> Option<Field>,
+) -> SchemaRef {
+    let fields: Vec<Field> = (out.schema.fields().iter().enumerate())
+        .map(|(i, f)| replace(i, f).unwrap_or_else(|| Field::clone(f)))
+        .collect();
+    Arc::new(Schema::new(fields))
+}
+
 /// Parquet, geometry columns tagged with GeoArrow metadata and the SRID of their first value.
 pub fn to_parquet<W: Write + Send>(out: &QueryOutput, w: W) -> Result<()> {
     let geoms = geometry_columns(out);
-    let fields: Vec<Field> = out
-        .schema
-        .fields()
-        .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            if geoms.contains(&i) {
-                let srid = out
-                    .batches
-                    .iter()
-                    .find_map(|b| {
-                        let a = b.column(i);
-                        (0..a.len()).find_map(|r| bytes_at(a, r))
-                    })
-                    .and_then(|v| ewkb::srid_of(v).ok())
-                    .filter(|s| *s != 0)
-                    .unwrap_or(crs::WGS84);
-                geometry_field(f.name(), srid, f.is_nullable())
-            } else {
-                Field::clone(f)
-            }
+    let schema = replaced_fields(out, |i, f| {
+        geoms.contains(&i).then(|| {
+            let srid = out
+                .batches
+                .iter()
+                .find_map(|b| {
+                    let a = b.column(i);
+                    (0..a.len()).find_map(|r| bytes_at(a, r))
+                })
+                .and_then(|v| ewkb::srid_of(v).ok())
+                .filter(|s| *s != 0)
+                .unwrap_or(crs::WGS84);
+            geometry_field(f.name(), srid, f.is_nullable())
         })
-        .collect();
-    let schema: SchemaRef = Arc::new(Schema::new(fields));
+    });
     let mut writer = ArrowWriter::try_new(w, Arc::clone(&schema), None)?;
     for b in &out.batches {
         let mut cols = b.columns().to_vec();
