@@ -893,56 +893,81 @@ mod tests {
 
     #[test]
     fn pasted_urls_become_service_and_item() {
-        let d = def(
-            "ogcapi",
-            "https://api.pdok.nl/kadaster/bestuurlijkegebieden/ogc/v1/collections/gemeentegebied/items?f=json",
-            "",
-        );
-        assert_eq!(
-            d.url.as_str(),
-            "https://api.pdok.nl/kadaster/bestuurlijkegebieden/ogc/v1"
-        );
-        assert_eq!(d.item, "gemeentegebied");
-        assert_eq!(d.crs, "EPSG:4326");
-        let d = def(
-            "wfs",
-            "https://service.pdok.nl/cbs/wijkenbuurten/2023/wfs/v1_0?request=GetCapabilities&service=WFS&token=x",
-            "wijken",
-        );
-        assert_eq!(
-            d.url.as_str(),
-            "https://service.pdok.nl/cbs/wijkenbuurten/2023/wfs/v1_0?token=x"
-        );
-        assert_eq!(d.crs, "EPSG:28992");
-        let d = def(
-            "odata",
-            "https://opendata.cbs.nl/ODataApi/odata/85318NED/",
-            "",
-        );
-        assert_eq!(
-            d.url.as_str(),
-            "https://opendata.cbs.nl/ODataApi/odata/85318NED"
-        );
-        assert_eq!(d.item, "TypedDataSet");
-        let d = def(
-            "odata",
-            "https://opendata.cbs.nl/ODataApi/odata/85318NED/UntypedDataSet?$format=json",
-            "",
-        );
-        assert_eq!(d.item, "UntypedDataSet");
-        let d = def(
-            "ckan",
-            "https://data.overheid.nl/data/api/3/action/package_show?id=abc-1",
-            "",
-        );
-        assert_eq!(d.url.as_str(), "https://data.overheid.nl/data/api/3/action");
-        assert_eq!(d.item, "abc-1");
-        let d = def("ckan", "https://data.overheid.nl/data/dataset/abc-2", "");
-        assert_eq!(d.item, "abc-2");
-        assert_eq!(
-            def("ckan", "https://ckan.example/", "p").url.as_str(),
-            "https://ckan.example/api/3/action"
-        );
+        // (kind, pasted, item typed) → (service, item, CRS)
+        let cases = [
+            (
+                (
+                    "ogcapi",
+                    "https://api.pdok.nl/kadaster/bestuurlijkegebieden/ogc/v1/collections/gemeentegebied/items?f=json",
+                    "",
+                ),
+                (
+                    "https://api.pdok.nl/kadaster/bestuurlijkegebieden/ogc/v1",
+                    "gemeentegebied",
+                    "EPSG:4326",
+                ),
+            ),
+            (
+                (
+                    "wfs",
+                    "https://service.pdok.nl/cbs/wijkenbuurten/2023/wfs/v1_0?request=GetCapabilities&service=WFS&token=x",
+                    "wijken",
+                ),
+                (
+                    "https://service.pdok.nl/cbs/wijkenbuurten/2023/wfs/v1_0?token=x",
+                    "wijken",
+                    "EPSG:28992",
+                ),
+            ),
+            (
+                (
+                    "odata",
+                    "https://opendata.cbs.nl/ODataApi/odata/85318NED/",
+                    "",
+                ),
+                (
+                    "https://opendata.cbs.nl/ODataApi/odata/85318NED",
+                    "TypedDataSet",
+                    "",
+                ),
+            ),
+            (
+                (
+                    "odata",
+                    "https://opendata.cbs.nl/ODataApi/odata/85318NED/UntypedDataSet?$format=json",
+                    "",
+                ),
+                (
+                    "https://opendata.cbs.nl/ODataApi/odata/85318NED",
+                    "UntypedDataSet",
+                    "",
+                ),
+            ),
+            (
+                (
+                    "ckan",
+                    "https://data.overheid.nl/data/api/3/action/package_show?id=abc-1",
+                    "",
+                ),
+                ("https://data.overheid.nl/data/api/3/action", "abc-1", ""),
+            ),
+            (
+                ("ckan", "https://data.overheid.nl/data/dataset/abc-2", ""),
+                ("https://data.overheid.nl/data/api/3/action", "abc-2", ""),
+            ),
+            (
+                ("ckan", "https://ckan.example/", "p"),
+                ("https://ckan.example/api/3/action", "p", ""),
+            ),
+        ];
+        for ((kind, pasted, item), want) in cases {
+            let d = def(kind, pasted, item);
+            assert_eq!(
+                (d.url.as_str(), d.item.as_str(), d.crs.as_str()),
+                want,
+                "{pasted}"
+            );
+        }
     }
 
     #[test]
