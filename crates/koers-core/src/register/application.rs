@@ -398,9 +398,7 @@ impl ApplicationDraft {
             c.take(ImpactLevel::parse(&input.citizen_impact))
         };
         let yearly_cost_eur = c.take(parse_euros("yearlyCostEur", &input.yearly_cost_eur));
-        c.finish()?;
-        // After `finish` every field has parsed.
-        let parsed = || {
+        c.build(|| {
             Some(ApplicationDraft {
                 name: name?,
                 kind: kind?,
@@ -416,8 +414,7 @@ impl ApplicationDraft {
                 core_data_outsourced: input.core_data_outsourced,
                 yearly_cost_eur: yearly_cost_eur?,
             })
-        };
-        parsed().ok_or_else(|| Invalid::one("name", "invalid", "ongeldige invoer"))
+        })
     }
 
     /// The risk group, if known.
