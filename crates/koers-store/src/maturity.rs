@@ -312,9 +312,13 @@ impl Repo<'_> {
             insert_item(w.conn(), &id, i as i64 + 1, item).await?;
         }
         let detail = serde_json::json!({ "name": d.name, "year": d.year, "minRespondents": d.min_respondents, "weights": d.weights });
-        w.commit("maturity.round_created", ("maturity_round", &id), detail)
-            .await?;
-        self.round(org_id, &id).await
+        w.commit_returning(
+            "maturity.round_created",
+            ("maturity_round", &id),
+            detail,
+            &id,
+        )
+        .await
     }
 
     pub async fn rounds(&self, org_id: &str) -> Result<Vec<Round>> {
