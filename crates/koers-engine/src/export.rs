@@ -313,12 +313,7 @@ struct Layout {
 impl Layout {
     fn of(out: &QueryOutput, id_column: Option<&str>) -> Layout {
         let geoms = geometry_columns(out);
-        let names: Vec<String> = out
-            .schema
-            .fields()
-            .iter()
-            .map(|f| f.name().clone())
-            .collect();
+        let names = out.column_names();
         Layout {
             geom_col: geoms.first().copied(),
             id_col: id_column.and_then(|c| names.iter().position(|n| n == c)),
