@@ -2,8 +2,8 @@
 //! saved analysis then says it was brought up to date from those rows alone.
 
 use crate::browser::{
-    check_axe, end_session, main_text, press, screenshot, sign_in, start_browser, type_into,
-    wait_for,
+    check_axe, end_session, main_text, press, screenshot, script, sign_in, start_browser,
+    type_into, wait_for,
 };
 use crate::helpers::TestApp;
 use fantoccini::key::Key;
@@ -114,13 +114,11 @@ async fn a_steward_appends_a_month_and_the_analysis_reads_only_those_rows() {
     );
     assert!(shown.contains("GM0340"), "{shown}");
     // The result's table scrolls in its own box: the page stays as wide as the phone.
-    let widths = c
-        .execute(
-            "return [document.documentElement.scrollWidth, window.innerWidth];",
-            vec![],
-        )
-        .await
-        .unwrap();
+    let widths = script(
+        &c,
+        "return [document.documentElement.scrollWidth, window.innerWidth];",
+    )
+    .await;
     assert!(widths[0].as_i64() <= widths[1].as_i64(), "{widths}");
     screenshot(&c, "incremental-run.png").await;
     end_session(c).await;
