@@ -194,6 +194,15 @@ pub(crate) async fn press(c: &Client, css: &str, key: Key) {
     keys_at(c, css, &key.to_string()).await;
 }
 
+/// Waits (up to a minute) until the job page of an import links to its dataset; the link.
+pub(crate) async fn imported_dataset_link(c: &Client) -> Element {
+    c.wait()
+        .at_most(Duration::from_secs(60))
+        .for_element(Locator::Css("#taak a[href^='/bronnen/']"))
+        .await
+        .unwrap()
+}
+
 /// Focuses the first element matching `css` and types `keys` there (on a closed list: the
 /// start of an option's label, which chooses it).
 pub(crate) async fn keys_at(c: &Client, css: &str, keys: &str) {
@@ -356,12 +365,7 @@ async fn import_a_file_and_analyse_it_in_the_browser() {
     )
     .await;
     // The job page follows the import and links to the dataset when done.
-    let link = c
-        .wait()
-        .at_most(Duration::from_secs(60))
-        .for_element(Locator::Css("#taak a[href^='/bronnen/']"))
-        .await
-        .unwrap();
+    let link = imported_dataset_link(&c).await;
     link.click().await.unwrap();
     wait_for(&c, Locator::Css("svg.koers-map")).await;
     assert_eq!(heading(&c).await, "gemeenten");

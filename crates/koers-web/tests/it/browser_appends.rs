@@ -2,13 +2,12 @@
 //! saved analysis then says it was brought up to date from those rows alone.
 
 use crate::browser::{
-    check_axe, end_session, main_text, press, screenshot, script, sign_in, start_browser,
-    type_into, wait_for,
+    check_axe, end_session, imported_dataset_link, main_text, press, screenshot, script, sign_in,
+    start_browser, type_into, wait_for,
 };
 use crate::helpers::TestApp;
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
-use std::time::Duration;
 
 /// Uploads `file` through the import form with `mode` chosen by keyboard, and opens the
 /// dataset once the import is done; what the finished import said.
@@ -27,12 +26,7 @@ async fn import(c: &Client, app: &TestApp, file: &std::path::Path, mode: &str) -
         .unwrap();
     assert_eq!(checked, serde_json::json!(true));
     press(c, "form[data-koers-upload] button[type=submit]", Key::Enter).await;
-    let link = c
-        .wait()
-        .at_most(Duration::from_secs(60))
-        .for_element(Locator::Css("#taak a[href^='/bronnen/']"))
-        .await
-        .unwrap();
+    let link = imported_dataset_link(c).await;
     let done = main_text(c).await;
     link.click().await.unwrap();
     wait_for(c, Locator::Id("tabel-versies")).await;
