@@ -194,6 +194,13 @@ pub(crate) async fn press(c: &Client, css: &str, key: Key) {
     keys_at(c, css, &key.to_string()).await;
 }
 
+/// Presses Enter at the first element matching `css` and waits for the element `at` that
+/// it leads to; that element.
+pub(crate) async fn enter_and_wait(c: &Client, css: &str, at: Locator<'_>) -> Element {
+    press(c, css, Key::Enter).await;
+    wait_for(c, at).await
+}
+
 /// Waits (up to a minute) until the job page of an import links to its dataset; the link.
 pub(crate) async fn imported_dataset_link(c: &Client) -> Element {
     c.wait()
@@ -442,13 +449,12 @@ async fn a_data_question_on_the_board_moves_by_keyboard() {
     assert_eq!(chosen, json!(["?naar=sharpened", "sharpened", "s-note"]));
     // The same by keyboard: the card's link to the step, then the note and Enter.
     c.goto(&app.url("/datavragen")).await.unwrap();
-    press(
+    enter_and_wait(
         &c,
         "section[aria-labelledby=kol-asked] a[href*='naar=sharpened']",
-        Key::Enter,
+        Locator::Css(".koers-steps"),
     )
     .await;
-    wait_for(&c, Locator::Css(".koers-steps")).await;
     let note = c.find(Locator::Id("s-note")).await.unwrap();
     note.send_keys(&format!("Scherper gemaakt{}", Key::Enter))
         .await

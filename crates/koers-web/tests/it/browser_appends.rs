@@ -2,8 +2,8 @@
 //! saved analysis then says it was brought up to date from those rows alone.
 
 use crate::browser::{
-    check_axe, end_session, imported_dataset_link, main_text, press, screenshot, script, sign_in,
-    start_browser, type_into, wait_for,
+    check_axe, end_session, enter_and_wait, imported_dataset_link, main_text, press, screenshot,
+    script, sign_in, start_browser, type_into, wait_for,
 };
 use crate::helpers::TestApp;
 use fantoccini::key::Key;
@@ -73,13 +73,12 @@ async fn a_steward_appends_a_month_and_the_analysis_reads_only_those_rows() {
         let url = app.url(&format!("/analyses/{analysis}"));
         async move {
             c.goto(&url).await.unwrap();
-            press(
+            enter_and_wait(
                 &c,
                 "form[action$='/uitvoeren'] button[type=submit]",
-                Key::Enter,
+                Locator::Id("resultaat"),
             )
             .await;
-            wait_for(&c, Locator::Id("resultaat")).await;
             main_text(&c).await
         }
     };

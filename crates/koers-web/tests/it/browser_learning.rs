@@ -3,7 +3,8 @@
 //! certificate; every page checked with axe-core.
 
 use crate::browser::{
-    check_axe, click, fill_in, script, sign_in, start_browser, submit, type_into, wait_for,
+    check_axe, click, enter_and_wait, fill_in, script, sign_in, start_browser, submit, type_into,
+    wait_for,
 };
 use crate::helpers::TestApp;
 use fantoccini::Locator;
@@ -256,8 +257,7 @@ async fn a_participant_works_through_a_module_by_keyboard() {
     );
     wait_for(&b, Locator::Css(&link)).await;
     check_axe(&b, "my programme").await;
-    press(&b, &link, Key::Enter).await;
-    wait_for(&b, Locator::Id("voortgang")).await;
+    enter_and_wait(&b, &link, Locator::Id("voortgang")).await;
     check_axe(&b, "a module to work through").await;
     let text = crate::browser::main_text(&b).await;
     for part in [
@@ -322,8 +322,7 @@ async fn a_participant_assesses_themselves_by_keyboard_and_the_coordinator_sees_
         .unwrap();
     let go = format!("a[href='/leertrajecten/deelnemers/{me}/zelfscan']");
     wait_for(&b, Locator::Css(&go)).await;
-    press(&b, &go, Key::Enter).await;
-    wait_for(&b, Locator::Id("invullen")).await;
+    enter_and_wait(&b, &go, Locator::Id("invullen")).await;
     check_axe(&b, "the self-assessment").await;
     // The start is chosen already; on each dimension, from the first level one step down
     // chooses the second; Enter saves.
@@ -379,8 +378,7 @@ async fn a_participant_assesses_themselves_by_keyboard_and_the_coordinator_sees_
         .unwrap();
     let link = format!("a[href='/leertrajecten/leergangen/{pid}/beweging']");
     wait_for(&b, Locator::Css(&link)).await;
-    press(&b, &link, Key::Enter).await;
-    wait_for(&b, Locator::Id("tabel-beweging")).await;
+    enter_and_wait(&b, &link, Locator::Id("tabel-beweging")).await;
     check_axe(&b, "the movement").await;
     let text = crate::browser::main_text(&b).await;
     // Visie: four went 1 → 3 and one 2 → 3: start 1,2, end 3, +1,8.
