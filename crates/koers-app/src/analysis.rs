@@ -420,12 +420,7 @@ pub async fn with_columns(ws: &Workspace, org_id: &str) -> Result<Vec<Analysis>>
 /// The names of the columns `sql` returns, read from its plan.
 async fn result_columns(ws: &Workspace, org_id: &str, sql: Sql) -> Result<Vec<String>> {
     let out = ws.query(org_id, probe(sql), 1, None).await?;
-    Ok(out
-        .schema
-        .fields()
-        .iter()
-        .map(|f| f.name().clone())
-        .collect())
+    Ok(out.column_names())
 }
 
 /// Deletes a saved analysis (analysts); one that does not exist is not found, whoever asks.

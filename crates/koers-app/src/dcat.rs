@@ -549,28 +549,30 @@ mod tests {
 
     #[test]
     fn turtle_escapes_literals_and_iris() {
-        assert_eq!(
-            turtle_term(&Term::nl("a \"b\" \\ c\nd\te\u{1}")),
-            "\"a \\\"b\\\" \\\\ c\\nd\\te\\u0001\"@nl"
-        );
-        assert_eq!(
-            turtle_term(&Term::iri("https://x.example/a b<c>\"{d}|^`\\")),
-            "<https://x.example/a\\u0020b\\u003Cc\\u003E\\u0022\\u007Bd\\u007D\\u007C\\u005E\\u0060\\u005C>"
-        );
-        assert_eq!(
-            turtle_term(&Term::iri("http://www.w3.org/ns/dcat#Dataset")),
-            "dcat:Dataset"
-        );
-        // Not a plain local name: written in full.
-        assert_eq!(
-            turtle_term(&Term::iri("http://purl.org/dc/terms/a.b")),
-            "<http://purl.org/dc/terms/a.b>"
-        );
-        assert_eq!(turtle_term(&Term::Blank("x-1 y".into())), "_:bx1y");
-        assert_eq!(
-            turtle_term(&Term::typed("12", XSD_NNI)),
-            "\"12\"^^xsd:nonNegativeInteger"
-        );
+        let cases = [
+            (
+                Term::nl("a \"b\" \\ c\nd\te\u{1}"),
+                "\"a \\\"b\\\" \\\\ c\\nd\\te\\u0001\"@nl",
+            ),
+            (
+                Term::iri("https://x.example/a b<c>\"{d}|^`\\"),
+                "<https://x.example/a\\u0020b\\u003Cc\\u003E\\u0022\\u007Bd\\u007D\\u007C\\u005E\\u0060\\u005C>",
+            ),
+            (
+                Term::iri("http://www.w3.org/ns/dcat#Dataset"),
+                "dcat:Dataset",
+            ),
+            // Not a plain local name: written in full.
+            (
+                Term::iri("http://purl.org/dc/terms/a.b"),
+                "<http://purl.org/dc/terms/a.b>",
+            ),
+            (Term::Blank("x-1 y".into()), "_:bx1y"),
+            (Term::typed("12", XSD_NNI), "\"12\"^^xsd:nonNegativeInteger"),
+        ];
+        for (term, turtle) in cases {
+            assert_eq!(turtle_term(&term), turtle);
+        }
     }
 
     #[test]

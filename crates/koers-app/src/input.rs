@@ -45,6 +45,16 @@ impl Input {
         &self.fields
     }
 
+    /// The text fields named `prefix` and a key (a form's `type.<column>`), by key.
+    pub fn texts_under<C: FromIterator<(String, String)>>(&self, prefix: &str) -> C {
+        self.fields
+            .iter()
+            .filter_map(|(k, v)| {
+                Some((k.strip_prefix(prefix)?.to_string(), v.as_str()?.to_string()))
+            })
+            .collect()
+    }
+
     fn type_error(&mut self, name: &str, expected: &str) {
         self.errors.push(FieldError::new(
             name,

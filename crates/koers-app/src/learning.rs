@@ -253,12 +253,7 @@ async fn coordinated_module(
 ) -> Result<(Programme, Module)> {
     who.require(Permission::CoordinateLearning)?;
     let m = ws.store.learning().module(&who.org.id, id).await?;
-    let p = ws
-        .store
-        .learning()
-        .programme(&who.org.id, &m.programme_id)
-        .await?;
-    Ok((p, m))
+    Ok((coordinated_programme(ws, who, &m.programme_id).await?, m))
 }
 
 /// Changes a module's title, description and dimension (coordinators).
@@ -296,12 +291,7 @@ pub async fn coordinated_session(
 ) -> Result<(Programme, LiveSession)> {
     who.require(Permission::CoordinateLearning)?;
     let x = ws.store.learning().session(&who.org.id, id).await?;
-    let p = ws
-        .store
-        .learning()
-        .programme(&who.org.id, &x.programme_id)
-        .await?;
-    Ok((p, x))
+    Ok((coordinated_programme(ws, who, &x.programme_id).await?, x))
 }
 
 /// Changes a live session (coordinators).

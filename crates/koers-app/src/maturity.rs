@@ -1074,13 +1074,7 @@ pub async fn link_round(
                 .into_iter()
                 .map(|(k, v)| (k, v.unwrap_or_default()))
                 .collect(),
-            None => input
-                .fields()
-                .iter()
-                .filter_map(|(k, v)| {
-                    Some((k.strip_prefix("map.")?.to_string(), v.as_str()?.to_string()))
-                })
-                .collect(),
+            None => input.texts_under("map."),
         };
     // Choosing the same round again keeps how its dimensions were mapped.
     let given = if given.is_empty() && r.previous_round_id.as_deref() == Some(previous_id.trim()) {

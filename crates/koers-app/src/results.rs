@@ -24,12 +24,7 @@ pub struct Results {
 
 impl Results {
     pub fn from_output(out: &QueryOutput) -> Result<Results> {
-        let columns: Vec<String> = out
-            .schema
-            .fields()
-            .iter()
-            .map(|f| f.name().clone())
-            .collect();
+        let columns = out.column_names();
         let geometry_column = geometry_columns(out).first().map(|&i| columns[i].clone());
         let mut buf = Vec::new();
         to_geojson(out, &mut buf)?;

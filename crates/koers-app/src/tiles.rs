@@ -182,12 +182,7 @@ pub async fn analysis_tile(
         sql.params.clone(),
     );
     let shape = ws.query(&who.org.id, empty, 1, None).await?;
-    let names: Vec<String> = shape
-        .schema
-        .fields()
-        .iter()
-        .map(|f| f.name().clone())
-        .collect();
+    let names = shape.column_names();
     let geometry = koers_engine::export::geometry_columns(&shape)
         .first()
         .map(|i| names[*i].clone());

@@ -96,6 +96,13 @@ impl Collector {
             Err(Invalid(self.0))
         }
     }
+
+    /// All problems, or the value `build` makes of the values taken (each with `?`: when
+    /// there were no problems, every one of them parsed).
+    pub fn build<T>(self, build: impl FnOnce() -> Option<T>) -> Result<T, Invalid> {
+        self.finish()?;
+        build().ok_or_else(|| Invalid::one("input", "invalid", "ongeldige invoer"))
+    }
 }
 
 /// Trims `raw` and checks it is non-empty and at most `max` characters long, on one line.

@@ -159,17 +159,15 @@ impl GuestInvite {
         abilities.sort();
         abilities.dedup();
         let days = c.take(parse_days(days));
-        c.finish()?;
-        match (email, name, affiliation, days) {
-            (Some(email), Some(name), Some(affiliation), Some(days)) => Ok(GuestInvite {
-                email,
-                name,
-                affiliation,
+        c.build(|| {
+            Some(GuestInvite {
+                email: email?,
+                name: name?,
+                affiliation: affiliation?,
                 abilities,
-                days,
-            }),
-            _ => Err(Invalid::one("email", "invalid", "ongeldige uitnodiging")),
-        }
+                days: days?,
+            })
+        })
     }
 
     /// When the invitation made at `now` ends.

@@ -200,19 +200,15 @@ impl OrganisationDraft {
                 )));
             }
         }
-        c.finish()?;
-        match (name, kind, cbs_code, tooi_code) {
-            (Some(name), Some(kind), Some(cbs_code), Some(tooi_code)) => {
-                let tooi_code = tooi_code.or_else(|| cbs_code.as_ref().map(TooiCode::from_cbs));
-                Ok(OrganisationDraft {
-                    name,
-                    kind,
-                    cbs_code,
-                    tooi_code,
-                })
-            }
-            _ => Err(Invalid::one("name", "invalid", "ongeldige invoer")),
-        }
+        c.build(|| {
+            let cbs_code = cbs_code?;
+            Some(OrganisationDraft {
+                name: name?,
+                kind: kind?,
+                tooi_code: tooi_code?.or_else(|| cbs_code.as_ref().map(TooiCode::from_cbs)),
+                cbs_code,
+            })
+        })
     }
 }
 

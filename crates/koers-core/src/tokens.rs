@@ -88,15 +88,13 @@ impl TokenDraft {
         let name = c.take(text("name", name, 100));
         let scope = c.take(TokenScope::parse(scope));
         let expires = c.take(expiry(expires_on, today));
-        c.finish()?;
-        match (name, scope, expires) {
-            (Some(name), Some(scope), Some(expires_at)) => Ok(TokenDraft {
-                name,
-                scope,
-                expires_at,
-            }),
-            _ => Err(Invalid::one("name", "required", "is verplicht")),
-        }
+        c.build(|| {
+            Some(TokenDraft {
+                name: name?,
+                scope: scope?,
+                expires_at: expires?,
+            })
+        })
     }
 }
 

@@ -80,15 +80,13 @@ impl UserDraft {
         let email = c.take(Email::parse(email));
         let display_name = c.take(text("displayName", display_name, 120));
         let password = c.take(NewPassword::parse(password));
-        c.finish()?;
-        match (email, display_name, password) {
-            (Some(email), Some(display_name), Some(password)) => Ok(UserDraft {
-                email,
-                display_name,
-                password,
-            }),
-            _ => Err(Invalid::one("email", "invalid", "ongeldige invoer")),
-        }
+        c.build(|| {
+            Some(UserDraft {
+                email: email?,
+                display_name: display_name?,
+                password: password?,
+            })
+        })
     }
 }
 

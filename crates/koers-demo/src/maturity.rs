@@ -330,7 +330,7 @@ async fn survey_round(
 #[cfg(test)]
 mod tests {
     use koers_app::{Workspace, WorkspaceConfig};
-    use koers_core::OrganisationDraft;
+    use koers_store::testing::organisation;
     use koers_store::{Actor, Store};
 
     #[tokio::test]
@@ -348,14 +348,7 @@ mod tests {
             },
         )
         .unwrap();
-        let org = store
-            .organisations()
-            .create_organisation(
-                &OrganisationDraft::parse("Provincie Utrecht", "province", "PV26", "").unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
+        let org = organisation(&store, "Provincie Utrecht", "province", "PV26").await;
         let analyst = store
             .users()
             .create_user(

@@ -17,8 +17,8 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, Int32Array, PrimitiveArray};
 use datafusion::arrow::buffer::NullBuffer;
 use datafusion::arrow::datatypes::{
-    DataType, Date32Type, FieldRef, TimeUnit, TimestampMicrosecondType, TimestampMillisecondType,
-    TimestampNanosecondType, TimestampSecondType,
+    ArrowTimestampType, DataType, Date32Type, FieldRef, TimeUnit, TimestampMicrosecondType,
+    TimestampMillisecondType, TimestampNanosecondType, TimestampSecondType,
 };
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::Transformed;
@@ -279,23 +279,15 @@ fn fast_date_trunc(args: &[ColumnarValue]) -> Option<ArrayRef> {
         TimeUnit::Nanosecond => trunc_values::<86_400_000_000_000>(v, &g),
     };
     let nulls = a.nulls().cloned();
+    /// A timestamp column in `T`'s unit.
+    fn column<T: ArrowTimestampType>(values: Vec<i64>, nulls: Option<NullBuffer>) -> ArrayRef {
+        Arc::new(PrimitiveArray::<T>::new(values.into(), nulls))
+    }
     Some(match unit {
-        TimeUnit::Second => Arc::new(PrimitiveArray::<TimestampSecondType>::new(
-            values.into(),
-            nulls,
-        )),
-        TimeUnit::Millisecond => Arc::new(PrimitiveArray::<TimestampMillisecondType>::new(
-            values.into(),
-            nulls,
-        )),
-        TimeUnit::Microsecond => Arc::new(PrimitiveArray::<TimestampMicrosecondType>::new(
-            values.into(),
-            nulls,
-        )),
-        TimeUnit::Nanosecond => Arc::new(PrimitiveArray::<TimestampNanosecondType>::new(
-            values.into(),
-            nulls,
-        )),
+        TimeUnit::Second => column::<TimestampSecondType>(values, nulls),
+        TimeUnit::Millisecond => column::<TimestampMillisecondType>(values, nulls),
+        TimeUnit::Microsecond => column::<TimestampMicrosecondType>(values, nulls),
+        TimeUnit::Nanosecond => column::<TimestampNanosecondType>(values, nulls),
     })
 }
 

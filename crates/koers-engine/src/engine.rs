@@ -139,6 +139,15 @@ impl QueryOutput {
     pub fn row_count(&self) -> usize {
         self.batches.iter().map(RecordBatch::num_rows).sum()
     }
+
+    /// The names of the result's columns, in order.
+    pub fn column_names(&self) -> Vec<String> {
+        self.schema
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect()
+    }
 }
 
 /// Lets someone else cancel a running query (a "stop" button).

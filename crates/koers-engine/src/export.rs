@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 
 use crate::engine::QueryOutput;
 use crate::error::{EngineError, Result};
-use crate::spatial::{crs, ewkb, geometry_field, is_geometry_field};
+use crate::spatial::{bytes_at, crs, ewkb, geometry_field, is_geometry_field};
 
 /// Export formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,18 +48,6 @@ pub fn export<W: Write + Send>(out: &QueryOutput, format: ExportFormat, w: W) ->
     }
 }
 
-fn binary_value(a: &ArrayRef, i: usize) -> Option<&[u8]> {
-    if a.is_null(i) {
-        return None;
-    }
-    match a.data_type() {
-        DataType::Binary => Some(a.as_binary::<i32>().value(i)),
-        DataType::LargeBinary => Some(a.as_binary::<i64>().value(i)),
-        DataType::BinaryView => Some(a.as_binary_view().value(i)),
-        _ => None,
-    }
-}
-
 /// Indices of the geometry columns of a result.
 pub fn geometry_columns(out: &QueryOutput) -> Vec<usize> {
     out.schema
@@ -81,7 +69,7 @@ pub fn geometry_columns(out: &QueryOutput) -> Vec<usize> {
                 .iter()
                 .find_map(|b| {
                     let a = b.column(*i);
-                    (0..a.len()).find_map(|r| binary_value(a, r))
+                    (0..a.len()).find_map(|r| bytes_at(a, r))
                 })
                 .is_some_and(|v| ewkb::decode(v).is_ok())
         })
@@ -201,20 +189,10 @@ fn write_csv<W: Write>(
     };
     let texts = columns_where(spreadsheet, is_text);
     let floats = columns_where(decimal_comma, is_float);
-    let fields: Vec<Field> = out
-        .schema
-        .fields()
-        .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            if geoms.contains(&i) || texts.contains(&i) || floats.contains(&i) {
-                Field::new(f.name(), DataType::Utf8, true)
-            } else {
-                Field::clone(f)
-            }
-        })
-        .collect();
-    let schema: SchemaRef = Arc::new(Schema::new(fields));
+    let schema = replaced_fields(out, |i, f| {
+        (geoms.contains(&i) || texts.contains(&i) || floats.contains(&i))
+            .then(|| Field::new(f.name(), DataType::Utf8, true))
+    });
     let mut writer = datafusion::arrow::csv::WriterBuilder::new()
         .with_header(true)
         .with_delimiter(delimiter)
@@ -225,7 +203,7 @@ fn write_csv<W: Write>(
             let a = &cols[g];
             let mut s = StringBuilder::new();
             for r in 0..a.len() {
-                match binary_value(a, r).map(ewkb::decode) {
+                match bytes_at(a, r).map(ewkb::decode) {
                     Some(Ok(v)) => s.append_value(v.geometry.wkt_string()),
                     _ => s.append_null(),
                 }
@@ -335,12 +313,7 @@ struct Layout {
 impl Layout {
     fn of(out: &QueryOutput, id_column: Option<&str>) -> Layout {
         let geoms = geometry_columns(out);
-        let names: Vec<String> = out
-            .schema
-            .fields()
-            .iter()
-            .map(|f| f.name().clone())
-            .collect();
+        let names = out.column_names();
         Layout {
             geom_col: geoms.first().copied(),
             id_col: id_column.and_then(|c| names.iter().position(|n| n == c)),
@@ -358,7 +331,7 @@ impl Layout {
             }
             let col = b.column(c);
             let v = if self.geoms.contains(&c) {
-                match binary_value(col, r).map(ewkb::decode) {
+                match bytes_at(col, r).map(ewkb::decode) {
                     Some(Ok(g)) => {
                         use wkt::ToWkt;
                         Value::String(g.geometry.wkt_string())
@@ -374,7 +347,7 @@ impl Layout {
                 props.insert(name.clone(), v);
             }
         }
-        let geometry = match self.geom_col.and_then(|g| binary_value(b.column(g), r)) {
+        let geometry = match self.geom_col.and_then(|g| bytes_at(b.column(g), r)) {
             None => Value::Null,
             Some(bytes) => {
                 let g = ewkb::decode(bytes).map_err(EngineError::Geometry)?;
@@ -399,33 +372,35 @@ impl Layout {
     }
 }
 
+/// The output's schema with the fields `replace` gives another for (by their place).
+fn replaced_fields(
+    out: &QueryOutput,
+    replace: impl Fn(usize, &Field) -> Option<Field>,
+) -> SchemaRef {
+    let fields: Vec<Field> = (out.schema.fields().iter().enumerate())
+        .map(|(i, f)| replace(i, f).unwrap_or_else(|| Field::clone(f)))
+        .collect();
+    Arc::new(Schema::new(fields))
+}
+
 /// Parquet, geometry columns tagged with GeoArrow metadata and the SRID of their first value.
 pub fn to_parquet<W: Write + Send>(out: &QueryOutput, w: W) -> Result<()> {
     let geoms = geometry_columns(out);
-    let fields: Vec<Field> = out
-        .schema
-        .fields()
-        .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            if geoms.contains(&i) {
-                let srid = out
-                    .batches
-                    .iter()
-                    .find_map(|b| {
-                        let a = b.column(i);
-                        (0..a.len()).find_map(|r| binary_value(a, r))
-                    })
-                    .and_then(|v| ewkb::srid_of(v).ok())
-                    .filter(|s| *s != 0)
-                    .unwrap_or(crs::WGS84);
-                geometry_field(f.name(), srid, f.is_nullable())
-            } else {
-                Field::clone(f)
-            }
+    let schema = replaced_fields(out, |i, f| {
+        geoms.contains(&i).then(|| {
+            let srid = out
+                .batches
+                .iter()
+                .find_map(|b| {
+                    let a = b.column(i);
+                    (0..a.len()).find_map(|r| bytes_at(a, r))
+                })
+                .and_then(|v| ewkb::srid_of(v).ok())
+                .filter(|s| *s != 0)
+                .unwrap_or(crs::WGS84);
+            geometry_field(f.name(), srid, f.is_nullable())
         })
-        .collect();
-    let schema: SchemaRef = Arc::new(Schema::new(fields));
+    });
     let mut writer = ArrowWriter::try_new(w, Arc::clone(&schema), None)?;
     for b in &out.batches {
         let mut cols = b.columns().to_vec();

@@ -35,11 +35,18 @@ struct Style {
     colour: (f32, f32, f32),
 }
 
-const BODY: Style = Style {
-    size: 10.5,
-    bold: false,
-    colour: (0.0, 0.0, 0.0),
-};
+impl Style {
+    const fn of(size: f32, bold: bool, colour: (f32, f32, f32)) -> Style {
+        Style { size, bold, colour }
+    }
+}
+
+const BLACK: (f32, f32, f32) = (0.0, 0.0, 0.0);
+const BODY: Style = Style::of(10.5, false, BLACK);
+const TITLE: Style = Style::of(20.0, true, ACCENT);
+const HEADING: Style = Style::of(14.0, true, ACCENT);
+const SUBHEADING: Style = Style::of(11.5, true, BLACK);
+const NOTE: Style = Style::of(8.5, false, GREY);
 
 struct Writer {
     pages: Vec<Content>,
@@ -130,42 +137,18 @@ impl Writer {
 
     fn block(&mut self, block: &Block) {
         match block {
-            Block::Title(t) => {
-                let style = Style {
-                    size: 20.0,
-                    bold: true,
-                    colour: ACCENT,
-                };
-                self.lines(t, style, 0.0, 10.0);
-            }
+            Block::Title(t) => self.lines(t, TITLE, 0.0, 10.0),
             Block::Heading(t) => {
                 self.need(60.0);
                 self.y -= 6.0;
-                let style = Style {
-                    size: 14.0,
-                    bold: true,
-                    colour: ACCENT,
-                };
-                self.lines(t, style, 0.0, 4.0);
+                self.lines(t, HEADING, 0.0, 4.0);
             }
             Block::Subheading(t) => {
                 self.need(40.0);
-                let style = Style {
-                    size: 11.5,
-                    bold: true,
-                    colour: (0.0, 0.0, 0.0),
-                };
-                self.lines(t, style, 0.0, 2.0);
+                self.lines(t, SUBHEADING, 0.0, 2.0);
             }
             Block::Paragraph(t) => self.lines(t, BODY, 0.0, 6.0),
-            Block::Note(t) => {
-                let style = Style {
-                    size: 8.5,
-                    bold: false,
-                    colour: GREY,
-                };
-                self.lines(t, style, 0.0, 6.0);
-            }
+            Block::Note(t) => self.lines(t, NOTE, 0.0, 6.0),
             Block::Quote(t) => {
                 let top = self.y;
                 let page = self.pages.len();
@@ -262,11 +245,7 @@ impl Writer {
             c.line_to(MARGIN + WIDTH, top - h);
             c.stroke();
         }
-        let style = Style {
-            size,
-            bold: header,
-            colour: (0.0, 0.0, 0.0),
-        };
+        let style = Style::of(size, header, BLACK);
         let mut x = MARGIN;
         for (cell, w) in cells.iter().zip(widths) {
             for (i, line) in cell.iter().enumerate() {
@@ -428,11 +407,7 @@ impl Writer {
                 format!("{footer} \u{2014} {} / {count}", i + 1)
             };
             let bytes = win_ansi(&label);
-            let style = Style {
-                size: 8.0,
-                bold: false,
-                colour: GREY,
-            };
+            let style = Style::of(8.0, false, GREY);
             let font = REGULAR;
             let c = &mut self.pages[i];
             c.set_fill_rgb(style.colour.0, style.colour.1, style.colour.2);

@@ -47,14 +47,7 @@ mod tests {
     async fn a_snapshot_is_a_working_store() {
         let dir = tempfile::tempdir().unwrap();
         let s = crate::Store::open_in(dir.path()).await.unwrap();
-        let org = s
-            .organisations()
-            .create_organisation(
-                &koers_core::OrganisationDraft::parse("Utrecht", "province", "PV26", "").unwrap(),
-                &crate::Actor::cli(),
-            )
-            .await
-            .unwrap();
+        let org = crate::testing::organisation(&s, "Utrecht", "province", "PV26").await;
         let copy = dir.path().join("copy");
         std::fs::create_dir(&copy).unwrap();
         s.snapshot_into(&copy.join("koers.db")).await.unwrap();

@@ -171,13 +171,7 @@ impl Repo<'_> {
         d: &UserDraft,
         password_hash: &str,
     ) -> Result<(User, GuestGrant)> {
-        let user = User {
-            id: new_id(),
-            email: d.email.as_str().to_string(),
-            display_name: d.display_name.clone(),
-            instance_admin: false,
-            created_at: now(),
-        };
+        let user = User::new(&d.email, &d.display_name, false);
         let actor = Actor {
             user_id: Some(user.id.clone()),
             ..g.actor()

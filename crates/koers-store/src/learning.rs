@@ -478,13 +478,13 @@ impl Repo<'_> {
         )
         .await?;
         let detail = serde_json::json!({ "title": d.title });
-        w.commit(
+        w.commit_returning(
             "learning_module.changed",
             ("learning_module", &m.id),
             detail,
+            &m.id,
         )
-        .await?;
-        self.module(org_id, &m.id).await
+        .await
     }
 
     /// Removes a module with its content and the progress on it; the modules after it move
@@ -558,13 +558,13 @@ impl Repo<'_> {
         )
         .await?;
         let detail = serde_json::json!({ "title": d.title, "date": d.date });
-        w.commit(
+        w.commit_returning(
             "learning_session.changed",
             ("learning_session", &x.id),
             detail,
+            &x.id,
         )
-        .await?;
-        self.session(org_id, &x.id).await
+        .await
     }
 
     /// Removes a live session and the attendance recorded for it.

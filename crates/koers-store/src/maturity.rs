@@ -312,9 +312,13 @@ impl Repo<'_> {
             insert_item(w.conn(), &id, i as i64 + 1, item).await?;
         }
         let detail = serde_json::json!({ "name": d.name, "year": d.year, "minRespondents": d.min_respondents, "weights": d.weights });
-        w.commit("maturity.round_created", ("maturity_round", &id), detail)
-            .await?;
-        self.round(org_id, &id).await
+        w.commit_returning(
+            "maturity.round_created",
+            ("maturity_round", &id),
+            detail,
+            &id,
+        )
+        .await
     }
 
     pub async fn rounds(&self, org_id: &str) -> Result<Vec<Round>> {
@@ -925,21 +929,13 @@ mod tests {
     use crate::Store;
     use crate::testing::on_both_backends;
     use crate::{Actor, StoreError};
-    use koers_core::OrganisationDraft;
     use koers_core::maturity::groups::RespondentGroup;
     use koers_core::maturity::{Answers, ParticipantDraft, RoundDraft, Weights, default_items};
     use koers_core::secret::{new_token, token_digest};
 
     async fn a_token_answers_once_and_a_closed_round_is_frozen(s: Store) {
         let a = Actor::cli();
-        let org = s
-            .organisations()
-            .create_organisation(
-                &OrganisationDraft::parse("IPO", "province", "PV26", "").unwrap(),
-                &a,
-            )
-            .await
-            .unwrap();
+        let org = crate::testing::organisation(&s, "IPO", "province", "PV26").await;
         let fw = s.maturity().maturity_frameworks(&org.id, &a).await.unwrap();
         assert_eq!(fw.len(), 1);
         let d = RoundDraft::parse("Meting", "2026", "", Ok(Weights::default())).unwrap();

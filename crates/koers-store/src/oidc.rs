@@ -2,13 +2,14 @@
 //! the user's roles as the claims give them, and the sign-ins in flight.
 
 use crate::audit::{Actor, record};
-use crate::sql::{self, FromRow};
+use crate::sql::{self, Binds, FromRow};
 use crate::users::{COLUMNS, User, insert_memberships, insert_user, parse_role};
-use crate::{Result, StoreError, conflict_on_unique, new_id, now, parse_stamp, stamp};
+use crate::{Result, StoreError, conflict_on_unique, now, parse_stamp, stamp};
 use chrono::{Duration, Utc};
 use koers_core::secret::token_digest;
 use koers_core::{Email, Role};
 use sqlx::Row;
+use sqlx::any::AnyRow;
 
 type Tx<'c> = sqlx::Transaction<'c, sqlx::Any>;
 
@@ -68,35 +69,17 @@ impl Repo<'_> {
     /// Keeps a sign-in in flight under (the digest of) its `state` for `ttl`, and forgets
     /// flights that were never finished.
     pub async fn start_oidc_flow(&self, state: &str, flow: &OidcFlow, ttl: Duration) -> Result<()> {
-        let at = Utc::now();
-        let mut tx = self.begin().await?;
-        sql::exec(
-            &mut *tx,
-            "DELETE FROM oidc_flows WHERE expires_at < $1",
-            (stamp(at),),
-        )
-        .await?;
-        sql::exec(&mut *tx, "INSERT INTO oidc_flows (state_digest, provider, nonce, pkce_verifier, next_path, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6)", (token_digest(state), &flow.provider, &flow.nonce, &flow.pkce_verifier, &flow.next, stamp(at + ttl))).await?;
-        tx.commit().await?;
-        Ok(())
+        self.keep_until_expiry("oidc_flows", "INSERT INTO oidc_flows (state_digest, provider, nonce, pkce_verifier, next_path, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6)", (token_digest(state), &flow.provider, &flow.nonce, &flow.pkce_verifier, &flow.next, stamp(Utc::now() + ttl))).await
     }
 
     /// Takes the sign-in in flight for `state`: once only, and `None` when unknown or expired.
     pub async fn take_oidc_flow(&self, state: &str) -> Result<Option<OidcFlow>> {
-        let r = sqlx::query(
-            "DELETE FROM oidc_flows WHERE state_digest = $1
-             RETURNING provider, nonce, pkce_verifier, next_path, expires_at",
-        )
-        .bind(token_digest(state))
-        .fetch_optional(self.pool())
-        .await?;
-        let Some(r) = r else {
+        let taken = "DELETE FROM oidc_flows WHERE state_digest = $1
+             RETURNING provider, nonce, pkce_verifier, next_path, expires_at";
+        let Some(r) = self.unexpired(taken, state).await? else {
             return Ok(None);
         };
-        if parse_stamp(&r.try_get::<String, _>("expires_at")?)? < Utc::now() {
-            return Ok(None);
-        }
         Ok(Some(OidcFlow {
             provider: r.try_get("provider")?,
             nonce: r.try_get("nonce")?,
@@ -145,13 +128,7 @@ impl Repo<'_> {
                     }
                     return Err(StoreError::Conflict("email".into()));
                 }
-                let user = User {
-                    id: new_id(),
-                    email: who.email.as_str().to_string(),
-                    display_name: who.display_name.to_string(),
-                    instance_admin: false,
-                    created_at: now(),
-                };
+                let user = User::new(who.email, who.display_name, false);
                 // No password hash: a password can never match.
                 insert_user(&mut tx, &user, "").await?;
                 link(&mut tx, who.provider, who.subject, &user, true, org_id).await?;
@@ -187,36 +164,18 @@ impl Repo<'_> {
     /// Keeps a link in waiting under (the digest of) `token` for `ttl`, and forgets links
     /// that were never confirmed.
     pub async fn start_oidc_link(&self, token: &str, p: &PendingLink, ttl: Duration) -> Result<()> {
-        let at = Utc::now();
-        let mut tx = self.begin().await?;
-        sql::exec(
-            &mut *tx,
-            "DELETE FROM oidc_pending_links WHERE expires_at < $1",
-            (stamp(at),),
-        )
-        .await?;
         let roles: Vec<_> = p.roles.iter().map(|r| r.as_str()).collect();
-        sql::exec(&mut *tx, "INSERT INTO oidc_pending_links (token_digest, provider, subject, user_id, org_id, roles, next_path, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", (token_digest(token), &p.provider, &p.subject, &p.user_id, &p.org_id, roles.join(","), &p.next, stamp(at + ttl))).await?;
-        tx.commit().await?;
-        Ok(())
+        self.keep_until_expiry("oidc_pending_links", "INSERT INTO oidc_pending_links (token_digest, provider, subject, user_id, org_id, roles, next_path, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", (token_digest(token), &p.provider, &p.subject, &p.user_id, &p.org_id, roles.join(","), &p.next, stamp(Utc::now() + ttl))).await
     }
 
     /// The link waiting under `token`; `None` when unknown or expired.
     pub async fn oidc_link(&self, token: &str) -> Result<Option<PendingLink>> {
-        let r = sqlx::query(
-            "SELECT provider, subject, user_id, org_id, roles, next_path, expires_at
-             FROM oidc_pending_links WHERE token_digest = $1",
-        )
-        .bind(token_digest(token))
-        .fetch_optional(self.pool())
-        .await?;
-        let Some(r) = r else {
+        let waiting = "SELECT provider, subject, user_id, org_id, roles, next_path, expires_at
+             FROM oidc_pending_links WHERE token_digest = $1";
+        let Some(r) = self.unexpired(waiting, token).await? else {
             return Ok(None);
         };
-        if parse_stamp(&r.try_get::<String, _>("expires_at")?)? < Utc::now() {
-            return Ok(None);
-        }
         let roles: String = r.try_get("roles")?;
         Ok(Some(PendingLink {
             provider: r.try_get("provider")?,
@@ -230,6 +189,36 @@ impl Repo<'_> {
                 .collect::<Result<_>>()?,
             next: r.try_get("next_path")?,
         }))
+    }
+
+    /// Keeps the row that `insert` writes (under a secret's digest, with its `expires_at`),
+    /// after forgetting the rows of `table` whose time has passed, in one transaction.
+    async fn keep_until_expiry<'q>(
+        &self,
+        table: &str,
+        insert: &'q str,
+        binds: impl Binds<'q>,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let expired = format!("DELETE FROM {table} WHERE expires_at < $1");
+        sql::exec(&mut *tx, &expired, (stamp(Utc::now()),)).await?;
+        sql::exec(&mut *tx, insert, binds).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The row that `select` finds by the digest of `secret`, unless its `expires_at` has
+    /// passed.
+    async fn unexpired(&self, select: &str, secret: &str) -> Result<Option<AnyRow>> {
+        let r = sqlx::query(select)
+            .bind(token_digest(secret))
+            .fetch_optional(self.pool())
+            .await?;
+        let Some(r) = r else {
+            return Ok(None);
+        };
+        let live = parse_stamp(&r.try_get::<String, _>("expires_at")?)? >= Utc::now();
+        Ok(live.then_some(r))
     }
 
     /// Forgets the link waiting under `token`.

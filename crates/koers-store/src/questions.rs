@@ -202,13 +202,9 @@ impl Repo<'_> {
         let id = new_id();
         let mut w = self.write(actor, Some(org_id)).await?;
         w.exec("INSERT INTO policy_tasks (id, org_id, name, theme, description, goals, owner_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", (&id, org_id, &d.name, &d.theme, &d.description, &d.goals, owner_id, now())).await?;
-        w.commit(
-            "policy_task.created",
-            ("policy_task", &id),
-            serde_json::json!({ "name": d.name }),
-        )
-        .await?;
-        self.task(org_id, &id).await
+        let detail = serde_json::json!({ "name": d.name });
+        w.commit_returning("policy_task.created", ("policy_task", &id), detail, &id)
+            .await
     }
 
     pub async fn tasks(&self, org_id: &str) -> Result<Vec<PolicyTask>> {

@@ -310,13 +310,9 @@ impl Repo<'_> {
         let mut w = self.write(actor, Some(org_id)).await?;
         w.exec("INSERT INTO applications (id, org_id, name, draft, dataset_ids, product_links, publication, ai_act, prescan, measures, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, '{}', NULL, NULL, '{}', $7, $8)", (&id, org_id, &draft.name, to_text(draft)?, to_text(&dataset_ids)?, to_text(&product_links)?, &at, &at)).await?;
-        w.commit(
-            "application.registered",
-            ("application", &id),
-            json!({ "name": draft.name }),
-        )
-        .await?;
-        self.application(org_id, &id).await
+        let detail = json!({ "name": draft.name });
+        w.commit_returning("application.registered", ("application", &id), detail, &id)
+            .await
     }
 
     /// Replaces an application's attributes. A risk group set by the decision aid stays

@@ -254,15 +254,9 @@ macro_rules! on_both_databases {
 #[cfg(test)]
 pub(crate) use on_both_databases;
 
-/// An organisation for a store test, created from the command line (`kind` and `code` as
+/// An organisation for a test, created from the command line (`kind` and `code` as
 /// [`koers_core::OrganisationDraft::parse`] takes them).
-#[cfg(test)]
-pub(crate) async fn organisation(
-    s: &Store,
-    name: &str,
-    kind: &str,
-    code: &str,
-) -> crate::Organisation {
+pub async fn organisation(s: &Store, name: &str, kind: &str, code: &str) -> crate::Organisation {
     let d = koers_core::OrganisationDraft::parse(name, kind, code, "").unwrap();
     s.organisations()
         .create_organisation(&d, &crate::Actor::cli())

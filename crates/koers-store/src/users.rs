@@ -3,7 +3,7 @@
 use crate::audit::Actor;
 use crate::sql::{self, FromRow, flag, from_row};
 use crate::{Result, StoreError, conflict_on_unique, new_id, now};
-use koers_core::{Role, UserDraft};
+use koers_core::{Email, Role, UserDraft};
 use serde::Serialize;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -16,6 +16,19 @@ pub struct User {
     pub display_name: String,
     pub instance_admin: bool,
     pub created_at: String,
+}
+
+impl User {
+    /// A new user (a new id, made now) with this address and name.
+    pub(crate) fn new(email: &Email, display_name: &str, instance_admin: bool) -> User {
+        User {
+            id: new_id(),
+            email: email.as_str().to_string(),
+            display_name: display_name.to_string(),
+            instance_admin,
+            created_at: now(),
+        }
+    }
 }
 
 /// A user as a member of one organisation, with their roles there.
@@ -109,13 +122,7 @@ impl Repo<'_> {
         roles: &[Role],
         actor: &Actor,
     ) -> Result<User> {
-        let user = User {
-            id: new_id(),
-            email: d.email.as_str().to_string(),
-            display_name: d.display_name.clone(),
-            instance_admin,
-            created_at: now(),
-        };
+        let user = User::new(&d.email, &d.display_name, instance_admin);
         let mut w = self.write(actor, Some(org_id)).await?;
         insert_user(w.conn(), &user, password_hash).await?;
         insert_memberships(w.conn(), org_id, &user.id, roles).await?;

@@ -88,6 +88,16 @@ fn ring_path(p: &Projection, ring: &Value, out: &mut String) {
     });
 }
 
+/// The path data of lines or rings, each ended with `end` (`Z` closes a ring).
+fn path<'v>(p: &Projection, lines: impl IntoIterator<Item = &'v Value>, end: &str) -> String {
+    let mut d = String::new();
+    for line in lines {
+        ring_path(p, line, &mut d);
+        d.push_str(end);
+    }
+    d
+}
+
 /// The parts of a geometry's coordinates: the one of a single geometry, or each of a
 /// `Multi…` one.
 fn parts(kind: &str, coords: Value) -> Vec<Value> {
@@ -111,23 +121,18 @@ fn shape(p: &Projection, g: &Value, label: &str, out: &mut String) {
             );
         }),
         "LineString" | "MultiLineString" => {
-            let mut d = String::new();
-            for l in &parts(kind, coords) {
-                ring_path(p, l, &mut d);
-            }
+            let d = path(p, &parts(kind, coords), "");
             let _ = write!(
                 out,
                 "<path class=\"koers-map__line\" d=\"{d}\">{title}</path>"
             );
         }
         "Polygon" | "MultiPolygon" => {
-            let mut d = String::new();
-            for poly in &parts(kind, coords) {
-                for ring in poly.as_array().into_iter().flatten() {
-                    ring_path(p, ring, &mut d);
-                    d.push('Z');
-                }
-            }
+            let polygons = parts(kind, coords);
+            let rings = polygons
+                .iter()
+                .flat_map(|poly| poly.as_array().into_iter().flatten());
+            let d = path(p, rings, "Z");
             let _ = write!(
                 out,
                 "<path class=\"koers-map__area\" fill-rule=\"evenodd\" d=\"{d}\">{title}</path>"

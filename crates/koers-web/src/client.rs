@@ -305,28 +305,32 @@ mod tests {
         let t: TrustedProxies = "10.0.0.0/8".parse().unwrap();
         let x = ForwardedHeader::XForwardedFor;
         let peer = ip("10.0.0.2");
-        // The client forged a first entry; the proxy appended the real address.
-        let h = headers("x-forwarded-for", &["6.6.6.6, 198.51.100.7"]);
-        assert_eq!(client_ip(peer, &h, &t, x), ip("198.51.100.7"));
-        // Two proxies, the header split over two lines.
-        let h = headers("x-forwarded-for", &["6.6.6.6, 198.51.100.7", "10.0.0.9"]);
-        assert_eq!(client_ip(peer, &h, &t, x), ip("198.51.100.7"));
-        // No header: the proxy itself.
-        assert_eq!(client_ip(peer, &HeaderMap::new(), &t, x), peer);
-        // Only proxies: the leftmost.
-        let h = headers("x-forwarded-for", &["10.0.0.5, 10.0.0.9"]);
-        assert_eq!(client_ip(peer, &h, &t, x), ip("10.0.0.5"));
-        // Ports and IPv6.
-        let h = headers("x-forwarded-for", &["198.51.100.7:5555"]);
-        assert_eq!(client_ip(peer, &h, &t, x), ip("198.51.100.7"));
-        let h = headers("x-forwarded-for", &["2001:db8::7"]);
-        assert_eq!(client_ip(peer, &h, &t, x), ip("2001:db8::7"));
-        // A trusted proxy that did not know: the last known address, never a forged one.
-        let h = headers("x-forwarded-for", &["6.6.6.6, unknown"]);
-        assert_eq!(client_ip(peer, &h, &t, x), peer);
-        // The other header is not read.
-        let h = headers("forwarded", &["for=6.6.6.6"]);
-        assert_eq!(client_ip(peer, &h, &t, x), peer);
+        let xff = "x-forwarded-for";
+        let cases: [(&str, &[&str], IpAddr); 8] = [
+            // The client forged a first entry; the proxy appended the real address.
+            (xff, &["6.6.6.6, 198.51.100.7"], ip("198.51.100.7")),
+            // Two proxies, the header split over two lines.
+            (
+                xff,
+                &["6.6.6.6, 198.51.100.7", "10.0.0.9"],
+                ip("198.51.100.7"),
+            ),
+            // No header: the proxy itself.
+            (xff, &[], peer),
+            // Only proxies: the leftmost.
+            (xff, &["10.0.0.5, 10.0.0.9"], ip("10.0.0.5")),
+            // Ports and IPv6.
+            (xff, &["198.51.100.7:5555"], ip("198.51.100.7")),
+            (xff, &["2001:db8::7"], ip("2001:db8::7")),
+            // A trusted proxy that did not know: the last known address, never a forged one.
+            (xff, &["6.6.6.6, unknown"], peer),
+            // The other header is not read.
+            ("forwarded", &["for=6.6.6.6"], peer),
+        ];
+        for (name, values, client) in cases {
+            let h = headers(name, values);
+            assert_eq!(client_ip(peer, &h, &t, x), client, "{name}: {values:?}");
+        }
     }
 
     #[test]

@@ -164,6 +164,22 @@ pub async fn after_form<T>(
     form_outcome(r, Value::UNDEFINED, |_| Done::Notice(notice), render).await
 }
 
+/// [`after_form`] for a page whose forms may be refused where things stand: a step not
+/// allowed from here (409) or not for this person (403) shows on the page too, like invalid
+/// input.
+pub async fn after_form_or_refused<T>(
+    r: Result<T, impl Into<AppError>>,
+    notice: &'static str,
+    render: impl AsyncFnOnce(StatusCode, Value) -> Reply,
+) -> Reply {
+    match r.map_err(Into::into) {
+        Err(e @ (AppError::Conflict(_) | AppError::Forbidden)) => {
+            render(e.status(), form_problem(&e)).await
+        }
+        r => after_form::<T>(r, notice, render).await,
+    }
+}
+
 /// Renders a page for a signed-in user: the shell (navigation, organisation switcher,
 /// language switch) plus the page's own context.
 pub async fn page(

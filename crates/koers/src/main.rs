@@ -335,8 +335,7 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Dataset(DatasetCommand::Import { source, how, org }) => {
-            let ws = store_settings.workspace(&file).await?;
-            let org = cli::organisation(&ws.store, org.as_deref()).await?;
+            let (ws, org) = store_settings.workspace_in(&file, org.as_deref()).await?;
             cli::import(&ws, &org, &source, how).await
         }
         Command::Dataset(DatasetCommand::ImportSource {
@@ -353,18 +352,15 @@ async fn run(cli: Cli) -> Result<()> {
             let def =
                 koers_app::sources::SourceDef::parse(&kind, &url, &item, &resource, &crs, &bbox)?;
             let every = koers_core::indicators::Every::parse(&schedule)?;
-            let ws = store_settings.workspace(&file).await?;
-            let org = cli::organisation(&ws.store, org.as_deref()).await?;
+            let (ws, org) = store_settings.workspace_in(&file, org.as_deref()).await?;
             cli::import_source(&ws, &org, &def, name, every).await
         }
         Command::Dataset(DatasetCommand::Refresh { name, org }) => {
-            let ws = store_settings.workspace(&file).await?;
-            let org = cli::organisation(&ws.store, org.as_deref()).await?;
+            let (ws, org) = store_settings.workspace_in(&file, org.as_deref()).await?;
             cli::refresh(&ws, &org, &name).await
         }
         Command::Dataset(DatasetCommand::List { org }) => {
-            let ws = store_settings.workspace(&file).await?;
-            let org = cli::organisation(&ws.store, org.as_deref()).await?;
+            let (ws, org) = store_settings.workspace_in(&file, org.as_deref()).await?;
             cli::list(&ws, &org).await
         }
         Command::Audit(AuditCommand::Verify { org }) => {
@@ -433,8 +429,7 @@ async fn run(cli: Cli) -> Result<()> {
             engine,
         } => {
             store_settings.engine = engine.engine;
-            let ws = store_settings.workspace(&file).await?;
-            let org = cli::organisation(&ws.store, org.as_deref()).await?;
+            let (ws, org) = store_settings.workspace_in(&file, org.as_deref()).await?;
             cli::query(&ws, &org, &sql, format).await
         }
         Command::User(UserCommand::Add {

@@ -289,6 +289,18 @@ impl StoreSettings {
         Ok(storage)
     }
 
+    /// The workspace and the organisation a command acts in (by its CBS code, or the data
+    /// folder's first; see [`crate::cli::organisation`]).
+    pub async fn workspace_in(
+        &self,
+        file: &FileSettings,
+        org: Option<&str>,
+    ) -> Result<(koers_app::Workspace, koers_store::Organisation)> {
+        let ws = self.workspace(file).await?;
+        let org = crate::cli::organisation(&ws.store, org).await?;
+        Ok((ws, org))
+    }
+
     /// The workspace: the store, the engine with its limits, and the fetch policy.
     pub async fn workspace(&self, file: &FileSettings) -> Result<koers_app::Workspace> {
         let store = self.open().await?;

@@ -77,12 +77,21 @@ impl LoginLimiter {
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn limiter_blocks_after_max_failures_and_clears_on_success() {
+    /// A store of its own (kept while the folder is) and a limiter of `max` failures within
+    /// `window`, tried from this machine's address.
+    async fn limiter(
+        max: u32,
+        window: Duration,
+    ) -> (tempfile::TempDir, Store, LoginLimiter, IpAddr) {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_in(dir.path()).await.unwrap();
-        let l = LoginLimiter::new(2, Duration::from_secs(60));
         let ip: IpAddr = "127.0.0.1".parse().unwrap();
+        (dir, store, LoginLimiter::new(max, window), ip)
+    }
+
+    #[tokio::test]
+    async fn limiter_blocks_after_max_failures_and_clears_on_success() {
+        let (_dir, store, l, ip) = limiter(2, Duration::from_secs(60)).await;
         let other: IpAddr = "192.0.2.1".parse().unwrap();
         // Two attempts that fail (they are never taken back).
         l.attempt(&store, "a@b.nl", ip).await.unwrap();
@@ -116,10 +125,7 @@ mod tests {
 
     #[tokio::test]
     async fn failures_outside_the_window_do_not_count() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open_in(dir.path()).await.unwrap();
-        let l = LoginLimiter::new(1, Duration::from_millis(200));
-        let ip: IpAddr = "127.0.0.1".parse().unwrap();
+        let (_dir, store, l, ip) = limiter(1, Duration::from_millis(200)).await;
         l.attempt(&store, "a@b.nl", ip).await.unwrap();
         assert!(l.attempt(&store, "a@b.nl", ip).await.is_err());
         tokio::time::sleep(Duration::from_millis(250)).await;

@@ -700,6 +700,13 @@ impl CkanResource {
     }
 }
 
+/// The list at `pointer` in a service's answer, or the error `missing`.
+fn array_at<'a>(body: &'a Value, pointer: &str, missing: &str) -> Result<&'a [Value], String> {
+    (body.pointer(pointer).and_then(Value::as_array))
+        .map(Vec::as_slice)
+        .ok_or_else(|| missing.to_string())
+}
+
 /// The resources of a CKAN `package_show` answer.
 pub fn ckan_resources(body: &Value) -> Result<Vec<CkanResource>, String> {
     if body.get("success").and_then(Value::as_bool) != Some(true) {
@@ -709,10 +716,11 @@ pub fn ckan_resources(body: &Value) -> Result<Vec<CkanResource>, String> {
             .unwrap_or("geen CKAN-antwoord");
         return Err(format!("CKAN: {why}"));
     }
-    let list = body
-        .pointer("/result/resources")
-        .and_then(Value::as_array)
-        .ok_or("CKAN: het pakket heeft geen resources")?;
+    let list = array_at(
+        body,
+        "/result/resources",
+        "CKAN: het pakket heeft geen resources",
+    )?;
     Ok(list
         .iter()
         .map(|r| {
@@ -773,24 +781,24 @@ pub struct Offer {
     pub title: String,
 }
 
+impl Offer {
+    /// An offer as a service lists it: its id under `id`, its title under `title` (else the
+    /// id); none without an id.
+    fn listed(item: &Value, id: &str) -> Option<Offer> {
+        let id = item.get(id).and_then(Value::as_str)?.to_string();
+        let title = item.get("title").and_then(Value::as_str).unwrap_or(&id);
+        Some(Offer {
+            title: title.to_string(),
+            id,
+        })
+    }
+}
+
 /// The collections of an OGC API `/collections` answer.
 pub fn ogc_collections(body: &Value) -> Result<Vec<Offer>, String> {
-    let list = body
-        .get("collections")
-        .and_then(Value::as_array)
-        .ok_or("de dienst gaf geen lijst van collecties (geen OGC API – Features?)")?;
-    Ok(list
-        .iter()
-        .filter_map(|c| {
-            let id = c.get("id").and_then(Value::as_str)?.to_string();
-            let title = c
-                .get("title")
-                .and_then(Value::as_str)
-                .unwrap_or(&id)
-                .to_string();
-            Some(Offer { id, title })
-        })
-        .collect())
+    let missing = "de dienst gaf geen lijst van collecties (geen OGC API – Features?)";
+    let list = array_at(body, "/collections", missing)?;
+    Ok(list.iter().filter_map(|c| Offer::listed(c, "id")).collect())
 }
 
 /// The entity sets of an OData service document (v3/v4 `value`, v2 `d.EntitySets`).
@@ -805,21 +813,10 @@ pub fn odata_sets(body: &Value) -> Result<Vec<Offer>, String> {
             })
             .collect());
     }
-    let list = body
-        .get("value")
-        .and_then(Value::as_array)
-        .ok_or("de dienst gaf geen OData-servicedocument")?;
+    let list = array_at(body, "/value", "de dienst gaf geen OData-servicedocument")?;
     Ok(list
         .iter()
-        .filter_map(|s| {
-            let id = s.get("name").and_then(Value::as_str)?.to_string();
-            let title = s
-                .get("title")
-                .and_then(Value::as_str)
-                .unwrap_or(&id)
-                .to_string();
-            Some(Offer { id, title })
-        })
+        .filter_map(|s| Offer::listed(s, "name"))
         .collect())
 }
 
@@ -893,56 +890,81 @@ mod tests {
 
     #[test]
     fn pasted_urls_become_service_and_item() {
-        let d = def(
-            "ogcapi",
-            "https://api.pdok.nl/kadaster/bestuurlijkegebieden/ogc/v1/collections/gemeentegebied/items?f=json",
-            "",
-        );
-        assert_eq!(
-            d.url.as_str(),
-            "https://api.pdok.nl/kadaster/bestuurlijkegebieden/ogc/v1"
-        );
-        assert_eq!(d.item, "gemeentegebied");
-        assert_eq!(d.crs, "EPSG:4326");
-        let d = def(
-            "wfs",
-            "https://service.pdok.nl/cbs/wijkenbuurten/2023/wfs/v1_0?request=GetCapabilities&service=WFS&token=x",
-            "wijken",
-        );
-        assert_eq!(
-            d.url.as_str(),
-            "https://service.pdok.nl/cbs/wijkenbuurten/2023/wfs/v1_0?token=x"
-        );
-        assert_eq!(d.crs, "EPSG:28992");
-        let d = def(
-            "odata",
-            "https://opendata.cbs.nl/ODataApi/odata/85318NED/",
-            "",
-        );
-        assert_eq!(
-            d.url.as_str(),
-            "https://opendata.cbs.nl/ODataApi/odata/85318NED"
-        );
-        assert_eq!(d.item, "TypedDataSet");
-        let d = def(
-            "odata",
-            "https://opendata.cbs.nl/ODataApi/odata/85318NED/UntypedDataSet?$format=json",
-            "",
-        );
-        assert_eq!(d.item, "UntypedDataSet");
-        let d = def(
-            "ckan",
-            "https://data.overheid.nl/data/api/3/action/package_show?id=abc-1",
-            "",
-        );
-        assert_eq!(d.url.as_str(), "https://data.overheid.nl/data/api/3/action");
-        assert_eq!(d.item, "abc-1");
-        let d = def("ckan", "https://data.overheid.nl/data/dataset/abc-2", "");
-        assert_eq!(d.item, "abc-2");
-        assert_eq!(
-            def("ckan", "https://ckan.example/", "p").url.as_str(),
-            "https://ckan.example/api/3/action"
-        );
+        // (kind, pasted, item typed) → (service, item, CRS)
+        let cases = [
+            (
+                (
+                    "ogcapi",
+                    "https://api.pdok.nl/kadaster/bestuurlijkegebieden/ogc/v1/collections/gemeentegebied/items?f=json",
+                    "",
+                ),
+                (
+                    "https://api.pdok.nl/kadaster/bestuurlijkegebieden/ogc/v1",
+                    "gemeentegebied",
+                    "EPSG:4326",
+                ),
+            ),
+            (
+                (
+                    "wfs",
+                    "https://service.pdok.nl/cbs/wijkenbuurten/2023/wfs/v1_0?request=GetCapabilities&service=WFS&token=x",
+                    "wijken",
+                ),
+                (
+                    "https://service.pdok.nl/cbs/wijkenbuurten/2023/wfs/v1_0?token=x",
+                    "wijken",
+                    "EPSG:28992",
+                ),
+            ),
+            (
+                (
+                    "odata",
+                    "https://opendata.cbs.nl/ODataApi/odata/85318NED/",
+                    "",
+                ),
+                (
+                    "https://opendata.cbs.nl/ODataApi/odata/85318NED",
+                    "TypedDataSet",
+                    "",
+                ),
+            ),
+            (
+                (
+                    "odata",
+                    "https://opendata.cbs.nl/ODataApi/odata/85318NED/UntypedDataSet?$format=json",
+                    "",
+                ),
+                (
+                    "https://opendata.cbs.nl/ODataApi/odata/85318NED",
+                    "UntypedDataSet",
+                    "",
+                ),
+            ),
+            (
+                (
+                    "ckan",
+                    "https://data.overheid.nl/data/api/3/action/package_show?id=abc-1",
+                    "",
+                ),
+                ("https://data.overheid.nl/data/api/3/action", "abc-1", ""),
+            ),
+            (
+                ("ckan", "https://data.overheid.nl/data/dataset/abc-2", ""),
+                ("https://data.overheid.nl/data/api/3/action", "abc-2", ""),
+            ),
+            (
+                ("ckan", "https://ckan.example/", "p"),
+                ("https://ckan.example/api/3/action", "p", ""),
+            ),
+        ];
+        for ((kind, pasted, item), want) in cases {
+            let d = def(kind, pasted, item);
+            assert_eq!(
+                (d.url.as_str(), d.item.as_str(), d.crs.as_str()),
+                want,
+                "{pasted}"
+            );
+        }
     }
 
     #[test]

@@ -264,37 +264,24 @@ mod tests {
     #[test]
     fn analyses_declare_what_they_use() {
         let used = ["a".to_string()];
-        assert!(parse_analysis("T", "SELECT {{a}}", &[], &used).is_err());
-        assert!(
-            parse_analysis(
-                "T",
-                "SELECT {{a}}",
-                &[p("a", ParamKind::Integer, "x")],
-                &used
-            )
-            .is_err()
-        );
-        assert!(
-            parse_analysis(
-                "T",
+        let int = |name, default| p(name, ParamKind::Integer, default);
+        let cases = [
+            // Used but not declared.
+            ("SELECT {{a}}", vec![], &used[..], false),
+            // Declared with a default that is no integer.
+            ("SELECT {{a}}", vec![int("a", "x")], &used[..], false),
+            // Declared twice.
+            (
                 "SELECT 1",
-                &[
-                    p("a", ParamKind::Integer, "1"),
-                    p("a", ParamKind::Integer, "1")
-                ],
-                &[]
-            )
-            .is_err()
-        );
-        assert!(
-            parse_analysis(
-                "T",
-                "SELECT {{a}}",
-                &[p("a", ParamKind::Integer, "1")],
-                &used
-            )
-            .is_ok()
-        );
+                vec![int("a", "1"), int("a", "1")],
+                &[][..],
+                false,
+            ),
+            ("SELECT {{a}}", vec![int("a", "1")], &used[..], true),
+        ];
+        for (sql, params, used, ok) in cases {
+            assert_eq!(parse_analysis("T", sql, &params, used).is_ok(), ok, "{sql}");
+        }
         assert!(ParamKind::parse("boolean").is_ok());
         assert!(ParamKind::parse("bool").is_err());
     }

@@ -253,22 +253,20 @@ impl DatasetMeta {
                 "hoogstens 30 trefwoorden van hoogstens 50 tekens",
             )));
         }
-        c.finish()?;
-        match (title, publisher, access_rights) {
-            (Some(title), Some(publisher), Some(access_rights)) => Ok(DatasetMeta {
-                title,
+        c.build(|| {
+            Some(DatasetMeta {
+                title: title?,
                 description,
-                publisher,
+                publisher: publisher?,
                 contact_name: contact_name.trim().chars().take(200).collect(),
                 contact_email,
                 theme: theme.to_string(),
                 licence: licence.to_string(),
-                access_rights,
+                access_rights: access_rights?,
                 cadence: cadence.to_string(),
                 tags,
-            }),
-            _ => Err(Invalid::one("title", "invalid", "ongeldige invoer")),
-        }
+            })
+        })
     }
 
     /// The licence's URI.

@@ -341,31 +341,22 @@ mod tests {
             .collect()
     }
 
+    /// A first self-assessment of the test dimensions (levels 1 to 4) with these answers.
+    fn at_start(levels: &[(&str, &str)]) -> Result<SelfAssessment, Invalid> {
+        SelfAssessment::parse(&dims(), 4, "start", &answers(levels), false)
+    }
+
     fn fields(e: Invalid) -> Vec<(String, String)> {
         e.0.into_iter().map(|f| (f.name, f.reason)).collect()
     }
 
     #[test]
     fn a_self_assessment_needs_a_level_for_every_dimension() {
-        let a = SelfAssessment::parse(
-            &dims(),
-            4,
-            "start",
-            &answers(&[("Visie", "2"), ("Data", " 4 ")]),
-            false,
-        )
-        .unwrap();
+        let a = at_start(&[("Visie", "2"), ("Data", " 4 ")]).unwrap();
         assert_eq!(a.moment, Moment::Start);
         assert_eq!(a.levels, vec![("Visie".into(), 2), ("Data".into(), 4)]);
 
-        let e = SelfAssessment::parse(
-            &dims(),
-            4,
-            "start",
-            &answers(&[("Visie", "5"), ("Anders", "1")]),
-            false,
-        )
-        .unwrap_err();
+        let e = at_start(&[("Visie", "5"), ("Anders", "1")]).unwrap_err();
         let f = fields(e);
         assert!(f.contains(&(
             "levels".into(),
@@ -380,16 +371,7 @@ mod tests {
             "kies een niveau van 1 tot en met 4 voor ‘Data’".into()
         )));
         for bad in ["0", "-1", "twee", ""] {
-            assert!(
-                SelfAssessment::parse(
-                    &dims(),
-                    4,
-                    "start",
-                    &answers(&[("Visie", bad), ("Data", "1")]),
-                    false
-                )
-                .is_err()
-            );
+            assert!(at_start(&[("Visie", bad), ("Data", "1")]).is_err());
         }
     }
 

@@ -398,49 +398,23 @@ impl ApplicationDraft {
             c.take(ImpactLevel::parse(&input.citizen_impact))
         };
         let yearly_cost_eur = c.take(parse_euros("yearlyCostEur", &input.yearly_cost_eur));
-        c.finish()?;
-        match (
-            name,
-            kind,
-            purpose,
-            department,
-            lifecycle_phase,
-            suppliers,
-            hosting,
-            status,
-            ai_act_risk,
-            citizen_impact,
-            yearly_cost_eur,
-        ) {
-            (
-                Some(name),
-                Some(kind),
-                Some(purpose),
-                Some(department),
-                Some(lifecycle_phase),
-                Some(suppliers),
-                Some(hosting),
-                Some(status),
-                Some(ai_act_risk),
-                Some(citizen_impact),
-                Some(yearly_cost_eur),
-            ) => Ok(ApplicationDraft {
-                name,
-                kind,
-                purpose,
-                department,
-                lifecycle_phase,
-                suppliers,
-                hosting,
-                status,
-                ai_act_risk,
-                citizen_impact,
+        c.build(|| {
+            Some(ApplicationDraft {
+                name: name?,
+                kind: kind?,
+                purpose: purpose?,
+                department: department?,
+                lifecycle_phase: lifecycle_phase?,
+                suppliers: suppliers?,
+                hosting: hosting?,
+                status: status?,
+                ai_act_risk: ai_act_risk?,
+                citizen_impact: citizen_impact?,
                 personal_data: input.personal_data,
                 core_data_outsourced: input.core_data_outsourced,
-                yearly_cost_eur,
-            }),
-            _ => Err(Invalid::one("name", "invalid", "ongeldige invoer")),
-        }
+                yearly_cost_eur: yearly_cost_eur?,
+            })
+        })
     }
 
     /// The risk group, if known.

@@ -441,40 +441,19 @@ impl Choice {
         let evidence = c
             .take(list("evidence", &input.evidence, 100, 20))
             .unwrap_or_default();
-        c.finish()?;
-        match (
-            title,
-            choice_type,
-            context,
-            drivers,
-            chosen_option,
-            rationale,
-            decision_makers,
-            consulted,
-            informed,
-        ) {
-            (
-                Some(title),
-                Some(choice_type),
-                Some(context),
-                Some(drivers),
-                Some(chosen_option),
-                Some(rationale),
-                Some(decision_makers),
-                Some(consulted),
-                Some(informed),
-            ) => Ok(Choice {
-                title,
-                choice_type,
-                context,
-                drivers,
+        c.build(|| {
+            Some(Choice {
+                title: title?,
+                choice_type: choice_type?,
+                context: context?,
+                drivers: drivers?,
                 options,
-                chosen_option,
-                rationale,
+                chosen_option: chosen_option?,
+                rationale: rationale?,
                 consequences,
-                decision_makers,
-                consulted,
-                informed,
+                decision_makers: decision_makers?,
+                consulted: consulted?,
+                informed: informed?,
                 status: ChoiceStatus::Proposed,
                 decided_on: None,
                 decided_by: None,
@@ -489,9 +468,8 @@ impl Choice {
                 proposed_option: None,
                 revision: 0,
                 evidence,
-            }),
-            _ => Err(Invalid::one("title", "invalid", "ongeldige invoer")),
-        }
+            })
+        })
     }
 
     /// Moves the choice to the next status when that step is allowed and complete, taken by

@@ -898,32 +898,24 @@ mod tests {
         assert_eq!(fw.validate().unwrap_err().0[0].code, "too_deep");
     }
 
-    fn arb_facts() -> impl Strategy<Value = Facts> {
-        (
-            proptest::option::of(proptest::sample::select(AiActRiskGroup::ALL.to_vec())),
-            proptest::sample::select(ImpactLevel::ALL.to_vec()),
-            proptest::option::of(0u64..1_000_000),
-            any::<bool>(),
-            any::<bool>(),
-            proptest::sample::select(ChoiceType::ALL.to_vec()),
-        )
-            .prop_map(
-                |(
-                    risk_group,
-                    citizen_impact,
-                    yearly_cost_eur,
-                    core_data_outsourced,
-                    personal_data,
-                    choice_type,
-                )| Facts {
-                    risk_group,
-                    citizen_impact,
-                    yearly_cost_eur,
-                    core_data_outsourced,
-                    personal_data,
-                    choice_type,
-                },
-            )
+    prop_compose! {
+        fn arb_facts()(
+            risk_group in proptest::option::of(proptest::sample::select(AiActRiskGroup::ALL.to_vec())),
+            citizen_impact in proptest::sample::select(ImpactLevel::ALL.to_vec()),
+            yearly_cost_eur in proptest::option::of(0u64..1_000_000),
+            core_data_outsourced in any::<bool>(),
+            personal_data in any::<bool>(),
+            choice_type in proptest::sample::select(ChoiceType::ALL.to_vec()),
+        ) -> Facts {
+            Facts {
+                risk_group,
+                citizen_impact,
+                yearly_cost_eur,
+                core_data_outsourced,
+                personal_data,
+                choice_type,
+            }
+        }
     }
 
     fn arb_leaf() -> impl Strategy<Value = Condition> {

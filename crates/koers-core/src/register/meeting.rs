@@ -46,15 +46,14 @@ impl MeetingDraft {
                 "moet management of board zijn",
             )),
         });
-        c.finish()?;
-        match (body, held_on, level) {
-            (Some(body), Some(held_on), Some(level)) => Ok(MeetingDraft {
-                level: level.unwrap_or_else(|| Self::level_of(&body)),
+        c.build(|| {
+            let body = body?;
+            Some(MeetingDraft {
+                level: level?.unwrap_or_else(|| Self::level_of(&body)),
                 body,
-                held_on,
-            }),
-            _ => Err(Invalid::one("body", "invalid", "ongeldige invoer")),
-        }
+                held_on: held_on?,
+            })
+        })
     }
 
     /// The level a body decides at when none is named: a management team decides for the

@@ -304,19 +304,20 @@ impl Parser<'_> {
         }
         Ok(e)
     }
-    fn args(&mut self) -> Result<Vec<Expr>, String> {
-        let mut args = Vec::new();
-        if self.peek_op(")") {
+    /// Expressions separated by commas up to `close` (a call's arguments, a list's items).
+    fn items(&mut self, close: &str) -> Result<Vec<Expr>, String> {
+        let mut items = Vec::new();
+        if self.peek_op(close) {
             self.i += 1;
-            return Ok(args);
+            return Ok(items);
         }
         loop {
-            args.push(self.expr()?);
+            items.push(self.expr()?);
             if self.peek_op(",") {
                 self.i += 1;
             } else {
-                self.expect(")")?;
-                return Ok(args);
+                self.expect(close)?;
+                return Ok(items);
             }
         }
     }
@@ -335,22 +336,7 @@ impl Parser<'_> {
                 self.expect(")")?;
                 Ok(e)
             }
-            Tok::Op("[") => {
-                let mut items = Vec::new();
-                if self.peek_op("]") {
-                    self.i += 1;
-                    return Ok(Expr::List(items));
-                }
-                loop {
-                    items.push(self.expr()?);
-                    if self.peek_op(",") {
-                        self.i += 1;
-                    } else {
-                        self.expect("]")?;
-                        return Ok(Expr::List(items));
-                    }
-                }
-            }
+            Tok::Op("[") => Ok(Expr::List(self.items("]")?)),
             Tok::Ident(id) => match id.as_str() {
                 "true" => Ok(Expr::Lit(Value::Bool(true))),
                 "false" => Ok(Expr::Lit(Value::Bool(false))),
@@ -369,7 +355,7 @@ impl Parser<'_> {
                             ));
                         }
                     };
-                    let args = self.args()?;
+                    let args = self.items(")")?;
                     if args.len() != arity {
                         return Err(format!(
                             "{id} verwacht {arity} argument(en) in '{}'",
@@ -958,6 +944,27 @@ mod tests {
             .collect()
     }
 
+    /// Answers that score on the risk questions: one special and one sensitive category of
+    /// personal data selected (the sensitive one's gate question 1.3.1 answered `sensitive`),
+    /// processed continuously, kept for `retention`.
+    fn risk_answers(sensitive: bool, retention: &str) -> BTreeMap<String, serde_json::Value> {
+        answers(&[
+            ("1.2.1", json!(true)),
+            (
+                "1.2.2",
+                json!(["Categorie bijzondere persoonsgegevens: Gegevens over gezondheid"]),
+            ),
+            ("1.3.1", json!(sensitive)),
+            (
+                "1.3.2",
+                json!(["Categorie gevoelige persoonsgegevens: Surfgedrag"]),
+            ),
+            ("1.5.1", json!(true)),
+            ("1.5.3", json!("Continu")),
+            ("1.5.4", json!(retention)),
+        ])
+    }
+
     fn eval(src: &str) -> Value {
         let a: BTreeMap<String, Value> = [
             ("x".to_string(), Value::Bool(true)),
@@ -1001,28 +1008,30 @@ mod tests {
 
     #[test]
     fn expression_semantics() {
-        assert_eq!(eval("answers('none') | count"), Value::Num(0.0));
-        assert_eq!(eval("bool(answers('none'))"), Value::Bool(false));
-        assert_eq!(eval("bool('true') && 3"), Value::Num(3.0));
-        assert_eq!(eval("false && 3"), Value::Bool(false));
-        assert_eq!(
-            eval("(false && 2) + (true && 3) + (null || 0)"),
-            Value::Num(3.0)
-        );
-        assert_eq!(eval("x == true ? 2 : x ? 1 : 0"), Value::Num(2.0));
-        assert_eq!(eval("false ? 2 : (true) ? 1 : 0"), Value::Num(1.0));
-        assert_eq!(eval("'b' in l"), Value::Bool(true));
-        assert_eq!(eval("'c' in ['a', 'b']"), Value::Bool(false));
-        assert_eq!(eval("nothing == null"), Value::Bool(true));
-        assert_eq!(eval("3 >= 1 && 3 <= 6"), Value::Bool(true));
-        assert_eq!(eval("!(1 > 2)"), Value::Bool(true));
-        assert_eq!(eval("scores.missing || 0"), Value::Num(0.0));
-        // && and || share a precedence and go left to right, as in JEXL.
-        assert_eq!(eval("true || false && false"), Value::Bool(false));
-        assert_eq!(
-            eval("weightedCountMap(['a', 'z', 'b'], ['a', 'b'], [1, 3])"),
-            Value::Num(4.0)
-        );
+        let cases = [
+            ("answers('none') | count", Value::Num(0.0)),
+            ("bool(answers('none'))", Value::Bool(false)),
+            ("bool('true') && 3", Value::Num(3.0)),
+            ("false && 3", Value::Bool(false)),
+            ("(false && 2) + (true && 3) + (null || 0)", Value::Num(3.0)),
+            ("x == true ? 2 : x ? 1 : 0", Value::Num(2.0)),
+            ("false ? 2 : (true) ? 1 : 0", Value::Num(1.0)),
+            ("'b' in l", Value::Bool(true)),
+            ("'c' in ['a', 'b']", Value::Bool(false)),
+            ("nothing == null", Value::Bool(true)),
+            ("3 >= 1 && 3 <= 6", Value::Bool(true)),
+            ("!(1 > 2)", Value::Bool(true)),
+            ("scores.missing || 0", Value::Num(0.0)),
+            // && and || share a precedence and go left to right, as in JEXL.
+            ("true || false && false", Value::Bool(false)),
+            (
+                "weightedCountMap(['a', 'z', 'b'], ['a', 'b'], [1, 3])",
+                Value::Num(4.0),
+            ),
+        ];
+        for (src, value) in cases {
+            assert_eq!(eval(src), value, "{src}");
+        }
     }
 
     #[test]
@@ -1090,21 +1099,9 @@ mod tests {
     fn risk_score_above_four_requires_a_dpia() {
         // Worked by hand: bijzonder 1 (1 category) + gevoelig 1 (1 category) + aantal 1 (≥ 10.000)
         // + frequentie 1 (continu) + bewaartermijn 1 (jaren) = 5 > 4.
-        let r = Prescan::load().unwrap().evaluate(&answers(&[
-            ("1.2.1", json!(true)),
-            (
-                "1.2.2",
-                json!(["Categorie bijzondere persoonsgegevens: Gegevens over gezondheid"]),
-            ),
-            ("1.3.1", json!(true)),
-            (
-                "1.3.2",
-                json!(["Categorie gevoelige persoonsgegevens: Surfgedrag"]),
-            ),
-            ("1.5.1", json!(true)),
-            ("1.5.3", json!("Continu")),
-            ("1.5.4", json!("Aantal jaren")),
-        ]));
+        let r = Prescan::load()
+            .unwrap()
+            .evaluate(&risk_answers(true, "Aantal jaren"));
         assert_eq!(r.scores.get("bijzonder_persoonsgegeven"), Some(&1.0));
         assert_eq!(r.scores.get("aantal_betrokkenen"), Some(&1.0));
         assert_eq!(r.scores.get("frequentie_verwerking"), Some(&1.0));
@@ -1115,43 +1112,17 @@ mod tests {
             vec!["riskscore"]
         );
         // One less (bewaartermijn under a month: 0) makes 4, not above 4.
-        let r = Prescan::load().unwrap().evaluate(&answers(&[
-            ("1.2.1", json!(true)),
-            (
-                "1.2.2",
-                json!(["Categorie bijzondere persoonsgegevens: Gegevens over gezondheid"]),
-            ),
-            ("1.3.1", json!(true)),
-            (
-                "1.3.2",
-                json!(["Categorie gevoelige persoonsgegevens: Surfgedrag"]),
-            ),
-            ("1.5.1", json!(true)),
-            ("1.5.3", json!("Continu")),
-            ("1.5.4", json!("Minder dan 1 maand")),
-        ]));
+        let r = Prescan::load()
+            .unwrap()
+            .evaluate(&risk_answers(true, "Minder dan 1 maand"));
         assert!(!r.dpia, "{r:?}");
     }
 
     #[test]
     fn scores_only_count_when_the_gate_question_is_yes() {
         // Sensitive categories selected but 1.3.1 answered "no": not counted.
-        let base = [
-            ("1.2.1", json!(true)),
-            (
-                "1.2.2",
-                json!(["Categorie bijzondere persoonsgegevens: Gegevens over gezondheid"]),
-            ),
-            ("1.3.1", json!(false)),
-            (
-                "1.3.2",
-                json!(["Categorie gevoelige persoonsgegevens: Surfgedrag"]),
-            ),
-            ("1.5.1", json!(true)),
-            ("1.5.3", json!("Continu")),
-            ("1.5.4", json!("Aantal jaren")),
-        ];
-        assert!(!Prescan::load().unwrap().evaluate(&answers(&base)).dpia);
+        let sensitive_not_gated = risk_answers(false, "Aantal jaren");
+        assert!(!Prescan::load().unwrap().evaluate(&sensitive_not_gated).dpia);
     }
 
     #[test]

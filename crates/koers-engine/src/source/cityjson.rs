@@ -213,12 +213,8 @@ fn features(doc: &Value, transform: Option<&Value>, out: &mut Vec<Value>) -> Res
         let mut surfaces: Vec<Value> = own
             .iter()
             .filter(|g| lod(g).starts_with('0'))
-            .flat_map(|g| {
-                footprint_surfaces(g, true, &heights)
-                    .into_iter()
-                    .cloned()
-                    .collect::<Vec<_>>()
-            })
+            .flat_map(|g| footprint_surfaces(g, true, &heights))
+            .cloned()
             .collect();
         if surfaces.is_empty() {
             let mut solids: Vec<Value> = own;
@@ -241,12 +237,8 @@ fn features(doc: &Value, transform: Option<&Value>, out: &mut Vec<Value>) -> Res
             surfaces = solids
                 .iter()
                 .filter(|g| Some(lod(g)) == best)
-                .flat_map(|g| {
-                    footprint_surfaces(g, false, &heights)
-                        .into_iter()
-                        .cloned()
-                        .collect::<Vec<_>>()
-                })
+                .flat_map(|g| footprint_surfaces(g, false, &heights))
+                .cloned()
                 .collect();
         }
         let polygons = surfaces

@@ -64,6 +64,22 @@ fn write_coord(out: &mut Vec<u8>, c: Coord<f64>) {
     out.extend_from_slice(&c.y.to_le_bytes());
 }
 
+/// A multi-geometry of type `ty`: its header, how many parts, then each part as `part`
+/// writes it.
+fn write_multi<T>(
+    out: &mut Vec<u8>,
+    ty: u32,
+    srid: Option<i32>,
+    parts: &[T],
+    part: impl Fn(&mut Vec<u8>, &T),
+) {
+    write_header(out, ty, srid);
+    write_u32(out, parts.len());
+    for p in parts {
+        part(out, p);
+    }
+}
+
 fn write_ring(out: &mut Vec<u8>, ls: &LineString<f64>) {
     write_u32(out, ls.0.len());
     for c in &ls.0 {
@@ -105,35 +121,19 @@ fn write_geom(out: &mut Vec<u8>, g: &Geometry<f64>, srid: Option<i32>) {
         }
         Geometry::Rect(r) => write_geom(out, &Geometry::Polygon(r.to_polygon()), srid),
         Geometry::Triangle(t) => write_geom(out, &Geometry::Polygon(t.to_polygon()), srid),
-        Geometry::MultiPoint(mp) => {
-            write_header(out, 4, srid);
-            write_u32(out, mp.0.len());
-            for p in &mp.0 {
-                write_geom(out, &Geometry::Point(*p), None);
-            }
-        }
-        Geometry::MultiLineString(mls) => {
-            write_header(out, 5, srid);
-            write_u32(out, mls.0.len());
-            for ls in &mls.0 {
-                write_header(out, 2, None);
-                write_ring(out, ls);
-            }
-        }
-        Geometry::MultiPolygon(mp) => {
-            write_header(out, 6, srid);
-            write_u32(out, mp.0.len());
-            for p in &mp.0 {
-                write_header(out, 3, None);
-                write_polygon_body(out, p);
-            }
-        }
+        Geometry::MultiPoint(mp) => write_multi(out, 4, srid, &mp.0, |out, p| {
+            write_geom(out, &Geometry::Point(*p), None)
+        }),
+        Geometry::MultiLineString(mls) => write_multi(out, 5, srid, &mls.0, |out, ls| {
+            write_header(out, 2, None);
+            write_ring(out, ls);
+        }),
+        Geometry::MultiPolygon(mp) => write_multi(out, 6, srid, &mp.0, |out, p| {
+            write_header(out, 3, None);
+            write_polygon_body(out, p);
+        }),
         Geometry::GeometryCollection(gc) => {
-            write_header(out, 7, srid);
-            write_u32(out, gc.0.len());
-            for g in &gc.0 {
-                write_geom(out, g, None);
-            }
+            write_multi(out, 7, srid, &gc.0, |out, g| write_geom(out, g, None))
         }
     }
 }
@@ -195,21 +195,33 @@ impl Reader<'_> {
         a.copy_from_slice(s);
         Ok(a)
     }
+    /// A number of `N` bytes in the value's byte order.
+    fn number<const N: usize, T>(
+        &mut self,
+        le: fn([u8; N]) -> T,
+        be: fn([u8; N]) -> T,
+    ) -> Result<T, String> {
+        let b = self.take::<N>()?;
+        Ok(if self.le { le(b) } else { be(b) })
+    }
     fn u32(&mut self) -> Result<u32, String> {
-        let b = self.take::<4>()?;
-        Ok(if self.le {
-            u32::from_le_bytes(b)
-        } else {
-            u32::from_be_bytes(b)
-        })
+        self.number(u32::from_le_bytes, u32::from_be_bytes)
     }
     fn f64(&mut self) -> Result<f64, String> {
-        let b = self.take::<8>()?;
-        Ok(if self.le {
-            f64::from_le_bytes(b)
-        } else {
-            f64::from_be_bytes(b)
-        })
+        self.number(f64::from_le_bytes, f64::from_be_bytes)
+    }
+    /// The parts of a multi-geometry: how many, then each as `part` reads it (`None`: left
+    /// out).
+    fn parts<T>(
+        &mut self,
+        mut part: impl FnMut(&mut Self) -> Result<Option<T>, String>,
+    ) -> Result<Vec<T>, String> {
+        let n = self.count()?;
+        let mut v = Vec::with_capacity(n);
+        for _ in 0..n {
+            v.extend(part(self)?);
+        }
+        Ok(v)
     }
     /// Returns (base type, number of ordinates per coordinate, srid).
     fn header(&mut self) -> Result<(u32, usize, Option<i32>), String> {
@@ -304,46 +316,26 @@ impl Reader<'_> {
             }
             2 => Geometry::LineString(self.ring(dims)?),
             3 => Geometry::Polygon(self.polygon(dims)?),
-            4 => {
-                let n = self.count()?;
-                let mut v = Vec::with_capacity(n);
-                for _ in 0..n {
-                    match sub(self, 0)? {
-                        Geometry::Point(p) => v.push(p),
-                        Geometry::MultiPoint(_) => {}
-                        _ => return Err("MultiPoint holds a non-point".into()),
-                    }
-                }
-                Geometry::MultiPoint(MultiPoint(v))
-            }
-            5 => {
-                let n = self.count()?;
-                let mut v = Vec::with_capacity(n);
-                for _ in 0..n {
-                    if let Geometry::LineString(ls) = sub(self, 2)? {
-                        v.push(ls);
-                    }
-                }
-                Geometry::MultiLineString(MultiLineString(v))
-            }
-            6 => {
-                let n = self.count()?;
-                let mut v = Vec::with_capacity(n);
-                for _ in 0..n {
-                    if let Geometry::Polygon(p) = sub(self, 3)? {
-                        v.push(p);
-                    }
-                }
-                Geometry::MultiPolygon(MultiPolygon(v))
-            }
-            7 => {
-                let n = self.count()?;
-                let mut v = Vec::with_capacity(n);
-                for _ in 0..n {
-                    v.push(sub(self, 0)?);
-                }
-                Geometry::GeometryCollection(GeometryCollection(v))
-            }
+            4 => Geometry::MultiPoint(MultiPoint(self.parts(|r| match sub(r, 0)? {
+                Geometry::Point(p) => Ok(Some(p)),
+                Geometry::MultiPoint(_) => Ok(None),
+                _ => Err("MultiPoint holds a non-point".into()),
+            })?)),
+            5 => Geometry::MultiLineString(MultiLineString(self.parts(|r| {
+                Ok(match sub(r, 2)? {
+                    Geometry::LineString(ls) => Some(ls),
+                    _ => None,
+                })
+            })?)),
+            6 => Geometry::MultiPolygon(MultiPolygon(self.parts(|r| {
+                Ok(match sub(r, 3)? {
+                    Geometry::Polygon(p) => Some(p),
+                    _ => None,
+                })
+            })?)),
+            7 => Geometry::GeometryCollection(GeometryCollection(
+                self.parts(|r| sub(r, 0).map(Some))?,
+            )),
             t => return Err(format!("unsupported WKB geometry type {t}")),
         })
     }

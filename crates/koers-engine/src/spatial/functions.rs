@@ -345,16 +345,7 @@ impl Input {
     }
 
     fn bytes(&self, i: usize) -> Option<&[u8]> {
-        let r = self.row(i);
-        if self.array.is_null(r) {
-            return None;
-        }
-        match self.array.data_type() {
-            DataType::Binary => Some(self.array.as_binary::<i32>().value(r)),
-            DataType::LargeBinary => Some(self.array.as_binary::<i64>().value(r)),
-            DataType::BinaryView => Some(self.array.as_binary_view().value(r)),
-            _ => None,
-        }
+        super::bytes_at(&self.array, self.row(i))
     }
 
     fn geom(&self, i: usize) -> Result<Option<Geom>> {

@@ -12,9 +12,9 @@
 use std::fmt;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch, UInt32Array};
+use datafusion::arrow::array::{ArrayRef, RecordBatch, UInt32Array};
 use datafusion::arrow::compute::{concat_batches, take};
-use datafusion::arrow::datatypes::{DataType, Schema, SchemaRef};
+use datafusion::arrow::datatypes::{Schema, SchemaRef};
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode, TreeNodeRecursion};
 use datafusion::common::{DataFusionError, JoinSide, JoinType, Result};
@@ -378,18 +378,6 @@ impl SpatialJoinExec {
     }
 }
 
-fn binary_at(a: &ArrayRef, i: usize) -> Option<&[u8]> {
-    if a.is_null(i) {
-        return None;
-    }
-    match a.data_type() {
-        DataType::Binary => Some(a.as_binary::<i32>().value(i)),
-        DataType::LargeBinary => Some(a.as_binary::<i64>().value(i)),
-        DataType::BinaryView => Some(a.as_binary_view().value(i)),
-        _ => None,
-    }
-}
-
 fn geo_err(e: String) -> DataFusionError {
     DataFusionError::Execution(format!("not a valid geometry: {e}"))
 }
@@ -411,7 +399,7 @@ async fn build_side(
     let mut geoms = Vec::with_capacity(batch.num_rows());
     let mut boxes = Vec::with_capacity(batch.num_rows());
     for i in 0..batch.num_rows() {
-        match binary_at(&values, i) {
+        match super::bytes_at(&values, i) {
             None => geoms.push(None),
             Some(b) => {
                 let g = ewkb::decode(b).map_err(geo_err)?;
@@ -477,7 +465,7 @@ impl Probe {
         let mut bi: Vec<u32> = Vec::new();
         let mut pi: Vec<u32> = Vec::new();
         for i in 0..batch.num_rows() {
-            let Some(bytes) = binary_at(&values, i) else {
+            let Some(bytes) = super::bytes_at(&values, i) else {
                 continue;
             };
             if let Some((x, y)) = ewkb::decode_point(bytes) {

@@ -15,6 +15,7 @@ pub mod join;
 
 use std::collections::HashMap;
 
+use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::datatypes::{DataType, Field};
 
 /// Field metadata key naming the extension type.
@@ -38,6 +39,20 @@ pub fn geometry_field(name: &str, srid: i32, nullable: bool) -> Field {
 /// Whether a field is tagged as a GeoArrow WKB geometry column.
 pub fn is_geometry_field(f: &Field) -> bool {
     f.metadata().get(EXTENSION_NAME_KEY).map(String::as_str) == Some(GEOARROW_WKB)
+}
+
+/// The bytes of row `i` of a binary column (any of Arrow's three binary types): a geometry's
+/// EWKB. None when the row is NULL or the column holds no bytes.
+pub fn bytes_at(a: &ArrayRef, i: usize) -> Option<&[u8]> {
+    if a.is_null(i) {
+        return None;
+    }
+    match a.data_type() {
+        DataType::Binary => Some(a.as_binary::<i32>().value(i)),
+        DataType::LargeBinary => Some(a.as_binary::<i64>().value(i)),
+        DataType::BinaryView => Some(a.as_binary_view().value(i)),
+        _ => None,
+    }
 }
 
 /// The SRID recorded in a geometry field's metadata, if any.

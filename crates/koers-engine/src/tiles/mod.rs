@@ -258,28 +258,29 @@ impl PointIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use datafusion::arrow::array::{Int32Array, RecordBatch};
+    use datafusion::arrow::array::{ArrayRef, Int32Array, RecordBatch};
     use datafusion::arrow::datatypes::{Field, Schema};
     use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
     use std::sync::Arc;
 
-    fn stream(lon: Vec<Option<f64>>, lat: Vec<Option<f64>>) -> SendableRecordBatchStream {
+    /// One batch of the columns `lon` and `lat`, as a query streams it.
+    fn stream_of(lon: ArrayRef, lat: ArrayRef) -> SendableRecordBatchStream {
         let schema = Arc::new(Schema::new(vec![
-            Field::new("lon", DataType::Float64, true),
-            Field::new("lat", DataType::Float64, true),
+            Field::new("lon", lon.data_type().clone(), true),
+            Field::new("lat", lat.data_type().clone(), true),
         ]));
-        let batch = RecordBatch::try_new(
-            schema.clone(),
-            vec![
-                Arc::new(Float64Array::from(lon)),
-                Arc::new(Float64Array::from(lat)),
-            ],
-        )
-        .unwrap();
+        let batch = RecordBatch::try_new(schema.clone(), vec![lon, lat]).unwrap();
         Box::pin(RecordBatchStreamAdapter::new(
             schema,
             futures::stream::iter(vec![Ok(batch)]),
         ))
+    }
+
+    fn stream(lon: Vec<Option<f64>>, lat: Vec<Option<f64>>) -> SendableRecordBatchStream {
+        stream_of(
+            Arc::new(Float64Array::from(lon)),
+            Arc::new(Float64Array::from(lat)),
+        )
     }
 
     #[test]
@@ -349,22 +350,10 @@ mod tests {
 
     #[tokio::test]
     async fn text_that_is_no_number_is_left_out() {
-        let schema = Arc::new(Schema::new(vec![
-            Field::new("lon", DataType::Utf8, true),
-            Field::new("lat", DataType::Int32, true),
-        ]));
-        let batch = RecordBatch::try_new(
-            schema.clone(),
-            vec![
-                Arc::new(datafusion::arrow::array::StringArray::from(vec!["x"])),
-                Arc::new(Int32Array::from(vec![52])),
-            ],
-        )
-        .unwrap();
-        let s: SendableRecordBatchStream = Box::pin(RecordBatchStreamAdapter::new(
-            schema,
-            futures::stream::iter(vec![Ok(batch)]),
-        ));
+        let s = stream_of(
+            Arc::new(datafusion::arrow::array::StringArray::from(vec!["x"])),
+            Arc::new(Int32Array::from(vec![52])),
+        );
         // Arrow casts text that is no number to null: such a row is simply left out.
         let index = PointIndex::build(s).await.unwrap();
         assert!(index.is_empty());

@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray};
 use datafusion::arrow::datatypes::DataType;
-use koers_engine::{ImportedVersion, NoProgress, import_file};
+use koers_engine::{Format, ImportedVersion, NoProgress, import_file};
 use shapefile::dbase::{self, FieldName, FieldValue, TableWriterBuilder};
 use shapefile::{Point, Polygon, PolygonRing, ShapeWriter};
 
-use crate::helpers::{Work, column_types, engine, invalid_message, table};
+use crate::helpers::{Work, assert_vector, column_types, engine, invalid_message, table};
 
 const RD_PRJ: &str = r#"PROJCS["RD_New",GEOGCS["GCS_Amersfoort",DATUM["D_Amersfoort",SPHEROID["Bessel_1841",6377397.155,299.1528128]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],PROJECTION["Double_Stereographic"],PARAMETER["False_Easting",155000.0],PARAMETER["False_Northing",463000.0],PARAMETER["Central_Meridian",5.38763888888889],PARAMETER["Scale_Factor",0.9999079],PARAMETER["Latitude_Of_Origin",52.15616055555555],UNIT["Meter",1.0]]"#;
 const WGS84_PRJ: &str = r#"GEOGCS["GCS_WGS_1984",DATUM["D_WGS_1984",SPHEROID["WGS_1984",6378137.0,298.257223563]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]]"#;
@@ -213,23 +213,23 @@ async fn shapefile_attributes_geometry_and_rd_from_prj() {
     let w = Work::new();
     let shp = write_parcels(w.dir.path());
     let v = w.import(&shp, "percelen.parquet");
-    assert_eq!(v.row_count, 3);
-    assert_eq!(v.format, koers_engine::Format::Shapefile);
-    assert_eq!(
-        column_types(&v),
-        [
-            ("Naam", "Utf8"),
-            ("aantal", "Int64"),
-            ("Opp", "Float64"),
-            ("ratio", "Float64"),
-            ("actief", "Boolean"),
-            ("sinds", "Date32"),
-            ("geom", "Binary"),
-        ]
+    let columns = [
+        ("Naam", "Utf8"),
+        ("aantal", "Int64"),
+        ("Opp", "Float64"),
+        ("ratio", "Float64"),
+        ("actief", "Boolean"),
+        ("sinds", "Date32"),
+        ("geom", "Binary"),
+    ];
+    assert_vector(
+        &v,
+        3,
+        Format::Shapefile,
+        &columns,
+        "EPSG:28992",
+        &["Polygon"],
     );
-    let g = v.geometry.as_ref().expect("geometry");
-    assert_eq!((g.column.as_str(), g.crs.as_str()), ("geom", "EPSG:28992"));
-    assert_eq!(g.types, ["Polygon"]);
     assert_eq!(v.quality[6].null_count, 1);
 
     let r = rows(
@@ -277,12 +277,8 @@ async fn zipped_shapefile_in_a_folder_with_wgs84() {
     };
     let src = w.write("punten.zip", &bytes);
     let v = w.import(&src, "punten.parquet");
-    assert_eq!(v.row_count, 2);
-    assert_eq!(v.format, koers_engine::Format::Shapefile);
-    assert_eq!(column_types(&v), [("naam", "Utf8"), ("geom", "Binary")]);
-    let g = v.geometry.as_ref().expect("geometry");
-    assert_eq!(g.crs, "EPSG:4326");
-    assert_eq!(g.types, ["Point"]);
+    let columns = [("naam", "Utf8"), ("geom", "Binary")];
+    assert_vector(&v, 2, Format::Shapefile, &columns, "EPSG:4326", &["Point"]);
     let r = rows(&v, "SELECT naam, ST_AsText(geom) FROM t ORDER BY naam").await;
     assert_eq!(
         r,
@@ -607,24 +603,18 @@ async fn geopackage_features_with_gp_header_geometry() {
     let src = w.dir.path().join("gebouwen.gpkg");
     write_gpkg(&src, None);
     let v = w.import(&src, "gebouwen.parquet");
-    assert_eq!(v.row_count, 4);
-    assert_eq!(v.format, koers_engine::Format::GeoPackage);
-    assert_eq!(
-        column_types(&v),
-        [
-            ("fid", "Int64"),
-            ("Naam", "Utf8"),
-            ("bouwjaar", "Int64"),
-            ("hoogte", "Float64"),
-            ("monument", "Boolean"),
-            ("gemeten", "Date32"),
-            ("bijgewerkt", "Timestamp(µs)"),
-            ("geom", "Binary"),
-        ]
-    );
-    let g = v.geometry.as_ref().expect("geometry");
-    assert_eq!((g.column.as_str(), g.crs.as_str()), ("geom", "EPSG:28992"));
-    assert_eq!(g.types, ["Point", "Polygon"]);
+    let columns = [
+        ("fid", "Int64"),
+        ("Naam", "Utf8"),
+        ("bouwjaar", "Int64"),
+        ("hoogte", "Float64"),
+        ("monument", "Boolean"),
+        ("gemeten", "Date32"),
+        ("bijgewerkt", "Timestamp(µs)"),
+        ("geom", "Binary"),
+    ];
+    let (crs, types) = ("EPSG:28992", &["Point", "Polygon"]);
+    assert_vector(&v, 4, Format::GeoPackage, &columns, crs, types);
     let r = rows(
         &v,
         "SELECT fid, \"Naam\", bouwjaar, hoogte, monument, gemeten, bijgewerkt, ST_AsText(geom), ST_Area(geom) FROM t ORDER BY fid",

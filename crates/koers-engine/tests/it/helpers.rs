@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 use datafusion::arrow::datatypes::Field;
 use datafusion::prelude::SessionContext;
 use koers_engine::{
-    Engine, EngineConfig, EngineError, ImportOptions, ImportedVersion, NoProgress, TableRef,
-    import_file,
+    Engine, EngineConfig, EngineError, Format, ImportOptions, ImportedVersion, NoProgress,
+    TableRef, import_file,
 };
 
 /// A temporary directory with a `data` output folder.
@@ -87,6 +87,23 @@ pub fn invalid_message(r: Result<ImportedVersion, EngineError>) -> String {
         Err(EngineError::InvalidInput { message, .. }) => message,
         other => panic!("expected invalid input, got {other:?}"),
     }
+}
+
+/// Checks what the import of a vector file made: `rows` rows read as `format`, these
+/// columns with their types, and a `geom` column in `crs` holding geometries of `types`.
+pub fn assert_vector(
+    v: &ImportedVersion,
+    rows: u64,
+    format: Format,
+    columns: &[(&str, &str)],
+    crs: &str,
+    types: &[&str],
+) {
+    assert_eq!((v.row_count, v.format), (rows, format));
+    assert_eq!(column_types(v), columns);
+    let g = v.geometry.as_ref().expect("geometry");
+    assert_eq!((g.column.as_str(), g.crs.as_str()), ("geom", crs));
+    assert_eq!(g.types, types);
 }
 
 /// The name and data type of every column of an imported version, in order.

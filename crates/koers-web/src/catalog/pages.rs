@@ -119,16 +119,7 @@ async fn render_check(
 async fn import_checked(ctx: Ctx, FormInput(mut input): FormInput) -> Reply {
     let token = input.text("token");
     let name = input.text("name");
-    let types: std::collections::BTreeMap<String, String> = input
-        .fields()
-        .iter()
-        .filter_map(|(k, v)| {
-            Some((
-                k.strip_prefix("type.")?.to_string(),
-                v.as_str()?.to_string(),
-            ))
-        })
-        .collect();
+    let types: std::collections::BTreeMap<String, String> = input.texts_under("type.");
     let mode = input.text("mode");
     let started = catalog::import_staged(
         ctx.ws(),

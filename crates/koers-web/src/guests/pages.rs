@@ -9,7 +9,7 @@ use crate::guests::api::{InvitationOut, SharedOut, receive};
 use crate::input::FormInput;
 use crate::maturity::views::{report_context, report_pdf};
 use crate::questions::{attachment_response, too_large_as_field};
-use crate::shell::{Done, form_outcome, form_problem, page_with_status};
+use crate::shell::{Done, after_form_or_refused, form_outcome, form_problem, page_with_status};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -218,20 +218,10 @@ async fn show(ctx: Ctx, Path(id): Path<String>) -> Reply {
 /// The shared question's page again after one of its forms: with `notice`, or with the
 /// problem (invalid input, or 403 when the invitation does not allow it).
 async fn outcome<T>(ctx: &Ctx, id: &str, r: Result<T, AppError>, notice: &'static str) -> Reply {
-    match r {
-        Err(e @ (AppError::Forbidden | AppError::Conflict(_))) => {
-            render_shared(ctx, id, e.status(), form_problem(&e)).await
-        }
-        r => {
-            form_outcome(
-                r,
-                Value::UNDEFINED,
-                |_| Done::Notice(notice),
-                |status, extra| render_shared(ctx, id, status, extra),
-            )
-            .await
-        }
-    }
+    after_form_or_refused(r, notice, |status, extra| {
+        render_shared(ctx, id, status, extra)
+    })
+    .await
 }
 
 async fn comment(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {

@@ -204,16 +204,7 @@ async fn save_self_scan(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Re
     let value = form.value();
     let mut input = form.0;
     let moment = input.text("moment");
-    let answers: std::collections::BTreeMap<String, String> = input
-        .fields()
-        .iter()
-        .filter_map(|(k, v)| {
-            Some((
-                k.strip_prefix("niveau:")?.to_string(),
-                v.as_str()?.to_string(),
-            ))
-        })
-        .collect();
+    let answers: std::collections::BTreeMap<String, String> = input.texts_under("niveau:");
     let r = uc::save_self_assessment(ctx.ws(), &ctx.who, &id, &moment, &answers).await;
     form_outcome(
         r,

@@ -6,7 +6,7 @@ use crate::auth::Ctx;
 use crate::error::{AppError, Reply};
 use crate::input::FormInput;
 use crate::questions::{attachment_response, receive_attachment, too_large_as_field};
-use crate::shell::{Done, form_outcome, form_problem, page_with_status, run_form, when_confirmed};
+use crate::shell::{Done, after_form_or_refused, page_with_status, run_form, when_confirmed};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Path, Query};
@@ -229,20 +229,10 @@ async fn outcome<T, E: Into<AppError>>(
     r: Result<T, E>,
     notice: &'static str,
 ) -> Reply {
-    match r.map_err(Into::into) {
-        Err(e @ (AppError::Conflict(_) | AppError::Forbidden)) => {
-            render_question(ctx, id, e.status(), form_problem(&e)).await
-        }
-        r => {
-            form_outcome(
-                r,
-                Value::UNDEFINED,
-                |_| Done::Notice(notice),
-                |status, extra| render_question(ctx, id, status, extra),
-            )
-            .await
-        }
-    }
+    after_form_or_refused(r, notice, |status, extra| {
+        render_question(ctx, id, status, extra)
+    })
+    .await
 }
 
 async fn step(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {

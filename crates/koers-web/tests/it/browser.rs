@@ -163,12 +163,15 @@ pub(crate) async fn wait_text(c: &Client, at: Locator<'_>) -> String {
     wait_for(c, at).await.text().await.unwrap()
 }
 
+/// Runs `js` in the page; what it returns.
+pub(crate) async fn script(c: &Client, js: &str) -> Value {
+    c.execute(js, vec![]).await.unwrap()
+}
+
 /// Marks the page shown, so that [`wait_new_page`] can tell when the next one has loaded (a
 /// notice of the page before must not pass for the next one's).
 pub(crate) async fn mark_page(c: &Client) {
-    c.execute("window.koersOldPage = true;", vec![])
-        .await
-        .unwrap();
+    script(c, "window.koersOldPage = true;").await;
 }
 
 /// Waits until a page other than the one [`mark_page`] marked has loaded.
@@ -189,6 +192,22 @@ pub(crate) async fn wait_new_page(c: &Client) {
 /// Focuses the first element matching `css` and presses `key` there, as a keyboard user does.
 pub(crate) async fn press(c: &Client, css: &str, key: Key) {
     keys_at(c, css, &key.to_string()).await;
+}
+
+/// Presses Enter at the first element matching `css` and waits for the element `at` that
+/// it leads to; that element.
+pub(crate) async fn enter_and_wait(c: &Client, css: &str, at: Locator<'_>) -> Element {
+    press(c, css, Key::Enter).await;
+    wait_for(c, at).await
+}
+
+/// Waits (up to a minute) until the job page of an import links to its dataset; the link.
+pub(crate) async fn imported_dataset_link(c: &Client) -> Element {
+    c.wait()
+        .at_most(Duration::from_secs(60))
+        .for_element(Locator::Css("#taak a[href^='/bronnen/']"))
+        .await
+        .unwrap()
 }
 
 /// Focuses the first element matching `css` and types `keys` there (on a closed list: the
@@ -254,16 +273,12 @@ async fn sign_in_visit_every_module_and_sign_out() {
 
     // The first Tab reaches the skip link.
     c.find(Locator::Css("body")).await.unwrap();
-    c.execute("document.activeElement.blur(); window.focus();", vec![])
-        .await
-        .unwrap();
-    let active: Value = c
-        .execute(
-            "return document.activeElement === document.body || document.activeElement === null;",
-            vec![],
-        )
-        .await
-        .unwrap();
+    script(&c, "document.activeElement.blur(); window.focus();").await;
+    let active: Value = script(
+        &c,
+        "return document.activeElement === document.body || document.activeElement === null;",
+    )
+    .await;
     assert_eq!(active, json!(true));
 
     // Sign in by keyboard: type, Tab, type, Enter.
@@ -272,10 +287,7 @@ async fn sign_in_visit_every_module_and_sign_out() {
         .send_keys(&format!("admin@pv26.example{}", Key::Tab))
         .await
         .unwrap();
-    let focused: Value = c
-        .execute("return document.activeElement.id;", vec![])
-        .await
-        .unwrap();
+    let focused: Value = script(&c, "return document.activeElement.id;").await;
     assert_eq!(focused, json!("password"));
     let pw = c.find(Locator::Id("password")).await.unwrap();
     pw.send_keys(&format!("{PASSWORD}{}", Key::Enter))
@@ -309,13 +321,11 @@ async fn sign_in_visit_every_module_and_sign_out() {
             "navigation lacks {slug}: {hrefs:?}"
         );
         c.goto(&app.url(slug)).await.unwrap();
-        let current: Value = c
-            .execute(
-                "return document.querySelector('[aria-current=page]').getAttribute('href');",
-                vec![],
-            )
-            .await
-            .unwrap();
+        let current: Value = script(
+            &c,
+            "return document.querySelector('[aria-current=page]').getAttribute('href');",
+        )
+        .await;
         assert_eq!(current, json!(slug));
         check_axe(&c, slug).await;
     }
@@ -362,12 +372,7 @@ async fn import_a_file_and_analyse_it_in_the_browser() {
     )
     .await;
     // The job page follows the import and links to the dataset when done.
-    let link = c
-        .wait()
-        .at_most(Duration::from_secs(60))
-        .for_element(Locator::Css("#taak a[href^='/bronnen/']"))
-        .await
-        .unwrap();
+    let link = imported_dataset_link(&c).await;
     link.click().await.unwrap();
     wait_for(&c, Locator::Css("svg.koers-map")).await;
     assert_eq!(heading(&c).await, "gemeenten");
@@ -413,15 +418,13 @@ async fn a_data_question_on_the_board_moves_by_keyboard() {
     c.goto(&app.url("/datavragen")).await.unwrap();
     check_axe(&c, "board").await;
     // Every column of the board is on the screen, none behind a sideways scroll.
-    let visible = c
-        .execute(
-            "return [...document.querySelectorAll('.koers-board__column')]
+    let visible = script(
+        &c,
+        "return [...document.querySelectorAll('.koers-board__column')]
                .every(col => col.getBoundingClientRect().right <= window.innerWidth)
                && document.querySelectorAll('.koers-board__column').length === 9;",
-            vec![],
-        )
-        .await
-        .unwrap();
+    )
+    .await;
     assert_eq!(
         visible,
         json!(true),
@@ -431,40 +434,27 @@ async fn a_data_question_on_the_board_moves_by_keyboard() {
     assert!(column.contains('1'), "{column}");
     // Drag the card onto a column: only the columns it may go to accept it, and dropping it
     // opens the step's form with that step chosen and the note to fill in.
-    let refused = c
-        .execute(
-            "const card = document.querySelector('.koers-card[data-question]');
+    let refused = script(&c, "const card = document.querySelector('.koers-card[data-question]');
              const dt = new DataTransfer();
              card.dispatchEvent(new DragEvent('dragstart', {bubbles: true, dataTransfer: dt}));
              const over = (s) => { const e = new DragEvent('dragover', {bubbles: true, cancelable: true, dataTransfer: dt});
                                    document.querySelector(`[data-status=${s}]`).dispatchEvent(e); return e.defaultPrevented; };
              const result = [over('decided'), over('sharpened')];
              document.querySelector('[data-status=sharpened]').dispatchEvent(new DragEvent('drop', {bubbles: true, cancelable: true, dataTransfer: dt}));
-             return result;",
-            vec![],
-        )
-        .await
-        .unwrap();
+             return result;").await;
     assert_eq!(refused, json!([false, true]), "drop targets");
     wait_for(&c, Locator::Css(".koers-steps")).await;
     check_axe(&c, "question page").await;
-    let chosen = c
-        .execute(
-            "return [location.search, document.querySelector('input[name=to]:checked').value, document.activeElement.id];",
-            vec![],
-        )
-        .await
-        .unwrap();
+    let chosen = script(&c, "return [location.search, document.querySelector('input[name=to]:checked').value, document.activeElement.id];").await;
     assert_eq!(chosen, json!(["?naar=sharpened", "sharpened", "s-note"]));
     // The same by keyboard: the card's link to the step, then the note and Enter.
     c.goto(&app.url("/datavragen")).await.unwrap();
-    press(
+    enter_and_wait(
         &c,
         "section[aria-labelledby=kol-asked] a[href*='naar=sharpened']",
-        Key::Enter,
+        Locator::Css(".koers-steps"),
     )
     .await;
-    wait_for(&c, Locator::Css(".koers-steps")).await;
     let note = c.find(Locator::Id("s-note")).await.unwrap();
     note.send_keys(&format!("Scherper gemaakt{}", Key::Enter))
         .await

@@ -2,13 +2,12 @@
 //! saved analysis then says it was brought up to date from those rows alone.
 
 use crate::browser::{
-    check_axe, end_session, main_text, press, screenshot, sign_in, start_browser, type_into,
-    wait_for,
+    check_axe, end_session, enter_and_wait, imported_dataset_link, main_text, press, screenshot,
+    script, sign_in, start_browser, type_into, wait_for,
 };
 use crate::helpers::TestApp;
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
-use std::time::Duration;
 
 /// Uploads `file` through the import form with `mode` chosen by keyboard, and opens the
 /// dataset once the import is done; what the finished import said.
@@ -27,12 +26,7 @@ async fn import(c: &Client, app: &TestApp, file: &std::path::Path, mode: &str) -
         .unwrap();
     assert_eq!(checked, serde_json::json!(true));
     press(c, "form[data-koers-upload] button[type=submit]", Key::Enter).await;
-    let link = c
-        .wait()
-        .at_most(Duration::from_secs(60))
-        .for_element(Locator::Css("#taak a[href^='/bronnen/']"))
-        .await
-        .unwrap();
+    let link = imported_dataset_link(c).await;
     let done = main_text(c).await;
     link.click().await.unwrap();
     wait_for(c, Locator::Id("tabel-versies")).await;
@@ -79,13 +73,12 @@ async fn a_steward_appends_a_month_and_the_analysis_reads_only_those_rows() {
         let url = app.url(&format!("/analyses/{analysis}"));
         async move {
             c.goto(&url).await.unwrap();
-            press(
+            enter_and_wait(
                 &c,
                 "form[action$='/uitvoeren'] button[type=submit]",
-                Key::Enter,
+                Locator::Id("resultaat"),
             )
             .await;
-            wait_for(&c, Locator::Id("resultaat")).await;
             main_text(&c).await
         }
     };
@@ -114,13 +107,11 @@ async fn a_steward_appends_a_month_and_the_analysis_reads_only_those_rows() {
     );
     assert!(shown.contains("GM0340"), "{shown}");
     // The result's table scrolls in its own box: the page stays as wide as the phone.
-    let widths = c
-        .execute(
-            "return [document.documentElement.scrollWidth, window.innerWidth];",
-            vec![],
-        )
-        .await
-        .unwrap();
+    let widths = script(
+        &c,
+        "return [document.documentElement.scrollWidth, window.innerWidth];",
+    )
+    .await;
     assert!(widths[0].as_i64() <= widths[1].as_i64(), "{widths}");
     screenshot(&c, "incremental-run.png").await;
     end_session(c).await;

@@ -4,8 +4,8 @@
 //! before saving it.
 
 use crate::browser::{
-    check_axe, end_session, keys_at, main_text, press, screenshot, sign_in, start_browser,
-    type_into, wait_for,
+    check_axe, end_session, enter_and_wait, keys_at, main_text, press, screenshot, sign_in,
+    start_browser, type_into, wait_for,
 };
 use crate::helpers::TestApp;
 use crate::register::{application, board_member, modest_application, propose};
@@ -39,8 +39,7 @@ async fn a_board_member_defers_and_then_decides_another_option_by_keyboard() {
     // Enter on the form's button records the act; the page confirms it.
     let submit = format!("form[action='/toepassingen/bestuursagenda/{cid}'] button[type=submit]");
     let record_act = async || {
-        press(&b, &submit, Key::Enter).await;
-        wait_for(&b, Locator::Css(".utrecht-alert--ok")).await;
+        enter_and_wait(&b, &submit, Locator::Css(".utrecht-alert--ok")).await;
     };
     check_axe(&b, "the board's agenda").await;
     // Defer: arrow from "decide" to "defer" in the group of acts, pick the next meeting.
@@ -132,8 +131,7 @@ async fn an_administrator_changes_the_framework_by_keyboard_after_a_preview() {
     keys_at(&b, "#r6-level", "man").await;
     check_axe(&b, "the editor with a new rule").await;
     // Enter in a text field looks at the consequences.
-    press(&b, "#r6-name", Key::Enter).await;
-    wait_for(&b, Locator::Id("gevolgen")).await;
+    enter_and_wait(&b, "#r6-name", Locator::Id("gevolgen")).await;
     let text = main_text(&b).await;
     assert!(
         text.contains("Hosting van de digitale tweeling") && text.contains("management"),
@@ -146,8 +144,7 @@ async fn an_administrator_changes_the_framework_by_keyboard_after_a_preview() {
     );
     screenshot(&b, "framework-preview-1440.png").await;
     check_axe(&b, "the preview").await;
-    press(&b, "button[value=save]", Key::Enter).await;
-    wait_for(&b, Locator::Css(".utrecht-alert--ok")).await;
+    enter_and_wait(&b, "button[value=save]", Locator::Css(".utrecht-alert--ok")).await;
     let f: Value = c.get_json("/api/v1/choice-framework").await;
     assert_eq!(f["version"], 1);
     let rules = f["framework"]["rules"].as_array().unwrap();

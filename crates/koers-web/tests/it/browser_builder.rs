@@ -3,7 +3,8 @@
 //! dataset, column, period and measure is chosen from a list; axe-core on the way.
 
 use crate::browser::{
-    check_axe, fill_in, keys_at, main_text, press, screenshot, sign_in, start_browser, wait_for,
+    check_axe, fill_in, keys_at, main_text, press, screenshot, script, sign_in, start_browser,
+    wait_for,
 };
 use crate::helpers::TestApp;
 use fantoccini::{Client, Locator, key::Key};
@@ -12,9 +13,7 @@ use std::time::{Duration, Instant};
 
 /// Marks the current document, so a reload can be waited for.
 async fn mark(c: &Client) {
-    c.execute("window.__koersOld = true;", vec![])
-        .await
-        .unwrap();
+    script(c, "window.__koersOld = true;").await;
 }
 
 /// Waits until the marked document is replaced by a loaded new one.
@@ -46,10 +45,7 @@ async fn pick(c: &Client, id: &str, typed: &str) {
     mark(c).await;
     keys_at(c, &format!("#{id}"), typed).await;
     reloaded(c).await;
-    let focused = c
-        .execute("return document.activeElement.id;", vec![])
-        .await
-        .unwrap();
+    let focused = script(c, "return document.activeElement.id;").await;
     assert_eq!(focused, serde_json::json!(id), "focus returns to the list");
 }
 

@@ -2,19 +2,20 @@
 //! behind a menu button that the keyboard opens and Escape closes; a checked radio button or
 //! checkbox looks different from an unchecked one.
 
-use crate::browser::{check_axe, end_session, press, screenshot, sign_in, start_browser, wait_for};
+use crate::browser::{
+    check_axe, end_session, press, screenshot, script, sign_in, start_browser, wait_for,
+};
 use crate::helpers::TestApp;
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 use serde_json::json;
 
 async fn nav_shown(c: &Client) -> bool {
-    c.execute(
+    script(
+        c,
         "const n = document.getElementById('hoofdmenu'); return n.getClientRects().length > 0;",
-        vec![],
     )
     .await
-    .unwrap()
     .as_bool()
     .unwrap()
 }
@@ -52,13 +53,11 @@ async fn the_menu_folds_on_a_phone_and_controls_show_their_state() {
     check_axe(&c, "overview with the menu open").await;
     press(&c, "#hoofdmenu a", Key::Escape).await;
     assert!(!nav_shown(&c).await, "Escape closes the menu");
-    let focused = c
-        .execute(
-            "return document.activeElement.classList.contains('koers-menu-button');",
-            vec![],
-        )
-        .await
-        .unwrap();
+    let focused = script(
+        &c,
+        "return document.activeElement.classList.contains('koers-menu-button');",
+    )
+    .await;
     assert_eq!(focused, json!(true), "focus returns to the menu button");
     // On a wide screen the navigation is simply there, and the button is not.
     c.set_window_size(1440, 900).await.unwrap();

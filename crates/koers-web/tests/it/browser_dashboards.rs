@@ -3,7 +3,8 @@
 //! publicly and open the link signed out, and follow the export links; axe-core throughout.
 
 use crate::browser::{
-    check_axe, click, main_text, screenshot, sign_in, start_browser, submit, text_of, wait_for,
+    check_axe, click, main_text, screenshot, script, sign_in, start_browser, submit, text_of,
+    wait_for,
 };
 use crate::helpers::TestApp;
 use fantoccini::{Client, Locator, key::Key};
@@ -92,7 +93,7 @@ async fn build_filter_drill_down_share_and_export_a_dashboard() {
 
     // The time slider by keyboard: one step left is 2023, applied when let go, without
     // reloading the page (a mark set on the window survives), focus kept on the slider.
-    c.execute("window.koersMark = 1;", vec![]).await.unwrap();
+    script(&c, "window.koersMark = 1;").await;
     let slider = c.find(Locator::Id("f-jaar")).await.unwrap();
     slider.send_keys(&Key::Left.to_string()).await.unwrap();
     assert!(
@@ -102,13 +103,11 @@ async fn build_filter_drill_down_share_and_export_a_dashboard() {
     wait_for_text(&c, "Dashboard bijgewerkt").await;
     let table = main_text(&c).await;
     assert!(table.contains("140"), "2023 figures: {table}");
-    let kept = c
-        .execute(
-            "return [window.koersMark === 1, document.activeElement && document.activeElement.id];",
-            vec![],
-        )
-        .await
-        .unwrap();
+    let kept = script(
+        &c,
+        "return [window.koersMark === 1, document.activeElement && document.activeElement.id];",
+    )
+    .await;
     assert_eq!(kept, json!([true, "f-jaar"]), "reloaded or lost focus");
 
     // Drill down from the table alternative (keyboard-reachable links) to Utrecht's municipalities.
@@ -128,16 +127,14 @@ async fn build_filter_drill_down_share_and_export_a_dashboard() {
     check_axe(&c, "drilled dashboard").await;
     // Only the widgets and filters changed: no reload, the address and the province filter
     // follow, and focus is on the heading of the widget that was drilled.
-    let drilled = c
-        .execute(
-            "const a = document.activeElement;
+    let drilled = script(
+        &c,
+        "const a = document.activeElement;
              return [window.koersMark === 1, location.search.includes('f.provincie=PV26'),
                      document.getElementById('f-provincie').value,
                      a.tagName, !!a.closest('.koers-widget')];",
-            vec![],
-        )
-        .await
-        .unwrap();
+    )
+    .await;
     assert_eq!(
         drilled,
         json!([true, true, "PV26", "H2", true]),
@@ -155,10 +152,7 @@ async fn build_filter_drill_down_share_and_export_a_dashboard() {
         !main_text(&c).await.contains("Ingezoomd"),
         "Back did not return"
     );
-    let mark = c
-        .execute("return window.koersMark === 1;", vec![])
-        .await
-        .unwrap();
+    let mark = script(&c, "return window.koersMark === 1;").await;
     assert_eq!(mark, json!(true));
 
     // On a phone the page stays as wide as the screen, and a chart is drawn again for its
@@ -169,9 +163,9 @@ async fn build_filter_drill_down_share_and_export_a_dashboard() {
         .await
         .unwrap();
     wait_for(&c, Locator::Css("svg.koers-chart--narrow")).await;
-    let fit = c
-        .execute(
-            "const narrow = document.querySelector('svg.koers-chart--narrow');
+    let fit = script(
+        &c,
+        "const narrow = document.querySelector('svg.koers-chart--narrow');
              const f = narrow.closest('figure');
              const wide = f.querySelector('svg.koers-chart:not(.koers-chart--narrow)');
              const label = narrow.querySelector('text');
@@ -179,10 +173,8 @@ async fn build_filter_drill_down_share_and_export_a_dashboard() {
                      getComputedStyle(wide).display, getComputedStyle(narrow).display,
                      f.scrollWidth <= f.clientWidth,
                      label.getBoundingClientRect().height >= 11];",
-            vec![],
-        )
-        .await
-        .unwrap();
+    )
+    .await;
     assert_eq!(
         fit,
         json!([true, "none", "block", true, true]),
@@ -284,11 +276,11 @@ async fn open_dashboard(
     ((driver, profile), c)
 }
 
-/// Runs `script` in the page until it answers `want` (up to five seconds); its last answer.
-async fn until(c: &Client, script: &str, want: &serde_json::Value) -> serde_json::Value {
+/// Runs `js` in the page until it answers `want` (up to five seconds); its last answer.
+async fn until(c: &Client, js: &str, want: &serde_json::Value) -> serde_json::Value {
     let mut got = serde_json::Value::Null;
     for _ in 0..50 {
-        got = c.execute(script, vec![]).await.unwrap();
+        got = script(c, js).await;
         if &got == want {
             break;
         }
@@ -309,30 +301,27 @@ async fn the_3d_view_turns_without_a_reload() {
     )
     .await;
     // The widget's own element survives a turn: nothing was redrawn from the server.
-    c.execute(
+    script(
+        c,
         "window.koersMark = 1; document.getElementById('onderdeel-w3').koersMark = 1;",
-        vec![],
     )
-    .await
-    .unwrap();
+    .await;
     let slider = c.find(Locator::Id("rot-w3")).await.unwrap();
     slider.send_keys(&Key::Right.to_string()).await.unwrap();
     assert!(
         address_gets(c, "rot.w3=").await,
         "the rotation was not applied"
     );
-    let kept = c
-        .execute(
-            "const w = document.getElementById('onderdeel-w3');
+    let kept = script(
+        c,
+        "const w = document.getElementById('onderdeel-w3');
              return [window.koersMark === 1, w.koersMark === 1, document.activeElement.id,
                      location.search.includes('rot.w3=' + document.getElementById('rot-w3').value),
                      document.getElementById('rot-w3').value !== '20',
                      w.querySelector('.koers-3d-controls button').hidden,
                      w.querySelector('.koers-figure').hidden];",
-            vec![],
-        )
-        .await
-        .unwrap();
+    )
+    .await;
     assert_eq!(
         kept,
         json!([true, true, "rot-w3", true, true, true, true]),
@@ -358,9 +347,9 @@ async fn the_interactive_map_names_regions_and_drills_down_by_keyboard() {
         .await
         .unwrap();
     // The server-drawn map gives way; its legend now stands beside or under the live map.
-    let layout = c
-        .execute(
-            "const w = document.getElementById('onderdeel-w2');
+    let layout = script(
+        c,
+        "const w = document.getElementById('onderdeel-w2');
              const map = w.querySelector('.koers-live-map__canvas').getBoundingClientRect();
              const legend = w.querySelector('.koers-legend').getBoundingClientRect();
              const overlaps = !(legend.left >= map.right || legend.top >= map.bottom);
@@ -368,10 +357,8 @@ async fn the_interactive_map_names_regions_and_drills_down_by_keyboard() {
                      w.querySelectorAll('.koers-legend li').length > 1,
                      !!w.querySelector('table'),
                      w.querySelector('canvas').getAttribute('aria-label')];",
-            vec![],
-        )
-        .await
-        .unwrap();
+    )
+    .await;
     assert_eq!(
         layout,
         json!([true, false, true, true, "Tonnen per provincie"]),
@@ -381,14 +368,12 @@ async fn the_interactive_map_names_regions_and_drills_down_by_keyboard() {
     canvas.send_keys("=").await.unwrap();
     let named = wait_for_centre(c, "onderdeel-w2").await;
     assert!(named.starts_with("In het midden: "), "{named}");
-    let tip = c
-        .execute(
-            "const t = document.querySelector('#onderdeel-w2 .koers-live-map__tip');
+    let tip = script(
+        c,
+        "const t = document.querySelector('#onderdeel-w2 .koers-live-map__tip');
              return t.hidden ? null : t.textContent;",
-            vec![],
-        )
-        .await
-        .unwrap();
+    )
+    .await;
     assert_eq!(
         tip.as_str().map(|t| format!("In het midden: {t}")),
         Some(named.clone()),
@@ -462,7 +447,7 @@ async fn the_time_machine_plays_the_years_with_one_colour_scale() {
     )
     .await;
     let legend = "return [...document.querySelectorAll('#onderdeel-w2 .koers-live-map .koers-legend li')].map(l => l.textContent.trim()).join('|');";
-    let last_year = c.execute(legend, vec![]).await.unwrap();
+    let last_year = script(c, legend).await;
     let play = c
         .find(Locator::Css(
             "[data-koers-player='f-jaar'] [data-koers-play]",
@@ -483,7 +468,7 @@ async fn the_time_machine_plays_the_years_with_one_colour_scale() {
         Locator::Css("#onderdeel-w2 .koers-live-map[data-koers-ready]"),
     )
     .await;
-    let first_year = c.execute(legend, vec![]).await.unwrap();
+    let first_year = script(c, legend).await;
     assert_eq!(
         first_year, last_year,
         "the colour scale moved with the year"
@@ -541,15 +526,13 @@ async fn buildings_from_the_3d_bag_stand_at_their_heights() {
     .await;
     assert_eq!(heights, json!([12.5, 29.1, 110.2]), "the buildings drawn");
     // The legend names the colour's measure, and the 3D controls turn the city by keyboard.
-    let side = c
-        .execute(
-            "const w = document.getElementById('onderdeel-w1');
+    let side = script(
+        c,
+        "const w = document.getElementById('onderdeel-w1');
              return [w.querySelector('.koers-live-map__heading').textContent.trim(),
                      !!w.querySelector('#rot-w1'), w.querySelector('.koers-figure').hidden];",
-            vec![],
-        )
-        .await
-        .unwrap();
+    )
+    .await;
     assert_eq!(side, json!(["Legenda: bouwjaar", true, true]));
     c.find(Locator::Id("rot-w1"))
         .await
@@ -605,13 +588,11 @@ async fn a_map_of_any_geometry_draws_areas_lines_and_points_offline() {
     )
     .await;
     assert_eq!(drawn, want, "area, line and point each in their layer");
-    let elsewhere = c
-        .execute(
-            "return performance.getEntriesByType('resource').map(e => e.name)
+    let elsewhere = script(
+        c,
+        "return performance.getEntriesByType('resource').map(e => e.name)
                .filter(n => !n.startsWith(location.origin));",
-            vec![],
-        )
-        .await
-        .unwrap();
+    )
+    .await;
     assert_eq!(elsewhere, json!([]), "a request left the machine");
 }

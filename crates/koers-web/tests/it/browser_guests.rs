@@ -3,7 +3,8 @@
 //! the question and comments on it. Every page checked with axe-core.
 
 use crate::browser::{
-    check_axe, end_session, keys_at, main_text, press, screenshot, sign_in, start_browser, wait_for,
+    check_axe, end_session, enter_and_wait, keys_at, main_text, press, screenshot, sign_in,
+    start_browser, wait_for,
 };
 use crate::helpers::{PASSWORD, TestApp};
 use fantoccini::Locator;
@@ -13,13 +14,12 @@ use fantoccini::key::Key;
 /// user does; waits for the page to confirm.
 async fn comment_by_keyboard(c: &fantoccini::Client, text: &str) {
     keys_at(c, "#c-body", text).await;
-    press(
+    enter_and_wait(
         c,
         "form[action$='/reacties'] button[type=submit]",
-        Key::Enter,
+        Locator::Css(".utrecht-alert--ok"),
     )
     .await;
-    wait_for(c, Locator::Css(".utrecht-alert--ok")).await;
 }
 
 #[tokio::test]
@@ -99,8 +99,12 @@ async fn a_researcher_follows_a_province_and_its_contact_comments_by_keyboard() 
         .await
         .unwrap();
     keys_at(&b, "#t-org", "Provincie Flevo").await;
-    press(&b, "form[method=get] button[type=submit]", Key::Enter).await;
-    wait_for(&b, Locator::Id("tabel-verloop")).await;
+    enter_and_wait(
+        &b,
+        "form[method=get] button[type=submit]",
+        Locator::Id("tabel-verloop"),
+    )
+    .await;
     check_axe(&b, "trend").await;
     let text = main_text(&b).await;
     assert!(

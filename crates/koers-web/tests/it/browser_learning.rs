@@ -3,7 +3,8 @@
 //! certificate; every page checked with axe-core.
 
 use crate::browser::{
-    check_axe, click, fill_in, sign_in, start_browser, submit, type_into, wait_for,
+    check_axe, click, enter_and_wait, fill_in, script, sign_in, start_browser, submit, type_into,
+    wait_for,
 };
 use crate::helpers::TestApp;
 use fantoccini::Locator;
@@ -34,14 +35,13 @@ async fn coordinator_runs_a_cohort_to_a_certificate() {
     wait_for(&c, Locator::Id("c-name")).await;
     check_axe(&c, "programme").await;
     fill_in(&c, "s-title", "Aftrap").await;
-    c.execute(
+    script(
+        &c,
         "document.getElementById('s-date').value = '2026-02-03';
          document.getElementById('s-start').value = '15:00';
          document.getElementById('s-end').value = '16:30';",
-        vec![],
     )
-    .await
-    .unwrap();
+    .await;
     submit(&c, "form[action$='/sessies']").await;
     // Wait for the new page to list the session (the old page has the form too).
     wait_for(&c, Locator::XPath("//*[contains(text(), 'Aftrap')]")).await;
@@ -118,7 +118,7 @@ async fn coordinator_runs_a_cohort_to_a_certificate() {
         sel.select_by_value("done").await.unwrap();
     }
     // Saved: the page the answer brings (not the one before it) says so.
-    c.execute("window.koersMark = 1;", vec![]).await.unwrap();
+    script(&c, "window.koersMark = 1;").await;
     click(
         &c,
         Locator::Css("form[action^='/leertrajecten/groepen/'] .utrecht-button--primary-action"),
@@ -126,10 +126,7 @@ async fn coordinator_runs_a_cohort_to_a_certificate() {
     .await;
     let mut reloaded = false;
     for _ in 0..50 {
-        let gone = c
-            .execute("return window.koersMark === undefined;", vec![])
-            .await
-            .unwrap();
+        let gone = script(&c, "return window.koersMark === undefined;").await;
         if gone == serde_json::json!(true) {
             reloaded = true;
             break;
@@ -260,8 +257,7 @@ async fn a_participant_works_through_a_module_by_keyboard() {
     );
     wait_for(&b, Locator::Css(&link)).await;
     check_axe(&b, "my programme").await;
-    press(&b, &link, Key::Enter).await;
-    wait_for(&b, Locator::Id("voortgang")).await;
+    enter_and_wait(&b, &link, Locator::Id("voortgang")).await;
     check_axe(&b, "a module to work through").await;
     let text = crate::browser::main_text(&b).await;
     for part in [
@@ -326,8 +322,7 @@ async fn a_participant_assesses_themselves_by_keyboard_and_the_coordinator_sees_
         .unwrap();
     let go = format!("a[href='/leertrajecten/deelnemers/{me}/zelfscan']");
     wait_for(&b, Locator::Css(&go)).await;
-    press(&b, &go, Key::Enter).await;
-    wait_for(&b, Locator::Id("invullen")).await;
+    enter_and_wait(&b, &go, Locator::Id("invullen")).await;
     check_axe(&b, "the self-assessment").await;
     // The start is chosen already; on each dimension, from the first level one step down
     // chooses the second; Enter saves.
@@ -383,8 +378,7 @@ async fn a_participant_assesses_themselves_by_keyboard_and_the_coordinator_sees_
         .unwrap();
     let link = format!("a[href='/leertrajecten/leergangen/{pid}/beweging']");
     wait_for(&b, Locator::Css(&link)).await;
-    press(&b, &link, Key::Enter).await;
-    wait_for(&b, Locator::Id("tabel-beweging")).await;
+    enter_and_wait(&b, &link, Locator::Id("tabel-beweging")).await;
     check_axe(&b, "the movement").await;
     let text = crate::browser::main_text(&b).await;
     // Visie: four went 1 → 3 and one 2 → 3: start 1,2, end 3, +1,8.
@@ -466,13 +460,11 @@ async fn a_participant_takes_a_quiz_and_a_student_opens_the_project_by_keyboard(
     let h1 = crate::browser::wait_text(&b, Locator::Css("h1")).await;
     assert_eq!(h1, "Zonnedaken in beeld");
     check_axe(&b, "a make-track project as its student sees it").await;
-    let w = b
-        .execute(
-            "return [document.documentElement.scrollWidth, window.innerWidth];",
-            vec![],
-        )
-        .await
-        .unwrap();
+    let w = script(
+        &b,
+        "return [document.documentElement.scrollWidth, window.innerWidth];",
+    )
+    .await;
     assert!(
         w[0].as_i64() <= w[1].as_i64(),
         "wider than the screen: {w:?}"

@@ -3,7 +3,7 @@
 //! step, by keyboard (focus the task's link, Enter); both languages checked with axe.
 
 use crate::browser::{
-    check_axe, end_session, press, screenshot, sign_in, start_browser, wait_for, wait_text,
+    check_axe, end_session, press, screenshot, script, sign_in, start_browser, wait_for, wait_text,
 };
 use crate::helpers::TestApp;
 use crate::overview::{advise, ask, board_choice};
@@ -57,13 +57,7 @@ async fn each_role_reaches_its_first_task_from_the_overview() {
     c2.set_window_size(1440, 900).await.unwrap();
     sign_in(&c2, &app, "admin@pv26.example").await;
     wait_for(&c2, Locator::Css(".koers-tasks")).await;
-    let kinds: Vec<String> = c2
-        .execute(
-            "return [...document.querySelectorAll('.koers-task__kind')].map(e => e.textContent.trim());",
-            vec![],
-        )
-        .await
-        .unwrap()
+    let kinds: Vec<String> = script(&c2, "return [...document.querySelectorAll('.koers-task__kind')].map(e => e.textContent.trim());").await
         .as_array()
         .unwrap()
         .iter()

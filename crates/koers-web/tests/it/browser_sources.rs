@@ -3,7 +3,7 @@
 //! checked with axe-core.
 
 use crate::browser::{
-    check_axe, click, end_session, select, sign_in, start_browser, type_into, wait_for,
+    check_axe, click, end_session, script, select, sign_in, start_browser, type_into, wait_for,
 };
 use crate::helpers::TestApp;
 use fantoccini::Locator;
@@ -83,15 +83,9 @@ async fn a_dataset_page_maps_every_point_from_vector_tiles() {
     check_axe(&c, "dataset page with its points map").await;
     // The map is drawn with its tile source (MapLibre fetches the tiles in its worker; the
     // tiles themselves are checked in catalog::a_dataset_serves_vector_tiles…).
-    let shown = c
-        .execute(
-            "const box = document.querySelector('.koers-live-map');
+    let shown = script(&c, "const box = document.querySelector('.koers-live-map');
              return [box.hidden, JSON.parse(box.dataset.koersMap).tiles.includes('/tiles/{z}/{x}/{y}?lon=lon&lat=lat'),
-                     box.querySelector('canvas').getAttribute('aria-label')];",
-            vec![],
-        )
-        .await
-        .unwrap();
+                     box.querySelector('canvas').getAttribute('aria-label')];").await;
     assert_eq!(
         shown,
         serde_json::json!([false, true, "Kaart van alle punten"])

@@ -2,7 +2,9 @@
 //! wide as the screen, each table scrolling sideways in its own box that the keyboard can
 //! reach and that its caption names; the pages checked with axe-core.
 
-use crate::browser::{check_axe, end_session, screenshot, sign_in, start_browser, wait_for};
+use crate::browser::{
+    check_axe, end_session, screenshot, script, sign_in, start_browser, wait_for,
+};
 use crate::helpers::TestApp;
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
@@ -12,18 +14,16 @@ use serde_json::{Value, json};
 pub(crate) async fn tables_scroll_in_their_own_box(c: &Client, what: &str) {
     // The page's width against the window's, and against the window's inside its vertical
     // scroll bar; on failure, what sticks out (outside the tables' own boxes).
-    let widths = c
-        .execute(
-            "const d = document.documentElement;
+    let widths = script(
+        c,
+        "const d = document.documentElement;
              const wide = [...document.querySelectorAll('main *')]
                  .filter(e => !e.closest('table') && e.scrollWidth > e.clientWidth + 1
                      && getComputedStyle(e).overflowX === 'visible')
                  .map(e => e.tagName + '.' + e.className);
              return [d.scrollWidth, window.innerWidth, d.clientWidth, wide];",
-            vec![],
-        )
-        .await
-        .unwrap();
+    )
+    .await;
     let (page, window, viewport) = (
         widths[0].as_i64().unwrap(),
         widths[1].as_i64().unwrap(),
@@ -34,9 +34,9 @@ pub(crate) async fn tables_scroll_in_their_own_box(c: &Client, what: &str) {
         "{what}: the page is {page} px wide in a {window} px window ({viewport} px inside its scroll bar); too wide: {}",
         widths[3]
     );
-    let tables: Value = c
-        .execute(
-            "return [...document.querySelectorAll('main table')].map(t => {
+    let tables: Value = script(
+        c,
+        "return [...document.querySelectorAll('main table')].map(t => {
                  const box = t.closest('.koers-table-scroll[role=region][tabindex=\"0\"]');
                  const caption = t.querySelector('caption');
                  return {
@@ -46,10 +46,8 @@ pub(crate) async fn tables_scroll_in_their_own_box(c: &Client, what: &str) {
                      scrolls: !!box && getComputedStyle(box).overflowX === 'auto',
                  };
              });",
-            vec![],
-        )
-        .await
-        .unwrap();
+    )
+    .await;
     let tables = tables.as_array().unwrap();
     assert!(!tables.is_empty(), "{what}: no tables");
     for t in tables {
@@ -105,30 +103,27 @@ async fn wide_tables_scroll_in_their_own_box_on_a_phone() {
     }
     c.goto(&app.url("/toepassingen")).await.unwrap();
     wait_for(&c, Locator::Css("main table")).await;
-    c.execute(
+    script(
+        &c,
         "document.querySelector('.koers-table-scroll').scrollIntoView();",
-        vec![],
     )
-    .await
-    .unwrap();
+    .await;
     screenshot(&c, "register-list-390.png").await;
     end_session(c).await;
 }
 
 /// The page's width against the window's: what sticks out when it is wider.
 async fn page_fits(c: &Client, what: &str) {
-    let widths = c
-        .execute(
-            "const d = document.documentElement;
+    let widths = script(
+        c,
+        "const d = document.documentElement;
              const wide = [...document.querySelectorAll('main *')]
                  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1
                      && !e.closest('.koers-table-scroll, .koers-board'))
                  .slice(0, 5).map(e => e.tagName + '.' + e.className);
              return [d.scrollWidth, window.innerWidth, wide];",
-            vec![],
-        )
-        .await
-        .unwrap();
+    )
+    .await;
     let (page, window) = (widths[0].as_i64().unwrap(), widths[1].as_i64().unwrap());
     assert!(
         page <= window,

@@ -407,15 +407,7 @@ async fn public_tables_of_others_never_collide_with_each_other_or_with_own_table
     let app = TestApp::spawn().await;
     let mut others = Vec::new();
     for name in ["Regio Noord", "Regio Zuid"] {
-        let org = app
-            .store
-            .organisations()
-            .create_organisation(
-                &koers_core::OrganisationDraft::parse(name, "other", "", "").unwrap(),
-                &koers_store::Actor::cli(),
-            )
-            .await
-            .unwrap();
+        let org = koers_store::testing::organisation(&app.store, name, "other", "").await;
         app.import(&org, "wegen", "csv", &format!("naam\n{name}\n"))
             .await;
         app.set_access(&org.id, "wegen", koers_core::catalog::AccessRights::Public)

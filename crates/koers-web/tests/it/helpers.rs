@@ -5,8 +5,8 @@
 //! `KOERS_TEST_STORE=postgres` is set.
 
 use koers_core::secret::hash_password;
-use koers_core::{OrganisationDraft, Role, UserDraft};
-use koers_store::testing::TestDatabase;
+use koers_core::{Role, UserDraft};
+use koers_store::testing::{TestDatabase, organisation};
 use koers_store::{Actor, Organisation, Store, User};
 use koers_web::{AppState, WebConfig};
 use serde_json::Value;
@@ -170,28 +170,14 @@ impl TestApp {
             Some(db) => Store::connect(&db.url).await.expect("store"),
             None => Store::open_in(dir.path()).await.expect("store"),
         };
-        let org_a = store
-            .organisations()
-            .create_organisation(
-                &OrganisationDraft::parse("Provincie Utrecht", "province", "PV26", "").unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
-        let org_b = store
-            .organisations()
-            .create_organisation(
-                &OrganisationDraft::parse(
-                    "Gemeente 's-Hertogenbosch",
-                    "municipality",
-                    "GM0796",
-                    "",
-                )
-                .unwrap(),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
+        let org_a = organisation(&store, "Provincie Utrecht", "province", "PV26").await;
+        let org_b = organisation(
+            &store,
+            "Gemeente 's-Hertogenbosch",
+            "municipality",
+            "GM0796",
+        )
+        .await;
         let admin_a = user(
             &store,
             "admin@pv26.example",

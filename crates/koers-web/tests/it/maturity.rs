@@ -4,6 +4,7 @@
 
 use crate::helpers::{TestApp, field_of_each, find_by, hidden_csrf};
 use crate::session::Session;
+use koers_store::testing::organisation;
 use serde_json::{Value, json};
 
 /// Starts a round with two provinces and returns (session, round id, [participant ids]).
@@ -1351,17 +1352,9 @@ async fn results_per_group_pass_the_threshold_and_give_no_group_away() {
 /// nobody else's; bad input is refused by field.
 #[tokio::test]
 async fn an_umbrella_body_runs_a_round_and_each_member_reads_its_own_final_report() {
-    use koers_core::{OrganisationDraft, Role};
+    use koers_core::Role;
     let app = TestApp::spawn().await;
-    let ipo = app
-        .store
-        .organisations()
-        .create_organisation(
-            &OrganisationDraft::parse("Interprovinciaal Overleg", "umbrella", "", "").unwrap(),
-            &koers_store::Actor::cli(),
-        )
-        .await
-        .unwrap();
+    let ipo = organisation(&app.store, "Interprovinciaal Overleg", "umbrella", "").await;
     crate::helpers::user(
         &app.store,
         "onderzoek@ipo.example",
