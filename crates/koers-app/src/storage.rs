@@ -246,45 +246,53 @@ impl ObjectStorage {
     /// The size and SHA-256 of the object at `key`, read as a stream; `None` when there is
     /// no such object.
     pub async fn digest(&self, key: &ObjectPath) -> Result<Option<(u64, String)>> {
-        let mut hash = Sha256::new();
-        let size = self
-            .read(key, None, |chunk| {
-                hash.update(chunk);
-                Ok(())
-            })
-            .await?;
-        Ok(size.map(|s| (s, hex::encode(hash.finalize()))))
+        let Some(mut chunks) = self.chunks(key, None).await? else {
+            return Ok(None);
+        };
+        let (mut hash, mut size) = (Sha256::new(), 0u64);
+        while let Some(chunk) = chunks.next().await {
+            let chunk = chunk?;
+            size += chunk.len() as u64;
+            hash.update(&chunk);
+        }
+        Ok(Some((size, hex::encode(hash.finalize()))))
     }
 
     /// Writes the object at `key` to the local file `local` (a copy of a version to work
-    /// on, as when rows are appended to it), chunk by chunk as it streams in; `progress`
-    /// hears its size and every byte.
+    /// on, as when rows are appended to it), chunk by chunk as it streams in, without
+    /// blocking the thread; `progress` hears its size and every byte.
     pub async fn download(
         &self,
         key: &ObjectPath,
         local: &Path,
         progress: &(dyn Progress + Send + Sync),
     ) -> Result<u64> {
-        use std::io::Write;
-        let mut file = std::io::BufWriter::new(std::fs::File::create(local)?);
-        let size = self
-            .read(key, Some(progress), |chunk| Ok(file.write_all(chunk)?))
-            .await?;
-        file.flush()?;
-        size.ok_or_else(|| {
-            Error::ObjectStorage(format!("{} bestaat niet (meer)", self.object_url(key)))
-        })
+        use tokio::io::AsyncWriteExt;
+        let Some(mut chunks) = self.chunks(key, Some(progress)).await? else {
+            return Err(Error::ObjectStorage(format!(
+                "{} bestaat niet (meer)",
+                self.object_url(key)
+            )));
+        };
+        let mut file = tokio::io::BufWriter::new(tokio::fs::File::create(local).await?);
+        let mut size = 0u64;
+        while let Some(chunk) = chunks.next().await {
+            let chunk = chunk?;
+            size += chunk.len() as u64;
+            file.write_all(&chunk).await?;
+        }
+        file.flush().await?;
+        Ok(size)
     }
 
-    /// Streams the object at `key` through `each` chunk (told to `progress`, if any); its
-    /// size, or `None` when there is no such object.
-    async fn read(
-        &self,
-        key: &ObjectPath,
-        progress: Option<&(dyn Progress + Send + Sync)>,
-        mut each: impl FnMut(&[u8]) -> Result<()>,
-    ) -> Result<Option<u64>> {
-        let unreadable = |e: object_store::Error| {
+    /// The object at `key` as a stream of chunks, each told to `progress` (if any) once
+    /// read; `None` when there is no such object.
+    async fn chunks<'a>(
+        &'a self,
+        key: &'a ObjectPath,
+        progress: Option<&'a (dyn Progress + Send + Sync)>,
+    ) -> Result<Option<futures::stream::BoxStream<'a, Result<bytes::Bytes>>>> {
+        let unreadable = move |e: object_store::Error| {
             Error::ObjectStorage(format!("kan {} niet lezen: {e}", self.object_url(key)))
         };
         let got = match self.store.get(key).await {
@@ -295,17 +303,17 @@ impl ObjectStorage {
         if let Some(p) = progress {
             p.set_total(got.meta.size, Unit::Bytes);
         }
-        let mut stream = got.into_stream();
-        let mut size = 0u64;
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(unreadable)?;
-            size += chunk.len() as u64;
-            each(&chunk)?;
-            if let Some(p) = progress {
-                p.advance(chunk.len() as u64);
-            }
-        }
-        Ok(Some(size))
+        Ok(Some(
+            got.into_stream()
+                .map(move |chunk| {
+                    let chunk = chunk.map_err(unreadable)?;
+                    if let Some(p) = progress {
+                        p.advance(chunk.len() as u64);
+                    }
+                    Ok(chunk)
+                })
+                .boxed(),
+        ))
     }
 
     /// The key of an object recorded as `url` (`s3://bucket/<key>`), when it is in this
