@@ -62,7 +62,7 @@ pub async fn run_saved_in(
     let a = ws.store.catalog().analysis(org_id, id).await?;
     let sql = bound_sql(&a, values)?;
     let limit = ws.engine.config().row_limit;
-    let out = ws.query_kept(org_id, sql, limit).await?;
+    let (out, _) = ws.query_kept(org_id, sql, limit).await?;
     Ok((a, out))
 }
 

@@ -25,6 +25,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub use koers_store::dashboards::Basis;
 pub use koers_store::{Dataset, DatasetVersion, Organisation};
 
 /// Where the data lives and the limits of the engine.
@@ -627,13 +628,14 @@ impl Workspace {
     /// indicator, a dashboard widget, a page): when the rows of one table it reads were only
     /// appended to since the state was kept, the answer is brought up to date from the appended
     /// rows alone (see [`koers_engine::incremental`]; the answer's `incremental` says so);
-    /// otherwise it runs in full.
+    /// otherwise it runs in full. With the answer comes what it was made of, when that alone
+    /// decides it ([`Basis`]; see [`still_holds`]).
     pub async fn query_kept(
         &self,
         org_id: &str,
         sql: impl Into<Sql>,
         row_limit: usize,
-    ) -> Result<QueryOutput> {
+    ) -> Result<(QueryOutput, Option<Basis>)> {
         let sql = sql.into();
         let (refs, _, read) = self.tables_and_versions(org_id).await?;
         let key = query_key(&sql);
@@ -649,21 +651,34 @@ impl Workspace {
                 engine.query_kept(sql, &refs, growth, row_limit, None).await
             })
             .await?;
-        if let Some(state) = kept
-            .state
-            .filter(|_| !(unchanged && kept.output.incremental))
+        let versions: Option<BTreeMap<String, String>> = kept
+            .tables
+            .iter()
+            .map(|t| read.get(t).map(|v| (t.clone(), v.id.clone())))
+            .collect();
+        if let Some(versions) = &versions
+            && let Some(state) = kept
+                .state
+                .filter(|_| !(unchanged && kept.output.incremental))
         {
-            let versions: Option<BTreeMap<String, String>> = kept
-                .tables
-                .iter()
-                .map(|t| read.get(t).map(|v| (t.clone(), v.id.clone())))
-                .collect();
-            if let Some(versions) = versions {
-                let k = koers_store::catalog::KeptState { versions, state };
-                self.store.catalog().keep_state(org_id, &key, &k).await?;
-            }
+            let k = koers_store::catalog::KeptState {
+                versions: versions.clone(),
+                state,
+            };
+            self.store.catalog().keep_state(org_id, &key, &k).await?;
         }
-        Ok(kept.output)
+        let basis = versions.filter(|_| kept.timeless).map(|versions| Basis {
+            query: key,
+            versions,
+        });
+        Ok((kept.output, basis))
+    }
+
+    /// The dataset version every table `org_id` may query reads now, by table name: what
+    /// [`still_holds`] compares an answer's [`Basis`] with.
+    pub async fn versions_now(&self, org_id: &str) -> Result<BTreeMap<String, String>> {
+        let (_, _, read) = self.tables_and_versions(org_id).await?;
+        Ok(read.into_iter().map(|(t, v)| (t, v.id)).collect())
     }
 
     /// How the tables a state was kept over grew since: nothing changed, or one table had
@@ -1268,6 +1283,12 @@ const MAX_APPENDS: usize = 50;
 fn query_key(sql: &Sql) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(format!("{sql:?}").as_bytes()))
+}
+
+/// Whether an answer made of `basis` is what `sql` answers now, over the tables' versions
+/// `now` ([`Workspace::versions_now`]): the same query over the same versions.
+pub fn still_holds(basis: &Basis, sql: &Sql, now: &BTreeMap<String, String>) -> bool {
+    basis.query == query_key(sql) && basis.versions.iter().all(|(t, v)| now.get(t) == Some(v))
 }
 
 /// Keeps an uploaded CSV file and reads its columns with the types koers detects, so a

@@ -16,6 +16,7 @@ pub use koers_core::dashboards::{
 pub use koers_store::dashboards::{Dashboard, DashboardVersion};
 
 use crate::analysis::bound_sql;
+use crate::catalog::{Basis, still_holds};
 use crate::jobs::{Job, JobStatus, JobView};
 use crate::products::{Analysis, Every, Indicator, versions_read, view};
 use crate::results::Results;
@@ -27,6 +28,7 @@ use koers_core::{FieldError, Invalid, Permission, Role};
 use koers_engine::{Progress, Sql};
 use koers_store::StoreError;
 use koers_store::dashboards::DashboardSave;
+use koers_store::dashboards::WidgetResult;
 use koers_store::schedules::Scheduled;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -765,19 +767,31 @@ pub(crate) async fn evidence(
     }))
 }
 
-/// The data of one widget, computed now. Failures become the widget's `error`, so that one
-/// broken widget does not hide the others.
+/// A widget's data as [`compute`] found it.
+enum Computed {
+    /// Made now, with what it was made of when that alone decides it.
+    New(Value, Option<Basis>),
+    /// The result kept before (given back), made of what is current: the same query over
+    /// the same dataset versions.
+    Same(Value),
+}
+
+/// The data of one widget, computed now — unless `before`, the result kept before and the
+/// dataset version each table reads now, is current: made of the same query over the same
+/// versions.
 async fn compute(
     ws: &Workspace,
     org_id: &str,
     w: &Widget,
     values: &BTreeMap<String, String>,
-) -> Result<Value> {
+    before: Option<(&WidgetResult, &BTreeMap<String, String>)>,
+) -> Result<Computed> {
     if w.kind == WidgetKind::Kpi {
         let id = w.indicator_id.as_deref().unwrap_or_default();
         let i = ws.store.indicators().indicator(org_id, id).await?;
         let v = view(ws, i).await?;
-        return serde_json::to_value(v).map_err(|e| Error::Internal(e.to_string()));
+        let data = serde_json::to_value(v).map_err(|e| Error::Internal(e.to_string()))?;
+        return Ok(Computed::New(data, None));
     }
     let (analysis_id, drilled) = source_of(w, values);
     let level = if drilled {
@@ -791,7 +805,15 @@ async fn compute(
         .analysis(org_id, analysis_id.unwrap_or_default())
         .await?;
     let sql = sql_for(&a, values)?;
-    let out = ws.query_kept(org_id, sql, WIDGET_ROWS).await?;
+    if let Some((kept, now)) = before
+        && kept
+            .basis
+            .as_ref()
+            .is_some_and(|b| still_holds(b, &sql, now))
+    {
+        return Ok(Computed::Same(kept.data.clone()));
+    }
+    let (out, basis) = ws.query_kept(org_id, sql, WIDGET_ROWS).await?;
     let res = Results::from_output(&out)?;
     for c in [
         w.category(drilled),
@@ -809,19 +831,21 @@ async fn compute(
             )));
         }
     }
-    Ok(json!({
+    let data = json!({
         "columns": res.columns,
         "rows": res.rows,
         "geometryColumn": res.geometry_column,
         "truncated": res.truncated,
         "level": level.map(Level::as_str),
         "drilled": drilled,
-    }))
+    });
+    Ok(Computed::New(data, basis))
 }
 
 /// The widgets of dashboard `d` for the chosen filters: from the cache, computing (and
-/// caching) what is missing, or everything when `refresh` is set. `progress` hears one step
-/// per widget. It checks no person's rights: `d` comes from a use case that did ([`visible`],
+/// caching) what is missing, or everything when `refresh` is set — where a cached result is
+/// made of the same query over the same dataset versions as now, a refresh keeps it (marked
+/// as computed now) instead of computing it again. `progress` hears one step per widget. It checks no person's rights: `d` comes from a use case that did ([`visible`],
 /// [`editable`], a public link), or from the scheduler and the command line, which act for
 /// the deployment.
 pub async fn board(
@@ -833,23 +857,23 @@ pub async fn board(
 ) -> Result<Board> {
     let values = d.definition.filter_values(chosen)?;
     let key = filter_key(&values);
-    let cached = if refresh {
-        Vec::new()
-    } else {
-        ws.store.dashboards().widget_results(d, &key).await?
+    let cached = ws.store.dashboards().widget_results(d, &key).await?;
+    // What a refresh compares the cached results with, read once for all widgets.
+    let now = match refresh {
+        true => Some(ws.versions_now(&d.org_id).await?),
+        false => None,
     };
     if let Some(p) = progress {
         p.set_total(d.definition.widgets.len() as u64, koers_engine::Unit::Steps);
     }
     let mut changed_at: BTreeMap<String, String> = BTreeMap::new();
-    let mut at_stops: BTreeMap<String, Vec<koers_store::dashboards::WidgetResult>> =
-        BTreeMap::new();
+    let mut at_stops: BTreeMap<String, Vec<WidgetResult>> = BTreeMap::new();
     let mut widgets = Vec::new();
     for w in &d.definition.widgets {
         let (data, computed_at) = if w.kind == WidgetKind::Text {
             (None, None)
         } else {
-            let (data, at) = widget_data(ws, d, w, &values, (&key, &cached)).await?;
+            let (data, at) = widget_data(ws, d, w, &values, (&key, &cached), now.as_ref()).await?;
             (Some(data), Some(at))
         };
         let mut stale = false;
@@ -914,7 +938,11 @@ pub async fn board(
                         at_stops.insert(other_key.clone(), cached);
                     }
                     let cached = at_stops.get(&other_key).map_or(&[][..], Vec::as_slice);
-                    across.push(widget_data(ws, d, w, &other, (&other_key, cached)).await?.0);
+                    across.push(
+                        widget_data(ws, d, w, &other, (&other_key, cached), None)
+                            .await?
+                            .0,
+                    );
                 }
             }
         }
@@ -940,26 +968,36 @@ pub async fn board(
 }
 
 /// A widget's data for filter values (whose key and cached results are given): from the
-/// cache, or computed and kept. Failures a person can act on become the widget's `error`.
+/// cache, or computed and kept. On a refresh — `now`, the dataset version each table reads
+/// now — a cached result is kept only where it is made of the same query over the same
+/// versions. Failures a person can act on become the widget's `error`.
 async fn widget_data(
     ws: &Workspace,
     d: &Dashboard,
     w: &Widget,
     values: &BTreeMap<String, String>,
-    (key, cached): (&str, &[koers_store::dashboards::WidgetResult]),
+    (key, cached): (&str, &[WidgetResult]),
+    now: Option<&BTreeMap<String, String>>,
 ) -> Result<(Value, String)> {
-    if let Some(c) = cached.iter().find(|c| c.widget_id == w.id) {
+    let cached = cached.iter().find(|c| c.widget_id == w.id);
+    if let (Some(c), None) = (cached, now) {
         return Ok((c.data.clone(), c.computed_at.clone()));
     }
-    let data = match compute(ws, &d.org_id, w, values).await {
-        Ok(v) => v,
+    let before = cached.zip(now);
+    let (data, basis) = match compute(ws, &d.org_id, w, values, before).await {
+        Ok(Computed::New(data, basis)) => (data, basis),
+        Ok(Computed::Same(data)) => {
+            let dashboards = ws.store.dashboards();
+            let at = dashboards.confirm_widget_result(d, key, &w.id).await?;
+            return Ok((data, at));
+        }
         Err(e) if e.is_internal() => return Err(e),
-        Err(e) => json!({ "error": e.detail() }),
+        Err(e) => (json!({ "error": e.detail() }), None),
     };
     let at = ws
         .store
         .dashboards()
-        .save_widget_result(d, key, &w.id, &data)
+        .save_widget_result(d, key, &w.id, (&data, basis.as_ref()))
         .await?;
     Ok((data, at))
 }

@@ -111,6 +111,18 @@ pub(crate) fn install(state: &mut SessionState, pool: &Arc<dyn MemoryPool>) -> R
     Ok(())
 }
 
+/// Whether `f` gives the same answer for the same arguments at any time. koers' bounded
+/// functions say they are volatile only to keep the optimizer from folding them; what they
+/// compute is what the function they bound computes, and `||` on text is always the same.
+pub(crate) fn immutable(f: &ScalarUDF) -> bool {
+    let inner: &dyn std::any::Any = f.inner().as_ref();
+    if let Some(b) = inner.downcast_ref::<Bounded>() {
+        b.inner.signature().volatility == Volatility::Immutable
+    } else {
+        inner.is::<StringConcat>() || f.signature().volatility == Volatility::Immutable
+    }
+}
+
 /// Replaces DataFusion's own versions of the bounded functions in a plan by koers' ones,
 /// before the optimizer sees it: its syntax planners call them directly (`list || list` is
 /// `array_concat`, `[a, b]` is `make_array`, `OVERLAY(… PLACING …)` is `overlay`).

@@ -29,8 +29,8 @@ use datafusion::functions_aggregate::min_max::{max_udaf, min_udaf};
 use datafusion::functions_aggregate::sum::sum_udaf;
 use datafusion::logical_expr::expr::AggregateFunction;
 use datafusion::logical_expr::{
-    Aggregate, AggregateUDF, Expr, ExprSchemable, JoinType, LogicalPlan, LogicalPlanBuilder,
-    Volatility, cast, col, lit,
+    Aggregate, AggregateUDF, Expr, ExprSchemable, JoinType, LogicalPlan, LogicalPlanBuilder, cast,
+    col, lit,
 };
 use datafusion::prelude::{SessionContext, coalesce, nullif};
 
@@ -54,6 +54,9 @@ pub struct Kept {
     pub state: Option<Vec<u8>>,
     /// The tables the query read.
     pub tables: Vec<String>,
+    /// Whether the answer depends on the rows of those tables alone: nothing in the query is
+    /// random or reads the clock, so over the same versions it is the same answer.
+    pub timeless: bool,
 }
 
 /// The rows appended to one table since a state was kept: the state, and the appended rows
@@ -238,21 +241,47 @@ fn decomposable(aggregate: &Aggregate) -> Option<Decomposed> {
     })
 }
 
-/// An expression without subqueries and without anything random or time-dependent: every
-/// function in it gives the same answer for the same arguments at any time (`now()` and
-/// `current_date` are *stable*, not volatile — the same within one query, another tomorrow —
-/// so a state kept over them would go stale).
+/// An expression without subqueries and without anything random or time-dependent
+/// ([`timeless`]).
 fn plain(e: &Expr) -> bool {
+    timeless(e)
+        && !e
+            .exists(|x| {
+                Ok(matches!(
+                    x,
+                    Expr::ScalarSubquery(_) | Expr::InSubquery(_) | Expr::Exists(_)
+                ))
+            })
+            .unwrap_or(true)
+}
+
+/// An expression without anything random or time-dependent: every function in it gives the
+/// same answer for the same arguments at any time (`now()` and `current_date` are *stable*,
+/// not volatile — the same within one query, another tomorrow — so a state or an answer kept
+/// over them would go stale).
+fn timeless(e: &Expr) -> bool {
     !e.exists(|x| {
-        Ok(x.is_volatile_node()
-            || matches!(x, Expr::ScalarFunction(f)
-                if f.func.signature().volatility != Volatility::Immutable)
-            || matches!(
-                x,
-                Expr::ScalarSubquery(_) | Expr::InSubquery(_) | Expr::Exists(_)
-            ))
+        Ok(match x {
+            Expr::ScalarFunction(f) => !crate::bounded::immutable(&f.func),
+            other => other.is_volatile_node(),
+        })
     })
     .unwrap_or(true)
+}
+
+/// Whether every expression of `plan` and of its subqueries is [`timeless`]: then its answer
+/// depends on the rows of the tables it reads alone.
+fn timeless_plan(plan: &LogicalPlan) -> bool {
+    let mut all = true;
+    let _ = plan.apply_with_subqueries(|n| {
+        all = n.expressions().iter().all(timeless);
+        Ok(if all {
+            TreeNodeRecursion::Continue
+        } else {
+            TreeNodeRecursion::Stop
+        })
+    });
+    all
 }
 
 fn function(e: &Expr) -> Option<&AggregateFunction> {
@@ -617,13 +646,16 @@ impl Engine {
         let work = async {
             let (ctx, plan) = self.plan(&sql, tables).await?;
             let read = tables_read(&plan);
+            let timeless = timeless_plan(&plan);
             let decomposed = match self.config().mode.scheduler_url() {
                 // The cluster cannot read the in-memory state.
                 Some(_) => None,
                 None => decompose(&plan),
             };
             let Some(d) = decomposed else {
-                return self.plain(&ctx, plan, row_limit, start, read).await;
+                return self
+                    .plain(&ctx, plan, row_limit, start, (read, timeless))
+                    .await;
             };
             let grown = match growth {
                 Some(g) => match self.grow(&sql, tables, &plan, &d, g, start).await {
@@ -644,7 +676,11 @@ impl Engine {
                     for one in &d {
                         match self.state_of(&ctx, one, start).await? {
                             Some(s) => states.push(s),
-                            None => return self.plain(&ctx, plan, row_limit, start, read).await,
+                            None => {
+                                return self
+                                    .plain(&ctx, plan, row_limit, start, (read, timeless))
+                                    .await;
+                            }
                         }
                     }
                     states
@@ -662,6 +698,7 @@ impl Engine {
                 output,
                 state: Some(State::encode_all(&states)?),
                 tables: read,
+                timeless,
             })
         };
         self.within_limits(work, cancel).await
@@ -673,12 +710,13 @@ impl Engine {
         plan: LogicalPlan,
         row_limit: usize,
         start: Instant,
-        tables: Vec<String>,
+        (tables, timeless): (Vec<String>, bool),
     ) -> Result<Kept> {
         Ok(Kept {
             output: self.run_plan(ctx, plan, row_limit, start).await?,
             state: None,
             tables,
+            timeless,
         })
     }
 

@@ -7,7 +7,7 @@ use crate::sql::{self, FromRow, columns, from_row, json, to_json};
 use crate::{Result, StoreError, new_id, now, stamp};
 use koers_core::Role;
 use koers_core::dashboards::{Definition, Visibility};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -48,6 +48,17 @@ pub struct WidgetResult {
     pub widget_id: String,
     pub computed_at: String,
     pub data: serde_json::Value,
+    /// What it was made of, when it depends on that alone (see [`Basis`]).
+    pub basis: Option<Basis>,
+}
+
+/// What a result was made of, when nothing else decides it (no clock, no chance): its query —
+/// a digest of the SQL with the values bound — and the dataset version each table it read
+/// had. While the query and those versions are the same, so is the result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Basis {
+    pub query: String,
+    pub versions: std::collections::BTreeMap<String, String>,
 }
 
 /// What a save changes.
@@ -108,6 +119,10 @@ async fn insert_version(
 
 from_row!(r => WidgetResult { widget_id, computed_at;
     data: json(r, "data")?,
+    basis: r
+        .try_get::<Option<String>, _>("basis")?
+        .map(|b| serde_json::from_str(&b).map_err(sql::corrupt))
+        .transpose()?,
 });
 
 crate::repository!(
@@ -323,20 +338,41 @@ impl Repo<'_> {
         d: &Dashboard,
         filter_key: &str,
     ) -> Result<Vec<WidgetResult>> {
-        self.all("SELECT widget_id, computed_at, data FROM dashboard_results WHERE dashboard_id = $1 AND version = $2 AND filter_key = $3", (&d.id, d.version, filter_key)).await
+        self.all("SELECT widget_id, computed_at, data, basis FROM dashboard_results WHERE dashboard_id = $1 AND version = $2 AND filter_key = $3", (&d.id, d.version, filter_key)).await
     }
 
-    /// Caches a widget's result (replacing the previous one for the same choice).
+    /// Caches a widget's result (replacing the previous one for the same choice), with what
+    /// it was made of when it depends on that alone.
     pub async fn save_widget_result(
         &self,
         d: &Dashboard,
         filter_key: &str,
         widget_id: &str,
-        data: &serde_json::Value,
+        (data, basis): (&serde_json::Value, Option<&Basis>),
     ) -> Result<String> {
         let at = now();
-        self.exec("INSERT INTO dashboard_results (dashboard_id, version, filter_key, widget_id, computed_at, data) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (dashboard_id, version, filter_key, widget_id) DO UPDATE SET computed_at = excluded.computed_at, data = excluded.data", (&d.id, d.version, filter_key, widget_id, &at, data.to_string())).await?;
+        let basis = basis.map(to_json).transpose()?;
+        self.exec("INSERT INTO dashboard_results (dashboard_id, version, filter_key, widget_id, computed_at, data, basis) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dashboard_id, version, filter_key, widget_id) DO UPDATE SET computed_at = excluded.computed_at, data = excluded.data, basis = excluded.basis", (&d.id, d.version, filter_key, widget_id, &at, data.to_string(), basis)).await?;
         Ok(at)
+    }
+
+    /// Marks a cached result as computed now: a refresh found it made of what is current.
+    pub async fn confirm_widget_result(
+        &self,
+        d: &Dashboard,
+        filter_key: &str,
+        widget_id: &str,
+    ) -> Result<String> {
+        let at = now();
+        self.exec("UPDATE dashboard_results SET computed_at = $1 WHERE dashboard_id = $2 AND version = $3 AND filter_key = $4 AND widget_id = $5", (&at, &d.id, d.version, filter_key, widget_id)).await?;
+        Ok(at)
+    }
+
+    /// Forgets what the cached results of `org_id`'s dashboards were made of, so that the next
+    /// refresh computes every widget (a full refresh, as the benchmark compares against);
+    /// returns how many results it touched.
+    pub async fn forget_bases(&self, org_id: &str) -> Result<u64> {
+        self.exec("UPDATE dashboard_results SET basis = NULL WHERE basis IS NOT NULL AND dashboard_id IN (SELECT id FROM dashboards WHERE org_id = $1)", (org_id,)).await
     }
 }
 
@@ -414,22 +450,49 @@ mod tests {
 
         // Results are cached per version and filter choice.
         let data = serde_json::json!({"rows": [[1]]});
+        let basis = Basis {
+            query: "q".into(),
+            versions: [("t".to_string(), "v1".to_string())].into(),
+        };
         s.dashboards()
-            .save_widget_result(&d2, "jaar=2024", "w1", &data)
+            .save_widget_result(&d2, "jaar=2024", "w1", (&data, None))
             .await
             .unwrap();
-        s.dashboards()
-            .save_widget_result(&d2, "jaar=2024", "w1", &data)
+        let first = s
+            .dashboards()
+            .save_widget_result(&d2, "jaar=2024", "w1", (&data, Some(&basis)))
             .await
             .unwrap();
-        assert_eq!(
-            s.dashboards()
-                .widget_results(&d2, "jaar=2024")
-                .await
-                .unwrap()
-                .len(),
-            1
-        );
+        let kept = s
+            .dashboards()
+            .widget_results(&d2, "jaar=2024")
+            .await
+            .unwrap();
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].basis.as_ref(), Some(&basis));
+        // Confirmed as current: a newer time, the same result and basis.
+        let confirmed = s
+            .dashboards()
+            .confirm_widget_result(&d2, "jaar=2024", "w1")
+            .await
+            .unwrap();
+        assert!(confirmed >= first);
+        let kept = s
+            .dashboards()
+            .widget_results(&d2, "jaar=2024")
+            .await
+            .unwrap();
+        assert_eq!(kept[0].computed_at, confirmed);
+        assert_eq!(kept[0].basis.as_ref(), Some(&basis));
+        // Forgotten for this organisation only.
+        assert_eq!(s.dashboards().forget_bases("another").await.unwrap(), 0);
+        assert_eq!(s.dashboards().forget_bases(&org.id).await.unwrap(), 1);
+        let kept = s
+            .dashboards()
+            .widget_results(&d2, "jaar=2024")
+            .await
+            .unwrap();
+        assert_eq!((kept[0].basis.as_ref(), &kept[0].data), (None, &data));
         assert!(
             s.dashboards()
                 .widget_results(&d2, "jaar=2023")

@@ -345,7 +345,7 @@ async fn dashboard_in(dir: &Path, data: &Path, requests: usize) -> Result<()> {
 
     // A full refresh of the monitor: every indicator's analysis over all rows (the states the
     // demo's first refresh kept forgotten, or nothing would be read).
-    ws.store.catalog().forget_states(&org.id).await?;
+    forget_kept(&ws, &org.id).await?;
     let t = Instant::now();
     for i in ws.store.indicators().indicators(&org.id).await? {
         koers_app::products::refresh_now(&ws, &actor, i)
@@ -445,7 +445,7 @@ async fn append_month(
         bail!("de maand is niet als toegevoegde rijen vastgelegd");
     }
     let incremental = refresh_all(ws, org, d).await?;
-    let forgotten = ws.store.catalog().forget_states(&org.id).await?;
+    let forgotten = forget_kept(ws, &org.id).await?;
     let full = refresh_all(ws, org, d).await?;
     let same = koers_engine::incremental::same_answer(&incremental.answers, &full.answers);
     if !same {
@@ -477,6 +477,15 @@ async fn append_month(
         })
     );
     Ok(())
+}
+
+/// Forgets what refreshes of `org_id`'s analyses build on — the kept states, and what the
+/// widgets' cached results were made of — so that the next refresh is a full one; returns
+/// how many states there were.
+async fn forget_kept(ws: &koers_app::Workspace, org_id: &str) -> Result<u64> {
+    let states = ws.store.catalog().forget_states(org_id).await?;
+    ws.store.dashboards().forget_bases(org_id).await?;
+    Ok(states)
 }
 
 /// What one refresh of the monitor and the dashboard took and answered.

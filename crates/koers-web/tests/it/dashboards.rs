@@ -601,6 +601,78 @@ async fn pages_build_refresh_and_export_a_dashboard_and_show_stale_data() {
     assert_eq!(app.dashboard(&id).await.definition.widgets.len(), 5);
 }
 
+/// A refresh keeps a widget's result made of the same query over the same dataset versions
+/// (marked as computed now) and computes the others: a widget whose analysis reads the clock
+/// every time, and every widget once its data has a new version.
+#[tokio::test]
+async fn a_refresh_computes_only_what_new_data_or_the_clock_can_change() {
+    let app = TestApp::spawn().await;
+    app.import(&app.org_a, "vracht", "csv", CSV).await;
+    let total = app
+        .save_analysis(
+            &app.org_a.id,
+            "Tonnen",
+            "SELECT SUM(tonnen) AS tonnen FROM vracht",
+            &[],
+        )
+        .await;
+    let clock = app
+        .save_analysis(
+            &app.org_a.id,
+            "Tonnen en tijd",
+            "SELECT SUM(tonnen) AS tonnen, CAST(now() AS VARCHAR) AS nu FROM vracht",
+            &[],
+        )
+        .await;
+    let c = app.api_as("admin@pv26.example").await;
+    let id = new_dashboard(
+        &c,
+        "Verversen",
+        json!({"widgets": [
+            {"kind": "table", "title": "Totaal", "analysisId": total},
+            {"kind": "table", "title": "Met klok", "analysisId": clock}
+        ]}),
+    )
+    .await;
+    let refresh = || async {
+        let r = c
+            .post_json(&format!("/api/v1/dashboards/{id}/refresh"), &json!({}))
+            .await;
+        r.json()
+    };
+    let first: Value = refresh().await;
+    assert_eq!(widget(&first, "w1")["data"]["rows"], json!([[1150]]));
+
+    // The data files gone behind koers' back: what needs no computing is kept all the same,
+    // what reads the clock is computed again — and cannot be.
+    let files = app
+        .ws
+        .data_dir()
+        .join("datasets")
+        .join(&app.org_a.id)
+        .join("vracht");
+    std::fs::rename(&files, files.with_extension("weg")).unwrap();
+    let second: Value = refresh().await;
+    assert_eq!(widget(&second, "w1")["data"], widget(&first, "w1")["data"]);
+    assert!(
+        widget(&second, "w1")["computedAt"].as_str() > widget(&first, "w1")["computedAt"].as_str()
+    );
+    assert!(widget(&second, "w2")["data"]["error"].is_string(), "{second}");
+    std::fs::rename(files.with_extension("weg"), &files).unwrap();
+
+    // A new version: computed again from it.
+    app.import(
+        &app.org_a,
+        "vracht",
+        "csv",
+        "jaar,provincie,gemeente,modaliteit,tonnen\n2024,PV26,GM0344,weg,7\n",
+    )
+    .await;
+    let third: Value = refresh().await;
+    assert_eq!(widget(&third, "w1")["data"]["rows"], json!([[7]]));
+    assert_eq!(widget(&third, "w2")["data"]["rows"][0][0], 7);
+}
+
 #[tokio::test]
 async fn a_dashboard_snapshot_is_read_only_by_those_the_dashboard_is_shared_with() {
     let app = TestApp::spawn().await;
