@@ -629,23 +629,39 @@ impl Workspace {
     /// appended to since the state was kept, the answer is brought up to date from the appended
     /// rows alone (see [`koers_engine::incremental`]; the answer's `incremental` says so);
     /// otherwise it runs in full. With the answer comes what it was made of, when that alone
-    /// decides it ([`Basis`]; see [`still_holds`]).
+    /// decides it ([`Basis`]; see [`Readable::still_holds`]).
     pub async fn query_kept(
         &self,
         org_id: &str,
         sql: impl Into<Sql>,
         row_limit: usize,
     ) -> Result<(QueryOutput, Option<Basis>)> {
-        let sql = sql.into();
-        let (refs, _, read) = self.tables_and_versions(org_id).await?;
+        let readable = self.readable(org_id).await?;
+        self.query_kept_over(org_id, &readable, sql.into(), row_limit)
+            .await
+    }
+
+    /// [`query_kept`](Self::query_kept) over the tables `org_id` may read as `readable` found
+    /// them: several queries in a row (a dashboard's widgets) read them once.
+    pub async fn query_kept_over(
+        &self,
+        org_id: &str,
+        readable: &Readable,
+        sql: Sql,
+        row_limit: usize,
+    ) -> Result<(QueryOutput, Option<Basis>)> {
+        let Readable {
+            refs,
+            versions: read,
+        } = readable;
         let key = query_key(&sql);
         let growth = match self.store.catalog().kept_state(org_id, &key).await? {
-            Some(k) => self.growth(k, &read).await?,
+            Some(k) => self.growth(k, read).await?,
             None => None,
         };
         // Answered from a state nothing was added to: the kept one stays as it is.
         let unchanged = growth.as_ref().is_some_and(|g| g.deltas.is_empty());
-        let engine = self.engine.clone();
+        let (engine, refs) = (self.engine.clone(), refs.clone());
         let kept = self
             .run_on(org_id, async move {
                 engine.query_kept(sql, &refs, growth, row_limit, None).await
@@ -674,11 +690,10 @@ impl Workspace {
         Ok((kept.output, basis))
     }
 
-    /// The dataset version every table `org_id` may query reads now, by table name: what
-    /// [`still_holds`] compares an answer's [`Basis`] with.
-    pub async fn versions_now(&self, org_id: &str) -> Result<BTreeMap<String, String>> {
-        let (_, _, read) = self.tables_and_versions(org_id).await?;
-        Ok(read.into_iter().map(|(t, v)| (t, v.id)).collect())
+    /// The tables `org_id` may query now, with the version each reads.
+    pub async fn readable(&self, org_id: &str) -> Result<Readable> {
+        let (refs, _, versions) = self.tables_and_versions(org_id).await?;
+        Ok(Readable { refs, versions })
     }
 
     /// How the tables a state was kept over grew since: nothing changed, or one table had
@@ -1280,9 +1295,29 @@ fn added_name(file: &str) -> String {
 const MAX_APPENDS: usize = 50;
 
 /// The key of a query's kept state: its SQL and parameter values, hashed.
-fn query_key(sql: &Sql) -> String {
+pub(crate) fn query_key(sql: &Sql) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(format!("{sql:?}").as_bytes()))
+}
+
+/// The tables an organisation may query, as they are at one moment: each one's location and
+/// the dataset version it reads ([`Workspace::readable`]).
+#[derive(Debug, Clone)]
+pub struct Readable {
+    refs: Vec<TableRef>,
+    versions: BTreeMap<String, DatasetVersion>,
+}
+
+impl Readable {
+    /// Whether an answer made of `basis` is what `sql` answers over these tables: the same
+    /// query over the same versions.
+    pub fn still_holds(&self, basis: &Basis, sql: &Sql) -> bool {
+        basis.query == query_key(sql)
+            && basis
+                .versions
+                .iter()
+                .all(|(t, v)| self.versions.get(t).is_some_and(|now| &now.id == v))
+    }
 }
 
 /// Whether an answer made of `basis` is what `sql` answers now, over the tables' versions

@@ -16,7 +16,7 @@ pub use koers_core::dashboards::{
 pub use koers_store::dashboards::{Dashboard, DashboardVersion};
 
 use crate::analysis::bound_sql;
-use crate::catalog::{Basis, still_holds};
+use crate::catalog::{Basis, Readable, query_key};
 use crate::jobs::{Job, JobStatus, JobView};
 use crate::products::{Analysis, Every, Indicator, versions_read, view};
 use crate::results::Results;
@@ -776,15 +776,34 @@ enum Computed {
     Same(Value),
 }
 
-/// The data of one widget, computed now — unless `before`, the result kept before and the
-/// dataset version each table reads now, is current: made of the same query over the same
-/// versions.
+/// What the widgets of one board share while it is made: the tables the organisation may
+/// read, with their versions (read once, when a widget first needs them), and the answers
+/// of the queries run so far — two widgets on one analysis with the same values run it once.
+#[derive(Default)]
+struct Shared {
+    readable: Option<Arc<Readable>>,
+    answers: BTreeMap<String, (Arc<Results>, Option<Basis>)>,
+}
+
+impl Shared {
+    async fn readable(&mut self, ws: &Workspace, org_id: &str) -> Result<Arc<Readable>> {
+        let readable = match self.readable.take() {
+            Some(r) => r,
+            None => Arc::new(ws.readable(org_id).await?),
+        };
+        self.readable = Some(readable.clone());
+        Ok(readable)
+    }
+}
+
+/// The data of one widget, computed now — unless `before`, the result kept before (on a
+/// refresh), is current: made of the same query over the same dataset versions.
 async fn compute(
     ws: &Workspace,
     org_id: &str,
     w: &Widget,
     values: &BTreeMap<String, String>,
-    before: Option<(&WidgetResult, &BTreeMap<String, String>)>,
+    (before, shared): (Option<&WidgetResult>, &mut Shared),
 ) -> Result<Computed> {
     if w.kind == WidgetKind::Kpi {
         let id = w.indicator_id.as_deref().unwrap_or_default();
@@ -805,16 +824,27 @@ async fn compute(
         .analysis(org_id, analysis_id.unwrap_or_default())
         .await?;
     let sql = sql_for(&a, values)?;
-    if let Some((kept, now)) = before
+    let readable = shared.readable(ws, org_id).await?;
+    if let Some(kept) = before
         && kept
             .basis
             .as_ref()
-            .is_some_and(|b| still_holds(b, &sql, now))
+            .is_some_and(|b| readable.still_holds(b, &sql))
     {
         return Ok(Computed::Same(kept.data.clone()));
     }
-    let (out, basis) = ws.query_kept(org_id, sql, WIDGET_ROWS).await?;
-    let res = Results::from_output(&out)?;
+    let key = query_key(&sql);
+    let (res, basis) = match shared.answers.get(&key) {
+        Some(answer) => answer.clone(),
+        None => {
+            let (out, basis) = ws
+                .query_kept_over(org_id, &readable, sql, WIDGET_ROWS)
+                .await?;
+            let answer = (Arc::new(Results::from_output(&out)?), basis);
+            shared.answers.insert(key, answer.clone());
+            answer
+        }
+    };
     for c in [
         w.category(drilled),
         w.value_column.as_deref(),
@@ -845,9 +875,9 @@ async fn compute(
 /// The widgets of dashboard `d` for the chosen filters: from the cache, computing (and
 /// caching) what is missing, or everything when `refresh` is set — where a cached result is
 /// made of the same query over the same dataset versions as now, a refresh keeps it (marked
-/// as computed now) instead of computing it again. `progress` hears one step per widget. It checks no person's rights: `d` comes from a use case that did ([`visible`],
-/// [`editable`], a public link), or from the scheduler and the command line, which act for
-/// the deployment.
+/// as computed now) instead of computing it again. `progress` hears one step per widget. It
+/// checks no person's rights: `d` comes from a use case that did ([`visible`], [`editable`],
+/// a public link), or from the scheduler and the command line, which act for the deployment.
 pub async fn board(
     ws: &Workspace,
     d: &Dashboard,
@@ -858,11 +888,7 @@ pub async fn board(
     let values = d.definition.filter_values(chosen)?;
     let key = filter_key(&values);
     let cached = ws.store.dashboards().widget_results(d, &key).await?;
-    // What a refresh compares the cached results with, read once for all widgets.
-    let now = match refresh {
-        true => Some(ws.versions_now(&d.org_id).await?),
-        false => None,
-    };
+    let mut shared = Shared::default();
     if let Some(p) = progress {
         p.set_total(d.definition.widgets.len() as u64, koers_engine::Unit::Steps);
     }
@@ -873,7 +899,8 @@ pub async fn board(
         let (data, computed_at) = if w.kind == WidgetKind::Text {
             (None, None)
         } else {
-            let (data, at) = widget_data(ws, d, w, &values, (&key, &cached), now.as_ref()).await?;
+            let (data, at) =
+                widget_data(ws, d, w, &values, (&key, &cached), (refresh, &mut shared)).await?;
             (Some(data), Some(at))
         };
         let mut stale = false;
@@ -939,7 +966,7 @@ pub async fn board(
                     }
                     let cached = at_stops.get(&other_key).map_or(&[][..], Vec::as_slice);
                     across.push(
-                        widget_data(ws, d, w, &other, (&other_key, cached), None)
+                        widget_data(ws, d, w, &other, (&other_key, cached), (false, &mut shared))
                             .await?
                             .0,
                     );
@@ -968,23 +995,24 @@ pub async fn board(
 }
 
 /// A widget's data for filter values (whose key and cached results are given): from the
-/// cache, or computed and kept. On a refresh — `now`, the dataset version each table reads
-/// now — a cached result is kept only where it is made of the same query over the same
-/// versions. Failures a person can act on become the widget's `error`.
+/// cache, or computed and kept. On a `refresh` a cached result is kept only where it is made
+/// of the same query over the same dataset versions as now. Failures a person can act on
+/// become the widget's `error`, so that one broken widget does not hide the others.
 async fn widget_data(
     ws: &Workspace,
     d: &Dashboard,
     w: &Widget,
     values: &BTreeMap<String, String>,
     (key, cached): (&str, &[WidgetResult]),
-    now: Option<&BTreeMap<String, String>>,
+    (refresh, shared): (bool, &mut Shared),
 ) -> Result<(Value, String)> {
     let cached = cached.iter().find(|c| c.widget_id == w.id);
-    if let (Some(c), None) = (cached, now) {
+    if let Some(c) = cached
+        && !refresh
+    {
         return Ok((c.data.clone(), c.computed_at.clone()));
     }
-    let before = cached.zip(now);
-    let (data, basis) = match compute(ws, &d.org_id, w, values, before).await {
+    let (data, basis) = match compute(ws, &d.org_id, w, values, (cached, shared)).await {
         Ok(Computed::New(data, basis)) => (data, basis),
         Ok(Computed::Same(data)) => {
             let dashboards = ws.store.dashboards();

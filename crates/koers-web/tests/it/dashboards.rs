@@ -657,7 +657,10 @@ async fn a_refresh_computes_only_what_new_data_or_the_clock_can_change() {
     assert!(
         widget(&second, "w1")["computedAt"].as_str() > widget(&first, "w1")["computedAt"].as_str()
     );
-    assert!(widget(&second, "w2")["data"]["error"].is_string(), "{second}");
+    assert!(
+        widget(&second, "w2")["data"]["error"].is_string(),
+        "{second}"
+    );
     std::fs::rename(files.with_extension("weg"), &files).unwrap();
 
     // A new version: computed again from it.
