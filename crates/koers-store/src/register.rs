@@ -189,7 +189,7 @@ from_row!(r => MeetingRecord { id, org_id, body, held_on, created_at;
     level: enum_from(&r.try_get::<String, _>("level")?)?,
 });
 
-/// The next position on an agenda.
+/// A position on an agenda.
 struct Next {
     position: i64,
 }
@@ -697,16 +697,12 @@ impl Repo<'_> {
         self.meeting(org_id, meeting_id).await?;
         self.choice(org_id, choice_id).await?;
         let mut w = self.write(actor, Some(org_id)).await?;
-        w.take_turn(&format!("meeting_items:{meeting_id}")).await?;
-        let next: Next = w
-            .one(
-                "SELECT COALESCE(MAX(position), 0) + 1 AS position FROM meeting_items WHERE meeting_id = $1",
-                (meeting_id,),
-            )
+        let position = w
+            .next_position("meeting_items", ("meeting_id", meeting_id))
             .await?;
         w.exec(
             "INSERT INTO meeting_items (meeting_id, choice_id, position) VALUES ($1, $2, $3)",
-            (meeting_id, choice_id, next.position),
+            (meeting_id, choice_id, position),
         )
         .await
         .map_err(crate::conflict_on_unique(
@@ -715,7 +711,7 @@ impl Repo<'_> {
         w.audit(
             "meeting.item_placed",
             ("meeting", meeting_id),
-            json!({ "choiceId": choice_id, "position": next.position }),
+            json!({ "choiceId": choice_id, "position": position }),
         )
         .await?;
         w.finish().await
