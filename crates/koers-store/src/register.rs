@@ -8,7 +8,7 @@
 //! behind koers' back.
 
 use crate::audit::Actor;
-use crate::sql::{self, FromRow, columns, corrupt, from_row, stored};
+use crate::sql::{self, FromRow, Write, columns, corrupt, from_row, stored};
 use crate::{Result, StoreError, new_id, now, take_turn};
 use koers_core::register::algoritmeregister::FieldValue;
 use koers_core::register::application::{AiActRisk, AiActRiskGroup, ApplicationDraft, RiskSource};
@@ -228,9 +228,11 @@ fn ai_act_state(ai_act: &Value) -> Value {
     json!({ "aiAct": ai_act })
 }
 
-/// Appends one event to the organisation's chain, inside the change's transaction.
-async fn append_event(
-    conn: &mut sqlx::AnyConnection,
+/// Records a change to the register twice, inside its transaction: its audit entry (`action`
+/// on `object`, with `detail`), and the same as the next event of the organisation's chain,
+/// which also vouches for the object's new `state`.
+async fn audit_and_chain(
+    w: &mut Write<'_>,
     org_id: &str,
     actor: &Actor,
     action: &str,
@@ -238,6 +240,8 @@ async fn append_event(
     state: &Value,
     detail: Value,
 ) -> Result<()> {
+    w.audit(action, object, detail.clone()).await?;
+    let conn = w.conn();
     take_turn(conn, &format!("decision_events:{org_id}")).await?;
     let last: Option<ChainEntry> = sql::optional(
         &mut *conn,
@@ -371,14 +375,8 @@ impl Repo<'_> {
         let mut w = self.write(actor, Some(org_id)).await?;
         w.exec("UPDATE applications SET draft = $1, ai_act = $2, updated_at = $3 WHERE id = $4 AND org_id = $5", (to_text(&draft)?, ai_act.to_string(), now(), id, org_id)).await?;
         let detail = json!({ "riskGroup": state.risk_group, "answers": state.answers });
-        w.audit(
-            "application.ai_act_concluded",
-            ("application", id),
-            detail.clone(),
-        )
-        .await?;
-        append_event(
-            w.conn(),
+        audit_and_chain(
+            &mut w,
             org_id,
             actor,
             "application.ai_act_concluded",
@@ -490,10 +488,8 @@ impl Repo<'_> {
             "INSERT INTO choices ({CHOICE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9)"
         ), (&id, org_id, application_id, choice_json.to_string(), &status, &level_s, framework_version, &at, &at)).await?;
         let detail = json!({ "applicationId": application_id, "title": choice.title, "status": status, "level": level_s, "frameworkVersion": framework_version });
-        w.audit("choice.proposed", ("choice", &id), detail.clone())
-            .await?;
-        append_event(
-            w.conn(),
+        audit_and_chain(
+            &mut w,
             org_id,
             actor,
             "choice.proposed",
@@ -536,9 +532,8 @@ impl Repo<'_> {
             )));
         }
         let detail = json!({ "title": choice.title, "status": status, "level": level_s, "boardReference": board_reference, "decidedOn": choice.decided_on, "decidedBy": choice.decided_by });
-        w.audit(action, ("choice", id), detail.clone()).await?;
-        append_event(
-            w.conn(),
+        audit_and_chain(
+            &mut w,
             org_id,
             actor,
             action,
@@ -845,14 +840,8 @@ impl Repo<'_> {
         let value = serde_json::to_value(&f).map_err(corrupt)?;
         w.exec("INSERT INTO choice_frameworks (org_id, version, framework, created_by, created_at) VALUES ($1, $2, $3, $4, $5)", (org_id, next, value.to_string(), &actor.label, now())).await?;
         let detail = json!({ "version": next, "name": f.name, "rules": f.rules.len() });
-        w.audit(
-            "framework.saved",
-            ("choice_framework", &next.to_string()),
-            detail.clone(),
-        )
-        .await?;
-        append_event(
-            w.conn(),
+        audit_and_chain(
+            &mut w,
             org_id,
             actor,
             "framework.saved",
