@@ -1065,6 +1065,14 @@ mod tests {
         .unwrap()
     }
 
+    /// The test application in organisation `org`.
+    async fn new_application(s: &Store, org: &str) -> Application {
+        s.register()
+            .create_application(org, &draft(), &[], &[], &Actor::cli())
+            .await
+            .unwrap()
+    }
+
     /// The test choice on application `app_id` of `org`, routed to `level`.
     async fn new_choice(
         s: &Store,
@@ -1087,11 +1095,7 @@ mod tests {
 
     async fn choices_are_chained_and_isolated(s: Store) {
         let (s, a, b) = setup(s).await;
-        let app = s
-            .register()
-            .create_application(&a, &draft(), &[], &[], &Actor::cli())
-            .await
-            .unwrap();
+        let app = new_application(&s, &a).await;
         assert!(matches!(
             s.register().application(&b, &app.id).await,
             Err(StoreError::NotFound)
@@ -1135,21 +1139,7 @@ mod tests {
             "adviser",
         )
         .unwrap();
-        s.register()
-            .update_choice(
-                &a,
-                &c.id,
-                "proposed",
-                &ch,
-                DecisionLevel::Board,
-                None,
-                "choice.advised",
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
-        // A stale transition is refused.
-        assert!(matches!(
+        let advise = async || {
             s.register()
                 .update_choice(
                     &a,
@@ -1159,11 +1149,13 @@ mod tests {
                     DecisionLevel::Board,
                     None,
                     "choice.advised",
-                    &Actor::cli()
+                    &Actor::cli(),
                 )
-                .await,
-            Err(StoreError::Conflict(_))
-        ));
+                .await
+        };
+        advise().await.unwrap();
+        // The same transition again is stale, and refused.
+        assert!(matches!(advise().await, Err(StoreError::Conflict(_))));
         let checks = s.register().verify_register_chain(None).await.unwrap();
         assert_eq!(checks.len(), 2);
         for c in &checks {
@@ -1186,11 +1178,7 @@ mod tests {
 
     async fn a_row_changed_behind_koers_back_is_reported(s: Store) {
         let (s, a, b) = setup(s).await;
-        let app = s
-            .register()
-            .create_application(&a, &draft(), &[], &[], &Actor::cli())
-            .await
-            .unwrap();
+        let app = new_application(&s, &a).await;
         let c = new_choice(&s, &a, &app.id, DecisionLevel::Board, None)
             .await
             .unwrap();
@@ -1217,11 +1205,7 @@ mod tests {
 
     async fn an_edited_history_row_breaks_the_chain(s: Store) {
         let (s, a, _b) = setup(s).await;
-        let app = s
-            .register()
-            .create_application(&a, &draft(), &[], &[], &Actor::cli())
-            .await
-            .unwrap();
+        let app = new_application(&s, &a).await;
         for _ in 0..3 {
             new_choice(&s, &a, &app.id, DecisionLevel::Official, None)
                 .await
@@ -1263,11 +1247,7 @@ mod tests {
         assert_eq!(v2.framework.version, 2);
         assert_eq!(v2.framework.organisation, a);
         assert_eq!(s.register().framework_versions(&a).await.unwrap().len(), 2);
-        let app = s
-            .register()
-            .create_application(&a, &draft(), &[], &[], &Actor::cli())
-            .await
-            .unwrap();
+        let app = new_application(&s, &a).await;
         let app = s
             .register()
             .set_ai_act(
@@ -1306,11 +1286,7 @@ mod tests {
 
     async fn concurrent_changes_keep_one_chain(s: Store) {
         let (s, a, _b) = setup(s).await;
-        let app = s
-            .register()
-            .create_application(&a, &draft(), &[], &[], &Actor::cli())
-            .await
-            .unwrap();
+        let app = new_application(&s, &a).await;
         let mut tasks = Vec::new();
         for _ in 0..8 {
             let (s, a, id) = (s.clone(), a.clone(), app.id.clone());
