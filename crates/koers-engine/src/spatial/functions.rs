@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BinaryBuilder, BooleanBuilder, Float64Builder, Int32Builder,
+    Array, ArrayRef, AsArray, BinaryBuilder, BooleanArray, Float64Array, Int32Builder,
     StringBuilder,
 };
 use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
@@ -419,28 +419,8 @@ fn evaluate(f: Func, a: &[Input], n: usize) -> Result<ArrayRef> {
             }
             Ok(Arc::new(b.finish()))
         }
-        DataType::Float64 => {
-            let mut b = Float64Builder::with_capacity(n);
-            for i in 0..n {
-                if any_null(i) {
-                    b.append_null();
-                    continue;
-                }
-                b.append_option(f64_result(f, a, i)?);
-            }
-            Ok(Arc::new(b.finish()))
-        }
-        DataType::Boolean => {
-            let mut b = BooleanBuilder::with_capacity(n);
-            for i in 0..n {
-                if any_null(i) {
-                    b.append_null();
-                    continue;
-                }
-                b.append_option(bool_result(f, a, i)?);
-            }
-            Ok(Arc::new(b.finish()))
-        }
+        DataType::Float64 => Ok(Arc::new(per_row::<_, Float64Array>(f, a, n, f64_result)?)),
+        DataType::Boolean => Ok(Arc::new(per_row::<_, BooleanArray>(f, a, n, bool_result)?)),
         DataType::Int32 => {
             let mut b = Int32Builder::with_capacity(n);
             for i in 0..n {
@@ -471,6 +451,24 @@ fn evaluate(f: Func, a: &[Input], n: usize) -> Result<ArrayRef> {
             Ok(Arc::new(b.finish()))
         }
     }
+}
+
+/// The column of `value` for each of the `n` rows, NULL where an argument is NULL.
+fn per_row<T, A: FromIterator<Option<T>>>(
+    f: Func,
+    a: &[Input],
+    n: usize,
+    value: fn(Func, &[Input], usize) -> Result<Option<T>>,
+) -> Result<A> {
+    (0..n)
+        .map(|i| {
+            if a.iter().any(|x| x.is_null(i)) {
+                Ok(None)
+            } else {
+                value(f, a, i)
+            }
+        })
+        .collect()
 }
 
 fn geom_result(f: Func, a: &[Input], i: usize) -> Result<Option<Vec<u8>>> {
