@@ -1074,19 +1074,20 @@ mod tests {
             }
         }
         assert_eq!((placed, waiting), (5, 35));
-        let members = s
-            .learning()
-            .participants(&c)
-            .await
-            .unwrap()
-            .into_iter()
-            .filter(|p| p.group_id.as_deref() == Some(g.id.as_str()))
-            .count();
-        assert_eq!(members, 5);
-        assert_eq!(
-            s.learning().group(&c.org_id, &g.id).await.unwrap().filled,
-            5
-        );
+        // The group's members, and its count of them.
+        let in_group = async || {
+            let members = s
+                .learning()
+                .participants(&c)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|p| p.group_id.as_deref() == Some(g.id.as_str()))
+                .count();
+            let filled = s.learning().group(&c.org_id, &g.id).await.unwrap().filled;
+            (members, filled)
+        };
+        assert_eq!(in_group().await, (5, 5));
         // Leaving gives the place to the first on the waiting list.
         let leaver = s
             .learning()
@@ -1100,19 +1101,7 @@ mod tests {
             .unenrol(&c.org_id, &leaver, &Actor::cli())
             .await
             .unwrap();
-        let now_in = s
-            .learning()
-            .participants(&c)
-            .await
-            .unwrap()
-            .into_iter()
-            .filter(|p| p.group_id.as_deref() == Some(g.id.as_str()))
-            .count();
-        assert_eq!(now_in, 5);
-        assert_eq!(
-            s.learning().group(&c.org_id, &g.id).await.unwrap().filled,
-            5
-        );
+        assert_eq!(in_group().await, (5, 5));
     }
 
     async fn a_split_replaces_the_groups_and_moves_keep_counts(s: Store) {
