@@ -1043,11 +1043,8 @@ pub async fn save_group_register(
 /// A participant, visible to coordinators and to the participant themselves.
 async fn participant(ws: &Workspace, who: &Principal, id: &str) -> Result<Participant> {
     let p = ws.store.learning().participant(&who.org.id, id).await?;
-    if who.may(Permission::CoordinateLearning) || p.email == who.user.email {
-        Ok(p)
-    } else {
-        Err(Error::Forbidden)
-    }
+    crate::allow(who.may(Permission::CoordinateLearning) || p.email == who.user.email)?;
+    Ok(p)
 }
 
 /// Where a participant stands against the completion rule.
