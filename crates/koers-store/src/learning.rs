@@ -999,23 +999,12 @@ mod tests {
     use super::*;
     use crate::Store;
     use crate::testing::on_both_backends;
-    use koers_core::learning::ModelText;
 
     async fn cohort_with(s: &Store, n: usize, capacity: &str) -> (Cohort, Vec<Participant>) {
         let org =
             crate::testing::organisation(s, "Gemeente 's-Hertogenbosch", "municipality", "GM0796")
                 .await;
-        let d = ProgrammeDraft::parse(
-            "Digitaal Leiderschap",
-            "",
-            ModelText {
-                dimensions: "Visie",
-                ..ModelText::default()
-            },
-            "",
-            true,
-        )
-        .unwrap();
+        let d = crate::testing::programme_draft(true);
         let p = s
             .learning()
             .create_programme(&org.id, &d, &d.default_modules(), &Actor::cli())

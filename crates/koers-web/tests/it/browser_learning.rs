@@ -178,17 +178,7 @@ async fn a_participant_works_through_a_module_by_keyboard() {
     use koers_core::learning::*;
     let app = TestApp::spawn().await;
     let actor = koers_store::Actor::cli();
-    let d = ProgrammeDraft::parse(
-        "Digitaal Leiderschap",
-        "",
-        ModelText {
-            dimensions: "Visie",
-            ..ModelText::default()
-        },
-        "",
-        false,
-    )
-    .unwrap();
+    let d = koers_store::testing::programme_draft(false);
     let store = app.store.learning();
     let p = store
         .create_programme(&app.org_a.id, &d, &d.default_modules(), &actor)
