@@ -321,11 +321,8 @@ async fn own_grant_allowing(
     a: Ability,
 ) -> Result<GuestGrant> {
     let g = own_grant(ws, who, grant_id).await?;
-    if g.allows(a) {
-        Ok(g)
-    } else {
-        Err(Error::Forbidden)
-    }
+    crate::allow(g.allows(a))?;
+    Ok(g)
 }
 
 /// A data question as a guest sees it: the question, the evidence by name, the comments and

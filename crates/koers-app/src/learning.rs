@@ -251,8 +251,7 @@ async fn coordinated_module(
     who: &Principal,
     id: &str,
 ) -> Result<(Programme, Module)> {
-    who.require(Permission::CoordinateLearning)?;
-    let m = ws.store.learning().module(&who.org.id, id).await?;
+    let m = module_to_fill(ws, who, id).await?;
     Ok((coordinated_programme(ws, who, &m.programme_id).await?, m))
 }
 
@@ -976,11 +975,7 @@ pub async fn record_attendance(
     mut input: Input,
 ) -> Result<()> {
     let p = coordinated_participant(ws, who, participant_id).await?;
-    let c = ws
-        .store
-        .learning()
-        .cohort(&who.org.id, &p.cohort_id)
-        .await?;
+    let c = cohort(ws, who, &p.cohort_id).await?;
     let target = input.text("sessionId");
     let status = input.text("status");
     input.finish(Ok(()))?;
@@ -1007,11 +1002,7 @@ pub struct GroupRegister {
 async fn group_and_cohort(ws: &Workspace, who: &Principal, id: &str) -> Result<(Group, Cohort)> {
     who.require(Permission::CoordinateLearning)?;
     let g = ws.store.learning().group(&who.org.id, id).await?;
-    let c = ws
-        .store
-        .learning()
-        .cohort(&who.org.id, &g.cohort_id)
-        .await?;
+    let c = cohort(ws, who, &g.cohort_id).await?;
     Ok((g, c))
 }
 
@@ -1052,11 +1043,8 @@ pub async fn save_group_register(
 /// A participant, visible to coordinators and to the participant themselves.
 async fn participant(ws: &Workspace, who: &Principal, id: &str) -> Result<Participant> {
     let p = ws.store.learning().participant(&who.org.id, id).await?;
-    if who.may(Permission::CoordinateLearning) || p.email == who.user.email {
-        Ok(p)
-    } else {
-        Err(Error::Forbidden)
-    }
+    crate::allow(who.may(Permission::CoordinateLearning) || p.email == who.user.email)?;
+    Ok(p)
 }
 
 /// Where a participant stands against the completion rule.
@@ -1363,13 +1351,19 @@ pub struct ProjectDetail {
     pub guests: Vec<crate::guests::GuestGrant>,
 }
 
-pub async fn project_detail(ws: &Workspace, who: &Principal, id: &str) -> Result<ProjectDetail> {
+/// A project with its cohort (coordinators).
+async fn project_and_cohort(
+    ws: &Workspace,
+    who: &Principal,
+    id: &str,
+) -> Result<(Project, Cohort)> {
     let x = project(ws, who, id).await?;
-    let c = ws
-        .store
-        .learning()
-        .cohort(&who.org.id, &x.cohort_id)
-        .await?;
+    let c = cohort(ws, who, &x.cohort_id).await?;
+    Ok((x, c))
+}
+
+pub async fn project_detail(ws: &Workspace, who: &Principal, id: &str) -> Result<ProjectDetail> {
+    let (x, c) = project_and_cohort(ws, who, id).await?;
     let question = match &x.question_id {
         Some(q) => ws.store.questions().question(&who.org.id, q).await.ok(),
         None => None,
@@ -1395,12 +1389,7 @@ pub async fn update_project(
     id: &str,
     input: Input,
 ) -> Result<Project> {
-    let x = project(ws, who, id).await?;
-    let c = ws
-        .store
-        .learning()
-        .cohort(&who.org.id, &x.cohort_id)
-        .await?;
+    let (x, c) = project_and_cohort(ws, who, id).await?;
     let (d, links) = project_input(ws, who, &c, input).await?;
     Ok(ws
         .store

@@ -46,6 +46,15 @@ use koers_store::StoreError;
 /// What a person reads when something inside koers failed (the details go to the log).
 pub const INTERNAL: &str = "Er ging iets mis aan onze kant. Probeer het later opnieuw.";
 
+/// Refuses with [`Error::Forbidden`] unless `allowed`: every permission check ends here.
+pub(crate) fn allow(allowed: bool) -> Result<()> {
+    if allowed {
+        Ok(())
+    } else {
+        Err(Error::Forbidden)
+    }
+}
+
 /// What can go wrong in a use case.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -233,12 +233,10 @@ pub async fn add_participant(
     ws: &Workspace,
     who: &Principal,
     round_id: &str,
-    mut input: Input,
+    input: Input,
 ) -> Result<Participant> {
     let r = round(ws, who, round_id).await?;
-    let name = input.text("name");
-    let code = input.text("cbsCode");
-    let d = input.finish(ParticipantDraft::parse(&name, &code))?;
+    let d = participant_draft(input)?;
     ws.store
         .maturity()
         .add_participant(&r, &d, &who.actor())
@@ -266,12 +264,10 @@ pub async fn update_participant(
     who: &Principal,
     round_id: &str,
     participant_id: &str,
-    mut input: Input,
+    input: Input,
 ) -> Result<Participant> {
     let (r, p) = round_participant(ws, who, round_id, participant_id).await?;
-    let name = input.text("name");
-    let code = input.text("cbsCode");
-    let d = input.finish(ParticipantDraft::parse(&name, &code))?;
+    let d = participant_draft(input)?;
     ws.store
         .maturity()
         .update_participant(&r, &p, &d, &who.actor())
@@ -331,8 +327,7 @@ pub async fn update_item(
     item_id: &str,
     mut input: Input,
 ) -> Result<Item> {
-    let r = round(ws, who, round_id).await?;
-    let item = ws.store.maturity().item(&r, item_id).await?;
+    let (r, item) = round_item(ws, who, round_id, item_id).await?;
     let fw = framework_of(ws, &r).await?;
     let dim = input.text("dimension");
     let text = input.text("text");
@@ -356,8 +351,7 @@ pub async fn remove_item(
     round_id: &str,
     item_id: &str,
 ) -> Result<()> {
-    let r = round(ws, who, round_id).await?;
-    let item = ws.store.maturity().item(&r, item_id).await?;
+    let (r, item) = round_item(ws, who, round_id, item_id).await?;
     ws.store
         .maturity()
         .remove_item(&r, &item, &who.actor())
@@ -1310,6 +1304,25 @@ pub async fn member_report(
         .ok_or(Error::NotFound)?;
     let results = results_of(ws, report.round.clone()).await?;
     Ok((report, results))
+}
+
+/// A participating organisation's fields: `name` and `cbsCode`.
+fn participant_draft(mut input: Input) -> Result<ParticipantDraft> {
+    let name = input.text("name");
+    let code = input.text("cbsCode");
+    input.finish(ParticipantDraft::parse(&name, &code))
+}
+
+/// A survey item of round `round_id` (researchers).
+async fn round_item(
+    ws: &Workspace,
+    who: &Principal,
+    round_id: &str,
+    item_id: &str,
+) -> Result<(Round, Item)> {
+    let r = round(ws, who, round_id).await?;
+    let item = ws.store.maturity().item(&r, item_id).await?;
+    Ok((r, item))
 }
 
 /// A participating organisation of round `round_id` (researchers).

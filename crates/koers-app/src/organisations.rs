@@ -18,11 +18,7 @@ use koers_core::{Email, Invalid, OrganisationDraft, Permission, Role, UserDraft}
 /// Refuses unless `who` holds permission `p` in `org_id` (not found when not a member there).
 async fn require_in(ws: &Workspace, who: &Principal, org_id: &str, p: Permission) -> Result<()> {
     let roles = who.roles_in(&ws.store, org_id).await?;
-    if permitted(&roles, p) {
-        Ok(())
-    } else {
-        Err(Error::Forbidden)
-    }
+    crate::allow(permitted(&roles, p))
 }
 
 /// The member organisations of `org_id`, when it is an umbrella body (its members read the

@@ -21,11 +21,7 @@ pub struct Principal {
 impl Principal {
     /// Refuses unless one of the roles permits `p`.
     pub fn require(&self, p: Permission) -> Result<()> {
-        if self.may(p) {
-            Ok(())
-        } else {
-            Err(Error::Forbidden)
-        }
+        crate::allow(self.may(p))
     }
 
     /// Whether one of the roles permits `p`.
@@ -50,11 +46,7 @@ impl Principal {
 
     /// Refuses unless the user administers the whole deployment.
     pub fn require_instance_admin(&self) -> Result<()> {
-        if self.user.instance_admin {
-            Ok(())
-        } else {
-            Err(Error::Forbidden)
-        }
+        crate::allow(self.user.instance_admin)
     }
 
     /// Who the audit log names.

@@ -49,11 +49,7 @@ async fn editable_application(ws: &Workspace, who: &Principal, id: &str) -> Resu
 }
 
 fn require_register(who: &Principal) -> Result<()> {
-    if may_register(who) {
-        Ok(())
-    } else {
-        Err(Error::Forbidden)
-    }
+    crate::allow(may_register(who))
 }
 
 /// The organisation's applications.
@@ -926,11 +922,7 @@ pub fn may_plan(who: &Principal) -> bool {
 }
 
 fn require_planner(who: &Principal) -> Result<()> {
-    if may_plan(who) {
-        Ok(())
-    } else {
-        Err(Error::Forbidden)
-    }
+    crate::allow(may_plan(who))
 }
 
 /// The organisation's meetings, the latest first.

@@ -613,16 +613,7 @@ mod tests {
     async fn an_append_is_recorded_only_onto_the_latest_version_and_states_are_kept(s: Store) {
         let a = crate::testing::organisation(&s, "A", "province", "PV26").await;
         let meta = DatasetMeta::for_new("Bewegingen", "A");
-        let import = |v: NewVersion| {
-            let (s, org, meta) = (s.clone(), a.id.clone(), meta.clone());
-            async move {
-                s.catalog()
-                    .record_import(&org, "bewegingen", &meta, false, &v, &Actor::cli())
-                    .await
-                    .unwrap()
-                    .1
-            }
-        };
+        let import = async |v: NewVersion| record(&s, &a.id, ("bewegingen", &meta), &v).await.1;
         let v1 = import(version("v1")).await;
         let appended = |to: &str| Appended {
             to: to.into(),
@@ -654,93 +645,46 @@ mod tests {
             .unwrap();
         assert_eq!(moved.appended, None);
 
-        assert!(s.catalog().kept_state(&a.id, "q").await.unwrap().is_none());
-        let kept = |v: &str, bytes: &[u8]| KeptState {
-            versions: BTreeMap::from([("bewegingen".to_string(), v.to_string())]),
-            state: bytes.to_vec(),
+        let state = async |org: &str, key: &str| s.catalog().kept_state(org, key).await.unwrap();
+        let keep = async |key: &str, v: &str, bytes: &[u8]| {
+            let kept = KeptState {
+                versions: BTreeMap::from([("bewegingen".to_string(), v.to_string())]),
+                state: bytes.to_vec(),
+            };
+            s.catalog().keep_state(&a.id, key, &kept).await.unwrap()
         };
-        s.catalog()
-            .keep_state(&a.id, "q", &kept("v1", &[0, 1, 255]))
-            .await
-            .unwrap();
-        s.catalog()
-            .keep_state(&a.id, "q", &kept("v2", &[7; 3000]))
-            .await
-            .unwrap();
-        let back = s.catalog().kept_state(&a.id, "q").await.unwrap().unwrap();
+        assert!(state(&a.id, "q").await.is_none());
+        keep("q", "v1", &[0, 1, 255]).await;
+        keep("q", "v2", &[7; 3000]).await;
+        let back = state(&a.id, "q").await.unwrap();
         assert_eq!(
             (back.versions, back.state),
-            (kept("v2", &[]).versions, vec![7; 3000])
+            (
+                BTreeMap::from([("bewegingen".to_string(), "v2".to_string())]),
+                vec![7; 3000]
+            )
         );
         let other = crate::testing::organisation(&s, "B", "province", "PV27").await;
-        assert!(
-            s.catalog()
-                .kept_state(&other.id, "q")
-                .await
-                .unwrap()
-                .is_none()
-        );
+        assert!(state(&other.id, "q").await.is_none());
         assert_eq!(s.catalog().forget_states(&other.id).await.unwrap(), 0);
         assert_eq!(s.catalog().forget_states(&a.id).await.unwrap(), 1);
-        assert!(s.catalog().kept_state(&a.id, "q").await.unwrap().is_none());
+        assert!(state(&a.id, "q").await.is_none());
         // A state whose query has not run for long goes when another is kept.
-        s.catalog()
-            .keep_state(&a.id, "old", &kept("v1", &[1]))
-            .await
-            .unwrap();
+        keep("old", "v1", &[1]).await;
         sqlx::query("UPDATE kept_states SET computed_at = '2020-01-01T00:00:00Z'")
             .execute(s.pool())
             .await
             .unwrap();
-        s.catalog()
-            .keep_state(&a.id, "new", &kept("v2", &[2]))
-            .await
-            .unwrap();
-        assert!(
-            s.catalog()
-                .kept_state(&a.id, "old")
-                .await
-                .unwrap()
-                .is_none()
-        );
-        assert!(
-            s.catalog()
-                .kept_state(&a.id, "new")
-                .await
-                .unwrap()
-                .is_some()
-        );
+        keep("new", "v2", &[2]).await;
+        assert!(state(&a.id, "old").await.is_none());
+        assert!(state(&a.id, "new").await.is_some());
     }
 
     async fn versions_accumulate_and_other_orgs_see_only_public_datasets(s: Store) {
-        let a = crate::testing::organisation(&s, "A", "province", "PV26").await;
+        let (a, meta, ds, v1) = gemeenten_in_a(&s).await;
         let b = crate::testing::organisation(&s, "B", "province", "PV27").await;
-        let meta = DatasetMeta::for_new("Gemeenten", "A");
-        let (ds, v1) = s
-            .catalog()
-            .record_import(
-                &a.id,
-                "gemeenten",
-                &meta,
-                false,
-                &version("v1"),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
         assert_eq!(v1.version, 1);
-        let (ds2, v2) = s
-            .catalog()
-            .record_import(
-                &a.id,
-                "gemeenten",
-                &meta,
-                false,
-                &version("v2"),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
+        let (ds2, v2) = record(&s, &a.id, ("gemeenten", &meta), &version("v2")).await;
         assert_eq!((ds2.id.as_str(), v2.version), (ds.id.as_str(), 2));
         assert_eq!(s.catalog().dataset_versions(&ds.id).await.unwrap().len(), 2);
         assert_eq!(
@@ -841,19 +785,22 @@ mod tests {
     ) -> (crate::Organisation, DatasetMeta, Dataset, DatasetVersion) {
         let a = crate::testing::organisation(s, "A", "province", "PV26").await;
         let meta = DatasetMeta::for_new("Gemeenten", "A");
-        let (ds, v1) = s
-            .catalog()
-            .record_import(
-                &a.id,
-                "gemeenten",
-                &meta,
-                false,
-                &version("v1"),
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
+        let (ds, v1) = record(s, &a.id, ("gemeenten", &meta), &version("v1")).await;
         (a, meta, ds, v1)
+    }
+
+    /// Records `v` as the next version of the dataset `name` (described by `meta`) of
+    /// organisation `org_id`.
+    async fn record(
+        s: &Store,
+        org_id: &str,
+        (name, meta): (&str, &DatasetMeta),
+        v: &NewVersion,
+    ) -> (Dataset, DatasetVersion) {
+        s.catalog()
+            .record_import(org_id, name, meta, false, v, &Actor::cli())
+            .await
+            .unwrap()
     }
 
     async fn concurrent_imports(s: Store) {
@@ -862,20 +809,11 @@ mod tests {
         for n in 2..=13 {
             let (s, org, meta) = (s.clone(), a.id.clone(), meta.clone());
             tasks.push(tokio::spawn(async move {
-                s.catalog()
-                    .record_import(
-                        &org,
-                        "gemeenten",
-                        &meta,
-                        false,
-                        &version(&format!("v{n}")),
-                        &Actor::cli(),
-                    )
-                    .await
+                record(&s, &org, ("gemeenten", &meta), &version(&format!("v{n}"))).await
             }));
         }
         for t in tasks {
-            t.await.unwrap().unwrap();
+            t.await.unwrap();
         }
         let mut numbers: Vec<i64> = s
             .catalog()

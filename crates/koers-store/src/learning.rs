@@ -350,9 +350,10 @@ impl Repo<'_> {
         actor: &Actor,
     ) -> Result<Module> {
         let mut w = self.write(actor, Some(&p.org_id)).await?;
-        w.take_turn(&format!("learning_modules:{}", p.id)).await?;
-        let last: i64 = w.one("SELECT COALESCE(MAX(position), 0) AS n FROM learning_modules WHERE programme_id = $1", (&p.id,)).await?;
-        let id = insert_module(&mut w, &p.id, last + 1, d).await?;
+        let position = w
+            .next_position("learning_modules", ("programme_id", &p.id))
+            .await?;
+        let id = insert_module(&mut w, &p.id, position, d).await?;
         let detail = serde_json::json!({ "module": id, "title": d.title });
         w.commit_returning(
             "learning_module.added",
@@ -379,16 +380,12 @@ impl Repo<'_> {
     ) -> Result<Content> {
         let id = new_id();
         let mut w = self.write(actor, Some(org_id)).await?;
-        w.take_turn(&format!("learning_content:{}", m.id)).await?;
-        let last: i64 = w
-            .one(
-                "SELECT COALESCE(MAX(position), 0) AS n FROM learning_content WHERE module_id = $1",
-                (&m.id,),
-            )
+        let position = w
+            .next_position("learning_content", ("module_id", &m.id))
             .await?;
         w.exec(
             "INSERT INTO learning_content (id, module_id, position, kind, title, body, url, created_at, file_name, content_type, size_bytes, stored_as) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-            (&id, &m.id, last + 1, d.kind.as_str(), &d.title, &d.body, &d.url, now(),
+            (&id, &m.id, position, d.kind.as_str(), &d.title, &d.body, &d.url, now(),
              file.map(|f| f.file_name.as_str()), file.map(|f| f.content_type.as_str()),
              file.map(|f| f.size_bytes), file.map(|f| f.stored_as.as_str())),
         )
@@ -684,15 +681,11 @@ impl Repo<'_> {
     pub async fn add_group(&self, c: &Cohort, d: &GroupDraft, actor: &Actor) -> Result<Group> {
         let id = new_id();
         let mut w = self.write(actor, Some(&c.org_id)).await?;
-        w.take_turn(&format!("learning_groups:{}", c.id)).await?;
-        let last: i64 = w
-            .one(
-                "SELECT COALESCE(MAX(position), 0) AS n FROM learning_groups WHERE cohort_id = $1",
-                (&c.id,),
-            )
+        let position = w
+            .next_position("learning_groups", ("cohort_id", &c.id))
             .await?;
         w.exec("INSERT INTO learning_groups (id, cohort_id, position, name, capacity, filled) VALUES ($1, $2, $3, $4, $5, 0)",
-            (&id, &c.id, last + 1, &d.name, i64::from(d.capacity))).await?;
+            (&id, &c.id, position, &d.name, i64::from(d.capacity))).await?;
         let detail = serde_json::json!({ "group": id, "name": d.name, "capacity": d.capacity });
         w.commit_returning(
             "learning_group.added",
@@ -1006,23 +999,12 @@ mod tests {
     use super::*;
     use crate::Store;
     use crate::testing::on_both_backends;
-    use koers_core::learning::ModelText;
 
     async fn cohort_with(s: &Store, n: usize, capacity: &str) -> (Cohort, Vec<Participant>) {
         let org =
             crate::testing::organisation(s, "Gemeente 's-Hertogenbosch", "municipality", "GM0796")
                 .await;
-        let d = ProgrammeDraft::parse(
-            "Digitaal Leiderschap",
-            "",
-            ModelText {
-                dimensions: "Visie",
-                ..ModelText::default()
-            },
-            "",
-            true,
-        )
-        .unwrap();
+        let d = crate::testing::programme_draft(true);
         let p = s
             .learning()
             .create_programme(&org.id, &d, &d.default_modules(), &Actor::cli())
@@ -1081,19 +1063,20 @@ mod tests {
             }
         }
         assert_eq!((placed, waiting), (5, 35));
-        let members = s
-            .learning()
-            .participants(&c)
-            .await
-            .unwrap()
-            .into_iter()
-            .filter(|p| p.group_id.as_deref() == Some(g.id.as_str()))
-            .count();
-        assert_eq!(members, 5);
-        assert_eq!(
-            s.learning().group(&c.org_id, &g.id).await.unwrap().filled,
-            5
-        );
+        // The group's members, and its count of them.
+        let in_group = async || {
+            let members = s
+                .learning()
+                .participants(&c)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|p| p.group_id.as_deref() == Some(g.id.as_str()))
+                .count();
+            let filled = s.learning().group(&c.org_id, &g.id).await.unwrap().filled;
+            (members, filled)
+        };
+        assert_eq!(in_group().await, (5, 5));
         // Leaving gives the place to the first on the waiting list.
         let leaver = s
             .learning()
@@ -1107,19 +1090,7 @@ mod tests {
             .unenrol(&c.org_id, &leaver, &Actor::cli())
             .await
             .unwrap();
-        let now_in = s
-            .learning()
-            .participants(&c)
-            .await
-            .unwrap()
-            .into_iter()
-            .filter(|p| p.group_id.as_deref() == Some(g.id.as_str()))
-            .count();
-        assert_eq!(now_in, 5);
-        assert_eq!(
-            s.learning().group(&c.org_id, &g.id).await.unwrap().filled,
-            5
-        );
+        assert_eq!(in_group().await, (5, 5));
     }
 
     async fn a_split_replaces_the_groups_and_moves_keep_counts(s: Store) {

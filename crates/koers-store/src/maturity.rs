@@ -609,14 +609,9 @@ impl Repo<'_> {
     pub async fn add_item(&self, round: &Round, d: &ItemDraft, actor: &Actor) -> Result<Item> {
         open(round)?;
         let mut w = self.write(actor, Some(&round.org_id)).await?;
-        w.take_turn(&format!("maturity_items:{}", round.id)).await?;
-        let pos: i64 = sqlx::query(
-            "SELECT COALESCE(MAX(position), 0) + 1 AS p FROM maturity_items WHERE round_id = $1",
-        )
-        .bind(&round.id)
-        .fetch_one(w.conn())
-        .await?
-        .try_get("p")?;
+        let pos = w
+            .next_position("maturity_items", ("round_id", &round.id))
+            .await?;
         let id = insert_item(w.conn(), &round.id, pos, d).await?;
         let detail = serde_json::json!({ "round": round.id, "kind": d.kind.as_str(), "dimension": d.dimension_key });
         w.commit("maturity.item_added", ("maturity_item", &id), detail)

@@ -191,21 +191,15 @@ mod tests {
         .await
         .unwrap();
         tx.commit().await.unwrap();
+        let unread = async |user: &str| {
+            s.notifications()
+                .unread_notifications(user, &org.id)
+                .await
+                .unwrap()
+        };
         // The actor is not told; the other person is.
-        assert_eq!(
-            s.notifications()
-                .unread_notifications(&users[1], &org.id)
-                .await
-                .unwrap(),
-            0
-        );
-        assert_eq!(
-            s.notifications()
-                .unread_notifications(&users[0], &org.id)
-                .await
-                .unwrap(),
-            1
-        );
+        assert_eq!(unread(&users[1]).await, 0);
+        assert_eq!(unread(&users[0]).await, 1);
         let mine = s
             .notifications()
             .notifications(&users[0], &org.id, 10)
@@ -226,45 +220,28 @@ mod tests {
                 .unwrap(),
             1
         );
-        assert_eq!(
-            s.notifications()
-                .unread_notifications(&users[0], &org.id)
-                .await
-                .unwrap(),
-            0
-        );
+        assert_eq!(unread(&users[0]).await, 0);
 
         // The outbox: pending until sent; failed after the last try.
-        let pending = s
-            .notifications()
-            .pending_mail(chrono::Utc::now() - chrono::Duration::hours(1), 10)
-            .await
-            .unwrap();
-        assert_eq!(pending.len(), 1);
-        assert_eq!(pending[0].email, "a@x.example");
-        s.notifications()
-            .mail_attempted(&pending[0].notification.id, false, 2)
-            .await
-            .unwrap();
-        assert_eq!(
-            s.notifications()
-                .pending_mail(chrono::Utc::now() - chrono::Duration::hours(1), 10)
-                .await
-                .unwrap()[0]
-                .tries,
-            1
-        );
-        s.notifications()
-            .mail_attempted(&pending[0].notification.id, false, 2)
-            .await
-            .unwrap();
-        assert!(
+        let pending = async || {
             s.notifications()
                 .pending_mail(chrono::Utc::now() - chrono::Duration::hours(1), 10)
                 .await
                 .unwrap()
-                .is_empty()
-        );
+        };
+        let first = pending().await;
+        assert_eq!(first.len(), 1);
+        assert_eq!(first[0].email, "a@x.example");
+        let failed = async || {
+            s.notifications()
+                .mail_attempted(&first[0].notification.id, false, 2)
+                .await
+                .unwrap()
+        };
+        failed().await;
+        assert_eq!(pending().await[0].tries, 1);
+        failed().await;
+        assert!(pending().await.is_empty());
     }
 
     on_both_backends!(notifications_are_personal_and_marked_read);

@@ -111,26 +111,21 @@ impl Repo<'_> {
 
     /// The organisations a user is a member of, by name.
     pub async fn organisations_of(&self, user_id: &str) -> Result<Vec<Organisation>> {
-        self.all(
-            &format!(
-                "SELECT {COLUMNS} FROM organisations WHERE id IN
-               (SELECT org_id FROM memberships WHERE user_id = $1) ORDER BY name, id"
-            ),
-            (user_id,),
-        )
-        .await
+        self.organisations_in("SELECT org_id FROM memberships WHERE user_id = $1", user_id)
+            .await
     }
 
     /// The member organisations of an umbrella body, by name.
     pub async fn member_organisations(&self, umbrella_id: &str) -> Result<Vec<Organisation>> {
-        self.all(
-            &format!(
-                "SELECT {COLUMNS} FROM organisations WHERE id IN
-               (SELECT member_id FROM organisation_members WHERE umbrella_id = $1) ORDER BY name, id"
-            ),
-            (umbrella_id,),
-        )
-        .await
+        let ids = "SELECT member_id FROM organisation_members WHERE umbrella_id = $1";
+        self.organisations_in(ids, umbrella_id).await
+    }
+
+    /// The organisations whose ids `ids` selects (one column, `$1` being `param`), by name.
+    async fn organisations_in(&self, ids: &str, param: &str) -> Result<Vec<Organisation>> {
+        let sql =
+            format!("SELECT {COLUMNS} FROM organisations WHERE id IN ({ids}) ORDER BY name, id");
+        self.all(&sql, (param,)).await
     }
 
     /// Makes `member` a member organisation of `umbrella` (the caller checked both kinds);

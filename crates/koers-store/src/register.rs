@@ -8,7 +8,7 @@
 //! behind koers' back.
 
 use crate::audit::Actor;
-use crate::sql::{self, FromRow, columns, corrupt, from_row, stored};
+use crate::sql::{self, FromRow, Write, columns, corrupt, from_row, stored};
 use crate::{Result, StoreError, new_id, now, take_turn};
 use koers_core::register::algoritmeregister::FieldValue;
 use koers_core::register::application::{AiActRisk, AiActRiskGroup, ApplicationDraft, RiskSource};
@@ -189,7 +189,7 @@ from_row!(r => MeetingRecord { id, org_id, body, held_on, created_at;
     level: enum_from(&r.try_get::<String, _>("level")?)?,
 });
 
-/// The next position on an agenda.
+/// A position on an agenda.
 struct Next {
     position: i64,
 }
@@ -228,9 +228,11 @@ fn ai_act_state(ai_act: &Value) -> Value {
     json!({ "aiAct": ai_act })
 }
 
-/// Appends one event to the organisation's chain, inside the change's transaction.
-async fn append_event(
-    conn: &mut sqlx::AnyConnection,
+/// Records a change to the register twice, inside its transaction: its audit entry (`action`
+/// on `object`, with `detail`), and the same as the next event of the organisation's chain,
+/// which also vouches for the object's new `state`.
+async fn audit_and_chain(
+    w: &mut Write<'_>,
     org_id: &str,
     actor: &Actor,
     action: &str,
@@ -238,6 +240,8 @@ async fn append_event(
     state: &Value,
     detail: Value,
 ) -> Result<()> {
+    w.audit(action, object, detail.clone()).await?;
+    let conn = w.conn();
     take_turn(conn, &format!("decision_events:{org_id}")).await?;
     let last: Option<ChainEntry> = sql::optional(
         &mut *conn,
@@ -371,14 +375,8 @@ impl Repo<'_> {
         let mut w = self.write(actor, Some(org_id)).await?;
         w.exec("UPDATE applications SET draft = $1, ai_act = $2, updated_at = $3 WHERE id = $4 AND org_id = $5", (to_text(&draft)?, ai_act.to_string(), now(), id, org_id)).await?;
         let detail = json!({ "riskGroup": state.risk_group, "answers": state.answers });
-        w.audit(
-            "application.ai_act_concluded",
-            ("application", id),
-            detail.clone(),
-        )
-        .await?;
-        append_event(
-            w.conn(),
+        audit_and_chain(
+            &mut w,
             org_id,
             actor,
             "application.ai_act_concluded",
@@ -490,10 +488,8 @@ impl Repo<'_> {
             "INSERT INTO choices ({CHOICE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $8, $9)"
         ), (&id, org_id, application_id, choice_json.to_string(), &status, &level_s, framework_version, &at, &at)).await?;
         let detail = json!({ "applicationId": application_id, "title": choice.title, "status": status, "level": level_s, "frameworkVersion": framework_version });
-        w.audit("choice.proposed", ("choice", &id), detail.clone())
-            .await?;
-        append_event(
-            w.conn(),
+        audit_and_chain(
+            &mut w,
             org_id,
             actor,
             "choice.proposed",
@@ -536,9 +532,8 @@ impl Repo<'_> {
             )));
         }
         let detail = json!({ "title": choice.title, "status": status, "level": level_s, "boardReference": board_reference, "decidedOn": choice.decided_on, "decidedBy": choice.decided_by });
-        w.audit(action, ("choice", id), detail.clone()).await?;
-        append_event(
-            w.conn(),
+        audit_and_chain(
+            &mut w,
             org_id,
             actor,
             action,
@@ -697,16 +692,12 @@ impl Repo<'_> {
         self.meeting(org_id, meeting_id).await?;
         self.choice(org_id, choice_id).await?;
         let mut w = self.write(actor, Some(org_id)).await?;
-        w.take_turn(&format!("meeting_items:{meeting_id}")).await?;
-        let next: Next = w
-            .one(
-                "SELECT COALESCE(MAX(position), 0) + 1 AS position FROM meeting_items WHERE meeting_id = $1",
-                (meeting_id,),
-            )
+        let position = w
+            .next_position("meeting_items", ("meeting_id", meeting_id))
             .await?;
         w.exec(
             "INSERT INTO meeting_items (meeting_id, choice_id, position) VALUES ($1, $2, $3)",
-            (meeting_id, choice_id, next.position),
+            (meeting_id, choice_id, position),
         )
         .await
         .map_err(crate::conflict_on_unique(
@@ -715,7 +706,7 @@ impl Repo<'_> {
         w.audit(
             "meeting.item_placed",
             ("meeting", meeting_id),
-            json!({ "choiceId": choice_id, "position": next.position }),
+            json!({ "choiceId": choice_id, "position": position }),
         )
         .await?;
         w.finish().await
@@ -849,14 +840,8 @@ impl Repo<'_> {
         let value = serde_json::to_value(&f).map_err(corrupt)?;
         w.exec("INSERT INTO choice_frameworks (org_id, version, framework, created_by, created_at) VALUES ($1, $2, $3, $4, $5)", (org_id, next, value.to_string(), &actor.label, now())).await?;
         let detail = json!({ "version": next, "name": f.name, "rules": f.rules.len() });
-        w.audit(
-            "framework.saved",
-            ("choice_framework", &next.to_string()),
-            detail.clone(),
-        )
-        .await?;
-        append_event(
-            w.conn(),
+        audit_and_chain(
+            &mut w,
             org_id,
             actor,
             "framework.saved",
@@ -1080,6 +1065,14 @@ mod tests {
         .unwrap()
     }
 
+    /// The test application in organisation `org`.
+    async fn new_application(s: &Store, org: &str) -> Application {
+        s.register()
+            .create_application(org, &draft(), &[], &[], &Actor::cli())
+            .await
+            .unwrap()
+    }
+
     /// The test choice on application `app_id` of `org`, routed to `level`.
     async fn new_choice(
         s: &Store,
@@ -1102,11 +1095,7 @@ mod tests {
 
     async fn choices_are_chained_and_isolated(s: Store) {
         let (s, a, b) = setup(s).await;
-        let app = s
-            .register()
-            .create_application(&a, &draft(), &[], &[], &Actor::cli())
-            .await
-            .unwrap();
+        let app = new_application(&s, &a).await;
         assert!(matches!(
             s.register().application(&b, &app.id).await,
             Err(StoreError::NotFound)
@@ -1150,21 +1139,7 @@ mod tests {
             "adviser",
         )
         .unwrap();
-        s.register()
-            .update_choice(
-                &a,
-                &c.id,
-                "proposed",
-                &ch,
-                DecisionLevel::Board,
-                None,
-                "choice.advised",
-                &Actor::cli(),
-            )
-            .await
-            .unwrap();
-        // A stale transition is refused.
-        assert!(matches!(
+        let advise = async || {
             s.register()
                 .update_choice(
                     &a,
@@ -1174,11 +1149,13 @@ mod tests {
                     DecisionLevel::Board,
                     None,
                     "choice.advised",
-                    &Actor::cli()
+                    &Actor::cli(),
                 )
-                .await,
-            Err(StoreError::Conflict(_))
-        ));
+                .await
+        };
+        advise().await.unwrap();
+        // The same transition again is stale, and refused.
+        assert!(matches!(advise().await, Err(StoreError::Conflict(_))));
         let checks = s.register().verify_register_chain(None).await.unwrap();
         assert_eq!(checks.len(), 2);
         for c in &checks {
@@ -1201,11 +1178,7 @@ mod tests {
 
     async fn a_row_changed_behind_koers_back_is_reported(s: Store) {
         let (s, a, b) = setup(s).await;
-        let app = s
-            .register()
-            .create_application(&a, &draft(), &[], &[], &Actor::cli())
-            .await
-            .unwrap();
+        let app = new_application(&s, &a).await;
         let c = new_choice(&s, &a, &app.id, DecisionLevel::Board, None)
             .await
             .unwrap();
@@ -1232,11 +1205,7 @@ mod tests {
 
     async fn an_edited_history_row_breaks_the_chain(s: Store) {
         let (s, a, _b) = setup(s).await;
-        let app = s
-            .register()
-            .create_application(&a, &draft(), &[], &[], &Actor::cli())
-            .await
-            .unwrap();
+        let app = new_application(&s, &a).await;
         for _ in 0..3 {
             new_choice(&s, &a, &app.id, DecisionLevel::Official, None)
                 .await
@@ -1278,11 +1247,7 @@ mod tests {
         assert_eq!(v2.framework.version, 2);
         assert_eq!(v2.framework.organisation, a);
         assert_eq!(s.register().framework_versions(&a).await.unwrap().len(), 2);
-        let app = s
-            .register()
-            .create_application(&a, &draft(), &[], &[], &Actor::cli())
-            .await
-            .unwrap();
+        let app = new_application(&s, &a).await;
         let app = s
             .register()
             .set_ai_act(
@@ -1321,11 +1286,7 @@ mod tests {
 
     async fn concurrent_changes_keep_one_chain(s: Store) {
         let (s, a, _b) = setup(s).await;
-        let app = s
-            .register()
-            .create_application(&a, &draft(), &[], &[], &Actor::cli())
-            .await
-            .unwrap();
+        let app = new_application(&s, &a).await;
         let mut tasks = Vec::new();
         for _ in 0..8 {
             let (s, a, id) = (s.clone(), a.clone(), app.id.clone());

@@ -322,6 +322,19 @@ impl Write<'_> {
         crate::take_turn(&mut self.tx, key).await
     }
 
+    /// The position after the last of the `table` rows whose `column` is `parent` (1 for the
+    /// first), for a row appended to that list. It first takes turns on `table:parent`, so
+    /// that concurrent appends to one list wait instead of taking the same position.
+    pub(crate) async fn next_position(
+        &mut self,
+        table: &str,
+        (column, parent): (&str, &str),
+    ) -> Result<i64> {
+        self.take_turn(&format!("{table}:{parent}")).await?;
+        let sql = format!("SELECT COALESCE(MAX(position), 0) + 1 FROM {table} WHERE {column} = $1");
+        self.one(&sql, (parent,)).await
+    }
+
     /// Appends an audit entry to the change: `action` on `object` (its type and id), with
     /// `detail`. It is written with the change, or not at all.
     pub(crate) async fn audit(

@@ -264,6 +264,22 @@ pub async fn organisation(s: &Store, name: &str, kind: &str, code: &str) -> crat
         .unwrap()
 }
 
+/// A learning programme for a test: "Digitaal Leiderschap" along one dimension, Visie.
+pub fn programme_draft(requires_project: bool) -> koers_core::learning::ProgrammeDraft {
+    let model = koers_core::learning::ModelText {
+        dimensions: "Visie",
+        ..Default::default()
+    };
+    koers_core::learning::ProgrammeDraft::parse(
+        "Digitaal Leiderschap",
+        "",
+        model,
+        "",
+        requires_project,
+    )
+    .unwrap()
+}
+
 /// A member of `org_id` with `roles` for a store test (password hash `h`).
 #[cfg(test)]
 pub(crate) async fn member(

@@ -290,6 +290,18 @@ pub async fn sign_in(
     accounts::sign_in(&state.ws, &state.limiter, state.cfg.session_ttl, presented).await
 }
 
+/// The API's answer that starts a session: 201 Created with `body` as JSON and the cookie
+/// that carries the session's `token`.
+pub fn session_created(state: &AppState, token: &str, body: impl serde::Serialize) -> Response {
+    let cookie = session_cookie(state, token);
+    (
+        axum::http::StatusCode::CREATED,
+        [(header::SET_COOKIE, cookie)],
+        axum::Json(body),
+    )
+        .into_response()
+}
+
 /// The `Set-Cookie` value that carries a new session's token.
 pub fn session_cookie(state: &AppState, token: &str) -> String {
     set_cookie(

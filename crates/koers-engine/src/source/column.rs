@@ -1,8 +1,9 @@
 //! What the readers share about columns: the kind a column is read as (inferred from its
 //! values or taken from the file's declaration), its Arrow type, the builder that collects a
-//! batch of it, and the batch a geometry reader ends with.
+//! batch of it, and the batches a geometry reader makes of the rows its thread sends.
 
 use std::sync::Arc;
+use std::sync::mpsc::Receiver;
 
 use datafusion::arrow::array::{
     ArrayRef, BinaryBuilder, BooleanBuilder, Date32Builder, Float64Builder, Int64Builder,
@@ -11,6 +12,7 @@ use datafusion::arrow::array::{
 use datafusion::arrow::datatypes::{DataType, SchemaRef, TimeUnit};
 use datafusion::arrow::record_batch::RecordBatch;
 
+use super::{BATCH_ROWS, SourceGeometry};
 use crate::error::Result;
 
 /// The kind of values a column holds. `Unknown` while inference has seen only empty values;
@@ -111,7 +113,7 @@ pub(crate) fn builders(kinds: impl IntoIterator<Item = Kind>) -> Vec<Col> {
 }
 
 /// A batch of `schema` from the attribute columns followed by the geometry column.
-pub(crate) fn batch_with_geometry(
+fn batch_with_geometry(
     schema: &SchemaRef,
     cols: Vec<Col>,
     mut geoms: BinaryBuilder,
@@ -119,6 +121,72 @@ pub(crate) fn batch_with_geometry(
     let mut arrays: Vec<ArrayRef> = cols.into_iter().map(Col::finish).collect();
     arrays.push(Arc::new(geoms.finish()));
     Ok(RecordBatch::try_new(Arc::clone(schema), arrays)?)
+}
+
+/// The rows of a source with a geometry column (the schema's last), as its reader thread
+/// sends them, numbered from 1 as they arrive.
+pub(crate) struct GeometryRows<T> {
+    schema: SchemaRef,
+    geometry: SourceGeometry,
+    rows: Receiver<T>,
+    index: usize,
+}
+
+impl<T> GeometryRows<T> {
+    /// `column` is the geometry column's name, `srid` its coordinates' EPSG code.
+    pub(crate) fn new(schema: SchemaRef, (column, srid): (&str, i32), rows: Receiver<T>) -> Self {
+        GeometryRows {
+            schema,
+            geometry: SourceGeometry {
+                column: column.into(),
+                srid,
+            },
+            rows,
+            index: 0,
+        }
+    }
+
+    pub(crate) fn schema(&self) -> SchemaRef {
+        Arc::clone(&self.schema)
+    }
+
+    pub(crate) fn geometry(&self) -> SourceGeometry {
+        self.geometry.clone()
+    }
+
+    /// The EPSG code of the geometry's coordinates.
+    pub(crate) fn srid(&self) -> i32 {
+        self.geometry.srid
+    }
+
+    /// How many rows have arrived.
+    pub(crate) fn received(&self) -> usize {
+        self.index
+    }
+
+    /// The next batch: up to [`BATCH_ROWS`] rows, each added by `add` (with its number) to
+    /// the columns (of `kinds`) and the geometry; `None` when the thread sent no more.
+    pub(crate) fn batch(
+        &mut self,
+        kinds: impl IntoIterator<Item = Kind>,
+        mut add: impl FnMut(T, usize, &mut [Col], &mut BinaryBuilder) -> Result<()>,
+    ) -> Result<Option<RecordBatch>> {
+        let mut cols = builders(kinds);
+        let mut geoms = BinaryBuilder::new();
+        let mut n = 0;
+        while n < BATCH_ROWS {
+            let Ok(row) = self.rows.recv() else {
+                break;
+            };
+            self.index += 1;
+            add(row, self.index, &mut cols, &mut geoms)?;
+            n += 1;
+        }
+        if n == 0 {
+            return Ok(None);
+        }
+        batch_with_geometry(&self.schema, cols, geoms).map(Some)
+    }
 }
 
 #[cfg(test)]

@@ -10,17 +10,15 @@ use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
-use datafusion::arrow::array::BinaryBuilder;
 use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use geojson::Feature;
 use serde::de;
 use serde_json::Value;
 
-use super::column::{Col, Kind, batch_with_geometry, builders};
-use super::{BATCH_ROWS, Counting, Source, SourceGeometry};
+use super::column::{Col, GeometryRows, Kind};
+use super::{BATCH_ROWS, Counting, ReadCount, Source, SourceGeometry};
 use crate::error::{EngineError, Result};
 use crate::progress::{Progress, Unit};
 use crate::spatial::{crs, ewkb, from_geojson, geometry_field};
@@ -150,28 +148,10 @@ fn declared_srid(crs_member: &Value) -> Result<i32> {
 
 /// A GeoJSON file being read.
 pub struct GeoJsonSource<'a> {
-    schema: SchemaRef,
     columns: Vec<(String, Kind)>,
-    srid: i32,
-    features: std::sync::mpsc::Receiver<std::result::Result<Feature, String>>,
-    read: Arc<AtomicU64>,
-    reported: u64,
+    features: GeometryRows<std::result::Result<Feature, String>>,
+    read: ReadCount,
     progress: &'a dyn Progress,
-    index: usize,
-}
-
-/// Counts bytes read for a parser thread.
-struct Counted<R> {
-    inner: R,
-    read: Arc<AtomicU64>,
-}
-
-impl<R: Read> Read for Counted<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.read.fetch_add(n as u64, Ordering::Relaxed);
-        Ok(n)
-    }
 }
 
 fn property_name(k: &str) -> String {
@@ -221,11 +201,8 @@ impl<'a> GeoJsonSource<'a> {
         fields.push(geometry_field(GEOMETRY_COLUMN, srid, true));
 
         let (tx, rx) = std::sync::mpsc::sync_channel(BATCH_ROWS);
-        let read = Arc::new(AtomicU64::new(0));
-        let reader = Counted {
-            inner: std::fs::File::open(path)?,
-            read: Arc::clone(&read),
-        };
+        let read = ReadCount::new();
+        let reader = read.counted(std::fs::File::open(path)?);
         std::thread::spawn(move || {
             let sent = parse(reader, &mut |f: Feature| {
                 tx.send(Ok(f)).map_err(|_| "import stopped".to_string())
@@ -235,44 +212,33 @@ impl<'a> GeoJsonSource<'a> {
             }
         });
         Ok(GeoJsonSource {
-            schema: Arc::new(Schema::new(fields)),
             columns,
-            srid,
-            features: rx,
+            features: GeometryRows::new(Arc::new(Schema::new(fields)), (GEOMETRY_COLUMN, srid), rx),
             read,
-            reported: 0,
             progress,
-            index: 0,
         })
     }
 }
 
 impl Source for GeoJsonSource<'_> {
     fn schema(&self) -> SchemaRef {
-        Arc::clone(&self.schema)
+        self.features.schema()
     }
 
     fn geometry(&self) -> Option<SourceGeometry> {
-        Some(SourceGeometry {
-            column: GEOMETRY_COLUMN.into(),
-            srid: self.srid,
-        })
+        Some(self.features.geometry())
     }
 
     fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
-        let mut cols = builders(self.columns.iter().map(|(_, k)| *k));
-        let mut geoms = BinaryBuilder::new();
-        let mut n = 0;
-        while n < BATCH_ROWS {
-            let Ok(f) = self.features.recv() else {
-                break;
-            };
-            self.index += 1;
+        let srid = self.features.srid();
+        let columns = &self.columns;
+        let kinds = columns.iter().map(|(_, k)| *k);
+        let batch = self.features.batch(kinds, |f, index, cols, geoms| {
             let f = f.map_err(|e| EngineError::InvalidInput {
                 format: "GeoJSON",
                 message: e,
             })?;
-            for ((name, _), col) in self.columns.iter().zip(cols.iter_mut()) {
+            for ((name, _), col) in columns.iter().zip(cols.iter_mut()) {
                 let key = if name == "geom_property" {
                     GEOMETRY_COLUMN
                 } else {
@@ -297,20 +263,14 @@ impl Source for GeoJsonSource<'_> {
             match &f.geometry {
                 None => geoms.append_null(),
                 Some(g) => {
-                    let g = from_geojson(&g.value).map_err(|e| {
-                        invalid(format!("feature {}: invalid geometry: {e}", self.index))
-                    })?;
-                    geoms.append_value(ewkb::encode(&g, self.srid));
+                    let g = from_geojson(&g.value)
+                        .map_err(|e| invalid(format!("feature {index}: invalid geometry: {e}")))?;
+                    geoms.append_value(ewkb::encode(&g, srid));
                 }
             }
-            n += 1;
-        }
-        let read = self.read.load(Ordering::Relaxed);
-        self.progress.advance(read.saturating_sub(self.reported));
-        self.reported = read;
-        if n == 0 {
-            return Ok(None);
-        }
-        batch_with_geometry(&self.schema, cols, geoms).map(Some)
+            Ok(())
+        })?;
+        self.read.report(self.progress);
+        Ok(batch)
     }
 }

@@ -13,7 +13,6 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use datafusion::arrow::array::BinaryBuilder;
 use datafusion::arrow::compute::kernels::cast_utils::{Parser, string_to_timestamp_nanos};
 use datafusion::arrow::datatypes::{Date32Type, Field, Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
@@ -21,7 +20,7 @@ use koers_core::analysis::quote_ident;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags};
 
-use super::column::{Col, Kind, batch_with_geometry, builders};
+use super::column::{Col, GeometryRows, Kind};
 use super::{BATCH_ROWS, Source, SourceGeometry};
 use crate::error::{EngineError, Result};
 use crate::progress::{Progress, Unit};
@@ -89,15 +88,12 @@ fn kind_of(declared: &str) -> Kind {
 
 /// A feature table of a GeoPackage being read.
 pub struct GeoPackageSource<'a> {
-    schema: SchemaRef,
     kinds: Vec<Kind>,
-    srid: i32,
-    rows: std::sync::mpsc::Receiver<std::result::Result<Vec<Value>, String>>,
+    rows: GeometryRows<std::result::Result<Vec<Value>, String>>,
     total_rows: u64,
     file_size: u64,
     reported: u64,
     progress: &'a dyn Progress,
-    index: u64,
 }
 
 /// A feature table: name, geometry column, SRS id.
@@ -313,15 +309,12 @@ impl<'a> GeoPackageSource<'a> {
             }
         });
         Ok(GeoPackageSource {
-            schema: Arc::new(Schema::new(fields)),
             kinds,
-            srid,
-            rows: rx,
+            rows: GeometryRows::new(Arc::new(Schema::new(fields)), (GEOMETRY_COLUMN, srid), rx),
             total_rows: total_rows.max(1) as u64,
             file_size,
             reported: 0,
             progress,
-            index: 0,
         })
     }
 }
@@ -358,62 +351,48 @@ fn append(col: &mut Col, v: Value) -> std::result::Result<(), String> {
 
 impl Source for GeoPackageSource<'_> {
     fn schema(&self) -> SchemaRef {
-        Arc::clone(&self.schema)
+        self.rows.schema()
     }
 
     fn geometry(&self) -> Option<SourceGeometry> {
-        Some(SourceGeometry {
-            column: GEOMETRY_COLUMN.into(),
-            srid: self.srid,
-        })
+        Some(self.rows.geometry())
     }
 
     fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
-        let mut cols = builders(self.kinds.iter().copied());
-        let names: Vec<String> = self
-            .schema
-            .fields()
-            .iter()
-            .map(|f| f.name().clone())
-            .collect();
-        let mut geoms = BinaryBuilder::new();
-        let mut n = 0;
-        while n < BATCH_ROWS {
-            let Ok(row) = self.rows.recv() else {
-                break;
-            };
-            self.index += 1;
-            let mut row = row.map_err(|e| sql_error_text(&e))?;
-            let geom = row.pop().unwrap_or(Value::Null);
-            for ((v, col), name) in row.into_iter().zip(cols.iter_mut()).zip(&names) {
-                append(col, v)
-                    .map_err(|m| invalid(format!("row {}, column {name:?}: {m}", self.index)))?;
-            }
-            match geom {
-                Value::Null => geoms.append_null(),
-                Value::Blob(b) => {
-                    let g = gpkg_wkb(&b)
-                        .and_then(ewkb::decode)
-                        .map_err(|m| invalid(format!("row {}: geometry: {m}", self.index)))?;
-                    geoms.append_value(ewkb::encode(&g.geometry, self.srid));
+        let srid = self.rows.srid();
+        let schema = self.rows.schema();
+        let names: Vec<&String> = schema.fields().iter().map(|f| f.name()).collect();
+        let batch = self
+            .rows
+            .batch(self.kinds.iter().copied(), |row, index, cols, geoms| {
+                let mut row = row.map_err(|e| sql_error_text(&e))?;
+                let geom = row.pop().unwrap_or(Value::Null);
+                for ((v, col), name) in row.into_iter().zip(cols.iter_mut()).zip(&names) {
+                    append(col, v)
+                        .map_err(|m| invalid(format!("row {index}, column {name:?}: {m}")))?;
                 }
-                other => {
-                    return Err(invalid(format!(
-                        "row {}: geometry is not a blob but {other:?}",
-                        self.index
-                    )));
+                match geom {
+                    Value::Null => geoms.append_null(),
+                    Value::Blob(b) => {
+                        let g = gpkg_wkb(&b)
+                            .and_then(ewkb::decode)
+                            .map_err(|m| invalid(format!("row {index}: geometry: {m}")))?;
+                        geoms.append_value(ewkb::encode(&g.geometry, srid));
+                    }
+                    other => {
+                        return Err(invalid(format!(
+                            "row {index}: geometry is not a blob but {other:?}"
+                        )));
+                    }
                 }
-            }
-            n += 1;
-        }
-        let done = (u128::from(self.file_size) * u128::from(self.index.min(self.total_rows))
+                Ok(())
+            })?;
+        let received = self.rows.received() as u64;
+        let done = (u128::from(self.file_size) * u128::from(received.min(self.total_rows))
             / u128::from(self.total_rows)) as u64;
         self.progress.advance(done.saturating_sub(self.reported));
         self.reported = done;
-        if n == 0 {
-            return Ok(None);
-        }
-        batch_with_geometry(&self.schema, cols, geoms).map(Some)
+        Ok(batch)
     }
 }
 

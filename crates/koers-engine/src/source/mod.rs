@@ -15,8 +15,10 @@ pub mod shapefile;
 pub mod xlsx;
 
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::record_batch::RecordBatch;
@@ -205,5 +207,56 @@ impl<R: Read> Read for Counting<'_, R> {
         let n = self.inner.read(buf)?;
         self.progress.advance(n as u64);
         Ok(n)
+    }
+}
+
+/// The bytes a source's reader thread has read, reported to the source's [`Progress`] as its
+/// batches go out (the thread itself does not hold the progress).
+pub(crate) struct ReadCount {
+    read: Arc<AtomicU64>,
+    reported: u64,
+}
+
+impl ReadCount {
+    pub(crate) fn new() -> Self {
+        ReadCount {
+            read: Arc::new(AtomicU64::new(0)),
+            reported: 0,
+        }
+    }
+
+    /// `inner`, counting what it reads into this count (for the reader thread).
+    pub(crate) fn counted<R>(&self, inner: R) -> Counted<R> {
+        Counted {
+            inner,
+            read: Arc::clone(&self.read),
+        }
+    }
+
+    /// Advances `progress` by what was read since the last report.
+    pub(crate) fn report(&mut self, progress: &dyn Progress) {
+        let read = self.read.load(Ordering::Relaxed);
+        progress.advance(read.saturating_sub(self.reported));
+        self.reported = read;
+    }
+}
+
+/// A reader that adds the bytes it reads to a [`ReadCount`].
+pub(crate) struct Counted<R> {
+    inner: R,
+    read: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+impl<R: Seek> Seek for Counted<R> {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(pos)
     }
 }

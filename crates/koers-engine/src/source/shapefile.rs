@@ -17,20 +17,18 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::{BufReader, Read, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 
-use datafusion::arrow::array::BinaryBuilder;
 use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 use geo::{Area, Contains, Coord, Geometry, LineString, MultiLineString, MultiPoint, Polygon};
 use shapefile::dbase::{self, FieldType, FieldValue};
 use shapefile::{Shape, ShapeReader};
 
-use super::column::{Col, Kind, batch_with_geometry, builders};
-use super::{BATCH_ROWS, Source, SourceGeometry};
+use super::column::{Col, GeometryRows, Kind};
+use super::{BATCH_ROWS, Counted, ReadCount, Source, SourceGeometry};
 use crate::error::{EngineError, Result};
 use crate::progress::{Progress, Unit};
 use crate::spatial::{crs, ewkb, geometry_field};
@@ -267,26 +265,6 @@ fn dbf_decimals(path: &Path) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Counts bytes read for the reader thread, seeking through.
-struct Counted<R> {
-    inner: R,
-    read: Arc<AtomicU64>,
-}
-
-impl<R: Read> Read for Counted<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.read.fetch_add(n as u64, Ordering::Relaxed);
-        Ok(n)
-    }
-}
-
-impl<R: Seek> Seek for Counted<R> {
-    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
-        self.inner.seek(pos)
-    }
-}
-
 type FileIn = Counted<BufReader<File>>;
 
 /// One DBF record's values, in field order.
@@ -310,14 +288,10 @@ impl dbase::ReadableRecord for Row {
 
 /// A shapefile being read.
 pub struct ShapefileSource<'a> {
-    schema: SchemaRef,
     kinds: Vec<Kind>,
-    srid: i32,
-    rows: std::sync::mpsc::Receiver<std::result::Result<(Shape, Row), String>>,
-    read: Arc<AtomicU64>,
-    reported: u64,
+    rows: GeometryRows<std::result::Result<(Shape, Row), String>>,
+    read: ReadCount,
     progress: &'a dyn Progress,
-    index: usize,
     // Declared last: the unpacked folder goes after the reader is done with it.
     _unpacked: Option<tempfile::TempDir>,
 }
@@ -389,12 +363,9 @@ impl<'a> ShapefileSource<'a> {
 
         let total = std::fs::metadata(shp)?.len() + std::fs::metadata(&dbf)?.len();
         progress.set_total(total, Unit::Bytes);
-        let read = Arc::new(AtomicU64::new(0));
+        let read = ReadCount::new();
         let counted = |p: &Path| -> Result<FileIn> {
-            Ok(Counted {
-                inner: BufReader::with_capacity(1 << 20, File::open(p)?),
-                read: Arc::clone(&read),
-            })
+            Ok(read.counted(BufReader::with_capacity(1 << 20, File::open(p)?)))
         };
         let shape_source = counted(shp)?;
         let shape_reader = match sibling(shp, "shx") {
@@ -472,14 +443,10 @@ impl<'a> ShapefileSource<'a> {
             }
         });
         Ok(ShapefileSource {
-            schema: Arc::new(Schema::new(fields)),
             kinds,
-            srid,
-            rows: rx,
+            rows: GeometryRows::new(Arc::new(Schema::new(fields)), (GEOMETRY_COLUMN, srid), rx),
             read,
-            reported: 0,
             progress,
-            index: 0,
             _unpacked: None,
         })
     }
@@ -606,50 +573,37 @@ fn geometry(shape: &Shape) -> std::result::Result<Option<Geometry<f64>>, String>
 
 impl Source for ShapefileSource<'_> {
     fn schema(&self) -> SchemaRef {
-        Arc::clone(&self.schema)
+        self.rows.schema()
     }
 
     fn geometry(&self) -> Option<SourceGeometry> {
-        Some(SourceGeometry {
-            column: GEOMETRY_COLUMN.into(),
-            srid: self.srid,
-        })
+        Some(self.rows.geometry())
     }
 
     fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
-        let mut cols = builders(self.kinds.iter().copied());
-        let mut geoms = BinaryBuilder::new();
-        let mut n = 0;
-        while n < BATCH_ROWS {
-            let Ok(item) = self.rows.recv() else {
-                break;
-            };
-            self.index += 1;
-            let (shape, row) = item.map_err(invalid)?;
-            if row.0.len() != cols.len() {
-                return Err(invalid(format!(
-                    "record {}: {} values for {} fields",
-                    self.index,
-                    row.0.len(),
-                    cols.len()
-                )));
-            }
-            for (v, col) in row.0.into_iter().zip(cols.iter_mut()) {
-                append(col, v).map_err(|m| invalid(format!("record {}: {m}", self.index)))?;
-            }
-            match geometry(&shape).map_err(|m| invalid(format!("shape {}: {m}", self.index)))? {
-                None => geoms.append_null(),
-                Some(g) => geoms.append_value(ewkb::encode(&g, self.srid)),
-            }
-            n += 1;
-        }
-        let read = self.read.load(Ordering::Relaxed);
-        self.progress.advance(read.saturating_sub(self.reported));
-        self.reported = read;
-        if n == 0 {
-            return Ok(None);
-        }
-        batch_with_geometry(&self.schema, cols, geoms).map(Some)
+        let srid = self.rows.srid();
+        let batch = self
+            .rows
+            .batch(self.kinds.iter().copied(), |item, index, cols, geoms| {
+                let (shape, row) = item.map_err(invalid)?;
+                if row.0.len() != cols.len() {
+                    return Err(invalid(format!(
+                        "record {index}: {} values for {} fields",
+                        row.0.len(),
+                        cols.len()
+                    )));
+                }
+                for (v, col) in row.0.into_iter().zip(cols.iter_mut()) {
+                    append(col, v).map_err(|m| invalid(format!("record {index}: {m}")))?;
+                }
+                match geometry(&shape).map_err(|m| invalid(format!("shape {index}: {m}")))? {
+                    None => geoms.append_null(),
+                    Some(g) => geoms.append_value(ewkb::encode(&g, srid)),
+                }
+                Ok(())
+            })?;
+        self.read.report(self.progress);
+        Ok(batch)
     }
 }
 

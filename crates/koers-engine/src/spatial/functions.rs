@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{
-    Array, ArrayRef, AsArray, BinaryBuilder, BooleanBuilder, Float64Builder, Int32Builder,
+    Array, ArrayRef, AsArray, BinaryBuilder, BooleanArray, Float64Array, Int32Builder,
     StringBuilder,
 };
 use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
@@ -26,89 +26,83 @@ use super::ewkb::{self, Geom};
 
 /// Every spatial function koers registers on a query context.
 pub fn all() -> Vec<ScalarUDF> {
-    use Func::*;
-    [
-        Point,
-        GeomFromText,
-        GeomFromWkb,
-        GeomFromGeoJson,
-        AsText,
-        AsGeoJson,
-        AsBinary,
-        X,
-        Y,
-        Contains,
-        Intersects,
-        Within,
-        DWithin,
-        Distance,
-        Area,
-        Length,
-        Centroid,
-        Buffer,
-        Envelope,
-        IsValid,
-        Transform,
-        SetSrid,
-        Srid,
-        GeometryType,
-    ]
-    .into_iter()
-    .map(|f| ScalarUDF::new_from_impl(StFunction::new(f)))
-    .collect()
+    Func::ALL
+        .iter()
+        .map(|&f| ScalarUDF::new_from_impl(StFunction::new(f)))
+        .collect()
 }
 
-/// The spatial functions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Func {
+/// Declares the spatial functions once: the [`Func`] enum, each one's SQL name and the list
+/// of them all that [`all`] registers.
+macro_rules! functions {
+    ($($(#[doc = $doc:literal])+ $f:ident = $name:literal,)+) => {
+        /// The spatial functions.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Func {
+            $($(#[doc = $doc])+ $f,)+
+        }
+
+        impl Func {
+            const ALL: &[Func] = &[$(Func::$f),+];
+
+            fn name(self) -> &'static str {
+                match self {
+                    $(Func::$f => $name,)+
+                }
+            }
+        }
+    };
+}
+
+functions! {
     /// `ST_Point(x, y [, srid])`, alias `ST_MakePoint`.
-    Point,
+    Point = "st_point",
     /// `ST_GeomFromText(wkt [, srid])`.
-    GeomFromText,
+    GeomFromText = "st_geomfromtext",
     /// `ST_GeomFromWKB(bytes [, srid])`.
-    GeomFromWkb,
+    GeomFromWkb = "st_geomfromwkb",
     /// `ST_GeomFromGeoJSON(text)`: SRID 4326.
-    GeomFromGeoJson,
+    GeomFromGeoJson = "st_geomfromgeojson",
     /// `ST_AsText(geom)`.
-    AsText,
+    AsText = "st_astext",
     /// `ST_AsGeoJSON(geom)`.
-    AsGeoJson,
+    AsGeoJson = "st_asgeojson",
     /// `ST_AsBinary(geom)`: ISO WKB without SRID.
-    AsBinary,
+    AsBinary = "st_asbinary",
     /// `ST_X(point)`.
-    X,
+    X = "st_x",
     /// `ST_Y(point)`.
-    Y,
+    Y = "st_y",
     /// `ST_Contains(a, b)`.
-    Contains,
+    Contains = "st_contains",
     /// `ST_Intersects(a, b)`.
-    Intersects,
+    Intersects = "st_intersects",
     /// `ST_Within(a, b)`.
-    Within,
+    Within = "st_within",
     /// `ST_DWithin(a, b, distance)`.
-    DWithin,
+    DWithin = "st_dwithin",
     /// `ST_Distance(a, b)`.
-    Distance,
+    Distance = "st_distance",
     /// `ST_Area(geom)`.
-    Area,
+    Area = "st_area",
     /// `ST_Length(geom)`.
-    Length,
+    Length = "st_length",
     /// `ST_Centroid(geom)`.
-    Centroid,
+    Centroid = "st_centroid",
     /// `ST_Buffer(geom, distance)`.
-    Buffer,
+    Buffer = "st_buffer",
     /// `ST_Envelope(geom)`.
-    Envelope,
+    Envelope = "st_envelope",
     /// `ST_IsValid(geom)`.
-    IsValid,
+    IsValid = "st_isvalid",
     /// `ST_Transform(geom, srid)`.
-    Transform,
+    Transform = "st_transform",
     /// `ST_SetSRID(geom, srid)`.
-    SetSrid,
+    SetSrid = "st_setsrid",
     /// `ST_SRID(geom)`.
-    Srid,
+    Srid = "st_srid",
     /// `ST_GeometryType(geom)`: `ST_Polygon`, ….
-    GeometryType,
+    GeometryType = "st_geometrytype",
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,35 +115,6 @@ enum Arg {
 }
 
 impl Func {
-    fn name(self) -> &'static str {
-        match self {
-            Func::Point => "st_point",
-            Func::GeomFromText => "st_geomfromtext",
-            Func::GeomFromWkb => "st_geomfromwkb",
-            Func::GeomFromGeoJson => "st_geomfromgeojson",
-            Func::AsText => "st_astext",
-            Func::AsGeoJson => "st_asgeojson",
-            Func::AsBinary => "st_asbinary",
-            Func::X => "st_x",
-            Func::Y => "st_y",
-            Func::Contains => "st_contains",
-            Func::Intersects => "st_intersects",
-            Func::Within => "st_within",
-            Func::DWithin => "st_dwithin",
-            Func::Distance => "st_distance",
-            Func::Area => "st_area",
-            Func::Length => "st_length",
-            Func::Centroid => "st_centroid",
-            Func::Buffer => "st_buffer",
-            Func::Envelope => "st_envelope",
-            Func::IsValid => "st_isvalid",
-            Func::Transform => "st_transform",
-            Func::SetSrid => "st_setsrid",
-            Func::Srid => "st_srid",
-            Func::GeometryType => "st_geometrytype",
-        }
-    }
-
     /// (required, optional) arguments.
     fn args(self) -> (&'static [Arg], &'static [Arg]) {
         use Arg::*;
@@ -454,28 +419,8 @@ fn evaluate(f: Func, a: &[Input], n: usize) -> Result<ArrayRef> {
             }
             Ok(Arc::new(b.finish()))
         }
-        DataType::Float64 => {
-            let mut b = Float64Builder::with_capacity(n);
-            for i in 0..n {
-                if any_null(i) {
-                    b.append_null();
-                    continue;
-                }
-                b.append_option(f64_result(f, a, i)?);
-            }
-            Ok(Arc::new(b.finish()))
-        }
-        DataType::Boolean => {
-            let mut b = BooleanBuilder::with_capacity(n);
-            for i in 0..n {
-                if any_null(i) {
-                    b.append_null();
-                    continue;
-                }
-                b.append_option(bool_result(f, a, i)?);
-            }
-            Ok(Arc::new(b.finish()))
-        }
+        DataType::Float64 => Ok(Arc::new(per_row::<_, Float64Array>(f, a, n, f64_result)?)),
+        DataType::Boolean => Ok(Arc::new(per_row::<_, BooleanArray>(f, a, n, bool_result)?)),
         DataType::Int32 => {
             let mut b = Int32Builder::with_capacity(n);
             for i in 0..n {
@@ -506,6 +451,24 @@ fn evaluate(f: Func, a: &[Input], n: usize) -> Result<ArrayRef> {
             Ok(Arc::new(b.finish()))
         }
     }
+}
+
+/// The column of `value` for each of the `n` rows, NULL where an argument is NULL.
+fn per_row<T, A: FromIterator<Option<T>>>(
+    f: Func,
+    a: &[Input],
+    n: usize,
+    value: fn(Func, &[Input], usize) -> Result<Option<T>>,
+) -> Result<A> {
+    (0..n)
+        .map(|i| {
+            if a.iter().any(|x| x.is_null(i)) {
+                Ok(None)
+            } else {
+                value(f, a, i)
+            }
+        })
+        .collect()
 }
 
 fn geom_result(f: Func, a: &[Input], i: usize) -> Result<Option<Vec<u8>>> {

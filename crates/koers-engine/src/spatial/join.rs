@@ -196,17 +196,21 @@ fn rewrite(
         )?);
     }
     let (left_expr, right_expr) = (to_side(left_expr, idx)?, to_side(right_expr, idx)?);
-    if residual.is_empty() {
-        let exec = SpatialJoinExec::try_new(
+    // The spatial join of the two sides, keeping `projection` of them as `schema`.
+    let join = |projection, schema| {
+        SpatialJoinExec::try_new(
             Arc::clone(nlj.left()),
             right,
             left_expr,
             right_expr,
             func,
             left_is_first,
-            nlj.projection().as_ref().map(|p| p.to_vec()),
-            nlj.schema(),
-        )?;
+            projection,
+            schema,
+        )
+    };
+    if residual.is_empty() {
+        let exec = join(nlj.projection().as_ref().map(|p| p.to_vec()), nlj.schema())?;
         return Ok(Some(Arc::new(exec)));
     }
     // Join every column, filter on the rest of the condition, then keep what the join kept.
@@ -218,16 +222,7 @@ fn rewrite(
         .chain(nlj.right().schema().fields().iter())
         .cloned()
         .collect();
-    let joined = Arc::new(SpatialJoinExec::try_new(
-        Arc::clone(nlj.left()),
-        right,
-        left_expr,
-        right_expr,
-        func,
-        left_is_first,
-        None,
-        Arc::new(Schema::new(fields)),
-    )?);
+    let joined = Arc::new(join(None, Arc::new(Schema::new(fields)))?);
     let filtered: Arc<dyn ExecutionPlan> =
         Arc::new(FilterExec::try_new(conjunction(residual), joined)?);
     let Some(projection) = nlj.projection() else {

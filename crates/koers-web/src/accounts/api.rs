@@ -3,7 +3,7 @@
 //! `Authorization: Bearer <token>`), and the OpenID Connect providers one may sign in with.
 
 use crate::api::created;
-use crate::auth::{Ctx, ended_session_cookie, session_cookie, sign_in};
+use crate::auth::{Ctx, ended_session_cookie, session_created, sign_in};
 use crate::client::ClientIp;
 use crate::error::{AppError, JsonReply, Reply};
 use crate::input::JsonInput;
@@ -159,13 +159,7 @@ pub async fn create_session(
     input.finish(Ok(()))?;
     let signed_in = sign_in(&state, &headers, ip, &email, &password).await?;
     let out = SessionOut::of(&signed_in.who, Some(signed_in.session.csrf_token));
-    let cookie = session_cookie(&state, &signed_in.token);
-    Ok((
-        StatusCode::CREATED,
-        [(header::SET_COOKIE, cookie)],
-        Json(out),
-    )
-        .into_response())
+    Ok(session_created(&state, &signed_in.token, out))
 }
 
 /// The current session.

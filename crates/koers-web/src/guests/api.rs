@@ -3,7 +3,7 @@
 
 use crate::accounts::api::SessionOut;
 use crate::api::{created, outs};
-use crate::auth::{Ctx, presented_session, session_cookie};
+use crate::auth::{Ctx, presented_session, session_created};
 use crate::error::{JsonReply, Reply};
 use crate::input::JsonInput;
 use crate::questions::api::{AttachmentIn, AttachmentOut, CommentIn, CommentOut, EvidenceOut};
@@ -11,8 +11,7 @@ use crate::questions::{attachment_response, read_upload};
 use crate::schema;
 use crate::state::AppState;
 use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::IntoResponse;
+use axum::http::HeaderMap;
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use koers_app::guests::GuestGrant;
@@ -290,13 +289,7 @@ pub async fn accept(
             Some(signed_in.session.csrf_token.clone()),
         )),
     };
-    let cookie = session_cookie(&state, &signed_in.token);
-    Ok((
-        StatusCode::CREATED,
-        [(header::SET_COOKIE, cookie)],
-        Json(out),
-    )
-        .into_response())
+    Ok(session_created(&state, &signed_in.token, out))
 }
 
 /// Something shared with the signed-in person as a guest.

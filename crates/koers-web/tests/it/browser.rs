@@ -245,6 +245,19 @@ pub(crate) async fn sign_in(c: &Client, app: &TestApp, email: &str) {
     wait_for(c, Locator::Css(".koers-nav")).await;
 }
 
+/// A browser window of `size` (width, height) signed in as `email`; keep the driver and
+/// profile alive as long as the window.
+pub(crate) async fn browser_as(
+    app: &TestApp,
+    email: &str,
+    (width, height): (u32, u32),
+) -> (Driver, Client, tempfile::TempDir) {
+    let (driver, c, profile) = start_browser().await;
+    c.set_window_size(width, height).await.unwrap();
+    sign_in(&c, app, email).await;
+    (driver, c, profile)
+}
+
 async fn heading(c: &Client) -> String {
     c.find(Locator::Css("h1"))
         .await

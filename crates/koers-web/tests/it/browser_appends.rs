@@ -2,8 +2,8 @@
 //! saved analysis then says it was brought up to date from those rows alone.
 
 use crate::browser::{
-    check_axe, end_session, enter_and_wait, imported_dataset_link, main_text, press, screenshot,
-    script, sign_in, start_browser, type_into, wait_for,
+    browser_as, check_axe, end_session, enter_and_wait, imported_dataset_link, main_text, press,
+    screenshot, script, type_into, wait_for,
 };
 use crate::helpers::TestApp;
 use fantoccini::key::Key;
@@ -56,9 +56,7 @@ async fn a_steward_appends_a_month_and_the_analysis_reads_only_those_rows() {
     let month = dir.path().join("januari.csv");
     std::fs::write(&month, format!("gemeente,maand,aantal\n{}", rows(120, 150))).unwrap();
 
-    let (_driver, c, _profile) = start_browser().await;
-    c.set_window_size(390, 844).await.unwrap();
-    sign_in(&c, &app, "admin@pv26.example").await;
+    let (_driver, c, _profile) = browser_as(&app, "admin@pv26.example", (390, 844)).await;
     import(&c, &app, &first, "replace").await;
     let analysis = app
         .save_analysis(

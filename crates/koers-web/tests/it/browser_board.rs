@@ -4,8 +4,8 @@
 //! before saving it.
 
 use crate::browser::{
-    check_axe, end_session, enter_and_wait, keys_at, main_text, press, screenshot, sign_in,
-    start_browser, type_into, wait_for,
+    browser_as, check_axe, end_session, enter_and_wait, keys_at, main_text, press, screenshot,
+    sign_in, start_browser, type_into, wait_for,
 };
 use crate::helpers::TestApp;
 use crate::register::{application, board_member, modest_application, propose};
@@ -29,9 +29,7 @@ async fn a_board_member_defers_and_then_decides_another_option_by_keyboard() {
         .await;
     let next_id = next["id"].as_str().unwrap().to_string();
 
-    let (_driver, b, _profile) = start_browser().await;
-    b.set_window_size(390, 844).await.unwrap();
-    sign_in(&b, &app, "bestuur@pv26.example").await;
+    let (_driver, b, _profile) = browser_as(&app, "bestuur@pv26.example", (390, 844)).await;
     b.goto(&app.url("/toepassingen/bestuursagenda"))
         .await
         .unwrap();

@@ -2,9 +2,7 @@
 //! behind a menu button that the keyboard opens and Escape closes; a checked radio button or
 //! checkbox looks different from an unchecked one.
 
-use crate::browser::{
-    check_axe, end_session, press, screenshot, script, sign_in, start_browser, wait_for,
-};
+use crate::browser::{browser_as, check_axe, end_session, press, screenshot, script, wait_for};
 use crate::helpers::TestApp;
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
@@ -31,9 +29,7 @@ async fn the_menu_folds_on_a_phone_and_controls_show_their_state() {
         )
         .await;
     let id = d["id"].as_str().unwrap();
-    let (_driver, c, _profile) = start_browser().await;
-    c.set_window_size(390, 844).await.unwrap();
-    sign_in(&c, &app, "admin@pv26.example").await;
+    let (_driver, c, _profile) = browser_as(&app, "admin@pv26.example", (390, 844)).await;
     let button = wait_for(&c, Locator::Css(".koers-menu-button")).await;
     // Folded: the page's own content comes first on the screen.
     assert!(!nav_shown(&c).await, "the navigation is folded on a phone");

@@ -3,8 +3,8 @@
 //! certificate; every page checked with axe-core.
 
 use crate::browser::{
-    check_axe, click, enter_and_wait, fill_in, script, sign_in, start_browser, submit, type_into,
-    wait_for,
+    browser_as, check_axe, click, enter_and_wait, fill_in, script, sign_in, start_browser, submit,
+    type_into, wait_for,
 };
 use crate::helpers::TestApp;
 use fantoccini::Locator;
@@ -178,17 +178,7 @@ async fn a_participant_works_through_a_module_by_keyboard() {
     use koers_core::learning::*;
     let app = TestApp::spawn().await;
     let actor = koers_store::Actor::cli();
-    let d = ProgrammeDraft::parse(
-        "Digitaal Leiderschap",
-        "",
-        ModelText {
-            dimensions: "Visie",
-            ..ModelText::default()
-        },
-        "",
-        false,
-    )
-    .unwrap();
+    let d = koers_store::testing::programme_draft(false);
     let store = app.store.learning();
     let p = store
         .create_programme(&app.org_a.id, &d, &d.default_modules(), &actor)
@@ -241,9 +231,7 @@ async fn a_participant_works_through_a_module_by_keyboard() {
         .unwrap();
     let me = participant(&app, "viewer@pv26.example").await;
 
-    let (_driver, b, _profile) = start_browser().await;
-    b.set_window_size(390, 844).await.unwrap();
-    sign_in(&b, &app, "viewer@pv26.example").await;
+    let (_driver, b, _profile) = browser_as(&app, "viewer@pv26.example", (390, 844)).await;
     b.goto(&app.url("/leertrajecten")).await.unwrap();
     press(
         &b,
@@ -314,9 +302,7 @@ async fn a_participant_assesses_themselves_by_keyboard_and_the_coordinator_sees_
     }
     let me = participant_of(&a, &cid, "viewer@pv26.example").await;
 
-    let (_driver, b, _profile) = start_browser().await;
-    b.set_window_size(390, 844).await.unwrap();
-    sign_in(&b, &app, "viewer@pv26.example").await;
+    let (_driver, b, _profile) = browser_as(&app, "viewer@pv26.example", (390, 844)).await;
     b.goto(&app.url(&format!("/leertrajecten/deelnemers/{me}")))
         .await
         .unwrap();
@@ -370,9 +356,7 @@ async fn a_participant_assesses_themselves_by_keyboard_and_the_coordinator_sees_
     screenshot(&b, "learning-self-scan-390.png").await;
     end_session(b).await;
 
-    let (_driver, b, _profile) = start_browser().await;
-    b.set_window_size(1440, 900).await.unwrap();
-    sign_in(&b, &app, "admin@pv26.example").await;
+    let (_driver, b, _profile) = browser_as(&app, "admin@pv26.example", (1440, 900)).await;
     b.goto(&app.url(&format!("/leertrajecten/leergangen/{pid}")))
         .await
         .unwrap();
@@ -411,9 +395,7 @@ async fn a_participant_takes_a_quiz_and_a_student_opens_the_project_by_keyboard(
         .await;
     let me = participant_of(&a, &cid, "viewer@pv26.example").await;
 
-    let (_driver, b, _profile) = start_browser().await;
-    b.set_window_size(390, 844).await.unwrap();
-    sign_in(&b, &app, "viewer@pv26.example").await;
+    let (_driver, b, _profile) = browser_as(&app, "viewer@pv26.example", (390, 844)).await;
     b.goto(&app.url(&format!("/leertrajecten/deelnemers/{me}/modules/{module}")))
         .await
         .unwrap();
@@ -451,9 +433,7 @@ async fn a_participant_takes_a_quiz_and_a_student_opens_the_project_by_keyboard(
     // The student: invited to the project (on a data question), signs in, opens it.
     let token = crate::learning_model::project_with_student(&a, &cid, "Zonnedaken in beeld").await;
     crate::guests::accept_new(&app, &token).await;
-    let (_driver, b, _profile) = start_browser().await;
-    b.set_window_size(390, 844).await.unwrap();
-    sign_in(&b, &app, "student@uu.example").await;
+    let (_driver, b, _profile) = browser_as(&app, "student@uu.example", (390, 844)).await;
     let link = "main a[href^='/gast/']";
     wait_for(&b, Locator::Css(link)).await;
     press(&b, link, Key::Enter).await;

@@ -3,7 +3,7 @@
 //! step, by keyboard (focus the task's link, Enter); both languages checked with axe.
 
 use crate::browser::{
-    check_axe, end_session, press, screenshot, script, sign_in, start_browser, wait_for, wait_text,
+    browser_as, check_axe, end_session, press, screenshot, script, wait_for, wait_text,
 };
 use crate::helpers::TestApp;
 use crate::overview::{advise, ask, board_choice};
@@ -34,10 +34,8 @@ async fn each_role_reaches_its_first_task_from_the_overview() {
     )
     .await;
 
-    let (_driver, c, _profile) = start_browser().await;
     // The board member, on a phone: the decision waits on the board agenda.
-    c.set_window_size(390, 844).await.unwrap();
-    sign_in(&c, &app, "bestuur@pv26.example").await;
+    let (_driver, c, _profile) = browser_as(&app, "bestuur@pv26.example", (390, 844)).await;
     wait_for(&c, Locator::Css(".koers-tasks")).await;
     screenshot(&c, "overview-board-390.png").await;
     check_axe(&c, "overview (board member, 390 px)").await;
@@ -53,9 +51,7 @@ async fn each_role_reaches_its_first_task_from_the_overview() {
     c.goto(&app.url("/logout")).await.ok();
 
     // The administrator at a desk owns the question: its next step is theirs.
-    let (_driver2, c2, _profile2) = start_browser().await;
-    c2.set_window_size(1440, 900).await.unwrap();
-    sign_in(&c2, &app, "admin@pv26.example").await;
+    let (_driver2, c2, _profile2) = browser_as(&app, "admin@pv26.example", (1440, 900)).await;
     wait_for(&c2, Locator::Css(".koers-tasks")).await;
     let kinds: Vec<String> = script(&c2, "return [...document.querySelectorAll('.koers-task__kind')].map(e => e.textContent.trim());").await
         .as_array()

@@ -3,7 +3,7 @@
 //! reach and that its caption names; the pages checked with axe-core.
 
 use crate::browser::{
-    check_axe, end_session, screenshot, script, sign_in, start_browser, wait_for,
+    browser_as, check_axe, end_session, screenshot, script, sign_in, start_browser, wait_for,
 };
 use crate::helpers::TestApp;
 use fantoccini::{Client, Locator};
@@ -145,9 +145,7 @@ async fn no_main_page_is_wider_than_a_phone() {
         json!({"question": "Welke provinciale wegen moeten als eerste worden vervangen?"}),
     )
     .await;
-    let (_driver, c, _profile) = start_browser().await;
-    c.set_window_size(390, 844).await.unwrap();
-    sign_in(&c, &app, "admin@pv26.example").await;
+    let (_driver, c, _profile) = browser_as(&app, "admin@pv26.example", (390, 844)).await;
     for path in crate::helpers::MAIN_PAGES {
         c.goto(&app.url(path)).await.unwrap();
         wait_for(&c, Locator::Css("main h1")).await;

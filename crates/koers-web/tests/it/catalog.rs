@@ -1,7 +1,7 @@
 //! The catalog in the pages: import with progress, the dataset page, and every kind of bad
 //! input, with nothing half-imported.
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, field_of_each};
 use crate::session::{Resp, Session};
 use reqwest::multipart::{Form, Part};
 use std::time::Duration;
@@ -574,13 +574,7 @@ async fn column_types_are_checked_and_corrected_before_importing() {
         .dataset_versions(&ds.id)
         .await
         .unwrap();
-    let types: Vec<&str> = v[0]
-        .columns
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["data_type"].as_str().unwrap())
-        .collect();
+    let types = field_of_each(&v[0].columns, "data_type");
     assert_eq!(types, ["Utf8", "Int64", "Date32", "Utf8"]);
     // The staged file went with the import: the token does not work twice.
     c.post_form(

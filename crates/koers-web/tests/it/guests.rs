@@ -680,21 +680,7 @@ async fn a_student_works_on_a_make_track_project_as_a_guest() {
     let app = TestApp::spawn().await;
     let a = app.as_admin().await;
     let qid = question_of_a(&a).await;
-    let p = a
-        .create(
-            "/api/v1/learning/programmes",
-            &json!({"name": "Digitaal Leiderschap"}),
-        )
-        .await;
-    let c = a
-        .create(
-            &format!(
-                "/api/v1/learning/programmes/{}/cohorts",
-                p["id"].as_str().unwrap()
-            ),
-            &json!({"name": "Cohort 2026"}),
-        )
-        .await;
+    let (_, c) = crate::learning::programme_and_cohort(&a, "20").await;
     let x = a
         .create(
             &format!(

@@ -122,7 +122,8 @@ fn roster(n: usize) -> String {
     s
 }
 
-async fn programme_and_cohort(a: &Session, capacity: &str) -> (Value, Value) {
+/// A programme (three dimensions, a project required) with a cohort of `capacity` places.
+pub(crate) async fn programme_and_cohort(a: &Session, capacity: &str) -> (Value, Value) {
     let p = a.create("/api/v1/learning/programmes", &json!({"name": "Digitaal Leiderschap", "dimensions": ["Visie", "Sturen", "Ethiek"], "requiresProject": true})).await;
     let pid = p["id"].as_str().unwrap();
     let c = a

@@ -3,7 +3,7 @@
 //! target groups deciding who a live session is for, a model that changes only where nothing
 //! depends on it, and the e-mail reminder before a session.
 
-use crate::helpers::{TestApp, assert_invalid};
+use crate::helpers::{TestApp, assert_invalid, field_of_each};
 use crate::session::Session;
 use koers_core::Role;
 use serde_json::{Value, json};
@@ -126,12 +126,7 @@ async fn participants_assess_themselves_and_the_movement_shows_above_the_group()
         .await
         .expect(400)
         .json();
-    let reasons: Vec<&str> = e["invalidParams"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["reason"].as_str().unwrap())
-        .collect();
+    let reasons = field_of_each(&e["invalidParams"], "reason");
     assert!(
         reasons.contains(&"‘Anders’ is geen dimensie van deze leergang"),
         "{e}"
@@ -651,12 +646,7 @@ async fn a_participant_reflects_and_takes_a_quiz_the_coordinator_reads() {
         .assert_status(404);
     // The coordinator reads everyone's answers.
     let listed: Value = a.get_json(&content).await;
-    let texts: Vec<&str> = listed["responses"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["answer"].as_str().unwrap())
-        .collect();
+    let texts = field_of_each(&listed["responses"], "answer");
     assert!(texts.contains(&"Vaker eerst de vraag stellen."), "{listed}");
     // Through the page: a quiz answered by form fields, the score shown with the key.
     let page = app.page_as("viewer@pv26.example").await;

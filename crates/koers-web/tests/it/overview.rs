@@ -2,18 +2,13 @@
 //! the person whose turn it is; the same list in the API; nobody sees another
 //! organisation's work.
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, field_of_each};
 use crate::register::{application, board_member, choice};
 use crate::session::Session;
 use serde_json::{Value, json};
 
 fn kinds(tasks: &Value) -> Vec<&str> {
-    tasks
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["kind"].as_str().unwrap())
-        .collect()
+    field_of_each(tasks, "kind")
 }
 
 /// A data question under a new policy task, asked by the session's user with `fields`

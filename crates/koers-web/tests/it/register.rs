@@ -2,7 +2,8 @@
 //! agenda, the decision aid, the pre-scan, measures, the Algoritmeregister export and the
 //! decision history — over the API and the pages.
 
-use crate::helpers::{PASSWORD, TestApp, assert_invalid, field_of_each, find_by};
+use crate::helpers::{PASSWORD, TestApp, assert_invalid, field_of_each, find_by, invalid_names};
+use crate::session::Session;
 use koers_core::secret::hash_password;
 use koers_core::{Role, UserDraft};
 use koers_store::Actor;
@@ -54,7 +55,7 @@ pub(crate) fn modest_application(citizen_impact: &str) -> Value {
 
 /// Registers `application` and proposes [`choice`] about it: the application's id and the
 /// choice as the API answered.
-pub(crate) async fn propose(c: &crate::session::Session, application: &Value) -> (String, Value) {
+pub(crate) async fn propose(c: &Session, application: &Value) -> (String, Value) {
     let id = c.create("/api/v1/applications", application).await["id"]
         .as_str()
         .unwrap()
@@ -80,6 +81,17 @@ pub(crate) async fn board_member(app: &TestApp) {
         )
         .await
         .unwrap();
+}
+
+/// The adviser's advice "Akkoord." on choice `cid` of the choices at `choices`.
+async fn advise_agreed(adviser: &Session, choices: &str, cid: &str) {
+    adviser
+        .post_json(
+            &format!("{choices}/{cid}/transitions"),
+            &json!({"to": "advised", "advice": "Akkoord.", "adviser": "CIO-office"}),
+        )
+        .await
+        .assert_status(200);
 }
 
 /// Asserts that every organisation's decision history still chains (nothing was changed
@@ -389,7 +401,7 @@ async fn a_proposal_names_its_evidence_with_its_hash() {
         ch["evidence"] = json!([bad]);
         let r = c.post_json(&choices, &ch).await;
         r.assert_status(400);
-        assert_eq!(invalid_of(&r.json()), ["evidence"]);
+        assert_eq!(invalid_names(&r.json()), ["evidence"]);
     }
     let mut ch = choice();
     ch["evidence"] = json!([ours.id]);
@@ -425,7 +437,7 @@ async fn decisions_are_published_for_everyone_without_what_is_redacted() {
     let publication = format!("/api/v1/applications/{id}/choices/{cid}/publication");
     let r = c.put_json(&publication, &json!({"redacted": []})).await;
     r.assert_status(400);
-    assert_eq!(invalid_of(&r.json()), ["status"]);
+    assert_eq!(invalid_names(&r.json()), ["status"]);
     crate::overview::advise(&app, &id, &cid).await;
     app.api_as("bestuur@pv26.example")
         .await
@@ -440,7 +452,7 @@ async fn decisions_are_published_for_everyone_without_what_is_redacted() {
         .put_json(&publication, &json!({"redacted": ["rationale", "salaris"]}))
         .await;
     r.assert_status(400);
-    assert_eq!(invalid_of(&r.json()), ["redacted"]);
+    assert_eq!(invalid_names(&r.json()), ["redacted"]);
     app.api_as("admin@gm0796.example")
         .await
         .put_json(&publication, &json!({"redacted": []}))
@@ -591,7 +603,7 @@ async fn management_choices_are_decided_by_those_the_framework_names() {
         .post_json(&items, &json!({"choiceId": boards["id"]}))
         .await;
     r.assert_status(400);
-    assert_eq!(invalid_of(&r.json()), ["choiceId"]);
+    assert_eq!(invalid_names(&r.json()), ["choiceId"]);
     c.post_json(
         "/api/v1/meetings",
         &json!({"body": "MT", "heldOn": "2026-12-20", "level": "official"}),
@@ -868,7 +880,7 @@ async fn the_pages_register_applications_and_choices() {
     assert!(html.contains("Kopen is goedkoper dan bouwen."), "{html}");
     assert!(html.contains("Informatiemanager"));
     // The adviser does not decide; the proposer may (not on a day that does not exist).
-    let decide = async |who: &crate::session::Session, date: &str| {
+    let decide = async |who: &Session, date: &str| {
         who.post_form(
             &format!("{loc}/status"),
             &[
@@ -1069,15 +1081,7 @@ async fn the_board_sends_back_defers_rejects_or_chooses_another_option() {
     let adviser = app.api_as(&crate::overview::adviser(&app).await).await;
     let board = app.api_as("bestuur@pv26.example").await;
     let board_page = app.page_as("bestuur@pv26.example").await;
-    let advise = async |cid: &str| {
-        adviser
-            .post_json(
-                &format!("{choices}/{cid}/transitions"),
-                &json!({"to": "advised", "advice": "Akkoord.", "adviser": "CIO-office"}),
-            )
-            .await
-            .assert_status(200);
-    };
+    let advise = async |cid: &str| advise_agreed(&adviser, &choices, cid).await;
     let cid = c.create(&choices, &choice()).await["id"]
         .as_str()
         .unwrap()
@@ -1257,7 +1261,7 @@ async fn meetings_have_an_agenda_and_a_decision_list() {
         )
         .await;
     r.assert_status(400);
-    assert_eq!(invalid_of(&r.json()), ["body", "heldOn"]);
+    assert_eq!(invalid_names(&r.json()), ["body", "heldOn"]);
     let m = c
         .create(
             "/api/v1/meetings",
@@ -1337,28 +1341,20 @@ async fn meetings_have_an_agenda_and_a_decision_list() {
     // After the meeting: one rejected, one deferred — the decision list says so.
     let adviser = app.api_as(&crate::overview::adviser(&app).await).await;
     for cid in [&first, &second] {
-        adviser
-            .post_json(
-                &format!("{choices}/{cid}/transitions"),
-                &json!({"to": "advised", "advice": "Akkoord.", "adviser": "CIO-office"}),
-            )
+        advise_agreed(&adviser, &choices, cid).await;
+    }
+    let decide = async |cid: &str, step: Value| {
+        board
+            .post_json(&format!("{choices}/{cid}/transitions"), &step)
             .await
             .assert_status(200);
-    }
-    board
-        .post_json(
-            &format!("{choices}/{first}/transitions"),
-            &json!({"to": "rejected", "reason": "Te duur.", "date": "2026-03-12"}),
-        )
-        .await
-        .assert_status(200);
-    board
-        .post_json(
-            &format!("{choices}/{second}/transitions"),
-            &json!({"to": "deferred", "until": "GS 26 maart"}),
-        )
-        .await
-        .assert_status(200);
+    };
+    decide(
+        &first,
+        json!({"to": "rejected", "reason": "Te duur.", "date": "2026-03-12"}),
+    )
+    .await;
+    decide(&second, json!({"to": "deferred", "until": "GS 26 maart"})).await;
     let a: Value = c.get_json(&format!("/api/v1/meetings/{mid}")).await;
     assert_eq!(
         field_of_each(&a["decisionList"], "status"),
@@ -1394,11 +1390,11 @@ async fn meetings_have_an_agenda_and_a_decision_list() {
             && page.contains("GS 26 maart")
     );
     // The meeting documents a secretary uploads: agenda, proposals, decision list (PDF).
-    let r = p
-        .get(&format!(
-            "/toepassingen/vergaderingen/{mid}/vergaderstukken.pdf"
-        ))
-        .await;
+    let document = async |name: &str| {
+        p.get(&format!("/toepassingen/vergaderingen/{mid}/{name}"))
+            .await
+    };
+    let r = document("vergaderstukken.pdf").await;
     r.assert_status(200);
     assert_eq!(r.headers()["content-type"], "application/pdf");
     let text = crate::maturity::pdf_text(r.bytes());
@@ -1416,11 +1412,7 @@ async fn meetings_have_an_agenda_and_a_decision_list() {
     }
     // The same documents as OpenDocument text, to edit before uploading; the decision list
     // by itself as PDF, ODT and JSON.
-    let r = p
-        .get(&format!(
-            "/toepassingen/vergaderingen/{mid}/vergaderstukken.odt"
-        ))
-        .await;
+    let r = document("vergaderstukken.odt").await;
     r.assert_status(200);
     assert_eq!(
         r.headers()["content-type"],
@@ -1436,39 +1428,17 @@ async fn meetings_have_an_agenda_and_a_decision_list() {
     ] {
         assert!(odt.contains(part), "{part} missing from the ODT: {odt}");
     }
-    let list = crate::maturity::pdf_text(
-        p.get(&format!(
-            "/toepassingen/vergaderingen/{mid}/besluitenlijst.pdf"
-        ))
-        .await
-        .expect(200)
-        .bytes(),
-    );
+    let list = crate::maturity::pdf_text(document("besluitenlijst.pdf").await.expect(200).bytes());
     assert!(
         list.contains("Besluitenlijst") && list.contains("Te duur."),
         "{list}"
     );
-    let list = odt_text(
-        p.get(&format!(
-            "/toepassingen/vergaderingen/{mid}/besluitenlijst.odt"
-        ))
-        .await
-        .expect(200)
-        .bytes(),
-    );
+    let list = odt_text(document("besluitenlijst.odt").await.expect(200).bytes());
     assert!(
         list.contains("Te duur.") && !list.contains("Eigen rekencentrum"),
         "{list}"
     );
-    let json_list: Value = serde_json::from_slice(
-        p.get(&format!(
-            "/toepassingen/vergaderingen/{mid}/besluitenlijst.json"
-        ))
-        .await
-        .expect(200)
-        .bytes(),
-    )
-    .unwrap();
+    let json_list = document("besluitenlijst.json").await.expect(200).json();
     let api_list: Value = c
         .get_json(&format!("/api/v1/meetings/{mid}/decision-list"))
         .await;
@@ -1518,7 +1488,7 @@ async fn meetings_have_an_agenda_and_a_decision_list() {
     };
     let r = defer(later["id"].as_str().unwrap()).await;
     r.assert_status(400);
-    assert_eq!(invalid_of(&r.json()), ["untilMeeting"]);
+    assert_eq!(invalid_names(&r.json()), ["untilMeeting"]);
     defer("no-such-meeting").await.assert_status(400);
     defer(next_id).await.assert_status(200);
     let n: Value = c.get_json(&format!("/api/v1/meetings/{next_id}")).await;
@@ -1575,13 +1545,4 @@ pub(crate) fn odt_text(odt: &[u8]) -> String {
         .replace("&quot;", "\"")
         .replace("&apos;", "'");
     text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn invalid_of(problem: &Value) -> Vec<String> {
-    problem["invalidParams"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["name"].as_str().unwrap().to_string())
-        .collect()
 }
