@@ -29,6 +29,7 @@ use crate::datetime;
 use crate::distributed::{self, EngineMode};
 use crate::eager;
 use crate::error::{EngineError, Result};
+use crate::lookup;
 use crate::params::Sql;
 use crate::sandbox;
 use crate::spatial;
@@ -302,14 +303,16 @@ impl Engine {
             .with_default_features()
             .with_statistics_registry(stats::registry())
             .with_optimizer_rule(Arc::new(eager::EagerAggregation))
-            .with_physical_optimizer_rule(Arc::new(spatial::join::SpatialJoinRule))
-            .build();
+            .with_physical_optimizer_rule(Arc::new(spatial::join::SpatialJoinRule));
         let mut state = match self.config.mode.scheduler_url() {
-            None => state,
+            // Joins to a lookup table in this process (a cluster runs DataFusion's).
+            None => state
+                .with_physical_optimizer_rule(Arc::new(lookup::LookupJoinRule))
+                .build(),
             #[cfg(feature = "ballista")]
             Some(url) => {
                 distributed::check_reachable(&url).await?;
-                distributed::remote_state(state, &url)?
+                distributed::remote_state(state.build(), &url)?
             }
             #[cfg(not(feature = "ballista"))]
             Some(_) => return Err(distributed::not_built()),

@@ -38,6 +38,7 @@ pub mod error;
 pub mod export;
 pub mod import;
 pub mod incremental;
+pub mod lookup;
 pub mod params;
 pub mod progress;
 pub mod quality;

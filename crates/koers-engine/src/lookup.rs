@@ -1,0 +1,428 @@
+//! Joins of a table to a lookup table on a text key.
+//!
+//! Most joins in koers' monitors and dashboards join a large table of facts (10 M movements)
+//! to a small lookup table (342 municipalities) on a short code (`GM0344`). DataFusion's hash
+//! join hashes every probe row's key, finds its bucket and then compares the strings byte by
+//! byte: in the reference workload's q2 (two such joins of 10 M rows) that was about half of
+//! the time. A string of at most 12 bytes stands whole inside its 16-byte Arrow string view
+//! (its length, then its bytes, zero-padded), so two such keys are equal exactly when their
+//! views are: one 128-bit number.
+//!
+//! [`LookupJoinRule`] replaces DataFusion's inner hash joins on one text key whose build side
+//! is collected once (`CollectLeft`), without a row limit, by [`LookupJoinExec`]. It maps
+//! each key of the build side — a short one as its view, a longer one as its bytes — to its
+//! rows, looks every probe row's key up directly, keeps the pairs the join's filter holds
+//! for (q2's `o.province_code <> d.province_code` stands in its second join), and passes the
+//! probe side's columns through untouched where every probe row met exactly one build row
+//! (a foreign key into a lookup table). The answer is the same join: the same rows, the same
+//! columns after the join's own projection, in the probe side's order, with the hash join's
+//! plan properties. Embedded queries only: a cluster runs DataFusion's join.
+
+use std::fmt;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, RecordBatch, RecordBatchOptions, UInt32Array,
+};
+use datafusion::arrow::compute::{concat_batches, filter as filter_array, take};
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::common::config::ConfigOptions;
+use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode, TreeNodeRecursion};
+use datafusion::common::{DataFusionError, HashMap, JoinSide, JoinType, NullEquality, Result};
+use datafusion::execution::memory_pool::{MemoryConsumer, MemoryReservation};
+use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_optimizer::PhysicalOptimizerRule;
+use datafusion::physical_plan::joins::utils::JoinFilter;
+use datafusion::physical_plan::joins::{HashJoinExec, PartitionMode};
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::{
+    DisplayAs, DisplayFormatType, Distribution, ExecutionPlan, PlanProperties,
+};
+use futures::{StreamExt, TryStreamExt};
+
+/// Replaces hash joins to a lookup table by [`LookupJoinExec`]; see the module.
+#[derive(Debug, Default)]
+pub struct LookupJoinRule;
+
+impl PhysicalOptimizerRule for LookupJoinRule {
+    fn optimize(
+        &self,
+        plan: Arc<dyn ExecutionPlan>,
+        _config: &ConfigOptions,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        plan.transform_up(|p| match LookupJoinExec::replacing(&p) {
+            Some(new) => Ok(Transformed::yes(new)),
+            None => Ok(Transformed::no(p)),
+        })
+        .data()
+    }
+
+    fn name(&self) -> &str {
+        "koers_lookup_join"
+    }
+
+    fn schema_check(&self) -> bool {
+        true
+    }
+}
+
+/// Whether a key of this type is joined here: text, the same type on both sides.
+fn text(t: &DataType) -> bool {
+    matches!(t, DataType::Utf8View | DataType::Utf8 | DataType::LargeUtf8)
+}
+
+/// An inner join of `left` (the build side, collected once) and `right` (the probe side) on
+/// one text key; see the module.
+pub struct LookupJoinExec {
+    left: Arc<dyn ExecutionPlan>,
+    right: Arc<dyn ExecutionPlan>,
+    left_key: Arc<dyn PhysicalExpr>,
+    right_key: Arc<dyn PhysicalExpr>,
+    /// What else a pair of rows must meet.
+    filter: Option<JoinFilter>,
+    /// The output's columns among the left's then the right's (all of them: `None`).
+    projection: Option<Vec<usize>>,
+    /// The hash join's: the same rows in the same partitions and order.
+    properties: Arc<PlanProperties>,
+    build: Arc<tokio::sync::OnceCell<Arc<Build>>>,
+}
+
+impl fmt::Debug for LookupJoinExec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LookupJoinExec")
+            .field("left_key", &self.left_key)
+            .field("right_key", &self.right_key)
+            .field("filter", &self.filter)
+            .field("projection", &self.projection)
+            .finish()
+    }
+}
+
+impl LookupJoinExec {
+    /// The lookup join standing for `plan`, when it is a hash join this one answers alike.
+    fn replacing(plan: &Arc<dyn ExecutionPlan>) -> Option<Arc<dyn ExecutionPlan>> {
+        let h = plan.downcast_ref::<HashJoinExec>()?;
+        let [(left_key, right_key)] = h.on() else {
+            return None;
+        };
+        let (l, r) = (
+            left_key.data_type(&h.left().schema()).ok()?,
+            right_key.data_type(&h.right().schema()).ok()?,
+        );
+        let joins_alike = *h.join_type() == JoinType::Inner
+            && *h.partition_mode() == PartitionMode::CollectLeft
+            && h.null_equality() == NullEquality::NullEqualsNothing
+            && !h.null_aware
+            && h.fetch().is_none()
+            && text(&l)
+            && l == r;
+        joins_alike.then(|| {
+            Arc::new(LookupJoinExec {
+                left: Arc::clone(h.left()),
+                right: Arc::clone(h.right()),
+                left_key: Arc::clone(left_key),
+                right_key: Arc::clone(right_key),
+                filter: h.filter().cloned(),
+                projection: h.projection.as_ref().map(|p| p.to_vec()),
+                properties: Arc::clone(h.properties()),
+                build: Arc::new(tokio::sync::OnceCell::new()),
+            }) as Arc<dyn ExecutionPlan>
+        })
+    }
+}
+
+impl DisplayAs for LookupJoinExec {
+    fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "LookupJoinExec: {} = {}", self.left_key, self.right_key)?;
+        match &self.filter {
+            Some(j) => write!(f, ", filter={}", j.expression()),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A short key (at most 12 bytes) as its string view: its length, then its bytes, with the
+/// bytes after them zero.
+fn short_key(view: u128) -> Option<u128> {
+    let len = view as u32;
+    match len {
+        0..12 => Some(view & ((1u128 << (32 + 8 * len)) - 1)),
+        12 => Some(view),
+        _ => None,
+    }
+}
+
+/// The view of a key's bytes, as a string view array holds it.
+fn view_of(bytes: &[u8]) -> u128 {
+    datafusion::arrow::array::builder::make_view(bytes, 0, 0)
+}
+
+/// The build side: its rows, and per key the first of the rows with that key.
+struct Build {
+    _reservation: MemoryReservation,
+    batch: RecordBatch,
+    short: HashMap<u128, u32>,
+    long: HashMap<Box<[u8]>, u32>,
+    /// The next row with the same key as this one ([`NONE`] after the last).
+    next: Vec<u32>,
+}
+
+const NONE: u32 = u32::MAX;
+
+impl Build {
+    /// The first build row with key `bytes`.
+    fn first(&self, bytes: &[u8]) -> u32 {
+        let found = if bytes.len() <= 12 {
+            self.short.get(&view_of(bytes))
+        } else {
+            self.long.get(bytes)
+        };
+        found.copied().unwrap_or(NONE)
+    }
+
+    /// The first build row with the key a string view array holds as `view` at row `i`.
+    fn first_of_view(&self, a: &datafusion::arrow::array::StringViewArray, i: usize) -> u32 {
+        let found = match short_key(a.views()[i]) {
+            Some(k) => self.short.get(&k),
+            None => self.long.get(a.value(i).as_bytes()),
+        };
+        found.copied().unwrap_or(NONE)
+    }
+}
+
+/// The text of row `i` of a text array as bytes (`None` when it is null).
+fn bytes_at(a: &ArrayRef, i: usize) -> Option<&[u8]> {
+    if a.is_null(i) {
+        return None;
+    }
+    Some(match a.data_type() {
+        DataType::Utf8View => a.as_string_view().value(i).as_bytes(),
+        DataType::Utf8 => a.as_string::<i32>().value(i).as_bytes(),
+        _ => a.as_string::<i64>().value(i).as_bytes(),
+    })
+}
+
+async fn build_side(
+    left: Arc<dyn ExecutionPlan>,
+    key: Arc<dyn PhysicalExpr>,
+    ctx: Arc<TaskContext>,
+) -> Result<Arc<Build>> {
+    let schema = left.schema();
+    let pool = Arc::clone(ctx.memory_pool());
+    let batches = datafusion::physical_plan::collect(left, ctx).await?;
+    let batch = concat_batches(&schema, &batches)?;
+    drop(batches);
+    let rows = batch.num_rows();
+    let index = u32::try_from(rows)
+        .ok()
+        .filter(|n| *n < NONE)
+        .ok_or_else(|| DataFusionError::Execution("join: build side too large".into()))?;
+    let reservation = MemoryConsumer::new("LookupJoinExec build side").register(&pool);
+    // The rows, and per row a chain link and a map entry with its key.
+    reservation.try_grow(batch.get_array_memory_size() + rows * 48)?;
+    let keys = key.evaluate(&batch)?.into_array(rows)?;
+    let mut build = Build {
+        _reservation: reservation,
+        batch,
+        short: HashMap::default(),
+        long: HashMap::default(),
+        next: vec![NONE; rows],
+    };
+    // Last row first, so that each key's chain lists its rows in order.
+    for i in (0..index).rev() {
+        let Some(bytes) = bytes_at(&keys, i as usize) else {
+            continue;
+        };
+        let head = if bytes.len() <= 12 {
+            build.short.insert(view_of(bytes), i)
+        } else {
+            build.long.insert(bytes.into(), i)
+        };
+        build.next[i as usize] = head.unwrap_or(NONE);
+    }
+    Ok(Arc::new(build))
+}
+
+/// Joins one probe batch.
+struct Probe {
+    right_key: Arc<dyn PhysicalExpr>,
+    filter: Option<JoinFilter>,
+    projection: Option<Vec<usize>>,
+    schema: SchemaRef,
+}
+
+impl Probe {
+    fn batch(&self, build: &Build, batch: RecordBatch) -> Result<RecordBatch> {
+        let rows = batch.num_rows();
+        let keys = self.right_key.evaluate(&batch)?.into_array(rows)?;
+        let (mut bi, mut pi) = (Vec::with_capacity(rows), Vec::with_capacity(rows));
+        // Whether no probe row met more than one build row.
+        let mut single = true;
+        let mut add = |i: usize, mut row: u32| {
+            single &= row == NONE || build.next[row as usize] == NONE;
+            while row != NONE {
+                bi.push(row);
+                pi.push(i as u32);
+                row = build.next[row as usize];
+            }
+        };
+        if let Some(a) = keys.as_string_view_opt() {
+            for i in 0..rows {
+                match a.is_null(i) {
+                    true => add(i, NONE),
+                    false => add(i, build.first_of_view(a, i)),
+                }
+            }
+        } else {
+            for i in 0..rows {
+                add(i, bytes_at(&keys, i).map_or(NONE, |b| build.first(b)));
+            }
+        }
+        let (mut bi, mut pi) = (UInt32Array::from(bi), UInt32Array::from(pi));
+        if let Some(f) = &self.filter {
+            (bi, pi) = kept(f, (&build.batch, &bi), (&batch, &pi))?;
+        }
+        // Every probe row met exactly one build row: its columns pass as they are.
+        let once = single && pi.len() == rows;
+        let left = build.batch.num_columns();
+        let column = |c: usize| -> Result<ArrayRef> {
+            Ok(match c.checked_sub(left) {
+                None => take(build.batch.column(c).as_ref(), &bi, None)?,
+                Some(r) if once => Arc::clone(batch.column(r)),
+                Some(r) => take(batch.column(r).as_ref(), &pi, None)?,
+            })
+        };
+        let columns = match &self.projection {
+            Some(p) => p.iter().map(|c| column(*c)).collect::<Result<Vec<_>>>()?,
+            None => (0..left + batch.num_columns())
+                .map(column)
+                .collect::<Result<Vec<_>>>()?,
+        };
+        let opts = RecordBatchOptions::new().with_row_count(Some(bi.len()));
+        Ok(RecordBatch::try_new_with_options(
+            Arc::clone(&self.schema),
+            columns,
+            &opts,
+        )?)
+    }
+}
+
+/// The pairs of build and probe rows (`bi`, `pi`) that `filter` holds for.
+fn kept(
+    filter: &JoinFilter,
+    (build, bi): (&RecordBatch, &UInt32Array),
+    (probe, pi): (&RecordBatch, &UInt32Array),
+) -> Result<(UInt32Array, UInt32Array)> {
+    let columns = filter
+        .column_indices()
+        .iter()
+        .map(|c| match c.side {
+            JoinSide::Left => take(build.column(c.index).as_ref(), bi, None),
+            _ => take(probe.column(c.index).as_ref(), pi, None),
+        })
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let opts = RecordBatchOptions::new().with_row_count(Some(bi.len()));
+    let pairs = RecordBatch::try_new_with_options(Arc::clone(filter.schema()), columns, &opts)?;
+    let holds = filter.expression().evaluate(&pairs)?.into_array(bi.len())?;
+    let holds = holds.as_boolean_opt().ok_or_else(|| {
+        DataFusionError::Internal("a join filter that is not true or false".into())
+    })?;
+    // A filter that is null holds as little as one that is false.
+    Ok((
+        filter_array(bi, holds)?.as_primitive().clone(),
+        filter_array(pi, holds)?.as_primitive().clone(),
+    ))
+}
+
+impl ExecutionPlan for LookupJoinExec {
+    fn name(&self) -> &'static str {
+        "LookupJoinExec"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        &self.properties
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![&self.left, &self.right]
+    }
+
+    fn required_input_distribution(&self) -> Vec<Distribution> {
+        vec![
+            Distribution::SinglePartition,
+            Distribution::UnspecifiedDistribution,
+        ]
+    }
+
+    fn maintains_input_order(&self) -> Vec<bool> {
+        vec![false, true]
+    }
+
+    fn apply_expressions(
+        &self,
+        f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
+    ) -> Result<TreeNodeRecursion> {
+        let filter = self.filter.as_ref().map(JoinFilter::expression);
+        for e in [Some(&self.left_key), Some(&self.right_key), filter]
+            .into_iter()
+            .flatten()
+        {
+            if f(e)? == TreeNodeRecursion::Stop {
+                return Ok(TreeNodeRecursion::Stop);
+            }
+        }
+        Ok(TreeNodeRecursion::Continue)
+    }
+
+    fn with_new_children(
+        self: Arc<Self>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let [left, right] = <[Arc<dyn ExecutionPlan>; 2]>::try_from(children)
+            .map_err(|_| DataFusionError::Internal("LookupJoinExec has two inputs".into()))?;
+        Ok(Arc::new(LookupJoinExec {
+            left,
+            right,
+            left_key: Arc::clone(&self.left_key),
+            right_key: Arc::clone(&self.right_key),
+            filter: self.filter.clone(),
+            projection: self.projection.clone(),
+            properties: Arc::clone(&self.properties),
+            build: Arc::new(tokio::sync::OnceCell::new()),
+        }))
+    }
+
+    fn execute(
+        &self,
+        partition: usize,
+        context: Arc<TaskContext>,
+    ) -> Result<SendableRecordBatchStream> {
+        let schema = self.schema();
+        let (cell, left, left_key) = (
+            Arc::clone(&self.build),
+            Arc::clone(&self.left),
+            Arc::clone(&self.left_key),
+        );
+        let right = Arc::clone(&self.right);
+        let probe = Probe {
+            right_key: Arc::clone(&self.right_key),
+            filter: self.filter.clone(),
+            projection: self.projection.clone(),
+            schema: Arc::clone(&schema),
+        };
+        let fut = async move {
+            let build = cell
+                .get_or_try_init(|| build_side(left, left_key, Arc::clone(&context)))
+                .await?
+                .clone();
+            let stream = right.execute(partition, context)?;
+            Ok::<_, DataFusionError>(stream.map(move |b| probe.batch(&build, b?)))
+        };
+        let stream = futures::stream::once(fut).try_flatten();
+        Ok(Box::pin(RecordBatchStreamAdapter::new(schema, stream)))
+    }
+}
+
+#[cfg(test)]
+mod tests;
