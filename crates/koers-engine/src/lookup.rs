@@ -24,7 +24,7 @@ use std::sync::Arc;
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, RecordBatch, RecordBatchOptions, UInt32Array,
 };
-use datafusion::arrow::compute::{concat_batches, filter as filter_array, take};
+use datafusion::arrow::compute::{concat_batches, filter_record_batch, take};
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode, TreeNodeRecursion};
@@ -158,11 +158,63 @@ fn view_of(bytes: &[u8]) -> u128 {
     datafusion::arrow::array::builder::make_view(bytes, 0, 0)
 }
 
+/// Short keys (as their views) with the first row of each: open addressing in a power of two
+/// of slots, at least twice the keys, so that a probe finds its key or an empty slot in a step
+/// or two — for a lookup table of codes a table small enough to stay in the processor's cache.
+struct ShortKeys {
+    /// Each slot's key and first row ([`NONE`]: empty).
+    slots: Vec<(u128, u32)>,
+    /// 64 minus the number of bits of a slot's index.
+    shift: u32,
+}
+
+impl ShortKeys {
+    fn new(keys: usize) -> Self {
+        let n = (keys * 2).next_power_of_two().max(16);
+        ShortKeys {
+            slots: vec![(0, NONE); n],
+            shift: 64 - n.trailing_zeros(),
+        }
+    }
+
+    /// Where a key's search starts: the high bits of a multiplicative hash of its two halves.
+    fn start(&self, key: u128) -> usize {
+        let mixed = (key as u64) ^ ((key >> 64) as u64).rotate_left(29);
+        (mixed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
+    }
+
+    fn get(&self, key: u128) -> u32 {
+        let mask = self.slots.len() - 1;
+        let mut i = self.start(key);
+        loop {
+            let (k, row) = self.slots[i];
+            if row == NONE || k == key {
+                return row;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+
+    /// Makes `row` the key's first row; the one that was (or [`NONE`]).
+    fn insert(&mut self, key: u128, row: u32) -> u32 {
+        let mask = self.slots.len() - 1;
+        let mut i = self.start(key);
+        loop {
+            let (k, first) = self.slots[i];
+            if first == NONE || k == key {
+                self.slots[i] = (key, row);
+                return first;
+            }
+            i = (i + 1) & mask;
+        }
+    }
+}
+
 /// The build side: its rows, and per key the first of the rows with that key.
 struct Build {
     _reservation: MemoryReservation,
     batch: RecordBatch,
-    short: HashMap<u128, u32>,
+    short: ShortKeys,
     long: HashMap<Box<[u8]>, u32>,
     /// The next row with the same key as this one ([`NONE`] after the last).
     next: Vec<u32>,
@@ -173,21 +225,23 @@ const NONE: u32 = u32::MAX;
 impl Build {
     /// The first build row with key `bytes`.
     fn first(&self, bytes: &[u8]) -> u32 {
-        let found = if bytes.len() <= 12 {
-            self.short.get(&view_of(bytes))
+        if bytes.len() <= 12 {
+            self.short.get(view_of(bytes))
         } else {
-            self.long.get(bytes)
-        };
-        found.copied().unwrap_or(NONE)
+            self.long.get(bytes).copied().unwrap_or(NONE)
+        }
     }
 
     /// The first build row with the key a string view array holds as `view` at row `i`.
     fn first_of_view(&self, a: &datafusion::arrow::array::StringViewArray, i: usize) -> u32 {
-        let found = match short_key(a.views()[i]) {
-            Some(k) => self.short.get(&k),
-            None => self.long.get(a.value(i).as_bytes()),
-        };
-        found.copied().unwrap_or(NONE)
+        match short_key(a.views()[i]) {
+            Some(k) => self.short.get(k),
+            None => self
+                .long
+                .get(a.value(i).as_bytes())
+                .copied()
+                .unwrap_or(NONE),
+        }
     }
 }
 
@@ -225,7 +279,7 @@ async fn build_side(
     let mut build = Build {
         _reservation: reservation,
         batch,
-        short: HashMap::default(),
+        short: ShortKeys::new(rows),
         long: HashMap::default(),
         next: vec![NONE; rows],
     };
@@ -234,12 +288,11 @@ async fn build_side(
         let Some(bytes) = bytes_at(&keys, i as usize) else {
             continue;
         };
-        let head = if bytes.len() <= 12 {
+        build.next[i as usize] = if bytes.len() <= 12 {
             build.short.insert(view_of(bytes), i)
         } else {
-            build.long.insert(bytes.into(), i)
+            build.long.insert(bytes.into(), i).unwrap_or(NONE)
         };
-        build.next[i as usize] = head.unwrap_or(NONE);
     }
     Ok(Arc::new(build))
 }
@@ -279,10 +332,7 @@ impl Probe {
                 add(i, bytes_at(&keys, i).map_or(NONE, |b| build.first(b)));
             }
         }
-        let (mut bi, mut pi) = (UInt32Array::from(bi), UInt32Array::from(pi));
-        if let Some(f) = &self.filter {
-            (bi, pi) = kept(f, (&build.batch, &bi), (&batch, &pi))?;
-        }
+        let (bi, pi) = (UInt32Array::from(bi), UInt32Array::from(pi));
         // Every probe row met exactly one build row: its columns pass as they are.
         let once = single && pi.len() == rows;
         let left = build.batch.num_columns();
@@ -293,46 +343,39 @@ impl Probe {
                 Some(r) => take(batch.column(r).as_ref(), &pi, None)?,
             })
         };
-        let columns = match &self.projection {
-            Some(p) => p.iter().map(|c| column(*c)).collect::<Result<Vec<_>>>()?,
-            None => (0..left + batch.num_columns())
-                .map(column)
-                .collect::<Result<Vec<_>>>()?,
+        let chosen: Vec<usize> = match &self.projection {
+            Some(p) => p.clone(),
+            None => (0..left + batch.num_columns()).collect(),
         };
+        let columns = chosen.iter().map(|c| column(*c)).collect::<Result<_>>()?;
         let opts = RecordBatchOptions::new().with_row_count(Some(bi.len()));
-        Ok(RecordBatch::try_new_with_options(
-            Arc::clone(&self.schema),
-            columns,
-            &opts,
-        )?)
+        let joined = RecordBatch::try_new_with_options(Arc::clone(&self.schema), columns, &opts)?;
+        let Some(f) = &self.filter else {
+            return Ok(joined);
+        };
+        // The filter over the joined rows, from the columns made for them where it can.
+        let columns = f
+            .column_indices()
+            .iter()
+            .map(|ci| {
+                let c = match ci.side {
+                    JoinSide::Left => ci.index,
+                    _ => left + ci.index,
+                };
+                match chosen.iter().position(|x| *x == c) {
+                    Some(at) => Ok(Arc::clone(joined.column(at))),
+                    None => column(c),
+                }
+            })
+            .collect::<Result<_>>()?;
+        let pairs = RecordBatch::try_new_with_options(Arc::clone(f.schema()), columns, &opts)?;
+        let holds = f.expression().evaluate(&pairs)?.into_array(bi.len())?;
+        let holds = holds.as_boolean_opt().ok_or_else(|| {
+            DataFusionError::Internal("a join filter that is not true or false".into())
+        })?;
+        // Where the filter is null it holds as little as where it is false.
+        Ok(filter_record_batch(&joined, holds)?)
     }
-}
-
-/// The pairs of build and probe rows (`bi`, `pi`) that `filter` holds for.
-fn kept(
-    filter: &JoinFilter,
-    (build, bi): (&RecordBatch, &UInt32Array),
-    (probe, pi): (&RecordBatch, &UInt32Array),
-) -> Result<(UInt32Array, UInt32Array)> {
-    let columns = filter
-        .column_indices()
-        .iter()
-        .map(|c| match c.side {
-            JoinSide::Left => take(build.column(c.index).as_ref(), bi, None),
-            _ => take(probe.column(c.index).as_ref(), pi, None),
-        })
-        .collect::<std::result::Result<Vec<_>, _>>()?;
-    let opts = RecordBatchOptions::new().with_row_count(Some(bi.len()));
-    let pairs = RecordBatch::try_new_with_options(Arc::clone(filter.schema()), columns, &opts)?;
-    let holds = filter.expression().evaluate(&pairs)?.into_array(bi.len())?;
-    let holds = holds.as_boolean_opt().ok_or_else(|| {
-        DataFusionError::Internal("a join filter that is not true or false".into())
-    })?;
-    // A filter that is null holds as little as one that is false.
-    Ok((
-        filter_array(bi, holds)?.as_primitive().clone(),
-        filter_array(pi, holds)?.as_primitive().clone(),
-    ))
 }
 
 impl ExecutionPlan for LookupJoinExec {
