@@ -158,63 +158,11 @@ fn view_of(bytes: &[u8]) -> u128 {
     datafusion::arrow::array::builder::make_view(bytes, 0, 0)
 }
 
-/// Short keys (as their views) with the first row of each: open addressing in a power of two
-/// of slots, at least twice the keys, so that a probe finds its key or an empty slot in a step
-/// or two — for a lookup table of codes a table small enough to stay in the processor's cache.
-struct ShortKeys {
-    /// Each slot's key and first row ([`NONE`]: empty).
-    slots: Vec<(u128, u32)>,
-    /// 64 minus the number of bits of a slot's index.
-    shift: u32,
-}
-
-impl ShortKeys {
-    fn new(keys: usize) -> Self {
-        let n = (keys * 2).next_power_of_two().max(16);
-        ShortKeys {
-            slots: vec![(0, NONE); n],
-            shift: 64 - n.trailing_zeros(),
-        }
-    }
-
-    /// Where a key's search starts: the high bits of a multiplicative hash of its two halves.
-    fn start(&self, key: u128) -> usize {
-        let mixed = (key as u64) ^ ((key >> 64) as u64).rotate_left(29);
-        (mixed.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> self.shift) as usize
-    }
-
-    fn get(&self, key: u128) -> u32 {
-        let mask = self.slots.len() - 1;
-        let mut i = self.start(key);
-        loop {
-            let (k, row) = self.slots[i];
-            if row == NONE || k == key {
-                return row;
-            }
-            i = (i + 1) & mask;
-        }
-    }
-
-    /// Makes `row` the key's first row; the one that was (or [`NONE`]).
-    fn insert(&mut self, key: u128, row: u32) -> u32 {
-        let mask = self.slots.len() - 1;
-        let mut i = self.start(key);
-        loop {
-            let (k, first) = self.slots[i];
-            if first == NONE || k == key {
-                self.slots[i] = (key, row);
-                return first;
-            }
-            i = (i + 1) & mask;
-        }
-    }
-}
-
 /// The build side: its rows, and per key the first of the rows with that key.
 struct Build {
     _reservation: MemoryReservation,
     batch: RecordBatch,
-    short: ShortKeys,
+    short: HashMap<u128, u32>,
     long: HashMap<Box<[u8]>, u32>,
     /// The next row with the same key as this one ([`NONE`] after the last).
     next: Vec<u32>,
@@ -225,23 +173,21 @@ const NONE: u32 = u32::MAX;
 impl Build {
     /// The first build row with key `bytes`.
     fn first(&self, bytes: &[u8]) -> u32 {
-        if bytes.len() <= 12 {
-            self.short.get(view_of(bytes))
+        let found = if bytes.len() <= 12 {
+            self.short.get(&view_of(bytes))
         } else {
-            self.long.get(bytes).copied().unwrap_or(NONE)
-        }
+            self.long.get(bytes)
+        };
+        found.copied().unwrap_or(NONE)
     }
 
     /// The first build row with the key a string view array holds as `view` at row `i`.
     fn first_of_view(&self, a: &datafusion::arrow::array::StringViewArray, i: usize) -> u32 {
-        match short_key(a.views()[i]) {
-            Some(k) => self.short.get(k),
-            None => self
-                .long
-                .get(a.value(i).as_bytes())
-                .copied()
-                .unwrap_or(NONE),
-        }
+        let found = match short_key(a.views()[i]) {
+            Some(k) => self.short.get(&k),
+            None => self.long.get(a.value(i).as_bytes()),
+        };
+        found.copied().unwrap_or(NONE)
     }
 }
 
@@ -279,7 +225,7 @@ async fn build_side(
     let mut build = Build {
         _reservation: reservation,
         batch,
-        short: ShortKeys::new(rows),
+        short: HashMap::with_capacity(rows),
         long: HashMap::default(),
         next: vec![NONE; rows],
     };
@@ -288,11 +234,12 @@ async fn build_side(
         let Some(bytes) = bytes_at(&keys, i as usize) else {
             continue;
         };
-        build.next[i as usize] = if bytes.len() <= 12 {
+        let head = if bytes.len() <= 12 {
             build.short.insert(view_of(bytes), i)
         } else {
-            build.long.insert(bytes.into(), i).unwrap_or(NONE)
+            build.long.insert(bytes.into(), i)
         };
+        build.next[i as usize] = head.unwrap_or(NONE);
     }
     Ok(Arc::new(build))
 }

@@ -153,20 +153,3 @@ fn a_short_key_is_its_view_whatever_follows_its_bytes() {
     assert_eq!(short_key(view_of(b"dertien bytes")), None);
     assert_eq!(short_key(view_of(b"")), Some(0));
 }
-
-#[test]
-fn short_keys_find_every_key_and_only_those() {
-    let codes: Vec<String> = (0..5000).map(|i| format!("GM{i:04}")).collect();
-    let mut keys = ShortKeys::new(codes.len());
-    for (i, c) in codes.iter().enumerate() {
-        assert_eq!(keys.insert(view_of(c.as_bytes()), i as u32), NONE);
-    }
-    for (i, c) in codes.iter().enumerate() {
-        assert_eq!(keys.get(view_of(c.as_bytes())), i as u32);
-    }
-    assert_eq!(keys.get(view_of(b"GM9999")), NONE);
-    assert_eq!(keys.get(view_of(b"")), NONE);
-    // A second row with a key: it comes first, the one before after it.
-    assert_eq!(keys.insert(view_of(b"GM0007"), 9000), 7);
-    assert_eq!(keys.get(view_of(b"GM0007")), 9000);
-}
