@@ -40,6 +40,7 @@ pub mod import;
 pub mod incremental;
 pub mod lookup;
 pub mod params;
+pub(crate) mod probe;
 pub mod progress;
 pub mod quality;
 pub mod sandbox;

@@ -24,22 +24,20 @@ use std::sync::Arc;
 use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, RecordBatch, RecordBatchOptions, UInt32Array,
 };
-use datafusion::arrow::compute::{concat_batches, filter_record_batch, take};
+use datafusion::arrow::compute::{filter_record_batch, take};
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::common::config::ConfigOptions;
-use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode, TreeNodeRecursion};
+use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::common::{DataFusionError, HashMap, JoinSide, JoinType, NullEquality, Result};
-use datafusion::execution::memory_pool::{MemoryConsumer, MemoryReservation};
+use datafusion::execution::memory_pool::MemoryReservation;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::joins::utils::JoinFilter;
 use datafusion::physical_plan::joins::{HashJoinExec, PartitionMode};
-use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, Distribution, ExecutionPlan, PlanProperties,
 };
-use futures::{StreamExt, TryStreamExt};
 
 /// Replaces hash joins to a lookup table by [`LookupJoinExec`]; see the module.
 #[derive(Debug, Default)]
@@ -51,11 +49,7 @@ impl PhysicalOptimizerRule for LookupJoinRule {
         plan: Arc<dyn ExecutionPlan>,
         _config: &ConfigOptions,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        plan.transform_up(|p| match LookupJoinExec::replacing(&p) {
-            Some(new) => Ok(Transformed::yes(new)),
-            None => Ok(Transformed::no(p)),
-        })
-        .data()
+        crate::probe::replace_each(plan, |p| Ok(LookupJoinExec::replacing(p)))
     }
 
     fn name(&self) -> &str {
@@ -208,19 +202,17 @@ async fn build_side(
     key: Arc<dyn PhysicalExpr>,
     ctx: Arc<TaskContext>,
 ) -> Result<Arc<Build>> {
-    let schema = left.schema();
-    let pool = Arc::clone(ctx.memory_pool());
-    let batches = datafusion::physical_plan::collect(left, ctx).await?;
-    let batch = concat_batches(&schema, &batches)?;
-    drop(batches);
+    // The rows, and per row a chain link and a map entry with its key.
+    let (batch, reservation) =
+        crate::probe::collect_build(left, ctx, "LookupJoinExec build side", |b| {
+            b.num_rows() * 48
+        })
+        .await?;
     let rows = batch.num_rows();
     let index = u32::try_from(rows)
         .ok()
         .filter(|n| *n < NONE)
         .ok_or_else(|| DataFusionError::Execution("join: build side too large".into()))?;
-    let reservation = MemoryConsumer::new("LookupJoinExec build side").register(&pool);
-    // The rows, and per row a chain link and a map entry with its key.
-    reservation.try_grow(batch.get_array_memory_size() + rows * 48)?;
     let keys = key.evaluate(&batch)?.into_array(rows)?;
     let mut build = Build {
         _reservation: reservation,
@@ -388,29 +380,22 @@ impl ExecutionPlan for LookupJoinExec {
         partition: usize,
         context: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
-        let schema = self.schema();
-        let (cell, left, left_key) = (
-            Arc::clone(&self.build),
-            Arc::clone(&self.left),
-            Arc::clone(&self.left_key),
-        );
-        let right = Arc::clone(&self.right);
+        let (left, left_key) = (Arc::clone(&self.left), Arc::clone(&self.left_key));
         let probe = Probe {
             right_key: Arc::clone(&self.right_key),
             filter: self.filter.clone(),
             projection: self.projection.clone(),
-            schema: Arc::clone(&schema),
+            schema: self.schema(),
         };
-        let fut = async move {
-            let build = cell
-                .get_or_try_init(|| build_side(left, left_key, Arc::clone(&context)))
-                .await?
-                .clone();
-            let stream = right.execute(partition, context)?;
-            Ok::<_, DataFusionError>(stream.map(move |b| probe.batch(&build, b?)))
-        };
-        let stream = futures::stream::once(fut).try_flatten();
-        Ok(Box::pin(RecordBatchStreamAdapter::new(schema, stream)))
+        let ctx = Arc::clone(&context);
+        crate::probe::probe_stream(
+            (Arc::clone(&self.build), move || {
+                build_side(left, left_key, ctx)
+            }),
+            (Arc::clone(&self.right), partition, context),
+            self.schema(),
+            move |build, batch| probe.batch(build, batch),
+        )
     }
 }
 

@@ -13,12 +13,12 @@ use std::fmt;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, RecordBatch, UInt32Array};
-use datafusion::arrow::compute::{concat_batches, take};
+use datafusion::arrow::compute::take;
 use datafusion::arrow::datatypes::{Schema, SchemaRef};
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode, TreeNodeRecursion};
 use datafusion::common::{DataFusionError, JoinSide, JoinType, Result};
-use datafusion::execution::memory_pool::{MemoryConsumer, MemoryReservation};
+use datafusion::execution::memory_pool::MemoryReservation;
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::physical_expr::expressions::Column;
 use datafusion::physical_expr::utils::collect_columns;
@@ -31,12 +31,10 @@ use datafusion::physical_plan::joins::NestedLoopJoinExec;
 use datafusion::physical_plan::joins::utils::ColumnIndex;
 use datafusion::physical_plan::projection::ProjectionExec;
 use datafusion::physical_plan::repartition::RepartitionExec;
-use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, ExecutionPlanProperties, Partitioning,
     PlanProperties,
 };
-use futures::{StreamExt, TryStreamExt};
 use geo::{BoundingRect, Geometry, Point};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
@@ -55,11 +53,7 @@ impl PhysicalOptimizerRule for SpatialJoinRule {
         config: &ConfigOptions,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let partitions = config.execution.target_partitions;
-        plan.transform_up(|p| match rewrite(&p, partitions)? {
-            Some(new) => Ok(Transformed::yes(new)),
-            None => Ok(Transformed::no(p)),
-        })
-        .data()
+        crate::probe::replace_each(plan, |p| rewrite(p, partitions))
     }
 
     fn name(&self) -> &str {
@@ -382,14 +376,12 @@ async fn build_side(
     expr: Arc<dyn PhysicalExpr>,
     ctx: Arc<TaskContext>,
 ) -> Result<Arc<Build>> {
-    let schema = left.schema();
-    let pool = Arc::clone(ctx.memory_pool());
-    let batches = datafusion::physical_plan::collect(left, ctx).await?;
-    let batch = concat_batches(&schema, &batches)?;
-    drop(batches);
-    let reservation = MemoryConsumer::new("SpatialJoinExec build side").register(&pool);
     // The batch plus decoded geometries and the tree, roughly twice the batch.
-    reservation.try_grow(batch.get_array_memory_size() * 2)?;
+    let (batch, reservation) =
+        crate::probe::collect_build(left, ctx, "SpatialJoinExec build side", |b| {
+            b.get_array_memory_size()
+        })
+        .await?;
     let values = expr.evaluate(&batch)?.into_array(batch.num_rows())?;
     let mut geoms = Vec::with_capacity(batch.num_rows());
     let mut boxes = Vec::with_capacity(batch.num_rows());
@@ -563,30 +555,23 @@ impl ExecutionPlan for SpatialJoinExec {
         partition: usize,
         context: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
-        let cell = Arc::clone(&self.build);
-        let left = Arc::clone(&self.left);
-        let left_expr = Arc::clone(&self.left_expr);
-        let right = Arc::clone(&self.right);
-        let probe = Arc::new(Probe {
+        let (left, left_expr) = (Arc::clone(&self.left), Arc::clone(&self.left_expr));
+        let probe = Probe {
             right_expr: Arc::clone(&self.right_expr),
             func: self.func,
             left_is_first: self.left_is_first,
             projection: self.projection.clone(),
             schema: Arc::clone(&self.schema),
-        });
-        let fut = async move {
-            let build = cell
-                .get_or_try_init(|| build_side(left, left_expr, Arc::clone(&context)))
-                .await?
-                .clone();
-            let stream = right.execute(partition, context)?;
-            Ok::<_, DataFusionError>(stream.map(move |b| probe.batch(&build, b?)))
         };
-        let stream = futures::stream::once(fut).try_flatten();
-        Ok(Box::pin(RecordBatchStreamAdapter::new(
+        let ctx = Arc::clone(&context);
+        crate::probe::probe_stream(
+            (Arc::clone(&self.build), move || {
+                build_side(left, left_expr, ctx)
+            }),
+            (Arc::clone(&self.right), partition, context),
             Arc::clone(&self.schema),
-            stream,
-        )))
+            move |build, batch| probe.batch(build, batch),
+        )
     }
 }
 
