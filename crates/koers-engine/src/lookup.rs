@@ -139,13 +139,19 @@ impl DisplayAs for LookupJoinExec {
 /// A short key (at most 12 bytes) as its string view: its length, then its bytes, with the
 /// bytes after them zero.
 fn short_key(view: u128) -> Option<u128> {
-    let len = view as u32;
-    match len {
-        0..12 => Some(view & ((1u128 << (32 + 8 * len)) - 1)),
-        12 => Some(view),
-        _ => None,
-    }
+    SHORT.get(view as u32 as usize).map(|mask| view & mask)
 }
+
+/// Per length up to 12, the bits of a view its length and bytes take.
+const SHORT: [u128; 13] = {
+    let mut masks = [u128::MAX; 13];
+    let mut len = 0;
+    while len < 12 {
+        masks[len] = (1u128 << (32 + 8 * len)) - 1;
+        len += 1;
+    }
+    masks
+};
 
 /// The view of a key's bytes, as a string view array holds it.
 fn view_of(bytes: &[u8]) -> u128 {
@@ -160,6 +166,8 @@ struct Build {
     long: HashMap<Box<[u8]>, u32>,
     /// The next row with the same key as this one ([`NONE`] after the last).
     next: Vec<u32>,
+    /// Whether no two rows have the same key (a lookup table's): no chain to follow.
+    unique: bool,
 }
 
 const NONE: u32 = u32::MAX;
@@ -220,6 +228,7 @@ async fn build_side(
         short: HashMap::with_capacity(rows),
         long: HashMap::default(),
         next: vec![NONE; rows],
+        unique: true,
     };
     // Last row first, so that each key's chain lists its rows in order.
     for i in (0..index).rev() {
@@ -232,6 +241,7 @@ async fn build_side(
             build.long.insert(bytes.into(), i)
         };
         build.next[i as usize] = head.unwrap_or(NONE);
+        build.unique &= head.is_none();
     }
     Ok(Arc::new(build))
 }
@@ -252,6 +262,14 @@ impl Probe {
         // Whether no probe row met more than one build row.
         let mut single = true;
         let mut add = |i: usize, mut row: u32| {
+            if build.unique {
+                // At most one build row: no chain to follow.
+                if row != NONE {
+                    bi.push(row);
+                    pi.push(i as u32);
+                }
+                return;
+            }
             single &= row == NONE || build.next[row as usize] == NONE;
             while row != NONE {
                 bi.push(row);

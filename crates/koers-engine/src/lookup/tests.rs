@@ -109,6 +109,8 @@ async fn a_lookup_join_answers_as_the_hash_join_does() {
             "SELECT l.code, f.v FROM lookup l JOIN facts f ON l.code = f.code WHERE f.v % 997 = 0 ORDER BY f.v, l.code",
             "SELECT a.naam AS van, b.naam AS naar, COUNT(*) FROM facts f JOIN lookup a ON f.code = a.code \
              JOIN lookup b ON f.code = b.code WHERE a.naam <> b.naam GROUP BY 1, 2 ORDER BY 1, 2",
+            // A lookup whose keys are unique: no chains.
+            "SELECT u.code, COUNT(*) AS n, SUM(f.v) FROM facts f JOIN (SELECT DISTINCT code FROM lookup) u ON f.code = u.code GROUP BY 1 ORDER BY 1",
             // A join filter: pairs it holds for, a null where it is neither true nor false.
             "SELECT l.naam, f.v FROM facts f JOIN lookup l ON f.code = l.code AND f.v % 3 > length(l.naam) - 7 ORDER BY 1, 2",
             "SELECT l.naam, COUNT(*) FROM facts f JOIN lookup l ON f.code = l.code \
