@@ -3,7 +3,7 @@
 //! from), and the widgets' results cached per version and filter choice.
 
 use crate::audit::Actor;
-use crate::sql::{self, FromRow, columns, from_row, json, to_json};
+use crate::sql::{self, FromRow, columns, from_row, json, opt_json, to_json};
 use crate::{Result, StoreError, new_id, now, stamp};
 use koers_core::Role;
 use koers_core::dashboards::{Definition, Visibility};
@@ -119,10 +119,7 @@ async fn insert_version(
 
 from_row!(r => WidgetResult { widget_id, computed_at;
     data: json(r, "data")?,
-    basis: r
-        .try_get::<Option<String>, _>("basis")?
-        .map(|b| serde_json::from_str(&b).map_err(sql::corrupt))
-        .transpose()?,
+    basis: opt_json(r, "basis")?,
 });
 
 crate::repository!(

@@ -8,7 +8,9 @@
 //! behind koers' back.
 
 use crate::audit::Actor;
-use crate::sql::{self, FromRow, Write, columns, corrupt, from_row, stored};
+use crate::sql::{
+    self, FromRow, Write, columns, corrupt, from_row, json, opt_json, stored, to_json,
+};
 use crate::{Result, StoreError, new_id, now, take_turn};
 use koers_core::register::algoritmeregister::FieldValue;
 use koers_core::register::application::{AiActRisk, AiActRiskGroup, ApplicationDraft, RiskSource};
@@ -127,31 +129,16 @@ fn enum_from<T: DeserializeOwned>(s: &str) -> Result<T> {
     serde_json::from_value(Value::String(s.to_string())).map_err(corrupt)
 }
 
-fn json_col<T: DeserializeOwned>(r: &AnyRow, col: &str) -> Result<T> {
-    let s: String = r.try_get(col)?;
-    serde_json::from_str(&s).map_err(corrupt)
-}
-
-fn opt_json_col<T: DeserializeOwned>(r: &AnyRow, col: &str) -> Result<Option<T>> {
-    let s: Option<String> = r.try_get(col)?;
-    s.map(|s| serde_json::from_str(&s).map_err(corrupt))
-        .transpose()
-}
-
-fn to_text<T: Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string(v).map_err(corrupt)
-}
-
 const APPLICATION: &str = "SELECT id, org_id, name, draft, dataset_ids, product_links, publication, ai_act, prescan, measures, created_at, updated_at FROM applications";
 
 from_row!(r => Application { id, org_id, created_at, updated_at;
-    draft: json_col(r, "draft")?,
-    dataset_ids: json_col(r, "dataset_ids")?,
-    product_links: json_col(r, "product_links")?,
-    publication: json_col(r, "publication")?,
-    ai_act: opt_json_col(r, "ai_act")?,
-    prescan: opt_json_col(r, "prescan")?,
-    measures: json_col(r, "measures")?,
+    draft: json(r, "draft")?,
+    dataset_ids: json(r, "dataset_ids")?,
+    product_links: json(r, "product_links")?,
+    publication: json(r, "publication")?,
+    ai_act: opt_json(r, "ai_act")?,
+    prescan: opt_json(r, "prescan")?,
+    measures: json(r, "measures")?,
 });
 
 /// A meeting of a body that decides.
@@ -203,7 +190,7 @@ impl FromRow for ChoiceRecord {
         let level: String = r.try_get("level")?;
         Ok(
             columns!(r => ChoiceRecord { id, org_id, application_id, framework_version, board_reference, created_at, updated_at;
-                choice: json_col(r, "choice")?,
+                choice: json(r, "choice")?,
                 level: enum_from(&level)?,
             }),
         )
@@ -313,7 +300,7 @@ impl Repo<'_> {
         let at = now();
         let mut w = self.write(actor, Some(org_id)).await?;
         w.exec("INSERT INTO applications (id, org_id, name, draft, dataset_ids, product_links, publication, ai_act, prescan, measures, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, '{}', NULL, NULL, '{}', $7, $8)", (&id, org_id, &draft.name, to_text(draft)?, to_text(&dataset_ids)?, to_text(&product_links)?, &at, &at)).await?;
+             VALUES ($1, $2, $3, $4, $5, $6, '{}', NULL, NULL, '{}', $7, $8)", (&id, org_id, &draft.name, to_json(draft)?, to_json(&dataset_ids)?, to_json(&product_links)?, &at, &at)).await?;
         let detail = json!({ "name": draft.name });
         w.commit_returning("application.registered", ("application", &id), detail, &id)
             .await
@@ -343,7 +330,7 @@ impl Repo<'_> {
             ("application", id),
             json!({ "name": draft.name }),
         );
-        self.write_one(actor, org_id, "UPDATE applications SET name = $1, draft = $2, dataset_ids = $3, product_links = $4, updated_at = $5 WHERE id = $6 AND org_id = $7", (&draft.name, to_text(&draft)?, to_text(&dataset_ids)?, to_text(&product_links)?, now(), id, org_id), audit).await?;
+        self.write_one(actor, org_id, "UPDATE applications SET name = $1, draft = $2, dataset_ids = $3, product_links = $4, updated_at = $5 WHERE id = $6 AND org_id = $7", (&draft.name, to_json(&draft)?, to_json(&dataset_ids)?, to_json(&product_links)?, now(), id, org_id), audit).await?;
         self.application(org_id, id).await
     }
 
@@ -373,7 +360,7 @@ impl Repo<'_> {
         });
         let ai_act = serde_json::to_value(state).map_err(corrupt)?;
         let mut w = self.write(actor, Some(org_id)).await?;
-        w.exec("UPDATE applications SET draft = $1, ai_act = $2, updated_at = $3 WHERE id = $4 AND org_id = $5", (to_text(&draft)?, ai_act.to_string(), now(), id, org_id)).await?;
+        w.exec("UPDATE applications SET draft = $1, ai_act = $2, updated_at = $3 WHERE id = $4 AND org_id = $5", (to_json(&draft)?, ai_act.to_string(), now(), id, org_id)).await?;
         let detail = json!({ "riskGroup": state.risk_group, "answers": state.answers });
         audit_and_chain(
             &mut w,
@@ -401,7 +388,7 @@ impl Repo<'_> {
             org_id,
             id,
             "prescan",
-            &to_text(state)?,
+            &to_json(state)?,
             actor,
             "application.prescan_completed",
         )
@@ -420,7 +407,7 @@ impl Repo<'_> {
             org_id,
             id,
             "publication",
-            &to_text(fields)?,
+            &to_json(fields)?,
             actor,
             "application.publication_changed",
         )
@@ -442,7 +429,7 @@ impl Repo<'_> {
             org_id,
             id,
             "measures",
-            &to_text(&measures)?,
+            &to_json(&measures)?,
             actor,
             "application.measure_changed",
         )
@@ -1008,7 +995,7 @@ impl Repo<'_> {
 }
 
 from_row!(r => FrameworkVersion { version, created_by, created_at;
-    framework: json_col(r, "framework")?,
+    framework: json(r, "framework")?,
 });
 
 #[cfg(test)]

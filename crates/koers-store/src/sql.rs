@@ -406,6 +406,13 @@ pub(crate) fn json<T: serde::de::DeserializeOwned>(r: &AnyRow, col: &str) -> Res
     serde_json::from_str(&s).map_err(corrupt)
 }
 
+/// A JSON text column that may be `NULL`, parsed.
+pub(crate) fn opt_json<T: serde::de::DeserializeOwned>(r: &AnyRow, col: &str) -> Result<Option<T>> {
+    let s: Option<String> = r.try_get(col)?;
+    s.map(|s| serde_json::from_str(&s).map_err(corrupt))
+        .transpose()
+}
+
 /// A text column, parsed by `parse` (a domain type's own parser).
 pub(crate) fn parsed<T, E: std::fmt::Display>(
     r: &AnyRow,
