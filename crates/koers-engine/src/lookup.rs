@@ -173,21 +173,12 @@ struct Build {
 const NONE: u32 = u32::MAX;
 
 impl Build {
-    /// The first build row with key `bytes`.
-    fn first(&self, bytes: &[u8]) -> u32 {
-        let found = if bytes.len() <= 12 {
-            self.short.get(&view_of(bytes))
-        } else {
-            self.long.get(bytes)
-        };
-        found.copied().unwrap_or(NONE)
-    }
-
-    /// The first build row with the key a string view array holds as `view` at row `i`.
-    fn first_of_view(&self, a: &datafusion::arrow::array::StringViewArray, i: usize) -> u32 {
-        let found = match short_key(a.views()[i]) {
+    /// The first build row with the key whose view is `view` (a short key is its view; a
+    /// long one is found by its `bytes`, read only then).
+    fn first<'a>(&self, view: u128, bytes: impl FnOnce() -> &'a [u8]) -> u32 {
+        let found = match short_key(view) {
             Some(k) => self.short.get(&k),
-            None => self.long.get(a.value(i).as_bytes()),
+            None => self.long.get(bytes()),
         };
         found.copied().unwrap_or(NONE)
     }
@@ -235,10 +226,9 @@ async fn build_side(
         let Some(bytes) = bytes_at(&keys, i as usize) else {
             continue;
         };
-        let head = if bytes.len() <= 12 {
-            build.short.insert(view_of(bytes), i)
-        } else {
-            build.long.insert(bytes.into(), i)
+        let head = match short_key(view_of(bytes)) {
+            Some(k) => build.short.insert(k, i),
+            None => build.long.insert(bytes.into(), i),
         };
         build.next[i as usize] = head.unwrap_or(NONE);
         build.unique &= head.is_none();
@@ -281,12 +271,15 @@ impl Probe {
             for i in 0..rows {
                 match a.is_null(i) {
                     true => add(i, NONE),
-                    false => add(i, build.first_of_view(a, i)),
+                    false => add(i, build.first(a.views()[i], || a.value(i).as_bytes())),
                 }
             }
         } else {
             for i in 0..rows {
-                add(i, bytes_at(&keys, i).map_or(NONE, |b| build.first(b)));
+                add(
+                    i,
+                    bytes_at(&keys, i).map_or(NONE, |b| build.first(view_of(b), || b)),
+                );
             }
         }
         let (bi, pi) = (UInt32Array::from(bi), UInt32Array::from(pi));
