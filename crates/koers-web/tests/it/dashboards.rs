@@ -645,12 +645,7 @@ async fn a_refresh_computes_only_what_new_data_or_the_clock_can_change() {
 
     // The data files gone behind koers' back: what needs no computing is kept all the same,
     // what reads the clock is computed again — and cannot be.
-    let files = app
-        .ws
-        .data_dir()
-        .join("datasets")
-        .join(&app.org_a.id)
-        .join("vracht");
+    let files = app.dataset_folder(&app.org_a, "vracht");
     std::fs::rename(&files, files.with_extension("weg")).unwrap();
     let second: Value = refresh().await;
     assert_eq!(widget(&second, "w1")["data"], widget(&first, "w1")["data"]);

@@ -262,6 +262,11 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// The folder in the data folder that holds the version files of `org`'s dataset `name`.
+    pub fn dataset_folder(&self, org: &Organisation, name: &str) -> PathBuf {
+        self.ws.data_dir().join("datasets").join(&org.id).join(name)
+    }
+
     /// Imports `content`, a file of type `ext` (`csv`, `geojson`), as (a new version of)
     /// `org`'s dataset `name` through the workspace.
     pub async fn import(

@@ -205,12 +205,7 @@ async fn rows_that_do_not_fit_are_refused_and_change_nothing() {
     assert_eq!(versions.as_array().unwrap().len(), 1);
     assert_eq!(versions[0]["rowCount"], 20);
     // No version file of the refused import is left behind.
-    let dir = app
-        .ws
-        .data_dir()
-        .join("datasets")
-        .join(&app.org_a.id)
-        .join("bewegingen");
+    let dir = app.dataset_folder(&app.org_a, "bewegingen");
     assert_eq!(std::fs::read_dir(dir).unwrap().count(), 1);
 }
 
