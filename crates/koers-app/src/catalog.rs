@@ -1320,12 +1320,6 @@ impl Readable {
     }
 }
 
-/// Whether an answer made of `basis` is what `sql` answers now, over the tables' versions
-/// `now` ([`Workspace::versions_now`]): the same query over the same versions.
-pub fn still_holds(basis: &Basis, sql: &Sql, now: &BTreeMap<String, String>) -> bool {
-    basis.query == query_key(sql) && basis.versions.iter().all(|(t, v)| now.get(t) == Some(v))
-}
-
 /// Keeps an uploaded CSV file and reads its columns with the types koers detects, so a
 /// data steward can check and correct them before importing ([`import_staged`]).
 pub async fn stage_import(ws: &Workspace, who: &Principal, fields: ImportFields) -> Result<Staged> {
