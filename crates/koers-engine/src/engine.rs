@@ -31,6 +31,7 @@ use crate::eager;
 use crate::error::{EngineError, Result};
 use crate::lookup;
 use crate::params::Sql;
+use crate::range;
 use crate::sandbox;
 use crate::spatial;
 use crate::stats;
@@ -305,9 +306,11 @@ impl Engine {
             .with_optimizer_rule(Arc::new(eager::EagerAggregation))
             .with_physical_optimizer_rule(Arc::new(spatial::join::SpatialJoinRule));
         let mut state = match self.config.mode.scheduler_url() {
-            // Joins to a lookup table in this process (a cluster runs DataFusion's).
+            // Joins to a lookup table and ranges in one pass in this process (a cluster runs
+            // DataFusion's).
             None => state
                 .with_physical_optimizer_rule(Arc::new(lookup::LookupJoinRule))
+                .with_physical_optimizer_rule(Arc::new(range::RangeFilterRule))
                 .build(),
             #[cfg(feature = "ballista")]
             Some(url) => {

@@ -43,6 +43,7 @@ pub mod params;
 pub(crate) mod probe;
 pub mod progress;
 pub mod quality;
+pub mod range;
 pub mod sandbox;
 pub mod source;
 pub mod spatial;
