@@ -29,9 +29,9 @@ use crate::datetime;
 use crate::distributed::{self, EngineMode};
 use crate::eager;
 use crate::error::{EngineError, Result};
+use crate::filter;
 use crate::lookup;
 use crate::params::Sql;
-use crate::range;
 use crate::sandbox;
 use crate::spatial;
 use crate::stats;
@@ -306,11 +306,11 @@ impl Engine {
             .with_optimizer_rule(Arc::new(eager::EagerAggregation))
             .with_physical_optimizer_rule(Arc::new(spatial::join::SpatialJoinRule));
         let mut state = match self.config.mode.scheduler_url() {
-            // Joins to a lookup table and ranges in one pass in this process (a cluster runs
+            // Joins to a lookup table and filters koers' way in this process (a cluster runs
             // DataFusion's).
             None => state
                 .with_physical_optimizer_rule(Arc::new(lookup::LookupJoinRule))
-                .with_physical_optimizer_rule(Arc::new(range::RangeFilterRule))
+                .with_physical_optimizer_rule(Arc::new(filter::FilterRule))
                 .build(),
             #[cfg(feature = "ballista")]
             Some(url) => {

@@ -8,13 +8,12 @@
 //! lies in `[lo, lo + width)` exactly when `(v - lo)`, wrapped to 64 bits and read unsigned,
 //! is below `width`: one subtraction and one comparison a row.
 //!
-//! [`RangeFilterRule`] rewrites the predicate of every filter whose conjunction bounds one
-//! such column from below and from above with literals of the column's own type: the bounds
-//! on a column become one [`InRange`] (first, as it is the cheapest), the other conjuncts stay
+//! `fused` rewrites a filter's predicate (see [`crate::filter::FilterRule`]) whose
+//! conjunction bounds one such column from below and from above with literals of the
+//! column's own type: the bounds on a column become one [`InRange`] (first, as it is the cheapest), the other conjuncts stay
 //! as they were. Rows where the column is null are null, as the comparisons would make them.
 //! Floating-point columns keep DataFusion's comparisons (which order NaN and -0.0 in their
-//! own way), as do bounds that are not literals. Embedded queries only: a cluster's plans are
-//! sent as DataFusion's own expressions.
+//! own way), as do bounds that are not literals.
 
 use std::fmt;
 use std::sync::Arc;
@@ -23,48 +22,10 @@ use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, RecordBatch};
 use datafusion::arrow::buffer::BooleanBuffer;
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Schema};
-use datafusion::common::config::ConfigOptions;
 use datafusion::common::{Result, ScalarValue};
 use datafusion::logical_expr::{ColumnarValue, Operator};
 use datafusion::physical_expr::expressions::{BinaryExpr, Column, Literal};
 use datafusion::physical_expr::{PhysicalExpr, conjunction, split_conjunction};
-use datafusion::physical_optimizer::PhysicalOptimizerRule;
-use datafusion::physical_plan::ExecutionPlan;
-use datafusion::physical_plan::filter::{FilterExec, FilterExecBuilder};
-
-/// Rewrites filters on a range of one column into [`InRange`]; see the module.
-#[derive(Debug, Default)]
-pub struct RangeFilterRule;
-
-impl PhysicalOptimizerRule for RangeFilterRule {
-    fn optimize(
-        &self,
-        plan: Arc<dyn ExecutionPlan>,
-        _config: &ConfigOptions,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        crate::probe::replace_each(plan, |p| {
-            let Some(filter) = p.downcast_ref::<FilterExec>() else {
-                return Ok(None);
-            };
-            let schema = filter.input().schema();
-            let Some(predicate) = fused(filter.predicate(), &schema)? else {
-                return Ok(None);
-            };
-            let rewritten = FilterExecBuilder::from(filter)
-                .with_predicate(predicate)
-                .build()?;
-            Ok(Some(Arc::new(rewritten) as Arc<dyn ExecutionPlan>))
-        })
-    }
-
-    fn name(&self) -> &str {
-        "koers_range_filter"
-    }
-
-    fn schema_check(&self) -> bool {
-        true
-    }
-}
 
 /// The bits of a column's values: how [`InRange`] reads them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -135,7 +96,7 @@ fn bound(e: &Arc<dyn PhysicalExpr>) -> Option<(Column, bool, Bound)> {
 
 /// `predicate` with the bounds of each column that has both a lower and an upper one made
 /// one [`InRange`], or `None` when no column has both.
-fn fused(
+pub(crate) fn fused(
     predicate: &Arc<dyn PhysicalExpr>,
     schema: &Schema,
 ) -> Result<Option<Arc<dyn PhysicalExpr>>> {

@@ -103,7 +103,7 @@ fn context(rule: bool) -> SessionContext {
         .with_config(SessionConfig::new().with_target_partitions(2))
         .with_default_features();
     if rule {
-        builder = builder.with_physical_optimizer_rule(Arc::new(RangeFilterRule));
+        builder = builder.with_physical_optimizer_rule(Arc::new(crate::filter::FilterRule));
     }
     let ctx = SessionContext::new_with_state(builder.build());
     ctx.register_table("t", table()).unwrap();

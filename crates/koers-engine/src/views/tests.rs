@@ -1,0 +1,171 @@
+use super::*;
+use datafusion::arrow::array::{ArrayRef, RecordBatch};
+use datafusion::arrow::datatypes::Field;
+use datafusion::arrow::util::pretty::pretty_format_batches;
+use datafusion::datasource::MemTable;
+use datafusion::execution::SessionStateBuilder;
+use datafusion::physical_plan::displayable;
+use datafusion::prelude::{SessionConfig, SessionContext};
+
+/// Texts of every length around 12 bytes, alike and not, with nulls; `short` holds only
+/// short ones, `long` some longer than a view, `sliced` short ones in an array that also
+/// holds data buffers (a slice of one with long strings).
+fn table() -> Arc<MemTable> {
+    let short = [
+        Some("GM0344"),
+        Some("GM0307"),
+        Some(""),
+        None,
+        Some("twaalf-bytes"),
+        Some("PV20"),
+        Some("road"),
+        Some("GM0344"),
+    ];
+    let long = [
+        Some("GM0344"),
+        Some("GM0308"),
+        Some(""),
+        Some("x"),
+        Some("twaalf-bytes"),
+        Some("een veel langere tekst dan twaalf"),
+        None,
+        Some("een veel langere tekst dan twaalf"),
+    ];
+    let mut padded: Vec<Option<&str>> = vec![Some("een veel langere tekst dan twaalf")];
+    padded.extend(short);
+    let sliced = StringViewArray::from(padded).slice(1, short.len());
+    let columns: Vec<(&str, ArrayRef)> = vec![
+        ("short", Arc::new(StringViewArray::from(short.to_vec()))),
+        ("long", Arc::new(StringViewArray::from(long.to_vec()))),
+        ("sliced", Arc::new(sliced)),
+    ];
+    let schema = Arc::new(Schema::new(
+        columns
+            .iter()
+            .map(|(n, a)| Field::new(*n, a.data_type().clone(), true))
+            .collect::<Vec<_>>(),
+    ));
+    let batch =
+        RecordBatch::try_new(schema.clone(), columns.into_iter().map(|c| c.1).collect()).unwrap();
+    Arc::new(
+        MemTable::try_new(
+            schema,
+            vec![vec![batch.slice(0, 3)], vec![batch.slice(3, 5)]],
+        )
+        .unwrap(),
+    )
+}
+
+fn context(rule: bool) -> SessionContext {
+    let mut builder = SessionStateBuilder::new()
+        .with_config(SessionConfig::new().with_target_partitions(2))
+        .with_default_features();
+    if rule {
+        builder = builder.with_physical_optimizer_rule(Arc::new(crate::filter::FilterRule));
+    }
+    let ctx = SessionContext::new_with_state(builder.build());
+    ctx.register_table("t", table()).unwrap();
+    ctx
+}
+
+async fn answer(ctx: &SessionContext, sql: &str) -> (String, bool) {
+    let df = ctx.sql(sql).await.unwrap();
+    let plan = df.clone().create_physical_plan().await.unwrap();
+    let shown = displayable(plan.as_ref()).indent(true).to_string();
+    let mut lines: Vec<String> = pretty_format_batches(&df.collect().await.unwrap())
+        .unwrap()
+        .to_string()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    lines.sort();
+    (lines.join("\n"), shown.contains("(views)"))
+}
+
+#[tokio::test]
+async fn texts_compared_as_views_keep_every_row_arrow_keeps() {
+    let compared = [
+        "SELECT * FROM t WHERE short = long",
+        "SELECT * FROM t WHERE short <> long",
+        "SELECT * FROM t WHERE short = sliced",
+        "SELECT * FROM t WHERE sliced <> long",
+        "SELECT * FROM t WHERE short = 'GM0344'",
+        "SELECT * FROM t WHERE 'GM0344' <> short",
+        "SELECT * FROM t WHERE long = 'twaalf-bytes'",
+        "SELECT * FROM t WHERE long <> ''",
+        "SELECT * FROM t WHERE long = 'een veel langere tekst dan twaalf'",
+        "SELECT * FROM t WHERE sliced = 'road' OR long = short",
+        "SELECT * FROM t WHERE NOT (short = long)",
+    ];
+    let kept = [
+        "SELECT * FROM t WHERE short < long",
+        "SELECT * FROM t WHERE short LIKE 'GM%'",
+        "SELECT * FROM t WHERE short IS NOT DISTINCT FROM long",
+    ];
+    let plain = context(false);
+    let viewed = context(true);
+    for (sqls, as_views) in [(&compared[..], true), (&kept[..], false)] {
+        for sql in sqls {
+            let (expected, _) = answer(&plain, sql).await;
+            let (got, rewritten) = answer(&viewed, sql).await;
+            assert_eq!(got, expected, "{sql}");
+            assert_eq!(rewritten, as_views, "{sql}");
+        }
+    }
+}
+
+/// The fast path and Arrow's comparison agree row by row, nulls included, whichever side
+/// the literal stands on.
+#[test]
+fn a_comparison_of_views_is_arrows_comparison() {
+    let schema = Schema::new(vec![
+        Field::new("a", DataType::Utf8View, true),
+        Field::new("b", DataType::Utf8View, true),
+    ]);
+    let a: ArrayRef = Arc::new(StringViewArray::from(vec![
+        Some("kort"),
+        None,
+        Some("precies12byt"),
+        Some("dertien bytes"),
+        Some(""),
+    ]));
+    let b: ArrayRef = Arc::new(StringViewArray::from(vec![
+        Some("kort"),
+        Some("x"),
+        Some("precies12byt"),
+        Some("dertien bytes"),
+        None,
+    ]));
+    let batch = RecordBatch::try_new(Arc::new(schema), vec![a, b]).unwrap();
+    let col = |n: &str, i| -> Arc<dyn PhysicalExpr> {
+        Arc::new(datafusion::physical_expr::expressions::Column::new(n, i))
+    };
+    let lit = |s: &str| -> Arc<dyn PhysicalExpr> {
+        Arc::new(datafusion::physical_expr::expressions::Literal::new(
+            ScalarValue::Utf8View(Some(s.into())),
+        ))
+    };
+    for negated in [false, true] {
+        for (left, right) in [
+            (col("a", 0), col("b", 1)),
+            (col("a", 0), lit("kort")),
+            (lit("precies12byt"), col("b", 1)),
+            (col("a", 0), lit("dertien bytes")),
+        ] {
+            let ours = ViewsEqual {
+                left: Arc::clone(&left),
+                right: Arc::clone(&right),
+                negated,
+            };
+            let op = if negated {
+                Operator::NotEq
+            } else {
+                Operator::Eq
+            };
+            let arrow = BinaryExpr::new(left, op, right);
+            let got = ours.evaluate(&batch).unwrap().into_array(5).unwrap();
+            let expected = arrow.evaluate(&batch).unwrap().into_array(5).unwrap();
+            assert_eq!(got.as_boolean(), expected.as_boolean(), "{ours}");
+        }
+    }
+}
