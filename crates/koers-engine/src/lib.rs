@@ -52,6 +52,8 @@ pub mod sandbox;
 pub mod source;
 pub mod spatial;
 pub mod stats;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod tiles;
 pub mod views;
 

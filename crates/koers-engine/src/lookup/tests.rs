@@ -1,11 +1,7 @@
 use super::*;
+use crate::testing::{run, session, table};
 use datafusion::arrow::array::{Int64Array, StringArray, StringViewArray};
-use datafusion::arrow::datatypes::{Field, Schema};
-use datafusion::arrow::util::pretty::pretty_format_batches;
-use datafusion::datasource::MemTable;
-use datafusion::execution::SessionStateBuilder;
-use datafusion::physical_plan::displayable;
-use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion::prelude::SessionContext;
 
 /// Text as string views, or as plain strings.
 fn texts(views: bool, values: Vec<Option<String>>) -> ArrayRef {
@@ -14,23 +10,6 @@ fn texts(views: bool, values: Vec<Option<String>>) -> ArrayRef {
     } else {
         Arc::new(StringArray::from(values))
     }
-}
-
-fn table(columns: Vec<(&str, ArrayRef)>, partitions: usize) -> Arc<MemTable> {
-    let schema = Arc::new(Schema::new(
-        columns
-            .iter()
-            .map(|(n, a)| Field::new(*n, a.data_type().clone(), true))
-            .collect::<Vec<_>>(),
-    ));
-    let batch =
-        RecordBatch::try_new(schema.clone(), columns.into_iter().map(|c| c.1).collect()).unwrap();
-    let rows = batch.num_rows();
-    let per = rows.div_ceil(partitions);
-    let parts = (0..partitions)
-        .map(|p| vec![batch.slice(p * per, per.min(rows - p * per))])
-        .collect();
-    Arc::new(MemTable::try_new(schema, parts).unwrap())
 }
 
 /// Codes of every kind a lookup holds: short, exactly 12 bytes, longer, empty, a duplicate
@@ -52,13 +31,7 @@ fn codes() -> Vec<Option<String>> {
 }
 
 async fn context(views: bool, rule: bool) -> SessionContext {
-    let mut builder = SessionStateBuilder::new()
-        .with_config(SessionConfig::new().with_target_partitions(3))
-        .with_default_features();
-    if rule {
-        builder = builder.with_physical_optimizer_rule(Arc::new(LookupJoinRule));
-    }
-    let ctx = SessionContext::new_with_state(builder.build());
+    let ctx = session(3, rule.then(|| Arc::new(LookupJoinRule) as _));
     let lookup = table(
         vec![
             ("code", texts(views, codes())),
@@ -87,14 +60,6 @@ async fn context(views: bool, rule: bool) -> SessionContext {
     ctx.register_table("lookup", lookup).unwrap();
     ctx.register_table("facts", facts).unwrap();
     ctx
-}
-
-async fn run(ctx: &SessionContext, sql: &str) -> (String, String) {
-    let df = ctx.sql(sql).await.unwrap();
-    let plan = df.clone().create_physical_plan().await.unwrap();
-    let shown = displayable(plan.as_ref()).indent(true).to_string();
-    let batches = df.collect().await.unwrap();
-    (pretty_format_batches(&batches).unwrap().to_string(), shown)
 }
 
 /// Every kind of key, as string views and as plain strings: the same answer as DataFusion's

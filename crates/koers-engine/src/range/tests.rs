@@ -1,13 +1,9 @@
 use super::*;
+use crate::testing::filters_answer_alike;
 use datafusion::arrow::array::{
     Date32Array, Float64Array, Int32Array, Int64Array, TimestampMicrosecondArray,
 };
-use datafusion::arrow::datatypes::Field;
-use datafusion::arrow::util::pretty::pretty_format_batches;
 use datafusion::datasource::MemTable;
-use datafusion::execution::SessionStateBuilder;
-use datafusion::physical_plan::displayable;
-use datafusion::prelude::{SessionConfig, SessionContext};
 
 /// Values at every edge a range has: the type's least and greatest, around zero, nulls.
 fn table() -> Arc<MemTable> {
@@ -85,44 +81,7 @@ fn table() -> Arc<MemTable> {
             ])),
         ),
     ];
-    let schema = Arc::new(Schema::new(
-        columns
-            .iter()
-            .map(|(n, a)| Field::new(*n, a.data_type().clone(), true))
-            .collect::<Vec<_>>(),
-    ));
-    let batch =
-        RecordBatch::try_new(schema.clone(), columns.into_iter().map(|c| c.1).collect()).unwrap();
-    // Two partitions, the second a slice that does not start at zero.
-    let parts = vec![vec![batch.slice(0, 3)], vec![batch.slice(3, 7)]];
-    Arc::new(MemTable::try_new(schema, parts).unwrap())
-}
-
-fn context(rule: bool) -> SessionContext {
-    let mut builder = SessionStateBuilder::new()
-        .with_config(SessionConfig::new().with_target_partitions(2))
-        .with_default_features();
-    if rule {
-        builder = builder.with_physical_optimizer_rule(Arc::new(crate::filter::FilterRule));
-    }
-    let ctx = SessionContext::new_with_state(builder.build());
-    ctx.register_table("t", table()).unwrap();
-    ctx
-}
-
-/// The rows, sorted, and whether the plan tests a range in one pass.
-async fn answer(ctx: &SessionContext, sql: &str) -> (String, bool) {
-    let df = ctx.sql(sql).await.unwrap();
-    let plan = df.clone().create_physical_plan().await.unwrap();
-    let shown = displayable(plan.as_ref()).indent(true).to_string();
-    let mut lines: Vec<String> = pretty_format_batches(&df.collect().await.unwrap())
-        .unwrap()
-        .to_string()
-        .lines()
-        .map(str::to_string)
-        .collect();
-    lines.sort();
-    (lines.join("\n"), shown.contains("(one pass)"))
+    crate::testing::table(columns, 2)
 }
 
 #[tokio::test]
@@ -155,26 +114,14 @@ async fn a_range_in_one_pass_keeps_every_row_the_comparisons_keep() {
         "SELECT i FROM t WHERE i >= CAST(NULL AS INT) AND i < 10",
         "SELECT i FROM t WHERE i >= 0 OR i < -3",
     ];
-    let plain = context(false);
-    let ranged = context(true);
-    for (sqls, one_pass) in [(&fused[..], true), (&kept[..], false)] {
-        for sql in sqls {
-            let (expected, _) = answer(&plain, sql).await;
-            let (got, fused) = answer(&ranged, sql).await;
-            assert_eq!(got, expected, "{sql}");
-            assert_eq!(fused, one_pass, "{sql}");
-        }
-    }
+    filters_answer_alike(table(), "(one pass)", &fused, &kept).await;
 }
 
 #[tokio::test]
 async fn a_range_reads_as_the_bounds_it_was_written_with() {
-    let ctx = context(true);
-    let df = ctx
-        .sql("SELECT i FROM t WHERE i > 3 AND i >= 1 AND i <= 9 AND i < 20")
-        .await
-        .unwrap();
-    let plan = df.create_physical_plan().await.unwrap();
-    let shown = displayable(plan.as_ref()).indent(true).to_string();
+    let ctx = crate::testing::session(2, Some(Arc::new(crate::filter::FilterRule)));
+    ctx.register_table("t", table()).unwrap();
+    let sql = "SELECT i FROM t WHERE i > 3 AND i >= 1 AND i <= 9 AND i < 20";
+    let (_, shown) = crate::testing::run(&ctx, sql).await;
     assert!(shown.contains("i@0 > 3 AND i@0 <= 9 (one pass)"), "{shown}");
 }

@@ -1,11 +1,8 @@
 use super::*;
+use crate::testing::filters_answer_alike;
 use datafusion::arrow::array::{ArrayRef, RecordBatch};
 use datafusion::arrow::datatypes::Field;
-use datafusion::arrow::util::pretty::pretty_format_batches;
 use datafusion::datasource::MemTable;
-use datafusion::execution::SessionStateBuilder;
-use datafusion::physical_plan::displayable;
-use datafusion::prelude::{SessionConfig, SessionContext};
 
 /// Texts of every length around 12 bytes, alike and not, with nulls; `short` holds only
 /// short ones, `long` some longer than a view, `sliced` short ones in an array that also
@@ -39,47 +36,7 @@ fn table() -> Arc<MemTable> {
         ("long", Arc::new(StringViewArray::from(long.to_vec()))),
         ("sliced", Arc::new(sliced)),
     ];
-    let schema = Arc::new(Schema::new(
-        columns
-            .iter()
-            .map(|(n, a)| Field::new(*n, a.data_type().clone(), true))
-            .collect::<Vec<_>>(),
-    ));
-    let batch =
-        RecordBatch::try_new(schema.clone(), columns.into_iter().map(|c| c.1).collect()).unwrap();
-    Arc::new(
-        MemTable::try_new(
-            schema,
-            vec![vec![batch.slice(0, 3)], vec![batch.slice(3, 5)]],
-        )
-        .unwrap(),
-    )
-}
-
-fn context(rule: bool) -> SessionContext {
-    let mut builder = SessionStateBuilder::new()
-        .with_config(SessionConfig::new().with_target_partitions(2))
-        .with_default_features();
-    if rule {
-        builder = builder.with_physical_optimizer_rule(Arc::new(crate::filter::FilterRule));
-    }
-    let ctx = SessionContext::new_with_state(builder.build());
-    ctx.register_table("t", table()).unwrap();
-    ctx
-}
-
-async fn answer(ctx: &SessionContext, sql: &str) -> (String, bool) {
-    let df = ctx.sql(sql).await.unwrap();
-    let plan = df.clone().create_physical_plan().await.unwrap();
-    let shown = displayable(plan.as_ref()).indent(true).to_string();
-    let mut lines: Vec<String> = pretty_format_batches(&df.collect().await.unwrap())
-        .unwrap()
-        .to_string()
-        .lines()
-        .map(str::to_string)
-        .collect();
-    lines.sort();
-    (lines.join("\n"), shown.contains("(views)"))
+    crate::testing::table(columns, 2)
 }
 
 #[tokio::test]
@@ -102,16 +59,7 @@ async fn texts_compared_as_views_keep_every_row_arrow_keeps() {
         "SELECT * FROM t WHERE short LIKE 'GM%'",
         "SELECT * FROM t WHERE short IS NOT DISTINCT FROM long",
     ];
-    let plain = context(false);
-    let viewed = context(true);
-    for (sqls, as_views) in [(&compared[..], true), (&kept[..], false)] {
-        for sql in sqls {
-            let (expected, _) = answer(&plain, sql).await;
-            let (got, rewritten) = answer(&viewed, sql).await;
-            assert_eq!(got, expected, "{sql}");
-            assert_eq!(rewritten, as_views, "{sql}");
-        }
-    }
+    filters_answer_alike(table(), "(views)", &compared, &kept).await;
 }
 
 /// The fast path and Arrow's comparison agree row by row, nulls included, whichever side
