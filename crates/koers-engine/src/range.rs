@@ -10,8 +10,9 @@
 //!
 //! `fused` rewrites a filter's predicate (see [`crate::filter::FilterRule`]) whose
 //! conjunction bounds one such column from below and from above with literals of the
-//! column's own type: the bounds on a column become one [`InRange`] (first, as it is the cheapest), the other conjuncts stay
-//! as they were. Rows where the column is null are null, as the comparisons would make them.
+//! column's own type: the bounds on a column become one [`InRange`] (first, as it is the
+//! cheapest), the other conjuncts stay as they were. Rows where the column is null are null,
+//! as the comparisons would make them.
 //! Floating-point columns keep DataFusion's comparisons (which order NaN and -0.0 in their
 //! own way), as do bounds that are not literals.
 
@@ -237,22 +238,28 @@ impl InRange {
 }
 
 impl InRange {
-    /// `c >= lower AND c < upper`, the column written by `column`.
-    fn write(
-        &self,
-        f: &mut fmt::Formatter<'_>,
-        column: impl Fn(&mut fmt::Formatter<'_>) -> fmt::Result,
-    ) -> fmt::Result {
-        let op = |b: &Bound, lower: bool| match (lower, b.inclusive) {
+    /// `c >= lower AND c < upper`: as a plan shows it, or as SQL (`sql`).
+    fn write(&self, f: &mut fmt::Formatter<'_>, sql: bool) -> fmt::Result {
+        let op = |lower: bool, b: &Bound| match (lower, b.inclusive) {
             (true, true) => ">=",
             (true, false) => ">",
             (false, true) => "<=",
             (false, false) => "<",
         };
-        column(f)?;
-        write!(f, " {} {} AND ", op(&self.lower, true), self.lower.value)?;
-        column(f)?;
-        write!(f, " {} {}", op(&self.upper, false), self.upper.value)
+        for (lower, b) in [(true, &self.lower), (false, &self.upper)] {
+            if !lower {
+                f.write_str(" AND ")?;
+            }
+            let value = Literal::new(b.value.clone());
+            if sql {
+                self.expr.fmt_sql(f)?;
+                write!(f, " {} ", op(lower, b))?;
+                value.fmt_sql(f)?;
+            } else {
+                write!(f, "{} {} {value}", self.expr, op(lower, b))?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -279,7 +286,7 @@ impl std::hash::Hash for InRange {
 
 impl fmt::Display for InRange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.write(f, |f| write!(f, "{}", self.expr))?;
+        self.write(f, false)?;
         f.write_str(" (one pass)")
     }
 }
@@ -326,7 +333,7 @@ impl PhysicalExpr for InRange {
     }
 
     fn fmt_sql(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.write(f, |f| self.expr.fmt_sql(f))
+        self.write(f, true)
     }
 }
 

@@ -125,3 +125,23 @@ async fn a_range_reads_as_the_bounds_it_was_written_with() {
     let (_, shown) = crate::testing::run(&ctx, sql).await;
     assert!(shown.contains("i@0 > 3 AND i@0 <= 9 (one pass)"), "{shown}");
 }
+
+#[test]
+fn a_range_written_as_sql_is_its_bounds() {
+    let schema = Schema::new(vec![datafusion::arrow::datatypes::Field::new(
+        "i",
+        DataType::Int32,
+        true,
+    )]);
+    let bound = |op, v: i32| -> Arc<dyn PhysicalExpr> {
+        Arc::new(BinaryExpr::new(
+            Arc::new(Column::new("i", 0)),
+            op,
+            Arc::new(Literal::new(ScalarValue::Int32(Some(v)))),
+        ))
+    };
+    let predicate = conjunction([bound(Operator::Gt, 3), bound(Operator::LtEq, 9)]);
+    let range = fused(&predicate, &schema).unwrap().expect("a range");
+    let sql = datafusion::physical_expr_common::physical_expr::fmt_sql(range.as_ref());
+    assert_eq!(sql.to_string(), "i > 3 AND i <= 9");
+}
