@@ -39,6 +39,8 @@ use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, Distribution, ExecutionPlan, PlanProperties,
 };
 
+use crate::views::{SHORT_BYTES, length, view_of};
+
 /// Replaces hash joins to a lookup table by [`LookupJoinExec`]; see the module.
 #[derive(Debug, Default)]
 pub struct LookupJoinRule;
@@ -145,27 +147,22 @@ impl DisplayAs for LookupJoinExec {
     }
 }
 
-/// A short key (at most 12 bytes) as its string view: its length, then its bytes, with the
-/// bytes after them zero.
+/// A short key (at most [`SHORT_BYTES`] bytes) as its string view: its length, then its
+/// bytes, with the bytes after them zero.
 fn short_key(view: u128) -> Option<u128> {
-    SHORT.get(view as u32 as usize).map(|mask| view & mask)
+    SHORT.get(length(view)).map(|mask| view & mask)
 }
 
-/// Per length up to 12, the bits of a view its length and bytes take.
-const SHORT: [u128; 13] = {
-    let mut masks = [u128::MAX; 13];
+/// Per length up to [`SHORT_BYTES`], the bits of a view its length and bytes take.
+const SHORT: [u128; SHORT_BYTES + 1] = {
+    let mut masks = [u128::MAX; SHORT_BYTES + 1];
     let mut len = 0;
-    while len < 12 {
+    while len < SHORT_BYTES {
         masks[len] = (1u128 << (32 + 8 * len)) - 1;
         len += 1;
     }
     masks
 };
-
-/// The view of a key's bytes, as a string view array holds it.
-fn view_of(bytes: &[u8]) -> u128 {
-    datafusion::arrow::array::builder::make_view(bytes, 0, 0)
-}
 
 /// The build side: its rows, and per key the first of the rows with that key.
 struct Build {

@@ -85,17 +85,29 @@ impl Hash for ViewsEqual {
     }
 }
 
-/// Whether every string of `a` stands whole in its view.
-fn all_short(a: &StringViewArray) -> bool {
-    a.data_buffers().is_empty() || a.views().iter().all(|v| (*v as u32) <= 12)
+/// The most bytes a string can have and still stand whole in its view.
+pub(crate) const SHORT_BYTES: usize = 12;
+
+/// The view of a string's `bytes`, as a string view array holds it.
+pub(crate) fn view_of(bytes: &[u8]) -> u128 {
+    datafusion::arrow::array::builder::make_view(bytes, 0, 0)
 }
 
-/// The view of a literal that stands whole in it (`None`: null or longer than 12 bytes).
+/// The length of the string a view stands for.
+pub(crate) fn length(view: u128) -> usize {
+    view as u32 as usize
+}
+
+/// Whether every string of `a` stands whole in its view.
+fn all_short(a: &StringViewArray) -> bool {
+    a.data_buffers().is_empty() || a.views().iter().all(|v| length(*v) <= SHORT_BYTES)
+}
+
+/// The view of a literal that stands whole in it (`None`: null or longer than
+/// [`SHORT_BYTES`]).
 fn short_view(s: &ScalarValue) -> Option<u128> {
     match s {
-        ScalarValue::Utf8View(Some(t)) if t.len() <= 12 => Some(
-            datafusion::arrow::array::builder::make_view(t.as_bytes(), 0, 0),
-        ),
+        ScalarValue::Utf8View(Some(t)) if t.len() <= SHORT_BYTES => Some(view_of(t.as_bytes())),
         _ => None,
     }
 }
