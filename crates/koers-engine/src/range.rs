@@ -114,26 +114,22 @@ pub(crate) fn fused(
         .collect();
     let mut ranges: Vec<InRange> = Vec::new();
     let mut used = vec![false; conjuncts.len()];
-    for (i, first) in bounds.iter().enumerate() {
-        let Some((col, _, _)) = first else { continue };
-        if used[i] {
+    let mut seen: Vec<&Column> = Vec::new();
+    for (col, _, _) in bounds.iter().flatten() {
+        if seen.contains(&col) {
             continue;
         }
-        let of_col: Vec<usize> = (i..bounds.len())
+        seen.push(col);
+        let of_col: Vec<usize> = (0..bounds.len())
             .filter(|&j| bounds[j].as_ref().is_some_and(|(c, _, _)| c == col))
             .collect();
-        let Some(range) = InRange::of(
-            col,
-            of_col.iter().filter_map(|&j| bounds[j].as_ref()),
-            schema,
-        )?
-        else {
-            continue;
-        };
-        for j in of_col {
-            used[j] = true;
+        let of = of_col.iter().filter_map(|&j| bounds[j].as_ref());
+        if let Some(range) = InRange::of(col, of)? {
+            for j in of_col {
+                used[j] = true;
+            }
+            ranges.push(range);
         }
-        ranges.push(range);
     }
     if ranges.is_empty() {
         return Ok(None);
@@ -173,12 +169,12 @@ impl InRange {
     fn of<'a>(
         column: &Column,
         bounds: impl Iterator<Item = &'a (Column, bool, Bound)>,
-        schema: &Schema,
     ) -> Result<Option<Self>> {
-        let Some(b) = schema
-            .fields()
-            .get(column.index())
-            .and_then(|f| bits(f.data_type()))
+        let mut bounds = bounds.peekable();
+        // Each bound's literal is of the column's type (see `fused`).
+        let Some(b) = bounds
+            .peek()
+            .and_then(|(_, _, x)| bits(&x.value.data_type()))
         else {
             return Ok(None);
         };
