@@ -306,11 +306,11 @@ impl Engine {
             .with_optimizer_rule(Arc::new(eager::EagerAggregation))
             .with_physical_optimizer_rule(Arc::new(spatial::join::SpatialJoinRule));
         let mut state = match self.config.mode.scheduler_url() {
-            // Joins to a lookup table and filters koers' way in this process (a cluster runs
-            // DataFusion's).
+            // Filters and joins' filters koers' way, then joins to a lookup table, in this
+            // process (a cluster runs DataFusion's).
             None => state
-                .with_physical_optimizer_rule(Arc::new(lookup::LookupJoinRule))
                 .with_physical_optimizer_rule(Arc::new(filter::FilterRule))
+                .with_physical_optimizer_rule(Arc::new(lookup::LookupJoinRule))
                 .build(),
             #[cfg(feature = "ballista")]
             Some(url) => {

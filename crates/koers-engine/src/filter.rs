@@ -1,19 +1,30 @@
-//! The predicates of filters, evaluated koers' way where that is faster and the same.
+//! The predicates of filters and joins, evaluated koers' way where that is faster and the
+//! same.
 //!
-//! [`FilterRule`] rewrites the predicate of every filter of an embedded query: bounds of a
-//! range of one column become one pass over it ([`crate::range`]), and `=`/`<>` between short
-//! texts compare their string views ([`crate::views`]). A cluster's plans are sent as
-//! DataFusion's own expressions, so the rule is not used there.
+//! [`FilterRule`] rewrites the predicate of every filter of an embedded query, and the filter
+//! of every hash join and nested-loop join: bounds of a range of one column become one pass
+//! over it ([`crate::range`]), and `=`/`<>` between short texts compare their string views
+//! ([`crate::views`]) — q2's join filter `o.province_code <> d.province_code`, q5's
+//! `t.origin_gm = m.gm_code OR t.dest_gm = m.gm_code` over every pair of its nested loop.
+//! It runs before [`crate::lookup::LookupJoinRule`], so a lookup join keeps the rewritten
+//! filter of the hash join it replaces. A cluster's plans are sent as DataFusion's own
+//! expressions, so the rule is not used there.
 
 use std::sync::Arc;
 
+use datafusion::arrow::datatypes::Schema;
 use datafusion::common::Result;
 use datafusion::common::config::ConfigOptions;
+use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::filter::{FilterExec, FilterExecBuilder};
+use datafusion::physical_plan::joins::utils::JoinFilter;
+use datafusion::physical_plan::joins::{
+    HashJoinExec, HashJoinExecBuilder, NestedLoopJoinExec, NestedLoopJoinExecBuilder,
+};
 
-/// Rewrites filters' predicates; see the module.
+/// Rewrites filters' and joins' predicates; see the module.
 #[derive(Debug, Default)]
 pub struct FilterRule;
 
@@ -24,19 +35,33 @@ impl PhysicalOptimizerRule for FilterRule {
         _config: &ConfigOptions,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         crate::probe::replace_each(plan, |p| {
-            let Some(filter) = p.downcast_ref::<FilterExec>() else {
-                return Ok(None);
-            };
-            let schema = filter.input().schema();
-            let ranged = crate::range::fused(filter.predicate(), &schema)?;
-            let first = ranged.as_ref().unwrap_or(filter.predicate());
-            let Some(predicate) = crate::views::rewrite(first, &schema)?.or(ranged) else {
-                return Ok(None);
-            };
-            let rewritten = FilterExecBuilder::from(filter)
-                .with_predicate(predicate)
-                .build()?;
-            Ok(Some(Arc::new(rewritten) as Arc<dyn ExecutionPlan>))
+            let rewritten: Arc<dyn ExecutionPlan> =
+                if let Some(filter) = p.downcast_ref::<FilterExec>() {
+                    let schema = filter.input().schema();
+                    let Some(predicate) = faster(filter.predicate(), &schema)? else {
+                        return Ok(None);
+                    };
+                    let builder = FilterExecBuilder::from(filter).with_predicate(predicate);
+                    Arc::new(builder.build()?)
+                } else if let Some(join) = p.downcast_ref::<HashJoinExec>() {
+                    let Some(filter) = faster_join(join.filter())? else {
+                        return Ok(None);
+                    };
+                    Arc::new(
+                        HashJoinExecBuilder::from(join)
+                            .with_filter(Some(filter))
+                            .build()?,
+                    )
+                } else if let Some(join) = p.downcast_ref::<NestedLoopJoinExec>() {
+                    let Some(filter) = faster_join(join.filter())? else {
+                        return Ok(None);
+                    };
+                    let builder = NestedLoopJoinExecBuilder::from(join).with_filter(Some(filter));
+                    Arc::new(builder.build()?)
+                } else {
+                    return Ok(None);
+                };
+            Ok(Some(rewritten))
         })
     }
 
@@ -47,4 +72,24 @@ impl PhysicalOptimizerRule for FilterRule {
     fn schema_check(&self) -> bool {
         true
     }
+}
+
+/// `predicate` over rows of `schema` with its ranges in one pass and its short texts compared
+/// as views, or `None` when it has neither.
+fn faster(
+    predicate: &Arc<dyn PhysicalExpr>,
+    schema: &Schema,
+) -> Result<Option<Arc<dyn PhysicalExpr>>> {
+    let ranged = crate::range::fused(predicate, schema)?;
+    let first = ranged.as_ref().unwrap_or(predicate);
+    Ok(crate::views::rewrite(first, schema)?.or(ranged))
+}
+
+/// A join's filter made [`faster`], or `None` when there is none or it stays as it is.
+fn faster_join(filter: Option<&JoinFilter>) -> Result<Option<JoinFilter>> {
+    let Some(f) = filter else {
+        return Ok(None);
+    };
+    Ok(faster(f.expression(), f.schema())?
+        .map(|e| JoinFilter::new(e, f.column_indices().to_vec(), Arc::clone(f.schema()))))
 }

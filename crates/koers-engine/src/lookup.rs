@@ -119,21 +119,12 @@ impl LookupJoinExec {
                 right: Arc::clone(h.right()),
                 left_key: Arc::clone(left_key),
                 right_key: Arc::clone(right_key),
-                filter: h.filter().map(views_compared),
+                filter: h.filter().cloned(),
                 projection: h.projection.as_ref().map(|p| p.to_vec()),
                 properties: Arc::clone(h.properties()),
                 build: Arc::new(tokio::sync::OnceCell::new()),
             }) as Arc<dyn ExecutionPlan>
         })
-    }
-}
-
-/// A join filter with `=` and `<>` between short texts comparing their string views
-/// ([`crate::views`]; q2's `o.province_code <> d.province_code`).
-fn views_compared(f: &JoinFilter) -> JoinFilter {
-    match crate::views::rewrite(f.expression(), f.schema()) {
-        Ok(Some(e)) => JoinFilter::new(e, f.column_indices().to_vec(), Arc::clone(f.schema())),
-        _ => f.clone(),
     }
 }
 

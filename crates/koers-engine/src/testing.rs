@@ -31,15 +31,16 @@ pub(crate) fn table(columns: Vec<(&str, ArrayRef)>, partitions: usize) -> Arc<Me
     Arc::new(MemTable::try_new(schema, parts).unwrap())
 }
 
-/// A session of `partitions` partitions with DataFusion's rules, and `rule` after them.
+/// A session of `partitions` partitions with DataFusion's rules, and `rules` after them in
+/// their order.
 pub(crate) fn session(
     partitions: usize,
-    rule: Option<Arc<dyn PhysicalOptimizerRule + Send + Sync>>,
+    rules: Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>>,
 ) -> SessionContext {
     let mut builder = SessionStateBuilder::new()
         .with_config(SessionConfig::new().with_target_partitions(partitions))
         .with_default_features();
-    if let Some(rule) = rule {
+    for rule in rules {
         builder = builder.with_physical_optimizer_rule(rule);
     }
     SessionContext::new_with_state(builder.build())
@@ -71,8 +72,8 @@ pub(crate) async fn filters_answer_alike(
     rewritten: &[&str],
     kept: &[&str],
 ) {
-    let plain = session(2, None);
-    let ours = session(2, Some(Arc::new(crate::filter::FilterRule)));
+    let plain = session(2, vec![]);
+    let ours = session(2, vec![Arc::new(crate::filter::FilterRule)]);
     for ctx in [&plain, &ours] {
         ctx.register_table("t", Arc::clone(&table) as _).unwrap();
     }

@@ -31,7 +31,15 @@ fn codes() -> Vec<Option<String>> {
 }
 
 async fn context(views: bool, rule: bool) -> SessionContext {
-    let ctx = session(3, rule.then(|| Arc::new(LookupJoinRule) as _));
+    // The rules in the engine's order: a lookup join keeps the filter `FilterRule` made.
+    let rules: Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> = match rule {
+        true => vec![
+            Arc::new(crate::filter::FilterRule),
+            Arc::new(LookupJoinRule),
+        ],
+        false => vec![],
+    };
+    let ctx = session(3, rules);
     let lookup = table(
         vec![
             ("code", texts(views, codes())),

@@ -119,7 +119,7 @@ async fn a_range_in_one_pass_keeps_every_row_the_comparisons_keep() {
 
 #[tokio::test]
 async fn a_range_reads_as_the_bounds_it_was_written_with() {
-    let ctx = crate::testing::session(2, Some(Arc::new(crate::filter::FilterRule)));
+    let ctx = crate::testing::session(2, vec![Arc::new(crate::filter::FilterRule)]);
     ctx.register_table("t", table()).unwrap();
     let sql = "SELECT i FROM t WHERE i > 3 AND i >= 1 AND i <= 9 AND i < 20";
     let (_, shown) = crate::testing::run(&ctx, sql).await;

@@ -53,6 +53,9 @@ async fn texts_compared_as_views_keep_every_row_arrow_keeps() {
         "SELECT * FROM t WHERE long = 'een veel langere tekst dan twaalf'",
         "SELECT * FROM t WHERE sliced = 'road' OR long = short",
         "SELECT * FROM t WHERE NOT (short = long)",
+        // Joins' filters: a hash join's, and a nested loop's (q5's shape).
+        "SELECT a.short, b.long FROM t a JOIN t b ON a.short = b.short AND a.long <> b.sliced",
+        "SELECT a.short, b.long FROM t a JOIN t b ON a.short = b.long OR a.sliced = b.short",
     ];
     let kept = [
         "SELECT * FROM t WHERE short < long",
