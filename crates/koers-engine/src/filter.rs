@@ -6,8 +6,10 @@
 //! over it ([`crate::range`]), and `=`/`<>` between short texts compare their string views
 //! ([`crate::views`]) — q2's join filter `o.province_code <> d.province_code`, q5's
 //! `t.origin_gm = m.gm_code OR t.dest_gm = m.gm_code` over every pair of its nested loop.
-//! It runs before [`crate::lookup::LookupJoinRule`], so a lookup join keeps the rewritten
-//! filter of the hash join it replaces. A cluster's plans are sent as DataFusion's own
+//! A filter is rewritten only where the plan then knows as much of its rows as before (see
+//! `faster_filter`); a join's filter plays no part in what the plan knows. The rule runs
+//! before [`crate::lookup::LookupJoinRule`], so a lookup join keeps the rewritten filter of
+//! the hash join it replaces. A cluster's plans are sent as DataFusion's own
 //! expressions, so the rule is not used there.
 
 use std::sync::Arc;
@@ -37,12 +39,10 @@ impl PhysicalOptimizerRule for FilterRule {
         crate::probe::replace_each(plan, |p| {
             let rewritten: Arc<dyn ExecutionPlan> =
                 if let Some(filter) = p.downcast_ref::<FilterExec>() {
-                    let schema = filter.input().schema();
-                    let Some(predicate) = faster(filter.predicate(), &schema)? else {
+                    let Some(faster) = faster_filter(filter)? else {
                         return Ok(None);
                     };
-                    let builder = FilterExecBuilder::from(filter).with_predicate(predicate);
-                    Arc::new(builder.build()?)
+                    Arc::new(faster)
                 } else if let Some(join) = p.downcast_ref::<HashJoinExec>() {
                     let Some(filter) = faster_join(join.filter())? else {
                         return Ok(None);
@@ -83,6 +83,28 @@ fn faster(
     let ranged = crate::range::fused(predicate, schema)?;
     let first = ranged.as_ref().unwrap_or(predicate);
     Ok(crate::views::rewrite(first, schema)?.or(ranged))
+}
+
+/// `filter` with its predicate made [`faster`], or only its ranges in one pass, as long as
+/// the plan knows as much of its rows as before: DataFusion reads constants and equal
+/// columns from a filter's `=` (`province_code = 'PV26'`, `a.x = b.x`), and what it
+/// planned above the filter (a sort left out, a window's order) rests on them. `None` when
+/// neither rewrite keeps that.
+fn faster_filter(filter: &FilterExec) -> Result<Option<FilterExec>> {
+    let schema = filter.input().schema();
+    let known = |f: &FilterExec| f.properties().equivalence_properties().to_string();
+    let before = known(filter);
+    let ranged = crate::range::fused(filter.predicate(), &schema)?;
+    let candidates = [faster(filter.predicate(), &schema)?, ranged];
+    for predicate in candidates.into_iter().flatten() {
+        let rewritten = FilterExecBuilder::from(filter)
+            .with_predicate(predicate)
+            .build()?;
+        if known(&rewritten) == before {
+            return Ok(Some(rewritten));
+        }
+    }
+    Ok(None)
 }
 
 /// A join's filter made [`faster`], or `None` when there is none or it stays as it is.

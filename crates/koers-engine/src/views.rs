@@ -12,8 +12,9 @@
 //! compares the views where that is exact — a literal of at most 12 bytes against any
 //! column (a longer string's view holds a greater length, so it never equals a short one's),
 //! or two columns whose strings are all short — and leaves any other batch to Arrow's
-//! comparison. Nulls stay null, as with Arrow's. Used for the filters of filters and joins
-//! ([`crate::filter::FilterRule`]), in embedded queries only.
+//! comparison. Nulls stay null, as with Arrow's. Used for the predicates of filters and joins
+//! ([`crate::filter::FilterRule`], which keeps a filter's `=` where DataFusion derives what
+//! it knows of the rows from it), in embedded queries only.
 
 use std::fmt;
 use std::hash::{Hash, Hasher};

@@ -95,12 +95,9 @@ async fn a_range_in_one_pass_keeps_every_row_the_comparisons_keep() {
         "SELECT i FROM t WHERE i >= 5 AND i < 5",
         "SELECT i FROM t WHERE i > 5 AND i < 3",
         "SELECT i FROM t WHERE i >= -2147483648 AND i <= 2147483647",
-        "SELECT i FROM t WHERE i > 2147483646 AND i <= 2147483647",
-        "SELECT i FROM t WHERE i >= -2147483648 AND i < -2147483647",
         "SELECT b FROM t WHERE b >= -9223372036854775808 AND b < 1",
         "SELECT b FROM t WHERE b > 0 AND b <= 9223372036854775807",
         "SELECT b FROM t WHERE b > -9223372036854775808 AND b < 9223372036854775807",
-        "SELECT b FROM t WHERE b > 9223372036854775806 AND b <= 9223372036854775807",
         "SELECT d FROM t WHERE d >= DATE '2024-01-01' AND d < DATE '2025-01-01'",
         "SELECT i, b FROM t WHERE i >= 0 AND b >= 0 AND i < 10 AND b < 100 AND f > 0",
         "SELECT i FROM t WHERE i >= 0 AND i < 10 AND (b IS NULL OR b > 5)",
@@ -113,6 +110,11 @@ async fn a_range_in_one_pass_keeps_every_row_the_comparisons_keep() {
         "SELECT i FROM t WHERE i >= b AND i < 10",
         "SELECT i FROM t WHERE i >= CAST(NULL AS INT) AND i < 10",
         "SELECT i FROM t WHERE i >= 0 OR i < -3",
+        // A range of one value: DataFusion knows the column is constant there, and what it
+        // planned above may rest on that (see `crate::filter`).
+        "SELECT i FROM t WHERE i > 2147483646 AND i <= 2147483647",
+        "SELECT i FROM t WHERE i >= -2147483648 AND i < -2147483647",
+        "SELECT b FROM t WHERE b > 9223372036854775806 AND b <= 9223372036854775807",
     ];
     filters_answer_alike(table(), "(one pass)", &fused, &kept).await;
 }

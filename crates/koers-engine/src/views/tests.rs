@@ -42,25 +42,30 @@ fn table() -> Arc<MemTable> {
 #[tokio::test]
 async fn texts_compared_as_views_keep_every_row_arrow_keeps() {
     let compared = [
-        "SELECT * FROM t WHERE short = long",
         "SELECT * FROM t WHERE short <> long",
-        "SELECT * FROM t WHERE short = sliced",
         "SELECT * FROM t WHERE sliced <> long",
-        "SELECT * FROM t WHERE short = 'GM0344'",
         "SELECT * FROM t WHERE 'GM0344' <> short",
-        "SELECT * FROM t WHERE long = 'twaalf-bytes'",
         "SELECT * FROM t WHERE long <> ''",
-        "SELECT * FROM t WHERE long = 'een veel langere tekst dan twaalf'",
         "SELECT * FROM t WHERE sliced = 'road' OR long = short",
         "SELECT * FROM t WHERE NOT (short = long)",
         // Joins' filters: a hash join's, and a nested loop's (q5's shape).
         "SELECT a.short, b.long FROM t a JOIN t b ON a.short = b.short AND a.long <> b.sliced",
         "SELECT a.short, b.long FROM t a JOIN t b ON a.short = b.long OR a.sliced = b.short",
+        "SELECT a.short, b.sliced FROM t a JOIN t b ON a.short = b.sliced OR b.long = 'twaalf-bytes'",
+        "SELECT a.short, b.long FROM t a JOIN t b \
+         ON a.long = 'een veel langere tekst dan twaalf' OR a.short = 'GM0344' AND b.long <> ''",
     ];
     let kept = [
         "SELECT * FROM t WHERE short < long",
         "SELECT * FROM t WHERE short LIKE 'GM%'",
         "SELECT * FROM t WHERE short IS NOT DISTINCT FROM long",
+        // A filter's `=`: DataFusion knows equal columns and constants from it, and what it
+        // planned above may rest on that (see `crate::filter`).
+        "SELECT * FROM t WHERE short = long",
+        "SELECT * FROM t WHERE short = sliced",
+        "SELECT * FROM t WHERE short = 'GM0344'",
+        "SELECT * FROM t WHERE long = 'twaalf-bytes'",
+        "SELECT * FROM t WHERE long = 'een veel langere tekst dan twaalf'",
     ];
     filters_answer_alike(table(), "(views)", &compared, &kept).await;
 }

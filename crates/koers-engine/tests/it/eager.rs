@@ -69,6 +69,16 @@ const QUERIES: &[&str] = &[
     "SELECT COUNT(*), SUM(t.tonnes) FROM movements t JOIN municipalities m ON t.origin = m.gm_code",
     "SELECT m.province_code, t.ts, SUM(t.tonnes) FROM movements t JOIN municipalities m
      ON t.origin = m.gm_code GROUP BY m.province_code, t.ts ORDER BY 1, 2",
+    // A window over one province: the filter makes the partition constant, so DataFusion
+    // plans no sort for it — koers' rewrite of that filter must leave the plan knowing so.
+    "WITH y AS (SELECT m.province_code, CAST(EXTRACT(YEAR FROM t.ts) AS BIGINT) AS yr,
+            SUM(t.tonnes) AS tonnes
+       FROM movements t JOIN municipalities m ON m.gm_code = t.origin
+       WHERE m.province_code = 'PV20' AND t.mode = 'road'
+       GROUP BY 1, 2)
+     SELECT province_code, yr, tonnes,
+            LAG(tonnes) OVER (PARTITION BY province_code ORDER BY yr) AS previous
+     FROM y ORDER BY 1, 2",
     // Nothing joins: no groups at all.
     "SELECT m.province_code, SUM(t.tonnes) FROM movements t JOIN municipalities m
      ON t.origin = m.gm_code WHERE t.tonnes > 1000 GROUP BY m.province_code",
