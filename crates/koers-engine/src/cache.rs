@@ -250,7 +250,14 @@ impl CachedTable {
                 .try_collect()
                 .await?;
             for (i, &(slot, c)) in missing.iter().enumerate() {
-                let chunks: Vec<ArrayRef> = batches.iter().map(|b| b.column(i).clone()).collect();
+                // Short codes kept as their views alone: the decoded page they were read from
+                // is not held, and comparing and grouping them takes Arrow's fast path.
+                let chunks: Vec<ArrayRef> = batches
+                    .iter()
+                    .map(|b| {
+                        crate::views::inlined(b.column(i)).unwrap_or_else(|| b.column(i).clone())
+                    })
+                    .collect();
                 self.cache.keep(&key, c, chunks.clone());
                 found[slot] = Some(chunks);
             }

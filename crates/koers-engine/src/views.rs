@@ -20,8 +20,8 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, AsArray, BooleanArray, StringViewArray};
-use datafusion::arrow::buffer::{BooleanBuffer, NullBuffer};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, StringViewArray};
+use datafusion::arrow::buffer::{BooleanBuffer, NullBuffer, ScalarBuffer};
 use datafusion::arrow::datatypes::{DataType, Schema};
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{Result, ScalarValue};
@@ -98,9 +98,40 @@ pub(crate) fn length(view: u128) -> usize {
     view as u32 as usize
 }
 
-/// Whether every string of `a` stands whole in its view.
+/// `a` without its data buffers, when it is a string view array that has some and every
+/// string of it stands whole in its view (the views of its nulls made empty); `None`
+/// otherwise. Arrow and DataFusion compare, hash and group such an array by its views alone.
+pub(crate) fn inlined(a: &ArrayRef) -> Option<ArrayRef> {
+    let s = a.as_string_view_opt()?;
+    if s.data_buffers().is_empty() || !all_short(s) {
+        return None;
+    }
+    let views: ScalarBuffer<u128> = match s.nulls() {
+        Some(nulls) => s
+            .views()
+            .iter()
+            .zip(nulls.iter())
+            .map(|(&v, valid)| if valid { v } else { 0 })
+            .collect(),
+        None => s.views().clone(),
+    };
+    let inlined = StringViewArray::try_new(views, Vec::new(), s.nulls().cloned()).ok()?;
+    Some(Arc::new(inlined))
+}
+
+/// Whether every string of `a` stands whole in its view (what the views of nulls say does
+/// not count).
 fn all_short(a: &StringViewArray) -> bool {
-    a.data_buffers().is_empty() || a.views().iter().all(|v| length(*v) <= SHORT_BYTES)
+    let short = |v: &u128| length(*v) <= SHORT_BYTES;
+    a.data_buffers().is_empty()
+        || match a.nulls() {
+            None => a.views().iter().all(short),
+            Some(nulls) => a
+                .views()
+                .iter()
+                .zip(nulls)
+                .all(|(v, valid)| !valid || short(v)),
+        }
 }
 
 /// The view of a literal that stands whole in it (`None`: null or longer than

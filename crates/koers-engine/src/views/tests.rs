@@ -125,3 +125,34 @@ fn a_comparison_of_views_is_arrows_comparison() {
         }
     }
 }
+
+/// Short texts lose their data buffers and keep their values and nulls; arrays with a longer
+/// text, or without buffers, are left as they are.
+#[test]
+fn short_texts_are_inlined() {
+    let mut padded: Vec<Option<&str>> = vec![Some("een veel langere tekst dan twaalf")];
+    padded.extend([Some("GM0344"), None, Some(""), Some("twaalf-bytes")]);
+    let from_buffers = StringViewArray::from(padded.clone());
+    // A null whose view still points at the long text.
+    let null_over_long = StringViewArray::new(
+        from_buffers.views().clone(),
+        from_buffers.data_buffers().to_vec(),
+        Some(NullBuffer::from(vec![false, true, false, true, true])),
+    );
+    for a in [from_buffers.slice(1, 4), null_over_long] {
+        assert!(!a.data_buffers().is_empty());
+        let before: ArrayRef = Arc::new(a.clone());
+        let after = inlined(&before).expect("all short");
+        let after = after.as_string_view();
+        assert!(after.data_buffers().is_empty());
+        assert_eq!(after, &a, "same values and nulls");
+    }
+    assert!(
+        inlined(&(Arc::new(from_buffers) as ArrayRef)).is_none(),
+        "a long text"
+    );
+    let no_buffers: ArrayRef = Arc::new(StringViewArray::from(vec![Some("PV26"), None]));
+    assert!(inlined(&no_buffers).is_none(), "nothing to drop");
+    let other: ArrayRef = Arc::new(datafusion::arrow::array::Int32Array::from(vec![1]));
+    assert!(inlined(&other).is_none(), "not text");
+}
