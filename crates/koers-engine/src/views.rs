@@ -115,7 +115,11 @@ pub(crate) fn inlined(a: &ArrayRef) -> Option<ArrayRef> {
             .collect(),
         None => s.views().clone(),
     };
-    let inlined = StringViewArray::try_new(views, Vec::new(), s.nulls().cloned()).ok()?;
+    // SAFETY: every view is one of a valid string view array whose string stands whole in it
+    // (checked above), or empty (a null's), so it points into no buffer and holds valid
+    // UTF-8; the nulls are the array's own, of the same length. (Checking again would read
+    // every string: a tenth of a cold query over 10 M rows.)
+    let inlined = unsafe { StringViewArray::new_unchecked(views, Vec::new(), s.nulls().cloned()) };
     Some(Arc::new(inlined))
 }
 
