@@ -27,6 +27,7 @@ use datafusion::datasource::{MemTable, provider_as_source};
 use datafusion::functions_aggregate::count::count_udaf;
 use datafusion::functions_aggregate::min_max::{max_udaf, min_udaf};
 use datafusion::functions_aggregate::sum::sum_udaf;
+use datafusion::logical_expr::TableSource;
 use datafusion::logical_expr::expr::AggregateFunction;
 use datafusion::logical_expr::{
     Aggregate, AggregateUDF, Expr, ExprSchemable, JoinType, LogicalPlan, LogicalPlanBuilder, cast,
@@ -371,6 +372,11 @@ impl Decomposed {
     /// The aggregate's state over its input: the groups as `__g0…`, each aggregate's state
     /// as `__s0…` (and an average's count as `__c…`).
     fn state_plan(&self) -> Result<LogicalPlan> {
+        self.state_over(self.aggregate.input.as_ref().clone())
+    }
+
+    /// The aggregate's state over `input`, rows of the same kind as its own input.
+    fn state_over(&self, input: LogicalPlan) -> Result<LogicalPlan> {
         let mut exprs = Vec::new();
         for (i, (e, part)) in self.aggregate.aggr_expr.iter().zip(&self.parts).enumerate() {
             let f = function(e).ok_or_else(|| EngineError::Query("no aggregate".into()))?;
@@ -387,7 +393,7 @@ impl Decomposed {
             }
         }
         let groups = self.aggregate.group_expr.len();
-        let plan = LogicalPlanBuilder::from(self.aggregate.input.as_ref().clone())
+        let plan = LogicalPlanBuilder::from(input)
             .aggregate(self.aggregate.group_expr.clone(), exprs)?
             .build()?;
         let named: Vec<Expr> = plan
@@ -406,8 +412,36 @@ impl Decomposed {
         Ok(LogicalPlanBuilder::from(plan).project(named)?.build()?)
     }
 
-    /// Two states (as one table) merged into one.
-    fn merge_plan(&self, states: MemTable) -> Result<LogicalPlan> {
+    /// The state `kept` with the state over `added` (rows of the same kind as the
+    /// aggregate's input) merged in, as one plan.
+    fn grown_plan(&self, kept: &State, added: LogicalPlan) -> Result<LogicalPlan> {
+        let added = self.state_over(added)?;
+        // The added state's columns as the kept one's, by position (a state read back from
+        // the store has every column nullable).
+        let conformed: Vec<Expr> = added
+            .schema()
+            .columns()
+            .into_iter()
+            .zip(kept.schema.fields())
+            .map(|(c, f)| cast(Expr::Column(c), f.data_type().clone()).alias(f.name()))
+            .collect();
+        if conformed.len() != kept.schema.fields().len() {
+            return Err(EngineError::Query(
+                "the kept state has other columns".into(),
+            ));
+        }
+        let added = LogicalPlanBuilder::from(added)
+            .project(conformed)?
+            .build()?;
+        let both =
+            LogicalPlanBuilder::scan(STATE, provider_as_source(Arc::new(kept.table()?)), None)?
+                .union(added)?
+                .build()?;
+        self.merge_plan(both)
+    }
+
+    /// The states in `states` merged into one.
+    fn merge_plan(&self, states: LogicalPlan) -> Result<LogicalPlan> {
         let groups: Vec<Expr> = (0..self.aggregate.group_expr.len())
             .map(|k| col(group_column(k)))
             .collect();
@@ -425,11 +459,9 @@ impl Decomposed {
                 exprs.push(sum_udaf().call(vec![col(&c)]).alias(c));
             }
         }
-        Ok(
-            LogicalPlanBuilder::scan(STATE, provider_as_source(Arc::new(states)), None)?
-                .aggregate(groups, exprs)?
-                .build()?,
-        )
+        Ok(LogicalPlanBuilder::from(states)
+            .aggregate(groups, exprs)?
+            .build()?)
     }
 
     /// The aggregate's answer finished from `state`: its columns, named as the aggregate names
@@ -495,20 +527,6 @@ impl State {
             self.schema.clone(),
             vec![self.batches.clone()],
         )?)
-    }
-
-    /// This state and `other` as one table, when their columns agree.
-    fn with(&self, other: &State) -> Result<MemTable> {
-        if self.schema.fields().len() != other.schema.fields().len() {
-            return Err(EngineError::Query(
-                "the kept state has other columns".into(),
-            ));
-        }
-        let mut batches = self.batches.clone();
-        for b in &other.batches {
-            batches.push(conform(b, &self.schema)?);
-        }
-        Ok(MemTable::try_new(self.schema.clone(), vec![batches])?)
     }
 
     /// States as one byte string: each as an Arrow IPC stream, after its length.
@@ -645,6 +663,7 @@ impl Engine {
         let start = Instant::now();
         let work = async {
             let (ctx, plan) = self.plan(&sql, tables).await?;
+            let planned = start.elapsed();
             let read = tables_read(&plan);
             let timeless = timeless_plan(&plan);
             let decomposed = match self.config().mode.scheduler_url() {
@@ -658,7 +677,7 @@ impl Engine {
                     .await;
             };
             let grown = match growth {
-                Some(g) => match self.grow(&sql, tables, &plan, &d, g, start).await {
+                Some(g) => match self.grow(&ctx, (&plan, &d), g, start).await {
                     Ok(s) => s,
                     Err(e @ (EngineError::Timeout(_) | EngineError::Cancelled)) => return Err(e),
                     Err(e) => {
@@ -669,6 +688,7 @@ impl Engine {
                 None => None,
             };
             let incremental = grown.is_some();
+            let grown_at = start.elapsed();
             let states = match grown {
                 Some(s) => s,
                 None => {
@@ -694,6 +714,14 @@ impl Engine {
             let whole = replace_aggregates(&plan, &mut finished.into_iter())?;
             let mut output = self.run_plan(&ctx, whole, row_limit, start).await?;
             output.incremental = incremental;
+            tracing::debug!(
+                incremental,
+                planned_ms = planned.as_secs_f64() * 1e3,
+                // Adding the appended rows to the kept states, then the rest.
+                grown_ms = (grown_at - planned).as_secs_f64() * 1e3,
+                answered_ms = (start.elapsed() - grown_at).as_secs_f64() * 1e3,
+                "kept query answered"
+            );
             Ok(Kept {
                 output,
                 state: Some(State::encode_all(&states)?),
@@ -745,13 +773,12 @@ impl Engine {
     }
 
     /// The kept states of `growth` with the appended rows merged in (one per kept aggregate of
-    /// `plan`, `d`); `None` when the query does not let appended rows of that table simply add.
+    /// `plan`, `d`, run in `ctx`); `None` when the query does not let appended rows of that
+    /// table simply add.
     async fn grow(
         &self,
-        sql: &Sql,
-        tables: &[TableRef],
-        plan: &LogicalPlan,
-        d: &[Decomposed],
+        ctx: &SessionContext,
+        (plan, d): (&LogicalPlan, &[Decomposed]),
         growth: Growth,
         start: Instant,
     ) -> Result<Option<Vec<State>>> {
@@ -776,27 +803,60 @@ impl Engine {
             }
         }
         for delta in growth.deltas {
-            let mut refs = tables.to_vec();
-            for r in refs.iter_mut().filter(|r| r.name == growth.table) {
-                r.location = delta.location.clone();
-            }
-            let (ctx, delta_plan) = self.plan(sql, &refs).await?;
-            let Some(dd) = decompose(&delta_plan).filter(|dd| dd.len() == d.len()) else {
-                return Ok(None);
+            // Each aggregate's input as it is, reading the appended rows where it read the
+            // grown table: the query is not planned again.
+            let appended = TableRef {
+                name: growth.table.clone(),
+                location: delta.location,
             };
-            for (i, one) in dd.iter().enumerate().filter(|(i, _)| grows[*i]) {
-                let Some(added) = self.state_of(&ctx, one, start).await? else {
+            let source = provider_as_source(
+                self.context(std::slice::from_ref(&appended))
+                    .await?
+                    .table_provider(appended.name.as_str())
+                    .await?,
+            );
+            for (i, one) in d.iter().enumerate().filter(|(i, _)| grows[*i]) {
+                let Some(added) = reading(&one.aggregate.input, &growth.table, &source)? else {
                     return Ok(None);
                 };
-                let merged = one.merge_plan(states[i].with(&added)?)?;
-                let Some(merged) = self.state_from(&ctx, merged, start).await? else {
+                let t = Instant::now();
+                let grown = one.grown_plan(&states[i], added)?;
+                let Some(grown) = self.state_from(ctx, grown, start).await? else {
                     return Ok(None);
                 };
-                states[i] = merged;
+                tracing::debug!(
+                    ms = t.elapsed().as_secs_f64() * 1e3,
+                    groups = grown
+                        .batches
+                        .iter()
+                        .map(RecordBatch::num_rows)
+                        .sum::<usize>(),
+                    "appended rows added to a kept state"
+                );
+                states[i] = grown;
             }
         }
         Ok(Some(states))
     }
+}
+
+/// `input` reading `source` wherever it reads `table`; `None` when `source` has other
+/// columns than the table had.
+fn reading(
+    input: &LogicalPlan,
+    table: &str,
+    source: &Arc<dyn TableSource>,
+) -> Result<Option<LogicalPlan>> {
+    let mut alike = true;
+    let out = input.clone().transform_up(|n| match n {
+        LogicalPlan::TableScan(mut scan) if scan.table_name.table() == table => {
+            alike &= scan.source.schema() == source.schema();
+            scan.source = Arc::clone(source);
+            Ok(Transformed::yes(LogicalPlan::TableScan(scan)))
+        }
+        other => Ok(Transformed::no(other)),
+    })?;
+    Ok(alike.then_some(out.data))
 }
 
 #[cfg(test)]

@@ -241,6 +241,32 @@ async fn a_state_without_appended_rows_answers_without_reading_the_data() {
 }
 
 #[tokio::test]
+async fn appended_rows_with_other_columns_are_computed_again_in_full() {
+    let f = fixture();
+    let e = engine();
+    let sql = "SELECT g, SUM(v) FROM t GROUP BY g ORDER BY g";
+    let kept = e
+        .query_kept(sql, &f.before, None, 1000, None)
+        .await
+        .unwrap();
+    // A file of appended rows whose columns are not the table's (the names table's).
+    let growth = Growth {
+        table: "t".into(),
+        deltas: vec![names(f._dir.path())],
+        state: kept.state.unwrap(),
+    };
+    let grown = e
+        .query_kept(sql, &f.after, Some(growth), 1000, None)
+        .await
+        .unwrap();
+    assert!(!grown.output.incremental);
+    assert_eq!(
+        shown(&grown.output),
+        shown(&e.query(sql, &f.after).await.unwrap())
+    );
+}
+
+#[tokio::test]
 async fn a_damaged_state_is_computed_again_in_full() {
     let f = fixture();
     let e = engine();
