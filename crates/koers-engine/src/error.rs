@@ -221,6 +221,18 @@ impl From<datafusion::parquet::errors::ParquetError> for EngineError {
 /// Shorthand used across the crate.
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;
 
+/// `items` as exactly `N` of them, or DataFusion's internal error: how koers' plan nodes and
+/// expressions take the inputs or children a rewrite of the plan gives them back (`what`
+/// names them, e.g. "LookupJoinExec's inputs").
+pub(crate) fn exactly<T, const N: usize>(
+    items: Vec<T>,
+    what: &str,
+) -> datafusion::common::Result<[T; N]> {
+    let count = items.len();
+    <[T; N]>::try_from(items)
+        .map_err(|_| DataFusionError::Internal(format!("{what}: {N} expected, not {count}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

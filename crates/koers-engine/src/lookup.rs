@@ -369,8 +369,7 @@ impl ExecutionPlan for LookupJoinExec {
         self: Arc<Self>,
         children: Vec<Arc<dyn ExecutionPlan>>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let [left, right] = <[Arc<dyn ExecutionPlan>; 2]>::try_from(children)
-            .map_err(|_| DataFusionError::Internal("LookupJoinExec has two inputs".into()))?;
+        let [left, right] = crate::error::exactly(children, "LookupJoinExec's inputs")?;
         Ok(Arc::new(LookupJoinExec {
             left,
             right,

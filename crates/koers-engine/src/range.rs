@@ -316,12 +316,7 @@ impl PhysicalExpr for InRange {
         self: Arc<Self>,
         children: Vec<Arc<dyn PhysicalExpr>>,
     ) -> Result<Arc<dyn PhysicalExpr>> {
-        let [expr] = <[_; 1]>::try_from(children).map_err(|c| {
-            datafusion::error::DataFusionError::Internal(format!(
-                "a range takes one expression, not {}",
-                c.len()
-            ))
-        })?;
+        let [expr] = crate::error::exactly(children, "the expressions of a range")?;
         Ok(Arc::new(Self {
             expr,
             ..(*self).clone()

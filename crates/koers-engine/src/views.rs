@@ -224,12 +224,7 @@ impl PhysicalExpr for ViewsEqual {
         self: Arc<Self>,
         children: Vec<Arc<dyn PhysicalExpr>>,
     ) -> Result<Arc<dyn PhysicalExpr>> {
-        let [left, right] = <[_; 2]>::try_from(children).map_err(|c| {
-            datafusion::error::DataFusionError::Internal(format!(
-                "a comparison takes two expressions, not {}",
-                c.len()
-            ))
-        })?;
+        let [left, right] = crate::error::exactly(children, "the sides of a comparison")?;
         Ok(Arc::new(Self {
             left,
             right,

@@ -536,8 +536,7 @@ impl ExecutionPlan for SpatialJoinExec {
         self: Arc<Self>,
         children: Vec<Arc<dyn ExecutionPlan>>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let [left, right] = <[Arc<dyn ExecutionPlan>; 2]>::try_from(children)
-            .map_err(|_| DataFusionError::Internal("SpatialJoinExec has two inputs".into()))?;
+        let [left, right] = crate::error::exactly(children, "SpatialJoinExec's inputs")?;
         Ok(Arc::new(SpatialJoinExec::try_new(
             left,
             right,
