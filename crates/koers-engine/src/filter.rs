@@ -74,29 +74,27 @@ impl PhysicalOptimizerRule for FilterRule {
     }
 }
 
-/// `predicate` over rows of `schema` with its ranges in one pass and its short texts compared
-/// as views, or `None` when it has neither.
-fn faster(
+/// `predicate` over rows of `schema` with its ranges in one pass, and that with its short
+/// texts compared as views as well; each `None` where it changes nothing.
+fn rewrites(
     predicate: &Arc<dyn PhysicalExpr>,
     schema: &Schema,
-) -> Result<Option<Arc<dyn PhysicalExpr>>> {
+) -> Result<[Option<Arc<dyn PhysicalExpr>>; 2]> {
     let ranged = crate::range::fused(predicate, schema)?;
-    let first = ranged.as_ref().unwrap_or(predicate);
-    Ok(crate::views::rewrite(first, schema)?.or(ranged))
+    let viewed = crate::views::rewrite(ranged.as_ref().unwrap_or(predicate), schema)?;
+    Ok([ranged, viewed])
 }
 
-/// `filter` with its predicate made [`faster`], or only its ranges in one pass, as long as
-/// the plan knows as much of its rows as before: DataFusion reads constants and equal
-/// columns from a filter's `=` (`province_code = 'PV26'`, `a.x = b.x`), and what it
-/// planned above the filter (a sort left out, a window's order) rests on them. `None` when
-/// neither rewrite keeps that.
+/// `filter` with its predicate's [`rewrites`] — both, else the ranges alone — as long as the
+/// plan knows as much of its rows as before: DataFusion reads constants and equal columns
+/// from a filter's `=` (`province_code = 'PV26'`, `a.x = b.x`), and what it planned above
+/// the filter (a sort left out, a window's order) rests on them. `None` when neither keeps
+/// that.
 fn faster_filter(filter: &FilterExec) -> Result<Option<FilterExec>> {
-    let schema = filter.input().schema();
     let known = |f: &FilterExec| f.properties().equivalence_properties().to_string();
     let before = known(filter);
-    let ranged = crate::range::fused(filter.predicate(), &schema)?;
-    let candidates = [faster(filter.predicate(), &schema)?, ranged];
-    for predicate in candidates.into_iter().flatten() {
+    let [ranged, viewed] = rewrites(filter.predicate(), &filter.input().schema())?;
+    for predicate in [viewed, ranged].into_iter().flatten() {
         let rewritten = FilterExecBuilder::from(filter)
             .with_predicate(predicate)
             .build()?;
@@ -107,11 +105,14 @@ fn faster_filter(filter: &FilterExec) -> Result<Option<FilterExec>> {
     Ok(None)
 }
 
-/// A join's filter made [`faster`], or `None` when there is none or it stays as it is.
+/// A join's filter with its predicate's [`rewrites`] (both where there are both), or `None`
+/// when there is none or it stays as it is.
 fn faster_join(filter: Option<&JoinFilter>) -> Result<Option<JoinFilter>> {
     let Some(f) = filter else {
         return Ok(None);
     };
-    Ok(faster(f.expression(), f.schema())?
+    let [ranged, viewed] = rewrites(f.expression(), f.schema())?;
+    Ok(viewed
+        .or(ranged)
         .map(|e| JoinFilter::new(e, f.column_indices().to_vec(), Arc::clone(f.schema()))))
 }
