@@ -153,3 +153,65 @@ async fn no_main_page_is_wider_than_a_phone() {
     }
     end_session(c).await;
 }
+
+#[tokio::test]
+async fn a_reader_reads_a_saved_analysis_on_a_phone() {
+    let app = TestApp::spawn().await;
+    app.import(
+        &app.org_a,
+        "inwoners",
+        "csv",
+        "gemeente,inwoners\nUtrecht,361966\nAmersfoort,158531\n",
+    )
+    .await;
+    // A query written on one long line, as the analysts of the demo write them.
+    let columns = (1..=40)
+        .map(|i| format!("inwoners * {i} AS inwoners_maal_{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let id = app
+        .save_analysis(
+            &app.org_a.id,
+            "Inwoners maal veertig",
+            &format!("SELECT gemeente, {columns} FROM inwoners"),
+            &[],
+        )
+        .await;
+    let (_driver, c, _profile) = browser_as(&app, "viewer@pv26.example", (390, 844)).await;
+    c.goto(&app.url(&format!("/analyses/{id}"))).await.unwrap();
+    wait_for(&c, Locator::Css("main pre")).await;
+    page_fits(&c, "a saved analysis, read-only").await;
+    // A reader may not change it: the query is named for what it is, not "Bewerken".
+    let heading = crate::browser::wait_text(&c, Locator::Id("bewerken")).await;
+    assert_eq!(heading, "SQL");
+    // Nor make an indicator of it: no link to a form they would not find.
+    let links = script(
+        &c,
+        "return [...document.querySelectorAll('main a')].map(a => a.getAttribute('href'));",
+    )
+    .await;
+    assert!(!links.to_string().contains("#nieuwe-indicator"), "{links}");
+    check_axe(&c, "a saved analysis, read-only").await;
+    screenshot(&c, "analysis-reader-390.png").await;
+    end_session(c).await;
+}
+
+#[tokio::test]
+async fn every_page_names_the_icon_it_is_shown_with() {
+    let app = TestApp::spawn().await;
+    let signed_in = app.page_as("viewer@pv26.example").await;
+    let anon = app.anonymous();
+    for (c, path) in [
+        (&signed_in, "/"),
+        (&anon, "/login"),
+        (&anon, "/besluiten/PV26"),
+    ] {
+        let html = c.get(path).await.expect(200).text();
+        assert!(
+            html.contains(r#"<link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">"#),
+            "{path}"
+        );
+    }
+    let icon = anon.get("/assets/favicon.svg").await.expect(200);
+    assert_eq!(icon.header("content-type"), "image/svg+xml");
+}
