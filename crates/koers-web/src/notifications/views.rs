@@ -18,6 +18,7 @@ pub fn text(lang: Lang, n: &Notification) -> String {
                 "role" => t(lang, &format!("q.role.{raw}")),
                 "from" | "to" => t(lang, &format!("status.{raw}")),
                 "status" => t(lang, &format!("ip.light.{raw}")),
+                "date" => crate::templates::long_date(lang, &raw),
                 _ => raw,
             };
             s = s.replace(&format!("{{{k}}}"), &shown);

@@ -1,7 +1,7 @@
 //! How the register's domain values read on a page and in the API, in either language.
 
 use crate::i18n::{Lang, builtin, join, t, tr};
-use crate::templates::number;
+use crate::templates::{long_date, number};
 use koers_core::register::choice::ChoiceStatus;
 use koers_core::register::framework::{Condition, MatchedRule, Reason, Routing};
 use serde_json::{Value, json};
@@ -439,14 +439,14 @@ fn titled(title: String, footer: String) -> koers_pdf::Document {
 pub fn meeting_document(a: &koers_app::register::MeetingAgenda, lang: Lang) -> koers_pdf::Document {
     use koers_pdf::Block;
     let m = &a.meeting;
+    let held_on = long_date(lang, &m.held_on);
     let mut doc = titled(
         format!(
-            "{} {}, {}",
+            "{} {}, {held_on}",
             t(lang, "register.meeting_documents"),
-            m.body,
-            m.held_on
+            m.body
         ),
-        format!("koers · {} {}", m.body, m.held_on),
+        format!("koers · {}, {held_on}", m.body),
     );
     doc.push(Block::Heading(t(lang, "register.meeting_agenda")));
     doc.push(agenda_table(a, lang));
@@ -473,14 +473,14 @@ pub fn decision_list_document(
     lang: Lang,
 ) -> koers_pdf::Document {
     let m = &a.meeting;
+    let held_on = long_date(lang, &m.held_on);
     let mut doc = titled(
         format!(
-            "{} {}, {}",
+            "{} {}, {held_on}",
             t(lang, "register.decision_list"),
-            m.body,
-            m.held_on
+            m.body
         ),
-        format!("koers · {} {}", m.body, m.held_on),
+        format!("koers · {}, {held_on}", m.body),
     );
     doc.push(decision_table(a, lang));
     doc

@@ -158,6 +158,16 @@ pub(crate) async fn wait_for(c: &Client, at: Locator<'_>) -> Element {
     c.wait().for_element(at).await.unwrap()
 }
 
+/// Waits until a copy button's live region says what it copied (the clipboard answers
+/// asynchronously); that sentence.
+pub(crate) async fn copied(c: &Client) -> String {
+    wait_text(
+        c,
+        Locator::XPath("//*[@data-copy-status][string-length(normalize-space(.)) > 0]"),
+    )
+    .await
+}
+
 /// Waits until the element `at` is on the page; its text.
 pub(crate) async fn wait_text(c: &Client, at: Locator<'_>) -> String {
     wait_for(c, at).await.text().await.unwrap()

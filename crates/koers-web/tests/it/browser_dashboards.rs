@@ -202,7 +202,7 @@ async fn build_filter_drill_down_share_and_export_a_dashboard() {
     // The link and the embed snippet are shown open, each with a copy button.
     check_axe(&c, "shared dashboard").await;
     click(&c, Locator::Css("[data-copy='embed-code']")).await;
-    let copied = text_of(&c, Locator::Css("[data-copy-status]")).await;
+    let copied = crate::browser::copied(&c).await;
     assert!(copied.starts_with("Gekopieerd: <iframe"), "{copied}");
     let exports: Vec<String> = {
         let mut out = Vec::new();

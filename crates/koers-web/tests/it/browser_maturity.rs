@@ -3,7 +3,7 @@
 //! the round closed, the report and the benchmark; axe-core on every page.
 
 use crate::browser::{
-    check_axe, click, end_session, main_text, sign_in, start_browser, text_of, type_into, wait_for,
+    check_axe, click, end_session, main_text, sign_in, start_browser, type_into, wait_for,
 };
 use crate::helpers::TestApp;
 use fantoccini::{Locator, key::Key};
@@ -52,7 +52,7 @@ async fn a_round_from_start_to_report_and_benchmark() {
     }
     assert_eq!(tokens.len(), 5);
     click(&c, Locator::Css("[data-copy='link-1']")).await;
-    let status = text_of(&c, Locator::Css("[data-copy-status]")).await;
+    let status = crate::browser::copied(&c).await;
     assert!(status.starts_with("Gekopieerd"), "{status}");
     let round = app.round(&round_id).await;
     let p = app

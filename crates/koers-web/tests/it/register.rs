@@ -1338,6 +1338,16 @@ async fn meetings_have_an_agenda_and_a_decision_list() {
         notes.contains("staat op de agenda van Gedeputeerde Staten"),
         "{notes}"
     );
+    // The sentence a person reads writes the meeting's date out.
+    let bell = app
+        .page_as("bestuur@pv26.example")
+        .await
+        .page("/meldingen")
+        .await;
+    assert!(
+        bell.contains("staat op de agenda van Gedeputeerde Staten van 12 maart 2026"),
+        "{bell}"
+    );
     // After the meeting: one rejected, one deferred — the decision list says so.
     let adviser = app.api_as(&crate::overview::adviser(&app).await).await;
     for cid in [&first, &second] {
@@ -1377,7 +1387,7 @@ async fn meetings_have_an_agenda_and_a_decision_list() {
     // The pages: the list, the agenda in order, the decision list with the reason.
     let p = app.page_as("bestuur@pv26.example").await;
     let list = p.page("/toepassingen/vergaderingen").await;
-    assert!(list.contains("2026-03-12") && list.contains("Gedeputeerde Staten"));
+    assert!(list.contains("12 maart 2026") && list.contains("Gedeputeerde Staten"));
     let page = p.page(&format!("/toepassingen/vergaderingen/{mid}")).await;
     let agenda = &page[page.find("tabel-agendapunten").unwrap()..];
     assert!(
@@ -1397,9 +1407,13 @@ async fn meetings_have_an_agenda_and_a_decision_list() {
     let r = document("vergaderstukken.pdf").await;
     r.assert_status(200);
     assert_eq!(r.headers()["content-type"], "application/pdf");
-    let text = crate::maturity::pdf_text(r.bytes());
+    // Lines as the PDF breaks them, joined again.
+    let text = crate::maturity::pdf_text(r.bytes())
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     for part in [
-        "Vergaderstukken Gedeputeerde Staten, 2026-03-12",
+        "Vergaderstukken Gedeputeerde Staten, 12 maart 2026",
         "Voorstel",
         "Open source of niet",
         "Eigen rekencentrum",
@@ -1420,7 +1434,7 @@ async fn meetings_have_an_agenda_and_a_decision_list() {
     );
     let odt = odt_text(r.bytes());
     for part in [
-        "Vergaderstukken Gedeputeerde Staten, 2026-03-12",
+        "Vergaderstukken Gedeputeerde Staten, 12 maart 2026",
         "Open source of niet",
         "Akkoord.",
         "Te duur.",
