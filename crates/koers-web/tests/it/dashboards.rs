@@ -594,6 +594,16 @@ async fn pages_build_refresh_and_export_a_dashboard_and_show_stale_data() {
         .page(&format!("/dashboards/{id}/versies?van=1&tot=2"))
         .await;
     assert!(hist.contains("Toegevoegd") && hist.contains("Staven"));
+    // When each version was saved, as people write it (no raw timestamps).
+    let saved = hist
+        .split("<time datetime=\"")
+        .skip(1)
+        .map(|t| &t[t.find('>').unwrap() + 1..t.find("</time>").unwrap()])
+        .collect::<Vec<_>>();
+    assert!(!saved.is_empty(), "{hist}");
+    for s in saved {
+        assert!(!s.contains('T') && s.contains(", "), "{s}");
+    }
     let r = pc
         .post_form(&format!("/dashboards/{id}/versies/1/terugzetten"), &[])
         .await;

@@ -297,6 +297,15 @@ pub(crate) async fn completion_rule_certificate_and_links() {
     let session = a.create(&format!("/api/v1/learning/programmes/{pid}/sessions"), &json!({"title": "Aftrap", "date": "2026-02-03", "startTime": "15:00", "endTime": "16:30", "link": "https://vergaderen.example/x", "afterModule": "0"})).await;
     let problem = a.post_json(&format!("/api/v1/learning/programmes/{pid}/sessions"), &json!({"title": "", "date": "2026-02-30", "startTime": "15:00", "endTime": "14:00", "link": "http://x"})).await.expect(400).json();
     assert_eq!(problem["invalidParams"].as_array().unwrap().len(), 4);
+    let programme = app
+        .page_as("admin@pv26.example")
+        .await
+        .page(&format!("/leertrajecten/leergangen/{pid}"))
+        .await;
+    assert!(
+        programme.contains(">3 februari 2026</time> 15:00"),
+        "{programme}"
+    );
     a.post_csv(
         &format!("/api/v1/learning/cohorts/{cid}/participants"),
         "naam,e-mail,afdeling,rol\nBea Beheer,admin@pv26.example,ICT,teamleider\n",

@@ -46,6 +46,17 @@ pub(crate) async fn a_question_closes_the_policy_cycle() {
         .json();
     assert_eq!(p["invalidParams"].as_array().unwrap().len(), 3);
     assert_eq!(c.post_json(&url, &decide).await.status(), 200);
+    // Its dates as people read them: the board (due), the question and its task (decided).
+    let pc = app.page_as("admin@pv26.example").await;
+    let board = pc.page("/datavragen").await;
+    assert!(board.contains(">31 december 2026</time>"), "{board}");
+    for page in [
+        format!("/datavragen/{qid}"),
+        format!("/datavragen/opgaven/{task_id}"),
+    ] {
+        let html = pc.page(&page).await;
+        assert!(html.contains(">1 maart 2026</time>"), "{page}: {html}");
+    }
     // Evidence: the cycle is open at the dataset until evidence is linked.
     let cycle: Value = c.get_json(&format!("/api/v1/policy-tasks/{task_id}")).await;
     assert_eq!(cycle["questions"][0]["openAt"], "dataset");

@@ -497,6 +497,10 @@ async fn decisions_are_published_for_everyone_without_what_is_redacted() {
     let page = app.page_as("admin@pv26.example").await;
     let shown = page.page(&format!("/toepassingen/{id}/keuzes/{cid}")).await;
     assert!(shown.contains("Openbaar maken (Woo)"), "{shown}");
+    assert!(
+        shown.contains(">12 maart 2026</time>"),
+        "decided on, written out: {shown}"
+    );
     page.post_form(
         &format!("/toepassingen/{id}/keuzes/{cid}/openbaar"),
         &[("action", "publish")],
