@@ -129,7 +129,7 @@ pub(crate) async fn programme_and_cohort(a: &Session, capacity: &str) -> (Value,
     let c = a
         .create(
             &format!("/api/v1/learning/programmes/{pid}/cohorts"),
-            &json!({"name": "Cohort 2026", "capacity": capacity}),
+            &json!({"name": "Cohort 2026", "capacity": capacity, "startDate": "2026-01-12"}),
         )
         .await;
     (p, c)
@@ -305,6 +305,10 @@ pub(crate) async fn completion_rule_certificate_and_links() {
     assert!(
         programme.contains(">3 februari 2026</time> 15:00"),
         "{programme}"
+    );
+    assert!(
+        programme.contains(">12 januari 2026</time>"),
+        "the cohort's start: {programme}"
     );
     a.post_csv(
         &format!("/api/v1/learning/cohorts/{cid}/participants"),
