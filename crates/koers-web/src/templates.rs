@@ -99,6 +99,32 @@ pub fn long_date(lang: Lang, value: &str) -> String {
     }
 }
 
+/// Values that are all dates (`2025-01-01`, as a date column reads) as people read the periods
+/// they stand for, in `lang`: all on the first of a month, the months ("jan 2025"); otherwise
+/// the days ("3 jan 2025"). Anything else (one value not a date) as it is.
+pub fn periods(lang: Lang, values: Vec<String>) -> Vec<String> {
+    use chrono::Datelike;
+    let dates: Option<Vec<chrono::NaiveDate>> = values
+        .iter()
+        .map(|v| chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").ok())
+        .collect();
+    let Some(dates) = dates.filter(|d| !d.is_empty()) else {
+        return values;
+    };
+    let months = dates.iter().all(|d| d.day() == 1);
+    dates
+        .iter()
+        .map(|d| {
+            let month = t(lang, &format!("month_short.{}", d.month()));
+            if months {
+                format!("{month} {}", d.year())
+            } else {
+                format!("{} {month} {}", d.day(), d.year())
+            }
+        })
+        .collect()
+}
+
 /// A timestamp as the local date and time in the Netherlands, written as `lang` writes it:
 /// "5 december 2026, 04:01". A date alone, or anything else, as [`long_date`] shows it.
 pub fn long_datetime(lang: Lang, value: &str) -> String {
@@ -147,6 +173,23 @@ mod tests {
         .unwrap();
         assert!(!html.contains("<script>alert(1)"));
         assert!(html.contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn dates_read_as_the_periods_they_stand_for() {
+        let v = |s: &[&str]| s.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            periods(Lang::Nl, v(&["2025-01-01", "2025-03-01", "2025-12-01"])),
+            ["jan 2025", "mrt 2025", "dec 2025"]
+        );
+        assert_eq!(
+            periods(Lang::En, v(&["2025-05-01", "2025-05-03"])),
+            ["1 May 2025", "3 May 2025"]
+        );
+        // Not every value a date, or none at all: as they are.
+        for kept in [v(&["2025-01-01", "2025-W02"]), v(&["Weg", "Spoor"]), v(&[])] {
+            assert_eq!(periods(Lang::Nl, kept.clone()), kept);
+        }
     }
 
     #[test]

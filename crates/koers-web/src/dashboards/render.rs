@@ -184,8 +184,10 @@ pub struct View<'a> {
     pub tiles: bool,
 }
 
-/// The words of maps and their tables in the page's language.
+/// The words of maps and their tables in the page's language, and that language (dates on a
+/// chart's axis).
 pub struct Words {
+    pub lang: crate::i18n::Lang,
     /// The headings of a map's table ("Gebied", "Code"), of a flow's ends ("Van", "Naar").
     pub area: String,
     pub code: String,
@@ -199,6 +201,7 @@ impl Words {
     pub fn new(lang: crate::i18n::Lang) -> Words {
         let t = |k: &str| crate::i18n::t(lang, k);
         Words {
+            lang,
             area: t("dash.area"),
             code: t("dash.code"),
             from: t("dash.flow_from"),
@@ -759,10 +762,12 @@ pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
             // Codes read as what they stand for: on the axis, in the legend, in the table.
             let of = |c: &Option<String>| c.clone().unwrap_or_default();
             let (category, serie) = (of(&w.category_column), of(&w.series_column));
-            let cats: Vec<String> = cats
-                .iter()
-                .map(|c| view.labels.show(&category, c))
-                .collect();
+            let cats = crate::templates::periods(
+                view.words.lang,
+                cats.iter()
+                    .map(|c| view.labels.show(&category, c))
+                    .collect(),
+            );
             let series: Vec<Series> = series
                 .into_iter()
                 .map(|mut s| {

@@ -682,6 +682,42 @@ async fn a_refresh_computes_only_what_new_data_or_the_clock_can_change() {
 }
 
 #[tokio::test]
+async fn a_chart_over_dates_reads_the_periods_in_the_page_language() {
+    let app = TestApp::spawn().await;
+    freight(&app).await;
+    let per_month = app
+        .save_analysis(
+            &app.org_a.id,
+            "Tonnen per maand",
+            "SELECT CAST(CAST(jaar AS VARCHAR) || '-03-01' AS DATE) AS maand, SUM(tonnen) AS tonnen \
+             FROM vracht GROUP BY 1 ORDER BY 1",
+            &[],
+        )
+        .await;
+    let c = app.api_as("admin@pv26.example").await;
+    let id = c
+        .post_json(
+            "/api/v1/dashboards",
+            &json!({"name": "Per maand", "definition": {"widgets": [
+                {"kind": "line", "title": "Tonnen per maand", "analysisId": per_month,
+                 "categoryColumn": "maand", "valueColumn": "tonnen"}]}}),
+        )
+        .await
+        .id();
+    let pc = app.page_as("admin@pv26.example").await;
+    let html = pc.page(&format!("/dashboards/{id}")).await;
+    // On the axis, in the points' titles and in the table behind the chart: months, no ISO dates.
+    assert!(
+        html.contains(">mrt 2023<") && html.contains(">mrt 2024<"),
+        "{html}"
+    );
+    assert!(!html.contains("2023-03-01"), "{html}");
+    pc.get("/lang/en?next=/").await;
+    let html = pc.page(&format!("/dashboards/{id}")).await;
+    assert!(html.contains(">Mar 2024<"), "{html}");
+}
+
+#[tokio::test]
 async fn a_dashboard_snapshot_is_read_only_by_those_the_dashboard_is_shared_with() {
     let app = TestApp::spawn().await;
     let (p, m, g) = freight(&app).await;
