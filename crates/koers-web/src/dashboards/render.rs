@@ -4,7 +4,7 @@
 
 use koers_app::dashboards::WidgetData;
 use koers_core::catalog::labels::Labels;
-use koers_core::dashboards::{Level, WidgetKind, paragraphs};
+use koers_core::dashboards::{Level, Widget, WidgetKind, paragraphs};
 use koers_core::regions::regions;
 use koers_svg::chart::{Series, Shape, Width, format_number, line_svg, series_svg};
 use koers_svg::map::{
@@ -182,6 +182,19 @@ pub struct View<'a> {
     /// A point map with more points than the page carries may draw them from the
     /// analysis' vector tiles (a signed-in page; not a public page or an export).
     pub tiles: bool,
+}
+
+impl View<'_> {
+    /// What a map of areas or flows measures, as a reader reads it: its value column's
+    /// heading from the catalog, else the widget's title (which names that measure), never
+    /// a bare column name such as `tonnes_out`.
+    fn measure(&self, w: &Widget) -> String {
+        let column = w.value_column.as_deref().unwrap_or_default();
+        match self.labels.heading(column) {
+            h if h == column => w.title.clone(),
+            h => h,
+        }
+    }
 }
 
 /// The words of maps and their tables in the page's language, and that language (dates on a
@@ -486,9 +499,7 @@ fn flows(
             .into_iter()
             .map(MapLegend::from)
             .collect(),
-        measure: view
-            .labels
-            .heading(&w.value_column.clone().unwrap_or_default()),
+        measure: view.measure(w),
         flows: svg_flows
             .iter()
             .rev()
@@ -851,9 +862,7 @@ pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
                 .into_iter()
                 .map(MapLegend::from)
                 .collect(),
-                measure: view
-                    .labels
-                    .heading(&w.value_column.clone().unwrap_or_default()),
+                measure: view.measure(w),
                 rotate,
                 tilt,
                 ..MapOut::default()

@@ -426,6 +426,9 @@ async fn pages_build_refresh_and_export_a_dashboard_and_show_stale_data() {
     let html = pc.page(&format!("/dashboards/{id}")).await;
     assert!(html.contains("<svg class=\"koers-chart\""));
     assert!(html.contains("koers-map--3d"));
+    // A map's legend names its measure in words: the column is not in the catalog, so the
+    // widget's title names it, not `tonnen` as the query calls it.
+    assert!(html.contains("Legenda: Tonnen per provincie<"), "{html}");
     // Drill-down links keep the other choices.
     assert!(html.contains("href=\"/dashboards/".to_string().as_str()));
     assert!(html.contains("f.jaar=2024&amp;f.provincie=PV26"));
