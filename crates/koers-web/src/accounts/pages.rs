@@ -229,7 +229,7 @@ async fn render_account(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
                 .map_or(t.org_id.as_str(), |o| o.name.as_str());
             context! {
                 id => t.id, name => t.name, scope => t.scope.as_str(), organisation => org,
-                expires => t.expires_at.get(..10), last_used => t.last_used_at.as_deref().and_then(|u| u.get(..16)),
+                expires => t.expires_at, last_used => t.last_used_at,
                 expired => t.expired(),
             }
         })

@@ -380,6 +380,14 @@ async fn tokens_on_the_account_page() {
     assert!(html.contains("Provincie Utrecht"));
     let id = koers_core::tokens::split(&token).unwrap().0.to_string();
     assert!(html.contains(&format!("/account/tokens/{id}/intrekken")));
+    // Its expiry and last use as people write dates and local times, not as stored.
+    let nl = koers_web::i18n::Lang::Nl;
+    let expires = koers_web::templates::long_date(nl, &in_days(60));
+    assert!(html.contains(&format!(">{expires}</time>")), "{html}");
+    let used = koers_web::templates::long_datetime(nl, &chrono::Utc::now().to_rfc3339());
+    let used_on = &used[..used.find(',').unwrap()];
+    assert!(html.contains(&format!(">{used_on}, ")), "last used: {html}");
+    assert!(!html.contains("(UTC)"), "times are local, not UTC: {html}");
 
     // English too.
     c.get("/lang/en").await;
