@@ -72,10 +72,15 @@ pub async fn analyses(ws: &Workspace, who: &Principal) -> Result<Vec<Analysis>> 
     Ok(ws.store.catalog().analyses(&who.org.id).await?)
 }
 
-/// One saved analysis (everyone who may read).
+/// One saved analysis (everyone who may read), with its result's columns also when it was
+/// saved before koers kept them ([`columns_of`]).
 pub async fn analysis(ws: &Workspace, who: &Principal, id: &str) -> Result<Analysis> {
     who.require(Permission::Read)?;
-    Ok(ws.store.catalog().analysis(&who.org.id, id).await?)
+    let mut a = ws.store.catalog().analysis(&who.org.id, id).await?;
+    if a.columns.is_empty() {
+        a.columns = columns_of(ws, &who.org.id, &a).await;
+    }
+    Ok(a)
 }
 
 /// What the SQL editor shows: the tables the organisation may query and its saved analyses.
@@ -431,6 +436,29 @@ pub async fn delete(ws: &Workspace, who: &Principal, id: &str) -> Result<()> {
         .store
         .catalog()
         .delete_analysis(&who.org.id, id, &who.actor())
+        .await?)
+}
+
+/// Says what a result column of a saved analysis means (analysts), as a data steward says it
+/// of a dataset's column: `title`, `unit` and `codes` (see [`crate::catalog::label_column`]);
+/// all empty forgets them. The column must be one the analysis returns.
+pub async fn label_column(
+    ws: &Workspace,
+    who: &Principal,
+    id: &str,
+    column: &str,
+    input: Input,
+) -> Result<Analysis> {
+    let a = analysis(ws, who, id).await?;
+    who.require(Permission::Analyse)?;
+    if !a.columns.iter().any(|c| c == column) {
+        return Err(Error::NotFound);
+    }
+    let labels = crate::catalog::column_labels(input)?;
+    Ok(ws
+        .store
+        .catalog()
+        .set_analysis_column_labels(&who.org.id, id, column, &labels, &who.actor())
         .await?)
 }
 

@@ -14,6 +14,7 @@ use crate::fetch::{FetchPolicy, download};
 use crate::storage::ObjectStorage;
 use crate::{Error, Input, Principal, Result};
 use koers_core::Permission;
+use koers_core::catalog::labels::ColumnLabels;
 use koers_core::catalog::{AccessRights, DatasetMeta, parse_dataset_name, suggest_dataset_name};
 use koers_engine::{
     CancelToken, ColumnInfo, Engine, EngineConfig, ImportOptions, ImportedVersion, Progress,
@@ -976,7 +977,7 @@ pub async fn label_column(
     who: &Principal,
     id: &str,
     column: &str,
-    mut input: Input,
+    input: Input,
 ) -> Result<Dataset> {
     let ds = ws.store.catalog().dataset(&who.org.id, id).await?;
     who.require(Permission::ManageData)?;
@@ -990,7 +991,17 @@ pub async fn label_column(
     if !known {
         return Err(Error::NotFound);
     }
-    // The code list as lines from a form, or as an object (code → label) from the API.
+    let labels = column_labels(input)?;
+    Ok(ws
+        .store
+        .catalog()
+        .set_column_labels(&who.org.id, id, column, &labels, &who.actor())
+        .await?)
+}
+
+/// A column's labels from a form or the API: `title`, `unit` and `codes` (one
+/// `code = label` a line, or an object code → label).
+pub(crate) fn column_labels(mut input: Input) -> Result<ColumnLabels> {
     let codes = if input.fields().get("codes").is_some_and(|c| c.is_object()) {
         input
             .structured::<BTreeMap<String, String>>("codes")
@@ -1003,22 +1014,20 @@ pub async fn label_column(
         input.text("codes")
     };
     let (title, unit) = (input.text("title"), input.text("unit"));
-    let labels = input.finish(koers_core::catalog::labels::parse_column_labels(
+    input.finish(koers_core::catalog::labels::parse_column_labels(
         &title, &unit, &codes,
-    ))?;
-    Ok(ws
-        .store
-        .catalog()
-        .set_column_labels(&who.org.id, id, column, &labels, &who.actor())
-        .await?)
+    ))
 }
 
-/// The labels of the organisation's own columns (and the regions' names), to show values
-/// and headings as a reader reads them.
+/// The labels of the organisation's own columns (its datasets', then its analyses') and the
+/// regions' names, to show values and headings as a reader reads them.
 pub async fn labels(ws: &Workspace, org_id: &str) -> Result<koers_core::catalog::labels::Labels> {
     let own = ws.store.catalog().datasets(org_id).await?;
+    let analyses = ws.store.catalog().analyses(org_id).await?;
     Ok(koers_core::catalog::labels::Labels::new(
-        own.iter().map(|d| &d.column_labels),
+        own.iter()
+            .map(|d| &d.column_labels)
+            .chain(analyses.iter().map(|a| &a.column_labels)),
     ))
 }
 

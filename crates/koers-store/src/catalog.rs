@@ -144,6 +144,8 @@ pub struct Analysis {
     /// The names of the result's columns, as last saved (empty for analyses saved before
     /// koers kept them).
     pub columns: Vec<String>,
+    /// What its result's columns mean to a reader, by column name.
+    pub column_labels: BTreeMap<String, ColumnLabels>,
     pub created_by: String,
     pub created_at: String,
     pub updated_at: String,
@@ -222,7 +224,15 @@ from_row!(r => Analysis { id, org_id, title, description, created_by, created_at
         b.map(|b| serde_json::from_str(&b).map_err(corrupt)).transpose()?
     },
     columns: json(r, "result_columns")?,
+    column_labels: json(r, "column_labels")?,
 });
+
+/// Whose columns are labelled: a dataset's or a saved analysis'.
+#[derive(Debug, Clone, Copy)]
+enum Labelled {
+    Dataset,
+    Analysis,
+}
 
 /// An analysis' parameters, builder choices and result columns as stored (JSON).
 fn analysis_json(f: &AnalysisFields) -> Result<(String, Option<String>, String)> {
@@ -367,30 +377,62 @@ impl Repo<'_> {
         labels: &ColumnLabels,
         actor: &Actor,
     ) -> Result<Dataset> {
-        let mut all = self.dataset(org_id, id).await?.column_labels;
+        let all = self.dataset(org_id, id).await?.column_labels;
+        let to = (column, labels);
+        self.label(Labelled::Dataset, (org_id, id), all, to, actor)
+            .await?;
+        self.dataset(org_id, id).await
+    }
+
+    /// Sets what one result column of an analysis means (empty labels forget them).
+    pub async fn set_analysis_column_labels(
+        &self,
+        org_id: &str,
+        id: &str,
+        column: &str,
+        labels: &ColumnLabels,
+        actor: &Actor,
+    ) -> Result<Analysis> {
+        let all = self.analysis(org_id, id).await?.column_labels;
+        let to = (column, labels);
+        self.label(Labelled::Analysis, (org_id, id), all, to, actor)
+            .await?;
+        self.analysis(org_id, id).await
+    }
+
+    /// Writes `all` with `column`'s labels set (empty labels forget them) to a dataset or an
+    /// analysis, audited.
+    async fn label(
+        &self,
+        what: Labelled,
+        (org_id, id): (&str, &str),
+        mut all: BTreeMap<String, ColumnLabels>,
+        (column, labels): (&str, &ColumnLabels),
+        actor: &Actor,
+    ) -> Result<()> {
+        let (table, kind) = match what {
+            Labelled::Dataset => ("datasets", "dataset"),
+            Labelled::Analysis => ("analyses", "analysis"),
+        };
         if labels.is_empty() {
             all.remove(column);
         } else {
             all.insert(column.to_string(), labels.clone());
         }
-        let mut w = self.write(actor, Some(org_id)).await?;
-        w.exec_found(
-            "UPDATE datasets SET column_labels = $1, updated_at = $2 WHERE id = $3 AND org_id = $4",
-            (
-                serde_json::to_string(&all).map_err(corrupt)?,
-                now(),
-                id,
-                org_id,
-            ),
+        let sql = format!(
+            "UPDATE {table} SET column_labels = $1, updated_at = $2 WHERE id = $3 AND org_id = $4"
+        );
+        let all = serde_json::to_string(&all).map_err(corrupt)?;
+        let action = format!("{kind}.column_labels_changed");
+        let detail = serde_json::json!({ "column": column, "labels": labels });
+        self.write_one(
+            actor,
+            org_id,
+            &sql,
+            (all, now(), id, org_id),
+            (&action, (kind, id), detail),
         )
-        .await?;
-        w.commit(
-            "dataset.column_labels_changed",
-            ("dataset", id),
-            serde_json::json!({ "column": column, "labels": labels }),
-        )
-        .await?;
-        self.dataset(org_id, id).await
+        .await
     }
 
     /// Every version of a dataset, newest first.
@@ -572,11 +614,11 @@ impl Repo<'_> {
     }
 
     pub async fn analyses(&self, org_id: &str) -> Result<Vec<Analysis>> {
-        self.all("SELECT id, org_id, title, description, sql_text, parameters, builder, result_columns, created_by, created_at, updated_at FROM analyses WHERE org_id = $1 ORDER BY title, id", (org_id,)).await
+        self.all("SELECT id, org_id, title, description, sql_text, parameters, builder, result_columns, column_labels, created_by, created_at, updated_at FROM analyses WHERE org_id = $1 ORDER BY title, id", (org_id,)).await
     }
 
     pub async fn analysis(&self, org_id: &str, id: &str) -> Result<Analysis> {
-        self.one("SELECT id, org_id, title, description, sql_text, parameters, builder, result_columns, created_by, created_at, updated_at FROM analyses WHERE id = $1 AND org_id = $2", (id, org_id)).await
+        self.one("SELECT id, org_id, title, description, sql_text, parameters, builder, result_columns, column_labels, created_by, created_at, updated_at FROM analyses WHERE id = $1 AND org_id = $2", (id, org_id)).await
     }
 }
 
@@ -754,12 +796,36 @@ mod tests {
                 .await,
             Err(StoreError::NotFound)
         ));
+        // Its columns' labels: set, kept through a change of its SQL, forgotten when empty;
+        // never through another organisation.
+        let labels = ColumnLabels {
+            title: "Vertrekkend gewicht".into(),
+            unit: "ton".into(),
+            ..Default::default()
+        };
+        let set = |org: &str, l: &ColumnLabels| {
+            let (s, org, id, l) = (s.clone(), org.to_string(), an.id.clone(), l.clone());
+            async move {
+                s.catalog()
+                    .set_analysis_column_labels(&org, &id, "tonnes_out", &l, &Actor::cli())
+                    .await
+            }
+        };
+        assert!(matches!(
+            set(&b.id, &labels).await,
+            Err(StoreError::NotFound)
+        ));
+        let labelled = set(&a.id, &labels).await.unwrap();
+        assert_eq!(labelled.column_labels["tonnes_out"], labels);
         let changed = s
             .catalog()
             .update_analysis(&a.id, &an.id, &fields("Tel 2", "SELECT 2"), &Actor::cli())
             .await
             .unwrap();
         assert_eq!(changed.sql, "SELECT 2");
+        assert_eq!(changed.column_labels["tonnes_out"], labels);
+        let forgotten = set(&a.id, &ColumnLabels::default()).await.unwrap();
+        assert!(forgotten.column_labels.is_empty());
         s.catalog()
             .delete_analysis(&a.id, &an.id, &Actor::cli())
             .await

@@ -58,6 +58,7 @@ const FILES: &[(&str, &str)] = files![
     "0037_learning_reflections_and_quizzes.sql",
     "0038_appended_versions_and_kept_states.sql",
     "0039_widget_result_basis.sql",
+    "0040_analysis_column_labels.sql",
 ];
 
 /// One file's SQL for one database.

@@ -4,6 +4,7 @@
 use super::views::download;
 use crate::api::{created, outs};
 use crate::auth::Ctx;
+use crate::catalog::api::ColumnLabelsIn;
 use crate::error::{AppError, JsonReply, Reply};
 use crate::input::JsonInput;
 use crate::schema;
@@ -12,12 +13,13 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use koers_app::analysis::{self as analysis, Analysis, QueryOutput, export_format};
 use koers_app::results::Results;
 use koers_core::analysis::Param;
 use koers_core::analysis::builder::Definition;
+use koers_core::catalog::labels::ColumnLabels;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
@@ -28,6 +30,7 @@ pub fn router() -> Router<AppState> {
         "/analyses" => get(list_analyses).post(create_analysis),
         "/analyses/{analysis_id}" => get(get_analysis).put(update_analysis).delete(delete_analysis),
         "/analyses/{analysis_id}/runs" => post(run_analysis),
+        "/analyses/{analysis_id}/columns/{column}" => put(set_analysis_column_labels),
         "/analyses/{analysis_id}/tiles/{z}/{x}/{y}" => get(get_analysis_tile),
     }
 }
@@ -91,6 +94,10 @@ pub struct AnalysisOut {
     pub builder: Option<Definition>,
     /// The names of the result's columns.
     pub columns: Vec<String>,
+    /// What its result's columns mean to a reader, by column name: title, unit and code list
+    /// (dashboards and monitors built on it show these).
+    #[schema(value_type = Object)]
+    pub column_labels: BTreeMap<String, ColumnLabels>,
     #[schema(format = DateTime)]
     pub updated_at: String,
 }
@@ -105,6 +112,7 @@ impl From<&Analysis> for AnalysisOut {
             parameters: a.parameters.clone(),
             builder: a.builder.clone(),
             columns: a.columns.clone(),
+            column_labels: a.column_labels.clone(),
             updated_at: a.updated_at.clone(),
         }
     }
@@ -204,6 +212,21 @@ pub async fn update_analysis(
     Ok(Json((&a).into()))
 }
 
+/// Say what a result column of a saved analysis means: title, unit and code list (analysts);
+/// all empty forgets it. Dashboards and monitors built on the analysis then show the labels.
+#[utoipa::path(put, path = "/analyses/{analysisId}/columns/{column}", tag = "analyses",
+    params(("analysisId" = String, Path, description = "Id van de analyse"), ("column" = String, Path, description = "Naam van de kolom in het resultaat")),
+    request_body = ColumnLabelsIn,
+    responses((status = 200, description = "Opgeslagen", body = AnalysisOut)))]
+pub async fn set_analysis_column_labels(
+    ctx: Ctx,
+    Path((id, column)): Path<(String, String)>,
+    JsonInput(input): JsonInput,
+) -> JsonReply<AnalysisOut> {
+    let a = analysis::label_column(ctx.ws(), &ctx.who, &id, &column, input).await?;
+    Ok(Json((&a).into()))
+}
+
 /// Delete a saved analysis (analysts).
 #[utoipa::path(delete, path = "/analyses/{analysisId}", tag = "analyses",
     params(("analysisId" = String, Path, description = "Id van de analyse")),
@@ -298,6 +321,7 @@ pub async fn get_analysis_tile(
     create_analysis,
     get_analysis,
     update_analysis,
+    set_analysis_column_labels,
     delete_analysis,
     run_analysis,
 ))]

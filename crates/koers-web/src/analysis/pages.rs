@@ -33,6 +33,7 @@ pub fn router() -> Router<AppState> {
         "/analyses/{id}/uitvoeren" => post(run_saved_page),
         "/analyses/{id}/exporteren" => post(export_saved),
         "/analyses/{id}/opslaan" => post(save_existing),
+        "/analyses/{id}/kolommen" => post(label_column),
         "/analyses/{id}/verwijderen" => post(delete),
     }
 }
@@ -237,6 +238,16 @@ async fn save_existing(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormI
         }
         Err(e) => Err(e),
     }
+}
+
+/// Says what a result column means: title, unit, code list (analysts).
+async fn label_column(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
+    crate::catalog::pages::label_column_form(
+        input,
+        async |column, input| analysis::label_column(ctx.ws(), &ctx.who, &id, &column, input).await,
+        async |status, extra| render_saved(&ctx, &id, status, extra).await,
+    )
+    .await
 }
 
 /// Deletes a saved analysis once the form confirms it; otherwise its page again, saying so.

@@ -8,7 +8,7 @@ use super::views::{SourceOut, describe_failure};
 use crate::auth::Ctx;
 use crate::dashboards::render::MapOut;
 use crate::error::{AppError, Reply};
-use crate::input::FormInput;
+use crate::input::{FormInput, Input};
 use crate::shell::{Done, form_outcome, page, page_with_status, run_form};
 use crate::state::AppState;
 use axum::Router;
@@ -268,13 +268,29 @@ async fn show(
 }
 
 /// Says what a column means: title, unit, code list (data stewards).
-async fn label_column(ctx: Ctx, Path(id): Path<String>, FormInput(mut input): FormInput) -> Reply {
+async fn label_column(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
+    label_column_form(
+        input,
+        async |column, input| catalog::label_column(ctx.ws(), &ctx.who, &id, &column, input).await,
+        async |status, extra| render_dataset(&ctx, &id, status, extra).await,
+    )
+    .await
+}
+
+/// The form that says what a column means (`column_labels.html`), of a dataset or an
+/// analysis: `label` saves it; the page comes back with a notice, or with the form as sent
+/// (`column_form`) and its problems.
+pub(crate) async fn label_column_form<T>(
+    mut input: Input,
+    label: impl AsyncFnOnce(String, Input) -> Result<T, koers_app::Error>,
+    render: impl AsyncFnOnce(StatusCode, Value) -> Reply,
+) -> Reply {
     let column = input.text("column");
     let fields = context! {
         column => column, title => input.text("title"), unit => input.text("unit"),
         codes => input.text("codes"),
     };
-    let r = catalog::label_column(ctx.ws(), &ctx.who, &id, &column, input).await;
+    let r = label(column, input).await;
     form_outcome(
         r,
         Value::UNDEFINED,
@@ -285,7 +301,7 @@ async fn label_column(ctx: Ctx, Path(id): Path<String>, FormInput(mut input): Fo
             } else {
                 context! { column_form => fields }
             };
-            render_dataset(&ctx, &id, status, context! { ..back, ..extra }).await
+            render(status, context! { ..back, ..extra }).await
         },
     )
     .await

@@ -721,6 +721,96 @@ async fn a_chart_over_dates_reads_the_periods_in_the_page_language() {
 }
 
 #[tokio::test]
+async fn an_analysts_column_titles_head_the_dashboards_built_on_the_analysis() {
+    let app = TestApp::spawn().await;
+    let (p, m, g) = freight(&app).await;
+    let c = app.api_as("admin@pv26.example").await;
+    let id = c
+        .post_json(
+            "/api/v1/dashboards",
+            &json!({"name": "Logistiek", "definition": definition(&p, &m, &g)}),
+        )
+        .await
+        .id();
+    let column = format!("/api/v1/analyses/{p}/columns/tonnen");
+    // Bad input: a code list that is not one, a column the analysis does not return, another
+    // organisation's or a reader's attempt — refused, nothing changed.
+    let r = c
+        .put_json(&column, &json!({"title": "x", "codes": "weg"}))
+        .await;
+    r.assert_status(400);
+    assert_eq!(invalid_names(&r.json()), ["codes"]);
+    c.put_json(
+        &format!("/api/v1/analyses/{p}/columns/bestaat_niet"),
+        &json!({"title": "x"}),
+    )
+    .await
+    .assert_status(404);
+    app.api_as("admin@gm0796.example")
+        .await
+        .put_json(&column, &json!({"title": "x"}))
+        .await
+        .assert_status(404);
+    app.api_as("viewer@pv26.example")
+        .await
+        .put_json(&column, &json!({"title": "x"}))
+        .await
+        .assert_status(403);
+    let a: Value = c.get_json(&format!("/api/v1/analyses/{p}")).await;
+    assert_eq!(a["columnLabels"], json!({}));
+    // Labelled: the analysis says so, and the map's legend and table read the title.
+    let a = c
+        .put_json(
+            &column,
+            &json!({"title": "Vertrekkend gewicht", "unit": "ton"}),
+        )
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(a["columnLabels"]["tonnen"]["title"], "Vertrekkend gewicht");
+    let pc = app.page_as("admin@pv26.example").await;
+    let html = pc.page(&format!("/dashboards/{id}")).await;
+    assert!(
+        html.contains("Legenda: Vertrekkend gewicht (ton)<"),
+        "{html}"
+    );
+    // The analysis page lists the columns as shown; all empty forgets the labels again.
+    let page = pc.page(&format!("/analyses/{p}")).await;
+    assert!(page.contains("Vertrekkend gewicht (ton)"), "{page}");
+    pc.post_form(
+        &format!("/analyses/{p}/kolommen"),
+        &[
+            ("column", "tonnen"),
+            ("title", ""),
+            ("unit", ""),
+            ("codes", ""),
+        ],
+    )
+    .await
+    .assert_status(200);
+    let html = pc.page(&format!("/dashboards/{id}")).await;
+    assert!(!html.contains("Vertrekkend gewicht"), "{html}");
+    // The page's form shows a bad code list again, with its problem and what was typed.
+    let html = pc
+        .post_form(
+            &format!("/analyses/{p}/kolommen"),
+            &[
+                ("column", "tonnen"),
+                ("title", "Gewicht"),
+                ("unit", ""),
+                ("codes", "zomaar"),
+            ],
+        )
+        .await
+        .expect(400)
+        .text();
+    assert!(
+        html.contains("schrijf code = omschrijving") && html.contains("value=\"Gewicht\""),
+        "{html}"
+    );
+}
+
+#[tokio::test]
 async fn a_dashboard_snapshot_is_read_only_by_those_the_dashboard_is_shared_with() {
     let app = TestApp::spawn().await;
     let (p, m, g) = freight(&app).await;
