@@ -290,14 +290,16 @@ pub(crate) async fn label_column_form<T>(
         column => column, title => input.text("title"), unit => input.text("unit"),
         codes => input.text("codes"),
     };
+    let saved = context! { column => column };
     let r = label(column, input).await;
     form_outcome(
         r,
         Value::UNDEFINED,
         |_| Done::Notice("notice"),
         async |status, extra| {
+            // Saved: the same column stays chosen, with what it now says.
             let back = if status.is_success() {
-                context! {}
+                context! { column_form => saved }
             } else {
                 context! { column_form => fields }
             };

@@ -596,3 +596,57 @@ async fn a_map_of_any_geometry_draws_areas_lines_and_points_offline() {
     .await;
     assert_eq!(elsewhere, json!([]), "a request left the machine");
 }
+
+/// An analyst names a result column on a phone, by keyboard; the dashboard's legend reads it.
+#[tokio::test]
+async fn an_analyst_names_a_result_column_and_the_dashboard_reads_it() {
+    let app = TestApp::spawn().await;
+    let (p, m, g) = crate::dashboards::freight(&app).await;
+    let id = app
+        .api_as("admin@pv26.example")
+        .await
+        .post_json(
+            "/api/v1/dashboards",
+            &json!({"name": "Logistiek", "definition": crate::dashboards::definition(&p, &m, &g)}),
+        )
+        .await
+        .id();
+    let (_driver, c, _profile) =
+        crate::browser::browser_as(&app, "admin@pv26.example", (390, 844)).await;
+    c.goto(&app.url(&format!("/analyses/{p}"))).await.unwrap();
+    wait_for(&c, Locator::Id("k-column")).await;
+    // Choose the column by typing its start, as a keyboard user does in a list.
+    crate::browser::keys_at(&c, "#k-column", "tonnen").await;
+    crate::browser::keys_at(&c, "#k-title", "Vertrekkend gewicht").await;
+    crate::browser::keys_at(&c, "#k-unit", "ton").await;
+    crate::browser::enter_and_wait(
+        &c,
+        "form[action$='/kolommen'] button[type=submit]",
+        Locator::XPath("//td[contains(., 'Vertrekkend gewicht (ton)')]"),
+    )
+    .await;
+    crate::browser_tables::page_fits(&c, "an analysis' columns, named").await;
+    // The column just named stays chosen, with what it now says.
+    let title = c.find(Locator::Id("k-title")).await.unwrap();
+    assert_eq!(
+        title.prop("value").await.unwrap().as_deref(),
+        Some("Vertrekkend gewicht")
+    );
+    check_axe(&c, "an analysis' columns, named").await;
+    script(
+        &c,
+        "document.getElementById('tabel-kolommen').scrollIntoView();",
+    )
+    .await;
+    screenshot(&c, "analysis-columns-390.png").await;
+    c.goto(&app.url(&format!("/dashboards/{id}")))
+        .await
+        .unwrap();
+    wait_for(&c, Locator::Css(".koers-live-map__heading")).await;
+    let text = main_text(&c).await;
+    assert!(
+        text.contains("Legenda: Vertrekkend gewicht (ton)"),
+        "{text}"
+    );
+    crate::browser::end_session(c).await;
+}

@@ -113,7 +113,7 @@ async fn wide_tables_scroll_in_their_own_box_on_a_phone() {
 }
 
 /// The page's width against the window's: what sticks out when it is wider.
-async fn page_fits(c: &Client, what: &str) {
+pub(crate) async fn page_fits(c: &Client, what: &str) {
     let widths = script(
         c,
         "const d = document.documentElement;
