@@ -86,21 +86,54 @@ pub(crate) fn input(v: serde_json::Value) -> koers_app::Input {
     }
 }
 
-/// The input of [`koers_app::analysis::save`] for a demo analysis.
-pub(crate) fn analysis_input(
-    title: &str,
-    description: &str,
-    sql: &str,
+/// What the demo analyses' result columns mean, as their analyst says it: title and unit by
+/// column name (columns the movements dataset already labels, such as `tonnes`, are left out).
+const RESULT_COLUMNS: &[(&str, &str, &str)] = &[
+    ("arrivals", "Aankomende bewegingen", ""),
+    ("binnenvaart_ton", "Binnenvaart", "ton"),
+    ("change_pct", "Verandering ten opzichte van vorig jaar", "%"),
+    ("departures", "Vertrekkende bewegingen", ""),
+    ("month", "Maand", ""),
+    ("movements", "Bewegingen", ""),
+    ("share_pct", "Aandeel", "%"),
+    ("tonne_km", "Vervoersprestatie", "tonkilometer"),
+    (
+        "tonne_km_rail_water",
+        "Vervoersprestatie spoor en binnenvaart",
+        "tonkilometer",
+    ),
+    ("tonnes_in", "Aankomend gewicht", "ton"),
+    ("tonnes_out", "Vertrekkend gewicht", "ton"),
+    ("tonnes_previous_year", "Gewicht vorig jaar", "ton"),
+    ("week", "Week", ""),
+    ("wegvervoer_ton", "Wegvervoer", "ton"),
+    ("year", "Jaar", ""),
+];
+
+/// Saves a demo analysis as its analyst `who` does, and says what its result's columns mean
+/// ([`RESULT_COLUMNS`]).
+pub(crate) async fn save_analysis(
+    ws: &Workspace,
+    who: &koers_app::Principal,
+    (title, description, sql): (&str, &str, &str),
     params: &[koers_core::analysis::Param],
-) -> koers_app::Input {
-    input(serde_json::json!({
+) -> Result<koers_app::analysis::Analysis> {
+    let fields = input(serde_json::json!({
         "title": title,
         "description": description,
         "sql": sql,
         "paramName": params.iter().map(|x| x.name.as_str()).collect::<Vec<_>>(),
         "paramKind": params.iter().map(|x| x.kind.as_str()).collect::<Vec<_>>(),
         "paramDefault": params.iter().map(|x| x.default.as_str()).collect::<Vec<_>>(),
-    }))
+    }));
+    let mut a = koers_app::analysis::save(ws, who, None, fields).await?;
+    for (column, title, unit) in RESULT_COLUMNS {
+        if a.columns.iter().any(|c| c == column) {
+            let labels = input(serde_json::json!({ "title": title, "unit": unit }));
+            a = koers_app::analysis::label_column(ws, who, &a.id, column, labels).await?;
+        }
+    }
+    Ok(a)
 }
 
 /// The boundaries shipped in the binary: SQL name, title, file.

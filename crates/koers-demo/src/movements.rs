@@ -5,7 +5,7 @@
 //! On them: saved analyses with named parameters, indicators, and the monitor
 //! "Logistieke bewegingen", refreshed once so that it shows results.
 
-use crate::{analysis_input, input, principal};
+use crate::{input, principal, save_analysis};
 use anyhow::{Context, Result, anyhow, bail};
 use datafusion::arrow::array::{
     ArrayRef, Float64Array, Int32Array, Int64Array, StringArray, TimestampMicrosecondArray,
@@ -17,8 +17,8 @@ use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use indicatif::{ProgressBar, ProgressStyle};
 use koers_app::Workspace;
 use koers_app::catalog::ImportSource;
+use koers_app::products;
 use koers_app::results::Results;
-use koers_app::{analysis, products};
 use koers_core::analysis::{Param, ParamKind};
 use koers_core::catalog::DatasetMeta;
 use koers_store::{Organisation, User};
@@ -1020,13 +1020,7 @@ pub async fn seed(
     let mut analysis_ids = Vec::new();
     for (title, description, sql, ps) in ANALYSES {
         let description = format!("{description} Op gegenereerde demogegevens.");
-        let a = analysis::save(
-            ws,
-            &who,
-            None,
-            analysis_input(title, &description, sql, &params(ps)),
-        )
-        .await?;
+        let a = save_analysis(ws, &who, (title, &description, sql), &params(ps)).await?;
         analysis_ids.push(a.id);
     }
     // The weekly target follows the data: at least the 2024 average, 3% growth as target.

@@ -3,12 +3,12 @@
 //! replacing, safe bathing-water sites, and how species fare in nature areas. Every dataset
 //! is marked as generated; each question has its dataset, a saved analysis and a product.
 
-use crate::{Rng, analysis_input, input, principal};
+use crate::{Rng, input, principal};
 use anyhow::{Result, anyhow};
 use koers_app::Workspace;
 use koers_app::register::ChoiceBody;
 use koers_app::results::Results;
-use koers_app::{analysis, questions, register};
+use koers_app::{questions, register};
 use koers_core::analysis::{Param, ParamKind};
 use koers_core::catalog::DatasetMeta;
 use koers_core::questions::{QuestionRole, Status, responsible};
@@ -256,18 +256,12 @@ pub async fn seed(ws: &Workspace, org: &Organisation, p: &People<'_>) -> Result<
         )
         .await?;
         let ds = import_csv(ws, org, c.dataset.0, c.dataset.1, &c.dataset.2, c.dataset.3).await?;
-        let analysis = analysis::save(
-            ws,
-            &analyst,
-            None,
-            analysis_input(
-                c.analysis.0,
-                "Demo-analyse op gegenereerde gegevens.",
-                c.analysis.1,
-                &c.analysis.2,
-            ),
-        )
-        .await?;
+        let what = (
+            c.analysis.0,
+            "Demo-analyse op gegenereerde gegevens.",
+            c.analysis.1,
+        );
+        let analysis = crate::save_analysis(ws, &analyst, what, &c.analysis.2).await?;
         let mut q = questions::create_question(
             ws,
             &owner,

@@ -6,10 +6,9 @@
 //! flows and provinces; every choice is kept in an evidence snapshot like any figure.
 
 use crate::movements::{Xoshiro, import_as};
-use crate::{analysis_input, principal};
+use crate::principal;
 use anyhow::{Result, anyhow};
 use koers_app::Workspace;
-use koers_app::analysis;
 use koers_app::catalog::ImportSource;
 use koers_core::analysis::{Param, ParamKind};
 use koers_core::catalog::DatasetMeta;
@@ -308,13 +307,7 @@ pub async fn seed(ws: &Workspace, org: &Organisation, analyst: &User) -> Result<
             vec![param("verschuiving", ParamKind::Integer, "0")],
         ),
     ] {
-        let a = analysis::save(
-            ws,
-            &who,
-            None,
-            analysis_input(title, description, sql, &params),
-        )
-        .await?;
+        let a = crate::save_analysis(ws, &who, (title, description, sql), &params).await?;
         ids.push(a.id);
     }
     let ids: [String; 3] = ids

@@ -137,6 +137,15 @@ fn demo_generates_movements_with_a_monitor() {
         ),
         2
     );
+    // Their analyst said what the result columns mean: the dashboards read words.
+    assert_eq!(
+        count(
+            &c,
+            "SELECT COUNT(*) FROM analyses WHERE title = 'Tonnen per provincie' \
+             AND column_labels LIKE '%\"tonnes_out\":{\"title\":\"Vertrekkend gewicht\",\"unit\":\"ton\"}%'"
+        ),
+        1
+    );
     // The monitor's seven analyses and the modal-shift scenario's two.
     let columns = run_analyses(d);
     assert_eq!(columns.len(), 9, "{columns:?}");
