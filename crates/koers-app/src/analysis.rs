@@ -454,12 +454,9 @@ pub async fn label_column(
     if !a.columns.iter().any(|c| c == column) {
         return Err(Error::NotFound);
     }
-    let labels = crate::catalog::column_labels(input)?;
-    Ok(ws
-        .store
-        .catalog()
-        .set_analysis_column_labels(&who.org.id, id, column, &labels, &who.actor())
-        .await?)
+    let what = (koers_store::catalog::Labelled::Analysis, id);
+    crate::catalog::label(ws, who, what, column, input).await?;
+    analysis(ws, who, id).await
 }
 
 /// Parses an export format name: `csv`, `csv-nl`, `csv-raw`, `geojson` or `parquet`.

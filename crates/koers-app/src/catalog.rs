@@ -20,6 +20,7 @@ use koers_engine::{
     CancelToken, ColumnInfo, Engine, EngineConfig, ImportOptions, ImportedVersion, Progress,
     QueryOutput, Sql, TableRef,
 };
+use koers_store::catalog::Labelled;
 use koers_store::{Actor, NewVersion, Store};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -991,17 +992,30 @@ pub async fn label_column(
     if !known {
         return Err(Error::NotFound);
     }
+    label(ws, who, (Labelled::Dataset, id), column, input).await?;
+    Ok(ws.store.catalog().dataset(&who.org.id, id).await?)
+}
+
+/// Sets what a column of the organisation's dataset or analysis means, from `input`: `title`,
+/// `unit` and `codes` (one `code = label` a line, or an object code → label).
+pub(crate) async fn label(
+    ws: &Workspace,
+    who: &Principal,
+    (what, id): (Labelled, &str),
+    column: &str,
+    input: Input,
+) -> Result<()> {
     let labels = column_labels(input)?;
+    let whose = (what, who.org.id.as_str(), id);
     Ok(ws
         .store
         .catalog()
-        .set_column_labels(&who.org.id, id, column, &labels, &who.actor())
+        .set_column_labels(whose, (column, &labels), &who.actor())
         .await?)
 }
 
-/// A column's labels from a form or the API: `title`, `unit` and `codes` (one
-/// `code = label` a line, or an object code → label).
-pub(crate) fn column_labels(mut input: Input) -> Result<ColumnLabels> {
+/// A column's labels as a form or the API sends them.
+fn column_labels(mut input: Input) -> Result<ColumnLabels> {
     let codes = if input.fields().get("codes").is_some_and(|c| c.is_object()) {
         input
             .structured::<BTreeMap<String, String>>("codes")

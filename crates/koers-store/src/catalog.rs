@@ -229,7 +229,7 @@ from_row!(r => Analysis { id, org_id, title, description, created_by, created_at
 
 /// Whose columns are labelled: a dataset's or a saved analysis'.
 #[derive(Debug, Clone, Copy)]
-enum Labelled {
+pub enum Labelled {
     Dataset,
     Analysis,
 }
@@ -368,51 +368,23 @@ impl Repo<'_> {
         self.dataset(org_id, id).await
     }
 
-    /// Sets what one column of an own dataset means (its labels empty: forgets them).
+    /// Sets what one column of a dataset or of an analysis' result means (empty labels
+    /// forget them), audited; read the dataset or analysis again for the labels it now has.
     pub async fn set_column_labels(
         &self,
-        org_id: &str,
-        id: &str,
-        column: &str,
-        labels: &ColumnLabels,
-        actor: &Actor,
-    ) -> Result<Dataset> {
-        let all = self.dataset(org_id, id).await?.column_labels;
-        let to = (column, labels);
-        self.label(Labelled::Dataset, (org_id, id), all, to, actor)
-            .await?;
-        self.dataset(org_id, id).await
-    }
-
-    /// Sets what one result column of an analysis means (empty labels forget them).
-    pub async fn set_analysis_column_labels(
-        &self,
-        org_id: &str,
-        id: &str,
-        column: &str,
-        labels: &ColumnLabels,
-        actor: &Actor,
-    ) -> Result<Analysis> {
-        let all = self.analysis(org_id, id).await?.column_labels;
-        let to = (column, labels);
-        self.label(Labelled::Analysis, (org_id, id), all, to, actor)
-            .await?;
-        self.analysis(org_id, id).await
-    }
-
-    /// Writes `all` with `column`'s labels set (empty labels forget them) to a dataset or an
-    /// analysis, audited.
-    async fn label(
-        &self,
-        what: Labelled,
-        (org_id, id): (&str, &str),
-        mut all: BTreeMap<String, ColumnLabels>,
+        (what, org_id, id): (Labelled, &str, &str),
         (column, labels): (&str, &ColumnLabels),
         actor: &Actor,
     ) -> Result<()> {
-        let (table, kind) = match what {
-            Labelled::Dataset => ("datasets", "dataset"),
-            Labelled::Analysis => ("analyses", "analysis"),
+        let (table, kind, mut all) = match what {
+            Labelled::Dataset => {
+                let all = self.dataset(org_id, id).await?.column_labels;
+                ("datasets", "dataset", all)
+            }
+            Labelled::Analysis => {
+                let all = self.analysis(org_id, id).await?.column_labels;
+                ("analyses", "analysis", all)
+            }
         };
         if labels.is_empty() {
             all.remove(column);
@@ -806,9 +778,11 @@ mod tests {
         let set = |org: &str, l: &ColumnLabels| {
             let (s, org, id, l) = (s.clone(), org.to_string(), an.id.clone(), l.clone());
             async move {
-                s.catalog()
-                    .set_analysis_column_labels(&org, &id, "tonnes_out", &l, &Actor::cli())
-                    .await
+                let whose = (Labelled::Analysis, org.as_str(), id.as_str());
+                let c = s.catalog();
+                c.set_column_labels(whose, ("tonnes_out", &l), &Actor::cli())
+                    .await?;
+                c.analysis(&org, &id).await
             }
         };
         assert!(matches!(

@@ -601,16 +601,7 @@ async fn a_map_of_any_geometry_draws_areas_lines_and_points_offline() {
 #[tokio::test]
 async fn an_analyst_names_a_result_column_and_the_dashboard_reads_it() {
     let app = TestApp::spawn().await;
-    let (p, m, g) = crate::dashboards::freight(&app).await;
-    let id = app
-        .api_as("admin@pv26.example")
-        .await
-        .post_json(
-            "/api/v1/dashboards",
-            &json!({"name": "Logistiek", "definition": crate::dashboards::definition(&p, &m, &g)}),
-        )
-        .await
-        .id();
+    let (id, (p, _, _)) = crate::dashboards::freight_dashboard(&app).await;
     let (_driver, c, _profile) =
         crate::browser::browser_as(&app, "admin@pv26.example", (390, 844)).await;
     c.goto(&app.url(&format!("/analyses/{p}"))).await.unwrap();

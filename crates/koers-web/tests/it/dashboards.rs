@@ -39,6 +39,22 @@ pub(crate) async fn freight(app: &TestApp) -> (String, String, String) {
     (per_province, per_mode, per_municipality)
 }
 
+/// Organisation A's freight ([`freight`]) on a dashboard "Logistiek" ([`definition`]) its
+/// administrator made; the dashboard's id and the three analyses' ids.
+pub(crate) async fn freight_dashboard(app: &TestApp) -> (String, (String, String, String)) {
+    let (p, m, g) = freight(app).await;
+    let id = app
+        .api_as("admin@pv26.example")
+        .await
+        .post_json(
+            "/api/v1/dashboards",
+            &json!({"name": "Logistiek", "definition": definition(&p, &m, &g)}),
+        )
+        .await
+        .id();
+    (id, (p, m, g))
+}
+
 pub(crate) fn definition(per_province: &str, per_mode: &str, per_municipality: &str) -> Value {
     json!({
         "widgets": [
@@ -412,15 +428,8 @@ pub(crate) async fn sharing_by_role_and_by_public_link_shows_only_that_dashboard
 #[tokio::test]
 async fn pages_build_refresh_and_export_a_dashboard_and_show_stale_data() {
     let app = TestApp::spawn().await;
-    let (p, m, g) = freight(&app).await;
+    let (id, (p, _, _)) = freight_dashboard(&app).await;
     let c = app.api_as("admin@pv26.example").await;
-    let r = c
-        .post_json(
-            "/api/v1/dashboards",
-            &json!({"name": "Logistiek", "definition": definition(&p, &m, &g)}),
-        )
-        .await;
-    let id = r.id();
 
     let pc = app.page_as("admin@pv26.example").await;
     let html = pc.page(&format!("/dashboards/{id}")).await;
@@ -723,15 +732,8 @@ async fn a_chart_over_dates_reads_the_periods_in_the_page_language() {
 #[tokio::test]
 async fn an_analysts_column_titles_head_the_dashboards_built_on_the_analysis() {
     let app = TestApp::spawn().await;
-    let (p, m, g) = freight(&app).await;
+    let (id, (p, _, _)) = freight_dashboard(&app).await;
     let c = app.api_as("admin@pv26.example").await;
-    let id = c
-        .post_json(
-            "/api/v1/dashboards",
-            &json!({"name": "Logistiek", "definition": definition(&p, &m, &g)}),
-        )
-        .await
-        .id();
     let column = format!("/api/v1/analyses/{p}/columns/tonnen");
     // Bad input: a code list that is not one, a column the analysis does not return, another
     // organisation's or a reader's attempt — refused, nothing changed.
