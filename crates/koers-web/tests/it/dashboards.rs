@@ -55,6 +55,17 @@ pub(crate) async fn freight_dashboard(app: &TestApp) -> (String, (String, String
     (id, (p, m, g))
 }
 
+/// Forgets what `column` means through the page form at `action` (all fields empty).
+async fn forget_column(pc: &Session, action: &str, column: &str) {
+    let fields = [
+        ("column", column),
+        ("title", ""),
+        ("unit", ""),
+        ("codes", ""),
+    ];
+    pc.post_form(action, &fields).await.assert_status(200);
+}
+
 pub(crate) fn definition(per_province: &str, per_mode: &str, per_municipality: &str) -> Value {
     json!({
         "widgets": [
@@ -779,17 +790,7 @@ async fn an_analysts_column_titles_head_the_dashboards_built_on_the_analysis() {
     // The analysis page lists the columns as shown; all empty forgets the labels again.
     let page = pc.page(&format!("/analyses/{p}")).await;
     assert!(page.contains("Vertrekkend gewicht (ton)"), "{page}");
-    pc.post_form(
-        &format!("/analyses/{p}/kolommen"),
-        &[
-            ("column", "tonnen"),
-            ("title", ""),
-            ("unit", ""),
-            ("codes", ""),
-        ],
-    )
-    .await
-    .assert_status(200);
+    forget_column(&pc, &format!("/analyses/{p}/kolommen"), "tonnen").await;
     let html = pc.page(&format!("/dashboards/{id}")).await;
     assert!(!html.contains("Vertrekkend gewicht"), "{html}");
     // The page's form shows a bad code list again, with its problem and what was typed.
@@ -1206,17 +1207,7 @@ async fn codes_read_as_names_once_a_steward_says_what_they_mean() {
         html.contains("value=\"Vervoerd gewicht\""),
         "the form shows what is set"
     );
-    pc.post_form(
-        &format!("/bronnen/{vracht}/kolommen"),
-        &[
-            ("column", "tonnen"),
-            ("title", ""),
-            ("unit", ""),
-            ("codes", ""),
-        ],
-    )
-    .await
-    .assert_status(200);
+    forget_column(&pc, &format!("/bronnen/{vracht}/kolommen"), "tonnen").await;
     assert!(
         !app.dataset(&vracht)
             .await
