@@ -62,11 +62,17 @@ static EN: LazyLock<HashMap<String, String>> =
 
 /// The text for `key` in `lang`; the key itself when it has no translation.
 pub fn t(lang: Lang, key: &str) -> String {
+    known(lang, key).unwrap_or_else(|| key.to_string())
+}
+
+/// The text for `key` in `lang`, if the locale has one (for keys made from stored codes,
+/// which may name something newer than the words for it).
+pub fn known(lang: Lang, key: &str) -> Option<String> {
     let table = match lang {
         Lang::Nl => &*NL,
         Lang::En => &*EN,
     };
-    table.get(key).cloned().unwrap_or_else(|| key.to_string())
+    table.get(key).cloned()
 }
 
 /// koers' built-in default content (the default maturity framework, its open question and

@@ -148,6 +148,16 @@ async fn audit(ctx: Ctx, Query(q): Query<Before>) -> Result<Html<String>, AppErr
     let older = (events.len() as i64 == AUDIT_PAGE)
         .then(|| events.last().map(|e| e.seq))
         .flatten();
+    // What happened to what, in words; the code stays beside it for whoever searches for it.
+    let words =
+        |kind: &str, code: &str| crate::i18n::known(ctx.lang, &format!("audit.{kind}.{code}"));
+    let events: Vec<Value> = events
+        .into_iter()
+        .map(|e| {
+            let (action, object) = (words("action", &e.action), words("object", &e.object_type));
+            context! { action_words => action, object_words => object, ..Value::from_serialize(&e) }
+        })
+        .collect();
     page(
         &ctx,
         "audit.html",

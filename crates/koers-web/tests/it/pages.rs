@@ -151,6 +151,23 @@ async fn language_switch_and_error_pages() {
 }
 
 #[tokio::test]
+async fn the_audit_log_says_what_happened_in_words_with_the_code_beside_it() {
+    let app = TestApp::spawn().await;
+    app.save_analysis(&app.org_a.id, "Tel", "SELECT 1", &[])
+        .await;
+    let c = app.page_as("admin@pv26.example").await;
+    let html = c.page("/organisatie/logboek").await;
+    assert!(
+        html.contains("Analyse opgeslagen<br><code class=\"koers-hint\">analysis.created</code>"),
+        "{html}"
+    );
+    assert!(html.contains(">Analyse</td>"), "{html}");
+    c.get("/lang/en?next=/").await;
+    let html = c.page("/organisatie/logboek").await;
+    assert!(html.contains("Analysis saved<br>"), "{html}");
+}
+
+#[tokio::test]
 async fn the_language_switch_keeps_the_page_and_its_query() {
     let app = TestApp::spawn().await;
     let c = app.page_as("admin@pv26.example").await;

@@ -137,6 +137,28 @@ fn demo_generates_movements_with_a_monitor() {
         ),
         2
     );
+    // The administrator's audit log reads every action and object the demo wrote in words,
+    // in Dutch and in English.
+    for (kind, column) in [("action", "action"), ("object", "object_type")] {
+        let mut q = c
+            .prepare(&format!("SELECT DISTINCT {column} FROM audit_log"))
+            .unwrap();
+        let codes: Vec<String> = q
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert!(codes.len() > 20, "{codes:?}");
+        for code in codes {
+            for lang in [koers_web::i18n::Lang::Nl, koers_web::i18n::Lang::En] {
+                let key = format!("audit.{kind}.{code}");
+                assert!(
+                    koers_web::i18n::known(lang, &key).is_some(),
+                    "{key} in {lang:?}"
+                );
+            }
+        }
+    }
     // Their analyst said what the result columns mean: the dashboards read words.
     assert_eq!(
         count(
