@@ -14,7 +14,7 @@ use crate::fetch::{FetchPolicy, download};
 use crate::storage::ObjectStorage;
 use crate::{Error, Input, Principal, Result};
 use koers_core::Permission;
-use koers_core::catalog::labels::ColumnLabels;
+use koers_core::catalog::labels::{ColumnLabels, Labels};
 use koers_core::catalog::{AccessRights, DatasetMeta, parse_dataset_name, suggest_dataset_name};
 use koers_engine::{
     CancelToken, ColumnInfo, Engine, EngineConfig, ImportOptions, ImportedVersion, Progress,
@@ -1033,16 +1033,43 @@ fn column_labels(mut input: Input) -> Result<ColumnLabels> {
     ))
 }
 
-/// The labels of the organisation's own columns (its datasets', then its analyses') and the
-/// regions' names, to show values and headings as a reader reads them.
-pub async fn labels(ws: &Workspace, org_id: &str) -> Result<koers_core::catalog::labels::Labels> {
-    let own = ws.store.catalog().datasets(org_id).await?;
+/// The labels of the organisation's own datasets' columns (and the regions' names), to show
+/// values and headings as a reader reads them.
+pub async fn labels(ws: &Workspace, org_id: &str) -> Result<Labels> {
+    Ok(org_labels(ws, org_id).await?.of([]))
+}
+
+/// What the organisation's columns mean: its datasets' labels, and each saved analysis' own
+/// labels of its result columns.
+#[derive(Debug, Clone, Default)]
+pub struct OrgLabels {
+    datasets: Vec<BTreeMap<String, ColumnLabels>>,
+    analyses: BTreeMap<String, BTreeMap<String, ColumnLabels>>,
+}
+
+impl OrgLabels {
+    /// The labels to read the results of these analyses by: their own first (an analysis
+    /// names its columns for itself, not for the others), then the datasets'.
+    pub fn of<'a>(&self, analysis_ids: impl IntoIterator<Item = &'a str>) -> Labels {
+        let own: Vec<&BTreeMap<String, ColumnLabels>> = analysis_ids
+            .into_iter()
+            .filter_map(|id| self.analyses.get(id))
+            .collect();
+        Labels::new(own.into_iter().chain(self.datasets.iter()))
+    }
+}
+
+/// The organisation's labels, datasets' and analyses' ([`OrgLabels`]).
+pub async fn org_labels(ws: &Workspace, org_id: &str) -> Result<OrgLabels> {
+    let datasets = ws.store.catalog().datasets(org_id).await?;
     let analyses = ws.store.catalog().analyses(org_id).await?;
-    Ok(koers_core::catalog::labels::Labels::new(
-        own.iter()
-            .map(|d| &d.column_labels)
-            .chain(analyses.iter().map(|a| &a.column_labels)),
-    ))
+    Ok(OrgLabels {
+        datasets: datasets.into_iter().map(|d| d.column_labels).collect(),
+        analyses: analyses
+            .into_iter()
+            .map(|a| (a.id, a.column_labels))
+            .collect(),
+    })
 }
 
 /// Replaces the DCAT-AP-NL metadata of one of the organisation's own datasets (data

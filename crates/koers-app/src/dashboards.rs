@@ -411,6 +411,8 @@ pub struct Editor {
     pub dashboard: Dashboard,
     pub analyses: Vec<Analysis>,
     pub indicators: Vec<Indicator>,
+    /// What the analyses' columns mean, to offer them by their headings.
+    pub labels: crate::catalog::OrgLabels,
 }
 
 /// The widget that fits a saved analysis' result, to start a new widget from (analysts).
@@ -430,6 +432,7 @@ pub async fn editor(ws: &Workspace, who: &Principal, id: &str) -> Result<Editor>
     Ok(Editor {
         analyses: crate::analysis::with_columns(ws, &who.org.id).await?,
         indicators: ws.store.indicators().indicators(&who.org.id).await?,
+        labels: crate::catalog::org_labels(ws, &who.org.id).await?,
         dashboard,
     })
 }
@@ -678,6 +681,9 @@ pub struct WidgetData {
     pub unfiltered: Vec<String>,
     /// Where its figures come from: the analysis' title, or the indicator's name.
     pub source: Option<String>,
+    /// What its columns and codes mean: its analyses' own labels, then the datasets'.
+    #[serde(skip)]
+    pub labels: Labels,
     /// A map's data at the other stops of the sliders its analysis reads
     /// ([`koers_core::dashboards::Filter::stops`]): what fixes its colour scale.
     #[serde(skip)]
@@ -694,7 +700,8 @@ pub struct Board {
     /// The filter values that apply (chosen or default).
     pub filters: BTreeMap<String, String>,
     pub widgets: Vec<WidgetData>,
-    /// What the organisation's columns and codes mean, to show names instead of codes.
+    /// What the datasets' columns and codes mean (the filters' options; each widget carries
+    /// its own, with its analyses' labels).
     #[serde(skip)]
     pub labels: Labels,
 }
@@ -895,6 +902,7 @@ pub async fn board(
     let mut changed_at: BTreeMap<String, String> = BTreeMap::new();
     let mut at_stops: BTreeMap<String, Vec<WidgetResult>> = BTreeMap::new();
     let mut widgets = Vec::new();
+    let labels = crate::catalog::org_labels(ws, &d.org_id).await?;
     for w in &d.definition.widgets {
         let (data, computed_at) = if w.kind == WidgetKind::Text {
             (None, None)
@@ -973,10 +981,12 @@ pub async fn board(
                 }
             }
         }
+        let read = [&w.analysis_id, &w.drill_analysis_id];
         widgets.push(WidgetData {
             across,
             parameters,
             source,
+            labels: labels.of(read.into_iter().flatten().map(String::as_str)),
             unfiltered: d.definition.unfiltered(w, &params, &values),
             widget: w.clone(),
             data,
@@ -990,7 +1000,7 @@ pub async fn board(
     Ok(Board {
         filters: values,
         widgets,
-        labels: crate::catalog::labels(ws, &d.org_id).await?,
+        labels: labels.of([]),
     })
 }
 

@@ -64,20 +64,23 @@
 
 // Column lists that follow a chosen analysis: a select with data-columns (a JSON map of
 // analysis id → its result's column names) and data-columns-for (the ids of the column
-// selects) fills those selects with the chosen analysis' columns. Without script the page
-// opens with the first analysis' columns (or the one in ?analyse=).
+// selects) fills those selects with the chosen analysis' columns, each read as data-shown
+// (analysis id → column name → its heading) says. Without script the page opens with the first analysis'
+// columns (or the one in ?analyse=).
 (function () {
   "use strict";
   document.querySelectorAll("select[data-columns]").forEach(function (source) {
     var map = JSON.parse(source.getAttribute("data-columns"));
+    var shown = JSON.parse(source.getAttribute("data-shown") || "{}");
     source.addEventListener("change", function () {
       var names = map[source.value] || [];
+      var named = shown[source.value] || {};
       source.getAttribute("data-columns-for").split(" ").forEach(function (id) {
         var target = document.getElementById(id);
         if (!target) return;
         var keep = target.hasAttribute("data-optional") ? 1 : 0;
         while (target.options.length > keep) target.remove(keep);
-        names.forEach(function (n) { target.add(new Option(n, n)); });
+        names.forEach(function (n) { target.add(new Option(named[n] || n, n)); });
       });
     });
   });

@@ -75,6 +75,8 @@ pub struct Overview {
     pub indicators: Vec<Indicator>,
     pub monitors: Vec<Monitor>,
     pub analyses: Vec<Analysis>,
+    /// What the analyses' columns mean, to offer them by their headings.
+    pub labels: crate::catalog::OrgLabels,
 }
 
 /// The overview of the organisation's information products (everyone who may read).
@@ -84,6 +86,7 @@ pub async fn overview(ws: &Workspace, who: &Principal) -> Result<Overview> {
         indicators: ws.store.indicators().indicators(&who.org.id).await?,
         monitors: ws.store.indicators().monitors(&who.org.id).await?,
         analyses: crate::analysis::with_columns(ws, &who.org.id).await?,
+        labels: crate::catalog::org_labels(ws, &who.org.id).await?,
     })
 }
 

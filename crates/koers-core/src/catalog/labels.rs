@@ -154,6 +154,15 @@ impl Labels {
             _ => column.to_string(),
         }
     }
+
+    /// How a column reads in a list to choose it from: its heading with its name beside it
+    /// (`Vervoerd gewicht (ton) — tonnes`), else its name.
+    pub fn choice(&self, column: &str) -> String {
+        match self.heading(column) {
+            h if h == column => h,
+            h => format!("{h} — {column}"),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -205,5 +214,7 @@ mod tests {
         assert_eq!(l.heading("tonnes"), "Gewicht (ton)");
         assert_eq!(l.heading("mode"), "Modaliteit");
         assert_eq!(l.heading("other"), "other");
+        assert_eq!(l.choice("tonnes"), "Gewicht (ton) — tonnes");
+        assert_eq!(l.choice("other"), "other");
     }
 }

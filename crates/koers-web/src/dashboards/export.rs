@@ -363,6 +363,7 @@ mod tests {
             stale: false,
             unfiltered: vec![],
             source: None,
+            labels: Labels::default(),
             across: Vec::new(),
             parameters: Default::default(),
         };

@@ -19,7 +19,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use koers_app::dashboards::{
-    self as dashboards, Board, Dashboard, Edit, WidgetKind, chosen_filters,
+    self as dashboards, Board, Dashboard, Edit, WidgetData, WidgetKind, chosen_filters,
 };
 use koers_core::{Permission, Role};
 use minijinja::{Value, context};
@@ -108,16 +108,24 @@ fn drawn(
     let link = |p: &str, v: &str| link_with(base, &board.filters, p, v);
     let angles = angles(q);
     let words = Words::new(lang);
-    let view = View {
-        link: &link,
-        angles: &angles,
-        filters: &board.filters,
-        labels: &board.labels,
-        words: &words,
-        tiles,
-    };
+    // Each widget reads its columns by its own analyses' labels.
+    // Each widget reads its columns by its own analyses' labels.
     koers_svg::chart::written_as(lang.separators(), || {
-        board.widgets.iter().map(|w| draw(w, &view)).collect()
+        board
+            .widgets
+            .iter()
+            .map(|w: &WidgetData| {
+                let view = View {
+                    link: &link,
+                    angles: &angles,
+                    filters: &board.filters,
+                    labels: &w.labels,
+                    words: &words,
+                    tiles,
+                };
+                draw(w, &view)
+            })
+            .collect()
     })
 }
 
@@ -327,8 +335,7 @@ async fn serve_widget_file(
                 &format!("{name}.csv"),
                 widget_csv(
                     w,
-                    (q.get("formaat").map(String::as_str) == Some("excel-nl"))
-                        .then_some(&board.labels),
+                    (q.get("formaat").map(String::as_str) == Some("excel-nl")).then_some(&w.labels),
                 )?
                 .into_bytes(),
             ))
@@ -421,7 +428,9 @@ async fn render_editor(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) ->
         dashboard: d,
         analyses,
         indicators,
+        labels,
     } = dashboards::editor(ctx.ws(), &ctx.who, id).await?;
+    let (shown, shown_json) = crate::analysis::views::column_choices(&analyses, &labels);
     let title_of = |aid: &Option<String>| {
         aid.as_ref()
             .and_then(|a| analyses.iter().find(|x| &x.id == a))
@@ -465,6 +474,7 @@ async fn render_editor(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) ->
         context! {
             d => d, widgets => widgets, analyses => analyses, indicators => indicators,
             columns_json => columns_json, all_columns => all_columns,
+            shown => shown, shown_json => shown_json,
             columns_by_id => analyses
                 .iter()
                 .map(|a| (a.id.as_str(), &a.columns))

@@ -1068,6 +1068,7 @@ mod tests {
             stale: false,
             unfiltered: Vec::new(),
             source: None,
+            labels: Labels::default(),
             across: Vec::new(),
             parameters: BTreeMap::new(),
         }

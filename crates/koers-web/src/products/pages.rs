@@ -166,6 +166,7 @@ async fn render_overview(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
             .collect::<std::collections::BTreeMap<_, _>>(),
     )
     .map_err(|e| AppError::Internal(e.to_string()))?;
+    let (shown, shown_json) = crate::analysis::views::column_choices(&o.analyses, &o.labels);
     page_with_status(
         ctx,
         status,
@@ -173,7 +174,7 @@ async fn render_overview(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
         "/informatieproducten",
         context! {
             indicators => o.indicators, monitors => o.monitors, analyses => o.analyses,
-            columns => columns, columns_json => columns_json,
+            columns => columns, columns_json => columns_json, shown => shown, shown_json => shown_json,
             grains => Grain::ALL.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
             can_edit => ctx.may(Permission::Analyse),
             ..extra

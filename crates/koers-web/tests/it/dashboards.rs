@@ -787,6 +787,20 @@ async fn an_analysts_column_titles_head_the_dashboards_built_on_the_analysis() {
         html.contains("Legenda: Vertrekkend gewicht (ton)<"),
         "{html}"
     );
+    // Only that analysis: the table of another analysis with a column `tonnen` keeps its name.
+    let other = &html[html.find("Tabel</h").expect("the table widget")..];
+    assert!(other.contains(">tonnen</th>"), "{other}");
+    // The lists to choose a column from offer it by its heading (indicator form, editor).
+    for form in [
+        format!("/informatieproducten?analyse={p}"),
+        format!("/dashboards/{id}/bewerken?analyse={p}"),
+    ] {
+        let html = pc.page(&form).await;
+        assert!(
+            html.contains(">Vertrekkend gewicht (ton) — tonnen</option>"),
+            "{form}: {html}"
+        );
+    }
     // The analysis page lists the columns as shown; all empty forgets the labels again.
     let page = pc.page(&format!("/analyses/{p}")).await;
     assert!(page.contains("Vertrekkend gewicht (ton)"), "{page}");
