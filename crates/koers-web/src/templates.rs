@@ -125,6 +125,34 @@ pub fn periods(lang: Lang, values: Vec<String>) -> Vec<String> {
         .collect()
 }
 
+/// How the analyses' result columns read in the lists to choose them from (indicator form,
+/// dashboard editor): per analysis, the columns its labels name (as
+/// [`Labels::choice`](koers_core::catalog::labels::Labels::choice) has it); the others read
+/// as their names. Also as JSON, for the script that fills the lists.
+pub type ColumnChoices =
+    std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>;
+
+pub fn column_choices(
+    analyses: &[koers_app::analysis::Analysis],
+    labels: &koers_app::catalog::OrgLabels,
+) -> (ColumnChoices, String) {
+    let shown: ColumnChoices = analyses
+        .iter()
+        .map(|a| {
+            let own = labels.of([a.id.as_str()]);
+            let named = a
+                .columns
+                .iter()
+                .map(|c| (c.clone(), own.choice(c)))
+                .filter(|(c, s)| c != s)
+                .collect();
+            (a.id.clone(), named)
+        })
+        .collect();
+    let json = serde_json::to_string(&shown).unwrap_or_else(|_| "{}".into());
+    (shown, json)
+}
+
 /// A timestamp as the local date and time in the Netherlands, written as `lang` writes it:
 /// "5 december 2026, 04:01". A date alone, or anything else, as [`long_date`] shows it.
 pub fn long_datetime(lang: Lang, value: &str) -> String {

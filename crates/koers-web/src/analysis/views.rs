@@ -1,5 +1,4 @@
-//! What the analysis pages and the API answer alike: a result as a downloadable file; and how
-//! the forms built on analyses offer their columns.
+//! What the analysis pages and the API answer alike: a result as a downloadable file.
 
 use crate::auth::Ctx;
 use crate::download::CSV;
@@ -29,32 +28,4 @@ pub async fn download(ctx: &Ctx, out: &QueryOutput, format: ExportFormat, stem: 
         &format!("{name}.{ext}"),
         buf,
     ))
-}
-
-/// How the analyses' result columns read in the lists to choose them from (indicator form,
-/// dashboard editor): per analysis, the columns its labels name (as
-/// [`Labels::choice`](koers_core::catalog::labels::Labels::choice) has it); the others read
-/// as their names. Also as JSON, for the script that fills the lists.
-pub type ColumnChoices =
-    std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>;
-
-pub fn column_choices(
-    analyses: &[koers_app::analysis::Analysis],
-    labels: &koers_app::catalog::OrgLabels,
-) -> (ColumnChoices, String) {
-    let shown: ColumnChoices = analyses
-        .iter()
-        .map(|a| {
-            let own = labels.of([a.id.as_str()]);
-            let named = a
-                .columns
-                .iter()
-                .map(|c| (c.clone(), own.choice(c)))
-                .filter(|(c, s)| c != s)
-                .collect();
-            (a.id.clone(), named)
-        })
-        .collect();
-    let json = serde_json::to_string(&shown).unwrap_or_else(|_| "{}".into());
-    (shown, json)
 }

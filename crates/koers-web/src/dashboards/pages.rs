@@ -430,7 +430,7 @@ async fn render_editor(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) ->
         indicators,
         labels,
     } = dashboards::editor(ctx.ws(), &ctx.who, id).await?;
-    let (shown, shown_json) = crate::analysis::views::column_choices(&analyses, &labels);
+    let (shown, shown_json) = crate::templates::column_choices(&analyses, &labels);
     let title_of = |aid: &Option<String>| {
         aid.as_ref()
             .and_then(|a| analyses.iter().find(|x| &x.id == a))

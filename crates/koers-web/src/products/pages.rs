@@ -166,7 +166,7 @@ async fn render_overview(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
             .collect::<std::collections::BTreeMap<_, _>>(),
     )
     .map_err(|e| AppError::Internal(e.to_string()))?;
-    let (shown, shown_json) = crate::analysis::views::column_choices(&o.analyses, &o.labels);
+    let (shown, shown_json) = crate::templates::column_choices(&o.analyses, &o.labels);
     page_with_status(
         ctx,
         status,
