@@ -639,5 +639,21 @@ async fn an_analyst_names_a_result_column_and_the_dashboard_reads_it() {
         text.contains("Legenda: Vertrekkend gewicht (ton)"),
         "{text}"
     );
+    // The indicator form offers the column by that name once the analysis is chosen there
+    // (the list is filled again for the analysis chosen by keyboard).
+    c.goto(&app.url("/informatieproducten")).await.unwrap();
+    wait_for(&c, Locator::Id("i-analysis")).await;
+    crate::browser::keys_at(&c, "#i-analysis", "Tonnen per p").await;
+    let offered = script(
+        &c,
+        "return [...document.querySelectorAll('#i-value option')].map(o => o.value + '=' + o.text);",
+    )
+    .await;
+    assert!(
+        offered
+            .to_string()
+            .contains("tonnen=Vertrekkend gewicht (ton) — tonnen"),
+        "{offered}"
+    );
     crate::browser::end_session(c).await;
 }
