@@ -352,7 +352,14 @@ fn preview_context(p: &Preview, lang: crate::i18n::Lang) -> Result<Value, AppErr
         .iter()
         .map(|c| (c.name.clone(), c.kind))
         .collect();
+    // The suggestion names its columns by their headings, as the preview's table does.
+    let heading_of: std::collections::BTreeMap<&str, &str> = shape
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .zip(p.headings.iter().map(String::as_str))
+        .collect();
     Ok(context! {
+        heading_of => heading_of,
         sql => p.compiled.sql,
         params => p.compiled.params,
         columns => r.columns,

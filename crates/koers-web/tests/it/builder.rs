@@ -256,3 +256,37 @@ async fn bad_definitions_are_refused_by_name_and_nothing_is_saved() {
         ],
     );
 }
+
+#[tokio::test]
+async fn the_builder_names_its_suggestion_by_the_columns_headings() {
+    let app = TestApp::spawn().await;
+    reference(&app, 200).await;
+    let movements = app.datasets_of(&app.org_a.id).await;
+    let movements = movements.iter().find(|d| d.name == "movements").unwrap();
+    app.as_admin()
+        .await
+        .put_json(
+            &format!("/api/v1/datasets/{}/columns/mode", movements.id),
+            &json!({"title": "Modaliteit"}),
+        )
+        .await
+        .assert_status(200);
+    let page = app.page_as("admin@pv26.example").await;
+    let html = page
+        .post_form(
+            "/analyses/bouwer",
+            &[
+                ("dataset", "movements"),
+                ("nGroups", "1"),
+                ("g0_column", "mode"),
+                ("nMeasures", "1"),
+                ("m0_fn", "count"),
+            ],
+        )
+        .await
+        .expect(200)
+        .text();
+    let line = &html[html.find("Past het best als").expect("a suggestion")..];
+    let line = &line[..line.find("</p>").unwrap()];
+    assert!(line.contains(" × Modaliteit)"), "{line}");
+}
