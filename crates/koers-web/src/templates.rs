@@ -125,13 +125,14 @@ pub fn periods(lang: Lang, values: Vec<String>) -> Vec<String> {
         .collect()
 }
 
-/// How the analyses' result columns read in the lists to choose them from (indicator form,
-/// dashboard editor): per analysis, the columns its labels name (as
-/// [`Labels::choice`](koers_core::catalog::labels::Labels::choice) has it); the others read
-/// as their names. Also as JSON, for the script that fills the lists.
+/// Per analysis id, its titled result columns as a list to choose from reads them.
 pub type ColumnChoices =
     std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>;
 
+/// How the analyses' result columns read in the lists to choose them from (indicator form,
+/// dashboard editor): per analysis, the columns its labels give a title (as
+/// [`Labels::choice`](koers_core::catalog::labels::Labels::choice) has it); the others read
+/// as their names. Also as JSON, for the script that fills the lists.
 pub fn column_choices(
     analyses: &[koers_app::analysis::Analysis],
     labels: &koers_app::catalog::OrgLabels,
@@ -143,8 +144,7 @@ pub fn column_choices(
             let named = a
                 .columns
                 .iter()
-                .map(|c| (c.clone(), own.choice(c)))
-                .filter(|(c, s)| c != s)
+                .filter_map(|c| Some((c.clone(), own.choice(c)?)))
                 .collect();
             (a.id.clone(), named)
         })

@@ -146,22 +146,24 @@ impl Labels {
 
     /// A column's heading: its title with its unit (`Vervoerd gewicht (ton)`), else its name.
     pub fn heading(&self, column: &str) -> String {
+        self.titled(column).unwrap_or_else(|| column.to_string())
+    }
+
+    /// A column's title with its unit, when it has a title.
+    pub fn titled(&self, column: &str) -> Option<String> {
         match self.columns.get(column) {
             Some(l) if !l.title.is_empty() && !l.unit.is_empty() => {
-                format!("{} ({})", l.title, l.unit)
+                Some(format!("{} ({})", l.title, l.unit))
             }
-            Some(l) if !l.title.is_empty() => l.title.clone(),
-            _ => column.to_string(),
+            Some(l) if !l.title.is_empty() => Some(l.title.clone()),
+            _ => None,
         }
     }
 
-    /// How a column reads in a list to choose it from: its heading with its name beside it
-    /// (`Vervoerd gewicht (ton) — tonnes`), else its name.
-    pub fn choice(&self, column: &str) -> String {
-        match self.heading(column) {
-            h if h == column => h,
-            h => format!("{h} — {column}"),
-        }
+    /// How a titled column reads in a list to choose it from: its title with its name beside
+    /// it (`Vervoerd gewicht (ton) — tonnes`); `None` without a title.
+    pub fn choice(&self, column: &str) -> Option<String> {
+        self.titled(column).map(|h| format!("{h} — {column}"))
     }
 }
 
@@ -214,7 +216,10 @@ mod tests {
         assert_eq!(l.heading("tonnes"), "Gewicht (ton)");
         assert_eq!(l.heading("mode"), "Modaliteit");
         assert_eq!(l.heading("other"), "other");
-        assert_eq!(l.choice("tonnes"), "Gewicht (ton) — tonnes");
-        assert_eq!(l.choice("other"), "other");
+        assert_eq!(
+            l.choice("tonnes").as_deref(),
+            Some("Gewicht (ton) — tonnes")
+        );
+        assert_eq!(l.choice("other"), None);
     }
 }

@@ -109,7 +109,6 @@ fn drawn(
     let angles = angles(q);
     let words = Words::new(lang);
     // Each widget reads its columns by its own analyses' labels.
-    // Each widget reads its columns by its own analyses' labels.
     koers_svg::chart::written_as(lang.separators(), || {
         board
             .widgets

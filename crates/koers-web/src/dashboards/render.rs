@@ -190,10 +190,9 @@ impl View<'_> {
     /// a bare column name such as `tonnes_out`.
     fn measure(&self, w: &Widget) -> String {
         let column = w.value_column.as_deref().unwrap_or_default();
-        match self.labels.heading(column) {
-            h if h == column => w.title.clone(),
-            h => h,
-        }
+        self.labels
+            .titled(column)
+            .unwrap_or_else(|| w.title.clone())
     }
 }
 

@@ -434,20 +434,25 @@ fn titled(title: String, footer: String) -> koers_pdf::Document {
     doc
 }
 
+/// A document of `m` titled `what` (a locale key) with the meeting's body and date, which
+/// its footer repeats.
+fn meeting_titled(
+    m: &koers_app::register::MeetingRecord,
+    what: &str,
+    lang: Lang,
+) -> koers_pdf::Document {
+    let held_on = long_date(lang, &m.held_on);
+    titled(
+        format!("{} {}, {held_on}", t(lang, what), m.body),
+        format!("koers · {}, {held_on}", m.body),
+    )
+}
+
 /// A meeting's documents a board's secretary can upload: the agenda, each proposal, and the
 /// decision list so far.
 pub fn meeting_document(a: &koers_app::register::MeetingAgenda, lang: Lang) -> koers_pdf::Document {
     use koers_pdf::Block;
-    let m = &a.meeting;
-    let held_on = long_date(lang, &m.held_on);
-    let mut doc = titled(
-        format!(
-            "{} {}, {held_on}",
-            t(lang, "register.meeting_documents"),
-            m.body
-        ),
-        format!("koers · {}, {held_on}", m.body),
-    );
+    let mut doc = meeting_titled(&a.meeting, "register.meeting_documents", lang);
     doc.push(Block::Heading(t(lang, "register.meeting_agenda")));
     doc.push(agenda_table(a, lang));
     for (i, x) in a.items.iter().enumerate() {
@@ -472,16 +477,7 @@ pub fn decision_list_document(
     a: &koers_app::register::MeetingAgenda,
     lang: Lang,
 ) -> koers_pdf::Document {
-    let m = &a.meeting;
-    let held_on = long_date(lang, &m.held_on);
-    let mut doc = titled(
-        format!(
-            "{} {}, {held_on}",
-            t(lang, "register.decision_list"),
-            m.body
-        ),
-        format!("koers · {}, {held_on}", m.body),
-    );
+    let mut doc = meeting_titled(&a.meeting, "register.decision_list", lang);
     doc.push(decision_table(a, lang));
     doc
 }
