@@ -456,7 +456,12 @@ pub async fn label_column(
     }
     let what = (koers_store::catalog::Labelled::Analysis, id);
     crate::catalog::label(ws, who, what, column, input).await?;
-    analysis(ws, who, id).await
+    // Its columns stay as they were read above (not read from its plan again).
+    let labelled = ws.store.catalog().analysis(&who.org.id, id).await?;
+    Ok(Analysis {
+        columns: a.columns,
+        ..labelled
+    })
 }
 
 /// Parses an export format name: `csv`, `csv-nl`, `csv-raw`, `geojson` or `parquet`.
