@@ -295,7 +295,7 @@ pub(crate) async fn label_column_form<T>(
     form_outcome(
         r,
         Value::UNDEFINED,
-        |_| Done::Notice("notice"),
+        |_| Done::Show(context! { column_saved => true }),
         async |status, extra| {
             // Saved: the same column stays chosen, with what it now says.
             let back = if status.is_success() {

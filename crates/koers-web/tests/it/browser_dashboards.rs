@@ -612,10 +612,25 @@ async fn an_analyst_names_a_result_column_and_the_dashboard_reads_it() {
     crate::browser::keys_at(&c, "#k-unit", "ton").await;
     crate::browser::enter_and_wait(
         &c,
-        "form[action$='/kolommen'] button[type=submit]",
+        "form[action*='/kolommen'] button[type=submit]",
         Locator::XPath("//td[contains(., 'Vertrekkend gewicht (ton)')]"),
     )
     .await;
+    // Said where the form is, and the page opens there.
+    let said =
+        crate::browser::wait_text(&c, Locator::Css("#kolom-beschrijven ~ .utrecht-alert--ok"))
+            .await;
+    assert_eq!(said, "Opgeslagen wat kolom tonnen betekent.");
+    let at_form = script(
+        &c,
+        "const r = document.getElementById('kolom-beschrijven').getBoundingClientRect(); return r.top >= 0 && r.top < window.innerHeight;",
+    )
+    .await;
+    assert_eq!(
+        at_form,
+        serde_json::json!(true),
+        "the page opens at the form"
+    );
     crate::browser_tables::page_fits(&c, "an analysis' columns, named").await;
     // The column just named stays chosen, with what it now says.
     let title = c.find(Locator::Id("k-title")).await.unwrap();

@@ -55,7 +55,8 @@ pub(crate) async fn freight_dashboard(app: &TestApp) -> (String, (String, String
     (id, (p, m, g))
 }
 
-/// Forgets what `column` means through the page form at `action` (all fields empty).
+/// Forgets what `column` means through the page form at `action` (all fields empty); the
+/// page says so beside the form.
 async fn forget_column(pc: &Session, action: &str, column: &str) {
     let fields = [
         ("column", column),
@@ -63,7 +64,9 @@ async fn forget_column(pc: &Session, action: &str, column: &str) {
         ("unit", ""),
         ("codes", ""),
     ];
-    pc.post_form(action, &fields).await.assert_status(200);
+    let html = pc.post_form(action, &fields).await.expect(200).text();
+    let said = format!("Opgeslagen wat kolom {column} betekent.");
+    assert!(html.contains(&said), "{html}");
 }
 
 pub(crate) fn definition(per_province: &str, per_mode: &str, per_municipality: &str) -> Value {
