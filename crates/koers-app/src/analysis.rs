@@ -451,11 +451,8 @@ pub async fn label_column(
 ) -> Result<Analysis> {
     let a = analysis(ws, who, id).await?;
     who.require(Permission::Analyse)?;
-    if !a.columns.iter().any(|c| c == column) {
-        return Err(Error::NotFound);
-    }
     let what = (koers_store::catalog::Labelled::Analysis, id);
-    crate::catalog::label(ws, who, what, column, input).await?;
+    crate::catalog::label(ws, who, what, (column, &a.columns), input).await?;
     // Its columns stay as they were read above (not read from its plan again).
     let labelled = ws.store.catalog().analysis(&who.org.id, id).await?;
     Ok(Analysis {

@@ -988,23 +988,25 @@ pub async fn label_column(
     let versions = ws.store.catalog().dataset_versions(&ds.id).await?;
     let known = versions
         .first()
-        .is_some_and(|v| v.column_names().iter().any(|c| c == column));
-    if !known {
-        return Err(Error::NotFound);
-    }
-    label(ws, who, (Labelled::Dataset, id), column, input).await?;
+        .map(|v| v.column_names())
+        .unwrap_or_default();
+    label(ws, who, (Labelled::Dataset, id), (column, &known), input).await?;
     Ok(ws.store.catalog().dataset(&who.org.id, id).await?)
 }
 
 /// Sets what a column of the organisation's dataset or analysis means, from `input`: `title`,
-/// `unit` and `codes` (one `code = label` a line, or an object code → label).
+/// `unit` and `codes` (one `code = label` a line, or an object code → label). A column not
+/// among `known` (its columns) is not found.
 pub(crate) async fn label(
     ws: &Workspace,
     who: &Principal,
     (what, id): (Labelled, &str),
-    column: &str,
+    (column, known): (&str, &[String]),
     input: Input,
 ) -> Result<()> {
+    if !known.iter().any(|c| c == column) {
+        return Err(Error::NotFound);
+    }
     let labels = column_labels(input)?;
     let whose = (what, who.org.id.as_str(), id);
     Ok(ws
