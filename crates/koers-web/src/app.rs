@@ -2,7 +2,7 @@
 //! layers around them, served until a signal. Nothing below imports this module.
 
 use crate::auth::session_layer;
-use crate::error::finish_errors;
+use crate::error_page::finish_errors;
 use crate::metrics::track;
 use crate::state::AppState;
 use axum::Router;
@@ -20,7 +20,7 @@ pub fn build_app(state: AppState) -> Router {
         .route("/assets/{*path}", axum::routing::get(crate::assets::asset))
         .fallback(|| async { crate::error::AppError::NotFound })
         .layer(from_fn_with_state(state.clone(), session_layer))
-        .layer(from_fn(finish_errors))
+        .layer(from_fn_with_state(state.clone(), finish_errors))
         .layer(DefaultBodyLimit::max(state.cfg.max_body_bytes))
         .layer(from_fn_with_state(
             std::sync::Arc::new(crate::security::Policies::new(&state.cfg)),

@@ -102,8 +102,15 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
             return AppError::Csrf.into_response();
         }
     }
-    req.extensions_mut().insert(resolved);
-    next.run(req).await
+    req.extensions_mut().insert(resolved.clone());
+    let mut resp = next.run(req).await;
+    // An error page keeps the signed-in user's shell (see `error_page`).
+    if let Some(r) = resolved
+        && (resp.status().is_client_error() || resp.status().is_server_error())
+    {
+        resp.extensions_mut().insert(r);
+    }
+    resp
 }
 
 /// The CSRF token a request offers, from the header or (for forms) the body, and the
@@ -232,20 +239,51 @@ impl FromRequestParts<AppState> for Ctx {
             };
             (s.user_id, s.org_id, credential)
         };
+        let here = (parts.method == axum::http::Method::GET)
+            .then(|| parts.uri.path_and_query().map(|p| p.as_str().to_owned()))
+            .flatten();
+        Ctx::of(state, (&user_id, &org_id), credential, &parts.headers, here).await
+    }
+}
+
+impl Ctx {
+    /// The context of `credential`, a session or an API token of `user_id` in `org_id`, for
+    /// a request with `headers` (its language) that asked for `here` with a GET.
+    async fn of(
+        state: &AppState,
+        (user_id, org_id): (&str, &str),
+        credential: Credential,
+        headers: &HeaderMap,
+        here: Option<String>,
+    ) -> Result<Ctx, AppError> {
         let via = match &credential {
             Credential::Session { .. } => None,
             Credential::ApiToken(t) => Some(t),
         };
-        let who = accounts::principal(&state.ws, &user_id, &org_id, via).await?;
+        let who = accounts::principal(&state.ws, user_id, org_id, via).await?;
         Ok(Ctx {
             state: state.clone(),
             who,
             credential,
-            lang: Lang::from_headers(&parts.headers),
-            here: (parts.method == axum::http::Method::GET)
-                .then(|| parts.uri.path_and_query().map(|p| p.as_str().to_owned()))
-                .flatten(),
+            lang: Lang::from_headers(headers),
+            here,
         })
+    }
+
+    /// The context of a session [`session_layer`] resolved, once the handler has answered:
+    /// for the error page's shell.
+    pub async fn of_session(
+        state: &AppState,
+        resolved: Resolved,
+        headers: &HeaderMap,
+        here: Option<String>,
+    ) -> Result<Ctx, AppError> {
+        let s = resolved.session;
+        let credential = Credential::Session {
+            token: resolved.token,
+            csrf: s.csrf_token,
+        };
+        Ctx::of(state, (&s.user_id, &s.org_id), credential, headers, here).await
     }
 }
 

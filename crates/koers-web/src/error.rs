@@ -1,14 +1,11 @@
-//! One error type for every handler, and its two faces: `application/problem+json`
-//! (RFC 9457) for the API and a readable Dutch page for people.
+//! One error type for every handler, and what it says: the status, the detail and the
+//! fields, which `error_page` gives their two faces (`application/problem+json`, RFC 9457,
+//! for the API; a readable Dutch or English page for people).
 
-use crate::i18n::Lang;
 use crate::schema;
-use crate::templates::Templates;
 use axum::Json;
-use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use koers_core::{FieldError, Invalid};
 use serde::Serialize;
 
@@ -225,77 +222,4 @@ impl IntoResponse for AppError {
         }
         resp
     }
-}
-
-fn generic_detail(status: StatusCode) -> String {
-    match status {
-        StatusCode::NOT_FOUND => AppError::NotFound.detail(),
-        StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge.detail(),
-        StatusCode::METHOD_NOT_ALLOWED => "Deze methode is hier niet toegestaan".into(),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => "Dit soort inhoud wordt hier niet aangenomen".into(),
-        s if s.is_server_error() => AppError::Internal(String::new()).detail(),
-        _ => "Het verzoek is niet geldig".into(),
-    }
-}
-
-fn content_type(resp: &Response) -> &str {
-    resp.headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-}
-
-/// Gives every error response its final form: problem+json under `/api`, elsewhere a
-/// Dutch (or English) page, or for a page that needs a signed-in user, the sign-in page.
-/// Errors that axum or tower produce themselves (413, 405, …) get the same treatment.
-pub async fn finish_errors(req: Request, next: Next) -> Response {
-    let path = req.uri().path().to_string();
-    let target = req
-        .uri()
-        .path_and_query()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "/".into());
-    let lang = Lang::from_headers(req.headers());
-    let resp = next.run(req).await;
-    let status = resp.status();
-    // Readiness answers 503 with its checks as JSON, for the load balancer and the operator.
-    if !(status.is_client_error() || status.is_server_error()) || path.starts_with("/health") {
-        return resp;
-    }
-    let info = resp.extensions().get::<ErrorInfo>().cloned();
-    let (detail, fields) = match info {
-        Some(i) => (i.detail, i.fields),
-        None => (generic_detail(status), Vec::new()),
-    };
-    // The API and the OGC API answer errors as problem+json (the OGC API adds its own
-    // exception fields).
-    if path.starts_with("/api/") || path == "/ogc" || path.starts_with("/ogc/") {
-        if content_type(&resp).starts_with("application/problem+json") {
-            return resp;
-        }
-        let mut out = problem_response(status, detail, fields);
-        for name in [header::RETRY_AFTER, header::WWW_AUTHENTICATE] {
-            if let Some(v) = resp.headers().get(&name) {
-                out.headers_mut().insert(name, v.clone());
-            }
-        }
-        return out;
-    }
-    if content_type(&resp).starts_with("text/html") {
-        return resp;
-    }
-    if status == StatusCode::UNAUTHORIZED {
-        let next = serde_urlencoded::to_string([("next", target.as_str())]).unwrap_or_default();
-        return Redirect::to(&format!("/login?{next}")).into_response();
-    }
-    let html = Templates::render(
-        "error.html",
-        minijinja::context! { lang => lang.code(), status => status.as_u16(), detail => detail },
-    )
-    .unwrap_or_else(|_| format!("<!doctype html><title>{status}</title><p>{status}</p>"));
-    let mut out = (status, Html(html)).into_response();
-    if let Some(v) = resp.headers().get(header::RETRY_AFTER) {
-        out.headers_mut().insert(header::RETRY_AFTER, v.clone());
-    }
-    out
 }

@@ -26,6 +26,7 @@ pub mod cookies;
 pub mod dashboards;
 pub mod download;
 pub mod error;
+pub mod error_page;
 pub mod guests;
 pub mod health;
 pub mod i18n;

@@ -272,6 +272,16 @@ async fn a_guest_reaches_nothing_else_on_any_route_in_either_organisation() {
             "guest page {path}: {}",
             r.status()
         );
+        // The refusal points the guest to what is shared with them.
+        if r.status() == 403 {
+            let html = r.text();
+            assert!(
+                html.contains("Deze pagina is niet met u gedeeld")
+                    && html
+                        .contains("<a class=\"utrecht-link\" href=\"/gast\">Gedeeld met mij</a>"),
+                "guest page {path}: {html}"
+            );
+        }
     }
     for path in [
         format!("/datavragen/{qid}"),

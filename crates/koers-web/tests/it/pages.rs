@@ -150,6 +150,50 @@ async fn language_switch_and_error_pages() {
     c.get("/organisatie/logboek").await.assert_status(403);
 }
 
+/// Who is signed in and follows a dead link, or opens a page their roles do not, keeps the
+/// menu, is told why and where to turn; who is not signed in sees a plain page.
+#[tokio::test]
+async fn error_pages_keep_the_menu_and_say_where_to_turn() {
+    let app = TestApp::spawn().await;
+    let c = app.page_as("viewer@pv26.example").await;
+    let html = c.get("/bronnen/onbekend").await.expect(404).text();
+    assert!(html.contains("id=\"hoofdmenu\""), "{html}");
+    assert!(
+        html.contains("href=\"/bronnen\" aria-current=\"page\""),
+        "{html}"
+    );
+    assert!(html.contains("Deze pagina bestaat niet (meer)"), "{html}");
+    assert!(html.contains(&app.org_a.name), "{html}");
+    let html = c.get("/organisatie/logboek").await.expect(403).text();
+    assert!(html.contains("id=\"hoofdmenu\""), "{html}");
+    assert!(
+        html.contains(&format!("Uw rollen in {}:", app.org_a.name))
+            && html.contains("<span class=\"koers-badge\">Lezer</span>")
+            && html.contains("href=\"/organisatie#tabel-leden\""),
+        "{html}"
+    );
+    c.get("/lang/en?next=/").await;
+    let html = c.get("/organisatie/logboek").await.expect(403).text();
+    assert!(
+        html.contains("Your roles in") && html.contains(">Viewer</span>"),
+        "{html}"
+    );
+    // A form refused for the role keeps the shell too.
+    let html = c
+        .post_form("/dashboards", &[("name", "Mijn bord")])
+        .await
+        .expect(403)
+        .text();
+    assert!(html.contains("id=\"hoofdmenu\""), "{html}");
+    // Not signed in: no menu, nothing of an organisation.
+    let html = app.anonymous().get("/nergens").await.expect(404).text();
+    assert!(html.contains("Pagina niet gevonden"), "{html}");
+    assert!(
+        !html.contains("hoofdmenu") && !html.contains(&app.org_a.name),
+        "{html}"
+    );
+}
+
 #[tokio::test]
 async fn the_audit_log_says_what_happened_in_words_with_the_code_beside_it() {
     let app = TestApp::spawn().await;
