@@ -2,6 +2,7 @@
 //! `.html` template, so user text can never become markup.
 
 use crate::i18n::{Lang, builtin, message, t};
+use koers_core::analysis::builder::Kind;
 use minijinja::{Environment, State, Value};
 use rust_embed::RustEmbed;
 use std::sync::LazyLock;
@@ -35,6 +36,12 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env.add_filter("number", |state: &State, value: f64| -> String {
         number(lang_of(state), value)
     });
+    env.add_filter(
+        "kind",
+        |state: &State, data_type: &str, geometry: Option<bool>| -> String {
+            kind(lang_of(state), data_type, geometry.unwrap_or(false))
+        },
+    );
     env
 });
 
@@ -44,6 +51,18 @@ fn lang_of(state: &State) -> Lang {
         .lookup("lang")
         .and_then(|v| v.as_str().and_then(Lang::parse))
         .unwrap_or_default()
+}
+
+/// What a column of Arrow type `data_type` (`Utf8`, `Int64`, `Timestamp(µs)`) holds, in
+/// words: "tekst", "geheel getal", "datum en tijd"; "geometrie" for the `geometry` column
+/// (stored as binary).
+pub fn kind(lang: Lang, data_type: &str, geometry: bool) -> String {
+    let k = if geometry {
+        Kind::Geometry
+    } else {
+        Kind::of(data_type)
+    };
+    t(lang, &format!("column_kind.{}", Value::from_serialize(k)))
 }
 
 /// A number as people write it in `lang`, grouped by thousands, at most two decimals:
@@ -218,6 +237,16 @@ mod tests {
         for kept in [v(&["2025-01-01", "2025-W02"]), v(&["Weg", "Spoor"]), v(&[])] {
             assert_eq!(periods(Lang::Nl, kept.clone()), kept);
         }
+    }
+
+    #[test]
+    fn column_types_read_as_what_they_hold() {
+        assert_eq!(kind(Lang::Nl, "Utf8", false), "tekst");
+        assert_eq!(kind(Lang::Nl, "Int64", false), "geheel getal");
+        assert_eq!(kind(Lang::En, "Timestamp(µs)", false), "date and time");
+        assert_eq!(kind(Lang::Nl, "Binary", true), "geometrie");
+        assert_eq!(kind(Lang::En, "List(Utf8)", false), "other");
+        assert_eq!(kind(Lang::Nl, "Struct(a Int64)", false), "overig");
     }
 
     #[test]

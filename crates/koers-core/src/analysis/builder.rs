@@ -243,7 +243,13 @@ impl Kind {
     /// The kind of an Arrow type as the catalog writes it (`Int64`, `Utf8`, `Timestamp(µs)`).
     pub fn of(data_type: &str) -> Kind {
         let t = data_type;
-        if t.starts_with("Int") || t.starts_with("UInt") {
+        // A list, a structure or a map holds many values, whatever their type.
+        if ["List", "LargeList", "FixedSizeList", "Struct", "Map"]
+            .iter()
+            .any(|nested| t.starts_with(nested))
+        {
+            Kind::Other
+        } else if t.starts_with("Int") || t.starts_with("UInt") {
             Kind::Integer
         } else if t.starts_with("Float") || t.starts_with("Decimal") {
             Kind::Number
@@ -1391,6 +1397,8 @@ mod tests {
         }));
         assert_eq!(Kind::of("Timestamp(µs)"), Kind::Timestamp);
         assert_eq!(Kind::of("Utf8View"), Kind::Text);
+        assert_eq!(Kind::of("Dictionary(Int32, Utf8)"), Kind::Text);
+        assert_eq!(Kind::of("List(Field { data_type: Utf8 })"), Kind::Other);
         assert_eq!(Kind::of("Int32"), Kind::Integer);
     }
 }

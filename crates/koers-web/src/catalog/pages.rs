@@ -155,7 +155,7 @@ async fn job_context(ctx: &Ctx, view: &koers_app::JobView) -> Result<Value, AppE
                 context! {
                     id => ds.id, name => ds.name, title => ds.meta.title, version => v.version,
                     rows => v.row_count, columns => columns, with_empty => with_empty,
-                    geometry => v.geometry.is_some(),
+                    geometry => v.geometry.as_ref().and_then(|g| g["column"].as_str()),
                     appended => v.appended.as_ref().map(|a| a.rows),
                 }
             })

@@ -77,7 +77,9 @@ pub(crate) async fn import_a_geojson_and_see_its_page() {
     // The import ends on a summary: rows, columns with their types, quality, what next.
     for shown in [
         "<dt>Rijen</dt>",
-        "<code>statcode</code>",
+        // Each column's type in words, the geometry as geometry (not its binary storage).
+        "<code>statcode</code> (tekst)",
+        "<code>geom</code> (geometrie)",
         "met geometrie (kaart)",
         "Wat nu?",
         "<code>gemeenten_2025</code>",
@@ -95,6 +97,12 @@ pub(crate) async fn import_a_geojson_and_see_its_page() {
     assert!(!html.contains("<title>GM0345</title>"));
     assert!(html.contains("EPSG:4326"));
     assert!(html.contains("statcode"));
+    // The schema says what each column holds in words, the type a data steward knows beside.
+    assert!(
+        html.contains("tekst<br><code class=\"koers-hint\">Utf8</code>")
+            && html.contains("geometrie<br><code class=\"koers-hint\">Binary</code>"),
+        "{html}"
+    );
     // A second import of the same name is version 2; the first stays.
     let r = post_import(
         &c,
