@@ -21,6 +21,8 @@ use axum::routing::{get, post};
 use koers_app::dashboards::{
     self as dashboards, Board, Dashboard, Edit, WidgetData, WidgetKind, chosen_filters,
 };
+use koers_core::catalog::labels::Labels;
+use koers_core::dashboards::Filter;
 use koers_core::{Permission, Role};
 use minijinja::{Value, context};
 use serde::Deserialize;
@@ -128,6 +130,14 @@ fn drawn(
     })
 }
 
+/// A filter's options as (value, what a reader reads: its label from the catalog).
+fn options_shown(f: &Filter, labels: &Labels) -> Vec<(String, String)> {
+    f.options
+        .iter()
+        .map(|o| (o.clone(), labels.show(&f.param, o)))
+        .collect()
+}
+
 /// What the dashboard templates need besides the widgets: filters with their values.
 fn filters_ctx(d: &Dashboard, board: &Board) -> Vec<Value> {
     d.definition
@@ -136,11 +146,7 @@ fn filters_ctx(d: &Dashboard, board: &Board) -> Vec<Value> {
         .map(|f| {
             context! {
                 param => f.param, label => f.label, kind => f.kind.as_str(),
-                options => f
-                    .options
-                    .iter()
-                    .map(|o| (o.clone(), board.labels.show(&f.param, o)))
-                    .collect::<Vec<_>>(),
+                options => options_shown(f, &board.labels),
                 min => f.min, max => f.max,
                 value => board.filters.get(&f.param).cloned().unwrap_or_default(),
             }
@@ -474,6 +480,12 @@ async fn render_editor(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) ->
             d => d, widgets => widgets, analyses => analyses, indicators => indicators,
             columns_json => columns_json, all_columns => all_columns,
             shown => shown, shown_json => shown_json,
+            filter_options => d
+                .definition
+                .filters
+                .iter()
+                .map(|f| (f.param.as_str(), options_shown(f, &labels.of([]))))
+                .collect::<BTreeMap<_, _>>(),
             columns_by_id => analyses
                 .iter()
                 .map(|a| (a.id.as_str(), &a.columns))

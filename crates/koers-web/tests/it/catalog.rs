@@ -490,6 +490,11 @@ async fn public_tables_of_others_never_collide_with_each_other_or_with_own_table
         .expect("hidden one marked");
     assert!(hidden > public_at);
     assert!(html.contains("Niet te bevragen onder deze naam"));
+    // Each column says what it holds in words.
+    assert!(
+        html.contains("<li><code>code</code> <span class=\"koers-hint\">tekst</span></li>"),
+        "{html}"
+    );
     let mine = html.find("<code>pv26_provincies</code>").unwrap();
     assert!(
         mine > own_at && mine < public_at,

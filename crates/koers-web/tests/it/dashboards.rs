@@ -512,7 +512,12 @@ async fn pages_build_refresh_and_export_a_dashboard_and_show_stale_data() {
 
     // The editor: add a widget by form; a form made from an old version is refused.
     let editor = format!("/dashboards/{id}/bewerken");
-    pc.page(&editor).await;
+    // The filters are listed with their options as readers read them, not as codes.
+    let html = pc.page(&editor).await;
+    assert!(
+        html.contains("keuzelijst: Utrecht, Noord-Holland)"),
+        "{html}"
+    );
     let form = |version, title| {
         [
             ("version", version),
