@@ -806,16 +806,17 @@ pub async fn decide_on_agenda(
     transition(ws, who, &c.application_id, choice_id, input).await
 }
 
-/// A choice on an agenda, with the application it is about and the evidence snapshots its
-/// proposal rests on (those the reader may read).
+/// A choice on an agenda, with the application it is about, the evidence snapshots its
+/// proposal rests on (those the reader may read) and the latest meeting it is on.
 #[derive(Debug, Clone)]
 pub struct AgendaItem {
     pub application: Application,
     pub choice: RoutedChoice,
     pub evidence: Vec<Snapshot>,
+    pub meeting: Option<MeetingRecord>,
 }
 
-/// The agenda items of `records`: each with its application, routing and evidence.
+/// The agenda items of `records`: each with its application, routing, evidence and meeting.
 async fn agenda_items(
     ws: &Workspace,
     who: &Principal,
@@ -837,10 +838,18 @@ async fn agenda_items(
                 Err(e) => return Err(e),
             }
         }
+        let meeting = ws
+            .store
+            .register()
+            .meetings_of_choice(&who.org.id, &record.id)
+            .await?
+            .into_iter()
+            .next();
         items.push(AgendaItem {
             choice: route(&f, &application, record),
             application,
             evidence,
+            meeting,
         });
     }
     Ok(items)

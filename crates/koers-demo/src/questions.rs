@@ -331,10 +331,18 @@ pub async fn seed(ws: &Workspace, org: &Organisation, p: &People<'_>) -> Result<
     Ok(())
 }
 
+/// The first Tuesday at least a week after `today`: when the demo's next board meeting is.
+fn next_tuesday(today: chrono::NaiveDate) -> chrono::NaiveDate {
+    use chrono::Datelike;
+    let ahead = (7 + 1 - i64::from(today.weekday().num_days_from_monday())) % 7;
+    today + chrono::Duration::days(7 + ahead)
+}
+
 /// The Utrecht case in the register: the logistics monitor, with a hosting choice that the
 /// default choice framework routes to the board, recorded by the analyst; and a choice about
 /// the monitor's data that went all the way: advised by the policy owner, on the agenda of
-/// Gedeputeerde Staten, decided there and published on the public page of decisions.
+/// Gedeputeerde Staten, decided there and published on the public page of decisions; and one
+/// advised and on the agenda of the board's next meeting, waiting for its decision.
 pub async fn seed_register(ws: &Workspace, org: &Organisation, people: &People<'_>) -> Result<()> {
     let who = principal(ws, org, people.analyst).await?;
     let app = register::create_application(
@@ -426,11 +434,68 @@ pub async fn seed_register(ws: &Workspace, org: &Organisation, people: &People<'
         input(json!({"redacted": ["context"]})),
     )
     .await?;
+    // What waits for the board: a choice advised and on the agenda of the next meeting.
+    let pending = register::create_choice(
+        ws,
+        &who,
+        &app.id,
+        ChoiceBody::from_json(input(json!({
+            "title": "Vervoersgegevens per corridor delen met Rijkswaterstaat",
+            "choiceType": "data_sharing",
+            "context": "Rijkswaterstaat vraagt de bewegingen over de A12- en A27-corridor voor de verkeersmodellen van het Rijk.",
+            "options": [
+                { "title": "Per kwartaal, opgeteld per corridor", "pros": ["niet tot bedrijven te herleiden"], "cons": ["geen routes binnen de corridor"] },
+                { "title": "Alle bewegingen onder een verwerkersovereenkomst", "pros": ["het meeste detail"], "cons": ["bedrijfsgevoelige gegevens buiten de provincie"] },
+            ],
+            "chosenOption": "Per kwartaal, opgeteld per corridor",
+            "rationale": "Rijkswaterstaat heeft de totalen per corridor nodig, niet de afzonderlijke ritten.",
+        }))),
+    )
+    .await?;
+    register::transition(
+        ws,
+        &owner,
+        &app.id,
+        &pending.record.id,
+        input(json!({"to": "advised", "advice": "Akkoord met delen per kwartaal en corridor.", "adviser": "Beleid mobiliteit"})),
+    )
+    .await?;
+    let next = register::create_meeting(
+        ws,
+        &owner,
+        input(json!({"body": "Gedeputeerde Staten", "heldOn": next_tuesday(chrono::Local::now().date_naive()).to_string()})),
+    )
+    .await?;
+    register::place_on_agenda(
+        ws,
+        &owner,
+        &next.id,
+        input(json!({"choiceId": pending.record.id})),
+    )
+    .await?;
     println!(
-        "Demo-register: {} met een keuze over hosting ({}) en een besluit over het delen van gegevens, openbaar op /besluiten/{}.",
+        "Demo-register: {} met een keuze over hosting ({}), een besluit over het delen van gegevens, openbaar op /besluiten/{}, en een keuze op de agenda van {} van {}.",
         app.draft.name,
         choice.record.level.label_nl(),
-        register::public_code(org)
+        register::public_code(org),
+        next.body,
+        next.held_on
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::next_tuesday;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn the_next_board_meeting_is_a_tuesday_at_least_a_week_ahead() {
+        let day = |d| NaiveDate::from_ymd_opt(2026, 12, d).unwrap();
+        // Sunday 6, Monday 7, Tuesday 8 December 2026.
+        assert_eq!(next_tuesday(day(6)), day(15));
+        assert_eq!(next_tuesday(day(7)), day(15));
+        assert_eq!(next_tuesday(day(8)), day(15));
+        assert_eq!(next_tuesday(day(9)), day(22));
+    }
 }

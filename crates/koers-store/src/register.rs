@@ -668,6 +668,20 @@ impl Repo<'_> {
         self.in_org(org_id, id).await
     }
 
+    /// The meetings whose agenda holds a choice, the latest first.
+    pub async fn meetings_of_choice(
+        &self,
+        org_id: &str,
+        choice_id: &str,
+    ) -> Result<Vec<MeetingRecord>> {
+        let sql = format!(
+            "{MEETING} WHERE org_id = $1 AND id IN \
+             (SELECT meeting_id FROM meeting_items WHERE choice_id = $2) \
+             ORDER BY held_on DESC, created_at DESC"
+        );
+        self.all(&sql, (org_id, choice_id)).await
+    }
+
     /// Places a choice last on a meeting's agenda; [`StoreError::Conflict`] when it is on it.
     pub async fn place_on_agenda(
         &self,

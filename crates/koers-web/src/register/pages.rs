@@ -601,6 +601,7 @@ async fn render_choice(
         application: app,
         choice: routed,
         evidence,
+        meeting,
     } = reg::agenda_item(ctx.ws(), &ctx.who, app_id, choice_id).await?;
     let (c, r) = (&routed.record, &routed.routing);
     let next: Vec<&str> = c.choice.status.next().iter().map(|s| s.as_str()).collect();
@@ -609,10 +610,6 @@ async fn render_choice(
     let (can_decide, deciders) = reg::deciders_at(ctx.ws(), &ctx.who, level).await?;
     let who_decides = deciders_words(ctx, &deciders).await?;
     let publication = reg::publication_of(ctx.ws(), &ctx.who, &c.id).await?;
-    let evidence: Vec<Value> = evidence
-        .iter()
-        .map(|s| context! { id => s.id, title => s.title, created_at => s.created_at, intact => koers_app::products::snapshot_intact(s) })
-        .collect();
     let publishable = koers_core::register::publication::publishable(c.choice.status).is_ok();
     page_with_status(
         ctx,
@@ -633,7 +630,8 @@ async fn render_choice(
             who_decides => who_decides,
             level_label => t(ctx.lang, &format!("level.{}", level.as_str())),
             publishable => publishable,
-            evidence => evidence,
+            evidence => evidence_view(&evidence),
+            meeting => meeting,
             can_publish => reg::may_plan(ctx),
             publication => publication,
             public_url => format!("/besluiten/{}", reg::public_code(&ctx.who.org)),
@@ -942,21 +940,39 @@ async fn framework_compare(ctx: Ctx, Query(q): Query<CompareQuery>) -> Reply {
     .await
 }
 
+/// The evidence snapshots of a proposal as its pages list them, each marked intact or not.
+fn evidence_view(evidence: &[koers_app::products::Snapshot]) -> Vec<Value> {
+    evidence
+        .iter()
+        .map(|s| context! { id => s.id, title => s.title, created_at => s.created_at, intact => koers_app::products::snapshot_intact(s) })
+        .collect()
+}
+
 async fn render_agenda(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
+    let today = chrono::Utc::now().date_naive().to_string();
     let rows: Vec<Value> = reg::board_agenda(ctx.ws(), &ctx.who)
         .await?
         .iter()
         .map(|item| {
             let c = &item.choice.record;
+            // A decision is recorded at or after its meeting: on the meeting's day, unless
+            // that is still to come.
+            let date = item
+                .meeting
+                .as_ref()
+                .map_or(today.clone(), |m| m.held_on.clone().min(today.clone()));
             context! {
                 c => choice_view(c, ctx.lang),
+                choice => c.choice,
+                evidence => evidence_view(&item.evidence),
+                meeting => item.meeting,
+                date => date,
                 app_name => item.application.draft.name,
                 advised => matches!(c.choice.status, ChoiceStatus::Advised | ChoiceStatus::Deferred),
             }
         })
         .collect();
     // The meetings still to come, to defer an item to.
-    let today = chrono::Utc::now().date_naive().to_string();
     let upcoming: Vec<reg::MeetingRecord> = reg::meetings(ctx.ws(), &ctx.who)
         .await?
         .into_iter()
@@ -971,7 +987,6 @@ async fn render_agenda(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
             items => rows,
             upcoming => upcoming,
             can_board => ctx.may(Permission::DecideAsBoard),
-            today => chrono::Utc::now().date_naive().to_string(),
             ..extra
         },
     )

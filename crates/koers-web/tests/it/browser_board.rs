@@ -34,6 +34,15 @@ async fn a_board_member_defers_and_then_decides_another_option_by_keyboard() {
         .await
         .unwrap();
     wait_for(&b, Locator::Id(&format!("besluit-{cid}"))).await;
+    // The proposal reads beside the form: what it is about, the options, the advice.
+    let text = main_text(&b).await;
+    for part in [
+        "Waar draait de tweeling?",
+        "Voordeel: eigen beheer",
+        "Advies",
+    ] {
+        assert!(text.contains(part), "{part} missing: {text}");
+    }
     // Enter on the form's button records the act; the page confirms it.
     let submit = format!("form[action='/toepassingen/bestuursagenda/{cid}'] button[type=submit]");
     let record_act = async || {
@@ -72,12 +81,15 @@ async fn a_board_member_defers_and_then_decides_another_option_by_keyboard() {
     )
     .await;
     type_into(&b, Locator::Css("input[name=reference]"), "GS-2026-114").await;
-    type_into(
-        &b,
-        Locator::Css("input[name=decisionMaker]"),
-        "Gedeputeerde Staten",
-    )
-    .await;
+    // The meeting it is on names who decides: nothing to type.
+    let maker = b
+        .find(Locator::Css("input[name=decisionMaker]"))
+        .await
+        .unwrap();
+    assert_eq!(
+        maker.prop("value").await.unwrap().as_deref(),
+        Some("Gedeputeerde Staten")
+    );
     record_act().await;
     screenshot(&b, "board-decided-390.png").await;
     let ch: Value = c
@@ -87,6 +99,7 @@ async fn a_board_member_defers_and_then_decides_another_option_by_keyboard() {
     assert_eq!(ch["record"]["chosen_option"], "Publieke cloud");
     assert_eq!(ch["record"]["proposed_option"], "Eigen rekencentrum");
     assert_eq!(ch["record"]["board_reason"], "Schaalbaar en goedkoper.");
+    assert_eq!(ch["record"]["decided_by"], "Gedeputeerde Staten");
     // The meeting's decision list says so.
     b.goto(&app.url(&format!("/toepassingen/vergaderingen/{next_id}")))
         .await

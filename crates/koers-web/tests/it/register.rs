@@ -169,10 +169,48 @@ pub(crate) async fn choices_are_routed_to_the_board_and_decided_with_a_reference
         .await
         .assert_status(200);
     c.post_json(&tr, &json!({"to": "decided", "date": "2026-03-01", "decisionMaker": "GS", "reference": "GS-2026-12"})).await.assert_status(403);
-    // The board member records the decision through the agenda page.
+    // On the agenda of a meeting.
+    let m = c
+        .create(
+            "/api/v1/meetings",
+            &json!({"body": "Gedeputeerde Staten", "heldOn": "2026-02-26"}),
+        )
+        .await;
+    let mid = m["id"].as_str().unwrap();
+    c.post_json(
+        &format!("/api/v1/meetings/{mid}/items"),
+        &json!({"choiceId": cid}),
+    )
+    .await
+    .assert_status(200);
+    // The board member records the decision through the agenda page, where the proposal
+    // reads as a whole: context, options with their pros and cons, rationale and advice; the
+    // meeting it is on names the decision maker and the day.
     let b = app.page_as("bestuur@pv26.example").await;
     let html = b.page("/toepassingen/bestuursagenda").await;
-    assert!(html.contains("Hosting van de digitale tweeling"));
+    let item = &html[html
+        .find(&format!("id=\"besluit-{cid}\""))
+        .expect("the item")..];
+    for part in [
+        "Hosting van de digitale tweeling",
+        "Waar draait de tweeling?",
+        "Eigen rekencentrum (voorgesteld)",
+        "Voordeel: eigen beheer",
+        "Nadeel: beheerlast",
+        "de gegevens kernregistraties raken.",
+        "Akkoord, met een exitstrategie.",
+        "Op de agenda van <a class=\"utrecht-link\"",
+        "Gedeputeerde Staten, <time datetime=\"2026-02-26\">26 februari 2026</time>",
+        "name=\"decisionMaker\" value=\"Gedeputeerde Staten\"",
+        "name=\"date\" value=\"2026-02-26\"",
+    ] {
+        assert!(item.contains(part), "{part} missing: {item}");
+    }
+    let page = b.page(&format!("/toepassingen/{id}/keuzes/{cid}")).await;
+    assert!(
+        page.contains("<dt>Op de agenda van</dt>"),
+        "the choice's page names its meeting: {page}"
+    );
     // Without a reference: every problem listed, nothing decided.
     b.post_form(
         &format!("/toepassingen/bestuursagenda/{cid}"),
@@ -200,6 +238,11 @@ pub(crate) async fn choices_are_routed_to_the_board_and_decided_with_a_reference
         .get_json(&format!("/api/v1/applications/{id}/choices/{cid}"))
         .await;
     assert_eq!(ch["status"], "decided");
+    assert!(
+        b.page(&format!("/toepassingen/{id}/keuzes/{cid}"))
+            .await
+            .contains("Eigen rekencentrum (gekozen)")
+    );
     assert_eq!(ch["boardReference"], "GS-2026-12");
     assert_eq!(ch["record"]["decided_on"], "2026-03-01");
     let agenda: Value = c.get_json("/api/v1/board-agenda").await;

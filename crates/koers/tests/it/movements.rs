@@ -159,6 +159,16 @@ fn demo_generates_movements_with_a_monitor() {
             }
         }
     }
+    // The board member finds a choice waiting: advised, on the agenda of a meeting to come.
+    assert_eq!(
+        count(
+            &c,
+            "SELECT COUNT(*) FROM choices ch JOIN meeting_items i ON i.choice_id = ch.id \
+             JOIN meetings m ON m.id = i.meeting_id \
+             WHERE ch.status = 'advised' AND m.held_on > date('now')"
+        ),
+        1
+    );
     // Their analyst said what the result columns mean: the dashboards read words.
     assert_eq!(
         count(
