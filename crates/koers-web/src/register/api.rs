@@ -732,12 +732,30 @@ pub async fn list_framework_versions(ctx: Ctx) -> JsonReply<Vec<FrameworkOut>> {
     Ok(Json(outs(&versions)))
 }
 
-/// Choices routed to the board and not decided yet.
+/// A choice on the board's agenda, with the latest meeting whose agenda holds it.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AgendaItemOut {
+    #[serde(flatten)]
+    pub choice: ChoiceOut,
+    /// The latest meeting it is placed on, if any: who decides and on what day.
+    pub meeting: Option<MeetingOut>,
+}
+
+/// Choices routed to the board and not decided yet, each with the meeting it is on.
 #[utoipa::path(get, path = "/board-agenda", tag = "toepassingen",
-    responses((status = 200, description = "De bestuursagenda", body = Vec<ChoiceOut>)))]
-pub async fn board_agenda(ctx: Ctx) -> JsonReply<Vec<ChoiceOut>> {
+    responses((status = 200, description = "De bestuursagenda", body = Vec<AgendaItemOut>)))]
+pub async fn board_agenda(ctx: Ctx) -> JsonReply<Vec<AgendaItemOut>> {
     let items = reg::board_agenda(ctx.ws(), &ctx.who).await?;
-    Ok(Json(items.iter().map(|i| (&i.choice).into()).collect()))
+    Ok(Json(
+        items
+            .iter()
+            .map(|i| AgendaItemOut {
+                choice: (&i.choice).into(),
+                meeting: i.meeting.as_ref().map(Into::into),
+            })
+            .collect(),
+    ))
 }
 
 /// A meeting of a body that decides.

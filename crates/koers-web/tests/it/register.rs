@@ -206,6 +206,11 @@ pub(crate) async fn choices_are_routed_to_the_board_and_decided_with_a_reference
     ] {
         assert!(item.contains(part), "{part} missing: {item}");
     }
+    // The API's agenda names the meeting too.
+    let agenda: Value = c.get_json("/api/v1/board-agenda").await;
+    assert_eq!(agenda[0]["id"], cid.as_str());
+    assert_eq!(agenda[0]["meeting"]["id"], mid);
+    assert_eq!(agenda[0]["meeting"]["heldOn"], "2026-02-26");
     let page = b.page(&format!("/toepassingen/{id}/keuzes/{cid}")).await;
     assert!(
         page.contains("<dt>Op de agenda van</dt>"),
