@@ -29,6 +29,9 @@ pub enum Permission {
     Read,
     /// Write and run analyses, build information products.
     Analyse,
+    /// Define indicators on the organisation's saved analyses and refresh them: choose an
+    /// analysis and its columns, no SQL.
+    DefineIndicators,
     /// Register datasets and maintain their metadata.
     ManageData,
     /// Create and move data questions and policy tasks.
@@ -84,9 +87,22 @@ impl Role {
         use Permission::*;
         match self {
             Role::Viewer => matches!(p, Read),
-            Role::Analyst => matches!(p, Read | Analyse | ManageQuestions | Research),
-            Role::DataSteward => matches!(p, Read | Analyse | ManageData | ManageQuestions),
-            Role::PolicyOwner => matches!(p, Read | ManageQuestions | CoordinateLearning),
+            Role::Analyst => {
+                matches!(
+                    p,
+                    Read | Analyse | DefineIndicators | ManageQuestions | Research
+                )
+            }
+            Role::DataSteward => {
+                matches!(
+                    p,
+                    Read | Analyse | DefineIndicators | ManageData | ManageQuestions
+                )
+            }
+            Role::PolicyOwner => matches!(
+                p,
+                Read | DefineIndicators | ManageQuestions | CoordinateLearning
+            ),
             Role::BoardMember => matches!(p, Read | DecideAsBoard),
             Role::Administrator => !matches!(p, DecideAsBoard),
         }
@@ -130,6 +146,21 @@ mod tests {
             let admin = r == Role::Administrator;
             assert_eq!(r.permits(Permission::ManageMembers), admin);
             assert_eq!(r.permits(Permission::ReadAudit), admin);
+        }
+    }
+
+    #[test]
+    fn policy_owners_define_indicators_without_writing_sql() {
+        assert!(Role::PolicyOwner.permits(Permission::DefineIndicators));
+        assert!(!Role::PolicyOwner.permits(Permission::Analyse));
+        // Whoever analyses may define indicators; who only reads or decides may not.
+        for r in Role::ALL {
+            if r.permits(Permission::Analyse) {
+                assert!(r.permits(Permission::DefineIndicators), "{r:?}");
+            }
+        }
+        for r in [Role::Viewer, Role::BoardMember] {
+            assert!(!r.permits(Permission::DefineIndicators), "{r:?}");
         }
     }
 

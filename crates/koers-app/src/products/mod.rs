@@ -90,14 +90,15 @@ pub async fn overview(ws: &Workspace, who: &Principal) -> Result<Overview> {
     })
 }
 
-/// Defines an indicator (analysts). Every problem is listed at once: the fields, whether
-/// the analysis is one of the organisation's, and whether its result has the columns.
+/// Defines an indicator on a saved analysis (analysts, data stewards and policy owners: no
+/// SQL). Every problem is listed at once: the fields, whether the analysis is one of the
+/// organisation's, and whether its result has the columns.
 pub async fn create_indicator(
     ws: &Workspace,
     who: &Principal,
     mut input: Input,
 ) -> Result<Indicator> {
-    who.require(Permission::Analyse)?;
+    who.require(Permission::DefineIndicators)?;
     let raw = IndicatorInput {
         name: input.text("name"),
         description: input.text("description"),
@@ -207,10 +208,10 @@ pub fn points_of(i: &Indicator, res: &Results) -> Result<Vec<Point>> {
         .collect())
 }
 
-/// Runs the indicator's analysis now and caches the series (analysts).
+/// Runs the indicator's analysis now and caches the series (who may define indicators).
 pub async fn refresh(ws: &Workspace, who: &Principal, id: &str) -> Result<IndicatorView> {
     let i = readable_indicator(ws, who, id).await?;
-    who.require(Permission::Analyse)?;
+    who.require(Permission::DefineIndicators)?;
     refresh_now(ws, &who.actor(), i).await
 }
 
@@ -279,7 +280,8 @@ async fn alert(
 }
 
 /// Sets how often an indicator refreshes by itself (`manual`, `hourly`, `daily`, `weekly`;
-/// analysts). Returns the schedule and when it is next due, `None` for manual.
+/// who may define indicators). Returns the schedule and when it is next due, `None` for
+/// manual.
 pub async fn schedule(
     ws: &Workspace,
     who: &Principal,
@@ -287,7 +289,7 @@ pub async fn schedule(
     mut input: Input,
 ) -> Result<Option<(Every, String)>> {
     let i = readable_indicator(ws, who, id).await?;
-    who.require(Permission::Analyse)?;
+    who.require(Permission::DefineIndicators)?;
     let every = input.text("every");
     let every = input.finish(Every::parse(&every))?;
     Ok(ws

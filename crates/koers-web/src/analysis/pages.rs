@@ -76,6 +76,7 @@ async fn render(
             tables => bench.tables,
             saved => bench.saved,
             can_analyse => ctx.may(Permission::Analyse),
+            can_define => ctx.may(Permission::DefineIndicators),
             ..extra
         },
     )

@@ -89,7 +89,8 @@ pub async fn list_indicators(ctx: Ctx) -> JsonReply<Vec<IndicatorOut>> {
     Ok(Json(outs(&all)))
 }
 
-/// Define an indicator (analysts); every problem is listed per field.
+/// Define an indicator on a saved analysis (analysts, data stewards and policy owners); every
+/// problem is listed per field.
 #[utoipa::path(post, path = "/indicators", tag = "informatieproducten", request_body = IndicatorIn, responses((status = 201, description = "Gedefinieerd", body = IndicatorOut)))]
 pub async fn add_indicator(ctx: Ctx, JsonInput(input): JsonInput) -> Reply {
     let input = numbers_as_text(input, &["target", "greenThreshold", "amberThreshold"]);
@@ -106,7 +107,7 @@ pub async fn get_indicator(ctx: Ctx, Path(id): Path<String>) -> JsonReply<Indica
     ))
 }
 
-/// Recompute an indicator now: run its analysis and cache the series (analysts).
+/// Recompute an indicator now: run its analysis and cache the series (who may define indicators).
 #[utoipa::path(post, path = "/indicators/{indicatorId}/refresh", tag = "informatieproducten", params(("indicatorId" = String, Path, description = "Id van de indicator")),
     responses((status = 200, description = "Ververst", body = IndicatorView)))]
 pub async fn refresh_indicator(ctx: Ctx, Path(id): Path<String>) -> JsonReply<IndicatorView> {
@@ -311,7 +312,7 @@ pub struct ScheduleIn {
     pub every: String,
 }
 
-/// Set how often the indicator refreshes by itself (analysts). A refresh that moves it to
+/// Set how often the indicator refreshes by itself (who may define indicators). A refresh that moves it to
 /// another light alerts the analysts and board members.
 #[utoipa::path(put, path = "/indicators/{indicatorId}/schedule", tag = "informatieproducten", params(("indicatorId" = String, Path, description = "Id van de indicator")),
     request_body = ScheduleIn, responses((status = 200, description = "Schema opgeslagen", body = ScheduleOut)))]

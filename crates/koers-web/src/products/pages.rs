@@ -176,6 +176,7 @@ async fn render_overview(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
             indicators => o.indicators, monitors => o.monitors, analyses => o.analyses,
             columns => columns, columns_json => columns_json, shown => shown, shown_json => shown_json,
             grains => Grain::ALL.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
+            can_define => ctx.may(Permission::DefineIndicators),
             can_edit => ctx.may(Permission::Analyse),
             ..extra
         },
@@ -238,7 +239,7 @@ async fn render_indicator(ctx: &Ctx, id: &str, status: StatusCode, extra: Value)
         context! {
             c => koers_svg::chart::written_as(ctx.lang.separators(), || card(&d.view)),
             analysis => d.analysis,
-            can_refresh => ctx.may(Permission::Analyse),
+            can_refresh => ctx.may(Permission::DefineIndicators),
             schedule => schedule,
             panel => snapshot_panel(ctx, "indicatoren", id).await?,
             ..extra

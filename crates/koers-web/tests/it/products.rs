@@ -4,6 +4,7 @@
 
 use crate::helpers::{TestApp, invalid_names};
 use crate::session::Session;
+use koers_core::Role;
 use serde_json::{Value, json};
 
 const CSV: &str = "jaar,regio,ritten\n2022,Utrecht,800\n2022,Amersfoort,500\n2023,Utrecht,700\n2023,Amersfoort,450\n2024,Utrecht,600\n2024,Amersfoort,350\n";
@@ -311,6 +312,137 @@ async fn viewers_cannot_define_and_other_organisations_see_nothing() {
         let r = bp.get(&path).await;
         assert_eq!(r.status(), 404, "{path}");
     }
+}
+
+/// A policy owner builds a simple indicator on a saved analysis: the analysis and its
+/// columns are chosen from lists that read the catalog's titles, no SQL is asked; writing SQL
+/// and composing monitors stay with analysts.
+#[tokio::test]
+async fn a_policy_owner_defines_an_indicator_on_a_saved_analysis() {
+    let app = TestApp::spawn().await;
+    let analysis = with_freight(&app).await;
+    app.add_user("beleid@pv26.example", Role::PolicyOwner).await;
+    let p = app.page_as("beleid@pv26.example").await;
+    let html = p.page("/informatieproducten").await;
+    assert!(
+        html.contains("id=\"nieuwe-indicator\"")
+            && html.contains("id=\"i-value\" name=\"valueColumn\""),
+        "{html}"
+    );
+    assert!(!html.contains("id=\"nieuwe-monitor\""), "{html}");
+    let page = p.page(&format!("/analyses/{analysis}")).await;
+    assert!(
+        page.contains("#nieuwe-indicator\">Indicator maken van deze analyse"),
+        "{page}"
+    );
+    let r = p
+        .post_form(
+            "/informatieproducten/indicatoren",
+            &[
+                ("name", "Vrachtritten"),
+                ("unit", "ritten"),
+                ("analysisId", analysis.as_str()),
+                ("periodColumn", "jaar"),
+                ("valueColumn", "ritten"),
+                ("regionColumn", ""),
+                ("grain", "year"),
+                ("direction", "down"),
+                ("greenThreshold", "1000"),
+                ("amberThreshold", "1200"),
+            ],
+        )
+        .await
+        .expect(303);
+    let at = r.header("location").to_string();
+    let id = at.rsplit('/').next().unwrap().to_string();
+    // They refresh it on its page and read the value.
+    let html = p
+        .post_form(&format!("{at}/verversen"), &[])
+        .await
+        .expect(200)
+        .text();
+    assert!(html.contains("950"), "{html}");
+    // Through the API as well; but no SQL and no monitor.
+    let api = app.api_as("beleid@pv26.example").await;
+    api.post_json(&format!("/api/v1/indicators/{id}/refresh"), &json!({}))
+        .await
+        .assert_status(200);
+    api.post_json("/api/v1/queries", &json!({"sql": "SELECT 1"}))
+        .await
+        .assert_status(403);
+    api.post_json(
+        "/api/v1/monitors",
+        &json!({"name": "Logistiek", "indicatorIds": [id]}),
+    )
+    .await
+    .assert_status(403);
+}
+
+/// The policy owner on a phone, by keyboard: the columns are chosen by their titles.
+#[tokio::test]
+async fn a_policy_owner_chooses_an_indicators_columns_by_their_titles_on_a_phone() {
+    use crate::browser::{
+        browser_as, check_axe, end_session, enter_and_wait, keys_at, type_into, wait_for,
+    };
+    use fantoccini::Locator;
+    let app = TestApp::spawn().await;
+    let analysis = with_freight(&app).await;
+    let vracht = app
+        .datasets_of(&app.org_a.id)
+        .await
+        .into_iter()
+        .find(|d| d.name == "vracht")
+        .unwrap()
+        .id;
+    let steward = app.api_as("admin@pv26.example").await;
+    steward
+        .put_json(
+            &format!("/api/v1/datasets/{vracht}/columns/ritten"),
+            &json!({"title": "Vrachtritten", "unit": "ritten"}),
+        )
+        .await
+        .assert_status(200);
+    app.add_user("beleid@pv26.example", Role::PolicyOwner).await;
+    let (_driver, b, _profile) = browser_as(&app, "beleid@pv26.example", (390, 844)).await;
+    b.goto(&app.url(&format!(
+        "/informatieproducten?analyse={analysis}#nieuwe-indicator"
+    )))
+    .await
+    .unwrap();
+    wait_for(&b, Locator::Id("i-name")).await;
+    check_axe(&b, "the new indicator form for a policy owner").await;
+    type_into(&b, Locator::Id("i-name"), "Vrachtritten per jaar").await;
+    type_into(&b, Locator::Id("i-unit"), "ritten").await;
+    // The value column is picked by typing its title, as a select takes keys.
+    keys_at(&b, "#i-value", "Vrachtritten").await;
+    let shown = b
+        .execute(
+            "return document.querySelector('#i-value').selectedOptions[0].text",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(shown, json!("Vrachtritten (ritten) — ritten"));
+    keys_at(&b, "#i-direction", "lager").await;
+    type_into(&b, Locator::Id("i-green"), "1000").await;
+    type_into(&b, Locator::Id("i-amber"), "1200").await;
+    enter_and_wait(
+        &b,
+        "form[aria-labelledby='nieuwe-indicator'] button[type=submit]",
+        // The new indicator's page, which they may refresh.
+        Locator::Css("form[action$='/verversen']"),
+    )
+    .await;
+    let made = app
+        .store
+        .indicators()
+        .indicators(&app.org_a.id)
+        .await
+        .unwrap();
+    assert_eq!(made.len(), 1);
+    assert_eq!(made[0].value_column, "ritten");
+    assert_eq!(made[0].period_column, "jaar");
+    end_session(b).await;
 }
 
 #[tokio::test]
