@@ -150,6 +150,23 @@ async fn no_main_page_is_wider_than_a_phone() {
         c.goto(&app.url(path)).await.unwrap();
         wait_for(&c, Locator::Css("main h1")).await;
         page_fits(&c, path).await;
+        // Every word of the page's title fits the screen whole ("Informatieproducten" was
+        // broken after its last letter but one).
+        let longest = c
+            .execute(
+                "const h = document.querySelector('main h1'); const s = document.createElement('span'); \
+                 s.style.whiteSpace = 'nowrap'; h.appendChild(s); let w = 0; \
+                 for (const word of h.firstChild.textContent.split(/\\s+/)) { s.textContent = word; w = Math.max(w, s.getBoundingClientRect().width); } \
+                 s.remove(); return [w, h.clientWidth];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let (word, room) = (longest[0].as_f64().unwrap(), longest[1].as_f64().unwrap());
+        assert!(
+            word <= room,
+            "{path}: a word of the title needs {word}px of {room}px"
+        );
     }
     end_session(c).await;
 }
