@@ -5,9 +5,10 @@
 
 use crate::{Rng, input, principal};
 use anyhow::{Result, anyhow};
-use koers_app::Workspace;
 use koers_app::register::ChoiceBody;
+use koers_app::register::MeetingRecord;
 use koers_app::results::Results;
+use koers_app::{Principal, Workspace};
 use koers_app::{questions, register};
 use koers_core::analysis::{Param, ParamKind};
 use koers_core::catalog::DatasetMeta;
@@ -331,7 +332,39 @@ pub async fn seed(ws: &Workspace, org: &Organisation, p: &People<'_>) -> Result<
     Ok(())
 }
 
-/// The first Tuesday at least a week after `today`: when the demo's next board meeting is.
+/// A choice of the application `app_id`, proposed by `proposer`, advised by `adviser`
+/// (`advice`) and placed on the agenda of a meeting of Gedeputeerde Staten on `held_on`:
+/// the choice's id and the meeting.
+async fn on_board_agenda(
+    ws: &Workspace,
+    (proposer, adviser): (&Principal, &Principal),
+    app_id: &str,
+    proposal: serde_json::Value,
+    (advice, held_on): (&str, &str),
+) -> Result<(String, MeetingRecord)> {
+    let choice =
+        register::create_choice(ws, proposer, app_id, ChoiceBody::from_json(input(proposal)))
+            .await?;
+    let id = choice.record.id;
+    register::transition(
+        ws,
+        adviser,
+        app_id,
+        &id,
+        input(json!({"to": "advised", "advice": advice, "adviser": "Beleid mobiliteit"})),
+    )
+    .await?;
+    let meeting = register::create_meeting(
+        ws,
+        adviser,
+        input(json!({"body": "Gedeputeerde Staten", "heldOn": held_on})),
+    )
+    .await?;
+    register::place_on_agenda(ws, adviser, &meeting.id, input(json!({"choiceId": id}))).await?;
+    Ok((id, meeting))
+}
+
+/// The first Tuesday at least a week after `today`/// The first Tuesday at least a week after `today`: when the demo's next board meeting is.
 fn next_tuesday(today: chrono::NaiveDate) -> chrono::NaiveDate {
     use chrono::Datelike;
     let ahead = (7 + 1 - i64::from(today.weekday().num_days_from_monday())) % 7;
@@ -379,11 +412,12 @@ pub async fn seed_register(ws: &Workspace, org: &Organisation, people: &People<'
         }))),
     )
     .await?;
-    let shared = register::create_choice(
+    let owner = principal(ws, org, people.owner).await?;
+    let (shared, meeting) = on_board_agenda(
         ws,
-        &who,
+        (&who, &owner),
         &app.id,
-        ChoiceBody::from_json(input(json!({
+        json!({
             "title": "Vervoersgegevens delen met de gemeenten",
             "choiceType": "data_sharing",
             "context": "Gemeenten vragen de vervoersbewegingen per gemeente voor hun eigen mobiliteitsplannen.",
@@ -393,53 +427,32 @@ pub async fn seed_register(ws: &Workspace, org: &Organisation, people: &People<'
             ],
             "chosenOption": "Open data per gemeente en jaar",
             "rationale": "Geaggregeerd per gemeente en jaar zijn de gegevens niet tot bedrijven te herleiden.",
-        }))),
-    )
-    .await?;
-    let owner = principal(ws, org, people.owner).await?;
-    register::transition(
-        ws,
-        &owner,
-        &app.id,
-        &shared.record.id,
-        input(json!({"to": "advised", "advice": "Akkoord; publiceer per gemeente en jaar.", "adviser": "Beleid mobiliteit"})),
-    )
-    .await?;
-    let meeting = register::create_meeting(
-        ws,
-        &owner,
-        input(json!({"body": "Gedeputeerde Staten", "heldOn": "2026-11-10"})),
-    )
-    .await?;
-    register::place_on_agenda(
-        ws,
-        &owner,
-        &meeting.id,
-        input(json!({"choiceId": shared.record.id})),
+        }),
+        ("Akkoord; publiceer per gemeente en jaar.", "2026-11-10"),
     )
     .await?;
     let board = principal(ws, org, people.board).await?;
     register::decide_on_agenda(
         ws,
         &board,
-        &shared.record.id,
-        input(json!({"to": "decided", "date": "2026-11-10", "decisionMaker": "Gedeputeerde Staten", "reference": "GS-2026-1110-07"})),
+        &shared,
+        input(json!({"to": "decided", "date": meeting.held_on, "decisionMaker": meeting.body, "reference": "GS-2026-1110-07"})),
     )
     .await?;
     register::publish_choice(
         ws,
         &owner,
         &app.id,
-        &shared.record.id,
+        &shared,
         input(json!({"redacted": ["context"]})),
     )
     .await?;
     // What waits for the board: a choice advised and on the agenda of the next meeting.
-    let pending = register::create_choice(
+    let (_, next) = on_board_agenda(
         ws,
-        &who,
+        (&who, &owner),
         &app.id,
-        ChoiceBody::from_json(input(json!({
+        json!({
             "title": "Vervoersgegevens per corridor delen met Rijkswaterstaat",
             "choiceType": "data_sharing",
             "context": "Rijkswaterstaat vraagt de bewegingen over de A12- en A27-corridor voor de verkeersmodellen van het Rijk.",
@@ -449,28 +462,11 @@ pub async fn seed_register(ws: &Workspace, org: &Organisation, people: &People<'
             ],
             "chosenOption": "Per kwartaal, opgeteld per corridor",
             "rationale": "Rijkswaterstaat heeft de totalen per corridor nodig, niet de afzonderlijke ritten.",
-        }))),
-    )
-    .await?;
-    register::transition(
-        ws,
-        &owner,
-        &app.id,
-        &pending.record.id,
-        input(json!({"to": "advised", "advice": "Akkoord met delen per kwartaal en corridor.", "adviser": "Beleid mobiliteit"})),
-    )
-    .await?;
-    let next = register::create_meeting(
-        ws,
-        &owner,
-        input(json!({"body": "Gedeputeerde Staten", "heldOn": next_tuesday(chrono::Local::now().date_naive()).to_string()})),
-    )
-    .await?;
-    register::place_on_agenda(
-        ws,
-        &owner,
-        &next.id,
-        input(json!({"choiceId": pending.record.id})),
+        }),
+        (
+            "Akkoord met delen per kwartaal en corridor.",
+            &next_tuesday(chrono::Local::now().date_naive()).to_string(),
+        ),
     )
     .await?;
     println!(
