@@ -242,6 +242,7 @@ pub async fn render_dataset(ctx: &Ctx, id: &str, status: StatusCode, extra: Valu
             map_svg => map_svg,
             points => points,
             can_edit => own && ctx.may(Permission::ManageData),
+            can_analyse => ctx.may(Permission::Analyse),
             themes => THEMES,
             licences => LICENCES.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
             access_rights => AccessRights::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>(),

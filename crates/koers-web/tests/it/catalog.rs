@@ -357,6 +357,36 @@ fn two_layer_geopackage() -> Vec<u8> {
     std::fs::read(&path).unwrap()
 }
 
+/// A steward sees how many geometries are invalid and, in one step, which: the SQL editor
+/// opens with the rows whose geometry is not valid (a bow tie crosses itself).
+#[tokio::test]
+async fn invalid_geometries_are_counted_and_shown_in_one_step() {
+    let app = TestApp::spawn().await;
+    let c = app.page_as("admin@pv26.example").await;
+    let geojson = r#"{"type":"FeatureCollection","features":[
+ {"type":"Feature","properties":{"naam":"Vierkant"},"geometry":{"type":"Polygon","coordinates":[[[5.0,52.0],[5.2,52.0],[5.2,52.2],[5.0,52.2],[5.0,52.0]]]}},
+ {"type":"Feature","properties":{"naam":"Strik"},"geometry":{"type":"Polygon","coordinates":[[[5.5,52.0],[5.6,52.1],[5.6,52.0],[5.5,52.1],[5.5,52.0]]]}}]}"#;
+    let r = post_import(&c, Some(("vlakken.geojson", geojson.into())), &[]).await;
+    wait_job(&c, r.header("location")).await;
+    let ds = app.datasets_of(&app.org_a.id).await;
+    let html = c.page(&format!("/bronnen/{}", ds[0].id)).await;
+    let sql = "SELECT * FROM vlakken WHERE NOT ST_IsValid(\"geom\")";
+    assert!(html.contains(&format!("value='{sql}'")), "{html}");
+    let shown = c
+        .post_form("/analyses/uitvoeren", &[("sql", sql)])
+        .await
+        .expect(200)
+        .text();
+    assert!(
+        shown.contains("Strik") && !shown.contains("Vierkant"),
+        "{shown}"
+    );
+    // Who may not analyse sees the count, not the button.
+    let v = app.page_as("viewer@pv26.example").await;
+    let html = v.page(&format!("/bronnen/{}", ds[0].id)).await;
+    assert!(!html.contains("ST_IsValid"), "{html}");
+}
+
 #[tokio::test]
 async fn upload_a_zipped_shapefile_and_a_geopackage() {
     let app = TestApp::spawn().await;
