@@ -117,6 +117,33 @@ async fn coordinator_runs_a_cohort_to_a_certificate() {
     {
         sel.select_by_value("done").await.unwrap();
     }
+    // On a phone every choice in the register shows its whole value ("aanwezig",
+    // "afgerond"), the tables scrolling sideways in their own box.
+    c.set_window_size(390, 844).await.unwrap();
+    let cut = c
+        .execute(
+            "const out = [];
+             for (const s of document.querySelectorAll('td > select')) {
+               const text = s.selectedOptions[0] ? s.selectedOptions[0].text : '';
+               const m = document.createElement('span');
+               m.style.font = getComputedStyle(s).font;
+               m.style.whiteSpace = 'nowrap';
+               m.style.position = 'absolute';
+               m.textContent = text;
+               document.body.appendChild(m);
+               const need = m.getBoundingClientRect().width;
+               m.remove();
+               const cs = getComputedStyle(s);
+               const room = s.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+               if (need > room) out.push(text + ': ' + need + ' > ' + room);
+             }
+             return out;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(cut, serde_json::json!([]), "choices cut off on a phone");
+    c.set_window_size(1280, 900).await.unwrap();
     // Saved: the page the answer brings (not the one before it) says so.
     script(&c, "window.koersMark = 1;").await;
     click(
