@@ -118,30 +118,100 @@ pub fn long_date(lang: Lang, value: &str) -> String {
     }
 }
 
-/// Values that are all dates (`2025-01-01`, as a date column reads) as people read the periods
-/// they stand for, in `lang`: all on the first of a month, the months ("jan 2025"); otherwise
-/// the days ("3 jan 2025"). Anything else (one value not a date) as it is.
+/// A period as a date column or an indicator's grain writes it.
+#[derive(Clone, Copy)]
+enum Period {
+    Day(chrono::NaiveDate),
+    Week(i32, u32),
+    Month(i32, u32),
+    Quarter(i32, u32),
+}
+
+impl Period {
+    /// `2025-03-14`, `2025-W11`, `2025-03` or `2025-Q1`; anything else is none.
+    fn parse(v: &str) -> Option<Period> {
+        if let Ok(d) = chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+            return Some(Period::Day(d));
+        }
+        let (year, rest) = v.split_once('-')?;
+        let year: i32 = year.parse().ok().filter(|_| year.len() == 4)?;
+        let number = |s: &str, range: std::ops::RangeInclusive<u32>| {
+            s.parse::<u32>()
+                .ok()
+                .filter(|n| s.len() <= 2 && range.contains(n))
+        };
+        if let Some(w) = rest.strip_prefix('W') {
+            return Some(Period::Week(year, number(w, 1..=53)?));
+        }
+        if let Some(q) = rest.strip_prefix('Q') {
+            return Some(Period::Quarter(year, number(q, 1..=4)?));
+        }
+        (rest.len() == 2)
+            .then(|| number(rest, 1..=12))
+            .flatten()
+            .map(|m| Period::Month(year, m))
+    }
+}
+
+/// Values that are all periods of one kind — dates (`2025-01-01`, as a date column reads),
+/// or an indicator's weeks, months and quarters (`2025-W02`, `2025-01`, `2025-Q1`) — as people
+/// read them in `lang`: "jan 2025" (dates all on the first of a month, or months), "3 jan
+/// 2025", "week 2, 2025", "K1 2025". Anything else (one value not such a period, or periods
+/// of different kinds) as it is.
 pub fn periods(lang: Lang, values: Vec<String>) -> Vec<String> {
     use chrono::Datelike;
-    let dates: Option<Vec<chrono::NaiveDate>> = values
-        .iter()
-        .map(|v| chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").ok())
-        .collect();
-    let Some(dates) = dates.filter(|d| !d.is_empty()) else {
+    let parsed: Option<Vec<Period>> = values.iter().map(|v| Period::parse(v)).collect();
+    let Some(parsed) = parsed.filter(|p| {
+        !p.is_empty()
+            && p.windows(2)
+                .all(|w| std::mem::discriminant(&w[0]) == std::mem::discriminant(&w[1]))
+    }) else {
         return values;
     };
-    let months = dates.iter().all(|d| d.day() == 1);
-    dates
+    let months = parsed
         .iter()
-        .map(|d| {
-            let month = t(lang, &format!("month_short.{}", d.month()));
-            if months {
-                format!("{month} {}", d.year())
-            } else {
-                format!("{} {month} {}", d.day(), d.year())
-            }
+        .all(|p| matches!(p, Period::Day(d) if d.day() == 1));
+    let month = |m: u32, y: i32| format!("{} {y}", t(lang, &format!("month_short.{m}")));
+    parsed
+        .iter()
+        .map(|p| match *p {
+            Period::Day(d) if months => month(d.month(), d.year()),
+            Period::Day(d) => format!("{} {}", d.day(), month(d.month(), d.year())),
+            Period::Month(y, m) => month(m, y),
+            Period::Week(y, w) => t(lang, "period.week")
+                .replace("{week}", &w.to_string())
+                .replace("{year}", &y.to_string()),
+            Period::Quarter(y, q) => t(lang, "period.quarter")
+                .replace("{quarter}", &q.to_string())
+                .replace("{year}", &y.to_string()),
         })
         .collect()
+}
+
+/// A series' periods in words ([`periods`]), and `latest` (the period of its latest value)
+/// as the series writes it.
+pub fn series_periods(
+    lang: Lang,
+    series: &[String],
+    latest: Option<&str>,
+) -> (Vec<String>, Option<String>) {
+    let words = periods(lang, series.to_vec());
+    let latest = latest.map(|p| match series.iter().position(|s| s == p) {
+        Some(i) => words[i].clone(),
+        None => periods(lang, vec![p.to_string()]).remove(0),
+    });
+    (words, latest)
+}
+
+/// What an indicator's chart says it shows: "Tonnen (ton) per periode, doel 60".
+pub fn series_caption(lang: Lang, (name, unit): (&str, &str), target: Option<f64>) -> String {
+    let mut caption = t(lang, "ip.chart_caption")
+        .replace("{name}", name)
+        .replace("{unit}", unit);
+    if let Some(target) = target {
+        caption.push_str(&t(lang, "ip.chart_target").replace("{target}", &number(lang, target)));
+    }
+    caption
 }
 
 /// Per analysis id, its titled result columns as a list to choose from reads them.
@@ -233,10 +303,39 @@ mod tests {
             periods(Lang::En, v(&["2025-05-01", "2025-05-03"])),
             ["1 May 2025", "3 May 2025"]
         );
-        // Not every value a date, or none at all: as they are.
-        for kept in [v(&["2025-01-01", "2025-W02"]), v(&["Weg", "Spoor"]), v(&[])] {
+        // An indicator's grains.
+        assert_eq!(
+            periods(Lang::Nl, v(&["2021-01", "2025-12"])),
+            ["jan 2021", "dec 2025"]
+        );
+        assert_eq!(
+            periods(Lang::Nl, v(&["2025-W02", "2026-W53"])),
+            ["week 2, 2025", "week 53, 2026"]
+        );
+        assert_eq!(periods(Lang::Nl, v(&["2025-Q1"])), ["K1 2025"]);
+        assert_eq!(periods(Lang::En, v(&["2025-Q4"])), ["Q4 2025"]);
+        // A year, a label, mixed kinds, out-of-range numbers or nothing at all: as they are.
+        for kept in [
+            v(&["2025-01-01", "2025-W02"]),
+            v(&["2025-01", "2025-Q1"]),
+            v(&["2024", "2025"]),
+            v(&["2025-13", "2025-W54", "2025-Q5"]),
+            v(&["Weg", "Spoor"]),
+            v(&[]),
+        ] {
             assert_eq!(periods(Lang::Nl, kept.clone()), kept);
         }
+        // The latest value's period as the series reads it; the caption in the language.
+        let (words, latest) =
+            series_periods(Lang::Nl, &v(&["2025-11", "2025-12"]), Some("2025-12"));
+        assert_eq!(
+            (words, latest.as_deref()),
+            (v(&["nov 2025", "dec 2025"]), Some("dec 2025"))
+        );
+        assert_eq!(
+            series_caption(Lang::En, ("Share", "%"), Some(60.0)),
+            "Share (%) by period, target 60"
+        );
     }
 
     #[test]

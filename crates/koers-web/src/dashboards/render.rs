@@ -2,6 +2,7 @@
 //! table it was drawn from (its text alternative), a key figure, or text. Used by the
 //! signed-in page, the public page, the embed and the PNG and PDF exports alike.
 
+use crate::i18n::Lang;
 use koers_app::dashboards::WidgetData;
 use koers_core::catalog::labels::Labels;
 use koers_core::dashboards::{Level, Widget, WidgetKind, paragraphs};
@@ -570,24 +571,26 @@ fn shape(kind: WidgetKind) -> Shape {
     }
 }
 
-fn kpi(data: &Value) -> (Kpi, [Option<String>; 2]) {
+fn kpi(data: &Value, lang: Lang) -> (Kpi, [Option<String>; 2]) {
     let ind = &data["indicator"];
     let s = |v: &Value| v.as_str().map(str::to_string);
     let unit = s(&ind["unit"]).unwrap_or_default();
-    let series: Vec<(String, f64)> = data["series"]
+    let (raw, values): (Vec<String>, Vec<f64>) = data["series"]
         .as_array()
         .into_iter()
         .flatten()
         .filter_map(|p| Some((s(&p["period"])?, p["value"].as_f64()?)))
-        .collect();
+        .unzip();
+    let (words, period) = crate::templates::series_periods(lang, &raw, data["period"].as_str());
+    let series: Vec<(String, f64)> = words.into_iter().zip(values).collect();
     let name = s(&ind["name"]).unwrap_or_default();
     let target = ind["target"].as_f64();
-    let caption = format!("{name} ({unit}) per periode");
+    let caption = crate::templates::series_caption(lang, (&name, &unit), target);
     let chart = [Width::Wide, Width::Narrow].map(|w| line_svg(w, &series, target, &caption));
     (
         Kpi {
             value: data["value"].as_f64().map(format_number),
-            period: s(&data["period"]),
+            period,
             status: s(&data["status"]),
             trend: s(&data["trend"]),
             target: target.map(format_number),
@@ -742,7 +745,7 @@ pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
         return out;
     }
     if w.kind == WidgetKind::Kpi {
-        let (k, [wide, narrow]) = kpi(data);
+        let (k, [wide, narrow]) = kpi(data, view.words.lang);
         out.kpi = Some(k);
         (out.svg, out.svg_narrow) = (wide, narrow);
         return out;

@@ -7,6 +7,7 @@
 use crate::auth::Ctx;
 use crate::download::{CSV, download};
 use crate::error::{AppError, Reply};
+use crate::i18n::Lang;
 use crate::input::FormInput;
 use crate::shell::{Done, after_form, page_with_status, run_form};
 use crate::state::AppState;
@@ -87,28 +88,26 @@ async fn snapshot_json(ctx: Ctx, Path(id): Path<String>) -> Reply {
 }
 
 /// What a template needs to show an indicator: its view, chart and formatted numbers.
-fn card(v: &IndicatorView) -> Value {
-    let series: Vec<(String, f64)> = v
-        .series
+fn card(v: &IndicatorView, lang: Lang) -> Value {
+    let raw: Vec<String> = v.series.iter().map(|s| s.period.clone()).collect();
+    let (words, period) = crate::templates::series_periods(lang, &raw, v.period.as_deref());
+    let series: Vec<(String, f64)> = words
         .iter()
-        .map(|s| (s.period.clone(), s.value))
+        .zip(&v.series)
+        .map(|(w, s)| (w.clone(), s.value))
         .collect();
-    let caption = format!(
-        "{} ({}) per periode{}",
-        v.indicator.name,
-        v.indicator.unit,
-        v.indicator
-            .target
-            .map(|t| format!(", doel {}", format_number(t)))
-            .unwrap_or_default()
+    let caption = crate::templates::series_caption(
+        lang,
+        (&v.indicator.name, &v.indicator.unit),
+        v.indicator.target,
     );
-    let rows: Vec<Value> = v
-        .series
+    let rows: Vec<Value> = series
         .iter()
-        .map(|s| context! { period => s.period, value => format_number(s.value) })
+        .map(|(period, value)| context! { period => period, value => format_number(*value) })
         .collect();
     context! {
         v => v,
+        period => period,
         value => v.value.map(format_number),
         target => v.indicator.target.map(format_number),
         green => format_number(v.indicator.green_threshold),
@@ -237,7 +236,7 @@ async fn render_indicator(ctx: &Ctx, id: &str, status: StatusCode, extra: Value)
         "indicator.html",
         "/informatieproducten",
         context! {
-            c => koers_svg::chart::written_as(ctx.lang.separators(), || card(&d.view)),
+            c => koers_svg::chart::written_as(ctx.lang.separators(), || card(&d.view, ctx.lang)),
             analysis => d.analysis,
             can_refresh => ctx.may(Permission::DefineIndicators),
             schedule => schedule,
@@ -291,7 +290,7 @@ async fn render_monitor(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -
         indicators,
     } = products::monitor_details(ctx.ws(), &ctx.who, id).await?;
     let cards: Vec<Value> = koers_svg::chart::written_as(ctx.lang.separators(), || {
-        m.indicators.iter().map(card).collect()
+        m.indicators.iter().map(|v| card(v, ctx.lang)).collect()
     });
     let name_of = |i: &String| {
         indicators

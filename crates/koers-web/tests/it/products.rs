@@ -314,6 +314,62 @@ async fn viewers_cannot_define_and_other_organisations_see_nothing() {
     }
 }
 
+/// A monthly indicator reads its months as months ("nov 2025", "Nov 2025"), on the axis, in
+/// its table and beside its value, and says what its chart shows in the reader's language.
+#[tokio::test]
+async fn an_indicators_months_read_as_months_in_either_language() {
+    let app = TestApp::spawn().await;
+    app.import(
+        &app.org_a,
+        "ritten",
+        "csv",
+        "dag,ritten\n2025-11-03,40\n2025-11-20,25\n2025-12-01,50\n",
+    )
+    .await;
+    let analysis = app
+        .save_analysis(
+            &app.org_a.id,
+            "Ritten per dag",
+            "SELECT dag, ritten FROM ritten",
+            &[],
+        )
+        .await;
+    let c = app.api_as("admin@pv26.example").await;
+    let mut d = definition(&analysis);
+    d["periodColumn"] = json!("dag");
+    d["regionColumn"] = json!("");
+    d["grain"] = json!("month");
+    let id = c.create("/api/v1/indicators", &d).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let v = c
+        .post_json(&format!("/api/v1/indicators/{id}/refresh"), &json!({}))
+        .await
+        .expect(200)
+        .json();
+    // The API keeps the period as data.
+    assert_eq!(v["period"], "2025-12");
+    let p = app.page_as("admin@pv26.example").await;
+    let page = format!("/informatieproducten/indicatoren/{id}");
+    let html = p.page(&page).await;
+    for part in [
+        "<strong>50 ritten</strong> (dec 2025)",
+        "<th scope=\"row\" class=\"utrecht-table__header-cell\">nov 2025</th><td class=\"utrecht-table__cell\">65</td>",
+        ">nov 2025</text>",
+    ] {
+        assert!(html.contains(part), "{part} missing: {html}");
+    }
+    assert!(!html.contains("2025-11"), "{html}");
+    p.get("/lang/en?next=/").await;
+    let html = p.page(&page).await;
+    assert!(
+        html.contains("(Dec 2025)")
+            && html.contains("aria-label=\"Vrachtritten (ritten) by period, target 900\""),
+        "{html}"
+    );
+}
+
 /// A policy owner builds a simple indicator on a saved analysis: the analysis and its
 /// columns are chosen from lists that read the catalog's titles, no SQL is asked; writing SQL
 /// and composing monitors stay with analysts.
