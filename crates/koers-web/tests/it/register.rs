@@ -774,6 +774,21 @@ pub(crate) async fn the_decision_aid_sets_the_risk_group_and_the_requirements() 
         .expect(200)
         .text();
     assert!(html.contains("name=\"answers\" value=\"0\"") || html.contains("role=\"status\""));
+    // "Next" without an answer asks for one, in the reader's language.
+    let ask = async |p: &crate::session::Session| {
+        p.post_form(
+            &format!("/toepassingen/{id}/ai-verordening"),
+            &[("answers", ""), ("answer", ""), ("action", "next")],
+        )
+        .await
+        .expect(200)
+        .text()
+    };
+    assert!(ask(&p).await.contains("Kies een antwoord."));
+    p.get("/lang/en?next=/").await;
+    let html = ask(&p).await;
+    assert!(html.contains("Choose an answer."), "{html}");
+    p.get("/lang/nl?next=/").await;
     // Measures for the profile, with status, responsible person and evidence.
     let measures = a["applicableMeasures"].as_array().unwrap();
     assert!(!a["requirements"].as_array().unwrap().is_empty());
