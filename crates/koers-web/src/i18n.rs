@@ -290,6 +290,96 @@ pub fn cell(lang: Lang, v: &serde_json::Value) -> String {
 mod tests {
     use super::*;
 
+    /// The string literals that follow `token` in `src`: the `nth` literal argument of each
+    /// call (0: the first).
+    fn literals_after(src: &str, token: &str, nth: usize) -> Vec<String> {
+        let mut out = Vec::new();
+        for (at, _) in src.match_indices(token) {
+            let mut rest = &src[at + token.len()..];
+            let mut found = None;
+            for i in 0..=nth {
+                rest = rest.trim_start();
+                let Some(body) = rest.strip_prefix('"') else {
+                    break;
+                };
+                let end = body
+                    .char_indices()
+                    .scan(false, |escaped, (j, c)| {
+                        let stop = c == '"' && !*escaped;
+                        *escaped = c == '\\' && !*escaped;
+                        Some((j, stop))
+                    })
+                    .find(|(_, stop)| *stop)
+                    .map(|(j, _)| j);
+                let Some(end) = end else { break };
+                if i == nth {
+                    found = Some(body[..end].to_string());
+                }
+                rest = body[end + 1..].trim_start();
+                rest = rest.strip_prefix(',').unwrap_or(rest);
+            }
+            out.extend(found);
+        }
+        out
+    }
+
+    /// Every refusal written as a whole Dutch sentence in koers' code (a field's message, a
+    /// conflict, a rejected request) has its English in `messages-en.toml`: an English reader
+    /// never meets one in Dutch.
+    #[test]
+    fn every_refusal_in_the_code_has_its_english() {
+        let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut files = Vec::new();
+        let mut todo: Vec<std::path::PathBuf> = [
+            "koers-core",
+            "koers-store",
+            "koers-engine",
+            "koers-app",
+            "koers-web",
+        ]
+        .iter()
+        .map(|c| crates.join(c).join("src"))
+        .collect();
+        while let Some(dir) = todo.pop() {
+            for e in std::fs::read_dir(&dir).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    todo.push(p);
+                } else if p.extension().is_some_and(|x| x == "rs") {
+                    files.push(p);
+                }
+            }
+        }
+        assert!(files.len() > 100, "{} files", files.len());
+        let mut missing = Vec::new();
+        for f in files {
+            let src = std::fs::read_to_string(&f).unwrap();
+            // What tests say is not shown to anyone.
+            let src = src.split("#[cfg(test)]").next().unwrap_or_default();
+            let mut texts = literals_after(src, "Invalid::one(", 2);
+            for call in [
+                "Conflict(",
+                "BadRequest(",
+                "Rejected(",
+                "Unprocessable(",
+                "error => ",
+            ] {
+                texts.extend(literals_after(src, call, 0));
+            }
+            for text in texts {
+                // A code (`used`), not a sentence.
+                if text.contains(' ') && message(Lang::En, &text) == text {
+                    missing.push(format!("{}: {text}", f.display()));
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "no English for:\n{}",
+            missing.join("\n")
+        );
+    }
+
     #[test]
     fn numbers_read_the_way_of_the_language() {
         assert_eq!(number(Lang::Nl, 1325.9540000000002), "1325,954");
