@@ -193,7 +193,8 @@ pub async fn render_dataset(ctx: &Ctx, id: &str, status: StatusCode, extra: Valu
     let (preview, map_svg) = match preview {
         Some(out) => {
             let results = Results::from_output(&out)?;
-            let svg = map::svg(&results.features(), &format!("Kaart van {}", ds.meta.title));
+            let title = crate::i18n::tr(ctx.lang, "catalog.map_of", &[("title", &ds.meta.title)]);
+            let svg = map::svg(&results.features(), &title);
             let rows: Vec<Vec<String>> = results
                 .rows
                 .iter()

@@ -97,6 +97,14 @@ pub(crate) async fn import_a_geojson_and_see_its_page() {
     assert!(!html.contains("<title>GM0345</title>"));
     assert!(html.contains("EPSG:4326"));
     assert!(html.contains("statcode"));
+    assert!(
+        html.contains("aria-label=\"Kaart van gemeenten_2025\""),
+        "{html}"
+    );
+    c.get("/lang/en?next=/").await;
+    let en = c.page(&format!("/bronnen/{}", ds[0].id)).await;
+    assert!(en.contains("aria-label=\"Map of gemeenten_2025\""), "{en}");
+    c.get("/lang/nl?next=/").await;
     // The schema says what each column holds in words, the type a data steward knows beside.
     assert!(
         html.contains("tekst<br><code class=\"koers-hint\">Utf8</code>")
