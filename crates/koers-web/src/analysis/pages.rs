@@ -51,7 +51,7 @@ fn result_context(r: &Results, page_no: usize, lang: crate::i18n::Lang) -> Value
         .collect();
     let svg = map::svg(
         &r.features().into_iter().take(5000).collect::<Vec<_>>(),
-        "Kaart van het resultaat",
+        &crate::i18n::t(lang, "analysis.result_map"),
     );
     context! {
         columns => r.columns, rows => rows, total => r.rows.len(), page => page_no, pages => pages,

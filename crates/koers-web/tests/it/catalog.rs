@@ -389,6 +389,18 @@ async fn invalid_geometries_are_counted_and_shown_in_one_step() {
         shown.contains("Strik") && !shown.contains("Vierkant"),
         "{shown}"
     );
+    // On the result's map, named in the reader's language.
+    assert!(
+        shown.contains("aria-label=\"Kaart van het resultaat\""),
+        "{shown}"
+    );
+    c.get("/lang/en?next=/").await;
+    let en = c
+        .post_form("/analyses/uitvoeren", &[("sql", sql)])
+        .await
+        .expect(200)
+        .text();
+    assert!(en.contains("aria-label=\"Map of the result\""), "{en}");
     // Who may not analyse sees the count, not the button.
     let v = app.page_as("viewer@pv26.example").await;
     let html = v.page(&format!("/bronnen/{}", ds[0].id)).await;
