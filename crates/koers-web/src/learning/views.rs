@@ -64,27 +64,47 @@ pub async fn certificate_response(ctx: &Ctx, participant_id: &str) -> Reply {
                 stem(&c.standing.participant.name, "deelnemer"),
                 stem(&c.standing.programme.name, "leertraject")
             );
-            Ok(download("application/pdf", &name, certificate_pdf(&c)))
+            Ok(download(
+                "application/pdf",
+                &name,
+                certificate_pdf(&c, ctx.lang),
+            ))
         }
         Err(standing) => Err(not_yet(ctx, &standing)),
     }
 }
 
-fn certificate_pdf(c: &Certificate) -> Vec<u8> {
+/// The certificate in `lang`, issued today (written out).
+fn certificate_pdf(c: &Certificate, lang: Lang) -> Vec<u8> {
     use koers_pdf::{Block, Document, Table, render};
     let s = &c.standing;
     let org_name = &c.organisation;
-    let mut doc = Document::new(format!("Certificaat {}", s.programme.name));
+    let title = t(lang, "learning.certificate");
+    let mut doc = Document::new(format!("{title} {}", s.programme.name));
     doc.author = Some(org_name.clone());
     doc.footer = Some(format!("{org_name} · {}", s.programme.name));
-    doc.push(Block::Title("Certificaat".into()))
-        .push(Block::Paragraph(format!(
-            "{org_name} verklaart dat {} de leergang {} ({}) met goed gevolg heeft afgerond.",
-            s.participant.name, s.programme.name, s.cohort.name
+    let percent = koers_core::learning::attendance_percent(&s.record).to_string();
+    let (present, total) = (
+        s.record.sessions_present.to_string(),
+        s.record.sessions_total.to_string(),
+    );
+    doc.push(Block::Title(title))
+        .push(Block::Paragraph(tr(
+            lang,
+            "learning.cert.declares",
+            &[
+                ("org", org_name),
+                ("name", &s.participant.name),
+                ("programme", &s.programme.name),
+                ("cohort", &s.cohort.name),
+            ],
         )))
-        .push(Block::Heading("Afgeronde modules".into()))
+        .push(Block::Heading(t(lang, "learning.cert.modules")))
         .push(Block::Table(Table {
-            header: vec!["Module".into(), "Dimensie".into()],
+            header: vec![
+                t(lang, "learning.cert.module"),
+                t(lang, "learning.cert.dimension"),
+            ],
             rows: c
                 .modules
                 .iter()
@@ -92,20 +112,23 @@ fn certificate_pdf(c: &Certificate) -> Vec<u8> {
                 .collect(),
             weights: vec![3.0, 2.0],
         }))
-        .push(Block::Paragraph(format!(
-            "Aanwezig bij {} van de {} live sessies ({}%).",
-            s.record.sessions_present,
-            s.record.sessions_total,
-            koers_core::learning::attendance_percent(&s.record)
+        .push(Block::Paragraph(tr(
+            lang,
+            "learning.cert.attendance",
+            &[
+                ("present", &present),
+                ("total", &total),
+                ("percent", &percent),
+            ],
         )));
     if s.programme.requires_project {
-        doc.push(Block::Paragraph(
-            "Heeft met een maakproject een informatieproduct opgeleverd.".into(),
-        ));
+        doc.push(Block::Paragraph(t(lang, "learning.cert.project")));
     }
-    doc.push(Block::Note(format!(
-        "Uitgegeven op {}",
-        chrono::Utc::now().format("%Y-%m-%d")
+    let today = chrono::Local::now().date_naive().to_string();
+    doc.push(Block::Note(tr(
+        lang,
+        "learning.cert.issued",
+        &[("date", &crate::templates::long_date(lang, &today))],
     )));
     render(&doc)
 }

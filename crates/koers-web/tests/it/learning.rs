@@ -432,6 +432,26 @@ pub(crate) async fn completion_rule_certificate_and_links() {
     ] {
         assert!(text.contains(needle), "{needle} missing in {text}");
     }
+    // Issued on a day written out, not as a code.
+    let today = chrono::Local::now().date_naive();
+    assert!(!text.contains(&today.to_string()), "{text}");
+    // In English for who reads koers in English.
+    a.get("/lang/en?next=/").await;
+    let r = a
+        .get(&format!("/api/v1/learning/participants/{me}/certificate"))
+        .await;
+    let doc = lopdf::Document::load_mem(r.bytes()).unwrap();
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    let text = doc.extract_text(&pages).unwrap();
+    for needle in [
+        "Certificate",
+        "has successfully completed",
+        "Present at 1 of the 1 live sessions (100%)",
+        "Issued on",
+    ] {
+        assert!(text.contains(needle), "{needle} missing in {text}");
+    }
+    a.get("/lang/nl?next=/").await;
     // Another member without the coordinating role cannot fetch someone else's certificate.
     let v = app.api_as("viewer@pv26.example").await;
     v.get(&format!("/api/v1/learning/participants/{me}/certificate"))
