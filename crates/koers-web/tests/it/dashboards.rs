@@ -501,9 +501,7 @@ async fn pages_build_refresh_and_export_a_dashboard_and_show_stale_data() {
         .await
         .bytes()
         .to_vec();
-    let doc = lopdf::Document::load_mem(&pdf).unwrap();
-    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
-    let text = doc.extract_text(&pages).unwrap();
+    let text = crate::maturity::pdf_text(&pdf);
     assert!(
         text.contains("Logistiek")
             && text.contains("Tonnen per provincie")
