@@ -420,32 +420,38 @@ pub(crate) async fn completion_rule_certificate_and_links() {
         "{}",
         r.header("content-disposition")
     );
-    let text = crate::maturity::pdf_text(r.bytes());
-    for needle in [
-        "Certificaat",
-        "Bea Beheer",
-        "Digitaal Leiderschap",
-        "Provincie Utrecht",
-        "Aanwezig bij 1 van de 1 live sessies (100%)",
+    // In Dutch, and in English for who reads koers in English; issued on a day written out.
+    let today = chrono::Local::now().date_naive().to_string();
+    for (lang, needles) in [
+        (
+            "nl",
+            &[
+                "Certificaat",
+                "Bea Beheer",
+                "Digitaal Leiderschap",
+                "Provincie Utrecht",
+                "Aanwezig bij 1 van de 1 live sessies (100%)",
+            ][..],
+        ),
+        (
+            "en",
+            &[
+                "Certificate",
+                "has successfully completed",
+                "Present at 1 of the 1 live sessions (100%)",
+                "Issued on",
+            ][..],
+        ),
     ] {
-        assert!(text.contains(needle), "{needle} missing in {text}");
-    }
-    // Issued on a day written out, not as a code.
-    let today = chrono::Local::now().date_naive();
-    assert!(!text.contains(&today.to_string()), "{text}");
-    // In English for who reads koers in English.
-    a.get("/lang/en?next=/").await;
-    let r = a
-        .get(&format!("/api/v1/learning/participants/{me}/certificate"))
-        .await;
-    let text = crate::maturity::pdf_text(r.bytes());
-    for needle in [
-        "Certificate",
-        "has successfully completed",
-        "Present at 1 of the 1 live sessions (100%)",
-        "Issued on",
-    ] {
-        assert!(text.contains(needle), "{needle} missing in {text}");
+        a.get(&format!("/lang/{lang}?next=/")).await;
+        let r = a
+            .get(&format!("/api/v1/learning/participants/{me}/certificate"))
+            .await;
+        let text = crate::maturity::pdf_text(r.bytes());
+        for needle in needles {
+            assert!(text.contains(needle), "{needle} missing in {text}");
+        }
+        assert!(!text.contains(&today), "{text}");
     }
     a.get("/lang/nl?next=/").await;
     // Another member without the coordinating role cannot fetch someone else's certificate.
