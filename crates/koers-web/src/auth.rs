@@ -242,18 +242,19 @@ impl FromRequestParts<AppState> for Ctx {
         let here = (parts.method == axum::http::Method::GET)
             .then(|| parts.uri.path_and_query().map(|p| p.as_str().to_owned()))
             .flatten();
-        Ctx::of(state, (&user_id, &org_id), credential, &parts.headers, here).await
+        let lang = Lang::from_headers(&parts.headers);
+        Ctx::of(state, (&user_id, &org_id), credential, lang, here).await
     }
 }
 
 impl Ctx {
     /// The context of `credential`, a session or an API token of `user_id` in `org_id`, for
-    /// a request with `headers` (its language) that asked for `here` with a GET.
+    /// a request in `lang` that asked for `here` with a GET.
     async fn of(
         state: &AppState,
         (user_id, org_id): (&str, &str),
         credential: Credential,
-        headers: &HeaderMap,
+        lang: Lang,
         here: Option<String>,
     ) -> Result<Ctx, AppError> {
         let via = match &credential {
@@ -265,7 +266,7 @@ impl Ctx {
             state: state.clone(),
             who,
             credential,
-            lang: Lang::from_headers(headers),
+            lang,
             here,
         })
     }
@@ -275,7 +276,7 @@ impl Ctx {
     pub async fn of_session(
         state: &AppState,
         resolved: Resolved,
-        headers: &HeaderMap,
+        lang: Lang,
         here: Option<String>,
     ) -> Result<Ctx, AppError> {
         let s = resolved.session;
@@ -283,7 +284,7 @@ impl Ctx {
             token: resolved.token,
             csrf: s.csrf_token,
         };
-        Ctx::of(state, (&s.user_id, &s.org_id), credential, headers, here).await
+        Ctx::of(state, (&s.user_id, &s.org_id), credential, lang, here).await
     }
 }
 

@@ -10,7 +10,7 @@ use crate::shell;
 use crate::state::AppState;
 use crate::templates::Templates;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use minijinja::{Value, context};
@@ -48,7 +48,7 @@ struct Asked {
     /// The path with its query.
     target: String,
     method: Method,
-    headers: HeaderMap,
+    lang: Lang,
 }
 
 /// Gives every error response its final form: problem+json under `/api`, elsewhere a
@@ -63,7 +63,7 @@ pub async fn finish_errors(State(state): State<AppState>, req: Request, next: Ne
             .map(|p| p.as_str().to_string())
             .unwrap_or_else(|| "/".into()),
         method: req.method().clone(),
-        headers: req.headers().clone(),
+        lang: Lang::from_headers(req.headers()),
     };
     let resp = next.run(req).await;
     let status = resp.status();
@@ -105,7 +105,7 @@ pub async fn finish_errors(State(state): State<AppState>, req: Request, next: Ne
         Some(r) => in_shell(&state, r.clone(), &asked, page.clone()).await,
         None => None,
     }
-    .unwrap_or_else(|| plain(Lang::from_headers(&asked.headers), page));
+    .unwrap_or_else(|| plain(asked.lang, page));
     let mut out = (status, Html(html)).into_response();
     if let Some(v) = resp.headers().get(header::RETRY_AFTER) {
         out.headers_mut().insert(header::RETRY_AFTER, v.clone());
@@ -122,7 +122,7 @@ async fn in_shell(
     page: Value,
 ) -> Option<String> {
     let here = (asked.method == Method::GET).then(|| asked.target.clone());
-    let ctx = Ctx::of_session(state, resolved, &asked.headers, here)
+    let ctx = Ctx::of_session(state, resolved, asked.lang, here)
         .await
         .ok()?;
     let html = shell::page(&ctx, "error.html", &section(&asked.path), page)
