@@ -71,6 +71,14 @@ pub fn written_as<T>(separators: Separators, f: impl FnOnce() -> T) -> T {
     f()
 }
 
+/// What the target line is called in the reader's language ([`written_as`]).
+fn target_word() -> &'static str {
+    match SEPARATORS.with(std::cell::Cell::get) {
+        Separators::Dutch => "doel",
+        Separators::English => "target",
+    }
+}
+
 /// A number as the reader's language writes it ([`written_as`]; Dutch unless chosen): a
 /// thousands separator, at most two decimals.
 pub fn format_number(v: f64) -> String {
@@ -329,7 +337,7 @@ pub fn series_svg(
             out,
             "<line class=\"koers-chart__target\" x1=\"{left}\" y1=\"{yy:.1}\" x2=\"{:.1}\" y2=\"{yy:.1}\" stroke=\"#8a4b00\" stroke-width=\"2\" stroke-dasharray=\"6 4\"><title>{}</title></line>",
             left + pw,
-            escape(&format!("doel {}", format_number(t)))
+            escape(&format!("{} {}", target_word(), format_number(t)))
         );
     }
     let title = |s: &Series, i: usize, v: f64| {
@@ -579,6 +587,12 @@ mod tests {
         assert!(svg.contains(">2023<") && svg.contains("&lt;b&gt;"));
         assert!(svg.contains("1.100,5"));
         assert!(!svg.contains("<b>"));
+        // The target line is named in the reader's language.
+        assert!(svg.contains("<title>doel 1.000</title>"), "{svg}");
+        let en = written_as(Separators::English, || {
+            line_svg(Width::Wide, &s, Some(1000.0), "Rides").unwrap()
+        });
+        assert!(en.contains("<title>target 1,000</title>"), "{en}");
         assert!(line_svg(Width::Wide, &[], None, "leeg").is_none());
         assert!(line_svg(Width::Wide, &[("2024".into(), 5.0)], None, "een").is_some());
     }

@@ -1,6 +1,7 @@
 //! The pages over HTTP: sign-in, CSRF, forms with errors, escaping, language.
 
 use crate::helpers::{PASSWORD, SendText, TestApp, hidden_csrf};
+use serde_json::json;
 
 #[tokio::test]
 async fn pages_need_a_session_and_say_where_to_sign_in() {
@@ -256,13 +257,49 @@ async fn refusals_read_in_the_chosen_language() {
 async fn english_pages_have_no_dutch_words() {
     const DUTCH: &[&str] = &[
         "de", "het", "een", "van", "niet", "voor", "zijn", "wordt", "geen", "naar", "met", "bij",
-        "nog", "uw", "en", "op", "te", "deze", "wat", "wie", "alle", "nieuwe",
+        "nog", "uw", "en", "op", "te", "deze", "wat", "wie", "alle", "nieuwe", "periode", "doel",
+        "kaart",
     ];
     let app = TestApp::spawn().await;
+    // Pages of things as well: a dataset with its map, an analysis, an indicator's chart.
+    app.import(&app.org_a, "gemeenten", "geojson", crate::catalog::GEOJSON)
+        .await;
+    let analysis = crate::products::with_freight(&app).await;
+    let api = app.api_as("admin@pv26.example").await;
+    let indicator = api
+        .create(
+            "/api/v1/indicators",
+            &crate::products::definition(&analysis),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    api.post_json(
+        &format!("/api/v1/indicators/{indicator}/refresh"),
+        &json!({}),
+    )
+    .await
+    .assert_status(200);
+    let dataset = app.datasets_of(&app.org_a.id).await[0].id.clone();
+    let things = [
+        format!("/bronnen/{dataset}"),
+        format!("/analyses/{analysis}"),
+        format!("/informatieproducten/indicatoren/{indicator}"),
+    ];
     let c = app.page_as("admin@pv26.example").await;
     c.get("/lang/en?next=/").await;
-    let org = app.org_a.name.clone();
-    for path in crate::helpers::MAIN_PAGES {
+    // The organisation's own words: its name and what it called its analysis.
+    let own = |text: &str| {
+        text.replace(&app.org_a.name, " ")
+            .replace("Vrachtritten per jaar en regio", " ")
+    };
+    let paths = crate::helpers::MAIN_PAGES
+        .iter()
+        .map(|p| p.to_string())
+        .chain(things);
+    for path in paths {
+        let path = path.as_str();
         let html = c.page(path).await;
         let main = html
             .split("<main")
@@ -281,10 +318,21 @@ async fn english_pages_have_no_dutch_words() {
                 }
             })
             .collect();
-        // The text starts inside the <main …> tag.
-        let text = crate::helpers::text_of_markup(&format!("<{}", main.replace(&org, " ")));
+        // The text starts inside the <main …> tag; what a screen reader reads of a chart or
+        // a control (its aria-label, its title) counts too.
+        let mut text = crate::helpers::text_of_markup(&format!("<{}", own(&main)));
+        for attr in [" aria-label=\"", " title=\""] {
+            for part in main.split(attr).skip(1) {
+                text.push(' ');
+                text.push_str(part.split('"').next().unwrap_or_default());
+            }
+        }
+        let text = own(&text);
+        // An id or a number ("…-30c3de") is no word.
         let found: Vec<&str> = text
-            .split(|c: char| !c.is_alphabetic())
+            .split_whitespace()
+            .filter(|w| !w.chars().any(|c| c.is_ascii_digit()))
+            .flat_map(|w| w.split(|c: char| !c.is_alphabetic()))
             .filter(|w| DUTCH.contains(&w.to_lowercase().as_str()))
             .collect();
         assert!(found.is_empty(), "{path}: Dutch words {found:?} in: {text}");
