@@ -243,8 +243,9 @@ pub async fn refresh_now(ws: &Workspace, actor: &Actor, i: Indicator) -> Result<
     view(ws, i).await
 }
 
-/// Tells the organisation's analysts and board members that an indicator crossed a
-/// threshold (in koers, and by e-mail through the outbox).
+/// Tells who keeps the organisation's indicators (analysts, data stewards, policy owners) and
+/// its board members that an indicator crossed a threshold (in koers, and by e-mail through
+/// the outbox).
 async fn alert(
     ws: &Workspace,
     actor: &Actor,
@@ -259,7 +260,7 @@ async fn alert(
         .await?
         .into_iter()
         .filter(|m| {
-            koers_core::access::permitted(&m.roles, Permission::Analyse)
+            koers_core::access::permitted(&m.roles, Permission::DefineIndicators)
                 || koers_core::access::permitted(&m.roles, Permission::DecideAsBoard)
         })
         .map(|m| m.user.id)

@@ -313,7 +313,7 @@ pub struct ScheduleIn {
 }
 
 /// Set how often the indicator refreshes by itself (who may define indicators). A refresh that moves it to
-/// another light alerts the analysts and board members.
+/// another light alerts those who may define indicators and the board members.
 #[utoipa::path(put, path = "/indicators/{indicatorId}/schedule", tag = "informatieproducten", params(("indicatorId" = String, Path, description = "Id van de indicator")),
     request_body = ScheduleIn, responses((status = 200, description = "Schema opgeslagen", body = ScheduleOut)))]
 pub async fn set_schedule(

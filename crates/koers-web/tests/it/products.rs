@@ -550,6 +550,9 @@ async fn product_pages_pass_axe_in_the_browser() {
 pub(crate) async fn snapshots_freeze_what_was_shown_and_crossing_a_threshold_alerts() {
     let app = TestApp::spawn().await;
     let analysis = with_freight(&app).await;
+    let owner = app
+        .add_user("beleid@pv26.example", koers_core::Role::PolicyOwner)
+        .await;
     // An analyst of A, who should hear of threshold crossings.
     let analyst = app
         .store
@@ -605,6 +608,9 @@ pub(crate) async fn snapshots_freeze_what_was_shown_and_crossing_a_threshold_ale
     assert_eq!(told.len(), 1, "{told:?}");
     assert_eq!(told[0].kind, "indicator.threshold");
     assert_eq!(told[0].params["status"], "red");
+    // The policy owner, who may define indicators and owns the policy, hears of it too; a
+    // viewer does not.
+    assert_eq!(app.notifications_of(&owner.id, 10).await.len(), 1);
     assert!(app.notifications_of(&app.viewer_a.id, 10).await.is_empty());
     // Refreshing again without a change of light alerts nobody again.
     c.post_json(&format!("/api/v1/indicators/{id}/refresh"), &json!({}))
