@@ -361,7 +361,23 @@ async fn an_indicators_months_read_as_months_in_either_language() {
         assert!(html.contains(part), "{part} missing: {html}");
     }
     assert!(!html.contains("2025-11"), "{html}");
+    // A dashboard's key figure of it reads the month too.
+    let d = c
+        .create(
+            "/api/v1/dashboards",
+            &json!({"name": "Ritten", "definition": {"widgets": [
+                {"kind": "kpi", "title": "Ritten deze maand", "indicatorId": id}
+            ]}}),
+        )
+        .await;
+    let board = format!("/dashboards/{}", d["id"].as_str().unwrap());
+    let html = p.page(&board).await;
+    assert!(
+        html.contains("<span class=\"koers-hint\">(dec 2025)</span>"),
+        "{html}"
+    );
     p.get("/lang/en?next=/").await;
+    assert!(p.page(&board).await.contains("(Dec 2025)"));
     let html = p.page(&page).await;
     assert!(
         html.contains("(Dec 2025)")
