@@ -1038,7 +1038,8 @@ fn column_labels(mut input: Input) -> Result<ColumnLabels> {
 /// The labels of the organisation's own datasets' columns (and the regions' names), to show
 /// values and headings as a reader reads them.
 pub async fn labels(ws: &Workspace, org_id: &str) -> Result<Labels> {
-    Ok(org_labels(ws, org_id).await?.of([]))
+    let datasets = ws.store.catalog().datasets(org_id).await?;
+    Ok(Labels::new(datasets.iter().map(|d| &d.column_labels)))
 }
 
 /// What the organisation's columns mean: its datasets' labels, and each saved analysis' own
