@@ -436,6 +436,8 @@ async fn render_editor(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) ->
         labels,
     } = dashboards::editor(ctx.ws(), &ctx.who, id).await?;
     let (shown, shown_json) = crate::templates::column_choices(&analyses, &labels);
+    // The filters' options read by the datasets' labels, as on the dashboard.
+    let dataset_labels = labels.of([]);
     let title_of = |aid: &Option<String>| {
         aid.as_ref()
             .and_then(|a| analyses.iter().find(|x| &x.id == a))
@@ -484,7 +486,7 @@ async fn render_editor(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) ->
                 .definition
                 .filters
                 .iter()
-                .map(|f| (f.param.as_str(), options_shown(f, &labels.of([]))))
+                .map(|f| (f.param.as_str(), options_shown(f, &dataset_labels)))
                 .collect::<BTreeMap<_, _>>(),
             columns_by_id => analyses
                 .iter()
