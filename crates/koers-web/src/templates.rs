@@ -1,7 +1,7 @@
 //! HTML templates (minijinja), embedded in the binary. Auto-escaping is on for every
 //! `.html` template, so user text can never become markup.
 
-use crate::i18n::{Lang, builtin, message, t};
+use crate::i18n::{Lang, builtin, message, t, tr};
 use koers_core::analysis::builder::Kind;
 use minijinja::{Environment, State, Value};
 use rust_embed::RustEmbed;
@@ -178,38 +178,45 @@ pub fn periods(lang: Lang, values: Vec<String>) -> Vec<String> {
             Period::Day(d) if months => month(d.month(), d.year()),
             Period::Day(d) => format!("{} {}", d.day(), month(d.month(), d.year())),
             Period::Month(y, m) => month(m, y),
-            Period::Week(y, w) => t(lang, "period.week")
-                .replace("{week}", &w.to_string())
-                .replace("{year}", &y.to_string()),
-            Period::Quarter(y, q) => t(lang, "period.quarter")
-                .replace("{quarter}", &q.to_string())
-                .replace("{year}", &y.to_string()),
+            Period::Week(y, w) => tr(
+                lang,
+                "period.week",
+                &[("week", &w.to_string()), ("year", &y.to_string())],
+            ),
+            Period::Quarter(y, q) => tr(
+                lang,
+                "period.quarter",
+                &[("quarter", &q.to_string()), ("year", &y.to_string())],
+            ),
         })
         .collect()
 }
 
-/// A series' periods in words ([`periods`]), and `latest` (the period of its latest value)
-/// as the series writes it.
+/// A series of (period, value) with its periods in words ([`periods`]), and `latest` (the
+/// period of its latest value) as the series writes it.
 pub fn series_periods(
     lang: Lang,
-    series: &[String],
+    series: Vec<(String, f64)>,
     latest: Option<&str>,
-) -> (Vec<String>, Option<String>) {
-    let words = periods(lang, series.to_vec());
-    let latest = latest.map(|p| match series.iter().position(|s| s == p) {
+) -> (Vec<(String, f64)>, Option<String>) {
+    let (raw, values): (Vec<String>, Vec<f64>) = series.into_iter().unzip();
+    let words = periods(lang, raw.clone());
+    let latest = latest.map(|p| match raw.iter().position(|s| s == p) {
         Some(i) => words[i].clone(),
         None => periods(lang, vec![p.to_string()]).remove(0),
     });
-    (words, latest)
+    (words.into_iter().zip(values).collect(), latest)
 }
 
 /// What an indicator's chart says it shows: "Tonnen (ton) per periode, doel 60".
 pub fn series_caption(lang: Lang, (name, unit): (&str, &str), target: Option<f64>) -> String {
-    let mut caption = t(lang, "ip.chart_caption")
-        .replace("{name}", name)
-        .replace("{unit}", unit);
+    let mut caption = tr(lang, "ip.chart_caption", &[("name", name), ("unit", unit)]);
     if let Some(target) = target {
-        caption.push_str(&t(lang, "ip.chart_target").replace("{target}", &number(lang, target)));
+        caption.push_str(&tr(
+            lang,
+            "ip.chart_target",
+            &[("target", &number(lang, target))],
+        ));
     }
     caption
 }
@@ -326,11 +333,14 @@ mod tests {
             assert_eq!(periods(Lang::Nl, kept.clone()), kept);
         }
         // The latest value's period as the series reads it; the caption in the language.
-        let (words, latest) =
-            series_periods(Lang::Nl, &v(&["2025-11", "2025-12"]), Some("2025-12"));
+        let series = vec![("2025-11".to_string(), 1.0), ("2025-12".to_string(), 2.0)];
+        let (words, latest) = series_periods(Lang::Nl, series, Some("2025-12"));
         assert_eq!(
             (words, latest.as_deref()),
-            (v(&["nov 2025", "dec 2025"]), Some("dec 2025"))
+            (
+                vec![("nov 2025".to_string(), 1.0), ("dec 2025".to_string(), 2.0)],
+                Some("dec 2025")
+            )
         );
         assert_eq!(
             series_caption(Lang::En, ("Share", "%"), Some(60.0)),

@@ -575,14 +575,16 @@ fn kpi(data: &Value, lang: Lang) -> (Kpi, [Option<String>; 2]) {
     let ind = &data["indicator"];
     let s = |v: &Value| v.as_str().map(str::to_string);
     let unit = s(&ind["unit"]).unwrap_or_default();
-    let (raw, values): (Vec<String>, Vec<f64>) = data["series"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|p| Some((s(&p["period"])?, p["value"].as_f64()?)))
-        .unzip();
-    let (words, period) = crate::templates::series_periods(lang, &raw, data["period"].as_str());
-    let series: Vec<(String, f64)> = words.into_iter().zip(values).collect();
+    let (series, period) = crate::templates::series_periods(
+        lang,
+        data["series"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| Some((s(&p["period"])?, p["value"].as_f64()?)))
+            .collect(),
+        data["period"].as_str(),
+    );
     let name = s(&ind["name"]).unwrap_or_default();
     let target = ind["target"].as_f64();
     let caption = crate::templates::series_caption(lang, (&name, &unit), target);

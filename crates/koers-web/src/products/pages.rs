@@ -89,13 +89,14 @@ async fn snapshot_json(ctx: Ctx, Path(id): Path<String>) -> Reply {
 
 /// What a template needs to show an indicator: its view, chart and formatted numbers.
 fn card(v: &IndicatorView, lang: Lang) -> Value {
-    let raw: Vec<String> = v.series.iter().map(|s| s.period.clone()).collect();
-    let (words, period) = crate::templates::series_periods(lang, &raw, v.period.as_deref());
-    let series: Vec<(String, f64)> = words
-        .iter()
-        .zip(&v.series)
-        .map(|(w, s)| (w.clone(), s.value))
-        .collect();
+    let (series, period) = crate::templates::series_periods(
+        lang,
+        v.series
+            .iter()
+            .map(|s| (s.period.clone(), s.value))
+            .collect(),
+        v.period.as_deref(),
+    );
     let caption = crate::templates::series_caption(
         lang,
         (&v.indicator.name, &v.indicator.unit),
