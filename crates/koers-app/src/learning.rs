@@ -14,6 +14,7 @@ mod model;
 use crate::{Error, Input, Principal, Result, Workspace};
 use koers_core::error::Collector;
 use koers_core::guests::GuestObject;
+use koers_core::learning::finder::Candidate;
 use koers_core::learning::model::{ModelUse, check_model_change, session_applies, target_group};
 use koers_core::learning::{
     CohortDraft, ContentDraft, GroupDraft, ModelText, ModuleDraft, ProgrammeDraft, ProjectDraft,
@@ -26,6 +27,7 @@ use std::collections::{HashMap, HashSet};
 
 pub use badge::{Badge, badge, issuer_profile};
 pub use koers_core::learning::ContentKind;
+pub use koers_core::learning::finder::{ParticipantFilter, StandingFilter};
 pub use koers_core::learning::model::{Moment, Movement};
 pub use koers_core::learning::{Attendance, Missing, Progress, Record};
 pub use koers_store::indicators::{Indicator, Monitor};
@@ -363,7 +365,7 @@ pub async fn add_content(
         return Err(invalid(
             "kind",
             "upload",
-            "een bestand voeg je toe met het formulier voor bestanden",
+            "een bestand voegt u toe met het formulier voor bestanden",
         ));
     }
     Ok(ws
@@ -677,21 +679,62 @@ pub struct CohortDetail {
     pub projects: Vec<Project>,
 }
 
+/// One participant of a cohort as the coordinator's list shows them.
+#[derive(Debug, Clone)]
+pub struct CohortRow<'a> {
+    pub participant: &'a Participant,
+    pub record: Record,
+    /// What is still missing for the certificate; empty when it is earned.
+    pub missing: Vec<Missing>,
+}
+
 impl CohortDetail {
-    /// A participant's record and whether it meets the programme's completion rule.
-    pub fn standing_of(&self, participant_id: &str) -> (Record, bool) {
-        let r = self
-            .records
-            .get(participant_id)
-            .cloned()
-            .unwrap_or_default();
-        let complete = missing_for_certificate(
-            &r,
-            self.programme.min_attendance,
-            self.programme.requires_project,
-        )
-        .is_empty();
-        (r, complete)
+    /// Every participant, with their record and what they miss for the certificate.
+    pub fn rows(&self) -> Vec<CohortRow<'_>> {
+        self.participants
+            .iter()
+            .map(|p| {
+                let record = self.records.get(&p.id).cloned().unwrap_or_default();
+                let missing = missing_for_certificate(
+                    &record,
+                    self.programme.min_attendance,
+                    self.programme.requires_project,
+                );
+                CohortRow {
+                    participant: p,
+                    record,
+                    missing,
+                }
+            })
+            .collect()
+    }
+
+    /// Reads a coordinator's question to the list (`search`, `group`, `standing` as
+    /// [`ParticipantFilter::parse`] takes them) against this cohort's groups.
+    pub fn filter(
+        &self,
+        search: &str,
+        group: &str,
+        standing: &str,
+    ) -> std::result::Result<ParticipantFilter, Invalid> {
+        let ids: Vec<&str> = self.groups.iter().map(|g| g.id.as_str()).collect();
+        ParticipantFilter::parse(search, group, standing, &ids)
+    }
+
+    /// The rows the filter lets through, in list order.
+    pub fn find(&self, f: &ParticipantFilter) -> Vec<CohortRow<'_>> {
+        self.rows()
+            .into_iter()
+            .filter(|r| {
+                let p = r.participant;
+                f.matches(&Candidate {
+                    texts: [&p.name, &p.email, &p.department, &p.role],
+                    group_id: p.group_id.as_deref(),
+                    waiting: p.waiting_for.is_some(),
+                    missing: &r.missing,
+                })
+            })
+            .collect()
     }
 }
 

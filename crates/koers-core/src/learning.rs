@@ -4,6 +4,7 @@
 
 pub mod badge;
 pub mod calendar;
+pub mod finder;
 pub mod model;
 pub mod quiz;
 

@@ -85,3 +85,42 @@
     });
   });
 })();
+
+// A list that follows its search form (form[data-koers-live], with hx-get and hx-select on
+// the list): typing (after a short pause) or choosing asks again, htmx replaces only the
+// list, so focus stays in the field and the address follows; the live region the attribute
+// names then reads the list's count line ([data-koers-count]). A refused question (400) is
+// shown in the list's place too. Without script, the form's button reloads the page.
+(function () {
+  "use strict";
+  document.querySelectorAll("form[data-koers-live]").forEach(function (form) {
+    var timer = null;
+    form.addEventListener("input", function (e) {
+      if (!e.target.matches("input")) return;
+      clearTimeout(timer);
+      timer = setTimeout(function () { form.requestSubmit(); }, 300);
+    });
+    form.addEventListener("change", function (e) {
+      if (e.target.matches("select")) form.requestSubmit();
+    });
+  });
+  function liveForm(e) {
+    var elt = e.detail && e.detail.requestConfig && e.detail.requestConfig.elt;
+    return elt && elt.matches && elt.matches("form[data-koers-live]") ? elt : null;
+  }
+  document.body.addEventListener("htmx:beforeSwap", function (e) {
+    if (liveForm(e) && e.detail.xhr && e.detail.xhr.status === 400) {
+      e.detail.shouldSwap = true;
+      e.detail.isError = false;
+    }
+  });
+  document.body.addEventListener("htmx:afterSettle", function (e) {
+    var form = liveForm(e);
+    if (!form) return;
+    var region = document.getElementById(form.dataset.koersLive);
+    var count = document.querySelector(form.getAttribute("hx-target") + " [data-koers-count]");
+    if (!region || !count) return;
+    region.textContent = "";
+    region.textContent = count.textContent.trim();
+  });
+})();

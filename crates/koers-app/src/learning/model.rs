@@ -152,7 +152,7 @@ fn reminder(p: &Participant, s: &LiveSession, programme: &Programme) -> (String,
         format!("\nDeelnemen: {}\n", s.link)
     };
     let body = format!(
-        "Beste {},\n\nOp {} van {} tot {} is de live sessie ‘{}’ van {}.\n{link}\nDe afspraak voor je agenda zit in de bijlage.\n\nJe krijgt dit bericht omdat je deelneemt aan {}.\n",
+        "Beste {},\n\nOp {} van {} tot {} is de live sessie ‘{}’ van {}.\n{link}\nDe afspraak voor uw agenda zit in de bijlage.\n\nU krijgt dit bericht omdat u deelneemt aan {}.\n",
         p.name, s.date, s.start_time, s.end_time, s.title, programme.name, programme.name
     );
     (subject, body)

@@ -199,7 +199,7 @@ impl SelfAssessment {
             c.take::<()>(Err(Invalid::one(
                 "levels",
                 "no_model",
-                "deze leergang heeft geen dimensies om jezelf op in te schatten",
+                "deze leergang heeft geen dimensies om uzelf op in te schatten",
             )));
         }
         if moment == Some(Moment::End) && !has_start {

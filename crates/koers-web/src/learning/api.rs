@@ -11,18 +11,18 @@ use crate::input::JsonInput;
 use crate::schema;
 use crate::state::AppState;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use koers_app::learning::{
     self as uc, Cohort, Enrolment, Group, LiveSession, Missing, Module, Participant, Programme,
-    Project,
+    Project, Record,
 };
 use koers_core::guests::GuestObject;
 use koers_core::learning::{MAX_ROSTER_BYTES, ProjectStatus, Student};
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 pub fn router() -> Router<AppState> {
     routes! {
@@ -34,7 +34,7 @@ pub fn router() -> Router<AppState> {
         "/learning/programmes/{programme_id}/sessions" => post(add_session),
         "/learning/programmes/{programme_id}/cohorts" => post(add_cohort),
         "/learning/cohorts/{cohort_id}" => get(get_cohort),
-        "/learning/cohorts/{cohort_id}/participants" => post(import_participants),
+        "/learning/cohorts/{cohort_id}/participants" => get(find_participants).post(import_participants),
         "/learning/cohorts/{cohort_id}/split" => post(split_cohort),
         "/learning/cohorts/{cohort_id}/groups" => post(add_group),
         "/learning/cohorts/{cohort_id}/projects" => post(add_project),
@@ -352,10 +352,9 @@ pub struct MissingOut {
     pub message: String,
 }
 
-impl From<uc::Standing> for StandingOut {
-    fn from(s: uc::Standing) -> Self {
-        let missing = s
-            .missing
+impl StandingOut {
+    fn of(participant: &Participant, record: &Record, missing: &[Missing]) -> Self {
+        let missing = missing
             .iter()
             .map(|m| MissingOut {
                 kind: match m {
@@ -370,13 +369,19 @@ impl From<uc::Standing> for StandingOut {
         StandingOut {
             complete: missing.is_empty(),
             missing,
-            modules_done: s.record.modules_done,
-            modules_total: s.record.modules_total,
-            sessions_present: s.record.sessions_present,
-            sessions_total: s.record.sessions_total,
-            project_delivered: s.record.project_delivered,
-            participant: s.participant.into(),
+            modules_done: record.modules_done,
+            modules_total: record.modules_total,
+            sessions_present: record.sessions_present,
+            sessions_total: record.sessions_total,
+            project_delivered: record.project_delivered,
+            participant: participant.clone().into(),
         }
+    }
+}
+
+impl From<uc::Standing> for StandingOut {
+    fn from(s: uc::Standing) -> Self {
+        StandingOut::of(&s.participant, &s.record, &s.missing)
     }
 }
 
@@ -817,6 +822,41 @@ pub async fn get_cohort(ctx: Ctx, Path(id): Path<String>) -> JsonReply<CohortDet
         participants: outs(d.participants),
         projects: outs(d.projects),
     }))
+}
+
+/// Which participants of a cohort to list; every word of `search` must occur in the name,
+/// e-mail address, department or job title (case and accents aside).
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ParticipantQuery {
+    /// Words to look for (at most 200 characters).
+    pub search: Option<String>,
+    /// `none` (no group, not waiting), `waiting` (on a waiting list) or a group's id.
+    pub group: Option<String>,
+    /// `complete`, `incomplete` or `below_attendance` (under the programme's minimum).
+    pub standing: Option<String>,
+}
+
+/// A cohort's participants and where each stands, found by search, group and standing.
+#[utoipa::path(get, path = "/learning/cohorts/{cohortId}/participants", tag = "leertrajecten", params(("cohortId" = String, Path, description = "Id van het cohort"), ParticipantQuery),
+    responses((status = 200, description = "De deelnemers die passen", body = Vec<StandingOut>), (status = 400, description = "Een onbekende groep of stand, of een te lange zoektekst")))]
+pub async fn find_participants(
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<ParticipantQuery>,
+) -> JsonReply<Vec<StandingOut>> {
+    let d = uc::cohort_detail(ctx.ws(), &ctx.who, &id).await?;
+    let filter = d.filter(
+        q.search.as_deref().unwrap_or(""),
+        q.group.as_deref().unwrap_or(""),
+        q.standing.as_deref().unwrap_or(""),
+    )?;
+    Ok(Json(
+        d.find(&filter)
+            .iter()
+            .map(|r| StandingOut::of(r.participant, &r.record, &r.missing))
+            .collect(),
+    ))
 }
 
 /// Import participants from CSV (`naam,e-mail,afdeling,rol`); every bad row is reported
@@ -1299,6 +1339,7 @@ pub async fn my_enrolments(ctx: Ctx) -> JsonReply<Vec<StandingOut>> {
     add_session,
     add_cohort,
     get_cohort,
+    find_participants,
     import_participants,
     split_cohort,
     add_group,

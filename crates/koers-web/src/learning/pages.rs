@@ -15,7 +15,7 @@ use crate::shell::{
 use crate::state::AppState;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Multipart, Path};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
@@ -27,6 +27,7 @@ use koers_core::learning::{
     Attendance, MAX_ROSTER_BYTES, Progress, ProjectStatus, attendance_percent,
 };
 use minijinja::{Value, context};
+use serde::Deserialize;
 
 pub fn router() -> Router<AppState> {
     routes! {
@@ -248,25 +249,51 @@ async fn add_cohort(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInpu
     programme_outcome(&ctx, &id, r, |c| format!("{HOME}/cohorten/{}", c.id)).await
 }
 
-async fn render_cohort(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Reply {
+/// The coordinator's question to a cohort's participant list, as the page's search form
+/// sends it.
+#[derive(Deserialize, Default)]
+struct Find {
+    zoek: Option<String>,
+    groep: Option<String>,
+    stand: Option<String>,
+}
+
+async fn render_cohort(
+    ctx: &Ctx,
+    id: &str,
+    status: StatusCode,
+    find: &Find,
+    extra: Value,
+) -> Reply {
     let d = uc::cohort_detail(ctx.ws(), &ctx.who, id).await?;
     let choices = uc::project_choices(ctx.ws(), &ctx.who).await?;
-    let rows: Vec<Value> = d
-        .participants
-        .iter()
-        .map(|x| {
-            let (r, complete) = d.standing_of(&x.id);
-            context! { p => x, done => r.modules_done, total => r.modules_total,
-            attendance => attendance_percent(&r), complete => complete }
-        })
-        .collect();
+    let (search, group, standing) = (
+        find.zoek.as_deref().unwrap_or(""),
+        find.groep.as_deref().unwrap_or(""),
+        find.stand.as_deref().unwrap_or(""),
+    );
+    // A question the list cannot answer is said above the list, which then shows everyone.
+    let (filter, status, find_errors) = match d.filter(search, group, standing) {
+        Ok(f) => (f, status, Vec::new()),
+        Err(e) => (
+            uc::ParticipantFilter::default(),
+            StatusCode::BAD_REQUEST,
+            e.0,
+        ),
+    };
+    let all = d.rows();
+    let row = |r: &uc::CohortRow| {
+        context! { p => r.participant, done => r.record.modules_done, total => r.record.modules_total,
+        attendance => attendance_percent(&r.record), complete => r.missing.is_empty() }
+    };
+    let rows: Vec<Value> = d.find(&filter).iter().map(row).collect();
     let people = &d.participants;
     let waiting: Vec<_> = people.iter().filter(|x| x.waiting_for.is_some()).collect();
     let unassigned = people
         .iter()
         .filter(|x| x.group_id.is_none() && x.waiting_for.is_none())
         .count();
-    let complete = people.iter().filter(|x| d.standing_of(&x.id).1).count();
+    let complete = all.iter().filter(|r| r.missing.is_empty()).count();
     page_with_status(
         ctx,
         status,
@@ -275,6 +302,9 @@ async fn render_cohort(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) ->
         context! {
             c => d.cohort, p => d.programme, groups => d.groups, rows => rows, waiting => waiting,
             unassigned => unassigned, complete => complete, count => people.len(),
+            find => context! { zoek => search, groep => group, stand => standing, active => !filter.is_any() },
+            find_errors => find_errors,
+            standings => uc::StandingFilter::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
             projects => d.projects,
             questions => choices.questions,
             indicators => choices.indicators,
@@ -286,8 +316,8 @@ async fn render_cohort(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) ->
     .await
 }
 
-async fn cohort(ctx: Ctx, Path(id): Path<String>) -> Reply {
-    render_cohort(&ctx, &id, StatusCode::OK, context! {}).await
+async fn cohort(ctx: Ctx, Path(id): Path<String>, Query(find): Query<Find>) -> Reply {
+    render_cohort(&ctx, &id, StatusCode::OK, &find, context! {}).await
 }
 
 /// After a form on the cohort page: the page with a notice, or with the problem; besides
@@ -299,7 +329,8 @@ async fn cohort_outcome<T>(
     r: Result<T, AppError>,
     notice: &'static str,
 ) -> Reply {
-    let render = |status, extra| render_cohort(ctx, id, status, extra);
+    let everyone = Find::default();
+    let render = |status, extra| render_cohort(ctx, id, status, &everyone, extra);
     match r {
         Err(e @ (AppError::Conflict(_) | AppError::PayloadTooLarge)) => {
             render(e.status(), form_problem(&e)).await

@@ -3,11 +3,12 @@
 //! certificate; every page checked with axe-core.
 
 use crate::browser::{
-    browser_as, check_axe, click, enter_and_wait, fill_in, script, sign_in, start_browser, submit,
-    type_into, wait_for,
+    browser_as, check_axe, click, enter_and_wait, fill_in, keys_at, mark_page, screenshot, script,
+    sign_in, start_browser, submit, text_of, type_into, wait_for,
 };
 use crate::helpers::TestApp;
 use fantoccini::Locator;
+use serde_json::json;
 
 /// The learning participant of organisation A with the address `email`, from the store.
 async fn participant(app: &TestApp, email: &str) -> koers_store::learning::Participant {
@@ -94,7 +95,7 @@ async fn coordinator_runs_a_cohort_to_a_certificate() {
         .execute(
             "return [...document.querySelectorAll('select[name^=\"a.\"]')]
                  .filter(s => s.name.endsWith('.' + arguments[0])).map(s => s.value);",
-            vec![serde_json::json!(session)],
+            vec![json!(session)],
         )
         .await
         .unwrap();
@@ -142,7 +143,7 @@ async fn coordinator_runs_a_cohort_to_a_certificate() {
         )
         .await
         .unwrap();
-    assert_eq!(cut, serde_json::json!([]), "choices cut off on a phone");
+    assert_eq!(cut, json!([]), "choices cut off on a phone");
     c.set_window_size(1280, 900).await.unwrap();
     // Saved: the page the answer brings (not the one before it) says so.
     script(&c, "window.koersMark = 1;").await;
@@ -154,7 +155,7 @@ async fn coordinator_runs_a_cohort_to_a_certificate() {
     let mut reloaded = false;
     for _ in 0..50 {
         let gone = script(&c, "return window.koersMark === undefined;").await;
-        if gone == serde_json::json!(true) {
+        if gone == json!(true) {
             reloaded = true;
             break;
         }
@@ -198,6 +199,71 @@ async fn coordinator_runs_a_cohort_to_a_certificate() {
 
 /// A participant on a phone finds their programme under "my learning track", opens a module
 /// the coordinator filled, reads it and marks it done — by keyboard only.
+/// A coordinator on a phone finds someone among sixty: typing a piece of a name narrows the
+/// list without a new page (focus stays in the field, the address follows, the live region
+/// says how many are shown), and the group list narrows it further by keyboard.
+#[tokio::test]
+async fn a_coordinator_finds_someone_among_many_by_keyboard() {
+    let app = TestApp::spawn().await;
+    let a = app.api_as("admin@pv26.example").await;
+    let (_, cohort) = crate::learning::programme_and_cohort(&a, "20").await;
+    let cid = cohort["id"].as_str().unwrap();
+    let people = format!("/api/v1/learning/cohorts/{cid}/participants");
+    let mut csv =
+        String::from("naam,e-mail,afdeling,rol\nAnna de Vries,anna@pv26.example,Ruimte,jurist\n");
+    for i in 1..60 {
+        csv.push_str(&format!(
+            "Deelnemer {i},d{i}@pv26.example,Afdeling {},Rol\n",
+            i % 4
+        ));
+    }
+    a.post_csv(&people, &csv).await.assert_status(201);
+    a.post_json(&format!("/api/v1/learning/cohorts/{cid}/split"), &json!({}))
+        .await
+        .assert_status(200);
+    a.post_csv(
+        &people,
+        "naam,e-mail,afdeling,rol\nZeger de Vries,zeger@pv26.example,Ruimte,jurist\n",
+    )
+    .await
+    .assert_status(201);
+
+    let (_driver, c, _profile) = browser_as(&app, "admin@pv26.example", (390, 844)).await;
+    c.goto(&app.url(&format!("/leertrajecten/cohorten/{cid}")))
+        .await
+        .unwrap();
+    mark_page(&c).await;
+    keys_at(&c, "#f-zoek", "VRIES").await;
+    wait_for(
+        &c,
+        Locator::XPath("//*[@id='deelnemers-status'][contains(., '2 van 61 deelnemers')]"),
+    )
+    .await;
+    let state = script(&c, "return [window.koersOldPage === true, document.activeElement.id, location.search, document.querySelectorAll('#deelnemers-resultaat tbody tr').length];").await;
+    assert_eq!(
+        state,
+        json!([true, "f-zoek", "?zoek=VRIES&groep=&stand=", 2])
+    );
+    // "Zonder groep" by typing its first letter on the closed list.
+    keys_at(&c, "#f-groep", "Z").await;
+    wait_for(
+        &c,
+        Locator::XPath("//*[@id='deelnemers-status'][contains(., '1 van 61 deelnemers')]"),
+    )
+    .await;
+    assert!(
+        text_of(&c, Locator::Css("#deelnemers-resultaat tbody"))
+            .await
+            .contains("Zeger de Vries")
+    );
+    assert_eq!(
+        script(&c, "return window.koersOldPage === true;").await,
+        json!(true)
+    );
+    check_axe(&c, "cohort, searched").await;
+    screenshot(&c, "learning-cohort-find-390.png").await;
+}
+
 #[tokio::test]
 async fn a_participant_works_through_a_module_by_keyboard() {
     use crate::browser::{end_session, keys_at, press, screenshot};
@@ -321,7 +387,7 @@ async fn a_participant_assesses_themselves_by_keyboard_and_the_coordinator_sees_
         for (moment, level) in [("start", 1), ("end", 3)] {
             s.put_json(
                 &url,
-                &serde_json::json!({"moment": moment, "levels": {"Visie": level, "Data": 2}}),
+                &json!({"moment": moment, "levels": {"Visie": level, "Data": 2}}),
             )
             .await
             .assert_status(200);
@@ -452,7 +518,7 @@ async fn a_participant_takes_a_quiz_and_a_student_opens_the_project_by_keyboard(
         .unwrap();
     crate::browser::wait_new_page(&b).await;
     let notice = crate::browser::wait_text(&b, Locator::Css(".utrecht-alert--ok")).await;
-    assert!(notice.contains("Jouw score: 1 / 1"), "{notice}");
+    assert!(notice.contains("Uw score: 1 / 1"), "{notice}");
     check_axe(&b, "the quiz, answered").await;
     screenshot(&b, "learning-quiz-390.png").await;
     end_session(b).await;

@@ -3,7 +3,7 @@
 //! linked to a data question and a monitor of the same organisation only, the completion
 //! rule and the certificate PDF, and another organisation's objects.
 
-use crate::helpers::{TestApp, field_of_each, invalid_names};
+use crate::helpers::{TestApp, assert_invalid, field_of_each, invalid_names};
 use crate::session::Session;
 use serde_json::{Value, json};
 
@@ -221,6 +221,156 @@ async fn import_split_and_bad_files() {
     a.get("/api/v1/learning/cohorts/onbekend")
         .await
         .assert_status(404);
+}
+
+/// A coordinator finds people in a cohort by a piece of their name (accents aside), by group
+/// (none, waiting, one group) and by where they stand against the certificate rule, on the
+/// page and through the API; a question the list cannot answer is refused readably and
+/// another organisation's cohort is not found.
+#[tokio::test]
+async fn the_coordinator_finds_participants_by_name_group_and_standing() {
+    let app = TestApp::spawn().await;
+    let a = app.api_as("admin@pv26.example").await;
+    let (p, c) = programme_and_cohort(&a, "2").await;
+    let (pid, cid) = (p["id"].as_str().unwrap(), c["id"].as_str().unwrap());
+    let people = format!("/api/v1/learning/cohorts/{cid}/participants");
+    a.post_csv(&people, "naam,e-mail,afdeling,rol\nJosé Álvarez,jose@pv26.example,Mobiliteit,teamleider\nAnna de Vries,anna@pv26.example,Ruimte,beleidsadviseur\nBert de Vries,bert@pv26.example,Mobiliteit,analist\nChantal Jansen,chantal@pv26.example,Economie,teamleider\n").await.assert_status(201);
+    let groups = a
+        .post_json(&format!("/api/v1/learning/cohorts/{cid}/split"), &json!({}))
+        .await
+        .expect(200)
+        .json();
+    let g1 = groups[0]["id"].as_str().unwrap();
+    // Two newcomers after the split: one without a group, one waiting for the full group 1.
+    a.post_csv(&people, "naam,e-mail,afdeling,rol\nDaan Dijkstra,daan@pv26.example,Ruimte,jurist\nEva Eekhof,eva@pv26.example,Ruimte,jurist\n").await.assert_status(201);
+    let names = |list: &Value| -> Vec<String> {
+        let mut n: Vec<String> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["participant"]["name"].as_str().unwrap().to_string())
+            .collect();
+        n.sort();
+        n
+    };
+    let eva = a.get_json(&format!("{people}?search=eekhof")).await[0]["participant"]["id"].clone();
+    a.post_json(
+        &format!("/api/v1/learning/groups/{g1}/enrolments"),
+        &json!({"participantId": eva}),
+    )
+    .await
+    .assert_status(200);
+    // One session, attended by José only: the others fall below the 80 % rule.
+    let session = a.create(&format!("/api/v1/learning/programmes/{pid}/sessions"), &json!({"title": "Aftrap", "date": "2026-02-03", "startTime": "15:00", "endTime": "16:30", "link": "https://vergaderen.example/x", "afterModule": "0"})).await;
+    let jose = a.get_json(&format!("{people}?search=JOSE")).await;
+    assert_eq!(names(&jose), ["José Álvarez"]);
+    a.post_json(
+        &format!(
+            "/api/v1/learning/participants/{}/attendance",
+            jose[0]["participant"]["id"].as_str().unwrap()
+        ),
+        &json!({"sessionId": session["id"], "status": "present"}),
+    )
+    .await
+    .assert_status(204);
+
+    assert_eq!(
+        names(&a.get_json(&format!("{people}?search=de%20vries")).await),
+        ["Anna de Vries", "Bert de Vries"]
+    );
+    assert_eq!(
+        names(
+            &a.get_json(&format!("{people}?search=mobiliteit%20teamleider"))
+                .await
+        ),
+        ["José Álvarez"]
+    );
+    assert_eq!(
+        names(&a.get_json(&format!("{people}?group=none")).await),
+        ["Daan Dijkstra"]
+    );
+    assert_eq!(
+        names(&a.get_json(&format!("{people}?group=waiting")).await),
+        ["Eva Eekhof"]
+    );
+    assert_eq!(
+        a.get_json(&format!("{people}?group={g1}"))
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let below = a
+        .get_json(&format!("{people}?standing=below_attendance"))
+        .await;
+    assert_eq!(below.as_array().unwrap().len(), 5);
+    assert!(!names(&below).contains(&"José Álvarez".to_string()));
+    assert_eq!(
+        a.get_json(&format!("{people}?standing=complete")).await,
+        json!([])
+    );
+    assert_eq!(
+        a.get_json(&format!("{people}?standing=incomplete&search=jose"))
+            .await[0]["missing"][0]["kind"],
+        "modules"
+    );
+
+    // Bad questions: every field's problem at once; the list is not a place to guess ids.
+    let problem = a
+        .get(&format!(
+            "{people}?group=onbekend&standing=late&search={}",
+            "x".repeat(201)
+        ))
+        .await
+        .expect(400)
+        .json();
+    assert_invalid(&problem, &["search", "group", "standing"]);
+    app.api_as("admin@gm0796.example")
+        .await
+        .get(&format!("{people}?search=jose"))
+        .await
+        .assert_status(404);
+    app.api_as("viewer@pv26.example")
+        .await
+        .get(&people)
+        .await
+        .assert_status(403);
+
+    // On the page: the count, only the matches, the search kept in its field.
+    let page = app.page_as("admin@pv26.example").await;
+    let cohort = format!("/leertrajecten/cohorten/{cid}");
+    let found = page
+        .get(&format!("{cohort}?zoek=vries&groep=&stand="))
+        .await;
+    found.assert_shows(
+        200,
+        &[
+            "2 van 6 deelnemers",
+            "Anna de Vries",
+            "Bert de Vries",
+            "value=\"vries\"",
+            "Iedereen tonen",
+        ],
+    );
+    assert!(!found.text().contains("Chantal Jansen"));
+    page.get(&format!("{cohort}?zoek=xyz")).await.assert_shows(
+        200,
+        &["0 van 6 deelnemers", "Geen deelnemers die hierbij passen."],
+    );
+    // A question it cannot answer: said above the list, which shows everyone.
+    page.get(&format!("{cohort}?groep=onbekend&stand=late"))
+        .await
+        .assert_shows(
+            400,
+            &[
+                "Met deze zoekvraag kan de lijst niets",
+                "Groep: is geen groep van dit cohort",
+                "Certificaat: is geen keuze uit de lijst",
+                "6 deelnemers",
+                "Chantal Jansen",
+            ],
+        );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -648,7 +798,7 @@ async fn a_participant_works_through_a_module_the_coordinator_filled() {
     assert!(html.contains("video.example&#x2f;cio"), "{html}");
     page.post_form(&study, &[("status", "done")])
         .await
-        .assert_shows(200, &["Je voortgang is opgeslagen"]);
+        .assert_shows(200, &["Uw voortgang is opgeslagen"]);
     page.post_form(&study, &[("status", "klaar")])
         .await
         .assert_status(400);

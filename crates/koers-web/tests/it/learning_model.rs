@@ -246,7 +246,7 @@ async fn participants_assess_themselves_and_the_movement_shows_above_the_group()
         ],
     )
     .await
-    .assert_shows(200, &["Je zelfscan is opgeslagen.", "4 · Leidend"]);
+    .assert_shows(200, &["Uw zelfscan is opgeslagen.", "4 · Leidend"]);
     let coordinator = app.page_as("admin@pv26.example").await;
     coordinator
         .get(&format!("/leertrajecten/leergangen/{pid}/beweging"))
@@ -661,7 +661,7 @@ async fn a_participant_reflects_and_takes_a_quiz_the_coordinator_reads() {
         .await
         .assert_shows(
             200,
-            &["Je antwoord is opgeslagen.", "Jouw score: 2 / 2", "(goed)"],
+            &["Uw antwoord is opgeslagen.", "Uw score: 2 / 2", "(goed)"],
         );
     let coordinator = app.page_as("admin@pv26.example").await;
     coordinator
