@@ -601,11 +601,11 @@ async fn bench(ctx: Ctx, Path(id): Path<String>, Query(q): Query<BenchQuery>) ->
         context! {
             round => res.round, dimensions => res.framework.framework.dimensions,
             anonymous => anonymous, chart => chart,
-            averages => res.averages().into_iter().map(fmt_score).collect::<Vec<_>>(),
+            averages => res.averages().into_iter().map(|v| fmt_score(ctx.lang, v)).collect::<Vec<_>>(),
             rows => rows.iter().map(|r| context! {
                 label => r.label, cbs_code => r.cbs_code,
-                scores => r.scores.iter().map(|s| fmt_score(*s)).collect::<Vec<_>>(),
-                overall => fmt_score(r.overall),
+                scores => r.scores.iter().map(|s| fmt_score(ctx.lang, *s)).collect::<Vec<_>>(),
+                overall => fmt_score(ctx.lang, r.overall),
             }).collect::<Vec<_>>(),
         },
     )

@@ -100,7 +100,7 @@ async fn trend_view(ctx: &Ctx, id: &str, pid: &str) -> Result<Value, AppError> {
         },
     ];
     let chart = series_svg(Width::Wide, Shape::Line, &years, &series, None, &caption);
-    let cell = |v: &Option<f64>, b: &Option<f64>| context! { value => fmt_score(*v), benchmark => fmt_score(*b) };
+    let cell = |v: &Option<f64>, b: &Option<f64>| context! { value => fmt_score(lang, *v), benchmark => fmt_score(lang, *b) };
     Ok(context! {
         participant => tr.participant,
         years => years,

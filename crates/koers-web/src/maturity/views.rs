@@ -3,7 +3,7 @@
 //! publication as PDF, and the round's weights in one line.
 
 use crate::error::AppError;
-use crate::i18n::{Lang, builtin, t};
+use crate::i18n::{Lang, builtin, number, t};
 use koers_app::maturity::{BenchmarkRow, Naming, ParticipantResult, Round, RoundResults};
 use koers_core::csv::spreadsheet_cell;
 use koers_core::maturity::METHOD;
@@ -51,13 +51,17 @@ fn radar_for(res: &RoundResults, pid: &str, lang: Lang) -> Result<Option<String>
 pub fn report_context(res: &RoundResults, pid: &str, lang: Lang) -> Result<Value, AppError> {
     let p = res.participant(pid)?;
     let radar = radar_for(res, pid, lang)?;
-    let averages: Vec<String> = res.averages().into_iter().map(fmt_score).collect();
+    let averages: Vec<String> = res
+        .averages()
+        .into_iter()
+        .map(|v| fmt_score(lang, v))
+        .collect();
     Ok(context! {
         round => res.round, p => p, radar => radar, averages => averages,
         method => METHOD, weights => weights_line(&res.round, lang),
         scores => p.dimensions.iter().map(|d| context! {
-            score => fmt_score(d.score.score), survey => fmt_score(d.score.survey),
-            documents => fmt_score(d.score.documents), interviews => fmt_score(d.score.interviews),
+            score => fmt_score(lang, d.score.score), survey => fmt_score(lang, d.score.survey),
+            documents => fmt_score(lang, d.score.documents), interviews => fmt_score(lang, d.score.interviews),
             applied => context! {
                 survey => format!("{:.0}%", d.score.applied.survey * 100.0),
                 documents => format!("{:.0}%", d.score.applied.documents * 100.0),
@@ -66,7 +70,7 @@ pub fn report_context(res: &RoundResults, pid: &str, lang: Lang) -> Result<Value
             level => d.score.level.map(koers_core::maturity::level_key),
             items => d.items.iter().map(|i| context! {
                 text => builtin(lang, &i.text),
-                mean => i.aggregate.as_ref().map(|a| fmt_score(Some(a.mean))),
+                mean => i.aggregate.as_ref().map(|a| fmt_score(lang, Some(a.mean))),
                 n => i.aggregate.as_ref().map(|a| a.n),
                 distribution => i.aggregate.as_ref().map(|a| a.distribution),
             }).collect::<Vec<_>>(),
@@ -75,8 +79,17 @@ pub fn report_context(res: &RoundResults, pid: &str, lang: Lang) -> Result<Value
 }
 
 /// A score as shown: one decimal, Dutch comma.
-pub fn fmt_score(v: Option<f64>) -> String {
-    v.map_or_else(|| "–".into(), |v| format!("{v:.1}").replace('.', ","))
+pub fn fmt_score(lang: Lang, v: Option<f64>) -> String {
+    v.map_or_else(
+        || "–".into(),
+        |v| {
+            let s = format!("{v:.1}");
+            match lang {
+                Lang::Nl => s.replace('.', ","),
+                Lang::En => s,
+            }
+        },
+    )
 }
 
 /// A document of the round: its title, author and footer.
@@ -131,8 +144,8 @@ pub fn book_pdf(res: &RoundResults, lang: Lang) -> Vec<u8> {
             .iter()
             .map(|r| {
                 let mut row = vec![r.label.clone()];
-                row.extend(r.scores.iter().map(|s| fmt_score(*s)));
-                row.push(fmt_score(r.overall));
+                row.extend(r.scores.iter().map(|s| fmt_score(lang, *s)));
+                row.push(fmt_score(lang, r.overall));
                 row
             })
             .collect(),
@@ -167,7 +180,11 @@ fn method_blocks(doc: &mut Document, res: &RoundResults, lang: Lang) {
         lang,
         koers_core::maturity::METHOD,
     )));
-    doc.push(Block::Note(weights_line(&res.round, lang)));
+    doc.push(Block::Note(format!(
+        "{}: {}",
+        t(lang, "maturity.weights"),
+        weights_line(&res.round, lang)
+    )));
 }
 
 /// One organisation's report, after its title: the scores, findings, quotes and
@@ -223,7 +240,7 @@ fn report_blocks(doc: &mut Document, res: &RoundResults, p: &ParticipantResult, 
             .map(|d| {
                 vec![
                     builtin(lang, &d.name),
-                    fmt_score(d.score.score),
+                    fmt_score(lang, d.score.score),
                     d.score
                         .level
                         .map(|l| {
@@ -233,9 +250,9 @@ fn report_blocks(doc: &mut Document, res: &RoundResults, p: &ParticipantResult, 
                             )
                         })
                         .unwrap_or_else(|| "–".into()),
-                    fmt_score(d.score.survey),
-                    fmt_score(d.score.documents),
-                    fmt_score(d.score.interviews),
+                    fmt_score(lang, d.score.survey),
+                    fmt_score(lang, d.score.documents),
+                    fmt_score(lang, d.score.interviews),
                 ]
             })
             .collect(),
@@ -246,7 +263,7 @@ fn report_blocks(doc: &mut Document, res: &RoundResults, p: &ParticipantResult, 
         doc.push(Block::Subheading(format!(
             "{} — {}",
             builtin(lang, &d.name),
-            fmt_score(d.score.score)
+            fmt_score(lang, d.score.score)
         )));
         match &d.finding {
             Some(f) => doc.push(Block::Paragraph(builtin(lang, f))),
@@ -280,17 +297,17 @@ fn report_blocks(doc: &mut Document, res: &RoundResults, p: &ParticipantResult, 
     }
 }
 
-/// The round's weights and threshold in one line.
+/// The round's weights and threshold in one line (`Enquête 0,5, Documenten 0,25, …`), as the
+/// pages show it beside the heading "Gewichten".
 pub fn weights_line(r: &Round, lang: Lang) -> String {
     format!(
-        "{}: {} {}, {} {}, {} {}. {}: {}.",
-        t(lang, "maturity.weights"),
+        "{} {}, {} {}, {} {}. {}: {}.",
         t(lang, "maturity.source.survey"),
-        r.weights.survey,
+        number(lang, r.weights.survey),
         t(lang, "maturity.source.documents"),
-        r.weights.documents,
+        number(lang, r.weights.documents),
         t(lang, "maturity.source.interviews"),
-        r.weights.interviews,
+        number(lang, r.weights.interviews),
         t(lang, "maturity.min_respondents"),
         r.min_respondents
     )

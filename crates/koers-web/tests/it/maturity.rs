@@ -154,6 +154,18 @@ async fn no_figure_below_the_threshold_anywhere() {
     .await
     .text();
     assert!(html.contains("4,0") && html.contains("Gelre-opmerking"));
+    // Weights and scores as a reader of each language writes numbers.
+    assert!(html.contains("Enquête 0,5, Documenten 0,25"), "{html}");
+    pc.get("/lang/en?next=/").await;
+    let en = get(format!(
+        "/volwassenheid/rondes/{round}/organisaties/{}",
+        ps[1]
+    ))
+    .await
+    .text();
+    assert!(en.contains("4.0") && !en.contains("4,0"), "{en}");
+    assert!(en.contains("Survey 0.5, Documents 0.25"), "{en}");
+    pc.get("/lang/nl?next=/").await;
     let pdf = get(format!(
         "/volwassenheid/rondes/{round}/organisaties/{}/rapport.pdf",
         ps[0]
