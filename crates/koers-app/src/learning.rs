@@ -18,7 +18,7 @@ use koers_core::learning::finder::Candidate;
 use koers_core::learning::model::{ModelUse, check_model_change, session_applies, target_group};
 use koers_core::learning::{
     CohortDraft, ContentDraft, GroupDraft, ModelText, ModuleDraft, ProgrammeDraft, ProjectDraft,
-    SessionDraft, balanced_split, missing_for_certificate, parse_roster,
+    SessionDraft, balanced_split, missing_for_certificate, parse_roster, session_marks,
 };
 use koers_core::{Invalid, Permission};
 use koers_store::StoreError;
@@ -673,6 +673,8 @@ pub struct CohortDetail {
     pub cohort: Cohort,
     pub programme: Programme,
     pub groups: Vec<Group>,
+    /// The programme's live sessions, in order.
+    pub sessions: Vec<LiveSession>,
     pub participants: Vec<Participant>,
     /// Per participant id; a participant without entries has none.
     pub records: HashMap<String, Record>,
@@ -747,6 +749,7 @@ pub async fn cohort_detail(ws: &Workspace, who: &Principal, id: &str) -> Result<
             .programme(&who.org.id, &c.programme_id)
             .await?,
         groups: ws.store.learning().groups(&c).await?,
+        sessions: ws.store.learning().sessions(&c.programme_id).await?,
         participants: ws.store.learning().participants(&c).await?,
         records: ws.store.learning().records(&c).await?,
         projects: ws.store.learning().projects(&c).await?,
@@ -1081,6 +1084,112 @@ pub async fn save_group_register(
 ) -> Result<()> {
     let (_, c) = group_and_cohort(ws, who, group_id).await?;
     record_register(ws, who, &c, attendance, progress).await
+}
+
+/// A live session's register for a whole cohort: everyone the session is for (by group,
+/// then name) with what is recorded for them, so a coordinator marks a session once instead
+/// of group by group.
+pub struct SessionRegister {
+    pub cohort: Cohort,
+    pub session: LiveSession,
+    pub groups: Vec<Group>,
+    pub rows: Vec<(Participant, Option<Attendance>)>,
+}
+
+async fn cohort_session(
+    ws: &Workspace,
+    who: &Principal,
+    cohort_id: &str,
+    session_id: &str,
+) -> Result<(Cohort, LiveSession)> {
+    let c = cohort(ws, who, cohort_id).await?;
+    let s = ws.store.learning().session(&who.org.id, session_id).await?;
+    if s.programme_id != c.programme_id {
+        return Err(Error::NotFound);
+    }
+    Ok((c, s))
+}
+
+pub async fn session_register(
+    ws: &Workspace,
+    who: &Principal,
+    cohort_id: &str,
+    session_id: &str,
+) -> Result<SessionRegister> {
+    let (c, s) = cohort_session(ws, who, cohort_id, session_id).await?;
+    let groups = ws.store.learning().groups(&c).await?;
+    let recorded = ws.store.learning().attendance(&c).await?;
+    let order: HashMap<&str, usize> = groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (g.id.as_str(), i))
+        .collect();
+    let mut rows: Vec<(Participant, Option<Attendance>)> = ws
+        .store
+        .learning()
+        .participants(&c)
+        .await?
+        .into_iter()
+        .filter(|p| session_applies(&s.target_group, &p.target_group))
+        .map(|p| {
+            let a = recorded.get(&(s.id.clone(), p.id.clone())).copied();
+            (p, a)
+        })
+        .collect();
+    let place = |p: &Participant| {
+        p.group_id
+            .as_deref()
+            .and_then(|g| order.get(g).copied())
+            .unwrap_or(usize::MAX)
+    };
+    rows.sort_by(|(a, _), (b, _)| place(a).cmp(&place(b)).then_with(|| a.name.cmp(&b.name)));
+    Ok(SessionRegister {
+        cohort: c,
+        session: s,
+        groups,
+        rows,
+    })
+}
+
+/// Records a live session's register for a cohort, all or none: the marks chosen
+/// (`participantId`, `status`), and with `rest_present` everyone the session is for without
+/// a mark, chosen or recorded before, present. How many marks were recorded.
+pub async fn save_session_register(
+    ws: &Workspace,
+    who: &Principal,
+    cohort_id: &str,
+    session_id: &str,
+    chosen: &[(String, String)],
+    rest_present: bool,
+) -> Result<usize> {
+    let register = session_register(ws, who, cohort_id, session_id).await?;
+    let mut errors = Collector::default();
+    let chosen: Vec<(String, Attendance)> = chosen
+        .iter()
+        .filter_map(|(p, status)| {
+            errors
+                .take(Attendance::parse("status", status))
+                .map(|a| (p.clone(), a))
+        })
+        .collect();
+    errors.finish()?;
+    let for_session: Vec<&str> = register.rows.iter().map(|(p, _)| p.id.as_str()).collect();
+    let recorded: HashSet<String> = register
+        .rows
+        .iter()
+        .filter(|(_, a)| a.is_some())
+        .map(|(p, _)| p.id.clone())
+        .collect();
+    let entries: Vec<Entry> = session_marks(&for_session, &chosen, &recorded, rest_present)
+        .into_iter()
+        .map(|(p, a)| Entry {
+            participant_id: p,
+            target: register.session.id.clone(),
+            status: a.as_str().to_string(),
+        })
+        .collect();
+    record_register(ws, who, &register.cohort, &entries, &[]).await?;
+    Ok(entries.len())
 }
 
 /// A participant, visible to coordinators and to the participant themselves.

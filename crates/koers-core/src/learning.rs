@@ -665,6 +665,27 @@ impl Attendance {
     }
 }
 
+/// A live session's register for a whole cohort as the coordinator saves it: the marks
+/// chosen (participant id, mark), and with `rest_present` everyone the session is for who
+/// has no mark chosen and none recorded before marked present, so that after a session only
+/// the exceptions need a choice. The marks chosen are checked where they are recorded.
+pub fn session_marks(
+    for_session: &[&str],
+    chosen: &[(String, Attendance)],
+    recorded: &HashSet<String>,
+    rest_present: bool,
+) -> Vec<(String, Attendance)> {
+    let mut marks = chosen.to_vec();
+    if rest_present {
+        for p in for_session {
+            if !recorded.contains(*p) && !chosen.iter().any(|(c, _)| c == p) {
+                marks.push((p.to_string(), Attendance::Present));
+            }
+        }
+    }
+    marks
+}
+
 /// How far a participant is with a module.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -897,6 +918,31 @@ mod tests {
         assert!(ContentDraft::parse("assignment", "Te lang", &long, "").is_err());
     }
     use super::*;
+
+    #[test]
+    fn a_session_register_marks_the_rest_present() {
+        let for_session = ["anna", "bert", "chantal", "daan"];
+        let chosen = vec![
+            ("bert".to_string(), Attendance::Absent),
+            ("eva".to_string(), Attendance::Present),
+        ];
+        let recorded: HashSet<String> = ["chantal".to_string()].into();
+        let marks = session_marks(&for_session, &chosen, &recorded, true);
+        assert_eq!(
+            marks,
+            [
+                ("bert".to_string(), Attendance::Absent),
+                ("eva".to_string(), Attendance::Present),
+                ("anna".to_string(), Attendance::Present),
+                ("daan".to_string(), Attendance::Present),
+            ]
+        );
+        // Without the rest: only what was chosen.
+        assert_eq!(
+            session_marks(&for_session, &chosen, &recorded, false),
+            chosen
+        );
+    }
     use proptest::prelude::*;
 
     fn complete() -> Record {

@@ -34,6 +34,7 @@ pub fn router() -> Router<AppState> {
         "/learning/programmes/{programme_id}/sessions" => post(add_session),
         "/learning/programmes/{programme_id}/cohorts" => post(add_cohort),
         "/learning/cohorts/{cohort_id}" => get(get_cohort),
+        "/learning/cohorts/{cohort_id}/sessions/{session_id}/attendance" => get(session_attendance).put(record_session_attendance),
         "/learning/cohorts/{cohort_id}/participants" => get(find_participants).post(import_participants),
         "/learning/cohorts/{cohort_id}/split" => post(split_cohort),
         "/learning/cohorts/{cohort_id}/groups" => post(add_group),
@@ -859,6 +860,72 @@ pub async fn find_participants(
     ))
 }
 
+/// A live session's register for a cohort: everyone the session is for, with their mark.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionMarkOut {
+    pub participant: LearnerOut,
+    /// `present`, `absent` or `excused`; absent when nothing is recorded.
+    pub status: Option<String>,
+}
+
+/// Marks for a live session: per participant id a status, and whether everyone else the
+/// session is for (nothing chosen, nothing recorded) is present.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionMarksIn {
+    /// Participant id → `present`, `absent` or `excused`.
+    pub marks: Option<std::collections::BTreeMap<String, String>>,
+    pub rest_present: Option<bool>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RecordedOut {
+    /// How many marks were recorded.
+    pub recorded: usize,
+}
+
+/// A live session's attendance for the whole cohort.
+#[utoipa::path(get, path = "/learning/cohorts/{cohortId}/sessions/{sessionId}/attendance", tag = "leertrajecten",
+    params(("cohortId" = String, Path, description = "Id van het cohort"), ("sessionId" = String, Path, description = "Id van de live sessie")),
+    responses((status = 200, description = "Wie de sessie aangaat, met wat is vastgelegd", body = Vec<SessionMarkOut>)))]
+pub async fn session_attendance(
+    ctx: Ctx,
+    Path((id, session)): Path<(String, String)>,
+) -> JsonReply<Vec<SessionMarkOut>> {
+    let r = uc::session_register(ctx.ws(), &ctx.who, &id, &session).await?;
+    Ok(Json(
+        r.rows
+            .into_iter()
+            .map(|(p, a)| SessionMarkOut {
+                participant: p.into(),
+                status: a.map(|a| a.as_str().to_string()),
+            })
+            .collect(),
+    ))
+}
+
+/// Record a live session's attendance for the whole cohort at once, all or none.
+#[utoipa::path(put, path = "/learning/cohorts/{cohortId}/sessions/{sessionId}/attendance", tag = "leertrajecten",
+    params(("cohortId" = String, Path, description = "Id van het cohort"), ("sessionId" = String, Path, description = "Id van de live sessie")),
+    request_body = SessionMarksIn, responses((status = 200, description = "Vastgelegd", body = RecordedOut)))]
+pub async fn record_session_attendance(
+    ctx: Ctx,
+    Path((id, session)): Path<(String, String)>,
+    JsonInput(mut input): JsonInput,
+) -> JsonReply<RecordedOut> {
+    let marks: Vec<(String, String)> = input
+        .structured::<std::collections::BTreeMap<String, String>>("marks")
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    let rest = input.flag("restPresent");
+    input.finish(Ok(()))?;
+    let recorded =
+        uc::save_session_register(ctx.ws(), &ctx.who, &id, &session, &marks, rest).await?;
+    Ok(Json(RecordedOut { recorded }))
+}
+
 /// Import participants from CSV (`naam,e-mail,afdeling,rol`); every bad row is reported
 /// with its line number, and nothing is imported when any row is bad.
 #[utoipa::path(post, path = "/learning/cohorts/{cohortId}/participants", tag = "leertrajecten", params(("cohortId" = String, Path, description = "Id van het cohort")),
@@ -1340,6 +1407,8 @@ pub async fn my_enrolments(ctx: Ctx) -> JsonReply<Vec<StandingOut>> {
     add_cohort,
     get_cohort,
     find_participants,
+    session_attendance,
+    record_session_attendance,
     import_participants,
     split_cohort,
     add_group,

@@ -46,6 +46,7 @@ pub fn router() -> Router<AppState> {
         "/leertrajecten/cohorten/{id}/verdelen" => post(split),
         "/leertrajecten/cohorten/{id}/groepen" => post(add_group),
         "/leertrajecten/cohorten/{id}/projecten" => post(add_project),
+        "/leertrajecten/cohorten/{id}/sessies/{session_id}" => get(session_register).post(save_session_register),
         "/leertrajecten/groepen/{id}" => get(group).post(save_register),
         "/leertrajecten/deelnemers/{id}/groep" => post(enrol),
         "/leertrajecten/deelnemers/{id}" => get(participant),
@@ -301,6 +302,7 @@ async fn render_cohort(
         HOME,
         context! {
             c => d.cohort, p => d.programme, groups => d.groups, rows => rows, waiting => waiting,
+            sessions => d.sessions,
             unassigned => unassigned, complete => complete, count => people.len(),
             find => context! { zoek => search, groep => group, stand => standing, active => !filter.is_any() },
             find_errors => find_errors,
@@ -483,6 +485,59 @@ async fn save_register(ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Reply {
     let r = uc::save_group_register(ctx.ws(), &ctx.who, &id, &attendance, &progress).await;
     after_form(r, "saved", |status, extra| {
         render_group(&ctx, &id, status, extra)
+    })
+    .await
+}
+
+async fn render_session_register(
+    ctx: &Ctx,
+    (cohort, session): (&str, &str),
+    status: StatusCode,
+    extra: Value,
+) -> Reply {
+    let r = uc::session_register(ctx.ws(), &ctx.who, cohort, session).await?;
+    let recorded = r.rows.iter().filter(|(_, a)| a.is_some()).count();
+    let rows: Vec<Value> = r
+        .rows
+        .iter()
+        .map(|(p, a)| context! { p => p, a => a.map(Attendance::as_str) })
+        .collect();
+    page_with_status(
+        ctx,
+        status,
+        "learning_session_register.html",
+        HOME,
+        context! {
+            c => r.cohort, s => r.session, groups => r.groups, rows => rows, recorded => recorded,
+            attendance_values => Attendance::ALL.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
+            ..extra
+        },
+    )
+    .await
+}
+
+async fn session_register(ctx: Ctx, Path((id, session)): Path<(String, String)>) -> Reply {
+    render_session_register(&ctx, (&id, &session), StatusCode::OK, context! {}).await
+}
+
+/// Saves a live session's register for the cohort: fields `a.<participant>` (an empty value
+/// records nothing), and with the button `rest=present` everyone else present.
+async fn save_session_register(
+    ctx: Ctx,
+    Path((id, session)): Path<(String, String)>,
+    body: Bytes,
+) -> Reply {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
+        .map_err(|e| AppError::BadRequest(format!("Ongeldig formulier: {e}")))?;
+    let rest = pairs.iter().any(|(k, v)| k == "rest" && v == "present");
+    let chosen: Vec<(String, String)> = pairs
+        .into_iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("a.")?.to_string(), v)))
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    let r = uc::save_session_register(ctx.ws(), &ctx.who, &id, &session, &chosen, rest).await;
+    after_form(r, "saved", |status, extra| {
+        render_session_register(&ctx, (&id, &session), status, extra)
     })
     .await
 }

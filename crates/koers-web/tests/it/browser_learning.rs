@@ -3,8 +3,8 @@
 //! certificate; every page checked with axe-core.
 
 use crate::browser::{
-    browser_as, check_axe, click, enter_and_wait, fill_in, keys_at, mark_page, screenshot, script,
-    sign_in, start_browser, submit, text_of, type_into, wait_for,
+    browser_as, check_axe, click, enter_and_wait, fill_in, keys_at, main_text, mark_page,
+    screenshot, script, sign_in, start_browser, submit, text_of, type_into, wait_for,
 };
 use crate::helpers::TestApp;
 use fantoccini::Locator;
@@ -228,6 +228,9 @@ async fn a_coordinator_finds_someone_among_many_by_keyboard() {
     .await
     .assert_status(201);
 
+    let pid = cohort["programmeId"].as_str().unwrap();
+    a.create(&format!("/api/v1/learning/programmes/{pid}/sessions"), &json!({"title": "Aftrap", "date": "2026-02-03", "startTime": "15:00", "endTime": "16:30", "link": "https://vergaderen.example/x", "afterModule": "0"})).await;
+
     let (_driver, c, _profile) = browser_as(&app, "admin@pv26.example", (390, 844)).await;
     c.goto(&app.url(&format!("/leertrajecten/cohorten/{cid}")))
         .await
@@ -262,6 +265,21 @@ async fn a_coordinator_finds_someone_among_many_by_keyboard() {
     );
     check_axe(&c, "cohort, searched").await;
     screenshot(&c, "learning-cohort-find-390.png").await;
+
+    // After the session: one absentee chosen, the rest saved as present, for all 61.
+    enter_and_wait(&c, "#sessies + p + ul a", Locator::Css("#tabel-sessie")).await;
+    check_axe(&c, "session register").await;
+    script(&c, "const s = [...document.querySelectorAll('table select')].find(s => s.getAttribute('aria-label').endsWith('Anna de Vries')); s.id = 'anna'; s.scrollIntoView();").await;
+    keys_at(&c, "#anna", "af").await;
+    enter_and_wait(&c, "button[name=rest]", Locator::Css(".utrecht-alert--ok")).await;
+    assert!(
+        main_text(&c)
+            .await
+            .contains("Vastgelegd voor 61 van 61 deelnemers.")
+    );
+    let anna = script(&c, "return [...document.querySelectorAll('table select')].find(s => s.getAttribute('aria-label').endsWith('Anna de Vries')).value;").await;
+    assert_eq!(anna, json!("absent"));
+    screenshot(&c, "learning-session-register-390.png").await;
 }
 
 #[tokio::test]

@@ -373,6 +373,164 @@ async fn the_coordinator_finds_participants_by_name_group_and_standing() {
         );
 }
 
+/// After a live session the coordinator marks only the exceptions for the whole cohort and
+/// saves the rest as present, on the page and through the API; bad marks change nothing.
+#[tokio::test]
+async fn a_session_is_marked_for_the_whole_cohort_at_once() {
+    let app = TestApp::spawn().await;
+    let a = app.api_as("admin@pv26.example").await;
+    let (p, c) = programme_and_cohort(&a, "2").await;
+    let (pid, cid) = (p["id"].as_str().unwrap(), c["id"].as_str().unwrap());
+    a.post_csv(&format!("/api/v1/learning/cohorts/{cid}/participants"), "naam,e-mail,afdeling,rol\nAnna,anna@pv26.example,ICT,x\nBert,bert@pv26.example,ICT,x\nChantal,chantal@pv26.example,Ruimte,x\nDaan,daan@pv26.example,Ruimte,x\n").await.assert_status(201);
+    a.post_json(&format!("/api/v1/learning/cohorts/{cid}/split"), &json!({}))
+        .await
+        .assert_status(200);
+    let new_session = |title: &str| json!({"title": title, "date": "2026-02-03", "startTime": "15:00", "endTime": "16:30", "link": "https://vergaderen.example/x", "afterModule": "0"});
+    let sid = a
+        .create(
+            &format!("/api/v1/learning/programmes/{pid}/sessions"),
+            &new_session("Aftrap"),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let register = format!("/api/v1/learning/cohorts/{cid}/sessions/{sid}/attendance");
+    let marks = async || -> Vec<(String, Value)> {
+        let mut m: Vec<(String, Value)> = a
+            .get_json(&register)
+            .await
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["participant"]["name"].as_str().unwrap().to_string(),
+                    r["status"].clone(),
+                )
+            })
+            .collect();
+        m.sort_by(|x, y| x.0.cmp(&y.0));
+        m
+    };
+    assert!(marks().await.iter().all(|(_, s)| s.is_null()));
+    let id_of = async |name: &str| -> String {
+        a.get_json(&format!(
+            "/api/v1/learning/cohorts/{cid}/participants?search={name}"
+        ))
+        .await[0]["participant"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (anna, bert) = (id_of("anna").await, id_of("bert").await);
+
+    // Bert was absent; the rest present.
+    let out = a
+        .put_json(
+            &register,
+            &json!({"marks": {&bert: "absent"}, "restPresent": true}),
+        )
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(out["recorded"], 4);
+    assert_eq!(
+        marks().await,
+        [
+            ("Anna".into(), json!("present")),
+            ("Bert".into(), json!("absent")),
+            ("Chantal".into(), json!("present")),
+            ("Daan".into(), json!("present"))
+        ]
+    );
+
+    // Bad marks are refused whole, naming the field; nothing changes.
+    let before = marks().await;
+    let problem = a
+        .put_json(&register, &json!({"marks": {&anna: "maybe"}}))
+        .await
+        .expect(400)
+        .json();
+    assert_invalid(&problem, &["status"]);
+    let problem = a
+        .put_json(
+            &register,
+            &json!({"marks": {"onbekend": "present"}, "restPresent": true}),
+        )
+        .await
+        .expect(400)
+        .json();
+    assert_invalid(&problem, &["participantId"]);
+    let problem = a
+        .put_json(&register, &json!({"marks": "present"}))
+        .await
+        .expect(400)
+        .json();
+    assert_invalid(&problem, &["marks"]);
+    assert_eq!(marks().await, before);
+    // Another programme's session, another organisation, a viewer.
+    let (other, _) = programme_and_cohort(&a, "").await;
+    let foreign = a
+        .create(
+            &format!(
+                "/api/v1/learning/programmes/{}/sessions",
+                other["id"].as_str().unwrap()
+            ),
+            &new_session("Elders"),
+        )
+        .await;
+    a.get(&format!(
+        "/api/v1/learning/cohorts/{cid}/sessions/{}/attendance",
+        foreign["id"].as_str().unwrap()
+    ))
+    .await
+    .assert_status(404);
+    app.api_as("admin@gm0796.example")
+        .await
+        .get(&register)
+        .await
+        .assert_status(404);
+    app.api_as("viewer@pv26.example")
+        .await
+        .put_json(&register, &json!({"restPresent": true}))
+        .await
+        .assert_status(403);
+
+    // On the page: the count, and Anna excused by form; the others stay as recorded.
+    let page = app.page_as("admin@pv26.example").await;
+    let path = format!("/leertrajecten/cohorten/{cid}/sessies/{sid}");
+    page.get(&format!("/leertrajecten/cohorten/{cid}"))
+        .await
+        .assert_shows(200, &[&path]);
+    page.get(&path).await.assert_shows(
+        200,
+        &[
+            "Aanwezigheid: Aftrap",
+            "Vastgelegd voor 4 van 4 deelnemers.",
+        ],
+    );
+    page.post_form(
+        &path,
+        &[
+            (&format!("a.{anna}"), "excused"),
+            (&format!("a.{bert}"), ""),
+        ],
+    )
+    .await
+    .assert_shows(200, &["Opgeslagen."]);
+    assert_eq!(
+        marks().await[..2],
+        [
+            ("Anna".into(), json!("excused")),
+            ("Bert".into(), json!("absent"))
+        ]
+    );
+    page.post_form(&path, &[(&format!("a.{anna}"), "maybe")])
+        .await
+        .assert_shows(400, &["moet present, absent of excused zijn"]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 pub(crate) async fn capacity_holds_under_concurrent_enrolment() {
     let app = TestApp::spawn().await;
