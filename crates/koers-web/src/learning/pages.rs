@@ -525,14 +525,12 @@ async fn session_register(ctx: Ctx, Path((id, session)): Path<(String, String)>)
 async fn save_session_register(
     ctx: Ctx,
     Path((id, session)): Path<(String, String)>,
-    body: Bytes,
+    FormInput(input): FormInput,
 ) -> Reply {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body)
-        .map_err(|e| AppError::BadRequest(format!("Ongeldig formulier: {e}")))?;
-    let rest = pairs.iter().any(|(k, v)| k == "rest" && v == "present");
-    let chosen: Vec<(String, String)> = pairs
+    let rest = input.fields().get("rest").and_then(|v| v.as_str()) == Some("present");
+    let chosen: Vec<(String, String)> = input
+        .texts_under::<Vec<(String, String)>>("a.")
         .into_iter()
-        .filter_map(|(k, v)| Some((k.strip_prefix("a.")?.to_string(), v)))
         .filter(|(_, v)| !v.is_empty())
         .collect();
     let r = uc::save_session_register(ctx.ws(), &ctx.who, &id, &session, &chosen, rest).await;
