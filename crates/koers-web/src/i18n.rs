@@ -278,17 +278,58 @@ pub fn number(lang: Lang, v: f64) -> String {
     out
 }
 
-/// A value of a query result as text in `lang`: numbers as [`number`] writes them.
+/// A value of a query result as text in `lang`: numbers as [`number`] writes them, yes or
+/// no for a truth value, and a date or a date and time (as the engine writes them:
+/// `2023-03-27`, `2023-03-27T12:41:39`) as people write them ("27 maart 2023 12:41:39").
 pub fn cell(lang: Lang, v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::Number(n) => n.as_f64().map(|f| number(lang, f)).unwrap_or_default(),
+        serde_json::Value::Bool(b) => t(lang, if *b { "value.yes" } else { "value.no" }),
+        serde_json::Value::String(s) => moment(lang, s).unwrap_or_else(|| s.clone()),
         other => koers_app::results::display(other),
     }
+}
+
+/// A date (`YYYY-MM-DD`) or a date and time without a zone (`YYYY-MM-DDTHH:MM:SS[.f]`) in
+/// `lang`; `None` for anything else.
+fn moment(lang: Lang, s: &str) -> Option<String> {
+    use chrono::{NaiveDate, NaiveDateTime, Timelike};
+    let date = |d: NaiveDate| crate::templates::long_date(lang, &d.format("%Y-%m-%d").to_string());
+    if s.len() == 10 {
+        return NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().map(date);
+    }
+    let t = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").ok()?;
+    let time = if t.second() == 0 && t.nanosecond() == 0 {
+        t.format("%H:%M")
+    } else {
+        t.format("%H:%M:%S")
+    };
+    Some(format!("{} {time}", date(t.date())))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn result_cells_read_as_people_write() {
+        use serde_json::json;
+        assert_eq!(cell(Lang::Nl, &json!(12601.55)), "12.601,55");
+        assert_eq!(cell(Lang::Nl, &json!(true)), "ja");
+        assert_eq!(cell(Lang::En, &json!(false)), "no");
+        assert_eq!(cell(Lang::Nl, &json!("2023-03-27")), "27 maart 2023");
+        assert_eq!(
+            cell(Lang::Nl, &json!("2023-03-27T12:41:39")),
+            "27 maart 2023 12:41:39"
+        );
+        assert_eq!(
+            cell(Lang::En, &json!("2023-03-27T12:41:00")),
+            "27 March 2023 12:41"
+        );
+        // Text that only looks like a date stays as it is.
+        assert_eq!(cell(Lang::Nl, &json!("2023-13-45")), "2023-13-45");
+        assert_eq!(cell(Lang::Nl, &json!("GM0599")), "GM0599");
+    }
 
     /// The string literals that follow `token` in `src`: the `nth` literal argument of each
     /// call (0: the first).

@@ -17,7 +17,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse};
 use axum::routing::{get, post};
 use koers_app::catalog;
-use koers_app::results::{Results, display};
+use koers_app::results::Results;
 use koers_core::Permission;
 use koers_core::catalog::{AccessRights, CADENCES, LICENCES, THEMES};
 use koers_svg::map;
@@ -199,7 +199,7 @@ pub async fn render_dataset(ctx: &Ctx, id: &str, status: StatusCode, extra: Valu
                 .rows
                 .iter()
                 .take(20)
-                .map(|r| r.iter().map(display).collect())
+                .map(|r| r.iter().map(|v| crate::i18n::cell(ctx.lang, v)).collect())
                 .collect();
             (
                 Some(context! { columns => results.columns, rows => rows }),
