@@ -290,11 +290,18 @@ pub fn cell(lang: Lang, v: &serde_json::Value) -> String {
     }
 }
 
+/// A day as people write it in `lang`: "10 december 2026", "10 December 2026".
+pub fn date_words(lang: Lang, d: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    let month = t(lang, &format!("month.{}", d.month()));
+    format!("{} {month} {}", d.day(), d.year())
+}
+
 /// A date (`YYYY-MM-DD`) or a date and time without a zone (`YYYY-MM-DDTHH:MM:SS[.f]`) in
 /// `lang`; `None` for anything else.
 fn moment(lang: Lang, s: &str) -> Option<String> {
     use chrono::{NaiveDate, NaiveDateTime, Timelike};
-    let date = |d: NaiveDate| crate::templates::long_date(lang, &d.format("%Y-%m-%d").to_string());
+    let date = |d: NaiveDate| date_words(lang, d);
     if s.len() == 10 {
         return NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().map(date);
     }

@@ -109,11 +109,7 @@ pub fn long_date(lang: Lang, value: &str) -> String {
             .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
     });
     match date {
-        Some(d) => {
-            use chrono::Datelike;
-            let month = t(lang, &format!("month.{}", d.month()));
-            format!("{} {month} {}", d.day(), d.year())
-        }
+        Some(d) => crate::i18n::date_words(lang, d),
         None => value.to_string(),
     }
 }
