@@ -725,18 +725,20 @@ impl CohortDetail {
 
     /// The rows the filter lets through, in list order.
     pub fn find(&self, f: &ParticipantFilter) -> Vec<CohortRow<'_>> {
-        self.rows()
-            .into_iter()
-            .filter(|r| {
-                let p = r.participant;
-                f.matches(&Candidate {
-                    texts: [&p.name, &p.email, &p.department, &p.role],
-                    group_id: p.group_id.as_deref(),
-                    waiting: p.waiting_for.is_some(),
-                    missing: &r.missing,
-                })
-            })
-            .collect()
+        self.rows().into_iter().filter(|r| r.matches(f)).collect()
+    }
+}
+
+impl CohortRow<'_> {
+    /// Whether the coordinator's filter lets this participant through.
+    pub fn matches(&self, f: &ParticipantFilter) -> bool {
+        let p = self.participant;
+        f.matches(&Candidate {
+            texts: [&p.name, &p.email, &p.department, &p.role],
+            group_id: p.group_id.as_deref(),
+            waiting: p.waiting_for.is_some(),
+            missing: &self.missing,
+        })
     }
 }
 

@@ -287,7 +287,7 @@ async fn render_cohort(
         context! { p => r.participant, done => r.record.modules_done, total => r.record.modules_total,
         attendance => attendance_percent(&r.record), complete => r.missing.is_empty() }
     };
-    let rows: Vec<Value> = d.find(&filter).iter().map(row).collect();
+    let rows: Vec<Value> = all.iter().filter(|r| r.matches(&filter)).map(row).collect();
     let people = &d.participants;
     let waiting: Vec<_> = people.iter().filter(|x| x.waiting_for.is_some()).collect();
     let unassigned = people

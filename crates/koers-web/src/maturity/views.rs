@@ -78,7 +78,7 @@ pub fn report_context(res: &RoundResults, pid: &str, lang: Lang) -> Result<Value
     })
 }
 
-/// A score as shown: one decimal, Dutch comma.
+/// A score as shown: one decimal, with the decimal sign of `lang`.
 pub fn fmt_score(lang: Lang, v: Option<f64>) -> String {
     v.map_or_else(
         || "–".into(),
