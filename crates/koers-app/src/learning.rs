@@ -17,8 +17,9 @@ use koers_core::guests::GuestObject;
 use koers_core::learning::finder::Candidate;
 use koers_core::learning::model::{ModelUse, check_model_change, session_applies, target_group};
 use koers_core::learning::{
-    CohortDraft, ContentDraft, GroupDraft, ModelText, ModuleDraft, ProgrammeDraft, ProjectDraft,
-    SessionDraft, balanced_split, missing_for_certificate, parse_roster, session_marks,
+    CLEAR_MARK, CohortDraft, ContentDraft, GroupDraft, ModelText, ModuleDraft, ProgrammeDraft,
+    ProjectDraft, SessionDraft, balanced_split, missing_for_certificate, parse_roster,
+    session_marks,
 };
 use koers_core::{Invalid, Permission};
 use koers_store::StoreError;
@@ -727,6 +728,30 @@ impl CohortDetail {
     pub fn find(&self, f: &ParticipantFilter) -> Vec<CohortRow<'_>> {
         self.rows().into_iter().filter(|r| r.matches(f)).collect()
     }
+
+    /// How the cohort stands, counted over `rows` (all of [`Self::rows`]).
+    pub fn counts(&self, rows: &[CohortRow<'_>]) -> CohortCounts {
+        let people = &self.participants;
+        CohortCounts {
+            participants: people.len(),
+            unassigned: people
+                .iter()
+                .filter(|p| p.group_id.is_none() && p.waiting_for.is_none())
+                .count(),
+            waiting: people.iter().filter(|p| p.waiting_for.is_some()).count(),
+            complete: rows.iter().filter(|r| r.missing.is_empty()).count(),
+        }
+    }
+}
+
+/// How a cohort stands: everyone, those in no group and on no waiting list, those waiting
+/// for a full group, and those who earned the certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct CohortCounts {
+    pub participants: usize,
+    pub unassigned: usize,
+    pub waiting: usize,
+    pub complete: usize,
 }
 
 impl CohortRow<'_> {
@@ -988,7 +1013,7 @@ async fn record_register(
                 "unknown",
                 "onbekende sessie van deze leergang",
             )));
-        } else if let Some(s) = errors.take(Attendance::parse("status", &e.status)) {
+        } else if let Some(s) = errors.take(Attendance::parse_mark("status", &e.status)) {
             a.push((e.target.clone(), e.participant_id.clone(), s));
         }
     }
@@ -1098,6 +1123,17 @@ pub struct SessionRegister {
     pub rows: Vec<(Participant, Option<Attendance>)>,
 }
 
+impl SessionRegister {
+    /// Who already has a mark for the session (participant ids).
+    pub fn recorded(&self) -> HashSet<&str> {
+        self.rows
+            .iter()
+            .filter(|(_, a)| a.is_some())
+            .map(|(p, _)| p.id.as_str())
+            .collect()
+    }
+}
+
 async fn cohort_session(
     ws: &Workspace,
     who: &Principal,
@@ -1166,30 +1202,25 @@ pub async fn save_session_register(
 ) -> Result<usize> {
     let register = session_register(ws, who, cohort_id, session_id).await?;
     let mut errors = Collector::default();
-    let chosen: Vec<(String, Attendance)> = chosen
+    let chosen: Vec<(String, Option<Attendance>)> = chosen
         .iter()
         .filter_map(|(p, status)| {
             errors
-                .take(Attendance::parse("status", status))
+                .take(Attendance::parse_mark("status", status))
                 .map(|a| (p.clone(), a))
         })
         .collect();
     errors.finish()?;
     let for_session: Vec<&str> = register.rows.iter().map(|(p, _)| p.id.as_str()).collect();
-    let recorded: HashSet<String> = register
-        .rows
-        .iter()
-        .filter(|(_, a)| a.is_some())
-        .map(|(p, _)| p.id.clone())
-        .collect();
-    let entries: Vec<Entry> = session_marks(&for_session, &chosen, &recorded, rest_present)
-        .into_iter()
-        .map(|(p, a)| Entry {
-            participant_id: p,
-            target: register.session.id.clone(),
-            status: a.as_str().to_string(),
-        })
-        .collect();
+    let entries: Vec<Entry> =
+        session_marks(&for_session, &chosen, &register.recorded(), rest_present)
+            .into_iter()
+            .map(|(p, a)| Entry {
+                participant_id: p,
+                target: register.session.id.clone(),
+                status: a.map_or(CLEAR_MARK, Attendance::as_str).to_string(),
+            })
+            .collect();
     record_register(ws, who, &register.cohort, &entries, &[]).await?;
     Ok(entries.len())
 }

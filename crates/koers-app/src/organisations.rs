@@ -6,6 +6,7 @@
 //! organisation always keeps at least one administrator. Only deployment administrators
 //! list every organisation and create new ones.
 
+pub use koers_core::audit::AuditFilter;
 pub use koers_store::{AuditEvent, Member, Organisation, User};
 
 use crate::accounts::passwords;
@@ -297,14 +298,20 @@ pub async fn create(ws: &Workspace, who: &Principal, mut input: Input) -> Result
 }
 
 /// The audit log of `org_id`, newest first: at most `limit` events (the store keeps it
-/// between 1 and 500), older than sequence number `before` when given.
+/// between 1 and 500), older than sequence number `before` when given, that `filter` lets
+/// through (administrators).
 pub async fn audit_events(
     ws: &Workspace,
     who: &Principal,
     org_id: &str,
     limit: i64,
     before: Option<i64>,
+    filter: &AuditFilter,
 ) -> Result<Vec<AuditEvent>> {
     require_in(ws, who, org_id, Permission::ReadAudit).await?;
-    Ok(ws.store.audit().audit_events(org_id, limit, before).await?)
+    Ok(ws
+        .store
+        .audit()
+        .audit_events_where(org_id, limit, before, filter)
+        .await?)
 }

@@ -663,23 +663,38 @@ impl Attendance {
             "moet present, absent of excused zijn",
         )
     }
+
+    /// A register's mark: a status, or [`CLEAR_MARK`] for none (a mark recorded by mistake,
+    /// such as an absence at a session that has not been held, is taken away).
+    pub fn parse_mark(name: &str, s: &str) -> Result<Option<Self>, Invalid> {
+        if s == CLEAR_MARK {
+            return Ok(None);
+        }
+        Self::parse(name, s)
+            .map(Some)
+            .map_err(|_| Invalid::one(name, "enum", "moet present, absent, excused of clear zijn"))
+    }
 }
 
+/// What a register sends to take a recorded attendance mark away.
+pub const CLEAR_MARK: &str = "clear";
+
 /// A live session's register for a whole cohort as the coordinator saves it: the marks
-/// chosen (participant id, mark), and with `rest_present` everyone the session is for who
-/// has no mark chosen and none recorded before marked present, so that after a session only
-/// the exceptions need a choice. The marks chosen are checked where they are recorded.
+/// chosen (participant id, mark; `None` takes a recorded mark away), and with `rest_present`
+/// everyone the session is for who has no mark chosen and none recorded before marked
+/// present, so that after a session only the exceptions need a choice. The marks chosen are
+/// checked where they are recorded.
 pub fn session_marks(
     for_session: &[&str],
-    chosen: &[(String, Attendance)],
-    recorded: &HashSet<String>,
+    chosen: &[(String, Option<Attendance>)],
+    recorded: &HashSet<&str>,
     rest_present: bool,
-) -> Vec<(String, Attendance)> {
+) -> Vec<(String, Option<Attendance>)> {
     let mut marks = chosen.to_vec();
     if rest_present {
         for p in for_session {
             if !recorded.contains(*p) && !chosen.iter().any(|(c, _)| c == p) {
-                marks.push((p.to_string(), Attendance::Present));
+                marks.push((p.to_string(), Some(Attendance::Present)));
             }
         }
     }
@@ -922,21 +937,27 @@ mod tests {
     #[test]
     fn a_session_register_marks_the_rest_present() {
         let for_session = ["anna", "bert", "chantal", "daan"];
+        let (absent, present) = (Some(Attendance::Absent), Some(Attendance::Present));
         let chosen = vec![
-            ("bert".to_string(), Attendance::Absent),
-            ("eva".to_string(), Attendance::Present),
+            ("bert".to_string(), absent),
+            ("eva".to_string(), present),
+            // A mark taken away stays away: the rest is who has none chosen.
+            ("daan".to_string(), None),
         ];
-        let recorded: HashSet<String> = ["chantal".to_string()].into();
+        let recorded: HashSet<&str> = ["chantal", "daan"].into();
         let marks = session_marks(&for_session, &chosen, &recorded, true);
         assert_eq!(
             marks,
             [
-                ("bert".to_string(), Attendance::Absent),
-                ("eva".to_string(), Attendance::Present),
-                ("anna".to_string(), Attendance::Present),
-                ("daan".to_string(), Attendance::Present),
+                ("bert".to_string(), absent),
+                ("eva".to_string(), present),
+                ("daan".to_string(), None),
+                ("anna".to_string(), present),
             ]
         );
+        assert_eq!(Attendance::parse_mark("status", "clear"), Ok(None));
+        assert_eq!(Attendance::parse_mark("status", "absent"), Ok(absent));
+        assert!(Attendance::parse_mark("status", "weg").is_err());
         // Without the rest: only what was chosen.
         assert_eq!(
             session_marks(&for_session, &chosen, &recorded, false),

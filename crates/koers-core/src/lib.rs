@@ -7,6 +7,7 @@
 pub mod access;
 pub mod analysis;
 pub mod attachments;
+pub mod audit;
 pub mod catalog;
 pub mod csv;
 pub mod dashboards;

@@ -3,6 +3,7 @@
 
 use crate::sql::{self, FromRow, columns};
 use crate::{Result, now};
+use koers_core::audit::AuditFilter;
 use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
@@ -92,10 +93,43 @@ impl Repo<'_> {
         limit: i64,
         before_seq: Option<i64>,
     ) -> Result<Vec<AuditEvent>> {
+        self.audit_events_where(org_id, limit, before_seq, &AuditFilter::default())
+            .await
+    }
+
+    /// [`Self::audit_events`] that the filter lets through: of one kind of object, one
+    /// object, one person (a piece of their name, case aside).
+    pub async fn audit_events_where(
+        &self,
+        org_id: &str,
+        limit: i64,
+        before_seq: Option<i64>,
+        f: &AuditFilter,
+    ) -> Result<Vec<AuditEvent>> {
+        // The kind's codes fill the three places, the first standing in for the ones not given.
+        let code = |i: usize| {
+            f.object_types
+                .get(i)
+                .or(f.object_types.first())
+                .cloned()
+                .unwrap_or_default()
+        };
         self.all(
             "SELECT seq, at, org_id, actor_id, actor_label, action, object_type, object_id, detail
-             FROM audit_log WHERE org_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3",
-            (org_id, before_seq.unwrap_or(i64::MAX), limit.clamp(1, 500)),
+             FROM audit_log WHERE org_id = $1 AND seq < $2
+               AND ($4 = '' OR object_type IN ($4, $5, $6)) AND ($7 = '' OR object_id = $7)
+               AND ($8 = '' OR LOWER(actor_label) LIKE $8 ESCAPE '\\')
+             ORDER BY seq DESC LIMIT $3",
+            (
+                org_id,
+                before_seq.unwrap_or(i64::MAX),
+                limit.clamp(1, 500),
+                code(0),
+                code(1),
+                code(2),
+                f.object_id.clone().unwrap_or_default(),
+                f.actor_pattern().unwrap_or_default(),
+            ),
         )
         .await
     }
@@ -127,4 +161,46 @@ mod tests {
     }
 
     on_both_backends!(the_log_is_append_only);
+
+    async fn the_log_is_read_by_object_and_person(s: Store) {
+        let org = crate::testing::organisation(&s, "Provincie Utrecht", "province", "PV26").await;
+        for (actor, object_type, object_id) in [
+            ("ana_50%@pv26.example", "choice", "c1"),
+            ("bert@pv26.example", "choice", "c2"),
+            ("Bert Beleid", "dataset", "d1"),
+        ] {
+            sql::exec(
+                s.pool(),
+                "INSERT INTO audit_log (at, org_id, actor_label, action, object_type, object_id, detail) VALUES ($1, $2, $3, 'x.changed', $4, $5, '{}')",
+                (now(), &org.id, actor, object_type, object_id),
+            )
+            .await
+            .unwrap();
+        }
+        let ask = async |t: &str, id: &str, actor: &str| -> Vec<String> {
+            let f = AuditFilter::parse(t, id, actor).unwrap();
+            s.audit()
+                .audit_events_where(&org.id, 10, None, &f)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|e| e.object_id.unwrap_or_default())
+                .collect()
+        };
+        assert_eq!(ask("choice", "", "").await, ["c2", "c1"]);
+        assert_eq!(ask("dataset,choice", "", "").await, ["d1", "c2", "c1"]);
+        assert_eq!(ask("", "d1", "").await, ["d1"]);
+        assert_eq!(ask("", "", "BERT").await, ["d1", "c2"]);
+        // A wildcard in the question is a character, not a wildcard.
+        assert_eq!(ask("", "", "_50%").await, ["c1"]);
+        assert_eq!(ask("", "", "%").await, ["c1"]);
+        assert!(ask("dataset", "", "ana").await.is_empty());
+        assert_eq!(
+            ask("", "", "").await.len(),
+            4,
+            "with the organisation's own event"
+        );
+    }
+
+    on_both_backends!(the_log_is_read_by_object_and_person);
 }

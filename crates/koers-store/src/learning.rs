@@ -803,19 +803,25 @@ impl Repo<'_> {
     pub async fn record_register(
         &self,
         c: &Cohort,
-        attendance: &[(String, String, Attendance)],
+        attendance: &[(String, String, Option<Attendance>)],
         progress: &[(String, String, Progress)],
         actor: &Actor,
     ) -> Result<()> {
         let mut w = self.write(actor, Some(&c.org_id)).await?;
+        let mut cleared = 0;
         for (s, p, a) in attendance {
-            w.exec("INSERT INTO learning_attendance (session_id, participant_id, status) VALUES ($1, $2, $3) ON CONFLICT (session_id, participant_id) DO UPDATE SET status = excluded.status", (s, p, a.as_str())).await?;
+            match a {
+                Some(a) => w.exec("INSERT INTO learning_attendance (session_id, participant_id, status) VALUES ($1, $2, $3) ON CONFLICT (session_id, participant_id) DO UPDATE SET status = excluded.status", (s, p, a.as_str())).await?,
+                None => {
+                    cleared += 1;
+                    w.exec("DELETE FROM learning_attendance WHERE session_id = $1 AND participant_id = $2", (s, p)).await?
+                }
+            };
         }
         for (m, p, st) in progress {
             w.exec("INSERT INTO learning_progress (module_id, participant_id, status) VALUES ($1, $2, $3) ON CONFLICT (module_id, participant_id) DO UPDATE SET status = excluded.status", (m, p, st.as_str())).await?;
         }
-        let detail =
-            serde_json::json!({ "attendance": attendance.len(), "progress": progress.len() });
+        let detail = serde_json::json!({ "attendance": attendance.len() - cleared, "cleared": cleared, "progress": progress.len() });
         w.commit(
             "learning_register.recorded",
             ("learning_cohort", &c.id),

@@ -59,6 +59,7 @@ const FILES: &[(&str, &str)] = files![
     "0038_appended_versions_and_kept_states.sql",
     "0039_widget_result_basis.sql",
     "0040_analysis_column_labels.sql",
+    "0041_audit_log_by_object.sql",
 ];
 
 /// One file's SQL for one database.

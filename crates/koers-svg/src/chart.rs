@@ -82,31 +82,43 @@ fn target_word() -> &'static str {
 /// A number as the reader's language writes it ([`written_as`]; Dutch unless chosen): a
 /// thousands separator, at most two decimals.
 pub fn format_number(v: f64) -> String {
-    let (group, decimal) = match SEPARATORS.with(std::cell::Cell::get) {
+    write_number(v, SEPARATORS.with(std::cell::Cell::get), 2, true)
+}
+
+/// A number as people write it with `separators`: rounded to at most `decimals` decimals,
+/// trailing zeros dropped, no minus before a zero, and thousands grouped — in a whole part of
+/// four digits only when `group_four_digits` (so a year can stay 2024). Not a number, or an
+/// infinite one, is written as Rust writes it.
+pub fn write_number(
+    v: f64,
+    separators: Separators,
+    decimals: usize,
+    group_four_digits: bool,
+) -> String {
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    let (group, point) = match separators {
         Separators::Dutch => ('.', ','),
         Separators::English => (',', '.'),
     };
-    let neg = v < 0.0;
-    let a = v.abs();
-    let rounded = (a * 100.0).round() / 100.0;
-    let int = rounded.trunc() as u64;
-    let frac = ((rounded - rounded.trunc()) * 100.0).round() as u64;
-    let digits = int.to_string();
-    let mut grouped = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            grouped.push(group);
-        }
-        grouped.push(ch);
+    let fixed = format!("{:.*}", decimals, v.abs());
+    let (int, frac) = fixed.split_once('.').unwrap_or((&fixed, ""));
+    let frac = frac.trim_end_matches('0');
+    let grouped = int.len() > 4 || group_four_digits;
+    let mut out = String::new();
+    if v < 0.0 && (int.bytes().any(|b| b != b'0') || !frac.is_empty()) {
+        out.push('-');
     }
-    let mut out = if neg && (int > 0 || frac > 0) {
-        format!("-{grouped}")
-    } else {
-        grouped
-    };
-    if frac > 0 {
-        let f = format!("{frac:02}");
-        let _ = write!(out, "{decimal}{}", f.trim_end_matches('0'));
+    for (i, ch) in int.chars().enumerate() {
+        if grouped && i > 0 && (int.len() - i).is_multiple_of(3) {
+            out.push(group);
+        }
+        out.push(ch);
+    }
+    if !frac.is_empty() {
+        out.push(point);
+        out.push_str(frac);
     }
     out
 }
@@ -665,6 +677,25 @@ mod tests {
         });
         assert_eq!(english, ["1,234,567.5", "-0.25"]);
         assert_eq!(format_number(1234.5), "1.234,5", "back to Dutch afterwards");
+    }
+
+    #[test]
+    fn one_writer_serves_every_way_koers_writes_a_number() {
+        use Separators::{Dutch, English};
+        // A result cell: four decimals, a year stays a year, larger numbers grouped.
+        assert_eq!(write_number(2024.0, Dutch, 4, false), "2024");
+        assert_eq!(write_number(12601.55, Dutch, 4, false), "12.601,55");
+        assert_eq!(write_number(0.123456, English, 4, false), "0.1235");
+        // A page's number: two decimals, always grouped.
+        assert_eq!(write_number(2024.0, Dutch, 2, true), "2.024");
+        assert_eq!(write_number(-1234.567, English, 2, true), "-1,234.57");
+        // What rounds to zero carries no minus; what is not a number says so.
+        assert_eq!(write_number(-0.001, Dutch, 2, true), "0");
+        assert_eq!(write_number(f64::NAN, Dutch, 2, true), "NaN");
+        assert_eq!(
+            write_number(1e21, English, 0, false),
+            "1,000,000,000,000,000,000,000"
+        );
     }
 
     #[test]

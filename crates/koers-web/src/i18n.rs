@@ -68,11 +68,26 @@ pub fn t(lang: Lang, key: &str) -> String {
 /// The text for `key` in `lang`, if the locale has one (for keys made from stored codes,
 /// which may name something newer than the words for it).
 pub fn known(lang: Lang, key: &str) -> Option<String> {
-    let table = match lang {
-        Lang::Nl => &*NL,
-        Lang::En => &*EN,
-    };
-    table.get(key).cloned()
+    table(lang).get(key).cloned()
+}
+
+/// The words of `lang`, by key.
+fn table(lang: Lang) -> &'static HashMap<String, String> {
+    match lang {
+        Lang::Nl => &NL,
+        Lang::En => &EN,
+    }
+}
+
+/// Every code with words under `prefix` (`audit.object.` → `("choice", "Keuze")`, …), by
+/// its words (then by code).
+pub fn under(lang: Lang, prefix: &str) -> Vec<(String, String)> {
+    let mut all: Vec<(String, String)> = table(lang)
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix(prefix)?.to_string(), v.clone())))
+        .collect();
+    all.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+    all
 }
 
 /// koers' built-in default content (the default maturity framework, its open question and
@@ -251,39 +266,20 @@ pub fn join(lang: Lang, items: &[String]) -> String {
 /// (`12.601,55`), the other way round in English; at most four decimals, trailing zeros
 /// dropped, and no thousands separator below 10,000 (so a year stays 2024).
 pub fn number(lang: Lang, v: f64) -> String {
-    if !v.is_finite() {
-        return v.to_string();
-    }
-    let (group, point) = match lang {
-        Lang::Nl => ('.', ','),
-        Lang::En => (',', '.'),
-    };
-    let text = format!("{:.4}", v.abs());
-    let (int, frac) = text.split_once('.').unwrap_or((&text, ""));
-    let frac = frac.trim_end_matches('0');
-    let mut out = String::new();
-    if v < 0.0 && (int != "0" || !frac.is_empty()) {
-        out.push('-');
-    }
-    for (i, ch) in int.chars().enumerate() {
-        if int.len() > 4 && i > 0 && (int.len() - i).is_multiple_of(3) {
-            out.push(group);
-        }
-        out.push(ch);
-    }
-    if !frac.is_empty() {
-        out.push(point);
-        out.push_str(frac);
-    }
-    out
+    koers_svg::chart::write_number(v, lang.separators(), 4, false)
 }
 
 /// A value of a query result as text in `lang`: numbers as [`number`] writes them, yes or
 /// no for a truth value, and a date or a date and time (as the engine writes them:
 /// `2023-03-27`, `2023-03-27T12:41:39`) as people write them ("27 maart 2023 12:41:39").
 pub fn cell(lang: Lang, v: &serde_json::Value) -> String {
+    cell_with(lang, v, |f| number(lang, f))
+}
+
+/// [`cell`] with the numbers written by `number` (a dashboard writes two decimals, grouped).
+pub fn cell_with(lang: Lang, v: &serde_json::Value, number: impl Fn(f64) -> String) -> String {
     match v {
-        serde_json::Value::Number(n) => n.as_f64().map(|f| number(lang, f)).unwrap_or_default(),
+        serde_json::Value::Number(n) => n.as_f64().map(number).unwrap_or_default(),
         serde_json::Value::Bool(b) => t(lang, if *b { "value.yes" } else { "value.no" }),
         serde_json::Value::String(s) => moment(lang, s).unwrap_or_else(|| s.clone()),
         other => koers_app::results::display(other),

@@ -36,6 +36,11 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env.add_filter("number", |state: &State, value: f64| -> String {
         number(lang_of(state), value)
     });
+    // A reference source's text (the AI Act decision aid, the DPIA pre-scan) with its little
+    // markup kept safely.
+    env.add_filter("source_html", |value: &str| {
+        Value::from_safe_string(crate::markdown::reference_html(value))
+    });
     env.add_filter(
         "kind",
         |state: &State, data_type: &str, geometry: Option<bool>| -> String {
@@ -68,28 +73,7 @@ pub fn kind(lang: Lang, data_type: &str, geometry: bool) -> String {
 /// A number as people write it in `lang`, grouped by thousands, at most two decimals:
 /// "250.000" and "1.234,5" in Dutch, "250,000" and "1,234.5" in English.
 pub fn number(lang: Lang, value: f64) -> String {
-    let (group, decimal) = match lang {
-        Lang::Nl => ('.', ','),
-        Lang::En => (',', '.'),
-    };
-    let fixed = format!("{:.2}", value.abs());
-    let (whole, fraction) = fixed.split_once('.').unwrap_or((&fixed, ""));
-    let mut out = String::new();
-    for (i, c) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
-            out.push(group);
-        }
-        out.push(c);
-    }
-    let fraction = fraction.trim_end_matches('0');
-    if !fraction.is_empty() {
-        out.push(decimal);
-        out.push_str(fraction);
-    }
-    if value < 0.0 && out.chars().any(|c| c != '0' && c != group && c != decimal) {
-        out.insert(0, '-');
-    }
-    out
+    koers_svg::chart::write_number(value, lang.separators(), 2, true)
 }
 
 /// A timestamp (RFC 3339, as koers stores them in UTC) as the local time in the

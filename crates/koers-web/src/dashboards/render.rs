@@ -360,11 +360,30 @@ fn by_region(
     out
 }
 
+/// A value as a table cell or a tooltip line shows it in `lang`: a code by its label from the
+/// catalog, a value of a label column (a year, a code) as written, anything else as a query
+/// result's cell reads ([`crate::i18n::cell_with`]: dates in words, yes or no) with the
+/// dashboard's numbers.
+fn shown(lang: Lang, names: &Labels, column: &str, is_label: bool, v: &Value) -> String {
+    match v {
+        Value::String(s) => {
+            let labelled = names.show(column, s);
+            if labelled == *s {
+                crate::i18n::cell_with(lang, v, format_number)
+            } else {
+                labelled
+            }
+        }
+        v if is_label => label(v),
+        v => crate::i18n::cell_with(lang, v, format_number),
+    }
+}
+
 fn plain_table(
     columns: &[String],
     rows: &[Vec<Value>],
     geometry: Option<&str>,
-    names: &Labels,
+    (names, lang): (&Labels, Lang),
 ) -> TableOut {
     let keep: Vec<usize> = (0..columns.len())
         .filter(|i| Some(columns[*i].as_str()) != geometry)
@@ -379,11 +398,10 @@ fn plain_table(
             .take(SHOWN_ROWS)
             .map(|r| {
                 keep.iter()
-                    .map(|i| match r.get(*i) {
-                        Some(Value::String(s)) => names.show(&columns[*i], s),
-                        Some(v) if labels[*i] => label(v),
-                        Some(v) => cell(v),
-                        None => String::new(),
+                    .map(|i| {
+                        r.get(*i).map_or_else(String::new, |v| {
+                            shown(lang, names, &columns[*i], labels[*i], v)
+                        })
                     })
                     .collect()
             })
@@ -541,7 +559,7 @@ fn tooltip(
     row: &[Value],
     geometry: usize,
     label: Option<usize>,
-    names: &Labels,
+    (names, lang): (&Labels, Lang),
 ) -> Vec<String> {
     let order = label
         .into_iter()
@@ -549,13 +567,14 @@ fn tooltip(
     order
         .filter(|i| *i != geometry)
         .filter_map(|i| {
-            let v = row.get(i)?;
-            let text = match v {
-                Value::Null => return None,
-                Value::String(s) => names.show(&columns[i], s),
-                v if is_label_column(&columns[i], i, &[]) => self::label(v),
-                v => cell(v),
-            };
+            let v = row.get(i).filter(|v| !v.is_null())?;
+            let text = shown(
+                lang,
+                names,
+                &columns[i],
+                is_label_column(&columns[i], i, &[]),
+                v,
+            );
             Some(format!("{}: {text}", names.heading(&columns[i])))
         })
         .take(4)
@@ -636,7 +655,7 @@ fn buildings(
                 geometry(r.get(g)?)?,
                 h.max(0.0),
                 colour_by.and_then(|c| r.get(c)).and_then(number),
-                tooltip(columns, r, g, label, view.labels),
+                tooltip(columns, r, g, label, (view.labels, view.words.lang)),
             ))
         })
         .collect();
@@ -935,7 +954,7 @@ pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
                 &columns,
                 &rows,
                 data["geometryColumn"].as_str(),
-                view.labels,
+                (view.labels, view.words.lang),
             ));
         }
         WidgetKind::Points => {
@@ -950,7 +969,7 @@ pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
                         Some((
                             geometry(r.get(g)?)?,
                             label.and_then(|l| r.get(l)).map(cell).unwrap_or_default(),
-                            tooltip(&columns, r, g, label, view.labels),
+                            tooltip(&columns, r, g, label, (view.labels, view.words.lang)),
                         ))
                     })
                     .collect(),
@@ -1002,7 +1021,7 @@ pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
                 &columns,
                 &rows,
                 data["geometryColumn"].as_str(),
-                view.labels,
+                (view.labels, view.words.lang),
             ));
         }
         _ => {
@@ -1010,7 +1029,7 @@ pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
                 &columns,
                 &rows,
                 data["geometryColumn"].as_str(),
-                view.labels,
+                (view.labels, view.words.lang),
             ));
         }
     }
@@ -1051,8 +1070,21 @@ mod tests {
             vec![json!(null), json!(3)],
         ];
         let cols: Vec<String> = vec!["periode".into(), "tonnen".into()];
-        let t = plain_table(&cols, &years, None, &Labels::default());
+        let t = plain_table(&cols, &years, None, (&Labels::default(), Lang::Nl));
         assert_eq!(t.rows[0], vec!["2024", "1.234.567,5"]);
+        // Dates in words and truth values as words, in the page's language.
+        let dated = vec![vec![
+            json!("2023-03-27T12:41:00"),
+            json!(true),
+            json!(1234.5),
+        ]];
+        let cols: Vec<String> = vec!["gemeten".into(), "open".into(), "tonnen".into()];
+        let en = koers_svg::chart::written_as(Lang::En.separators(), || {
+            plain_table(&cols, &dated, None, (&Labels::default(), Lang::En))
+        });
+        assert_eq!(en.rows[0], vec!["27 March 2023 12:41", "yes", "1,234.5"]);
+        let nl = plain_table(&cols, &dated, None, (&Labels::default(), Lang::Nl));
+        assert_eq!(nl.rows[0][..2], ["27 maart 2023 12:41", "ja"]);
         assert!(is_label_column("gm_code", 0, &[]) && !is_label_column("tonnen", 1, &years));
         let (none, _) = pivot(
             &columns,

@@ -328,6 +328,20 @@ pub struct CohortDetailOut {
     pub groups: Vec<CohortGroupOut>,
     pub participants: Vec<LearnerOut>,
     pub projects: Vec<LearningProjectOut>,
+    pub counts: CohortCountsOut,
+}
+
+/// How a cohort stands.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CohortCountsOut {
+    pub participants: usize,
+    /// In no group and on no waiting list.
+    pub unassigned: usize,
+    /// Waiting for a place in a full group.
+    pub waiting: usize,
+    /// Who earned the certificate.
+    pub complete: usize,
 }
 
 /// A participant and where they stand against the completion rule.
@@ -552,7 +566,7 @@ pub struct EnrolmentOut {
 #[serde(rename_all = "camelCase")]
 pub struct AttendanceIn {
     pub session_id: String,
-    /// present, absent or excused.
+    /// `present`, `absent` or `excused`; `clear` takes a recorded mark away.
     pub status: String,
 }
 
@@ -817,7 +831,14 @@ pub async fn add_cohort(ctx: Ctx, Path(id): Path<String>, JsonInput(input): Json
     responses((status = 200, description = "Het cohort", body = CohortDetailOut)))]
 pub async fn get_cohort(ctx: Ctx, Path(id): Path<String>) -> JsonReply<CohortDetailOut> {
     let d = uc::cohort_detail(ctx.ws(), &ctx.who, &id).await?;
+    let c = d.counts(&d.rows());
     Ok(Json(CohortDetailOut {
+        counts: CohortCountsOut {
+            participants: c.participants,
+            unassigned: c.unassigned,
+            waiting: c.waiting,
+            complete: c.complete,
+        },
         cohort: d.cohort.into(),
         groups: outs(d.groups),
         participants: outs(d.participants),
@@ -874,7 +895,8 @@ pub struct SessionMarkOut {
 #[derive(ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SessionMarksIn {
-    /// Participant id → `present`, `absent` or `excused`.
+    /// Participant id → `present`, `absent` or `excused`; `clear` takes a recorded mark
+    /// away.
     pub marks: Option<std::collections::BTreeMap<String, String>>,
     pub rest_present: Option<bool>,
 }

@@ -288,22 +288,16 @@ async fn render_cohort(
         attendance => attendance_percent(&r.record), complete => r.missing.is_empty() }
     };
     let rows: Vec<Value> = all.iter().filter(|r| r.matches(&filter)).map(row).collect();
-    let people = &d.participants;
-    let waiting: Vec<_> = people.iter().filter(|x| x.waiting_for.is_some()).collect();
-    let unassigned = people
-        .iter()
-        .filter(|x| x.group_id.is_none() && x.waiting_for.is_none())
-        .count();
-    let complete = all.iter().filter(|r| r.missing.is_empty()).count();
+    let counts = d.counts(&all);
     page_with_status(
         ctx,
         status,
         "learning_cohort.html",
         HOME,
         context! {
-            c => d.cohort, p => d.programme, groups => d.groups, rows => rows, waiting => waiting,
+            c => d.cohort, p => d.programme, groups => d.groups, rows => rows,
             sessions => d.sessions,
-            unassigned => unassigned, complete => complete, count => people.len(),
+            counts => counts,
             find => context! { zoek => search, groep => group, stand => standing, active => !filter.is_any() },
             find_errors => find_errors,
             standings => uc::StandingFilter::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
@@ -496,7 +490,7 @@ async fn render_session_register(
     extra: Value,
 ) -> Reply {
     let r = uc::session_register(ctx.ws(), &ctx.who, cohort, session).await?;
-    let recorded = r.rows.iter().filter(|(_, a)| a.is_some()).count();
+    let recorded = r.recorded().len();
     let rows: Vec<Value> = r
         .rows
         .iter()

@@ -170,12 +170,20 @@ impl From<AuditEvent> for AuditEventOut {
 }
 
 #[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query, rename_all = "camelCase")]
 pub struct AuditQuery {
     /// How many events (1–500, default 50).
     pub limit: Option<i64>,
     /// Only events older than this sequence number (for paging).
     pub before: Option<i64>,
+    /// Only events about this kind of object: its code (`choice`, `dataset`, …), or up to
+    /// three codes separated by commas.
+    pub object_type: Option<String>,
+    /// Only events about this object.
+    pub object_id: Option<String>,
+    /// Only events by someone whose e-mail address or name holds this (case aside).
+    pub actor: Option<String>,
 }
 
 /// The organisations the user is a member of.
@@ -315,15 +323,28 @@ pub async fn remove_member(
 /// The organisation's audit log, newest first (administrators).
 #[utoipa::path(get, path = "/organisations/{organisationId}/audit-events", tag = "organisaties",
     params(("organisationId" = String, Path, description = "Id van de organisatie"), AuditQuery),
-    responses((status = 200, description = "Gebeurtenissen", body = Vec<AuditEventOut>)))]
+    responses((status = 200, description = "Gebeurtenissen", body = Vec<AuditEventOut>),
+        (status = 400, description = "Een ongeldige soort object, id of persoon")))]
 pub async fn list_audit_events(
     ctx: Ctx,
     Path(org_id): Path<String>,
     Query(q): Query<AuditQuery>,
 ) -> JsonReply<Vec<AuditEventOut>> {
-    let events =
-        organisations::audit_events(ctx.ws(), &ctx.who, &org_id, q.limit.unwrap_or(50), q.before)
-            .await?;
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let filter = organisations::AuditFilter::parse(
+        &text(&q.object_type),
+        &text(&q.object_id),
+        &text(&q.actor),
+    )?;
+    let events = organisations::audit_events(
+        ctx.ws(),
+        &ctx.who,
+        &org_id,
+        q.limit.unwrap_or(50),
+        q.before,
+        &filter,
+    )
+    .await?;
     Ok(Json(outs(events)))
 }
 

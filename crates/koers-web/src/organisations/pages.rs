@@ -2,19 +2,18 @@
 //! audit log, and the deployment administrator's list of organisations.
 
 use crate::auth::Ctx;
-use crate::error::{AppError, Reply};
+use crate::error::Reply;
 use crate::input::FormInput;
-use crate::shell::{Done, form_outcome_with_conflicts, page, page_with_status};
+use crate::shell::{Done, form_outcome_with_conflicts, page_with_status};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
-use axum::response::Html;
 use axum::routing::{get, post};
 use koers_app::organisations;
 use koers_core::{OrgKind, Role};
 use minijinja::{Value, context};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 pub fn router() -> Router<AppState> {
     routes! {
@@ -137,17 +136,61 @@ async fn remove_member_organisation(
     .await
 }
 
-#[derive(Deserialize)]
-struct Before {
-    before: Option<i64>,
+/// The kinds of object the log names, by their words, each with the codes it is recorded
+/// under (a data question is `data_question`, and `question` where a guest was invited).
+fn object_kinds(lang: crate::i18n::Lang) -> Vec<(String, String)> {
+    let mut kinds: Vec<(String, String)> = Vec::new();
+    for (code, words) in crate::i18n::under(lang, "audit.object.") {
+        match kinds.iter_mut().find(|(_, w)| *w == words) {
+            Some((codes, _)) => {
+                codes.push(',');
+                codes.push_str(&code);
+            }
+            None => kinds.push((code, words)),
+        }
+    }
+    kinds
 }
 
-async fn audit(ctx: Ctx, Query(q): Query<Before>) -> Result<Html<String>, AppError> {
-    let events =
-        organisations::audit_events(ctx.ws(), &ctx.who, &ctx.org.id, AUDIT_PAGE, q.before).await?;
+/// The audit log's page: older than `before`, and what the administrator asks of it (of one
+/// kind of object, one object, one person).
+#[derive(Deserialize, Serialize, Default)]
+struct AuditPage {
+    before: Option<i64>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    soort: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    object: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    wie: String,
+}
+
+async fn audit(ctx: Ctx, Query(q): Query<AuditPage>) -> Reply {
+    // A question the log cannot answer is said above it, which then shows everything.
+    let (filter, status, find_errors) =
+        match organisations::AuditFilter::parse(&q.soort, &q.object, &q.wie) {
+            Ok(f) => (f, StatusCode::OK, Vec::new()),
+            Err(e) => (Default::default(), StatusCode::BAD_REQUEST, e.0),
+        };
+    let events = organisations::audit_events(
+        ctx.ws(),
+        &ctx.who,
+        &ctx.org.id,
+        AUDIT_PAGE,
+        q.before,
+        &filter,
+    )
+    .await?;
     let older = (events.len() as i64 == AUDIT_PAGE)
         .then(|| events.last().map(|e| e.seq))
-        .flatten();
+        .flatten()
+        .map(|seq| {
+            let next = AuditPage {
+                before: Some(seq),
+                ..q
+            };
+            serde_urlencoded::to_string(&next).unwrap_or_default()
+        });
     // What happened to what, in words; the code stays beside it for whoever searches for it.
     let words =
         |kind: &str, code: &str| crate::i18n::known(ctx.lang, &format!("audit.{kind}.{code}"));
@@ -155,14 +198,20 @@ async fn audit(ctx: Ctx, Query(q): Query<Before>) -> Result<Html<String>, AppErr
         .into_iter()
         .map(|e| {
             let (action, object) = (words("action", &e.action), words("object", &e.object_type));
-            context! { action_words => action, object_words => object, ..Value::from_serialize(&e) }
+            let details = super::views::detail(ctx.lang, &e.detail);
+            context! { action_words => action, object_words => object, details => details, ..Value::from_serialize(&e) }
         })
         .collect();
-    page(
+    page_with_status(
         &ctx,
+        status,
         "audit.html",
         "/organisatie/logboek",
-        context! { events => events, older => older },
+        context! {
+            events => events, older => older, find_errors => find_errors,
+            find => context! { soort => filter.object_types.join(","), object => filter.object_id, wie => filter.actor, active => filter.is_any() },
+            object_types => object_kinds(ctx.lang),
+        },
     )
     .await
 }

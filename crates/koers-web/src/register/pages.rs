@@ -220,6 +220,8 @@ async fn render_app(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Re
             text => o.conclusion.text,
             risk => label(ctx.lang, "risk", o.conclusion.register_risk_group().as_str()),
             labels => o.conclusion.labels,
+            obligation => o.conclusion.obligation,
+            sources => o.conclusion.sources,
             concluded_at => app.ai_act.as_ref().map(|a| a.concluded_at.clone()),
         }
     });
@@ -244,7 +246,16 @@ async fn render_app(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Re
             }
         })
         .collect();
-    let problems = export_record(&ctx.org.name, app).problems;
+    // What the export still misses, each linked to its field of the publication form.
+    let fields = publication_titles();
+    let problems: Vec<Value> = export_record(&ctx.org.name, app)
+        .problems
+        .into_iter()
+        .map(|p| {
+            let field = fields.iter().any(|(name, _)| *name == p.name);
+            context! { name => p.name, reason => p.reason, field => field }
+        })
+        .collect();
     let publication: BTreeMap<String, String> = app
         .publication
         .iter()
@@ -282,7 +293,7 @@ async fn render_app(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Re
             measure_statuses => measure_statuses,
             problems => problems,
             publication => publication,
-            publication_fields => publication_titles(),
+            publication_fields => fields,
             can_register => may_register(ctx),
             opts => options(ctx.lang),
             ..extra
@@ -359,6 +370,8 @@ async fn render_aid(ctx: &Ctx, walk: AiActWalk, status: StatusCode, extra: Value
                 comment => o.conclusion.comment,
                 risk => label(ctx.lang, "risk", o.conclusion.register_risk_group().as_str()),
                 labels => o.conclusion.labels,
+                obligation => o.conclusion.obligation,
+                sources => o.conclusion.sources,
                 subresults => o.subresults,
             }),
         ),

@@ -230,6 +230,90 @@ pub(crate) async fn changes_are_in_the_audit_log() {
     assert_eq!(events[0]["detail"]["roles"], json!(["viewer", "analyst"]));
 }
 
+/// An administrator asks the audit log what happened to one kind of object, to one object or
+/// by one person, through the API and on the page; a question it cannot answer is refused
+/// readably, and nothing of another organisation is found.
+#[tokio::test]
+async fn the_audit_log_is_searched_by_object_and_person() {
+    let app = TestApp::spawn().await;
+    let c = app.as_admin().await;
+    let member = format!(
+        "/api/v1/organisations/{}/members/{}",
+        app.org_a.id, app.viewer_a.id
+    );
+    c.put_json(&member, &json!({"roles": ["analyst"]}))
+        .await
+        .assert_status(200);
+    app.save_analysis(&app.org_a.id, "Tel", "SELECT 1", &[])
+        .await;
+    let log = format!("/api/v1/organisations/{}/audit-events", app.org_a.id);
+    let of = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["action"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let members = c.get_json(&format!("{log}?objectType=user")).await;
+    let actions = of(&members);
+    assert_eq!(actions[0], "member.roles_set");
+    assert!(
+        actions.iter().all(|a| a.starts_with("member.")),
+        "{actions:?}"
+    );
+    let id = members[0]["objectId"].as_str().unwrap().to_string();
+    let one = c.get_json(&format!("{log}?objectId={id}")).await;
+    assert!(of(&one).iter().all(|a| a.starts_with("member.")), "{one}");
+    let by_admin = c.get_json(&format!("{log}?actor=ADMIN%40pv26")).await;
+    assert!(of(&by_admin).contains(&"member.roles_set".to_string()));
+    let nobody = c.get_json(&format!("{log}?actor=niemand%25")).await;
+    assert_eq!(nobody, json!([]));
+    // A question it cannot answer: every field named, nothing else.
+    let problem = c
+        .get(&format!(
+            "{log}?objectType=DROP%20TABLE&objectId=a%20b&actor={}",
+            "x".repeat(101)
+        ))
+        .await
+        .expect(400)
+        .json();
+    crate::helpers::assert_invalid(&problem, &["objectType", "objectId", "actor"]);
+    // Another organisation's log is not found for this administrator.
+    c.get(&format!(
+        "/api/v1/organisations/{}/audit-events?objectType=user",
+        app.org_b.id
+    ))
+    .await
+    .assert_status(404);
+
+    // On the page: by kind of object, and one object's history from its link.
+    let p = app.page_as("admin@pv26.example").await;
+    let html = p.page("/organisatie/logboek?soort=user").await;
+    assert!(
+        html.contains("Rollen van een lid gewijzigd") && !html.contains("Analyse opgeslagen"),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("Gevonden: {} op deze pagina", actions.len())),
+        "{html}"
+    );
+    let history = format!("/organisatie/logboek?object={id}");
+    assert!(html.contains(&history), "{html}");
+    let html = p.page(&format!("/organisatie/logboek?object={id}")).await;
+    assert!(html.contains("De geschiedenis van één object."), "{html}");
+    let html = p.page("/organisatie/logboek?wie=admin").await;
+    assert!(html.contains("Analyse opgeslagen") || html.contains("Rollen van een lid gewijzigd"));
+    p.get("/organisatie/logboek?soort=Keuze%21")
+        .await
+        .assert_shows(
+            400,
+            &[
+                "Deze vraag kan het logboek niet beantwoorden",
+                "onbekende soort object",
+            ],
+        );
+}
+
 #[tokio::test]
 pub(crate) async fn instance_admins_create_organisations() {
     let app = TestApp::spawn().await;

@@ -423,6 +423,58 @@ async fn import_a_file_and_analyse_it_in_the_browser() {
     end_session(c).await;
 }
 
+/// An administrator on a phone asks the audit log who changed what: typing a piece of a name
+/// narrows the log without a new page (focus stays, the address follows, the live region
+/// says how many are found), and an event's object opens that object's whole history.
+#[tokio::test]
+async fn an_administrator_searches_the_audit_log_by_keyboard() {
+    let app = TestApp::spawn().await;
+    let api = app.as_admin().await;
+    api.put_json(
+        &format!(
+            "/api/v1/organisations/{}/members/{}",
+            app.org_a.id, app.viewer_a.id
+        ),
+        &json!({"roles": ["analyst"]}),
+    )
+    .await
+    .assert_status(200);
+    app.save_analysis(&app.org_a.id, "Tel", "SELECT 1", &[])
+        .await;
+    let (_driver, c, _profile) = browser_as(&app, "admin@pv26.example", (390, 844)).await;
+    c.goto(&app.url("/organisatie/logboek")).await.unwrap();
+    mark_page(&c).await;
+    keys_at(&c, "#f-wie", "ADMIN@").await;
+    wait_for(
+        &c,
+        Locator::XPath("//*[@id='logboek-status'][contains(., 'Gevonden:')]"),
+    )
+    .await;
+    let state = script(&c, "return [window.koersOldPage === true, document.activeElement.id, location.search.includes('wie=ADMIN%40')];").await;
+    assert_eq!(state, json!([true, "f-wie", true]));
+    let rows = text_of(&c, Locator::Css("#logboek-resultaat tbody")).await;
+    assert!(
+        rows.contains("admin@pv26.example") && !rows.contains("koers-cli"),
+        "{rows}"
+    );
+    // The details read as fields, in words.
+    assert!(
+        rows.contains("Rollen") && rows.contains("Analist"),
+        "{rows}"
+    );
+    check_axe(&c, "audit log, searched").await;
+    screenshot(&c, "audit-log-search-390.png").await;
+    // One object's history, from its link.
+    enter_and_wait(
+        &c,
+        "#logboek-resultaat tbody td a",
+        Locator::XPath("//p[contains(., 'De geschiedenis van één object.')]"),
+    )
+    .await;
+    assert!(script(&c, "return location.search.startsWith('?object=');").await == json!(true));
+    end_session(c).await;
+}
+
 #[tokio::test]
 async fn a_data_question_on_the_board_moves_by_keyboard() {
     let app = TestApp::spawn().await;

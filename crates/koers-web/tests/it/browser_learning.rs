@@ -280,6 +280,17 @@ async fn a_coordinator_finds_someone_among_many_by_keyboard() {
     let anna = script(&c, "return [...document.querySelectorAll('table select')].find(s => s.getAttribute('aria-label').endsWith('Anna de Vries')).value;").await;
     assert_eq!(anna, json!("absent"));
     screenshot(&c, "learning-session-register-390.png").await;
+    // Her absence was a mistake: the mark is taken away by keyboard and saved on its own.
+    script(&c, "const s = [...document.querySelectorAll('table select')].find(s => s.getAttribute('aria-label').endsWith('Anna de Vries')); s.id = 'anna'; s.scrollIntoView();").await;
+    keys_at(&c, "#anna", "n").await;
+    enter_and_wait(
+        &c,
+        ".koers-actions button:not([name=rest])",
+        Locator::XPath("//p[contains(., 'Vastgelegd voor 60 van 61 deelnemers.')]"),
+    )
+    .await;
+    let anna = script(&c, "return [...document.querySelectorAll('table select')].find(s => s.getAttribute('aria-label').endsWith('Anna de Vries')).value;").await;
+    assert_eq!(anna, json!(""));
 }
 
 #[tokio::test]

@@ -177,6 +177,12 @@ async fn import_split_and_bad_files() {
     // 143 good rows: split into 8 groups of 17 or 18, departments spread.
     let out = a.post_csv(&path, &roster(143)).await.expect(201).json();
     assert_eq!(out["imported"], 143);
+    let counts = |c: &Value| c["counts"].clone();
+    let before = a.get_json(&format!("/api/v1/learning/cohorts/{cid}")).await;
+    assert_eq!(
+        counts(&before),
+        json!({"participants": 143, "unassigned": 143, "waiting": 0, "complete": 0})
+    );
     let groups = a
         .post_json(&format!("/api/v1/learning/cohorts/{cid}/split"), &json!({}))
         .await
@@ -193,9 +199,14 @@ async fn import_split_and_bad_files() {
     let cohort = a.get_json(&format!("/api/v1/learning/cohorts/{cid}")).await;
     let people = cohort["participants"].as_array().unwrap();
     assert!(people.iter().all(|p| p["groupId"].is_string()));
+    assert_eq!(counts(&cohort)["unassigned"], 0);
+    // The page counts the same way.
     // On the page, splitting again replaces the groups: without confirmation it is refused
     // and the groups stay as they are.
     let page = app.page_as("admin@pv26.example").await;
+    page.get(&format!("/leertrajecten/cohorten/{cid}"))
+        .await
+        .assert_shows(200, &["<dt>Zonder groep</dt><dd>0</dd>", "<dd>143</dd>"]);
     let split = format!("/leertrajecten/cohorten/{cid}/verdelen");
     page.post_form(&split, &[])
         .await
@@ -528,7 +539,47 @@ async fn a_session_is_marked_for_the_whole_cohort_at_once() {
     );
     page.post_form(&path, &[(&format!("a.{anna}"), "maybe")])
         .await
-        .assert_shows(400, &["moet present, absent of excused zijn"]);
+        .assert_shows(400, &["moet present, absent, excused of clear zijn"]);
+
+    // A mark recorded by mistake is taken away: on the page (a recorded mark offers it
+    // instead of the empty choice) and through the API; "the rest present" leaves it away.
+    page.get(&path).await.assert_shows(
+        200,
+        &[r#"<option value="clear">niets vastgelegd (wissen)</option>"#],
+    );
+    page.post_form(
+        &path,
+        &[(&format!("a.{anna}"), "clear"), ("rest", "present")],
+    )
+    .await
+    .assert_shows(200, &["Opgeslagen.", "Vastgelegd voor 3 van 4 deelnemers."]);
+    assert_eq!(marks().await[0], ("Anna".into(), Value::Null));
+    a.put_json(&register, &json!({"marks": {&bert: "clear"}}))
+        .await
+        .assert_status(200);
+    assert_eq!(
+        marks().await[..2],
+        [("Anna".into(), Value::Null), ("Bert".into(), Value::Null)]
+    );
+    // Taking away what is not there changes nothing; the group register clears the same way.
+    a.put_json(&register, &json!({"marks": {&bert: "clear"}}))
+        .await
+        .assert_status(200);
+    let group = a.get_json(&format!("/api/v1/learning/cohorts/{cid}")).await["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "Chantal")
+        .unwrap()["groupId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let chantal = id_of("chantal").await;
+    let group_page = format!("/leertrajecten/groepen/{group}");
+    page.post_form(&group_page, &[(&format!("a.{chantal}.{sid}"), "clear")])
+        .await
+        .assert_shows(200, &["Opgeslagen."]);
+    assert_eq!(marks().await[2], ("Chantal".into(), Value::Null));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

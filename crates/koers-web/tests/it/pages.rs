@@ -206,10 +206,16 @@ async fn the_audit_log_says_what_happened_in_words_with_the_code_beside_it() {
         html.contains("Analyse opgeslagen<br><code class=\"koers-hint\">analysis.created</code>"),
         "{html}"
     );
-    assert!(html.contains(">Analyse</td>"), "{html}");
+    assert!(html.contains(">Analyse</a></td>"), "{html}");
+    // The details read as fields, not as JSON.
+    assert!(
+        html.contains("<dt>Titel</dt><dd>Tel</dd>") && !html.contains("{&quot;title"),
+        "{html}"
+    );
     c.get("/lang/en?next=/").await;
     let html = c.page("/organisatie/logboek").await;
     assert!(html.contains("Analysis saved<br>"), "{html}");
+    assert!(html.contains("<dt>Title</dt><dd>Tel</dd>"), "{html}");
 }
 
 #[tokio::test]

@@ -676,6 +676,15 @@ async fn export_validates_against_the_publication_standard() {
     let missing = field_of_each(&e["problems"], "name");
     assert!(missing.contains(&"description_short"), "{missing:?}");
     assert!(missing.contains(&"contact_email"), "{missing:?}");
+    // On the page each problem is said in words and leads to its field of the form.
+    let p = app.page_as("admin@pv26.example").await;
+    let html = p.page(&format!("/toepassingen/{id}")).await;
+    assert!(
+        html.contains(r##"<a class="utrecht-link" href="#p-description_short">Korte omschrijving is verplicht</a>"##)
+            && html.contains(r#"id="p-description_short""#)
+            && !html.contains("<code>description_short</code>"),
+        "{html}"
+    );
     assert_eq!(e["record"]["organization"], "Provincie Utrecht");
     assert_eq!(
         e["record"]["publication_category"],
@@ -774,6 +783,29 @@ pub(crate) async fn the_decision_aid_sets_the_risk_group_and_the_requirements() 
         .expect(200)
         .text();
     assert!(html.contains("name=\"answers\" value=\"0\"") || html.contains("role=\"status\""));
+    // The aid's explanations keep their little markup (line breaks, bold), never shown as tags.
+    assert!(
+        html.contains("<br>") && !html.contains("&lt;br&gt;"),
+        "{html}"
+    );
+    // The application's page says what the AI Act asks, as the aid concluded; a reader (who
+    // cannot take the aid) is not offered it.
+    let obligation = s["conclusion"]["obligation"].as_str().unwrap_or_default();
+    let html = p.page(&format!("/toepassingen/{id}")).await;
+    assert!(
+        !html.contains("&lt;strong&gt;") && !html.contains("&lt;br&gt;"),
+        "{html}"
+    );
+    assert!(!obligation.is_empty(), "{s}");
+    assert!(html.contains("Wat de AI-verordening vraagt"), "{html}");
+    assert!(html.contains("Beslishulp doorlopen"), "{html}");
+    let reader = app.page_as("viewer@pv26.example").await;
+    let html = reader.page(&format!("/toepassingen/{id}")).await;
+    assert!(
+        !html.contains("Beslishulp doorlopen")
+            && html.contains("De vragen van de pre-scan bekijken"),
+        "{html}"
+    );
     // "Next" without an answer asks for one, in the reader's language.
     let ask = async |p: &crate::session::Session| {
         p.post_form(
@@ -788,6 +820,11 @@ pub(crate) async fn the_decision_aid_sets_the_risk_group_and_the_requirements() 
     p.get("/lang/en?next=/").await;
     let html = ask(&p).await;
     assert!(html.contains("Choose an answer."), "{html}");
+    // The government's questions are in Dutch only: said, and marked as Dutch for a reader.
+    assert!(
+        html.contains("in Dutch only") && html.contains(r#"<span lang="nl">Bevat de"#),
+        "{html}"
+    );
     p.get("/lang/nl?next=/").await;
     // Measures for the profile, with status, responsible person and evidence.
     let measures = a["applicableMeasures"].as_array().unwrap();
@@ -1099,6 +1136,16 @@ async fn the_register_pages_pass_axe_and_work_by_keyboard() {
     wait_for(&c, Locator::Css("input[name=answers][value='0']")).await;
     let v = axe(&c).await;
     assert!(v.is_empty(), "second question: {v:?}");
+    // Its explanation reads as text with line breaks, not as tags.
+    let explanation = c
+        .find(Locator::Id("q-explanation"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!explanation.contains("<br>"), "{explanation}");
+    assert!(explanation.lines().count() > 1, "{explanation}");
 }
 
 #[tokio::test]
