@@ -940,6 +940,14 @@ pub async fn meetings(ws: &Workspace, who: &Principal) -> Result<Vec<MeetingReco
     Ok(ws.store.register().meetings(&who.org.id).await?)
 }
 
+/// The meetings still to come (today or later): those a choice may be deferred to.
+pub async fn upcoming_meetings(ws: &Workspace, who: &Principal) -> Result<Vec<MeetingRecord>> {
+    let today = chrono::Utc::now().date_naive().to_string();
+    let mut all = meetings(ws, who).await?;
+    all.retain(|m| m.held_on >= today);
+    Ok(all)
+}
+
 /// Records a meeting: `body` (Gedeputeerde Staten, the management team, …), `heldOn`
 /// (`YYYY-MM-DD`) and the `level` it decides at (`management` or `board`; by default the
 /// management for a management team, else the board).

@@ -615,6 +615,17 @@ mod tests {
             for (group, codes) in groups {
                 keys.extend(codes.into_iter().map(|c| format!("reg.{group}.{c}")));
             }
+            // A choice's page offers each next step by a button of its own, except the
+            // decision (the acts after advice), which has one form with the four acts.
+            let acts = ChoiceStatus::Advised.next();
+            for to in ChoiceStatus::ALL.iter().flat_map(|s| s.next()) {
+                let key = if acts.contains(to) {
+                    "register.act"
+                } else {
+                    "register.to"
+                };
+                keys.push(format!("{key}.{}", to.as_str()));
+            }
         }
         keys.extend(
             koers_core::catalog::THEMES

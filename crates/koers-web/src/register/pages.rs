@@ -11,7 +11,9 @@ use crate::register::views::{
     DocFormat, condition_words, decision_list_document, label, meeting_document, proposal_document,
     routing_context,
 };
-use crate::shell::{Done, after_form, form_problem, page_with_status, run_form};
+use crate::shell::{
+    Done, after_form, form_outcome_with_conflicts, form_problem, page_with_status, run_form,
+};
 use crate::state::AppState;
 use crate::templates::Templates;
 use axum::Router;
@@ -641,6 +643,9 @@ async fn render_choice(
             can_board => ctx.may(Permission::DecideAsBoard),
             can_decide => can_decide,
             who_decides => who_decides,
+            // Deciding below the board happens here: the meetings to defer to, and today.
+            upcoming => if can_decide && !board { reg::upcoming_meetings(ctx.ws(), &ctx.who).await? } else { Vec::new() },
+            today => chrono::Utc::now().date_naive().to_string(),
             level_label => t(ctx.lang, &format!("level.{}", level.as_str())),
             publishable => publishable,
             evidence => evidence_view(&evidence),
@@ -711,14 +716,12 @@ async fn choice_show(ctx: Ctx, Path((id, choice_id)): Path<(String, String)>) ->
 async fn choice_transition(
     ctx: Ctx,
     Path((id, choice_id)): Path<(String, String)>,
-    FormInput(input): FormInput,
+    form: FormInput,
 ) -> Reply {
-    let r = reg::transition(ctx.ws(), &ctx.who, &id, &choice_id, input).await;
-    let render = |status, extra| render_choice(&ctx, &id, &choice_id, status, extra);
-    match r.map_err(AppError::from) {
-        Err(e @ AppError::Conflict(_)) => render(e.status(), form_problem(&e)).await,
-        r => after_form(r, "saved", render).await,
-    }
+    let sent = form.value();
+    let r = reg::transition(ctx.ws(), &ctx.who, &id, &choice_id, form.0).await;
+    let render = async |status, extra| render_choice(&ctx, &id, &choice_id, status, extra).await;
+    form_outcome_with_conflicts(r, sent, |_| Done::Notice("saved"), render).await
 }
 
 /// The choice framework: its rules in words, who decides per level, its versions, and for
@@ -986,11 +989,7 @@ async fn render_agenda(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
         })
         .collect();
     // The meetings still to come, to defer an item to.
-    let upcoming: Vec<reg::MeetingRecord> = reg::meetings(ctx.ws(), &ctx.who)
-        .await?
-        .into_iter()
-        .filter(|m| m.held_on >= today)
-        .collect();
+    let upcoming = reg::upcoming_meetings(ctx.ws(), &ctx.who).await?;
     page_with_status(
         ctx,
         status,
@@ -1010,17 +1009,14 @@ async fn agenda(ctx: Ctx) -> Reply {
     render_agenda(&ctx, StatusCode::OK, context! {}).await
 }
 
-async fn agenda_decide(
-    ctx: Ctx,
-    Path(choice_id): Path<String>,
-    FormInput(input): FormInput,
-) -> Reply {
-    let r = reg::decide_on_agenda(ctx.ws(), &ctx.who, &choice_id, input).await;
+async fn agenda_decide(ctx: Ctx, Path(choice_id): Path<String>, form: FormInput) -> Reply {
+    let sent = form.value();
+    let r = reg::decide_on_agenda(ctx.ws(), &ctx.who, &choice_id, form.0).await;
     match r.map_err(AppError::from) {
         Ok(_) => render_agenda(&ctx, StatusCode::OK, context! { notice => "decided" }).await,
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let status = e.status();
-            let extra = context! { failed => choice_id, ..form_problem(&e) };
+            let extra = context! { failed => choice_id, form => sent, ..form_problem(&e) };
             render_agenda(&ctx, status, extra).await
         }
         Err(e) => Err(e),

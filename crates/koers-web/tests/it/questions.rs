@@ -48,7 +48,11 @@ pub(crate) async fn a_question_closes_the_policy_cycle() {
     assert_eq!(c.post_json(&url, &decide).await.status(), 200);
     // Its dates as people read them: the board (due), the question and its task (decided).
     let pc = app.page_as("admin@pv26.example").await;
-    for page in ["/datavragen", "/datavragen?weergave=lijst", &format!("/datavragen/{qid}")] {
+    for page in [
+        "/datavragen",
+        "/datavragen?weergave=lijst",
+        &format!("/datavragen/{qid}"),
+    ] {
         let html = pc.page(page).await;
         assert!(html.contains(">31 december 2026</time>"), "{page}: {html}");
         assert!(!html.contains(">2026-12-31<"), "{page}: {html}");

@@ -567,6 +567,66 @@ async fn decisions_are_published_for_everyone_without_what_is_redacted() {
         .assert_status(404);
 }
 
+/// Below the board, those the framework names decide on the choice's own page: one form with
+/// the four acts in words (never a key), the reason asked for where one is needed and what
+/// was typed kept; whoever keeps the register but does not decide is told who does.
+#[tokio::test]
+async fn a_manager_sends_a_choice_back_on_its_page() {
+    let app = TestApp::spawn().await;
+    let c = app.as_admin().await;
+    app.add_user("mt@pv26.example", Role::PolicyOwner).await;
+    let (id, ch) = propose(&c, &modest_application("high")).await;
+    assert_eq!(ch["level"], "management", "{ch}");
+    let cid = ch["id"].as_str().unwrap();
+    crate::overview::advise(&app, &id, cid).await;
+    let path = format!("/toepassingen/{id}/keuzes/{cid}");
+    let admin = app.page_as("admin@pv26.example").await;
+    let html = admin.page(&path).await;
+    assert!(html.contains("besluiten: "), "{html}");
+    assert!(!html.contains("name=\"reason\""), "{html}");
+    let mt = app.page_as("mt@pv26.example").await;
+    let html = mt.page(&path).await;
+    for act in [
+        "Besluiten",
+        "Terugsturen naar de indiener",
+        "Afwijzen",
+        "Aanhouden",
+    ] {
+        assert!(html.contains(act), "{act}: {html}");
+    }
+    assert!(
+        !html.contains("register.to.") && !html.contains("register.act."),
+        "{html}"
+    );
+    // Sent back without a reason: refused, the reason asked for, the act chosen kept.
+    let status = format!("{path}/status");
+    let r = mt
+        .post_form(
+            &status,
+            &[
+                ("to", "sent_back"),
+                ("reason", " "),
+                ("decisionMaker", "MT"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 400);
+    let html = r.text();
+    assert!(html.contains("id=\"reason-error\""), "{html}");
+    assert!(html.contains("value=\"sent_back\" checked"), "{html}");
+    assert!(html.contains("value=\"MT\""), "{html}");
+    let api = format!("/api/v1/applications/{id}/choices/{cid}");
+    assert_eq!(c.get_json(&api).await["status"], "advised");
+    // With its reason it goes back to the proposer, and the page says why.
+    let reason = "Eerst de kosten per jaar uitwerken.";
+    let r = mt
+        .post_form(&status, &[("to", "sent_back"), ("reason", reason)])
+        .await;
+    assert_eq!(r.status(), 200);
+    assert!(r.text().contains(reason));
+    assert_eq!(c.get_json(&api).await["status"], "sent_back");
+}
+
 /// A choice at management level is decided by those the framework names for that level
 /// (policy owners unless the organisation sets otherwise), not by any analyst.
 #[tokio::test]
