@@ -1,7 +1,7 @@
 //! The board decides, in a browser, by keyboard: a board member defers a proposal to the next
 //! meeting and then decides on another option than proposed, on a phone; an administrator
 //! changes the choice framework with the condition builder and looks at what it would change
-//! before saving it.
+//! before saving it; a manager sends a choice decided below the board back from its own page.
 
 use crate::browser::{
     browser_as, check_axe, end_session, enter_and_wait, keys_at, main_text, press, screenshot,
@@ -107,6 +107,51 @@ async fn a_board_member_defers_and_then_decides_another_option_by_keyboard() {
     let text = main_text(&b).await;
     assert!(text.contains("Publieke cloud"), "{text}");
     check_axe(&b, "the meeting with its decision list").await;
+    end_session(b).await;
+}
+
+#[tokio::test]
+async fn a_manager_sends_a_choice_back_from_its_page_by_keyboard() {
+    let app = TestApp::spawn().await;
+    let c = app.as_admin().await;
+    app.add_user("mt@pv26.example", koers_core::Role::PolicyOwner)
+        .await;
+    let (id, ch) = propose(&c, &modest_application("high")).await;
+    assert_eq!(ch["level"], "management");
+    let cid = ch["id"].as_str().unwrap().to_string();
+    crate::overview::advise(&app, &id, &cid).await;
+
+    let (_driver, b, _profile) = browser_as(&app, "mt@pv26.example", (390, 844)).await;
+    b.goto(&app.url(&format!("/toepassingen/{id}/keuzes/{cid}")))
+        .await
+        .unwrap();
+    wait_for(&b, Locator::Id("status")).await;
+    check_axe(&b, "a choice to decide on below the board").await;
+    // Arrow from "decide" to "send back", and send it without a reason: the reason is asked
+    // for and the act stays chosen.
+    press(&b, &format!("#d-to-decided-0-{cid}"), Key::Down).await;
+    let submit = "form[aria-labelledby=status] button[type=submit]";
+    enter_and_wait(&b, submit, Locator::Id("reason-error")).await;
+    let sent_back = format!("d-to-sent_back-1-{cid}");
+    let act = b.find(Locator::Id(&sent_back)).await.unwrap();
+    assert!(act.is_selected().await.unwrap(), "the act chosen stays");
+    screenshot(&b, "choice-send-back-refused-390.png").await;
+    type_into(
+        &b,
+        Locator::Id(&format!("d-reason-{cid}")),
+        "Eerst de kosten per jaar uitwerken.",
+    )
+    .await;
+    enter_and_wait(&b, submit, Locator::Css(".utrecht-alert--ok")).await;
+    let text = main_text(&b).await;
+    assert!(
+        text.contains("Eerst de kosten per jaar uitwerken."),
+        "{text}"
+    );
+    let ch: Value = c
+        .get_json(&format!("/api/v1/applications/{id}/choices/{cid}"))
+        .await;
+    assert_eq!(ch["record"]["status"], "sent_back", "{ch}");
     end_session(b).await;
 }
 
