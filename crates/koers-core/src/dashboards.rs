@@ -412,7 +412,13 @@ impl Widget {
     /// The problems of this widget at position `i`, named like `widgets[0].analysisId`.
     fn problems(&self, i: usize, filters: &[Filter], out: &mut Vec<FieldError>) {
         let at = |f: &str| format!("widgets[{i}].{f}");
-        if let Err(Invalid(e)) = text(&at("title"), &self.title, 120) {
+        if self.title.trim().is_empty() {
+            out.push(FieldError::new(
+                at("title"),
+                "required",
+                "geef het onderdeel een titel",
+            ));
+        } else if let Err(Invalid(e)) = text(&at("title"), &self.title, 120) {
             out.extend(e);
         }
         if self.kind.needs_analysis() && blank(&self.analysis_id) {
@@ -467,7 +473,11 @@ impl Widget {
         }
         if self.kind == WidgetKind::Text {
             if self.text.trim().is_empty() {
-                out.push(FieldError::new(at("text"), "required", "is verplicht"));
+                out.push(FieldError::new(
+                    at("text"),
+                    "required",
+                    "schrijf de tekst van het onderdeel",
+                ));
             } else if let Err(Invalid(e)) = long_text(&at("text"), &self.text, MAX_TEXT) {
                 out.extend(e);
             }

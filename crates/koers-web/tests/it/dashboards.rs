@@ -1062,6 +1062,23 @@ async fn widgets_name_only_columns_their_analysis_has_and_change_in_place() {
         &["kolom &quot;gewicht&quot; zit niet in het resultaat"],
     );
     assert_eq!(app.dashboard(&id).await.version, 1, "nothing saved");
+    // Each problem named by the part and field it is about, in words, once.
+    let html = pc
+        .post_form(
+            &editor,
+            &[("version", "1"), ("action", "add_widget"), ("kind", "bar")],
+        )
+        .await
+        .expect(400)
+        .text();
+    for said in [
+        "Onderdeel 6, Titel: geef het onderdeel een titel",
+        "Onderdeel 6, Analyse: kies een opgeslagen analyse",
+    ] {
+        assert!(html.contains(said), "{said}: {html}");
+    }
+    assert!(!html.contains("widgets[5]"), "{html}");
+    assert_eq!(html.matches("koers-error-summary").count(), 1, "{html}");
 
     // Change a widget in place: its form opens filled in, and it keeps its id and place.
     let first = app.dashboard(&id).await.definition.widgets[0].clone();

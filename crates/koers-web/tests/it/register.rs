@@ -615,7 +615,10 @@ async fn a_manager_sends_a_choice_back_on_its_page() {
     assert!(html.contains("id=\"reason-error\""), "{html}");
     assert!(html.contains("value=\"sent_back\" checked"), "{html}");
     assert!(html.contains("value=\"MT\""), "{html}");
-    assert!(!html.contains("<code>reason</code>"), "said in words only: {html}");
+    assert!(
+        !html.contains("<code>reason</code>"),
+        "said in words only: {html}"
+    );
     let api = format!("/api/v1/applications/{id}/choices/{cid}");
     assert_eq!(c.get_json(&api).await["status"], "advised");
     // With its reason it goes back to the proposer, and the page says why.
