@@ -21,6 +21,14 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env.add_function("t", |state: &State, key: &str| -> String {
         t(lang_of(state), key)
     });
+    // A form field by its name in words (`field.<name>`), for the error summary; none where
+    // the locale has no words for it.
+    env.add_function(
+        "field_words",
+        |state: &State, name: Option<&str>| -> Option<String> {
+            name.and_then(|n| crate::i18n::known(lang_of(state), &format!("field.{n}")))
+        },
+    );
     env.add_filter("msg", |state: &State, value: &str| -> String {
         message(lang_of(state), value)
     });

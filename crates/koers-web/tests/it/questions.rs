@@ -153,7 +153,15 @@ pub(crate) async fn pages_for_the_board_list_question_and_cycle() {
         ],
     )
     .await
-    .assert_shows(400, &["is verplicht", "JJJJ-MM-DD"]);
+    .assert_shows(
+        400,
+        // The summary above the form names each field in words.
+        &[
+            "<li>Datavraag: is verplicht</li>",
+            "<li>Gewenst klaar: ",
+            "JJJJ-MM-DD",
+        ],
+    );
     let r = c
         .post_form(
             "/datavragen",
