@@ -539,7 +539,7 @@ async fn edit(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
             Some(value)
         };
         let extra = context! {
-            form => form, problem_fields => problem_fields, form_problems => (), ..extra
+            form => form, problem_fields => problem_fields, ..extra
         };
         render_editor(&ctx, &id, status, extra).await
     })

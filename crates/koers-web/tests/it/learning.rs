@@ -537,9 +537,15 @@ async fn a_session_is_marked_for_the_whole_cohort_at_once() {
             ("Bert".into(), json!("absent"))
         ]
     );
-    page.post_form(&path, &[(&format!("a.{anna}"), "maybe")])
-        .await
-        .assert_shows(400, &["moet present, absent, excused of clear zijn"]);
+    let bad = page
+        .post_form(&path, &[(&format!("a.{anna}"), "maybe")])
+        .await;
+    bad.assert_shows(400, &["moet present, absent, excused of clear zijn"]);
+    let said = bad
+        .text()
+        .matches("moet present, absent, excused of clear zijn")
+        .count();
+    assert_eq!(said, 1, "one summary: {}", bad.text());
 
     // A mark recorded by mistake is taken away: on the page (a recorded mark offers it
     // instead of the empty choice) and through the API; "the rest present" leaves it away.

@@ -360,6 +360,11 @@ pub(crate) async fn the_framework_is_versioned_and_reroutes_choices() {
     );
     assert!(!bad.text().contains("expected"), "no serde words");
     assert_eq!(
+        bad.text().matches("role=\"alert\"").count(),
+        1,
+        "one summary"
+    );
+    assert_eq!(
         c.get_json("/api/v1/choice-framework").await["version"],
         Value::Null
     );
