@@ -286,6 +286,24 @@ pub fn cell_with(lang: Lang, v: &serde_json::Value, number: impl Fn(f64) -> Stri
     }
 }
 
+/// A form field by its name in words, for an error summary: each part of the name by its
+/// words (`field.<part>`), a place in a list counted from one: `rules[3].clauses[0].euros` →
+/// "Regel 4, Voorwaarde 1, Bedrag", `widgets[5].title` → "Onderdeel 6, Titel". `None` when
+/// the locale has no words for a part.
+pub fn field_words(lang: Lang, name: &str) -> Option<String> {
+    let words = |part: &str| known(lang, &format!("field.{part}"));
+    name.split('.')
+        .map(|part| match part.split_once('[') {
+            Some((list, at)) => {
+                let n = at.strip_suffix(']')?.parse::<usize>().ok()?;
+                Some(format!("{} {}", words(list)?, n + 1))
+            }
+            None => words(part),
+        })
+        .collect::<Option<Vec<_>>>()
+        .map(|parts| parts.join(", "))
+}
+
 /// A day as people write it in `lang`: "10 december 2026", "10 December 2026".
 pub fn date_words(lang: Lang, d: chrono::NaiveDate) -> String {
     use chrono::Datelike;
@@ -313,6 +331,24 @@ fn moment(lang: Lang, s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_field_reads_in_words_also_in_a_list() {
+        assert_eq!(
+            field_words(Lang::Nl, "question").as_deref(),
+            Some("Datavraag")
+        );
+        assert_eq!(
+            field_words(Lang::Nl, "rules[3].clauses[0].euros").as_deref(),
+            Some("Regel 4, Voorwaarde 1, Bedrag")
+        );
+        assert_eq!(
+            field_words(Lang::En, "widgets[5].title").as_deref(),
+            Some("Part 6, Title")
+        );
+        assert_eq!(field_words(Lang::Nl, "widgets[x].title"), None);
+        assert_eq!(field_words(Lang::Nl, "nieuw"), None);
+    }
 
     #[test]
     fn result_cells_read_as_people_write() {

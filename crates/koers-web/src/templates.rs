@@ -21,12 +21,11 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env.add_function("t", |state: &State, key: &str| -> String {
         t(lang_of(state), key)
     });
-    // A form field by its name in words (`field.<name>`), for the error summary; none where
-    // the locale has no words for it.
+    // A form field by its name in words, for the error summary (`i18n::field_words`).
     env.add_function(
         "field_words",
         |state: &State, name: Option<&str>| -> Option<String> {
-            name.and_then(|n| crate::i18n::known(lang_of(state), &format!("field.{n}")))
+            name.and_then(|n| crate::i18n::field_words(lang_of(state), n))
         },
     );
     env.add_filter("msg", |state: &State, value: &str| -> String {

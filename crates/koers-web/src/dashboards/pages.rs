@@ -525,12 +525,6 @@ async fn edit(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
         Ok(Edit::Shared) => "dash.shared",
         Ok(Edit::Saved) | Err(_) => "dash.saved",
     };
-    // The dashboard's rules name a problem by its place (`widgets[5].title`): the editor
-    // says it in words ("Onderdeel 6, Titel") in its own summary.
-    let problem_fields: Vec<String> = match &r {
-        Err(AppError::Invalid(i)) => i.0.iter().map(|f| field_words(ctx.lang, &f.name)).collect(),
-        _ => Vec::new(),
-    };
     after_form(r.map(|_| ()), notice, async |status: StatusCode, extra| {
         // The entered values come back only when they were refused.
         let form = if status.is_success() {
@@ -538,58 +532,9 @@ async fn edit(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
         } else {
             Some(value)
         };
-        let extra = context! {
-            form => form, problem_fields => problem_fields, ..extra
-        };
-        render_editor(&ctx, &id, status, extra).await
+        render_editor(&ctx, &id, status, context! { form => form, ..extra }).await
     })
     .await
-}
-
-/// A field of a dashboard's definition in the editor's words: `widgets[5].title` →
-/// "Onderdeel 6, Titel", `filters[0].options[2]` → "Filter 1, Keuzes …", `name` → "Naam";
-/// the name itself where the editor has no words for it.
-fn field_words(lang: Lang, name: &str) -> String {
-    let (place, field) = match name.split_once('.') {
-        Some((list, field)) => {
-            let place = list.split_once('[').and_then(|(list, n)| {
-                let n = n.trim_end_matches(']').parse::<usize>().ok()?;
-                Some((list, n + 1))
-            });
-            (place, field)
-        }
-        None => (None, name),
-    };
-    let field = field.split('[').next().unwrap_or(field);
-    let key = match field {
-        "title" => "dash.widget_title",
-        "kind" => "dash.kind",
-        "analysisId" => "dash.analysis",
-        "indicatorId" => "dash.indicator",
-        "categoryColumn" => "dash.category_column",
-        "valueColumn" => "dash.value_column",
-        "seriesColumn" => "dash.series_column",
-        "level" => "dash.level",
-        "drillParam" => "dash.drill_param",
-        "drillAnalysisId" => "dash.drill_analysis",
-        "drillCategoryColumn" => "dash.drill_category",
-        "text" => "dash.text",
-        "param" => "dash.param",
-        "label" => "dash.filter_label",
-        "options" => "dash.options",
-        "min" => "dash.min",
-        "max" => "dash.max",
-        "default" => "dash.default",
-        "name" => "dash.name",
-        "description" => "dash.description",
-        _ => return name.to_string(),
-    };
-    let words = t(lang, key);
-    match place {
-        Some(("widgets", n)) => format!("{} {n}, {words}", t(lang, "dash.problem_widget")),
-        Some(("filters", n)) => format!("{} {n}, {words}", t(lang, "dash.problem_filter")),
-        _ => words,
-    }
 }
 
 async fn history(ctx: Ctx, Path(id): Path<String>, Query(q): Params) -> Reply {
@@ -694,23 +639,6 @@ async fn public_widget_file(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_problem_s_field_reads_in_words() {
-        assert_eq!(
-            field_words(Lang::Nl, "widgets[5].title"),
-            "Onderdeel 6, Titel"
-        );
-        assert_eq!(
-            field_words(Lang::En, "filters[0].options[2]"),
-            "Filter 1, Options (comma-separated)"
-        );
-        assert_eq!(field_words(Lang::Nl, "name"), "Naam");
-        assert_eq!(
-            field_words(Lang::Nl, "widgets[0].nieuw"),
-            "widgets[0].nieuw"
-        );
-    }
 
     #[test]
     fn links_keep_other_choices_and_angles_stay_in_range() {

@@ -143,7 +143,16 @@ pub(crate) async fn import_a_geojson_and_see_its_page() {
         ],
     )
     .await
-    .assert_shows(400, &["is verplicht", "onbekend thema"]);
+    .assert_shows(400, &["<li>Titel: is verplicht</li>", "onbekend thema"]);
+    // The problem stands beside the metadata form's title only, not beside the column form's.
+    let html = c.page(&url.replace("/metadata", "")).await;
+    assert!(!html.contains("title-error"), "{html}");
+    let html = c
+        .post_form(&url, &[("title", ""), ("publisher", "PU")])
+        .await
+        .expect(400)
+        .text();
+    assert_eq!(html.matches("id=\"title-error\"").count(), 1, "{html}");
     c.post_form(
         &url,
         &[
