@@ -125,14 +125,24 @@ async fn provided_token(req: Request, limit: usize) -> Result<(Option<String>, R
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    // A file upload cannot be read for its token without reading the whole file first, so
-    // an upload form carries the token in its action URL instead.
+    // A file upload is not read whole for its token: the page's upload form sends the token
+    // as its first field (browsers send fields in document order), read here from the head
+    // of the body, which goes on whole. A client may put it in the query instead.
     if content_type.starts_with("multipart/form-data") {
-        let token = req
+        let query = req
             .uri()
             .query()
             .and_then(|q| csrf_field(serde_urlencoded::from_str(q)));
-        return Ok((token, req));
+        let boundary = content_type
+            .split(';')
+            .filter_map(|p| p.trim().strip_prefix("boundary="))
+            .map(|b| b.trim_matches('"').to_string())
+            .next();
+        let Some(boundary) = boundary else {
+            return Ok((query, req));
+        };
+        let (token, req) = first_field_token(req, &boundary).await;
+        return Ok((token.or(query), req));
     }
     let is_form = req
         .headers()
@@ -148,6 +158,68 @@ async fn provided_token(req: Request, limit: usize) -> Result<(Option<String>, R
         .map_err(|_| AppError::PayloadTooLarge)?;
     let token = csrf_field(serde_urlencoded::from_bytes(&bytes));
     Ok((token, Request::from_parts(parts, Body::from(bytes))))
+}
+
+/// How much of an upload's body is read for its first field, at the most.
+const FIRST_FIELD_LIMIT: usize = 16 * 1024;
+
+/// The token an upload sends as its first field (`csrf_token`), read from the head of the
+/// body without the file after it, and the request with its body whole again.
+async fn first_field_token(req: Request, boundary: &str) -> (Option<String>, Request) {
+    use futures::StreamExt;
+    let (parts, body) = req.into_parts();
+    let mut rest = body.into_data_stream();
+    let mut head: Vec<u8> = Vec::new();
+    let mut failed = None;
+    let mut token = None;
+    while head.len() < FIRST_FIELD_LIMIT {
+        match rest.next().await {
+            Some(Ok(chunk)) => head.extend_from_slice(&chunk),
+            Some(Err(e)) => {
+                failed = Some(e);
+                break;
+            }
+            None => break,
+        }
+        if let Some(found) = first_field(&head, boundary) {
+            token = found;
+            break;
+        }
+    }
+    let head = futures::stream::iter(
+        [Ok(axum::body::Bytes::from(head))]
+            .into_iter()
+            .chain(failed.map(Err)),
+    );
+    let body = Body::from_stream(head.chain(rest));
+    (token, Request::from_parts(parts, body))
+}
+
+/// The first field of a multipart body's head: `None` while the head does not yet hold it
+/// whole, then the token when that field is `csrf_token` (and `Some(None)` when it is not).
+fn first_field(head: &[u8], boundary: &str) -> Option<Option<String>> {
+    let open = format!("--{boundary}\r\n");
+    let close = format!("\r\n--{boundary}");
+    let find = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).position(|w| w == needle);
+    if head.len() < open.len() {
+        return None;
+    }
+    if !head.starts_with(open.as_bytes()) {
+        return Some(None);
+    }
+    let part = &head[open.len()..];
+    let headers_end = find(part, b"\r\n\r\n")?;
+    let value = &part[headers_end + 4..];
+    let value_end = find(value, close.as_bytes())?;
+    let headers = String::from_utf8_lossy(&part[..headers_end]).to_ascii_lowercase();
+    let named = headers.lines().any(|l| {
+        l.starts_with("content-disposition:") && l.contains(&format!("name=\"{CSRF_FIELD}\""))
+    });
+    Some(
+        named
+            .then(|| String::from_utf8(value[..value_end].to_vec()).ok())
+            .flatten(),
+    )
 }
 
 /// The `csrf_token` field of URL-encoded fields (a query or a form body), if they parse.
@@ -372,6 +444,23 @@ pub fn login_csrf(headers: &HeaderMap, secure: bool) -> (String, Option<String>)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_upload_s_token_is_its_first_field() {
+        let b = "XyZ";
+        let body = format!(
+            "--{b}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\ntok123\r\n\
+             --{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\n\
+             a,b\r\n--{b}--\r\n"
+        );
+        assert_eq!(first_field(body.as_bytes(), b), Some(Some("tok123".into())));
+        // Not whole yet: read on.
+        assert_eq!(first_field(&body.as_bytes()[..40], b), None);
+        // Another field first, or no multipart at all: no token from the body.
+        let other = body.replacen("csrf_token", "title", 1);
+        assert_eq!(first_field(other.as_bytes(), b), Some(None));
+        assert_eq!(first_field(b"no multipart body at all", b), Some(None));
+    }
 
     #[test]
     fn cookies_are_read_from_any_header() {

@@ -11,8 +11,7 @@ pub(crate) const GEOJSON: &str = r#"{"type":"FeatureCollection","features":[
  {"type":"Feature","properties":{"statcode":"GM0345","statnaam":"Veenendaal"},"geometry":{"type":"Polygon","coordinates":[[[5.5,52.0],[5.6,52.0],[5.6,52.1],[5.5,52.1],[5.5,52.0]]]}}]}"#;
 
 /// The import form: the file (if any) and the other fields.
-fn import_form(file: Option<(&str, Vec<u8>)>, fields: &[(&str, &str)]) -> Form {
-    let mut form = Form::new();
+fn import_form(mut form: Form, file: Option<(&str, Vec<u8>)>, fields: &[(&str, &str)]) -> Form {
     if let Some((name, bytes)) = file {
         form = form.part("file", Part::bytes(bytes).file_name(name.to_string()));
     }
@@ -24,8 +23,15 @@ fn import_form(file: Option<(&str, Vec<u8>)>, fields: &[(&str, &str)]) -> Form {
 
 /// Posts an import form; the answer names the job page or is the error.
 async fn post_import(c: &Session, file: Option<(&str, Vec<u8>)>, fields: &[(&str, &str)]) -> Resp {
-    c.upload("/bronnen/importeren", import_form(file, fields))
-        .await
+    // As the page's form sends it: the session's token as the first field.
+    let token = Form::new().text("csrf_token", c.csrf().to_string());
+    let form = import_form(token, file, fields);
+    c.send(
+        c.client()
+            .post(c.url("/bronnen/importeren"))
+            .multipart(form),
+    )
+    .await
 }
 
 /// Follows a job until it ends; returns the final progress fragment.
@@ -230,14 +236,25 @@ async fn uploads_are_limited_and_need_csrf_and_the_right_role() {
     let r = post_import(&c, Some(("big.csv", big.into_bytes())), &[]).await;
     r.assert_status(413);
     assert!(r.text().contains("te groot"));
-    let wrong_token = import_form(Some(("a.csv", b"a\n1\n".to_vec())), &[]);
-    c.send(
-        c.client()
-            .post(c.url("/bronnen/importeren?csrf_token=wrong"))
-            .multipart(wrong_token),
-    )
-    .await
-    .assert_status(403);
+    // A wrong token, in the query or as the first field, or none before the file: refused.
+    let file = || Some(("a.csv", b"a\n1\n".to_vec()));
+    let wrong_first = Form::new().text("csrf_token", "wrong");
+    let token_after_file = import_form(Form::new(), file(), &[("csrf_token", c.csrf())]);
+    for (path, form) in [
+        (
+            "/bronnen/importeren?csrf_token=wrong",
+            import_form(Form::new(), file(), &[]),
+        ),
+        ("/bronnen/importeren", import_form(wrong_first, file(), &[])),
+        ("/bronnen/importeren", token_after_file),
+    ] {
+        c.send(c.client().post(c.url(path)).multipart(form))
+            .await
+            .assert_status(403);
+    }
+    // The page's form carries its token as a field, never in its address.
+    let page = c.page("/bronnen").await;
+    assert!(!page.contains("csrf_token="), "{page}");
     assert_eq!(dataset_files(&app), 0);
     // Import from a loopback URL is refused (no SSRF).
     let r = post_import(&c, None, &[("url", &format!("{}/health", app.base))]).await;
