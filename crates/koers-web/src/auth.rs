@@ -209,17 +209,17 @@ fn first_field(head: &[u8], boundary: &str) -> Option<Option<String>> {
     }
     let part = &head[open.len()..];
     let headers_end = find(part, b"\r\n\r\n")?;
-    let value = &part[headers_end + 4..];
-    let value_end = find(value, close.as_bytes())?;
     let headers = String::from_utf8_lossy(&part[..headers_end]).to_ascii_lowercase();
     let named = headers.lines().any(|l| {
         l.starts_with("content-disposition:") && l.contains(&format!("name=\"{CSRF_FIELD}\""))
     });
-    Some(
-        named
-            .then(|| String::from_utf8(value[..value_end].to_vec()).ok())
-            .flatten(),
-    )
+    if !named {
+        // Another field first (a file, say): nothing more to read for the token.
+        return Some(None);
+    }
+    let value = &part[headers_end + 4..];
+    let value_end = find(value, close.as_bytes())?;
+    Some(String::from_utf8(value[..value_end].to_vec()).ok())
 }
 
 /// The `csrf_token` field of URL-encoded fields (a query or a form body), if they parse.
