@@ -1077,7 +1077,15 @@ async fn widgets_name_only_columns_their_analysis_has_and_change_in_place() {
     ] {
         assert!(html.contains(said), "{said}: {html}");
     }
-    assert!(!html.contains("widgets[5]"), "{html}");
+    // Beside each field of the part's form too, and only there.
+    for field in ["title", "analysisId"] {
+        let at = format!("id=\"widgets[5].{field}-error\"");
+        assert_eq!(html.matches(&at).count(), 1, "{field}: {html}");
+    }
+    assert!(
+        html.contains("id=\"w-title\" aria-invalid=\"true\""),
+        "{html}"
+    );
     assert_eq!(html.matches("koers-error-summary").count(), 1, "{html}");
 
     // Change a widget in place: its form opens filled in, and it keeps its id and place.
