@@ -603,6 +603,8 @@ async fn a_manager_sends_a_choice_back_on_its_page() {
         !html.contains("register.to.") && !html.contains("register.act."),
         "{html}"
     );
+    // Not the board's decision: the management's.
+    assert!(html.contains(">Het besluit</legend>") && !html.contains("Besluit van het bestuur"));
     // Sent back without a reason: refused, the reason asked for, the act chosen kept.
     let status = format!("{path}/status");
     let r = mt
