@@ -344,6 +344,17 @@ pub struct CohortCountsOut {
     pub complete: usize,
 }
 
+impl From<uc::CohortCounts> for CohortCountsOut {
+    fn from(c: uc::CohortCounts) -> Self {
+        Self {
+            participants: c.participants,
+            unassigned: c.unassigned,
+            waiting: c.waiting,
+            complete: c.complete,
+        }
+    }
+}
+
 /// A participant and where they stand against the completion rule.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -831,14 +842,8 @@ pub async fn add_cohort(ctx: Ctx, Path(id): Path<String>, JsonInput(input): Json
     responses((status = 200, description = "Het cohort", body = CohortDetailOut)))]
 pub async fn get_cohort(ctx: Ctx, Path(id): Path<String>) -> JsonReply<CohortDetailOut> {
     let d = uc::cohort_detail(ctx.ws(), &ctx.who, &id).await?;
-    let c = d.counts(&d.rows());
     Ok(Json(CohortDetailOut {
-        counts: CohortCountsOut {
-            participants: c.participants,
-            unassigned: c.unassigned,
-            waiting: c.waiting,
-            complete: c.complete,
-        },
+        counts: d.counts(&d.rows()).into(),
         cohort: d.cohort.into(),
         groups: outs(d.groups),
         participants: outs(d.participants),

@@ -330,11 +330,10 @@ pub async fn list_audit_events(
     Path(org_id): Path<String>,
     Query(q): Query<AuditQuery>,
 ) -> JsonReply<Vec<AuditEventOut>> {
-    let text = |v: &Option<String>| v.clone().unwrap_or_default();
     let filter = organisations::AuditFilter::parse(
-        &text(&q.object_type),
-        &text(&q.object_id),
-        &text(&q.actor),
+        q.object_type.as_deref().unwrap_or_default(),
+        q.object_id.as_deref().unwrap_or_default(),
+        q.actor.as_deref().unwrap_or_default(),
     )?;
     let events = organisations::audit_events(
         ctx.ws(),
