@@ -364,7 +364,7 @@ async fn on_board_agenda(
     Ok((id, meeting))
 }
 
-/// The first Tuesday at least a week after `today`/// The first Tuesday at least a week after `today`: when the demo's next board meeting is.
+/// The first Tuesday at least a week after `today`: when the demo's next board meeting is.
 fn next_tuesday(today: chrono::NaiveDate) -> chrono::NaiveDate {
     use chrono::Datelike;
     let ahead = (7 + 1 - i64::from(today.weekday().num_days_from_monday())) % 7;
@@ -469,15 +469,72 @@ pub async fn seed_register(ws: &Workspace, org: &Organisation, people: &People<'
         ),
     )
     .await?;
+    let steward = principal(ws, org, people.steward).await?;
+    let below = seed_management_choice(ws, (&who, &steward)).await?;
     println!(
-        "Demo-register: {} met een keuze over hosting ({}), een besluit over het delen van gegevens, openbaar op /besluiten/{}, en een keuze op de agenda van {} van {}.",
+        "Demo-register: {} met een keuze over hosting ({}), een besluit over het delen van gegevens, openbaar op /besluiten/{}, en een keuze op de agenda van {} van {}; {} met een geadviseerde keuze die de beleidseigenaar besluit ({}).",
         app.draft.name,
         choice.record.level.label_nl(),
         register::public_code(org),
         next.body,
-        next.held_on
+        next.held_on,
+        below.0,
+        below.1,
     );
     Ok(())
+}
+
+/// An algorithm with high impact on residents and a small budget, whose advised choice the
+/// default framework routes to the management: the policy owner decides it on the choice's
+/// own page, without a board meeting. Proposed by `proposer`, advised by `adviser`; the
+/// application's name and the choice's level.
+async fn seed_management_choice(
+    ws: &Workspace,
+    (who, adviser): (&Principal, &Principal),
+) -> Result<(String, String)> {
+    let app = register::create_application(
+        ws,
+        who,
+        input(json!({
+            "name": "Sorteren van meldingen openbare ruimte",
+            "kind": "algorithm",
+            "purpose": "Meldingen van inwoners over wegen, fietspaden en groen automatisch doorzetten naar de afdeling die ze oppakt.",
+            "department": "Wegen en verkeer",
+            "lifecyclePhase": "ontwerp",
+            "hosting": "saas",
+            "status": "in_development",
+            "aiActRiskGroup": "not_high_risk",
+            "citizenImpact": "high",
+            "yearlyCostEur": "45000",
+        })),
+    )
+    .await?;
+    let choice = register::create_choice(
+        ws,
+        who,
+        &app.id,
+        ChoiceBody::from_json(input(json!({
+            "title": "Regels of een getraind model voor het sorteren",
+            "choiceType": "algorithm_selection",
+            "context": "Inwoners melden jaarlijks zo'n 12.000 gebreken; een verkeerd doorgezette melding ligt gemiddeld een week stil.",
+            "options": [
+                { "title": "Vaste sorteerregels op trefwoord en plek", "pros": ["uit te leggen aan inwoners"], "cons": ["mist meldingen in eigen woorden"] },
+                { "title": "Een getraind taalmodel van de leverancier", "pros": ["sorteert meer meldingen goed"], "cons": ["moeilijk uit te leggen", "leverancier traint op onze meldingen"] },
+            ],
+            "chosenOption": "Vaste sorteerregels op trefwoord en plek",
+            "rationale": "Een inwoner moet kunnen nagaan waarom een melding bij een afdeling terechtkwam.",
+        }))),
+    )
+    .await?;
+    register::transition(
+        ws,
+        adviser,
+        &app.id,
+        &choice.record.id,
+        input(json!({"to": "advised", "advice": "Begin met vaste regels en meet een half jaar hoeveel meldingen verkeerd terechtkomen.", "adviser": "Informatiebeheer"})),
+    )
+    .await?;
+    Ok((app.draft.name, choice.record.level.label_nl().to_string()))
 }
 
 #[cfg(test)]

@@ -579,7 +579,7 @@ async fn decisions_are_published_for_everyone_without_what_is_redacted() {
 async fn a_manager_sends_a_choice_back_on_its_page() {
     let app = TestApp::spawn().await;
     let c = app.as_admin().await;
-    app.add_user("mt@pv26.example", Role::PolicyOwner).await;
+    let manager = app.add_user("mt@pv26.example", Role::PolicyOwner).await;
     let (id, ch) = propose(&c, &modest_application("high")).await;
     assert_eq!(ch["level"], "management", "{ch}");
     let cid = ch["id"].as_str().unwrap();
@@ -603,8 +603,10 @@ async fn a_manager_sends_a_choice_back_on_its_page() {
         !html.contains("register.to.") && !html.contains("register.act."),
         "{html}"
     );
-    // Not the board's decision: the management's.
+    // Not the board's decision: the management's, taken by whoever signs it here.
     assert!(html.contains(">Het besluit</legend>") && !html.contains("Besluit van het bestuur"));
+    let signed = format!("name=\"decisionMaker\" value=\"{}\"", manager.display_name);
+    assert!(html.contains(&signed), "{html}");
     // Sent back without a reason: refused, the reason asked for, the act chosen kept.
     let status = format!("{path}/status");
     let r = mt
@@ -622,6 +624,14 @@ async fn a_manager_sends_a_choice_back_on_its_page() {
     assert!(html.contains("id=\"reason-error\""), "{html}");
     assert!(html.contains("value=\"sent_back\" checked"), "{html}");
     assert!(html.contains("value=\"MT\""), "{html}");
+    // A decision maker cleared on purpose stays cleared when the form comes back.
+    let r = mt
+        .post_form(&status, &[("to", "decided"), ("decisionMaker", "")])
+        .await;
+    assert_eq!(r.status(), 400);
+    let html = r.text();
+    assert!(html.contains("id=\"decisionMaker-error\""), "{html}");
+    assert!(html.contains("name=\"decisionMaker\" value=\"\""), "{html}");
     assert!(
         !html.contains("<code>reason</code>"),
         "said in words only: {html}"
