@@ -21,6 +21,10 @@ pub fn build_app(state: AppState) -> Router {
         .fallback(|| async { crate::error::AppError::NotFound })
         .layer(from_fn_with_state(state.clone(), session_layer))
         .layer(from_fn_with_state(state.clone(), finish_errors))
+        .layer(from_fn_with_state(
+            state.cfg.secure_cookies,
+            crate::notice::layer,
+        ))
         .layer(DefaultBodyLimit::max(state.cfg.max_body_bytes))
         .layer(from_fn_with_state(
             std::sync::Arc::new(crate::security::Policies::new(&state.cfg)),

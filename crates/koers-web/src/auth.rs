@@ -256,6 +256,8 @@ pub struct Ctx {
     /// The page asked for, with its query, when it was a GET: where the language switch
     /// returns to.
     pub here: Option<String>,
+    /// What the form that led to this page (a GET) did, to show once ([`crate::notice`]).
+    pub notice: Option<String>,
 }
 
 impl std::ops::Deref for Ctx {
@@ -315,7 +317,11 @@ impl FromRequestParts<AppState> for Ctx {
             .then(|| parts.uri.path_and_query().map(|p| p.as_str().to_owned()))
             .flatten();
         let lang = Lang::from_headers(&parts.headers);
-        Ctx::of(state, (&user_id, &org_id), credential, lang, here).await
+        let mut ctx = Ctx::of(state, (&user_id, &org_id), credential, lang, here).await?;
+        if parts.method == axum::http::Method::GET {
+            ctx.notice = crate::notice::read(&parts.headers);
+        }
+        Ok(ctx)
     }
 }
 
@@ -340,6 +346,7 @@ impl Ctx {
             credential,
             lang,
             here,
+            notice: None,
         })
     }
 

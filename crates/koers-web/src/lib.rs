@@ -35,6 +35,7 @@ pub mod learning;
 pub mod markdown;
 pub mod maturity;
 pub mod metrics;
+pub mod notice;
 pub mod notifications;
 pub mod ogc;
 pub mod organisations;

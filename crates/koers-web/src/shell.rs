@@ -92,14 +92,14 @@ pub async fn when_confirmed<T>(
 pub enum Done {
     /// On to another page (303 See Other), usually the thing just made or changed.
     To(String),
-    /// The same page again, with this notice.
-    Notice(&'static str),
+    /// Back to the page at this address (303 See Other), which shows this notice once.
+    Back(String, &'static str),
     /// The same page again, with this context (a notice and what was just made).
     Show(Value),
 }
 
 /// After a form was sent, the one way every page answers: on success, what `done` says
-/// (a redirect, or the page again with a notice); when the input was invalid, the page
+/// (a redirect, to another page or back to the form's own with a notice); when the input was invalid, the page
 /// again (400) with the fields as sent (`form`) and every field's problem; other errors as
 /// usual. `render` draws the page with a status and extra context.
 pub async fn form_outcome<T>(
@@ -111,7 +111,7 @@ pub async fn form_outcome<T>(
     match r.map_err(Into::into) {
         Ok(v) => match done(v) {
             Done::To(url) => Ok(Redirect::to(&url).into_response()),
-            Done::Notice(notice) => render(StatusCode::OK, context! { notice => notice }).await,
+            Done::Back(url, notice) => Ok(crate::notice::back(&url, notice)),
             Done::Show(extra) => render(StatusCode::OK, extra).await,
         },
         Err(e @ AppError::Invalid(_)) => {
@@ -155,13 +155,14 @@ pub async fn form_outcome_with_conflicts<T>(
     }
 }
 
-/// [`form_outcome`] for a form whose success shows the same page with `notice`.
+/// [`form_outcome`] for a form whose success leads back to its page (`back`, its address)
+/// with `notice`.
 pub async fn after_form<T>(
     r: Result<T, impl Into<AppError>>,
-    notice: &'static str,
+    (back, notice): (String, &'static str),
     render: impl AsyncFnOnce(StatusCode, Value) -> Reply,
 ) -> Reply {
-    form_outcome(r, Value::UNDEFINED, |_| Done::Notice(notice), render).await
+    form_outcome(r, Value::UNDEFINED, |_| Done::Back(back, notice), render).await
 }
 
 /// [`after_form`] for a page whose forms may be refused where things stand: a step not
@@ -169,14 +170,14 @@ pub async fn after_form<T>(
 /// input.
 pub async fn after_form_or_refused<T>(
     r: Result<T, impl Into<AppError>>,
-    notice: &'static str,
+    done: (String, &'static str),
     render: impl AsyncFnOnce(StatusCode, Value) -> Reply,
 ) -> Reply {
     match r.map_err(Into::into) {
         Err(e @ (AppError::Conflict(_) | AppError::Forbidden)) => {
             render(e.status(), form_problem(&e)).await
         }
-        r => after_form::<T>(r, notice, render).await,
+        r => after_form::<T>(r, done, render).await,
     }
 }
 
@@ -204,6 +205,7 @@ pub async fn page(
         modules => MODULES,
         current => current,
         here => ctx.here.as_deref().unwrap_or(current),
+        notice => ctx.notice,
     };
     Ok(Html(Templates::render(name, context! { ..extra, ..base })?))
 }

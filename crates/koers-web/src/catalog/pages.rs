@@ -315,7 +315,7 @@ async fn edit_meta(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
     run_form(
         form,
         async |input| catalog::update_meta(ctx.ws(), &ctx.who, &id, input).await,
-        |_| Done::Notice("notice"),
+        |_| Done::Back(format!("/bronnen/{id}"), "meta_saved"),
         |status, extra| render_dataset(&ctx, &id, status, extra),
     )
     .await

@@ -525,15 +525,15 @@ async fn edit(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
         Ok(Edit::Shared) => "dash.shared",
         Ok(Edit::Saved) | Err(_) => "dash.saved",
     };
-    after_form(r.map(|_| ()), notice, async |status: StatusCode, extra| {
-        // The entered values come back only when they were refused.
-        let form = if status.is_success() {
-            None
-        } else {
-            Some(value)
-        };
-        render_editor(&ctx, &id, status, context! { form => form, ..extra }).await
-    })
+    let back = format!("/dashboards/{id}/bewerken");
+    // Refused: the editor again with the values as entered.
+    after_form(
+        r.map(|_| ()),
+        (back, notice),
+        async |status: StatusCode, extra| {
+            render_editor(&ctx, &id, status, context! { form => value, ..extra }).await
+        },
+    )
     .await
 }
 

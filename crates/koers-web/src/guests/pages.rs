@@ -215,10 +215,10 @@ async fn show(ctx: Ctx, Path(id): Path<String>) -> Reply {
     render_shared(&ctx, &id, StatusCode::OK, context! {}).await
 }
 
-/// The shared question's page again after one of its forms: with `notice`, or with the
-/// problem (invalid input, or 403 when the invitation does not allow it).
+/// After one of the shared question's forms: back to its page with `notice`, or the page
+/// again with the problem (invalid input, or 403 when the invitation does not allow it).
 async fn outcome<T>(ctx: &Ctx, id: &str, r: Result<T, AppError>, notice: &'static str) -> Reply {
-    after_form_or_refused(r, notice, |status, extra| {
+    after_form_or_refused(r, (format!("/gast/{id}"), notice), |status, extra| {
         render_shared(ctx, id, status, extra)
     })
     .await

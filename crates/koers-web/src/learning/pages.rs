@@ -211,7 +211,12 @@ async fn save_self_scan(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Re
     form_outcome(
         r,
         value,
-        |_| Done::Notice("self_scan_saved"),
+        |_| {
+            Done::Back(
+                format!("{HOME}/deelnemers/{id}/zelfscan"),
+                "self_scan_saved",
+            )
+        },
         |status, extra| render_self_scan(&ctx, &id, status, extra),
     )
     .await
@@ -331,7 +336,10 @@ async fn cohort_outcome<T>(
         Err(e @ (AppError::Conflict(_) | AppError::PayloadTooLarge)) => {
             render(e.status(), form_problem(&e)).await
         }
-        r => form_outcome(r, Value::UNDEFINED, |_| Done::Notice(notice), render).await,
+        r => {
+            let back = Done::Back(format!("{HOME}/cohorten/{id}"), notice);
+            form_outcome(r, Value::UNDEFINED, |_| back, render).await
+        }
     }
 }
 
@@ -477,9 +485,11 @@ async fn save_register(ctx: Ctx, Path(id): Path<String>, body: Bytes) -> Reply {
         }
     }
     let r = uc::save_group_register(ctx.ws(), &ctx.who, &id, &attendance, &progress).await;
-    after_form(r, "saved", |status, extra| {
-        render_group(&ctx, &id, status, extra)
-    })
+    after_form(
+        r,
+        (format!("{HOME}/groepen/{id}"), "saved"),
+        |status, extra| render_group(&ctx, &id, status, extra),
+    )
     .await
 }
 
@@ -528,7 +538,8 @@ async fn save_session_register(
         .filter(|(_, v)| !v.is_empty())
         .collect();
     let r = uc::save_session_register(ctx.ws(), &ctx.who, &id, &session, &chosen, rest).await;
-    after_form(r, "saved", |status, extra| {
+    let back = format!("{HOME}/cohorten/{id}/sessies/{session}");
+    after_form(r, (back, "saved"), |status, extra| {
         render_session_register(&ctx, (&id, &session), status, extra)
     })
     .await
@@ -672,7 +683,8 @@ pub(super) async fn receive_file(
 
 async fn add_file(ctx: Ctx, Path(id): Path<String>, req: axum::extract::Request) -> Reply {
     let r = receive_file(&ctx, &id, req).await;
-    after_form(r, "content_added", async |status, extra| {
+    let back = format!("{HOME}/modules/{id}");
+    after_form(r, (back, "content_added"), async |status, extra| {
         render_module_content(&ctx, &id, status, extra).await
     })
     .await
@@ -696,7 +708,7 @@ async fn add_content(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply
     run_form(
         form,
         async |input| uc::add_content(ctx.ws(), &ctx.who, &id, input).await,
-        |_| Done::Notice("content_added"),
+        |_| Done::Back(format!("{HOME}/modules/{id}"), "content_added"),
         async |status, extra| render_module_content(&ctx, &id, status, extra).await,
     )
     .await
@@ -713,7 +725,8 @@ async fn remove_content(
         uc::remove_content(ctx.ws(), &ctx.who, &id, &content_id),
     )
     .await;
-    after_form(r, "content_removed", async |status, extra| {
+    let back = format!("{HOME}/modules/{id}");
+    after_form(r, (back, "content_removed"), async |status, extra| {
         render_module_content(&ctx, &id, status, extra).await
     })
     .await
@@ -723,7 +736,7 @@ async fn change_module(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Rep
     run_form(
         form,
         async |input| uc::update_module(ctx.ws(), &ctx.who, &id, input).await,
-        |_| Done::Notice("module_changed"),
+        |_| Done::Back(format!("{HOME}/modules/{id}"), "module_changed"),
         async |status, extra| render_module_content(&ctx, &id, status, extra).await,
     )
     .await
@@ -769,7 +782,7 @@ async fn change_session(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Re
     run_form(
         form,
         async |input| uc::update_session(ctx.ws(), &ctx.who, &id, input).await,
-        |_| Done::Notice("session_changed"),
+        |_| Done::Back(format!("{HOME}/sessies/{id}"), "session_changed"),
         async |status, extra| render_session(&ctx, &id, status, extra).await,
     )
     .await
@@ -807,8 +820,19 @@ async fn render_study(
     .await
 }
 
-async fn study(ctx: Ctx, Path((id, module_id)): Path<(String, String)>) -> Reply {
-    render_study(&ctx, (&id, &module_id), StatusCode::OK, context! {}).await
+/// Which content the participant just answered (`beantwoord`), after their answer.
+#[derive(Deserialize)]
+struct Answered {
+    beantwoord: Option<String>,
+}
+
+async fn study(
+    ctx: Ctx,
+    Path((id, module_id)): Path<(String, String)>,
+    Query(a): Query<Answered>,
+) -> Reply {
+    let extra = context! { answered => a.beantwoord };
+    render_study(&ctx, (&id, &module_id), StatusCode::OK, extra).await
 }
 
 /// The participant answers a reflection or quiz of the module; the module again, with it.
@@ -818,7 +842,9 @@ async fn respond(
     FormInput(input): FormInput,
 ) -> Reply {
     let r = uc::respond(ctx.ws(), &ctx.who, (&id, &module_id, &content_id), input).await;
-    after_form(r, "answer_saved", async |status, extra| {
+    // Back to the module with the answer named, for its score beside the notice.
+    let back = format!("{HOME}/deelnemers/{id}/modules/{module_id}?beantwoord={content_id}");
+    after_form(r, (back, "answer_saved"), async |status, extra| {
         let extra = context! { ..extra, ..context! { answered => content_id.clone() } };
         render_study(&ctx, (&id, &module_id), status, extra).await
     })
@@ -831,7 +857,8 @@ async fn mark_progress(
     FormInput(input): FormInput,
 ) -> Reply {
     let r = uc::mark_progress(ctx.ws(), &ctx.who, &id, &module_id, input).await;
-    after_form(r, "progress_saved", async |status, extra| {
+    let back = format!("{HOME}/deelnemers/{id}/modules/{module_id}");
+    after_form(r, (back, "progress_saved"), async |status, extra| {
         render_study(&ctx, (&id, &module_id), status, extra).await
     })
     .await
@@ -940,7 +967,7 @@ async fn revoke_student(
     form_outcome(
         r,
         Value::UNDEFINED,
-        |_| Done::Notice("guest_revoked"),
+        |_| Done::Back(format!("{HOME}/projecten/{id}"), "guest_revoked"),
         |status, extra| render_project(&ctx, &id, status, extra),
     )
     .await
@@ -948,8 +975,10 @@ async fn revoke_student(
 
 async fn save_project(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
     let r = uc::update_project(ctx.ws(), &ctx.who, &id, input).await;
-    after_form(r, "saved", |status, extra| {
-        render_project(&ctx, &id, status, extra)
-    })
+    after_form(
+        r,
+        (format!("{HOME}/projecten/{id}"), "saved"),
+        |status, extra| render_project(&ctx, &id, status, extra),
+    )
     .await
 }

@@ -154,9 +154,11 @@ async fn framework(ctx: Ctx, Query(q): Query<VersionQuery>) -> Reply {
 /// Saves the edited framework as a new version; running rounds keep theirs.
 async fn new_framework_version(ctx: Ctx, FormInput(input): FormInput) -> Reply {
     let r = uc::save_framework_form(ctx.ws(), &ctx.who, input).await;
-    after_form(r, "saved", |status, extra| {
-        render_framework(&ctx, None, status, extra)
-    })
+    after_form(
+        r,
+        ("/volwassenheid/kader".into(), "saved"),
+        |status, extra| render_framework(&ctx, None, status, extra),
+    )
     .await
 }
 

@@ -124,7 +124,7 @@ async fn link(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
     run_form(
         form,
         async |input| uc::link_round(ctx.ws(), &ctx.who, &id, input).await,
-        |_| Done::Notice("linked"),
+        |_| Done::Back(format!("/volwassenheid/rondes/{id}/verloop"), "linked"),
         |status, extra| render(&ctx, &id, &none, status, extra),
     )
     .await

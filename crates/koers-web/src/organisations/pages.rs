@@ -88,7 +88,7 @@ async fn set_roles(ctx: Ctx, Path(user_id): Path<String>, FormInput(input): Form
     form_outcome_with_conflicts(
         r,
         context! {},
-        |_| Done::Notice("roles_saved"),
+        |_| Done::Back("/organisatie".into(), "roles_saved"),
         |status, extra| render(&ctx, status, extra),
     )
     .await
@@ -99,7 +99,7 @@ async fn remove(ctx: Ctx, Path(user_id): Path<String>) -> Reply {
     form_outcome_with_conflicts(
         r,
         context! {},
-        |_| Done::Notice("member_removed"),
+        |_| Done::Back("/organisatie".into(), "member_removed"),
         |status, extra| render(&ctx, status, extra),
     )
     .await
@@ -112,7 +112,7 @@ async fn add_member_organisation(ctx: Ctx, form: FormInput) -> Reply {
     form_outcome_with_conflicts(
         r,
         fields,
-        |_| Done::Notice("member_organisation_added"),
+        |_| Done::Back("/organisatie".into(), "member_organisation_added"),
         |status, extra| render(&ctx, status, extra),
     )
     .await
@@ -130,7 +130,7 @@ async fn remove_member_organisation(
     form_outcome_with_conflicts(
         r,
         context! {},
-        |_| Done::Notice("member_organisation_removed"),
+        |_| Done::Back("/organisatie".into(), "member_organisation_removed"),
         |status, extra| render(&ctx, status, extra),
     )
     .await

@@ -257,7 +257,10 @@ async fn refresh_indicator(ctx: Ctx, Path(id): Path<String>) -> Reply {
         .await
         .map_err(AppError::from)
     {
-        Ok(_) => render_indicator(&ctx, &id, StatusCode::OK, context! { notice => true }).await,
+        Ok(_) => {
+            let back = format!("/informatieproducten/indicatoren/{id}");
+            Ok(crate::notice::back(&back, "refreshed"))
+        }
         Err(e @ (AppError::Unprocessable(_) | AppError::BadRequest(_) | AppError::Invalid(_))) => {
             let extra = context! { error => e.detail() };
             render_indicator(&ctx, &id, e.status(), extra).await
@@ -344,7 +347,8 @@ async fn edit_monitor(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormIn
             render_monitor(&ctx, &id, StatusCode::CONFLICT, context! { error => m }).await
         }
         r => {
-            after_form(r, "ip.monitor_saved", |status, extra| {
+            let back = format!("/informatieproducten/monitoren/{id}");
+            after_form(r, (back, "ip.monitor_saved"), |status, extra| {
                 render_monitor(&ctx, &id, status, extra)
             })
             .await
@@ -363,7 +367,8 @@ async fn restore_monitor_version(
 
 async fn set_schedule(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
     let r = products::schedule(ctx.ws(), &ctx.who, &id, input).await;
-    after_form(r, "scheduled", |status, extra| {
+    let back = format!("/informatieproducten/indicatoren/{id}");
+    after_form(r, (back, "scheduled"), |status, extra| {
         render_indicator(&ctx, &id, status, extra)
     })
     .await

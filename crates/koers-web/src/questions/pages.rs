@@ -220,16 +220,16 @@ async fn show(ctx: Ctx, Path(id): Path<String>, Query(c): Query<StepChoice>) -> 
     render_question(&ctx, &id, StatusCode::OK, context! { chosen => c.naar }).await
 }
 
-/// The question's page again after one of its forms: with `notice` when it went through,
-/// with the problem when the input was invalid, the step not allowed from here (409) or not
-/// for this person (403); other errors as usual.
+/// After one of the question's forms: back to its page with `notice` when it went through;
+/// the page again with the problem when the input was invalid, the step not allowed from
+/// here (409) or not for this person (403); other errors as usual.
 async fn outcome<T, E: Into<AppError>>(
     ctx: &Ctx,
     id: &str,
     r: Result<T, E>,
     notice: &'static str,
 ) -> Reply {
-    after_form_or_refused(r, notice, |status, extra| {
+    after_form_or_refused(r, (format!("/datavragen/{id}"), notice), |status, extra| {
         render_question(ctx, id, status, extra)
     })
     .await

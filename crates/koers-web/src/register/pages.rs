@@ -312,7 +312,7 @@ async fn edit(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
     run_form(
         form,
         async |input| reg::update_application(ctx.ws(), &ctx.who, &id, input).await,
-        |_| Done::Notice("saved"),
+        |_| Done::Back(format!("/toepassingen/{id}"), "saved"),
         |status, extra| render_app(&ctx, &id, status, extra),
     )
     .await
@@ -320,17 +320,21 @@ async fn edit(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
 
 async fn publication(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
     let r = reg::set_publication(ctx.ws(), &ctx.who, &id, input).await;
-    after_form(r, "saved", |status, extra| {
-        render_app(&ctx, &id, status, extra)
-    })
+    after_form(
+        r,
+        (format!("/toepassingen/{id}"), "saved"),
+        |status, extra| render_app(&ctx, &id, status, extra),
+    )
     .await
 }
 
 async fn measure(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
     let r = reg::set_measure(ctx.ws(), &ctx.who, &id, input).await;
-    after_form(r, "saved", |status, extra| {
-        render_app(&ctx, &id, status, extra)
-    })
+    after_form(
+        r,
+        (format!("/toepassingen/{id}"), "saved"),
+        |status, extra| render_app(&ctx, &id, status, extra),
+    )
     .await
 }
 
@@ -674,7 +678,8 @@ async fn choice_publication(
             .map(|_| ()),
     };
     let render = async |status, extra| render_choice(&ctx, &id, &choice_id, status, extra).await;
-    after_form(r, "saved", render).await
+    let back = format!("/toepassingen/{id}/keuzes/{choice_id}");
+    after_form(r, (back, "saved"), render).await
 }
 
 /// The organisation's public page of decisions (Woo): no sign-in needed.
@@ -721,7 +726,8 @@ async fn choice_transition(
     let sent = form.value();
     let r = reg::transition(ctx.ws(), &ctx.who, &id, &choice_id, form.0).await;
     let render = async |status, extra| render_choice(&ctx, &id, &choice_id, status, extra).await;
-    form_outcome_with_conflicts(r, sent, |_| Done::Notice("saved"), render).await
+    let back = Done::Back(format!("/toepassingen/{id}/keuzes/{choice_id}"), "saved");
+    form_outcome_with_conflicts(r, sent, |_| back, render).await
 }
 
 /// The choice framework: its rules in words, who decides per level, its versions, and for
@@ -900,9 +906,7 @@ async fn framework_edit(ctx: Ctx, FormInput(input): FormInput) -> Reply {
             )
             .await
         }
-        Ok(FrameworkStep::Saved(_)) => {
-            render_framework(&ctx, StatusCode::OK, None, context! { notice => "saved" }).await
-        }
+        Ok(FrameworkStep::Saved(_)) => Ok(crate::notice::back("/toepassingen/keuzekader", "saved")),
         Err(e @ AppError::Invalid(_)) => {
             render_framework(
                 &ctx,
@@ -1013,7 +1017,10 @@ async fn agenda_decide(ctx: Ctx, Path(choice_id): Path<String>, form: FormInput)
     let sent = form.value();
     let r = reg::decide_on_agenda(ctx.ws(), &ctx.who, &choice_id, form.0).await;
     match r.map_err(AppError::from) {
-        Ok(_) => render_agenda(&ctx, StatusCode::OK, context! { notice => "decided" }).await,
+        Ok(_) => Ok(crate::notice::back(
+            "/toepassingen/bestuursagenda",
+            "decided",
+        )),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
             let status = e.status();
             let extra = context! { failed => choice_id, form => sent, ..form_problem(&e) };

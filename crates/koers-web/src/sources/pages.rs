@@ -109,10 +109,11 @@ async fn import(ctx: Ctx, form: FormInput) -> Reply {
 /// Saves the schedule (and the definition, sent along) of a dataset's source.
 async fn set_source(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
     let r = sources::replace(ctx.ws(), &ctx.who, &id, input).await;
-    after_form(r, "", async |status: StatusCode, extra| {
-        let extra = context! { source_notice => status == StatusCode::OK, ..extra };
-        render_dataset(&ctx, &id, status, extra).await
-    })
+    after_form(
+        r,
+        (format!("/bronnen/{id}"), "source_saved"),
+        async |status, extra| render_dataset(&ctx, &id, status, extra).await,
+    )
     .await
 }
 

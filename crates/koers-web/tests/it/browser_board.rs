@@ -148,6 +148,15 @@ async fn a_manager_sends_a_choice_back_from_its_page_by_keyboard() {
         text.contains("Eerst de kosten per jaar uitwerken."),
         "{text}"
     );
+    // Back on the choice's own address: reloading sends nothing again and says nothing again.
+    let here = b.current_url().await.unwrap();
+    assert_eq!(here.path(), format!("/toepassingen/{id}/keuzes/{cid}"));
+    b.refresh().await.unwrap();
+    let text = main_text(&b).await;
+    assert!(
+        !text.contains("Opgeslagen.") && text.contains("teruggestuurd"),
+        "{text}"
+    );
     let ch: Value = c
         .get_json(&format!("/api/v1/applications/{id}/choices/{cid}"))
         .await;

@@ -159,7 +159,7 @@ pub(crate) async fn import_a_geojson_and_see_its_page() {
         .expect(400)
         .text();
     assert_eq!(html.matches("id=\"title-error\"").count(), 1, "{html}");
-    c.post_form(
+    c.submit(
         &url,
         &[
             ("title", "Gemeenten <2025>"),

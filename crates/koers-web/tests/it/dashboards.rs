@@ -527,7 +527,7 @@ async fn pages_build_refresh_and_export_a_dashboard_and_show_stale_data() {
             ("valueColumn", "tonnen"),
         ]
     };
-    pc.post_form(&editor, &form("1", "Staven"))
+    pc.submit(&editor, &form("1", "Staven"))
         .await
         .assert_shows(200, &["Het onderdeel is toegevoegd."]);
     pc.post_form(&editor, &form("1", "Dubbel"))
@@ -1092,7 +1092,7 @@ async fn widgets_name_only_columns_their_analysis_has_and_change_in_place() {
     let first = app.dashboard(&id).await.definition.widgets[0].clone();
     let html = pc.page(&format!("{editor}?onderdeel={}", first.id)).await;
     assert!(html.contains("value=\"update_widget\"") && html.contains(&first.title));
-    pc.post_form(
+    pc.submit(
         &editor,
         &[
             ("version", "1"),
@@ -1113,7 +1113,7 @@ async fn widgets_name_only_columns_their_analysis_has_and_change_in_place() {
     assert_eq!(d.definition.widgets[0].title, "Tonnen per jaar (staven)");
     assert_eq!(d.definition.widgets.len(), 5);
     // Duplicate it: the copy stands right after it with an id of its own.
-    pc.post_form(
+    pc.submit(
         &editor,
         &[
             ("version", "2"),
@@ -1416,7 +1416,7 @@ async fn a_flow_map_joins_regions_and_lists_the_largest_flows() {
     pc.post_form(&editor, &form("1", ""))
         .await
         .assert_shows(400, &["kies de kolom met de gebiedscode van de bestemming"]);
-    pc.post_form(&editor, &form("1", "bestemming"))
+    pc.submit(&editor, &form("1", "bestemming"))
         .await
         .assert_shows(200, &["Het onderdeel is toegevoegd."]);
     let html = pc.page(&format!("/dashboards/{id}")).await;
@@ -1539,7 +1539,7 @@ async fn a_3d_bag_tile_stands_in_3d_on_a_dashboard() {
     pc.post_form(&editor, &form(""))
         .await
         .assert_shows(400, &["kies de kolom met de hoogte in meter"]);
-    pc.post_form(&editor, &form("hoogte"))
+    pc.submit(&editor, &form("hoogte"))
         .await
         .assert_shows(200, &["Het onderdeel is toegevoegd."]);
     let html = pc.page(&format!("/dashboards/{id}")).await;

@@ -474,7 +474,7 @@ async fn a_member_invites_and_a_guest_works_through_the_pages() {
         "a guest sees no modules"
     );
     guest
-        .post_form(&format!("{to}/reacties"), &[("body", "Wij kunnen helpen.")])
+        .submit(&format!("{to}/reacties"), &[("body", "Wij kunnen helpen.")])
         .await
         .assert_shows(
             200,
@@ -498,10 +498,10 @@ async fn a_member_invites_and_a_guest_works_through_the_pages() {
         .upload(&format!("{to}/bijlagen"), big)
         .await
         .assert_shows(400, &["het bestand is groter dan"]);
-    guest
+    let sent = guest
         .upload(&format!("{to}/bijlagen"), pdf_form("plan.pdf"))
-        .await
-        .assert_shows(200, &["plan.pdf"]);
+        .await;
+    guest.follow(sent).await.assert_shows(200, &["plan.pdf"]);
 
     // Revoking asks for a confirmation first.
     let grant = to.trim_start_matches("/gast/");
@@ -512,7 +512,7 @@ async fn a_member_invites_and_a_guest_works_through_the_pages() {
         .assert_shows(400, &["Ja, trek de uitnodiging in"]);
     guest.get(&to).await.assert_status(200);
     admin
-        .post_form(&revoke, &[("confirm", "on")])
+        .submit(&revoke, &[("confirm", "on")])
         .await
         .assert_shows(200, &["De uitnodiging is ingetrokken", "Ingetrokken"]);
     let r = guest.get(&to).await;

@@ -213,7 +213,7 @@ async fn import_split_and_bad_files() {
         .assert_shows(400, &["Vink aan dat u dit zeker weet."]);
     let after = a.get_json(&format!("/api/v1/learning/cohorts/{cid}")).await;
     assert_eq!(after["participants"], cohort["participants"]);
-    page.post_form(&split, &[("confirm", "on")])
+    page.submit(&split, &[("confirm", "on")])
         .await
         .assert_status(200);
     // Importing the same people again is refused row by row.
@@ -521,7 +521,7 @@ async fn a_session_is_marked_for_the_whole_cohort_at_once() {
             "Vastgelegd voor 4 van 4 deelnemers.",
         ],
     );
-    page.post_form(
+    page.submit(
         &path,
         &[
             (&format!("a.{anna}"), "excused"),
@@ -553,7 +553,7 @@ async fn a_session_is_marked_for_the_whole_cohort_at_once() {
         200,
         &[r#"<option value="clear">niets vastgelegd (wissen)</option>"#],
     );
-    page.post_form(
+    page.submit(
         &path,
         &[(&format!("a.{anna}"), "clear"), ("rest", "present")],
     )
@@ -582,7 +582,7 @@ async fn a_session_is_marked_for_the_whole_cohort_at_once() {
         .to_string();
     let chantal = id_of("chantal").await;
     let group_page = format!("/leertrajecten/groepen/{group}");
-    page.post_form(&group_page, &[(&format!("a.{chantal}.{sid}"), "clear")])
+    page.submit(&group_page, &[(&format!("a.{chantal}.{sid}"), "clear")])
         .await
         .assert_shows(200, &["Opgeslagen."]);
     assert_eq!(marks().await[2], ("Chantal".into(), Value::Null));
@@ -1011,7 +1011,7 @@ async fn a_participant_works_through_a_module_the_coordinator_filled() {
     assert!(!html.contains("href=\"javascript:"), "{html}");
     assert!(html.contains("<h3>Inleiding</h3>"), "{html}");
     assert!(html.contains("video.example&#x2f;cio"), "{html}");
-    page.post_form(&study, &[("status", "done")])
+    page.submit(&study, &[("status", "done")])
         .await
         .assert_shows(200, &["Uw voortgang is opgeslagen"]);
     page.post_form(&study, &[("status", "klaar")])
@@ -1066,7 +1066,7 @@ async fn a_participant_works_through_a_module_the_coordinator_filled() {
     );
     coordinator.post_form(&remove, &[]).await.assert_status(400);
     coordinator
-        .post_form(&remove, &[("confirm", "on")])
+        .submit(&remove, &[("confirm", "on")])
         .await
         .assert_status(200);
     assert_eq!(
@@ -1250,7 +1250,7 @@ async fn the_coordinator_changes_and_removes_modules_and_sessions() {
     )
     .await
     .assert_status(400);
-    page.post_form(
+    page.submit(
         &format!("/leertrajecten/sessies/{sid}"),
         &[
             ("title", "Terugkomdag"),
@@ -1353,7 +1353,7 @@ async fn taking_someone_out_of_a_full_group_gives_the_place_to_who_waits() {
         .await
         .assert_status(404);
     assert_eq!(group_of(&people[0]).await, gid);
-    page.post_form(&out, &[("confirm", "on")])
+    page.submit(&out, &[("confirm", "on")])
         .await
         .assert_shows(200, &["De deelnemer is uit de groep gehaald"]);
     assert_eq!(group_of(&people[0]).await, Value::Null);

@@ -237,7 +237,7 @@ async fn participants_assess_themselves_and_the_movement_shows_above_the_group()
     )
     .await
     .assert_shows(400, &["kies een niveau van 1 tot en met 4 voor ‘Data’"]);
-    page.post_form(
+    page.submit(
         &format!("/leertrajecten/deelnemers/{me}/zelfscan"),
         &[
             ("moment", "end"),
@@ -657,7 +657,7 @@ async fn a_participant_reflects_and_takes_a_quiz_the_coordinator_reads() {
     page.post_form(&form, &[("q1", "1")])
         .await
         .assert_shows(400, &["kies een antwoord bij vraag 2"]);
-    page.post_form(&form, &[("q1", "1"), ("q2", "0")])
+    page.submit(&form, &[("q1", "1"), ("q2", "0")])
         .await
         .assert_shows(
             200,

@@ -532,11 +532,11 @@ async fn the_framework_is_edited_in_the_page_as_a_new_version() {
         "Wij publiceren onze data open.".into(),
     ));
     with_new.push((format!("d{n}.description"), "Data open publiceren.".into()));
-    let html = pc
+    let back = pc
         .send(pc.client().post(&framework).form(&with_new))
         .await
-        .expect(200)
-        .text();
+        .expect(303);
+    let html = pc.page(back.header("location")).await;
     assert!(
         html.contains("opgeslagen als nieuwe versie")
             && html.contains("Visie en koers")
@@ -965,7 +965,7 @@ async fn a_province_over_three_years_with_the_threshold_per_round() {
     // The page's forms: the previous round, then the map (a wrong choice shown at its field).
     let page = format!("/volwassenheid/rondes/{r26}/verloop");
     pages
-        .post_form(&page, &[("previousRoundId", &r25)])
+        .submit(&page, &[("previousRoundId", &r25)])
         .await
         .assert_shows(
             200,
@@ -985,7 +985,7 @@ async fn a_province_over_three_years_with_the_threshold_per_round() {
             &["deze dimensie staat niet in het kader van de vorige ronde"],
         );
     pages
-        .post_form(&page, &[("previousRoundId", &r25), (field, &old_key)])
+        .submit(&page, &[("previousRoundId", &r25), (field, &old_key)])
         .await
         .assert_status(200);
 

@@ -249,7 +249,7 @@ async fn the_pages_assign_attach_and_show_notifications() {
     let p = app.page_as("admin@pv26.example").await;
     let page = p.page(&format!("/datavragen/{qid}")).await;
     assert!(page.contains("Rollen wijzigen") && page.contains("Bijlagen"));
-    p.post_form(
+    p.submit(
         &format!("/datavragen/{qid}/rollen"),
         &[
             ("questionOwner", app.admin_a.id.as_str()),
@@ -268,12 +268,13 @@ async fn the_pages_assign_attach_and_show_notifications() {
         .expect(400)
         .text();
     assert!(html.contains("de inhoud is geen PDF-bestand"), "{html}");
-    let r = p
+    let sent = p
         .upload(
             &format!("/datavragen/{qid}/bijlagen"),
             file_part("kaart.png", b"\x89PNG\r\n\x1a\n0000".to_vec()),
         )
         .await;
+    let r = p.follow(sent).await;
     r.assert_status(200);
     assert!(r.text().contains("kaart.png"));
 

@@ -141,7 +141,7 @@ pub(crate) async fn an_indicator_is_refreshed_judged_and_shown() {
         ("indicatorIds", id.as_str()),
     ];
     let monitor_page = format!("/informatieproducten/monitoren/{mid}");
-    p.post_form(&monitor_page, &form)
+    p.submit(&monitor_page, &form)
         .await
         .assert_shows(200, &["Opgeslagen als nieuwe versie."]);
     p.post_form(&monitor_page, &form).await.assert_status(409);
@@ -202,7 +202,7 @@ pub(crate) async fn an_indicator_is_refreshed_judged_and_shown() {
     assert!(html.contains("Verouderd"), "{html}");
     // Refreshing through the page: without Amersfoort 2024 has 600 rides, still green.
     let html = p
-        .post_form(
+        .submit(
             &format!("/informatieproducten/indicatoren/{id}/verversen"),
             &[],
         )
@@ -429,7 +429,7 @@ async fn a_policy_owner_defines_an_indicator_on_a_saved_analysis() {
     let id = at.rsplit('/').next().unwrap().to_string();
     // They refresh it on its page and read the value.
     let html = p
-        .post_form(&format!("{at}/verversen"), &[])
+        .submit(&format!("{at}/verversen"), &[])
         .await
         .expect(200)
         .text();

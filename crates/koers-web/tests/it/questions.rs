@@ -183,14 +183,14 @@ pub(crate) async fn pages_for_the_board_list_question_and_cycle() {
         .post_form(&format!("{location}/stap"), &[("to", "parked")])
         .await;
     assert_eq!(r.status(), 400, "parking needs a reason");
-    c.post_form(
+    c.submit(
         &format!("{location}/stap"),
         &[("to", "parked"), ("note", "wacht op RWS-data")],
     )
     .await
     .assert_status(200);
     let r = c
-        .post_form(
+        .submit(
             &format!("{location}/reacties"),
             &[("body", "Zie ook de Zwemwaterkaart")],
         )
@@ -261,7 +261,7 @@ async fn evidence_is_chosen_by_name_on_the_page() {
         )),
         "{html}"
     );
-    page.post_form(
+    page.submit(
         &format!("{path}/bewijs"),
         &[
             ("evidence", format!("analysis:{analysis}").as_str()),

@@ -228,7 +228,7 @@ pub(crate) async fn choices_are_routed_to_the_board_and_decided_with_a_reference
     )
     .await
     .assert_shows(400, &["kenmerk"]);
-    b.post_form(
+    b.submit(
         &format!("/toepassingen/bestuursagenda/{cid}"),
         &[
             ("to", "decided"),
@@ -385,7 +385,7 @@ pub(crate) async fn the_framework_is_versioned_and_reroutes_choices() {
         Value::Null,
         "a preview saves nothing"
     );
-    p.post_form("/toepassingen/keuzekader", &form("€ 500.000", "save"))
+    p.submit("/toepassingen/keuzekader", &form("€ 500.000", "save"))
         .await
         .assert_shows(200, &["Opgeslagen"]);
     let f: Value = c.get_json("/api/v1/choice-framework").await;
@@ -397,7 +397,7 @@ pub(crate) async fn the_framework_is_versioned_and_reroutes_choices() {
     assert_eq!(ch["frameworkVersion"], 1);
     assert_eq!(ch["routing"]["matched_rules"][0]["rule"], "Hosting");
     // A second version, compared side by side with the first.
-    p.post_form("/toepassingen/keuzekader", &form("€ 100.000", "save"))
+    p.submit("/toepassingen/keuzekader", &form("€ 100.000", "save"))
         .await
         .assert_status(200);
     let cmp = p
@@ -554,7 +554,7 @@ async fn decisions_are_published_for_everyone_without_what_is_redacted() {
         shown.contains(">12 maart 2026</time>"),
         "decided on, written out: {shown}"
     );
-    page.post_form(
+    page.submit(
         &format!("/toepassingen/{id}/keuzes/{cid}/openbaar"),
         &[("action", "publish")],
     )
@@ -638,14 +638,25 @@ async fn a_manager_sends_a_choice_back_on_its_page() {
     );
     let api = format!("/api/v1/applications/{id}/choices/{cid}");
     assert_eq!(c.get_json(&api).await["status"], "advised");
-    // With its reason it goes back to the proposer, and the page says why.
+    // With its reason it goes back to the proposer: the answer leads back to the choice's
+    // own page (reloading it sends nothing again), which says so once and says why.
     let reason = "Eerst de kosten per jaar uitwerken.";
     let r = mt
         .post_form(&status, &[("to", "sent_back"), ("reason", reason)])
-        .await;
-    assert_eq!(r.status(), 200);
-    assert!(r.text().contains(reason));
+        .await
+        .expect(303);
+    assert_eq!(r.header("location"), path);
+    let html = mt.page(&path).await;
+    assert!(
+        html.contains("Opgeslagen.") && html.contains(reason),
+        "{html}"
+    );
     assert_eq!(c.get_json(&api).await["status"], "sent_back");
+    let again = mt.page(&path).await;
+    assert!(
+        !again.contains("Opgeslagen.") && again.contains(reason),
+        "{again}"
+    );
 }
 
 /// A choice at management level is decided by those the framework names for that level
@@ -1051,7 +1062,7 @@ async fn the_pages_register_applications_and_choices() {
         .await
         .assert_shows(400, &["Advies", "is verplicht"]);
     let html = p
-        .post_form(
+        .submit(
             &format!("{loc}/status"),
             &[
                 ("to", "advised"),
@@ -1081,7 +1092,7 @@ async fn the_pages_register_applications_and_choices() {
         .assert_shows(400, &["vier ogen"]);
     let p = proposer;
     decide(&p, "2026-02-30").await.assert_status(400);
-    decide(&p, "2026-02-28")
+    p.follow(decide(&p, "2026-02-28").await)
         .await
         .assert_shows(200, &["2026-02-28"]);
     // The pre-scan page lists questions and stores answers.
@@ -1349,7 +1360,7 @@ async fn the_board_sends_back_defers_rejects_or_chooses_another_option() {
     // Deferred on the agenda page, to a later meeting; then decided on another option.
     advise(&cid).await;
     board_page
-        .post_form(
+        .submit(
             &format!("/toepassingen/bestuursagenda/{cid}"),
             &[("to", "deferred"), ("until", "GS 12 maart"), ("reason", "")],
         )
@@ -1375,7 +1386,7 @@ async fn the_board_sends_back_defers_rejects_or_chooses_another_option() {
         .await
         .assert_shows(400, &["reden om een andere optie te kiezen"]);
     board_page
-        .post_form(
+        .submit(
             &format!("/toepassingen/bestuursagenda/{cid}"),
             &[
                 ("to", "decided"),

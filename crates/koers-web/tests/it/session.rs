@@ -255,6 +255,19 @@ impl Session {
             .await
     }
 
+    /// Sends a form that goes through and leads back to its page, as a browser does: the
+    /// answer must be 303 See Other (Post/Redirect/Get), and what comes back is the page it
+    /// leads to, with the form's notice.
+    pub async fn submit(&self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        self.follow(self.post_form(path, fields).await).await
+    }
+
+    /// The page a form's answer leads back to: the answer must be 303 See Other.
+    pub async fn follow(&self, r: Resp) -> Resp {
+        let r = r.expect(303);
+        self.get(r.header("location")).await
+    }
+
     /// Posts a multipart form as a script does: the CSRF header, like the JSON calls.
     pub async fn post_multipart(&self, path: &str, form: reqwest::multipart::Form) -> Resp {
         self.send(self.request(Method::POST, path, true).multipart(form))
@@ -311,8 +324,8 @@ impl Session {
         self.job_end(&job).await
     }
 
-    /// Uploads a multipart form as a page does: the session's CSRF token in the query string
-    /// (the form's `action`), since the body is read only after the check.
+    /// Uploads a multipart form with the session's CSRF token in the query string, which koers
+    /// accepts beside the first field its pages send.
     pub async fn upload(&self, path: &str, form: reqwest::multipart::Form) -> Resp {
         let sep = if path.contains('?') { '&' } else { '?' };
         let path = format!("{path}{sep}csrf_token={}", self.csrf());

@@ -605,7 +605,7 @@ async fn the_pages_list_a_service_import_it_and_refresh() {
     let page = c.get_ok(&format!("/bronnen/{id}")).await.text();
     assert!(page.contains("Nu verversen"), "{page}");
     assert!(page.contains("Elke week"));
-    c.post_form(
+    c.submit(
         &format!("/bronnen/{id}/dienst"),
         &[
             ("kind", "wfs"),
