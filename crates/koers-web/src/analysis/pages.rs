@@ -8,7 +8,7 @@ use crate::input::{FormInput, Input};
 use crate::shell::{Done, form_outcome, form_problem, page_with_status, when_confirmed};
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::Path;
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
@@ -191,8 +191,14 @@ async fn render_saved(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> 
     .await
 }
 
-async fn saved(ctx: Ctx, Path(id): Path<String>) -> Reply {
-    render_saved(&ctx, &id, StatusCode::OK, context! {}).await
+/// A saved analysis' page; `?kolom=<name>` opens the form that says what that column means.
+async fn saved(
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<std::collections::BTreeMap<String, String>>,
+) -> Reply {
+    let extra = crate::catalog::pages::chosen_column(&q);
+    render_saved(&ctx, &id, StatusCode::OK, extra).await
 }
 
 async fn run_saved_page(
@@ -245,6 +251,7 @@ async fn save_existing(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormI
 async fn label_column(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
     crate::catalog::pages::label_column_form(
         input,
+        &format!("/analyses/{id}"),
         async |column, input| analysis::label_column(ctx.ws(), &ctx.who, &id, &column, input).await,
         async |status, extra| render_saved(&ctx, &id, status, extra).await,
     )

@@ -262,17 +262,23 @@ async fn show(
     Path(id): Path<String>,
     Query(q): Query<std::collections::BTreeMap<String, String>>,
 ) -> Reply {
-    let extra = match q.get("kolom") {
-        Some(c) => context! { column_form => context! { column => c }, kaart => q.get("kaart") },
-        None => context! { kaart => q.get("kaart") },
-    };
+    let extra = context! { kaart => q.get("kaart"), ..chosen_column(&q) };
     render_dataset(&ctx, &id, StatusCode::OK, extra).await
+}
+
+/// The column whose form a page opens (`?kolom=<name>`): a dataset's or an analysis'.
+pub(crate) fn chosen_column(q: &std::collections::BTreeMap<String, String>) -> Value {
+    match q.get("kolom") {
+        Some(c) => context! { column_form => context! { column => c } },
+        None => context! {},
+    }
 }
 
 /// Says what a column means: title, unit, code list (data stewards).
 async fn label_column(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
     label_column_form(
         input,
+        &format!("/bronnen/{id}"),
         async |column, input| catalog::label_column(ctx.ws(), &ctx.who, &id, &column, input).await,
         async |status, extra| render_dataset(&ctx, &id, status, extra).await,
     )
@@ -280,10 +286,12 @@ async fn label_column(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormIn
 }
 
 /// The form that says what a column means (`column_labels.html`), of a dataset or an
-/// analysis: `label` saves it; the page comes back with a notice, or with the form as sent
-/// (`column_form`) and its problems.
+/// analysis (its page at `page`): `label` saves it; back to the page with the same column
+/// chosen and a notice, or the page again with the form as sent (`column_form`) and its
+/// problems.
 pub(crate) async fn label_column_form<T>(
     mut input: Input,
+    page: &str,
     label: impl AsyncFnOnce(String, Input) -> Result<T, koers_app::Error>,
     render: impl AsyncFnOnce(StatusCode, Value) -> Reply,
 ) -> Reply {
@@ -292,21 +300,14 @@ pub(crate) async fn label_column_form<T>(
         column => column, title => input.text("title"), unit => input.text("unit"),
         codes => input.text("codes"),
     };
-    let saved = context! { column => column };
+    let chosen = serde_urlencoded::to_string([("kolom", &column)]).unwrap_or_default();
+    let back = format!("{page}?{chosen}#kolom-beschrijven");
     let r = label(column, input).await;
     form_outcome(
         r,
         Value::UNDEFINED,
-        |_| Done::Show(context! { column_saved => true }),
-        async |status, extra| {
-            // Saved: the same column stays chosen, with what it now says.
-            let back = if status.is_success() {
-                context! { column_form => saved }
-            } else {
-                context! { column_form => fields }
-            };
-            render(status, context! { ..back, ..extra }).await
-        },
+        |_| Done::Back(back, "column_saved"),
+        async |status, extra| render(status, context! { column_form => fields, ..extra }).await,
     )
     .await
 }

@@ -64,9 +64,16 @@ async fn forget_column(pc: &Session, action: &str, column: &str) {
         ("unit", ""),
         ("codes", ""),
     ];
-    let html = pc.post_form(action, &fields).await.expect(200).text();
+    let sent = pc.post_form(action, &fields).await.expect(303);
+    // Back to the page, with the same column's form open.
+    let page = action.trim_end_matches("/kolommen");
+    let back = format!("{page}?kolom={column}#kolom-beschrijven");
+    assert_eq!(sent.header("location"), back);
+    let html = pc.page(&back).await;
     let said = format!("Opgeslagen wat kolom {column} betekent.");
     assert!(html.contains(&said), "{html}");
+    let chosen = format!("<option value=\"{column}\" selected>");
+    assert!(html.contains(&chosen), "{html}");
 }
 
 pub(crate) fn definition(per_province: &str, per_mode: &str, per_municipality: &str) -> Value {
