@@ -686,6 +686,17 @@ async fn survey_form(
     resolved: axum::Extension<Option<Resolved>>,
     Path(token): Path<String>,
 ) -> Reply {
+    // Just answered: the thanks, once (reloading then says the link was used).
+    if crate::notice::read(&headers).as_deref() == Some(ANSWERED) {
+        let thanks = context! { thanks => true };
+        return public_page(
+            &state,
+            &headers,
+            resolved.0.as_ref(),
+            StatusCode::OK,
+            thanks,
+        );
+    }
     render_survey(
         &state,
         &headers,
@@ -696,6 +707,9 @@ async fn survey_form(
     )
     .await
 }
+
+/// The notice that leads a respondent from their answers to the thanks.
+const ANSWERED: &str = "survey_answered";
 
 async fn render_survey(
     state: &AppState,
@@ -750,13 +764,7 @@ async fn survey_submit(
         .await
         .map_err(AppError::from)
     {
-        Ok(()) => public_page(
-            &state,
-            &headers,
-            resolved.0.as_ref(),
-            StatusCode::OK,
-            context! { thanks => true },
-        ),
+        Ok(()) => Ok(crate::notice::back(&format!("/enquete/{token}"), ANSWERED)),
         Err(e @ AppError::Invalid(_)) => {
             let extra = context! { form => value, ..form_problem(&e) };
             render_survey(

@@ -73,6 +73,14 @@ async fn answer_in_group(link: &str, value: &str, comment: &str, group: &str) ->
         form.push((field, if is_open { comment } else { value }.to_string()));
     }
     let r = c.send(c.client().post(link).form(&form)).await;
+    // Went through: back to the link, which thanks once.
+    let r = match r.status().as_u16() {
+        303 => {
+            let origin = &link[..link.find("/enquete/").expect("a survey link")];
+            c.get(&format!("{origin}{}", r.header("location"))).await
+        }
+        _ => r,
+    };
     (r.status().as_u16(), r.text())
 }
 
@@ -93,6 +101,9 @@ async fn no_figure_below_the_threshold_anywhere() {
         assert_eq!(status, 200, "{html}");
         assert!(html.contains("Dank u wel"));
     }
+    // Opened again, the link says it was used; nothing is sent again.
+    let again = Session::new("").get(&flevo[0]).await;
+    again.assert_shows(410, &["Deze link is al gebruikt"]);
     for l in &gelre {
         assert_eq!(answer(l, "4", "Gelre-opmerking").await.0, 200);
     }
