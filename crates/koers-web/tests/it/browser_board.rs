@@ -154,7 +154,7 @@ async fn a_manager_sends_a_choice_back_from_its_page_by_keyboard() {
     b.refresh().await.unwrap();
     let text = main_text(&b).await;
     assert!(
-        !text.contains("Opgeslagen.") && text.contains("teruggestuurd"),
+        !text.contains("Het besluit is vastgelegd.") && text.contains("teruggestuurd"),
         "{text}"
     );
     let ch: Value = c

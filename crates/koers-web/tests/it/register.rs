@@ -646,17 +646,12 @@ async fn a_manager_sends_a_choice_back_on_its_page() {
         .await
         .expect(303);
     assert_eq!(r.header("location"), path);
+    let said = "Het besluit is vastgelegd.";
     let html = mt.page(&path).await;
-    assert!(
-        html.contains("Opgeslagen.") && html.contains(reason),
-        "{html}"
-    );
+    assert!(html.contains(said) && html.contains(reason), "{html}");
     assert_eq!(c.get_json(&api).await["status"], "sent_back");
     let again = mt.page(&path).await;
-    assert!(
-        !again.contains("Opgeslagen.") && again.contains(reason),
-        "{again}"
-    );
+    assert!(!again.contains(said) && again.contains(reason), "{again}");
 }
 
 /// A choice at management level is decided by those the framework names for that level
