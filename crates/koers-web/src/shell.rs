@@ -94,12 +94,15 @@ pub enum Done {
     To(String),
     /// Back to the page at this address (303 See Other), which shows this notice once.
     Back(String, &'static str),
-    /// The same page again, with this context (a notice and what was just made).
+    /// The same page again, with this context (a notice and what was just made): only for
+    /// what is shown once and may not travel in an address or cookie (a new invitation link,
+    /// an initial password).
     Show(Value),
 }
 
-/// After a form was sent, the one way every page answers: on success, what `done` says
-/// (a redirect, to another page or back to the form's own with a notice); when the input was invalid, the page
+/// After a form was sent, the one way every page answers: on success, what `done` says (a
+/// redirect to another page, or back to the form's own with a notice, or — only for what may
+/// not travel in an address or cookie — the page again); when the input was invalid, the page
 /// again (400) with the fields as sent (`form`) and every field's problem; other errors as
 /// usual. `render` draws the page with a status and extra context.
 pub async fn form_outcome<T>(
@@ -170,14 +173,14 @@ pub async fn after_form<T>(
 /// input.
 pub async fn after_form_or_refused<T>(
     r: Result<T, impl Into<AppError>>,
-    done: (String, &'static str),
+    back: (String, &'static str),
     render: impl AsyncFnOnce(StatusCode, Value) -> Reply,
 ) -> Reply {
     match r.map_err(Into::into) {
         Err(e @ (AppError::Conflict(_) | AppError::Forbidden)) => {
             render(e.status(), form_problem(&e)).await
         }
-        r => after_form::<T>(r, done, render).await,
+        r => after_form::<T>(r, back, render).await,
     }
 }
 
