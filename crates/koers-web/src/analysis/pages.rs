@@ -30,7 +30,7 @@ pub fn router() -> Router<AppState> {
         "/analyses/exporteren" => post(export_adhoc),
         "/analyses/opslaan" => post(save_new),
         "/analyses/{id}" => get(saved),
-        "/analyses/{id}/uitvoeren" => post(run_saved_page),
+        "/analyses/{id}/uitvoeren" => get(run_saved_page),
         "/analyses/{id}/exporteren" => post(export_saved),
         "/analyses/{id}/opslaan" => post(save_existing),
         "/analyses/{id}/kolommen" => post(label_column),
@@ -201,11 +201,14 @@ async fn saved(
     render_saved(&ctx, &id, StatusCode::OK, extra).await
 }
 
+/// Runs a saved analysis with the parameter values (`p_<name>`) and result page (`page`) of
+/// the address: a GET, so the result can be reloaded, kept and shared as a link.
 async fn run_saved_page(
     ctx: Ctx,
     Path(id): Path<String>,
-    FormInput(mut input): FormInput,
+    Query(asked): Query<Vec<(String, String)>>,
 ) -> Reply {
+    let mut input = Input::from_pairs(asked);
     let a = analysis::analysis(ctx.ws(), &ctx.who, &id).await?;
     let values = param_values(&mut input, &a);
     let page_no: usize = input.text("page").parse().unwrap_or(1);

@@ -92,26 +92,37 @@ pub(crate) async fn saved_analyses_with_parameters() {
     };
     assert!(html.is_empty(), "{html}");
     let a = app.analyses().await.remove(0);
+    // Run by its address: the values are in the link, to reload, keep or share.
     let run_url = format!("/analyses/{}/uitvoeren", a.id);
-    let html = c.post_form(&run_url, &[]).await.text();
+    let with = |minimum: &str| {
+        let q = serde_urlencoded::to_string([("p_minimum", minimum)]).unwrap();
+        format!("{run_url}?{q}")
+    };
+    let html = c.page(&run_url).await;
     assert!(
         html.contains(">Utrecht<") && !html.contains(">Veenendaal<"),
         "default 100000"
     );
-    let html = c.post_form(&run_url, &[("p_minimum", "1000")]).await.text();
-    assert!(html.contains(">Veenendaal<"));
+    assert!(
+        html.contains(&format!(
+            "action=\"/analyses/{}/uitvoeren#resultaat\"",
+            a.id
+        )) && !html.contains("csrf_token=")
+    );
+    let html = c.page(&with("1000")).await;
+    assert!(html.contains(">Veenendaal<") && html.contains("value=\"1000\""));
     // An injection attempt through a parameter is a type error, not SQL.
-    c.post_form(&run_url, &[("p_minimum", "0; DROP TABLE gemeenten")])
+    c.get(&with("0; DROP TABLE gemeenten"))
         .await
         .assert_shows(400, &["geheel getal"]);
     // A viewer may run it but not write SQL.
     let v = app.page_as("viewer@pv26.example").await;
-    assert_eq!(v.post_form(&run_url, &[]).await.status(), 200);
+    assert_eq!(v.get(&run_url).await.status(), 200);
     assert_eq!(run(&v, "SELECT 1").await.0, 403);
     // Another organisation does not see it.
     let b = app.page_as("admin@gm0796.example").await;
     assert_eq!(b.get(&format!("/analyses/{}", a.id)).await.status(), 404);
-    assert_eq!(b.post_form(&run_url, &[]).await.status(), 404);
+    assert_eq!(b.get(&run_url).await.status(), 404);
     assert_eq!(
         b.post_form(&format!("/analyses/{}/verwijderen", a.id), &[])
             .await

@@ -73,7 +73,7 @@ async fn a_steward_appends_a_month_and_the_analysis_reads_only_those_rows() {
             c.goto(&url).await.unwrap();
             enter_and_wait(
                 &c,
-                "form[action$='/uitvoeren'] button[type=submit]",
+                "form[action*='/uitvoeren'] button[type=submit]",
                 Locator::Id("resultaat"),
             )
             .await;

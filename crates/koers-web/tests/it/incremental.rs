@@ -144,7 +144,7 @@ async fn appended_rows_refresh_an_analysis_from_those_rows_alone_with_the_full_a
         Some("append"),
     ))
     .await;
-    c.post_form(&format!("/analyses/{analysis}/uitvoeren"), &[])
+    c.get(&format!("/analyses/{analysis}/uitvoeren"))
         .await
         .assert_shows(200, &["bijgewerkt uit alleen de toegevoegde rijen"]);
 }
