@@ -49,6 +49,20 @@ pub async fn run_saved(
     run_saved_in(ws, &who.org.id, id, values).await
 }
 
+/// The result columns of a saved analysis as a reader reads them (everyone who may read): the
+/// title and unit the analysis gives a column, else a dataset's, else its name.
+pub async fn headings(
+    ws: &Workspace,
+    who: &Principal,
+    a: &Analysis,
+    columns: &[String],
+) -> Result<Vec<String>> {
+    who.require(Permission::Read)?;
+    let labels = crate::catalog::org_labels(ws, &who.org.id).await?;
+    let labels = labels.of([a.id.as_str()]);
+    Ok(columns.iter().map(|c| labels.heading(c)).collect())
+}
+
 /// Runs a saved analysis of an organisation, for whoever may (scheduled refreshes, which
 /// have no signed-in person, come here directly). Its aggregate's state is kept, so that
 /// after rows are appended to a dataset it reads, the next run reads those rows only

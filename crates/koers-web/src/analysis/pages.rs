@@ -213,13 +213,16 @@ async fn run_saved_page(
     let values = param_values(&mut input, &a);
     let page_no: usize = input.text("page").parse().unwrap_or(1);
     match analysis::run_saved(ctx.ws(), &ctx.who, &id, &values).await {
-        Ok((_, out)) => {
+        Ok((a, out)) => {
             let r = Results::from_output(&out)?;
             let hidden: Vec<(String, String)> = values
                 .iter()
                 .map(|(k, v)| (format!("p_{k}"), v.clone()))
                 .collect();
-            let extra = context! { values => values, hidden => hidden, result => result_context(&r, page_no, ctx.lang) };
+            // The columns as the analysis and the catalog name them.
+            let headings = analysis::headings(ctx.ws(), &ctx.who, &a, &r.columns).await?;
+            let result = context! { columns => headings, ..result_context(&r, page_no, ctx.lang) };
+            let extra = context! { values => values, hidden => hidden, result => result };
             render_saved(&ctx, &id, StatusCode::OK, extra).await
         }
         Err(e) => {

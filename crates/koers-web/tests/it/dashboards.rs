@@ -817,6 +817,12 @@ async fn an_analysts_column_titles_head_the_dashboards_built_on_the_analysis() {
     // The analysis page lists the columns as shown; all empty forgets the labels again.
     let page = pc.page(&format!("/analyses/{p}")).await;
     assert!(page.contains("Vertrekkend gewicht (ton)"), "{page}");
+    // Run, its result table is headed by the column's title, not its name.
+    let run = pc.page(&format!("/analyses/{p}/uitvoeren")).await;
+    assert!(
+        run.contains(">Vertrekkend gewicht (ton)</th>") && !run.contains(">tonnen</th>"),
+        "{run}"
+    );
     forget_column(&pc, &format!("/analyses/{p}/kolommen"), "tonnen").await;
     let html = pc.page(&format!("/dashboards/{id}")).await;
     assert!(!html.contains("Vertrekkend gewicht"), "{html}");
