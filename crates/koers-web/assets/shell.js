@@ -124,3 +124,28 @@
     region.textContent = count.textContent.trim();
   });
 })();
+
+// One form, one send: a second submit of the same form within two seconds (a double click,
+// Enter held down) is ignored, so nothing is made, invited or decided twice (as GOV.UK's
+// prevent-double-click). Forms that stay on the page (exports, class koers-export) and forms
+// another script sends itself are left alone; back from the history, a form may be sent again.
+(function () {
+  "use strict";
+  var WAIT = 2000;
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (e.defaultPrevented || !form || (form.getAttribute("method") || "").toLowerCase() !== "post") return;
+    if (form.classList.contains("koers-export")) return;
+    var now = Date.now();
+    if (now - Number(form.getAttribute("data-sent") || 0) < WAIT) {
+      e.preventDefault();
+      return;
+    }
+    form.setAttribute("data-sent", String(now));
+  });
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-sent]").forEach(function (f) {
+      f.removeAttribute("data-sent");
+    });
+  });
+})();

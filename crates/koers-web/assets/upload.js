@@ -6,6 +6,9 @@ document.addEventListener("DOMContentLoaded", () => {
     const file = form.querySelector("input[type=file]");
     if (!file || !file.files.length) return;
     ev.preventDefault();
+    // Sent once: a second click while the file goes up starts no second upload.
+    if (form.dataset.sending) return;
+    form.dataset.sending = "true";
     const bar = form.querySelector(".koers-upload-progress");
     bar.hidden = false;
     const xhr = new XMLHttpRequest();
@@ -25,6 +28,11 @@ document.addEventListener("DOMContentLoaded", () => {
         document.write(xhr.responseText);
         document.close();
       }
+    });
+    // The connection failed: the form may be sent again.
+    xhr.addEventListener("error", () => {
+      delete form.dataset.sending;
+      bar.hidden = true;
     });
     xhr.send(new FormData(form));
   });

@@ -609,3 +609,42 @@ async fn a_data_question_on_the_board_moves_by_keyboard() {
     check_axe(&c, "notifications").await;
     end_session(c).await;
 }
+
+#[tokio::test]
+async fn a_double_click_asks_a_question_once() {
+    let app = TestApp::spawn().await;
+    let api = app.as_admin().await;
+    api.create(
+        "/api/v1/policy-tasks",
+        &json!({"name": "Zwemwater", "theme": "nature"}),
+    )
+    .await;
+    let (_driver, c, _profile) = browser_as(&app, "admin@pv26.example", (1280, 900)).await;
+    c.goto(&app.url("/datavragen/nieuw")).await.unwrap();
+    type_into(&c, Locator::Id("n-q"), "Zijn er genoeg zwemplekken?").await;
+    // Two sends of the form in a row, as a double click makes them: the page lets the first
+    // go and holds the second back (a listener after koers' own counts what goes out).
+    let sent = c
+        .execute(
+            "let out = 0; \
+             document.addEventListener('submit', e => { if (!e.defaultPrevented) out++; e.preventDefault(); }); \
+             const f = document.querySelector('form[action=\"/datavragen\"]'); \
+             f.requestSubmit(); f.requestSubmit(); return out;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(sent, json!(1));
+    // Sent for real, one question is made and shown.
+    c.execute(
+        "const f = document.querySelector('form[action=\"/datavragen\"]'); \
+         f.removeAttribute('data-sent'); HTMLFormElement.prototype.submit.call(f);",
+        vec![],
+    )
+    .await
+    .unwrap();
+    wait_for(&c, Locator::Css("[aria-current=step]")).await;
+    let asked = api.get_json("/api/v1/data-questions").await;
+    assert_eq!(crate::helpers::items(&asked).len(), 1, "{asked}");
+    end_session(c).await;
+}
