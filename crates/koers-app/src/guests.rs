@@ -105,7 +105,7 @@ pub async fn invite(
                 inv.name,
                 who.user.display_name,
                 who.org.name,
-                grant.expires_at.get(..10).unwrap_or(&grant.expires_at),
+                koers_core::dates::long_date_nl(&grant.expires_at),
             );
             m.invite((inv.email.as_str(), &inv.name), &title, &body)
                 .await

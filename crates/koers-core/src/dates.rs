@@ -1,4 +1,5 @@
-//! Calendar dates as the forms and the API carry them: `YYYY-MM-DD`.
+//! Calendar dates as the forms and the API carry them: `YYYY-MM-DD`; and as koers' Dutch
+//! texts (its e-mails) write them: `3 maart 2026`.
 
 use crate::error::Invalid;
 
@@ -27,9 +28,52 @@ pub fn parse_date(name: &str, raw: &str) -> Result<String, Invalid> {
     Ok(s.to_string())
 }
 
+const MONTHS: [&str; 12] = [
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+];
+
+/// A date `YYYY-MM-DD`, or the date a timestamp starts with, as a Dutch text writes it
+/// (`3 maart 2026`), for the e-mails koers writes in Dutch; anything else as it is. (The pages
+/// write dates in the reader's language from the locale files.)
+pub fn long_date_nl(raw: &str) -> String {
+    let Ok(d) = parse_date("date", raw.get(..10).unwrap_or(raw)) else {
+        return raw.to_string();
+    };
+    // A valid date: its month is 1–12 and its day a number.
+    let month = d[5..7]
+        .parse::<usize>()
+        .ok()
+        .and_then(|m| MONTHS.get(m.checked_sub(1)?));
+    match (month, d[8..10].parse::<u32>()) {
+        (Some(month), Ok(day)) => format!("{day} {month} {}", &d[0..4]),
+        _ => raw.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dutch_texts_write_dates_in_words() {
+        assert_eq!(long_date_nl("2026-03-03"), "3 maart 2026");
+        assert_eq!(long_date_nl("2026-12-21T09:30:00Z"), "21 december 2026");
+        assert_eq!(long_date_nl("2024-01-09"), "9 januari 2024");
+        for odd in ["", "morgen", "2026-13-01", "2026-02-30"] {
+            assert_eq!(long_date_nl(odd), odd);
+        }
+    }
 
     #[test]
     fn dates() {

@@ -477,7 +477,7 @@ pub async fn seed_register(ws: &Workspace, org: &Organisation, people: &People<'
         choice.record.level.label_nl(),
         register::public_code(org),
         next.body,
-        next.held_on,
+        koers_core::dates::long_date_nl(&next.held_on),
         below.0,
         below.1,
     );

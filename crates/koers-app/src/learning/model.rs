@@ -145,15 +145,16 @@ pub async fn participant_calendar(
 
 /// The reminder's text for one participant.
 fn reminder(p: &Participant, s: &LiveSession, programme: &Programme) -> (String, String) {
-    let subject = format!("Herinnering: {} op {} om {}", s.title, s.date, s.start_time);
+    let date = koers_core::dates::long_date_nl(&s.date);
+    let subject = format!("Herinnering: {} op {date} om {}", s.title, s.start_time);
     let link = if s.link.is_empty() {
         String::new()
     } else {
         format!("\nDeelnemen: {}\n", s.link)
     };
     let body = format!(
-        "Beste {},\n\nOp {} van {} tot {} is de live sessie ‘{}’ van {}.\n{link}\nDe afspraak voor uw agenda zit in de bijlage.\n\nU krijgt dit bericht omdat u deelneemt aan {}.\n",
-        p.name, s.date, s.start_time, s.end_time, s.title, programme.name, programme.name
+        "Beste {},\n\nOp {date} van {} tot {} is de live sessie ‘{}’ van {}.\n{link}\nDe afspraak voor uw agenda zit in de bijlage.\n\nU krijgt dit bericht omdat u deelneemt aan {}.\n",
+        p.name, s.start_time, s.end_time, s.title, programme.name, programme.name
     );
     (subject, body)
 }

@@ -825,3 +825,23 @@ async fn a_student_works_on_a_make_track_project_as_a_guest() {
         .await
         .assert_status(401);
 }
+
+#[tokio::test]
+async fn the_invitation_mail_says_until_when_in_words() {
+    let (mailer, mut mails) = crate::notifications::smtp_sink().await;
+    let app = TestApp::spawn_full(koers_web::WebConfig::default(), Some(mailer)).await;
+    let admin = app.as_admin().await;
+    let qid = question_of_a(&admin).await;
+    let invited = invite(&admin, &qid, "sam@netbeheer.example", &["comment"]).await;
+    assert_eq!(invited["mailed"], true, "{invited}");
+    let mail = tokio::time::timeout(std::time::Duration::from_secs(10), mails.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    let until = invited["guest"]["expiresAt"].as_str().unwrap();
+    let in_words = koers_core::dates::long_date_nl(until);
+    assert!(
+        mail.contains(&format!("geldig tot {in_words}")) && !mail.contains(&until[..10]),
+        "{in_words}: {mail}"
+    );
+}

@@ -520,6 +520,12 @@ async fn session_reminders_are_mailed_once_with_the_session_attached() {
         "{intervisie}"
     );
     assert!(intervisie.contains("text/calendar"), "{intervisie}");
+    // The date as a Dutch letter writes it.
+    assert!(
+        intervisie.contains("Beleidsintervisie op 10 maart 2026 om 10:00")
+            && !intervisie.contains("op 2026-03-10"),
+        "{intervisie}"
+    );
     assert!(intervisie.contains("BEGIN:VEVENT"), "{intervisie}");
     // Once: a second round sends nothing; the session in a week is not yet due.
     assert_eq!(
