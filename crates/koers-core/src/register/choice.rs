@@ -118,18 +118,26 @@ impl ChoiceStatus {
         }
     }
 
+    /// What whoever decides may make of an advised choice: decide it, send it back, reject
+    /// or defer it.
+    pub const DECISIONS: &'static [ChoiceStatus] = &[
+        ChoiceStatus::Decided,
+        ChoiceStatus::SentBack,
+        ChoiceStatus::Rejected,
+        ChoiceStatus::Deferred,
+    ];
+
+    /// Whether this status is one of the [`Self::DECISIONS`].
+    pub fn is_decision(self) -> bool {
+        Self::DECISIONS.contains(&self)
+    }
+
     /// The statuses reachable in one step (a sent-back choice becomes proposed again by
     /// being revised, see [`Choice::revise`]).
     pub fn next(self) -> &'static [ChoiceStatus] {
-        const BOARD: &[ChoiceStatus] = &[
-            ChoiceStatus::Decided,
-            ChoiceStatus::SentBack,
-            ChoiceStatus::Rejected,
-            ChoiceStatus::Deferred,
-        ];
         match self {
             ChoiceStatus::Proposed => &[ChoiceStatus::Advised],
-            ChoiceStatus::Advised | ChoiceStatus::Deferred => BOARD,
+            ChoiceStatus::Advised | ChoiceStatus::Deferred => Self::DECISIONS,
             ChoiceStatus::Decided => &[ChoiceStatus::Superseded],
             ChoiceStatus::SentBack | ChoiceStatus::Rejected | ChoiceStatus::Superseded => &[],
         }
@@ -1077,6 +1085,17 @@ pub(crate) mod tests {
             t,
             Transition::Decided { ref option, .. } if option.is_empty()
         ));
+    }
+
+    #[test]
+    fn what_a_decider_makes_of_an_advised_choice() {
+        assert_eq!(ChoiceStatus::Advised.next(), ChoiceStatus::DECISIONS);
+        let decisions: Vec<_> = ChoiceStatus::ALL
+            .into_iter()
+            .filter(|s| s.is_decision())
+            .map(ChoiceStatus::as_str)
+            .collect();
+        assert_eq!(decisions, ["deferred", "sent_back", "rejected", "decided"]);
     }
 
     #[test]

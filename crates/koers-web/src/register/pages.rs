@@ -724,15 +724,15 @@ async fn choice_transition(
     form: FormInput,
 ) -> Reply {
     let sent = form.value();
-    // A decider's act reads as the decision recorded; any other step as saved.
-    let notice = match form.0.fields().get("to").and_then(|v| v.as_str()) {
-        Some("decided" | "sent_back" | "rejected" | "deferred") => "decided",
-        _ => "saved",
-    };
     let r = reg::transition(ctx.ws(), &ctx.who, &id, &choice_id, form.0).await;
     let render = async |status, extra| render_choice(&ctx, &id, &choice_id, status, extra).await;
-    let back = Done::Back(format!("/toepassingen/{id}/keuzes/{choice_id}"), notice);
-    form_outcome_with_conflicts(r, sent, |_| back, render).await
+    let back = format!("/toepassingen/{id}/keuzes/{choice_id}");
+    // A decider's act reads as the decision recorded; any other step as saved.
+    let done = |c: reg::RoutedChoice| {
+        let decided = c.record.choice.status.is_decision();
+        Done::Back(back, if decided { "decided" } else { "saved" })
+    };
+    form_outcome_with_conflicts(r, sent, done, render).await
 }
 
 /// The choice framework: its rules in words, who decides per level, its versions, and for
