@@ -332,28 +332,42 @@ pub async fn seed(ws: &Workspace, org: &Organisation, p: &People<'_>) -> Result<
     Ok(())
 }
 
+/// A choice of the application `app_id`, proposed by `proposer` and advised by `adviser`
+/// (`advice`, given on behalf of `on_behalf`): the choice as advised.
+async fn advised_choice(
+    ws: &Workspace,
+    (proposer, adviser): (&Principal, &Principal),
+    app_id: &str,
+    proposal: serde_json::Value,
+    (advice, on_behalf): (&str, &str),
+) -> Result<register::RoutedChoice> {
+    let choice =
+        register::create_choice(ws, proposer, app_id, ChoiceBody::from_json(input(proposal)))
+            .await?;
+    Ok(register::transition(
+        ws,
+        adviser,
+        app_id,
+        &choice.record.id,
+        input(json!({"to": "advised", "advice": advice, "adviser": on_behalf})),
+    )
+    .await?)
+}
+
 /// A choice of the application `app_id`, proposed by `proposer`, advised by `adviser`
 /// (`advice`) and placed on the agenda of a meeting of Gedeputeerde Staten on `held_on`:
 /// the choice's id and the meeting.
 async fn on_board_agenda(
     ws: &Workspace,
-    (proposer, adviser): (&Principal, &Principal),
+    people: (&Principal, &Principal),
     app_id: &str,
     proposal: serde_json::Value,
     (advice, held_on): (&str, &str),
 ) -> Result<(String, MeetingRecord)> {
+    let adviser = people.1;
     let choice =
-        register::create_choice(ws, proposer, app_id, ChoiceBody::from_json(input(proposal)))
-            .await?;
+        advised_choice(ws, people, app_id, proposal, (advice, "Beleid mobiliteit")).await?;
     let id = choice.record.id;
-    register::transition(
-        ws,
-        adviser,
-        app_id,
-        &id,
-        input(json!({"to": "advised", "advice": advice, "adviser": "Beleid mobiliteit"})),
-    )
-    .await?;
     let meeting = register::create_meeting(
         ws,
         adviser,
@@ -490,11 +504,11 @@ pub async fn seed_register(ws: &Workspace, org: &Organisation, people: &People<'
 /// application's name and the choice's level.
 async fn seed_management_choice(
     ws: &Workspace,
-    (who, adviser): (&Principal, &Principal),
+    people: (&Principal, &Principal),
 ) -> Result<(String, String)> {
     let app = register::create_application(
         ws,
-        who,
+        people.0,
         input(json!({
             "name": "Sorteren van meldingen openbare ruimte",
             "kind": "algorithm",
@@ -509,11 +523,11 @@ async fn seed_management_choice(
         })),
     )
     .await?;
-    let choice = register::create_choice(
+    let choice = advised_choice(
         ws,
-        who,
+        people,
         &app.id,
-        ChoiceBody::from_json(input(json!({
+        json!({
             "title": "Regels of een getraind model voor het sorteren",
             "choiceType": "algorithm_selection",
             "context": "Inwoners melden jaarlijks zo'n 12.000 gebreken; een verkeerd doorgezette melding ligt gemiddeld een week stil.",
@@ -523,15 +537,11 @@ async fn seed_management_choice(
             ],
             "chosenOption": "Vaste sorteerregels op trefwoord en plek",
             "rationale": "Een inwoner moet kunnen nagaan waarom een melding bij een afdeling terechtkwam.",
-        }))),
-    )
-    .await?;
-    register::transition(
-        ws,
-        adviser,
-        &app.id,
-        &choice.record.id,
-        input(json!({"to": "advised", "advice": "Begin met vaste regels en meet een half jaar hoeveel meldingen verkeerd terechtkomen.", "adviser": "Informatiebeheer"})),
+        }),
+        (
+            "Begin met vaste regels en meet een half jaar hoeveel meldingen verkeerd terechtkomen.",
+            "Informatiebeheer",
+        ),
     )
     .await?;
     Ok((app.draft.name, choice.record.level.label_nl().to_string()))
