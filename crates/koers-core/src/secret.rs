@@ -50,6 +50,15 @@ pub fn new_token() -> String {
     URL_SAFE_NO_PAD.encode(random_bytes())
 }
 
+/// Whether `s` has the form of a token koers makes ([`new_token`]): 43 characters of the
+/// URL-safe base64 alphabet. A key a form is sent with once must have it, so that nothing
+/// else is stored under that name.
+pub fn is_token(s: &str) -> bool {
+    s.len() == 43
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 /// The SHA-256 of a token, hex encoded: the form in which tokens are stored.
 pub fn token_digest(token: &str) -> String {
     Sha256::digest(token.as_bytes())
@@ -102,6 +111,11 @@ mod tests {
         assert_eq!(a.len(), 43);
         assert_eq!(token_digest(&a).len(), 64);
         assert_ne!(token_digest(&a), a);
+        assert!(is_token(&a));
+        assert!(!is_token(""));
+        assert!(!is_token(&a[1..]));
+        assert!(!is_token(&format!("{}=", &a[1..])));
+        assert!(!is_token(&format!("{a}x")));
     }
 
     #[test]

@@ -60,6 +60,7 @@ const FILES: &[(&str, &str)] = files![
     "0039_widget_result_basis.sql",
     "0040_analysis_column_labels.sql",
     "0041_audit_log_by_object.sql",
+    "0042_sent_forms.sql",
 ];
 
 /// One file's SQL for one database.

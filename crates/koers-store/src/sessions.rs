@@ -117,6 +117,19 @@ impl Repo<'_> {
         Ok(())
     }
 
+    /// Records that the session sent the form with `key`: `false` when it had sent it
+    /// already (the key stays with the session, and goes when the session ends).
+    pub async fn send_form_once(&self, token: &str, key: &str) -> Result<bool> {
+        let sent = self
+            .exec(
+                "INSERT INTO sent_forms (session_digest, form_key, sent_at) VALUES ($1, $2, $3)
+                 ON CONFLICT DO NOTHING",
+                (token_digest(token), key, now()),
+            )
+            .await?;
+        Ok(sent == 1)
+    }
+
     /// Removes every expired session; returns how many.
     pub async fn purge_expired_sessions(&self) -> Result<u64> {
         let done = self
@@ -247,6 +260,23 @@ mod tests {
         }
         assert_eq!(s.sessions().purge_expired_sessions().await.unwrap(), 2);
         assert!(s.sessions().session(&live, ttl).await.unwrap().is_some());
+
+        // A form goes once a session; another session may send a form with the same key,
+        // and the keys go with their session.
+        let (other, _) = s
+            .sessions()
+            .create_session(&u.id, &org.id, ttl)
+            .await
+            .unwrap();
+        assert!(s.sessions().send_form_once(&live, "k1").await.unwrap());
+        assert!(!s.sessions().send_form_once(&live, "k1").await.unwrap());
+        assert!(s.sessions().send_form_once(&other, "k1").await.unwrap());
+        s.sessions().end_session(&live).await.unwrap();
+        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sent_forms")
+            .fetch_one(s.pool())
+            .await
+            .unwrap();
+        assert_eq!(left, 1);
     }
 
     on_both_backends!(sessions_live_and_die);

@@ -6,6 +6,7 @@ use crate::cookies::{cookie, set_cookie};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::state::AppState;
+use crate::templates::FORM_KEY_FIELD;
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -22,6 +23,8 @@ pub const SESSION_COOKIE: &str = "koers_session";
 pub const CSRF_COOKIE: &str = "koers_csrf";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 pub const CSRF_FIELD: &str = "csrf_token";
+/// What a form sent again is told (see [`FORM_KEY_FIELD`]).
+const SENT_BEFORE: &str = "Dit formulier was al verstuurd en is niet nog eens uitgevoerd (een pagina herladen of teruggaan stuurt het opnieuw). Open de pagina opnieuw om iets nieuws te maken.";
 
 /// The session a request carries, resolved once by [`session_layer`].
 #[derive(Clone)]
@@ -92,14 +95,27 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
             Some(r) => Some(r.session.csrf_token.clone()),
             None => cookie(req.headers(), CSRF_COOKIE),
         };
-        let (provided, rebuilt) = match provided_token(req, state.cfg.max_body_bytes).await {
+        let (offered, rebuilt) = match offered(req, state.cfg.max_body_bytes).await {
             Ok(x) => x,
             Err(e) => return e.into_response(),
         };
         req = rebuilt;
-        let ok = matches!((&expected, &provided), (Some(e), Some(p)) if !e.is_empty() && constant_time_eq(e, p));
+        let ok = matches!((&expected, &offered.csrf), (Some(e), Some(p)) if !e.is_empty() && constant_time_eq(e, p));
         if !ok {
             return AppError::Csrf.into_response();
+        }
+        if let (Some(key), Some(r)) = (&offered.form_key, &resolved) {
+            let refused = match accounts::send_form_once(&state.ws, &r.token, key).await {
+                Ok(true) => None,
+                Ok(false) => Some(AppError::Conflict(SENT_BEFORE.into())),
+                Err(e) => Some(AppError::from(e)),
+            };
+            if let Some(e) = refused {
+                // Answered in the signed-in user's shell, as any error page (see below).
+                let mut resp = e.into_response();
+                resp.extensions_mut().insert(r.clone());
+                return resp;
+            }
         }
     }
     req.extensions_mut().insert(resolved.clone());
@@ -113,51 +129,77 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
     resp
 }
 
-/// The CSRF token a request offers, from the header or (for forms) the body, and the
-/// request rebuilt around the body that had to be read for it.
-async fn provided_token(req: Request, limit: usize) -> Result<(Option<String>, Request), AppError> {
-    if let Some(v) = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()) {
-        let v = v.to_string();
-        return Ok((Some(v), req));
-    }
+/// What an unsafe request offers to be let through: its CSRF token, from the header or (for
+/// forms) the body, and the key of a form that may be sent once ([`FORM_KEY_FIELD`]).
+#[derive(Default)]
+struct Offered {
+    csrf: Option<String>,
+    form_key: Option<String>,
+}
+
+/// What a request offers ([`Offered`]), and the request rebuilt around the body that had to
+/// be read for it.
+async fn offered(req: Request, limit: usize) -> Result<(Offered, Request), AppError> {
+    let header_token = req
+        .headers()
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+        .unwrap_or("")
+        .to_string();
     // A file upload is not read whole for its token: the page's upload form sends the token
     // as its first field (browsers send fields in document order), read here from the head
     // of the body, which goes on whole. A client may put it in the query instead.
-    if content_type.starts_with("multipart/form-data") {
+    if content_type.starts_with("multipart/form-data") && header_token.is_none() {
         let query = req
             .uri()
             .query()
-            .and_then(|q| csrf_field(serde_urlencoded::from_str(q)));
+            .and_then(|q| field(serde_urlencoded::from_str(q), CSRF_FIELD));
         let boundary = content_type
             .split(';')
             .filter_map(|p| p.trim().strip_prefix("boundary="))
             .map(|b| b.trim_matches('"').to_string())
             .next();
         let Some(boundary) = boundary else {
-            return Ok((query, req));
+            return Ok((
+                Offered {
+                    csrf: query,
+                    form_key: None,
+                },
+                req,
+            ));
         };
         let (token, req) = first_field_token(req, &boundary).await;
-        return Ok((token.or(query), req));
+        let csrf = token.or(query);
+        return Ok((
+            Offered {
+                csrf,
+                form_key: None,
+            },
+            req,
+        ));
     }
-    let is_form = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
-        return Ok((None, req));
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
+        let offered = Offered {
+            csrf: header_token,
+            form_key: None,
+        };
+        return Ok((offered, req));
     }
     let (parts, body) = req.into_parts();
     let bytes = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| AppError::PayloadTooLarge)?;
-    let token = csrf_field(serde_urlencoded::from_bytes(&bytes));
-    Ok((token, Request::from_parts(parts, Body::from(bytes))))
+    let fields = || serde_urlencoded::from_bytes(&bytes);
+    let offered = Offered {
+        csrf: header_token.or_else(|| field(fields(), CSRF_FIELD)),
+        form_key: field(fields(), FORM_KEY_FIELD),
+    };
+    Ok((offered, Request::from_parts(parts, Body::from(bytes))))
 }
 
 /// How much of an upload's body is read for its first field, at the most.
@@ -222,14 +264,15 @@ fn first_field(head: &[u8], boundary: &str) -> Option<Option<String>> {
     Some(String::from_utf8(value[..value_end].to_vec()).ok())
 }
 
-/// The `csrf_token` field of URL-encoded fields (a query or a form body), if they parse.
-fn csrf_field(
+/// The field `name` of URL-encoded fields (a query or a form body), if they parse.
+fn field(
     fields: Result<Vec<(String, String)>, serde_urlencoded::de::Error>,
+    name: &str,
 ) -> Option<String> {
     fields
         .ok()?
         .into_iter()
-        .find(|(k, _)| k == CSRF_FIELD)
+        .find(|(k, _)| k == name)
         .map(|(_, v)| v)
 }
 

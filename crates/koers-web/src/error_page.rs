@@ -42,6 +42,18 @@ fn section(path: &str) -> String {
     )
 }
 
+/// The page an unsafe request was sent from: the path of its `Referer` (only ever a path of
+/// this site), when that is another page than the one asked.
+fn sent_from(req: &Request) -> Option<String> {
+    if req.method() == Method::GET || req.method() == Method::HEAD {
+        return None;
+    }
+    let referer = req.headers().get(header::REFERER)?.to_str().ok()?;
+    let url = url::Url::parse(referer).ok()?;
+    let page = shell::safe_next(Some(&url[url::Position::BeforePath..]));
+    (page != "/" || url.path() == "/").then_some(page)
+}
+
 /// What the request was, kept for the page after the handler has taken the request.
 struct Asked {
     path: String,
@@ -49,6 +61,8 @@ struct Asked {
     target: String,
     method: Method,
     lang: Lang,
+    /// The page a form was sent from (its `Referer`, a path of this site), to go back to.
+    sent_from: Option<String>,
 }
 
 /// Gives every error response its final form: problem+json under `/api`, elsewhere a
@@ -64,6 +78,7 @@ pub async fn finish_errors(State(state): State<AppState>, req: Request, next: Ne
             .unwrap_or_else(|| "/".into()),
         method: req.method().clone(),
         lang: Lang::from_headers(req.headers()),
+        sent_from: sent_from(&req),
     };
     let resp = next.run(req).await;
     let status = resp.status();
@@ -100,7 +115,8 @@ pub async fn finish_errors(State(state): State<AppState>, req: Request, next: Ne
             serde_urlencoded::to_string([("next", asked.target.as_str())]).unwrap_or_default();
         return Redirect::to(&format!("/login?{next}")).into_response();
     }
-    let page = context! { status => status.as_u16(), detail => detail };
+    let page =
+        context! { status => status.as_u16(), detail => detail, sent_from => asked.sent_from };
     let html = match resp.extensions().get::<Resolved>() {
         Some(r) => in_shell(&state, r.clone(), &asked, page.clone()).await,
         None => None,

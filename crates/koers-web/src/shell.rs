@@ -225,3 +225,80 @@ pub async fn page_with_status(
     let html = page(ctx, name, current, extra).await?;
     Ok((status, html).into_response())
 }
+
+/// Where to go after signing in, through a provider, or after switching language: `next` when
+/// it is a path on this site, else `/` (no open redirect). A browser parsing the Location
+/// drops tabs and line breaks and reads `\` as `/`, so `next` must be a path (one leading
+/// `/`) without any control character, whitespace or backslash; it is then normalised as a
+/// browser would (dot segments, percent-encoding) and taken only when it still is a path on
+/// this site. What comes back is always a valid Location header.
+pub fn safe_next(next: Option<&str>) -> String {
+    let home = || "/".to_string();
+    let Some(n) = next else {
+        return home();
+    };
+    if !n.starts_with('/')
+        || n.starts_with("//")
+        || n.chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
+    {
+        return home();
+    }
+    let Ok(base) = url::Url::parse("http://koers.invalid/") else {
+        return home();
+    };
+    match base.join(n) {
+        Ok(u) if u.origin() == base.origin() && u.username().is_empty() => {
+            let path = &u[url::Position::BeforePath..];
+            if path.starts_with('/') && !path.starts_with("//") {
+                path.to_string()
+            } else {
+                home()
+            }
+        }
+        _ => home(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_site() {
+        for (next, to) in [
+            ("/organisatie", "/organisatie"),
+            ("/analyses?q=1&r=2#resultaat", "/analyses?q=1&r=2#resultaat"),
+            ("/datasets/../organisatie", "/organisatie"),
+            ("/caf\u{e9}", "/caf%C3%A9"),
+            ("/%09/evil.example", "/%09/evil.example"),
+        ] {
+            assert_eq!(safe_next(Some(next)), to, "{next:?}");
+        }
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "/x\\..\\..\\/evil.example",
+            "javascript:alert(1)",
+            "evil.example",
+            "",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "\t//evil.example",
+            " /evil.example",
+            "/\u{0}/evil.example",
+            "/\u{85}/evil.example",
+            "/\u{7f}/evil.example",
+            "/\u{2028}/evil.example",
+            "/a b",
+            "/..//evil.example",
+            "/./..//evil.example",
+            "/%2e%2e//evil.example",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
+}

@@ -11,6 +11,12 @@ use std::sync::LazyLock;
 #[folder = "templates/"]
 struct Files;
 
+/// The field of a form that may be sent once a session: one that makes something shown only
+/// once (an invitation link, an initial password, an API token), which a reload's "send
+/// again?" or a form back from the history must not make twice. Its value is a fresh token
+/// the page puts in with `{{ send_once() }}`; the session layer lets a key through once.
+pub const FORM_KEY_FIELD: &str = "form_key";
+
 static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     let mut env = Environment::new();
     // A form shown for the first time has no `form` values yet: `form.email` is then empty.
@@ -28,6 +34,14 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
             name.and_then(|n| crate::i18n::field_words(lang_of(state), n))
         },
     );
+    // The hidden field of a form that may be sent once (see `auth::FORM_KEY_FIELD`): a fresh
+    // key each time the page is drawn.
+    env.add_function("send_once", || {
+        Value::from_safe_string(format!(
+            r#"<input type="hidden" name="{FORM_KEY_FIELD}" value="{}">"#,
+            koers_core::secret::new_token()
+        ))
+    });
     env.add_filter("msg", |state: &State, value: &str| -> String {
         message(lang_of(state), value)
     });

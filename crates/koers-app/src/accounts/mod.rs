@@ -150,6 +150,18 @@ pub async fn session(ws: &Workspace, token: &str, ttl: SessionTtl) -> Result<Opt
     Ok(ws.store.sessions().session(token, ttl).await?)
 }
 
+/// Records that the session of `token` sent the form with `key` (a random token the page
+/// put in the form): `false` when it sent that form before, and what the form does must not
+/// happen again. A key not of a token's form is refused.
+pub async fn send_form_once(ws: &Workspace, token: &str, key: &str) -> Result<bool> {
+    if !koers_core::secret::is_token(key) {
+        return Err(Error::Rejected(
+            "Het formulier is niet compleet; open de pagina opnieuw".into(),
+        ));
+    }
+    Ok(ws.store.sessions().send_form_once(token, key).await?)
+}
+
 /// The live API token `presented` (recording its use); `None` when unknown, expired or
 /// revoked.
 pub async fn api_token(ws: &Workspace, presented: &str) -> Result<Option<ApiToken>> {

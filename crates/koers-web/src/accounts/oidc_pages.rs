@@ -3,12 +3,13 @@
 //! provider. Failures show on the sign-in page.
 
 use super::oidc::{self, Callback, Failure, Finished, SignInError};
-use super::pages::{before_sign_in, render_login, safe_next};
+use super::pages::{before_sign_in, render_login};
 use crate::auth::session_cookie;
 use crate::client::ClientIp;
 use crate::error::{AppError, Reply};
 use crate::i18n::{Lang, t};
 use crate::input::FormInput;
+use crate::shell::safe_next;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Path, Query, State};

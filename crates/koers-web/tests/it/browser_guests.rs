@@ -3,8 +3,8 @@
 //! the question and comments on it. Every page checked with axe-core.
 
 use crate::browser::{
-    check_axe, end_session, enter_and_wait, keys_at, main_text, press, screenshot, sign_in,
-    start_browser, wait_for,
+    check_axe, end_session, enter_and_wait, keys_at, main_text, mark_page, press, screenshot,
+    script, sign_in, start_browser, wait_for, wait_new_page,
 };
 use crate::helpers::{PASSWORD, TestApp};
 use fantoccini::Locator;
@@ -49,6 +49,35 @@ async fn a_partner_is_invited_and_comments_by_keyboard() {
     assert!(link.contains("/uitnodiging/"), "{link}");
     check_axe(&c, "guest invited").await;
     screenshot(&c, "guest-invited.png").await;
+    // Back in the history the form is there as it was sent: sent again it invites nobody a
+    // second time, says so, and leads back to the question.
+    mark_page(&c).await;
+    c.back().await.unwrap();
+    wait_new_page(&c).await;
+    script(
+        &c,
+        "document.querySelector('#gasten ~ details').open = true;",
+    )
+    .await;
+    if script(&c, "return document.querySelector('#g-email').value;").await == "" {
+        keys_at(&c, "#g-email", "sam@netbeheer.example").await;
+        keys_at(&c, "#g-name", "Sam de Vries").await;
+    }
+    mark_page(&c).await;
+    press(&c, "#g-days", Key::Enter).await;
+    wait_new_page(&c).await;
+    let text = main_text(&c).await;
+    assert!(text.contains("Dit formulier was al verstuurd"), "{text}");
+    check_axe(&c, "form sent again").await;
+    screenshot(&c, "form-sent-again.png").await;
+    enter_and_wait(
+        &c,
+        &format!("main a[href='/datavragen/{qid}']"),
+        Locator::Id("g-email"),
+    )
+    .await;
+    let text = main_text(&c).await;
+    assert_eq!(text.matches("sam@netbeheer.example").count(), 1, "{text}");
     end_session(c).await;
 
     // The partner, on a phone, not signed in.

@@ -570,11 +570,16 @@ pub fn session_id(headers: &reqwest::header::HeaderMap) -> String {
 }
 
 pub fn hidden_csrf(html: &str) -> String {
-    let marker = "name=\"csrf_token\" value=\"";
+    hidden(html, "csrf_token")
+}
+
+/// The value of the first hidden field `name` on a page.
+pub fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
     let start = html
-        .find(marker)
+        .find(&marker)
         .map(|i| i + marker.len())
-        .expect("csrf field");
+        .unwrap_or_else(|| panic!("hidden field {name}"));
     html[start..]
         .split('"')
         .next()

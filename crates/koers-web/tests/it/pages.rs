@@ -1,6 +1,6 @@
 //! The pages over HTTP: sign-in, CSRF, forms with errors, escaping, language.
 
-use crate::helpers::{PASSWORD, SendText, TestApp, hidden_csrf};
+use crate::helpers::{PASSWORD, SendText, TestApp, hidden, hidden_csrf};
 use serde_json::json;
 
 #[tokio::test]
@@ -124,6 +124,82 @@ pub(crate) async fn add_member_form_lists_every_problem_and_escapes_user_text() 
     );
     assert!(!html.contains(xss));
     assert!(html.contains("&lt;script&gt;"));
+}
+
+/// A form that makes something shown once (here a member with an initial password) goes once
+/// a session: the browser's "send again?" after a reload, or the form back from the history,
+/// makes nothing a second time and says so, with the way back to the form's page.
+#[tokio::test]
+async fn a_form_that_makes_a_password_is_sent_once() {
+    let app = TestApp::spawn().await;
+    let c = app.page_as("admin@pv26.example").await;
+    let page = c.page("/organisatie").await;
+    let key = hidden(&page, "form_key");
+    let before = app.member_count().await;
+    let member = [
+        ("email", "nieuw@pv26.example"),
+        ("displayName", "Nieuw Lid"),
+        ("roles", "viewer"),
+    ];
+    let send = |key: &str, referer: Option<&str>| {
+        let mut form = vec![("csrf_token", c.csrf()), ("form_key", key)];
+        form.extend_from_slice(&member);
+        let mut rb = c.client().post(c.url("/organisatie/leden")).form(&form);
+        if let Some(r) = referer {
+            rb = rb.header("referer", c.url(r));
+        }
+        c.send(rb)
+    };
+    send(&key, Some("/organisatie"))
+        .await
+        .assert_shows(200, &["Beginwachtwoord"]);
+    assert_eq!(app.member_count().await, before + 1);
+    // Sent again, as a reload does: refused before anything is done, with the way back.
+    let again = send(&key, Some("/organisatie")).await;
+    again.assert_shows(
+        409,
+        &[
+            "Dit formulier was al verstuurd en is niet nog eens uitgevoerd",
+            "href=\"&#x2f;organisatie\"",
+            "Terug naar de pagina van het formulier",
+            "Uitloggen",
+        ],
+    );
+    assert!(!again.text().contains("Beginwachtwoord"));
+    // Without a page it came from (or from another site), no way back is offered.
+    for referer in [None, Some("//evil.example/x")] {
+        let r = send(&key, referer).await.expect(409).text();
+        assert!(
+            !r.contains("Terug naar de pagina van het formulier"),
+            "{referer:?}"
+        );
+    }
+    // A key koers did not make is refused, and makes nothing.
+    send("kort", Some("/organisatie")).await.assert_shows(
+        400,
+        &["Het formulier is niet compleet; open de pagina opnieuw"],
+    );
+    assert_eq!(app.member_count().await, before + 1);
+    // The page drawn again carries a new key, and the form goes through again.
+    let fresh = hidden(&c.page("/organisatie").await, "form_key");
+    assert_ne!(fresh, key);
+    let mut form = vec![("form_key", fresh.as_str())];
+    form.extend_from_slice(&[
+        ("email", "tweede@pv26.example"),
+        ("displayName", "Tweede Lid"),
+        ("roles", "viewer"),
+    ]);
+    c.post_form("/organisatie/leden", &form).await.expect(200);
+    assert_eq!(app.member_count().await, before + 2);
+    // In English the refusal and the way back are English.
+    c.get("/lang/en?next=/").await;
+    send(&key, Some("/organisatie")).await.assert_shows(
+        409,
+        &[
+            "This form had been sent already and was not carried out again",
+            "Back to the page of the form",
+        ],
+    );
 }
 
 #[tokio::test]
