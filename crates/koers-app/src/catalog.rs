@@ -1402,9 +1402,7 @@ pub async fn stage_import(ws: &Workspace, who: &Principal, fields: ImportFields)
     let path = staged_path(ws, &who.org.id, &token)?;
     std::fs::rename(&u.path, &path)?;
     let kept = RemoveOnDrop(path.clone());
-    let columns = tokio::task::spawn_blocking(move || koers_engine::source::csv::detect(&path))
-        .await
-        .map_err(|e| Error::Internal(e.to_string()))??;
+    let columns = detect_columns(path).await?;
     std::mem::forget(kept);
     let name = non_empty(&fields.name)
         .unwrap_or_else(|| koers_core::catalog::suggest_dataset_name(&u.file_name));
@@ -1413,6 +1411,37 @@ pub async fn stage_import(ws: &Workspace, who: &Principal, fields: ImportFields)
         name,
         columns,
         mode: fields.mode,
+    })
+}
+
+/// The columns of the CSV file at `path` with the types koers detects. Blocking work, on a
+/// blocking thread.
+async fn detect_columns(path: PathBuf) -> Result<Vec<DetectedColumn>> {
+    tokio::task::spawn_blocking(move || koers_engine::source::csv::detect(&path))
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))?
+        .map_err(Into::into)
+}
+
+/// A staged upload as [`stage_import`] read it, under the `name` and `mode` the check form
+/// was sent with: to show that form again when what it sent is refused (data stewards).
+pub async fn staged(
+    ws: &Workspace,
+    who: &Principal,
+    token: &str,
+    name: &str,
+    mode: &str,
+) -> Result<Staged> {
+    who.require(Permission::ManageData)?;
+    let path = staged_path(ws, &who.org.id, token)?;
+    if !path.exists() {
+        return Err(Error::NotFound);
+    }
+    Ok(Staged {
+        token: token.into(),
+        name: name.into(),
+        columns: detect_columns(path).await?,
+        mode: mode.into(),
     })
 }
 

@@ -149,3 +149,42 @@
     });
   });
 })();
+
+// The error summary above a form sent with problems (as GOV.UK's error summary): it takes the
+// focus when the page opens, so a screen reader reads it first and Tab goes through its
+// links; each link leads to its field's message (`#<name>-error`, also without script) and,
+// with script, into the field the message describes (the first control of a group), scrolled
+// to the middle so its label shows.
+(function () {
+  "use strict";
+  function setUp() {
+    var summary = document.querySelector(".koers-error-summary");
+    if (!summary) return;
+    summary.setAttribute("tabindex", "-1");
+    summary.focus();
+  }
+  document.addEventListener("click", function (e) {
+    var link = e.target.closest ? e.target.closest(".koers-error-summary a[href^='#']") : null;
+    if (!link) return;
+    var id = decodeURIComponent(link.getAttribute("href").slice(1));
+    var described = Array.prototype.find.call(
+      document.querySelectorAll("[aria-describedby]"),
+      function (el) { return el.getAttribute("aria-describedby").split(/\s+/).indexOf(id) >= 0; }
+    );
+    if (!described) return;
+    var field = described.matches("input, select, textarea, button")
+      ? described
+      : described.querySelector("input, select, textarea, button");
+    if (!field) return;
+    e.preventDefault();
+    var details = field.closest("details");
+    if (details) details.open = true;
+    field.scrollIntoView({ block: "center" });
+    field.focus({ preventScroll: true });
+  });
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", setUp);
+  } else {
+    setUp();
+  }
+})();

@@ -115,8 +115,11 @@ async fn render_check(
     .await
 }
 
-/// Imports a checked CSV file with the chosen column types (`type.<column>`).
-async fn import_checked(ctx: Ctx, FormInput(mut input): FormInput) -> Reply {
+/// Imports a checked CSV file with the chosen column types (`type.<column>`); refused, the
+/// check form again with the problems beside its fields and the choices as sent.
+async fn import_checked(ctx: Ctx, form: FormInput) -> Reply {
+    let value = form.value();
+    let mut input = form.0;
     let token = input.text("token");
     let name = input.text("name");
     let types: std::collections::BTreeMap<String, String> = input.texts_under("type.");
@@ -130,7 +133,15 @@ async fn import_checked(ctx: Ctx, FormInput(mut input): FormInput) -> Reply {
         &mode,
         describe_failure,
     );
-    to_job(&ctx, started).await
+    match started {
+        Err(koers_app::Error::Invalid(i)) => {
+            let staged = catalog::staged(ctx.ws(), &ctx.who, &token, &name, &mode).await?;
+            let problem = crate::shell::form_problem(&AppError::Invalid(i));
+            let extra = context! { form => value, ..problem };
+            render_check(&ctx, &staged, StatusCode::BAD_REQUEST, extra).await
+        }
+        started => to_job(&ctx, started).await,
+    }
 }
 
 /// The job's state for the templates and, once an import is done, its summary: what the

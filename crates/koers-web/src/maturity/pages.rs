@@ -499,7 +499,7 @@ async fn recommend(
         ))
         .into_response()),
         Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let extra = context! { form => value, ..form_problem(&e) };
+            let extra = context! { form => value, recommend_key => key, ..form_problem(&e) };
             render_report(&ctx, &id, &pid, e.status(), extra).await
         }
         Err(e) => Err(e),

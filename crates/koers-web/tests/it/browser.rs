@@ -648,3 +648,50 @@ async fn a_double_click_asks_a_question_once() {
     assert_eq!(crate::helpers::items(&asked).len(), 1, "{asked}");
     end_session(c).await;
 }
+
+/// A form sent with a problem the browser cannot see (a question of only spaces): the error
+/// summary above it takes the focus, and its link leads by keyboard into the field, on a
+/// phone.
+#[tokio::test]
+async fn an_error_summary_leads_into_its_field_by_keyboard() {
+    let app = TestApp::spawn().await;
+    app.as_admin()
+        .await
+        .create(
+            "/api/v1/policy-tasks",
+            &json!({"name": "Zwemwater", "theme": "nature"}),
+        )
+        .await;
+    let (_driver, c, _profile) = browser_as(&app, "admin@pv26.example", (390, 844)).await;
+    c.goto(&app.url("/datavragen/nieuw")).await.unwrap();
+    keys_at(&c, "#n-q", "   ").await;
+    mark_page(&c).await;
+    press(
+        &c,
+        "form[action='/datavragen'] button[type=submit]",
+        Key::Enter,
+    )
+    .await;
+    wait_new_page(&c).await;
+    let summary_focused =
+        "return document.activeElement.classList.contains('koers-error-summary');";
+    assert_eq!(script(&c, summary_focused).await, json!(true));
+    check_axe(&c, "question refused").await;
+    screenshot(&c, "error-summary-phone.png").await;
+    let active = || async { c.active_element().await.unwrap() };
+    active()
+        .await
+        .send_keys(&Key::Tab.to_string())
+        .await
+        .unwrap();
+    let href = script(&c, "return document.activeElement.getAttribute('href');").await;
+    assert_eq!(href, json!("#question-error"));
+    active()
+        .await
+        .send_keys(&Key::Enter.to_string())
+        .await
+        .unwrap();
+    let at = script(&c, "return document.activeElement.id;").await;
+    assert_eq!(at, json!("n-q"));
+    end_session(c).await;
+}

@@ -149,7 +149,13 @@ pub(crate) async fn import_a_geojson_and_see_its_page() {
         ],
     )
     .await
-    .assert_shows(400, &["<li>Titel: is verplicht</li>", "onbekend thema"]);
+    .assert_shows(
+        400,
+        &[
+            "<a class=\"utrecht-link\" href=\"#title-error\">Titel: is verplicht</a>",
+            "onbekend thema",
+        ],
+    );
     // The problem stands beside the metadata form's title only, not beside the column form's.
     let html = c.page(&url.replace("/metadata", "")).await;
     assert!(!html.contains("title-error"), "{html}");
@@ -623,9 +629,33 @@ async fn column_types_are_checked_and_corrected_before_importing() {
         ("name", "gemeenten"),
         ("type.peildatum", "dag"),
     ];
-    c.post_form("/bronnen/importeren/controle", &bad)
+    let refused = c.post_form("/bronnen/importeren/controle", &bad).await;
+    refused.assert_shows(
+        400,
+        &[
+            "kies tekst, geheel getal, getal of datum",
+            // The check form again, the problem beside the column's type.
+            "id=\"type.peildatum-error\"",
+            "name=\"token\"",
+        ],
+    );
+    // A dataset name that is not one: the check form again with the types as chosen.
+    let renamed = [
+        ("token", token.as_str()),
+        ("name", "1 gemeenten!"),
+        ("type.peildatum", "text"),
+    ];
+    let html = c
+        .post_form("/bronnen/importeren/controle", &renamed)
         .await
-        .assert_shows(400, &["kies tekst, geheel getal, getal of datum"]);
+        .expect(400)
+        .text();
+    assert!(html.contains("id=\"name-error\""), "{html}");
+    assert!(html.contains("value=\"1 gemeenten!\""), "{html}");
+    assert!(
+        html.contains("<option value=\"text\" selected>"),
+        "the type as chosen: {html}"
+    );
     c.post_form(
         "/bronnen/importeren/controle",
         &[("token", "0123456789abcdef0123456789abcdef"), ("name", "x")],

@@ -545,7 +545,12 @@ async fn a_session_is_marked_for_the_whole_cohort_at_once() {
         .text()
         .matches("moet present, absent, excused of clear zijn")
         .count();
-    assert_eq!(said, 1, "one summary: {}", bad.text());
+    assert_eq!(
+        said,
+        2,
+        "one summary, and once above the register: {}",
+        bad.text()
+    );
 
     // A mark recorded by mistake is taken away: on the page (a recorded mark offers it
     // instead of the empty choice) and through the API; "the rest present" leaves it away.

@@ -311,7 +311,7 @@ pub(crate) async fn tokens_are_single_use_and_bad_links_change_nothing() {
         400,
         &[
             "Controleer wat u invulde:",
-            "<li>beantwoord minstens één vraag</li>",
+            "href=\"#answers-error\">beantwoord minstens één vraag</a>",
         ],
     );
     // The summary names no internal field.

@@ -157,8 +157,8 @@ pub(crate) async fn pages_for_the_board_list_question_and_cycle() {
         400,
         // The summary above the form names each field in words.
         &[
-            "<li>Datavraag: is verplicht</li>",
-            "<li>Gewenst klaar: ",
+            "href=\"#question-error\">Datavraag: is verplicht</a>",
+            "href=\"#dueDate-error\">Gewenst klaar: ",
             "JJJJ-MM-DD",
         ],
     );

@@ -397,6 +397,8 @@ impl Resp {
     /// Asserts the status and that the body (a page) shows each of `texts`, printing the
     /// body when it does not.
     #[track_caller]
+    /// The answer has `status` and shows every one of `texts`; where it is a page with an
+    /// error summary, each of the summary's links leads to a message on the page.
     pub fn assert_shows(&self, status: u16, texts: &[&str]) {
         self.assert_status(status);
         let body = self.text();
@@ -406,6 +408,17 @@ impl Resp {
                 "{} shows no {text:?}: {body}",
                 self.what
             );
+        }
+        for summary in body.split("koers-error-summary").skip(1) {
+            let summary = summary.split("</ul>").next().unwrap_or_default();
+            for target in summary.split("href=\"#").skip(1) {
+                let id = target.split('"').next().unwrap_or_default();
+                assert!(
+                    body.contains(&format!("id=\"{id}\"")),
+                    "{}: the summary's link #{id} leads nowhere: {body}",
+                    self.what
+                );
+            }
         }
     }
 
