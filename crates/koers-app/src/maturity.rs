@@ -57,8 +57,8 @@ pub async fn frameworks(ws: &Workspace, who: &Principal) -> Result<Vec<Framework
         .await?)
 }
 
+/// Stores `fw`, checked, as the framework's next version.
 async fn add_framework(ws: &Workspace, who: &Principal, fw: Framework) -> Result<FrameworkVersion> {
-    let fw = fw.validate()?;
     ws.store
         .maturity()
         .add_maturity_framework(&who.org.id, &fw, &who.actor())
@@ -77,25 +77,30 @@ pub async fn save_framework(
     who.require(Permission::Research)?;
     let fw: Framework = serde_json::from_value(serde_json::Value::Object(input.fields().clone()))
         .map_err(|e| Error::Rejected(format!("Ongeldig kader: {e}")))?;
-    add_framework(ws, who, fw).await
+    add_framework(ws, who, fw.validate()?).await
 }
 
 /// Saves a new version of the framework from the page's form: `name`, and per dimension `i`
 /// (0 up to `dimensions`) the fields `dN.key`, `dN.name`, `dN.description`, `dN.statement`
 /// and `dN.level1`..`dN.level5`. A row whose key and name are both empty is left out (the
-/// form's spare row for a new dimension).
+/// form's spare row for a new dimension, or a dimension taken away); a problem names the row
+/// it was sent in (`dimensions[N].…`).
 pub async fn save_framework_form(
     ws: &Workspace,
     who: &Principal,
     mut input: Input,
 ) -> Result<FrameworkVersion> {
     who.require(Permission::Research)?;
-    let fw = framework_from_form(&mut input);
+    let (fw, rows) = framework_from_form(&mut input);
     input.finish(Ok(()))?;
+    let fw = fw
+        .validate()
+        .map_err(|e| e.renumbered("dimensions", &rows))?;
     add_framework(ws, who, fw).await
 }
 
-fn framework_from_form(input: &mut Input) -> Framework {
+/// The framework the form sends, and the row each of its dimensions came from.
+fn framework_from_form(input: &mut Input) -> (Framework, Vec<usize>) {
     let name = input.text("name");
     let count = input
         .text("dimensions")
@@ -114,9 +119,12 @@ fn framework_from_form(input: &mut Input) -> Framework {
                 levels: (1..=5).map(|l| f(&format!("level{l}"))).collect(),
             }
         })
-        .filter(|d| !(d.key.is_empty() && d.name.is_empty()))
-        .collect();
-    Framework { name, dimensions }
+        .enumerate()
+        .filter(|(_, d)| !(d.key.is_empty() && d.name.is_empty()))
+        .collect::<Vec<_>>();
+    let rows = dimensions.iter().map(|(i, _)| *i).collect();
+    let dimensions = dimensions.into_iter().map(|(_, d)| d).collect();
+    (Framework { name, dimensions }, rows)
 }
 
 /// The organisation's rounds.
@@ -1640,20 +1648,22 @@ mod tests {
     }
 
     #[test]
-    fn the_framework_form_leaves_out_the_empty_spare_row() {
+    fn the_framework_form_leaves_out_the_empty_rows() {
         let pairs = [
             ("name", "Kader"),
-            ("dimensions", "2"),
-            ("d0.key", "data"),
-            ("d0.name", "Data"),
-            ("d0.level1", " Begin "),
+            ("dimensions", "3"),
+            ("d1.key", "data"),
+            ("d1.name", "Data"),
+            ("d1.level1", " Begin "),
         ]
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .to_vec();
-        let fw = framework_from_form(&mut Input::from_pairs(pairs));
+        let (fw, rows) = framework_from_form(&mut Input::from_pairs(pairs));
         assert_eq!(fw.name, "Kader");
         assert_eq!(fw.dimensions.len(), 1);
         assert_eq!(fw.dimensions[0].levels[0], "Begin");
         assert_eq!(fw.dimensions[0].levels.len(), 5);
+        // The dimension came from the second row: its problems name that row.
+        assert_eq!(rows, [1]);
     }
 }

@@ -52,6 +52,29 @@ impl Invalid {
         )
     }
 
+    /// The problems with the items of the list `list` numbered as `rows` says (item `k`
+    /// becomes `rows[k]`): for a form that left some of its rows out before checking, so that
+    /// each problem names the row it was sent in.
+    pub fn renumbered(self, list: &str, rows: &[usize]) -> Self {
+        let open = format!("{list}[");
+        Invalid(
+            self.0
+                .into_iter()
+                .map(|mut e| {
+                    let row = e
+                        .name
+                        .strip_prefix(&open)
+                        .and_then(|rest| rest.split_once(']'))
+                        .and_then(|(k, rest)| Some((rows.get(k.parse::<usize>().ok()?)?, rest)));
+                    if let Some((row, rest)) = row {
+                        e.name = format!("{open}{row}]{rest}");
+                    }
+                    e
+                })
+                .collect(),
+        )
+    }
+
     /// A single problem.
     pub fn one(name: &str, code: &str, reason: &str) -> Self {
         Invalid(vec![FieldError::new(name, code, reason)])
@@ -156,6 +179,29 @@ pub(crate) fn parse_enum<T: Copy>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn problems_follow_the_rows_they_were_sent_in() {
+        let e = Invalid(vec![
+            FieldError::new("name", "required", "x"),
+            FieldError::new("dimensions[0].key", "pattern", "x"),
+            FieldError::new("dimensions[1].levels[2]", "required", "x"),
+            FieldError::new("dimensions[9].name", "required", "x"),
+            FieldError::new("dimensionsx[0].key", "required", "x"),
+        ])
+        .renumbered("dimensions", &[0, 2]);
+        let names: Vec<&str> = e.0.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "name",
+                "dimensions[0].key",
+                "dimensions[2].levels[2]",
+                "dimensions[9].name",
+                "dimensionsx[0].key"
+            ]
+        );
+    }
 
     #[test]
     fn long_text_keeps_its_lines() {

@@ -129,7 +129,15 @@ async fn member_report(ctx: Ctx, Path(pid): Path<String>) -> Reply {
 /// Every member organisation of the umbrella body takes part in the round.
 async fn member_participants(ctx: Ctx, Path(id): Path<String>) -> Reply {
     let r = uc::add_member_participants(ctx.ws(), &ctx.who, &id).await;
-    round_form(&ctx, &id, "deelnemers", Value::UNDEFINED, r).await
+    round_form(
+        &ctx,
+        &id,
+        "deelnemers",
+        ("deelnemers", "members_added"),
+        Value::UNDEFINED,
+        r,
+    )
+    .await
 }
 
 async fn new_round(ctx: Ctx, form: FormInput) -> Reply {
@@ -152,11 +160,11 @@ async fn framework(ctx: Ctx, Query(q): Query<VersionQuery>) -> Reply {
 }
 
 /// Saves the edited framework as a new version; running rounds keep theirs.
-async fn new_framework_version(ctx: Ctx, FormInput(input): FormInput) -> Reply {
-    let r = uc::save_framework_form(ctx.ws(), &ctx.who, input).await;
-    after_form(
-        r,
-        ("/volwassenheid/kader".into(), "saved"),
+async fn new_framework_version(ctx: Ctx, form: FormInput) -> Reply {
+    run_form(
+        form,
+        async |input| uc::save_framework_form(ctx.ws(), &ctx.who, input).await,
+        |_| Done::Back("/volwassenheid/kader".into(), "saved"),
         |status, extra| render_framework(&ctx, None, status, extra),
     )
     .await
@@ -217,30 +225,51 @@ async fn round_form<T>(
     ctx: &Ctx,
     id: &str,
     which: &str,
+    (section, notice): (&str, &'static str),
     form: Value,
     r: Result<T, koers_app::Error>,
 ) -> Reply {
-    match r.map_err(AppError::from) {
-        Ok(_) => Ok(Redirect::to(&format!("/volwassenheid/rondes/{id}#{which}")).into_response()),
-        Err(e @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+    match r {
+        Ok(_) => Ok(crate::notice::back(
+            &format!("/volwassenheid/rondes/{id}#{section}"),
+            notice,
+        )),
+        Err(e) => round_refused(ctx, id, which, form, e.into()).await,
+    }
+}
+
+/// A form of the round's page refused: the page again with the problem at the form `which`
+/// (and the fields as sent), for invalid input or where the round stands; other errors as
+/// usual.
+async fn round_refused(ctx: &Ctx, id: &str, which: &str, form: Value, e: AppError) -> Reply {
+    match e {
+        AppError::Invalid(_) | AppError::Conflict(_) => {
             let status = e.status();
             let extra = context! { form => form, failed => which, ..form_problem(&e) };
             render_round(ctx, id, status, extra).await
         }
-        Err(e) => Err(e),
+        e => Err(e),
     }
 }
 
 async fn participant(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
     let value = form.value();
     let r = uc::add_participant(ctx.ws(), &ctx.who, &id, form.0).await;
-    round_form(&ctx, &id, "deelnemers", value, r).await
+    round_form(
+        &ctx,
+        &id,
+        "deelnemers",
+        ("deelnemers", "participant_added"),
+        value,
+        r,
+    )
+    .await
 }
 
 async fn item(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
     let value = form.value();
     let r = uc::add_item(ctx.ws(), &ctx.who, &id, form.0).await;
-    round_form(&ctx, &id, "vragen", value, r).await
+    round_form(&ctx, &id, "vragen", ("vragen", "item_added"), value, r).await
 }
 
 async fn correct_item(
@@ -250,7 +279,15 @@ async fn correct_item(
 ) -> Reply {
     let value = form.value();
     let r = uc::update_item(ctx.ws(), &ctx.who, &id, &item, form.0).await;
-    round_form(&ctx, &id, &format!("vraag-{item}"), value, r).await
+    round_form(
+        &ctx,
+        &id,
+        &format!("vraag-{item}"),
+        ("vragen", "item_changed"),
+        value,
+        r,
+    )
+    .await
 }
 
 async fn remove_item(
@@ -263,12 +300,28 @@ async fn remove_item(
         Err(AppError::Invalid(i)) => Err(koers_app::Error::Invalid(i)),
         Err(_) => Err(koers_app::Error::Forbidden),
     };
-    round_form(&ctx, &id, &format!("vraag-{item}"), Value::UNDEFINED, r).await
+    round_form(
+        &ctx,
+        &id,
+        &format!("vraag-{item}"),
+        ("vragen", "item_removed"),
+        Value::UNDEFINED,
+        r,
+    )
+    .await
 }
 
 async fn close(ctx: Ctx, Path(id): Path<String>) -> Reply {
     let r = uc::close_round(ctx.ws(), &ctx.who, &id).await;
-    round_form(&ctx, &id, "status", Value::UNDEFINED, r).await
+    round_form(
+        &ctx,
+        &id,
+        "status",
+        ("status", "round_closed"),
+        Value::UNDEFINED,
+        r,
+    )
+    .await
 }
 
 /// New links go out: mailed where they can be; the rest shown once on the round's page,
@@ -309,7 +362,7 @@ async fn invitations(
     let base = ctx.state.cfg.base_url(&headers);
     match uc::invite(ctx.ws(), &ctx.who, &id, &base, form.0).await {
         Ok(handout) => handed_out(&ctx, &id, handout).await,
-        r => round_form(&ctx, &id, "uitnodigingen", value, r).await,
+        Err(e) => round_refused(&ctx, &id, "uitnodigingen", value, e.into()).await,
     }
 }
 
@@ -317,7 +370,7 @@ async fn reminders(ctx: Ctx, headers: HeaderMap, Path(id): Path<String>) -> Repl
     let base = ctx.state.cfg.base_url(&headers);
     match uc::remind(ctx.ws(), &ctx.who, &id, &base, true).await {
         Ok(handout) => handed_out(&ctx, &id, handout).await,
-        r => round_form(&ctx, &id, "uitnodigingen", Value::UNDEFINED, r).await,
+        Err(e) => round_refused(&ctx, &id, "uitnodigingen", Value::UNDEFINED, e.into()).await,
     }
 }
 
@@ -355,7 +408,7 @@ async fn document(ctx: Ctx, Path(id): Path<String>, mut mp: Multipart) -> Reply 
         Ok(s) => Ok(
             Redirect::to(&format!("/volwassenheid/rondes/{id}/bronnen/{}", s.id)).into_response(),
         ),
-        r => round_form(&ctx, &id, "bronnen", form, r).await,
+        Err(e) => round_refused(&ctx, &id, "bronnen", form, e.into()).await,
     }
 }
 
@@ -365,7 +418,7 @@ async fn interview(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
         Ok(s) => Ok(
             Redirect::to(&format!("/volwassenheid/rondes/{id}/bronnen/{}", s.id)).into_response(),
         ),
-        r => round_form(&ctx, &id, "interviews", value, r).await,
+        Err(e) => round_refused(&ctx, &id, "interviews", value, e.into()).await,
     }
 }
 

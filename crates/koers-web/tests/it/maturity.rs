@@ -514,11 +514,30 @@ async fn the_framework_is_edited_in_the_page_as_a_new_version() {
     let mut with_new = form.clone();
     with_new.push((format!("d{n}.key"), "open_data".into()));
     with_new.push((format!("d{n}.name"), "Open data".into()));
-    // The new dimension lacks its levels: refused, with the reason, and nothing saved.
+    // The new dimension lacks its levels: refused, with the reason beside each field of its
+    // row, what was typed kept (the renamed first dimension too), and nothing saved.
     let framework = pc.url("/volwassenheid/kader");
-    pc.send(pc.client().post(&framework).form(&with_new))
+    let refused = pc.send(pc.client().post(&framework).form(&with_new)).await;
+    refused.assert_shows(
+        400,
+        &[
+            &format!("id=\"dimensions[{n}].levels[0]-error\""),
+            &format!("id=\"dimensions[{n}].statement-error\""),
+            "value=\"Visie en koers\"",
+            "value=\"open_data\"",
+        ],
+    );
+    // A dimension taken away (key and name emptied) moves the rows after it up, yet each
+    // problem stays with the row it was sent in.
+    let mut gap = with_new.clone();
+    for (k, v) in gap.iter_mut() {
+        if k == "d0.key" || k == "d0.name" {
+            v.clear();
+        }
+    }
+    pc.send(pc.client().post(&framework).form(&gap))
         .await
-        .assert_status(400);
+        .assert_shows(400, &[&format!("id=\"dimensions[{n}].levels[0]-error\"")]);
     let versions = |app: &TestApp| {
         let store = app.store.clone();
         let org = app.org_a.id.clone();
@@ -1252,13 +1271,15 @@ async fn survey_items_are_corrected_or_removed_while_the_round_is_open() {
         .post_form(&remove, &[])
         .await
         .assert_shows(400, &["Ja, verwijder deze vraag"]);
+    // Back to the list of questions (the removed one's place is gone), which says so.
+    let removed = pages.post_form(&remove, &[("confirm", "on")]).await;
     assert_eq!(
-        pages
-            .post_form(&remove, &[("confirm", "on")])
-            .await
-            .status(),
-        303
+        removed.header("location"),
+        format!("/volwassenheid/rondes/{round}#vragen")
     );
+    let html = pages.follow(removed).await.text();
+    let questions = html.split("id=\"vragen\"").nth(1).unwrap_or_default();
+    assert!(questions.contains("De vraag is verwijderd."), "{html}");
     let detail: Value = c
         .get_json(&format!("/api/v1/maturity/rounds/{round}"))
         .await;
@@ -1284,11 +1305,15 @@ async fn survey_items_are_corrected_or_removed_while_the_round_is_open() {
             ],
         )
         .await;
-    assert_eq!(r.status(), 303);
     assert_eq!(
         r.header("location"),
-        format!("/volwassenheid/rondes/{round}#vraag-{second}")
+        format!("/volwassenheid/rondes/{round}#vragen")
     );
+    let html = pages.follow(r).await.text();
+    assert!(html.contains("De vraag is gewijzigd."), "{html}");
+    // Once: the page opened again says nothing.
+    let html = pages.page(&format!("/volwassenheid/rondes/{round}")).await;
+    assert!(!html.contains("De vraag is gewijzigd."));
     // A viewer may not; once closed, nobody may.
     app.as_viewer().await.delete(&url).await.assert_status(403);
     c.post(&format!("/api/v1/maturity/rounds/{round}/close"))
