@@ -13,9 +13,7 @@ use crate::download::{CSV, download, stem, uncached_download};
 use crate::error::{AppError, Reply};
 use crate::i18n::{Lang, t};
 use crate::input::FormInput;
-use crate::shell::{
-    Done, after_form, confirmed, form_problem, page_with_status, run_form, when_confirmed,
-};
+use crate::shell::{Done, confirmed, form_problem, page_with_status, run_form, when_confirmed};
 use crate::state::AppState;
 use crate::templates::Templates;
 use axum::Router;
