@@ -346,6 +346,10 @@ mod tests {
             field_words(Lang::En, "widgets[5].title").as_deref(),
             Some("Part 6, Title")
         );
+        assert_eq!(
+            field_words(Lang::Nl, "dimensions[0].levels[2]").as_deref(),
+            Some("Dimensie 1, Niveau 3")
+        );
         assert_eq!(field_words(Lang::Nl, "widgets[x].title"), None);
         assert_eq!(field_words(Lang::Nl, "nieuw"), None);
     }
