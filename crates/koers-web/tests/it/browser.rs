@@ -678,20 +678,18 @@ async fn an_error_summary_leads_into_its_field_by_keyboard() {
     assert_eq!(script(&c, summary_focused).await, json!(true));
     check_axe(&c, "question refused").await;
     screenshot(&c, "error-summary-phone.png").await;
-    let active = || async { c.active_element().await.unwrap() };
-    active()
-        .await
-        .send_keys(&Key::Tab.to_string())
-        .await
-        .unwrap();
-    let href = script(&c, "return document.activeElement.getAttribute('href');").await;
-    assert_eq!(href, json!("#question-error"));
-    active()
-        .await
-        .send_keys(&Key::Enter.to_string())
-        .await
-        .unwrap();
-    let at = script(&c, "return document.activeElement.id;").await;
-    assert_eq!(at, json!("n-q"));
+    // Tab to the summary's link, Enter: into the field it names.
+    for (key, asked, expected) in [
+        (
+            Key::Tab,
+            "return document.activeElement.getAttribute('href');",
+            "#question-error",
+        ),
+        (Key::Enter, "return document.activeElement.id;", "n-q"),
+    ] {
+        let at = c.active_element().await.unwrap();
+        at.send_keys(&key.to_string()).await.unwrap();
+        assert_eq!(script(&c, asked).await, json!(expected));
+    }
     end_session(c).await;
 }
