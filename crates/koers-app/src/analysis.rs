@@ -58,8 +58,7 @@ pub async fn headings(
     columns: &[String],
 ) -> Result<Vec<String>> {
     who.require(Permission::Read)?;
-    let labels = crate::catalog::org_labels(ws, &who.org.id).await?;
-    let labels = labels.of([a.id.as_str()]);
+    let labels = crate::catalog::labels_of(ws, &who.org.id, a).await?;
     Ok(columns.iter().map(|c| labels.heading(c)).collect())
 }
 

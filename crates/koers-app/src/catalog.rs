@@ -1064,15 +1064,37 @@ impl OrgLabels {
 
 /// The organisation's labels, datasets' and analyses' ([`OrgLabels`]).
 pub async fn org_labels(ws: &Workspace, org_id: &str) -> Result<OrgLabels> {
-    let datasets = ws.store.catalog().datasets(org_id).await?;
     let analyses = ws.store.catalog().analyses(org_id).await?;
     Ok(OrgLabels {
-        datasets: datasets.into_iter().map(|d| d.column_labels).collect(),
+        datasets: dataset_labels(ws, org_id).await?,
         analyses: analyses
             .into_iter()
             .map(|a| (a.id, a.column_labels))
             .collect(),
     })
+}
+
+/// The labels to read the results of the analysis `a` by ([`OrgLabels::of`]), without
+/// reading the organisation's other analyses.
+pub async fn labels_of(
+    ws: &Workspace,
+    org_id: &str,
+    a: &koers_store::catalog::Analysis,
+) -> Result<Labels> {
+    let labels = OrgLabels {
+        datasets: dataset_labels(ws, org_id).await?,
+        analyses: BTreeMap::from([(a.id.clone(), a.column_labels.clone())]),
+    };
+    Ok(labels.of([a.id.as_str()]))
+}
+
+/// The labels of the organisation's datasets' columns.
+async fn dataset_labels(
+    ws: &Workspace,
+    org_id: &str,
+) -> Result<Vec<BTreeMap<String, ColumnLabels>>> {
+    let datasets = ws.store.catalog().datasets(org_id).await?;
+    Ok(datasets.into_iter().map(|d| d.column_labels).collect())
 }
 
 /// Replaces the DCAT-AP-NL metadata of one of the organisation's own datasets (data
