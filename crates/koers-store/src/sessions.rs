@@ -130,6 +130,16 @@ impl Repo<'_> {
         Ok(sent == 1)
     }
 
+    /// Forgets that the session of `token` sent the form with `key`.
+    pub async fn form_not_sent(&self, token: &str, key: &str) -> Result<()> {
+        self.exec(
+            "DELETE FROM sent_forms WHERE session_digest = $1 AND form_key = $2",
+            (token_digest(token), key),
+        )
+        .await?;
+        Ok(())
+    }
+
     /// Removes every expired session; returns how many.
     pub async fn purge_expired_sessions(&self) -> Result<u64> {
         let done = self
@@ -270,6 +280,8 @@ mod tests {
             .unwrap();
         assert!(s.sessions().send_form_once(&live, "k1").await.unwrap());
         assert!(!s.sessions().send_form_once(&live, "k1").await.unwrap());
+        assert!(s.sessions().send_form_once(&other, "k1").await.unwrap());
+        s.sessions().form_not_sent(&other, "k1").await.unwrap();
         assert!(s.sessions().send_form_once(&other, "k1").await.unwrap());
         s.sessions().end_session(&live).await.unwrap();
         let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sent_forms")

@@ -90,6 +90,8 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
         None => None,
     };
     let mut req = req;
+    // The key of a form sent once that this request spends (see `FORM_KEY_FIELD`).
+    let mut spent = None;
     if is_unsafe(req.method()) && !csrf_exempt(req.method(), req.uri().path()) {
         let expected = match &resolved {
             Some(r) => Some(r.session.csrf_token.clone()),
@@ -106,7 +108,10 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
         }
         if let (Some(key), Some(r)) = (&offered.form_key, &resolved) {
             let refused = match accounts::send_form_once(&state.ws, &r.token, key).await {
-                Ok(true) => None,
+                Ok(true) => {
+                    spent = Some(key.clone());
+                    None
+                }
                 Ok(false) => Some(AppError::Conflict(SENT_BEFORE.into())),
                 Err(e) => Some(AppError::from(e)),
             };
@@ -120,10 +125,17 @@ pub async fn session_layer(State(state): State<AppState>, req: Request, next: Ne
     }
     req.extensions_mut().insert(resolved.clone());
     let mut resp = next.run(req).await;
-    // An error page keeps the signed-in user's shell (see `error_page`).
+    let failed = resp.status().is_client_error() || resp.status().is_server_error();
     if let Some(r) = resolved
-        && (resp.status().is_client_error() || resp.status().is_server_error())
+        && failed
     {
+        // A form refused or failed did nothing: sent again from the history, it may go.
+        if let Some(key) = spent
+            && let Err(e) = accounts::form_not_sent(&state.ws, &r.token, &key).await
+        {
+            tracing::warn!(error = %e, "could not take back a form key");
+        }
+        // An error page keeps the signed-in user's shell (see `error_page`).
         resp.extensions_mut().insert(r);
     }
     resp

@@ -162,6 +162,12 @@ pub async fn send_form_once(ws: &Workspace, token: &str, key: &str) -> Result<bo
     Ok(ws.store.sessions().send_form_once(token, key).await?)
 }
 
+/// Takes back [`send_form_once`] for a form that was refused or failed, so that it may be
+/// sent again.
+pub async fn form_not_sent(ws: &Workspace, token: &str, key: &str) -> Result<()> {
+    Ok(ws.store.sessions().form_not_sent(token, key).await?)
+}
+
 /// The live API token `presented` (recording its use); `None` when unknown, expired or
 /// revoked.
 pub async fn api_token(ws: &Workspace, presented: &str) -> Result<Option<ApiToken>> {

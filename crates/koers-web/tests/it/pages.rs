@@ -191,6 +191,22 @@ async fn a_form_that_makes_a_password_is_sent_once() {
     ]);
     c.post_form("/organisatie/leden", &form).await.expect(200);
     assert_eq!(app.member_count().await, before + 2);
+    // A form refused did nothing: sent again from the history, corrected, it goes.
+    let third = hidden(&c.page("/organisatie").await, "form_key");
+    let mut third_member = [
+        ("form_key", third.as_str()),
+        ("email", "geen-adres"),
+        ("displayName", "Derde Lid"),
+        ("roles", "viewer"),
+    ];
+    c.post_form("/organisatie/leden", &third_member)
+        .await
+        .expect(400);
+    third_member[1].1 = "derde@pv26.example";
+    c.post_form("/organisatie/leden", &third_member)
+        .await
+        .expect(200);
+    assert_eq!(app.member_count().await, before + 3);
     // In English the refusal and the way back are English.
     c.get("/lang/en?next=/").await;
     send(&key, Some("/organisatie")).await.assert_shows(
