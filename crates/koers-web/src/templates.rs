@@ -42,6 +42,12 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
             koers_core::secret::new_token()
         ))
     });
+    // What whoever decides may make of an advised choice, in core's order (the decision
+    // form's choices).
+    env.add_global(
+        "decisions",
+        Value::from_serialize(koers_core::register::choice::ChoiceStatus::DECISIONS),
+    );
     env.add_filter("msg", |state: &State, value: &str| -> String {
         message(lang_of(state), value)
     });
