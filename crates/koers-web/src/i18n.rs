@@ -333,6 +333,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn pages_and_e_mails_write_a_dutch_date_alike() {
+        for m in 1..=12 {
+            let d = chrono::NaiveDate::from_ymd_opt(2026, m, 9).expect("a date");
+            assert_eq!(
+                date_words(Lang::Nl, d),
+                koers_core::dates::long_date_nl(&d.to_string())
+            );
+        }
+    }
+
+    #[test]
     fn a_field_reads_in_words_also_in_a_list() {
         assert_eq!(
             field_words(Lang::Nl, "question").as_deref(),
