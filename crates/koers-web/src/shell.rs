@@ -173,14 +173,15 @@ pub async fn after_form<T>(
 /// input.
 pub async fn after_form_or_refused<T>(
     r: Result<T, impl Into<AppError>>,
-    back: (String, &'static str),
+    form: Value,
+    (back, notice): (String, &'static str),
     render: impl AsyncFnOnce(StatusCode, Value) -> Reply,
 ) -> Reply {
     match r.map_err(Into::into) {
         Err(e @ (AppError::Conflict(_) | AppError::Forbidden)) => {
-            render(e.status(), form_problem(&e)).await
+            render(e.status(), context! { form => form, ..form_problem(&e) }).await
         }
-        r => after_form::<T>(r, back, render).await,
+        r => form_outcome(r, form, |_| Done::Back(back, notice), render).await,
     }
 }
 

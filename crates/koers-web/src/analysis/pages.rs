@@ -241,15 +241,40 @@ async fn export_saved(ctx: Ctx, Path(id): Path<String>, FormInput(mut input): Fo
 }
 
 async fn save_existing(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
+    let sent = sent_analysis(input.clone());
     match analysis::save(ctx.ws(), &ctx.who, Some(&id), input)
         .await
         .map_err(AppError::from)
     {
         Ok(a) => Ok(Redirect::to(&format!("/analyses/{}", a.id)).into_response()),
         Err(e) if query_error(&e) => {
-            render_saved(&ctx, &id, e.status(), context! { error => e.detail() }).await
+            let extra = context! { sent => sent, ..form_problem(&e) };
+            render_saved(&ctx, &id, e.status(), extra).await
         }
         Err(e) => Err(e),
+    }
+}
+
+/// A saved analysis' form as it was sent, in the shape of the analysis (`title`,
+/// `description`, `sql`, `parameters`), to show again when saving it is refused.
+fn sent_analysis(mut sent: koers_app::Input) -> Value {
+    let (names, kinds, defaults) = (
+        sent.texts("paramName"),
+        sent.texts("paramKind"),
+        sent.texts("paramDefault"),
+    );
+    let parameters: Vec<Value> = names
+        .iter()
+        .zip(&kinds)
+        .zip(&defaults)
+        .filter(|((name, _), _)| !name.trim().is_empty())
+        .map(|((name, kind), default)| context! { name => name, kind => kind, default => default })
+        .collect();
+    context! {
+        title => sent.text("title"),
+        description => sent.text("description"),
+        sql => sent.text("sql"),
+        parameters => parameters,
     }
 }
 

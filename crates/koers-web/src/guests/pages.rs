@@ -217,23 +217,30 @@ async fn show(ctx: Ctx, Path(id): Path<String>) -> Reply {
 
 /// After one of the shared question's forms: back to its page with `notice`, or the page
 /// again with the problem (invalid input, or 403 when the invitation does not allow it).
-async fn outcome<T>(ctx: &Ctx, id: &str, r: Result<T, AppError>, notice: &'static str) -> Reply {
-    after_form_or_refused(r, (format!("/gast/{id}"), notice), |status, extra| {
+async fn outcome<T>(
+    ctx: &Ctx,
+    id: &str,
+    r: Result<T, AppError>,
+    (form, notice): (Value, &'static str),
+) -> Reply {
+    let back = (format!("/gast/{id}"), notice);
+    after_form_or_refused(r, form, back, |status, extra| {
         render_shared(ctx, id, status, extra)
     })
     .await
 }
 
-async fn comment(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
-    let r = guests::comment(ctx.ws(), &ctx.who, &id, input).await;
-    outcome(&ctx, &id, r.map_err(AppError::from), "commented").await
+async fn comment(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
+    let sent = form.value();
+    let r = guests::comment(ctx.ws(), &ctx.who, &id, form.0).await;
+    outcome(&ctx, &id, r.map_err(AppError::from), (sent, "commented")).await
 }
 
 async fn upload(ctx: Ctx, Path(id): Path<String>, req: axum::extract::Request) -> Reply {
     let r = receive(&ctx, &id, req)
         .await
         .map_err(|e| too_large_as_field(&ctx, e));
-    outcome(&ctx, &id, r, "attached").await
+    outcome(&ctx, &id, r, (Value::UNDEFINED, "attached")).await
 }
 
 async fn download(ctx: Ctx, Path((id, attachment)): Path<(String, String)>) -> Reply {

@@ -227,39 +227,44 @@ async fn outcome<T, E: Into<AppError>>(
     ctx: &Ctx,
     id: &str,
     r: Result<T, E>,
-    notice: &'static str,
+    (form, notice): (Value, &'static str),
 ) -> Reply {
-    after_form_or_refused(r, (format!("/datavragen/{id}"), notice), |status, extra| {
+    let back = (format!("/datavragen/{id}"), notice);
+    after_form_or_refused(r, form, back, |status, extra| {
         render_question(ctx, id, status, extra)
     })
     .await
 }
 
-async fn step(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
-    let r = questions::transition(ctx.ws(), &ctx.who, &id, input).await;
-    outcome(&ctx, &id, r, "moved").await
+async fn step(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
+    let sent = form.value();
+    let r = questions::transition(ctx.ws(), &ctx.who, &id, form.0).await;
+    outcome(&ctx, &id, r, (sent, "moved")).await
 }
 
-async fn add_evidence(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
-    let r = questions::link(ctx.ws(), &ctx.who, &id, input).await;
-    outcome(&ctx, &id, r, "linked").await
+async fn add_evidence(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
+    let sent = form.value();
+    let r = questions::link(ctx.ws(), &ctx.who, &id, form.0).await;
+    outcome(&ctx, &id, r, (sent, "linked")).await
 }
 
-async fn add_comment(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
-    let r = questions::comment(ctx.ws(), &ctx.who, &id, input).await;
-    outcome(&ctx, &id, r, "commented").await
+async fn add_comment(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
+    let sent = form.value();
+    let r = questions::comment(ctx.ws(), &ctx.who, &id, form.0).await;
+    outcome(&ctx, &id, r, (sent, "commented")).await
 }
 
-async fn set_roles(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
-    let r = questions::assign(ctx.ws(), &ctx.who, &id, input).await;
-    outcome(&ctx, &id, r, "assigned").await
+async fn set_roles(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
+    let sent = form.value();
+    let r = questions::assign(ctx.ws(), &ctx.who, &id, form.0).await;
+    outcome(&ctx, &id, r, (sent, "assigned")).await
 }
 
 async fn upload(ctx: Ctx, Path(id): Path<String>, req: axum::extract::Request) -> Reply {
     let r = receive_attachment(&ctx, &id, req)
         .await
         .map_err(|e| too_large_as_field(&ctx, e));
-    outcome(&ctx, &id, r, "attached").await
+    outcome(&ctx, &id, r, (Value::UNDEFINED, "attached")).await
 }
 
 async fn download(ctx: Ctx, Path((id, attachment)): Path<(String, String)>) -> Reply {
@@ -269,7 +274,7 @@ async fn download(ctx: Ctx, Path((id, attachment)): Path<(String, String)>) -> R
 
 async fn remove(ctx: Ctx, Path((id, attachment)): Path<(String, String)>) -> Reply {
     let r = questions::detach(ctx.ws(), &ctx.who, &id, &attachment).await;
-    outcome(&ctx, &id, r, "detached").await
+    outcome(&ctx, &id, r, (Value::UNDEFINED, "detached")).await
 }
 
 /// Invites a guest to the question; the page shows the link (once) to pass on.
@@ -299,5 +304,5 @@ async fn revoke_guest(
     FormInput(input): FormInput,
 ) -> Reply {
     let r = when_confirmed(&input, ctx.lang, guests::revoke(ctx.ws(), &ctx.who, &grant)).await;
-    outcome(&ctx, &id, r, "guest_revoked").await
+    outcome(&ctx, &id, r, (Value::UNDEFINED, "guest_revoked")).await
 }

@@ -276,6 +276,11 @@ async fn render_app(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Re
         .iter()
         .map(|s| context! { value => s.as_str(), label => label(ctx.lang, "measure", s.as_str()) })
         .collect();
+    // Refused, the form shows what was sent; else the application as it is.
+    let form = match extra.get_attr("form") {
+        Ok(sent) if !sent.is_undefined() => sent,
+        _ => Value::from_serialize(app_form(app)),
+    };
     page_with_status(
         ctx,
         status,
@@ -283,7 +288,7 @@ async fn render_app(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Re
         "/toepassingen",
         context! {
             app => app_view(app, ctx.lang),
-            form => app_form(app),
+            form => form,
             used_datasets => used,
             datasets => datasets,
             choices => choices,

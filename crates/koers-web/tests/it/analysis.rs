@@ -115,6 +115,28 @@ pub(crate) async fn saved_analyses_with_parameters() {
     c.get(&with("0; DROP TABLE gemeenten"))
         .await
         .assert_shows(400, &["geheel getal"]);
+    // A change refused (SQL with a mistake) keeps what the analyst typed in the form.
+    let edited = "SELECT statnaam FROM gemeenten WHERE inwoners > {{minimum}} AND kapot";
+    c.post_form(
+        &format!("/analyses/{}/opslaan", a.id),
+        &[
+            ("title", "Grote gemeenten, herzien"),
+            ("sql", edited),
+            ("paramName", "minimum"),
+            ("paramKind", "integer"),
+            ("paramDefault", "250000"),
+        ],
+    )
+    .await
+    .assert_shows(
+        400,
+        &[
+            "AND kapot</textarea>",
+            "value=\"Grote gemeenten, herzien\"",
+            "value=\"250000\"",
+        ],
+    );
+    assert_eq!(app.analyses().await[0].title, "Grote gemeenten");
     // A viewer may run it but not write SQL.
     let v = app.page_as("viewer@pv26.example").await;
     assert_eq!(v.get(&run_url).await.status(), 200);

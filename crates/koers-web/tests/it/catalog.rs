@@ -141,7 +141,7 @@ pub(crate) async fn import_a_geojson_and_see_its_page() {
         &url,
         &[
             ("title", ""),
-            ("publisher", "PU"),
+            ("publisher", "Provincie Proef"),
             ("theme", "WEER"),
             ("licence", "CC-BY-4.0"),
             ("accessRights", "public"),
@@ -154,6 +154,8 @@ pub(crate) async fn import_a_geojson_and_see_its_page() {
         &[
             "<a class=\"utrecht-link\" href=\"#title-error\">Titel: is verplicht</a>",
             "onbekend thema",
+            // What was typed stays in the form.
+            "name=\"publisher\" value=\"Provincie Proef\"",
         ],
     );
     // The problem stands beside the metadata form's title only, not beside the column form's.

@@ -405,10 +405,22 @@ async fn invitation_links_are_shown_once_to_copy_and_as_csv() {
     // A bad count is shown on the round page; nothing is created.
     pc.post_form(
         &format!("/volwassenheid/rondes/{round}/uitnodigingen"),
-        &[("participantId", ps[1].as_str()), ("count", "0")],
+        &[
+            ("participantId", ps[1].as_str()),
+            ("count", "0"),
+            ("label", "directeur"),
+        ],
     )
     .await
-    .assert_shows(400, &["geef een aantal van 1 tot 200"]);
+    .assert_shows(
+        400,
+        &[
+            "geef een aantal van 1 tot 200",
+            // What was typed stays in the form.
+            "name=\"label\" value=\"directeur\"",
+            "name=\"count\" inputmode=\"numeric\" value=\"0\"",
+        ],
+    );
 }
 
 #[tokio::test]

@@ -183,6 +183,19 @@ pub(crate) async fn pages_for_the_board_list_question_and_cycle() {
         .post_form(&format!("{location}/stap"), &[("to", "parked")])
         .await;
     assert_eq!(r.status(), 400, "parking needs a reason");
+    // Evidence that is no source or analysis is refused, what was typed kept in the form.
+    c.post_form(
+        &format!("{location}/bewijs"),
+        &[("kind", "product"), ("target", "Geen bron")],
+    )
+    .await
+    .assert_shows(
+        400,
+        &[
+            "geef een pad in koers of een http(s)-adres",
+            "name=\"target\" value=\"Geen bron\"",
+        ],
+    );
     c.submit(
         &format!("{location}/stap"),
         &[("to", "parked"), ("note", "wacht op RWS-data")],

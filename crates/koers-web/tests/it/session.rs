@@ -397,8 +397,8 @@ impl Resp {
     /// Asserts the status and that the body (a page) shows each of `texts`, printing the
     /// body when it does not.
     #[track_caller]
-    /// The answer has `status` and shows every one of `texts`; where it is a page with an
-    /// error summary, each of the summary's links leads to a message on the page.
+    /// The answer has `status` and shows every one of `texts`; where it is a page, no field
+    /// is described twice, and each link of an error summary leads to a message on it.
     pub fn assert_shows(&self, status: u16, texts: &[&str]) {
         self.assert_status(status);
         let body = self.text();
@@ -409,6 +409,15 @@ impl Resp {
                 self.what
             );
         }
+        // A field described twice keeps only its first description: its problem unread.
+        let twice = body
+            .split('<')
+            .find(|t| t.matches("aria-describedby=").count() > 1);
+        assert!(
+            twice.is_none(),
+            "{}: a field described twice: <{twice:?}",
+            self.what
+        );
         for summary in body.split("koers-error-summary").skip(1) {
             let summary = summary.split("</ul>").next().unwrap_or_default();
             for target in summary.split("href=\"#").skip(1) {
