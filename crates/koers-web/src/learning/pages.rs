@@ -135,35 +135,34 @@ async fn programme(ctx: Ctx, Path(id): Path<String>) -> Reply {
 
 /// After a form on the programme page: on to `to` (what was just made), or the programme
 /// page again with the problem.
+/// After one of the programme page's forms (`sent`: which, as the page names its problems and
+/// values): on to `to`, or the page again with that form as it was sent.
 async fn programme_outcome<T>(
     ctx: &Ctx,
     id: &str,
-    r: Result<T, koers_app::Error>,
+    (form, sent): (FormInput, &'static str),
+    act: impl AsyncFnOnce(koers_app::Input) -> Result<T, koers_app::Error>,
     to: impl FnOnce(T) -> String,
 ) -> Reply {
-    form_outcome(
-        r,
-        Value::UNDEFINED,
+    run_form(
+        form,
+        act,
         |made| Done::To(to(made)),
-        |status, extra| render_programme(ctx, id, status, extra),
+        |status, extra| render_programme(ctx, id, status, context! { sent => sent, ..extra }),
     )
     .await
 }
 
-async fn add_module(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
-    let r = uc::add_module(ctx.ws(), &ctx.who, &id, input).await;
+async fn add_module(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
+    let act = async |input| uc::add_module(ctx.ws(), &ctx.who, &id, input).await;
     let to = |m: uc::Module| format!("{HOME}/leergangen/{}#modules", m.programme_id);
-    programme_outcome(&ctx, &id, r, to).await
+    programme_outcome(&ctx, &id, (form, "modules"), act, to).await
 }
 
 async fn change_programme(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
-    run_form(
-        form,
-        async |input| uc::update_programme(ctx.ws(), &ctx.who, &id, input).await,
-        |p| Done::To(format!("{HOME}/leergangen/{}", p.id)),
-        |status, extra| render_programme(&ctx, &id, status, extra),
-    )
-    .await
+    let act = async |input| uc::update_programme(ctx.ws(), &ctx.who, &id, input).await;
+    let to = |p: uc::Programme| format!("{HOME}/leergangen/{}", p.id);
+    programme_outcome(&ctx, &id, (form, "wijzigen"), act, to).await
 }
 
 /// How the programme's participants moved on its leadership model (coordinators).
@@ -244,15 +243,16 @@ async fn participant_calendar(ctx: Ctx, Path(id): Path<String>) -> Reply {
     Ok(calendar_download(&p.name, ics))
 }
 
-async fn add_session(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
-    let r = uc::add_session(ctx.ws(), &ctx.who, &id, input).await;
+async fn add_session(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
+    let act = async |input| uc::add_session(ctx.ws(), &ctx.who, &id, input).await;
     let to = |s: uc::LiveSession| format!("{HOME}/leergangen/{}#sessies", s.programme_id);
-    programme_outcome(&ctx, &id, r, to).await
+    programme_outcome(&ctx, &id, (form, "sessies"), act, to).await
 }
 
-async fn add_cohort(ctx: Ctx, Path(id): Path<String>, FormInput(input): FormInput) -> Reply {
-    let r = uc::create_cohort(ctx.ws(), &ctx.who, &id, input).await;
-    programme_outcome(&ctx, &id, r, |c| format!("{HOME}/cohorten/{}", c.id)).await
+async fn add_cohort(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
+    let act = async |input| uc::create_cohort(ctx.ws(), &ctx.who, &id, input).await;
+    let to = |c: uc::Cohort| format!("{HOME}/cohorten/{}", c.id);
+    programme_outcome(&ctx, &id, (form, "cohorten"), act, to).await
 }
 
 /// The coordinator's question to a cohort's participant list, as the page's search form

@@ -1439,9 +1439,38 @@ async fn the_coordinator_changes_a_programme_leaving_its_model_out() {
     let pages = app.page_as("admin@pv26.example").await;
     let form = format!("/leertrajecten/leergangen/{id}/wijzigen");
     pages
-        .post_form(&form, &[("name", ""), ("minAttendance", "80")])
+        .post_form(&form, &[("name", ""), ("minAttendance", "77")])
         .await
-        .assert_shows(400, &["is verplicht"]);
+        .assert_shows(400, &["is verplicht", "value=\"77\""]);
+    // Each form of the page keeps its own problems and what was typed: a session refused
+    // shows its title again, and its problem beside its own field only (the module and
+    // cohort forms have a title and a name too).
+    let refused = pages
+        .post_form(
+            &format!("/leertrajecten/leergangen/{id}/sessies"),
+            &[("title", "Terugkomdag"), ("date", "morgen")],
+        )
+        .await;
+    refused.assert_shows(
+        400,
+        &["id=\"s-title\" name=\"title\" required value=\"Terugkomdag\""],
+    );
+    let html = refused.text();
+    assert!(
+        html.contains("id=\"m-title\" name=\"title\" required value=\"\""),
+        "{html}"
+    );
+    assert_eq!(html.matches("id=\"date-error\"").count(), 1, "{html}");
+    pages
+        .post_form(
+            &format!("/leertrajecten/leergangen/{id}/cohorten"),
+            &[("name", ""), ("capacity", "12")],
+        )
+        .await
+        .assert_shows(
+            400,
+            &["id=\"c-cap\" name=\"capacity\" inputmode=\"numeric\" value=\"12\""],
+        );
     let r = pages
         .post_form(
             &form,
