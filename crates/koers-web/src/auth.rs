@@ -313,6 +313,9 @@ pub struct Ctx {
     pub here: Option<String>,
     /// What the form that led to this page (a GET) did, to show once ([`crate::notice`]).
     pub notice: Option<String>,
+    /// Where a form was sent (the path of any other method than GET): of the forms a page
+    /// shows again, the one sent there shows its problems.
+    pub sent_to: Option<String>,
 }
 
 impl std::ops::Deref for Ctx {
@@ -375,6 +378,8 @@ impl FromRequestParts<AppState> for Ctx {
         let mut ctx = Ctx::of(state, (&user_id, &org_id), credential, lang, here).await?;
         if parts.method == axum::http::Method::GET {
             ctx.notice = crate::notice::read(&parts.headers);
+        } else {
+            ctx.sent_to = Some(parts.uri.path().to_owned());
         }
         Ok(ctx)
     }
@@ -402,6 +407,7 @@ impl Ctx {
             lang,
             here,
             notice: None,
+            sent_to: None,
         })
     }
 

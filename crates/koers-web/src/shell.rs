@@ -210,6 +210,7 @@ pub async fn page(
         current => current,
         here => ctx.here.as_deref().unwrap_or(current),
         notice => ctx.notice,
+        sent_to => ctx.sent_to,
     };
     Ok(Html(Templates::render(name, context! { ..extra, ..base })?))
 }

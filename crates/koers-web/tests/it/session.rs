@@ -397,8 +397,9 @@ impl Resp {
     /// Asserts the status and that the body (a page) shows each of `texts`, printing the
     /// body when it does not.
     #[track_caller]
-    /// The answer has `status` and shows every one of `texts`; where it is a page, no field
-    /// is described twice, and each link of an error summary leads to a message on it.
+    /// The answer has `status` and shows every one of `texts`; where it is a page, no id
+    /// stands twice, no field is described twice, and each link of an error summary leads
+    /// to a message on it.
     pub fn assert_shows(&self, status: u16, texts: &[&str]) {
         self.assert_status(status);
         let body = self.text();
@@ -418,6 +419,16 @@ impl Resp {
             "{}: a field described twice: <{twice:?}",
             self.what
         );
+        // A problem beside two forms' fields (the same name in both) is said twice, once in
+        // the wrong form, under one id.
+        let mut ids = std::collections::BTreeSet::new();
+        for id in body
+            .split(" id=\"")
+            .skip(1)
+            .filter_map(|r| r.split('"').next())
+        {
+            assert!(ids.insert(id), "{}: the id {id} twice: {body}", self.what);
+        }
         for summary in body.split("koers-error-summary").skip(1) {
             let summary = summary.split("</ul>").next().unwrap_or_default();
             for target in summary.split("href=\"#").skip(1) {
