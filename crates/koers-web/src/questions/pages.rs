@@ -236,28 +236,36 @@ async fn outcome<T, E: Into<AppError>>(
     .await
 }
 
-async fn step(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
+/// One of the question's forms: `act` on what it sent, then as [`outcome`] says.
+async fn question_form<T>(
+    (ctx, id): (&Ctx, &str),
+    form: FormInput,
+    notice: &'static str,
+    act: impl AsyncFnOnce(koers_app::Input) -> koers_app::Result<T>,
+) -> Reply {
     let sent = form.value();
-    let r = questions::transition(ctx.ws(), &ctx.who, &id, form.0).await;
-    outcome(&ctx, &id, r, (sent, "moved")).await
+    let r = act(form.0).await;
+    outcome(ctx, id, r, (sent, notice)).await
+}
+
+async fn step(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
+    let act = async |input| questions::transition(ctx.ws(), &ctx.who, &id, input).await;
+    question_form((&ctx, &id), form, "moved", act).await
 }
 
 async fn add_evidence(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
-    let sent = form.value();
-    let r = questions::link(ctx.ws(), &ctx.who, &id, form.0).await;
-    outcome(&ctx, &id, r, (sent, "linked")).await
+    let act = async |input| questions::link(ctx.ws(), &ctx.who, &id, input).await;
+    question_form((&ctx, &id), form, "linked", act).await
 }
 
 async fn add_comment(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
-    let sent = form.value();
-    let r = questions::comment(ctx.ws(), &ctx.who, &id, form.0).await;
-    outcome(&ctx, &id, r, (sent, "commented")).await
+    let act = async |input| questions::comment(ctx.ws(), &ctx.who, &id, input).await;
+    question_form((&ctx, &id), form, "commented", act).await
 }
 
 async fn set_roles(ctx: Ctx, Path(id): Path<String>, form: FormInput) -> Reply {
-    let sent = form.value();
-    let r = questions::assign(ctx.ws(), &ctx.who, &id, form.0).await;
-    outcome(&ctx, &id, r, (sent, "assigned")).await
+    let act = async |input| questions::assign(ctx.ws(), &ctx.who, &id, input).await;
+    question_form((&ctx, &id), form, "assigned", act).await
 }
 
 async fn upload(ctx: Ctx, Path(id): Path<String>, req: axum::extract::Request) -> Reply {

@@ -403,6 +403,7 @@ async fn invitation_links_are_shown_once_to_copy_and_as_csv() {
         "{html}"
     );
     // A bad count is shown on the round page; nothing is created.
+    let chosen = format!("value=\"{}\" selected", ps[1]);
     pc.post_form(
         &format!("/volwassenheid/rondes/{round}/uitnodigingen"),
         &[
@@ -416,9 +417,10 @@ async fn invitation_links_are_shown_once_to_copy_and_as_csv() {
         400,
         &[
             "geef een aantal van 1 tot 200",
-            // What was typed stays in the form.
+            // What was typed and chosen stays in the form.
             "name=\"label\" value=\"directeur\"",
             "name=\"count\" inputmode=\"numeric\" value=\"0\"",
+            &chosen,
         ],
     );
 }
