@@ -163,6 +163,7 @@ async fn a_form_that_makes_a_password_is_sent_once() {
             "href=\"&#x2f;organisatie\"",
             "Terug naar de pagina van het formulier",
             "Uitloggen",
+            "<title>Niet uitgevoerd (409) · koers</title>",
         ],
     );
     assert!(!again.text().contains("Beginwachtwoord"));
