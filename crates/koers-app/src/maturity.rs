@@ -108,7 +108,7 @@ fn framework_from_form(input: &mut Input) -> (Framework, Vec<usize>) {
         .parse::<usize>()
         .unwrap_or(0)
         .min(31);
-    let dimensions = (0..count)
+    let (rows, dimensions) = (0..count)
         .map(|i| {
             let mut f = |field: &str| input.text(&format!("d{i}.{field}")).trim().to_string();
             Dimension {
@@ -121,9 +121,7 @@ fn framework_from_form(input: &mut Input) -> (Framework, Vec<usize>) {
         })
         .enumerate()
         .filter(|(_, d)| !(d.key.is_empty() && d.name.is_empty()))
-        .collect::<Vec<_>>();
-    let rows = dimensions.iter().map(|(i, _)| *i).collect();
-    let dimensions = dimensions.into_iter().map(|(_, d)| d).collect();
+        .unzip();
     (Framework { name, dimensions }, rows)
 }
 

@@ -177,28 +177,23 @@ async fn offered(req: Request, limit: usize) -> Result<(Offered, Request), AppEr
             .map(|b| b.trim_matches('"').to_string())
             .next();
         let Some(boundary) = boundary else {
-            return Ok((
-                Offered {
-                    csrf: query,
-                    form_key: None,
-                },
-                req,
-            ));
+            let offered = Offered {
+                csrf: query,
+                ..Offered::default()
+            };
+            return Ok((offered, req));
         };
         let (token, req) = first_field_token(req, &boundary).await;
-        let csrf = token.or(query);
-        return Ok((
-            Offered {
-                csrf,
-                form_key: None,
-            },
-            req,
-        ));
+        let offered = Offered {
+            csrf: token.or(query),
+            ..Offered::default()
+        };
+        return Ok((offered, req));
     }
     if !content_type.starts_with("application/x-www-form-urlencoded") {
         let offered = Offered {
             csrf: header_token,
-            form_key: None,
+            ..Offered::default()
         };
         return Ok((offered, req));
     }

@@ -42,8 +42,9 @@ fn section(path: &str) -> String {
     )
 }
 
-/// The page an unsafe request was sent from: the path of its `Referer` (only ever a path of
-/// this site), when that is another page than the one asked.
+/// The page an unsafe request was sent from: the path of its `Referer`, only ever a path of
+/// this site (a `Referer` that `safe_next` turns into the home page counts only when it was
+/// the home page).
 fn sent_from(req: &Request) -> Option<String> {
     if req.method() == Method::GET || req.method() == Method::HEAD {
         return None;

@@ -34,8 +34,8 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
             name.and_then(|n| crate::i18n::field_words(lang_of(state), n))
         },
     );
-    // The hidden field of a form that may be sent once (see `auth::FORM_KEY_FIELD`): a fresh
-    // key each time the page is drawn.
+    // The hidden field of a form that may be sent once ([`FORM_KEY_FIELD`]): a fresh key
+    // each time the page is drawn.
     env.add_function("send_once", || {
         Value::from_safe_string(format!(
             r#"<input type="hidden" name="{FORM_KEY_FIELD}" value="{}">"#,

@@ -133,8 +133,6 @@ async fn programme(ctx: Ctx, Path(id): Path<String>) -> Reply {
     render_programme(&ctx, &id, StatusCode::OK, context! {}).await
 }
 
-/// After a form on the programme page: on to `to` (what was just made), or the programme
-/// page again with the problem.
 /// After one of the programme page's forms (`sent`: which, as the page names its problems and
 /// values): on to `to`, or the page again with that form as it was sent.
 async fn programme_outcome<T>(
