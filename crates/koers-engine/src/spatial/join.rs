@@ -138,10 +138,7 @@ fn fold_projection(plan: &Arc<dyn ExecutionPlan>) -> Option<Arc<dyn ExecutionPla
     let exec = SpatialJoinExec::try_new(
         Arc::clone(&join.left),
         Arc::clone(&join.right),
-        Arc::clone(&join.left_expr),
-        Arc::clone(&join.right_expr),
-        join.func,
-        join.left_is_first,
+        join.on.clone(),
         Some(indices),
         proj.schema(),
     )
@@ -168,7 +165,7 @@ fn rewrite(
     let idx = filter.column_indices();
     // One conjunct is the spatial predicate; any others are checked on the joined rows.
     let conjuncts = split_conjunction(filter.expression());
-    let Some((at, (func, left_expr, right_expr, left_is_first))) = conjuncts
+    let Some((at, on)) = conjuncts
         .iter()
         .enumerate()
         .find_map(|(i, c)| spatial_predicate(c, idx).map(|p| (i, p)))
@@ -189,19 +186,14 @@ fn rewrite(
             Partitioning::RoundRobinBatch(partitions),
         )?);
     }
-    let (left_expr, right_expr) = (to_side(left_expr, idx)?, to_side(right_expr, idx)?);
+    let on = JoinOn {
+        left: to_side(&on.left, idx)?,
+        right: to_side(&on.right, idx)?,
+        ..on
+    };
     // The spatial join of the two sides, keeping `projection` of them as `schema`.
     let join = |projection, schema| {
-        SpatialJoinExec::try_new(
-            Arc::clone(nlj.left()),
-            right,
-            left_expr,
-            right_expr,
-            func,
-            left_is_first,
-            projection,
-            schema,
-        )
+        SpatialJoinExec::try_new(Arc::clone(nlj.left()), right, on, projection, schema)
     };
     if residual.is_empty() {
         let exec = join(nlj.projection().as_ref().map(|p| p.to_vec()), nlj.schema())?;
@@ -236,20 +228,31 @@ fn rewrite(
     Ok(Some(Arc::new(ProjectionExec::try_new(columns, filtered)?)))
 }
 
-/// A spatial predicate between a geometry of each side: the function, the left and right
-/// side's expressions, and whether the left one is the predicate's first argument.
-type SpatialPredicate<'a> = (
-    Func,
-    &'a Arc<dyn PhysicalExpr>,
-    &'a Arc<dyn PhysicalExpr>,
-    bool,
-);
+/// What a spatial join joins on: a predicate between a geometry of each side.
+#[derive(Debug, Clone)]
+pub struct JoinOn {
+    pub func: Func,
+    /// The geometry of the left (build) side.
+    pub left: Arc<dyn PhysicalExpr>,
+    /// The geometry of the right (probe) side.
+    pub right: Arc<dyn PhysicalExpr>,
+    /// Whether the left geometry is the predicate's first argument.
+    pub left_is_first: bool,
+}
+
+impl JoinOn {
+    /// The predicate's arguments in its own order.
+    fn arguments(&self) -> (&Arc<dyn PhysicalExpr>, &Arc<dyn PhysicalExpr>) {
+        if self.left_is_first {
+            (&self.left, &self.right)
+        } else {
+            (&self.right, &self.left)
+        }
+    }
+}
 
 /// The spatial predicate `expr` is, if it is one.
-fn spatial_predicate<'a>(
-    expr: &'a Arc<dyn PhysicalExpr>,
-    idx: &[ColumnIndex],
-) -> Option<SpatialPredicate<'a>> {
+fn spatial_predicate(expr: &Arc<dyn PhysicalExpr>, idx: &[ColumnIndex]) -> Option<JoinOn> {
     let any: &dyn std::any::Any = expr.as_ref();
     let f = any.downcast_ref::<ScalarFunctionExpr>()?;
     let func = match f.name() {
@@ -261,11 +264,17 @@ fn spatial_predicate<'a>(
     let [a, b] = f.args() else {
         return None;
     };
-    match (side_of(a, idx), side_of(b, idx)) {
-        (Some(JoinSide::Left), Some(JoinSide::Right)) => Some((func, a, b, true)),
-        (Some(JoinSide::Right), Some(JoinSide::Left)) => Some((func, b, a, false)),
-        _ => None,
-    }
+    let (left, right, left_is_first) = match (side_of(a, idx), side_of(b, idx)) {
+        (Some(JoinSide::Left), Some(JoinSide::Right)) => (a, b, true),
+        (Some(JoinSide::Right), Some(JoinSide::Left)) => (b, a, false),
+        _ => return None,
+    };
+    Some(JoinOn {
+        func,
+        left: Arc::clone(left),
+        right: Arc::clone(right),
+        left_is_first,
+    })
 }
 
 type Tree = RTree<GeomWithData<Rectangle<[f64; 2]>, u32>>;
@@ -283,10 +292,7 @@ struct Build {
 pub struct SpatialJoinExec {
     left: Arc<dyn ExecutionPlan>,
     right: Arc<dyn ExecutionPlan>,
-    left_expr: Arc<dyn PhysicalExpr>,
-    right_expr: Arc<dyn PhysicalExpr>,
-    func: Func,
-    left_is_first: bool,
+    on: JoinOn,
     projection: Option<Vec<usize>>,
     schema: SchemaRef,
     cache: Arc<PlanProperties>,
@@ -296,23 +302,18 @@ pub struct SpatialJoinExec {
 impl fmt::Debug for SpatialJoinExec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SpatialJoinExec")
-            .field("func", &self.func)
-            .field("left_expr", &self.left_expr)
-            .field("right_expr", &self.right_expr)
+            .field("on", &self.on)
             .finish()
     }
 }
 
 impl SpatialJoinExec {
-    /// A spatial join of `left` (build) and `right` (probe).
-    #[allow(clippy::too_many_arguments)]
+    /// A spatial join of `left` (build) and `right` (probe) `on` a predicate, keeping
+    /// `projection` of their columns (all when `None`) as `schema`.
     pub fn try_new(
         left: Arc<dyn ExecutionPlan>,
         right: Arc<dyn ExecutionPlan>,
-        left_expr: Arc<dyn PhysicalExpr>,
-        right_expr: Arc<dyn PhysicalExpr>,
-        func: Func,
-        left_is_first: bool,
+        on: JoinOn,
         projection: Option<Vec<usize>>,
         schema: SchemaRef,
     ) -> Result<Self> {
@@ -325,10 +326,7 @@ impl SpatialJoinExec {
         Ok(SpatialJoinExec {
             left,
             right,
-            left_expr,
-            right_expr,
-            func,
-            left_is_first,
+            on,
             projection,
             schema,
             cache,
@@ -339,27 +337,18 @@ impl SpatialJoinExec {
 
 impl DisplayAs for SpatialJoinExec {
     fn fmt_as(&self, _t: DisplayFormatType, f: &mut fmt::Formatter) -> fmt::Result {
+        let (first, second) = self.on.arguments();
         write!(
             f,
-            "SpatialJoinExec: {}({}, {}) R-tree on left",
+            "SpatialJoinExec: {}({first}, {second}) R-tree on left",
             self.func_name(),
-            if self.left_is_first {
-                &self.left_expr
-            } else {
-                &self.right_expr
-            },
-            if self.left_is_first {
-                &self.right_expr
-            } else {
-                &self.left_expr
-            },
         )
     }
 }
 
 impl SpatialJoinExec {
     fn func_name(&self) -> &'static str {
-        match self.func {
+        match self.on.func {
             Func::Contains => "ST_Contains",
             Func::Within => "ST_Within",
             _ => "ST_Intersects",
@@ -409,9 +398,7 @@ async fn build_side(
 }
 
 struct Probe {
-    right_expr: Arc<dyn PhysicalExpr>,
-    func: Func,
-    left_is_first: bool,
+    on: JoinOn,
     projection: Option<Vec<usize>>,
     schema: SchemaRef,
 }
@@ -429,7 +416,7 @@ impl Probe {
     /// The predicate with a point on the probe side, without generic dispatch where possible.
     fn holds_point(&self, build: &Geometry<f64>, point: &Point<f64>, p: &Geometry<f64>) -> bool {
         use geo::{Contains, Intersects};
-        match (self.func, self.left_is_first) {
+        match (self.on.func, self.on.left_is_first) {
             (Func::Contains, true) | (Func::Within, false) => build.contains(point),
             (Func::Intersects, _) => build.intersects(point),
             _ => self.holds(build, p),
@@ -437,16 +424,17 @@ impl Probe {
     }
 
     fn holds(&self, build: &Geometry<f64>, probe: &Geometry<f64>) -> bool {
-        if self.left_is_first {
-            predicate(self.func, build, probe)
+        if self.on.left_is_first {
+            predicate(self.on.func, build, probe)
         } else {
-            predicate(self.func, probe, build)
+            predicate(self.on.func, probe, build)
         }
     }
 
     fn batch(&self, build: &Build, batch: RecordBatch) -> Result<RecordBatch> {
         let values = self
-            .right_expr
+            .on
+            .right
             .evaluate(&batch)?
             .into_array(batch.num_rows())?;
         let mut bi: Vec<u32> = Vec::new();
@@ -526,10 +514,10 @@ impl ExecutionPlan for SpatialJoinExec {
         &self,
         f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
     ) -> Result<TreeNodeRecursion> {
-        if f(&self.left_expr)? == TreeNodeRecursion::Stop {
+        if f(&self.on.left)? == TreeNodeRecursion::Stop {
             return Ok(TreeNodeRecursion::Stop);
         }
-        f(&self.right_expr)
+        f(&self.on.right)
     }
 
     fn with_new_children(
@@ -540,10 +528,7 @@ impl ExecutionPlan for SpatialJoinExec {
         Ok(Arc::new(SpatialJoinExec::try_new(
             left,
             right,
-            Arc::clone(&self.left_expr),
-            Arc::clone(&self.right_expr),
-            self.func,
-            self.left_is_first,
+            self.on.clone(),
             self.projection.clone(),
             Arc::clone(&self.schema),
         )?))
@@ -554,11 +539,9 @@ impl ExecutionPlan for SpatialJoinExec {
         partition: usize,
         context: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
-        let (left, left_expr) = (Arc::clone(&self.left), Arc::clone(&self.left_expr));
+        let (left, left_expr) = (Arc::clone(&self.left), Arc::clone(&self.on.left));
         let probe = Probe {
-            right_expr: Arc::clone(&self.right_expr),
-            func: self.func,
-            left_is_first: self.left_is_first,
+            on: self.on.clone(),
             projection: self.projection.clone(),
             schema: Arc::clone(&self.schema),
         };
@@ -617,12 +600,12 @@ pub(crate) mod wire {
         codec: &dyn PhysicalExtensionCodec,
         buf: &mut Vec<u8>,
     ) -> Result<()> {
-        buf.push(match j.func {
+        buf.push(match j.on.func {
             Func::Contains => 0,
             Func::Within => 1,
             _ => 2,
         });
-        buf.push(u8::from(j.left_is_first));
+        buf.push(u8::from(j.on.left_is_first));
         match &j.projection {
             None => buf.extend_from_slice(&u32::MAX.to_le_bytes()),
             Some(p) => {
@@ -633,8 +616,8 @@ pub(crate) mod wire {
             }
         }
         let parts = [
-            serialize_physical_expr(&j.left_expr, codec)?.encode_to_vec(),
-            serialize_physical_expr(&j.right_expr, codec)?.encode_to_vec(),
+            serialize_physical_expr(&j.on.left, codec)?.encode_to_vec(),
+            serialize_physical_expr(&j.on.right, codec)?.encode_to_vec(),
             protobuf::Schema::try_from(j.schema.as_ref())?.encode_to_vec(),
         ];
         for part in parts {
@@ -679,19 +662,14 @@ pub(crate) mod wire {
             let node = protobuf::PhysicalExprNode::decode(bytes).map_err(|_| bad())?;
             parse_physical_expr(&node, ctx, schema, codec)
         };
-        let left_expr = expr(part()?, &left.schema())?;
-        let right_expr = expr(part()?, &right.schema())?;
+        let on = JoinOn {
+            func,
+            left: expr(part()?, &left.schema())?,
+            right: expr(part()?, &right.schema())?,
+            left_is_first,
+        };
         let schema = protobuf::Schema::decode(part()?).map_err(|_| bad())?;
         let schema = Arc::new(Schema::try_from(&schema)?);
-        SpatialJoinExec::try_new(
-            Arc::clone(left),
-            Arc::clone(right),
-            left_expr,
-            right_expr,
-            func,
-            left_is_first,
-            projection,
-            schema,
-        )
+        SpatialJoinExec::try_new(Arc::clone(left), Arc::clone(right), on, projection, schema)
     }
 }
