@@ -429,6 +429,28 @@ impl Resp {
         {
             assert!(ids.insert(id), "{}: the id {id} twice: {body}", self.what);
         }
+        // A table right under a heading of the same words says its name twice on the screen:
+        // its caption is then for assistive technology only (`caption_hidden`).
+        for (at, _) in body.match_indices("<caption class=\"utrecht-table__caption\"") {
+            let caption = body[at..]
+                .split_once('>')
+                .and_then(|(_, r)| r.split_once("</caption>"))
+                .map(|(c, _)| c.trim())
+                .unwrap_or_default();
+            let heading = ["<h1 ", "<h2 ", "<h3 "]
+                .iter()
+                .filter_map(|h| body[..at].rfind(h))
+                .max()
+                .and_then(|h| body[h..at].split_once('>'))
+                .and_then(|(_, r)| r.split_once("</h"))
+                .map(|(h, _)| h.trim());
+            assert_ne!(
+                heading,
+                Some(caption),
+                "{}: the table {caption:?} is named twice, by its heading and its caption",
+                self.what
+            );
+        }
         for summary in body.split("koers-error-summary").skip(1) {
             let summary = summary.split("</ul>").next().unwrap_or_default();
             for target in summary.split("href=\"#").skip(1) {
