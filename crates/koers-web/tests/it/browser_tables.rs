@@ -167,6 +167,24 @@ async fn no_main_page_is_wider_than_a_phone() {
             word <= room,
             "{path}: a word of the title needs {word}px of {room}px"
         );
+        // Each part of the page stands apart from the text before it: its heading does not
+        // stick to the last line above (the library's margins only hold where switched on).
+        let glued = script(
+            &c,
+            "return [...document.querySelectorAll('main h2')].filter(h => {
+                 const p = h.previousElementSibling;
+                 return h.offsetParent && p && p.offsetParent
+                     && getComputedStyle(p).position !== 'absolute';
+             }).map(h => [h.textContent.trim(),
+                 h.getBoundingClientRect().top - h.previousElementSibling.getBoundingClientRect().bottom])
+               .filter(([, gap]) => gap < 16);",
+        )
+        .await;
+        assert_eq!(
+            glued,
+            json!([]),
+            "{path}: headings close under the text above"
+        );
     }
     end_session(c).await;
 }
