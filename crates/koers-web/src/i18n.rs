@@ -286,22 +286,42 @@ pub fn cell_with(lang: Lang, v: &serde_json::Value, number: impl Fn(f64) -> Stri
     }
 }
 
+/// Fields named by a key of the user's own after a dot (`type.<column>` on the CSV check,
+/// `dimensionMap.<dimension>` on a maturity trend): that key is written as it is.
+const KEYED_FIELDS: &[&str] = &["type", "dimensionMap"];
+
 /// A form field by its name in words, for an error summary: each part of the name by its
 /// words (`field.<part>`), a place in a list counted from one: `rules[3].clauses[0].euros` →
-/// "Regel 4, Voorwaarde 1, Bedrag", `widgets[5].title` → "Onderdeel 6, Titel". `None` when
-/// the locale has no words for a part.
+/// "Regel 4, Voorwaarde 1, Bedrag", `widgets[5].title` → "Onderdeel 6, Titel"; a numbered
+/// field by its number as shown (`q2` → "Vraag 2"); the key after a [`KEYED_FIELDS`] name as
+/// it is (`type.inwoners` → "Type, inwoners"). `None` when the locale has no words for a part.
 pub fn field_words(lang: Lang, name: &str) -> Option<String> {
     let words = |part: &str| known(lang, &format!("field.{part}"));
-    name.split('.')
-        .map(|part| match part.split_once('[') {
+    let mut parts = Vec::new();
+    let mut keyed = false;
+    for part in name.split('.') {
+        let said = match part.split_once('[') {
+            _ if keyed => part.to_string(),
             Some((list, at)) => {
                 let n = at.strip_suffix(']')?.parse::<usize>().ok()?;
-                Some(format!("{} {}", words(list)?, n + 1))
+                format!("{} {}", words(list)?, n + 1)
             }
-            None => words(part),
-        })
-        .collect::<Option<Vec<_>>>()
-        .map(|parts| parts.join(", "))
+            None => match words(part) {
+                Some(w) => w,
+                None => {
+                    let stem = part.trim_end_matches(|c: char| c.is_ascii_digit());
+                    let number = &part[stem.len()..];
+                    if stem.is_empty() || number.is_empty() {
+                        return None;
+                    }
+                    format!("{} {number}", words(stem)?)
+                }
+            },
+        };
+        keyed = KEYED_FIELDS.contains(&part);
+        parts.push(said);
+    }
+    Some(parts.join(", "))
 }
 
 /// A day as people write it in `lang`: "10 december 2026", "10 December 2026".
@@ -361,8 +381,15 @@ mod tests {
             field_words(Lang::Nl, "dimensions[0].levels[2]").as_deref(),
             Some("Dimensie 1, Niveau 3")
         );
+        assert_eq!(field_words(Lang::Nl, "q2").as_deref(), Some("Vraag 2"));
+        assert_eq!(
+            field_words(Lang::En, "type.inwoners").as_deref(),
+            Some("Type, inwoners")
+        );
         assert_eq!(field_words(Lang::Nl, "widgets[x].title"), None);
         assert_eq!(field_words(Lang::Nl, "nieuw"), None);
+        assert_eq!(field_words(Lang::Nl, "nieuw2"), None);
+        assert_eq!(field_words(Lang::Nl, "2"), None);
     }
 
     #[test]
@@ -685,6 +712,73 @@ mod tests {
         );
         for k in keys {
             assert!(NL.contains_key(&k), "{k} missing");
+        }
+    }
+
+    /// Every field a template shows a problem beside is named in the error summary in words,
+    /// in both languages (without them the summary listed a bare "moet een getal zijn").
+    #[test]
+    fn every_field_a_form_can_refuse_is_named_in_words() {
+        let calls = [
+            ("field_error(field_errors, ", 0),
+            ("invalid(field_errors, ", 0),
+            ("described(field_errors, ", 0),
+            ("form_field(field_errors, ", 1),
+        ];
+        let (mut checked, mut wordless) = (0, Vec::new());
+        for (template, src) in Templates::sources() {
+            for (call, skip) in calls {
+                for (at, _) in src.match_indices(call) {
+                    let mut arg = &src[at + call.len()..];
+                    for _ in 0..skip {
+                        arg = arg.split_once(',').map_or("", |(_, r)| r).trim_start();
+                    }
+                    // A macro passing on its caller's name: the caller is checked.
+                    if !arg.starts_with('"') {
+                        continue;
+                    }
+                    let name = example_name(arg);
+                    for lang in [Lang::Nl, Lang::En] {
+                        if field_words(lang, &name).is_none() {
+                            wordless.push(format!("{template}: {name} ({lang:?})"));
+                        }
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 150, "only {checked} fields found");
+        assert!(
+            wordless.is_empty(),
+            "fields without words (field.…): {wordless:#?}"
+        );
+    }
+
+    /// The field name a macro's name argument makes: its literals, with each expression
+    /// joined to them (`"filters[" ~ i ~ "].column"`) standing for a place in a list after
+    /// `[`, a key after a dot and a number after a letter.
+    fn example_name(arg: &str) -> String {
+        let mut name = String::new();
+        let mut rest = arg;
+        loop {
+            rest = rest.trim_start();
+            if let Some(body) = rest.strip_prefix('"') {
+                let end = body.find('"').unwrap_or(body.len());
+                name.push_str(&body[..end]);
+                rest = body.get(end + 1..).unwrap_or_default();
+            } else {
+                let end = rest.find(['~', ',', ')']).unwrap_or(rest.len());
+                name.push_str(match name.chars().last() {
+                    Some('[') => "0",
+                    Some('.') => "key",
+                    _ => "1",
+                });
+                rest = &rest[end..];
+            }
+            match rest.trim_start().strip_prefix('~') {
+                Some(r) => rest = r,
+                None => return name,
+            }
         }
     }
 

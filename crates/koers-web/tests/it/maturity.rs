@@ -311,7 +311,7 @@ pub(crate) async fn tokens_are_single_use_and_bad_links_change_nothing() {
         400,
         &[
             "Controleer wat u invulde:",
-            "href=\"#answers-error\">beantwoord minstens één vraag</a>",
+            "href=\"#answers-error\">Antwoorden: beantwoord minstens één vraag</a>",
         ],
     );
     // The summary names no internal field.
@@ -862,6 +862,49 @@ async fn another_organisation_gets_404_on_every_round_page() {
             .unwrap()
             .len(),
         1
+    );
+}
+
+/// A researcher starts a round with the weights written as a Dutch reader writes them; a
+/// weight that is no number is refused beside its own field, named in the summary.
+#[tokio::test]
+async fn a_round_takes_its_weights_with_a_decimal_comma() {
+    let app = TestApp::spawn().await;
+    let pc = app.page_as("admin@pv26.example").await;
+    let html = pc.page("/volwassenheid").await;
+    for default in ["value=\"0,5\"", "value=\"0,25\""] {
+        assert!(html.contains(default), "{default}: {html}");
+    }
+    let round = |survey| {
+        [
+            ("name", "Meting 2027"),
+            ("year", "2027"),
+            ("minRespondents", "5"),
+            ("weightSurvey", survey),
+            ("weightDocuments", "0,2"),
+            ("weightInterviews", "0,2"),
+        ]
+    };
+    let refused = pc.post_form("/volwassenheid", &round("veel")).await;
+    refused.assert_shows(
+        400,
+        &[
+            "Gewicht enquête: moet een getal zijn",
+            r#"name="weightSurvey" inputmode="decimal" value="veel" aria-invalid="true" aria-describedby="weightSurvey-error""#,
+        ],
+    );
+    assert!(!refused.text().contains("weightDocuments-error"));
+    pc.submit("/volwassenheid", &round("0,6"))
+        .await
+        .assert_shows(200, &["Meting 2027"]);
+    let rounds = pc.get("/api/v1/maturity/rounds").await.json();
+    let made = rounds
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["name"] == "Meting 2027"))
+        .unwrap_or_else(|| panic!("no round made: {rounds}"));
+    assert_eq!(
+        made["weights"],
+        json!({"survey": 0.6, "documents": 0.2, "interviews": 0.2})
     );
 }
 
