@@ -295,6 +295,31 @@ impl Templates {
 mod tests {
     use super::*;
 
+    /// A field laid out by the `form_field` macro shows its problem above the control the
+    /// call's body gives; that control must say so to assistive technology itself
+    /// (`invalid` or `described`), or a screen reader hears the field as fine.
+    #[test]
+    fn every_form_field_marks_its_control_when_refused() {
+        let call = "{% call form_field(field_errors, ";
+        let mut unmarked = Vec::new();
+        for (template, src) in Templates::sources() {
+            for (at, _) in src.match_indices(call) {
+                let rest = &src[at + call.len()..];
+                // The name argument as written: a literal or an expression (`p ~ ".name"`).
+                let name = rest.split(',').nth(1).unwrap_or_default().trim();
+                let body = rest.split("{% endcall %}").next().unwrap_or_default();
+                let marked = [
+                    format!("invalid(field_errors, {name})"),
+                    format!("described(field_errors, {name},"),
+                ];
+                if !marked.iter().any(|m| body.contains(m.as_str())) {
+                    unmarked.push(format!("{template}: {name}"));
+                }
+            }
+        }
+        assert!(unmarked.is_empty(), "{unmarked:#?}");
+    }
+
     #[test]
     fn user_text_is_escaped() {
         let html = Templates::render(
