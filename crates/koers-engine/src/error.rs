@@ -78,7 +78,7 @@ pub(crate) fn syntax_nl(message: &str) -> String {
 }
 
 /// An Arrow type in words (`Utf8View` → tekst).
-fn type_nl(t: &str) -> &'static str {
+pub(crate) fn type_nl(t: &str) -> &'static str {
     let t = t.trim();
     if t.starts_with("Int") || t.starts_with("UInt") {
         "geheel getal"
@@ -137,6 +137,26 @@ fn mismatch_nl(m: &str) -> Option<String> {
     None
 }
 
+/// A function called with arguments it does not take, in Dutch: koers' own functions say why
+/// themselves (their words stand inside DataFusion's), DataFusion's own how many they take.
+fn function_nl(m: &str) -> Option<String> {
+    if let Some(own) = m
+        .split("user-defined coercion failed with: Error during planning: ")
+        .nth(1)
+    {
+        return Some(
+            own.split(". No function matches")
+                .next()
+                .unwrap_or(own)
+                .to_string(),
+        );
+    }
+    let (name, rest) = m.split("Function '").nth(1)?.split_once("' expects ")?;
+    let (want, rest) = rest.split_once(" arguments but received ")?;
+    let got: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    Some(format!("{name} neemt {want} argument(en), niet {got}"))
+}
+
 /// A query failure in Dutch where DataFusion's message is one of the common ones.
 fn query_nl(root: &DataFusionError) -> String {
     use datafusion::common::SchemaError;
@@ -176,7 +196,7 @@ fn query_nl(root: &DataFusionError) -> String {
         }
         other => {
             let m = other.message().to_string();
-            mismatch_nl(&m).unwrap_or(m)
+            mismatch_nl(&m).or_else(|| function_nl(&m)).unwrap_or(m)
         }
     }
 }
@@ -278,6 +298,10 @@ mod tests {
             Some("de soorten waarden passen niet bij elkaar: tekst + geheel getal; zet een van beide om met CAST(kolom AS DOUBLE) of CAST(kolom AS VARCHAR)")
         );
         assert!(mismatch_nl("something else").is_none());
+        assert_eq!(
+            fails("SELECT upper(a, b) FROM t").await,
+            "de query mislukte: upper neemt 1 argument(en), niet 2"
+        );
         let syntax = fails("SELECT a FROM t WHERE").await;
         assert!(
             syntax.starts_with("fout in de SQL: verwacht: een expressie, gevonden: EOF"),

@@ -448,6 +448,27 @@ mod tests {
     /// Every refusal written as a whole Dutch sentence in koers' code (a field's message, a
     /// conflict, a rejected request) has its English in `messages-en.toml`: an English reader
     /// never meets one in Dutch.
+    /// A query's failure in a spatial function reads in English whole, the function's part too.
+    #[test]
+    fn a_spatial_functions_refusal_reads_in_english() {
+        for (dutch, english) in [
+            (
+                "de query mislukte: ST_DISTANCE: de geometrieën liggen in verschillende coördinatenstelsels (SRID 4326 en 28992); zet er een om met ST_Transform",
+                "the query failed: ST_DISTANCE: the geometries lie in different coordinate reference systems (SRID 4326 and 28992); convert one with ST_Transform",
+            ),
+            (
+                "de query mislukte: ST_AREA: argument 1 moet een geometrie zijn, geen tekst",
+                "the query failed: ST_AREA: argument 1 must be a geometry, not a text",
+            ),
+            (
+                "de query mislukte: upper neemt 1 argument(en), niet 2",
+                "the query failed: upper takes 1 argument(s), not 2",
+            ),
+        ] {
+            assert_eq!(message(Lang::En, dutch), english);
+        }
+    }
+
     #[test]
     fn every_refusal_in_the_code_has_its_english() {
         let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");

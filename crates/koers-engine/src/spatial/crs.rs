@@ -145,7 +145,8 @@ pub fn transform_xy(x: f64, y: f64, from: i32, to: i32) -> Result<(f64, f64), En
             WGS84 => Ok(&p.wgs84),
             RD_NEW => Ok(&p.rd),
             0 => Err(EngineError::Geometry(
-                "geometry has no SRID; set one with ST_SetSRID(geom, 4326) first".into(),
+                "de geometrie heeft geen SRID; geef haar er eerst een met ST_SetSRID(geom, 4326)"
+                    .into(),
             )),
             other => Err(EngineError::UnknownCrs(crs_name(other))),
         }

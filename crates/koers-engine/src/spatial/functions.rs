@@ -23,6 +23,7 @@ use geo::{
 
 use super::crs;
 use super::ewkb::{self, Geom};
+use crate::error::type_nl;
 
 /// Every spatial function koers registers on a query context.
 pub fn all() -> Vec<ScalarUDF> {
@@ -210,11 +211,11 @@ impl ScalarUDFImpl for StFunction {
         let name = self.func.name().to_uppercase();
         if arg_types.len() < req.len() || arg_types.len() > req.len() + opt.len() {
             return plan_err!(
-                "{name} takes {} argument(s), got {}",
+                "{name} neemt {} argument(en), niet {}",
                 if opt.is_empty() {
                     req.len().to_string()
                 } else {
-                    format!("{} or {}", req.len(), req.len() + opt.len())
+                    format!("{} of {}", req.len(), req.len() + opt.len())
                 },
                 arg_types.len()
             );
@@ -228,8 +229,16 @@ impl ScalarUDFImpl for StFunction {
                     DataType::Null => DataType::Binary,
                     other => other.clone(),
                 }),
-                Arg::Geom => plan_err!("{name}: argument {} must be a geometry, got {got}", i + 1),
-                Arg::Bytes => plan_err!("{name}: argument {} must be bytes, got {got}", i + 1),
+                Arg::Geom => plan_err!(
+                    "{name}: argument {} moet een geometrie zijn, geen {}",
+                    i + 1,
+                    type_nl(&got.to_string())
+                ),
+                Arg::Bytes => plan_err!(
+                    "{name}: argument {} moet WKB (binair) zijn, geen {}",
+                    i + 1,
+                    type_nl(&got.to_string())
+                ),
                 Arg::Num if got.is_numeric() || got.is_null() => Ok(DataType::Float64),
                 Arg::Int if got.is_integer() || got.is_null() => Ok(DataType::Int64),
                 Arg::Text
@@ -240,7 +249,11 @@ impl ScalarUDFImpl for StFunction {
                 {
                     Ok(DataType::Utf8)
                 }
-                _ => plan_err!("{name}: argument {} has the wrong type {got}", i + 1),
+                _ => plan_err!(
+                    "{name}: argument {} mag geen {} zijn",
+                    i + 1,
+                    type_nl(&got.to_string())
+                ),
             })
             .collect()
     }
@@ -346,25 +359,30 @@ fn err(msg: impl Into<String>) -> DataFusionError {
     DataFusionError::Execution(msg.into())
 }
 
+/// A value that is no geometry, with why (the decoder's words).
+pub(crate) fn not_a_geometry(why: String) -> DataFusionError {
+    err(format!("geen geldige geometrie: {why}"))
+}
+
 /// Decode an EWKB value, with an error message fit for users.
 pub fn decode(b: &[u8]) -> Result<Geom> {
-    ewkb::decode(b).map_err(|e| err(format!("not a valid geometry: {e}")))
+    ewkb::decode(b).map_err(not_a_geometry)
 }
 
 fn srid_arg(v: Option<i64>) -> Result<i32> {
     match v {
         None => Ok(0),
-        Some(s) => i32::try_from(s).map_err(|_| err(format!("invalid SRID {s}"))),
+        Some(s) => i32::try_from(s).map_err(|_| err(format!("ongeldige SRID {s}"))),
     }
 }
 
-fn same_srid(f: Func, a: &Geom, b: &Geom) -> Result<()> {
-    if a.srid != b.srid && a.srid != 0 && b.srid != 0 {
+/// `f` over geometries of SRIDs `a` and `b`: only of one coordinate reference system (or
+/// one without), as a spatial function or a spatial join.
+pub(crate) fn same_srid(f: Func, a: i32, b: i32) -> Result<()> {
+    if a != b && a != 0 && b != 0 {
         return Err(err(format!(
-            "{}: operation on mixed SRID geometries ({} and {}); use ST_Transform first",
+            "{}: de geometrieën liggen in verschillende coördinatenstelsels (SRID {a} en {b}); zet er een om met ST_Transform",
             f.name().to_uppercase(),
-            a.srid,
-            b.srid
         )));
     }
     Ok(())
@@ -478,7 +496,7 @@ fn geom_result(f: Func, a: &[Input], i: usize) -> Result<Option<Vec<u8>>> {
             use wkt::TryFromWkt;
             let text = a[0].text(i).unwrap_or_default();
             let g = Geometry::<f64>::try_from_wkt_str(text)
-                .map_err(|e| err(format!("ST_GEOMFROMTEXT: invalid WKT: {e}")))?;
+                .map_err(|e| err(format!("ST_GEOMFROMTEXT: geen geldige WKT ({e}); schrijf bijvoorbeeld 'POINT(5.12 52.09)'")))?;
             ewkb::encode(&g, srid_opt(1)?)
         }
         Func::GeomFromWkb => {
@@ -488,8 +506,11 @@ fn geom_result(f: Func, a: &[Input], i: usize) -> Result<Option<Vec<u8>>> {
         }
         Func::GeomFromGeoJson => {
             let text = a[0].text(i).unwrap_or_default();
-            let gj: geojson::Geometry = serde_json::from_str(text)
-                .map_err(|e| err(format!("ST_GEOMFROMGEOJSON: invalid GeoJSON geometry: {e}")))?;
+            let gj: geojson::Geometry = serde_json::from_str(text).map_err(|e| {
+                err(format!(
+                    "ST_GEOMFROMGEOJSON: geen geldige GeoJSON-geometrie ({e})"
+                ))
+            })?;
             let g = super::from_geojson(&gj.value)
                 .map_err(|e| err(format!("ST_GEOMFROMGEOJSON: {e}")))?;
             ewkb::encode(&g, crs::WGS84)
@@ -552,12 +573,12 @@ fn geom_result(f: Func, a: &[Input], i: usize) -> Result<Option<Vec<u8>>> {
             let to = srid_opt(1)?;
             if g.srid == 0 {
                 return Err(err(
-                    "ST_TRANSFORM: input geometry has no SRID; set one with ST_SetSRID(geom, 4326)",
+                    "ST_TRANSFORM: de geometrie heeft geen SRID; geef haar er een met ST_SetSRID(geom, 4326)",
                 ));
             }
             if !crs::is_supported(to) {
                 return Err(err(format!(
-                    "ST_TRANSFORM: unsupported target SRID {to}; koers supports 4326 and 28992"
+                    "ST_TRANSFORM: SRID {to} kent koers niet; wel 4326 en 28992"
                 )));
             }
             let t = crs::transform(&g.geometry, g.srid, to)
@@ -594,7 +615,7 @@ fn f64_result(f: Func, a: &[Input], i: usize) -> Result<Option<f64>> {
             }
             _ => {
                 return Err(err(format!(
-                    "argument to {}() must be a POINT",
+                    "{}() werkt alleen op een POINT",
                     f.name().to_uppercase()
                 )));
             }
@@ -605,7 +626,7 @@ fn f64_result(f: Func, a: &[Input], i: usize) -> Result<Option<f64>> {
             let Some(h) = a[1].geom(i)? else {
                 return Ok(None);
             };
-            same_srid(f, &g, &h)?;
+            same_srid(f, g.srid, h.srid)?;
             Euclidean.distance(&g.geometry, &h.geometry)
         }
         other => return Err(err(format!("{} does not return a number", other.name()))),
@@ -622,7 +643,7 @@ fn bool_result(f: Func, a: &[Input], i: usize) -> Result<Option<bool>> {
     let Some(h) = a[1].geom(i)? else {
         return Ok(None);
     };
-    same_srid(f, &g, &h)?;
+    same_srid(f, g.srid, h.srid)?;
     Ok(Some(match f {
         Func::DWithin => {
             let d = a[2].f64(i).unwrap_or(0.0);
@@ -742,18 +763,46 @@ mod tests {
         for f in all() {
             ctx.register_udf(f);
         }
-        for sql in [
-            "SELECT ST_Distance(ST_Point(0, 0, 4326), ST_Point(0, 0, 28992))",
-            "SELECT ST_GeomFromText('POINT(1')",
-            "SELECT ST_Transform(ST_Point(1, 1), 28992)",
-            "SELECT ST_Transform(ST_Point(1, 1, 4326), 3857)",
-            "SELECT ST_Area('not a geometry')",
+        // Each says in Dutch what is wrong and what to do (the web translates it for an
+        // English reader).
+        for (sql, says) in [
+            (
+                "SELECT ST_Distance(ST_Point(0, 0, 4326), ST_Point(0, 0, 28992))",
+                "ST_DISTANCE: de geometrieën liggen in verschillende coördinatenstelsels (SRID 4326 en 28992); zet er een om met ST_Transform",
+            ),
+            (
+                "SELECT ST_GeomFromText('POINT(1')",
+                "ST_GEOMFROMTEXT: geen geldige WKT (",
+            ),
+            (
+                "SELECT ST_Transform(ST_Point(1, 1), 28992)",
+                "ST_TRANSFORM: de geometrie heeft geen SRID; geef haar er een met ST_SetSRID(geom, 4326)",
+            ),
+            (
+                "SELECT ST_Transform(ST_Point(1, 1, 4326), 3857)",
+                "ST_TRANSFORM: SRID 3857 kent koers niet; wel 4326 en 28992",
+            ),
+            (
+                "SELECT ST_X(ST_GeomFromText('LINESTRING(0 0, 1 1)'))",
+                "ST_X() werkt alleen op een POINT",
+            ),
+            ("SELECT ST_Area(X'0101')", "geen geldige geometrie: "),
+            (
+                "SELECT ST_Area('x')",
+                "de query mislukte: ST_AREA: argument 1 moet een geometrie zijn, geen tekst",
+            ),
+            (
+                "SELECT ST_Area(1, 2, 3)",
+                "de query mislukte: ST_AREA neemt 1 argument(en), niet 3",
+            ),
         ] {
             let r = match ctx.sql(sql).await {
                 Ok(df) => df.collect().await.map(|_| ()),
                 Err(e) => Err(e),
             };
-            assert!(r.is_err(), "{sql} should fail");
+            let e = crate::EngineError::from(r.expect_err(sql)).to_string();
+            assert!(e.contains(says), "{sql}: {e}");
+            assert!(!e.contains("No function matches"), "{sql}: {e}");
         }
     }
 }

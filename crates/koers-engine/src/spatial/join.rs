@@ -40,7 +40,7 @@ use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 
 use super::ewkb;
-use super::functions::{Func, predicate};
+use super::functions::{Func, decode, not_a_geometry, predicate, same_srid};
 
 /// Rewrites spatial-predicate nested-loop joins into [`SpatialJoinExec`].
 #[derive(Debug, Default)]
@@ -356,10 +356,6 @@ impl SpatialJoinExec {
     }
 }
 
-fn geo_err(e: String) -> DataFusionError {
-    DataFusionError::Execution(format!("not a valid geometry: {e}"))
-}
-
 async fn build_side(
     left: Arc<dyn ExecutionPlan>,
     expr: Arc<dyn PhysicalExpr>,
@@ -378,7 +374,7 @@ async fn build_side(
         match super::bytes_at(&values, i) {
             None => geoms.push(None),
             Some(b) => {
-                let g = ewkb::decode(b).map_err(geo_err)?;
+                let g = decode(b)?;
                 if let Some(r) = g.geometry.bounding_rect() {
                     boxes.push(GeomWithData::new(
                         Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
@@ -401,15 +397,6 @@ struct Probe {
     on: JoinOn,
     projection: Option<Vec<usize>>,
     schema: SchemaRef,
-}
-
-fn mixed(a: i32, b: i32) -> Result<()> {
-    if a != b && a != 0 && b != 0 {
-        return Err(DataFusionError::Execution(format!(
-            "operation on mixed SRID geometries ({a} and {b}); use ST_Transform first"
-        )));
-    }
-    Ok(())
 }
 
 impl Probe {
@@ -444,12 +431,12 @@ impl Probe {
                 continue;
             };
             if let Some((x, y)) = ewkb::decode_point(bytes) {
-                let srid = ewkb::srid_of(bytes).map_err(geo_err)?;
+                let srid = ewkb::srid_of(bytes).map_err(not_a_geometry)?;
                 let point = Point::new(x, y);
                 let p = Geometry::Point(point);
                 for c in build.tree.locate_all_at_point(&[x, y]) {
                     if let Some((g, s)) = &build.geoms[c.data as usize] {
-                        mixed(*s, srid)?;
+                        same_srid(self.on.func, *s, srid)?;
                         if self.holds_point(g, &point, &p) {
                             bi.push(c.data);
                             pi.push(i as u32);
@@ -458,14 +445,14 @@ impl Probe {
                 }
                 continue;
             }
-            let g = ewkb::decode(bytes).map_err(geo_err)?;
+            let g = decode(bytes)?;
             let Some(r) = g.geometry.bounding_rect() else {
                 continue;
             };
             let env = AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
             for c in build.tree.locate_in_envelope_intersecting(&env) {
                 if let Some((bg, s)) = &build.geoms[c.data as usize] {
-                    mixed(*s, g.srid)?;
+                    same_srid(self.on.func, *s, g.srid)?;
                     if self.holds(bg, &g.geometry) {
                         bi.push(c.data);
                         pi.push(i as u32);
