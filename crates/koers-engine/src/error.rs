@@ -157,6 +157,77 @@ fn function_nl(m: &str) -> Option<String> {
     Some(format!("{name} neemt {want} argument(en), niet {got}"))
 }
 
+/// The text between `start` and the first `end` after it.
+fn between<'a>(m: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    m.split_once(start)?.1.split_once(end).map(|(x, _)| x)
+}
+
+/// The common mistakes in writing SQL, in Dutch with how to mend them, where DataFusion's
+/// message is one of these.
+fn sql_mistake_nl(m: &str) -> Option<String> {
+    if let Some(column) = between(m, "column \"", "\" must appear in the GROUP BY") {
+        let column = column.rsplit('.').next().unwrap_or(column);
+        return Some(format!(
+            "kolom {column} staat niet in GROUP BY en niet in een berekening over de groep (zoals SUM of COUNT); voeg haar toe aan GROUP BY of reken ermee"
+        ));
+    }
+    if let Some(name) = between(m, "Invalid function '", "'") {
+        return Some(format!(
+            "onbekende functie {name}; de functies staan in de handleiding van DataFusion en bij ST_ voor ruimtelijke"
+        ));
+    }
+    if let Some(unit) = between(m, "Unsupported date_trunc granularity: '", "'") {
+        return Some(format!(
+            "date_trunc kent '{unit}' niet; kies 'year', 'quarter', 'month', 'week', 'day' of 'hour'"
+        ));
+    }
+    if let Some(name) = between(m, "Function '", "' failed to match any signature") {
+        let kind = between(m, "(DataType: ", ")").map_or("waarde", type_nl);
+        return Some(format!(
+            "{name} kan niet met {kind}; zet de kolom om, bijvoorbeeld met CAST(kolom AS DOUBLE)"
+        ));
+    }
+    if let (Some(asked), Some(max)) = (
+        between(m, "Order by column out of bounds, specified: ", ","),
+        m.split("max: ").nth(1),
+    ) {
+        return Some(format!(
+            "ORDER BY {asked}: de uitkomst heeft {} kolom(men)",
+            max.trim()
+        ));
+    }
+    if let Some(op) = m.split(" queries have different number of columns").next()
+        && op.len() < m.len()
+    {
+        let op = op.rsplit(' ').next().unwrap_or(op);
+        return Some(format!(
+            "de delen van de {op} hebben niet evenveel kolommen"
+        ));
+    }
+    if let Some(value) = between(m, "Error parsing timestamp from '", "'") {
+        return Some(format!(
+            "'{value}' is geen datum of tijdstip; schrijf bijvoorbeeld '2026-12-31' of '2026-12-31 08:00:00'"
+        ));
+    }
+    if let Some(given) = between(m, "LIMIT must be >= 0, '", "'") {
+        return Some(format!("LIMIT moet 0 of meer zijn, niet {given}"));
+    }
+    if let Some((value, to)) = between(m, "Can't cast value ", "\n")
+        .or_else(|| m.split("Can't cast value ").nth(1))
+        .and_then(|r| r.split_once(" to type "))
+    {
+        let to = to.trim();
+        return Some(format!(
+            "de waarde {value} past niet in {} ({to}); zet haar om naar BIGINT of DOUBLE",
+            type_nl(to)
+        ));
+    }
+    if m.contains("Substring without for/from is not valid") {
+        return Some("substr vraagt ook waar het stuk begint: substr(tekst, begin) of substr(tekst, begin, lengte)".into());
+    }
+    None
+}
+
 /// A query failure in Dutch where DataFusion's message is one of the common ones.
 fn query_nl(root: &DataFusionError) -> String {
     use datafusion::common::SchemaError;
@@ -196,7 +267,10 @@ fn query_nl(root: &DataFusionError) -> String {
         }
         other => {
             let m = other.message().to_string();
-            mismatch_nl(&m).or_else(|| function_nl(&m)).unwrap_or(m)
+            mismatch_nl(&m)
+                .or_else(|| function_nl(&m))
+                .or_else(|| sql_mistake_nl(&m))
+                .unwrap_or(m)
         }
     }
 }
@@ -302,6 +376,54 @@ mod tests {
             fails("SELECT upper(a, b) FROM t").await,
             "de query mislukte: upper neemt 1 argument(en), niet 2"
         );
+        for (sql, says) in [
+            (
+                "SELECT a, b FROM t GROUP BY a",
+                "kolom b staat niet in GROUP BY en niet in een berekening over de groep (zoals SUM of COUNT); voeg haar toe aan GROUP BY of reken ermee",
+            ),
+            (
+                "SELECT foo(a) FROM t",
+                "onbekende functie foo; de functies staan in de handleiding van DataFusion en bij ST_ voor ruimtelijke",
+            ),
+            (
+                "SELECT date_trunc('eeuw', now())",
+                "date_trunc kent 'eeuw' niet; kies 'year', 'quarter', 'month', 'week', 'day' of 'hour'",
+            ),
+            (
+                "SELECT sum(CAST(a AS VARCHAR)) FROM t",
+                "sum kan niet met tekst; zet de kolom om, bijvoorbeeld met CAST(kolom AS DOUBLE)",
+            ),
+            (
+                "SELECT a FROM t ORDER BY 9",
+                "ORDER BY 9: de uitkomst heeft 1 kolom(men)",
+            ),
+            (
+                "SELECT a FROM t UNION SELECT a, b FROM t",
+                "de delen van de UNION hebben niet evenveel kolommen",
+            ),
+            (
+                "SELECT CAST('gisteren' AS TIMESTAMP)",
+                "'gisteren' is geen datum of tijdstip; schrijf bijvoorbeeld '2026-12-31' of '2026-12-31 08:00:00'",
+            ),
+            (
+                "SELECT a FROM t LIMIT -1",
+                "LIMIT moet 0 of meer zijn, niet -1",
+            ),
+            (
+                "SELECT CAST(5000000000 AS INT)",
+                "de waarde 5000000000 past niet in geheel getal (Int32); zet haar om naar BIGINT of DOUBLE",
+            ),
+            (
+                "SELECT substr('abc')",
+                "substr vraagt ook waar het stuk begint: substr(tekst, begin) of substr(tekst, begin, lengte)",
+            ),
+        ] {
+            assert_eq!(
+                fails(sql).await,
+                format!("de query mislukte: {says}"),
+                "{sql}"
+            );
+        }
         let syntax = fails("SELECT a FROM t WHERE").await;
         assert!(
             syntax.starts_with("fout in de SQL: verwacht: een expressie, gevonden: EOF"),

@@ -448,9 +448,10 @@ mod tests {
     /// Every refusal written as a whole Dutch sentence in koers' code (a field's message, a
     /// conflict, a rejected request) has its English in `messages-en.toml`: an English reader
     /// never meets one in Dutch.
-    /// A query's failure in a spatial function reads in English whole, the function's part too.
+    /// A query's failure (in a spatial function, a common mistake in SQL) reads in English
+    /// whole, the engine's part too.
     #[test]
-    fn a_spatial_functions_refusal_reads_in_english() {
+    fn a_querys_failure_reads_in_english() {
         for (dutch, english) in [
             (
                 "de query mislukte: ST_DISTANCE: de geometrieën liggen in verschillende coördinatenstelsels (SRID 4326 en 28992); zet er een om met ST_Transform",
@@ -463,6 +464,14 @@ mod tests {
             (
                 "de query mislukte: upper neemt 1 argument(en), niet 2",
                 "the query failed: upper takes 1 argument(s), not 2",
+            ),
+            (
+                "de query mislukte: kolom b staat niet in GROUP BY en niet in een berekening over de groep (zoals SUM of COUNT); voeg haar toe aan GROUP BY of reken ermee",
+                "the query failed: column b is neither in GROUP BY nor in a calculation over the group (such as SUM or COUNT); add it to GROUP BY or calculate with it",
+            ),
+            (
+                "de query mislukte: sum kan niet met tekst; zet de kolom om, bijvoorbeeld met CAST(kolom AS DOUBLE)",
+                "the query failed: sum cannot work with text; convert the column, for example with CAST(column AS DOUBLE)",
             ),
         ] {
             assert_eq!(message(Lang::En, dutch), english);
