@@ -448,11 +448,23 @@ mod tests {
     /// Every refusal written as a whole Dutch sentence in koers' code (a field's message, a
     /// conflict, a rejected request) has its English in `messages-en.toml`: an English reader
     /// never meets one in Dutch.
-    /// A query's failure (in a spatial function, a common mistake in SQL) reads in English
-    /// whole, the engine's part too.
+    /// The engine's refusals read in English whole, the engine's own part too: a query's
+    /// failure (in a spatial function, a common mistake in SQL) and an imported file's.
     #[test]
-    fn a_querys_failure_reads_in_english() {
+    fn an_engine_refusal_reads_in_english() {
         for (dutch, english) in [
+            (
+                "geen geldig CSV-bestand: regel 3 heeft 2 velden, de kopregel 3",
+                "not a valid CSV file: line 3 has 2 fields, but the header has 3",
+            ),
+            (
+                "geen geldig CSV-bestand: regel 2, kolom \"a\": \"veel\" is geen geheel getal",
+                "not a valid CSV file: line 2, column \"a\": \"veel\" is not a whole number",
+            ),
+            (
+                "geen geldig Shapefile-bestand: het zip-archief bevat geen .shp-bestand; een gezipte shapefile heeft één .shp met zijn .dbf nodig",
+                "not a valid Shapefile file: the zip archive holds no .shp file; a zipped shapefile needs one .shp with its .dbf",
+            ),
             (
                 "de query mislukte: ST_DISTANCE: de geometrieën liggen in verschillende coördinatenstelsels (SRID 4326 en 28992); zet er een om met ST_Transform",
                 "the query failed: ST_DISTANCE: the geometries lie in different coordinate reference systems (SRID 4326 and 28992); convert one with ST_Transform",
@@ -515,6 +527,9 @@ mod tests {
                 "Rejected(",
                 "Unprocessable(",
                 "error => ",
+                // Why an imported file is refused (koers-engine's sources).
+                "invalid(",
+                "invalid(format!(",
             ] {
                 texts.extend(literals_after(src, call, 0));
             }

@@ -66,14 +66,14 @@ impl Vertices {
         let list = doc
             .get("vertices")
             .and_then(Value::as_array)
-            .ok_or_else(|| invalid("the file has no vertices"))?;
+            .ok_or_else(|| invalid("het bestand heeft geen hoekpunten (vertices)"))?;
         list.iter()
             .enumerate()
             .map(|(i, v)| match (num(v, 0), num(v, 1)) {
                 (Some(x), Some(y)) => {
                     Ok([x * scale[0] + translate[0], y * scale[1] + translate[1]])
                 }
-                _ => Err(invalid(format!("vertex {i} is not a list of numbers"))),
+                _ => Err(invalid(format!("hoekpunt {i} is geen lijst van getallen"))),
             })
             .collect::<Result<Vec<_>>>()
             .map(Vertices)
@@ -83,18 +83,18 @@ impl Vertices {
     fn ring(&self, ring: &Value) -> Result<Vec<[f64; 2]>> {
         let ids = ring
             .as_array()
-            .ok_or_else(|| invalid("a ring is not a list of vertex indices"))?;
+            .ok_or_else(|| invalid("een ring is geen lijst van hoekpuntnummers"))?;
         let mut out = ids
             .iter()
             .map(|i| {
                 i.as_u64()
                     .and_then(|i| self.0.get(i as usize))
                     .copied()
-                    .ok_or_else(|| invalid(format!("vertex index {i} does not exist")))
+                    .ok_or_else(|| invalid(format!("hoekpunt {i} bestaat niet")))
             })
             .collect::<Result<Vec<_>>>()?;
         if out.len() < 3 {
-            return Err(invalid("a ring has fewer than three vertices"));
+            return Err(invalid("een ring heeft minder dan drie hoekpunten"));
         }
         if out.first() != out.last() {
             out.push(out[0]);
@@ -106,7 +106,7 @@ impl Vertices {
     fn polygon(&self, surface: &Value) -> Result<Vec<Vec<[f64; 2]>>> {
         surface
             .as_array()
-            .ok_or_else(|| invalid("a surface is not a list of rings"))?
+            .ok_or_else(|| invalid("een vlak is geen lijst van ringen"))?
             .iter()
             .map(|r| self.ring(r))
             .collect()
@@ -170,7 +170,7 @@ fn features(doc: &Value, transform: Option<&Value>, out: &mut Vec<Value>) -> Res
     let objects = doc
         .get("CityObjects")
         .and_then(Value::as_object)
-        .ok_or_else(|| invalid("the file has no CityObjects"))?;
+        .ok_or_else(|| invalid("het bestand heeft geen CityObjects"))?;
     let vertices = Vertices::read(doc, transform)?;
     // The height of a surface: the highest Z of its outer ring (for the lowest-face rule).
     let raw = doc.get("vertices").and_then(Value::as_array);
@@ -245,7 +245,7 @@ fn features(doc: &Value, transform: Option<&Value>, out: &mut Vec<Value>) -> Res
             .iter()
             .map(|s| vertices.polygon(s))
             .collect::<Result<Vec<_>>>()
-            .map_err(|e| invalid(format!("city object {id}: {e}")))?;
+            .map_err(|e| invalid(format!("stadsobject {id}: {e}")))?;
         let geometry = match polygons.len() {
             0 => Value::Null,
             1 => json!({"type": "Polygon", "coordinates": polygons[0]}),
@@ -291,7 +291,7 @@ pub struct CityJsonSource<'a> {
 impl<'a> CityJsonSource<'a> {
     pub fn open(path: &Path, srid: Option<i32>, progress: &'a dyn Progress) -> Result<Self> {
         let text = std::fs::read_to_string(path)
-            .map_err(|e| invalid(format!("cannot read the file as text: {e}")))?;
+            .map_err(|e| invalid(format!("het bestand is niet als tekst te lezen: {e}")))?;
         let mut lines = text.lines().filter(|l| !l.trim().is_empty());
         // One document, or a CityJSON Text Sequence: the metadata, then a CityJSONFeature per
         // line.
@@ -299,12 +299,12 @@ impl<'a> CityJsonSource<'a> {
             Ok(v) => (v, false),
             Err(_) => (
                 serde_json::from_str(lines.next().unwrap_or_default())
-                    .map_err(|e| invalid(format!("not CityJSON: {e}")))?,
+                    .map_err(|e| invalid(format!("geen CityJSON: {e}")))?,
                 true,
             ),
         };
         if first.get("type").and_then(Value::as_str) != Some("CityJSON") {
-            return Err(invalid("the document's type is not CityJSON"));
+            return Err(invalid("het type van het document is niet CityJSON"));
         }
         let transform = first.get("transform");
         let mut out = Vec::new();
@@ -313,17 +313,17 @@ impl<'a> CityJsonSource<'a> {
         }
         for (i, line) in lines.enumerate().filter(|_| sequence) {
             let f: Value =
-                serde_json::from_str(line).map_err(|e| invalid(format!("line {}: {e}", i + 2)))?;
+                serde_json::from_str(line).map_err(|e| invalid(format!("regel {}: {e}", i + 2)))?;
             features(&f, transform, &mut out)
-                .map_err(|e| invalid(format!("line {}: {e}", i + 2)))?;
+                .map_err(|e| invalid(format!("regel {}: {e}", i + 2)))?;
         }
         if out.is_empty() {
-            return Err(invalid("the file holds no city objects"));
+            return Err(invalid("het bestand bevat geen stadsobjecten"));
         }
         let srid = srid
             .or_else(|| first.get("metadata").and_then(srid_of))
             .ok_or_else(|| {
-                invalid("the file names no coordinate reference system koers reads (EPSG:7415, 28992 or 4326): give it explicitly")
+                invalid("het bestand noemt geen coördinatenstelsel dat koers leest (EPSG:7415, 28992 of 4326): geef het zelf op")
             })?;
         let mut file = tempfile::Builder::new()
             .suffix(".geojson")

@@ -249,7 +249,7 @@ impl Scan {
             .from_reader(Counting::open(path, progress)?);
         let headers = rdr
             .byte_headers()
-            .map_err(|e| invalid(format!("cannot read the header line: {e}")))?
+            .map_err(|e| invalid(format!("de kopregel is niet te lezen: {e}")))?
             .clone();
         if headers.is_empty() || (headers.len() == 1 && headers[0].is_empty()) {
             return Err(EngineError::Empty);
@@ -258,7 +258,7 @@ impl Scan {
         for (i, h) in headers.iter().enumerate() {
             let name = std::str::from_utf8(h).map_err(|_| {
                 invalid(format!(
-                    "line 1 (header) is not valid UTF-8 in column {}; save the file as UTF-8",
+                    "regel 1 (de kopregel) is geen geldige UTF-8 in kolom {}; sla het bestand op als UTF-8",
                     i + 1
                 ))
             })?;
@@ -270,7 +270,7 @@ impl Scan {
             };
             if names.contains(&name) {
                 return Err(invalid(format!(
-                    "line 1: column name {name:?} appears twice"
+                    "regel 1: de kolomnaam {name:?} staat er twee keer"
                 )));
             }
             names.push(name);
@@ -289,13 +289,13 @@ impl Scan {
                 Ok(true) => {}
                 Err(e) => {
                     let line = e.position().map(|p| p.line()).unwrap_or(0);
-                    return Err(invalid(format!("line {line}: {e}")));
+                    return Err(invalid(format!("regel {line}: {e}")));
                 }
             }
             let line = rec.position().map(|p| p.line()).unwrap_or(0);
             if rec.len() != names.len() {
                 return Err(invalid(format!(
-                    "line {line} has {} fields, but the header has {}",
+                    "regel {line} heeft {} velden, de kopregel {}",
                     rec.len(),
                     names.len()
                 )));
@@ -303,7 +303,7 @@ impl Scan {
             for (i, field) in rec.iter().enumerate() {
                 let s = std::str::from_utf8(field).map_err(|_| {
                     invalid(format!(
-                        "line {line}, column {:?} is not valid UTF-8; save the file as UTF-8",
+                        "regel {line}, kolom {:?} is geen geldige UTF-8; sla het bestand op als UTF-8",
                         names[i]
                     ))
                 })?;
@@ -363,7 +363,7 @@ impl<'a> CsvSource<'a> {
         progress.set_total(size * 2, Unit::Bytes);
         let scan = Scan::read(path, progress)?;
         if let Some(unknown) = types.keys().find(|k| !scan.names.contains(k)) {
-            return Err(invalid(format!("the file has no column {unknown:?}")));
+            return Err(invalid(format!("het bestand heeft geen kolom {unknown:?}")));
         }
         let dutch_file = scan.delimiter == b';';
         // Per column: the kind it is read as, the kind it becomes, and how.
@@ -461,7 +461,7 @@ impl Source for CsvSource<'_> {
             // The value at `row` that is not of its type, refused with its line.
             let refuse = |row: usize, value: &str, what: &str| {
                 invalid(format!(
-                    "line {}, column {:?}: {value:?} is not {what}",
+                    "regel {}, kolom {:?}: {value:?} is geen {what}",
                     first + row + 2,
                     self.names[i]
                 ))
@@ -483,7 +483,7 @@ impl Source for CsvSource<'_> {
                                 };
                                 n.filter(|n: &f64| n.is_finite())
                                     .map(Some)
-                                    .ok_or_else(|| refuse(row, v, "a number"))
+                                    .ok_or_else(|| refuse(row, v, "getal"))
                             }
                         })
                         .collect::<Result<Float64Array>>()?,
@@ -501,7 +501,7 @@ impl Source for CsvSource<'_> {
                                 digits
                                     .parse::<i64>()
                                     .map(Some)
-                                    .map_err(|_| refuse(row, v, "a whole number"))
+                                    .map_err(|_| refuse(row, v, "geheel getal"))
                             }
                         })
                         .collect::<Result<Int64Array>>()?,
@@ -512,7 +512,7 @@ impl Source for CsvSource<'_> {
                             None => Ok(None),
                             Some(v) => date_days(v)
                                 .map(Some)
-                                .ok_or_else(|| refuse(row, v, "a date (2024-12-31 or 31-12-2024)")),
+                                .ok_or_else(|| refuse(row, v, "datum (2024-12-31 of 31-12-2024)")),
                         })
                         .collect::<Result<Date32Array>>()?,
                 ),
@@ -658,7 +658,7 @@ mod tests {
         let mut src = CsvSource::open_with(&path, &crate::progress::NoProgress, &types).unwrap();
         let e = src.next_batch().unwrap_err().to_string();
         assert!(
-            e.contains("line 2, column \"gemeente\": \"Utrecht\" is not a number"),
+            e.contains("regel 2, kolom \"gemeente\": \"Utrecht\" is geen getal"),
             "{e}"
         );
         types.clear();

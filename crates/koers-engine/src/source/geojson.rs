@@ -77,7 +77,7 @@ impl<'de> de::Visitor<'de> for FeaturesSeed<'_, '_> {
         let mut n = 0;
         while let Some(feature) = seq
             .next_element::<Feature>()
-            .map_err(|e| de::Error::custom(format!("feature {}: {e}", n + 1)))?
+            .map_err(|e| de::Error::custom(format!("object {}: {e}", n + 1)))?
         {
             n += 1;
             (self.on_feature)(feature).map_err(de::Error::custom)?;
@@ -128,10 +128,10 @@ fn parse<R: Read>(reader: R, mut on_feature: OnFeature<'_>) -> Result<Collection
     match c.kind.as_deref() {
         Some("FeatureCollection") => Ok(c),
         Some(other) => Err(invalid(format!(
-            "expected a FeatureCollection, found a {other}"
+            "een FeatureCollection verwacht, maar het is een {other}"
         ))),
         None => Err(invalid(
-            "expected a FeatureCollection: no \"type\" member".into(),
+            "een FeatureCollection verwacht: er staat geen 'type' in".into(),
         )),
     }
 }
@@ -174,7 +174,7 @@ impl<'a> GeoJsonSource<'a> {
             count += 1;
             if let Some(g) = &f.geometry {
                 from_geojson(&g.value)
-                    .map_err(|e| format!("feature {count}: invalid geometry: {e}"))?;
+                    .map_err(|e| format!("object {count}: ongeldige geometrie: {e}"))?;
             }
             for (k, v) in f.properties.iter().flatten() {
                 let k = property_name(k);
@@ -263,8 +263,9 @@ impl Source for GeoJsonSource<'_> {
             match &f.geometry {
                 None => geoms.append_null(),
                 Some(g) => {
-                    let g = from_geojson(&g.value)
-                        .map_err(|e| invalid(format!("feature {index}: invalid geometry: {e}")))?;
+                    let g = from_geojson(&g.value).map_err(|e| {
+                        invalid(format!("object {index}: ongeldige geometrie: {e}"))
+                    })?;
                     geoms.append_value(ewkb::encode(&g, srid));
                 }
             }

@@ -39,7 +39,7 @@ fn invalid(message: impl Into<String>) -> EngineError {
 }
 
 fn sql_error(e: rusqlite::Error) -> EngineError {
-    invalid(format!("cannot read the GeoPackage: {e}"))
+    invalid(format!("de GeoPackage is niet te lezen: {e}"))
 }
 
 /// The WKB inside a GeoPackage geometry blob (after the `GP` header and envelope).
@@ -49,7 +49,9 @@ pub fn gpkg_wkb(blob: &[u8]) -> std::result::Result<&[u8], String> {
     }
     let version = blob[2];
     if version != 0 {
-        return Err(format!("unknown GeoPackage geometry version {version}"));
+        return Err(format!(
+            "onbekende versie {version} van de GeoPackage-geometrie"
+        ));
     }
     let flags = blob[3];
     if flags & 0x20 != 0 {
@@ -60,7 +62,11 @@ pub fn gpkg_wkb(blob: &[u8]) -> std::result::Result<&[u8], String> {
         1 => 32,
         2 | 3 => 48,
         4 => 64,
-        other => return Err(format!("invalid GeoPackage envelope indicator {other}")),
+        other => {
+            return Err(format!(
+                "ongeldige envelope-aanduiding {other} in de GeoPackage-geometrie"
+            ));
+        }
     };
     blob.get(8 + envelope..)
         .filter(|w| !w.is_empty())
@@ -141,7 +147,7 @@ fn layer_srid(conn: &Connection, layer: &Layer) -> Result<i32> {
         })?;
     let ask = |what: String| {
         invalid(format!(
-            "layer {:?} is in {what}; koers reads EPSG:28992 (RD New) and EPSG:4326 (WGS84): give the CRS explicitly (--crs on the command line) if the coordinates are in one of those",
+            "laag {:?} staat in {what}; koers leest EPSG:28992 (RD New) en EPSG:4326 (WGS84): geef het coördinatenstelsel zelf op (--crs op de opdrachtregel) als de coördinaten in een van die twee staan",
             layer.table
         ))
     };
@@ -165,8 +171,8 @@ fn layer_srid(conn: &Connection, layer: &Layer) -> Result<i32> {
     }
     Err(ask(match (layer.srs_id, name) {
         (-1 | 0, _) => "an undefined coordinate reference system".to_string(),
-        (_, Some(n)) => format!("a coordinate reference system koers does not know ({n:?})"),
-        (id, None) => format!("a coordinate reference system koers does not know (SRS {id})"),
+        (_, Some(n)) => format!("een coördinatenstelsel dat koers niet kent ({n:?})"),
+        (id, None) => format!("een coördinatenstelsel dat koers niet kent (SRS {id})"),
     }))
 }
 
@@ -180,7 +186,7 @@ impl<'a> GeoPackageSource<'a> {
     ) -> Result<Self> {
         if !super::starts_with(path, SQLITE_MAGIC)? {
             return Err(invalid(
-                "the file is not an SQLite database, so not a GeoPackage",
+                "het bestand is geen SQLite-database, dus geen GeoPackage",
             ));
         }
         let conn = Connection::open_with_flags(
@@ -198,7 +204,7 @@ impl<'a> GeoPackageSource<'a> {
             .map_err(sql_error)?;
         if gpkg_tables < 3 {
             return Err(invalid(
-                "the file is an SQLite database but not a GeoPackage: it lacks the gpkg_contents, gpkg_geometry_columns and gpkg_spatial_ref_sys tables",
+                "het bestand is een SQLite-database maar geen GeoPackage: de tabellen gpkg_contents, gpkg_geometry_columns en gpkg_spatial_ref_sys ontbreken",
             ));
         }
         let all = layers(&conn)?;
@@ -215,16 +221,20 @@ impl<'a> GeoPackageSource<'a> {
                 .or_else(|| all.iter().find(|l| l.table.eq_ignore_ascii_case(want)))
                 .ok_or_else(|| {
                     invalid(format!(
-                        "the GeoPackage has no layer {want:?}; its layers are: {}",
+                        "de GeoPackage heeft geen laag {want:?}; wel: {}",
                         names()
                     ))
                 })?,
             None => match all.as_slice() {
                 [one] => one,
-                [] => return Err(invalid("the GeoPackage holds no feature table (layer)")),
+                [] => {
+                    return Err(invalid(
+                        "de GeoPackage bevat geen tabel met objecten (laag)",
+                    ));
+                }
                 many => {
                     return Err(invalid(format!(
-                        "the GeoPackage holds {} layers: {}; choose one (layer, --layer on the command line)",
+                        "de GeoPackage bevat {} lagen: {}; kies er een (laag, --layer op de opdrachtregel)",
                         many.len(),
                         names()
                     )));
@@ -255,7 +265,7 @@ impl<'a> GeoPackageSource<'a> {
             .any(|(n, _)| n.eq_ignore_ascii_case(&chosen.column))
         {
             return Err(invalid(format!(
-                "layer {:?} has no geometry column {:?}",
+                "laag {:?} heeft geen geometriekolom {:?}",
                 chosen.table, chosen.column
             )));
         }
@@ -333,10 +343,10 @@ fn append(col: &mut Col, v: Value) -> std::result::Result<(), String> {
         (Col::Float(b), Value::Integer(i)) => b.append_value(i as f64),
         (Col::Bool(b), Value::Integer(i)) => b.append_value(i != 0),
         (Col::Date(b), Value::Text(s)) => b.append_value(
-            Date32Type::parse(s.trim()).ok_or_else(|| format!("invalid date {s:?}"))?,
+            Date32Type::parse(s.trim()).ok_or_else(|| format!("ongeldige datum {s:?}"))?,
         ),
         (Col::Timestamp(b), Value::Text(s)) => b.append_value(
-            string_to_timestamp_nanos(s.trim()).map_err(|_| format!("invalid date-time {s:?}"))?
+            string_to_timestamp_nanos(s.trim()).map_err(|_| format!("ongeldig tijdstip {s:?}"))?
                 / 1000,
         ),
         (Col::Blob(b), Value::Blob(x)) => b.append_value(x),
@@ -344,7 +354,11 @@ fn append(col: &mut Col, v: Value) -> std::result::Result<(), String> {
         (Col::Text(b), Value::Integer(i)) => b.append_value(i.to_string()),
         (Col::Text(b), Value::Real(x)) => b.append_value(x.to_string()),
         (Col::Text(b), Value::Blob(x)) => b.append_value(String::from_utf8_lossy(&x)),
-        (_, other) => return Err(format!("unexpected value {other:?} for the column's type")),
+        (_, other) => {
+            return Err(format!(
+                "onverwachte waarde {other:?} voor de soort van de kolom"
+            ));
+        }
     }
     Ok(())
 }
@@ -369,19 +383,19 @@ impl Source for GeoPackageSource<'_> {
                 let geom = row.pop().unwrap_or(Value::Null);
                 for ((v, col), name) in row.into_iter().zip(cols.iter_mut()).zip(&names) {
                     append(col, v)
-                        .map_err(|m| invalid(format!("row {index}, column {name:?}: {m}")))?;
+                        .map_err(|m| invalid(format!("rij {index}, kolom {name:?}: {m}")))?;
                 }
                 match geom {
                     Value::Null => geoms.append_null(),
                     Value::Blob(b) => {
                         let g = gpkg_wkb(&b)
                             .and_then(ewkb::decode)
-                            .map_err(|m| invalid(format!("row {index}: geometry: {m}")))?;
+                            .map_err(|m| invalid(format!("rij {index}: geometrie: {m}")))?;
                         geoms.append_value(ewkb::encode(&g.geometry, srid));
                     }
                     other => {
                         return Err(invalid(format!(
-                            "row {index}: geometry is not a blob but {other:?}"
+                            "rij {index}: de geometrie is geen blob maar {other:?}"
                         )));
                     }
                 }
@@ -397,7 +411,7 @@ impl Source for GeoPackageSource<'_> {
 }
 
 fn sql_error_text(e: &str) -> EngineError {
-    invalid(format!("cannot read the GeoPackage: {e}"))
+    invalid(format!("de GeoPackage is niet te lezen: {e}"))
 }
 
 #[cfg(test)]

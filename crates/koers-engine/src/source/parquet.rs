@@ -74,7 +74,7 @@ impl<'a> ParquetSource<'a> {
         let size = std::fs::metadata(path)?.len();
         progress.set_total(size, Unit::Bytes);
         let builder = ParquetRecordBatchReaderBuilder::try_new(File::open(path)?)
-            .map_err(|e| invalid(format!("not a readable Parquet file: {e}")))?;
+            .map_err(|e| invalid(format!("geen leesbaar Parquet-bestand: {e}")))?;
         let rows = builder.metadata().file_metadata().num_rows();
         if rows == 0 {
             return Err(EngineError::Empty);
@@ -145,7 +145,7 @@ fn to_ewkb(a: &ArrayRef, srid: i32) -> Result<ArrayRef> {
             DataType::LargeBinary => a.as_binary::<i64>().value(i),
             _ => a.as_binary_view().value(i),
         };
-        let g = ewkb::decode(v).map_err(|e| invalid(format!("row {}: {e}", i + 1)))?;
+        let g = ewkb::decode(v).map_err(|e| invalid(format!("rij {}: {e}", i + 1)))?;
         let s = if g.srid != 0 { g.srid } else { srid };
         b.append_value(ewkb::encode(&g.geometry, s));
     }

@@ -74,10 +74,10 @@ const SET_EXTENSIONS: [&str; 5] = ["shp", "shx", "dbf", "prj", "cpg"];
 pub fn unpack_zip(path: &Path, limits: ZipLimits) -> Result<(tempfile::TempDir, PathBuf)> {
     let file = File::open(path)?;
     let mut archive = zip::ZipArchive::new(BufReader::new(file))
-        .map_err(|e| invalid(format!("not a readable zip archive: {e}")))?;
+        .map_err(|e| invalid(format!("geen leesbaar zip-archief: {e}")))?;
     if archive.len() > limits.max_entries {
         return Err(invalid(format!(
-            "the zip archive holds {} entries; at most {} are allowed",
+            "het zip-archief bevat {} bestanden; hoogstens {} mogen",
             archive.len(),
             limits.max_entries
         )));
@@ -89,28 +89,28 @@ pub fn unpack_zip(path: &Path, limits: ZipLimits) -> Result<(tempfile::TempDir, 
     for i in 0..archive.len() {
         let entry = archive
             .by_index_raw(i)
-            .map_err(|e| invalid(format!("zip entry {}: {e}", i + 1)))?;
+            .map_err(|e| invalid(format!("bestand {} in het zip-archief: {e}", i + 1)))?;
         let name = entry
             .name()
             .map(|n| n.to_string())
-            .unwrap_or_else(|_| format!("entry {}", i + 1));
+            .unwrap_or_else(|_| format!("bestand {}", i + 1));
         let traversal = name.starts_with(['/', '\\'])
             || name.split(['/', '\\']).any(|part| part == "..")
             || name.as_bytes().get(1) == Some(&b':');
         if traversal || entry.enclosed_name().is_none() {
             return Err(invalid(format!(
-                "the zip archive has an entry with an unsafe path ({name:?}); refused"
+                "het zip-archief bevat een bestand met een onveilig pad ({name:?}); geweigerd"
             )));
         }
         if entry.is_symlink() {
             return Err(invalid(format!(
-                "the zip archive has a symbolic link ({name:?}); refused"
+                "het zip-archief bevat een symbolische koppeling ({name:?}); geweigerd"
             )));
         }
         declared = declared.saturating_add(entry.size());
         if declared > limits.max_bytes {
             return Err(invalid(format!(
-                "the zip archive unpacks to more than {} bytes; refused",
+                "het zip-archief pakt uit tot meer dan {} bytes; geweigerd",
                 limits.max_bytes
             )));
         }
@@ -136,12 +136,12 @@ pub fn unpack_zip(path: &Path, limits: ZipLimits) -> Result<(tempfile::TempDir, 
         [one] => one.clone(),
         [] => {
             return Err(invalid(
-                "the zip archive holds no .shp file; a zipped shapefile needs one .shp with its .dbf",
+                "het zip-archief bevat geen .shp-bestand; een gezipte shapefile heeft één .shp met zijn .dbf nodig",
             ));
         }
         many => {
             return Err(invalid(format!(
-                "the zip archive holds {} shapefiles ({}); put one shapefile in each zip",
+                "het zip-archief bevat {} shapefiles ({}); zet één shapefile in elke zip",
                 many.len(),
                 many.join(", ")
             )));
@@ -156,16 +156,16 @@ pub fn unpack_zip(path: &Path, limits: ZipLimits) -> Result<(tempfile::TempDir, 
         }
         let mut entry = archive
             .by_index(i)
-            .map_err(|e| invalid(format!("zip entry {}: {e}", i + 1)))?;
+            .map_err(|e| invalid(format!("bestand {} in het zip-archief: {e}", i + 1)))?;
         let mut out = File::create(dir.path().join(format!("data.{ext}")))?;
         // The declared size may lie: count what really comes out.
         let budget = limits.max_bytes - written;
         let n = std::io::copy(&mut (&mut entry).take(budget + 1), &mut out)
-            .map_err(|e| invalid(format!("cannot unpack {s}.{ext}: {e}")))?;
+            .map_err(|e| invalid(format!("{s}.{ext} is niet uit te pakken: {e}")))?;
         written += n;
         if n > budget {
             return Err(invalid(format!(
-                "the zip archive unpacks to more than {} bytes; refused",
+                "het zip-archief pakt uit tot meer dan {} bytes; geweigerd",
                 limits.max_bytes
             )));
         }
@@ -246,19 +246,19 @@ fn dbf_decimals(path: &Path) -> Result<Vec<u8>> {
     let mut f = BufReader::new(File::open(path)?);
     let mut header = [0u8; 32];
     f.read_exact(&mut header)
-        .map_err(|_| invalid("the .dbf file is truncated: no header"))?;
+        .map_err(|_| invalid("het .dbf-bestand is afgekapt: het heeft geen kop"))?;
     let header_len = u16::from_le_bytes([header[8], header[9]]) as usize;
     let mut out = Vec::new();
     let mut pos = 32;
     let mut desc = [0u8; 32];
     while pos + 32 <= header_len {
         f.read_exact(&mut desc[..1])
-            .map_err(|_| invalid("the .dbf file is truncated in its field list"))?;
+            .map_err(|_| invalid("het .dbf-bestand is afgekapt in zijn lijst van velden"))?;
         if desc[0] == 0x0d {
             break;
         }
         f.read_exact(&mut desc[1..])
-            .map_err(|_| invalid("the .dbf file is truncated in its field list"))?;
+            .map_err(|_| invalid("het .dbf-bestand is afgekapt in zijn lijst van velden"))?;
         out.push(desc[17]);
         pos += 32;
     }
@@ -318,7 +318,7 @@ impl<'a> ShapefileSource<'a> {
     fn open_set(shp: &Path, srid: Option<i32>, progress: &'a dyn Progress) -> Result<Self> {
         let dbf = sibling(shp, "dbf").ok_or_else(|| {
             invalid(
-                "the .dbf file with the attributes is missing: a shapefile needs its .shp and .dbf side by side (zip them together to upload)",
+                "het .dbf-bestand met de attributen ontbreekt: een shapefile heeft zijn .shp en .dbf naast elkaar nodig (zip ze samen om te uploaden)",
             )
         })?;
         let srid = match srid {
@@ -326,7 +326,7 @@ impl<'a> ShapefileSource<'a> {
             None => {
                 let Some(prj) = sibling(shp, "prj") else {
                     return Err(invalid(
-                        "the shapefile has no .prj, so its coordinate reference system is unknown; give it explicitly (EPSG:28992 for RD New or EPSG:4326 for WGS84, --crs on the command line)",
+                        "de shapefile heeft geen .prj, dus het coördinatenstelsel is onbekend; geef het zelf op (EPSG:28992 voor RD New of EPSG:4326 voor WGS84, --crs op de opdrachtregel)",
                     ));
                 };
                 let text = std::fs::read(&prj)?;
@@ -338,7 +338,7 @@ impl<'a> ShapefileSource<'a> {
                         .filter(|n| !n.is_empty())
                         .unwrap_or("unnamed");
                     invalid(format!(
-                        "the .prj names a coordinate reference system koers does not recognise ({name:?}); koers reads EPSG:28992 (RD New) and EPSG:4326 (WGS84): give the CRS explicitly (--crs on the command line) if the coordinates are in one of those"
+                        "de .prj noemt een coördinatenstelsel dat koers niet herkent ({name:?}); koers leest EPSG:28992 (RD New) en EPSG:4326 (WGS84): geef het coördinatenstelsel zelf op (--crs op de opdrachtregel) als de coördinaten in een van die twee staan"
                     ))
                 })?
             }
@@ -354,7 +354,7 @@ impl<'a> ShapefileSource<'a> {
                 } else {
                     Some(cpg_encoding(&label).ok_or_else(|| {
                         invalid(format!(
-                            "the .cpg names a text encoding koers does not know ({label:?})"
+                            "het .cpg-bestand noemt een tekstcodering die koers niet kent ({label:?})"
                         ))
                     })?)
                 }
@@ -372,7 +372,7 @@ impl<'a> ShapefileSource<'a> {
             Some(shx) => ShapeReader::with_shx(shape_source, BufReader::new(File::open(shx)?)),
             None => ShapeReader::new(shape_source),
         }
-        .map_err(|e| invalid(format!("cannot read the .shp file: {e}")))?;
+        .map_err(|e| invalid(format!("het .shp-bestand is niet te lezen: {e}")))?;
         let builder = dbase::ReaderBuilder::new();
         let builder = match encoding {
             Some(e) => builder.with_encoding(dbase::encoding::EncodingRs::from(e)),
@@ -380,7 +380,7 @@ impl<'a> ShapefileSource<'a> {
         };
         let dbf_reader = builder
             .build(counted(&dbf)?)
-            .map_err(|e| invalid(format!("cannot read the .dbf file: {e}")))?;
+            .map_err(|e| invalid(format!("het .dbf-bestand is niet te lezen: {e}")))?;
         let decimals = dbf_decimals(&dbf)?;
 
         let mut fields = Vec::new();
@@ -429,8 +429,8 @@ impl<'a> ShapefileSource<'a> {
                 n += 1;
                 let item = match (shapes.next(), records.next()) {
                     (None, None) => break,
-                    (Some(Err(e)), _) => Err(format!("shape {n}: {e}")),
-                    (_, Some(Err(e))) => Err(format!("record {n} of the .dbf: {e}")),
+                    (Some(Err(e)), _) => Err(format!("vorm {n}: {e}")),
+                    (_, Some(Err(e))) => Err(format!("rij {n} van de .dbf: {e}")),
                     (Some(Ok(s)), Some(Ok(r))) => Ok((s, r)),
                     (Some(Ok(_)), None) | (None, Some(Ok(_))) => Err(format!(
                         "the .shp and the .dbf hold a different number of rows (they differ from row {n} on; deleted .dbf records are not supported)"
@@ -588,15 +588,15 @@ impl Source for ShapefileSource<'_> {
                 let (shape, row) = item.map_err(invalid)?;
                 if row.0.len() != cols.len() {
                     return Err(invalid(format!(
-                        "record {index}: {} values for {} fields",
+                        "record {index}: {} waarden voor {} velden",
                         row.0.len(),
                         cols.len()
                     )));
                 }
                 for (v, col) in row.0.into_iter().zip(cols.iter_mut()) {
-                    append(col, v).map_err(|m| invalid(format!("record {index}: {m}")))?;
+                    append(col, v).map_err(|m| invalid(format!("rij {index}: {m}")))?;
                 }
-                match geometry(&shape).map_err(|m| invalid(format!("shape {index}: {m}")))? {
+                match geometry(&shape).map_err(|m| invalid(format!("vorm {index}: {m}")))? {
                     None => geoms.append_null(),
                     Some(g) => geoms.append_value(ewkb::encode(&g, srid)),
                 }
@@ -641,7 +641,11 @@ fn append(col: &mut Col, v: FieldValue) -> std::result::Result<(), String> {
             other => match as_f64(&other) {
                 None => b.append_null(),
                 Some(x) if x.is_finite() && x.abs() < 9.2e18 => b.append_value(x.round() as i64),
-                Some(x) => return Err(format!("number {x} does not fit a 64-bit integer")),
+                Some(x) => {
+                    return Err(format!(
+                        "het getal {x} past niet in een 64-bits geheel getal"
+                    ));
+                }
             },
         },
         Col::Float(b) => b.append_option(as_f64(&v)),

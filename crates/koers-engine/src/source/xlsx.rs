@@ -58,12 +58,12 @@ impl XlsxSource {
     pub fn open(path: &Path, progress: &dyn Progress) -> Result<Self> {
         let size = std::fs::metadata(path)?.len();
         progress.set_total(size, Unit::Bytes);
-        let mut wb = open_workbook_auto(path)
-            .map_err(|e| invalid(format!("not a readable workbook: {e}")))?;
+        let mut wb =
+            open_workbook_auto(path).map_err(|e| invalid(format!("geen leesbare werkmap: {e}")))?;
         let range = wb
             .worksheet_range_at(0)
             .ok_or(EngineError::Empty)?
-            .map_err(|e| invalid(format!("cannot read the first sheet: {e}")))?;
+            .map_err(|e| invalid(format!("het eerste werkblad is niet te lezen: {e}")))?;
         progress.advance(size);
         let mut rows = range.rows();
         let header = rows.next().ok_or(EngineError::Empty)?;
@@ -76,7 +76,9 @@ impl XlsxSource {
                 n
             };
             if names.contains(&n) {
-                return Err(invalid(format!("row 1: column name {n:?} appears twice")));
+                return Err(invalid(format!(
+                    "rij 1: de kolomnaam {n:?} staat er twee keer"
+                )));
             }
             names.push(n);
         }

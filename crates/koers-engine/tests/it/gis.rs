@@ -320,7 +320,7 @@ fn bad_shapefiles_are_refused_and_leave_nothing() {
     // A zip without a .shp.
     let src = w.write("leeg.zip", &zip_of(&[("readme.txt", b"nothing here")]));
     let m = w.refused(&src, "a.parquet");
-    assert!(m.contains("no .shp"), "{m}");
+    assert!(m.contains("geen .shp-bestand"), "{m}");
 
     // A zip with an entry that climbs out of the folder.
     let set = w.dir.path().join("set");
@@ -328,7 +328,7 @@ fn bad_shapefiles_are_refused_and_leave_nothing() {
     write_points(&set, Some(WGS84_PRJ));
     let src = w.write("klimmer.zip", &zip_dir(&set, "punten", "../"));
     let m = w.refused(&src, "b.parquet");
-    assert!(m.contains("unsafe path"), "{m}");
+    assert!(m.contains("onveilig pad"), "{m}");
 
     // A .shp without its .dbf.
     let lone = w.dir.path().join("los");
@@ -346,7 +346,7 @@ fn bad_shapefiles_are_refused_and_leave_nothing() {
     std::fs::write(&shp, &bytes[..bytes.len() - 10]).expect("write");
     std::fs::remove_file(cut.join("punten.shx")).expect("rm");
     let m = w.refused(&shp, "d.parquet");
-    assert!(m.contains("shape 2"), "{m}");
+    assert!(m.contains("vorm 2"), "{m}");
 
     // Two shapefiles in one zip.
     let mut files = Vec::new();
@@ -382,7 +382,7 @@ fn zip_limits_refuse_bombs_and_crowds() {
         max_bytes: 50_000,
     };
     let e = unpack_zip(&src, small).expect_err("refused");
-    assert!(e.to_string().contains("more than 50000 bytes"), "{e}");
+    assert!(e.to_string().contains("meer dan 50000 bytes"), "{e}");
     let many: Vec<(String, Vec<u8>)> = (0..11).map(|i| (format!("{i}.txt"), vec![])).collect();
     let refs: Vec<(&str, &[u8])> = many
         .iter()
@@ -390,7 +390,7 @@ fn zip_limits_refuse_bombs_and_crowds() {
         .collect();
     let src = w.write("veel.zip", &zip_of(&refs));
     let e = unpack_zip(&src, small).expect_err("refused");
-    assert!(e.to_string().contains("11 entries"), "{e}");
+    assert!(e.to_string().contains("11 bestanden"), "{e}");
     // Within the limits, the folder holds the set and is gone when dropped.
     let src = w.write("goed.zip", &zip_of(&[("x.shp", b"shp"), ("x.dbf", b"dbf")]));
     let (dir, shp) = unpack_zip(&src, small).expect("unpacks");
@@ -748,15 +748,15 @@ async fn a_3d_bag_cityjson_reads_as_building_footprints() {
     for (bad, says) in [
         (
             r#"{"type":"CityJSON","version":"2.0","CityObjects":{"a":{"type":"Building","geometry":[{"type":"MultiSurface","lod":"0","boundaries":[[[0,1,9]]]}]}},"vertices":[[0,0,0],[1,0,0]]}"#,
-            "vertex index 9 does not exist",
+            "hoekpunt 9 bestaat niet",
         ),
         (
             r#"{"type":"CityJSON","version":"2.0","CityObjects":{},"vertices":[]}"#,
-            "no city objects",
+            "geen stadsobjecten",
         ),
         (
             r#"{"type":"CityJSON","version":"2.0","CityObjects":{"a":{"type":"Building"}},"vertices":[]}"#,
-            "coordinate reference system",
+            "coördinatenstelsel",
         ),
     ] {
         let src = w.write("kapot.city.json", bad.as_bytes());
@@ -777,7 +777,7 @@ fn geopackage_layers_are_chosen_by_name() {
     write_gpkg(&src, Some(4326));
     let m = w.refused(&src, "x.parquet");
     assert!(
-        m.contains("2 layers") && m.contains("gebouwen, wegen") && m.contains("--layer"),
+        m.contains("2 lagen") && m.contains("gebouwen, wegen") && m.contains("--layer"),
         "{m}"
     );
     assert!(w.outputs().is_empty());
@@ -828,7 +828,7 @@ fn bad_geopackages_are_refused_and_leave_nothing() {
         .collect();
     let src = w.write("ruis.gpkg", &noise);
     let m = w.refused(&src, "a.parquet");
-    assert!(m.contains("not an SQLite database"), "{m}");
+    assert!(m.contains("geen SQLite-database"), "{m}");
 
     // An SQLite database that is no GeoPackage.
     let src = w.dir.path().join("gewoon.gpkg");
@@ -838,7 +838,7 @@ fn bad_geopackages_are_refused_and_leave_nothing() {
     drop(c);
     let m = w.refused(&src, "b.parquet");
     assert!(
-        m.contains("not a GeoPackage") && m.contains("gpkg_contents"),
+        m.contains("geen GeoPackage") && m.contains("gpkg_contents"),
         "{m}"
     );
 
@@ -860,7 +860,7 @@ fn bad_geopackages_are_refused_and_leave_nothing() {
     .expect("update");
     drop(c);
     let m = w.refused(&src, "d.parquet");
-    assert!(m.contains("row 2") && m.contains("GP header"), "{m}");
+    assert!(m.contains("rij 2") && m.contains("GP header"), "{m}");
 
     assert!(w.outputs().is_empty(), "{:?}", w.outputs());
 }

@@ -51,7 +51,7 @@ fn ragged_csv_names_the_line_and_leaves_nothing() {
     let w = Work::new();
     let src = w.write("r.csv", b"a,b,c\n1,2,3\n4,5\n6,7,8\n");
     let m = w.refused(&src, "r.parquet");
-    assert!(m.contains("line 3"), "{m}");
+    assert!(m.contains("regel 3"), "{m}");
     assert!(w.outputs().is_empty(), "{:?}", w.outputs());
 }
 
@@ -60,7 +60,7 @@ fn mis_encoded_csv_names_the_line() {
     let w = Work::new();
     let src = w.write("l.csv", b"plaats,n\nUtrecht,1\nGen\xe8ve,2\n");
     let m = w.refused(&src, "l.parquet");
-    assert!(m.contains("line 3") && m.contains("UTF-8"), "{m}");
+    assert!(m.contains("regel 3") && m.contains("UTF-8"), "{m}");
     assert!(w.outputs().is_empty());
 }
 

@@ -729,7 +729,7 @@ async fn column_types_are_checked_and_corrected_before_importing() {
         )
         .await;
     let done = wait_job(&c, r.header("location")).await;
-    assert!(done.contains("line 2, column &quot;a&quot;"), "{done}");
+    assert!(done.contains("regel 2, kolom &quot;a&quot;"), "{done}");
     assert_eq!(
         app.datasets_of(&app.org_a.id).await.len(),
         1,

@@ -78,7 +78,7 @@ fn demo_catalog_query_and_bad_input() {
     std::fs::write(&bad, "a,b\n1,2\n3\n").unwrap();
     let o = koers(d, &["dataset", "import", bad.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o).1.contains("line 3"), "{}", text(&o).1);
+    assert!(text(&o).1.contains("regel 3"), "{}", text(&o).1);
     assert!(!text(&koers(d, &["dataset", "list"])).0.contains("kapot"));
     // A good one becomes a dataset.
     let good = d.join("inwoners.csv");
