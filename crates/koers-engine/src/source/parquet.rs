@@ -74,7 +74,7 @@ impl<'a> ParquetSource<'a> {
         let size = std::fs::metadata(path)?.len();
         progress.set_total(size, Unit::Bytes);
         let builder = ParquetRecordBatchReaderBuilder::try_new(File::open(path)?)
-            .map_err(|e| invalid(format!("geen leesbaar Parquet-bestand: {e}")))?;
+            .map_err(|e| invalid(format!("het bestand is niet te lezen: {e}")))?;
         let rows = builder.metadata().file_metadata().num_rows();
         if rows == 0 {
             return Err(EngineError::Empty);
