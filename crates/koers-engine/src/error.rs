@@ -173,7 +173,7 @@ fn sql_mistake_nl(m: &str) -> Option<String> {
     }
     if let Some(name) = between(m, "Invalid function '", "'") {
         return Some(format!(
-            "onbekende functie {name}; de functies staan in de handleiding van DataFusion en bij ST_ voor ruimtelijke"
+            "onbekende functie {name}; controleer de naam (koers kent de SQL-functies van DataFusion en de ruimtelijke ST_-functies met hun PostGIS-namen)"
         ));
     }
     if let Some(unit) = between(m, "Unsupported date_trunc granularity: '", "'") {
@@ -383,7 +383,7 @@ mod tests {
             ),
             (
                 "SELECT foo(a) FROM t",
-                "onbekende functie foo; de functies staan in de handleiding van DataFusion en bij ST_ voor ruimtelijke",
+                "onbekende functie foo; controleer de naam (koers kent de SQL-functies van DataFusion en de ruimtelijke ST_-functies met hun PostGIS-namen)",
             ),
             (
                 "SELECT date_trunc('eeuw', now())",

@@ -454,7 +454,7 @@ mod tests {
     fn an_engine_refusal_reads_in_english() {
         for (dutch, english) in [
             (
-                "geen geldig CSV-bestand: regel 3 heeft 2 velden, de kopregel 3",
+                "geen geldig CSV-bestand: regel 3 heeft 2 velden, de kopregel heeft er 3",
                 "not a valid CSV file: line 3 has 2 fields, but the header has 3",
             ),
             (

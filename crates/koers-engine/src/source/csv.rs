@@ -295,7 +295,7 @@ impl Scan {
             let line = rec.position().map(|p| p.line()).unwrap_or(0);
             if rec.len() != names.len() {
                 return Err(invalid(format!(
-                    "regel {line} heeft {} velden, de kopregel {}",
+                    "regel {line} heeft {} velden, de kopregel heeft er {}",
                     rec.len(),
                     names.len()
                 )));

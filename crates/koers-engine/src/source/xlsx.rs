@@ -58,8 +58,8 @@ impl XlsxSource {
     pub fn open(path: &Path, progress: &dyn Progress) -> Result<Self> {
         let size = std::fs::metadata(path)?.len();
         progress.set_total(size, Unit::Bytes);
-        let mut wb =
-            open_workbook_auto(path).map_err(|e| invalid(format!("de werkmap is niet te lezen: {e}")))?;
+        let mut wb = open_workbook_auto(path)
+            .map_err(|e| invalid(format!("de werkmap is niet te lezen: {e}")))?;
         let range = wb
             .worksheet_range_at(0)
             .ok_or(EngineError::Empty)?
