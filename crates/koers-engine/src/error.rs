@@ -162,70 +162,85 @@ fn between<'a>(m: &'a str, start: &str, end: &str) -> Option<&'a str> {
     m.split_once(start)?.1.split_once(end).map(|(x, _)| x)
 }
 
-/// The common mistakes in writing SQL, in Dutch with how to mend them, where DataFusion's
-/// message is one of these.
-fn sql_mistake_nl(m: &str) -> Option<String> {
-    if let Some(column) = between(m, "column \"", "\" must appear in the GROUP BY") {
-        let column = column.rsplit('.').next().unwrap_or(column);
-        return Some(format!(
-            "kolom {column} staat niet in GROUP BY en niet in een berekening over de groep (zoals SUM of COUNT); voeg haar toe aan GROUP BY of reken ermee"
-        ));
-    }
-    if let Some(name) = between(m, "Invalid function '", "'") {
-        return Some(format!(
+/// A mistake in writing SQL as DataFusion names it: the words before and after the part that
+/// names the thing, and what koers says of it in Dutch with how to mend it (given that part
+/// and the whole message).
+type Mistake = (&'static str, &'static str, fn(&str, &str) -> String);
+
+const SQL_MISTAKES: &[Mistake] = &[
+    (
+        "column \"",
+        "\" must appear in the GROUP BY",
+        |column, _| {
+            let column = column.rsplit('.').next().unwrap_or(column);
+            format!(
+                "kolom {column} staat niet in GROUP BY en niet in een berekening over de groep (zoals SUM of COUNT); voeg haar toe aan GROUP BY of reken ermee"
+            )
+        },
+    ),
+    ("Invalid function '", "'", |name, _| {
+        format!(
             "onbekende functie {name}; controleer de naam (koers kent de SQL-functies van DataFusion en de ruimtelijke ST_-functies met hun PostGIS-namen)"
-        ));
-    }
-    if let Some(unit) = between(m, "Unsupported date_trunc granularity: '", "'") {
-        return Some(format!(
+        )
+    }),
+    ("Unsupported date_trunc granularity: '", "'", |unit, _| {
+        format!(
             "date_trunc kent '{unit}' niet; kies 'year', 'quarter', 'month', 'week', 'day' of 'hour'"
-        ));
-    }
-    if let Some(name) = between(m, "Function '", "' failed to match any signature") {
-        let kind = between(m, "(DataType: ", ")").map_or("waarde", type_nl);
-        return Some(format!(
-            "{name} kan niet met {kind}; zet de kolom om, bijvoorbeeld met CAST(kolom AS DOUBLE)"
-        ));
-    }
-    if let (Some(asked), Some(max)) = (
-        between(m, "Order by column out of bounds, specified: ", ","),
-        m.split("max: ").nth(1),
-    ) {
-        return Some(format!(
-            "ORDER BY {asked}: de uitkomst heeft {} kolom(men)",
-            max.trim()
-        ));
-    }
-    if let Some(op) = m.split(" queries have different number of columns").next()
-        && op.len() < m.len()
-    {
-        let op = op.rsplit(' ').next().unwrap_or(op);
-        return Some(format!(
-            "de delen van de {op} hebben niet evenveel kolommen"
-        ));
-    }
-    if let Some(value) = between(m, "Error parsing timestamp from '", "'") {
-        return Some(format!(
+        )
+    }),
+    (
+        "Function '",
+        "' failed to match any signature",
+        |name, m| {
+            let kind = between(m, "(DataType: ", ")").map_or("waarde", type_nl);
+            format!(
+                "{name} kan niet met {kind}; zet de kolom om, bijvoorbeeld met CAST(kolom AS DOUBLE)"
+            )
+        },
+    ),
+    (
+        "Order by column out of bounds, specified: ",
+        ",",
+        |asked, m| {
+            let max = m.rsplit("max: ").next().unwrap_or_default().trim();
+            format!("ORDER BY {asked}: de uitkomst heeft {max} kolom(men)")
+        },
+    ),
+    (
+        "",
+        " queries have different number of columns",
+        |before, _| {
+            let op = before.rsplit(' ').next().unwrap_or(before);
+            format!("de delen van de {op} hebben niet evenveel kolommen")
+        },
+    ),
+    ("Error parsing timestamp from '", "'", |value, _| {
+        format!(
             "'{value}' is geen datum of tijdstip; schrijf bijvoorbeeld '2026-12-31' of '2026-12-31 08:00:00'"
-        ));
-    }
-    if let Some(given) = between(m, "LIMIT must be >= 0, '", "'") {
-        return Some(format!("LIMIT moet 0 of meer zijn, niet {given}"));
-    }
-    if let Some((value, to)) = between(m, "Can't cast value ", "\n")
-        .or_else(|| m.split("Can't cast value ").nth(1))
-        .and_then(|r| r.split_once(" to type "))
-    {
-        let to = to.trim();
-        return Some(format!(
+        )
+    }),
+    ("LIMIT must be >= 0, '", "'", |given, _| {
+        format!("LIMIT moet 0 of meer zijn, niet {given}")
+    }),
+    ("Can't cast value ", " to type ", |value, m| {
+        let to = m.rsplit(" to type ").next().unwrap_or_default();
+        let to = to.lines().next().unwrap_or_default().trim();
+        format!(
             "de waarde {value} past niet in {} ({to}); zet haar om naar BIGINT of DOUBLE",
             type_nl(to)
-        ));
-    }
-    if m.contains("Substring without for/from is not valid") {
-        return Some("substr vraagt ook waar het stuk begint: substr(tekst, begin) of substr(tekst, begin, lengte)".into());
-    }
-    None
+        )
+    }),
+    ("Substring without for/from is not valid", "", |_, _| {
+        "substr vraagt ook waar het stuk begint: substr(tekst, begin) of substr(tekst, begin, lengte)".into()
+    }),
+];
+
+/// The common mistakes in writing SQL ([`SQL_MISTAKES`]), in Dutch, where DataFusion's
+/// message is one of them.
+fn sql_mistake_nl(m: &str) -> Option<String> {
+    SQL_MISTAKES
+        .iter()
+        .find_map(|(start, end, say)| between(m, start, end).map(|part| say(part, m)))
 }
 
 /// A query failure in Dutch where DataFusion's message is one of the common ones.
