@@ -445,9 +445,6 @@ mod tests {
         out
     }
 
-    /// Every refusal written as a whole Dutch sentence in koers' code (a field's message, a
-    /// conflict, a rejected request) has its English in `messages-en.toml`: an English reader
-    /// never meets one in Dutch.
     /// The engine's refusals read in English whole, the engine's own part too: a query's
     /// failure (in a spatial function, a common mistake in SQL) and an imported file's.
     #[test]
@@ -490,6 +487,9 @@ mod tests {
         }
     }
 
+    /// Every refusal written as a whole Dutch sentence in koers' code (a field's message, a
+    /// conflict, a rejected request) has its English in `messages-en.toml`: an English reader
+    /// never meets one in Dutch.
     #[test]
     fn every_refusal_in_the_code_has_its_english() {
         let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
