@@ -22,6 +22,10 @@ pub enum EngineError {
     /// The input file holds no rows.
     #[error("het bestand is leeg: er zijn geen rijen om te importeren")]
     Empty,
+    /// An import option that does not fit the file (a layer outside a GeoPackage, column
+    /// types outside a CSV).
+    #[error("{0}")]
+    UnfitOption(String),
     /// The format could not be told from the file name and none was given.
     #[error("onbekend bestandsformaat: {0}")]
     UnknownFormat(String),

@@ -115,10 +115,10 @@ pub fn import_file(
         || opts.file_name.contains(['/', '\\'])
         || opts.file_name.starts_with('.')
     {
-        return Err(EngineError::InvalidInput {
-            format: "options",
-            message: format!("invalid version file name {:?}", opts.file_name),
-        });
+        return Err(EngineError::UnfitOption(format!(
+            "ongeldige bestandsnaam voor de versie: {:?}",
+            opts.file_name
+        )));
     }
     let layer = opts
         .layer
@@ -134,13 +134,10 @@ pub fn import_file(
             &opts.column_types,
         )?)
     } else {
-        return Err(EngineError::InvalidInput {
-            format: "options",
-            message: format!(
-                "column types can only be chosen for a CSV file, not for a {} file",
-                format.label()
-            ),
-        });
+        return Err(EngineError::UnfitOption(format!(
+            "alleen voor een CSV-bestand zijn kolomsoorten te kiezen, niet voor een {}-bestand",
+            format.label()
+        )));
     };
     write_version(reader.as_mut(), format, opts)
 }

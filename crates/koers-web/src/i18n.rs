@@ -451,6 +451,10 @@ mod tests {
     fn an_engine_refusal_reads_in_english() {
         for (dutch, english) in [
             (
+                "alleen in een GeoPackage is een laag te kiezen, niet in een CSV-bestand",
+                "a layer can only be chosen in a GeoPackage, not in a CSV file",
+            ),
+            (
                 "geen geldig CSV-bestand: regel 3 heeft 2 velden, de kopregel heeft er 3",
                 "not a valid CSV file: line 3 has 2 fields, but the header has 3",
             ),
@@ -527,9 +531,10 @@ mod tests {
                 "Rejected(",
                 "Unprocessable(",
                 "error => ",
-                // Why an imported file is refused (koers-engine's sources).
+                // Why an imported file is refused (koers-engine's sources and options).
                 "invalid(",
                 "invalid(format!(",
+                "UnfitOption(format!(",
             ] {
                 texts.extend(literals_after(src, call, 0));
             }

@@ -144,13 +144,10 @@ pub fn open<'a>(
         return Err(EngineError::Empty);
     }
     if layer.is_some() && format != Format::GeoPackage {
-        return Err(EngineError::InvalidInput {
-            format: "options",
-            message: format!(
-                "a layer can only be chosen in a GeoPackage, not in a {} file",
-                format.label()
-            ),
-        });
+        return Err(EngineError::UnfitOption(format!(
+            "alleen in een GeoPackage is een laag te kiezen, niet in een {}-bestand",
+            format.label()
+        )));
     }
     match format {
         Format::Csv => Ok(Box::new(csv::CsvSource::open(path, progress)?)),

@@ -46,6 +46,34 @@ fn csv_with_semicolons() {
     assert_eq!(v.columns[0].data_type, "Int64");
 }
 
+/// An option that does not fit the file is refused in words, and nothing is written.
+#[test]
+fn an_option_that_does_not_fit_the_file_is_refused() {
+    let w = Work::new();
+    let src = w.write("o.csv", b"a,b\n1,2\n");
+    let mut opts = w.opts("o.parquet");
+    opts.layer = Some("wegen".into());
+    let e = import_file(&src, &opts, &NoProgress).expect_err("refused");
+    assert!(matches!(e, EngineError::UnfitOption(_)), "{e:?}");
+    assert_eq!(
+        e.to_string(),
+        "alleen in een GeoPackage is een laag te kiezen, niet in een CSV-bestand"
+    );
+    let geo = w.write(
+        "o.geojson",
+        br#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"a":1},"geometry":{"type":"Point","coordinates":[5.1,52.1]}}]}"#,
+    );
+    let mut opts = w.opts("g.parquet");
+    opts.column_types
+        .insert("a".into(), koers_engine::source::csv::ColumnType::Number);
+    let e = import_file(&geo, &opts, &NoProgress).expect_err("refused");
+    assert_eq!(
+        e.to_string(),
+        "alleen voor een CSV-bestand zijn kolomsoorten te kiezen, niet voor een GeoJSON-bestand"
+    );
+    assert!(w.outputs().is_empty(), "{:?}", w.outputs());
+}
+
 #[test]
 fn ragged_csv_names_the_line_and_leaves_nothing() {
     let w = Work::new();
