@@ -196,9 +196,17 @@ const SQL_MISTAKES: &[Mistake] = &[
         "Function '",
         "' failed to match any signature",
         |name, m| {
-            let kind = between(m, "(DataType: ", ")").map_or("waarde", type_nl);
+            let mut kinds: Vec<&str> = Vec::new();
+            for r in m.split("(DataType: ").skip(1) {
+                if let Some((t, _)) = r.split_once(')')
+                    && !kinds.contains(&type_nl(t))
+                {
+                    kinds.push(type_nl(t));
+                }
+            }
             format!(
-                "{name} kan niet met {kind}; zet de kolom om, bijvoorbeeld met CAST(kolom AS DOUBLE)"
+                "{name} kan niet met deze soort waarden ({}); zet een kolom om, bijvoorbeeld met CAST(kolom AS DOUBLE)",
+                kinds.join(", ")
             )
         },
     ),
@@ -233,6 +241,14 @@ const SQL_MISTAKES: &[Mistake] = &[
             "de waarde {value} past niet in {} ({to}); zet haar om naar BIGINT of DOUBLE",
             type_nl(to)
         )
+    }),
+    ("the expression \"", "\" at position", |expression, _| {
+        let name = expression.rsplit(" AS ").next().unwrap_or(expression);
+        let name = name.rsplit('.').next().unwrap_or(name);
+        format!("twee kolommen van de uitkomst heten {name}; geef er een een andere naam met AS")
+    }),
+    ("Scalar subquery returned more than one row", "", |_, _| {
+        "een subquery die één waarde moet geven, gaf meer dan één rij; beperk haar, bijvoorbeeld met MAX(…) of LIMIT 1".into()
     }),
     ("Substring without for/from is not valid", "", |_, _| {
         "substr vraagt ook waar het stuk begint: substr(tekst, begin) of substr(tekst, begin, lengte)".into()
@@ -410,7 +426,19 @@ mod tests {
             ),
             (
                 "SELECT sum(CAST(a AS VARCHAR)) FROM t",
-                "sum kan niet met tekst; zet de kolom om, bijvoorbeeld met CAST(kolom AS DOUBLE)",
+                "sum kan niet met deze soort waarden (tekst); zet een kolom om, bijvoorbeeld met CAST(kolom AS DOUBLE)",
+            ),
+            (
+                "SELECT a, a FROM t",
+                "twee kolommen van de uitkomst heten a; geef er een een andere naam met AS",
+            ),
+            (
+                "SELECT count(*) AS n, count(*) AS n FROM t",
+                "twee kolommen van de uitkomst heten n; geef er een een andere naam met AS",
+            ),
+            (
+                "SELECT a FROM t WHERE a < (SELECT * FROM (VALUES (1), (2)))",
+                "een subquery die één waarde moet geven, gaf meer dan één rij; beperk haar, bijvoorbeeld met MAX(…) of LIMIT 1",
             ),
             (
                 "SELECT a FROM t ORDER BY 9",

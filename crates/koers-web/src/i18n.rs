@@ -483,8 +483,12 @@ mod tests {
                 "the query failed: column b is neither in GROUP BY nor in a calculation over the group (such as SUM or COUNT); add it to GROUP BY or calculate with it",
             ),
             (
-                "de query mislukte: sum kan niet met tekst; zet de kolom om, bijvoorbeeld met CAST(kolom AS DOUBLE)",
-                "the query failed: sum cannot work with text; convert the column, for example with CAST(column AS DOUBLE)",
+                "de query mislukte: sum kan niet met deze soort waarden (tekst); zet een kolom om, bijvoorbeeld met CAST(kolom AS DOUBLE)",
+                "the query failed: sum cannot work with these kinds of values (text); convert a column, for example with CAST(column AS DOUBLE)",
+            ),
+            (
+                "de query mislukte: twee kolommen van de uitkomst heten n; geef er een een andere naam met AS",
+                "the query failed: two columns of the result are called n; give one of them another name with AS",
             ),
         ] {
             assert_eq!(message(Lang::En, dutch), english);
