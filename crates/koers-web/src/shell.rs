@@ -141,6 +141,23 @@ pub async fn run_form<T, E: Into<AppError>>(
     form_outcome(r, value, done, render).await
 }
 
+/// [`form_outcome`] where the errors `own` picks out are the form's own problem too: they
+/// show on the page again (with their status) like invalid input, with the fields as sent.
+async fn form_outcome_owning<T>(
+    r: Result<T, impl Into<AppError>>,
+    form: Value,
+    own: impl Fn(&AppError) -> bool,
+    done: impl FnOnce(T) -> Done,
+    render: impl AsyncFnOnce(StatusCode, Value) -> Reply,
+) -> Reply {
+    match r.map_err(Into::into) {
+        Err(e) if own(&e) => {
+            render(e.status(), context! { form => form, ..form_problem(&e) }).await
+        }
+        r => form_outcome::<T>(r, form, done, render).await,
+    }
+}
+
 /// [`form_outcome`] for a form whose conflicts (it exists already, the last administrator
 /// would go) are the form's own problem too: they show on the page again (409) like
 /// invalid input, with the fields as sent.
@@ -150,12 +167,8 @@ pub async fn form_outcome_with_conflicts<T>(
     done: impl FnOnce(T) -> Done,
     render: impl AsyncFnOnce(StatusCode, Value) -> Reply,
 ) -> Reply {
-    match r.map_err(Into::into) {
-        Err(e @ AppError::Conflict(_)) => {
-            render(e.status(), context! { form => form, ..form_problem(&e) }).await
-        }
-        r => form_outcome::<T>(r, form, done, render).await,
-    }
+    let own = |e: &AppError| matches!(e, AppError::Conflict(_));
+    form_outcome_owning(r, form, own, done, render).await
 }
 
 /// [`form_outcome`] for a form whose success leads back to its page (`back`, its address)
@@ -177,12 +190,8 @@ pub async fn after_form_or_refused<T>(
     (back, notice): (String, &'static str),
     render: impl AsyncFnOnce(StatusCode, Value) -> Reply,
 ) -> Reply {
-    match r.map_err(Into::into) {
-        Err(e @ (AppError::Conflict(_) | AppError::Forbidden)) => {
-            render(e.status(), context! { form => form, ..form_problem(&e) }).await
-        }
-        r => form_outcome(r, form, |_| Done::Back(back, notice), render).await,
-    }
+    let own = |e: &AppError| matches!(e, AppError::Conflict(_) | AppError::Forbidden);
+    form_outcome_owning(r, form, own, |_| Done::Back(back, notice), render).await
 }
 
 /// Renders a page for a signed-in user: the shell (navigation, organisation switcher,
