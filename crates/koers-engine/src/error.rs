@@ -198,10 +198,9 @@ const SQL_MISTAKES: &[Mistake] = &[
         |name, m| {
             let mut kinds: Vec<&str> = Vec::new();
             for r in m.split("(DataType: ").skip(1) {
-                if let Some((t, _)) = r.split_once(')')
-                    && !kinds.contains(&type_nl(t))
-                {
-                    kinds.push(type_nl(t));
+                let kind = r.split_once(')').map(|(t, _)| type_nl(t));
+                if let Some(kind) = kind.filter(|k| !kinds.contains(k)) {
+                    kinds.push(kind);
                 }
             }
             format!(

@@ -394,12 +394,10 @@ impl Resp {
         self
     }
 
-    /// Asserts the status and that the body (a page) shows each of `texts`, printing the
-    /// body when it does not.
+    /// The answer has `status` and shows every one of `texts` (printing the body when it does
+    /// not); where it is a page, no id stands twice, no field is described twice, no table is
+    /// named twice, and each link of an error summary leads to a message on it.
     #[track_caller]
-    /// The answer has `status` and shows every one of `texts`; where it is a page, no id
-    /// stands twice, no field is described twice, and each link of an error summary leads
-    /// to a message on it.
     pub fn assert_shows(&self, status: u16, texts: &[&str]) {
         self.assert_status(status);
         let body = self.text();
