@@ -111,21 +111,7 @@ pub async fn form_outcome<T>(
     done: impl FnOnce(T) -> Done,
     render: impl AsyncFnOnce(StatusCode, Value) -> Reply,
 ) -> Reply {
-    match r.map_err(Into::into) {
-        Ok(v) => match done(v) {
-            Done::To(url) => Ok(Redirect::to(&url).into_response()),
-            Done::Back(url, notice) => Ok(crate::notice::back(&url, notice)),
-            Done::Show(extra) => render(StatusCode::OK, extra).await,
-        },
-        Err(e @ AppError::Invalid(_)) => {
-            render(
-                StatusCode::BAD_REQUEST,
-                context! { form => form, ..form_problem(&e) },
-            )
-            .await
-        }
-        Err(e) => Err(e),
-    }
+    form_outcome_owning(r, form, |_| false, done, render).await
 }
 
 /// Runs `act` on the input of `form` and answers as [`form_outcome`] does, with the fields
@@ -151,10 +137,15 @@ async fn form_outcome_owning<T>(
     render: impl AsyncFnOnce(StatusCode, Value) -> Reply,
 ) -> Reply {
     match r.map_err(Into::into) {
-        Err(e) if own(&e) => {
+        Ok(v) => match done(v) {
+            Done::To(url) => Ok(Redirect::to(&url).into_response()),
+            Done::Back(url, notice) => Ok(crate::notice::back(&url, notice)),
+            Done::Show(extra) => render(StatusCode::OK, extra).await,
+        },
+        Err(e) if matches!(e, AppError::Invalid(_)) || own(&e) => {
             render(e.status(), context! { form => form, ..form_problem(&e) }).await
         }
-        r => form_outcome::<T>(r, form, done, render).await,
+        Err(e) => Err(e),
     }
 }
 
