@@ -1216,11 +1216,7 @@ pub async fn save_framework(
         Error::Invalid(Invalid::one(
             "framework",
             "json",
-            &format!(
-                "is geen geldige JSON (regel {}, kolom {}): {e}",
-                e.line(),
-                e.column()
-            ),
+            &format!("is geen geldige JSON: {}", koers_core::json::problem(&e)),
         ))
     })?;
     if let Some(o) = v.as_object_mut() {

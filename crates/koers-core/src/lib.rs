@@ -15,6 +15,7 @@ pub mod dates;
 pub mod error;
 pub mod guests;
 pub mod indicators;
+pub mod json;
 pub mod learning;
 pub mod maturity;
 pub mod oidc;

@@ -495,6 +495,34 @@ mod tests {
         }
     }
 
+    #[test]
+    fn what_is_wrong_with_a_json_text_reads_in_english() {
+        let problem = |text: &str| {
+            let e =
+                serde_json::from_str::<std::collections::BTreeMap<String, u32>>(text).unwrap_err();
+            message(Lang::En, &koers_core::json::problem(&e))
+        };
+        assert_eq!(
+            problem("{\"a\": 1,}"),
+            "line 1, column 9: one comma too many before the closing bracket"
+        );
+        assert_eq!(
+            problem("{\"a\": \"twee\"}"),
+            "line 1, column 12: wrong kind of value: \"twee\", expected a whole number"
+        );
+        assert_eq!(
+            problem("[1]"),
+            "line 1, column 0: wrong kind of value: a list, expected an object"
+        );
+        assert_eq!(
+            message(
+                Lang::En,
+                "Ongeldige JSON: regel 3, kolom 2: hier hoort een komma of }"
+            ),
+            "Invalid JSON: line 3, column 2: a comma or } belongs here"
+        );
+    }
+
     /// Every refusal written as a whole Dutch sentence in koers' code (a field's message, a
     /// conflict, a rejected request) has its English in `messages-en.toml`: an English reader
     /// never meets one in Dutch.

@@ -21,12 +21,7 @@ pub fn json(headers: &HeaderMap, body: &[u8]) -> Result<Input, AppError> {
         return Err(AppError::UnsupportedMediaType("application/json"));
     }
     let value: Value = serde_json::from_slice(body).map_err(|e| {
-        AppError::BadRequest(format!(
-            "Ongeldige JSON op regel {}, kolom {}: {}",
-            e.line(),
-            e.column(),
-            e
-        ))
+        AppError::BadRequest(format!("Ongeldige JSON: {}", koers_core::json::problem(&e)))
     })?;
     match value {
         Value::Object(fields) => Ok(Input::from_object(fields)),

@@ -15,6 +15,7 @@
 use std::io::Write;
 use std::path::Path;
 
+use koers_core::json;
 use serde_json::{Map, Value, json};
 
 use super::geojson::GeoJsonSource;
@@ -299,7 +300,7 @@ impl<'a> CityJsonSource<'a> {
             Ok(v) => (v, false),
             Err(_) => (
                 serde_json::from_str(lines.next().unwrap_or_default())
-                    .map_err(|e| invalid(format!("geen CityJSON: {e}")))?,
+                    .map_err(|e| invalid(format!("geen CityJSON: {}", json::problem(&e))))?,
                 true,
             ),
         };
@@ -312,8 +313,15 @@ impl<'a> CityJsonSource<'a> {
             features(&first, transform, &mut out)?;
         }
         for (i, line) in lines.enumerate().filter(|_| sequence) {
-            let f: Value =
-                serde_json::from_str(line).map_err(|e| invalid(format!("regel {}: {e}", i + 2)))?;
+            // Each line is a document of its own: its own line 1 is the file's line `i + 2`.
+            let f: Value = serde_json::from_str(line).map_err(|e| {
+                invalid(format!(
+                    "regel {}, kolom {}: {}",
+                    i + 2,
+                    e.column(),
+                    json::what(&e)
+                ))
+            })?;
             features(&f, transform, &mut out)
                 .map_err(|e| invalid(format!("regel {}: {e}", i + 2)))?;
         }

@@ -14,6 +14,7 @@ use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 
 use geojson::Feature;
+use koers_core::json;
 use serde::de;
 use serde_json::Value;
 
@@ -71,7 +72,7 @@ impl<'de> de::DeserializeSeed<'de> for FeaturesSeed<'_, '_> {
 impl<'de> de::Visitor<'de> for FeaturesSeed<'_, '_> {
     type Value = usize;
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("an array of features")
+        f.write_str("een lijst van features")
     }
     fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<usize, A::Error> {
         let mut n = 0;
@@ -89,7 +90,7 @@ impl<'de> de::Visitor<'de> for FeaturesSeed<'_, '_> {
 impl<'de> de::Visitor<'de> for CollectionVisitor<'_, '_> {
     type Value = Collection;
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a GeoJSON FeatureCollection object")
+        f.write_str("een FeatureCollection (een object)")
     }
     fn visit_map<A: de::MapAccess<'de>>(
         self,
@@ -114,6 +115,36 @@ impl<'de> de::Visitor<'de> for CollectionVisitor<'_, '_> {
     }
 }
 
+/// The GeoJSON library's own messages in words, for [`json::problem_in`].
+pub(crate) fn words(message: &str) -> Option<String> {
+    if let Some(n) = message
+        .strip_prefix("A position must contain two or more elements, but got `")
+        .and_then(|r| r.strip_suffix('`'))
+    {
+        return Some(format!(
+            "een positie heeft minstens twee getallen nodig (x en y), maar heeft er {n}"
+        ));
+    }
+    if let Some(kind) = message
+        .strip_prefix("Encountered geometry type: `")
+        .and_then(|r| r.strip_suffix("` with no `coordinates` key"))
+    {
+        return Some(format!(
+            "een geometrie van het type {kind} zonder 'coordinates'"
+        ));
+    }
+    if message == "Encountered GeometryCollection with no `geometries` key" {
+        return Some("een GeometryCollection zonder 'geometries'".into());
+    }
+    let (expected, found) = message
+        .strip_prefix("Expected GeoJSON type `")?
+        .strip_suffix('`')?
+        .split_once("`, found `")?;
+    Some(format!(
+        "GeoJSON-type {expected} verwacht, maar het is {found}"
+    ))
+}
+
 /// Stream the features of a FeatureCollection to `on_feature`.
 fn parse<R: Read>(reader: R, mut on_feature: OnFeature<'_>) -> Result<Collection> {
     use serde::Deserializer as _;
@@ -123,8 +154,8 @@ fn parse<R: Read>(reader: R, mut on_feature: OnFeature<'_>) -> Result<Collection
         .deserialize_map(CollectionVisitor {
             on_feature: &mut on_feature,
         })
-        .map_err(|e| invalid(e.to_string()))?;
-    d.end().map_err(|e| invalid(e.to_string()))?;
+        .map_err(|e| invalid(json::problem_in(&e, words)))?;
+    d.end().map_err(|e| invalid(json::problem_in(&e, words)))?;
     match c.kind.as_deref() {
         Some("FeatureCollection") => Ok(c),
         Some(other) => Err(invalid(format!(

@@ -508,7 +508,8 @@ fn geom_result(f: Func, a: &[Input], i: usize) -> Result<Option<Vec<u8>>> {
             let text = a[0].text(i).unwrap_or_default();
             let gj: geojson::Geometry = serde_json::from_str(text).map_err(|e| {
                 err(format!(
-                    "ST_GEOMFROMGEOJSON: geen geldige GeoJSON-geometrie ({e})"
+                    "ST_GEOMFROMGEOJSON: geen geldige GeoJSON-geometrie ({})",
+                    koers_core::json::problem_in(&e, crate::source::geojson::words)
                 ))
             })?;
             let g = super::from_geojson(&gj.value)

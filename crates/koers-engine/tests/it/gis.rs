@@ -758,6 +758,11 @@ async fn a_3d_bag_cityjson_reads_as_building_footprints() {
             r#"{"type":"CityJSON","version":"2.0","CityObjects":{"a":{"type":"Building"}},"vertices":[]}"#,
             "coördinatenstelsel",
         ),
+        // A CityJSON Text Sequence broken on its second line: the file's line, in words.
+        (
+            "{\"type\":\"CityJSON\",\"version\":\"2.0\",\"CityObjects\":{},\"vertices\":[]}\n{\"type\":\"CityJSONFeature\",\"id\":\"a\",\n",
+            "regel 2, kolom 35: de tekst houdt op waar een waarde hoort",
+        ),
     ] {
         let src = w.write("kapot.city.json", bad.as_bytes());
         let m = w.refused(&src, "k.parquet");

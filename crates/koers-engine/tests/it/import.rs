@@ -202,20 +202,48 @@ fn geojson_in_rd_with_override() {
 #[test]
 fn invalid_geojson_is_refused() {
     let w = Work::new();
-    for (name, body) in [
-        ("a.geojson", &b"this is not json"[..]),
+    // Where the file goes wrong and what is wrong there, in words: not serde's "expected
+    // value at line 1 column 1".
+    for (name, body, says) in [
+        (
+            "a.geojson",
+            &b"this is not json"[..],
+            "regel 1, kolom 2: hier staat een woord dat JSON niet kent",
+        ),
         (
             "b.geojson",
             br#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":5}}]}"#,
+            "object 1: ",
         ),
-        ("c.geojson", br#"{"type":"Point","coordinates":[1,2]}"#),
+        (
+            "c.geojson",
+            br#"{"type":"Point","coordinates":[1,2]}"#,
+            "een FeatureCollection verwacht, maar het is een Point",
+        ),
+        (
+            "d.geojson",
+            br#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[5]}}]}"#,
+            "object 1: een positie heeft minstens twee getallen nodig (x en y), maar heeft er 1",
+        ),
+        (
+            "e.geojson",
+            b"{\"type\":\"FeatureCollection\",\n\"features\":[{\"type\":\"Feature\"",
+            "regel 2, kolom 29: object 1: de tekst houdt op midden in een object ({ zonder })",
+        ),
+        (
+            "f.geojson",
+            br#"[{"type":"Feature"}]"#,
+            "verkeerd soort waarde: een lijst, verwacht een FeatureCollection (een object)",
+        ),
     ] {
         let src = w.write(name, body);
         let r = import_file(&src, &w.opts("x.parquet"), &NoProgress);
-        assert!(
-            matches!(r, Err(EngineError::InvalidInput { .. })),
-            "{name}: {r:?}"
-        );
+        match r {
+            Err(EngineError::InvalidInput { message, .. }) => {
+                assert!(message.contains(says), "{name}: {message}")
+            }
+            other => panic!("{name}: {other:?}"),
+        }
     }
     assert!(w.outputs().is_empty());
 }

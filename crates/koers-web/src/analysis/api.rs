@@ -251,10 +251,8 @@ pub async fn run_analysis(
     let values: BTreeMap<String, String> = if body.is_empty() {
         BTreeMap::new()
     } else {
-        crate::input::json(&headers, &body)?;
-        let v: serde_json::Value =
-            serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(e.to_string()))?;
-        match v.get("params") {
+        let input = crate::input::json(&headers, &body)?;
+        match input.fields().get("params") {
             None | Some(serde_json::Value::Null) => BTreeMap::new(),
             Some(serde_json::Value::Object(m)) => m
                 .iter()

@@ -190,28 +190,42 @@ pub(crate) async fn import_a_geojson_and_see_its_page() {
 async fn bad_files_fail_readably_and_leave_nothing() {
     let app = TestApp::spawn().await;
     let c = app.page_as("admin@pv26.example").await;
-    type Case<'a> = (&'a str, Vec<u8>, &'a [(&'a str, &'a str)]);
+    // Each failure says what is wrong in words, where the file says it.
+    type Case<'a> = (&'a str, Vec<u8>, &'a [(&'a str, &'a str)], &'a str);
     let cases: Vec<Case> = vec![
-        ("ragged.csv", b"a,b\n1,2\n3,4,5\n".to_vec(), &[]),
-        ("latin1.csv", b"naam,plaats\nJos\xe9,\xc9de\n".to_vec(), &[]),
-        ("empty.csv", Vec::new(), &[]),
+        (
+            "ragged.csv",
+            b"a,b\n1,2\n3,4,5\n".to_vec(),
+            &[],
+            "regel 3 heeft 3 velden",
+        ),
+        (
+            "latin1.csv",
+            b"naam,plaats\nJos\xe9,\xc9de\n".to_vec(),
+            &[],
+            "UTF-8",
+        ),
+        ("empty.csv", Vec::new(), &[], "leeg"),
         (
             "broken.geojson",
             b"{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\"".to_vec(),
             &[],
+            "regel 1, kolom 57: object 1: de tekst houdt op midden in een object",
         ),
         (
             "points.geojson",
             GEOJSON.as_bytes().to_vec(),
             &[("crs", "EPSG:3857")],
+            "3857",
         ),
-        ("notes.docx", b"PK\x03\x04".to_vec(), &[]),
+        ("notes.docx", b"PK\x03\x04".to_vec(), &[], "docx"),
     ];
-    for (name, bytes, fields) in cases {
+    for (name, bytes, fields, says) in cases {
         let r = post_import(&c, Some((name, bytes)), fields).await;
         assert_eq!(r.status(), 303, "{name}");
         let location = r.header("location").to_string();
         let end = wait_job(&c, &location).await;
+        assert!(end.contains(says), "{name}: {end}");
         assert!(end.contains("Import mislukt"), "{name}: {end}");
     }
     assert!(

@@ -286,9 +286,15 @@ pub(crate) async fn a_dashboard_filters_drills_down_keeps_versions_and_refuses_b
             .await
             .assert_status(400);
     }
-    c.post_body("/api/v1/dashboards", "application/json", "{not json")
+    let problem = c
+        .post_body("/api/v1/dashboards", "application/json", "{not json")
         .await
-        .assert_status(400);
+        .expect(400)
+        .json();
+    assert_eq!(
+        problem["detail"],
+        "Ongeldige JSON: regel 1, kolom 2: een sleutel hoort een tekst tussen aanhalingstekens"
+    );
     assert_eq!(
         app.store
             .dashboards()
