@@ -229,7 +229,7 @@ pub fn message(lang: Lang, text: &str) -> String {
         if let Some(e) = exact.get(text) {
             return e.clone();
         }
-        if depth < 3 {
+        if depth < 4 {
             for (parts, template) in patterns {
                 if let Some(values) = fill(parts, text) {
                     return values.iter().fold(template.clone(), |out, (name, value)| {
@@ -520,6 +520,14 @@ mod tests {
                 "Ongeldige JSON: regel 3, kolom 2: hier hoort een komma of }"
             ),
             "Invalid JSON: line 3, column 2: a comma or } belongs here"
+        );
+        // Four deep: the file, the place, the feature, the GeoJSON library's words.
+        assert_eq!(
+            message(
+                Lang::En,
+                "geen geldig GeoJSON-bestand: regel 2, kolom 76: object 1: een positie heeft minstens twee getallen nodig (x en y), maar heeft er 1"
+            ),
+            "not a valid GeoJSON file: line 2, column 76: feature 1: a position needs at least two numbers (x and y), but has 1"
         );
     }
 
