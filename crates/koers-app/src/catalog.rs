@@ -1219,12 +1219,24 @@ pub fn start_import(
             )));
         }
     };
+    let format = non_empty(&fields.format);
+    if let (Some((_, u)), None) = (&upload, &format) {
+        // A file koers cannot read by its name is refused now, beside its field, not after a
+        // job has started.
+        if let Err(koers_engine::EngineError::UnknownFormat(why)) =
+            koers_engine::source::Format::from_path(Path::new(&u.file_name))
+        {
+            return Err(Error::Invalid(koers_core::Invalid::one(
+                "file", "format", &why,
+            )));
+        }
+    }
     let label = source.label();
     let req = ImportRequest {
         source,
         name: non_empty(&fields.name),
         crs: non_empty(&fields.crs),
-        format: non_empty(&fields.format),
+        format,
         layer: non_empty(&fields.layer),
         meta: None,
         generated: false,

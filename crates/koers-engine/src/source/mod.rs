@@ -53,7 +53,7 @@ pub enum Format {
 }
 
 /// The formats as users name them, for messages.
-pub const FORMAT_NAMES: &str = "csv, geojson, parquet, xlsx, shp (a .shp or a zipped shapefile), gpkg and cityjson (.city.json, .city.jsonl)";
+pub const FORMAT_NAMES: &str = "CSV, GeoJSON, Parquet, Excel (.xlsx), shapefile (.shp of gezipt in een .zip), GeoPackage (.gpkg) en CityJSON (.city.json, .city.jsonl)";
 
 impl Format {
     /// Parse a format name (`csv`, `geojson`, `json`, `parquet`, `xlsx`, `shp`, `shapefile`,
@@ -68,23 +68,27 @@ impl Format {
             "gpkg" | "geopackage" => Ok(Format::GeoPackage),
             "cityjson" | "jsonl" | "cityjsonseq" => Ok(Format::CityJson),
             other => Err(EngineError::UnknownFormat(format!(
-                "{other:?}; koers reads {FORMAT_NAMES}"
+                "{other:?}; koers leest {FORMAT_NAMES}"
             ))),
         }
     }
 
-    /// Tell the format from the file's extension.
+    /// Tell the format from the file's extension; the refusal says what koers does read (and
+    /// what to do with an old Excel file), not the file's name, which may be a stored one.
     pub fn from_path(p: &Path) -> Result<Format> {
         let ext = p
             .extension()
             .and_then(|e| e.to_str())
             .unwrap_or_default()
-            .to_string();
+            .to_ascii_lowercase();
         Format::parse(&ext).map_err(|_| {
-            EngineError::UnknownFormat(format!(
-                "cannot tell the format of {:?} from its extension; give the format explicitly ({FORMAT_NAMES})",
-                p.file_name().unwrap_or_default()
-            ))
+            EngineError::UnknownFormat(match ext.as_str() {
+                "" => format!(
+                    "aan een bestand zonder extensie is het formaat niet te zien; geef het formaat op of noem het bestand naar zijn formaat: {FORMAT_NAMES}"
+                ),
+                "xls" => "een .xls-bestand (Excel 97-2003) leest koers niet; sla het in Excel op als .xlsx-werkmap".to_string(),
+                ext => format!("een .{ext}-bestand leest koers niet; koers leest {FORMAT_NAMES}"),
+            })
         })
     }
 

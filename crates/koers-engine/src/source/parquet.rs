@@ -73,6 +73,11 @@ impl<'a> ParquetSource<'a> {
     pub fn open(path: &Path, srid: Option<i32>, progress: &'a dyn Progress) -> Result<Self> {
         let size = std::fs::metadata(path)?.len();
         progress.set_total(size, Unit::Bytes);
+        if !super::starts_with(path, b"PAR1")? {
+            return Err(invalid(
+                "de inhoud is geen Parquet (dat begint met PAR1); heeft het bestand een verkeerde extensie?".into(),
+            ));
+        }
         let builder = ParquetRecordBatchReaderBuilder::try_new(File::open(path)?)
             .map_err(|e| invalid(format!("het bestand is niet te lezen: {e}")))?;
         let rows = builder.metadata().file_metadata().num_rows();

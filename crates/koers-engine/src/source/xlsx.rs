@@ -58,6 +58,12 @@ impl XlsxSource {
     pub fn open(path: &Path, progress: &dyn Progress) -> Result<Self> {
         let size = std::fs::metadata(path)?.len();
         progress.set_total(size, Unit::Bytes);
+        // An .xlsx workbook is a zip archive; anything else is another kind of file misnamed.
+        if !super::starts_with(path, b"PK\x03\x04")? {
+            return Err(invalid(
+                "de inhoud is geen .xlsx-werkmap; heeft het bestand een verkeerde extensie?".into(),
+            ));
+        }
         let mut wb = open_workbook_auto(path)
             .map_err(|e| invalid(format!("de werkmap is niet te lezen: {e}")))?;
         let range = wb

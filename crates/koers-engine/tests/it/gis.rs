@@ -895,7 +895,23 @@ fn formats_parse_and_come_from_extensions() {
         Some(Format::GeoPackage)
     );
     let e = Format::parse("kml").expect_err("unknown");
-    assert!(e.to_string().contains("gpkg"), "{e}");
+    assert!(e.to_string().contains("GeoPackage (.gpkg)"), "{e}");
+    // Refused by its name in words: what koers reads, and what to do with an old Excel file.
+    let e = Format::from_path(Path::new("/tmp/3f2a.docx")).expect_err("unknown");
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "onbekend bestandsformaat: een .docx-bestand leest koers niet; koers leest {}",
+            koers_engine::source::FORMAT_NAMES
+        )
+    );
+    let e = Format::from_path(Path::new("Oud.XLS")).expect_err("old Excel");
+    assert!(
+        e.to_string().contains("sla het in Excel op als .xlsx"),
+        "{e}"
+    );
+    let e = Format::from_path(Path::new("zonder")).expect_err("no extension");
+    assert!(e.to_string().contains("zonder extensie"), "{e}");
 }
 
 #[tokio::test]

@@ -364,3 +364,25 @@ fn broken_xlsx_is_refused() {
     assert!(matches!(r, Err(EngineError::InvalidInput { .. })), "{r:?}");
     assert!(w.outputs().is_empty());
 }
+
+#[test]
+fn a_file_of_another_kind_under_a_format_s_name_is_told_so() {
+    let w = Work::new();
+    for (name, says) in [
+        (
+            "tabel.xlsx",
+            "de inhoud is geen .xlsx-werkmap; heeft het bestand een verkeerde extensie?",
+        ),
+        (
+            "tabel.parquet",
+            "de inhoud is geen Parquet (dat begint met PAR1); heeft het bestand een verkeerde extensie?",
+        ),
+    ] {
+        let src = w.write(name, b"naam,waarde\nUtrecht,1\n");
+        match import_file(&src, &w.opts("t.parquet"), &NoProgress) {
+            Err(EngineError::InvalidInput { message, .. }) => assert_eq!(message, says, "{name}"),
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+    assert!(w.outputs().is_empty());
+}

@@ -218,7 +218,12 @@ async fn bad_files_fail_readably_and_leave_nothing() {
             &[("crs", "EPSG:3857")],
             "3857",
         ),
-        ("notes.docx", b"PK\x03\x04".to_vec(), &[], "docx"),
+        (
+            "tabel.xlsx",
+            b"naam,waarde\nUtrecht,1\n".to_vec(),
+            &[],
+            "de inhoud is geen .xlsx-werkmap; heeft het bestand een verkeerde extensie?",
+        ),
     ];
     for (name, bytes, fields, says) in cases {
         let r = post_import(&c, Some((name, bytes)), fields).await;
@@ -244,6 +249,34 @@ async fn bad_files_fail_readably_and_leave_nothing() {
     assert!(wait_job(&c, &location).await.contains("kleine letter"));
     // Neither file nor URL.
     post_import(&c, None, &[]).await.assert_status(400);
+    // A file koers cannot read by its name is refused at once, beside the file field, with
+    // what koers does read; an old Excel file is told how to become one it reads.
+    for (name, says) in [
+        (
+            "notes.docx",
+            "een .docx-bestand leest koers niet; koers leest CSV, GeoJSON",
+        ),
+        ("oud.xls", "sla het in Excel op als .xlsx-werkmap"),
+    ] {
+        let r = post_import(&c, Some((name, b"PK\x03\x04".to_vec())), &[]).await;
+        r.assert_shows(400, &[says]);
+        assert!(
+            r.text()
+                .contains(r#"name="file" type="file" accept=".csv,.tsv,.txt,.geojson,.json,.jsonl,.parquet,.xlsx,.zip,.gpkg" aria-invalid="true" aria-describedby="file-error""#),
+            "{name}: the file field is marked"
+        );
+    }
+    let problem = c
+        .post_multipart(
+            "/api/v1/datasets",
+            import_form(Form::new(), Some(("notes.docx", b"x".to_vec())), &[]),
+        )
+        .await
+        .expect(400)
+        .json();
+    crate::helpers::assert_invalid(&problem, &["file"]);
+    assert!(app.datasets_of(&app.org_a.id).await.is_empty());
+    assert_eq!(dataset_files(&app), 0, "no upload left behind");
 }
 
 #[tokio::test]
