@@ -5,6 +5,7 @@
 //! dots (`1.234,5`): in such a file, a column whose every value reads so, and that has at least
 //! one such mark, is a number column read the Dutch way (`160.000` is then 160000).
 
+use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -27,6 +28,8 @@ pub struct CsvSource<'a> {
     names: Vec<String>,
     /// Rows read so far, to name the line of a value that does not convert.
     rows_read: usize,
+    /// Where rows are not one line each (see [`Scan`]).
+    shifts: Vec<(usize, u64)>,
 }
 
 /// A type a person chose for a CSV column over the one koers detected.
@@ -95,6 +98,18 @@ struct Scan {
     /// The text columns whose every value is a date written day first (`31-12-2024`).
     dates: Vec<usize>,
     samples: Vec<Vec<String>>,
+    /// Where records stop being one line each from line 2 on (a blank line, a quoted value
+    /// over several lines): from which record (from 0) how many lines further they stand.
+    shifts: Vec<(usize, u64)>,
+}
+
+/// The line of record `row` (from 0) of a file read with `shifts` (see [`Scan`]).
+fn line_of_row(shifts: &[(usize, u64)], row: usize) -> u64 {
+    let shift = match shifts.partition_point(|&(from, _)| from <= row) {
+        0 => 0,
+        n => shifts[n - 1].1,
+    };
+    row as u64 + 2 + shift
 }
 
 /// The columns of a CSV file with the types koers detects, to show before importing.
@@ -237,6 +252,64 @@ fn sniff_delimiter(path: &Path) -> Result<u8> {
     })
 }
 
+/// A reader that keeps the line ends it passes, so that a record's line is told from its
+/// first byte: the csv crate's own line count is one short after CRLF line ends, the way
+/// Excel writes CSV (rust-csv #395), and after a blank line (#208).
+struct LineBreaks<R> {
+    inner: R,
+    /// Bytes read so far.
+    read: u64,
+    /// Where the `\r` and `\n` bytes read and not yet passed by a record are, and which.
+    ahead: std::collections::VecDeque<(u64, u8)>,
+    /// Line breaks (`\n`) passed.
+    passed: u64,
+}
+
+impl<R> LineBreaks<R> {
+    fn new(inner: R) -> Self {
+        LineBreaks {
+            inner,
+            read: 0,
+            ahead: Default::default(),
+            passed: 0,
+        }
+    }
+
+    /// The line (from 1) of a record the parser started at byte `offset`; records come in
+    /// order. The line ends right at `offset` are behind the record: the rest of a CRLF the
+    /// parser left, and blank lines it skipped.
+    fn line_of(&mut self, offset: u64) -> u64 {
+        let mut at = offset;
+        while let Some(&(o, b)) = self.ahead.front() {
+            if o > at {
+                break;
+            }
+            if o == at {
+                at += 1;
+            }
+            self.passed += u64::from(b == b'\n');
+            self.ahead.pop_front();
+        }
+        self.passed + 1
+    }
+}
+
+impl<R: Read> Read for LineBreaks<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let start = self.read;
+        self.ahead.extend(
+            buf[..n]
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| matches!(b, b'\r' | b'\n'))
+                .map(|(i, b)| (start + i as u64, *b)),
+        );
+        self.read += n as u64;
+        Ok(n)
+    }
+}
+
 impl Scan {
     /// The first pass: the delimiter, the header, every row checked (field count, UTF-8)
     /// and each column's kind.
@@ -246,7 +319,7 @@ impl Scan {
             .delimiter(delimiter)
             .has_headers(true)
             .flexible(true)
-            .from_reader(Counting::open(path, progress)?);
+            .from_reader(LineBreaks::new(Counting::open(path, progress)?));
         let headers = rdr
             .byte_headers()
             .map_err(|e| invalid(format!("de kopregel is niet te lezen: {e}")))?
@@ -282,17 +355,28 @@ impl Scan {
         let mut dutch_seen = vec![false; names.len()];
         let mut dates_ok = vec![true; names.len()];
         let mut rows = 0u64;
+        let mut shifts: Vec<(usize, u64)> = Vec::new();
         let mut rec = ::csv::ByteRecord::new();
         loop {
             match rdr.read_byte_record(&mut rec) {
                 Ok(false) => break,
                 Ok(true) => {}
                 Err(e) => {
-                    let line = e.position().map(|p| p.line()).unwrap_or(0);
+                    let line = match e.position() {
+                        Some(p) => rdr.get_mut().line_of(p.byte()),
+                        None => 0,
+                    };
                     return Err(invalid(format!("regel {line}: {e}")));
                 }
             }
-            let line = rec.position().map(|p| p.line()).unwrap_or(0);
+            let line = match rec.position() {
+                Some(p) => rdr.get_mut().line_of(p.byte()),
+                None => 0,
+            };
+            let shift = line.saturating_sub(rows + 2);
+            if shift != shifts.last().map_or(0, |&(_, s)| s) {
+                shifts.push((rows as usize, shift));
+            }
             if rec.len() != names.len() {
                 return Err(invalid(format!(
                     "regel {line} heeft {} velden, de kopregel heeft er {}",
@@ -342,6 +426,7 @@ impl Scan {
             dutch,
             dates,
             samples,
+            shifts,
         })
     }
 }
@@ -426,6 +511,7 @@ impl<'a> CsvSource<'a> {
             convert,
             names: scan.names,
             rows_read: 0,
+            shifts: scan.shifts,
         })
     }
 }
@@ -462,7 +548,7 @@ impl Source for CsvSource<'_> {
             let refuse = |row: usize, value: &str, what: &str| {
                 invalid(format!(
                     "regel {}, kolom {:?}: {value:?} is geen {what}",
-                    first + row + 2,
+                    line_of_row(&self.shifts, first + row),
                     self.names[i]
                 ))
             };
@@ -596,6 +682,24 @@ mod tests {
     }
 
     #[test]
+    fn a_bad_row_names_its_line_also_with_excel_line_ends_and_blank_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, text, line) in [
+            ("lf.csv", &b"a;b\nx;1\nS\xfad;2\n"[..], 3),
+            ("crlf.csv", b"a;b\r\nx;1\r\nS\xfad;2\r\n", 3),
+            ("blank.csv", b"a;b\r\nx;1\r\n\r\nS\xfad;2\r\n", 4),
+            ("short.csv", b"a;b\r\nx;1\r\ny\r\n", 3),
+            ("lf_blank.csv", b"a;b\nx;1\n\n\nS\xfad;2\n", 5),
+            ("quoted.csv", b"a;b\r\n\"x\r\ny\";1\r\nS\xfad;2\r\n", 4),
+        ] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            let e = detect(&path).unwrap_err().to_string();
+            assert!(e.contains(&format!("regel {line}")), "{name}: {e}");
+        }
+    }
+
+    #[test]
     fn chosen_types_go_over_detected_ones_and_a_misfit_names_its_line() {
         use datafusion::arrow::array::{Array, Date32Array, Int64Array, StringArray};
         let dir = tempfile::tempdir().unwrap();
@@ -664,5 +768,18 @@ mod tests {
         types.clear();
         types.insert("nergens".to_string(), ColumnType::Text);
         assert!(CsvSource::open_with(&path, &crate::progress::NoProgress, &types).is_err());
+
+        // Its line also after a blank line and a value over two lines (Excel line ends).
+        std::fs::write(
+            &path,
+            "naam;aantal\r\n\"Den\r\nHaag\";1\r\n\r\nUtrecht;2\r\nZeist;veel\r\n",
+        )
+        .unwrap();
+        let types = [("aantal".to_string(), ColumnType::Integer)].into();
+        let mut src = CsvSource::open_with(&path, &crate::progress::NoProgress, &types).unwrap();
+        let e = src.next_batch().unwrap_err().to_string();
+        assert!(e.contains("regel 6, kolom \"aantal\": \"veel\""), "{e}");
+        assert_eq!(line_of_row(&[(1, 2)], 0), 2);
+        assert_eq!(line_of_row(&[(1, 2)], 5), 9);
     }
 }
