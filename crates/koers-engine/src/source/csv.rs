@@ -30,6 +30,8 @@ pub struct CsvSource<'a> {
     rows_read: usize,
     /// Where rows are not one line each (see [`Scan`]).
     shifts: Vec<(usize, u64)>,
+    /// The UTF-8 copy read from, for a file in another character set; removed when dropped.
+    _copy: Option<tempfile::TempPath>,
 }
 
 /// A type a person chose for a CSV column over the one koers detected.
@@ -114,7 +116,7 @@ fn line_of_row(shifts: &[(usize, u64)], row: usize) -> u64 {
 
 /// The columns of a CSV file with the types koers detects, to show before importing.
 pub fn detect(path: &Path) -> Result<Vec<DetectedColumn>> {
-    let scan = Scan::read(path, &crate::progress::NoProgress)?;
+    let (scan, _copy) = Scan::read_any(path, &crate::progress::NoProgress)?;
     Ok((0..scan.names.len())
         .map(|i| DetectedColumn {
             name: scan.names[i].clone(),
@@ -310,10 +312,106 @@ impl<R: Read> Read for LineBreaks<R> {
     }
 }
 
+/// Why the first pass stopped: the file is not UTF-8 (it may be in another character set), or
+/// it is refused.
+enum Stop {
+    NotUtf8(EngineError),
+    Refused(EngineError),
+}
+
+impl From<EngineError> for Stop {
+    fn from(e: EngineError) -> Stop {
+        Stop::Refused(e)
+    }
+}
+
+impl From<Stop> for EngineError {
+    fn from(s: Stop) -> EngineError {
+        match s {
+            Stop::NotUtf8(e) | Stop::Refused(e) => e,
+        }
+    }
+}
+
+/// The character set of a text file that is not UTF-8: UTF-16 by its byte order mark (Excel's
+/// "Unicode-tekst"), else Windows-1252, in which Excel on Dutch Windows saves "CSV".
+fn other_charset(path: &Path) -> Result<&'static encoding_rs::Encoding> {
+    let mut head = [0u8; 2];
+    let n = std::fs::File::open(path)?.read(&mut head)?;
+    Ok(encoding_rs::Encoding::for_bom(&head[..n]).map_or(encoding_rs::WINDOWS_1252, |(e, _)| e))
+}
+
+/// A UTF-8 copy of the text file at `path`, read in `charset`, beside it (or in the system's
+/// temporary folder when its folder is not writable). A NUL byte outside UTF-16 means the
+/// file is no text at all: then `None`.
+fn utf8_copy(
+    path: &Path,
+    charset: &'static encoding_rs::Encoding,
+    progress: &dyn Progress,
+) -> Result<Option<tempfile::TempPath>> {
+    use std::io::Write;
+    let builder = || {
+        let mut b = tempfile::Builder::new();
+        b.prefix(".koers-utf8-").suffix(".csv");
+        b
+    };
+    let mut file = match path.parent().map(|dir| builder().tempfile_in(dir)) {
+        Some(Ok(f)) => f,
+        _ => builder().tempfile()?,
+    };
+    let utf16 = charset == encoding_rs::UTF_16LE || charset == encoding_rs::UTF_16BE;
+    let mut input = Counting::open(path, progress)?;
+    let mut out = std::io::BufWriter::new(file.as_file_mut());
+    let mut decoder = charset.new_decoder_with_bom_removal();
+    let mut buf = vec![0u8; 1 << 16];
+    let mut text = String::new();
+    loop {
+        let n = input.read(&mut buf)?;
+        if !utf16 && buf[..n].contains(&0) {
+            return Ok(None);
+        }
+        text.clear();
+        text.reserve(decoder.max_utf8_buffer_length(n).unwrap_or(n * 3));
+        let _ = decoder.decode_to_string(&buf[..n], &mut text, n == 0);
+        out.write_all(text.as_bytes())?;
+        if n == 0 {
+            break;
+        }
+    }
+    out.flush()?;
+    drop(out);
+    Ok(Some(file.into_temp_path()))
+}
+
 impl Scan {
+    /// The first pass over a CSV file in UTF-8, or in another character set Excel writes
+    /// (see [`other_charset`]): then over a UTF-8 copy, which is returned to read from.
+    fn read_any(
+        path: &Path,
+        progress: &dyn Progress,
+    ) -> Result<(Scan, Option<tempfile::TempPath>)> {
+        let not_utf8 = match Scan::read(path, progress) {
+            Ok(scan) => return Ok((scan, None)),
+            Err(Stop::Refused(e)) => return Err(e),
+            Err(Stop::NotUtf8(e)) => e,
+        };
+        let charset = other_charset(path)?;
+        let size = std::fs::metadata(path)?.len();
+        // Converting, then the two passes over the copy.
+        progress.set_total(size * 3, Unit::Bytes);
+        let Some(copy) = utf8_copy(path, charset, progress)? else {
+            return Err(not_utf8);
+        };
+        tracing::info!(
+            charset = charset.name(),
+            "CSV read in another character set than UTF-8"
+        );
+        Ok((Scan::read(&copy, progress)?, Some(copy)))
+    }
+
     /// The first pass: the delimiter, the header, every row checked (field count, UTF-8)
     /// and each column's kind.
-    fn read(path: &Path, progress: &dyn Progress) -> Result<Scan> {
+    fn read(path: &Path, progress: &dyn Progress) -> std::result::Result<Scan, Stop> {
         let delimiter = sniff_delimiter(path)?;
         let mut rdr = ::csv::ReaderBuilder::new()
             .delimiter(delimiter)
@@ -325,15 +423,15 @@ impl Scan {
             .map_err(|e| invalid(format!("de kopregel is niet te lezen: {e}")))?
             .clone();
         if headers.is_empty() || (headers.len() == 1 && headers[0].is_empty()) {
-            return Err(EngineError::Empty);
+            return Err(EngineError::Empty.into());
         }
         let mut names = Vec::with_capacity(headers.len());
         for (i, h) in headers.iter().enumerate() {
             let name = std::str::from_utf8(h).map_err(|_| {
-                invalid(format!(
+                Stop::NotUtf8(invalid(format!(
                     "regel 1 (de kopregel) is geen geldige UTF-8 in kolom {}; sla het bestand op als UTF-8",
                     i + 1
-                ))
+                )))
             })?;
             let name = name.trim().trim_start_matches('\u{feff}');
             let name = if name.is_empty() {
@@ -342,9 +440,9 @@ impl Scan {
                 name.to_string()
             };
             if names.contains(&name) {
-                return Err(invalid(format!(
-                    "regel 1: de kolomnaam {name:?} staat er twee keer"
-                )));
+                return Err(
+                    invalid(format!("regel 1: de kolomnaam {name:?} staat er twee keer")).into(),
+                );
             }
             names.push(name);
         }
@@ -366,7 +464,7 @@ impl Scan {
                         Some(p) => rdr.get_mut().line_of(p.byte()),
                         None => 0,
                     };
-                    return Err(invalid(format!("regel {line}: {e}")));
+                    return Err(invalid(format!("regel {line}: {e}")).into());
                 }
             }
             let line = match rec.position() {
@@ -382,14 +480,15 @@ impl Scan {
                     "regel {line} heeft {} velden, de kopregel heeft er {}",
                     rec.len(),
                     names.len()
-                )));
+                ))
+                .into());
             }
             for (i, field) in rec.iter().enumerate() {
                 let s = std::str::from_utf8(field).map_err(|_| {
-                    invalid(format!(
+                    Stop::NotUtf8(invalid(format!(
                         "regel {line}, kolom {:?} is geen geldige UTF-8; sla het bestand op als UTF-8",
                         names[i]
-                    ))
+                    )))
                 })?;
                 if !s.is_empty() && kinds[i] != Kind::Text {
                     kinds[i] = kinds[i].merge(kind_of(s));
@@ -408,7 +507,7 @@ impl Scan {
             rows += 1;
         }
         if rows == 0 {
-            return Err(EngineError::Empty);
+            return Err(EngineError::Empty.into());
         }
         let dutch: Vec<usize> = (0..names.len())
             .filter(|&i| {
@@ -446,7 +545,8 @@ impl<'a> CsvSource<'a> {
     ) -> Result<Self> {
         let size = std::fs::metadata(path)?.len();
         progress.set_total(size * 2, Unit::Bytes);
-        let scan = Scan::read(path, progress)?;
+        let (scan, copy) = Scan::read_any(path, progress)?;
+        let read_from = copy.as_deref().unwrap_or(path);
         if let Some(unknown) = types.keys().find(|k| !scan.names.contains(k)) {
             return Err(invalid(format!("het bestand heeft geen kolom {unknown:?}")));
         }
@@ -503,7 +603,9 @@ impl<'a> CsvSource<'a> {
             .with_header(true)
             .with_delimiter(scan.delimiter)
             .with_batch_size(BATCH_ROWS)
-            .build_buffered(std::io::BufReader::new(Counting::open(path, progress)?))
+            .build_buffered(std::io::BufReader::new(Counting::open(
+                read_from, progress,
+            )?))
             .map_err(|e| invalid(e.to_string()))?;
         Ok(CsvSource {
             schema: Arc::new(Schema::new(fields)),
@@ -512,6 +614,7 @@ impl<'a> CsvSource<'a> {
             names: scan.names,
             rows_read: 0,
             shifts: scan.shifts,
+            _copy: copy,
         })
     }
 }
@@ -681,16 +784,64 @@ mod tests {
         assert!(datafusion::arrow::array::Array::is_null(&col(2), 2));
     }
 
+    /// The rows of the CSV file `name` with `bytes`, each cell as text.
+    fn rows_of(dir: &Path, name: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>> {
+        use datafusion::arrow::util::display::array_value_to_string;
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let mut src = CsvSource::open(&path, &crate::progress::NoProgress)?;
+        let mut rows = Vec::new();
+        while let Some(b) = src.next_batch()? {
+            for r in 0..b.num_rows() {
+                rows.push(
+                    (0..b.num_columns())
+                        .map(|c| array_value_to_string(b.column(c), r).unwrap())
+                        .collect(),
+                );
+            }
+        }
+        Ok(rows)
+    }
+
+    #[test]
+    fn excel_s_character_sets_are_read_and_a_file_that_is_no_text_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let want = vec![
+            vec!["Súdwest-Fryslân".to_string(), "3.5".to_string()],
+            vec!["Café €".to_string(), "1234.5".to_string()],
+        ];
+        // Excel's "CSV (gescheiden door lijstscheidingsteken)" on Dutch Windows: Windows-1252.
+        let (cp1252, _, _) = encoding_rs::WINDOWS_1252
+            .encode("gemeente;aantal\r\nSúdwest-Fryslân;3,5\r\nCafé €;1.234,5\r\n");
+        assert_eq!(rows_of(dir.path(), "excel.csv", &cp1252).unwrap(), want);
+        // Excel's "Unicode-tekst": UTF-16 with a byte order mark, tab-separated.
+        let text = "gemeente\taantal\r\nSúdwest-Fryslân\t3,5\r\nCafé €\t1.234,5\r\n";
+        let mut utf16 = vec![0xFF, 0xFE];
+        utf16.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        assert_eq!(rows_of(dir.path(), "unicode.txt", &utf16).unwrap(), want);
+        // The copy is gone with the source; the columns are detected through it too.
+        let detected = detect(&dir.path().join("excel.csv")).unwrap();
+        assert_eq!(detected[0].samples[0], "Súdwest-Fryslân");
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(left.len(), 2, "{left:?}");
+        // Bytes with NULs in them are no text in any character set: refused as before.
+        let e = rows_of(dir.path(), "binary.csv", b"a;b\n\x00\xff;1\n").unwrap_err();
+        assert!(e.to_string().contains("geen geldige UTF-8"), "{e}");
+    }
+
     #[test]
     fn a_bad_row_names_its_line_also_with_excel_line_ends_and_blank_lines() {
         let dir = tempfile::tempdir().unwrap();
         for (name, text, line) in [
-            ("lf.csv", &b"a;b\nx;1\nS\xfad;2\n"[..], 3),
-            ("crlf.csv", b"a;b\r\nx;1\r\nS\xfad;2\r\n", 3),
-            ("blank.csv", b"a;b\r\nx;1\r\n\r\nS\xfad;2\r\n", 4),
-            ("short.csv", b"a;b\r\nx;1\r\ny\r\n", 3),
-            ("lf_blank.csv", b"a;b\nx;1\n\n\nS\xfad;2\n", 5),
-            ("quoted.csv", b"a;b\r\n\"x\r\ny\";1\r\nS\xfad;2\r\n", 4),
+            ("lf.csv", &b"a;b\nx;1\nSud\n"[..], 3),
+            ("crlf.csv", b"a;b\r\nx;1\r\nSud\r\n", 3),
+            ("blank.csv", b"a;b\r\nx;1\r\n\r\nSud\r\n", 4),
+            ("lf_blank.csv", b"a;b\nx;1\n\n\nSud\n", 5),
+            ("quoted.csv", b"a;b\r\n\"x\r\ny\";1\r\nSud\r\n", 4),
         ] {
             let path = dir.path().join(name);
             std::fs::write(&path, text).unwrap();

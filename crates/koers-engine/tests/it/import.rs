@@ -84,12 +84,18 @@ fn ragged_csv_names_the_line_and_leaves_nothing() {
 }
 
 #[test]
-fn mis_encoded_csv_names_the_line() {
+fn a_csv_in_windows_1252_is_read_and_one_that_is_no_text_names_the_line() {
     let w = Work::new();
+    // Excel's CSV on Dutch Windows: Windows-1252, read as such.
     let src = w.write("l.csv", b"plaats,n\nUtrecht,1\nGen\xe8ve,2\n");
-    let m = w.refused(&src, "l.parquet");
+    let v = w.import(&src, "l.parquet");
+    assert_eq!(v.row_count, 2);
+    let out = w.outputs();
+    // A file with NUL bytes is no text: refused with its line, nothing written.
+    let src = w.write("b.csv", b"plaats,n\nUtrecht,1\nGen\x00\xe8ve,2\n");
+    let m = w.refused(&src, "b.parquet");
     assert!(m.contains("regel 3") && m.contains("UTF-8"), "{m}");
-    assert!(w.outputs().is_empty());
+    assert_eq!(w.outputs(), out);
 }
 
 #[test]

@@ -200,8 +200,8 @@ async fn bad_files_fail_readably_and_leave_nothing() {
             "regel 3 heeft 3 velden",
         ),
         (
-            "latin1.csv",
-            b"naam,plaats\nJos\xe9,\xc9de\n".to_vec(),
+            "binary.csv",
+            b"naam,plaats\nJos\x00\xe9,\xc9de\n".to_vec(),
             &[],
             "UTF-8",
         ),
