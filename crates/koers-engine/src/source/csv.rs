@@ -333,10 +333,11 @@ impl From<Stop> for EngineError {
     }
 }
 
-/// The character set of a text file that is not UTF-8: UTF-16 by its byte order mark (Excel's
-/// "Unicode-tekst"), else Windows-1252, in which Excel on Dutch Windows saves "CSV".
+/// The character set of a text file that is not UTF-8: the one its byte order mark names
+/// (UTF-16 for Excel's "Unicode-tekst"; UTF-8 for a file that claims it and is broken), else
+/// Windows-1252, in which Excel on Dutch Windows saves "CSV".
 fn other_charset(path: &Path) -> Result<&'static encoding_rs::Encoding> {
-    let mut head = [0u8; 2];
+    let mut head = [0u8; 3];
     let n = std::fs::File::open(path)?.read(&mut head)?;
     Ok(encoding_rs::Encoding::for_bom(&head[..n]).map_or(encoding_rs::WINDOWS_1252, |(e, _)| e))
 }
@@ -396,6 +397,10 @@ impl Scan {
             Err(Stop::NotUtf8(e)) => e,
         };
         let charset = other_charset(path)?;
+        if charset == encoding_rs::UTF_8 {
+            // It says it is UTF-8 and is not: nothing to read it as instead.
+            return Err(not_utf8);
+        }
         let size = std::fs::metadata(path)?.len();
         // Converting, then the two passes over the copy.
         progress.set_total(size * 3, Unit::Bytes);
@@ -828,6 +833,13 @@ mod tests {
             .map(|e| e.file_name())
             .collect();
         assert_eq!(left.len(), 2, "{left:?}");
+        // A file that says it is UTF-8 (its byte order mark) and is not, is refused.
+        let e = rows_of(dir.path(), "bom.csv", b"\xef\xbb\xbfa;b\nx;\xe9\n").unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("regel 2, kolom \"b\" is geen geldige UTF-8"),
+            "{e}"
+        );
         // Bytes with NULs in them are no text in any character set: refused as before.
         let e = rows_of(dir.path(), "binary.csv", b"a;b\n\x00\xff;1\n").unwrap_err();
         assert!(e.to_string().contains("geen geldige UTF-8"), "{e}");
