@@ -83,23 +83,20 @@ fn words(message: &str, own: &dyn Fn(&str) -> Option<String>) -> String {
     if let Some(f) = fixed {
         return f.to_string();
     }
-    if let Some(rest) = message.strip_prefix("invalid type: ")
-        && let Some((found, expected)) = rest.split_once(", expected ")
-    {
-        return format!(
-            "verkeerd soort waarde: {}, verwacht {}",
-            unexpected(found),
-            expecting(expected)
-        );
-    }
-    if let Some(rest) = message.strip_prefix("invalid value: ")
-        && let Some((found, expected)) = rest.split_once(", expected ")
-    {
-        return format!(
-            "ongeldige waarde: {}, verwacht {}",
-            unexpected(found),
-            expecting(expected)
-        );
+    for (prefix, head) in [
+        ("invalid type: ", "verkeerd soort waarde"),
+        ("invalid value: ", "ongeldige waarde"),
+    ] {
+        if let Some((found, expected)) = message
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split_once(", expected "))
+        {
+            return format!(
+                "{head}: {}, verwacht {}",
+                unexpected(found),
+                expecting(expected)
+            );
+        }
     }
     if let Some(rest) = message.strip_prefix("invalid length ")
         && let Some((n, expected)) = rest.split_once(", expected ")
