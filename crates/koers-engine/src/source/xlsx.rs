@@ -1,5 +1,6 @@
-//! Excel `.xlsx`: the first sheet, its first row as the header. Column types are inferred from
-//! the cells (whole numbers, numbers, booleans, dates, text). `calamine` reads a sheet whole;
+//! Excel `.xlsx`: the table of the first sheet that holds one, under its header row (a title
+//! above it and notes below it are passed over; see [`table_in`]). Column types are inferred
+//! from the cells (whole numbers, numbers, booleans, dates, text). `calamine` reads a sheet whole;
 //! sheets are bounded by Excel's own row limit.
 
 use std::path::Path;
@@ -7,7 +8,7 @@ use std::sync::Arc;
 
 use calamine::{Data, Reader, open_workbook_auto};
 use datafusion::arrow::array::{
-    ArrayRef, BooleanBuilder, Float64Builder, Int64Builder, StringBuilder,
+    ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, StringBuilder,
     TimestampMicrosecondBuilder,
 };
 use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
@@ -32,6 +33,8 @@ fn kind_of(d: &Data) -> Kind {
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Kind::Int,
         Data::Float(_) => Kind::Float,
         Data::Bool(_) => Kind::Bool,
+        // A date without a time of day is a date; one column of both, timestamps.
+        Data::DateTime(d) if d.is_datetime() && d.as_f64().fract() == 0.0 => Kind::Date,
         Data::DateTime(d) if d.is_datetime() => Kind::Timestamp,
         _ => Kind::Text,
     }
@@ -54,7 +57,7 @@ pub struct XlsxSource {
 }
 
 impl XlsxSource {
-    /// Read the first sheet.
+    /// Read the table of the first sheet that holds one.
     pub fn open(path: &Path, progress: &dyn Progress) -> Result<Self> {
         let size = std::fs::metadata(path)?.len();
         progress.set_total(size, Unit::Bytes);
@@ -66,13 +69,31 @@ impl XlsxSource {
         }
         let mut wb = open_workbook_auto(path)
             .map_err(|e| invalid(format!("de werkmap is niet te lezen: {e}")))?;
-        let range = wb
-            .worksheet_range_at(0)
-            .ok_or(EngineError::Empty)?
-            .map_err(|e| invalid(format!("het eerste werkblad is niet te lezen: {e}")))?;
+        // The first sheet that holds a table: a sheet of notes before it is passed over.
+        let mut found = None;
+        for (n, sheet) in wb.sheet_names().into_iter().enumerate() {
+            let range = wb
+                .worksheet_range_at(n)
+                .ok_or(EngineError::Empty)?
+                .map_err(|e| invalid(format!("werkblad {sheet:?} is niet te lezen: {e}")))?;
+            let rows: Vec<&[Data]> = range.rows().collect();
+            if let Some(t) = table_in(&rows) {
+                // The header's row number as Excel shows it (the range starts at its first cell).
+                let header_row = range.start().map_or(0, |(r, _)| r as usize) + t.header + 1;
+                let data: Vec<Vec<Data>> = rows[t.data]
+                    .iter()
+                    .filter(|r| filled(r) > 0)
+                    .map(|r| r.to_vec())
+                    .collect();
+                found = Some((sheet, header_row, rows[t.header].to_vec(), data));
+                break;
+            }
+        }
         progress.advance(size);
-        let mut rows = range.rows();
-        let header = rows.next().ok_or(EngineError::Empty)?;
+        let Some((sheet, header_row, header, data)) = found else {
+            return Err(EngineError::Empty);
+        };
+        tracing::info!(sheet, header_row, "Excel table found");
         let mut names: Vec<String> = Vec::with_capacity(header.len());
         for (i, h) in header.iter().enumerate() {
             let n = text_of(h).map(|s| s.trim().to_string()).unwrap_or_default();
@@ -83,17 +104,10 @@ impl XlsxSource {
             };
             if names.contains(&n) {
                 return Err(invalid(format!(
-                    "rij 1: de kolomnaam {n:?} staat er twee keer"
+                    "werkblad {sheet:?}, rij {header_row}: de kolomnaam {n:?} staat er twee keer"
                 )));
             }
             names.push(n);
-        }
-        let data: Vec<Vec<Data>> = rows
-            .filter(|r| r.iter().any(|c| !matches!(c, Data::Empty)))
-            .map(<[Data]>::to_vec)
-            .collect();
-        if data.is_empty() {
-            return Err(EngineError::Empty);
         }
         let mut kinds = vec![Kind::Unknown; names.len()];
         for r in &data {
@@ -114,9 +128,49 @@ impl XlsxSource {
     }
 }
 
+/// How many cells of a row hold something.
+fn filled(row: &[Data]) -> usize {
+    row.iter().filter(|c| !matches!(c, Data::Empty)).count()
+}
+
+/// Where the table of a sheet is: its header row, and the rows that may hold its data.
+#[derive(Debug, PartialEq)]
+struct Table {
+    header: usize,
+    data: std::ops::Range<usize>,
+}
+
+/// The table in a sheet's rows, as people lay one out: a title or a note above it is passed
+/// over (the header is the first row filled more than half as wide as the widest row), and
+/// so are notes below it ("Bron: CBS", after a blank row, one cell each). `None` when the
+/// sheet holds no row of data under a header.
+fn table_in(rows: &[&[Data]]) -> Option<Table> {
+    let width = rows.iter().take(100).map(|r| filled(r)).max()?;
+    let header = rows
+        .iter()
+        .position(|r| filled(r) * 2 > width && (filled(r) >= 2 || width == 1))?;
+    let mut end = rows.len();
+    if width > 1 {
+        // The last row of data is the last one with two cells or more; one-cell rows after
+        // a blank row behind it are notes.
+        let last = rows.iter().rposition(|r| filled(r) >= 2)?;
+        if let Some(blank) = rows[last + 1..].iter().position(|r| filled(r) == 0) {
+            end = last + 1 + blank;
+        }
+    }
+    let data = header + 1..end;
+    rows[data.clone()]
+        .iter()
+        .any(|r| filled(r) > 0)
+        .then_some(Table { header, data })
+}
+
+/// 1970-01-01 as an Excel serial day number.
+const EXCEL_EPOCH: f64 = 25569.0;
+
 /// Excel serial day number to microseconds since 1970-01-01.
 fn excel_micros(serial: f64) -> i64 {
-    ((serial - 25569.0) * 86_400_000_000.0).round() as i64
+    ((serial - EXCEL_EPOCH) * 86_400_000_000.0).round() as i64
 }
 
 impl Source for XlsxSource {
@@ -183,8 +237,18 @@ impl Source for XlsxSource {
                         }
                         Arc::new(b.finish())
                     }
+                    Kind::Date => {
+                        let mut b = Date32Builder::new();
+                        for r in &chunk {
+                            b.append_option(match cell(r) {
+                                Data::DateTime(d) => Some((d.as_f64() - EXCEL_EPOCH) as i32),
+                                _ => None,
+                            });
+                        }
+                        Arc::new(b.finish())
+                    }
                     // Text, and what a workbook cell is never read as.
-                    Kind::Unknown | Kind::Text | Kind::Date | Kind::Blob => {
+                    Kind::Unknown | Kind::Text | Kind::Blob => {
                         let mut b = StringBuilder::new();
                         for r in &chunk {
                             b.append_option(text_of(&cell(r)));
@@ -200,9 +264,136 @@ impl Source for XlsxSource {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn a_date_without_a_time_of_day_is_a_date() {
+        use calamine::{ExcelDateTime, ExcelDateTimeType};
+        use datafusion::arrow::array::{Array, Date32Array};
+        let at = |serial| {
+            Data::DateTime(ExcelDateTime::new(
+                serial,
+                ExcelDateTimeType::DateTime,
+                false,
+            ))
+        };
+        // 2024-01-01 is day 45292; a column of dates and a time of day is of timestamps.
+        assert_eq!(kind_of(&at(45292.0)), Kind::Date);
+        assert_eq!(kind_of(&at(45292.5)), Kind::Timestamp);
+        assert_eq!(Kind::Date.merge(kind_of(&at(45292.5))), Kind::Timestamp);
+        let mut src = XlsxSource {
+            schema: Arc::new(Schema::new(vec![Field::new(
+                "peildatum",
+                Kind::Date.data_type(),
+                true,
+            )])),
+            kinds: vec![Kind::Date],
+            rows: vec![vec![at(45292.0)], vec![Data::Empty]].into_iter(),
+        };
+        let batch = src.next_batch().unwrap().unwrap();
+        let days = batch
+            .column(0)
+            .as_any()
+            .downcast_ref::<Date32Array>()
+            .unwrap();
+        assert_eq!(
+            days.value_as_date(0),
+            chrono::NaiveDate::from_ymd_opt(2024, 1, 1)
+        );
+        assert!(days.is_null(1));
+    }
+
     #[test]
     fn excel_epoch() {
-        assert_eq!(super::excel_micros(25569.0), 0);
-        assert_eq!(super::excel_micros(25570.5), 129_600_000_000);
+        assert_eq!(excel_micros(25569.0), 0);
+        assert_eq!(excel_micros(25570.5), 129_600_000_000);
+    }
+
+    /// Rows of cells: "" is empty, anything else text.
+    fn sheet(rows: &[&[&str]]) -> Vec<Vec<Data>> {
+        rows.iter()
+            .map(|r| {
+                r.iter()
+                    .map(|c| match *c {
+                        "" => Data::Empty,
+                        t => Data::String(t.to_string()),
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn table(rows: &[&[&str]]) -> Option<Table> {
+        let cells = sheet(rows);
+        let refs: Vec<&[Data]> = cells.iter().map(Vec::as_slice).collect();
+        table_in(&refs)
+    }
+
+    #[test]
+    fn the_header_is_the_first_row_filled_as_wide_as_the_table() {
+        // Plain: the first row.
+        assert_eq!(
+            table(&[&["a", "b"], &["1", "2"]]),
+            Some(Table {
+                header: 0,
+                data: 1..2
+            })
+        );
+        // Under a title and a blank row; a cross table's empty corner does not matter.
+        assert_eq!(
+            table(&[
+                &["Titel", "", ""],
+                &[],
+                &["", "2023", "2024"],
+                &["Utrecht", "1", "2"]
+            ]),
+            Some(Table {
+                header: 2,
+                data: 3..4
+            })
+        );
+        // One column: its first cell.
+        assert_eq!(
+            table(&[&["naam"], &["Utrecht"]]),
+            Some(Table {
+                header: 0,
+                data: 1..2
+            })
+        );
+    }
+
+    #[test]
+    fn notes_below_a_blank_row_are_no_data_but_a_blank_row_inside_is() {
+        assert_eq!(
+            table(&[
+                &["a", "b"],
+                &["1", "2"],
+                &[],
+                &["3", "4"],
+                &[],
+                &["Bron: CBS"],
+                &["* voorlopig"]
+            ]),
+            Some(Table {
+                header: 0,
+                data: 1..4
+            })
+        );
+        // A row of data with one cell, right under the data, stays.
+        assert_eq!(
+            table(&[&["a", "b"], &["1", "2"], &["3", ""]]),
+            Some(Table {
+                header: 0,
+                data: 1..3
+            })
+        );
+    }
+
+    #[test]
+    fn a_sheet_without_data_under_a_header_holds_no_table() {
+        assert_eq!(table(&[]), None);
+        assert_eq!(table(&[&["Toelichting bij de cijfers"]]), None);
+        assert_eq!(table(&[&["a", "b"]]), None);
+        assert_eq!(table(&[&["a", "b"], &[], &["Bron: CBS"]]), None);
     }
 }

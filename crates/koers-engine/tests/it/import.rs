@@ -301,19 +301,61 @@ fn real_boundaries_import() {
     );
 }
 
-/// A minimal .xlsx written by hand (inline strings, numbers, booleans).
+/// A minimal .xlsx written by hand (inline strings, numbers, booleans), one sheet.
 fn xlsx(rows: &[&str]) -> Vec<u8> {
+    xlsx_sheets(&[("Blad1", rows)])
+}
+
+/// A minimal .xlsx with these sheets, in order.
+fn xlsx_sheets(sheets: &[(&str, &[&str])]) -> Vec<u8> {
     use std::io::Write;
     let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let o = zip::write::SimpleFileOptions::default();
     let rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
-    let files = [
-        ("[Content_Types].xml", r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>"#.to_string()),
-        ("_rels/.rels", format!(r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>"#)),
-        ("xl/workbook.xml", format!(r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="{rel}"><sheets><sheet name="Blad1" sheetId="1" r:id="rId1"/></sheets></workbook>"#)),
-        ("xl/_rels/workbook.xml.rels", format!(r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>"#)),
-        ("xl/worksheets/sheet1.xml", format!(r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{}</sheetData></worksheet>"#, rows.concat())),
+    let numbered = || {
+        sheets
+            .iter()
+            .enumerate()
+            .map(|(i, (name, rows))| (i + 1, name, rows))
+    };
+    let overrides: String = numbered()
+        .map(|(n, _, _)| format!(r#"<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>"#))
+        .collect();
+    let names: String = numbered()
+        .map(|(n, name, _)| format!(r#"<sheet name="{name}" sheetId="{n}" r:id="rId{n}"/>"#))
+        .collect();
+    let rels: String = numbered()
+        .map(|(n, _, _)| format!(r#"<Relationship Id="rId{n}" Type="{rel}/worksheet" Target="worksheets/sheet{n}.xml"/>"#))
+        .collect();
+    let mut files = vec![
+        (
+            "[Content_Types].xml".to_string(),
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>{overrides}</Types>"#
+            ),
+        ),
+        (
+            "_rels/.rels".to_string(),
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>"#
+            ),
+        ),
+        (
+            "xl/workbook.xml".to_string(),
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="{rel}"><sheets>{names}</sheets></workbook>"#
+            ),
+        ),
+        (
+            "xl/_rels/workbook.xml.rels".to_string(),
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rels}</Relationships>"#
+            ),
+        ),
     ];
+    for (n, _, rows) in numbered() {
+        files.push((format!("xl/worksheets/sheet{n}.xml"), format!(r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{}</sheetData></worksheet>"#, rows.concat())));
+    }
     for (name, body) in files {
         z.start_file(name, o).expect("zip entry");
         z.write_all(body.as_bytes()).expect("zip write");
@@ -360,6 +402,60 @@ fn xlsx_first_sheet_with_header() {
     );
     assert_eq!(v.quality[1].max.as_deref(), Some("931298"));
     assert_eq!(v.quality[3].null_count, 1);
+}
+
+#[test]
+fn an_xlsx_table_is_found_under_its_title_after_a_sheet_of_notes() {
+    let w = Work::new();
+    let notes = [format!(
+        r#"<row r="1">{}</row>"#,
+        s("A1", "Deze werkmap bevat de cijfers van 2024.")
+    )];
+    let data = [
+        format!(
+            r#"<row r="1">{}</row>"#,
+            s("A1", "Inwoners per gemeente, 1 januari 2024")
+        ),
+        format!(
+            r#"<row r="3">{}{}{}</row>"#,
+            s("A3", "Gemeente"),
+            s("B3", "Code"),
+            s("C3", "Inwoners")
+        ),
+        format!(
+            r#"<row r="4">{}{}<c r="C4"><v>361924</v></c></row>"#,
+            s("A4", "Utrecht"),
+            s("B4", "0344")
+        ),
+        format!(
+            r#"<row r="5">{}{}</row>"#,
+            s("A5", "Zeist"),
+            s("B5", "0355")
+        ),
+        format!(r#"<row r="7">{}</row>"#, s("A7", "Bron: CBS")),
+    ];
+    let notes: Vec<&str> = notes.iter().map(String::as_str).collect();
+    let data: Vec<&str> = data.iter().map(String::as_str).collect();
+    let src = w.write(
+        "t.xlsx",
+        &xlsx_sheets(&[("Toelichting", &notes), ("Data", &data)]),
+    );
+    let v = w.import(&src, "t.parquet");
+    assert_eq!(v.row_count, 2, "the title and the source note are no rows");
+    assert_eq!(
+        column_types(&v),
+        [
+            ("Gemeente", "Utf8"),
+            ("Code", "Utf8"),
+            ("Inwoners", "Int64")
+        ]
+    );
+    // A workbook of notes only holds no table.
+    let src = w.write("n.xlsx", &xlsx_sheets(&[("Toelichting", &notes)]));
+    assert!(matches!(
+        import_file(&src, &w.opts("n.parquet"), &NoProgress),
+        Err(EngineError::Empty)
+    ));
 }
 
 #[test]
