@@ -641,16 +641,25 @@ async fn public_tables_of_others_never_collide_with_each_other_or_with_own_table
 async fn column_types_are_checked_and_corrected_before_importing() {
     let app = TestApp::spawn().await;
     let c = app.page_as("admin@pv26.example").await;
-    let csv = "gemeente;inwoners;peildatum;code\nUtrecht;361.924;31-12-2024;0344\nAmersfoort;160.000;31-12-2023;0307\n";
-    let r = post_import(
-        &c,
-        Some(("gemeenten.csv", csv.as_bytes().to_vec())),
-        &[("check", "on")],
-    )
-    .await;
+    // As Excel on Dutch Windows saves "CSV": semicolons, CRLF and Windows-1252.
+    let csv = "gemeente;inwoners;peildatum;code\r\nUtrecht;361.924;31-12-2024;0344\r\nAmersfoort;160.000;31-12-2023;0307\r\nSúdwest-Fryslân;90.000;31-12-2023;1900\r\n";
+    let cp1252: Vec<u8> = csv
+        .chars()
+        .map(|ch| match ch {
+            'ú' => 0xFA,
+            'â' => 0xE2,
+            c => c as u8,
+        })
+        .collect();
+    let r = post_import(&c, Some(("gemeenten.csv", cp1252)), &[("check", "on")]).await;
     r.assert_shows(
         200,
-        &["Kolomtypen controleren", "361.924 · 160.000", "31-12-2024"],
+        &[
+            "Kolomtypen controleren",
+            "361.924 · 160.000",
+            "31-12-2024",
+            "Súdwest-Fryslân",
+        ],
     );
     let html = r.text();
     let token = html
@@ -744,6 +753,7 @@ async fn column_types_are_checked_and_corrected_before_importing() {
         .unwrap();
     let types = field_of_each(&v[0].columns, "data_type");
     assert_eq!(types, ["Utf8", "Int64", "Date32", "Utf8"]);
+    assert_eq!(v[0].row_count, 3);
     // The staged file went with the import: the token does not work twice.
     c.post_form(
         "/bronnen/importeren/controle",
