@@ -10,7 +10,7 @@
 //! [`crs::srid_from_wkt`]); any other CRS, or no `.prj`, needs the caller's override. DBF
 //! attributes keep their names; Character becomes Utf8, Numeric Int64 (no decimals) or Float64,
 //! Float Float64, Logical Boolean and Date Date32, decoded with the `.cpg` code page when there
-//! is one (else the DBF header's). Geometry becomes the EWKB column `geom`: points, multipoints,
+//! is one (else the DBF header's; with neither, UTF-8 when the records are, else Windows-1252). Geometry becomes the EWKB column `geom`: points, multipoints,
 //! polylines (LineString, or MultiLineString for several parts) and polygons (rings grouped into
 //! polygons with holes by orientation and containment; Polygon or MultiPolygon). Z and M
 //! ordinates are dropped: koers keeps 2D geometry. Null shapes become NULL.
@@ -193,6 +193,43 @@ fn sibling(shp: &Path, ext: &str) -> Option<PathBuf> {
     })
 }
 
+/// The code page of a `.dbf` that names none (no `.cpg`, no code page mark in its header):
+/// `None` (UTF-8) when its records are UTF-8, else Windows-1252, in which programs on Dutch
+/// Windows write them; the DBF library would read them as UTF-8 and lose every accent.
+fn unnamed_code_page(dbf: &Path) -> Result<Option<&'static dbase::encoding_rs::Encoding>> {
+    let mut f = BufReader::new(File::open(dbf)?);
+    let mut head = [0u8; 32];
+    if f.read_exact(&mut head).is_err() || head[29] != 0 {
+        // Too short for a header (the DBF library says so), or a code page mark.
+        return Ok(None);
+    }
+    let records = u64::from(u16::from_le_bytes([head[8], head[9]]));
+    f.seek(std::io::SeekFrom::Start(records))?;
+    Ok((!is_utf8(f)?).then_some(dbase::encoding_rs::WINDOWS_1252))
+}
+
+/// Whether all that `r` reads is UTF-8.
+fn is_utf8(mut r: impl Read) -> std::io::Result<bool> {
+    let mut buf = vec![0u8; 1 << 16];
+    let mut carry = 0;
+    loop {
+        let n = r.read(&mut buf[carry..])?;
+        if n == 0 {
+            return Ok(carry == 0);
+        }
+        let len = carry + n;
+        carry = match std::str::from_utf8(&buf[..len]) {
+            Ok(_) => 0,
+            // A character cut at the end of the buffer: its start goes with the next read.
+            Err(e) if e.error_len().is_none() => {
+                buf.copy_within(e.valid_up_to()..len, 0);
+                len - e.valid_up_to()
+            }
+            Err(_) => return Ok(false),
+        };
+    }
+}
+
 /// The text encoding a `.cpg` names (UTF-8, ISO-8859-1/Windows-1252 and the other code pages
 /// `encoding_rs` knows).
 fn cpg_encoding(label: &str) -> Option<&'static dbase::encoding_rs::Encoding> {
@@ -344,7 +381,7 @@ impl<'a> ShapefileSource<'a> {
             }
         };
         let encoding = match sibling(shp, "cpg") {
-            None => None,
+            None => unnamed_code_page(&dbf)?,
             Some(p) => {
                 let mut label = String::new();
                 File::open(&p)?.take(256).read_to_string(&mut label).ok();
@@ -666,6 +703,19 @@ fn append(col: &mut Col, v: FieldValue) -> std::result::Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utf8_is_told_across_reads() {
+        assert!(is_utf8(&b""[..]).unwrap());
+        assert!(is_utf8("Súdwest-Fryslân".as_bytes()).unwrap());
+        assert!(!is_utf8(&b"S\xfadwest"[..]).unwrap());
+        // A character cut by the buffer is whole again with the next read.
+        let mut long = vec![b'a'; (1 << 16) - 1];
+        long.extend("â".as_bytes());
+        assert!(is_utf8(&long[..]).unwrap());
+        // A text cut short in a character is not.
+        assert!(!is_utf8(&"â".as_bytes()[..1]).unwrap());
+    }
 
     #[test]
     fn cpg_labels() {

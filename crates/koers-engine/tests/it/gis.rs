@@ -255,6 +255,13 @@ async fn shapefile_attributes_geometry_and_rd_from_prj() {
     assert_eq!(r[2][1], "-7");
     assert_eq!(r[2][7], "NULL");
     assert_eq!(w.outputs(), ["percelen.parquet"]);
+
+    // Without the .cpg, and with no code page in its header, text that is not UTF-8 is read
+    // as Windows-1252, the way programs on Dutch Windows write it: no accent is lost.
+    std::fs::remove_file(w.dir.path().join("percelen.cpg")).expect("cpg");
+    let v = w.import(&shp, "zonder_cpg.parquet");
+    let r = rows(&v, "SELECT \"Naam\" FROM t").await;
+    assert_eq!(r[0][0], "Café de Hoek");
 }
 
 #[tokio::test]
