@@ -201,11 +201,23 @@ impl<'a> GeoJsonSource<'a> {
         let mut columns: Vec<(String, Kind)> = Vec::new();
         let mut position: HashMap<String, usize> = HashMap::new();
         let mut count = 0usize;
+        // Where the coordinates lie (min x, min y, max x, max y), for a file without a CRS.
+        let mut extent: Option<[f64; 4]> = None;
         let collection = parse(Counting::open(path, progress)?, &mut |f: Feature| {
             count += 1;
             if let Some(g) = &f.geometry {
-                from_geojson(&g.value)
+                let g = from_geojson(&g.value)
                     .map_err(|e| format!("object {count}: ongeldige geometrie: {e}"))?;
+                if let Some(r) = geo::BoundingRect::bounding_rect(&g) {
+                    let [x0, y0, x1, y1] =
+                        extent.unwrap_or([f64::MAX, f64::MAX, f64::MIN, f64::MIN]);
+                    extent = Some([
+                        x0.min(r.min().x),
+                        y0.min(r.min().y),
+                        x1.max(r.max().x),
+                        y1.max(r.max().y),
+                    ]);
+                }
             }
             for (k, v) in f.properties.iter().flatten() {
                 let k = property_name(k);
@@ -220,10 +232,17 @@ impl<'a> GeoJsonSource<'a> {
         if collection.features == 0 {
             return Err(EngineError::Empty);
         }
-        let srid = match (srid, &collection.crs) {
-            (Some(s), _) => s,
-            (None, Some(c)) => declared_srid(c)?,
-            (None, None) => crs::WGS84,
+        let srid = match (srid, &collection.crs, extent) {
+            (Some(s), _, _) => s,
+            (None, Some(c), _) => declared_srid(c)?,
+            (None, None, None) => crs::WGS84,
+            // GeoJSON is WGS84 (RFC 7946); many Dutch files are in RD New without saying so.
+            (None, None, Some(e)) => crs::srid_of_extent(e).ok_or_else(|| {
+                invalid(format!(
+                    "de coördinaten (x van {} tot {}, y van {} tot {}) zijn geen lengte- en breedtegraden (WGS84) en liggen ook niet in RD New, en het bestand noemt geen coördinatenstelsel: geef het zelf op (--crs op de opdrachtregel)",
+                    e[0], e[2], e[1], e[3]
+                ))
+            })?,
         };
         let mut fields: Vec<Field> = columns
             .iter()

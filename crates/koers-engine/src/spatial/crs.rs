@@ -36,6 +36,21 @@ static PROJS: LazyLock<Result<Projs, String>> = LazyLock::new(|| {
     })
 });
 
+/// The CRS of coordinates spanning `extent` (min x, min y, max x, max y) in a file that names
+/// none: WGS84 when they are longitudes and latitudes, RD New when they lie in its grid over
+/// the Netherlands (an RD coordinate is never a latitude: its y is above 289,000), else none.
+pub fn srid_of_extent(extent: [f64; 4]) -> Option<i32> {
+    let [x0, y0, x1, y1] = extent;
+    let inside = |x: (f64, f64), y: (f64, f64)| x0 >= x.0 && x1 <= x.1 && y0 >= y.0 && y1 <= y.1;
+    if inside((-180.0, 180.0), (-90.0, 90.0)) {
+        Some(WGS84)
+    } else if inside((-7_000.0, 300_000.0), (289_000.0, 629_000.0)) {
+        Some(RD_NEW)
+    } else {
+        None
+    }
+}
+
 /// Parse a CRS name as users write it: `EPSG:28992`, `epsg:4326`, `28992`, `WGS84`,
 /// `urn:ogc:def:crs:EPSG::28992`, `OGC:CRS84`. Returns the SRID.
 pub fn parse_crs(s: &str) -> Result<i32, EngineError> {
@@ -248,6 +263,17 @@ mod tests {
     #[test]
     fn parses_crs_names() {
         assert_eq!(parse_crs("EPSG:28992").ok(), Some(RD_NEW));
+        // A file that names no CRS: told by where its coordinates lie.
+        assert_eq!(srid_of_extent([5.1, 52.0, 5.2, 52.1]), Some(WGS84));
+        assert_eq!(
+            srid_of_extent([136_700.0, 455_900.0, 155_000.0, 463_000.0]),
+            Some(RD_NEW)
+        );
+        assert_eq!(
+            srid_of_extent([560_000.0, 6_800_000.0, 570_000.0, 6_810_000.0]),
+            None
+        );
+        assert_eq!(srid_of_extent([100.0, 100.0, 200.0, 200.0]), None);
         assert_eq!(parse_crs("epsg:4326").ok(), Some(WGS84));
         assert_eq!(parse_crs("urn:ogc:def:crs:EPSG::28992").ok(), Some(RD_NEW));
         assert_eq!(parse_crs("urn:ogc:def:crs:OGC:1.3:CRS84").ok(), Some(WGS84));

@@ -203,6 +203,26 @@ fn geojson_in_rd_with_override() {
         (bbox[0] - 5.3872).abs() < 1e-3 && (bbox[1] - 52.1551).abs() < 1e-3,
         "{bbox:?}"
     );
+
+    // Without the override and without a crs member: RD coordinates are no latitudes, so
+    // they are read as RD New, not stored as impossible WGS84.
+    let v = w.import(&src, "rd_by_itself.parquet");
+    assert_eq!(
+        v.geometry.as_ref().map(|g| g.crs.as_str()),
+        Some("EPSG:28992")
+    );
+    // Coordinates that are neither (web mercator) are refused in words; nothing is written.
+    let outputs = w.outputs();
+    let src = w.write(
+        "mercator.geojson",
+        br#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[570000.5,6816000]}}]}"#,
+    );
+    let m = w.refused(&src, "m.parquet");
+    assert!(
+        m.contains("de coördinaten (x van 570000.5 tot 570000.5, y van 6816000 tot 6816000) zijn geen lengte- en breedtegraden"),
+        "{m}"
+    );
+    assert_eq!(w.outputs(), outputs);
 }
 
 #[test]
