@@ -231,6 +231,11 @@ async fn bad_files_fail_readably_and_leave_nothing() {
         let location = r.header("location").to_string();
         let end = wait_job(&c, &location).await;
         assert!(end.contains(says), "{name}: {end}");
+        // Which of the files failed: its own name.
+        assert!(
+            end.contains(&format!("Import mislukt ({name}): ")),
+            "{name}: {end}"
+        );
         assert!(end.contains("Import mislukt"), "{name}: {end}");
     }
     assert!(
