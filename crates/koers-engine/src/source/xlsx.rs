@@ -1,12 +1,13 @@
-//! Excel `.xlsx`: the table of the first sheet that holds one, under its header row (a title
-//! above it and notes below it are passed over; see [`table_in`]). Column types are inferred
-//! from the cells (whole numbers, numbers, booleans, dates, text). `calamine` reads a sheet whole;
-//! sheets are bounded by Excel's own row limit.
+//! Excel `.xlsx`, read cell by cell so that the progress follows the rows: the table of the
+//! first sheet that holds one, under its header row (a title above it and notes below it are
+//! passed over; see [`table_in`]). Column types are inferred from the cells (whole numbers,
+//! numbers, booleans, dates, text). A sheet is held whole; sheets are bounded by Excel's own
+//! row limit.
 
 use std::path::Path;
 use std::sync::Arc;
 
-use calamine::{Data, Reader, open_workbook_auto};
+use calamine::{Data, Reader, Xlsx, open_workbook};
 use datafusion::arrow::array::{
     ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, StringBuilder,
     TimestampMicrosecondBuilder,
@@ -59,27 +60,22 @@ pub struct XlsxSource {
 impl XlsxSource {
     /// Read the table of the first sheet that holds one.
     pub fn open(path: &Path, progress: &dyn Progress) -> Result<Self> {
-        let size = std::fs::metadata(path)?.len();
-        progress.set_total(size, Unit::Bytes);
         // An .xlsx workbook is a zip archive; anything else is another kind of file misnamed.
         if !super::starts_with(path, b"PK\x03\x04")? {
             return Err(invalid(
                 "de inhoud is geen .xlsx-werkmap; heeft het bestand een verkeerde extensie?".into(),
             ));
         }
-        let mut wb = open_workbook_auto(path)
+        let mut wb: Xlsx<_> = open_workbook(path)
             .map_err(|e| invalid(format!("de werkmap is niet te lezen: {e}")))?;
         // The first sheet that holds a table: a sheet of notes before it is passed over.
         let mut found = None;
-        for (n, sheet) in wb.sheet_names().into_iter().enumerate() {
-            let range = wb
-                .worksheet_range_at(n)
-                .ok_or(EngineError::Empty)?
-                .map_err(|e| invalid(format!("werkblad {sheet:?} is niet te lezen: {e}")))?;
-            let rows: Vec<&[Data]> = range.rows().collect();
+        for sheet in wb.sheet_names() {
+            let (first_row, cells) = sheet_rows(&mut wb, &sheet, progress)?;
+            let rows: Vec<&[Data]> = cells.iter().map(Vec::as_slice).collect();
             if let Some(t) = table_in(&rows) {
-                // The header's row number as Excel shows it (the range starts at its first cell).
-                let header_row = range.start().map_or(0, |(r, _)| r as usize) + t.header + 1;
+                // The header's row number as Excel shows it.
+                let header_row = first_row + t.header + 1;
                 let data: Vec<Vec<Data>> = rows[t.data]
                     .iter()
                     .filter(|r| filled(r) > 0)
@@ -89,7 +85,6 @@ impl XlsxSource {
                 break;
             }
         }
-        progress.advance(size);
         let Some((sheet, header_row, header, data)) = found else {
             return Err(EngineError::Empty);
         };
@@ -126,6 +121,50 @@ impl XlsxSource {
             rows: data.into_iter(),
         })
     }
+}
+
+/// The cells of sheet `name` as rows of one width, from its first used row (returned, from
+/// 0) and column: read as a stream, so that `progress` moves with the rows of a large sheet.
+fn sheet_rows<R: std::io::Read + std::io::Seek>(
+    wb: &mut Xlsx<R>,
+    name: &str,
+    progress: &dyn Progress,
+) -> Result<(usize, Vec<Vec<Data>>)> {
+    let unreadable =
+        |e: calamine::XlsxError| invalid(format!("werkblad {name:?} is niet te lezen: {e}"));
+    let mut reader = wb.worksheet_cells_reader(name).map_err(unreadable)?;
+    let dim = reader.dimensions();
+    // The sheet's own dimension, where it gives one; else the count runs without a total.
+    let total = match dim.end.0.checked_sub(dim.start.0) {
+        Some(span) if dim.end != (0, 0) => u64::from(span) + 1,
+        _ => 0,
+    };
+    progress.set_total(total, Unit::Rows);
+    let mut cells = Vec::new();
+    // The first row not yet counted; cells come row by row.
+    let mut counted = if total > 0 { dim.start.0 } else { 0 };
+    while let Some(cell) = reader.next_cell().map_err(unreadable)? {
+        let (r, c) = cell.get_position();
+        if r >= counted {
+            progress.advance(u64::from(r - counted) + 1);
+            counted = r + 1;
+        }
+        cells.push((r, c, Data::from(cell.get_value().clone())));
+    }
+    let (Some(r0), Some(c0)) = (
+        cells.iter().map(|&(r, _, _)| r).min(),
+        cells.iter().map(|&(_, c, _)| c).min(),
+    ) else {
+        return Ok((0, Vec::new()));
+    };
+    let r1 = cells.iter().map(|&(r, _, _)| r).max().unwrap_or(r0);
+    let c1 = cells.iter().map(|&(_, c, _)| c).max().unwrap_or(c0);
+    let width = (c1 - c0 + 1) as usize;
+    let mut rows = vec![vec![Data::Empty; width]; (r1 - r0 + 1) as usize];
+    for (r, c, v) in cells {
+        rows[(r - r0) as usize][(c - c0) as usize] = v;
+    }
+    Ok((r0 as usize, rows))
 }
 
 /// How many cells of a row hold something.

@@ -374,7 +374,10 @@ fn xlsx_sheets(sheets: &[(&str, &[&str])]) -> Vec<u8> {
         ),
     ];
     for (n, _, rows) in numbered() {
-        files.push((format!("xl/worksheets/sheet{n}.xml"), format!(r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{}</sheetData></worksheet>"#, rows.concat())));
+        // A `<dimension>` goes before the rows, as Excel writes it.
+        let (dimension, rows): (Vec<&str>, Vec<&str>) =
+            rows.iter().partition(|r| r.starts_with("<dimension"));
+        files.push((format!("xl/worksheets/sheet{n}.xml"), format!(r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{}<sheetData>{}</sheetData></worksheet>"#, dimension.concat(), rows.concat())));
     }
     for (name, body) in files {
         z.start_file(name, o).expect("zip entry");
@@ -476,6 +479,49 @@ fn an_xlsx_table_is_found_under_its_title_after_a_sheet_of_notes() {
         import_file(&src, &w.opts("n.parquet"), &NoProgress),
         Err(EngineError::Empty)
     ));
+}
+
+/// What an import reports of its progress.
+#[derive(Default)]
+struct Recorded(std::sync::Mutex<Vec<(String, u64)>>);
+
+impl koers_engine::Progress for Recorded {
+    fn set_total(&self, total: u64, unit: koers_engine::Unit) {
+        let mut r = self.0.lock().unwrap();
+        r.push((format!("total {}", unit.as_str()), total));
+    }
+    fn advance(&self, amount: u64) {
+        self.0.lock().unwrap().push(("advance".into(), amount));
+    }
+}
+
+#[test]
+fn an_xlsx_sheet_reports_its_rows_as_they_are_read() {
+    let w = Work::new();
+    let rows: Vec<String> = (1..=5)
+        .map(|r| {
+            format!(
+                r#"<row r="{r}">{}<c r="B{r}"><v>{r}</v></c></row>"#,
+                s(&format!("A{r}"), "x")
+            )
+        })
+        .collect();
+    let mut refs: Vec<&str> = vec![r#"<dimension ref="A1:B5"/>"#];
+    refs.extend(rows.iter().map(String::as_str));
+    let src = w.write("p.xlsx", &xlsx(&refs));
+    let recorded = Recorded::default();
+    import_file(&src, &w.opts("p.parquet"), &recorded).expect("imports");
+    let r = recorded.0.lock().unwrap();
+    let first = r
+        .iter()
+        .position(|(what, n)| what == "total rows" && *n == 5);
+    let first = first.unwrap_or_else(|| panic!("{r:?}"));
+    let advanced: Vec<u64> = r[first + 1..]
+        .iter()
+        .take_while(|(what, _)| what == "advance")
+        .map(|&(_, n)| n)
+        .collect();
+    assert_eq!(advanced, [1, 1, 1, 1, 1], "one step a row: {r:?}");
 }
 
 #[test]
