@@ -18,10 +18,13 @@ use super::{BATCH_ROWS, Counting, Source, SourceGeometry};
 use crate::error::{EngineError, Result};
 use crate::progress::{Progress, Unit};
 
+/// A CSV file read from its header line on.
+type FromHeader<'a> = FromLine<std::io::BufReader<Counting<'a, std::io::BufReader<std::fs::File>>>>;
+
 /// A CSV file being read.
 pub struct CsvSource<'a> {
     schema: SchemaRef,
-    reader: CsvBatchReader<std::io::BufReader<Counting<'a, std::io::BufReader<std::fs::File>>>>,
+    reader: CsvBatchReader<std::io::BufReader<FromHeader<'a>>>,
     /// The columns read as text and turned into their type per batch (Dutch numbers, and
     /// the types a person chose over what was detected), with how.
     convert: Vec<(usize, Convert)>,
@@ -93,6 +96,8 @@ pub struct DetectedColumn {
 /// What the first pass over a CSV file found.
 struct Scan {
     delimiter: u8,
+    /// The line of the header (from 0): title lines above it are left out.
+    header_line: u64,
     names: Vec<String>,
     kinds: Vec<Kind>,
     /// The columns written the Dutch way.
@@ -239,18 +244,116 @@ fn kind_of(s: &str) -> Kind {
     Kind::Text
 }
 
-fn sniff_delimiter(path: &Path) -> Result<u8> {
+/// How a CSV file is laid out: its delimiter, and the line its header is on (from 0).
+struct Layout {
+    delimiter: u8,
+    header_line: u64,
+}
+
+/// The delimiter and the header line, from the first lines. For each delimiter the header is
+/// the first line with two or more non-empty fields, after title lines with at most one (a
+/// title above the table, `Titel;;;` as Excel writes it); the delimiter is the one whose
+/// header the most lines below it match in their number of fields, then the one that splits
+/// it into the most (on a tie a comma, then a semicolon, then a tab).
+fn sniff_layout(path: &Path) -> Result<Layout> {
     use std::io::BufRead;
-    let mut first = Vec::new();
-    std::io::BufReader::new(std::fs::File::open(path)?).read_until(b'\n', &mut first)?;
-    let count = |d: u8| first.iter().filter(|c| **c == d).count();
-    let (comma, semi, tab) = (count(b','), count(b';'), count(b'\t'));
-    Ok(if semi > comma && semi >= tab {
-        b';'
-    } else if tab > comma && tab > semi {
-        b'\t'
-    } else {
-        b','
+    let mut reader = std::io::BufReader::new(std::fs::File::open(path)?);
+    let mut lines = Vec::new();
+    for _ in 0..50 {
+        let mut line = Vec::new();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            break;
+        }
+        lines.push(line);
+    }
+    let mut best: Option<((usize, usize), u8, u64)> = None;
+    for d in [b',', b';', b'\t'] {
+        let Some(at) = lines.iter().position(|l| fields(l, d).1 >= 2) else {
+            continue;
+        };
+        let (width, filled) = fields(&lines[at], d);
+        let matching = lines[at + 1..]
+            .iter()
+            .filter(|l| fields(l, d).0 == width)
+            .count();
+        if best.is_none_or(|(score, _, _)| (matching, filled) > score) {
+            best = Some(((matching, filled), d, at as u64));
+        }
+    }
+    Ok(match best {
+        Some((_, delimiter, header_line)) => Layout {
+            delimiter,
+            header_line,
+        },
+        // One column: no delimiter in any line.
+        None => Layout {
+            delimiter: b',',
+            header_line: 0,
+        },
+    })
+}
+
+/// How many fields a line split by `d` (outside quotes) has, and how many of them hold
+/// something.
+fn fields(line: &[u8], d: u8) -> (usize, usize) {
+    let mut quoted = false;
+    let (mut all, mut filled, mut current) = (1, 0, false);
+    for &b in line {
+        match b {
+            b'"' => {
+                quoted = !quoted;
+                current = true;
+            }
+            b if b == d && !quoted => {
+                all += 1;
+                filled += usize::from(current);
+                current = false;
+            }
+            b'\r' | b'\n' | b' ' => {}
+            _ => current = true,
+        }
+    }
+    (all, filled + usize::from(current))
+}
+
+/// A reader of a file from line `skip` (from 0) on: the title lines above a table left out.
+struct FromLine<R> {
+    inner: R,
+    /// Lines still to leave out.
+    skip: u64,
+}
+
+impl<R: std::io::BufRead> Read for FromLine<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        while self.skip > 0 {
+            let buf = self.inner.fill_buf()?;
+            if buf.is_empty() {
+                return Ok(0);
+            }
+            match buf.iter().position(|&b| b == b'\n') {
+                Some(at) => {
+                    self.inner.consume(at + 1);
+                    self.skip -= 1;
+                }
+                None => {
+                    let n = buf.len();
+                    self.inner.consume(n);
+                }
+            }
+        }
+        self.inner.read(out)
+    }
+}
+
+/// The file at `path` from its header line on, counted for `progress`.
+fn from_header<'a>(
+    path: &Path,
+    header_line: u64,
+    progress: &'a dyn Progress,
+) -> Result<FromHeader<'a>> {
+    Ok(FromLine {
+        inner: std::io::BufReader::new(Counting::open(path, progress)?),
+        skip: header_line,
     })
 }
 
@@ -268,12 +371,13 @@ struct LineBreaks<R> {
 }
 
 impl<R> LineBreaks<R> {
-    fn new(inner: R) -> Self {
+    /// Counting from line `first` (from 0) of the file: what `inner` reads starts there.
+    fn new(inner: R, first: u64) -> Self {
         LineBreaks {
             inner,
             read: 0,
             ahead: Default::default(),
-            passed: 0,
+            passed: first,
         }
     }
 
@@ -417,12 +521,18 @@ impl Scan {
     /// The first pass: the delimiter, the header, every row checked (field count, UTF-8)
     /// and each column's kind.
     fn read(path: &Path, progress: &dyn Progress) -> std::result::Result<Scan, Stop> {
-        let delimiter = sniff_delimiter(path)?;
+        let Layout {
+            delimiter,
+            header_line,
+        } = sniff_layout(path)?;
         let mut rdr = ::csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .has_headers(true)
             .flexible(true)
-            .from_reader(LineBreaks::new(Counting::open(path, progress)?));
+            .from_reader(LineBreaks::new(
+                from_header(path, header_line, progress)?,
+                header_line,
+            ));
         let headers = rdr
             .byte_headers()
             .map_err(|e| invalid(format!("de kopregel is niet te lezen: {e}")))?
@@ -434,7 +544,8 @@ impl Scan {
         for (i, h) in headers.iter().enumerate() {
             let name = std::str::from_utf8(h).map_err(|_| {
                 Stop::NotUtf8(invalid(format!(
-                    "regel 1 (de kopregel) is geen geldige UTF-8 in kolom {}; sla het bestand op als UTF-8",
+                    "regel {} (de kopregel) is geen geldige UTF-8 in kolom {}; sla het bestand op als UTF-8",
+                    header_line + 1,
                     i + 1
                 )))
             })?;
@@ -445,9 +556,11 @@ impl Scan {
                 name.to_string()
             };
             if names.contains(&name) {
-                return Err(
-                    invalid(format!("regel 1: de kolomnaam {name:?} staat er twee keer")).into(),
-                );
+                return Err(invalid(format!(
+                    "regel {}: de kolomnaam {name:?} staat er twee keer",
+                    header_line + 1
+                ))
+                .into());
             }
             names.push(name);
         }
@@ -525,6 +638,7 @@ impl Scan {
             .collect();
         Ok(Scan {
             delimiter,
+            header_line,
             names,
             kinds,
             dutch,
@@ -608,8 +722,10 @@ impl<'a> CsvSource<'a> {
             .with_header(true)
             .with_delimiter(scan.delimiter)
             .with_batch_size(BATCH_ROWS)
-            .build_buffered(std::io::BufReader::new(Counting::open(
-                read_from, progress,
+            .build_buffered(std::io::BufReader::new(from_header(
+                read_from,
+                scan.header_line,
+                progress,
             )?))
             .map_err(|e| invalid(e.to_string()))?;
         Ok(CsvSource {
@@ -843,6 +959,73 @@ mod tests {
         // Bytes with NULs in them are no text in any character set: refused as before.
         let e = rows_of(dir.path(), "binary.csv", b"a;b\n\x00\xff;1\n").unwrap_err();
         assert!(e.to_string().contains("geen geldige UTF-8"), "{e}");
+    }
+
+    #[test]
+    fn a_title_above_the_table_is_left_out_and_lines_keep_their_numbers() {
+        let dir = tempfile::tempdir().unwrap();
+        let want = vec![
+            vec!["Utrecht".to_string(), "361924".to_string()],
+            vec!["Zeist".to_string(), "65000".to_string()],
+        ];
+        for (name, text) in [
+            (
+                "plain.csv",
+                "gemeente;inwoners\nUtrecht;361924\nZeist;65000\n",
+            ),
+            // A title and a blank line, as people write them above a table.
+            (
+                "title.csv",
+                "Inwoners per gemeente, 1 januari 2024\n\ngemeente;inwoners\nUtrecht;361924\nZeist;65000\n",
+            ),
+            // As Excel saves a sheet with a title: the title's row has every delimiter.
+            (
+                "excel.csv",
+                "Inwoners per gemeente;\r\n;\r\ngemeente;inwoners\r\nUtrecht;361924\r\nZeist;65000\r\n",
+            ),
+        ] {
+            assert_eq!(
+                rows_of(dir.path(), name, text.as_bytes()).unwrap(),
+                want,
+                "{name}"
+            );
+            assert_eq!(detect(&dir.path().join(name)).unwrap()[1].name, "inwoners");
+        }
+        // A bad row is named by its line in the file, title lines counted.
+        let path = dir.path().join("bad.csv");
+        std::fs::write(&path, "Titel\n\na;b\nx;1\ny\n").unwrap();
+        let e = detect(&path).unwrap_err().to_string();
+        assert!(e.contains("regel 5 heeft 1 velden"), "{e}");
+        std::fs::write(&path, "Titel\na;a\n1;2\n").unwrap();
+        let e = detect(&path).unwrap_err().to_string();
+        assert!(
+            e.contains("regel 2: de kolomnaam \"a\" staat er twee keer"),
+            "{e}"
+        );
+        // A typed value that does not fit, too.
+        std::fs::write(&path, "Titel\n\na;b\nx;1\ny;veel\n").unwrap();
+        let types = [("b".to_string(), ColumnType::Integer)].into();
+        let mut src = CsvSource::open_with(&path, &crate::progress::NoProgress, &types).unwrap();
+        let e = src.next_batch().unwrap_err().to_string();
+        assert!(e.contains("regel 5, kolom \"b\""), "{e}");
+    }
+
+    #[test]
+    fn the_delimiter_is_the_one_that_splits_the_header_most() {
+        let layout = |text: &str| {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("l.csv");
+            std::fs::write(&path, text).unwrap();
+            let l = sniff_layout(&path).unwrap();
+            (l.delimiter, l.header_line)
+        };
+        assert_eq!(layout("a,b\n1,2\n"), (b',', 0));
+        assert_eq!(layout("gemeente;aantal, totaal;datum\n"), (b';', 0));
+        assert_eq!(layout("a\tb\n"), (b'\t', 0));
+        assert_eq!(layout("\"x, y\";b\n"), (b';', 0));
+        assert_eq!(layout("naam\nUtrecht\n"), (b',', 0));
+        assert_eq!(layout("Titel, met komma\n"), (b',', 0));
+        assert_eq!(layout("Titel\n\na;b\n"), (b';', 2));
     }
 
     #[test]
