@@ -98,6 +98,8 @@ struct Scan {
     delimiter: u8,
     /// The line of the header (from 0): title lines above it are left out.
     header_line: u64,
+    /// The line (from 0) where notes below the table begin, if any: left out too.
+    end_line: Option<u64>,
     names: Vec<String>,
     kinds: Vec<Kind>,
     /// The columns written the Dutch way.
@@ -321,6 +323,8 @@ struct FromLine<R> {
     inner: R,
     /// Lines still to leave out.
     skip: u64,
+    /// Lines still to pass on, when the table ends before the file (notes below it).
+    left: Option<u64>,
 }
 
 impl<R: std::io::BufRead> Read for FromLine<R> {
@@ -341,19 +345,44 @@ impl<R: std::io::BufRead> Read for FromLine<R> {
                 }
             }
         }
-        self.inner.read(out)
+        let Some(left) = self.left else {
+            return self.inner.read(out);
+        };
+        if left == 0 {
+            return Ok(0);
+        }
+        // Up to the end of the last line passed on.
+        let buf = self.inner.fill_buf()?;
+        let mut n = buf.len().min(out.len());
+        let mut lines = 0;
+        for (i, &b) in buf[..n].iter().enumerate() {
+            if b == b'\n' {
+                lines += 1;
+                if lines == left {
+                    n = i + 1;
+                    break;
+                }
+            }
+        }
+        out[..n].copy_from_slice(&buf[..n]);
+        self.inner.consume(n);
+        self.left = Some(left - lines);
+        Ok(n)
     }
 }
 
-/// The file at `path` from its header line on, counted for `progress`.
+/// The file at `path` from its header line on (from 0), up to line `end` when the table ends
+/// before the file, counted for `progress`.
 fn from_header<'a>(
     path: &Path,
     header_line: u64,
+    end: Option<u64>,
     progress: &'a dyn Progress,
 ) -> Result<FromHeader<'a>> {
     Ok(FromLine {
         inner: std::io::BufReader::new(Counting::open(path, progress)?),
         skip: header_line,
+        left: end.map(|e| e.saturating_sub(header_line)),
     })
 }
 
@@ -530,7 +559,7 @@ impl Scan {
             .has_headers(true)
             .flexible(true)
             .from_reader(LineBreaks::new(
-                from_header(path, header_line, progress)?,
+                from_header(path, header_line, None, progress)?,
                 header_line,
             ));
         let headers = rdr
@@ -572,23 +601,8 @@ impl Scan {
         let mut dates_ok = vec![true; names.len()];
         let mut rows = 0u64;
         let mut shifts: Vec<(usize, u64)> = Vec::new();
-        let mut rec = ::csv::ByteRecord::new();
-        loop {
-            match rdr.read_byte_record(&mut rec) {
-                Ok(false) => break,
-                Ok(true) => {}
-                Err(e) => {
-                    let line = match e.position() {
-                        Some(p) => rdr.get_mut().line_of(p.byte()),
-                        None => 0,
-                    };
-                    return Err(invalid(format!("regel {line}: {e}")).into());
-                }
-            }
-            let line = match rec.position() {
-                Some(p) => rdr.get_mut().line_of(p.byte()),
-                None => 0,
-            };
+        // A row of the table: checked, and its values weighed for each column's kind.
+        let mut take = |rec: &::csv::ByteRecord, line: u64| -> std::result::Result<(), Stop> {
             let shift = line.saturating_sub(rows + 2);
             if shift != shifts.last().map_or(0, |&(_, s)| s) {
                 shifts.push((rows as usize, shift));
@@ -623,7 +637,45 @@ impl Scan {
                 }
             }
             rows += 1;
+            Ok(())
+        };
+        // Rows without a value (`;;` as Excel saves an empty row), and rows of at most one
+        // filled field after a blank line or such a row: notes below the table ("Bron: CBS"),
+        // held until a row of the table follows them (then they were rows after all).
+        let mut held: Vec<(::csv::ByteRecord, u64)> = Vec::new();
+        // The line the previous row ended on.
+        let mut last_line = header_line + 1;
+        let mut rec = ::csv::ByteRecord::new();
+        loop {
+            match rdr.read_byte_record(&mut rec) {
+                Ok(false) => break,
+                Ok(true) => {}
+                Err(e) => {
+                    let line = match e.position() {
+                        Some(p) => rdr.get_mut().line_of(p.byte()),
+                        None => 0,
+                    };
+                    return Err(invalid(format!("regel {line}: {e}")).into());
+                }
+            }
+            let line = match rec.position() {
+                Some(p) => rdr.get_mut().line_of(p.byte()),
+                None => 0,
+            };
+            let blank_before = line > last_line + 1;
+            last_line = line + rec.iter().flatten().filter(|&&b| b == b'\n').count() as u64;
+            let filled = rec.iter().filter(|f| !f.trim_ascii().is_empty()).count();
+            let note = names.len() >= 2 && filled <= 1 && (blank_before || !held.is_empty());
+            if filled == 0 || note {
+                held.push((rec.clone(), line));
+                continue;
+            }
+            for (row, at) in held.drain(..) {
+                take(&row, at)?;
+            }
+            take(&rec, line)?;
         }
+        let end_line = held.first().map(|&(_, at)| at - 1);
         if rows == 0 {
             return Err(EngineError::Empty.into());
         }
@@ -639,6 +691,7 @@ impl Scan {
         Ok(Scan {
             delimiter,
             header_line,
+            end_line,
             names,
             kinds,
             dutch,
@@ -725,6 +778,7 @@ impl<'a> CsvSource<'a> {
             .build_buffered(std::io::BufReader::new(from_header(
                 read_from,
                 scan.header_line,
+                scan.end_line,
                 progress,
             )?))
             .map_err(|e| invalid(e.to_string()))?;
@@ -1011,6 +1065,49 @@ mod tests {
     }
 
     #[test]
+    fn notes_below_the_table_are_left_out_and_a_short_row_inside_it_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let want = vec![
+            vec!["344".to_string(), "361924".to_string()],
+            vec!["355".to_string(), "65000".to_string()],
+        ];
+        for (name, text) in [
+            (
+                "plain.csv",
+                "code;inwoners\n344;361924\n355;65000\n\nBron: CBS\n* voorlopig\n",
+            ),
+            // As Excel saves them: every delimiter in the row, a CRLF, a title above too.
+            (
+                "excel.csv",
+                "Inwoners;\r\n;\r\ncode;inwoners\r\n344;361924\r\n355;65000\r\n;\r\nBron: CBS;\r\n",
+            ),
+        ] {
+            // The code column stays a number: "Bron: CBS" is no value of it.
+            assert_eq!(
+                rows_of(dir.path(), name, text.as_bytes()).unwrap(),
+                want,
+                "{name}"
+            );
+        }
+        // A short row with rows of the table after it is no note: refused with its line.
+        let path = dir.path().join("inside.csv");
+        std::fs::write(&path, "a;b\n1;2\n\nx\n3;4\n").unwrap();
+        let e = detect(&path).unwrap_err().to_string();
+        assert!(e.contains("regel 4 heeft 1 velden"), "{e}");
+        // Without a blank line above it, a short last row is refused as before.
+        std::fs::write(&path, "a;b\n1;2\nx\n").unwrap();
+        let e = detect(&path).unwrap_err().to_string();
+        assert!(e.contains("regel 3 heeft 1 velden"), "{e}");
+        // A one-column file has no notes: every row is a value.
+        assert_eq!(
+            rows_of(dir.path(), "one.csv", b"naam\nUtrecht\n\nZeist\n")
+                .unwrap()
+                .len(),
+            2
+        );
+    }
+
+    #[test]
     fn the_delimiter_is_the_one_that_splits_the_header_most() {
         let layout = |text: &str| {
             let dir = tempfile::tempdir().unwrap();
@@ -1034,8 +1131,8 @@ mod tests {
         for (name, text, line) in [
             ("lf.csv", &b"a;b\nx;1\nSud\n"[..], 3),
             ("crlf.csv", b"a;b\r\nx;1\r\nSud\r\n", 3),
-            ("blank.csv", b"a;b\r\nx;1\r\n\r\nSud\r\n", 4),
-            ("lf_blank.csv", b"a;b\nx;1\n\n\nSud\n", 5),
+            ("blank.csv", b"a;b\r\nx;1\r\n\r\nSud\r\ny;2\r\n", 4),
+            ("lf_blank.csv", b"a;b\nx;1\n\n\nSud\ny;2\n", 5),
             ("quoted.csv", b"a;b\r\n\"x\r\ny\";1\r\nSud\r\n", 4),
         ] {
             let path = dir.path().join(name);
