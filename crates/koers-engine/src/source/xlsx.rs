@@ -160,7 +160,20 @@ fn sheet_rows<R: std::io::Read + std::io::Seek>(
     let r1 = cells.iter().map(|&(r, _, _)| r).max().unwrap_or(r0);
     let c1 = cells.iter().map(|&(_, c, _)| c).max().unwrap_or(c0);
     let width = (c1 - c0 + 1) as usize;
-    let mut rows = vec![vec![Data::Empty; width]; (r1 - r0 + 1) as usize];
+    let height = (r1 - r0 + 1) as usize;
+    // A few cells far apart would make a grid too large to hold (a crafted workbook): a table
+    // fills a fair part of its rectangle.
+    if width.saturating_mul(height) > (cells.len().saturating_mul(64)).max(1 << 20) {
+        return Err(invalid(format!(
+            "werkblad {name:?}: de {} gevulde cellen liggen te ver uit elkaar (rij {} tot {}, kolom {} tot {}) om als tabel te lezen",
+            cells.len(),
+            r0 + 1,
+            r1 + 1,
+            c0 + 1,
+            c1 + 1
+        )));
+    }
+    let mut rows = vec![vec![Data::Empty; width]; height];
     for (r, c, v) in cells {
         rows[(r - r0) as usize][(c - c0) as usize] = v;
     }

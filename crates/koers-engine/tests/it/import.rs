@@ -525,6 +525,26 @@ fn an_xlsx_sheet_reports_its_rows_as_they_are_read() {
 }
 
 #[test]
+fn an_xlsx_of_a_few_cells_far_apart_is_refused_not_spread_out_in_memory() {
+    let w = Work::new();
+    // Two cells, A1 and XFD1048576: a grid of 17 billion cells if laid out.
+    let rows = [
+        format!(r#"<row r="1">{}</row>"#, s("A1", "a")),
+        format!(r#"<row r="1048576">{}</row>"#, s("XFD1048576", "z")),
+    ];
+    let refs: Vec<&str> = rows.iter().map(String::as_str).collect();
+    let src = w.write("ver.xlsx", &xlsx(&refs));
+    let m = w.refused(&src, "v.parquet");
+    assert!(
+        m.contains(
+            "de 2 gevulde cellen liggen te ver uit elkaar (rij 1 tot 1048576, kolom 1 tot 16384)"
+        ),
+        "{m}"
+    );
+    assert!(w.outputs().is_empty());
+}
+
+#[test]
 fn broken_xlsx_is_refused() {
     let w = Work::new();
     let src = w.write("b.xlsx", b"PK\x03\x04 not really a zip");
