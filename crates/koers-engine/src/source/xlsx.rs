@@ -217,12 +217,16 @@ fn table_in(rows: &[&[Data]]) -> Option<Table> {
         .then_some(Table { header, data })
 }
 
-/// 1970-01-01 as an Excel serial day number.
-const EXCEL_EPOCH: f64 = 25569.0;
-
-/// Excel serial day number to microseconds since 1970-01-01.
-fn excel_micros(serial: f64) -> i64 {
-    ((serial - EXCEL_EPOCH) * 86_400_000_000.0).round() as i64
+/// An Excel date and time as the workbook means it: in its own date system (from 1900, or
+/// from 1904 as old Mac workbooks count), to the millisecond.
+fn date_time(d: &calamine::ExcelDateTime) -> Option<chrono::NaiveDateTime> {
+    let (y, mo, day, h, mi, s, ms) = d.to_ymd_hms_milli();
+    chrono::NaiveDate::from_ymd_opt(y.into(), mo.into(), day.into())?.and_hms_milli_opt(
+        h.into(),
+        mi.into(),
+        s.into(),
+        ms.into(),
+    )
 }
 
 impl Source for XlsxSource {
@@ -283,7 +287,9 @@ impl Source for XlsxSource {
                         let mut b = TimestampMicrosecondBuilder::new();
                         for r in &chunk {
                             b.append_option(match cell(r) {
-                                Data::DateTime(d) => Some(excel_micros(d.as_f64())),
+                                Data::DateTime(d) => {
+                                    date_time(&d).map(|t| t.and_utc().timestamp_micros())
+                                }
                                 _ => None,
                             });
                         }
@@ -293,7 +299,9 @@ impl Source for XlsxSource {
                         let mut b = Date32Builder::new();
                         for r in &chunk {
                             b.append_option(match cell(r) {
-                                Data::DateTime(d) => Some((d.as_f64() - EXCEL_EPOCH) as i32),
+                                Data::DateTime(d) => date_time(&d).map(|t| {
+                                    (t.date() - chrono::NaiveDate::default()).num_days() as i32
+                                }),
                                 _ => None,
                             });
                         }
@@ -356,9 +364,18 @@ mod tests {
     }
 
     #[test]
-    fn excel_epoch() {
-        assert_eq!(excel_micros(25569.0), 0);
-        assert_eq!(excel_micros(25570.5), 129_600_000_000);
+    fn dates_are_read_in_the_workbook_s_own_date_system() {
+        use calamine::{ExcelDateTime, ExcelDateTimeType::DateTime};
+        let at = |serial, is_1904| date_time(&ExcelDateTime::new(serial, DateTime, is_1904));
+        let noon =
+            chrono::NaiveDate::from_ymd_opt(2024, 1, 1).and_then(|d| d.and_hms_opt(12, 0, 0));
+        assert_eq!(at(45292.5, false), noon);
+        // An old Mac workbook counts from 1904: 1,462 days fewer for the same day.
+        assert_eq!(at(45292.5 - 1462.0, true), noon);
+        assert_eq!(
+            at(25569.0, false).map(|t| t.and_utc().timestamp_micros()),
+            Some(0)
+        );
     }
 
     /// Rows of cells: "" is empty, anything else text.
