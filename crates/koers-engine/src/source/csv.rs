@@ -959,6 +959,13 @@ mod tests {
         assert!(datafusion::arrow::array::Array::is_null(&col(2), 2));
     }
 
+    /// Rows of texts, as [`rows_of`] gives them.
+    fn table(rows: &[&[&str]]) -> Vec<Vec<String>> {
+        rows.iter()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect()
+    }
+
     /// The rows of the CSV file `name` with `bytes`, each cell as text.
     fn rows_of(dir: &Path, name: &str, bytes: &[u8]) -> Result<Vec<Vec<String>>> {
         use datafusion::arrow::util::display::array_value_to_string;
@@ -981,10 +988,7 @@ mod tests {
     #[test]
     fn excel_s_character_sets_are_read_and_a_file_that_is_no_text_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let want = vec![
-            vec!["Súdwest-Fryslân".to_string(), "3.5".to_string()],
-            vec!["Café €".to_string(), "1234.5".to_string()],
-        ];
+        let want = table(&[&["Súdwest-Fryslân", "3.5"], &["Café €", "1234.5"]]);
         // Excel's "CSV (gescheiden door lijstscheidingsteken)" on Dutch Windows: Windows-1252.
         let (cp1252, _, _) = encoding_rs::WINDOWS_1252
             .encode("gemeente;aantal\r\nSúdwest-Fryslân;3,5\r\nCafé €;1.234,5\r\n");
@@ -1018,10 +1022,7 @@ mod tests {
     #[test]
     fn a_title_above_the_table_is_left_out_and_lines_keep_their_numbers() {
         let dir = tempfile::tempdir().unwrap();
-        let want = vec![
-            vec!["Utrecht".to_string(), "361924".to_string()],
-            vec!["Zeist".to_string(), "65000".to_string()],
-        ];
+        let want = table(&[&["Utrecht", "361924"], &["Zeist", "65000"]]);
         for (name, text) in [
             (
                 "plain.csv",
@@ -1067,10 +1068,7 @@ mod tests {
     #[test]
     fn notes_below_the_table_are_left_out_and_a_short_row_inside_it_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let want = vec![
-            vec!["344".to_string(), "361924".to_string()],
-            vec!["355".to_string(), "65000".to_string()],
-        ];
+        let want = table(&[&["344", "361924"], &["355", "65000"]]);
         for (name, text) in [
             (
                 "plain.csv",
