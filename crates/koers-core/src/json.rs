@@ -8,9 +8,10 @@ pub fn problem(e: &serde_json::Error) -> String {
     problem_in(e, |_| None)
 }
 
-/// What is wrong, without where: for a caller that says the place its own way.
-pub fn what(e: &serde_json::Error) -> String {
-    words(&message(e), &|_| None)
+/// [`problem`] for a text that is line `line` of a file (a line of a JSON text sequence):
+/// the place said as the file's.
+pub fn problem_on_line(e: &serde_json::Error, line: usize) -> String {
+    placed(line, e.column(), words(&message(e), &|_| None))
 }
 
 /// The same as [`problem`], with `own` giving the words for messages of a library that deserialises through
@@ -19,8 +20,13 @@ pub fn problem_in(e: &serde_json::Error, own: impl Fn(&str) -> Option<String>) -
     let what = words(&message(e), &own);
     match e.line() {
         0 => what,
-        line => format!("regel {line}, kolom {}: {what}", e.column()),
+        line => placed(line, e.column(), what),
     }
+}
+
+/// What is wrong, and where.
+fn placed(line: usize, column: usize, what: String) -> String {
+    format!("regel {line}, kolom {column}: {what}")
 }
 
 /// serde_json's message without the place it puts last: "<message> at line L column C".

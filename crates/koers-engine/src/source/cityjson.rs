@@ -314,14 +314,8 @@ impl<'a> CityJsonSource<'a> {
         }
         for (i, line) in lines.enumerate().filter(|_| sequence) {
             // Each line is a document of its own: its own line 1 is the file's line `i + 2`.
-            let f: Value = serde_json::from_str(line).map_err(|e| {
-                invalid(format!(
-                    "regel {}, kolom {}: {}",
-                    i + 2,
-                    e.column(),
-                    json::what(&e)
-                ))
-            })?;
+            let f: Value = serde_json::from_str(line)
+                .map_err(|e| invalid(json::problem_on_line(&e, i + 2)))?;
             features(&f, transform, &mut out)
                 .map_err(|e| invalid(format!("regel {}: {e}", i + 2)))?;
         }
