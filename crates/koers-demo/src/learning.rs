@@ -292,7 +292,7 @@ pub async fn seed(ws: &Workspace, org: &Organisation, coordinator: &User) -> Res
         })),
     )
     .await?;
-    let questions = koers_app::questions::questions(ws, &who, &Default::default()).await?;
+    let roads = crate::questions::roads_question(ws, &who).await?;
     let projects = [
         (
             "Tijdmachine: wegen door de jaren",
@@ -316,7 +316,7 @@ pub async fn seed(ws: &Workspace, org: &Organisation, coordinator: &User) -> Res
             "outcome": outcome,
             "students": students,
             // Both work on the roads question (the second one from the goods traffic over them).
-            "questionId": questions.first().map(|q| q.id.clone()),
+            "questionId": roads.id,
             "productKind": product.as_ref().map(|_| "monitor"),
             "productId": product,
             "members": teams.get(k).cloned().unwrap_or_default(),

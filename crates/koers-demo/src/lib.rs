@@ -338,21 +338,17 @@ pub(crate) async fn account(
     ))
 }
 
-/// A partner from outside, invited by the policy owner to the first data question (reading,
-/// commenting and adding files) with an account of their own: the demo's guest. Returns the
-/// accounts file's line for them.
+/// A partner from outside, invited by the policy owner to the roads question (reading,
+/// commenting and adding files: a grid operator's cables lie under the roads) with an account
+/// of their own: the demo's guest. Returns the accounts file's line for them.
 async fn invite_partner(
     ws: &Workspace,
     org: &Organisation,
     owner: &koers_store::User,
 ) -> Result<String> {
     let who = principal(ws, org, owner).await?;
-    let first = koers_app::questions::questions(ws, &who, &Default::default())
-        .await?
-        .into_iter()
-        .next()
-        .context("de demo heeft geen datavraag")?;
-    let object = (koers_core::guests::GuestObject::Question, first.id.as_str());
+    let roads = crate::questions::roads_question(ws, &who).await?;
+    let object = (koers_core::guests::GuestObject::Question, roads.id.as_str());
     guest(
         ws,
         &who,
@@ -429,4 +425,61 @@ fn write_private(path: &Path, text: &str) -> Result<()> {
         .with_context(|| format!("kan {} niet schrijven", path.display()))?;
     f.write_all(text.as_bytes())?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use koers_app::guests::SharedObject;
+
+    /// The demo's guests work on the question their work is about: the grid operator's partner
+    /// and the student whose project reads the goods traffic over the roads both land on the
+    /// roads question, not on whichever question happens to be newest.
+    #[tokio::test]
+    async fn the_demo_guests_work_on_the_roads_question() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = koers_store::Store::open_in(dir.path()).await.unwrap();
+        let ws = Workspace::new(
+            store,
+            koers_app::WorkspaceConfig {
+                data_dir: dir.path().to_path_buf(),
+                engine: Default::default(),
+                fetch: Default::default(),
+                mailer: None,
+                storage: None,
+            },
+        )
+        .unwrap();
+        let rows = MovementArgs {
+            movements_rows: 500,
+            movements: None,
+        };
+        seed(&ws, &rows).await.unwrap();
+        let orgs = ws.store.organisations().organisations().await.unwrap();
+        let utrecht = orgs
+            .iter()
+            .find(|o| o.cbs_code.as_deref() == Some("PV26"))
+            .unwrap();
+        for email in ["partner@netbeheerder-oost.example", "student@uu.example"] {
+            let (user, _) = ws
+                .store
+                .users()
+                .user_for_login(email)
+                .await
+                .unwrap()
+                .unwrap();
+            let who = principal(&ws, utrecht, &user).await.unwrap();
+            let shared = koers_app::guests::shared_with_me(&ws, &who).await.unwrap();
+            assert_eq!(shared.len(), 1, "{email}");
+            let (_, object) = koers_app::guests::open(&ws, &who, &shared[0].grant.id)
+                .await
+                .unwrap();
+            let question = match object {
+                SharedObject::Question(g) => g.question.question,
+                SharedObject::Project(p) => p.question.question.question,
+                SharedObject::Report(_) => panic!("{email} is a guest on a report"),
+            };
+            assert_eq!(question, crate::questions::ROADS, "{email}");
+        }
+    }
 }

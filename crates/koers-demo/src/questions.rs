@@ -163,6 +163,21 @@ pub struct People<'a> {
     pub board: &'a User,
 }
 
+/// The demo's roads question: the make-track projects work on it and the partner is invited to it.
+pub(crate) const ROADS: &str = "Hoeveel kilometer weg is aan vervanging toe?";
+
+/// The roads question as `who` sees it.
+pub(crate) async fn roads_question(
+    ws: &Workspace,
+    who: &Principal,
+) -> Result<koers_store::questions::Question> {
+    questions::questions(ws, who, &Default::default())
+        .await?
+        .into_iter()
+        .find(|q| q.question == ROADS)
+        .ok_or_else(|| anyhow!("de demo heeft geen datavraag over wegen"))
+}
+
 struct Case<'a> {
     task: (&'a str, &'a str, &'a str),
     question: &'a str,
@@ -182,7 +197,7 @@ pub async fn seed(ws: &Workspace, org: &Organisation, p: &People<'_>) -> Result<
                 "roads",
                 "Provinciale wegen veilig en betrouwbaar houden binnen het onderhoudsbudget.",
             ),
-            question: "Hoeveel kilometer weg is aan vervanging toe?",
+            question: ROADS,
             dataset: (
                 "wegvakken",
                 "Wegvakken met conditiescore",
