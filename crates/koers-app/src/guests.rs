@@ -396,30 +396,25 @@ async fn deliverables(
     org_id: &str,
     x: &crate::learning::Project,
 ) -> Result<Vec<String>> {
-    // A deliverable removed since is left out, not an error: the project stays readable.
-    let found = |r: std::result::Result<String, koers_store::StoreError>| match r {
-        Ok(name) => Ok(Some(name)),
-        Err(koers_store::StoreError::NotFound) => Ok(None),
-        Err(e) => Err(Error::from(e)),
-    };
+    use koers_core::questions::ProductPage;
+    let product = x
+        .product_kind
+        .as_deref()
+        .and_then(ProductPage::parse)
+        .filter(|p| matches!(p, ProductPage::Indicator | ProductPage::Monitor))
+        .zip(x.product_id.as_deref());
+    let dashboard = x
+        .dashboard_id
+        .as_deref()
+        .map(|id| (ProductPage::Dashboard, id));
     let mut out = Vec::new();
-    let products = ws.store.indicators();
-    let product = match (x.product_kind.as_deref(), x.product_id.as_deref()) {
-        (Some("indicator"), Some(id)) => {
-            found(products.indicator(org_id, id).await.map(|i| i.name))?
+    for (page, id) in product.into_iter().chain(dashboard) {
+        // A deliverable removed since is left out, not an error: the project stays readable.
+        match crate::products::name_of(ws, org_id, page, id).await {
+            Ok(name) => out.push(name),
+            Err(koers_store::StoreError::NotFound) => {}
+            Err(e) => return Err(e.into()),
         }
-        (Some("monitor"), Some(id)) => found(products.monitor(org_id, id).await.map(|m| m.name))?,
-        _ => None,
-    };
-    out.extend(product);
-    if let Some(id) = &x.dashboard_id {
-        out.extend(found(
-            ws.store
-                .dashboards()
-                .dashboard(org_id, id)
-                .await
-                .map(|d| d.name),
-        )?);
     }
     Ok(out)
 }

@@ -9,7 +9,7 @@ use crate::catalog::RemoveOnDrop;
 use crate::{Error, Input, Principal, Result, Workspace};
 use koers_core::guests::GuestObject;
 use koers_core::questions::{
-    Assignments, CycleState, QuestionDraft, QuestionRole, Refused, Status, TaskDraft,
+    Assignments, CycleState, ProductPage, QuestionDraft, QuestionRole, Refused, Status, TaskDraft,
     TransitionInput, check_transition, cycle_state, responsible,
 };
 use koers_core::{Invalid, Permission, attachments};
@@ -64,8 +64,53 @@ pub struct QuestionPage {
     pub members: Vec<Member>,
     pub datasets: Vec<Dataset>,
     pub analyses: Vec<Analysis>,
+    /// The organisation's monitors, indicators and dashboards, to link as the product.
+    pub products: Vec<ProductChoice>,
     /// The guests invited to the question, for those who may invite them (else `None`).
     pub guests: Option<Vec<koers_store::guests::GuestGrant>>,
+}
+
+/// An information product a question may link to, by name.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ProductChoice {
+    /// `monitor`, `indicator` or `dashboard`.
+    pub kind: &'static str,
+    pub id: String,
+    pub name: String,
+}
+
+/// The organisation's information products, monitors first, to choose as a question's product.
+async fn product_choices(ws: &Workspace, org_id: &str) -> Result<Vec<ProductChoice>> {
+    let choice = |page: ProductPage| {
+        move |(id, name)| ProductChoice {
+            kind: page.as_str(),
+            id,
+            name,
+        }
+    };
+    let products = ws.store.indicators();
+    let monitors = products
+        .monitors(org_id)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m.name));
+    let indicators = products
+        .indicators(org_id)
+        .await?
+        .into_iter()
+        .map(|i| (i.id, i.name));
+    let dashboards = ws
+        .store
+        .dashboards()
+        .dashboards(org_id)
+        .await?
+        .into_iter()
+        .map(|d| (d.id, d.name));
+    Ok(monitors
+        .map(choice(ProductPage::Monitor))
+        .chain(indicators.map(choice(ProductPage::Indicator)))
+        .chain(dashboards.map(choice(ProductPage::Dashboard)))
+        .collect())
 }
 
 /// A file received for a question, still at a temporary path (removed if not kept).
@@ -238,6 +283,7 @@ pub async fn question_page(ws: &Workspace, who: &Principal, id: &str) -> Result<
         members: ws.store.users().members(&who.org.id).await?,
         datasets: ws.store.catalog().datasets(&who.org.id).await?,
         analyses: ws.store.catalog().analyses(&who.org.id).await?,
+        products: product_choices(ws, &who.org.id).await?,
         guests: if who.may(Permission::ManageQuestions) {
             Some(
                 ws.store
@@ -368,6 +414,11 @@ pub async fn link(ws: &Workspace, who: &Principal, id: &str, mut input: Input) -
         _ => (input.text("kind"), input.text("target")),
     };
     input.finish(Ok(()))?;
+    // A product chosen by name from the form's list is linked by its page's address.
+    let (kind, target) = match ProductPage::parse(&kind) {
+        Some(page) if page != ProductPage::Analysis => ("product".to_string(), page.path(&target)),
+        _ => (kind, target.trim().to_string()),
+    };
     let bad_target = |_| {
         Error::Invalid(Invalid::one(
             "target",
@@ -375,23 +426,20 @@ pub async fn link(ws: &Workspace, who: &Principal, id: &str, mut input: Input) -
             "onbekend in deze organisatie",
         ))
     };
+    let org = who.org.id.as_str();
     let label = match kind.as_str() {
         "dataset" => ws
             .store
             .catalog()
-            .dataset(&who.org.id, &target)
+            .dataset(org, &target)
             .await
             .map(|d| d.meta.title)
             .map_err(bad_target)?,
-        "analysis" => ws
-            .store
-            .catalog()
-            .analysis(&who.org.id, &target)
+        "analysis" => crate::products::name_of(ws, org, ProductPage::Analysis, &target)
             .await
-            .map(|a| a.title)
             .map_err(bad_target)?,
         "product" => {
-            let t = target.trim();
+            let t = target.as_str();
             if !(t.starts_with('/') && !t.starts_with("//")
                 || t.starts_with("https://")
                 || t.starts_with("http://"))
@@ -403,7 +451,13 @@ pub async fn link(ws: &Workspace, who: &Principal, id: &str, mut input: Input) -
                     "geef een pad in koers of een http(s)-adres",
                 )));
             }
-            t.to_string()
+            // A product of koers is shown by its name; another page or a web address as such.
+            match ProductPage::of_path(t) {
+                Some((page, id)) => crate::products::name_of(ws, org, page, id)
+                    .await
+                    .map_err(bad_target)?,
+                None => t.to_string(),
+            }
         }
         _ => {
             return Err(Error::Invalid(Invalid::one(
@@ -415,7 +469,7 @@ pub async fn link(ws: &Workspace, who: &Principal, id: &str, mut input: Input) -
     };
     ws.store
         .questions()
-        .link_evidence(&q, &kind, target.trim(), &label, &who.actor())
+        .link_evidence(&q, &kind, &target, &label, &who.actor())
         .await?;
     Ok(q)
 }

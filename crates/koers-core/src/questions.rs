@@ -380,6 +380,64 @@ impl QuestionDraft {
     }
 }
 
+/// An information product made in koers that a question's evidence may name by its page's
+/// address, so the question shows its name instead of the address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProductPage {
+    Analysis,
+    Dashboard,
+    Monitor,
+    Indicator,
+}
+
+impl ProductPage {
+    pub const ALL: [ProductPage; 4] = [
+        ProductPage::Analysis,
+        ProductPage::Dashboard,
+        ProductPage::Monitor,
+        ProductPage::Indicator,
+    ];
+
+    /// How a form names the kind (`monitor:<id>`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProductPage::Analysis => "analysis",
+            ProductPage::Dashboard => "dashboard",
+            ProductPage::Monitor => "monitor",
+            ProductPage::Indicator => "indicator",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    fn prefix(self) -> &'static str {
+        match self {
+            ProductPage::Analysis => "/analyses/",
+            ProductPage::Dashboard => "/dashboards/",
+            ProductPage::Monitor => "/informatieproducten/monitoren/",
+            ProductPage::Indicator => "/informatieproducten/indicatoren/",
+        }
+    }
+
+    /// The address of the product's page.
+    pub fn path(self, id: &str) -> String {
+        format!("{}{id}", self.prefix())
+    }
+
+    /// The product a koers address names, and its id: `/dashboards/<id>`, also with a query
+    /// or fragment after it (a dashboard's filter choice). `None` for a web address, a page
+    /// below a product's (`/dashboards/<id>/versies`) or any other page.
+    pub fn of_path(address: &str) -> Option<(Self, &str)> {
+        let page = address.split(['?', '#']).next().unwrap_or_default();
+        Self::ALL.into_iter().find_map(|p| {
+            let id = page.strip_prefix(p.prefix())?;
+            (!id.is_empty() && !id.contains('/')).then_some((p, id))
+        })
+    }
+}
+
 /// What a closed policy cycle needs, and the first step still missing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CycleState {
@@ -415,6 +473,32 @@ pub fn cycle_state(
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_product_page_is_known_by_its_address() {
+        assert_eq!(
+            ProductPage::of_path("/dashboards/d1?f.jaar=2023#kaart"),
+            Some((ProductPage::Dashboard, "d1"))
+        );
+        assert_eq!(
+            ProductPage::of_path("/informatieproducten/monitoren/m1"),
+            Some((ProductPage::Monitor, "m1"))
+        );
+        for p in ProductPage::ALL {
+            assert_eq!(ProductPage::of_path(&p.path("x")), Some((p, "x")));
+            assert_eq!(ProductPage::parse(p.as_str()), Some(p));
+        }
+        for other in [
+            "/dashboards/",
+            "/dashboards/d1/versies",
+            "/informatieproducten",
+            "https://example.org/dashboards/d1",
+            "/bronnen/b1",
+        ] {
+            assert_eq!(ProductPage::of_path(other), None, "{other}");
+        }
+        assert_eq!(ProductPage::parse("dataset"), None);
+    }
 
     #[test]
     fn the_next_step_waits_on_the_holder_of_its_role_only() {

@@ -25,6 +25,7 @@ use crate::{Error, Principal, Result, Workspace};
 use koers_core::indicators::{
     IndicatorDraft, IndicatorInput, MonitorDraft, check_columns, headline, status, trend,
 };
+use koers_core::questions::ProductPage;
 use koers_core::{FieldError, Invalid, Permission};
 use koers_store::{Actor, StoreError};
 use serde::Serialize;
@@ -657,4 +658,40 @@ pub(crate) async fn versions_read(ws: &Workspace, org_id: &str, sql: &str) -> Re
         .into_iter()
         .map(|(name, version, id)| serde_json::json!({ "dataset": name, "version": version, "versionId": id, "query": format!("{name}@{version}") }))
         .collect())
+}
+
+/// The name of an information product of organisation `org_id`, by the kind of its page:
+/// how a question's evidence and a project's deliverables name what they point at.
+pub(crate) async fn name_of(
+    ws: &Workspace,
+    org_id: &str,
+    page: ProductPage,
+    id: &str,
+) -> std::result::Result<String, StoreError> {
+    match page {
+        ProductPage::Analysis => ws
+            .store
+            .catalog()
+            .analysis(org_id, id)
+            .await
+            .map(|a| a.title),
+        ProductPage::Dashboard => ws
+            .store
+            .dashboards()
+            .dashboard(org_id, id)
+            .await
+            .map(|d| d.name),
+        ProductPage::Monitor => ws
+            .store
+            .indicators()
+            .monitor(org_id, id)
+            .await
+            .map(|m| m.name),
+        ProductPage::Indicator => ws
+            .store
+            .indicators()
+            .indicator(org_id, id)
+            .await
+            .map(|i| i.name),
+    }
 }

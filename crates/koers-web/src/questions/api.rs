@@ -227,9 +227,12 @@ pub struct TransitionIn {
 /// Evidence to link.
 #[derive(ToSchema)]
 pub struct EvidenceIn {
-    /// dataset, analysis or product.
+    /// dataset, analysis or product; or monitor, indicator or dashboard (a product of koers
+    /// by its id).
     pub kind: String,
-    /// A dataset or analysis id, or the address of an information product.
+    /// A dataset, analysis, monitor, indicator or dashboard id, or the address of an
+    /// information product: a page of koers (`/dashboards/{id}`) is named by the product's
+    /// name, a web address by itself.
     pub target: String,
 }
 

@@ -200,6 +200,7 @@ async fn render_question(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) 
             comments => p.comments,
             datasets => p.datasets,
             analyses => p.analyses,
+            products => p.products,
             can_link => ctx.may(Permission::ManageQuestions),
             members => p.members.iter().map(|m| &m.user).collect::<Vec<_>>(),
             attachments => p.attachments,

@@ -402,7 +402,14 @@ async fn invitations_refuse_bad_input_and_other_peoples_questions() {
 async fn a_member_invites_and_a_guest_works_through_the_pages() {
     let app = TestApp::spawn_with_attachment_limit(64 * 1024).await;
     let admin = app.page_as("admin@pv26.example").await;
-    let qid = question_of_a(&app.as_admin().await).await;
+    let api = app.as_admin().await;
+    let qid = question_of_a(&api).await;
+    api.post_json(
+        &format!("/api/v1/data-questions/{qid}/evidence"),
+        &json!({"kind": "product", "target": "https://www.zonatlas.nl/utrecht"}),
+    )
+    .await
+    .assert_status(200);
     let page = format!("/datavragen/{qid}");
     admin
         .get(&page)
@@ -469,6 +476,12 @@ async fn a_member_invites_and_a_guest_works_through_the_pages() {
     let html = guest.open_form(&to).await;
     assert!(html.contains("Hoeveel daken kunnen zonnepanelen dragen?"));
     assert!(html.contains("Gedeeld met mij"));
+    // The evidence by its kind and name; the comments say there are none yet.
+    assert!(
+        html.contains("informatieproduct: https:&#x2f;&#x2f;www.zonatlas.nl&#x2f;utrecht"),
+        "{html}"
+    );
+    assert!(html.contains("<li>Nog geen reacties.</li>"), "{html}");
     assert!(
         !html.contains("href=\"/bronnen\""),
         "a guest sees no modules"

@@ -292,3 +292,81 @@ async fn evidence_is_chosen_by_name_on_the_page() {
     .await
     .assert_status(400);
 }
+
+/// A monitor, indicator or dashboard of koers is linked as the product by choosing its name,
+/// and shown by its name (to members and to guests), also when its page's address is given
+/// through the API; a web address elsewhere stays as typed; another organisation's product
+/// is unknown here and changes nothing.
+#[tokio::test]
+async fn a_product_of_koers_is_linked_and_shown_by_its_name() {
+    let app = TestApp::spawn().await;
+    let api = app.as_admin().await;
+    let q = crate::overview::ask(&api, json!({"question": "Hoe druk is het op de N201?"})).await;
+    let qid = q["id"].as_str().unwrap();
+    let monitor = api
+        .create("/api/v1/monitors", &json!({"name": "Monitor wegen"}))
+        .await;
+    let mid = monitor["id"].as_str().unwrap();
+    let path = format!("/datavragen/{qid}");
+    let page = app.page_as("admin@pv26.example").await;
+    let html = page.page(&path).await;
+    assert!(
+        html.contains(&format!(
+            r#"<optgroup label="Monitoren"><option value="monitor:{mid}">Monitor wegen</option>"#
+        )),
+        "{html}"
+    );
+    page.submit(
+        &format!("{path}/bewijs"),
+        &[
+            ("evidence", format!("monitor:{mid}").as_str()),
+            ("kind", "product"),
+            ("target", ""),
+        ],
+    )
+    .await
+    .assert_shows(
+        200,
+        &[&format!(
+            r#"informatieproduct: <a class="utrecht-link" href="&#x2f;informatieproducten&#x2f;monitoren&#x2f;{mid}">Monitor wegen</a>"#
+        )],
+    );
+
+    // Through the API: a page of koers by its name, a web address by itself.
+    let ev = format!("/api/v1/data-questions/{qid}/evidence");
+    let other = app.api_as("admin@gm0796.example").await;
+    let theirs = other
+        .create("/api/v1/monitors", &json!({"name": "Hun monitor"}))
+        .await;
+    let theirs = format!(
+        "/informatieproducten/monitoren/{}",
+        theirs["id"].as_str().unwrap()
+    );
+    for (kind, target) in [("product", theirs.as_str()), ("monitor", "onbekend")] {
+        let e = api
+            .post_json(&ev, &json!({"kind": kind, "target": target}))
+            .await
+            .expect(400)
+            .json();
+        assert_eq!(e["invalidParams"][0]["name"], "target", "{e}");
+    }
+    for target in [
+        format!("/informatieproducten/monitoren/{mid}?jaar=2025"),
+        "https://www.provincie-utrecht.nl/wegen".to_string(),
+    ] {
+        api.post_json(&ev, &json!({"kind": "product", "target": target}))
+            .await
+            .assert_status(200);
+    }
+    let detail: Value = api.get_json(&format!("/api/v1/data-questions/{qid}")).await;
+    let labels = field_of_each(&detail["evidence"], "label");
+    assert_eq!(
+        labels,
+        [
+            "Monitor wegen",
+            "Monitor wegen",
+            "https://www.provincie-utrecht.nl/wegen"
+        ],
+        "{detail}"
+    );
+}
