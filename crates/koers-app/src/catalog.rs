@@ -42,6 +42,20 @@ pub struct WorkspaceConfig {
     pub storage: Option<ObjectStorage>,
 }
 
+impl WorkspaceConfig {
+    /// Data in `data_dir` and the defaults for the rest: the engine's and the fetch
+    /// policy's own, no e-mail, no object storage.
+    pub fn in_folder(data_dir: impl Into<PathBuf>) -> Self {
+        WorkspaceConfig {
+            data_dir: data_dir.into(),
+            engine: EngineConfig::default(),
+            fetch: FetchPolicy::default(),
+            mailer: None,
+            storage: None,
+        }
+    }
+}
+
 /// The store and the engine of one koers, with the jobs running on it.
 #[derive(Clone)]
 pub struct Workspace {

@@ -439,17 +439,7 @@ mod tests {
     async fn the_demo_guests_work_on_the_roads_question() {
         let dir = tempfile::tempdir().unwrap();
         let store = koers_store::Store::open_in(dir.path()).await.unwrap();
-        let ws = Workspace::new(
-            store,
-            koers_app::WorkspaceConfig {
-                data_dir: dir.path().to_path_buf(),
-                engine: Default::default(),
-                fetch: Default::default(),
-                mailer: None,
-                storage: None,
-            },
-        )
-        .unwrap();
+        let ws = Workspace::new(store, koers_app::WorkspaceConfig::in_folder(dir.path())).unwrap();
         let rows = MovementArgs {
             movements_rows: 500,
             movements: None,

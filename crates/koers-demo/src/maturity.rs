@@ -337,17 +337,7 @@ mod tests {
     async fn the_demo_round_covers_twelve_provinces_as_generated() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open_in(dir.path()).await.unwrap();
-        let ws = Workspace::new(
-            store.clone(),
-            WorkspaceConfig {
-                data_dir: dir.path().to_path_buf(),
-                engine: Default::default(),
-                fetch: Default::default(),
-                mailer: None,
-                storage: None,
-            },
-        )
-        .unwrap();
+        let ws = Workspace::new(store.clone(), WorkspaceConfig::in_folder(dir.path())).unwrap();
         let org = organisation(&store, "Provincie Utrecht", "province", "PV26").await;
         let analyst = store
             .users()

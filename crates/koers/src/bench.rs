@@ -297,11 +297,8 @@ async fn dashboard_in(dir: &Path, data: &Path, requests: usize) -> Result<()> {
     let ws = koers_app::Workspace::new(
         store,
         koers_app::WorkspaceConfig {
-            data_dir: dir.to_path_buf(),
             engine,
-            fetch: koers_app::fetch::FetchPolicy::default(),
-            mailer: None,
-            storage: None,
+            ..koers_app::WorkspaceConfig::in_folder(dir)
         },
     )?;
     let started = Instant::now();

@@ -668,30 +668,11 @@ pub(crate) async fn name_of(
     page: ProductPage,
     id: &str,
 ) -> std::result::Result<String, StoreError> {
+    let s = &ws.store;
     match page {
-        ProductPage::Analysis => ws
-            .store
-            .catalog()
-            .analysis(org_id, id)
-            .await
-            .map(|a| a.title),
-        ProductPage::Dashboard => ws
-            .store
-            .dashboards()
-            .dashboard(org_id, id)
-            .await
-            .map(|d| d.name),
-        ProductPage::Monitor => ws
-            .store
-            .indicators()
-            .monitor(org_id, id)
-            .await
-            .map(|m| m.name),
-        ProductPage::Indicator => ws
-            .store
-            .indicators()
-            .indicator(org_id, id)
-            .await
-            .map(|i| i.name),
+        ProductPage::Analysis => s.catalog().analysis(org_id, id).await.map(|a| a.title),
+        ProductPage::Dashboard => s.dashboards().dashboard(org_id, id).await.map(|d| d.name),
+        ProductPage::Monitor => s.indicators().monitor(org_id, id).await.map(|m| m.name),
+        ProductPage::Indicator => s.indicators().indicator(org_id, id).await.map(|i| i.name),
     }
 }

@@ -279,17 +279,8 @@ async fn same_answers(ws: &koers_app::Workspace, org: &koers_store::Organisation
 async fn every_demo_analysis_answers_the_same_after_an_append() {
     let dir = tempfile::tempdir().unwrap();
     let store = koers_store::Store::open_in(dir.path()).await.unwrap();
-    let ws = koers_app::Workspace::new(
-        store,
-        koers_app::WorkspaceConfig {
-            data_dir: dir.path().to_path_buf(),
-            engine: koers_engine::EngineConfig::default(),
-            fetch: koers_app::fetch::FetchPolicy::default(),
-            mailer: None,
-            storage: None,
-        },
-    )
-    .unwrap();
+    let ws = koers_app::Workspace::new(store, koers_app::WorkspaceConfig::in_folder(dir.path()))
+        .unwrap();
     let args = koers_demo::movements::MovementArgs {
         movements_rows: 3000,
         movements: None,

@@ -2,6 +2,7 @@
 //! step, evidence, decision and evaluation closing the policy cycle, and bad input.
 
 use crate::helpers::{ImportOptions, TestApp, field_of_each};
+use crate::session::{Resp, Session};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -274,16 +275,9 @@ async fn evidence_is_chosen_by_name_on_the_page() {
         )),
         "{html}"
     );
-    page.submit(
-        &format!("{path}/bewijs"),
-        &[
-            ("evidence", format!("analysis:{analysis}").as_str()),
-            ("kind", "product"),
-            ("target", ""),
-        ],
-    )
-    .await
-    .assert_shows(200, &["Zwemplekken per gemeente"]);
+    choose_evidence(&page, &path, &format!("analysis:{analysis}"))
+        .await
+        .assert_shows(200, &["Zwemplekken per gemeente"]);
     // Neither chosen nor typed: the page says what is missing.
     page.post_form(
         &format!("{path}/bewijs"),
@@ -293,8 +287,14 @@ async fn evidence_is_chosen_by_name_on_the_page() {
     .assert_status(400);
 }
 
+/// Sends the evidence form of the question page at `path` with `evidence` chosen in its list.
+async fn choose_evidence(page: &Session, path: &str, evidence: &str) -> Resp {
+    let form = [("evidence", evidence), ("kind", "product"), ("target", "")];
+    page.submit(&format!("{path}/bewijs"), &form).await
+}
+
 /// A monitor, indicator or dashboard of koers is linked as the product by choosing its name,
-/// and shown by its name (to members and to guests), also when its page's address is given
+/// and shown by its name, also when its page's address is given
 /// through the API; a web address elsewhere stays as typed; another organisation's product
 /// is unknown here and changes nothing.
 #[tokio::test]
@@ -316,16 +316,9 @@ async fn a_product_of_koers_is_linked_and_shown_by_its_name() {
         )),
         "{html}"
     );
-    page.submit(
-        &format!("{path}/bewijs"),
-        &[
-            ("evidence", format!("monitor:{mid}").as_str()),
-            ("kind", "product"),
-            ("target", ""),
-        ],
-    )
-    .await
-    .assert_shows(
+    choose_evidence(&page, &path, &format!("monitor:{mid}"))
+        .await
+        .assert_shows(
         200,
         &[&format!(
             r#"informatieproduct: <a class="utrecht-link" href="&#x2f;informatieproducten&#x2f;monitoren&#x2f;{mid}">Monitor wegen</a>"#

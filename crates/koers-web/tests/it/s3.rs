@@ -488,11 +488,8 @@ async fn local_versions_migrate_to_s3_and_stay_queryable() {
     let ws = koers_app::Workspace::new(
         app.store.clone(),
         koers_app::WorkspaceConfig {
-            data_dir: app.ws.data_dir().to_path_buf(),
-            engine: Default::default(),
-            fetch: Default::default(),
-            mailer: None,
             storage: Some(target),
+            ..koers_app::WorkspaceConfig::in_folder(app.ws.data_dir())
         },
     )
     .unwrap();
