@@ -240,3 +240,5 @@ pub mod testing;
 mod migration_0018;
 #[cfg(test)]
 mod migration_0036;
+#[cfg(test)]
+mod migration_0043;

@@ -61,6 +61,7 @@ const FILES: &[(&str, &str)] = files![
     "0040_analysis_column_labels.sql",
     "0041_audit_log_by_object.sql",
     "0042_sent_forms.sql",
+    "0043_product_link_names.sql",
 ];
 
 /// One file's SQL for one database.
