@@ -96,3 +96,32 @@ async fn the_menu_folds_on_a_phone_and_controls_show_their_state() {
     );
     end_session(c).await;
 }
+
+/// On a phone a table wider than the screen scrolls in its box without breaking the words of
+/// the choices in it ("Vie wer"), and its caption wraps within what is seen instead of being
+/// cut off at the screen's edge: the administrator's members and their roles.
+#[tokio::test]
+async fn a_wide_table_on_a_phone_keeps_its_words_and_its_caption_in_view() {
+    let app = TestApp::spawn().await;
+    let (_driver, c, _profile) = browser_as(&app, "admin@pv26.example", (390, 844)).await;
+    c.goto(&app.url("/organisatie")).await.unwrap();
+    wait_for(&c, Locator::Id("tabel-leden")).await;
+    let measured = script(
+        &c,
+        "const caption = document.getElementById('tabel-leden');
+         const box = caption.closest('.koers-table-scroll').getBoundingClientRect();
+         const labels = Array.from(caption.closest('table').querySelectorAll('.koers-check'));
+         return [
+           labels.length > 0 && labels.every(l => l.getBoundingClientRect().height < 40),
+           box.width < box.right && caption.getBoundingClientRect().right <= box.right + 1,
+         ];",
+    )
+    .await;
+    assert_eq!(
+        measured,
+        json!([true, true]),
+        "labels whole, caption in view"
+    );
+    screenshot(&c, "members-390.png").await;
+    end_session(c).await;
+}
