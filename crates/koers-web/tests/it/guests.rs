@@ -257,10 +257,18 @@ async fn a_guest_reaches_nothing_else_on_any_route_in_either_organisation() {
     let r = pages.get("/").await;
     assert_eq!(r.status(), 303);
     assert_eq!(r.header("location"), "/gast");
-    pages
-        .get("/gast")
-        .await
-        .assert_shows(200, &["Hoeveel daken kunnen zonnepanelen dragen?"]);
+    // A list to read on a phone, each with who shared it, what they may and until when.
+    let home = pages.get("/gast").await;
+    home.assert_shows(
+        200,
+        &[
+            "Hoeveel daken kunnen zonnepanelen dragen?",
+            "Datavraag · Gedeeld door ",
+            "U mag lezen",
+            "Geldig tot",
+        ],
+    );
+    assert!(!home.text().contains("<table"), "a list, not a table");
     for path in crate::helpers::MAIN_PAGES {
         // Their home, their own (empty) notifications and their account are theirs.
         if ["/", "/meldingen", "/account"].contains(path) {
