@@ -173,7 +173,8 @@ async fn render_question(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) 
         .iter()
         .map(|m| (m.user.id.as_str(), m.user.display_name.as_str()))
         .collect();
-    // The history names people as members know them, not by their e-mail address.
+    // The history and the comments name people as members know them, not by their e-mail
+    // address.
     let by_email: HashMap<&str, &str> = p
         .members
         .iter()

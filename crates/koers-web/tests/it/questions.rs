@@ -209,7 +209,14 @@ pub(crate) async fn pages_for_the_board_list_question_and_cycle() {
             &[("body", "Zie ook de Zwemwaterkaart")],
         )
         .await;
-    assert!(r.text().contains("Zwemwaterkaart"));
+    let html = r.text();
+    assert!(html.contains("Zwemwaterkaart"));
+    // The comment is signed with the member's name, as the history names them.
+    assert!(
+        html.contains(r#"<p class="koers-hint">admin · <time"#)
+            && !html.contains("admin@pv26.example · <time"),
+        "{html}"
+    );
     for path in [
         "/datavragen",
         "/datavragen?weergave=lijst&status=parked",
