@@ -2,24 +2,12 @@
 -- with that address ("/analyses/0190…"); it is now named by the product, as new links are.
 -- Only the organisation's own products are named; one removed since keeps its address.
 UPDATE question_links SET label = COALESCE((
-    SELECT a.title FROM analyses a JOIN data_questions q ON q.org_id = a.org_id
-    WHERE q.id = question_links.question_id AND question_links.target = '/analyses/' || a.id
+    SELECT p.name FROM (
+        SELECT org_id, '/analyses/' || id AS page, title AS name FROM analyses
+        UNION ALL SELECT org_id, '/dashboards/' || id, name FROM dashboards
+        UNION ALL SELECT org_id, '/informatieproducten/monitoren/' || id, name FROM monitors
+        UNION ALL SELECT org_id, '/informatieproducten/indicatoren/' || id, name FROM indicators
+    ) p JOIN data_questions q ON q.org_id = p.org_id
+    WHERE q.id = question_links.question_id AND p.page = question_links.target
 ), label)
-WHERE kind = 'product' AND label = target AND target LIKE '/analyses/%';
-UPDATE question_links SET label = COALESCE((
-    SELECT d.name FROM dashboards d JOIN data_questions q ON q.org_id = d.org_id
-    WHERE q.id = question_links.question_id AND question_links.target = '/dashboards/' || d.id
-), label)
-WHERE kind = 'product' AND label = target AND target LIKE '/dashboards/%';
-UPDATE question_links SET label = COALESCE((
-    SELECT m.name FROM monitors m JOIN data_questions q ON q.org_id = m.org_id
-    WHERE q.id = question_links.question_id
-      AND question_links.target = '/informatieproducten/monitoren/' || m.id
-), label)
-WHERE kind = 'product' AND label = target AND target LIKE '/informatieproducten/monitoren/%';
-UPDATE question_links SET label = COALESCE((
-    SELECT i.name FROM indicators i JOIN data_questions q ON q.org_id = i.org_id
-    WHERE q.id = question_links.question_id
-      AND question_links.target = '/informatieproducten/indicatoren/' || i.id
-), label)
-WHERE kind = 'product' AND label = target AND target LIKE '/informatieproducten/indicatoren/%';
+WHERE kind = 'product' AND label = target;
