@@ -125,3 +125,32 @@ async fn a_wide_table_on_a_phone_keeps_its_words_and_its_caption_in_view() {
     screenshot(&c, "members-390.png").await;
     end_session(c).await;
 }
+
+/// On a phone the board of data questions stacks its columns, and an empty column is only
+/// its heading: the questions are not pushed a screen down by columns with nothing in them.
+#[tokio::test]
+async fn on_a_phone_an_empty_column_of_the_board_is_only_its_heading() {
+    let app = TestApp::spawn().await;
+    let api = app.as_admin().await;
+    crate::overview::ask(&api, json!({"question": "Hoeveel laadpalen staan er?"})).await;
+    let (_driver, c, _profile) = browser_as(&app, "admin@pv26.example", (390, 844)).await;
+    c.goto(&app.url("/datavragen")).await.unwrap();
+    wait_for(&c, Locator::Css(".koers-board")).await;
+    let heights = script(
+        &c,
+        "return Array.from(document.querySelectorAll('.koers-board__column')).map(col => {
+           const h = col.querySelector('h2').getBoundingClientRect().height;
+           return [col.querySelectorAll('.koers-card').length, col.getBoundingClientRect().height - h];
+         });",
+    )
+    .await;
+    let columns = heights.as_array().unwrap();
+    assert!(columns.len() >= 7, "{heights}");
+    for col in columns {
+        let (cards, below_heading) = (col[0].as_u64().unwrap(), col[1].as_f64().unwrap());
+        if cards == 0 {
+            assert!(below_heading < 48.0, "an empty column's height: {heights}");
+        }
+    }
+    end_session(c).await;
+}
