@@ -154,3 +154,31 @@ async fn on_a_phone_an_empty_column_of_the_board_is_only_its_heading() {
     }
     end_session(c).await;
 }
+
+/// What an alert holds stacks: after adding a member, the initial password stands under the
+/// notice, not beside it as a second column (the library lays an alert out in a row, for an
+/// icon beside its text).
+#[tokio::test]
+async fn an_alert_stacks_what_it_holds() {
+    use crate::browser::{click, type_into};
+    let app = TestApp::spawn().await;
+    let (_driver, c, _profile) = browser_as(&app, "admin@pv26.example", (1440, 900)).await;
+    c.goto(&app.url("/organisatie")).await.unwrap();
+    type_into(&c, Locator::Id("m-email"), "nieuw@pv26.example").await;
+    type_into(&c, Locator::Id("m-name"), "Nina Nieuw").await;
+    click(
+        &c,
+        Locator::Css("form[action='/organisatie/leden'] input[name=roles][value=viewer]"),
+    )
+    .await;
+    press(&c, "#m-name", Key::Enter).await;
+    wait_for(&c, Locator::Css(".koers-secret")).await;
+    let stacked = script(
+        &c,
+        "const ps = document.querySelector('.koers-secret').closest('.utrecht-alert').querySelectorAll('p');
+         return ps.length === 2 && ps[1].getBoundingClientRect().top >= ps[0].getBoundingClientRect().bottom;",
+    )
+    .await;
+    assert_eq!(stacked, json!(true), "the password under the notice");
+    end_session(c).await;
+}
