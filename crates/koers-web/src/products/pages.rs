@@ -75,9 +75,44 @@ async fn show_snapshot(ctx: Ctx, Path(id): Path<String>) -> Reply {
         StatusCode::OK,
         "snapshot.html",
         "/informatieproducten",
-        context! { intact => products::snapshot_intact(&s), s => s, subject_link => subject_link },
+        context! {
+            intact => products::snapshot_intact(&s),
+            figures => frozen_figures(&s.content, ctx.lang),
+            s => s,
+            subject_link => subject_link,
+        },
     )
     .await
+}
+
+/// A snapshot's frozen indicators as the page reads them, in their order: the value and the
+/// series with periods in words and numbers as the language writes them ("week 52, 2025",
+/// "18.765,8"). The frozen JSON itself stays as it was hashed.
+fn frozen_figures(content: &serde_json::Value, lang: Lang) -> Vec<Value> {
+    let items = content["content"]["indicators"].as_array();
+    items
+        .into_iter()
+        .flatten()
+        .map(|item| {
+            let result = &item["result"];
+            let series = result["series"].as_array().into_iter().flatten();
+            let series = series
+                .filter_map(|p| Some((p["period"].as_str()?.to_string(), p["value"].as_f64()?)))
+                .collect();
+            let (series, period) =
+                crate::templates::series_periods(lang, series, result["period"].as_str());
+            let number = |v: f64| crate::templates::number(lang, v);
+            let rows: Vec<Value> = series
+                .iter()
+                .map(|(period, value)| context! { period => period, value => number(*value) })
+                .collect();
+            context! {
+                value => result["value"].as_f64().map(number),
+                period => period,
+                rows => rows,
+            }
+        })
+        .collect()
 }
 
 /// The frozen content exactly as hashed: `sha256sum` of this file is the snapshot's hash.

@@ -651,6 +651,11 @@ pub(crate) async fn snapshots_freeze_what_was_shown_and_crossing_a_threshold_ale
             && html.contains("950"),
         "{html}"
     );
+    // Written as the board reads them: numbers in Dutch, the time in words, not as frozen.
+    assert!(
+        html.contains(">1.300</td>") && html.contains("Berekend: <time datetime="),
+        "{html}"
+    );
     let bytes = p
         .get(&format!(
             "/informatieproducten/momentopnamen/{sid}/inhoud.json"
