@@ -388,14 +388,17 @@ pub enum ProductPage {
     Dashboard,
     Monitor,
     Indicator,
+    /// An evidence snapshot: what a monitor, indicator or dashboard showed when it was frozen.
+    Snapshot,
 }
 
 impl ProductPage {
-    pub const ALL: [ProductPage; 4] = [
+    pub const ALL: [ProductPage; 5] = [
         ProductPage::Analysis,
         ProductPage::Dashboard,
         ProductPage::Monitor,
         ProductPage::Indicator,
+        ProductPage::Snapshot,
     ];
 
     /// How a form names the kind (`monitor:<id>`).
@@ -405,6 +408,7 @@ impl ProductPage {
             ProductPage::Dashboard => "dashboard",
             ProductPage::Monitor => "monitor",
             ProductPage::Indicator => "indicator",
+            ProductPage::Snapshot => "snapshot",
         }
     }
 
@@ -418,6 +422,7 @@ impl ProductPage {
             ProductPage::Dashboard => "/dashboards/",
             ProductPage::Monitor => "/informatieproducten/monitoren/",
             ProductPage::Indicator => "/informatieproducten/indicatoren/",
+            ProductPage::Snapshot => "/informatieproducten/momentopnamen/",
         }
     }
 
@@ -483,6 +488,10 @@ mod tests {
         assert_eq!(
             ProductPage::of_path("/informatieproducten/monitoren/m1"),
             Some((ProductPage::Monitor, "m1"))
+        );
+        assert_eq!(
+            ProductPage::of_path("/informatieproducten/momentopnamen/s1"),
+            Some((ProductPage::Snapshot, "s1"))
         );
         for p in ProductPage::ALL {
             assert_eq!(ProductPage::of_path(&p.path("x")), Some((p, "x")));

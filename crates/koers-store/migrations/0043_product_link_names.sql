@@ -7,6 +7,9 @@ UPDATE question_links SET label = COALESCE((
         UNION ALL SELECT org_id, '/dashboards/' || id, name FROM dashboards
         UNION ALL SELECT org_id, '/informatieproducten/monitoren/' || id, name FROM monitors
         UNION ALL SELECT org_id, '/informatieproducten/indicatoren/' || id, name FROM indicators
+        UNION ALL SELECT org_id, '/informatieproducten/momentopnamen/' || id,
+            CASE WHEN TRIM(note) = '' THEN title ELSE title || ' (' || TRIM(note) || ')' END
+            FROM evidence_snapshots
     ) p JOIN data_questions q ON q.org_id = p.org_id
     WHERE q.id = question_links.question_id AND p.page = question_links.target
 ), label)

@@ -8,7 +8,7 @@ const A: &str = "0190aaaa-0000-7000-8000-000000000001";
 const B: &str = "0190bbbb-0000-7000-8000-000000000002";
 
 /// Brings an empty database at `url` to migration 0042, with a question of A linked to its
-/// own analysis and monitor, to B's analysis, to a removed monitor and to a web address.
+/// own analysis, monitor and snapshot, to B's analysis, to a removed monitor and to a web address.
 async fn migrate_to_0042(url: &str, backend: Backend) {
     let pool = pool_at_migration(url, backend, 42).await;
     let rows = [
@@ -20,6 +20,9 @@ async fn migrate_to_0042(url: &str, backend: Backend) {
         ),
         format!(
             "INSERT INTO monitors (id, org_id, name, created_at, updated_at) VALUES ('ma', '{A}', 'Monitor wegen', 'x', 'x')"
+        ),
+        format!(
+            "INSERT INTO evidence_snapshots (id, org_id, subject_kind, subject_id, title, note, content, content_hash, created_by, created_at) VALUES ('sa', '{A}', 'monitor', 'ma', 'Monitor wegen', 'GS 12 maart', '{{}}', 'x', 'x', 'x')"
         ),
         format!(
             "INSERT INTO policy_tasks (id, org_id, name, theme, created_at) VALUES ('t', '{A}', 'Wegen', 'roads', 'x')"
@@ -36,6 +39,7 @@ async fn migrate_to_0042(url: &str, backend: Backend) {
         "/analyses/ab",
         "/informatieproducten/monitoren/ma",
         "/informatieproducten/monitoren/weg",
+        "/informatieproducten/momentopnamen/sa",
         "https://example.org/wegen",
     ] {
         sqlx::query("INSERT INTO question_links (question_id, kind, target, label) VALUES ('q', 'product', $1, $1)")
@@ -67,12 +71,17 @@ async fn product_links_are_named(url: &str, backend: Backend) {
             "/informatieproducten/monitoren/weg",
             "/informatieproducten/monitoren/weg",
         ),
+        (
+            "/informatieproducten/momentopnamen/sa",
+            "Monitor wegen (GS 12 maart)",
+        ),
         ("https://example.org/wegen", "https://example.org/wegen"),
     ];
-    let expected: Vec<(String, String)> = expected
+    let mut expected: Vec<(String, String)> = expected
         .iter()
         .map(|(t, l)| (t.to_string(), l.to_string()))
         .collect();
+    expected.sort();
     assert_eq!(labels, expected);
 }
 

@@ -674,5 +674,15 @@ pub(crate) async fn name_of(
         ProductPage::Dashboard => s.dashboards().dashboard(org_id, id).await.map(|d| d.name),
         ProductPage::Monitor => s.indicators().monitor(org_id, id).await.map(|m| m.name),
         ProductPage::Indicator => s.indicators().indicator(org_id, id).await.map(|i| i.name),
+        // What it froze, and why when that was said ("Monitor wegen (GS 12 maart)").
+        ProductPage::Snapshot => {
+            s.snapshots()
+                .snapshot(org_id, id)
+                .await
+                .map(|x| match x.note.trim() {
+                    "" => x.title,
+                    note => format!("{} ({note})", x.title),
+                })
+        }
     }
 }

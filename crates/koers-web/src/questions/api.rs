@@ -227,12 +227,13 @@ pub struct TransitionIn {
 /// Evidence to link.
 #[derive(ToSchema)]
 pub struct EvidenceIn {
-    /// dataset, analysis or product; or monitor, indicator or dashboard (a product of koers
-    /// by its id).
+    /// dataset, analysis or product; or monitor, indicator, dashboard or snapshot (a product
+    /// of koers by its id).
     pub kind: String,
-    /// A dataset, analysis, monitor, indicator or dashboard id, or the address of an
-    /// information product: a page of koers (`/dashboards/{id}`) is named by the product's
-    /// name, a web address by itself.
+    /// A dataset, analysis, monitor, indicator, dashboard or snapshot id, or the address of an
+    /// information product: a page of koers (`/dashboards/{id}`, an evidence snapshot's
+    /// `/informatieproducten/momentopnamen/{id}`) is named by the product's name, a web
+    /// address by itself.
     pub target: String,
 }
 

@@ -350,8 +350,18 @@ async fn a_product_of_koers_is_linked_and_shown_by_its_name() {
             .json();
         assert_eq!(e["invalidParams"][0]["name"], "target", "{e}");
     }
+    let snapshot = api
+        .create(
+            &format!("/api/v1/monitors/{mid}/snapshots"),
+            &json!({"note": "GS 12 maart"}),
+        )
+        .await;
     for target in [
         format!("/informatieproducten/monitoren/{mid}?jaar=2025"),
+        format!(
+            "/informatieproducten/momentopnamen/{}",
+            snapshot["id"].as_str().unwrap()
+        ),
         "https://www.provincie-utrecht.nl/wegen".to_string(),
     ] {
         api.post_json(&ev, &json!({"kind": "product", "target": target}))
@@ -365,6 +375,7 @@ async fn a_product_of_koers_is_linked_and_shown_by_its_name() {
         [
             "Monitor wegen",
             "Monitor wegen",
+            "Monitor wegen (GS 12 maart)",
             "https://www.provincie-utrecht.nl/wegen"
         ],
         "{detail}"
