@@ -135,6 +135,12 @@ pub(crate) async fn an_indicator_is_refreshed_judged_and_shown() {
         .page(&format!("/informatieproducten/monitoren/{mid}"))
         .await;
     assert!(page.contains("versie 1 teruggezet") && page.contains("− Vrachtritten"));
+    // The figures behind the chart wait behind a toggle, as on a dashboard.
+    let folded = page
+        .find(r#"<details class="koers-details"><summary>Tabel met de cijfers</summary>"#)
+        .expect("the table behind a toggle");
+    let inside = &page[folded..page[folded..].find("</details>").unwrap() + folded];
+    assert!(inside.contains("Waarden per periode"), "{inside}");
     let form = [
         ("version", "3"),
         ("name", "Logistieke bewegingen"),
