@@ -484,6 +484,7 @@ async fn a_participant_assesses_themselves_by_keyboard_and_the_coordinator_sees_
         .unwrap();
     let link = format!("a[href='/leertrajecten/leergangen/{pid}/beweging']");
     wait_for(&b, Locator::Css(&link)).await;
+    check_axe(&b, "the programme").await;
     enter_and_wait(&b, &link, Locator::Id("tabel-beweging")).await;
     check_axe(&b, "the movement").await;
     let text = crate::browser::main_text(&b).await;
