@@ -8,6 +8,17 @@ use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 use serde_json::json;
 
+/// A browser of `size` with the administrator signed in, on the page at `path`.
+async fn admin_on(
+    app: &TestApp,
+    path: &str,
+    size: (u32, u32),
+) -> (crate::browser::Driver, Client, tempfile::TempDir) {
+    let (driver, c, profile) = browser_as(app, "admin@pv26.example", size).await;
+    c.goto(&app.url(path)).await.unwrap();
+    (driver, c, profile)
+}
+
 async fn nav_shown(c: &Client) -> bool {
     script(
         c,
@@ -103,8 +114,7 @@ async fn the_menu_folds_on_a_phone_and_controls_show_their_state() {
 #[tokio::test]
 async fn a_wide_table_on_a_phone_keeps_its_words_and_its_caption_in_view() {
     let app = TestApp::spawn().await;
-    let (_driver, c, _profile) = browser_as(&app, "admin@pv26.example", (390, 844)).await;
-    c.goto(&app.url("/organisatie")).await.unwrap();
+    let (_driver, c, _profile) = admin_on(&app, "/organisatie", (390, 844)).await;
     wait_for(&c, Locator::Id("tabel-leden")).await;
     let measured = script(
         &c,
@@ -133,8 +143,7 @@ async fn on_a_phone_an_empty_column_of_the_board_is_only_its_heading() {
     let app = TestApp::spawn().await;
     let api = app.as_admin().await;
     crate::overview::ask(&api, json!({"question": "Hoeveel laadpalen staan er?"})).await;
-    let (_driver, c, _profile) = browser_as(&app, "admin@pv26.example", (390, 844)).await;
-    c.goto(&app.url("/datavragen")).await.unwrap();
+    let (_driver, c, _profile) = admin_on(&app, "/datavragen", (390, 844)).await;
     wait_for(&c, Locator::Css(".koers-board")).await;
     let heights = script(
         &c,
@@ -162,8 +171,7 @@ async fn on_a_phone_an_empty_column_of_the_board_is_only_its_heading() {
 async fn an_alert_stacks_what_it_holds() {
     use crate::browser::{click, type_into};
     let app = TestApp::spawn().await;
-    let (_driver, c, _profile) = browser_as(&app, "admin@pv26.example", (1440, 900)).await;
-    c.goto(&app.url("/organisatie")).await.unwrap();
+    let (_driver, c, _profile) = admin_on(&app, "/organisatie", (1440, 900)).await;
     type_into(&c, Locator::Id("m-email"), "nieuw@pv26.example").await;
     type_into(&c, Locator::Id("m-name"), "Nina Nieuw").await;
     click(
