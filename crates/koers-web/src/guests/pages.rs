@@ -8,7 +8,7 @@ use crate::error::{AppError, Reply};
 use crate::guests::api::{InvitationOut, SharedOut, receive};
 use crate::input::FormInput;
 use crate::maturity::views::{report_context, report_pdf};
-use crate::questions::{attachment_response, too_large_as_field};
+use crate::questions::{attachment_response, back_to, too_large_as_field};
 use crate::shell::{Done, after_form_or_refused, form_outcome, form_problem, page_with_status};
 use crate::state::AppState;
 use axum::Router;
@@ -169,7 +169,10 @@ async fn render_shared(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) ->
                     ..context! {
                         shared => shared, q => q.question, links => q.links,
                         comments => q.comments, attachments => q.attachments,
-                        ..crate::questions::upload_limits(ctx)
+                        ..context! {
+                            ..crate::questions::upload_limits(ctx),
+                            ..crate::questions::notice_place(ctx)
+                        }
                     }
                 },
             )
@@ -188,7 +191,10 @@ async fn render_shared(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) ->
                         deliverables => x.deliverables, q => x.question.question,
                         links => x.question.links, comments => x.question.comments,
                         attachments => x.question.attachments,
-                        ..crate::questions::upload_limits(ctx)
+                        ..context! {
+                            ..crate::questions::upload_limits(ctx),
+                            ..crate::questions::notice_place(ctx)
+                        }
                     }
                 },
             )
@@ -203,7 +209,10 @@ async fn render_shared(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) ->
                 "/gast",
                 context! {
                     ..extra,
-                    ..context! { shared => shared, comments => r.comments, open => r.open(), ..body }
+                    ..context! {
+                        shared => shared, comments => r.comments, open => r.open(),
+                        ..context! { ..crate::questions::notice_place(ctx), ..body }
+                    }
                 },
             )
             .await
@@ -223,7 +232,7 @@ async fn outcome<T>(
     r: Result<T, AppError>,
     (form, notice): (Value, &'static str),
 ) -> Reply {
-    let back = (format!("/gast/{id}"), notice);
+    let back = back_to(format!("/gast/{id}"), notice);
     after_form_or_refused(r, form, back, |status, extra| {
         render_shared(ctx, id, status, extra)
     })

@@ -60,6 +60,28 @@ pub async fn read_upload_with(
 }
 
 /// A file over the attachment limit as the problem of the form's `file` field.
+/// The section of a question's page (a member's or a guest's) where a form's outcome is seen,
+/// by its notice: the page returns to it (the address's fragment) and shows the notice there,
+/// so that whoever added a comment far down the page is not sent back to the top. `None`:
+/// at the top, for what changes the question as a whole (a step taken).
+fn section_of(notice: &str) -> Option<&'static str> {
+    match notice {
+        "linked" => Some("bewijs"),
+        "commented" => Some("reacties"),
+        "attached" | "detached" => Some("bijlagen"),
+        "guest_revoked" => Some("gasten"),
+        _ => None,
+    }
+}
+
+/// The address of a question's page at `base` to return to after a form with `notice`.
+pub fn back_to(base: String, notice: &'static str) -> (String, &'static str) {
+    match section_of(notice) {
+        Some(section) => (format!("{base}#{section}"), notice),
+        None => (base, notice),
+    }
+}
+
 pub fn too_large_as_field(ctx: &Ctx, e: AppError) -> AppError {
     match e {
         AppError::PayloadTooLarge => AppError::Invalid(koers_core::Invalid::one(
@@ -102,6 +124,16 @@ pub fn kept_file_response(
 }
 
 /// What the upload form says of the files it takes.
+/// Where a question's page shows the notice of the form that led to it: `notice_at` is the
+/// section's id, or `top` (see [`section_of`]).
+pub(crate) fn notice_place(ctx: &Ctx) -> minijinja::Value {
+    let at = ctx
+        .notice
+        .as_deref()
+        .map(|n| section_of(n).unwrap_or("top"));
+    minijinja::context! { notice_at => at }
+}
+
 pub(crate) fn upload_limits(ctx: &Ctx) -> minijinja::Value {
     let accept: Vec<String> = koers_core::attachments::accepted_extensions()
         .iter()

@@ -206,7 +206,7 @@ async fn render_question(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) 
             members => p.members.iter().map(|m| &m.user).collect::<Vec<_>>(),
             attachments => p.attachments,
             guests => p.guests,
-            ..context! { ..extra, ..super::upload_limits(ctx) }
+            ..context! { ..extra, ..super::upload_limits(ctx), ..super::notice_place(ctx) }
         },
     )
     .await
@@ -231,7 +231,7 @@ async fn outcome<T, E: Into<AppError>>(
     r: Result<T, E>,
     (form, notice): (Value, &'static str),
 ) -> Reply {
-    let back = (format!("/datavragen/{id}"), notice);
+    let back = super::back_to(format!("/datavragen/{id}"), notice);
     after_form_or_refused(r, form, back, |status, extra| {
         render_question(ctx, id, status, extra)
     })

@@ -203,14 +203,20 @@ pub(crate) async fn pages_for_the_board_list_question_and_cycle() {
     )
     .await
     .assert_status(200);
-    let r = c
-        .submit(
+    // A comment far down the page returns to the comments, with its notice there, not at the
+    // top of the page.
+    let sent = c
+        .post_form(
             &format!("{location}/reacties"),
             &[("body", "Zie ook de Zwemwaterkaart")],
         )
         .await;
-    let html = r.text();
+    assert_eq!(sent.header("location"), format!("{location}#reacties"));
+    let html = c.follow(sent).await.text();
     assert!(html.contains("Zwemwaterkaart"));
+    let comments = &html[html.find(r#"id="reacties""#).unwrap()..];
+    assert!(comments.contains("Reactie geplaatst"), "{html}");
+    assert_eq!(html.matches("Reactie geplaatst").count(), 1, "{html}");
     // The comment is signed with the member's name, as the history names them.
     assert!(
         html.contains(r#"<p class="koers-hint">admin · <time"#)
