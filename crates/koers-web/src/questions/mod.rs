@@ -59,7 +59,6 @@ pub async fn read_upload_with(
     Ok((upload, fields))
 }
 
-/// A file over the attachment limit as the problem of the form's `file` field.
 /// The section of a question's page (a member's or a guest's) where a form's outcome is seen,
 /// by its notice: the page returns to it (the address's fragment) and shows the notice there,
 /// so that whoever added a comment far down the page is not sent back to the top. `None`:
@@ -82,6 +81,7 @@ pub fn back_to(base: String, notice: &'static str) -> (String, &'static str) {
     }
 }
 
+/// A file over the attachment limit as the problem of the form's `file` field.
 pub fn too_large_as_field(ctx: &Ctx, e: AppError) -> AppError {
     match e {
         AppError::PayloadTooLarge => AppError::Invalid(koers_core::Invalid::one(
@@ -123,7 +123,6 @@ pub fn kept_file_response(
     uncached_download(content_type, &ascii, "private, no-store", bytes)
 }
 
-/// What the upload form says of the files it takes.
 /// Where a question's page shows the notice of the form that led to it: `notice_at` is the
 /// section's id, or `top` (see [`section_of`]).
 pub(crate) fn notice_place(ctx: &Ctx) -> minijinja::Value {
@@ -134,6 +133,7 @@ pub(crate) fn notice_place(ctx: &Ctx) -> minijinja::Value {
     minijinja::context! { notice_at => at }
 }
 
+/// What the upload form says of the files it takes.
 pub(crate) fn upload_limits(ctx: &Ctx) -> minijinja::Value {
     let accept: Vec<String> = koers_core::attachments::accepted_extensions()
         .iter()
