@@ -20,7 +20,8 @@ const PROVINCES: [&str; 12] = [
     "PV20", "PV21", "PV22", "PV23", "PV24", "PV25", "PV26", "PV27", "PV28", "PV29", "PV30", "PV31",
 ];
 
-fn on(mut w: Widget, analysis: &str, category: &str, value: &str) -> Widget {
+/// `w` over `analysis`: its categories from column `category`, its values from `value`.
+pub(crate) fn on(mut w: Widget, analysis: &str, category: &str, value: &str) -> Widget {
     w.analysis_id = Some(analysis.into());
     w.category_column = Some(category.into());
     w.value_column = Some(value.into());

@@ -434,7 +434,8 @@ mod tests {
 
     /// The demo's guests work on the question their work is about: the grid operator's partner
     /// and the student whose project reads the goods traffic over the roads both land on the
-    /// roads question, not on whichever question happens to be newest.
+    /// roads question, not on whichever question happens to be newest; what it delivered is a
+    /// dashboard, read by its name.
     #[tokio::test]
     async fn the_demo_guests_work_on_the_roads_question() {
         let dir = tempfile::tempdir().unwrap();
@@ -465,11 +466,19 @@ mod tests {
                 .await
                 .unwrap();
             let question = match object {
-                SharedObject::Question(g) => g.question.question,
-                SharedObject::Project(p) => p.question.question.question,
+                SharedObject::Question(g) => *g,
+                SharedObject::Project(p) => p.question,
                 SharedObject::Report(_) => panic!("{email} is a guest on a report"),
             };
-            assert_eq!(question, crate::questions::ROADS, "{email}");
+            assert_eq!(
+                question.question.question,
+                crate::questions::ROADS,
+                "{email}"
+            );
+            // What it delivered is a dashboard, named as such.
+            let product = question.links.iter().find(|l| l.kind == "product").unwrap();
+            assert_eq!(product.label, "Wegen aan vervanging toe", "{email}");
+            assert!(product.target.starts_with("/dashboards/"), "{email}");
         }
     }
 }

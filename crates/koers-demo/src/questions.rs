@@ -4,7 +4,7 @@
 //! is marked as generated; each question has its dataset, a saved analysis and a product.
 
 use crate::{Rng, input, principal};
-use anyhow::{Result, anyhow};
+use anyhow::{Context, Result, anyhow};
 use koers_app::register::ChoiceBody;
 use koers_app::register::MeetingRecord;
 use koers_app::results::Results;
@@ -178,12 +178,39 @@ pub(crate) async fn roads_question(
         .ok_or_else(|| anyhow!("de demo heeft geen datavraag over wegen"))
 }
 
+/// The information product a case delivers: a dashboard (name, description) of one bar
+/// chart (title, category column, value column) over the case's analysis.
+type Product<'a> = ((&'a str, &'a str), (&'a str, &'a str, &'a str));
+
+/// The dashboard a case delivers, made by its analyst and shared with every role.
+async fn delivered(
+    ws: &Workspace,
+    analyst: &Principal,
+    ((name, description), (title, category, value)): Product<'_>,
+    analysis_id: &str,
+) -> Result<koers_app::dashboards::Dashboard> {
+    use koers_core::dashboards::{Definition, Widget, WidgetKind};
+    let chart = crate::dashboard::on(
+        Widget::new(WidgetKind::Bar, title),
+        analysis_id,
+        category,
+        value,
+    );
+    let def = Definition {
+        widgets: vec![chart],
+        ..Default::default()
+    };
+    crate::dashboard::publish(ws, analyst, name, description, def).await
+}
+
 struct Case<'a> {
     task: (&'a str, &'a str, &'a str),
     question: &'a str,
     dataset: (&'a str, &'a str, String, &'a str),
     analysis: (&'a str, &'a str, Vec<Param>),
     reach: Status,
+    /// What it delivers, when it gets that far.
+    delivers: Option<Product<'a>>,
 }
 
 /// Seeds the three cases.
@@ -214,6 +241,13 @@ pub async fn seed(ws: &Workspace, org: &Organisation, p: &People<'_>) -> Result<
                 }],
             ),
             reach: Status::Evaluated,
+            delivers: Some((
+                (
+                    "Wegen aan vervanging toe",
+                    "Per provinciale weg de kilometers met een conditie van 4 of slechter: waar het onderhoudsbudget 2027 eerst heen gaat. Op gegenereerde demogegevens.",
+                ),
+                ("Kilometers aan vervanging toe per weg", "wegnummer", "km"),
+            )),
         },
         Case {
             task: (
@@ -238,6 +272,7 @@ pub async fn seed(ws: &Workspace, org: &Organisation, p: &People<'_>) -> Result<
                 }],
             ),
             reach: Status::Analysed,
+            delivers: None,
         },
         Case {
             task: (
@@ -258,6 +293,7 @@ pub async fn seed(ws: &Workspace, org: &Organisation, p: &People<'_>) -> Result<
                 vec![],
             ),
             reach: Status::DataFound,
+            delivers: None,
         },
     ];
     let owner = principal(ws, org, p.owner).await?;
@@ -308,7 +344,11 @@ pub async fn seed(ws: &Workspace, org: &Organisation, p: &People<'_>) -> Result<
                 Status::DataFound => Some((&steward, "dataset", ds.id.clone())),
                 Status::Analysed => Some((&analyst, "analysis", analysis.id.clone())),
                 Status::Delivered => {
-                    Some((&analyst, "product", format!("/analyses/{}", analysis.id)))
+                    let product = c
+                        .delivers
+                        .context("een opgeleverde casus noemt zijn product")?;
+                    let product = delivered(ws, &analyst, product, &analysis.id).await?;
+                    Some((&analyst, "product", format!("/dashboards/{}", product.id)))
                 }
                 _ => None,
             };
