@@ -275,8 +275,12 @@ async fn same_answers(ws: &koers_app::Workspace, org: &koers_store::Organisation
 /// Every analysis of the demo gives the same answer after rows are appended — to the
 /// movements alone, then to every dataset — refreshed from the kept states where it can be
 /// and in full where not.
-#[tokio::test]
-async fn every_demo_analysis_answers_the_same_after_an_append() {
+#[test]
+fn every_demo_analysis_answers_the_same_after_an_append() {
+    koers_demo::on_main_stack(seed_append_and_compare);
+}
+
+async fn seed_append_and_compare() {
     let dir = tempfile::tempdir().unwrap();
     let store = koers_store::Store::open_in(dir.path()).await.unwrap();
     let ws = koers_app::Workspace::new(store, koers_app::WorkspaceConfig::in_folder(dir.path()))
