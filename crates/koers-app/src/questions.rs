@@ -62,9 +62,10 @@ pub struct QuestionPage {
     pub comments: Vec<Comment>,
     pub attachments: Vec<Attachment>,
     pub members: Vec<Member>,
+    /// The organisation's datasets, analyses and information products (monitors, indicators,
+    /// dashboards) to link as evidence; empty for those who may not link any.
     pub datasets: Vec<Dataset>,
     pub analyses: Vec<Analysis>,
-    /// The organisation's monitors, indicators and dashboards, to link as the product.
     pub products: Vec<ProductChoice>,
     /// The guests invited to the question, for those who may invite them (else `None`).
     pub guests: Option<Vec<koers_store::guests::GuestGrant>>,
@@ -277,23 +278,33 @@ pub async fn question_page(ws: &Workspace, who: &Principal, id: &str) -> Result<
         .next_on_main_line()
         .filter(|to| !next.contains(to))
         .and_then(|to| Some((to, responsible(q.status, to)?)));
+    // What evidence may be chosen from, and the guests, only for those who manage questions:
+    // nobody else sees those forms, so their reads are not made for every reader.
+    let manages = who.may(Permission::ManageQuestions);
+    let (datasets, analyses, products, guests) = if manages {
+        let org = who.org.id.as_str();
+        (
+            ws.store.catalog().datasets(org).await?,
+            ws.store.catalog().analyses(org).await?,
+            product_choices(ws, org).await?,
+            Some(
+                ws.store
+                    .guests()
+                    .grants_on(org, (GuestObject::Question, &q.id))
+                    .await?,
+            ),
+        )
+    } else {
+        Default::default()
+    };
     Ok(QuestionPage {
         comments: ws.store.questions().comments(&q.id).await?,
         attachments: ws.store.questions().attachments(&q.id).await?,
         members: ws.store.users().members(&who.org.id).await?,
-        datasets: ws.store.catalog().datasets(&who.org.id).await?,
-        analyses: ws.store.catalog().analyses(&who.org.id).await?,
-        products: product_choices(ws, &who.org.id).await?,
-        guests: if who.may(Permission::ManageQuestions) {
-            Some(
-                ws.store
-                    .guests()
-                    .grants_on(&who.org.id, (GuestObject::Question, &q.id))
-                    .await?,
-            )
-        } else {
-            None
-        },
+        datasets,
+        analyses,
+        products,
+        guests,
         task,
         next,
         waiting_on,
