@@ -262,6 +262,17 @@ pub fn join(lang: Lang, items: &[String]) -> String {
     }
 }
 
+/// A count and what it counts, in `lang`: "1 parameter", "3 parameters". `key` names the
+/// plural; `<key>.one` the singular.
+pub fn counted(lang: Lang, n: i64, key: &str) -> String {
+    let word = if n == 1 {
+        t(lang, &format!("{key}.one"))
+    } else {
+        t(lang, key)
+    };
+    format!("{} {word}", number(lang, n as f64))
+}
+
 /// A number as a person reads it in `lang`: a decimal comma and thousands dots in Dutch
 /// (`12.601,55`), the other way round in English; at most four decimals, trailing zeros
 /// dropped, and no thousands separator below 10,000 (so a year stays 2024).
@@ -886,7 +897,27 @@ mod tests {
                 }
                 assert!(NL.contains_key(key), "{name}: key {key} missing in nl.toml");
             }
+            // `count("key", n)` reads the plural `key` and the singular `key.one`.
+            for (at, call) in src.match_indices("count(\"") {
+                let rest = &src[at + call.len()..];
+                let key = &rest[..rest.find('"').unwrap_or(0)];
+                for k in [key.to_string(), format!("{key}.one")] {
+                    assert!(NL.contains_key(&k), "{name}: key {k} missing in nl.toml");
+                }
+            }
         }
+    }
+
+    #[test]
+    fn a_count_of_one_takes_the_singular() {
+        assert_eq!(counted(Lang::Nl, 1, "analysis.params"), "1 parameter");
+        assert_eq!(counted(Lang::Nl, 3, "analysis.params"), "3 parameters");
+        assert_eq!(counted(Lang::Nl, 0, "register.rules_count"), "0 regels");
+        assert_eq!(counted(Lang::En, 1, "register.rules_count"), "1 rule");
+        assert_eq!(
+            counted(Lang::Nl, 12000, "ip.indicators_count"),
+            "12.000 indicatoren"
+        );
     }
 
     /// Words people read come from the translation files: a template may hold only names

@@ -1,7 +1,7 @@
 //! HTML templates (minijinja), embedded in the binary. Auto-escaping is on for every
 //! `.html` template, so user text can never become markup.
 
-use crate::i18n::{Lang, builtin, message, t, tr};
+use crate::i18n::{Lang, builtin, counted, message, t, tr};
 use koers_core::analysis::builder::Kind;
 use minijinja::{Environment, State, Value};
 use rust_embed::RustEmbed;
@@ -26,6 +26,10 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     });
     env.add_function("t", |state: &State, key: &str| -> String {
         t(lang_of(state), key)
+    });
+    // A count and the word for what it counts, singular for one: `count("analysis.params", n)`.
+    env.add_function("count", |state: &State, key: &str, n: i64| -> String {
+        counted(lang_of(state), n, key)
     });
     // A form field by its name in words, for the error summary (`i18n::field_words`).
     env.add_function(

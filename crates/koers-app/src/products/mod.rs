@@ -73,6 +73,8 @@ pub async fn monitors(ws: &Workspace, who: &Principal) -> Result<Vec<Monitor>> {
 /// analyses an indicator can be defined on.
 #[derive(Debug, Clone)]
 pub struct Overview {
+    /// The dashboards this member may open.
+    pub dashboards: Vec<koers_store::dashboards::Dashboard>,
     pub indicators: Vec<Indicator>,
     pub monitors: Vec<Monitor>,
     pub analyses: Vec<Analysis>,
@@ -84,6 +86,7 @@ pub struct Overview {
 pub async fn overview(ws: &Workspace, who: &Principal) -> Result<Overview> {
     who.require(Permission::Read)?;
     Ok(Overview {
+        dashboards: crate::dashboards::list(ws, who).await?,
         indicators: ws.store.indicators().indicators(&who.org.id).await?,
         monitors: ws.store.indicators().monitors(&who.org.id).await?,
         analyses: crate::analysis::with_columns(ws, &who.org.id).await?,

@@ -208,7 +208,8 @@ async fn render_overview(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
         "products.html",
         "/informatieproducten",
         context! {
-            indicators => o.indicators, monitors => o.monitors, analyses => o.analyses,
+            dashboards => o.dashboards, indicators => o.indicators, monitors => o.monitors,
+            analyses => o.analyses,
             columns => columns, columns_json => columns_json, shown => shown, shown_json => shown_json,
             grains => Grain::ALL.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
             can_define => ctx.may(Permission::DefineIndicators),

@@ -456,6 +456,80 @@ async fn a_policy_owner_defines_an_indicator_on_a_saved_analysis() {
     .assert_status(403);
 }
 
+/// A reader finds the dashboards they may open by name on the products page, and counts
+/// read in the singular for one.
+#[tokio::test]
+async fn a_reader_finds_the_dashboards_they_may_open_by_name() {
+    let app = TestApp::spawn().await;
+    let analysis = with_freight(&app).await;
+    let c = app.api_as("admin@pv26.example").await;
+    let shared = c
+        .create(
+            "/api/v1/dashboards",
+            &json!({"name": "Vracht in beeld", "description": "Voor de commissie"}),
+        )
+        .await;
+    c.create("/api/v1/dashboards", &json!({"name": "Werkversie"}))
+        .await;
+    c.put_json(
+        &format!(
+            "/api/v1/dashboards/{}/sharing",
+            shared["id"].as_str().unwrap()
+        ),
+        &json!({"visibility": "roles", "roles": ["viewer"]}),
+    )
+    .await
+    .assert_status(200);
+    let i = c
+        .create(
+            "/api/v1/indicators",
+            &json!({"name": "Vrachtritten", "unit": "ritten", "analysisId": analysis,
+                    "periodColumn": "jaar", "valueColumn": "ritten", "grain": "year",
+                    "direction": "down", "greenThreshold": 1000, "amberThreshold": 1200}),
+        )
+        .await;
+    c.create(
+        "/api/v1/monitors",
+        &json!({"name": "Logistiek", "indicatorIds": [i["id"]]}),
+    )
+    .await;
+
+    let html = app
+        .page_as("viewer@pv26.example")
+        .await
+        .page("/informatieproducten")
+        .await;
+    assert!(
+        html.contains(&format!(
+            "href=\"/dashboards/{}\">Vracht in beeld</a> — Voor de commissie",
+            shared["id"].as_str().unwrap()
+        )),
+        "{html}"
+    );
+    assert!(!html.contains("Werkversie"), "{html}");
+    assert!(html.contains(">Logistiek</a> (1 indicator)"), "{html}");
+    // One parameter, in the singular; in English as well.
+    app.save_analysis(
+        &app.org_a.id,
+        "Ritten in een jaar",
+        "SELECT ritten FROM vracht WHERE jaar = {{jaar}}",
+        &[("jaar", "integer", "2024")],
+    )
+    .await;
+    let p = app.page_as("viewer@pv26.example").await;
+    let html = p.page("/analyses").await;
+    assert!(
+        html.contains("Ritten in een jaar</a> <span class=\"koers-hint\">(1 parameter)</span>"),
+        "{html}"
+    );
+    p.get("/lang/en?next=/").await;
+    let html = p.page("/informatieproducten").await;
+    assert!(
+        html.contains(">Logistiek</a> (1 indicator)") && html.contains("All dashboards"),
+        "{html}"
+    );
+}
+
 /// The policy owner on a phone, by keyboard: the columns are chosen by their titles.
 #[tokio::test]
 async fn a_policy_owner_chooses_an_indicators_columns_by_their_titles_on_a_phone() {
