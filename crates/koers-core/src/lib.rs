@@ -20,6 +20,7 @@ pub mod learning;
 pub mod maturity;
 pub mod oidc;
 pub mod organisation;
+pub mod paging;
 pub mod questions;
 pub mod regions;
 pub mod register;

@@ -101,6 +101,17 @@ pub fn kind(lang: Lang, data_type: &str, geometry: bool) -> String {
     t(lang, &format!("column_kind.{}", Value::from_serialize(k)))
 }
 
+/// A page of a long list as the `pagination` macro takes it: its number, the last page's,
+/// the numbers to offer (none for a gap) and the positions (from 1) of its first and last
+/// item.
+pub fn paging(page: &koers_core::paging::Page) -> Value {
+    let range = page.range();
+    minijinja::context! {
+        number => page.number, last => page.last(), links => page.links(),
+        from => range.start + 1, to => range.end,
+    }
+}
+
 /// A number as people write it in `lang`, grouped by thousands, at most two decimals:
 /// "250.000" and "1.234,5" in Dutch, "250,000" and "1,234.5" in English.
 pub fn number(lang: Lang, value: f64) -> String {

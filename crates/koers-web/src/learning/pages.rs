@@ -26,6 +26,7 @@ use koers_core::learning::model::{DEFAULT_LEVELS, DEFAULT_TARGET_GROUPS};
 use koers_core::learning::{
     Attendance, MAX_ROSTER_BYTES, Progress, ProjectStatus, attendance_percent,
 };
+use koers_core::paging::Page;
 use minijinja::{Value, context};
 use serde::Deserialize;
 
@@ -260,7 +261,11 @@ struct Find {
     zoek: Option<String>,
     groep: Option<String>,
     stand: Option<String>,
+    pagina: Option<String>,
 }
+
+/// How many participants the cohort's list shows at a time.
+const PARTICIPANTS_PER_PAGE: usize = 50;
 
 async fn render_cohort(
     ctx: &Ctx,
@@ -276,21 +281,29 @@ async fn render_cohort(
         find.groep.as_deref().unwrap_or(""),
         find.stand.as_deref().unwrap_or(""),
     );
-    // A question the list cannot answer is said above the list, which then shows everyone.
-    let (filter, status, find_errors) = match d.filter(search, group, standing) {
-        Ok(f) => (f, status, Vec::new()),
-        Err(e) => (
-            uc::ParticipantFilter::default(),
-            StatusCode::BAD_REQUEST,
-            e.0,
-        ),
+    // A question the list cannot answer is said above the list, which then shows everyone
+    // (from the first page).
+    let (filter, mut find_errors) = match d.filter(search, group, standing) {
+        Ok(f) => (f, Vec::new()),
+        Err(e) => (uc::ParticipantFilter::default(), e.0),
     };
     let all = d.rows();
-    let row = |r: &uc::CohortRow| {
+    let matching: Vec<&uc::CohortRow> = all.iter().filter(|r| r.matches(&filter)).collect();
+    let asked = find.pagina.as_deref().unwrap_or("");
+    let page = Page::parse(asked, PARTICIPANTS_PER_PAGE, matching.len()).unwrap_or_else(|e| {
+        find_errors.extend(e.0);
+        Page::first(PARTICIPANTS_PER_PAGE, matching.len())
+    });
+    let status = if find_errors.is_empty() {
+        status
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let row = |r: &&uc::CohortRow| {
         context! { p => r.participant, done => r.record.modules_done, total => r.record.modules_total,
         attendance => attendance_percent(&r.record), complete => r.missing.is_empty() }
     };
-    let rows: Vec<Value> = all.iter().filter(|r| r.matches(&filter)).map(row).collect();
+    let rows: Vec<Value> = matching[page.range()].iter().map(row).collect();
     let counts = d.counts(&all);
     page_with_status(
         ctx,
@@ -302,6 +315,7 @@ async fn render_cohort(
             sessions => d.sessions,
             counts => counts,
             find => context! { zoek => search, groep => group, stand => standing, active => !filter.is_any() },
+            shown => matching.len(), paging => crate::templates::paging(&page),
             find_errors => find_errors,
             standings => uc::StandingFilter::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
             projects => d.projects,

@@ -384,6 +384,78 @@ async fn the_coordinator_finds_participants_by_name_group_and_standing() {
         );
 }
 
+/// A cohort of 120 reads fifty at a time: the count says which, the pages keep the search,
+/// a page past the end is the last, and a page that is no number is said above the list.
+#[tokio::test]
+async fn a_long_participant_list_is_read_a_page_at_a_time() {
+    let app = TestApp::spawn().await;
+    let a = app.api_as("admin@pv26.example").await;
+    let (_, c) = programme_and_cohort(&a, "20").await;
+    let cid = c["id"].as_str().unwrap();
+    let mut csv = String::from("naam,e-mail,afdeling,rol\n");
+    for n in 1..=120 {
+        let dept = if n % 2 == 0 { "Ruimte" } else { "ICT" };
+        csv.push_str(&format!("Deelnemer {n:03},d{n}@pv26.example,{dept},x\n"));
+    }
+    a.post_csv(
+        &format!("/api/v1/learning/cohorts/{cid}/participants"),
+        &csv,
+    )
+    .await
+    .assert_status(201);
+    let page = app.page_as("admin@pv26.example").await;
+    let cohort = format!("/leertrajecten/cohorten/{cid}");
+    let first = page.get(&cohort).await.expect(200).text();
+    assert!(
+        first.contains("120 deelnemers; hier 1 tot en met 50"),
+        "{first}"
+    );
+    assert!(first.contains("Deelnemer 050") && !first.contains("Deelnemer 051"));
+    assert!(
+        first.contains(&format!(
+            "{}?zoek=&amp;groep=&amp;stand=&amp;pagina=2#deelnemers\"><span class=\"koers-visually-hidden\">pagina </span>2</a>",
+            cohort.replace('/', "&#x2f;")
+        )),
+        "{first}"
+    );
+    assert!(first.contains(
+        "aria-current=\"page\"><span class=\"koers-visually-hidden\">pagina </span>1</a>"
+    ));
+    let last = page
+        .get(&format!("{cohort}?pagina=3"))
+        .await
+        .expect(200)
+        .text();
+    assert!(last.contains("hier 101 tot en met 120") && last.contains("Deelnemer 120"));
+    assert!(last.contains("rel=\"prev\"") && !last.contains("rel=\"next\""));
+    // Past the end (a link kept from a longer list): the last page.
+    page.get(&format!("{cohort}?pagina=9"))
+        .await
+        .assert_shows(200, &["hier 101 tot en met 120"]);
+    // The search narrows across pages and keeps to its own: 60 in Ruimte, on two pages.
+    let found = page
+        .get(&format!("{cohort}?zoek=ruimte&groep=&stand=&pagina=2"))
+        .await
+        .expect(200)
+        .text();
+    assert!(
+        found.contains("60 van 120 deelnemers; hier 51 tot en met 60"),
+        "{found}"
+    );
+    assert!(found.contains("pagina=1#deelnemers") && found.contains("zoek=ruimte&amp;"));
+    // No number: said above the list, which then shows the first page.
+    page.get(&format!("{cohort}?pagina=twee"))
+        .await
+        .assert_shows(
+            400,
+            &["Pagina: is geen paginanummer", "hier 1 tot en met 50"],
+        );
+    page.get("/lang/en?next=/").await;
+    page.get(&format!("{cohort}?pagina=0"))
+        .await
+        .assert_shows(400, &["Page: is not a page number", "here 1 to 50", "Next"]);
+}
+
 /// After a live session the coordinator marks only the exceptions for the whole cohort and
 /// saves the rest as present, on the page and through the API; bad marks change nothing.
 #[tokio::test]

@@ -480,14 +480,7 @@ async fn a_reader_finds_the_dashboards_they_may_open_by_name() {
     )
     .await
     .assert_status(200);
-    let i = c
-        .create(
-            "/api/v1/indicators",
-            &json!({"name": "Vrachtritten", "unit": "ritten", "analysisId": analysis,
-                    "periodColumn": "jaar", "valueColumn": "ritten", "grain": "year",
-                    "direction": "down", "greenThreshold": 1000, "amberThreshold": 1200}),
-        )
-        .await;
+    let i = c.create("/api/v1/indicators", &definition(&analysis)).await;
     c.create(
         "/api/v1/monitors",
         &json!({"name": "Logistiek", "indicatorIds": [i["id"]]}),
