@@ -309,6 +309,7 @@ async fn the_audit_log_is_searched_by_object_and_person() {
             400,
             &[
                 "Deze vraag kan het logboek niet beantwoorden",
+                "href=\"#f-soort\">",
                 "onbekende soort object",
             ],
         );

@@ -376,7 +376,7 @@ async fn the_coordinator_finds_participants_by_name_group_and_standing() {
             400,
             &[
                 "Met deze zoekvraag kan de lijst niets",
-                "Groep: is geen groep van dit cohort",
+                "href=\"#f-groep\">Groep: is geen groep van dit cohort",
                 "Certificaat: is geen keuze uit de lijst",
                 "6 deelnemers",
                 "Chantal Jansen",
@@ -448,7 +448,7 @@ async fn a_long_participant_list_is_read_a_page_at_a_time() {
         .await
         .assert_shows(
             400,
-            &["Pagina: is geen paginanummer", "hier 1 tot en met 50"],
+            &["<li>Pagina: is geen paginanummer", "hier 1 tot en met 50"],
         );
     page.get("/lang/en?next=/").await;
     page.get(&format!("{cohort}?pagina=0"))
