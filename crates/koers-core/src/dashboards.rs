@@ -315,11 +315,16 @@ impl Widget {
                 None
             }
         };
+        // A number that names a row (`id`, `fid`, `ogc_fid`, `object_id`) is not a measure.
+        let identifier = |n: &str| {
+            let n = lower(n);
+            ["id", "fid", "gid", "objectid", "ogc_fid"].contains(&n.as_str()) || n.ends_with("_id")
+        };
         let period = columns.iter().find(|c| is_period(c));
         let value = columns
             .iter()
             .rev()
-            .find(|c| c.1.numeric() && Some(*c) != period)
+            .find(|c| c.1.numeric() && Some(*c) != period && !identifier(&c.0))
             .map(|c| c.0.clone());
         let texts: Vec<&String> = columns
             .iter()
@@ -1225,6 +1230,27 @@ mod tests {
             &cols(&[("ts", Kind::Timestamp), ("n", Kind::Integer)]),
         );
         assert_eq!(w.kind, WidgetKind::Line);
+        // CBS's boundaries as imported: the number among them is a row's id, not a measure.
+        let w = Widget::suggested(
+            "T",
+            "a",
+            &cols(&[
+                ("statcode", Kind::Text),
+                ("statnaam", Kind::Text),
+                ("id", Kind::Integer),
+                ("geom", Kind::Geometry),
+            ]),
+        );
+        assert_eq!(
+            (w.kind, w.value_column.as_deref()),
+            (WidgetKind::Points, None)
+        );
+        let w = Widget::suggested(
+            "T",
+            "a",
+            &cols(&[("gm_code", Kind::Text), ("object_id", Kind::Integer)]),
+        );
+        assert_eq!(w.kind, WidgetKind::Table);
         let w = Widget::suggested(
             "T",
             "a",

@@ -78,6 +78,40 @@ pub(crate) async fn principal(
     Ok(koers_app::accounts::principal(ws, &user.id, &org.id, None).await?)
 }
 
+/// What the columns of the organisation's dataset `dataset` mean, as its data steward says
+/// it (titles, units, code lists), so that pages show words instead of column names.
+async fn label_columns(
+    ws: &Workspace,
+    org: &Organisation,
+    steward: &koers_store::User,
+    dataset: &str,
+    labels: Vec<(&str, serde_json::Value)>,
+) -> Result<()> {
+    let who = principal(ws, org, steward).await?;
+    let datasets = koers_app::catalog::datasets(ws, &who).await?;
+    let Some(ds) = datasets.own.iter().find(|d| d.name == dataset) else {
+        return Ok(());
+    };
+    for (column, l) in labels {
+        koers_app::catalog::label_column(ws, &who, &ds.id, column, input(l)).await?;
+    }
+    Ok(())
+}
+
+/// What the columns of CBS's boundaries mean.
+fn boundary_labels() -> Vec<(&'static str, serde_json::Value)> {
+    let title = |t: &str| serde_json::json!({ "title": t });
+    vec![
+        ("statcode", title("Gebiedscode (CBS)")),
+        ("statnaam", title("Naam")),
+        ("jrstatcode", title("Jaar en gebiedscode")),
+        ("rubriek", title("Soort gebied")),
+        ("id", title("Volgnummer")),
+        ("FID", title("Kenmerk bij PDOK")),
+        ("geom", title("Grens")),
+    ]
+}
+
 /// A use case's input from a JSON object.
 pub(crate) fn input(v: serde_json::Value) -> koers_app::Input {
     match v {
@@ -296,7 +330,10 @@ pub async fn seed(ws: &Workspace, movements: &MovementArgs) -> Result<()> {
     crate::maturity::seed(ws, &org, &users[1]).await?;
     crate::learning::seed(ws, &org, &users[0]).await?;
     let logistics = crate::movements::seed(ws, &org, &users[1], movements).await?;
-    crate::movements::label_columns(ws, &org, &users[2]).await?;
+    label_columns(ws, &org, &users[2], "movements", movements::column_labels()).await?;
+    for (name, _, _) in BOUNDARIES {
+        label_columns(ws, &org, &users[2], name, boundary_labels()).await?;
+    }
     crate::dashboard::seed(ws, &org, &users[1], &logistics).await?;
     crate::twin::seed(ws, &org, &users[1]).await?;
     lines.push(crate::learning::deliver_dashboard(ws, &org, &users[0]).await?);

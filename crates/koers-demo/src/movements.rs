@@ -983,13 +983,8 @@ pub struct Seeded {
 
 /// What the movements' columns mean, as a data steward says it: titles and units, and the
 /// modes' code list, so that pages read "Weg" and "Binnenvaart" instead of codes.
-pub async fn label_columns(ws: &Workspace, org: &Organisation, steward: &User) -> Result<()> {
-    let who = principal(ws, org, steward).await?;
-    let datasets = koers_app::catalog::datasets(ws, &who).await?;
-    let Some(movements) = datasets.own.iter().find(|d| d.name == "movements") else {
-        return Ok(());
-    };
-    for (column, labels) in [
+pub fn column_labels() -> Vec<(&'static str, serde_json::Value)> {
+    vec![
         (
             "mode",
             serde_json::json!({"title": "Modaliteit", "codes": {"road": "Weg", "rail": "Spoor", "inland_water": "Binnenvaart", "sea": "Zeevaart"}}),
@@ -1003,10 +998,7 @@ pub async fn label_columns(ws: &Workspace, org: &Organisation, steward: &User) -
             serde_json::json!({"title": "Afstand", "unit": "km"}),
         ),
         ("ts", serde_json::json!({"title": "Moment van vertrek"})),
-    ] {
-        koers_app::catalog::label_column(ws, &who, &movements.id, column, input(labels)).await?;
-    }
-    Ok(())
+    ]
 }
 
 pub async fn seed(

@@ -289,4 +289,9 @@ async fn the_builder_names_its_suggestion_by_the_columns_headings() {
     let line = &html[html.find("Past het best als").expect("a suggestion")..];
     let line = &line[..line.find("</p>").unwrap()];
     assert!(line.contains(" × Modaliteit)"), "{line}");
+    // The sort offers the result's columns by their headings too.
+    assert!(
+        html.contains("<option value=\"mode\">Modaliteit — mode</option>"),
+        "{html}"
+    );
 }
