@@ -282,22 +282,14 @@ pub async fn seed(ws: &Workspace, org: &Organisation, coordinator: &User) -> Res
         }
     }
 
-    // Two make-track projects on the demo's data questions, delivering a monitor.
-    let monitor = products::create_monitor(
-        ws,
-        &who,
-        input(json!({
-            "name": "Tijdmachine wegen en zwemwater",
-            "description": "Gemaakt in het maaktraject van Digitaal Leiderschap: de toestand van wegen en zwemwaterlocaties door de jaren heen.",
-        })),
-    )
-    .await?;
+    // Two make-track projects on the demo's data questions, one delivering a monitor.
+    let monitor = time_machine(ws, &who).await?;
     let roads = crate::questions::roads_question(ws, &who).await?;
     let projects = [
         (
-            "Tijdmachine: wegen door de jaren",
+            "Tijdmachine: zwemwater door de jaren",
             "delivered",
-            "Een monitor die de conditie van de provinciale wegen per jaar laat zien; in gebruik bij het team Wegen.",
+            "Een monitor die per jaar laat zien hoeveel zwemwaterlocaties veilig zijn; in gebruik bij het team Zwemwater.",
             "Eva Willems; Jheronimus Academy of Data Science\nTim Kok; Hogeschool Utrecht",
             Some(monitor.id.clone()),
         ),
@@ -372,4 +364,53 @@ pub async fn deliver_dashboard(
     let object = (GuestObject::LearningProject, project.id.as_str());
     let student = ("student@uu.example", "Sara Öztürk", "Universiteit Utrecht");
     crate::guest(ws, &who, object, student).await
+}
+
+/// The monitor a make-track project delivered: the share of safe bathing water locations
+/// year by year, over the bathing water question's data, refreshed once.
+async fn time_machine(
+    ws: &Workspace,
+    who: &koers_app::Principal,
+) -> Result<koers_app::products::Monitor> {
+    let analysis = crate::save_analysis(
+        ws,
+        who,
+        (
+            "Veilige zwemwaterlocaties door de jaren",
+            "Per jaar het aandeel locaties met kwaliteitsklasse uitstekend of goed. Op gegenereerde demogegevens.",
+            "SELECT jaar, ROUND(100.0 * SUM(CASE WHEN kwaliteitsklasse IN ('uitstekend', 'goed') THEN 1 ELSE 0 END) / COUNT(*), 1) AS aandeel_veilig FROM zwemlocaties GROUP BY jaar ORDER BY jaar",
+        ),
+        &[],
+    )
+    .await?;
+    let indicator = products::create_indicator(
+        ws,
+        who,
+        input(json!({
+            "name": "Aandeel veilige zwemwaterlocaties",
+            "description": "Locaties met kwaliteitsklasse uitstekend of goed, van alle gemeten locaties.",
+            "unit": "%",
+            "analysisId": analysis.id,
+            "periodColumn": "jaar",
+            "valueColumn": "aandeel_veilig",
+            "grain": "year",
+            "direction": "up",
+            "target": "75",
+            "greenThreshold": "70",
+            "amberThreshold": "55",
+        })),
+    )
+    .await?;
+    let monitor = products::create_monitor(
+        ws,
+        who,
+        input(json!({
+            "name": "Tijdmachine zwemwater",
+            "description": "Gemaakt in het maaktraject van Digitaal Leiderschap: hoe veilig de zwemwaterlocaties zijn, door de jaren heen. Op gegenereerde demogegevens.",
+            "indicatorIds": [indicator.id],
+        })),
+    )
+    .await?;
+    products::refresh_now(ws, &who.actor(), indicator).await?;
+    Ok(monitor)
 }

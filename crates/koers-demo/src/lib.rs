@@ -123,6 +123,7 @@ pub(crate) fn input(v: serde_json::Value) -> koers_app::Input {
 /// What the demo analyses' result columns mean, as their analyst says it: title and unit by
 /// column name (columns the movements dataset already labels, such as `tonnes`, are left out).
 const RESULT_COLUMNS: &[(&str, &str, &str)] = &[
+    ("aandeel_veilig", "Aandeel veilige locaties", "%"),
     ("arrivals", "Aankomende bewegingen", ""),
     ("binnenvaart_ton", "Binnenvaart", "ton"),
     ("change_pct", "Verandering ten opzichte van vorig jaar", "%"),
@@ -134,6 +135,7 @@ const RESULT_COLUMNS: &[(&str, &str, &str)] = &[
         "",
     ),
     ("gm_code", "Gemeente", ""),
+    ("jaar", "Jaar", ""),
     ("month", "Maand", ""),
     ("movements", "Bewegingen", ""),
     ("name", "Naam", ""),
@@ -542,5 +544,21 @@ mod tests {
             assert_eq!(product.label, "Wegen aan vervanging toe", "{email}");
             assert!(product.target.starts_with("/dashboards/"), "{email}");
         }
+        // The monitor a make-track project delivered follows an indicator with a value.
+        let indicators = ws.store.indicators();
+        let monitors = indicators.monitors(&utrecht.id).await.unwrap();
+        let delivered = monitors
+            .iter()
+            .find(|m| m.name == "Tijdmachine zwemwater")
+            .unwrap();
+        let [id] = delivered.indicator_ids.as_slice() else {
+            panic!("{:?}", delivered.indicator_ids)
+        };
+        let indicator = indicators.indicator(&utrecht.id, id).await.unwrap();
+        let result = indicators
+            .latest_indicator_result(&indicator)
+            .await
+            .unwrap();
+        assert_eq!(result.map(|r| r.points.len()), Some(5), "2021 to 2025");
     }
 }

@@ -52,6 +52,16 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
         "decisions",
         Value::from_serialize(koers_core::register::choice::ChoiceStatus::DECISIONS),
     );
+    // Who saved or made something, by name: `people` (the page frame's names of the
+    // organisation's members by e-mail address and id) names them; anyone else (the command
+    // line, a member who left) reads as recorded.
+    env.add_filter("person", |state: &State, value: &str| -> String {
+        state
+            .lookup("people")
+            .and_then(|p| p.get_attr(value).ok())
+            .and_then(|n| n.as_str().map(str::to_string))
+            .unwrap_or_else(|| value.to_string())
+    });
     env.add_filter("msg", |state: &State, value: &str| -> String {
         message(lang_of(state), value)
     });

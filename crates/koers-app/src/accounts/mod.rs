@@ -288,6 +288,9 @@ pub struct Frame {
     pub unread_notifications: i64,
     /// How many objects of other organisations are shared with them as a guest.
     pub shared_with_me: usize,
+    /// The names of the organisation's members by their e-mail address and by their id, for
+    /// pages that say who saved or made something (empty for a guest, who sees no members).
+    pub people: std::collections::BTreeMap<String, String>,
 }
 
 /// The frame of `who`'s pages.
@@ -304,5 +307,19 @@ pub async fn frame(ws: &Workspace, who: &Principal) -> Result<Frame> {
             .unread_notifications(&who.user.id, &who.org.id)
             .await?,
         shared_with_me: crate::guests::active_grants(ws, &who.user.id).await?.len(),
+        people: if who.is_guest() {
+            Default::default()
+        } else {
+            ws.store
+                .users()
+                .members(&who.org.id)
+                .await?
+                .into_iter()
+                .flat_map(|m| {
+                    let name = m.user.display_name;
+                    [(m.user.email, name.clone()), (m.user.id, name)]
+                })
+                .collect()
+        },
     })
 }

@@ -481,11 +481,26 @@ async fn a_reader_finds_the_dashboards_they_may_open_by_name() {
     .await
     .assert_status(200);
     let i = c.create("/api/v1/indicators", &definition(&analysis)).await;
-    c.create(
-        "/api/v1/monitors",
-        &json!({"name": "Logistiek", "indicatorIds": [i["id"]]}),
-    )
-    .await;
+    let m = c
+        .create(
+            "/api/v1/monitors",
+            &json!({"name": "Logistiek", "indicatorIds": [i["id"]]}),
+        )
+        .await;
+    // Who saved a version is named as members know them, not by e-mail address.
+    let history = app
+        .page_as("viewer@pv26.example")
+        .await
+        .page(&format!(
+            "/informatieproducten/monitoren/{}",
+            m["id"].as_str().unwrap()
+        ))
+        .await;
+    assert!(
+        history.contains("<td class=\"utrecht-table__cell\">admin</td>")
+            && !history.contains("admin@pv26.example"),
+        "{history}"
+    );
 
     let html = app
         .page_as("viewer@pv26.example")
