@@ -34,15 +34,10 @@ impl Page {
                 }
             }
         };
-        let size = size.max(1);
-        let page = Page {
-            number: 1,
-            size,
-            total,
-        };
+        let first = Page::first(size, total);
         Ok(Page {
-            number: number.min(page.last()),
-            ..page
+            number: number.min(first.last()),
+            ..first
         })
     }
 
