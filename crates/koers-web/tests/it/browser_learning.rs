@@ -197,11 +197,10 @@ async fn coordinator_runs_a_cohort_to_a_certificate() {
     );
 }
 
-/// A participant on a phone finds their programme under "my learning track", opens a module
-/// the coordinator filled, reads it and marks it done — by keyboard only.
-/// A coordinator on a phone finds someone among sixty: typing a piece of a name narrows the
-/// list without a new page (focus stays in the field, the address follows, the live region
-/// says how many are shown), and the group list narrows it further by keyboard.
+/// A coordinator on a phone finds someone among sixty: the list reads fifty at a time, the
+/// next page by keyboard; typing a piece of a name narrows the list without a new page (focus
+/// stays in the field, the address follows, the live region says how many are shown), and the
+/// group list narrows it further by keyboard.
 #[tokio::test]
 async fn a_coordinator_finds_someone_among_many_by_keyboard() {
     let app = TestApp::spawn().await;
@@ -232,6 +231,21 @@ async fn a_coordinator_finds_someone_among_many_by_keyboard() {
     a.create(&format!("/api/v1/learning/programmes/{pid}/sessions"), &json!({"title": "Aftrap", "date": "2026-02-03", "startTime": "15:00", "endTime": "16:30", "link": "https://vergaderen.example/x", "afterModule": "0"})).await;
 
     let (_driver, c, _profile) = browser_as(&app, "admin@pv26.example", (390, 844)).await;
+    // Sixty-one read fifty at a time: the next page by keyboard.
+    c.goto(&app.url(&format!("/leertrajecten/cohorten/{cid}")))
+        .await
+        .unwrap();
+    enter_and_wait(
+        &c,
+        ".koers-pagination a[rel=next]",
+        Locator::XPath("//*[@data-koers-count][contains(., 'hier 51 tot en met 61')]"),
+    )
+    .await;
+    assert_eq!(
+        script(&c, "return [document.querySelectorAll('#deelnemers-resultaat tbody tr').length, document.querySelector('.koers-pagination [aria-current=page]').textContent.trim()];").await,
+        json!([11, "pagina 2"])
+    );
+    check_axe(&c, "cohort, second page").await;
     c.goto(&app.url(&format!("/leertrajecten/cohorten/{cid}")))
         .await
         .unwrap();
@@ -293,6 +307,8 @@ async fn a_coordinator_finds_someone_among_many_by_keyboard() {
     assert_eq!(anna, json!(""));
 }
 
+/// A participant on a phone finds their programme under "my learning track", opens a module
+/// the coordinator filled, reads it and marks it done — by keyboard only.
 #[tokio::test]
 async fn a_participant_works_through_a_module_by_keyboard() {
     use crate::browser::{end_session, keys_at, press, screenshot};
