@@ -542,37 +542,55 @@ pub fn radar_svg(
 }
 
 /// A horizontal bar chart of (label, value) on the scale 0–`max`; rows without a value get
-/// no bar. `None` when there are no rows.
-pub fn bars_svg(items: &[(String, Option<f64>)], max: f64, caption: &str) -> Option<String> {
+/// no bar. Wide, each label stands left of its bar; narrow (a phone), above it, so that a
+/// long name keeps its letters at the size of the page's text. `None` when there are no rows.
+pub fn bars_svg(
+    width: Width,
+    items: &[(String, Option<f64>)],
+    max: f64,
+    caption: &str,
+) -> Option<String> {
     if items.is_empty() || max <= 0.0 {
         return None;
     }
-    let (left, row) = (180.0, 26.0);
+    let w = width.px();
+    // Where a bar starts, how high a row is, and where its label stands (x, anchor, and how
+    // far below the row's top).
+    let (left, row, label_at) = match width {
+        Width::Wide => (180.0, 26.0, (172.0, "end", 15.0)),
+        Width::Narrow => (8.0, 42.0, (8.0, "start", 13.0)),
+    };
+    let bar_top = match width {
+        Width::Wide => 2.0,
+        Width::Narrow => 19.0,
+    };
     let h = TOP + row * items.len() as f64 + 24.0;
-    let pw = W - left - 48.0;
+    let pw = w - left - 48.0;
     let mut out = format!(
-        "<svg class=\"koers-chart\" viewBox=\"0 0 {W} {h:.0}\" width=\"100%\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\"><g font-size=\"12\" font-family=\"sans-serif\" fill=\"#1a1a1a\">",
+        "<svg class=\"{}\" viewBox=\"0 0 {w} {h:.0}\" width=\"100%\" role=\"img\" aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\"><g font-size=\"12\" font-family=\"sans-serif\" fill=\"#1a1a1a\">",
+        width.class(),
         escape(caption)
     );
     for (i, (label, v)) in items.iter().enumerate() {
         let y = TOP + row * i as f64;
         let _ = write!(
             out,
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
-            left - 8.0,
-            y + 15.0,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"{}\">{}</text>",
+            label_at.0,
+            y + label_at.2,
+            label_at.1,
             escape(label)
         );
         if let Some(v) = v {
-            let w = pw * (v / max).clamp(0.0, 1.0);
+            let bw = pw * (v / max).clamp(0.0, 1.0);
             let _ = write!(
                 out,
-                "<rect x=\"{left}\" y=\"{:.1}\" width=\"{w:.1}\" height=\"18\" fill=\"#01689b\"><title>{}: {}</title></rect><text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-                y + 2.0,
+                "<rect x=\"{left}\" y=\"{:.1}\" width=\"{bw:.1}\" height=\"18\" fill=\"#01689b\"><title>{}: {}</title></rect><text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+                y + bar_top,
                 escape(label),
                 escape(&format_number(*v)),
-                left + w + 6.0,
-                y + 15.0,
+                left + bw + 6.0,
+                y + bar_top + 13.0,
                 escape(&format_number((*v * 10.0).round() / 10.0))
             );
         }
@@ -710,13 +728,20 @@ mod tests {
         .unwrap();
         assert!(svg.contains("&lt;C&gt;") && svg.contains("<polygon"));
         assert!(radar_svg(&axes[..2], &[], 5.0, "x").is_none());
-        let bars = bars_svg(
-            &[("Provincie A".into(), Some(3.25)), ("B".into(), None)],
-            5.0,
-            "B",
+        let items = [("Provincie A".into(), Some(3.25)), ("B".into(), None)];
+        let bars = bars_svg(Width::Wide, &items, 5.0, "B").unwrap();
+        assert!(bars.contains("3,3"));
+        assert!(bars.contains("text-anchor=\"end\">Provincie A<"), "{bars}");
+        // On a phone each name stands above its bar, at the start: nothing is cut off.
+        let narrow = bars_svg(Width::Narrow, &items, 5.0, "B").unwrap();
+        assert!(narrow.contains("class=\"koers-chart koers-chart--narrow\""));
+        assert!(narrow.contains("viewBox=\"0 0 340 "), "{narrow}");
+        assert!(
+            narrow.contains("<text x=\"8.0\" y=\"29.0\" text-anchor=\"start\">Provincie A<"),
+            "{narrow}"
         );
-        assert!(bars.unwrap().contains("3,3"));
-        assert!(bars_svg(&[], 5.0, "x").is_none());
+        assert!(narrow.contains("<rect x=\"8\" y=\"35.0\""), "{narrow}");
+        assert!(bars_svg(Width::Wide, &[], 5.0, "x").is_none());
     }
 
     #[test]

@@ -25,7 +25,7 @@ use koers_app::documents::MAX_DOCUMENT_BYTES;
 use koers_app::maturity::{self as uc, Handout, Upload};
 use koers_core::Permission;
 use koers_core::maturity::LEVELS;
-use koers_svg::chart::bars_svg;
+use koers_svg::chart::{Width, bars_svg};
 use minijinja::{Value, context};
 use serde::Deserialize;
 
@@ -638,14 +638,10 @@ async fn bench(ctx: Ctx, Path(id): Path<String>, Query(q): Query<BenchQuery>) ->
     let res = uc::results(ctx.ws(), &ctx.who, &id).await?;
     let anonymous = q.anonymous();
     let rows = benchmark(&res, anonymous, ctx.lang);
-    let chart = bars_svg(
-        &rows
-            .iter()
-            .map(|r| (r.label.clone(), r.overall))
-            .collect::<Vec<_>>(),
-        5.0,
-        &t(ctx.lang, "maturity.benchmark_caption"),
-    );
+    let bars: Vec<_> = rows.iter().map(|r| (r.label.clone(), r.overall)).collect();
+    let caption = t(ctx.lang, "maturity.benchmark_caption");
+    let [chart, chart_narrow] =
+        [Width::Wide, Width::Narrow].map(|w| bars_svg(w, &bars, 5.0, &caption));
     page_with_status(
         &ctx,
         StatusCode::OK,
@@ -653,7 +649,7 @@ async fn bench(ctx: Ctx, Path(id): Path<String>, Query(q): Query<BenchQuery>) ->
         CURRENT,
         context! {
             round => res.round, dimensions => res.framework.framework.dimensions,
-            anonymous => anonymous, chart => chart,
+            anonymous => anonymous, chart => chart, chart_narrow => chart_narrow,
             averages => res.averages().into_iter().map(|v| fmt_score(ctx.lang, v)).collect::<Vec<_>>(),
             rows => rows.iter().map(|r| context! {
                 label => r.label, cbs_code => r.cbs_code,

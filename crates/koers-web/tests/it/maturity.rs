@@ -219,6 +219,12 @@ async fn no_figure_below_the_threshold_anywhere() {
         .await
         .text();
     assert!(!bench_html.contains("2,0"));
+    // A phone draws its own chart, names above the bars, instead of shrinking the wide one.
+    assert!(
+        bench_html.contains("<svg class=\"koers-chart koers-chart--narrow\"")
+            && bench_html.contains("text-anchor=\"start\">Provincie Flevoland<"),
+        "{bench_html}"
+    );
     // The study's publication: the benchmark, the method and both reports in one PDF, with
     // the threshold applied as everywhere (page and API alike).
     let book = get(format!("/volwassenheid/rondes/{round}/publicatie.pdf")).await;
