@@ -206,7 +206,6 @@ pub async fn page(
         can_audit => ctx.require(Permission::ReadAudit).is_ok(),
         is_guest => ctx.is_guest(),
         shared_with_me => frame.shared_with_me,
-        people => frame.people,
         modules => MODULES,
         current => current,
         here => ctx.here.as_deref().unwrap_or(current),

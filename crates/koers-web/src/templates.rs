@@ -52,9 +52,10 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
         "decisions",
         Value::from_serialize(koers_core::register::choice::ChoiceStatus::DECISIONS),
     );
-    // Who saved or made something, by name: `people` (the page frame's names of the
-    // organisation's members by e-mail address and id) names them; anyone else (the command
-    // line, a member who left) reads as recorded.
+    // Who saved or made something, by name: `people` (the organisation's members' names by
+    // e-mail address and id, `koers_app::accounts::people`, given by the pages that show who
+    // did something) names them; anyone else (the command line, a member who left) reads as
+    // recorded.
     env.add_filter("person", |state: &State, value: &str| -> String {
         state
             .lookup("people")

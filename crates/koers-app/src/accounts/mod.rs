@@ -288,9 +288,6 @@ pub struct Frame {
     pub unread_notifications: i64,
     /// How many objects of other organisations are shared with them as a guest.
     pub shared_with_me: usize,
-    /// The names of the organisation's members by their e-mail address and by their id, for
-    /// pages that say who saved or made something (empty for a guest, who sees no members).
-    pub people: std::collections::BTreeMap<String, String>,
 }
 
 /// The frame of `who`'s pages.
@@ -307,19 +304,27 @@ pub async fn frame(ws: &Workspace, who: &Principal) -> Result<Frame> {
             .unread_notifications(&who.user.id, &who.org.id)
             .await?,
         shared_with_me: crate::guests::active_grants(ws, &who.user.id).await?.len(),
-        people: if who.is_guest() {
-            Default::default()
-        } else {
-            ws.store
-                .users()
-                .members(&who.org.id)
-                .await?
-                .into_iter()
-                .flat_map(|m| {
-                    let name = m.user.display_name;
-                    [(m.user.email, name.clone()), (m.user.id, name)]
-                })
-                .collect()
-        },
     })
+}
+
+/// The names of the organisation's members by their e-mail address and by their id, for the
+/// pages that say who saved or made something (none for a guest, who sees no members).
+pub async fn people(
+    ws: &Workspace,
+    who: &Principal,
+) -> Result<std::collections::BTreeMap<String, String>> {
+    if who.is_guest() {
+        return Ok(Default::default());
+    }
+    Ok(ws
+        .store
+        .users()
+        .members(&who.org.id)
+        .await?
+        .into_iter()
+        .flat_map(|m| {
+            let name = m.user.display_name;
+            [(m.user.email, name.clone()), (m.user.id, name)]
+        })
+        .collect())
 }

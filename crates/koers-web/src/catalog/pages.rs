@@ -246,6 +246,7 @@ pub async fn render_dataset(ctx: &Ctx, id: &str, status: StatusCode, extra: Valu
         "dataset.html",
         "/bronnen",
         context! {
+            people => koers_app::accounts::people(ctx.ws(), &ctx.who).await?,
             ds => ds,
             own => own,
             versions => versions,

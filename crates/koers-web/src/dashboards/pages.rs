@@ -241,6 +241,7 @@ async fn show(ctx: Ctx, Path(id): Path<String>, Query(q): Params, headers: Heade
         "dashboard.html",
         "/informatieproducten",
         context! {
+            people => koers_app::accounts::people(ctx.ws(), &ctx.who).await?,
             d => d, widgets => widgets, filters => filters_ctx(&d, &board), base => base,
             basemap => ctx.state.cfg.map_style.as_ref().map(|s| s.url.clone()),
             query => query, public_link => public_link, embed => embed,
@@ -551,6 +552,7 @@ async fn history(ctx: Ctx, Path(id): Path<String>, Query(q): Params) -> Reply {
         "dashboard_history.html",
         "/informatieproducten",
         context! {
+            people => koers_app::accounts::people(ctx.ws(), &ctx.who).await?,
             d => d, versions => versions, compared => compared, from => from, to => to,
             can_edit => ctx.may(Permission::Analyse),
         },

@@ -76,6 +76,7 @@ async fn show_snapshot(ctx: Ctx, Path(id): Path<String>) -> Reply {
         "snapshot.html",
         "/informatieproducten",
         context! {
+            people => koers_app::accounts::people(ctx.ws(), &ctx.who).await?,
             intact => products::snapshot_intact(&s),
             figures => frozen_figures(&s.content, ctx.lang),
             s => s,
@@ -273,6 +274,7 @@ async fn render_indicator(ctx: &Ctx, id: &str, status: StatusCode, extra: Value)
         "indicator.html",
         "/informatieproducten",
         context! {
+            people => koers_app::accounts::people(ctx.ws(), &ctx.who).await?,
             c => koers_svg::chart::written_as(ctx.lang.separators(), || card(&d.view, ctx.lang)),
             analysis => d.analysis,
             can_refresh => ctx.may(Permission::DefineIndicators),
@@ -361,6 +363,7 @@ async fn render_monitor(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -
         "monitor.html",
         "/informatieproducten",
         context! {
+            people => koers_app::accounts::people(ctx.ws(), &ctx.who).await?,
             // The monitor as the API shows it, which the template reads.
             m => context! {
                 monitor => super::api::MonitorOut::from(&m.monitor), indicators => m.indicators,

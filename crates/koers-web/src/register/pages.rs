@@ -799,6 +799,7 @@ async fn render_framework(
         "register_framework.html",
         "/toepassingen",
         context! {
+            people => koers_app::accounts::people(ctx.ws(), &ctx.who).await?,
             framework => context! { name => f.name, rules => rules_view(lang, &f.rules) },
             deciders => deciders,
             version => version,
@@ -961,6 +962,7 @@ async fn framework_compare(ctx: Ctx, Query(q): Query<CompareQuery>) -> Reply {
         "register_framework_compare.html",
         "/toepassingen",
         context! {
+            people => koers_app::accounts::people(ctx.ws(), &ctx.who).await?,
             before => context! { version => c.before.version, name => c.before.framework.name, created_by => c.before.created_by, created_at => c.before.created_at },
             after => context! { version => c.after.version, name => c.after.framework.name, created_by => c.after.created_by, created_at => c.after.created_at },
             rows => rows,
