@@ -318,6 +318,21 @@ impl Weights {
     }
 }
 
+/// How a round is named to people: its name with its year, unless the name already says
+/// the year ("Meting 2024" stays "Meting 2024", "Volwassenheidsmeting" reads
+/// "Volwassenheidsmeting (2024)").
+pub fn round_title(name: &str, year: i64) -> String {
+    let y = year.to_string();
+    let says_year = name
+        .split(|c: char| !c.is_ascii_digit())
+        .any(|digits| digits == y);
+    if says_year {
+        name.to_string()
+    } else {
+        format!("{name} ({y})")
+    }
+}
+
 /// A new survey round.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RoundDraft {
@@ -836,6 +851,21 @@ fn letters(mut i: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[test]
+    fn a_round_is_titled_with_its_year_once() {
+        assert_eq!(round_title("Meting 2024", 2024), "Meting 2024");
+        assert_eq!(
+            round_title("Meting 2024 (proef)", 2024),
+            "Meting 2024 (proef)"
+        );
+        assert_eq!(
+            round_title("Volwassenheidsmeting", 2025),
+            "Volwassenheidsmeting (2025)"
+        );
+        // Another number, or the year inside a longer one, is not the year.
+        assert_eq!(round_title("Meting 2024", 2025), "Meting 2024 (2025)");
+        assert_eq!(round_title("Ronde 120245", 2024), "Ronde 120245 (2024)");
+    }
 
     #[test]
     fn the_default_framework_is_valid() {

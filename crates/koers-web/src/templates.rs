@@ -31,6 +31,10 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env.add_function("count", |state: &State, key: &str, n: i64| -> String {
         counted(lang_of(state), n, key)
     });
+    // A survey round by its name and year, the year once (`maturity::round_title`).
+    env.add_function("round_title", |name: &str, year: i64| -> String {
+        koers_core::maturity::round_title(name, year)
+    });
     // A form field by its name in words, for the error summary (`i18n::field_words`).
     env.add_function(
         "field_words",

@@ -6,7 +6,7 @@ use crate::error::AppError;
 use crate::i18n::{Lang, builtin, number, t};
 use koers_app::maturity::{BenchmarkRow, Naming, ParticipantResult, Round, RoundResults};
 use koers_core::csv::spreadsheet_cell;
-use koers_core::maturity::METHOD;
+use koers_core::maturity::{METHOD, round_title};
 use koers_pdf::{Block, Document, Radar, Table, render};
 use koers_svg::chart::radar_svg;
 use minijinja::{Value, context};
@@ -96,7 +96,10 @@ pub fn fmt_score(lang: Lang, v: Option<f64>) -> String {
 fn round_document(res: &RoundResults, title: String) -> Document {
     let mut doc = Document::new(title);
     doc.author = Some(res.round.name.clone());
-    doc.footer = Some(format!("koers · {} {}", res.round.name, res.round.year));
+    doc.footer = Some(format!(
+        "koers · {}",
+        round_title(&res.round.name, res.round.year)
+    ));
     doc
 }
 
@@ -115,7 +118,7 @@ pub fn report_pdf(res: &RoundResults, p: &ParticipantResult, lang: Lang) -> Vec<
 /// then every organisation's report on pages of its own — one PDF, the threshold applied as
 /// everywhere.
 pub fn book_pdf(res: &RoundResults, lang: Lang) -> Vec<u8> {
-    let title = format!("{} {}", res.round.name, res.round.year);
+    let title = round_title(&res.round.name, res.round.year);
     let mut doc = round_document(res, title.clone());
     doc.push(Block::Title(title));
     doc.push(Block::Paragraph(format!(
