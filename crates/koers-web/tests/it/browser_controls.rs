@@ -2,7 +2,9 @@
 //! behind a menu button that the keyboard opens and Escape closes; a checked radio button or
 //! checkbox looks different from an unchecked one.
 
-use crate::browser::{browser_as, check_axe, end_session, press, screenshot, script, wait_for};
+use crate::browser::{
+    browser_as, check_axe, click, end_session, press, screenshot, script, sign_in, wait_for,
+};
 use crate::helpers::TestApp;
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
@@ -49,6 +51,16 @@ async fn the_menu_folds_on_a_phone_and_controls_show_their_state() {
         Some("false")
     );
     check_axe(&c, "overview with the menu folded").await;
+    // The header is one band: the account and signing out are in the menu, not in rows of
+    // their own above every page.
+    let header = script(
+        &c,
+        "const h = document.querySelector('.koers-header');
+         const out = h.querySelector('form[action=\"/logout\"]');
+         return [h.getBoundingClientRect().height < 130, out.getClientRects().length === 0];",
+    )
+    .await;
+    assert_eq!(header, json!([true, true]), "a low header on a phone");
     // Enter opens it; the first link is then reachable with Tab.
     press(&c, ".koers-menu-button", Key::Enter).await;
     assert!(nav_shown(&c).await, "Enter opens the menu");
@@ -66,6 +78,18 @@ async fn the_menu_folds_on_a_phone_and_controls_show_their_state() {
     )
     .await;
     assert_eq!(focused, json!(true), "focus returns to the menu button");
+    // Signing out from the menu.
+    press(&c, ".koers-menu-button", Key::Enter).await;
+    let account = script(
+        &c,
+        "return [...document.querySelectorAll('#hoofdmenu a')].some(a => a.getAttribute('href') === '/account' && a.getClientRects().length > 0);",
+    )
+    .await;
+    assert_eq!(account, json!(true), "the account is in the menu");
+    click(&c, Locator::Css("#hoofdmenu form[action='/logout'] button")).await;
+    wait_for(&c, Locator::Id("email")).await;
+    sign_in(&c, &app, "admin@pv26.example").await;
+    let button = wait_for(&c, Locator::Css(".koers-menu-button")).await;
     // On a wide screen the navigation is simply there, and the button is not.
     c.set_window_size(1440, 900).await.unwrap();
     // The page hears of the new width through a media-query event, a moment after the resize.
