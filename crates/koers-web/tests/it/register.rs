@@ -772,6 +772,15 @@ async fn export_validates_against_the_publication_standard() {
             && !html.contains("<code>description_short</code>"),
         "{html}"
     );
+    // In English the form and its problems speak English, the standard's own (Dutch) title
+    // beside each field.
+    p.get("/lang/en?next=/").await;
+    let html = p.page(&format!("/toepassingen/{id}")).await;
+    assert!(
+        html.contains(r##"href="#p-description_short">Short description is required</a>"##)
+            && html.contains(r#"for="p-description_short">Short description <span class="koers-hint" lang="nl">(Korte omschrijving)</span>"#),
+        "{html}"
+    );
     assert_eq!(e["record"]["organization"], "Provincie Utrecht");
     assert_eq!(
         e["record"]["publication_category"],
