@@ -9,7 +9,7 @@
 use crate::{Error, Input, Principal, Result, Workspace};
 use koers_core::Permission;
 use koers_core::analysis::builder::{self, ColumnShape, Compiled, Definition, Kind, TableShape};
-use koers_core::analysis::{Param, ParamKind, bind, parse_analysis};
+use koers_core::analysis::{Param, ParamField, ParamKind, bind, param_fields, parse_analysis};
 use koers_engine::Sql;
 use std::collections::BTreeMap;
 
@@ -60,6 +60,15 @@ pub async fn headings(
     who.require(Permission::Read)?;
     let labels = crate::catalog::labels_of(ws, &who.org.id, a).await?;
     Ok(columns.iter().map(|c| labels.heading(c)).collect())
+}
+
+/// The fields of the form that runs the analysis `a`: its parameters by the titles of the
+/// columns they are named after, a choice of words where koers knows the values
+/// ([`koers_core::analysis::param_fields`]).
+pub async fn run_form(ws: &Workspace, who: &Principal, a: &Analysis) -> Result<Vec<ParamField>> {
+    who.require(Permission::Read)?;
+    let labels = crate::catalog::labels_of(ws, &who.org.id, a).await?;
+    Ok(param_fields(&a.parameters, &labels))
 }
 
 /// Runs a saved analysis of an organisation, for whoever may (scheduled refreshes, which

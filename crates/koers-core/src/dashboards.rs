@@ -135,6 +135,25 @@ impl Level {
     pub fn parse(s: &str) -> Option<Level> {
         Level::ALL.into_iter().find(|x| x.as_str() == s)
     }
+
+    /// The level whose CBS codes a column (or parameter) of this name holds, by its name:
+    /// `provincie`, `provincie_code`, `pv_code` → provinces; `gemeente`, `gm_code`,
+    /// `statcode` → municipalities.
+    pub fn of_column(name: &str) -> Option<Level> {
+        let n = name.to_lowercase();
+        let code = n.contains("code") || n.ends_with("_gm") || n.ends_with("_pv");
+        if code && (n.contains("prov") || n.contains("pv")) || n == "provincie" || n == "province" {
+            Some(Level::Province)
+        } else if code && (n.contains("gm") || n.contains("gemeente") || n.contains("munic"))
+            || n == "gemeente"
+            || n == "municipality"
+            || n == "statcode"
+        {
+            Some(Level::Municipality)
+        } else {
+            None
+        }
+    }
 }
 
 /// One widget. Which fields matter depends on the kind; see [`Definition::check`].
@@ -301,20 +320,6 @@ impl Widget {
                     .iter()
                     .any(|p| lower(n) == *p || lower(n).ends_with(&format!("_{p}")))
         };
-        let region = |n: &str| -> Option<Level> {
-            let n = lower(n);
-            let code = n.contains("code") || n.ends_with("_gm") || n.ends_with("_pv");
-            if code && (n.contains("prov") || n.contains("pv")) || n == "provincie" {
-                Some(Level::Province)
-            } else if code && (n.contains("gm") || n.contains("gemeente") || n.contains("munic"))
-                || n == "gemeente"
-                || n == "statcode"
-            {
-                Some(Level::Municipality)
-            } else {
-                None
-            }
-        };
         // A number that names a row (`id`, `fid`, `ogc_fid`, `object_id`) is not a measure.
         let identifier = |n: &str| {
             let n = lower(n);
@@ -334,7 +339,7 @@ impl Widget {
         let regionals: Vec<(String, Level)> = columns
             .iter()
             .filter(|c| c.1 == Kind::Text)
-            .filter_map(|c| region(&c.0).map(|l| (c.0.clone(), l)))
+            .filter_map(|c| Level::of_column(&c.0).map(|l| (c.0.clone(), l)))
             .collect();
         let regional = regionals.first().cloned();
         // Two region codes of one level: from one region to another.

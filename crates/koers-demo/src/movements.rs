@@ -846,7 +846,7 @@ const ALLE_MODALITEITEN: (&str, ParamKind, &str) = ("modaliteit", ParamKind::Tex
 pub const ANALYSES: [AnalysisDef; 7] = [
     (
         "Goederenvervoer per week, provincie en modaliteit",
-        "Tonnen en bewegingen per week (maandag) per provincie van herkomst en modaliteit. Alleen hele weken: weken die in het gekozen jaar beginnen en waarvan de gegevens voorbij het einde reiken. provincie: CBS-code (leeg = alle), modaliteit: road, inland_water, rail of sea (leeg = alle).",
+        "Tonnen en bewegingen per week (maandag) per provincie van herkomst en modaliteit. Alleen hele weken: weken die in het gekozen jaar beginnen en waarvan de gegevens voorbij het einde reiken. Provincie en modaliteit: geen keuze = alle.",
         "SELECT w.* FROM (SELECT CAST(date_trunc('week', m.ts) AS DATE) AS week, g.province_code, g.province_name, m.mode, COUNT(*) AS movements, ROUND(SUM(m.tonnes), 1) AS tonnes \
          FROM movements m JOIN municipalities g ON g.gm_code = m.origin_gm \
          WHERE EXTRACT(YEAR FROM date_trunc('week', m.ts)) = {{jaar}} \
@@ -858,7 +858,7 @@ pub const ANALYSES: [AnalysisDef; 7] = [
     ),
     (
         "Modal split in tonkilometers per maand",
-        "Aandeel van elke modaliteit in de tonkilometers (tonnes × distance_km) per maand. jaar: 0 = alle jaren; provincie: CBS-code van herkomst (leeg = heel Nederland).",
+        "Aandeel van elke modaliteit in de tonkilometers (gewicht × afstand) per maand. Jaar: 0 = alle jaren; provincie van herkomst: geen keuze = heel Nederland.",
         "WITH t AS (SELECT CAST(date_trunc('month', m.ts) AS DATE) AS month, m.mode, SUM(m.tonnes * m.distance_km) AS tonne_km \
          FROM movements m JOIN municipalities g ON g.gm_code = m.origin_gm \
          WHERE ({{jaar}} = 0 OR EXTRACT(YEAR FROM m.ts) = {{jaar}}) \
@@ -870,7 +870,7 @@ pub const ANALYSES: [AnalysisDef; 7] = [
     ),
     (
         "Aandeel spoor en binnenvaart in tonkilometers per maand",
-        "Het deel van de tonkilometers dat over spoor en binnenvaart gaat, per maand, in procenten. jaar: 0 = alle jaren; provincie: CBS-code van herkomst (leeg = heel Nederland).",
+        "Het deel van de tonkilometers dat over spoor en binnenvaart gaat, per maand, in procenten. Jaar: 0 = alle jaren; provincie van herkomst: geen keuze = heel Nederland.",
         "SELECT CAST(date_trunc('month', m.ts) AS DATE) AS month, \
          ROUND(100.0 * SUM(CASE WHEN m.mode IN ('rail', 'inland_water') THEN m.tonnes * m.distance_km ELSE 0 END) / SUM(m.tonnes * m.distance_km), 2) AS share_pct, \
          ROUND(SUM(CASE WHEN m.mode IN ('rail', 'inland_water') THEN m.tonnes * m.distance_km ELSE 0 END), 0) AS tonne_km_rail_water, \
@@ -883,7 +883,7 @@ pub const ANALYSES: [AnalysisDef; 7] = [
     ),
     (
         "Goederenstromen tussen provincies",
-        "Bewegingen, tonnen en tonkilometers van provincie van herkomst naar provincie van bestemming. jaar: 0 = alle jaren; modaliteit: leeg = alle.",
+        "Bewegingen, tonnen en tonkilometers van provincie van herkomst naar provincie van bestemming. Jaar: 0 = alle jaren; modaliteit: geen keuze = alle.",
         "SELECT o.province_code AS origin_province_code, o.province_name AS origin_province_name, d.province_code AS dest_province_code, d.province_name AS dest_province_name, \
          COUNT(*) AS movements, ROUND(SUM(m.tonnes), 1) AS tonnes, ROUND(SUM(m.tonnes * m.distance_km), 0) AS tonne_km \
          FROM movements m JOIN municipalities o ON o.gm_code = m.origin_gm JOIN municipalities d ON d.gm_code = m.dest_gm \
@@ -894,7 +894,7 @@ pub const ANALYSES: [AnalysisDef; 7] = [
     ),
     (
         "Verandering ten opzichte van vorig jaar per provincie",
-        "Tonnen per jaar per provincie van herkomst, met het jaar ervoor en de verandering in procenten (leeg in het eerste jaar). provincie: CBS-code (leeg = alle); modaliteit: leeg = alle.",
+        "Tonnen per jaar per provincie van herkomst, met het jaar ervoor en de verandering in procenten (leeg in het eerste jaar). Provincie en modaliteit: geen keuze = alle.",
         "WITH y AS (SELECT g.province_code, g.province_name, CAST(EXTRACT(YEAR FROM m.ts) AS BIGINT) AS year, COUNT(*) AS movements, SUM(m.tonnes) AS tonnes \
          FROM movements m JOIN municipalities g ON g.gm_code = m.origin_gm \
          WHERE ({{provincie}} = '' OR g.province_code = {{provincie}}) \
@@ -908,7 +908,7 @@ pub const ANALYSES: [AnalysisDef; 7] = [
     ),
     (
         "Tonnen per gemeente",
-        "Per gemeente (gm_code, voor een kaart van de gemeenten) de vertrekkende en aankomende bewegingen en tonnen. jaar: 0 = alle jaren; modaliteit: leeg = alle; provincie: CBS-code om in te zoomen (leeg = alle gemeenten).",
+        "Per gemeente, voor een kaart van de gemeenten, de vertrekkende en aankomende bewegingen en tonnen. Jaar: 0 = alle jaren; modaliteit: geen keuze = alle; provincie: om in te zoomen (geen keuze = alle gemeenten).",
         "WITH f AS (SELECT * FROM movements WHERE ({{jaar}} = 0 OR EXTRACT(YEAR FROM ts) = {{jaar}}) AND ({{modaliteit}} = '' OR mode = {{modaliteit}})), \
          o AS (SELECT origin_gm AS gm_code, COUNT(*) AS departures, SUM(tonnes) AS tonnes_out FROM f GROUP BY 1), \
          d AS (SELECT dest_gm AS gm_code, COUNT(*) AS arrivals, SUM(tonnes) AS tonnes_in FROM f GROUP BY 1) \
@@ -921,7 +921,7 @@ pub const ANALYSES: [AnalysisDef; 7] = [
     ),
     (
         "Tonnen per provincie",
-        "Per provincie (province_code, gelijk aan statcode van provincies, voor een kaart) de vertrekkende en aankomende bewegingen, tonnen en de tonkilometers van vertrek. jaar: 0 = alle jaren; modaliteit: leeg = alle.",
+        "Per provincie, voor een kaart, de vertrekkende en aankomende bewegingen, tonnen en de tonkilometers van vertrek. Jaar: 0 = alle jaren; modaliteit: geen keuze = alle.",
         "WITH f AS (SELECT * FROM movements WHERE ({{jaar}} = 0 OR EXTRACT(YEAR FROM ts) = {{jaar}}) AND ({{modaliteit}} = '' OR mode = {{modaliteit}})), \
          o AS (SELECT g.province_code, COUNT(*) AS departures, SUM(f.tonnes) AS tonnes_out, SUM(f.tonnes * f.distance_km) AS tonne_km FROM f JOIN municipalities g ON g.gm_code = f.origin_gm GROUP BY 1), \
          d AS (SELECT g.province_code, COUNT(*) AS arrivals, SUM(f.tonnes) AS tonnes_in FROM f JOIN municipalities g ON g.gm_code = f.dest_gm GROUP BY 1), \

@@ -3,6 +3,7 @@
 //! parsed statement by the engine (`koers_engine::params`), never spliced into the text, so a
 //! value cannot change the shape of the query.
 
+use crate::catalog::labels::Labels;
 use crate::error::{Collector, Invalid, text};
 
 pub mod builder;
@@ -67,6 +68,48 @@ pub struct Param {
     pub name: String,
     pub kind: ParamKind,
     pub default: String,
+}
+
+/// A parameter as the form that runs an analysis asks for it: by the title of the column it is
+/// named after (`provincie` → "Provincie"), and where koers knows the values a text
+/// parameter takes (a code list, the provinces, the municipalities) as a choice of words
+/// instead of a code to type.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ParamField {
+    pub name: String,
+    pub kind: ParamKind,
+    pub default: String,
+    pub label: String,
+    /// (value, words) to choose from; empty: the value is typed.
+    pub choices: Vec<(String, String)>,
+}
+
+/// The run form's fields of `params`, read by `labels`.
+pub fn param_fields(params: &[Param], labels: &Labels) -> Vec<ParamField> {
+    params
+        .iter()
+        .map(|p| ParamField {
+            name: p.name.clone(),
+            kind: p.kind,
+            default: p.default.clone(),
+            label: labels.titled(&p.name).unwrap_or_else(|| words(&p.name)),
+            choices: if p.kind == ParamKind::Text {
+                labels.choices(&p.name)
+            } else {
+                Vec::new()
+            },
+        })
+        .collect()
+}
+
+/// A name read as words: `gemeente_code` → "Gemeente code".
+fn words(name: &str) -> String {
+    let spaced = name.replace('_', " ");
+    let mut chars = spaced.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => spaced,
+    }
 }
 
 /// A parameter's value with its type, as it is bound into the query (in JSON: a string for
@@ -198,6 +241,30 @@ pub fn bind(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_text_parameter_named_after_a_known_column_is_a_choice_of_words() {
+        let mut cols = BTreeMap::new();
+        cols.insert(
+            "jaar".to_string(),
+            crate::catalog::labels::parse_column_labels("Jaar", "", "").unwrap(),
+        );
+        let labels = Labels::new([&cols]);
+        let fields = param_fields(
+            &[
+                p("jaar", ParamKind::Integer, "0"),
+                p("provincie", ParamKind::Text, ""),
+                p("zoek", ParamKind::Text, ""),
+            ],
+            &labels,
+        );
+        assert_eq!(fields[0].label, "Jaar");
+        assert!(fields[0].choices.is_empty(), "a number is typed");
+        assert_eq!(fields[1].label, "Provincie", "no title: its name as a word");
+        assert_eq!(words("gemeente_code"), "Gemeente code");
+        assert_eq!(fields[1].choices.len(), 12);
+        assert!(fields[2].choices.is_empty());
+    }
 
     fn p(name: &str, kind: ParamKind, default: &str) -> Param {
         Param {

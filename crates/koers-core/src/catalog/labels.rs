@@ -160,6 +160,42 @@ impl Labels {
         }
     }
 
+    /// The values a column (or a parameter named after it) takes, each with the words a
+    /// reader knows it by, ordered by those words: its code list, else the provinces or
+    /// municipalities when its name says it holds their CBS codes ([`Level::of_column`]);
+    /// empty when koers does not know them.
+    pub fn choices(&self, column: &str) -> Vec<(String, String)> {
+        // The column of that name, else the one column titled so (a parameter `modaliteit`
+        // for the column `mode` titled "Modaliteit").
+        let titled_so = || {
+            let mut it = self
+                .columns
+                .values()
+                .filter(|c| c.title.to_lowercase() == column.to_lowercase());
+            match (it.next(), it.next()) {
+                (Some(c), None) => Some(c),
+                _ => None,
+            }
+        };
+        let mut out: Vec<(String, String)> = match self.columns.get(column).or_else(titled_so) {
+            Some(c) if !c.codes.is_empty() => c
+                .codes
+                .iter()
+                .map(|(code, label)| (code.clone(), label.clone()))
+                .collect(),
+            _ => Level::of_column(column)
+                .map(|l| {
+                    crate::regions::regions(l)
+                        .iter()
+                        .map(|r| (r.code.clone(), r.name.clone()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        };
+        out.sort_by_cached_key(|(_, label)| label.to_lowercase());
+        out
+    }
+
     /// How a titled column reads in a list to choose it from: its title with its name beside
     /// it (`Vervoerd gewicht (ton) — tonnes`); `None` without a title.
     pub fn choice(&self, column: &str) -> Option<String> {
@@ -189,6 +225,30 @@ mod tests {
         let l = parse_column_labels("Modaliteit", "", "road = Weg").unwrap();
         assert_eq!(l.codes_text(), "road = Weg");
         assert!(parse_column_labels(&"x".repeat(201), "", "").is_err());
+    }
+
+    #[test]
+    fn the_values_to_choose_from_are_a_code_list_or_the_regions_by_name() {
+        let mut mode = BTreeMap::new();
+        mode.insert(
+            "mode".to_string(),
+            parse_column_labels("Modaliteit", "", "road = Weg\nrail = Spoor\nsea = Zeevaart")
+                .unwrap(),
+        );
+        let l = Labels::new([&mode]);
+        assert_eq!(
+            l.choices("mode"),
+            [("rail", "Spoor"), ("road", "Weg"), ("sea", "Zeevaart")]
+                .map(|(c, w)| (c.to_string(), w.to_string()))
+        );
+        assert_eq!(l.choices("Modaliteit").len(), 3, "by its title");
+        let provinces = l.choices("provincie");
+        assert_eq!(provinces.len(), 12);
+        assert_eq!(provinces[0], ("PV22".to_string(), "Drenthe".to_string()));
+        assert!(provinces.contains(&("PV26".to_string(), "Utrecht".to_string())));
+        assert_eq!(l.choices("gemeente_code").len(), 342);
+        assert!(l.choices("jaar").is_empty());
+        assert!(l.choices("omschrijving").is_empty());
     }
 
     #[test]

@@ -175,6 +175,7 @@ fn param_values(input: &mut Input, a: &Analysis) -> BTreeMap<String, String> {
 
 async fn render_saved(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Reply {
     let a = analysis::analysis(ctx.ws(), &ctx.who, id).await?;
+    let fields = analysis::run_form(ctx.ws(), &ctx.who, &a).await?;
     // The dashboards its result can be put on.
     let dashboards = if ctx.may(Permission::Analyse) {
         koers_app::dashboards::list(ctx.ws(), &ctx.who).await?
@@ -186,7 +187,7 @@ async fn render_saved(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> 
         "analysis_saved.html",
         "/analyses",
         status,
-        context! { a => a, dashboards => dashboards, ..extra },
+        context! { a => a, fields => fields, dashboards => dashboards, ..extra },
     )
     .await
 }

@@ -167,6 +167,61 @@ pub(crate) async fn saved_analyses_with_parameters() {
     assert!(app.analyses().await.is_empty());
 }
 
+/// A reader runs an analysis by choosing a municipality by its name, not by typing its CBS
+/// code; a value from a link that is no municipality stays what it was, and runs.
+#[tokio::test]
+async fn a_parameter_of_municipality_codes_is_chosen_by_name() {
+    let app = TestApp::spawn().await;
+    with_gemeenten(&app).await;
+    let c = app.page_as("admin@pv26.example").await;
+    c.post_form(
+        "/analyses/opslaan",
+        &[
+            ("title", "Inwoners van een gemeente"),
+            (
+                "sql",
+                "SELECT statnaam, inwoners FROM gemeenten WHERE {{gemeente}} = '' OR statcode = {{gemeente}}",
+            ),
+            ("paramName", "gemeente"),
+            ("paramKind", "text"),
+            ("paramDefault", ""),
+        ],
+    )
+    .await
+    .assert_status(303);
+    let a = app.analyses().await.remove(0);
+    let v = app.page_as("viewer@pv26.example").await;
+    let html = v.page(&format!("/analyses/{}", a.id)).await;
+    assert!(
+        html.contains(r#"<label class="utrecht-form-label" for="p-gemeente">Gemeente</label>"#)
+            && html.contains(r#"<select class="utrecht-select utrecht-select--html-select" id="p-gemeente" name="p_gemeente">"#)
+            && html.contains(r#"<option value="" selected>(geen keuze)</option>"#)
+            && html.contains(r#"<option value="GM0345">Veenendaal</option>"#),
+        "{html}"
+    );
+    let run = |code: &str| format!("/analyses/{}/uitvoeren?p_gemeente={code}", a.id);
+    let html = v.page(&run("GM0345")).await;
+    assert!(
+        html.contains(r#"<option value="GM0345" selected>Veenendaal</option>"#)
+            && html.contains(">68.000<")
+            && !html.contains(">367.984<"),
+        "{html}"
+    );
+    // Chosen "none": every municipality, and the choice stays "none".
+    let html = v.page(&run("")).await;
+    assert!(
+        html.contains(r#"<option value="" selected>(geen keuze)</option>"#)
+            && html.contains(">367.984<"),
+        "{html}"
+    );
+    // A code from a link that is no municipality is kept as it was sent, not swapped.
+    let html = v.page(&run("GM9999")).await;
+    assert!(
+        html.contains(r#"<option value="GM9999" selected>GM9999</option>"#),
+        "{html}"
+    );
+}
+
 #[tokio::test]
 async fn hostile_sql_is_refused_and_the_server_stays_up() {
     let app = TestApp::spawn().await;
