@@ -10,6 +10,7 @@ use crate::{Error, Input, Principal, Result, Workspace};
 use koers_core::Permission;
 use koers_core::analysis::builder::{self, ColumnShape, Compiled, Definition, Kind, TableShape};
 use koers_core::analysis::{Param, ParamField, ParamKind, bind, param_fields, parse_analysis};
+use koers_core::catalog::labels::Labels;
 use koers_engine::Sql;
 use std::collections::BTreeMap;
 
@@ -49,26 +50,18 @@ pub async fn run_saved(
     run_saved_in(ws, &who.org.id, id, values).await
 }
 
-/// The result columns of a saved analysis as a reader reads them (everyone who may read): the
-/// title and unit the analysis gives a column, else a dataset's, else its name.
-pub async fn headings(
-    ws: &Workspace,
-    who: &Principal,
-    a: &Analysis,
-    columns: &[String],
-) -> Result<Vec<String>> {
+/// What the result columns of a saved analysis mean to a reader (everyone who may read): the
+/// titles, units and code lists the analysis gives its columns, else a dataset's.
+pub async fn labels(ws: &Workspace, who: &Principal, a: &Analysis) -> Result<Labels> {
     who.require(Permission::Read)?;
-    let labels = crate::catalog::labels_of(ws, &who.org.id, a).await?;
-    Ok(columns.iter().map(|c| labels.heading(c)).collect())
+    crate::catalog::labels_of(ws, &who.org.id, a).await
 }
 
 /// The fields of the form that runs the analysis `a`: its parameters by the titles of the
 /// columns they are named after, a choice of words where koers knows the values
 /// ([`koers_core::analysis::param_fields`]).
 pub async fn run_form(ws: &Workspace, who: &Principal, a: &Analysis) -> Result<Vec<ParamField>> {
-    who.require(Permission::Read)?;
-    let labels = crate::catalog::labels_of(ws, &who.org.id, a).await?;
-    Ok(param_fields(&a.parameters, &labels))
+    Ok(param_fields(&a.parameters, &labels(ws, who, a).await?))
 }
 
 /// Runs a saved analysis of an organisation, for whoever may (scheduled refreshes, which

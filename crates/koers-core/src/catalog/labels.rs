@@ -121,8 +121,8 @@ impl Labels {
     /// `None` when none.
     pub fn value(&self, column: &str, raw: &str) -> Option<String> {
         let code = raw.trim();
-        if let Some(l) = self.columns.get(column).and_then(|c| c.codes.get(code)) {
-            return Some(l.clone());
+        if let Some(l) = self.coded(column, code) {
+            return Some(l);
         }
         let level = match code.get(..2).map(str::to_ascii_uppercase).as_deref() {
             Some("PV") if code.len() == 4 => Some(Level::Province),
@@ -137,6 +137,15 @@ impl Labels {
             (Some(l), None) => Some(l.clone()),
             _ => None,
         }
+    }
+
+    /// What a value of `column` stands for by that column's own code list only (a table
+    /// with a code column beside a name column keeps the code).
+    pub fn coded(&self, column: &str, raw: &str) -> Option<String> {
+        self.columns
+            .get(column)
+            .and_then(|c| c.codes.get(raw.trim()))
+            .cloned()
     }
 
     /// A value of `column` as a reader reads it: its label, else as it is.
@@ -264,6 +273,8 @@ mod tests {
         );
         let l = Labels::new([&mode]);
         assert_eq!(l.show("mode", "road"), "Weg");
+        assert_eq!(l.coded("mode", " road").as_deref(), Some("Weg"));
+        assert_eq!(l.coded("province_code", "PV26"), None, "own code list only");
         assert_eq!(l.show("mode", "sea"), "sea");
         assert_eq!(l.show("province_code", "PV26"), "Utrecht");
         assert_eq!(l.show("gm", "GM0344"), "Utrecht");

@@ -15,6 +15,7 @@ use axum::routing::{get, post};
 use koers_app::analysis::{self as analysis, Analysis, export_format};
 use koers_app::results::Results;
 use koers_core::Permission;
+use koers_core::catalog::labels::Labels;
 use koers_svg::map;
 use minijinja::{Value, context};
 use std::collections::BTreeMap;
@@ -39,7 +40,13 @@ pub fn router() -> Router<AppState> {
 }
 
 /// The result table's page and the map, for the template.
-fn result_context(r: &Results, page_no: usize, lang: crate::i18n::Lang) -> Value {
+/// A result's page of rows, read with `labels` where a saved analysis has them: a value of a
+/// column with a code list reads as its words.
+fn result_context(
+    r: &Results,
+    page_no: usize,
+    (lang, labels): (crate::i18n::Lang, &Labels),
+) -> Value {
     let pages = r.rows.len().div_ceil(PAGE).max(1);
     let page_no = page_no.clamp(1, pages);
     let rows: Vec<Vec<String>> = r
@@ -47,7 +54,17 @@ fn result_context(r: &Results, page_no: usize, lang: crate::i18n::Lang) -> Value
         .iter()
         .skip((page_no - 1) * PAGE)
         .take(PAGE)
-        .map(|row| row.iter().map(|v| crate::i18n::cell(lang, v)).collect())
+        .map(|row| {
+            row.iter()
+                .zip(&r.columns)
+                .map(|(v, c)| match v {
+                    serde_json::Value::String(s) => labels
+                        .coded(c, s)
+                        .unwrap_or_else(|| crate::i18n::cell(lang, v)),
+                    v => crate::i18n::cell(lang, v),
+                })
+                .collect()
+        })
         .collect();
     let svg = map::svg(
         &r.features().into_iter().take(5000).collect::<Vec<_>>(),
@@ -130,7 +147,7 @@ pub async fn run_with(ctx: Ctx, mut input: Input) -> Reply {
     match analysis::run_sql(ctx.ws(), &ctx.who, &sql).await {
         Ok(out) => {
             let r = Results::from_output(&out)?;
-            let extra = context! { sql => sql, result => result_context(&r, page_no, ctx.lang) };
+            let extra = context! { sql => sql, result => result_context(&r, page_no, (ctx.lang, &Labels::default())) };
             render(&ctx, "analysis.html", "/analyses", StatusCode::OK, extra).await
         }
         Err(e) => {
@@ -221,8 +238,9 @@ async fn run_saved_page(
                 .map(|(k, v)| (format!("p_{k}"), v.clone()))
                 .collect();
             // The columns as the analysis and the catalog name them.
-            let headings = analysis::headings(ctx.ws(), &ctx.who, &a, &r.columns).await?;
-            let result = context! { columns => headings, ..result_context(&r, page_no, ctx.lang) };
+            let labels = analysis::labels(ctx.ws(), &ctx.who, &a).await?;
+            let headings: Vec<String> = r.columns.iter().map(|c| labels.heading(c)).collect();
+            let result = context! { columns => headings, ..result_context(&r, page_no, (ctx.lang, &labels)) };
             let extra = context! { values => values, hidden => hidden, result => result };
             render_saved(&ctx, &id, StatusCode::OK, extra).await
         }

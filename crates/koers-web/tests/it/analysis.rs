@@ -168,7 +168,8 @@ pub(crate) async fn saved_analyses_with_parameters() {
 }
 
 /// A reader runs an analysis by choosing a municipality by its name, not by typing its CBS
-/// code; a value from a link that is no municipality stays what it was, and runs.
+/// code, and reads a coded column of the result as its words; a value from a link that is no
+/// municipality stays what it was, and runs.
 #[tokio::test]
 async fn a_parameter_of_municipality_codes_is_chosen_by_name() {
     let app = TestApp::spawn().await;
@@ -180,7 +181,7 @@ async fn a_parameter_of_municipality_codes_is_chosen_by_name() {
             ("title", "Inwoners van een gemeente"),
             (
                 "sql",
-                "SELECT statnaam, inwoners FROM gemeenten WHERE {{gemeente}} = '' OR statcode = {{gemeente}}",
+                "SELECT statnaam, inwoners, CASE WHEN inwoners > 100000 THEN 'groot' ELSE 'klein' END AS grootte FROM gemeenten WHERE {{gemeente}} = '' OR statcode = {{gemeente}}",
             ),
             ("paramName", "gemeente"),
             ("paramKind", "text"),
@@ -212,6 +213,28 @@ async fn a_parameter_of_municipality_codes_is_chosen_by_name() {
     assert!(
         html.contains(r#"<option value="" selected>(geen keuze)</option>"#)
             && html.contains(">367.984<"),
+        "{html}"
+    );
+    // A column with a code list reads as its words in the result.
+    c.post_form(
+        &format!("/analyses/{}/kolommen", a.id),
+        &[
+            ("column", "grootte"),
+            ("title", "Grootte"),
+            ("unit", ""),
+            (
+                "codes",
+                "groot = Meer dan 100.000 inwoners\nklein = Tot 100.000 inwoners",
+            ),
+        ],
+    )
+    .await
+    .assert_status(303);
+    let html = v.page(&run("GM0345")).await;
+    assert!(
+        html.contains(">Grootte<")
+            && html.contains(">Tot 100.000 inwoners<")
+            && !html.contains(">klein<"),
         "{html}"
     );
     // A code from a link that is no municipality is kept as it was sent, not swapped.
