@@ -38,8 +38,9 @@ pub struct ImportArgs {
     #[arg(long)]
     crs: Option<String>,
     /// The format when the file name does not tell: csv, geojson, parquet, xlsx, shp (a
-    /// .shp with its .dbf beside it, or a .zip holding one shapefile), gpkg or cityjson
-    /// (a .city.json or .city.jsonl; a .json of type CityJSON is recognised).
+    /// .shp with its .dbf beside it, or a .zip holding one shapefile), gpkg, cityjson
+    /// (a .city.json or .city.jsonl; a .json of type CityJSON is recognised) or ndjson (JSON
+    /// records, one object per line; a .json holding a list of objects is recognised).
     #[arg(long)]
     format: Option<String>,
     /// The layer (feature table) to import from a GeoPackage that holds several.

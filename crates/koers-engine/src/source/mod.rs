@@ -10,6 +10,7 @@ mod column;
 pub mod csv;
 pub mod geojson;
 pub mod geopackage;
+pub mod json;
 pub mod parquet;
 pub mod shapefile;
 pub mod xlsx;
@@ -50,14 +51,17 @@ pub enum Format {
     /// as the geometry.
     #[serde(rename = "cityjson")]
     CityJson,
+    /// JSON records: a list of objects, or one object per line (`.ndjson`).
+    Json,
 }
 
 /// The formats as users name them, for messages.
-pub const FORMAT_NAMES: &str = "CSV, GeoJSON, Parquet, Excel (.xlsx), shapefile (.shp of gezipt in een .zip), GeoPackage (.gpkg) en CityJSON (.city.json, .city.jsonl)";
+pub const FORMAT_NAMES: &str = "CSV, GeoJSON, JSON (een lijst van objecten, of één object per regel: .ndjson), Parquet, Excel (.xlsx), shapefile (.shp of gezipt in een .zip), GeoPackage (.gpkg) en CityJSON (.city.json, .city.jsonl)";
 
 impl Format {
     /// Parse a format name (`csv`, `geojson`, `json`, `parquet`, `xlsx`, `shp`, `shapefile`,
-    /// `zip`, `gpkg`, `geopackage`).
+    /// `zip`, `gpkg`, `geopackage`, `cityjson`, `ndjson`; a `.json` list is JSON records, see
+    /// [`Format::refine`]).
     pub fn parse(s: &str) -> Result<Format> {
         match s.trim().to_ascii_lowercase().as_str() {
             "csv" | "tsv" | "txt" => Ok(Format::Csv),
@@ -67,6 +71,7 @@ impl Format {
             "shp" | "shapefile" | "zip" => Ok(Format::Shapefile),
             "gpkg" | "geopackage" => Ok(Format::GeoPackage),
             "cityjson" | "jsonl" | "cityjsonseq" => Ok(Format::CityJson),
+            "ndjson" | "records" => Ok(Format::Json),
             other => Err(EngineError::UnknownFormat(format!(
                 "{other:?}; koers leest {FORMAT_NAMES}"
             ))),
@@ -102,14 +107,23 @@ impl Format {
             Format::Shapefile => "Shapefile",
             Format::GeoPackage => "GeoPackage",
             Format::CityJson => "CityJSON",
+            Format::Json => "JSON",
         }
     }
 
     /// The format the file's content tells, where its name cannot: a `.json` file of type
-    /// CityJSON is CityJSON, not GeoJSON.
+    /// CityJSON is CityJSON, and a `.json` file holding a list (of objects) is JSON records,
+    /// not GeoJSON (a `.geojson` file stays GeoJSON, and is refused as such).
     pub fn refine(self, path: &Path) -> Result<Format> {
         if self == Format::GeoJson && cityjson::is_cityjson(path)? {
             return Ok(Format::CityJson);
+        }
+        let named_json = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+        if self == Format::GeoJson && named_json && json::is_list(path)? {
+            return Ok(Format::Json);
         }
         Ok(self)
     }
@@ -171,6 +185,7 @@ pub fn open<'a>(
         Format::CityJson => Ok(Box::new(cityjson::CityJsonSource::open(
             path, srid, progress,
         )?)),
+        Format::Json => Ok(Box::new(json::JsonSource::open(path, progress)?)),
     }
 }
 

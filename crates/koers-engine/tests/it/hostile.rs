@@ -24,13 +24,17 @@ fn targets_survive_hostile_and_mutated_input() {
             .join("tests/fixtures/3dbag-utrecht.city.jsonl"),
     )
     .unwrap();
-    let hostile: [&[u8]; 6] = [
+    let records = br#"[{"naam":"Zwolle","inwoners":129840,"lat":52.5},{"naam":"Urk","extra":[1,{"a":null}]}]"#.to_vec();
+    let lines = b"{\"a\":1,\"b\":\"x\"}\n{\"a\":2.5,\"c\":true}\n".to_vec();
+    let hostile: [&[u8]; 8] = [
         b"",
         b"\xef\xbb\xbf",
         b"PK\x03\x04\x14\x00\x00\x00",
         b"SQLite format 3\x00",
         b"{\"type\":\"FeatureCollection\",\"features\":[[[[[[[[[[[[[[[[",
         b"a,b\n\"unterminated\n",
+        b"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+        b"[{\"a\":1},{\"a\":\"x\"},{},null,\"text\"]",
     ];
     let targets = [
         (Format::Csv, "csv", &csv),
@@ -39,6 +43,8 @@ fn targets_survive_hostile_and_mutated_input() {
         (Format::Shapefile, "zip", &csv),
         (Format::GeoPackage, "gpkg", &csv),
         (Format::CityJson, "jsonl", &cityjson),
+        (Format::Json, "json", &records),
+        (Format::Json, "ndjson", &lines),
     ];
     let mut seed = 0x2545_f491_4f6c_dd1du64;
     let mut next = move || {

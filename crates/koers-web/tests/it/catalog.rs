@@ -3,6 +3,7 @@
 
 use crate::helpers::{TestApp, field_of_each};
 use crate::session::{Resp, Session};
+use koers_core::access::Role;
 use reqwest::multipart::{Form, Part};
 use std::time::Duration;
 
@@ -63,6 +64,59 @@ pub(crate) fn dataset_files(app: &TestApp) -> usize {
             .unwrap_or(0)
     }
     count(&app.ws.data_dir().join("datasets")) + count(&app.ws.data_dir().join("tmp"))
+}
+
+/// A list of records as open-data APIs and dumps give them (GeoNames' places) imports as a
+/// table with the keys as columns in their order; a list with something else than objects
+/// in it is refused with where, and nothing is kept.
+#[tokio::test]
+async fn import_a_json_list_of_records() {
+    let app = TestApp::spawn().await;
+    app.add_user("datasteward@pv26.example", Role::DataSteward)
+        .await;
+    let c = app.page_as("datasteward@pv26.example").await;
+    let places = r#"[
+{"geonameid": 2743477, "name": "Zwolle", "latitude": 52.5125, "longitude": 6.09444, "population": 129840},
+{"geonameid": 2743493, "name": "Zwijndrecht", "latitude": 51.8175, "longitude": 4.63333, "population": 45696}
+]"#;
+    let r = post_import(&c, Some(("nl_cities500.json", places.into())), &[]).await;
+    let done = wait_job(&c, r.header("location")).await;
+    assert!(done.contains("Import klaar"), "{done}");
+    for shown in [
+        "<code>name</code> (tekst)",
+        "<code>population</code> (geheel getal)",
+        "<code>latitude</code> (getal)",
+    ] {
+        assert!(done.contains(shown), "{shown} missing: {done}");
+    }
+    let ds = app.datasets_of(&app.org_a.id).await;
+    assert_eq!(ds[0].name, "nl_cities500");
+    let html = c.page(&format!("/bronnen/{}", ds[0].id)).await;
+    let order: Vec<usize> = ["geonameid", "name", "latitude", "longitude", "population"]
+        .iter()
+        .map(|k| {
+            html.find(&format!("<code>{k}</code>"))
+                .unwrap_or(usize::MAX)
+        })
+        .collect();
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "columns in file order: {order:?}"
+    );
+    assert!(html.contains("Zwijndrecht"), "the preview rows");
+    // Not a list of records: said with where, in the job's page; nothing new is kept.
+    let r = post_import(
+        &c,
+        Some(("kapot.json", br#"[{"name": "Zwolle"}, 5]"#.to_vec())),
+        &[],
+    )
+    .await;
+    let failed = wait_job(&c, r.header("location")).await;
+    assert!(
+        failed.contains("element 2 is geen object maar een getal"),
+        "{failed}"
+    );
+    assert_eq!(app.datasets_of(&app.org_a.id).await.len(), 1);
 }
 
 #[tokio::test]

@@ -1,0 +1,367 @@
+//! JSON records: a list of objects (`[{"name": "Zwolle", "population": 129840}, …]`, as open-data
+//! APIs and dumps such as GeoNames give them) or newline-delimited JSON (one object per line,
+//! `.ndjson`), streamed object by object.
+//!
+//! A first pass learns the columns (the objects' keys, in order of first appearance, keeping
+//! their case) and their kinds, as for GeoJSON properties; the second pass builds batches. A
+//! nested object or list becomes its JSON text. A longitude and latitude column make no
+//! geometry here, as in a CSV: the catalog maps them as points.
+
+use std::collections::HashMap;
+use std::io::{BufRead, Read};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::mpsc::Receiver;
+
+use datafusion::arrow::array::ArrayRef;
+use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
+use datafusion::arrow::record_batch::RecordBatch;
+use koers_core::json;
+use serde::de;
+use serde_json::Value;
+
+use super::column::{Col, Kind, builders};
+use super::{BATCH_ROWS, Counting, ReadCount, Source, SourceGeometry};
+use crate::error::{EngineError, Result};
+use crate::progress::{Progress, Unit};
+
+/// One object's fields in the order they are written (serde_json's own map sorts them).
+struct Record(Vec<(String, Value)>);
+
+impl<'de> de::Deserialize<'de> for Record {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Fields;
+        impl<'de> de::Visitor<'de> for Fields {
+            type Value = Record;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("een object")
+            }
+            fn visit_map<A: de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Record, A::Error> {
+                let mut fields = Vec::new();
+                while let Some(kv) = map.next_entry::<String, Value>()? {
+                    fields.push(kv);
+                }
+                Ok(Record(fields))
+            }
+        }
+        d.deserialize_map(Fields)
+    }
+}
+
+impl Record {
+    fn get(&self, key: &str) -> Option<&Value> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+}
+type OnRecord<'f> = &'f mut dyn FnMut(Record) -> std::result::Result<(), String>;
+
+fn invalid(message: String) -> EngineError {
+    EngineError::InvalidInput {
+        format: "JSON",
+        message,
+    }
+}
+
+/// Whether the file is a JSON list (its first character other than white space is `[`):
+/// records, not a GeoJSON or CityJSON object.
+pub fn is_list(path: &Path) -> Result<bool> {
+    let mut head = [0u8; 4096];
+    let n = std::fs::File::open(path)?.read(&mut head)?;
+    let text = head[..n]
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(&head[..n]);
+    Ok(text.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'['))
+}
+
+fn kind_of(v: &Value) -> Kind {
+    match v {
+        Value::Null => Kind::Unknown,
+        Value::Bool(_) => Kind::Bool,
+        Value::Number(n) if n.is_i64() => Kind::Int,
+        Value::Number(_) => Kind::Float,
+        _ => Kind::Text,
+    }
+}
+
+/// What a JSON value is, in words.
+fn what(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "true of false",
+        Value::Number(_) => "een getal",
+        Value::String(_) => "een tekst",
+        Value::Array(_) => "een lijst",
+        Value::Object(_) => "een object",
+    }
+}
+
+/// An element of the list: a record, or what it is instead.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum Element {
+    Record(Record),
+    Other(Value),
+}
+
+/// The elements of a list, each an object, to `on_record`.
+struct RecordsSeed<'f, 'g> {
+    on_record: &'g mut OnRecord<'f>,
+}
+
+impl<'de> de::Visitor<'de> for RecordsSeed<'_, '_> {
+    type Value = usize;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("een lijst van objecten")
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<usize, A::Error> {
+        let mut n = 0;
+        while let Some(v) = seq.next_element::<Element>()? {
+            n += 1;
+            match v {
+                Element::Record(record) => (self.on_record)(record).map_err(de::Error::custom)?,
+                Element::Other(other) => {
+                    return Err(de::Error::custom(format!(
+                        "element {n} is geen object maar {}",
+                        what(&other)
+                    )));
+                }
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// Streams the records of the file to `on_record`: the elements of a list, or the objects of
+/// the lines of newline-delimited JSON. Returns how many there were.
+fn parse<R: Read>(reader: R, list: bool, on_record: OnRecord<'_>) -> Result<usize> {
+    use serde::Deserializer as _;
+    let reader = std::io::BufReader::with_capacity(1 << 20, reader);
+    let no_words = |_: &str| None;
+    if list {
+        let mut on_record = on_record;
+        let mut d = serde_json::Deserializer::from_reader(reader);
+        let n = (&mut d)
+            .deserialize_seq(RecordsSeed {
+                on_record: &mut on_record,
+            })
+            .map_err(|e| invalid(json::problem_in(&e, no_words)))?;
+        d.end()
+            .map_err(|e| invalid(json::problem_in(&e, no_words)))?;
+        return Ok(n);
+    }
+    let mut n = 0;
+    for (i, line) in reader.lines().enumerate() {
+        let line = line?;
+        let line = line.trim_start_matches('\u{feff}').trim();
+        if line.is_empty() {
+            continue;
+        }
+        let record: Record =
+            serde_json::from_str(line).map_err(|e| invalid(json::problem_on_line(&e, i + 1)))?;
+        n += 1;
+        on_record(record).map_err(invalid)?;
+    }
+    Ok(n)
+}
+
+/// A JSON records file being read.
+pub struct JsonSource<'a> {
+    schema: SchemaRef,
+    columns: Vec<(String, Kind)>,
+    records: Receiver<std::result::Result<Record, String>>,
+    read: ReadCount,
+    progress: &'a dyn Progress,
+}
+
+impl<'a> JsonSource<'a> {
+    /// Learn the columns (first pass) and start streaming records (second pass).
+    pub fn open(path: &Path, progress: &'a dyn Progress) -> Result<Self> {
+        let size = std::fs::metadata(path)?.len();
+        progress.set_total(size * 2, Unit::Bytes);
+        let list = is_list(path)?;
+        let mut columns: Vec<(String, Kind)> = Vec::new();
+        let mut position: HashMap<String, usize> = HashMap::new();
+        let count = parse(Counting::open(path, progress)?, list, &mut |r: Record| {
+            for (k, v) in &r.0 {
+                let idx = *position.entry(k.clone()).or_insert_with(|| {
+                    columns.push((k.clone(), Kind::Unknown));
+                    columns.len() - 1
+                });
+                columns[idx].1 = columns[idx].1.merge(kind_of(v));
+            }
+            Ok(())
+        })?;
+        if count == 0 {
+            return Err(EngineError::Empty);
+        }
+        if columns.is_empty() {
+            return Err(invalid(
+                "de objecten hebben geen enkel veld; er is niets om te importeren".into(),
+            ));
+        }
+        let schema = Arc::new(Schema::new(
+            columns
+                .iter()
+                .map(|(n, k)| Field::new(n, k.data_type(), true))
+                .collect::<Vec<_>>(),
+        ));
+        let (tx, rx) = std::sync::mpsc::sync_channel(BATCH_ROWS);
+        let read = ReadCount::new();
+        let reader = read.counted(std::fs::File::open(path)?);
+        std::thread::spawn(move || {
+            let sent = parse(reader, list, &mut |r: Record| {
+                tx.send(Ok(r)).map_err(|_| "import stopped".to_string())
+            });
+            if let Err(e) = sent {
+                let _ = tx.send(Err(e.to_string()));
+            }
+        });
+        Ok(JsonSource {
+            schema,
+            columns,
+            records: rx,
+            read,
+            progress,
+        })
+    }
+}
+
+impl Source for JsonSource<'_> {
+    fn schema(&self) -> SchemaRef {
+        Arc::clone(&self.schema)
+    }
+
+    fn geometry(&self) -> Option<SourceGeometry> {
+        None
+    }
+
+    fn next_batch(&mut self) -> Result<Option<RecordBatch>> {
+        let mut cols = builders(self.columns.iter().map(|(_, k)| *k));
+        let mut n = 0;
+        while n < BATCH_ROWS {
+            let Ok(record) = self.records.recv() else {
+                break;
+            };
+            let record = record.map_err(|message| EngineError::InvalidInput {
+                format: "JSON",
+                message,
+            })?;
+            for ((name, _), col) in self.columns.iter().zip(cols.iter_mut()) {
+                let v = record.get(name).unwrap_or(&Value::Null);
+                match col {
+                    Col::Bool(b) => b.append_option(v.as_bool()),
+                    Col::Int(b) => b.append_option(v.as_i64()),
+                    Col::Float(b) => b.append_option(v.as_f64()),
+                    Col::Text(b) => match v {
+                        Value::Null => b.append_null(),
+                        Value::String(s) => b.append_value(s),
+                        other => b.append_value(other.to_string()),
+                    },
+                    // JSON values are never read as dates, timestamps or binary.
+                    other @ (Col::Date(_) | Col::Timestamp(_) | Col::Blob(_)) => {
+                        other.append_null()
+                    }
+                }
+            }
+            n += 1;
+        }
+        self.read.report(self.progress);
+        if n == 0 {
+            return Ok(None);
+        }
+        let arrays: Vec<ArrayRef> = cols.into_iter().map(Col::finish).collect();
+        Ok(Some(RecordBatch::try_new(
+            Arc::clone(&self.schema),
+            arrays,
+        )?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::progress::NoProgress;
+    use crate::source::Format;
+    use datafusion::arrow::array::{Array, Float64Array, Int64Array, StringArray};
+    use datafusion::arrow::datatypes::DataType;
+
+    fn file(text: &str, ext: &str) -> tempfile::NamedTempFile {
+        let f = tempfile::Builder::new().suffix(ext).tempfile().unwrap();
+        std::fs::write(f.path(), text).unwrap();
+        f
+    }
+
+    fn read(text: &str) -> Result<RecordBatch> {
+        let f = file(text, ".json");
+        let mut s = JsonSource::open(f.path(), &NoProgress)?;
+        let b = s.next_batch()?.expect("a batch");
+        assert!(s.next_batch()?.is_none());
+        Ok(b)
+    }
+
+    #[test]
+    fn a_list_of_objects_is_a_table_with_its_keys_as_columns() {
+        let b = read(
+            r#"[{"name": "Zwolle", "population": 129840, "latitude": 52.5125},
+                {"name": "Urk", "latitude": 52.66, "extra": {"a": 1}, "population": null}]"#,
+        )
+        .unwrap();
+        let s = b.schema();
+        let names: Vec<&str> = s.fields().iter().map(|f| f.name().as_str()).collect();
+        assert_eq!(names, ["name", "population", "latitude", "extra"]);
+        assert_eq!(s.field(1).data_type(), &DataType::Int64);
+        assert_eq!(s.field(2).data_type(), &DataType::Float64);
+        assert_eq!(b.num_rows(), 2);
+        let pop = b.column(1).as_any().downcast_ref::<Int64Array>().unwrap();
+        assert_eq!((pop.value(0), pop.is_null(1)), (129840, true));
+        let lat = b.column(2).as_any().downcast_ref::<Float64Array>().unwrap();
+        assert_eq!(lat.value(1), 52.66);
+        let extra = b.column(3).as_any().downcast_ref::<StringArray>().unwrap();
+        assert_eq!((extra.is_null(0), extra.value(1)), (true, r#"{"a":1}"#));
+    }
+
+    #[test]
+    fn newline_delimited_objects_are_read_line_by_line() {
+        let f = file("{\"a\": 1, \"b\": \"x\"}\n\n{\"a\": 2.5}\n", ".ndjson");
+        let mut s = JsonSource::open(f.path(), &NoProgress).unwrap();
+        let b = s.next_batch().unwrap().unwrap();
+        assert_eq!(b.num_rows(), 2);
+        assert_eq!(b.schema().field(0).data_type(), &DataType::Float64);
+    }
+
+    #[test]
+    fn what_is_no_list_of_records_is_said_with_its_place() {
+        let e = read(r#"[{"a": 1}, 5]"#).unwrap_err().to_string();
+        assert!(e.contains("element 2 is geen object maar een getal"), "{e}");
+        let e = read(r#"[{"a": 1}, {"a": 2"#).unwrap_err().to_string();
+        assert!(e.contains("regel 1"), "{e}");
+        let f = file("{\"a\": 1}\n{\"a\": \n", ".ndjson");
+        let e = JsonSource::open(f.path(), &NoProgress)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("regel 2"), "{e}");
+        assert!(matches!(read("[]"), Err(EngineError::Empty)));
+        assert!(
+            read("[{}, {}]")
+                .unwrap_err()
+                .to_string()
+                .contains("geen enkel veld")
+        );
+    }
+
+    #[test]
+    fn a_list_is_told_from_an_object() {
+        assert!(is_list(file("\u{feff}  \n[{\"a\": 1}]", ".json").path()).unwrap());
+        assert!(!is_list(file("{\"type\": \"FeatureCollection\"}", ".json").path()).unwrap());
+        // A `.json` list is records; a `.geojson` file stays GeoJSON whatever it holds.
+        let list = "[{\"a\": 1}]";
+        let refined = |ext: &str| Format::GeoJson.refine(file(list, ext).path());
+        assert_eq!(refined(".json").unwrap(), Format::Json);
+        assert_eq!(refined(".geojson").unwrap(), Format::GeoJson);
+        assert_eq!(Format::parse("ndjson").unwrap(), Format::Json);
+    }
+}
