@@ -94,6 +94,24 @@ impl Col {
         }
     }
 
+    /// Appends a JSON value (a GeoJSON property, a field of a JSON record): a number, a
+    /// boolean or text as the column holds it, a nested object or list as its JSON text.
+    /// JSON values are never read as dates, timestamps or binary.
+    pub(crate) fn append_json(&mut self, v: &serde_json::Value) {
+        use serde_json::Value;
+        match self {
+            Col::Bool(b) => b.append_option(v.as_bool()),
+            Col::Int(b) => b.append_option(v.as_i64()),
+            Col::Float(b) => b.append_option(v.as_f64()),
+            Col::Text(b) => match v {
+                Value::Null => b.append_null(),
+                Value::String(s) => b.append_value(s),
+                other => b.append_value(other.to_string()),
+            },
+            other @ (Col::Date(_) | Col::Timestamp(_) | Col::Blob(_)) => other.append_null(),
+        }
+    }
+
     pub(crate) fn finish(self) -> ArrayRef {
         match self {
             Col::Bool(mut b) => Arc::new(b.finish()),

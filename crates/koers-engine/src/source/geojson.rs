@@ -13,12 +13,13 @@ use std::sync::Arc;
 use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
 use datafusion::arrow::record_batch::RecordBatch;
 
-use geojson::Feature;
+use geojson::Geometry;
 use koers_core::json;
 use serde::de;
 use serde_json::Value;
 
-use super::column::{Col, GeometryRows, Kind};
+use super::column::{GeometryRows, Kind};
+use super::json::Record;
 use super::{BATCH_ROWS, Counting, ReadCount, Source, SourceGeometry};
 use crate::error::{EngineError, Result};
 use crate::progress::{Progress, Unit};
@@ -52,6 +53,18 @@ struct Collection {
     features: usize,
 }
 
+/// A feature with its properties in the order they are written (the `geojson` crate's own
+/// feature keeps them in a map sorted by name): its columns come out in the file's order.
+#[derive(serde::Deserialize)]
+struct Feature {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    geometry: Option<Geometry>,
+    #[serde(default)]
+    properties: Option<Record>,
+}
+
 type OnFeature<'f> = &'f mut dyn FnMut(Feature) -> std::result::Result<(), String>;
 
 struct CollectionVisitor<'f, 'g> {
@@ -81,6 +94,12 @@ impl<'de> de::Visitor<'de> for FeaturesSeed<'_, '_> {
             .map_err(|e| de::Error::custom(format!("object {}: {e}", n + 1)))?
         {
             n += 1;
+            if feature.kind != "Feature" {
+                return Err(de::Error::custom(format!(
+                    "object {n}: GeoJSON-type Feature verwacht, maar het is {}",
+                    feature.kind
+                )));
+            }
             (self.on_feature)(feature).map_err(de::Error::custom)?;
         }
         Ok(n)
@@ -219,7 +238,7 @@ impl<'a> GeoJsonSource<'a> {
                     ]);
                 }
             }
-            for (k, v) in f.properties.iter().flatten() {
+            for (k, v) in f.properties.iter().flat_map(|p| p.fields()) {
                 let k = property_name(k);
                 let idx = *position.entry(k.clone()).or_insert_with(|| {
                     columns.push((k, Kind::Unknown));
@@ -288,27 +307,20 @@ impl Source for GeoJsonSource<'_> {
                 format: "GeoJSON",
                 message: e,
             })?;
-            for ((name, _), col) in columns.iter().zip(cols.iter_mut()) {
-                let key = if name == "geom_property" {
+            let keys = columns.iter().map(|(name, _)| {
+                if name == "geom_property" {
                     GEOMETRY_COLUMN
                 } else {
-                    name
-                };
-                let v = f.property(key).unwrap_or(&Value::Null);
-                match col {
-                    Col::Bool(b) => b.append_option(v.as_bool()),
-                    Col::Int(b) => b.append_option(v.as_i64()),
-                    Col::Float(b) => b.append_option(v.as_f64()),
-                    Col::Text(b) => match v {
-                        Value::Null => b.append_null(),
-                        Value::String(s) => b.append_value(s),
-                        other => b.append_value(other.to_string()),
-                    },
-                    // GeoJSON properties are never read as dates, timestamps or binary.
-                    other @ (Col::Date(_) | Col::Timestamp(_) | Col::Blob(_)) => {
-                        other.append_null()
-                    }
+                    name.as_str()
                 }
+            });
+            let values = f
+                .properties
+                .as_ref()
+                .map(|p| p.values(keys))
+                .unwrap_or_default();
+            for (i, col) in cols.iter_mut().enumerate() {
+                col.append_json(values.get(i).copied().flatten().unwrap_or(&Value::Null));
             }
             match &f.geometry {
                 None => geoms.append_null(),

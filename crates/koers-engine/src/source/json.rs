@@ -26,7 +26,7 @@ use crate::error::{EngineError, Result};
 use crate::progress::{Progress, Unit};
 
 /// One object's fields in the order they are written (serde_json's own map sorts them).
-struct Record(Vec<(String, Value)>);
+pub(crate) struct Record(Vec<(String, Value)>);
 
 impl<'de> de::Deserialize<'de> for Record {
     fn deserialize<D: de::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
@@ -52,8 +52,30 @@ impl<'de> de::Deserialize<'de> for Record {
 }
 
 impl Record {
-    fn get(&self, key: &str) -> Option<&Value> {
-        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    /// The values of the fields named `keys`, in that order; a field a record lacks is
+    /// `None`. Records mostly write their fields in the columns' order: each is looked for
+    /// where the previous one was found first, so a wide record costs no search per field.
+    pub(crate) fn values<'r, 'k>(
+        &'r self,
+        keys: impl Iterator<Item = &'k str>,
+    ) -> Vec<Option<&'r Value>> {
+        let mut next = 0;
+        keys.map(|key| {
+            let at = match self.0.get(next) {
+                Some((k, _)) if k == key => Some(next),
+                _ => self.0.iter().position(|(k, _)| k == key),
+            };
+            at.map(|i| {
+                next = i + 1;
+                &self.0[i].1
+            })
+        })
+        .collect()
+    }
+
+    /// The fields, in the order they are written.
+    pub(crate) fn fields(&self) -> impl Iterator<Item = (&String, &Value)> {
+        self.0.iter().map(|(k, v)| (k, v))
     }
 }
 type OnRecord<'f> = &'f mut dyn FnMut(Record) -> std::result::Result<(), String>;
@@ -185,7 +207,7 @@ impl<'a> JsonSource<'a> {
         let mut columns: Vec<(String, Kind)> = Vec::new();
         let mut position: HashMap<String, usize> = HashMap::new();
         let count = parse(Counting::open(path, progress)?, list, &mut |r: Record| {
-            for (k, v) in &r.0 {
+            for (k, v) in r.fields() {
                 let idx = *position.entry(k.clone()).or_insert_with(|| {
                     columns.push((k.clone(), Kind::Unknown));
                     columns.len() - 1
@@ -249,22 +271,9 @@ impl Source for JsonSource<'_> {
                 format: "JSON",
                 message,
             })?;
-            for ((name, _), col) in self.columns.iter().zip(cols.iter_mut()) {
-                let v = record.get(name).unwrap_or(&Value::Null);
-                match col {
-                    Col::Bool(b) => b.append_option(v.as_bool()),
-                    Col::Int(b) => b.append_option(v.as_i64()),
-                    Col::Float(b) => b.append_option(v.as_f64()),
-                    Col::Text(b) => match v {
-                        Value::Null => b.append_null(),
-                        Value::String(s) => b.append_value(s),
-                        other => b.append_value(other.to_string()),
-                    },
-                    // JSON values are never read as dates, timestamps or binary.
-                    other @ (Col::Date(_) | Col::Timestamp(_) | Col::Blob(_)) => {
-                        other.append_null()
-                    }
-                }
+            let values = record.values(self.columns.iter().map(|(n, _)| n.as_str()));
+            for (v, col) in values.into_iter().zip(cols.iter_mut()) {
+                col.append_json(v.unwrap_or(&Value::Null));
             }
             n += 1;
         }

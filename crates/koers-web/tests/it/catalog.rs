@@ -321,7 +321,7 @@ async fn bad_files_fail_readably_and_leave_nothing() {
         r.assert_shows(400, &[says]);
         assert!(
             r.text()
-                .contains(r#"name="file" type="file" accept=".csv,.tsv,.txt,.geojson,.json,.jsonl,.parquet,.xlsx,.zip,.gpkg" aria-invalid="true" aria-describedby="file-error""#),
+                .contains(r#"name="file" type="file" accept=".csv,.tsv,.txt,.geojson,.json,.jsonl,.ndjson,.parquet,.xlsx,.zip,.gpkg" aria-invalid="true" aria-describedby="file-error""#),
             "{name}: the file field is marked"
         );
     }
