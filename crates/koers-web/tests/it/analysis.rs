@@ -193,6 +193,12 @@ async fn a_parameter_of_municipality_codes_is_chosen_by_name() {
     let a = app.analyses().await.remove(0);
     let v = app.page_as("viewer@pv26.example").await;
     let html = v.page(&format!("/analyses/{}", a.id)).await;
+    // Who may not write SQL reads it on request, without the SQL editor's tables beside it.
+    assert!(
+        html.contains("<summary>De SQL-query tonen</summary>")
+            && !html.contains(r#"class="koers-schema""#),
+        "{html}"
+    );
     assert!(
         html.contains(r#"<label class="utrecht-form-label" for="p-gemeente">Gemeente</label>"#)
             && html.contains(r#"<select class="utrecht-select utrecht-select--html-select" id="p-gemeente" name="p_gemeente">"#)
