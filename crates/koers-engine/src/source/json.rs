@@ -1,6 +1,7 @@
 //! JSON records: a list of objects (`[{"name": "Zwolle", "population": 129840}, …]`, as open-data
-//! APIs and dumps such as GeoNames give them) or newline-delimited JSON (one object per line,
-//! `.ndjson`), streamed object by object.
+//! dumps such as GeoNames give them), an API's answer that holds such a list in one of its
+//! members (`{"odata.metadata": "…", "value": [{…}, …]}` as CBS' OData gives it), or
+//! newline-delimited JSON (one object per line, `.ndjson`), streamed object by object.
 //!
 //! A first pass learns the columns (the objects' keys, in order of first appearance, keeping
 //! their case) and their kinds, as for GeoJSON properties; the second pass builds batches. A
@@ -87,15 +88,58 @@ fn invalid(message: String) -> EngineError {
     }
 }
 
-/// Whether the file is a JSON list (its first character other than white space is `[`):
-/// records, not a GeoJSON or CityJSON object.
-pub fn is_list(path: &Path) -> Result<bool> {
-    let mut head = [0u8; 4096];
+/// How the records stand in the file.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Layout {
+    /// `[{…}, {…}]`.
+    List,
+    /// `{"value": [{…}, {…}], …}`: the first member that is a list.
+    Wrapped,
+    /// One object per line.
+    Lines,
+}
+
+/// The file's first 64 KiB without a byte order mark, and its first character other than
+/// white space.
+fn head(path: &Path) -> Result<(Vec<u8>, Option<u8>)> {
+    let mut head = vec![0u8; 65_536];
     let n = std::fs::File::open(path)?.read(&mut head)?;
-    let text = head[..n]
-        .strip_prefix(b"\xEF\xBB\xBF")
-        .unwrap_or(&head[..n]);
-    Ok(text.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'['))
+    head.truncate(n);
+    if head.starts_with(b"\xEF\xBB\xBF") {
+        head.drain(..3);
+    }
+    let first = head.iter().copied().find(|b| !b.is_ascii_whitespace());
+    Ok((head, first))
+}
+
+/// Whether a `.json` file holds records rather than GeoJSON: a list, or an object that shows
+/// nothing of GeoJSON (no `features`, `Feature`, `FeatureCollection` or `coordinates`) in its
+/// first 64 KiB.
+pub fn is_records(path: &Path) -> Result<bool> {
+    let (head, first) = head(path)?;
+    let text = String::from_utf8_lossy(&head);
+    let geojson = [
+        "\"features\"",
+        "\"Feature\"",
+        "\"FeatureCollection\"",
+        "\"coordinates\"",
+    ]
+    .iter()
+    .any(|m| text.contains(m));
+    Ok(first == Some(b'[') || first == Some(b'{') && !geojson)
+}
+
+/// The layout of a records file: a list, an object holding one (a `.json` file), or lines.
+fn layout(path: &Path) -> Result<Layout> {
+    let named_json = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    Ok(match head(path)?.1 {
+        Some(b'[') => Layout::List,
+        Some(b'{') if named_json => Layout::Wrapped,
+        _ => Layout::Lines,
+    })
 }
 
 fn kind_of(v: &Value) -> Kind {
@@ -156,23 +200,128 @@ impl<'de> de::Visitor<'de> for RecordsSeed<'_, '_> {
     }
 }
 
-/// Streams the records of the file to `on_record`: the elements of a list, or the objects of
-/// the lines of newline-delimited JSON. Returns how many there were.
-fn parse<R: Read>(reader: R, list: bool, on_record: OnRecord<'_>) -> Result<usize> {
+/// An object's members, the first that is a list streamed as the records; `None` when no
+/// member is a list.
+struct WrapperVisitor<'f, 'g> {
+    on_record: &'g mut OnRecord<'f>,
+}
+
+impl<'de> de::Visitor<'de> for WrapperVisitor<'_, '_> {
+    type Value = Option<usize>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("een object met een lijst van objecten")
+    }
+    fn visit_map<A: de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Option<usize>, A::Error> {
+        let mut found = None;
+        while let Some(key) = map.next_key::<String>()? {
+            if found.is_some() {
+                map.next_value::<de::IgnoredAny>()?;
+                continue;
+            }
+            found = map.next_value_seed(MemberSeed {
+                key,
+                on_record: &mut *self.on_record,
+            })?;
+        }
+        Ok(found)
+    }
+}
+
+/// One member of the wrapping object: a list is read as the records, anything else passed
+/// over.
+struct MemberSeed<'f, 'g> {
+    key: String,
+    on_record: &'g mut OnRecord<'f>,
+}
+
+impl<'de> de::DeserializeSeed<'de> for MemberSeed<'_, '_> {
+    type Value = Option<usize>;
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        d: D,
+    ) -> std::result::Result<Option<usize>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> de::Visitor<'de> for MemberSeed<'_, '_> {
+    type Value = Option<usize>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("een waarde")
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(
+        self,
+        seq: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        let key = self.key;
+        RecordsSeed {
+            on_record: self.on_record,
+        }
+        .visit_seq(seq)
+        .map(Some)
+        .map_err(|e: A::Error| de::Error::custom(format!("in '{key}': {e}")))
+    }
+    fn visit_map<A: de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Self::Value, A::Error> {
+        while map
+            .next_entry::<de::IgnoredAny, de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok(None)
+    }
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E>(self, _: i64) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E>(self, _: u64) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E>(self, _: f64) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_str<E>(self, _: &str) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+/// Streams the records of the file to `on_record`: the elements of a list (also one held by
+/// an object), or the objects of the lines of newline-delimited JSON. Returns how many there
+/// were.
+fn parse<R: Read>(reader: R, layout: Layout, mut on_record: OnRecord<'_>) -> Result<usize> {
     use serde::Deserializer as _;
-    let reader = std::io::BufReader::with_capacity(1 << 20, reader);
+    let mut reader = std::io::BufReader::with_capacity(1 << 20, reader);
+    if reader.fill_buf()?.starts_with(b"\xEF\xBB\xBF") {
+        reader.consume(3);
+    }
     let no_words = |_: &str| None;
-    if list {
-        let mut on_record = on_record;
-        let mut d = serde_json::Deserializer::from_reader(reader);
-        let n = (&mut d)
-            .deserialize_seq(RecordsSeed {
+    if layout != Layout::Lines {
+        let mut d = serde_json::Deserializer::from_reader(&mut reader);
+        let streamed = match layout {
+            Layout::Wrapped => (&mut d).deserialize_map(WrapperVisitor {
                 on_record: &mut on_record,
-            })
-            .map_err(|e| invalid(json::problem_in(&e, no_words)))?;
+            }),
+            _ => (&mut d)
+                .deserialize_seq(RecordsSeed {
+                    on_record: &mut on_record,
+                })
+                .map(Some),
+        };
+        let n = streamed.map_err(|e| invalid(json::problem_in(&e, no_words)))?;
         d.end()
             .map_err(|e| invalid(json::problem_in(&e, no_words)))?;
-        return Ok(n);
+        return n.ok_or_else(|| {
+            invalid("het object bevat geen lijst van objecten; koers leest een lijst van objecten, een object met zo'n lijst (zoals 'value' in een antwoord van CBS OData) of één object per regel".into())
+        });
     }
     let mut n = 0;
     for (i, line) in reader.lines().enumerate() {
@@ -203,10 +352,10 @@ impl<'a> JsonSource<'a> {
     pub fn open(path: &Path, progress: &'a dyn Progress) -> Result<Self> {
         let size = std::fs::metadata(path)?.len();
         progress.set_total(size * 2, Unit::Bytes);
-        let list = is_list(path)?;
+        let layout = layout(path)?;
         let mut columns: Vec<(String, Kind)> = Vec::new();
         let mut position: HashMap<String, usize> = HashMap::new();
-        let count = parse(Counting::open(path, progress)?, list, &mut |r: Record| {
+        let count = parse(Counting::open(path, progress)?, layout, &mut |r: Record| {
             for (k, v) in r.fields() {
                 let idx = *position.entry(k.clone()).or_insert_with(|| {
                     columns.push((k.clone(), Kind::Unknown));
@@ -234,7 +383,7 @@ impl<'a> JsonSource<'a> {
         let read = ReadCount::new();
         let reader = read.counted(std::fs::File::open(path)?);
         std::thread::spawn(move || {
-            let sent = parse(reader, list, &mut |r: Record| {
+            let sent = parse(reader, layout, &mut |r: Record| {
                 tx.send(Ok(r)).map_err(|_| "import stopped".to_string())
             });
             if let Err(e) = sent {
@@ -363,14 +512,51 @@ mod tests {
     }
 
     #[test]
-    fn a_list_is_told_from_an_object() {
-        assert!(is_list(file("\u{feff}  \n[{\"a\": 1}]", ".json").path()).unwrap());
-        assert!(!is_list(file("{\"type\": \"FeatureCollection\"}", ".json").path()).unwrap());
+    fn records_are_told_from_geojson() {
+        assert!(is_records(file("\u{feff}  \n[{\"a\": 1}]", ".json").path()).unwrap());
+        assert!(is_records(file("{\"value\": [{\"a\": 1}]}", ".json").path()).unwrap());
+        for geojson in [
+            "{\"type\": \"FeatureCollection\", \"features\": []}",
+            "{\"features\": [], \"type\": \"FeatureCollection\"}",
+            "{\"type\": \"Point\", \"coordinates\": [5, 52]}",
+        ] {
+            assert!(
+                !is_records(file(geojson, ".json").path()).unwrap(),
+                "{geojson}"
+            );
+        }
         // A `.json` list is records; a `.geojson` file stays GeoJSON whatever it holds.
         let list = "[{\"a\": 1}]";
         let refined = |ext: &str| Format::GeoJson.refine(file(list, ext).path());
         assert_eq!(refined(".json").unwrap(), Format::Json);
         assert_eq!(refined(".geojson").unwrap(), Format::GeoJson);
         assert_eq!(Format::parse("ndjson").unwrap(), Format::Json);
+    }
+
+    #[test]
+    fn the_list_an_api_answer_holds_is_read_as_the_records() {
+        // As CBS' OData answers: metadata first, the rows under "value".
+        let b = read(
+            "\u{feff}{\"odata.metadata\": \"https://opendata.cbs.nl/x\", \"count\": 2, \"meta\": {\"a\": [1]},
+              \"value\": [{\"RegioS\": \"GM0344\", \"Inwoners\": 367984}, {\"RegioS\": \"PV26\", \"Inwoners\": 1400000}],
+              \"links\": [{\"href\": \"x\"}]}",
+        )
+        .unwrap();
+        assert_eq!(b.num_rows(), 2);
+        let s = b.schema();
+        let names: Vec<&str> = s.fields().iter().map(|f| f.name().as_str()).collect();
+        assert_eq!(names, ["RegioS", "Inwoners"]);
+        let e = read("{\"count\": 2, \"title\": \"x\"}")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("het object bevat geen lijst van objecten"),
+            "{e}"
+        );
+        let e = read("{\"tags\": [\"a\", \"b\"]}").unwrap_err().to_string();
+        assert!(
+            e.contains("in 'tags': element 1 is geen object maar een tekst"),
+            "{e}"
+        );
     }
 }

@@ -112,8 +112,9 @@ impl Format {
     }
 
     /// The format the file's content tells, where its name cannot: a `.json` file of type
-    /// CityJSON is CityJSON, and a `.json` file holding a list (of objects) is JSON records,
-    /// not GeoJSON (a `.geojson` file stays GeoJSON, and is refused as such).
+    /// CityJSON is CityJSON, and a `.json` file holding a list of objects, or an object that
+    /// is no GeoJSON, is JSON records ([`json::is_records`]; a `.geojson` file stays GeoJSON,
+    /// and is refused as such).
     pub fn refine(self, path: &Path) -> Result<Format> {
         if self == Format::GeoJson && cityjson::is_cityjson(path)? {
             return Ok(Format::CityJson);
@@ -122,7 +123,7 @@ impl Format {
             .extension()
             .and_then(|e| e.to_str())
             .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-        if self == Format::GeoJson && named_json && json::is_list(path)? {
+        if self == Format::GeoJson && named_json && json::is_records(path)? {
             return Ok(Format::Json);
         }
         Ok(self)

@@ -117,6 +117,30 @@ async fn import_a_json_list_of_records() {
         "{failed}"
     );
     assert_eq!(app.datasets_of(&app.org_a.id).await.len(), 1);
+    // An API's answer holding the list in a member, as CBS' OData gives it.
+    let odata = r#"{"odata.metadata": "https://opendata.cbs.nl/ODataApi/odata/85318NED/$metadata#Cbs.OData.WebAPI.TypedDataSet",
+ "value": [{"ID": 0, "RegioS": "GM0344", "Perioden": "2024JJ00", "Bevolking_1": 367984},
+           {"ID": 1, "RegioS": "GM0345", "Perioden": "2024JJ00", "Bevolking_1": 68000}]}"#;
+    let r = post_import(&c, Some(("85318NED.json", odata.into())), &[]).await;
+    let done = wait_job(&c, r.header("location")).await;
+    assert!(
+        done.contains("Import klaar") && done.contains("<code>Bevolking_1</code> (geheel getal)"),
+        "{done}"
+    );
+    // In English, an object without a list says so in English.
+    c.get("/lang/en?next=/").await;
+    let r = post_import(
+        &c,
+        Some(("meta.json", br#"{"count": 2, "title": "x"}"#.to_vec())),
+        &[],
+    )
+    .await;
+    let failed = wait_job(&c, r.header("location")).await;
+    assert!(
+        failed.contains("the object holds no list of objects"),
+        "{failed}"
+    );
+    assert_eq!(app.datasets_of(&app.org_a.id).await.len(), 2);
 }
 
 #[tokio::test]
