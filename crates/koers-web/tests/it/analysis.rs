@@ -179,6 +179,7 @@ async fn a_parameter_of_municipality_codes_is_chosen_by_name() {
         "/analyses/opslaan",
         &[
             ("title", "Inwoners van een gemeente"),
+            ("description", "Hoeveel mensen er in een gemeente wonen."),
             (
                 "sql",
                 "SELECT statnaam, inwoners, CASE WHEN inwoners > 100000 THEN 'groot' ELSE 'klein' END AS grootte FROM gemeenten WHERE {{gemeente}} = '' OR statcode = {{gemeente}}",
@@ -192,6 +193,14 @@ async fn a_parameter_of_municipality_codes_is_chosen_by_name() {
     .assert_status(303);
     let a = app.analyses().await.remove(0);
     let v = app.page_as("viewer@pv26.example").await;
+    // The list says what each analysis answers.
+    let list = v.page("/analyses").await;
+    assert!(
+        list.contains(
+            r#"<span class="koers-hint">Hoeveel mensen er in een gemeente wonen.</span>"#
+        ),
+        "{list}"
+    );
     let html = v.page(&format!("/analyses/{}", a.id)).await;
     // Who may not write SQL reads it on request, without the SQL editor's tables beside it.
     assert!(
