@@ -320,16 +320,13 @@ impl Widget {
                     .iter()
                     .any(|p| lower(n) == *p || lower(n).ends_with(&format!("_{p}")))
         };
-        // A number that names a row (`id`, `fid`, `ogc_fid`, `object_id`) is not a measure.
-        let identifier = |n: &str| {
-            let n = lower(n);
-            ["id", "fid", "gid", "objectid", "ogc_fid"].contains(&n.as_str()) || n.ends_with("_id")
-        };
         let period = columns.iter().find(|c| is_period(c));
         let value = columns
             .iter()
             .rev()
-            .find(|c| c.1.numeric() && Some(*c) != period && !identifier(&c.0))
+            .find(|c| {
+                c.1.numeric() && Some(*c) != period && !crate::catalog::labels::is_identifier(&c.0)
+            })
             .map(|c| c.0.clone());
         let texts: Vec<&String> = columns
             .iter()

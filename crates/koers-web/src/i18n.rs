@@ -287,6 +287,20 @@ pub fn cell(lang: Lang, v: &serde_json::Value) -> String {
     cell_with(lang, v, |f| number(lang, f))
 }
 
+/// A result cell of `column`: [`cell`], but a whole number of a column that names things
+/// (`geonameid`, `gm_code`: `catalog::labels::is_identifier`) as its digits, without
+/// thousands separators.
+pub fn cell_of(lang: Lang, column: &str, v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Number(n)
+            if n.is_i64() && koers_core::catalog::labels::is_identifier(column) =>
+        {
+            n.to_string()
+        }
+        v => cell(lang, v),
+    }
+}
+
 /// [`cell`] with the numbers written by `number` (a dashboard writes two decimals, grouped).
 pub fn cell_with(lang: Lang, v: &serde_json::Value, number: impl Fn(f64) -> String) -> String {
     match v {

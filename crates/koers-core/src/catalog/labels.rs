@@ -97,6 +97,19 @@ fn optional(name: &str, raw: &str) -> Result<String, Invalid> {
     }
 }
 
+/// Whether a column's numbers name things rather than measure them, by its name: `id`,
+/// `fid`, `objectid`, `geonameid`, `gm_code`, `huis_nr`, `id_x` — written as they are (no
+/// thousands separators), and never offered as a measure.
+pub fn is_identifier(column: &str) -> bool {
+    let n = column.to_lowercase();
+    ["code", "nr", "nummer"]
+        .iter()
+        .any(|k| n == *k || n.ends_with(&format!("_{k}")) || n.starts_with(&format!("{k}_")))
+        || n.ends_with("id")
+        || n.starts_with("id_")
+        || n == "ogc_fid"
+}
+
 /// The labels of an organisation's columns, by column name, with the regions' names.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Labels {
@@ -258,6 +271,34 @@ mod tests {
         assert_eq!(l.choices("gemeente_code").len(), 342);
         assert!(l.choices("jaar").is_empty());
         assert!(l.choices("omschrijving").is_empty());
+    }
+
+    #[test]
+    fn identifiers_are_told_by_their_names() {
+        for id in [
+            "id",
+            "ID",
+            "fid",
+            "ogc_fid",
+            "objectid",
+            "geonameid",
+            "gm_code",
+            "huis_nr",
+            "id_x",
+            "code",
+        ] {
+            assert!(is_identifier(id), "{id}");
+        }
+        for measure in [
+            "inwoners",
+            "tonnes",
+            "aantal",
+            "codes_count",
+            "nrg",
+            "identiteit",
+        ] {
+            assert!(!is_identifier(measure), "{measure}");
+        }
     }
 
     #[test]

@@ -344,7 +344,12 @@ fn preview_context(p: &Preview, lang: crate::i18n::Lang) -> Result<Value, AppErr
     let rows: Vec<Vec<String>> = r
         .rows
         .iter()
-        .map(|row| row.iter().map(|v| crate::i18n::cell(lang, v)).collect())
+        .map(|row| {
+            row.iter()
+                .zip(&r.columns)
+                .map(|(v, c)| crate::i18n::cell_of(lang, c, v))
+                .collect()
+        })
         .collect();
     let shape: Vec<(String, Kind)> = p
         .compiled

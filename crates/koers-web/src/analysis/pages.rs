@@ -61,7 +61,7 @@ fn result_context(
                     serde_json::Value::String(s) => labels
                         .coded(c, s)
                         .unwrap_or_else(|| crate::i18n::cell(lang, v)),
-                    v => crate::i18n::cell(lang, v),
+                    v => crate::i18n::cell_of(lang, c, v),
                 })
                 .collect()
         })

@@ -210,7 +210,12 @@ pub async fn render_dataset(ctx: &Ctx, id: &str, status: StatusCode, extra: Valu
                 .rows
                 .iter()
                 .take(20)
-                .map(|r| r.iter().map(|v| crate::i18n::cell(ctx.lang, v)).collect())
+                .map(|r| {
+                    r.iter()
+                        .zip(&results.columns)
+                        .map(|(v, c)| crate::i18n::cell_of(ctx.lang, c, v))
+                        .collect()
+                })
                 .collect();
             (
                 Some(context! { columns => results.columns, rows => rows }),

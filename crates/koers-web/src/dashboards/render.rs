@@ -243,16 +243,16 @@ fn label(v: &Value) -> String {
     }
 }
 
-/// Whether a column holds labels rather than measures: by its name (year, week, code, id),
-/// or when every value is a whole number of four digits (years).
+/// Whether a column holds labels rather than measures: by its name (an identifier or code,
+/// `catalog::labels::is_identifier`; a year, week or month), or when every value is a whole
+/// number of four digits (years).
 fn is_label_column(name: &str, i: usize, rows: &[Vec<Value>]) -> bool {
     let n = name.to_lowercase();
-    let named = [
-        "jaar", "year", "yr", "week", "maand", "month", "code", "id", "nr",
-    ]
-    .iter()
-    .any(|k| n == *k || n.ends_with(&format!("_{k}")) || n.starts_with(&format!("{k}_")));
-    named
+    let period = ["jaar", "year", "yr", "week", "maand", "month"]
+        .iter()
+        .any(|k| n == *k || n.ends_with(&format!("_{k}")) || n.starts_with(&format!("{k}_")));
+    period
+        || koers_core::catalog::labels::is_identifier(name)
         || rows.iter().all(|r| match r.get(i) {
             Some(Value::Number(x)) => x.as_i64().is_some_and(|y| (1000..=2999).contains(&y)),
             Some(Value::Null) | None => true,

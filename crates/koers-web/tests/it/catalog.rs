@@ -104,6 +104,11 @@ async fn import_a_json_list_of_records() {
         "columns in file order: {order:?}"
     );
     assert!(html.contains("Zwijndrecht"), "the preview rows");
+    // An identifier reads as its digits; a count with thousands separators.
+    assert!(
+        html.contains(">2743493<") && !html.contains("2.743.493") && html.contains(">45.696<"),
+        "{html}"
+    );
     // Not a list of records: said with where, in the job's page; nothing new is kept.
     let r = post_import(
         &c,
