@@ -294,4 +294,13 @@ async fn the_builder_names_its_suggestion_by_the_columns_headings() {
         html.contains("<option value=\"mode\">Modaliteit — mode</option>"),
         "{html}"
     );
+    // A source is offered by its title, its SQL name beside it only when that differs.
+    let title = &movements.meta.title;
+    let expected = if title == "movements" {
+        "<option value=\"movements\" selected>movements</option>".to_string()
+    } else {
+        format!("<option value=\"movements\" selected>{title} (movements)</option>")
+    };
+    assert!(html.contains(&expected), "{expected}: {html}");
+    assert!(!html.contains("movements (movements)"), "{html}");
 }
