@@ -156,6 +156,10 @@ impl Level {
     }
 }
 
+/// The most categories a suggested bar chart shows; a result with more rows is suggested as
+/// its table ([`Widget::suggested_for`]).
+pub const MAX_BARS: u64 = 60;
+
 /// One widget. Which fields matter depends on the kind; see [`Definition::check`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -300,6 +304,32 @@ impl Widget {
             text: String::new(),
             wide: false,
         }
+    }
+
+    /// [`Widget::suggested`] for a result of `rows` rows: bars over more categories than
+    /// [`MAX_BARS`] cannot be read (a list of places, of buildings), so such a result is
+    /// shown as its table, or as a map when it has a geometry.
+    pub fn suggested_for(
+        title: &str,
+        analysis_id: &str,
+        columns: &[(String, Kind)],
+        rows: u64,
+    ) -> Widget {
+        let mut w = Widget::suggested(title, analysis_id, columns);
+        if matches!(w.kind, WidgetKind::Bar | WidgetKind::Stacked) && rows > MAX_BARS {
+            let geometry = columns.iter().any(|c| c.1 == Kind::Geometry);
+            w.kind = if geometry {
+                WidgetKind::Points
+            } else {
+                WidgetKind::Table
+            };
+            w.series_column = None;
+            w.value_column = None;
+            if !geometry {
+                w.category_column = None;
+            }
+        }
+        w
     }
 
     /// The widget that fits a result of these columns (name and kind), with its columns
@@ -1110,6 +1140,36 @@ mod tests {
             ..chart("")
         });
         assert!(d.check_columns(&old, &columns).is_ok());
+    }
+
+    #[test]
+    fn bars_over_too_many_categories_are_suggested_as_a_table_or_map() {
+        let cols = |c: &[(&str, Kind)]| -> Vec<(String, Kind)> {
+            c.iter().map(|(n, k)| (n.to_string(), *k)).collect()
+        };
+        let places = cols(&[
+            ("name", Kind::Text),
+            ("countrycode", Kind::Text),
+            ("population", Kind::Integer),
+        ]);
+        assert_eq!(
+            Widget::suggested_for("T", "a", &places, 12).kind,
+            WidgetKind::Stacked
+        );
+        let w = Widget::suggested_for("T", "a", &places, 1966);
+        assert_eq!(w.kind, WidgetKind::Table);
+        assert_eq!((w.category_column, w.value_column), (None, None));
+        let mut shapes = places.clone();
+        shapes.push(("geom".into(), Kind::Geometry));
+        let w = Widget::suggested_for("T", "a", &shapes, 1966);
+        assert_eq!(w.kind, WidgetKind::Points);
+        assert_eq!(w.category_column.as_deref(), Some("name"));
+        // A line over many periods stays a line.
+        let daily = cols(&[("dag", Kind::Date), ("aantal", Kind::Integer)]);
+        assert_eq!(
+            Widget::suggested_for("T", "a", &daily, 5000).kind,
+            WidgetKind::Line
+        );
     }
 
     #[test]

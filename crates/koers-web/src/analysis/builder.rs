@@ -371,7 +371,7 @@ fn preview_context(p: &Preview, lang: crate::i18n::Lang) -> Result<Value, AppErr
         headings => p.headings,
         rows => rows,
         total => p.total,
-        suggestion => Widget::suggested("", "", &shape),
+        suggestion => Widget::suggested_for("", "", &shape, p.total),
     })
 }
 

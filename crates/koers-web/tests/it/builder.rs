@@ -303,4 +303,23 @@ async fn the_builder_names_its_suggestion_by_the_columns_headings() {
     };
     assert!(html.contains(&expected), "{expected}: {html}");
     assert!(!html.contains("movements (movements)"), "{html}");
+    // Bars over 342 municipalities cannot be read: the suggestion is the table.
+    let html = page
+        .post_form(
+            "/analyses/bouwer",
+            &[
+                ("dataset", "municipalities"),
+                ("nGroups", "1"),
+                ("g0_column", "name"),
+                ("nMeasures", "1"),
+                ("m0_fn", "count"),
+            ],
+        )
+        .await
+        .expect(200)
+        .text();
+    assert!(
+        html.contains("Past het best als: <strong>Tabel</strong>"),
+        "{html}"
+    );
 }
