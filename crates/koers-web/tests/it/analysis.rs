@@ -32,7 +32,7 @@ async fn spatial_sql_with_results_map_and_exports() {
     let sql = "SELECT statnaam, ROUND(ST_Area(ST_Transform(geom, 28992)) / 1e6) AS km2, geom FROM gemeenten WHERE ST_Contains(geom, ST_Point(5.1, 52.1)) ORDER BY statnaam";
     let (status, html) = run(&c, sql).await;
     assert_eq!(status, 200, "{html}");
-    assert!(html.contains("1 rijen in"));
+    assert!(html.contains("1 rij in"), "one row, said in the singular");
     assert!(html.contains(">Utrecht<") && !html.contains(">Veenendaal<"));
     assert!(html.contains("<svg class=\"koers-map\""));
     // Exports of the same result.
