@@ -351,6 +351,26 @@ mod tests {
     }
 
     #[test]
+    fn an_import_in_progress_counts_as_people_write_numbers() {
+        let running = |lang: &str, unit: &str, done: u64, total: u64| {
+            Templates::render(
+                "job_progress.html",
+                minijinja::context! { lang => lang, job => minijinja::context! {
+                    id => "j", state => "running", label => "x", unit => unit,
+                    done => done, total => total, percent => 50,
+                } },
+            )
+            .unwrap()
+        };
+        let html = running("nl", "bytes", 13_107_200, 26_214_400);
+        assert!(html.contains("12,5 / 25 MB"), "{html}");
+        let html = running("nl", "rows", 100_000, 200_000);
+        assert!(html.contains("100.000 / 200.000"), "{html}");
+        let html = running("en", "rows", 100_000, 200_000);
+        assert!(html.contains("100,000 / 200,000"), "{html}");
+    }
+
+    #[test]
     fn user_text_is_escaped() {
         let html = Templates::render(
             "error.html",
