@@ -374,7 +374,20 @@ pub async fn edit(ws: &Workspace, who: &Principal, id: &str, mut input: Input) -
             ("onderdeel verwijderd", Edit::Saved)
         }
         "add_filter" => {
-            def.filters.push(filter_from(&mut input)?);
+            let mut f = filter_from(&mut input)?;
+            if f.kind == FilterKind::Select && f.options.is_empty() {
+                // Left empty: the values koers knows for a parameter of that name (a code
+                // list, the provinces, the municipalities), by the labels of the dashboard's
+                // analyses and the organisation's datasets.
+                let ids = def.widgets.iter().filter_map(|w| w.analysis_id.as_deref());
+                let labels = crate::catalog::org_labels(ws, &who.org.id).await?.of(ids);
+                f.options = labels
+                    .choices(&f.param)
+                    .into_iter()
+                    .map(|(v, _)| v)
+                    .collect();
+            }
+            def.filters.push(f);
             ("filter toegevoegd", Edit::Saved)
         }
         "remove_filter" => {

@@ -156,6 +156,9 @@ impl Level {
     }
 }
 
+/// The most values a filter's list offers: every municipality (342) fits.
+pub const MAX_OPTIONS: usize = 400;
+
 /// The most categories a suggested bar chart shows; a result with more rows is suggested as
 /// its table ([`Widget::suggested_for`]).
 pub const MAX_BARS: u64 = 60;
@@ -564,11 +567,11 @@ impl Filter {
         }
         match self.kind {
             FilterKind::Select => {
-                if self.options.is_empty() || self.options.len() > 200 {
+                if self.options.is_empty() || self.options.len() > MAX_OPTIONS {
                     out.push(FieldError::new(
                         at("options"),
                         "count",
-                        "geef 1 tot 200 keuzes",
+                        "geef 1 tot 400 keuzes",
                     ));
                 }
                 for (k, o) in self.options.iter().enumerate() {
@@ -1416,6 +1419,19 @@ mod tests {
             filters: vec![year(), province()],
         };
         assert_eq!(d.check(), Ok(()));
+        // Every municipality fits in one list; more than MAX_OPTIONS do not.
+        let list = |n: usize| Definition {
+            widgets: vec![],
+            filters: vec![Filter {
+                options: (0..n).map(|i| format!("GM{i:04}")).collect(),
+                ..province()
+            }],
+        };
+        assert_eq!(list(342).check(), Ok(()));
+        assert_eq!(
+            names(list(MAX_OPTIONS + 1).check().unwrap_err()),
+            ["filters[0].options:count"]
+        );
 
         let empty = |kind| Widget {
             kind,

@@ -1736,3 +1736,52 @@ async fn a_point_map_of_many_points_reads_them_from_the_analysis_tiles() {
     assert_eq!(map["kind"], "points");
     assert_eq!(map["points"]["features"].as_array().unwrap().len(), 5000);
 }
+
+/// A list filter left without options takes the values koers knows for its parameter (the
+/// provinces for `provincie`, by name); one koers knows nothing of is refused at its field.
+#[tokio::test]
+async fn a_list_filter_without_options_takes_the_values_koers_knows() {
+    let app = TestApp::spawn().await;
+    let api = app.as_admin().await;
+    let d = api
+        .create(
+            "/api/v1/dashboards",
+            &json!({"name": "Leeg", "description": "", "definition": {"widgets": []}}),
+        )
+        .await;
+    let id = d["id"].as_str().unwrap();
+    let pc = app.page_as("admin@pv26.example").await;
+    let editor = format!("/dashboards/{id}/bewerken");
+    let add = |version: &'static str, param: &'static str| {
+        [
+            ("version", version),
+            ("action", "add_filter"),
+            ("param", param),
+            ("label", "Keuze"),
+            ("filterKind", "select"),
+            ("options", ""),
+            ("min", ""),
+            ("max", ""),
+            ("default", ""),
+        ]
+    };
+    pc.submit(&editor, &add("1", "provincie"))
+        .await
+        .assert_status(200);
+    let filters = app.dashboard(id).await.definition.filters;
+    assert_eq!(filters[0].options.len(), 12, "{filters:?}");
+    assert_eq!(
+        filters[0].options[0], "PV22",
+        "ordered by name: Drenthe first"
+    );
+    let html = pc.page(&editor).await;
+    assert!(
+        html.contains("keuzelijst: Drenthe, Flevoland, Fryslân"),
+        "{html}"
+    );
+    // Nothing known for the name: the field says what to do.
+    pc.post_form(&editor, &add("2", "zoekterm"))
+        .await
+        .assert_shows(400, &["geef 1 tot 400 keuzes"]);
+    assert_eq!(app.dashboard(id).await.definition.filters.len(), 1);
+}
