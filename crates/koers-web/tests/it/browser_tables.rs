@@ -234,6 +234,54 @@ async fn a_reader_reads_a_saved_analysis_on_a_phone() {
     end_session(c).await;
 }
 
+/// A reader chooses a municipality by its name, by keyboard only, and runs the analysis: no
+/// CBS code to know.
+#[tokio::test]
+async fn a_reader_chooses_a_municipality_by_name_and_runs_an_analysis() {
+    let app = TestApp::spawn().await;
+    app.import(
+        &app.org_a,
+        "inwoners",
+        "csv",
+        "gm_code,gemeente,inwoners\nGM0344,Utrecht,361966\nGM0345,Veenendaal,68000\n",
+    )
+    .await;
+    let id = app
+        .save_analysis(
+            &app.org_a.id,
+            "Inwoners van een gemeente",
+            "SELECT gemeente, inwoners FROM inwoners WHERE {{gemeente}} = '' OR gm_code = {{gemeente}}",
+            &[("gemeente", "text", "")],
+        )
+        .await;
+    let (_driver, c, _profile) = browser_as(&app, "viewer@pv26.example", (390, 844)).await;
+    c.goto(&app.url(&format!("/analyses/{id}"))).await.unwrap();
+    wait_for(&c, Locator::Id("p-gemeente")).await;
+    // Typing a name in the list chooses it; Enter on the button runs.
+    crate::browser::keys_at(&c, "#p-gemeente", "Veenendaal").await;
+    let chosen = script(&c, "return document.getElementById('p-gemeente').value;").await;
+    assert_eq!(chosen, json!("GM0345"));
+    press(&c, "form[action$='#resultaat'] button", Key::Enter).await;
+    wait_for(&c, Locator::Css("#resultaat, [id^='tabel-resultaat']")).await;
+    let shown = script(
+        &c,
+        "return [...document.querySelectorAll('main table td')].map(td => td.textContent.trim());",
+    )
+    .await;
+    assert_eq!(shown, json!(["Veenendaal", "68.000"]), "{shown}");
+    assert!(
+        c.current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .contains("p_gemeente=GM0345"),
+        "the choice is in the address, to keep or share"
+    );
+    check_axe(&c, "an analysis run with a municipality chosen by name").await;
+    screenshot(&c, "analysis-choice-390.png").await;
+    end_session(c).await;
+}
+
 #[tokio::test]
 async fn every_page_names_the_icon_it_is_shown_with() {
     let app = TestApp::spawn().await;
