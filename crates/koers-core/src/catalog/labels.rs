@@ -105,9 +105,20 @@ pub fn is_identifier(column: &str) -> bool {
     ["code", "nr", "nummer"]
         .iter()
         .any(|k| n == *k || n.ends_with(&format!("_{k}")) || n.starts_with(&format!("{k}_")))
-        || n.ends_with("id")
+        || n.ends_with("_id")
         || n.starts_with("id_")
-        || n == "ogc_fid"
+        || [
+            "id",
+            "fid",
+            "gid",
+            "oid",
+            "objectid",
+            "ogc_fid",
+            "rowid",
+            "geonameid",
+            "featureid",
+        ]
+        .contains(&n.as_str())
 }
 
 /// The labels of an organisation's columns, by column name, with the regions' names.
@@ -296,6 +307,8 @@ mod tests {
             "codes_count",
             "nrg",
             "identiteit",
+            "covid",
+            "paid",
         ] {
             assert!(!is_identifier(measure), "{measure}");
         }

@@ -79,6 +79,7 @@ impl Record {
         self.0.iter().map(|(k, v)| (k, v))
     }
 }
+
 type OnRecord<'f> = &'f mut dyn FnMut(Record) -> std::result::Result<(), String>;
 
 fn invalid(message: String) -> EngineError {
