@@ -34,14 +34,7 @@ async fn nav_shown(c: &Client) -> bool {
 #[tokio::test]
 async fn the_menu_folds_on_a_phone_and_controls_show_their_state() {
     let app = TestApp::spawn().await;
-    let api = app.as_admin().await;
-    let d = api
-        .create(
-            "/api/v1/dashboards",
-            &json!({"name": "Leeg", "description": "", "definition": {"widgets": []}}),
-        )
-        .await;
-    let id = d["id"].as_str().unwrap();
+    let id = app.empty_dashboard().await;
     let (_driver, c, _profile) = browser_as(&app, "admin@pv26.example", (390, 844)).await;
     let button = wait_for(&c, Locator::Css(".koers-menu-button")).await;
     // Folded: the page's own content comes first on the screen.

@@ -1742,14 +1742,7 @@ async fn a_point_map_of_many_points_reads_them_from_the_analysis_tiles() {
 #[tokio::test]
 async fn a_list_filter_without_options_takes_the_values_koers_knows() {
     let app = TestApp::spawn().await;
-    let api = app.as_admin().await;
-    let d = api
-        .create(
-            "/api/v1/dashboards",
-            &json!({"name": "Leeg", "description": "", "definition": {"widgets": []}}),
-        )
-        .await;
-    let id = d["id"].as_str().unwrap();
+    let id = &app.empty_dashboard().await;
     let pc = app.page_as("admin@pv26.example").await;
     let editor = format!("/dashboards/{id}/bewerken");
     let add = |version: &'static str, param: &'static str| {

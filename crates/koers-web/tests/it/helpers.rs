@@ -367,6 +367,20 @@ impl TestApp {
         self.store.catalog().analyses(&self.org_a.id).await.unwrap()
     }
 
+    /// A new dashboard of organisation A without widgets or filters ("Leeg"), made through
+    /// the API by its administrator; its id.
+    pub async fn empty_dashboard(&self) -> String {
+        let d = self
+            .as_admin()
+            .await
+            .create(
+                "/api/v1/dashboards",
+                &serde_json::json!({"name": "Leeg", "description": "", "definition": {"widgets": []}}),
+            )
+            .await;
+        d["id"].as_str().expect("an id").to_string()
+    }
+
     /// Dashboard `id` of organisation A, from the store.
     pub async fn dashboard(&self, id: &str) -> koers_store::dashboards::Dashboard {
         self.store

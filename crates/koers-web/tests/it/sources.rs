@@ -730,7 +730,7 @@ async fn a_source_job_counts_features_then_bytes_in_the_page_and_the_api() {
     job.advance(300);
     let fragment = format!("/bronnen/taken/{}/voortgang", job.id);
     let html = c.get_ok(&fragment).await.text();
-    assert!(html.contains("25% · 300 / 1200 objecten"), "{html}");
+    assert!(html.contains("25% · 300 / 1.200 objecten"), "{html}");
     assert!(!html.contains("MB"), "{html}");
     let api = app.api_as("admin@pv26.example").await;
     let out = api.get_ok(&format!("/api/v1/jobs/{}", job.id)).await.json();
@@ -748,7 +748,7 @@ async fn a_source_job_counts_features_then_bytes_in_the_page_and_the_api() {
     job.set_total(3 << 20, Unit::Bytes);
     job.advance(1 << 20);
     let html = c.get_ok(&fragment).await.text();
-    assert!(html.contains("33% · 1.0 / 3.0 MB"), "{html}");
+    assert!(html.contains("33% · 1 / 3 MB"), "{html}");
 }
 
 /// A URL with a user name, a password and tokens in it: the version's source keeps none of
