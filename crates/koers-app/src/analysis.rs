@@ -370,23 +370,25 @@ pub async fn save(
     })
 }
 
-/// The columns a saved analysis returns, with their kinds, read from its plan (everyone who
-/// may read).
+/// The columns a saved analysis returns, with their kinds, and how many rows it returns with
+/// its parameters' defaults, counted up to `most` (everyone who may read).
 pub async fn shape(
     ws: &Workspace,
     who: &Principal,
     id: &str,
-) -> Result<(Analysis, Vec<(String, Kind)>)> {
+    most: usize,
+) -> Result<(Analysis, Vec<(String, Kind)>, u64)> {
     let a = analysis(ws, who, id).await?;
     let out = ws
         .query(
             &who.org.id,
-            probe(bound_sql(&a, &BTreeMap::new())?),
-            1,
+            probe(bound_sql(&a, &BTreeMap::new())?, most),
+            most.max(1),
             None,
         )
         .await?;
-    let geometry = crate::results::Results::from_output(&out)?.geometry_column;
+    let results = crate::results::Results::from_output(&out)?;
+    let geometry = results.geometry_column;
     let columns = out
         .schema
         .fields()
@@ -400,15 +402,15 @@ pub async fn shape(
             (f.name().clone(), kind)
         })
         .collect();
-    Ok((a, columns))
+    Ok((a, columns, results.rows.len() as u64))
 }
 
-/// `sql` wrapped in a `LIMIT 0`, which the engine answers from the plan without reading
-/// the data.
-fn probe(sql: Sql) -> Sql {
+/// `sql` wrapped in a `LIMIT rows`: with 0 the engine answers from the plan without reading
+/// the data; with a few, it stops reading once it has them.
+fn probe(sql: Sql, rows: usize) -> Sql {
     Sql::new(
         format!(
-            "SELECT * FROM ({}) AS q LIMIT 0",
+            "SELECT * FROM ({}) AS q LIMIT {rows}",
             sql.text.trim_end().trim_end_matches(';')
         ),
         sql.params,
@@ -439,7 +441,7 @@ pub async fn with_columns(ws: &Workspace, org_id: &str) -> Result<Vec<Analysis>>
 
 /// The names of the columns `sql` returns, read from its plan.
 async fn result_columns(ws: &Workspace, org_id: &str, sql: Sql) -> Result<Vec<String>> {
-    let out = ws.query(org_id, probe(sql), 1, None).await?;
+    let out = ws.query(org_id, probe(sql, 0), 1, None).await?;
     Ok(out.column_names())
 }
 

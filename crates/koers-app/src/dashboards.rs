@@ -435,8 +435,10 @@ pub async fn suggested_widget(
     analysis_id: &str,
 ) -> Result<Widget> {
     who.require(Permission::Analyse)?;
-    let (a, columns) = crate::analysis::shape(ws, who, analysis_id).await?;
-    Ok(Widget::suggested(&a.title, &a.id, &columns))
+    // Counted up to one past what bars can show: enough to tell bars from a table.
+    let most = koers_core::dashboards::MAX_BARS as usize + 1;
+    let (a, columns, rows) = crate::analysis::shape(ws, who, analysis_id, most).await?;
+    Ok(Widget::suggested_for(&a.title, &a.id, &columns, rows))
 }
 
 /// The editor of a dashboard (analysts).

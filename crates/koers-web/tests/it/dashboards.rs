@@ -1778,3 +1778,42 @@ async fn a_list_filter_without_options_takes_the_values_koers_knows() {
         .assert_shows(400, &["geef 1 tot 400 keuzes"]);
     assert_eq!(app.dashboard(id).await.definition.filters.len(), 1);
 }
+
+/// A widget started from an analysis whose result lists more than bars can show is suggested
+/// as its table; a short list as bars.
+#[tokio::test]
+async fn a_widget_from_a_long_list_is_suggested_as_its_table() {
+    let app = TestApp::spawn().await;
+    let csv = |n: usize| {
+        let mut s = String::from("naam,aantal\n");
+        for i in 0..n {
+            s.push_str(&format!("plaats {i},{i}\n"));
+        }
+        s
+    };
+    app.import(&app.org_a, "kort", "csv", &csv(5)).await;
+    app.import(&app.org_a, "lang", "csv", &csv(70)).await;
+    let short = app
+        .save_analysis(&app.org_a.id, "Kort", "SELECT naam, aantal FROM kort", &[])
+        .await;
+    let long = app
+        .save_analysis(&app.org_a.id, "Lang", "SELECT naam, aantal FROM lang", &[])
+        .await;
+    let id = app.empty_dashboard().await;
+    let pc = app.page_as("admin@pv26.example").await;
+    let kind = |html: &str| {
+        let at = html.find("id=\"w-kind\"").expect("the kind field");
+        let rest = &html[at..];
+        let sel = rest.find(" selected>").expect("a kind chosen");
+        let value = &rest[..sel];
+        value[value.rfind("value=\"").unwrap() + 7..value.len() - 1].to_string()
+    };
+    let html = pc
+        .page(&format!("/dashboards/{id}/bewerken?analyse={short}"))
+        .await;
+    assert_eq!(kind(&html), "bar");
+    let html = pc
+        .page(&format!("/dashboards/{id}/bewerken?analyse={long}"))
+        .await;
+    assert_eq!(kind(&html), "table");
+}
