@@ -1303,27 +1303,6 @@ pub async fn deciders_at(
     ))
 }
 
-/// The display names of the members named as deciders (`ids`), by user id.
-pub async fn decider_names(
-    ws: &Workspace,
-    who: &Principal,
-    ids: &[String],
-) -> Result<BTreeMap<String, String>> {
-    who.require(Permission::Read)?;
-    if ids.is_empty() {
-        return Ok(BTreeMap::new());
-    }
-    Ok(ws
-        .store
-        .users()
-        .members(&who.org.id)
-        .await?
-        .into_iter()
-        .filter(|m| ids.contains(&m.user.id))
-        .map(|m| (m.user.id, m.user.display_name))
-        .collect())
-}
-
 /// Reads the editor's fields: `name`; per rule `rules[i].name`, `.description`, `.join`
 /// (`all`/`any`), `.level`, `.instruments`, `.nested` and per clause `rules[i].clauses[j].kind`,
 /// `.risk_groups`, `.impact`, `.euros`, `.choice_types`; per level `deciders.<level>.roles` and

@@ -632,7 +632,8 @@ async fn render_choice(
     let level = r.level.max(c.level);
     let board = level == DecisionLevel::Board;
     let (can_decide, deciders) = reg::deciders_at(ctx.ws(), &ctx.who, level).await?;
-    let who_decides = deciders_words(ctx, &deciders).await?;
+    let people = koers_app::accounts::people(ctx.ws(), &ctx.who).await?;
+    let who_decides = deciders_words(ctx.lang, &deciders, &people);
     let publication = reg::publication_of(ctx.ws(), &ctx.who, &c.id).await?;
     let publishable = koers_core::register::publication::publishable(c.choice.status).is_ok();
     page_with_status(
@@ -786,20 +787,23 @@ async fn render_framework(
     } else {
         None
     };
-    let mut deciders = Vec::new();
-    for level in DecisionLevel::ALL {
-        deciders.push(context! {
-            level => t(lang, &format!("level.{}", level.as_str())),
-            who => deciders_words(ctx, &f.deciders(level)).await?,
-        });
-    }
+    let people = koers_app::accounts::people(ctx.ws(), &ctx.who).await?;
+    let deciders: Vec<Value> = DecisionLevel::ALL
+        .iter()
+        .map(|level| {
+            context! {
+                level => t(lang, &format!("level.{}", level.as_str())),
+                who => deciders_words(lang, &f.deciders(*level), &people),
+            }
+        })
+        .collect();
     page_with_status(
         ctx,
         status,
         "register_framework.html",
         "/toepassingen",
         context! {
-            people => koers_app::accounts::people(ctx.ws(), &ctx.who).await?,
+            people => people,
             framework => context! { name => f.name, rules => rules_view(lang, &f.rules) },
             deciders => deciders,
             version => version,
@@ -813,23 +817,24 @@ async fn render_framework(
     .await
 }
 
-/// Who decides at a level, in words: the roles and the members by name.
-async fn deciders_words(
-    ctx: &Ctx,
+/// Who decides at a level, in words: the roles and the members by name (`people`, the
+/// members' names by id, `accounts::people`).
+fn deciders_words(
+    lang: Lang,
     d: &koers_core::register::framework::Deciders,
-) -> Result<String, AppError> {
-    let names = reg::decider_names(ctx.ws(), &ctx.who, &d.members).await?;
+    people: &BTreeMap<String, String>,
+) -> String {
     let mut who: Vec<String> = d
         .roles
         .iter()
-        .map(|r| t(ctx.lang, &format!("role.{}", r.as_str())))
+        .map(|r| t(lang, &format!("role.{}", r.as_str())))
         .collect();
     who.extend(
         d.members
             .iter()
-            .map(|m| names.get(m).cloned().unwrap_or_else(|| m.clone())),
+            .map(|m| people.get(m).cloned().unwrap_or_else(|| m.clone())),
     );
-    Ok(join(ctx.lang, &who))
+    join(lang, &who)
 }
 
 /// Rules as the pages show them: the condition in words, the level, the instruments.
