@@ -50,24 +50,43 @@ pub async fn run_saved(
     run_saved_in(ws, &who.org.id, id, values).await
 }
 
-/// What the result columns of a saved analysis mean to a reader (everyone who may read): the
-/// titles, units and code lists the analysis gives its columns, else a dataset's.
-pub async fn labels(ws: &Workspace, who: &Principal, a: &Analysis) -> Result<Labels> {
-    who.require(Permission::Read)?;
-    crate::catalog::labels_of(ws, &who.org.id, a).await
+/// A saved analysis as its page shows it: with what its columns mean to a reader — the
+/// titles, units and code lists the analysis gives its columns, else a dataset's — read once
+/// for both the form that runs it and the headings and words of its result.
+pub struct Saved {
+    pub analysis: Analysis,
+    pub labels: Labels,
 }
 
-/// The fields of the form that runs the analysis `a`: its parameters by the titles of the
-/// columns they are named after, a choice of words where koers knows the values
-/// ([`koers_core::analysis::param_fields`]).
-pub async fn run_form(ws: &Workspace, who: &Principal, a: &Analysis) -> Result<Vec<ParamField>> {
-    Ok(param_fields(&a.parameters, &labels(ws, who, a).await?))
+impl Saved {
+    /// The fields of the form that runs it: its parameters by the titles of the columns they
+    /// are named after, a choice of words where koers knows the values
+    /// ([`koers_core::analysis::param_fields`]).
+    pub fn fields(&self) -> Vec<ParamField> {
+        param_fields(&self.analysis.parameters, &self.labels)
+    }
+}
+
+/// A saved analysis with its labels (everyone who may read).
+pub async fn saved(ws: &Workspace, who: &Principal, id: &str) -> Result<Saved> {
+    let analysis = analysis(ws, who, id).await?;
+    let labels = crate::catalog::labels_of(ws, &who.org.id, &analysis).await?;
+    Ok(Saved { analysis, labels })
+}
+
+/// Runs a saved analysis already read with [`saved`] (everyone who may read).
+pub async fn run(
+    ws: &Workspace,
+    who: &Principal,
+    a: &Analysis,
+    values: &BTreeMap<String, String>,
+) -> Result<QueryOutput> {
+    who.require(Permission::Read)?;
+    run_analysis_in(ws, &who.org.id, a, values).await
 }
 
 /// Runs a saved analysis of an organisation, for whoever may (scheduled refreshes, which
-/// have no signed-in person, come here directly). Its aggregate's state is kept, so that
-/// after rows are appended to a dataset it reads, the next run reads those rows only
-/// ([`Workspace::query_kept`]).
+/// have no signed-in person, come here directly).
 pub async fn run_saved_in(
     ws: &Workspace,
     org_id: &str,
@@ -75,10 +94,23 @@ pub async fn run_saved_in(
     values: &BTreeMap<String, String>,
 ) -> Result<(Analysis, QueryOutput)> {
     let a = ws.store.catalog().analysis(org_id, id).await?;
-    let sql = bound_sql(&a, values)?;
+    let out = run_analysis_in(ws, org_id, &a, values).await?;
+    Ok((a, out))
+}
+
+/// Runs the analysis `a` of an organisation. Its aggregate's state is kept, so that after
+/// rows are appended to a dataset it reads, the next run reads those rows only
+/// ([`Workspace::query_kept`]).
+async fn run_analysis_in(
+    ws: &Workspace,
+    org_id: &str,
+    a: &Analysis,
+    values: &BTreeMap<String, String>,
+) -> Result<QueryOutput> {
+    let sql = bound_sql(a, values)?;
     let limit = ws.engine.config().row_limit;
     let (out, _) = ws.query_kept(org_id, sql, limit).await?;
-    Ok((a, out))
+    Ok(out)
 }
 
 /// The organisation's saved analyses (everyone who may read).

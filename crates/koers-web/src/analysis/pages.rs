@@ -190,9 +190,14 @@ fn param_values(input: &mut Input, a: &Analysis) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// A saved analysis' page, read first.
 async fn render_saved(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> Reply {
-    let a = analysis::analysis(ctx.ws(), &ctx.who, id).await?;
-    let fields = analysis::run_form(ctx.ws(), &ctx.who, &a).await?;
+    let s = analysis::saved(ctx.ws(), &ctx.who, id).await?;
+    render_read(ctx, &s, status, extra).await
+}
+
+/// A saved analysis' page from what was read of it.
+async fn render_read(ctx: &Ctx, s: &analysis::Saved, status: StatusCode, extra: Value) -> Reply {
     // The dashboards its result can be put on.
     let dashboards = if ctx.may(Permission::Analyse) {
         koers_app::dashboards::list(ctx.ws(), &ctx.who).await?
@@ -204,7 +209,7 @@ async fn render_saved(ctx: &Ctx, id: &str, status: StatusCode, extra: Value) -> 
         "analysis_saved.html",
         "/analyses",
         status,
-        context! { a => a, fields => fields, dashboards => dashboards, ..extra },
+        context! { a => &s.analysis, fields => s.fields(), dashboards => dashboards, ..extra },
     )
     .await
 }
@@ -227,26 +232,25 @@ async fn run_saved_page(
     Query(asked): Query<Vec<(String, String)>>,
 ) -> Reply {
     let mut input = Input::from_pairs(asked);
-    let a = analysis::analysis(ctx.ws(), &ctx.who, &id).await?;
-    let values = param_values(&mut input, &a);
+    let s = analysis::saved(ctx.ws(), &ctx.who, &id).await?;
+    let values = param_values(&mut input, &s.analysis);
     let page_no: usize = input.text("page").parse().unwrap_or(1);
-    match analysis::run_saved(ctx.ws(), &ctx.who, &id, &values).await {
-        Ok((a, out)) => {
+    match analysis::run(ctx.ws(), &ctx.who, &s.analysis, &values).await {
+        Ok(out) => {
             let r = Results::from_output(&out)?;
             let hidden: Vec<(String, String)> = values
                 .iter()
                 .map(|(k, v)| (format!("p_{k}"), v.clone()))
                 .collect();
             // The columns as the analysis and the catalog name them.
-            let labels = analysis::labels(ctx.ws(), &ctx.who, &a).await?;
-            let headings: Vec<String> = r.columns.iter().map(|c| labels.heading(c)).collect();
-            let result = context! { columns => headings, ..result_context(&r, page_no, (ctx.lang, &labels)) };
+            let headings: Vec<String> = r.columns.iter().map(|c| s.labels.heading(c)).collect();
+            let result = context! { columns => headings, ..result_context(&r, page_no, (ctx.lang, &s.labels)) };
             let extra = context! { values => values, hidden => hidden, result => result };
-            render_saved(&ctx, &id, StatusCode::OK, extra).await
+            render_read(&ctx, &s, StatusCode::OK, extra).await
         }
         Err(e) => {
             let (status, problem) = query_problem(e)?;
-            render_saved(&ctx, &id, status, context! { values => values, ..problem }).await
+            render_read(&ctx, &s, status, context! { values => values, ..problem }).await
         }
     }
 }
@@ -255,7 +259,7 @@ async fn export_saved(ctx: Ctx, Path(id): Path<String>, FormInput(mut input): Fo
     let a = analysis::analysis(ctx.ws(), &ctx.who, &id).await?;
     let values = param_values(&mut input, &a);
     let format = export_format(&input.text("format"))?;
-    let (a, out) = analysis::run_saved(ctx.ws(), &ctx.who, &id, &values).await?;
+    let out = analysis::run(ctx.ws(), &ctx.who, &a, &values).await?;
     download(&ctx, &out, format, &a.title.replace(' ', "_")).await
 }
 
