@@ -11,7 +11,7 @@
 //! ([`board`], [`run_due`]).
 
 pub use koers_core::dashboards::{
-    Change, Definition, Filter, FilterKind, Level, Visibility, Widget, WidgetKind,
+    Applied, Change, Definition, Filter, FilterKind, Level, Visibility, Widget, WidgetKind,
 };
 pub use koers_store::dashboards::{Dashboard, DashboardVersion};
 
@@ -691,6 +691,8 @@ pub struct WidgetData {
     pub computed_at: Option<String>,
     /// Computed before a source (analysis or dataset) last changed.
     pub stale: bool,
+    /// The chosen filters that reach this widget, with their values.
+    pub applied: Vec<Applied>,
     /// The labels of chosen filters that do not reach this widget (its analysis has no
     /// parameter for them; a key figure has none).
     pub unfiltered: Vec<String>,
@@ -1002,6 +1004,7 @@ pub async fn board(
             parameters,
             source,
             labels: labels.of(read.into_iter().flatten().map(String::as_str)),
+            applied: d.definition.applied(w, &params, &values),
             unfiltered: d.definition.unfiltered(w, &params, &values),
             widget: w.clone(),
             data,

@@ -254,6 +254,18 @@ pub struct Filter {
     pub default: String,
 }
 
+/// A filter's value as it reached a widget: what its figures were made for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Applied {
+    /// The analysis parameter the filter set.
+    pub param: String,
+    /// The filter's label (`Provincie`).
+    pub label: String,
+    /// The value as chosen (`PV26`); a reader reads it through the catalog's labels.
+    pub value: String,
+}
+
 /// The content of a dashboard: what one version holds.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -841,6 +853,25 @@ impl Definition {
         before != self.filters.len()
     }
 
+    /// The filters that have a value and reach widget `w`, whose source takes the
+    /// parameters `params`, with that value: the choice its figures are made for, as a
+    /// picture of it names it (text is not filtered at all).
+    pub fn applied(
+        &self,
+        w: &Widget,
+        params: &[String],
+        values: &BTreeMap<String, String>,
+    ) -> Vec<Applied> {
+        self.reaching(w, values)
+            .filter(|(f, _)| params.contains(&f.param))
+            .map(|(f, v)| Applied {
+                param: f.param.clone(),
+                label: f.label.clone(),
+                value: v.to_string(),
+            })
+            .collect()
+    }
+
     /// The labels of the filters that have a value but do not reach widget `w`, whose
     /// source takes the parameters `params`: a widget says so instead of seeming filtered
     /// (a key figure takes none; text is not filtered at all).
@@ -850,15 +881,28 @@ impl Definition {
         params: &[String],
         values: &BTreeMap<String, String>,
     ) -> Vec<String> {
-        if w.kind == WidgetKind::Text {
-            return Vec::new();
-        }
+        self.reaching(w, values)
+            .filter(|(f, _)| !params.contains(&f.param))
+            .map(|(f, _)| f.label.clone())
+            .collect()
+    }
+
+    /// The filters with a value (not "all") that could reach widget `w`: none for text.
+    fn reaching<'a>(
+        &'a self,
+        w: &Widget,
+        values: &'a BTreeMap<String, String>,
+    ) -> impl Iterator<Item = (&'a Filter, &'a str)> {
+        let filtered = w.kind != WidgetKind::Text;
         self.filters
             .iter()
-            .filter(|f| values.get(&f.param).is_some_and(|v| !v.is_empty()))
-            .filter(|f| !params.contains(&f.param))
-            .map(|f| f.label.clone())
-            .collect()
+            .filter(move |_| filtered)
+            .filter_map(|f| {
+                values
+                    .get(&f.param)
+                    .filter(|v| !v.is_empty())
+                    .map(|v| (f, v.as_str()))
+            })
     }
 
     /// The filter values that apply: each filter's chosen value when given and valid, else
@@ -1359,7 +1403,7 @@ mod tests {
     }
 
     #[test]
-    fn a_widget_knows_which_chosen_filters_do_not_reach_it() {
+    fn a_widget_knows_which_chosen_filters_reach_it_and_which_do_not() {
         let d = Definition {
             widgets: vec![chart("w1")],
             filters: vec![year(), province()],
@@ -1381,6 +1425,26 @@ mod tests {
         );
         let text = Widget::new(WidgetKind::Text, "Toelichting");
         assert!(d.unfiltered(&text, &[], &values).is_empty());
+        // What does reach it, with the value chosen: what its picture names.
+        let applied = d.applied(w, &["jaar".to_string()], &values);
+        assert_eq!(
+            applied,
+            [Applied {
+                param: "jaar".into(),
+                label: "Jaar".into(),
+                value: "2024".into()
+            }]
+        );
+        assert!(
+            d.applied(w, &[], &values).is_empty(),
+            "its source takes no year"
+        );
+        assert!(d.applied(&text, &["jaar".to_string()], &values).is_empty());
+        values.insert("jaar".to_string(), String::new());
+        assert!(
+            d.applied(w, &["jaar".to_string()], &values).is_empty(),
+            "'all' is no filter choice"
+        );
     }
 
     #[test]

@@ -143,6 +143,18 @@ pub struct Definition {
     pub filters: Vec<Filter>,
 }
 
+/// A filter's value as it reached a widget: what its figures were made for.
+#[derive(ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AppliedFilter {
+    /// The analysis parameter the filter set.
+    pub param: String,
+    /// The filter's label.
+    pub label: String,
+    /// The value as chosen (a code such as `PV26` where the parameter takes codes).
+    pub value: String,
+}
+
 /// One widget. Which fields matter depends on the kind; see [`Definition::check`].
 #[derive(ToSchema)]
 #[serde(rename_all = "camelCase")]

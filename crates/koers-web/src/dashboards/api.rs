@@ -130,6 +130,9 @@ pub struct WidgetData {
     pub computed_at: Option<String>,
     /// Computed before a source (analysis or dataset) last changed.
     pub stale: bool,
+    /// The chosen filters that reach this widget, with their values.
+    #[schema(value_type = Vec<schema::AppliedFilter>)]
+    pub applied: Vec<koers_app::dashboards::Applied>,
     /// The labels of chosen filters that do not reach this widget.
     pub unfiltered: Vec<String>,
     /// Where its figures come from: the analysis' title, or the indicator's name.
@@ -157,6 +160,7 @@ impl From<dashboards::Board> for Board {
                     data: w.data,
                     computed_at: w.computed_at,
                     stale: w.stale,
+                    applied: w.applied,
                     unfiltered: w.unfiltered,
                     source: w.source,
                 })

@@ -5,7 +5,7 @@
 use super::render::{Drawn, TableOut, cell, columns_rows};
 use crate::error::AppError;
 use crate::i18n::{Lang, t};
-use koers_app::dashboards::{Board, WidgetData};
+use koers_app::dashboards::{Board, Dashboard, WidgetData};
 use koers_core::catalog::labels::Labels;
 use koers_core::csv::spreadsheet_cell_for;
 use koers_core::dashboards::WidgetKind;
@@ -136,33 +136,81 @@ pub fn widget_svg(d: &Drawn, lang: Lang) -> Option<(String, f64)> {
         ),
         1,
     );
-    // Where the figures come from and for which filter choice, under the picture.
-    let caption = [
-        d.source
-            .as_ref()
-            .map(|s| format!("{}: {s}", t(lang, "dash.source"))),
-        (!d.chosen.is_empty()).then(|| format!("{}: {}", t(lang, "dash.filters"), d.chosen)),
-    ]
-    .into_iter()
-    .flatten()
-    .collect::<Vec<_>>()
-    .join(" · ");
-    let caption = if caption.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "<text x=\"20\" y=\"{:.0}\" font-size=\"12\" font-family=\"sans-serif\" fill=\"#555555\">{}</text>",
-            y + h + 18.0,
-            escape(&caption)
-        )
-    };
-    let total = y + h + if caption.is_empty() { 16.0 } else { 30.0 };
+    // Where the figures come from, for which filter choice and when, under the picture.
+    let lines: Vec<String> = provenance(d, lang)
+        .iter()
+        .flat_map(|l| wrap(l, CAPTION_CHARS))
+        .collect();
+    let caption: String = lines
+        .iter()
+        .enumerate()
+        .map(|(i, line)| {
+            format!(
+                "<text x=\"20\" y=\"{:.0}\" font-size=\"12\" font-family=\"sans-serif\" fill=\"#555555\">{}</text>",
+                y + h + 18.0 + 16.0 * i as f64,
+                escape(line)
+            )
+        })
+        .collect();
+    let total = y + h + 16.0 + 16.0 * lines.len() as f64;
     Some((
         format!(
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{total:.0}\" viewBox=\"0 0 {WIDTH} {total:.0}\"><rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>{title}{body}{inner}{caption}</svg>"
         ),
         total,
     ))
+}
+
+/// How many characters a caption line under a picture holds (12 px sans-serif over the
+/// picture's width).
+const CAPTION_CHARS: usize = 95;
+
+/// Where a widget's figures come from, when they were computed, and which filter choice
+/// reached them (and which did not), as it reads under its picture and in the PDF:
+/// `Bron: Tonnen per week · Berekend op 8 december 2026, 01:35`, then `Filters: Jaar 2025 ·
+/// Niet gefilterd op: Provincie`.
+fn provenance(d: &Drawn, lang: Lang) -> Vec<String> {
+    let source = d
+        .source
+        .as_ref()
+        .map(|s| format!("{}: {s}", t(lang, "dash.source")));
+    let computed = d.computed_at.as_ref().map(|at| {
+        let stale = if d.stale {
+            format!(" ({})", t(lang, "dash.stale"))
+        } else {
+            String::new()
+        };
+        format!(
+            "{} {}{stale}",
+            t(lang, "dash.pdf_computed"),
+            crate::templates::long_datetime(lang, at)
+        )
+    });
+    let applied =
+        (!d.chosen.is_empty()).then(|| format!("{}: {}", t(lang, "dash.filters"), d.chosen));
+    let unfiltered = (!d.unfiltered.is_empty())
+        .then(|| format!("{} {}", t(lang, "dash.unfiltered"), d.unfiltered.join(", ")));
+    [[source, computed], [applied, unfiltered]]
+        .into_iter()
+        .map(|parts| parts.into_iter().flatten().collect::<Vec<_>>().join(" · "))
+        .filter(|line| !line.is_empty())
+        .collect()
+}
+
+/// Text in lines of at most `max` characters, broken between words (a longer word stands
+/// alone).
+fn wrap(text: &str, max: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + word.chars().count() <= max => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    lines
 }
 
 fn view_box(svg: &str) -> Option<(f64, f64)> {
@@ -249,26 +297,30 @@ fn pdf_table(t: &TableOut) -> Table {
     }
 }
 
-/// The dashboard as PDF: name, description and filter choices, then every widget's picture,
-/// key figure, text and (the first rows of) its table.
+/// The dashboard as PDF: name, description and filter choices (by their labels, values as
+/// people read them), then every widget's picture, key figure, text and (the first rows of)
+/// its table.
 pub fn board_pdf(
-    name: &str,
-    description: &str,
+    d: &Dashboard,
     board: &Board,
     drawn: &[Drawn],
     footer: &str,
     lang: Lang,
 ) -> Result<Vec<u8>, AppError> {
-    let mut blocks = vec![Block::Title(name.to_string())];
-    if !description.is_empty() {
-        blocks.push(Block::Paragraph(description.to_string()));
+    let mut blocks = vec![Block::Title(d.name.clone())];
+    if !d.description.is_empty() {
+        blocks.push(Block::Paragraph(d.description.clone()));
     }
-    let chosen: Vec<String> = board
+    let chosen: Vec<String> = d
+        .definition
         .filters
         .iter()
-        .map(|(k, v)| {
-            let all = t(lang, "dash.all");
-            format!("{k}: {}", if v.is_empty() { all.as_str() } else { v })
+        .map(|f| {
+            let value = match board.filters.get(&f.param) {
+                Some(v) if !v.is_empty() => board.labels.show(&f.param, v),
+                _ => t(lang, "dash.all").to_lowercase(),
+            };
+            format!("{}: {value}", f.label)
         })
         .collect();
     if !chosen.is_empty() {
@@ -278,10 +330,10 @@ pub fn board_pdf(
             chosen.join(", ")
         )));
     }
-    for d in drawn {
+    for w in drawn {
         // A picture carries its own title, so the title never ends a page alone.
-        let picture = if d.error.is_none() {
-            widget_svg(d, lang)
+        let picture = if w.error.is_none() {
+            widget_svg(w, lang)
         } else {
             None
         };
@@ -290,34 +342,28 @@ pub fn board_pdf(
                 blocks.push(Block::Space(8.0));
                 blocks.push(Block::Image(rgb(svg)?));
             }
-            None => blocks.push(Block::Heading(d.title.clone())),
+            None => blocks.push(Block::Heading(w.title.clone())),
         }
-        if let Some(e) = &d.error {
+        if let Some(e) = &w.error {
             blocks.push(Block::Paragraph(format!(
                 "{}: {e}",
                 t(lang, "dash.widget_error")
             )));
             continue;
         }
-        if let Some(source) = &d.source {
-            blocks.push(Block::Note(format!("{}: {source}", t(lang, "dash.source"))));
+        // A picture carries where its figures come from; a table or text says it here.
+        if picture.is_none() {
+            blocks.extend(provenance(w, lang).into_iter().map(Block::Note));
         }
-        if !d.unfiltered.is_empty() {
-            blocks.push(Block::Note(format!(
-                "{} {}",
-                t(lang, "dash.unfiltered"),
-                d.unfiltered.join(", ")
-            )));
-        }
-        for p in &d.paragraphs {
+        for p in &w.paragraphs {
             blocks.push(Block::Paragraph(p.join("\n")));
         }
-        if let Some(table) = &d.table {
+        if let Some(table) = &w.table {
             if picture.is_some() {
                 blocks.push(Block::Subheading(format!(
                     "{}: {}",
                     t(lang, "dash.pdf_figures"),
-                    d.title
+                    w.title
                 )));
             }
             blocks.push(Block::Table(pdf_table(table)));
@@ -325,21 +371,9 @@ pub fn board_pdf(
                 blocks.push(Block::Note(t(lang, "dash.pdf_first_rows")));
             }
         }
-        if let Some(at) = &d.computed_at {
-            let stale = if d.stale {
-                format!(" ({})", t(lang, "dash.stale"))
-            } else {
-                String::new()
-            };
-            blocks.push(Block::Note(format!(
-                "{} {}{stale}",
-                t(lang, "dash.pdf_computed"),
-                crate::templates::long_date(lang, at)
-            )));
-        }
     }
     Ok(koers_pdf::render(&Document {
-        title: name.to_string(),
+        title: d.name.clone(),
         author: None,
         footer: Some(footer.to_string()),
         blocks,
@@ -361,6 +395,7 @@ mod tests {
             ),
             computed_at: None,
             stale: false,
+            applied: vec![],
             unfiltered: vec![],
             source: None,
             labels: Labels::default(),
@@ -396,6 +431,20 @@ mod tests {
     use crate::dashboards::render::Kpi;
 
     #[test]
+    fn a_caption_breaks_between_words() {
+        assert_eq!(
+            wrap("Bron: een lange naam", 11),
+            ["Bron: een", "lange naam"]
+        );
+        assert_eq!(
+            wrap("Tonkilometers", 5),
+            ["Tonkilometers"],
+            "a long word stands alone"
+        );
+        assert!(wrap("", 10).is_empty());
+    }
+
+    #[test]
     fn pictures_keep_their_proportions_and_draw() {
         let svg = koers_svg::chart::line_svg(
             koers_svg::chart::Width::Wide,
@@ -421,7 +470,7 @@ mod tests {
             stale: false,
             unfiltered: vec![],
             source: Some("Tonnen per week".into()),
-            chosen: "jaar 2024".into(),
+            chosen: "Jaar 2024".into(),
             drilled: false,
             drilled_into: None,
             back: None,
@@ -431,13 +480,34 @@ mod tests {
         };
         let (standalone, h) = widget_svg(&d, Lang::Nl).unwrap();
         assert!(standalone.contains("Tonnen &lt;per&gt; week"));
-        assert!((h - (44.0 + 320.0 + 30.0)).abs() < 1.0);
+        // Its source on one line, the filter choice on the next.
+        assert!((h - (44.0 + 320.0 + 16.0 + 2.0 * 16.0)).abs() < 1.0, "{h}");
         assert!(
-            standalone.contains("Bron: Tonnen per week · Filters: jaar 2024"),
-            "the picture carries its source and filter choice"
+            standalone.contains(">Bron: Tonnen per week</text>")
+                && standalone.contains(">Filters: Jaar 2024</text>"),
+            "the picture carries its source and filter choice: {standalone}"
         );
         let bytes = png(&standalone).unwrap();
         assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+        // When it was computed, and the filters that did not reach it: a picture never
+        // seems filtered by a choice its figures were not made for.
+        let dated = Drawn {
+            computed_at: Some("2026-12-04T17:55:00Z".into()),
+            stale: true,
+            unfiltered: vec!["Provincie".into()],
+            ..d.clone()
+        };
+        let (svg, _) = widget_svg(&dated, Lang::Nl).unwrap();
+        assert!(
+            svg.contains("Bron: Tonnen per week · Berekend op 4 december 2026, 18:55 (Verouderd")
+                && svg.contains(">Filters: Jaar 2024 · Niet gefilterd op: Provincie</text>"),
+            "{svg}"
+        );
+        let (en, _) = widget_svg(&dated, Lang::En).unwrap();
+        assert!(
+            en.contains("Source: Tonnen per week · Computed on 4 December 2026"),
+            "{en}"
+        );
         let board = board_svg("Logistiek", &[d.clone(), d.clone()], Lang::En);
         assert!(png(&board).unwrap().len() > 1000);
         // A key figure's status and target in the reader's language.

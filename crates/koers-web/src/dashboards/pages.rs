@@ -391,7 +391,7 @@ async fn board_pdf_file(ctx: Ctx, Path(id): Path<String>, Query(q): Params) -> R
         d.version
     );
     let drawn = drawn(&b, ("", false), &q, ctx.lang);
-    let pdf = board_pdf(&d.name, &d.description, &b, &drawn, &footer, ctx.lang)?;
+    let pdf = board_pdf(&d, &b, &drawn, &footer, ctx.lang)?;
     Ok(file_response(
         "application/pdf",
         &format!("{}.pdf", stem(&d.name, "dashboard")),

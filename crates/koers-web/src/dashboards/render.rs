@@ -61,7 +61,7 @@ pub struct Drawn {
     pub unfiltered: Vec<String>,
     /// Where its figures come from (an analysis' title, an indicator's name).
     pub source: Option<String>,
-    /// The filter choice it was drawn for, as people read it (`jaar 2024, provincie
+    /// The filter choice that reached it, as people read it (`Jaar 2024, Provincie
     /// Utrecht`); carried by its picture.
     pub chosen: String,
     /// The map shows municipalities of a chosen province.
@@ -740,11 +740,10 @@ pub fn draw(wd: &WidgetData, view: &View) -> Drawn {
         stale: wd.stale,
         unfiltered: wd.unfiltered.clone(),
         source: wd.source.clone(),
-        chosen: view
-            .filters
+        chosen: wd
+            .applied
             .iter()
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| format!("{k} {}", view.labels.show(k, v)))
+            .map(|a| format!("{} {}", a.label, view.labels.show(&a.param, &a.value)))
             .collect::<Vec<_>>()
             .join(", "),
         drilled: false,
@@ -1102,6 +1101,7 @@ mod tests {
             data: Some(data),
             computed_at: None,
             stale: false,
+            applied: Vec::new(),
             unfiltered: Vec::new(),
             source: None,
             labels: Labels::default(),

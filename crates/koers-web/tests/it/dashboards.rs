@@ -142,6 +142,12 @@ pub(crate) async fn a_dashboard_filters_drills_down_keeps_versions_and_refuses_b
     assert_eq!(widget(&b, "w3")["source"], "Tonnen per provincie");
     assert_eq!(widget(&b, "w2")["unfiltered"], json!([]));
     assert_eq!(widget(&b, "w1")["unfiltered"], json!(["Jaar", "Provincie"]));
+    // What did reach a widget, with its value: what its picture names as its filter choice.
+    assert_eq!(
+        widget(&b, "w3")["applied"],
+        json!([{"param": "jaar", "label": "Jaar", "value": "2023"}])
+    );
+    assert_eq!(widget(&b, "w1")["applied"], json!([]));
     let page = app
         .page_as("admin@pv26.example")
         .await
@@ -519,6 +525,25 @@ async fn pages_build_refresh_and_export_a_dashboard_and_show_stale_data() {
         text.contains("Logistiek")
             && text.contains("Tonnen per provincie")
             && text.contains("PV27")
+    );
+    // For a filter choice: the filters by their labels and values as people read them; a
+    // widget the choice does not reach says so.
+    let pdf = pc
+        .get(&format!(
+            "/dashboards/{id}/dashboard.pdf?f.jaar=2023&f.provincie=PV27"
+        ))
+        .await
+        .bytes()
+        .to_vec();
+    let text = crate::maturity::pdf_text(&pdf);
+    assert!(
+        text.contains("Filters — Jaar: 2023, Provincie: Noord-Holland"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Tabel\nBron: Tonnen per jaar en modaliteit · Berekend op ")
+            && text.contains("Niet gefilterd op: Jaar, Provincie\njaar"),
+        "the table of a source without parameters: {text}"
     );
 
     // The editor: add a widget by form; a form made from an old version is refused.
