@@ -197,17 +197,29 @@ fn provenance(d: &Drawn, lang: Lang) -> Vec<String> {
         .collect()
 }
 
-/// Text in lines of at most `max` characters, broken between words (a longer word stands
-/// alone).
+/// Text in lines of at most `max` characters, broken between its parts (` · `) where it
+/// can, else between words (a longer word stands alone).
 fn wrap(text: &str, max: usize) -> Vec<String> {
+    let len = |s: &str| s.chars().count();
     let mut lines: Vec<String> = Vec::new();
-    for word in text.split_whitespace() {
+    for part in text.split(" · ").filter(|p| !p.is_empty()) {
         match lines.last_mut() {
-            Some(line) if line.chars().count() + 1 + word.chars().count() <= max => {
-                line.push(' ');
-                line.push_str(word);
+            Some(line) if len(line) + 3 + len(part) <= max => {
+                line.push_str(" · ");
+                line.push_str(part);
             }
-            _ => lines.push(word.to_string()),
+            _ if len(part) <= max => lines.push(part.to_string()),
+            _ => {
+                for word in part.split_whitespace() {
+                    match lines.last_mut() {
+                        Some(line) if len(line) + 1 + len(word) <= max => {
+                            line.push(' ');
+                            line.push_str(word);
+                        }
+                        _ => lines.push(word.to_string()),
+                    }
+                }
+            }
         }
     }
     lines
@@ -298,8 +310,7 @@ fn pdf_table(t: &TableOut) -> Table {
 }
 
 /// The dashboard as PDF: name, description and filter choices (by their labels, values as
-/// people read them), then every widget's picture, key figure, text and (the first rows of)
-/// its table.
+/// people read them), then its widgets as [`document_pdf`] sets them.
 pub fn board_pdf(
     d: &Dashboard,
     board: &Board,
@@ -307,10 +318,6 @@ pub fn board_pdf(
     footer: &str,
     lang: Lang,
 ) -> Result<Vec<u8>, AppError> {
-    let mut blocks = vec![Block::Title(d.name.clone())];
-    if !d.description.is_empty() {
-        blocks.push(Block::Paragraph(d.description.clone()));
-    }
     let chosen: Vec<String> = d
         .definition
         .filters
@@ -323,13 +330,25 @@ pub fn board_pdf(
             format!("{}: {value}", f.label)
         })
         .collect();
-    if !chosen.is_empty() {
-        blocks.push(Block::Note(format!(
-            "{} — {}",
-            t(lang, "dash.filters"),
-            chosen.join(", ")
-        )));
+    let note = (!chosen.is_empty())
+        .then(|| format!("{} — {}", t(lang, "dash.filters"), chosen.join(", ")));
+    document_pdf((&d.name, &d.description, note), drawn, footer, lang)
+}
+
+/// A PDF of drawn widgets (a dashboard's, a monitor's key figures): its name, description
+/// and a note, then every widget's picture with where its figures come from, its key figure,
+/// text and (the first rows of) its table.
+pub fn document_pdf(
+    (name, description, note): (&str, &str, Option<String>),
+    drawn: &[Drawn],
+    footer: &str,
+    lang: Lang,
+) -> Result<Vec<u8>, AppError> {
+    let mut blocks = vec![Block::Title(name.to_string())];
+    if !description.is_empty() {
+        blocks.push(Block::Paragraph(description.to_string()));
     }
+    blocks.extend(note.map(Block::Note));
     for w in drawn {
         // A picture carries its own title, so the title never ends a page alone.
         let picture = if w.error.is_none() {
@@ -373,7 +392,7 @@ pub fn board_pdf(
         }
     }
     Ok(koers_pdf::render(&Document {
-        title: d.name.clone(),
+        title: name.to_string(),
         author: None,
         footer: Some(footer.to_string()),
         blocks,
@@ -499,13 +518,14 @@ mod tests {
         };
         let (svg, _) = widget_svg(&dated, Lang::Nl).unwrap();
         assert!(
-            svg.contains("Bron: Tonnen per week · Berekend op 4 december 2026, 18:55 (Verouderd")
+            svg.contains(">Bron: Tonnen per week</text>")
+                && svg.contains(">Berekend op 4 december 2026, 18:55 (Verouderd")
                 && svg.contains(">Filters: Jaar 2024 · Niet gefilterd op: Provincie</text>"),
             "{svg}"
         );
         let (en, _) = widget_svg(&dated, Lang::En).unwrap();
         assert!(
-            en.contains("Source: Tonnen per week · Computed on 4 December 2026"),
+            en.contains(">Computed on 4 December 2026, 18:55 (Stale"),
             "{en}"
         );
         let board = board_svg("Logistiek", &[d.clone(), d.clone()], Lang::En);

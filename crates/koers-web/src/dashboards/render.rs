@@ -4,6 +4,7 @@
 
 use crate::i18n::Lang;
 use koers_app::dashboards::WidgetData;
+use koers_app::products::IndicatorView;
 use koers_core::catalog::labels::Labels;
 use koers_core::dashboards::{Level, Widget, WidgetKind, paragraphs};
 use koers_core::regions::regions;
@@ -42,7 +43,7 @@ pub struct Kpi {
 }
 
 /// A widget ready for a template.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Drawn {
     pub id: String,
     pub kind: &'static str,
@@ -620,6 +621,27 @@ fn kpi(data: &Value, lang: Lang) -> (Kpi, [Option<String>; 2]) {
         },
         chart,
     )
+}
+
+/// An indicator drawn as a dashboard draws a key figure (value, status, target and its
+/// chart), for a monitor or an indicator printed for a meeting; `source` names what it rests
+/// on. Numbers are written as the caller's [`koers_svg::chart::written_as`] says.
+pub fn key_figure(v: &IndicatorView, source: Option<String>, lang: Lang) -> Drawn {
+    let data = serde_json::to_value(v).unwrap_or_default();
+    let (k, [svg, svg_narrow]) = kpi(&data, lang);
+    Drawn {
+        id: v.indicator.id.clone(),
+        kind: WidgetKind::Kpi.as_str(),
+        title: v.indicator.name.clone(),
+        wide: true,
+        svg,
+        svg_narrow,
+        kpi: Some(k),
+        computed_at: v.computed_at.clone(),
+        stale: v.stale,
+        source,
+        ..Drawn::default()
+    }
 }
 
 /// A GeoJSON geometry cell: an object, or its text.

@@ -5,9 +5,11 @@
 //! Snapshots of monitors, indicators and dashboards are taken and shown here too.
 
 use crate::auth::Ctx;
-use crate::download::{CSV, download};
+use crate::dashboards::export::document_pdf;
+use crate::dashboards::render::key_figure;
+use crate::download::{CSV, download, stem, uncached_download};
 use crate::error::{AppError, Reply};
-use crate::i18n::Lang;
+use crate::i18n::{Lang, t};
 use crate::input::FormInput;
 use crate::shell::{Done, after_form, page_with_status, run_form};
 use crate::state::AppState;
@@ -20,6 +22,7 @@ use koers_app::products::{self as products, Grain, IndicatorView};
 use koers_core::Permission;
 use koers_svg::chart::{Width, format_number, line_svg};
 use minijinja::{Value, context};
+use std::collections::BTreeMap;
 
 pub fn router() -> Router<AppState> {
     routes! {
@@ -28,9 +31,11 @@ pub fn router() -> Router<AppState> {
         "/informatieproducten/indicatoren/{id}" => get(show_indicator),
         "/informatieproducten/indicatoren/{id}/verversen" => post(refresh_indicator),
         "/informatieproducten/indicatoren/{id}/data.csv" => get(export_csv),
+        "/informatieproducten/indicatoren/{id}/indicator.pdf" => get(indicator_pdf),
         "/informatieproducten/indicatoren/{id}/schema" => post(set_schedule),
         "/informatieproducten/monitoren" => post(add_monitor),
         "/informatieproducten/monitoren/{id}" => get(show_monitor).post(edit_monitor),
+        "/informatieproducten/monitoren/{id}/monitor.pdf" => get(monitor_pdf),
         "/informatieproducten/monitoren/{id}/versies/{version}/terugzetten" =>
             post(restore_monitor_version),
         "/informatieproducten/{kind}/{id}/momentopnamen" => post(snapshot),
@@ -317,6 +322,54 @@ async fn export_csv(ctx: Ctx, Path(id): Path<String>) -> Reply {
         .take(60)
         .collect();
     Ok(download(CSV, &format!("{name}.csv"), products::csv(&v)))
+}
+
+/// An indicator as PDF, for a meeting: its key figure and chart, with the analysis it rests
+/// on and when it was computed.
+async fn indicator_pdf(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    let d = products::indicator_details(ctx.ws(), &ctx.who, &id).await?;
+    let name = d.view.indicator.name.clone();
+    let drawn = koers_svg::chart::written_as(ctx.lang.separators(), || {
+        vec![key_figure(&d.view, Some(d.analysis.title), ctx.lang)]
+    });
+    let footer = format!("{} · koers", ctx.org.name);
+    let pdf = document_pdf((&name, "", None), &drawn, &footer, ctx.lang)?;
+    Ok(pdf_file(&name, "indicator", pdf))
+}
+
+/// A monitor as PDF, for a meeting: every indicator's key figure and chart, each with the
+/// analysis it rests on and when it was computed; the monitor's version in the footer.
+async fn monitor_pdf(ctx: Ctx, Path(id): Path<String>) -> Reply {
+    let m = products::monitor_view(ctx.ws(), &ctx.who, &id).await?;
+    let titles: BTreeMap<String, String> = koers_app::analysis::analyses(ctx.ws(), &ctx.who)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a.title))
+        .collect();
+    let drawn = koers_svg::chart::written_as(ctx.lang.separators(), || {
+        m.indicators
+            .iter()
+            .map(|v| {
+                let source = titles.get(&v.indicator.analysis_id).cloned();
+                key_figure(v, source, ctx.lang)
+            })
+            .collect::<Vec<_>>()
+    });
+    let footer = format!(
+        "{} · {} {} · koers",
+        ctx.org.name,
+        t(ctx.lang, "dash.version"),
+        m.monitor.version
+    );
+    let (name, description) = (&m.monitor.name, &m.monitor.description);
+    let pdf = document_pdf((name, description, None), &drawn, &footer, ctx.lang)?;
+    Ok(pdf_file(name, "monitor", pdf))
+}
+
+/// A PDF to save, named after what it shows.
+fn pdf_file(name: &str, fallback: &str, pdf: Vec<u8>) -> axum::response::Response {
+    let file = format!("{}.pdf", stem(name, fallback));
+    uncached_download("application/pdf", &file, "no-store", pdf)
 }
 
 async fn show_monitor(ctx: Ctx, Path(id): Path<String>) -> Reply {

@@ -182,6 +182,54 @@ pub(crate) async fn an_indicator_is_refreshed_judged_and_shown() {
     let csv = r.text();
     assert!(csv.starts_with("period,region,value\n"));
     assert!(csv.contains("2024,Amersfoort,350"));
+    // A reader takes the monitor and an indicator to a meeting as PDF: the pictures carry
+    // the key figures; the monitor's version stands in the footer.
+    let reader = app.page_as("viewer@pv26.example").await;
+    let monitor = reader
+        .page(&format!("/informatieproducten/monitoren/{mid}"))
+        .await;
+    let link = format!("/informatieproducten/monitoren/{mid}/monitor.pdf");
+    assert!(
+        monitor.contains(&format!(
+            "href=\"{link}\" download>Monitor downloaden (PDF)</a>"
+        )),
+        "{monitor}"
+    );
+    let pdf = reader.get(&link).await;
+    assert_eq!(pdf.header("content-type"), "application/pdf");
+    assert!(
+        pdf.header("content-disposition")
+            .contains("filename=\"logistieke-bewegingen.pdf\"")
+    );
+    let bytes = pdf.bytes().to_vec();
+    let text = crate::maturity::pdf_text(&bytes);
+    assert!(
+        text.contains("Logistieke bewegingen") && text.contains("Versie 4 · koers"),
+        "{text}"
+    );
+    let image = b"/Subtype /Image";
+    assert!(
+        bytes.windows(image.len()).any(|w| w == image),
+        "the key figure's picture"
+    );
+    let pdf = reader
+        .get(&format!(
+            "/informatieproducten/indicatoren/{id}/indicator.pdf"
+        ))
+        .await
+        .bytes()
+        .to_vec();
+    assert!(crate::maturity::pdf_text(&pdf).contains("Vrachtritten"));
+    // An unknown monitor, or another organisation's, is not found.
+    reader
+        .get("/informatieproducten/monitoren/onbekend/monitor.pdf")
+        .await
+        .assert_status(404);
+    app.page_as("admin@gm0796.example")
+        .await
+        .get(&link)
+        .await
+        .assert_status(404);
 
     // Once the analysis changes, the cached result is stale until refreshed.
     tokio::time::sleep(std::time::Duration::from_millis(5)).await;
