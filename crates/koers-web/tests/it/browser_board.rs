@@ -1,5 +1,6 @@
 //! The board decides, in a browser, by keyboard: a board member defers a proposal to the next
-//! meeting and then decides on another option than proposed, on a phone; an administrator
+//! meeting and then decides on another option than proposed, on a phone; a board member takes
+//! a monitor to a meeting as PDF; an administrator
 //! changes the choice framework with the condition builder and looks at what it would change
 //! before saving it; a manager sends a choice decided below the board back from its own page.
 
@@ -11,6 +12,56 @@ use crate::helpers::TestApp;
 use crate::register::{application, board_member, modest_application, propose};
 use fantoccini::{Locator, key::Key};
 use serde_json::{Value, json};
+
+/// A board member on a phone finds the monitor among the information products by keyboard
+/// and takes it to the meeting as a PDF.
+#[tokio::test]
+async fn a_board_member_takes_a_monitor_to_a_meeting_as_pdf() {
+    let app = TestApp::spawn().await;
+    board_member(&app).await;
+    let analysis = crate::products::with_freight(&app).await;
+    let c = app.as_admin().await;
+    let i = c
+        .create(
+            "/api/v1/indicators",
+            &crate::products::definition(&analysis),
+        )
+        .await;
+    let id = i["id"].as_str().unwrap().to_string();
+    c.post_json(&format!("/api/v1/indicators/{id}/refresh"), &json!({}))
+        .await
+        .expect(200);
+    let m = c
+        .create(
+            "/api/v1/monitors",
+            &json!({"name": "Vracht in beeld", "indicatorIds": [id]}),
+        )
+        .await;
+    let mid = m["id"].as_str().unwrap().to_string();
+
+    let (_driver, b, _profile) = browser_as(&app, "bestuur@pv26.example", (390, 844)).await;
+    b.goto(&app.url("/informatieproducten")).await.unwrap();
+    let monitor = format!("a[href='/informatieproducten/monitoren/{mid}']");
+    enter_and_wait(&b, &monitor, Locator::Css("a[href$='/monitor.pdf']")).await;
+    check_axe(&b, "monitor").await;
+    screenshot(&b, "board-monitor-phone.png").await;
+    let link = b
+        .find(Locator::Css("a[href$='/monitor.pdf']"))
+        .await
+        .expect("the PDF link");
+    assert_eq!(link.text().await.unwrap(), "Monitor downloaden (PDF)");
+    let href = link.attr("href").await.unwrap().unwrap();
+    let kind = b
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(arguments[0]).then(r => r.arrayBuffer().then(b => done(r.headers.get('content-type') + ' ' + new TextDecoder().decode(b.slice(0, 5)))));",
+            vec![Value::String(href)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(kind.as_str(), Some("application/pdf %PDF-"));
+    end_session(b).await;
+}
 
 #[tokio::test]
 async fn a_board_member_defers_and_then_decides_another_option_by_keyboard() {
