@@ -278,6 +278,20 @@ async fn heading(c: &Client) -> String {
         .expect("text")
 }
 
+/// What the link `href` of the page serves, as the browser fetches it (with the session's
+/// cookie): its media type and its first five bytes (`application/pdf %PDF-`).
+pub(crate) async fn fetched_kind(c: &Client, href: &str) -> String {
+    let kind = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch(arguments[0]).then(r => r.arrayBuffer().then(b => done(r.headers.get('content-type') + ' ' + new TextDecoder().decode(b.slice(0, 5)))));",
+            vec![serde_json::Value::String(href.to_string())],
+        )
+        .await
+        .expect("fetch the link");
+    kind.as_str().unwrap_or_default().to_string()
+}
+
 pub(crate) async fn screenshot(c: &Client, name: &str) {
     if let Ok(png) = c.screenshot().await {
         let dir = repo_root().join("target/screenshots");

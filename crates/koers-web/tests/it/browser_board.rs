@@ -5,8 +5,8 @@
 //! before saving it; a manager sends a choice decided below the board back from its own page.
 
 use crate::browser::{
-    browser_as, check_axe, end_session, enter_and_wait, keys_at, main_text, press, screenshot,
-    sign_in, start_browser, type_into, wait_for,
+    browser_as, check_axe, end_session, enter_and_wait, fetched_kind, keys_at, main_text, press,
+    screenshot, sign_in, start_browser, type_into, wait_for,
 };
 use crate::helpers::TestApp;
 use crate::register::{application, board_member, modest_application, propose};
@@ -51,15 +51,7 @@ async fn a_board_member_takes_a_monitor_to_a_meeting_as_pdf() {
         .expect("the PDF link");
     assert_eq!(link.text().await.unwrap(), "Monitor downloaden (PDF)");
     let href = link.attr("href").await.unwrap().unwrap();
-    let kind = b
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             fetch(arguments[0]).then(r => r.arrayBuffer().then(b => done(r.headers.get('content-type') + ' ' + new TextDecoder().decode(b.slice(0, 5)))));",
-            vec![Value::String(href)],
-        )
-        .await
-        .unwrap();
-    assert_eq!(kind.as_str(), Some("application/pdf %PDF-"));
+    assert_eq!(fetched_kind(&b, &href).await, "application/pdf %PDF-");
     end_session(b).await;
 }
 

@@ -3,8 +3,8 @@
 //! certificate; every page checked with axe-core.
 
 use crate::browser::{
-    browser_as, check_axe, click, enter_and_wait, fill_in, keys_at, main_text, mark_page,
-    screenshot, script, sign_in, start_browser, submit, text_of, type_into, wait_for,
+    browser_as, check_axe, click, enter_and_wait, fetched_kind, fill_in, keys_at, main_text,
+    mark_page, screenshot, script, sign_in, start_browser, submit, text_of, type_into, wait_for,
 };
 use crate::helpers::TestApp;
 use fantoccini::Locator;
@@ -174,15 +174,7 @@ async fn coordinator_runs_a_cohort_to_a_certificate() {
         .await
         .expect("certificate link");
     let href = link.attr("href").await.unwrap().unwrap();
-    let kind = c
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             fetch(arguments[0]).then(r => r.arrayBuffer().then(b => done(r.headers.get('content-type') + ' ' + new TextDecoder().decode(b.slice(0, 5)))));",
-            vec![serde_json::Value::String(href)],
-        )
-        .await
-        .unwrap();
-    assert_eq!(kind.as_str(), Some("application/pdf %PDF-"));
+    assert_eq!(fetched_kind(&c, &href).await, "application/pdf %PDF-");
     // Another participant still misses everything and is told what.
     let other = participant(&app, "d1@pv26.example").await;
     c.goto(&app.url(&format!("/leertrajecten/deelnemers/{}", other.id)))
