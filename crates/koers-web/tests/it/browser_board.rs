@@ -21,23 +21,8 @@ async fn a_board_member_takes_a_monitor_to_a_meeting_as_pdf() {
     board_member(&app).await;
     let analysis = crate::products::with_freight(&app).await;
     let c = app.as_admin().await;
-    let i = c
-        .create(
-            "/api/v1/indicators",
-            &crate::products::definition(&analysis),
-        )
-        .await;
-    let id = i["id"].as_str().unwrap().to_string();
-    c.post_json(&format!("/api/v1/indicators/{id}/refresh"), &json!({}))
-        .await
-        .expect(200);
-    let m = c
-        .create(
-            "/api/v1/monitors",
-            &json!({"name": "Vracht in beeld", "indicatorIds": [id]}),
-        )
-        .await;
-    let mid = m["id"].as_str().unwrap().to_string();
+    let definition = crate::products::definition(&analysis);
+    let (_, mid) = crate::products::in_a_monitor(&c, definition, "Vracht in beeld").await;
 
     let (_driver, b, _profile) = browser_as(&app, "bestuur@pv26.example", (390, 844)).await;
     b.goto(&app.url("/informatieproducten")).await.unwrap();

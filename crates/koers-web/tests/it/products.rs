@@ -895,7 +895,7 @@ pub(crate) async fn scheduled_refreshes_run_once_when_due() {
 
 /// Makes the indicator `definition`, refreshes it and puts it in a new monitor `name`;
 /// returns the indicator's and the monitor's ids.
-async fn in_a_monitor(c: &Session, definition: Value, name: &str) -> (String, String) {
+pub(crate) async fn in_a_monitor(c: &Session, definition: Value, name: &str) -> (String, String) {
     let i = c.create("/api/v1/indicators", &definition).await;
     let id = i["id"].as_str().unwrap().to_string();
     c.post_json(&format!("/api/v1/indicators/{id}/refresh"), &json!({}))
