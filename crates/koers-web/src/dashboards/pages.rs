@@ -247,7 +247,7 @@ async fn show(ctx: Ctx, Path(id): Path<String>, Query(q): Params, headers: Heade
             query => query, public_link => public_link, embed => embed,
             can_edit => ctx.may(Permission::Analyse),
             error => problem.as_ref().map(|e| e.detail()),
-            panel => crate::products::pages::snapshot_panel(&ctx, "dashboards", &d.id).await?,
+            panel => crate::snapshots::snapshot_panel(&ctx, "dashboards", &d.id).await?,
             schedule => schedule.map(|(e, next)| context! { every => e.as_str(), next => next }),
         },
     )

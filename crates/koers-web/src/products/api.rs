@@ -6,7 +6,9 @@ use crate::api::{created, outs};
 use crate::auth::Ctx;
 use crate::error::{JsonReply, Reply};
 use crate::input::{Input, JsonInput};
+use crate::schedules::{ScheduleIn, ScheduleOut};
 use crate::schema;
+use crate::snapshots::{SnapshotOut, snapshot_of, snapshot_out};
 use crate::state::AppState;
 use axum::extract::Path;
 use axum::http::header;
@@ -14,8 +16,8 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use koers_app::products::{
-    self as products, Direction, Every, Grain, Indicator, IndicatorDefinition, Light,
-    MonitorVersion, Point, Snapshot, Trend,
+    self as products, Direction, Grain, Indicator, IndicatorDefinition, Light, MonitorVersion,
+    Point, Trend,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -199,50 +201,6 @@ pub struct SnapshotIn {
     pub note: Option<String>,
 }
 
-/// An evidence snapshot: what a monitor or indicator showed, frozen with a content hash.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct SnapshotOut {
-    pub id: String,
-    /// `monitor` or `indicator`.
-    pub subject_kind: String,
-    pub subject_id: String,
-    pub title: String,
-    pub note: String,
-    /// `sha256:` and the hex SHA-256 of the canonical JSON of `content`.
-    pub content_hash: String,
-    /// Whether the content still has that hash.
-    pub intact: bool,
-    pub created_by: String,
-    #[schema(format = DateTime)]
-    pub created_at: String,
-    /// The frozen content: results, SQL, dataset versions (absent in lists).
-    #[schema(value_type = Option<Object>)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub content: Option<serde_json::Value>,
-}
-
-fn snapshot_out(s: Snapshot, with_content: bool) -> SnapshotOut {
-    SnapshotOut {
-        intact: products::snapshot_intact(&s),
-        id: s.id,
-        subject_kind: s.subject_kind,
-        subject_id: s.subject_id,
-        title: s.title,
-        note: s.note,
-        content_hash: s.content_hash,
-        created_by: s.created_by,
-        created_at: s.created_at,
-        content: with_content.then_some(s.content),
-    }
-}
-
-/// Freezes what `kind` `id` shows now and answers with the snapshot (201).
-pub(crate) async fn snapshot_of(ctx: &Ctx, kind: &str, id: &str, input: Input) -> Reply {
-    let s = products::take_snapshot(ctx.ws(), &ctx.who, kind, id, input).await?;
-    Ok(created(snapshot_out(s, true)))
-}
-
 /// Freeze what a monitor shows now (analysts and board members).
 #[utoipa::path(post, path = "/monitors/{monitorId}/snapshots", tag = "informatieproducten", params(("monitorId" = String, Path, description = "Id van de monitor")),
     request_body = SnapshotIn, responses((status = 201, description = "Vastgelegd", body = SnapshotOut)))]
@@ -294,24 +252,6 @@ pub async fn get_snapshot_content(ctx: Ctx, Path(id): Path<String>) -> Reply {
     Ok(([(header::CONTENT_TYPE, "application/json")], s.content_text).into_response())
 }
 
-/// How often an indicator refreshes by itself.
-#[derive(Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ScheduleOut {
-    /// `manual`, `hourly`, `daily` or `weekly`.
-    pub every: String,
-    /// When the next scheduled refresh is due (absent for `manual`).
-    #[schema(format = DateTime)]
-    pub next_due: Option<String>,
-}
-
-/// A refresh schedule.
-#[derive(ToSchema)]
-pub struct ScheduleIn {
-    /// `manual`, `hourly`, `daily` or `weekly`.
-    pub every: String,
-}
-
 /// Set how often the indicator refreshes by itself (who may define indicators). A refresh that moves it to
 /// another light alerts those who may define indicators and the board members.
 #[utoipa::path(put, path = "/indicators/{indicatorId}/schedule", tag = "informatieproducten", params(("indicatorId" = String, Path, description = "Id van de indicator")),
@@ -323,21 +263,6 @@ pub async fn set_schedule(
 ) -> JsonReply<ScheduleOut> {
     let s = products::schedule(ctx.ws(), &ctx.who, &id, input).await?;
     Ok(Json(ScheduleOut::from(s)))
-}
-
-impl From<Option<(Every, String)>> for ScheduleOut {
-    fn from(s: Option<(Every, String)>) -> Self {
-        match s {
-            Some((every, next)) => ScheduleOut {
-                every: every.as_str().into(),
-                next_due: Some(next),
-            },
-            None => ScheduleOut {
-                every: "manual".into(),
-                next_due: None,
-            },
-        }
-    }
 }
 
 /// One period of the headline series.

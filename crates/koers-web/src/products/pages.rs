@@ -12,6 +12,7 @@ use crate::error::{AppError, Reply};
 use crate::i18n::{Lang, t};
 use crate::input::FormInput;
 use crate::shell::{Done, after_form, page_with_status, run_form};
+use crate::snapshots::snapshot_panel;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Path, Query};
@@ -42,15 +43,6 @@ pub fn router() -> Router<AppState> {
         "/informatieproducten/momentopnamen/{id}" => get(show_snapshot),
         "/informatieproducten/momentopnamen/{id}/inhoud.json" => get(snapshot_json),
     }
-}
-
-/// The snapshot panel's context for a monitor or indicator page.
-pub(crate) async fn snapshot_panel(ctx: &Ctx, kind: &str, id: &str) -> Result<Value, AppError> {
-    Ok(context! {
-        snapshots => products::readable_snapshots(ctx.ws(), &ctx.who, Some(id)).await?,
-        snapshot_action => format!("/informatieproducten/{kind}/{id}/momentopnamen"),
-        can_snapshot => products::may_snapshot(&ctx.who),
-    })
 }
 
 async fn snapshot(
@@ -324,17 +316,17 @@ async fn export_csv(ctx: Ctx, Path(id): Path<String>) -> Reply {
     Ok(download(CSV, &format!("{name}.csv"), products::csv(&v)))
 }
 
-/// An indicator as PDF, for a meeting: its key figure and chart, with the analysis it rests
-/// on and when it was computed.
+/// An indicator as PDF, for a meeting: its description, key figure and chart, with the
+/// analysis it rests on and when it was computed.
 async fn indicator_pdf(ctx: Ctx, Path(id): Path<String>) -> Reply {
     let d = products::indicator_details(ctx.ws(), &ctx.who, &id).await?;
-    let name = d.view.indicator.name.clone();
     let drawn = koers_svg::chart::written_as(ctx.lang.separators(), || {
         vec![key_figure(&d.view, Some(d.analysis.title), ctx.lang)]
     });
     let footer = format!("{} · koers", ctx.org.name);
-    let pdf = document_pdf((&name, "", None), &drawn, &footer, ctx.lang)?;
-    Ok(pdf_file(&name, "indicator", pdf))
+    let i = &d.view.indicator;
+    let pdf = document_pdf((&i.name, &i.description, None), &drawn, &footer, ctx.lang)?;
+    Ok(pdf_file(&i.name, "indicator", pdf))
 }
 
 /// A monitor as PDF, for a meeting: every indicator's key figure and chart, each with the

@@ -28,7 +28,8 @@ async fn import_freight(app: &TestApp, csv: &str) {
 
 pub(crate) fn definition(analysis: &str) -> Value {
     json!({
-        "name": "Vrachtritten", "unit": "ritten", "analysisId": analysis,
+        "name": "Vrachtritten", "description": "Ritten per jaar over alle regio's.",
+        "unit": "ritten", "analysisId": analysis,
         "periodColumn": "jaar", "valueColumn": "ritten", "regionColumn": "regio",
         "grain": "year", "direction": "down", "target": 900,
         "greenThreshold": 1000, "amberThreshold": 1200
@@ -219,7 +220,11 @@ pub(crate) async fn an_indicator_is_refreshed_judged_and_shown() {
         .await
         .bytes()
         .to_vec();
-    assert!(crate::maturity::pdf_text(&pdf).contains("Vrachtritten"));
+    let text = crate::maturity::pdf_text(&pdf);
+    assert!(
+        text.contains("Vrachtritten") && text.contains("Ritten per jaar over alle regio's."),
+        "{text}"
+    );
     // An unknown monitor, or another organisation's, is not found.
     reader
         .get("/informatieproducten/monitoren/onbekend/monitor.pdf")
