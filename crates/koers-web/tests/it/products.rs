@@ -28,7 +28,7 @@ async fn import_freight(app: &TestApp, csv: &str) {
 
 pub(crate) fn definition(analysis: &str) -> Value {
     json!({
-        "name": "Vrachtritten", "description": "Ritten per jaar over alle regio's.",
+        "name": "Vrachtritten", "description": "Ritten per jaar, Utrecht plus Amersfoort.",
         "unit": "ritten", "analysisId": analysis,
         "periodColumn": "jaar", "valueColumn": "ritten", "regionColumn": "regio",
         "grain": "year", "direction": "down", "target": 900,
@@ -222,7 +222,7 @@ pub(crate) async fn an_indicator_is_refreshed_judged_and_shown() {
         .to_vec();
     let text = crate::maturity::pdf_text(&pdf);
     assert!(
-        text.contains("Vrachtritten") && text.contains("Ritten per jaar over alle regio's."),
+        text.contains("Vrachtritten") && text.contains("Ritten per jaar, Utrecht plus Amersfoort."),
         "{text}"
     );
     // An unknown monitor, or another organisation's, is not found.
