@@ -441,9 +441,83 @@ impl MonitorDraft {
     }
 }
 
+/// What an indicator most likely takes from an analysis' result, so that a policy officer
+/// starts from a filled-in form: the period from a column named for one (`jaar`, `ts_maand`,
+/// `year`, `week`, `datum`, …; else the first column), the value from the last other column,
+/// and how often it has a value from the period's name (a day, a week, a month, a quarter;
+/// else a year).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Likely {
+    pub period: String,
+    pub value: String,
+    pub grain: Grain,
+}
+
+impl Likely {
+    pub fn of(columns: &[String]) -> Likely {
+        const PERIODS: [(&str, Grain); 13] = [
+            ("jaar", Grain::Year),
+            ("year", Grain::Year),
+            ("periode", Grain::Year),
+            ("period", Grain::Year),
+            ("kwartaal", Grain::Quarter),
+            ("quarter", Grain::Quarter),
+            ("maand", Grain::Month),
+            ("month", Grain::Month),
+            ("week", Grain::Week),
+            ("dag", Grain::Day),
+            ("day", Grain::Day),
+            ("datum", Grain::Day),
+            ("date", Grain::Day),
+        ];
+        // A column named for a period, or ending in one (`ts_maand`).
+        let named = |c: &String| {
+            let c = c.to_lowercase();
+            PERIODS
+                .iter()
+                .find(|(p, _)| c == *p || c.ends_with(&format!("_{p}")))
+                .map(|(_, g)| *g)
+        };
+        let (period, grain) = columns
+            .iter()
+            .find_map(|c| named(c).map(|g| (c.clone(), g)))
+            .or_else(|| columns.first().map(|c| (c.clone(), Grain::Year)))
+            .unwrap_or((String::new(), Grain::Year));
+        let value = columns
+            .iter()
+            .rev()
+            .find(|c| **c != period)
+            .cloned()
+            .unwrap_or_default();
+        Likely {
+            period,
+            value,
+            grain,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_form_starts_from_the_likely_period_value_and_grain() {
+        let cols = |c: &[&str]| c.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let l = Likely::of(&cols(&["provincie", "ts_maand", "tonnen"]));
+        assert_eq!(
+            (l.period.as_str(), l.value.as_str(), l.grain),
+            ("ts_maand", "tonnen", Grain::Month)
+        );
+        assert_eq!(Likely::of(&cols(&["Week", "ritten"])).grain, Grain::Week);
+        assert_eq!(Likely::of(&cols(&["jaar", "aandeel"])).grain, Grain::Year);
+        assert_eq!(Likely::of(&cols(&["datum", "n"])).grain, Grain::Day);
+        // No period by name: the first column, a value per year.
+        let l = Likely::of(&cols(&["regio", "ritten"]));
+        assert_eq!((l.period.as_str(), l.grain), ("regio", Grain::Year));
+        assert_eq!(l.value, "ritten");
+        assert_eq!(Likely::of(&[]).period, "");
+    }
     use proptest::prelude::*;
 
     #[test]

@@ -65,13 +65,15 @@
 // Column lists that follow a chosen analysis: a select with data-columns (a JSON map of
 // analysis id → its result's column names) and data-columns-for (the ids of the column
 // selects) fills those selects with the chosen analysis' columns, each read as data-shown
-// (analysis id → column name → its heading) says. Without script the page opens with the first analysis'
-// columns (or the one in ?analyse=).
+// (analysis id → column name → its heading) says, and then chooses what data-chosen gives
+// for that analysis (field id → value: the likely period, value and grain). Without script
+// the page opens with the first analysis' columns (or the one in ?analyse=).
 (function () {
   "use strict";
   document.querySelectorAll("select[data-columns]").forEach(function (source) {
     var map = JSON.parse(source.getAttribute("data-columns"));
     var shown = JSON.parse(source.getAttribute("data-shown") || "{}");
+    var chosenFor = JSON.parse(source.getAttribute("data-chosen") || "{}");
     source.addEventListener("change", function () {
       var names = map[source.value] || [];
       var named = shown[source.value] || {};
@@ -81,6 +83,11 @@
         var keep = target.hasAttribute("data-optional") ? 1 : 0;
         while (target.options.length > keep) target.remove(keep);
         names.forEach(function (n) { target.add(new Option(named[n] || n, n)); });
+      });
+      var chosen = (chosenFor[source.value] || {});
+      Object.keys(chosen).forEach(function (id) {
+        var field = document.getElementById(id);
+        if (field) field.value = chosen[id];
       });
     });
   });

@@ -12,7 +12,7 @@
 
 pub mod snapshots;
 
-pub use koers_core::indicators::{Direction, Every, Grain, Light, Point, Trend};
+pub use koers_core::indicators::{Direction, Every, Grain, Light, Likely, Point, Trend};
 pub use koers_store::catalog::Analysis;
 pub use koers_store::indicators::{Indicator, Monitor, MonitorVersion};
 pub use snapshots::{

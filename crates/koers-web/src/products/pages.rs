@@ -19,7 +19,7 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
-use koers_app::products::{self as products, Grain, IndicatorView};
+use koers_app::products::{self as products, Grain, IndicatorView, Likely};
 use koers_core::Permission;
 use koers_svg::chart::{Width, format_number, line_svg};
 use minijinja::{Value, context};
@@ -152,53 +152,43 @@ fn card(v: &IndicatorView, lang: Lang) -> Value {
     }
 }
 
-/// The column an indicator most likely takes its period from, and its value from: a column
-/// named for a period (`jaar`, `ts_maand`, `year`, `week`, …), and the last column that is
-/// not the period.
-fn likely_columns(columns: &[String]) -> (String, String) {
-    const PERIOD: [&str; 9] = [
-        "jaar", "maand", "kwartaal", "week", "year", "month", "quarter", "period", "periode",
-    ];
-    let period = columns
-        .iter()
-        .find(|c| {
-            let c = c.to_lowercase();
-            PERIOD
-                .iter()
-                .any(|p| c == *p || c.ends_with(&format!("_{p}")))
-        })
-        .or(columns.first())
-        .cloned()
-        .unwrap_or_default();
-    let value = columns
-        .iter()
-        .rev()
-        .find(|c| **c != period)
-        .cloned()
-        .unwrap_or_default();
-    (period, value)
-}
-
 async fn render_overview(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
     let o = products::overview(ctx.ws(), &ctx.who).await?;
-    let columns: std::collections::BTreeMap<&str, Value> = o
+    // Each analysis' columns and what the form chooses for it at first (the page's script
+    // chooses the same when another analysis is chosen: field id → value).
+    let likely: Vec<(&str, Likely)> = o
         .analyses
         .iter()
-        .map(|a| {
-            let (period, value) = likely_columns(&a.columns);
-            (
-                a.id.as_str(),
-                context! { names => a.columns, period => period, value => value },
-            )
+        .map(|a| (a.id.as_str(), Likely::of(&a.columns)))
+        .collect();
+    let columns: BTreeMap<&str, Value> = o
+        .analyses
+        .iter()
+        .zip(&likely)
+        .map(|(a, (id, l))| {
+            let grain = l.grain.as_str();
+            let shape = context! { names => a.columns, period => l.period, value => l.value, grain => grain };
+            (*id, shape)
         })
         .collect();
-    let columns_json = serde_json::to_string(
-        &o.analyses
-            .iter()
-            .map(|a| (a.id.as_str(), &a.columns))
-            .collect::<std::collections::BTreeMap<_, _>>(),
-    )
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let names: BTreeMap<&str, &Vec<String>> = o
+        .analyses
+        .iter()
+        .map(|a| (a.id.as_str(), &a.columns))
+        .collect();
+    let chosen: BTreeMap<&str, BTreeMap<&str, &str>> = likely
+        .iter()
+        .map(|(id, l)| {
+            let fields = [
+                ("i-period", l.period.as_str()),
+                ("i-value", l.value.as_str()),
+                ("i-grain", l.grain.as_str()),
+            ];
+            (*id, fields.into_iter().collect())
+        })
+        .collect();
+    let columns_json = serde_json::to_string(&names).unwrap_or_else(|_| "{}".into());
+    let chosen_json = serde_json::to_string(&chosen).unwrap_or_else(|_| "{}".into());
     let (shown, shown_json) = crate::templates::column_choices(&o.analyses, &o.labels);
     page_with_status(
         ctx,
@@ -208,7 +198,8 @@ async fn render_overview(ctx: &Ctx, status: StatusCode, extra: Value) -> Reply {
         context! {
             dashboards => o.dashboards, indicators => o.indicators, monitors => o.monitors,
             analyses => o.analyses,
-            columns => columns, columns_json => columns_json, shown => shown, shown_json => shown_json,
+            columns => columns, columns_json => columns_json, chosen_json => chosen_json,
+            shown => shown, shown_json => shown_json,
             grains => Grain::ALL.iter().map(|g| g.as_str()).collect::<Vec<_>>(),
             can_define => ctx.may(Permission::DefineIndicators),
             can_edit => ctx.may(Permission::Analyse),

@@ -616,6 +616,25 @@ async fn a_policy_owner_chooses_an_indicators_columns_by_their_titles_on_a_phone
         .await
         .assert_status(200);
     app.add_user("beleid@pv26.example", Role::PolicyOwner).await;
+    // A monthly analysis starts the form at a value per month, its period column chosen.
+    let monthly = app
+        .save_analysis(
+            &app.org_a.id,
+            "Ritten per maand",
+            "SELECT regio, jaar AS ts_maand, ritten FROM vracht",
+            &[],
+        )
+        .await;
+    let form = app
+        .page_as("beleid@pv26.example")
+        .await
+        .page(&format!("/informatieproducten?analyse={monthly}"))
+        .await;
+    assert!(
+        form.contains("<option value=\"month\" selected>Maand</option>")
+            && form.contains("<option value=\"ts_maand\" selected>"),
+        "{form}"
+    );
     let (_driver, b, _profile) = browser_as(&app, "beleid@pv26.example", (390, 844)).await;
     b.goto(&app.url(&format!(
         "/informatieproducten?analyse={analysis}#nieuwe-indicator"
@@ -624,6 +643,22 @@ async fn a_policy_owner_chooses_an_indicators_columns_by_their_titles_on_a_phone
     .unwrap();
     wait_for(&b, Locator::Id("i-name")).await;
     check_axe(&b, "the new indicator form for a policy owner").await;
+    // Choosing another analysis by keyboard chooses its likely columns and grain too.
+    let chosen = async || {
+        b.execute(
+            "return ['i-period', 'i-value', 'i-grain'].map(id => document.getElementById(id).value).join(' ')",
+            vec![],
+        )
+        .await
+        .unwrap()
+    };
+    assert_eq!(chosen().await, json!("jaar ritten year"));
+    keys_at(&b, "#i-analysis", "Ritten per m").await;
+    assert_eq!(chosen().await, json!("ts_maand ritten month"));
+    // A select's type-ahead starts again after a pause.
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    keys_at(&b, "#i-analysis", "Vrachtritten").await;
+    assert_eq!(chosen().await, json!("jaar ritten year"));
     type_into(&b, Locator::Id("i-name"), "Vrachtritten per jaar").await;
     type_into(&b, Locator::Id("i-unit"), "ritten").await;
     // The value column is picked by typing its title, as a select takes keys.
